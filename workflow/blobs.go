@@ -1,0 +1,56 @@
+package workflow
+
+import (
+	"context"
+	"io"
+	"time"
+)
+
+// ObjectInfo describes one stored object.
+type ObjectInfo struct {
+	Key     string
+	Size    int64
+	SHA256  string // lowercase hex, as recorded when the object was written
+	Modtime time.Time
+	// RetainUntil is the object's retention date (zero: none). Objects
+	// under retention or legal hold cannot be deleted or overwritten.
+	RetainUntil time.Time
+	LegalHold   bool
+	VersionID   string // set by stores that keep versions (S3), else ""
+}
+
+// PutOptions are the optional parts of a Put.
+type PutOptions struct {
+	ContentType string
+	// RetainUntil, when not zero, writes the object write-once until that
+	// date (S3 object lock COMPLIANCE mode; read-only file on a local store).
+	RetainUntil time.Time
+	LegalHold   bool
+}
+
+// Blobs is an object store: the work area of documents and, with
+// retention, the archive. Implementations are safe for concurrent use.
+// storage/localfs and storage/minio implement it; storage/storagetest
+// holds the conformance suite every implementation passes.
+type Blobs interface {
+	// Put stores size bytes from r under key. sha256 is the lowercase hex
+	// SHA-256 of the content; the store verifies it (server-side checksum
+	// where the backend has one) and returns EINVALID on mismatch without
+	// leaving a partial object visible. Putting identical content under an
+	// existing key is a no-op success (content-addressed keys make retries
+	// safe); different content under a key under retention is ECONFLICT.
+	// A backend outage is EUNAVAILABLE.
+	Put(ctx context.Context, key string, r io.Reader, size int64, sha256 string, opts PutOptions) (ObjectInfo, error)
+	// Get opens the object for streaming. ENOTFOUND if missing.
+	Get(ctx context.Context, key string) (io.ReadCloser, ObjectInfo, error)
+	// Stat returns the object's info. ENOTFOUND if missing.
+	Stat(ctx context.Context, key string) (ObjectInfo, error)
+	// Delete removes the object. ENOTFOUND if missing; EFORBIDDEN while it
+	// is under retention or legal hold.
+	Delete(ctx context.Context, key string) error
+	// List calls fn for every object whose key starts with prefix, in key
+	// order, stopping at fn's first error (returned as is).
+	List(ctx context.Context, prefix string, fn func(ObjectInfo) error) error
+	// SetLegalHold turns the legal hold of an object on or off.
+	SetLegalHold(ctx context.Context, key string, on bool) error
+}
