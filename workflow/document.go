@@ -1,0 +1,174 @@
+package workflow
+
+import (
+	"regexp"
+	"time"
+)
+
+// Direction says whether a document leaves the agency or arrives at it.
+type Direction string
+
+const (
+	Outgoing Direction = "outgoing" // văn bản đi
+	Incoming Direction = "incoming" // văn bản đến
+)
+
+// Urgency is the document's độ khẩn.
+type Urgency string
+
+const (
+	UrgencyNormal     Urgency = "normal"      // thường
+	UrgencyUrgent     Urgency = "urgent"      // Khẩn
+	UrgencyVeryUrgent Urgency = "very_urgent" // Thượng khẩn
+	UrgencyFlash      Urgency = "flash"       // Hỏa tốc
+)
+
+// Valid reports whether u is a known urgency.
+func (u Urgency) Valid() bool {
+	switch u {
+	case UrgencyNormal, UrgencyUrgent, UrgencyVeryUrgent, UrgencyFlash:
+		return true
+	}
+	return false
+}
+
+// Confidentiality is the document's độ mật.
+type Confidentiality string
+
+const (
+	Public       Confidentiality = "normal"
+	Confidential Confidentiality = "confidential" // Mật
+	Secret       Confidentiality = "secret"       // Tối mật
+	TopSecret    Confidentiality = "top_secret"   // Tuyệt mật
+)
+
+// Valid reports whether c is a known level.
+func (c Confidentiality) Valid() bool {
+	switch c {
+	case Public, Confidential, Secret, TopSecret:
+		return true
+	}
+	return false
+}
+
+// Classified reports whether c restricts who may see the document.
+func (c Confidentiality) Classified() bool { return c != Public && c != "" }
+
+// DocType is the Appendix III abbreviation of a document type ("QĐ",
+// "TB"...); công văn, which has none, is "CV".
+type DocType string
+
+// CongVan is the type code of công văn (no abbreviation in notations).
+const CongVan DocType = "CV"
+
+// DocTypes maps every type code of Decree 30 Appendix III to its name.
+var DocTypes = map[DocType]string{
+	"NQ": "Nghị quyết", "QĐ": "Quyết định", "CT": "Chỉ thị", "QC": "Quy chế",
+	"QyĐ": "Quy định", "TC": "Thông cáo", "TB": "Thông báo", "HD": "Hướng dẫn",
+	"CTr": "Chương trình", "KH": "Kế hoạch", "PA": "Phương án", "ĐA": "Đề án",
+	"DA": "Dự án", "BC": "Báo cáo", "BB": "Biên bản", "TTr": "Tờ trình",
+	"HĐ": "Hợp đồng", "CĐ": "Công điện", "BGN": "Bản ghi nhớ", "BTT": "Bản thỏa thuận",
+	"GUQ": "Giấy ủy quyền", "GM": "Giấy mời", "GGT": "Giấy giới thiệu",
+	"GNP": "Giấy nghỉ phép", "PG": "Phiếu gửi", "PC": "Phiếu chuyển", "PB": "Phiếu báo",
+	"CV": "Công văn", "TCg": "Thư công",
+}
+
+// Valid reports whether t is a known type code.
+func (t DocType) Valid() bool { _, ok := DocTypes[t]; return ok }
+
+// HasAbbreviation reports whether the type appears in notations; công văn
+// and thư công do not.
+func (t DocType) HasAbbreviation() bool { return t != CongVan && t != "TCg" }
+
+// Org is an agency: its organisation code (e.g. "000.00.12.H13") and name.
+type Org struct {
+	OrgID string `json:"org_id"`
+	Name  string `json:"name"`
+}
+
+var orgIDPattern = regexp.MustCompile(`^[0-9A-Z]+(\.[0-9A-Z]+)+$`)
+
+// ValidOrgID reports whether id looks like an organisation code:
+// dot-separated groups of digits and capitals.
+func ValidOrgID(id string) bool { return orgIDPattern.MatchString(id) }
+
+// FileKind says what a document file is.
+type FileKind string
+
+const (
+	FileMain       FileKind = "main"       // the document as uploaded or received
+	FileAttachment FileKind = "attachment" // a separate attachment
+	FileSigned     FileKind = "signed"     // a signed version (layer 1, then layer 2)
+)
+
+// File is one stored file of a document, keyed by its content.
+type File struct {
+	SHA256    string    // lowercase hex; the blob key derives from it
+	Name      string    // the name given on upload
+	Size      int64
+	Kind      FileKind
+	CreatedAt time.Time
+}
+
+// BlobKey is the object key under which content with this hash is stored.
+func BlobKey(sha256 string) string {
+	return "blobs/" + sha256[:2] + "/" + sha256
+}
+
+// Document is an official document, incoming or outgoing.
+type Document struct {
+	ID              string
+	Direction       Direction
+	Type            DocType
+	Subject         string // trích yếu
+	Urgency         Urgency
+	Confidentiality Confidentiality
+	State           State
+	Version         int // optimistic concurrency; +1 on every change
+
+	// Outgoing.
+	SignerID     string // the official who signs (layer 1)
+	Recipients   []Org  // nơi nhận
+	DraftingUnit string // unit abbreviation for công văn notations (e.g. "VP")
+
+	// Incoming.
+	Sender         *Org
+	OriginalNumber string     // số/ký hiệu as printed by the sender
+	OriginalDate   *time.Time // date of the sender's document
+
+	// Registers.
+	Register     RegisterKind // which register numbered it ("" until numbered)
+	Year         int          // the register year
+	Number       int          // 0 until numbered
+	Notation     string       // "15/QĐ-UBND"; for incoming: the incoming number as text
+	IssuedAt     *time.Time
+	RegisteredAt *time.Time
+
+	AssigneeID string
+	DueDate    *time.Time
+	Retention  string // retention class: "5y", "10y", "20y", "permanent" ("" = default for the type)
+	Notes      string
+	Files      []File
+
+	CreatedBy string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// MainFile returns the document's current principal file: the newest
+// signed version if any, else the uploaded file.
+func (d *Document) MainFile() (File, bool) {
+	var main File
+	var found bool
+	for _, f := range d.Files {
+		switch f.Kind {
+		case FileSigned:
+			main, found = f, true
+		case FileMain:
+			if !found || main.Kind == FileMain {
+				main, found = f, true
+			}
+		}
+	}
+	return main, found
+}

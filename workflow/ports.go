@@ -1,0 +1,139 @@
+package workflow
+
+import (
+	"context"
+	"io"
+	"time"
+)
+
+// DocumentFilter selects documents for listing. Results are ordered newest
+// first by ID (IDs sort by creation time); After is the cursor: the ID of
+// the last document of the previous page.
+type DocumentFilter struct {
+	Direction Direction
+	State     State
+	Type      DocType
+	Query     string     // words in the subject
+	From, To  *time.Time // creation date range, inclusive
+	After     string
+	Limit     int
+	// Viewer restricts the result to what a user may see: classified
+	// documents only where the user is signer, assignee or creator,
+	// unless SeeAll (admins and clerks).
+	ViewerID string
+	SeeAll   bool
+}
+
+// Reader is the read side of the repository.
+type Reader interface {
+	// Document returns the document with id, or ENOTFOUND.
+	Document(ctx context.Context, id string) (*Document, error)
+	// Documents lists documents matching f and the cursor of the next page
+	// ("" when there is none).
+	Documents(ctx context.Context, f DocumentFilter) ([]*Document, string, error)
+	// Events returns a document's audit events in order.
+	Events(ctx context.Context, documentID string) ([]Event, error)
+	// RegisterEntries returns the documents numbered in a register in a
+	// year, by number.
+	RegisterEntries(ctx context.Context, kind RegisterKind, year int) ([]*Document, error)
+	// WalkEvents calls fn for every audit event in sequence order.
+	WalkEvents(ctx context.Context, fn func(Event) error) error
+	// AuditHead returns the last event as recorded in the chain head (nil if none).
+	AuditHead(ctx context.Context) (*Event, error)
+
+	// User returns the user with id, or ENOTFOUND.
+	User(ctx context.Context, id string) (*User, error)
+	// UserByUsername returns the user, or ENOTFOUND.
+	UserByUsername(ctx context.Context, username string) (*User, error)
+	// Users lists every user by username.
+	Users(ctx context.Context) ([]*User, error)
+	// Session returns the live session of a token hash, or ENOTFOUND.
+	Session(ctx context.Context, tokenHash string) (*Session, error)
+}
+
+// Tx is what one database transaction may do. Every change of a
+// document happens inside one, together with its audit event.
+type Tx interface {
+	Reader
+	// LockDocument returns the document, locked against concurrent
+	// changes until the transaction ends. ENOTFOUND if missing.
+	LockDocument(ctx context.Context, id string) (*Document, error)
+	// CreateDocument inserts d.
+	CreateDocument(ctx context.Context, d *Document) error
+	// UpdateDocument writes d if the stored version is still prevVersion
+	// (a guarded update); ECONFLICT otherwise.
+	UpdateDocument(ctx context.Context, d *Document, prevVersion int) error
+	// NextNumber takes the next number of a register in a year: 1 for the
+	// first, gapless and unique among committed transactions.
+	NextNumber(ctx context.Context, kind RegisterKind, year int) (int, error)
+	// AppendEvent chains e after the last event (see Chain) and stores it.
+	AppendEvent(ctx context.Context, e *Event) error
+	// CreateUser inserts u; ECONFLICT if the username is taken.
+	CreateUser(ctx context.Context, u *User) error
+	// UpdateUser writes u.
+	UpdateUser(ctx context.Context, u *User) error
+	// CreateSession stores a login session.
+	CreateSession(ctx context.Context, s *Session) error
+}
+
+// Repository is the system of record. storage/gormdb implements it on
+// SQLite and PostgreSQL.
+type Repository interface {
+	Reader
+	// Atomic runs fn in one transaction: all of fn's writes commit
+	// together, or none if fn returns an error (which Atomic returns).
+	Atomic(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
+	// Ping checks that the database answers (readiness).
+	Ping(ctx context.Context) error
+}
+
+// Verification is the validation report of a PDF's signatures.
+type Verification struct {
+	Verdict string   // "valid", "invalid", "indeterminate", "unsigned"
+	Reasons []string // human-readable
+	Report  []byte   // the full report, JSON
+}
+
+// Verdicts.
+const (
+	VerdictValid         = "valid"
+	VerdictInvalid       = "invalid"
+	VerdictIndeterminate = "indeterminate"
+	VerdictUnsigned      = "unsigned"
+)
+
+// Signer applies the two signature layers of Decree 30 and verifies
+// signed PDFs. signing.Service implements it.
+type Signer interface {
+	// SignOfficial applies layer 1: signer's personal approval signature
+	// with their signature image. EUNAVAILABLE if the key cannot be used,
+	// EUNPROCESSABLE if the PDF cannot be signed without losing content.
+	SignOfficial(ctx context.Context, d *Document, signer *User, pdf []byte) ([]byte, error)
+	// SignAgency writes d.Notation and the date of issue on page 1 and
+	// applies layer 2, the agency signature with its seal, to a PDF that
+	// carries a valid layer 1 (EINVALID otherwise).
+	SignAgency(ctx context.Context, d *Document, pdf []byte) ([]byte, error)
+	// SignAttachment applies the agency signature to an attachment file.
+	SignAttachment(ctx context.Context, d *Document, pdf []byte) ([]byte, error)
+	// Verify validates every signature of pdf.
+	Verify(ctx context.Context, pdf []byte) (Verification, error)
+}
+
+// PDFInspector checks that uploaded content is a usable PDF:
+// EUNSUPPORTEDMEDIA if it is not a PDF at all, EUNPROCESSABLE if it is
+// encrypted or cannot be parsed.
+type PDFInspector interface {
+	InspectPDF(ctx context.Context, r io.ReaderAt, size int64) error
+}
+
+// Archiver writes a document's archival record (issue 4). It must be
+// idempotent: a retry after a crash writes nothing twice.
+type Archiver interface {
+	ArchiveRecord(ctx context.Context, d *Document, events []Event) error
+}
+
+// Outbox queues deliveries to connected agencies in the transaction of
+// the `send` transition (issue 5).
+type Outbox interface {
+	EnqueueDeliveries(ctx context.Context, tx Tx, d *Document) error
+}

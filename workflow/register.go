@@ -1,0 +1,53 @@
+package workflow
+
+import (
+	"fmt"
+	"time"
+)
+
+// RegisterKind names a numbering register (sổ đăng ký).
+type RegisterKind string
+
+const (
+	RegisterOutgoing     RegisterKind = "outgoing"     // văn bản đi
+	RegisterIncoming     RegisterKind = "incoming"     // văn bản đến
+	RegisterConfidential RegisterKind = "confidential" // văn bản mật đi (Decree 30 Art. 15.2)
+)
+
+// Valid reports whether k names a register.
+func (k RegisterKind) Valid() bool {
+	return k == RegisterOutgoing || k == RegisterIncoming || k == RegisterConfidential
+}
+
+// RegisterFor returns the register that numbers d.
+func RegisterFor(d *Document) RegisterKind {
+	if d.Direction == Incoming {
+		return RegisterIncoming
+	}
+	if d.Confidentiality.Classified() {
+		return RegisterConfidential
+	}
+	return RegisterOutgoing
+}
+
+// Notation builds the số/ký hiệu of an outgoing document (Decree 30
+// Appendix I): "15/QĐ-UBND", or for công văn "12/UBND-VP". Numbers below
+// 10 get a leading zero.
+func Notation(number int, t DocType, agencyAbbr, draftingUnit string) string {
+	n := fmt.Sprintf("%02d", number)
+	if t.HasAbbreviation() {
+		return fmt.Sprintf("%s/%s-%s", n, t, agencyAbbr)
+	}
+	if draftingUnit == "" {
+		return fmt.Sprintf("%s/%s", n, agencyAbbr)
+	}
+	return fmt.Sprintf("%s/%s-%s", n, agencyAbbr, draftingUnit)
+}
+
+// Vietnam is the time zone of dates in registers and notations.
+var Vietnam = time.FixedZone("ICT", 7*3600)
+
+// RegisterYear is the register year of an instant: the calendar year in
+// Vietnam, so a document numbered at 00:30 on 1 January local time opens
+// the new year's register.
+func RegisterYear(t time.Time) int { return t.In(Vietnam).Year() }

@@ -1,0 +1,52 @@
+package workflow
+
+import "time"
+
+// User is a person who works with documents.
+type User struct {
+	ID           string
+	Username     string
+	FullName     string
+	Title        string // chức vụ, printed in the signature block
+	Unit         string // phòng ban
+	Roles        []Role
+	PasswordHash string
+	Disabled     bool
+	// Signing (officials): key URI and certificate chain (PEM); empty = the
+	// development PKI. SignatureImage is the SHA-256 of the PNG in Blobs.
+	SigningKeyURI  string
+	CertPEM        string
+	SignatureImage string
+	CreatedAt      time.Time
+}
+
+// Has reports whether the user holds role r.
+func (u *User) Has(r Role) bool {
+	if u == nil {
+		return false
+	}
+	for _, x := range u.Roles {
+		if x == r {
+			return true
+		}
+	}
+	return false
+}
+
+// HasAny reports whether the user holds one of roles.
+func (u *User) HasAny(roles []Role) bool {
+	for _, r := range roles {
+		if u.Has(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// Session is a login token's server-side record; only the token's hash is kept.
+type Session struct {
+	TokenHash string
+	UserID    string
+	CreatedAt time.Time
+	ExpiresAt time.Time
+}
