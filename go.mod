@@ -59,4 +59,5 @@ require (
 	modernc.org/mathutil v1.5.0 // indirect
 	modernc.org/memory v1.5.0 // indirect
 	modernc.org/sqlite v1.23.1 // indirect
+	software.sslmate.com/src/go-pkcs12 v0.7.4 // indirect
 )

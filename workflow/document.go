@@ -150,6 +150,11 @@ type Document struct {
 	Notes      string
 	Files      []File
 
+	// Verification is the validation report of the document's signed PDF:
+	// taken at registration for incoming documents, after issue for
+	// outgoing ones. nil until verified.
+	Verification *Verification
+
 	CreatedBy string
 	CreatedAt time.Time
 	UpdatedAt time.Time
