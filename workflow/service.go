@@ -1,0 +1,690 @@
+package workflow
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Agency is this agency: the one whose registers number documents and
+// whose signature layer 2 applies.
+type Agency struct {
+	OrgID string // e.g. "000.00.12.H13"
+	Name  string // e.g. "UBND quận Bình Thủy"
+	Abbr  string // e.g. "UBND", used in notations
+}
+
+// Service applies actions to documents: guard -> effects -> persist with
+// audit, atomically. Optional collaborators left nil make the actions
+// that need them answer EUNAVAILABLE.
+type Service struct {
+	Repo      Repository
+	Blobs     Blobs
+	Inspector PDFInspector
+	Signer    Signer   // sign, issue; verification at registration
+	Archiver  Archiver // archive writes a record when set; else only the state changes
+	Outbox    Outbox   // send
+	Agency    Agency
+	Logger    *slog.Logger
+	Now       func() time.Time
+	NewID     func() string
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Service) newID() string {
+	if s.NewID != nil {
+		return s.NewID()
+	}
+	return NewID(s.now())
+}
+
+func (s *Service) logger() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// NewID returns an opaque identifier that sorts by creation time: 13 hex
+// digits of microseconds since the epoch, then 8 random hex digits.
+func NewID(now time.Time) string {
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%013x%s", now.UnixMicro(), hex.EncodeToString(b[:]))
+}
+
+// Upload is a file given with a new document.
+type Upload struct {
+	Name    string
+	Size    int64
+	Content io.ReaderAt
+}
+
+// CreateInput is a new document's metadata and files.
+type CreateInput struct {
+	Direction       Direction
+	Type            DocType
+	Subject         string
+	Urgency         Urgency
+	Confidentiality Confidentiality
+	SignerID        string
+	Recipients      []Org
+	DraftingUnit    string
+	Sender          *Org
+	OriginalNumber  string
+	OriginalDate    *time.Time
+	DueDate         *time.Time
+	Retention       string
+	Notes           string
+	File            *Upload
+	Attachments     []Upload
+}
+
+// MaxSubject is the longest subject accepted (trích yếu), in characters.
+const MaxSubject = 500
+
+// Retention classes.
+var retentionClasses = map[string]bool{"": true, "5y": true, "10y": true, "20y": true, "permanent": true}
+
+func (s *Service) validateCreate(ctx context.Context, actor *User, in *CreateInput) error {
+	switch in.Direction {
+	case Outgoing:
+		if !actor.Has(RoleHandler) {
+			return Errorf(EFORBIDDEN, "only a handler (chuyên viên) drafts outgoing documents")
+		}
+	case Incoming:
+		if !actor.Has(RoleClerk) {
+			return Errorf(EFORBIDDEN, "only a clerk (văn thư) receives incoming documents")
+		}
+	default:
+		return Errorf(EINVALID, "direction must be \"outgoing\" or \"incoming\"")
+	}
+	if !in.Type.Valid() {
+		return Errorf(EINVALID, "unknown document type %q: use a Decree 30 Appendix III abbreviation (QĐ, TB, KH, ...) or CV", in.Type)
+	}
+	in.Subject = strings.TrimSpace(in.Subject)
+	if in.Subject == "" {
+		return Errorf(EINVALID, "subject (trích yếu) is required")
+	}
+	if utf8.RuneCountInString(in.Subject) > MaxSubject {
+		return Errorf(EINVALID, "subject is longer than %d characters", MaxSubject)
+	}
+	if in.Urgency == "" {
+		in.Urgency = UrgencyNormal
+	}
+	if !in.Urgency.Valid() {
+		return Errorf(EINVALID, "urgency must be normal, urgent, very_urgent or flash")
+	}
+	if in.Confidentiality == "" {
+		in.Confidentiality = Public
+	}
+	if !in.Confidentiality.Valid() {
+		return Errorf(EINVALID, "confidentiality must be normal, confidential, secret or top_secret")
+	}
+	if !retentionClasses[in.Retention] {
+		return Errorf(EINVALID, "retention must be 5y, 10y, 20y or permanent")
+	}
+	if in.File == nil {
+		return Errorf(EINVALID, "the document file (part \"file\") is required")
+	}
+	if in.Direction == Outgoing {
+		if in.SignerID == "" {
+			return Errorf(EINVALID, "signer_id is required for an outgoing document")
+		}
+		signer, err := s.Repo.User(ctx, in.SignerID)
+		if ErrorCode(err) == ENOTFOUND {
+			return Errorf(EINVALID, "signer %q does not exist", in.SignerID)
+		} else if err != nil {
+			return err
+		}
+		if !signer.Has(RoleOfficer) {
+			return Errorf(EINVALID, "signer %q is not an official (role officer)", signer.Username)
+		}
+		seen := map[string]bool{}
+		for _, r := range in.Recipients {
+			if !ValidOrgID(r.OrgID) {
+				return Errorf(EINVALID, "recipient organisation code %q is not like 000.00.00.H13", r.OrgID)
+			}
+			if seen[r.OrgID] {
+				return Errorf(EINVALID, "recipient %s is listed twice", r.OrgID)
+			}
+			seen[r.OrgID] = true
+		}
+		return nil
+	}
+	if in.Sender == nil || strings.TrimSpace(in.Sender.Name) == "" {
+		return Errorf(EINVALID, "sender (org_id, name) is required for an incoming document")
+	}
+	if in.Sender.OrgID != "" && !ValidOrgID(in.Sender.OrgID) {
+		return Errorf(EINVALID, "sender organisation code %q is not like 000.00.00.H13", in.Sender.OrgID)
+	}
+	if strings.TrimSpace(in.OriginalNumber) == "" {
+		return Errorf(EINVALID, "original_number (số/ký hiệu of the sender) is required")
+	}
+	if in.OriginalDate == nil {
+		return Errorf(EINVALID, "original_date is required")
+	}
+	return nil
+}
+
+// storeUpload checks (PDFs only), hashes and stores one upload.
+func (s *Service) storeUpload(ctx context.Context, u *Upload, kind FileKind) (File, error) {
+	if s.Inspector != nil {
+		if err := s.Inspector.InspectPDF(ctx, u.Content, u.Size); err != nil {
+			return File{}, fmt.Errorf("%s %q: %w", kind, u.Name, err)
+		}
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, io.NewSectionReader(u.Content, 0, u.Size)); err != nil {
+		return File{}, fmt.Errorf("read %q: %w", u.Name, err)
+	}
+	sum := hex.EncodeToString(h.Sum(nil))
+	if _, err := s.Blobs.Put(ctx, BlobKey(sum), io.NewSectionReader(u.Content, 0, u.Size), u.Size, sum, PutOptions{ContentType: "application/pdf"}); err != nil {
+		return File{}, fmt.Errorf("store %q: %w", u.Name, err)
+	}
+	return File{SHA256: sum, Name: u.Name, Size: u.Size, Kind: kind, CreatedAt: s.now()}, nil
+}
+
+func (s *Service) putBytes(ctx context.Context, name string, b []byte, kind FileKind) (File, error) {
+	sum := sha256.Sum256(b)
+	hexsum := hex.EncodeToString(sum[:])
+	if _, err := s.Blobs.Put(ctx, BlobKey(hexsum), bytes.NewReader(b), int64(len(b)), hexsum, PutOptions{ContentType: "application/pdf"}); err != nil {
+		return File{}, fmt.Errorf("store %q: %w", name, err)
+	}
+	return File{SHA256: hexsum, Name: name, Size: int64(len(b)), Kind: kind, CreatedAt: s.now()}, nil
+}
+
+// Create registers a new document: outgoing drafts by handlers, incoming
+// documents by clerks. Files are checked and stored before the database
+// transaction; a failure leaves at most unreferenced blobs.
+func (s *Service) Create(ctx context.Context, actor *User, in CreateInput) (*Document, error) {
+	if err := s.validateCreate(ctx, actor, &in); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	d := &Document{
+		ID: s.newID(), Direction: in.Direction, Type: in.Type, Subject: in.Subject,
+		Urgency: in.Urgency, Confidentiality: in.Confidentiality,
+		State: InitialState(in.Direction), Version: 1,
+		SignerID: in.SignerID, Recipients: in.Recipients, DraftingUnit: in.DraftingUnit,
+		Sender: in.Sender, OriginalNumber: strings.TrimSpace(in.OriginalNumber), OriginalDate: in.OriginalDate,
+		DueDate: in.DueDate, Retention: in.Retention, Notes: in.Notes,
+		CreatedBy: actor.ID, CreatedAt: now, UpdatedAt: now,
+	}
+	main, err := s.storeUpload(ctx, in.File, FileMain)
+	if err != nil {
+		return nil, err
+	}
+	d.Files = append(d.Files, main)
+	for i := range in.Attachments {
+		f, err := s.storeUpload(ctx, &in.Attachments[i], FileAttachment)
+		if err != nil {
+			return nil, err
+		}
+		d.Files = append(d.Files, f)
+	}
+	err = s.Repo.Atomic(ctx, func(ctx context.Context, tx Tx) error {
+		if err := tx.CreateDocument(ctx, d); err != nil {
+			return err
+		}
+		if err := tx.AppendEvent(ctx, &Event{DocumentID: d.ID, Actor: actor.ID, Kind: EventCreate, To: d.State, At: now,
+			Data: map[string]string{"direction": string(d.Direction), "type": string(d.Type)}}); err != nil {
+			return err
+		}
+		for _, f := range d.Files {
+			if err := tx.AppendEvent(ctx, &Event{DocumentID: d.ID, Actor: actor.ID, Kind: EventUpload, At: now,
+				Data: map[string]string{"sha256": f.SHA256, "name": f.Name, "kind": string(f.Kind), "size": fmt.Sprint(f.Size)}}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create document: %w", err)
+	}
+	s.logger().InfoContext(ctx, "document created", "doc_id", d.ID, "direction", d.Direction, "state", d.State, "actor", actor.ID)
+	return d, nil
+}
+
+// CanSee reports whether u may see d: classified documents only by
+// admins, clerks, the signer, the assignee and the creator.
+func CanSee(d *Document, u *User) bool {
+	if u == nil {
+		return false
+	}
+	if !d.Confidentiality.Classified() {
+		return true
+	}
+	return SeesAllClassified(u) || d.SignerID == u.ID || d.AssigneeID == u.ID || d.CreatedBy == u.ID
+}
+
+// SeesAllClassified reports whether u sees every classified document.
+func SeesAllClassified(u *User) bool { return u.Has(RoleAdmin) || u.Has(RoleClerk) }
+
+// Get returns a document the actor may see; ENOTFOUND otherwise (a
+// classified document is not revealed to exist).
+func (s *Service) Get(ctx context.Context, actor *User, id string) (*Document, error) {
+	d, err := s.Repo.Document(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !CanSee(d, actor) {
+		return nil, Errorf(ENOTFOUND, "document %s not found", id)
+	}
+	return d, nil
+}
+
+// List lists the documents the actor may see.
+func (s *Service) List(ctx context.Context, actor *User, f DocumentFilter) ([]*Document, string, error) {
+	f.ViewerID, f.SeeAll = actor.ID, SeesAllClassified(actor)
+	if f.Limit <= 0 || f.Limit > 200 {
+		f.Limit = 50
+	}
+	return s.Repo.Documents(ctx, f)
+}
+
+// OpenFile streams a document's file by hash (which must belong to it).
+func (s *Service) OpenFile(ctx context.Context, actor *User, id, sha string) (io.ReadCloser, File, error) {
+	d, err := s.Get(ctx, actor, id)
+	if err != nil {
+		return nil, File{}, err
+	}
+	var f File
+	var ok bool
+	if sha == "" {
+		f, ok = d.MainFile()
+	} else {
+		for _, x := range d.Files {
+			if x.SHA256 == sha {
+				f, ok = x, true
+			}
+		}
+	}
+	if !ok {
+		return nil, File{}, Errorf(ENOTFOUND, "document %s has no such file", id)
+	}
+	rc, _, err := s.Blobs.Get(ctx, BlobKey(f.SHA256))
+	if err != nil {
+		return nil, File{}, fmt.Errorf("open file of %s: %w", id, err)
+	}
+	return rc, f, nil
+}
+
+// Events returns a visible document's audit trail.
+func (s *Service) Events(ctx context.Context, actor *User, id string) ([]Event, error) {
+	if _, err := s.Get(ctx, actor, id); err != nil {
+		return nil, err
+	}
+	return s.Repo.Events(ctx, id)
+}
+
+// ActionInput is what an action may carry.
+type ActionInput struct {
+	Comment    string
+	AssigneeID string
+	DueDate    *time.Time
+	Version    int  // when not 0, the version the caller saw (else ECONFLICT)
+	Override   bool // register an incoming document whose verification is invalid
+}
+
+// AllowedActions lists the actions u may take on d now.
+func AllowedActions(d *Document, u *User) []Action {
+	var out []Action
+	for _, t := range Machine(d.Direction) {
+		if t.From == d.State && guard(t, d, u) == nil {
+			out = append(out, t.Action)
+		}
+	}
+	return out
+}
+
+func guard(t Transition, d *Document, u *User) error {
+	if !u.HasAny(t.Roles) {
+		return Errorf(EFORBIDDEN, "%s needs role %s", t.Action, joinRoles(t.Roles))
+	}
+	switch t.Party {
+	case NamedSigner:
+		if d.SignerID != u.ID {
+			return Errorf(EFORBIDDEN, "only the official named as signer may %s this document", t.Action)
+		}
+	case TheAssignee:
+		if d.AssigneeID != u.ID {
+			return Errorf(EFORBIDDEN, "only the assigned handler may %s this document", t.Action)
+		}
+	}
+	return nil
+}
+
+func joinRoles(rs []Role) string {
+	s := make([]string, len(rs))
+	for i, r := range rs {
+		s[i] = string(r)
+	}
+	return strings.Join(s, " or ")
+}
+
+// Apply performs action on document id for actor. The role guard comes
+// first (EFORBIDDEN), then the state (EILLEGAL), then the version
+// (ECONFLICT); effects and the state change commit together with the
+// audit event, or not at all.
+func (s *Service) Apply(ctx context.Context, actor *User, id string, action Action, in ActionInput) (*Document, error) {
+	d, err := s.Get(ctx, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	roles := RolesFor(d.Direction, action)
+	if len(roles) == 0 {
+		return nil, Errorf(EILLEGAL, "%s is not an action on %s documents", action, d.Direction)
+	}
+	if !actor.HasAny(roles) {
+		return nil, Errorf(EFORBIDDEN, "%s needs role %s", action, joinRoles(roles))
+	}
+	t, ok := Next(d.Direction, d.State, action)
+	if !ok {
+		return nil, Errorf(EILLEGAL, "cannot %s a document in state %s", action, d.State)
+	}
+	if err := guard(t, d, actor); err != nil {
+		return nil, err
+	}
+	if in.Version != 0 && in.Version != d.Version {
+		return nil, Errorf(ECONFLICT, "document %s is at version %d, not %d: reload and retry", id, d.Version, in.Version)
+	}
+	if err := s.precheck(ctx, d, t, in); err != nil {
+		return nil, err
+	}
+
+	var out *Document
+	err = s.Repo.Atomic(ctx, func(ctx context.Context, tx Tx) error {
+		cur, err := tx.LockDocument(ctx, id)
+		if err != nil {
+			return err
+		}
+		if cur.Version != d.Version || cur.State != t.From {
+			return Errorf(ECONFLICT, "document %s changed meanwhile (now %s, version %d): reload and retry", id, cur.State, cur.Version)
+		}
+		prevVersion := cur.Version
+		ev := &Event{DocumentID: id, Actor: actor.ID, Kind: EventTransition, Action: action,
+			From: t.From, To: t.To, Comment: in.Comment, At: s.now(), Data: map[string]string{}}
+		if err := s.effects(ctx, tx, cur, t, actor, in, ev); err != nil {
+			return err
+		}
+		cur.State, cur.Version, cur.UpdatedAt = t.To, cur.Version+1, s.now()
+		if err := tx.UpdateDocument(ctx, cur, prevVersion); err != nil {
+			return err
+		}
+		if len(ev.Data) == 0 {
+			ev.Data = nil
+		}
+		if err := tx.AppendEvent(ctx, ev); err != nil {
+			return err
+		}
+		out = cur
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", action, id, err)
+	}
+	s.logger().InfoContext(ctx, "document transition", "doc_id", id, "action", action, "from", t.From, "state", t.To, "actor", actor.ID)
+	return out, nil
+}
+
+// precheck validates an action's input and collaborators before any
+// transaction starts.
+func (s *Service) precheck(ctx context.Context, d *Document, t Transition, in ActionInput) error {
+	switch t.Action {
+	case Sign, Issue:
+		if s.Signer == nil {
+			return Errorf(EUNAVAILABLE, "signing is not configured on this server")
+		}
+	case Send:
+		if s.Outbox == nil {
+			return Errorf(EUNAVAILABLE, "interagency exchange is not configured on this server")
+		}
+		if len(d.Recipients) == 0 {
+			return Errorf(EINVALID, "the document has no recipients: archive it instead of sending")
+		}
+	case Reject:
+		if strings.TrimSpace(in.Comment) == "" {
+			return Errorf(EINVALID, "a rejection needs the reason in comment")
+		}
+	case Assign:
+		if in.AssigneeID == "" {
+			return Errorf(EINVALID, "assignee_id is required")
+		}
+		u, err := s.Repo.User(ctx, in.AssigneeID)
+		if ErrorCode(err) == ENOTFOUND {
+			return Errorf(EINVALID, "assignee %q does not exist", in.AssigneeID)
+		} else if err != nil {
+			return err
+		}
+		if !u.Has(RoleHandler) || u.Disabled {
+			return Errorf(EINVALID, "assignee %q is not an active handler (chuyên viên)", u.Username)
+		}
+	case Archive:
+		if s.Archiver != nil {
+			events, err := s.Repo.Events(ctx, d.ID)
+			if err != nil {
+				return err
+			}
+			// The record is written before the state changes; it is
+			// idempotent, so a failure after this point and a retry
+			// write nothing twice.
+			if err := s.Archiver.ArchiveRecord(ctx, d, events); err != nil {
+				return fmt.Errorf("write archival record: %w", err)
+			}
+		}
+	}
+	return nil
+}
+
+// effects runs an action's changes inside the transaction.
+func (s *Service) effects(ctx context.Context, tx Tx, d *Document, t Transition, actor *User, in ActionInput, ev *Event) error {
+	now := s.now()
+	switch t.Action {
+	case Return:
+		// Back to draft: a signed or numbered state cannot be reached from
+		// here, so nothing to undo.
+	case Register:
+		if s.Signer != nil {
+			if err := s.verifyIncoming(ctx, d, in, ev); err != nil {
+				return err
+			}
+		}
+		year := RegisterYear(now)
+		n, err := tx.NextNumber(ctx, RegisterIncoming, year)
+		if err != nil {
+			return fmt.Errorf("take incoming number: %w", err)
+		}
+		d.Register, d.Year, d.Number, d.RegisteredAt = RegisterIncoming, year, n, &now
+		ev.Data["number"] = fmt.Sprint(n)
+		ev.Data["year"] = fmt.Sprint(year)
+	case Assign:
+		d.AssigneeID = in.AssigneeID
+		if in.DueDate != nil {
+			d.DueDate = in.DueDate
+		}
+		ev.Data["assignee_id"] = in.AssigneeID
+	case Sign:
+		pdf, src, err := s.currentPDF(ctx, d)
+		if err != nil {
+			return err
+		}
+		signed, err := s.Signer.SignOfficial(ctx, d, actor, pdf)
+		if err != nil {
+			return fmt.Errorf("layer 1 (official) signature: %w", err)
+		}
+		f, err := s.putBytes(ctx, strings.TrimSuffix(src.Name, ".pdf")+".signed-l1.pdf", signed, FileSigned)
+		if err != nil {
+			return err
+		}
+		d.Files = append(d.Files, f)
+		ev.Data["sha256"] = f.SHA256
+	case Issue:
+		pdf, src, err := s.currentPDF(ctx, d)
+		if err != nil {
+			return err
+		}
+		reg := RegisterFor(d)
+		year := RegisterYear(now)
+		n, err := tx.NextNumber(ctx, reg, year)
+		if err != nil {
+			return fmt.Errorf("take %s number: %w", reg, err)
+		}
+		d.Register, d.Year, d.Number, d.IssuedAt = reg, year, n, &now
+		d.Notation = Notation(n, d.Type, s.Agency.Abbr, d.DraftingUnit)
+		signed, err := s.Signer.SignAgency(ctx, d, pdf)
+		if err != nil {
+			return fmt.Errorf("layer 2 (agency) signature: %w", err)
+		}
+		f, err := s.putBytes(ctx, strings.TrimSuffix(strings.TrimSuffix(src.Name, ".pdf"), ".signed-l1")+".signed.pdf", signed, FileSigned)
+		if err != nil {
+			return err
+		}
+		d.Files = append(d.Files, f)
+		for _, a := range d.Files {
+			if a.Kind != FileAttachment {
+				continue
+			}
+			ab, err := s.readBlob(ctx, a.SHA256)
+			if err != nil {
+				return err
+			}
+			sa, err := s.Signer.SignAttachment(ctx, d, ab)
+			if err != nil {
+				return fmt.Errorf("agency signature on attachment %q: %w", a.Name, err)
+			}
+			sf, err := s.putBytes(ctx, a.Name, sa, FileAttachment)
+			if err != nil {
+				return err
+			}
+			ev.Data["attachment:"+sf.SHA256] = a.Name
+			d.Files = append(d.Files, sf)
+		}
+		v, err := s.Signer.Verify(ctx, signed)
+		if err != nil {
+			return fmt.Errorf("verify issued document: %w", err)
+		}
+		d.Verification = &v
+		ev.Data["number"] = fmt.Sprint(n)
+		ev.Data["notation"] = d.Notation
+		ev.Data["register"] = string(reg)
+		ev.Data["sha256"] = f.SHA256
+		ev.Data["verdict"] = v.Verdict
+	case Send:
+		if err := s.Outbox.EnqueueDeliveries(ctx, tx, d); err != nil {
+			return fmt.Errorf("queue deliveries: %w", err)
+		}
+		ev.Data["recipients"] = fmt.Sprint(len(d.Recipients))
+	case Archive:
+		if s.Archiver != nil {
+			ev.Data["record"] = "written"
+		}
+	}
+	return nil
+}
+
+// verifyIncoming checks an incoming document's signatures at
+// registration (Decree 30 Art. 21.2). An invalid one needs an override
+// with a comment; the event records it.
+func (s *Service) verifyIncoming(ctx context.Context, d *Document, in ActionInput, ev *Event) error {
+	pdf, _, err := s.currentPDF(ctx, d)
+	if err != nil {
+		return err
+	}
+	v, err := s.Signer.Verify(ctx, pdf)
+	if err != nil {
+		return fmt.Errorf("verify incoming document: %w", err)
+	}
+	d.Verification = &v
+	ev.Data["verdict"] = v.Verdict
+	if v.Verdict == VerdictInvalid {
+		if !in.Override || strings.TrimSpace(in.Comment) == "" {
+			return Errorf(EUNPROCESSABLE, "the document's signature is invalid (%s): register it only with override and a comment", strings.Join(v.Reasons, "; "))
+		}
+		ev.Data["override"] = "true"
+	}
+	return nil
+}
+
+func (s *Service) currentPDF(ctx context.Context, d *Document) ([]byte, File, error) {
+	f, ok := d.MainFile()
+	if !ok {
+		return nil, File{}, Errorf(EINVALID, "document %s has no file", d.ID)
+	}
+	b, err := s.readBlob(ctx, f.SHA256)
+	return b, f, err
+}
+
+func (s *Service) readBlob(ctx context.Context, sha string) ([]byte, error) {
+	rc, _, err := s.Blobs.Get(ctx, BlobKey(sha))
+	if err != nil {
+		return nil, fmt.Errorf("read blob %s: %w", sha, err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, fmt.Errorf("read blob %s: %w", sha, err)
+	}
+	sum := sha256.Sum256(b)
+	if hex.EncodeToString(sum[:]) != sha {
+		return nil, Errorf(EINTERNAL, "blob %s does not match its hash: storage corruption", sha)
+	}
+	return b, nil
+}
+
+// Register returns a register's entries for a year.
+func (s *Service) Register(ctx context.Context, actor *User, kind RegisterKind, year int) ([]*Document, error) {
+	if !kind.Valid() {
+		return nil, Errorf(ENOTFOUND, "no register %q", kind)
+	}
+	if !actor.HasAny([]Role{RoleClerk, RoleAdmin, RoleArchivist, RoleOfficer}) {
+		return nil, Errorf(EFORBIDDEN, "registers are kept by clerks")
+	}
+	if kind == RegisterConfidential && !SeesAllClassified(actor) {
+		return nil, Errorf(EFORBIDDEN, "the confidential register is for clerks and admins")
+	}
+	return s.Repo.RegisterEntries(ctx, kind, year)
+}
+
+// VerifyAudit recomputes the whole audit chain.
+func (s *Service) VerifyAudit(ctx context.Context) (AuditReport, error) {
+	var v ChainVerifier
+	errStop := errors.New("stop")
+	err := s.Repo.WalkEvents(ctx, func(e Event) error {
+		if !v.Add(e) {
+			return errStop
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errStop) {
+		return AuditReport{}, fmt.Errorf("verify audit: %w", err)
+	}
+	r := v.Report()
+	if r.OK {
+		head, err := s.Repo.AuditHead(ctx)
+		if err != nil {
+			return AuditReport{}, fmt.Errorf("verify audit: %w", err)
+		}
+		if head != nil && (head.Seq != r.Events || (v.prev != nil && head.Hash != v.prev.Hash)) {
+			r.OK = false
+			r.Reason = fmt.Sprintf("the chain head records %d events but %d are stored: events were removed from the end", head.Seq, r.Events)
+			r.FirstBroken = head
+		}
+	}
+	return r, nil
+}

@@ -1,0 +1,442 @@
+package workflow_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vanthu/vanthu/workflow"
+	"github.com/vanthu/vanthu/workflow/workflowtest"
+)
+
+// fakeSigner marks PDFs instead of signing them: enough to test the
+// service's flow; the real layers are tested in signing/.
+type fakeSigner struct{ verdict string }
+
+func (f fakeSigner) SignOfficial(_ context.Context, d *workflow.Document, u *workflow.User, pdf []byte) ([]byte, error) {
+	return append(append([]byte{}, pdf...), []byte("\n%L1 "+u.ID)...), nil
+}
+func (f fakeSigner) SignAgency(_ context.Context, d *workflow.Document, pdf []byte) ([]byte, error) {
+	return append(append([]byte{}, pdf...), []byte("\n%L2 "+d.Notation)...), nil
+}
+func (f fakeSigner) SignAttachment(_ context.Context, d *workflow.Document, pdf []byte) ([]byte, error) {
+	return append(append([]byte{}, pdf...), []byte("\n%A "+d.Notation)...), nil
+}
+func (f fakeSigner) Verify(context.Context, []byte) (workflow.Verification, error) {
+	v := f.verdict
+	if v == "" {
+		v = workflow.VerdictValid
+	}
+	return workflow.Verification{Verdict: v, Reasons: []string{"fake " + v}}, nil
+}
+
+type fakeOutbox struct{ n int }
+
+func (o *fakeOutbox) EnqueueDeliveries(context.Context, workflow.Tx, *workflow.Document) error {
+	o.n++
+	return nil
+}
+
+type env struct {
+	svc   *workflow.Service
+	repo  *workflowtest.Repository
+	users map[workflow.Role]*workflow.User
+	other *workflow.User // a second officer and handler: not the named party
+	now   time.Time
+}
+
+func newEnv(t *testing.T) *env {
+	t.Helper()
+	e := &env{repo: workflowtest.NewRepository(), users: map[workflow.Role]*workflow.User{},
+		now: time.Date(2026, 11, 25, 10, 0, 0, 0, workflow.Vietnam)}
+	e.svc = &workflow.Service{Repo: e.repo, Blobs: workflowtest.NewBlobs(), Signer: fakeSigner{}, Outbox: &fakeOutbox{},
+		Agency: workflow.Agency{OrgID: "000.00.12.H13", Name: "UBND quận Bình Thủy", Abbr: "UBND"},
+		Now:    func() time.Time { return e.now }}
+	ctx := context.Background()
+	err := e.repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+		for _, r := range workflow.Roles {
+			u := &workflow.User{ID: "u-" + string(r), Username: string(r), Roles: []workflow.Role{r}}
+			e.users[r] = u
+			if err := tx.CreateUser(ctx, u); err != nil {
+				return err
+			}
+		}
+		e.other = &workflow.User{ID: "u-other", Username: "other", Roles: []workflow.Role{workflow.RoleOfficer, workflow.RoleHandler}}
+		return tx.CreateUser(ctx, e.other)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+var minimalPDF = []byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+
+func (e *env) create(t *testing.T, dir workflow.Direction, conf workflow.Confidentiality) *workflow.Document {
+	t.Helper()
+	in := workflow.CreateInput{Direction: dir, Type: "QĐ", Subject: "Về việc thử nghiệm Bình Thủy", Confidentiality: conf,
+		File: &workflow.Upload{Name: "a.pdf", Size: int64(len(minimalPDF)), Content: bytes.NewReader(minimalPDF)}}
+	actor := e.users[workflow.RoleHandler]
+	if dir == workflow.Outgoing {
+		in.SignerID = e.users[workflow.RoleOfficer].ID
+		in.Recipients = []workflow.Org{{OrgID: "000.00.31.H13", Name: "UBND phường Long Hòa"}}
+	} else {
+		actor = e.users[workflow.RoleClerk]
+		d := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+		in.Sender, in.OriginalNumber, in.OriginalDate = &workflow.Org{OrgID: "000.00.00.H13", Name: "UBND thành phố Cần Thơ"}, "125/UBND-VP", &d
+	}
+	d, err := e.svc.Create(context.Background(), actor, in)
+	if err != nil {
+		t.Fatalf("create: %v", err)
+	}
+	return d
+}
+
+// walkTo moves a fresh document to state s along the happy path.
+func (e *env) walkTo(t *testing.T, dir workflow.Direction, s workflow.State) *workflow.Document {
+	t.Helper()
+	d := e.create(t, dir, workflow.Public)
+	path := map[workflow.State][]workflow.Action{
+		workflow.Draft: {}, workflow.InReview: {"submit"}, workflow.Approved: {"submit", "approve"},
+		workflow.OfficerSigned: {"submit", "approve", "sign"}, workflow.Issued: {"submit", "approve", "sign", "issue"},
+		workflow.Sent: {"submit", "approve", "sign", "issue", "send"}, workflow.Received: {},
+		workflow.Registered: {"register"}, workflow.Assigned: {"register", "assign"},
+		workflow.InProgress: {"register", "assign", "start"}, workflow.Completed: {"register", "assign", "start", "complete"},
+		workflow.Rejected: {"reject"},
+	}
+	if s == workflow.Archived {
+		if dir == workflow.Outgoing {
+			path[s] = append(path[workflow.Sent], "archive")
+		} else {
+			path[s] = append(path[workflow.Completed], "archive")
+		}
+	}
+	steps, ok := path[s]
+	if !ok {
+		t.Fatalf("no path to %s", s)
+	}
+	for _, a := range steps {
+		var err error
+		d, err = e.svc.Apply(context.Background(), e.actorFor(d, a), d.ID, a, e.inputFor(a))
+		if err != nil {
+			t.Fatalf("walk %s to %s: %s: %v", d.ID, s, a, err)
+		}
+	}
+	return d
+}
+
+func (e *env) actorFor(d *workflow.Document, a workflow.Action) *workflow.User {
+	t, _ := workflow.Next(d.Direction, d.State, a)
+	switch t.Party {
+	case workflow.NamedSigner:
+		return e.users[workflow.RoleOfficer]
+	case workflow.TheAssignee:
+		return e.users[workflow.RoleHandler]
+	}
+	return e.users[t.Roles[0]]
+}
+
+func (e *env) inputFor(a workflow.Action) workflow.ActionInput {
+	in := workflow.ActionInput{Comment: "ok"}
+	if a == workflow.Assign {
+		in.AssigneeID = e.users[workflow.RoleHandler].ID
+	}
+	return in
+}
+
+func TestTransitionsEveryRow(t *testing.T) {
+	for _, dir := range []workflow.Direction{workflow.Outgoing, workflow.Incoming} {
+		for _, tr := range workflow.Machine(dir) {
+			t.Run(fmt.Sprintf("%s/%s-%s->%s", dir, tr.From, tr.Action, tr.To), func(t *testing.T) {
+				e := newEnv(t)
+				d := e.walkTo(t, dir, tr.From)
+				got, err := e.svc.Apply(context.Background(), e.actorFor(d, tr.Action), d.ID, tr.Action, e.inputFor(tr.Action))
+				if err != nil {
+					t.Fatalf("apply: %v", err)
+				}
+				if got.State != tr.To || got.Version != d.Version+1 {
+					t.Fatalf("state %s version %d, want %s version %d", got.State, got.Version, tr.To, d.Version+1)
+				}
+				evs, _ := e.repo.Events(context.Background(), d.ID)
+				last := evs[len(evs)-1]
+				if last.Action != tr.Action || last.From != tr.From || last.To != tr.To {
+					t.Fatalf("last event %+v", last)
+				}
+			})
+		}
+	}
+}
+
+func TestTransitionsIllegalPairs(t *testing.T) {
+	for _, dir := range []workflow.Direction{workflow.Outgoing, workflow.Incoming} {
+		for _, s := range workflow.States(dir) {
+			for _, a := range workflow.Actions(dir) {
+				if _, ok := workflow.Next(dir, s, a); ok {
+					continue
+				}
+				t.Run(fmt.Sprintf("%s/%s-%s", dir, s, a), func(t *testing.T) {
+					e := newEnv(t)
+					d := e.walkTo(t, dir, s)
+					roles := workflow.RolesFor(dir, a)
+					actor := &workflow.User{ID: e.users[workflow.RoleOfficer].ID, Roles: roles} // holds every role the action needs
+					before, _ := e.repo.Events(context.Background(), d.ID)
+					_, err := e.svc.Apply(context.Background(), actor, d.ID, a, e.inputFor(a))
+					if workflow.ErrorCode(err) != workflow.EILLEGAL {
+						t.Fatalf("got %v, want %s", err, workflow.EILLEGAL)
+					}
+					after, _ := e.repo.Document(context.Background(), d.ID)
+					evs, _ := e.repo.Events(context.Background(), d.ID)
+					if after.State != s || after.Version != d.Version || len(evs) != len(before) {
+						t.Fatalf("an illegal action changed the document: %s v%d, %d events", after.State, after.Version, len(evs))
+					}
+				})
+			}
+		}
+	}
+}
+
+func TestTransitionsEveryRolePerAction(t *testing.T) {
+	for _, dir := range []workflow.Direction{workflow.Outgoing, workflow.Incoming} {
+		for _, tr := range workflow.Machine(dir) {
+			for _, r := range workflow.Roles {
+				t.Run(fmt.Sprintf("%s/%s-%s/%s", dir, tr.From, tr.Action, r), func(t *testing.T) {
+					e := newEnv(t)
+					d := e.walkTo(t, dir, tr.From)
+					actor := e.users[r]
+					_, err := e.svc.Apply(context.Background(), actor, d.ID, tr.Action, e.inputFor(tr.Action))
+					allowed := false
+					for _, x := range tr.Roles {
+						allowed = allowed || x == r
+					}
+					if allowed {
+						if err != nil {
+							t.Fatalf("role %s refused: %v", r, err)
+						}
+						return
+					}
+					if workflow.ErrorCode(err) != workflow.EFORBIDDEN {
+						t.Fatalf("role %s: got %v, want forbidden", r, err)
+					}
+				})
+			}
+		}
+	}
+}
+
+func TestPartyGuards(t *testing.T) {
+	e := newEnv(t)
+	d := e.walkTo(t, workflow.Outgoing, workflow.Approved)
+	if _, err := e.svc.Apply(context.Background(), e.other, d.ID, workflow.Sign, workflow.ActionInput{}); workflow.ErrorCode(err) != workflow.EFORBIDDEN {
+		t.Fatalf("sign by another officer: %v", err)
+	}
+	in := e.walkTo(t, workflow.Incoming, workflow.Assigned)
+	if _, err := e.svc.Apply(context.Background(), e.other, in.ID, workflow.Start, workflow.ActionInput{}); workflow.ErrorCode(err) != workflow.EFORBIDDEN {
+		t.Fatalf("start by another handler: %v", err)
+	}
+}
+
+func TestWrongRoleBeatsIllegalState(t *testing.T) {
+	e := newEnv(t)
+	d := e.create(t, workflow.Outgoing, workflow.Public) // draft: issue is illegal here
+	_, err := e.svc.Apply(context.Background(), e.users[workflow.RoleHandler], d.ID, workflow.Issue, workflow.ActionInput{})
+	if workflow.ErrorCode(err) != workflow.EFORBIDDEN {
+		t.Fatalf("got %v, want forbidden", err)
+	}
+}
+
+func TestStaleVersionConflict(t *testing.T) {
+	e := newEnv(t)
+	d := e.create(t, workflow.Outgoing, workflow.Public)
+	_, err := e.svc.Apply(context.Background(), e.users[workflow.RoleHandler], d.ID, workflow.Submit, workflow.ActionInput{Version: d.Version + 5})
+	if workflow.ErrorCode(err) != workflow.ECONFLICT {
+		t.Fatalf("got %v, want conflict", err)
+	}
+}
+
+func TestSigningNotConfigured(t *testing.T) {
+	e := newEnv(t)
+	e.svc.Signer = nil
+	d := e.walkTo(t, workflow.Outgoing, workflow.Approved)
+	_, err := e.svc.Apply(context.Background(), e.users[workflow.RoleOfficer], d.ID, workflow.Sign, workflow.ActionInput{})
+	if workflow.ErrorCode(err) != workflow.EUNAVAILABLE || !strings.Contains(err.Error(), "signing is not configured") {
+		t.Fatalf("got %v", err)
+	}
+}
+
+func TestNumberingNotation(t *testing.T) {
+	e := newEnv(t)
+	a := e.walkTo(t, workflow.Outgoing, workflow.Issued)
+	b := e.walkTo(t, workflow.Outgoing, workflow.Issued)
+	if a.Notation != "01/QĐ-UBND" || b.Notation != "02/QĐ-UBND" {
+		t.Fatalf("notations %q %q", a.Notation, b.Notation)
+	}
+	if a.Register != workflow.RegisterOutgoing || a.Year != 2026 {
+		t.Fatalf("register %s year %d", a.Register, a.Year)
+	}
+}
+
+func TestNotation(t *testing.T) {
+	tests := []struct {
+		n          int
+		typ        workflow.DocType
+		unit, want string
+	}{
+		{15, "QĐ", "", "15/QĐ-UBND"},
+		{3, "TB", "", "03/TB-UBND"},
+		{12, "CV", "VP", "12/UBND-VP"},
+		{7, "CV", "", "07/UBND"},
+		{120, "TTr", "", "120/TTr-UBND"},
+	}
+	for _, tt := range tests {
+		if got := workflow.Notation(tt.n, tt.typ, "UBND", tt.unit); got != tt.want {
+			t.Errorf("Notation(%d,%s,%s) = %q, want %q", tt.n, tt.typ, tt.unit, got, tt.want)
+		}
+	}
+}
+
+func TestNumberingYearBoundary(t *testing.T) {
+	e := newEnv(t)
+	e.now = time.Date(2026, 12, 31, 23, 59, 0, 0, workflow.Vietnam)
+	a := e.walkTo(t, workflow.Incoming, workflow.Registered)
+	b := e.walkTo(t, workflow.Incoming, workflow.Registered)
+	e.now = time.Date(2027, 1, 1, 0, 0, 30, 0, workflow.Vietnam) // 2026-12-31 17:00 UTC: still New Year in Vietnam
+	c := e.walkTo(t, workflow.Incoming, workflow.Registered)
+	if a.Number != 1 || b.Number != 2 || a.Year != 2026 {
+		t.Fatalf("2026: %d %d (%d)", a.Number, b.Number, a.Year)
+	}
+	if c.Number != 1 || c.Year != 2027 {
+		t.Fatalf("2027: number %d year %d, want 1 in 2027", c.Number, c.Year)
+	}
+}
+
+func TestConfidentialRegisterAndVisibility(t *testing.T) {
+	e := newEnv(t)
+	conf := e.create(t, workflow.Outgoing, workflow.Confidential)
+	if workflow.CanSee(conf, e.users[workflow.RoleArchivist]) {
+		t.Fatal("archivist sees a confidential document")
+	}
+	if !workflow.CanSee(conf, e.users[workflow.RoleHandler]) || !workflow.CanSee(conf, e.users[workflow.RoleOfficer]) || !workflow.CanSee(conf, e.users[workflow.RoleClerk]) {
+		t.Fatal("creator, signer or clerk cannot see it")
+	}
+	if _, err := e.svc.Get(context.Background(), e.other, conf.ID); workflow.ErrorCode(err) != workflow.ENOTFOUND {
+		t.Fatalf("other officer: %v", err)
+	}
+	for _, a := range []workflow.Action{"submit", "approve", "sign", "issue"} {
+		var err error
+		conf, err = e.svc.Apply(context.Background(), e.actorFor(conf, a), conf.ID, a, workflow.ActionInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	pub := e.walkTo(t, workflow.Outgoing, workflow.Issued)
+	if conf.Register != workflow.RegisterConfidential || conf.Number != 1 || pub.Number != 1 {
+		t.Fatalf("confidential %s #%d, public #%d", conf.Register, conf.Number, pub.Number)
+	}
+}
+
+func TestRegisterInvalidSignatureNeedsOverride(t *testing.T) {
+	e := newEnv(t)
+	e.svc.Signer = fakeSigner{verdict: workflow.VerdictInvalid}
+	d := e.create(t, workflow.Incoming, workflow.Public)
+	clerk := e.users[workflow.RoleClerk]
+	_, err := e.svc.Apply(context.Background(), clerk, d.ID, workflow.Register, workflow.ActionInput{})
+	if workflow.ErrorCode(err) != workflow.EUNPROCESSABLE {
+		t.Fatalf("without override: %v", err)
+	}
+	got, err := e.svc.Apply(context.Background(), clerk, d.ID, workflow.Register, workflow.ActionInput{Override: true, Comment: "checked by phone with the sender"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Number != 1 || got.Verification == nil || got.Verification.Verdict != workflow.VerdictInvalid {
+		t.Fatalf("%+v", got)
+	}
+	evs, _ := e.repo.Events(context.Background(), d.ID)
+	if evs[len(evs)-1].Data["override"] != "true" {
+		t.Fatalf("event does not record the override: %+v", evs[len(evs)-1])
+	}
+}
+
+func TestConcurrentRegistrationsGapless(t *testing.T) {
+	e := newEnv(t)
+	const n = 50
+	docs := make([]*workflow.Document, n)
+	for i := range docs {
+		docs[i] = e.create(t, workflow.Incoming, workflow.Public)
+	}
+	var wg sync.WaitGroup
+	nums := make([]int, n)
+	for i := range docs {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			d, err := e.svc.Apply(context.Background(), e.users[workflow.RoleClerk], docs[i].ID, workflow.Register, workflow.ActionInput{})
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			nums[i] = d.Number
+		}(i)
+	}
+	wg.Wait()
+	seen := map[int]bool{}
+	for _, x := range nums {
+		seen[x] = true
+	}
+	for i := 1; i <= n; i++ {
+		if !seen[i] {
+			t.Fatalf("number %d missing: %v", i, nums)
+		}
+	}
+}
+
+func TestAuditChainDetectsEdit(t *testing.T) {
+	e := newEnv(t)
+	e.walkTo(t, workflow.Outgoing, workflow.Issued)
+	r, err := e.svc.VerifyAudit(context.Background())
+	if err != nil || !r.OK || r.Events < 5 {
+		t.Fatalf("clean chain: %+v %v", r, err)
+	}
+	var evs []workflow.Event
+	_ = e.repo.WalkEvents(context.Background(), func(ev workflow.Event) error { evs = append(evs, ev); return nil })
+	ev := evs[2]
+	ev.Comment = "forged"
+	e.repo.SetEvent(2, ev)
+	r, _ = e.svc.VerifyAudit(context.Background())
+	if r.OK || r.FirstBroken == nil || r.FirstBroken.Seq != evs[2].Seq {
+		t.Fatalf("edited event not named: %+v", r)
+	}
+}
+
+func TestCreateValidation(t *testing.T) {
+	e := newEnv(t)
+	file := &workflow.Upload{Name: "a.pdf", Size: int64(len(minimalPDF)), Content: bytes.NewReader(minimalPDF)}
+	handler, clerk := e.users[workflow.RoleHandler], e.users[workflow.RoleClerk]
+	tests := []struct {
+		name  string
+		actor *workflow.User
+		in    workflow.CreateInput
+		code  string
+	}{
+		{"ErrBadType", handler, workflow.CreateInput{Direction: "outgoing", Type: "XX", Subject: "s", SignerID: "u-officer", File: file}, workflow.EINVALID},
+		{"ErrNoSubject", handler, workflow.CreateInput{Direction: "outgoing", Type: "QĐ", SignerID: "u-officer", File: file}, workflow.EINVALID},
+		{"ErrLongSubject", handler, workflow.CreateInput{Direction: "outgoing", Type: "QĐ", Subject: strings.Repeat("ă", 501), SignerID: "u-officer", File: file}, workflow.EINVALID},
+		{"ErrSignerNotOfficer", handler, workflow.CreateInput{Direction: "outgoing", Type: "QĐ", Subject: "s", SignerID: "u-clerk", File: file}, workflow.EINVALID},
+		{"ErrBadRecipient", handler, workflow.CreateInput{Direction: "outgoing", Type: "QĐ", Subject: "s", SignerID: "u-officer", Recipients: []workflow.Org{{OrgID: "abc"}}, File: file}, workflow.EINVALID},
+		{"ErrClerkDraftsOutgoing", clerk, workflow.CreateInput{Direction: "outgoing", Type: "QĐ", Subject: "s", SignerID: "u-officer", File: file}, workflow.EFORBIDDEN},
+		{"ErrHandlerReceives", handler, workflow.CreateInput{Direction: "incoming", Type: "CV", Subject: "s", File: file}, workflow.EFORBIDDEN},
+		{"ErrNoSender", clerk, workflow.CreateInput{Direction: "incoming", Type: "CV", Subject: "s", OriginalNumber: "1/UBND", File: file}, workflow.EINVALID},
+		{"ErrNoFile", handler, workflow.CreateInput{Direction: "outgoing", Type: "QĐ", Subject: "s", SignerID: "u-officer"}, workflow.EINVALID},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := e.svc.Create(context.Background(), tt.actor, tt.in)
+			if workflow.ErrorCode(err) != tt.code {
+				t.Fatalf("got %v, want %s", err, tt.code)
+			}
+		})
+	}
+}

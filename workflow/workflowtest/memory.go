@@ -1,0 +1,389 @@
+// Package workflowtest holds in-memory fakes of the workflow ports for
+// unit tests of pure logic. Integration tests use the real stores.
+package workflowtest
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// Repository is an in-memory workflow.Repository. Atomic holds one lock
+// for the whole transaction and rolls back by restoring a snapshot.
+type Repository struct {
+	mu       sync.Mutex
+	docs     map[string]*workflow.Document
+	users    map[string]*workflow.User
+	sessions map[string]*workflow.Session
+	events   []workflow.Event
+	counters map[string]int
+}
+
+var _ workflow.Repository = (*Repository)(nil)
+
+// NewRepository returns an empty repository.
+func NewRepository() *Repository {
+	return &Repository{docs: map[string]*workflow.Document{}, users: map[string]*workflow.User{},
+		sessions: map[string]*workflow.Session{}, counters: map[string]int{}}
+}
+
+func clone(d *workflow.Document) *workflow.Document {
+	c := *d
+	c.Files = append([]workflow.File(nil), d.Files...)
+	c.Recipients = append([]workflow.Org(nil), d.Recipients...)
+	return &c
+}
+
+type tx struct{ r *Repository }
+
+// Atomic implements workflow.Repository.
+func (r *Repository) Atomic(ctx context.Context, fn func(context.Context, workflow.Tx) error) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	snapDocs := map[string]*workflow.Document{}
+	for k, v := range r.docs {
+		snapDocs[k] = clone(v)
+	}
+	snapUsers := map[string]*workflow.User{}
+	for k, v := range r.users {
+		u := *v
+		snapUsers[k] = &u
+	}
+	snapEvents := append([]workflow.Event(nil), r.events...)
+	snapCounters := map[string]int{}
+	for k, v := range r.counters {
+		snapCounters[k] = v
+	}
+	if err := fn(ctx, tx{r}); err != nil {
+		r.docs, r.users, r.events, r.counters = snapDocs, snapUsers, snapEvents, snapCounters
+		return err
+	}
+	return nil
+}
+
+// Ping implements workflow.Repository.
+func (r *Repository) Ping(context.Context) error { return nil }
+
+func (r *Repository) lock() func() { r.mu.Lock(); return r.mu.Unlock }
+
+func (r *Repository) Document(ctx context.Context, id string) (*workflow.Document, error) {
+	defer r.lock()()
+	return tx{r}.Document(ctx, id)
+}
+func (r *Repository) Documents(ctx context.Context, f workflow.DocumentFilter) ([]*workflow.Document, string, error) {
+	defer r.lock()()
+	return tx{r}.Documents(ctx, f)
+}
+func (r *Repository) Events(ctx context.Context, id string) ([]workflow.Event, error) {
+	defer r.lock()()
+	return tx{r}.Events(ctx, id)
+}
+func (r *Repository) RegisterEntries(ctx context.Context, k workflow.RegisterKind, y int) ([]*workflow.Document, error) {
+	defer r.lock()()
+	return tx{r}.RegisterEntries(ctx, k, y)
+}
+func (r *Repository) WalkEvents(ctx context.Context, fn func(workflow.Event) error) error {
+	r.mu.Lock()
+	evs := append([]workflow.Event(nil), r.events...)
+	r.mu.Unlock()
+	for _, e := range evs {
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+func (r *Repository) AuditHead(ctx context.Context) (*workflow.Event, error) {
+	defer r.lock()()
+	return tx{r}.AuditHead(ctx)
+}
+func (r *Repository) User(ctx context.Context, id string) (*workflow.User, error) {
+	defer r.lock()()
+	return tx{r}.User(ctx, id)
+}
+func (r *Repository) UserByUsername(ctx context.Context, n string) (*workflow.User, error) {
+	defer r.lock()()
+	return tx{r}.UserByUsername(ctx, n)
+}
+func (r *Repository) Users(ctx context.Context) ([]*workflow.User, error) {
+	defer r.lock()()
+	return tx{r}.Users(ctx)
+}
+func (r *Repository) Session(ctx context.Context, h string) (*workflow.Session, error) {
+	defer r.lock()()
+	return tx{r}.Session(ctx, h)
+}
+
+// SetEvent overwrites a stored event (for tamper tests).
+func (r *Repository) SetEvent(i int, e workflow.Event) {
+	defer r.lock()()
+	r.events[i] = e
+}
+
+func (t tx) Document(_ context.Context, id string) (*workflow.Document, error) {
+	d, ok := t.r.docs[id]
+	if !ok {
+		return nil, workflow.Errorf(workflow.ENOTFOUND, "document %s not found", id)
+	}
+	return clone(d), nil
+}
+
+func (t tx) Documents(_ context.Context, f workflow.DocumentFilter) ([]*workflow.Document, string, error) {
+	var all []*workflow.Document
+	for _, d := range t.r.docs {
+		if (f.Direction != "" && d.Direction != f.Direction) || (f.State != "" && d.State != f.State) ||
+			(f.Type != "" && d.Type != f.Type) || (f.Query != "" && !strings.Contains(strings.ToLower(d.Subject), strings.ToLower(f.Query))) ||
+			(f.After != "" && d.ID >= f.After) {
+			continue
+		}
+		if d.Confidentiality.Classified() && !f.SeeAll && d.SignerID != f.ViewerID && d.AssigneeID != f.ViewerID && d.CreatedBy != f.ViewerID {
+			continue
+		}
+		all = append(all, clone(d))
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].ID > all[j].ID })
+	next := ""
+	if f.Limit > 0 && len(all) > f.Limit {
+		all = all[:f.Limit]
+		next = all[len(all)-1].ID
+	}
+	return all, next, nil
+}
+
+func (t tx) Events(_ context.Context, id string) ([]workflow.Event, error) {
+	var out []workflow.Event
+	for _, e := range t.r.events {
+		if e.DocumentID == id {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+func (t tx) RegisterEntries(_ context.Context, k workflow.RegisterKind, y int) ([]*workflow.Document, error) {
+	var out []*workflow.Document
+	for _, d := range t.r.docs {
+		if d.Register == k && d.Year == y && d.Number > 0 {
+			out = append(out, clone(d))
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Number < out[j].Number })
+	return out, nil
+}
+
+func (t tx) WalkEvents(ctx context.Context, fn func(workflow.Event) error) error {
+	for _, e := range t.r.events {
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (t tx) AuditHead(context.Context) (*workflow.Event, error) {
+	if len(t.r.events) == 0 {
+		return nil, nil
+	}
+	e := t.r.events[len(t.r.events)-1]
+	return &e, nil
+}
+
+func (t tx) User(_ context.Context, id string) (*workflow.User, error) {
+	u, ok := t.r.users[id]
+	if !ok {
+		return nil, workflow.Errorf(workflow.ENOTFOUND, "user %s not found", id)
+	}
+	c := *u
+	return &c, nil
+}
+
+func (t tx) UserByUsername(_ context.Context, n string) (*workflow.User, error) {
+	for _, u := range t.r.users {
+		if u.Username == n {
+			c := *u
+			return &c, nil
+		}
+	}
+	return nil, workflow.Errorf(workflow.ENOTFOUND, "user %s not found", n)
+}
+
+func (t tx) Users(context.Context) ([]*workflow.User, error) {
+	var out []*workflow.User
+	for _, u := range t.r.users {
+		c := *u
+		out = append(out, &c)
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Username < out[j].Username })
+	return out, nil
+}
+
+func (t tx) Session(_ context.Context, h string) (*workflow.Session, error) {
+	s, ok := t.r.sessions[h]
+	if !ok || time.Now().After(s.ExpiresAt) {
+		return nil, workflow.Errorf(workflow.ENOTFOUND, "no session")
+	}
+	c := *s
+	return &c, nil
+}
+
+func (t tx) LockDocument(ctx context.Context, id string) (*workflow.Document, error) {
+	return t.Document(ctx, id)
+}
+
+func (t tx) CreateDocument(_ context.Context, d *workflow.Document) error {
+	if _, ok := t.r.docs[d.ID]; ok {
+		return workflow.Errorf(workflow.ECONFLICT, "document %s exists", d.ID)
+	}
+	t.r.docs[d.ID] = clone(d)
+	return nil
+}
+
+func (t tx) UpdateDocument(_ context.Context, d *workflow.Document, prev int) error {
+	cur, ok := t.r.docs[d.ID]
+	if !ok || cur.Version != prev {
+		return workflow.Errorf(workflow.ECONFLICT, "document %s changed", d.ID)
+	}
+	t.r.docs[d.ID] = clone(d)
+	return nil
+}
+
+func (t tx) NextNumber(_ context.Context, k workflow.RegisterKind, y int) (int, error) {
+	key := string(k) + "/" + fmtInt(y)
+	t.r.counters[key]++
+	return t.r.counters[key], nil
+}
+
+
+func fmtInt(n int) string {
+	var b []byte
+	if n == 0 {
+		return "0"
+	}
+	for n > 0 {
+		b = append([]byte{byte('0' + n%10)}, b...)
+		n /= 10
+	}
+	return string(b)
+}
+
+func (t tx) AppendEvent(_ context.Context, e *workflow.Event) error {
+	var prev *workflow.Event
+	if n := len(t.r.events); n > 0 {
+		prev = &t.r.events[n-1]
+	}
+	workflow.Chain(prev, e)
+	t.r.events = append(t.r.events, *e)
+	return nil
+}
+
+func (t tx) CreateUser(_ context.Context, u *workflow.User) error {
+	for _, x := range t.r.users {
+		if x.Username == u.Username {
+			return workflow.Errorf(workflow.ECONFLICT, "username %s is taken", u.Username)
+		}
+	}
+	c := *u
+	t.r.users[u.ID] = &c
+	return nil
+}
+
+func (t tx) UpdateUser(_ context.Context, u *workflow.User) error {
+	c := *u
+	t.r.users[u.ID] = &c
+	return nil
+}
+
+func (t tx) CreateSession(_ context.Context, s *workflow.Session) error {
+	c := *s
+	t.r.sessions[s.TokenHash] = &c
+	return nil
+}
+
+// Blobs is an in-memory workflow.Blobs.
+type Blobs struct {
+	mu   sync.Mutex
+	objs map[string][]byte
+}
+
+var _ workflow.Blobs = (*Blobs)(nil)
+
+// NewBlobs returns an empty store.
+func NewBlobs() *Blobs { return &Blobs{objs: map[string][]byte{}} }
+
+func (b *Blobs) Put(_ context.Context, key string, r io.Reader, size int64, sum string, _ workflow.PutOptions) (workflow.ObjectInfo, error) {
+	data, err := io.ReadAll(r)
+	if err != nil {
+		return workflow.ObjectInfo{}, err
+	}
+	h := sha256.Sum256(data)
+	if hex.EncodeToString(h[:]) != sum || int64(len(data)) != size {
+		return workflow.ObjectInfo{}, workflow.Errorf(workflow.EINVALID, "checksum mismatch for %s", key)
+	}
+	b.mu.Lock()
+	b.objs[key] = data
+	b.mu.Unlock()
+	return workflow.ObjectInfo{Key: key, Size: size, SHA256: sum}, nil
+}
+
+func (b *Blobs) Get(ctx context.Context, key string) (io.ReadCloser, workflow.ObjectInfo, error) {
+	info, err := b.Stat(ctx, key)
+	if err != nil {
+		return nil, info, err
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return io.NopCloser(bytes.NewReader(b.objs[key])), info, nil
+}
+
+func (b *Blobs) Stat(_ context.Context, key string) (workflow.ObjectInfo, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	data, ok := b.objs[key]
+	if !ok {
+		return workflow.ObjectInfo{}, workflow.Errorf(workflow.ENOTFOUND, "object %s not found", key)
+	}
+	h := sha256.Sum256(data)
+	return workflow.ObjectInfo{Key: key, Size: int64(len(data)), SHA256: hex.EncodeToString(h[:])}, nil
+}
+
+func (b *Blobs) Delete(_ context.Context, key string) error {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if _, ok := b.objs[key]; !ok {
+		return workflow.Errorf(workflow.ENOTFOUND, "object %s not found", key)
+	}
+	delete(b.objs, key)
+	return nil
+}
+
+func (b *Blobs) List(ctx context.Context, prefix string, fn func(workflow.ObjectInfo) error) error {
+	b.mu.Lock()
+	var keys []string
+	for k := range b.objs {
+		if strings.HasPrefix(k, prefix) {
+			keys = append(keys, k)
+		}
+	}
+	b.mu.Unlock()
+	sort.Strings(keys)
+	for _, k := range keys {
+		info, err := b.Stat(ctx, k)
+		if err != nil {
+			continue
+		}
+		if err := fn(info); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (b *Blobs) SetLegalHold(context.Context, string, bool) error { return nil }
