@@ -1,0 +1,235 @@
+// Package auth keeps users, their passwords and login sessions. It
+// depends on workflow for the user type and repository; passwords are
+// hashed with bcrypt and sessions are random bearer tokens of which the
+// database keeps only the SHA-256.
+package auth
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"fmt"
+	"strings"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// Service authenticates users and administers them.
+type Service struct {
+	Repo     workflow.Repository
+	TokenTTL time.Duration // default 12h
+	Now      func() time.Time
+	Cost     int // bcrypt cost; default bcrypt.DefaultCost
+}
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Service) ttl() time.Duration {
+	if s.TokenTTL > 0 {
+		return s.TokenTTL
+	}
+	return 12 * time.Hour
+}
+
+// HashPassword hashes a password with bcrypt.
+func (s *Service) HashPassword(pw string) (string, error) {
+	cost := s.Cost
+	if cost == 0 {
+		cost = bcrypt.DefaultCost
+	}
+	if len(pw) > 72 {
+		return "", workflow.Errorf(workflow.EINVALID, "password is longer than 72 bytes")
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte(pw), cost)
+	if err != nil {
+		return "", fmt.Errorf("hash password: %w", err)
+	}
+	return string(h), nil
+}
+
+// HashToken is the stored form of a bearer token.
+func HashToken(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// Login checks a username and password and opens a session. A failure is
+// EUNAUTHORIZED with the same message whether the user exists or not, and
+// is written to the audit trail.
+func (s *Service) Login(ctx context.Context, username, password string) (token string, sess *workflow.Session, u *workflow.User, err error) {
+	u, err = s.Repo.UserByUsername(ctx, username)
+	if err != nil && workflow.ErrorCode(err) != workflow.ENOTFOUND {
+		return "", nil, nil, fmt.Errorf("login: %w", err)
+	}
+	ok := err == nil && !u.Disabled && bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) == nil
+	if !ok {
+		actor := ""
+		if u != nil {
+			actor = u.ID
+		}
+		_ = s.Repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+			return tx.AppendEvent(ctx, &workflow.Event{Kind: workflow.EventLoginFailed, Actor: actor, At: s.now(),
+				Data: map[string]string{"username": truncate(username, 100)}})
+		})
+		return "", nil, nil, workflow.Errorf(workflow.EUNAUTHORIZED, "wrong username or password")
+	}
+	var raw [32]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", nil, nil, fmt.Errorf("login: %w", err)
+	}
+	token = base64.RawURLEncoding.EncodeToString(raw[:])
+	now := s.now()
+	sess = &workflow.Session{TokenHash: HashToken(token), UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(s.ttl())}
+	err = s.Repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error { return tx.CreateSession(ctx, sess) })
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("login: %w", err)
+	}
+	return token, sess, u, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) > n {
+		return s[:n]
+	}
+	return s
+}
+
+// Authenticate returns the user of a live bearer token, or EUNAUTHORIZED.
+func (s *Service) Authenticate(ctx context.Context, token string) (*workflow.User, error) {
+	if token == "" {
+		return nil, workflow.Errorf(workflow.EUNAUTHORIZED, "missing bearer token")
+	}
+	sess, err := s.Repo.Session(ctx, HashToken(token))
+	if workflow.ErrorCode(err) == workflow.ENOTFOUND {
+		return nil, workflow.Errorf(workflow.EUNAUTHORIZED, "invalid or expired token")
+	} else if err != nil {
+		return nil, fmt.Errorf("authenticate: %w", err)
+	}
+	if !s.now().Before(sess.ExpiresAt) {
+		return nil, workflow.Errorf(workflow.EUNAUTHORIZED, "invalid or expired token")
+	}
+	u, err := s.Repo.User(ctx, sess.UserID)
+	if err != nil {
+		return nil, fmt.Errorf("authenticate: %w", err)
+	}
+	if u.Disabled {
+		return nil, workflow.Errorf(workflow.EUNAUTHORIZED, "account disabled")
+	}
+	return u, nil
+}
+
+// NewUser is what an admin gives to create a user.
+type NewUser struct {
+	Username, Password, FullName, Title, Unit string
+	Roles                                     []workflow.Role
+}
+
+// CreateUser creates a user (admins only; actor nil = the system, for
+// bootstrap and the CLI).
+func (s *Service) CreateUser(ctx context.Context, actor *workflow.User, in NewUser) (*workflow.User, error) {
+	if actor != nil && !actor.Has(workflow.RoleAdmin) {
+		return nil, workflow.Errorf(workflow.EFORBIDDEN, "only an admin creates users")
+	}
+	in.Username = strings.TrimSpace(in.Username)
+	if in.Username == "" || len(in.Username) > 64 || strings.ContainsAny(in.Username, " \t\n/") {
+		return nil, workflow.Errorf(workflow.EINVALID, "username must be 1-64 characters without spaces or slashes")
+	}
+	if len(in.Password) < 8 {
+		return nil, workflow.Errorf(workflow.EINVALID, "password must have at least 8 characters")
+	}
+	if len(in.Roles) == 0 {
+		return nil, workflow.Errorf(workflow.EINVALID, "at least one role is required")
+	}
+	for _, r := range in.Roles {
+		if !r.Valid() {
+			return nil, workflow.Errorf(workflow.EINVALID, "unknown role %q (clerk, officer, handler, archivist, admin)", r)
+		}
+	}
+	hash, err := s.HashPassword(in.Password)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	u := &workflow.User{ID: workflow.NewID(now), Username: in.Username, FullName: in.FullName, Title: in.Title,
+		Unit: in.Unit, Roles: in.Roles, PasswordHash: hash, CreatedAt: now}
+	actorID := ""
+	if actor != nil {
+		actorID = actor.ID
+	}
+	err = s.Repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+		if err := tx.CreateUser(ctx, u); err != nil {
+			return err
+		}
+		roles := make([]string, len(u.Roles))
+		for i, r := range u.Roles {
+			roles[i] = string(r)
+		}
+		return tx.AppendEvent(ctx, &workflow.Event{Kind: workflow.EventUser, Actor: actorID, At: now,
+			Data: map[string]string{"created_user": u.ID, "username": u.Username, "roles": strings.Join(roles, ",")}})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create user %s: %w", in.Username, err)
+	}
+	return u, nil
+}
+
+// Bootstrap creates the first admin when there are no users. With an
+// empty password it generates one and returns it (generated=true) so the
+// caller can show it once.
+func (s *Service) Bootstrap(ctx context.Context, password string) (created bool, pw string, err error) {
+	users, err := s.Repo.Users(ctx)
+	if err != nil {
+		return false, "", fmt.Errorf("bootstrap: %w", err)
+	}
+	if len(users) > 0 {
+		return false, "", nil
+	}
+	if password == "" {
+		var raw [18]byte
+		if _, err := rand.Read(raw[:]); err != nil {
+			return false, "", err
+		}
+		password = base64.RawURLEncoding.EncodeToString(raw[:])
+	}
+	_, err = s.CreateUser(ctx, nil, NewUser{Username: "admin", Password: password, FullName: "Administrator",
+		Roles: []workflow.Role{workflow.RoleAdmin}})
+	if err != nil {
+		return false, "", err
+	}
+	return true, password, nil
+}
+
+// UpdateSigning sets an official's signing key URI and certificate chain
+// or signature image (admins only).
+func (s *Service) UpdateUser(ctx context.Context, actor *workflow.User, id string, fn func(u *workflow.User) error) (*workflow.User, error) {
+	if actor == nil || !actor.Has(workflow.RoleAdmin) {
+		return nil, workflow.Errorf(workflow.EFORBIDDEN, "only an admin changes users")
+	}
+	var out *workflow.User
+	err := s.Repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+		u, err := tx.User(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := fn(u); err != nil {
+			return err
+		}
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		out = u
+		return tx.AppendEvent(ctx, &workflow.Event{Kind: workflow.EventUser, Actor: actor.ID, At: s.now(),
+			Data: map[string]string{"updated_user": u.ID}})
+	})
+	return out, err
+}
