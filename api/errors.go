@@ -1,0 +1,104 @@
+package api
+
+import (
+	"errors"
+	"log/slog"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// statusOf maps every domain error code to its HTTP status: the one place
+// where codes meet statuses.
+var statusOf = map[string]int{
+	workflow.EINVALID:          http.StatusBadRequest,
+	workflow.EUNPROCESSABLE:    http.StatusUnprocessableEntity,
+	workflow.EUNSUPPORTEDMEDIA: http.StatusUnsupportedMediaType,
+	workflow.ENOTFOUND:         http.StatusNotFound,
+	workflow.EILLEGAL:          http.StatusConflict,
+	workflow.ECONFLICT:         http.StatusConflict,
+	workflow.EFORBIDDEN:        http.StatusForbidden,
+	workflow.EUNAUTHORIZED:     http.StatusUnauthorized,
+	workflow.ETOOLARGE:         http.StatusRequestEntityTooLarge,
+	workflow.EUNAVAILABLE:      http.StatusServiceUnavailable,
+	workflow.EINTERNAL:         http.StatusInternalServerError,
+}
+
+// publicCode is the code shown in JSON where it differs from the domain
+// code: 422 answers keep the API's "invalid" code.
+var publicCode = map[string]string{workflow.EUNPROCESSABLE: workflow.EINVALID}
+
+// codeOfStatus maps statuses of Echo's own errors (unknown route, wrong
+// method, body limit) back to codes.
+var codeOfStatus = map[int]string{
+	http.StatusBadRequest:            workflow.EINVALID,
+	http.StatusUnauthorized:          workflow.EUNAUTHORIZED,
+	http.StatusForbidden:             workflow.EFORBIDDEN,
+	http.StatusNotFound:              workflow.ENOTFOUND,
+	http.StatusMethodNotAllowed:      workflow.ENOTFOUND,
+	http.StatusRequestEntityTooLarge: workflow.ETOOLARGE,
+	http.StatusUnsupportedMediaType:  workflow.EUNSUPPORTEDMEDIA,
+	http.StatusServiceUnavailable:    workflow.EUNAVAILABLE,
+}
+
+// ErrorBody is the JSON of every error answer.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail is the code and message of an error answer.
+type ErrorDetail struct {
+	Code    string `json:"code"`
+	Message string `json:"message"`
+}
+
+// errorHandler is Echo's HTTPErrorHandler: it renders every error as
+// {"error":{"code","message"}}; internal errors are logged once, here,
+// and shown as "internal error".
+func (s *Server) errorHandler(err error, c echo.Context) {
+	if c.Response().Committed {
+		return
+	}
+	code, msg, status := workflow.EINTERNAL, "internal error", http.StatusInternalServerError
+	var he *echo.HTTPError
+	var de *workflow.Error
+	switch {
+	case errors.As(err, &de):
+		code = de.Code
+		status = statusOf[code]
+		if status == 0 {
+			status = http.StatusInternalServerError
+		}
+		if code != workflow.EINTERNAL {
+			msg = de.Message
+		}
+	case errors.As(err, &he):
+		status = he.Code
+		if c, ok := codeOfStatus[status]; ok {
+			code = c
+		}
+		if m, ok := he.Message.(string); ok && status < 500 {
+			msg = m
+		} else {
+			msg = http.StatusText(status)
+		}
+	}
+	if status >= 500 {
+		s.log.ErrorContext(c.Request().Context(), "request failed", "method", c.Request().Method,
+			"path", c.Path(), "status", status, "err", err)
+	}
+	if pc, ok := publicCode[code]; ok {
+		code = pc
+	}
+	var werr error
+	if c.Request().Method == http.MethodHead {
+		werr = c.NoContent(status)
+	} else {
+		werr = c.JSON(status, ErrorBody{ErrorDetail{Code: code, Message: msg}})
+	}
+	if werr != nil {
+		s.log.Warn("write error response", slog.Any("err", werr))
+	}
+}

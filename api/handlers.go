@@ -1,0 +1,473 @@
+package api
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/vanthu/vanthu/auth"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// bind decodes a JSON body strictly into v.
+func bind(c echo.Context, v any) error {
+	dec := json.NewDecoder(io.LimitReader(c.Request().Body, 1<<20))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil {
+		if errors.Is(err, io.EOF) {
+			return workflow.Errorf(workflow.EINVALID, "request body is empty: JSON expected")
+		}
+		return workflow.Errorf(workflow.EINVALID, "request body is not valid JSON for this route: %v", err)
+	}
+	return nil
+}
+
+type loginRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+type loginResponse struct {
+	Token     string    `json:"token"`
+	ExpiresAt time.Time `json:"expires_at"`
+	User      UserJSON  `json:"user"`
+}
+
+func (s *Server) handleLogin(c echo.Context) error {
+	var req loginRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	token, sess, u, err := s.Accounts.Login(c.Request().Context(), req.Username, req.Password)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, loginResponse{Token: token, ExpiresAt: sess.ExpiresAt.UTC(), User: ToUserJSON(u)})
+}
+
+type createUserRequest struct {
+	Username string   `json:"username"`
+	Password string   `json:"password"`
+	FullName string   `json:"full_name"`
+	Title    string   `json:"title"`
+	Unit     string   `json:"unit"`
+	Roles    []string `json:"roles"`
+}
+
+func (s *Server) handleCreateUser(c echo.Context) error {
+	if err := RequireRole(c, workflow.RoleAdmin); err != nil {
+		return err
+	}
+	var req createUserRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	in := auth.NewUser{Username: req.Username, Password: req.Password, FullName: req.FullName, Title: req.Title, Unit: req.Unit}
+	for _, r := range req.Roles {
+		in.Roles = append(in.Roles, workflow.Role(r))
+	}
+	u, err := s.Accounts.CreateUser(c.Request().Context(), Actor(c), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, ToUserJSON(u))
+}
+
+func (s *Server) handleListUsers(c echo.Context) error {
+	users, err := s.Directory.Users(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	out := make([]UserJSON, 0, len(users))
+	for _, u := range users {
+		out = append(out, ToUserJSON(u))
+	}
+	return c.JSON(http.StatusOK, map[string]any{"items": out})
+}
+
+func (s *Server) handleGetUser(c echo.Context) error {
+	u, err := s.Directory.User(c.Request().Context(), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, ToUserJSON(u))
+}
+
+// metaRequest is the "meta" part of POST /documents.
+type metaRequest struct {
+	Direction       string         `json:"direction"`
+	Type            string         `json:"type"`
+	Subject         string         `json:"subject"`
+	Urgency         string         `json:"urgency"`
+	Confidentiality string         `json:"confidentiality"`
+	SignerID        string         `json:"signer_id"`
+	Recipients      []workflow.Org `json:"recipients"`
+	DraftingUnit    string         `json:"drafting_unit"`
+	Sender          *workflow.Org  `json:"sender"`
+	OriginalNumber  string         `json:"original_number"`
+	OriginalDate    string         `json:"original_date"`
+	DueDate         string         `json:"due_date"`
+	Retention       string         `json:"retention"`
+	Notes           string         `json:"notes"`
+}
+
+func parseDate(field, v string) (*time.Time, error) {
+	if v == "" {
+		return nil, nil
+	}
+	t, err := time.ParseInLocation(dateLayout, v, workflow.Vietnam)
+	if err != nil {
+		return nil, workflow.Errorf(workflow.EINVALID, "%s must be a date like 2026-11-20", field)
+	}
+	return &t, nil
+}
+
+// uploads holds spooled multipart files until the request ends.
+type uploads struct{ files []*os.File }
+
+func (u *uploads) cleanup() {
+	for _, f := range u.files {
+		f.Close()
+		os.Remove(f.Name())
+	}
+}
+
+// spool copies a part to a temporary file, refusing more than limit bytes.
+func (u *uploads) spool(p *multipart.Part, limit int64) (*workflow.Upload, error) {
+	f, err := os.CreateTemp("", "vanthu-upload-*")
+	if err != nil {
+		return nil, fmt.Errorf("spool upload: %w", err)
+	}
+	u.files = append(u.files, f)
+	n, err := io.Copy(f, io.LimitReader(p, limit+1))
+	if err != nil {
+		return nil, uploadErr(err)
+	}
+	if n > limit {
+		return nil, workflow.Errorf(workflow.ETOOLARGE, "file %q is larger than the limit of %d MiB", p.FileName(), limit>>20)
+	}
+	if n == 0 {
+		return nil, workflow.Errorf(workflow.EUNSUPPORTEDMEDIA, "file %q is empty, not a PDF", p.FileName())
+	}
+	return &workflow.Upload{Name: p.FileName(), Size: n, Content: f}, nil
+}
+
+func uploadErr(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) || strings.Contains(err.Error(), "request body too large") {
+		return workflow.Errorf(workflow.ETOOLARGE, "upload is larger than the limit")
+	}
+	return workflow.Wrap(workflow.EINVALID, err, "cannot read the multipart upload: %v", err)
+}
+
+func (s *Server) handleCreateDocument(c echo.Context) error {
+	r := c.Request()
+	mt, params, err := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType))
+	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
+		return workflow.Errorf(workflow.EUNSUPPORTEDMEDIA, "POST /documents takes multipart/form-data with parts meta, file and attachment")
+	}
+	if r.ContentLength > 0 && r.ContentLength > 8*s.MaxUpload+(1<<20) {
+		return workflow.Errorf(workflow.ETOOLARGE, "upload is larger than the limit")
+	}
+	// Every file is limited to MaxUpload; the whole body to a multiple of
+	// it (main file plus attachments).
+	r.Body = http.MaxBytesReader(c.Response(), r.Body, 8*s.MaxUpload+(1<<20))
+	mr := multipart.NewReader(r.Body, params["boundary"])
+	var up uploads
+	defer up.cleanup()
+	var meta *metaRequest
+	var file *workflow.Upload
+	var attachments []workflow.Upload
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return uploadErr(err)
+		}
+		switch p.FormName() {
+		case "meta":
+			meta = &metaRequest{}
+			dec := json.NewDecoder(io.LimitReader(p, 1<<20))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(meta); err != nil {
+				return workflow.Errorf(workflow.EINVALID, "part meta is not valid JSON: %v", err)
+			}
+		case "file":
+			if file != nil {
+				return workflow.Errorf(workflow.EINVALID, "only one part named file is allowed; use attachment for more")
+			}
+			if file, err = up.spool(p, s.MaxUpload); err != nil {
+				return err
+			}
+		case "attachment":
+			a, err := up.spool(p, s.MaxUpload)
+			if err != nil {
+				return err
+			}
+			attachments = append(attachments, *a)
+		default:
+			return workflow.Errorf(workflow.EINVALID, "unknown part %q: expected meta, file, attachment", p.FormName())
+		}
+		p.Close()
+	}
+	if meta == nil {
+		return workflow.Errorf(workflow.EINVALID, "part meta (JSON) is required")
+	}
+	in := workflow.CreateInput{Direction: workflow.Direction(meta.Direction), Type: workflow.DocType(meta.Type),
+		Subject: meta.Subject, Urgency: workflow.Urgency(meta.Urgency), Confidentiality: workflow.Confidentiality(meta.Confidentiality),
+		SignerID: meta.SignerID, Recipients: meta.Recipients, DraftingUnit: meta.DraftingUnit, Sender: meta.Sender,
+		OriginalNumber: meta.OriginalNumber, Retention: meta.Retention, Notes: meta.Notes, File: file, Attachments: attachments}
+	if in.OriginalDate, err = parseDate("original_date", meta.OriginalDate); err != nil {
+		return err
+	}
+	if in.DueDate, err = parseDate("due_date", meta.DueDate); err != nil {
+		return err
+	}
+	d, err := s.Docs.Create(r.Context(), Actor(c), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, toDocumentJSON(d, Actor(c)))
+}
+
+type listResponse struct {
+	Items      []DocumentJSON `json:"items"`
+	NextCursor string         `json:"next_cursor,omitempty"`
+}
+
+func (s *Server) handleListDocuments(c echo.Context) error {
+	f := workflow.DocumentFilter{Direction: workflow.Direction(c.QueryParam("direction")), State: workflow.State(c.QueryParam("state")),
+		Type: workflow.DocType(c.QueryParam("type")), Query: c.QueryParam("q"), After: c.QueryParam("cursor")}
+	var err error
+	if f.From, err = parseDate("from", c.QueryParam("from")); err != nil {
+		return err
+	}
+	if f.To, err = parseDate("to", c.QueryParam("to")); err != nil {
+		return err
+	}
+	if f.To != nil {
+		end := f.To.Add(24*time.Hour - time.Nanosecond)
+		f.To = &end
+	}
+	if l := c.QueryParam("limit"); l != "" {
+		if f.Limit, err = strconv.Atoi(l); err != nil || f.Limit < 1 {
+			return workflow.Errorf(workflow.EINVALID, "limit must be a positive number")
+		}
+	}
+	docs, next, err := s.Docs.List(c.Request().Context(), Actor(c), f)
+	if err != nil {
+		return err
+	}
+	out := listResponse{Items: make([]DocumentJSON, 0, len(docs)), NextCursor: next}
+	for _, d := range docs {
+		out.Items = append(out.Items, toDocumentJSON(d, Actor(c)))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (s *Server) handleGetDocument(c echo.Context) error {
+	d, err := s.Docs.Get(c.Request().Context(), Actor(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toDocumentJSON(d, Actor(c)))
+}
+
+func (s *Server) handleGetFile(c echo.Context) error {
+	rc, f, err := s.Docs.OpenFile(c.Request().Context(), Actor(c), c.Param("id"), c.QueryParam("sha256"))
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	h := c.Response().Header()
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
+	h.Set("Content-Length", strconv.FormatInt(f.Size, 10))
+	h.Set("X-Content-SHA256", f.SHA256)
+	return c.Stream(http.StatusOK, "application/pdf", rc)
+}
+
+func (s *Server) handleEvents(c echo.Context) error {
+	evs, err := s.Docs.Events(c.Request().Context(), Actor(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	out := make([]EventJSON, 0, len(evs))
+	for _, e := range evs {
+		out = append(out, toEventJSON(e))
+	}
+	return c.JSON(http.StatusOK, map[string]any{"items": out})
+}
+
+type actionRequest struct {
+	Comment    string `json:"comment"`
+	AssigneeID string `json:"assignee_id"`
+	DueDate    string `json:"due_date"`
+	Version    int    `json:"version"`
+	Override   bool   `json:"override"`
+}
+
+func (s *Server) handleAction(c echo.Context) error {
+	var req actionRequest
+	if c.Request().ContentLength != 0 {
+		if err := bind(c, &req); err != nil {
+			return err
+		}
+	}
+	due, err := parseDate("due_date", req.DueDate)
+	if err != nil {
+		return err
+	}
+	in := workflow.ActionInput{Comment: req.Comment, AssigneeID: req.AssigneeID, DueDate: due, Version: req.Version, Override: req.Override}
+	d, err := s.Docs.Apply(c.Request().Context(), Actor(c), c.Param("id"), workflow.Action(c.Param("action")), in)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toDocumentJSON(d, Actor(c)))
+}
+
+// RegisterEntry is one line of a register, with every field Decree 30
+// lists for it.
+type RegisterEntry struct {
+	Number          int            `json:"number"`
+	Notation        string         `json:"notation,omitempty"`
+	Date            string         `json:"date"`
+	Type            string         `json:"type"`
+	TypeName        string         `json:"type_name"`
+	Subject         string         `json:"subject"`
+	Urgency         string         `json:"urgency"`
+	Confidentiality string         `json:"confidentiality"`
+	Signer          string         `json:"signer,omitempty"`
+	Recipients      []workflow.Org `json:"recipients,omitempty"`
+	FileCopyUnit    string         `json:"file_copy_unit,omitempty"`
+	Copies          int            `json:"copies,omitempty"`
+	Sender          *workflow.Org  `json:"sender,omitempty"`
+	OriginalNumber  string         `json:"original_number,omitempty"`
+	OriginalDate    string         `json:"original_date,omitempty"`
+	Receiver        string         `json:"receiver,omitempty"`
+	Notes           string         `json:"notes"`
+	DocumentID      string         `json:"document_id"`
+}
+
+func (s *Server) handleRegister(c echo.Context) error {
+	kind := workflow.RegisterKind(c.Param("kind"))
+	year, err := strconv.Atoi(c.Param("year"))
+	if err != nil || year < 1900 || year > 9999 {
+		return workflow.Errorf(workflow.EINVALID, "year must be a four-digit year")
+	}
+	docs, err := s.Docs.Register(c.Request().Context(), Actor(c), kind, year)
+	if err != nil {
+		return err
+	}
+	users, err := s.Directory.Users(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	names := map[string]*workflow.User{}
+	for _, u := range users {
+		names[u.ID] = u
+	}
+	person := func(id string) string {
+		if u := names[id]; u != nil {
+			if u.FullName != "" {
+				return u.FullName
+			}
+			return u.Username
+		}
+		return id
+	}
+	entries := make([]RegisterEntry, 0, len(docs))
+	for _, d := range docs {
+		e := RegisterEntry{Number: d.Number, Notation: d.Notation, Type: string(d.Type), TypeName: workflow.DocTypes[d.Type],
+			Subject: d.Subject, Urgency: string(d.Urgency), Confidentiality: string(d.Confidentiality), Notes: d.Notes, DocumentID: d.ID}
+		if d.Direction == workflow.Outgoing {
+			if d.IssuedAt != nil {
+				e.Date = d.IssuedAt.In(workflow.Vietnam).Format(dateLayout)
+			}
+			e.Signer, e.Recipients, e.Copies = person(d.SignerID), d.Recipients, len(d.Recipients)+1
+			e.FileCopyUnit = d.DraftingUnit
+			if e.FileCopyUnit == "" {
+				if u := names[d.CreatedBy]; u != nil {
+					e.FileCopyUnit = u.Unit
+				}
+			}
+		} else {
+			if d.RegisteredAt != nil {
+				e.Date = d.RegisteredAt.In(workflow.Vietnam).Format(dateLayout)
+			}
+			e.Sender, e.OriginalNumber = d.Sender, d.OriginalNumber
+			if d.OriginalDate != nil {
+				e.OriginalDate = d.OriginalDate.Format(dateLayout)
+			}
+			if d.AssigneeID != "" {
+				e.Receiver = person(d.AssigneeID)
+			}
+		}
+		entries = append(entries, e)
+	}
+	if c.QueryParam("format") == "csv" {
+		return writeRegisterCSV(c, kind, year, entries)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"register": kind, "year": year, "items": entries})
+}
+
+func writeRegisterCSV(c echo.Context, kind workflow.RegisterKind, year int, entries []RegisterEntry) error {
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
+	h.Set("Content-Disposition", fmt.Sprintf("attachment; filename=register-%s-%d.csv", kind, year))
+	c.Response().WriteHeader(http.StatusOK)
+	c.Response().Write([]byte("\ufeff")) // BOM: spreadsheet programs then read UTF-8
+	w := csv.NewWriter(c.Response())
+	orgs := func(os []workflow.Org) string {
+		parts := make([]string, len(os))
+		for i, o := range os {
+			parts[i] = o.Name + " (" + o.OrgID + ")"
+		}
+		return strings.Join(parts, "; ")
+	}
+	if kind == workflow.RegisterIncoming {
+		w.Write([]string{"date_received", "incoming_number", "sender", "original_number", "original_date", "type", "subject", "urgency", "confidentiality", "receiver", "notes", "document_id"})
+		for _, e := range entries {
+			sender := ""
+			if e.Sender != nil {
+				sender = orgs([]workflow.Org{*e.Sender})
+			}
+			w.Write([]string{e.Date, strconv.Itoa(e.Number), sender, e.OriginalNumber, e.OriginalDate, e.TypeName, e.Subject, e.Urgency, e.Confidentiality, e.Receiver, e.Notes, e.DocumentID})
+		}
+	} else {
+		w.Write([]string{"number", "notation", "date", "type", "subject", "urgency", "confidentiality", "signer", "recipients", "file_copy_unit", "copies", "notes", "document_id"})
+		for _, e := range entries {
+			w.Write([]string{strconv.Itoa(e.Number), e.Notation, e.Date, e.TypeName, e.Subject, e.Urgency, e.Confidentiality, e.Signer, orgs(e.Recipients), e.FileCopyUnit, strconv.Itoa(e.Copies), e.Notes, e.DocumentID})
+		}
+	}
+	w.Flush()
+	return w.Error()
+}
+
+func (s *Server) handleAuditVerify(c echo.Context) error {
+	if err := RequireRole(c, workflow.RoleAdmin); err != nil {
+		return err
+	}
+	r, err := s.Docs.VerifyAudit(c.Request().Context())
+	if err != nil {
+		return err
+	}
+	out := map[string]any{"ok": r.OK, "events": r.Events}
+	if r.FirstBroken != nil {
+		out["first_broken"] = toEventJSON(*r.FirstBroken)
+		out["reason"] = r.Reason
+	}
+	return c.JSON(http.StatusOK, out)
+}

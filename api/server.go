@@ -1,0 +1,196 @@
+// Package api is vanthu's HTTP interface: Echo routes under /api/v1,
+// bearer-token authentication, request and response types, the mapping
+// of domain errors to statuses, and the OpenAPI document.
+package api
+
+import (
+	"context"
+	_ "embed"
+	"io"
+	"log/slog"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/labstack/echo/v4"
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/vanthu/vanthu/auth"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+//go:embed openapi.yaml
+var openapiYAML []byte
+
+// OpenAPI returns the OpenAPI document served at /api/v1/openapi.yaml.
+func OpenAPI() []byte { return openapiYAML }
+
+// Documents is the document service the API calls (workflow.Service).
+type Documents interface {
+	Create(ctx context.Context, actor *workflow.User, in workflow.CreateInput) (*workflow.Document, error)
+	Get(ctx context.Context, actor *workflow.User, id string) (*workflow.Document, error)
+	List(ctx context.Context, actor *workflow.User, f workflow.DocumentFilter) ([]*workflow.Document, string, error)
+	OpenFile(ctx context.Context, actor *workflow.User, id, sha string) (io.ReadCloser, workflow.File, error)
+	Events(ctx context.Context, actor *workflow.User, id string) ([]workflow.Event, error)
+	Apply(ctx context.Context, actor *workflow.User, id string, a workflow.Action, in workflow.ActionInput) (*workflow.Document, error)
+	Register(ctx context.Context, actor *workflow.User, kind workflow.RegisterKind, year int) ([]*workflow.Document, error)
+	VerifyAudit(ctx context.Context) (workflow.AuditReport, error)
+}
+
+// Accounts is the user and session service the API calls (auth.Service).
+type Accounts interface {
+	Login(ctx context.Context, username, password string) (string, *workflow.Session, *workflow.User, error)
+	Authenticate(ctx context.Context, token string) (*workflow.User, error)
+	CreateUser(ctx context.Context, actor *workflow.User, in auth.NewUser) (*workflow.User, error)
+	UpdateUser(ctx context.Context, actor *workflow.User, id string, fn func(*workflow.User) error) (*workflow.User, error)
+}
+
+// Directory reads users.
+type Directory interface {
+	User(ctx context.Context, id string) (*workflow.User, error)
+	Users(ctx context.Context) ([]*workflow.User, error)
+}
+
+// Server is the HTTP API.
+type Server struct {
+	Docs      Documents
+	Accounts  Accounts
+	Directory Directory
+	// Ready reports whether the server can serve (database reachable).
+	Ready func(ctx context.Context) error
+	// MaxUpload is the largest file accepted, in bytes.
+	MaxUpload int64
+	// Extra registers routes of optional subsystems (signing, archive,
+	// exchange) on the authenticated /api/v1 group.
+	Extra []func(g *echo.Group, s *Server)
+
+	log      *slog.Logger
+	echo     *echo.Echo
+	registry *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+// New builds the server and its routes.
+func New(s *Server, logger *slog.Logger) *Server {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	s.log = logger
+	if s.MaxUpload <= 0 {
+		s.MaxUpload = 50 << 20
+	}
+	s.registry = prometheus.NewRegistry()
+	s.requests = prometheus.NewCounterVec(prometheus.CounterOpts{Name: "vanthu_http_requests_total",
+		Help: "HTTP requests by route, method and status."}, []string{"route", "method", "status"})
+	s.latency = prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "vanthu_http_request_duration_seconds",
+		Help: "HTTP request latency by route.", Buckets: prometheus.DefBuckets}, []string{"route", "method"})
+	s.registry.MustRegister(s.requests, s.latency, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = s.errorHandler
+	e.Use(s.observe)
+	s.echo = e
+
+	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
+	e.GET("/readyz", s.handleReady)
+	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
+	e.GET("/api/v1/openapi.yaml", func(c echo.Context) error { return c.Blob(http.StatusOK, "application/yaml", openapiYAML) })
+	e.POST("/api/v1/auth/login", s.handleLogin)
+
+	g := e.Group("/api/v1", s.authenticate)
+	g.POST("/users", s.handleCreateUser)
+	g.GET("/users", s.handleListUsers)
+	g.GET("/users/:id", s.handleGetUser)
+	g.POST("/documents", s.handleCreateDocument)
+	g.GET("/documents", s.handleListDocuments)
+	g.GET("/documents/:id", s.handleGetDocument)
+	g.GET("/documents/:id/file", s.handleGetFile)
+	g.GET("/documents/:id/events", s.handleEvents)
+	g.POST("/documents/:id/actions/:action", s.handleAction)
+	g.GET("/registers/:kind/:year", s.handleRegister)
+	g.GET("/audit/verify", s.handleAuditVerify)
+	for _, fn := range s.Extra {
+		fn(g, s)
+	}
+	return s
+}
+
+// Echo returns the underlying Echo instance (for serving and tests).
+func (s *Server) Echo() *echo.Echo { return s.echo }
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.echo.ServeHTTP(w, r) }
+
+// Logger returns the server's logger.
+func (s *Server) Logger() *slog.Logger { return s.log }
+
+// Registry returns the Prometheus registry, for subsystems' metrics.
+func (s *Server) Registry() *prometheus.Registry { return s.registry }
+
+func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		start := time.Now()
+		err := next(c)
+		if err != nil {
+			c.Error(err)
+		}
+		route := c.Path()
+		if route == "" {
+			route = "unmatched"
+		}
+		status := c.Response().Status
+		s.requests.WithLabelValues(route, c.Request().Method, strconv.Itoa(status)).Inc()
+		s.latency.WithLabelValues(route, c.Request().Method).Observe(time.Since(start).Seconds())
+		return nil
+	}
+}
+
+const userKey = "vanthu.user"
+
+func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Request().Header.Get(echo.HeaderAuthorization)
+		token, ok := strings.CutPrefix(h, "Bearer ")
+		if !ok {
+			return workflow.Errorf(workflow.EUNAUTHORIZED, "missing bearer token: log in at POST /api/v1/auth/login")
+		}
+		u, err := s.Accounts.Authenticate(c.Request().Context(), strings.TrimSpace(token))
+		if err != nil {
+			return err
+		}
+		c.Set(userKey, u)
+		return next(c)
+	}
+}
+
+// Actor returns the authenticated user of a request.
+func Actor(c echo.Context) *workflow.User {
+	u, _ := c.Get(userKey).(*workflow.User)
+	return u
+}
+
+func (s *Server) handleReady(c echo.Context) error {
+	if s.Ready != nil {
+		if err := s.Ready(c.Request().Context()); err != nil {
+			s.log.WarnContext(c.Request().Context(), "not ready", "err", err)
+			return workflow.Errorf(workflow.EUNAVAILABLE, "database unreachable")
+		}
+	}
+	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+}
+
+// RequireRole returns EFORBIDDEN unless the request's user has one of roles.
+func RequireRole(c echo.Context, roles ...workflow.Role) error {
+	if !Actor(c).HasAny(roles) {
+		names := make([]string, len(roles))
+		for i, r := range roles {
+			names[i] = string(r)
+		}
+		return workflow.Errorf(workflow.EFORBIDDEN, "this needs role %s", strings.Join(names, " or "))
+	}
+	return nil
+}

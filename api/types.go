@@ -1,0 +1,145 @@
+package api
+
+import (
+	"time"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// DocumentJSON is a document as the API shows it.
+type DocumentJSON struct {
+	ID              string            `json:"id"`
+	Direction       string            `json:"direction"`
+	Type            string            `json:"type"`
+	TypeName        string            `json:"type_name"`
+	Subject         string            `json:"subject"`
+	Urgency         string            `json:"urgency"`
+	Confidentiality string            `json:"confidentiality"`
+	State           string            `json:"state"`
+	Version         int               `json:"version"`
+	Register        *string           `json:"register"`
+	Year            *int              `json:"year"`
+	Number          *int              `json:"number"`
+	Notation        *string           `json:"notation"`
+	SignerID        string            `json:"signer_id,omitempty"`
+	Recipients      []workflow.Org    `json:"recipients,omitempty"`
+	DraftingUnit    string            `json:"drafting_unit,omitempty"`
+	Sender          *workflow.Org     `json:"sender,omitempty"`
+	OriginalNumber  string            `json:"original_number,omitempty"`
+	OriginalDate    *string           `json:"original_date,omitempty"`
+	IssuedAt        *time.Time        `json:"issued_at"`
+	RegisteredAt    *time.Time        `json:"registered_at"`
+	AssigneeID      string            `json:"assignee_id,omitempty"`
+	DueDate         *string           `json:"due_date,omitempty"`
+	Retention       string            `json:"retention,omitempty"`
+	Notes           string            `json:"notes,omitempty"`
+	Files           []FileJSON        `json:"files"`
+	Verification    *VerificationJSON `json:"verification"`
+	CreatedBy       string            `json:"created_by"`
+	CreatedAt       time.Time         `json:"created_at"`
+	UpdatedAt       time.Time         `json:"updated_at"`
+	AllowedActions  []string          `json:"allowed_actions"`
+}
+
+// FileJSON is one stored file of a document.
+type FileJSON struct {
+	SHA256    string    `json:"sha256"`
+	Name      string    `json:"name"`
+	Size      int64     `json:"size"`
+	Kind      string    `json:"kind"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+// VerificationJSON is the verdict of the document's signature check; the
+// full report is at /documents/{id}/verification.
+type VerificationJSON struct {
+	Verdict string   `json:"verdict"`
+	Reasons []string `json:"reasons"`
+}
+
+const dateLayout = "2006-01-02"
+
+func datePtr(t *time.Time) *string {
+	if t == nil {
+		return nil
+	}
+	s := t.Format(dateLayout)
+	return &s
+}
+
+func toDocumentJSON(d *workflow.Document, actor *workflow.User) DocumentJSON {
+	out := DocumentJSON{
+		ID: d.ID, Direction: string(d.Direction), Type: string(d.Type), TypeName: workflow.DocTypes[d.Type],
+		Subject: d.Subject, Urgency: string(d.Urgency), Confidentiality: string(d.Confidentiality),
+		State: string(d.State), Version: d.Version, SignerID: d.SignerID, Recipients: d.Recipients,
+		DraftingUnit: d.DraftingUnit, Sender: d.Sender, OriginalNumber: d.OriginalNumber,
+		OriginalDate: datePtr(d.OriginalDate), IssuedAt: d.IssuedAt, RegisteredAt: d.RegisteredAt,
+		AssigneeID: d.AssigneeID, DueDate: datePtr(d.DueDate), Retention: d.Retention, Notes: d.Notes,
+		CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
+		Files: []FileJSON{}, AllowedActions: []string{},
+	}
+	if d.Number > 0 {
+		n, y, r := d.Number, d.Year, string(d.Register)
+		out.Number, out.Year, out.Register = &n, &y, &r
+		if d.Notation != "" {
+			nt := d.Notation
+			out.Notation = &nt
+		}
+	}
+	for _, f := range d.Files {
+		out.Files = append(out.Files, FileJSON{SHA256: f.SHA256, Name: f.Name, Size: f.Size, Kind: string(f.Kind), CreatedAt: f.CreatedAt})
+	}
+	if d.Verification != nil {
+		out.Verification = &VerificationJSON{Verdict: d.Verification.Verdict, Reasons: d.Verification.Reasons}
+	}
+	for _, a := range workflow.AllowedActions(d, actor) {
+		out.AllowedActions = append(out.AllowedActions, string(a))
+	}
+	return out
+}
+
+// UserJSON is a user as the API shows it (never the password hash).
+type UserJSON struct {
+	ID                string    `json:"id"`
+	Username          string    `json:"username"`
+	FullName          string    `json:"full_name"`
+	Title             string    `json:"title"`
+	Unit              string    `json:"unit"`
+	Roles             []string  `json:"roles"`
+	Disabled          bool      `json:"disabled"`
+	HasSigningKey     bool      `json:"has_signing_key"`
+	HasSignatureImage bool      `json:"has_signature_image"`
+	CreatedAt         time.Time `json:"created_at"`
+}
+
+// ToUserJSON converts a user for the API.
+func ToUserJSON(u *workflow.User) UserJSON {
+	roles := make([]string, len(u.Roles))
+	for i, r := range u.Roles {
+		roles[i] = string(r)
+	}
+	return UserJSON{ID: u.ID, Username: u.Username, FullName: u.FullName, Title: u.Title, Unit: u.Unit,
+		Roles: roles, Disabled: u.Disabled, HasSigningKey: u.SigningKeyURI != "", HasSignatureImage: u.SignatureImage != "",
+		CreatedAt: u.CreatedAt}
+}
+
+// EventJSON is an audit event.
+type EventJSON struct {
+	Seq        int64             `json:"seq"`
+	DocumentID string            `json:"document_id,omitempty"`
+	Actor      string            `json:"actor"`
+	Kind       string            `json:"kind"`
+	Action     string            `json:"action,omitempty"`
+	From       string            `json:"from,omitempty"`
+	To         string            `json:"to,omitempty"`
+	Comment    string            `json:"comment,omitempty"`
+	Data       map[string]string `json:"data,omitempty"`
+	At         time.Time         `json:"at"`
+	PrevHash   string            `json:"prev_hash"`
+	Hash       string            `json:"hash"`
+}
+
+func toEventJSON(e workflow.Event) EventJSON {
+	return EventJSON{Seq: e.Seq, DocumentID: e.DocumentID, Actor: e.Actor, Kind: string(e.Kind), Action: string(e.Action),
+		From: string(e.From), To: string(e.To), Comment: e.Comment, Data: e.Data, At: e.At.UTC(), PrevHash: e.PrevHash, Hash: e.Hash}
+}

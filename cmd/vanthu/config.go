@@ -1,0 +1,123 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// Config is everything vanthu serve needs. Defaults, then environment
+// (VANTHU_*), then flags.
+type Config struct {
+	Addr          string
+	DataDir       string
+	DatabaseURL   string
+	AdminPassword string
+	MaxUploadMB   int
+	OrgID         string
+	OrgName       string
+	OrgAbbr       string
+	OrgPlace      string
+	LogLevel      string
+
+	// Signing (issue 3).
+	AgencyKey    string
+	AgencyCert   string
+	AgencySeal   string
+	TrustAnchors string
+	TSAURL       string
+
+	// Object storage (issue 4).
+	S3Endpoint      string
+	S3AccessKey     string
+	S3SecretKey     string
+	S3UseTLS        bool
+	S3WorkBucket    string
+	S3ArchiveBucket string
+}
+
+// setting is one configuration variable: its env name, flag name, default
+// and documentation. The README's configuration table is checked against
+// this list by a test.
+type setting struct {
+	env, flag, def, doc string
+	str                 *string
+	num                 *int
+	boolean             *bool
+}
+
+func (c *Config) settings() []setting {
+	return []setting{
+		{env: "VANTHU_ADDR", flag: "addr", def: "127.0.0.1:8080", doc: "HTTP listen address (host:port; port 0 picks a free one)", str: &c.Addr},
+		{env: "VANTHU_DATA_DIR", flag: "data-dir", def: "./data", doc: "data directory: SQLite file, local object store, development PKI, generated admin password", str: &c.DataDir},
+		{env: "VANTHU_DATABASE_URL", flag: "database-url", def: "", doc: "empty = SQLite file in the data dir; postgres://user:pass@host:port/db = PostgreSQL", str: &c.DatabaseURL},
+		{env: "VANTHU_ADMIN_PASSWORD", flag: "admin-password", def: "", doc: "password of the first admin, created on first start with no users; empty = generated, printed once and written 0600 to DATA_DIR/admin-password.txt", str: &c.AdminPassword},
+		{env: "VANTHU_MAX_UPLOAD_MB", flag: "max-upload-mb", def: "50", doc: "largest accepted upload per file, MiB (larger: 413)", num: &c.MaxUploadMB},
+		{env: "VANTHU_ORG_ID", flag: "org-id", def: "000.00.12.H13", doc: "this agency's organisation code", str: &c.OrgID},
+		{env: "VANTHU_ORG_NAME", flag: "org-name", def: "UBND quận Bình Thủy", doc: "this agency's name", str: &c.OrgName},
+		{env: "VANTHU_ORG_ABBR", flag: "org-abbr", def: "UBND", doc: "this agency's abbreviation in notations (15/QĐ-UBND)", str: &c.OrgAbbr},
+		{env: "VANTHU_ORG_PLACE", flag: "org-place", def: "Bình Thủy", doc: "place name of the date line (Bình Thủy, ngày 25 tháng 11 năm 2026)", str: &c.OrgPlace},
+		{env: "VANTHU_LOG_LEVEL", flag: "log-level", def: "info", doc: "debug, info, warn or error", str: &c.LogLevel},
+		{env: "VANTHU_AGENCY_KEY", flag: "agency-key", def: "", doc: "agency signing key URI (file:path.p12, file:key.pem, pkcs11:token=..;object=..); empty = development PKI", str: &c.AgencyKey},
+		{env: "VANTHU_AGENCY_CERT", flag: "agency-cert", def: "", doc: "PEM certificate chain of the agency key", str: &c.AgencyCert},
+		{env: "VANTHU_AGENCY_SEAL", flag: "agency-seal", def: "", doc: "PNG of the agency seal (red, transparent); empty = a generated seal", str: &c.AgencySeal},
+		{env: "VANTHU_TRUST_ANCHORS", flag: "trust-anchors", def: "", doc: "PEM bundle of CAs trusted when verifying signatures; empty = the development root", str: &c.TrustAnchors},
+		{env: "VANTHU_TSA_URL", flag: "tsa-url", def: "", doc: "RFC 3161 time-stamp authority; set = PAdES B-T signatures", str: &c.TSAURL},
+		{env: "VANTHU_S3_ENDPOINT", flag: "s3-endpoint", def: "", doc: "MinIO/S3 host:port; empty = local object folder in the data dir", str: &c.S3Endpoint},
+		{env: "VANTHU_S3_ACCESS_KEY", flag: "s3-access-key", def: "", doc: "S3 access key", str: &c.S3AccessKey},
+		{env: "VANTHU_S3_SECRET_KEY", flag: "s3-secret-key", def: "", doc: "S3 secret key", str: &c.S3SecretKey},
+		{env: "VANTHU_S3_USE_TLS", flag: "s3-use-tls", def: "false", doc: "use HTTPS to reach S3", boolean: &c.S3UseTLS},
+		{env: "VANTHU_S3_WORK_BUCKET", flag: "s3-work-bucket", def: "vanthu-work", doc: "bucket of working files", str: &c.S3WorkBucket},
+		{env: "VANTHU_S3_ARCHIVE_BUCKET", flag: "s3-archive-bucket", def: "vanthu-archive", doc: "bucket of archived records (object lock)", str: &c.S3ArchiveBucket},
+	}
+}
+
+// LoadConfig reads defaults, then getenv, then flags from args.
+func LoadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (*Config, error) {
+	c := &Config{}
+	for _, s := range c.settings() {
+		val := s.def
+		if v := getenv(s.env); v != "" {
+			val = v
+		}
+		switch {
+		case s.str != nil:
+			fs.StringVar(s.str, s.flag, val, s.doc+" ("+s.env+")")
+		case s.num != nil:
+			n, err := strconv.Atoi(val)
+			if err != nil {
+				return nil, fmt.Errorf("%s=%q is not a number", s.env, val)
+			}
+			fs.IntVar(s.num, s.flag, n, s.doc+" ("+s.env+")")
+		case s.boolean != nil:
+			b, err := strconv.ParseBool(val)
+			if err != nil {
+				return nil, fmt.Errorf("%s=%q is not true or false", s.env, val)
+			}
+			fs.BoolVar(s.boolean, s.flag, b, s.doc+" ("+s.env+")")
+		}
+	}
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	return c, c.validate()
+}
+
+func (c *Config) validate() error {
+	if c.MaxUploadMB < 1 {
+		return fmt.Errorf("VANTHU_MAX_UPLOAD_MB must be at least 1")
+	}
+	if !workflow.ValidOrgID(c.OrgID) {
+		return fmt.Errorf("VANTHU_ORG_ID %q is not an organisation code like 000.00.12.H13", c.OrgID)
+	}
+	if strings.TrimSpace(c.OrgName) == "" || strings.TrimSpace(c.OrgAbbr) == "" {
+		return fmt.Errorf("VANTHU_ORG_NAME and VANTHU_ORG_ABBR must not be empty")
+	}
+	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
+		return fmt.Errorf("VANTHU_DATABASE_URL must be empty (SQLite) or postgres://...")
+	}
+	return nil
+}

@@ -1,0 +1,292 @@
+// Command vanthu is the document-workflow server and its tools, in one
+// binary: serve, migrate, user, audit, pki, sign, verify.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/vanthu/vanthu/api"
+	"github.com/vanthu/vanthu/auth"
+	"github.com/vanthu/vanthu/storage/gormdb"
+	"github.com/vanthu/vanthu/storage/localfs"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+const usage = `vanthu — document workflow for a district People's Committee
+
+Usage:
+  vanthu serve [flags]                 run the HTTP API (embedded defaults: SQLite + local objects + development keys)
+  vanthu migrate [flags]               create or update the database schema, then exit
+  vanthu user add --username U --password P --roles clerk,officer [--full-name N --title T --unit U]
+  vanthu audit verify                  recompute the audit hash chain (exit 1 if broken)
+  vanthu pki init|officer ...          development PKI
+  vanthu sign --layer officer|agency ... in.pdf out.pdf
+  vanthu verify [--trust PEM] [--json] file.pdf   (exit 0 valid, 1 not valid, 2 error)
+
+Every flag has an environment variable (VANTHU_*); run "vanthu serve -h" for the list.
+`
+
+// run is main without the process: tests call it with their own args,
+// environment and output.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return 2
+	}
+	cmd, rest := args[0], args[1:]
+	var err error
+	switch cmd {
+	case "serve":
+		err = serve(ctx, rest, getenv, stdout, stderr)
+	case "migrate":
+		err = migrate(ctx, rest, getenv, stdout, stderr)
+	case "user":
+		err = userCmd(ctx, rest, getenv, stdout, stderr)
+	case "audit":
+		return auditCmd(ctx, rest, getenv, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		if fn, ok := extraCommands[cmd]; ok {
+			return fn(ctx, rest, getenv, stdout, stderr)
+		}
+		fmt.Fprintf(stderr, "vanthu: unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		fmt.Fprintf(stderr, "vanthu %s: %v\n", cmd, err)
+		return 1
+	}
+	return 0
+}
+
+// extraCommands are the subcommands of optional subsystems (signing...).
+var extraCommands = map[string]func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int{}
+
+func newLogger(w io.Writer, level string) *slog.Logger {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(level)); err != nil {
+		l = slog.LevelInfo
+	}
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+}
+
+// app is the wired set of concrete types.
+type app struct {
+	cfg    *Config
+	log    *slog.Logger
+	db     *gormdb.DB
+	blobs  workflow.Blobs
+	docs   *workflow.Service
+	auth   *auth.Service
+	extras []func(ctx context.Context, a *app) error // wiring of optional subsystems
+	api    *api.Server
+	close  []func()
+}
+
+func (a *app) Close() {
+	for i := len(a.close) - 1; i >= 0; i-- {
+		a.close[i]()
+	}
+}
+
+// wirers add optional subsystems (signing, archive, exchange) to the app;
+// each lives in its own file of this package.
+var wirers []func(ctx context.Context, a *app) error
+
+func build(ctx context.Context, cfg *Config, logger *slog.Logger) (*app, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, fmt.Errorf("data dir: %w", err)
+	}
+	a := &app{cfg: cfg, log: logger}
+	db, err := gormdb.Open(ctx, cfg.DatabaseURL, cfg.DataDir, logger)
+	if err != nil {
+		return nil, fmt.Errorf("open database: %w", err)
+	}
+	a.db = db
+	a.close = append(a.close, func() { db.Close() })
+	blobs, err := localfs.New(filepath.Join(cfg.DataDir, "objects"))
+	if err != nil {
+		a.Close()
+		return nil, fmt.Errorf("open object store: %w", err)
+	}
+	a.blobs = blobs
+	a.auth = &auth.Service{Repo: db}
+	a.docs = &workflow.Service{Repo: db, Blobs: blobs, Logger: logger,
+		Agency: workflow.Agency{OrgID: cfg.OrgID, Name: cfg.OrgName, Abbr: cfg.OrgAbbr}}
+	a.api = &api.Server{Docs: a.docs, Accounts: a.auth, Directory: db, Ready: db.Ping,
+		MaxUpload: int64(cfg.MaxUploadMB) << 20}
+	for _, w := range wirers {
+		if err := w(ctx, a); err != nil {
+			a.Close()
+			return nil, err
+		}
+	}
+	api.New(a.api, logger)
+	return a, nil
+}
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg, err := LoadConfig(fs, args, getenv)
+	if err != nil {
+		return err
+	}
+	logger := newLogger(stderr, cfg.LogLevel)
+	a, err := build(ctx, cfg, logger)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	created, pw, err := a.auth.Bootstrap(ctx, cfg.AdminPassword)
+	if err != nil {
+		return err
+	}
+	if created {
+		if cfg.AdminPassword == "" {
+			p := filepath.Join(cfg.DataDir, "admin-password.txt")
+			if err := os.WriteFile(p, []byte(pw+"\n"), 0o600); err != nil {
+				return fmt.Errorf("write admin password: %w", err)
+			}
+			fmt.Fprintf(stdout, "created user admin with generated password %s (also in %s)\n", pw, p)
+		} else {
+			fmt.Fprintln(stdout, "created user admin with the password of VANTHU_ADMIN_PASSWORD")
+		}
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	srv := &http.Server{Handler: a.api, ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(stdout, "vanthu listening on http://%s\n", ln.Addr())
+	logger.InfoContext(ctx, "serving", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "database", dbKind(cfg.DatabaseURL))
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	logger.Info("shutting down")
+	return srv.Shutdown(shutdown)
+}
+
+func dbKind(url string) string {
+	if url == "" {
+		return "sqlite"
+	}
+	return "postgres"
+}
+
+func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg, err := LoadConfig(fs, args, getenv)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return err
+	}
+	db, err := gormdb.Open(ctx, cfg.DatabaseURL, cfg.DataDir, newLogger(stderr, cfg.LogLevel))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	fmt.Fprintln(stdout, "schema is up to date")
+	return nil
+}
+
+func userCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) == 0 || args[0] != "add" {
+		return fmt.Errorf("usage: vanthu user add --username U --password P --roles r1,r2 [--full-name N] [--title T] [--unit U]")
+	}
+	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var nu auth.NewUser
+	var roles string
+	fs.StringVar(&nu.Username, "username", "", "login name")
+	fs.StringVar(&nu.Password, "password", "", "password (at least 8 characters)")
+	fs.StringVar(&nu.FullName, "full-name", "", "full name")
+	fs.StringVar(&nu.Title, "title", "", "title (chức vụ)")
+	fs.StringVar(&nu.Unit, "unit", "", "unit (phòng ban)")
+	fs.StringVar(&roles, "roles", "", "comma-separated roles: clerk, officer, handler, archivist, admin")
+	cfg, err := LoadConfig(fs, args[1:], getenv)
+	if err != nil {
+		return err
+	}
+	for _, r := range strings.Split(roles, ",") {
+		if r = strings.TrimSpace(r); r != "" {
+			nu.Roles = append(nu.Roles, workflow.Role(r))
+		}
+	}
+	a, err := build(ctx, cfg, newLogger(stderr, cfg.LogLevel))
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	u, err := a.auth.CreateUser(ctx, nil, nu)
+	if err != nil {
+		return fmt.Errorf("%s", workflow.ErrorMessage(err))
+	}
+	fmt.Fprintf(stdout, "created user %s (id %s)\n", u.Username, u.ID)
+	return nil
+}
+
+func auditCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 0 || args[0] != "verify" {
+		fmt.Fprintln(stderr, "usage: vanthu audit verify")
+		return 2
+	}
+	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg, err := LoadConfig(fs, args[1:], getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	a, err := build(ctx, cfg, newLogger(stderr, cfg.LogLevel))
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	defer a.Close()
+	r, err := a.docs.VerifyAudit(ctx)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	if r.OK {
+		fmt.Fprintf(stdout, "audit chain intact: %d events\n", r.Events)
+		return 0
+	}
+	fmt.Fprintf(stdout, "audit chain BROKEN after %d events: event %d (%s, at %s): %s\n", r.Events, r.FirstBroken.Seq,
+		r.FirstBroken.Kind, r.FirstBroken.At.UTC().Format(time.RFC3339), r.Reason)
+	return 1
+}
