@@ -137,3 +137,11 @@ type Archiver interface {
 type Outbox interface {
 	EnqueueDeliveries(ctx context.Context, tx Tx, d *Document) error
 }
+
+// PDFInspectorFunc adapts a function to PDFInspector.
+type PDFInspectorFunc func(ctx context.Context, r io.ReaderAt, size int64) error
+
+// InspectPDF implements PDFInspector.
+func (f PDFInspectorFunc) InspectPDF(ctx context.Context, r io.ReaderAt, size int64) error {
+	return f(ctx, r, size)
+}
