@@ -1,0 +1,551 @@
+package keys
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"encoding/hex"
+	"encoding/pem"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math/big"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// Object identifiers used in development certificates.
+var (
+	// OIDDocumentSigning is the Document Signing extended key usage
+	// (RFC 9336, 1.3.6.1.5.5.7.3.36), which pdfsign's verifier prefers.
+	OIDDocumentSigning = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 36}
+
+	oidTitle                  = asn1.ObjectIdentifier{2, 5, 4, 12}
+	oidUserID                 = asn1.ObjectIdentifier{0, 9, 2342, 19200300, 100, 1, 1}
+	oidOrganizationIdentifier = asn1.ObjectIdentifier{2, 5, 4, 97}
+)
+
+// Validity periods of development certificates. A leaf is re-issued when
+// it is no longer valid at now()+RenewBefore, or when its subject no longer
+// matches what is asked for.
+const (
+	RootValidity  = 20 * 365 * 24 * time.Hour
+	LeafValidity  = 3 * 365 * 24 * time.Hour
+	TLSValidity   = 365 * 24 * time.Hour
+	RenewBefore   = 30 * 24 * time.Hour
+	backdate      = time.Hour
+	rootFile      = "root.pem"     // key + certificate, 0600
+	rootCertFile  = "root.crt.pem" // certificate only, 0644: the trust anchor to distribute
+	agencyFile    = "agency.pem"
+	officersDir   = "officers"
+	tlsDir        = "tls"
+	certifiedDir  = "certified"
+	keyFileMode   = 0o600
+	certFileMode  = 0o644
+	dirMode       = 0o700
+	safeNameLimit = 100
+)
+
+// DevPKI is the development PKI: a local root CA that issues the agency
+// certificate, one personal certificate per officer, certificates over
+// token keys, and TLS certificates for the exchange. Everything is kept
+// under one directory (private keys 0600) and is stable across restarts:
+// a certificate is issued once and reused until it nears expiry or its
+// subject changes. Safe for concurrent use; two processes sharing the
+// directory agree on the root (first writer wins).
+type DevPKI struct {
+	dir        string
+	agencyName string
+	orgID      string
+	now        func() time.Time
+
+	mu      sync.Mutex
+	rootKey crypto.Signer
+	root    *x509.Certificate
+	rootPEM []byte
+	cache   map[string]Key
+}
+
+// OpenDevPKI opens the development PKI in dir, creating the root CA and the
+// agency certificate (Subject O=agencyName, organizationIdentifier=orgID)
+// on first use. now is the clock (nil = time.Now).
+func OpenDevPKI(dir, agencyName, orgID string, now func() time.Time) (*DevPKI, error) {
+	if dir == "" {
+		return nil, workflow.Errorf(workflow.EINVALID, "dev PKI: no directory")
+	}
+	if strings.TrimSpace(agencyName) == "" {
+		return nil, workflow.Errorf(workflow.EINVALID, "dev PKI: no agency name")
+	}
+	if now == nil {
+		now = time.Now
+	}
+	if err := os.MkdirAll(dir, dirMode); err != nil {
+		return nil, fmt.Errorf("dev PKI: %w", err)
+	}
+	p := &DevPKI{dir: dir, agencyName: agencyName, orgID: orgID, now: now, cache: map[string]Key{}}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if err := p.loadOrCreateRoot(); err != nil {
+		return nil, err
+	}
+	if _, err := p.agencyLocked(); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+// Dir returns the directory the PKI lives in.
+func (p *DevPKI) Dir() string { return p.dir }
+
+// RootPEM returns the root CA certificate, PEM-encoded: the trust anchor
+// for verifying what the development PKI signed.
+func (p *DevPKI) RootPEM() []byte { return slices.Clone(p.rootPEM) }
+
+// Root returns the root CA certificate.
+func (p *DevPKI) Root() *x509.Certificate { return p.root }
+
+// RootPool returns a pool holding only the root CA.
+func (p *DevPKI) RootPool() *x509.CertPool {
+	pool := x509.NewCertPool()
+	pool.AddCert(p.root)
+	return pool
+}
+
+// RootCertPath is the file holding the root certificate (PEM, 0644).
+func (p *DevPKI) RootCertPath() string { return filepath.Join(p.dir, rootCertFile) }
+
+// AgencyKeyPath is the file holding the agency key and its chain (PEM,
+// 0600); "file:"+AgencyKeyPath() is a key URI for it.
+func (p *DevPKI) AgencyKeyPath() string { return filepath.Join(p.dir, agencyFile) }
+
+// OfficerKeyPath is the file holding the officer's key and chain (PEM,
+// 0600) once Officer has issued it.
+func (p *DevPKI) OfficerKeyPath(userID string) string {
+	return filepath.Join(p.dir, officersDir, safeName(userID)+".pem")
+}
+
+// Agency returns the agency key: digitalSignature + nonRepudiation, Subject
+// CN=O=agency name, chain [agency, root].
+func (p *DevPKI) Agency() (Key, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.agencyLocked()
+}
+
+func (p *DevPKI) agencyLocked() (Key, error) {
+	subject := pkix.Name{CommonName: p.agencyName, Organization: []string{p.agencyName}}
+	if p.orgID != "" {
+		subject.ExtraNames = append(subject.ExtraNames, pkix.AttributeTypeAndValue{Type: oidOrganizationIdentifier, Value: p.orgID})
+	}
+	return p.identityLocked(agencyFile, func(c *x509.Certificate) bool {
+		return c.Subject.CommonName == p.agencyName && slices.Equal(c.Subject.Organization, subject.Organization) &&
+			nameAttr(c.Subject, oidOrganizationIdentifier) == p.orgID && c.KeyUsage&x509.KeyUsageContentCommitment != 0
+	}, func(pub crypto.PublicKey) (*x509.Certificate, error) {
+		return p.issueLocked(pub, signingTemplate(subject), LeafValidity)
+	})
+}
+
+// Officer returns the personal key of an officer (a user of the app),
+// issuing it on the first call: Subject CN=fullName, title, UID=userID,
+// O=agency name; digitalSignature + nonRepudiation; chain [officer, root].
+// A later call with another name or title issues a new certificate.
+func (p *DevPKI) Officer(userID, fullName, title string) (Key, error) {
+	if strings.TrimSpace(userID) == "" || strings.TrimSpace(fullName) == "" {
+		return Key{}, workflow.Errorf(workflow.EINVALID, "dev PKI: officer needs a user ID and a full name")
+	}
+	subject := pkix.Name{CommonName: fullName, Organization: []string{p.agencyName}}
+	if title != "" {
+		subject.ExtraNames = append(subject.ExtraNames, pkix.AttributeTypeAndValue{Type: oidTitle, Value: title})
+	}
+	subject.ExtraNames = append(subject.ExtraNames, pkix.AttributeTypeAndValue{Type: oidUserID, Value: userID})
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.identityLocked(filepath.Join(officersDir, safeName(userID)+".pem"), func(c *x509.Certificate) bool {
+		return c.Subject.CommonName == fullName && nameAttr(c.Subject, oidTitle) == title &&
+			nameAttr(c.Subject, oidUserID) == userID && slices.Equal(c.Subject.Organization, subject.Organization)
+	}, func(pub crypto.PublicKey) (*x509.Certificate, error) {
+		return p.issueLocked(pub, signingTemplate(subject), LeafValidity)
+	})
+}
+
+// CertifyPublicKey issues (without persisting) a signing certificate
+// (digitalSignature + nonRepudiation) with Subject CN=commonName,
+// O=agency name over pub, e.g. a token key's public key. The chain is
+// [cert, root].
+func (p *DevPKI) CertifyPublicKey(commonName string, pub crypto.PublicKey) ([]*x509.Certificate, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	c, err := p.issueLocked(pub, signingTemplate(pkix.Name{CommonName: commonName, Organization: []string{p.agencyName}}), LeafValidity)
+	if err != nil {
+		return nil, err
+	}
+	return []*x509.Certificate{c, p.root}, nil
+}
+
+// TLSServerClient returns a TLS certificate for cn with the given DNS names
+// and IP addresses as SANs, usable as both server and client certificate
+// (extended key usages serverAuth and clientAuth), issued on first use and
+// persisted. It also returns the leaf certificate and the private key
+// (PKCS#8) as PEM. The peer trusts it with RootPEM.
+func (p *DevPKI) TLSServerClient(cn string, hosts []string) (tls.Certificate, []byte, []byte, error) {
+	if strings.TrimSpace(cn) == "" {
+		return tls.Certificate{}, nil, nil, workflow.Errorf(workflow.EINVALID, "dev PKI: TLS certificate needs a common name")
+	}
+	var dns []string
+	var ips []net.IP
+	for _, h := range hosts {
+		if ip := net.ParseIP(h); ip != nil {
+			ips = append(ips, ip)
+		} else if h != "" {
+			dns = append(dns, h)
+		}
+	}
+	tmpl := &x509.Certificate{
+		Subject:     pkix.Name{CommonName: cn, Organization: []string{p.agencyName}},
+		KeyUsage:    x509.KeyUsageDigitalSignature,
+		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth, x509.ExtKeyUsageClientAuth},
+		DNSNames:    dns,
+		IPAddresses: ips,
+	}
+	p.mu.Lock()
+	k, err := p.identityLocked(filepath.Join(tlsDir, safeName(cn)+".pem"), func(c *x509.Certificate) bool {
+		return c.Subject.CommonName == cn && sameStrings(c.DNSNames, dns) && sameIPs(c.IPAddresses, ips)
+	}, func(pub crypto.PublicKey) (*x509.Certificate, error) {
+		return p.issueLocked(pub, tmpl, TLSValidity)
+	})
+	p.mu.Unlock()
+	if err != nil {
+		return tls.Certificate{}, nil, nil, err
+	}
+	der, err := x509.MarshalPKCS8PrivateKey(k.Signer)
+	if err != nil {
+		return tls.Certificate{}, nil, nil, fmt.Errorf("dev PKI: %w", err)
+	}
+	certPEM := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: k.Chain[0].Raw})
+	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	tc := tls.Certificate{Certificate: [][]byte{k.Chain[0].Raw}, PrivateKey: k.Signer, Leaf: k.Chain[0]}
+	return tc, certPEM, keyPEM, nil
+}
+
+// TLSCert is TLSServerClient with the first host (or the agency name) as
+// common name, returning only the tls.Certificate.
+func (p *DevPKI) TLSCert(hosts []string) (tls.Certificate, error) {
+	cn := p.agencyName
+	if len(hosts) > 0 && hosts[0] != "" {
+		cn = hosts[0]
+	}
+	c, _, _, err := p.TLSServerClient(cn, hosts)
+	return c, err
+}
+
+func signingTemplate(subject pkix.Name) *x509.Certificate {
+	return &x509.Certificate{
+		Subject:            subject,
+		KeyUsage:           x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
+		ExtKeyUsage:        []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection},
+		UnknownExtKeyUsage: []asn1.ObjectIdentifier{OIDDocumentSigning},
+	}
+}
+
+// issueLocked signs tmpl (subject, usages, SANs) over pub with the root.
+func (p *DevPKI) issueLocked(pub crypto.PublicKey, tmpl *x509.Certificate, validity time.Duration) (*x509.Certificate, error) {
+	now := p.now()
+	if !now.Before(p.root.NotAfter) {
+		return nil, workflow.Errorf(workflow.EUNAVAILABLE, "dev PKI: root CA expired on %s; remove %s to create a new one", p.root.NotAfter.Format(time.RFC3339), p.dir)
+	}
+	t := *tmpl
+	serial, err := randomSerial()
+	if err != nil {
+		return nil, err
+	}
+	t.SerialNumber = serial
+	t.NotBefore = now.Add(-backdate)
+	t.NotAfter = now.Add(validity)
+	if t.NotAfter.After(p.root.NotAfter) {
+		t.NotAfter = p.root.NotAfter
+	}
+	t.BasicConstraintsValid = true
+	t.IsCA = false
+	t.SubjectKeyId = keyID(pub)
+	der, err := x509.CreateCertificate(rand.Reader, &t, p.root, pub, p.rootKey)
+	if err != nil {
+		return nil, fmt.Errorf("dev PKI: issue %q: %w", t.Subject.CommonName, err)
+	}
+	return x509.ParseCertificate(der)
+}
+
+// identityLocked returns the key+certificate kept in rel, issuing a new one
+// when the file is missing, unreadable, not issued by the current root,
+// not valid at now()+RenewBefore, or when ok(cert) is false. p.mu is held.
+func (p *DevPKI) identityLocked(rel string, ok func(*x509.Certificate) bool, issue func(crypto.PublicKey) (*x509.Certificate, error)) (Key, error) {
+	if k, hit := p.cache[rel]; hit && p.usable(k.Chain[0]) && ok(k.Chain[0]) {
+		return k, nil
+	}
+	path := filepath.Join(p.dir, rel)
+	var signer crypto.Signer
+	existed := false
+	if data, err := os.ReadFile(path); err == nil {
+		existed = true
+		if s, certs, err := parsePEMKey(data); err == nil && len(certs) > 0 && publicKeysEqual(s.Public(), certs[0].PublicKey) {
+			signer = s
+			if p.usable(certs[0]) && ok(certs[0]) {
+				k := Key{Signer: s, Chain: []*x509.Certificate{certs[0], p.root}}
+				p.cache[rel] = k
+				return k, nil
+			}
+		}
+	} else if !errors.Is(err, fs.ErrNotExist) {
+		return Key{}, fmt.Errorf("dev PKI: %w", err)
+	}
+	if signer == nil {
+		var err error
+		signer, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			return Key{}, fmt.Errorf("dev PKI: %w", err)
+		}
+	}
+	cert, err := issue(signer.Public())
+	if err != nil {
+		return Key{}, err
+	}
+	data, err := encodeIdentity(signer, cert, p.root)
+	if err != nil {
+		return Key{}, err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), dirMode); err != nil {
+		return Key{}, fmt.Errorf("dev PKI: %w", err)
+	}
+	if existed {
+		err = writeReplace(path, data, keyFileMode)
+	} else {
+		var won bool
+		won, err = writeIfAbsent(path, data, keyFileMode)
+		if err == nil && !won {
+			// Another process wrote it first: use theirs.
+			delete(p.cache, rel)
+			return p.identityLocked(rel, ok, issue)
+		}
+	}
+	if err != nil {
+		return Key{}, err
+	}
+	k := Key{Signer: signer, Chain: []*x509.Certificate{cert, p.root}}
+	p.cache[rel] = k
+	return k, nil
+}
+
+// usable reports whether c was issued by the current root and is valid
+// from now until at least now+RenewBefore.
+func (p *DevPKI) usable(c *x509.Certificate) bool {
+	now := p.now()
+	if now.Before(c.NotBefore) || now.After(c.NotAfter) {
+		return false
+	}
+	// Renew near expiry, unless the root ends first (nothing better to issue).
+	if now.Add(RenewBefore).After(c.NotAfter) && c.NotAfter.Before(p.root.NotAfter) {
+		return false
+	}
+	return c.CheckSignatureFrom(p.root) == nil
+}
+
+func (p *DevPKI) loadOrCreateRoot() error {
+	path := filepath.Join(p.dir, rootFile)
+	for range 2 {
+		data, err := os.ReadFile(path)
+		if err == nil {
+			s, certs, err := parsePEMKey(data)
+			if err != nil || len(certs) == 0 || !publicKeysEqual(s.Public(), certs[0].PublicKey) || !certs[0].IsCA {
+				return workflow.Errorf(workflow.EINVALID, "dev PKI: %s is not a CA key and certificate; remove it to create a new root", path)
+			}
+			p.rootKey, p.root = s, certs[0]
+			p.rootPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: p.root.Raw})
+			if b, err := os.ReadFile(p.RootCertPath()); err != nil || !bytes.Equal(b, p.rootPEM) {
+				if err := writeReplace(p.RootCertPath(), p.rootPEM, certFileMode); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return fmt.Errorf("dev PKI: %w", err)
+		}
+		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			return fmt.Errorf("dev PKI: %w", err)
+		}
+		serial, err := randomSerial()
+		if err != nil {
+			return err
+		}
+		now := p.now()
+		subject := pkix.Name{CommonName: p.agencyName + " Development Root CA", Organization: []string{p.agencyName}, OrganizationalUnit: []string{"vanthu development PKI"}}
+		tmpl := &x509.Certificate{
+			SerialNumber:          serial,
+			Subject:               subject,
+			NotBefore:             now.Add(-backdate),
+			NotAfter:              now.Add(RootValidity),
+			KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+			BasicConstraintsValid: true,
+			IsCA:                  true,
+			MaxPathLenZero:        true,
+			SubjectKeyId:          keyID(key.Public()),
+		}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+		if err != nil {
+			return fmt.Errorf("dev PKI: root: %w", err)
+		}
+		cert, err := x509.ParseCertificate(der)
+		if err != nil {
+			return fmt.Errorf("dev PKI: root: %w", err)
+		}
+		data, err = encodeIdentity(key, cert)
+		if err != nil {
+			return err
+		}
+		if _, err := writeIfAbsent(path, data, keyFileMode); err != nil {
+			return err
+		}
+		// Loop: read back whichever root won.
+	}
+	return fmt.Errorf("dev PKI: cannot create %s", path)
+}
+
+func encodeIdentity(key crypto.Signer, chain ...*x509.Certificate) ([]byte, error) {
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return nil, fmt.Errorf("dev PKI: %w", err)
+	}
+	var b bytes.Buffer
+	for _, c := range chain {
+		_ = pem.Encode(&b, &pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
+	}
+	_ = pem.Encode(&b, &pem.Block{Type: "PRIVATE KEY", Bytes: der})
+	return b.Bytes(), nil
+}
+
+// writeIfAbsent writes data to path only if path does not exist (atomic:
+// temp file + hard link). It reports whether this call created the file.
+func writeIfAbsent(path string, data []byte, mode os.FileMode) (bool, error) {
+	tmp, err := writeTemp(path, data, mode)
+	if err != nil {
+		return false, err
+	}
+	defer os.Remove(tmp)
+	if err := os.Link(tmp, path); err != nil {
+		if errors.Is(err, fs.ErrExist) {
+			return false, nil
+		}
+		return false, fmt.Errorf("dev PKI: %w", err)
+	}
+	return true, nil
+}
+
+// writeReplace atomically replaces path with data.
+func writeReplace(path string, data []byte, mode os.FileMode) error {
+	tmp, err := writeTemp(path, data, mode)
+	if err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("dev PKI: %w", err)
+	}
+	return nil
+}
+
+func writeTemp(path string, data []byte, mode os.FileMode) (string, error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return "", fmt.Errorf("dev PKI: %w", err)
+	}
+	name := f.Name()
+	if err := f.Chmod(mode); err == nil {
+		_, err = f.Write(data)
+		if err == nil {
+			err = f.Sync()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err == nil {
+			return name, nil
+		}
+	} else {
+		f.Close()
+	}
+	os.Remove(name)
+	return "", fmt.Errorf("dev PKI: write %s: %w", path, err)
+}
+
+func randomSerial() (*big.Int, error) {
+	n, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 127))
+	if err != nil {
+		return nil, fmt.Errorf("dev PKI: serial: %w", err)
+	}
+	return n.Add(n, big.NewInt(1)), nil
+}
+
+func keyID(pub crypto.PublicKey) []byte {
+	der, err := x509.MarshalPKIXPublicKey(pub)
+	if err != nil {
+		return nil
+	}
+	h := sha256.Sum256(der)
+	return h[:20]
+}
+
+var safeNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._@-]*$`)
+
+// safeName maps an ID to a file name: itself when plain, else a hash.
+func safeName(id string) string {
+	if len(id) <= safeNameLimit && safeNameRE.MatchString(id) && !strings.Contains(id, "..") {
+		return id
+	}
+	h := sha256.Sum256([]byte(id))
+	return "id-" + hex.EncodeToString(h[:16])
+}
+
+func nameAttr(n pkix.Name, oid asn1.ObjectIdentifier) string {
+	for _, a := range n.Names {
+		if a.Type.Equal(oid) {
+			if s, ok := a.Value.(string); ok {
+				return s
+			}
+		}
+	}
+	return ""
+}
+
+func sameStrings(a, b []string) bool {
+	a, b = slices.Clone(a), slices.Clone(b)
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
+}
+
+func sameIPs(a, b []net.IP) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for _, x := range a {
+		if !slices.ContainsFunc(b, x.Equal) {
+			return false
+		}
+	}
+	return true
+}
