@@ -2,6 +2,7 @@ package main
 
 import (
 	"flag"
+	"io"
 	"fmt"
 	"strconv"
 	"strings"
@@ -120,4 +121,10 @@ func (c *Config) validate() error {
 		return fmt.Errorf("VANTHU_DATABASE_URL must be empty (SQLite) or postgres://...")
 	}
 	return nil
+}
+
+func newFlagSet() *flag.FlagSet {
+	fs := flag.NewFlagSet("vanthu", flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
 }

@@ -1,0 +1,272 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vanthu/vanthu/internal/testpdf"
+)
+
+// server is a running `vanthu serve` started through run, as main does.
+type server struct {
+	base   string
+	cancel context.CancelFunc
+	done   chan int
+	dir    string
+}
+
+func startServer(t *testing.T, env map[string]string) *server {
+	t.Helper()
+	dir := t.TempDir()
+	base := map[string]string{"VANTHU_DATA_DIR": dir, "VANTHU_ADDR": "127.0.0.1:0", "VANTHU_ADMIN_PASSWORD": "admin-password-1", "VANTHU_LOG_LEVEL": "warn"}
+	for k, v := range env {
+		base[k] = v
+	}
+	getenv := func(k string) string { return base[k] }
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	s := &server{cancel: cancel, done: make(chan int, 1), dir: dir}
+	var stderr bytes.Buffer
+	go func() {
+		code := run(ctx, []string{"serve"}, getenv, pw, &stderr)
+		pw.Close()
+		s.done <- code
+	}()
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		if addr, ok := strings.CutPrefix(sc.Text(), "vanthu listening on "); ok {
+			s.base = addr
+			break
+		}
+	}
+	if s.base == "" {
+		cancel()
+		t.Fatalf("server did not start: %s", stderr.String())
+	}
+	go io.Copy(io.Discard, pr)
+	t.Cleanup(func() {
+		cancel()
+		select {
+		case code := <-s.done:
+			if code != 0 {
+				t.Errorf("serve exited %d", code)
+			}
+		case <-time.After(20 * time.Second):
+			t.Error("serve did not shut down")
+		}
+	})
+	return s
+}
+
+type client struct {
+	t     *testing.T
+	base  string
+	token string
+}
+
+func (s *server) login(t *testing.T, user, pw string) *client {
+	t.Helper()
+	c := &client{t: t, base: s.base}
+	var out struct{ Token string }
+	if code := c.call("POST", "/api/v1/auth/login", map[string]string{"username": user, "password": pw}, &out); code != 200 {
+		t.Fatalf("login %s: %d", user, code)
+	}
+	c.token = out.Token
+	return c
+}
+
+func (c *client) call(method, path string, body any, out any) int {
+	c.t.Helper()
+	var r io.Reader
+	if body != nil {
+		b, _ := json.Marshal(body)
+		r = bytes.NewReader(b)
+	}
+	req, _ := http.NewRequest(method, c.base+path, r)
+	req.Header.Set("Content-Type", "application/json")
+	return c.send(req, out)
+}
+
+func (c *client) send(req *http.Request, out any) int {
+	c.t.Helper()
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if out != nil && resp.StatusCode < 300 {
+		if err := json.Unmarshal(b, out); err != nil {
+			c.t.Fatalf("%s %s: %v: %s", req.Method, req.URL, err, b)
+		}
+	}
+	if resp.StatusCode >= 300 {
+		c.t.Logf("%s %s: %d %s", req.Method, req.URL.Path, resp.StatusCode, b)
+	}
+	return resp.StatusCode
+}
+
+func (c *client) upload(meta map[string]any, pdf []byte) (map[string]any, int) {
+	c.t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	mb, _ := json.Marshal(meta)
+	w.WriteField("meta", string(mb))
+	fw, _ := w.CreateFormFile("file", "vanban.pdf")
+	fw.Write(pdf)
+	w.Close()
+	req, _ := http.NewRequest("POST", c.base+"/api/v1/documents", &buf)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	var out map[string]any
+	code := c.send(req, &out)
+	return out, code
+}
+
+func (c *client) act(id, action string, body map[string]any) map[string]any {
+	c.t.Helper()
+	var out map[string]any
+	if code := c.call("POST", "/api/v1/documents/"+id+"/actions/"+action, body, &out); code != 200 {
+		c.t.Fatalf("%s: status %d", action, code)
+	}
+	return out
+}
+
+func TestEndToEndIncomingAndOutgoing(t *testing.T) {
+	env := map[string]string{}
+	if url := os.Getenv("VANTHU_TEST_DATABASE_URL"); url != "" && os.Getenv("VANTHU_E2E_POSTGRES") == "1" {
+		env["VANTHU_DATABASE_URL"] = url
+	}
+	s := startServer(t, env)
+	admin := s.login(t, "admin", "admin-password-1")
+	ids := map[string]string{}
+	for _, r := range []string{"clerk", "officer", "handler", "archivist"} {
+		var u struct{ ID string }
+		code := admin.call("POST", "/api/v1/users", map[string]any{"username": r, "password": "password-" + r,
+			"full_name": "Nguyễn Văn " + r, "roles": []string{r}}, &u)
+		if code != 201 {
+			t.Fatalf("create %s: %d", r, code)
+		}
+		ids[r] = u.ID
+	}
+	clerk, officer := s.login(t, "clerk", "password-clerk"), s.login(t, "officer", "password-officer")
+	handler, archivist := s.login(t, "handler", "password-handler"), s.login(t, "archivist", "password-archivist")
+
+	// Incoming: received -> registered -> assigned -> in_progress -> completed -> archived.
+	doc, code := clerk.upload(map[string]any{"direction": "incoming", "type": "CV", "subject": "Về việc tổng kết năm 2026 quận Bình Thủy",
+		"urgency": "normal", "confidentiality": "normal", "sender": map[string]string{"org_id": "000.00.00.H13", "name": "UBND thành phố Cần Thơ"},
+		"original_number": "125/UBND-VP", "original_date": "2026-11-20"}, testpdf.Make(2, "incoming"))
+	if code != 201 || doc["state"] != "received" {
+		t.Fatalf("upload incoming: %d %v", code, doc)
+	}
+	id := doc["id"].(string)
+	clerk.act(id, "register", nil)
+	officer.act(id, "assign", map[string]any{"assignee_id": ids["handler"]})
+	handler.act(id, "start", nil)
+	handler.act(id, "complete", nil)
+	doc = archivist.act(id, "archive", nil)
+	if doc["state"] != "archived" || doc["number"] == nil {
+		t.Fatalf("incoming end: %v", doc)
+	}
+
+	// Outgoing: draft -> in_review -> approved.
+	doc, code = handler.upload(map[string]any{"direction": "outgoing", "type": "QĐ", "subject": "Quyết định ban hành quy chế",
+		"urgency": "urgent", "confidentiality": "normal", "signer_id": ids["officer"],
+		"recipients": []map[string]string{{"org_id": "000.00.31.H13", "name": "UBND phường Long Hòa"}}}, testpdf.Make(2, "outgoing"))
+	if code != 201 || doc["state"] != "draft" {
+		t.Fatalf("upload outgoing: %d %v", code, doc)
+	}
+	oid := doc["id"].(string)
+	handler.act(oid, "submit", map[string]any{"version": 1})
+	doc = officer.act(oid, "approve", nil)
+	if doc["state"] != "approved" || doc["version"].(float64) != 3 {
+		t.Fatalf("outgoing end: %v", doc)
+	}
+
+	// Search, search without diacritics, audit.
+	var list struct{ Items []map[string]any }
+	clerk.call("GET", "/api/v1/documents?q=binh+thuy", nil, &list)
+	if len(list.Items) != 1 || list.Items[0]["id"] != id {
+		t.Fatalf("search without diacritics: %v", list.Items)
+	}
+	var audit map[string]any
+	admin.call("GET", "/api/v1/audit/verify", nil, &audit)
+	if audit["ok"] != true {
+		t.Fatalf("audit: %v", audit)
+	}
+	for _, p := range []string{"/healthz", "/readyz", "/metrics", "/api/v1/openapi.yaml"} {
+		if code := (&client{t: t, base: s.base}).call("GET", p, nil, nil); code != 200 {
+			t.Fatalf("%s: %d", p, code)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(s.dir, "vanthu.db")); err != nil && env["VANTHU_DATABASE_URL"] == "" {
+		t.Fatalf("no SQLite file in the data dir: %v", err)
+	}
+}
+
+func TestGeneratedAdminPassword(t *testing.T) {
+	s := startServer(t, map[string]string{"VANTHU_ADMIN_PASSWORD": ""})
+	b, err := os.ReadFile(filepath.Join(s.dir, "admin-password.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, _ := os.Stat(filepath.Join(s.dir, "admin-password.txt"))
+	if st.Mode().Perm() != 0o600 {
+		t.Fatalf("password file mode %v", st.Mode().Perm())
+	}
+	s.login(t, "admin", strings.TrimSpace(string(b)))
+}
+
+func TestConfigPrecedence(t *testing.T) {
+	env := map[string]string{"VANTHU_ADDR": "127.0.0.1:9999", "VANTHU_MAX_UPLOAD_MB": "7"}
+	cfg, err := LoadConfig(newFlagSet(), []string{"--addr", "127.0.0.1:1234"}, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Addr != "127.0.0.1:1234" || cfg.MaxUploadMB != 7 || cfg.DataDir != "./data" {
+		t.Fatalf("%+v", cfg)
+	}
+	for _, bad := range []map[string]string{{"VANTHU_MAX_UPLOAD_MB": "x"}, {"VANTHU_ORG_ID": "abc"}, {"VANTHU_DATABASE_URL": "mysql://x"}} {
+		if _, err := LoadConfig(newFlagSet(), nil, func(k string) string { return bad[k] }); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
+	}
+}
+
+// TestReadmeDocumentsEveryVariable keeps the README's configuration
+// table in step with the settings.
+func TestReadmeDocumentsEveryVariable(t *testing.T) {
+	b, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range (&Config{}).settings() {
+		if !strings.Contains(string(b), "`"+s.env+"`") {
+			t.Errorf("README.md does not document %s", s.env)
+		}
+	}
+}
+
+func TestUnknownCommand(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run(context.Background(), []string{"frobnicate"}, func(string) string { return "" }, &out, &errb); code != 2 {
+		t.Fatalf("exit %d", code)
+	}
+	if !strings.Contains(errb.String(), "unknown command") {
+		t.Fatal(errb.String())
+	}
+	_ = fmt.Sprint()
+}

@@ -1,0 +1,1 @@
+CREATE DATABASE vanthu_peer OWNER vanthu;

@@ -1,0 +1,437 @@
+package verify
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"strconv"
+)
+
+// A small, self-contained PDF object parser. It exists because the
+// validator needs a per-revision view of the file (each incremental update
+// separately), which general PDF readers do not expose.
+//
+// Object model:
+//
+//	nil        null
+//	bool       boolean
+//	int64      integer
+//	float64    real
+//	pdfString  string (literal or hex, decoded bytes)
+//	name       name (without the slash, #xx decoded)
+//	[]object   array
+//	dict       dictionary
+//	ref        indirect reference
+//	*stream    stream (dictionary + raw, still encoded, data)
+type object = any
+
+type (
+	pdfString string
+	name      string
+	dict      map[string]object
+	ref       struct{ Num, Gen int }
+	stream    struct {
+		Dict dict
+		Raw  []byte
+	}
+)
+
+func (r ref) String() string { return fmt.Sprintf("%d %d", r.Num, r.Gen) }
+
+var errSyntax = errors.New("PDF syntax error")
+
+type keyword string
+
+func isWhite(c byte) bool {
+	return c == 0 || c == '\t' || c == '\n' || c == '\f' || c == '\r' || c == ' '
+}
+
+func isDelim(c byte) bool {
+	switch c {
+	case '(', ')', '<', '>', '[', ']', '{', '}', '/', '%':
+		return true
+	}
+	return false
+}
+
+func isRegular(c byte) bool { return !isWhite(c) && !isDelim(c) }
+
+// lexer reads tokens from b starting at pos.
+type lexer struct {
+	b   []byte
+	pos int
+}
+
+func (l *lexer) skipSpace() {
+	for l.pos < len(l.b) {
+		c := l.b[l.pos]
+		if isWhite(c) {
+			l.pos++
+			continue
+		}
+		if c == '%' {
+			for l.pos < len(l.b) && l.b[l.pos] != '\n' && l.b[l.pos] != '\r' {
+				l.pos++
+			}
+			continue
+		}
+		return
+	}
+}
+
+// token returns the next token: a keyword, a number (int64 or float64), a
+// name, a pdfString, or one of the delimiters "[", "]", "<<", ">>".
+func (l *lexer) token() (any, error) {
+	l.skipSpace()
+	if l.pos >= len(l.b) {
+		return nil, fmt.Errorf("%w: unexpected end of data", errSyntax)
+	}
+	c := l.b[l.pos]
+	switch c {
+	case '[', ']', '{', '}':
+		l.pos++
+		return keyword(string(c)), nil
+	case '<':
+		if l.pos+1 < len(l.b) && l.b[l.pos+1] == '<' {
+			l.pos += 2
+			return keyword("<<"), nil
+		}
+		return l.hexString()
+	case '>':
+		if l.pos+1 < len(l.b) && l.b[l.pos+1] == '>' {
+			l.pos += 2
+			return keyword(">>"), nil
+		}
+		return nil, fmt.Errorf("%w: stray '>' at %d", errSyntax, l.pos)
+	case '(':
+		return l.literalString()
+	case '/':
+		l.pos++
+		start := l.pos
+		for l.pos < len(l.b) && isRegular(l.b[l.pos]) {
+			l.pos++
+		}
+		return name(decodeName(l.b[start:l.pos])), nil
+	case ')':
+		return nil, fmt.Errorf("%w: stray ')' at %d", errSyntax, l.pos)
+	}
+	start := l.pos
+	for l.pos < len(l.b) && isRegular(l.b[l.pos]) {
+		l.pos++
+	}
+	w := l.b[start:l.pos]
+	if len(w) > 0 && (w[0] == '+' || w[0] == '-' || w[0] == '.' || (w[0] >= '0' && w[0] <= '9')) {
+		if i, err := strconv.ParseInt(string(w), 10, 64); err == nil {
+			return i, nil
+		}
+		if f, err := strconv.ParseFloat(string(w), 64); err == nil {
+			return f, nil
+		}
+		// Malformed numbers such as "--5" or "0.0.1" are read as 0, as
+		// most readers do.
+		return int64(0), nil
+	}
+	return keyword(w), nil
+}
+
+func decodeName(b []byte) string {
+	if bytes.IndexByte(b, '#') < 0 {
+		return string(b)
+	}
+	out := make([]byte, 0, len(b))
+	for i := 0; i < len(b); i++ {
+		if b[i] == '#' && i+2 < len(b) {
+			if v, err := strconv.ParseUint(string(b[i+1:i+3]), 16, 8); err == nil {
+				out = append(out, byte(v))
+				i += 2
+				continue
+			}
+		}
+		out = append(out, b[i])
+	}
+	return string(out)
+}
+
+func unhex(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}
+
+func (l *lexer) hexString() (any, error) {
+	l.pos++ // '<'
+	var out []byte
+	var hi byte
+	half := false
+	for l.pos < len(l.b) {
+		c := l.b[l.pos]
+		l.pos++
+		if c == '>' {
+			if half {
+				out = append(out, hi<<4)
+			}
+			return pdfString(out), nil
+		}
+		if isWhite(c) {
+			continue
+		}
+		v, ok := unhex(c)
+		if !ok {
+			return nil, fmt.Errorf("%w: bad hex string character %q", errSyntax, c)
+		}
+		if half {
+			out = append(out, hi<<4|v)
+			half = false
+		} else {
+			hi, half = v, true
+		}
+	}
+	return nil, fmt.Errorf("%w: unterminated hex string", errSyntax)
+}
+
+func (l *lexer) literalString() (any, error) {
+	l.pos++ // '('
+	depth := 1
+	var out []byte
+	for l.pos < len(l.b) {
+		c := l.b[l.pos]
+		l.pos++
+		switch c {
+		case '(':
+			depth++
+		case ')':
+			depth--
+			if depth == 0 {
+				return pdfString(out), nil
+			}
+		case '\\':
+			if l.pos >= len(l.b) {
+				break
+			}
+			e := l.b[l.pos]
+			l.pos++
+			switch e {
+			case 'n':
+				out = append(out, '\n')
+			case 'r':
+				out = append(out, '\r')
+			case 't':
+				out = append(out, '\t')
+			case 'b':
+				out = append(out, '\b')
+			case 'f':
+				out = append(out, '\f')
+			case '\r':
+				if l.pos < len(l.b) && l.b[l.pos] == '\n' {
+					l.pos++
+				}
+			case '\n':
+			default:
+				if e >= '0' && e <= '7' {
+					v := int(e - '0')
+					for k := 0; k < 2 && l.pos < len(l.b) && l.b[l.pos] >= '0' && l.b[l.pos] <= '7'; k++ {
+						v = v*8 + int(l.b[l.pos]-'0')
+						l.pos++
+					}
+					out = append(out, byte(v))
+				} else {
+					out = append(out, e)
+				}
+			}
+			continue
+		}
+		out = append(out, c)
+	}
+	return nil, fmt.Errorf("%w: unterminated string", errSyntax)
+}
+
+const maxDepth = 200
+
+// object parses one PDF object (not an "obj ... endobj" wrapper).
+func (l *lexer) object(depth int) (object, error) {
+	if depth > maxDepth {
+		return nil, fmt.Errorf("%w: nesting too deep", errSyntax)
+	}
+	t, err := l.token()
+	if err != nil {
+		return nil, err
+	}
+	return l.objectFrom(t, depth)
+}
+
+func (l *lexer) objectFrom(t any, depth int) (object, error) {
+	switch v := t.(type) {
+	case keyword:
+		switch v {
+		case "null":
+			return nil, nil
+		case "true":
+			return true, nil
+		case "false":
+			return false, nil
+		case "[":
+			arr := []object{}
+			for {
+				t, err := l.token()
+				if err != nil {
+					return nil, err
+				}
+				if k, ok := t.(keyword); ok && k == "]" {
+					return arr, nil
+				}
+				o, err := l.objectFrom(t, depth+1)
+				if err != nil {
+					return nil, err
+				}
+				arr = append(arr, o)
+			}
+		case "<<":
+			d := dict{}
+			for {
+				t, err := l.token()
+				if err != nil {
+					return nil, err
+				}
+				if k, ok := t.(keyword); ok && k == ">>" {
+					return d, nil
+				}
+				key, ok := t.(name)
+				if !ok {
+					return nil, fmt.Errorf("%w: dictionary key is not a name at %d", errSyntax, l.pos)
+				}
+				val, err := l.object(depth + 1)
+				if err != nil {
+					return nil, err
+				}
+				if val != nil { // a null value is the same as an absent key
+					d[string(key)] = val
+				}
+			}
+		}
+		return nil, fmt.Errorf("%w: unexpected %q at %d", errSyntax, string(v), l.pos)
+	case int64:
+		// Maybe "num gen R".
+		save := l.pos
+		t2, err := l.token()
+		if err == nil {
+			if g, ok := t2.(int64); ok {
+				t3, err := l.token()
+				if err == nil {
+					if k, ok := t3.(keyword); ok && k == "R" {
+						return ref{int(v), int(g)}, nil
+					}
+				}
+			}
+		}
+		l.pos = save
+		return v, nil
+	default:
+		return v, nil
+	}
+}
+
+// indirect parses "num gen obj <object> [stream ... endstream] endobj" at
+// the lexer position. length resolves an indirect /Length.
+func (l *lexer) indirect(length func(object) (int, bool)) (ref, object, error) {
+	var r ref
+	t1, err := l.token()
+	if err != nil {
+		return r, nil, err
+	}
+	t2, err := l.token()
+	if err != nil {
+		return r, nil, err
+	}
+	t3, err := l.token()
+	if err != nil {
+		return r, nil, err
+	}
+	n, ok1 := t1.(int64)
+	g, ok2 := t2.(int64)
+	k, ok3 := t3.(keyword)
+	if !ok1 || !ok2 || !ok3 || k != "obj" {
+		return r, nil, fmt.Errorf("%w: no object header", errSyntax)
+	}
+	r = ref{int(n), int(g)}
+	o, err := l.object(0)
+	if err != nil {
+		return r, nil, err
+	}
+	d, isDict := o.(dict)
+	if !isDict {
+		return r, o, nil
+	}
+	save := l.pos
+	t, err := l.token()
+	if err != nil || t != keyword("stream") {
+		l.pos = save
+		return r, o, nil
+	}
+	// Data starts after CRLF or LF (a lone CR is tolerated).
+	p := l.pos
+	if p < len(l.b) && l.b[p] == '\r' {
+		p++
+	}
+	if p < len(l.b) && l.b[p] == '\n' {
+		p++
+	}
+	n2 := -1
+	if length != nil {
+		if v, ok := length(d["Length"]); ok && v >= 0 && p+v <= len(l.b) {
+			// Accept the declared length only if "endstream" follows.
+			q := p + v
+			for q < len(l.b) && isWhite(l.b[q]) {
+				q++
+			}
+			if bytes.HasPrefix(l.b[q:], []byte("endstream")) {
+				n2 = v
+			}
+		}
+	}
+	if n2 < 0 {
+		e := bytes.Index(l.b[p:], []byte("endstream"))
+		if e < 0 {
+			return r, nil, fmt.Errorf("%w: stream without endstream", errSyntax)
+		}
+		n2 = e
+		// Drop the end-of-line marker before "endstream".
+		for n2 > 0 && (l.b[p+n2-1] == '\n' || l.b[p+n2-1] == '\r') {
+			n2--
+		}
+	}
+	l.pos = p + n2
+	return r, &stream{Dict: d, Raw: l.b[p : p+n2]}, nil
+}
+
+// Helpers for typed access.
+
+func asInt(o object) (int64, bool) {
+	switch v := o.(type) {
+	case int64:
+		return v, true
+	case float64:
+		return int64(v), true
+	}
+	return 0, false
+}
+
+func asName(o object) string {
+	n, _ := o.(name)
+	return string(n)
+}
+
+func asDict(o object) dict {
+	switch v := o.(type) {
+	case dict:
+		return v
+	case *stream:
+		return v.Dict
+	}
+	return nil
+}

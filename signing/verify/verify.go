@@ -1,0 +1,719 @@
+// Package verify validates the signatures of a PDF and reports, per
+// signature, the signer's certificate, its chain to the configured trust
+// anchors, the cryptographic check of the CMS signature over its byte
+// range, the RFC 3161 timestamp, and what every later incremental update
+// changed — classified as allowed (later signatures, annotations and their
+// appearances, form/DSS bookkeeping) or forbidden (page content, pages,
+// anything else).
+//
+// The incremental-update analysis is done here, on a per-revision view of
+// the file built from the cross-reference chain (tables and streams,
+// including objects in object streams), because general PDF readers only
+// show the final revision: pdfsign's own verifier reports a page content
+// stream forged after all signatures as valid, and poppler's pdfsig only
+// says "not total document signed".
+package verify
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/x509"
+	"encoding/asn1"
+	"errors"
+	"fmt"
+	"math/big"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/digitorus/pkcs7"
+	"github.com/digitorus/timestamp"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// Verdicts.
+const (
+	Valid         = "valid"
+	Invalid       = "invalid"
+	Indeterminate = "indeterminate"
+	Unsigned      = "unsigned"
+)
+
+// Kinds of later changes.
+const (
+	KindSignature   = "signature"    // a new signature dictionary
+	KindAnnotation  = "annotation"   // an annotation other than a widget, or a page's /Annots array
+	KindWidget      = "widget"       // a widget annotation or form field (signature fields included)
+	KindAppearance  = "appearance"   // a new object reachable from a changed annotation's /AP (form XObject, image, font)
+	KindAcroForm    = "acroform"     // the interactive form dictionary
+	KindCatalog     = "catalog"      // the document catalog
+	KindDSS         = "dss"          // document security store (validation data)
+	KindMetadata    = "metadata"     // the document information dictionary
+	KindStructure   = "structure"    // cross-reference and object streams
+	KindPageContent = "page_content" // a page content stream
+	KindPage        = "page"         // a page dictionary or the page tree
+	KindOther       = "other"
+)
+
+// Options configure Verify.
+type Options struct {
+	// Roots are the trust anchors. Nil means none: every signature is then
+	// at best indeterminate.
+	Roots *x509.CertPool
+	// Now is the validation time used when a signature carries no signing
+	// time at all; zero means time.Now().
+	Now time.Time
+}
+
+// Report is the validation report of one PDF.
+type Report struct {
+	Verdict    string      `json:"verdict"`
+	Reasons    []string    `json:"reasons"`
+	Size       int64       `json:"size"`
+	Signatures []Signature `json:"signatures"`
+}
+
+// Signature is the report for one signature, in file order.
+type Signature struct {
+	Index             int          `json:"index"`
+	Field             string       `json:"field"`
+	Name              string       `json:"name"`
+	Reason            string       `json:"reason"`
+	Location          string       `json:"location"`
+	SigningTime       string       `json:"signing_time"` // claimed (CMS signingTime or /M), RFC 3339
+	SubFilter         string       `json:"subfilter"`
+	Signer            *Certificate `json:"signer"`
+	ChainTrusted      bool         `json:"chain_trusted"`
+	ChainError        string       `json:"chain_error"`
+	ByteRange         []int64      `json:"byte_range"`
+	CoversWholeFile   bool         `json:"covers_whole_file"`
+	SignatureValid    bool         `json:"signature_valid"`
+	Timestamp         *Timestamp   `json:"timestamp"`
+	LaterChanges      []Change     `json:"later_changes"`
+	Errors            []string     `json:"errors"`
+	verdict           string
+	validationTimeSrc string
+}
+
+// Certificate describes the signer's certificate.
+type Certificate struct {
+	Subject   string   `json:"subject"`
+	Issuer    string   `json:"issuer"`
+	Serial    string   `json:"serial"`
+	NotBefore string   `json:"not_before"`
+	NotAfter  string   `json:"not_after"`
+	KeyUsage  []string `json:"key_usage"`
+}
+
+// Timestamp is an RFC 3161 signature timestamp.
+type Timestamp struct {
+	Time      string `json:"time"`
+	Authority string `json:"authority"`
+	Trusted   bool   `json:"trusted"` // the TSA certificate chains to Options.Roots
+}
+
+// Change is one object added or changed by an incremental update after the
+// signature.
+type Change struct {
+	Object  string `json:"object"` // "12 0", or a description for file-level changes
+	Kind    string `json:"kind"`
+	Allowed bool   `json:"allowed"`
+	Detail  string `json:"detail,omitempty"`
+}
+
+// Verify validates every signature in pdf. It returns an error only when
+// the input is not a PDF or cannot be read at all (a *workflow.Error with
+// EUNSUPPORTEDMEDIA or EUNPROCESSABLE); every problem with a signature is
+// part of the report.
+func Verify(ctx context.Context, pdf []byte, opts Options) (*Report, error) {
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	f, err := parseFile(pdf)
+	if err != nil {
+		if bytes.Contains(pdf[:min(len(pdf), 1024)], []byte("%PDF-")) {
+			return nil, workflow.Wrap(workflow.EUNPROCESSABLE, err, "PDF cannot be parsed: %v", err)
+		}
+		return nil, workflow.Wrap(workflow.EUNSUPPORTEDMEDIA, err, "not a PDF file")
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if _, enc := f.states[0].trailer["Encrypt"]; enc {
+		return nil, workflow.Errorf(workflow.EUNPROCESSABLE, "PDF is encrypted (password protected); it cannot be validated")
+	}
+	rep := &Report{Size: int64(len(pdf)), Reasons: []string{}, Signatures: []Signature{}}
+	sigs := findSignatures(f)
+	if len(sigs) == 0 {
+		rep.Verdict = Unsigned
+		rep.Reasons = append(rep.Reasons, "The document has no digital signature.")
+		if f.damaged != "" {
+			rep.Reasons = append(rep.Reasons, "Its cross-reference data is damaged ("+f.damaged+"); the objects were recovered by scanning.")
+		}
+		return rep, nil
+	}
+	an := newAnalyzer(f)
+	for i, fs := range sigs {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		s := verifyOne(f, an, fs, opts)
+		s.Index = i
+		rep.Signatures = append(rep.Signatures, s)
+	}
+	rep.Verdict = Valid
+	for _, s := range rep.Signatures {
+		label := fmt.Sprintf("Signature %d", s.Index+1)
+		if s.Name != "" {
+			label += " (" + s.Name + ")"
+		} else if s.Signer != nil {
+			label += " (" + s.Signer.Subject + ")"
+		}
+		switch s.verdict {
+		case Invalid:
+			rep.Verdict = Invalid
+			for _, e := range s.Errors {
+				rep.Reasons = append(rep.Reasons, label+": "+e+".")
+			}
+		case Indeterminate:
+			if rep.Verdict == Valid {
+				rep.Verdict = Indeterminate
+			}
+			rep.Reasons = append(rep.Reasons, label+": the signature is intact but its certificate is not trusted: "+s.ChainError+".")
+		default:
+			msg := label + ": valid"
+			if !s.CoversWholeFile {
+				msg += "; later updates only add signatures, annotations or form data"
+			}
+			rep.Reasons = append(rep.Reasons, msg+".")
+		}
+	}
+	return rep, nil
+}
+
+// foundSig is a signature dictionary found through a signature field.
+type foundSig struct {
+	num   int
+	field string
+	dict  dict
+	state *state
+}
+
+// findSignatures collects the signature dictionaries referenced by
+// signature fields in any revision (a later update cannot hide a
+// signature by dropping its field), each as first written, ordered by the
+// end of their byte range.
+func findSignatures(f *pdfFile) []foundSig {
+	byNum := map[int]foundSig{}
+	var inline []foundSig
+	for i := len(f.states) - 1; i >= 0; i-- {
+		st := f.states[i]
+		af := st.dictOf(st.root()["AcroForm"])
+		fields, _ := st.resolve(af["Fields"]).([]object)
+		seen := map[int]bool{}
+		var walk func(o object, parent string, ft string, depth int)
+		walk = func(o object, parent, ft string, depth int) {
+			if depth > 32 {
+				return
+			}
+			if r, ok := o.(ref); ok {
+				if seen[r.Num] {
+					return
+				}
+				seen[r.Num] = true
+			}
+			d := st.dictOf(o)
+			if d == nil {
+				return
+			}
+			fname := parent
+			if t, ok := st.resolve(d["T"]).(pdfString); ok {
+				if fname != "" {
+					fname += "."
+				}
+				fname += decodeText(string(t))
+			}
+			if v := asName(d["FT"]); v != "" {
+				ft = v
+			}
+			if ft == "Sig" && d["V"] != nil {
+				if r, ok := d["V"].(ref); ok {
+					if _, have := byNum[r.Num]; !have {
+						if vd := st.dictOf(r); vd != nil {
+							byNum[r.Num] = foundSig{num: r.Num, field: fname, dict: vd, state: st}
+						} else if e, ok := st.entries[r.Num]; ok && e.kind != 0 {
+							// Referenced but unreadable: report it, do
+							// not let a damaged signature disappear.
+							byNum[r.Num] = foundSig{num: r.Num, field: fname, state: st}
+						}
+					}
+				} else if vd, ok := d["V"].(dict); ok && i == 0 {
+					inline = append(inline, foundSig{num: -1, field: fname, dict: vd, state: st})
+				}
+			}
+			kids, _ := st.resolve(d["Kids"]).([]object)
+			for _, k := range kids {
+				walk(k, fname, ft, depth+1)
+			}
+		}
+		for _, fo := range fields {
+			walk(fo, "", "", 0)
+		}
+	}
+	out := inline
+	for _, s := range byNum {
+		out = append(out, s)
+	}
+	end := func(s foundSig) int64 {
+		if s.dict == nil {
+			if e, ok := s.state.entries[s.num]; ok && e.kind == 1 {
+				return e.off
+			}
+			return 0
+		}
+		br := intArray(s.state.resolve(s.dict["ByteRange"]))
+		if len(br) == 4 {
+			return br[2] + br[3]
+		}
+		return 0
+	}
+	slices.SortStableFunc(out, func(a, b foundSig) int {
+		ea, eb := end(a), end(b)
+		if ea != eb {
+			if ea < eb {
+				return -1
+			}
+			return 1
+		}
+		return a.num - b.num
+	})
+	return out
+}
+
+func intArray(o object) []int64 {
+	arr, _ := o.([]object)
+	out := make([]int64, 0, len(arr))
+	for _, v := range arr {
+		n, ok := v.(int64)
+		if !ok {
+			return nil
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+var (
+	oidSigningTime    = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 5}
+	oidTimeStampToken = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 14}
+)
+
+func verifyOne(f *pdfFile, an *analyzer, fs foundSig, opts Options) Signature {
+	st := f.states[0]
+	d := fs.dict
+	s := Signature{
+		Field:        fs.field,
+		Name:         textOf(fs.state, d["Name"]),
+		Reason:       textOf(fs.state, d["Reason"]),
+		Location:     textOf(fs.state, d["Location"]),
+		SubFilter:    asName(d["SubFilter"]),
+		LaterChanges: []Change{},
+		Errors:       []string{},
+	}
+	_ = st
+	fail := func(format string, args ...any) { s.Errors = append(s.Errors, fmt.Sprintf(format, args...)) }
+	if d == nil {
+		if _, err := fs.state.get(fs.num); err != nil {
+			fail("the signature dictionary (object %d) cannot be read: %v", fs.num, err)
+		} else {
+			fail("the signature field's value (object %d) is not a signature dictionary", fs.num)
+		}
+		s.verdict = Invalid
+		return s
+	}
+
+	// Byte range.
+	br := intArray(fs.state.resolve(d["ByteRange"]))
+	s.ByteRange = br
+	size := int64(len(f.b))
+	var signed []byte
+	rangeOK := false
+	contents, _ := fs.state.resolve(d["Contents"]).(pdfString)
+	if len(br) != 4 || br[0] != 0 || br[1] < 0 || br[2] < br[1] || br[3] < 0 || br[2]+br[3] > size {
+		fail("the byte range %v is malformed or extends beyond the end of the file", br)
+	} else {
+		end := br[2] + br[3]
+		s.CoversWholeFile = end == size
+		nerr := len(s.Errors)
+		gap := f.b[br[1]:br[2]]
+		if len(gap) < 2 || gap[0] != '<' || gap[len(gap)-1] != '>' {
+			fail("the byte range does not exclude exactly the signature value")
+		} else if l := (&lexer{b: gap}); true {
+			v, err := l.hexString()
+			if err != nil || string(v.(pdfString)) != string(contents) {
+				fail("the bytes excluded from the byte range are not this signature's value")
+			}
+		}
+		if fs.num >= 0 {
+			if e, ok := fs.state.entries[fs.num]; !ok || e.kind != 1 || e.off >= br[1] {
+				fail("the signature dictionary is not inside the signed byte range")
+			}
+		}
+		rangeOK = len(s.Errors) == nerr
+		signed = make([]byte, 0, br[1]+br[3])
+		signed = append(signed, f.b[br[0]:br[0]+br[1]]...)
+		signed = append(signed, f.b[br[2]:end]...)
+		s.LaterChanges = an.laterChanges(end)
+		for _, c := range s.LaterChanges {
+			if !c.Allowed {
+				fail("%s", changeSentence(c))
+			}
+		}
+	}
+
+	claimed := time.Time{}
+	if m, ok := fs.state.resolve(d["M"]).(pdfString); ok {
+		if t, err := parsePDFDate(string(m)); err == nil {
+			claimed = t
+		}
+	}
+
+	if len(contents) == 0 {
+		fail("the signature has no /Contents value")
+		s.verdict = Invalid
+		return s
+	}
+	der := []byte(contents)
+	var raw asn1.RawValue
+	if _, err := asn1.Unmarshal(der, &raw); err == nil {
+		der = raw.FullBytes // drops the zero padding
+	}
+	p7, err := pkcs7.Parse(der)
+	if err != nil {
+		fail("the signature value is not a valid CMS/PKCS#7 structure: %v", err)
+		s.verdict = Invalid
+		return s
+	}
+
+	var ee *x509.Certificate
+	if s.SubFilter == "ETSI.RFC3161" {
+		verifyDocTimestamp(&s, der, signed, opts, fail)
+		s.verdict = sigVerdict(&s)
+		return s
+	}
+	if len(p7.Signers) != 1 {
+		fail("the CMS structure has %d signers; exactly one is expected", len(p7.Signers))
+		s.verdict = Invalid
+		return s
+	}
+	si := p7.Signers[0]
+	for i, c := range p7.Certificates {
+		if c.SerialNumber.Cmp(si.IssuerAndSerialNumber.SerialNumber) == 0 && bytes.Equal(c.RawIssuer, si.IssuerAndSerialNumber.IssuerName.FullBytes) {
+			ee = c
+			// Check the signature itself independently of the
+			// certificate's validity period, which is judged below.
+			wide := *c
+			wide.NotBefore = time.Unix(0, 0)
+			wide.NotAfter = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+			p7.Certificates[i] = &wide
+			break
+		}
+	}
+	if ee == nil {
+		fail("the signer's certificate is not included in the signature")
+		s.verdict = Invalid
+		return s
+	}
+	s.Signer = describeCert(ee)
+
+	for _, a := range si.AuthenticatedAttributes {
+		if a.Type.Equal(oidSigningTime) {
+			var t time.Time
+			if _, err := asn1.Unmarshal(a.Value.Bytes, &t); err == nil {
+				claimed = t
+			}
+		}
+	}
+	if !claimed.IsZero() {
+		s.SigningTime = claimed.Format(time.RFC3339)
+	}
+
+	if signed != nil {
+		switch s.SubFilter {
+		case "adbe.pkcs7.sha1":
+			h := crypto.SHA1.New()
+			h.Write(signed)
+			if !bytes.Equal(h.Sum(nil), p7.Content) {
+				fail("the document digest does not match the signed byte ranges (the signed revision was modified)")
+			}
+		default:
+			p7.Content = signed
+		}
+		if err := p7.Verify(); err != nil {
+			var mm *pkcs7.MessageDigestMismatchError
+			if errors.As(err, &mm) {
+				fail("the message digest does not match the signed byte ranges (the signed revision was modified)")
+			} else {
+				fail("the CMS signature does not verify: %v", err)
+			}
+		} else {
+			s.SignatureValid = rangeOK
+		}
+	}
+
+	// Timestamp.
+	valAt := claimed
+	s.validationTimeSrc = "claimed signing time"
+	for _, a := range si.UnauthenticatedAttributes {
+		if !a.Type.Equal(oidTimeStampToken) {
+			continue
+		}
+		ts, err := timestamp.Parse(a.Value.Bytes)
+		if err != nil {
+			fail("the signature timestamp cannot be verified: %v", err)
+			break
+		}
+		h := ts.HashAlgorithm.New()
+		h.Write(si.EncryptedDigest)
+		if !bytes.Equal(h.Sum(nil), ts.HashedMessage) {
+			fail("the signature timestamp does not cover this signature")
+			break
+		}
+		s.Timestamp = &Timestamp{Time: ts.Time.Format(time.RFC3339)}
+		if len(ts.Certificates) > 0 {
+			tsa := ts.Certificates[0]
+			s.Timestamp.Authority = tsa.Subject.String()
+			if opts.Roots != nil {
+				inter := x509.NewCertPool()
+				for _, c := range ts.Certificates[1:] {
+					inter.AddCert(c)
+				}
+				_, err := tsa.Verify(x509.VerifyOptions{Roots: opts.Roots, Intermediates: inter, CurrentTime: ts.Time, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}})
+				s.Timestamp.Trusted = err == nil
+			}
+		}
+		if s.Timestamp.Trusted {
+			valAt = ts.Time
+			s.validationTimeSrc = "timestamp"
+		}
+	}
+	if valAt.IsZero() {
+		valAt = opts.Now
+		s.validationTimeSrc = "validation time"
+	}
+
+	// Certificate validity at signing time and key usage.
+	if valAt.After(ee.NotAfter) {
+		fail("certificate expired: it was valid until %s, the signature was made at %s (%s)", ee.NotAfter.UTC().Format(time.RFC3339), valAt.UTC().Format(time.RFC3339), s.validationTimeSrc)
+	} else if valAt.Before(ee.NotBefore) {
+		fail("certificate not yet valid: it is valid from %s, the signature was made at %s (%s)", ee.NotBefore.UTC().Format(time.RFC3339), valAt.UTC().Format(time.RFC3339), s.validationTimeSrc)
+	}
+	if ee.KeyUsage&(x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment) == 0 {
+		fail("the signer's certificate does not allow signing (key usage digitalSignature or nonRepudiation is missing)")
+	}
+
+	// Chain.
+	if opts.Roots == nil {
+		s.ChainError = "no trust anchors are configured"
+	} else {
+		inter := x509.NewCertPool()
+		for _, c := range p7.Certificates {
+			if c != ee && c.SerialNumber != ee.SerialNumber {
+				inter.AddCert(c)
+			}
+		}
+		_, err := ee.Verify(x509.VerifyOptions{Roots: opts.Roots, Intermediates: inter, CurrentTime: valAt, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+		var cie x509.CertificateInvalidError
+		switch {
+		case err == nil:
+			s.ChainTrusted = true
+		case errors.As(err, &cie) && cie.Reason == x509.Expired:
+			s.ChainError = err.Error()
+			if !strings.Contains(strings.Join(s.Errors, " "), "certificate expired") && !strings.Contains(strings.Join(s.Errors, " "), "not yet valid") {
+				fail("a certificate in the chain was expired or not yet valid at signing time: %v", err)
+			}
+		default:
+			var uae x509.UnknownAuthorityError
+			if errors.As(err, &uae) {
+				s.ChainError = "the certificate is not issued by a trusted authority (" + ee.Issuer.String() + ")"
+			} else {
+				s.ChainError = err.Error()
+			}
+		}
+	}
+	s.verdict = sigVerdict(&s)
+	return s
+}
+
+func sigVerdict(s *Signature) string {
+	switch {
+	case len(s.Errors) > 0:
+		return Invalid
+	case !s.ChainTrusted:
+		return Indeterminate
+	}
+	return Valid
+}
+
+// verifyDocTimestamp checks a document timestamp (SubFilter ETSI.RFC3161).
+func verifyDocTimestamp(s *Signature, der, signed []byte, opts Options, fail func(string, ...any)) {
+	ts, err := timestamp.Parse(der)
+	if err != nil {
+		fail("the document timestamp cannot be verified: %v", err)
+		return
+	}
+	s.Timestamp = &Timestamp{Time: ts.Time.Format(time.RFC3339)}
+	s.SigningTime = s.Timestamp.Time
+	if signed != nil {
+		h := ts.HashAlgorithm.New()
+		h.Write(signed)
+		if !bytes.Equal(h.Sum(nil), ts.HashedMessage) {
+			fail("the document timestamp does not match the signed byte ranges (the signed revision was modified)")
+		} else {
+			s.SignatureValid = true
+		}
+	}
+	if len(ts.Certificates) == 0 {
+		s.ChainError = "the timestamp carries no certificate"
+		return
+	}
+	tsa := ts.Certificates[0]
+	s.Signer = describeCert(tsa)
+	s.Timestamp.Authority = tsa.Subject.String()
+	if opts.Roots == nil {
+		s.ChainError = "no trust anchors are configured"
+		return
+	}
+	inter := x509.NewCertPool()
+	for _, c := range ts.Certificates[1:] {
+		inter.AddCert(c)
+	}
+	if _, err := tsa.Verify(x509.VerifyOptions{Roots: opts.Roots, Intermediates: inter, CurrentTime: ts.Time, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}}); err != nil {
+		s.ChainError = err.Error()
+		return
+	}
+	s.ChainTrusted = true
+	s.Timestamp.Trusted = true
+}
+
+func describeCert(c *x509.Certificate) *Certificate {
+	out := &Certificate{
+		Subject:   c.Subject.String(),
+		Issuer:    c.Issuer.String(),
+		Serial:    serialHex(c.SerialNumber),
+		NotBefore: c.NotBefore.UTC().Format(time.RFC3339),
+		NotAfter:  c.NotAfter.UTC().Format(time.RFC3339),
+		KeyUsage:  []string{},
+	}
+	names := []struct {
+		u x509.KeyUsage
+		n string
+	}{
+		{x509.KeyUsageDigitalSignature, "digitalSignature"},
+		{x509.KeyUsageContentCommitment, "nonRepudiation"},
+		{x509.KeyUsageKeyEncipherment, "keyEncipherment"},
+		{x509.KeyUsageDataEncipherment, "dataEncipherment"},
+		{x509.KeyUsageKeyAgreement, "keyAgreement"},
+		{x509.KeyUsageCertSign, "keyCertSign"},
+		{x509.KeyUsageCRLSign, "cRLSign"},
+		{x509.KeyUsageEncipherOnly, "encipherOnly"},
+		{x509.KeyUsageDecipherOnly, "decipherOnly"},
+	}
+	for _, k := range names {
+		if c.KeyUsage&k.u != 0 {
+			out.KeyUsage = append(out.KeyUsage, k.n)
+		}
+	}
+	return out
+}
+
+func serialHex(n *big.Int) string {
+	if n == nil {
+		return ""
+	}
+	return fmt.Sprintf("%X", n)
+}
+
+// textOf decodes a PDF text string (PDFDocEncoding or UTF-16BE with BOM).
+func textOf(s *state, o object) string {
+	v, ok := s.resolve(o).(pdfString)
+	if !ok {
+		return ""
+	}
+	return decodeText(string(v))
+}
+
+func decodeText(v string) string {
+	b := []byte(v)
+	if len(b) >= 2 && b[0] == 0xFE && b[1] == 0xFF {
+		r := make([]rune, 0, len(b)/2)
+		u := make([]uint16, 0, len(b)/2)
+		for i := 2; i+1 < len(b); i += 2 {
+			u = append(u, uint16(b[i])<<8|uint16(b[i+1]))
+		}
+		for i := 0; i < len(u); i++ {
+			c := rune(u[i])
+			if c >= 0xD800 && c < 0xDC00 && i+1 < len(u) {
+				c = (c-0xD800)<<10 + (rune(u[i+1]) - 0xDC00) + 0x10000
+				i++
+			}
+			r = append(r, c)
+		}
+		return string(r)
+	}
+	if len(b) >= 3 && b[0] == 0xEF && b[1] == 0xBB && b[2] == 0xBF {
+		return string(b[3:])
+	}
+	// PDFDocEncoding is Latin-1 for the printable range; good enough here.
+	r := make([]rune, len(b))
+	for i, c := range b {
+		r[i] = rune(c)
+	}
+	return string(r)
+}
+
+// parsePDFDate parses "D:YYYYMMDDHHmmSSOHH'mm'" (fields after the year are optional).
+func parsePDFDate(v string) (time.Time, error) {
+	v = strings.TrimPrefix(v, "D:")
+	digits := func(s string, n int) (int, string, bool) {
+		if len(s) < n {
+			return 0, s, false
+		}
+		x := 0
+		for i := 0; i < n; i++ {
+			if s[i] < '0' || s[i] > '9' {
+				return 0, s, false
+			}
+			x = x*10 + int(s[i]-'0')
+		}
+		return x, s[n:], true
+	}
+	year, rest, ok := digits(v, 4)
+	if !ok {
+		return time.Time{}, fmt.Errorf("bad PDF date %q", v)
+	}
+	f := []int{1, 1, 0, 0, 0}
+	for i := range f {
+		x, r, ok := digits(rest, 2)
+		if !ok {
+			break
+		}
+		f[i], rest = x, r
+	}
+	loc := time.UTC
+	if len(rest) > 0 && (rest[0] == '+' || rest[0] == '-') {
+		sign := 1
+		if rest[0] == '-' {
+			sign = -1
+		}
+		hh, r, ok := digits(rest[1:], 2)
+		if ok {
+			r = strings.TrimPrefix(r, "'")
+			mm, _, _ := digits(r, 2)
+			loc = time.FixedZone("", sign*(hh*3600+mm*60))
+		}
+	}
+	return time.Date(year, time.Month(f[0]), f[1], f[2], f[3], f[4], 0, loc), nil
+}
