@@ -62,6 +62,9 @@ type Server struct {
 	Ready func(ctx context.Context) error
 	// MaxUpload is the largest file accepted, in bytes.
 	MaxUpload int64
+	// Signing serves verification and signing-key administration; nil =
+	// those routes answer 503.
+	Signing *Signing
 	// Extra registers routes of optional subsystems (signing, archive,
 	// exchange) on the authenticated /api/v1 group.
 	Extra []func(g *echo.Group, s *Server)
@@ -113,6 +116,7 @@ func New(s *Server, logger *slog.Logger) *Server {
 	g.POST("/documents/:id/actions/:action", s.handleAction)
 	g.GET("/registers/:kind/:year", s.handleRegister)
 	g.GET("/audit/verify", s.handleAuditVerify)
+	s.signingRoutes(g)
 	for _, fn := range s.Extra {
 		fn(g, s)
 	}

@@ -1,0 +1,209 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"image/png"
+	"io"
+	"mime"
+	"mime/multipart"
+	"net/http"
+	"strings"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// Signing is what the signing routes need (signing.Service and the key
+// loader, wired by cmd).
+type Signing struct {
+	// Verify validates a PDF's signatures.
+	Verify func(ctx context.Context, pdf []byte) (workflow.Verification, error)
+	// CheckKey loads a key URI with its certificate chain and reports why
+	// it cannot be used (EINVALID, EUNAVAILABLE...).
+	CheckKey func(ctx context.Context, keyURI string, certPEM []byte) error
+	// TrustAnchorsPEM are the CAs verification trusts.
+	TrustAnchorsPEM []byte
+	// Blobs stores signature images.
+	Blobs workflow.Blobs
+}
+
+func (s *Server) signingRoutes(g *echo.Group) {
+	g.GET("/documents/:id/verification", s.handleDocumentVerification)
+	g.POST("/verify", s.handleVerifyUpload)
+	g.GET("/pki/trust-anchors", s.handleTrustAnchors)
+	g.PUT("/users/:id/signing-key", s.handleSigningKey)
+	g.PUT("/users/:id/signature-image", s.handleSignatureImage)
+}
+
+func (s *Server) signing() (*Signing, error) {
+	if s.Signing == nil || s.Signing.Verify == nil {
+		return nil, workflow.Errorf(workflow.EUNAVAILABLE, "signing is not configured on this server")
+	}
+	return s.Signing, nil
+}
+
+func (s *Server) handleDocumentVerification(c echo.Context) error {
+	sg, err := s.signing()
+	if err != nil {
+		return err
+	}
+	ctx := c.Request().Context()
+	d, err := s.Docs.Get(ctx, Actor(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	f, ok := d.MainFile()
+	if ok && d.Verification != nil && len(d.Verification.Report) > 0 && f.Kind == workflow.FileSigned && d.State != workflow.OfficerSigned {
+		return c.JSONBlob(http.StatusOK, d.Verification.Report)
+	}
+	rc, _, err := s.Docs.OpenFile(ctx, Actor(c), d.ID, "")
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	pdf, err := io.ReadAll(rc)
+	if err != nil {
+		return err
+	}
+	v, err := sg.Verify(ctx, pdf)
+	if err != nil {
+		return err
+	}
+	return c.JSONBlob(http.StatusOK, v.Report)
+}
+
+func (s *Server) handleVerifyUpload(c echo.Context) error {
+	sg, err := s.signing()
+	if err != nil {
+		return err
+	}
+	r := c.Request()
+	mt, params, err := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType))
+	if err != nil || mt != "multipart/form-data" {
+		return workflow.Errorf(workflow.EUNSUPPORTEDMEDIA, "POST /verify takes multipart/form-data with a part named file")
+	}
+	r.Body = http.MaxBytesReader(c.Response(), r.Body, s.MaxUpload+(1<<20))
+	mr := multipart.NewReader(r.Body, params["boundary"])
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			return workflow.Errorf(workflow.EINVALID, "part file is required")
+		}
+		if err != nil {
+			return uploadErr(err)
+		}
+		if p.FormName() != "file" {
+			continue
+		}
+		pdf, err := io.ReadAll(io.LimitReader(p, s.MaxUpload+1))
+		if err != nil {
+			return uploadErr(err)
+		}
+		if int64(len(pdf)) > s.MaxUpload {
+			return workflow.Errorf(workflow.ETOOLARGE, "file is larger than the limit of %d MiB", s.MaxUpload>>20)
+		}
+		v, err := sg.Verify(r.Context(), pdf)
+		if err != nil {
+			return err
+		}
+		return c.JSONBlob(http.StatusOK, v.Report)
+	}
+}
+
+func (s *Server) handleTrustAnchors(c echo.Context) error {
+	sg, err := s.signing()
+	if err != nil {
+		return err
+	}
+	return c.Blob(http.StatusOK, "application/x-pem-file", sg.TrustAnchorsPEM)
+}
+
+type signingKeyRequest struct {
+	KeyURI  string `json:"key_uri"`
+	CertPEM string `json:"cert_pem"`
+}
+
+func (s *Server) handleSigningKey(c echo.Context) error {
+	if err := RequireRole(c, workflow.RoleAdmin); err != nil {
+		return err
+	}
+	sg, err := s.signing()
+	if err != nil {
+		return err
+	}
+	var req signingKeyRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	if req.KeyURI == "" || req.CertPEM == "" {
+		return workflow.Errorf(workflow.EINVALID, "key_uri and cert_pem are required")
+	}
+	if !strings.HasPrefix(req.KeyURI, "file:") && !strings.HasPrefix(req.KeyURI, "pkcs11:") {
+		return workflow.Errorf(workflow.EINVALID, "key_uri must start with file: or pkcs11:")
+	}
+	if sg.CheckKey != nil {
+		if err := sg.CheckKey(c.Request().Context(), req.KeyURI, []byte(req.CertPEM)); err != nil {
+			return err
+		}
+	}
+	u, err := s.Accounts.UpdateUser(c.Request().Context(), Actor(c), c.Param("id"), func(u *workflow.User) error {
+		if !u.Has(workflow.RoleOfficer) {
+			return workflow.Errorf(workflow.EINVALID, "%s is not an official (role officer)", u.Username)
+		}
+		u.SigningKeyURI, u.CertPEM = req.KeyURI, req.CertPEM
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, ToUserJSON(u))
+}
+
+func (s *Server) handleSignatureImage(c echo.Context) error {
+	if err := RequireRole(c, workflow.RoleAdmin); err != nil {
+		return err
+	}
+	sg, err := s.signing()
+	if err != nil {
+		return err
+	}
+	if ct, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType)); ct != "image/png" {
+		return workflow.Errorf(workflow.EUNSUPPORTEDMEDIA, "send the signature image as the body with Content-Type image/png")
+	}
+	b, err := io.ReadAll(io.LimitReader(c.Request().Body, 5<<20+1))
+	if err != nil {
+		return uploadErr(err)
+	}
+	if len(b) > 5<<20 {
+		return workflow.Errorf(workflow.ETOOLARGE, "signature image is larger than 5 MiB")
+	}
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		return workflow.Errorf(workflow.EUNSUPPORTEDMEDIA, "not a PNG image: %v", err)
+	}
+	if bd := img.Bounds(); bd.Dx() < 16 || bd.Dy() < 8 || bd.Dx() > 4000 || bd.Dy() > 4000 {
+		return workflow.Errorf(workflow.EINVALID, "signature image must be between 16x8 and 4000x4000 pixels")
+	}
+	sum := sha256.Sum256(b)
+	hexsum := hex.EncodeToString(sum[:])
+	if _, err := sg.Blobs.Put(c.Request().Context(), workflow.BlobKey(hexsum), bytes.NewReader(b), int64(len(b)), hexsum,
+		workflow.PutOptions{ContentType: "image/png"}); err != nil {
+		return err
+	}
+	u, err := s.Accounts.UpdateUser(c.Request().Context(), Actor(c), c.Param("id"), func(u *workflow.User) error {
+		if !u.Has(workflow.RoleOfficer) {
+			return workflow.Errorf(workflow.EINVALID, "%s is not an official (role officer)", u.Username)
+		}
+		u.SignatureImage = hexsum
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, ToUserJSON(u))
+}
+

@@ -1,0 +1,565 @@
+// Package localfs is the embedded object store: objects are plain files in
+// a local folder, each with a JSON metadata file (SHA-256, retention, legal
+// hold, content type) in a parallel tree.
+//
+// Layout under the store's directory:
+//
+//	objects/<key>   the content, byte for byte
+//	meta/<key>      JSON metadata; an object exists when its metadata does
+//	tmp/            files being written, renamed into place when complete
+//
+// Content is written to tmp/, hashed while written, fsynced and renamed
+// into place, so no partial object is ever visible. Objects under
+// retention or legal hold are made read-only (0444) and the store refuses
+// to delete or overwrite them. This protects against mistakes through the
+// application only: anyone with write access to the folder can still
+// change the files. Only S3 object lock (storage/minio) holds against
+// someone with disk access.
+package localfs
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"hash/fnv"
+	"io"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"syscall"
+	"time"
+	"unicode/utf8"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// Store is a workflow.Blobs in a local folder. It is safe for concurrent
+// use within one process; several processes must not share a folder.
+type Store struct {
+	dir string
+	// Now is the clock used for retention decisions (time.Now by default).
+	Now func() time.Time
+
+	locks [64]sync.RWMutex // striped by key
+}
+
+var _ workflow.Blobs = (*Store)(nil)
+
+// New opens (creating if needed) a store rooted at dir.
+func New(dir string) (*Store, error) {
+	if dir == "" {
+		return nil, errors.New("localfs: empty directory")
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("localfs: %w", err)
+	}
+	for _, sub := range []string{"objects", "meta", "tmp"} {
+		if err := os.MkdirAll(filepath.Join(abs, sub), 0o755); err != nil {
+			return nil, fmt.Errorf("localfs: %w", err)
+		}
+	}
+	return &Store{dir: abs, Now: time.Now}, nil
+}
+
+// Dir returns the store's root directory.
+func (s *Store) Dir() string { return s.dir }
+
+// Path returns the file holding key's content (whether or not it exists).
+// It is meant for tests and tools that inspect the folder.
+func (s *Store) Path(key string) (string, error) {
+	if err := ValidateKey(key); err != nil {
+		return "", err
+	}
+	return s.objectPath(key), nil
+}
+
+func (s *Store) objectPath(key string) string {
+	return filepath.Join(s.dir, "objects", filepath.FromSlash(key))
+}
+
+func (s *Store) metaPath(key string) string {
+	return filepath.Join(s.dir, "meta", filepath.FromSlash(key))
+}
+
+func (s *Store) lock(key string) *sync.RWMutex {
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	return &s.locks[h.Sum32()%uint32(len(s.locks))]
+}
+
+// meta is the JSON metadata file of one object.
+type meta struct {
+	Key         string     `json:"key"`
+	Size        int64      `json:"size"`
+	SHA256      string     `json:"sha256"`
+	ContentType string     `json:"content_type,omitempty"`
+	Modtime     time.Time  `json:"modtime"`
+	RetainUntil *time.Time `json:"retain_until,omitempty"`
+	LegalHold   bool       `json:"legal_hold,omitempty"`
+}
+
+func (m *meta) info() workflow.ObjectInfo {
+	oi := workflow.ObjectInfo{
+		Key:       m.Key,
+		Size:      m.Size,
+		SHA256:    m.SHA256,
+		Modtime:   m.Modtime,
+		LegalHold: m.LegalHold,
+	}
+	if m.RetainUntil != nil {
+		oi.RetainUntil = *m.RetainUntil
+	}
+	return oi
+}
+
+// locked reports whether the object may not be deleted or overwritten at now.
+func (m *meta) locked(now time.Time) bool {
+	return m.LegalHold || (m.RetainUntil != nil && now.Before(*m.RetainUntil))
+}
+
+func (s *Store) readMeta(key string) (*meta, error) {
+	b, err := os.ReadFile(s.metaPath(key))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) || errors.Is(err, syscall.EISDIR) {
+			return nil, workflow.Errorf(workflow.ENOTFOUND, "object %q not found", key)
+		}
+		return nil, fmt.Errorf("localfs: read metadata of %q: %w", key, err)
+	}
+	var m meta
+	if err := json.Unmarshal(b, &m); err != nil {
+		return nil, fmt.Errorf("localfs: metadata of %q: %w", key, err)
+	}
+	if m.Key != key {
+		return nil, fmt.Errorf("localfs: metadata of %q names key %q", key, m.Key)
+	}
+	return &m, nil
+}
+
+// Put implements workflow.Blobs.
+func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, sum string, opts workflow.PutOptions) (workflow.ObjectInfo, error) {
+	if err := ValidateKey(key); err != nil {
+		return workflow.ObjectInfo{}, err
+	}
+	if err := validateSHA256(sum); err != nil {
+		return workflow.ObjectInfo{}, err
+	}
+	if size < 0 {
+		return workflow.ObjectInfo{}, workflow.Errorf(workflow.EINVALID, "negative size %d", size)
+	}
+	now := s.Now()
+	if !opts.RetainUntil.IsZero() && !opts.RetainUntil.After(now) {
+		return workflow.ObjectInfo{}, workflow.Errorf(workflow.EINVALID, "retain-until %s is not in the future", opts.RetainUntil.Format(time.RFC3339))
+	}
+
+	// Cheap early answer for retries and refusals, before reading r.
+	if oi, done, err := s.existing(key, size, sum, now); done || err != nil {
+		return oi, err
+	}
+
+	m := &meta{Key: key, Size: size, SHA256: sum, ContentType: opts.ContentType, Modtime: now.UTC(), LegalHold: opts.LegalHold}
+	if !opts.RetainUntil.IsZero() {
+		ru := opts.RetainUntil.UTC()
+		m.RetainUntil = &ru
+	}
+	mode := os.FileMode(0o644)
+	if m.locked(now) {
+		mode = 0o444
+	}
+
+	dataTmp, err := s.writeData(ctx, key, r, size, sum, mode)
+	if err != nil {
+		return workflow.ObjectInfo{}, err
+	}
+	defer os.Remove(dataTmp) // no-op once renamed
+	metaTmp, err := s.writeMetaTemp(m, mode)
+	if err != nil {
+		return workflow.ObjectInfo{}, err
+	}
+	defer os.Remove(metaTmp)
+
+	mu := s.lock(key)
+	mu.Lock()
+	defer mu.Unlock()
+	// Re-check under the lock: another Put may have won meanwhile.
+	if oi, done, err := s.existing(key, size, sum, s.Now()); done || err != nil {
+		return oi, err
+	}
+	obj, mp := s.objectPath(key), s.metaPath(key)
+	for _, p := range []string{obj, mp} {
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			if errors.Is(err, syscall.ENOTDIR) || errors.Is(err, fs.ErrExist) {
+				return workflow.ObjectInfo{}, workflow.Wrap(workflow.EINVALID, err, "key %q collides with an existing object", key)
+			}
+			return workflow.ObjectInfo{}, fmt.Errorf("localfs: put %q: %w", key, err)
+		}
+	}
+	// Content first, then metadata: the object becomes visible when its
+	// metadata is renamed into place.
+	if err := os.Rename(dataTmp, obj); err != nil {
+		if isDirCollision(err) {
+			return workflow.ObjectInfo{}, workflow.Wrap(workflow.EINVALID, err, "key %q collides with an existing prefix", key)
+		}
+		return workflow.ObjectInfo{}, fmt.Errorf("localfs: put %q: %w", key, err)
+	}
+	if err := syncDir(filepath.Dir(obj)); err != nil {
+		return workflow.ObjectInfo{}, fmt.Errorf("localfs: put %q: %w", key, err)
+	}
+	if err := os.Rename(metaTmp, mp); err != nil {
+		return workflow.ObjectInfo{}, fmt.Errorf("localfs: put %q: %w", key, err)
+	}
+	if err := syncDir(filepath.Dir(mp)); err != nil {
+		return workflow.ObjectInfo{}, fmt.Errorf("localfs: put %q: %w", key, err)
+	}
+	return m.info(), nil
+}
+
+func isDirCollision(err error) bool {
+	return errors.Is(err, syscall.EISDIR) || errors.Is(err, syscall.ENOTEMPTY) || errors.Is(err, syscall.EEXIST) || errors.Is(err, syscall.ENOTDIR)
+}
+
+// existing decides a Put against the object already under key: done with
+// its info when the content is identical, ECONFLICT when different content
+// would replace a locked object, not done when the Put should proceed.
+func (s *Store) existing(key string, size int64, sum string, now time.Time) (workflow.ObjectInfo, bool, error) {
+	m, err := s.readMeta(key)
+	if workflow.ErrorCode(err) == workflow.ENOTFOUND {
+		return workflow.ObjectInfo{}, false, nil
+	}
+	if err != nil {
+		return workflow.ObjectInfo{}, false, err
+	}
+	if m.SHA256 == sum && m.Size == size {
+		return m.info(), true, nil
+	}
+	if m.locked(now) {
+		return workflow.ObjectInfo{}, false, workflow.Errorf(workflow.ECONFLICT, "object %q is under retention or legal hold and holds different content", key)
+	}
+	return workflow.ObjectInfo{}, false, nil
+}
+
+// writeData copies exactly size bytes of r into a new temporary file,
+// checking their SHA-256, and returns the file's name.
+func (s *Store) writeData(ctx context.Context, key string, r io.Reader, size int64, sum string, mode os.FileMode) (name string, err error) {
+	f, err := os.CreateTemp(filepath.Join(s.dir, "tmp"), "data-*")
+	if err != nil {
+		return "", fmt.Errorf("localfs: put %q: %w", key, err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(ctxReader{ctx, r}, size+1))
+	if err != nil {
+		if ctx.Err() != nil {
+			return "", ctx.Err()
+		}
+		return "", fmt.Errorf("localfs: put %q: read content: %w", key, err)
+	}
+	if n != size {
+		return "", workflow.Errorf(workflow.EINVALID, "content of %q is not %d bytes long", key, size)
+	}
+	if got := hex.EncodeToString(h.Sum(nil)); got != sum {
+		return "", workflow.Errorf(workflow.EINVALID, "SHA-256 of %q is %s, not %s as declared", key, got, sum)
+	}
+	if err := f.Chmod(mode); err != nil {
+		return "", fmt.Errorf("localfs: put %q: %w", key, err)
+	}
+	if err := f.Sync(); err != nil {
+		return "", fmt.Errorf("localfs: put %q: %w", key, err)
+	}
+	if err := f.Close(); err != nil {
+		return "", fmt.Errorf("localfs: put %q: %w", key, err)
+	}
+	return tmp, nil
+}
+
+func (s *Store) writeMetaTemp(m *meta, mode os.FileMode) (name string, err error) {
+	b, err := json.MarshalIndent(m, "", "  ")
+	if err != nil {
+		return "", fmt.Errorf("localfs: metadata of %q: %w", m.Key, err)
+	}
+	f, err := os.CreateTemp(filepath.Join(s.dir, "tmp"), "meta-*")
+	if err != nil {
+		return "", fmt.Errorf("localfs: metadata of %q: %w", m.Key, err)
+	}
+	tmp := f.Name()
+	defer func() {
+		if err != nil {
+			f.Close()
+			os.Remove(tmp)
+		}
+	}()
+	if _, err := f.Write(append(b, '\n')); err != nil {
+		return "", fmt.Errorf("localfs: metadata of %q: %w", m.Key, err)
+	}
+	if err := f.Chmod(mode); err != nil {
+		return "", fmt.Errorf("localfs: metadata of %q: %w", m.Key, err)
+	}
+	if err := f.Sync(); err != nil {
+		return "", fmt.Errorf("localfs: metadata of %q: %w", m.Key, err)
+	}
+	if err := f.Close(); err != nil {
+		return "", fmt.Errorf("localfs: metadata of %q: %w", m.Key, err)
+	}
+	return tmp, nil
+}
+
+// Get implements workflow.Blobs.
+func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, workflow.ObjectInfo, error) {
+	if err := ValidateKey(key); err != nil {
+		return nil, workflow.ObjectInfo{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, workflow.ObjectInfo{}, err
+	}
+	mu := s.lock(key)
+	mu.RLock()
+	defer mu.RUnlock()
+	m, err := s.readMeta(key)
+	if err != nil {
+		return nil, workflow.ObjectInfo{}, err
+	}
+	f, err := os.Open(s.objectPath(key))
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, workflow.ObjectInfo{}, fmt.Errorf("localfs: content of %q is missing: %w", key, err)
+		}
+		return nil, workflow.ObjectInfo{}, fmt.Errorf("localfs: get %q: %w", key, err)
+	}
+	return f, m.info(), nil
+}
+
+// Stat implements workflow.Blobs.
+func (s *Store) Stat(ctx context.Context, key string) (workflow.ObjectInfo, error) {
+	if err := ValidateKey(key); err != nil {
+		return workflow.ObjectInfo{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return workflow.ObjectInfo{}, err
+	}
+	mu := s.lock(key)
+	mu.RLock()
+	defer mu.RUnlock()
+	m, err := s.readMeta(key)
+	if err != nil {
+		return workflow.ObjectInfo{}, err
+	}
+	return m.info(), nil
+}
+
+// Delete implements workflow.Blobs.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	if err := ValidateKey(key); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	mu := s.lock(key)
+	mu.Lock()
+	defer mu.Unlock()
+	m, err := s.readMeta(key)
+	if err != nil {
+		return err
+	}
+	if m.locked(s.Now()) {
+		if m.LegalHold {
+			return workflow.Errorf(workflow.EFORBIDDEN, "object %q is under legal hold", key)
+		}
+		return workflow.Errorf(workflow.EFORBIDDEN, "object %q is retained until %s", key, m.RetainUntil.Format(time.RFC3339))
+	}
+	// Metadata first: the object is gone once its metadata is.
+	mp := s.metaPath(key)
+	if err := os.Remove(mp); err != nil {
+		return fmt.Errorf("localfs: delete %q: %w", key, err)
+	}
+	if err := syncDir(filepath.Dir(mp)); err != nil {
+		return fmt.Errorf("localfs: delete %q: %w", key, err)
+	}
+	if err := os.Remove(s.objectPath(key)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("localfs: delete %q: %w", key, err)
+	}
+	return nil
+}
+
+// List implements workflow.Blobs.
+func (s *Store) List(ctx context.Context, prefix string, fn func(workflow.ObjectInfo) error) error {
+	// Walk only the directory the prefix lies in.
+	start := ""
+	if i := strings.LastIndexByte(prefix, '/'); i >= 0 {
+		start = prefix[:i]
+		if err := ValidateKey(start); err != nil {
+			return workflow.Errorf(workflow.EINVALID, "invalid prefix %q", prefix)
+		}
+	}
+	root := filepath.Join(s.dir, "meta")
+	base := filepath.Join(root, filepath.FromSlash(start))
+	var keys []string
+	err := filepath.WalkDir(base, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if p == base && (errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR)) {
+				return fs.SkipAll
+			}
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return nil
+		}
+		rel, err := filepath.Rel(root, p)
+		if err != nil {
+			return err
+		}
+		if k := filepath.ToSlash(rel); strings.HasPrefix(k, prefix) {
+			keys = append(keys, k)
+		}
+		return nil
+	})
+	if err != nil {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		return fmt.Errorf("localfs: list %q: %w", prefix, err)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		oi, err := s.Stat(ctx, k)
+		if workflow.ErrorCode(err) == workflow.ENOTFOUND {
+			continue // deleted since the walk
+		}
+		if err != nil {
+			return err
+		}
+		if err := fn(oi); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SetLegalHold implements workflow.Blobs.
+func (s *Store) SetLegalHold(ctx context.Context, key string, on bool) error {
+	if err := ValidateKey(key); err != nil {
+		return err
+	}
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	mu := s.lock(key)
+	mu.Lock()
+	defer mu.Unlock()
+	m, err := s.readMeta(key)
+	if err != nil {
+		return err
+	}
+	if m.LegalHold == on {
+		return nil
+	}
+	m.LegalHold = on
+	mode := os.FileMode(0o644)
+	if m.locked(s.Now()) {
+		mode = 0o444
+	}
+	tmp, err := s.writeMetaTemp(m, mode)
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp)
+	if err := os.Chmod(s.objectPath(key), mode); err != nil {
+		return fmt.Errorf("localfs: legal hold on %q: %w", key, err)
+	}
+	mp := s.metaPath(key)
+	if err := os.Rename(tmp, mp); err != nil {
+		return fmt.Errorf("localfs: legal hold on %q: %w", key, err)
+	}
+	if err := syncDir(filepath.Dir(mp)); err != nil {
+		return fmt.Errorf("localfs: legal hold on %q: %w", key, err)
+	}
+	return nil
+}
+
+// ValidateKey returns EINVALID unless key is a clean relative slash path:
+// no empty, "." or ".." segment, no leading or trailing slash, no
+// backslash or control character, valid UTF-8, at most 1024 bytes.
+func ValidateKey(key string) error {
+	bad := func(why string) error {
+		return workflow.Errorf(workflow.EINVALID, "invalid object key %q: %s", key, why)
+	}
+	switch {
+	case key == "":
+		return bad("empty")
+	case len(key) > 1024:
+		return bad("longer than 1024 bytes")
+	case !utf8.ValidString(key):
+		return bad("not UTF-8")
+	case strings.HasPrefix(key, "/"):
+		return bad("absolute")
+	case strings.ContainsRune(key, '\\'):
+		return bad("contains a backslash")
+	}
+	for _, r := range key {
+		if r < 0x20 || r == 0x7f {
+			return bad("contains a control character")
+		}
+	}
+	for seg := range strings.SplitSeq(key, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return bad("not a clean path")
+		}
+	}
+	if path.Clean(key) != key {
+		return bad("not a clean path")
+	}
+	return nil
+}
+
+func validateSHA256(sum string) error {
+	if len(sum) != 64 {
+		return workflow.Errorf(workflow.EINVALID, "SHA-256 %q is not 64 hex digits", sum)
+	}
+	for _, c := range sum {
+		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+			return workflow.Errorf(workflow.EINVALID, "SHA-256 %q is not lowercase hex", sum)
+		}
+	}
+	return nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// ctxReader stops reading once ctx is done.
+type ctxReader struct {
+	ctx context.Context
+	r   io.Reader
+}
+
+func (c ctxReader) Read(p []byte) (int, error) {
+	if err := c.ctx.Err(); err != nil {
+		return 0, err
+	}
+	return c.r.Read(p)
+}

@@ -1,0 +1,547 @@
+// Package minio is the S3 object store (MinIO in production) behind
+// workflow.Blobs, using github.com/minio/minio-go/v7 (Apache-2.0). The MinIO
+// server (AGPL-3.0) runs as a separate process; nothing here imports it.
+//
+// Every object is written in one PUT carrying its SHA-256 as an
+// x-amz-checksum-sha256 header, so the server itself refuses content that
+// does not match before anything becomes visible; the hex SHA-256 is also
+// kept in the object's user metadata (x-amz-meta-vanthu-sha256).
+//
+// With a bucket created with object locking (Config.ObjectLock, which also
+// turns on versioning), PutOptions.RetainUntil writes the object in
+// COMPLIANCE mode: nobody, root included, can delete that version before
+// the date, and a legal hold blocks deletion until it is lifted.
+package minio
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"syscall"
+	"time"
+
+	s3 "github.com/minio/minio-go/v7"
+	"github.com/minio/minio-go/v7/pkg/credentials"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// Config says which server and bucket a Store uses.
+type Config struct {
+	Endpoint  string // host:port
+	AccessKey string
+	SecretKey string
+	UseTLS    bool
+	Bucket    string
+	// ObjectLock requires the bucket to have S3 object lock: it is created
+	// with it when missing, and New fails when an existing bucket has none
+	// (object lock cannot be turned on afterwards).
+	ObjectLock bool
+	// MaxRetries is how often a request is tried before its error is
+	// returned (default 3; minio-go's own default of 10 makes an outage
+	// take many seconds to report).
+	MaxRetries int
+	// Transport, when not nil, replaces the HTTP transport.
+	Transport http.RoundTripper
+}
+
+// Store is a workflow.Blobs in one S3 bucket. It is safe for concurrent use.
+type Store struct {
+	client    *s3.Client
+	bucket    string
+	locking   bool // the bucket has object lock
+	versioned bool
+	// Now is the clock used to decide retention before asking the server
+	// (time.Now by default); the server's own clock has the last word.
+	Now func() time.Time
+}
+
+var _ workflow.Blobs = (*Store)(nil)
+
+// metaSHA256 is the user metadata key holding the hex SHA-256.
+const metaSHA256 = "Vanthu-Sha256"
+
+// maxSinglePut is the largest object written in one PUT (S3's limit).
+const maxSinglePut = 5 << 30
+
+// New connects to the server, creates the bucket if missing (with object
+// lock when cfg.ObjectLock) and checks that an existing bucket has object
+// lock when cfg.ObjectLock asks for it. A server that cannot be reached is
+// EUNAVAILABLE.
+func New(ctx context.Context, cfg Config) (*Store, error) {
+	if cfg.Endpoint == "" {
+		return nil, workflow.Errorf(workflow.EINVALID, "S3 endpoint not set")
+	}
+	if cfg.Bucket == "" {
+		return nil, workflow.Errorf(workflow.EINVALID, "S3 bucket not set")
+	}
+	if cfg.MaxRetries <= 0 {
+		cfg.MaxRetries = 3
+	}
+	client, err := s3.New(cfg.Endpoint, &s3.Options{
+		Creds:           credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
+		Secure:          cfg.UseTLS,
+		Transport:       cfg.Transport,
+		TrailingHeaders: true,
+		MaxRetries:      cfg.MaxRetries,
+		BucketLookup:    s3.BucketLookupPath,
+	})
+	if err != nil {
+		return nil, workflow.Wrap(workflow.EINVALID, err, "S3 endpoint %q", cfg.Endpoint)
+	}
+	s := &Store{client: client, bucket: cfg.Bucket, Now: time.Now}
+
+	exists, err := client.BucketExists(ctx, cfg.Bucket)
+	if err != nil {
+		return nil, s.mapErr(err, "check bucket %q on %s", cfg.Bucket, cfg.Endpoint)
+	}
+	if !exists {
+		err := client.MakeBucket(ctx, cfg.Bucket, s3.MakeBucketOptions{ObjectLocking: cfg.ObjectLock})
+		if err != nil && !isCode(err, "BucketAlreadyOwnedByYou") {
+			return nil, s.mapErr(err, "create bucket %q on %s", cfg.Bucket, cfg.Endpoint)
+		}
+	}
+
+	lock, _, _, _, err := client.GetObjectLockConfig(ctx, cfg.Bucket)
+	switch {
+	case err == nil:
+		s.locking = lock == "Enabled"
+	case isCode(err, "ObjectLockConfigurationNotFoundError"):
+	default:
+		return nil, s.mapErr(err, "object lock configuration of bucket %q", cfg.Bucket)
+	}
+	if cfg.ObjectLock && !s.locking {
+		return nil, workflow.Errorf(workflow.EINVALID,
+			"bucket %q on %s exists without object lock; the archive needs a bucket created with object locking (it cannot be enabled later): use a new bucket name or recreate it",
+			cfg.Bucket, cfg.Endpoint)
+	}
+	s.versioned = s.locking
+	if !s.versioned {
+		vc, err := client.GetBucketVersioning(ctx, cfg.Bucket)
+		if err != nil {
+			return nil, s.mapErr(err, "versioning of bucket %q", cfg.Bucket)
+		}
+		s.versioned = vc.Enabled() || vc.Suspended()
+	}
+	return s, nil
+}
+
+// Client returns the underlying minio-go client, for tests and tools that
+// talk to the server directly (e.g. to show it refuses to delete a locked
+// version by itself).
+func (s *Store) Client() *s3.Client { return s.client }
+
+// Bucket returns the bucket name.
+func (s *Store) Bucket() string { return s.bucket }
+
+// ObjectLock reports whether the bucket has object lock.
+func (s *Store) ObjectLock() bool { return s.locking }
+
+// Put implements workflow.Blobs.
+func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, sum string, opts workflow.PutOptions) (workflow.ObjectInfo, error) {
+	if err := ValidateKey(key); err != nil {
+		return workflow.ObjectInfo{}, err
+	}
+	raw, err := decodeSHA256(sum)
+	if err != nil {
+		return workflow.ObjectInfo{}, err
+	}
+	switch {
+	case size < 0:
+		return workflow.ObjectInfo{}, workflow.Errorf(workflow.EINVALID, "negative size %d", size)
+	case size > maxSinglePut:
+		return workflow.ObjectInfo{}, workflow.Errorf(workflow.ETOOLARGE, "object of %d bytes is larger than the %d a store accepts", size, int64(maxSinglePut))
+	}
+	now := s.Now()
+	if !opts.RetainUntil.IsZero() && !opts.RetainUntil.After(now) {
+		return workflow.ObjectInfo{}, workflow.Errorf(workflow.EINVALID, "retain-until %s is not in the future", opts.RetainUntil.Format(time.RFC3339))
+	}
+	if (!opts.RetainUntil.IsZero() || opts.LegalHold) && !s.locking {
+		return workflow.ObjectInfo{}, workflow.Errorf(workflow.EINVALID, "bucket %q has no object lock: cannot retain or hold %q", s.bucket, key)
+	}
+
+	// An existing object: the same content is a retry; different content
+	// must not replace a locked one. (S3 would accept it as a new version
+	// and keep the locked one underneath: refusing is our job.)
+	cur, err := s.Stat(ctx, key)
+	switch {
+	case err == nil:
+		if cur.SHA256 == sum && cur.Size == size {
+			return cur, nil
+		}
+		if locked(cur, now) {
+			return workflow.ObjectInfo{}, workflow.Errorf(workflow.ECONFLICT, "object %q is under retention or legal hold and holds different content", key)
+		}
+	case workflow.ErrorCode(err) != workflow.ENOTFOUND:
+		return workflow.ObjectInfo{}, err
+	}
+
+	po := s3.PutObjectOptions{
+		ContentType: opts.ContentType,
+		UserMetadata: map[string]string{
+			// The server verifies the content against this before storing.
+			"x-amz-checksum-sha256": base64.StdEncoding.EncodeToString(raw),
+			metaSHA256:              sum,
+		},
+		// One PUT: a multipart upload cannot carry a full-object SHA-256.
+		DisableMultipart: true,
+	}
+	if !opts.RetainUntil.IsZero() {
+		po.Mode = s3.Compliance
+		po.RetainUntilDate = opts.RetainUntil.UTC()
+	}
+	if opts.LegalHold {
+		po.LegalHold = s3.LegalHoldEnabled
+	}
+	cr := &countReader{r: r}
+	if size == 0 {
+		cr.r = strings.NewReader("") // minio-go wants a reader even for nothing
+	}
+	ui, err := s.client.PutObject(ctx, s.bucket, key, cr, size, po)
+	if err != nil {
+		if cr.eof && cr.n < size {
+			return workflow.ObjectInfo{}, workflow.Wrap(workflow.EINVALID, err, "content of %q is %d bytes, not %d", key, cr.n, size)
+		}
+		return workflow.ObjectInfo{}, s.mapErr(err, "put %q", key)
+	}
+	if ui.ChecksumSHA256 != "" && ui.ChecksumSHA256 != po.UserMetadata["x-amz-checksum-sha256"] {
+		return workflow.ObjectInfo{}, fmt.Errorf("minio: put %q: server reports SHA-256 %s, sent %s", key, ui.ChecksumSHA256, po.UserMetadata["x-amz-checksum-sha256"])
+	}
+	mod := ui.LastModified
+	if mod.IsZero() {
+		mod = now
+	}
+	oi := workflow.ObjectInfo{
+		Key:       key,
+		Size:      size,
+		SHA256:    sum,
+		Modtime:   mod.UTC(),
+		LegalHold: opts.LegalHold,
+		VersionID: ui.VersionID,
+	}
+	if !opts.RetainUntil.IsZero() {
+		// S3 keeps retain-until dates to the second.
+		oi.RetainUntil = opts.RetainUntil.UTC().Truncate(time.Second)
+	}
+	return oi, nil
+}
+
+func locked(oi workflow.ObjectInfo, now time.Time) bool {
+	return oi.LegalHold || now.Before(oi.RetainUntil)
+}
+
+// Get implements workflow.Blobs. The returned reader checks the server's
+// SHA-256 checksum at the end of the object: a read of the whole object
+// fails if the stored bytes no longer match it.
+func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, workflow.ObjectInfo, error) {
+	if err := ValidateKey(key); err != nil {
+		return nil, workflow.ObjectInfo{}, err
+	}
+	obj, err := s.client.GetObject(ctx, s.bucket, key, s3.GetObjectOptions{Checksum: true})
+	if err != nil {
+		return nil, workflow.ObjectInfo{}, s.mapErr(err, "get %q", key)
+	}
+	info, err := obj.Stat()
+	if err != nil {
+		obj.Close()
+		return nil, workflow.ObjectInfo{}, s.mapErr(err, "get %q", key)
+	}
+	return &object{obj: obj, s: s, key: key}, s.info(key, info), nil
+}
+
+// object maps read errors of a streamed object to domain errors.
+type object struct {
+	obj *s3.Object
+	s   *Store
+	key string
+}
+
+func (o *object) Read(p []byte) (int, error) {
+	n, err := o.obj.Read(p)
+	if err != nil && err != io.EOF {
+		err = o.s.mapErr(err, "read %q", o.key)
+	}
+	return n, err
+}
+
+func (o *object) Close() error { return o.obj.Close() }
+
+// Stat implements workflow.Blobs.
+func (s *Store) Stat(ctx context.Context, key string) (workflow.ObjectInfo, error) {
+	if err := ValidateKey(key); err != nil {
+		return workflow.ObjectInfo{}, err
+	}
+	info, err := s.client.StatObject(ctx, s.bucket, key, s3.StatObjectOptions{})
+	if err != nil {
+		return workflow.ObjectInfo{}, s.mapErr(err, "stat %q", key)
+	}
+	return s.info(key, info), nil
+}
+
+// info converts what the server says about an object.
+func (s *Store) info(key string, in s3.ObjectInfo) workflow.ObjectInfo {
+	oi := workflow.ObjectInfo{
+		Key:       key,
+		Size:      in.Size,
+		SHA256:    in.UserMetadata[metaSHA256],
+		Modtime:   in.LastModified.UTC(),
+		VersionID: in.VersionID,
+	}
+	if oi.SHA256 == "" {
+		oi.SHA256 = in.UserMetadataStripped[metaSHA256]
+	}
+	if oi.SHA256 == "" {
+		oi.SHA256 = hexChecksum(in.ChecksumSHA256)
+	}
+	if oi.VersionID == "null" {
+		oi.VersionID = ""
+	}
+	if d := in.Metadata.Get("X-Amz-Object-Lock-Retain-Until-Date"); d != "" {
+		if t, err := time.Parse(time.RFC3339, d); err == nil {
+			oi.RetainUntil = t.UTC()
+		}
+	}
+	oi.LegalHold = strings.EqualFold(in.Metadata.Get("X-Amz-Object-Lock-Legal-Hold"), "ON")
+	return oi
+}
+
+func hexChecksum(b64 string) string {
+	raw, err := base64.StdEncoding.DecodeString(b64)
+	if err != nil || len(raw) != 32 {
+		return ""
+	}
+	return hex.EncodeToString(raw)
+}
+
+// ServerChecksum returns the SHA-256 checksum (lowercase hex) the server
+// stored with the object's current version, for the fixity audit.
+// ENOTFOUND if missing.
+func (s *Store) ServerChecksum(ctx context.Context, key string) (string, error) {
+	if err := ValidateKey(key); err != nil {
+		return "", err
+	}
+	info, err := s.client.StatObject(ctx, s.bucket, key, s3.StatObjectOptions{Checksum: true})
+	if err != nil {
+		return "", s.mapErr(err, "checksum of %q", key)
+	}
+	sum := hexChecksum(info.ChecksumSHA256)
+	if sum == "" {
+		return "", fmt.Errorf("minio: the server has no SHA-256 checksum for %q", key)
+	}
+	return sum, nil
+}
+
+// Delete implements workflow.Blobs. In a versioned bucket every version of
+// the key that the server lets go is removed; versions it keeps (an older
+// version still under retention) are hidden behind a delete marker.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	cur, err := s.Stat(ctx, key)
+	if err != nil {
+		return err
+	}
+	if cur.LegalHold {
+		return workflow.Errorf(workflow.EFORBIDDEN, "object %q is under legal hold", key)
+	}
+	if s.Now().Before(cur.RetainUntil) {
+		return workflow.Errorf(workflow.EFORBIDDEN, "object %q is retained until %s", key, cur.RetainUntil.Format(time.RFC3339))
+	}
+	if !s.versioned {
+		if err := s.client.RemoveObject(ctx, s.bucket, key, s3.RemoveObjectOptions{}); err != nil {
+			return s.mapErr(err, "delete %q", key)
+		}
+		return nil
+	}
+	// The current version first: if the server refuses it, nothing changed.
+	if err := s.client.RemoveObject(ctx, s.bucket, key, s3.RemoveObjectOptions{VersionID: cur.VersionID}); err != nil {
+		return s.mapErr(err, "delete %q", key)
+	}
+	var versions []s3.ObjectInfo
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for v := range s.client.ListObjectsIter(lctx, s.bucket, s3.ListObjectsOptions{Prefix: key, WithVersions: true}) {
+		if v.Err != nil {
+			return s.mapErr(v.Err, "delete %q: list versions", key)
+		}
+		if v.Key == key {
+			versions = append(versions, v)
+		}
+	}
+	kept := false
+	for _, v := range versions {
+		err := s.client.RemoveObject(ctx, s.bucket, key, s3.RemoveObjectOptions{VersionID: v.VersionID})
+		switch {
+		case err == nil:
+		case workflow.ErrorCode(s.mapErr(err, "")) == workflow.EFORBIDDEN:
+			kept = true
+		default:
+			return s.mapErr(err, "delete %q: version %s", key, v.VersionID)
+		}
+	}
+	if kept {
+		if err := s.client.RemoveObject(ctx, s.bucket, key, s3.RemoveObjectOptions{}); err != nil {
+			return s.mapErr(err, "delete %q", key)
+		}
+	}
+	return nil
+}
+
+// List implements workflow.Blobs. S3 lists keys in UTF-8 byte order.
+// MinIO's listing carries each object's metadata; with servers whose
+// listing does not, List asks for every object's info. List does not fill
+// VersionID.
+func (s *Store) List(ctx context.Context, prefix string, fn func(workflow.ObjectInfo) error) error {
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	for o := range s.client.ListObjectsIter(lctx, s.bucket, s3.ListObjectsOptions{Prefix: prefix, Recursive: true, WithMetadata: true}) {
+		if o.Err != nil {
+			return s.mapErr(o.Err, "list %q", prefix)
+		}
+		oi, ok := listInfo(o)
+		if !ok {
+			var err error
+			oi, err = s.Stat(ctx, o.Key)
+			if workflow.ErrorCode(err) == workflow.ENOTFOUND {
+				continue // deleted since listed
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if err := fn(oi); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// listInfo reads an object's info from a MinIO listing with metadata,
+// which holds the user metadata and the object lock headers.
+func listInfo(o s3.ObjectInfo) (workflow.ObjectInfo, bool) {
+	sum := o.UserMetadataStripped[metaSHA256]
+	if sum == "" {
+		return workflow.ObjectInfo{}, false
+	}
+	oi := workflow.ObjectInfo{Key: o.Key, Size: o.Size, SHA256: sum, Modtime: o.LastModified.UTC()}
+	for k, v := range o.UserMetadata {
+		switch strings.ToLower(k) {
+		case "x-amz-object-lock-retain-until-date":
+			t, err := time.Parse(time.RFC3339, v)
+			if err != nil {
+				return workflow.ObjectInfo{}, false
+			}
+			oi.RetainUntil = t.UTC()
+		case "x-amz-object-lock-legal-hold":
+			oi.LegalHold = strings.EqualFold(v, "ON")
+		}
+	}
+	return oi, true
+}
+
+// SetLegalHold implements workflow.Blobs.
+func (s *Store) SetLegalHold(ctx context.Context, key string, on bool) error {
+	cur, err := s.Stat(ctx, key)
+	if err != nil {
+		return err
+	}
+	if !s.locking {
+		return workflow.Errorf(workflow.EINVALID, "bucket %q has no object lock: no legal hold on %q", s.bucket, key)
+	}
+	st := s3.LegalHoldDisabled
+	if on {
+		st = s3.LegalHoldEnabled
+	}
+	if err := s.client.PutObjectLegalHold(ctx, s.bucket, key, s3.PutObjectLegalHoldOptions{VersionID: cur.VersionID, Status: &st}); err != nil {
+		return s.mapErr(err, "legal hold on %q", key)
+	}
+	return nil
+}
+
+// countReader counts the bytes read and notes EOF.
+type countReader struct {
+	r   io.Reader
+	n   int64
+	eof bool
+}
+
+func (c *countReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	if err == io.EOF {
+		c.eof = true
+	}
+	return n, err
+}
+
+// mapErr turns a minio-go or network error into a domain error.
+func (s *Store) mapErr(err error, format string, args ...any) error {
+	if err == nil {
+		return nil
+	}
+	msg := fmt.Sprintf(format, args...)
+	var we *workflow.Error
+	if errors.As(err, &we) {
+		return err
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("minio: %s: %w", msg, err)
+	}
+	var er s3.ErrorResponse
+	if errors.As(err, &er) && er.Code != "" {
+		if strings.Contains(er.Message, "WORM") {
+			// MinIO: "Object is WORM protected and cannot be overwritten"
+			// (400 InvalidRequest) for a version under retention or hold.
+			return workflow.Wrap(workflow.EFORBIDDEN, err, "%s: refused by the object store: %s", msg, er.Message)
+		}
+		switch er.Code {
+		case "NoSuchKey", "NoSuchVersion", "NoSuchObjectLockConfiguration":
+			return workflow.Wrap(workflow.ENOTFOUND, err, "%s: not found", msg)
+		case "XAmzContentChecksumMismatch", "BadDigest", "InvalidDigest", "XAmzContentSHA256Mismatch", "InvalidChecksum", "IncompleteBody":
+			return workflow.Wrap(workflow.EINVALID, err, "%s: the server refused the content: %s", msg, er.Message)
+		case "AccessDenied", "ObjectLocked":
+			return workflow.Wrap(workflow.EFORBIDDEN, err, "%s: refused by the object store: %s", msg, er.Message)
+		case "EntityTooLarge":
+			return workflow.Wrap(workflow.ETOOLARGE, err, "%s: too large", msg)
+		case "InvalidRequest", "InvalidArgument", "InvalidObjectName", "KeyTooLongError":
+			return workflow.Wrap(workflow.EINVALID, err, "%s: %s", msg, er.Message)
+		case "NoSuchBucket", "InvalidAccessKeyId", "SignatureDoesNotMatch", "XMinioServerNotInitialized", "ServiceUnavailable", "SlowDown", "XMinioStorageFull":
+			return workflow.Wrap(workflow.EUNAVAILABLE, err, "%s: object store unavailable: %s", msg, er.Message)
+		}
+		if er.StatusCode == http.StatusNotFound {
+			return workflow.Wrap(workflow.ENOTFOUND, err, "%s: not found", msg)
+		}
+		if er.StatusCode >= 500 {
+			return workflow.Wrap(workflow.EUNAVAILABLE, err, "%s: object store unavailable: %s", msg, er.Message)
+		}
+		return fmt.Errorf("minio: %s: %w", msg, err)
+	}
+	var ne net.Error
+	var ue *url.Error
+	if errors.As(err, &ne) || errors.As(err, &ue) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return workflow.Wrap(workflow.EUNAVAILABLE, err, "%s: object store unreachable", msg)
+	}
+	return fmt.Errorf("minio: %s: %w", msg, err)
+}
+
+func isCode(err error, code string) bool {
+	var er s3.ErrorResponse
+	return errors.As(err, &er) && er.Code == code
+}
+
+func decodeSHA256(sum string) ([]byte, error) {
+	if len(sum) != 64 || strings.ToLower(sum) != sum {
+		return nil, workflow.Errorf(workflow.EINVALID, "SHA-256 %q is not 64 lowercase hex digits", sum)
+	}
+	raw, err := hex.DecodeString(sum)
+	if err != nil {
+		return nil, workflow.Errorf(workflow.EINVALID, "SHA-256 %q is not hex", sum)
+	}
+	return raw, nil
+}
