@@ -1,0 +1,148 @@
+package main
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/vanthu/vanthu/api"
+	"github.com/vanthu/vanthu/signing"
+	"github.com/vanthu/vanthu/signing/keys"
+	"github.com/vanthu/vanthu/signing/verify"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+func init() {
+	wirers = append(wirers, wireSigning)
+	extraCommands["pki"] = func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+		return keys.RunPKICLI(ctx, args, stdout, stderr)
+	}
+	extraCommands["sign"] = func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+		return signing.RunSignCLI(ctx, args, stdout, stderr)
+	}
+	extraCommands["verify"] = func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+		return verify.RunVerifyCLI(ctx, args, stdout, stderr)
+	}
+}
+
+// wireSigning builds the signing service: configured keys where given,
+// the development PKI (created on first start under DATA_DIR/pki) for
+// whatever is not.
+func wireSigning(ctx context.Context, a *app) error {
+	cfg := a.cfg
+	var pki *keys.DevPKI
+	devPKI := func() (*keys.DevPKI, error) {
+		if pki != nil {
+			return pki, nil
+		}
+		p, err := keys.OpenDevPKI(filepath.Join(cfg.DataDir, "pki"), cfg.OrgName, cfg.OrgID, time.Now)
+		if err != nil {
+			return nil, fmt.Errorf("development PKI: %w", err)
+		}
+		pki = p
+		return p, nil
+	}
+
+	var agency keys.Key
+	if cfg.AgencyKey != "" {
+		var certPEM []byte
+		if cfg.AgencyCert != "" {
+			b, err := os.ReadFile(cfg.AgencyCert)
+			if err != nil {
+				return fmt.Errorf("VANTHU_AGENCY_CERT: %w", err)
+			}
+			certPEM = b
+		}
+		k, err := keys.Load(ctx, cfg.AgencyKey, certPEM)
+		if err != nil {
+			return fmt.Errorf("VANTHU_AGENCY_KEY %s: %w", keys.RedactURI(cfg.AgencyKey), err)
+		}
+		agency = k
+	} else {
+		p, err := devPKI()
+		if err != nil {
+			return err
+		}
+		if agency, err = p.Agency(); err != nil {
+			return fmt.Errorf("development agency key: %w", err)
+		}
+	}
+
+	var seal []byte
+	if cfg.AgencySeal != "" {
+		b, err := os.ReadFile(cfg.AgencySeal)
+		if err != nil {
+			return fmt.Errorf("VANTHU_AGENCY_SEAL: %w", err)
+		}
+		seal = b
+	}
+
+	var roots *x509.CertPool
+	var anchorsPEM []byte
+	if cfg.TrustAnchors != "" {
+		b, err := os.ReadFile(cfg.TrustAnchors)
+		if err != nil {
+			return fmt.Errorf("VANTHU_TRUST_ANCHORS: %w", err)
+		}
+		roots = x509.NewCertPool()
+		if !roots.AppendCertsFromPEM(b) {
+			return fmt.Errorf("VANTHU_TRUST_ANCHORS %s holds no PEM certificate", cfg.TrustAnchors)
+		}
+		anchorsPEM = b
+	} else {
+		p, err := devPKI()
+		if err != nil {
+			return err
+		}
+		roots, anchorsPEM = p.RootPool(), p.RootPEM()
+	}
+
+	officer := func(ctx context.Context, u *workflow.User) (keys.Key, []byte, error) {
+		var img []byte
+		if u.SignatureImage != "" {
+			rc, _, err := a.blobs.Get(ctx, workflow.BlobKey(u.SignatureImage))
+			if err != nil {
+				return keys.Key{}, nil, fmt.Errorf("signature image of %s: %w", u.Username, err)
+			}
+			img, err = io.ReadAll(rc)
+			rc.Close()
+			if err != nil {
+				return keys.Key{}, nil, fmt.Errorf("signature image of %s: %w", u.Username, err)
+			}
+		}
+		if u.SigningKeyURI != "" {
+			k, err := keys.Load(ctx, u.SigningKeyURI, []byte(u.CertPEM))
+			return k, img, err
+		}
+		p, err := devPKI()
+		if err != nil {
+			return keys.Key{}, nil, workflow.Wrap(workflow.EUNAVAILABLE, err, "%s has no signing key configured", u.Username)
+		}
+		name := u.FullName
+		if name == "" {
+			name = u.Username
+		}
+		k, err := p.Officer(u.ID, name, u.Title)
+		return k, img, err
+	}
+
+	svc, err := signing.NewService(signing.Config{Agency: agency, AgencyName: cfg.OrgName, Place: cfg.OrgPlace,
+		Seal: seal, Officer: officer, TSAURL: cfg.TSAURL, Roots: roots})
+	if err != nil {
+		return err
+	}
+	a.docs.Signer = svc
+	a.docs.Inspector = svc
+	a.api.Signing = &api.Signing{Verify: svc.Verify, TrustAnchorsPEM: anchorsPEM, Blobs: a.blobs,
+		CheckKey: func(ctx context.Context, uri string, certPEM []byte) error {
+			_, err := keys.Load(ctx, uri, certPEM)
+			return err
+		}}
+	a.log.InfoContext(ctx, "signing configured", "agency_key", keys.RedactURI(cfg.AgencyKey), "dev_pki", pki != nil,
+		"tsa", cfg.TSAURL != "", "agency_cert_subject", agency.Chain[0].Subject.String())
+	return nil
+}

@@ -1,0 +1,188 @@
+// Package signing applies the two signature layers of Decree 30/2020/NĐ-CP to
+// PDF documents: the official's personal approval signature (layer 1) and the
+// agency's signature with its seal, the number and the date of issue
+// (layer 2). The PDF library (github.com/digitorus/pdfsign) stays inside this
+// package; callers see only the types declared here.
+package signing
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/digitorus/pdf"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// Info describes an uploaded PDF as far as intake and signing care.
+type Info struct {
+	// Version is the effective PDF version: the header's, or the catalog's
+	// /Version when that is higher ("1.7", "2.0").
+	Version string `json:"version"`
+	// Pages is the page count from the page tree.
+	Pages int `json:"pages"`
+	// Encrypted is true when the trailer has /Encrypt (with or without a
+	// user password).
+	Encrypted bool `json:"encrypted"`
+	// HasAcroForm is true when the interactive form has fields other than
+	// signature fields: content that signing would lose (the PDF library
+	// drops them when it adds a signature).
+	HasAcroForm bool `json:"has_acroform"`
+	// HasXFA is true when the interactive form carries an XFA form.
+	HasXFA bool `json:"has_xfa"`
+	// Signatures counts the signed signature fields (/FT /Sig with /V).
+	Signatures int `json:"signatures"`
+	// HeaderOffset is the position of "%PDF-" in the file; non-zero means
+	// the file has junk before the header (readers accept it, signing
+	// strips it before layer 1).
+	HeaderOffset int64 `json:"header_offset,omitempty"`
+}
+
+// headerWindow is how far into a file the "%PDF-" header may start (the
+// 1024 bytes that readers conventionally tolerate).
+const headerWindow = 1024
+
+// maxFieldDepth bounds the walk of the field tree (guards against cycles).
+const maxFieldDepth = 32
+
+// Inspect reads the structure of the PDF in r without modifying it.
+//
+// Errors are *workflow.Error: EUNSUPPORTEDMEDIA when r is not a PDF at all
+// (no "%PDF-" within its first 1024 bytes); EUNPROCESSABLE when the PDF is
+// encrypted (Info.Encrypted is then set in the returned Info) or cannot be
+// parsed. A damaged file that the parser can still read is accepted.
+func Inspect(r io.ReaderAt, size int64) (info Info, err error) {
+	head := make([]byte, min(size, headerWindow))
+	n, rerr := r.ReadAt(head, 0)
+	if rerr != nil && !errors.Is(rerr, io.EOF) {
+		return Info{}, workflow.Wrap(workflow.EUNPROCESSABLE, rerr, "PDF cannot be read")
+	}
+	head = head[:n]
+	off := bytes.Index(head, []byte("%PDF-"))
+	if off < 0 {
+		return Info{}, workflow.Errorf(workflow.EUNSUPPORTEDMEDIA, "not a PDF file (no %%PDF- header)")
+	}
+	info.HeaderOffset = int64(off)
+	info.Version = headerVersion(head[off:])
+
+	// The parser panics on some malformed input; turn that into a clear error.
+	defer func() {
+		if p := recover(); p != nil {
+			err = unparsable(fmt.Errorf("%v", p))
+		}
+	}()
+
+	src := r
+	if off > 0 {
+		src = io.NewSectionReader(r, int64(off), size-int64(off))
+	}
+	rd, perr := pdf.NewReader(src, size-int64(off))
+	if perr != nil {
+		if isEncryptionError(perr) {
+			info.Encrypted = true
+			return info, encryptedError()
+		}
+		return info, unparsable(perr)
+	}
+	trailer := rd.Trailer()
+	if !trailer.Key("Encrypt").IsNull() {
+		info.Encrypted = true
+		return info, encryptedError()
+	}
+	root := trailer.Key("Root")
+	if root.Kind() != pdf.Dict {
+		return info, unparsable(errors.New("no document catalog"))
+	}
+	if v := root.Key("Version").Name(); v != "" && v > info.Version {
+		info.Version = v
+	}
+	pages := root.Key("Pages")
+	if pages.Kind() != pdf.Dict {
+		return info, unparsable(errors.New("no page tree"))
+	}
+	info.Pages = int(pages.Key("Count").Int64())
+	if info.Pages < 1 {
+		return info, unparsable(errors.New("the document has no pages"))
+	}
+	// Resolve the first and the last page: both are where stamps go.
+	for _, p := range []int{1, info.Pages} {
+		if pg := rd.Page(p); pg.V.IsNull() {
+			return info, unparsable(fmt.Errorf("page %d of %d not found in the page tree", p, info.Pages))
+		}
+	}
+
+	form := root.Key("AcroForm")
+	if form.Kind() == pdf.Dict {
+		info.HasXFA = !form.Key("XFA").IsNull()
+		fields := form.Key("Fields")
+		for i := 0; i < fields.Len(); i++ {
+			walkField(fields.Index(i), "", 0, &info)
+		}
+	}
+	return info, nil
+}
+
+// walkField visits a field and its kids, counting signed signature fields and
+// noting any other terminal field.
+func walkField(f pdf.Value, inheritedFT string, depth int, info *Info) {
+	if f.Kind() != pdf.Dict || depth > maxFieldDepth {
+		return
+	}
+	ft := f.Key("FT").Name()
+	if ft == "" {
+		ft = inheritedFT
+	}
+	kids := f.Key("Kids")
+	hasFieldKids := false
+	for i := 0; i < kids.Len(); i++ {
+		k := kids.Index(i)
+		// Kids that are only widget annotations (no /T) belong to this field.
+		if !k.Key("T").IsNull() || !k.Key("FT").IsNull() || !k.Key("Kids").IsNull() {
+			hasFieldKids = true
+			walkField(k, ft, depth+1, info)
+		}
+	}
+	if hasFieldKids {
+		return
+	}
+	if ft == "Sig" {
+		if !f.Key("V").IsNull() {
+			info.Signatures++
+		}
+		return
+	}
+	info.HasAcroForm = true
+}
+
+func headerVersion(b []byte) string {
+	// "%PDF-1.7"
+	if len(b) < 8 {
+		return ""
+	}
+	v := b[5:8]
+	if v[0] < '0' || v[0] > '9' || v[1] != '.' || v[2] < '0' || v[2] > '9' {
+		return ""
+	}
+	return string(v)
+}
+
+func isEncryptionError(err error) bool {
+	return errors.Is(err, pdf.ErrInvalidPassword) || strings.Contains(strings.ToLower(err.Error()), "encrypt")
+}
+
+func encryptedError() error {
+	return workflow.Errorf(workflow.EUNPROCESSABLE,
+		"PDF is encrypted (password protected); remove the protection and upload again")
+}
+
+func unparsable(err error) error {
+	msg := err.Error()
+	// The parser appends dumps of its internal token structs; keep the words.
+	if i := strings.Index(msg, ": {"); i > 0 {
+		msg = msg[:i]
+	}
+	return workflow.Wrap(workflow.EUNPROCESSABLE, err, "PDF cannot be parsed: %s", msg)
+}

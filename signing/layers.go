@@ -1,0 +1,459 @@
+package signing
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"image"
+	"strings"
+	"time"
+
+	"github.com/digitorus/pdf"
+	"github.com/digitorus/pdfsign/extract"
+	pverify "github.com/digitorus/pdfsign/verify"
+
+	"github.com/vanthu/vanthu/signing/keys"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// Rect is a box on a page in PDF points, origin at the lower-left corner of
+// the page's crop box (media box when there is none). Page is 1-based; 0
+// means the layer's default page (the last page for the official's
+// signature, page 1 for the number and date).
+type Rect struct {
+	Page       int
+	X, Y, W, H float64
+}
+
+// OfficerLayer is layer 1: the official's personal approval signature.
+type OfficerLayer struct {
+	Key            keys.Key
+	Name, Title    string
+	SignatureImage []byte // PNG (blue, transparent); nil = the name rendered in blue
+	Box            *Rect  // nil = default signature block: last page, right half, lower part
+	Time           time.Time
+	TSAURL         string // set = PAdES B-T
+}
+
+// AgencyLayer is layer 2: the agency signature with its seal, and the
+// number and date of issue on page 1.
+type AgencyLayer struct {
+	Key                keys.Key
+	AgencyName, Place  string
+	Seal               []byte // PNG (red, transparent); nil = a generated round seal
+	Notation           string // "15/QĐ-UBND"
+	IssueDate          time.Time
+	NumberPos, DatePos *Rect // nil = defaults on page 1
+	Time               time.Time
+	TSAURL             string // set = PAdES B-T
+}
+
+// Vietnam's time zone, for the times printed on stamps.
+var ict = time.FixedZone("+07", 7*3600)
+
+// StampTime formats t as the stamps print it: 2026-11-25T10:15:30+07:00.
+func StampTime(t time.Time) string { return t.In(ict).Format(time.RFC3339) }
+
+// DateLine is the place and date line of Decree 30 (Appendix I): days below
+// 10 and the months January and February take a leading zero.
+// "Bình Thủy, ngày 25 tháng 11 năm 2026".
+func DateLine(place string, d time.Time) string {
+	d = d.In(ict)
+	month := fmt.Sprint(int(d.Month()))
+	if d.Month() <= 2 {
+		month = "0" + month
+	}
+	s := fmt.Sprintf("ngày %02d tháng %s năm %d", d.Day(), month, d.Year())
+	if place == "" {
+		return s
+	}
+	return place + ", " + s
+}
+
+// Default boxes (points). The signature block sits in the right half of the
+// last page, above the lower margin; the number and the date line are where
+// the Decree 30 template puts them, under the agency name and the motto.
+const (
+	sigBoxW, sigBoxH = 170.0, 60.0
+	lineH            = 18.0
+)
+
+// SignOfficer applies layer 1. The input must be a PDF that signing does not
+// damage: encrypted files, interactive forms (AcroForm fields, XFA) and
+// unparsable files are refused with EUNPROCESSABLE before anything is
+// written. A header below 1.5 is raised to 1.5 in place (same length, no
+// offsets move) and junk before the header is cut, both before signing.
+func SignOfficer(ctx context.Context, in []byte, l OfficerLayer) ([]byte, error) {
+	in, err := normalize(in)
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(l.Name) == "" {
+		return nil, workflow.Errorf(workflow.EINVALID, "the official's name is required")
+	}
+	rdr, err := pdf.NewReader(bytes.NewReader(in), int64(len(in)))
+	if err != nil {
+		return nil, unparsable(err)
+	}
+	box := defaultOfficerBox(rdr)
+	if l.Box != nil {
+		box = *l.Box
+		if box.Page == 0 {
+			box.Page = rdr.NumPage()
+		}
+	}
+	if box.Page < 1 || box.Page > rdr.NumPage() || box.W <= 0 || box.H <= 0 {
+		return nil, workflow.Errorf(workflow.EINVALID, "signature box %+v is not on the document's %d pages", box, rdr.NumPage())
+	}
+	sig, err := officerImage(l)
+	if err != nil {
+		return nil, err
+	}
+	// Fit the image into the box, centred, aspect kept.
+	w, h := fit(sig.WidthPt, sig.HeightPt, box.W, box.H)
+	t := orNow(l.Time)
+	return signPDF(ctx, in, signParams{
+		key:    l.Key,
+		name:   l.Name,
+		reason: strings.TrimSpace("Phê duyệt: " + l.Title + " " + l.Name),
+		page:   box.Page,
+		rect:   [4]float64{box.X, box.Y, box.X + box.W, box.Y + box.H},
+		images: []placedImage{{img: sig, x: (box.W - w) / 2, y: (box.H - h) / 2, w: w, h: h}},
+		tsaURL: l.TSAURL,
+		time:   t,
+	})
+}
+
+func officerImage(l OfficerLayer) (*preparedImage, error) {
+	if len(l.SignatureImage) > 0 {
+		p, err := pngImage(l.SignatureImage)
+		if err != nil {
+			return nil, workflow.Wrap(workflow.EINVALID, err, "the signature image is not a PNG or JPEG image")
+		}
+		return p, nil
+	}
+	return cachedImage([]byte("signature-from-name:"+l.Name), func() (image.Image, error) {
+		return signatureFromName(l.Name)
+	})
+}
+
+func defaultOfficerBox(r *pdf.Reader) Rect {
+	n := r.NumPage()
+	b, _ := pageBox(r, n)
+	w := b[2] - b[0]
+	return Rect{Page: n, X: b[0] + w*0.75 - sigBoxW/2, Y: b[1] + 150, W: sigBoxW, H: sigBoxH}
+}
+
+// SignAgency writes the number and date line on page 1 and applies layer 2
+// in one incremental update. The seal covers the left third of the
+// official's signature (layer 1's widget), with the agency name and the
+// signing time below it. A PDF without a cryptographically intact layer 1 is
+// refused with EINVALID; a PDF that already carries layer 2 with ECONFLICT.
+func SignAgency(ctx context.Context, in []byte, l AgencyLayer) ([]byte, error) {
+	rdr, sigs, err := requireLayer1(in)
+	if err != nil {
+		return nil, err
+	}
+	if len(sigs) > 1 {
+		return nil, workflow.Errorf(workflow.ECONFLICT, "the document already carries %d signatures; layer 2 is applied once, after layer 1", len(sigs))
+	}
+	if strings.TrimSpace(l.AgencyName) == "" || strings.TrimSpace(l.Notation) == "" {
+		return nil, workflow.Errorf(workflow.EINVALID, "agency name and number/notation are required")
+	}
+	t := orNow(l.Time)
+	issue := l.IssueDate
+	if issue.IsZero() {
+		issue = t
+	}
+	seal, err := sealImage(l)
+	if err != nil {
+		return nil, err
+	}
+	// Seal over the left third of the official's signature.
+	off := sigs[0]
+	sw := sealDiameterPt
+	sh := sw * seal.HeightPt / seal.WidthPt
+	r := off.rect
+	if r[0] > r[2] {
+		r[0], r[2] = r[2], r[0]
+	}
+	if r[1] > r[3] {
+		r[1], r[3] = r[3], r[1]
+	}
+	sealX := r[0] + (r[2]-r[0])/3 - sw*0.62
+	sealY := (r[1]+r[3])/2 - sh/2
+	stamp := StampTime(t)
+	const textW, textH = 200.0, 22.0
+	txt, err := renderText(textW, textH, []textLine{
+		{Text: l.AgencyName, Size: fitSize(l.AgencyName, true, 8, textW), Bold: true, Color: sealRed},
+		{Text: stamp, Size: 8, Color: sealRed},
+	})
+	if err != nil {
+		return nil, err
+	}
+	txtImg := prepareImage(txt)
+	rect := [4]float64{sealX, sealY - textH, sealX + max(sw, textW), sealY + sh}
+	images := []placedImage{
+		{img: seal, x: 0, y: textH, w: sw, h: sh},
+		{img: txtImg, x: 0, y: 0, w: textW, h: textH},
+	}
+	st, err := numberDateStamp(rdr, l, issue)
+	if err != nil {
+		return nil, err
+	}
+	return signPDF(ctx, in, signParams{
+		key:      l.Key,
+		name:     l.AgencyName,
+		reason:   fmt.Sprintf("Ban hành văn bản số %s; %s", l.Notation, stamp),
+		location: l.Place,
+		page:     off.page,
+		rect:     rect,
+		images:   images,
+		stamp:    st,
+		tsaURL:   l.TSAURL,
+		time:     t,
+	})
+}
+
+func sealImage(l AgencyLayer) (*preparedImage, error) {
+	if len(l.Seal) > 0 {
+		p, err := pngImage(l.Seal)
+		if err != nil {
+			return nil, workflow.Wrap(workflow.EINVALID, err, "the seal image is not a PNG image")
+		}
+		return p, nil
+	}
+	return cachedImage([]byte("generated-seal:"+l.AgencyName), func() (image.Image, error) {
+		return generateSeal(l.AgencyName)
+	})
+}
+
+// numberDateStamp builds the page-1 annotation with "Số: ..." and the date
+// line. Both lines share one annotation whose box spans both positions.
+func numberDateStamp(r *pdf.Reader, l AgencyLayer, issue time.Time) (*pageStamp, error) {
+	b, err := pageBox(r, 1)
+	if err != nil {
+		return nil, unparsable(err)
+	}
+	w := b[2] - b[0]
+	num := Rect{Page: 1, X: b[0] + 0.08*w, Y: b[3] - 150, W: 0.36 * w, H: lineH}
+	date := Rect{Page: 1, X: b[0] + 0.48*w, Y: b[3] - 150, W: 0.46 * w, H: lineH}
+	if l.NumberPos != nil {
+		num = *l.NumberPos
+	}
+	if l.DatePos != nil {
+		date = *l.DatePos
+	}
+	if (num.Page != 0 && num.Page != 1) || (date.Page != 0 && date.Page != 1) {
+		return nil, workflow.Errorf(workflow.EINVALID, "the number and the date go on page 1")
+	}
+	numText := "Số: " + l.Notation
+	dateText := DateLine(l.Place, issue)
+	numImg, err := renderText(num.W, num.H, []textLine{{Text: numText, Size: fitSize(numText, false, 13, num.W), Color: textDark, Align: 1}})
+	if err != nil {
+		return nil, err
+	}
+	dateImg, err := renderText(date.W, date.H, []textLine{{Text: dateText, Size: fitSize(dateText, false, 13, date.W), Color: textDark, Align: 1}})
+	if err != nil {
+		return nil, err
+	}
+	x0, y0 := min(num.X, date.X), min(num.Y, date.Y)
+	x1, y1 := max(num.X+num.W, date.X+date.W), max(num.Y+num.H, date.Y+date.H)
+	return &pageStamp{
+		page: 1,
+		rect: [4]float64{x0, y0, x1, y1},
+		images: []placedImage{
+			{img: prepareImage(numImg), x: num.X - x0, y: num.Y - y0, w: num.W, h: num.H},
+			{img: prepareImage(dateImg), x: date.X - x0, y: date.Y - y0, w: date.W, h: date.H},
+		},
+		contents: numText + "\n" + dateText,
+	}, nil
+}
+
+// SignAttachment applies the agency signature to an attachment file: no
+// image, the number/notation, the time and the agency name as text at the
+// top right of page 1 (Tinos, the Times New Roman metric twin, 10 pt, black).
+func SignAttachment(ctx context.Context, in []byte, l AgencyLayer) ([]byte, error) {
+	in, err := normalize(in)
+	if err != nil {
+		return nil, err
+	}
+	if strings.TrimSpace(l.AgencyName) == "" || strings.TrimSpace(l.Notation) == "" {
+		return nil, workflow.Errorf(workflow.EINVALID, "agency name and number/notation are required")
+	}
+	rdr, err := pdf.NewReader(bytes.NewReader(in), int64(len(in)))
+	if err != nil {
+		return nil, unparsable(err)
+	}
+	b, _ := pageBox(rdr, 1)
+	t := orNow(l.Time)
+	stamp := StampTime(t)
+	lines := []string{l.Notation, stamp, l.AgencyName}
+	const w, h = 210.0, 40.0
+	var tl []textLine
+	for _, s := range lines {
+		tl = append(tl, textLine{Text: s, Size: fitSize(s, false, 10, w), Color: textDark, Align: 2})
+	}
+	img, err := renderText(w, h, tl)
+	if err != nil {
+		return nil, err
+	}
+	x, y := b[2]-28-w, b[3]-20-h
+	return signPDF(ctx, in, signParams{
+		key:      l.Key,
+		name:     l.AgencyName,
+		reason:   fmt.Sprintf("Ban hành kèm văn bản số %s; %s", l.Notation, stamp),
+		location: l.Place,
+		page:     1,
+		rect:     [4]float64{x, y, x + w, y + h},
+		images:   []placedImage{{img: prepareImage(img), w: w, h: h}},
+		tsaURL:   l.TSAURL,
+		time:     t,
+	})
+}
+
+// requireLayer1 checks that in carries at least one signature and that
+// every signature is cryptographically intact (trust is the verifier's
+// business, not a precondition of layer 2).
+func requireLayer1(in []byte) (*pdf.Reader, []existingSignature, error) {
+	info, err := Inspect(bytes.NewReader(in), int64(len(in)))
+	if err != nil {
+		return nil, nil, err
+	}
+	if info.Signatures == 0 {
+		return nil, nil, workflow.Errorf(workflow.EINVALID, "the document has no official's signature (layer 1); the agency signs only after the official")
+	}
+	rdr, err := pdf.NewReader(bytes.NewReader(in), int64(len(in)))
+	if err != nil {
+		return nil, nil, unparsable(err)
+	}
+	opts := pverify.DefaultVerifyOptions()
+	opts.AllowUntrustedRoots = true
+	opts.SkipRevocationCheck = true
+	opts.EnableExternalRevocationCheck = false
+	n := 0
+	for s, err := range extract.Iter(rdr, bytes.NewReader(in)) {
+		if err != nil {
+			return nil, nil, workflow.Wrap(workflow.EINVALID, err, "the official's signature cannot be read")
+		}
+		n++
+		res, err := pverify.VerifySignature(s.Object(), bytes.NewReader(in), int64(len(in)), opts)
+		if err != nil || res == nil || !res.ValidSignature {
+			return nil, nil, workflow.Wrap(workflow.EINVALID, err, "signature %d is not intact; the document was changed after it was signed", n)
+		}
+		// The signature must cover everything up to its own revision.
+		br := s.ByteRange()
+		if len(br) != 4 || br[0] != 0 {
+			return nil, nil, workflow.Errorf(workflow.EINVALID, "signature %d has an unusual byte range", n)
+		}
+	}
+	sigs := signedFields(rdr)
+	if n == 0 || len(sigs) == 0 {
+		return nil, nil, workflow.Errorf(workflow.EINVALID, "the document has no official's signature (layer 1)")
+	}
+	if sigs[0].page == 0 {
+		return nil, nil, workflow.Errorf(workflow.EINVALID, "the official's signature has no visible widget on a page")
+	}
+	return rdr, sigs, nil
+}
+
+// normalize prepares an input for layer 1, before anything is signed.
+func normalize(in []byte) ([]byte, error) {
+	info, err := Inspect(bytes.NewReader(in), int64(len(in)))
+	if err != nil {
+		return nil, err
+	}
+	if info.HasXFA {
+		return nil, workflow.Errorf(workflow.EUNPROCESSABLE, "PDF contains an XFA form, which signing would lose; flatten or print it to PDF and upload again")
+	}
+	if info.HasAcroForm {
+		return nil, workflow.Errorf(workflow.EUNPROCESSABLE, "PDF contains fillable form fields, which signing would lose; flatten the form (print to PDF) and upload again")
+	}
+	if info.Signatures == 0 {
+		if err := checkXref(in[info.HeaderOffset:]); err != nil {
+			return nil, err
+		}
+	}
+	if info.HeaderOffset > 0 {
+		if info.Signatures > 0 {
+			return nil, workflow.Errorf(workflow.EUNPROCESSABLE, "signed PDF has data before its header and cannot be signed again")
+		}
+		in = in[info.HeaderOffset:]
+	}
+	if info.Signatures == 0 && info.Version != "" && info.Version < "1.5" && bytes.HasPrefix(in, []byte("%PDF-1.")) && in[7] < '5' {
+		// pdfsign adds /Version /1.5 to the catalog of files whose header is
+		// below 1.5, once per signature: the second signature's catalog then
+		// has the key twice (qpdf warns). Raising the header (same length)
+		// before layer 1 avoids it.
+		out := make([]byte, len(in))
+		copy(out, in)
+		out[7] = '5'
+		in = out
+	}
+	return in, nil
+}
+
+func fit(w, h, bw, bh float64) (float64, float64) {
+	if w <= 0 || h <= 0 {
+		return bw, bh
+	}
+	s := min(bw/w, bh/h)
+	return w * s, h * s
+}
+
+func orNow(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Now()
+	}
+	return t
+}
+
+// checkXref refuses cross-reference data that the parser tolerates but
+// other readers report as damaged (qpdf warns), because the signed file
+// would carry the damage: an xref stream whose data does not match its /W
+// and /Index, or a trailer /Size that is not the highest object number + 1.
+func checkXref(in []byte) error {
+	rdr, err := pdf.NewReader(bytes.NewReader(in), int64(len(in)))
+	if err != nil {
+		return unparsable(err)
+	}
+	damaged := func(format string, args ...any) error {
+		return workflow.Errorf(workflow.EUNPROCESSABLE,
+			"PDF cross-reference data is damaged (%s); open and save it again (or print it to PDF) and upload the result", fmt.Sprintf(format, args...))
+	}
+	tr := rdr.Trailer()
+	size := tr.Key("Size").Int64()
+	highest := 0
+	for i, x := range rdr.Xref() {
+		if x.Ptr().GetID() != 0 {
+			highest = i
+		}
+	}
+	if size != int64(highest)+1 {
+		return damaged("/Size %d, highest object number %d", size, highest)
+	}
+	if tr.Kind() != pdf.Stream {
+		return nil
+	}
+	wsum := int64(0)
+	w := tr.Key("W")
+	for i := 0; i < w.Len(); i++ {
+		wsum += w.Index(i).Int64()
+	}
+	entries := int64(0)
+	if idx := tr.Key("Index"); idx.Len() > 0 {
+		for i := 1; i < idx.Len(); i += 2 {
+			entries += idx.Index(i).Int64()
+		}
+	} else {
+		entries = size
+	}
+	rc := tr.Reader()
+	n, _ := io.Copy(io.Discard, rc)
+	_ = rc.Close()
+	if n != wsum*entries {
+		return damaged("xref stream has %d bytes, %d expected", n, wsum*entries)
+	}
+	return nil
+}

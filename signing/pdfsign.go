@@ -1,0 +1,372 @@
+package signing
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/x509"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf16"
+
+	"github.com/digitorus/pdf"
+	"github.com/digitorus/pdfsign/revocation"
+	"github.com/digitorus/pdfsign/sign"
+
+	"github.com/vanthu/vanthu/signing/keys"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// This file is the only one that talks to pdfsign's engine. We drive
+// sign.SignWithData (the engine under pdfsign's fluent Document API) rather
+// than Document.Sign/AddInitials because the fluent renderer decodes and
+// re-encodes every stamp image pixel by pixel on every signature; with the
+// engine's Renderer hook we add image XObjects we prepared once (see
+// preparedImage). The number/date stamp on page 1 is added exactly the way
+// pdfsign's AddInitials adds initials: a PreSignCallback that writes an
+// appearance, an annotation and the page-1 update in the same incremental
+// update as the signature, so layer 2 covers it.
+
+// placedImage is a prepared image at a position inside an appearance box,
+// in points from the box's lower-left corner.
+type placedImage struct {
+	img        *preparedImage
+	x, y, w, h float64
+}
+
+// pageStamp is an annotation added to a page in the same write as a signature.
+type pageStamp struct {
+	page     int
+	rect     [4]float64 // llx lly urx ury on the page
+	images   []placedImage
+	contents string // the stamp's text, for search and accessibility
+}
+
+type signParams struct {
+	key                    keys.Key
+	name, reason, location string
+	contact                string
+	page                   int
+	rect                   [4]float64
+	images                 []placedImage
+	stamp                  *pageStamp
+	tsaURL                 string
+	time                   time.Time
+}
+
+func signPDF(ctx context.Context, in []byte, p signParams) ([]byte, error) {
+	if p.key.Signer == nil || len(p.key.Chain) == 0 {
+		return nil, workflow.Errorf(workflow.EUNAVAILABLE, "signing key or certificate missing")
+	}
+	rdr, err := pdf.NewReader(bytes.NewReader(in), int64(len(in)))
+	if err != nil {
+		return nil, unparsable(err)
+	}
+	sd := sign.SignData{
+		Signer:          p.key.Signer,
+		Certificate:     p.key.Chain[0],
+		DigestAlgorithm: crypto.SHA256,
+		Updates:         map[uint32][]byte{},
+		CompressLevel:   1, // zlib.BestSpeed for the few streams the engine compresses
+		SubFilter:       sign.SubFilterETSICAdESDetached,
+		Context:         ctx,
+		// PAdES baseline B/T: no revocation data in the CMS.
+		RevocationFunction: func(_, _ *x509.Certificate, _ *revocation.InfoArchival) error { return nil },
+	}
+	if len(p.key.Chain) > 1 {
+		sd.CertificateChains = [][]*x509.Certificate{p.key.Chain}
+	}
+	sd.Signature.CertType = sign.ApprovalSignature
+	sd.Signature.Info = sign.SignDataSignatureInfo{
+		Name:        pdfText(p.name),
+		Reason:      pdfText(p.reason),
+		Location:    pdfText(p.location),
+		ContactInfo: pdfText(p.contact),
+		Date:        p.time,
+	}
+	if p.tsaURL != "" {
+		sd.TSA.URL = p.tsaURL
+	}
+	if p.page > 0 {
+		sd.Appearance = sign.Appearance{
+			Visible: true, Page: uint32(p.page),
+			LowerLeftX: p.rect[0], LowerLeftY: p.rect[1], UpperRightX: p.rect[2], UpperRightY: p.rect[3],
+			Renderer: func(c *sign.SignContext, r [4]float64) ([]byte, error) {
+				return appearanceForm(c, r[2]-r[0], r[3]-r[1], p.images)
+			},
+		}
+	}
+	if p.stamp != nil {
+		st := *p.stamp
+		sd.PreSignCallback = func(c *sign.SignContext) error { return addPageStamp(c, st, p.page) }
+	}
+	var out bytes.Buffer
+	out.Grow(len(in) + 64<<10)
+	//nolint:staticcheck // the engine under the fluent API, used for its Renderer hook (see above).
+	if err := sign.SignWithData(bytes.NewReader(in), &out, rdr, int64(len(in)), sd); err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if p.tsaURL != "" && strings.Contains(strings.ToLower(err.Error()), "tsa") {
+			return nil, workflow.Wrap(workflow.EUNAVAILABLE, err, "timestamp authority unavailable")
+		}
+		return nil, fmt.Errorf("sign: %w", err)
+	}
+	return out.Bytes(), nil
+}
+
+// appearanceForm writes the images as XObjects and returns a Form XObject
+// that draws them.
+func appearanceForm(c *sign.SignContext, w, h float64, imgs []placedImage) ([]byte, error) {
+	var res, stream bytes.Buffer
+	for i, im := range imgs {
+		id, err := addImageXObject(c, im.img)
+		if err != nil {
+			return nil, err
+		}
+		fmt.Fprintf(&res, " /Im%d %d 0 R", i+1, id)
+		fmt.Fprintf(&stream, "q %.3f 0 0 %.3f %.3f %.3f cm /Im%d Do Q\n", im.w, im.h, im.x, im.y, i+1)
+	}
+	var b bytes.Buffer
+	fmt.Fprintf(&b, "<< /Type /XObject /Subtype /Form /FormType 1 /BBox [0 0 %.3f %.3f] /Matrix [1 0 0 1 0 0]", w, h)
+	fmt.Fprintf(&b, " /Resources << /XObject <<%s >> >> /Length %d >>\nstream\n", res.String(), stream.Len())
+	b.Write(stream.Bytes())
+	b.WriteString("\nendstream")
+	return b.Bytes(), nil
+}
+
+func addImageXObject(c *sign.SignContext, im *preparedImage) (uint32, error) {
+	smask := ""
+	if im.Alpha != nil {
+		var m bytes.Buffer
+		fmt.Fprintf(&m, "<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n", im.W, im.H, len(im.Alpha))
+		m.Write(im.Alpha)
+		m.WriteString("\nendstream")
+		id, err := c.AddObject(m.Bytes())
+		if err != nil {
+			return 0, err
+		}
+		smask = fmt.Sprintf(" /SMask %d 0 R", id)
+	}
+	var o bytes.Buffer
+	fmt.Fprintf(&o, "<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB /BitsPerComponent 8%s /Filter /FlateDecode /Length %d >>\nstream\n", im.W, im.H, smask, len(im.RGB))
+	o.Write(im.RGB)
+	o.WriteString("\nendstream")
+	return c.AddObject(o.Bytes())
+}
+
+// addPageStamp adds st as a locked, printable annotation to its page.
+func addPageStamp(c *sign.SignContext, st pageStamp, sigPage int) error {
+	page, err := pageByNumber(c.PDFReader, st.page)
+	if err != nil {
+		return err
+	}
+	w, h := st.rect[2]-st.rect[0], st.rect[3]-st.rect[1]
+	form, err := appearanceForm(c, w, h, st.images)
+	if err != nil {
+		return err
+	}
+	apID, err := c.AddObject(form)
+	if err != nil {
+		return err
+	}
+	ptr := page.GetPtr()
+	// /F 644 = Print | Locked | LockedContents.
+	annot := fmt.Sprintf("<< /Type /Annot /Subtype /Stamp /Rect [%.3f %.3f %.3f %.3f] /F 644 /AP << /N %d 0 R >> /P %d %d R /Contents %s >>",
+		st.rect[0], st.rect[1], st.rect[2], st.rect[3], apID, ptr.GetID(), ptr.GetGen(), utf16Hex(st.contents))
+	annotID, err := c.AddObject([]byte(annot))
+	if err != nil {
+		return err
+	}
+	if st.page == sigPage {
+		// The engine rewrites the signature page itself; let it add ours.
+		if c.ExtraAnnots == nil {
+			c.ExtraAnnots = map[uint32][]uint32{}
+		}
+		c.ExtraAnnots[ptr.GetID()] = append(c.ExtraAnnots[ptr.GetID()], annotID)
+		return nil
+	}
+	dict, err := pageWithAnnot(page, annotID)
+	if err != nil {
+		return err
+	}
+	return c.UpdateObject(ptr.GetID(), dict)
+}
+
+// pageWithAnnot serialises a page dictionary with annotID appended to /Annots.
+// Values reached through an indirect reference are written as references.
+func pageWithAnnot(page pdf.Value, annotID uint32) ([]byte, error) {
+	pid := page.GetPtr().GetID()
+	var b bytes.Buffer
+	b.WriteString("<<")
+	for _, k := range page.Keys() {
+		if k == "Annots" {
+			continue
+		}
+		fmt.Fprintf(&b, " /%s %s", k, valueString(page.Key(k), pid))
+	}
+	b.WriteString(" /Annots [")
+	annots := page.Key("Annots")
+	aid := annots.GetPtr().GetID()
+	for i := 0; i < annots.Len(); i++ {
+		b.WriteString(" " + valueString(annots.Index(i), aid))
+	}
+	fmt.Fprintf(&b, " %d 0 R ] >>", annotID)
+	return b.Bytes(), nil
+}
+
+func valueString(v pdf.Value, container uint32) string {
+	if p := v.GetPtr(); p.GetID() != 0 && p.GetID() != container {
+		return fmt.Sprintf("%d %d R", p.GetID(), p.GetGen())
+	}
+	if v.Kind() == pdf.String {
+		return literal(v.RawString())
+	}
+	return v.String()
+}
+
+func literal(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `(`, `\(`, `)`, `\)`, "\r", `\r`)
+	return "(" + r.Replace(s) + ")"
+}
+
+func utf16Hex(s string) string {
+	var b strings.Builder
+	b.WriteString("<FEFF")
+	for _, u := range utf16.Encode([]rune(s)) {
+		fmt.Fprintf(&b, "%04X", u)
+	}
+	b.WriteString(">")
+	return b.String()
+}
+
+// pdfText makes text safe for pdfsign's string encoder, which writes
+// non-ASCII text as UTF-16BE inside an unescaped literal string: a code unit
+// containing the bytes ( ) \ or CR would break the file. Of the Vietnamese
+// letters only Ĩ (U+0128) and ĩ (U+0129) do that; they are written as I/i
+// followed by the combining tilde (U+0303), which renders the same. Other
+// offending characters become '?' (ASCII parentheses are kept when the text
+// is pure ASCII, where pdfsign escapes them).
+func pdfText(s string) string {
+	ascii := true
+	for _, r := range s {
+		if r > 0x7E {
+			ascii = false
+			break
+		}
+	}
+	if ascii {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case 'Ĩ':
+			b.WriteString("I\u0303")
+			continue
+		case 'ĩ':
+			b.WriteString("i\u0303")
+			continue
+		case '(':
+			b.WriteRune('[')
+			continue
+		case ')':
+			b.WriteRune(']')
+			continue
+		}
+		bad := false
+		for _, u := range utf16.Encode([]rune{r}) {
+			for _, c := range []byte{byte(u >> 8), byte(u)} {
+				if c == '(' || c == ')' || c == '\\' || c == '\r' {
+					bad = true
+				}
+			}
+		}
+		if bad {
+			b.WriteRune('?')
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// pageByNumber finds page n (1-based) in the page tree.
+func pageByNumber(r *pdf.Reader, n int) (pdf.Value, error) {
+	p := r.Page(n)
+	if p.V.IsNull() {
+		return pdf.Value{}, fmt.Errorf("page %d not found", n)
+	}
+	return p.V, nil
+}
+
+// pageBox returns the page's crop box (or media box) as llx lly urx ury.
+func pageBox(r *pdf.Reader, n int) ([4]float64, error) {
+	p, err := pageByNumber(r, n)
+	if err != nil {
+		return [4]float64{}, err
+	}
+	box := inherited(p, "CropBox")
+	if box.Len() < 4 {
+		box = inherited(p, "MediaBox")
+	}
+	if box.Len() < 4 {
+		return [4]float64{0, 0, 595.28, 841.89}, nil
+	}
+	var b [4]float64
+	for i := range b {
+		b[i] = box.Index(i).Float64()
+	}
+	if b[0] > b[2] {
+		b[0], b[2] = b[2], b[0]
+	}
+	if b[1] > b[3] {
+		b[1], b[3] = b[3], b[1]
+	}
+	return b, nil
+}
+
+// existingSignature describes a signed field already in the PDF.
+type existingSignature struct {
+	page int
+	rect [4]float64
+}
+
+// signedFields lists the signed signature fields with their widget's page
+// and rectangle, in AcroForm order.
+func signedFields(r *pdf.Reader) []existingSignature {
+	pageIDs := map[uint32]int{}
+	for i := 1; i <= r.NumPage(); i++ {
+		if p := r.Page(i); !p.V.IsNull() {
+			pageIDs[p.V.GetPtr().GetID()] = i
+		}
+	}
+	var out []existingSignature
+	fields := r.Trailer().Key("Root").Key("AcroForm").Key("Fields")
+	for i := 0; i < fields.Len(); i++ {
+		f := fields.Index(i)
+		if f.Key("FT").Name() != "Sig" || f.Key("V").IsNull() {
+			continue
+		}
+		s := existingSignature{page: pageIDs[f.Key("P").GetPtr().GetID()]}
+		rect := f.Key("Rect")
+		for j := 0; j < 4 && j < rect.Len(); j++ {
+			s.rect[j] = rect.Index(j).Float64()
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+
+// inherited looks key up on the page and then its ancestors.
+func inherited(p pdf.Value, key string) pdf.Value {
+	for i := 0; i < 32 && !p.IsNull(); i++ {
+		if v := p.Key(key); !v.IsNull() {
+			return v
+		}
+		p = p.Key("Parent")
+	}
+	return pdf.Value{}
+}

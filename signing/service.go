@@ -1,0 +1,136 @@
+package signing
+
+import (
+	"context"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"io"
+	"time"
+
+	"github.com/vanthu/vanthu/signing/keys"
+	"github.com/vanthu/vanthu/signing/verify"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// Config configures the Service.
+type Config struct {
+	Agency     keys.Key // the agency's key and chain (layer 2)
+	AgencyName string   // "Ủy ban nhân dân quận Bình Thủy"
+	Place      string   // "Bình Thủy", for the date line
+	Seal       []byte   // PNG; nil = a generated red round seal with AgencyName
+	// Officer returns an official's key and signature image (PNG, nil =
+	// render the name). It returns a *workflow.Error (EUNAVAILABLE when the
+	// user has no usable key).
+	Officer func(ctx context.Context, u *workflow.User) (keys.Key, []byte, error)
+	TSAURL  string         // set = PAdES B-T for both layers
+	Roots   *x509.CertPool // trust anchors for Verify
+	Now     func() time.Time
+}
+
+// Service adapts the two layers to the workflow: it implements
+// workflow.Signer and workflow.PDFInspector.
+type Service struct{ cfg Config }
+
+var (
+	_ workflow.Signer       = (*Service)(nil)
+	_ workflow.PDFInspector = (*Service)(nil)
+)
+
+// NewService checks cfg and returns a Service.
+func NewService(cfg Config) (*Service, error) {
+	if cfg.Agency.Signer == nil || len(cfg.Agency.Chain) == 0 {
+		return nil, errors.New("signing: agency key and certificate are required")
+	}
+	if cfg.AgencyName == "" {
+		return nil, errors.New("signing: agency name is required")
+	}
+	if cfg.Officer == nil {
+		return nil, errors.New("signing: Officer key lookup is required")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	return &Service{cfg: cfg}, nil
+}
+
+// SignOfficial applies layer 1 with signer's key, name, title and image.
+// EUNAVAILABLE if the key cannot be used, EUNPROCESSABLE if the PDF cannot
+// be signed without losing content, EINVALID for a bad signature image.
+func (s *Service) SignOfficial(ctx context.Context, d *workflow.Document, signer *workflow.User, pdf []byte) ([]byte, error) {
+	if signer == nil {
+		return nil, workflow.Errorf(workflow.EINVALID, "no signer")
+	}
+	key, img, err := s.cfg.Officer(ctx, signer)
+	if err != nil {
+		return nil, asUnavailable(err, "the signing key of %s cannot be used", signer.FullName)
+	}
+	name := signer.FullName
+	if name == "" {
+		name = signer.Username
+	}
+	return SignOfficer(ctx, pdf, OfficerLayer{
+		Key: key, Name: name, Title: signer.Title, SignatureImage: img,
+		Time: s.cfg.Now(), TSAURL: s.cfg.TSAURL,
+	})
+}
+
+// SignAgency writes d.Notation and the date of issue (d.IssuedAt, or now)
+// on page 1 and applies layer 2. EINVALID without a valid layer 1 or without
+// a notation; ECONFLICT if layer 2 is already there.
+func (s *Service) SignAgency(ctx context.Context, d *workflow.Document, pdf []byte) ([]byte, error) {
+	if d == nil || d.Notation == "" {
+		return nil, workflow.Errorf(workflow.EINVALID, "the document has no number/notation yet")
+	}
+	now := s.cfg.Now()
+	issued := now
+	if d.IssuedAt != nil {
+		issued = *d.IssuedAt
+	}
+	return SignAgency(ctx, pdf, s.agencyLayer(d.Notation, issued, now))
+}
+
+// SignAttachment applies the agency signature to an attachment file.
+func (s *Service) SignAttachment(ctx context.Context, d *workflow.Document, pdf []byte) ([]byte, error) {
+	if d == nil || d.Notation == "" {
+		return nil, workflow.Errorf(workflow.EINVALID, "the document has no number/notation yet")
+	}
+	now := s.cfg.Now()
+	return SignAttachment(ctx, pdf, s.agencyLayer(d.Notation, now, now))
+}
+
+func (s *Service) agencyLayer(notation string, issued, now time.Time) AgencyLayer {
+	return AgencyLayer{
+		Key: s.cfg.Agency, AgencyName: s.cfg.AgencyName, Place: s.cfg.Place, Seal: s.cfg.Seal,
+		Notation: notation, IssueDate: issued, Time: now, TSAURL: s.cfg.TSAURL,
+	}
+}
+
+// Verify validates every signature of pdf against the configured trust
+// anchors (signing/verify). EUNSUPPORTEDMEDIA/EUNPROCESSABLE for content
+// that is not a readable PDF.
+func (s *Service) Verify(ctx context.Context, pdf []byte) (workflow.Verification, error) {
+	rep, err := verify.Verify(ctx, pdf, verify.Options{Roots: s.cfg.Roots, Now: s.cfg.Now()})
+	if err != nil {
+		return workflow.Verification{}, err
+	}
+	js, err := json.Marshal(rep)
+	if err != nil {
+		return workflow.Verification{}, err
+	}
+	return workflow.Verification{Verdict: rep.Verdict, Reasons: rep.Reasons, Report: js}, nil
+}
+
+// InspectPDF implements workflow.PDFInspector with Inspect.
+func (s *Service) InspectPDF(_ context.Context, r io.ReaderAt, size int64) error {
+	_, err := Inspect(r, size)
+	return err
+}
+
+func asUnavailable(err error, format string, args ...any) error {
+	var we *workflow.Error
+	if errors.As(err, &we) {
+		return err
+	}
+	return workflow.Wrap(workflow.EUNAVAILABLE, err, format, args...)
+}

@@ -1,0 +1,357 @@
+package signing
+
+import (
+	"bytes"
+	"compress/zlib"
+	"crypto/sha256"
+	_ "embed"
+	"fmt"
+	"image"
+	"image/color"
+	"image/draw"
+	"image/png"
+	"math"
+	"strings"
+	"sync"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/opentype"
+	"golang.org/x/image/math/fixed"
+)
+
+// Stamps are raster images: text is rendered with Tinos (metric-compatible
+// with Times New Roman, every Vietnamese glyph; SIL OFL 1.1, see
+// assets/LICENSE-fonts-croscore.txt) into RGBA pixels and placed as PDF image
+// XObjects with a soft mask. The alternative, a vector stamp through
+// pdfsign's PDFObject, was rejected: pdfsign copies only the content stream
+// of the stamp page (internal/pdf/xobject.go), not its /Resources, so a stamp
+// PDF's embedded font would be lost. The stamp's words stay searchable in the
+// signature dictionary (/Name, /Reason, /Location).
+
+//go:embed assets/Tinos-Regular.ttf
+var tinosRegular []byte
+
+//go:embed assets/Tinos-Bold.ttf
+var tinosBold []byte
+
+var (
+	fontsOnce               sync.Once
+	fontRegular, fontBoldTT *opentype.Font
+	fontsErr                error
+)
+
+func loadFonts() error {
+	fontsOnce.Do(func() {
+		fontRegular, fontsErr = opentype.Parse(tinosRegular)
+		if fontsErr == nil {
+			fontBoldTT, fontsErr = opentype.Parse(tinosBold)
+		}
+	})
+	return fontsErr
+}
+
+// pxPerPt is the raster resolution of stamps: 4 px per point (288 dpi).
+const pxPerPt = 4.0
+
+// textLine is one line of a text stamp.
+type textLine struct {
+	Text  string
+	Size  float64 // points
+	Bold  bool
+	Color color.NRGBA
+	Align int // 0 left, 1 centre, 2 right
+}
+
+// renderText draws lines into a transparent w×h-point image, top to bottom.
+func renderText(wPt, hPt float64, lines []textLine) (*image.NRGBA, error) {
+	if err := loadFonts(); err != nil {
+		return nil, err
+	}
+	w, h := int(math.Ceil(wPt*pxPerPt)), int(math.Ceil(hPt*pxPerPt))
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	y := 0.0
+	for _, l := range lines {
+		f := fontRegular
+		if l.Bold {
+			f = fontBoldTT
+		}
+		face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: l.Size * pxPerPt, DPI: 72, Hinting: font.HintingNone})
+		if err != nil {
+			return nil, fmt.Errorf("font face: %w", err)
+		}
+		m := face.Metrics()
+		y += float64(m.Ascent.Round())
+		d := &font.Drawer{Dst: img, Src: image.NewUniform(l.Color), Face: face}
+		adv := d.MeasureString(l.Text).Round()
+		x := 0
+		switch l.Align {
+		case 1:
+			x = (w - adv) / 2
+		case 2:
+			x = w - adv
+		}
+		d.Dot = fixed.P(x, int(y))
+		d.DrawString(l.Text)
+		y += float64(m.Descent.Round()) + l.Size*pxPerPt*0.15
+		_ = face.Close()
+	}
+	return img, nil
+}
+
+// fitSize returns the largest size ≤ max at which text fits wPt points.
+func fitSize(text string, bold bool, max, wPt float64) float64 {
+	if loadFonts() != nil {
+		return max
+	}
+	f := fontRegular
+	if bold {
+		f = fontBoldTT
+	}
+	for size := max; size > 5; size -= 0.5 {
+		face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingNone})
+		if err != nil {
+			return max
+		}
+		adv := font.MeasureString(face, text)
+		_ = face.Close()
+		if float64(adv)/64 <= wPt {
+			return size
+		}
+	}
+	return 5
+}
+
+var (
+	sealRed  = color.NRGBA{R: 0xD0, G: 0x10, B: 0x10, A: 0xFF}
+	inkBlue  = color.NRGBA{R: 0x10, G: 0x30, B: 0xC0, A: 0xFF}
+	textDark = color.NRGBA{A: 0xFF}
+)
+
+// sealDiameterPt is the generated seal's actual size: 36 mm, the diameter of
+// a district People's Committee seal.
+const sealDiameterPt = 36 * 72 / 25.4
+
+// generateSeal draws a red round seal: two rings, the agency name inside,
+// a star. Transparent background.
+func generateSeal(agency string) (*image.NRGBA, error) {
+	d := sealDiameterPt
+	words := strings.Fields(strings.ToUpper(agency))
+	// Split the name over up to three lines of similar length.
+	lines := splitBalanced(words, 3, 0.62*d)
+	var tl []textLine
+	for _, s := range lines {
+		tl = append(tl, textLine{Text: s, Size: fitSize(s, true, 9, 0.66*d), Bold: true, Color: sealRed, Align: 1})
+	}
+	img := image.NewNRGBA(image.Rect(0, 0, int(math.Ceil(d*pxPerPt)), int(math.Ceil(d*pxPerPt))))
+	c := float64(img.Bounds().Dx()) / 2
+	ring(img, c, c, c-1, 2.2*pxPerPt, sealRed)
+	ring(img, c, c, c-4.5*pxPerPt, 0.8*pxPerPt, sealRed)
+	star(img, c, c-0.30*c*1.9, 0.09*c, sealRed)
+	// Text block centred.
+	th := 0.0
+	for _, l := range tl {
+		th += l.Size * 1.15
+	}
+	txt, err := renderText(0.72*d, th+2, tl)
+	if err != nil {
+		return nil, err
+	}
+	off := image.Pt(int(c)-txt.Bounds().Dx()/2, int(c)-txt.Bounds().Dy()/2+int(0.05*c))
+	draw.Draw(img, txt.Bounds().Add(off), txt, image.Point{}, draw.Over)
+	return img, nil
+}
+
+func splitBalanced(words []string, maxLines int, _ float64) []string {
+	if len(words) == 0 {
+		return nil
+	}
+	total := len(strings.Join(words, " "))
+	n := min(maxLines, len(words))
+	if total < 16 {
+		n = 1
+	} else if total < 30 {
+		n = min(2, n)
+	}
+	target := total / n
+	var out []string
+	cur := ""
+	for _, w := range words {
+		if cur != "" && len(cur)+1+len(w) > target+3 && len(out) < n-1 {
+			out = append(out, cur)
+			cur = w
+			continue
+		}
+		if cur != "" {
+			cur += " "
+		}
+		cur += w
+	}
+	return append(out, cur)
+}
+
+// ring draws an anti-aliased ring of the given width centred on radius r.
+func ring(img *image.NRGBA, cx, cy, r, width float64, col color.NRGBA) {
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			dist := math.Hypot(float64(x)+0.5-cx, float64(y)+0.5-cy)
+			cov := width/2 + 0.5 - math.Abs(dist-(r-width/2))
+			if cov <= 0 {
+				continue
+			}
+			blend(img, x, y, col, math.Min(cov, 1))
+		}
+	}
+}
+
+// star draws a filled five-pointed star of outer radius r.
+func star(img *image.NRGBA, cx, cy, r float64, col color.NRGBA) {
+	var pts [10][2]float64
+	for i := range pts {
+		rad := r
+		if i%2 == 1 {
+			rad = r * 0.382
+		}
+		a := -math.Pi/2 + float64(i)*math.Pi/5
+		pts[i] = [2]float64{cx + rad*math.Cos(a), cy + rad*math.Sin(a)}
+	}
+	for y := int(cy - r); y <= int(cy+r); y++ {
+		for x := int(cx - r); x <= int(cx+r); x++ {
+			// 4×4 supersampling for anti-aliasing.
+			in := 0
+			for sy := 0; sy < 4; sy++ {
+				for sx := 0; sx < 4; sx++ {
+					if insidePoly(pts[:], float64(x)+(float64(sx)+0.5)/4, float64(y)+(float64(sy)+0.5)/4) {
+						in++
+					}
+				}
+			}
+			if in > 0 {
+				blend(img, x, y, col, float64(in)/16)
+			}
+		}
+	}
+}
+
+func insidePoly(p [][2]float64, x, y float64) bool {
+	in := false
+	for i, j := 0, len(p)-1; i < len(p); j, i = i, i+1 {
+		if (p[i][1] > y) != (p[j][1] > y) && x < (p[j][0]-p[i][0])*(y-p[i][1])/(p[j][1]-p[i][1])+p[i][0] {
+			in = !in
+		}
+	}
+	return in
+}
+
+func blend(img *image.NRGBA, x, y int, col color.NRGBA, cov float64) {
+	if !(image.Point{x, y}.In(img.Bounds())) {
+		return
+	}
+	i := img.PixOffset(x, y)
+	a := uint8(math.Min(255, float64(img.Pix[i+3])+cov*255))
+	img.Pix[i], img.Pix[i+1], img.Pix[i+2], img.Pix[i+3] = col.R, col.G, col.B, a
+}
+
+// signatureFromName renders a name as a blue signature on transparent ground.
+func signatureFromName(name string) (*image.NRGBA, error) {
+	const w, h = 170.0, 48.0
+	return renderText(w, h, []textLine{{Text: name, Size: fitSize(name, false, 24, w-4), Color: inkBlue, Align: 1}})
+}
+
+// preparedImage is an image encoded the way a PDF image XObject needs it:
+// 8-bit RGB and an 8-bit alpha soft mask, each zlib-compressed. Preparing
+// is the costly part, so images that do not change are prepared once.
+type preparedImage struct {
+	W, H     int
+	RGB      []byte // FlateDecode
+	Alpha    []byte // FlateDecode; nil when opaque
+	WidthPt  float64
+	HeightPt float64
+}
+
+// imageCache holds prepared images keyed by the SHA-256 of their source
+// (PNG bytes, or a description of a generated image).
+var imageCache = struct {
+	sync.Mutex
+	m map[[32]byte]*preparedImage
+}{m: map[[32]byte]*preparedImage{}}
+
+const imageCacheMax = 256
+
+func cachedImage(key []byte, make func() (image.Image, error)) (*preparedImage, error) {
+	k := sha256.Sum256(key)
+	imageCache.Lock()
+	p := imageCache.m[k]
+	imageCache.Unlock()
+	if p != nil {
+		return p, nil
+	}
+	img, err := make()
+	if err != nil {
+		return nil, err
+	}
+	p = prepareImage(img)
+	imageCache.Lock()
+	if len(imageCache.m) >= imageCacheMax {
+		clear(imageCache.m)
+	}
+	imageCache.m[k] = p
+	imageCache.Unlock()
+	return p, nil
+}
+
+// pngImage returns the prepared form of a PNG (or JPEG) file, cached by content.
+func pngImage(data []byte) (*preparedImage, error) {
+	return cachedImage(append([]byte("png:"), data...), func() (image.Image, error) {
+		img, _, err := image.Decode(bytes.NewReader(data))
+		if err != nil {
+			return nil, fmt.Errorf("decode stamp image: %w", err)
+		}
+		return img, nil
+	})
+}
+
+// prepareImage splits img into compressed RGB and alpha planes. The size in
+// points assumes pxPerPt for generated images; callers may override it.
+func prepareImage(img image.Image) *preparedImage {
+	b := img.Bounds()
+	n, ok := img.(*image.NRGBA)
+	if !ok {
+		n = image.NewNRGBA(image.Rect(0, 0, b.Dx(), b.Dy()))
+		draw.Draw(n, n.Bounds(), img, b.Min, draw.Src)
+	}
+	w, h := n.Bounds().Dx(), n.Bounds().Dy()
+	rgb := make([]byte, 0, w*h*3)
+	alpha := make([]byte, 0, w*h)
+	opaque := true
+	for y := 0; y < h; y++ {
+		row := n.Pix[y*n.Stride : y*n.Stride+w*4]
+		for i := 0; i < len(row); i += 4 {
+			rgb = append(rgb, row[i], row[i+1], row[i+2])
+			alpha = append(alpha, row[i+3])
+			if row[i+3] != 0xFF {
+				opaque = false
+			}
+		}
+	}
+	p := &preparedImage{W: w, H: h, RGB: deflate(rgb), WidthPt: float64(w) / pxPerPt, HeightPt: float64(h) / pxPerPt}
+	if !opaque {
+		p.Alpha = deflate(alpha)
+	}
+	return p
+}
+
+func deflate(b []byte) []byte {
+	var buf bytes.Buffer
+	zw, _ := zlib.NewWriterLevel(&buf, zlib.BestSpeed)
+	_, _ = zw.Write(b)
+	_ = zw.Close()
+	return buf.Bytes()
+}
+
+// encodePNG is used by tests and the CLI to write stamp images out.
+func encodePNG(img image.Image) []byte {
+	var buf bytes.Buffer
+	_ = png.Encode(&buf, img)
+	return buf.Bytes()
+}

@@ -1,0 +1,263 @@
+package signing
+
+import (
+	"bytes"
+	"context"
+	"image"
+	_ "image/png"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// Checks with tools nobody here wrote: poppler's pdfsig and pdftoppm, qpdf,
+// and MuPDF's mutool. Each helper skips the test when its binary is missing.
+
+func needTool(tb testing.TB, name string) string {
+	tb.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		tb.Skipf("%s not installed (apt-get install poppler-utils qpdf mupdf-tools libnss3-tools): %v", name, err)
+	}
+	return p
+}
+
+func run(tb testing.TB, name string, args ...string) (string, error) {
+	tb.Helper()
+	out, err := exec.Command(needTool(tb, name), args...).CombinedOutput()
+	return string(out), err
+}
+
+// nssDB creates an NSS database trusting rootPEM, for pdfsig -nssdir.
+func nssDB(tb testing.TB, rootPEM []byte) string {
+	tb.Helper()
+	needTool(tb, "certutil")
+	dir := tb.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	if err := os.WriteFile(ca, rootPEM, 0o600); err != nil {
+		tb.Fatal(err)
+	}
+	if out, err := run(tb, "certutil", "-N", "-d", "sql:"+dir, "--empty-password"); err != nil {
+		tb.Fatalf("certutil -N: %v\n%s", err, out)
+	}
+	if out, err := run(tb, "certutil", "-A", "-n", "ca", "-t", "CT,C,C", "-i", ca, "-d", "sql:"+dir); err != nil {
+		tb.Fatalf("certutil -A: %v\n%s", err, out)
+	}
+	return "sql:" + dir
+}
+
+func writeTemp(tb testing.TB, name string, b []byte) string {
+	tb.Helper()
+	p := filepath.Join(tb.TempDir(), name)
+	if err := os.WriteFile(p, b, 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return p
+}
+
+// checkPdfsig asserts that pdfsig (poppler 22.12) finds n signatures, each
+// "Signature is Valid." and "Certificate is Trusted.", and that the last one
+// covers the whole file. It returns the output.
+func checkPdfsig(tb testing.TB, file, nss string, n int) string {
+	tb.Helper()
+	out, err := run(tb, "pdfsig", "-nssdir", nss, file)
+	if err != nil {
+		tb.Fatalf("pdfsig: %v\n%s", err, out)
+	}
+	if c := strings.Count(out, "Signature Validation: Signature is Valid."); c != n {
+		tb.Errorf("pdfsig: %d × \"Signature is Valid.\", want %d\n%s", c, n, out)
+	}
+	if c := strings.Count(out, "Certificate Validation: Certificate is Trusted."); c != n {
+		tb.Errorf("pdfsig: %d × \"Certificate is Trusted.\", want %d\n%s", c, n, out)
+	}
+	if c := strings.Count(out, "Signature Type: ETSI.CAdES.detached"); c != n {
+		tb.Errorf("pdfsig: %d × ETSI.CAdES.detached, want %d\n%s", c, n, out)
+	}
+	if c := strings.Count(out, "  - Total document signed"); c != 1 {
+		tb.Errorf("pdfsig: %d signatures cover the whole document, want exactly 1 (the last)\n%s", c, out)
+	}
+	return out
+}
+
+// checkQpdf asserts qpdf --check finds no error and no warning.
+func checkQpdf(tb testing.TB, file string) {
+	tb.Helper()
+	out, err := run(tb, "qpdf", "--check", file)
+	if err != nil || strings.Contains(strings.ToLower(out), "warning") || !strings.Contains(out, "No syntax or stream encoding errors found") {
+		tb.Errorf("qpdf --check: %v\n%s", err, out)
+	}
+}
+
+// checkMutool asserts MuPDF's verdict per signature. This mupdf-tools
+// version (1.21) has "mutool verify"; newer ones spell it "mutool sign -v".
+func checkMutool(tb testing.TB, file string, want ...string) {
+	tb.Helper()
+	out, err := run(tb, "mutool", "verify", file)
+	if err != nil && strings.Contains(out, "usage") {
+		out, err = run(tb, "mutool", "sign", "-v", file)
+	}
+	if err != nil {
+		tb.Fatalf("mutool verify: %v\n%s", err, out)
+	}
+	var got []string
+	for _, line := range strings.Split(out, "\n") {
+		line = strings.TrimSpace(line)
+		if strings.HasPrefix(line, "The signature is") || strings.HasPrefix(line, "The document is") {
+			got = append(got, line)
+		}
+	}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		tb.Errorf("mutool verdicts %q, want %q\n%s", got, want, out)
+	}
+	if strings.Contains(out, "Signature is not valid") || strings.Contains(out, "Digest Failure") {
+		tb.Errorf("mutool reports a broken signature:\n%s", out)
+	}
+}
+
+// inkIn renders page (1-based) at 72 dpi with pdftoppm and returns the
+// fraction of non-white pixels inside rect (PDF points, lower-left origin
+// of a page whose crop box starts at 0,0) and how many of them are reddish
+// and bluish.
+func inkIn(tb testing.TB, file string, page int, pageH float64, rect [4]float64) (ink, red, blue int) {
+	tb.Helper()
+	dir := tb.TempDir()
+	prefix := filepath.Join(dir, "p")
+	pg := strconv.Itoa(page)
+	if out, err := run(tb, "pdftoppm", "-r", "72", "-f", pg, "-l", pg, "-png", "-singlefile", file, prefix); err != nil {
+		tb.Fatalf("pdftoppm page %d: %v\n%s", page, err, out)
+	}
+	f, err := os.Open(prefix + ".png")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer f.Close()
+	img, _, err := image.Decode(f)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for y := int(pageH - rect[3]); y < int(pageH-rect[1]); y++ {
+		for x := int(rect[0]); x < int(rect[2]); x++ {
+			r, g, b, _ := img.At(x, y).RGBA()
+			r, g, b = r>>8, g>>8, b>>8
+			if r < 230 || g < 230 || b < 230 {
+				ink++
+				if r > 150 && g < 120 && b < 120 {
+					red++
+				}
+				if b > 120 && r < 120 {
+					blue++
+				}
+			}
+		}
+	}
+	return ink, red, blue
+}
+
+
+var mutoolWant = []string{"The signature is valid but there have been edits since signing.", "The document is unchanged since signing."}
+
+func twoLayers(tb testing.TB, in []byte, p *testPKI) (l1, l2 []byte, err error) {
+	tb.Helper()
+	at := time.Date(2026, 11, 25, 10, 15, 30, 0, ict)
+	l1, err = SignOfficer(context.Background(), in, OfficerLayer{Key: p.Officer, Name: "Nguyễn Văn Sĩ", Title: "Chủ tịch", Time: at.Add(-time.Hour)})
+	if err != nil {
+		return nil, nil, err
+	}
+	l2, err = SignAgency(context.Background(), l1, AgencyLayer{
+		Key: p.Agency, AgencyName: "Ủy ban nhân dân quận Bình Thủy", Place: "Bình Thủy",
+		Notation: "15/QĐ-UBND", IssueDate: at, Time: at,
+	})
+	return l1, l2, err
+}
+
+var pageCount = regexp.MustCompile(`Pages:\s+(\d+)`)
+
+// TestIntegrationTwoLayers signs every input with both layers and checks the
+// result with pdfsig (trusted through an NSS db), qpdf, mutool and pdftoppm.
+func TestIntegrationTwoLayers(t *testing.T) {
+	needTool(t, "pdfsig")
+	p := newTestPKI(t, "rsa")
+	nss := nssDB(t, p.RootPEM())
+	inputs := []string{
+		"testdata/v13.pdf", "testdata/objstm.pdf", "testdata/incremental.pdf", "testdata/sigfield-empty.pdf",
+	}
+	fixtures, _ := filepath.Glob(fixturesDir + "/*")
+	refused := map[string]string{
+		"pdf20-withOffsetStart.pdf": workflow.EUNPROCESSABLE, // broken xref (qpdf reconstructs it)
+		"testRot.pdf":               workflow.EUNPROCESSABLE, // xref stream of the wrong size
+		"form-text.pdf":             workflow.EUNPROCESSABLE,
+		"form-xfa.pdf":              workflow.EUNPROCESSABLE,
+		"encrypted-aes256.pdf":      workflow.EUNPROCESSABLE,
+	}
+	inputs = append(inputs, fixtures...)
+	inputs = append(inputs, "testdata/form-text.pdf", "testdata/form-xfa.pdf", "testdata/encrypted-aes256.pdf")
+	for _, path := range inputs {
+		name := filepath.Base(path)
+		t.Run(name, func(t *testing.T) {
+			in := readFile(t, path)
+			_, l2, err := twoLayers(t, in, p)
+			if code, ok := refused[name]; ok {
+				if workflow.ErrorCode(err) != code {
+					t.Fatalf("got %v, want a %s refusal", err, code)
+				}
+				t.Logf("refused as expected: %s", workflow.ErrorMessage(err))
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.HasPrefix(l2, in[:min(len(in), 5)]) {
+				t.Errorf("output does not start with the input")
+			}
+			file := writeTemp(t, "signed.pdf", l2)
+			checkPdfsig(t, file, nss, 2)
+			checkQpdf(t, file)
+			checkMutool(t, file, mutoolWant...)
+			checkStampsRendered(t, l2, file)
+		})
+	}
+}
+
+// checkStampsRendered renders page 1 and the signature page and looks for
+// ink where the number/date and the seal were put.
+func checkStampsRendered(t *testing.T, signed []byte, file string) {
+	t.Helper()
+	rdr, sigs, err := requireLayer1(signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sigs) != 2 {
+		t.Fatalf("%d signed fields, want 2", len(sigs))
+	}
+	for _, pg := range []int{1, sigs[1].page} {
+		if v, _ := pageByNumber(rdr, pg); inherited(v, "Rotate").Int64()%360 != 0 {
+			t.Logf("page %d is rotated: stamps are placed in unrotated page space; render check skipped", pg)
+			return
+		}
+	}
+	box1, _ := pageBox(rdr, 1)
+	if box1[0] != 0 || box1[1] != 0 {
+		t.Logf("crop box %v does not start at 0,0: render check skipped", box1)
+		return
+	}
+	st, _ := numberDateStamp(rdr, AgencyLayer{Notation: "x"}, time.Now())
+	if ink, _, _ := inkIn(t, file, 1, box1[3], st.rect); ink < 50 {
+		t.Errorf("page 1: number/date region %v has %d inked pixels", st.rect, ink)
+	}
+	boxN, _ := pageBox(rdr, sigs[1].page)
+	if ink, red, _ := inkIn(t, file, sigs[1].page, boxN[3], sigs[1].rect); ink < 200 || red < 100 {
+		t.Errorf("page %d: seal region %v has %d inked, %d red pixels", sigs[1].page, sigs[1].rect, ink, red)
+	}
+	if _, _, blue := inkIn(t, file, sigs[0].page, boxN[3], sigs[0].rect); blue < 20 {
+		t.Errorf("page %d: signature region %v has %d blue pixels", sigs[0].page, sigs[0].rect, blue)
+	}
+}
+
+func lookPath(s string) (string, error) { return exec.LookPath(s) }
