@@ -1,0 +1,197 @@
+package gormdb_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vanthu/vanthu/storage/gormdb"
+	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// verifyChain walks the whole trail through workflow.ChainVerifier and
+// checks it is intact, n events long, and ends at the recorded head.
+func verifyChain(tb testing.TB, db *gormdb.DB, n int64) workflow.AuditReport {
+	tb.Helper()
+	var v workflow.ChainVerifier
+	var last workflow.Event
+	err := db.WalkEvents(context.Background(), func(e workflow.Event) error {
+		v.Add(e)
+		last = e
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	r := v.Report()
+	if !r.OK || r.Events != n {
+		tb.Fatalf("chain report %+v (first broken %+v), want OK with %d events", r, r.FirstBroken, n)
+	}
+	head, err := db.AuditHead(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if n == 0 {
+		if head != nil {
+			tb.Fatalf("head %+v on an empty trail", head)
+		}
+		return r
+	}
+	if head == nil || head.Seq != last.Seq || head.Hash != last.Hash {
+		tb.Fatalf("head %+v, last event seq %d hash %s", head, last.Seq, last.Hash)
+	}
+	return r
+}
+
+func TestAuditChain(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		ctx := context.Background()
+		verifyChain(t, db, 0)
+
+		t.Run("RoundTrip", func(t *testing.T) {
+			at := time.Date(2026, 11, 20, 8, 30, 1, 999999999, workflow.Vietnam) // sub-microsecond: truncated
+			events := []*workflow.Event{
+				{DocumentID: "doc-a", Actor: "u1", Kind: workflow.EventCreate, To: workflow.Received, At: at,
+					Comment: "đã nhận 'bản giấy'", Data: map[string]string{"sha256": "ab", "name": "công văn.pdf"}},
+				{DocumentID: "doc-a", Actor: "u1", Kind: workflow.EventTransition, Action: workflow.Register,
+					From: workflow.Received, To: workflow.Registered, At: at.Add(time.Second), Data: map[string]string{}},
+				{Kind: workflow.EventLoginFailed, At: at.Add(2 * time.Second), Data: nil, Comment: "username=admin"},
+			}
+			err := db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+				for _, e := range events {
+					if err := tx.AppendEvent(ctx, e); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i, e := range events {
+				if e.Seq != int64(i+1) || e.Hash == "" || e.Hash != workflow.HashEvent(e) {
+					t.Errorf("event %d not chained: %+v", i, e)
+				}
+			}
+			got, err := db.Events(ctx, "doc-a")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(got) != 2 {
+				t.Fatalf("Events(doc-a) = %d events", len(got))
+			}
+			for i := range got {
+				want := *events[i]
+				want.At = want.At.UTC()
+				if !reflect.DeepEqual(got[i], want) {
+					t.Errorf("event %d:\n got  %+v\n want %+v", i, got[i], want)
+				}
+				if workflow.HashEvent(&got[i]) != got[i].Hash {
+					t.Errorf("event %d: stored event does not hash to its hash", i)
+				}
+			}
+			var walked []workflow.Event
+			db.WalkEvents(ctx, func(e workflow.Event) error { walked = append(walked, e); return nil })
+			if len(walked) != 3 || walked[2].Data != nil || walked[1].Data == nil {
+				t.Errorf("nil and empty Data must survive: %+v", walked)
+			}
+			verifyChain(t, db, 3)
+		})
+
+		t.Run("Concurrent", func(t *testing.T) {
+			const n = 100
+			var wg sync.WaitGroup
+			errs := make(chan error, n)
+			for i := range n {
+				wg.Go(func() {
+					errs <- db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+						return tx.AppendEvent(ctx, &workflow.Event{
+							DocumentID: fmt.Sprintf("doc-%d", i%7), Kind: workflow.EventUpload, At: t0.Add(time.Duration(i) * time.Millisecond),
+							Comment: fmt.Sprintf("upload %d", i), Data: map[string]string{"i": fmt.Sprint(i)},
+						})
+					})
+				})
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				if err != nil {
+					t.Error(err)
+				}
+			}
+			verifyChain(t, db, 3+n)
+		})
+
+		t.Run("TamperedEventIsNamed", func(t *testing.T) {
+			const victim = 37
+			res := db.Gorm().Exec(`UPDATE audit_events SET comment = 'sửa lén' WHERE seq = ?`, victim)
+			if res.Error != nil || res.RowsAffected != 1 {
+				t.Fatalf("tamper: %v, %d rows", res.Error, res.RowsAffected)
+			}
+			var v workflow.ChainVerifier
+			if err := db.WalkEvents(ctx, func(e workflow.Event) error { v.Add(e); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			r := v.Report()
+			if r.OK || r.FirstBroken == nil || r.FirstBroken.Seq != victim || r.FirstBroken.Comment != "sửa lén" {
+				t.Fatalf("report %+v, first broken %+v; want event %d named", r, r.FirstBroken, victim)
+			}
+		})
+	})
+}
+
+func TestWalkEvents(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		ctx := context.Background()
+		const n = 2345 // more than two batches
+		err := db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+			for i := range n {
+				if err := tx.AppendEvent(ctx, &workflow.Event{DocumentID: "d", Kind: workflow.EventUpload, At: t0.Add(time.Duration(i) * time.Second)}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		verifyChain(t, db, n)
+
+		stop := errors.New("stop")
+		var seen int
+		err = db.WalkEvents(ctx, func(e workflow.Event) error {
+			seen++
+			if e.Seq == 1500 {
+				return stop
+			}
+			return nil
+		})
+		if err != stop || seen != 1500 {
+			t.Errorf("WalkEvents = %v after %d events; want the callback's error after 1500", err, seen)
+		}
+
+		t.Run("TruncatedTailIsVisibleAtTheHead", func(t *testing.T) {
+			if err := db.Gorm().Exec(`DELETE FROM audit_events WHERE seq > ?`, n-3).Error; err != nil {
+				t.Fatal(err)
+			}
+			var v workflow.ChainVerifier
+			var last workflow.Event
+			db.WalkEvents(ctx, func(e workflow.Event) error { v.Add(e); last = e; return nil })
+			if !v.Report().OK {
+				t.Fatal("a truncated chain still verifies link by link")
+			}
+			head, err := db.AuditHead(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if head.Seq != n || head.Seq == last.Seq {
+				t.Errorf("head seq %d, last walked %d: truncation not detectable", head.Seq, last.Seq)
+			}
+		})
+	})
+}

@@ -1,0 +1,366 @@
+// Package gormdb is the system of record: workflow.Repository on SQLite
+// (the embedded default, a file in the data directory) and PostgreSQL,
+// through gorm.
+//
+// Rows are this package's own structs (documentRow, userRow, eventRow...)
+// with gorm tags, converted with toDomain/fromDomain; workflow's structs
+// carry no tags. A document change is a guarded update
+// (`WHERE id = ? AND version = ?`, zero rows is ECONFLICT); register
+// numbers are a locked increment in the caller's transaction; audit events
+// are chained with workflow.Chain under a lock on the chain head, so the
+// chain follows commit order.
+//
+// SQLite runs on a single connection (one writer). Inside Atomic, use the
+// Tx handed to fn — or the ctx handed to fn, which carries the transaction
+// so that the DB's own Reader methods called with it read through the
+// transaction too. A DB method called with a context from outside the
+// transaction would wait for the one connection the transaction holds.
+package gormdb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	"gorm.io/driver/postgres"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// Dialects.
+const (
+	SQLite   = "sqlite"
+	Postgres = "postgres"
+)
+
+// DB is the repository. It is safe for concurrent use.
+type DB struct {
+	gdb     *gorm.DB
+	dialect string
+	log     *slog.Logger
+	// Now is the clock that decides whether a session has expired;
+	// time.Now by default.
+	Now func() time.Time
+}
+
+var _ workflow.Repository = (*DB)(nil)
+
+// Open connects to the database and brings its schema up to date. An empty
+// dsn opens (creating it if needed) the SQLite file dataDir/vanthu.db; a
+// "postgres://" or "postgresql://" dsn connects to PostgreSQL.
+// Connection failures are EUNAVAILABLE.
+func Open(ctx context.Context, dsn string, dataDir string, logger *slog.Logger) (*DB, error) {
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	d := &DB{log: logger, Now: time.Now}
+	cfg := &gorm.Config{
+		Logger:                 newGormLogger(logger),
+		SkipDefaultTransaction: true, // we open transactions ourselves
+		NowFunc:                func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+	}
+	var dialector gorm.Dialector
+	switch {
+	case dsn == "":
+		if dataDir == "" {
+			dataDir = "."
+		}
+		if err := os.MkdirAll(dataDir, 0o750); err != nil {
+			return nil, workflow.Wrap(workflow.EUNAVAILABLE, err, "create data directory %s", dataDir)
+		}
+		path := filepath.Join(dataDir, "vanthu.db")
+		if strings.Contains(path, "?") {
+			return nil, workflow.Errorf(workflow.EINVALID, "data directory %q: the SQLite path cannot contain '?'", dataDir)
+		}
+		d.dialect = SQLite
+		dialector = sqlite.Open(sqliteDSN(path))
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		d.dialect = Postgres
+		dialector = postgres.New(postgres.Config{DSN: dsn})
+	default:
+		return nil, workflow.Errorf(workflow.EINVALID, "database URL: want empty (SQLite) or postgres://..., got %q", redact(dsn))
+	}
+	gdb, err := gorm.Open(dialector, cfg)
+	if err != nil {
+		return nil, workflow.Wrap(workflow.EUNAVAILABLE, err, "open %s database", d.dialect)
+	}
+	d.gdb = gdb
+	sqlDB, err := gdb.DB()
+	if err != nil {
+		return nil, workflow.Wrap(workflow.EINTERNAL, err, "open %s database", d.dialect)
+	}
+	switch d.dialect {
+	case SQLite:
+		// One writer: a single connection serialises every transaction
+		// in this process; busy_timeout covers other processes (the CLI).
+		sqlDB.SetMaxOpenConns(1)
+		sqlDB.SetMaxIdleConns(1)
+		sqlDB.SetConnMaxLifetime(0)
+		sqlDB.SetConnMaxIdleTime(0)
+	case Postgres:
+		sqlDB.SetMaxOpenConns(20)
+		sqlDB.SetMaxIdleConns(20)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+		sqlDB.SetConnMaxLifetime(time.Hour)
+	}
+	if err := d.Ping(ctx); err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	if err := d.migrate(ctx); err != nil {
+		sqlDB.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+func sqliteDSN(path string) string {
+	q := []string{
+		"_pragma=busy_timeout(10000)",
+		"_pragma=journal_mode(WAL)",
+		"_pragma=synchronous(NORMAL)",
+		"_pragma=foreign_keys(1)",
+		// Take the write lock at BEGIN: no read-to-write upgrade deadlocks
+		// between processes. (Do not add _time_format: glebarez/go-sqlite
+		// v1.21 stops reading options after it, dropping _txlock. Its
+		// default time format is "2006-01-02 15:04:05.999999999-07:00",
+		// which sorts as text for the UTC times we write.)
+		"_txlock=immediate",
+	}
+	// A plain path, not a file: URI, so '#' and '%' in directory names
+	// stay literal (the driver cuts the options off at the first '?').
+	return path + "?" + strings.Join(q, "&")
+}
+
+// redact hides a password in a database URL.
+func redact(dsn string) string {
+	at := strings.LastIndex(dsn, "@")
+	scheme := strings.Index(dsn, "://")
+	if at < 0 || scheme < 0 || at < scheme {
+		return dsn
+	}
+	userinfo := dsn[scheme+3 : at]
+	if i := strings.Index(userinfo, ":"); i >= 0 {
+		return dsn[:scheme+3] + userinfo[:i] + ":xxxxx" + dsn[at:]
+	}
+	return dsn
+}
+
+// Dialect returns SQLite or Postgres.
+func (d *DB) Dialect() string { return d.dialect }
+
+// Gorm returns the underlying gorm handle, for operations and tests (e.g.
+// tampering with a stored audit event). Application code uses the
+// workflow.Repository methods.
+func (d *DB) Gorm() *gorm.DB { return d.gdb }
+
+// Close closes the database.
+func (d *DB) Close() error {
+	sqlDB, err := d.gdb.DB()
+	if err != nil {
+		return err
+	}
+	return sqlDB.Close()
+}
+
+// Ping checks that the database answers: EUNAVAILABLE if it does not.
+func (d *DB) Ping(ctx context.Context) error {
+	sqlDB, err := d.gdb.DB()
+	if err != nil {
+		return workflow.Wrap(workflow.EINTERNAL, err, "database handle")
+	}
+	if err := sqlDB.PingContext(ctx); err != nil {
+		return workflow.Wrap(workflow.EUNAVAILABLE, err, "%s database unreachable", d.dialect)
+	}
+	return nil
+}
+
+type txKey struct{}
+
+// Atomic runs fn in one transaction. fn's error is returned as is (and
+// rolls everything back); a failure to begin or commit is translated
+// (EUNAVAILABLE, ECONFLICT for a serialisation failure or deadlock...).
+// The ctx handed to fn carries the transaction: the DB's Reader methods
+// and a nested Atomic (a savepoint) called with it use the transaction.
+func (d *DB) Atomic(ctx context.Context, fn func(ctx context.Context, tx workflow.Tx) error) error {
+	var fnErr error
+	err := d.conn(ctx).Transaction(func(g *gorm.DB) error {
+		t := &conn{g: g, db: d}
+		fnErr = fn(context.WithValue(ctx, txKey{}, t), t)
+		return fnErr
+	})
+	if err == nil {
+		return nil
+	}
+	if fnErr != nil && errors.Is(err, fnErr) {
+		return fnErr
+	}
+	return d.translate(err, "transaction")
+}
+
+// conn returns the handle to use for ctx: the transaction ctx carries,
+// if it is one of ours, else the pool.
+func (d *DB) conn(ctx context.Context) *gorm.DB {
+	if t, ok := ctx.Value(txKey{}).(*conn); ok && t.db == d {
+		return t.g.WithContext(ctx)
+	}
+	return d.gdb.WithContext(ctx)
+}
+
+// reader returns the Reader for ctx.
+func (d *DB) reader(ctx context.Context) *conn {
+	if t, ok := ctx.Value(txKey{}).(*conn); ok && t.db == d {
+		return t
+	}
+	return &conn{g: d.gdb, db: d}
+}
+
+// Reader methods of DB delegate to the transaction in ctx or the pool.
+
+func (d *DB) Document(ctx context.Context, id string) (*workflow.Document, error) {
+	return d.reader(ctx).Document(ctx, id)
+}
+
+func (d *DB) Documents(ctx context.Context, f workflow.DocumentFilter) ([]*workflow.Document, string, error) {
+	return d.reader(ctx).Documents(ctx, f)
+}
+
+func (d *DB) Events(ctx context.Context, documentID string) ([]workflow.Event, error) {
+	return d.reader(ctx).Events(ctx, documentID)
+}
+
+func (d *DB) RegisterEntries(ctx context.Context, kind workflow.RegisterKind, year int) ([]*workflow.Document, error) {
+	return d.reader(ctx).RegisterEntries(ctx, kind, year)
+}
+
+func (d *DB) WalkEvents(ctx context.Context, fn func(workflow.Event) error) error {
+	return d.reader(ctx).WalkEvents(ctx, fn)
+}
+
+func (d *DB) AuditHead(ctx context.Context) (*workflow.Event, error) {
+	return d.reader(ctx).AuditHead(ctx)
+}
+
+func (d *DB) User(ctx context.Context, id string) (*workflow.User, error) {
+	return d.reader(ctx).User(ctx, id)
+}
+
+func (d *DB) UserByUsername(ctx context.Context, username string) (*workflow.User, error) {
+	return d.reader(ctx).UserByUsername(ctx, username)
+}
+
+func (d *DB) Users(ctx context.Context) ([]*workflow.User, error) {
+	return d.reader(ctx).Users(ctx)
+}
+
+func (d *DB) Session(ctx context.Context, tokenHash string) (*workflow.Session, error) {
+	return d.reader(ctx).Session(ctx, tokenHash)
+}
+
+// DeleteSession removes a session (logout). Deleting a missing session is
+// not an error.
+func (d *DB) DeleteSession(ctx context.Context, tokenHash string) error {
+	if err := d.conn(ctx).Where("token_hash = ?", tokenHash).Delete(&sessionRow{}).Error; err != nil {
+		return d.translate(err, "delete session")
+	}
+	return nil
+}
+
+// DeleteExpiredSessions removes every session that expired before now and
+// returns how many it removed.
+func (d *DB) DeleteExpiredSessions(ctx context.Context) (int64, error) {
+	res := d.conn(ctx).Where("expires_at <= ?", utc(d.Now())).Delete(&sessionRow{})
+	if res.Error != nil {
+		return 0, d.translate(res.Error, "delete expired sessions")
+	}
+	return res.RowsAffected, nil
+}
+
+// conn is one database handle — the pool or a transaction — and
+// implements workflow.Tx. Write methods are only reached through Atomic.
+type conn struct {
+	g  *gorm.DB
+	db *DB
+}
+
+var _ workflow.Tx = (*conn)(nil)
+
+func (c *conn) q(ctx context.Context) *gorm.DB { return c.g.WithContext(ctx) }
+
+func (c *conn) pg() bool { return c.db.dialect == Postgres }
+
+// utc normalises a time for storage: UTC, microseconds (what both
+// databases keep).
+func utc(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC().Truncate(time.Microsecond)
+}
+
+func utcPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := utc(*t)
+	return &u
+}
+
+// fromDB normalises a time read back (drivers may hand back local times).
+func fromDB(t time.Time) time.Time {
+	if t.IsZero() {
+		return time.Time{}
+	}
+	return t.UTC()
+}
+
+func fromDBPtr(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := fromDB(*t)
+	return &u
+}
+
+// gormLogger sends slow queries to slog; errors are returned to callers,
+// not logged here.
+type gormLogger struct {
+	log  *slog.Logger
+	slow time.Duration
+}
+
+func newGormLogger(l *slog.Logger) logger.Interface {
+	return &gormLogger{log: l, slow: 500 * time.Millisecond}
+}
+
+func (g *gormLogger) LogMode(logger.LogLevel) logger.Interface { return g }
+
+func (g *gormLogger) Info(ctx context.Context, msg string, args ...any) {
+	g.log.InfoContext(ctx, "gorm: "+fmt.Sprintf(msg, args...))
+}
+
+func (g *gormLogger) Warn(ctx context.Context, msg string, args ...any) {
+	g.log.WarnContext(ctx, "gorm: "+fmt.Sprintf(msg, args...))
+}
+
+func (g *gormLogger) Error(ctx context.Context, msg string, args ...any) {
+	g.log.DebugContext(ctx, "gorm: "+fmt.Sprintf(msg, args...))
+}
+
+func (g *gormLogger) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
+	if el := time.Since(begin); el >= g.slow {
+		sql, rows := fc()
+		g.log.WarnContext(ctx, "slow query", "elapsed", el, "rows", rows, "sql", sql)
+	} else if g.log.Enabled(ctx, slog.LevelDebug-4) {
+		sql, rows := fc()
+		g.log.Log(ctx, slog.LevelDebug-4, "query", "elapsed", el, "rows", rows, "sql", sql, "err", err)
+	}
+}

@@ -1,0 +1,200 @@
+package gormdb
+
+import (
+	"context"
+	"strings"
+
+	"gorm.io/gorm/clause"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// Paging limits of Documents.
+const (
+	DefaultLimit = 50
+	MaxLimit     = 1000
+)
+
+// Document returns the document with id, or ENOTFOUND.
+func (c *conn) Document(ctx context.Context, id string) (*workflow.Document, error) {
+	var r documentRow
+	if err := c.q(ctx).Where("id = ?", id).Take(&r).Error; err != nil {
+		return nil, c.db.translate(err, "document %s", id)
+	}
+	return r.toDomain()
+}
+
+// LockDocument returns the document, locked (SELECT ... FOR UPDATE on
+// PostgreSQL; on SQLite the transaction already excludes every other
+// writer). ENOTFOUND if missing.
+func (c *conn) LockDocument(ctx context.Context, id string) (*workflow.Document, error) {
+	q := c.q(ctx).Where("id = ?", id)
+	if c.pg() {
+		q = q.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate})
+	}
+	var r documentRow
+	if err := q.Take(&r).Error; err != nil {
+		return nil, c.db.translate(err, "lock document %s", id)
+	}
+	return r.toDomain()
+}
+
+// CreateDocument inserts d: ECONFLICT if the ID, or its register number,
+// is taken.
+func (c *conn) CreateDocument(ctx context.Context, d *workflow.Document) error {
+	if d.ID == "" {
+		return workflow.Errorf(workflow.EINVALID, "document has no id")
+	}
+	r, err := documentFromDomain(d)
+	if err != nil {
+		return err
+	}
+	if err := c.q(ctx).Create(r).Error; err != nil {
+		return c.db.translate(err, "create document %s", d.ID)
+	}
+	return nil
+}
+
+// UpdateDocument writes every field of d where the stored version is
+// prevVersion: ECONFLICT if it is not (someone else changed it), ENOTFOUND
+// if there is no such document. d.Version is written as given (the caller
+// increments it).
+func (c *conn) UpdateDocument(ctx context.Context, d *workflow.Document, prevVersion int) error {
+	r, err := documentFromDomain(d)
+	if err != nil {
+		return err
+	}
+	res := c.q(ctx).Model(&documentRow{}).
+		Where("id = ? AND version = ?", d.ID, prevVersion).
+		Select("*").Omit("id").
+		Updates(r)
+	if res.Error != nil {
+		return c.db.translate(res.Error, "update document %s", d.ID)
+	}
+	if res.RowsAffected == 1 {
+		return nil
+	}
+	var n int64
+	if err := c.q(ctx).Model(&documentRow{}).Where("id = ?", d.ID).Count(&n).Error; err != nil {
+		return c.db.translate(err, "update document %s", d.ID)
+	}
+	if n == 0 {
+		return workflow.Errorf(workflow.ENOTFOUND, "document %s not found", d.ID)
+	}
+	return workflow.Errorf(workflow.ECONFLICT, "document %s was changed by someone else (version %d is stale)", d.ID, prevVersion)
+}
+
+// Documents lists documents matching f, newest first, and the cursor of
+// the next page. Every filter is SQL:
+//   - Query: every word (after Fold) must occur in the folded subject, so
+//     "binh thuy" and "Bình Thủy" both find "UBND quận Bình Thủy";
+//   - From/To: created_at within [From, To];
+//   - visibility: unless SeeAll, classified documents only where ViewerID
+//     is the signer, the assignee or the creator (with no ViewerID: none).
+//
+// Limit defaults to DefaultLimit and is capped at MaxLimit.
+func (c *conn) Documents(ctx context.Context, f workflow.DocumentFilter) ([]*workflow.Document, string, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	if limit > MaxLimit {
+		limit = MaxLimit
+	}
+	q := c.q(ctx).Model(&documentRow{})
+	if f.Direction != "" {
+		q = q.Where("direction = ?", string(f.Direction))
+	}
+	if f.State != "" {
+		q = q.Where("state = ?", string(f.State))
+	}
+	if f.Type != "" {
+		q = q.Where("type = ?", string(f.Type))
+	}
+	for _, w := range strings.Fields(Fold(f.Query)) {
+		q = q.Where(`subject_norm LIKE ? ESCAPE '\'`, "%"+escapeLike(w)+"%")
+	}
+	if f.From != nil {
+		q = q.Where("created_at >= ?", utc(*f.From))
+	}
+	if f.To != nil {
+		q = q.Where("created_at <= ?", utc(*f.To))
+	}
+	if !f.SeeAll {
+		if f.ViewerID == "" {
+			q = q.Where("confidentiality IN ?", []string{string(workflow.Public), ""})
+		} else {
+			q = q.Where("(confidentiality IN ? OR signer_id = ? OR assignee_id = ? OR created_by = ?)",
+				[]string{string(workflow.Public), ""}, f.ViewerID, f.ViewerID, f.ViewerID)
+		}
+	}
+	if f.After != "" {
+		q = q.Where("id < ?", f.After)
+	}
+	var rows []documentRow
+	if err := q.Order("id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return nil, "", c.db.translate(err, "list documents")
+	}
+	next := ""
+	if len(rows) > limit {
+		rows = rows[:limit]
+		next = rows[limit-1].ID
+	}
+	docs := make([]*workflow.Document, 0, len(rows))
+	for i := range rows {
+		d, err := rows[i].toDomain()
+		if err != nil {
+			return nil, "", err
+		}
+		docs = append(docs, d)
+	}
+	return docs, next, nil
+}
+
+// escapeLike escapes LIKE's wildcards with a backslash.
+func escapeLike(s string) string {
+	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
+}
+
+// RegisterEntries returns the documents numbered in a register in a
+// year, by number.
+func (c *conn) RegisterEntries(ctx context.Context, kind workflow.RegisterKind, year int) ([]*workflow.Document, error) {
+	var rows []documentRow
+	err := c.q(ctx).Where("register = ? AND year = ? AND number > 0", string(kind), year).
+		Order("number").Find(&rows).Error
+	if err != nil {
+		return nil, c.db.translate(err, "register %s %d", kind, year)
+	}
+	docs := make([]*workflow.Document, 0, len(rows))
+	for i := range rows {
+		d, err := rows[i].toDomain()
+		if err != nil {
+			return nil, err
+		}
+		docs = append(docs, d)
+	}
+	return docs, nil
+}
+
+// NextNumber takes the next number of a register in a year — 1 for the
+// first — by a locked increment of its counter row in the caller's
+// transaction (INSERT ... ON CONFLICT DO UPDATE ... RETURNING: the row
+// stays locked until the transaction ends on PostgreSQL; on SQLite the
+// transaction holds the database's write lock). A rolled-back transaction
+// gives its number back.
+func (c *conn) NextNumber(ctx context.Context, kind workflow.RegisterKind, year int) (int, error) {
+	if !kind.Valid() {
+		return 0, workflow.Errorf(workflow.EINVALID, "unknown register %q", kind)
+	}
+	var last int
+	err := c.q(ctx).Raw(`INSERT INTO register_counters (kind, year, last) VALUES (?, ?, 1)
+ON CONFLICT (kind, year) DO UPDATE SET last = register_counters.last + 1
+RETURNING last`, string(kind), year).Scan(&last).Error
+	if err != nil {
+		return 0, c.db.translate(err, "next number of register %s %d", kind, year)
+	}
+	if last < 1 {
+		return 0, workflow.Errorf(workflow.EINTERNAL, "register %s %d: counter returned %d", kind, year, last)
+	}
+	return last, nil
+}

@@ -1,0 +1,56 @@
+package gormdb_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/vanthu/vanthu/storage/gormdb"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+var t0 = time.Date(2026, 11, 20, 8, 30, 0, 123456000, time.UTC)
+
+// incomingDoc returns a minimal incoming document with id, created i
+// minutes after t0.
+func incomingDoc(id string, i int) *workflow.Document {
+	return &workflow.Document{
+		ID:              id,
+		Direction:       workflow.Incoming,
+		Type:            workflow.CongVan,
+		Subject:         "Văn bản " + id,
+		Urgency:         workflow.UrgencyNormal,
+		Confidentiality: workflow.Public,
+		State:           workflow.Received,
+		Version:         1,
+		Sender:          &workflow.Org{OrgID: "000.00.00.H13", Name: "UBND thành phố Cần Thơ"},
+		CreatedBy:       "u-clerk",
+		CreatedAt:       t0.Add(time.Duration(i) * time.Minute),
+		UpdatedAt:       t0.Add(time.Duration(i) * time.Minute),
+	}
+}
+
+func create(tb testing.TB, db *gormdb.DB, docs ...*workflow.Document) {
+	tb.Helper()
+	err := db.Atomic(context.Background(), func(ctx context.Context, tx workflow.Tx) error {
+		for _, d := range docs {
+			if err := tx.CreateDocument(ctx, d); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatalf("create documents: %v", err)
+	}
+}
+
+func wantCode(tb testing.TB, err error, code string) {
+	tb.Helper()
+	if got := workflow.ErrorCode(err); got != code {
+		tb.Fatalf("error code = %q (%v), want %q", got, err, code)
+	}
+}
+
+func docID(i int) string { return fmt.Sprintf("d%05d", i) }

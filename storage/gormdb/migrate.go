@@ -1,0 +1,72 @@
+package gormdb
+
+import (
+	"context"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// migrationLockID is the PostgreSQL advisory lock that serialises schema
+// migrations of several `vanthu serve` instances starting together.
+const migrationLockID = 7_268_110_840 // "vanthu" on a phone keypad
+
+// migrate brings the schema up to date. Tables and plain indexes come
+// from the row structs (AutoMigrate); the rest is SQL. The whole
+// migration is one transaction — under an advisory lock on PostgreSQL,
+// under the write lock (BEGIN IMMEDIATE) on SQLite — so concurrent starts
+// do not race and a failed migration leaves nothing half done.
+func (d *DB) migrate(ctx context.Context) error {
+	run := func(g *gorm.DB) error {
+		if d.dialect == Postgres {
+			if err := g.Exec("SELECT pg_advisory_xact_lock(?)", migrationLockID).Error; err != nil {
+				return err
+			}
+		}
+		if err := g.AutoMigrate(&documentRow{}, &userRow{}, &sessionRow{}, &counterRow{}, &eventRow{}, &headRow{}); err != nil {
+			return err
+		}
+		for _, stmt := range []string{
+			// Two documents never share a number in a register's year.
+			`CREATE UNIQUE INDEX IF NOT EXISTS documents_register_number ON documents (register, year, number) WHERE number > 0`,
+		} {
+			if err := g.Exec(stmt).Error; err != nil {
+				return err
+			}
+		}
+		// The chain head exists from the start.
+		if err := g.Clauses(clause.OnConflict{DoNothing: true}).
+			Create(&headRow{ID: 1, Seq: 0, Hash: workflow.GenesisHash}).Error; err != nil {
+			return err
+		}
+		if d.dialect == Postgres {
+			d.pgSearchIndexes(ctx, g)
+		}
+		return nil
+	}
+	if err := d.gdb.WithContext(ctx).Transaction(run); err != nil {
+		return d.translate(err, "migrate %s schema", d.dialect)
+	}
+	return nil
+}
+
+// pgSearchIndexes adds trigram indexes for substring search of subjects,
+// when the pg_trgm extension can be created (it is a trusted extension,
+// so a database owner may; a locked-down role may not, and search then
+// scans). Failure is logged, not fatal.
+func (d *DB) pgSearchIndexes(ctx context.Context, g *gorm.DB) {
+	const sp = "vanthu_trgm"
+	if err := g.SavePoint(sp).Error; err != nil {
+		return
+	}
+	err := g.Exec(`CREATE EXTENSION IF NOT EXISTS pg_trgm`).Error
+	if err == nil {
+		err = g.Exec(`CREATE INDEX IF NOT EXISTS documents_subject_norm_trgm ON documents USING gin (subject_norm gin_trgm_ops)`).Error
+	}
+	if err != nil {
+		g.RollbackTo(sp)
+		d.log.WarnContext(ctx, "no trigram index for subject search", "err", err)
+	}
+}

@@ -1,0 +1,353 @@
+package gormdb
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// documentRow is a row of documents. Recipients and files are JSON text
+// (they are only ever read and written with their document); the sender
+// and the verification report have columns of their own (NULL = none).
+// SubjectNorm is Fold(Subject), for accent-insensitive search.
+type documentRow struct {
+	ID              string `gorm:"primaryKey"`
+	Direction       string `gorm:"not null;index:documents_direction_state,priority:1"`
+	Type            string `gorm:"not null"`
+	Subject         string `gorm:"not null"`
+	SubjectNorm     string `gorm:"not null"`
+	Urgency         string `gorm:"not null"`
+	Confidentiality string `gorm:"not null"`
+	State           string `gorm:"not null;index:documents_direction_state,priority:2"`
+	Version         int    `gorm:"not null"`
+
+	SignerID     string `gorm:"not null;index"`
+	Recipients   string `gorm:"not null"` // JSON array of {org_id, name}
+	DraftingUnit string `gorm:"not null"`
+
+	SenderOrgID    *string
+	SenderName     *string
+	OriginalNumber string `gorm:"not null"`
+	OriginalDate   *time.Time
+
+	Register     string `gorm:"not null"`
+	Year         int    `gorm:"not null"`
+	Number       int    `gorm:"not null"`
+	Notation     string `gorm:"not null"`
+	IssuedAt     *time.Time
+	RegisteredAt *time.Time
+
+	AssigneeID string `gorm:"not null;index"`
+	DueDate    *time.Time
+	Retention  string `gorm:"not null"`
+	Notes      string `gorm:"not null"`
+	Files      string `gorm:"not null"` // JSON array of fileJSON
+
+	VerificationVerdict *string // NULL: not verified
+	VerificationReasons string  `gorm:"not null"` // JSON array
+	VerificationReport  []byte
+
+	CreatedBy string    `gorm:"not null;index"`
+	CreatedAt time.Time `gorm:"not null;index;autoCreateTime:false"`
+	UpdatedAt time.Time `gorm:"not null;autoUpdateTime:false"`
+}
+
+func (documentRow) TableName() string { return "documents" }
+
+type orgJSON struct {
+	OrgID string `json:"org_id"`
+	Name  string `json:"name"`
+}
+
+type fileJSON struct {
+	SHA256    string    `json:"sha256"`
+	Name      string    `json:"name"`
+	Size      int64     `json:"size"`
+	Kind      string    `json:"kind"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func documentFromDomain(d *workflow.Document) (*documentRow, error) {
+	r := &documentRow{
+		ID:              d.ID,
+		Direction:       string(d.Direction),
+		Type:            string(d.Type),
+		Subject:         d.Subject,
+		SubjectNorm:     Fold(d.Subject),
+		Urgency:         string(d.Urgency),
+		Confidentiality: string(d.Confidentiality),
+		State:           string(d.State),
+		Version:         d.Version,
+		SignerID:        d.SignerID,
+		DraftingUnit:    d.DraftingUnit,
+		OriginalNumber:  d.OriginalNumber,
+		OriginalDate:    utcPtr(d.OriginalDate),
+		Register:        string(d.Register),
+		Year:            d.Year,
+		Number:          d.Number,
+		Notation:        d.Notation,
+		IssuedAt:        utcPtr(d.IssuedAt),
+		RegisteredAt:    utcPtr(d.RegisteredAt),
+		AssigneeID:      d.AssigneeID,
+		DueDate:         utcPtr(d.DueDate),
+		Retention:       d.Retention,
+		Notes:           d.Notes,
+		CreatedBy:       d.CreatedBy,
+		CreatedAt:       utc(d.CreatedAt),
+		UpdatedAt:       utc(d.UpdatedAt),
+	}
+	recipients := make([]orgJSON, 0, len(d.Recipients))
+	for _, o := range d.Recipients {
+		recipients = append(recipients, orgJSON(o))
+	}
+	b, err := json.Marshal(recipients)
+	if err != nil {
+		return nil, fmt.Errorf("encode recipients: %w", err)
+	}
+	r.Recipients = string(b)
+	files := make([]fileJSON, 0, len(d.Files))
+	for _, f := range d.Files {
+		files = append(files, fileJSON{SHA256: f.SHA256, Name: f.Name, Size: f.Size, Kind: string(f.Kind), CreatedAt: utc(f.CreatedAt)})
+	}
+	if b, err = json.Marshal(files); err != nil {
+		return nil, fmt.Errorf("encode files: %w", err)
+	}
+	r.Files = string(b)
+	if d.Sender != nil {
+		r.SenderOrgID, r.SenderName = &d.Sender.OrgID, &d.Sender.Name
+	}
+	r.VerificationReasons = "null"
+	if v := d.Verification; v != nil {
+		verdict := v.Verdict
+		r.VerificationVerdict = &verdict
+		if b, err = json.Marshal(v.Reasons); err != nil {
+			return nil, fmt.Errorf("encode verification reasons: %w", err)
+		}
+		r.VerificationReasons = string(b)
+		r.VerificationReport = v.Report
+	}
+	return r, nil
+}
+
+func (r *documentRow) toDomain() (*workflow.Document, error) {
+	d := &workflow.Document{
+		ID:              r.ID,
+		Direction:       workflow.Direction(r.Direction),
+		Type:            workflow.DocType(r.Type),
+		Subject:         r.Subject,
+		Urgency:         workflow.Urgency(r.Urgency),
+		Confidentiality: workflow.Confidentiality(r.Confidentiality),
+		State:           workflow.State(r.State),
+		Version:         r.Version,
+		SignerID:        r.SignerID,
+		DraftingUnit:    r.DraftingUnit,
+		OriginalNumber:  r.OriginalNumber,
+		OriginalDate:    fromDBPtr(r.OriginalDate),
+		Register:        workflow.RegisterKind(r.Register),
+		Year:            r.Year,
+		Number:          r.Number,
+		Notation:        r.Notation,
+		IssuedAt:        fromDBPtr(r.IssuedAt),
+		RegisteredAt:    fromDBPtr(r.RegisteredAt),
+		AssigneeID:      r.AssigneeID,
+		DueDate:         fromDBPtr(r.DueDate),
+		Retention:       r.Retention,
+		Notes:           r.Notes,
+		CreatedBy:       r.CreatedBy,
+		CreatedAt:       fromDB(r.CreatedAt),
+		UpdatedAt:       fromDB(r.UpdatedAt),
+	}
+	var recipients []orgJSON
+	if r.Recipients != "" {
+		if err := json.Unmarshal([]byte(r.Recipients), &recipients); err != nil {
+			return nil, fmt.Errorf("document %s: decode recipients: %w", r.ID, err)
+		}
+	}
+	for _, o := range recipients {
+		d.Recipients = append(d.Recipients, workflow.Org(o))
+	}
+	var files []fileJSON
+	if r.Files != "" {
+		if err := json.Unmarshal([]byte(r.Files), &files); err != nil {
+			return nil, fmt.Errorf("document %s: decode files: %w", r.ID, err)
+		}
+	}
+	for _, f := range files {
+		d.Files = append(d.Files, workflow.File{SHA256: f.SHA256, Name: f.Name, Size: f.Size, Kind: workflow.FileKind(f.Kind), CreatedAt: fromDB(f.CreatedAt)})
+	}
+	if r.SenderOrgID != nil || r.SenderName != nil {
+		d.Sender = &workflow.Org{}
+		if r.SenderOrgID != nil {
+			d.Sender.OrgID = *r.SenderOrgID
+		}
+		if r.SenderName != nil {
+			d.Sender.Name = *r.SenderName
+		}
+	}
+	if r.VerificationVerdict != nil {
+		v := &workflow.Verification{Verdict: *r.VerificationVerdict, Report: r.VerificationReport}
+		if r.VerificationReasons != "" {
+			if err := json.Unmarshal([]byte(r.VerificationReasons), &v.Reasons); err != nil {
+				return nil, fmt.Errorf("document %s: decode verification reasons: %w", r.ID, err)
+			}
+		}
+		d.Verification = v
+	}
+	return d, nil
+}
+
+// userRow is a row of users; roles are a comma-separated list.
+type userRow struct {
+	ID             string    `gorm:"primaryKey"`
+	Username       string    `gorm:"not null;uniqueIndex"`
+	FullName       string    `gorm:"not null"`
+	Title          string    `gorm:"not null"`
+	Unit           string    `gorm:"not null"`
+	Roles          string    `gorm:"not null"`
+	PasswordHash   string    `gorm:"not null"`
+	Disabled       bool      `gorm:"not null"`
+	SigningKeyURI  string    `gorm:"not null"`
+	CertPEM        string    `gorm:"not null"`
+	SignatureImage string    `gorm:"not null"`
+	CreatedAt      time.Time `gorm:"not null;autoCreateTime:false"`
+}
+
+func (userRow) TableName() string { return "users" }
+
+func userFromDomain(u *workflow.User) *userRow {
+	roles := make([]string, len(u.Roles))
+	for i, r := range u.Roles {
+		roles[i] = string(r)
+	}
+	return &userRow{
+		ID:             u.ID,
+		Username:       u.Username,
+		FullName:       u.FullName,
+		Title:          u.Title,
+		Unit:           u.Unit,
+		Roles:          strings.Join(roles, ","),
+		PasswordHash:   u.PasswordHash,
+		Disabled:       u.Disabled,
+		SigningKeyURI:  u.SigningKeyURI,
+		CertPEM:        u.CertPEM,
+		SignatureImage: u.SignatureImage,
+		CreatedAt:      utc(u.CreatedAt),
+	}
+}
+
+func (r *userRow) toDomain() *workflow.User {
+	u := &workflow.User{
+		ID:             r.ID,
+		Username:       r.Username,
+		FullName:       r.FullName,
+		Title:          r.Title,
+		Unit:           r.Unit,
+		PasswordHash:   r.PasswordHash,
+		Disabled:       r.Disabled,
+		SigningKeyURI:  r.SigningKeyURI,
+		CertPEM:        r.CertPEM,
+		SignatureImage: r.SignatureImage,
+		CreatedAt:      fromDB(r.CreatedAt),
+	}
+	if r.Roles != "" {
+		for _, s := range strings.Split(r.Roles, ",") {
+			u.Roles = append(u.Roles, workflow.Role(s))
+		}
+	}
+	return u
+}
+
+// sessionRow is a login session, keyed by the token's hash.
+type sessionRow struct {
+	TokenHash string    `gorm:"primaryKey"`
+	UserID    string    `gorm:"not null;index"`
+	CreatedAt time.Time `gorm:"not null;autoCreateTime:false"`
+	ExpiresAt time.Time `gorm:"not null;index"`
+}
+
+func (sessionRow) TableName() string { return "sessions" }
+
+// counterRow is the last number taken in a register in a year.
+type counterRow struct {
+	Kind string `gorm:"primaryKey"`
+	Year int    `gorm:"primaryKey;autoIncrement:false"`
+	Last int    `gorm:"not null"`
+}
+
+func (counterRow) TableName() string { return "register_counters" }
+
+// eventRow is an audit event. At is kept as Unix microseconds so the
+// hash, which covers exactly that, recomputes; Data is JSON ("null" for a
+// nil map, so nil and empty maps keep their distinct hashes).
+type eventRow struct {
+	Seq        int64  `gorm:"primaryKey;autoIncrement:false"`
+	DocumentID string `gorm:"not null;index"`
+	Actor      string `gorm:"not null"`
+	Kind       string `gorm:"not null"`
+	Action     string `gorm:"not null"`
+	FromState  string `gorm:"not null"`
+	ToState    string `gorm:"not null"`
+	Comment    string `gorm:"not null"`
+	Data       string `gorm:"not null"`
+	AtMicros   int64  `gorm:"not null"`
+	PrevHash   string `gorm:"not null"`
+	Hash       string `gorm:"not null"`
+}
+
+func (eventRow) TableName() string { return "audit_events" }
+
+func eventFromDomain(e *workflow.Event) (*eventRow, error) {
+	data, err := json.Marshal(e.Data)
+	if err != nil {
+		return nil, fmt.Errorf("encode event data: %w", err)
+	}
+	return &eventRow{
+		Seq:        e.Seq,
+		DocumentID: e.DocumentID,
+		Actor:      e.Actor,
+		Kind:       string(e.Kind),
+		Action:     string(e.Action),
+		FromState:  string(e.From),
+		ToState:    string(e.To),
+		Comment:    e.Comment,
+		Data:       string(data),
+		AtMicros:   e.At.UnixMicro(),
+		PrevHash:   e.PrevHash,
+		Hash:       e.Hash,
+	}, nil
+}
+
+func (r *eventRow) toDomain() (workflow.Event, error) {
+	e := workflow.Event{
+		Seq:        r.Seq,
+		DocumentID: r.DocumentID,
+		Actor:      r.Actor,
+		Kind:       workflow.EventKind(r.Kind),
+		Action:     workflow.Action(r.Action),
+		From:       workflow.State(r.FromState),
+		To:         workflow.State(r.ToState),
+		Comment:    r.Comment,
+		At:         time.UnixMicro(r.AtMicros).UTC(),
+		PrevHash:   r.PrevHash,
+		Hash:       r.Hash,
+	}
+	if r.Data != "" {
+		if err := json.Unmarshal([]byte(r.Data), &e.Data); err != nil {
+			return e, fmt.Errorf("audit event %d: decode data: %w", r.Seq, err)
+		}
+	}
+	return e, nil
+}
+
+// headRow is the chain head: the last event's sequence number and hash.
+// There is exactly one row (ID 1); appending an event locks it.
+type headRow struct {
+	ID   int    `gorm:"primaryKey;autoIncrement:false"`
+	Seq  int64  `gorm:"not null"`
+	Hash string `gorm:"not null"`
+}
+
+func (headRow) TableName() string { return "audit_head" }

@@ -1,0 +1,82 @@
+package gormdb
+
+import (
+	"context"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// User returns the user with id, or ENOTFOUND.
+func (c *conn) User(ctx context.Context, id string) (*workflow.User, error) {
+	var r userRow
+	if err := c.q(ctx).Where("id = ?", id).Take(&r).Error; err != nil {
+		return nil, c.db.translate(err, "user %s", id)
+	}
+	return r.toDomain(), nil
+}
+
+// UserByUsername returns the user, or ENOTFOUND. Usernames match exactly.
+func (c *conn) UserByUsername(ctx context.Context, username string) (*workflow.User, error) {
+	var r userRow
+	if err := c.q(ctx).Where("username = ?", username).Take(&r).Error; err != nil {
+		return nil, c.db.translate(err, "user %q", username)
+	}
+	return r.toDomain(), nil
+}
+
+// Users lists every user by username.
+func (c *conn) Users(ctx context.Context) ([]*workflow.User, error) {
+	var rows []userRow
+	if err := c.q(ctx).Order("username").Find(&rows).Error; err != nil {
+		return nil, c.db.translate(err, "list users")
+	}
+	users := make([]*workflow.User, len(rows))
+	for i := range rows {
+		users[i] = rows[i].toDomain()
+	}
+	return users, nil
+}
+
+// CreateUser inserts u: ECONFLICT if the username (or ID) is taken.
+func (c *conn) CreateUser(ctx context.Context, u *workflow.User) error {
+	if u.ID == "" || u.Username == "" {
+		return workflow.Errorf(workflow.EINVALID, "user needs an id and a username")
+	}
+	if err := c.q(ctx).Create(userFromDomain(u)).Error; err != nil {
+		return c.db.translate(err, "create user %q", u.Username)
+	}
+	return nil
+}
+
+// UpdateUser writes every field of u: ENOTFOUND if there is no such user,
+// ECONFLICT if it takes another user's username.
+func (c *conn) UpdateUser(ctx context.Context, u *workflow.User) error {
+	res := c.q(ctx).Model(&userRow{}).Where("id = ?", u.ID).Select("*").Omit("id").Updates(userFromDomain(u))
+	if res.Error != nil {
+		return c.db.translate(res.Error, "update user %s", u.ID)
+	}
+	if res.RowsAffected == 0 {
+		return workflow.Errorf(workflow.ENOTFOUND, "user %s not found", u.ID)
+	}
+	return nil
+}
+
+// CreateSession stores a login session: ECONFLICT if the token hash exists.
+func (c *conn) CreateSession(ctx context.Context, s *workflow.Session) error {
+	r := &sessionRow{TokenHash: s.TokenHash, UserID: s.UserID, CreatedAt: utc(s.CreatedAt), ExpiresAt: utc(s.ExpiresAt)}
+	if err := c.q(ctx).Create(r).Error; err != nil {
+		return c.db.translate(err, "create session")
+	}
+	return nil
+}
+
+// Session returns the session of a token hash if it has not expired (by
+// DB.Now), or ENOTFOUND.
+func (c *conn) Session(ctx context.Context, tokenHash string) (*workflow.Session, error) {
+	var r sessionRow
+	err := c.q(ctx).Where("token_hash = ? AND expires_at > ?", tokenHash, utc(c.db.Now())).Take(&r).Error
+	if err != nil {
+		return nil, c.db.translate(err, "session")
+	}
+	return &workflow.Session{TokenHash: r.TokenHash, UserID: r.UserID, CreatedAt: fromDB(r.CreatedAt), ExpiresAt: fromDB(r.ExpiresAt)}, nil
+}
