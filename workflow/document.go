@@ -150,6 +150,16 @@ type Document struct {
 	Notes      string
 	Files      []File
 
+	// Interagency exchange (liên thông).
+	ExternalID  string // for a document received over the exchange: the sender's edXML DocumentId (unique)
+	Replaces    string // ID of the document this one replaces (edXML BussinessDocType 3)
+	RevokeState string // "", "requested", "accepted", "refused": a sender's request to revoke it
+
+	// Archive (district repository).
+	ArchivedAt  *time.Time
+	RetainUntil *time.Time // nil: not archived; far future for "permanent"
+	LegalHold   bool
+
 	// Verification is the validation report of the document's signed PDF:
 	// taken at registration for incoming documents, after issue for
 	// outgoing ones. nil until verified.

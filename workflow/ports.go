@@ -28,6 +28,9 @@ type DocumentFilter struct {
 type Reader interface {
 	// Document returns the document with id, or ENOTFOUND.
 	Document(ctx context.Context, id string) (*Document, error)
+	// DocumentByExternalID returns the document received with an edXML
+	// DocumentId, or ENOTFOUND.
+	DocumentByExternalID(ctx context.Context, externalID string) (*Document, error)
 	// Documents lists documents matching f and the cursor of the next page
 	// ("" when there is none).
 	Documents(ctx context.Context, f DocumentFilter) ([]*Document, string, error)
@@ -74,6 +77,9 @@ type Tx interface {
 	UpdateUser(ctx context.Context, u *User) error
 	// CreateSession stores a login session.
 	CreateSession(ctx context.Context, s *Session) error
+	// EnqueueDelivery queues a message to a connected agency (the
+	// transactional outbox); it is sent after the transaction commits.
+	EnqueueDelivery(ctx context.Context, d *Delivery) error
 }
 
 // Repository is the system of record. storage/gormdb implements it on
@@ -126,16 +132,71 @@ type PDFInspector interface {
 	InspectPDF(ctx context.Context, r io.ReaderAt, size int64) error
 }
 
-// Archiver writes a document's archival record (issue 4). It must be
-// idempotent: a retry after a crash writes nothing twice.
-type Archiver interface {
-	ArchiveRecord(ctx context.Context, d *Document, events []Event) error
+// ArchivedRecord says where and until when a record was archived.
+type ArchivedRecord struct {
+	Key         string    // the record's key (prefix) in the archive store
+	RetainUntil time.Time // write-once until then
 }
 
-// Outbox queues deliveries to connected agencies in the transaction of
-// the `send` transition (issue 5).
+// Archiver writes a document's archival record: its files exactly as
+// stored, metadata, validation report and audit events, write-once until
+// the retention date. It must be idempotent: a retry after a crash writes
+// nothing twice. EUNAVAILABLE when the archive store is down.
+type Archiver interface {
+	ArchiveRecord(ctx context.Context, d *Document, events []Event) (ArchivedRecord, error)
+}
+
+// DeliveryKind says what a delivery carries.
+type DeliveryKind string
+
+const (
+	DeliverDocument DeliveryKind = "document" // an issued document to a recipient (edXML envelope)
+	DeliverStatus   DeliveryKind = "status"   // a status message about a received document, to its sender
+)
+
+// DeliveryState is where a delivery stands.
+type DeliveryState string
+
+const (
+	DeliveryPending   DeliveryState = "pending"
+	DeliveryDelivered DeliveryState = "delivered" // the peer acknowledged it
+	DeliveryFailed    DeliveryState = "failed"    // refused by the peer for good (not retried)
+)
+
+// Delivery is one message to a connected agency, queued in the
+// transaction of the change that causes it and delivered, with retries,
+// by the exchange worker.
+type Delivery struct {
+	ID          string
+	DocumentID  string
+	Kind        DeliveryKind
+	OrgID       string // the recipient agency
+	OrgName     string
+	StatusCode  string // status messages: 01..16
+	Description string // status messages: e.g. the reason of a rejection
+	State       DeliveryState
+	Attempts    int
+	NextAttempt time.Time
+	LastError   string
+	// LastStatus is the last status code the recipient reported about the
+	// document (document deliveries), with its time.
+	LastStatus   string
+	LastStatusAt *time.Time
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
+}
+
+// Outbox decides what the exchange sends when documents change; it runs
+// inside their transactions and queues with Tx.EnqueueDelivery.
 type Outbox interface {
-	EnqueueDeliveries(ctx context.Context, tx Tx, d *Document) error
+	// Transitioned runs after the effects of every transition: on send it
+	// queues the document for each recipient; on a received document's
+	// register/assign/start/complete/reject it queues a status message
+	// to the sender.
+	Transitioned(ctx context.Context, tx Tx, d *Document, t Transition, ev *Event) error
+	// Received runs when a document arrives over the exchange (status 01,
+	// or 02 with the reason when it was rejected on receipt).
+	Received(ctx context.Context, tx Tx, d *Document) error
 }
 
 // PDFInspectorFunc adapts a function to PDFInspector.

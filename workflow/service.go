@@ -404,7 +404,8 @@ func (s *Service) Apply(ctx context.Context, actor *User, id string, action Acti
 	if in.Version != 0 && in.Version != d.Version {
 		return nil, Errorf(ECONFLICT, "document %s is at version %d, not %d: reload and retry", id, d.Version, in.Version)
 	}
-	if err := s.precheck(ctx, d, t, in); err != nil {
+	pre, err := s.precheck(ctx, d, t, in)
+	if err != nil {
 		return nil, err
 	}
 
@@ -420,10 +421,15 @@ func (s *Service) Apply(ctx context.Context, actor *User, id string, action Acti
 		prevVersion := cur.Version
 		ev := &Event{DocumentID: id, Actor: actor.ID, Kind: EventTransition, Action: action,
 			From: t.From, To: t.To, Comment: in.Comment, At: s.now(), Data: map[string]string{}}
-		if err := s.effects(ctx, tx, cur, t, actor, in, ev); err != nil {
+		if err := s.effects(ctx, tx, cur, t, actor, in, ev, pre); err != nil {
 			return err
 		}
 		cur.State, cur.Version, cur.UpdatedAt = t.To, cur.Version+1, s.now()
+		if s.Outbox != nil {
+			if err := s.Outbox.Transitioned(ctx, tx, cur, t, ev); err != nil {
+				return fmt.Errorf("queue exchange messages: %w", err)
+			}
+		}
 		if err := tx.UpdateDocument(ctx, cur, prevVersion); err != nil {
 			return err
 		}
@@ -443,9 +449,21 @@ func (s *Service) Apply(ctx context.Context, actor *User, id string, action Acti
 	return out, nil
 }
 
+// prechecked is what precheck learned or did before the transaction.
+type prechecked struct {
+	record *ArchivedRecord
+}
+
 // precheck validates an action's input and collaborators before any
-// transaction starts.
-func (s *Service) precheck(ctx context.Context, d *Document, t Transition, in ActionInput) error {
+// transaction starts, and does the work that must precede it (the
+// archival record).
+func (s *Service) precheck(ctx context.Context, d *Document, t Transition, in ActionInput) (prechecked, error) {
+	var pre prechecked
+	err := s.precheckInto(ctx, d, t, in, &pre)
+	return pre, err
+}
+
+func (s *Service) precheckInto(ctx context.Context, d *Document, t Transition, in ActionInput, pre *prechecked) error {
 	switch t.Action {
 	case Sign, Issue:
 		if s.Signer == nil {
@@ -484,16 +502,18 @@ func (s *Service) precheck(ctx context.Context, d *Document, t Transition, in Ac
 			// The record is written before the state changes; it is
 			// idempotent, so a failure after this point and a retry
 			// write nothing twice.
-			if err := s.Archiver.ArchiveRecord(ctx, d, events); err != nil {
+			rec, err := s.Archiver.ArchiveRecord(ctx, d, events)
+			if err != nil {
 				return fmt.Errorf("write archival record: %w", err)
 			}
+			pre.record = &rec
 		}
 	}
 	return nil
 }
 
 // effects runs an action's changes inside the transaction.
-func (s *Service) effects(ctx context.Context, tx Tx, d *Document, t Transition, actor *User, in ActionInput, ev *Event) error {
+func (s *Service) effects(ctx context.Context, tx Tx, d *Document, t Transition, actor *User, in ActionInput, ev *Event, pre prechecked) error {
 	now := s.now()
 	switch t.Action {
 	case Return:
@@ -586,13 +606,14 @@ func (s *Service) effects(ctx context.Context, tx Tx, d *Document, t Transition,
 		ev.Data["sha256"] = f.SHA256
 		ev.Data["verdict"] = v.Verdict
 	case Send:
-		if err := s.Outbox.EnqueueDeliveries(ctx, tx, d); err != nil {
-			return fmt.Errorf("queue deliveries: %w", err)
-		}
 		ev.Data["recipients"] = fmt.Sprint(len(d.Recipients))
 	case Archive:
-		if s.Archiver != nil {
-			ev.Data["record"] = "written"
+		d.ArchivedAt = &now
+		if pre.record != nil {
+			ru := pre.record.RetainUntil
+			d.RetainUntil = &ru
+			ev.Data["record"] = pre.record.Key
+			ev.Data["retain_until"] = ru.UTC().Format(time.RFC3339)
 		}
 	}
 	return nil

@@ -36,9 +36,24 @@ func (f fakeSigner) Verify(context.Context, []byte) (workflow.Verification, erro
 
 type fakeOutbox struct{ n int }
 
-func (o *fakeOutbox) EnqueueDeliveries(context.Context, workflow.Tx, *workflow.Document) error {
-	o.n++
+func (o *fakeOutbox) Transitioned(ctx context.Context, tx workflow.Tx, d *workflow.Document, t workflow.Transition, _ *workflow.Event) error {
+	if t.Action == workflow.Send {
+		o.n++
+		for _, r := range d.Recipients {
+			if err := tx.EnqueueDelivery(ctx, &workflow.Delivery{DocumentID: d.ID, Kind: workflow.DeliverDocument, OrgID: r.OrgID}); err != nil {
+				return err
+			}
+		}
+	}
 	return nil
+}
+
+func (o *fakeOutbox) Received(ctx context.Context, tx workflow.Tx, d *workflow.Document) error {
+	code := "01"
+	if d.State == workflow.Rejected {
+		code = "02"
+	}
+	return tx.EnqueueDelivery(ctx, &workflow.Delivery{DocumentID: d.ID, Kind: workflow.DeliverStatus, OrgID: d.Sender.OrgID, StatusCode: code})
 }
 
 type env struct {
@@ -438,5 +453,33 @@ func TestCreateValidation(t *testing.T) {
 				t.Fatalf("got %v, want %s", err, tt.code)
 			}
 		})
+	}
+}
+
+func TestReceiveIdempotentAndRejectsInvalid(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	d := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	in := workflow.ReceiveInput{ExternalID: "000.00.00.H13,2026/11/20,125/UBND-VP", CreateInput: workflow.CreateInput{
+		Type: "CV", Subject: "Công văn liên thông", Sender: &workflow.Org{OrgID: "000.00.00.H13", Name: "UBND thành phố Cần Thơ"},
+		OriginalNumber: "125/UBND-VP", OriginalDate: &d,
+		File: &workflow.Upload{Name: "a.pdf", Size: int64(len(minimalPDF)), Content: bytes.NewReader(minimalPDF)}}}
+	first, created, err := e.svc.Receive(ctx, in)
+	if err != nil || !created || first.State != workflow.Received {
+		t.Fatalf("first: %v %v %+v", created, err, first)
+	}
+	again, created, err := e.svc.Receive(ctx, in)
+	if err != nil || created || again.ID != first.ID {
+		t.Fatalf("redelivery created a document: %v %v", created, err)
+	}
+	e.svc.Signer = fakeSigner{verdict: workflow.VerdictInvalid}
+	in.ExternalID = "000.00.00.H13,2026/11/20,126/UBND-VP"
+	bad, _, err := e.svc.Receive(ctx, in)
+	if err != nil || bad.State != workflow.Rejected || !strings.Contains(bad.Notes, "invalid signature") {
+		t.Fatalf("invalid: %v %+v", err, bad)
+	}
+	dl := e.repo.Deliveries
+	if len(dl) != 2 || dl[0].StatusCode != "01" || dl[1].StatusCode != "02" {
+		t.Fatalf("status messages queued: %+v", dl)
 	}
 }

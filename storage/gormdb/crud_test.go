@@ -17,6 +17,8 @@ func ptr[T any](v T) *T { return &v }
 
 // fullDocument sets every field of Document to a non-zero value.
 func fullDocument() *workflow.Document {
+	archived := time.Date(2026, 11, 30, 1, 2, 3, 456000, time.UTC)
+	retain := time.Date(2036, 11, 30, 0, 0, 0, 0, time.UTC)
 	return &workflow.Document{
 		ID:              "0c9fq3s2u8tgb1kfa0e0",
 		Direction:       workflow.Outgoing,
@@ -55,6 +57,12 @@ func fullDocument() *workflow.Document {
 			Reasons: []string{"chữ ký 1 hợp lệ", "chữ ký 2 hợp lệ"},
 			Report:  []byte(`{"signatures":[{"valid":true}],"bin":"\u0000"}` + "\x00\xff"),
 		},
+		ExternalID:  "000.00.00.H13,2026/11/20,125/UBND-VP",
+		Replaces:    "d-old",
+		RevokeState: "requested",
+		ArchivedAt:  &archived,
+		RetainUntil: &retain,
+		LegalHold:   true,
 		CreatedBy: "u-handler",
 		CreatedAt: t0,
 		UpdatedAt: t0.Add(26 * time.Hour),

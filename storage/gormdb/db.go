@@ -229,6 +229,10 @@ func (d *DB) Document(ctx context.Context, id string) (*workflow.Document, error
 	return d.reader(ctx).Document(ctx, id)
 }
 
+func (d *DB) DocumentByExternalID(ctx context.Context, externalID string) (*workflow.Document, error) {
+	return d.reader(ctx).DocumentByExternalID(ctx, externalID)
+}
+
 func (d *DB) Documents(ctx context.Context, f workflow.DocumentFilter) ([]*workflow.Document, string, error) {
 	return d.reader(ctx).Documents(ctx, f)
 }

@@ -24,6 +24,19 @@ func (c *conn) Document(ctx context.Context, id string) (*workflow.Document, err
 	return r.toDomain()
 }
 
+// DocumentByExternalID returns the document received with an edXML
+// DocumentId, or ENOTFOUND.
+func (c *conn) DocumentByExternalID(ctx context.Context, externalID string) (*workflow.Document, error) {
+	if externalID == "" {
+		return nil, workflow.Errorf(workflow.ENOTFOUND, "no external id")
+	}
+	var r documentRow
+	if err := c.q(ctx).Where("external_id = ?", externalID).Take(&r).Error; err != nil {
+		return nil, c.db.translate(err, "document received as %s", externalID)
+	}
+	return r.toDomain()
+}
+
 // LockDocument returns the document, locked (SELECT ... FOR UPDATE on
 // PostgreSQL; on SQLite the transaction already excludes every other
 // writer). ENOTFOUND if missing.

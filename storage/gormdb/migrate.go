@@ -25,12 +25,14 @@ func (d *DB) migrate(ctx context.Context) error {
 				return err
 			}
 		}
-		if err := g.AutoMigrate(&documentRow{}, &userRow{}, &sessionRow{}, &counterRow{}, &eventRow{}, &headRow{}); err != nil {
+		if err := g.AutoMigrate(&documentRow{}, &userRow{}, &sessionRow{}, &counterRow{}, &eventRow{}, &headRow{}, &deliveryRow{}); err != nil {
 			return err
 		}
 		for _, stmt := range []string{
 			// Two documents never share a number in a register's year.
 			`CREATE UNIQUE INDEX IF NOT EXISTS documents_register_number ON documents (register, year, number) WHERE number > 0`,
+			// A document received over the exchange is stored once.
+			`CREATE UNIQUE INDEX IF NOT EXISTS documents_external_id ON documents (external_id) WHERE external_id <> ''`,
 		} {
 			if err := g.Exec(stmt).Error; err != nil {
 				return err

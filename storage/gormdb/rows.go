@@ -46,6 +46,13 @@ type documentRow struct {
 	Notes      string `gorm:"not null"`
 	Files      string `gorm:"not null"` // JSON array of fileJSON
 
+	ExternalID  string `gorm:"not null;default:''"` // unique where not empty (migrate.go)
+	Replaces    string `gorm:"not null;default:''"`
+	RevokeState string `gorm:"not null;default:''"`
+	ArchivedAt  *time.Time
+	RetainUntil *time.Time
+	LegalHold   bool `gorm:"not null;default:false"`
+
 	VerificationVerdict *string // NULL: not verified
 	VerificationReasons string  `gorm:"not null"` // JSON array
 	VerificationReport  []byte
@@ -95,6 +102,12 @@ func documentFromDomain(d *workflow.Document) (*documentRow, error) {
 		DueDate:         utcPtr(d.DueDate),
 		Retention:       d.Retention,
 		Notes:           d.Notes,
+		ExternalID:      d.ExternalID,
+		Replaces:        d.Replaces,
+		RevokeState:     d.RevokeState,
+		ArchivedAt:      utcPtr(d.ArchivedAt),
+		RetainUntil:     utcPtr(d.RetainUntil),
+		LegalHold:       d.LegalHold,
 		CreatedBy:       d.CreatedBy,
 		CreatedAt:       utc(d.CreatedAt),
 		UpdatedAt:       utc(d.UpdatedAt),
@@ -156,6 +169,12 @@ func (r *documentRow) toDomain() (*workflow.Document, error) {
 		DueDate:         fromDBPtr(r.DueDate),
 		Retention:       r.Retention,
 		Notes:           r.Notes,
+		ExternalID:      r.ExternalID,
+		Replaces:        r.Replaces,
+		RevokeState:     r.RevokeState,
+		ArchivedAt:      fromDBPtr(r.ArchivedAt),
+		RetainUntil:     fromDBPtr(r.RetainUntil),
+		LegalHold:       r.LegalHold,
 		CreatedBy:       r.CreatedBy,
 		CreatedAt:       fromDB(r.CreatedAt),
 		UpdatedAt:       fromDB(r.UpdatedAt),

@@ -24,6 +24,8 @@ type Repository struct {
 	sessions map[string]*workflow.Session
 	events   []workflow.Event
 	counters map[string]int
+	// Deliveries are the queued exchange messages, in order.
+	Deliveries []workflow.Delivery
 }
 
 var _ workflow.Repository = (*Repository)(nil)
@@ -57,12 +59,13 @@ func (r *Repository) Atomic(ctx context.Context, fn func(context.Context, workfl
 		snapUsers[k] = &u
 	}
 	snapEvents := append([]workflow.Event(nil), r.events...)
+	snapDeliveries := append([]workflow.Delivery(nil), r.Deliveries...)
 	snapCounters := map[string]int{}
 	for k, v := range r.counters {
 		snapCounters[k] = v
 	}
 	if err := fn(ctx, tx{r}); err != nil {
-		r.docs, r.users, r.events, r.counters = snapDocs, snapUsers, snapEvents, snapCounters
+		r.docs, r.users, r.events, r.counters, r.Deliveries = snapDocs, snapUsers, snapEvents, snapCounters, snapDeliveries
 		return err
 	}
 	return nil
@@ -76,6 +79,10 @@ func (r *Repository) lock() func() { r.mu.Lock(); return r.mu.Unlock }
 func (r *Repository) Document(ctx context.Context, id string) (*workflow.Document, error) {
 	defer r.lock()()
 	return tx{r}.Document(ctx, id)
+}
+func (r *Repository) DocumentByExternalID(ctx context.Context, id string) (*workflow.Document, error) {
+	defer r.lock()()
+	return tx{r}.DocumentByExternalID(ctx, id)
 }
 func (r *Repository) Documents(ctx context.Context, f workflow.DocumentFilter) ([]*workflow.Document, string, error) {
 	defer r.lock()()
@@ -133,6 +140,20 @@ func (t tx) Document(_ context.Context, id string) (*workflow.Document, error) {
 		return nil, workflow.Errorf(workflow.ENOTFOUND, "document %s not found", id)
 	}
 	return clone(d), nil
+}
+
+func (t tx) DocumentByExternalID(_ context.Context, id string) (*workflow.Document, error) {
+	for _, d := range t.r.docs {
+		if id != "" && d.ExternalID == id {
+			return clone(d), nil
+		}
+	}
+	return nil, workflow.Errorf(workflow.ENOTFOUND, "no document received as %s", id)
+}
+
+func (t tx) EnqueueDelivery(_ context.Context, d *workflow.Delivery) error {
+	t.r.Deliveries = append(t.r.Deliveries, *d)
+	return nil
 }
 
 func (t tx) Documents(_ context.Context, f workflow.DocumentFilter) ([]*workflow.Document, string, error) {

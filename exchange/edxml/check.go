@@ -1,0 +1,283 @@
+package edxml
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// problems collects field errors so that one answer names every bad field.
+type problems []string
+
+const maxProblems = 10
+
+func (p *problems) add(field, format string, args ...any) {
+	if len(*p) >= maxProblems {
+		return
+	}
+	*p = append(*p, field+": "+fmt.Sprintf(format, args...))
+}
+
+// has reports whether field already has a problem (e.g. a date that did not
+// parse), so that it is not reported again as missing.
+func (p problems) has(field string) bool {
+	for _, s := range p {
+		if strings.HasPrefix(s, field+":") {
+			return true
+		}
+	}
+	return false
+}
+
+func (p problems) err(what string) error {
+	if len(p) == 0 {
+		return nil
+	}
+	return workflow.Errorf(workflow.EINVALID, "edxml: %s: %s", what, strings.Join(p, "; "))
+}
+
+// Organisation codes. Build writes only the strict form of the standard
+// (workflow.ValidOrgID: dot-separated groups of digits and capitals, like
+// 000.00.00.H13). Parse also accepts lower-case letters: the national
+// platform's own SaaS test units send packages as "vxp.saas.03"
+// (fixtures gateway-2025-*).
+var receivedOrgID = regexp.MustCompile(`^[0-9A-Za-z]+(\.[0-9A-Za-z]+)+$`)
+
+// uuidPattern: packages relayed by the national platform's gateway carry a
+// UUID as DocumentId instead of the "OrganId,date,Số/KýHiệu" form.
+var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+
+var dateShape = regexp.MustCompile(`^[0-9]{4}/[0-9]{2}/[0-9]{2}$`)
+
+// MakeDocumentID returns the QCVN 102 document identifier
+// "OrganId,yyyy/MM/dd,Số/KýHiệu".
+func MakeDocumentID(organID string, promulgated time.Time, number, notation string) string {
+	return organID + "," + promulgated.In(Location).Format(dateLayout) + "," + number + "/" + notation
+}
+
+type idCheck int
+
+const (
+	idOwn      idCheck = iota // this package's own id: real calendar date
+	idRef                     // a reference to another package: date shape only
+	idBuildOwn                // written by us: strict org code, real date, no UUID
+)
+
+// checkDocumentID reports what is wrong with id, or "" when it is well formed.
+//
+// References to other documents (Bussiness/DocumentId, ReplacementInfo,
+// ResponseFor) are checked for shape only: the SDK's own sample update
+// package refers to "000.00.00.G22,2014/02/30,7806/VPCP-TTĐT", and a
+// receiver cannot correct another agency's identifier anyway.
+func checkDocumentID(id string, mode idCheck) string {
+	if id == "" {
+		return "missing"
+	}
+	if mode != idBuildOwn && uuidPattern.MatchString(id) {
+		return ""
+	}
+	parts := strings.SplitN(id, ",", 3)
+	if len(parts) != 3 {
+		return fmt.Sprintf("%q is not like OrganId,yyyy/MM/dd,Số/KýHiệu", id)
+	}
+	org, date, code := parts[0], parts[1], parts[2]
+	if mode == idBuildOwn && !workflow.ValidOrgID(org) || mode != idBuildOwn && !receivedOrgID.MatchString(org) {
+		return fmt.Sprintf("%q: organisation code %q is not like 000.00.00.H13", id, org)
+	}
+	if !dateShape.MatchString(date) {
+		return fmt.Sprintf("%q: date %q is not yyyy/MM/dd", id, date)
+	}
+	if mode != idRef {
+		if _, err := time.ParseInLocation(dateLayout, date, Location); err != nil {
+			return fmt.Sprintf("%q: %q is not a calendar date", id, date)
+		}
+	}
+	if num, notation, ok := strings.Cut(code, "/"); !ok || strings.TrimSpace(num) == "" || strings.TrimSpace(notation) == "" {
+		return fmt.Sprintf("%q: %q is not Số/KýHiệu", id, code)
+	}
+	return ""
+}
+
+func parseDate(s string) (time.Time, error) {
+	if !dateShape.MatchString(s) {
+		return time.Time{}, fmt.Errorf("%q is not yyyy/MM/dd", s)
+	}
+	t, err := time.ParseInLocation(dateLayout, s, Location)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not a calendar date", s)
+	}
+	return t, nil
+}
+
+var timeShape = regexp.MustCompile(`^[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$`)
+
+func parseTime(s string) (time.Time, error) {
+	if !timeShape.MatchString(s) {
+		return time.Time{}, fmt.Errorf("%q is not yyyy/MM/dd HH:mm:ss", s)
+	}
+	t, err := time.ParseInLocation(timeLayout, s, Location)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("%q is not a valid date and time", s)
+	}
+	return t, nil
+}
+
+func parseCount(s string) (int, error) {
+	if s == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < 0 {
+		return 0, fmt.Errorf("%q is not a whole number", s)
+	}
+	return n, nil
+}
+
+// xmlText reports whether s can be written as XML 1.0 character data.
+func xmlText(s string) bool {
+	if !utf8.ValidString(s) {
+		return false
+	}
+	for _, r := range s {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r':
+		case r < 0x20, r >= 0xD800 && r <= 0xDFFF, r == 0xFFFE, r == 0xFFFF:
+			return false
+		}
+	}
+	return true
+}
+
+// orgCheck checks an organisation code; strict is for what we write.
+func checkOrgID(p *problems, field, id string, strict bool) {
+	switch {
+	case id == "":
+		p.add(field, "missing")
+	case strict && !workflow.ValidOrgID(id):
+		p.add(field, "%q is not like 000.00.00.H13 (groups of digits and capitals separated by dots)", id)
+	case !strict && !receivedOrgID.MatchString(id):
+		p.add(field, "%q is not like 000.00.00.H13", id)
+	}
+}
+
+// checkDocument applies the field rules shared by Build (strict) and Parse.
+func checkDocument(p *problems, doc *Document, strict bool) {
+	mh := "MessageHeader/"
+	checkOrgID(p, mh+"From/OrganId", doc.From.ID, strict)
+	if len(doc.To) == 0 {
+		p.add(mh+"To", "at least one recipient is required")
+	}
+	seen := map[string]int{}
+	for i, to := range doc.To {
+		f := fmt.Sprintf("%sTo[%d]/OrganId", mh, i+1)
+		checkOrgID(p, f, to.ID, strict)
+		if j, ok := seen[to.ID]; ok && to.ID != "" {
+			p.add(f, "%s is already recipient %d", to.ID, j)
+		}
+		seen[to.ID] = i + 1
+	}
+	mode := idOwn
+	if strict {
+		mode = idBuildOwn
+	}
+	if msg := checkDocumentID(doc.DocumentID, mode); msg != "" {
+		p.add(mh+"DocumentId", "%s", msg)
+	}
+	if doc.Number == "" {
+		p.add(mh+"Code/CodeNumber", "missing")
+	}
+	if doc.Notation == "" {
+		p.add(mh+"Code/CodeNotation", "missing")
+	}
+	if doc.PromulgationDate.IsZero() && !p.has(mh+"PromulgationInfo/PromulgationDate") {
+		p.add(mh+"PromulgationInfo/PromulgationDate", "missing")
+	}
+	if doc.TypeCode == "" {
+		p.add(mh+"DocumentType/Type", "missing")
+	}
+	switch n := utf8.RuneCountInString(doc.Subject); {
+	case strings.TrimSpace(doc.Subject) == "":
+		p.add(mh+"Subject", "missing")
+	case n > MaxSubject:
+		p.add(mh+"Subject", "%d characters, at most %d allowed", n, MaxSubject)
+	}
+	if doc.Priority < 0 || doc.Priority > 4 {
+		p.add(mh+"OtherInfo/Priority", "%d is not 0 to 4", doc.Priority)
+	}
+	if doc.PromulgationAmount < 0 {
+		p.add(mh+"OtherInfo/PromulgationAmount", "negative")
+	}
+	if doc.PageAmount < 0 {
+		p.add(mh+"OtherInfo/PageAmount", "negative")
+	}
+	if r := doc.ResponseFor; r != nil && !r.IsZero() {
+		checkOrgID(p, mh+"ResponseFor/OrganId", r.OrganID, false)
+		if msg := checkDocumentID(r.DocumentID, idRef); msg != "" {
+			p.add(mh+"ResponseFor/DocumentId", "%s", msg)
+		}
+	}
+	for i, h := range doc.Trace {
+		if f := fmt.Sprintf("TraceHeaderList/TraceHeader[%d]/Timestamp", i+1); h.Time.IsZero() && !p.has(f) {
+			p.add(f, "missing")
+		}
+		if strict {
+			checkOrgID(p, fmt.Sprintf("TraceHeaderList/TraceHeader[%d]/OrganId", i+1), h.OrganID, true)
+		}
+	}
+	b := doc.Business
+	if b.Type != "" && !b.Type.Valid() {
+		p.add("TraceHeaderList/Bussiness/BussinessDocType", "%q is not 0 (new), 1 (revoke), 2 (update) or 3 (replace)", string(b.Type))
+	}
+	if b.DocumentID != "" {
+		if msg := checkDocumentID(b.DocumentID, idRef); msg != "" {
+			p.add("TraceHeaderList/Bussiness/DocumentId", "%s", msg)
+		}
+	}
+	for i, r := range b.Replaces {
+		if msg := checkDocumentID(r.DocumentID, idRef); msg != "" {
+			p.add(fmt.Sprintf("TraceHeaderList/Bussiness/ReplacementInfoList/ReplacementInfo[%d]/DocumentId", i+1), "%s", msg)
+		}
+	}
+	if strict && b.Type == BusinessReplace && len(b.Replaces) == 0 && doc.ResponseFor == nil {
+		p.add("TraceHeaderList/Bussiness/ReplacementInfoList", "a replacing document must name the document it replaces")
+	}
+	cids := map[string]bool{}
+	for i, a := range doc.Attachments {
+		f := fmt.Sprintf("AttachmentEncoded/Attachment[%d]", i+1)
+		if strings.TrimSpace(a.Name) == "" {
+			p.add(f+"/AttachmentName", "missing")
+		}
+		if a.ContentID != "" {
+			if cids[a.ContentID] {
+				p.add(f+"/ContentId", "%q used twice", a.ContentID)
+			}
+			cids[a.ContentID] = true
+		}
+	}
+	if strict && len(doc.Attachments) > DefaultMaxAttachments {
+		p.add("AttachmentEncoded", "%d attachments, at most %d", len(doc.Attachments), DefaultMaxAttachments)
+	}
+}
+
+func checkStatus(p *problems, st *Status, strict bool) {
+	mh := "MessageHeader/"
+	checkOrgID(p, mh+"From/OrganId", st.From.ID, strict)
+	checkOrgID(p, mh+"ResponseFor/OrganId", st.ResponseFor.OrganID, false)
+	if msg := checkDocumentID(st.ResponseFor.DocumentID, idRef); msg != "" {
+		p.add(mh+"ResponseFor/DocumentId", "%s", msg)
+	}
+	if !st.Code.Valid() {
+		p.add(mh+"StatusCode", "%q is not one of 01 02 03 04 05 06 13 15 16", string(st.Code))
+	}
+	if st.Time.IsZero() && !p.has(mh+"Timestamp") {
+		p.add(mh+"Timestamp", "missing")
+	}
+	if strict && st.Code == StatusRejected && strings.TrimSpace(st.Description) == "" {
+		p.add(mh+"Description", "a refusal (02) must give its reason")
+	}
+}

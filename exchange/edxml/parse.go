@@ -1,0 +1,292 @@
+package edxml
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/xml"
+	"fmt"
+	"io"
+	"strings"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// Parse reads one edXML package — a document or a status message — within
+// lim, checks its structure and fields, and returns it in plain Go terms.
+// Text is trimmed and put in Unicode NFC. It does not check the XML
+// signature: call Verify on the same bytes.
+//
+// Errors are *workflow.Error: ETOOLARGE for input over lim.MaxBytes or more
+// than lim.MaxAttachments attachments, EINVALID for malformed XML (junk
+// before the declaration, undeclared namespace prefixes, nesting deeper than
+// lim.MaxDepth...) and for fields that break the rules; the message names
+// each offending field by its path, e.g. "MessageHeader/To[2]/OrganId".
+func Parse(r io.Reader, lim Limits) (*Message, error) {
+	lim = lim.withDefaults()
+	data, sr, err := readScanned(r, lim)
+	if err != nil {
+		return nil, err
+	}
+	return decode(data, sr)
+}
+
+// ParseBytes is Parse for a package already in memory.
+func ParseBytes(data []byte, lim Limits) (*Message, error) {
+	lim = lim.withDefaults()
+	if int64(len(data)) > lim.MaxBytes {
+		return nil, workflow.Errorf(workflow.ETOOLARGE, "edxml: package larger than %d bytes", lim.MaxBytes)
+	}
+	sr, err := scan(bytes.NewReader(data), lim)
+	if err != nil {
+		return nil, err
+	}
+	return decode(data, sr)
+}
+
+func decode(data []byte, sr scanResult) (*Message, error) {
+	var w wirePackage
+	if err := xml.NewDecoder(bytes.NewReader(data)).Decode(&w); err != nil {
+		return nil, workflow.Wrap(workflow.EINVALID, err, "edxml: malformed XML: %v", err)
+	}
+	mh := &w.Envelope.MessageHeader
+	if mh.StatusCode != nil {
+		var p problems
+		st := toStatus(mh, &p)
+		checkStatus(&p, st, false)
+		if err := p.err("status message"); err != nil {
+			return nil, err
+		}
+		return &Message{Kind: KindStatus, Status: st, Signed: sr.signed}, nil
+	}
+	var p problems
+	doc := toDocument(&w, &p)
+	checkDocument(&p, doc, false)
+	if err := p.err("document"); err != nil {
+		return nil, err
+	}
+	return &Message{Kind: KindDocument, Document: doc, Signed: sr.signed}, nil
+}
+
+// ts trims s and puts it in Unicode NFC: the SDK's packages mix composed and
+// decomposed Vietnamese ("Tuấn" written as "â" + U+0301), which would
+// otherwise compare unequal, sort and search badly.
+func ts(s string) string { return norm.NFC.String(strings.TrimSpace(s)) }
+
+func toOrg(w wireOrg) Organization {
+	return Organization{
+		ID: ts(w.OrganID), InCharge: ts(w.InCharge), Name: ts(w.Name), Address: ts(w.Address),
+		Email: ts(w.Email), Telephone: ts(w.Telephone), Fax: ts(w.Fax), Website: ts(w.Website),
+	}
+}
+
+func toStaff(w *wireStaff) *Staff {
+	if w == nil {
+		return nil
+	}
+	return &Staff{Department: ts(w.Department), Name: ts(w.Staff), Mobile: ts(w.Mobile), Email: ts(w.Email)}
+}
+
+func toDocRef(p *problems, field string, w *wireDocRef) DocRef {
+	r := DocRef{OrganID: ts(w.OrganID), Code: ts(w.Code), DocumentID: ts(w.DocumentID)}
+	if s := ts(w.PromulgationDate); s != "" {
+		t, err := parseDate(s)
+		if err != nil {
+			p.add(field+"/PromulgationDate", "%v", err)
+		}
+		r.PromulgationDate = t
+	}
+	return r
+}
+
+func toStatus(mh *wireMessageHeader, p *problems) *Status {
+	st := &Status{
+		From:        toOrg(mh.From),
+		Code:        StatusCode(ts(*mh.StatusCode)),
+		Description: ts(mh.Description),
+	}
+	if mh.ResponseFor != nil {
+		st.ResponseFor = toDocRef(p, "MessageHeader/ResponseFor", mh.ResponseFor)
+	}
+	if s := toStaff(mh.StaffInfo); s != nil {
+		st.Staff = *s
+	}
+	if s := ts(mh.Timestamp); s != "" {
+		t, err := parseTime(s)
+		if err != nil {
+			p.add("MessageHeader/Timestamp", "%v", err)
+		}
+		st.Time = t
+	}
+	return st
+}
+
+// toDocument converts the wire form, reporting fields that do not convert
+// (dates, numbers, base64); checkDocument then applies the rules.
+func toDocument(w *wirePackage, p *problems) *Document {
+	mh := &w.Envelope.MessageHeader
+	const h = "MessageHeader/"
+	doc := &Document{
+		From:          toOrg(mh.From),
+		DocumentID:    ts(mh.DocumentID),
+		Number:        ts(mh.Code.Number),
+		Notation:      ts(mh.Code.Notation),
+		Place:         ts(mh.Promulgation.Place),
+		TypeCode:      ts(mh.DocumentType.Type),
+		TypeDetail:    ts(mh.DocumentType.Detail),
+		TypeName:      ts(mh.DocumentType.Name),
+		Subject:       ts(mh.Subject),
+		Content:       ts(mh.Content),
+		Signer:        Signer{Competence: ts(mh.Signer.Competence), Position: ts(mh.Signer.Position), FullName: ts(mh.Signer.FullName)},
+		Sphere:        ts(mh.OtherInfo.Sphere),
+		TyperNotation: ts(mh.OtherInfo.TyperNotation),
+		Direction:     ts(mh.OtherInfo.Direction),
+		SteeringType:  ts(mh.SteeringType),
+	}
+	for _, to := range mh.To {
+		doc.To = append(doc.To, toOrg(to))
+	}
+	if s := ts(mh.Promulgation.Date); s != "" {
+		t, err := parseDate(s)
+		if err != nil {
+			p.add(h+"PromulgationInfo/PromulgationDate", "%v", err)
+		}
+		doc.PromulgationDate = t
+	}
+	if s := ts(mh.DueDate); s != "" {
+		t, err := parseDate(s)
+		if err != nil {
+			p.add(h+"DueDate", "%v", err)
+		}
+		doc.DueDate = t
+	}
+	for _, pl := range mh.ToPlaces {
+		doc.ToPlaces = append(doc.ToPlaces, ts(pl))
+	}
+	for _, a := range mh.OtherInfo.Appendixes {
+		doc.Appendixes = append(doc.Appendixes, ts(a))
+	}
+	var err error
+	if doc.Priority, err = parseCount(ts(mh.OtherInfo.Priority)); err != nil {
+		p.add(h+"OtherInfo/Priority", "%v", err)
+	}
+	if doc.PromulgationAmount, err = parseCount(ts(mh.OtherInfo.PromulgationAmount)); err != nil {
+		p.add(h+"OtherInfo/PromulgationAmount", "%v", err)
+	}
+	if doc.PageAmount, err = parseCount(ts(mh.OtherInfo.PageAmount)); err != nil {
+		p.add(h+"OtherInfo/PageAmount", "%v", err)
+	}
+	if mh.ResponseFor != nil {
+		r := toDocRef(p, h+"ResponseFor", mh.ResponseFor)
+		if !r.IsZero() {
+			doc.ResponseFor = &r
+		}
+	}
+
+	if tl := w.Envelope.Trace; tl != nil {
+		for i, th := range tl.Headers {
+			hop := Hop{OrganID: ts(th.OrganID)}
+			t, err := parseTime(ts(th.Timestamp))
+			if err != nil {
+				p.add(fmt.Sprintf("TraceHeaderList/TraceHeader[%d]/Timestamp", i+1), "%v", err)
+			}
+			hop.Time = t
+			doc.Trace = append(doc.Trace, hop)
+		}
+		if b := tl.Business; b != nil {
+			doc.Business = Business{
+				Type:       BusinessType(ts(b.DocType)),
+				Reason:     ts(b.Reason),
+				DocumentID: ts(b.DocumentID),
+				Paper:      ts(b.Paper),
+				Staff:      toStaff(b.StaffInfo),
+			}
+			for _, r := range b.Replacements {
+				rep := Replacement{DocumentID: ts(r.DocumentID)}
+				for _, o := range r.OrganIDs {
+					rep.OrganIDs = append(rep.OrganIDs, ts(o))
+				}
+				doc.Business.Replaces = append(doc.Business.Replaces, rep)
+			}
+			if di := b.DocumentInfo; di != nil {
+				u := &UpdateInfo{DocumentInfo: ts(di.DocumentInfo), DocumentReceiver: ts(di.DocumentReceiver)}
+				for _, r := range di.Receivers {
+					u.Receivers = append(u.Receivers, Receiver{OrganID: ts(r.OrganID), Type: ts(r.Type)})
+				}
+				doc.Business.Update = u
+			}
+		}
+	}
+	if doc.Business.Type == "" {
+		doc.Business.Type = BusinessNew
+	}
+
+	// Attachments: the manifest (inside the envelope) describes them, the
+	// AttachmentEncoded element after the envelope carries them; they are
+	// matched by ContentId.
+	refs := map[string]wireReference{}
+	for i, r := range w.Envelope.Manifest {
+		cid := ts(r.ContentID)
+		f := fmt.Sprintf("edXMLManifest/Reference[%d]/ContentId", i+1)
+		if cid == "" {
+			p.add(f, "missing")
+			continue
+		}
+		if _, dup := refs[cid]; dup {
+			p.add(f, "%q listed twice", cid)
+		}
+		refs[cid] = r
+	}
+	used := map[string]bool{}
+	for i, a := range w.Attachments {
+		f := fmt.Sprintf("AttachmentEncoded/Attachment[%d]", i+1)
+		cid := ts(a.ContentID)
+		ref, ok := refs[cid]
+		switch {
+		case cid == "":
+			p.add(f+"/ContentId", "missing")
+		case !ok:
+			p.add(f+"/ContentId", "%q is not in the edXMLManifest", cid)
+		}
+		used[cid] = true
+		att := Attachment{
+			ContentID:   cid,
+			Name:        first(ts(a.AttachmentName), ts(ref.AttachmentName)),
+			ContentType: first(ts(a.ContentType), ts(ref.ContentType)),
+			Description: first(ts(a.Description), ts(ref.Description)),
+		}
+		data, err := decodeBase64(a.Encoded)
+		if err != nil {
+			p.add(f+"/ContentTransferEncoded", "not base64: %v", err)
+		}
+		att.Data = data
+		doc.Attachments = append(doc.Attachments, att)
+	}
+	for i, r := range w.Envelope.Manifest {
+		if cid := ts(r.ContentID); cid != "" && !used[cid] {
+			p.add(fmt.Sprintf("edXMLManifest/Reference[%d]", i+1), "no AttachmentEncoded/Attachment with ContentId %q", cid)
+		}
+	}
+	return doc
+}
+
+func first(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
+}
+
+func decodeBase64(s string) ([]byte, error) {
+	if strings.ContainsAny(s, " \t\r\n") {
+		s = strings.Map(func(r rune) rune {
+			switch r {
+			case ' ', '\t', '\r', '\n':
+				return -1
+			}
+			return r
+		}, s)
+	}
+	return base64.StdEncoding.DecodeString(s)
+}

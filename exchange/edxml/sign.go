@@ -1,0 +1,351 @@
+package edxml
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/asn1"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"strings"
+	"time"
+
+	"github.com/beevik/etree"
+	dsig "github.com/russellhaering/goxmldsig"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// Errors Verify wraps (test with errors.Is); the *workflow.Error around
+// them carries EINVALID and a message for people.
+var (
+	ErrNotSigned       = errors.New("edxml: no XML signature")
+	ErrUntrustedSigner = errors.New("edxml: signed with a certificate that is not the sender's registered one")
+	ErrBadSignature    = errors.New("edxml: signature does not match the package")
+	ErrWeakSignature   = errors.New("edxml: signature algorithm not accepted")
+)
+
+// Accepted algorithms: SHA-1 (which the SDK's samples use) is refused.
+var (
+	acceptedSignatureMethods = map[string]bool{
+		dsig.RSASHA256SignatureMethod:   true,
+		dsig.RSASHA384SignatureMethod:   true,
+		dsig.RSASHA512SignatureMethod:   true,
+		dsig.ECDSASHA256SignatureMethod: true,
+		dsig.ECDSASHA384SignatureMethod: true,
+		dsig.ECDSASHA512SignatureMethod: true,
+	}
+	acceptedDigestMethods = map[string]bool{
+		"http://www.w3.org/2001/04/xmlenc#sha256":       true,
+		"http://www.w3.org/2001/04/xmldsig-more#sha384": true,
+		"http://www.w3.org/2001/04/xmlenc#sha512":       true,
+	}
+)
+
+// Sign adds an enveloped XML signature (XMLDSig, RSA-SHA256 or
+// ECDSA-SHA256 depending on key, exclusive C14N, SHA-256 digest) over the
+// whole package (Reference URI="") and returns the signed bytes. Like the
+// SDK's packages the Signature element goes at the end of edXMLHeader, in
+// the xmldsig default namespace; the enveloped-signature transform removes
+// it wherever it sits, so the digest covers everything else, attachments
+// included. chain[0] must be key's certificate; the chain is written to
+// KeyInfo/X509Data.
+//
+// ECDSA: goxmldsig on its own writes and expects the ECDSA SignatureValue
+// ASN.1 DER-encoded, whereas XMLDSig (RFC 4050/6931) wants r||s; Sign and
+// Verify convert, so the signatures are the standard form other software
+// (xmlsec1, .NET SignedXml) reads.
+//
+// Errors are *workflow.Error: EINVALID for input that is not an unsigned
+// edXML package or a key/certificate mismatch, EINTERNAL when the signer
+// fails.
+func Sign(xmlBytes []byte, key crypto.Signer, chain []*x509.Certificate) ([]byte, error) {
+	if key == nil || len(chain) == 0 || chain[0] == nil {
+		return nil, workflow.Errorf(workflow.EINVALID, "edxml: sign: a key and its certificate are required")
+	}
+	if !publicKeysEqual(key.Public(), chain[0].PublicKey) {
+		return nil, workflow.Errorf(workflow.EINVALID, "edxml: sign: the certificate %q is not the key's", chain[0].Subject)
+	}
+	var method string
+	switch key.Public().(type) {
+	case *rsa.PublicKey:
+		method = dsig.RSASHA256SignatureMethod
+	case *ecdsa.PublicKey:
+		method = dsig.ECDSASHA256SignatureMethod
+	default:
+		return nil, workflow.Errorf(workflow.EINVALID, "edxml: sign: %T keys are not supported (RSA or ECDSA)", key.Public())
+	}
+	lim := Limits{}.withDefaults()
+	sr, err := scan(bytes.NewReader(xmlBytes), lim)
+	if err != nil {
+		return nil, err
+	}
+	if sr.signed {
+		return nil, workflow.Errorf(workflow.EINVALID, "edxml: sign: the package is already signed")
+	}
+	doc := etree.NewDocument()
+	if err := doc.ReadFromBytes(xmlBytes); err != nil {
+		return nil, workflow.Wrap(workflow.EINVALID, err, "edxml: sign: reading package")
+	}
+	root := doc.Root()
+	header := findHeader(root)
+	if header == nil {
+		return nil, workflow.Errorf(workflow.EINVALID, "edxml: sign: no edXMLEnvelope/edXMLHeader")
+	}
+
+	certs := make([][]byte, len(chain))
+	for i, c := range chain {
+		certs[i] = c.Raw
+	}
+	signer := key
+	if pub, ok := key.Public().(*ecdsa.PublicKey); ok {
+		signer = rawECDSASigner{key, (pub.Curve.Params().BitSize + 7) / 8}
+	}
+	ctx, err := dsig.NewSigningContext(signer, certs)
+	if err != nil {
+		return nil, workflow.Wrap(workflow.EINVALID, err, "edxml: sign")
+	}
+	ctx.Prefix = "" // <Signature xmlns="http://www.w3.org/2000/09/xmldsig#"> as in the SDK's packages
+	// Exclusive C14N: the SignedInfo canonical form must not depend on the
+	// edXML namespace declarations in scope where the Signature is placed.
+	ctx.Canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
+	if err := ctx.SetSignatureMethod(method); err != nil {
+		return nil, workflow.Wrap(workflow.EINVALID, err, "edxml: sign")
+	}
+
+	// Place: after the last element of edXMLHeader, on its own line. The
+	// indentation goes in before the digest is taken, so it is signed too.
+	at := len(header.Child)
+	for i := len(header.Child) - 1; i >= 0; i-- {
+		if _, ok := header.Child[i].(*etree.Element); ok {
+			at = i + 1
+			break
+		}
+	}
+	header.InsertChildAt(at, etree.NewText("\n      "))
+	sig, err := ctx.ConstructSignature(root, true)
+	if err != nil {
+		return nil, workflow.Wrap(workflow.EINTERNAL, err, "edxml: sign")
+	}
+	header.InsertChildAt(at+1, sig)
+	out, err := doc.WriteToBytes()
+	if err != nil {
+		return nil, workflow.Wrap(workflow.EINTERNAL, err, "edxml: sign: writing package")
+	}
+	return out, nil
+}
+
+type ecdsaSig struct{ R, S *big.Int }
+
+// rawECDSASigner turns the ASN.1 DER signatures of an ECDSA crypto.Signer
+// into the fixed-size r||s XMLDSig wants.
+type rawECDSASigner struct {
+	crypto.Signer
+	size int // bytes per coordinate
+}
+
+func (s rawECDSASigner) Sign(rand io.Reader, digest []byte, opts crypto.SignerOpts) ([]byte, error) {
+	der, err := s.Signer.Sign(rand, digest, opts)
+	if err != nil {
+		return nil, err
+	}
+	var sig ecdsaSig
+	if rest, err := asn1.Unmarshal(der, &sig); err != nil || len(rest) > 0 {
+		return nil, fmt.Errorf("ECDSA signer returned a malformed signature: %v", err)
+	}
+	if sig.R == nil || sig.S == nil || sig.R.Sign() <= 0 || sig.S.Sign() <= 0 || sig.R.BitLen() > 8*s.size || sig.S.BitLen() > 8*s.size {
+		return nil, errors.New("ECDSA signer returned an out-of-range signature")
+	}
+	out := make([]byte, 2*s.size)
+	sig.R.FillBytes(out[:s.size])
+	sig.S.FillBytes(out[s.size:])
+	return out, nil
+}
+
+func publicKeysEqual(a, b crypto.PublicKey) bool {
+	type equaler interface{ Equal(crypto.PublicKey) bool }
+	e, ok := a.(equaler)
+	return ok && e.Equal(b)
+}
+
+func findHeader(root *etree.Element) *etree.Element {
+	if root == nil {
+		return nil
+	}
+	for _, env := range root.ChildElements() {
+		if env.Tag == "edXMLEnvelope" && env.NamespaceURI() == Namespace {
+			for _, h := range env.ChildElements() {
+				if h.Tag == "edXMLHeader" && h.NamespaceURI() == Namespace {
+					return h
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// Verifier checks package signatures against registered certificates.
+type Verifier struct {
+	// Trusted are the sender agency's registered signing certificates; the
+	// package's KeyInfo certificate must be one of them, byte for byte.
+	Trusted []*x509.Certificate
+	// Now is the time the certificate must be valid at; nil is time.Now.
+	Now func() time.Time
+	// Limits bound the input like Parse's; zero fields take the defaults.
+	Limits Limits
+}
+
+// Verify checks that xmlBytes carries exactly one enveloped XML signature
+// over the whole package (Reference URI=""), made with an accepted algorithm
+// (RSA or ECDSA with SHA-256 or stronger; SHA-1 is refused) by a
+// certificate in trusted that is valid now, and that nothing but the
+// signature changed since signing. It returns nil only then.
+func Verify(xmlBytes []byte, trusted []*x509.Certificate) error {
+	return (&Verifier{Trusted: trusted}).Verify(xmlBytes)
+}
+
+// Verify is the package-level Verify with v's settings. Errors are
+// *workflow.Error with EINVALID wrapping ErrNotSigned, ErrWeakSignature,
+// ErrUntrustedSigner or ErrBadSignature, or EINVALID/ETOOLARGE from the
+// same structural checks as Parse.
+func (v *Verifier) Verify(xmlBytes []byte) error {
+	lim := v.Limits.withDefaults()
+	if int64(len(xmlBytes)) > lim.MaxBytes {
+		return workflow.Errorf(workflow.ETOOLARGE, "edxml: package larger than %d bytes", lim.MaxBytes)
+	}
+	if _, err := scan(bytes.NewReader(xmlBytes), lim); err != nil {
+		return err
+	}
+	doc := etree.NewDocument()
+	if err := doc.ReadFromBytes(xmlBytes); err != nil {
+		return workflow.Wrap(workflow.EINVALID, err, "edxml: verify: reading package")
+	}
+	root := doc.Root()
+
+	var sigs []*etree.Element
+	foreign := 0
+	var walk func(*etree.Element)
+	walk = func(el *etree.Element) {
+		for _, c := range el.ChildElements() {
+			if c.Tag == "Signature" {
+				if c.NamespaceURI() == dsigNamespace {
+					sigs = append(sigs, c)
+					continue
+				}
+				foreign++
+			}
+			walk(c)
+		}
+	}
+	walk(root)
+	switch {
+	case len(sigs) == 0 && foreign > 0:
+		return workflow.Wrap(workflow.EINVALID, ErrNotSigned,
+			"edxml: verify: the package's <Signature> is not in the xmldsig namespace %q, so it is not an XML signature", dsigNamespace)
+	case len(sigs) == 0:
+		return workflow.Wrap(workflow.EINVALID, ErrNotSigned, "edxml: verify: the package is not signed")
+	case len(sigs) > 1:
+		return workflow.Wrap(workflow.EINVALID, ErrBadSignature, "edxml: verify: %d signatures, expected one", len(sigs))
+	}
+	sig := sigs[0]
+	if parent := sig.Parent(); parent == nil || parent != findHeader(root) {
+		return workflow.Wrap(workflow.EINVALID, ErrBadSignature, "edxml: verify: the signature is not in edXMLEnvelope/edXMLHeader")
+	}
+	si := childNS(sig, "SignedInfo")
+	sm := childNS(si, "SignatureMethod")
+	if sm == nil {
+		return workflow.Wrap(workflow.EINVALID, ErrBadSignature, "edxml: verify: no SignedInfo/SignatureMethod")
+	}
+	if alg := sm.SelectAttrValue("Algorithm", ""); !acceptedSignatureMethods[alg] {
+		return workflow.Wrap(workflow.EINVALID, ErrWeakSignature, "edxml: verify: signature method %q is not accepted (RSA or ECDSA with SHA-256 or stronger)", alg)
+	}
+	refs := 0
+	for _, ref := range si.ChildElements() {
+		if ref.Tag != "Reference" || ref.NamespaceURI() != dsigNamespace {
+			continue
+		}
+		refs++
+		if uri := ref.SelectAttrValue("URI", "#"); uri != "" {
+			return workflow.Wrap(workflow.EINVALID, ErrBadSignature, "edxml: verify: the signature covers %q, not the whole package", uri)
+		}
+		dm := childNS(ref, "DigestMethod")
+		if alg := attr(dm, "Algorithm"); !acceptedDigestMethods[alg] {
+			return workflow.Wrap(workflow.EINVALID, ErrWeakSignature, "edxml: verify: digest method %q is not accepted (SHA-256 or stronger)", alg)
+		}
+	}
+	if refs != 1 {
+		return workflow.Wrap(workflow.EINVALID, ErrBadSignature, "edxml: verify: %d signature references, expected one", refs)
+	}
+	if len(v.Trusted) == 0 {
+		return workflow.Wrap(workflow.EINVALID, ErrUntrustedSigner, "edxml: verify: no registered certificate for the sender")
+	}
+
+	if strings.HasPrefix(attr(sm, "Algorithm"), "http://www.w3.org/2001/04/xmldsig-more#ecdsa-") {
+		if sv := childNS(sig, "SignatureValue"); sv != nil {
+			// r||s (XMLDSig) to the ASN.1 DER goxmldsig checks. The
+			// SignatureValue is outside SignedInfo, so this changes
+			// nothing that is signed.
+			raw, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(sv.Text()), ""))
+			if err != nil || len(raw) == 0 || len(raw)%2 != 0 {
+				return workflow.Wrap(workflow.EINVALID, ErrBadSignature, "edxml: verify: ECDSA SignatureValue is not r||s")
+			}
+			der, err := asn1.Marshal(ecdsaSig{new(big.Int).SetBytes(raw[:len(raw)/2]), new(big.Int).SetBytes(raw[len(raw)/2:])})
+			if err != nil {
+				return workflow.Wrap(workflow.EINTERNAL, err, "edxml: verify")
+			}
+			sv.SetText(base64.StdEncoding.EncodeToString(der))
+		}
+	}
+	ctx := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: v.Trusted})
+	if v.Now != nil {
+		ctx.Clock = dsig.NewFakeClockAt(v.Now())
+	}
+	if _, err := ctx.Validate(root); err != nil {
+		return classifyValidation(err)
+	}
+	return nil
+}
+
+func classifyValidation(err error) error {
+	msg := err.Error()
+	switch msg {
+	case "Could not verify certificate against trusted certs":
+		return workflow.Wrap(workflow.EINVALID, fmt.Errorf("%w: %v", ErrUntrustedSigner, err),
+			"edxml: verify: the signing certificate is not the sender agency's registered certificate")
+	case "Cert is not valid at this time":
+		return workflow.Wrap(workflow.EINVALID, fmt.Errorf("%w: %v", ErrUntrustedSigner, err),
+			"edxml: verify: the signing certificate is expired or not yet valid")
+	case "missing X509Certificate within KeyInfo", "Failed to parse certificate", "Missing x509 Element":
+		return workflow.Wrap(workflow.EINVALID, fmt.Errorf("%w: %v", ErrUntrustedSigner, err),
+			"edxml: verify: the signature carries no usable certificate")
+	case "Signature could not be verified":
+		return workflow.Wrap(workflow.EINVALID, fmt.Errorf("%w: %v", ErrBadSignature, err),
+			"edxml: verify: the package was changed after signing (digest mismatch)")
+	}
+	return workflow.Wrap(workflow.EINVALID, fmt.Errorf("%w: %v", ErrBadSignature, err),
+		"edxml: verify: invalid signature: %v", err)
+}
+
+func childNS(el *etree.Element, tag string) *etree.Element {
+	if el == nil {
+		return nil
+	}
+	for _, c := range el.ChildElements() {
+		if c.Tag == tag && c.NamespaceURI() == dsigNamespace {
+			return c
+		}
+	}
+	return nil
+}
+
+func attr(el *etree.Element, name string) string {
+	if el == nil {
+		return ""
+	}
+	return el.SelectAttrValue(name, "")
+}

@@ -1,0 +1,71 @@
+package gormdb
+
+import (
+	"context"
+	"time"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// deliveryRow is a row of the exchange outbox: one message to one
+// connected agency. The exchange package claims due rows with
+// FOR UPDATE SKIP LOCKED (see exchange.go) so several instances never
+// send one message twice at once.
+type deliveryRow struct {
+	ID           string    `gorm:"primaryKey"`
+	DocumentID   string    `gorm:"not null;index"`
+	Kind         string    `gorm:"not null"`
+	OrgID        string    `gorm:"not null"`
+	OrgName      string    `gorm:"not null"`
+	StatusCode   string    `gorm:"not null"`
+	Description  string    `gorm:"not null"`
+	State        string    `gorm:"not null;index:deliveries_due,priority:1"`
+	Attempts     int       `gorm:"not null"`
+	NextAttempt  time.Time `gorm:"not null;index:deliveries_due,priority:2"`
+	LastError    string    `gorm:"not null"`
+	LastStatus   string    `gorm:"not null"`
+	LastStatusAt *time.Time
+	CreatedAt    time.Time `gorm:"not null;autoCreateTime:false"`
+	UpdatedAt    time.Time `gorm:"not null;autoUpdateTime:false"`
+}
+
+func (deliveryRow) TableName() string { return "deliveries" }
+
+func deliveryFromDomain(d *workflow.Delivery) *deliveryRow {
+	return &deliveryRow{ID: d.ID, DocumentID: d.DocumentID, Kind: string(d.Kind), OrgID: d.OrgID, OrgName: d.OrgName,
+		StatusCode: d.StatusCode, Description: d.Description, State: string(d.State), Attempts: d.Attempts,
+		NextAttempt: utc(d.NextAttempt), LastError: d.LastError, LastStatus: d.LastStatus, LastStatusAt: utcPtr(d.LastStatusAt),
+		CreatedAt: utc(d.CreatedAt), UpdatedAt: utc(d.UpdatedAt)}
+}
+
+func (r *deliveryRow) toDomain() workflow.Delivery {
+	return workflow.Delivery{ID: r.ID, DocumentID: r.DocumentID, Kind: workflow.DeliveryKind(r.Kind), OrgID: r.OrgID,
+		OrgName: r.OrgName, StatusCode: r.StatusCode, Description: r.Description, State: workflow.DeliveryState(r.State),
+		Attempts: r.Attempts, NextAttempt: fromDB(r.NextAttempt), LastError: r.LastError, LastStatus: r.LastStatus,
+		LastStatusAt: fromDBPtr(r.LastStatusAt), CreatedAt: fromDB(r.CreatedAt), UpdatedAt: fromDB(r.UpdatedAt)}
+}
+
+// EnqueueDelivery queues a message in the caller's transaction. Missing
+// ID, state, times are filled in.
+func (c *conn) EnqueueDelivery(ctx context.Context, d *workflow.Delivery) error {
+	now := time.Now()
+	if d.ID == "" {
+		d.ID = workflow.NewID(now)
+	}
+	if d.State == "" {
+		d.State = workflow.DeliveryPending
+	}
+	if d.CreatedAt.IsZero() {
+		d.CreatedAt = now
+	}
+	if d.UpdatedAt.IsZero() {
+		d.UpdatedAt = d.CreatedAt
+	}
+	if d.NextAttempt.IsZero() {
+		d.NextAttempt = d.CreatedAt
+	}
+	if err := c.q(ctx).Create(deliveryFromDomain(d)).Error; err != nil {
+		return c.db.translate(err, "queue delivery to %s", d.OrgID)
+	}
+	return nil
+}

@@ -1,0 +1,134 @@
+package workflow
+
+import (
+	"context"
+	"fmt"
+	"strings"
+)
+
+// ReceiveInput is a document arriving from a connected agency over the
+// exchange, already checked for transport-level authenticity.
+type ReceiveInput struct {
+	CreateInput        // Direction is set to Incoming; Sender is the sending agency
+	ExternalID  string // the edXML DocumentId, unique per sender document
+	Replaces    string // ExternalID of the document this one replaces, if any
+	// EnvelopeError, when set, says why the envelope itself failed
+	// verification: the document is kept, rejected with that reason.
+	EnvelopeError string
+}
+
+// Receive registers a document that a connected agency sent. It is
+// idempotent by ExternalID: a redelivery returns the first document and
+// created=false, storing nothing new. The PDF's signatures are verified
+// (Decree 30 Art. 21.2); a document whose envelope or PDF fails
+// verification is kept in state rejected with the reason, and the
+// Outbox answers the sender (02); otherwise it starts at received (01).
+func (s *Service) Receive(ctx context.Context, in ReceiveInput) (d *Document, created bool, err error) {
+	if in.ExternalID == "" {
+		return nil, false, Errorf(EINVALID, "a received document needs its DocumentId")
+	}
+	if existing, err := s.Repo.DocumentByExternalID(ctx, in.ExternalID); err == nil {
+		return existing, false, nil
+	} else if ErrorCode(err) != ENOTFOUND {
+		return nil, false, err
+	}
+	in.Direction = Incoming
+	system := &User{ID: "", Roles: []Role{RoleClerk}}
+	if err := s.validateCreate(ctx, system, &in.CreateInput); err != nil {
+		return nil, false, err
+	}
+	now := s.now()
+	d = &Document{
+		ID: s.newID(), Direction: Incoming, Type: in.Type, Subject: in.Subject,
+		Urgency: in.Urgency, Confidentiality: in.Confidentiality, State: Received, Version: 1,
+		Sender: in.Sender, OriginalNumber: strings.TrimSpace(in.OriginalNumber), OriginalDate: in.OriginalDate,
+		DueDate: in.DueDate, Retention: in.Retention, Notes: in.Notes, ExternalID: in.ExternalID,
+		CreatedAt: now, UpdatedAt: now,
+	}
+	if in.Replaces != "" {
+		if old, err := s.Repo.DocumentByExternalID(ctx, in.Replaces); err == nil {
+			d.Replaces = old.ID
+		}
+	}
+	// The bytes are kept exactly as received.
+	main, err := s.storeUpload(ctx, in.File, FileMain)
+	if err != nil && ErrorCode(err) != EUNPROCESSABLE && ErrorCode(err) != EUNSUPPORTEDMEDIA {
+		return nil, false, err
+	}
+	var reasons []string
+	if in.EnvelopeError != "" {
+		reasons = append(reasons, "envelope: "+in.EnvelopeError)
+	}
+	if err != nil {
+		// Not a usable PDF: keep the bytes for the clerk anyway.
+		reasons = append(reasons, ErrorMessage(err))
+		if main, err = s.storeRaw(ctx, in.File); err != nil {
+			return nil, false, err
+		}
+	} else if s.Signer != nil {
+		pdf, err := s.readBlob(ctx, main.SHA256)
+		if err != nil {
+			return nil, false, err
+		}
+		v, err := s.Signer.Verify(ctx, pdf)
+		if err != nil {
+			reasons = append(reasons, "signature check failed: "+ErrorMessage(err))
+		} else {
+			d.Verification = &v
+			if v.Verdict == VerdictInvalid {
+				reasons = append(reasons, "invalid signature: "+strings.Join(v.Reasons, "; "))
+			}
+		}
+	}
+	d.Files = append(d.Files, main)
+	for i := range in.Attachments {
+		f, err := s.storeRaw(ctx, &in.Attachments[i])
+		if err != nil {
+			return nil, false, err
+		}
+		f.Kind = FileAttachment
+		d.Files = append(d.Files, f)
+	}
+	if len(reasons) > 0 {
+		d.State = Rejected
+		d.Notes = strings.TrimSpace(d.Notes + "\nRejected on receipt: " + strings.Join(reasons, "; "))
+	}
+	err = s.Repo.Atomic(ctx, func(ctx context.Context, tx Tx) error {
+		if err := tx.CreateDocument(ctx, d); err != nil {
+			return err
+		}
+		data := map[string]string{"external_id": in.ExternalID, "from": in.Sender.OrgID}
+		if len(reasons) > 0 {
+			data["rejected"] = strings.Join(reasons, "; ")
+		}
+		if d.Verification != nil {
+			data["verdict"] = d.Verification.Verdict
+		}
+		if err := tx.AppendEvent(ctx, &Event{DocumentID: d.ID, Kind: EventCreate, To: d.State, At: now, Data: data,
+			Comment: "received over the exchange"}); err != nil {
+			return err
+		}
+		if s.Outbox != nil {
+			return s.Outbox.Received(ctx, tx, d)
+		}
+		return nil
+	})
+	if ErrorCode(err) == ECONFLICT {
+		// A concurrent redelivery won the race.
+		if existing, err2 := s.Repo.DocumentByExternalID(ctx, in.ExternalID); err2 == nil {
+			return existing, false, nil
+		}
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("receive %s: %w", in.ExternalID, err)
+	}
+	s.logger().InfoContext(ctx, "document received", "doc_id", d.ID, "external_id", in.ExternalID, "state", d.State)
+	return d, true, nil
+}
+
+// storeRaw stores an upload without inspecting it.
+func (s *Service) storeRaw(ctx context.Context, u *Upload) (File, error) {
+	s2 := *s
+	s2.Inspector = nil
+	return s2.storeUpload(ctx, u, FileMain)
+}
