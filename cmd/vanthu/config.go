@@ -38,6 +38,17 @@ type Config struct {
 	S3UseTLS        bool
 	S3WorkBucket    string
 	S3ArchiveBucket string
+
+	// Archive (issue 4).
+	RetentionDefaults string
+	FixityInterval    string
+
+	// Interagency exchange (issue 5).
+	ExchangeAddr string
+	ExchangeCert string
+	ExchangeKey  string
+	ExchangeCA   string
+	ExchangeURL  string
 }
 
 // setting is one configuration variable: its env name, flag name, default
@@ -73,6 +84,13 @@ func (c *Config) settings() []setting {
 		{env: "VANTHU_S3_USE_TLS", flag: "s3-use-tls", def: "false", doc: "use HTTPS to reach S3", boolean: &c.S3UseTLS},
 		{env: "VANTHU_S3_WORK_BUCKET", flag: "s3-work-bucket", def: "vanthu-work", doc: "bucket of working files", str: &c.S3WorkBucket},
 		{env: "VANTHU_S3_ARCHIVE_BUCKET", flag: "s3-archive-bucket", def: "vanthu-archive", doc: "bucket of archived records (object lock)", str: &c.S3ArchiveBucket},
+		{env: "VANTHU_RETENTION_DEFAULTS", flag: "retention-defaults", def: "QĐ=permanent,NQ=permanent,QC=permanent,QyĐ=permanent,*=10y", doc: "retention class per document type when a document names none (TYPE=5y|10y|20y|permanent, * = any other)", str: &c.RetentionDefaults},
+		{env: "VANTHU_FIXITY_INTERVAL", flag: "fixity-interval", def: "24h", doc: "how often serve re-verifies every archived object (Go duration; 0 = never)", str: &c.FixityInterval},
+		{env: "VANTHU_EXCHANGE_ADDR", flag: "exchange-addr", def: "", doc: "mutual-TLS listener for connected agencies (e.g. 127.0.0.1:8443); empty = exchange off", str: &c.ExchangeAddr},
+		{env: "VANTHU_EXCHANGE_CERT", flag: "exchange-cert", def: "", doc: "this agency's TLS certificate chain (PEM), used as server and client; empty = from the development PKI", str: &c.ExchangeCert},
+		{env: "VANTHU_EXCHANGE_KEY", flag: "exchange-key", def: "", doc: "the key of VANTHU_EXCHANGE_CERT (PEM)", str: &c.ExchangeKey},
+		{env: "VANTHU_EXCHANGE_CA", flag: "exchange-ca", def: "", doc: "PEM of CAs whose client certificates may connect at all; empty = the registered agencies' certificates only", str: &c.ExchangeCA},
+		{env: "VANTHU_EXCHANGE_URL", flag: "exchange-url", def: "", doc: "the exchange endpoint peers should call (https://host:port), printed by vanthu agency export; empty = https://VANTHU_EXCHANGE_ADDR", str: &c.ExchangeURL},
 	}
 }
 

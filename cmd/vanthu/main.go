@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -22,6 +23,7 @@ import (
 	"github.com/vanthu/vanthu/auth"
 	"github.com/vanthu/vanthu/storage/gormdb"
 	"github.com/vanthu/vanthu/storage/localfs"
+	"github.com/vanthu/vanthu/storage/minio"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -105,6 +107,10 @@ type app struct {
 	extras []func(ctx context.Context, a *app) error // wiring of optional subsystems
 	api    *api.Server
 	close  []func()
+	// jobs run beside the HTTP server in serve (exchange listener and
+	// worker, scheduled fixity audit) until its context ends; an error
+	// stops the server.
+	jobs []func(ctx context.Context) error
 }
 
 func (a *app) Close() {
@@ -128,7 +134,7 @@ func build(ctx context.Context, cfg *Config, logger *slog.Logger) (*app, error) 
 	}
 	a.db = db
 	a.close = append(a.close, func() { db.Close() })
-	blobs, err := localfs.New(filepath.Join(cfg.DataDir, "objects"))
+	blobs, err := openWorkStore(ctx, cfg)
 	if err != nil {
 		a.Close()
 		return nil, fmt.Errorf("open object store: %w", err)
@@ -184,17 +190,36 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	srv := &http.Server{Handler: a.api, ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(stdout, "vanthu listening on http://%s\n", ln.Addr())
 	logger.InfoContext(ctx, "serving", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "database", dbKind(cfg.DatabaseURL))
-	errc := make(chan error, 1)
+	jobCtx, stopJobs := context.WithCancel(ctx)
+	defer stopJobs()
+	errc := make(chan error, 1+len(a.jobs))
 	go func() { errc <- srv.Serve(ln) }()
+	var jobs sync.WaitGroup
+	for _, job := range a.jobs {
+		jobs.Add(1)
+		go func() {
+			defer jobs.Done()
+			if err := job(jobCtx); err != nil && jobCtx.Err() == nil {
+				errc <- err
+			}
+		}()
+	}
+	var serveErr error
 	select {
-	case err := <-errc:
-		return err
+	case serveErr = <-errc:
+		logger.Error("stopping", "err", serveErr)
 	case <-ctx.Done():
 	}
 	shutdown, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	logger.Info("shutting down")
-	return srv.Shutdown(shutdown)
+	stopJobs()
+	err = srv.Shutdown(shutdown)
+	jobs.Wait()
+	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
+		return serveErr
+	}
+	return err
 }
 
 func dbKind(url string) string {
@@ -289,4 +314,14 @@ func auditCmd(ctx context.Context, args []string, getenv func(string) string, st
 	fmt.Fprintf(stdout, "audit chain BROKEN after %d events: event %d (%s, at %s): %s\n", r.Events, r.FirstBroken.Seq,
 		r.FirstBroken.Kind, r.FirstBroken.At.UTC().Format(time.RFC3339), r.Reason)
 	return 1
+}
+
+// openWorkStore opens the object store of working files: the work bucket
+// on S3/MinIO when VANTHU_S3_ENDPOINT is set, else DATA_DIR/objects.
+func openWorkStore(ctx context.Context, cfg *Config) (workflow.Blobs, error) {
+	if cfg.S3Endpoint == "" {
+		return localfs.New(filepath.Join(cfg.DataDir, "objects"))
+	}
+	return minio.New(ctx, minio.Config{Endpoint: cfg.S3Endpoint, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey,
+		UseTLS: cfg.S3UseTLS, Bucket: cfg.S3WorkBucket})
 }
