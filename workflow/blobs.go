@@ -3,7 +3,10 @@ package workflow
 import (
 	"context"
 	"io"
+	"path"
+	"strings"
 	"time"
+	"unicode/utf8"
 )
 
 // ObjectInfo describes one stored object.
@@ -53,4 +56,40 @@ type Blobs interface {
 	List(ctx context.Context, prefix string, fn func(ObjectInfo) error) error
 	// SetLegalHold turns the legal hold of an object on or off.
 	SetLegalHold(ctx context.Context, key string, on bool) error
+}
+
+// ValidateKey is the key rule of every Blobs store, so records move
+// between them: EINVALID unless key is a clean relative slash path:
+// no empty, "." or ".." segment, no leading or trailing slash, no
+// backslash or control character, valid UTF-8, at most 1024 bytes.
+func ValidateKey(key string) error {
+	bad := func(why string) error {
+		return Errorf(EINVALID, "invalid object key %q: %s", key, why)
+	}
+	switch {
+	case key == "":
+		return bad("empty")
+	case len(key) > 1024:
+		return bad("longer than 1024 bytes")
+	case !utf8.ValidString(key):
+		return bad("not UTF-8")
+	case strings.HasPrefix(key, "/"):
+		return bad("absolute")
+	case strings.ContainsRune(key, '\\'):
+		return bad("contains a backslash")
+	}
+	for _, r := range key {
+		if r < 0x20 || r == 0x7f {
+			return bad("contains a control character")
+		}
+	}
+	for seg := range strings.SplitSeq(key, "/") {
+		if seg == "" || seg == "." || seg == ".." {
+			return bad("not a clean path")
+		}
+	}
+	if path.Clean(key) != key {
+		return bad("not a clean path")
+	}
+	return nil
 }
