@@ -236,7 +236,11 @@ func TestDocumentFlowAndRegister(t *testing.T) {
 	if in.State != "received" || in.Number != nil || in.Notation != nil || len(in.AllowedActions) != 2 {
 		t.Fatalf("new incoming: %+v", in)
 	}
-	steps := []struct{ user, action string; body map[string]any; state string }{
+	steps := []struct {
+		user, action string
+		body         map[string]any
+		state        string
+	}{
 		{"clerk", "register", nil, "registered"},
 		{"officer", "assign", map[string]any{"assignee_id": f.ids["handler"], "comment": "xử lý"}, "assigned"},
 		{"handler", "start", nil, "in_progress"},

@@ -206,4 +206,3 @@ func (s *Server) handleSignatureImage(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, ToUserJSON(u))
 }
-

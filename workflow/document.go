@@ -103,8 +103,8 @@ const (
 
 // File is one stored file of a document, keyed by its content.
 type File struct {
-	SHA256    string    // lowercase hex; the blob key derives from it
-	Name      string    // the name given on upload
+	SHA256    string // lowercase hex; the blob key derives from it
+	Name      string // the name given on upload
 	Size      int64
 	Kind      FileKind
 	CreatedAt time.Time

@@ -68,9 +68,9 @@ func (r Role) Valid() bool {
 type Party string
 
 const (
-	Anyone       Party = ""         // any user holding one of the roles
-	NamedSigner  Party = "signer"   // only the official named as signer
-	TheAssignee  Party = "assignee" // only the assigned handler
+	Anyone      Party = ""         // any user holding one of the roles
+	NamedSigner Party = "signer"   // only the official named as signer
+	TheAssignee Party = "assignee" // only the assigned handler
 )
 
 // Transition is one row of a state machine: in state From, Action leads

@@ -63,9 +63,9 @@ func fullDocument() *workflow.Document {
 		ArchivedAt:  &archived,
 		RetainUntil: &retain,
 		LegalHold:   true,
-		CreatedBy: "u-handler",
-		CreatedAt: t0,
-		UpdatedAt: t0.Add(26 * time.Hour),
+		CreatedBy:   "u-handler",
+		CreatedAt:   t0,
+		UpdatedAt:   t0.Add(26 * time.Hour),
 	}
 }
 
