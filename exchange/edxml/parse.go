@@ -199,7 +199,7 @@ func toDocument(w *wirePackage, p *problems) *Document {
 				Type:       BusinessType(ts(b.DocType)),
 				Reason:     ts(b.Reason),
 				DocumentID: ts(b.DocumentID),
-				Paper:      ts(b.Paper),
+				Paper:      first(ts(b.Paper), "0"), // absent = no paper copy, as Build writes it
 				Staff:      toStaff(b.StaffInfo),
 			}
 			for _, r := range b.Replacements {

@@ -25,7 +25,7 @@ func (d *DB) migrate(ctx context.Context) error {
 				return err
 			}
 		}
-		if err := g.AutoMigrate(&documentRow{}, &userRow{}, &sessionRow{}, &counterRow{}, &eventRow{}, &headRow{}, &deliveryRow{}); err != nil {
+		if err := g.AutoMigrate(&documentRow{}, &userRow{}, &sessionRow{}, &counterRow{}, &eventRow{}, &headRow{}, &deliveryRow{}, &agencyRow{}, &sentRow{}, &statusRow{}); err != nil {
 			return err
 		}
 		for _, stmt := range []string{

@@ -1,0 +1,315 @@
+package main
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"encoding/pem"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/vanthu/vanthu/api"
+	"github.com/vanthu/vanthu/exchange"
+	"github.com/vanthu/vanthu/signing/keys"
+	"github.com/vanthu/vanthu/storage/gormdb"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+func init() {
+	wirers = append(wirers, wireExchange)
+	extraCommands["agency"] = agencyCmd
+}
+
+// exchangeTuning are the worker's timings. Production uses the defaults
+// of exchange.Worker (poll 2 s, first retry 30 s, cap 30 min, lease
+// 5 min); tests shorten them.
+var exchangeTuning = struct {
+	Poll, Backoff, MaxBackoff, Lease time.Duration
+	// Hook, when set, wraps the exchange endpoint of the agency with the
+	// given org code (tests inject faults with it).
+	Hook func(orgID string, h http.Handler) http.Handler
+}{}
+
+// exchangeIdentity is this agency as the exchange presents it.
+type exchangeIdentity struct {
+	self    exchange.Identity
+	tlsCert tls.Certificate
+	tlsPEM  []byte // the TLS certificate (leaf) peers pin
+}
+
+// exchangeHosts are the names the development TLS certificate is issued
+// for: the hosts of VANTHU_EXCHANGE_ADDR and VANTHU_EXCHANGE_URL, and
+// loopback.
+func exchangeHosts(cfg *Config) []string {
+	hosts := []string{}
+	add := func(h string) {
+		if h == "" || h == "0.0.0.0" || h == "::" {
+			return
+		}
+		for _, x := range hosts {
+			if x == h {
+				return
+			}
+		}
+		hosts = append(hosts, h)
+	}
+	if h, _, err := net.SplitHostPort(cfg.ExchangeAddr); err == nil {
+		add(h)
+	}
+	if u, err := url.Parse(cfg.ExchangeURL); err == nil {
+		add(u.Hostname())
+	}
+	add("localhost")
+	add("127.0.0.1")
+	return hosts
+}
+
+// exchangeEndpoint is the URL peers call: VANTHU_EXCHANGE_URL, else
+// https://VANTHU_EXCHANGE_ADDR.
+func exchangeEndpoint(cfg *Config) string {
+	if cfg.ExchangeURL != "" {
+		return cfg.ExchangeURL
+	}
+	return "https://" + cfg.ExchangeAddr
+}
+
+// loadExchangeIdentity loads the agency signing key and the exchange TLS
+// certificate: configured files where given, the development PKI for the
+// rest (the same keys wireSigning uses).
+func loadExchangeIdentity(ctx context.Context, cfg *Config) (*exchangeIdentity, error) {
+	var pki *keys.DevPKI
+	devPKI := func() (*keys.DevPKI, error) {
+		if pki == nil {
+			p, err := keys.OpenDevPKI(filepath.Join(cfg.DataDir, "pki"), cfg.OrgName, cfg.OrgID, time.Now)
+			if err != nil {
+				return nil, fmt.Errorf("development PKI: %w", err)
+			}
+			pki = p
+		}
+		return pki, nil
+	}
+	var agency keys.Key
+	if cfg.AgencyKey != "" {
+		var certPEM []byte
+		if cfg.AgencyCert != "" {
+			b, err := os.ReadFile(cfg.AgencyCert)
+			if err != nil {
+				return nil, fmt.Errorf("VANTHU_AGENCY_CERT: %w", err)
+			}
+			certPEM = b
+		}
+		k, err := keys.Load(ctx, cfg.AgencyKey, certPEM)
+		if err != nil {
+			return nil, fmt.Errorf("VANTHU_AGENCY_KEY %s: %w", keys.RedactURI(cfg.AgencyKey), err)
+		}
+		agency = k
+	} else {
+		p, err := devPKI()
+		if err != nil {
+			return nil, err
+		}
+		if agency, err = p.Agency(); err != nil {
+			return nil, fmt.Errorf("development agency key: %w", err)
+		}
+	}
+	id := &exchangeIdentity{self: exchange.Identity{Org: workflow.Org{OrgID: cfg.OrgID, Name: cfg.OrgName},
+		Place: cfg.OrgPlace, Key: agency.Signer, Chain: agency.Chain}}
+	switch {
+	case cfg.ExchangeCert != "" || cfg.ExchangeKey != "":
+		if cfg.ExchangeCert == "" || cfg.ExchangeKey == "" {
+			return nil, fmt.Errorf("VANTHU_EXCHANGE_CERT and VANTHU_EXCHANGE_KEY go together")
+		}
+		c, err := tls.LoadX509KeyPair(cfg.ExchangeCert, cfg.ExchangeKey)
+		if err != nil {
+			return nil, fmt.Errorf("VANTHU_EXCHANGE_CERT/KEY: %w", err)
+		}
+		id.tlsCert = c
+		id.tlsPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Certificate[0]})
+	default:
+		p, err := devPKI()
+		if err != nil {
+			return nil, err
+		}
+		c, certPEM, _, err := p.TLSServerClient("vanthu exchange "+cfg.OrgID, exchangeHosts(cfg))
+		if err != nil {
+			return nil, fmt.Errorf("development exchange TLS certificate: %w", err)
+		}
+		id.tlsCert, id.tlsPEM = c, certPEM
+	}
+	return id, nil
+}
+
+// wireExchange adds the interagency exchange: the agencies registry and
+// deliveries routes always; with VANTHU_EXCHANGE_ADDR also the outbox
+// (send), the mutual-TLS listener and the delivery worker, as jobs.
+func wireExchange(ctx context.Context, a *app) error {
+	cfg := a.cfg
+	if err := a.db.MigrateExchange(ctx); err != nil {
+		return err
+	}
+	outbox := &exchange.Outbox{Agencies: a.db}
+	svc := &exchange.Service{Repo: a.db, Store: a.db, Outbox: outbox}
+	a.api.Extra = append(a.api.Extra, api.ExchangeRoutes(svc))
+	if cfg.ExchangeAddr == "" {
+		return nil
+	}
+	id, err := loadExchangeIdentity(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	var clientCAs []*x509.Certificate
+	if cfg.ExchangeCA != "" {
+		b, err := os.ReadFile(cfg.ExchangeCA)
+		if err != nil {
+			return fmt.Errorf("VANTHU_EXCHANGE_CA: %w", err)
+		}
+		if clientCAs, err = exchange.ParseCertsPEM("VANTHU_EXCHANGE_CA", b); err != nil {
+			return err
+		}
+	}
+	logger := a.log.With("subsystem", "exchange")
+	worker := &exchange.Worker{Store: a.db, Repo: a.db, Blobs: a.blobs, Client: &exchange.Client{Cert: id.tlsCert},
+		Self: id.self, Logger: logger, Poll: exchangeTuning.Poll, Backoff: exchangeTuning.Backoff,
+		MaxBackoff: exchangeTuning.MaxBackoff, Lease: exchangeTuning.Lease}
+	outbox.Wake = worker.Wake
+	a.docs.Outbox = outbox
+	recv := &exchange.Receiver{Docs: a.docs, Repo: a.db, Store: a.db, Outbox: outbox, Self: id.self.Org,
+		ClientCAs: clientCAs, Logger: logger}
+	var handler http.Handler = recv.Handler()
+	if exchangeTuning.Hook != nil {
+		handler = exchangeTuning.Hook(cfg.OrgID, handler)
+	}
+	addr, cert := cfg.ExchangeAddr, id.tlsCert
+	a.jobs = append(a.jobs, func(ctx context.Context) error {
+		ln, err := exchange.Listen(addr, cert)
+		if err != nil {
+			return err
+		}
+		logger.InfoContext(ctx, "exchange listening", "addr", ln.Addr().String(), "endpoint", exchangeEndpoint(cfg))
+		return exchange.Serve(ctx, ln, handler, logger)
+	}, worker.Run)
+	return nil
+}
+
+// agencyCmd is `vanthu agency export|add|list`.
+func agencyCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	const usage = "usage: vanthu agency export | vanthu agency add FILE | vanthu agency list"
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, usage)
+		return 2
+	}
+	fs := flag.NewFlagSet("agency "+args[0], flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg, err := LoadConfig(fs, args[1:], getenv)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	switch args[0] {
+	case "export":
+		err = agencyExport(ctx, cfg, stdout)
+	case "add":
+		if fs.NArg() != 1 {
+			fmt.Fprintln(stderr, usage)
+			return 2
+		}
+		err = agencyAdd(ctx, cfg, fs.Arg(0), stdout, stderr)
+	case "list":
+		err = agencyList(ctx, cfg, stdout, stderr)
+	default:
+		fmt.Fprintln(stderr, usage)
+		return 2
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "vanthu agency %s: %v\n", args[0], err)
+		return 1
+	}
+	return 0
+}
+
+// agencyExport prints what a peer needs to register this agency.
+func agencyExport(ctx context.Context, cfg *Config, stdout io.Writer) error {
+	if cfg.ExchangeAddr == "" && cfg.ExchangeURL == "" {
+		return fmt.Errorf("set VANTHU_EXCHANGE_ADDR (and VANTHU_EXCHANGE_URL if peers reach it by another name)")
+	}
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return err
+	}
+	id, err := loadExchangeIdentity(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	var chain []byte
+	for _, c := range id.self.Chain {
+		chain = append(chain, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
+	}
+	a := exchange.Agency{OrgID: cfg.OrgID, Name: cfg.OrgName, Endpoint: exchangeEndpoint(cfg),
+		SigningCertPEM: string(chain), TLSCertPEM: string(id.tlsPEM)}
+	enc := json.NewEncoder(stdout)
+	enc.SetIndent("", "  ")
+	return enc.Encode(a)
+}
+
+func openExchangeDB(ctx context.Context, cfg *Config, stderr io.Writer) (*gormdb.DB, error) {
+	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
+		return nil, err
+	}
+	db, err := gormdb.Open(ctx, cfg.DatabaseURL, cfg.DataDir, newLogger(stderr, cfg.LogLevel))
+	if err != nil {
+		return nil, err
+	}
+	if err := db.MigrateExchange(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// agencyAdd registers a peer from the JSON of its `vanthu agency export`.
+func agencyAdd(ctx context.Context, cfg *Config, file string, stdout, stderr io.Writer) error {
+	b, err := os.ReadFile(file)
+	if err != nil {
+		return err
+	}
+	var a exchange.Agency
+	if err := json.Unmarshal(b, &a); err != nil {
+		return fmt.Errorf("%s: not the JSON of vanthu agency export: %w", file, err)
+	}
+	if err := exchange.CheckAgency(&a); err != nil {
+		return fmt.Errorf("%s: %s", file, workflow.ErrorMessage(err))
+	}
+	db, err := openExchangeDB(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if err := db.PutAgency(ctx, &a); err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "registered agency %s (%s) at %s\n", a.OrgID, a.Name, a.Endpoint)
+	return nil
+}
+
+func agencyList(ctx context.Context, cfg *Config, stdout, stderr io.Writer) error {
+	db, err := openExchangeDB(ctx, cfg, stderr)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	as, err := db.Agencies(ctx)
+	if err != nil {
+		return err
+	}
+	for _, a := range as {
+		fmt.Fprintf(stdout, "%s\t%s\t%s\n", a.OrgID, a.Name, a.Endpoint)
+	}
+	return nil
+}

@@ -1,0 +1,244 @@
+package exchange
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/vanthu/vanthu/exchange/edxml"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// Identity is this agency as the exchange presents it: its organisation
+// and the key its envelopes are signed with.
+type Identity struct {
+	Org   workflow.Org
+	Place string // PromulgationInfo/Place
+	Key   crypto.Signer
+	Chain []*x509.Certificate // Chain[0] is Key's certificate
+}
+
+var priorityOf = map[workflow.Urgency]int{workflow.UrgencyNormal: 0, workflow.UrgencyUrgent: 1,
+	workflow.UrgencyVeryUrgent: 2, workflow.UrgencyFlash: 3}
+
+// edXML DocumentType/Type: 1 is a văn bản hành chính (administrative
+// document), what vanthu exchanges; the type itself goes in TypeName
+// (its Decree 30 name) and TypeDetail (its abbreviation).
+const typeAdministrative = "1"
+
+// ExternalID returns the QCVN 102 DocumentId an issued document goes out
+// as: "OrganId,yyyy/MM/dd,Số/KýHiệu".
+func ExternalID(self workflow.Org, d *workflow.Document) (string, error) {
+	number, notation, err := splitNotation(d)
+	if err != nil {
+		return "", err
+	}
+	return edxml.MakeDocumentID(self.OrgID, *d.IssuedAt, number, notation), nil
+}
+
+func splitNotation(d *workflow.Document) (string, string, error) {
+	if d.IssuedAt == nil || d.Notation == "" {
+		return "", "", workflow.Errorf(workflow.EINVALID, "document %s is not issued: nothing to send", d.ID)
+	}
+	number, notation, ok := strings.Cut(d.Notation, "/")
+	if !ok {
+		return "", "", workflow.Errorf(workflow.EINVALID, "document %s: notation %q is not Số/KýHiệu", d.ID, d.Notation)
+	}
+	return number, notation, nil
+}
+
+// EnvelopeInput is what BuildEnvelope needs besides the document.
+type EnvelopeInput struct {
+	Self     Identity
+	Doc      *workflow.Document
+	Signer   *workflow.User // the official who signed (SignerInfo); may be nil
+	Blobs    workflow.Blobs
+	Business edxml.Business // zero: a new document
+	Now      time.Time
+}
+
+// BuildEnvelope builds and signs the edXML package of an issued document
+// for its recipients: the signed PDF first, then the signed attachments,
+// from the work store. It returns the package and its DocumentId.
+func BuildEnvelope(ctx context.Context, in EnvelopeInput) ([]byte, string, error) {
+	d := in.Doc
+	number, notation, err := splitNotation(d)
+	if err != nil {
+		return nil, "", err
+	}
+	doc := edxml.Document{
+		From:             edxml.Organization{ID: in.Self.Org.OrgID, Name: in.Self.Org.Name},
+		Number:           number,
+		Notation:         notation,
+		Place:            in.Self.Place,
+		PromulgationDate: *d.IssuedAt,
+		TypeCode:         typeAdministrative,
+		TypeDetail:       string(d.Type),
+		TypeName:         workflow.DocTypes[d.Type],
+		Subject:          d.Subject,
+		Priority:         priorityOf[d.Urgency],
+		Business:         in.Business,
+		Trace:            []edxml.Hop{{OrganID: in.Self.Org.OrgID, Time: in.Now}},
+	}
+	doc.DocumentID = edxml.MakeDocumentID(doc.From.ID, doc.PromulgationDate, number, notation)
+	for _, r := range d.Recipients {
+		doc.To = append(doc.To, edxml.Organization{ID: r.OrgID, Name: r.Name})
+		doc.ToPlaces = append(doc.ToPlaces, r.Name)
+	}
+	if d.DueDate != nil {
+		doc.DueDate = *d.DueDate
+	}
+	if in.Signer != nil {
+		doc.Signer = edxml.Signer{Position: in.Signer.Title, FullName: in.Signer.FullName}
+	}
+	if in.Business.Type == "" || in.Business.Type == edxml.BusinessNew || in.Business.Type == edxml.BusinessReplace {
+		main, ok := d.MainFile()
+		if !ok || main.Kind != workflow.FileSigned {
+			return nil, "", workflow.Errorf(workflow.EINVALID, "document %s has no signed file to send", d.ID)
+		}
+		files := []workflow.File{main}
+		files = append(files, signedAttachments(d)...)
+		for i, f := range files {
+			b, err := readBlob(ctx, in.Blobs, f.SHA256)
+			if err != nil {
+				return nil, "", err
+			}
+			desc := "attachment"
+			if i == 0 {
+				desc = "main"
+			}
+			doc.Attachments = append(doc.Attachments, edxml.Attachment{Name: f.Name, ContentType: "application/pdf",
+				Description: desc, Data: b})
+		}
+	}
+	raw, err := edxml.Build(doc)
+	if err != nil {
+		return nil, "", fmt.Errorf("build envelope of %s: %w", d.ID, err)
+	}
+	signed, err := edxml.Sign(raw, in.Self.Key, in.Self.Chain)
+	if err != nil {
+		return nil, "", fmt.Errorf("sign envelope of %s: %w", d.ID, err)
+	}
+	return signed, doc.DocumentID, nil
+}
+
+// signedAttachments returns the agency-signed versions of a document's
+// attachments: at issue each attachment is signed and stored again as a
+// later FileAttachment with the same name, so the last one of each name.
+func signedAttachments(d *workflow.Document) []workflow.File {
+	var out []workflow.File
+	idx := map[string]int{}
+	for _, f := range d.Files {
+		if f.Kind != workflow.FileAttachment {
+			continue
+		}
+		if i, ok := idx[f.Name]; ok {
+			out[i] = f
+			continue
+		}
+		idx[f.Name] = len(out)
+		out = append(out, f)
+	}
+	return out
+}
+
+func readBlob(ctx context.Context, blobs workflow.Blobs, sha string) ([]byte, error) {
+	rc, _, err := blobs.Get(ctx, workflow.BlobKey(sha))
+	if err != nil {
+		return nil, fmt.Errorf("read blob %s: %w", sha, err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, fmt.Errorf("read blob %s: %w", sha, err)
+	}
+	sum := sha256.Sum256(b)
+	if hex.EncodeToString(sum[:]) != sha {
+		return nil, workflow.Errorf(workflow.EINTERNAL, "blob %s does not match its hash", sha)
+	}
+	return b, nil
+}
+
+var urgencyOf = map[int]workflow.Urgency{0: workflow.UrgencyNormal, 1: workflow.UrgencyUrgent,
+	2: workflow.UrgencyVeryUrgent, 3: workflow.UrgencyFlash, 4: workflow.UrgencyFlash}
+
+// docTypeOf maps an edXML DocumentType to a Decree 30 type: by our own
+// TypeDetail, else by name, else công văn.
+func docTypeOf(doc *edxml.Document) workflow.DocType {
+	if t := workflow.DocType(doc.TypeDetail); t.Valid() {
+		return t
+	}
+	name := norm.NFC.String(strings.ToLower(strings.TrimSpace(doc.TypeName)))
+	for t, n := range workflow.DocTypes {
+		if norm.NFC.String(strings.ToLower(n)) == name {
+			return t
+		}
+	}
+	return workflow.CongVan
+}
+
+// ReceiveInput converts a parsed edXML document into what
+// workflow.Service.Receive takes: the first PDF attachment (the one
+// described "main", else the first) is the document, the rest are
+// attachments; sender, original number and date, subject, urgency.
+func ReceiveInput(doc *edxml.Document) workflow.ReceiveInput {
+	in := workflow.ReceiveInput{ExternalID: doc.DocumentID}
+	in.Type = docTypeOf(doc)
+	in.Subject = doc.Subject
+	in.Urgency = urgencyOf[doc.Priority]
+	in.Confidentiality = workflow.Public
+	in.Sender = &workflow.Org{OrgID: doc.From.ID, Name: doc.From.Name}
+	if in.Sender.Name == "" {
+		in.Sender.Name = doc.From.ID
+	}
+	in.OriginalNumber = doc.Number + "/" + doc.Notation
+	pd := doc.PromulgationDate
+	in.OriginalDate = &pd
+	if !doc.DueDate.IsZero() {
+		dd := doc.DueDate
+		in.DueDate = &dd
+	}
+	main := -1
+	for i, a := range doc.Attachments {
+		if a.Description == "main" {
+			main = i
+			break
+		}
+	}
+	if main < 0 {
+		for i, a := range doc.Attachments {
+			if a.ContentType == "application/pdf" || strings.HasSuffix(strings.ToLower(a.Name), ".pdf") {
+				main = i
+				break
+			}
+		}
+	}
+	if main < 0 && len(doc.Attachments) > 0 {
+		main = 0
+	}
+	for i, a := range doc.Attachments {
+		u := workflow.Upload{Name: a.Name, Size: int64(len(a.Data)), Content: bytes.NewReader(a.Data)}
+		if i == main {
+			in.File = &u
+		} else {
+			in.Attachments = append(in.Attachments, u)
+		}
+	}
+	if doc.Business.Type == edxml.BusinessReplace {
+		if len(doc.Business.Replaces) > 0 {
+			in.Replaces = doc.Business.Replaces[0].DocumentID
+		} else if doc.ResponseFor != nil {
+			in.Replaces = doc.ResponseFor.DocumentID
+		}
+	}
+	return in
+}

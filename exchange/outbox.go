@@ -1,0 +1,115 @@
+package exchange
+
+import (
+	"context"
+	"strings"
+
+	"github.com/vanthu/vanthu/exchange/edxml"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// AgencyLookup finds a registered agency (ENOTFOUND if none).
+type AgencyLookup interface {
+	Agency(ctx context.Context, orgID string) (*Agency, error)
+}
+
+// Outbox implements workflow.Outbox: it queues, in the transaction of the
+// change, a document delivery per recipient on send and the status
+// messages a received document owes its sender.
+type Outbox struct {
+	Agencies AgencyLookup
+	// Wake, when set, is called after queueing (the worker may look
+	// sooner); it must not block.
+	Wake func()
+}
+
+var _ workflow.Outbox = (*Outbox)(nil)
+
+// statusOfAction is the status a received document's sender is told
+// when the document takes an action.
+var statusOfAction = map[workflow.Action]edxml.StatusCode{
+	workflow.Register: edxml.StatusAccepted,
+	workflow.Assign:   edxml.StatusAssigned,
+	workflow.Start:    edxml.StatusInProgress,
+	workflow.Complete: edxml.StatusCompleted,
+	workflow.Reject:   edxml.StatusRejected,
+}
+
+// Transitioned queues the exchange messages of a transition. On send,
+// every recipient must be a registered agency: otherwise EINVALID, and
+// the transaction (so the send) is rolled back.
+func (o *Outbox) Transitioned(ctx context.Context, tx workflow.Tx, d *workflow.Document, t workflow.Transition, ev *workflow.Event) error {
+	switch {
+	case d.Direction == workflow.Outgoing && t.Action == workflow.Send:
+		for _, r := range d.Recipients {
+			a, err := o.Agencies.Agency(ctx, r.OrgID)
+			if workflow.ErrorCode(err) == workflow.ENOTFOUND {
+				return workflow.Errorf(workflow.EINVALID, "recipient %s (%s) is not a connected agency: register it (POST /api/v1/agencies or vanthu agency add) before sending", r.OrgID, r.Name)
+			} else if err != nil {
+				return err
+			}
+			name := r.Name
+			if name == "" {
+				name = a.Name
+			}
+			if err := tx.EnqueueDelivery(ctx, &workflow.Delivery{DocumentID: d.ID, Kind: workflow.DeliverDocument, OrgID: r.OrgID, OrgName: name}); err != nil {
+				return err
+			}
+		}
+		o.wake()
+	case d.Direction == workflow.Incoming && d.ExternalID != "" && d.Sender != nil:
+		code, ok := statusOfAction[t.Action]
+		if !ok {
+			return nil
+		}
+		desc := ""
+		if code == edxml.StatusRejected {
+			desc = strings.TrimSpace(ev.Comment)
+		}
+		return o.status(ctx, tx, d, code, desc)
+	}
+	return nil
+}
+
+// Received queues 01 to the sender, or 02 with the reason when the
+// document was rejected on receipt.
+func (o *Outbox) Received(ctx context.Context, tx workflow.Tx, d *workflow.Document) error {
+	if d.Sender == nil || d.Sender.OrgID == "" {
+		return nil
+	}
+	if d.State == workflow.Rejected {
+		return o.status(ctx, tx, d, edxml.StatusRejected, ReceiptRejection(d))
+	}
+	return o.status(ctx, tx, d, edxml.StatusArrived, "")
+}
+
+// ReceiptRejection returns why a document was rejected on receipt (the
+// reason workflow.Receive wrote in its notes), or "".
+func ReceiptRejection(d *workflow.Document) string {
+	const marker = "Rejected on receipt: "
+	if i := strings.LastIndex(d.Notes, marker); i >= 0 {
+		return strings.TrimSpace(d.Notes[i+len(marker):])
+	}
+	if d.State == workflow.Rejected {
+		return "rejected"
+	}
+	return ""
+}
+
+func (o *Outbox) status(ctx context.Context, tx workflow.Tx, d *workflow.Document, code edxml.StatusCode, desc string) error {
+	if code == edxml.StatusRejected && desc == "" {
+		desc = "rejected"
+	}
+	err := tx.EnqueueDelivery(ctx, &workflow.Delivery{DocumentID: d.ID, Kind: workflow.DeliverStatus, OrgID: d.Sender.OrgID,
+		OrgName: d.Sender.Name, StatusCode: string(code), Description: desc})
+	if err == nil {
+		o.wake()
+	}
+	return err
+}
+
+func (o *Outbox) wake() {
+	if o.Wake != nil {
+		o.Wake()
+	}
+}

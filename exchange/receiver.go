@@ -1,0 +1,332 @@
+package exchange
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/vanthu/vanthu/exchange/edxml"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// Receiving is what the receiver needs of workflow.Service.
+type Receiving interface {
+	Receive(ctx context.Context, in workflow.ReceiveInput) (*workflow.Document, bool, error)
+}
+
+// Receiver serves the exchange endpoint to connected agencies:
+// POST /exchange/v1/edxml (documents, revocations) and
+// POST /exchange/v1/status (status messages about our documents).
+//
+// Every request must come over TLS with a client certificate that matches
+// a registered agency's TLS certificate (or chains to it as a CA), after
+// chaining to ClientCAs when those are set: otherwise 401 (no acceptable
+// certificate) or 403 (not a registered agency), and nothing is stored.
+type Receiver struct {
+	Docs   Receiving
+	Repo   workflow.Repository
+	Store  Store
+	Outbox *Outbox
+	Self   workflow.Org
+	// ClientCAs are the CAs whose client certificates may connect at all
+	// (VANTHU_EXCHANGE_CA); empty = the registered agencies' only.
+	ClientCAs []*x509.Certificate
+	Limits    edxml.Limits
+	Logger    *slog.Logger
+	Now       func() time.Time
+}
+
+func (r *Receiver) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+func (r *Receiver) log() *slog.Logger {
+	if r.Logger != nil {
+		return r.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// Handler returns the exchange endpoint's routes.
+func (r *Receiver) Handler() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("POST "+PathEdXML, r.wrap(r.handleEdXML))
+	mux.HandleFunc("POST "+PathStatus, r.wrap(r.handleStatus))
+	return mux
+}
+
+// httpStatusOf maps domain codes to statuses on the exchange endpoint.
+var httpStatusOf = map[string]int{
+	workflow.EINVALID: 400, workflow.EUNPROCESSABLE: 422, workflow.EUNSUPPORTEDMEDIA: 415,
+	workflow.ENOTFOUND: 404, workflow.EILLEGAL: 409, workflow.ECONFLICT: 409, workflow.EFORBIDDEN: 403,
+	workflow.EUNAUTHORIZED: 401, workflow.ETOOLARGE: 413, workflow.EUNAVAILABLE: 503,
+}
+
+func (r *Receiver) wrap(h func(w http.ResponseWriter, req *http.Request, peers []*Agency) (*Ack, error)) http.HandlerFunc {
+	return func(w http.ResponseWriter, req *http.Request) {
+		peers, err := r.authenticate(req.Context(), req)
+		var ack *Ack
+		if err == nil {
+			ack, err = h(w, req, peers)
+		}
+		if err != nil {
+			code := workflow.ErrorCode(err)
+			status, ok := httpStatusOf[code]
+			msg := workflow.ErrorMessage(err)
+			if !ok {
+				status, msg = 500, "internal error"
+				r.log().ErrorContext(req.Context(), "exchange request", "path", req.URL.Path, "err", err)
+			} else {
+				r.log().InfoContext(req.Context(), "exchange request refused", "path", req.URL.Path, "status", status, "reason", msg)
+			}
+			writeJSON(w, status, map[string]any{"error": map[string]string{"code": code, "message": msg}})
+			return
+		}
+		writeJSON(w, http.StatusOK, ack)
+	}
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
+}
+
+// authenticate returns the registered agencies the client certificate
+// stands for.
+func (r *Receiver) authenticate(ctx context.Context, req *http.Request) ([]*Agency, error) {
+	if req.TLS == nil || len(req.TLS.PeerCertificates) == 0 {
+		return nil, workflow.Errorf(workflow.EUNAUTHORIZED, "a client certificate is required")
+	}
+	chain := req.TLS.PeerCertificates
+	now := r.now()
+	if len(r.ClientCAs) > 0 {
+		if err := matchesTrust(chain, r.ClientCAs, x509.ExtKeyUsageClientAuth, "", now); err != nil {
+			return nil, workflow.Errorf(workflow.EUNAUTHORIZED, "client certificate not accepted: %v", err)
+		}
+	}
+	all, err := r.Store.Agencies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var peers []*Agency
+	for _, a := range all {
+		trust, err := ParseCertsPEM("TLS certificate of "+a.OrgID, []byte(a.TLSCertPEM))
+		if err != nil {
+			continue
+		}
+		if matchesTrust(chain, trust, x509.ExtKeyUsageClientAuth, "", now) == nil {
+			peers = append(peers, a)
+		}
+	}
+	if len(peers) == 0 {
+		return nil, workflow.Errorf(workflow.EFORBIDDEN, "client certificate %q is not a registered agency's", chain[0].Subject.CommonName)
+	}
+	return peers, nil
+}
+
+func (r *Receiver) readBody(w http.ResponseWriter, req *http.Request) ([]byte, error) {
+	max := r.Limits.MaxBytes
+	if max <= 0 {
+		max = edxml.DefaultMaxBytes
+	}
+	b, err := io.ReadAll(http.MaxBytesReader(w, req.Body, max))
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return nil, workflow.Errorf(workflow.ETOOLARGE, "package larger than %d bytes", max)
+	} else if err != nil {
+		return nil, workflow.Wrap(workflow.EINVALID, err, "reading the package")
+	}
+	return b, nil
+}
+
+// sender returns the peer that From names: a package must come from the
+// agency whose certificate made the connection.
+func sender(peers []*Agency, orgID string) (*Agency, error) {
+	for _, p := range peers {
+		if p.OrgID == orgID {
+			return p, nil
+		}
+	}
+	return nil, workflow.Errorf(workflow.EFORBIDDEN, "the package says it is from %s but the connection is %s's", orgID, peers[0].OrgID)
+}
+
+func (r *Receiver) verifier(a *Agency) (*edxml.Verifier, error) {
+	certs, err := ParseCertsPEM("signing certificate of "+a.OrgID, []byte(a.SigningCertPEM))
+	if err != nil {
+		return nil, err
+	}
+	// The registered certificate is the signer's (first of the chain).
+	return &edxml.Verifier{Trusted: certs[:1], Limits: r.Limits, Now: r.Now}, nil
+}
+
+func (r *Receiver) handleEdXML(w http.ResponseWriter, req *http.Request, peers []*Agency) (*Ack, error) {
+	ctx := req.Context()
+	body, err := r.readBody(w, req)
+	if err != nil {
+		return nil, err
+	}
+	msg, err := edxml.ParseBytes(body, r.Limits)
+	if err != nil {
+		return nil, err
+	}
+	if msg.Kind != edxml.KindDocument {
+		return nil, workflow.Errorf(workflow.EINVALID, "a status message goes to %s", PathStatus)
+	}
+	doc := msg.Document
+	peer, err := sender(peers, doc.From.ID)
+	if err != nil {
+		return nil, err
+	}
+	addressed := false
+	for _, to := range doc.To {
+		addressed = addressed || to.ID == r.Self.OrgID
+	}
+	if !addressed {
+		return nil, workflow.Errorf(workflow.EINVALID, "the package is not addressed to %s", r.Self.OrgID)
+	}
+	v, err := r.verifier(peer)
+	if err != nil {
+		return nil, err
+	}
+	envErr := ""
+	if err := v.Verify(body); err != nil {
+		envErr = workflow.ErrorMessage(err)
+	}
+	if doc.Business.Type == edxml.BusinessRevoke {
+		if envErr != "" {
+			return nil, workflow.Errorf(workflow.EINVALID, "revocation refused: %s", envErr)
+		}
+		return r.revokeRequested(ctx, peer, doc)
+	}
+	in := ReceiveInput(doc)
+	in.EnvelopeError = envErr
+	d, created, err := r.Docs.Receive(ctx, in)
+	if err != nil {
+		return nil, err
+	}
+	ack, err := r.ackFor(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	r.log().InfoContext(ctx, "exchange document", "external_id", d.ExternalID, "doc_id", d.ID, "from", peer.OrgID,
+		"created", created, "ack", ack.StatusCode)
+	return ack, nil
+}
+
+// ackFor answers a received document as it was answered the first time:
+// 02 with the reason if it was rejected on receipt, else 01.
+func (r *Receiver) ackFor(ctx context.Context, d *workflow.Document) (*Ack, error) {
+	evs, err := r.Repo.Events(ctx, d.ID)
+	if err != nil {
+		return nil, err
+	}
+	ack := &Ack{DocumentID: d.ExternalID, StatusCode: string(edxml.StatusArrived)}
+	for _, e := range evs {
+		if e.Kind == workflow.EventCreate {
+			if reason := e.Data["rejected"]; reason != "" {
+				ack.StatusCode, ack.Description = string(edxml.StatusRejected), reason
+			}
+			break
+		}
+	}
+	return ack, nil
+}
+
+func (r *Receiver) handleStatus(w http.ResponseWriter, req *http.Request, peers []*Agency) (*Ack, error) {
+	ctx := req.Context()
+	body, err := r.readBody(w, req)
+	if err != nil {
+		return nil, err
+	}
+	msg, err := edxml.ParseBytes(body, r.Limits)
+	if err != nil {
+		return nil, err
+	}
+	if msg.Kind != edxml.KindStatus {
+		return nil, workflow.Errorf(workflow.EINVALID, "a document goes to %s", PathEdXML)
+	}
+	st := msg.Status
+	peer, err := sender(peers, st.From.ID)
+	if err != nil {
+		return nil, err
+	}
+	v, err := r.verifier(peer)
+	if err != nil {
+		return nil, err
+	}
+	if err := v.Verify(body); err != nil {
+		return nil, workflow.Errorf(workflow.EINVALID, "status message refused: %s", workflow.ErrorMessage(err))
+	}
+	docID, err := r.Store.SentDocument(ctx, st.ResponseFor.DocumentID)
+	if workflow.ErrorCode(err) == workflow.ENOTFOUND {
+		return nil, workflow.Errorf(workflow.ENOTFOUND, "no document of ours went out as %s", st.ResponseFor.DocumentID)
+	} else if err != nil {
+		return nil, err
+	}
+	d, err := r.Repo.Document(ctx, docID)
+	if err != nil {
+		return nil, err
+	}
+	recipient := false
+	for _, to := range d.Recipients {
+		recipient = recipient || to.OrgID == peer.OrgID
+	}
+	if !recipient {
+		return nil, workflow.Errorf(workflow.EFORBIDDEN, "%s is not a recipient of %s", peer.OrgID, st.ResponseFor.DocumentID)
+	}
+	created, err := r.Store.RecordStatus(ctx, ReceivedStatus{DocumentID: d.ID, OrgID: peer.OrgID, Code: string(st.Code),
+		Description: st.Description, At: st.Time, ReceivedAt: r.now()})
+	if err != nil {
+		return nil, err
+	}
+	r.log().InfoContext(ctx, "exchange status", "doc_id", d.ID, "from", peer.OrgID, "code", st.Code, "new", created)
+	return &Ack{DocumentID: st.ResponseFor.DocumentID, StatusCode: string(st.Code)}, nil
+}
+
+// Listen opens the exchange listener on addr: TLS with cert, a client
+// certificate required (checked per request by the handler).
+func Listen(addr string, cert tls.Certificate) (net.Listener, error) {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("exchange listener: %w", err)
+	}
+	return tls.NewListener(ln, ServerTLSConfig(cert)), nil
+}
+
+// ServerTLSConfig is the exchange listener's TLS configuration: any client
+// certificate is required at the handshake; which ones are accepted is
+// decided per request against the registered agencies.
+func ServerTLSConfig(cert tls.Certificate) *tls.Config {
+	return &tls.Config{MinVersion: tls.VersionTLS12, Certificates: []tls.Certificate{cert}, ClientAuth: tls.RequireAnyClientCert,
+		NextProtos: []string{"http/1.1"}}
+}
+
+// Serve serves h on ln until ctx ends, then shuts down gracefully.
+func Serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger) error {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+	if logger != nil {
+		srv.ErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shut, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return srv.Shutdown(shut)
+}

@@ -1,0 +1,244 @@
+package exchange
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"github.com/vanthu/vanthu/exchange/edxml"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// Worker delivers queued messages: it claims due deliveries, builds and
+// signs each package at send time from the document as stored, POSTs it
+// to the agency and records the outcome — delivered on 2xx, another
+// attempt after an exponential backoff with jitter on a network error or
+// 5xx, failed with the reason on a 4xx refusal.
+type Worker struct {
+	Store  Store
+	Repo   workflow.Reader
+	Blobs  workflow.Blobs
+	Client *Client
+	Self   Identity
+
+	Poll        time.Duration // how often to look for due deliveries; default 2 s
+	Backoff     time.Duration // first retry delay; default 30 s
+	MaxBackoff  time.Duration // cap of the delay; default 30 min
+	Lease       time.Duration // how long a claim keeps others off; default 5 min
+	Batch       int           // deliveries claimed at once; default 16
+	Concurrency int           // deliveries sent at once; default 4
+	Logger      *slog.Logger
+	Now         func() time.Time
+
+	wakeOnce sync.Once
+	wakeC    chan struct{}
+}
+
+func (w *Worker) init() {
+	w.wakeOnce.Do(func() { w.wakeC = make(chan struct{}, 1) })
+}
+
+// Wake asks the worker to look for due deliveries now. It never blocks.
+func (w *Worker) Wake() {
+	w.init()
+	select {
+	case w.wakeC <- struct{}{}:
+	default:
+	}
+}
+
+func (w *Worker) now() time.Time {
+	if w.Now != nil {
+		return w.Now()
+	}
+	return time.Now()
+}
+
+func (w *Worker) log() *slog.Logger {
+	if w.Logger != nil {
+		return w.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+func orDefault[T int | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
+}
+
+// Run delivers until ctx ends.
+func (w *Worker) Run(ctx context.Context) error {
+	w.init()
+	poll := orDefault(w.Poll, 2*time.Second)
+	batch := orDefault(w.Batch, 16)
+	for {
+		n, err := w.RunOnce(ctx)
+		if err != nil && ctx.Err() == nil {
+			w.log().WarnContext(ctx, "exchange worker", "err", err)
+		}
+		if ctx.Err() != nil {
+			return nil
+		}
+		if n >= batch {
+			continue
+		}
+		t := time.NewTimer(poll)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return nil
+		case <-w.wakeC:
+			t.Stop()
+			// The change that woke us commits right after.
+			time.Sleep(10 * time.Millisecond)
+		case <-t.C:
+		}
+	}
+}
+
+// RunOnce claims one batch of due deliveries and sends them; it returns
+// how many it claimed.
+func (w *Worker) RunOnce(ctx context.Context) (int, error) {
+	lease := orDefault(w.Lease, 5*time.Minute)
+	ds, err := w.Store.ClaimDeliveries(ctx, w.now(), lease, orDefault(w.Batch, 16))
+	if err != nil {
+		return 0, err
+	}
+	sem := make(chan struct{}, orDefault(w.Concurrency, 4))
+	var wg sync.WaitGroup
+	for _, d := range ds {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			w.deliver(ctx, d)
+		}()
+	}
+	wg.Wait()
+	return len(ds), nil
+}
+
+// backoff returns the delay before attempt n+1 after n failed attempts:
+// Backoff·2^(n-1), capped, with jitter in [½, 1] of that.
+func (w *Worker) backoff(attempts int) time.Duration {
+	base := orDefault(w.Backoff, 30*time.Second)
+	maxd := orDefault(w.MaxBackoff, 30*time.Minute)
+	d := base
+	for i := 1; i < attempts && d < maxd; i++ {
+		d *= 2
+	}
+	d = min(d, maxd)
+	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
+}
+
+func (w *Worker) deliver(ctx context.Context, dl workflow.Delivery) {
+	lg := w.log().With("delivery", dl.ID, "doc_id", dl.DocumentID, "kind", dl.Kind, "org_id", dl.OrgID, "attempt", dl.Attempts)
+	fail := func(reason string) {
+		lg.WarnContext(ctx, "delivery failed for good", "reason", reason)
+		if err := w.Store.MarkFailed(ctx, dl.ID, w.now(), reason); err != nil {
+			lg.ErrorContext(ctx, "mark delivery failed", "err", err)
+		}
+	}
+	retry := func(reason string) {
+		next := w.now().Add(w.backoff(dl.Attempts))
+		lg.InfoContext(ctx, "delivery will be retried", "reason", reason, "next_attempt", next)
+		if err := w.Store.MarkRetry(ctx, dl.ID, next, reason); err != nil {
+			lg.ErrorContext(ctx, "mark delivery retry", "err", err)
+		}
+	}
+	a, err := w.Store.Agency(ctx, dl.OrgID)
+	if workflow.ErrorCode(err) == workflow.ENOTFOUND {
+		fail(fmt.Sprintf("%s is not a connected agency", dl.OrgID))
+		return
+	} else if err != nil {
+		retry(err.Error())
+		return
+	}
+	body, path, err := w.build(ctx, dl)
+	if err != nil {
+		if code := workflow.ErrorCode(err); code == workflow.EINVALID || code == workflow.ENOTFOUND {
+			fail("cannot build the package: " + workflow.ErrorMessage(err))
+		} else {
+			retry("cannot build the package: " + err.Error())
+		}
+		return
+	}
+	ack, err := w.Client.Post(ctx, a, path, body)
+	var pe *PeerError
+	switch {
+	case err == nil:
+		if err := w.Store.MarkDelivered(ctx, dl.ID, w.now()); err != nil {
+			lg.ErrorContext(ctx, "mark delivered", "err", err)
+			return
+		}
+		lg.InfoContext(ctx, "delivered", "ack", ack.StatusCode)
+	case errors.As(err, &pe) && pe.Permanent():
+		fail(pe.Error())
+	default:
+		retry(err.Error())
+	}
+}
+
+// build makes the signed package of a delivery and the path it goes to.
+func (w *Worker) build(ctx context.Context, dl workflow.Delivery) ([]byte, string, error) {
+	d, err := w.Repo.Document(ctx, dl.DocumentID)
+	if err != nil {
+		return nil, "", err
+	}
+	switch dl.Kind {
+	case workflow.DeliverDocument, DeliverRevoke:
+		in := EnvelopeInput{Self: w.Self, Doc: d, Blobs: w.Blobs, Now: w.now()}
+		if d.SignerID != "" {
+			if u, err := w.Repo.User(ctx, d.SignerID); err == nil {
+				in.Signer = u
+			}
+		}
+		if dl.Kind == DeliverRevoke {
+			id, err := ExternalID(w.Self.Org, d)
+			if err != nil {
+				return nil, "", err
+			}
+			in.Business = edxml.Business{Type: edxml.BusinessRevoke, Reason: dl.Description, DocumentID: id, Paper: "0"}
+		}
+		body, id, err := BuildEnvelope(ctx, in)
+		if err != nil {
+			return nil, "", err
+		}
+		if err := w.Store.RememberSent(ctx, id, d.ID); err != nil {
+			return nil, "", err
+		}
+		return body, PathEdXML, nil
+	case workflow.DeliverStatus:
+		body, err := BuildStatus(w.Self, d, edxml.StatusCode(dl.StatusCode), dl.Description, dl.CreatedAt)
+		return body, PathStatus, err
+	}
+	return nil, "", workflow.Errorf(workflow.EINVALID, "unknown delivery kind %q", dl.Kind)
+}
+
+// BuildStatus builds and signs the status message about a received
+// document d for its sender.
+func BuildStatus(self Identity, d *workflow.Document, code edxml.StatusCode, desc string, at time.Time) ([]byte, error) {
+	if d.ExternalID == "" || d.Sender == nil {
+		return nil, workflow.Errorf(workflow.EINVALID, "document %s did not arrive over the exchange", d.ID)
+	}
+	ref := edxml.DocRef{OrganID: d.Sender.OrgID, Code: d.OriginalNumber, DocumentID: d.ExternalID}
+	if d.OriginalDate != nil {
+		ref.PromulgationDate = *d.OriginalDate
+	}
+	raw, err := edxml.BuildStatus(edxml.Status{From: edxml.Organization{ID: self.Org.OrgID, Name: self.Org.Name},
+		ResponseFor: ref, Code: code, Description: desc, Time: at})
+	if err != nil {
+		return nil, fmt.Errorf("build status %s of %s: %w", code, d.ID, err)
+	}
+	signed, err := edxml.Sign(raw, self.Key, self.Chain)
+	if err != nil {
+		return nil, fmt.Errorf("sign status %s of %s: %w", code, d.ID, err)
+	}
+	return signed, nil
+}

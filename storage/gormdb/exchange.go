@@ -1,0 +1,263 @@
+package gormdb
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/vanthu/vanthu/exchange"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// The interagency exchange's tables beside deliveries (deliveries.go):
+// connected agencies, the DocumentIds our documents went out as, and the
+// status messages received about them.
+
+type agencyRow struct {
+	OrgID          string    `gorm:"primaryKey"`
+	Name           string    `gorm:"not null"`
+	Endpoint       string    `gorm:"not null"`
+	SigningCertPEM string    `gorm:"not null"`
+	TLSCertPEM     string    `gorm:"not null"`
+	CreatedAt      time.Time `gorm:"not null;autoCreateTime:false"`
+	UpdatedAt      time.Time `gorm:"not null;autoUpdateTime:false"`
+}
+
+func (agencyRow) TableName() string { return "agencies" }
+
+type sentRow struct {
+	ExternalID string `gorm:"primaryKey"`
+	DocumentID string `gorm:"not null;index"`
+}
+
+func (sentRow) TableName() string { return "exchange_sent" }
+
+type statusRow struct {
+	Seq         int64     `gorm:"primaryKey;autoIncrement"`
+	DocumentID  string    `gorm:"not null;uniqueIndex:exchange_statuses_once,priority:1"`
+	OrgID       string    `gorm:"not null;uniqueIndex:exchange_statuses_once,priority:2"`
+	Code        string    `gorm:"not null;uniqueIndex:exchange_statuses_once,priority:3"`
+	At          time.Time `gorm:"not null;uniqueIndex:exchange_statuses_once,priority:4"`
+	Description string    `gorm:"not null"`
+	ReceivedAt  time.Time `gorm:"not null;autoCreateTime:false"`
+}
+
+func (statusRow) TableName() string { return "exchange_statuses" }
+
+var _ exchange.Store = (*DB)(nil)
+
+// MigrateExchange creates the exchange's tables (agencies, exchange_sent,
+// exchange_statuses). Idempotent; serialised like migrate.
+func (d *DB) MigrateExchange(ctx context.Context) error {
+	err := d.gdb.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+		if d.dialect == Postgres {
+			if err := g.Exec("SELECT pg_advisory_xact_lock(?)", migrationLockID).Error; err != nil {
+				return err
+			}
+		}
+		return g.AutoMigrate(&agencyRow{}, &sentRow{}, &statusRow{})
+	})
+	return d.translate(err, "migrate exchange tables")
+}
+
+func agencyFromRow(r *agencyRow) *exchange.Agency {
+	return &exchange.Agency{OrgID: r.OrgID, Name: r.Name, Endpoint: r.Endpoint, SigningCertPEM: r.SigningCertPEM,
+		TLSCertPEM: r.TLSCertPEM, CreatedAt: fromDB(r.CreatedAt), UpdatedAt: fromDB(r.UpdatedAt)}
+}
+
+// PutAgency inserts or replaces a connected agency.
+func (d *DB) PutAgency(ctx context.Context, a *exchange.Agency) error {
+	now := utc(time.Now())
+	r := &agencyRow{OrgID: a.OrgID, Name: a.Name, Endpoint: a.Endpoint, SigningCertPEM: a.SigningCertPEM,
+		TLSCertPEM: a.TLSCertPEM, CreatedAt: now, UpdatedAt: now}
+	err := d.conn(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "org_id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"name", "endpoint", "signing_cert_pem", "tls_cert_pem", "updated_at"}),
+	}).Create(r).Error
+	if err != nil {
+		return d.translate(err, "register agency %s", a.OrgID)
+	}
+	return nil
+}
+
+// Agency returns a registered agency, or ENOTFOUND.
+func (d *DB) Agency(ctx context.Context, orgID string) (*exchange.Agency, error) {
+	var r agencyRow
+	if err := d.conn(ctx).Where("org_id = ?", orgID).Take(&r).Error; err != nil {
+		return nil, d.translate(err, "agency %s", orgID)
+	}
+	return agencyFromRow(&r), nil
+}
+
+// Agencies lists every registered agency by org code.
+func (d *DB) Agencies(ctx context.Context) ([]*exchange.Agency, error) {
+	var rows []agencyRow
+	if err := d.conn(ctx).Order("org_id").Find(&rows).Error; err != nil {
+		return nil, d.translate(err, "list agencies")
+	}
+	out := make([]*exchange.Agency, len(rows))
+	for i := range rows {
+		out[i] = agencyFromRow(&rows[i])
+	}
+	return out, nil
+}
+
+// dueDeliveries selects pending deliveries due at ?, skipping any that
+// waits for an earlier pending delivery about the same document to the
+// same agency.
+const dueDeliveries = `SELECT d.id FROM deliveries d
+WHERE d.state = 'pending' AND d.next_attempt <= ?
+  AND NOT EXISTS (SELECT 1 FROM deliveries e WHERE e.document_id = d.document_id AND e.org_id = d.org_id
+                  AND e.state = 'pending' AND e.id < d.id)
+ORDER BY d.next_attempt, d.id LIMIT ?`
+
+// ClaimDeliveries takes due deliveries: on PostgreSQL with FOR UPDATE
+// SKIP LOCKED, so concurrent workers take disjoint sets; on SQLite the
+// transaction holds the single write lock. The claim pushes next_attempt
+// to now+lease (a crashed worker's deliveries come back after the lease)
+// and counts the attempt.
+func (d *DB) ClaimDeliveries(ctx context.Context, now time.Time, lease time.Duration, limit int) ([]workflow.Delivery, error) {
+	if limit <= 0 {
+		limit = 10
+	}
+	q := dueDeliveries
+	if d.dialect == Postgres {
+		q += " FOR UPDATE OF d SKIP LOCKED"
+	}
+	var rows []deliveryRow
+	err := d.gdb.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+		var ids []string
+		if err := g.Raw(q, utc(now), limit).Scan(&ids).Error; err != nil {
+			return err
+		}
+		if len(ids) == 0 {
+			return nil
+		}
+		if err := g.Model(&deliveryRow{}).Where("id IN ?", ids).Updates(map[string]any{
+			"next_attempt": utc(now.Add(lease)), "attempts": gorm.Expr("attempts + 1"), "updated_at": utc(now),
+		}).Error; err != nil {
+			return err
+		}
+		return g.Where("id IN ?", ids).Order("next_attempt, id").Find(&rows).Error
+	})
+	if err != nil {
+		return nil, d.translate(err, "claim deliveries")
+	}
+	out := make([]workflow.Delivery, len(rows))
+	for i := range rows {
+		out[i] = rows[i].toDomain()
+	}
+	// Oldest first, as selected (the update moved every next_attempt to
+	// the same instant).
+	sortDeliveries(out)
+	return out, nil
+}
+
+func sortDeliveries(ds []workflow.Delivery) {
+	for i := 1; i < len(ds); i++ {
+		for j := i; j > 0 && ds[j].ID < ds[j-1].ID; j-- {
+			ds[j], ds[j-1] = ds[j-1], ds[j]
+		}
+	}
+}
+
+func (d *DB) markDelivery(ctx context.Context, id string, fields map[string]any) error {
+	res := d.conn(ctx).Model(&deliveryRow{}).Where("id = ? AND state = ?", id, string(workflow.DeliveryPending)).Updates(fields)
+	if res.Error != nil {
+		return d.translate(res.Error, "update delivery %s", id)
+	}
+	if res.RowsAffected == 0 {
+		return workflow.Errorf(workflow.ECONFLICT, "delivery %s is not pending", id)
+	}
+	return nil
+}
+
+// MarkDelivered records the peer's acknowledgement.
+func (d *DB) MarkDelivered(ctx context.Context, id string, now time.Time) error {
+	return d.markDelivery(ctx, id, map[string]any{"state": string(workflow.DeliveryDelivered), "last_error": "", "updated_at": utc(now)})
+}
+
+// MarkRetry schedules another attempt.
+func (d *DB) MarkRetry(ctx context.Context, id string, next time.Time, lastErr string) error {
+	return d.markDelivery(ctx, id, map[string]any{"next_attempt": utc(next), "last_error": lastErr, "updated_at": utc(time.Now())})
+}
+
+// MarkFailed gives up on a delivery.
+func (d *DB) MarkFailed(ctx context.Context, id string, now time.Time, reason string) error {
+	return d.markDelivery(ctx, id, map[string]any{"state": string(workflow.DeliveryFailed), "last_error": reason, "updated_at": utc(now)})
+}
+
+// Deliveries lists a document's deliveries by agency, then creation.
+func (d *DB) Deliveries(ctx context.Context, documentID string) ([]workflow.Delivery, error) {
+	var rows []deliveryRow
+	if err := d.conn(ctx).Where("document_id = ?", documentID).Order("org_id, id").Find(&rows).Error; err != nil {
+		return nil, d.translate(err, "deliveries of %s", documentID)
+	}
+	out := make([]workflow.Delivery, len(rows))
+	for i := range rows {
+		out[i] = rows[i].toDomain()
+	}
+	return out, nil
+}
+
+// RememberSent records the DocumentId a document went out as.
+func (d *DB) RememberSent(ctx context.Context, externalID, documentID string) error {
+	err := d.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&sentRow{ExternalID: externalID, DocumentID: documentID}).Error
+	return d.translate(err, "remember sent %s", externalID)
+}
+
+// SentDocument returns the document sent as externalID, or ENOTFOUND.
+func (d *DB) SentDocument(ctx context.Context, externalID string) (string, error) {
+	var r sentRow
+	if err := d.conn(ctx).Where("external_id = ?", externalID).Take(&r).Error; err != nil {
+		return "", d.translate(err, "document sent as %s", externalID)
+	}
+	return r.DocumentID, nil
+}
+
+// RecordStatus stores a status message once and moves the agency's
+// document delivery's LastStatus forward (never back to an older one).
+func (d *DB) RecordStatus(ctx context.Context, s exchange.ReceivedStatus) (bool, error) {
+	at := utc(s.At)
+	recv := s.ReceivedAt
+	if recv.IsZero() {
+		recv = time.Now()
+	}
+	var created bool
+	err := d.conn(ctx).Transaction(func(g *gorm.DB) error {
+		res := g.Clauses(clause.OnConflict{DoNothing: true}).Create(&statusRow{DocumentID: s.DocumentID, OrgID: s.OrgID,
+			Code: s.Code, At: at, Description: s.Description, ReceivedAt: utc(recv)})
+		if res.Error != nil {
+			return res.Error
+		}
+		created = res.RowsAffected > 0
+		if !created {
+			return nil
+		}
+		return g.Model(&deliveryRow{}).
+			Where("document_id = ? AND org_id = ? AND kind = ? AND (last_status_at IS NULL OR last_status_at <= ?)",
+				s.DocumentID, s.OrgID, string(workflow.DeliverDocument), at).
+			Updates(map[string]any{"last_status": s.Code, "last_status_at": at}).Error
+	})
+	if err != nil {
+		return false, d.translate(err, "record status %s of %s from %s", s.Code, s.DocumentID, s.OrgID)
+	}
+	return created, nil
+}
+
+// Statuses lists the status messages about a document by agency, in the
+// order they happened (then arrived).
+func (d *DB) Statuses(ctx context.Context, documentID string) ([]exchange.ReceivedStatus, error) {
+	var rows []statusRow
+	if err := d.conn(ctx).Where("document_id = ?", documentID).Order("org_id, at, seq").Find(&rows).Error; err != nil {
+		return nil, d.translate(err, "statuses of %s", documentID)
+	}
+	out := make([]exchange.ReceivedStatus, len(rows))
+	for i, r := range rows {
+		out[i] = exchange.ReceivedStatus{DocumentID: r.DocumentID, OrgID: r.OrgID, Code: r.Code, Description: r.Description,
+			At: fromDB(r.At), ReceivedAt: fromDB(r.ReceivedAt)}
+	}
+	return out, nil
+}

@@ -1,0 +1,251 @@
+package gormdb_test
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vanthu/vanthu/exchange"
+	"github.com/vanthu/vanthu/storage/gormdb"
+	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+func exchangeDB(t *testing.T, db *gormdb.DB) *gormdb.DB {
+	t.Helper()
+	if err := db.MigrateExchange(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	// Twice: idempotent.
+	if err := db.MigrateExchange(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	return db
+}
+
+func enqueue(t *testing.T, db *gormdb.DB, ds ...*workflow.Delivery) {
+	t.Helper()
+	err := db.Atomic(context.Background(), func(ctx context.Context, tx workflow.Tx) error {
+		for _, d := range ds {
+			if err := tx.EnqueueDelivery(ctx, d); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestAgencies(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		db = exchangeDB(t, db)
+		ctx := context.Background()
+		_, err := db.Agency(ctx, "000.00.31.H13")
+		wantCode(t, err, workflow.ENOTFOUND)
+		a := &exchange.Agency{OrgID: "000.00.31.H13", Name: "UBND phường Long Hòa", Endpoint: "https://127.0.0.1:8443",
+			SigningCertPEM: "sign", TLSCertPEM: "tls"}
+		if err := db.PutAgency(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		a.Endpoint, a.Name = "https://10.0.0.31:8443", "Phường Long Hòa"
+		if err := db.PutAgency(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.PutAgency(ctx, &exchange.Agency{OrgID: "000.00.01.H13", Name: "Z", Endpoint: "https://z:1"}); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.Agency(ctx, "000.00.31.H13")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Endpoint != "https://10.0.0.31:8443" || got.Name != "Phường Long Hòa" || got.SigningCertPEM != "sign" || got.TLSCertPEM != "tls" || got.CreatedAt.IsZero() {
+			t.Fatalf("agency = %+v", got)
+		}
+		all, err := db.Agencies(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(all) != 2 || all[0].OrgID != "000.00.01.H13" {
+			t.Fatalf("agencies = %+v", all)
+		}
+	})
+}
+
+func TestClaimDeliveries(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		db = exchangeDB(t, db)
+		ctx := context.Background()
+		now := time.Now().UTC()
+		d1 := &workflow.Delivery{ID: "a1", DocumentID: "doc1", Kind: workflow.DeliverDocument, OrgID: "000.00.31.H13", NextAttempt: now.Add(-time.Minute)}
+		d2 := &workflow.Delivery{ID: "a2", DocumentID: "doc1", Kind: workflow.DeliverDocument, OrgID: "000.00.32.H13", NextAttempt: now.Add(-time.Minute)}
+		future := &workflow.Delivery{ID: "a3", DocumentID: "doc2", Kind: workflow.DeliverDocument, OrgID: "000.00.31.H13", NextAttempt: now.Add(time.Hour)}
+		// Status messages about one document to one agency go in order.
+		s1 := &workflow.Delivery{ID: "b1", DocumentID: "in1", Kind: workflow.DeliverStatus, OrgID: "000.00.12.H13", StatusCode: "01", NextAttempt: now.Add(-time.Minute)}
+		s2 := &workflow.Delivery{ID: "b2", DocumentID: "in1", Kind: workflow.DeliverStatus, OrgID: "000.00.12.H13", StatusCode: "03", NextAttempt: now.Add(-time.Minute)}
+		enqueue(t, db, d1, d2, future, s1, s2)
+
+		got, err := db.ClaimDeliveries(ctx, now, time.Minute, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ids := deliveryIDs(got); ids != "a1,a2,b1" {
+			t.Fatalf("claimed %s, want a1,a2,b1", ids)
+		}
+		for _, d := range got {
+			if d.Attempts != 1 || !d.NextAttempt.After(now.Add(59*time.Second)) {
+				t.Fatalf("claimed %+v: attempts and lease not bumped", d)
+			}
+		}
+		// Leased: nothing due now.
+		if again, _ := db.ClaimDeliveries(ctx, now, time.Minute, 10); len(again) != 0 {
+			t.Fatalf("claimed again: %s", deliveryIDs(again))
+		}
+		// b2 waits for b1 even once the lease has expired.
+		if err := db.MarkRetry(ctx, "b1", now.Add(time.Hour), "connection refused"); err != nil {
+			t.Fatal(err)
+		}
+		if again, _ := db.ClaimDeliveries(ctx, now.Add(2*time.Minute), time.Minute, 10); deliveryIDs(again) != "a1,a2" {
+			t.Fatalf("after lease: %s, want a1,a2 (b2 behind b1)", deliveryIDs(again))
+		}
+		if err := db.MarkDelivered(ctx, "b1", now); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.MarkFailed(ctx, "a1", now, "refused: 403"); err != nil {
+			t.Fatal(err)
+		}
+		wantCode(t, db.MarkDelivered(ctx, "a1", now), workflow.ECONFLICT)
+		if again, _ := db.ClaimDeliveries(ctx, now.Add(4*time.Minute), time.Minute, 10); deliveryIDs(again) != "a2,b2" {
+			t.Fatalf("after b1 delivered: %s, want a2,b2", deliveryIDs(again))
+		}
+		ds, err := db.Deliveries(ctx, "doc1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(ds) != 2 || ds[0].State != workflow.DeliveryFailed || ds[0].LastError != "refused: 403" || ds[0].Attempts != 2 || ds[1].Attempts != 3 {
+			t.Fatalf("deliveries = %+v", ds)
+		}
+	})
+}
+
+func deliveryIDs(ds []workflow.Delivery) string {
+	s := ""
+	for i, d := range ds {
+		if i > 0 {
+			s += ","
+		}
+		s += d.ID
+	}
+	return s
+}
+
+// TestClaimDeliveriesConcurrent: workers claiming at once (on PostgreSQL
+// over several connections, FOR UPDATE SKIP LOCKED) never take the same
+// delivery twice, and between them take every one.
+func TestClaimDeliveriesConcurrent(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		db = exchangeDB(t, db)
+		now := time.Now().UTC()
+		const n = 200
+		var ds []*workflow.Delivery
+		for i := range n {
+			ds = append(ds, &workflow.Delivery{ID: fmt.Sprintf("d%04d", i), DocumentID: fmt.Sprintf("doc%d", i),
+				Kind: workflow.DeliverDocument, OrgID: "000.00.31.H13", NextAttempt: now.Add(-time.Second)})
+		}
+		enqueue(t, db, ds...)
+		var mu sync.Mutex
+		seen := map[string]int{}
+		var wg sync.WaitGroup
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for {
+					got, err := db.ClaimDeliveries(context.Background(), now, time.Hour, 7)
+					if err != nil {
+						if workflow.ErrorCode(err) == workflow.ECONFLICT {
+							continue
+						}
+						t.Error(err)
+						return
+					}
+					if len(got) == 0 {
+						return
+					}
+					mu.Lock()
+					for _, d := range got {
+						seen[d.ID]++
+					}
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		var dup []string
+		for id, c := range seen {
+			if c != 1 {
+				dup = append(dup, id)
+			}
+		}
+		sort.Strings(dup)
+		if len(seen) != n || len(dup) > 0 {
+			t.Fatalf("claimed %d distinct of %d; twice: %v", len(seen), n, dup)
+		}
+	})
+}
+
+func TestRecordStatus(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		db = exchangeDB(t, db)
+		ctx := context.Background()
+		enqueue(t, db, &workflow.Delivery{ID: "x1", DocumentID: "doc1", Kind: workflow.DeliverDocument, OrgID: "000.00.31.H13"},
+			&workflow.Delivery{ID: "x2", DocumentID: "doc1", Kind: workflow.DeliverDocument, OrgID: "000.00.32.H13"})
+		if err := db.RememberSent(ctx, "000.00.12.H13,2026/11/20,01/QĐ-UBND", "doc1"); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.RememberSent(ctx, "000.00.12.H13,2026/11/20,01/QĐ-UBND", "doc1"); err != nil {
+			t.Fatal(err)
+		}
+		if id, err := db.SentDocument(ctx, "000.00.12.H13,2026/11/20,01/QĐ-UBND"); err != nil || id != "doc1" {
+			t.Fatalf("sent = %q, %v", id, err)
+		}
+		_, err := db.SentDocument(ctx, "nope")
+		wantCode(t, err, workflow.ENOTFOUND)
+
+		t1 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+		for _, s := range []struct {
+			code string
+			at   time.Time
+			new  bool
+		}{
+			{"01", t1, true},
+			{"04", t1.Add(2 * time.Minute), true},
+			{"03", t1.Add(time.Minute), true}, // arrives late: LastStatus stays 04
+			{"04", t1.Add(2 * time.Minute), false},
+		} {
+			created, err := db.RecordStatus(ctx, exchange.ReceivedStatus{DocumentID: "doc1", OrgID: "000.00.31.H13", Code: s.code, At: s.at})
+			if err != nil || created != s.new {
+				t.Fatalf("record %s: %v %v", s.code, created, err)
+			}
+		}
+		ds, _ := db.Deliveries(ctx, "doc1")
+		if ds[0].LastStatus != "04" || !ds[0].LastStatusAt.Equal(t1.Add(2*time.Minute)) || ds[1].LastStatus != "" {
+			t.Fatalf("deliveries = %+v", ds)
+		}
+		sts, err := db.Statuses(ctx, "doc1")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var codes []string
+		for _, s := range sts {
+			codes = append(codes, s.Code)
+		}
+		if fmt.Sprint(codes) != "[01 03 04]" {
+			t.Fatalf("statuses = %v", codes)
+		}
+	})
+}
