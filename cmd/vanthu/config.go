@@ -6,6 +6,7 @@ import (
 	"io"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -49,6 +50,10 @@ type Config struct {
 	ExchangeKey  string
 	ExchangeCA   string
 	ExchangeURL  string
+	// Worker timings (Go durations; "" = the worker's defaults).
+	ExchangePoll      string
+	ExchangeRetryBase string
+	ExchangeRetryMax  string
 }
 
 // setting is one configuration variable: its env name, flag name, default
@@ -90,6 +95,9 @@ func (c *Config) settings() []setting {
 		{env: "VANTHU_EXCHANGE_CERT", flag: "exchange-cert", def: "", doc: "this agency's TLS certificate chain (PEM), used as server and client; empty = from the development PKI", str: &c.ExchangeCert},
 		{env: "VANTHU_EXCHANGE_KEY", flag: "exchange-key", def: "", doc: "the key of VANTHU_EXCHANGE_CERT (PEM)", str: &c.ExchangeKey},
 		{env: "VANTHU_EXCHANGE_CA", flag: "exchange-ca", def: "", doc: "PEM of CAs whose client certificates may connect at all; empty = the registered agencies' certificates only", str: &c.ExchangeCA},
+		{env: "VANTHU_EXCHANGE_POLL", flag: "exchange-poll", def: "2s", doc: "how often the delivery worker looks for due messages", str: &c.ExchangePoll},
+		{env: "VANTHU_EXCHANGE_RETRY_BASE", flag: "exchange-retry-base", def: "30s", doc: "first retry delay of a failed delivery (doubles each time, with jitter)", str: &c.ExchangeRetryBase},
+		{env: "VANTHU_EXCHANGE_RETRY_MAX", flag: "exchange-retry-max", def: "30m", doc: "longest retry delay of a delivery", str: &c.ExchangeRetryMax},
 		{env: "VANTHU_EXCHANGE_URL", flag: "exchange-url", def: "", doc: "the exchange endpoint peers should call (https://host:port), printed by vanthu agency export; empty = https://VANTHU_EXCHANGE_ADDR", str: &c.ExchangeURL},
 	}
 }
@@ -134,6 +142,15 @@ func (c *Config) validate() error {
 	}
 	if strings.TrimSpace(c.OrgName) == "" || strings.TrimSpace(c.OrgAbbr) == "" {
 		return fmt.Errorf("VANTHU_ORG_NAME and VANTHU_ORG_ABBR must not be empty")
+	}
+	for _, d := range []struct{ env, v string }{{"VANTHU_EXCHANGE_POLL", c.ExchangePoll}, {"VANTHU_EXCHANGE_RETRY_BASE", c.ExchangeRetryBase},
+		{"VANTHU_EXCHANGE_RETRY_MAX", c.ExchangeRetryMax}, {"VANTHU_FIXITY_INTERVAL", c.FixityInterval}} {
+		if d.v == "" {
+			continue
+		}
+		if v, err := time.ParseDuration(d.v); err != nil || v < 0 {
+			return fmt.Errorf("%s=%q is not a duration like 30s or 24h", d.env, d.v)
+		}
 	}
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		return fmt.Errorf("VANTHU_DATABASE_URL must be empty (SQLite) or postgres://...")

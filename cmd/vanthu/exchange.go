@@ -177,8 +177,9 @@ func wireExchange(ctx context.Context, a *app) error {
 	}
 	logger := a.log.With("subsystem", "exchange")
 	worker := &exchange.Worker{Store: a.db, Repo: a.db, Blobs: a.blobs, Client: &exchange.Client{Cert: id.tlsCert},
-		Self: id.self, Logger: logger, Poll: exchangeTuning.Poll, Backoff: exchangeTuning.Backoff,
-		MaxBackoff: exchangeTuning.MaxBackoff, Lease: exchangeTuning.Lease}
+		Self: id.self, Logger: logger, Poll: durationOr(exchangeTuning.Poll, cfg.ExchangePoll),
+		Backoff: durationOr(exchangeTuning.Backoff, cfg.ExchangeRetryBase), MaxBackoff: durationOr(exchangeTuning.MaxBackoff, cfg.ExchangeRetryMax),
+		Lease: exchangeTuning.Lease}
 	outbox.Wake = worker.Wake
 	a.docs.Outbox = outbox
 	recv := &exchange.Receiver{Docs: a.docs, Repo: a.db, Store: a.db, Outbox: outbox, Self: id.self.Org,
@@ -312,4 +313,14 @@ func agencyList(ctx context.Context, cfg *Config, stdout, stderr io.Writer) erro
 		fmt.Fprintf(stdout, "%s\t%s\t%s\n", a.OrgID, a.Name, a.Endpoint)
 	}
 	return nil
+}
+
+// durationOr returns the test override when set, else the configured
+// duration (validated by Config), else 0 for the worker's default.
+func durationOr(override time.Duration, configured string) time.Duration {
+	if override != 0 {
+		return override
+	}
+	d, _ := time.ParseDuration(configured)
+	return d
 }
