@@ -244,6 +244,12 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 		return err
 	}
 	defer db.Close()
+	if _, err := gormdb.NewArchiveIndex(ctx, db); err != nil {
+		return err
+	}
+	if err := db.MigrateExchange(ctx); err != nil {
+		return err
+	}
 	fmt.Fprintln(stdout, "schema is up to date")
 	return nil
 }

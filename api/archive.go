@@ -1,0 +1,206 @@
+package api
+
+import (
+	"context"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/vanthu/vanthu/archive"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// Archive is the district repository the archive routes call
+// (archive.Service).
+type Archive interface {
+	Search(ctx context.Context, actor *workflow.User, q archive.Query) ([]*archive.Record, string, error)
+	Get(ctx context.Context, actor *workflow.User, docID string) (*archive.Record, error)
+	Open(ctx context.Context, actor *workflow.User, docID, name string) (io.ReadCloser, archive.Object, error)
+	SetLegalHold(ctx context.Context, actor *workflow.User, docID string, on bool, comment string) (*archive.Record, error)
+	Delete(ctx context.Context, actor *workflow.User, docID string) error
+	WritePackage(ctx context.Context, actor *workflow.User, docID string, w io.Writer) error
+}
+
+// ArchiveRoutes returns the registration of the archive routes, for
+// Server.Extra:
+//
+//	GET    /archive                    search (archivist, clerk, admin)
+//	GET    /archive/{id}               the record: retention, hold, objects with hashes
+//	GET    /archive/{id}/object?name=  one object, streamed
+//	GET    /archive/{id}/package       the record as a BagIt zip
+//	PUT    /archive/{id}/legal-hold    {"on": true|false, "comment": ""} (archivist, admin)
+//	DELETE /archive/{id}               always refused (403) with the reason
+func ArchiveRoutes(a Archive) func(g *echo.Group, s *Server) {
+	return func(g *echo.Group, s *Server) {
+		h := archiveHandlers{a: a}
+		g.GET("/archive", h.search)
+		g.GET("/archive/:id", h.get)
+		g.GET("/archive/:id/object", h.object)
+		g.GET("/archive/:id/package", h.pkg)
+		g.PUT("/archive/:id/legal-hold", h.legalHold)
+		g.DELETE("/archive/:id", h.delete)
+	}
+}
+
+type archiveHandlers struct{ a Archive }
+
+// ArchiveRecordJSON is an archived record as the API shows it.
+type ArchiveRecordJSON struct {
+	DocumentID      string              `json:"document_id"`
+	Key             string              `json:"key"`
+	RetentionClass  string              `json:"retention_class"`
+	ArchivedAt      time.Time           `json:"archived_at"`
+	RetainUntil     time.Time           `json:"retain_until"`
+	LegalHold       bool                `json:"legal_hold"`
+	Direction       string              `json:"direction"`
+	Type            string              `json:"type"`
+	Subject         string              `json:"subject"`
+	Number          int                 `json:"number,omitempty"`
+	Year            int                 `json:"year,omitempty"`
+	Notation        string              `json:"notation,omitempty"`
+	DocDate         *time.Time          `json:"document_date,omitempty"`
+	SignerID        string              `json:"signer_id,omitempty"`
+	SignerName      string              `json:"signer_name,omitempty"`
+	Orgs            []workflow.Org      `json:"orgs,omitempty"`
+	Confidentiality string              `json:"confidentiality"`
+	Objects         []ArchiveObjectJSON `json:"objects,omitempty"`
+}
+
+// ArchiveObjectJSON is one object of a record.
+type ArchiveObjectJSON struct {
+	Name        string    `json:"name"`
+	Key         string    `json:"key"`
+	Size        int64     `json:"size"`
+	SHA256      string    `json:"sha256"`
+	VersionID   string    `json:"version_id,omitempty"`
+	RetainUntil time.Time `json:"retain_until"`
+	LegalHold   bool      `json:"legal_hold"`
+}
+
+func toArchiveRecordJSON(r *archive.Record) ArchiveRecordJSON {
+	out := ArchiveRecordJSON{DocumentID: r.DocumentID, Key: r.Key, RetentionClass: r.Class, ArchivedAt: r.ArchivedAt,
+		RetainUntil: r.RetainUntil, LegalHold: r.LegalHold, Direction: string(r.Direction), Type: string(r.Type),
+		Subject: r.Subject, Number: r.Number, Year: r.Year, Notation: r.Notation, DocDate: r.DocDate,
+		SignerID: r.SignerID, SignerName: r.SignerName, Orgs: r.Orgs, Confidentiality: string(r.Confidentiality)}
+	for _, o := range r.Objects {
+		out.Objects = append(out.Objects, ArchiveObjectJSON{Name: o.Name, Key: o.Key, Size: o.Size, SHA256: o.SHA256,
+			VersionID: o.VersionID, RetainUntil: o.RetainUntil, LegalHold: o.LegalHold})
+	}
+	return out
+}
+
+type archiveListResponse struct {
+	Items      []ArchiveRecordJSON `json:"items"`
+	NextCursor string              `json:"next_cursor,omitempty"`
+}
+
+func (h archiveHandlers) search(c echo.Context) error {
+	q := archive.Query{Q: c.QueryParam("q"), Type: workflow.DocType(c.QueryParam("type")), Notation: c.QueryParam("notation"),
+		Signer: c.QueryParam("signer"), Org: c.QueryParam("org"), After: c.QueryParam("cursor")}
+	var err error
+	if q.From, err = parseDate("from", c.QueryParam("from")); err != nil {
+		return err
+	}
+	if q.To, err = parseDate("to", c.QueryParam("to")); err != nil {
+		return err
+	}
+	if q.To != nil {
+		end := q.To.Add(24*time.Hour - time.Nanosecond)
+		q.To = &end
+	}
+	if n := c.QueryParam("number"); n != "" {
+		if q.Number, err = strconv.Atoi(n); err != nil || q.Number < 1 {
+			return workflow.Errorf(workflow.EINVALID, "number must be a positive number")
+		}
+	}
+	if l := c.QueryParam("limit"); l != "" {
+		if q.Limit, err = strconv.Atoi(l); err != nil || q.Limit < 1 {
+			return workflow.Errorf(workflow.EINVALID, "limit must be a positive number")
+		}
+	}
+	recs, next, err := h.a.Search(c.Request().Context(), Actor(c), q)
+	if err != nil {
+		return err
+	}
+	out := archiveListResponse{Items: make([]ArchiveRecordJSON, 0, len(recs)), NextCursor: next}
+	for _, r := range recs {
+		out.Items = append(out.Items, toArchiveRecordJSON(r))
+	}
+	return c.JSON(http.StatusOK, out)
+}
+
+func (h archiveHandlers) get(c echo.Context) error {
+	r, err := h.a.Get(c.Request().Context(), Actor(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toArchiveRecordJSON(r))
+}
+
+func (h archiveHandlers) object(c echo.Context) error {
+	name := c.QueryParam("name")
+	if name == "" {
+		name = archive.NameDocument
+	}
+	rc, o, err := h.a.Open(c.Request().Context(), Actor(c), c.Param("id"), name)
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	ct := "application/pdf"
+	if len(name) > 5 && name[len(name)-5:] == ".json" {
+		ct = "application/json"
+	}
+	hd := c.Response().Header()
+	hd.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	hd.Set("Content-Length", strconv.FormatInt(o.Size, 10))
+	hd.Set("X-Content-SHA256", o.SHA256)
+	return c.Stream(http.StatusOK, ct, rc)
+}
+
+func (h archiveHandlers) pkg(c echo.Context) error {
+	ctx := c.Request().Context()
+	// Refusals (403, 404, 503) before the first byte of the zip.
+	if _, err := h.a.Get(ctx, Actor(c), c.Param("id")); err != nil {
+		return err
+	}
+	hd := c.Response().Header()
+	hd.Set(echo.HeaderContentType, "application/zip")
+	hd.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": archive.PackageName(c.Param("id"))}))
+	c.Response().WriteHeader(http.StatusOK)
+	if err := h.a.WritePackage(ctx, Actor(c), c.Param("id"), c.Response()); err != nil {
+		// The status is sent: all we can do is cut the zip short, which
+		// makes it invalid (its central directory is missing).
+		c.Logger().Errorf("package %s: %v", c.Param("id"), err)
+		panic(http.ErrAbortHandler)
+	}
+	return nil
+}
+
+type legalHoldRequest struct {
+	On      *bool  `json:"on"`
+	Comment string `json:"comment"`
+}
+
+func (h archiveHandlers) legalHold(c echo.Context) error {
+	var req legalHoldRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	if req.On == nil {
+		return workflow.Errorf(workflow.EINVALID, `"on" (true or false) is required`)
+	}
+	r, err := h.a.SetLegalHold(c.Request().Context(), Actor(c), c.Param("id"), *req.On, req.Comment)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, toArchiveRecordJSON(r))
+}
+
+func (h archiveHandlers) delete(c echo.Context) error {
+	return h.a.Delete(c.Request().Context(), Actor(c), c.Param("id"))
+}

@@ -1,0 +1,191 @@
+package archive
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// Readers of the archive: archivists, clerks and admins.
+var readerRoles = []workflow.Role{workflow.RoleArchivist, workflow.RoleClerk, workflow.RoleAdmin}
+
+// holderRoles may set and lift legal holds.
+var holderRoles = []workflow.Role{workflow.RoleArchivist, workflow.RoleAdmin}
+
+func roleErr(what string, roles []workflow.Role) error {
+	names := ""
+	for i, r := range roles {
+		if i > 0 {
+			names += " or "
+		}
+		names += string(r)
+	}
+	return workflow.Errorf(workflow.EFORBIDDEN, "%s needs role %s", what, names)
+}
+
+// visibleRecord returns the record of an archived document the actor may
+// see; ENOTFOUND otherwise (classified documents are not revealed).
+func (s *Service) visibleRecord(ctx context.Context, actor *workflow.User, docID string) (*workflow.Document, *Record, error) {
+	if s.Repo == nil || s.Index == nil {
+		return nil, nil, workflow.Errorf(workflow.EUNAVAILABLE, "the archive is not configured on this server")
+	}
+	d, err := s.Repo.Document(ctx, docID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !workflow.CanSee(d, actor) {
+		return nil, nil, workflow.Errorf(workflow.ENOTFOUND, "document %s not found", docID)
+	}
+	if d.State != workflow.Archived {
+		return nil, nil, workflow.Errorf(workflow.ENOTFOUND, "document %s is not archived (state %s)", docID, d.State)
+	}
+	rec, err := s.Index.Record(ctx, docID)
+	if err != nil {
+		return nil, nil, fmt.Errorf("archived record of %s: %w", docID, err)
+	}
+	return d, rec, nil
+}
+
+// Get returns the record of an archived document for a reader.
+func (s *Service) Get(ctx context.Context, actor *workflow.User, docID string) (*Record, error) {
+	if !actor.HasAny(readerRoles) {
+		return nil, roleErr("reading the archive", readerRoles)
+	}
+	_, rec, err := s.visibleRecord(ctx, actor, docID)
+	return rec, err
+}
+
+// Open streams one object of a record by its name within the record.
+func (s *Service) Open(ctx context.Context, actor *workflow.User, docID, name string) (io.ReadCloser, Object, error) {
+	rec, err := s.Get(ctx, actor, docID)
+	if err != nil {
+		return nil, Object{}, err
+	}
+	for _, o := range rec.Objects {
+		if o.Name == name {
+			rc, _, err := s.Store.Get(ctx, o.Key)
+			if err != nil {
+				return nil, Object{}, storeErr(err, "archive store: read %s", o.Key)
+			}
+			return rc, o, nil
+		}
+	}
+	return nil, Object{}, workflow.Errorf(workflow.ENOTFOUND, "record of %s has no object %q", docID, name)
+}
+
+// SetLegalHold turns the legal hold of an archived record on or off
+// (archivists and admins): on every object in the store first, then on the
+// document, with an audit event. A hold blocks deletion even after the
+// retention date. Repeating it is harmless.
+func (s *Service) SetLegalHold(ctx context.Context, actor *workflow.User, docID string, on bool, comment string) (*Record, error) {
+	if !actor.HasAny(holderRoles) {
+		return nil, roleErr("a legal hold", holderRoles)
+	}
+	_, rec, err := s.visibleRecord(ctx, actor, docID)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range rec.Objects {
+		if err := s.Store.SetLegalHold(ctx, o.Key, on); err != nil {
+			return nil, storeErr(err, "archive store: legal hold on %s", o.Key)
+		}
+	}
+	if err := s.Index.SetLegalHold(ctx, docID, on); err != nil {
+		return nil, err
+	}
+	state := "off"
+	if on {
+		state = "on"
+	}
+	err = s.Repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+		d, err := tx.LockDocument(ctx, docID)
+		if err != nil {
+			return err
+		}
+		if d.LegalHold == on {
+			return nil
+		}
+		prev := d.Version
+		d.LegalHold, d.Version, d.UpdatedAt = on, d.Version+1, s.now()
+		if err := tx.UpdateDocument(ctx, d, prev); err != nil {
+			return err
+		}
+		return tx.AppendEvent(ctx, &workflow.Event{DocumentID: docID, Actor: actor.ID, Kind: workflow.EventArchive,
+			Comment: comment, At: s.now(), Data: map[string]string{"legal_hold": state, "record": rec.Key}})
+	})
+	if err != nil {
+		return nil, fmt.Errorf("legal hold on %s: %w", docID, err)
+	}
+	s.logger().InfoContext(ctx, "legal hold", "doc_id", docID, "legal_hold", state, "actor", actor.ID)
+	rec.LegalHold = on
+	for i := range rec.Objects {
+		rec.Objects[i].LegalHold = on
+	}
+	return rec, nil
+}
+
+// Dispose deletes an archived record's objects once its retention has
+// ended and no legal hold is on; before that it is EFORBIDDEN with the
+// reason (and the store itself refuses as well: S3 object lock, or the
+// local folder's checks). The API does not offer it: disposal of records
+// follows an appraisal decision, and is run by operators.
+func (s *Service) Dispose(ctx context.Context, docID string) error {
+	rec, err := s.Index.Record(ctx, docID)
+	if err != nil {
+		return err
+	}
+	if err := refuseDelete(rec, s.now()); err != nil {
+		return err
+	}
+	for _, o := range rec.Objects {
+		if err := s.Store.Delete(ctx, o.Key); err != nil && workflow.ErrorCode(err) != workflow.ENOTFOUND {
+			return storeErr(err, "archive store: delete %s", o.Key)
+		}
+	}
+	return nil
+}
+
+// refuseDelete says why a record may not be deleted now, or nil.
+func refuseDelete(rec *Record, now time.Time) error {
+	if rec.LegalHold {
+		return workflow.Errorf(workflow.EFORBIDDEN, "record of %s is under legal hold: it cannot be deleted or changed until the hold is lifted", rec.DocumentID)
+	}
+	if now.Before(rec.RetainUntil) {
+		return workflow.Errorf(workflow.EFORBIDDEN, "record of %s is write-once until %s (retention class %s): it cannot be deleted or changed before then", rec.DocumentID, rec.RetainUntil.UTC().Format(time.RFC3339), rec.Class)
+	}
+	return nil
+}
+
+// Delete is what the API answers to a request to delete an archived
+// record: always refused, with the reason.
+func (s *Service) Delete(ctx context.Context, actor *workflow.User, docID string) error {
+	if !actor.HasAny(readerRoles) {
+		return roleErr("the archive", readerRoles)
+	}
+	_, rec, err := s.visibleRecord(ctx, actor, docID)
+	if err != nil {
+		return err
+	}
+	if err := refuseDelete(rec, s.now()); err != nil {
+		return err
+	}
+	return workflow.Errorf(workflow.EFORBIDDEN, "record of %s is past its retention date, but archived records are not deleted through the API: disposal follows an appraisal decision and is done by an operator", docID)
+}
+
+// Search finds archived records the actor may see.
+func (s *Service) Search(ctx context.Context, actor *workflow.User, q Query) ([]*Record, string, error) {
+	if !actor.HasAny(readerRoles) {
+		return nil, "", roleErr("searching the archive", readerRoles)
+	}
+	if s.Index == nil {
+		return nil, "", workflow.Errorf(workflow.EUNAVAILABLE, "the archive is not configured on this server")
+	}
+	q.ViewerID, q.SeeAll = actor.ID, workflow.SeesAllClassified(actor)
+	if q.Limit <= 0 || q.Limit > 200 {
+		q.Limit = 50
+	}
+	return s.Index.Search(ctx, q)
+}

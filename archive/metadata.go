@@ -1,0 +1,190 @@
+package archive
+
+import (
+	"context"
+	"strings"
+	"time"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// MetadataFormat names the layout of metadata.json.
+const MetadataFormat = "vanthu-record/1"
+
+// Metadata is metadata.json: every document and register field, the
+// signer, the files with their hashes, the validation verdict, the audit
+// trail's summary and the retention. It is derived only from the
+// document, its events and the record (whose archive date is fixed at the
+// first attempt), so a retry writes the same bytes.
+type Metadata struct {
+	Format          string            `json:"format"`
+	DocumentID      string            `json:"document_id"`
+	Version         int               `json:"version"`
+	Direction       string            `json:"direction"`
+	Type            string            `json:"type"`
+	TypeName        string            `json:"type_name"`
+	Subject         string            `json:"subject"`
+	Urgency         string            `json:"urgency"`
+	Confidentiality string            `json:"confidentiality"`
+	StateArchived   string            `json:"state_when_archived"`
+	Signer          *Person           `json:"signer,omitempty"`
+	Recipients      []workflow.Org    `json:"recipients,omitempty"`
+	DraftingUnit    string            `json:"drafting_unit,omitempty"`
+	Sender          *workflow.Org     `json:"sender,omitempty"`
+	OriginalNumber  string            `json:"original_number,omitempty"`
+	OriginalDate    *time.Time        `json:"original_date,omitempty"`
+	Register        RegisterMeta      `json:"register"`
+	AssigneeID      string            `json:"assignee_id,omitempty"`
+	DueDate         *time.Time        `json:"due_date,omitempty"`
+	Notes           string            `json:"notes,omitempty"`
+	ExternalID      string            `json:"external_id,omitempty"`
+	Replaces        string            `json:"replaces,omitempty"`
+	RevokeState     string            `json:"revoke_state,omitempty"`
+	CreatedBy       string            `json:"created_by"`
+	CreatedAt       time.Time         `json:"created_at"`
+	UpdatedAt       time.Time         `json:"updated_at"`
+	Agency          *workflow.Agency  `json:"agency,omitempty"`
+	Files           []FileMeta        `json:"files"`
+	Verification    *VerificationMeta `json:"verification,omitempty"`
+	Events          EventsMeta        `json:"events"`
+	Retention       RetentionMeta     `json:"retention"`
+}
+
+// Person is a user named in the metadata.
+type Person struct {
+	ID       string `json:"id"`
+	Username string `json:"username,omitempty"`
+	FullName string `json:"full_name,omitempty"`
+	Title    string `json:"title,omitempty"`
+	Unit     string `json:"unit,omitempty"`
+}
+
+// RegisterMeta is where the document was numbered.
+type RegisterMeta struct {
+	Kind         string     `json:"kind,omitempty"`
+	Year         int        `json:"year,omitempty"`
+	Number       int        `json:"number,omitempty"`
+	Notation     string     `json:"notation,omitempty"`
+	IssuedAt     *time.Time `json:"issued_at,omitempty"`
+	RegisteredAt *time.Time `json:"registered_at,omitempty"`
+}
+
+// FileMeta is one file of the record.
+type FileMeta struct {
+	Name         string    `json:"name"` // within the record
+	OriginalName string    `json:"original_name"`
+	Kind         string    `json:"kind"`
+	SHA256       string    `json:"sha256"`
+	Size         int64     `json:"size"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+// VerificationMeta summarises the validation report.
+type VerificationMeta struct {
+	Verdict string   `json:"verdict"`
+	Reasons []string `json:"reasons,omitempty"`
+	File    string   `json:"file"`
+	SHA256  string   `json:"sha256"`
+}
+
+// EventsMeta summarises events.json.
+type EventsMeta struct {
+	File     string `json:"file"`
+	SHA256   string `json:"sha256"`
+	Count    int    `json:"count"`
+	FirstSeq int64  `json:"first_seq,omitempty"`
+	LastSeq  int64  `json:"last_seq,omitempty"`
+	LastHash string `json:"last_hash,omitempty"`
+}
+
+// RetentionMeta is the record's retention.
+type RetentionMeta struct {
+	Class       string    `json:"class"`
+	ArchivedAt  time.Time `json:"archived_at"`
+	RetainUntil time.Time `json:"retain_until"`
+	Mode        string    `json:"mode"` // "compliance"
+}
+
+func utcp(t *time.Time) *time.Time {
+	if t == nil {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func (s *Service) metadata(ctx context.Context, d *workflow.Document, rec *Record, files []FileMeta, v *VerificationMeta, ev EventsMeta) *Metadata {
+	m := &Metadata{
+		Format: MetadataFormat, DocumentID: d.ID, Version: d.Version, Direction: string(d.Direction),
+		Type: string(d.Type), TypeName: workflow.DocTypes[d.Type], Subject: d.Subject, Urgency: string(d.Urgency),
+		Confidentiality: string(d.Confidentiality), StateArchived: string(d.State),
+		Recipients: d.Recipients, DraftingUnit: d.DraftingUnit, Sender: d.Sender,
+		OriginalNumber: d.OriginalNumber, OriginalDate: utcp(d.OriginalDate),
+		Register: RegisterMeta{Kind: string(d.Register), Year: d.Year, Number: d.Number, Notation: d.Notation,
+			IssuedAt: utcp(d.IssuedAt), RegisteredAt: utcp(d.RegisteredAt)},
+		AssigneeID: d.AssigneeID, DueDate: utcp(d.DueDate), Notes: d.Notes, ExternalID: d.ExternalID,
+		Replaces: d.Replaces, RevokeState: d.RevokeState, CreatedBy: d.CreatedBy,
+		CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
+		Files: files, Verification: v, Events: ev,
+		Retention: RetentionMeta{Class: rec.Class, ArchivedAt: rec.ArchivedAt.UTC(), RetainUntil: rec.RetainUntil.UTC(), Mode: "compliance"},
+	}
+	if s.Org.OrgID != "" {
+		a := s.Org
+		m.Agency = &a
+	}
+	if d.SignerID != "" {
+		m.Signer = &Person{ID: d.SignerID, FullName: rec.SignerName}
+		if s.Repo != nil {
+			if u, err := s.Repo.User(ctx, d.SignerID); err == nil {
+				m.Signer = &Person{ID: u.ID, Username: u.Username, FullName: u.FullName, Title: u.Title, Unit: u.Unit}
+			}
+		}
+	}
+	return m
+}
+
+// eventJSON is one audit event in events.json, with its chain hashes so
+// the trail can be re-verified from the record alone.
+type eventJSON struct {
+	Seq        int64             `json:"seq"`
+	DocumentID string            `json:"document_id"`
+	Actor      string            `json:"actor"`
+	Kind       string            `json:"kind"`
+	Action     string            `json:"action,omitempty"`
+	From       string            `json:"from,omitempty"`
+	To         string            `json:"to,omitempty"`
+	Comment    string            `json:"comment,omitempty"`
+	Data       map[string]string `json:"data"`
+	At         time.Time         `json:"at"`
+	AtMicros   int64             `json:"at_unix_micros"`
+	PrevHash   string            `json:"prev_hash"`
+	Hash       string            `json:"hash"`
+}
+
+func eventsJSON(events []workflow.Event) []eventJSON {
+	out := make([]eventJSON, 0, len(events))
+	for _, e := range events {
+		out = append(out, eventJSON{Seq: e.Seq, DocumentID: e.DocumentID, Actor: e.Actor, Kind: string(e.Kind),
+			Action: string(e.Action), From: string(e.From), To: string(e.To), Comment: e.Comment, Data: e.Data,
+			At: e.At.UTC(), AtMicros: e.At.UnixMicro(), PrevHash: e.PrevHash, Hash: e.Hash})
+	}
+	return out
+}
+
+// fold lowercases s and strips diacritics (đ -> d), as gormdb.Fold does.
+func fold(s string) string {
+	var b strings.Builder
+	for _, r := range norm.NFD.String(s) {
+		if unicode.Is(unicode.Mn, r) {
+			continue
+		}
+		if r == 'đ' || r == 'Đ' {
+			r = 'd'
+		}
+		b.WriteRune(unicode.ToLower(r))
+	}
+	return norm.NFC.String(b.String())
+}

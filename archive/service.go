@@ -1,0 +1,341 @@
+package archive
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// Service writes, holds, checks, exports and searches archival records.
+// It implements workflow.Archiver.
+type Service struct {
+	Work     workflow.Blobs      // the work store: where documents' files are
+	Store    workflow.Blobs      // the archive store (object lock / read-only files)
+	Index    Index               // the database side
+	Repo     workflow.Repository // documents, users, audit (legal hold events)
+	Defaults Defaults            // retention class per type
+	// Retain gives the retain-until date of a class from the archive date;
+	// RetainUntil by default. Tests inject short periods.
+	Retain func(class string, archivedAt time.Time) (time.Time, error)
+	Now    func() time.Time
+	Logger *slog.Logger
+	// Org names the agency in BagIt packages.
+	Org workflow.Agency
+}
+
+var _ workflow.Archiver = (*Service)(nil)
+
+func (s *Service) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+func (s *Service) retain(class string, at time.Time) (time.Time, error) {
+	if s.Retain != nil {
+		return s.Retain(class, at)
+	}
+	return RetainUntil(class, at)
+}
+
+func (s *Service) logger() *slog.Logger {
+	if s.Logger != nil {
+		return s.Logger
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+// Prefix is the key prefix of a document's record at a version.
+func Prefix(docID string, version int) string {
+	return fmt.Sprintf("records/%s/v%d/", docID, version)
+}
+
+// Names of the record's fixed objects.
+const (
+	NameDocument     = "document.pdf"
+	NameMetadata     = "metadata.json"
+	NameVerification = "verification.json"
+	NameEvents       = "events.json"
+)
+
+// ArchiveRecord implements workflow.Archiver: it writes d's record into
+// the archive store and the index. Idempotent: the archive date of a
+// first attempt is kept in the index before anything is written, so a
+// retry (after a crash or an outage) writes byte-identical objects with
+// the same retention, which the stores accept as no-ops, and an existing
+// metadata.json — written last — is reused as is. A store outage is
+// EUNAVAILABLE; nothing about the document changes then.
+func (s *Service) ArchiveRecord(ctx context.Context, d *workflow.Document, events []workflow.Event) (workflow.ArchivedRecord, error) {
+	if s.Store == nil || s.Index == nil {
+		return workflow.ArchivedRecord{}, workflow.Errorf(workflow.EUNAVAILABLE, "the archive is not configured on this server")
+	}
+	prefix := Prefix(d.ID, d.Version)
+	rec, err := s.pendingRecord(ctx, d, prefix)
+	if err != nil {
+		return workflow.ArchivedRecord{}, err
+	}
+	objs, err := s.writeRecord(ctx, d, events, rec)
+	if err != nil {
+		return workflow.ArchivedRecord{}, err
+	}
+	rec.Objects = objs
+	if err := s.Index.PutRecord(ctx, rec); err != nil {
+		return workflow.ArchivedRecord{}, fmt.Errorf("index archived record of %s: %w", d.ID, err)
+	}
+	s.logger().InfoContext(ctx, "record archived", "doc_id", d.ID, "record", prefix, "class", rec.Class,
+		"retain_until", rec.RetainUntil.Format(time.RFC3339), "objects", len(objs))
+	return workflow.ArchivedRecord{Key: prefix, RetainUntil: rec.RetainUntil}, nil
+}
+
+// pendingRecord returns the record of an earlier attempt at the same
+// document version, or stores a new one (without objects) dated now.
+func (s *Service) pendingRecord(ctx context.Context, d *workflow.Document, prefix string) (*Record, error) {
+	prev, err := s.Index.Record(ctx, d.ID)
+	switch {
+	case err == nil && prev.Key == prefix:
+		r := recordOf(d, prefix)
+		r.Class, r.ArchivedAt, r.RetainUntil, r.SignerName = prev.Class, prev.ArchivedAt, prev.RetainUntil, prev.SignerName
+		return r, nil
+	case err != nil && workflow.ErrorCode(err) != workflow.ENOTFOUND:
+		return nil, fmt.Errorf("archived record of %s: %w", d.ID, err)
+	}
+	r := recordOf(d, prefix)
+	r.Class = s.Defaults.Class(d)
+	if !ValidClass(r.Class) {
+		return nil, workflow.Errorf(workflow.EINVALID, "document %s has unknown retention class %q", d.ID, r.Class)
+	}
+	r.ArchivedAt = s.now().UTC().Truncate(time.Second)
+	if r.RetainUntil, err = s.retain(r.Class, r.ArchivedAt); err != nil {
+		return nil, err
+	}
+	if d.SignerID != "" && s.Repo != nil {
+		if u, err := s.Repo.User(ctx, d.SignerID); err == nil {
+			r.SignerName = u.FullName
+		}
+	}
+	if err := s.Index.PutRecord(ctx, r); err != nil {
+		return nil, fmt.Errorf("index archived record of %s: %w", d.ID, err)
+	}
+	return r, nil
+}
+
+// recordOf copies d's search fields into a record.
+func recordOf(d *workflow.Document, prefix string) *Record {
+	r := &Record{
+		DocumentID: d.ID, Version: d.Version, Key: prefix,
+		Direction: d.Direction, Type: d.Type, Subject: d.Subject, Number: d.Number, Year: d.Year, Notation: d.Notation,
+		SignerID: d.SignerID, Confidentiality: d.Confidentiality, CreatedBy: d.CreatedBy, AssigneeID: d.AssigneeID,
+		LegalHold: d.LegalHold,
+	}
+	if r.Notation == "" {
+		r.Notation = d.OriginalNumber // incoming: the sender's số/ký hiệu
+	}
+	switch {
+	case d.IssuedAt != nil:
+		r.DocDate = d.IssuedAt
+	case d.OriginalDate != nil:
+		r.DocDate = d.OriginalDate
+	case d.RegisteredAt != nil:
+		r.DocDate = d.RegisteredAt
+	default:
+		t := d.CreatedAt
+		r.DocDate = &t
+	}
+	if d.Sender != nil {
+		r.Orgs = append(r.Orgs, *d.Sender)
+	}
+	r.Orgs = append(r.Orgs, d.Recipients...)
+	return r
+}
+
+// recordFiles returns the document's files that belong in the record and
+// their names there: the principal file, then the attachments (for an
+// issued document, the signed copies made at issue).
+func recordFiles(d *workflow.Document) []namedFile {
+	var out []namedFile
+	if m, ok := d.MainFile(); ok {
+		out = append(out, namedFile{NameDocument, m})
+	}
+	var atts []workflow.File
+	for _, f := range d.Files {
+		if f.Kind == workflow.FileAttachment {
+			atts = append(atts, f)
+		}
+	}
+	if d.Direction == workflow.Outgoing && d.IssuedAt != nil {
+		var signed []workflow.File
+		for _, f := range atts {
+			if !f.CreatedAt.Before(d.IssuedAt.Truncate(time.Microsecond)) {
+				signed = append(signed, f)
+			}
+		}
+		if len(signed) > 0 {
+			atts = signed
+		}
+	}
+	for i, f := range atts {
+		out = append(out, namedFile{fmt.Sprintf("attachments/%02d-%s", i+1, safeName(f.Name)), f})
+	}
+	return out
+}
+
+type namedFile struct {
+	name string
+	f    workflow.File
+}
+
+// safeName makes a file name safe for object keys and zip paths: lower
+// ASCII letters, digits, '.', '-' and '_' (diacritics removed).
+func safeName(name string) string {
+	var b strings.Builder
+	for _, r := range fold(name) {
+		switch {
+		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
+			b.WriteRune(r)
+		default:
+			b.WriteRune('-')
+		}
+	}
+	out := strings.Trim(b.String(), "-.")
+	if out == "" {
+		out = "file"
+	}
+	if len(out) > 100 {
+		out = out[len(out)-100:]
+	}
+	return out
+}
+
+// writeRecord writes every object of the record, metadata.json last.
+func (s *Service) writeRecord(ctx context.Context, d *workflow.Document, events []workflow.Event, rec *Record) ([]Object, error) {
+	opts := workflow.PutOptions{RetainUntil: rec.RetainUntil, LegalHold: rec.LegalHold}
+	var objs []Object
+	add := func(name string, oi workflow.ObjectInfo) {
+		objs = append(objs, Object{Key: oi.Key, DocumentID: d.ID, Name: name, Size: oi.Size, SHA256: oi.SHA256,
+			VersionID: oi.VersionID, RetainUntil: oi.RetainUntil, LegalHold: oi.LegalHold})
+	}
+	var files []FileMeta
+	for _, nf := range recordFiles(d) {
+		oi, err := s.copyFile(ctx, rec.Key+nf.name, nf.f, opts)
+		if err != nil {
+			return nil, err
+		}
+		add(nf.name, oi)
+		files = append(files, FileMeta{Name: nf.name, OriginalName: nf.f.Name, Kind: string(nf.f.Kind),
+			SHA256: nf.f.SHA256, Size: nf.f.Size, CreatedAt: nf.f.CreatedAt.UTC()})
+	}
+	var verif *VerificationMeta
+	if v := d.Verification; v != nil {
+		b := v.Report
+		if len(b) == 0 {
+			b, _ = json.MarshalIndent(map[string]any{"verdict": v.Verdict, "reasons": v.Reasons}, "", "  ")
+		}
+		oi, err := s.putBytes(ctx, rec.Key+NameVerification, b, "application/json", opts)
+		if err != nil {
+			return nil, err
+		}
+		add(NameVerification, oi)
+		verif = &VerificationMeta{Verdict: v.Verdict, Reasons: v.Reasons, File: NameVerification, SHA256: oi.SHA256}
+	}
+	eb, err := json.MarshalIndent(eventsJSON(events), "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode events of %s: %w", d.ID, err)
+	}
+	oi, err := s.putBytes(ctx, rec.Key+NameEvents, eb, "application/json", opts)
+	if err != nil {
+		return nil, err
+	}
+	add(NameEvents, oi)
+	evMeta := EventsMeta{File: NameEvents, SHA256: oi.SHA256, Count: len(events)}
+	if n := len(events); n > 0 {
+		evMeta.FirstSeq, evMeta.LastSeq, evMeta.LastHash = events[0].Seq, events[n-1].Seq, events[n-1].Hash
+	}
+
+	// metadata.json is the last object: when it exists, the record is
+	// complete. An existing one (from an attempt that crashed before its
+	// state change committed) is kept as is.
+	mkey := rec.Key + NameMetadata
+	moi, err := s.Store.Stat(ctx, mkey)
+	switch {
+	case err == nil:
+	case workflow.ErrorCode(err) == workflow.ENOTFOUND:
+		md := s.metadata(ctx, d, rec, files, verif, evMeta)
+		mb, err := json.MarshalIndent(md, "", "  ")
+		if err != nil {
+			return nil, fmt.Errorf("encode metadata of %s: %w", d.ID, err)
+		}
+		if moi, err = s.putBytes(ctx, mkey, append(mb, '\n'), "application/json", opts); err != nil {
+			return nil, err
+		}
+	default:
+		return nil, storeErr(err, "archive store: check %s", mkey)
+	}
+	add(NameMetadata, moi)
+	return objs, nil
+}
+
+// copyFile streams a file from the work store into the archive store;
+// both stores verify its SHA-256 (the archive store refuses content that
+// does not match).
+func (s *Service) copyFile(ctx context.Context, key string, f workflow.File, opts workflow.PutOptions) (workflow.ObjectInfo, error) {
+	if oi, err := s.Store.Stat(ctx, key); err == nil && oi.SHA256 == f.SHA256 && oi.Size == f.Size {
+		return oi, nil // written by an earlier attempt
+	} else if err != nil && workflow.ErrorCode(err) != workflow.ENOTFOUND {
+		return workflow.ObjectInfo{}, storeErr(err, "archive store: check %s", key)
+	}
+	if s.Work == nil {
+		return workflow.ObjectInfo{}, workflow.Errorf(workflow.EUNAVAILABLE, "no work store to copy %s from", f.Name)
+	}
+	rc, _, err := s.Work.Get(ctx, workflow.BlobKey(f.SHA256))
+	if err != nil {
+		return workflow.ObjectInfo{}, storeErr(err, "read %q from the work store", f.Name)
+	}
+	defer rc.Close()
+	oi, err := s.Store.Put(ctx, key, rc, f.Size, f.SHA256, withType(opts, "application/pdf"))
+	if err != nil {
+		if workflow.ErrorCode(err) == workflow.EINVALID && strings.Contains(err.Error(), "SHA-256") {
+			return workflow.ObjectInfo{}, workflow.Wrap(workflow.EINTERNAL, err, "file %q in the work store does not match its SHA-256: storage corruption", f.Name)
+		}
+		return workflow.ObjectInfo{}, storeErr(err, "archive store: write %s", key)
+	}
+	return oi, nil
+}
+
+func withType(o workflow.PutOptions, ct string) workflow.PutOptions {
+	o.ContentType = ct
+	return o
+}
+
+func (s *Service) putBytes(ctx context.Context, key string, b []byte, ct string, opts workflow.PutOptions) (workflow.ObjectInfo, error) {
+	sum := sha256.Sum256(b)
+	oi, err := s.Store.Put(ctx, key, bytes.NewReader(b), int64(len(b)), hex.EncodeToString(sum[:]), withType(opts, ct))
+	if err != nil {
+		return workflow.ObjectInfo{}, storeErr(err, "archive store: write %s", key)
+	}
+	return oi, nil
+}
+
+// storeErr wraps a store error; an outage stays EUNAVAILABLE with a
+// message saying the archive store is down and nothing changed.
+func storeErr(err error, format string, args ...any) error {
+	msg := fmt.Sprintf(format, args...)
+	switch workflow.ErrorCode(err) {
+	case workflow.EUNAVAILABLE:
+		return workflow.Wrap(workflow.EUNAVAILABLE, err, "%s: the archive store is unavailable (%s); the document was not archived and is unchanged: retry when it is back", msg, workflow.ErrorMessage(err))
+	case workflow.ECONFLICT:
+		return workflow.Wrap(workflow.ECONFLICT, err, "%s: a different object is already archived under this key", msg)
+	}
+	if _, ok := err.(*workflow.Error); ok {
+		return err
+	}
+	return fmt.Errorf("%s: %w", msg, err)
+}

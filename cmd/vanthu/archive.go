@@ -1,0 +1,304 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/vanthu/vanthu/api"
+	"github.com/vanthu/vanthu/archive"
+	"github.com/vanthu/vanthu/storage/gormdb"
+	"github.com/vanthu/vanthu/storage/localfs"
+	"github.com/vanthu/vanthu/storage/minio"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+func init() {
+	wirers = append(wirers, wireArchive)
+	extraCommands["archive"] = archiveCmd
+}
+
+// openArchiveStore opens the store of archived records: the archive
+// bucket (created with object lock; an existing bucket without it is
+// refused) when VANTHU_S3_ENDPOINT is set, else DATA_DIR/archive.
+func openArchiveStore(ctx context.Context, cfg *Config) (workflow.Blobs, error) {
+	if cfg.S3Endpoint == "" {
+		return localfs.New(filepath.Join(cfg.DataDir, "archive"))
+	}
+	return minio.New(ctx, minio.Config{Endpoint: cfg.S3Endpoint, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey,
+		UseTLS: cfg.S3UseTLS, Bucket: cfg.S3ArchiveBucket, ObjectLock: true})
+}
+
+// wireArchive builds the archive service, makes it the documents'
+// Archiver, registers the /api/v1/archive routes and schedules the fixity
+// audit every VANTHU_FIXITY_INTERVAL.
+func wireArchive(ctx context.Context, a *app) error {
+	cfg := a.cfg
+	defaults, err := archive.ParseDefaults(cfg.RetentionDefaults)
+	if err != nil {
+		return fmt.Errorf("VANTHU_RETENTION_DEFAULTS: %w", err)
+	}
+	interval, err := parseInterval(cfg.FixityInterval)
+	if err != nil {
+		return err
+	}
+	store, err := openArchiveStore(ctx, cfg)
+	if err != nil {
+		if cfg.S3Endpoint != "" {
+			return fmt.Errorf("open archive bucket %q: %w", cfg.S3ArchiveBucket, err)
+		}
+		return fmt.Errorf("open archive folder: %w", err)
+	}
+	idx, err := gormdb.NewArchiveIndex(ctx, a.db)
+	if err != nil {
+		return fmt.Errorf("archive index: %w", err)
+	}
+	svc := &archive.Service{Work: a.blobs, Store: store, Index: idx, Repo: a.db, Defaults: defaults, Logger: a.log,
+		Org: workflow.Agency{OrgID: cfg.OrgID, Name: cfg.OrgName, Abbr: cfg.OrgAbbr}}
+	a.docs.Archiver = svc
+	a.api.Extra = append(a.api.Extra, api.ArchiveRoutes(svc))
+	if interval > 0 {
+		a.jobs = append(a.jobs, func(ctx context.Context) error {
+			runFixityJob(ctx, svc, interval, cfg.DataDir, a.log)
+			return nil
+		})
+	}
+	return nil
+}
+
+func parseInterval(s string) (time.Duration, error) {
+	if s == "" || s == "0" {
+		return 0, nil
+	}
+	d, err := time.ParseDuration(s)
+	if err != nil || d < 0 {
+		return 0, fmt.Errorf("VANTHU_FIXITY_INTERVAL=%q: want a Go duration like 24h, or 0 for never", s)
+	}
+	return d, nil
+}
+
+// runFixityJob re-verifies the archive every interval until ctx ends,
+// writing each report to DATA_DIR/fixity/. Failures are logged (at ERROR
+// for mismatches), never repaired.
+func runFixityJob(ctx context.Context, svc *archive.Service, interval time.Duration, dataDir string, log *slog.Logger) {
+	t := time.NewTicker(interval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		rep, err := svc.Fixity(ctx, archive.FixityOptions{})
+		if err != nil {
+			if ctx.Err() == nil {
+				log.ErrorContext(ctx, "fixity audit could not run", "err", err)
+			}
+			continue
+		}
+		if p, err := writeFixityReport(dataDir, rep); err != nil {
+			log.ErrorContext(ctx, "fixity report not written", "err", err)
+		} else {
+			log.InfoContext(ctx, "fixity report written", "path", p, "ok", rep.OK)
+		}
+	}
+}
+
+// writeFixityReport writes DATA_DIR/fixity/fixity-<time>.json and a copy
+// as fixity-latest.json.
+func writeFixityReport(dataDir string, rep *archive.FixityReport) (string, error) {
+	dir := filepath.Join(dataDir, "fixity")
+	if err := os.MkdirAll(dir, 0o750); err != nil {
+		return "", err
+	}
+	b, err := json.MarshalIndent(rep, "", "  ")
+	if err != nil {
+		return "", err
+	}
+	b = append(b, '\n')
+	p := filepath.Join(dir, "fixity-"+rep.StartedAt.UTC().Format("20060102T150405Z")+".json")
+	if err := os.WriteFile(p, b, 0o640); err != nil {
+		return "", err
+	}
+	return p, os.WriteFile(filepath.Join(dir, "fixity-latest.json"), b, 0o640)
+}
+
+const archiveUsage = `usage:
+  vanthu archive fixity [--json] [--report FILE] [--workers N]
+        re-read every archived object, compare SHA-256 with the recorded value and the server's
+        checksum; writes a JSON report (DATA_DIR/fixity/ unless --report); exit 1 on any problem
+  vanthu archive import [--csv FILE] [--dry-run] DIR
+        bulk-load signed PDFs with their register fields (DIR/index.csv by default) as archived
+        incoming records; resumable (files already imported are skipped by SHA-256)
+  vanthu archive seed --count N
+        insert N synthetic archived records (search benchmarks; no objects)
+`
+
+func archiveCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, archiveUsage)
+		return 2
+	}
+	switch args[0] {
+	case "fixity":
+		return archiveFixityCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "import":
+		return archiveImportCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "seed":
+		return archiveSeedCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, archiveUsage)
+		return 0
+	}
+	fmt.Fprintf(stderr, "vanthu archive: unknown subcommand %q\n%s", args[0], archiveUsage)
+	return 2
+}
+
+// archiveApp builds the app for an archive subcommand and returns its
+// archive service.
+func archiveApp(ctx context.Context, name string, fs *flag.FlagSet, args []string, getenv func(string) string, stderr io.Writer) (*app, *archive.Service, int) {
+	cfg, err := LoadConfig(fs, args, getenv)
+	if err != nil {
+		if err == flag.ErrHelp {
+			return nil, nil, 0
+		}
+		fmt.Fprintf(stderr, "vanthu archive %s: %v\n", name, err)
+		return nil, nil, 2
+	}
+	a, err := build(ctx, cfg, newLogger(stderr, "warn"))
+	if err != nil {
+		fmt.Fprintf(stderr, "vanthu archive %s: %v\n", name, err)
+		return nil, nil, 2
+	}
+	svc, ok := a.docs.Archiver.(*archive.Service)
+	if !ok {
+		a.Close()
+		fmt.Fprintf(stderr, "vanthu archive %s: the archive is not wired\n", name)
+		return nil, nil, 2
+	}
+	return a, svc, -1
+}
+
+func archiveFixityCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("archive fixity", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	asJSON := fs.Bool("json", false, "print the report as JSON on stdout")
+	report := fs.String("report", "", "write the report to this file (default DATA_DIR/fixity/fixity-TIME.json)")
+	workers := fs.Int("workers", 4, "parallel reads")
+	a, svc, code := archiveApp(ctx, "fixity", fs, args, getenv, stderr)
+	if code >= 0 {
+		return code
+	}
+	defer a.Close()
+	var prog *progress
+	if isTerminal(stderr) {
+		prog = newProgress(stderr, "fixity")
+	}
+	opt := archive.FixityOptions{Workers: *workers}
+	if prog != nil {
+		opt.Progress = func(p archive.Progress) { prog.update(p.Objects, p.TotalObjects, p.Bytes, p.TotalBytes) }
+	}
+	rep, err := svc.Fixity(ctx, opt)
+	if prog != nil {
+		prog.done()
+	}
+	if err != nil {
+		fmt.Fprintf(stderr, "vanthu archive fixity: %v\n", err)
+		return 2
+	}
+	var path string
+	if *report != "" {
+		b, _ := json.MarshalIndent(rep, "", "  ")
+		if err := os.WriteFile(*report, append(b, '\n'), 0o640); err != nil {
+			fmt.Fprintf(stderr, "vanthu archive fixity: %v\n", err)
+			return 2
+		}
+		path = *report
+	} else if path, err = writeFixityReport(a.cfg.DataDir, rep); err != nil {
+		fmt.Fprintf(stderr, "vanthu archive fixity: %v\n", err)
+		return 2
+	}
+	if *asJSON {
+		b, _ := json.MarshalIndent(rep, "", "  ")
+		fmt.Fprintf(stdout, "%s\n", b)
+	} else {
+		el := rep.FinishedAt.Sub(rep.StartedAt)
+		fmt.Fprintf(stdout, "fixity: %d objects, %s in %s: %d verified, %d mismatched, %d missing, %d unreadable (report %s)\n",
+			rep.Objects, humanBytes(rep.Bytes), el.Round(time.Millisecond), rep.Verified, len(rep.Mismatches), len(rep.Missing), len(rep.Errors), path)
+		for _, p := range rep.Mismatches {
+			fmt.Fprintf(stdout, "MISMATCH %s (document %s): recorded %s, read %s %s\n", p.Key, p.DocumentID, p.Recorded, p.Actual, p.Error)
+		}
+		for _, p := range rep.Missing {
+			fmt.Fprintf(stdout, "MISSING  %s (document %s)\n", p.Key, p.DocumentID)
+		}
+		for _, p := range rep.Errors {
+			fmt.Fprintf(stdout, "ERROR    %s (document %s): %s\n", p.Key, p.DocumentID, p.Error)
+		}
+	}
+	if !rep.OK {
+		return 1
+	}
+	return 0
+}
+
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// progress draws one status line on a terminal: count, bytes, rate, ETA.
+type progress struct {
+	w     io.Writer
+	label string
+	start time.Time
+	last  time.Time
+}
+
+func newProgress(w io.Writer, label string) *progress {
+	return &progress{w: w, label: label, start: time.Now()}
+}
+
+func (p *progress) update(n, total, b, totalBytes int64) {
+	now := time.Now()
+	if now.Sub(p.last) < 200*time.Millisecond && n != total {
+		return
+	}
+	p.last = now
+	el := now.Sub(p.start).Seconds()
+	rate := 0.0
+	if el > 0 {
+		rate = float64(b) / el
+	}
+	eta := "?"
+	if rate > 0 && totalBytes >= b {
+		eta = (time.Duration(float64(totalBytes-b)/rate) * time.Second).Round(time.Second).String()
+	} else if n > 0 && total >= n {
+		eta = (time.Duration(el*float64(total-n)/float64(n)) * time.Second).Round(time.Second).String()
+	}
+	fmt.Fprintf(p.w, "\r%s: %d/%d objects, %s/%s, %s/s, ETA %s   ", p.label, n, total, humanBytes(b), humanBytes(totalBytes), humanBytes(int64(rate)), eta)
+}
+
+func (p *progress) done() { fmt.Fprintln(p.w) }
+
+func humanBytes(n int64) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	div, exp := int64(unit), 0
+	for m := n / unit; m >= unit; m /= unit {
+		div *= unit
+		exp++
+	}
+	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}

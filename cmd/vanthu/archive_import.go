@@ -1,0 +1,315 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/csv"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/vanthu/vanthu/archive"
+	"github.com/vanthu/vanthu/signing"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// ImportColumns are the columns of the import CSV (a header row names
+// them, in any order; the first six are required):
+//
+//	file             PDF file name, relative to DIR
+//	type             document type code (QĐ, CV, KH...)
+//	subject          trích yếu
+//	sender_name      the sending agency's name
+//	original_number  số/ký hiệu as printed by the sender (e.g. 12/QĐ-UBND)
+//	original_date    date of the document, YYYY-MM-DD
+//	sender_org_id    the sender's organisation code (optional)
+//	retention        5y, 10y, 20y or permanent (optional: the type's default)
+//	confidentiality  normal, confidential, secret, top_secret (optional: normal)
+//	notes            free text (optional)
+var ImportColumns = []string{"file", "type", "subject", "sender_name", "original_number", "original_date",
+	"sender_org_id", "retention", "confidentiality", "notes"}
+
+// ImportResult counts what an import did.
+type ImportResult struct {
+	Imported, Skipped int
+	Rejected          []ImportReject
+}
+
+// ImportReject is a file (or CSV row) that was not imported, with why.
+type ImportReject struct {
+	Line   int
+	File   string
+	Reason string
+}
+
+// importer is the system user imports run as (recorded as the actor of
+// their audit events).
+var importer = &workflow.User{ID: "system:import", Username: "import", FullName: "vanthu archive import",
+	Roles: []workflow.Role{workflow.RoleClerk, workflow.RoleArchivist}}
+
+func archiveImportCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("archive import", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	csvPath := fs.String("csv", "", "CSV of register fields (default DIR/index.csv); columns: "+strings.Join(ImportColumns, ","))
+	// Flags come before DIR; pull DIR off the end for LoadConfig.
+	if len(args) == 0 || strings.HasPrefix(args[len(args)-1], "-") {
+		fmt.Fprint(stderr, archiveUsage)
+		return 2
+	}
+	dir := args[len(args)-1]
+	a, svc, code := archiveApp(ctx, "import", fs, args[:len(args)-1], getenv, stderr)
+	if code >= 0 {
+		return code
+	}
+	defer a.Close()
+	if *csvPath == "" {
+		*csvPath = filepath.Join(dir, "index.csv")
+	}
+	var prog func(done, total int, b, totalBytes int64)
+	if isTerminal(stderr) {
+		p := newProgress(stderr, "import")
+		prog = func(done, total int, b, tb int64) { p.update(int64(done), int64(total), b, tb) }
+		defer p.done()
+	}
+	res, err := ImportDir(ctx, a.docs, svc, dir, *csvPath, prog)
+	if err != nil {
+		fmt.Fprintf(stderr, "vanthu archive import: %v\n", err)
+		return 2
+	}
+	fmt.Fprintf(stdout, "import: %d imported, %d already imported (skipped), %d rejected\n", res.Imported, res.Skipped, len(res.Rejected))
+	for _, r := range res.Rejected {
+		fmt.Fprintf(stdout, "REJECTED line %d %s: %s\n", r.Line, r.File, r.Reason)
+	}
+	if len(res.Rejected) > 0 {
+		return 1
+	}
+	return 0
+}
+
+type importRow struct {
+	line int
+	rec  map[string]string
+}
+
+// ImportDir imports the PDFs listed in csvPath. Each file becomes an
+// incoming document (created as completed, with an import event), then
+// is archived through the normal archive action. A file whose SHA-256 was
+// imported already is skipped, and one imported but not yet archived (an
+// interrupted run) is archived now: running it again resumes.
+func ImportDir(ctx context.Context, docs *workflow.Service, svc *archive.Service, dir, csvPath string, progress func(done, total int, b, totalBytes int64)) (*ImportResult, error) {
+	f, err := os.Open(csvPath)
+	if err != nil {
+		return nil, fmt.Errorf("import CSV: %w", err)
+	}
+	defer f.Close()
+	cr := csv.NewReader(f)
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if err != nil {
+		return nil, fmt.Errorf("import CSV %s: header: %w", csvPath, err)
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		col[strings.TrimSpace(strings.TrimPrefix(h, "\ufeff"))] = i
+	}
+	for _, c := range ImportColumns[:6] {
+		if _, ok := col[c]; !ok {
+			return nil, fmt.Errorf("import CSV %s: no column %q (want %s)", csvPath, c, strings.Join(ImportColumns, ","))
+		}
+	}
+	var rows []importRow
+	var total int64
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		line, _ := cr.FieldPos(0)
+		if err != nil {
+			return nil, fmt.Errorf("import CSV %s: %w", csvPath, err)
+		}
+		m := map[string]string{}
+		for name, i := range col {
+			if i < len(rec) {
+				m[name] = strings.TrimSpace(rec[i])
+			}
+		}
+		rows = append(rows, importRow{line, m})
+		if st, err := os.Stat(filepath.Join(dir, m["file"])); err == nil {
+			total += st.Size()
+		}
+	}
+	res := &ImportResult{}
+	var done int64
+	for i, r := range rows {
+		if err := ctx.Err(); err != nil {
+			return res, err
+		}
+		n, skipped, err := importOne(ctx, docs, svc, dir, r)
+		done += n
+		switch {
+		case err == nil && skipped:
+			res.Skipped++
+		case err == nil:
+			res.Imported++
+		case workflow.ErrorCode(err) == workflow.EUNAVAILABLE || errors.Is(err, context.Canceled):
+			return res, fmt.Errorf("line %d %s: %w (run the import again to resume)", r.line, r.rec["file"], err)
+		default:
+			res.Rejected = append(res.Rejected, ImportReject{Line: r.line, File: r.rec["file"], Reason: workflow.ErrorMessage(err) + detail(err)})
+		}
+		if progress != nil {
+			progress(i+1, len(rows), done, total)
+		}
+	}
+	return res, nil
+}
+
+func detail(err error) string {
+	if workflow.ErrorCode(err) == workflow.EINTERNAL {
+		return ": " + err.Error()
+	}
+	return ""
+}
+
+func importOne(ctx context.Context, docs *workflow.Service, svc *archive.Service, dir string, r importRow) (int64, bool, error) {
+	m := r.rec
+	name := m["file"]
+	if name == "" || strings.Contains(name, "..") || filepath.IsAbs(name) {
+		return 0, false, workflow.Errorf(workflow.EINVALID, "file %q: want a file name inside the import directory", name)
+	}
+	in, err := importInput(m)
+	if err != nil {
+		return 0, false, err
+	}
+	b, err := os.ReadFile(filepath.Join(dir, name))
+	if err != nil {
+		return 0, false, workflow.Errorf(workflow.EINVALID, "cannot read the file: %v", errors.Unwrap(err))
+	}
+	s := sha256.Sum256(b)
+	sum := hex.EncodeToString(s[:])
+	id, err := svc.Index.Imported(ctx, sum)
+	if err != nil {
+		return 0, false, err
+	}
+	if id != "" {
+		d, err := docs.Repo.Document(ctx, id)
+		if err != nil {
+			return 0, false, err
+		}
+		if d.State == workflow.Archived {
+			return int64(len(b)), true, nil
+		}
+		// Imported, but the run stopped before it was archived.
+		_, err = docs.Apply(ctx, importer, id, workflow.Archive, workflow.ActionInput{Comment: "import"})
+		return int64(len(b)), false, err
+	}
+	if !bytes.HasPrefix(b, []byte("%PDF-")) {
+		return 0, false, workflow.Errorf(workflow.EUNSUPPORTEDMEDIA, "not a PDF (no %%PDF- header)")
+	}
+	if _, err := signing.Inspect(bytes.NewReader(b), int64(len(b))); err != nil {
+		return 0, false, err
+	}
+	in.File = &workflow.Upload{Name: filepath.Base(name), Size: int64(len(b)), Content: bytes.NewReader(b)}
+	d, err := createImported(ctx, docs, svc, in, sum, name)
+	if err != nil {
+		return 0, false, err
+	}
+	_, err = docs.Apply(ctx, importer, d.ID, workflow.Archive, workflow.ActionInput{Comment: "import"})
+	return int64(len(b)), false, err
+}
+
+func importInput(m map[string]string) (workflow.CreateInput, error) {
+	in := workflow.CreateInput{Direction: workflow.Incoming, Type: workflow.DocType(m["type"]), Subject: m["subject"],
+		Sender: &workflow.Org{OrgID: m["sender_org_id"], Name: m["sender_name"]}, OriginalNumber: m["original_number"],
+		Retention: m["retention"], Confidentiality: workflow.Confidentiality(m["confidentiality"]), Notes: m["notes"]}
+	if m["original_date"] == "" {
+		return in, workflow.Errorf(workflow.EINVALID, "original_date is empty")
+	}
+	od, err := time.Parse("2006-01-02", m["original_date"])
+	if err != nil {
+		return in, workflow.Errorf(workflow.EINVALID, "original_date %q is not YYYY-MM-DD", m["original_date"])
+	}
+	in.OriginalDate = &od
+	if in.Confidentiality == "" {
+		in.Confidentiality = workflow.Public
+	}
+	return in, nil
+}
+
+// createImported stores the file and creates the document — completed,
+// with its creation, upload and import events — and records its SHA-256
+// as imported, all in one transaction: an interrupted run leaves either
+// nothing or a document the next run finds by the file's hash.
+func createImported(ctx context.Context, docs *workflow.Service, svc *archive.Service, in workflow.CreateInput, sum, name string) (*workflow.Document, error) {
+	if err := validateImport(&in); err != nil {
+		return nil, err
+	}
+	if _, err := docs.Blobs.Put(ctx, workflow.BlobKey(sum), io.NewSectionReader(in.File.Content, 0, in.File.Size), in.File.Size, sum,
+		workflow.PutOptions{ContentType: "application/pdf"}); err != nil {
+		return nil, fmt.Errorf("store %s: %w", name, err)
+	}
+	now := time.Now().UTC()
+	d := &workflow.Document{ID: workflow.NewID(now), Direction: workflow.Incoming, Type: in.Type, Subject: in.Subject,
+		Urgency: workflow.UrgencyNormal, Confidentiality: in.Confidentiality, State: workflow.Completed, Version: 1,
+		Sender: in.Sender, OriginalNumber: in.OriginalNumber, OriginalDate: in.OriginalDate, Retention: in.Retention,
+		Notes: in.Notes, CreatedBy: importer.ID, CreatedAt: now, UpdatedAt: now,
+		Files: []workflow.File{{SHA256: sum, Name: in.File.Name, Size: in.File.Size, Kind: workflow.FileMain, CreatedAt: now}}}
+	if docs.Signer != nil {
+		if v, err := docs.Signer.Verify(ctx, mustRead(in.File)); err == nil {
+			d.Verification = &v
+		}
+	}
+	err := docs.Repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+		if err := tx.CreateDocument(ctx, d); err != nil {
+			return err
+		}
+		if err := tx.AppendEvent(ctx, &workflow.Event{DocumentID: d.ID, Actor: importer.ID, Kind: workflow.EventCreate,
+			To: workflow.Completed, Comment: "imported from an existing archive", At: now,
+			Data: map[string]string{"direction": string(d.Direction), "type": string(d.Type), "import_file": name}}); err != nil {
+			return err
+		}
+		if err := tx.AppendEvent(ctx, &workflow.Event{DocumentID: d.ID, Actor: importer.ID, Kind: workflow.EventUpload, At: now,
+			Data: map[string]string{"sha256": sum, "name": in.File.Name, "kind": string(workflow.FileMain), "size": fmt.Sprint(in.File.Size)}}); err != nil {
+			return err
+		}
+		return svc.Index.MarkImported(ctx, sum, d.ID, name)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create imported document: %w", err)
+	}
+	return d, nil
+}
+
+func mustRead(u *workflow.Upload) []byte {
+	b, _ := io.ReadAll(io.NewSectionReader(u.Content, 0, u.Size))
+	return b
+}
+
+func validateImport(in *workflow.CreateInput) error {
+	switch {
+	case !in.Type.Valid():
+		return workflow.Errorf(workflow.EINVALID, "unknown document type %q", in.Type)
+	case in.Subject == "":
+		return workflow.Errorf(workflow.EINVALID, "subject is empty")
+	case len([]rune(in.Subject)) > workflow.MaxSubject:
+		return workflow.Errorf(workflow.EINVALID, "subject is longer than %d characters", workflow.MaxSubject)
+	case in.Sender == nil || in.Sender.Name == "":
+		return workflow.Errorf(workflow.EINVALID, "sender_name is empty")
+	case in.Sender.OrgID != "" && !workflow.ValidOrgID(in.Sender.OrgID):
+		return workflow.Errorf(workflow.EINVALID, "sender_org_id %q is not like 000.00.00.H13", in.Sender.OrgID)
+	case in.OriginalNumber == "":
+		return workflow.Errorf(workflow.EINVALID, "original_number is empty")
+	case in.Retention != "" && !archive.ValidClass(in.Retention):
+		return workflow.Errorf(workflow.EINVALID, "retention %q: want 5y, 10y, 20y or permanent", in.Retention)
+	case !in.Confidentiality.Valid():
+		return workflow.Errorf(workflow.EINVALID, "confidentiality %q: want normal, confidential, secret or top_secret", in.Confidentiality)
+	}
+	return nil
+}

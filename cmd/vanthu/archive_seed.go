@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/vanthu/vanthu/archive"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// seedWords make synthetic Vietnamese subjects.
+var seedWords = []string{
+	"Về việc", "phê duyệt", "kế hoạch", "triển khai", "chỉnh trang đô thị", "phòng chống dịch bệnh",
+	"giải phóng mặt bằng", "hỗ trợ hộ nghèo", "xây dựng trường học", "sửa chữa đường giao thông",
+	"quận Bình Thủy", "quận Ninh Kiều", "quận Cái Răng", "phường An Thới", "phường Long Hòa", "phường Trà An",
+	"phường Bùi Hữu Nghĩa", "năm 2026", "quý III", "cải cách hành chính", "chuyển đổi số", "an toàn thực phẩm",
+	"tuyển dụng viên chức", "khen thưởng", "thi đua", "đất đai", "cấp giấy chứng nhận", "môi trường", "thủy lợi",
+}
+
+var seedSigners = []string{"Trần Thị Bình", "Nguyễn Văn An", "Lê Hoàng Đức", "Phạm Thủy Tiên", "Võ Minh Khôi"}
+
+var seedOrgs = []workflow.Org{
+	{OrgID: "000.00.00.H13", Name: "UBND thành phố Cần Thơ"}, {OrgID: "000.01.00.H13", Name: "Sở Nội vụ thành phố Cần Thơ"},
+	{OrgID: "000.02.00.H13", Name: "Sở Tài chính thành phố Cần Thơ"}, {OrgID: "000.00.13.H13", Name: "UBND quận Ninh Kiều"},
+}
+
+var seedTypes = []workflow.DocType{"QĐ", "CV", "KH", "TB", "BC", "TTr", "HD"}
+
+// archiveSeedCmd inserts synthetic archived records (documents in state
+// archived and their archive index rows, no objects) for search
+// benchmarks. Deterministic for a given --seed.
+func archiveSeedCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("archive seed", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	count := fs.Int("count", 1000, "records to insert")
+	seed := fs.Uint64("seed", 1, "random seed")
+	a, svc, code := archiveApp(ctx, "seed", fs, args, getenv, stderr)
+	if code >= 0 {
+		return code
+	}
+	defer a.Close()
+	start := time.Now()
+	if err := SeedArchive(ctx, a.db, svc.Index, *count, *seed); err != nil {
+		fmt.Fprintf(stderr, "vanthu archive seed: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "seeded %d archived records in %s\n", *count, time.Since(start).Round(time.Millisecond))
+	return 0
+}
+
+// SeedArchive inserts n synthetic archived records, 500 per transaction.
+func SeedArchive(ctx context.Context, repo workflow.Repository, idx archive.Index, n int, seed uint64) error {
+	rng := rand.New(rand.NewPCG(seed, 42))
+	base := time.Date(2020, 1, 1, 0, 0, 0, 0, time.UTC)
+	prefix := fmt.Sprintf("%04x", rng.Uint32()&0xffff)
+	for done := 0; done < n; {
+		batch := min(500, n-done)
+		err := repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+			for i := range batch {
+				k := done + i
+				at := base.Add(time.Duration(k) * 17 * time.Minute)
+				words := make([]string, 0, 6)
+				for range 3 + rng.IntN(4) {
+					words = append(words, seedWords[rng.IntN(len(seedWords))])
+				}
+				typ := seedTypes[rng.IntN(len(seedTypes))]
+				// Numbers are unique per register and year: a seed's own block.
+				num := int(seed%1000)*1_000_000 + k + 1
+				d := &workflow.Document{
+					ID: fmt.Sprintf("%013x%s%04x", at.UnixMicro(), prefix, k&0xffff), Direction: workflow.Outgoing, Type: typ,
+					Subject: strings.Join(words, " "), Urgency: workflow.UrgencyNormal, Confidentiality: workflow.Public,
+					State: workflow.Archived, Version: 8, SignerID: fmt.Sprintf("seed-signer-%d", k%len(seedSigners)),
+					Recipients: []workflow.Org{seedOrgs[rng.IntN(len(seedOrgs))]}, Register: workflow.RegisterOutgoing,
+					Year: at.Year(), Number: num, Notation: workflow.Notation(num, typ, "UBND", "VP"),
+					IssuedAt: &at, ArchivedAt: &at, Retention: "10y", CreatedBy: "seed", CreatedAt: at, UpdatedAt: at,
+				}
+				if rng.IntN(20) == 0 {
+					d.Confidentiality = workflow.Confidential
+					d.Register = workflow.RegisterConfidential
+				}
+				ru := at.AddDate(10, 0, 0)
+				d.RetainUntil = &ru
+				if err := tx.CreateDocument(ctx, d); err != nil {
+					return err
+				}
+				rec := &archive.Record{DocumentID: d.ID, Version: 7, Key: archive.Prefix(d.ID, 7), Class: "10y",
+					ArchivedAt: at, RetainUntil: ru, Direction: d.Direction, Type: d.Type, Subject: d.Subject,
+					Number: d.Number, Year: d.Year, Notation: d.Notation, DocDate: &at, SignerID: d.SignerID,
+					SignerName: seedSigners[k%len(seedSigners)], Orgs: d.Recipients, Confidentiality: d.Confidentiality,
+					CreatedBy: d.CreatedBy}
+				if err := idx.PutRecord(ctx, rec); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("seed records %d-%d: %w", done, done+batch, err)
+		}
+		done += batch
+	}
+	return nil
+}

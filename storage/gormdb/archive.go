@@ -1,0 +1,372 @@
+package gormdb
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/vanthu/vanthu/archive"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// ArchiveIndex is archive.Index on the same database as the documents:
+// the archived records with their search fields (archive_records), every
+// archived object with its SHA-256 and S3 version for fixity
+// (archive_objects), and the files bulk-imported (archive_imports).
+type ArchiveIndex struct {
+	db *DB
+}
+
+var _ archive.Index = (*ArchiveIndex)(nil)
+
+// archiveRecordRow is a row of archive_records: one per archived
+// document (the latest attempt). *Norm columns hold Fold()ed text.
+type archiveRecordRow struct {
+	DocID           string     `gorm:"primaryKey"`
+	Version         int        `gorm:"not null"`
+	Key             string     `gorm:"column:record_key;not null"`
+	Class           string     `gorm:"not null"`
+	ArchivedAt      time.Time  `gorm:"not null;autoCreateTime:false"`
+	RetainUntil     time.Time  `gorm:"not null"`
+	LegalHold       bool       `gorm:"not null;default:false"`
+	Direction       string     `gorm:"not null"`
+	Type            string     `gorm:"not null;index:archive_records_type"`
+	Subject         string     `gorm:"not null"`
+	SubjectNorm     string     `gorm:"not null"`
+	Number          int        `gorm:"not null;index:archive_records_number"`
+	Year            int        `gorm:"not null"`
+	Notation        string     `gorm:"not null"`
+	NotationNorm    string     `gorm:"not null"`
+	DocDate         *time.Time `gorm:"index:archive_records_doc_date"`
+	SignerID        string     `gorm:"not null"`
+	SignerName      string     `gorm:"not null"`
+	SignerNorm      string     `gorm:"not null"`
+	Orgs            string     `gorm:"not null"` // JSON array of {org_id, name}
+	OrgsNorm        string     `gorm:"not null"` // "|org_id folded name|..."
+	Confidentiality string     `gorm:"not null"`
+	CreatedBy       string     `gorm:"not null"`
+	AssigneeID      string     `gorm:"not null"`
+}
+
+func (archiveRecordRow) TableName() string { return "archive_records" }
+
+// archiveObjectRow is a row of archive_objects.
+type archiveObjectRow struct {
+	Key         string    `gorm:"column:object_key;primaryKey"`
+	DocID       string    `gorm:"not null;index"`
+	Name        string    `gorm:"not null"`
+	Size        int64     `gorm:"not null"`
+	SHA256      string    `gorm:"column:sha256;not null"`
+	VersionID   string    `gorm:"not null"`
+	RetainUntil time.Time `gorm:"not null"`
+	LegalHold   bool      `gorm:"not null;default:false"`
+}
+
+func (archiveObjectRow) TableName() string { return "archive_objects" }
+
+// archiveImportRow records a bulk-imported file by its SHA-256.
+type archiveImportRow struct {
+	SHA256     string    `gorm:"column:sha256;primaryKey"`
+	DocID      string    `gorm:"not null"`
+	Name       string    `gorm:"not null"`
+	ImportedAt time.Time `gorm:"not null;autoCreateTime:false"`
+}
+
+func (archiveImportRow) TableName() string { return "archive_imports" }
+
+// NewArchiveIndex creates the archive's tables and indexes if missing
+// (on PostgreSQL: a trigram index on the folded subject, when pg_trgm can
+// be created) and returns the index.
+func NewArchiveIndex(ctx context.Context, d *DB) (*ArchiveIndex, error) {
+	err := d.gdb.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+		if d.dialect == Postgres {
+			if err := g.Exec("SELECT pg_advisory_xact_lock(?)", migrationLockID+4).Error; err != nil {
+				return err
+			}
+		}
+		if err := g.AutoMigrate(&archiveRecordRow{}, &archiveObjectRow{}, &archiveImportRow{}); err != nil {
+			return err
+		}
+		if d.dialect == Postgres {
+			const sp = "vanthu_archive_trgm"
+			if err := g.SavePoint(sp).Error; err != nil {
+				return err
+			}
+			err := g.Exec(`CREATE EXTENSION IF NOT EXISTS pg_trgm`).Error
+			if err == nil {
+				err = g.Exec(`CREATE INDEX IF NOT EXISTS archive_records_subject_norm_trgm ON archive_records USING gin (subject_norm gin_trgm_ops)`).Error
+			}
+			if err != nil {
+				g.RollbackTo(sp)
+				d.log.WarnContext(ctx, "no trigram index for archive search", "err", err)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, d.translate(err, "migrate archive tables")
+	}
+	return &ArchiveIndex{db: d}, nil
+}
+
+func (x *ArchiveIndex) q(ctx context.Context) *gorm.DB { return x.db.conn(ctx) }
+
+// Record implements archive.Index.
+func (x *ArchiveIndex) Record(ctx context.Context, docID string) (*archive.Record, error) {
+	var r archiveRecordRow
+	if err := x.q(ctx).Where("doc_id = ?", docID).Take(&r).Error; err != nil {
+		return nil, x.db.translate(err, "archived record of %s", docID)
+	}
+	rec, err := r.toDomain()
+	if err != nil {
+		return nil, err
+	}
+	var objs []archiveObjectRow
+	if err := x.q(ctx).Where("doc_id = ?", docID).Order("object_key").Find(&objs).Error; err != nil {
+		return nil, x.db.translate(err, "archived objects of %s", docID)
+	}
+	for _, o := range objs {
+		if strings.HasPrefix(o.Key, rec.Key) { // not objects of an earlier, abandoned attempt
+			rec.Objects = append(rec.Objects, o.toDomain())
+		}
+	}
+	return rec, nil
+}
+
+// PutRecord implements archive.Index.
+func (x *ArchiveIndex) PutRecord(ctx context.Context, rec *archive.Record) error {
+	row, err := archiveRecordFromDomain(rec)
+	if err != nil {
+		return err
+	}
+	err = x.q(ctx).Transaction(func(g *gorm.DB) error {
+		if err := g.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "doc_id"}}, UpdateAll: true}).Create(row).Error; err != nil {
+			return err
+		}
+		for _, o := range rec.Objects {
+			or := archiveObjectRow{Key: o.Key, DocID: rec.DocumentID, Name: o.Name, Size: o.Size, SHA256: o.SHA256,
+				VersionID: o.VersionID, RetainUntil: utc(o.RetainUntil), LegalHold: o.LegalHold}
+			if err := g.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "object_key"}}, UpdateAll: true}).Create(&or).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return x.db.translate(err, "store archived record of %s", rec.DocumentID)
+	}
+	return nil
+}
+
+// SetLegalHold implements archive.Index.
+func (x *ArchiveIndex) SetLegalHold(ctx context.Context, docID string, on bool) error {
+	err := x.q(ctx).Transaction(func(g *gorm.DB) error {
+		var r archiveRecordRow
+		if err := g.Where("doc_id = ?", docID).Take(&r).Error; err != nil {
+			return err
+		}
+		if err := g.Model(&archiveRecordRow{}).Where("doc_id = ?", docID).Update("legal_hold", on).Error; err != nil {
+			return err
+		}
+		return g.Model(&archiveObjectRow{}).Where(`doc_id = ? AND object_key LIKE ? ESCAPE '\'`, docID, escapeLike(r.Key)+"%").
+			Update("legal_hold", on).Error
+	})
+	if err != nil {
+		return x.db.translate(err, "legal hold of %s", docID)
+	}
+	return nil
+}
+
+// ObjectStats implements archive.Index.
+func (x *ArchiveIndex) ObjectStats(ctx context.Context) (int64, int64, error) {
+	var st struct {
+		N     int64
+		Total int64
+	}
+	if err := x.q(ctx).Model(&archiveObjectRow{}).Select("COUNT(*) AS n, COALESCE(SUM(size), 0) AS total").Scan(&st).Error; err != nil {
+		return 0, 0, x.db.translate(err, "count archived objects")
+	}
+	return st.N, st.Total, nil
+}
+
+// WalkObjects implements archive.Index, a page of 1000 rows at a time.
+func (x *ArchiveIndex) WalkObjects(ctx context.Context, fn func(archive.Object) error) error {
+	after := ""
+	for {
+		var rows []archiveObjectRow
+		if err := x.q(ctx).Where("object_key > ?", after).Order("object_key").Limit(1000).Find(&rows).Error; err != nil {
+			return x.db.translate(err, "list archived objects")
+		}
+		for _, r := range rows {
+			if err := fn(r.toDomain()); err != nil {
+				return err
+			}
+		}
+		if len(rows) < 1000 {
+			return nil
+		}
+		after = rows[len(rows)-1].Key
+	}
+}
+
+// Search implements archive.Index: every filter is SQL over
+// archive_records joined with documents (only records whose document is
+// in state archived count: an attempt whose state change never committed
+// is not a record). Words of Q must each occur in the folded subject (a
+// trigram index serves this on PostgreSQL).
+func (x *ArchiveIndex) Search(ctx context.Context, f archive.Query) ([]*archive.Record, string, error) {
+	limit := f.Limit
+	if limit <= 0 {
+		limit = DefaultLimit
+	}
+	if limit > MaxLimit {
+		limit = MaxLimit
+	}
+	q := x.q(ctx).Table("archive_records AS r").Select("r.*").
+		Joins("JOIN documents d ON d.id = r.doc_id AND d.state = ?", string(workflow.Archived))
+	for _, w := range strings.Fields(Fold(f.Q)) {
+		q = q.Where(`r.subject_norm LIKE ? ESCAPE '\'`, "%"+escapeLike(w)+"%")
+	}
+	if f.Type != "" {
+		q = q.Where("r.type = ?", string(f.Type))
+	}
+	if f.Number > 0 {
+		q = q.Where("r.number = ?", f.Number)
+	}
+	if n := strings.TrimSpace(Fold(f.Notation)); n != "" {
+		q = q.Where(`r.notation_norm LIKE ? ESCAPE '\'`, "%"+escapeLike(n)+"%")
+	}
+	if sg := strings.TrimSpace(f.Signer); sg != "" {
+		q = q.Where(`(r.signer_id = ? OR r.signer_norm LIKE ? ESCAPE '\')`, sg, "%"+escapeLike(Fold(sg))+"%")
+	}
+	if o := strings.TrimSpace(Fold(f.Org)); o != "" {
+		q = q.Where(`r.orgs_norm LIKE ? ESCAPE '\'`, "%"+escapeLike(o)+"%")
+	}
+	if f.From != nil {
+		q = q.Where("r.doc_date >= ?", utc(*f.From))
+	}
+	if f.To != nil {
+		q = q.Where("r.doc_date <= ?", utc(*f.To))
+	}
+	if !f.SeeAll {
+		pub := []string{string(workflow.Public), ""}
+		if f.ViewerID == "" {
+			q = q.Where("r.confidentiality IN ?", pub)
+		} else {
+			q = q.Where("(r.confidentiality IN ? OR r.signer_id = ? OR r.assignee_id = ? OR r.created_by = ?)",
+				pub, f.ViewerID, f.ViewerID, f.ViewerID)
+		}
+	}
+	if f.After != "" {
+		q = q.Where("r.doc_id < ?", f.After)
+	}
+	var rows []archiveRecordRow
+	if err := q.Order("r.doc_id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return nil, "", x.db.translate(err, "search the archive")
+	}
+	next := ""
+	if len(rows) > limit {
+		rows = rows[:limit]
+		next = rows[limit-1].DocID
+	}
+	out := make([]*archive.Record, 0, len(rows))
+	for i := range rows {
+		r, err := rows[i].toDomain()
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, r)
+	}
+	return out, next, nil
+}
+
+// SearchSQL returns the SQL of a search (for EXPLAIN in tests and tools).
+func (x *ArchiveIndex) SearchSQL(ctx context.Context, f archive.Query) string {
+	return x.q(ctx).ToSQL(func(tx *gorm.DB) *gorm.DB {
+		var rows []archiveRecordRow
+		q := tx.Table("archive_records AS r").Select("r.*").
+			Joins("JOIN documents d ON d.id = r.doc_id AND d.state = ?", string(workflow.Archived))
+		for _, w := range strings.Fields(Fold(f.Q)) {
+			q = q.Where(`r.subject_norm LIKE ? ESCAPE '\'`, "%"+escapeLike(w)+"%")
+		}
+		return q.Order("r.doc_id DESC").Limit(51).Find(&rows)
+	})
+}
+
+// Imported implements archive.Index.
+func (x *ArchiveIndex) Imported(ctx context.Context, sha string) (string, error) {
+	var r archiveImportRow
+	err := x.q(ctx).Where("sha256 = ?", sha).Take(&r).Error
+	if err == gorm.ErrRecordNotFound {
+		return "", nil
+	}
+	if err != nil {
+		return "", x.db.translate(err, "import of %s", sha)
+	}
+	return r.DocID, nil
+}
+
+// MarkImported implements archive.Index.
+func (x *ArchiveIndex) MarkImported(ctx context.Context, sha, docID, name string) error {
+	r := archiveImportRow{SHA256: sha, DocID: docID, Name: name, ImportedAt: utc(time.Now())}
+	if err := x.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&r).Error; err != nil {
+		return x.db.translate(err, "record import of %s", name)
+	}
+	return nil
+}
+
+func archiveRecordFromDomain(r *archive.Record) (*archiveRecordRow, error) {
+	orgs := make([]orgJSON, 0, len(r.Orgs))
+	var norm strings.Builder
+	for _, o := range r.Orgs {
+		orgs = append(orgs, orgJSON(o))
+		norm.WriteString("|" + Fold(o.OrgID) + " " + Fold(o.Name))
+	}
+	if norm.Len() > 0 {
+		norm.WriteString("|")
+	}
+	b, err := json.Marshal(orgs)
+	if err != nil {
+		return nil, fmt.Errorf("encode organisations: %w", err)
+	}
+	return &archiveRecordRow{
+		DocID: r.DocumentID, Version: r.Version, Key: r.Key, Class: r.Class,
+		ArchivedAt: utc(r.ArchivedAt), RetainUntil: utc(r.RetainUntil), LegalHold: r.LegalHold,
+		Direction: string(r.Direction), Type: string(r.Type), Subject: r.Subject, SubjectNorm: Fold(r.Subject),
+		Number: r.Number, Year: r.Year, Notation: r.Notation, NotationNorm: Fold(r.Notation),
+		DocDate: utcPtr(r.DocDate), SignerID: r.SignerID, SignerName: r.SignerName, SignerNorm: Fold(r.SignerName),
+		Orgs: string(b), OrgsNorm: norm.String(), Confidentiality: string(r.Confidentiality),
+		CreatedBy: r.CreatedBy, AssigneeID: r.AssigneeID,
+	}, nil
+}
+
+func (r *archiveRecordRow) toDomain() (*archive.Record, error) {
+	rec := &archive.Record{
+		DocumentID: r.DocID, Version: r.Version, Key: r.Key, Class: r.Class,
+		ArchivedAt: fromDB(r.ArchivedAt), RetainUntil: fromDB(r.RetainUntil), LegalHold: r.LegalHold,
+		Direction: workflow.Direction(r.Direction), Type: workflow.DocType(r.Type), Subject: r.Subject,
+		Number: r.Number, Year: r.Year, Notation: r.Notation, DocDate: fromDBPtr(r.DocDate),
+		SignerID: r.SignerID, SignerName: r.SignerName, Confidentiality: workflow.Confidentiality(r.Confidentiality),
+		CreatedBy: r.CreatedBy, AssigneeID: r.AssigneeID,
+	}
+	var orgs []orgJSON
+	if r.Orgs != "" {
+		if err := json.Unmarshal([]byte(r.Orgs), &orgs); err != nil {
+			return nil, fmt.Errorf("archived record %s: decode organisations: %w", r.DocID, err)
+		}
+	}
+	for _, o := range orgs {
+		rec.Orgs = append(rec.Orgs, workflow.Org(o))
+	}
+	return rec, nil
+}
+
+func (o *archiveObjectRow) toDomain() archive.Object {
+	return archive.Object{Key: o.Key, DocumentID: o.DocID, Name: o.Name, Size: o.Size, SHA256: o.SHA256,
+		VersionID: o.VersionID, RetainUntil: fromDB(o.RetainUntil), LegalHold: o.LegalHold}
+}
