@@ -11,6 +11,8 @@ import (
 	"image/color"
 	"image/jpeg"
 	mrand "math/rand/v2"
+	"os"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -160,3 +162,24 @@ func mustImage(img *image.NRGBA, err error) image.Image {
 }
 
 var _ = color.Black
+
+// TestWriteScanPDF writes a generated scan of VANTHU_SCAN_MB megabytes
+// (default 100) to VANTHU_SCAN_OUT, for scripts/bench-memory.sh.
+func TestWriteScanPDF(t *testing.T) {
+	out := os.Getenv("VANTHU_SCAN_OUT")
+	if out == "" {
+		t.Skip("VANTHU_SCAN_OUT not set (used by scripts/bench-memory.sh)")
+	}
+	mb := 100.0
+	if s := os.Getenv("VANTHU_SCAN_MB"); s != "" {
+		v, err := strconv.ParseFloat(s, 64)
+		if err != nil {
+			t.Fatal(err)
+		}
+		mb = v
+	}
+	pages := max(1, int(mb/8))
+	if err := os.WriteFile(out, scannedPDF(t, pages, mb*1.04), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}

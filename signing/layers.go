@@ -3,9 +3,10 @@ package signing
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
-	"io"
 	"image"
+	"io"
 	"strings"
 	"time"
 
@@ -18,9 +19,12 @@ import (
 )
 
 // Rect is a box on a page in PDF points, origin at the lower-left corner of
-// the page's crop box (media box when there is none). Page is 1-based; 0
-// means the layer's default page (the last page for the official's
-// signature, page 1 for the number and date).
+// the page as a reader sees it: its crop box (media box when there is
+// none), turned by the page's /Rotate. On a page with /Rotate 90 the box is
+// therefore measured on the landscape view; the signing code maps it into
+// the page's own coordinates and turns the stamp with the page so that it
+// reads upright. Page is 1-based; 0 means the layer's default page (the
+// last page for the official's signature, page 1 for the number and date).
 type Rect struct {
 	Page       int
 	X, Y, W, H float64
@@ -96,15 +100,25 @@ func SignOfficer(ctx context.Context, in []byte, l OfficerLayer) ([]byte, error)
 	if err != nil {
 		return nil, unparsable(err)
 	}
-	box := defaultOfficerBox(rdr)
+	box := Rect{Page: rdr.NumPage()}
 	if l.Box != nil {
 		box = *l.Box
 		if box.Page == 0 {
 			box.Page = rdr.NumPage()
 		}
 	}
-	if box.Page < 1 || box.Page > rdr.NumPage() || box.W <= 0 || box.H <= 0 {
+	if box.Page < 1 || box.Page > rdr.NumPage() {
 		return nil, workflow.Errorf(workflow.EINVALID, "signature box %+v is not on the document's %d pages", box, rdr.NumPage())
+	}
+	geom, err := pageGeometry(rdr, box.Page)
+	if err != nil {
+		return nil, unparsable(err)
+	}
+	if l.Box == nil {
+		box = defaultOfficerBox(geom, box.Page)
+	}
+	if box.W <= 0 || box.H <= 0 {
+		return nil, workflow.Errorf(workflow.EINVALID, "signature box %+v has no area", box)
 	}
 	sig, err := officerImage(l)
 	if err != nil {
@@ -118,7 +132,8 @@ func SignOfficer(ctx context.Context, in []byte, l OfficerLayer) ([]byte, error)
 		name:   l.Name,
 		reason: strings.TrimSpace("Phê duyệt: " + l.Title + " " + l.Name),
 		page:   box.Page,
-		rect:   [4]float64{box.X, box.Y, box.X + box.W, box.Y + box.H},
+		geom:   geom,
+		rect:   box.box(),
 		images: []placedImage{{img: sig, x: (box.W - w) / 2, y: (box.H - h) / 2, w: w, h: h}},
 		tsaURL: l.TSAURL,
 		time:   t,
@@ -138,11 +153,11 @@ func officerImage(l OfficerLayer) (*preparedImage, error) {
 	})
 }
 
-func defaultOfficerBox(r *pdf.Reader) Rect {
-	n := r.NumPage()
-	b, _ := pageBox(r, n)
-	w := b[2] - b[0]
-	return Rect{Page: n, X: b[0] + w*0.75 - sigBoxW/2, Y: b[1] + 150, W: sigBoxW, H: sigBoxH}
+// defaultOfficerBox is the signature block of the Decree 30 template: the
+// right half of the page, above the lower margin and the "Nơi nhận" list.
+func defaultOfficerBox(g pageGeom, page int) Rect {
+	w, _ := g.size()
+	return Rect{Page: page, X: w*0.75 - sigBoxW/2, Y: 150, W: sigBoxW, H: sigBoxH}
 }
 
 // SignAgency writes the number and date line on page 1 and applies layer 2
@@ -151,7 +166,7 @@ func defaultOfficerBox(r *pdf.Reader) Rect {
 // signing time below it. A PDF without a cryptographically intact layer 1 is
 // refused with EINVALID; a PDF that already carries layer 2 with ECONFLICT.
 func SignAgency(ctx context.Context, in []byte, l AgencyLayer) ([]byte, error) {
-	rdr, sigs, err := requireLayer1(in)
+	rdr, sigs, checkLayer1, err := requireLayer1(in)
 	if err != nil {
 		return nil, err
 	}
@@ -170,10 +185,14 @@ func SignAgency(ctx context.Context, in []byte, l AgencyLayer) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Seal over the left third of the official's signature.
+	// Seal over the left third of the official's signature, as displayed.
 	off := sigs[0]
 	sw := sealDiameterPt
 	sh := sw * seal.HeightPt / seal.WidthPt
+	geom, err := pageGeometry(rdr, off.page)
+	if err != nil {
+		return nil, unparsable(err)
+	}
 	r := off.rect
 	if r[0] > r[2] {
 		r[0], r[2] = r[2], r[0]
@@ -181,6 +200,7 @@ func SignAgency(ctx context.Context, in []byte, l AgencyLayer) ([]byte, error) {
 	if r[1] > r[3] {
 		r[1], r[3] = r[3], r[1]
 	}
+	r = geom.rectFromUser(r)
 	sealX := r[0] + (r[2]-r[0])/3 - sw*0.62
 	sealY := (r[1]+r[3])/2 - sh/2
 	stamp := StampTime(t)
@@ -202,18 +222,27 @@ func SignAgency(ctx context.Context, in []byte, l AgencyLayer) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	return signPDF(ctx, in, signParams{
+	// Layer 1's digest is checked while layer 2 is being made; nothing is
+	// returned unless it holds.
+	checked := make(chan error, 1)
+	go func() { checked <- checkLayer1() }()
+	out, err := signPDF(ctx, in, signParams{
 		key:      l.Key,
 		name:     l.AgencyName,
 		reason:   fmt.Sprintf("Ban hành văn bản số %s; %s", l.Notation, stamp),
 		location: l.Place,
 		page:     off.page,
+		geom:     geom,
 		rect:     rect,
 		images:   images,
 		stamp:    st,
 		tsaURL:   l.TSAURL,
 		time:     t,
 	})
+	if cerr := <-checked; cerr != nil {
+		return nil, cerr
+	}
+	return out, err
 }
 
 func sealImage(l AgencyLayer) (*preparedImage, error) {
@@ -232,13 +261,13 @@ func sealImage(l AgencyLayer) (*preparedImage, error) {
 // numberDateStamp builds the page-1 annotation with "Số: ..." and the date
 // line. Both lines share one annotation whose box spans both positions.
 func numberDateStamp(r *pdf.Reader, l AgencyLayer, issue time.Time) (*pageStamp, error) {
-	b, err := pageBox(r, 1)
+	g, err := pageGeometry(r, 1)
 	if err != nil {
 		return nil, unparsable(err)
 	}
-	w := b[2] - b[0]
-	num := Rect{Page: 1, X: b[0] + 0.08*w, Y: b[3] - 150, W: 0.36 * w, H: lineH}
-	date := Rect{Page: 1, X: b[0] + 0.48*w, Y: b[3] - 150, W: 0.46 * w, H: lineH}
+	w, h := g.size()
+	num := Rect{Page: 1, X: 0.08 * w, Y: h - 150, W: 0.36 * w, H: lineH}
+	date := Rect{Page: 1, X: 0.48 * w, Y: h - 150, W: 0.46 * w, H: lineH}
 	if l.NumberPos != nil {
 		num = *l.NumberPos
 	}
@@ -262,6 +291,7 @@ func numberDateStamp(r *pdf.Reader, l AgencyLayer, issue time.Time) (*pageStamp,
 	x1, y1 := max(num.X+num.W, date.X+date.W), max(num.Y+num.H, date.Y+date.H)
 	return &pageStamp{
 		page: 1,
+		geom: g,
 		rect: [4]float64{x0, y0, x1, y1},
 		images: []placedImage{
 			{img: prepareImage(numImg), x: num.X - x0, y: num.Y - y0, w: num.W, h: num.H},
@@ -286,7 +316,11 @@ func SignAttachment(ctx context.Context, in []byte, l AgencyLayer) ([]byte, erro
 	if err != nil {
 		return nil, unparsable(err)
 	}
-	b, _ := pageBox(rdr, 1)
+	g, err := pageGeometry(rdr, 1)
+	if err != nil {
+		return nil, unparsable(err)
+	}
+	pw, ph := g.size()
 	t := orNow(l.Time)
 	stamp := StampTime(t)
 	lines := []string{l.Notation, stamp, l.AgencyName}
@@ -299,13 +333,14 @@ func SignAttachment(ctx context.Context, in []byte, l AgencyLayer) ([]byte, erro
 	if err != nil {
 		return nil, err
 	}
-	x, y := b[2]-28-w, b[3]-20-h
+	x, y := pw-28-w, ph-20-h
 	return signPDF(ctx, in, signParams{
 		key:      l.Key,
 		name:     l.AgencyName,
 		reason:   fmt.Sprintf("Ban hành kèm văn bản số %s; %s", l.Notation, stamp),
 		location: l.Place,
 		page:     1,
+		geom:     g,
 		rect:     [4]float64{x, y, x + w, y + h},
 		images:   []placedImage{{img: prepareImage(img), w: w, h: h}},
 		tsaURL:   l.TSAURL,
@@ -313,49 +348,67 @@ func SignAttachment(ctx context.Context, in []byte, l AgencyLayer) ([]byte, erro
 	})
 }
 
-// requireLayer1 checks that in carries at least one signature and that
-// every signature is cryptographically intact (trust is the verifier's
-// business, not a precondition of layer 2).
-func requireLayer1(in []byte) (*pdf.Reader, []existingSignature, error) {
+// requireLayer1 checks that in carries at least one signature with a
+// visible widget and returns the signed fields, and a function that checks
+// that every signature is cryptographically intact (trust is the
+// verifier's business, not a precondition of layer 2). The check hashes
+// the signed byte ranges in place; SignAgency runs it concurrently with
+// the signing of layer 2 and discards the result when it fails.
+func requireLayer1(in []byte) (*pdf.Reader, []existingSignature, func() error, error) {
 	info, err := Inspect(bytes.NewReader(in), int64(len(in)))
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, nil, err
 	}
 	if info.Signatures == 0 {
-		return nil, nil, workflow.Errorf(workflow.EINVALID, "the document has no official's signature (layer 1); the agency signs only after the official")
+		return nil, nil, nil, workflow.Errorf(workflow.EINVALID, "the document has no official's signature (layer 1); the agency signs only after the official")
 	}
 	rdr, err := pdf.NewReader(bytes.NewReader(in), int64(len(in)))
 	if err != nil {
-		return nil, nil, unparsable(err)
+		return nil, nil, nil, unparsable(err)
 	}
-	opts := pverify.DefaultVerifyOptions()
-	opts.AllowUntrustedRoots = true
-	opts.SkipRevocationCheck = true
-	opts.EnableExternalRevocationCheck = false
-	n := 0
+	type found struct {
+		br       []int64
+		contents []byte
+		obj      pdf.Value
+	}
+	var all []found
 	for s, err := range extract.Iter(rdr, bytes.NewReader(in)) {
 		if err != nil {
-			return nil, nil, workflow.Wrap(workflow.EINVALID, err, "the official's signature cannot be read")
+			return nil, nil, nil, workflow.Wrap(workflow.EINVALID, err, "the official's signature cannot be read")
 		}
-		n++
-		res, err := pverify.VerifySignature(s.Object(), bytes.NewReader(in), int64(len(in)), opts)
-		if err != nil || res == nil || !res.ValidSignature {
-			return nil, nil, workflow.Wrap(workflow.EINVALID, err, "signature %d is not intact; the document was changed after it was signed", n)
-		}
+		all = append(all, found{br: s.ByteRange(), contents: s.Contents(), obj: s.Object()})
 		// The signature must cover everything up to its own revision.
-		br := s.ByteRange()
-		if len(br) != 4 || br[0] != 0 {
-			return nil, nil, workflow.Errorf(workflow.EINVALID, "signature %d has an unusual byte range", n)
+		if br := s.ByteRange(); len(br) != 4 || br[0] != 0 || br[1] < 0 || br[2] < br[1] || br[3] < 0 || br[2]+br[3] > int64(len(in)) {
+			return nil, nil, nil, workflow.Errorf(workflow.EINVALID, "signature %d has an unusual byte range", len(all))
 		}
 	}
 	sigs := signedFields(rdr)
-	if n == 0 || len(sigs) == 0 {
-		return nil, nil, workflow.Errorf(workflow.EINVALID, "the document has no official's signature (layer 1)")
+	if len(all) == 0 || len(sigs) == 0 {
+		return nil, nil, nil, workflow.Errorf(workflow.EINVALID, "the document has no official's signature (layer 1)")
 	}
 	if sigs[0].page == 0 {
-		return nil, nil, workflow.Errorf(workflow.EINVALID, "the official's signature has no visible widget on a page")
+		return nil, nil, nil, workflow.Errorf(workflow.EINVALID, "the official's signature has no visible widget on a page")
 	}
-	return rdr, sigs, nil
+	check := func() error {
+		for i, f := range all {
+			if err := signatureIntact(in, f.br, f.contents); err != nil {
+				if !errors.Is(err, errUnsupportedCMS) {
+					return workflow.Wrap(workflow.EINVALID, err, "signature %d is not intact; the document was changed after it was signed", i+1)
+				}
+				// Algorithms signatureIntact does not handle: pdfsign's verifier.
+				opts := pverify.DefaultVerifyOptions()
+				opts.AllowUntrustedRoots = true
+				opts.SkipRevocationCheck = true
+				opts.EnableExternalRevocationCheck = false
+				res, err := pverify.VerifySignature(f.obj, bytes.NewReader(in), int64(len(in)), opts)
+				if err != nil || res == nil || !res.ValidSignature {
+					return workflow.Wrap(workflow.EINVALID, err, "signature %d is not intact; the document was changed after it was signed", i+1)
+				}
+			}
+		}
+		return nil
+	}
+	return rdr, sigs, check, nil
 }
 
 // normalize prepares an input for layer 1, before anything is signed.

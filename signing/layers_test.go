@@ -3,12 +3,15 @@ package signing
 import (
 	"bytes"
 	"context"
+	"crypto/x509"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/digitorus/pdfsign"
 
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -181,6 +184,50 @@ func TestPdfsignFacts(t *testing.T) {
 		last = l2[bytes.LastIndex(l2, []byte("/Type /Catalog")):]
 		if n := bytes.Count(last[:bytes.Index(last, []byte("endobj"))], []byte("/Version")); n > 1 {
 			t.Errorf("normalised: /Version %d times", n)
+		}
+	})
+	t.Run("EngineBuffersInMemoryAndWritesOnce", func(t *testing.T) {
+		// signPDF pre-sizes the engine's buffer through its io.WriterTo and
+		// keeps the slice of its single final Write (no copy).
+		out, st, err := signPDFStats(context.Background(), smallPDF(), signParams{key: p.Officer, name: "A", time: at})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !st.presized || st.writes != 1 {
+			t.Errorf("engine stats %+v: pdfsign changed how it buffers (want presized, 1 write); revisit presizedReader/resultWriter", st)
+		}
+		if !bytes.HasPrefix(out, smallPDF()) {
+			t.Error("output does not start with the input")
+		}
+	})
+	t.Run("PAdES_B_LT_Refused", func(t *testing.T) {
+		// Why B-T is the highest level offered: B-LT is refused.
+		in := smallPDF()
+		doc, err := pdfsign.Open(bytes.NewReader(in), int64(len(in)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc.Sign(p.Officer.Signer, p.Officer.Chain[0], p.Root).Type(pdfsign.ApprovalSignature).Format(pdfsign.PAdES_B_LT)
+		var out bytes.Buffer
+		if _, err := doc.Write(&out); err == nil || !strings.Contains(err.Error(), "not currently supported") {
+			t.Errorf("PAdES B-LT: err = %v; pdfsign changed: B-LT may now be offered", err)
+		}
+	})
+	t.Run("OwnVerifierMissesContentForgery", func(t *testing.T) {
+		// Why signing/verify analyses incremental updates itself.
+		_, l2, err := twoLayers(t, smallPDF(), p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		forged := appendForgery(t, l2, 5)
+		doc, err := pdfsign.Open(bytes.NewReader(forged), int64(len(forged)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		pool := x509.NewCertPool()
+		pool.AddCert(p.Root)
+		if res := doc.Verify().TrustedRoots(pool); !res.Valid() {
+			t.Errorf("pdfsign's verifier now rejects a page-content forgery after both signatures (%v): good news, note it", res.Err())
 		}
 	})
 	t.Run("UTF16LiteralUnescaped", func(t *testing.T) {

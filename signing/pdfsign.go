@@ -6,6 +6,7 @@ import (
 	"crypto"
 	"crypto/x509"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 	"unicode/utf16"
@@ -13,6 +14,7 @@ import (
 	"github.com/digitorus/pdf"
 	"github.com/digitorus/pdfsign/revocation"
 	"github.com/digitorus/pdfsign/sign"
+	"github.com/mattetti/filebuffer"
 
 	"github.com/vanthu/vanthu/signing/keys"
 	"github.com/vanthu/vanthu/workflow"
@@ -38,7 +40,8 @@ type placedImage struct {
 // pageStamp is an annotation added to a page in the same write as a signature.
 type pageStamp struct {
 	page     int
-	rect     [4]float64 // llx lly urx ury on the page
+	geom     pageGeom
+	rect     [4]float64 // llx lly urx ury on the page as displayed (see pageGeom)
 	images   []placedImage
 	contents string // the stamp's text, for search and accessibility
 }
@@ -48,7 +51,8 @@ type signParams struct {
 	name, reason, location string
 	contact                string
 	page                   int
-	rect                   [4]float64
+	geom                   pageGeom   // of page
+	rect                   [4]float64 // on the page as displayed (see pageGeom)
 	images                 []placedImage
 	stamp                  *pageStamp
 	tsaURL                 string
@@ -56,12 +60,24 @@ type signParams struct {
 }
 
 func signPDF(ctx context.Context, in []byte, p signParams) ([]byte, error) {
+	out, _, err := signPDFStats(ctx, in, p)
+	return out, err
+}
+
+// engineStats records how pdfsign's engine used our reader and writer.
+type engineStats struct {
+	presized bool // the engine's buffer was grown through presizedReader
+	writes   int  // Write calls on the result writer
+}
+
+func signPDFStats(ctx context.Context, in []byte, p signParams) ([]byte, engineStats, error) {
+	var stats engineStats
 	if p.key.Signer == nil || len(p.key.Chain) == 0 {
-		return nil, workflow.Errorf(workflow.EUNAVAILABLE, "signing key or certificate missing")
+		return nil, stats, workflow.Errorf(workflow.EUNAVAILABLE, "signing key or certificate missing")
 	}
 	rdr, err := pdf.NewReader(bytes.NewReader(in), int64(len(in)))
 	if err != nil {
-		return nil, unparsable(err)
+		return nil, stats, unparsable(err)
 	}
 	sd := sign.SignData{
 		Signer:          p.key.Signer,
@@ -89,11 +105,12 @@ func signPDF(ctx context.Context, in []byte, p signParams) ([]byte, error) {
 		sd.TSA.URL = p.tsaURL
 	}
 	if p.page > 0 {
+		u := p.geom.rectToUser(p.rect)
 		sd.Appearance = sign.Appearance{
 			Visible: true, Page: uint32(p.page),
-			LowerLeftX: p.rect[0], LowerLeftY: p.rect[1], UpperRightX: p.rect[2], UpperRightY: p.rect[3],
-			Renderer: func(c *sign.SignContext, r [4]float64) ([]byte, error) {
-				return appearanceForm(c, r[2]-r[0], r[3]-r[1], p.images)
+			LowerLeftX: u[0], LowerLeftY: u[1], UpperRightX: u[2], UpperRightY: u[3],
+			Renderer: func(c *sign.SignContext, _ [4]float64) ([]byte, error) {
+				return appearanceForm(c, p.rect[2]-p.rect[0], p.rect[3]-p.rect[1], p.geom.matrix(), p.images)
 			},
 		}
 	}
@@ -101,24 +118,81 @@ func signPDF(ctx context.Context, in []byte, p signParams) ([]byte, error) {
 		st := *p.stamp
 		sd.PreSignCallback = func(c *sign.SignContext) error { return addPageStamp(c, st, p.page) }
 	}
-	var out bytes.Buffer
-	out.Grow(len(in) + 64<<10)
+	var out resultWriter
 	//nolint:staticcheck // the engine under the fluent API, used for its Renderer hook (see above).
-	if err := sign.SignWithData(bytes.NewReader(in), &out, rdr, int64(len(in)), sd); err != nil {
+	err = sign.SignWithData(presizedReader{bytes.NewReader(in), appendSlack(p), &stats.presized}, &out, rdr, int64(len(in)), sd)
+	stats.writes = out.writes
+	if err != nil {
 		if ctx.Err() != nil {
-			return nil, ctx.Err()
+			return nil, stats, ctx.Err()
 		}
-		if p.tsaURL != "" && strings.Contains(strings.ToLower(err.Error()), "tsa") {
-			return nil, workflow.Wrap(workflow.EUNAVAILABLE, err, "timestamp authority unavailable")
+		if p.tsaURL != "" && isTSAError(err) {
+			return nil, stats, workflow.Wrap(workflow.EUNAVAILABLE, err, "timestamp authority unavailable")
 		}
-		return nil, fmt.Errorf("sign: %w", err)
+		return nil, stats, fmt.Errorf("sign: %w", err)
 	}
-	return out.Bytes(), nil
+	return out.b, stats, nil
+}
+
+// Two allocation savers around pdfsign's engine, which copies the input
+// into an in-memory buffer (github.com/mattetti/filebuffer) and writes the
+// whole result with one final Write (both pinned by TestPdfsignFacts):
+//
+// presizedReader is the input. io.Copy hands the buffer to its WriteTo,
+// which grows it once to the input plus room for the incremental update,
+// so the appended objects do not make bytes.Buffer double (and copy) a
+// file of many megabytes.
+type presizedReader struct {
+	*bytes.Reader
+	slack int
+	hit   *bool
+}
+
+func (r presizedReader) WriteTo(w io.Writer) (int64, error) {
+	if fb, ok := w.(*filebuffer.Buffer); ok && fb.Buff != nil {
+		fb.Buff.Grow(r.Len() + r.slack)
+		*r.hit = true
+	}
+	return r.Reader.WriteTo(w)
+}
+
+// appendSlack estimates the size of the incremental update: the images,
+// the signature placeholder (and timestamp token) and the new objects.
+func appendSlack(p signParams) int {
+	n := 256 << 10
+	add := func(imgs []placedImage) {
+		for _, im := range imgs {
+			n += len(im.img.RGB) + len(im.img.Alpha) + 512
+		}
+	}
+	add(p.images)
+	if p.stamp != nil {
+		add(p.stamp.images)
+	}
+	return n
+}
+
+// resultWriter keeps the slice of pdfsign's single final Write instead of
+// copying it: the engine drops its buffer when SignWithData returns. A
+// second Write (a future pdfsign that streams) is appended, still correct.
+type resultWriter struct {
+	b      []byte
+	writes int
+}
+
+func (w *resultWriter) Write(p []byte) (int, error) {
+	w.writes++
+	if w.b == nil {
+		w.b = p
+	} else {
+		w.b = append(w.b, p...)
+	}
+	return len(p), nil
 }
 
 // appearanceForm writes the images as XObjects and returns a Form XObject
 // that draws them.
-func appearanceForm(c *sign.SignContext, w, h float64, imgs []placedImage) ([]byte, error) {
+func appearanceForm(c *sign.SignContext, w, h float64, matrix string, imgs []placedImage) ([]byte, error) {
 	var res, stream bytes.Buffer
 	for i, im := range imgs {
 		id, err := addImageXObject(c, im.img)
@@ -129,7 +203,7 @@ func appearanceForm(c *sign.SignContext, w, h float64, imgs []placedImage) ([]by
 		fmt.Fprintf(&stream, "q %.3f 0 0 %.3f %.3f %.3f cm /Im%d Do Q\n", im.w, im.h, im.x, im.y, i+1)
 	}
 	var b bytes.Buffer
-	fmt.Fprintf(&b, "<< /Type /XObject /Subtype /Form /FormType 1 /BBox [0 0 %.3f %.3f] /Matrix [1 0 0 1 0 0]", w, h)
+	fmt.Fprintf(&b, "<< /Type /XObject /Subtype /Form /FormType 1 /BBox [0 0 %.3f %.3f] /Matrix %s", w, h, matrix)
 	fmt.Fprintf(&b, " /Resources << /XObject <<%s >> >> /Length %d >>\nstream\n", res.String(), stream.Len())
 	b.Write(stream.Bytes())
 	b.WriteString("\nendstream")
@@ -163,7 +237,7 @@ func addPageStamp(c *sign.SignContext, st pageStamp, sigPage int) error {
 		return err
 	}
 	w, h := st.rect[2]-st.rect[0], st.rect[3]-st.rect[1]
-	form, err := appearanceForm(c, w, h, st.images)
+	form, err := appearanceForm(c, w, h, st.geom.matrix(), st.images)
 	if err != nil {
 		return err
 	}
@@ -173,8 +247,9 @@ func addPageStamp(c *sign.SignContext, st pageStamp, sigPage int) error {
 	}
 	ptr := page.GetPtr()
 	// /F 644 = Print | Locked | LockedContents.
+	u := st.geom.rectToUser(st.rect)
 	annot := fmt.Sprintf("<< /Type /Annot /Subtype /Stamp /Rect [%.3f %.3f %.3f %.3f] /F 644 /AP << /N %d 0 R >> /P %d %d R /Contents %s >>",
-		st.rect[0], st.rect[1], st.rect[2], st.rect[3], apID, ptr.GetID(), ptr.GetGen(), utf16Hex(st.contents))
+		u[0], u[1], u[2], u[3], apID, ptr.GetID(), ptr.GetGen(), utf16Hex(st.contents))
 	annotID, err := c.AddObject([]byte(annot))
 	if err != nil {
 		return err
@@ -359,7 +434,6 @@ func signedFields(r *pdf.Reader) []existingSignature {
 	return out
 }
 
-
 // inherited looks key up on the page and then its ancestors.
 func inherited(p pdf.Value, key string) pdf.Value {
 	for i := 0; i < 32 && !p.IsNull(); i++ {
@@ -369,4 +443,10 @@ func inherited(p pdf.Value, key string) pdf.Value {
 		p = p.Key("Parent")
 	}
 	return pdf.Value{}
+}
+
+// isTSAError says whether a pdfsign error came from the timestamp request.
+func isTSAError(err error) bool {
+	m := strings.ToLower(err.Error())
+	return strings.Contains(m, "get timestamp") || strings.Contains(m, "tsa") || strings.Contains(m, "timestamp response")
 }

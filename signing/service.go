@@ -107,12 +107,28 @@ func (s *Service) agencyLayer(notation string, issued, now time.Time) AgencyLaye
 }
 
 // Verify validates every signature of pdf against the configured trust
-// anchors (signing/verify). EUNSUPPORTEDMEDIA/EUNPROCESSABLE for content
-// that is not a readable PDF.
+// anchors (signing/verify) and applies the Decree 30 order rule (the
+// agency signs last; see CheckLayers). EUNSUPPORTEDMEDIA/EUNPROCESSABLE
+// for content that is not a readable PDF.
 func (s *Service) Verify(ctx context.Context, pdf []byte) (workflow.Verification, error) {
+	return s.verify(ctx, pdf, false)
+}
+
+// VerifyDocument is Verify for the PDF of d: when d is an outgoing
+// document that has been numbered (issued), it must carry both layers, the
+// official's and then the agency's, and a missing layer makes the report
+// invalid ("the agency signature (layer 2) is missing ...").
+func (s *Service) VerifyDocument(ctx context.Context, d *workflow.Document, pdf []byte) (workflow.Verification, error) {
+	return s.verify(ctx, pdf, d != nil && d.Direction == workflow.Outgoing && d.Number > 0)
+}
+
+func (s *Service) verify(ctx context.Context, pdf []byte, twoLayers bool) (workflow.Verification, error) {
 	rep, err := verify.Verify(ctx, pdf, verify.Options{Roots: s.cfg.Roots, Now: s.cfg.Now()})
 	if err != nil {
 		return workflow.Verification{}, err
+	}
+	if rep.Verdict != verify.Unsigned || twoLayers {
+		CheckLayers(rep, LayerRule{ExpectTwoLayers: twoLayers, Agency: s.cfg.Agency.Chain[:1]})
 	}
 	js, err := json.Marshal(rep)
 	if err != nil {

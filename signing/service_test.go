@@ -92,7 +92,9 @@ func TestRunSignCLI(t *testing.T) {
 		}
 		return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
 	}
-	certPEM := func(k keys.Key) []byte { return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: k.Chain[0].Raw}) }
+	certPEM := func(k keys.Key) []byte {
+		return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: k.Chain[0].Raw})
+	}
 	ok := write("officer.key", []byte(keyPEM(p.Officer)))
 	oc := write("officer.pem", certPEM(p.Officer))
 	ak := write("agency.key", []byte(keyPEM(p.Agency)))

@@ -125,6 +125,13 @@ type Signer interface {
 	Verify(ctx context.Context, pdf []byte) (Verification, error)
 }
 
+// DocumentVerifier is implemented by Signers that also check a
+// document's own rules, e.g. that an issued outgoing document carries
+// both layers in order. The service prefers it to Signer.Verify.
+type DocumentVerifier interface {
+	VerifyDocument(ctx context.Context, d *Document, pdf []byte) (Verification, error)
+}
+
 // PDFInspector checks that uploaded content is a usable PDF:
 // EUNSUPPORTEDMEDIA if it is not a PDF at all, EUNPROCESSABLE if it is
 // encrypted or cannot be parsed.

@@ -595,9 +595,19 @@ func (s *Service) effects(ctx context.Context, tx Tx, d *Document, t Transition,
 			ev.Data["attachment:"+sf.SHA256] = a.Name
 			d.Files = append(d.Files, sf)
 		}
-		v, err := s.Signer.Verify(ctx, signed)
+		var v Verification
+		if dv, ok := s.Signer.(DocumentVerifier); ok {
+			v, err = dv.VerifyDocument(ctx, d, signed)
+		} else {
+			v, err = s.Signer.Verify(ctx, signed)
+		}
 		if err != nil {
 			return fmt.Errorf("verify issued document: %w", err)
+		}
+		if v.Verdict == VerdictInvalid {
+			// Never issue a document that does not validate: the
+			// transaction rolls back, the number is not used.
+			return Errorf(EUNPROCESSABLE, "the signed document does not validate (%s): it was not issued", strings.Join(v.Reasons, "; "))
 		}
 		d.Verification = &v
 		ev.Data["number"] = fmt.Sprint(n)

@@ -12,7 +12,6 @@ import (
 	"github.com/vanthu/vanthu/api"
 	"github.com/vanthu/vanthu/signing"
 	"github.com/vanthu/vanthu/signing/keys"
-	"github.com/vanthu/vanthu/signing/verify"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -25,7 +24,7 @@ func init() {
 		return signing.RunSignCLI(ctx, args, stdout, stderr)
 	}
 	extraCommands["verify"] = func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-		return verify.RunVerifyCLI(ctx, args, stdout, stderr)
+		return signing.RunVerifyCLI(ctx, args, stdout, stderr)
 	}
 }
 

@@ -1,0 +1,117 @@
+package signing
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/ed25519"
+	"crypto/rsa"
+	"crypto/subtle"
+	"crypto/x509"
+	"encoding/asn1"
+	"errors"
+	"fmt"
+
+	"github.com/digitorus/pkcs7"
+)
+
+// errUnsupportedCMS marks a signature whose algorithms signatureIntact does
+// not handle itself (the caller then asks pdfsign's verifier).
+var errUnsupportedCMS = errors.New("unsupported CMS algorithm")
+
+// signatureIntact checks a CMS detached signature over the byte ranges br
+// of file without copying them: the digest of the two ranges, hashed in
+// place, must equal the signed messageDigest attribute, and the signer's
+// certificate must verify the signature over the signed attributes. Trust
+// and validity periods are not judged here.
+func signatureIntact(file []byte, br []int64, contents []byte) error {
+	if len(br) != 4 || br[0] != 0 || br[1] < 0 || br[2] < br[1] || br[3] < 0 || br[2]+br[3] > int64(len(file)) {
+		return fmt.Errorf("byte range %v is malformed", br)
+	}
+	der := contents
+	var raw asn1.RawValue
+	if _, err := asn1.Unmarshal(der, &raw); err == nil {
+		der = raw.FullBytes // without the zero padding
+	}
+	p7, err := pkcs7.Parse(der)
+	if err != nil {
+		return fmt.Errorf("the signature value is not CMS: %w", err)
+	}
+	if len(p7.Signers) != 1 {
+		return fmt.Errorf("the CMS has %d signers, want 1", len(p7.Signers))
+	}
+	si := p7.Signers[0]
+	if len(si.AuthenticatedAttributes) == 0 {
+		return errUnsupportedCMS // digest signed directly (not PAdES)
+	}
+	var hash crypto.Hash
+	switch alg := si.DigestAlgorithm.Algorithm; {
+	case alg.Equal(pkcs7.OIDDigestAlgorithmSHA256):
+		hash = crypto.SHA256
+	case alg.Equal(pkcs7.OIDDigestAlgorithmSHA384):
+		hash = crypto.SHA384
+	case alg.Equal(pkcs7.OIDDigestAlgorithmSHA512):
+		hash = crypto.SHA512
+	default:
+		return errUnsupportedCMS
+	}
+	var ee *x509.Certificate
+	for _, c := range p7.Certificates {
+		if c.SerialNumber.Cmp(si.IssuerAndSerialNumber.SerialNumber) == 0 && bytes.Equal(c.RawIssuer, si.IssuerAndSerialNumber.IssuerName.FullBytes) {
+			ee = c
+			break
+		}
+	}
+	if ee == nil {
+		return errors.New("the signer's certificate is not in the signature")
+	}
+	h := hash.New()
+	h.Write(file[br[0] : br[0]+br[1]])
+	h.Write(file[br[2] : br[2]+br[3]])
+	var md []byte
+	if err := p7.UnmarshalSignedAttribute(pkcs7.OIDAttributeMessageDigest, &md); err != nil {
+		return fmt.Errorf("no messageDigest attribute: %w", err)
+	}
+	if subtle.ConstantTimeCompare(md, h.Sum(nil)) != 1 {
+		return errors.New("the message digest does not match the signed byte ranges")
+	}
+	// The signature is over the DER SET OF the signed attributes.
+	type attribute struct {
+		Type  asn1.ObjectIdentifier
+		Value asn1.RawValue `asn1:"set"`
+	}
+	attrs := make([]attribute, len(si.AuthenticatedAttributes))
+	for i, a := range si.AuthenticatedAttributes {
+		attrs[i] = attribute{Type: a.Type, Value: a.Value}
+	}
+	enc, err := asn1.Marshal(struct {
+		A []attribute `asn1:"set"`
+	}{A: attrs})
+	if err != nil {
+		return err
+	}
+	var seq asn1.RawValue
+	if _, err := asn1.Unmarshal(enc, &seq); err != nil {
+		return err
+	}
+	var alg x509.SignatureAlgorithm
+	enc2 := si.DigestEncryptionAlgorithm.Algorithm
+	switch ee.PublicKey.(type) {
+	case *rsa.PublicKey:
+		if !enc2.Equal(pkcs7.OIDEncryptionAlgorithmRSA) && !enc2.Equal(pkcs7.OIDEncryptionAlgorithmRSASHA256) &&
+			!enc2.Equal(pkcs7.OIDEncryptionAlgorithmRSASHA384) && !enc2.Equal(pkcs7.OIDEncryptionAlgorithmRSASHA512) {
+			return errUnsupportedCMS // e.g. RSASSA-PSS
+		}
+		alg = map[crypto.Hash]x509.SignatureAlgorithm{crypto.SHA256: x509.SHA256WithRSA, crypto.SHA384: x509.SHA384WithRSA, crypto.SHA512: x509.SHA512WithRSA}[hash]
+	case *ecdsa.PublicKey:
+		alg = map[crypto.Hash]x509.SignatureAlgorithm{crypto.SHA256: x509.ECDSAWithSHA256, crypto.SHA384: x509.ECDSAWithSHA384, crypto.SHA512: x509.ECDSAWithSHA512}[hash]
+	case ed25519.PublicKey:
+		return errUnsupportedCMS
+	default:
+		return errUnsupportedCMS
+	}
+	if err := ee.CheckSignature(alg, seq.Bytes, si.EncryptedDigest); err != nil {
+		return fmt.Errorf("the signature over the signed attributes does not verify: %w", err)
+	}
+	return nil
+}

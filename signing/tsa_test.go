@@ -1,0 +1,209 @@
+package signing
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/digitorus/timestamp"
+
+	"github.com/vanthu/vanthu/signing/verify"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// testTSA is an RFC 3161 timestamp authority on 127.0.0.1 whose certificate
+// is issued by the test PKI's root. It stamps with the time now() returns
+// and counts the requests it answered.
+type testTSA struct {
+	URL      string
+	Requests atomic.Int64
+}
+
+func startTSA(tb testing.TB, p *testPKI, now func() time.Time) *testTSA {
+	tb.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: big.NewInt(time.Now().UnixNano()),
+		Subject:      pkix.Name{CommonName: "Vanthu Test TSA", Organization: []string{"vanthu test"}},
+		NotBefore:    time.Now().Add(-24 * time.Hour),
+		NotAfter:     time.Now().Add(24 * time.Hour),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, p.Root, key.Public(), p.RootKey)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cert, _ := x509.ParseCertificate(der)
+	tsa := &testTSA{}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body, _ := io.ReadAll(r.Body)
+		req, err := timestamp.ParseRequest(body)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusBadRequest)
+			return
+		}
+		ts := timestamp.Timestamp{
+			HashAlgorithm:     req.HashAlgorithm,
+			HashedMessage:     req.HashedMessage,
+			Time:              now(),
+			Nonce:             req.Nonce,
+			Policy:            asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 99999, 1},
+			AddTSACertificate: req.Certificates,
+			Certificates:      []*x509.Certificate{p.Root},
+		}
+		resp, err := ts.CreateResponseWithOpts(cert, key, crypto.SHA256)
+		if err != nil {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+			return
+		}
+		tsa.Requests.Add(1)
+		w.Header().Set("Content-Type", "application/timestamp-reply")
+		_, _ = w.Write(resp)
+	}))
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv.Listener = l
+	srv.Start()
+	tb.Cleanup(srv.Close)
+	tsa.URL = srv.URL
+	return tsa
+}
+
+// Both layers are PAdES B-T when a TSA URL is set: each CMS carries a
+// signature timestamp token, our report shows its time and authority, and
+// pdfsig still validates both signatures.
+func TestTimestampBothLayers(t *testing.T) {
+	for _, alg := range []string{"rsa", "ec"} {
+		t.Run(alg, func(t *testing.T) {
+			p := newTestPKI(t, alg)
+			stampAt := time.Now().Add(-2 * time.Minute).Truncate(time.Second).UTC()
+			tsa := startTSA(t, p, func() time.Time { return stampAt })
+			ctx := context.Background()
+			l1, err := SignOfficer(ctx, smallPDF(), OfficerLayer{Key: p.Officer, Name: "Nguyễn Văn Sĩ", Title: "Chủ tịch", Time: at, TSAURL: tsa.URL})
+			if err != nil {
+				t.Fatal(err)
+			}
+			al := agencyLayer(p)
+			al.TSAURL = tsa.URL
+			l2, err := SignAgency(ctx, l1, al)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := tsa.Requests.Load(); n != 2 {
+				t.Errorf("TSA answered %d requests, want 2 (one per layer)", n)
+			}
+			roots := x509.NewCertPool()
+			roots.AddCert(p.Root)
+			rep, err := verify.Verify(ctx, l2, verify.Options{Roots: roots})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Verdict != verify.Valid || len(rep.Signatures) != 2 {
+				t.Fatalf("verdict %s, %d signatures: %v", rep.Verdict, len(rep.Signatures), rep.Reasons)
+			}
+			for i, s := range rep.Signatures {
+				if s.Timestamp == nil {
+					t.Fatalf("signature %d: no timestamp in the report", i+1)
+				}
+				if s.Timestamp.Time != stampAt.Format(time.RFC3339) {
+					t.Errorf("signature %d: timestamp time %s, want %s", i+1, s.Timestamp.Time, stampAt.Format(time.RFC3339))
+				}
+				if !strings.Contains(s.Timestamp.Authority, "CN=Vanthu Test TSA") || !s.Timestamp.Trusted {
+					t.Errorf("signature %d: timestamp %+v", i+1, s.Timestamp)
+				}
+			}
+			// The CLI summary shows the timestamp line for both.
+			file := writeTemp(t, "bt.pdf", l2)
+			trust := writeTemp(t, "root.pem", p.RootPEM())
+			var out, errb bytes.Buffer
+			if code := verify.RunVerifyCLI(ctx, []string{"--trust", trust, file}, &out, &errb); code != 0 {
+				t.Fatalf("vanthu verify: exit %d\n%s%s", code, out.String(), errb.String())
+			}
+			if c := strings.Count(out.String(), "timestamp:   "+stampAt.Format(time.RFC3339)+" by CN=Vanthu Test TSA"); c != 2 {
+				t.Errorf("summary shows %d timestamps, want 2:\n%s", c, out.String())
+			}
+			// Independent tools: the unsigned timestamp attribute does not
+			// disturb poppler, qpdf or MuPDF.
+			if _, err := lookPath("pdfsig"); err != nil {
+				t.Skip("pdfsig not installed")
+			}
+			checkPdfsig(t, file, nssDB(t, p.RootPEM()), 2)
+			checkQpdf(t, file)
+			checkMutool(t, file, mutoolWant...)
+			// Each CMS has the id-aa-signatureTimeStampToken attribute (checked
+			// with openssl on the dumped CMS, independent of our parser).
+			checkTimestampAttr(t, file, 2)
+		})
+	}
+}
+
+// checkTimestampAttr dumps the signatures with pdfsig -dump and looks for the
+// signature timestamp attribute with openssl cms.
+func checkTimestampAttr(t *testing.T, file string, n int) {
+	t.Helper()
+	if _, err := lookPath("openssl"); err != nil {
+		t.Log("openssl not installed: CMS attribute check skipped")
+		return
+	}
+	dir := t.TempDir()
+	cmd := execCommand("pdfsig", "-dump", file)
+	cmd.Dir = dir
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("pdfsig -dump: %v\n%s", err, out)
+	}
+	for i := 0; i < n; i++ {
+		sig := file + ".sig" + itoa(i)
+		if _, err := os.Stat(sig); err != nil {
+			sig = filepath.Join(dir, baseName(file)+".sig"+itoa(i))
+		}
+		out, err := run(t, "openssl", "cms", "-cmsout", "-print", "-inform", "DER", "-in", sig)
+		if err != nil {
+			t.Fatalf("openssl cms %s: %v\n%s", sig, err, out)
+		}
+		if !strings.Contains(out, "id-smime-aa-timeStampToken") {
+			t.Errorf("signature %d: no id-smime-aa-timeStampToken attribute in the CMS", i+1)
+		}
+	}
+}
+
+// A TSA that is down: signing fails with EUNAVAILABLE and writes nothing.
+func TestTimestampUnavailable(t *testing.T) {
+	p := newTestPKI(t, "ec")
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "down", http.StatusServiceUnavailable)
+	}))
+	defer srv.Close()
+	_, err := SignOfficer(context.Background(), smallPDF(), OfficerLayer{Key: p.Officer, Name: "A", Time: at, TSAURL: srv.URL})
+	if workflow.ErrorCode(err) != workflow.EUNAVAILABLE {
+		t.Fatalf("got %v, want EUNAVAILABLE", err)
+	}
+}
+
+func execCommand(name string, args ...string) *exec.Cmd { return exec.Command(name, args...) }
+func baseName(p string) string                          { return filepath.Base(p) }
+func itoa(i int) string                                 { return strconv.Itoa(i) }
