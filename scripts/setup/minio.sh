@@ -47,7 +47,10 @@ vanthu_minio_free_port() {
 
 vanthu_minio_ready() { # $1 = host:port
 	if command -v curl >/dev/null 2>&1; then
-		curl -fsS -o /dev/null --max-time 2 "http://$1/minio/health/ready" 2>/dev/null
+		curl -fsS -o /dev/null --max-time 2 "http://$1/minio/health/ready" 2>/dev/null || return 1
+		# The health endpoint can answer before the object layer is up; an
+		# anonymous S3 request gets 403 once it is, 503 while it is not.
+		[ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "http://$1/" 2>/dev/null)" != 503 ]
 		return
 	fi
 	( # no curl: plain HTTP/1.0 over bash's /dev/tcp

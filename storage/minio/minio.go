@@ -98,7 +98,7 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	s := &Store{client: client, bucket: cfg.Bucket, Now: time.Now}
 
-	exists, err := client.BucketExists(ctx, cfg.Bucket)
+	exists, err := bucketExists(ctx, client, cfg.Bucket)
 	if err != nil {
 		return nil, s.mapErr(err, "check bucket %q on %s", cfg.Bucket, cfg.Endpoint)
 	}
@@ -131,6 +131,28 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		s.versioned = vc.Enabled() || vc.Suspended()
 	}
 	return s, nil
+}
+
+// startupWait bounds how long New waits for a MinIO server that answers
+// but has not finished initialising (a server started together with
+// vanthu, as in docker compose).
+var startupWait = 30 * time.Second
+
+// bucketExists asks whether bucket exists, waiting while the server says
+// it is still initialising ("Server not initialized yet").
+func bucketExists(ctx context.Context, client *s3.Client, bucket string) (bool, error) {
+	deadline := time.Now().Add(startupWait)
+	for {
+		exists, err := client.BucketExists(ctx, bucket)
+		if err == nil || !notInitialized(err) || time.Now().After(deadline) {
+			return exists, err
+		}
+		select {
+		case <-ctx.Done():
+			return false, err
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
 
 // Client returns the underlying minio-go client, for tests and tools that
@@ -544,4 +566,9 @@ func decodeSHA256(sum string) ([]byte, error) {
 		return nil, workflow.Errorf(workflow.EINVALID, "SHA-256 %q is not hex", sum)
 	}
 	return raw, nil
+}
+
+// notInitialized reports MinIO's answer while it is still starting.
+func notInitialized(err error) bool {
+	return isCode(err, "XMinioServerNotInitialized") || strings.Contains(err.Error(), "Server not initialized yet")
 }

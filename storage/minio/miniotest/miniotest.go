@@ -151,7 +151,17 @@ func ready(endpoint string) bool {
 		return false
 	}
 	resp.Body.Close()
-	return resp.StatusCode == http.StatusOK
+	if resp.StatusCode != http.StatusOK {
+		return false
+	}
+	// /minio/health/ready can answer before the object layer is up; an
+	// anonymous S3 request answers 403 once it is, 503 while it is not.
+	resp, err = c.Get(fmt.Sprintf("http://%s/", endpoint))
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return resp.StatusCode != http.StatusServiceUnavailable
 }
 
 func freePort(t testing.TB) int {
