@@ -114,6 +114,7 @@ type metaRequest struct {
 	SignerID        string         `json:"signer_id"`
 	Recipients      []workflow.Org `json:"recipients"`
 	DraftingUnit    string         `json:"drafting_unit"`
+	Layout          *LayoutJSON    `json:"layout"`
 	Sender          *workflow.Org  `json:"sender"`
 	OriginalNumber  string         `json:"original_number"`
 	OriginalDate    string         `json:"original_date"`
@@ -228,7 +229,7 @@ func (s *Server) handleCreateDocument(c echo.Context) error {
 	}
 	in := workflow.CreateInput{Direction: workflow.Direction(meta.Direction), Type: workflow.DocType(meta.Type),
 		Subject: meta.Subject, Urgency: workflow.Urgency(meta.Urgency), Confidentiality: workflow.Confidentiality(meta.Confidentiality),
-		SignerID: meta.SignerID, Recipients: meta.Recipients, DraftingUnit: meta.DraftingUnit, Sender: meta.Sender,
+		SignerID: meta.SignerID, Recipients: meta.Recipients, DraftingUnit: meta.DraftingUnit, Layout: meta.Layout.toDomain(), Sender: meta.Sender,
 		OriginalNumber: meta.OriginalNumber, Retention: meta.Retention, Notes: meta.Notes, File: file, Attachments: attachments}
 	if in.OriginalDate, err = parseDate("original_date", meta.OriginalDate); err != nil {
 		return err

@@ -24,6 +24,7 @@ type DocumentJSON struct {
 	SignerID        string            `json:"signer_id,omitempty"`
 	Recipients      []workflow.Org    `json:"recipients,omitempty"`
 	DraftingUnit    string            `json:"drafting_unit,omitempty"`
+	Layout          *LayoutJSON       `json:"layout,omitempty"`
 	Sender          *workflow.Org     `json:"sender,omitempty"`
 	OriginalNumber  string            `json:"original_number,omitempty"`
 	OriginalDate    *string           `json:"original_date,omitempty"`
@@ -39,6 +40,49 @@ type DocumentJSON struct {
 	CreatedAt       time.Time         `json:"created_at"`
 	UpdatedAt       time.Time         `json:"updated_at"`
 	AllowedActions  []string          `json:"allowed_actions"`
+}
+
+// BoxJSON is a rectangle on a page in PDF points from the lower-left
+// corner of the page as displayed; page 1 is the first, 0 the last.
+type BoxJSON struct {
+	Page int     `json:"page"`
+	X    float64 `json:"x"`
+	Y    float64 `json:"y"`
+	W    float64 `json:"w"`
+	H    float64 `json:"h"`
+}
+
+// LayoutJSON says where the template puts the stamps.
+type LayoutJSON struct {
+	Signature *BoxJSON `json:"signature,omitempty"`
+	Number    *BoxJSON `json:"number,omitempty"`
+	Date      *BoxJSON `json:"date,omitempty"`
+}
+
+func (l *LayoutJSON) toDomain() *workflow.Layout {
+	if l == nil {
+		return nil
+	}
+	box := func(b *BoxJSON) *workflow.Box {
+		if b == nil {
+			return nil
+		}
+		return &workflow.Box{Page: b.Page, X: b.X, Y: b.Y, W: b.W, H: b.H}
+	}
+	return &workflow.Layout{Signature: box(l.Signature), Number: box(l.Number), Date: box(l.Date)}
+}
+
+func toLayoutJSON(l *workflow.Layout) *LayoutJSON {
+	if l == nil {
+		return nil
+	}
+	box := func(b *workflow.Box) *BoxJSON {
+		if b == nil {
+			return nil
+		}
+		return &BoxJSON{Page: b.Page, X: b.X, Y: b.Y, W: b.W, H: b.H}
+	}
+	return &LayoutJSON{Signature: box(l.Signature), Number: box(l.Number), Date: box(l.Date)}
 }
 
 // FileJSON is one stored file of a document.
@@ -72,7 +116,7 @@ func toDocumentJSON(d *workflow.Document, actor *workflow.User) DocumentJSON {
 		ID: d.ID, Direction: string(d.Direction), Type: string(d.Type), TypeName: workflow.DocTypes[d.Type],
 		Subject: d.Subject, Urgency: string(d.Urgency), Confidentiality: string(d.Confidentiality),
 		State: string(d.State), Version: d.Version, SignerID: d.SignerID, Recipients: d.Recipients,
-		DraftingUnit: d.DraftingUnit, Sender: d.Sender, OriginalNumber: d.OriginalNumber,
+		DraftingUnit: d.DraftingUnit, Layout: toLayoutJSON(d.Layout), Sender: d.Sender, OriginalNumber: d.OriginalNumber,
 		OriginalDate: datePtr(d.OriginalDate), IssuedAt: d.IssuedAt, RegisteredAt: d.RegisteredAt,
 		AssigneeID: d.AssigneeID, DueDate: datePtr(d.DueDate), Retention: d.Retention, Notes: d.Notes,
 		CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,

@@ -69,8 +69,12 @@ func (s *Service) SignOfficial(ctx context.Context, d *workflow.Document, signer
 	if name == "" {
 		name = signer.Username
 	}
+	var box *Rect
+	if d != nil && d.Layout != nil {
+		box = rectOf(d.Layout.Signature)
+	}
 	return SignOfficer(ctx, pdf, OfficerLayer{
-		Key: key, Name: name, Title: signer.Title, SignatureImage: img,
+		Key: key, Name: name, Title: signer.Title, SignatureImage: img, Box: box,
 		Time: s.cfg.Now(), TSAURL: s.cfg.TSAURL,
 	})
 }
@@ -87,7 +91,19 @@ func (s *Service) SignAgency(ctx context.Context, d *workflow.Document, pdf []by
 	if d.IssuedAt != nil {
 		issued = *d.IssuedAt
 	}
-	return SignAgency(ctx, pdf, s.agencyLayer(d.Notation, issued, now))
+	l := s.agencyLayer(d.Notation, issued, now)
+	if d.Layout != nil {
+		l.NumberPos, l.DatePos = rectOf(d.Layout.Number), rectOf(d.Layout.Date)
+	}
+	return SignAgency(ctx, pdf, l)
+}
+
+// rectOf converts a document's layout box (nil = the default).
+func rectOf(b *workflow.Box) *Rect {
+	if b == nil {
+		return nil
+	}
+	return &Rect{Page: b.Page, X: b.X, Y: b.Y, W: b.W, H: b.H}
 }
 
 // SignAttachment applies the agency signature to an attachment file.

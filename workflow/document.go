@@ -115,6 +115,47 @@ func BlobKey(sha256 string) string {
 	return "blobs/" + sha256[:2] + "/" + sha256
 }
 
+// Box is a rectangle on a page, in PDF points (1/72 inch) from the
+// lower-left corner of the page as displayed. Page 1 is the first page;
+// Page 0 means the last page.
+type Box struct {
+	Page       int
+	X, Y, W, H float64
+}
+
+// Layout says where a document's template puts the stamps; a nil box
+// means the default position.
+type Layout struct {
+	Signature *Box // the signature block: layer 1's image, and the seal over its left third
+	Number    *Box // "Số: 15/QĐ-UBND", always on page 1 (Page 0 or 1)
+	Date      *Box // the place and date line, always on page 1 (Page 0 or 1)
+}
+
+// Validate returns EINVALID for a box outside any page.
+func (l *Layout) Validate() error {
+	if l == nil {
+		return nil
+	}
+	for _, b := range []struct {
+		name string
+		box  *Box
+	}{{"signature", l.Signature}, {"number", l.Number}, {"date", l.Date}} {
+		if b.box == nil {
+			continue
+		}
+		x := b.box
+		if x.Page < 0 || x.X < 0 || x.Y < 0 || x.W <= 0 || x.H <= 0 || x.X+x.W > 14400 || x.Y+x.H > 14400 {
+			return Errorf(EINVALID, "layout.%s: page >= 0 (0 = last), x, y >= 0 and w, h > 0 in points", b.name)
+		}
+	}
+	for _, b := range []*Box{l.Number, l.Date} {
+		if b != nil && b.Page > 1 {
+			return Errorf(EINVALID, "layout: the number and the date go on page 1")
+		}
+	}
+	return nil
+}
+
 // Document is an official document, incoming or outgoing.
 type Document struct {
 	ID              string
@@ -127,9 +168,10 @@ type Document struct {
 	Version         int // optimistic concurrency; +1 on every change
 
 	// Outgoing.
-	SignerID     string // the official who signs (layer 1)
-	Recipients   []Org  // nơi nhận
-	DraftingUnit string // unit abbreviation for công văn notations (e.g. "VP")
+	SignerID     string  // the official who signs (layer 1)
+	Recipients   []Org   // nơi nhận
+	DraftingUnit string  // unit abbreviation for công văn notations (e.g. "VP")
+	Layout       *Layout // where the template puts the stamps (nil = defaults)
 
 	// Incoming.
 	Sender         *Org

@@ -85,6 +85,7 @@ type CreateInput struct {
 	SignerID        string
 	Recipients      []Org
 	DraftingUnit    string
+	Layout          *Layout
 	Sender          *Org
 	OriginalNumber  string
 	OriginalDate    *time.Time
@@ -141,6 +142,9 @@ func (s *Service) validateCreate(ctx context.Context, actor *User, in *CreateInp
 	}
 	if in.File == nil {
 		return Errorf(EINVALID, "the document file (part \"file\") is required")
+	}
+	if err := in.Layout.Validate(); err != nil {
+		return err
 	}
 	if in.Direction == Outgoing {
 		if in.SignerID == "" {
@@ -221,7 +225,7 @@ func (s *Service) Create(ctx context.Context, actor *User, in CreateInput) (*Doc
 		ID: s.newID(), Direction: in.Direction, Type: in.Type, Subject: in.Subject,
 		Urgency: in.Urgency, Confidentiality: in.Confidentiality,
 		State: InitialState(in.Direction), Version: 1,
-		SignerID: in.SignerID, Recipients: in.Recipients, DraftingUnit: in.DraftingUnit,
+		SignerID: in.SignerID, Recipients: in.Recipients, DraftingUnit: in.DraftingUnit, Layout: in.Layout,
 		Sender: in.Sender, OriginalNumber: strings.TrimSpace(in.OriginalNumber), OriginalDate: in.OriginalDate,
 		DueDate: in.DueDate, Retention: in.Retention, Notes: in.Notes,
 		CreatedBy: actor.ID, CreatedAt: now, UpdatedAt: now,

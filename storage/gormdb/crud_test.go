@@ -57,6 +57,8 @@ func fullDocument() *workflow.Document {
 			Reasons: []string{"chữ ký 1 hợp lệ", "chữ ký 2 hợp lệ"},
 			Report:  []byte(`{"signatures":[{"valid":true}],"bin":"\u0000"}` + "\x00\xff"),
 		},
+		Layout: &workflow.Layout{Signature: &workflow.Box{Page: 0, X: 320, Y: 90, W: 200, H: 80},
+			Number: &workflow.Box{Page: 1, X: 60, Y: 760, W: 160, H: 16}},
 		ExternalID:  "000.00.00.H13,2026/11/20,125/UBND-VP",
 		Replaces:    "d-old",
 		RevokeState: "requested",

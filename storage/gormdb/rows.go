@@ -46,9 +46,10 @@ type documentRow struct {
 	Notes      string `gorm:"not null"`
 	Files      string `gorm:"not null"` // JSON array of fileJSON
 
-	ExternalID  string `gorm:"not null;default:''"` // unique where not empty (migrate.go)
-	Replaces    string `gorm:"not null;default:''"`
-	RevokeState string `gorm:"not null;default:''"`
+	Layout      *string // JSON of workflow.Layout; NULL = defaults
+	ExternalID  string  `gorm:"not null;default:''"` // unique where not empty (migrate.go)
+	Replaces    string  `gorm:"not null;default:''"`
+	RevokeState string  `gorm:"not null;default:''"`
 	ArchivedAt  *time.Time
 	RetainUntil *time.Time
 	LegalHold   bool `gorm:"not null;default:false"`
@@ -132,6 +133,14 @@ func documentFromDomain(d *workflow.Document) (*documentRow, error) {
 	if d.Sender != nil {
 		r.SenderOrgID, r.SenderName = &d.Sender.OrgID, &d.Sender.Name
 	}
+	if d.Layout != nil {
+		lb, err := json.Marshal(d.Layout)
+		if err != nil {
+			return nil, fmt.Errorf("encode layout: %w", err)
+		}
+		ls := string(lb)
+		r.Layout = &ls
+	}
 	r.VerificationReasons = "null"
 	if v := d.Verification; v != nil {
 		verdict := v.Verdict
@@ -204,6 +213,12 @@ func (r *documentRow) toDomain() (*workflow.Document, error) {
 		}
 		if r.SenderName != nil {
 			d.Sender.Name = *r.SenderName
+		}
+	}
+	if r.Layout != nil {
+		d.Layout = &workflow.Layout{}
+		if err := json.Unmarshal([]byte(*r.Layout), d.Layout); err != nil {
+			return nil, fmt.Errorf("document %s: decode layout: %w", r.ID, err)
 		}
 	}
 	if r.VerificationVerdict != nil {

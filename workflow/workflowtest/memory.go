@@ -281,7 +281,6 @@ func (t tx) NextNumber(_ context.Context, k workflow.RegisterKind, y int) (int, 
 	return t.r.counters[key], nil
 }
 
-
 func fmtInt(n int) string {
 	var b []byte
 	if n == 0 {
