@@ -126,9 +126,7 @@ func (s *Service) Receive(ctx context.Context, in ReceiveInput) (d *Document, cr
 	return d, true, nil
 }
 
-// storeRaw stores an upload without inspecting it.
+// storeRaw stores an upload exactly as received, without inspecting it.
 func (s *Service) storeRaw(ctx context.Context, u *Upload) (File, error) {
-	s2 := *s
-	s2.Inspector = nil
-	return s2.storeUpload(ctx, u, FileMain)
+	return s.store(ctx, u, FileMain, false)
 }

@@ -188,7 +188,13 @@ func (s *Service) validateCreate(ctx context.Context, actor *User, in *CreateInp
 
 // storeUpload checks (PDFs only), hashes and stores one upload.
 func (s *Service) storeUpload(ctx context.Context, u *Upload, kind FileKind) (File, error) {
-	if s.Inspector != nil {
+	return s.store(ctx, u, kind, true)
+}
+
+// store hashes and stores one upload, checking first that it is a usable
+// PDF when inspect is set.
+func (s *Service) store(ctx context.Context, u *Upload, kind FileKind, inspect bool) (File, error) {
+	if inspect && s.Inspector != nil {
 		if err := s.Inspector.InspectPDF(ctx, u.Content, u.Size); err != nil {
 			return File{}, fmt.Errorf("%s %q: %w", kind, u.Name, err)
 		}
