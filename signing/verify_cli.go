@@ -133,51 +133,10 @@ func fileArg(args []string) string {
 }
 
 func printLayers(w io.Writer, file string, r *verify.Report, agency []*x509.Certificate) {
-	fmt.Fprintf(w, "%s: %s (%d signature(s), %d bytes)\n", file, strings.ToUpper(r.Verdict), len(r.Signatures), r.Size)
-	for _, s := range r.Signatures {
-		role := SignerRole(s.Signer, agency)
+	verify.PrintSummary(w, file, r, func(s verify.Signature) string {
 		if s.SubFilter == "ETSI.RFC3161" {
-			role = "document timestamp"
+			return "document timestamp"
 		}
-		fmt.Fprintf(w, "\nSignature %d (%s), field %q\n", s.Index+1, role, s.Field)
-		if s.Signer != nil {
-			fmt.Fprintf(w, "  signer:      %s\n  issuer:      %s (serial %s)\n  valid:       %s to %s, key usage %s\n",
-				s.Signer.Subject, s.Signer.Issuer, s.Signer.Serial, s.Signer.NotBefore, s.Signer.NotAfter, strings.Join(s.Signer.KeyUsage, ", "))
-		}
-		if s.Name != "" || s.Reason != "" || s.Location != "" {
-			fmt.Fprintf(w, "  name:        %s; reason: %s; location: %s\n", s.Name, s.Reason, s.Location)
-		}
-		if s.SigningTime != "" {
-			fmt.Fprintf(w, "  signed at:   %s (claimed)\n", s.SigningTime)
-		}
-		if s.Timestamp != nil {
-			fmt.Fprintf(w, "  timestamp:   %s by %s (trusted: %v)\n", s.Timestamp.Time, s.Timestamp.Authority, s.Timestamp.Trusted)
-		}
-		trust := "trusted"
-		if !s.ChainTrusted {
-			trust = "NOT trusted: " + s.ChainError
-		}
-		fmt.Fprintf(w, "  chain:       %s\n  signature:   %s\n  byte range:  %v (whole file: %v)\n",
-			trust, map[bool]string{true: "cryptographically valid", false: "NOT valid"}[s.SignatureValid], s.ByteRange, s.CoversWholeFile)
-		allowed, forbidden := 0, 0
-		for _, c := range s.LaterChanges {
-			if c.Allowed {
-				allowed++
-			} else {
-				forbidden++
-			}
-		}
-		if len(s.LaterChanges) > 0 {
-			fmt.Fprintf(w, "  later:       %d allowed change(s), %d forbidden\n", allowed, forbidden)
-		}
-		for _, e := range s.Errors {
-			fmt.Fprintf(w, "  ERROR:       %s\n", e)
-		}
-	}
-	if len(r.Reasons) > 0 {
-		fmt.Fprintln(w, "\nReasons:")
-		for _, x := range r.Reasons {
-			fmt.Fprintf(w, "  - %s\n", x)
-		}
-	}
+		return SignerRole(s.Signer, agency)
+	})
 }

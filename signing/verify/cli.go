@@ -101,10 +101,18 @@ func RunVerifyCLI(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	return 1
 }
 
-func printSummary(w io.Writer, file string, r *Report) {
+func printSummary(w io.Writer, file string, r *Report) { PrintSummary(w, file, r, nil) }
+
+// PrintSummary writes a readable summary of r. role, when not nil, names
+// each signature's role (e.g. "official", "agency") in its heading.
+func PrintSummary(w io.Writer, file string, r *Report, role func(Signature) string) {
 	fmt.Fprintf(w, "%s: %s (%d signature(s), %d bytes)\n", file, strings.ToUpper(r.Verdict), len(r.Signatures), r.Size)
 	for _, s := range r.Signatures {
-		fmt.Fprintf(w, "\nSignature %d, field %q\n", s.Index+1, s.Field)
+		if role != nil {
+			fmt.Fprintf(w, "\nSignature %d (%s), field %q\n", s.Index+1, role(s), s.Field)
+		} else {
+			fmt.Fprintf(w, "\nSignature %d, field %q\n", s.Index+1, s.Field)
+		}
 		if s.Signer != nil {
 			fmt.Fprintf(w, "  signer:      %s\n  issuer:      %s (serial %s)\n  valid:       %s to %s, key usage %s\n",
 				s.Signer.Subject, s.Signer.Issuer, s.Signer.Serial, s.Signer.NotBefore, s.Signer.NotAfter, strings.Join(s.Signer.KeyUsage, ", "))
