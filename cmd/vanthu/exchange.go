@@ -13,12 +13,10 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"path/filepath"
 	"time"
 
 	"github.com/vanthu/vanthu/api"
 	"github.com/vanthu/vanthu/exchange"
-	"github.com/vanthu/vanthu/signing/keys"
 	"github.com/vanthu/vanthu/storage/gormdb"
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -85,40 +83,11 @@ func exchangeEndpoint(cfg *Config) string {
 // certificate: configured files where given, the development PKI for the
 // rest (the same keys wireSigning uses).
 func loadExchangeIdentity(ctx context.Context, cfg *Config) (*exchangeIdentity, error) {
-	var pki *keys.DevPKI
-	devPKI := func() (*keys.DevPKI, error) {
-		if pki == nil {
-			p, err := keys.OpenDevPKI(filepath.Join(cfg.DataDir, "pki"), cfg.OrgName, cfg.OrgID, time.Now)
-			if err != nil {
-				return nil, fmt.Errorf("development PKI: %w", err)
-			}
-			pki = p
-		}
-		return pki, nil
-	}
-	var agency keys.Key
-	if cfg.AgencyKey != "" {
-		var certPEM []byte
-		if cfg.AgencyCert != "" {
-			b, err := os.ReadFile(cfg.AgencyCert)
-			if err != nil {
-				return nil, fmt.Errorf("VANTHU_AGENCY_CERT: %w", err)
-			}
-			certPEM = b
-		}
-		k, err := keys.Load(ctx, cfg.AgencyKey, certPEM)
-		if err != nil {
-			return nil, fmt.Errorf("VANTHU_AGENCY_KEY %s: %w", keys.RedactURI(cfg.AgencyKey), err)
-		}
-		agency = k
-	} else {
-		p, err := devPKI()
-		if err != nil {
-			return nil, err
-		}
-		if agency, err = p.Agency(); err != nil {
-			return nil, fmt.Errorf("development agency key: %w", err)
-		}
+	kr := &keyring{cfg: cfg}
+	devPKI := kr.devPKI
+	agency, err := kr.agency(ctx)
+	if err != nil {
+		return nil, err
 	}
 	id := &exchangeIdentity{self: exchange.Identity{Org: workflow.Org{OrgID: cfg.OrgID, Name: cfg.OrgName},
 		Place: cfg.OrgPlace, Key: agency.Signer, Chain: agency.Chain}}

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
-	"time"
 
 	"github.com/vanthu/vanthu/api"
 	"github.com/vanthu/vanthu/signing"
@@ -33,42 +31,11 @@ func init() {
 // whatever is not.
 func wireSigning(ctx context.Context, a *app) error {
 	cfg := a.cfg
-	var pki *keys.DevPKI
-	devPKI := func() (*keys.DevPKI, error) {
-		if pki != nil {
-			return pki, nil
-		}
-		p, err := keys.OpenDevPKI(filepath.Join(cfg.DataDir, "pki"), cfg.OrgName, cfg.OrgID, time.Now)
-		if err != nil {
-			return nil, fmt.Errorf("development PKI: %w", err)
-		}
-		pki = p
-		return p, nil
-	}
-
-	var agency keys.Key
-	if cfg.AgencyKey != "" {
-		var certPEM []byte
-		if cfg.AgencyCert != "" {
-			b, err := os.ReadFile(cfg.AgencyCert)
-			if err != nil {
-				return fmt.Errorf("VANTHU_AGENCY_CERT: %w", err)
-			}
-			certPEM = b
-		}
-		k, err := keys.Load(ctx, cfg.AgencyKey, certPEM)
-		if err != nil {
-			return fmt.Errorf("VANTHU_AGENCY_KEY %s: %w", keys.RedactURI(cfg.AgencyKey), err)
-		}
-		agency = k
-	} else {
-		p, err := devPKI()
-		if err != nil {
-			return err
-		}
-		if agency, err = p.Agency(); err != nil {
-			return fmt.Errorf("development agency key: %w", err)
-		}
+	kr := &keyring{cfg: cfg}
+	devPKI := kr.devPKI
+	agency, err := kr.agency(ctx)
+	if err != nil {
+		return err
 	}
 
 	var seal []byte
@@ -141,7 +108,7 @@ func wireSigning(ctx context.Context, a *app) error {
 			_, err := keys.Load(ctx, uri, certPEM)
 			return err
 		}}
-	a.log.InfoContext(ctx, "signing configured", "agency_key", keys.RedactURI(cfg.AgencyKey), "dev_pki", pki != nil,
+	a.log.InfoContext(ctx, "signing configured", "agency_key", keys.RedactURI(cfg.AgencyKey), "dev_pki", kr.pki != nil,
 		"tsa", cfg.TSAURL != "", "agency_cert_subject", agency.Chain[0].Subject.String())
 	return nil
 }
