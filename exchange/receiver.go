@@ -171,18 +171,31 @@ func (r *Receiver) verifier(a *Agency) (*edxml.Verifier, error) {
 	return &edxml.Verifier{Trusted: certs[:1], Limits: r.Limits, Now: r.Now}, nil
 }
 
-func (r *Receiver) handleEdXML(w http.ResponseWriter, req *http.Request, peers []*Agency) (*Ack, error) {
-	ctx := req.Context()
+// readMessage reads and parses the request body, which must be a message
+// of the kind this endpoint takes.
+func (r *Receiver) readMessage(w http.ResponseWriter, req *http.Request, want edxml.Kind) (*edxml.Message, []byte, error) {
 	body, err := r.readBody(w, req)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	msg, err := edxml.ParseBytes(body, r.Limits)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	if msg.Kind != edxml.KindDocument {
-		return nil, workflow.Errorf(workflow.EINVALID, "a status message goes to %s", PathStatus)
+	if msg.Kind != want {
+		if want == edxml.KindDocument {
+			return nil, nil, workflow.Errorf(workflow.EINVALID, "a status message goes to %s", PathStatus)
+		}
+		return nil, nil, workflow.Errorf(workflow.EINVALID, "a document goes to %s", PathEdXML)
+	}
+	return msg, body, nil
+}
+
+func (r *Receiver) handleEdXML(w http.ResponseWriter, req *http.Request, peers []*Agency) (*Ack, error) {
+	ctx := req.Context()
+	msg, body, err := r.readMessage(w, req, edxml.KindDocument)
+	if err != nil {
+		return nil, err
 	}
 	doc := msg.Document
 	peer, err := sender(peers, doc.From.ID)
@@ -246,16 +259,9 @@ func (r *Receiver) ackFor(ctx context.Context, d *workflow.Document) (*Ack, erro
 
 func (r *Receiver) handleStatus(w http.ResponseWriter, req *http.Request, peers []*Agency) (*Ack, error) {
 	ctx := req.Context()
-	body, err := r.readBody(w, req)
+	msg, body, err := r.readMessage(w, req, edxml.KindStatus)
 	if err != nil {
 		return nil, err
-	}
-	msg, err := edxml.ParseBytes(body, r.Limits)
-	if err != nil {
-		return nil, err
-	}
-	if msg.Kind != edxml.KindStatus {
-		return nil, workflow.Errorf(workflow.EINVALID, "a document goes to %s", PathEdXML)
 	}
 	st := msg.Status
 	peer, err := sender(peers, st.From.ID)
