@@ -33,8 +33,9 @@ type Config struct {
 type Service struct{ cfg Config }
 
 var (
-	_ workflow.Signer       = (*Service)(nil)
-	_ workflow.PDFInspector = (*Service)(nil)
+	_ workflow.Signer          = (*Service)(nil)
+	_ workflow.PDFInspector    = (*Service)(nil)
+	_ workflow.SignableChecker = (*Service)(nil)
 )
 
 // NewService checks cfg and returns a Service.
@@ -151,6 +152,18 @@ func (s *Service) verify(ctx context.Context, pdf []byte, twoLayers bool) (workf
 		return workflow.Verification{}, err
 	}
 	return workflow.Verification{Verdict: rep.Verdict, Reasons: rep.Reasons, Report: js}, nil
+}
+
+// CheckSignable implements workflow.SignableChecker: it runs the checks
+// layer 1 runs before signing (forms, XFA, damaged cross-references)
+// without signing anything.
+func (s *Service) CheckSignable(_ context.Context, r io.ReaderAt, size int64) error {
+	b := make([]byte, size)
+	if _, err := r.ReadAt(b, 0); err != nil && !errors.Is(err, io.EOF) {
+		return workflow.Wrap(workflow.EINVALID, err, "cannot read the upload")
+	}
+	_, err := normalize(b)
+	return err
 }
 
 // InspectPDF implements workflow.PDFInspector with Inspect.

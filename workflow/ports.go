@@ -206,6 +206,13 @@ type Outbox interface {
 	Received(ctx context.Context, tx Tx, d *Document) error
 }
 
+// SignableChecker is implemented by inspectors that can tell, at upload,
+// whether an outgoing document could be signed without losing content
+// (EUNPROCESSABLE otherwise: forms, XFA, damaged cross-references).
+type SignableChecker interface {
+	CheckSignable(ctx context.Context, r io.ReaderAt, size int64) error
+}
+
 // PDFInspectorFunc adapts a function to PDFInspector.
 type PDFInspectorFunc func(ctx context.Context, r io.ReaderAt, size int64) error
 

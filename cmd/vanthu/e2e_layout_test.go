@@ -95,3 +95,34 @@ func TestIntegrationLayoutPlacesStamps(t *testing.T) {
 		t.Fatalf("number on page 3: %d", code)
 	}
 }
+
+// TestUnsignableDraftRefusedAtUpload: an outgoing draft with form fields
+// (which signing would lose) is refused at upload with a clear 422; the
+// same file as an incoming document is kept as received.
+func TestUnsignableDraftRefusedAtUpload(t *testing.T) {
+	form, err := os.ReadFile("../../signing/testdata/form-text.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := startServer(t, nil)
+	admin := s.login(t, "admin", "admin-password-1")
+	var off struct{ ID string }
+	admin.call("POST", "/api/v1/users", map[string]any{"username": "officer", "password": "password-officer", "roles": []string{"officer"}}, &off)
+	admin.call("POST", "/api/v1/users", map[string]any{"username": "handler", "password": "password-handler", "roles": []string{"handler"}}, nil)
+	admin.call("POST", "/api/v1/users", map[string]any{"username": "clerk", "password": "password-clerk", "roles": []string{"clerk"}}, nil)
+	handler, clerk := s.login(t, "handler", "password-handler"), s.login(t, "clerk", "password-clerk")
+	if _, code := handler.upload(map[string]any{"direction": "outgoing", "type": "TB", "subject": "Mẫu có ô nhập",
+		"signer_id": off.ID}, form); code != 422 {
+		t.Fatalf("outgoing form: %d, want 422", code)
+	}
+	if _, code := clerk.upload(map[string]any{"direction": "incoming", "type": "CV", "subject": "Mẫu có ô nhập",
+		"sender": map[string]string{"org_id": "000.00.00.H13", "name": "UBND TP Cần Thơ"}, "original_number": "9/UBND",
+		"original_date": "2026-11-01"}, form); code != 201 {
+		t.Fatalf("incoming form: %d, want 201", code)
+	}
+	var list struct{ Items []map[string]any }
+	handler.call("GET", "/api/v1/documents?direction=outgoing", nil, &list)
+	if len(list.Items) != 0 {
+		t.Fatalf("the refused draft was kept: %v", list.Items)
+	}
+}
