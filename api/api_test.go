@@ -314,3 +314,21 @@ func TestConfidentialHidden(t *testing.T) {
 		}
 	}
 }
+
+type panickyDocs struct{ api.Documents }
+
+func (panickyDocs) Get(context.Context, *workflow.User, string) (*workflow.Document, error) {
+	panic("a library failed")
+}
+
+func TestPanicIsAJSONInternalError(t *testing.T) {
+	f := newFixture(t, 1<<20)
+	f.srv.Docs = panickyDocs{f.srv.Docs}
+	rec := f.do(t, "clerk", "GET", "/api/v1/documents/x", nil, "")
+	if rec.Code != 500 || decodeErr(t, rec).Error.Code != "internal" || strings.Contains(rec.Body.String(), "library") {
+		t.Fatalf("%d %s", rec.Code, rec.Body.String())
+	}
+	if rec := f.do(t, "clerk", "GET", "/healthz", nil, ""); rec.Code != 200 {
+		t.Fatal("server stopped serving after a panic")
+	}
+}

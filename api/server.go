@@ -8,7 +8,9 @@ import (
 	_ "embed"
 	"io"
 	"log/slog"
+	"fmt"
 	"net/http"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"time"
@@ -96,6 +98,7 @@ func New(s *Server, logger *slog.Logger) *Server {
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
 	e.Use(s.observe)
+	e.Use(s.recoverPanics)
 	s.echo = e
 
 	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
@@ -150,6 +153,23 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		s.requests.WithLabelValues(route, c.Request().Method, strconv.Itoa(status)).Inc()
 		s.latency.WithLabelValues(route, c.Request().Method).Observe(time.Since(start).Seconds())
 		return nil
+	}
+}
+
+// recoverPanics turns a panic in a handler (a library failing on odd
+// input, a bug) into a logged internal error: the client gets the JSON
+// error and the server keeps serving.
+func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) (err error) {
+		defer func() {
+			if p := recover(); p != nil {
+				if p == http.ErrAbortHandler {
+					panic(p)
+				}
+				err = fmt.Errorf("panic in %s %s: %v\n%s", c.Request().Method, c.Path(), p, debug.Stack())
+			}
+		}()
+		return next(c)
 	}
 }
 

@@ -59,6 +59,10 @@ func NewService(cfg Config) (*Service, error) {
 // EUNAVAILABLE if the key cannot be used, EUNPROCESSABLE if the PDF cannot
 // be signed without losing content, EINVALID for a bad signature image.
 func (s *Service) SignOfficial(ctx context.Context, d *workflow.Document, signer *workflow.User, pdf []byte) ([]byte, error) {
+	return safely("layer 1 (official signature)", func() ([]byte, error) { return s.signOfficial(ctx, d, signer, pdf) })
+}
+
+func (s *Service) signOfficial(ctx context.Context, d *workflow.Document, signer *workflow.User, pdf []byte) ([]byte, error) {
 	if signer == nil {
 		return nil, workflow.Errorf(workflow.EINVALID, "no signer")
 	}
@@ -84,6 +88,10 @@ func (s *Service) SignOfficial(ctx context.Context, d *workflow.Document, signer
 // on page 1 and applies layer 2. EINVALID without a valid layer 1 or without
 // a notation; ECONFLICT if layer 2 is already there.
 func (s *Service) SignAgency(ctx context.Context, d *workflow.Document, pdf []byte) ([]byte, error) {
+	return safely("layer 2 (agency signature)", func() ([]byte, error) { return s.signAgency(ctx, d, pdf) })
+}
+
+func (s *Service) signAgency(ctx context.Context, d *workflow.Document, pdf []byte) ([]byte, error) {
 	if d == nil || d.Notation == "" {
 		return nil, workflow.Errorf(workflow.EINVALID, "the document has no number/notation yet")
 	}
@@ -109,6 +117,10 @@ func rectOf(b *workflow.Box) *Rect {
 
 // SignAttachment applies the agency signature to an attachment file.
 func (s *Service) SignAttachment(ctx context.Context, d *workflow.Document, pdf []byte) ([]byte, error) {
+	return safely("the attachment signature", func() ([]byte, error) { return s.signAttachment(ctx, d, pdf) })
+}
+
+func (s *Service) signAttachment(ctx context.Context, d *workflow.Document, pdf []byte) ([]byte, error) {
 	if d == nil || d.Notation == "" {
 		return nil, workflow.Errorf(workflow.EINVALID, "the document has no number/notation yet")
 	}
@@ -140,6 +152,10 @@ func (s *Service) VerifyDocument(ctx context.Context, d *workflow.Document, pdf 
 }
 
 func (s *Service) verify(ctx context.Context, pdf []byte, twoLayers bool) (workflow.Verification, error) {
+	return safely("signature verification", func() (workflow.Verification, error) { return s.verifyUnguarded(ctx, pdf, twoLayers) })
+}
+
+func (s *Service) verifyUnguarded(ctx context.Context, pdf []byte, twoLayers bool) (workflow.Verification, error) {
 	rep, err := verify.Verify(ctx, pdf, verify.Options{Roots: s.cfg.Roots, Now: s.cfg.Now()})
 	if err != nil {
 		return workflow.Verification{}, err
@@ -162,8 +178,19 @@ func (s *Service) CheckSignable(_ context.Context, r io.ReaderAt, size int64) er
 	if _, err := r.ReadAt(b, 0); err != nil && !errors.Is(err, io.EOF) {
 		return workflow.Wrap(workflow.EINVALID, err, "cannot read the upload")
 	}
-	_, err := normalize(b)
+	_, err := safely("the signing check", func() ([]byte, error) { return normalize(b) })
 	return err
+}
+
+// safely runs fn, turning a panic inside the PDF libraries (on input
+// they do not expect) into an EUNPROCESSABLE error instead of a crash.
+func safely[T any](what string, fn func() (T, error)) (out T, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = workflow.Errorf(workflow.EUNPROCESSABLE, "%s failed on this PDF (%v); it cannot be processed as it is", what, p)
+		}
+	}()
+	return fn()
 }
 
 // InspectPDF implements workflow.PDFInspector with Inspect.

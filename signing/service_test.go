@@ -124,3 +124,10 @@ func TestRunSignCLI(t *testing.T) {
 		t.Errorf("missing args: exit %d", code)
 	}
 }
+
+func TestSafelyTurnsPanicsIntoErrors(t *testing.T) {
+	_, err := safely("layer 1", func() ([]byte, error) { panic("index out of range") })
+	if workflow.ErrorCode(err) != workflow.EUNPROCESSABLE || !strings.Contains(err.Error(), "index out of range") {
+		t.Fatalf("got %v", err)
+	}
+}

@@ -70,9 +70,9 @@ func (s *Service) Receive(ctx context.Context, in ReceiveInput) (d *Document, cr
 		if err != nil {
 			return nil, false, err
 		}
-		v, err := s.Signer.Verify(ctx, pdf)
+		v, err := checkSignatures(ctx, s.Signer, pdf)
 		if err != nil {
-			reasons = append(reasons, "signature check failed: "+ErrorMessage(err))
+			return nil, false, fmt.Errorf("verify %s: %w", in.ExternalID, err)
 		} else {
 			d.Verification = &v
 			if v.Verdict == VerdictInvalid {

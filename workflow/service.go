@@ -653,7 +653,7 @@ func (s *Service) verifyIncoming(ctx context.Context, d *Document, in ActionInpu
 	if err != nil {
 		return err
 	}
-	v, err := s.Signer.Verify(ctx, pdf)
+	v, err := checkSignatures(ctx, s.Signer, pdf)
 	if err != nil {
 		return fmt.Errorf("verify incoming document: %w", err)
 	}
@@ -666,6 +666,17 @@ func (s *Service) verifyIncoming(ctx context.Context, d *Document, in ActionInpu
 		ev.Data["override"] = "true"
 	}
 	return nil
+}
+
+// checkSignatures verifies pdf; a file the verifier cannot analyse is
+// "indeterminate" with the reason, so that a document is never lost or
+// blocked because its structure is unusual.
+func checkSignatures(ctx context.Context, sg Signer, pdf []byte) (Verification, error) {
+	v, err := sg.Verify(ctx, pdf)
+	if code := ErrorCode(err); code == EUNPROCESSABLE || code == EUNSUPPORTEDMEDIA {
+		return Verification{Verdict: VerdictIndeterminate, Reasons: []string{"the signatures could not be checked: " + ErrorMessage(err)}}, nil
+	}
+	return v, err
 }
 
 func (s *Service) currentPDF(ctx context.Context, d *Document) ([]byte, File, error) {

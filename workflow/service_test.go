@@ -483,3 +483,22 @@ func TestReceiveIdempotentAndRejectsInvalid(t *testing.T) {
 		t.Fatalf("status messages queued: %+v", dl)
 	}
 }
+
+type unreadableSigner struct{ fakeSigner }
+
+func (unreadableSigner) Verify(context.Context, []byte) (workflow.Verification, error) {
+	return workflow.Verification{}, workflow.Errorf(workflow.EUNPROCESSABLE, "damaged cross-reference data")
+}
+
+func TestRegisterWhenSignaturesCannotBeChecked(t *testing.T) {
+	e := newEnv(t)
+	e.svc.Signer = unreadableSigner{}
+	d := e.create(t, workflow.Incoming, workflow.Public)
+	got, err := e.svc.Apply(context.Background(), e.users[workflow.RoleClerk], d.ID, workflow.Register, workflow.ActionInput{})
+	if err != nil {
+		t.Fatalf("registration blocked by the verifier: %v", err)
+	}
+	if got.Verification == nil || got.Verification.Verdict != workflow.VerdictIndeterminate || !strings.Contains(got.Verification.Reasons[0], "damaged") {
+		t.Fatalf("verification %+v", got.Verification)
+	}
+}
