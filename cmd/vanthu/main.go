@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"sync"
 	"syscall"
@@ -199,7 +200,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		jobs.Add(1)
 		go func() {
 			defer jobs.Done()
-			if err := job(jobCtx); err != nil && jobCtx.Err() == nil {
+			if err := runJob(jobCtx, logger, job); err != nil && jobCtx.Err() == nil {
 				errc <- err
 			}
 		}()
@@ -331,3 +332,31 @@ func openWorkStore(ctx context.Context, cfg *Config) (workflow.Blobs, error) {
 	return minio.New(ctx, minio.Config{Endpoint: cfg.S3Endpoint, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey,
 		UseTLS: cfg.S3UseTLS, Bucket: cfg.S3WorkBucket})
 }
+
+// runJob runs a background job until ctx ends. A panic inside it (a bug,
+// a library failing on odd data) is logged and the job restarted after a
+// pause, so one bad delivery or object cannot take the server down; an
+// error it returns is final.
+func runJob(ctx context.Context, logger *slog.Logger, job func(context.Context) error) error {
+	for {
+		panicked, err := func() (panicked bool, err error) {
+			defer func() {
+				if p := recover(); p != nil {
+					logger.ErrorContext(ctx, "background job panicked; restarting it", "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+					panicked = true
+				}
+			}()
+			return false, job(ctx)
+		}()
+		if !panicked {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(jobRestartPause):
+		}
+	}
+}
+
+var jobRestartPause = 5 * time.Second
