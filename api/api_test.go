@@ -332,3 +332,16 @@ func TestPanicIsAJSONInternalError(t *testing.T) {
 		t.Fatal("server stopped serving after a panic")
 	}
 }
+
+func TestLogout(t *testing.T) {
+	f := newFixture(t, 1<<20)
+	if rec := f.do(t, "clerk", "POST", "/api/v1/auth/logout", nil, ""); rec.Code != 204 {
+		t.Fatalf("logout: %d %s", rec.Code, rec.Body.String())
+	}
+	if rec := f.do(t, "clerk", "GET", "/api/v1/documents", nil, ""); rec.Code != 401 {
+		t.Fatalf("token still works after logout: %d", rec.Code)
+	}
+	if rec := f.do(t, "officer", "GET", "/api/v1/documents", nil, ""); rec.Code != 200 {
+		t.Fatalf("another user's session ended too: %d", rec.Code)
+	}
+}

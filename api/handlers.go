@@ -56,6 +56,14 @@ func (s *Server) handleLogin(c echo.Context) error {
 	return c.JSON(http.StatusOK, loginResponse{Token: token, ExpiresAt: sess.ExpiresAt.UTC(), User: ToUserJSON(u)})
 }
 
+func (s *Server) handleLogout(c echo.Context) error {
+	token, _ := c.Get(tokenKey).(string)
+	if err := s.Accounts.Logout(c.Request().Context(), token); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
 type createUserRequest struct {
 	Username string   `json:"username"`
 	Password string   `json:"password"`

@@ -6,9 +6,9 @@ package api
 import (
 	"context"
 	_ "embed"
+	"fmt"
 	"io"
 	"log/slog"
-	"fmt"
 	"net/http"
 	"runtime/debug"
 	"strconv"
@@ -45,6 +45,7 @@ type Documents interface {
 type Accounts interface {
 	Login(ctx context.Context, username, password string) (string, *workflow.Session, *workflow.User, error)
 	Authenticate(ctx context.Context, token string) (*workflow.User, error)
+	Logout(ctx context.Context, token string) error
 	CreateUser(ctx context.Context, actor *workflow.User, in auth.NewUser) (*workflow.User, error)
 	UpdateUser(ctx context.Context, actor *workflow.User, id string, fn func(*workflow.User) error) (*workflow.User, error)
 }
@@ -108,6 +109,7 @@ func New(s *Server, logger *slog.Logger) *Server {
 	e.POST("/api/v1/auth/login", s.handleLogin)
 
 	g := e.Group("/api/v1", s.authenticate)
+	g.POST("/auth/logout", s.handleLogout)
 	g.POST("/users", s.handleCreateUser)
 	g.GET("/users", s.handleListUsers)
 	g.GET("/users/:id", s.handleGetUser)
@@ -173,7 +175,10 @@ func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
-const userKey = "vanthu.user"
+const (
+	userKey  = "vanthu.user"
+	tokenKey = "vanthu.token"
+)
 
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
@@ -187,6 +192,7 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 			return err
 		}
 		c.Set(userKey, u)
+		c.Set(tokenKey, strings.TrimSpace(token))
 		return next(c)
 	}
 }

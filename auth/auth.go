@@ -104,6 +104,24 @@ func truncate(s string, n int) string {
 	return s
 }
 
+// SessionEnder is implemented by repositories that can end a session
+// before it expires (storage/gormdb and the in-memory fake do).
+type SessionEnder interface {
+	DeleteSession(ctx context.Context, tokenHash string) error
+}
+
+// Logout ends the session of token at once.
+func (s *Service) Logout(ctx context.Context, token string) error {
+	se, ok := s.Repo.(SessionEnder)
+	if !ok {
+		return workflow.Errorf(workflow.EUNAVAILABLE, "this store cannot end sessions early")
+	}
+	if err := se.DeleteSession(ctx, HashToken(token)); err != nil {
+		return fmt.Errorf("logout: %w", err)
+	}
+	return nil
+}
+
 // Authenticate returns the user of a live bearer token, or EUNAUTHORIZED.
 func (s *Service) Authenticate(ctx context.Context, token string) (*workflow.User, error) {
 	if token == "" {

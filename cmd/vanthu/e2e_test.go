@@ -212,6 +212,13 @@ func TestEndToEndIncomingAndOutgoing(t *testing.T) {
 			t.Fatalf("%s: %d", p, code)
 		}
 	}
+	// Logout ends the session in the real store.
+	if code := archivist.call("POST", "/api/v1/auth/logout", nil, nil); code != 204 {
+		t.Fatalf("logout: %d", code)
+	}
+	if code := archivist.call("GET", "/api/v1/documents", nil, nil); code != 401 {
+		t.Fatalf("token after logout: %d", code)
+	}
 	if _, err := os.Stat(filepath.Join(s.dir, "vanthu.db")); err != nil && env["VANTHU_DATABASE_URL"] == "" {
 		t.Fatalf("no SQLite file in the data dir: %v", err)
 	}

@@ -128,6 +128,13 @@ func (r *Repository) Session(ctx context.Context, h string) (*workflow.Session, 
 	return tx{r}.Session(ctx, h)
 }
 
+// DeleteSession ends a session (auth.SessionEnder).
+func (r *Repository) DeleteSession(_ context.Context, h string) error {
+	defer r.lock()()
+	delete(r.sessions, h)
+	return nil
+}
+
 // SetEvent overwrites a stored event (for tamper tests).
 func (r *Repository) SetEvent(i int, e workflow.Event) {
 	defer r.lock()()
