@@ -3,31 +3,19 @@ package exchange
 import (
 	"bytes"
 	"crypto/x509"
-	"encoding/pem"
 	"fmt"
 	"time"
 
+	"github.com/vanthu/vanthu/signing/keys"
 	"github.com/vanthu/vanthu/workflow"
 )
 
 // ParseCertsPEM reads every CERTIFICATE block of a PEM bundle. EINVALID
 // when there is none or one does not parse.
 func ParseCertsPEM(what string, b []byte) ([]*x509.Certificate, error) {
-	var out []*x509.Certificate
-	for {
-		var blk *pem.Block
-		blk, b = pem.Decode(b)
-		if blk == nil {
-			break
-		}
-		if blk.Type != "CERTIFICATE" {
-			continue
-		}
-		c, err := x509.ParseCertificate(blk.Bytes)
-		if err != nil {
-			return nil, workflow.Wrap(workflow.EINVALID, err, "%s: a certificate does not parse", what)
-		}
-		out = append(out, c)
+	out, err := keys.ParseCertificatesPEM(b)
+	if err != nil {
+		return nil, workflow.Wrap(workflow.EINVALID, err, "%s: a certificate does not parse", what)
 	}
 	if len(out) == 0 {
 		return nil, workflow.Errorf(workflow.EINVALID, "%s: no PEM certificate", what)

@@ -3,7 +3,6 @@ package signing
 import (
 	"context"
 	"crypto/x509"
-	"encoding/pem"
 	"flag"
 	"fmt"
 	"io"
@@ -141,24 +140,9 @@ func RunSignCLI(ctx context.Context, args []string, stdout, stderr io.Writer) in
 }
 
 func parseCerts(b []byte) ([]*x509.Certificate, error) {
-	var out []*x509.Certificate
-	for {
-		var blk *pem.Block
-		blk, b = pem.Decode(b)
-		if blk == nil {
-			break
-		}
-		if blk.Type != "CERTIFICATE" {
-			continue
-		}
-		c, err := x509.ParseCertificate(blk.Bytes)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, c)
+	out, err := keys.ParseCertificatesPEM(b)
+	if err == nil && len(out) == 0 {
+		err = fmt.Errorf("no certificate found")
 	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("no certificate found")
-	}
-	return out, nil
+	return out, err
 }
