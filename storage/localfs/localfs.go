@@ -314,21 +314,37 @@ func (s *Store) writeMetaTemp(m *meta, mode os.FileMode) (name string, err error
 	return tmp, nil
 }
 
-// Get implements workflow.Blobs.
-func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, workflow.ObjectInfo, error) {
+// openMeta validates key, takes its lock (exclusive when write) and reads
+// its metadata; the caller releases the lock with unlock.
+func (s *Store) openMeta(ctx context.Context, key string, write bool) (m *meta, unlock func(), err error) {
 	if err := ValidateKey(key); err != nil {
-		return nil, workflow.ObjectInfo{}, err
+		return nil, nil, err
 	}
 	if err := ctx.Err(); err != nil {
-		return nil, workflow.ObjectInfo{}, err
+		return nil, nil, err
 	}
 	mu := s.lock(key)
-	mu.RLock()
-	defer mu.RUnlock()
-	m, err := s.readMeta(key)
+	if write {
+		mu.Lock()
+		unlock = mu.Unlock
+	} else {
+		mu.RLock()
+		unlock = mu.RUnlock
+	}
+	if m, err = s.readMeta(key); err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return m, unlock, nil
+}
+
+// Get implements workflow.Blobs.
+func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, workflow.ObjectInfo, error) {
+	m, unlock, err := s.openMeta(ctx, key, false)
 	if err != nil {
 		return nil, workflow.ObjectInfo{}, err
 	}
+	defer unlock()
 	f, err := os.Open(s.objectPath(key))
 	if err != nil {
 		if errors.Is(err, fs.ErrNotExist) {
@@ -341,37 +357,21 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, workflow.Ob
 
 // Stat implements workflow.Blobs.
 func (s *Store) Stat(ctx context.Context, key string) (workflow.ObjectInfo, error) {
-	if err := ValidateKey(key); err != nil {
-		return workflow.ObjectInfo{}, err
-	}
-	if err := ctx.Err(); err != nil {
-		return workflow.ObjectInfo{}, err
-	}
-	mu := s.lock(key)
-	mu.RLock()
-	defer mu.RUnlock()
-	m, err := s.readMeta(key)
+	m, unlock, err := s.openMeta(ctx, key, false)
 	if err != nil {
 		return workflow.ObjectInfo{}, err
 	}
+	defer unlock()
 	return m.info(), nil
 }
 
 // Delete implements workflow.Blobs.
 func (s *Store) Delete(ctx context.Context, key string) error {
-	if err := ValidateKey(key); err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	mu := s.lock(key)
-	mu.Lock()
-	defer mu.Unlock()
-	m, err := s.readMeta(key)
+	m, unlock, err := s.openMeta(ctx, key, true)
 	if err != nil {
 		return err
 	}
+	defer unlock()
 	if m.locked(s.Now()) {
 		if m.LegalHold {
 			return workflow.Errorf(workflow.EFORBIDDEN, "object %q is under legal hold", key)
@@ -454,19 +454,11 @@ func (s *Store) List(ctx context.Context, prefix string, fn func(workflow.Object
 
 // SetLegalHold implements workflow.Blobs.
 func (s *Store) SetLegalHold(ctx context.Context, key string, on bool) error {
-	if err := ValidateKey(key); err != nil {
-		return err
-	}
-	if err := ctx.Err(); err != nil {
-		return err
-	}
-	mu := s.lock(key)
-	mu.Lock()
-	defer mu.Unlock()
-	m, err := s.readMeta(key)
+	m, unlock, err := s.openMeta(ctx, key, true)
 	if err != nil {
 		return err
 	}
+	defer unlock()
 	if m.LegalHold == on {
 		return nil
 	}
