@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"crypto/ecdsa"
@@ -520,28 +519,10 @@ type benchServer struct {
 
 func startBench(b *testing.B, p *peer) *benchServer {
 	b.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	done := make(chan int, 1)
-	var stderr bytes.Buffer
-	go func() {
-		code := run(ctx, []string{"serve"}, p.getenv, pw, &stderr)
-		pw.Close()
-		done <- code
-	}()
 	s := &benchServer{tokens: map[string]string{}, ids: map[string]string{}}
-	sc := bufio.NewScanner(pr)
-	for sc.Scan() {
-		if addr, ok := strings.CutPrefix(sc.Text(), "vanthu listening on "); ok {
-			s.base = addr
-			break
-		}
-	}
-	if s.base == "" {
-		cancel()
-		b.Fatalf("server did not start: %s", stderr.String())
-	}
-	go io.Copy(io.Discard, pr)
+	var cancel context.CancelFunc
+	var done chan int
+	s.base, cancel, done = launch(b, p.getenv)
 	b.Cleanup(func() { cancel(); <-done })
 	s.login(b, "admin", "admin-password-1")
 	for _, r := range []string{"clerk", "officer", "handler"} {

@@ -34,29 +34,10 @@ func startServer(t *testing.T, env map[string]string) *server {
 		base[k] = v
 	}
 	getenv := func(k string) string { return base[k] }
-	ctx, cancel := context.WithCancel(context.Background())
-	pr, pw := io.Pipe()
-	s := &server{cancel: cancel, done: make(chan int, 1), dir: dir}
-	var stderr bytes.Buffer
-	go func() {
-		code := run(ctx, []string{"serve"}, getenv, pw, &stderr)
-		pw.Close()
-		s.done <- code
-	}()
-	sc := bufio.NewScanner(pr)
-	for sc.Scan() {
-		if addr, ok := strings.CutPrefix(sc.Text(), "vanthu listening on "); ok {
-			s.base = addr
-			break
-		}
-	}
-	if s.base == "" {
-		cancel()
-		t.Fatalf("server did not start: %s", stderr.String())
-	}
-	go io.Copy(io.Discard, pr)
+	s := &server{dir: dir}
+	s.base, s.cancel, s.done = launch(t, getenv)
 	t.Cleanup(func() {
-		cancel()
+		s.cancel()
 		select {
 		case code := <-s.done:
 			if code != 0 {
@@ -67,6 +48,34 @@ func startServer(t *testing.T, env map[string]string) *server {
 		}
 	})
 	return s
+}
+
+// launch runs `vanthu serve` through run with getenv and returns its base
+// URL once it listens, the cancel that stops it and its exit code.
+func launch(tb testing.TB, getenv func(string) string) (base string, cancel context.CancelFunc, done chan int) {
+	tb.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	done = make(chan int, 1)
+	var stderr bytes.Buffer
+	go func() {
+		code := run(ctx, []string{"serve"}, getenv, pw, &stderr)
+		pw.Close()
+		done <- code
+	}()
+	sc := bufio.NewScanner(pr)
+	for sc.Scan() {
+		if addr, ok := strings.CutPrefix(sc.Text(), "vanthu listening on "); ok {
+			base = addr
+			break
+		}
+	}
+	if base == "" {
+		cancel()
+		tb.Fatalf("server did not start: %s", stderr.String())
+	}
+	go io.Copy(io.Discard, pr)
+	return base, cancel, done
 }
 
 type client struct {
