@@ -3,16 +3,7 @@ package signing
 import (
 	"bytes"
 	"context"
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/asn1"
-	"io"
-	"math/big"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -20,78 +11,19 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/digitorus/timestamp"
-
+	"github.com/vanthu/vanthu/internal/testtsa"
 	"github.com/vanthu/vanthu/signing/verify"
 	"github.com/vanthu/vanthu/workflow"
 )
 
-// testTSA is an RFC 3161 timestamp authority on 127.0.0.1 whose certificate
-// is issued by the test PKI's root. It stamps with the time now() returns
-// and counts the requests it answered.
-type testTSA struct {
-	URL      string
-	Requests atomic.Int64
-}
-
-func startTSA(tb testing.TB, p *testPKI, now func() time.Time) *testTSA {
+// startTSA runs a TSA on 127.0.0.1 whose certificate the test PKI's root
+// issues, with the root in every token.
+func startTSA(tb testing.TB, p *testPKI, now func() time.Time) *testtsa.TSA {
 	tb.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()),
-		Subject:      pkix.Name{CommonName: "Vanthu Test TSA", Organization: []string{"vanthu test"}},
-		NotBefore:    time.Now().Add(-24 * time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, p.Root, key.Public(), p.RootKey)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cert, _ := x509.ParseCertificate(der)
-	tsa := &testTSA{}
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		req, err := timestamp.ParseRequest(body)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
-		}
-		ts := timestamp.Timestamp{
-			HashAlgorithm:     req.HashAlgorithm,
-			HashedMessage:     req.HashedMessage,
-			Time:              now(),
-			Nonce:             req.Nonce,
-			Policy:            asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 99999, 1},
-			AddTSACertificate: req.Certificates,
-			Certificates:      []*x509.Certificate{p.Root},
-		}
-		resp, err := ts.CreateResponseWithOpts(cert, key, crypto.SHA256)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		tsa.Requests.Add(1)
-		w.Header().Set("Content-Type", "application/timestamp-reply")
-		_, _ = w.Write(resp)
-	}))
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	srv.Listener = l
-	srv.Start()
-	tb.Cleanup(srv.Close)
-	tsa.URL = srv.URL
-	return tsa
+	return testtsa.Start(tb, p.Root, p.RootKey, []*x509.Certificate{p.Root}, now)
 }
 
 // Both layers are PAdES B-T when a TSA URL is set: each CMS carries a
