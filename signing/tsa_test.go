@@ -103,15 +103,15 @@ func checkTimestampAttr(t *testing.T, file string, n int) {
 		return
 	}
 	dir := t.TempDir()
-	cmd := execCommand("pdfsig", "-dump", file)
+	cmd := exec.Command("pdfsig", "-dump", file)
 	cmd.Dir = dir
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("pdfsig -dump: %v\n%s", err, out)
 	}
 	for i := 0; i < n; i++ {
-		sig := file + ".sig" + itoa(i)
+		sig := file + ".sig" + strconv.Itoa(i)
 		if _, err := os.Stat(sig); err != nil {
-			sig = filepath.Join(dir, baseName(file)+".sig"+itoa(i))
+			sig = filepath.Join(dir, filepath.Base(file)+".sig"+strconv.Itoa(i))
 		}
 		out, err := run(t, "openssl", "cms", "-cmsout", "-print", "-inform", "DER", "-in", sig)
 		if err != nil {
@@ -135,7 +135,3 @@ func TestTimestampUnavailable(t *testing.T) {
 		t.Fatalf("got %v, want EUNAVAILABLE", err)
 	}
 }
-
-func execCommand(name string, args ...string) *exec.Cmd { return exec.Command(name, args...) }
-func baseName(p string) string                          { return filepath.Base(p) }
-func itoa(i int) string                                 { return strconv.Itoa(i) }
