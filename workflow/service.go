@@ -236,13 +236,16 @@ func (s *Service) Create(ctx context.Context, actor *User, in CreateInput) (*Doc
 		DueDate: in.DueDate, Retention: in.Retention, Notes: in.Notes,
 		CreatedBy: actor.ID, CreatedAt: now, UpdatedAt: now,
 	}
+	inspect := true
 	if sc, ok := s.Inspector.(SignableChecker); ok && in.Direction == Outgoing {
-		// A draft that could never be signed is refused now, not at layer 1.
+		// A draft that could never be signed is refused now, not at layer
+		// 1; the check includes the PDF inspection.
 		if err := sc.CheckSignable(ctx, in.File.Content, in.File.Size); err != nil {
 			return nil, fmt.Errorf("file %q: %w", in.File.Name, err)
 		}
+		inspect = false
 	}
-	main, err := s.storeUpload(ctx, in.File, FileMain)
+	main, err := s.store(ctx, in.File, FileMain, inspect)
 	if err != nil {
 		return nil, err
 	}
