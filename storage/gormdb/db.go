@@ -25,6 +25,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -335,14 +336,34 @@ func fromDBPtr(t *time.Time) *time.Time {
 }
 
 // gormLogger sends slow queries to slog; errors are returned to callers,
-// not logged here.
+// not logged here. It logs statements with their placeholders and never
+// the values bound to them (password hashes, key URIs, session token
+// hashes): see ParamsFilter.
 type gormLogger struct {
 	log  *slog.Logger
-	slow time.Duration
+	slow atomic.Int64 // threshold in nanoseconds
 }
 
-func newGormLogger(l *slog.Logger) logger.Interface {
-	return &gormLogger{log: l, slow: 500 * time.Millisecond}
+var _ gorm.ParamsFilter = (*gormLogger)(nil)
+
+func newGormLogger(l *slog.Logger) *gormLogger {
+	g := &gormLogger{log: l}
+	g.slow.Store(int64(500 * time.Millisecond))
+	return g
+}
+
+// SetSlowQueryThreshold sets how long a statement may take before it is
+// logged as a slow query (500ms by default; 0 logs every statement).
+func (d *DB) SetSlowQueryThreshold(t time.Duration) {
+	if g, ok := d.gdb.Config.Logger.(*gormLogger); ok {
+		g.slow.Store(int64(t))
+	}
+}
+
+// ParamsFilter drops the values bound to a statement, so the SQL gorm
+// hands to Trace keeps its placeholders ("?" or "$1").
+func (g *gormLogger) ParamsFilter(_ context.Context, sql string, _ ...any) (string, []any) {
+	return sql, nil
 }
 
 func (g *gormLogger) LogMode(logger.LogLevel) logger.Interface { return g }
@@ -360,7 +381,7 @@ func (g *gormLogger) Error(ctx context.Context, msg string, args ...any) {
 }
 
 func (g *gormLogger) Trace(ctx context.Context, begin time.Time, fc func() (string, int64), err error) {
-	if el := time.Since(begin); el >= g.slow {
+	if el := time.Since(begin); el >= time.Duration(g.slow.Load()) {
 		sql, rows := fc()
 		g.log.WarnContext(ctx, "slow query", "elapsed", el, "rows", rows, "sql", sql)
 	} else if g.log.Enabled(ctx, slog.LevelDebug-4) {
