@@ -1,7 +1,6 @@
 package api
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -17,6 +16,7 @@ import (
 	"github.com/labstack/echo/v4"
 
 	"github.com/vanthu/vanthu/auth"
+	"github.com/vanthu/vanthu/internal/csvsafe"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -438,7 +438,7 @@ func writeRegisterCSV(c echo.Context, kind workflow.RegisterKind, year int, entr
 	h.Set("Content-Disposition", fmt.Sprintf("attachment; filename=register-%s-%d.csv", kind, year))
 	c.Response().WriteHeader(http.StatusOK)
 	c.Response().Write([]byte("\ufeff")) // BOM: spreadsheet programs then read UTF-8
-	w := csv.NewWriter(c.Response())
+	w := csvsafe.NewWriter(c.Response()) // every cell neutralised against formula injection
 	orgs := func(os []workflow.Org) string {
 		parts := make([]string, len(os))
 		for i, o := range os {
