@@ -25,6 +25,7 @@ import (
 	"github.com/vanthu/vanthu/storage/gormdb"
 	"github.com/vanthu/vanthu/storage/localfs"
 	"github.com/vanthu/vanthu/storage/minio"
+	"github.com/vanthu/vanthu/web"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -107,6 +108,7 @@ type app struct {
 	auth   *auth.Service
 	extras []func(ctx context.Context, a *app) error // wiring of optional subsystems
 	api    *api.Server
+	web    *web.Config // the web interface's services; optional subsystems add theirs
 	close  []func()
 	// jobs run beside the HTTP server in serve (exchange listener and
 	// worker, scheduled fixity audit) until its context ends; an error
@@ -146,6 +148,8 @@ func build(ctx context.Context, cfg *Config, logger *slog.Logger) (*app, error) 
 		Agency: workflow.Agency{OrgID: cfg.OrgID, Name: cfg.OrgName, Abbr: cfg.OrgAbbr}}
 	a.api = &api.Server{Docs: a.docs, Accounts: a.auth, Directory: db, Ready: db.Ping,
 		MaxUpload: int64(cfg.MaxUploadMB) << 20}
+	a.web = &web.Config{Docs: a.docs, Accounts: a.auth, Directory: db, Logger: logger,
+		Agency: a.docs.Agency, MaxUpload: int64(cfg.MaxUploadMB) << 20}
 	for _, w := range wirers {
 		if err := w(ctx, a); err != nil {
 			a.Close()
@@ -188,7 +192,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
 	}
-	srv := &http.Server{Handler: a.api, ReadHeaderTimeout: 10 * time.Second}
+	ui, err := web.New(*a.web)
+	if err != nil {
+		return err
+	}
+	srv := &http.Server{Handler: web.Mount(a.api, ui), ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(stdout, "vanthu listening on http://%s\n", ln.Addr())
 	logger.InfoContext(ctx, "serving", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "database", dbKind(cfg.DatabaseURL))
 	jobCtx, stopJobs := context.WithCancel(ctx)

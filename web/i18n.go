@@ -1,0 +1,127 @@
+package web
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// Vietnamese names of the domain's codes.
+var (
+	stateNames = map[workflow.State]string{
+		workflow.Draft: "Dự thảo", workflow.InReview: "Chờ duyệt", workflow.Approved: "Đã duyệt",
+		workflow.OfficerSigned: "Lãnh đạo đã ký", workflow.Issued: "Đã phát hành", workflow.Sent: "Đã gửi",
+		workflow.Received: "Chờ vào sổ", workflow.Registered: "Đã vào sổ", workflow.Assigned: "Đã phân công",
+		workflow.InProgress: "Đang xử lý", workflow.Completed: "Đã xử lý xong", workflow.Rejected: "Đã từ chối",
+		workflow.Archived: "Đã lưu trữ",
+	}
+	// actionNames are the labels of the action buttons.
+	actionNames = map[workflow.Action]string{
+		workflow.Submit: "Trình duyệt", workflow.Approve: "Duyệt", workflow.Return: "Trả lại",
+		workflow.Sign: "Ký số", workflow.Issue: "Phát hành", workflow.Send: "Gửi liên thông",
+		workflow.Archive: "Lưu trữ", workflow.Register: "Vào sổ", workflow.Reject: "Từ chối",
+		workflow.Assign: "Phân công", workflow.Start: "Bắt đầu xử lý", workflow.Complete: "Hoàn thành",
+	}
+	// actionDone are the confirmations shown after an action.
+	actionDone = map[workflow.Action]string{
+		workflow.Submit: "Đã trình duyệt văn bản.", workflow.Approve: "Đã duyệt văn bản.", workflow.Return: "Đã trả lại văn bản.",
+		workflow.Sign: "Đã ký số văn bản.", workflow.Issue: "Đã cấp số và phát hành văn bản.", workflow.Send: "Đã đưa văn bản vào hàng gửi liên thông.",
+		workflow.Archive: "Đã lưu trữ văn bản.", workflow.Register: "Đã vào sổ văn bản đến.", workflow.Reject: "Đã từ chối văn bản.",
+		workflow.Assign: "Đã phân công xử lý.", workflow.Start: "Đã bắt đầu xử lý.", workflow.Complete: "Đã hoàn thành xử lý.",
+	}
+	urgencyNames = map[workflow.Urgency]string{
+		workflow.UrgencyNormal: "Thường", workflow.UrgencyUrgent: "Khẩn",
+		workflow.UrgencyVeryUrgent: "Thượng khẩn", workflow.UrgencyFlash: "Hỏa tốc",
+	}
+	urgencyRank = map[workflow.Urgency]int{
+		workflow.UrgencyFlash: 0, workflow.UrgencyVeryUrgent: 1, workflow.UrgencyUrgent: 2, workflow.UrgencyNormal: 3,
+	}
+	confidentialityNames = map[workflow.Confidentiality]string{
+		workflow.Public: "Thường", workflow.Confidential: "Mật", workflow.Secret: "Tối mật", workflow.TopSecret: "Tuyệt mật",
+	}
+	roleNames = map[workflow.Role]string{
+		workflow.RoleClerk: "Văn thư", workflow.RoleOfficer: "Lãnh đạo", workflow.RoleHandler: "Chuyên viên",
+		workflow.RoleArchivist: "Lưu trữ", workflow.RoleAdmin: "Quản trị",
+	}
+	directionNames = map[workflow.Direction]string{workflow.Incoming: "Văn bản đến", workflow.Outgoing: "Văn bản đi"}
+	registerNames  = map[workflow.RegisterKind]string{
+		workflow.RegisterIncoming: "Sổ văn bản đến", workflow.RegisterOutgoing: "Sổ văn bản đi",
+		workflow.RegisterConfidential: "Sổ văn bản mật đi",
+	}
+	verdictNames = map[string]string{
+		workflow.VerdictValid: "hợp lệ", workflow.VerdictInvalid: "không hợp lệ",
+		workflow.VerdictIndeterminate: "chưa xác định", workflow.VerdictUnsigned: "không có chữ ký",
+	}
+	retentionNames = map[string]string{"": "Theo loại văn bản", "5y": "5 năm", "10y": "10 năm", "20y": "20 năm", "permanent": "Vĩnh viễn"}
+)
+
+func orName[K comparable](m map[K]string, k K) string {
+	if s, ok := m[k]; ok {
+		return s
+	}
+	return fmt.Sprint(k)
+}
+
+// Dates are shown dd/mm/yyyy in Vietnam time.
+const (
+	dateLayout     = "02/01/2006"
+	dateTimeLayout = "15:04 02/01/2006"
+	isoDate        = "2006-01-02" // <input type="date"> values and API dates
+)
+
+func fmtDate(t any) string {
+	switch v := t.(type) {
+	case time.Time:
+		if v.IsZero() {
+			return ""
+		}
+		return v.In(workflow.Vietnam).Format(dateLayout)
+	case *time.Time:
+		if v == nil || v.IsZero() {
+			return ""
+		}
+		return v.In(workflow.Vietnam).Format(dateLayout)
+	}
+	return ""
+}
+
+func fmtDateTime(t any) string {
+	switch v := t.(type) {
+	case time.Time:
+		if v.IsZero() {
+			return ""
+		}
+		return v.In(workflow.Vietnam).Format(dateTimeLayout)
+	case *time.Time:
+		if v == nil || v.IsZero() {
+			return ""
+		}
+		return v.In(workflow.Vietnam).Format(dateTimeLayout)
+	}
+	return ""
+}
+
+// parseFormDate reads an <input type="date"> (yyyy-mm-dd) or a typed
+// dd/mm/yyyy date as a calendar day in Vietnam.
+func parseFormDate(field, v string) (*time.Time, error) {
+	if v == "" {
+		return nil, nil
+	}
+	for _, layout := range []string{isoDate, dateLayout} {
+		if t, err := time.ParseInLocation(layout, v, workflow.Vietnam); err == nil {
+			return &t, nil
+		}
+	}
+	return nil, workflow.Errorf(workflow.EINVALID, "%s must be a date like 20/11/2026", field)
+}
+
+func fmtSize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}

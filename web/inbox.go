@@ -1,0 +1,89 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// inboxLimit is how many waiting documents the inbox shows.
+const inboxLimit = 100
+
+type inboxRow struct {
+	Doc     *workflow.Document
+	Overdue bool
+	Who     string // sender (incoming) or signer (outgoing)
+}
+
+type inboxTab struct {
+	Action workflow.Action
+	Label  string
+	Count  int
+	Active bool
+}
+
+type inboxView struct {
+	Tabs  []inboxTab
+	Total int
+	All   bool
+	Rows  []inboxRow
+}
+
+// tabNames are the inbox tabs, by the action that waits.
+var tabNames = map[workflow.Action]string{
+	workflow.Register: "Chờ vào sổ", workflow.Assign: "Chờ phân công", workflow.Start: "Chờ xử lý",
+	workflow.Complete: "Đang xử lý", workflow.Submit: "Dự thảo của tôi", workflow.Approve: "Chờ duyệt",
+	workflow.Sign: "Chờ ký", workflow.Issue: "Chờ phát hành", workflow.Send: "Chờ gửi",
+	workflow.Archive: "Chờ lưu trữ",
+}
+
+// handleInbox is "Việc cần xử lý": what waits for this user, most urgent
+// first, then by due date, overdue marked; one tab per kind of work.
+func (u *UI) handleInbox(w http.ResponseWriter, r *http.Request, s *Session) error {
+	action := workflow.Action(r.URL.Query().Get("task"))
+	docs, tabs, err := u.cfg.Docs.Work(r.Context(), s.User, action, inboxLimit)
+	if err != nil {
+		return err
+	}
+	v := inboxView{All: action == ""}
+	for _, t := range tabs {
+		v.Total += t.Count
+		v.Tabs = append(v.Tabs, inboxTab{Action: t.Action, Label: orName(tabNames, t.Action), Count: t.Count, Active: t.Action == action})
+	}
+	names, err := u.userNames(r)
+	if err != nil {
+		return err
+	}
+	now := u.now()
+	for _, d := range docs {
+		row := inboxRow{Doc: d, Overdue: workflow.Overdue(d, now)}
+		if d.Direction == workflow.Incoming && d.Sender != nil {
+			row.Who = d.Sender.Name
+		} else if d.SignerID != "" {
+			row.Who = names[d.SignerID]
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	u.render(w, r, s, http.StatusOK, "inbox", "Việc cần xử lý", v)
+	return nil
+}
+
+// userNames maps user IDs to display names.
+func (u *UI) userNames(r *http.Request) (map[string]string, error) {
+	users, err := u.cfg.Directory.Users(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]string, len(users))
+	for _, x := range users {
+		out[x.ID] = displayName(x)
+	}
+	return out, nil
+}
+
+func displayName(x *workflow.User) string {
+	if x.FullName != "" {
+		return x.FullName
+	}
+	return x.Username
+}

@@ -1,0 +1,185 @@
+package web
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// pages are the parsed templates: templates/layout.html and every
+// templates/_*.html partial, cloned once per page file.
+type pages struct{ byName map[string]*template.Template }
+
+var funcs = template.FuncMap{
+	"date":       fmtDate,
+	"datetime":   fmtDateTime,
+	"size":       fmtSize,
+	"state":      func(s workflow.State) string { return orName(stateNames, s) },
+	"action":     func(a workflow.Action) string { return orName(actionNames, a) },
+	"urgency":    func(x workflow.Urgency) string { return orName(urgencyNames, x) },
+	"urgencyCls": func(x workflow.Urgency) string { return "u-" + strings.ReplaceAll(string(x), "_", "-") },
+	"conf":       func(c workflow.Confidentiality) string { return orName(confidentialityNames, c) },
+	"role":       func(r workflow.Role) string { return orName(roleNames, r) },
+	"direction":  func(d workflow.Direction) string { return orName(directionNames, d) },
+	"typeName":   func(t workflow.DocType) string { return orName(workflow.DocTypes, t) },
+	"verdict":    func(v string) string { return orName(verdictNames, v) },
+	"register":   func(k workflow.RegisterKind) string { return orName(registerNames, k) },
+	"retention":  func(r string) string { return orName(retentionNames, r) },
+	"has":        func(u *workflow.User, r string) bool { return u.Has(workflow.Role(r)) },
+	"isoDate": func(t *time.Time) string {
+		if t == nil {
+			return ""
+		}
+		return t.In(workflow.Vietnam).Format(isoDate)
+	},
+	"add": func(a, b int) int { return a + b },
+}
+
+func parsePages() (*pages, error) {
+	base := template.New("layout.html").Funcs(funcs)
+	if _, err := base.ParseFS(templateFS, "templates/layout.html"); err != nil {
+		return nil, fmt.Errorf("web templates: %w", err)
+	}
+	partials, _ := fs.Glob(templateFS, "templates/_*.html")
+	if len(partials) > 0 {
+		if _, err := base.ParseFS(templateFS, partials...); err != nil {
+			return nil, fmt.Errorf("web templates: %w", err)
+		}
+	}
+	files, _ := fs.Glob(templateFS, "templates/*.html")
+	p := &pages{byName: map[string]*template.Template{}}
+	for _, f := range files {
+		name := strings.TrimSuffix(path.Base(f), ".html")
+		if name == "layout" || strings.HasPrefix(name, "_") {
+			continue
+		}
+		t, err := template.Must(base.Clone()).ParseFS(templateFS, f)
+		if err != nil {
+			return nil, fmt.Errorf("web template %s: %w", f, err)
+		}
+		p.byName[name] = t
+	}
+	return p, nil
+}
+
+// View is what every page template gets: the layout's fields and the
+// page's own Data.
+type View struct {
+	Title  string
+	User   *workflow.User // nil on the login and public pages
+	CSRF   string         // the value of the hidden csrf_token input
+	Agency workflow.Agency
+	Nav    []NavLink
+	Path   string
+	Flash  string // a confirmation ("Đã duyệt văn bản.")
+	Data   any
+}
+
+// NavItem is a link of the main navigation, shown to users holding one
+// of Roles (all signed-in users when Roles is empty).
+type NavItem struct {
+	Path  string
+	Label string
+	Roles []workflow.Role
+}
+
+// NavLink is a NavItem as rendered for a request.
+type NavLink struct {
+	Path, Label string
+	Active      bool
+}
+
+// nav is the main navigation, in order; a file adding a page may append
+// its item in an init function.
+var nav = []NavItem{
+	{Path: "/", Label: "Việc cần xử lý"},
+}
+
+func navFor(u *workflow.User, current string) []NavLink {
+	var out []NavLink
+	for _, n := range nav {
+		if len(n.Roles) > 0 && !u.HasAny(n.Roles) {
+			continue
+		}
+		active := current == n.Path || (n.Path != "/" && strings.HasPrefix(current, n.Path+"/"))
+		out = append(out, NavLink{Path: n.Path, Label: n.Label, Active: active})
+	}
+	return out
+}
+
+// render writes page name (templates/name.html) with the layout. s may
+// be nil (public pages). The page is rendered to a buffer first, so a
+// template failure becomes the error page, not half a page.
+func (u *UI) render(w http.ResponseWriter, r *http.Request, s *Session, status int, name, title string, data any) {
+	t, ok := u.pages.byName[name]
+	if !ok {
+		u.renderError(w, r, s, fmt.Errorf("no template %q", name))
+		return
+	}
+	v := View{Title: title, Agency: u.cfg.Agency, Path: r.URL.Path, Data: data}
+	if s != nil {
+		v.User, v.CSRF = s.User, s.CSRF
+		if s.User != nil {
+			v.Nav = navFor(s.User, r.URL.Path)
+		}
+	}
+	if a := workflow.Action(r.URL.Query().Get("done")); a != "" {
+		v.Flash = actionDone[a]
+	}
+	if m := r.URL.Query().Get("ok"); m != "" {
+		v.Flash = okMessages[m]
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
+		u.log.ErrorContext(r.Context(), "render page", "page", name, "err", err)
+		if name != "error" {
+			u.renderError(w, r, s, fmt.Errorf("render %s: %w", name, err))
+		} else {
+			http.Error(w, "Lỗi hệ thống", http.StatusInternalServerError)
+		}
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	w.Write(buf.Bytes())
+}
+
+// okMessages are confirmations named by ?ok= after a redirect.
+var okMessages = map[string]string{
+	"created":  "Đã lưu văn bản.",
+	"comment":  "Đã gửi ý kiến.",
+	"user":     "Đã lưu người dùng.",
+	"password": "Đã đặt lại mật khẩu.",
+	"key":      "Đã lưu khóa ký số.",
+	"image":    "Đã lưu ảnh chữ ký.",
+	"agency":   "Đã lưu cơ quan liên thông.",
+	"hold":     "Đã cập nhật trạng thái phong tỏa.",
+}
+
+type errorView struct {
+	Code    string
+	Title   string
+	Message string
+}
+
+// renderError shows err as the Vietnamese error page of its code;
+// internal errors are logged here, once.
+func (u *UI) renderError(w http.ResponseWriter, r *http.Request, s *Session, err error) {
+	code, p := problemOf(err)
+	u.logIfInternal(r, err)
+	u.render(w, r, s, p.Status, "error", p.Title, errorView{Code: code, Title: p.Title, Message: p.Message})
+}
+
+func (u *UI) logIfInternal(r *http.Request, err error) {
+	if _, p := problemOf(err); p.Status >= 500 {
+		u.log.ErrorContext(r.Context(), "page failed", "method", r.Method, "path", r.URL.Path, "status", p.Status, "err", err)
+	}
+}

@@ -1,0 +1,247 @@
+package web
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/base64"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// Cookie names.
+const (
+	sessionCookie  = "vanthu_session"  // the session token, the same as an API bearer token
+	preloginCookie = "vanthu_prelogin" // the login form's double-submit CSRF value
+	csrfField      = "csrf_token"      // the hidden input of every state-changing form
+	csrfHeader     = "X-CSRF-Token"    // the same, for scripts
+)
+
+// Session is the signed-in user of a request.
+type Session struct {
+	User  *workflow.User
+	Token string
+	// CSRF is the token every state-changing form carries (see csrfToken).
+	CSRF string
+}
+
+// pageFunc is a page handler of a signed-in user. A returned error is
+// shown with the error page of its code.
+type pageFunc func(w http.ResponseWriter, r *http.Request, s *Session) error
+
+// csrfToken derives the synchroniser token of a session: the SHA-256 of
+// the session token under a purpose label. Only the holder of the
+// (HttpOnly) session cookie can know it, it is the same on every
+// instance behind a load balancer, and it dies with the session.
+func csrfToken(sessionToken string) string {
+	sum := sha256.Sum256([]byte("vanthu web csrf\x00" + sessionToken))
+	return base64.RawURLEncoding.EncodeToString(sum[:])
+}
+
+func sameToken(a, b string) bool {
+	return a != "" && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+// auth wraps a page: it reads the session cookie, checks the session
+// with the auth service and, on every state-changing method, the CSRF
+// token (ECSRF, 403, otherwise). Without a live session a GET goes to
+// /login and comes back after.
+func (u *UI) auth(fn pageFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := r.Cookie(sessionCookie)
+		var user *workflow.User
+		if err == nil && c.Value != "" {
+			user, err = u.cfg.Accounts.Authenticate(r.Context(), c.Value)
+		}
+		if user == nil {
+			if err != nil && workflow.ErrorCode(err) != workflow.EUNAUTHORIZED && err != http.ErrNoCookie {
+				u.renderError(w, r, nil, err)
+				return
+			}
+			clearCookie(w, r, sessionCookie)
+			if r.Method == http.MethodGet || r.Method == http.MethodHead {
+				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+				return
+			}
+			u.renderError(w, r, nil, workflow.Errorf(workflow.EUNAUTHORIZED, "no session"))
+			return
+		}
+		s := &Session{User: user, Token: c.Value, CSRF: csrfToken(c.Value)}
+		if !safeMethod(r.Method) {
+			if err := u.parseForm(w, r); err != nil {
+				u.renderError(w, r, s, err)
+				return
+			}
+			if r.MultipartForm != nil {
+				defer r.MultipartForm.RemoveAll()
+			}
+			got := r.PostFormValue(csrfField)
+			if got == "" {
+				got = r.Header.Get(csrfHeader)
+			}
+			if !sameToken(got, s.CSRF) {
+				u.renderError(w, r, s, &webError{ECSRF, "missing or wrong CSRF token"})
+				return
+			}
+		}
+		if err := fn(w, r, s); err != nil {
+			u.renderError(w, r, s, err)
+		}
+	})
+}
+
+func safeMethod(m string) bool {
+	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
+}
+
+// parseForm reads a posted form, multipart ones (uploads) included,
+// within the upload limit: the main file plus attachments.
+func (u *UI) parseForm(w http.ResponseWriter, r *http.Request) error {
+	r.Body = http.MaxBytesReader(w, r.Body, 8*u.cfg.MaxUpload+(1<<20))
+	var err error
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		err = r.ParseMultipartForm(8 << 20)
+	} else {
+		err = r.ParseForm()
+	}
+	if err != nil {
+		if _, ok := err.(*http.MaxBytesError); ok || strings.Contains(err.Error(), "too large") {
+			return workflow.Errorf(workflow.ETOOLARGE, "form larger than the limit")
+		}
+		return workflow.Wrap(workflow.EINVALID, err, "cannot read the form")
+	}
+	return nil
+}
+
+// setCookie sets an HttpOnly, SameSite=Lax cookie (Secure under TLS)
+// that lives for ttl (0: the browser session).
+func setCookie(w http.ResponseWriter, r *http.Request, name, value string, ttl time.Duration) {
+	c := &http.Cookie{Name: name, Value: value, Path: "/", HttpOnly: true, Secure: isTLS(r), SameSite: http.SameSiteLaxMode}
+	if ttl > 0 {
+		c.MaxAge = int(ttl.Seconds())
+	}
+	http.SetCookie(w, c)
+}
+
+func clearCookie(w http.ResponseWriter, r *http.Request, name string) {
+	http.SetCookie(w, &http.Cookie{Name: name, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, Secure: isTLS(r), SameSite: http.SameSiteLaxMode})
+}
+
+type loginView struct {
+	Username string
+	Next     string
+	Error    string
+}
+
+func (u *UI) handleLoginForm(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+		if user, err := u.cfg.Accounts.Authenticate(r.Context(), c.Value); err == nil && user != nil {
+			http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+			return
+		}
+	}
+	u.renderLogin(w, r, http.StatusOK, loginView{Next: safeNext(r.URL.Query().Get("next"))})
+}
+
+// public wraps a page that needs no login (e.g. /verify). Its forms are
+// protected by a double-submit token: a random cookie that the form must
+// repeat (ECSRF, 403, otherwise). s.User is set when a live session
+// cookie comes along (for the navigation), else nil.
+func (u *UI) public(fn pageFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s := &Session{}
+		if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
+			if user, err := u.cfg.Accounts.Authenticate(r.Context(), c.Value); err == nil {
+				s.User, s.Token, s.CSRF = user, c.Value, csrfToken(c.Value)
+			}
+		}
+		if !safeMethod(r.Method) {
+			if err := u.parseForm(w, r); err != nil {
+				u.renderError(w, r, s, err)
+				return
+			}
+			if r.MultipartForm != nil {
+				defer r.MultipartForm.RemoveAll()
+			}
+			got := r.PostFormValue(csrfField)
+			c, err := r.Cookie(preloginCookie)
+			if !sameToken(got, s.CSRF) && (err != nil || !sameToken(got, c.Value)) {
+				u.renderError(w, r, s, &webError{ECSRF, "public form without its token"})
+				return
+			}
+		}
+		if s.CSRF == "" {
+			s.CSRF = u.formToken(w, r)
+		}
+		if err := fn(w, r, s); err != nil {
+			u.renderError(w, r, s, err)
+		}
+	})
+}
+
+// formToken returns the double-submit token of a browser without a
+// session, setting its cookie if it has none.
+func (u *UI) formToken(w http.ResponseWriter, r *http.Request) string {
+	if c, err := r.Cookie(preloginCookie); err == nil && len(c.Value) >= 32 {
+		return c.Value
+	}
+	var raw [24]byte
+	_, _ = rand.Read(raw[:])
+	tok := base64.RawURLEncoding.EncodeToString(raw[:])
+	setCookie(w, r, preloginCookie, tok, 0)
+	return tok
+}
+
+// renderLogin shows the login form with a fresh double-submit token (the
+// login form has no session to tie a token to).
+func (u *UI) renderLogin(w http.ResponseWriter, r *http.Request, status int, v loginView) {
+	u.render(w, r, &Session{CSRF: u.formToken(w, r)}, status, "login", "Đăng nhập", v)
+}
+
+func (u *UI) handleLogin(w http.ResponseWriter, r *http.Request) {
+	if err := u.parseForm(w, r); err != nil {
+		u.renderError(w, r, nil, err)
+		return
+	}
+	c, err := r.Cookie(preloginCookie)
+	if err != nil || !sameToken(r.PostFormValue(csrfField), c.Value) {
+		u.renderError(w, r, nil, &webError{ECSRF, "login form without its token"})
+		return
+	}
+	username := strings.TrimSpace(r.PostFormValue("username"))
+	next := safeNext(r.PostFormValue("next"))
+	token, sess, _, err := u.cfg.Accounts.Login(r.Context(), username, r.PostFormValue("password"))
+	if err != nil {
+		status := http.StatusUnauthorized
+		if workflow.ErrorCode(err) != workflow.EUNAUTHORIZED {
+			_, p := problemOf(err)
+			status = p.Status
+			u.logIfInternal(r, err)
+		}
+		u.renderLogin(w, r, status, loginView{Username: username, Next: next, Error: Message(err)})
+		return
+	}
+	setCookie(w, r, sessionCookie, token, sess.ExpiresAt.Sub(sess.CreatedAt))
+	http.Redirect(w, r, next, http.StatusSeeOther)
+}
+
+func (u *UI) handleLogout(w http.ResponseWriter, r *http.Request, s *Session) error {
+	if err := u.cfg.Accounts.Logout(r.Context(), s.Token); err != nil {
+		u.log.WarnContext(r.Context(), "logout", "err", err)
+	}
+	clearCookie(w, r, sessionCookie)
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	return nil
+}
+
+// safeNext keeps a post-login redirect on this site.
+func safeNext(next string) string {
+	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return "/"
+	}
+	return next
+}

@@ -1,0 +1,81 @@
+// vanthu web interface: small progressive enhancements; every page works
+// without this file.
+(function () {
+  "use strict";
+
+  // Upload progress: a form with data-progress posts through
+  // XMLHttpRequest so the progress bar can follow the upload; the server
+  // answers with a redirect (followed) or a page, which replaces this one.
+  function enhanceUpload(form) {
+    var bar = form.querySelector("progress");
+    var label = form.querySelector("[data-progress-label]");
+    form.addEventListener("submit", function (ev) {
+      if (!window.FormData || !window.XMLHttpRequest) { return; }
+      ev.preventDefault();
+      var xhr = new XMLHttpRequest();
+      xhr.open(form.method || "POST", form.action);
+      if (bar) { bar.classList.remove("hidden"); bar.value = 0; }
+      xhr.upload.addEventListener("progress", function (e) {
+        if (e.lengthComputable && bar) {
+          bar.max = e.total; bar.value = e.loaded;
+          if (label) { label.textContent = "Đã tải lên " + Math.round(100 * e.loaded / e.total) + "%"; }
+        }
+      });
+      xhr.addEventListener("load", function () {
+        if (xhr.responseURL && xhr.responseURL !== form.action) {
+          window.location.assign(xhr.responseURL);
+          return;
+        }
+        document.open();
+        document.write(xhr.responseText);
+        document.close();
+      });
+      xhr.addEventListener("error", function () {
+        if (label) { label.textContent = "Lỗi mạng khi tải lên. Đang gửi lại theo cách thông thường…"; }
+        form.submit();
+      });
+      var buttons = form.querySelectorAll("button[type=submit]");
+      for (var i = 0; i < buttons.length; i++) { buttons[i].disabled = true; }
+      var data = new FormData(form);
+      if (ev.submitter && ev.submitter.name) { data.append(ev.submitter.name, ev.submitter.value); }
+      xhr.send(data);
+    });
+  }
+
+  // Live delivery status: a region with data-refresh reloads its own
+  // HTML from data-refresh every few seconds while it says pending.
+  function refreshRegion(el) {
+    var url = el.getAttribute("data-refresh");
+    var timer = window.setInterval(function () {
+      if (el.getAttribute("data-pending") !== "true") { window.clearInterval(timer); return; }
+      var xhr = new XMLHttpRequest();
+      xhr.open("GET", url);
+      xhr.addEventListener("load", function () {
+        if (xhr.status !== 200) { return; }
+        var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
+        var fresh = doc.getElementById(el.id);
+        if (fresh) {
+          el.innerHTML = fresh.innerHTML;
+          el.setAttribute("data-pending", fresh.getAttribute("data-pending") || "false");
+        }
+      });
+      xhr.send();
+    }, 4000);
+  }
+
+  // Confirmation for buttons with data-confirm.
+  function confirmButtons() {
+    document.addEventListener("click", function (ev) {
+      var b = ev.target.closest ? ev.target.closest("[data-confirm]") : null;
+      if (b && !window.confirm(b.getAttribute("data-confirm"))) { ev.preventDefault(); }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var forms = document.querySelectorAll("form[data-progress]");
+    for (var i = 0; i < forms.length; i++) { enhanceUpload(forms[i]); }
+    var regions = document.querySelectorAll("[data-refresh]");
+    for (var j = 0; j < regions.length; j++) { refreshRegion(regions[j]); }
+    confirmButtons();
+  });
+})();

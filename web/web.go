@@ -1,0 +1,167 @@
+// Package web is vanthu's Vietnamese web interface: server-rendered HTML
+// pages for clerks (văn thư), officials (lãnh đạo), handlers (chuyên
+// viên), archivists and admins, served by the same binary as the JSON API.
+//
+// It calls the services (workflow.Service, auth.Service, the archive,
+// exchange and signing services) through the small interfaces in
+// Config, never the storage adapters. Templates (html/template) and
+// static files are embedded with go:embed; there is no front-end build
+// step. Every page works with plain form posts; static/app.js only
+// improves (upload progress, live delivery status).
+//
+// Security: a session cookie holding the same token as API bearer tokens
+// (HttpOnly, SameSite=Lax, Secure under TLS); a CSRF token derived from
+// the session on every state-changing form (see csrf.go); security
+// headers with a Content-Security-Policy that allows no inline script or
+// style (see headers.go). Every error a service returns is shown through
+// the one table in errors.go, in Vietnamese.
+//
+// Adding a page: see README.md in this directory.
+package web
+
+import (
+	"context"
+	"embed"
+	"io"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/vanthu/vanthu/auth"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Documents is the document service the pages call (workflow.Service).
+type Documents interface {
+	Create(ctx context.Context, actor *workflow.User, in workflow.CreateInput) (*workflow.Document, error)
+	Get(ctx context.Context, actor *workflow.User, id string) (*workflow.Document, error)
+	List(ctx context.Context, actor *workflow.User, f workflow.DocumentFilter) ([]*workflow.Document, string, error)
+	OpenFile(ctx context.Context, actor *workflow.User, id, sha string) (io.ReadCloser, workflow.File, error)
+	Events(ctx context.Context, actor *workflow.User, id string) ([]workflow.Event, error)
+	Apply(ctx context.Context, actor *workflow.User, id string, a workflow.Action, in workflow.ActionInput) (*workflow.Document, error)
+	Register(ctx context.Context, actor *workflow.User, kind workflow.RegisterKind, year int) ([]*workflow.Document, error)
+	Work(ctx context.Context, actor *workflow.User, action workflow.Action, limit int) ([]*workflow.Document, []workflow.WorkTab, error)
+}
+
+// Accounts is the user and session service (auth.Service).
+type Accounts interface {
+	Login(ctx context.Context, username, password string) (string, *workflow.Session, *workflow.User, error)
+	Authenticate(ctx context.Context, token string) (*workflow.User, error)
+	Logout(ctx context.Context, token string) error
+	CreateUser(ctx context.Context, actor *workflow.User, in auth.NewUser) (*workflow.User, error)
+	UpdateUser(ctx context.Context, actor *workflow.User, id string, fn func(*workflow.User) error) (*workflow.User, error)
+}
+
+// Directory reads users.
+type Directory interface {
+	User(ctx context.Context, id string) (*workflow.User, error)
+	Users(ctx context.Context) ([]*workflow.User, error)
+}
+
+// Config is what the interface needs. Docs, Accounts and Directory are
+// required; the optional services left nil hide the pages that need them.
+type Config struct {
+	Docs      Documents
+	Accounts  Accounts
+	Directory Directory
+	// Agency is this agency (shown in the header).
+	Agency workflow.Agency
+	// MaxUpload is the largest file accepted, in bytes (default 50 MiB).
+	MaxUpload int64
+	Logger    *slog.Logger
+	Now       func() time.Time
+}
+
+// UI is the web interface; it implements http.Handler.
+type UI struct {
+	cfg   Config
+	log   *slog.Logger
+	mux   *http.ServeMux
+	pages *pages
+}
+
+// routes are the registrations of the pages, each in its own file; a file
+// adding a page appends to it in an init function (see README.md).
+var routes []func(u *UI, mux *http.ServeMux)
+
+// New builds the interface and its routes.
+func New(cfg Config) (*UI, error) {
+	if cfg.MaxUpload <= 0 {
+		cfg.MaxUpload = 50 << 20
+	}
+	u := &UI{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux()}
+	if u.log == nil {
+		u.log = slog.New(slog.DiscardHandler)
+	}
+	p, err := parsePages()
+	if err != nil {
+		return nil, err
+	}
+	u.pages = p
+	static, _ := fs.Sub(staticFS, "static")
+	u.mux.Handle("GET /static/", http.StripPrefix("/static/", cacheStatic(http.FileServerFS(static))))
+	u.mux.HandleFunc("GET /login", u.handleLoginForm)
+	u.mux.HandleFunc("POST /login", u.handleLogin)
+	u.mux.Handle("POST /logout", u.auth(u.handleLogout))
+	u.mux.Handle("GET /{$}", u.auth(u.handleInbox))
+	for _, r := range routes {
+		r(u, u.mux)
+	}
+	// Anything else: the Vietnamese 404 page.
+	u.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		u.renderError(w, r, nil, workflow.Errorf(workflow.ENOTFOUND, "no page %s", r.URL.Path))
+	})
+	return u, nil
+}
+
+func (u *UI) now() time.Time {
+	if u.cfg.Now != nil {
+		return u.cfg.Now()
+	}
+	return time.Now()
+}
+
+// ServeHTTP implements http.Handler: security headers, panic recovery,
+// then the page.
+func (u *UI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	setSecurityHeaders(w.Header(), r)
+	defer func() {
+		if p := recover(); p != nil {
+			if p == http.ErrAbortHandler {
+				panic(p)
+			}
+			u.log.ErrorContext(r.Context(), "panic in page", "path", r.URL.Path, "panic", p)
+			u.renderError(w, r, nil, workflow.Errorf(workflow.EINTERNAL, "panic"))
+		}
+	}()
+	u.mux.ServeHTTP(w, r)
+}
+
+// Mount returns one handler for the API and the interface: the API's
+// paths (/api/, /healthz, /readyz, /metrics) go to api, every other path
+// to ui.
+func Mount(api http.Handler, ui *UI) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		p := r.URL.Path
+		if strings.HasPrefix(p, "/api/") || p == "/api" || p == "/healthz" || p == "/readyz" || p == "/metrics" {
+			api.ServeHTTP(w, r)
+			return
+		}
+		ui.ServeHTTP(w, r)
+	})
+}
+
+func cacheStatic(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "public, max-age=3600")
+		h.ServeHTTP(w, r)
+	})
+}
