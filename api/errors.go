@@ -4,6 +4,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -22,6 +24,7 @@ var statusOf = map[string]int{
 	workflow.EFORBIDDEN:        http.StatusForbidden,
 	workflow.EUNAUTHORIZED:     http.StatusUnauthorized,
 	workflow.ETOOLARGE:         http.StatusRequestEntityTooLarge,
+	workflow.ETOOMANY:          http.StatusTooManyRequests,
 	workflow.EUNAVAILABLE:      http.StatusServiceUnavailable,
 	workflow.EINTERNAL:         http.StatusInternalServerError,
 }
@@ -41,6 +44,7 @@ var codeOfStatus = map[int]string{
 	http.StatusRequestEntityTooLarge: workflow.ETOOLARGE,
 	http.StatusUnsupportedMediaType:  workflow.EUNSUPPORTEDMEDIA,
 	http.StatusServiceUnavailable:    workflow.EUNAVAILABLE,
+	http.StatusTooManyRequests:       workflow.ETOOMANY,
 }
 
 // ErrorBody is the JSON of every error answer.
@@ -88,6 +92,11 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	if status >= 500 {
 		s.log.ErrorContext(c.Request().Context(), "request failed", "method", c.Request().Method,
 			"path", c.Path(), "status", status, "err", err)
+	}
+	// A throttled request says when to come back (RFC 9110 Retry-After).
+	var ra interface{ RetryAfter() time.Duration }
+	if status == http.StatusTooManyRequests && errors.As(err, &ra) {
+		c.Response().Header().Set("Retry-After", strconv.FormatInt(int64(max(ra.RetryAfter(), time.Second)/time.Second), 10))
 	}
 	if pc, ok := publicCode[code]; ok {
 		code = pc

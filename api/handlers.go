@@ -49,7 +49,7 @@ func (s *Server) handleLogin(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	token, sess, u, err := s.Accounts.Login(c.Request().Context(), req.Username, req.Password)
+	token, sess, u, err := s.Accounts.LoginFrom(c.Request().Context(), auth.ClientAddr(c.Request(), s.TrustedProxies), req.Username, req.Password)
 	if err != nil {
 		return err
 	}

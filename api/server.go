@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -43,7 +44,9 @@ type Documents interface {
 
 // Accounts is the user and session service the API calls (auth.Service).
 type Accounts interface {
-	Login(ctx context.Context, username, password string) (string, *workflow.Session, *workflow.User, error)
+	// LoginFrom logs in from client address addr (throttled per account
+	// and address: ETOOMANY, with a RetryAfter() cause).
+	LoginFrom(ctx context.Context, addr, username, password string) (string, *workflow.Session, *workflow.User, error)
 	Authenticate(ctx context.Context, token string) (*workflow.User, error)
 	Logout(ctx context.Context, token string) error
 	CreateUser(ctx context.Context, actor *workflow.User, in auth.NewUser) (*workflow.User, error)
@@ -68,6 +71,9 @@ type Server struct {
 	// Signing serves verification and signing-key administration; nil =
 	// those routes answer 503.
 	Signing *Signing
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed; empty = the client address is the TCP peer's.
+	TrustedProxies []netip.Prefix
 	// Extra registers routes of optional subsystems (signing, archive,
 	// exchange) on the authenticated /api/v1 group.
 	Extra []func(g *echo.Group, s *Server)

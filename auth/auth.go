@@ -11,7 +11,9 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
@@ -25,6 +27,21 @@ type Service struct {
 	TokenTTL time.Duration // default 12h
 	Now      func() time.Time
 	Cost     int // bcrypt cost; default bcrypt.DefaultCost
+	// Throttle limits failed logins; nil = a Throttle with its defaults.
+	Throttle *Throttle
+	// FailureAuditsPerMinute caps login_failed audit events across all
+	// accounts and addresses; default 60.
+	FailureAuditsPerMinute int
+
+	init      sync.Once
+	dummyOnce sync.Once
+	dummy     []byte
+	compare   func(hash, pw []byte) error // test hook; nil = bcrypt
+
+	auditMu     sync.Mutex
+	auditWindow time.Time
+	auditCount  int
+	unaudited   int
 }
 
 func (s *Service) now() time.Time {
@@ -63,24 +80,46 @@ func HashToken(token string) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// Login checks a username and password and opens a session. A failure is
-// EUNAUTHORIZED with the same message whether the user exists or not, and
-// is written to the audit trail.
-func (s *Service) Login(ctx context.Context, username, password string) (token string, sess *workflow.Session, u *workflow.User, err error) {
+// Login is LoginFrom with an unknown client address (the CLI, tests).
+func (s *Service) Login(ctx context.Context, username, password string) (string, *workflow.Session, *workflow.User, error) {
+	return s.LoginFrom(ctx, "", username, password)
+}
+
+// LoginFrom checks a username and password sent from client address addr
+// and opens a session. A failure is EUNAUTHORIZED with the same message,
+// and the same bcrypt work, whether the user exists or not. Failed logins
+// are throttled per account and per address (ETOOMANY with a
+// RetryAfter cause); while a key is locked even the right password is
+// refused without being checked. The audit trail records each of the
+// first failures of a key and then one login_throttled event per lockout
+// (with counts), so a flood of guesses cannot flood the audit trail.
+func (s *Service) LoginFrom(ctx context.Context, addr, username, password string) (token string, sess *workflow.Session, u *workflow.User, err error) {
+	th := s.throttle()
+	keys := []string{AccountKey(username), AddressKey(addr)}
+	if wait, ok := th.Begin(s.now(), keys...); !ok {
+		secs := int64((wait + time.Second - 1) / time.Second)
+		return "", nil, nil, workflow.Wrap(ETOOMANY, RetryAfter(time.Duration(secs)*time.Second),
+			"too many failed logins for this account or from this address; try again in %d s", secs)
+	}
 	u, err = s.Repo.UserByUsername(ctx, username)
 	if err != nil && workflow.ErrorCode(err) != workflow.ENOTFOUND {
+		th.Cancel(keys...) // a database error is not a guess
 		return "", nil, nil, fmt.Errorf("login: %w", err)
 	}
-	ok := err == nil && !u.Disabled && bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(password)) == nil
+	// bcrypt runs for unknown and disabled users too, against a dummy hash
+	// of the same cost, so the answer's timing does not tell them apart.
+	hash := s.dummyHash()
+	if err == nil && !u.Disabled {
+		hash = []byte(u.PasswordHash)
+	}
+	ok := s.compareHash(hash, []byte(password)) == nil && err == nil && !u.Disabled
+	locks, first := th.End(s.now(), ok, keys...)
 	if !ok {
 		actor := ""
 		if u != nil {
 			actor = u.ID
 		}
-		_ = s.Repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
-			return tx.AppendEvent(ctx, &workflow.Event{Kind: workflow.EventLoginFailed, Actor: actor, At: s.now(),
-				Data: map[string]string{"username": truncate(username, 100)}})
-		})
+		s.auditFailure(ctx, actor, username, addr, first, locks)
 		return "", nil, nil, workflow.Errorf(workflow.EUNAUTHORIZED, "wrong username or password")
 	}
 	var raw [32]byte
@@ -95,6 +134,116 @@ func (s *Service) Login(ctx context.Context, username, password string) (token s
 		return "", nil, nil, fmt.Errorf("login: %w", err)
 	}
 	return token, sess, u, nil
+}
+
+// ETOOMANY is the code of a refused login while its account or address
+// is locked out (HTTP 429).
+const ETOOMANY = workflow.ETOOMANY
+
+// RetryAfter is the cause of an ETOOMANY error: how long the client
+// should wait. The API turns it into a Retry-After header.
+type RetryAfter time.Duration
+
+func (r RetryAfter) Error() string { return "retry after " + time.Duration(r).String() }
+
+// RetryAfter returns the wait.
+func (r RetryAfter) RetryAfter() time.Duration { return time.Duration(r) }
+
+func (s *Service) throttle() *Throttle {
+	s.init.Do(s.initOnce)
+	return s.Throttle
+}
+
+func (s *Service) initOnce() {
+	if s.Throttle == nil {
+		s.Throttle = &Throttle{}
+	}
+}
+
+// dummyHash is a bcrypt hash of a random password at the service's cost,
+// compared against when the user does not exist.
+func (s *Service) dummyHash() []byte {
+	s.dummyOnce.Do(func() {
+		var raw [18]byte
+		_, _ = rand.Read(raw[:])
+		h, err := s.HashPassword(base64.RawURLEncoding.EncodeToString(raw[:]))
+		if err != nil { // cannot happen with a 24-byte password
+			h = "$2a$10$invalidinvalidinvalidinvalidinvalidinvalidinvalidinv"
+		}
+		s.dummy = []byte(h)
+	})
+	return s.dummy
+}
+
+func (s *Service) compareHash(hash, pw []byte) error {
+	if s.compare != nil {
+		return s.compare(hash, pw)
+	}
+	return bcrypt.CompareHashAndPassword(hash, pw)
+}
+
+// auditFailure writes the audit events of a failed login: one
+// login_failed event for each of the first (free) failures, one
+// login_throttled event when the failure locked keys, and nothing
+// else (one event even when the failure locked both the account and the
+// address). At most FailureAuditsPerMinute login_failed events are written
+// per minute across all keys (a distributed flood); the number left out
+// is recorded in the next event written.
+func (s *Service) auditFailure(ctx context.Context, actor, username, addr string, first bool, locks []Lock) {
+	now := s.now()
+	var events []*workflow.Event
+	s.auditMu.Lock()
+	if first {
+		if now.Sub(s.auditWindow) >= time.Minute {
+			s.auditWindow, s.auditCount = now, 0
+		}
+		if s.auditCount < def(s.FailureAuditsPerMinute, 60) {
+			s.auditCount++
+			data := map[string]string{"username": truncate(username, 100)}
+			if addr != "" {
+				data["address"] = truncate(addr, 64)
+			}
+			if s.unaudited > 0 {
+				data["unaudited_failures_before"] = strconv.Itoa(s.unaudited)
+				s.unaudited = 0
+			}
+			events = append(events, &workflow.Event{Kind: workflow.EventLoginFailed, Actor: actor, At: now, Data: data})
+		} else {
+			s.unaudited++
+		}
+	}
+	if len(locks) > 0 {
+		// One event for all the keys this failure locked.
+		data := map[string]string{}
+		var until time.Time
+		for _, l := range locks {
+			kind, name, _ := strings.Cut(l.Key, ":")
+			data[kind] = truncate(name, 100)
+			data[kind+"_failures"] = strconv.Itoa(l.Failures)
+			data[kind+"_refused_while_locked"] = strconv.Itoa(l.Refused)
+			if l.Until.After(until) {
+				until = l.Until
+			}
+		}
+		data["locked_until"] = until.UTC().Format(time.RFC3339)
+		if s.unaudited > 0 {
+			data["unaudited_failures_before"] = strconv.Itoa(s.unaudited)
+			s.unaudited = 0
+		}
+		events = append(events, &workflow.Event{Kind: workflow.EventLoginThrottled, Actor: actor, At: now, Data: data})
+	}
+	s.auditMu.Unlock()
+	if len(events) == 0 {
+		return
+	}
+	_ = s.Repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+		for _, e := range events {
+			if err := tx.AppendEvent(ctx, e); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }
 
 func truncate(s string, n int) string {

@@ -39,6 +39,8 @@ var problems = map[string]problem{
 		"Sai tên đăng nhập hoặc mật khẩu, hoặc phiên làm việc đã hết hạn."},
 	workflow.ETOOLARGE: {http.StatusRequestEntityTooLarge, "Tệp quá lớn",
 		"Tệp tải lên vượt quá dung lượng cho phép."},
+	workflow.ETOOMANY: {http.StatusTooManyRequests, "Đăng nhập sai quá nhiều lần",
+		"Tài khoản này hoặc máy này đã đăng nhập sai quá nhiều lần. Vui lòng đợi vài phút rồi thử lại."},
 	workflow.EUNAVAILABLE: {http.StatusServiceUnavailable, "Dịch vụ tạm thời gián đoạn",
 		"Một thành phần của hệ thống (ký số, kho lưu trữ, liên thông) chưa được cấu hình hoặc đang gián đoạn. Vui lòng thử lại sau."},
 	workflow.EINTERNAL: {http.StatusInternalServerError, "Lỗi hệ thống",

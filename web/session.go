@@ -5,11 +5,14 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/vanthu/vanthu/auth"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -214,13 +217,17 @@ func (u *UI) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	username := strings.TrimSpace(r.PostFormValue("username"))
 	next := safeNext(r.PostFormValue("next"))
-	token, sess, _, err := u.cfg.Accounts.Login(r.Context(), username, r.PostFormValue("password"))
+	token, sess, _, err := u.cfg.Accounts.LoginFrom(r.Context(), auth.ClientAddr(r, u.cfg.TrustedProxies), username, r.PostFormValue("password"))
 	if err != nil {
 		status := http.StatusUnauthorized
 		if workflow.ErrorCode(err) != workflow.EUNAUTHORIZED {
 			_, p := problemOf(err)
 			status = p.Status
 			u.logIfInternal(r, err)
+		}
+		var ra interface{ RetryAfter() time.Duration }
+		if errors.As(err, &ra) {
+			w.Header().Set("Retry-After", strconv.FormatInt(int64(max(ra.RetryAfter(), time.Second)/time.Second), 10))
 		}
 		u.renderLogin(w, r, status, loginView{Username: username, Next: next, Error: Message(err)})
 		return

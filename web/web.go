@@ -26,6 +26,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -53,7 +54,8 @@ type Documents interface {
 
 // Accounts is the user and session service (auth.Service).
 type Accounts interface {
-	Login(ctx context.Context, username, password string) (string, *workflow.Session, *workflow.User, error)
+	// LoginFrom logs in from client address addr (throttled: ETOOMANY).
+	LoginFrom(ctx context.Context, addr, username, password string) (string, *workflow.Session, *workflow.User, error)
 	Authenticate(ctx context.Context, token string) (*workflow.User, error)
 	Logout(ctx context.Context, token string) error
 	CreateUser(ctx context.Context, actor *workflow.User, in auth.NewUser) (*workflow.User, error)
@@ -78,6 +80,9 @@ type Config struct {
 	MaxUpload int64
 	Logger    *slog.Logger
 	Now       func() time.Time
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (login throttling); empty = the TCP peer.
+	TrustedProxies []netip.Prefix
 }
 
 // UI is the web interface; it implements http.Handler.

@@ -15,8 +15,11 @@ const (
 	EventUpload      EventKind = "upload"
 	EventTransition  EventKind = "transition"
 	EventLoginFailed EventKind = "login_failed"
-	EventUser        EventKind = "user"
-	EventArchive     EventKind = "archive"
+	// EventLoginThrottled: repeated failures locked an account or a client
+	// address (one event per lockout, with counts, instead of one per guess).
+	EventLoginThrottled EventKind = "login_throttled"
+	EventUser           EventKind = "user"
+	EventArchive        EventKind = "archive"
 )
 
 // Event is one entry of the append-only audit trail. Events form a hash

@@ -17,7 +17,8 @@ const (
 	EFORBIDDEN        = "forbidden"
 	EUNAUTHORIZED     = "unauthorized"
 	ETOOLARGE         = "too_large"
-	EUNAVAILABLE      = "unavailable" // a dependency (signer, storage, peer) is down or not configured
+	ETOOMANY          = "too_many_requests" // throttled (failed logins): try again later
+	EUNAVAILABLE      = "unavailable"       // a dependency (signer, storage, peer) is down or not configured
 	EINTERNAL         = "internal"
 )
 

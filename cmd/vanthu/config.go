@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -54,6 +55,9 @@ type Config struct {
 	ExchangePoll      string
 	ExchangeRetryBase string
 	ExchangeRetryMax  string
+
+	// Abuse limits (issue 9).
+	TrustedProxies string
 }
 
 // setting is one configuration variable: its env name, flag name, default
@@ -98,6 +102,7 @@ func (c *Config) settings() []setting {
 		{env: "VANTHU_EXCHANGE_POLL", flag: "exchange-poll", def: "2s", doc: "how often the delivery worker looks for due messages", str: &c.ExchangePoll},
 		{env: "VANTHU_EXCHANGE_RETRY_BASE", flag: "exchange-retry-base", def: "30s", doc: "first retry delay of a failed delivery (doubles each time, with jitter)", str: &c.ExchangeRetryBase},
 		{env: "VANTHU_EXCHANGE_RETRY_MAX", flag: "exchange-retry-max", def: "30m", doc: "longest retry delay of a delivery", str: &c.ExchangeRetryMax},
+		{env: "VANTHU_TRUSTED_PROXIES", flag: "trusted-proxies", def: "", doc: "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For gives the client address (login throttling, logs); empty = the TCP peer is the client", str: &c.TrustedProxies},
 		{env: "VANTHU_EXCHANGE_URL", flag: "exchange-url", def: "", doc: "the exchange endpoint peers should call (https://host:port), printed by vanthu agency export; empty = https://VANTHU_EXCHANGE_ADDR", str: &c.ExchangeURL},
 	}
 }
@@ -152,6 +157,9 @@ func (c *Config) validate() error {
 			return fmt.Errorf("%s=%q is not a duration like 30s or 24h", d.env, d.v)
 		}
 	}
+	if _, err := parsePrefixes(c.TrustedProxies); err != nil {
+		return fmt.Errorf("VANTHU_TRUSTED_PROXIES: %w", err)
+	}
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		return fmt.Errorf("VANTHU_DATABASE_URL must be empty (SQLite) or postgres://...")
 	}
@@ -162,4 +170,30 @@ func newFlagSet() *flag.FlagSet {
 	fs := flag.NewFlagSet("vanthu", flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	return fs
+}
+
+// parsePrefixes reads a comma-separated list of IP addresses and CIDR
+// prefixes (VANTHU_TRUSTED_PROXIES).
+func parsePrefixes(list string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(list, ",") {
+		if f = strings.TrimSpace(f); f == "" {
+			continue
+		}
+		if strings.Contains(f, "/") {
+			p, err := netip.ParsePrefix(f)
+			if err != nil {
+				return nil, fmt.Errorf("%q is not an IP address or CIDR prefix", f)
+			}
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("%q is not an IP address or CIDR prefix", f)
+		}
+		a = a.Unmap()
+		out = append(out, netip.PrefixFrom(a, a.BitLen()))
+	}
+	return out, nil
 }

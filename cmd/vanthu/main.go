@@ -150,6 +150,8 @@ func build(ctx context.Context, cfg *Config, logger *slog.Logger) (*app, error) 
 		MaxUpload: int64(cfg.MaxUploadMB) << 20}
 	a.web = &web.Config{Docs: a.docs, Accounts: a.auth, Directory: db, Logger: logger,
 		Agency: a.docs.Agency, MaxUpload: int64(cfg.MaxUploadMB) << 20}
+	a.api.TrustedProxies, _ = parsePrefixes(cfg.TrustedProxies) // checked by LoadConfig
+	a.web.TrustedProxies = a.api.TrustedProxies
 	for _, w := range wirers {
 		if err := w(ctx, a); err != nil {
 			a.Close()
