@@ -1,11 +1,18 @@
 # vanthu server image. Build context: the repository root.
+# The build command lives in scripts/build-release.sh (also run by
+# cmd/vanthu TestDockerfileBuild): cgo on, for PKCS#11 tokens.
 FROM golang:1.27-bookworm AS build
+# gcc and libc6-dev come with the golang:*-bookworm image (cgo).
+ENV GOTOOLCHAIN=go1.27.3 CGO_ENABLED=1
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
-RUN CGO_ENABLED=0 go build -trimpath -o /out/vanthu ./cmd/vanthu
+RUN ./scripts/build-release.sh /out/vanthu
 
+# Runtime: glibc for the cgo binary; a PKCS#11 module (e.g. softhsm2,
+# opensc-pkcs11 or the HSM vendor's) is added by the deployer and named by
+# VANTHU_PKCS11_MODULE.
 FROM debian:bookworm-slim
 RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates tzdata \
     && rm -rf /var/lib/apt/lists/* && useradd -r -u 10001 vanthu && mkdir /data && chown vanthu /data
