@@ -446,7 +446,7 @@ func writeRegisterCSV(c echo.Context, kind workflow.RegisterKind, year int, entr
 		}
 		return strings.Join(parts, "; ")
 	}
-	if kind == workflow.RegisterIncoming {
+	if kind.Incoming() {
 		w.Write([]string{"date_received", "incoming_number", "sender", "original_number", "original_date", "type", "subject", "urgency", "confidentiality", "receiver", "notes", "document_id"})
 		for _, e := range entries {
 			sender := ""

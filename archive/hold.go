@@ -32,12 +32,9 @@ func (s *Service) visibleRecord(ctx context.Context, actor *workflow.User, docID
 	if s.Repo == nil || s.Index == nil {
 		return nil, nil, workflow.Errorf(workflow.EUNAVAILABLE, "the archive is not configured on this server")
 	}
-	d, err := s.Repo.Document(ctx, docID)
+	d, err := workflow.VisibleDocument(ctx, s.Repo, actor, docID)
 	if err != nil {
 		return nil, nil, err
-	}
-	if !workflow.CanSee(d, actor) {
-		return nil, nil, workflow.Errorf(workflow.ENOTFOUND, "document %s not found", docID)
 	}
 	if d.State != workflow.Archived {
 		return nil, nil, workflow.Errorf(workflow.ENOTFOUND, "document %s is not archived (state %s)", docID, d.State)

@@ -93,12 +93,9 @@ type DeliveryReport struct {
 
 // Deliveries returns a visible document's deliveries.
 func (s *Service) Deliveries(ctx context.Context, actor *workflow.User, docID string) ([]DeliveryReport, error) {
-	d, err := s.Repo.Document(ctx, docID)
+	_, err := workflow.VisibleDocument(ctx, s.Repo, actor, docID)
 	if err != nil {
 		return nil, err
-	}
-	if !workflow.CanSee(d, actor) {
-		return nil, workflow.Errorf(workflow.ENOTFOUND, "document %s not found", docID)
 	}
 	ds, err := s.Store.Deliveries(ctx, docID)
 	if err != nil {
@@ -132,6 +129,9 @@ func (s *Service) Revoke(ctx context.Context, actor *workflow.User, docID, reaso
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
 		return nil, workflow.Errorf(workflow.EINVALID, "a revocation needs its reason")
+	}
+	if _, err := workflow.VisibleDocument(ctx, s.Repo, actor, docID); err != nil {
+		return nil, err
 	}
 	var out *workflow.Document
 	err := s.Repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
@@ -171,6 +171,9 @@ func (s *Service) Revoke(ctx context.Context, actor *workflow.User, docID, reaso
 func (s *Service) DecideRevocation(ctx context.Context, actor *workflow.User, docID string, accept bool) (*workflow.Document, error) {
 	if !actor.Has(workflow.RoleClerk) {
 		return nil, workflow.Errorf(workflow.EFORBIDDEN, "only a clerk (văn thư) decides on a revocation")
+	}
+	if _, err := workflow.VisibleDocument(ctx, s.Repo, actor, docID); err != nil {
+		return nil, err
 	}
 	var out *workflow.Document
 	err := s.Repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {

@@ -12,16 +12,41 @@ const (
 	RegisterOutgoing     RegisterKind = "outgoing"     // văn bản đi
 	RegisterIncoming     RegisterKind = "incoming"     // văn bản đến
 	RegisterConfidential RegisterKind = "confidential" // văn bản mật đi (Decree 30 Art. 15.2)
+	// RegisterConfidentialIncoming numbers classified incoming documents
+	// (văn bản mật đến) in a sequence of their own, kept apart from the
+	// incoming register as the confidential register is from the outgoing
+	// one: a user not cleared for them sees neither their rows nor a gap
+	// in the incoming numbers that would betray that they exist.
+	RegisterConfidentialIncoming RegisterKind = "confidential_incoming"
 )
 
 // Valid reports whether k names a register.
 func (k RegisterKind) Valid() bool {
-	return k == RegisterOutgoing || k == RegisterIncoming || k == RegisterConfidential
+	switch k {
+	case RegisterOutgoing, RegisterIncoming, RegisterConfidential, RegisterConfidentialIncoming:
+		return true
+	}
+	return false
+}
+
+// Incoming reports whether k numbers incoming documents.
+func (k RegisterKind) Incoming() bool {
+	return k == RegisterIncoming || k == RegisterConfidentialIncoming
+}
+
+// Classified reports whether k numbers classified documents only: such a
+// register is shown only to those who see every classified document
+// (SeesAllClassified).
+func (k RegisterKind) Classified() bool {
+	return k == RegisterConfidential || k == RegisterConfidentialIncoming
 }
 
 // RegisterFor returns the register that numbers d.
 func RegisterFor(d *Document) RegisterKind {
 	if d.Direction == Incoming {
+		if d.Confidentiality.Classified() {
+			return RegisterConfidentialIncoming
+		}
 		return RegisterIncoming
 	}
 	if d.Confidentiality.Classified() {

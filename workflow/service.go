@@ -295,17 +295,34 @@ func CanSee(d *Document, u *User) bool {
 // SeesAllClassified reports whether u sees every classified document.
 func SeesAllClassified(u *User) bool { return u.Has(RoleAdmin) || u.Has(RoleClerk) }
 
-// Get returns a document the actor may see; ENOTFOUND otherwise (a
-// classified document is not revealed to exist).
-func (s *Service) Get(ctx context.Context, actor *User, id string) (*Document, error) {
-	d, err := s.Repo.Document(ctx, id)
+// DocumentNotFound is the one answer, on every route and in every
+// service, for a document that does not exist and for one the user may
+// not see: the same code and the same message, byte for byte (it does not
+// even repeat the ID asked for), so that the answer cannot tell the two
+// apart.
+func DocumentNotFound() error {
+	return Errorf(ENOTFOUND, "document not found")
+}
+
+// VisibleDocument loads document id from r for actor: DocumentNotFound
+// when it does not exist or actor may not see it (CanSee); other errors
+// (EUNAVAILABLE...) as they come. Every service that takes a document ID
+// from a user loads it through here.
+func VisibleDocument(ctx context.Context, r Reader, actor *User, id string) (*Document, error) {
+	d, err := r.Document(ctx, id)
+	if ErrorCode(err) == ENOTFOUND || (err == nil && !CanSee(d, actor)) {
+		return nil, DocumentNotFound()
+	}
 	if err != nil {
 		return nil, err
 	}
-	if !CanSee(d, actor) {
-		return nil, Errorf(ENOTFOUND, "document %s not found", id)
-	}
 	return d, nil
+}
+
+// Get returns a document the actor may see; DocumentNotFound otherwise (a
+// classified document is not revealed to exist).
+func (s *Service) Get(ctx context.Context, actor *User, id string) (*Document, error) {
+	return VisibleDocument(ctx, s.Repo, actor, id)
 }
 
 // List lists the documents the actor may see.
@@ -544,12 +561,12 @@ func (s *Service) effects(ctx context.Context, tx Tx, d *Document, t Transition,
 				return err
 			}
 		}
-		year := RegisterYear(now)
-		n, err := tx.NextNumber(ctx, RegisterIncoming, year)
+		reg, year := RegisterFor(d), RegisterYear(now)
+		n, err := tx.NextNumber(ctx, reg, year)
 		if err != nil {
-			return fmt.Errorf("take incoming number: %w", err)
+			return fmt.Errorf("take %s number: %w", reg, err)
 		}
-		d.Register, d.Year, d.Number, d.RegisteredAt = RegisterIncoming, year, n, &now
+		d.Register, d.Year, d.Number, d.RegisteredAt = reg, year, n, &now
 		ev.Data["number"] = fmt.Sprint(n)
 		ev.Data["year"] = fmt.Sprint(year)
 	case Assign:
@@ -716,10 +733,23 @@ func (s *Service) Register(ctx context.Context, actor *User, kind RegisterKind, 
 	if !actor.HasAny([]Role{RoleClerk, RoleAdmin, RoleArchivist, RoleOfficer}) {
 		return nil, Errorf(EFORBIDDEN, "registers are kept by clerks")
 	}
-	if kind == RegisterConfidential && !SeesAllClassified(actor) {
-		return nil, Errorf(EFORBIDDEN, "the confidential register is for clerks and admins")
+	if kind.Classified() && !SeesAllClassified(actor) {
+		return nil, Errorf(EFORBIDDEN, "the %s register is for clerks and admins", kind)
 	}
-	return s.Repo.RegisterEntries(ctx, kind, year)
+	docs, err := s.Repo.RegisterEntries(ctx, kind, year)
+	if err != nil {
+		return nil, err
+	}
+	// The classified registers keep classified documents apart; a row the
+	// actor may not see in another register (a classified incoming
+	// document registered before it had a register of its own) is left out.
+	out := docs[:0]
+	for _, d := range docs {
+		if CanSee(d, actor) {
+			out = append(out, d)
+		}
+	}
+	return out, nil
 }
 
 // VerifyAudit recomputes the whole audit chain.

@@ -502,3 +502,100 @@ func TestRegisterWhenSignaturesCannotBeChecked(t *testing.T) {
 		t.Fatalf("verification %+v", got.Verification)
 	}
 }
+
+// TestConfidentialIncomingRegister: a classified incoming document is
+// numbered in a register of its own, which only clerks and admins see, so
+// the incoming register stays gapless for everyone; a classified row left
+// in the incoming register (numbered before that register existed) is
+// shown only to those who may see the document.
+func TestConfidentialIncomingRegister(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	clerk, officer := e.users[workflow.RoleClerk], e.other
+	register := func(d *workflow.Document) *workflow.Document {
+		t.Helper()
+		d, err := e.svc.Apply(ctx, clerk, d.ID, workflow.Register, workflow.ActionInput{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	pub1 := register(e.create(t, workflow.Incoming, workflow.Public))
+	sec := register(e.create(t, workflow.Incoming, workflow.Secret))
+	pub2 := register(e.create(t, workflow.Incoming, workflow.Public))
+	if sec.Register != workflow.RegisterConfidentialIncoming || sec.Number != 1 ||
+		pub1.Register != workflow.RegisterIncoming || pub1.Number != 1 || pub2.Number != 2 {
+		t.Fatalf("secret %s #%d, public %s #%d and #%d", sec.Register, sec.Number, pub1.Register, pub1.Number, pub2.Number)
+	}
+	year := workflow.RegisterYear(e.now)
+	if _, err := e.svc.Register(ctx, officer, workflow.RegisterConfidentialIncoming, year); workflow.ErrorCode(err) != workflow.EFORBIDDEN {
+		t.Fatalf("officer reads the confidential incoming register: %v", err)
+	}
+	got, err := e.svc.Register(ctx, clerk, workflow.RegisterConfidentialIncoming, year)
+	if err != nil || len(got) != 1 || got[0].ID != sec.ID {
+		t.Fatalf("clerk's confidential incoming register: %v %v", got, err)
+	}
+
+	// A legacy row: a secret incoming document numbered in "incoming".
+	legacy := e.create(t, workflow.Incoming, workflow.Secret)
+	err = e.repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+		d, err := tx.LockDocument(ctx, legacy.ID)
+		if err != nil {
+			return err
+		}
+		prev := d.Version
+		d.State, d.Register, d.Year, d.Number, d.Version = workflow.Registered, workflow.RegisterIncoming, year, 3, d.Version+1
+		return tx.UpdateDocument(ctx, d, prev)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		who  *workflow.User
+		want []string
+	}{
+		{officer, []string{pub1.ID, pub2.ID}},
+		{e.users[workflow.RoleArchivist], []string{pub1.ID, pub2.ID}},
+		{clerk, []string{pub1.ID, pub2.ID, legacy.ID}},
+		{e.users[workflow.RoleAdmin], []string{pub1.ID, pub2.ID, legacy.ID}},
+	} {
+		docs, err := e.svc.Register(ctx, tt.who, workflow.RegisterIncoming, year)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var ids []string
+		for _, d := range docs {
+			ids = append(ids, d.ID)
+		}
+		if fmt.Sprint(ids) != fmt.Sprint(tt.want) {
+			t.Errorf("%s's incoming register: %v, want %v", tt.who.Username, ids, tt.want)
+		}
+	}
+}
+
+// TestNotFoundSameForHiddenAndMissing: the service's answer for a document
+// the actor may not see is the same error as for one that does not exist.
+func TestNotFoundSameForHiddenAndMissing(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	sec := e.create(t, workflow.Incoming, workflow.Secret)
+	missing := workflow.NewID(e.now)
+	for _, call := range []struct {
+		name string
+		fn   func(id string) error
+	}{
+		{"Get", func(id string) error { _, err := e.svc.Get(ctx, e.other, id); return err }},
+		{"Events", func(id string) error { _, err := e.svc.Events(ctx, e.other, id); return err }},
+		{"OpenFile", func(id string) error { _, _, err := e.svc.OpenFile(ctx, e.other, id, ""); return err }},
+		{"Apply", func(id string) error {
+			_, err := e.svc.Apply(ctx, e.other, id, workflow.Assign, workflow.ActionInput{AssigneeID: e.other.ID})
+			return err
+		}},
+	} {
+		hidden, absent := call.fn(sec.ID), call.fn(missing)
+		if workflow.ErrorCode(hidden) != workflow.ENOTFOUND || workflow.ErrorCode(absent) != workflow.ENOTFOUND ||
+			workflow.ErrorMessage(hidden) != workflow.ErrorMessage(absent) {
+			t.Errorf("%s: hidden %v, nonexistent %v", call.name, hidden, absent)
+		}
+	}
+}
