@@ -48,6 +48,7 @@ var (
 	registerNames  = map[workflow.RegisterKind]string{
 		workflow.RegisterIncoming: "Sổ văn bản đến", workflow.RegisterOutgoing: "Sổ văn bản đi",
 		workflow.RegisterConfidential: "Sổ văn bản mật đi",
+		workflow.RegisterConfidentialIncoming: "Sổ văn bản mật đến",
 	}
 	verdictNames = map[string]string{
 		workflow.VerdictValid: "hợp lệ", workflow.VerdictInvalid: "không hợp lệ",
