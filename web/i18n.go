@@ -47,7 +47,7 @@ var (
 	directionNames = map[workflow.Direction]string{workflow.Incoming: "Văn bản đến", workflow.Outgoing: "Văn bản đi"}
 	registerNames  = map[workflow.RegisterKind]string{
 		workflow.RegisterIncoming: "Sổ văn bản đến", workflow.RegisterOutgoing: "Sổ văn bản đi",
-		workflow.RegisterConfidential: "Sổ văn bản mật đi",
+		workflow.RegisterConfidential:         "Sổ văn bản mật đi",
 		workflow.RegisterConfidentialIncoming: "Sổ văn bản mật đến",
 	}
 	verdictNames = map[string]string{
