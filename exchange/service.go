@@ -84,6 +84,24 @@ func (s *Service) Agencies(ctx context.Context, actor *workflow.User) ([]*Agency
 	return s.Store.Agencies(ctx)
 }
 
+// Recipients lists the connected agencies as organisations (code and
+// name only) for any signed-in user: what a handler drafting an outgoing
+// document chooses its recipients from.
+func (s *Service) Recipients(ctx context.Context, actor *workflow.User) ([]workflow.Org, error) {
+	if actor == nil {
+		return nil, workflow.Errorf(workflow.EUNAUTHORIZED, "sign in first")
+	}
+	as, err := s.Store.Agencies(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]workflow.Org, 0, len(as))
+	for _, a := range as {
+		out = append(out, workflow.Org{OrgID: a.OrgID, Name: a.Name})
+	}
+	return out, nil
+}
+
 // DeliveryReport is one delivery with, for a document delivery, the
 // status messages its recipient sent, in order.
 type DeliveryReport struct {

@@ -30,7 +30,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vanthu/vanthu/archive"
 	"github.com/vanthu/vanthu/auth"
+	"github.com/vanthu/vanthu/exchange"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -50,6 +52,25 @@ type Documents interface {
 	Apply(ctx context.Context, actor *workflow.User, id string, a workflow.Action, in workflow.ActionInput) (*workflow.Document, error)
 	Register(ctx context.Context, actor *workflow.User, kind workflow.RegisterKind, year int) ([]*workflow.Document, error)
 	Work(ctx context.Context, actor *workflow.User, action workflow.Action, limit int) ([]*workflow.Document, []workflow.WorkTab, error)
+	Comment(ctx context.Context, actor *workflow.User, id, text string) error
+	NextNotation(ctx context.Context, actor *workflow.User, id string) (int, string, error)
+}
+
+// Archive is the district repository (archive.Service).
+type Archive interface {
+	Search(ctx context.Context, actor *workflow.User, q archive.Query) ([]*archive.Record, string, error)
+	Get(ctx context.Context, actor *workflow.User, docID string) (*archive.Record, error)
+	Open(ctx context.Context, actor *workflow.User, docID, name string) (io.ReadCloser, archive.Object, error)
+	SetLegalHold(ctx context.Context, actor *workflow.User, docID string, on bool, comment string) (*archive.Record, error)
+	WritePackage(ctx context.Context, actor *workflow.User, docID string, w io.Writer) error
+}
+
+// Exchange is the interagency exchange (exchange.Service).
+type Exchange interface {
+	RegisterAgency(ctx context.Context, actor *workflow.User, a exchange.Agency) (*exchange.Agency, error)
+	Agencies(ctx context.Context, actor *workflow.User) ([]*exchange.Agency, error)
+	Recipients(ctx context.Context, actor *workflow.User) ([]workflow.Org, error)
+	Deliveries(ctx context.Context, actor *workflow.User, docID string) ([]exchange.DeliveryReport, error)
 }
 
 // Accounts is the user and session service (auth.Service).
@@ -83,6 +104,15 @@ type Config struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client (login throttling); empty = the TCP peer.
 	TrustedProxies []netip.Prefix
+
+	// Verify validates a PDF's signatures (the signing service); nil: no
+	// signature reports.
+	Verify func(ctx context.Context, pdf []byte) (workflow.Verification, error)
+	// Archive is the district repository; nil hides the archive pages.
+	Archive Archive
+	// Exchange is the interagency exchange; nil hides connected agencies
+	// and deliveries.
+	Exchange Exchange
 }
 
 // UI is the web interface; it implements http.Handler.

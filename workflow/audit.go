@@ -20,6 +20,7 @@ const (
 	EventLoginThrottled EventKind = "login_throttled"
 	EventUser           EventKind = "user"
 	EventArchive        EventKind = "archive"
+	EventComment        EventKind = "comment" // a remark on a document, no state change
 )
 
 // Event is one entry of the append-only audit trail. Events form a hash

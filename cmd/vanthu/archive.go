@@ -63,6 +63,7 @@ func wireArchive(ctx context.Context, a *app) error {
 		Org: workflow.Agency{OrgID: cfg.OrgID, Name: cfg.OrgName, Abbr: cfg.OrgAbbr}}
 	a.docs.Archiver = svc
 	a.api.Extra = append(a.api.Extra, api.ArchiveRoutes(svc))
+	a.web.Archive = svc
 	if interval > 0 {
 		a.jobs = append(a.jobs, func(ctx context.Context) error {
 			runFixityJob(ctx, svc, interval, cfg.DataDir, a.log)

@@ -127,6 +127,7 @@ func wireExchange(ctx context.Context, a *app) error {
 	outbox := &exchange.Outbox{Agencies: a.db}
 	svc := &exchange.Service{Repo: a.db, Store: a.db, Outbox: outbox}
 	a.api.Extra = append(a.api.Extra, api.ExchangeRoutes(svc))
+	a.web.Exchange = svc
 	if cfg.ExchangeAddr == "" {
 		return nil
 	}

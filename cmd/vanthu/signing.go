@@ -103,6 +103,7 @@ func wireSigning(ctx context.Context, a *app) error {
 	}
 	a.docs.Signer = svc
 	a.docs.Inspector = svc
+	a.web.Verify = svc.Verify
 	a.api.Signing = &api.Signing{Verify: svc.Verify, TrustAnchorsPEM: anchorsPEM, Blobs: a.blobs,
 		CheckKey: func(ctx context.Context, uri string, certPEM []byte) error {
 			_, err := keys.Load(ctx, uri, certPEM)

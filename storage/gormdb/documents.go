@@ -211,3 +211,18 @@ RETURNING last`, string(kind), year).Scan(&last).Error
 	}
 	return last, nil
 }
+
+// PeekNumber returns the number the next NextNumber of the register would
+// take (1 for an unused register), reading its counter without locking
+// or changing it: a peek, not a reservation (workflow.NumberPeeker).
+func (c *conn) PeekNumber(ctx context.Context, kind workflow.RegisterKind, year int) (int, error) {
+	var last []int
+	err := c.q(ctx).Raw(`SELECT last FROM register_counters WHERE kind = ? AND year = ?`, string(kind), year).Scan(&last).Error
+	if err != nil {
+		return 0, c.db.translate(err, "peek number of register %s %d", kind, year)
+	}
+	if len(last) == 0 {
+		return 1, nil
+	}
+	return last[0] + 1, nil
+}

@@ -288,6 +288,12 @@ func (t tx) NextNumber(_ context.Context, k workflow.RegisterKind, y int) (int, 
 	return t.r.counters[key], nil
 }
 
+// PeekNumber implements workflow.NumberPeeker.
+func (r *Repository) PeekNumber(_ context.Context, k workflow.RegisterKind, y int) (int, error) {
+	defer r.lock()()
+	return r.counters[string(k)+"/"+fmtInt(y)] + 1, nil
+}
+
 func fmtInt(n int) string {
 	var b []byte
 	if n == 0 {

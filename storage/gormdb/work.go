@@ -1,0 +1,144 @@
+package gormdb
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"gorm.io/gorm"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+var (
+	_ workflow.WorkLister   = (*DB)(nil)
+	_ workflow.NumberPeeker = (*DB)(nil)
+)
+
+// PeekNumber implements workflow.NumberPeeker.
+func (d *DB) PeekNumber(ctx context.Context, kind workflow.RegisterKind, year int) (int, error) {
+	return d.reader(ctx).PeekNumber(ctx, kind, year)
+}
+
+// Work implements workflow.WorkLister.
+func (d *DB) Work(ctx context.Context, q workflow.WorkQuery) ([]*workflow.Document, error) {
+	return d.reader(ctx).Work(ctx, q)
+}
+
+// CountWork implements workflow.WorkLister.
+func (d *DB) CountWork(ctx context.Context, q workflow.WorkQuery) ([]int, error) {
+	return d.reader(ctx).CountWork(ctx, q)
+}
+
+// workClause is the SQL of one clause and its arguments.
+func workClause(c workflow.WorkClause) (string, []any) {
+	sql := "(direction = ? AND state = ?"
+	args := []any{string(c.Direction), string(c.State)}
+	if c.SignerID != "" {
+		sql += " AND signer_id = ?"
+		args = append(args, c.SignerID)
+	}
+	if c.AssigneeID != "" {
+		sql += " AND assignee_id = ?"
+		args = append(args, c.AssigneeID)
+	}
+	if c.CreatedBy != "" {
+		sql += " AND created_by = ?"
+		args = append(args, c.CreatedBy)
+	}
+	return sql + ")", args
+}
+
+// workScope narrows a query to the documents matching any clause of q
+// that the viewer may see; false when q has no clause.
+func workScope(g *gorm.DB, q workflow.WorkQuery) (*gorm.DB, bool) {
+	if len(q.Clauses) == 0 {
+		return g, false
+	}
+	var parts []string
+	var args []any
+	for _, c := range q.Clauses {
+		s, a := workClause(c)
+		parts = append(parts, s)
+		args = append(args, a...)
+	}
+	g = g.Where("("+strings.Join(parts, " OR ")+")", args...)
+	if !q.SeeAll {
+		if q.ViewerID == "" {
+			g = g.Where("confidentiality IN ?", []string{string(workflow.Public), ""})
+		} else {
+			g = g.Where("(confidentiality IN ? OR signer_id = ? OR assignee_id = ? OR created_by = ?)",
+				[]string{string(workflow.Public), ""}, q.ViewerID, q.ViewerID, q.ViewerID)
+		}
+	}
+	return g, true
+}
+
+// urgencyOrder sorts Hỏa tốc first (workflow.UrgencyRank in SQL).
+const urgencyOrder = "CASE urgency WHEN 'flash' THEN 0 WHEN 'very_urgent' THEN 1 WHEN 'urgent' THEN 2 ELSE 3 END"
+
+// Work returns the documents waiting in q, most urgent first, then by due
+// date (none last), then oldest first; the (direction, state) index
+// narrows the scan to the waiting states.
+func (c *conn) Work(ctx context.Context, q workflow.WorkQuery) ([]*workflow.Document, error) {
+	g, ok := workScope(c.q(ctx).Model(&documentRow{}), q)
+	if !ok {
+		return nil, nil
+	}
+	limit := q.Limit
+	if limit <= 0 || limit > MaxLimit {
+		limit = DefaultLimit
+	}
+	var rows []documentRow
+	err := g.Order(urgencyOrder).Order("CASE WHEN due_date IS NULL THEN 1 ELSE 0 END").Order("due_date").Order("id").
+		Limit(limit).Find(&rows).Error
+	if err != nil {
+		return nil, c.db.translate(err, "list work")
+	}
+	docs := make([]*workflow.Document, 0, len(rows))
+	for i := range rows {
+		d, err := rows[i].toDomain()
+		if err != nil {
+			return nil, err
+		}
+		docs = append(docs, d)
+	}
+	return docs, nil
+}
+
+// CountWork counts every clause of q in one scan.
+func (c *conn) CountWork(ctx context.Context, q workflow.WorkQuery) ([]int, error) {
+	out := make([]int, len(q.Clauses))
+	g, ok := workScope(c.q(ctx).Model(&documentRow{}), q)
+	if !ok {
+		return out, nil
+	}
+	var cols []string
+	var args []any
+	for i, cl := range q.Clauses {
+		s, a := workClause(cl)
+		cols = append(cols, fmt.Sprintf("COALESCE(SUM(CASE WHEN %s THEN 1 ELSE 0 END), 0) AS c%d", s, i))
+		args = append(args, a...)
+	}
+	row := map[string]any{}
+	if err := g.Select(strings.Join(cols, ", "), args...).Take(&row).Error; err != nil {
+		return nil, c.db.translate(err, "count work")
+	}
+	for i := range out {
+		switch v := row[fmt.Sprintf("c%d", i)].(type) {
+		case int64:
+			out[i] = int(v)
+		case int32:
+			out[i] = int(v)
+		case int:
+			out[i] = v
+		case float64:
+			out[i] = int(v)
+		case []byte:
+			fmt.Sscan(string(v), &out[i])
+		case string:
+			fmt.Sscan(v, &out[i])
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,280 @@
+package web
+
+import (
+	"mime/multipart"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+func init() {
+	routes = append(routes, func(u *UI, mux *http.ServeMux) {
+		mux.Handle("GET /incoming/new", u.auth(u.handleNewIncoming))
+		mux.Handle("POST /incoming/new", u.auth(u.handleNewIncoming))
+		mux.Handle("GET /outgoing/new", u.auth(u.handleNewOutgoing))
+		mux.Handle("POST /outgoing/new", u.auth(u.handleNewOutgoing))
+	})
+}
+
+// createView is the form of a new document, incoming or outgoing, with
+// what was typed when it comes back with a problem.
+type createView struct {
+	Direction   workflow.Direction
+	Form        map[string]string
+	Types       []option
+	Urgencies   []option
+	Confs       []option
+	Retentions  []option
+	Officers    []option
+	Recipients  []option
+	NoExchange  bool
+	Error       string
+	MaxUploadMB int64
+	LayoutBoxes []layoutBox
+}
+
+type layoutBox struct {
+	Name, Label string
+	Fields      []layoutField
+}
+
+type layoutField struct {
+	Name, Label, Value string
+}
+
+func (u *UI) newCreateView(r *http.Request, s *Session, dir workflow.Direction) (*createView, error) {
+	form := map[string]string{}
+	if r.Method == http.MethodPost {
+		for k, vs := range r.PostForm {
+			if len(vs) > 0 {
+				form[k] = vs[0]
+			}
+		}
+	}
+	if form["type"] == "" {
+		form["type"] = "CV"
+	}
+	v := &createView{Direction: dir, Form: form, Types: typeOptions(form["type"]), MaxUploadMB: u.cfg.MaxUpload >> 20}
+	for _, x := range []workflow.Urgency{workflow.UrgencyNormal, workflow.UrgencyUrgent, workflow.UrgencyVeryUrgent, workflow.UrgencyFlash} {
+		v.Urgencies = append(v.Urgencies, option{Value: string(x), Label: urgencyNames[x], Selected: form["urgency"] == string(x)})
+	}
+	for _, x := range []workflow.Confidentiality{workflow.Public, workflow.Confidential, workflow.Secret, workflow.TopSecret} {
+		v.Confs = append(v.Confs, option{Value: string(x), Label: confidentialityNames[x], Selected: form["confidentiality"] == string(x)})
+	}
+	for _, x := range []string{"", "5y", "10y", "20y", "permanent"} {
+		v.Retentions = append(v.Retentions, option{Value: x, Label: retentionNames[x], Selected: form["retention"] == x})
+	}
+	if dir == workflow.Outgoing {
+		users, err := u.cfg.Directory.Users(r.Context())
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range users {
+			if x.Has(workflow.RoleOfficer) && !x.Disabled {
+				label := displayName(x)
+				if x.Title != "" {
+					label += " · " + x.Title
+				}
+				v.Officers = append(v.Officers, option{Value: x.ID, Label: label, Selected: form["signer_id"] == x.ID})
+			}
+		}
+		if u.cfg.Exchange != nil {
+			orgs, err := u.cfg.Exchange.Recipients(r.Context(), s.User)
+			if err != nil {
+				return nil, err
+			}
+			chosen := r.PostForm["recipients"]
+			for _, o := range orgs {
+				v.Recipients = append(v.Recipients, option{Value: o.OrgID, Label: o.Name, Selected: slices.Contains(chosen, o.OrgID)})
+			}
+		}
+		v.NoExchange = len(v.Recipients) == 0
+		for _, b := range []struct{ name, label string }{{"signature", "Khối chữ ký (chữ ký lãnh đạo, dấu cơ quan)"}, {"number", "Số, ký hiệu"}, {"date", "Ngày ban hành"}} {
+			lb := layoutBox{Name: b.name, Label: b.label}
+			for _, f := range []struct{ k, l string }{{"page", "Trang (0 = trang cuối)"}, {"x", "Cách lề trái (điểm)"}, {"y", "Cách mép dưới (điểm)"}, {"w", "Rộng (điểm)"}, {"h", "Cao (điểm)"}} {
+				name := "layout_" + b.name + "_" + f.k
+				lb.Fields = append(lb.Fields, layoutField{Name: name, Label: f.l, Value: form[name]})
+			}
+			v.LayoutBoxes = append(v.LayoutBoxes, lb)
+		}
+	}
+	return v, nil
+}
+
+func (u *UI) handleNewIncoming(w http.ResponseWriter, r *http.Request, s *Session) error {
+	return u.handleCreate(w, r, s, workflow.Incoming)
+}
+
+func (u *UI) handleNewOutgoing(w http.ResponseWriter, r *http.Request, s *Session) error {
+	return u.handleCreate(w, r, s, workflow.Outgoing)
+}
+
+func (u *UI) handleCreate(w http.ResponseWriter, r *http.Request, s *Session, dir workflow.Direction) error {
+	role, title := workflow.RoleClerk, "Tiếp nhận văn bản đến"
+	if dir == workflow.Outgoing {
+		role, title = workflow.RoleHandler, "Soạn văn bản đi"
+	}
+	if !s.User.Has(role) {
+		return workflow.Errorf(workflow.EFORBIDDEN, "%s needs role %s", title, role)
+	}
+	v, err := u.newCreateView(r, s, dir)
+	if err != nil {
+		return err
+	}
+	if r.Method == http.MethodGet {
+		u.render(w, r, s, http.StatusOK, "create", title, v)
+		return nil
+	}
+	d, err := u.create(r, s, dir)
+	if err != nil {
+		code, p := problemOf(err)
+		if code == workflow.EFORBIDDEN || p.Status >= 500 && code != workflow.EUNAVAILABLE {
+			return err
+		}
+		v.Error = createProblem(err)
+		u.render(w, r, s, p.Status, "create", title, v)
+		return nil
+	}
+	http.Redirect(w, r, "/documents/"+d.ID+"?ok=created", http.StatusSeeOther)
+	return nil
+}
+
+// createProblem names the field at fault where the service's message
+// does, else the table's message.
+func createProblem(err error) string {
+	msg := workflow.ErrorMessage(err)
+	for _, f := range []struct{ key, text string }{
+		{"subject", "Trích yếu là bắt buộc (tối đa 500 ký tự)."},
+		{"original_number", "Số, ký hiệu của văn bản đến là bắt buộc."},
+		{"original_date", "Ngày của văn bản đến là bắt buộc (dd/mm/yyyy)."},
+		{"sender", "Cơ quan gửi là bắt buộc; mã định danh (nếu có) có dạng 000.00.00.H13."},
+		{"signer", "Hãy chọn người ký là một lãnh đạo."},
+		{"recipient", "Nơi nhận không hợp lệ."},
+		{"file", "Hãy chọn tệp PDF của văn bản."},
+		{"layout", "Vị trí dấu không hợp lệ: trang ≥ 0, tọa độ ≥ 0, rộng và cao > 0; số và ngày ở trang 1."},
+		{"due_date", "Hạn xử lý không hợp lệ."},
+		{"type", "Hãy chọn loại văn bản."},
+	} {
+		if workflow.ErrorCode(err) == workflow.EINVALID && strings.Contains(msg, f.key) {
+			return f.text
+		}
+	}
+	return Message(err)
+}
+
+// create reads the posted form into the service's input.
+func (u *UI) create(r *http.Request, s *Session, dir workflow.Direction) (*workflow.Document, error) {
+	f := r.PostFormValue
+	in := workflow.CreateInput{Direction: dir, Type: workflow.DocType(f("type")), Subject: f("subject"),
+		Urgency: workflow.Urgency(f("urgency")), Confidentiality: workflow.Confidentiality(f("confidentiality")),
+		Retention: f("retention"), Notes: strings.TrimSpace(f("notes"))}
+	var err error
+	if in.DueDate, err = parseFormDate("due_date", f("due_date")); err != nil {
+		return nil, err
+	}
+	if dir == workflow.Incoming {
+		in.Sender = &workflow.Org{OrgID: strings.TrimSpace(f("sender_org_id")), Name: strings.TrimSpace(f("sender_name"))}
+		in.OriginalNumber = f("original_number")
+		if in.OriginalDate, err = parseFormDate("original_date", f("original_date")); err != nil {
+			return nil, err
+		}
+	} else {
+		in.SignerID, in.DraftingUnit = f("signer_id"), strings.TrimSpace(f("drafting_unit"))
+		if chosen := r.PostForm["recipients"]; len(chosen) > 0 {
+			if u.cfg.Exchange == nil {
+				return nil, workflow.Errorf(workflow.EINVALID, "recipient: no exchange")
+			}
+			orgs, err := u.cfg.Exchange.Recipients(r.Context(), s.User)
+			if err != nil {
+				return nil, err
+			}
+			for _, id := range chosen {
+				i := slices.IndexFunc(orgs, func(o workflow.Org) bool { return o.OrgID == id })
+				if i < 0 {
+					return nil, workflow.Errorf(workflow.EINVALID, "recipient %s is not a connected agency", id)
+				}
+				in.Recipients = append(in.Recipients, orgs[i])
+			}
+		}
+		if in.Layout, err = formLayout(r); err != nil {
+			return nil, err
+		}
+	}
+	if r.MultipartForm == nil || len(r.MultipartForm.File["file"]) == 0 {
+		return nil, workflow.Errorf(workflow.EINVALID, "the document file is required")
+	}
+	open := func(fh *multipart.FileHeader) (*workflow.Upload, error) {
+		if fh.Size > u.cfg.MaxUpload {
+			return nil, workflow.Errorf(workflow.ETOOLARGE, "file %q too large", fh.Filename)
+		}
+		mf, err := fh.Open()
+		if err != nil {
+			return nil, workflow.Wrap(workflow.EINVALID, err, "cannot read the uploaded file")
+		}
+		return &workflow.Upload{Name: fh.Filename, Size: fh.Size, Content: mf}, nil
+	}
+	var closers []multipart.File
+	defer func() {
+		for _, c := range closers {
+			c.Close()
+		}
+	}()
+	if in.File, err = open(r.MultipartForm.File["file"][0]); err != nil {
+		return nil, err
+	}
+	closers = append(closers, in.File.Content.(multipart.File))
+	for _, fh := range r.MultipartForm.File["attachment"] {
+		if fh.Size == 0 && fh.Filename == "" {
+			continue
+		}
+		a, err := open(fh)
+		if err != nil {
+			return nil, err
+		}
+		closers = append(closers, a.Content.(multipart.File))
+		in.Attachments = append(in.Attachments, *a)
+	}
+	return u.cfg.Docs.Create(r.Context(), s.User, in)
+}
+
+// formLayout reads the layout boxes (layout_{signature,number,date}_{page,x,y,w,h},
+// in PDF points from the page's lower-left corner); a box with every
+// field empty is the default position.
+func formLayout(r *http.Request) (*workflow.Layout, error) {
+	var l workflow.Layout
+	any := false
+	for _, b := range []struct {
+		name string
+		dst  **workflow.Box
+	}{{"signature", &l.Signature}, {"number", &l.Number}, {"date", &l.Date}} {
+		var vals [5]float64
+		set := 0
+		for i, k := range []string{"page", "x", "y", "w", "h"} {
+			s := strings.TrimSpace(strings.ReplaceAll(r.PostFormValue("layout_"+b.name+"_"+k), ",", "."))
+			if s == "" {
+				continue
+			}
+			x, err := strconv.ParseFloat(s, 64)
+			if err != nil {
+				return nil, workflow.Errorf(workflow.EINVALID, "layout.%s.%s is not a number", b.name, k)
+			}
+			vals[i] = x
+			set++
+		}
+		if set == 0 {
+			continue
+		}
+		if set < 5 {
+			return nil, workflow.Errorf(workflow.EINVALID, "layout.%s needs page, x, y, w and h", b.name)
+		}
+		*b.dst = &workflow.Box{Page: int(vals[0]), X: vals[1], Y: vals[2], W: vals[3], H: vals[4]}
+		any = true
+	}
+	if !any {
+		return nil, nil
+	}
+	return &l, nil
+}

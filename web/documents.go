@@ -1,0 +1,527 @@
+package web
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vanthu/vanthu/archive"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+func init() {
+	routes = append(routes, func(u *UI, mux *http.ServeMux) {
+		mux.Handle("GET /documents/{id}", u.auth(u.handleDocument))
+		mux.Handle("POST /documents/{id}", u.auth(u.handleDocumentPost))
+		mux.Handle("GET /documents/{id}/file", u.auth(u.handleFile))
+	})
+}
+
+// docView is the document page.
+type docView struct {
+	Doc          *workflow.Document
+	Main         workflow.File
+	HasMain      bool
+	Signer       string
+	Creator      string
+	Assignee     string
+	Actions      []workflow.Action // buttons of the main form (all allowed but assign)
+	CanAssign    bool
+	Handlers     []*workflow.User
+	Events       []eventRow
+	Report       *sigReport
+	ReportNote   string // why there is no report
+	Deliveries   []deliveryRow
+	ShowDeliver  bool
+	Pending      bool
+	Record       *archive.Record
+	Overdue      bool
+	Error        string // the problem of the last post, shown above the actions
+	NextNumber   int    // before "Phát hành": the number it would take (a peek)
+	NextNotation string
+	Stamp        []string // before "Ký số": where the stamps go
+	NeedOverride bool     // registering needs the override (invalid signatures)
+	Comment      string
+}
+
+type eventRow struct {
+	At      time.Time
+	Actor   string
+	Text    string
+	Comment string
+}
+
+type deliveryRow struct {
+	Org      string
+	OrgID    string
+	Kind     string
+	State    string
+	StateCls string
+	Code     string
+	CodeText string
+	At       *time.Time
+	Attempts int
+	Note     string
+}
+
+// statusCodes are the edXML status codes (QCVN 102:2016) in Vietnamese.
+var statusCodes = map[string]string{
+	"01": "Đã đến", "02": "Từ chối tiếp nhận", "03": "Đã tiếp nhận (vào sổ)", "04": "Đã phân công",
+	"05": "Đang xử lý", "06": "Hoàn thành", "13": "Đề nghị thu hồi", "15": "Đồng ý thu hồi", "16": "Từ chối thu hồi",
+}
+
+var deliveryStates = map[workflow.DeliveryState]string{
+	workflow.DeliveryPending: "Đang gửi", workflow.DeliveryDelivered: "Đã gửi đến", workflow.DeliveryFailed: "Gửi thất bại",
+}
+
+func (u *UI) handleDocument(w http.ResponseWriter, r *http.Request, s *Session) error {
+	d, err := u.cfg.Docs.Get(r.Context(), s.User, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	v, err := u.documentView(r, s, d)
+	if err != nil {
+		return err
+	}
+	u.render(w, r, s, http.StatusOK, "document", d.Subject, v)
+	return nil
+}
+
+func (u *UI) documentView(r *http.Request, s *Session, d *workflow.Document) (*docView, error) {
+	ctx := r.Context()
+	names, err := u.userNames(r)
+	if err != nil {
+		return nil, err
+	}
+	v := &docView{Doc: d, Signer: names[d.SignerID], Creator: names[d.CreatedBy], Assignee: names[d.AssigneeID],
+		Overdue: workflow.Overdue(d, u.now())}
+	v.Main, v.HasMain = d.MainFile()
+	for _, a := range workflow.AllowedActions(d, s.User) {
+		if a == workflow.Assign {
+			v.CanAssign = true
+			continue
+		}
+		v.Actions = append(v.Actions, a)
+	}
+	if v.CanAssign {
+		users, err := u.cfg.Directory.Users(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range users {
+			if x.Has(workflow.RoleHandler) && !x.Disabled {
+				v.Handlers = append(v.Handlers, x)
+			}
+		}
+	}
+	evs, err := u.cfg.Docs.Events(ctx, s.User, d.ID)
+	if err != nil {
+		return nil, err
+	}
+	for i := len(evs) - 1; i >= 0; i-- {
+		e := evs[i]
+		v.Events = append(v.Events, eventRow{At: e.At, Actor: orDefault(names[e.Actor], "Hệ thống"), Text: eventText(e, names), Comment: e.Comment})
+	}
+	if err := u.signatureReport(r, s, d, v); err != nil {
+		return nil, err
+	}
+	for _, a := range v.Actions {
+		switch a {
+		case workflow.Issue:
+			n, notation, err := u.cfg.Docs.NextNotation(ctx, s.User, d.ID)
+			if err != nil {
+				return nil, err
+			}
+			v.NextNumber, v.NextNotation = n, notation
+		case workflow.Sign:
+			v.Stamp = stampPlaces(d.Layout)
+		case workflow.Register:
+			v.NeedOverride = v.Report != nil && v.Report.Verdict == workflow.VerdictInvalid
+		}
+	}
+	if u.cfg.Exchange != nil && d.Direction == workflow.Outgoing && (d.State == workflow.Sent || d.State == workflow.Archived) ||
+		u.cfg.Exchange != nil && d.ExternalID != "" {
+		v.ShowDeliver = true
+		reps, err := u.cfg.Exchange.Deliveries(ctx, s.User, d.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, rep := range reps {
+			row := deliveryRow{Org: rep.OrgName, OrgID: rep.OrgID, State: orName(deliveryStates, rep.State),
+				StateCls: "d-" + string(rep.State), Attempts: rep.Attempts, Code: rep.StatusCode}
+			if rep.Kind == workflow.DeliverDocument {
+				row.Kind, row.Code, row.At = "Văn bản", rep.LastStatus, rep.LastStatusAt
+			} else {
+				row.Kind = "Thông báo trạng thái"
+				row.At = &rep.UpdatedAt
+			}
+			row.CodeText = statusCodes[row.Code]
+			if rep.State == workflow.DeliveryPending {
+				v.Pending = true
+				if rep.LastError != "" {
+					row.Note = "Đang thử lại"
+				}
+			}
+			if rep.State == workflow.DeliveryFailed {
+				row.Note = rep.LastError
+			}
+			v.Deliveries = append(v.Deliveries, row)
+		}
+	}
+	if d.State == workflow.Archived && u.cfg.Archive != nil {
+		rec, err := u.cfg.Archive.Get(ctx, s.User, d.ID)
+		switch workflow.ErrorCode(err) {
+		case "":
+			v.Record = rec
+		case workflow.ENOTFOUND, workflow.EFORBIDDEN:
+		default:
+			return nil, err
+		}
+	}
+	return v, nil
+}
+
+func orDefault(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+// stampPlaces says in words where the stamps of layer 1 and 2 go.
+func stampPlaces(l *workflow.Layout) []string {
+	var out []string
+	box := func(what string, b *workflow.Box, def string) {
+		if b == nil {
+			out = append(out, what+": "+def)
+			return
+		}
+		page := "trang cuối"
+		if b.Page > 0 {
+			page = "trang " + strconv.Itoa(b.Page)
+		}
+		const mm = 25.4 / 72
+		out = append(out, fmt.Sprintf("%s: %s, cách lề trái %.0f mm, cách mép dưới %.0f mm, khung %.0f × %.0f mm",
+			what, page, b.X*mm, b.Y*mm, b.W*mm, b.H*mm))
+	}
+	if l == nil {
+		l = &workflow.Layout{}
+	}
+	box("Chữ ký của lãnh đạo và dấu cơ quan", l.Signature, "góc dưới bên phải của trang cuối (mặc định)")
+	box("Số, ký hiệu", l.Number, "dòng “Số:” mới dưới dòng “Số:” của dự thảo, trang 1 (mặc định)")
+	box("Ngày ban hành", l.Date, "dòng ngày tháng mới dưới dòng ngày của dự thảo, trang 1 (mặc định)")
+	return out
+}
+
+// eventText says what an audit event records, in Vietnamese.
+func eventText(e workflow.Event, names map[string]string) string {
+	switch e.Kind {
+	case workflow.EventCreate:
+		return "Tạo văn bản"
+	case workflow.EventUpload:
+		kind := map[string]string{"main": "văn bản", "attachment": "phụ lục", "signed": "bản đã ký"}[e.Data["kind"]]
+		return fmt.Sprintf("Tải lên tệp %s “%s”", orDefault(kind, "tệp"), e.Data["name"])
+	case workflow.EventComment:
+		return "Cho ý kiến"
+	case workflow.EventTransition:
+		t := orName(actionNames, e.Action) + " (" + orName(stateNames, e.From) + " → " + orName(stateNames, e.To) + ")"
+		if n := e.Data["notation"]; n != "" {
+			t += "; số, ký hiệu " + n
+		} else if n := e.Data["number"]; n != "" && e.Action == workflow.Register {
+			t += "; số đến " + n
+		}
+		if a := e.Data["assignee_id"]; a != "" {
+			t += "; người xử lý: " + orDefault(names[a], a)
+		}
+		if vd := e.Data["verdict"]; vd != "" {
+			t += "; chữ ký số: " + orName(verdictNames, vd)
+		}
+		if e.Data["override"] == "true" {
+			t += " (vào sổ dù chữ ký không hợp lệ)"
+		}
+		return t
+	case workflow.EventArchive:
+		return "Lưu trữ"
+	case "revoke":
+		return "Thu hồi văn bản"
+	}
+	return string(e.Kind)
+}
+
+// sigReport is the signature report as the page shows it (decoded from
+// the verifier's JSON report).
+type sigReport struct {
+	Verdict    string
+	Reasons    []string
+	Signatures []sigRow
+}
+
+type sigRow struct {
+	Index       int
+	Who         string
+	Subject     string
+	Issuer      string
+	Serial      string
+	Valid       string
+	When        string
+	Timestamp   string
+	Chain       string
+	ChainOK     bool
+	Covers      string
+	Verdict     string
+	Changes     []string
+	Errors      []string
+	ValidPeriod string
+}
+
+type reportJSON struct {
+	Verdict    string   `json:"verdict"`
+	Reasons    []string `json:"reasons"`
+	Size       int64    `json:"size"`
+	Signatures []struct {
+		Index       int    `json:"index"`
+		Name        string `json:"name"`
+		SigningTime string `json:"signing_time"`
+		Signer      *struct {
+			Subject   string `json:"subject"`
+			Issuer    string `json:"issuer"`
+			Serial    string `json:"serial"`
+			NotBefore string `json:"not_before"`
+			NotAfter  string `json:"not_after"`
+		} `json:"signer"`
+		ChainTrusted    bool    `json:"chain_trusted"`
+		ChainError      string  `json:"chain_error"`
+		ByteRange       []int64 `json:"byte_range"`
+		CoversWholeFile bool    `json:"covers_whole_file"`
+		SignatureValid  bool    `json:"signature_valid"`
+		Timestamp       *struct {
+			Time      string `json:"time"`
+			Authority string `json:"authority"`
+			Trusted   bool   `json:"trusted"`
+		} `json:"timestamp"`
+		LaterChanges []struct {
+			Object  string `json:"object"`
+			Kind    string `json:"kind"`
+			Allowed bool   `json:"allowed"`
+			Detail  string `json:"detail"`
+		} `json:"later_changes"`
+		Errors []string `json:"errors"`
+	} `json:"signatures"`
+}
+
+// decodeReport turns a verification into the page's report.
+func decodeReport(v *workflow.Verification) *sigReport {
+	out := &sigReport{Verdict: v.Verdict, Reasons: v.Reasons}
+	var rj reportJSON
+	if len(v.Report) == 0 || json.Unmarshal(v.Report, &rj) != nil {
+		return out
+	}
+	for _, sg := range rj.Signatures {
+		row := sigRow{Index: sg.Index + 1, When: rfcToVN(sg.SigningTime), ChainOK: sg.ChainTrusted, Errors: sg.Errors, Who: sg.Name}
+		if sg.Signer != nil {
+			row.Subject, row.Issuer, row.Serial = sg.Signer.Subject, sg.Signer.Issuer, sg.Signer.Serial
+			if cn := commonName(sg.Signer.Subject); cn != "" {
+				row.Who = cn
+			}
+			row.ValidPeriod = rfcToVN(sg.Signer.NotBefore) + " – " + rfcToVN(sg.Signer.NotAfter)
+		}
+		if sg.Timestamp != nil {
+			row.Timestamp = rfcToVN(sg.Timestamp.Time)
+			if !sg.Timestamp.Trusted {
+				row.Timestamp += " (dấu thời gian chưa được tin cậy)"
+			}
+		}
+		if sg.ChainTrusted {
+			row.Chain = "Chuỗi chứng thư tin cậy"
+		} else {
+			row.Chain = "Chuỗi chứng thư không tin cậy"
+			if sg.ChainError != "" {
+				row.Chain += ": " + sg.ChainError
+			}
+		}
+		if sg.CoversWholeFile {
+			row.Covers = "Toàn bộ tệp"
+		} else if len(sg.ByteRange) == 4 {
+			row.Covers = fmt.Sprintf("Một phần tệp (%d byte đầu, phiên bản trước các cập nhật sau đó)", sg.ByteRange[2]+sg.ByteRange[3])
+		} else {
+			row.Covers = "Không xác định"
+		}
+		forbidden := false
+		for _, c := range sg.LaterChanges {
+			txt := c.Object + " " + c.Kind
+			if c.Detail != "" {
+				txt += ": " + c.Detail
+			}
+			if c.Allowed {
+				txt += " (được phép)"
+			} else {
+				txt += " (không được phép)"
+				forbidden = true
+			}
+			row.Changes = append(row.Changes, txt)
+		}
+		switch {
+		case !sg.SignatureValid || forbidden:
+			row.Verdict = workflow.VerdictInvalid
+		case sg.ChainTrusted && len(sg.Errors) == 0:
+			row.Verdict = workflow.VerdictValid
+		default:
+			row.Verdict = workflow.VerdictIndeterminate
+		}
+		out.Signatures = append(out.Signatures, row)
+	}
+	return out
+}
+
+func commonName(subject string) string {
+	for _, part := range strings.Split(subject, ",") {
+		if cn, ok := strings.CutPrefix(strings.TrimSpace(part), "CN="); ok {
+			return cn
+		}
+	}
+	return ""
+}
+
+func rfcToVN(s string) string {
+	if s == "" {
+		return ""
+	}
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		return s
+	}
+	return t.In(workflow.Vietnam).Format("15:04:05 02/01/2006")
+}
+
+// signatureReport fills the report: the stored one (registration, issue),
+// else — for a file still in progress, or an incoming document before
+// registration — a fresh check of the current file.
+func (u *UI) signatureReport(r *http.Request, s *Session, d *workflow.Document, v *docView) error {
+	if d.Verification != nil && !(d.State == workflow.OfficerSigned) {
+		v.Report = decodeReport(d.Verification)
+		return nil
+	}
+	if u.cfg.Verify == nil || !v.HasMain {
+		return nil
+	}
+	if d.Direction == workflow.Outgoing && v.Main.Kind != workflow.FileSigned {
+		v.ReportNote = "Dự thảo chưa được ký số."
+		return nil
+	}
+	rc, _, err := u.cfg.Docs.OpenFile(r.Context(), s.User, d.ID, "")
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	pdf, err := io.ReadAll(io.LimitReader(rc, u.cfg.MaxUpload+1))
+	if err != nil {
+		return fmt.Errorf("read file of %s: %w", d.ID, err)
+	}
+	ver, err := u.cfg.Verify(r.Context(), pdf)
+	if code := workflow.ErrorCode(err); code == workflow.EUNPROCESSABLE || code == workflow.EUNSUPPORTEDMEDIA {
+		ver, err = workflow.Verification{Verdict: workflow.VerdictIndeterminate, Reasons: []string{"Không phân tích được tệp để kiểm tra chữ ký."}}, nil
+	}
+	if err != nil {
+		return err
+	}
+	v.Report = decodeReport(&ver)
+	return nil
+}
+
+// handleDocumentPost applies the posted action (or adds a comment) and
+// goes back to the document page. A problem with the input is shown on
+// the page; a document the user may not see, or an action the user may
+// not take, is the error page (not found, forbidden).
+func (u *UI) handleDocumentPost(w http.ResponseWriter, r *http.Request, s *Session) error {
+	id := r.PathValue("id")
+	ctx := r.Context()
+	action := workflow.Action(r.PostFormValue("action"))
+	comment := r.PostFormValue("comment")
+	var err error
+	if action == "comment" {
+		err = u.cfg.Docs.Comment(ctx, s.User, id, comment)
+	} else {
+		in := workflow.ActionInput{Comment: comment, AssigneeID: r.PostFormValue("assignee_id"),
+			Override: r.PostFormValue("override") == "true"}
+		if vs := r.PostFormValue("version"); vs != "" {
+			in.Version, _ = strconv.Atoi(vs)
+		}
+		if in.DueDate, err = parseFormDate("due_date", r.PostFormValue("due_date")); err == nil {
+			_, err = u.cfg.Docs.Apply(ctx, s.User, id, action, in)
+		}
+	}
+	if err == nil {
+		q := "?done=" + string(action)
+		if action == "comment" {
+			q = "?ok=comment"
+		}
+		http.Redirect(w, r, "/documents/"+id+q, http.StatusSeeOther)
+		return nil
+	}
+	code, p := problemOf(err)
+	if code == workflow.EFORBIDDEN || code == workflow.ENOTFOUND || code == workflow.EUNAUTHORIZED || p.Status >= 500 && code != workflow.EUNAVAILABLE {
+		return err
+	}
+	d, gerr := u.cfg.Docs.Get(ctx, s.User, id)
+	if gerr != nil {
+		return gerr
+	}
+	v, verr := u.documentView(r, s, d)
+	if verr != nil {
+		return verr
+	}
+	v.Error = actionProblem(action, err)
+	v.Comment = comment
+	u.render(w, r, s, p.Status, "document", d.Subject, v)
+	return nil
+}
+
+// actionProblem is the message of a failed action: specific where the
+// cause is known, else the table's.
+func actionProblem(a workflow.Action, err error) string {
+	code := workflow.ErrorCode(err)
+	switch {
+	case a == workflow.Reject && code == workflow.EINVALID:
+		return "Từ chối văn bản cần ghi rõ lý do trong ô Ý kiến."
+	case a == workflow.Assign && code == workflow.EINVALID:
+		return "Phân công cần chọn một chuyên viên đang hoạt động và hạn xử lý hợp lệ."
+	case a == workflow.Register && code == workflow.EUNPROCESSABLE:
+		return "Chữ ký số của văn bản không hợp lệ. Chỉ vào sổ khi đánh dấu “Vẫn vào sổ” và ghi lý do trong ô Ý kiến."
+	case a == workflow.Send && code == workflow.EINVALID:
+		return "Văn bản không có nơi nhận liên thông: hãy lưu trữ thay vì gửi."
+	case a == "comment" && code == workflow.EINVALID:
+		return "Ý kiến không được để trống (tối đa 4000 ký tự)."
+	}
+	return Message(err)
+}
+
+// handleFile streams a document's file: inline for the viewer in the
+// document page (same-origin frame only), as a download with ?download=1.
+func (u *UI) handleFile(w http.ResponseWriter, r *http.Request, s *Session) error {
+	rc, f, err := u.cfg.Docs.OpenFile(r.Context(), s.User, r.PathValue("id"), r.URL.Query().Get("sha256"))
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	disp := "inline"
+	if r.URL.Query().Get("download") != "" {
+		disp = "attachment"
+	}
+	h := w.Header()
+	allowSameOriginFrame(h)
+	h.Set("Content-Type", "application/pdf")
+	h.Set("Content-Disposition", mime.FormatMediaType(disp, map[string]string{"filename": f.Name}))
+	h.Set("Content-Length", strconv.FormatInt(f.Size, 10))
+	h.Set("X-Content-SHA256", f.SHA256)
+	h.Set("Cache-Control", "private, no-store")
+	if _, err := io.Copy(w, rc); err != nil && !errors.Is(err, r.Context().Err()) {
+		u.log.WarnContext(r.Context(), "stream file", "doc_id", r.PathValue("id"), "err", err)
+	}
+	return nil
+}

@@ -1,0 +1,123 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+func init() {
+	routes = append(routes, func(u *UI, mux *http.ServeMux) {
+		mux.Handle("GET /incoming", u.auth(u.listPage(workflow.Incoming)))
+		mux.Handle("GET /outgoing", u.auth(u.listPage(workflow.Outgoing)))
+	})
+	nav = append(nav,
+		NavItem{Path: "/incoming", Label: "Văn bản đến"},
+		NavItem{Path: "/outgoing", Label: "Văn bản đi"},
+	)
+}
+
+// listPageSize is the number of documents per page of a list.
+const listPageSize = 50
+
+type option struct {
+	Value, Label string
+	Selected     bool
+}
+
+type listView struct {
+	Direction workflow.Direction
+	Title     string
+	States    []option
+	Types     []option
+	Q         string
+	From, To  string
+	Rows      []inboxRow
+	Next      string // URL of the next page ("" on the last)
+	First     string // URL of the first page when not on it
+	CanCreate bool
+	CreateURL string
+	Filtered  bool
+}
+
+// typeOptions lists the document types by name, the selected one marked.
+func typeOptions(selected string) []option {
+	out := make([]option, 0, len(workflow.DocTypes))
+	for code, name := range workflow.DocTypes {
+		out = append(out, option{Value: string(code), Label: name, Selected: string(code) == selected})
+	}
+	slices.SortFunc(out, func(a, b option) int { return strings.Compare(a.Label, b.Label) })
+	return out
+}
+
+func (u *UI) listPage(dir workflow.Direction) pageFunc {
+	return func(w http.ResponseWriter, r *http.Request, s *Session) error {
+		q := r.URL.Query()
+		f := workflow.DocumentFilter{Direction: dir, State: workflow.State(q.Get("state")), Type: workflow.DocType(q.Get("type")),
+			Query: strings.TrimSpace(q.Get("q")), After: q.Get("cursor"), Limit: listPageSize}
+		var err error
+		if f.From, err = parseFormDate("from", q.Get("from")); err != nil {
+			return err
+		}
+		if f.To, err = parseFormDate("to", q.Get("to")); err != nil {
+			return err
+		}
+		if f.To != nil {
+			end := f.To.Add(24*time.Hour - time.Nanosecond)
+			f.To = &end
+		}
+		docs, next, err := u.cfg.Docs.List(r.Context(), s.User, f)
+		if err != nil {
+			return err
+		}
+		v := listView{Direction: dir, Title: directionNames[dir], Q: f.Query, From: q.Get("from"), To: q.Get("to"),
+			Types: typeOptions(q.Get("type"))}
+		v.Filtered = f.State != "" || f.Type != "" || f.Query != "" || f.From != nil || f.To != nil
+		for _, st := range workflow.States(dir) {
+			v.States = append(v.States, option{Value: string(st), Label: stateNames[st], Selected: st == f.State})
+		}
+		if dir == workflow.Incoming {
+			v.CanCreate, v.CreateURL = s.User.Has(workflow.RoleClerk), "/incoming/new"
+		} else {
+			v.CanCreate, v.CreateURL = s.User.Has(workflow.RoleHandler), "/outgoing/new"
+		}
+		names, err := u.userNames(r)
+		if err != nil {
+			return err
+		}
+		now := u.now()
+		for _, d := range docs {
+			row := inboxRow{Doc: d, Overdue: workflow.Overdue(d, now)}
+			if d.Direction == workflow.Incoming && d.Sender != nil {
+				row.Who = d.Sender.Name
+			} else {
+				row.Who = names[d.SignerID]
+			}
+			v.Rows = append(v.Rows, row)
+		}
+		if next != "" {
+			nq := cloneValues(q)
+			nq.Set("cursor", next)
+			v.Next = r.URL.Path + "?" + nq.Encode()
+		}
+		if f.After != "" {
+			fq := cloneValues(q)
+			fq.Del("cursor")
+			v.First = r.URL.Path + "?" + fq.Encode()
+		}
+		u.render(w, r, s, http.StatusOK, "list", v.Title, v)
+		return nil
+	}
+}
+
+func cloneValues(v url.Values) url.Values {
+	out := url.Values{}
+	for k, vs := range v {
+		out[k] = append([]string(nil), vs...)
+	}
+	return out
+}
