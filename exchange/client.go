@@ -95,14 +95,18 @@ func (c *Client) httpClient(a *Agency) (*http.Client, error) {
 	if timeout <= 0 {
 		timeout = 60 * time.Second
 	}
-	hc := &http.Client{Timeout: timeout, Transport: &http.Transport{
-		TLSClientConfig:     tc,
-		DialContext:         (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
-		TLSHandshakeTimeout: 10 * time.Second,
-		MaxIdleConnsPerHost: 4,
-		IdleConnTimeout:     90 * time.Second,
-		ForceAttemptHTTP2:   true,
-	}}
+	hc := &http.Client{Timeout: timeout,
+		// Never follow a redirect: the package goes to the registered
+		// endpoint only (a 3xx is a failed delivery, see Post).
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		Transport: &http.Transport{
+			TLSClientConfig:     tc,
+			DialContext:         (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
+			TLSHandshakeTimeout: 10 * time.Second,
+			MaxIdleConnsPerHost: 4,
+			IdleConnTimeout:     90 * time.Second,
+			ForceAttemptHTTP2:   true,
+		}}
 	if c.clients == nil {
 		c.clients = map[string]*http.Client{}
 	}
@@ -128,6 +132,10 @@ func (c *Client) Post(ctx context.Context, a *Agency, path string, body []byte) 
 	}
 	defer resp.Body.Close()
 	b, _ := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if resp.StatusCode/100 == 3 {
+		return nil, &PeerError{Status: resp.StatusCode, Message: fmt.Sprintf("redirect to %q not followed: packages go to the registered endpoint only",
+			resp.Header.Get("Location"))}
+	}
 	if resp.StatusCode/100 != 2 {
 		return nil, &PeerError{Status: resp.StatusCode, Message: errorMessage(b)}
 	}

@@ -9,14 +9,18 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"io"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/vanthu/vanthu/exchange/edxml"
 	"github.com/vanthu/vanthu/workflow"
 	"github.com/vanthu/vanthu/workflow/workflowtest"
 )
@@ -278,5 +282,73 @@ func TestReceiverAuthentication(t *testing.T) {
 	// A registered agency gets through authentication to the parser.
 	if code, msg := post(&registered); code != http.StatusBadRequest {
 		t.Errorf("registered, junk package: %d %s", code, msg)
+	}
+}
+
+// TestClientDoesNotFollowRedirects: a registered peer's endpoint that
+// answers 307/308 (which would resend the POST body elsewhere) or 302 is
+// not followed; the delivery fails (retryable) and the target never sees
+// the package. Before: net/http followed the redirect with the body.
+func TestClientDoesNotFollowRedirects(t *testing.T) {
+	ca := cert(t, "Exchange CA", true, nil, 0)
+	serverCert := cert(t, "peer", false, &ca, x509.ExtKeyUsageServerAuth, "localhost", "127.0.0.1")
+	clientCert := cert(t, "us", false, &ca, x509.ExtKeyUsageClientAuth)
+	var hits atomic.Int32
+	target := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		hits.Add(1)
+		writeJSON(w, 200, Ack{DocumentID: "x", StatusCode: "01"})
+	}))
+	target.TLS = ServerTLSConfig(serverCert)
+	target.StartTLS()
+	defer target.Close()
+	for _, status := range []int{http.StatusFound, http.StatusTemporaryRedirect, http.StatusPermanentRedirect} {
+		t.Run(strconv.Itoa(status), func(t *testing.T) {
+			redirector := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				http.Redirect(w, r, target.URL+r.URL.Path, status)
+			}))
+			redirector.TLS = ServerTLSConfig(serverCert)
+			redirector.StartTLS()
+			defer redirector.Close()
+			a := &Agency{OrgID: "000.00.31.H13", Endpoint: strings.Replace(redirector.URL, "127.0.0.1", "localhost", 1), TLSCertPEM: certPEM(ca)}
+			c := &Client{Cert: clientCert}
+			ack, err := c.Post(context.Background(), a, PathEdXML, []byte("<edXML/>"))
+			var pe *PeerError
+			if !errors.As(err, &pe) || pe.Status != status || pe.Permanent() {
+				t.Fatalf("redirect %d: ack %+v, err %v (want a retryable PeerError with status %d)", status, ack, err, status)
+			}
+			if n := hits.Load(); n != 0 {
+				t.Fatalf("the redirect target received %d requests", n)
+			}
+		})
+	}
+}
+
+// TestOwnDocumentIDs: a peer's package may only carry its own DocumentId
+// and revoke, update or replace its own documents.
+func TestOwnDocumentIDs(t *testing.T) {
+	peer := &Agency{OrgID: "000.00.32.H13"}
+	own, other := "000.00.32.H13,2026/12/01,5/UBND", "000.00.12.H13,2026/12/01,01/QĐ-UBND"
+	for _, tc := range []struct {
+		name string
+		doc  edxml.Document
+		ok   bool
+	}{
+		{"Own", edxml.Document{DocumentID: own}, true},
+		{"OwnAnsweringOther", edxml.Document{DocumentID: own, ResponseFor: &edxml.DocRef{DocumentID: other}}, true},
+		{"ErrOthersID", edxml.Document{DocumentID: other}, false},
+		{"ErrRevokeOthers", edxml.Document{DocumentID: own, Business: edxml.Business{Type: edxml.BusinessRevoke, DocumentID: other}}, false},
+		{"RevokeOwn", edxml.Document{DocumentID: own, Business: edxml.Business{Type: edxml.BusinessRevoke, DocumentID: own}}, true},
+		{"ErrUpdateOthers", edxml.Document{DocumentID: own, Business: edxml.Business{Type: edxml.BusinessUpdate, DocumentID: other}}, false},
+		{"ErrReplaceOthers", edxml.Document{DocumentID: own, Business: edxml.Business{Type: edxml.BusinessReplace,
+			Replaces: []edxml.Replacement{{DocumentID: other}}}}, false},
+		{"ErrReplaceOthersByResponseFor", edxml.Document{DocumentID: own, Business: edxml.Business{Type: edxml.BusinessReplace},
+			ResponseFor: &edxml.DocRef{DocumentID: other}}, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := ownDocumentIDs(peer, &tc.doc)
+			if (err == nil) != tc.ok || (err != nil && workflow.ErrorCode(err) != workflow.EFORBIDDEN) {
+				t.Fatalf("err = %v, want ok=%v", err, tc.ok)
+			}
+		})
 	}
 }

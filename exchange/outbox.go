@@ -73,8 +73,10 @@ func (o *Outbox) Transitioned(ctx context.Context, tx workflow.Tx, d *workflow.D
 
 // Received queues 01 to the sender, or 02 with the reason when the
 // document was rejected on receipt.
+// A document kept without ExternalID (its envelope failed verification)
+// is answered synchronously only: there is no proven id to refer to.
 func (o *Outbox) Received(ctx context.Context, tx workflow.Tx, d *workflow.Document) error {
-	if d.Sender == nil || d.Sender.OrgID == "" {
+	if d.Sender == nil || d.Sender.OrgID == "" || d.ExternalID == "" {
 		return nil
 	}
 	if d.State == workflow.Rejected {

@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/vanthu/vanthu/exchange/edxml"
@@ -162,6 +163,51 @@ func sender(peers []*Agency, orgID string) (*Agency, error) {
 	return nil, workflow.Errorf(workflow.EFORBIDDEN, "the package says it is from %s but the connection is %s's", orgID, peers[0].OrgID)
 }
 
+// OrgOfDocumentID returns the organisation code a QCVN 102 DocumentId
+// ("OrganId,yyyy/MM/dd,Số/KýHiệu") starts with.
+func OrgOfDocumentID(id string) string {
+	org, _, _ := strings.Cut(id, ",")
+	return strings.TrimSpace(org)
+}
+
+// ownDocumentIDs refuses (EFORBIDDEN) a package from peer whose own
+// DocumentId, or the document it revokes, updates or replaces, carries
+// another agency's code: an agency only issues, revokes, updates and
+// replaces its own documents. Without this, a registered peer could take
+// another agency's future DocumentId (its real document would then be
+// dropped as a redelivery) or revoke or replace another agency's document.
+func ownDocumentIDs(peer *Agency, doc *edxml.Document) error {
+	check := func(what, id string) error {
+		if id == "" {
+			return nil
+		}
+		if org := OrgOfDocumentID(id); org != peer.OrgID {
+			return workflow.Errorf(workflow.EFORBIDDEN, "%s %q is %s's, not the sender's (%s)", what, id, org, peer.OrgID)
+		}
+		return nil
+	}
+	if err := check("DocumentId", doc.DocumentID); err != nil {
+		return err
+	}
+	if doc.Business.Type == edxml.BusinessNew || doc.Business.Type == "" {
+		return nil
+	}
+	if err := check("the "+doc.Business.Type.String()+" target", doc.Business.DocumentID); err != nil {
+		return err
+	}
+	for _, rp := range doc.Business.Replaces {
+		if err := check("the replaced document", rp.DocumentID); err != nil {
+			return err
+		}
+	}
+	if doc.Business.Type == edxml.BusinessReplace && len(doc.Business.Replaces) == 0 && doc.ResponseFor != nil {
+		if err := check("the replaced document", doc.ResponseFor.DocumentID); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (r *Receiver) verifier(a *Agency) (*edxml.Verifier, error) {
 	certs, err := ParseCertsPEM("signing certificate of "+a.OrgID, []byte(a.SigningCertPEM))
 	if err != nil {
@@ -202,6 +248,9 @@ func (r *Receiver) handleEdXML(w http.ResponseWriter, req *http.Request, peers [
 	if err != nil {
 		return nil, err
 	}
+	if err := ownDocumentIDs(peer, doc); err != nil {
+		return nil, err
+	}
 	addressed := false
 	for _, to := range doc.To {
 		addressed = addressed || to.ID == r.Self.OrgID
@@ -233,6 +282,9 @@ func (r *Receiver) handleEdXML(w http.ResponseWriter, req *http.Request, peers [
 	if err != nil {
 		return nil, err
 	}
+	// A document whose envelope failed is kept without its (unproven)
+	// DocumentId: answer with the id the package claimed.
+	ack.DocumentID = doc.DocumentID
 	r.log().InfoContext(ctx, "exchange document", "external_id", d.ExternalID, "doc_id", d.ID, "from", peer.OrgID,
 		"created", created, "ack", ack.StatusCode)
 	return ack, nil

@@ -18,8 +18,11 @@ type ReceiveInput struct {
 }
 
 // Receive registers a document that a connected agency sent. It is
-// idempotent by ExternalID: a redelivery returns the first document and
-// created=false, storing nothing new. The PDF's signatures are verified
+// idempotent by (sender, ExternalID) once the envelope verified: a
+// redelivery returns the first document and created=false, storing nothing
+// new; the same ExternalID from another sender is EFORBIDDEN. A document
+// whose envelope failed is stored without ExternalID (and links to no
+// replaced document), so it never shadows a genuine one. The PDF's signatures are verified
 // (Decree 30 Art. 21.2); a document whose envelope or PDF fails
 // verification is kept in state rejected with the reason, and the
 // Outbox answers the sender (02); otherwise it starts at received (01).
@@ -27,7 +30,21 @@ func (s *Service) Receive(ctx context.Context, in ReceiveInput) (d *Document, cr
 	if in.ExternalID == "" {
 		return nil, false, Errorf(EINVALID, "a received document needs its DocumentId")
 	}
-	if existing, err := s.Repo.DocumentByExternalID(ctx, in.ExternalID); err == nil {
+	if in.Sender == nil || in.Sender.OrgID == "" {
+		return nil, false, Errorf(EINVALID, "a received document needs its sender")
+	}
+	// Only a verified envelope proves the sender issued this DocumentId:
+	// only then is it a redelivery key. A document whose envelope failed
+	// is kept (rejected) without it, so it can never shadow the real one.
+	claimedID := in.ExternalID
+	verified := in.EnvelopeError == ""
+	if !verified {
+		in.ExternalID, in.Replaces = "", ""
+	} else if existing, err := s.Repo.DocumentByExternalID(ctx, in.ExternalID); err == nil {
+		// Deduplicated by (sender, DocumentId).
+		if existing.Sender == nil || existing.Sender.OrgID != in.Sender.OrgID {
+			return nil, false, Errorf(EFORBIDDEN, "DocumentId %s was received from another agency", in.ExternalID)
+		}
 		return existing, false, nil
 	} else if ErrorCode(err) != ENOTFOUND {
 		return nil, false, err
@@ -46,7 +63,8 @@ func (s *Service) Receive(ctx context.Context, in ReceiveInput) (d *Document, cr
 		CreatedAt: now, UpdatedAt: now,
 	}
 	if in.Replaces != "" {
-		if old, err := s.Repo.DocumentByExternalID(ctx, in.Replaces); err == nil {
+		// A sender replaces only its own documents.
+		if old, err := s.Repo.DocumentByExternalID(ctx, in.Replaces); err == nil && old.Sender != nil && old.Sender.OrgID == in.Sender.OrgID {
 			d.Replaces = old.ID
 		}
 	}
@@ -98,6 +116,9 @@ func (s *Service) Receive(ctx context.Context, in ReceiveInput) (d *Document, cr
 			return err
 		}
 		data := map[string]string{"external_id": in.ExternalID, "from": in.Sender.OrgID}
+		if !verified {
+			data["claimed_external_id"] = claimedID
+		}
 		if len(reasons) > 0 {
 			data["rejected"] = strings.Join(reasons, "; ")
 		}
@@ -113,9 +134,9 @@ func (s *Service) Receive(ctx context.Context, in ReceiveInput) (d *Document, cr
 		}
 		return nil
 	})
-	if ErrorCode(err) == ECONFLICT {
+	if ErrorCode(err) == ECONFLICT && verified {
 		// A concurrent redelivery won the race.
-		if existing, err2 := s.Repo.DocumentByExternalID(ctx, in.ExternalID); err2 == nil {
+		if existing, err2 := s.Repo.DocumentByExternalID(ctx, in.ExternalID); err2 == nil && existing.Sender != nil && existing.Sender.OrgID == in.Sender.OrgID {
 			return existing, false, nil
 		}
 	}
