@@ -156,7 +156,7 @@ func (s *Service) verify(ctx context.Context, pdf []byte, twoLayers bool) (workf
 }
 
 func (s *Service) verifyUnguarded(ctx context.Context, pdf []byte, twoLayers bool) (workflow.Verification, error) {
-	rep, err := verify.Verify(ctx, pdf, verify.Options{Roots: s.cfg.Roots, Now: s.cfg.Now()})
+	rep, err := verify.Verify(ctx, pdf, verify.Options{Roots: s.cfg.Roots, Now: s.cfg.Now})
 	if err != nil {
 		return workflow.Verification{}, err
 	}

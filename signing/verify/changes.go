@@ -14,9 +14,12 @@ import (
 type analyzer struct {
 	f     *pdfFile
 	cache map[int][]Change // by section index
+	roles map[int]*roles   // by state index
 }
 
-func newAnalyzer(f *pdfFile) *analyzer { return &analyzer{f: f, cache: map[int][]Change{}} }
+func newAnalyzer(f *pdfFile) *analyzer {
+	return &analyzer{f: f, cache: map[int][]Change{}, roles: map[int]*roles{}}
+}
 
 // laterChanges lists the changes made by the updates written after byte
 // offset end (the end of a signature's byte range), oldest update first.
@@ -74,51 +77,285 @@ func (a *analyzer) laterChanges(end int64) []Change {
 	return out
 }
 
+// roles says what each object is in one revision. It is found by walking
+// the document from its catalog — which page uses an object, through which
+// entry — and never from the type an object claims for itself: an image or
+// a content stream relabelled /Type /Annot, or given /FT, is still what the
+// page draws.
+type roles struct {
+	root         int
+	pages        []int
+	pageSet      map[int]bool
+	treeNodes    map[int]bool // /Pages nodes
+	contents     map[int]bool // content streams (and indirect content arrays)
+	annotsArrays map[int]bool // indirect /Annots arrays
+	annots       map[int]int  // annotations listed in a page's /Annots -> page (1-based)
+	acroForm     int
+	fieldsArray  int
+	fields       map[int]bool // nodes of the field tree (fields and widgets)
+	sigFields    map[int]bool // nodes of signature fields -> signed (a /V on the node or an ancestor)
+	sigDicts     map[int]int  // signature dictionaries (the /V of signature fields) -> field node
+	rendering    map[int]string
+	annotUse     map[int]int // objects reached from an annotation (its appearance...) -> annotation
+	dss          map[int]bool
+	meta         map[int]bool // document information, XMP metadata, structure tree
+	info         int
+}
+
+// renderingCatalogSkip are the catalog entries that do not change how a
+// page is drawn (or are judged on their own: the page tree, the form, the
+// DSS). Every other catalog entry (/OCProperties, /Names, /OpenAction,
+// /Outlines, ...) is protected like page content.
+var renderingCatalogSkip = map[string]bool{
+	"Type": true, "Pages": true, "AcroForm": true, "DSS": true, "Perms": true, "Version": true,
+	"Metadata": true, "StructTreeRoot": true, "MarkInfo": true, "Lang": true, "Extensions": true,
+}
+
+func newRoles(st *state) *roles {
+	r := &roles{
+		root: refNum(st.trailer["Root"]), info: refNum(st.trailer["Info"]),
+		treeNodes: map[int]bool{}, contents: map[int]bool{}, annotsArrays: map[int]bool{},
+		annots: map[int]int{}, fields: map[int]bool{}, sigFields: map[int]bool{}, sigDicts: map[int]int{},
+		rendering: map[int]string{}, annotUse: map[int]int{}, dss: map[int]bool{}, meta: map[int]bool{},
+		acroForm: -1, fieldsArray: -1,
+	}
+	r.pages = pageList(st, r.treeNodes, r.contents, r.annotsArrays)
+	r.pageSet = setOf(r.pages)
+	root := st.root()
+	for i, p := range r.pages {
+		pd := st.dictOf(ref{p, 0})
+		if arr, ok := st.resolve(pd["Annots"]).([]object); ok {
+			for _, a := range arr {
+				if ar, ok := a.(ref); ok {
+					if _, dup := r.annots[ar.Num]; !dup {
+						r.annots[ar.Num] = i + 1
+					}
+				}
+			}
+		}
+	}
+	if ar, ok := root["AcroForm"].(ref); ok {
+		r.acroForm = ar.Num
+	}
+	af := st.dictOf(root["AcroForm"])
+	if fr, ok := af["Fields"].(ref); ok {
+		r.fieldsArray = fr.Num
+	}
+	r.walkFields(st, af["Fields"])
+
+	// The boundary: objects judged by their own rules, never swept into
+	// another object's reach.
+	boundary := map[int]bool{r.root: true, r.acroForm: true, r.fieldsArray: true}
+	for _, m := range []map[int]bool{r.pageSet, r.treeNodes, r.annotsArrays, r.fields} {
+		for n := range m {
+			boundary[n] = true
+		}
+	}
+	for n := range r.annots {
+		boundary[n] = true
+	}
+	for n := range r.sigDicts {
+		boundary[n] = true
+	}
+	label := func(what string) func(int) {
+		return func(n int) {
+			if _, ok := r.rendering[n]; !ok {
+				r.rendering[n] = what
+			}
+		}
+	}
+	// Pages: every entry but /Annots and /Parent — content streams,
+	// resources (fonts and font files, images, form XObjects and their own
+	// resources, patterns, shadings, ExtGState, colour spaces), boxes,
+	// /Rotate, /Group...
+	for _, p := range r.pages {
+		pd := st.dictOf(ref{p, 0})
+		for _, k := range sortedKeys(pd) {
+			switch k {
+			case "Annots", "Parent", "Type":
+				continue
+			case "Contents":
+				walkRefs(st, pd[k], boundary, label("page content stream"))
+			case "Resources":
+				walkRefs(st, pd[k], boundary, label("page resource (font, image, form XObject...)"))
+			default:
+				walkRefs(st, pd[k], boundary, label("page /"+k))
+			}
+		}
+	}
+	// Page tree nodes: inherited /Resources, /MediaBox, /CropBox, /Rotate.
+	for _, n := range sortedNums(r.treeNodes) {
+		nd := st.dictOf(ref{n, 0})
+		for _, k := range sortedKeys(nd) {
+			if k == "Kids" || k == "Parent" || k == "Type" || k == "Count" {
+				continue
+			}
+			walkRefs(st, nd[k], boundary, label("page tree /"+k))
+		}
+	}
+	for _, k := range sortedKeys(root) {
+		if !renderingCatalogSkip[k] {
+			walkRefs(st, root[k], boundary, label("document catalog /"+k))
+		}
+	}
+	for _, a := range sortedNums(r.annots) {
+		ad := st.dictOf(ref{a, 0})
+		for _, k := range sortedKeys(ad) {
+			if k == "P" || k == "Parent" {
+				continue
+			}
+			walkRefs(st, ad[k], boundary, func(n int) {
+				if _, ok := r.annotUse[n]; !ok {
+					r.annotUse[n] = a
+				}
+			})
+		}
+	}
+	walkRefs(st, root["DSS"], boundary, func(n int) { r.dss[n] = true })
+	for _, k := range []string{"Metadata", "StructTreeRoot"} {
+		walkRefs(st, root[k], boundary, func(n int) { r.meta[n] = true })
+	}
+	walkRefs(st, st.trailer["Info"], boundary, func(n int) { r.meta[n] = true })
+	return r
+}
+
+// walkFields records the field tree under /Fields: which nodes belong to
+// signature fields, whether they are signed, and their signature
+// dictionaries.
+func (r *roles) walkFields(st *state, fields object) {
+	type item struct {
+		o      object
+		ft     string
+		signed bool
+	}
+	var work []item
+	if arr, ok := st.resolve(fields).([]object); ok {
+		for i := len(arr) - 1; i >= 0; i-- {
+			work = append(work, item{o: arr[i]})
+		}
+	}
+	for steps := 0; len(work) > 0 && steps < 1<<20; steps++ {
+		it := work[len(work)-1]
+		work = work[:len(work)-1]
+		fr, ok := it.o.(ref)
+		if !ok || r.fields[fr.Num] {
+			continue
+		}
+		r.fields[fr.Num] = true
+		d := st.dictOf(fr)
+		if d == nil {
+			continue
+		}
+		ft, signed := it.ft, it.signed
+		if v := asName(d["FT"]); v != "" {
+			ft = v
+		}
+		if ft == "Sig" {
+			if vr, ok := d["V"].(ref); ok {
+				signed = true
+				if _, dup := r.sigDicts[vr.Num]; !dup {
+					r.sigDicts[vr.Num] = fr.Num
+				}
+			} else if d["V"] != nil {
+				signed = true
+			}
+			r.sigFields[fr.Num] = signed
+		}
+		if kids, ok := st.resolve(d["Kids"]).([]object); ok {
+			for i := len(kids) - 1; i >= 0; i-- {
+				work = append(work, item{o: kids[i], ft: ft, signed: signed})
+			}
+		}
+	}
+}
+
+// walkRefs calls mark for every indirect object reachable from o, without
+// entering the boundary objects or following back-pointers (/Parent, /P).
+// It keeps its own work list: no recursion, each object visited once.
+func walkRefs(st *state, o object, boundary map[int]bool, mark func(int)) {
+	seen := map[int]bool{}
+	work := []object{o}
+	for len(work) > 0 {
+		o := work[len(work)-1]
+		work = work[:len(work)-1]
+		switch v := o.(type) {
+		case ref:
+			if seen[v.Num] || boundary[v.Num] {
+				continue
+			}
+			seen[v.Num] = true
+			mark(v.Num)
+			if obj, err := st.get(v.Num); err == nil && obj != nil {
+				work = append(work, obj)
+			}
+		case []object:
+			work = append(work, v...)
+		case dict:
+			for k, e := range v {
+				if k != "Parent" && k != "P" {
+					work = append(work, e)
+				}
+			}
+		case *stream:
+			work = append(work, v.Dict)
+		}
+	}
+}
+
+func sortedKeys(d dict) []string {
+	keys := make([]string, 0, len(d))
+	for k := range d {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+func sortedNums[V any](m map[int]V) []int {
+	nums := make([]int, 0, len(m))
+	for n := range m {
+		nums = append(nums, n)
+	}
+	sort.Ints(nums)
+	return nums
+}
+
+// rolesOf returns the (cached) roles of state i.
+func (a *analyzer) rolesOf(i int) *roles {
+	if r, ok := a.roles[i]; ok {
+		return r
+	}
+	r := newRoles(a.f.states[i])
+	a.roles[i] = r
+	return r
+}
+
 // updateCtx holds what classification of one update needs.
 type updateCtx struct {
-	oldS, newS         *state
-	sec                *section
-	oldPages, newPages []int
-	oldPageSet         map[int]bool
-	newPageSet         map[int]bool
-	treeNodes          map[int]bool // /Pages nodes, old or new
-	contents           map[int]bool // content streams (and indirect content arrays), old or new
-	annotsArrays       map[int]bool // indirect /Annots arrays in the new state
-	fieldsArrays       map[int]bool
-	acroForms          map[int]bool
-	oldRoot, newRoot   int
-	apReach, dssReach  map[int]bool
-	infoNum            int
-	changed            map[int]bool
+	f          *pdfFile
+	oldS, newS *state
+	sec        *section
+	o, n       *roles // of the signed (older) revision and of the new one
+	changed    map[int]bool
+	objStms    map[int]bool // object streams this update's entries point into
+	// signatures this update adds whose byte range covers the update: they
+	// approve the annotations added with them (sig dict -> field).
+	covering []int
+	annotOK  map[int]bool // verdict on each annotation this update adds
+	annotWhy map[int]string
 }
 
 func (a *analyzer) section(k int) []Change {
 	f := a.f
-	c := &updateCtx{oldS: f.states[k+1], newS: f.states[k], sec: f.sections[k]}
-	c.oldRoot = refNum(c.oldS.trailer["Root"])
-	c.newRoot = refNum(c.newS.trailer["Root"])
-	c.infoNum = refNum(c.newS.trailer["Info"])
-	c.treeNodes = map[int]bool{}
-	c.contents = map[int]bool{}
-	c.annotsArrays = map[int]bool{}
-	c.fieldsArrays = map[int]bool{}
-	c.acroForms = map[int]bool{}
-	c.oldPages = pageList(c.oldS, c.treeNodes, c.contents, nil)
-	c.newPages = pageList(c.newS, c.treeNodes, c.contents, c.annotsArrays)
-	c.oldPageSet = setOf(c.oldPages)
-	c.newPageSet = setOf(c.newPages)
-	for _, st := range []*state{c.oldS, c.newS} {
-		if r, ok := st.root()["AcroForm"].(ref); ok {
-			c.acroForms[r.Num] = true
-		}
-		if r, ok := st.dictOf(st.root()["AcroForm"])["Fields"].(ref); ok {
-			c.fieldsArrays[r.Num] = true
-		}
-	}
+	c := &updateCtx{f: f, oldS: f.states[k+1], newS: f.states[k], sec: f.sections[k],
+		o: a.rolesOf(k + 1), n: a.rolesOf(k), objStms: map[int]bool{}, annotOK: map[int]bool{}, annotWhy: map[int]string{}}
 
 	// The objects this update writes that differ from the previous state.
 	var nums []int
 	for num, e := range c.sec.entries {
+		if e.kind == 2 {
+			c.objStms[int(e.off)] = true
+		}
 		if num == 0 {
 			continue
 		}
@@ -130,29 +367,31 @@ func (a *analyzer) section(k int) []Change {
 	sort.Ints(nums)
 	c.changed = setOf(nums)
 
-	// Objects reachable from the appearance streams of annotations this
-	// update adds or changes, and from the DSS.
-	c.apReach = map[int]bool{}
-	c.dssReach = map[int]bool{}
-	for _, num := range nums {
-		o, _ := c.newS.get(num)
-		if d := asDict(o); d != nil && isAnnot(d) && d["AP"] != nil {
-			reach(c.newS, d["AP"], c.apReach, 0)
+	for _, sd := range sortedNums(c.n.sigDicts) {
+		if !c.changed[sd] {
+			continue
 		}
-	}
-	if dss := c.newS.root()["DSS"]; dss != nil {
-		reach(c.newS, dss, c.dssReach, 0)
+		if _, was := c.o.sigDicts[sd]; was {
+			continue
+		}
+		br := intArray(c.newS.resolve(c.newS.dictOf(ref{sd, 0})["ByteRange"]))
+		if len(br) == 4 && br[2]+br[3]+int64(f.hdr) > c.sec.off {
+			c.covering = append(c.covering, sd)
+		}
 	}
 
 	var out []Change
 	for _, num := range nums {
 		if ch, ok := c.classify(num); ok {
+			if !ch.Allowed && ch.Verdict == "" {
+				ch.Verdict = Invalid
+			}
 			out = append(out, ch)
 		}
 	}
-	if !slices.Equal(c.oldPages, c.newPages) {
-		out = append(out, Change{Object: "page tree", Kind: KindPage, Allowed: false,
-			Detail: fmt.Sprintf("pages were added, removed or reordered (%d pages before, %d after)", len(c.oldPages), len(c.newPages))})
+	if !slices.Equal(c.o.pages, c.n.pages) {
+		out = append(out, Change{Object: "page tree", Kind: KindPage, Allowed: false, Verdict: Invalid,
+			Detail: fmt.Sprintf("pages were added, removed or reordered (%d pages before, %d after)", len(c.o.pages), len(c.n.pages))})
 	}
 	return out
 }
@@ -217,58 +456,30 @@ func pageList(st *state, nodes, contents, annots map[int]bool) []int {
 	return pages
 }
 
-// reach records every object reachable from o.
-func reach(st *state, o object, seen map[int]bool, depth int) {
-	if depth > 64 {
-		return
-	}
-	switch v := o.(type) {
-	case ref:
-		if seen[v.Num] {
-			return
-		}
-		seen[v.Num] = true
-		obj, err := st.get(v.Num)
-		if err == nil {
-			reach(st, obj, seen, depth+1)
-		}
-	case []object:
-		for _, e := range v {
-			reach(st, e, seen, depth+1)
-		}
-	case dict:
-		for k, e := range v {
-			if k == "Parent" || k == "P" {
-				continue // back-pointers into the page tree
-			}
-			reach(st, e, seen, depth+1)
-		}
-	case *stream:
-		reach(st, v.Dict, seen, depth+1)
-	}
-}
+// Annotation flags (PDF 32000-1, 12.5.3).
+const (
+	annotHidden = 1 << 1
+	annotNoView = 1 << 5
+)
 
-var annotSubtypes = map[string]bool{
-	"Text": true, "Link": true, "FreeText": true, "Line": true, "Square": true, "Circle": true,
-	"Polygon": true, "PolyLine": true, "Highlight": true, "Underline": true, "Squiggly": true,
-	"StrikeOut": true, "Stamp": true, "Caret": true, "Ink": true, "Popup": true, "FileAttachment": true,
-	"Sound": true, "Movie": true, "Widget": true, "Screen": true, "PrinterMark": true, "TrapNet": true,
-	"Watermark": true, "3D": true, "Redact": true, "Projection": true, "RichMedia": true,
-}
-
-func isAnnot(d dict) bool {
-	if asName(d["Type"]) == "Annot" {
+// invisible reports whether an annotation draws nothing: no appearance, an
+// empty rectangle, or hidden.
+func invisible(st *state, d dict) bool {
+	if f, ok := asInt(st.resolve(d["F"])); ok && f&(annotHidden|annotNoView) != 0 {
 		return true
 	}
-	return annotSubtypes[asName(d["Subtype"])] && d["Rect"] != nil && asName(d["Type"]) == ""
-}
-
-func isSigDict(d dict) bool {
-	t := asName(d["Type"])
-	if t == "Sig" || t == "DocTimeStamp" {
+	if d["AP"] == nil {
 		return true
 	}
-	return t == "" && d["ByteRange"] != nil && d["Contents"] != nil && d["Filter"] != nil
+	r, _ := st.resolve(d["Rect"]).([]object)
+	if len(r) != 4 {
+		return true
+	}
+	var v [4]float64
+	for i := range r {
+		v[i], _ = toFloat(st.resolve(r[i]))
+	}
+	return math.Abs(v[2]-v[0]) < 1e-3 || math.Abs(v[3]-v[1]) < 1e-3
 }
 
 func (c *updateCtx) classify(num int) (Change, bool) {
@@ -292,91 +503,203 @@ func (c *updateCtx) classify(num int) (Change, bool) {
 		if !existed {
 			return ch, false // freeing what was already free
 		}
-		ch.Kind = c.kindOf(num, oldO)
+		ch.Kind = c.kindOf(num)
 		ch.Detail = "object deleted"
 		return ch, true
 	}
 	if existed && equalObj(c.oldS, oldO, c.newS, newO, 0) {
 		return ch, false // rewritten unchanged
 	}
+	o, n := c.o, c.n
 	nd := asDict(newO)
 	od := asDict(oldO)
 	verb := "added"
 	if existed {
 		verb = "changed"
 	}
+	_, oldAnnot := o.annots[num]
+	_, newAnnot := n.annots[num]
+	_, oldSig := o.sigDicts[num]
+	_, newSig := n.sigDicts[num]
+	oldUser, oldUsed := o.annotUse[num]
+	newUser, newUsed := n.annotUse[num]
 	switch {
-	case num == c.sec.xrefStm || asName(nd["Type"]) == "XRef" || asName(nd["Type"]) == "ObjStm":
-		ch.Kind, ch.Allowed = KindStructure, true
-	case c.contents[num]:
-		ch.Kind, ch.Detail = KindPageContent, "page content stream "+verb
-	case num == c.newRoot || num == c.oldRoot:
+	case num == n.root || num == o.root:
 		ch.Kind = KindCatalog
 		ch.Allowed, ch.Detail = c.checkCatalog()
-	case c.treeNodes[num] || asName(nd["Type"]) == "Pages":
-		ch.Kind, ch.Detail = KindPage, "page tree node "+verb
-	case c.oldPageSet[num] || c.newPageSet[num] || asName(nd["Type"]) == "Page":
+	case o.pageSet[num] || n.pageSet[num]:
 		ch.Kind = KindPage
 		ch.Allowed, ch.Detail = c.checkPage(num, od, nd)
 		if strings.HasPrefix(ch.Detail, "page content changed") {
 			ch.Kind = KindPageContent
 		}
-	case nd != nil && isSigDict(nd):
-		ch.Kind = KindSignature
-		ch.Allowed = !existed
-		if existed {
-			ch.Detail = "an existing signature dictionary was changed"
+	case o.treeNodes[num] || n.treeNodes[num]:
+		ch.Kind, ch.Detail = KindPage, "page tree node "+verb
+	case o.rendering[num] != "" || n.rendering[num] != "":
+		// Whatever it now claims to be: the page draws it.
+		what := o.rendering[num]
+		if what == "" {
+			what = n.rendering[num]
 		}
-	case nd != nil && (isAnnot(nd) || nd["FT"] != nil || nd["Kids"] != nil && nd["T"] != nil):
-		ch.Kind = KindAnnotation
-		if asName(nd["Subtype"]) == "Widget" || nd["FT"] != nil {
-			ch.Kind = KindWidget
+		ch.Kind, ch.Detail = KindPageContent, what+" "+verb
+		if t := claimed(nd); t != "" {
+			ch.Detail += " (it now claims to be " + t + ")"
 		}
-		ch.Allowed = true
-		if existed && od != nil && asName(od["FT"]) == "Sig" && od["V"] != nil {
-			ch.Allowed, ch.Detail = false, "a signed signature field was changed"
+		if strings.HasPrefix(what, "document catalog") {
+			ch.Kind = KindCatalog
 		}
-	case c.annotsArrays[num]:
+	case num == c.sec.xrefStm || !existed && c.objStms[num]:
+		ch.Kind, ch.Allowed = KindStructure, true
+	case o.annotsArrays[num] || n.annotsArrays[num]:
 		ch.Kind = KindAnnotation
 		ch.Allowed, ch.Detail = superset(oldO, newO, "annotations removed from a page")
-	case c.acroForms[num]:
+	case num == o.acroForm || num == n.acroForm:
 		ch.Kind = KindAcroForm
-		ch.Allowed, ch.Detail = c.checkAcroForm(asDict(c.oldS.resolve(c.oldS.root()["AcroForm"])), asDict(c.newS.resolve(c.newS.root()["AcroForm"])))
-	case c.fieldsArrays[num]:
+		ch.Allowed, ch.Detail = c.checkAcroForm(c.oldS.dictOf(c.oldS.root()["AcroForm"]), c.newS.dictOf(c.newS.root()["AcroForm"]))
+	case num == o.fieldsArray || num == n.fieldsArray:
 		ch.Kind = KindAcroForm
 		ch.Allowed, ch.Detail = superset(oldO, newO, "form fields removed")
-	case c.apReach[num]:
-		ch.Kind, ch.Allowed = KindAppearance, !existed
-		if existed {
-			ch.Detail = "an existing object used by an appearance was changed"
+	case oldSig:
+		ch.Kind, ch.Detail = KindSignature, "an existing signature dictionary was changed"
+	case newSig && !existed:
+		ch.Kind, ch.Allowed = KindSignature, true
+	case oldAnnot || o.fields[num]:
+		ch.Kind = KindAnnotation
+		if o.fields[num] {
+			ch.Kind = KindWidget
 		}
-	case c.dssReach[num]:
+		signed, isSig := o.sigFields[num]
+		switch {
+		case isSig && signed:
+			ch.Detail = "a signed signature field was changed"
+		case isSig && len(c.covering) > 0:
+			ch.Allowed, ch.approvedBy = true, c.covering[0] // an empty signature field being signed
+		case isSig:
+			ch.Verdict, ch.Detail = Indeterminate, "annotations changed after signature: an empty signature field was changed by an update that no signature covers"
+		default:
+			ch.Verdict = Indeterminate
+			ch.Detail = fmt.Sprintf("annotations changed after signature: %s present when the document was signed was changed", describeAnnot(c.oldS, od, o.annots[num]))
+		}
+	case oldUsed:
+		ch.Kind = KindAppearance
+		ch.Detail = fmt.Sprintf("an object used by the appearance of annotation %d was changed", oldUser)
+	case newAnnot:
+		ch.Kind = KindAnnotation
+		if asName(nd["Subtype"]) == "Widget" || n.fields[num] {
+			ch.Kind = KindWidget
+		}
+		ch.Allowed, ch.Verdict, ch.Detail, ch.approvedBy = c.judgeNewAnnot(num, nd)
+	case n.fields[num]:
+		// A field node that is not an annotation draws nothing itself.
+		ch.Kind, ch.Allowed = KindWidget, true
+	case newUsed:
+		ch.Kind = KindAppearance
+		ch.Allowed, ch.Verdict, ch.Detail, ch.approvedBy = c.judgeNewAnnot(newUser, c.newS.dictOf(ref{newUser, 0}))
+		if !ch.Allowed {
+			ch.Detail = fmt.Sprintf("%s (this object is part of annotation %d)", ch.Detail, newUser)
+		}
+		if existed {
+			// An object of the signed revision that nothing drew
+			// (otherwise it would have a role above) reused by a new
+			// annotation: judged with it.
+			ch.Detail = strings.TrimPrefix(ch.Detail+"; an unused object of the signed revision was reused", "; ")
+		}
+	case o.dss[num] || n.dss[num]:
 		ch.Kind, ch.Allowed = KindDSS, true
-	case num == c.infoNum:
+	case num == n.info || num == o.info || o.meta[num] || n.meta[num]:
 		ch.Kind, ch.Allowed = KindMetadata, true
 	default:
 		ch.Kind = KindOther
-		if t := asName(nd["Type"]); t != "" {
-			ch.Detail = "/" + t + " object " + verb
+		if t := claimed(nd); t != "" {
+			ch.Detail = "object " + verb + " that nothing in the document uses (it claims to be " + t + ")"
 		} else {
-			ch.Detail = "object " + verb
+			ch.Detail = "object " + verb + " that nothing in the document uses"
 		}
 	}
 	return ch, true
 }
 
-func (c *updateCtx) kindOf(num int, o object) string {
-	d := asDict(o)
+// judgeNewAnnot decides on an annotation this update adds (and, through
+// it, on the objects its appearance uses). It is approved when a signature
+// added in the same update covers it — our own layer 2 writes the number
+// and date stamp that way, and every new signature widget is made so; an
+// invisible empty signature field is harmless; anything else drawn on a
+// page after a signature is a modification the signer did not see.
+func (c *updateCtx) judgeNewAnnot(num int, d dict) (bool, string, string, int) {
+	if ok, seen := c.annotOK[num]; seen {
+		return ok, verdictIf(!ok), c.annotWhy[num], c.approvedBy(ok)
+	}
+	ok, why := false, ""
+	page := c.n.annots[num]
+	switch signed, isSig := c.n.sigFields[num]; {
+	case len(c.covering) > 0:
+		ok = true
+	case isSig && !signed && invisible(c.newS, d):
+		ok = true
+	case page == 0:
+		why = "object used only by an annotation that no page lists"
+	default:
+		why = fmt.Sprintf("annotations added after signature: %s was added to page %d by an update that no signature covers",
+			describeAnnot(c.newS, d, 0), page)
+	}
+	c.annotOK[num], c.annotWhy[num] = ok, why
+	return ok, verdictIf(!ok), why, c.approvedBy(ok)
+}
+
+func (c *updateCtx) approvedBy(ok bool) int {
+	if ok && len(c.covering) > 0 {
+		return c.covering[0]
+	}
+	return 0
+}
+
+func verdictIf(bad bool) string {
+	if bad {
+		return Indeterminate
+	}
+	return ""
+}
+
+// describeAnnot names an annotation for a reason: its claimed subtype is
+// only a label here, never a permission.
+func describeAnnot(st *state, d dict, page int) string {
+	s := "an annotation"
+	if t := asName(st.resolve(d["Subtype"])); t != "" {
+		s = "a /" + t + " annotation"
+	}
+	if page > 0 {
+		s += fmt.Sprintf(" on page %d", page)
+	}
+	return s
+}
+
+// claimed is what an object says it is (/Type, /Subtype, /FT), for reasons.
+func claimed(d dict) string {
+	var parts []string
+	for _, k := range []string{"Type", "Subtype", "FT"} {
+		if v := asName(d[k]); v != "" {
+			parts = append(parts, "/"+k+" /"+v)
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+func (c *updateCtx) kindOf(num int) string {
+	o := c.o
+	_, annot := o.annots[num]
+	_, sig := o.sigDicts[num]
 	switch {
-	case c.contents[num]:
+	case o.contents[num] || o.rendering[num] != "":
 		return KindPageContent
-	case c.oldPageSet[num] || c.treeNodes[num]:
+	case o.pageSet[num] || o.treeNodes[num]:
 		return KindPage
-	case num == c.oldRoot:
+	case num == o.root:
 		return KindCatalog
-	case d != nil && isSigDict(d):
+	case sig:
 		return KindSignature
-	case d != nil && isAnnot(d):
+	case o.fields[num]:
+		return KindWidget
+	case annot:
 		return KindAnnotation
 	}
 	return KindOther
@@ -385,10 +708,10 @@ func (c *updateCtx) kindOf(num int, o object) string {
 // checkPage allows a page dictionary change only in /Annots, and only
 // additions there.
 func (c *updateCtx) checkPage(num int, od, nd dict) (bool, string) {
-	if !c.oldPageSet[num] {
+	if !c.o.pageSet[num] {
 		return false, "page added"
 	}
-	if !c.newPageSet[num] {
+	if !c.n.pageSet[num] {
 		return false, "page removed"
 	}
 	if od == nil || nd == nil {
@@ -595,6 +918,9 @@ func changeSentence(c Change) string {
 		return fmt.Sprintf("page content was changed after signing: %s (object %s)", detail, c.Object)
 	case KindPage:
 		return fmt.Sprintf("pages were changed after signing: %s (object %s)", detail, c.Object)
+	}
+	if c.Verdict == Indeterminate {
+		return fmt.Sprintf("%s (%s, object %s)", detail, c.Kind, c.Object)
 	}
 	return fmt.Sprintf("a forbidden change was made after signing: %s (%s, object %s)", detail, c.Kind, c.Object)
 }

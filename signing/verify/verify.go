@@ -62,9 +62,12 @@ type Options struct {
 	// Roots are the trust anchors. Nil means none: every signature is then
 	// at best indeterminate.
 	Roots *x509.CertPool
-	// Now is the validation time used when a signature carries no signing
-	// time at all; zero means time.Now().
-	Now time.Time
+	// Now is the clock: a signature without a trusted timestamp is judged
+	// at Now() (the certificate must be valid now). Nil means time.Now.
+	// The signingTime a CMS claims (or the /M entry) is reported, never
+	// used as the validation time: whoever holds the key can write any
+	// date there.
+	Now func() time.Time
 }
 
 // Report is the validation report of one PDF.
@@ -77,24 +80,34 @@ type Report struct {
 
 // Signature is the report for one signature, in file order.
 type Signature struct {
-	Index             int          `json:"index"`
-	Field             string       `json:"field"`
-	Name              string       `json:"name"`
-	Reason            string       `json:"reason"`
-	Location          string       `json:"location"`
-	SigningTime       string       `json:"signing_time"` // claimed (CMS signingTime or /M), RFC 3339
-	SubFilter         string       `json:"subfilter"`
-	Signer            *Certificate `json:"signer"`
-	ChainTrusted      bool         `json:"chain_trusted"`
-	ChainError        string       `json:"chain_error"`
-	ByteRange         []int64      `json:"byte_range"`
-	CoversWholeFile   bool         `json:"covers_whole_file"`
-	SignatureValid    bool         `json:"signature_valid"`
-	Timestamp         *Timestamp   `json:"timestamp"`
-	LaterChanges      []Change     `json:"later_changes"`
-	Errors            []string     `json:"errors"`
-	verdict           string
-	validationTimeSrc string
+	Index           int          `json:"index"`
+	Field           string       `json:"field"`
+	Name            string       `json:"name"`
+	Reason          string       `json:"reason"`
+	Location        string       `json:"location"`
+	SigningTime     string       `json:"signing_time"` // claimed (CMS signingTime or /M), RFC 3339
+	SubFilter       string       `json:"subfilter"`
+	Signer          *Certificate `json:"signer"`
+	ChainTrusted    bool         `json:"chain_trusted"`
+	ChainError      string       `json:"chain_error"`
+	ByteRange       []int64      `json:"byte_range"`
+	CoversWholeFile bool         `json:"covers_whole_file"`
+	SignatureValid  bool         `json:"signature_valid"`
+	Timestamp       *Timestamp   `json:"timestamp"`
+	LaterChanges    []Change     `json:"later_changes"`
+	Errors          []string     `json:"errors"`
+	// Warnings make a signature indeterminate: changes after it that are
+	// neither allowed nor an alteration of what it signed (annotations
+	// added after signature).
+	Warnings []string `json:"warnings"`
+	// ValidationTime is the time the certificate was judged at, RFC 3339;
+	// ValidationTimeSource says where it came from: "timestamp" (a trusted
+	// RFC 3161 signature timestamp) or "current time".
+	ValidationTime       string `json:"validation_time"`
+	ValidationTimeSource string `json:"validation_time_source"`
+	verdict              string
+	num                  int  // signature dictionary object number
+	certProblem          bool // the certificate failed a validity, usage or timestamp check
 }
 
 // Certificate describes the signer's certificate.
@@ -120,7 +133,15 @@ type Change struct {
 	Object  string `json:"object"` // "12 0", or a description for file-level changes
 	Kind    string `json:"kind"`
 	Allowed bool   `json:"allowed"`
+	// Verdict is what a change that is not allowed makes of the signature:
+	// invalid (content, pages, signed fields...) or indeterminate
+	// (annotations added or changed after the signature, which draw over
+	// the page but leave the signed content itself intact).
+	Verdict string `json:"verdict,omitempty"`
 	Detail  string `json:"detail,omitempty"`
+	// approvedBy is the signature dictionary (object number) of the later
+	// signature that covers this change, when that is what allows it.
+	approvedBy int
 }
 
 // Verify validates every signature in pdf. It returns an error only when
@@ -128,8 +149,8 @@ type Change struct {
 // EUNSUPPORTEDMEDIA or EUNPROCESSABLE); every problem with a signature is
 // part of the report.
 func Verify(ctx context.Context, pdf []byte, opts Options) (*Report, error) {
-	if opts.Now.IsZero() {
-		opts.Now = time.Now()
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
 	f, err := parseFile(pdf)
 	if err != nil {
@@ -161,8 +182,10 @@ func Verify(ctx context.Context, pdf []byte, opts Options) (*Report, error) {
 		}
 		s := verifyOne(f, an, fs, opts)
 		s.Index = i
+		s.num = fs.num
 		rep.Signatures = append(rep.Signatures, s)
 	}
+	withdrawApprovals(rep.Signatures)
 	rep.Verdict = Valid
 	for _, s := range rep.Signatures {
 		label := fmt.Sprintf("Signature %d", s.Index+1)
@@ -181,7 +204,12 @@ func Verify(ctx context.Context, pdf []byte, opts Options) (*Report, error) {
 			if rep.Verdict == Valid {
 				rep.Verdict = Indeterminate
 			}
-			rep.Reasons = append(rep.Reasons, label+": the signature is intact but its certificate is not trusted: "+s.ChainError+".")
+			if !s.ChainTrusted {
+				rep.Reasons = append(rep.Reasons, label+": the signature is intact but its certificate is not trusted: "+s.ChainError+".")
+			}
+			for _, w := range s.Warnings {
+				rep.Reasons = append(rep.Reasons, label+": "+w+".")
+			}
 		default:
 			msg := label + ": valid"
 			if !s.CoversWholeFile {
@@ -321,6 +349,7 @@ func verifyOne(f *pdfFile, an *analyzer, fs foundSig, opts Options) Signature {
 		SubFilter:    asName(d["SubFilter"]),
 		LaterChanges: []Change{},
 		Errors:       []string{},
+		Warnings:     []string{},
 	}
 	_ = st
 	fail := func(format string, args ...any) { s.Errors = append(s.Errors, fmt.Sprintf(format, args...)) }
@@ -367,7 +396,11 @@ func verifyOne(f *pdfFile, an *analyzer, fs foundSig, opts Options) Signature {
 		signed = append(signed, f.b[br[2]:end]...)
 		s.LaterChanges = an.laterChanges(end)
 		for _, c := range s.LaterChanges {
-			if !c.Allowed {
+			switch {
+			case c.Allowed:
+			case c.Verdict == Indeterminate:
+				s.Warnings = append(s.Warnings, changeSentence(c))
+			default:
 				fail("%s", changeSentence(c))
 			}
 		}
@@ -463,14 +496,16 @@ func verifyOne(f *pdfFile, an *analyzer, fs foundSig, opts Options) Signature {
 		}
 	}
 
-	// Timestamp.
-	valAt := claimed
-	s.validationTimeSrc = "claimed signing time"
+	// Timestamp. Only a trusted one moves the validation time away from
+	// now; the claimed signing time never does.
+	nerr := len(s.Errors)
+	now := opts.Now()
+	valAt, src := now, "current time"
 	for _, a := range si.UnauthenticatedAttributes {
 		if !a.Type.Equal(oidTimeStampToken) {
 			continue
 		}
-		ts, err := timestamp.Parse(a.Value.Bytes)
+		ts, tsa, err := parseTimestamp(a.Value.Bytes)
 		if err != nil {
 			fail("the signature timestamp cannot be verified: %v", err)
 			break
@@ -482,37 +517,32 @@ func verifyOne(f *pdfFile, an *analyzer, fs foundSig, opts Options) Signature {
 			break
 		}
 		s.Timestamp = &Timestamp{Time: ts.Time.Format(time.RFC3339)}
-		if len(ts.Certificates) > 0 {
-			tsa := ts.Certificates[0]
+		if tsa != nil {
 			s.Timestamp.Authority = tsa.Subject.String()
-			if opts.Roots != nil {
-				inter := x509.NewCertPool()
-				for _, c := range ts.Certificates[1:] {
-					inter.AddCert(c)
-				}
-				_, err := tsa.Verify(x509.VerifyOptions{Roots: opts.Roots, Intermediates: inter, CurrentTime: ts.Time, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}})
-				s.Timestamp.Trusted = err == nil
-			}
+			s.Timestamp.Trusted = tsaTrusted(tsa, ts, opts.Roots)
 		}
 		if s.Timestamp.Trusted {
-			valAt = ts.Time
-			s.validationTimeSrc = "timestamp"
+			if ts.Time.After(now) {
+				fail("the signature timestamp (%s) lies in the future", ts.Time.UTC().Format(time.RFC3339))
+				break
+			}
+			valAt, src = ts.Time, "timestamp"
 		}
+		break
 	}
-	if valAt.IsZero() {
-		valAt = opts.Now
-		s.validationTimeSrc = "validation time"
-	}
+	s.ValidationTime = valAt.UTC().Format(time.RFC3339)
+	s.ValidationTimeSource = src
 
-	// Certificate validity at signing time and key usage.
+	// Certificate validity at the validation time and key usage.
 	if valAt.After(ee.NotAfter) {
-		fail("certificate expired: it was valid until %s, the signature was made at %s (%s)", ee.NotAfter.UTC().Format(time.RFC3339), valAt.UTC().Format(time.RFC3339), s.validationTimeSrc)
+		fail("certificate expired: it was valid until %s, the validation time is %s (%s%s)", ee.NotAfter.UTC().Format(time.RFC3339), s.ValidationTime, src, claimedNote(src, claimed))
 	} else if valAt.Before(ee.NotBefore) {
-		fail("certificate not yet valid: it is valid from %s, the signature was made at %s (%s)", ee.NotBefore.UTC().Format(time.RFC3339), valAt.UTC().Format(time.RFC3339), s.validationTimeSrc)
+		fail("certificate not yet valid: it is valid from %s, the validation time is %s (%s%s)", ee.NotBefore.UTC().Format(time.RFC3339), s.ValidationTime, src, claimedNote(src, claimed))
 	}
-	if ee.KeyUsage&(x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment) == 0 {
-		fail("the signer's certificate does not allow signing (key usage digitalSignature or nonRepudiation is missing)")
+	if why := signingUsageProblem(ee); why != "" {
+		fail("%s", why)
 	}
+	s.certProblem = len(s.Errors) > nerr
 
 	// Chain.
 	if opts.Roots == nil {
@@ -551,15 +581,183 @@ func sigVerdict(s *Signature) string {
 	switch {
 	case len(s.Errors) > 0:
 		return Invalid
-	case !s.ChainTrusted:
+	case !s.ChainTrusted || len(s.Warnings) > 0:
 		return Indeterminate
 	}
 	return Valid
 }
 
+// withdrawApprovals: annotations added together with a later signature are
+// allowed because that signature covers them. When that signature is not
+// itself valid, nobody trustworthy approved them: the earlier signatures
+// become indeterminate ("annotations added after signature").
+func withdrawApprovals(sigs []Signature) {
+	byNum := map[int]*Signature{}
+	for i := range sigs {
+		if sigs[i].num > 0 {
+			byNum[sigs[i].num] = &sigs[i]
+		}
+	}
+	for i := len(sigs) - 1; i >= 0; i-- {
+		s := &sigs[i]
+		withdrawn := map[int]int{} // approving signature -> objects
+		var order []int
+		for j := range s.LaterChanges {
+			c := &s.LaterChanges[j]
+			if !c.Allowed || c.approvedBy == 0 {
+				continue
+			}
+			// The approving signature must itself be sound; its own later
+			// changes are its business.
+			if by, ok := byNum[c.approvedBy]; ok && by.SignatureValid && by.ChainTrusted && !by.certProblem {
+				continue
+			}
+			c.Allowed, c.Verdict = false, Indeterminate
+			c.Detail = "annotations added after signature, with a later signature that is not valid"
+			if withdrawn[c.approvedBy] == 0 {
+				order = append(order, c.approvedBy)
+			}
+			withdrawn[c.approvedBy]++
+		}
+		for _, num := range order {
+			label := fmt.Sprintf("the signature in object %d", num)
+			if by, ok := byNum[num]; ok {
+				label = fmt.Sprintf("signature %d", by.Index+1)
+			}
+			s.Warnings = append(s.Warnings, fmt.Sprintf("annotations added after signature: %d object(s) (annotations and their appearances) were added with %s, whose signer is not trusted or whose signature is not valid, so nobody trusted approved them", withdrawn[num], label))
+		}
+		if len(order) > 0 {
+			s.verdict = sigVerdict(s)
+		}
+	}
+}
+
+// parseTimestamp parses and checks an RFC 3161 token (its CMS signature)
+// and returns the certificate that signed it — found by the signer's
+// issuer and serial, not by its place in the certificate list.
+func parseTimestamp(der []byte) (*timestamp.Timestamp, *x509.Certificate, error) {
+	ts, err := timestamp.Parse(der)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(ts.Certificates) == 0 {
+		return ts, nil, nil
+	}
+	p7, err := pkcs7.Parse(der)
+	if err != nil {
+		return nil, nil, err
+	}
+	return ts, p7.GetOnlySigner(), nil
+}
+
+// tsaTrusted reports whether the timestamp's signer chains to roots at the
+// time it stamped and is a time-stamping certificate.
+func tsaTrusted(tsa *x509.Certificate, ts *timestamp.Timestamp, roots *x509.CertPool) bool {
+	if roots == nil || !slices.Contains(tsa.ExtKeyUsage, x509.ExtKeyUsageTimeStamping) {
+		return false
+	}
+	inter := x509.NewCertPool()
+	for _, c := range ts.Certificates {
+		if !c.Equal(tsa) {
+			inter.AddCert(c)
+		}
+	}
+	_, err := tsa.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: ts.Time, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}})
+	return err == nil
+}
+
+func claimedNote(src string, claimed time.Time) string {
+	if src == "timestamp" || claimed.IsZero() {
+		return ""
+	}
+	return fmt.Sprintf("; the signature claims it was made at %s, but without a trusted timestamp that claim is not evidence", claimed.UTC().Format(time.RFC3339))
+}
+
+// Extended key usages fit for signing documents.
+var (
+	oidExtKeyUsage     = asn1.ObjectIdentifier{2, 5, 29, 37}
+	oidKeyUsage        = asn1.ObjectIdentifier{2, 5, 29, 15}
+	documentSigningEKU = []struct {
+		oid  asn1.ObjectIdentifier
+		name string
+	}{
+		{asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 4}, "emailProtection"},
+		{asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 36}, "documentSigning"},
+		{asn1.ObjectIdentifier{1, 2, 840, 113583, 1, 1, 5}, "Adobe Authentic Documents Trust"},
+		{asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 311, 10, 3, 12}, "Microsoft document signing"},
+		{asn1.ObjectIdentifier{2, 5, 29, 37, 0}, "anyExtendedKeyUsage"},
+	}
+	ekuNames = map[string]string{
+		"1.3.6.1.5.5.7.3.1": "serverAuth", "1.3.6.1.5.5.7.3.2": "clientAuth", "1.3.6.1.5.5.7.3.3": "codeSigning",
+		"1.3.6.1.5.5.7.3.4": "emailProtection", "1.3.6.1.5.5.7.3.8": "timeStamping", "1.3.6.1.5.5.7.3.9": "OCSPSigning",
+		"1.3.6.1.5.5.7.3.36": "documentSigning", "1.2.840.113583.1.1.5": "Adobe Authentic Documents Trust",
+		"1.3.6.1.4.1.311.10.3.12": "Microsoft document signing", "2.5.29.37.0": "anyExtendedKeyUsage",
+	}
+)
+
+// extKeyUsages returns the OIDs of c's extended key usage extension, and
+// whether it has one. The raw extension is read, so that usages the x509
+// package does not name are judged the same as those it does.
+func extKeyUsages(c *x509.Certificate) ([]asn1.ObjectIdentifier, bool) {
+	for _, e := range c.Extensions {
+		if e.Id.Equal(oidExtKeyUsage) {
+			var oids []asn1.ObjectIdentifier
+			if _, err := asn1.Unmarshal(e.Value, &oids); err != nil {
+				return nil, true // present but unreadable: fits nothing
+			}
+			return oids, true
+		}
+	}
+	return nil, false
+}
+
+// signingUsageProblem says why c is not fit for signing documents, or "".
+// Path validation is done with ExtKeyUsageAny (a document-signing chain
+// need not allow serverAuth); this is the explicit check instead: key
+// usage digitalSignature or nonRepudiation, and, when the certificate
+// restricts its extended key usage, one of documentSigningEKU.
+func signingUsageProblem(c *x509.Certificate) string {
+	if c.KeyUsage&(x509.KeyUsageDigitalSignature|x509.KeyUsageContentCommitment) == 0 {
+		has := strings.Join(describeCert(c).KeyUsage, ", ")
+		if has == "" {
+			has = "none"
+		}
+		return "the signer's certificate is not fit for document signing: key usage digitalSignature or nonRepudiation is missing (key usage: " + has + ")"
+	}
+	oids, present := extKeyUsages(c)
+	if !present {
+		return ""
+	}
+	for _, o := range oids {
+		for _, ok := range documentSigningEKU {
+			if o.Equal(ok.oid) {
+				return ""
+			}
+		}
+	}
+	var want []string
+	for _, ok := range documentSigningEKU {
+		want = append(want, ok.name)
+	}
+	return fmt.Sprintf("the signer's certificate is not fit for document signing: its extended key usage (%s) allows none of %s",
+		strings.Join(ekuList(oids), ", "), strings.Join(want, ", "))
+}
+
+func ekuList(oids []asn1.ObjectIdentifier) []string {
+	out := make([]string, 0, len(oids))
+	for _, o := range oids {
+		if n, ok := ekuNames[o.String()]; ok {
+			out = append(out, n)
+		} else {
+			out = append(out, o.String())
+		}
+	}
+	return out
+}
+
 // verifyDocTimestamp checks a document timestamp (SubFilter ETSI.RFC3161).
 func verifyDocTimestamp(s *Signature, der, signed []byte, opts Options, fail func(string, ...any)) {
-	ts, err := timestamp.Parse(der)
+	ts, tsa, err := parseTimestamp(der)
 	if err != nil {
 		fail("the document timestamp cannot be verified: %v", err)
 		return
@@ -575,23 +773,23 @@ func verifyDocTimestamp(s *Signature, der, signed []byte, opts Options, fail fun
 			s.SignatureValid = true
 		}
 	}
-	if len(ts.Certificates) == 0 {
-		s.ChainError = "the timestamp carries no certificate"
+	s.ValidationTime, s.ValidationTimeSource = s.Timestamp.Time, "timestamp"
+	if tsa == nil {
+		s.ChainError = "the timestamp carries no certificate of its signer"
 		return
 	}
-	tsa := ts.Certificates[0]
 	s.Signer = describeCert(tsa)
 	s.Timestamp.Authority = tsa.Subject.String()
 	if opts.Roots == nil {
 		s.ChainError = "no trust anchors are configured"
 		return
 	}
-	inter := x509.NewCertPool()
-	for _, c := range ts.Certificates[1:] {
-		inter.AddCert(c)
+	if !tsaTrusted(tsa, ts, opts.Roots) {
+		s.ChainError = "the time-stamping authority " + tsa.Subject.String() + " is not trusted (or its certificate is not a valid time-stamping certificate at " + s.Timestamp.Time + ")"
+		return
 	}
-	if _, err := tsa.Verify(x509.VerifyOptions{Roots: opts.Roots, Intermediates: inter, CurrentTime: ts.Time, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}}); err != nil {
-		s.ChainError = err.Error()
+	if ts.Time.After(opts.Now()) {
+		fail("the document timestamp (%s) lies in the future", s.Timestamp.Time)
 		return
 	}
 	s.ChainTrusted = true

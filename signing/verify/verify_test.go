@@ -185,8 +185,18 @@ func TestVerify(t *testing.T) {
 			sigOK(0, false), sigOK(1, true), allLaterAllowed(KindSignature, KindWidget),
 		}},
 		{"OK/one layer", officerOnly, trusted, Valid, 1, []check{sigOK(0, true)}},
-		{"OK/annotation added later", addAnnotation(t, fx.twoLayers), trusted, Valid, 2, []check{
-			sigOK(0, false), sigOK(1, false), hasChange(1, KindAnnotation, true), hasChange(1, KindAppearance, true), hasChange(1, KindPage, true),
+		// A new annotation drawn over the page after both signatures, with
+		// no signature covering it: never plain valid.
+		{"Indeterminate/annotation added later", addAnnotation(t, fx.twoLayers), trusted, Indeterminate, 2, []check{
+			sigOK(0, false), sigOK(1, false), hasChange(1, KindAnnotation, false), hasChange(1, KindAppearance, false), hasChange(1, KindPage, true),
+			wantReason("annotations added after signature: a /Square annotation was added to page 1"),
+			func(t *testing.T, r *Report) {
+				for _, s := range r.Signatures {
+					if len(s.Errors) != 0 || len(s.Warnings) != 2 {
+						t.Errorf("signature %d: errors %q warnings %q", s.Index, s.Errors, s.Warnings)
+					}
+				}
+			},
 		}},
 		{"Invalid/byte flipped in page content", flip(t, fx.twoLayers, "QUYET DINH ve"), trusted, Invalid, 2, []check{
 			wantReason("message digest does not match"),
