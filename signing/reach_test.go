@@ -110,7 +110,7 @@ func addFreeText(tb testing.TB, signed []byte) []byte {
 	return appendObjects(tb, signed, map[int][]byte{
 		ap: streamBody("/Type /XObject /Subtype /Form /BBox [0 0 480 30] /Resources << /Font << /F1 3 0 R >> >>",
 			[]byte("1 g 0 0 480 30 re f 0 g BT /F1 13 Tf 2 8 Td (QUYET DINH huy bo quy che) Tj ET")),
-		annot: []byte(fmt.Sprintf("<< /Type /Annot /Subtype /FreeText /Rect [70 752 550 782] /F 4 /DA (/F1 13 Tf 0 g) /Contents (QUYET DINH huy bo quy che) /AP << /N %d 0 R >> >>", ap)),
+		annot:                    []byte(fmt.Sprintf("<< /Type /Annot /Subtype /FreeText /Rect [70 752 550 782] /F 4 /DA (/F1 13 Tf 0 g) /Contents (QUYET DINH huy bo quy che) /AP << /N %d 0 R >> >>", ap)),
 		int(pg.GetPtr().GetID()): pd,
 	})
 }
