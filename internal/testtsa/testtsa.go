@@ -37,11 +37,17 @@ func Start(tb testing.TB, issuer *x509.Certificate, issuerKey crypto.Signer, cha
 	if err != nil {
 		tb.Fatal(err)
 	}
+	// Valid today and at the time it stamps (tests stamp in the past to
+	// prove a signature made while its certificate was valid).
+	t0, t1 := time.Now(), now()
+	if t1.Before(t0) {
+		t0, t1 = t1, t0
+	}
 	tmpl := &x509.Certificate{
 		SerialNumber: big.NewInt(time.Now().UnixNano()),
 		Subject:      pkix.Name{CommonName: "Vanthu Test TSA"},
-		NotBefore:    time.Now().Add(-24 * time.Hour),
-		NotAfter:     time.Now().Add(24 * time.Hour),
+		NotBefore:    t0.Add(-24 * time.Hour),
+		NotAfter:     t1.Add(24 * time.Hour),
 		KeyUsage:     x509.KeyUsageDigitalSignature,
 		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping},
 	}

@@ -589,12 +589,14 @@ func (c *updateCtx) classify(num int) (Change, bool) {
 			ch.Kind = KindWidget
 		}
 		ch.Allowed, ch.Verdict, ch.Detail, ch.approvedBy = c.judgeNewAnnot(num, nd)
+		ch.group = ch.Detail
 	case n.fields[num]:
 		// A field node that is not an annotation draws nothing itself.
 		ch.Kind, ch.Allowed = KindWidget, true
 	case newUsed:
 		ch.Kind = KindAppearance
 		ch.Allowed, ch.Verdict, ch.Detail, ch.approvedBy = c.judgeNewAnnot(newUser, c.newS.dictOf(ref{newUser, 0}))
+		ch.group = ch.Detail
 		if !ch.Allowed {
 			ch.Detail = fmt.Sprintf("%s (this object is part of annotation %d)", ch.Detail, newUser)
 		}

@@ -116,6 +116,9 @@ func PrintSummary(w io.Writer, file string, r *Report, role func(Signature) stri
 		if s.Signer != nil {
 			fmt.Fprintf(w, "  signer:      %s\n  issuer:      %s (serial %s)\n  valid:       %s to %s, key usage %s\n",
 				s.Signer.Subject, s.Signer.Issuer, s.Signer.Serial, s.Signer.NotBefore, s.Signer.NotAfter, strings.Join(s.Signer.KeyUsage, ", "))
+			if len(s.Signer.ExtKeyUsage) > 0 {
+				fmt.Fprintf(w, "  ext. usage:  %s\n", strings.Join(s.Signer.ExtKeyUsage, ", "))
+			}
 		}
 		if s.Name != "" || s.Reason != "" || s.Location != "" {
 			fmt.Fprintf(w, "  name:        %s; reason: %s; location: %s\n", s.Name, s.Reason, s.Location)
@@ -125,6 +128,9 @@ func PrintSummary(w io.Writer, file string, r *Report, role func(Signature) stri
 		}
 		if s.Timestamp != nil {
 			fmt.Fprintf(w, "  timestamp:   %s by %s (trusted: %v)\n", s.Timestamp.Time, s.Timestamp.Authority, s.Timestamp.Trusted)
+		}
+		if s.ValidationTime != "" {
+			fmt.Fprintf(w, "  judged at:   %s (%s)\n", s.ValidationTime, s.ValidationTimeSource)
 		}
 		trust := "trusted"
 		if !s.ChainTrusted {
@@ -145,6 +151,9 @@ func PrintSummary(w io.Writer, file string, r *Report, role func(Signature) stri
 		}
 		for _, e := range s.Errors {
 			fmt.Fprintf(w, "  ERROR:       %s\n", e)
+		}
+		for _, e := range s.Warnings {
+			fmt.Fprintf(w, "  WARNING:     %s\n", e)
 		}
 	}
 	if len(r.Reasons) > 0 {

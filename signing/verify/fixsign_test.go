@@ -52,12 +52,12 @@ func TestVerifySignedFixtures(t *testing.T) {
 			if r.Verdict != Valid || len(r.Signatures) != 2 {
 				t.Fatalf("verdict %s with %d signatures: %s", r.Verdict, len(r.Signatures), strings.Join(r.Reasons, "\n"))
 			}
-			// And the forgery is caught on every producer's file, while
-			// an added annotation is not held against the signatures.
+			// And the forgery is caught on every producer's file, and an
+			// annotation added without a signature is never plain valid.
 			for _, c := range []struct {
 				pdf  []byte
 				want string
-			}{{forgeContent(t, out), Invalid}, {addAnnotation(t, out), Valid}} {
+			}{{forgeContent(t, out), Invalid}, {addAnnotation(t, out), Indeterminate}} {
 				r, err := Verify(context.Background(), c.pdf, Options{Roots: ca.pool})
 				if err != nil {
 					t.Fatal(err)

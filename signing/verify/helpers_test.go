@@ -9,6 +9,7 @@ import (
 	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"encoding/asn1"
 	"fmt"
 	"math/big"
 	"sort"
@@ -62,6 +63,8 @@ type leafOpts struct {
 	notBefore, notAfter time.Time
 	keyUsage            x509.KeyUsage
 	rsa                 bool
+	extKeyUsage         []x509.ExtKeyUsage
+	extKeyUsageOIDs     []asn1.ObjectIdentifier
 }
 
 func (ca *testCA) leaf(tb testing.TB, cn string, o leafOpts) (crypto.Signer, *x509.Certificate) {
@@ -87,11 +90,13 @@ func (ca *testCA) leaf(tb testing.TB, cn string, o leafOpts) (crypto.Signer, *x5
 	}
 	serial++
 	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(serial),
-		Subject:      pkix.Name{CommonName: cn, Organization: []string{"UBND Quận 1"}},
-		NotBefore:    o.notBefore,
-		NotAfter:     o.notAfter,
-		KeyUsage:     o.keyUsage,
+		SerialNumber:       big.NewInt(serial),
+		Subject:            pkix.Name{CommonName: cn, Organization: []string{"UBND Quận 1"}},
+		NotBefore:          o.notBefore,
+		NotAfter:           o.notAfter,
+		KeyUsage:           o.keyUsage,
+		ExtKeyUsage:        o.extKeyUsage,
+		UnknownExtKeyUsage: o.extKeyUsageOIDs,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, key.Public(), ca.key)
 	if err != nil {

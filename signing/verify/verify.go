@@ -118,6 +118,9 @@ type Certificate struct {
 	NotBefore string   `json:"not_before"`
 	NotAfter  string   `json:"not_after"`
 	KeyUsage  []string `json:"key_usage"`
+	// ExtKeyUsage lists the extended key usages; empty when the
+	// certificate has no such extension (no restriction).
+	ExtKeyUsage []string `json:"ext_key_usage"`
 }
 
 // Timestamp is an RFC 3161 signature timestamp.
@@ -142,6 +145,9 @@ type Change struct {
 	// approvedBy is the signature dictionary (object number) of the later
 	// signature that covers this change, when that is what allows it.
 	approvedBy int
+	// group: changes with the same group (an annotation and the objects of
+	// its appearance) make one warning.
+	group string
 }
 
 // Verify validates every signature in pdf. It returns an error only when
@@ -395,14 +401,24 @@ func verifyOne(f *pdfFile, an *analyzer, fs foundSig, opts Options) Signature {
 		signed = append(signed, f.b[br[0]:br[0]+br[1]]...)
 		signed = append(signed, f.b[br[2]:end]...)
 		s.LaterChanges = an.laterChanges(end)
+		groups := map[string][]string{}
+		var order []string
 		for _, c := range s.LaterChanges {
 			switch {
 			case c.Allowed:
+			case c.Verdict == Indeterminate && c.group != "":
+				if groups[c.group] == nil {
+					order = append(order, c.group)
+				}
+				groups[c.group] = append(groups[c.group], c.Object)
 			case c.Verdict == Indeterminate:
 				s.Warnings = append(s.Warnings, changeSentence(c))
 			default:
 				fail("%s", changeSentence(c))
 			}
+		}
+		for _, g := range order {
+			s.Warnings = append(s.Warnings, fmt.Sprintf("%s (objects %s)", g, strings.Join(groups[g], ", ")))
 		}
 	}
 
@@ -805,6 +821,8 @@ func describeCert(c *x509.Certificate) *Certificate {
 		NotAfter:  c.NotAfter.UTC().Format(time.RFC3339),
 		KeyUsage:  []string{},
 	}
+	oids, _ := extKeyUsages(c)
+	out.ExtKeyUsage = ekuList(oids)
 	names := []struct {
 		u x509.KeyUsage
 		n string
