@@ -157,6 +157,7 @@ func newRoles(st *state) *roles {
 	for n := range r.sigDicts {
 		boundary[n] = true
 	}
+	seen := map[int]bool{} // shared by the rendering walks: the first label wins
 	label := func(what string) func(int) {
 		return func(n int) {
 			if _, ok := r.rendering[n]; !ok {
@@ -175,11 +176,11 @@ func newRoles(st *state) *roles {
 			case "Annots", "Parent", "Type":
 				continue
 			case "Contents":
-				walkRefs(st, pd[k], boundary, label("page content stream"))
+				walkRefs(st, pd[k], boundary, seen, label("page content stream"))
 			case "Resources":
-				walkRefs(st, pd[k], boundary, label("page resource (font, image, form XObject...)"))
+				walkRefs(st, pd[k], boundary, seen, label("page resource (font, image, form XObject...)"))
 			default:
-				walkRefs(st, pd[k], boundary, label("page /"+k))
+				walkRefs(st, pd[k], boundary, seen, label("page /"+k))
 			}
 		}
 	}
@@ -190,32 +191,34 @@ func newRoles(st *state) *roles {
 			if k == "Kids" || k == "Parent" || k == "Type" || k == "Count" {
 				continue
 			}
-			walkRefs(st, nd[k], boundary, label("page tree /"+k))
+			walkRefs(st, nd[k], boundary, seen, label("page tree /"+k))
 		}
 	}
 	for _, k := range sortedKeys(root) {
 		if !renderingCatalogSkip[k] {
-			walkRefs(st, root[k], boundary, label("document catalog /"+k))
+			walkRefs(st, root[k], boundary, seen, label("document catalog /"+k))
 		}
 	}
+	seenA := map[int]bool{}
 	for _, a := range sortedNums(r.annots) {
 		ad := st.dictOf(ref{a, 0})
 		for _, k := range sortedKeys(ad) {
 			if k == "P" || k == "Parent" {
 				continue
 			}
-			walkRefs(st, ad[k], boundary, func(n int) {
+			walkRefs(st, ad[k], boundary, seenA, func(n int) {
 				if _, ok := r.annotUse[n]; !ok {
 					r.annotUse[n] = a
 				}
 			})
 		}
 	}
-	walkRefs(st, root["DSS"], boundary, func(n int) { r.dss[n] = true })
+	walkRefs(st, root["DSS"], boundary, map[int]bool{}, func(n int) { r.dss[n] = true })
+	seenM := map[int]bool{}
 	for _, k := range []string{"Metadata", "StructTreeRoot"} {
-		walkRefs(st, root[k], boundary, func(n int) { r.meta[n] = true })
+		walkRefs(st, root[k], boundary, seenM, func(n int) { r.meta[n] = true })
 	}
-	walkRefs(st, st.trailer["Info"], boundary, func(n int) { r.meta[n] = true })
+	walkRefs(st, st.trailer["Info"], boundary, seenM, func(n int) { r.meta[n] = true })
 	return r
 }
 
@@ -270,10 +273,11 @@ func (r *roles) walkFields(st *state, fields object) {
 }
 
 // walkRefs calls mark for every indirect object reachable from o, without
-// entering the boundary objects or following back-pointers (/Parent, /P).
-// It keeps its own work list: no recursion, each object visited once.
-func walkRefs(st *state, o object, boundary map[int]bool, mark func(int)) {
-	seen := map[int]bool{}
+// entering the boundary objects or following back-pointers (/Parent, /P),
+// nor objects already in seen (walks that share seen visit each object
+// once: a font used by every page is walked once). It keeps its own work
+// list: no recursion.
+func walkRefs(st *state, o object, boundary, seen map[int]bool, mark func(int)) {
 	work := []object{o}
 	for len(work) > 0 {
 		o := work[len(work)-1]
