@@ -21,6 +21,7 @@ type DocumentJSON struct {
 	Year            *int              `json:"year"`
 	Number          *int              `json:"number"`
 	Notation        *string           `json:"notation"`
+	VerifyCode      string            `json:"verify_code,omitempty"`
 	SignerID        string            `json:"signer_id,omitempty"`
 	Recipients      []workflow.Org    `json:"recipients,omitempty"`
 	DraftingUnit    string            `json:"drafting_unit,omitempty"`
@@ -57,6 +58,12 @@ type LayoutJSON struct {
 	Signature *BoxJSON `json:"signature,omitempty"`
 	Number    *BoxJSON `json:"number,omitempty"`
 	Date      *BoxJSON `json:"date,omitempty"`
+	// NumberOnly: the number box is the draft's blank after "Số:".
+	NumberOnly bool `json:"number_only,omitempty"`
+	// DateBlanks: centres of the day, month, year blanks from date.x.
+	DateBlanks []float64 `json:"date_blanks,omitempty"`
+	Source     string    `json:"source,omitempty"` // "detected" or "manual" (read-only)
+	Notes      []string  `json:"notes,omitempty"`  // why detected parts fell back (read-only)
 }
 
 func (l *LayoutJSON) toDomain() *workflow.Layout {
@@ -69,7 +76,8 @@ func (l *LayoutJSON) toDomain() *workflow.Layout {
 		}
 		return &workflow.Box{Page: b.Page, X: b.X, Y: b.Y, W: b.W, H: b.H}
 	}
-	return &workflow.Layout{Signature: box(l.Signature), Number: box(l.Number), Date: box(l.Date)}
+	return &workflow.Layout{Signature: box(l.Signature), Number: box(l.Number), Date: box(l.Date),
+		NumberOnly: l.NumberOnly, DateBlanks: l.DateBlanks}
 }
 
 func toLayoutJSON(l *workflow.Layout) *LayoutJSON {
@@ -82,7 +90,8 @@ func toLayoutJSON(l *workflow.Layout) *LayoutJSON {
 		}
 		return &BoxJSON{Page: b.Page, X: b.X, Y: b.Y, W: b.W, H: b.H}
 	}
-	return &LayoutJSON{Signature: box(l.Signature), Number: box(l.Number), Date: box(l.Date)}
+	return &LayoutJSON{Signature: box(l.Signature), Number: box(l.Number), Date: box(l.Date),
+		NumberOnly: l.NumberOnly, DateBlanks: l.DateBlanks, Source: l.Source, Notes: l.Notes}
 }
 
 // FileJSON is one stored file of a document.
@@ -116,7 +125,7 @@ func toDocumentJSON(d *workflow.Document, actor *workflow.User) DocumentJSON {
 		ID: d.ID, Direction: string(d.Direction), Type: string(d.Type), TypeName: workflow.DocTypes[d.Type],
 		Subject: d.Subject, Urgency: string(d.Urgency), Confidentiality: string(d.Confidentiality),
 		State: string(d.State), Version: d.Version, SignerID: d.SignerID, Recipients: d.Recipients,
-		DraftingUnit: d.DraftingUnit, Layout: toLayoutJSON(d.Layout), Sender: d.Sender, OriginalNumber: d.OriginalNumber,
+		DraftingUnit: d.DraftingUnit, Layout: toLayoutJSON(d.Layout), VerifyCode: d.VerifyCode, Sender: d.Sender, OriginalNumber: d.OriginalNumber,
 		OriginalDate: datePtr(d.OriginalDate), IssuedAt: d.IssuedAt, RegisteredAt: d.RegisteredAt,
 		AssigneeID: d.AssigneeID, DueDate: datePtr(d.DueDate), Retention: d.Retention, Notes: d.Notes,
 		CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,

@@ -67,6 +67,10 @@ func (s *Service) Open(ctx context.Context, actor *workflow.User, docID, name st
 			if err != nil {
 				return nil, Object{}, storeErr(err, "archive store: read %s", o.Key)
 			}
+			if err := s.recordUse(ctx, actor, docID, "retrieve", name); err != nil {
+				rc.Close()
+				return nil, Object{}, err
+			}
 			return rc, o, nil
 		}
 	}
@@ -185,4 +189,24 @@ func (s *Service) Search(ctx context.Context, actor *workflow.User, q Query) ([]
 		q.Limit = 50
 	}
 	return s.Index.Search(ctx, q)
+}
+
+// recordUse writes an audit event for a use of an archived record (a
+// file read or a package export): the reform report counts the records
+// used. Without a repository nothing is recorded.
+func (s *Service) recordUse(ctx context.Context, actor *workflow.User, docID, use, name string) error {
+	if s.Repo == nil {
+		return nil
+	}
+	data := map[string]string{"use": use}
+	if name != "" {
+		data["name"] = name
+	}
+	err := s.Repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+		return tx.AppendEvent(ctx, &workflow.Event{DocumentID: docID, Actor: actor.ID, Kind: workflow.EventArchiveUse, At: s.now(), Data: data})
+	})
+	if err != nil {
+		return fmt.Errorf("record the %s of %s: %w", use, docID, err)
+	}
+	return nil
 }

@@ -49,8 +49,19 @@ type AgencyLayer struct {
 	Notation           string // "15/QĐ-UBND"
 	IssueDate          time.Time
 	NumberPos, DatePos *Rect // nil = defaults on page 1
-	Time               time.Time
-	TSAURL             string // set = PAdES B-T
+	// NumberOnly: NumberPos is the template's blank between "Số:" and
+	// "/QĐ-UBND"; only the number is written, against the slash.
+	NumberOnly bool
+	// DateBlanks: DatePos is the template's date line and these are the
+	// centres (points from its left edge) of the day, month and year
+	// blanks, where only those are written (0 = not written).
+	DateBlanks []float64
+	// VerifyCode and VerifyURL, when set, print "Mã xác thực: CODE — URL"
+	// in the top margin of page 1, in the same update as the number (so
+	// layer 2 covers it); the code and the URL are also real text.
+	VerifyCode, VerifyURL string
+	Time                  time.Time
+	TSAURL                string // set = PAdES B-T
 }
 
 // Vietnam's time zone, for the times printed on stamps.
@@ -279,26 +290,92 @@ func numberDateStamp(r *pdf.Reader, l AgencyLayer, issue time.Time) (*pageStamp,
 	}
 	numText := "Số: " + l.Notation
 	dateText := DateLine(l.Place, issue)
-	numImg, err := renderText(num.W, num.H, []textLine{{Text: numText, Size: fitSize(numText, false, 13, num.W), Color: textDark, Align: 1}})
-	if err != nil {
+	var images []placedImage
+	var texts []placedText
+	var boxes [][4]float64
+	place := func(r Rect, lines []textLine) error {
+		img, err := renderText(r.W, r.H, lines)
+		if err != nil {
+			return err
+		}
+		images = append(images, placedImage{img: prepareImage(img), x: r.X, y: r.Y, w: r.W, h: r.H})
+		boxes = append(boxes, r.box())
+		return nil
+	}
+	if l.NumberOnly && l.NumberPos != nil {
+		n, _, _ := strings.Cut(l.Notation, "/")
+		size := min(14, num.H/1.35)
+		if err := place(num, []textLine{{Text: n, Size: fitSize(n, false, size, num.W), Color: textDark, Align: 2}}); err != nil {
+			return nil, err
+		}
+	} else if err := place(num, []textLine{{Text: numText, Size: fitSize(numText, false, 13, num.W), Color: textDark, Align: 1}}); err != nil {
 		return nil, err
 	}
-	dateImg, err := renderText(date.W, date.H, []textLine{{Text: dateText, Size: fitSize(dateText, false, 13, date.W), Color: textDark, Align: 1}})
-	if err != nil {
+	if len(l.DateBlanks) == 3 && l.DatePos != nil {
+		d := issue.In(ict)
+		month := fmt.Sprint(int(d.Month()))
+		if d.Month() <= 2 {
+			month = "0" + month
+		}
+		parts := []string{fmt.Sprintf("%02d", d.Day()), month, fmt.Sprint(d.Year())}
+		size := min(14, date.H/1.35)
+		for i, c := range l.DateBlanks {
+			if c <= 0 {
+				continue
+			}
+			w := 2.6 * size
+			if err := place(Rect{X: date.X + c - w/2, Y: date.Y, W: w, H: date.H},
+				[]textLine{{Text: parts[i], Size: size, Color: textDark, Align: 1}}); err != nil {
+				return nil, err
+			}
+		}
+	} else if err := place(date, []textLine{{Text: dateText, Size: fitSize(dateText, false, 13, date.W), Color: textDark, Align: 1}}); err != nil {
 		return nil, err
 	}
-	x0, y0 := min(num.X, date.X), min(num.Y, date.Y)
-	x1, y1 := max(num.X+num.W, date.X+date.W), max(num.Y+num.H, date.Y+date.H)
+	contents := numText + "\n" + dateText
+	if l.VerifyCode != "" {
+		code := FormatVerifyCode(l.VerifyCode)
+		line := "Mã xác thực: " + code
+		plain := code
+		if l.VerifyURL != "" {
+			line += " — " + l.VerifyURL
+			plain += " " + l.VerifyURL
+		}
+		r := Rect{X: 0.08 * w, Y: h - 34, W: 0.84 * w, H: 12}
+		if err := place(r, []textLine{{Text: line, Size: fitSize(line, false, 8, r.W), Color: textDark, Align: 0}}); err != nil {
+			return nil, err
+		}
+		texts = append(texts, placedText{x: r.X, y: r.Y + 3, size: 6, text: plain})
+		contents += "\n" + line
+	}
+	x0, y0, x1, y1 := boxes[0][0], boxes[0][1], boxes[0][2], boxes[0][3]
+	for _, b := range boxes[1:] {
+		x0, y0, x1, y1 = min(x0, b[0]), min(y0, b[1]), max(x1, b[2]), max(y1, b[3])
+	}
+	for i := range images {
+		images[i].x -= x0
+		images[i].y -= y0
+	}
+	for i := range texts {
+		texts[i].x -= x0
+		texts[i].y -= y0
+	}
 	return &pageStamp{
-		page: 1,
-		geom: g,
-		rect: [4]float64{x0, y0, x1, y1},
-		images: []placedImage{
-			{img: prepareImage(numImg), x: num.X - x0, y: num.Y - y0, w: num.W, h: num.H},
-			{img: prepareImage(dateImg), x: date.X - x0, y: date.Y - y0, w: date.W, h: date.H},
-		},
-		contents: numText + "\n" + dateText,
+		page:     1,
+		geom:     g,
+		rect:     [4]float64{x0, y0, x1, y1},
+		images:   images,
+		texts:    texts,
+		contents: contents,
 	}, nil
+}
+
+// FormatVerifyCode groups a verification code for printing: "ABCDE-FGHJK".
+func FormatVerifyCode(c string) string {
+	if len(c) == 10 {
+		return c[:5] + "-" + c[5:]
+	}
+	return c
 }
 
 // SignAttachment applies the agency signature to an attachment file: no

@@ -43,7 +43,16 @@ type pageStamp struct {
 	geom     pageGeom
 	rect     [4]float64 // llx lly urx ury on the page as displayed (see pageGeom)
 	images   []placedImage
-	contents string // the stamp's text, for search and accessibility
+	texts    []placedText // invisible text over the images, for text extraction
+	contents string       // the stamp's text, for search and accessibility
+}
+
+// placedText is ASCII text drawn invisibly (render mode 3) at a position
+// inside an appearance box, so that text extraction (pdftotext, search)
+// finds what an image shows.
+type placedText struct {
+	x, y, size float64
+	text       string
 }
 
 type signParams struct {
@@ -192,7 +201,7 @@ func (w *resultWriter) Write(p []byte) (int, error) {
 
 // appearanceForm writes the images as XObjects and returns a Form XObject
 // that draws them.
-func appearanceForm(c *sign.SignContext, w, h float64, matrix string, imgs []placedImage) ([]byte, error) {
+func appearanceForm(c *sign.SignContext, w, h float64, matrix string, imgs []placedImage, texts ...placedText) ([]byte, error) {
 	var res, stream bytes.Buffer
 	for i, im := range imgs {
 		id, err := addImageXObject(c, im.img)
@@ -202,9 +211,14 @@ func appearanceForm(c *sign.SignContext, w, h float64, matrix string, imgs []pla
 		fmt.Fprintf(&res, " /Im%d %d 0 R", i+1, id)
 		fmt.Fprintf(&stream, "q %.3f 0 0 %.3f %.3f %.3f cm /Im%d Do Q\n", im.w, im.h, im.x, im.y, i+1)
 	}
+	font := ""
+	for _, t := range texts {
+		fmt.Fprintf(&stream, "BT 3 Tr /Helv %.2f Tf %.3f %.3f Td %s Tj ET\n", t.size, t.x, t.y, literal(asciiOnly(t.text)))
+		font = " /Font << /Helv << /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >> >>"
+	}
 	var b bytes.Buffer
 	fmt.Fprintf(&b, "<< /Type /XObject /Subtype /Form /FormType 1 /BBox [0 0 %.3f %.3f] /Matrix %s", w, h, matrix)
-	fmt.Fprintf(&b, " /Resources << /XObject <<%s >> >> /Length %d >>\nstream\n", res.String(), stream.Len())
+	fmt.Fprintf(&b, " /Resources << /XObject <<%s >>%s >> /Length %d >>\nstream\n", res.String(), font, stream.Len())
 	b.Write(stream.Bytes())
 	b.WriteString("\nendstream")
 	return b.Bytes(), nil
@@ -237,7 +251,7 @@ func addPageStamp(c *sign.SignContext, st pageStamp, sigPage int) error {
 		return err
 	}
 	w, h := st.rect[2]-st.rect[0], st.rect[3]-st.rect[1]
-	form, err := appearanceForm(c, w, h, st.geom.matrix(), st.images)
+	form, err := appearanceForm(c, w, h, st.geom.matrix(), st.images, st.texts...)
 	if err != nil {
 		return err
 	}
@@ -304,6 +318,16 @@ func valueString(v pdf.Value, container uint32) string {
 func literal(s string) string {
 	r := strings.NewReplacer(`\`, `\\`, `(`, `\(`, `)`, `\)`, "\r", `\r`)
 	return "(" + r.Replace(s) + ")"
+}
+
+// asciiOnly replaces what is not printable ASCII with '?'.
+func asciiOnly(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x20 || r > 0x7E {
+			return '?'
+		}
+		return r
+	}, s)
 }
 
 func utf16Hex(s string) string {

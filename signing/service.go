@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/vanthu/vanthu/signing/keys"
@@ -23,9 +24,13 @@ type Config struct {
 	// render the name). It returns a *workflow.Error (EUNAVAILABLE when the
 	// user has no usable key).
 	Officer func(ctx context.Context, u *workflow.User) (keys.Key, []byte, error)
-	TSAURL  string         // set = PAdES B-T for both layers
-	Roots   *x509.CertPool // trust anchors for Verify
-	Now     func() time.Time
+	TSAURL  string // set = PAdES B-T for both layers
+	// PublicURL is where citizens verify documents (VANTHU_PUBLIC_URL):
+	// a document with a verification code gets "Mã xác thực: CODE —
+	// PublicURL/verify/CODE" printed with its number.
+	PublicURL string
+	Roots     *x509.CertPool // trust anchors for Verify
+	Now       func() time.Time
 }
 
 // Service adapts the two layers to the workflow: it implements
@@ -103,6 +108,16 @@ func (s *Service) signAgency(ctx context.Context, d *workflow.Document, pdf []by
 	l := s.agencyLayer(d.Notation, issued, now)
 	if d.Layout != nil {
 		l.NumberPos, l.DatePos = rectOf(d.Layout.Number), rectOf(d.Layout.Date)
+		l.NumberOnly = d.Layout.NumberOnly && l.NumberPos != nil
+		if l.DatePos != nil {
+			l.DateBlanks = d.Layout.DateBlanks
+		}
+	}
+	if d.VerifyCode != "" {
+		l.VerifyCode = d.VerifyCode
+		if s.cfg.PublicURL != "" {
+			l.VerifyURL = strings.TrimRight(s.cfg.PublicURL, "/") + "/verify/" + d.VerifyCode
+		}
 	}
 	return SignAgency(ctx, pdf, l)
 }

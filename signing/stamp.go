@@ -34,6 +34,10 @@ var tinosRegular []byte
 //go:embed assets/Tinos-Bold.ttf
 var tinosBold []byte
 
+// Fonts returns the embedded Tinos fonts (regular, bold), for tools and
+// tests that write Vietnamese text.
+func Fonts() (regular, bold []byte) { return tinosRegular, tinosBold }
+
 var (
 	fontsOnce               sync.Once
 	fontRegular, fontBoldTT *opentype.Font

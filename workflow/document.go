@@ -129,7 +129,30 @@ type Layout struct {
 	Signature *Box // the signature block: layer 1's image, and the seal over its left third
 	Number    *Box // "Số: 15/QĐ-UBND", always on page 1 (Page 0 or 1)
 	Date      *Box // the place and date line, always on page 1 (Page 0 or 1)
+
+	// NumberOnly says the Number box is the template's own blank between
+	// "Số:" and "/QĐ-UBND": only the number is written there, right
+	// aligned against the slash. Otherwise the box gets "Số: 15/QĐ-UBND".
+	NumberOnly bool
+	// DateBlanks, when set, says the Date box is the template's own date
+	// line: the centres (points from Date.X) of the day, month and year
+	// blanks, where only those are written (0 = already filled in).
+	// Otherwise the box gets the whole line "Bình Thủy, ngày 25 tháng 11
+	// năm 2026".
+	DateBlanks []float64
+	// Source says how the layout was made: LayoutDetected (found in the
+	// draft's text at upload) or LayoutManual (given or corrected by a
+	// person).
+	Source string
+	// Notes says why a detected part fell back to its default position.
+	Notes []string
 }
+
+// Layout sources.
+const (
+	LayoutDetected = "detected"
+	LayoutManual   = "manual"
+)
 
 // Validate returns EINVALID for a box outside any page.
 func (l *Layout) Validate() error {
@@ -152,6 +175,19 @@ func (l *Layout) Validate() error {
 		if b != nil && b.Page > 1 {
 			return Errorf(EINVALID, "layout: the number and the date go on page 1")
 		}
+	}
+	if len(l.DateBlanks) > 0 {
+		if len(l.DateBlanks) != 3 || l.Date == nil {
+			return Errorf(EINVALID, "layout.date_blanks: three offsets (day, month, year) inside the date box")
+		}
+		for _, o := range l.DateBlanks {
+			if o < 0 || o > l.Date.W+200 {
+				return Errorf(EINVALID, "layout.date_blanks: offsets from the date box's left edge, 0 = not written")
+			}
+		}
+	}
+	if l.NumberOnly && l.Number == nil {
+		return Errorf(EINVALID, "layout.number_only needs the number box")
 	}
 	return nil
 }
@@ -185,6 +221,10 @@ type Document struct {
 	Notation     string       // "15/QĐ-UBND"; for incoming: the incoming number as text
 	IssuedAt     *time.Time
 	RegisteredAt *time.Time
+	// VerifyCode is the public verification code printed on an issued
+	// document (when the server has a public URL): random, unique, 10
+	// characters of base32. "" = none.
+	VerifyCode string
 
 	AssigneeID string
 	DueDate    *time.Time

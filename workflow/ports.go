@@ -220,3 +220,12 @@ type PDFInspectorFunc func(ctx context.Context, r io.ReaderAt, size int64) error
 func (f PDFInspectorFunc) InspectPDF(ctx context.Context, r io.ReaderAt, size int64) error {
 	return f(ctx, r, size)
 }
+
+// LayoutDetector is implemented by inspectors that find where a draft's
+// own template puts the number, the date and the signature block (the
+// anchors of Decree 30's Appendix I in its text). The layout's boxes are
+// nil where nothing was found (the default positions), and its Notes say
+// why. EUNPROCESSABLE when the PDF's text cannot be read.
+type LayoutDetector interface {
+	DetectLayout(ctx context.Context, r io.ReaderAt, size int64) (*Layout, error)
+}

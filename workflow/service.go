@@ -34,9 +34,12 @@ type Service struct {
 	Archiver  Archiver // archive writes a record when set; else only the state changes
 	Outbox    Outbox   // send
 	Agency    Agency
-	Logger    *slog.Logger
-	Now       func() time.Time
-	NewID     func() string
+	// VerifyCodes gives every issued outgoing document a public
+	// verification code (set when the server has a public URL).
+	VerifyCodes bool
+	Logger      *slog.Logger
+	Now         func() time.Time
+	NewID       func() string
 }
 
 func (s *Service) now() time.Time {
@@ -248,6 +251,21 @@ func (s *Service) Create(ctx context.Context, actor *User, in CreateInput) (*Doc
 	main, err := s.store(ctx, in.File, FileMain, inspect)
 	if err != nil {
 		return nil, err
+	}
+	if ld, ok := s.Inspector.(LayoutDetector); ok && in.Direction == Outgoing && d.Layout == nil {
+		// No layout given: find the template's anchors in the draft.
+		l, err := ld.DetectLayout(ctx, in.File.Content, in.File.Size)
+		switch {
+		case err != nil:
+			s.logger().WarnContext(ctx, "stamp layout not detected; defaults apply", "name", in.File.Name, "reason", err.Error())
+		case l != nil:
+			if len(l.Notes) > 0 {
+				s.logger().InfoContext(ctx, "stamp layout partly detected; defaults apply to the rest", "name", in.File.Name, "reasons", strings.Join(l.Notes, "; "))
+			}
+			if l.Validate() == nil {
+				d.Layout = l
+			}
+		}
 	}
 	d.Files = append(d.Files, main)
 	for i := range in.Attachments {
@@ -603,6 +621,14 @@ func (s *Service) effects(ctx context.Context, tx Tx, d *Document, t Transition,
 		}
 		d.Register, d.Year, d.Number, d.IssuedAt = reg, year, n, &now
 		d.Notation = Notation(n, d.Type, s.Agency.Abbr, d.DraftingUnit)
+		if s.VerifyCodes && d.VerifyCode == "" {
+			c, err := s.assignVerifyCode(ctx, tx)
+			if err != nil {
+				return fmt.Errorf("verification code: %w", err)
+			}
+			d.VerifyCode = c
+			ev.Data["verify_code"] = c
+		}
 		signed, err := s.Signer.SignAgency(ctx, d, pdf)
 		if err != nil {
 			return fmt.Errorf("layer 2 (agency) signature: %w", err)

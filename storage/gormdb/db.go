@@ -230,6 +230,11 @@ func (d *DB) Document(ctx context.Context, id string) (*workflow.Document, error
 	return d.reader(ctx).Document(ctx, id)
 }
 
+// DocumentByVerifyCode implements workflow.VerifyCodeReader.
+func (d *DB) DocumentByVerifyCode(ctx context.Context, code string) (*workflow.Document, error) {
+	return d.reader(ctx).DocumentByVerifyCode(ctx, code)
+}
+
 func (d *DB) DocumentByExternalID(ctx context.Context, externalID string) (*workflow.Document, error) {
 	return d.reader(ctx).DocumentByExternalID(ctx, externalID)
 }

@@ -37,6 +37,19 @@ func (c *conn) DocumentByExternalID(ctx context.Context, externalID string) (*wo
 	return r.toDomain()
 }
 
+// DocumentByVerifyCode returns the document that carries a public
+// verification code, or ENOTFOUND.
+func (c *conn) DocumentByVerifyCode(ctx context.Context, code string) (*workflow.Document, error) {
+	if code == "" {
+		return nil, workflow.Errorf(workflow.ENOTFOUND, "no verification code")
+	}
+	var r documentRow
+	if err := c.q(ctx).Where("verify_code = ?", code).Take(&r).Error; err != nil {
+		return nil, c.db.translate(err, "document with verification code %s", code)
+	}
+	return r.toDomain()
+}
+
 // LockDocument returns the document, locked (SELECT ... FOR UPDATE on
 // PostgreSQL; on SQLite the transaction already excludes every other
 // writer). ENOTFOUND if missing.

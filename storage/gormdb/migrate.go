@@ -33,6 +33,8 @@ func (d *DB) migrate(ctx context.Context) error {
 			`CREATE UNIQUE INDEX IF NOT EXISTS documents_register_number ON documents (register, year, number) WHERE number > 0`,
 			// A document received over the exchange is stored once.
 			`CREATE UNIQUE INDEX IF NOT EXISTS documents_external_id ON documents (external_id) WHERE external_id <> ''`,
+			// A public verification code names one document.
+			`CREATE UNIQUE INDEX IF NOT EXISTS documents_verify_code ON documents (verify_code) WHERE verify_code <> ''`,
 		} {
 			if err := g.Exec(stmt).Error; err != nil {
 				return err

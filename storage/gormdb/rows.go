@@ -48,6 +48,7 @@ type documentRow struct {
 
 	Layout      *string // JSON of workflow.Layout; NULL = defaults
 	ExternalID  string  `gorm:"not null;default:''"` // unique where not empty (migrate.go)
+	VerifyCode  string  `gorm:"not null;default:''"` // unique where not empty (migrate.go)
 	Replaces    string  `gorm:"not null;default:''"`
 	RevokeState string  `gorm:"not null;default:''"`
 	ArchivedAt  *time.Time
@@ -104,6 +105,7 @@ func documentFromDomain(d *workflow.Document) (*documentRow, error) {
 		Retention:       d.Retention,
 		Notes:           d.Notes,
 		ExternalID:      d.ExternalID,
+		VerifyCode:      d.VerifyCode,
 		Replaces:        d.Replaces,
 		RevokeState:     d.RevokeState,
 		ArchivedAt:      utcPtr(d.ArchivedAt),
@@ -179,6 +181,7 @@ func (r *documentRow) toDomain() (*workflow.Document, error) {
 		Retention:       r.Retention,
 		Notes:           r.Notes,
 		ExternalID:      r.ExternalID,
+		VerifyCode:      r.VerifyCode,
 		Replaces:        r.Replaces,
 		RevokeState:     r.RevokeState,
 		ArchivedAt:      fromDBPtr(r.ArchivedAt),

@@ -149,6 +149,17 @@ func (t tx) Document(_ context.Context, id string) (*workflow.Document, error) {
 	return clone(d), nil
 }
 
+// DocumentByVerifyCode implements workflow.VerifyCodeReader.
+func (r *Repository) DocumentByVerifyCode(_ context.Context, code string) (*workflow.Document, error) {
+	defer r.lock()()
+	for _, d := range r.docs {
+		if code != "" && d.VerifyCode == code {
+			return clone(d), nil
+		}
+	}
+	return nil, workflow.Errorf(workflow.ENOTFOUND, "no document with code %s", code)
+}
+
 func (t tx) DocumentByExternalID(_ context.Context, id string) (*workflow.Document, error) {
 	for _, d := range t.r.docs {
 		if id != "" && d.ExternalID == id {

@@ -1,0 +1,396 @@
+package testpdf
+
+import (
+	"bytes"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/go-pdf/fpdf"
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/sfnt"
+	"golang.org/x/image/math/fixed"
+)
+
+// Drafts in the layout of Decree 30/2020/NĐ-CP, Appendix I: the header
+// with a blank "Số:      /QĐ-UBND" and "Bình Thủy, ngày   tháng   năm",
+// the body, and the signature block (title, room for the signature, the
+// name) where the caller wants it, made by two different producers so
+// that anchor detection meets more than one way of writing text.
+
+// Producer says how a draft's PDF is written.
+type Producer string
+
+const (
+	// FPDFUnicode: github.com/go-pdf/fpdf with an embedded TrueType font
+	// (Type0, Identity-H, 2-byte codes, /ToUnicode), spaces as glyphs:
+	// how word processors export.
+	FPDFUnicode Producer = "fpdf-unicode"
+	// RawSimple: written here by hand. Simple (1-byte) fonts that are not
+	// embedded (Times-Roman), Vietnamese letters in a custom /Differences
+	// encoding explained by a /ToUnicode CMap, text scaled by the text
+	// matrix (1 pt font, Tm = size), words placed with TJ offsets and no
+	// space glyphs, content split into several streams.
+	RawSimple Producer = "raw-simple"
+)
+
+// Draft describes one draft.
+type Draft struct {
+	Producer      Producer
+	Regular, Bold []byte // TrueType fonts with Vietnamese (Tinos): metrics, and embedded by FPDFUnicode
+	Pages         int    // >= 1; the signature block is on the last page
+	SigTitleY     float64
+	Titles        []string // e.g. {"TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"}
+	Name          string
+	YearBlank     bool // "năm" is followed by a blank (else by the year)
+}
+
+// Anchors are where the draft's anchors are, in points from the page's
+// lower-left corner (A4 portrait, 595.28 × 841.89).
+type Anchors struct {
+	NumberBlank [2]float64 // x from the end of "Số:" to the "/"
+	NumberY     float64    // baseline
+	DayX        [2]float64 // the blank between "ngày" and "tháng"
+	MonthX      [2]float64 // between "tháng" and "năm"
+	YearX       float64    // the end of "năm"
+	DateY       float64
+	SigPage     int
+	TitleY      float64 // baseline of the lowest title line
+	NameY       float64 // baseline of the name
+	SigCX       float64 // centre of the signature column
+}
+
+// A4 in points.
+const pageW, pageH = 595.28, 841.89
+
+type item struct {
+	page    int
+	x, y    float64 // baseline start
+	size    float64
+	bold    bool
+	text    string
+	centred bool // x is the centre
+}
+
+// MakeDraft returns the draft's PDF and where its anchors are.
+func MakeDraft(d Draft) ([]byte, Anchors, error) {
+	if d.Pages < 1 {
+		d.Pages = 1
+	}
+	if len(d.Titles) == 0 {
+		d.Titles = []string{"TM. ỦY BAN NHÂN DÂN", "CHỦ TỊCH"}
+	}
+	if d.Name == "" {
+		d.Name = "Nguyễn Văn Sĩ"
+	}
+	if d.SigTitleY == 0 {
+		d.SigTitleY = 300
+	}
+	m, err := newMetrics(d.Regular, d.Bold)
+	if err != nil {
+		return nil, Anchors{}, err
+	}
+	var a Anchors
+	var items []item
+	add := func(it item) item {
+		if it.centred {
+			it.x -= m.width(it.text, it.size, it.bold) / 2
+			it.centred = false
+		}
+		items = append(items, it)
+		return it
+	}
+	// Header: agency (left), motto (right).
+	const leftC, rightC = 150.0, 400.0
+	add(item{page: 1, x: leftC, y: 790, size: 12, text: "ỦY BAN NHÂN DÂN", centred: true})
+	add(item{page: 1, x: leftC, y: 775, size: 12, bold: true, text: "QUẬN BÌNH THỦY", centred: true})
+	add(item{page: 1, x: rightC, y: 790, size: 12, bold: true, text: "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", centred: true})
+	add(item{page: 1, x: rightC, y: 775, size: 13, bold: true, text: "Độc lập - Tự do - Hạnh phúc", centred: true})
+	// "Số:          /QĐ-UBND": the blank is 40 pt wide.
+	const blank = 40.0
+	so, tail := "Số:", "/QĐ-UBND"
+	sx := leftC - (m.width(so, 13, false)+blank+m.width(tail, 13, false))/2
+	add(item{page: 1, x: sx, y: 740, size: 13, text: so})
+	add(item{page: 1, x: sx + m.width(so, 13, false) + blank, y: 740, size: 13, text: tail})
+	a.NumberBlank = [2]float64{sx + m.width(so, 13, false), sx + m.width(so, 13, false) + blank}
+	a.NumberY = 740
+	// "Bình Thủy, ngày      tháng      năm 2026": blanks of 24 pt.
+	const dblank = 24.0
+	parts := []string{"Bình Thủy, ngày", "tháng", "năm"}
+	year := " 2026"
+	if d.YearBlank {
+		year = ""
+	}
+	total := m.width(parts[0], 13, false) + m.width(parts[1], 13, false) + m.width(parts[2]+year, 13, false) + 2*dblank
+	x := rightC - total/2
+	for i, p := range parts {
+		s := p
+		if i == 2 {
+			s += year
+		}
+		add(item{page: 1, x: x, y: 740, size: 13, text: s})
+		w := m.width(p, 13, false)
+		switch i {
+		case 0:
+			a.DayX = [2]float64{x + w, x + w + dblank}
+		case 1:
+			a.MonthX = [2]float64{x + w, x + w + dblank}
+		case 2:
+			a.YearX = x + w
+		}
+		x += m.width(s, 13, false) + dblank
+	}
+	a.DateY = 740
+	add(item{page: 1, x: pageW / 2, y: 690, size: 14, bold: true, text: "QUYẾT ĐỊNH", centred: true})
+	add(item{page: 1, x: pageW / 2, y: 672, size: 14, bold: true, text: "Về việc ban hành quy chế làm việc", centred: true})
+	add(item{page: 1, x: pageW / 2, y: 640, size: 14, bold: true, text: "CHỦ TỊCH ỦY BAN NHÂN DÂN QUẬN BÌNH THỦY", centred: true})
+	body := []string{
+		"Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;",
+		"Căn cứ Nghị định số 30/2020/NĐ-CP ngày 05 tháng 3 năm 2020 của Chính phủ về công tác văn thư;",
+		"Theo đề nghị của Chánh Văn phòng Hội đồng nhân dân và Ủy ban nhân dân quận.",
+		"Điều 1. Ban hành kèm theo Quyết định này Quy chế làm việc của Ủy ban nhân dân quận.",
+		"Điều 2. Quyết định này có hiệu lực kể từ ngày ký.",
+	}
+	for p := 1; p <= d.Pages; p++ {
+		y := 610.0
+		if p > 1 {
+			y = 790
+		}
+		for _, l := range body {
+			if p == d.Pages && y < d.SigTitleY+40 {
+				break
+			}
+			add(item{page: p, x: 72, y: y, size: 13, text: l})
+			y -= 20
+		}
+	}
+	// The signature block: titles, 80 pt of room, the name; "Nơi nhận" left.
+	const sigC = 420.0
+	last := d.Pages
+	ty := d.SigTitleY + float64(len(d.Titles)-1)*15
+	for _, t := range d.Titles {
+		add(item{page: last, x: sigC, y: ty, size: 13, bold: true, text: t, centred: true})
+		a.TitleY = ty
+		ty -= 15
+	}
+	a.NameY = a.TitleY - 95
+	add(item{page: last, x: sigC, y: a.NameY, size: 13, bold: true, text: d.Name, centred: true})
+	a.SigPage, a.SigCX = last, sigC
+	add(item{page: last, x: 72, y: d.SigTitleY + 15, size: 12, bold: true, text: "Nơi nhận:"})
+	for i, s := range []string{"- Như Điều 3;", "- Lưu: VT, VP."} {
+		add(item{page: last, x: 72, y: d.SigTitleY - float64(i)*13, size: 11, text: s})
+	}
+	var out []byte
+	switch d.Producer {
+	case FPDFUnicode:
+		out, err = writeFPDF(d, items)
+	case RawSimple:
+		out, err = writeRaw(d, m, items)
+	default:
+		err = fmt.Errorf("unknown producer %q", d.Producer)
+	}
+	return out, a, err
+}
+
+// metrics measures text with the TrueType fonts.
+type metrics struct {
+	reg, bold *sfnt.Font
+	buf       sfnt.Buffer
+}
+
+func newMetrics(reg, bold []byte) (*metrics, error) {
+	r, err := sfnt.Parse(reg)
+	if err != nil {
+		return nil, fmt.Errorf("regular font: %w", err)
+	}
+	b, err := sfnt.Parse(bold)
+	if err != nil {
+		return nil, fmt.Errorf("bold font: %w", err)
+	}
+	return &metrics{reg: r, bold: b}, nil
+}
+
+// advance is a rune's width in 1/1000 em.
+func (m *metrics) advance(r rune, bold bool) float64 {
+	f := m.reg
+	if bold {
+		f = m.bold
+	}
+	gi, err := f.GlyphIndex(&m.buf, r)
+	if err != nil || gi == 0 {
+		return 500
+	}
+	upem := f.UnitsPerEm()
+	adv, err := f.GlyphAdvance(&m.buf, gi, fixed.I(int(upem)), font.HintingNone)
+	if err != nil {
+		return 500
+	}
+	return float64(adv) / 64 / float64(upem) * 1000
+}
+
+func (m *metrics) width(s string, size float64, bold bool) float64 {
+	w := 0.0
+	for _, r := range s {
+		w += m.advance(r, bold)
+	}
+	return w * size / 1000
+}
+
+func writeFPDF(d Draft, items []item) ([]byte, error) {
+	p := fpdf.New("P", "pt", "A4", "")
+	p.SetCompression(true)
+	p.AddUTF8FontFromBytes("Tinos", "", d.Regular)
+	p.AddUTF8FontFromBytes("Tinos", "B", d.Bold)
+	for pg := 1; pg <= d.Pages; pg++ {
+		p.AddPage()
+		for _, it := range items {
+			if it.page != pg {
+				continue
+			}
+			style := ""
+			if it.bold {
+				style = "B"
+			}
+			p.SetFont("Tinos", style, it.size)
+			p.Text(it.x, pageH-it.y, it.text)
+		}
+	}
+	var buf bytes.Buffer
+	if err := p.Output(&buf); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// writeRaw writes the PDF by hand (see RawSimple).
+func writeRaw(d Draft, m *metrics, items []item) ([]byte, error) {
+	// One encoding for both fonts: ASCII as is, other runes from 128 up.
+	codes := map[rune]byte{}
+	var extra []rune
+	for _, it := range items {
+		for _, r := range it.text {
+			if r >= 32 && r < 127 {
+				continue
+			}
+			if _, ok := codes[r]; !ok {
+				if len(extra) >= 128 {
+					return nil, fmt.Errorf("too many distinct letters")
+				}
+				codes[r] = byte(128 + len(extra))
+				extra = append(extra, r)
+			}
+		}
+	}
+	enc := func(s string) string {
+		var b strings.Builder
+		for _, r := range s {
+			c := byte(r)
+			if r >= 128 || r < 32 {
+				c = codes[r]
+			}
+			switch c {
+			case '(', ')', '\\':
+				b.WriteByte('\\')
+			}
+			b.WriteByte(c)
+		}
+		return b.String()
+	}
+	var objs []string
+	obj := func(s string) int { objs = append(objs, s); return len(objs) }
+	var diffs, bf strings.Builder
+	diffs.WriteString("[128")
+	for _, r := range extra {
+		fmt.Fprintf(&diffs, " /uni%04X", r)
+	}
+	diffs.WriteString("]")
+	fmt.Fprintf(&bf, "/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n/CMapName /Raw-UCS def\n1 begincodespacerange <00> <FF> endcodespacerange\n1 beginbfrange <20> <7E> <0020> endbfrange\n%d beginbfchar\n", len(extra))
+	for i, r := range extra {
+		fmt.Fprintf(&bf, "<%02X> <%04X>\n", 128+i, r)
+	}
+	bf.WriteString("endbfchar\nendcmap CMapName currentdict /CMap defineresource pop end end\n")
+	tu := obj(fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", bf.Len(), bf.String()))
+	fontObj := func(base string, bold bool) int {
+		var w strings.Builder
+		w.WriteString("[")
+		for c := 32; c < 128+len(extra); c++ {
+			r := rune(c)
+			if c >= 128 {
+				r = extra[c-128]
+			} else if c == 127 {
+				r = ' '
+			}
+			fmt.Fprintf(&w, " %.0f", m.advance(r, bold))
+		}
+		w.WriteString(" ]")
+		return obj(fmt.Sprintf("<< /Type /Font /Subtype /Type1 /BaseFont /%s /FirstChar 32 /LastChar %d /Widths %s /Encoding << /Type /Encoding /BaseEncoding /WinAnsiEncoding /Differences %s >> /ToUnicode %d 0 R >>",
+			base, 127+len(extra), w.String(), diffs.String(), tu))
+	}
+	f1, f2 := fontObj("Times-Roman", false), fontObj("Times-Bold", true)
+	pagesID := 0 // filled below
+	var pageIDs []int
+	pagesRef := len(objs) + 1
+	obj("") // placeholder for Pages
+	pagesID = pagesRef
+	for pg := 1; pg <= d.Pages; pg++ {
+		var streams []int
+		var cur strings.Builder
+		flush := func() {
+			if cur.Len() == 0 {
+				return
+			}
+			streams = append(streams, obj(fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", cur.Len(), cur.String())))
+			cur.Reset()
+		}
+		sort.SliceStable(items, func(i, j int) bool { return items[i].y > items[j].y })
+		for i, it := range items {
+			if it.page != pg {
+				continue
+			}
+			font := "/F1"
+			if it.bold {
+				font = "/F2"
+			}
+			// Words with TJ offsets instead of spaces.
+			words := strings.Split(it.text, " ")
+			var tj strings.Builder
+			for k, w := range words {
+				if k > 0 {
+					fmt.Fprintf(&tj, " %.0f ", -m.advance(' ', it.bold))
+				}
+				fmt.Fprintf(&tj, "(%s)", enc(w))
+			}
+			fmt.Fprintf(&cur, "BT %s 1 Tf %.2f 0 0 %.2f %.2f %.2f Tm [%s] TJ ET\n", font, it.size, it.size, it.x, it.y, tj.String())
+			if i%7 == 6 {
+				flush() // several content streams
+			}
+		}
+		flush()
+		var arr strings.Builder
+		for _, s := range streams {
+			fmt.Fprintf(&arr, " %d 0 R", s)
+		}
+		pageIDs = append(pageIDs, obj(fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %.2f %.2f] /Resources << /Font << /F1 %d 0 R /F2 %d 0 R >> >> /Contents [%s ] >>",
+			pagesID, pageW, pageH, f1, f2, arr.String())))
+	}
+	var kids strings.Builder
+	for _, id := range pageIDs {
+		fmt.Fprintf(&kids, " %d 0 R", id)
+	}
+	objs[pagesID-1] = fmt.Sprintf("<< /Type /Pages /Kids [%s ] /Count %d >>", kids.String(), len(pageIDs))
+	cat := obj(fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R >>", pagesID))
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
+	offs := make([]int, len(objs))
+	for i, o := range objs {
+		offs[i] = b.Len()
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
+	}
+	xref := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
+	for _, o := range offs {
+		fmt.Fprintf(&b, "%010d 00000 n \n", o)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, cat, xref)
+	return b.Bytes(), nil
+}

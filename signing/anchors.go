@@ -1,0 +1,394 @@
+package signing
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"math"
+	"regexp"
+	"sort"
+	"strings"
+	"unicode"
+
+	"github.com/digitorus/pdf"
+	"golang.org/x/text/unicode/norm"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// Finding the stamp positions in a draft's own text (Decree 30, Appendix
+// I): the blank of "Số:      /QĐ-UBND", the blanks of "…, ngày   tháng
+// năm", and the signature block — the signer's title ("CHỦ TỊCH", "KT.
+// CHỦ TỊCH" / "PHÓ CHỦ TỊCH", "GIÁM ĐỐC"...) and, below it, the name. Text
+// is compared folded (lower case, without diacritics), so that a draft
+// whose fonts lose the diacritics in extraction is still understood.
+
+// textSpan is a run of characters on one baseline with no wide gap: one
+// cell of the template's layout.
+type textSpan struct {
+	text   string // folded, one rune per glyph (spaces inserted for gaps)
+	orig   string // as extracted
+	gs     []glyph
+	y, s   float64 // baseline and the largest font size
+	x0, x1 float64
+}
+
+func (t *textSpan) centre() float64 { return (t.x0 + t.x1) / 2 }
+
+// fold maps a rune to its lower-case base letter: "Ố" -> 'o', "Đ" -> 'd'.
+func fold(r rune) rune {
+	switch r {
+	case 'Đ', 'đ', 'Ð':
+		return 'd'
+	}
+	d := norm.NFD.String(string(r))
+	for _, c := range d {
+		return unicode.ToLower(c)
+	}
+	return r
+}
+
+// spans groups glyphs into baselines and splits each baseline at gaps
+// wider than two font sizes (the template's columns).
+func spans(gs []glyph) []*textSpan {
+	var kept []glyph
+	for _, g := range gs {
+		if unicode.Is(unicode.Mn, g.r) || g.s <= 0 {
+			continue // combining marks overlay the letter before them
+		}
+		kept = append(kept, g)
+	}
+	sort.SliceStable(kept, func(i, j int) bool {
+		if math.Abs(kept[i].y-kept[j].y) > 0.5 {
+			return kept[i].y > kept[j].y
+		}
+		return kept[i].x < kept[j].x
+	})
+	var lines [][]glyph
+	for _, g := range kept {
+		if n := len(lines); n > 0 {
+			last := lines[n-1]
+			if math.Abs(last[0].y-g.y) <= math.Max(1, 0.25*g.s) {
+				lines[n-1] = append(last, g)
+				continue
+			}
+		}
+		lines = append(lines, []glyph{g})
+	}
+	var out []*textSpan
+	for _, l := range lines {
+		sort.SliceStable(l, func(i, j int) bool { return l[i].x < l[j].x })
+		var cur *textSpan
+		var text, orig strings.Builder
+		flush := func() {
+			if cur != nil {
+				cur.text, cur.orig = text.String(), orig.String()
+				if strings.TrimSpace(cur.text) != "" {
+					out = append(out, cur)
+				}
+			}
+			cur = nil
+			text.Reset()
+			orig.Reset()
+		}
+		for _, g := range l {
+			if cur != nil {
+				gap := g.x - cur.x1
+				switch {
+				case gap > 2*g.s:
+					flush()
+				case gap > 0.2*g.s && g.r != ' ':
+					last := cur.gs[len(cur.gs)-1]
+					if last.r != ' ' {
+						sp := glyph{r: ' ', x: cur.x1, y: g.y, w: gap, s: g.s}
+						cur.gs = append(cur.gs, sp)
+						text.WriteRune(' ')
+						orig.WriteRune(' ')
+					}
+				}
+			}
+			if cur == nil {
+				if g.r == ' ' {
+					continue
+				}
+				cur = &textSpan{y: g.y, x0: g.x, x1: g.x}
+			}
+			cur.gs = append(cur.gs, g)
+			text.WriteRune(fold(g.r))
+			orig.WriteRune(g.r)
+			cur.x1 = math.Max(cur.x1, g.x+g.w)
+			cur.s = math.Max(cur.s, g.s)
+		}
+		flush()
+	}
+	return out
+}
+
+// runeIndex converts a byte offset in s to a rune (glyph) index.
+func runeIndex(s string, off int) int { return len([]rune(s[:off])) }
+
+var (
+	numberRe = regexp.MustCompile(`(^|[^a-z])so\s*:`)
+	dateRe   = regexp.MustCompile(`ngay([\s.…_\d]*)thang([\s.…_\d]*)nam([\s.…_]*)(\d{4})?`)
+	// Titles of the person who signs, as they head the signature block.
+	titleRe = regexp.MustCompile(`^((kt|tm|tl|tuq|q)\s*\.\s*)?(pho\s+)?(chu tich|giam doc|tong giam doc|truong phong|pho truong phong|chanh van phong|pho chanh van phong|truong ban|bi thu|hieu truong|thu truong|cuc truong|vu truong|bo truong|chi cuc truong|truong phong|chu nhiem|tong cuc truong|nguoi ky|thu ky|ke toan truong|uy ban nhan dan|hoi dong nhan dan)\b`)
+)
+
+// Detection is what DetectLayout found, and why parts were not found.
+type Detection struct {
+	Layout workflow.Layout
+	Notes  []string // one per anchor that fell back to the default
+}
+
+// DetectLayout looks for the anchors of the Decree 30 template in the
+// PDF's text. Parts it cannot find stay nil in the layout (the default
+// position) and are explained in Notes. Errors: EUNPROCESSABLE for a PDF
+// that cannot be parsed.
+func DetectLayout(in []byte) (det Detection, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = workflow.Errorf(workflow.EUNPROCESSABLE, "the draft's text cannot be read: %v", p)
+		}
+	}()
+	rdr, err := pdf.NewReader(bytes.NewReader(in), int64(len(in)))
+	if err != nil {
+		return det, unparsable(err)
+	}
+	n := rdr.NumPage()
+	if n < 1 {
+		return det, unparsable(fmt.Errorf("no pages"))
+	}
+	det.Layout.Source = workflow.LayoutDetected
+	gs, geom, err := pageGlyphs(rdr, 1)
+	if err != nil {
+		return det, unparsable(err)
+	}
+	first := spans(gs)
+	_, ph := geom.size()
+	if len(first) == 0 {
+		det.Notes = append(det.Notes, "page 1 has no extractable text (a scan?): number, date and signature go to the default positions")
+	}
+	if len(first) > 0 {
+		if b, ok := findNumber(first, ph); ok {
+			det.Layout.Number = &b
+			det.Layout.NumberOnly = true
+		} else {
+			det.Notes = append(det.Notes, `no "Số: …/…" line in the upper part of page 1: the number goes to the default position`)
+		}
+		if b, blanks, ok := findDate(first, ph); ok {
+			det.Layout.Date = &b
+			det.Layout.DateBlanks = blanks
+		} else {
+			det.Notes = append(det.Notes, `no "ngày … tháng … năm" line in the upper part of page 1: the date goes to the default position`)
+		}
+	}
+	// The signature block: the last page that has one.
+	for p := n; p >= 1 && p > n-3; p-- {
+		page := first
+		if p != 1 {
+			g, _, err := pageGlyphs(rdr, p)
+			if err != nil {
+				continue
+			}
+			page = spans(g)
+		}
+		if b, ok := findSignature(page, p); ok {
+			det.Layout.Signature = &b
+			break
+		}
+	}
+	if det.Layout.Signature == nil && len(first) > 0 {
+		det.Notes = append(det.Notes, `no signature block (a title such as "CHỦ TỊCH" with the signer's name below it) on the last pages: the signature goes to the default position`)
+	}
+	return det, nil
+}
+
+// findNumber finds "Số:" in the upper 40% of page 1 and returns the blank
+// after it: up to the "/" of the notation, where the number goes.
+func findNumber(ss []*textSpan, ph float64) (workflow.Box, bool) {
+	for _, sp := range ss {
+		if sp.y < ph*0.6 {
+			continue
+		}
+		loc := numberRe.FindStringIndex(sp.text)
+		if loc == nil {
+			continue
+		}
+		colon := runeIndex(sp.text, loc[1]) - 1
+		after := sp.gs[colon].x + sp.gs[colon].w
+		rest := []rune(sp.text)[colon+1:]
+		slash := -1
+		for i, r := range rest {
+			if r == '/' {
+				slash = colon + 1 + i
+				break
+			}
+			if r != ' ' && r != '.' && r != '…' && r != '_' {
+				break // something other than a blank before the slash
+			}
+		}
+		var end float64
+		switch {
+		case slash >= 0:
+			end = sp.gs[slash].x
+		case len(strings.TrimSpace(string(rest))) == 0:
+			// A wide blank splits the line: the notation is the next cell.
+			for _, u := range ss {
+				if math.Abs(u.y-sp.y) < 1 && u.x0 > after && u.x0-after < 150 && strings.HasPrefix(u.text, "/") {
+					end = u.x0
+					break
+				}
+			}
+		}
+		if end == 0 {
+			continue
+		}
+		s := sp.s
+		w := end - after - 0.1*s
+		if w < s {
+			// A tight blank: the number still ends at the slash.
+			after, w = end-2.2*s, 2.1*s
+		}
+		return workflow.Box{Page: 1, X: round2(after), Y: round2(sp.y - 0.3*s), W: round2(w), H: round2(1.35 * s)}, true
+	}
+	return workflow.Box{}, false
+}
+
+// findDate finds "ngày … tháng … năm …" in the upper 45% of page 1 and
+// returns the line's box and the centres of the day, month and year blanks
+// (relative to the box; 0 = filled in the draft already).
+func findDate(ss []*textSpan, ph float64) (workflow.Box, []float64, bool) {
+	for _, sp := range ss {
+		if sp.y < ph*0.55 {
+			continue
+		}
+		m := dateRe.FindStringSubmatchIndex(sp.text)
+		if m == nil {
+			continue
+		}
+		at := func(off int) glyph { return sp.gs[runeIndex(sp.text, off)] }
+		endOf := func(off int) float64 { g := sp.gs[runeIndex(sp.text, off)-1]; return g.x + g.w }
+		s := sp.s
+		dayL, dayR := endOf(m[2]), at(m[3]).x
+		// "tháng" starts where group 1 ends; group 2 is after "thang".
+		monL, monR := endOf(m[4]), at(m[5]).x
+		if m[5] >= len(sp.text) {
+			continue
+		}
+		yearL := endOf(m[6])
+		x0 := sp.x0
+		right := math.Max(sp.x1, yearL+2.6*s)
+		blanks := []float64{(dayL+dayR)/2 - x0, (monL+monR)/2 - x0, yearL + 0.25*s + 1.05*s - x0}
+		if digits(sp.text[m[2]:m[3]]) {
+			blanks[0] = 0
+		}
+		if digits(sp.text[m[4]:m[5]]) {
+			blanks[1] = 0
+		}
+		if m[8] >= 0 {
+			blanks[2] = 0
+		}
+		for i := range blanks {
+			blanks[i] = round2(blanks[i])
+		}
+		return workflow.Box{Page: 1, X: round2(x0), Y: round2(sp.y - 0.3*s), W: round2(right - x0), H: round2(1.35 * s)}, blanks, true
+	}
+	return workflow.Box{}, nil, false
+}
+
+func digits(s string) bool {
+	return strings.IndexFunc(s, unicode.IsDigit) >= 0
+}
+
+// findSignature finds the signature block on one page: the lowest title
+// line with a name below it, centred on the same column, with room for
+// a signature between them. The box is the gap, centred over both.
+func findSignature(ss []*textSpan, page int) (workflow.Box, bool) {
+	var best *workflow.Box
+	bestY := math.Inf(1)
+	for _, t := range ss {
+		title := strings.TrimSpace(t.text)
+		if !titleRe.MatchString(title) || !upper(t.orig) || len([]rune(title)) > 60 {
+			continue
+		}
+		// The lowest line of the title (KT. CHỦ TỊCH / PHÓ CHỦ TỊCH).
+		for more := true; more; {
+			more = false
+			for _, u := range ss {
+				if u.y >= t.y || t.y-u.y > 2*t.s || math.Abs(u.centre()-t.centre()) > 40 {
+					continue
+				}
+				if upper(u.orig) && titleRe.MatchString(strings.TrimSpace(u.text)) {
+					t, more = u, true
+				}
+				break
+			}
+		}
+		// The name: the next line below in the same column, far enough
+		// below for a signature.
+		var name *textSpan
+		for _, u := range ss {
+			if u.y >= t.y || t.y-u.y > 200 || math.Abs(u.centre()-t.centre()) > 60 {
+				continue
+			}
+			if name == nil || u.y > name.y {
+				name = u
+			}
+		}
+		if name == nil || upper(name.orig) && !strings.ContainsAny(name.orig, "abcdefghijklmnopqrstuvwxyzđ") && titleRe.MatchString(strings.TrimSpace(name.text)) {
+			continue
+		}
+		top := t.y - 0.35*t.s
+		bottom := name.y + 0.9*name.s
+		h := top - bottom - 4
+		if h < 24 {
+			continue
+		}
+		cx := (t.centre() + name.centre()) / 2
+		w := math.Min(sigBoxW, math.Max(120, math.Max(t.x1-t.x0, name.x1-name.x0)))
+		b := workflow.Box{Page: page, X: round2(cx - w/2), Y: round2(bottom + 2), W: round2(w), H: round2(h)}
+		if b.X < 0 {
+			b.X = 0
+		}
+		if name.y < bestY {
+			bestY, best = name.y, &b
+		}
+	}
+	if best == nil {
+		return workflow.Box{}, false
+	}
+	return *best, true
+}
+
+// upper reports whether s has letters and all of them are upper case.
+func upper(s string) bool {
+	letters := 0
+	for _, r := range s {
+		if unicode.IsLetter(r) {
+			letters++
+			if unicode.IsLower(r) {
+				return false
+			}
+		}
+	}
+	return letters > 0
+}
+
+func round2(f float64) float64 { return math.Round(f*100) / 100 }
+
+// DetectLayout implements workflow.LayoutDetector: the anchors of the
+// draft's template, or nil when none was found.
+func (s *Service) DetectLayout(ctx context.Context, r io.ReaderAt, size int64) (*workflow.Layout, error) {
+	b := make([]byte, size)
+	if _, err := r.ReadAt(b, 0); err != nil && err != io.EOF {
+		return nil, workflow.Wrap(workflow.EINVALID, err, "cannot read the upload")
+	}
+	det, err := DetectLayout(b)
+	if err != nil {
+		return nil, err
+	}
+	l := det.Layout
+	l.Notes = det.Notes
+	return &l, nil
+}

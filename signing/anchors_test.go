@@ -1,0 +1,247 @@
+package signing
+
+import (
+	"bytes"
+
+	"context"
+	"github.com/digitorus/pdf"
+	"math"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vanthu/vanthu/internal/testpdf"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+type draftCase struct {
+	name string
+	d    testpdf.Draft
+}
+
+func draftCases() []draftCase {
+	reg, bold := Fonts()
+	var out []draftCase
+	for _, p := range []testpdf.Producer{testpdf.FPDFUnicode, testpdf.RawSimple} {
+		out = append(out,
+			draftCase{string(p) + "/one-page", testpdf.Draft{Producer: p, Regular: reg, Bold: bold, Pages: 1, SigTitleY: 300}},
+			draftCase{string(p) + "/block-mid-page-2", testpdf.Draft{Producer: p, Regular: reg, Bold: bold, Pages: 2, SigTitleY: 560,
+				Titles: []string{"TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"}, Name: "Trần Thị Bình", YearBlank: true}},
+		)
+	}
+	return out
+}
+
+func makeDraft(t *testing.T, d testpdf.Draft) ([]byte, testpdf.Anchors) {
+	t.Helper()
+	b, a, err := testpdf.MakeDraft(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b, a
+}
+
+func near(a, b, tol float64) bool { return math.Abs(a-b) <= tol }
+
+// TestDetectLayout finds the blank after "Số:", the date line's blanks and
+// the signature block in drafts of two producers, wherever the block is.
+func TestDetectLayout(t *testing.T) {
+	for _, c := range draftCases() {
+		t.Run(c.name, func(t *testing.T) {
+			in, a := makeDraft(t, c.d)
+			det, err := DetectLayout(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l := det.Layout
+			if len(det.Notes) != 0 {
+				t.Errorf("notes: %v", det.Notes)
+			}
+			if l.Number == nil || !l.NumberOnly {
+				t.Fatalf("number not found: %+v", l)
+			}
+			if n := l.Number; !near(n.X+n.W, a.NumberBlank[1], 4) || n.X < a.NumberBlank[0]-2 || !near(n.Y, a.NumberY-4, 3) || n.Page != 1 {
+				t.Errorf("number box %+v, want the blank %v at baseline %v", *n, a.NumberBlank, a.NumberY)
+			}
+			if l.Date == nil || len(l.DateBlanks) != 3 {
+				t.Fatalf("date not found: %+v", l)
+			}
+			day, month := l.Date.X+l.DateBlanks[0], l.Date.X+l.DateBlanks[1]
+			if !near(day, (a.DayX[0]+a.DayX[1])/2, 3) || !near(month, (a.MonthX[0]+a.MonthX[1])/2, 3) {
+				t.Errorf("day at %.1f, month at %.1f; want the blanks %v %v", day, month, a.DayX, a.MonthX)
+			}
+			if c.d.YearBlank != (l.DateBlanks[2] > 0) {
+				t.Errorf("year blank %v, draft has a year blank: %v", l.DateBlanks[2], c.d.YearBlank)
+			}
+			if c.d.YearBlank && !near(l.Date.X+l.DateBlanks[2], a.YearX+17, 6) {
+				t.Errorf("year at %.1f, after %.1f", l.Date.X+l.DateBlanks[2], a.YearX)
+			}
+			s := l.Signature
+			if s == nil {
+				t.Fatalf("signature block not found: %+v", l)
+			}
+			if s.Page != a.SigPage || !near(s.X+s.W/2, a.SigCX, 15) || s.Y < a.NameY+5 || s.Y+s.H > a.TitleY || s.H < 50 {
+				t.Errorf("signature box %+v; want between name (%v) and title (%v) around x %v on page %d", *s, a.NameY, a.TitleY, a.SigCX, a.SigPage)
+			}
+			if err := l.Validate(); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+}
+
+// TestDetectLayoutFallbacks: a file without the template's anchors keeps
+// the defaults and says why; real-world files of other producers do not
+// crash detection.
+func TestDetectLayoutFallbacks(t *testing.T) {
+	det, err := DetectLayout(testpdf.Make(2, "no anchors here"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if det.Layout.Number != nil || det.Layout.Date != nil || det.Layout.Signature != nil || len(det.Notes) != 3 {
+		t.Errorf("plain file: %+v, notes %q", det.Layout, det.Notes)
+	}
+	dir := os.Getenv("VANTHU_INTEROP_FIXTURES")
+	if dir == "" {
+		t.Log("VANTHU_INTEROP_FIXTURES unset: real-world files not tried")
+		return
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "pdf", "*"))
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		det, err := DetectLayout(b)
+		if err != nil {
+			t.Logf("%s: %v", filepath.Base(f), err)
+			continue
+		}
+		if err := det.Layout.Validate(); err != nil {
+			t.Errorf("%s: invalid layout %+v: %v", filepath.Base(f), det.Layout, err)
+		}
+		t.Logf("%s: number %v date %v signature %v; %d notes", filepath.Base(f), det.Layout.Number != nil, det.Layout.Date != nil, det.Layout.Signature != nil, len(det.Notes))
+	}
+}
+
+func TestPageTextVietnamese(t *testing.T) {
+	for _, c := range draftCases()[:3:3] {
+		if !strings.HasSuffix(c.name, "one-page") {
+			continue
+		}
+		t.Run(c.name, func(t *testing.T) {
+			in, _ := makeDraft(t, c.d)
+			det, _ := DetectLayout(in)
+			_ = det
+			rdr := mustReader(t, in)
+			gs, _, err := pageGlyphs(rdr, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var all strings.Builder
+			for _, sp := range spans(gs) {
+				all.WriteString(sp.orig + "\n")
+			}
+			for _, want := range []string{"CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Số:", "/QĐ-UBND", "Bình Thủy, ngày", "Nguyễn Văn Sĩ"} {
+				if !strings.Contains(all.String(), want) {
+					t.Errorf("%q not in the extracted text:\n%s", want, all.String())
+				}
+			}
+		})
+	}
+}
+
+// TestIntegrationDetectedLayoutRendered signs drafts of both producers
+// with the detected layout and checks in a poppler rendering that the
+// number sits in the blank after "Số:", the day and month in theirs, and
+// the signature (blue) with the seal (red) between the title and the
+// name — and nothing at the default bottom-right spot.
+func TestIntegrationDetectedLayoutRendered(t *testing.T) {
+	needTool(t, "pdftoppm")
+	p := newTestPKI(t, "rsa")
+	for _, c := range draftCases() {
+		t.Run(c.name, func(t *testing.T) {
+			in, a := makeDraft(t, c.d)
+			det, err := DetectLayout(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l := det.Layout
+			if l.Number == nil || l.Date == nil || l.Signature == nil {
+				t.Fatalf("layout not detected: %+v %v", l, det.Notes)
+			}
+			before := writeTemp(t, "draft.pdf", in)
+			numRect := [4]float64{a.NumberBlank[0] + 2, a.NumberY - 3, a.NumberBlank[1] - 1, a.NumberY + 10}
+			dayRect := [4]float64{a.DayX[0] + 2, a.DateY - 3, a.DayX[1] - 2, a.DateY + 10}
+			monRect := [4]float64{a.MonthX[0] + 2, a.DateY - 3, a.MonthX[1] - 2, a.DateY + 10}
+			sigRect := [4]float64{a.SigCX - 60, a.NameY + 14, a.SigCX + 60, a.TitleY - 6}
+			for _, r := range [][4]float64{numRect, dayRect, monRect} {
+				if ink, _, _ := inkIn(t, before, 1, 841.89, r); ink != 0 {
+					t.Fatalf("the draft's blank %v is not blank (%d)", r, ink)
+				}
+			}
+			ctx := context.Background()
+			l1, err := SignOfficer(ctx, in, OfficerLayer{Key: p.Officer, Name: "Trần Thị Bình", Title: "Phó Chủ tịch", Box: rectOf(l.Signature), Time: at})
+			if err != nil {
+				t.Fatal(err)
+			}
+			al := agencyLayer(p)
+			al.NumberPos, al.DatePos, al.NumberOnly, al.DateBlanks = rectOf(l.Number), rectOf(l.Date), true, l.DateBlanks
+			l2, err := SignAgency(ctx, l1, al)
+			if err != nil {
+				t.Fatal(err)
+			}
+			file := writeTemp(t, "signed.pdf", l2)
+			checkQpdf(t, file)
+			if ink, _, _ := inkIn(t, file, 1, 841.89, numRect); ink < 15 {
+				t.Errorf("number blank %v: %d inked pixels", numRect, ink)
+			}
+			for _, r := range [][4]float64{dayRect, monRect} {
+				if ink, _, _ := inkIn(t, file, 1, 841.89, r); ink < 15 {
+					t.Errorf("date blank %v: %d inked pixels", r, ink)
+				}
+			}
+			ink, red, blue := inkIn(t, file, a.SigPage, 841.89, sigRect)
+			if blue < 30 || red < 100 {
+				t.Errorf("signature block %v on page %d: %d inked, %d red, %d blue pixels", sigRect, a.SigPage, ink, red, blue)
+			}
+			// The default spot: right half, y 150..210 of the last page.
+			if _, red, blue := inkIn(t, file, c.d.Pages, 841.89, [4]float64{340, 150, 550, 210}); (red > 0 || blue > 0) && a.NameY > 230 {
+				t.Errorf("stamp ink at the default position: %d red, %d blue", red, blue)
+			}
+			// No second "Số:" line: nothing in the default number line.
+			defaultLine := [4]float64{48, 841.89 - 150, 560, 841.89 - 132}
+			was, _, _ := inkIn(t, before, 1, 841.89, defaultLine)
+			if ink, _, _ := inkIn(t, file, 1, 841.89, defaultLine); ink != was {
+				t.Errorf("%d inked pixels at the default number and date line, %d before", ink, was)
+			}
+			if os.Getenv("VANTHU_TEST_ARTIFACTS") != "" {
+				_ = os.WriteFile(filepath.Join(os.Getenv("VANTHU_TEST_ARTIFACTS"), strings.ReplaceAll(c.name, "/", "-")+".pdf"), l2, 0o644)
+			}
+		})
+	}
+}
+
+func TestLayoutNotesFromService(t *testing.T) {
+	s := &Service{}
+	in := testpdf.Make(1, "plain")
+	l, err := s.DetectLayout(context.Background(), bytesReaderAt(in), int64(len(in)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if l.Source != workflow.LayoutDetected || len(l.Notes) != 3 {
+		t.Errorf("%+v", l)
+	}
+}
+
+func bytesReaderAt(b []byte) *bytes.Reader { return bytes.NewReader(b) }
+
+func mustReader(t *testing.T, b []byte) *pdf.Reader {
+	t.Helper()
+	r, err := pdf.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}

@@ -1,0 +1,445 @@
+package signing
+
+import (
+	"bytes"
+	"math"
+	"strings"
+	"unicode"
+	"unicode/utf16"
+
+	"github.com/digitorus/pdf"
+)
+
+// The text of a page with positions, for finding a template's anchors
+// ("Số:", the date line, the signature block). The PDF reader's own
+// Page.Content decodes one byte per character and ignores ToUnicode for
+// Identity-H fonts, which is how most producers write Vietnamese (Type0
+// fonts with 2-byte codes); this interpreter decodes them, prefers
+// /ToUnicode for simple fonts too, follows Form XObjects, and reports
+// positions on the page as displayed (see pageGeom).
+
+// glyph is one character on a page: its baseline origin and advance in
+// displayed points, and its font size (the text space height on the page).
+type glyph struct {
+	r          rune
+	x, y, w, s float64
+}
+
+// mat is an affine matrix [a b c d e f] in PDF's row-vector convention.
+type mat [6]float64
+
+var identity = mat{1, 0, 0, 1, 0, 0}
+
+// mul returns m × n (apply m, then n).
+func (m mat) mul(n mat) mat {
+	return mat{
+		m[0]*n[0] + m[1]*n[2], m[0]*n[1] + m[1]*n[3],
+		m[2]*n[0] + m[3]*n[2], m[2]*n[1] + m[3]*n[3],
+		m[4]*n[0] + m[5]*n[2] + n[4], m[4]*n[1] + m[5]*n[3] + n[5],
+	}
+}
+
+func (m mat) apply(x, y float64) (float64, float64) {
+	return x*m[0] + y*m[2] + m[4], x*m[1] + y*m[3] + m[5]
+}
+
+// fontInfo decodes the strings of one font.
+type fontInfo struct {
+	twoByte bool
+	uni     map[uint32][]rune // from /ToUnicode
+	simple  pdf.TextEncoding  // simple fonts without /ToUnicode
+	widths  map[uint32]float64
+	dw      float64 // default width (1/1000 em)
+}
+
+func (f *fontInfo) width(code uint32) float64 {
+	if w, ok := f.widths[code]; ok {
+		return w
+	}
+	return f.dw
+}
+
+func (f *fontInfo) text(code uint32) []rune {
+	if r, ok := f.uni[code]; ok {
+		return r
+	}
+	if f.twoByte {
+		if f.uni == nil && code >= 0x20 { // no map: fpdf-like fonts use Unicode CIDs
+			return []rune{rune(code)}
+		}
+		return nil
+	}
+	if f.simple != nil {
+		return []rune(f.simple.Decode(string([]byte{byte(code)})))
+	}
+	return []rune{rune(code)}
+}
+
+func loadFont(v pdf.Value) *fontInfo {
+	f := &fontInfo{dw: 1000}
+	sub := v.Key("Subtype").Name()
+	if tu := v.Key("ToUnicode"); tu.Kind() == pdf.Stream {
+		f.uni = parseToUnicode(tu.Data())
+	}
+	if sub == "Type0" {
+		f.twoByte = true
+		d := v.Key("DescendantFonts").Index(0)
+		if dw := d.Key("DW"); dw.Kind() == pdf.Integer || dw.Kind() == pdf.Real {
+			f.dw = dw.Float64()
+		}
+		f.widths = map[uint32]float64{}
+		w := d.Key("W")
+		for i := 0; i < w.Len(); {
+			first := w.Index(i)
+			if i+1 >= w.Len() {
+				break
+			}
+			next := w.Index(i + 1)
+			if next.Kind() == pdf.Array {
+				for j := 0; j < next.Len(); j++ {
+					f.widths[uint32(first.Int64())+uint32(j)] = next.Index(j).Float64()
+				}
+				i += 2
+				continue
+			}
+			if i+2 >= w.Len() {
+				break
+			}
+			last, wd := next.Int64(), w.Index(i+2).Float64()
+			for c := first.Int64(); c <= last && c-first.Int64() < 65536; c++ {
+				f.widths[uint32(c)] = wd
+			}
+			i += 3
+		}
+		return f
+	}
+	f.dw = 500 // standard 14 fonts carry no /Widths: an average glyph
+	if ws := v.Key("Widths"); ws.Kind() == pdf.Array {
+		f.widths = map[uint32]float64{}
+		fc := v.Key("FirstChar").Int64()
+		for i := 0; i < ws.Len(); i++ {
+			f.widths[uint32(fc)+uint32(i)] = ws.Index(i).Float64()
+		}
+		if mw := v.Key("FontDescriptor").Key("MissingWidth"); mw.Kind() == pdf.Integer || mw.Kind() == pdf.Real {
+			f.dw = mw.Float64()
+		}
+	} else {
+		f.widths = map[uint32]float64{' ': 250}
+	}
+	if f.uni == nil {
+		enc := v.Key("Encoding")
+		switch {
+		case enc.Kind() == pdf.Dict || (enc.Kind() == pdf.Name && (enc.Name() == "WinAnsiEncoding" || enc.Name() == "MacRomanEncoding")):
+			f.simple = pdf.Font{V: v}.Encoder()
+		}
+	}
+	return f
+}
+
+// parseToUnicode reads the bfchar and bfrange sections of a ToUnicode
+// CMap. Unreadable entries are skipped.
+func parseToUnicode(data []byte) map[uint32][]rune {
+	m := map[uint32][]rune{}
+	toks := cmapTokens(data)
+	for i := 0; i < len(toks); i++ {
+		switch toks[i] {
+		case "beginbfchar":
+			for i++; i+1 < len(toks) && toks[i] != "endbfchar"; i += 2 {
+				src, ok1 := hexCode(toks[i])
+				dst, ok2 := hexUTF16(toks[i+1])
+				if ok1 && ok2 {
+					m[src] = dst
+				}
+			}
+		case "beginbfrange":
+			for i++; i+2 < len(toks) && toks[i] != "endbfrange"; {
+				lo, ok1 := hexCode(toks[i])
+				hi, ok2 := hexCode(toks[i+1])
+				if toks[i+2] == "[" {
+					j := i + 3
+					for c := lo; j < len(toks) && toks[j] != "]"; j, c = j+1, c+1 {
+						if dst, ok := hexUTF16(toks[j]); ok && ok1 {
+							m[c] = dst
+						}
+					}
+					i = j + 1
+					continue
+				}
+				dst, ok3 := hexUTF16(toks[i+2])
+				i += 3
+				if !ok1 || !ok2 || !ok3 || hi < lo || hi-lo > 0xFFFF || len(dst) == 0 {
+					continue
+				}
+				for c := lo; c <= hi; c++ {
+					r := append([]rune(nil), dst...)
+					r[len(r)-1] += rune(c - lo)
+					m[c] = r
+				}
+			}
+		}
+	}
+	return m
+}
+
+// cmapTokens splits CMap text into <hex> strings, brackets and words.
+func cmapTokens(b []byte) []string {
+	var out []string
+	for i := 0; i < len(b); {
+		c := b[i]
+		switch {
+		case c == '<' && i+1 < len(b) && b[i+1] != '<':
+			j := bytes.IndexByte(b[i:], '>')
+			if j < 0 {
+				return out
+			}
+			out = append(out, string(b[i:i+j+1]))
+			i += j + 1
+		case c == '[' || c == ']':
+			out = append(out, string(c))
+			i++
+		case c == '%':
+			for i < len(b) && b[i] != '\n' && b[i] != '\r' {
+				i++
+			}
+		case c <= ' ' || c == '<' || c == '>' || c == '(' || c == ')' || c == '/' || c == '{' || c == '}':
+			i++
+		default:
+			j := i
+			for j < len(b) && b[j] > ' ' && !strings.ContainsRune("<>[]()/{}%", rune(b[j])) {
+				j++
+			}
+			out = append(out, string(b[i:j]))
+			i = j
+		}
+	}
+	return out
+}
+
+func hexBytes(tok string) ([]byte, bool) {
+	if len(tok) < 2 || tok[0] != '<' || tok[len(tok)-1] != '>' {
+		return nil, false
+	}
+	h := strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return -1
+		}
+		return r
+	}, tok[1:len(tok)-1])
+	if len(h)%2 == 1 {
+		h += "0"
+	}
+	out := make([]byte, 0, len(h)/2)
+	for i := 0; i+1 < len(h); i += 2 {
+		hi, ok1 := unhexDigit(h[i])
+		lo, ok2 := unhexDigit(h[i+1])
+		if !ok1 || !ok2 {
+			return nil, false
+		}
+		out = append(out, hi<<4|lo)
+	}
+	return out, true
+}
+
+func hexCode(tok string) (uint32, bool) {
+	b, ok := hexBytes(tok)
+	if !ok || len(b) == 0 || len(b) > 4 {
+		return 0, false
+	}
+	var c uint32
+	for _, x := range b {
+		c = c<<8 | uint32(x)
+	}
+	return c, true
+}
+
+func hexUTF16(tok string) ([]rune, bool) {
+	b, ok := hexBytes(tok)
+	if !ok || len(b) < 2 {
+		return nil, false
+	}
+	u := make([]uint16, 0, len(b)/2)
+	for i := 0; i+1 < len(b); i += 2 {
+		u = append(u, uint16(b[i])<<8|uint16(b[i+1]))
+	}
+	return utf16.Decode(u), true
+}
+
+// textState is the part of the graphics state text showing needs.
+type textState struct {
+	ctm                         mat
+	font                        *fontInfo
+	size, tc, tw, th, tl, trise float64
+}
+
+// pageGlyphs returns the characters of page n (1-based) in displayed
+// coordinates. Malformed content ends the walk early; what was read so
+// far is returned.
+func pageGlyphs(r *pdf.Reader, n int) (out []glyph, geom pageGeom, err error) {
+	geom, err = pageGeometry(r, n)
+	if err != nil {
+		return nil, geom, err
+	}
+	page := r.Page(n)
+	fonts := map[string]*fontInfo{}
+	var walk func(content pdf.Value, res pdf.Value, st textState, depth int)
+	walk = func(content pdf.Value, res pdf.Value, st textState, depth int) {
+		var stack []textState
+		tm, tlm := identity, identity
+		show := func(raw string) {
+			f := st.font
+			if f == nil {
+				f = &fontInfo{dw: 500}
+			}
+			step := 1
+			if f.twoByte {
+				step = 2
+			}
+			for i := 0; i+step <= len(raw); i += step {
+				code := uint32(raw[i])
+				if step == 2 {
+					code = code<<8 | uint32(raw[i+1])
+				}
+				trm := mat{st.size * st.th, 0, 0, st.size, 0, st.trise}.mul(tm).mul(st.ctm)
+				x0, y0 := trm.apply(0, 0)
+				w0 := f.width(code) / 1000
+				tx := w0*st.size + st.tc
+				if step == 1 && code == ' ' {
+					tx += st.tw
+				}
+				tx *= st.th
+				tm = mat{1, 0, 0, 1, tx, 0}.mul(tm)
+				x1, _ := mat{st.size * st.th, 0, 0, st.size, 0, st.trise}.mul(tm).mul(st.ctm).apply(0, 0)
+				size := math.Hypot(trm[2], trm[3])
+				dx, dy := geom.fromUser(x0, y0)
+				ex, _ := geom.fromUser(x1, y0)
+				for _, ch := range f.text(code) {
+					out = append(out, glyph{r: ch, x: dx, y: dy, w: ex - dx, s: size})
+				}
+			}
+		}
+		op := func(stk *pdf.Stack, op string) {
+			args := make([]pdf.Value, stk.Len())
+			for i := len(args) - 1; i >= 0; i-- {
+				args[i] = stk.Pop()
+			}
+			num := func(i int) float64 {
+				if i < len(args) {
+					return args[i].Float64()
+				}
+				return 0
+			}
+			switch op {
+			case "q":
+				stack = append(stack, st)
+			case "Q":
+				if len(stack) > 0 {
+					st = stack[len(stack)-1]
+					stack = stack[:len(stack)-1]
+				}
+			case "cm":
+				if len(args) == 6 {
+					st.ctm = mat{num(0), num(1), num(2), num(3), num(4), num(5)}.mul(st.ctm)
+				}
+			case "BT":
+				tm, tlm = identity, identity
+			case "Tf":
+				if len(args) == 2 {
+					name := args[0].Name()
+					f, ok := fonts[name]
+					if !ok || depth > 0 {
+						f = loadFont(res.Key("Font").Key(name))
+						if depth == 0 {
+							fonts[name] = f
+						}
+					}
+					st.font, st.size = f, num(1)
+				}
+			case "Tc":
+				st.tc = num(0)
+			case "Tw":
+				st.tw = num(0)
+			case "Tz":
+				st.th = num(0) / 100
+			case "TL":
+				st.tl = num(0)
+			case "Ts":
+				st.trise = num(0)
+			case "Td", "TD":
+				if len(args) == 2 {
+					if op == "TD" {
+						st.tl = -num(1)
+					}
+					tlm = mat{1, 0, 0, 1, num(0), num(1)}.mul(tlm)
+					tm = tlm
+				}
+			case "Tm":
+				if len(args) == 6 {
+					tlm = mat{num(0), num(1), num(2), num(3), num(4), num(5)}
+					tm = tlm
+				}
+			case "T*":
+				tlm = mat{1, 0, 0, 1, 0, -st.tl}.mul(tlm)
+				tm = tlm
+			case "Tj":
+				if len(args) == 1 {
+					show(args[0].RawString())
+				}
+			case "'", "\"":
+				if op == "\"" && len(args) == 3 {
+					st.tw, st.tc = num(0), num(1)
+					args = args[2:]
+				}
+				tlm = mat{1, 0, 0, 1, 0, -st.tl}.mul(tlm)
+				tm = tlm
+				if len(args) == 1 {
+					show(args[0].RawString())
+				}
+			case "TJ":
+				if len(args) != 1 {
+					return
+				}
+				a := args[0]
+				for i := 0; i < a.Len(); i++ {
+					e := a.Index(i)
+					if e.Kind() == pdf.String {
+						show(e.RawString())
+						continue
+					}
+					tx := -e.Float64() / 1000 * st.size * st.th
+					tm = mat{1, 0, 0, 1, tx, 0}.mul(tm)
+				}
+			case "Do":
+				if len(args) != 1 || depth >= 4 {
+					return
+				}
+				x := res.Key("XObject").Key(args[0].Name())
+				if x.Kind() != pdf.Stream || x.Key("Subtype").Name() != "Form" {
+					return
+				}
+				inner := st
+				if m := x.Key("Matrix"); m.Len() == 6 {
+					inner.ctm = mat{m.Index(0).Float64(), m.Index(1).Float64(), m.Index(2).Float64(),
+						m.Index(3).Float64(), m.Index(4).Float64(), m.Index(5).Float64()}.mul(st.ctm)
+				}
+				xres := x.Key("Resources")
+				if xres.Kind() != pdf.Dict {
+					xres = res
+				}
+				walk(x, xres, inner, depth+1)
+			}
+		}
+		interpret := func(s pdf.Value) {
+			defer func() { _ = recover() }() // malformed content: keep what was read
+			pdf.Interpret(s, op)
+		}
+		if content.Kind() == pdf.Array {
+			for i := 0; i < content.Len(); i++ {
+				interpret(content.Index(i))
+			}
+			return
+		}
+		interpret(content)
+	}
+	walk(page.V.Key("Contents"), page.Resources(), textState{ctm: identity, th: 1}, 0)
+	return out, geom, nil
+}
