@@ -1,12 +1,19 @@
 package api_test
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"errors"
+	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/vanthu/vanthu/api"
 )
@@ -39,5 +46,133 @@ func TestLoginThrottled429(t *testing.T) {
 	}
 	if rec := login("198.51.100.7", "officer", "password-officer"); rec.Code != http.StatusOK {
 		t.Fatalf("another account from another address: %d %s", rec.Code, rec.Body)
+	}
+}
+
+// countingListener counts the bytes the server reads from its
+// connections.
+type countingListener struct {
+	net.Listener
+	n *atomic.Int64
+}
+
+func (l countingListener) Accept() (net.Conn, error) {
+	c, err := l.Listener.Accept()
+	if err != nil {
+		return nil, err
+	}
+	return countingConn{c, l.n}, nil
+}
+
+type countingConn struct {
+	net.Conn
+	n *atomic.Int64
+}
+
+func (c countingConn) Read(b []byte) (int, error) {
+	n, err := c.Conn.Read(b)
+	c.n.Add(int64(n))
+	return n, err
+}
+
+// TestUploadRefusedBeforeBody sends uploads whose file part never ends
+// (a pipe fed forever) from users who may not create them: the answer
+// must come while the body is still being sent, and the server must have
+// read only a small part of it. Before the fix the server spooled the file
+// up to the upload limit (here 4 MiB) and answered 413, not 403.
+func TestUploadRefusedBeforeBody(t *testing.T) {
+	f := newFixture(t, 4<<20)
+	tests := []struct {
+		name, user, meta string
+		status           int
+	}{
+		{"archivist cannot create any document", "archivist", `{"direction":"incoming"}`, http.StatusForbidden},
+		{"officer cannot create any document", "officer", `{"direction":"outgoing"}`, http.StatusForbidden},
+		{"clerk cannot draft outgoing", "clerk", `{"direction":"outgoing","type":"QĐ","subject":"x"}`, http.StatusForbidden},
+		{"handler cannot receive incoming", "handler", `{"direction":"incoming","type":"CV","subject":"x"}`, http.StatusForbidden},
+		{"file before meta", "clerk", "", http.StatusBadRequest},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var read atomic.Int64
+			srv := httptest.NewUnstartedServer(f.srv)
+			srv.Listener = countingListener{srv.Listener, &read}
+			srv.Start()
+
+			pr, pw := io.Pipe()
+			var sent atomic.Int64
+			go func() {
+				const boundary = "b0undary"
+				head := "--" + boundary + "\r\n"
+				if tt.meta != "" {
+					head += "Content-Disposition: form-data; name=\"meta\"\r\n\r\n" + tt.meta + "\r\n--" + boundary + "\r\n"
+				}
+				head += "Content-Disposition: form-data; name=\"file\"; filename=\"huge.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.7\n"
+				if _, err := pw.Write([]byte(head)); err != nil {
+					return
+				}
+				chunk := bytes.Repeat([]byte("0123456789abcdef"), 4096) // 64 KiB
+				for {
+					n, err := pw.Write(chunk)
+					sent.Add(int64(n))
+					if err != nil {
+						return
+					}
+				}
+			}()
+			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // a hang guard, not a speed test
+			defer cancel()
+			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/api/v1/documents", pr)
+			req.Header.Set("Content-Type", "multipart/form-data; boundary=b0undary")
+			req.Header.Set("Authorization", "Bearer "+f.tokens[tt.user])
+			resp, err := srv.Client().Do(req)
+			if err != nil {
+				t.Fatalf("no answer while the body was still being sent: %v (server read %d bytes)", err, read.Load())
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			pr.CloseWithError(errors.New("test done"))
+			srv.CloseClientConnections()
+			srv.Close() // waits for the handler and the server's own draining
+			if resp.StatusCode != tt.status {
+				t.Fatalf("status %d %s, want %d", resp.StatusCode, body, tt.status)
+			}
+			if n := read.Load(); n > 1<<20 {
+				t.Fatalf("server read %d bytes of a body it refused, want under 1 MiB", n)
+			}
+			t.Logf("server read %d bytes; client had pushed %d", read.Load(), sent.Load())
+		})
+	}
+}
+
+func TestMetricsProtected(t *testing.T) {
+	get := func(h http.Handler, auth string) int {
+		req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+		if auth != "" {
+			req.Header.Set("Authorization", auth)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		return rec.Code
+	}
+	open := api.New(&api.Server{}, nil)
+	if c := get(open, ""); c != http.StatusOK {
+		t.Fatalf("default: %d, want 200 on the main listener", c)
+	}
+	tok := api.New(&api.Server{MetricsToken: "s3cret-metrics"}, nil)
+	for _, tt := range []struct {
+		auth string
+		want int
+	}{{"", 401}, {"Bearer wrong", 401}, {"Bearer s3cret-metrics", 200}} {
+		if c := get(tok, tt.auth); c != tt.want {
+			t.Errorf("token set, Authorization %q: %d, want %d", tt.auth, c, tt.want)
+		}
+	}
+	moved := api.New(&api.Server{MetricsElsewhere: true, MetricsToken: "s3cret-metrics"}, nil)
+	if c := get(moved, "Bearer s3cret-metrics"); c != http.StatusNotFound {
+		t.Errorf("moved: main listener answers %d, want 404", c)
+	}
+	if c := get(moved.MetricsHandler(), "Bearer s3cret-metrics"); c != http.StatusOK {
+		t.Errorf("moved: metrics handler answers %d", c)
 	}
 }

@@ -172,6 +172,15 @@ func (u *uploads) spool(p *multipart.Part, limit int64) (*workflow.Upload, error
 	return &workflow.Upload{Name: p.FileName(), Size: n, Content: f}, nil
 }
 
+// refuseUpload answers err to an upload whose body is left unread: the
+// connection is closed after the answer instead of being drained (the
+// server would otherwise read up to 256 KiB of it first, and a client
+// still sending could not reuse the connection anyway).
+func refuseUpload(c echo.Context, err error) error {
+	c.Response().Header().Set(echo.HeaderConnection, "close")
+	return err
+}
+
 func uploadErr(err error) error {
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) || strings.Contains(err.Error(), "request body too large") {
@@ -182,6 +191,12 @@ func uploadErr(err error) error {
 
 func (s *Server) handleCreateDocument(c echo.Context) error {
 	r := c.Request()
+	// Who may create is known before a byte of the body is read: a user
+	// who cannot create any document is refused at once, and the
+	// connection closed rather than drained.
+	if err := workflow.CheckCreateRole(Actor(c), ""); err != nil {
+		return refuseUpload(c, err)
+	}
 	mt, params, err := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType))
 	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
 		return workflow.Errorf(workflow.EUNSUPPORTEDMEDIA, "POST /documents takes multipart/form-data with parts meta, file and attachment")
@@ -206,22 +221,32 @@ func (s *Server) handleCreateDocument(c echo.Context) error {
 		if err != nil {
 			return uploadErr(err)
 		}
-		switch p.FormName() {
-		case "meta":
+		switch name := p.FormName(); {
+		case name == "meta":
+			if meta != nil {
+				return workflow.Errorf(workflow.EINVALID, "only one part named meta is allowed")
+			}
 			meta = &metaRequest{}
 			dec := json.NewDecoder(io.LimitReader(p, 1<<20))
 			dec.DisallowUnknownFields()
 			if err := dec.Decode(meta); err != nil {
-				return workflow.Errorf(workflow.EINVALID, "part meta is not valid JSON: %v", err)
+				return refuseUpload(c, workflow.Errorf(workflow.EINVALID, "part meta is not valid JSON: %v", err))
 			}
-		case "file":
+			// The direction decides the role: checked before any file
+			// part is read.
+			if err := workflow.CheckCreateRole(Actor(c), workflow.Direction(meta.Direction)); err != nil {
+				return refuseUpload(c, err)
+			}
+		case meta == nil && (name == "file" || name == "attachment"):
+			return refuseUpload(c, workflow.Errorf(workflow.EINVALID, "part meta must come before the file and attachment parts"))
+		case name == "file":
 			if file != nil {
 				return workflow.Errorf(workflow.EINVALID, "only one part named file is allowed; use attachment for more")
 			}
 			if file, err = up.spool(p, s.MaxUpload); err != nil {
 				return err
 			}
-		case "attachment":
+		case name == "attachment":
 			a, err := up.spool(p, s.MaxUpload)
 			if err != nil {
 				return err

@@ -5,7 +5,10 @@ package api
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	_ "embed"
+	"encoding/json"
 	"fmt"
 	"io"
 	"log/slog"
@@ -74,6 +77,11 @@ type Server struct {
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
 	// believed; empty = the client address is the TCP peer's.
 	TrustedProxies []netip.Prefix
+	// MetricsToken, when set, is the bearer token GET /metrics requires.
+	MetricsToken string
+	// MetricsElsewhere: /metrics is served on its own listener (see
+	// MetricsHandler), not on this one.
+	MetricsElsewhere bool
 	// Extra registers routes of optional subsystems (signing, archive,
 	// exchange) on the authenticated /api/v1 group.
 	Extra []func(g *echo.Group, s *Server)
@@ -110,7 +118,9 @@ func New(s *Server, logger *slog.Logger) *Server {
 
 	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
 	e.GET("/readyz", s.handleReady)
-	e.GET("/metrics", echo.WrapHandler(promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})))
+	if !s.MetricsElsewhere {
+		e.GET("/metrics", echo.WrapHandler(s.MetricsHandler()))
+	}
 	e.GET("/api/v1/openapi.yaml", func(c echo.Context) error { return c.Blob(http.StatusOK, "application/yaml", openapiYAML) })
 	e.POST("/api/v1/auth/login", s.handleLogin)
 
@@ -132,6 +142,27 @@ func New(s *Server, logger *slog.Logger) *Server {
 		fn(g, s)
 	}
 	return s
+}
+
+// MetricsHandler serves the Prometheus metrics, behind the bearer
+// MetricsToken when one is set.
+func (s *Server) MetricsHandler() http.Handler {
+	h := promhttp.HandlerFor(s.registry, promhttp.HandlerOpts{})
+	if s.MetricsToken == "" {
+		return h
+	}
+	want := sha256.Sum256([]byte("Bearer " + s.MetricsToken))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got := sha256.Sum256([]byte(r.Header.Get("Authorization")))
+		if subtle.ConstantTimeCompare(got[:], want[:]) != 1 {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("WWW-Authenticate", `Bearer realm="metrics"`)
+			w.WriteHeader(http.StatusUnauthorized)
+			_ = json.NewEncoder(w).Encode(ErrorBody{ErrorDetail{Code: workflow.EUNAUTHORIZED, Message: "metrics need the bearer token of VANTHU_METRICS_TOKEN"}})
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 // Echo returns the underlying Echo instance (for serving and tests).

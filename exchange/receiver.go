@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/vanthu/vanthu/exchange/edxml"
+	"github.com/vanthu/vanthu/internal/httpserver"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -371,9 +372,10 @@ func ServerTLSConfig(cert tls.Certificate) *tls.Config {
 		NextProtos: []string{"http/1.1"}}
 }
 
-// Serve serves h on ln until ctx ends, then shuts down gracefully.
-func Serve(ctx context.Context, ln net.Listener, h http.Handler, logger *slog.Logger) error {
-	srv := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+// Serve serves h on ln until ctx ends, then shuts down gracefully. The
+// server has read, write, idle and header timeouts (see httpserver).
+func Serve(ctx context.Context, ln net.Listener, h http.Handler, t httpserver.Timeouts, logger *slog.Logger) error {
+	srv := httpserver.New(h, t)
 	if logger != nil {
 		srv.ErrorLog = slog.NewLogLogger(logger.Handler(), slog.LevelWarn)
 	}

@@ -105,8 +105,17 @@ const MaxSubject = 500
 // Retention classes.
 var retentionClasses = map[string]bool{"": true, "5y": true, "10y": true, "20y": true, "permanent": true}
 
-func (s *Service) validateCreate(ctx context.Context, actor *User, in *CreateInput) error {
-	switch in.Direction {
+// CheckCreateRole says whether actor may create documents of direction d:
+// handlers draft outgoing documents, clerks receive incoming ones. With d
+// empty it asks whether actor may create any document at all, so the API
+// can refuse an upload before reading its body. EFORBIDDEN, or EINVALID
+// for an unknown direction.
+func CheckCreateRole(actor *User, d Direction) error {
+	switch d {
+	case "":
+		if !actor.HasAny([]Role{RoleHandler, RoleClerk}) {
+			return Errorf(EFORBIDDEN, "only a handler (chuyên viên) or a clerk (văn thư) creates documents")
+		}
 	case Outgoing:
 		if !actor.Has(RoleHandler) {
 			return Errorf(EFORBIDDEN, "only a handler (chuyên viên) drafts outgoing documents")
@@ -117,6 +126,13 @@ func (s *Service) validateCreate(ctx context.Context, actor *User, in *CreateInp
 		}
 	default:
 		return Errorf(EINVALID, "direction must be \"outgoing\" or \"incoming\"")
+	}
+	return nil
+}
+
+func (s *Service) validateCreate(ctx context.Context, actor *User, in *CreateInput) error {
+	if err := CheckCreateRole(actor, in.Direction); err != nil {
+		return err
 	}
 	if !in.Type.Valid() {
 		return Errorf(EINVALID, "unknown document type %q: use a Decree 30 Appendix III abbreviation (QĐ, TB, KH, ...) or CV", in.Type)

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vanthu/vanthu/internal/httpserver"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -58,6 +59,10 @@ type Config struct {
 
 	// Abuse limits (issue 9).
 	TrustedProxies string
+	HTTPTimeout    string
+	HTTPMaxTime    string
+	MetricsAddr    string
+	MetricsToken   string
 }
 
 // setting is one configuration variable: its env name, flag name, default
@@ -103,6 +108,10 @@ func (c *Config) settings() []setting {
 		{env: "VANTHU_EXCHANGE_RETRY_BASE", flag: "exchange-retry-base", def: "30s", doc: "first retry delay of a failed delivery (doubles each time, with jitter)", str: &c.ExchangeRetryBase},
 		{env: "VANTHU_EXCHANGE_RETRY_MAX", flag: "exchange-retry-max", def: "30m", doc: "longest retry delay of a delivery", str: &c.ExchangeRetryMax},
 		{env: "VANTHU_TRUSTED_PROXIES", flag: "trusted-proxies", def: "", doc: "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For gives the client address (login throttling, logs); empty = the TCP peer is the client", str: &c.TrustedProxies},
+		{env: "VANTHU_HTTP_TIMEOUT", flag: "http-timeout", def: "2m", doc: "a request whose body or answer makes no progress for this long (or whose handler works this long before answering) is cut; both listeners", str: &c.HTTPTimeout},
+		{env: "VANTHU_HTTP_MAX_DURATION", flag: "http-max-duration", def: "1h", doc: "longest any request may last however it progresses (large uploads and downloads on slow links); both listeners", str: &c.HTTPMaxTime},
+		{env: "VANTHU_METRICS_ADDR", flag: "metrics-addr", def: "", doc: "serve /metrics on this address only (e.g. 127.0.0.1:9090); empty = on the main listener", str: &c.MetricsAddr},
+		{env: "VANTHU_METRICS_TOKEN", flag: "metrics-token", def: "", doc: "bearer token /metrics requires; empty = none", str: &c.MetricsToken},
 		{env: "VANTHU_EXCHANGE_URL", flag: "exchange-url", def: "", doc: "the exchange endpoint peers should call (https://host:port), printed by vanthu agency export; empty = https://VANTHU_EXCHANGE_ADDR", str: &c.ExchangeURL},
 	}
 }
@@ -149,7 +158,8 @@ func (c *Config) validate() error {
 		return fmt.Errorf("VANTHU_ORG_NAME and VANTHU_ORG_ABBR must not be empty")
 	}
 	for _, d := range []struct{ env, v string }{{"VANTHU_EXCHANGE_POLL", c.ExchangePoll}, {"VANTHU_EXCHANGE_RETRY_BASE", c.ExchangeRetryBase},
-		{"VANTHU_EXCHANGE_RETRY_MAX", c.ExchangeRetryMax}, {"VANTHU_FIXITY_INTERVAL", c.FixityInterval}} {
+		{"VANTHU_EXCHANGE_RETRY_MAX", c.ExchangeRetryMax}, {"VANTHU_FIXITY_INTERVAL", c.FixityInterval},
+		{"VANTHU_HTTP_TIMEOUT", c.HTTPTimeout}, {"VANTHU_HTTP_MAX_DURATION", c.HTTPMaxTime}} {
 		if d.v == "" {
 			continue
 		}
@@ -196,4 +206,12 @@ func parsePrefixes(list string) ([]netip.Prefix, error) {
 		out = append(out, netip.PrefixFrom(a, a.BitLen()))
 	}
 	return out, nil
+}
+
+// httpTimeouts are the timeouts of both listeners (checked by validate;
+// "" or 0 = httpserver's defaults).
+func (c *Config) httpTimeouts() httpserver.Timeouts {
+	stall, _ := time.ParseDuration(c.HTTPTimeout)
+	maxd, _ := time.ParseDuration(c.HTTPMaxTime)
+	return httpserver.Timeouts{Stall: stall, Max: maxd}
 }

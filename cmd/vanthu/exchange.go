@@ -165,7 +165,7 @@ func wireExchange(ctx context.Context, a *app) error {
 			return err
 		}
 		logger.InfoContext(ctx, "exchange listening", "addr", ln.Addr().String(), "endpoint", exchangeEndpoint(cfg))
-		return exchange.Serve(ctx, ln, handler, logger)
+		return exchange.Serve(ctx, ln, handler, cfg.httpTimeouts(), logger)
 	}, worker.Run)
 	return nil
 }

@@ -22,6 +22,7 @@ import (
 
 	"github.com/vanthu/vanthu/api"
 	"github.com/vanthu/vanthu/auth"
+	"github.com/vanthu/vanthu/internal/httpserver"
 	"github.com/vanthu/vanthu/storage/gormdb"
 	"github.com/vanthu/vanthu/storage/localfs"
 	"github.com/vanthu/vanthu/storage/minio"
@@ -152,6 +153,7 @@ func build(ctx context.Context, cfg *Config, logger *slog.Logger) (*app, error) 
 		Agency: a.docs.Agency, MaxUpload: int64(cfg.MaxUploadMB) << 20}
 	a.api.TrustedProxies, _ = parsePrefixes(cfg.TrustedProxies) // checked by LoadConfig
 	a.web.TrustedProxies = a.api.TrustedProxies
+	a.api.MetricsToken, a.api.MetricsElsewhere = cfg.MetricsToken, cfg.MetricsAddr != ""
 	for _, w := range wirers {
 		if err := w(ctx, a); err != nil {
 			a.Close()
@@ -198,7 +200,23 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
-	srv := &http.Server{Handler: web.Mount(a.api, ui), ReadHeaderTimeout: 10 * time.Second}
+	srv := httpserver.New(web.Mount(a.api, ui), cfg.httpTimeouts())
+	if cfg.MetricsAddr != "" {
+		mln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			ln.Close()
+			return fmt.Errorf("listen (VANTHU_METRICS_ADDR): %w", err)
+		}
+		msrv := httpserver.New(a.api.MetricsHandler(), cfg.httpTimeouts())
+		fmt.Fprintf(stdout, "vanthu metrics on http://%s/metrics\n", mln.Addr())
+		a.jobs = append(a.jobs, func(ctx context.Context) error {
+			go func() { <-ctx.Done(); msrv.Close() }()
+			if err := msrv.Serve(mln); !errors.Is(err, http.ErrServerClosed) {
+				return err
+			}
+			return nil
+		})
+	}
 	fmt.Fprintf(stdout, "vanthu listening on http://%s\n", ln.Addr())
 	logger.InfoContext(ctx, "serving", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "database", dbKind(cfg.DatabaseURL))
 	jobCtx, stopJobs := context.WithCancel(ctx)
