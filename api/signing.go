@@ -128,47 +128,55 @@ type signingKeyRequest struct {
 }
 
 func (s *Server) handleSigningKey(c echo.Context) error {
+	var req signingKeyRequest
 	if err := RequireRole(c, workflow.RoleAdmin); err != nil {
 		return err
 	}
-	sg, err := s.signing()
-	if err != nil {
-		return err
-	}
-	var req signingKeyRequest
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	if req.KeyURI == "" || req.CertPEM == "" {
-		return workflow.Errorf(workflow.EINVALID, "key_uri and cert_pem are required")
-	}
-	if !strings.HasPrefix(req.KeyURI, "file:") && !strings.HasPrefix(req.KeyURI, "pkcs11:") {
-		return workflow.Errorf(workflow.EINVALID, "key_uri must start with file: or pkcs11:")
-	}
-	if sg.CheckKey != nil {
-		if err := sg.CheckKey(c.Request().Context(), req.KeyURI, []byte(req.CertPEM)); err != nil {
-			return err
-		}
-	}
-	u, err := s.Accounts.UpdateUser(c.Request().Context(), Actor(c), c.Param("id"), func(u *workflow.User) error {
-		if !u.Has(workflow.RoleOfficer) {
-			return workflow.Errorf(workflow.EINVALID, "%s is not an official (role officer)", u.Username)
-		}
-		u.SigningKeyURI, u.CertPEM = req.KeyURI, req.CertPEM
-		return nil
-	})
+	u, err := s.SetSigningKey(c.Request().Context(), Actor(c), c.Param("id"), req.KeyURI, req.CertPEM)
 	if err != nil {
 		return err
 	}
 	return c.JSON(http.StatusOK, ToUserJSON(u))
 }
 
-func (s *Server) handleSignatureImage(c echo.Context) error {
-	if err := RequireRole(c, workflow.RoleAdmin); err != nil {
-		return err
+// SetSigningKey sets an official's signing key URI and certificate chain
+// (admins only), after checking that the key can be used: the one
+// implementation behind PUT /users/{id}/signing-key and the web
+// interface's administration page.
+func (s *Server) SetSigningKey(ctx context.Context, actor *workflow.User, id, keyURI, certPEM string) (*workflow.User, error) {
+	if !actor.Has(workflow.RoleAdmin) {
+		return nil, workflow.Errorf(workflow.EFORBIDDEN, "this needs role admin")
 	}
 	sg, err := s.signing()
 	if err != nil {
+		return nil, err
+	}
+	req := signingKeyRequest{KeyURI: keyURI, CertPEM: certPEM}
+	if req.KeyURI == "" || req.CertPEM == "" {
+		return nil, workflow.Errorf(workflow.EINVALID, "key_uri and cert_pem are required")
+	}
+	if !strings.HasPrefix(req.KeyURI, "file:") && !strings.HasPrefix(req.KeyURI, "pkcs11:") {
+		return nil, workflow.Errorf(workflow.EINVALID, "key_uri must start with file: or pkcs11:")
+	}
+	if sg.CheckKey != nil {
+		if err := sg.CheckKey(ctx, req.KeyURI, []byte(req.CertPEM)); err != nil {
+			return nil, err
+		}
+	}
+	return s.Accounts.UpdateUser(ctx, actor, id, func(u *workflow.User) error {
+		if !u.Has(workflow.RoleOfficer) {
+			return workflow.Errorf(workflow.EINVALID, "%s is not an official (role officer)", u.Username)
+		}
+		u.SigningKeyURI, u.CertPEM = req.KeyURI, req.CertPEM
+		return nil
+	})
+}
+
+func (s *Server) handleSignatureImage(c echo.Context) error {
+	if err := RequireRole(c, workflow.RoleAdmin); err != nil {
 		return err
 	}
 	if ct, _, _ := mime.ParseMediaType(c.Request().Header.Get(echo.HeaderContentType)); ct != "image/png" {
@@ -178,31 +186,45 @@ func (s *Server) handleSignatureImage(c echo.Context) error {
 	if err != nil {
 		return uploadErr(err)
 	}
+	u, err := s.SetSignatureImage(c.Request().Context(), Actor(c), c.Param("id"), b)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, ToUserJSON(u))
+}
+
+// SetSignatureImage checks and stores an official's signature image (a
+// PNG) and records it on the user (admins only): the one implementation
+// behind PUT /users/{id}/signature-image and the web interface.
+func (s *Server) SetSignatureImage(ctx context.Context, actor *workflow.User, id string, b []byte) (*workflow.User, error) {
+	if !actor.Has(workflow.RoleAdmin) {
+		return nil, workflow.Errorf(workflow.EFORBIDDEN, "this needs role admin")
+	}
+	sg, err := s.signing()
+	if err != nil {
+		return nil, err
+	}
 	if len(b) > 5<<20 {
-		return workflow.Errorf(workflow.ETOOLARGE, "signature image is larger than 5 MiB")
+		return nil, workflow.Errorf(workflow.ETOOLARGE, "signature image is larger than 5 MiB")
 	}
 	img, err := png.Decode(bytes.NewReader(b))
 	if err != nil {
-		return workflow.Errorf(workflow.EUNSUPPORTEDMEDIA, "not a PNG image: %v", err)
+		return nil, workflow.Errorf(workflow.EUNSUPPORTEDMEDIA, "not a PNG image: %v", err)
 	}
 	if bd := img.Bounds(); bd.Dx() < 16 || bd.Dy() < 8 || bd.Dx() > 4000 || bd.Dy() > 4000 {
-		return workflow.Errorf(workflow.EINVALID, "signature image must be between 16x8 and 4000x4000 pixels")
+		return nil, workflow.Errorf(workflow.EINVALID, "signature image must be between 16x8 and 4000x4000 pixels")
 	}
 	sum := sha256.Sum256(b)
 	hexsum := hex.EncodeToString(sum[:])
-	if _, err := sg.Blobs.Put(c.Request().Context(), workflow.BlobKey(hexsum), bytes.NewReader(b), int64(len(b)), hexsum,
+	if _, err := sg.Blobs.Put(ctx, workflow.BlobKey(hexsum), bytes.NewReader(b), int64(len(b)), hexsum,
 		workflow.PutOptions{ContentType: "image/png"}); err != nil {
-		return err
+		return nil, err
 	}
-	u, err := s.Accounts.UpdateUser(c.Request().Context(), Actor(c), c.Param("id"), func(u *workflow.User) error {
+	return s.Accounts.UpdateUser(ctx, actor, id, func(u *workflow.User) error {
 		if !u.Has(workflow.RoleOfficer) {
 			return workflow.Errorf(workflow.EINVALID, "%s is not an official (role officer)", u.Username)
 		}
 		u.SignatureImage = hexsum
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	return c.JSON(http.StatusOK, ToUserJSON(u))
 }

@@ -400,3 +400,23 @@ func (s *Service) UpdateUser(ctx context.Context, actor *workflow.User, id strin
 	})
 	return out, err
 }
+
+// SetPassword gives a user a new password (admins only; an admin
+// resetting a forgotten password). EINVALID when it is shorter than 8
+// characters or longer than 72 bytes.
+func (s *Service) SetPassword(ctx context.Context, actor *workflow.User, id, password string) (*workflow.User, error) {
+	if actor == nil || !actor.Has(workflow.RoleAdmin) {
+		return nil, workflow.Errorf(workflow.EFORBIDDEN, "only an admin resets passwords")
+	}
+	if len(password) < 8 {
+		return nil, workflow.Errorf(workflow.EINVALID, "password must have at least 8 characters")
+	}
+	hash, err := s.HashPassword(password)
+	if err != nil {
+		return nil, err
+	}
+	return s.UpdateUser(ctx, actor, id, func(u *workflow.User) error {
+		u.PasswordHash = hash
+		return nil
+	})
+}

@@ -271,3 +271,45 @@ func (r *Receiver) revokeRequested(ctx context.Context, peer *Agency, doc *edxml
 	}
 	return ack, nil
 }
+
+// QueueReader is implemented by stores that can report on the delivery
+// queue as a whole (storage/gormdb).
+type QueueReader interface {
+	// QueueCounts counts deliveries by state.
+	QueueCounts(ctx context.Context) (map[workflow.DeliveryState]int, error)
+	// RecentDeliveries lists up to limit deliveries in one of states, the
+	// most recently changed first.
+	RecentDeliveries(ctx context.Context, states []workflow.DeliveryState, limit int) ([]workflow.Delivery, error)
+}
+
+// QueueState is the state of the outbound queue: how many deliveries wait,
+// were delivered or failed, and the latest waiting and failed ones.
+type QueueState struct {
+	Counts  map[workflow.DeliveryState]int
+	Waiting []workflow.Delivery // pending, most recently changed first
+	Failed  []workflow.Delivery
+}
+
+// Queue reports the state of the outbound queue (admins only).
+// EUNAVAILABLE when the store cannot report it.
+func (s *Service) Queue(ctx context.Context, actor *workflow.User, limit int) (*QueueState, error) {
+	if !actor.Has(workflow.RoleAdmin) {
+		return nil, workflow.Errorf(workflow.EFORBIDDEN, "the exchange queue is for admins")
+	}
+	qr, ok := s.Store.(QueueReader)
+	if !ok {
+		return nil, workflow.Errorf(workflow.EUNAVAILABLE, "this store cannot report the queue")
+	}
+	counts, err := qr.QueueCounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := &QueueState{Counts: counts}
+	if out.Waiting, err = qr.RecentDeliveries(ctx, []workflow.DeliveryState{workflow.DeliveryPending}, limit); err != nil {
+		return nil, err
+	}
+	if out.Failed, err = qr.RecentDeliveries(ctx, []workflow.DeliveryState{workflow.DeliveryFailed}, limit); err != nil {
+		return nil, err
+	}
+	return out, nil
+}

@@ -40,6 +40,13 @@ var funcs = template.FuncMap{
 		return t.In(workflow.Vietnam).Format(isoDate)
 	},
 	"add": func(a, b int) int { return a + b },
+	"dict": func(kv ...any) map[string]any {
+		m := map[string]any{}
+		for i := 0; i+1 < len(kv); i += 2 {
+			m[fmt.Sprint(kv[i])] = kv[i+1]
+		}
+		return m
+	},
 }
 
 func parsePages() (*pages, error) {
@@ -88,6 +95,9 @@ type NavItem struct {
 	Path  string
 	Label string
 	Roles []workflow.Role
+	// needs, when set, hides the item unless the configuration has the
+	// service the page calls.
+	needs func(*Config) bool
 }
 
 // NavLink is a NavItem as rendered for a request.
@@ -102,10 +112,10 @@ var nav = []NavItem{
 	{Path: "/", Label: "Việc cần xử lý"},
 }
 
-func navFor(u *workflow.User, current string) []NavLink {
+func (ui *UI) navFor(u *workflow.User, current string) []NavLink {
 	var out []NavLink
 	for _, n := range nav {
-		if len(n.Roles) > 0 && !u.HasAny(n.Roles) {
+		if len(n.Roles) > 0 && !u.HasAny(n.Roles) || n.needs != nil && !n.needs(&ui.cfg) {
 			continue
 		}
 		active := current == n.Path || (n.Path != "/" && strings.HasPrefix(current, n.Path+"/"))
@@ -127,7 +137,7 @@ func (u *UI) render(w http.ResponseWriter, r *http.Request, s *Session, status i
 	if s != nil {
 		v.User, v.CSRF = s.User, s.CSRF
 		if s.User != nil {
-			v.Nav = navFor(s.User, r.URL.Path)
+			v.Nav = u.navFor(s.User, r.URL.Path)
 		}
 	}
 	if a := workflow.Action(r.URL.Query().Get("done")); a != "" {

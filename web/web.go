@@ -71,6 +71,7 @@ type Exchange interface {
 	Agencies(ctx context.Context, actor *workflow.User) ([]*exchange.Agency, error)
 	Recipients(ctx context.Context, actor *workflow.User) ([]workflow.Org, error)
 	Deliveries(ctx context.Context, actor *workflow.User, docID string) ([]exchange.DeliveryReport, error)
+	Queue(ctx context.Context, actor *workflow.User, limit int) (*exchange.QueueState, error)
 }
 
 // Accounts is the user and session service (auth.Service).
@@ -81,6 +82,14 @@ type Accounts interface {
 	Logout(ctx context.Context, token string) error
 	CreateUser(ctx context.Context, actor *workflow.User, in auth.NewUser) (*workflow.User, error)
 	UpdateUser(ctx context.Context, actor *workflow.User, id string, fn func(*workflow.User) error) (*workflow.User, error)
+	SetPassword(ctx context.Context, actor *workflow.User, id, password string) (*workflow.User, error)
+}
+
+// KeyAdmin sets officials' signing keys and signature images, with the
+// same checks as the API (api.Server implements it).
+type KeyAdmin interface {
+	SetSigningKey(ctx context.Context, actor *workflow.User, id, keyURI, certPEM string) (*workflow.User, error)
+	SetSignatureImage(ctx context.Context, actor *workflow.User, id string, png []byte) (*workflow.User, error)
 }
 
 // Directory reads users.
@@ -113,6 +122,8 @@ type Config struct {
 	// Exchange is the interagency exchange; nil hides connected agencies
 	// and deliveries.
 	Exchange Exchange
+	// Keys sets signing keys and signature images; nil hides those forms.
+	Keys KeyAdmin
 }
 
 // UI is the web interface; it implements http.Handler.

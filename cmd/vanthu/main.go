@@ -150,7 +150,7 @@ func build(ctx context.Context, cfg *Config, logger *slog.Logger) (*app, error) 
 	a.api = &api.Server{Docs: a.docs, Accounts: a.auth, Directory: db, Ready: db.Ping,
 		MaxUpload: int64(cfg.MaxUploadMB) << 20}
 	a.web = &web.Config{Docs: a.docs, Accounts: a.auth, Directory: db, Logger: logger,
-		Agency: a.docs.Agency, MaxUpload: int64(cfg.MaxUploadMB) << 20}
+		Agency: a.docs.Agency, MaxUpload: int64(cfg.MaxUploadMB) << 20, Keys: a.api}
 	a.api.TrustedProxies, _ = parsePrefixes(cfg.TrustedProxies) // checked by LoadConfig
 	a.web.TrustedProxies = a.api.TrustedProxies
 	a.api.MetricsToken, a.api.MetricsElsewhere = cfg.MetricsToken, cfg.MetricsAddr != ""

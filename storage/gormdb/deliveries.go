@@ -4,6 +4,7 @@ import (
 	"context"
 	"time"
 
+	"github.com/vanthu/vanthu/exchange"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -68,4 +69,43 @@ func (c *conn) EnqueueDelivery(ctx context.Context, d *workflow.Delivery) error 
 		return c.db.translate(err, "queue delivery to %s", d.OrgID)
 	}
 	return nil
+}
+
+var _ exchange.QueueReader = (*DB)(nil)
+
+// QueueCounts counts deliveries by state (exchange.QueueReader).
+func (d *DB) QueueCounts(ctx context.Context) (map[workflow.DeliveryState]int, error) {
+	var rows []struct {
+		State string
+		N     int
+	}
+	if err := d.conn(ctx).Model(&deliveryRow{}).Select("state, COUNT(*) AS n").Group("state").Scan(&rows).Error; err != nil {
+		return nil, d.translate(err, "count deliveries")
+	}
+	out := map[workflow.DeliveryState]int{}
+	for _, r := range rows {
+		out[workflow.DeliveryState(r.State)] = r.N
+	}
+	return out, nil
+}
+
+// RecentDeliveries lists deliveries in states, most recently changed
+// first (exchange.QueueReader).
+func (d *DB) RecentDeliveries(ctx context.Context, states []workflow.DeliveryState, limit int) ([]workflow.Delivery, error) {
+	if limit <= 0 || limit > MaxLimit {
+		limit = DefaultLimit
+	}
+	ss := make([]string, len(states))
+	for i, s := range states {
+		ss[i] = string(s)
+	}
+	var rows []deliveryRow
+	if err := d.conn(ctx).Where("state IN ?", ss).Order("updated_at DESC, id").Limit(limit).Find(&rows).Error; err != nil {
+		return nil, d.translate(err, "recent deliveries")
+	}
+	out := make([]workflow.Delivery, len(rows))
+	for i := range rows {
+		out[i] = rows[i].toDomain()
+	}
+	return out, nil
 }

@@ -77,5 +77,7 @@
     var regions = document.querySelectorAll("[data-refresh]");
     for (var j = 0; j < regions.length; j++) { refreshRegion(regions[j]); }
     confirmButtons();
+    var prints = document.querySelectorAll("[data-print]");
+    for (var k = 0; k < prints.length; k++) { prints[k].addEventListener("click", function () { window.print(); }); }
   });
 })();

@@ -1,0 +1,334 @@
+package web
+
+import (
+	"encoding/json"
+	"io"
+	"net/http"
+	"slices"
+	"strings"
+
+	"github.com/vanthu/vanthu/auth"
+	"github.com/vanthu/vanthu/exchange"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+func init() {
+	routes = append(routes, func(u *UI, mux *http.ServeMux) {
+		mux.Handle("GET /admin", u.auth(func(w http.ResponseWriter, r *http.Request, s *Session) error {
+			if err := requireAdmin(s); err != nil {
+				return err
+			}
+			http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
+			return nil
+		}))
+		mux.Handle("GET /admin/users", u.auth(u.handleUsers))
+		mux.Handle("POST /admin/users", u.auth(u.handleUsers))
+		mux.Handle("GET /admin/users/{id}", u.auth(u.handleUser))
+		mux.Handle("POST /admin/users/{id}", u.auth(u.handleUser))
+		if u.cfg.Exchange != nil {
+			mux.Handle("GET /admin/agencies", u.auth(u.handleAgencies))
+			mux.Handle("POST /admin/agencies", u.auth(u.handleAgencies))
+			mux.Handle("GET /admin/exchange", u.auth(u.handleQueue))
+		}
+	})
+	nav = append(nav, NavItem{Path: "/admin", Label: "Quản trị", Roles: []workflow.Role{workflow.RoleAdmin}})
+}
+
+// requireAdmin hides the administration pages from other roles (the
+// services refuse them too).
+func requireAdmin(s *Session) error {
+	if !s.User.Has(workflow.RoleAdmin) {
+		return workflow.Errorf(workflow.EFORBIDDEN, "administration is for admins")
+	}
+	return nil
+}
+
+type adminTab struct {
+	Path, Label string
+	Active      bool
+}
+
+func (u *UI) adminTabs(current string) []adminTab {
+	tabs := []adminTab{{Path: "/admin/users", Label: "Người dùng"}}
+	if u.cfg.Exchange != nil {
+		tabs = append(tabs, adminTab{Path: "/admin/agencies", Label: "Cơ quan liên thông"}, adminTab{Path: "/admin/exchange", Label: "Hàng đợi liên thông"})
+	}
+	for i := range tabs {
+		tabs[i].Active = strings.HasPrefix(current, tabs[i].Path)
+	}
+	return tabs
+}
+
+type usersView struct {
+	Tabs  []adminTab
+	Users []*workflow.User
+	Roles []option
+	Form  map[string]string
+	Error string
+}
+
+func roleOptions(have []workflow.Role) []option {
+	var out []option
+	for _, r := range workflow.Roles {
+		out = append(out, option{Value: string(r), Label: roleNames[r], Selected: slices.Contains(have, r)})
+	}
+	return out
+}
+
+func formRoles(r *http.Request) []workflow.Role {
+	var out []workflow.Role
+	for _, x := range r.PostForm["roles"] {
+		out = append(out, workflow.Role(x))
+	}
+	return out
+}
+
+func (u *UI) handleUsers(w http.ResponseWriter, r *http.Request, s *Session) error {
+	if err := requireAdmin(s); err != nil {
+		return err
+	}
+	v := usersView{Tabs: u.adminTabs("/admin/users"), Form: map[string]string{}, Roles: roleOptions(nil)}
+	status := http.StatusOK
+	if r.Method == http.MethodPost {
+		in := auth.NewUser{Username: r.PostFormValue("username"), Password: r.PostFormValue("password"),
+			FullName: strings.TrimSpace(r.PostFormValue("full_name")), Title: strings.TrimSpace(r.PostFormValue("title")),
+			Unit: strings.TrimSpace(r.PostFormValue("unit")), Roles: formRoles(r)}
+		nu, err := u.cfg.Accounts.CreateUser(r.Context(), s.User, in)
+		if err == nil {
+			http.Redirect(w, r, "/admin/users/"+nu.ID+"?ok=user", http.StatusSeeOther)
+			return nil
+		}
+		code, p := problemOf(err)
+		if code == workflow.EFORBIDDEN || p.Status >= 500 {
+			return err
+		}
+		status, v.Error = p.Status, userProblem(err)
+		for _, k := range []string{"username", "full_name", "title", "unit"} {
+			v.Form[k] = r.PostFormValue(k)
+		}
+		v.Roles = roleOptions(in.Roles)
+	}
+	users, err := u.cfg.Directory.Users(r.Context())
+	if err != nil {
+		return err
+	}
+	v.Users = users
+	u.render(w, r, s, status, "admin_users", "Quản trị người dùng", v)
+	return nil
+}
+
+func userProblem(err error) string {
+	msg := workflow.ErrorMessage(err)
+	switch {
+	case workflow.ErrorCode(err) == workflow.ECONFLICT:
+		return "Tên đăng nhập này đã có người dùng."
+	case strings.Contains(msg, "password"):
+		return "Mật khẩu phải có từ 8 ký tự trở lên (tối đa 72 byte)."
+	case strings.Contains(msg, "username"):
+		return "Tên đăng nhập gồm 1–64 ký tự, không có khoảng trắng hay dấu gạch chéo."
+	case strings.Contains(msg, "role"):
+		return "Hãy chọn ít nhất một vai trò."
+	case strings.Contains(msg, "key_uri"), strings.Contains(msg, "cert"):
+		return "Khóa ký số không dùng được: kiểm tra địa chỉ khóa (file: hoặc pkcs11:) và chứng thư (PEM). " + Message(err)
+	case strings.Contains(msg, "signature image"), strings.Contains(msg, "PNG"):
+		return "Ảnh chữ ký phải là tệp PNG từ 16×8 đến 4000×4000 điểm ảnh, tối đa 5 MB."
+	case strings.Contains(msg, "not an official"):
+		return "Chỉ lãnh đạo (vai trò Lãnh đạo) mới có khóa ký số và ảnh chữ ký."
+	case strings.Contains(msg, "yourself"):
+		return "Không thể tự khóa tài khoản của chính mình."
+	}
+	return Message(err)
+}
+
+type userView struct {
+	Tabs  []adminTab
+	U     *workflow.User
+	Roles []option
+	Keys  bool
+	Error string
+}
+
+// handleUser shows one user and applies its forms: action=update (roles,
+// names, disabled), password, key (signing key URI and certificate),
+// image (signature image PNG).
+func (u *UI) handleUser(w http.ResponseWriter, r *http.Request, s *Session) error {
+	if err := requireAdmin(s); err != nil {
+		return err
+	}
+	id := r.PathValue("id")
+	ctx := r.Context()
+	target, err := u.cfg.Directory.User(ctx, id)
+	if err != nil {
+		return err
+	}
+	status := http.StatusOK
+	var problem string
+	if r.Method == http.MethodPost {
+		var ok string
+		switch r.PostFormValue("action") {
+		case "update":
+			roles := formRoles(r)
+			disabled := r.PostFormValue("disabled") == "true"
+			_, err = u.cfg.Accounts.UpdateUser(ctx, s.User, id, func(x *workflow.User) error {
+				if len(roles) == 0 {
+					return workflow.Errorf(workflow.EINVALID, "at least one role is required")
+				}
+				for _, ro := range roles {
+					if !ro.Valid() {
+						return workflow.Errorf(workflow.EINVALID, "unknown role %q", ro)
+					}
+				}
+				if x.ID == s.User.ID && (disabled || !slices.Contains(roles, workflow.RoleAdmin)) {
+					return workflow.Errorf(workflow.EINVALID, "an admin cannot disable yourself or drop your own admin role")
+				}
+				x.Roles, x.Disabled = roles, disabled
+				x.FullName = strings.TrimSpace(r.PostFormValue("full_name"))
+				x.Title = strings.TrimSpace(r.PostFormValue("title"))
+				x.Unit = strings.TrimSpace(r.PostFormValue("unit"))
+				return nil
+			})
+			ok = "user"
+		case "password":
+			_, err = u.cfg.Accounts.SetPassword(ctx, s.User, id, r.PostFormValue("password"))
+			ok = "password"
+		case "key":
+			if u.cfg.Keys == nil {
+				return workflow.Errorf(workflow.EUNAVAILABLE, "keys")
+			}
+			cert := r.PostFormValue("cert_pem")
+			if r.MultipartForm != nil && len(r.MultipartForm.File["cert_file"]) > 0 {
+				if b, rerr := readUpload(r, "cert_file", 1<<20); rerr != nil {
+					return rerr
+				} else if len(b) > 0 {
+					cert = string(b)
+				}
+			}
+			_, err = u.cfg.Keys.SetSigningKey(ctx, s.User, id, strings.TrimSpace(r.PostFormValue("key_uri")), cert)
+			ok = "key"
+		case "image":
+			if u.cfg.Keys == nil {
+				return workflow.Errorf(workflow.EUNAVAILABLE, "keys")
+			}
+			b, rerr := readUpload(r, "signature_image", 5<<20+1)
+			if rerr != nil {
+				return rerr
+			}
+			_, err = u.cfg.Keys.SetSignatureImage(ctx, s.User, id, b)
+			ok = "image"
+		default:
+			return workflow.Errorf(workflow.EINVALID, "unknown form")
+		}
+		if err == nil {
+			http.Redirect(w, r, "/admin/users/"+id+"?ok="+ok, http.StatusSeeOther)
+			return nil
+		}
+		code, p := problemOf(err)
+		if code == workflow.EFORBIDDEN || code == workflow.ENOTFOUND || p.Status >= 500 && code != workflow.EUNAVAILABLE {
+			return err
+		}
+		status, problem = p.Status, userProblem(err)
+		if target, err = u.cfg.Directory.User(ctx, id); err != nil {
+			return err
+		}
+	}
+	v := userView{Tabs: u.adminTabs("/admin/users"), U: target, Roles: roleOptions(target.Roles), Keys: u.cfg.Keys != nil, Error: problem}
+	u.render(w, r, s, status, "admin_user", "Người dùng "+target.Username, v)
+	return nil
+}
+
+// readUpload reads a posted file field (at most limit bytes); nil when
+// none was chosen.
+func readUpload(r *http.Request, field string, limit int64) ([]byte, error) {
+	if r.MultipartForm == nil || len(r.MultipartForm.File[field]) == 0 {
+		return nil, workflow.Errorf(workflow.EINVALID, "file %s is required", field)
+	}
+	f, err := r.MultipartForm.File[field][0].Open()
+	if err != nil {
+		return nil, workflow.Wrap(workflow.EINVALID, err, "cannot read the upload")
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, limit))
+	if err != nil {
+		return nil, workflow.Wrap(workflow.EINVALID, err, "cannot read the upload")
+	}
+	return b, nil
+}
+
+type agenciesView struct {
+	Tabs     []adminTab
+	Agencies []*exchange.Agency
+	Error    string
+}
+
+// handleAgencies lists the connected agencies and imports one from the
+// JSON file another agency's `vanthu agency export` wrote.
+func (u *UI) handleAgencies(w http.ResponseWriter, r *http.Request, s *Session) error {
+	if err := requireAdmin(s); err != nil {
+		return err
+	}
+	v := agenciesView{Tabs: u.adminTabs("/admin/agencies")}
+	status := http.StatusOK
+	if r.Method == http.MethodPost {
+		b, err := readUpload(r, "agency", 1<<20)
+		if err != nil {
+			return err
+		}
+		var a exchange.Agency
+		dec := json.NewDecoder(strings.NewReader(string(b)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&a); err != nil {
+			status, v.Error = http.StatusBadRequest, "Tệp không phải là tệp xuất thông tin cơ quan (JSON của lệnh vanthu agency export)."
+		} else if _, err := u.cfg.Exchange.RegisterAgency(r.Context(), s.User, a); err != nil {
+			code, p := problemOf(err)
+			if code == workflow.EFORBIDDEN || p.Status >= 500 {
+				return err
+			}
+			status, v.Error = p.Status, "Thông tin cơ quan không hợp lệ: mã định danh dạng 000.00.00.H13, tên, địa chỉ https://máy:cổng và các chứng thư PEM."
+		} else {
+			http.Redirect(w, r, "/admin/agencies?ok=agency", http.StatusSeeOther)
+			return nil
+		}
+	}
+	as, err := u.cfg.Exchange.Agencies(r.Context(), s.User)
+	if err != nil {
+		return err
+	}
+	v.Agencies = as
+	u.render(w, r, s, status, "admin_agencies", "Cơ quan liên thông", v)
+	return nil
+}
+
+type queueView struct {
+	Tabs                       []adminTab
+	Pending, Delivered, Failed int
+	Waiting, FailedList        []deliveryRow
+}
+
+func (u *UI) handleQueue(w http.ResponseWriter, r *http.Request, s *Session) error {
+	if err := requireAdmin(s); err != nil {
+		return err
+	}
+	q, err := u.cfg.Exchange.Queue(r.Context(), s.User, 50)
+	if err != nil {
+		return err
+	}
+	v := queueView{Tabs: u.adminTabs("/admin/exchange"), Pending: q.Counts[workflow.DeliveryPending],
+		Delivered: q.Counts[workflow.DeliveryDelivered], Failed: q.Counts[workflow.DeliveryFailed]}
+	row := func(d workflow.Delivery) deliveryRow {
+		kind := "Văn bản"
+		if d.Kind == workflow.DeliverStatus {
+			kind = "Thông báo trạng thái " + d.StatusCode
+		}
+		at := d.UpdatedAt
+		return deliveryRow{Org: d.OrgName, OrgID: d.OrgID, Kind: kind, State: orName(deliveryStates, d.State), At: &at,
+			Attempts: d.Attempts, Note: d.LastError, Code: d.DocumentID}
+	}
+	for _, d := range q.Waiting {
+		v.Waiting = append(v.Waiting, row(d))
+	}
+	for _, d := range q.Failed {
+		v.FailedList = append(v.FailedList, row(d))
+	}
+	u.render(w, r, s, http.StatusOK, "admin_queue", "Hàng đợi liên thông", v)
+	return nil
+}

@@ -1,0 +1,117 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+func TestAdminUsers(t *testing.T) {
+	e := newTestEnv(t)
+	admin := e.login("quantri")
+	p := admin.get("/admin/users")
+	if p.Status != http.StatusOK || !strings.Contains(p.Body, "Lê Chuyên Viên") {
+		t.Fatalf("users page: %d", p.Status)
+	}
+	// Create, with a mistake first: the form comes back with the message.
+	f := url.Values{"username": {"moi"}, "password": {"ngan"}, "full_name": {"Người Mới"}, "roles": {"handler"}}
+	if p := admin.post("/admin/users", f); p.Status != http.StatusBadRequest || !strings.Contains(p.Body, "ít nhất 8") && !strings.Contains(p.Body, "từ 8 ký tự") {
+		t.Fatalf("short password: %d\n%s", p.Status, p.Body)
+	}
+	f.Set("password", "mat-khau-moi-1")
+	p = admin.post("/admin/users", f)
+	m := regexp.MustCompile(`^/admin/users/([^?]+)`).FindStringSubmatch(p.Location)
+	if p.Status != http.StatusSeeOther || m == nil {
+		t.Fatalf("create: %d %s", p.Status, p.Location)
+	}
+	id := m[1]
+	admin.get("/admin/users/" + id)
+	// Reset the password; the user logs in with the new one.
+	if p := admin.post("/admin/users/"+id, url.Values{"action": {"password"}, "password": {testPassword}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("reset password: %d", p.Status)
+	}
+	e.login("moi")
+	// Roles and disabling.
+	if p := admin.post("/admin/users/"+id, url.Values{"action": {"update"}, "roles": {"handler", "archivist"}, "disabled": {"true"}, "full_name": {"Người Mới"}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("update: %d", p.Status)
+	}
+	u, _ := e.repo.User(t.Context(), id)
+	if !u.Disabled || !u.Has(workflow.RoleArchivist) {
+		t.Fatalf("user after update: %+v", u)
+	}
+	c := e.client()
+	c.get("/login")
+	if p := c.post("/login", url.Values{"username": {"moi"}, "password": {testPassword}}); p.Status != http.StatusUnauthorized {
+		t.Fatalf("disabled user logs in: %d", p.Status)
+	}
+	// An admin cannot lock themself out.
+	self := e.users["quantri"].ID
+	admin.get("/admin/users/" + self)
+	if p := admin.post("/admin/users/"+self, url.Values{"action": {"update"}, "roles": {"admin"}, "disabled": {"true"}}); p.Status != http.StatusBadRequest {
+		t.Fatalf("self-disable: %d", p.Status)
+	}
+}
+
+func TestAdminIsForAdmins(t *testing.T) {
+	e := newTestEnv(t)
+	for _, name := range []string{"vanthu", "lanhdao", "chuyenvien", "luutru"} {
+		c := e.login(name)
+		if strings.Contains(c.get("/").Body, `href="/admin"`) {
+			t.Errorf("%s sees the admin link", name)
+		}
+		for _, path := range []string{"/admin", "/admin/users", "/admin/users/" + e.users["vanthu"].ID} {
+			if p := c.get(path); p.Status != http.StatusForbidden {
+				t.Errorf("%s GET %s: %d", name, path, p.Status)
+			}
+		}
+		if p := c.post("/admin/users", url.Values{"username": {"x" + name}, "password": {"mat-khau-dai"}, "roles": {"admin"}}); p.Status != http.StatusForbidden {
+			t.Errorf("%s forged create: %d", name, p.Status)
+		}
+		if p := c.post("/admin/users/"+e.users[name].ID, url.Values{"action": {"update"}, "roles": {"admin"}}); p.Status != http.StatusForbidden {
+			t.Errorf("%s forged self-promotion: %d", name, p.Status)
+		}
+	}
+	if u, _ := e.repo.User(t.Context(), e.users["vanthu"].ID); u.Has(workflow.RoleAdmin) {
+		t.Fatal("a forged post made the clerk an admin")
+	}
+}
+
+func TestRegisterPages(t *testing.T) {
+	e := newTestEnv(t)
+	clerk := e.login("vanthu")
+	id := e.newIncoming(clerk, "=HYPERLINK(\"http://x\") Công văn về cấp nước", nil)
+	secret := e.newIncoming(clerk, "Văn bản mật về quốc phòng", url.Values{"confidentiality": {"confidential"}})
+	for _, x := range []string{id, secret} {
+		if p := act(t, clerk, x, workflow.Register, nil); p.Status != http.StatusSeeOther {
+			t.Fatalf("register: %d", p.Status)
+		}
+	}
+	p := clerk.get("/registers/incoming/2026")
+	if p.Status != http.StatusOK || !strings.Contains(p.Body, "Công văn về cấp nước") || !strings.Contains(p.Body, "UBND thành phố Cần Thơ") ||
+		!strings.Contains(p.Body, "/registers/incoming/2026/csv") || !strings.Contains(p.Body, "print-only") {
+		t.Fatalf("register page: %d\n%s", p.Status, p.Body)
+	}
+	csv := clerk.get("/registers/incoming/2026/csv")
+	if csv.Header.Get("Content-Type") != "text/csv; charset=utf-8" || !strings.Contains(csv.Body, "Số đến") || !strings.Contains(csv.Body, `'=HYPERLINK`) {
+		t.Fatalf("csv: %s\n%s", csv.Header.Get("Content-Type"), csv.Body)
+	}
+	if !strings.Contains(clerk.get("/registers").Body, "Sổ văn bản mật đến") {
+		t.Errorf("clerk does not see the confidential register")
+	}
+	officer := e.login("lanhdao")
+	if strings.Contains(officer.get("/registers").Body, "Sổ văn bản mật") {
+		t.Errorf("officer sees the confidential registers")
+	}
+	for _, path := range []string{"/registers/incoming/2026", "/registers/incoming/2026/csv", "/registers/confidential_incoming/2026"} {
+		if p := officer.get(path); strings.Contains(p.Body, "quốc phòng") {
+			t.Errorf("officer sees the confidential document in %s", path)
+		}
+	}
+	if p := e.login("chuyenvien").get("/registers/incoming/2026"); p.Status != http.StatusForbidden {
+		t.Errorf("handler opens a register: %d", p.Status)
+	}
+}

@@ -1,0 +1,175 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vanthu/vanthu/archive"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+func init() {
+	routes = append(routes, func(u *UI, mux *http.ServeMux) {
+		if u.cfg.Archive == nil {
+			return
+		}
+		mux.Handle("GET /archive", u.auth(u.handleArchiveSearch))
+		mux.Handle("GET /archive/{id}", u.auth(u.handleArchiveRecord))
+		mux.Handle("POST /archive/{id}", u.auth(u.handleArchiveHold))
+		mux.Handle("GET /archive/{id}/object", u.auth(u.handleArchiveObject))
+		mux.Handle("GET /archive/{id}/package", u.auth(u.handleArchivePackage))
+	})
+	nav = append(nav, NavItem{Path: "/archive", Label: "Kho lưu trữ", Roles: archiveRoles, needs: func(c *Config) bool { return c.Archive != nil }})
+}
+
+// archiveRoles search the district repository (archive.Service decides).
+var archiveRoles = []workflow.Role{workflow.RoleArchivist, workflow.RoleClerk, workflow.RoleAdmin}
+
+type archiveSearchView struct {
+	Q, Notation, Signer, Org, Number, From, To string
+	Types                                      []option
+	Rows                                       []*archive.Record
+	Next, First                                string
+	Searched                                   bool
+}
+
+func (u *UI) handleArchiveSearch(w http.ResponseWriter, r *http.Request, s *Session) error {
+	qv := r.URL.Query()
+	q := archive.Query{Q: strings.TrimSpace(qv.Get("q")), Type: workflow.DocType(qv.Get("type")), Notation: strings.TrimSpace(qv.Get("notation")),
+		Signer: strings.TrimSpace(qv.Get("signer")), Org: strings.TrimSpace(qv.Get("org")), After: qv.Get("cursor"), Limit: listPageSize}
+	var err error
+	if q.From, err = parseFormDate("from", qv.Get("from")); err != nil {
+		return err
+	}
+	if q.To, err = parseFormDate("to", qv.Get("to")); err != nil {
+		return err
+	}
+	if q.To != nil {
+		end := q.To.Add(24*time.Hour - time.Nanosecond)
+		q.To = &end
+	}
+	if n := strings.TrimSpace(qv.Get("number")); n != "" {
+		if q.Number, err = strconv.Atoi(n); err != nil || q.Number < 1 {
+			return workflow.Errorf(workflow.EINVALID, "number")
+		}
+	}
+	recs, next, err := u.cfg.Archive.Search(r.Context(), s.User, q)
+	if err != nil {
+		return err
+	}
+	v := archiveSearchView{Q: q.Q, Notation: q.Notation, Signer: q.Signer, Org: q.Org, Number: qv.Get("number"),
+		From: qv.Get("from"), To: qv.Get("to"), Types: typeOptions(qv.Get("type")), Rows: recs, Searched: len(qv) > 0}
+	if next != "" {
+		nq := cloneValues(qv)
+		nq.Set("cursor", next)
+		v.Next = "/archive?" + nq.Encode()
+	}
+	if q.After != "" {
+		fq := cloneValues(qv)
+		fq.Del("cursor")
+		v.First = "/archive?" + fq.Encode()
+	}
+	u.render(w, r, s, http.StatusOK, "archive", "Kho lưu trữ", v)
+	return nil
+}
+
+type archiveRecordView struct {
+	Rec     *archive.Record
+	CanHold bool
+	Signer  string
+	Error   string
+}
+
+func (u *UI) handleArchiveRecord(w http.ResponseWriter, r *http.Request, s *Session) error {
+	rec, err := u.cfg.Archive.Get(r.Context(), s.User, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	u.renderRecord(w, r, s, http.StatusOK, rec, "")
+	return nil
+}
+
+func (u *UI) renderRecord(w http.ResponseWriter, r *http.Request, s *Session, status int, rec *archive.Record, problem string) {
+	v := archiveRecordView{Rec: rec, CanHold: s.User.HasAny([]workflow.Role{workflow.RoleArchivist, workflow.RoleAdmin}),
+		Signer: rec.SignerName, Error: problem}
+	title := rec.Subject
+	if rec.Notation != "" {
+		title = rec.Notation + " · " + title
+	}
+	u.render(w, r, s, status, "archive_record", title, v)
+}
+
+// handleArchiveHold sets or lifts the legal hold (archivists and admins;
+// the archive service enforces it).
+func (u *UI) handleArchiveHold(w http.ResponseWriter, r *http.Request, s *Session) error {
+	id := r.PathValue("id")
+	var on bool
+	switch r.PostFormValue("legal_hold") {
+	case "on":
+		on = true
+	case "off":
+	default:
+		return workflow.Errorf(workflow.EINVALID, "legal_hold must be on or off")
+	}
+	if _, err := u.cfg.Archive.SetLegalHold(r.Context(), s.User, id, on, strings.TrimSpace(r.PostFormValue("comment"))); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/archive/"+id+"?ok=hold", http.StatusSeeOther)
+	return nil
+}
+
+func (u *UI) handleArchiveObject(w http.ResponseWriter, r *http.Request, s *Session) error {
+	rc, o, err := u.cfg.Archive.Open(r.Context(), s.User, r.PathValue("id"), r.URL.Query().Get("name"))
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	name := o.Name
+	if i := strings.LastIndex(name, "/"); i >= 0 {
+		name = name[i+1:]
+	}
+	ct := mime.TypeByExtension(strings.ToLower(name[strings.LastIndex(name, ".")+1:]))
+	if strings.HasSuffix(name, ".pdf") {
+		ct = "application/pdf"
+	} else if strings.HasSuffix(name, ".json") {
+		ct = "application/json"
+	}
+	if ct == "" {
+		ct = "application/octet-stream"
+	}
+	h := w.Header()
+	h.Set("Content-Type", ct)
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	h.Set("Content-Length", strconv.FormatInt(o.Size, 10))
+	h.Set("X-Content-SHA256", o.SHA256)
+	if _, err := io.Copy(w, rc); err != nil && !errors.Is(err, r.Context().Err()) {
+		u.log.WarnContext(r.Context(), "stream archive object", "doc_id", r.PathValue("id"), "err", err)
+	}
+	return nil
+}
+
+// handleArchivePackage streams the record as a BagIt zip. The record is
+// checked first, so a refusal is still an error page, not half a zip.
+func (u *UI) handleArchivePackage(w http.ResponseWriter, r *http.Request, s *Session) error {
+	id := r.PathValue("id")
+	rec, err := u.cfg.Archive.Get(r.Context(), s.User, id)
+	if err != nil {
+		return err
+	}
+	name := "ho-so-" + rec.DocumentID
+	if rec.Notation != "" {
+		name = "ho-so-" + strings.NewReplacer("/", "-", " ", "-").Replace(rec.Notation) + fmt.Sprintf("-%d", rec.Year)
+	}
+	w.Header().Set("Content-Type", "application/zip")
+	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name + ".zip"}))
+	if err := u.cfg.Archive.WritePackage(r.Context(), s.User, id, w); err != nil {
+		u.log.ErrorContext(r.Context(), "write archive package", "doc_id", id, "err", err)
+	}
+	return nil
+}

@@ -1,0 +1,195 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/vanthu/vanthu/internal/csvsafe"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+func init() {
+	routes = append(routes, func(u *UI, mux *http.ServeMux) {
+		mux.Handle("GET /registers", u.auth(u.handleRegisters))
+		mux.Handle("GET /registers/go", u.auth(func(w http.ResponseWriter, r *http.Request, s *Session) error {
+			k, y := workflow.RegisterKind(r.URL.Query().Get("kind")), r.URL.Query().Get("year")
+			if !k.Valid() {
+				return workflow.Errorf(workflow.ENOTFOUND, "no register")
+			}
+			if _, err := strconv.Atoi(y); err != nil {
+				return workflow.Errorf(workflow.ENOTFOUND, "no register year")
+			}
+			http.Redirect(w, r, "/registers/"+string(k)+"/"+y, http.StatusSeeOther)
+			return nil
+		}))
+		mux.Handle("GET /registers/{kind}/{year}", u.auth(u.handleRegister))
+		mux.Handle("GET /registers/{kind}/{year}/csv", u.auth(u.handleRegisterCSV))
+	})
+	nav = append(nav, NavItem{Path: "/registers", Label: "Sổ đăng ký", Roles: registerRoles})
+}
+
+// registerRoles keep or read the registers (workflow.Service.Register
+// decides; the navigation only hides the link from the others).
+var registerRoles = []workflow.Role{workflow.RoleClerk, workflow.RoleOfficer, workflow.RoleArchivist, workflow.RoleAdmin}
+
+// registerKinds lists the registers a user may open.
+func registerKinds(u *workflow.User) []workflow.RegisterKind {
+	kinds := []workflow.RegisterKind{workflow.RegisterIncoming, workflow.RegisterOutgoing}
+	if workflow.SeesAllClassified(u) {
+		kinds = append(kinds, workflow.RegisterConfidentialIncoming, workflow.RegisterConfidential)
+	}
+	return kinds
+}
+
+type registersView struct {
+	Kinds []option
+	Years []int
+	Year  int
+}
+
+func (u *UI) handleRegisters(w http.ResponseWriter, r *http.Request, s *Session) error {
+	if !s.User.HasAny(registerRoles) {
+		return workflow.Errorf(workflow.EFORBIDDEN, "registers")
+	}
+	year := workflow.RegisterYear(u.now())
+	v := registersView{Year: year}
+	for y := year; y > year-5; y-- {
+		v.Years = append(v.Years, y)
+	}
+	for _, k := range registerKinds(s.User) {
+		v.Kinds = append(v.Kinds, option{Value: string(k), Label: registerNames[k]})
+	}
+	u.render(w, r, s, http.StatusOK, "registers", "Sổ đăng ký văn bản", v)
+	return nil
+}
+
+// registerRow is one line of a register with every field Decree 30 lists.
+type registerRow struct {
+	Number       int
+	Notation     string
+	Date         string
+	Type         string
+	Subject      string
+	Urgency      string
+	Conf         string
+	Signer       string
+	Recipients   string
+	FileCopyUnit string
+	Copies       int
+	Sender       string
+	OrigNumber   string
+	OrigDate     string
+	Receiver     string
+	Notes        string
+	DocID        string
+}
+
+type registerView struct {
+	Kind     workflow.RegisterKind
+	Name     string
+	Year     int
+	Incoming bool
+	Rows     []registerRow
+	CSV      string
+	Agency   string
+}
+
+func (u *UI) registerRows(r *http.Request, s *Session) (*registerView, error) {
+	kind := workflow.RegisterKind(r.PathValue("kind"))
+	year, err := strconv.Atoi(r.PathValue("year"))
+	if err != nil || year < 1900 || year > 9999 {
+		return nil, workflow.Errorf(workflow.ENOTFOUND, "no such register year")
+	}
+	docs, err := u.cfg.Docs.Register(r.Context(), s.User, kind, year)
+	if err != nil {
+		return nil, err
+	}
+	users, err := u.cfg.Directory.Users(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]*workflow.User{}
+	for _, x := range users {
+		byID[x.ID] = x
+	}
+	person := func(id string) string {
+		if x := byID[id]; x != nil {
+			return displayName(x)
+		}
+		return id
+	}
+	v := &registerView{Kind: kind, Name: orName(registerNames, kind), Year: year, Incoming: kind.Incoming(),
+		CSV: fmt.Sprintf("/registers/%s/%d/csv", kind, year), Agency: u.cfg.Agency.Name}
+	for _, d := range docs {
+		row := registerRow{Number: d.Number, Notation: d.Notation, Type: orName(workflow.DocTypes, d.Type), Subject: d.Subject,
+			Urgency: orName(urgencyNames, d.Urgency), Conf: orName(confidentialityNames, d.Confidentiality), Notes: d.Notes, DocID: d.ID}
+		if d.Direction == workflow.Outgoing {
+			row.Date = fmtDate(d.IssuedAt)
+			row.Signer = person(d.SignerID)
+			var names []string
+			for _, o := range d.Recipients {
+				names = append(names, o.Name)
+			}
+			row.Recipients = strings.Join(names, "; ")
+			row.Copies = len(d.Recipients) + 1
+			row.FileCopyUnit = d.DraftingUnit
+			if row.FileCopyUnit == "" {
+				if x := byID[d.CreatedBy]; x != nil {
+					row.FileCopyUnit = x.Unit
+				}
+			}
+		} else {
+			row.Date = fmtDate(d.RegisteredAt)
+			if d.Sender != nil {
+				row.Sender = d.Sender.Name
+			}
+			row.OrigNumber, row.OrigDate = d.OriginalNumber, fmtDate(d.OriginalDate)
+			if d.AssigneeID != "" {
+				row.Receiver = person(d.AssigneeID)
+			}
+		}
+		v.Rows = append(v.Rows, row)
+	}
+	return v, nil
+}
+
+func (u *UI) handleRegister(w http.ResponseWriter, r *http.Request, s *Session) error {
+	v, err := u.registerRows(r, s)
+	if err != nil {
+		return err
+	}
+	u.render(w, r, s, http.StatusOK, "register", fmt.Sprintf("%s năm %d", v.Name, v.Year), v)
+	return nil
+}
+
+// handleRegisterCSV writes the register with Vietnamese headers, every
+// cell through csvsafe (no formula reaches a spreadsheet), UTF-8 with BOM.
+func (u *UI) handleRegisterCSV(w http.ResponseWriter, r *http.Request, s *Session) error {
+	v, err := u.registerRows(r, s)
+	if err != nil {
+		return err
+	}
+	h := w.Header()
+	h.Set("Content-Type", "text/csv; charset=utf-8")
+	h.Set("Content-Disposition", fmt.Sprintf("attachment; filename=so-dang-ky-%s-%d.csv", v.Kind, v.Year))
+	w.Write([]byte("\ufeff"))
+	cw := csvsafe.NewWriter(w)
+	if v.Incoming {
+		cw.Write([]string{"Ngày đến", "Số đến", "Tác giả (cơ quan gửi)", "Số, ký hiệu", "Ngày tháng văn bản", "Tên loại", "Trích yếu nội dung", "Độ khẩn", "Độ mật", "Đơn vị hoặc người nhận", "Ghi chú"})
+		for _, x := range v.Rows {
+			cw.Write([]string{x.Date, strconv.Itoa(x.Number), x.Sender, x.OrigNumber, x.OrigDate, x.Type, x.Subject, x.Urgency, x.Conf, x.Receiver, x.Notes})
+		}
+	} else {
+		cw.Write([]string{"Số, ký hiệu", "Ngày tháng văn bản", "Tên loại", "Trích yếu nội dung", "Độ khẩn", "Độ mật", "Người ký", "Nơi nhận", "Đơn vị, người nhận bản lưu", "Số lượng bản", "Ghi chú"})
+		for _, x := range v.Rows {
+			cw.Write([]string{x.Notation, x.Date, x.Type, x.Subject, x.Urgency, x.Conf, x.Signer, x.Recipients, x.FileCopyUnit, strconv.Itoa(x.Copies), x.Notes})
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		u.log.WarnContext(r.Context(), "write register CSV", "err", err)
+	}
+	return nil
+}
