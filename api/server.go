@@ -138,6 +138,7 @@ func New(s *Server, logger *slog.Logger) *Server {
 	g.GET("/registers/:kind/:year", s.handleRegister)
 	g.GET("/audit/verify", s.handleAuditVerify)
 	s.signingRoutes(g)
+	s.reformRoutes(e, g)
 	for _, fn := range s.Extra {
 		fn(g, s)
 	}

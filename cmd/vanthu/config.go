@@ -26,6 +26,7 @@ type Config struct {
 	OrgAbbr       string
 	OrgPlace      string
 	LogLevel      string
+	PublicURL     string // citizens' verification page base (issue 8)
 
 	// Signing (issue 3).
 	AgencyKey    string
@@ -86,6 +87,7 @@ func (c *Config) settings() []setting {
 		{env: "VANTHU_ORG_NAME", flag: "org-name", def: "UBND quận Bình Thủy", doc: "this agency's name", str: &c.OrgName},
 		{env: "VANTHU_ORG_ABBR", flag: "org-abbr", def: "UBND", doc: "this agency's abbreviation in notations (15/QĐ-UBND)", str: &c.OrgAbbr},
 		{env: "VANTHU_ORG_PLACE", flag: "org-place", def: "Bình Thủy", doc: "place name of the date line (Bình Thủy, ngày 25 tháng 11 năm 2026)", str: &c.OrgPlace},
+		{env: "VANTHU_PUBLIC_URL", flag: "public-url", def: "", doc: "public base URL (https://vanthu.example.gov.vn); set = every issued document carries a verification code and PUBLIC_URL/verify/CODE", str: &c.PublicURL},
 		{env: "VANTHU_LOG_LEVEL", flag: "log-level", def: "info", doc: "debug, info, warn or error", str: &c.LogLevel},
 		{env: "VANTHU_AGENCY_KEY", flag: "agency-key", def: "", doc: "agency signing key URI (file:path.p12, file:key.pem, pkcs11:token=..;object=..); empty = development PKI", str: &c.AgencyKey},
 		{env: "VANTHU_AGENCY_CERT", flag: "agency-cert", def: "", doc: "PEM certificate chain of the agency key", str: &c.AgencyCert},

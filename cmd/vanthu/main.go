@@ -146,7 +146,7 @@ func build(ctx context.Context, cfg *Config, logger *slog.Logger) (*app, error) 
 	a.blobs = blobs
 	a.auth = &auth.Service{Repo: db}
 	a.docs = &workflow.Service{Repo: db, Blobs: blobs, Logger: logger,
-		Agency: workflow.Agency{OrgID: cfg.OrgID, Name: cfg.OrgName, Abbr: cfg.OrgAbbr}}
+		Agency: workflow.Agency{OrgID: cfg.OrgID, Name: cfg.OrgName, Abbr: cfg.OrgAbbr}, VerifyCodes: cfg.PublicURL != ""}
 	a.api = &api.Server{Docs: a.docs, Accounts: a.auth, Directory: db, Ready: db.Ping,
 		MaxUpload: int64(cfg.MaxUploadMB) << 20}
 	a.web = &web.Config{Docs: a.docs, Accounts: a.auth, Directory: db, Logger: logger,

@@ -97,7 +97,7 @@ func wireSigning(ctx context.Context, a *app) error {
 	}
 
 	svc, err := signing.NewService(signing.Config{Agency: agency, AgencyName: cfg.OrgName, Place: cfg.OrgPlace,
-		Seal: seal, Officer: officer, TSAURL: cfg.TSAURL, Roots: roots})
+		Seal: seal, Officer: officer, TSAURL: cfg.TSAURL, Roots: roots, PublicURL: cfg.PublicURL})
 	if err != nil {
 		return err
 	}
