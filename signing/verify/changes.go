@@ -98,6 +98,7 @@ type roles struct {
 	rendering    map[int]string
 	annotUse     map[int]int // objects reached from an annotation (its appearance...) -> annotation
 	dss          map[int]bool
+	formRes      map[int]bool // reached from /AcroForm other than /Fields and /XFA (/DR fonts...)
 	meta         map[int]bool // document information, XMP metadata, structure tree
 	info         int
 }
@@ -116,7 +117,7 @@ func newRoles(st *state) *roles {
 		root: refNum(st.trailer["Root"]), info: refNum(st.trailer["Info"]),
 		treeNodes: map[int]bool{}, contents: map[int]bool{}, annotsArrays: map[int]bool{},
 		annots: map[int]int{}, fields: map[int]bool{}, sigFields: map[int]bool{}, sigDicts: map[int]int{},
-		rendering: map[int]string{}, annotUse: map[int]int{}, dss: map[int]bool{}, meta: map[int]bool{},
+		rendering: map[int]string{}, annotUse: map[int]int{}, dss: map[int]bool{}, meta: map[int]bool{}, formRes: map[int]bool{},
 		acroForm: -1, fieldsArray: -1,
 	}
 	r.pages = pageList(st, r.treeNodes, r.contents, r.annotsArrays)
@@ -199,6 +200,8 @@ func newRoles(st *state) *roles {
 			walkRefs(st, root[k], boundary, seen, label("document catalog /"+k))
 		}
 	}
+	// An XFA form is what an XFA reader draws.
+	walkRefs(st, af["XFA"], boundary, seen, label("interactive form /XFA"))
 	seenA := map[int]bool{}
 	for _, a := range sortedNums(r.annots) {
 		ad := st.dictOf(ref{a, 0})
@@ -214,6 +217,12 @@ func newRoles(st *state) *roles {
 		}
 	}
 	walkRefs(st, root["DSS"], boundary, map[int]bool{}, func(n int) { r.dss[n] = true })
+	seenF := map[int]bool{}
+	for _, k := range sortedKeys(af) {
+		if k != "Fields" && k != "XFA" {
+			walkRefs(st, af[k], boundary, seenF, func(n int) { r.formRes[n] = true })
+		}
+	}
 	seenM := map[int]bool{}
 	for _, k := range []string{"Metadata", "StructTreeRoot"} {
 		walkRefs(st, root[k], boundary, seenM, func(n int) { r.meta[n] = true })
@@ -612,6 +621,9 @@ func (c *updateCtx) classify(num int) (Change, bool) {
 		}
 	case o.dss[num] || n.dss[num]:
 		ch.Kind, ch.Allowed = KindDSS, true
+	case !existed && n.formRes[num]:
+		// New form resources (/DR fonts for signature appearances).
+		ch.Kind, ch.Allowed = KindAcroForm, true
 	case num == n.info || num == o.info || o.meta[num] || n.meta[num]:
 		ch.Kind, ch.Allowed = KindMetadata, true
 	default:

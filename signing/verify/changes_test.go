@@ -63,6 +63,22 @@ func TestLaterChangesByRole(t *testing.T) {
 			size:    fmt.Sprintf("<< /Type /Annot /Subtype /Widget /FT /Sig /T (Pho Chu tich) /Rect [0 0 0 0] /F 2 /P %d 0 R >>", pnum),
 		})
 	}()
+	// Default resources for form appearances (a /DR font), as Acrobat adds
+	// when it signs: allowed; an existing page font rewritten: not.
+	withDR := func() []byte {
+		rootNum, r2, st := rootUpdate(t, fx.twoLayers)
+		_, _, size := page(t, fx.twoLayers, 1)
+		af2 := dict{}
+		for k, v := range st.dictOf(r2["AcroForm"]) {
+			af2[k] = v
+		}
+		af2["DR"] = dict{"Font": dict{"Helv": ref{size, 0}}}
+		r2["AcroForm"] = af2
+		return appendUpdate(t, fx.twoLayers, map[int]string{
+			rootNum: serialize(r2),
+			size:    "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
+		})
+	}()
 	// Layer 2's number/date widget on page 1 moved by a later update.
 	movedStamp := func() []byte {
 		_, pd, _ := page(t, fx.twoLayers, 1)
@@ -106,6 +122,7 @@ func TestLaterChangesByRole(t *testing.T) {
 			}
 		}},
 		{"OK/empty invisible signature field added", emptyField, Valid, "", nil},
+		{"OK/form default resources added", withDR, Valid, "", nil},
 		{"Indeterminate/existing annotation moved", movedStamp, Indeterminate, "annotations changed after signature: a /Widget annotation on page 1 present when the document was signed was changed", nil},
 		{"Indeterminate/annotations added with an untrusted signature", untrusted, Indeterminate, "were added with signature 3, whose signer is not trusted", func(t *testing.T, r *Report) {
 			for _, s := range r.Signatures[:2] {
