@@ -12,13 +12,22 @@ import (
 // analyzer classifies what each incremental update changed. Results per
 // update are cached: every signature shares the updates after it.
 type analyzer struct {
-	f     *pdfFile
-	cache map[int][]Change // by section index
-	roles map[int]*roles   // by state index
+	f      *pdfFile
+	cache  map[int][]Change // by section index
+	roles  map[int]*roles   // by state index; only the two in use are kept
+	budget int              // object visits left for the role walks
 }
 
+// maxRoleVisits bounds the work of finding every object's role in every
+// revision after a signature (each revision is walked once): a file with
+// thousands of updates over thousands of objects is reported as too large
+// to analyse (indeterminate) instead of taking unbounded time and memory.
+const maxRoleVisits = 4 << 20
+
+var roleVisits = maxRoleVisits // tests lower it
+
 func newAnalyzer(f *pdfFile) *analyzer {
-	return &analyzer{f: f, cache: map[int][]Change{}, roles: map[int]*roles{}}
+	return &analyzer{f: f, cache: map[int][]Change{}, roles: map[int]*roles{}, budget: roleVisits}
 }
 
 // laterChanges lists the changes made by the updates written after byte
@@ -101,6 +110,7 @@ type roles struct {
 	formRes      map[int]bool // reached from /AcroForm other than /Fields and /XFA (/DR fonts...)
 	meta         map[int]bool // document information, XMP metadata, structure tree
 	info         int
+	truncated    bool // the walk ran out of budget: the roles are incomplete
 }
 
 // renderingCatalogSkip are the catalog entries that do not change how a
@@ -112,7 +122,7 @@ var renderingCatalogSkip = map[string]bool{
 	"Metadata": true, "StructTreeRoot": true, "MarkInfo": true, "Lang": true, "Extensions": true,
 }
 
-func newRoles(st *state) *roles {
+func newRoles(st *state, budget *int) *roles {
 	r := &roles{
 		root: refNum(st.trailer["Root"]), info: refNum(st.trailer["Info"]),
 		treeNodes: map[int]bool{}, contents: map[int]bool{}, annotsArrays: map[int]bool{},
@@ -142,7 +152,7 @@ func newRoles(st *state) *roles {
 	if fr, ok := af["Fields"].(ref); ok {
 		r.fieldsArray = fr.Num
 	}
-	r.walkFields(st, af["Fields"])
+	r.walkFields(st, af["Fields"], budget)
 
 	// The boundary: objects judged by their own rules, never swept into
 	// another object's reach.
@@ -177,11 +187,11 @@ func newRoles(st *state) *roles {
 			case "Annots", "Parent", "Type":
 				continue
 			case "Contents":
-				walkRefs(st, pd[k], boundary, seen, label("page content stream"))
+				r.walk(st, pd[k], boundary, seen, budget, label("page content stream"))
 			case "Resources":
-				walkRefs(st, pd[k], boundary, seen, label("page resource (font, image, form XObject...)"))
+				r.walk(st, pd[k], boundary, seen, budget, label("page resource (font, image, form XObject...)"))
 			default:
-				walkRefs(st, pd[k], boundary, seen, label("page /"+k))
+				r.walk(st, pd[k], boundary, seen, budget, label("page /"+k))
 			}
 		}
 	}
@@ -192,16 +202,16 @@ func newRoles(st *state) *roles {
 			if k == "Kids" || k == "Parent" || k == "Type" || k == "Count" {
 				continue
 			}
-			walkRefs(st, nd[k], boundary, seen, label("page tree /"+k))
+			r.walk(st, nd[k], boundary, seen, budget, label("page tree /"+k))
 		}
 	}
 	for _, k := range sortedKeys(root) {
 		if !renderingCatalogSkip[k] {
-			walkRefs(st, root[k], boundary, seen, label("document catalog /"+k))
+			r.walk(st, root[k], boundary, seen, budget, label("document catalog /"+k))
 		}
 	}
 	// An XFA form is what an XFA reader draws.
-	walkRefs(st, af["XFA"], boundary, seen, label("interactive form /XFA"))
+	r.walk(st, af["XFA"], boundary, seen, budget, label("interactive form /XFA"))
 	seenA := map[int]bool{}
 	for _, a := range sortedNums(r.annots) {
 		ad := st.dictOf(ref{a, 0})
@@ -209,32 +219,32 @@ func newRoles(st *state) *roles {
 			if k == "P" || k == "Parent" {
 				continue
 			}
-			walkRefs(st, ad[k], boundary, seenA, func(n int) {
+			r.walk(st, ad[k], boundary, seenA, budget, func(n int) {
 				if _, ok := r.annotUse[n]; !ok {
 					r.annotUse[n] = a
 				}
 			})
 		}
 	}
-	walkRefs(st, root["DSS"], boundary, map[int]bool{}, func(n int) { r.dss[n] = true })
+	r.walk(st, root["DSS"], boundary, map[int]bool{}, budget, func(n int) { r.dss[n] = true })
 	seenF := map[int]bool{}
 	for _, k := range sortedKeys(af) {
 		if k != "Fields" && k != "XFA" {
-			walkRefs(st, af[k], boundary, seenF, func(n int) { r.formRes[n] = true })
+			r.walk(st, af[k], boundary, seenF, budget, func(n int) { r.formRes[n] = true })
 		}
 	}
 	seenM := map[int]bool{}
 	for _, k := range []string{"Metadata", "StructTreeRoot"} {
-		walkRefs(st, root[k], boundary, seenM, func(n int) { r.meta[n] = true })
+		r.walk(st, root[k], boundary, seenM, budget, func(n int) { r.meta[n] = true })
 	}
-	walkRefs(st, st.trailer["Info"], boundary, seenM, func(n int) { r.meta[n] = true })
+	r.walk(st, st.trailer["Info"], boundary, seenM, budget, func(n int) { r.meta[n] = true })
 	return r
 }
 
 // walkFields records the field tree under /Fields: which nodes belong to
 // signature fields, whether they are signed, and their signature
 // dictionaries.
-func (r *roles) walkFields(st *state, fields object) {
+func (r *roles) walkFields(st *state, fields object, budget *int) {
 	type item struct {
 		o      object
 		ft     string
@@ -246,7 +256,11 @@ func (r *roles) walkFields(st *state, fields object) {
 			work = append(work, item{o: arr[i]})
 		}
 	}
-	for steps := 0; len(work) > 0 && steps < 1<<20; steps++ {
+	for len(work) > 0 {
+		if *budget--; *budget < 0 {
+			r.truncated = true
+			return
+		}
 		it := work[len(work)-1]
 		work = work[:len(work)-1]
 		fr, ok := it.o.(ref)
@@ -285,10 +299,13 @@ func (r *roles) walkFields(st *state, fields object) {
 // entering the boundary objects or following back-pointers (/Parent, /P),
 // nor objects already in seen (walks that share seen visit each object
 // once: a font used by every page is walked once). It keeps its own work
-// list: no recursion.
-func walkRefs(st *state, o object, boundary, seen map[int]bool, mark func(int)) {
+// list: no recursion. It returns false when the budget runs out.
+func walkRefs(st *state, o object, boundary, seen map[int]bool, budget *int, mark func(int)) bool {
 	work := []object{o}
 	for len(work) > 0 {
+		if *budget--; *budget < 0 {
+			return false
+		}
 		o := work[len(work)-1]
 		work = work[:len(work)-1]
 		switch v := o.(type) {
@@ -313,6 +330,7 @@ func walkRefs(st *state, o object, boundary, seen map[int]bool, mark func(int)) 
 			work = append(work, v.Dict)
 		}
 	}
+	return true
 }
 
 func sortedKeys(d dict) []string {
@@ -333,12 +351,29 @@ func sortedNums[V any](m map[int]V) []int {
 	return nums
 }
 
-// rolesOf returns the (cached) roles of state i.
+// walk is walkRefs that records running out of budget.
+func (r *roles) walk(st *state, o object, boundary, seen map[int]bool, budget *int, mark func(int)) {
+	if !r.truncated && !walkRefs(st, o, boundary, seen, budget, mark) {
+		r.truncated = true
+	}
+}
+
+// rolesOf returns the roles of state i. Sections are analysed newest to
+// oldest after a signature, each needing states k+1 and k: only the roles
+// (and the object caches) of the two states next to i are kept.
 func (a *analyzer) rolesOf(i int) *roles {
 	if r, ok := a.roles[i]; ok {
 		return r
 	}
-	r := newRoles(a.f.states[i])
+	for j := range a.roles {
+		if j < i-1 || j > i+1 {
+			delete(a.roles, j)
+			if j > 0 {
+				a.f.states[j].cache = map[int]object{}
+			}
+		}
+	}
+	r := newRoles(a.f.states[i], &a.budget)
 	a.roles[i] = r
 	return r
 }
@@ -393,6 +428,10 @@ func (a *analyzer) section(k int) []Change {
 		}
 	}
 
+	if c.o.truncated || c.n.truncated {
+		return []Change{{Object: "document", Kind: KindStructure, Verdict: Indeterminate,
+			Detail: fmt.Sprintf("the updates after the signature are too large to analyse (more than %d object visits); what they change cannot be judged", roleVisits)}}
+	}
 	var out []Change
 	for _, num := range nums {
 		if ch, ok := c.classify(num); ok {

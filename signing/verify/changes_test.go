@@ -155,3 +155,18 @@ func mustPage(tb testing.TB, pdf []byte, n int) int {
 	num, _, _ := page(tb, pdf, n)
 	return num
 }
+
+// TestLaterChangesBudget: past the work bound, the updates after a
+// signature are not judged — indeterminate with the reason, never valid.
+func TestLaterChangesBudget(t *testing.T) {
+	fx := newFixture(t)
+	defer func(v int) { roleVisits = v }(roleVisits)
+	roleVisits = 40
+	r, err := Verify(context.Background(), fx.twoLayers, Options{Roots: fx.ca.pool})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Verdict != Indeterminate || !strings.Contains(strings.Join(r.Reasons, "\n"), "too large to analyse") {
+		t.Fatalf("verdict %s: %v", r.Verdict, r.Reasons)
+	}
+}
