@@ -22,9 +22,12 @@ import (
 type Signing struct {
 	// Verify validates a PDF's signatures.
 	Verify func(ctx context.Context, pdf []byte) (workflow.Verification, error)
-	// CheckKey loads a key URI with its certificate chain and reports why
-	// it cannot be used (EINVALID, EUNAVAILABLE...).
-	CheckKey func(ctx context.Context, keyURI string, certPEM []byte) error
+	// CheckKey checks that keyURI with its certificate chain may be
+	// official u's signing key (the server's allow-list of key locations,
+	// the certificate names u, the key is nobody else's) and returns the
+	// canonical URI to store. Errors: EFORBIDDEN (not allowed, not u's),
+	// EINVALID, ENOTFOUND, EUNAVAILABLE, EUNAUTHORIZED.
+	CheckKey func(ctx context.Context, u *workflow.User, keyURI string, certPEM []byte) (string, error)
 	// TrustAnchorsPEM are the CAs verification trusts.
 	TrustAnchorsPEM []byte
 	// Blobs stores signature images.
@@ -161,16 +164,28 @@ func (s *Server) SetSigningKey(ctx context.Context, actor *workflow.User, id, ke
 	if !strings.HasPrefix(req.KeyURI, "file:") && !strings.HasPrefix(req.KeyURI, "pkcs11:") {
 		return nil, workflow.Errorf(workflow.EINVALID, "key_uri must start with file: or pkcs11:")
 	}
-	if sg.CheckKey != nil {
-		if err := sg.CheckKey(ctx, req.KeyURI, []byte(req.CertPEM)); err != nil {
-			return nil, err
-		}
+	if sg.CheckKey == nil || s.Directory == nil {
+		return nil, workflow.Errorf(workflow.EUNAVAILABLE, "signing keys cannot be checked on this server")
 	}
-	return s.Accounts.UpdateUser(ctx, actor, id, func(u *workflow.User) error {
+	target, err := s.Directory.User(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if !target.Has(workflow.RoleOfficer) {
+		return nil, workflow.Errorf(workflow.EINVALID, "%s is not an official (role officer)", target.Username)
+	}
+	uri, err := sg.CheckKey(ctx, target, req.KeyURI, []byte(req.CertPEM))
+	if err != nil {
+		return nil, err
+	}
+	return s.Accounts.UpdateUser(ctx, actor, target.ID, func(u *workflow.User) error {
 		if !u.Has(workflow.RoleOfficer) {
 			return workflow.Errorf(workflow.EINVALID, "%s is not an official (role officer)", u.Username)
 		}
-		u.SigningKeyURI, u.CertPEM = req.KeyURI, req.CertPEM
+		if u.FullName != target.FullName {
+			return workflow.Errorf(workflow.ECONFLICT, "%s changed meanwhile: try again", u.Username)
+		}
+		u.SigningKeyURI, u.CertPEM = uri, req.CertPEM
 		return nil
 	})
 }

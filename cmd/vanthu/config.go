@@ -34,6 +34,10 @@ type Config struct {
 	AgencySeal   string
 	TrustAnchors string
 	TSAURL       string
+	// Where officials' keys may live (issue 9): comma-separated lists.
+	KeyDirs      string
+	PKCS11Module string
+	PKCS11Tokens string
 
 	// Object storage (issue 4).
 	S3Endpoint      string
@@ -93,6 +97,9 @@ func (c *Config) settings() []setting {
 		{env: "VANTHU_AGENCY_CERT", flag: "agency-cert", def: "", doc: "PEM certificate chain of the agency key", str: &c.AgencyCert},
 		{env: "VANTHU_AGENCY_SEAL", flag: "agency-seal", def: "", doc: "PNG of the agency seal (red, transparent); empty = a generated seal", str: &c.AgencySeal},
 		{env: "VANTHU_TRUST_ANCHORS", flag: "trust-anchors", def: "", doc: "PEM bundle of CAs trusted when verifying signatures; empty = the development root", str: &c.TrustAnchors},
+		{env: "VANTHU_KEY_DIRS", flag: "key-dirs", def: "", doc: "comma-separated directories under which officials' file: keys may live (symlinks resolved; never inside VANTHU_DATA_DIR); empty = no file: keys through the API", str: &c.KeyDirs},
+		{env: "VANTHU_PKCS11_MODULE", flag: "pkcs11-module", def: "", doc: "the only PKCS#11 module (.so) officials' pkcs11: keys use; the API refuses module-path; empty = no pkcs11: keys through the API", str: &c.PKCS11Module},
+		{env: "VANTHU_PKCS11_TOKENS", flag: "pkcs11-tokens", def: "", doc: "comma-separated token labels officials' pkcs11: keys may be on (token=LABEL)", str: &c.PKCS11Tokens},
 		{env: "VANTHU_TSA_URL", flag: "tsa-url", def: "", doc: "RFC 3161 time-stamp authority; set = PAdES B-T signatures", str: &c.TSAURL},
 		{env: "VANTHU_S3_ENDPOINT", flag: "s3-endpoint", def: "", doc: "MinIO/S3 host:port; empty = local object folder in the data dir", str: &c.S3Endpoint},
 		{env: "VANTHU_S3_ACCESS_KEY", flag: "s3-access-key", def: "", doc: "S3 access key", str: &c.S3AccessKey},

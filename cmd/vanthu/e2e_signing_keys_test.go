@@ -7,6 +7,7 @@ import (
 	"image/color"
 	"image/png"
 	"net/http"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -35,7 +36,8 @@ func (c *client) put(path, contentType string, body []byte) (int, string) {
 // URI with its certificate) and signature image through the admin API,
 // then signs with them.
 func TestSigningKeyAndImageRoutes(t *testing.T) {
-	s := startServer(t, nil)
+	keyDir := t.TempDir()
+	s := startServer(t, map[string]string{"VANTHU_KEY_DIRS": keyDir})
 	admin := s.login(t, "admin", "admin-password-1")
 	var off struct{ ID string }
 	admin.call("POST", "/api/v1/users", map[string]any{"username": "officer", "password": "password-officer",
@@ -48,15 +50,23 @@ func TestSigningKeyAndImageRoutes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	own, err := pki.Officer("own-key-officer", "Trần Văn Quyết", "Chủ tịch")
+	// UID = the username (the certificate names the official), a title of
+	// its own to recognise the key in the report.
+	own, err := pki.Officer("officer", "Trần Văn Quyết", "Chủ tịch khóa riêng")
 	if err != nil {
+		t.Fatal(err)
+	}
+	pemFile := filepath.Join(keyDir, "officer.pem")
+	if b, err := os.ReadFile(pki.OfficerKeyPath("officer")); err != nil {
+		t.Fatal(err)
+	} else if err := os.WriteFile(pemFile, b, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	other, err := pki.Officer("someone-else", "Người Khác", "Phó Chủ tịch")
 	if err != nil {
 		t.Fatal(err)
 	}
-	uri := "file:" + pki.OfficerKeyPath("own-key-officer")
+	uri := "file:" + pemFile
 	body, _ := json.Marshal(map[string]string{"key_uri": uri, "cert_pem": string(other.ChainPEM())})
 	if code, out := admin.put("/api/v1/users/"+off.ID+"/signing-key", "application/json", body); code != 400 || !strings.Contains(out, "does not match") {
 		t.Fatalf("mismatched certificate: %d %s", code, out)
@@ -95,7 +105,7 @@ func TestSigningKeyAndImageRoutes(t *testing.T) {
 	officer.act(id, "approve", nil)
 	officer.act(id, "sign", nil)
 	report := string(officer.get("/api/v1/documents/" + id + "/verification"))
-	if !strings.Contains(report, "own-key-officer") || !strings.Contains(report, `"verdict":"valid"`) {
+	if !strings.Contains(report, "Chủ tịch khóa riêng") || !strings.Contains(report, `"verdict":"valid"`) {
 		t.Fatalf("layer 1 not made with the configured key: %s", report)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/vanthu/vanthu/api"
 	"github.com/vanthu/vanthu/signing"
@@ -67,6 +68,18 @@ func wireSigning(ctx context.Context, a *app) error {
 		roots, anchorsPEM = p.RootPool(), p.RootPEM()
 	}
 
+	// Officials' keys come only from where the configuration allows; the
+	// agency key and the exchange TLS key are nobody's.
+	policy, err := keys.NewPolicy(splitList(cfg.KeyDirs), cfg.PKCS11Module, splitList(cfg.PKCS11Tokens))
+	if err != nil {
+		return fmt.Errorf("VANTHU_KEY_DIRS: %w", err)
+	}
+	policy.RefuseDir(cfg.DataDir)
+	policy.Reserve("agency", cfg.AgencyKey, agency.Signer.Public())
+	if cfg.ExchangeKey != "" {
+		policy.Reserve("exchange TLS", "file:"+cfg.ExchangeKey, nil)
+	}
+
 	officer := func(ctx context.Context, u *workflow.User) (keys.Key, []byte, error) {
 		var img []byte
 		if u.SignatureImage != "" {
@@ -81,8 +94,17 @@ func wireSigning(ctx context.Context, a *app) error {
 			}
 		}
 		if u.SigningKeyURI != "" {
-			k, err := keys.Load(ctx, u.SigningKeyURI, []byte(u.CertPEM))
-			return k, img, err
+			// Checked again at every signature: the allow-list may have
+			// changed, and the key or the stored URI may have been swapped.
+			k, _, err := policy.OfficialKey(ctx, u, u.SigningKeyURI, []byte(u.CertPEM), nil)
+			switch workflow.ErrorCode(err) {
+			case "":
+			case workflow.EINVALID, workflow.ENOTFOUND:
+				return keys.Key{}, nil, workflow.Wrap(workflow.EUNPROCESSABLE, err, "the signing key of %s cannot be used: %s", u.Username, workflow.ErrorMessage(err))
+			default:
+				return keys.Key{}, nil, err
+			}
+			return k, img, nil
 		}
 		p, err := devPKI()
 		if err != nil {
@@ -105,11 +127,26 @@ func wireSigning(ctx context.Context, a *app) error {
 	a.docs.Inspector = svc
 	a.web.Verify = svc.Verify
 	a.api.Signing = &api.Signing{Verify: svc.Verify, TrustAnchorsPEM: anchorsPEM, Blobs: a.blobs,
-		CheckKey: func(ctx context.Context, uri string, certPEM []byte) error {
-			_, err := keys.Load(ctx, uri, certPEM)
-			return err
+		CheckKey: func(ctx context.Context, u *workflow.User, uri string, certPEM []byte) (string, error) {
+			others, err := a.db.Users(ctx)
+			if err != nil {
+				return "", err
+			}
+			_, canonical, err := policy.OfficialKey(ctx, u, uri, certPEM, others)
+			return canonical, err
 		}}
 	a.log.InfoContext(ctx, "signing configured", "agency_key", keys.RedactURI(cfg.AgencyKey), "dev_pki", kr.pki != nil,
-		"tsa", cfg.TSAURL != "", "agency_cert_subject", agency.Chain[0].Subject.String())
+		"tsa", cfg.TSAURL != "", "key_dirs", cfg.KeyDirs, "pkcs11_tokens", cfg.PKCS11Tokens, "agency_cert_subject", agency.Chain[0].Subject.String())
 	return nil
+}
+
+// splitList splits a comma-separated setting, dropping empty items.
+func splitList(s string) []string {
+	var out []string
+	for _, x := range strings.Split(s, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			out = append(out, x)
+		}
+	}
+	return out
 }

@@ -73,6 +73,12 @@ func (k Key) ChainPEM() []byte {
 // file, token or key object; EUNAVAILABLE when the PKCS#11 module cannot be
 // used; EUNAUTHORIZED for a wrong PIN or password.
 func Load(ctx context.Context, uri string, certPEM []byte) (Key, error) {
+	return load(ctx, uri, certPEM, "")
+}
+
+// load is Load with module, when not empty, as the PKCS#11 module (the
+// URI's module-path and VANTHU_PKCS11_MODULE are then ignored).
+func load(ctx context.Context, uri string, certPEM []byte, module string) (Key, error) {
 	if err := ctx.Err(); err != nil {
 		return Key{}, err
 	}
@@ -91,7 +97,7 @@ func Load(ctx context.Context, uri string, certPEM []byte) (Key, error) {
 			return Key{}, workflow.Errorf(workflow.EINVALID, "key %s: certificate PEM holds no CERTIFICATE block", RedactURI(uri))
 		}
 	}
-	signer, found, err := openSigner(ctx, scheme, uri, len(extra) == 0)
+	signer, found, err := openSigner(ctx, scheme, uri, len(extra) == 0, module)
 	if err != nil {
 		return Key{}, err
 	}
@@ -112,17 +118,17 @@ func LoadSigner(ctx context.Context, uri string) (crypto.Signer, error) {
 	if !ok {
 		return nil, workflow.Errorf(workflow.EINVALID, "key URI %q: want file:PATH or pkcs11:token=...;object=...", RedactURI(uri))
 	}
-	s, _, err := openSigner(ctx, scheme, uri, false)
+	s, _, err := openSigner(ctx, scheme, uri, false, "")
 	return s, err
 }
 
-func openSigner(ctx context.Context, scheme, uri string, wantCerts bool) (crypto.Signer, []*x509.Certificate, error) {
+func openSigner(ctx context.Context, scheme, uri string, wantCerts bool, module string) (crypto.Signer, []*x509.Certificate, error) {
 	switch strings.ToLower(scheme) {
 	case "file":
 		_, rest, _ := strings.Cut(uri, ":")
 		return loadFile(ctx, uri, rest)
 	case "pkcs11":
-		return loadPKCS11(ctx, uri, wantCerts)
+		return loadPKCS11(ctx, uri, wantCerts, module)
 	default:
 		return nil, nil, workflow.Errorf(workflow.EINVALID, "key URI %q: unsupported scheme %q (want file: or pkcs11:)", RedactURI(uri), scheme)
 	}

@@ -217,12 +217,14 @@ func classifyP11(err error, format string, args ...any) error {
 // loadPKCS11 finds the key pair named by uri (by CKA_LABEL = object and/or
 // CKA_ID = id). When wantCert, a certificate with the same label/id on the
 // token is returned too (nil if there is none).
-func loadPKCS11(_ context.Context, uri string, wantCert bool) (crypto.Signer, []*x509.Certificate, error) {
+func loadPKCS11(_ context.Context, uri string, wantCert bool, module string) (crypto.Signer, []*x509.Certificate, error) {
 	u, err := parsePKCS11URI(uri)
 	if err != nil {
 		return nil, nil, workflow.Wrap(workflow.EINVALID, err, "key URI %q", RedactURI(uri))
 	}
-	module := u.module
+	if module == "" {
+		module = u.module
+	}
 	if module == "" {
 		module = os.Getenv(EnvPKCS11Module)
 	}
