@@ -682,10 +682,12 @@ func (s *Service) effects(ctx context.Context, tx Tx, d *Document, t Transition,
 		if err != nil {
 			return fmt.Errorf("verify issued document: %w", err)
 		}
-		if v.Verdict == VerdictInvalid {
-			// Never issue a document that does not validate: the
-			// transaction rolls back, the number is not used.
-			return Errorf(EUNPROCESSABLE, "the signed document does not validate (%s): it was not issued", strings.Join(v.Reasons, "; "))
+		if v.Verdict != VerdictValid {
+			// Only a document whose two layers validate is issued: an
+			// invalid, indeterminate (e.g. a chain to another root) or
+			// unsigned result rolls the transaction back, and the number
+			// is not used.
+			return Errorf(EUNPROCESSABLE, "the signed document is %s, not valid (%s): it was not issued", v.Verdict, strings.Join(v.Reasons, "; "))
 		}
 		d.Verification = &v
 		ev.Data["number"] = fmt.Sprint(n)

@@ -599,3 +599,29 @@ func TestNotFoundSameForHiddenAndMissing(t *testing.T) {
 		}
 	}
 }
+
+// TestIssueOnlyWhenValid: issue completes only when the verifier calls
+// the issued file valid; anything else rolls back with the reason and the
+// register number stays free for the next document.
+func TestIssueOnlyWhenValid(t *testing.T) {
+	for _, verdict := range []string{workflow.VerdictInvalid, workflow.VerdictIndeterminate, workflow.VerdictUnsigned} {
+		t.Run(verdict, func(t *testing.T) {
+			e := newEnv(t)
+			d := e.walkTo(t, workflow.Outgoing, workflow.OfficerSigned)
+			e.svc.Signer = fakeSigner{verdict: verdict}
+			_, err := e.svc.Apply(context.Background(), e.users[workflow.RoleClerk], d.ID, workflow.Issue, workflow.ActionInput{})
+			if workflow.ErrorCode(err) != workflow.EUNPROCESSABLE || !strings.Contains(err.Error(), verdict) || !strings.Contains(err.Error(), "fake "+verdict) {
+				t.Fatalf("issue with verdict %s: %v", verdict, err)
+			}
+			got, err := e.svc.Get(context.Background(), e.users[workflow.RoleClerk], d.ID)
+			if err != nil || got.State != workflow.OfficerSigned || got.Number != 0 {
+				t.Fatalf("after the refused issue: %v state %s number %d", err, got.State, got.Number)
+			}
+			e.svc.Signer = fakeSigner{}
+			got, err = e.svc.Apply(context.Background(), e.users[workflow.RoleClerk], d.ID, workflow.Issue, workflow.ActionInput{})
+			if err != nil || got.State != workflow.Issued || got.Number != 1 {
+				t.Fatalf("issue once valid: %v %+v", err, got)
+			}
+		})
+	}
+}
