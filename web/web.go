@@ -124,6 +124,11 @@ type Config struct {
 	Exchange Exchange
 	// Keys sets signing keys and signature images; nil hides those forms.
 	Keys KeyAdmin
+	// Codes looks up public verification codes; nil: /verify/{code} is
+	// not found.
+	Codes CodeVerifier
+	// Reform computes the reform report; nil hides it.
+	Reform ReformReporter
 }
 
 // UI is the web interface; it implements http.Handler.

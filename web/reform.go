@@ -1,0 +1,91 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"time"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// Page 11: "Báo cáo cải cách hành chính": the reform figures of a period
+// as server-rendered SVG bars (no script) with the target marked, and a
+// table; the CSV is the API's (/api/v1/reports/reform?format=csv).
+
+// ReformReporter computes the report (workflow.Service).
+type ReformReporter interface {
+	ReformReport(ctx context.Context, actor *workflow.User, from, to time.Time) (*workflow.ReformReport, error)
+}
+
+func init() {
+	routes = append(routes, func(u *UI, mux *http.ServeMux) {
+		mux.Handle("GET /reports/reform", u.auth(u.handleReform))
+	})
+	nav = append(nav, NavItem{Path: "/reports/reform", Label: "Báo cáo CCHC", Roles: workflow.ReformRoles,
+		needs: func(c *Config) bool { return c.Reform != nil }})
+}
+
+// reformBar is one figure laid out for the SVG chart (viewBox 0 0 600 H).
+type reformBar struct {
+	workflow.ReformFigure
+	Y, TextY, W, TargetX float64
+	Fill                 string
+	PercentText          string
+}
+
+type reformView struct {
+	From, To string // yyyy-mm-dd, inclusive
+	Bars     []reformBar
+	Height   float64
+	CSV      string
+}
+
+const reformBarMax = 360.0
+
+func (u *UI) handleReform(w http.ResponseWriter, r *http.Request, s *Session) error {
+	if u.cfg.Reform == nil {
+		return workflow.Errorf(workflow.ENOTFOUND, "the reform report is not available")
+	}
+	now := time.Now().In(workflow.Vietnam)
+	if u.cfg.Now != nil {
+		now = u.cfg.Now().In(workflow.Vietnam)
+	}
+	from := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, workflow.Vietnam)
+	to := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, workflow.Vietnam)
+	q := r.URL.Query()
+	for _, p := range []struct {
+		name string
+		dst  *time.Time
+	}{{"from", &from}, {"to", &to}} {
+		if v := q.Get(p.name); v != "" {
+			t, err := time.ParseInLocation("2006-01-02", v, workflow.Vietnam)
+			if err != nil {
+				return workflow.Errorf(workflow.EINVALID, "%s must be a date", p.name)
+			}
+			*p.dst = t
+		}
+	}
+	rep, err := u.cfg.Reform.ReformReport(r.Context(), s.User, from, to.AddDate(0, 0, 1))
+	if err != nil {
+		return err
+	}
+	v := reformView{From: from.Format("2006-01-02"), To: to.Format("2006-01-02")}
+	v.CSV = fmt.Sprintf("/api/v1/reports/reform?format=csv&from=%s&to=%s", v.From, v.To)
+	for i, f := range rep.Figures {
+		b := reformBar{ReformFigure: f, Y: float64(i)*56 + 24, W: f.Percent / 100 * reformBarMax,
+			TargetX: 200 + f.Target/100*reformBarMax, Fill: "#b91c1c", PercentText: fmt.Sprintf("%.1f%%", f.Percent)}
+		b.TextY = b.Y + 15
+		if f.Met {
+			b.Fill = "#15803d"
+		}
+		if f.Denominator == 0 {
+			b.PercentText = "chưa có số liệu"
+			b.Fill = "#9ca3af"
+		}
+		v.Bars = append(v.Bars, b)
+	}
+	v.Height = float64(len(v.Bars))*56 + 24
+	u.render(w, r, s, http.StatusOK, "reform", "Báo cáo cải cách hành chính", v)
+	return nil
+}

@@ -1,0 +1,136 @@
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"net/http"
+	"time"
+
+	"github.com/vanthu/vanthu/auth"
+	"github.com/vanthu/vanthu/internal/ratelimit"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// Page 10: public verification, no login. /verify takes a PDF and shows
+// the signature report (nothing is stored: the upload is read in memory
+// within the upload limit and dropped); /verify/{code} shows what the
+// register says about the document that carries a printed verification
+// code, and compares an uploaded file's SHA-256 with the issued one.
+// Both are rate limited per client address.
+
+// CodeVerifier looks up verification codes (workflow.Service).
+type CodeVerifier interface {
+	VerifyCode(ctx context.Context, code string) (*workflow.PublicDocument, error)
+}
+
+func init() {
+	routes = append(routes, func(u *UI, mux *http.ServeMux) {
+		mux.Handle("GET /verify", u.public(u.handleVerify))
+		mux.Handle("POST /verify", u.public(u.handleVerify))
+		mux.Handle("GET /verify/{code}", u.public(u.handleVerifyCode))
+		mux.Handle("POST /verify/{code}", u.public(u.handleVerifyCode))
+	})
+	nav = append(nav, NavItem{Path: "/verify", Label: "Kiểm tra văn bản"})
+}
+
+// verifyLimiter: 20 checks a minute per client address.
+var verifyLimiter = ratelimit.New(20, time.Minute)
+
+type verifyView struct {
+	Checked bool
+	Name    string
+	SHA256  string
+	Verdict string // workflow verdict
+	Reasons []string
+	Problem string
+	// /verify/{code}
+	Code     string
+	Doc      *workflow.PublicDocument
+	Compared bool
+	Match    bool
+}
+
+func (u *UI) limited(r *http.Request) error {
+	if !verifyLimiter.Allow(auth.ClientAddr(r, u.cfg.TrustedProxies)) {
+		return workflow.Errorf(workflow.ETOOMANY, "too many verifications from this address; try again in a minute")
+	}
+	return nil
+}
+
+// uploaded reads the "file" part in memory; ok=false when none came.
+func uploaded(r *http.Request, limit int64) (name string, b []byte, ok bool, err error) {
+	f, h, err := r.FormFile("file")
+	if err != nil {
+		return "", nil, false, nil
+	}
+	defer f.Close()
+	b, err = io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return "", nil, false, err
+	}
+	if int64(len(b)) > limit {
+		return "", nil, false, workflow.Errorf(workflow.ETOOLARGE, "the file is larger than the upload limit")
+	}
+	return h.Filename, b, true, nil
+}
+
+func (u *UI) handleVerify(w http.ResponseWriter, r *http.Request, s *Session) error {
+	v := verifyView{}
+	if r.Method == http.MethodPost {
+		if err := u.limited(r); err != nil {
+			return err
+		}
+		name, b, ok, err := uploaded(r, u.cfg.MaxUpload)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			v.Problem = "Chọn tệp PDF cần kiểm tra."
+		} else if u.cfg.Verify == nil {
+			return workflow.Errorf(workflow.EUNAVAILABLE, "verification is not configured")
+		} else {
+			sum := sha256.Sum256(b)
+			v.Checked, v.Name, v.SHA256 = true, name, hex.EncodeToString(sum[:])
+			res, err := u.cfg.Verify(r.Context(), b)
+			switch code := workflow.ErrorCode(err); {
+			case err == nil:
+				v.Verdict, v.Reasons = res.Verdict, res.Reasons
+			case code == workflow.EUNPROCESSABLE || code == workflow.EUNSUPPORTEDMEDIA:
+				v.Verdict, v.Reasons = workflow.VerdictIndeterminate, []string{Message(err)}
+			default:
+				return err
+			}
+		}
+	}
+	u.render(w, r, s, http.StatusOK, "verify", "Kiểm tra văn bản điện tử", v)
+	return nil
+}
+
+func (u *UI) handleVerifyCode(w http.ResponseWriter, r *http.Request, s *Session) error {
+	if err := u.limited(r); err != nil {
+		return err
+	}
+	if u.cfg.Codes == nil {
+		return workflow.Errorf(workflow.ENOTFOUND, "verification codes are not in use")
+	}
+	d, err := u.cfg.Codes.VerifyCode(r.Context(), r.PathValue("code"))
+	if err != nil {
+		return err
+	}
+	v := verifyView{Code: r.PathValue("code"), Doc: d}
+	if r.Method == http.MethodPost && !d.Classified {
+		_, b, ok, err := uploaded(r, u.cfg.MaxUpload)
+		if err != nil {
+			return err
+		}
+		if ok {
+			sum := sha256.Sum256(b)
+			v.Compared, v.SHA256 = true, hex.EncodeToString(sum[:])
+			v.Match = v.SHA256 == d.SHA256
+		}
+	}
+	u.render(w, r, s, http.StatusOK, "verify_code", "Tra cứu mã xác thực", v)
+	return nil
+}

@@ -1,0 +1,111 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+type fakeReform struct{ counts workflow.ReformCounts }
+
+func (f fakeReform) ReformReport(_ context.Context, actor *workflow.User, from, to time.Time) (*workflow.ReformReport, error) {
+	if !actor.HasAny(workflow.ReformRoles) {
+		return nil, workflow.Errorf(workflow.EFORBIDDEN, "no")
+	}
+	return &workflow.ReformReport{From: from, To: to, Counts: f.counts, Figures: workflow.ReformFigures(f.counts)}, nil
+}
+
+// withPages serves e's interface again with the verification and report
+// services configured.
+func withPages(t *testing.T, e *testEnv) {
+	t.Helper()
+	ui, err := New(Config{Docs: e.docs, Accounts: e.auth, Directory: e.repo, Agency: e.docs.Agency, Now: func() time.Time { return e.now },
+		Codes: e.docs, Reform: fakeReform{workflow.ReformCounts{Issued: 4, IssuedTwoLayers: 3, Archived: 10, ArchiveUsed: 6}},
+		Verify: func(_ context.Context, pdf []byte) (workflow.Verification, error) {
+			if strings.Contains(string(pdf), "signed") {
+				return workflow.Verification{Verdict: workflow.VerdictValid}, nil
+			}
+			return workflow.Verification{Verdict: workflow.VerdictUnsigned}, nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv.Close()
+	e.srv = httptest.NewServer(Mount(http.NotFoundHandler(), ui))
+	t.Cleanup(e.srv.Close)
+}
+
+func TestPublicVerifyPages(t *testing.T) {
+	e := newTestEnv(t)
+	withPages(t, e)
+	issued := e.now
+	for _, d := range []*workflow.Document{
+		{ID: "d1", Direction: workflow.Outgoing, Type: "QĐ", Subject: "Quyết định công khai", Confidentiality: workflow.Public, State: workflow.Issued,
+			Number: 15, Notation: "15/QĐ-UBND", IssuedAt: &issued, VerifyCode: "ABCDE23FGH",
+			Files: []workflow.File{{SHA256: strings.Repeat("ab", 32), Kind: workflow.FileSigned}}},
+		{ID: "d2", Direction: workflow.Outgoing, Type: "QĐ", Subject: "Quyết định mật", Confidentiality: workflow.Secret, State: workflow.Issued,
+			Number: 1, Notation: "1/QĐ-UBND", IssuedAt: &issued, VerifyCode: "SECRET2345"},
+	} {
+		if err := e.repo.Atomic(context.Background(), func(ctx context.Context, tx workflow.Tx) error { return tx.CreateDocument(ctx, d) }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := e.client() // no login
+	p := c.get("/verify")
+	if p.Status != 200 || !strings.Contains(p.Body, `name="file"`) {
+		t.Fatalf("GET /verify: %d\n%s", p.Status, p.Body)
+	}
+	p = c.postMultipart("/verify", nil, map[string][]byte{"file": []byte("%PDF-1.7 signed")})
+	if p.Status != 200 || !strings.Contains(p.Body, "hợp lệ") {
+		t.Fatalf("POST /verify signed: %d\n%s", p.Status, p.Body)
+	}
+	p = c.postMultipart("/verify", nil, map[string][]byte{"file": []byte("%PDF-1.7 plain")})
+	if !strings.Contains(p.Body, "không có chữ ký") {
+		t.Fatalf("POST /verify unsigned:\n%s", p.Body)
+	}
+	if p := c.postMultipart("/verify", map[string][]string{"csrf_token": {"forged"}}, map[string][]byte{"file": []byte("x")}); p.Status != http.StatusForbidden {
+		t.Fatalf("POST /verify without the token: %d", p.Status)
+	}
+	p = c.get("/verify/abcde-23fgh")
+	if p.Status != 200 || !strings.Contains(p.Body, "15/QĐ-UBND") || !strings.Contains(p.Body, strings.Repeat("ab", 32)) || !strings.Contains(p.Body, "UBND quận Bình Thủy") {
+		t.Fatalf("GET /verify/code: %d\n%s", p.Status, p.Body)
+	}
+	p = c.get("/verify/SECRET2345")
+	if p.Status != 200 || strings.Contains(p.Body, "Quyết định mật") || strings.Contains(p.Body, "1/QĐ-UBND") || !strings.Contains(p.Body, "văn bản mật") {
+		t.Fatalf("secret document page leaks or fails: %d\n%s", p.Status, p.Body)
+	}
+	if p := c.get("/verify/ZZZZZZZZZZ"); p.Status != http.StatusNotFound {
+		t.Fatalf("unknown code: %d", p.Status)
+	}
+	// The rate limit answers 429 after 20 checks a minute from one address.
+	verifyLimiter = verifyLimiter.WithClock(func() time.Time { return e.now })
+	limited := false
+	for range 25 {
+		if c.get("/verify/ABCDE23FGH").Status == http.StatusTooManyRequests {
+			limited = true
+			break
+		}
+	}
+	if !limited {
+		t.Fatal("no rate limit on code lookups")
+	}
+}
+
+func TestReformPage(t *testing.T) {
+	e := newTestEnv(t)
+	withPages(t, e)
+	c := e.login("vanthu")
+	p := c.get("/reports/reform?from=2026-01-01&to=2026-11-25")
+	if p.Status != 200 || !strings.Contains(p.Body, "<svg") || !strings.Contains(p.Body, "75.0%") || !strings.Contains(p.Body, "60.0%") ||
+		!strings.Contains(p.Body, "50%") || !strings.Contains(p.Body, "Đạt") {
+		t.Fatalf("reform page: %d\n%s", p.Status, p.Body)
+	}
+	if p := e.login("chuyenvien").get("/reports/reform"); p.Status != http.StatusForbidden && p.Status != http.StatusNotFound {
+		t.Fatalf("handler sees the reform report: %d", p.Status)
+	}
+}
