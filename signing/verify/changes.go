@@ -83,6 +83,11 @@ func (a *analyzer) laterChanges(end int64) []Change {
 				Detail: fmt.Sprintf("%d bytes follow the signed range without being a readable incremental update", len(f.b)-int(end))})
 		}
 	}
+	for i := range out {
+		if !out[i].Allowed && out[i].Verdict == "" {
+			out[i].Verdict = Invalid
+		}
+	}
 	return out
 }
 
