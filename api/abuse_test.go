@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/vanthu/vanthu/api"
+	"github.com/vanthu/vanthu/internal/apitest"
 )
 
 func TestLoginThrottled429(t *testing.T) {
@@ -25,7 +26,7 @@ func TestLoginThrottled429(t *testing.T) {
 		req.Header.Set("Content-Type", "application/json")
 		req.RemoteAddr = addr + ":40000"
 		rec := httptest.NewRecorder()
-		f.srv.ServeHTTP(rec, req)
+		apitest.Validating(t, f.srv).ServeHTTP(rec, req)
 		return rec
 	}
 	for i := range 6 {

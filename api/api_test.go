@@ -17,6 +17,7 @@ import (
 
 	"github.com/vanthu/vanthu/api"
 	"github.com/vanthu/vanthu/auth"
+	"github.com/vanthu/vanthu/internal/apitest"
 	"github.com/vanthu/vanthu/internal/testpdf"
 	"github.com/vanthu/vanthu/signing"
 	"github.com/vanthu/vanthu/workflow"
@@ -64,15 +65,14 @@ func (f *fixture) do(t *testing.T, user, method, path string, body io.Reader, co
 		req.Header.Set("Authorization", "Bearer "+f.tokens[user])
 	}
 	rec := httptest.NewRecorder()
-	f.srv.ServeHTTP(rec, req)
+	apitest.Validating(t, f.srv).ServeHTTP(rec, req)
 	return rec
 }
 
 func (f *fixture) json(t *testing.T, user, method, path string, v any) *httptest.ResponseRecorder {
 	t.Helper()
 	var body io.Reader
-	if v != nil {
-		b, _ := json.Marshal(v)
+	if b, _ := json.Marshal(v); string(b) != "null" {
 		body = bytes.NewReader(b)
 	}
 	return f.do(t, user, method, path, body, "application/json")
@@ -83,8 +83,9 @@ func multipartBody(t *testing.T, meta any, file []byte, attachments ...[]byte) (
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
 	if meta != nil {
-		mb, _ := json.Marshal(meta)
-		w.WriteField("meta", string(mb))
+		if err := apitest.WriteJSONPart(w, "meta", meta); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if file != nil {
 		fw, _ := w.CreateFormFile("file", "vanban.pdf")

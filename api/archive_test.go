@@ -27,6 +27,7 @@ import (
 	"github.com/vanthu/vanthu/archive"
 	"github.com/vanthu/vanthu/archive/archivetest"
 	"github.com/vanthu/vanthu/auth"
+	"github.com/vanthu/vanthu/internal/apitest"
 	"github.com/vanthu/vanthu/storage/gormdb"
 	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
 	"github.com/vanthu/vanthu/storage/minio"
@@ -66,15 +67,14 @@ func newArchiveFixture(t *testing.T, store workflow.Blobs) *archiveFixture {
 func (f *archiveFixture) do(t *testing.T, user, method, path string, body any) *httptest.ResponseRecorder {
 	t.Helper()
 	var r io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
+	if b, _ := json.Marshal(body); string(b) != "null" {
 		r = bytes.NewReader(b)
 	}
 	req := httptest.NewRequest(method, path, r)
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Authorization", "Bearer "+f.tokens[user])
 	rec := httptest.NewRecorder()
-	f.srv.ServeHTTP(rec, req)
+	apitest.Validating(t, f.srv).ServeHTTP(rec, req)
 	return rec
 }
 

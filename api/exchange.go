@@ -132,12 +132,6 @@ func (h *exchangeHandlers) deliveries(c echo.Context) error {
 	return c.JSON(http.StatusOK, out)
 }
 
-// RevocationDocumentJSON is a document with where its revocation stands.
-type RevocationDocumentJSON struct {
-	DocumentJSON
-	RevokeState string `json:"revoke_state"`
-}
-
 func (h *exchangeHandlers) revoke(c echo.Context) error {
 	var in struct {
 		Reason string `json:"reason"`
@@ -149,7 +143,7 @@ func (h *exchangeHandlers) revoke(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, RevocationDocumentJSON{toDocumentJSON(d, Actor(c)), d.RevokeState})
+	return c.JSON(http.StatusOK, toDocumentJSON(d, Actor(c)))
 }
 
 func (h *exchangeHandlers) revocation(c echo.Context) error {
@@ -166,5 +160,5 @@ func (h *exchangeHandlers) revocation(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, RevocationDocumentJSON{toDocumentJSON(d, Actor(c)), d.RevokeState})
+	return c.JSON(http.StatusOK, toDocumentJSON(d, Actor(c)))
 }

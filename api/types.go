@@ -35,6 +35,7 @@ type DocumentJSON struct {
 	DueDate         *string           `json:"due_date,omitempty"`
 	Retention       string            `json:"retention,omitempty"`
 	Notes           string            `json:"notes,omitempty"`
+	RevokeState     string            `json:"revoke_state,omitempty"` // requested, accepted, refused
 	Files           []FileJSON        `json:"files"`
 	Verification    *VerificationJSON `json:"verification"`
 	CreatedBy       string            `json:"created_by"`
@@ -127,7 +128,7 @@ func toDocumentJSON(d *workflow.Document, actor *workflow.User) DocumentJSON {
 		State: string(d.State), Version: d.Version, SignerID: d.SignerID, Recipients: d.Recipients,
 		DraftingUnit: d.DraftingUnit, Layout: toLayoutJSON(d.Layout), VerifyCode: d.VerifyCode, Sender: d.Sender, OriginalNumber: d.OriginalNumber,
 		OriginalDate: datePtr(d.OriginalDate), IssuedAt: d.IssuedAt, RegisteredAt: d.RegisteredAt,
-		AssigneeID: d.AssigneeID, DueDate: datePtr(d.DueDate), Retention: d.Retention, Notes: d.Notes,
+		AssigneeID: d.AssigneeID, DueDate: datePtr(d.DueDate), Retention: d.Retention, Notes: d.Notes, RevokeState: d.RevokeState,
 		CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
 		Files: []FileJSON{}, AllowedActions: []string{},
 	}

@@ -22,7 +22,7 @@ func (c *client) put(path, contentType string, body []byte) (int, string) {
 	req, _ := http.NewRequest("PUT", c.base+path, bytes.NewReader(body))
 	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("Authorization", "Bearer "+c.token)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := c.http().Do(req)
 	if err != nil {
 		c.t.Fatal(err)
 	}

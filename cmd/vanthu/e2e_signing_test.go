@@ -26,7 +26,7 @@ func (c *client) get(path string) []byte {
 	c.t.Helper()
 	req, _ := http.NewRequest("GET", c.base+path, nil)
 	req.Header.Set("Authorization", "Bearer "+c.token)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := c.http().Do(req)
 	if err != nil {
 		c.t.Fatal(err)
 	}

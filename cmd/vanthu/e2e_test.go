@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vanthu/vanthu/internal/apitest"
 	"github.com/vanthu/vanthu/internal/testpdf"
 )
 
@@ -84,6 +85,10 @@ type client struct {
 	token string
 }
 
+// http is the client's HTTP client: every request and answer is checked
+// against api/openapi.yaml (internal/apitest).
+func (c *client) http() *http.Client { return apitest.Client(c.t) }
+
 func (s *server) login(t *testing.T, user, pw string) *client {
 	t.Helper()
 	c := &client{t: t, base: s.base}
@@ -98,8 +103,7 @@ func (s *server) login(t *testing.T, user, pw string) *client {
 func (c *client) call(method, path string, body any, out any) int {
 	c.t.Helper()
 	var r io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
+	if b, _ := json.Marshal(body); string(b) != "null" {
 		r = bytes.NewReader(b)
 	}
 	req, _ := http.NewRequest(method, c.base+path, r)
@@ -112,7 +116,7 @@ func (c *client) send(req *http.Request, out any) int {
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := c.http().Do(req)
 	if err != nil {
 		c.t.Fatal(err)
 	}
@@ -133,8 +137,9 @@ func (c *client) upload(meta map[string]any, pdf []byte) (map[string]any, int) {
 	c.t.Helper()
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
-	mb, _ := json.Marshal(meta)
-	w.WriteField("meta", string(mb))
+	if err := apitest.WriteJSONPart(w, "meta", meta); err != nil {
+		c.t.Fatal(err)
+	}
 	fw, _ := w.CreateFormFile("file", "vanban.pdf")
 	fw.Write(pdf)
 	w.Close()

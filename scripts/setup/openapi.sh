@@ -1,0 +1,38 @@
+# shellcheck shell=bash
+# scripts/setup/openapi.sh — sourced by scripts/test (and usable by hand:
+# `source scripts/setup/openapi.sh`). Idempotent and quiet; safe under
+# `set -euo pipefail`.
+#
+# Installs (only when missing) Redocly CLI, the independent OpenAPI linter
+# api's TestOpenAPIRedoclyLint runs on api/openapi.yaml (recommended rules,
+# no errors allowed), from the npm registry into $VANTHU_TEST_TMP/redocly,
+# and exports:
+#   VANTHU_REDOCLY   path of the redocly binary
+# Needs Node.js >= 20.19 (Debian's nodejs is installed when node is missing).
+
+vanthu_redocly_version="2.77.0"
+
+_vanthu_openapi_setup() {
+	local dir="${VANTHU_TEST_TMP:-/tmp/vanthu-test}/redocly"
+	local bin="$dir/node_modules/.bin/redocly"
+	if ! command -v npm >/dev/null 2>&1; then
+		echo "openapi setup: installing nodejs and npm" >&2
+		local sudo=""
+		if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
+		$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null || return 1
+		$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
+			nodejs npm >/dev/null || return 1
+	fi
+	if [ ! -x "$bin" ] || [ "$("$bin" --version 2>/dev/null)" != "$vanthu_redocly_version" ]; then
+		echo "openapi setup: installing @redocly/cli@$vanthu_redocly_version" >&2
+		mkdir -p "$dir"
+		npm install --prefix "$dir" --no-audit --no-fund --loglevel=error \
+			"@redocly/cli@$vanthu_redocly_version" >/dev/null || return 1
+	fi
+	VANTHU_REDOCLY="$bin"
+	export VANTHU_REDOCLY
+	return 0
+}
+
+_vanthu_openapi_setup || { echo "openapi setup: FAILED" >&2; return 1 2>/dev/null || exit 1; }
+unset -f _vanthu_openapi_setup
