@@ -14,6 +14,7 @@ import (
 
 	"github.com/digitorus/pdf"
 
+	"github.com/vanthu/vanthu/signing/verify"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -53,7 +54,16 @@ const maxFieldDepth = 32
 // Errors are *workflow.Error: EUNSUPPORTEDMEDIA when r is not a PDF at all
 // (no "%PDF-" within its first 1024 bytes); EUNPROCESSABLE when the PDF is
 // encrypted (Info.Encrypted is then set in the returned Info) or cannot be
-// parsed. A damaged file that the parser can still read is accepted.
+// parsed, and when it is past one of verify.DefaultLimits (nesting depth,
+// cross-reference fields, inflated sizes, cycles in the page or field
+// tree, total work). A damaged file that the parser can still read is
+// accepted.
+//
+// The file is first read by verify.Precheck, whose parser is bounded: the
+// PDF library used for signing is not (deep nesting overflows its stack,
+// which no recover catches; /Size or /W size its allocations; a cyclic
+// page tree loops forever), and it never sees a file the precheck
+// refuses.
 func Inspect(r io.ReaderAt, size int64) (info Info, err error) {
 	head := make([]byte, min(size, headerWindow))
 	n, rerr := r.ReadAt(head, 0)
@@ -68,6 +78,14 @@ func Inspect(r io.ReaderAt, size int64) (info Info, err error) {
 	info.HeaderOffset = int64(off)
 	info.Version = headerVersion(head[off:])
 
+	all := make([]byte, size)
+	if n, rerr := r.ReadAt(all, 0); rerr != nil && !(errors.Is(rerr, io.EOF) && int64(n) == size) {
+		return Info{}, workflow.Wrap(workflow.EUNPROCESSABLE, rerr, "PDF cannot be read")
+	}
+	if perr := verify.Precheck(all, verify.DefaultLimits); perr != nil {
+		return info, workflow.Wrap(workflow.EUNPROCESSABLE, perr, "PDF cannot be processed: %v", perr)
+	}
+
 	// The parser panics on some malformed input; turn that into a clear error.
 	defer func() {
 		if p := recover(); p != nil {
@@ -75,9 +93,9 @@ func Inspect(r io.ReaderAt, size int64) (info Info, err error) {
 		}
 	}()
 
-	src := r
+	var src io.ReaderAt = bytes.NewReader(all)
 	if off > 0 {
-		src = io.NewSectionReader(r, int64(off), size-int64(off))
+		src = bytes.NewReader(all[off:])
 	}
 	rd, perr := pdf.NewReader(src, size-int64(off))
 	if perr != nil {

@@ -58,8 +58,10 @@ func isRegular(c byte) bool { return !isWhite(c) && !isDelim(c) }
 
 // lexer reads tokens from b starting at pos.
 type lexer struct {
-	b   []byte
-	pos int
+	b        []byte
+	pos      int
+	maxDepth int     // nesting limit for object; 0 means DefaultLimits.MaxDepth
+	bud      *budget // work budget of the file; nil for none
 }
 
 func (l *lexer) skipSpace() {
@@ -82,6 +84,9 @@ func (l *lexer) skipSpace() {
 // token returns the next token: a keyword, a number (int64 or float64), a
 // name, a pdfString, or one of the delimiters "[", "]", "<<", ">>".
 func (l *lexer) token() (any, error) {
+	if err := l.bud.spend(1); err != nil {
+		return nil, err
+	}
 	l.skipSpace()
 	if l.pos >= len(l.b) {
 		return nil, fmt.Errorf("%w: unexpected end of data", errSyntax)
@@ -251,13 +256,8 @@ func (l *lexer) literalString() (any, error) {
 	return nil, fmt.Errorf("%w: unterminated string", errSyntax)
 }
 
-const maxDepth = 200
-
 // object parses one PDF object (not an "obj ... endobj" wrapper).
 func (l *lexer) object(depth int) (object, error) {
-	if depth > maxDepth {
-		return nil, fmt.Errorf("%w: nesting too deep", errSyntax)
-	}
 	t, err := l.token()
 	if err != nil {
 		return nil, err
@@ -268,6 +268,17 @@ func (l *lexer) object(depth int) (object, error) {
 func (l *lexer) objectFrom(t any, depth int) (object, error) {
 	switch v := t.(type) {
 	case keyword:
+		if v == "[" || v == "<<" {
+			// Every array and dictionary counts, on every path: the
+			// parser recurses once per level.
+			max := l.maxDepth
+			if max <= 0 {
+				max = DefaultLimits.MaxDepth
+			}
+			if depth >= max {
+				return nil, l.bud.fail(limitf("an object nests arrays or dictionaries more than %d levels deep (at byte %d)", max, l.pos))
+			}
+		}
 		switch v {
 		case "null":
 			return nil, nil

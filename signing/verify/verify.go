@@ -68,6 +68,8 @@ type Options struct {
 	// used as the validation time: whoever holds the key can write any
 	// date there.
 	Now func() time.Time
+	// Limits bound the work on one file; nil means DefaultLimits.
+	Limits *Limits
 }
 
 // Report is the validation report of one PDF.
@@ -158,7 +160,14 @@ func Verify(ctx context.Context, pdf []byte, opts Options) (*Report, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	f, err := parseFile(pdf)
+	lim := DefaultLimits
+	if opts.Limits != nil {
+		lim = *opts.Limits
+	}
+	f, err := parseFileLimits(pdf, lim)
+	if errors.Is(err, ErrLimit) {
+		return pastLimits(pdf, err), nil
+	}
 	if err != nil {
 		if bytes.Contains(pdf[:min(len(pdf), 1024)], []byte("%PDF-")) {
 			return nil, workflow.Wrap(workflow.EUNPROCESSABLE, err, "PDF cannot be parsed: %v", err)
@@ -173,6 +182,9 @@ func Verify(ctx context.Context, pdf []byte, opts Options) (*Report, error) {
 	}
 	rep := &Report{Size: int64(len(pdf)), Reasons: []string{}, Signatures: []Signature{}}
 	sigs := findSignatures(f)
+	if f.bud.err != nil {
+		return pastLimits(pdf, f.bud.err), nil
+	}
 	if len(sigs) == 0 {
 		rep.Verdict = Unsigned
 		rep.Reasons = append(rep.Reasons, "The document has no digital signature.")
@@ -190,6 +202,10 @@ func Verify(ctx context.Context, pdf []byte, opts Options) (*Report, error) {
 		s.Index = i
 		s.num = fs.num
 		rep.Signatures = append(rep.Signatures, s)
+	}
+	if f.bud.err != nil {
+		// Something was not read: no verdict from what was.
+		return pastLimits(pdf, f.bud.err), nil
 	}
 	withdrawApprovals(rep.Signatures)
 	rep.Verdict = Valid
@@ -225,6 +241,17 @@ func Verify(ctx context.Context, pdf []byte, opts Options) (*Report, error) {
 		}
 	}
 	return rep, nil
+}
+
+// pastLimits is the report on a file that is past one of the Limits: it
+// cannot be validated, whatever it claims.
+func pastLimits(pdf []byte, err error) *Report {
+	return &Report{
+		Verdict:    Indeterminate,
+		Reasons:    []string{"The document cannot be validated: " + err.Error() + "."},
+		Size:       int64(len(pdf)),
+		Signatures: []Signature{},
+	}
 }
 
 // foundSig is a signature dictionary found through a signature field.

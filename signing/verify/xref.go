@@ -2,10 +2,12 @@ package verify
 
 import (
 	"bytes"
+	"cmp"
 	"compress/zlib"
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 )
 
@@ -37,6 +39,9 @@ type pdfFile struct {
 	cache    map[int64]object
 	objstms  map[int64]*objStm
 	damaged  string // non-empty when the xref chain could not be read
+	lim      *Limits
+	bud      *budget
+	getDepth int // nesting of state.get (indirect /Length chains)
 }
 
 // state is the object view of one revision.
@@ -55,10 +60,13 @@ type objStm struct {
 	nums  map[int]int // index -> object number
 }
 
-const maxSections = 4096
+func parseFile(b []byte) (*pdfFile, error) { return parseFileLimits(b, DefaultLimits) }
 
-func parseFile(b []byte) (*pdfFile, error) {
-	f := &pdfFile{b: b, cache: map[int64]object{}, objstms: map[int64]*objStm{}}
+// parseFileLimits parses b within lim. An error wrapping ErrLimit means
+// the file is past a bound; it is never read by reconstruction instead.
+func parseFileLimits(b []byte, lim Limits) (*pdfFile, error) {
+	f := &pdfFile{b: b, cache: map[int64]object{}, objstms: map[int64]*objStm{}, lim: &lim}
+	f.bud = newBudget(&lim, len(b))
 	head := b
 	if len(head) > 1024 {
 		head = head[:1024]
@@ -68,13 +76,27 @@ func parseFile(b []byte) (*pdfFile, error) {
 		return nil, errors.New("not a PDF file (no %PDF- header in the first 1024 bytes)")
 	}
 	if err := f.readChain(); err != nil {
+		if errors.Is(err, ErrLimit) {
+			return nil, err
+		}
 		f.damaged = err.Error()
+		f.sections = nil
 		if err := f.reconstruct(); err != nil {
 			return nil, err
 		}
 	}
-	f.buildStates()
+	if err := f.buildStates(); err != nil {
+		return nil, err
+	}
+	if f.bud.err != nil {
+		return nil, f.bud.err
+	}
 	return f, nil
+}
+
+// lexer returns a lexer over b at pos that obeys the file's limits.
+func (f *pdfFile) lexer(b []byte, pos int) *lexer {
+	return &lexer{b: b, pos: pos, maxDepth: f.lim.MaxDepth, bud: f.bud}
 }
 
 // lastStartxref returns the offset named by the last "startxref" in b.
@@ -100,17 +122,22 @@ func (f *pdfFile) readChain() error {
 	if err != nil {
 		return err
 	}
+	return f.readChainFrom(off)
+}
+
+// readChainFrom reads the sections from off along /Prev.
+func (f *pdfFile) readChainFrom(off int64) error {
 	seen := map[int64]bool{}
 	for off >= 0 {
 		if seen[off] {
 			return fmt.Errorf("cross-reference /Prev loop at offset %d", off)
 		}
 		seen[off] = true
-		if len(f.sections) > maxSections {
-			return errors.New("too many cross-reference sections")
+		if len(f.sections) >= f.lim.MaxSections {
+			return limitf("the PDF has more than %d cross-reference sections (revisions)", f.lim.MaxSections)
 		}
 		s, err := f.readSection(off)
-		if err != nil && f.hdr > 0 {
+		if err != nil && f.hdr > 0 && !errors.Is(err, ErrLimit) {
 			s, err = f.readSection(off + int64(f.hdr))
 		}
 		if err != nil {
@@ -126,7 +153,7 @@ func (f *pdfFile) readSection(off int64) (*section, error) {
 	if off < 0 || off >= int64(len(f.b)) {
 		return nil, fmt.Errorf("offset out of range")
 	}
-	l := &lexer{b: f.b, pos: int(off)}
+	l := f.lexer(f.b, int(off))
 	l.skipSpace()
 	if bytes.HasPrefix(f.b[l.pos:], []byte("xref")) {
 		return f.readTable(off, l)
@@ -154,8 +181,11 @@ func (f *pdfFile) readTable(off int64, l *lexer) (*section, error) {
 			return nil, err
 		}
 		count, ok := t.(int64)
-		if !ok || count < 0 || count > int64(len(f.b)) {
+		if !ok || count < 0 || count > int64(len(f.b)) || start < 0 {
 			return nil, fmt.Errorf("bad subsection count")
+		}
+		if start+count > int64(f.lim.MaxObjects) {
+			return nil, limitf("a cross-reference table lists object numbers up to %d (at most %d are read)", start+count-1, f.lim.MaxObjects-1)
 		}
 		for i := int64(0); i < count; i++ {
 			t1, err1 := l.token()
@@ -197,6 +227,9 @@ func (f *pdfFile) readTable(off int64, l *lexer) (*section, error) {
 	// does not list.
 	if xo, ok := asInt(d["XRefStm"]); ok {
 		xs, err := f.readXrefStream(xo)
+		if errors.Is(err, ErrLimit) {
+			return nil, err
+		}
 		if err == nil {
 			for n, e := range xs.entries {
 				if _, have := s.entries[n]; !have {
@@ -209,7 +242,10 @@ func (f *pdfFile) readTable(off int64, l *lexer) (*section, error) {
 }
 
 func (f *pdfFile) readXrefStream(off int64) (*section, error) {
-	l := &lexer{b: f.b, pos: int(off)}
+	if off < 0 || off >= int64(len(f.b)) {
+		return nil, fmt.Errorf("offset out of range")
+	}
+	l := f.lexer(f.b, int(off))
 	r, o, err := l.indirect(func(o object) (int, bool) {
 		v, ok := asInt(o)
 		return int(v), ok
@@ -221,23 +257,27 @@ func (f *pdfFile) readXrefStream(off int64) (*section, error) {
 	if !ok || asName(st.Dict["Type"]) != "XRef" {
 		return nil, fmt.Errorf("no cross-reference table or stream")
 	}
-	data, err := decodeStream(st)
-	if err != nil {
-		return nil, fmt.Errorf("xref stream: %w", err)
-	}
+	// Check the dictionary before decoding anything: other readers
+	// allocate by these numbers.
 	w, _ := st.Dict["W"].([]object)
 	if len(w) < 3 {
 		return nil, fmt.Errorf("xref stream: bad /W")
+	}
+	if len(w) > 3 {
+		return nil, limitf("an xref stream has %d /W fields (3 expected)", len(w))
 	}
 	var ws [3]int
 	for i := range 3 {
 		v, _ := asInt(w[i])
 		if v < 0 || v > 8 {
-			return nil, fmt.Errorf("xref stream: bad /W")
+			return nil, limitf("an xref stream has a /W field width of %d bytes (at most 8)", v)
 		}
 		ws[i] = int(v)
 	}
 	size, _ := asInt(st.Dict["Size"])
+	if size < 0 || size > int64(f.lim.MaxObjects) {
+		return nil, limitf("an xref stream has /Size %d (at most %d objects are read)", size, f.lim.MaxObjects)
+	}
 	index := []int64{0, size}
 	if ix, ok := st.Dict["Index"].([]object); ok && len(ix)%2 == 0 {
 		index = index[:0]
@@ -245,6 +285,19 @@ func (f *pdfFile) readXrefStream(off int64) (*section, error) {
 			n, _ := asInt(v)
 			index = append(index, n)
 		}
+	}
+	for i := 0; i+1 < len(index); i += 2 {
+		start, count := index[i], index[i+1]
+		if start < 0 || count < 0 {
+			return nil, fmt.Errorf("xref stream: bad /Index")
+		}
+		if start > int64(f.lim.MaxObjects) || count > int64(f.lim.MaxObjects)-start {
+			return nil, limitf("an xref stream's /Index lists object numbers up to %d (at most %d are read)", start+count-1, f.lim.MaxObjects-1)
+		}
+	}
+	data, err := f.decodeStream(st)
+	if err != nil {
+		return nil, fmt.Errorf("xref stream: %w", err)
 	}
 	s := &section{off: off, entries: map[int]entry{}, trailer: st.Dict, prev: -1, xrefStm: r.Num}
 	if p, ok := asInt(st.Dict["Prev"]); ok {
@@ -271,6 +324,9 @@ func (f *pdfFile) readXrefStream(off int64) (*section, error) {
 		for j := int64(0); j < count; j++ {
 			if pos+rowLen > len(data) {
 				return s, nil // truncated: keep what we have
+			}
+			if err := f.bud.spend(1); err != nil {
+				return nil, err
 			}
 			typ := field(ws[0], 1)
 			a := field(ws[1], 0)
@@ -302,6 +358,9 @@ func (f *pdfFile) reconstruct() error {
 		if j < 0 {
 			break
 		}
+		if err := f.bud.spend(1); err != nil {
+			return err
+		}
 		p := i + j
 		i = p + 3
 		// Walk back over "N G ".
@@ -330,26 +389,41 @@ func (f *pdfFile) reconstruct() error {
 		}
 		num, err1 := strconv.Atoi(string(b[ns:ne]))
 		gen, err2 := strconv.Atoi(string(b[gs:ge]))
-		if err1 != nil || err2 != nil {
-			continue
+		if err1 != nil || err2 != nil || num >= f.lim.MaxObjects {
+			continue // not an object header (or a number no reader keeps)
 		}
 		s.entries[num] = entry{kind: 1, off: int64(ns), gen: gen}
 	}
+	// Object headers from the last in the file to the first: the newest
+	// definitions of an incremental update come last, so the trailer and
+	// catalog chosen below are the newest ones, whatever the order of the
+	// map.
+	nums := make([]int, 0, len(s.entries))
+	for num := range s.entries {
+		nums = append(nums, num)
+	}
+	slices.SortFunc(nums, func(a, c int) int { return cmp.Compare(s.entries[c].off, s.entries[a].off) })
 	// The trailer: the last "trailer" dictionary, or the last xref stream.
 	if k := bytes.LastIndex(b, []byte("trailer")); k >= 0 {
-		l := &lexer{b: b, pos: k + len("trailer")}
-		if o, err := l.object(0); err == nil {
+		l := f.lexer(b, k+len("trailer"))
+		o, err := l.object(0)
+		if errors.Is(err, ErrLimit) {
+			return err
+		}
+		if err == nil {
 			s.trailer, _ = o.(dict)
 		}
 	}
 	if s.trailer == nil {
-		for num, e := range s.entries {
-			l := &lexer{b: b, pos: int(e.off)}
-			if _, o, err := l.indirect(nil); err == nil {
-				if st, ok := o.(*stream); ok && asName(st.Dict["Type"]) == "XRef" {
-					s.trailer = st.Dict
-					_ = num
-				}
+		for _, num := range nums {
+			l := f.lexer(b, int(s.entries[num].off))
+			_, o, err := l.indirect(nil)
+			if errors.Is(err, ErrLimit) {
+				return err
+			}
+			if st, ok := o.(*stream); ok && err == nil && asName(st.Dict["Type"]) == "XRef" {
+				s.trailer = st.Dict
+				break
 			}
 		}
 	}
@@ -357,11 +431,16 @@ func (f *pdfFile) reconstruct() error {
 		return errors.New("PDF cannot be parsed: no cross-reference data and no trailer")
 	}
 	if s.trailer["Root"] == nil {
-		// Find the catalog.
-		for num, e := range s.entries {
-			l := &lexer{b: b, pos: int(e.off)}
-			if r, o, err := l.indirect(nil); err == nil && asName(asDict(o)["Type"]) == "Catalog" {
+		// Find the catalog: the last one in the file.
+		for _, num := range nums {
+			l := f.lexer(b, int(s.entries[num].off))
+			r, o, err := l.indirect(nil)
+			if errors.Is(err, ErrLimit) {
+				return err
+			}
+			if err == nil && asName(asDict(o)["Type"]) == "Catalog" {
 				s.trailer = dict{"Root": ref{num, r.Gen}}
+				break
 			}
 		}
 	}
@@ -369,10 +448,11 @@ func (f *pdfFile) reconstruct() error {
 	return nil
 }
 
-func (f *pdfFile) buildStates() {
+func (f *pdfFile) buildStates() error {
 	n := len(f.sections)
 	f.states = make([]*state, n)
 	var prev map[int]entry
+	total := 0
 	for i := n - 1; i >= 0; i-- {
 		s := f.sections[i]
 		m := make(map[int]entry, len(prev)+len(s.entries))
@@ -382,16 +462,37 @@ func (f *pdfFile) buildStates() {
 		for k, v := range s.entries {
 			m[k] = v
 		}
+		total += len(m)
+		if total > f.lim.MaxStateEntries {
+			f.states = nil
+			return limitf("the PDF's %d revisions list more objects in all than the verifier reads (%d)", n, f.lim.MaxStateEntries)
+		}
 		f.states[i] = &state{f: f, sec: s, entries: m, trailer: s.trailer, cache: map[int]object{}}
 		prev = m
 	}
+	return nil
 }
 
 // get returns object num in this state (nil if free or missing).
+//
+// Every call is work (walks over shared objects can otherwise take
+// exponential time); once the file's budget is spent, get fails and the
+// file is reported as past its limits.
 func (s *state) get(num int) (object, error) {
+	f := s.f
+	if err := f.bud.spend(1); err != nil {
+		return nil, err
+	}
 	if o, ok := s.cache[num]; ok {
 		return o, nil
 	}
+	// Loading an object may load others (an indirect /Length, the object
+	// stream holding it): bound that chain.
+	if f.getDepth >= f.lim.MaxDepth {
+		return nil, f.bud.fail(limitf("a chain of more than %d objects must be read to load object %d", f.lim.MaxDepth, num))
+	}
+	f.getDepth++
+	defer func() { f.getDepth-- }()
 	s.cache[num] = nil // guards against reference loops
 	o, err := s.load(num)
 	if err != nil {
@@ -418,8 +519,10 @@ func (s *state) load(num int) (object, error) {
 	if !ok || os.nums[e.gen] != num {
 		return nil, fmt.Errorf("object %d not found in object stream %d", num, e.off)
 	}
-	l := &lexer{b: os.data, pos: os.first + rel}
-	return l.object(0)
+	if rel < 0 || os.first+rel >= len(os.data) {
+		return nil, fmt.Errorf("object %d: offset out of range in object stream %d", num, e.off)
+	}
+	return s.f.lexer(os.data, os.first+rel).object(0)
 }
 
 func (f *pdfFile) objectAt(s *state, num int, off int64) (object, error) {
@@ -430,7 +533,7 @@ func (f *pdfFile) objectAt(s *state, num int, off int64) (object, error) {
 		if off < 0 || off >= int64(len(f.b)) {
 			return nil, fmt.Errorf("object %d: offset %d out of range", num, off)
 		}
-		l := &lexer{b: f.b, pos: int(off)}
+		l := f.lexer(f.b, int(off))
 		r, o, err := l.indirect(s.lengthOf)
 		if err != nil {
 			return nil, fmt.Errorf("object %d at offset %d: %w", num, off, err)
@@ -441,7 +544,7 @@ func (f *pdfFile) objectAt(s *state, num int, off int64) (object, error) {
 		return o, nil
 	}
 	o, err := try(off)
-	if err != nil && f.hdr > 0 {
+	if err != nil && f.hdr > 0 && !errors.Is(err, ErrLimit) {
 		o, err = try(off + int64(f.hdr))
 	}
 	if err != nil {
@@ -479,7 +582,7 @@ func (f *pdfFile) objStream(s *state, num int) (*objStm, error) {
 	if !ok {
 		return nil, fmt.Errorf("object %d is not a stream", num)
 	}
-	data, err := decodeStream(st)
+	data, err := f.decodeStream(st)
 	if err != nil {
 		return nil, err
 	}
@@ -489,7 +592,7 @@ func (f *pdfFile) objStream(s *state, num int) (*objStm, error) {
 		return nil, fmt.Errorf("bad object stream header")
 	}
 	os := &objStm{data: data, first: int(first), offs: map[int]int{}, nums: map[int]int{}}
-	l := &lexer{b: data[:first]}
+	l := f.lexer(data[:first], 0)
 	for i := 0; i < int(n); i++ {
 		t1, err1 := l.token()
 		t2, err2 := l.token()
@@ -507,7 +610,7 @@ func (f *pdfFile) objStream(s *state, num int) (*objStm, error) {
 
 // resolve follows a reference (one level, repeatedly).
 func (s *state) resolve(o object) object {
-	for range 32 {
+	for range s.f.lim.MaxRefChain {
 		r, ok := o.(ref)
 		if !ok {
 			return o
@@ -526,14 +629,18 @@ func (s *state) dictOf(o object) dict { return asDict(s.resolve(o)) }
 func (s *state) root() dict { return s.dictOf(s.trailer["Root"]) }
 
 // decodeStream applies FlateDecode (with predictors); other filters are
-// not needed for structure (xref and object streams).
-func decodeStream(st *stream) ([]byte, error) {
+// not needed for structure (xref and object streams). The decoded size is
+// bounded by the limits, per stream and per file.
+func (f *pdfFile) decodeStream(st *stream) ([]byte, error) {
 	var filters []object
 	switch v := st.Dict["Filter"].(type) {
 	case name:
 		filters = []object{v}
 	case []object:
 		filters = v
+	}
+	if len(filters) > f.lim.MaxFilters {
+		return nil, limitf("a stream has %d filters (at most %d)", len(filters), f.lim.MaxFilters)
 	}
 	var parms []object
 	switch v := st.Dict["DecodeParms"].(type) {
@@ -550,15 +657,31 @@ func decodeStream(st *stream) ([]byte, error) {
 		}
 		switch asName(fl) {
 		case "FlateDecode", "Fl":
+			// Check the predictor before inflating anything.
+			pr, err := f.predictorOf(p)
+			if err != nil {
+				return nil, err
+			}
 			zr, err := zlib.NewReader(bytes.NewReader(data))
 			if err != nil {
 				return nil, fmt.Errorf("flate: %w", err)
 			}
-			out, err := io.ReadAll(io.LimitReader(zr, 1<<30))
+			max := min(f.lim.MaxStreamBytes, f.lim.MaxDecodedBytes-f.bud.decoded)
+			out, err := io.ReadAll(io.LimitReader(zr, max+1))
+			if int64(len(out)) > max {
+				if max < f.lim.MaxStreamBytes {
+					return nil, f.bud.fail(limitf("the PDF's streams inflate to more than %d bytes in all", f.lim.MaxDecodedBytes))
+				}
+				return nil, f.bud.fail(limitf("a stream inflates to more than %d bytes", f.lim.MaxStreamBytes))
+			}
+			f.bud.decoded += int64(len(out))
+			if err := f.bud.spend(int64(len(out)) / 64); err != nil {
+				return nil, err
+			}
 			if err != nil && len(out) == 0 {
 				return nil, fmt.Errorf("flate: %w", err)
 			}
-			data, err = unpredict(out, p)
+			data, err = pr.apply(out)
 			if err != nil {
 				return nil, err
 			}
@@ -569,26 +692,55 @@ func decodeStream(st *stream) ([]byte, error) {
 	return data, nil
 }
 
-func unpredict(data []byte, p dict) ([]byte, error) {
-	pred, _ := asInt(p["Predictor"])
-	if pred <= 1 {
-		return data, nil
+// predictor is a checked /DecodeParms predictor.
+type predictor struct {
+	pred       int64
+	bpc        int64
+	bpp        int // bytes per pixel
+	rowLen     int // bytes per row
+	components int64
+}
+
+// predictorOf checks the predictor parameters in p against the limits.
+func (f *pdfFile) predictorOf(p dict) (predictor, error) {
+	pr := predictor{components: 1, bpc: 8}
+	pr.pred, _ = asInt(p["Predictor"])
+	if pr.pred <= 1 {
+		return pr, nil
 	}
-	colors, bpc, cols := int64(1), int64(8), int64(1)
-	if v, ok := asInt(p["Colors"]); ok && v > 0 {
-		colors = v
-	}
-	if v, ok := asInt(p["BitsPerComponent"]); ok && v > 0 {
-		bpc = v
-	}
-	if v, ok := asInt(p["Columns"]); ok && v > 0 {
+	cols := int64(1)
+	if v, ok := asInt(p["Columns"]); ok {
+		if v < 1 || v > int64(f.lim.MaxColumns) {
+			return pr, limitf("a stream's predictor has /Columns %d (at most %d)", v, f.lim.MaxColumns)
+		}
 		cols = v
 	}
-	bpp := int((colors*bpc + 7) / 8)
-	rowLen := int((cols*colors*bpc + 7) / 8)
-	if pred == 2 {
-		if bpc != 8 {
-			return nil, fmt.Errorf("TIFF predictor with %d bits per component not supported", bpc)
+	if v, ok := asInt(p["Colors"]); ok && v > 0 {
+		if v > 32 {
+			return pr, limitf("a stream's predictor has /Colors %d (at most 32)", v)
+		}
+		pr.components = v
+	}
+	if v, ok := asInt(p["BitsPerComponent"]); ok && v > 0 {
+		if v > 16 {
+			return pr, limitf("a stream's predictor has /BitsPerComponent %d (at most 16)", v)
+		}
+		pr.bpc = v
+	}
+	pr.bpp = int((pr.components*pr.bpc + 7) / 8)
+	pr.rowLen = int((cols*pr.components*pr.bpc + 7) / 8)
+	return pr, nil
+}
+
+// apply undoes the predictor.
+func (pr predictor) apply(data []byte) ([]byte, error) {
+	if pr.pred <= 1 {
+		return data, nil
+	}
+	rowLen, bpp := pr.rowLen, pr.bpp
+	if pr.pred == 2 {
+		if pr.bpc != 8 {
+			return nil, fmt.Errorf("TIFF predictor with %d bits per component not supported", pr.bpc)
 		}
 		out := append([]byte(nil), data...)
 		for r := 0; r+rowLen <= len(out); r += rowLen {
@@ -598,11 +750,18 @@ func unpredict(data []byte, p dict) ([]byte, error) {
 		}
 		return out, nil
 	}
-	out := make([]byte, 0, len(data))
-	prev := make([]byte, rowLen)
-	for r := 0; r+rowLen+1 <= len(data); r += rowLen + 1 {
-		ft := data[r]
-		row := append([]byte(nil), data[r+1:r+1+rowLen]...)
+	rows := len(data) / (rowLen + 1)
+	out := make([]byte, rows*rowLen)
+	zero := make([]byte, rowLen)
+	for r := range rows {
+		ft := data[r*(rowLen+1)]
+		src := data[r*(rowLen+1)+1 : (r+1)*(rowLen+1)]
+		row := out[r*rowLen : (r+1)*rowLen]
+		prev := zero
+		if r > 0 {
+			prev = out[(r-1)*rowLen : r*rowLen]
+		}
+		copy(row, src)
 		for i := range row {
 			var a, b, c byte
 			if i >= bpp {
@@ -624,8 +783,6 @@ func unpredict(data []byte, p dict) ([]byte, error) {
 				return nil, fmt.Errorf("bad PNG predictor row type %d", ft)
 			}
 		}
-		out = append(out, row...)
-		prev = row
 	}
 	return out, nil
 }

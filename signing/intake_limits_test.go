@@ -1,0 +1,44 @@
+package signing
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"github.com/vanthu/vanthu/internal/testpdf"
+	"github.com/vanthu/vanthu/signing/verify"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// TestInspectHostile: intake refuses every hostile file with
+// EUNPROCESSABLE (422) and the reason, in bounded memory. Each runs in a
+// child process: before the bounded precheck, the PDF library overflowed
+// its stack on deep nesting, ran out of memory on /Size or /W, and looped
+// forever on a page tree cycle or a field tree DAG.
+func TestInspectHostile(t *testing.T) {
+	for _, tc := range testpdf.Hostile(verify.DefaultLimits.MaxSections) {
+		t.Run(tc.Name, func(t *testing.T) {
+			out, parent := testpdf.RunIsolated(t, func() string {
+				pdf := tc.PDF()
+				var err error
+				alloc := testpdf.Allocated(func() { _, err = inspectBytes(pdf) })
+				over := int64(alloc) - int64(3*64<<20+48*len(pdf))
+				return fmt.Sprintf("%d %s %s", over, workflow.ErrorCode(err), workflow.ErrorMessage(err))
+			})
+			if !parent {
+				return
+			}
+			var over int64
+			var code string
+			if _, err := fmt.Sscanf(out, "%d %s", &over, &code); err != nil {
+				t.Fatalf("child answered %q", out)
+			}
+			if code != workflow.EUNPROCESSABLE || !strings.Contains(out, "PDF cannot be processed: ") || !strings.Contains(out, tc.Reason) {
+				t.Errorf("Inspect: %s; want %s, %q", out, workflow.EUNPROCESSABLE, tc.Reason)
+			}
+			if over > 0 {
+				t.Errorf("Inspect allocated %d MB more than its bound", over>>20)
+			}
+		})
+	}
+}

@@ -1,0 +1,186 @@
+package verify
+
+import (
+	"bytes"
+	"errors"
+	"slices"
+)
+
+// Precheck reads the whole structure of pdf within lim, as a general PDF
+// reader might, so that a file that would exhaust one (nesting that
+// overflows a recursive parser, cross-reference fields that size an
+// allocation, a page tree with a cycle, a field tree whose walk is
+// exponential) is refused before such a reader sees it. It returns an
+// error wrapping ErrLimit for such a file, and nil otherwise: other
+// damage is for the caller's reader to judge.
+//
+// What it reads: the cross-reference chain from every "startxref" in the
+// file (a reader may pick another one than ours), every object any
+// section lists, at its offset whatever is there (with or without an
+// object header), every object stream in full, the page tree and the
+// form field tree.
+func Precheck(pdf []byte, lim Limits) error {
+	f, err := parseFileLimits(pdf, lim)
+	if err != nil {
+		if errors.Is(err, ErrLimit) {
+			return err
+		}
+		return nil
+	}
+	if err := f.precheck(); err != nil {
+		return err
+	}
+	return f.bud.err
+}
+
+func (f *pdfFile) precheck() error {
+	// Other chains: from every startxref.
+	known := map[int64]bool{}
+	for _, s := range f.sections {
+		known[s.off] = true
+	}
+	for i := 0; ; {
+		j := bytes.Index(f.b[i:], []byte("startxref"))
+		if j < 0 {
+			break
+		}
+		i += j + len("startxref")
+		t, err := (&lexer{b: f.b, pos: i}).token()
+		off, ok := t.(int64)
+		if err != nil || !ok || known[off] {
+			continue
+		}
+		known[off] = true
+		g := &pdfFile{b: f.b, hdr: f.hdr, cache: map[int64]object{}, objstms: map[int64]*objStm{}, lim: f.lim, bud: f.bud}
+		for _, o := range []int64{off, off + int64(f.hdr)} {
+			if err := g.readChainFrom(o); errors.Is(err, ErrLimit) {
+				return err
+			}
+			g.sections = nil
+		}
+	}
+	if f.bud.err != nil {
+		return f.bud.err
+	}
+	// Every object any section lists.
+	st := f.states[0]
+	offsets := map[int64]bool{}
+	for _, s := range f.sections {
+		for _, e := range s.entries {
+			if e.kind == 1 {
+				offsets[e.off] = true
+			}
+		}
+	}
+	offs := make([]int64, 0, len(offsets))
+	for o := range offsets {
+		offs = append(offs, o)
+	}
+	slices.Sort(offs)
+	for _, o := range offs {
+		for _, p := range []int64{o, o + int64(f.hdr)} {
+			if err := f.precheckAt(p); err != nil {
+				return err
+			}
+		}
+	}
+	nums := make([]int, 0, len(st.entries))
+	for n, e := range st.entries {
+		if e.kind == 2 {
+			nums = append(nums, n)
+		}
+	}
+	slices.Sort(nums)
+	for _, n := range nums {
+		if _, err := st.get(n); errors.Is(err, ErrLimit) {
+			return err
+		}
+	}
+	for _, os := range f.objstms {
+		if err := f.scanObjects(os.data); err != nil {
+			return err
+		}
+	}
+	if err := f.precheckTree(st, st.root()["Pages"], "Kids", "page tree"); err != nil {
+		return err
+	}
+	if err := f.precheckTree(st, st.dictOf(st.root()["AcroForm"])["Fields"], "Kids", "form field tree"); err != nil {
+		return err
+	}
+	return f.bud.err
+}
+
+// precheckAt parses what is at off: an indirect object, or else a bare
+// object (a reader that trusts the offset parses whatever is there).
+func (f *pdfFile) precheckAt(off int64) error {
+	if off < 0 || off >= int64(len(f.b)) {
+		return nil
+	}
+	l := f.lexer(f.b, int(off))
+	_, _, err := l.indirect(nil)
+	if errors.Is(err, ErrLimit) {
+		return err
+	}
+	if err != nil {
+		l = f.lexer(f.b, int(off))
+		if _, err := l.object(0); errors.Is(err, ErrLimit) {
+			return err
+		}
+	}
+	return nil
+}
+
+// scanObjects parses data as a sequence of objects.
+func (f *pdfFile) scanObjects(data []byte) error {
+	l := f.lexer(data, 0)
+	for l.pos < len(data) {
+		p := l.pos
+		_, err := l.object(0)
+		if errors.Is(err, ErrLimit) {
+			return err
+		}
+		if err != nil && l.pos == p {
+			l.pos++
+		}
+		if l.skipSpace(); err != nil && l.pos >= len(data) {
+			break
+		}
+	}
+	return nil
+}
+
+// precheckTree walks a tree of dictionaries linked by key (an array of
+// references, or the array itself at the root): every node must be
+// reached once only (no cycle, no sharing), and no deeper than the depth
+// limit.
+func (f *pdfFile) precheckTree(st *state, root object, key, what string) error {
+	seen := map[int]bool{}
+	var walk func(o object, depth int) error
+	walk = func(o object, depth int) error {
+		if depth > f.lim.MaxDepth {
+			return f.bud.fail(limitf("the %s is more than %d levels deep", what, f.lim.MaxDepth))
+		}
+		if r, ok := o.(ref); ok {
+			if seen[r.Num] {
+				return f.bud.fail(limitf("the %s reaches object %d twice (a cycle or a shared node)", what, r.Num))
+			}
+			seen[r.Num] = true
+		}
+		var kids []object
+		switch v := st.resolve(o).(type) {
+		case []object:
+			kids = v
+		case dict:
+			kids, _ = st.resolve(v[key]).([]object)
+		case *stream:
+			kids, _ = st.resolve(v.Dict[key]).([]object)
+		}
+		for _, k := range kids {
+			if err := walk(k, depth+1); err != nil {
+				return err
+			}
+		}
+		return f.bud.err
+	}
+	return walk(root, 0)
+}
