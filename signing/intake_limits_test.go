@@ -42,3 +42,23 @@ func TestInspectHostile(t *testing.T) {
 		})
 	}
 }
+
+// FuzzIntake: Inspect on any bytes returns Info or a clean error (415 or
+// 422), in bounded time and memory, never a panic or a fatal error. Seeds:
+// testdata/fuzz/FuzzIntake (written by signing/verify's
+// TestWriteFuzzSeeds).
+func FuzzIntake(f *testing.F) {
+	f.Add([]byte("%PDF-1.7\ntrailer\n<< /Root 1 0 R >>"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		info, err := inspectBytes(b)
+		if err != nil {
+			if c := workflow.ErrorCode(err); c != workflow.EUNPROCESSABLE && c != workflow.EUNSUPPORTEDMEDIA {
+				t.Fatalf("error %v with code %q", err, c)
+			}
+			return
+		}
+		if info.Pages < 1 || info.Encrypted {
+			t.Fatalf("accepted with %+v", info)
+		}
+	})
+}
