@@ -85,6 +85,12 @@ func Inspect(r io.ReaderAt, size int64) (info Info, err error) {
 	if perr := verify.Precheck(all, verify.DefaultLimits); perr != nil {
 		return info, workflow.Wrap(workflow.EUNPROCESSABLE, perr, "PDF cannot be processed: %v", perr)
 	}
+	// The library looks for %%EOF backwards from the end in ever larger
+	// reads, all the way to the start: time quadratic in the size of a
+	// file without it (Precheck bounds the bytes after the marker).
+	if !bytes.Contains(all, []byte("%%EOF")) {
+		return info, unparsable(errors.New("no %%EOF marker"))
+	}
 
 	// The parser panics on some malformed input; turn that into a clear error.
 	defer func() {

@@ -269,6 +269,9 @@ func Hostile(maxSections int) []HostileCase {
 			}
 			return w.Bytes()
 		}, Reason: "cross-reference sections"},
+		{Name: "2 MB after %%EOF", PDF: func() []byte {
+			return append(DeepObject(1), bytes.Repeat([]byte("x"), 2<<20)...)
+		}, Reason: "follow the end of the PDF", ReaderOnly: true},
 		{Name: "page tree cycle", PDF: PageTreeCycle, Reason: "page tree reaches object 2 twice", ReaderOnly: true},
 		{Name: "field tree DAG", PDF: func() []byte { return FieldDAG(8, 30) }, Reason: "form field tree reaches object", ReaderOnly: true},
 		{Name: "deep object at an offset without header", PDF: func() []byte {

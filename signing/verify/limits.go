@@ -43,6 +43,10 @@ type Limits struct {
 	MaxColumns int
 	// MaxFilters bounds the length of a stream's /Filter array.
 	MaxFilters int
+	// MaxAfterEOF bounds the bytes after the last %%EOF marker (Precheck
+	// only: general readers search for the marker backwards in ever larger
+	// reads, in time quadratic in that distance).
+	MaxAfterEOF int
 	// Work is the total work per file, in parser steps (tokens read,
 	// objects looked up): WorkBase plus WorkPerByte for every byte of
 	// the file.
@@ -61,6 +65,7 @@ var DefaultLimits = Limits{
 	MaxDecodedBytes: 256 << 20,
 	MaxColumns:      1 << 16,
 	MaxFilters:      8,
+	MaxAfterEOF:     64 << 10,
 	WorkBase:        50_000_000,
 	WorkPerByte:     16,
 }

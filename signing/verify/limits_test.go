@@ -205,3 +205,32 @@ func TestReconstructTrailerChoice(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyLargeDocuments: the default limits leave real documents alone:
+// a 100 MB scan and a 1,000-page document, both signed in two layers,
+// verify as valid.
+func TestVerifyLargeDocuments(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and signs a 100 MB document")
+	}
+	fx := newFixture(t)
+	for _, tc := range []struct {
+		name string
+		base func() []byte
+	}{
+		{"100 MB scan", func() []byte { return withScan(t, basePDF(), 100<<20) }},
+		{"1000 pages", func() []byte { return testpdf.Make(1000, "large") }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l1 := signApproval(t, tc.base(), fx.officer, "Nguyễn Văn A", 2, false)
+			pdf := signApproval(t, l1, fx.agency, "UBND Quận 1", 2, true)
+			rep, err := Verify(context.Background(), pdf, Options{Roots: fx.ca.pool})
+			if err != nil || rep.Verdict != Valid {
+				t.Fatalf("%v: %v %q", err, rep.Verdict, rep.Reasons)
+			}
+			if err := Precheck(pdf, DefaultLimits); err != nil {
+				t.Errorf("Precheck: %v", err)
+			}
+		})
+	}
+}

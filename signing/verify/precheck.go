@@ -14,12 +14,17 @@ import (
 // error wrapping ErrLimit for such a file, and nil otherwise: other
 // damage is for the caller's reader to judge.
 //
-// What it reads: the cross-reference chain from every "startxref" in the
+// What it reads: the bytes after the last %%EOF, the cross-reference chain from every "startxref" in the
 // file (a reader may pick another one than ours), every object any
 // section lists, at its offset whatever is there (with or without an
 // object header), every object stream in full, the page tree and the
 // form field tree.
 func Precheck(pdf []byte, lim Limits) error {
+	if eof := bytes.LastIndex(pdf, []byte("%%EOF")); eof >= 0 {
+		if tail := len(pdf) - eof - len("%%EOF"); tail > lim.MaxAfterEOF {
+			return limitf("%d bytes follow the end of the PDF (%%%%EOF); at most %d are read", tail, lim.MaxAfterEOF)
+		}
+	}
 	f, err := parseFileLimits(pdf, lim)
 	if err != nil {
 		if errors.Is(err, ErrLimit) {
