@@ -69,6 +69,11 @@ type Server struct {
 	Directory Directory
 	// Ready reports whether the server can serve (database reachable).
 	Ready func(ctx context.Context) error
+	// ReadyInfo are facts about the configuration /readyz shows (e.g.
+	// "signing": "development-pki"), ReadyWarnings what an operator must
+	// know (e.g. that the development PKI is in use). Set before serving.
+	ReadyInfo     map[string]string
+	ReadyWarnings []string
 	// MaxUpload is the largest file accepted, in bytes.
 	MaxUpload int64
 	// Signing serves verification and signing-key administration; nil =
@@ -248,7 +253,14 @@ func (s *Server) handleReady(c echo.Context) error {
 			return workflow.Errorf(workflow.EUNAVAILABLE, "database unreachable")
 		}
 	}
-	return c.JSON(http.StatusOK, map[string]string{"status": "ready"})
+	out := map[string]any{"status": "ready"}
+	for k, v := range s.ReadyInfo {
+		out[k] = v
+	}
+	if len(s.ReadyWarnings) > 0 {
+		out["warnings"] = s.ReadyWarnings
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 // RequireRole returns EFORBIDDEN unless the request's user has one of roles.

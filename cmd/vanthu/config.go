@@ -26,6 +26,7 @@ type Config struct {
 	OrgAbbr       string
 	OrgPlace      string
 	LogLevel      string
+	Env           string // development or production (issue 9)
 	PublicURL     string // citizens' verification page base (issue 8)
 
 	// Signing (issue 3).
@@ -92,6 +93,7 @@ func (c *Config) settings() []setting {
 		{env: "VANTHU_ORG_ABBR", flag: "org-abbr", def: "UBND", doc: "this agency's abbreviation in notations (15/QĐ-UBND)", str: &c.OrgAbbr},
 		{env: "VANTHU_ORG_PLACE", flag: "org-place", def: "Bình Thủy", doc: "place name of the date line (Bình Thủy, ngày 25 tháng 11 năm 2026)", str: &c.OrgPlace},
 		{env: "VANTHU_PUBLIC_URL", flag: "public-url", def: "", doc: "public base URL (https://vanthu.example.gov.vn); set = every issued document carries a verification code and PUBLIC_URL/verify/CODE", str: &c.PublicURL},
+		{env: "VANTHU_ENV", flag: "env", def: "development", doc: "development or production; production refuses to start without VANTHU_AGENCY_KEY and VANTHU_TRUST_ANCHORS (and, with the exchange on, VANTHU_EXCHANGE_CERT and VANTHU_EXCHANGE_KEY) and never uses the development PKI", str: &c.Env},
 		{env: "VANTHU_LOG_LEVEL", flag: "log-level", def: "info", doc: "debug, info, warn or error", str: &c.LogLevel},
 		{env: "VANTHU_AGENCY_KEY", flag: "agency-key", def: "", doc: "agency signing key URI (file:path.p12, file:key.pem, pkcs11:token=..;object=..); empty = development PKI", str: &c.AgencyKey},
 		{env: "VANTHU_AGENCY_CERT", flag: "agency-cert", def: "", doc: "PEM certificate chain of the agency key", str: &c.AgencyCert},
@@ -157,6 +159,9 @@ func LoadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (*C
 }
 
 func (c *Config) validate() error {
+	if err := c.validateEnv(); err != nil {
+		return err
+	}
 	if c.MaxUploadMB < 1 {
 		return fmt.Errorf("VANTHU_MAX_UPLOAD_MB must be at least 1")
 	}

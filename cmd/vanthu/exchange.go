@@ -41,6 +41,7 @@ type exchangeIdentity struct {
 	self    exchange.Identity
 	tlsCert tls.Certificate
 	tlsPEM  []byte // the TLS certificate (leaf) peers pin
+	devTLS  bool   // tlsCert comes from the development PKI
 }
 
 // exchangeHosts are the names the development TLS certificate is issued
@@ -111,7 +112,7 @@ func loadExchangeIdentity(ctx context.Context, cfg *Config) (*exchangeIdentity, 
 		if err != nil {
 			return nil, fmt.Errorf("development exchange TLS certificate: %w", err)
 		}
-		id.tlsCert, id.tlsPEM = c, certPEM
+		id.tlsCert, id.tlsPEM, id.devTLS = c, certPEM, true
 	}
 	return id, nil
 }
@@ -134,6 +135,10 @@ func wireExchange(ctx context.Context, a *app) error {
 	id, err := loadExchangeIdentity(ctx, cfg)
 	if err != nil {
 		return err
+	}
+	if id.devTLS {
+		a.readyInfo("exchange_tls", "development-pki")
+		a.warnDevelopmentPKI(ctx, "the exchange TLS certificate", "VANTHU_EXCHANGE_CERT and VANTHU_EXCHANGE_KEY")
 	}
 	var clientCAs []*x509.Certificate
 	if cfg.ExchangeCA != "" {

@@ -106,6 +106,10 @@ func wireSigning(ctx context.Context, a *app) error {
 			}
 			return k, img, nil
 		}
+		if cfg.production() {
+			return keys.Key{}, nil, workflow.Errorf(workflow.EUNAVAILABLE,
+				"%s has no signing key: an admin sets one (PUT /api/v1/users/{id}/signing-key); the development PKI is off in production", u.Username)
+		}
 		p, err := devPKI()
 		if err != nil {
 			return keys.Key{}, nil, workflow.Wrap(workflow.EUNAVAILABLE, err, "%s has no signing key configured", u.Username)
@@ -135,6 +139,15 @@ func wireSigning(ctx context.Context, a *app) error {
 			_, canonical, err := policy.OfficialKey(ctx, u, uri, certPEM, others)
 			return canonical, err
 		}}
+	if kr.pki != nil {
+		a.readyInfo("signing", "development-pki")
+		a.warnDevelopmentPKI(ctx, "signing (agency key, trust anchors, officials' keys)", "VANTHU_AGENCY_KEY, VANTHU_TRUST_ANCHORS, officials' keys and VANTHU_ENV=production")
+	} else {
+		a.readyInfo("signing", "configured")
+		if !cfg.production() {
+			a.warnDevelopmentPKI(ctx, "officials without a signing key of their own", "their keys (PUT /api/v1/users/{id}/signing-key) and VANTHU_ENV=production")
+		}
+	}
 	a.log.InfoContext(ctx, "signing configured", "agency_key", keys.RedactURI(cfg.AgencyKey), "dev_pki", kr.pki != nil,
 		"tsa", cfg.TSAURL != "", "key_dirs", cfg.KeyDirs, "pkcs11_tokens", cfg.PKCS11Tokens, "agency_cert_subject", agency.Chain[0].Subject.String())
 	return nil
