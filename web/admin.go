@@ -31,7 +31,7 @@ func init() {
 			mux.Handle("GET /admin/exchange", u.auth(u.handleQueue))
 		}
 	})
-	nav = append(nav, NavItem{Path: "/admin", Label: "Quản trị", Roles: []workflow.Role{workflow.RoleAdmin}})
+	nav = append(nav, NavItem{Path: "/admin", Label: "Quản trị", Order: 90, Roles: []workflow.Role{workflow.RoleAdmin}})
 }
 
 // requireAdmin hides the administration pages from other roles (the

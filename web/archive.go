@@ -25,7 +25,7 @@ func init() {
 		mux.Handle("GET /archive/{id}/object", u.auth(u.handleArchiveObject))
 		mux.Handle("GET /archive/{id}/package", u.auth(u.handleArchivePackage))
 	})
-	nav = append(nav, NavItem{Path: "/archive", Label: "Kho lưu trữ", Roles: archiveRoles, needs: func(c *Config) bool { return c.Archive != nil }})
+	nav = append(nav, NavItem{Path: "/archive", Label: "Kho lưu trữ", Order: 40, Roles: archiveRoles, needs: func(c *Config) bool { return c.Archive != nil }})
 }
 
 // archiveRoles search the district repository (archive.Service decides).

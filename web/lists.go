@@ -16,8 +16,8 @@ func init() {
 		mux.Handle("GET /outgoing", u.auth(u.listPage(workflow.Outgoing)))
 	})
 	nav = append(nav,
-		NavItem{Path: "/incoming", Label: "Văn bản đến"},
-		NavItem{Path: "/outgoing", Label: "Văn bản đi"},
+		NavItem{Path: "/incoming", Label: "Văn bản đến", Order: 10},
+		NavItem{Path: "/outgoing", Label: "Văn bản đi", Order: 20},
 	)
 }
 

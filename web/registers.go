@@ -27,7 +27,7 @@ func init() {
 		mux.Handle("GET /registers/{kind}/{year}", u.auth(u.handleRegister))
 		mux.Handle("GET /registers/{kind}/{year}/csv", u.auth(u.handleRegisterCSV))
 	})
-	nav = append(nav, NavItem{Path: "/registers", Label: "Sổ đăng ký", Roles: registerRoles})
+	nav = append(nav, NavItem{Path: "/registers", Label: "Sổ đăng ký", Order: 30, Roles: registerRoles})
 }
 
 // registerRoles keep or read the registers (workflow.Service.Register

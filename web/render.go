@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 	"time"
 
@@ -95,6 +96,9 @@ type NavItem struct {
 	Path  string
 	Label string
 	Roles []workflow.Role
+	// Order places the item: 0 Việc cần xử lý, 10 Văn bản đến, 20 Văn
+	// bản đi, 30 Sổ đăng ký, 40 Kho lưu trữ, 50 Báo cáo, 90 Quản trị.
+	Order int
 	// needs, when set, hides the item unless the configuration has the
 	// service the page calls.
 	needs func(*Config) bool
@@ -114,7 +118,9 @@ var nav = []NavItem{
 
 func (ui *UI) navFor(u *workflow.User, current string) []NavLink {
 	var out []NavLink
-	for _, n := range nav {
+	items := slices.Clone(nav)
+	slices.SortStableFunc(items, func(a, b NavItem) int { return a.Order - b.Order })
+	for _, n := range items {
 		if len(n.Roles) > 0 && !u.HasAny(n.Roles) || n.needs != nil && !n.needs(&ui.cfg) {
 			continue
 		}

@@ -1,0 +1,456 @@
+package main
+
+// Browser tests of the web interface: a real chromium, headless, driven by
+// chromedp through whole working days of a district office. The helpers
+// (StartBrowser, Browser.As, Browser.Shot, CheckNotBlank) are for every
+// browser test of this package.
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"image"
+	"image/png"
+	"net/http"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
+	"github.com/chromedp/chromedp"
+
+	"github.com/vanthu/vanthu/internal/testpdf"
+)
+
+// EnvChromium names the chromium binary the browser tests drive
+// (scripts/setup/web.sh exports it).
+const EnvChromium = "VANTHU_TEST_CHROMIUM"
+
+// Browser is one headless chromium on one vanthu server.
+type Browser struct {
+	t     *testing.T
+	ctx   context.Context
+	base  string
+	Shots string // directory of the screenshots
+	n     int
+}
+
+// StartBrowser starts chromium (skipping the test, naming the variable,
+// when VANTHU_TEST_CHROMIUM is unset) at 1366x768 with a fresh profile.
+// Screenshots go to $VANTHU_TEST_TMP/screenshots/<test>, else a temporary
+// directory; the path is logged.
+func StartBrowser(t *testing.T, base string) *Browser {
+	t.Helper()
+	path := os.Getenv(EnvChromium)
+	if path == "" {
+		t.Skipf("%s is not set: no browser to drive (scripts/setup/web.sh installs chromium and sets it)", EnvChromium)
+	}
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(path),
+		chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU, chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck,
+		chromedp.Flag("disable-quic", true), chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true), chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-dev-shm-usage", true), chromedp.Flag("lang", "vi-VN"),
+		chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1366, 768),
+	}
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 8*time.Minute)
+	t.Cleanup(func() { cancelTimeout(); cancelCtx(); cancelAlloc() })
+	dir := t.TempDir()
+	if tmp := os.Getenv("VANTHU_TEST_TMP"); tmp != "" {
+		dir = filepath.Join(tmp, "screenshots", t.Name())
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("screenshots in %s", dir)
+	b := &Browser{t: t, ctx: ctx, base: base, Shots: dir}
+	// The first call starts the browser, which lives as long as its
+	// context: that context has no step timeout.
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	b.Run(chromedp.Navigate(base + "/login"))
+	return b
+}
+
+// StepTimeout bounds one Run or Get.
+var StepTimeout = 45 * time.Second
+
+// Run runs chromedp actions, failing the test on error.
+func (b *Browser) Run(actions ...chromedp.Action[chromedp.Void]) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, StepTimeout)
+	defer cancel()
+	if err := chromedp.Do(ctx, actions...); err != nil {
+		b.fail(err)
+	}
+}
+
+// Get runs an action that returns a value, failing the test on error.
+func Get[T any](b *Browser, a chromedp.Action[T]) T {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, StepTimeout)
+	defer cancel()
+	v, err := chromedp.Run(ctx, a)
+	if err != nil {
+		b.fail(err)
+	}
+	return v
+}
+
+// fail ends the test with where the browser is and what it shows.
+func (b *Browser) fail(err error) {
+	b.t.Helper()
+	ctx, cancel := context.WithTimeout(b.ctx, 5*time.Second)
+	defer cancel()
+	page, _ := chromedp.Run(ctx, chromedp.Location())
+	text, _ := chromedp.Run(ctx, chromedp.Text(chromedp.CSS("main")))
+	b.t.Fatalf("browser (at %s): %v\npage text:\n%s", page, err, text)
+}
+
+// Go opens a path of the server.
+func (b *Browser) Go(path string) {
+	b.t.Helper()
+	b.Run(chromedp.Navigate(b.base+path), chromedp.WaitReady(chromedp.CSS("body")))
+}
+
+// As signs in as user, ending the previous user's session (cookies
+// cleared), and waits for the inbox.
+func (b *Browser) As(user, password string) {
+	b.t.Helper()
+	b.Run(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, network.ClearBrowserCookies, cdp.Empty{})
+		return err
+	}),
+		chromedp.Navigate(b.base+"/login"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name="username"]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name="username"]`), user),
+		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), password),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`nav.main`)))
+}
+
+// Text returns the text of the first element matching sel.
+func (b *Browser) Text(sel string) string {
+	b.t.Helper()
+	return Get(b, chromedp.Text(chromedp.CSS(sel)))
+}
+
+// HTML returns the page's HTML.
+func (b *Browser) HTML() string {
+	b.t.Helper()
+	return Get(b, chromedp.OuterHTML(chromedp.CSS("html")))
+}
+
+// Press clicks the action button ACTION of the document page and waits
+// for the confirmation.
+func (b *Browser) Press(action string) {
+	b.t.Helper()
+	sel := chromedp.CSS(fmt.Sprintf(`button[name="action"][value="%s"]`, action))
+	b.Run(chromedp.WaitVisible(sel), chromedp.Click(sel))
+	deadline := time.Now().Add(StepTimeout)
+	for {
+		loc := Get(b, chromedp.Location())
+		if strings.Contains(loc, "done="+action) {
+			break
+		}
+		if time.Now().After(deadline) {
+			b.fail(fmt.Errorf("pressing %s led nowhere", action))
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	b.Run(chromedp.WaitVisible(chromedp.CSS(`p.flash`)))
+}
+
+// Shot saves a full-page screenshot as NN-name.png and checks it is not
+// blank; it returns the file's path.
+func (b *Browser) Shot(name string) string {
+	b.t.Helper()
+	buf := Get(b, chromedp.FullScreenshot(100))
+	CheckNotBlank(b.t, name, buf)
+	b.n++
+	p := filepath.Join(b.Shots, fmt.Sprintf("%02d-%s.png", b.n, name))
+	if err := os.WriteFile(p, buf, 0o644); err != nil {
+		b.t.Fatal(err)
+	}
+	return p
+}
+
+// CheckNotBlank fails unless a PNG screenshot shows a page: many colours
+// and a fair share of non-white pixels (text, header, table lines).
+func CheckNotBlank(t *testing.T, name string, pngBytes []byte) {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(pngBytes))
+	if err != nil {
+		t.Fatalf("screenshot %s is not a PNG: %v", name, err)
+	}
+	colours, inked, total := blankStats(img)
+	if colours < 16 || inked*100 < total {
+		t.Fatalf("screenshot %s looks blank: %d colours, %d of %d pixels not white", name, colours, inked, total)
+	}
+}
+
+func blankStats(img image.Image) (colours, inked, total int) {
+	seen := map[uint32]bool{}
+	bd := img.Bounds()
+	for y := bd.Min.Y; y < bd.Max.Y; y++ {
+		for x := bd.Min.X; x < bd.Max.X; x++ {
+			r, g, bl, _ := img.At(x, y).RGBA()
+			seen[(r>>11)<<10|(g>>11)<<5|bl>>11] = true
+			if r < 0xf000 || g < 0xf000 || bl < 0xf000 {
+				inked++
+			}
+			total++
+		}
+	}
+	return len(seen), inked, total
+}
+
+// writePDF writes a test PDF to a temporary file for an upload.
+func writePDF(t *testing.T, name string, pdf []byte) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), name)
+	if err := os.WriteFile(p, pdf, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+var docPath = regexp.MustCompile(`/documents/([0-9a-f]+)`)
+
+// docID returns the id of the document page the browser shows.
+func (b *Browser) docID() string {
+	b.t.Helper()
+	loc := Get(b, chromedp.Location())
+	m := docPath.FindStringSubmatch(loc)
+	if m == nil {
+		b.t.Fatalf("not on a document page: %s", loc)
+	}
+	return m[1]
+}
+
+func mustContain(t *testing.T, what, page string, wants ...string) {
+	t.Helper()
+	for _, w := range wants {
+		if !strings.Contains(page, w) {
+			t.Errorf("%s lacks %q", what, w)
+		}
+	}
+}
+
+// addUsers creates users through the API as the admin.
+func addUsers(t *testing.T, s *server, users ...[4]string) map[string]string {
+	t.Helper()
+	admin := s.login(t, "admin", "admin-password-1")
+	ids := map[string]string{}
+	for _, u := range users {
+		var out struct{ ID string }
+		if code := admin.call("POST", "/api/v1/users", map[string]any{"username": u[0], "password": "password-" + u[0],
+			"full_name": u[1], "title": u[2], "roles": strings.Split(u[3], ",")}, &out); code != 201 {
+			t.Fatalf("create %s: %d", u[0], code)
+		}
+		ids[u[0]] = out.ID
+	}
+	return ids
+}
+
+// TestIntegrationBrowserIncoming: the clerk registers a paper document
+// (upload, Decree 30 fields, signature report before registering), the
+// official assigns it, the handler completes it, the clerk archives it.
+func TestIntegrationBrowserIncoming(t *testing.T) {
+	s := startServer(t, nil)
+	ids := addUsers(t, s,
+		[4]string{"clerk", "Lê Thị Văn Thư", "Văn thư", "clerk"},
+		[4]string{"officer", "Trần Văn Quyết", "Chủ tịch", "officer"},
+		[4]string{"handler", "Phạm Thị Chuyên", "Chuyên viên", "handler"})
+	b := StartBrowser(t, s.base)
+	b.Shot("login")
+	mustContain(t, "login page", b.HTML(), `<html lang="vi"`, `name="username"`, `name="password"`)
+
+	b.As("clerk", "password-clerk")
+	b.Shot("inbox-empty")
+	b.Go("/incoming/new")
+	subject := "Về việc tổ chức Ngày hội Đại đoàn kết toàn dân tộc năm 2026"
+	b.Run(chromedp.SetUploadFiles(chromedp.CSS(`input[name="file"]`), []string{writePDF(t, "congvan-den.pdf", testpdf.Make(2, "Cong van den"))}),
+		chromedp.SetValue(chromedp.CSS(`select[name="type"]`), "CV"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="original_number"]`), "125/UBND-VP"),
+		chromedp.SetValue(chromedp.CSS(`input[name="original_date"]`), "2026-11-20"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="sender_name"]`), "UBND thành phố Cần Thơ"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="sender_org_id"]`), "000.00.00.H13"),
+		chromedp.SetValue(chromedp.CSS(`select[name="urgency"]`), "very_urgent"),
+		chromedp.SendKeys(chromedp.CSS(`textarea[name="subject"]`), subject))
+	b.Shot("register-form")
+	b.Run(chromedp.Click(chromedp.CSS(`form[data-progress] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`button[name="action"][value="register"]`)))
+	id := b.docID()
+	page := b.HTML()
+	mustContain(t, "received document", page, subject, "Thượng khẩn", "UBND thành phố Cần Thơ", "20/11/2026", "Kiểm tra chữ ký số",
+		"không có chữ ký", `src="/documents/`+id+`/file"`)
+	b.Shot("document-received")
+	b.Press("register")
+	mustContain(t, "registered document", b.Text("main"), "Đã vào sổ văn bản đến.", "Số đến")
+
+	b.As("officer", "password-officer")
+	mustContain(t, "officer's inbox", b.Text("main"), subject, "Chờ phân công")
+	b.Shot("inbox-officer")
+	b.Go("/documents/" + id)
+	b.Run(chromedp.SetValue(chromedp.CSS(`select[name="assignee_id"]`), ids["handler"]),
+		chromedp.SetValue(chromedp.CSS(`input[name="due_date"]`), "2026-12-31"),
+		chromedp.SendKeys(chromedp.CSS(`#assign_comment`), "Đề nghị chuyên viên tham mưu trước ngày 31/12."))
+	b.Press("assign")
+
+	b.As("handler", "password-handler")
+	mustContain(t, "handler's inbox", b.Text("main"), subject, "31/12/2026")
+	b.Go("/documents/" + id)
+	if strings.Contains(b.HTML(), `value="archive"`) {
+		t.Error("the handler sees the archive button")
+	}
+	b.Press("start")
+	b.Press("complete")
+
+	b.As("clerk", "password-clerk")
+	b.Go("/?task=archive")
+	mustContain(t, "clerk's archive tab", b.Text("main"), subject)
+	b.Go("/documents/" + id)
+	b.Press("archive")
+	page = b.Text("main")
+	mustContain(t, "archived document", page, "Đã lưu trữ văn bản.", "Hồ sơ lưu trữ", "Phân công", "Đề nghị chuyên viên tham mưu")
+	b.Shot("document-archived")
+	b.Go("/registers/incoming/" + fmt.Sprint(time.Now().In(vietnam()).Year()))
+	mustContain(t, "incoming register", b.Text("main"), subject, "125/UBND-VP", "Phạm Thị Chuyên")
+	b.Shot("register-incoming")
+	// The list at tablet width.
+	b.Run(chromedp.EmulateViewport(768, 1024))
+	b.Go("/incoming?q=dai+doan+ket")
+	mustContain(t, "search without diacritics", b.Text("main"), subject)
+	b.Shot("list-incoming-tablet")
+}
+
+func vietnam() *time.Location { return time.FixedZone("ICT", 7*3600) }
+
+// TestIntegrationBrowserOutgoing: the handler drafts with an upload, the
+// official approves and signs, the clerk issues (seeing the number first)
+// and sends to a connected agency, whose status comes back on the page;
+// the archivist finds the archived record and downloads its package.
+func TestIntegrationBrowserOutgoing(t *testing.T) {
+	if os.Getenv(EnvChromium) == "" {
+		t.Skipf("%s is not set: no browser to drive (scripts/setup/web.sh installs chromium and sets it)", EnvChromium)
+	}
+	saved := exchangeTuning
+	t.Cleanup(func() { exchangeTuning = saved })
+	exchangeTuning.Poll, exchangeTuning.Backoff, exchangeTuning.MaxBackoff, exchangeTuning.Lease =
+		50*time.Millisecond, 200*time.Millisecond, time.Second, 20*time.Second
+	exchangeTuning.Hook = nil
+	A := newPeer(t, "A", "000.00.12.H13", "UBND quận Bình Thủy", "UBND")
+	B := newPeer(t, "B", "000.00.31.H13", "UBND phường Long Hòa", "UBND")
+	connect(t, A, B)
+	anchors := filepath.Join(t.TempDir(), "anchors.pem")
+	if err := os.WriteFile(anchors, append(devRoot(t, B), devRoot(t, A)...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	B.env["VANTHU_TRUST_ANCHORS"] = anchors
+	A.start(t)
+	B.start(t)
+	addUsers(t, A.srv, [4]string{"archivist", "Đỗ Văn Lưu", "Lưu trữ viên", "archivist"}, [4]string{"admin2", "Quản Trị", "", "admin"})
+
+	b := StartBrowser(t, A.srv.base)
+	b.As("handler", "password-handler")
+	b.Go("/outgoing/new")
+	subject := "Quyết định ban hành Quy chế làm việc của Ủy ban nhân dân quận"
+	b.Run(chromedp.SetValue(chromedp.CSS(`select[name="type"]`), "QĐ"),
+		chromedp.SendKeys(chromedp.CSS(`textarea[name="subject"]`), subject),
+		chromedp.SetValue(chromedp.CSS(`select[name="urgency"]`), "urgent"),
+		chromedp.SetValue(chromedp.CSS(`select[name="signer_id"]`), A.ids["officer"]),
+		chromedp.Click(chromedp.CSS(`input[name="recipients"][value="`+B.orgID+`"]`)),
+		chromedp.SetUploadFiles(chromedp.CSS(`input[name="file"]`), []string{writePDF(t, "du-thao.pdf", testpdf.Make(1, "Du thao quyet dinh"))}),
+		chromedp.SetUploadFiles(chromedp.CSS(`input[name="attachment"]`), []string{writePDF(t, "phu-luc.pdf", testpdf.Make(1, "Phu luc"))}))
+	b.Shot("draft-form")
+	b.Run(chromedp.Click(chromedp.CSS(`form[data-progress] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`button[name="action"][value="submit"]`)))
+	id := b.docID()
+	mustContain(t, "draft", b.Text("main"), subject, "Khẩn", "UBND phường Long Hòa", "Dự thảo chưa được ký số")
+	b.Press("submit")
+
+	b.As("officer", "password-officer")
+	b.Go("/documents/" + id)
+	b.Press("approve")
+	page := b.Text("main")
+	mustContain(t, "before signing", page, "Trước khi ký số", "Chữ ký của lãnh đạo và dấu cơ quan")
+	b.Shot("before-sign")
+	b.Press("sign")
+
+	b.As("clerk", "password-clerk")
+	mustContain(t, "clerk's inbox", b.Text("main"), subject, "Chờ phát hành")
+	b.Go("/documents/" + id)
+	mustContain(t, "before issuing", b.Text("#issue-preview"), "01/QĐ-UBND")
+	b.Shot("before-issue")
+	b.Press("issue")
+	mustContain(t, "issued", b.Text("main"), "Đã cấp số và phát hành văn bản.", "01/QĐ-UBND", "hợp lệ")
+	b.Press("send")
+	// The deliveries region refreshes itself while pending.
+	deadline := time.Now().Add(60 * time.Second)
+	for !strings.Contains(b.Text("#deliveries"), "Đã gửi đến") {
+		if time.Now().After(deadline) {
+			t.Fatalf("delivery never shown as delivered: %s", b.Text("#deliveries"))
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	// B registers it: status 03 comes back.
+	var got []map[string]any
+	eventually(t, "B receives", 30*time.Second, func() (bool, string) { got = B.incomingBy(t, subject); return len(got) == 1, "" })
+	B.clerk.act(got[0]["id"].(string), "register", nil)
+	eventually(t, "status 03 on A's page", 30*time.Second, func() (bool, string) {
+		b.Go("/documents/" + id)
+		txt := b.Text("#deliveries")
+		return strings.Contains(txt, "03 · Đã tiếp nhận"), txt
+	})
+	b.Shot("document-sent")
+	b.Press("archive")
+
+	b.As("archivist", "password-archivist")
+	b.Go("/archive?q=quy+che+lam+viec")
+	mustContain(t, "archive search", b.Text("main"), subject, "01/QĐ-UBND")
+	b.Shot("archive-search")
+	b.Run(chromedp.Click(chromedp.CSS(`table a[href^="/archive/`+id+`"]`)), chromedp.WaitVisible(chromedp.CSS(`a[href$="/package"]`)))
+	mustContain(t, "archive record", b.Text("main"), "document.pdf", "SHA-256", "Phong tỏa pháp lý")
+	b.Shot("archive-record")
+	// Download the package as the browser would, with its cookies.
+	var cookies []*network.Cookie
+	b.Run(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		res, err := cdp.Call(ctx, tg, network.GetCookies, network.GetCookiesParams{})
+		cookies = res.Cookies
+		return err
+	}))
+	req, _ := http.NewRequest("GET", A.srv.base+"/archive/"+id+"/package", nil)
+	for _, c := range cookies {
+		req.AddCookie(&http.Cookie{Name: c.Name, Value: c.Value})
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var zip bytes.Buffer
+	zip.ReadFrom(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/zip" || !bytes.HasPrefix(zip.Bytes(), []byte("PK")) ||
+		!bytes.Contains(zip.Bytes(), []byte("bagit.txt")) || !bytes.Contains(zip.Bytes(), []byte("manifest-sha256.txt")) {
+		t.Fatalf("package: %d %s, %d bytes", resp.StatusCode, resp.Header.Get("Content-Type"), zip.Len())
+	}
+
+	// Administration: the exchange queue and connected agencies.
+	b.As("admin2", "password-admin2")
+	b.Go("/admin/exchange")
+	mustContain(t, "exchange queue", b.Text("main"), "đã gửi đến")
+	b.Go("/admin/agencies")
+	mustContain(t, "agencies", b.Text("main"), "UBND phường Long Hòa", B.orgID)
+	b.Shot("admin-agencies")
+	b.Go("/registers/outgoing/" + fmt.Sprint(time.Now().In(vietnam()).Year()))
+	mustContain(t, "outgoing register", b.Text("main"), "01/QĐ-UBND", subject, "Trần Văn Quyết")
+	b.Shot("register-outgoing")
+}
