@@ -164,7 +164,7 @@ func (u *uploads) spool(p *multipart.Part, limit int64) (*workflow.Upload, error
 		return nil, uploadErr(err)
 	}
 	if n > limit {
-		return nil, workflow.Errorf(workflow.ETOOLARGE, "file %q is larger than the limit of %d MiB", p.FileName(), limit>>20)
+		return nil, workflow.Errorf(workflow.ETOOLARGE, "file %q is larger than the limit of %s", p.FileName(), sizeText(limit))
 	}
 	if n == 0 {
 		return nil, workflow.Errorf(workflow.EUNSUPPORTEDMEDIA, "file %q is empty, not a PDF", p.FileName())
@@ -179,6 +179,14 @@ func (u *uploads) spool(p *multipart.Part, limit int64) (*workflow.Upload, error
 func refuseUpload(c echo.Context, err error) error {
 	c.Response().Header().Set(echo.HeaderConnection, "close")
 	return err
+}
+
+// sizeText is n bytes in MiB, or KiB below one MiB.
+func sizeText(n int64) string {
+	if n < 1<<20 {
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d MiB", n>>20)
 }
 
 func uploadErr(err error) error {
