@@ -180,7 +180,9 @@ func uploadSeeds() []uploadSeed {
 	incoming := `{"direction":"incoming","type":"CV","subject":"Về việc kiểm tra","sender":{"org_id":"000.00.31.H13","name":"Sở Nội vụ"},"original_number":"12/SNV-VP","original_date":"2026-11-20","due_date":"2026-12-01"}`
 	outgoing := `{"direction":"outgoing","type":"QĐ","subject":"Quyết định khen thưởng","signer_id":"u-officer","recipients":[{"org_id":"000.00.31.H13","name":"Sở Nội vụ"}],"confidentiality":"confidential","urgency":"urgent","retention":"permanent"}`
 	meta := func(s string) part { return part{name: "meta", data: []byte(s)} }
-	file := func(b []byte) part { return part{name: "file", filename: "vanban.pdf", contentType: "application/pdf", data: b} }
+	file := func(b []byte) part {
+		return part{name: "file", filename: "vanban.pdf", contentType: "application/pdf", data: b}
+	}
 	att := part{name: "attachment", filename: "phuluc.pdf", contentType: "application/pdf", data: pdf2}
 	var seeds []uploadSeed
 	add := func(name string, role uint8, boundary string, parts ...part) {
