@@ -13,8 +13,10 @@ RUN ./scripts/build-release.sh /out/vanthu
 # Runtime: glibc for the cgo binary; a PKCS#11 module (e.g. softhsm2,
 # opensc-pkcs11 or the HSM vendor's) is added by the deployer and named by
 # VANTHU_PKCS11_MODULE.
+# poppler-utils (pdftoppm) is optional: it renders the page previews of the
+# stamp layout page; without it the page shows only the numeric fields.
 FROM debian:bookworm-slim
-RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates tzdata \
+RUN apt-get update && apt-get install -y --no-install-recommends ca-certificates tzdata poppler-utils \
     && rm -rf /var/lib/apt/lists/* && useradd -r -u 10001 vanthu && mkdir /data && chown vanthu /data
 COPY --from=build /out/vanthu /usr/local/bin/vanthu
 USER vanthu

@@ -392,3 +392,26 @@ func (s *Service) DetectLayout(ctx context.Context, r io.ReaderAt, size int64) (
 	l.Notes = det.Notes
 	return &l, nil
 }
+
+// PageSizes returns the displayed width and height (points) of every
+// page of pdf, for previews that place the stamps' boxes over a page.
+func PageSizes(in []byte) (sizes [][2]float64, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = workflow.Errorf(workflow.EUNPROCESSABLE, "the PDF's pages cannot be read: %v", p)
+		}
+	}()
+	rdr, err := pdf.NewReader(bytes.NewReader(in), int64(len(in)))
+	if err != nil {
+		return nil, unparsable(err)
+	}
+	for i := 1; i <= rdr.NumPage(); i++ {
+		g, err := pageGeometry(rdr, i)
+		if err != nil {
+			return nil, unparsable(err)
+		}
+		w, h := g.size()
+		sizes = append(sizes, [2]float64{w, h})
+	}
+	return sizes, nil
+}

@@ -171,6 +171,7 @@ func (u *UI) render(w http.ResponseWriter, r *http.Request, s *Session, status i
 // okMessages are confirmations named by ?ok= after a redirect.
 var okMessages = map[string]string{
 	"created":  "Đã lưu văn bản.",
+	"layout":   "Đã lưu vị trí số, ngày tháng và chữ ký.",
 	"comment":  "Đã gửi ý kiến.",
 	"user":     "Đã lưu người dùng.",
 	"password": "Đã đặt lại mật khẩu.",

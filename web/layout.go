@@ -1,0 +1,242 @@
+package web
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+
+	"github.com/vanthu/vanthu/signing"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// Page 6's correction: the stamp layout of an outgoing document over a
+// preview of its pages. The boxes (number, date, signature) are SVG
+// rectangles over a server-rendered PNG of the page; static/layout.js
+// lets them be dragged (pointer) or moved with the arrow keys, writing the
+// numeric fields of a plain form — which works on its own without script,
+// and without the preview when poppler's pdftoppm is not installed (an
+// optional runtime dependency, in the Docker image).
+
+// LayoutEditor corrects a stamp layout (workflow.Service).
+type LayoutEditor interface {
+	SetLayout(ctx context.Context, actor *workflow.User, id string, version int, l *workflow.Layout) (*workflow.Document, error)
+}
+
+func init() {
+	routes = append(routes, func(u *UI, mux *http.ServeMux) {
+		mux.Handle("GET /documents/{id}/layout", u.auth(u.handleLayout))
+		mux.Handle("POST /documents/{id}/layout", u.auth(u.handleLayout))
+		mux.Handle("GET /documents/{id}/page/{n}", u.auth(u.handlePagePNG))
+	})
+}
+
+// pdftoppm is poppler's renderer, found once on PATH ("" = no previews).
+var pdftoppm, _ = exec.LookPath("pdftoppm")
+
+type stampBox struct {
+	Field      string // "number", "date", "signature"
+	Label      string
+	Page       int
+	X, Y, W, H float64 // PDF points, lower-left origin
+	SVGY       float64 // top edge in SVG (y down)
+}
+
+type layoutPage struct {
+	N      int
+	W, H   float64
+	Boxes  []stampBox
+	Render bool
+}
+
+type layoutView struct {
+	Doc      *workflow.Document
+	Pages    []layoutPage
+	Boxes    []stampBox // all three, for the numeric fields
+	CanSig   bool
+	CanND    bool
+	Notes    []string
+	Source   string
+	Problem  string
+	NumPages int
+}
+
+func (u *UI) currentPDF(r *http.Request, s *Session, id string) ([]byte, error) {
+	rc, _, err := u.cfg.Docs.OpenFile(r.Context(), s.User, id, "")
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(io.LimitReader(rc, u.cfg.MaxUpload+1))
+}
+
+// defaultBoxes are where signing puts the stamps without a layout
+// (signing/layers.go), to show them when the layout leaves a box nil.
+func defaultBoxes(pages [][2]float64) map[string]workflow.Box {
+	w1, h1 := pages[0][0], pages[0][1]
+	wl := pages[len(pages)-1][0]
+	return map[string]workflow.Box{
+		"number":    {Page: 1, X: 0.08 * w1, Y: h1 - 150, W: 0.36 * w1, H: 18},
+		"date":      {Page: 1, X: 0.48 * w1, Y: h1 - 150, W: 0.46 * w1, H: 18},
+		"signature": {Page: len(pages), X: wl*0.75 - 85, Y: 150, W: 170, H: 60},
+	}
+}
+
+func (u *UI) handleLayout(w http.ResponseWriter, r *http.Request, s *Session) error {
+	id := r.PathValue("id")
+	d, err := u.cfg.Docs.Get(r.Context(), s.User, id)
+	if err != nil {
+		return err
+	}
+	le, ok := u.cfg.Docs.(LayoutEditor)
+	if !ok || d.Direction != workflow.Outgoing {
+		return workflow.Errorf(workflow.ENOTFOUND, "no stamp layout for this document")
+	}
+	b, err := u.currentPDF(r, s, id)
+	if err != nil {
+		return err
+	}
+	sizes, err := signing.PageSizes(b)
+	if err != nil || len(sizes) == 0 {
+		return workflow.Errorf(workflow.EUNPROCESSABLE, "the document's pages cannot be read")
+	}
+	v := layoutView{Doc: d, NumPages: len(sizes)}
+	v.CanSig, v.CanND = workflow.CanEditLayout(d, s.User)
+	if r.Method == http.MethodPost {
+		l, err := layoutFromForm(r, d.Layout, len(sizes))
+		if err == nil {
+			ver, _ := strconv.Atoi(r.PostFormValue("version"))
+			if _, err = le.SetLayout(r.Context(), s.User, id, ver, l); err == nil {
+				http.Redirect(w, r, "/documents/"+id+"?ok=layout", http.StatusSeeOther)
+				return nil
+			}
+		}
+		if code := workflow.ErrorCode(err); code != workflow.EINVALID && code != workflow.ECONFLICT {
+			return err
+		}
+		v.Problem = Message(err)
+	}
+	def := defaultBoxes(sizes)
+	cur := map[string]*workflow.Box{}
+	if d.Layout != nil {
+		cur["number"], cur["date"], cur["signature"] = d.Layout.Number, d.Layout.Date, d.Layout.Signature
+		v.Notes, v.Source = d.Layout.Notes, d.Layout.Source
+	}
+	byPage := map[int]*layoutPage{}
+	for _, f := range []struct{ field, label string }{{"number", "Số"}, {"date", "Ngày tháng"}, {"signature", "Chữ ký, dấu"}} {
+		bx := def[f.field]
+		if c := cur[f.field]; c != nil {
+			bx = *c
+		}
+		if bx.Page == 0 {
+			bx.Page = len(sizes)
+		}
+		if bx.Page > len(sizes) {
+			bx.Page = len(sizes)
+		}
+		ph := sizes[bx.Page-1][1]
+		lb := stampBox{Field: f.field, Label: f.label, Page: bx.Page, X: bx.X, Y: bx.Y, W: bx.W, H: bx.H, SVGY: ph - bx.Y - bx.H}
+		v.Boxes = append(v.Boxes, lb)
+		p := byPage[bx.Page]
+		if p == nil {
+			p = &layoutPage{N: bx.Page, W: sizes[bx.Page-1][0], H: ph, Render: pdftoppm != ""}
+			byPage[bx.Page] = p
+		}
+		p.Boxes = append(p.Boxes, lb)
+	}
+	for n := 1; n <= len(sizes); n++ {
+		if p := byPage[n]; p != nil {
+			v.Pages = append(v.Pages, *p)
+		}
+	}
+	u.render(w, r, s, http.StatusOK, "stamp_layout", "Vị trí số, ngày tháng và chữ ký", v)
+	return nil
+}
+
+// layoutFromForm reads the numeric fields (points, lower-left origin);
+// the detected blanks (number only, date parts) stay with their boxes.
+func layoutFromForm(r *http.Request, prev *workflow.Layout, pages int) (*workflow.Layout, error) {
+	l := &workflow.Layout{}
+	if prev != nil {
+		l.NumberOnly, l.DateBlanks = prev.NumberOnly, prev.DateBlanks
+	}
+	num := func(name string) (float64, error) {
+		v, err := strconv.ParseFloat(r.PostFormValue(name), 64)
+		if err != nil {
+			return 0, workflow.Errorf(workflow.EINVALID, "%s must be a number of points", name)
+		}
+		return v, nil
+	}
+	for _, f := range []string{"number", "date", "signature"} {
+		var vals [4]float64
+		for i, k := range []string{"x", "y", "w", "h"} {
+			x, err := num(f + "_" + k)
+			if err != nil {
+				return nil, err
+			}
+			vals[i] = x
+		}
+		page := 1
+		if f == "signature" {
+			p, err := strconv.Atoi(r.PostFormValue("signature_page"))
+			if err != nil || p < 0 || p > pages {
+				return nil, workflow.Errorf(workflow.EINVALID, "signature_page must be a page of the document")
+			}
+			page = p
+		}
+		b := &workflow.Box{Page: page, X: vals[0], Y: vals[1], W: vals[2], H: vals[3]}
+		switch f {
+		case "number":
+			l.Number = b
+		case "date":
+			l.Date = b
+		case "signature":
+			l.Signature = b
+		}
+	}
+	return l, nil
+}
+
+// handlePagePNG renders one page of the document's current file with
+// pdftoppm at 72 dpi (one pixel per point): ENOTFOUND without pdftoppm.
+func (u *UI) handlePagePNG(w http.ResponseWriter, r *http.Request, s *Session) error {
+	if pdftoppm == "" {
+		return workflow.Errorf(workflow.ENOTFOUND, "page previews need poppler's pdftoppm")
+	}
+	n, err := strconv.Atoi(r.PathValue("n"))
+	if err != nil || n < 1 {
+		return workflow.Errorf(workflow.ENOTFOUND, "no such page")
+	}
+	b, err := u.currentPDF(r, s, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	dir, err := os.MkdirTemp("", "vanthu-page-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	in := filepath.Join(dir, "in.pdf")
+	if err := os.WriteFile(in, b, 0o600); err != nil {
+		return err
+	}
+	cmd := exec.CommandContext(r.Context(), pdftoppm, "-png", "-r", "72", "-cropbox", "-f", strconv.Itoa(n), "-l", strconv.Itoa(n), "-singlefile", in, filepath.Join(dir, "out"))
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return workflow.Errorf(workflow.EUNPROCESSABLE, "the page cannot be rendered: %v %s", err, stderr.String())
+	}
+	png, err := os.ReadFile(filepath.Join(dir, "out.png"))
+	if err != nil {
+		return fmt.Errorf("read rendered page: %w", err)
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Header().Set("Cache-Control", "private, no-store")
+	_, err = w.Write(png)
+	return err
+}

@@ -1,0 +1,75 @@
+package web
+
+import (
+	"bytes"
+	"net/http"
+	"net/url"
+	"os/exec"
+	"strings"
+	"testing"
+
+	"github.com/vanthu/vanthu/internal/testpdf"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// TestStampLayoutPage: the handler sees the boxes over the page preview
+// and corrects them with the plain form; the page PNG is rendered when
+// pdftoppm exists; a user who may not edit gets fields disabled; after
+// issue the layout cannot change.
+func TestStampLayoutPage(t *testing.T) {
+	e := newTestEnv(t)
+	h := e.login("chuyenvien")
+	h.get("/outgoing/new")
+	f := url.Values{"type": {"QĐ"}, "subject": {"Quyết định có bố cục"}, "signer_id": {e.users["lanhdao"].ID}}
+	id := docIDFrom(t, h.postMultipart("/outgoing/new", f, map[string][]byte{"file": testpdf.Make(2, "layout")}))
+	p := h.get("/documents/" + id)
+	if !strings.Contains(p.Body, `href="/documents/`+id+`/layout"`) {
+		t.Fatalf("no link to the layout page:\n%s", p.Body)
+	}
+	p = h.get("/documents/" + id + "/layout")
+	if p.Status != 200 || !strings.Contains(p.Body, `name="number_x"`) || !strings.Contains(p.Body, `name="signature_page" value="2"`) ||
+		!strings.Contains(p.Body, `/static/layout.js`) {
+		t.Fatalf("layout page: %d\n%s", p.Status, p.Body)
+	}
+	if _, err := exec.LookPath("pdftoppm"); err == nil {
+		if !strings.Contains(p.Body, `<rect class="layout-box layout-number"`) || !strings.Contains(p.Body, `/documents/`+id+`/page/1`) {
+			t.Fatalf("no preview with boxes:\n%s", p.Body)
+		}
+		png := h.get("/documents/" + id + "/page/2")
+		if png.Status != 200 || !bytes.HasPrefix([]byte(png.Body), []byte("\x89PNG")) {
+			t.Fatalf("page PNG: %d %.40q", png.Status, png.Body)
+		}
+	} else {
+		t.Log("pdftoppm not on PATH: only the numeric fields are checked")
+	}
+	form := url.Values{"version": {"0"}, "signature_page": {"1"}}
+	for k, v := range map[string]string{"number_x": "60", "number_y": "700", "number_w": "120", "number_h": "18",
+		"date_x": "300", "date_y": "700", "date_w": "240", "date_h": "18",
+		"signature_x": "320", "signature_y": "420", "signature_w": "170", "signature_h": "70"} {
+		form.Set(k, v)
+	}
+	p = h.post("/documents/"+id+"/layout", form)
+	if p.Status != http.StatusSeeOther {
+		t.Fatalf("save layout: %d\n%s", p.Status, p.Body)
+	}
+	d, _ := e.docs.Get(t.Context(), e.users["chuyenvien"], id)
+	if d.Layout == nil || d.Layout.Signature == nil || d.Layout.Signature.Y != 420 || d.Layout.Signature.Page != 1 ||
+		d.Layout.Number.X != 60 || d.Layout.Source != workflow.LayoutManual {
+		t.Fatalf("layout saved: %+v", d.Layout)
+	}
+	// A bad value comes back with a message, nothing saved.
+	form.Set("number_w", "-3")
+	if p := h.post("/documents/"+id+"/layout", form); p.Status != 200 || !strings.Contains(p.Body, `role="alert"`) {
+		t.Fatalf("bad layout: %d\n%s", p.Status, p.Body)
+	}
+	// Another handler may not edit: every fieldset is disabled, a forged post is refused.
+	other := e.login("chuyenvien2")
+	p = other.get("/documents/" + id + "/layout")
+	if p.Status != 200 || strings.Count(p.Body, "<fieldset disabled>") != 3 {
+		t.Fatalf("other handler's view: %d\n%s", p.Status, p.Body)
+	}
+	form.Set("number_w", "120")
+	if p := other.post("/documents/"+id+"/layout", form); p.Status != http.StatusForbidden {
+		t.Fatalf("forged layout post: %d", p.Status)
+	}
+}
