@@ -3,31 +3,54 @@ package exchange_test
 import (
 	"bytes"
 	"context"
-	"os"
 	"testing"
 	"time"
 
 	"github.com/vanthu/vanthu/exchange"
 	"github.com/vanthu/vanthu/exchange/edxml"
+	"github.com/vanthu/vanthu/internal/interop"
 	"github.com/vanthu/vanthu/internal/testpdf"
 	"github.com/vanthu/vanthu/workflow"
 	"github.com/vanthu/vanthu/workflow/workflowtest"
 )
 
-// TestReceiveReplacementLinks takes the national platform's replacement
-// package (BussinessDocType 3) and checks that, once the document it
-// replaces has been received, the replacement links to it.
+// TestReceiveReplacementLinks takes a replacement package
+// (BussinessDocType 3) and checks that, once the document it replaces has
+// been received, the replacement links to it. The package is made by our
+// builder, and, with VANTHU_INTEROP_FIXTURES, is also the national
+// platform's own sample.
 func TestReceiveReplacementLinks(t *testing.T) {
-	raw, err := os.ReadFile("../../shared/fixtures/edxml/edoc_replacement.edxml")
-	if err != nil {
-		t.Fatalf("shared fixtures (../shared/fixtures beside the repository): %v", err)
-	}
+	const target = "000.00.00.G22,2014/01/30,7806/VPCP-TTĐT"
+	t.Run("own", func(t *testing.T) {
+		pdf := testpdf.Make(1, "thay thế")
+		raw, err := edxml.Build(edxml.Document{
+			From:   edxml.Organization{ID: "000.00.00.G22", Name: "Văn phòng Chính phủ"},
+			To:     []edxml.Organization{{ID: "000.00.12.H13", Name: "UBND quận Bình Thủy"}},
+			Number: "7816", Notation: "VPCP-TTĐT", PromulgationDate: time.Date(2015, 9, 30, 0, 0, 0, 0, edxml.Location),
+			TypeCode: "1", TypeName: "Công văn", Subject: "V/v thay thế văn bản",
+			Business: edxml.Business{Type: edxml.BusinessReplace, Reason: "Văn bản thay thế", Paper: "0",
+				Replaces: []edxml.Replacement{{DocumentID: target, OrganIDs: []string{"000.00.12.H13"}}}},
+			Trace:       []edxml.Hop{{OrganID: "000.00.00.G22", Time: time.Date(2015, 9, 30, 9, 0, 0, 0, edxml.Location)}},
+			Attachments: []edxml.Attachment{{Name: "vb.pdf", ContentType: "application/pdf", Data: pdf}},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		testReplacementLinks(t, raw, target)
+	})
+	t.Run("interop", func(t *testing.T) {
+		testReplacementLinks(t, interop.File(t, "edxml", "edoc_replacement.edxml"), target)
+	})
+}
+
+func testReplacementLinks(t *testing.T, raw []byte, target string) {
+	t.Helper()
 	msg, err := edxml.ParseBytes(raw, edxml.Limits{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	in := exchange.ReceiveInput(msg.Document)
-	if in.Replaces != "000.00.00.G22,2014/01/30,7806/VPCP-TTĐT" {
+	if in.Replaces != target {
 		t.Fatalf("Replaces = %q", in.Replaces)
 	}
 	// The fixture's attachments are samples; give both documents a real PDF.

@@ -227,10 +227,12 @@ func TestBuildStatus(t *testing.T) {
 		!got.Time.Equal(st.Time) || !docRefEqual(got.ResponseFor, st.ResponseFor) {
 		t.Errorf("round trip:\n got %+v\nwant %+v", got, st)
 	}
-	// Same element order as the SDK's status messages.
-	if got, want := childNames(t, out, "MessageHeader"), childNames(t, readFixture(t, "status_rejection_02.edxml"), "MessageHeader"); !slices.Equal(got, want) {
-		t.Errorf("MessageHeader children = %q, fixture has %q", got, want)
-	}
+	// Same element order as the SDK's status messages (interop corpus).
+	t.Run("SDKOrder", func(t *testing.T) {
+		if got, want := childNames(t, out, "MessageHeader"), childNames(t, readFixture(t, "status_rejection_02.edxml"), "MessageHeader"); !slices.Equal(got, want) {
+			t.Errorf("MessageHeader children = %q, fixture has %q", got, want)
+		}
+	})
 
 	bad := []struct {
 		name   string

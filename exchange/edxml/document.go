@@ -3,7 +3,7 @@
 // the status messages (MessageStatus) that answer them.
 //
 // The wire shape follows the packages made by the national document exchange
-// platform's own SDK (../shared/fixtures/edxml): the root is
+// platform's own SDK (interop corpus, VANTHU_INTEROP_FIXTURES/edxml): the root is
 //
 //	<edXML xmlns="http://www.mic.gov.vn/TBT/QCVN_102_2016">
 //	  <edXML:edXMLEnvelope xmlns:edXML="http://www.mic.gov.vn/TBT/QCVN_102_2016">

@@ -3,27 +3,23 @@ package edxml
 import (
 	"bytes"
 	"errors"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/vanthu/vanthu/internal/interop"
 	"github.com/vanthu/vanthu/workflow"
 )
 
-// fixtureDir holds the real packages made by the national platform's SDK
-// (shared, read-only).
-const fixtureDir = "../../../shared/fixtures/edxml"
-
+// readFixture reads a real package made by the national platform's SDK
+// from the interop corpus (VANTHU_INTEROP_FIXTURES/edxml; the test skips
+// without it). own_corpus_test.go covers the same paths with packages our
+// builder makes.
 func readFixture(tb testing.TB, name string) []byte {
 	tb.Helper()
-	b, err := os.ReadFile(filepath.Join(fixtureDir, name))
-	if err != nil {
-		tb.Fatalf("fixture: %v", err)
-	}
-	return b
+	return interop.File(tb, "edxml", name)
 }
 
 func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, Location) }
@@ -325,10 +321,7 @@ func TestParseFixtureStatuses(t *testing.T) {
 // TestParseFixturesAll makes sure no fixture is left out of the tables above
 // (and that a new one gets an expectation).
 func TestParseFixturesAll(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join(fixtureDir, "*.edxml"))
-	if err != nil || len(files) == 0 {
-		t.Fatalf("no fixtures: %v", err)
-	}
+	files := interop.Files(t, "edxml", "*.edxml")
 	malformed := map[string]bool{"edoc.edxml": true, "edoc_new.edxml": true}
 	for _, f := range files {
 		name := filepath.Base(f)

@@ -10,9 +10,11 @@ import (
 	"github.com/vanthu/vanthu/workflow"
 )
 
-// FuzzParse feeds the parser arbitrary packages. The committed corpus in
-// testdata/fuzz/FuzzParse holds small SDK packages (including the malformed
-// edoc.edxml); the seeds below add vanthu's own output and a few edge cases.
+// FuzzParse feeds the parser arbitrary packages. The seeds are vanthu's
+// own output: a document, a status, the same with the SDK's kind of
+// <Signature>, the malformed variants of ownMalformed, and a few edge
+// cases (the SDK's own packages stay outside the repository, in the
+// interop corpus); testdata/fuzz/FuzzParse keeps inputs that once failed.
 //
 // Properties: Parse never panics; every refusal is a *workflow.Error;
 // reading from a stream and from memory agree; whatever is accepted obeys
@@ -30,6 +32,11 @@ func FuzzParse(f *testing.F) {
 		Code:        StatusRejected, Description: "thiếu chữ ký", Time: at(2026, 3, 2, 10, 0, 0),
 	})
 	f.Add(st)
+	f.Add(withSDKSignature(f, buildOwn(f, ownDocument(Business{Type: BusinessReplace, Reason: "Văn bản thay thế", Paper: "0",
+		Replaces: []Replacement{{"000.00.12.H13,2026/02/10,98/STTTT-VP", []string{"000.00.00.H41"}}}}))))
+	for _, m := range ownMalformed(f) {
+		f.Add(m.data)
+	}
 	f.Add([]byte(root + "</edXML>"))
 	f.Add([]byte(root + "<a><b><c>"))
 	f.Add([]byte("1212" + root))

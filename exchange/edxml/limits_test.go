@@ -134,7 +134,14 @@ func TestTooManyAttachments(t *testing.T) {
 }
 
 func TestParseEdgeInputs(t *testing.T) {
-	status := readFixture(t, "status_inbox_01.edxml")
+	// An arrival status made by our builder (the SDK's status_inbox_01 has
+	// the same shape).
+	status, err := BuildStatus(Status{From: Organization{ID: "000.00.00.H41"},
+		ResponseFor: DocRef{OrganID: "000.00.00.G22", DocumentID: "000.00.00.G22,2015/09/30,7816/VPCP-TTĐT"},
+		Code:        StatusArrived, Description: "Đã đến", Time: at(2015, 9, 20, 11, 8, 36)})
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name  string
 		input []byte
@@ -171,11 +178,20 @@ func TestParseEdgeInputs(t *testing.T) {
 // xmlns is in the edXML namespace and has a <Reference> too; it is not an
 // attachment.
 func TestAttachmentLimitCountsManifestOnly(t *testing.T) {
-	m, err := Parse(bytes.NewReader(readFixture(t, "edoc_replacement.edxml")), Limits{MaxAttachments: 1})
-	if err != nil {
-		t.Fatalf("1 attachment, limit 1: %v", err)
-	}
-	if len(m.Document.Attachments) != 1 {
-		t.Errorf("%d attachments", len(m.Document.Attachments))
+	own := withSDKSignature(t, buildOwn(t, ownDocument(Business{Type: BusinessReplace, Reason: "Văn bản thay thế", Paper: "0",
+		Replaces: []Replacement{{"000.00.12.H13,2026/02/10,98/STTTT-VP", []string{"000.00.00.H41"}}}})))
+	for name, load := range map[string]func(t *testing.T) []byte{
+		"own":     func(*testing.T) []byte { return own },
+		"interop": func(t *testing.T) []byte { return readFixture(t, "edoc_replacement.edxml") },
+	} {
+		t.Run(name, func(t *testing.T) {
+			m, err := Parse(bytes.NewReader(load(t)), Limits{MaxAttachments: 1})
+			if err != nil {
+				t.Fatalf("1 attachment, limit 1: %v", err)
+			}
+			if len(m.Document.Attachments) != 1 {
+				t.Errorf("%d attachments", len(m.Document.Attachments))
+			}
+		})
 	}
 }

@@ -21,6 +21,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vanthu/vanthu/internal/interop"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -229,8 +230,7 @@ func xmlEscape(s string) string {
 func TestVerifyFixturesRefused(t *testing.T) {
 	rk, _, _ := testKeys(t)
 	trusted := []*x509.Certificate{rk.cert}
-	files, _ := filepath.Glob(filepath.Join(fixtureDir, "*.edxml"))
-	for _, f := range files {
+	for _, f := range interop.Files(t, "edxml", "*.edxml") {
 		name := filepath.Base(f)
 		t.Run(name, func(t *testing.T) {
 			b := readFixture(t, name)
@@ -275,7 +275,7 @@ func TestSignRefuses(t *testing.T) {
 		{"NoCertificate", unsigned, rk.key, nil, "a key and its certificate are required"},
 		{"AlreadySigned", signed, rk.key, []*x509.Certificate{rk.cert}, "already signed"},
 		{"NotEdXML", []byte(`<?xml version="1.0"?><foo/>`), rk.key, []*x509.Certificate{rk.cert}, "root element is <foo>"},
-		{"Malformed", readFixture(t, "edoc.edxml"), rk.key, []*x509.Certificate{rk.cert}, "not declared"},
+		{"Malformed", ownMalformed(t)[0].data, rk.key, []*x509.Certificate{rk.cert}, "not declared"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,7 +1,7 @@
 package edxml
 
 // The wire structs below mirror what the national platform's SDK writes
-// (see ../shared/fixtures/edxml). They are used for reading only: Build
+// (the interop corpus, VANTHU_INTEROP_FIXTURES/edxml). They are used for reading only: Build
 // writes the XML itself so that prefixes, element order and indentation
 // match those packages exactly. Every element is in the edXML namespace,
 // whether written with the edXML: prefix or as the default namespace.

@@ -1,0 +1,57 @@
+// Package interop gives tests the interoperability corpora that are kept
+// outside the repository (real-world PDFs and edXML packages made by
+// other producers, whose licences are not ours to grant). They are read
+// from the directory named by VANTHU_INTEROP_FIXTURES, laid out as pdf/
+// and edxml/; scripts/test sets it when ../shared/fixtures exists beside
+// the repository. Without it the tests that need them skip, naming the
+// variable; the repository's own testdata covers the same code paths.
+package interop
+
+import (
+	"os"
+	"path/filepath"
+	"sort"
+	"testing"
+)
+
+// Env is the variable naming the corpora directory.
+const Env = "VANTHU_INTEROP_FIXTURES"
+
+// Dir returns the corpus subdirectory sub ("pdf", "edxml"). It skips the
+// test when VANTHU_INTEROP_FIXTURES is unset and fails it when the
+// variable names a directory without sub (a misconfiguration is not a
+// reason to skip).
+func Dir(tb testing.TB, sub string) string {
+	tb.Helper()
+	root := os.Getenv(Env)
+	if root == "" {
+		tb.Skipf("interop corpus %s/ not available: set %s to a directory laid out like pdf/, edxml/ (scripts/test sets it when ../shared/fixtures exists)", sub, Env)
+	}
+	dir := filepath.Join(root, sub)
+	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {
+		tb.Fatalf("%s=%s has no directory %s/: %v", Env, root, sub, err)
+	}
+	return dir
+}
+
+// File reads the corpus file sub/name (skipping like Dir).
+func File(tb testing.TB, sub, name string) []byte {
+	tb.Helper()
+	b, err := os.ReadFile(filepath.Join(Dir(tb, sub), name))
+	if err != nil {
+		tb.Fatalf("interop corpus: %v", err)
+	}
+	return b
+}
+
+// Files lists the files of sub matching pattern (e.g. "*.edxml"), sorted;
+// it fails the test when there are none.
+func Files(tb testing.TB, sub, pattern string) []string {
+	tb.Helper()
+	files, err := filepath.Glob(filepath.Join(Dir(tb, sub), pattern))
+	if err != nil || len(files) == 0 {
+		tb.Fatalf("interop corpus %s/%s: no files (%v)", sub, pattern, err)
+	}
+	sort.Strings(files)
+	return files
+}
