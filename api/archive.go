@@ -62,7 +62,7 @@ type ArchiveRecordJSON struct {
 	Number          int                 `json:"number,omitempty"`
 	Year            int                 `json:"year,omitempty"`
 	Notation        string              `json:"notation,omitempty"`
-	DocDate         *time.Time          `json:"document_date,omitempty"`
+	DocDate         *workflow.Date      `json:"document_date,omitempty"` // YYYY-MM-DD
 	SignerID        string              `json:"signer_id,omitempty"`
 	SignerName      string              `json:"signer_name,omitempty"`
 	Orgs            []workflow.Org      `json:"orgs,omitempty"`
@@ -102,15 +102,11 @@ func (h archiveHandlers) search(c echo.Context) error {
 	q := archive.Query{Q: c.QueryParam("q"), Type: workflow.DocType(c.QueryParam("type")), Notation: c.QueryParam("notation"),
 		Signer: c.QueryParam("signer"), Org: c.QueryParam("org"), After: c.QueryParam("cursor")}
 	var err error
-	if q.From, err = parseDate("from", c.QueryParam("from")); err != nil {
+	if q.From, err = parseDay("from", c.QueryParam("from")); err != nil {
 		return err
 	}
-	if q.To, err = parseDate("to", c.QueryParam("to")); err != nil {
+	if q.To, err = parseDay("to", c.QueryParam("to")); err != nil {
 		return err
-	}
-	if q.To != nil {
-		end := q.To.Add(24*time.Hour - time.Nanosecond)
-		q.To = &end
 	}
 	if n := c.QueryParam("number"); n != "" {
 		if q.Number, err = strconv.Atoi(n); err != nil || q.Number < 1 {

@@ -131,14 +131,26 @@ type metaRequest struct {
 	Notes           string         `json:"notes"`
 }
 
-func parseDate(field, v string) (*time.Time, error) {
+// parseDay reads a calendar date "YYYY-MM-DD" (nil when empty).
+func parseDay(field, v string) (*workflow.Date, error) {
 	if v == "" {
 		return nil, nil
 	}
-	t, err := time.ParseInLocation(dateLayout, v, workflow.Vietnam)
+	d, err := workflow.ParseDate(v)
 	if err != nil {
 		return nil, workflow.Errorf(workflow.EINVALID, "%s must be a date like 2026-11-20", field)
 	}
+	return &d, nil
+}
+
+// parseDate reads "YYYY-MM-DD" as the instant that day begins in Vietnam,
+// for filters over instants (creation time).
+func parseDate(field, v string) (*time.Time, error) {
+	d, err := parseDay(field, v)
+	if d == nil {
+		return nil, err
+	}
+	t := d.Midnight(workflow.Vietnam)
 	return &t, nil
 }
 
@@ -272,10 +284,10 @@ func (s *Server) handleCreateDocument(c echo.Context) error {
 		Subject: meta.Subject, Urgency: workflow.Urgency(meta.Urgency), Confidentiality: workflow.Confidentiality(meta.Confidentiality),
 		SignerID: meta.SignerID, Recipients: meta.Recipients, DraftingUnit: meta.DraftingUnit, Layout: meta.Layout.toDomain(), Sender: meta.Sender,
 		OriginalNumber: meta.OriginalNumber, Retention: meta.Retention, Notes: meta.Notes, File: file, Attachments: attachments}
-	if in.OriginalDate, err = parseDate("original_date", meta.OriginalDate); err != nil {
+	if in.OriginalDate, err = parseDay("original_date", meta.OriginalDate); err != nil {
 		return err
 	}
-	if in.DueDate, err = parseDate("due_date", meta.DueDate); err != nil {
+	if in.DueDate, err = parseDay("due_date", meta.DueDate); err != nil {
 		return err
 	}
 	d, err := s.Docs.Create(r.Context(), Actor(c), in)
@@ -368,7 +380,7 @@ func (s *Server) handleAction(c echo.Context) error {
 			return err
 		}
 	}
-	due, err := parseDate("due_date", req.DueDate)
+	due, err := parseDay("due_date", req.DueDate)
 	if err != nil {
 		return err
 	}
@@ -436,7 +448,7 @@ func (s *Server) handleRegister(c echo.Context) error {
 			Subject: d.Subject, Urgency: string(d.Urgency), Confidentiality: string(d.Confidentiality), Notes: d.Notes, DocumentID: d.ID}
 		if d.Direction == workflow.Outgoing {
 			if d.IssuedAt != nil {
-				e.Date = d.IssuedAt.In(workflow.Vietnam).Format(dateLayout)
+				e.Date = workflow.VietnamDate(*d.IssuedAt).String()
 			}
 			e.Signer, e.Recipients, e.Copies = person(d.SignerID), d.Recipients, len(d.Recipients)+1
 			e.FileCopyUnit = d.DraftingUnit
@@ -447,11 +459,11 @@ func (s *Server) handleRegister(c echo.Context) error {
 			}
 		} else {
 			if d.RegisteredAt != nil {
-				e.Date = d.RegisteredAt.In(workflow.Vietnam).Format(dateLayout)
+				e.Date = workflow.VietnamDate(*d.RegisteredAt).String()
 			}
 			e.Sender, e.OriginalNumber = d.Sender, d.OriginalNumber
 			if d.OriginalDate != nil {
-				e.OriginalDate = d.OriginalDate.Format(dateLayout)
+				e.OriginalDate = d.OriginalDate.String()
 			}
 			if d.AssigneeID != "" {
 				e.Receiver = person(d.AssigneeID)

@@ -111,13 +111,11 @@ type VerificationJSON struct {
 	Reasons []string `json:"reasons"`
 }
 
-const dateLayout = "2006-01-02"
-
-func datePtr(t *time.Time) *string {
-	if t == nil {
+func datePtr(d *workflow.Date) *string {
+	if d == nil || d.IsZero() {
 		return nil
 	}
-	s := t.Format(dateLayout)
+	s := d.String()
 	return &s
 }
 

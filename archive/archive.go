@@ -42,7 +42,7 @@ type Record struct {
 	Number          int
 	Year            int
 	Notation        string
-	DocDate         *time.Time // date of the document: issued, or the sender's date
+	DocDate         *workflow.Date // date of the document: of issue (in Vietnam), or the sender's date
 	SignerID        string
 	SignerName      string
 	Orgs            []workflow.Org // sender and recipients
@@ -71,7 +71,7 @@ type Object struct {
 type Query struct {
 	Q        string
 	Type     workflow.DocType
-	From, To *time.Time // document date range, inclusive
+	From, To *workflow.Date // document date range, inclusive
 	Number   int
 	Notation string
 	Signer   string // signer's name or user id

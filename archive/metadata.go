@@ -35,10 +35,10 @@ type Metadata struct {
 	DraftingUnit    string            `json:"drafting_unit,omitempty"`
 	Sender          *workflow.Org     `json:"sender,omitempty"`
 	OriginalNumber  string            `json:"original_number,omitempty"`
-	OriginalDate    *time.Time        `json:"original_date,omitempty"`
+	OriginalDate    *workflow.Date    `json:"original_date,omitempty"` // YYYY-MM-DD
 	Register        RegisterMeta      `json:"register"`
 	AssigneeID      string            `json:"assignee_id,omitempty"`
-	DueDate         *time.Time        `json:"due_date,omitempty"`
+	DueDate         *workflow.Date    `json:"due_date,omitempty"` // YYYY-MM-DD
 	Notes           string            `json:"notes,omitempty"`
 	ExternalID      string            `json:"external_id,omitempty"`
 	Replaces        string            `json:"replaces,omitempty"`
@@ -122,10 +122,10 @@ func (s *Service) metadata(ctx context.Context, d *workflow.Document, rec *Recor
 		Type: string(d.Type), TypeName: workflow.DocTypes[d.Type], Subject: d.Subject, Urgency: string(d.Urgency),
 		Confidentiality: string(d.Confidentiality), StateArchived: string(d.State),
 		Recipients: d.Recipients, DraftingUnit: d.DraftingUnit, Sender: d.Sender,
-		OriginalNumber: d.OriginalNumber, OriginalDate: utcp(d.OriginalDate),
+		OriginalNumber: d.OriginalNumber, OriginalDate: d.OriginalDate,
 		Register: RegisterMeta{Kind: string(d.Register), Year: d.Year, Number: d.Number, Notation: d.Notation,
 			IssuedAt: utcp(d.IssuedAt), RegisteredAt: utcp(d.RegisteredAt)},
-		AssigneeID: d.AssigneeID, DueDate: utcp(d.DueDate), Notes: d.Notes, ExternalID: d.ExternalID,
+		AssigneeID: d.AssigneeID, DueDate: d.DueDate, Notes: d.Notes, ExternalID: d.ExternalID,
 		Replaces: d.Replaces, RevokeState: d.RevokeState, CreatedBy: d.CreatedBy,
 		CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
 		Files: files, Verification: v, Events: ev,

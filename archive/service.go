@@ -139,17 +139,18 @@ func recordOf(d *workflow.Document, prefix string) *Record {
 	if r.Notation == "" {
 		r.Notation = d.OriginalNumber // incoming: the sender's số/ký hiệu
 	}
+	var day workflow.Date
 	switch {
 	case d.IssuedAt != nil:
-		r.DocDate = d.IssuedAt
+		day = workflow.VietnamDate(*d.IssuedAt)
 	case d.OriginalDate != nil:
-		r.DocDate = d.OriginalDate
+		day = *d.OriginalDate
 	case d.RegisteredAt != nil:
-		r.DocDate = d.RegisteredAt
+		day = workflow.VietnamDate(*d.RegisteredAt)
 	default:
-		t := d.CreatedAt
-		r.DocDate = &t
+		day = workflow.VietnamDate(d.CreatedAt)
 	}
+	r.DocDate = &day
 	if d.Sender != nil {
 		r.Orgs = append(r.Orgs, *d.Sender)
 	}

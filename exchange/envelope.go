@@ -42,7 +42,7 @@ func ExternalID(self workflow.Org, d *workflow.Document) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return edxml.MakeDocumentID(self.OrgID, *d.IssuedAt, number, notation), nil
+	return edxml.MakeDocumentID(self.OrgID, workflow.VietnamDate(*d.IssuedAt), number, notation), nil
 }
 
 func splitNotation(d *workflow.Document) (string, string, error) {
@@ -80,7 +80,7 @@ func BuildEnvelope(ctx context.Context, in EnvelopeInput) ([]byte, string, error
 		Number:           number,
 		Notation:         notation,
 		Place:            in.Self.Place,
-		PromulgationDate: *d.IssuedAt,
+		PromulgationDate: workflow.VietnamDate(*d.IssuedAt),
 		TypeCode:         typeAdministrative,
 		TypeDetail:       string(d.Type),
 		TypeName:         workflow.DocTypes[d.Type],

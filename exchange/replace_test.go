@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"testing"
-	"time"
 
 	"github.com/vanthu/vanthu/exchange"
 	"github.com/vanthu/vanthu/exchange/edxml"
@@ -60,7 +59,7 @@ func testReplacementLinks(t *testing.T, raw []byte, target string) {
 
 	svc := &workflow.Service{Repo: workflowtest.NewRepository(), Blobs: workflowtest.NewBlobs()}
 	ctx := context.Background()
-	od := time.Date(2014, 1, 30, 0, 0, 0, 0, time.UTC)
+	od := workflow.NewDate(2014, 1, 30)
 	orig := workflow.ReceiveInput{ExternalID: in.Replaces, CreateInput: workflow.CreateInput{Type: "CV", Subject: "Văn bản gốc",
 		Sender: in.Sender, OriginalNumber: "7806/VPCP-TTĐT", OriginalDate: &od,
 		File: &workflow.Upload{Name: "goc.pdf", Size: int64(len(pdf)), Content: bytes.NewReader(pdf)}}}

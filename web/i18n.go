@@ -73,6 +73,13 @@ const (
 
 func fmtDate(t any) string {
 	switch v := t.(type) {
+	case workflow.Date: // a calendar day: no zone to convert
+		return v.Format(dateLayout)
+	case *workflow.Date:
+		if v == nil {
+			return ""
+		}
+		return v.Format(dateLayout)
 	case time.Time:
 		if v.IsZero() {
 			return ""
@@ -104,14 +111,15 @@ func fmtDateTime(t any) string {
 }
 
 // parseFormDate reads an <input type="date"> (yyyy-mm-dd) or a typed
-// dd/mm/yyyy date as a calendar day in Vietnam.
-func parseFormDate(field, v string) (*time.Time, error) {
+// dd/mm/yyyy date as a calendar day.
+func parseFormDate(field, v string) (*workflow.Date, error) {
 	if v == "" {
 		return nil, nil
 	}
 	for _, layout := range []string{isoDate, dateLayout} {
-		if t, err := time.ParseInLocation(layout, v, workflow.Vietnam); err == nil {
-			return &t, nil
+		if t, err := time.Parse(layout, v); err == nil {
+			d := workflow.DateOf(t)
+			return &d, nil
 		}
 	}
 	return nil, workflow.Errorf(workflow.EINVALID, "%s must be a date like 20/11/2026", field)

@@ -34,11 +34,20 @@ var funcs = template.FuncMap{
 	"register":   func(k workflow.RegisterKind) string { return orName(registerNames, k) },
 	"retention":  func(r string) string { return orName(retentionNames, r) },
 	"has":        func(u *workflow.User, r string) bool { return u.Has(workflow.Role(r)) },
-	"isoDate": func(t *time.Time) string {
-		if t == nil {
-			return ""
+	"isoDate": func(t any) string {
+		switch v := t.(type) {
+		case *workflow.Date:
+			if v != nil {
+				return v.String()
+			}
+		case workflow.Date:
+			return v.String()
+		case *time.Time:
+			if v != nil {
+				return v.In(workflow.Vietnam).Format(isoDate)
+			}
 		}
-		return t.In(workflow.Vietnam).Format(isoDate)
+		return ""
 	},
 	"add": func(a, b int) int { return a + b },
 	"dict": func(kv ...any) map[string]any {

@@ -211,8 +211,8 @@ type Document struct {
 
 	// Incoming.
 	Sender         *Org
-	OriginalNumber string     // số/ký hiệu as printed by the sender
-	OriginalDate   *time.Time // date of the sender's document
+	OriginalNumber string // số/ký hiệu as printed by the sender
+	OriginalDate   *Date  // date of the sender's document
 
 	// Registers.
 	Register     RegisterKind // which register numbered it ("" until numbered)
@@ -227,7 +227,7 @@ type Document struct {
 	VerifyCode string
 
 	AssigneeID string
-	DueDate    *time.Time
+	DueDate    *Date  // hạn xử lý: a calendar day
 	Retention  string // retention class: "5y", "10y", "20y", "permanent" ("" = default for the type)
 	Notes      string
 	Files      []File

@@ -91,8 +91,8 @@ type CreateInput struct {
 	Layout          *Layout
 	Sender          *Org
 	OriginalNumber  string
-	OriginalDate    *time.Time
-	DueDate         *time.Time
+	OriginalDate    *Date
+	DueDate         *Date
 	Retention       string
 	Notes           string
 	File            *Upload
@@ -407,7 +407,7 @@ func (s *Service) Events(ctx context.Context, actor *User, id string) ([]Event, 
 type ActionInput struct {
 	Comment    string
 	AssigneeID string
-	DueDate    *time.Time
+	DueDate    *Date
 	Version    int  // when not 0, the version the caller saw (else ECONFLICT)
 	Override   bool // register an incoming document whose verification is invalid
 }

@@ -101,7 +101,7 @@ func (e *env) create(t *testing.T, dir workflow.Direction, conf workflow.Confide
 		in.Recipients = []workflow.Org{{OrgID: "000.00.31.H13", Name: "UBND phường Long Hòa"}}
 	} else {
 		actor = e.users[workflow.RoleClerk]
-		d := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+		d := workflow.NewDate(2026, 11, 20)
 		in.Sender, in.OriginalNumber, in.OriginalDate = &workflow.Org{OrgID: "000.00.00.H13", Name: "UBND thành phố Cần Thơ"}, "125/UBND-VP", &d
 	}
 	d, err := e.svc.Create(context.Background(), actor, in)
@@ -459,7 +459,7 @@ func TestCreateValidation(t *testing.T) {
 func TestReceiveIdempotentAndRejectsInvalid(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	d := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	d := workflow.NewDate(2026, 11, 20)
 	in := workflow.ReceiveInput{ExternalID: "000.00.00.H13,2026/11/20,125/UBND-VP", CreateInput: workflow.CreateInput{
 		Type: "CV", Subject: "Công văn liên thông", Sender: &workflow.Org{OrgID: "000.00.00.H13", Name: "UBND thành phố Cần Thơ"},
 		OriginalNumber: "125/UBND-VP", OriginalDate: &d,

@@ -71,7 +71,7 @@ func LessWork(a, b *Document) int {
 		return -1
 	case a.DueDate == nil && b.DueDate != nil:
 		return 1
-	case a.DueDate != nil && !a.DueDate.Equal(*b.DueDate):
+	case a.DueDate != nil && *a.DueDate != *b.DueDate:
 		return a.DueDate.Compare(*b.DueDate)
 	}
 	switch {
@@ -172,9 +172,7 @@ func Overdue(d *Document, now time.Time) bool {
 	if d.DueDate == nil {
 		return false
 	}
-	y, m, dd := d.DueDate.In(Vietnam).Date()
-	due := time.Date(y, m, dd, 0, 0, 0, 0, Vietnam).AddDate(0, 0, 1)
-	return !now.Before(due)
+	return VietnamDate(now).After(*d.DueDate)
 }
 
 // scanWork answers WorkQuery from Documents, for repositories without

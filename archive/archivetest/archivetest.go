@@ -157,7 +157,7 @@ func (f *Fixture) Completed(tb testing.TB, o Options) *workflow.Document {
 	seq++
 	o.defaults(seq)
 	ctx := context.Background()
-	od := time.Date(2026, 3, 2, 0, 0, 0, 0, time.UTC)
+	od := workflow.NewDate(2026, 3, 2)
 	d, err := f.Docs.Create(ctx, f.Users[workflow.RoleClerk], workflow.CreateInput{Direction: workflow.Incoming, Type: o.Type,
 		Subject: o.Subject, Confidentiality: o.Confidentiality, Retention: o.Retention,
 		Sender:         &workflow.Org{OrgID: "000.00.00.H13", Name: "Sở Nội vụ thành phố Cần Thơ"},

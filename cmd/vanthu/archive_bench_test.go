@@ -9,6 +9,7 @@ import (
 	"github.com/vanthu/vanthu/archive"
 	"github.com/vanthu/vanthu/storage/gormdb"
 	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
+	"github.com/vanthu/vanthu/workflow"
 )
 
 // BenchmarkArchiveSearchPostgres seeds 100k archived records in PostgreSQL
@@ -27,8 +28,7 @@ func BenchmarkArchiveSearchPostgres(b *testing.B) {
 	}
 	b.Logf("seeded 100k records in %s", time.Since(start).Round(time.Second))
 	db.Gorm().Exec("ANALYZE")
-	from := time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)
-	to := time.Date(2021, 6, 30, 0, 0, 0, 0, time.UTC)
+	from, to := workflow.NewDate(2021, 1, 1), workflow.NewDate(2021, 6, 30)
 	queries := []archive.Query{
 		{Q: "binh thuy"}, {Q: "Bình Thủy chỉnh trang"}, {Q: "long hoa"}, {Q: "giai phong mat bang nam 2026"},
 		{Q: "chuyen doi so", Type: "QĐ"}, {Signer: "tran thi binh"}, {Org: "noi vu"}, {From: &from, To: &to},

@@ -232,7 +232,7 @@ func importInput(m map[string]string) (workflow.CreateInput, error) {
 	if m["original_date"] == "" {
 		return in, workflow.Errorf(workflow.EINVALID, "original_date is empty")
 	}
-	od, err := time.Parse("2006-01-02", m["original_date"])
+	od, err := workflow.ParseDate(m["original_date"])
 	if err != nil {
 		return in, workflow.Errorf(workflow.EINVALID, "original_date %q is not YYYY-MM-DD", m["original_date"])
 	}

@@ -75,6 +75,7 @@ func SeedArchiveWith(ctx context.Context, repo workflow.Repository, idx archive.
 			for i := range batch {
 				k := done + i
 				at := base.Add(time.Duration(k) * 17 * time.Minute)
+				day := workflow.VietnamDate(at)
 				words := make([]string, 0, 6)
 				for range 3 + rng.IntN(4) {
 					words = append(words, seedWords[rng.IntN(len(seedWords))])
@@ -109,7 +110,7 @@ func SeedArchiveWith(ctx context.Context, repo workflow.Repository, idx archive.
 				}
 				rec := &archive.Record{DocumentID: d.ID, Version: 7, Key: archive.Prefix(d.ID, 7), Class: "10y",
 					ArchivedAt: at, RetainUntil: ru, Direction: d.Direction, Type: d.Type, Subject: d.Subject,
-					Number: d.Number, Year: d.Year, Notation: d.Notation, DocDate: &at, SignerID: d.SignerID,
+					Number: d.Number, Year: d.Year, Notation: d.Notation, DocDate: &day, SignerID: d.SignerID,
 					SignerName: seedSigners[k%len(seedSigners)], Orgs: d.Recipients, Confidentiality: d.Confidentiality,
 					CreatedBy: d.CreatedBy}
 				if err := idx.PutRecord(ctx, rec); err != nil {

@@ -250,8 +250,8 @@ func BuildStatus(st Status) ([]byte, error) {
 	return w.Bytes(), nil
 }
 
-func formatDate(t time.Time) string { return t.In(Location).Format(dateLayout) }
-func formatTime(t time.Time) string { return t.In(Location).Format(timeLayout) }
+func formatDate(d workflow.Date) string { return d.Format(dateLayout) }
+func formatTime(t time.Time) string     { return t.In(Location).Format(timeLayout) }
 
 // writer writes the indented, prefixed XML of the SDK's packages. Indent
 // levels count from the envelope (edXMLHeader = 1... MessageHeader = 2)

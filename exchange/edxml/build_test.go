@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/vanthu/vanthu/workflow"
 )
 
 // sampleDocument is a complete document as vanthu would send it.
@@ -77,14 +79,12 @@ func normalise(d Document) Document {
 		}
 		return t.In(time.UTC)
 	}
-	d.PromulgationDate, d.DueDate = fix(d.PromulgationDate), fix(d.DueDate)
 	d.Trace = slices.Clone(d.Trace)
 	for i := range d.Trace {
 		d.Trace[i].Time = fix(d.Trace[i].Time)
 	}
 	if d.ResponseFor != nil {
 		r := *d.ResponseFor
-		r.PromulgationDate = fix(r.PromulgationDate)
 		d.ResponseFor = &r
 	}
 	return d
@@ -133,7 +133,7 @@ func TestBuildFieldChecks(t *testing.T) {
 		{"BadRecipient", func(d *Document) { d.To[1].ID = "H13" }, []string{"MessageHeader/To[2]/OrganId", `"H13"`}},
 		{"BadDocumentID", func(d *Document) { d.DocumentID = "000.00.12.H13,2026/02/30,125/STTTT-VP" }, []string{"MessageHeader/DocumentId", `"2026/02/30" is not a calendar date`}},
 		{"UUIDDocumentID", func(d *Document) { d.DocumentID = "9fbfbad2-f1f8-4256-a2eb-50fb1061cddb" }, []string{"MessageHeader/DocumentId", "not like OrganId,yyyy/MM/dd"}},
-		{"NoDate", func(d *Document) { d.PromulgationDate = time.Time{}; d.DocumentID = "" }, []string{"PromulgationInfo/PromulgationDate: missing", "MessageHeader/DocumentId: missing"}},
+		{"NoDate", func(d *Document) { d.PromulgationDate = workflow.Date{}; d.DocumentID = "" }, []string{"PromulgationInfo/PromulgationDate: missing", "MessageHeader/DocumentId: missing"}},
 		{"NoNumber", func(d *Document) { d.Number = "" }, []string{"Code/CodeNumber: missing"}},
 		{"BadBusiness", func(d *Document) { d.Business.Type = "7" }, []string{"BussinessDocType", `"7" is not 0 (new)`}},
 		{"ReplaceWithoutTarget", func(d *Document) { d.Business.Type = BusinessReplace }, []string{"ReplacementInfoList", "must name the document it replaces"}},

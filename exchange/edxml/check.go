@@ -56,8 +56,8 @@ var dateShape = regexp.MustCompile(`^[0-9]{4}/[0-9]{2}/[0-9]{2}$`)
 
 // MakeDocumentID returns the QCVN 102 document identifier
 // "OrganId,yyyy/MM/dd,Số/KýHiệu".
-func MakeDocumentID(organID string, promulgated time.Time, number, notation string) string {
-	return organID + "," + promulgated.In(Location).Format(dateLayout) + "," + number + "/" + notation
+func MakeDocumentID(organID string, promulgated workflow.Date, number, notation string) string {
+	return organID + "," + formatDate(promulgated) + "," + number + "/" + notation
 }
 
 type idCheck int
@@ -103,15 +103,16 @@ func checkDocumentID(id string, mode idCheck) string {
 	return ""
 }
 
-func parseDate(s string) (time.Time, error) {
+// parseDate reads a yyyy/MM/dd calendar date: a day, with no time zone.
+func parseDate(s string) (workflow.Date, error) {
 	if !dateShape.MatchString(s) {
-		return time.Time{}, fmt.Errorf("%q is not yyyy/MM/dd", s)
+		return workflow.Date{}, fmt.Errorf("%q is not yyyy/MM/dd", s)
 	}
-	t, err := time.ParseInLocation(dateLayout, s, Location)
+	t, err := time.Parse(dateLayout, s)
 	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not a calendar date", s)
+		return workflow.Date{}, fmt.Errorf("%q is not a calendar date", s)
 	}
-	return t, nil
+	return workflow.DateOf(t), nil
 }
 
 var timeShape = regexp.MustCompile(`^[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$`)

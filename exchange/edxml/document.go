@@ -22,6 +22,8 @@ package edxml
 import (
 	"fmt"
 	"time"
+
+	"github.com/vanthu/vanthu/workflow"
 )
 
 // Namespace is the XML namespace of QCVN 102:2016 edXML.
@@ -68,10 +70,10 @@ type Staff struct {
 
 // DocRef points at another document (ResponseFor, a status's subject).
 type DocRef struct {
-	OrganID          string    // the issuing organisation
-	Code             string    // "Số/KýHiệu", e.g. "7816/VPCP-TTĐT"
-	PromulgationDate time.Time // zero when absent
-	DocumentID       string    // "OrganId,yyyy/MM/dd,Số/KýHiệu"
+	OrganID          string        // the issuing organisation
+	Code             string        // "Số/KýHiệu", e.g. "7816/VPCP-TTĐT"
+	PromulgationDate workflow.Date // zero when absent
+	DocumentID       string        // "OrganId,yyyy/MM/dd,Số/KýHiệu"
 }
 
 // IsZero reports whether r names nothing (an empty ResponseFor).
@@ -169,10 +171,10 @@ type Document struct {
 	// relayed by the national platform may carry a UUID instead.
 	DocumentID string
 
-	Number           string // Code/CodeNumber (số)
-	Notation         string // Code/CodeNotation (ký hiệu)
-	Place            string // PromulgationInfo/Place
-	PromulgationDate time.Time
+	Number           string        // Code/CodeNumber (số)
+	Notation         string        // Code/CodeNotation (ký hiệu)
+	Place            string        // PromulgationInfo/Place
+	PromulgationDate workflow.Date // a calendar day: yyyy/MM/dd on the wire
 
 	TypeCode   string // DocumentType/Type
 	TypeDetail string // DocumentType/TypeDetail
@@ -181,7 +183,7 @@ type Document struct {
 	Subject string // trích yếu, at most MaxSubject characters
 	Content string
 	Signer  Signer
-	DueDate time.Time // zero when none
+	DueDate workflow.Date // zero when none
 
 	ToPlaces []string // nơi nhận in words
 

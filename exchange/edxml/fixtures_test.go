@@ -22,7 +22,7 @@ func readFixture(tb testing.TB, name string) []byte {
 	return interop.File(tb, "edxml", name)
 }
 
-func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, Location) }
+func day(y int, m time.Month, d int) workflow.Date { return workflow.NewDate(y, m, d) }
 
 func at(y int, m time.Month, d, hh, mm, ss int) time.Time {
 	return time.Date(y, m, d, hh, mm, ss, 0, Location)
@@ -40,7 +40,7 @@ type wantDoc struct {
 	to           []string
 	number       string
 	notation     string
-	promulgated  time.Time
+	promulgated  workflow.Date
 	typeCode     string
 	typeName     string
 	subject      string
@@ -85,7 +85,7 @@ var documentFixtures = map[string]wantDoc{
 			if d.Signer.FullName != "Nguyen Thanh Phuc" || d.Signer.Competence != "TL. BO TRUONG" {
 				t.Errorf("Signer = %+v", d.Signer)
 			}
-			if !d.DueDate.Equal(day(2018, 9, 28)) || d.PageAmount != 22 || d.PromulgationAmount != 2 {
+			if d.DueDate != day(2018, 9, 28) || d.PageAmount != 22 || d.PromulgationAmount != 2 {
 				t.Errorf("DueDate %v PageAmount %d PromulgationAmount %d", d.DueDate, d.PageAmount, d.PromulgationAmount)
 			}
 			if len(d.ToPlaces) != 2 || d.ToPlaces[1] != "Uy ban nhan dan cac tinh, TP" {
@@ -143,7 +143,7 @@ var documentFixtures = map[string]wantDoc{
 		// application/zip, and the bytes are a zip: the attachment wins.
 		attachments: []wantAttachment{{"cid:36b8a92e-f054-11e7-842b-005056b672fc", "GUIDE_INSTALL OPENVPN.SIGNED.PDF", "application/zip", 214, "PK\x03\x04"}},
 		check: func(t *testing.T, d *Document) {
-			if !d.DueDate.Equal(day(2018, 6, 25)) {
+			if d.DueDate != day(2018, 6, 25) {
 				t.Errorf("DueDate = %v", d.DueDate)
 			}
 			if d.Content != "test gửi liên thông vpcp" || d.Signer.FullName != "Trương Minh Tuấn" {
@@ -213,7 +213,7 @@ func TestParseFixtureDocuments(t *testing.T) {
 			if d.Number != want.number || d.Notation != want.notation {
 				t.Errorf("Code = %q/%q, want %q/%q", d.Number, d.Notation, want.number, want.notation)
 			}
-			if !d.PromulgationDate.Equal(want.promulgated) {
+			if d.PromulgationDate != want.promulgated {
 				t.Errorf("PromulgationDate = %v, want %v", d.PromulgationDate, want.promulgated)
 			}
 			if d.TypeCode != want.typeCode || d.TypeName != want.typeName {
@@ -257,7 +257,7 @@ func TestParseFixtureDocuments(t *testing.T) {
 }
 
 func docRefEqual(a, b DocRef) bool {
-	return a.OrganID == b.OrganID && a.Code == b.Code && a.DocumentID == b.DocumentID && a.PromulgationDate.Equal(b.PromulgationDate)
+	return a.OrganID == b.OrganID && a.Code == b.Code && a.DocumentID == b.DocumentID && a.PromulgationDate == b.PromulgationDate
 }
 
 func TestParseFixtureStatuses(t *testing.T) {
@@ -268,7 +268,7 @@ func TestParseFixtureStatuses(t *testing.T) {
 		file       string
 		code       StatusCode
 		from, resp string
-		respDate   time.Time
+		respDate   workflow.Date
 		when       time.Time
 		staff      string
 		descPrefix string

@@ -85,7 +85,7 @@ func (e *env) create(t *testing.T, dir workflow.Direction) *workflow.Document {
 		in.SignerID = e.users[workflow.RoleOfficer].ID
 	} else {
 		actor = e.users[workflow.RoleClerk]
-		od := time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC)
+		od := workflow.NewDate(2026, 11, 1)
 		in.Sender, in.OriginalNumber, in.OriginalDate = &workflow.Org{OrgID: "000.00.00.H13", Name: "UBND TP Cần Thơ"}, "1/UBND", &od
 	}
 	d, err := e.svc.Create(context.Background(), actor, in)

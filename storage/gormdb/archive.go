@@ -27,30 +27,30 @@ var _ archive.Index = (*ArchiveIndex)(nil)
 // archiveRecordRow is a row of archive_records: one per archived
 // document (the latest attempt). *Norm columns hold Fold()ed text.
 type archiveRecordRow struct {
-	DocID           string     `gorm:"primaryKey"`
-	Version         int        `gorm:"not null"`
-	Key             string     `gorm:"column:record_key;not null"`
-	Class           string     `gorm:"not null"`
-	ArchivedAt      time.Time  `gorm:"not null;autoCreateTime:false"`
-	RetainUntil     time.Time  `gorm:"not null"`
-	LegalHold       bool       `gorm:"not null;default:false"`
-	Direction       string     `gorm:"not null"`
-	Type            string     `gorm:"not null;index:archive_records_type"`
-	Subject         string     `gorm:"not null"`
-	SubjectNorm     string     `gorm:"not null"`
-	Number          int        `gorm:"not null;index:archive_records_number"`
-	Year            int        `gorm:"not null"`
-	Notation        string     `gorm:"not null"`
-	NotationNorm    string     `gorm:"not null"`
-	DocDate         *time.Time `gorm:"index:archive_records_doc_date"`
-	SignerID        string     `gorm:"not null"`
-	SignerName      string     `gorm:"not null"`
-	SignerNorm      string     `gorm:"not null"`
-	Orgs            string     `gorm:"not null"` // JSON array of {org_id, name}
-	OrgsNorm        string     `gorm:"not null"` // "|org_id folded name|..."
-	Confidentiality string     `gorm:"not null"`
-	CreatedBy       string     `gorm:"not null"`
-	AssigneeID      string     `gorm:"not null"`
+	DocID           string         `gorm:"primaryKey"`
+	Version         int            `gorm:"not null"`
+	Key             string         `gorm:"column:record_key;not null"`
+	Class           string         `gorm:"not null"`
+	ArchivedAt      time.Time      `gorm:"not null;autoCreateTime:false"`
+	RetainUntil     time.Time      `gorm:"not null"`
+	LegalHold       bool           `gorm:"not null;default:false"`
+	Direction       string         `gorm:"not null"`
+	Type            string         `gorm:"not null;index:archive_records_type"`
+	Subject         string         `gorm:"not null"`
+	SubjectNorm     string         `gorm:"not null"`
+	Number          int            `gorm:"not null;index:archive_records_number"`
+	Year            int            `gorm:"not null"`
+	Notation        string         `gorm:"not null"`
+	NotationNorm    string         `gorm:"not null"`
+	DocDate         *workflow.Date `gorm:"index:archive_records_doc_date"` // DATE
+	SignerID        string         `gorm:"not null"`
+	SignerName      string         `gorm:"not null"`
+	SignerNorm      string         `gorm:"not null"`
+	Orgs            string         `gorm:"not null"` // JSON array of {org_id, name}
+	OrgsNorm        string         `gorm:"not null"` // "|org_id folded name|..."
+	Confidentiality string         `gorm:"not null"`
+	CreatedBy       string         `gorm:"not null"`
+	AssigneeID      string         `gorm:"not null"`
 }
 
 func (archiveRecordRow) TableName() string { return "archive_records" }
@@ -88,6 +88,9 @@ func NewArchiveIndex(ctx context.Context, d *DB) (*ArchiveIndex, error) {
 			if err := g.Exec("SELECT pg_advisory_xact_lock(?)", migrationLockID+4).Error; err != nil {
 				return err
 			}
+		}
+		if err := d.migrateDates(g, "archive_records", "doc_date"); err != nil {
+			return err
 		}
 		if err := g.AutoMigrate(&archiveRecordRow{}, &archiveObjectRow{}, &archiveImportRow{}); err != nil {
 			return err
@@ -248,10 +251,10 @@ func (x *ArchiveIndex) Search(ctx context.Context, f archive.Query) ([]*archive.
 		q = q.Where(`r.orgs_norm LIKE ? ESCAPE '\'`, "%"+escapeLike(o)+"%")
 	}
 	if f.From != nil {
-		q = q.Where("r.doc_date >= ?", utc(*f.From))
+		q = q.Where("r.doc_date >= ?", *f.From)
 	}
 	if f.To != nil {
-		q = q.Where("r.doc_date <= ?", utc(*f.To))
+		q = q.Where("r.doc_date <= ?", *f.To)
 	}
 	if !f.SeeAll {
 		pub := []string{string(workflow.Public), ""}
@@ -339,7 +342,7 @@ func archiveRecordFromDomain(r *archive.Record) (*archiveRecordRow, error) {
 		ArchivedAt: utc(r.ArchivedAt), RetainUntil: utc(r.RetainUntil), LegalHold: r.LegalHold,
 		Direction: string(r.Direction), Type: string(r.Type), Subject: r.Subject, SubjectNorm: Fold(r.Subject),
 		Number: r.Number, Year: r.Year, Notation: r.Notation, NotationNorm: Fold(r.Notation),
-		DocDate: utcPtr(r.DocDate), SignerID: r.SignerID, SignerName: r.SignerName, SignerNorm: Fold(r.SignerName),
+		DocDate: r.DocDate, SignerID: r.SignerID, SignerName: r.SignerName, SignerNorm: Fold(r.SignerName),
 		Orgs: string(b), OrgsNorm: norm.String(), Confidentiality: string(r.Confidentiality),
 		CreatedBy: r.CreatedBy, AssigneeID: r.AssigneeID,
 	}, nil
@@ -350,7 +353,7 @@ func (r *archiveRecordRow) toDomain() (*archive.Record, error) {
 		DocumentID: r.DocID, Version: r.Version, Key: r.Key, Class: r.Class,
 		ArchivedAt: fromDB(r.ArchivedAt), RetainUntil: fromDB(r.RetainUntil), LegalHold: r.LegalHold,
 		Direction: workflow.Direction(r.Direction), Type: workflow.DocType(r.Type), Subject: r.Subject,
-		Number: r.Number, Year: r.Year, Notation: r.Notation, DocDate: fromDBPtr(r.DocDate),
+		Number: r.Number, Year: r.Year, Notation: r.Notation, DocDate: r.DocDate,
 		SignerID: r.SignerID, SignerName: r.SignerName, Confidentiality: workflow.Confidentiality(r.Confidentiality),
 		CreatedBy: r.CreatedBy, AssigneeID: r.AssigneeID,
 	}

@@ -6,7 +6,6 @@ import (
 	"sort"
 	"strings"
 	"testing"
-	"time"
 
 	"gorm.io/gorm"
 
@@ -22,9 +21,10 @@ func archived(tb testing.TB, db *gormdb.DB, idx *gormdb.ArchiveIndex, id, subjec
 	d := incomingDoc(id, len(id))
 	d.Subject, d.State = subject, workflow.Archived
 	at := t0
+	day := workflow.VietnamDate(at)
 	r := &archive.Record{DocumentID: id, Version: 5, Key: archive.Prefix(id, 5), Class: "10y", ArchivedAt: at,
 		RetainUntil: at.AddDate(10, 0, 0), Direction: d.Direction, Type: d.Type, Subject: subject,
-		Notation: "12/SNV-VP", DocDate: &at, Orgs: []workflow.Org{*d.Sender}, Confidentiality: d.Confidentiality,
+		Notation: "12/SNV-VP", DocDate: &day, Orgs: []workflow.Org{*d.Sender}, Confidentiality: d.Confidentiality,
 		CreatedBy: d.CreatedBy, SignerName: "Trần Thị Bình", SignerID: "u-officer",
 		Objects: []archive.Object{{Key: archive.Prefix(id, 5) + "document.pdf", Name: "document.pdf", Size: 10, SHA256: strings.Repeat("a", 64), RetainUntil: at.AddDate(10, 0, 0)}}}
 	if mod != nil {
@@ -58,8 +58,8 @@ func TestArchiveSearch(t *testing.T) {
 		archived(t, db, idx, "a2", "Báo cáo tình hình quận Ninh Kiều", func(d *workflow.Document, r *archive.Record) {
 			r.Type, r.Number, r.Notation = "BC", 15, "15/BC-UBND"
 			r.Orgs = []workflow.Org{{OrgID: "000.00.13.H13", Name: "UBND quận Ninh Kiều"}}
-			at := time.Date(2025, 6, 1, 0, 0, 0, 0, time.UTC)
-			r.DocDate = &at
+			day := workflow.NewDate(2025, 6, 1)
+			r.DocDate = &day
 		})
 		archived(t, db, idx, "a3", "Quyết định mật về BÌNH THỦY", func(d *workflow.Document, r *archive.Record) {
 			d.Confidentiality, r.Confidentiality = workflow.Confidential, workflow.Confidential
@@ -68,8 +68,8 @@ func TestArchiveSearch(t *testing.T) {
 		// A record whose state change never committed is not found.
 		archived(t, db, idx, "a4", "Bình Thủy chưa lưu", func(d *workflow.Document, r *archive.Record) { d.State = workflow.Completed })
 
-		from := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
-		to := time.Date(2025, 12, 31, 0, 0, 0, 0, time.UTC)
+		from, to := workflow.NewDate(2025, 1, 1), workflow.NewDate(2025, 12, 31)
+		june1, may31 := workflow.NewDate(2025, 6, 1), workflow.NewDate(2025, 5, 31)
 		for _, tc := range []struct {
 			name string
 			q    archive.Query
@@ -90,6 +90,8 @@ func TestArchiveSearch(t *testing.T) {
 			{"org by code", archive.Query{Org: "000.00.13.H13", SeeAll: true}, "a2"},
 			{"org by name", archive.Query{Org: "thanh pho can tho", SeeAll: true}, "a3,a1"},
 			{"date range", archive.Query{From: &from, To: &to, SeeAll: true}, "a2"},
+			{"date range of one day", archive.Query{From: &june1, To: &june1, SeeAll: true}, "a2"},
+			{"date range ending the day before", archive.Query{From: &from, To: &may31, SeeAll: true}, ""},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				got, next, err := idx.Search(ctx, tc.q)

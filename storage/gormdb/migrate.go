@@ -2,6 +2,7 @@ package gormdb
 
 import (
 	"context"
+	"fmt"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -24,6 +25,9 @@ func (d *DB) migrate(ctx context.Context) error {
 			if err := g.Exec("SELECT pg_advisory_xact_lock(?)", migrationLockID).Error; err != nil {
 				return err
 			}
+		}
+		if err := d.migrateDates(g, "documents", "original_date", "due_date"); err != nil {
+			return err
 		}
 		if err := g.AutoMigrate(&documentRow{}, &userRow{}, &sessionRow{}, &counterRow{}, &eventRow{}, &headRow{}, &deliveryRow{}, &agencyRow{}, &sentRow{}, &statusRow{}); err != nil {
 			return err
@@ -73,4 +77,48 @@ func (d *DB) pgSearchIndexes(ctx context.Context, g *gorm.DB) {
 		g.RollbackTo(sp)
 		d.log.WarnContext(ctx, "no trigram index for subject search", "err", err)
 	}
+}
+
+// migrateDates turns columns that held calendar dates as instants (before
+// workflow.Date) into dates: each timestamp becomes its calendar day in
+// Vietnam (UTC+7), the zone the API read "YYYY-MM-DD" in. On PostgreSQL
+// the column becomes DATE; on SQLite the text becomes 'YYYY-MM-DD'.
+// Columns that are dates already, and tables that do not exist yet, are
+// left alone, so it runs at every start.
+func (d *DB) migrateDates(g *gorm.DB, table string, columns ...string) error {
+	if !g.Migrator().HasTable(table) {
+		return nil
+	}
+	for _, col := range columns {
+		if !g.Migrator().HasColumn(table, col) {
+			continue
+		}
+		switch d.dialect {
+		case Postgres:
+			var typ string
+			if err := g.Raw(`SELECT data_type FROM information_schema.columns
+WHERE table_schema = current_schema() AND table_name = ? AND column_name = ?`, table, col).Scan(&typ).Error; err != nil {
+				return err
+			}
+			var using string
+			switch typ {
+			case "timestamp with time zone":
+				using = fmt.Sprintf(`((%s AT TIME ZONE 'UTC') + interval '7 hours')::date`, col)
+			case "timestamp without time zone":
+				using = fmt.Sprintf(`(%s + interval '7 hours')::date`, col)
+			default:
+				continue
+			}
+			if err := g.Exec(fmt.Sprintf(`ALTER TABLE %s ALTER COLUMN %s TYPE date USING %s`, table, col, using)).Error; err != nil {
+				return fmt.Errorf("%s.%s to date: %w", table, col, err)
+			}
+		case SQLite:
+			// SQLite's date() reads the stored text (with its zone suffix).
+			if err := g.Exec(fmt.Sprintf(`UPDATE %s SET %s = date(%s, '+7 hours') WHERE %s IS NOT NULL AND length(%s) > 10`,
+				table, col, col, col, col)).Error; err != nil {
+				return fmt.Errorf("%s.%s to date: %w", table, col, err)
+			}
+		}
+	}
+	return nil
 }

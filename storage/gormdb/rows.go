@@ -30,8 +30,8 @@ type documentRow struct {
 
 	SenderOrgID    *string
 	SenderName     *string
-	OriginalNumber string `gorm:"not null"`
-	OriginalDate   *time.Time
+	OriginalNumber string         `gorm:"not null"`
+	OriginalDate   *workflow.Date // DATE (a calendar day, see migrateDates)
 
 	Register     string `gorm:"not null"`
 	Year         int    `gorm:"not null"`
@@ -40,11 +40,11 @@ type documentRow struct {
 	IssuedAt     *time.Time
 	RegisteredAt *time.Time
 
-	AssigneeID string `gorm:"not null;index"`
-	DueDate    *time.Time
-	Retention  string `gorm:"not null"`
-	Notes      string `gorm:"not null"`
-	Files      string `gorm:"not null"` // JSON array of fileJSON
+	AssigneeID string         `gorm:"not null;index"`
+	DueDate    *workflow.Date // DATE
+	Retention  string         `gorm:"not null"`
+	Notes      string         `gorm:"not null"`
+	Files      string         `gorm:"not null"` // JSON array of fileJSON
 
 	Layout      *string // JSON of workflow.Layout; NULL = defaults
 	ExternalID  string  `gorm:"not null;default:''"` // unique where not empty (migrate.go)
@@ -93,7 +93,7 @@ func documentFromDomain(d *workflow.Document) (*documentRow, error) {
 		SignerID:        d.SignerID,
 		DraftingUnit:    d.DraftingUnit,
 		OriginalNumber:  d.OriginalNumber,
-		OriginalDate:    utcPtr(d.OriginalDate),
+		OriginalDate:    d.OriginalDate,
 		Register:        string(d.Register),
 		Year:            d.Year,
 		Number:          d.Number,
@@ -101,7 +101,7 @@ func documentFromDomain(d *workflow.Document) (*documentRow, error) {
 		IssuedAt:        utcPtr(d.IssuedAt),
 		RegisteredAt:    utcPtr(d.RegisteredAt),
 		AssigneeID:      d.AssigneeID,
-		DueDate:         utcPtr(d.DueDate),
+		DueDate:         d.DueDate,
 		Retention:       d.Retention,
 		Notes:           d.Notes,
 		ExternalID:      d.ExternalID,
@@ -169,7 +169,7 @@ func (r *documentRow) toDomain() (*workflow.Document, error) {
 		SignerID:        r.SignerID,
 		DraftingUnit:    r.DraftingUnit,
 		OriginalNumber:  r.OriginalNumber,
-		OriginalDate:    fromDBPtr(r.OriginalDate),
+		OriginalDate:    r.OriginalDate,
 		Register:        workflow.RegisterKind(r.Register),
 		Year:            r.Year,
 		Number:          r.Number,
@@ -177,7 +177,7 @@ func (r *documentRow) toDomain() (*workflow.Document, error) {
 		IssuedAt:        fromDBPtr(r.IssuedAt),
 		RegisteredAt:    fromDBPtr(r.RegisteredAt),
 		AssigneeID:      r.AssigneeID,
-		DueDate:         fromDBPtr(r.DueDate),
+		DueDate:         r.DueDate,
 		Retention:       r.Retention,
 		Notes:           r.Notes,
 		ExternalID:      r.ExternalID,
