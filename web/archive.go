@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/vanthu/vanthu/archive"
 	"github.com/vanthu/vanthu/workflow"
@@ -49,10 +48,6 @@ func (u *UI) handleArchiveSearch(w http.ResponseWriter, r *http.Request, s *Sess
 	}
 	if q.To, err = parseFormDate("to", qv.Get("to")); err != nil {
 		return err
-	}
-	if q.To != nil {
-		end := q.To.Add(24*time.Hour - time.Nanosecond)
-		q.To = &end
 	}
 	if n := strings.TrimSpace(qv.Get("number")); n != "" {
 		if q.Number, err = strconv.Atoi(n); err != nil || q.Number < 1 {

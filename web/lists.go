@@ -60,14 +60,22 @@ func (u *UI) listPage(dir workflow.Direction) pageFunc {
 		f := workflow.DocumentFilter{Direction: dir, State: workflow.State(q.Get("state")), Type: workflow.DocType(q.Get("type")),
 			Query: strings.TrimSpace(q.Get("q")), After: q.Get("cursor"), Limit: listPageSize}
 		var err error
-		if f.From, err = parseFormDate("from", q.Get("from")); err != nil {
+		from, err := parseFormDate("from", q.Get("from"))
+		if err != nil {
 			return err
 		}
-		if f.To, err = parseFormDate("to", q.Get("to")); err != nil {
+		to, err := parseFormDate("to", q.Get("to"))
+		if err != nil {
 			return err
 		}
-		if f.To != nil {
-			end := f.To.Add(24*time.Hour - time.Nanosecond)
+		// Creation times from the start of the first day to the end of
+		// the last, Vietnam days.
+		if from != nil {
+			start := from.Midnight(workflow.Vietnam)
+			f.From = &start
+		}
+		if to != nil {
+			end := to.AddDays(1).Midnight(workflow.Vietnam).Add(-time.Nanosecond)
 			f.To = &end
 		}
 		docs, next, err := u.cfg.Docs.List(r.Context(), s.User, f)

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"testing"
-	"time"
 
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -18,7 +17,7 @@ import (
 func TestReceiveDedupBySender(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
-	day := time.Date(2026, 11, 20, 0, 0, 0, 0, time.UTC)
+	day := workflow.NewDate(2026, 11, 20)
 	a := &workflow.Org{OrgID: "000.00.12.H13", Name: "A"}
 	c := &workflow.Org{OrgID: "000.00.32.H13", Name: "C"}
 	input := func(id string, from *workflow.Org, envErr, replaces string) workflow.ReceiveInput {

@@ -14,6 +14,7 @@ import (
 	"github.com/vanthu/vanthu/exchange"
 	"github.com/vanthu/vanthu/exchange/edxml"
 	"github.com/vanthu/vanthu/internal/testpdf"
+	"github.com/vanthu/vanthu/workflow"
 )
 
 // TestExchangeForgedDocumentIDs runs three real servers over mutual TLS:
@@ -61,7 +62,7 @@ func TestExchangeForgedDocumentIDs(t *testing.T) {
 		t.Fatalf("issued document: %v %v", issued, err)
 	}
 	num, sym, _ := strings.Cut(notation, "/")
-	aID := edxml.MakeDocumentID(A.orgID, issuedAt, num, sym)
+	aID := edxml.MakeDocumentID(A.orgID, workflow.VietnamDate(issuedAt), num, sym)
 
 	client, cKey := peerClient(t, C)
 	bAgency := B.agency(t)
@@ -70,7 +71,7 @@ func TestExchangeForgedDocumentIDs(t *testing.T) {
 		t.Helper()
 		n++
 		d := edxml.Document{From: edxml.Organization{ID: C.orgID, Name: C.orgName}, To: []edxml.Organization{{ID: B.orgID, Name: B.orgName}},
-			Number: fmt.Sprint(n), Notation: "QĐ-UBND", PromulgationDate: time.Now(), TypeCode: "1", TypeDetail: "QĐ", TypeName: "Quyết định",
+			Number: fmt.Sprint(n), Notation: "QĐ-UBND", PromulgationDate: workflow.VietnamDate(time.Now()), TypeCode: "1", TypeDetail: "QĐ", TypeName: "Quyết định",
 			Subject: subject, Business: b, DocumentID: docIDOverride,
 			Attachments: []edxml.Attachment{{Name: "vb.pdf", ContentType: "application/pdf", Description: "main", Data: testpdf.Make(1, subject)}}}
 		raw, err := edxml.Build(d)

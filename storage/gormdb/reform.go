@@ -73,23 +73,35 @@ func (d *DB) ReformCounts(ctx context.Context, f workflow.ReformFilter) (workflo
 	// due day (Vietnam time); compared here, the dialects differ in date
 	// arithmetic.
 	type dueRow struct {
-		DueDate time.Time
+		DueDate workflow.Date
 		Done    *int64
 	}
+	// Due dates are calendar days: those whose start (in Vietnam) falls
+	// in [from, to).
+	fromDay, toDay := dayStartingFrom(f.From), dayStartingFrom(f.To)
 	var rows []dueRow
 	q := docs().Select("d.due_date AS due_date, (SELECT MIN(e.at_micros) FROM audit_events e WHERE e.document_id = d.id AND e.kind = ? AND e.action = ?) AS done",
 		workflow.EventTransition, workflow.Complete).
-		Where("d.due_date IS NOT NULL AND d.due_date >= ? AND d.due_date < ?", from, to)
+		Where("d.due_date IS NOT NULL AND d.due_date >= ? AND d.due_date < ?", fromDay, toDay)
 	if err := q.Scan(&rows).Error; err != nil {
 		return out, d.translate(err, "reform report: due dates")
 	}
 	for _, r := range rows {
 		out.Due++
-		due := r.DueDate.In(workflow.Vietnam)
-		end := time.Date(due.Year(), due.Month(), due.Day(), 0, 0, 0, 0, workflow.Vietnam).AddDate(0, 0, 1)
+		end := r.DueDate.AddDays(1).Midnight(workflow.Vietnam)
 		if r.Done != nil && time.UnixMicro(*r.Done).Before(end) {
 			out.DoneOnTime++
 		}
 	}
 	return out, nil
+}
+
+// dayStartingFrom returns the first calendar day that begins (in Vietnam)
+// at or after t.
+func dayStartingFrom(t time.Time) workflow.Date {
+	d := workflow.VietnamDate(t)
+	if d.Midnight(workflow.Vietnam).Before(t) {
+		d = d.AddDays(1)
+	}
+	return d
 }

@@ -47,8 +47,8 @@ func TestReformCounts(t *testing.T) {
 			d.CreatedAt = in
 		}
 		i1.ExternalID = "000.00.00.H13,2026/10/11,1/UBND"
-		due := time.Date(2026, 10, 15, 0, 0, 0, 0, workflow.Vietnam)
-		late := time.Date(2026, 10, 20, 0, 0, 0, 0, workflow.Vietnam)
+		due := workflow.NewDate(2026, 10, 15)
+		late := workflow.NewDate(2026, 10, 20)
 		i1.DueDate, i2.DueDate, i3.DueDate = &due, &due, &late
 		archived := from.AddDate(0, 0, -40)
 		o4.ArchivedAt, o4.State = &archived, workflow.Archived
@@ -65,8 +65,8 @@ func TestReformCounts(t *testing.T) {
 			}
 			for _, e := range []*workflow.Event{
 				// i1 completed on its due day (evening), i2 a day late.
-				{DocumentID: "i1", Kind: workflow.EventTransition, Action: workflow.Complete, At: due.Add(20 * time.Hour)},
-				{DocumentID: "i2", Kind: workflow.EventTransition, Action: workflow.Complete, At: due.Add(30 * time.Hour)},
+				{DocumentID: "i1", Kind: workflow.EventTransition, Action: workflow.Complete, At: due.Midnight(workflow.Vietnam).Add(20 * time.Hour)},
+				{DocumentID: "i2", Kind: workflow.EventTransition, Action: workflow.Complete, At: due.Midnight(workflow.Vietnam).Add(30 * time.Hour)},
 				// o4's record exported in the period; i3's read before it.
 				{DocumentID: "o4", Kind: workflow.EventArchiveUse, At: in, Data: map[string]string{"use": "export"}},
 				{DocumentID: "o4", Kind: workflow.EventArchiveUse, At: in.Add(time.Hour), Data: map[string]string{"use": "retrieve"}},

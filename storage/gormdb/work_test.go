@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/vanthu/vanthu/storage/gormdb"
 	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
@@ -33,7 +32,7 @@ func TestWork(t *testing.T) {
 			}
 			d.Urgency = urg[i*7%4]
 			if i%3 != 0 {
-				due := time.Date(2026, 12, 1+i%9, 0, 0, 0, 0, workflow.Vietnam)
+				due := workflow.NewDate(2026, 12, 1+i%9)
 				d.DueDate = &due
 			}
 			d.SignerID, d.AssigneeID, d.CreatedBy = people[i%3], people[(i/3)%3], people[(i/5)%3]
