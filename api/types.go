@@ -111,6 +111,8 @@ type VerificationJSON struct {
 	Reasons []string `json:"reasons"`
 }
 
+const dateLayout = "2006-01-02"
+
 func datePtr(d *workflow.Date) *string {
 	if d == nil || d.IsZero() {
 		return nil
