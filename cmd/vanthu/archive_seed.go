@@ -150,8 +150,8 @@ func seedReform(ctx context.Context, tx workflow.Tx, rng *rand.Rand, d *workflow
 	// An incoming document received the same day, due five days later,
 	// completed after 0 to 6 days.
 	sender := seedOrgs[rng.IntN(len(seedOrgs))]
-	due := at.AddDate(0, 0, 5)
-	orig := at.AddDate(0, 0, -1)
+	due := workflow.VietnamDate(at).AddDays(5)
+	orig := workflow.VietnamDate(at).AddDays(-1)
 	in := &workflow.Document{
 		ID: fmt.Sprintf("%013x%s%04xi", at.UnixMicro(), prefix, k&0xffff), Direction: workflow.Incoming, Type: workflow.CongVan,
 		Subject: d.Subject, Urgency: workflow.UrgencyNormal, Confidentiality: workflow.Public, State: workflow.Completed, Version: 6,
