@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"testing"
+	"time"
 
 	"github.com/vanthu/vanthu/exchange"
 	"github.com/vanthu/vanthu/exchange/edxml"
@@ -25,7 +26,7 @@ func TestReceiveReplacementLinks(t *testing.T) {
 		raw, err := edxml.Build(edxml.Document{
 			From:   edxml.Organization{ID: "000.00.00.G22", Name: "Văn phòng Chính phủ"},
 			To:     []edxml.Organization{{ID: "000.00.12.H13", Name: "UBND quận Bình Thủy"}},
-			Number: "7816", Notation: "VPCP-TTĐT", PromulgationDate: time.Date(2015, 9, 30, 0, 0, 0, 0, edxml.Location),
+			Number: "7816", Notation: "VPCP-TTĐT", PromulgationDate: workflow.NewDate(2015, 9, 30),
 			TypeCode: "1", TypeName: "Công văn", Subject: "V/v thay thế văn bản",
 			Business: edxml.Business{Type: edxml.BusinessReplace, Reason: "Văn bản thay thế", Paper: "0",
 				Replaces: []edxml.Replacement{{DocumentID: target, OrganIDs: []string{"000.00.12.H13"}}}},
