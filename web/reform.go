@@ -29,9 +29,9 @@ func init() {
 // reformBar is one figure laid out for the SVG chart (viewBox 0 0 600 H).
 type reformBar struct {
 	workflow.ReformFigure
-	Y, TextY, W, TargetX float64
-	Fill                 string
-	PercentText          string
+	Y, TextY, BarY, TY2, W, TargetX float64
+	Fill                            string
+	PercentText                     string
 }
 
 type reformView struct {
@@ -41,7 +41,7 @@ type reformView struct {
 	CSV      string
 }
 
-const reformBarMax = 360.0
+const reformBarMax = 470.0
 
 func (u *UI) handleReform(w http.ResponseWriter, r *http.Request, s *Session) error {
 	if u.cfg.Reform == nil {
@@ -73,9 +73,9 @@ func (u *UI) handleReform(w http.ResponseWriter, r *http.Request, s *Session) er
 	v := reformView{From: from.Format("2006-01-02"), To: to.Format("2006-01-02")}
 	v.CSV = fmt.Sprintf("/api/v1/reports/reform?format=csv&from=%s&to=%s", v.From, v.To)
 	for i, f := range rep.Figures {
-		b := reformBar{ReformFigure: f, Y: float64(i)*56 + 24, W: f.Percent / 100 * reformBarMax,
-			TargetX: 200 + f.Target/100*reformBarMax, Fill: "#b91c1c", PercentText: fmt.Sprintf("%.1f%%", f.Percent)}
-		b.TextY = b.Y + 15
+		b := reformBar{ReformFigure: f, Y: float64(i)*52 + 8, W: f.Percent / 100 * reformBarMax,
+			TargetX: f.Target / 100 * reformBarMax, Fill: "#b91c1c", PercentText: fmt.Sprintf("%.1f%%", f.Percent)}
+		b.TextY, b.BarY, b.TY2 = b.Y+12, b.Y+18, b.Y+42
 		if f.Met {
 			b.Fill = "#15803d"
 		}
@@ -85,7 +85,7 @@ func (u *UI) handleReform(w http.ResponseWriter, r *http.Request, s *Session) er
 		}
 		v.Bars = append(v.Bars, b)
 	}
-	v.Height = float64(len(v.Bars))*56 + 24
+	v.Height = float64(len(v.Bars))*52 + 12
 	u.render(w, r, s, http.StatusOK, "reform", "Báo cáo cải cách hành chính", v)
 	return nil
 }
