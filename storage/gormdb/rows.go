@@ -14,17 +14,17 @@ import (
 // and the verification report have columns of their own (NULL = none).
 // SubjectNorm is Fold(Subject), for accent-insensitive search.
 type documentRow struct {
-	ID              string `gorm:"primaryKey"`
-	Direction       string `gorm:"not null;index:documents_direction_state,priority:1"`
+	ID              string `gorm:"primaryKey;index:documents_direction_id,priority:2;index:documents_work,priority:9"`
+	Direction       string `gorm:"not null;index:documents_direction_state,priority:1;index:documents_direction_id,priority:1;index:documents_work,priority:1"`
 	Type            string `gorm:"not null"`
 	Subject         string `gorm:"not null"`
 	SubjectNorm     string `gorm:"not null"`
-	Urgency         string `gorm:"not null"`
-	Confidentiality string `gorm:"not null"`
-	State           string `gorm:"not null;index:documents_direction_state,priority:2"`
+	Urgency         string `gorm:"not null;index:documents_work,priority:3"`
+	Confidentiality string `gorm:"not null;index:documents_work,priority:8"`
+	State           string `gorm:"not null;index:documents_direction_state,priority:2;index:documents_work,priority:2"`
 	Version         int    `gorm:"not null"`
 
-	SignerID     string `gorm:"not null;index"`
+	SignerID     string `gorm:"not null;index;index:documents_work,priority:5"`
 	Recipients   string `gorm:"not null"` // JSON array of {org_id, name}
 	DraftingUnit string `gorm:"not null"`
 
@@ -40,8 +40,8 @@ type documentRow struct {
 	IssuedAt     *time.Time
 	RegisteredAt *time.Time
 
-	AssigneeID string         `gorm:"not null;index"`
-	DueDate    *workflow.Date // DATE
+	AssigneeID string         `gorm:"not null;index;index:documents_work,priority:6"`
+	DueDate    *workflow.Date `gorm:"index:documents_work,priority:4"` // DATE
 	Retention  string         `gorm:"not null"`
 	Notes      string         `gorm:"not null"`
 	Files      string         `gorm:"not null"` // JSON array of fileJSON
@@ -59,7 +59,7 @@ type documentRow struct {
 	VerificationReasons string  `gorm:"not null"` // JSON array
 	VerificationReport  []byte
 
-	CreatedBy string    `gorm:"not null;index"`
+	CreatedBy string    `gorm:"not null;index;index:documents_work,priority:7"`
 	CreatedAt time.Time `gorm:"not null;index;autoCreateTime:false"`
 	UpdatedAt time.Time `gorm:"not null;autoUpdateTime:false"`
 }

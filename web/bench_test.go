@@ -1,0 +1,131 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/vanthu/vanthu/auth"
+	"github.com/vanthu/vanthu/storage/gormdb"
+	"github.com/vanthu/vanthu/workflow"
+	"github.com/vanthu/vanthu/workflow/workflowtest"
+)
+
+// benchDocs is the size of the office the page benchmarks render for.
+const benchDocs = 10000
+
+// benchUI is the interface on a SQLite database (the embedded default)
+// holding benchDocs documents in every state, and a clerk's session.
+func benchUI(b *testing.B) (http.Handler, *http.Cookie) {
+	b.Helper()
+	ctx := context.Background()
+	db, err := gormdb.Open(ctx, "", b.TempDir(), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	now := time.Date(2026, 11, 25, 9, 0, 0, 0, workflow.Vietnam)
+	db.Now = func() time.Time { return now }
+	as := &auth.Service{Repo: db, Cost: 4, Now: func() time.Time { return now }}
+	var users []*workflow.User
+	for _, r := range []workflow.Role{workflow.RoleClerk, workflow.RoleOfficer, workflow.RoleHandler} {
+		u, err := as.CreateUser(ctx, nil, auth.NewUser{Username: string(r), Password: "mat-khau-thu", FullName: "Người " + string(r), Roles: []workflow.Role{r}})
+		if err != nil {
+			b.Fatal(err)
+		}
+		users = append(users, u)
+	}
+	inStates := workflow.States(workflow.Incoming)
+	outStates := workflow.States(workflow.Outgoing)
+	urg := []workflow.Urgency{workflow.UrgencyNormal, workflow.UrgencyNormal, workflow.UrgencyUrgent, workflow.UrgencyVeryUrgent, workflow.UrgencyFlash}
+	err = db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+		for i := range benchDocs {
+			at := now.Add(-time.Duration(benchDocs-i) * time.Minute)
+			d := &workflow.Document{ID: workflow.NewID(at), Type: "CV", Subject: fmt.Sprintf("Công văn số %d về việc quản lý đất đai và xây dựng tại phường Long Hòa", i),
+				Urgency: urg[i%len(urg)], Confidentiality: workflow.Public, Version: 1, CreatedBy: users[i%3].ID, CreatedAt: at, UpdatedAt: at,
+				Files: []workflow.File{{SHA256: fmt.Sprintf("%064x", i), Name: "vb.pdf", Size: 1000, Kind: workflow.FileMain, CreatedAt: at}}}
+			// An office's documents are mostly done: 80% archived, the
+			// rest spread over every state.
+			if i%2 == 0 {
+				d.Direction, d.State = workflow.Incoming, inStates[i/2%len(inStates)]
+				if i%10 < 8 {
+					d.State = workflow.Archived
+				}
+				d.Sender = &workflow.Org{OrgID: "000.00.00.H13", Name: "UBND thành phố Cần Thơ"}
+				d.OriginalNumber = fmt.Sprintf("%d/UBND-VP", i)
+				d.AssigneeID = users[2].ID
+			} else {
+				d.Direction, d.State = workflow.Outgoing, outStates[i/2%len(outStates)]
+				if i%10 < 8 {
+					d.State = workflow.Archived
+				}
+				d.SignerID = users[1].ID
+			}
+			if i%3 == 0 {
+				due := workflow.VietnamDate(now).AddDays(i%20 - 10)
+				d.DueDate = &due
+			}
+			if i%50 == 0 {
+				d.Confidentiality = workflow.Confidential
+			}
+			if err := tx.CreateDocument(ctx, d); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	docs := &workflow.Service{Repo: db, Blobs: workflowtest.NewBlobs(), Now: func() time.Time { return now }}
+	ui, err := New(Config{Docs: docs, Accounts: as, Directory: db, Now: func() time.Time { return now }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	token, _, _, err := as.Login(ctx, "clerk", "mat-khau-thu")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return ui, &http.Cookie{Name: sessionCookie, Value: token}
+}
+
+// benchPage renders path b.N times and reports the p50 and p99 latency
+// of one render (the whole handler: session, queries, template).
+func benchPage(b *testing.B, path string) {
+	h, cookie := benchUI(b)
+	lat := make([]time.Duration, 0, b.N)
+	b.ResetTimer()
+	for b.Loop() {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.AddCookie(cookie)
+		w := httptest.NewRecorder()
+		start := time.Now()
+		h.ServeHTTP(w, req)
+		lat = append(lat, time.Since(start))
+		if w.Code != http.StatusOK {
+			b.Fatalf("%s: %d", path, w.Code)
+		}
+		io.Copy(io.Discard, w.Body)
+	}
+	b.StopTimer()
+	slices.Sort(lat)
+	q := func(p float64) float64 { return float64(lat[int(p*float64(len(lat)-1))].Microseconds()) / 1000 }
+	b.ReportMetric(q(0.50), "p50-ms")
+	b.ReportMetric(q(0.99), "p99-ms")
+}
+
+// BenchmarkInboxPage renders the clerk's "Việc cần xử lý" with 10,000
+// documents in the database (thousands waiting for a clerk).
+func BenchmarkInboxPage(b *testing.B) { benchPage(b, "/") }
+
+// BenchmarkListPage renders the first page of incoming documents, and a
+// subject search without diacritics, with 10,000 documents.
+func BenchmarkListPage(b *testing.B) {
+	b.Run("first", func(b *testing.B) { benchPage(b, "/incoming") })
+	b.Run("search", func(b *testing.B) { benchPage(b, "/incoming?q=long+hoa&state=received") })
+}
