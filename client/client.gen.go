@@ -350,6 +350,72 @@ func (e LayoutSource) Valid() bool {
 	}
 }
 
+// Defines values for ReadinessEnv.
+const (
+	Development ReadinessEnv = "development"
+	Production  ReadinessEnv = "production"
+)
+
+// Valid indicates whether the value is a known member of the ReadinessEnv enum.
+func (e ReadinessEnv) Valid() bool {
+	switch e {
+	case Development:
+		return true
+	case Production:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReadinessExchangeTls.
+const (
+	ReadinessExchangeTlsDevelopmentPki ReadinessExchangeTls = "development-pki"
+)
+
+// Valid indicates whether the value is a known member of the ReadinessExchangeTls enum.
+func (e ReadinessExchangeTls) Valid() bool {
+	switch e {
+	case ReadinessExchangeTlsDevelopmentPki:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReadinessSigning.
+const (
+	ReadinessSigningConfigured     ReadinessSigning = "configured"
+	ReadinessSigningDevelopmentPki ReadinessSigning = "development-pki"
+)
+
+// Valid indicates whether the value is a known member of the ReadinessSigning enum.
+func (e ReadinessSigning) Valid() bool {
+	switch e {
+	case ReadinessSigningConfigured:
+		return true
+	case ReadinessSigningDevelopmentPki:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ReadinessStatus.
+const (
+	Ready ReadinessStatus = "ready"
+)
+
+// Valid indicates whether the value is a known member of the ReadinessStatus enum.
+func (e ReadinessStatus) Valid() bool {
+	switch e {
+	case Ready:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ReformFigureKey.
 const (
 	ArchiveReuse       ReformFigureKey = "archive_reuse"
@@ -526,16 +592,13 @@ func (e State) Valid() bool {
 
 // Defines values for StatusStatus.
 const (
-	Ok    StatusStatus = "ok"
-	Ready StatusStatus = "ready"
+	Ok StatusStatus = "ok"
 )
 
 // Valid indicates whether the value is a known member of the StatusStatus enum.
 func (e StatusStatus) Valid() bool {
 	switch e {
 	case Ok:
-		return true
-	case Ready:
 		return true
 	default:
 		return false
@@ -1276,6 +1339,31 @@ type PublicDocument struct {
 	// Type Example: QĐ
 	Type *string `json:"type,omitempty"`
 }
+
+// Readiness defines model for Readiness.
+type Readiness struct {
+	Env *ReadinessEnv `json:"env,omitempty"`
+
+	// ExchangeTls present when the exchange uses the development PKI
+	ExchangeTls *ReadinessExchangeTls `json:"exchange_tls,omitempty"`
+	Signing     *ReadinessSigning     `json:"signing,omitempty"`
+	Status      ReadinessStatus       `json:"status"`
+
+	// Warnings Example: ["chữ ký số dùng PKI phát triển: không dùng cho văn bản thật"]
+	Warnings *[]string `json:"warnings,omitempty"`
+}
+
+// ReadinessEnv defines model for Readiness.Env.
+type ReadinessEnv string
+
+// ReadinessExchangeTls present when the exchange uses the development PKI
+type ReadinessExchangeTls string
+
+// ReadinessSigning defines model for Readiness.Signing.
+type ReadinessSigning string
+
+// ReadinessStatus defines model for Readiness.Status.
+type ReadinessStatus string
 
 // ReformFigure defines model for ReformFigure.
 type ReformFigure struct {
@@ -2043,6 +2131,10 @@ type ClientInterface interface {
 
 	// GetReadiness Readiness (database reachable)
 	//
+	// {"status":"ready","env":"development|production","signing":"development-pki|configured",
+	// "exchange_tls":"development-pki" (when so), "warnings":[...] (e.g. the development PKI is in use)}.
+	// Still 200 in development with warnings.
+	//
 	// Corresponds with GET /readyz (the `GetReadiness` operationId).
 	GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 }
@@ -2761,6 +2853,10 @@ func (c *Client) GetMetrics(ctx context.Context, reqEditors ...RequestEditorFn) 
 }
 
 // GetReadiness Readiness (database reachable)
+//
+// {"status":"ready","env":"development|production","signing":"development-pki|configured",
+// "exchange_tls":"development-pki" (when so), "warnings":[...] (e.g. the development PKI is in use)}.
+// Still 200 in development with warnings.
 //
 // Corresponds with GET /readyz (the `GetReadiness` operationId).
 func (c *Client) GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4759,6 +4855,10 @@ type ClientWithResponsesInterface interface {
 	GetMetricsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMetricsResponse, error)
 
 	// GetReadinessWithResponse Readiness (database reachable)
+	//
+	// {"status":"ready","env":"development|production","signing":"development-pki|configured",
+	// "exchange_tls":"development-pki" (when so), "warnings":[...] (e.g. the development PKI is in use)}.
+	// Still 200 in development with warnings.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -7313,7 +7413,7 @@ type GetReadinessResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *Status
+	JSON200 *Readiness
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -7321,7 +7421,7 @@ type GetReadinessResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetReadinessResponse) GetJSON200() *Status {
+func (r GetReadinessResponse) GetJSON200() *Readiness {
 	return r.JSON200
 }
 
@@ -7948,6 +8048,10 @@ func (c *ClientWithResponses) GetMetricsWithResponse(ctx context.Context, reqEdi
 }
 
 // GetReadinessWithResponse Readiness (database reachable)
+//
+// {"status":"ready","env":"development|production","signing":"development-pki|configured",
+// "exchange_tls":"development-pki" (when so), "warnings":[...] (e.g. the development PKI is in use)}.
+// Still 200 in development with warnings.
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -10047,7 +10151,7 @@ func ParseGetReadinessResponse(rsp *http.Response) (*GetReadinessResponse, error
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest Status
+		var dest Readiness
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
