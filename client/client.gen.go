@@ -865,10 +865,14 @@ type ArchiveRecord struct {
 	// Confidentiality thường, Mật, Tối mật, Tuyệt mật
 	Confidentiality Confidentiality        `json:"confidentiality"`
 	Direction       ArchiveRecordDirection `json:"direction"`
-	DocumentDate    *time.Time             `json:"document_date,omitempty"`
-	DocumentId      string                 `json:"document_id"`
-	Key             string                 `json:"key"`
-	LegalHold       bool                   `json:"legal_hold"`
+
+	// DocumentDate the date of the document (YYYY-MM-DD): of issue in Vietnam, or the sender's date
+	//
+	// Example: 2026-11-20
+	DocumentDate *openapi_types.Date `json:"document_date,omitempty"`
+	DocumentId   string              `json:"document_id"`
+	Key          string              `json:"key"`
+	LegalHold    bool                `json:"legal_hold"`
 
 	// Notation Example: 15/QĐ-UBND
 	Notation *string `json:"notation,omitempty"`
