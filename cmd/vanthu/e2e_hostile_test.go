@@ -52,6 +52,12 @@ func TestHostilePDFThroughAPI(t *testing.T) {
 			}
 			code, body = clerk.multipart("/api/v1/documents", meta, pdf)
 			e.Error.Message = ""
+			if tc.VerifierOnly {
+				if code != 201 && code != 422 {
+					t.Errorf("%s: incoming upload answered %d %.300s", tc.Name, code, body)
+				}
+				continue
+			}
 			if code != 422 || json.Unmarshal(body, &e) != nil || !strings.Contains(e.Error.Message, tc.Reason) {
 				t.Errorf("%s: incoming upload answered %d %.300s, want 422 with %q", tc.Name, code, body, tc.Reason)
 			}

@@ -233,6 +233,9 @@ type HostileCase struct {
 	// ReaderOnly is set for files only a general reader (which walks the
 	// page and field trees) must refuse; a verifier may not look there.
 	ReaderOnly bool
+	// VerifierOnly is set for files only a verifier must refuse (it
+	// checks every signature; a reader does not).
+	VerifierOnly bool
 }
 
 // Hostile lists the hostile files; maxSections is the bound on revisions
@@ -269,6 +272,7 @@ func Hostile(maxSections int) []HostileCase {
 			}
 			return w.Bytes()
 		}, Reason: "cross-reference sections"},
+		{Name: "20,000 signatures over the whole file", PDF: func() []byte { return ManySignatures(20_000) }, Reason: "more work", VerifierOnly: true},
 		{Name: "2 MB after %%EOF", PDF: func() []byte {
 			return append(DeepObject(1), bytes.Repeat([]byte("x"), 2<<20)...)
 		}, Reason: "follow the end of the PDF", ReaderOnly: true},
@@ -280,4 +284,33 @@ func Hostile(maxSections int) []HostileCase {
 			return bytes.Replace(b, []byte("1 0 obj\n<< /Type /Catalog /Pages 2 0 R /X "), []byte("1 0 obj\n                                  "), 1)
 		}, Reason: "levels deep", ReaderOnly: true},
 	}
+}
+
+// ManySignatures is a file with n signature fields, each with its own
+// signature dictionary whose byte range covers the whole file (and whose
+// value is not a signature): checking each reads the whole file.
+func ManySignatures(n int) []byte {
+	build := func(lens map[int]int, total int) (*Writer, map[int]int) {
+		w := NewWriter("1.7")
+		var fields strings.Builder
+		for i := range n {
+			fmt.Fprintf(&fields, "%d 0 R ", 10+2*i)
+		}
+		w.Obj(1, "<< /Type /Catalog /Pages 2 0 R /AcroForm << /Fields ["+fields.String()+"] >> >>")
+		w.Obj(2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+		w.Obj(3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>")
+		gaps := map[int]int{}
+		for i := range n {
+			w.Obj(10+2*i, fmt.Sprintf("<< /FT /Sig /T (s%d) /V %d 0 R >>", i, 11+2*i))
+			a := lens[i]
+			body := fmt.Sprintf("<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /ByteRange [0 %010d %010d %010d] /Contents ", a, a+4, total-a-4)
+			gaps[i] = w.Len() + len(fmt.Sprintf("%d 0 obj\n", 11+2*i)) + len(body)
+			w.Obj(11+2*i, body+"<00> >>")
+		}
+		return w, gaps
+	}
+	w, gaps := build(map[int]int{}, 0)
+	total := len(w.Table("/Root 1 0 R", -1))
+	w, _ = build(gaps, total)
+	return w.Table("/Root 1 0 R", -1)
 }

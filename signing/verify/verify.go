@@ -407,6 +407,13 @@ func verifyOne(f *pdfFile, an *analyzer, fs foundSig, opts Options) Signature {
 		fail("the byte range %v is malformed or extends beyond the end of the file", br)
 	} else {
 		end := br[2] + br[3]
+		// Reading and hashing the range is work on the file's budget
+		// (a file can carry many signatures over the same bytes).
+		if err := f.bud.spend(end / 4); err != nil {
+			fail("%v", err)
+			s.verdict = Indeterminate
+			return s
+		}
 		s.CoversWholeFile = end == size
 		nerr := len(s.Errors)
 		gap := f.b[br[1]:br[2]]
