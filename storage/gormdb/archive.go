@@ -256,15 +256,7 @@ func (x *ArchiveIndex) Search(ctx context.Context, f archive.Query) ([]*archive.
 	if f.To != nil {
 		q = q.Where("r.doc_date <= ?", *f.To)
 	}
-	if !f.SeeAll {
-		pub := []string{string(workflow.Public), ""}
-		if f.ViewerID == "" {
-			q = q.Where("r.confidentiality IN ?", pub)
-		} else {
-			q = q.Where("(r.confidentiality IN ? OR r.signer_id = ? OR r.assignee_id = ? OR r.created_by = ?)",
-				pub, f.ViewerID, f.ViewerID, f.ViewerID)
-		}
-	}
+	q = visibleTo(q, "r.", f.ViewerID, f.SeeAll)
 	if f.After != "" {
 		q = q.Where("r.doc_id < ?", f.After)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/vanthu/vanthu/workflow"
@@ -146,14 +147,7 @@ func (c *conn) Documents(ctx context.Context, f workflow.DocumentFilter) ([]*wor
 	if f.To != nil {
 		q = q.Where("created_at <= ?", utc(*f.To))
 	}
-	if !f.SeeAll {
-		if f.ViewerID == "" {
-			q = q.Where("confidentiality IN ?", []string{string(workflow.Public), ""})
-		} else {
-			q = q.Where("(confidentiality IN ? OR signer_id = ? OR assignee_id = ? OR created_by = ?)",
-				[]string{string(workflow.Public), ""}, f.ViewerID, f.ViewerID, f.ViewerID)
-		}
-	}
+	q = visibleTo(q, "", f.ViewerID, f.SeeAll)
 	if f.After != "" {
 		q = q.Where("id < ?", f.After)
 	}
@@ -238,4 +232,22 @@ func (c *conn) PeekNumber(ctx context.Context, kind workflow.RegisterKind, year 
 		return 1, nil
 	}
 	return last[0] + 1, nil
+}
+
+// visibleTo narrows q to the rows a viewer may see: workflow.CanSee in
+// SQL, the one rule of every list, search, register, count and report
+// (TestVisibilityIsCanSee checks that the two agree). prefix is the
+// table's alias with its dot ("", "d.", "r."). Unless seeAll, classified
+// rows only where viewerID is the signer, the assignee or the creator;
+// with no viewer, none.
+func visibleTo(q *gorm.DB, prefix, viewerID string, seeAll bool) *gorm.DB {
+	if seeAll {
+		return q
+	}
+	pub := []string{string(workflow.Public), ""}
+	if viewerID == "" {
+		return q.Where(prefix+"confidentiality IN ?", pub)
+	}
+	return q.Where("("+prefix+"confidentiality IN ? OR "+prefix+"signer_id = ? OR "+prefix+"assignee_id = ? OR "+prefix+"created_by = ?)",
+		pub, viewerID, viewerID, viewerID)
 }

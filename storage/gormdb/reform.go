@@ -20,17 +20,7 @@ func (d *DB) ReformCounts(ctx context.Context, f workflow.ReformFilter) (workflo
 	from, to := utc(f.From), utc(f.To)
 	var out workflow.ReformCounts
 	docs := func() *gorm.DB {
-		q := c.q(ctx).Table("documents AS d")
-		if !f.SeeAll {
-			pub := []string{string(workflow.Public), ""}
-			if f.ViewerID == "" {
-				q = q.Where("d.confidentiality IN ?", pub)
-			} else {
-				q = q.Where("(d.confidentiality IN ? OR d.signer_id = ? OR d.assignee_id = ? OR d.created_by = ?)",
-					pub, f.ViewerID, f.ViewerID, f.ViewerID)
-			}
-		}
-		return q
+		return visibleTo(c.q(ctx).Table("documents AS d"), "d.", f.ViewerID, f.SeeAll)
 	}
 	count := func(dst *int, q *gorm.DB) error {
 		var n int64

@@ -63,15 +63,7 @@ func workScope(g *gorm.DB, q workflow.WorkQuery) (*gorm.DB, bool) {
 		args = append(args, a...)
 	}
 	g = g.Where("("+strings.Join(parts, " OR ")+")", args...)
-	if !q.SeeAll {
-		if q.ViewerID == "" {
-			g = g.Where("confidentiality IN ?", []string{string(workflow.Public), ""})
-		} else {
-			g = g.Where("(confidentiality IN ? OR signer_id = ? OR assignee_id = ? OR created_by = ?)",
-				[]string{string(workflow.Public), ""}, q.ViewerID, q.ViewerID, q.ViewerID)
-		}
-	}
-	return g, true
+	return visibleTo(g, "", q.ViewerID, q.SeeAll), true
 }
 
 // urgencyOrder sorts Hỏa tốc first (workflow.UrgencyRank in SQL).
