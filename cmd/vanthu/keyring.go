@@ -53,7 +53,7 @@ func (k *keyring) agency(ctx context.Context) (keys.Key, error) {
 		}
 		certPEM = b
 	}
-	key, err := keys.Load(ctx, cfg.AgencyKey, certPEM)
+	key, err := keys.LoadWithModule(ctx, cfg.AgencyKey, certPEM, cfg.PKCS11Module)
 	if err != nil {
 		return keys.Key{}, fmt.Errorf("VANTHU_AGENCY_KEY %s: %w", keys.RedactURI(cfg.AgencyKey), err)
 	}

@@ -76,6 +76,24 @@ func Load(ctx context.Context, uri string, certPEM []byte) (Key, error) {
 	return load(ctx, uri, certPEM, "")
 }
 
+// LoadWithModule is Load for a server whose only PKCS#11 module is module
+// (VANTHU_PKCS11_MODULE; "" = Load): pkcs11: URIs use it, and one whose
+// module-path names another module is refused (EINVALID).
+func LoadWithModule(ctx context.Context, uri string, certPEM []byte, module string) (Key, error) {
+	if scheme, _, _ := strings.Cut(uri, ":"); module != "" && strings.EqualFold(scheme, "pkcs11") {
+		u, err := parsePKCS11URI(uri)
+		if err != nil {
+			return Key{}, workflow.Wrap(workflow.EINVALID, err, "key URI %q", RedactURI(uri))
+		}
+		if u.module != "" && u.module != module {
+			return Key{}, workflow.Errorf(workflow.EINVALID, "key %s: module-path %s is not the configured module %s (%s)",
+				RedactURI(uri), u.module, module, EnvPKCS11Module)
+		}
+		return load(ctx, uri, certPEM, module)
+	}
+	return load(ctx, uri, certPEM, "")
+}
+
 // load is Load with module, when not empty, as the PKCS#11 module (the
 // URI's module-path and VANTHU_PKCS11_MODULE are then ignored).
 func load(ctx context.Context, uri string, certPEM []byte, module string) (Key, error) {

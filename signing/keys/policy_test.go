@@ -1,10 +1,12 @@
 package keys
 
 import (
+	"context"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/vanthu/vanthu/workflow"
@@ -94,5 +96,12 @@ func TestPolicyLocate(t *testing.T) {
 		if _, err := empty.Locate(uri); workflow.ErrorCode(err) != workflow.EFORBIDDEN {
 			t.Errorf("no allow-list, %s: %v", uri, err)
 		}
+	}
+}
+
+func TestLoadWithModuleRefusesOtherModule(t *testing.T) {
+	_, err := LoadWithModule(context.Background(), "pkcs11:token=t;object=o;module-path=/tmp/evil.so", nil, "/usr/lib/softhsm/libsofthsm2.so")
+	if workflow.ErrorCode(err) != workflow.EINVALID || !strings.Contains(err.Error(), "not the configured module") {
+		t.Fatalf("err = %v", err)
 	}
 }
