@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vanthu/vanthu/internal/interop"
+	"github.com/vanthu/vanthu/internal/testpdf"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -184,10 +186,6 @@ func TestIntegrationTwoLayers(t *testing.T) {
 	needTool(t, "pdfsig")
 	p := newTestPKI(t, "rsa")
 	nss := nssDB(t, p.RootPEM())
-	inputs := []string{
-		"testdata/v13.pdf", "testdata/objstm.pdf", "testdata/incremental.pdf", "testdata/sigfield-empty.pdf",
-	}
-	fixtures, _ := filepath.Glob(fixturesDir + "/*")
 	refused := map[string]string{
 		"pdf20-withOffsetStart.pdf": workflow.EUNPROCESSABLE, // broken xref (qpdf reconstructs it)
 		"testRot.pdf":               workflow.EUNPROCESSABLE, // xref stream of the wrong size
@@ -195,33 +193,52 @@ func TestIntegrationTwoLayers(t *testing.T) {
 		"form-xfa.pdf":              workflow.EUNPROCESSABLE,
 		"encrypted-aes256.pdf":      workflow.EUNPROCESSABLE,
 	}
-	inputs = append(inputs, fixtures...)
-	inputs = append(inputs, "testdata/form-text.pdf", "testdata/form-xfa.pdf", "testdata/encrypted-aes256.pdf")
-	for _, path := range inputs {
-		name := filepath.Base(path)
-		t.Run(name, func(t *testing.T) {
-			in := readFile(t, path)
-			_, l2, err := twoLayers(t, in, p)
-			if code, ok := refused[name]; ok {
-				if workflow.ErrorCode(err) != code {
-					t.Fatalf("got %v, want a %s refusal", err, code)
-				}
-				t.Logf("refused as expected: %s", workflow.ErrorMessage(err))
-				return
+	check := func(t *testing.T, name string, in []byte) {
+		_, l2, err := twoLayers(t, in, p)
+		if code, ok := refused[name]; ok {
+			if workflow.ErrorCode(err) != code {
+				t.Fatalf("got %v, want a %s refusal", err, code)
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			if !bytes.HasPrefix(l2, in[:min(len(in), 5)]) {
-				t.Errorf("output does not start with the input")
-			}
-			file := writeTemp(t, "signed.pdf", l2)
-			checkPdfsig(t, file, nss, 2)
-			checkQpdf(t, file)
-			checkMutool(t, file, mutoolWant...)
-			checkStampsRendered(t, l2, file)
-		})
+			t.Logf("refused as expected: %s", workflow.ErrorMessage(err))
+			return
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.HasPrefix(l2, in[:min(len(in), 5)]) {
+			t.Errorf("output does not start with the input")
+		}
+		file := writeTemp(t, "signed.pdf", l2)
+		checkPdfsig(t, file, nss, 2)
+		checkQpdf(t, file)
+		checkMutool(t, file, mutoolWant...)
+		checkStampsRendered(t, l2, file)
 	}
+	// Our own inputs: PDF 1.3 to 2.0, classic and stream cross-references,
+	// an incremental update, an empty signature field, forms, encryption.
+	v13, objstm := readFile(t, "testdata/v13.pdf"), readFile(t, "testdata/objstm.pdf")
+	own := []struct {
+		name string
+		data []byte
+	}{
+		{"v13.pdf", v13}, {"objstm.pdf", objstm}, {"v13-as-2.0", testpdf.WithVersion(v13, "2.0")}, {"objstm-as-2.0", testpdf.WithVersion(objstm, "2.0")},
+	}
+	for _, f := range []string{"incremental.pdf", "sigfield-empty.pdf", "form-text.pdf", "form-xfa.pdf", "encrypted-aes256.pdf"} {
+		own = append(own, struct {
+			name string
+			data []byte
+		}{f, readFile(t, "testdata/"+f)})
+	}
+	for _, in := range own {
+		t.Run(in.name, func(t *testing.T) { check(t, in.name, in.data) })
+	}
+	// Files of other producers (interop corpus; skipped without
+	// VANTHU_INTEROP_FIXTURES).
+	t.Run("interop", func(t *testing.T) {
+		for _, path := range interop.Files(t, "pdf", "*") {
+			t.Run(filepath.Base(path), func(t *testing.T) { check(t, filepath.Base(path), readFile(t, path)) })
+		}
+	})
 }
 
 // checkStampsRendered renders page 1 and the signature page and looks for

@@ -2,9 +2,10 @@
 // outside the repository (real-world PDFs and edXML packages made by
 // other producers, whose licences are not ours to grant). They are read
 // from the directory named by VANTHU_INTEROP_FIXTURES, laid out as pdf/
-// and edxml/; scripts/test sets it when ../shared/fixtures exists beside
-// the repository. Without it the tests that need them skip, naming the
-// variable; the repository's own testdata covers the same code paths.
+// and edxml/; scripts/test sets it when a fixtures folder of the shared
+// workspace sits beside the repository. Without it the tests that need
+// them skip, naming the variable; the repository's own testdata covers
+// the same code paths.
 package interop
 
 import (
@@ -25,7 +26,7 @@ func Dir(tb testing.TB, sub string) string {
 	tb.Helper()
 	root := os.Getenv(Env)
 	if root == "" {
-		tb.Skipf("interop corpus %s/ not available: set %s to a directory laid out like pdf/, edxml/ (scripts/test sets it when ../shared/fixtures exists)", sub, Env)
+		tb.Skipf("interop corpus %s/ not available: set %s to a directory laid out like pdf/, edxml/ (scripts/test sets it when the shared fixtures sit beside the repository)", sub, Env)
 	}
 	dir := filepath.Join(root, sub)
 	if fi, err := os.Stat(dir); err != nil || !fi.IsDir() {

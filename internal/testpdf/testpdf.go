@@ -24,3 +24,15 @@ func Make(pages int, title string) []byte {
 	}
 	return buf.Bytes()
 }
+
+// WithVersion returns a copy of pdf with the header's version ("1.3")
+// replaced by v ("1.4" ... "2.0"): the same length, so every offset stays
+// right. It panics when pdf does not start with a %PDF-x.y header.
+func WithVersion(pdf []byte, v string) []byte {
+	if len(v) != 3 || !bytes.HasPrefix(pdf, []byte("%PDF-")) || len(pdf) < 8 {
+		panic("testpdf.WithVersion: not a %PDF-x.y header or version " + v)
+	}
+	out := bytes.Clone(pdf)
+	copy(out[5:8], v)
+	return out
+}

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vanthu/vanthu/internal/interop"
+	"github.com/vanthu/vanthu/internal/testpdf"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -275,27 +277,67 @@ func TestVerify(t *testing.T) {
 
 // TestVerifyFixtures: PDFs from other producers without signatures are
 // "unsigned" (or, for the damaged ones, a clear error — never a panic).
+// They come from the interop corpus (skipped without
+// VANTHU_INTEROP_FIXTURES); TestVerifyOwnUnsigned covers the same path.
 func TestVerifyFixtures(t *testing.T) {
-	files := fixtureFiles(t)
-	for _, p := range files {
+	for _, p := range fixtureFiles(t) {
 		t.Run(filepath.Base(p), func(t *testing.T) {
 			b, err := os.ReadFile(p)
 			if err != nil {
 				t.Fatal(err)
 			}
-			r, err := Verify(context.Background(), b, Options{})
-			if err != nil {
-				if code := workflow.ErrorCode(err); code != workflow.EUNPROCESSABLE {
-					t.Fatalf("error %v with code %q", err, code)
-				}
-				t.Logf("refused: %v", err)
-				return
-			}
-			if r.Verdict != Unsigned || len(r.Signatures) != 0 {
-				t.Errorf("verdict %s, %d signatures", r.Verdict, len(r.Signatures))
-			}
+			checkUnsigned(t, b)
 		})
 	}
+}
+
+// TestVerifyOwnUnsigned: our own unsigned inputs (PDF 1.3 to 2.0, classic
+// and stream cross-references, object streams) are "unsigned"; damaged
+// ones get a clear error.
+func TestVerifyOwnUnsigned(t *testing.T) {
+	for _, in := range ownInputs(t) {
+		t.Run(in.name, func(t *testing.T) { checkUnsigned(t, in.data) })
+	}
+	t.Run("truncated", func(t *testing.T) { checkUnsigned(t, testpdf.Make(2, "x")[:300]) })
+}
+
+func checkUnsigned(t *testing.T, b []byte) {
+	t.Helper()
+	r, err := Verify(context.Background(), b, Options{})
+	if err != nil {
+		if code := workflow.ErrorCode(err); code != workflow.EUNPROCESSABLE {
+			t.Fatalf("error %v with code %q", err, code)
+		}
+		t.Logf("refused: %v", err)
+		return
+	}
+	if r.Verdict != Unsigned || len(r.Signatures) != 0 {
+		t.Errorf("verdict %s, %d signatures", r.Verdict, len(r.Signatures))
+	}
+}
+
+// ownInput is an unsigned PDF of the repository's own corpus.
+type ownInput struct {
+	name string
+	data []byte
+}
+
+// ownInputs are PDFs made by our tools: fpdf through internal/testpdf
+// (classic cross-reference table) and qpdf's object-stream rewrite of
+// one (testdata/objstm.pdf, cross-reference stream), each also with the
+// header of later versions up to 2.0.
+func ownInputs(t *testing.T) []ownInput {
+	t.Helper()
+	objstm, err := os.ReadFile("testdata/objstm.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	plain := testpdf.Make(3, "Quyết định")
+	out := []ownInput{{"testpdf", plain}, {"objstm.pdf", objstm}}
+	for _, v := range []string{"1.4", "1.7", "2.0"} {
+		out = append(out, ownInput{"testpdf-as-" + v, testpdf.WithVersion(plain, v)}, ownInput{"objstm-as-" + v, testpdf.WithVersion(objstm, v)})
+	}
+	return out
 }
 
 func TestVerifyErrors(t *testing.T) {
@@ -365,13 +407,9 @@ func TestIntegrationPdfsigMissesForgery(t *testing.T) {
 	}
 }
 
-// fixtureFiles lists ../shared/fixtures/pdf (relative to the repository
-// root).
+// fixtureFiles lists the PDFs of the interop corpus
+// (VANTHU_INTEROP_FIXTURES/pdf); the test skips without it.
 func fixtureFiles(t *testing.T) []string {
 	t.Helper()
-	files, _ := filepath.Glob("../../../shared/fixtures/pdf/*")
-	if len(files) == 0 {
-		t.Fatal("fixtures not found: ../shared/fixtures/pdf next to the repository")
-	}
-	return files
+	return interop.Files(t, "pdf", "*")
 }
