@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/vanthu/vanthu/internal/apitest"
 )
 
 // TestMetricsOwnAddress: with VANTHU_METRICS_ADDR and
@@ -24,7 +26,7 @@ func TestMetricsOwnAddress(t *testing.T) {
 		if token != "" {
 			req.Header.Set("Authorization", "Bearer "+token)
 		}
-		resp, err := http.DefaultClient.Do(req)
+		resp, err := apitest.Client(t).Do(req)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vanthu/vanthu/internal/apitest"
 	"github.com/vanthu/vanthu/internal/testpdf"
 	"github.com/vanthu/vanthu/signing/verify"
 )
@@ -79,8 +80,9 @@ func (c *client) multipart(path string, meta map[string]any, pdf []byte) (int, [
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
 	if meta != nil {
-		mb, _ := json.Marshal(meta)
-		w.WriteField("meta", string(mb))
+		if err := apitest.WriteJSONPart(w, "meta", meta); err != nil {
+			c.t.Fatal(err)
+		}
 	}
 	fw, _ := w.CreateFormFile("file", "hostile.pdf")
 	fw.Write(pdf)
@@ -88,7 +90,7 @@ func (c *client) multipart(path string, meta map[string]any, pdf []byte) (int, [
 	req, _ := http.NewRequest("POST", c.base+path, &buf)
 	req.Header.Set("Content-Type", w.FormDataContentType())
 	req.Header.Set("Authorization", "Bearer "+c.token)
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := c.http().Do(req)
 	if err != nil {
 		c.t.Fatalf("POST %s: %v", path, err)
 	}

@@ -31,7 +31,7 @@ func (c *client) raw(method, path string, body any) (int, []byte) {
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := c.http().Do(req)
 	if err != nil {
 		c.t.Fatal(err)
 	}

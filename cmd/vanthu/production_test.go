@@ -6,13 +6,13 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"net/http"
 	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/vanthu/vanthu/internal/apitest"
 	"github.com/vanthu/vanthu/internal/testpdf"
 	"github.com/vanthu/vanthu/signing/keys"
 )
@@ -132,7 +132,7 @@ type readyz struct {
 
 func getReadyz(t *testing.T, base string) readyz {
 	t.Helper()
-	resp, err := http.Get(base + "/readyz")
+	resp, err := apitest.Client(t).Get(base + "/readyz")
 	if err != nil {
 		t.Fatal(err)
 	}
