@@ -150,9 +150,14 @@ func (t tx) Document(_ context.Context, id string) (*workflow.Document, error) {
 }
 
 // DocumentByVerifyCode implements workflow.VerifyCodeReader.
-func (r *Repository) DocumentByVerifyCode(_ context.Context, code string) (*workflow.Document, error) {
+func (r *Repository) DocumentByVerifyCode(ctx context.Context, code string) (*workflow.Document, error) {
 	defer r.lock()()
-	for _, d := range r.docs {
+	return tx{r}.DocumentByVerifyCode(ctx, code)
+}
+
+// DocumentByVerifyCode implements workflow.VerifyCodeReader inside a transaction.
+func (t tx) DocumentByVerifyCode(_ context.Context, code string) (*workflow.Document, error) {
+	for _, d := range t.r.docs {
 		if code != "" && d.VerifyCode == code {
 			return clone(d), nil
 		}
