@@ -356,19 +356,21 @@ func decodeReport(v *workflow.Verification) *sigReport {
 		} else {
 			row.Covers = "Không xác định"
 		}
-		forbidden := false
+		forbidden, allowed := false, 0
 		for _, c := range sg.LaterChanges {
+			if c.Allowed {
+				allowed++
+				continue
+			}
 			txt := c.Object + " " + c.Kind
 			if c.Detail != "" {
 				txt += ": " + c.Detail
 			}
-			if c.Allowed {
-				txt += " (được phép)"
-			} else {
-				txt += " (không được phép)"
-				forbidden = true
-			}
-			row.Changes = append(row.Changes, txt)
+			row.Changes = append(row.Changes, txt+" (không được phép)")
+			forbidden = true
+		}
+		if allowed > 0 {
+			row.Changes = append([]string{fmt.Sprintf("%d đối tượng thêm sau chữ ký, đều được phép (chữ ký, hình dấu, chú thích)", allowed)}, row.Changes...)
 		}
 		switch {
 		case !sg.SignatureValid || forbidden:

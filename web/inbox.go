@@ -6,8 +6,9 @@ import (
 	"github.com/vanthu/vanthu/workflow"
 )
 
-// inboxLimit is how many waiting documents the inbox shows.
-const inboxLimit = 100
+// inboxLimit is how many waiting documents the inbox shows (the most
+// urgent and nearest to their due date); the tabs count them all.
+const inboxLimit = 50
 
 type inboxRow struct {
 	Doc     *workflow.Document
@@ -27,6 +28,7 @@ type inboxView struct {
 	Total int
 	All   bool
 	Rows  []inboxRow
+	Shown int // rows shown when fewer than the tab's count
 }
 
 // tabNames are the inbox tabs, by the action that waits.
@@ -63,6 +65,15 @@ func (u *UI) handleInbox(w http.ResponseWriter, r *http.Request, s *Session) err
 			row.Who = names[d.SignerID]
 		}
 		v.Rows = append(v.Rows, row)
+	}
+	count := v.Total
+	for _, t := range v.Tabs {
+		if t.Active {
+			count = t.Count
+		}
+	}
+	if len(v.Rows) < count {
+		v.Shown = len(v.Rows)
 	}
 	u.render(w, r, s, http.StatusOK, "inbox", "Việc cần xử lý", v)
 	return nil

@@ -1,0 +1,44 @@
+package web
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+func TestDecodeReport(t *testing.T) {
+	v := &workflow.Verification{Verdict: workflow.VerdictInvalid, Reasons: []string{
+		"Signature 1 (Trần Văn Quyết): valid; later updates only add signatures, annotations or form data.",
+		"Signature 2 (UBND quận Bình Thủy): the signature is intact but its certificate is not trusted: unknown authority.",
+		"Decree 30: the agency signature (layer 2) is missing: the document carries only the official's signature and was not issued.",
+		"Something new.",
+	}, Report: []byte(`{"verdict":"invalid","signatures":[
+	 {"index":0,"name":"x","signing_time":"2026-11-25T02:00:00Z","signer":{"subject":"CN=Trần Văn Quyết,O=UBND","issuer":"CN=Root","serial":"01","not_before":"2026-01-01T00:00:00Z","not_after":"2029-01-01T00:00:00Z"},
+	  "chain_trusted":true,"covers_whole_file":false,"byte_range":[0,10,20,30],"signature_valid":true,
+	  "later_changes":[{"object":"3 0","kind":"page","allowed":true},{"object":"5 0","kind":"annotation","allowed":true},{"object":"9 0","kind":"content","allowed":false,"detail":"page content changed"}]},
+	 {"index":1,"signer":{"subject":"CN=UBND quận Bình Thủy"},"chain_trusted":false,"chain_error":"unknown authority","covers_whole_file":true,"signature_valid":true}]}`)}
+	r := decodeReport(v)
+	want := []string{
+		"Chữ ký 1 (Trần Văn Quyết): hợp lệ; các cập nhật sau chữ ký chỉ thêm chữ ký, chú thích hoặc dữ liệu biểu mẫu.",
+		"Chữ ký 2 (UBND quận Bình Thủy): chữ ký còn nguyên vẹn nhưng chứng thư số không được tin cậy (unknown authority).",
+		"Nghị định 30: thiếu chữ ký số của cơ quan (lớp 2).",
+		"Something new. (chi tiết kỹ thuật)",
+	}
+	for i, w := range want {
+		if r.Reasons[i] != w {
+			t.Errorf("reason %d = %q, want %q", i, r.Reasons[i], w)
+		}
+	}
+	if len(r.Signatures) != 2 {
+		t.Fatalf("%d signatures", len(r.Signatures))
+	}
+	s1, s2 := r.Signatures[0], r.Signatures[1]
+	if s1.Who != "Trần Văn Quyết" || s1.Verdict != workflow.VerdictInvalid || s1.When != "09:00:00 25/11/2026" ||
+		len(s1.Changes) != 2 || !strings.HasPrefix(s1.Changes[0], "2 đối tượng") || !strings.Contains(s1.Changes[1], "không được phép") {
+		t.Errorf("signature 1: %+v", s1)
+	}
+	if s2.Verdict != workflow.VerdictIndeterminate || s2.Covers != "Toàn bộ tệp" || !strings.Contains(s2.Chain, "không tin cậy") {
+		t.Errorf("signature 2: %+v", s2)
+	}
+}
