@@ -32,6 +32,13 @@ type Service struct {
 	// FailureAuditsPerMinute caps login_failed audit events across all
 	// accounts and addresses; default 60.
 	FailureAuditsPerMinute int
+	// SessionCacheTTL is how long Authenticate keeps a session's user in
+	// memory (default DefaultSessionCacheTTL; negative: no cache). Logout
+	// and user changes through this Service take effect at once; changes
+	// made by another instance or the CLI at most this late.
+	SessionCacheTTL time.Duration
+
+	sessions sessionCache
 
 	init      sync.Once
 	dummyOnce sync.Once
@@ -265,7 +272,12 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 	if !ok {
 		return workflow.Errorf(workflow.EUNAVAILABLE, "this store cannot end sessions early")
 	}
-	if err := se.DeleteSession(ctx, HashToken(token)); err != nil {
+	h := HashToken(token)
+	// Forgotten before and after the delete: a request that read the
+	// session before the delete committed cannot cache it past Logout.
+	s.sessions.forget(h)
+	defer s.sessions.forget(h)
+	if err := se.DeleteSession(ctx, h); err != nil {
 		return fmt.Errorf("logout: %w", err)
 	}
 	return nil
@@ -276,7 +288,19 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*workflow.Use
 	if token == "" {
 		return nil, workflow.Errorf(workflow.EUNAUTHORIZED, "missing bearer token")
 	}
-	sess, err := s.Repo.Session(ctx, HashToken(token))
+	h := HashToken(token)
+	ttl := s.SessionCacheTTL
+	if ttl == 0 {
+		ttl = DefaultSessionCacheTTL
+	}
+	now := s.now()
+	if ttl > 0 {
+		if u, ok := s.sessions.get(h, now, ttl); ok {
+			return u, nil
+		}
+	}
+	gen := s.sessions.generation()
+	sess, err := s.Repo.Session(ctx, h)
 	if workflow.ErrorCode(err) == workflow.ENOTFOUND {
 		return nil, workflow.Errorf(workflow.EUNAUTHORIZED, "invalid or expired token")
 	} else if err != nil {
@@ -291,6 +315,9 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*workflow.Use
 	}
 	if u.Disabled {
 		return nil, workflow.Errorf(workflow.EUNAUTHORIZED, "account disabled")
+	}
+	if ttl > 0 {
+		s.sessions.put(gen, h, u, sess.ExpiresAt, now)
 	}
 	return u, nil
 }
@@ -383,6 +410,10 @@ func (s *Service) UpdateUser(ctx context.Context, actor *workflow.User, id strin
 		return nil, workflow.Errorf(workflow.EFORBIDDEN, "only an admin changes users")
 	}
 	var out *workflow.User
+	// Forget the user's sessions before and after the change: no request
+	// authenticated after UpdateUser returns sees the old user.
+	s.sessions.forgetUser(id)
+	defer s.sessions.forgetUser(id)
 	err := s.Repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
 		u, err := tx.User(ctx, id)
 		if err != nil {

@@ -1,0 +1,91 @@
+package auth
+
+import (
+	"sync"
+	"time"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// DefaultSessionCacheTTL is how long Authenticate trusts a session and its
+// user read from the database before reading them again.
+const DefaultSessionCacheTTL = 2 * time.Second
+
+// sessionCache maps a token hash to the session's user, for TTL. Logout,
+// and every user change made through this Service (disabling, roles,
+// password, keys), drop the entries at once. A change made elsewhere —
+// another vanthu instance sharing the database, the CLI — is seen when
+// the entry is older than TTL: at most TTL late.
+//
+// A reader that loaded a session from the database before an
+// invalidation must not put its stale copy back afterwards: every
+// invalidation bumps gen, and put stores only under the gen the load
+// began with.
+type sessionCache struct {
+	mu      sync.Mutex
+	gen     uint64
+	entries map[string]cachedSession
+}
+
+type cachedSession struct {
+	user     *workflow.User
+	expires  time.Time // the session's own expiry
+	loadedAt time.Time
+}
+
+const maxCachedSessions = 10000
+
+func (c *sessionCache) generation() uint64 {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.gen
+}
+
+// get returns a copy of the cached user of tokenHash if the entry is
+// younger than ttl and its session is live at now.
+func (c *sessionCache) get(tokenHash string, now time.Time, ttl time.Duration) (*workflow.User, bool) {
+	c.mu.Lock()
+	e, ok := c.entries[tokenHash]
+	c.mu.Unlock()
+	if !ok || now.Sub(e.loadedAt) >= ttl || now.Before(e.loadedAt) || !now.Before(e.expires) {
+		return nil, false
+	}
+	u := *e.user // callers may change their copy
+	return &u, true
+}
+
+func (c *sessionCache) put(gen uint64, tokenHash string, u *workflow.User, expires, now time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
+	if c.entries == nil {
+		c.entries = map[string]cachedSession{}
+	}
+	if len(c.entries) >= maxCachedSessions {
+		clear(c.entries)
+	}
+	cp := *u
+	c.entries[tokenHash] = cachedSession{user: &cp, expires: expires, loadedAt: now}
+}
+
+// forget drops the entry of tokenHash.
+func (c *sessionCache) forget(tokenHash string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	delete(c.entries, tokenHash)
+}
+
+// forgetUser drops every entry of user id.
+func (c *sessionCache) forgetUser(id string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.gen++
+	for k, e := range c.entries {
+		if e.user.ID == id {
+			delete(c.entries, k)
+		}
+	}
+}

@@ -1,0 +1,139 @@
+package auth_test
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/vanthu/vanthu/auth"
+	"github.com/vanthu/vanthu/workflow"
+	"github.com/vanthu/vanthu/workflow/workflowtest"
+)
+
+// countingRepo counts the session reads that reach the repository.
+type countingRepo struct {
+	*workflowtest.Repository
+	sessions atomic.Int64
+}
+
+func (r *countingRepo) Session(ctx context.Context, h string) (*workflow.Session, error) {
+	r.sessions.Add(1)
+	return r.Repository.Session(ctx, h)
+}
+
+// TestSessionCache: a token is authenticated from memory within the TTL;
+// logout, disabling the user and changing their roles take effect at once
+// (not after the TTL); a change made behind the service's back (another
+// instance, the CLI) is seen once the TTL has passed.
+func TestSessionCache(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)
+	setup := func(t *testing.T) (*auth.Service, *countingRepo, *workflow.User, *workflow.User, string) {
+		repo := &countingRepo{Repository: workflowtest.NewRepository()}
+		s := &auth.Service{Repo: repo, Now: func() time.Time { return now }, Cost: bcrypt.MinCost, TokenTTL: time.Hour, SessionCacheTTL: 2 * time.Second}
+		if _, _, err := s.Bootstrap(ctx, "admin-password"); err != nil {
+			t.Fatal(err)
+		}
+		admin, err := repo.UserByUsername(ctx, "admin")
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, err := s.CreateUser(ctx, admin, auth.NewUser{Username: "lan", Password: "password-lan", Roles: []workflow.Role{workflow.RoleHandler}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, _, _, err := s.Login(ctx, "lan", "password-lan")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Authenticate(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+		return s, repo, admin, u, tok
+	}
+	t.Run("OK/cached within TTL", func(t *testing.T) {
+		s, repo, _, _, tok := setup(t)
+		before := repo.sessions.Load()
+		for range 10 {
+			if _, err := s.Authenticate(ctx, tok); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := repo.sessions.Load() - before; n != 0 {
+			t.Fatalf("%d session reads within the TTL, want 0", n)
+		}
+	})
+	t.Run("Logout/at once", func(t *testing.T) {
+		s, _, _, _, tok := setup(t)
+		if err := s.Logout(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Authenticate(ctx, tok); workflow.ErrorCode(err) != workflow.EUNAUTHORIZED {
+			t.Fatalf("after logout: %v, want unauthorized", err)
+		}
+	})
+	t.Run("Disable/at once", func(t *testing.T) {
+		s, _, admin, u, tok := setup(t)
+		if _, err := s.UpdateUser(ctx, admin, u.ID, func(u *workflow.User) error { u.Disabled = true; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Authenticate(ctx, tok); workflow.ErrorCode(err) != workflow.EUNAUTHORIZED {
+			t.Fatalf("after disabling: %v, want unauthorized", err)
+		}
+	})
+	t.Run("Roles/at once", func(t *testing.T) {
+		s, _, admin, u, tok := setup(t)
+		if _, err := s.UpdateUser(ctx, admin, u.ID, func(u *workflow.User) error { u.Roles = []workflow.Role{workflow.RoleArchivist}; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		got, err := s.Authenticate(ctx, tok)
+		if err != nil || got.Has(workflow.RoleHandler) || !got.Has(workflow.RoleArchivist) {
+			t.Fatalf("after the role change: %v %v, want archivist only", got, err)
+		}
+	})
+	t.Run("Elsewhere/after TTL", func(t *testing.T) {
+		s, repo, _, u, tok := setup(t)
+		// Disabled directly in the database (another instance, the CLI).
+		err := repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+			x, err := tx.User(ctx, u.ID)
+			if err != nil {
+				return err
+			}
+			x.Disabled = true
+			return tx.UpdateUser(ctx, x)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.Authenticate(ctx, tok); err != nil {
+			t.Fatalf("within the TTL the cached session still answers: %v", err)
+		}
+		now = now.Add(2 * time.Second)
+		if _, err := s.Authenticate(ctx, tok); workflow.ErrorCode(err) != workflow.EUNAUTHORIZED {
+			t.Fatalf("after the TTL: %v, want unauthorized", err)
+		}
+	})
+	t.Run("Expiry/not extended by the cache", func(t *testing.T) {
+		s, _, _, _, tok := setup(t)
+		now = now.Add(time.Hour - time.Second) // 1 s before the session expires
+		if _, err := s.Authenticate(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+		now = now.Add(time.Second)
+		if _, err := s.Authenticate(ctx, tok); workflow.ErrorCode(err) != workflow.EUNAUTHORIZED {
+			t.Fatalf("expired session: %v, want unauthorized", err)
+		}
+	})
+	t.Run("Copy/callers cannot change the cache", func(t *testing.T) {
+		s, _, _, _, tok := setup(t)
+		u1, _ := s.Authenticate(ctx, tok)
+		u1.Disabled, u1.Username = true, "changed"
+		u2, err := s.Authenticate(ctx, tok)
+		if err != nil || u2.Username != "lan" {
+			t.Fatalf("%v %v", u2, err)
+		}
+	})
+}

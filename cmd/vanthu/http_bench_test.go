@@ -1,0 +1,154 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"mime/multipart"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/vanthu/vanthu/internal/benchhttp"
+	"github.com/vanthu/vanthu/internal/testpdf"
+	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
+)
+
+// benchApp is the wired app on a real loopback listener with one document
+// (and 30 more for the list) and a logged-in handler.
+type benchApp struct {
+	srv         *httptest.Server
+	token, doc  string
+	docJSON     []byte
+	listJSON    []byte
+	closeFn     func()
+	bearerValue string
+}
+
+func newBenchApp(b *testing.B, backend string) *benchApp {
+	b.Helper()
+	cfg, err := LoadConfig(newFlagSet(), nil, func(k string) string {
+		if k == "VANTHU_DATA_DIR" {
+			return b.TempDir()
+		}
+		return ""
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if backend == "postgres" {
+		cfg.DatabaseURL = gormdbtest.CreatePostgresDatabase(b)
+	}
+	ctx := context.Background()
+	a, err := build(ctx, cfg, slog.New(slog.DiscardHandler))
+	if err != nil {
+		b.Fatal(err)
+	}
+	a.auth.Cost = 4
+	if _, _, err := a.auth.Bootstrap(ctx, "admin-password-1"); err != nil {
+		b.Fatal(err)
+	}
+	h := a.api
+	call := func(token, method, path string, body io.Reader, ct string) []byte {
+		req := httptest.NewRequest(method, path, body)
+		if ct != "" {
+			req.Header.Set("Content-Type", ct)
+		}
+		if token != "" {
+			req.Header.Set("Authorization", "Bearer "+token)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if rec.Code >= 300 {
+			b.Fatalf("%s %s: %d %s", method, path, rec.Code, rec.Body.String())
+		}
+		return rec.Body.Bytes()
+	}
+	login := func(u, p string) string {
+		var out struct{ Token string }
+		json.Unmarshal(call("", "POST", "/api/v1/auth/login", bytes.NewReader([]byte(`{"username":"`+u+`","password":"`+p+`"}`)), "application/json"), &out)
+		return out.Token
+	}
+	admin := login("admin", "admin-password-1")
+	var officer struct{ ID string }
+	json.Unmarshal(call(admin, "POST", "/api/v1/users", bytes.NewReader([]byte(`{"username":"officer","password":"password-officer","roles":["officer"]}`)), "application/json"), &officer)
+	call(admin, "POST", "/api/v1/users", bytes.NewReader([]byte(`{"username":"handler","password":"password-handler","roles":["handler"]}`)), "application/json")
+	handler := login("handler", "password-handler")
+	meta, _ := json.Marshal(map[string]any{"direction": "outgoing", "type": "QĐ", "subject": "Quyết định thử tải",
+		"signer_id": officer.ID, "recipients": []map[string]string{{"org_id": "000.00.31.H13", "name": "UBND phường Long Hòa"}}})
+	pdf := testpdf.Make(1, "benchmark")
+	var id string
+	for i := 0; i < 30; i++ {
+		var buf bytes.Buffer
+		w := multipart.NewWriter(&buf)
+		w.WriteField("meta", string(meta))
+		fw, _ := w.CreateFormFile("file", "qd.pdf")
+		fw.Write(pdf)
+		fw.Write([]byte("\n%" + string(rune('a'+i%26)) + string(rune('a'+i/26)) + "\n"))
+		w.Close()
+		var d struct{ ID string }
+		json.Unmarshal(call(handler, "POST", "/api/v1/documents", &buf, w.FormDataContentType()), &d)
+		id = d.ID
+	}
+	app := &benchApp{token: handler, doc: id, bearerValue: "Bearer " + handler}
+	app.docJSON = call(handler, "GET", "/api/v1/documents/"+id, nil, "")
+	app.listJSON = call(handler, "GET", "/api/v1/documents?limit=20", nil, "")
+	app.srv = httptest.NewServer(h)
+	app.closeFn = func() { app.srv.Close(); a.Close() }
+	return app
+}
+
+// runGets drives url with b.N GETs from parallel keep-alive clients and
+// reports req/s.
+func runGets(b *testing.B, url, bearer string) {
+	b.Helper()
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 64, DisableCompression: true}}
+	defer client.CloseIdleConnections()
+	b.SetParallelism(8)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		req, _ := http.NewRequest("GET", url, nil)
+		if bearer != "" {
+			req.Header.Set("Authorization", bearer)
+		}
+		for pb.Next() {
+			resp, err := client.Do(req)
+			if err != nil {
+				b.Error(err)
+				return
+			}
+			io.Copy(io.Discard, resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 {
+				b.Errorf("GET %s: %d", url, resp.StatusCode)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
+}
+
+// BenchmarkGetDocument compares an authenticated GET /api/v1/documents/{id}
+// (and GET /documents?limit=20) of the wired app with a bare Echo handler
+// serving the same bytes (sub-benchmark bare-echo), over loopback HTTP with
+// keep-alive clients in parallel. The ratio of the req/s figures is the
+// target of issue 10 (≥ 25% for one document, ≥ 15% for the list);
+// scripts/bench-http measures the same with a load generator and latency
+// percentiles.
+func BenchmarkGetDocument(b *testing.B) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		b.Run(backend, func(b *testing.B) {
+			app := newBenchApp(b, backend)
+			defer app.closeFn()
+			bare := httptest.NewServer(benchhttp.BareEcho(app.docJSON, app.listJSON))
+			defer bare.Close()
+			b.Run("bare-echo/get", func(b *testing.B) { runGets(b, bare.URL+"/api/v1/documents/"+app.doc, app.bearerValue) })
+			b.Run("vanthu/get", func(b *testing.B) { runGets(b, app.srv.URL+"/api/v1/documents/"+app.doc, app.bearerValue) })
+			b.Run("bare-echo/list", func(b *testing.B) { runGets(b, bare.URL+"/api/v1/documents?limit=20", app.bearerValue) })
+			b.Run("vanthu/list", func(b *testing.B) { runGets(b, app.srv.URL+"/api/v1/documents?limit=20", app.bearerValue) })
+		})
+	}
+}

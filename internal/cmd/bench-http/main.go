@@ -1,0 +1,277 @@
+// Command bench-http measures vanthu's request path against a bare Echo
+// server serving the same JSON (run by scripts/bench-http). For each
+// backend (SQLite, the embedded default; PostgreSQL when a server URL is
+// given) it starts the vanthu binary, creates users and documents through
+// the API, starts the bare server in a child process with the bytes vanthu
+// answered, and drives both from this process: closed loop (req/s, side by
+// side, alternated) and fixed rate (latency percentiles at -rate req/s).
+// It prints a report with the ratios.
+package main
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"github.com/vanthu/vanthu/internal/benchhttp"
+	"github.com/vanthu/vanthu/internal/testpdf"
+)
+
+func main() {
+	vanthu := flag.String("vanthu", "", "path of the vanthu binary")
+	pg := flag.String("postgres", os.Getenv("VANTHU_TEST_DATABASE_URL"), "PostgreSQL admin URL (a database is created and dropped); empty = SQLite only")
+	dur := flag.Duration("duration", 10*time.Second, "length of each closed-loop run")
+	conns := flag.Int("conns", 32, "connections of the closed-loop runs")
+	rate := flag.Int("rate", 1000, "request rate of the fixed-rate runs (req/s)")
+	rateDur := flag.Duration("rate-duration", 10*time.Second, "length of each fixed-rate run")
+	bare := flag.String("serve-bare", "", "internal: serve the bare Echo server on this address with -doc and -list")
+	docFile := flag.String("doc", "", "internal: document JSON file")
+	listFile := flag.String("list", "", "internal: list JSON file")
+	flag.Parse()
+	if *bare != "" {
+		doc, _ := os.ReadFile(*docFile)
+		list, _ := os.ReadFile(*listFile)
+		fmt.Fprintln(os.Stderr, http.ListenAndServe(*bare, benchhttp.BareEcho(doc, list)))
+		os.Exit(1)
+	}
+	if *vanthu == "" {
+		fmt.Fprintln(os.Stderr, "bench-http: -vanthu is required")
+		os.Exit(2)
+	}
+	backends := []string{"sqlite"}
+	if *pg != "" {
+		backends = append(backends, "postgres")
+	} else {
+		fmt.Println("VANTHU_TEST_DATABASE_URL (or -postgres) is unset: SQLite only")
+	}
+	fmt.Printf("bench-http: %s closed loop with %d connections; %d req/s for %s; GOMAXPROCS of the servers: default\n", *dur, *conns, *rate, *rateDur)
+	for _, b := range backends {
+		if err := runBackend(b, *vanthu, *pg, *dur, *conns, *rate, *rateDur); err != nil {
+			fmt.Fprintf(os.Stderr, "bench-http %s: %v\n", b, err)
+			os.Exit(1)
+		}
+	}
+}
+
+func freeAddr() string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		panic(err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+func waitUp(u string) error {
+	for i := 0; i < 300; i++ {
+		if resp, err := http.Get(u); err == nil {
+			resp.Body.Close()
+			if resp.StatusCode < 500 {
+				return nil
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return fmt.Errorf("%s did not come up", u)
+}
+
+func runBackend(backend, bin, pgAdmin string, dur time.Duration, conns, rate int, rateDur time.Duration) error {
+	dir, err := os.MkdirTemp("", "bench-http-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	addr := freeAddr()
+	env := append(os.Environ(), "VANTHU_ADDR="+addr, "VANTHU_DATA_DIR="+filepath.Join(dir, "data"),
+		"VANTHU_ADMIN_PASSWORD=bench-admin-password", "VANTHU_LOG_LEVEL=error", "VANTHU_DATABASE_URL=")
+	if backend == "postgres" {
+		dsn, drop, err := createDB(pgAdmin)
+		if err != nil {
+			return err
+		}
+		defer drop()
+		env = append(env, "VANTHU_DATABASE_URL="+dsn)
+	}
+	cmd := exec.Command(bin, "serve")
+	cmd.Env, cmd.Stderr = env, os.Stderr
+	if err := cmd.Start(); err != nil {
+		return err
+	}
+	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
+	base := "http://" + addr
+	if err := waitUp(base + "/readyz"); err != nil {
+		return err
+	}
+	token, doc, err := seed(base)
+	if err != nil {
+		return err
+	}
+	bearer := "Bearer " + token
+	docURL, listURL := "/api/v1/documents/"+doc, "/api/v1/documents?limit=20"
+	docJSON, err := fetch(base+docURL, bearer)
+	if err != nil {
+		return err
+	}
+	listJSON, err := fetch(base+listURL, bearer)
+	if err != nil {
+		return err
+	}
+	os.WriteFile(filepath.Join(dir, "doc.json"), docJSON, 0o600)
+	os.WriteFile(filepath.Join(dir, "list.json"), listJSON, 0o600)
+	self, _ := os.Executable()
+	bareAddr := freeAddr()
+	bc := exec.Command(self, "-serve-bare", bareAddr, "-doc", filepath.Join(dir, "doc.json"), "-list", filepath.Join(dir, "list.json"))
+	bc.Stderr = os.Stderr
+	if err := bc.Start(); err != nil {
+		return err
+	}
+	defer func() { bc.Process.Kill(); bc.Wait() }()
+	bareBase := "http://" + bareAddr
+	if err := waitUp(bareBase + docURL); err != nil {
+		return err
+	}
+	// Warm up both.
+	benchhttp.ClosedLoop(bareBase+docURL, bearer, conns, time.Second)
+	benchhttp.ClosedLoop(base+docURL, bearer, conns, time.Second)
+
+	fmt.Printf("\n== %s (document JSON %d bytes, list JSON %d bytes)\n", backend, len(docJSON), len(listJSON))
+	for _, p := range []struct{ name, path string }{{"GET /documents/{id}", docURL}, {"GET /documents?limit=20", listURL}} {
+		// Alternate halves so a neighbour's load hits both alike.
+		half := dur / 2
+		b1 := benchhttp.ClosedLoop(bareBase+p.path, bearer, conns, half)
+		v1 := benchhttp.ClosedLoop(base+p.path, bearer, conns, half)
+		v2 := benchhttp.ClosedLoop(base+p.path, bearer, conns, half)
+		b2 := benchhttp.ClosedLoop(bareBase+p.path, bearer, conns, half)
+		b, v := merge(b1, b2), merge(v1, v2)
+		fmt.Printf("%-26s bare echo %s\n%-26s vanthu    %s\n%-26s ratio     %.1f%% of bare Echo\n", p.name, b, "", v, "", 100*v.RPS()/b.RPS())
+	}
+	fb := benchhttp.FixedRate(bareBase+docURL, bearer, rate, 64, rateDur)
+	fv := benchhttp.FixedRate(base+docURL, bearer, rate, 64, rateDur)
+	fmt.Printf("%-26s bare echo %s\n%-26s vanthu    %s\n", fmt.Sprintf("GET /documents/{id} @%d/s", rate), fb, "", fv)
+	return nil
+}
+
+func merge(a, b benchhttp.Result) benchhttp.Result {
+	return benchhttp.Result{Requests: a.Requests + b.Requests, Errors: a.Errors + b.Errors, Elapsed: a.Elapsed + b.Elapsed,
+		P50: (a.P50 + b.P50) / 2, P99: max(a.P99, b.P99), Max: max(a.Max, b.Max)}
+}
+
+func fetch(u, bearer string) ([]byte, error) {
+	req, _ := http.NewRequest(http.MethodGet, u, nil)
+	req.Header.Set("Authorization", bearer)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return nil, fmt.Errorf("GET %s: %s %s", u, resp.Status, body)
+	}
+	return body, err
+}
+
+func call(base, token, method, path string, body io.Reader, ct string, out any) error {
+	req, _ := http.NewRequest(method, base+path, body)
+	if ct != "" {
+		req.Header.Set("Content-Type", ct)
+	}
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode >= 300 {
+		return fmt.Errorf("%s %s: %s %s", method, path, resp.Status, b)
+	}
+	if out != nil {
+		return json.Unmarshal(b, out)
+	}
+	return nil
+}
+
+// seed creates an officer and a handler, 30 outgoing drafts by the
+// handler, and returns the handler's token and the last document's ID.
+func seed(base string) (string, string, error) {
+	login := func(u, p string) (string, error) {
+		var out struct{ Token string }
+		err := call(base, "", "POST", "/api/v1/auth/login", strings.NewReader(`{"username":"`+u+`","password":"`+p+`"}`), "application/json", &out)
+		return out.Token, err
+	}
+	admin, err := login("admin", "bench-admin-password")
+	if err != nil {
+		return "", "", err
+	}
+	var officer struct{ ID string }
+	if err := call(base, admin, "POST", "/api/v1/users", strings.NewReader(`{"username":"officer","password":"password-officer","roles":["officer"]}`), "application/json", &officer); err != nil {
+		return "", "", err
+	}
+	if err := call(base, admin, "POST", "/api/v1/users", strings.NewReader(`{"username":"handler","password":"password-handler","roles":["handler"]}`), "application/json", nil); err != nil {
+		return "", "", err
+	}
+	handler, err := login("handler", "password-handler")
+	if err != nil {
+		return "", "", err
+	}
+	meta, _ := json.Marshal(map[string]any{"direction": "outgoing", "type": "QĐ", "subject": "Quyết định thử tải",
+		"signer_id": officer.ID, "recipients": []map[string]string{{"org_id": "000.00.31.H13", "name": "UBND phường Long Hòa"}}})
+	pdf := testpdf.Make(1, "bench-http")
+	var id string
+	for i := range 30 {
+		var buf bytes.Buffer
+		w := multipart.NewWriter(&buf)
+		w.WriteField("meta", string(meta))
+		fw, _ := w.CreateFormFile("file", "qd.pdf")
+		fw.Write(pdf)
+		fmt.Fprintf(fw, "\n%%%d\n", i)
+		w.Close()
+		var d struct{ ID string }
+		if err := call(base, handler, "POST", "/api/v1/documents", &buf, w.FormDataContentType(), &d); err != nil {
+			return "", "", err
+		}
+		id = d.ID
+	}
+	return handler, id, nil
+}
+
+// createDB creates a fresh database on the server of admin and returns its
+// URL and a function dropping it.
+func createDB(admin string) (string, func(), error) {
+	u, err := url.Parse(admin)
+	if err != nil {
+		return "", nil, err
+	}
+	name := fmt.Sprintf("vanthu_bench_http_%d", os.Getpid())
+	db, err := sql.Open("pgx", admin)
+	if err != nil {
+		return "", nil, err
+	}
+	if _, err := db.ExecContext(context.Background(), "CREATE DATABASE "+name); err != nil {
+		db.Close()
+		return "", nil, err
+	}
+	u.Path = "/" + name
+	return u.String(), func() {
+		db.ExecContext(context.Background(), "DROP DATABASE IF EXISTS "+name+" WITH (FORCE)")
+		db.Close()
+	}, nil
+}
