@@ -79,7 +79,7 @@ func Open(ctx context.Context, dsn string, dataDir string, logger *slog.Logger) 
 		// queries are built from a few fixed shapes). pgx caches its own
 		// prepared statements on PostgreSQL.
 		PrepareStmtMaxSize: 256,
-		NowFunc:                func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+		NowFunc:            func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
 	}
 	var dialector gorm.Dialector
 	switch {
