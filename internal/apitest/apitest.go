@@ -131,7 +131,32 @@ func (s *Spec) Check(ctx context.Context, x Exchange) error {
 	if resp != nil && resp.Value != nil && len(resp.Value.Content) == 0 && len(x.Body) > 0 {
 		return fmt.Errorf("status %d is documented without a body, yet the server sent %d bytes (%s)", x.Status, len(x.Body), x.Header.Get("Content-Type"))
 	}
+	if resp != nil && resp.Value != nil {
+		return checkErrorCode(resp.Value.Extensions["x-error-codes"], x)
+	}
 	return nil
+}
+
+// checkErrorCode: an error answer's code must be one its documented
+// response lists in x-error-codes (404 with code not_found, never with
+// invalid).
+func checkErrorCode(ext any, x Exchange) error {
+	list, ok := ext.([]any)
+	if !ok {
+		return nil
+	}
+	var body struct {
+		Error struct{ Code string } `json:"error"`
+	}
+	if err := json.Unmarshal(x.Body, &body); err != nil {
+		return fmt.Errorf("error answer %d: %w", x.Status, err)
+	}
+	for _, c := range list {
+		if c == body.Error.Code {
+			return nil
+		}
+	}
+	return fmt.Errorf("error answer %d has code %q; the document allows %v for it", x.Status, body.Error.Code, list)
 }
 
 func (s *Spec) checkErrorBody(x Exchange) error {
@@ -146,7 +171,7 @@ func (s *Spec) checkErrorBody(x Exchange) error {
 	if err := schema.Value.VisitJSON(v, openapi3.VisitAsResponse()); err != nil {
 		return fmt.Errorf("error answer %d does not match schema Error: %w", x.Status, err)
 	}
-	return nil
+	return checkErrorCode([]any{"not_found"}, x)
 }
 
 func describe(x Exchange, err error) string {
