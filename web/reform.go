@@ -22,7 +22,7 @@ func init() {
 	routes = append(routes, func(u *UI, mux *http.ServeMux) {
 		mux.Handle("GET /reports/reform", u.auth(u.handleReform))
 	})
-	nav = append(nav, NavItem{Path: "/reports/reform", Label: "Báo cáo CCHC", Roles: workflow.ReformRoles,
+	nav = append(nav, NavItem{Path: "/reports/reform", Label: "Báo cáo CCHC", Order: 50, Roles: workflow.ReformRoles,
 		needs: func(c *Config) bool { return c.Reform != nil }})
 }
 

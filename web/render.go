@@ -106,7 +106,8 @@ type NavItem struct {
 	Label string
 	Roles []workflow.Role
 	// Order places the item: 0 Việc cần xử lý, 10 Văn bản đến, 20 Văn
-	// bản đi, 30 Sổ đăng ký, 40 Kho lưu trữ, 50 Báo cáo, 90 Quản trị.
+	// bản đi, 30 Sổ đăng ký, 40 Kho lưu trữ, 50 Báo cáo, 60 Kiểm tra văn
+	// bản, 90 Quản trị.
 	Order int
 	// needs, when set, hides the item unless the configuration has the
 	// service the page calls.

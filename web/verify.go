@@ -32,7 +32,7 @@ func init() {
 		mux.Handle("GET /verify/{code}", u.public(u.handleVerifyCode))
 		mux.Handle("POST /verify/{code}", u.public(u.handleVerifyCode))
 	})
-	nav = append(nav, NavItem{Path: "/verify", Label: "Kiểm tra văn bản"})
+	nav = append(nav, NavItem{Path: "/verify", Label: "Kiểm tra văn bản", Order: 60})
 }
 
 // verifyLimiter: 20 checks a minute per client address.
