@@ -96,3 +96,33 @@ func TestIntegrationBrowserLayoutVerifyReform(t *testing.T) {
 	raw, _ := json.Marshal(issued["layout"])
 	t.Logf("issued with layout %s", raw)
 }
+
+// TestIntegrationBrowserReformSeed: the reform report of a seeded office
+// (`vanthu archive seed`) for 2020, as the admin sees it: every figure
+// measured, targets beside them, met and missed ones marked.
+func TestIntegrationBrowserReformSeed(t *testing.T) {
+	if os.Getenv(EnvChromium) == "" {
+		t.Skipf("%s is not set: no browser to drive (scripts/setup/web.sh installs chromium and sets it)", EnvChromium)
+	}
+	dir := t.TempDir()
+	env := map[string]string{"VANTHU_DATA_DIR": dir, "VANTHU_LOG_LEVEL": "error"}
+	if code, out, stderr := runCLI(t, env, "archive", "seed", "--count", "300"); code != 0 {
+		t.Fatalf("seed: %d %s %s", code, out, stderr)
+	}
+	s := startServerIn(t, dir)
+	b := StartBrowser(t, s.base)
+	b.As("admin", "admin-password-1")
+	// The period chooser is a GET form: its URL is the chosen period.
+	b.Go("/reports/reform?from=2020-01-01&to=2020-12-31")
+	b.Run(chromedp.WaitVisible(chromedp.CSS(`#reform-chart svg`)))
+	mustContain(t, "period", b.HTML(), `value="2020-01-01"`, `value="2020-12-31"`)
+	table := b.Text("#reform-table tbody")
+	if strings.Contains(table, "chưa có số liệu") || !strings.Contains(table, "Chưa đạt") || !strings.Contains(table, "Đạt") || !strings.Contains(table, "50%") {
+		t.Fatalf("seeded figures:\n%s", table)
+	}
+	if n := strings.Count(b.HTML(), `<rect x="0"`); n != 10 {
+		t.Errorf("%d bar rectangles, want 5 tracks and 5 bars", n)
+	}
+	b.Shot("reform-seed-2020")
+	t.Logf("seeded reform figures for 2020:\n%s", table)
+}
