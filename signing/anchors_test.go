@@ -30,6 +30,8 @@ func draftCases() []draftCase {
 				Titles: []string{"TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"}, Name: "Trần Thị Bình", YearBlank: true}},
 		)
 	}
+	out = append(out, draftCase{"raw-simple-in-form/one-page", testpdf.Draft{Producer: testpdf.RawSimple, Regular: reg, Bold: bold, Pages: 1,
+		SigTitleY: 420, Titles: []string{"GIÁM ĐỐC"}, InForm: true}})
 	return out
 }
 

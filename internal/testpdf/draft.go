@@ -43,6 +43,10 @@ type Draft struct {
 	Titles        []string // e.g. {"TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"}
 	Name          string
 	YearBlank     bool // "năm" is followed by a blank (else by the year)
+	// InForm (RawSimple): the page's text is drawn by a Form XObject,
+	// scaled by 1/2 in its /Matrix and back by 2 in the page's cm, as
+	// print drivers and converters that wrap pages do.
+	InForm bool
 }
 
 // Anchors are where the draft's anchors are, in points from the page's
@@ -334,6 +338,7 @@ func writeRaw(d Draft, m *metrics, items []item) ([]byte, error) {
 	pagesID = pagesRef
 	for pg := 1; pg <= d.Pages; pg++ {
 		var streams []int
+		pageXObj := ""
 		var cur strings.Builder
 		flush := func() {
 			if cur.Len() == 0 {
@@ -366,12 +371,27 @@ func writeRaw(d Draft, m *metrics, items []item) ([]byte, error) {
 			}
 		}
 		flush()
+		if d.InForm {
+			// One form with all the text, drawn at half scale inside and
+			// doubled by the page: positions on the page are unchanged.
+			var all strings.Builder
+			for _, id := range streams {
+				o := objs[id-1]
+				body := o[strings.Index(o, "stream\n")+7 : strings.LastIndex(o, "\nendstream")]
+				all.WriteString(body + "\n")
+			}
+			form := obj(fmt.Sprintf("<< /Type /XObject /Subtype /Form /BBox [0 0 %.2f %.2f] /Matrix [0.5 0 0 0.5 0 0] /Resources << /Font << /F1 %d 0 R /F2 %d 0 R >> >> /Length %d >>\nstream\n%s\nendstream",
+				pageW, pageH, f1, f2, all.Len(), all.String()))
+			page := "q 2 0 0 2 0 0 cm /Fm1 Do Q"
+			streams = []int{obj(fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(page), page))}
+			pageXObj = fmt.Sprintf(" /XObject << /Fm1 %d 0 R >>", form)
+		}
 		var arr strings.Builder
 		for _, s := range streams {
 			fmt.Fprintf(&arr, " %d 0 R", s)
 		}
-		pageIDs = append(pageIDs, obj(fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %.2f %.2f] /Resources << /Font << /F1 %d 0 R /F2 %d 0 R >> >> /Contents [%s ] >>",
-			pagesID, pageW, pageH, f1, f2, arr.String())))
+		pageIDs = append(pageIDs, obj(fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %.2f %.2f] /Resources << /Font << /F1 %d 0 R /F2 %d 0 R >>%s >> /Contents [%s ] >>",
+			pagesID, pageW, pageH, f1, f2, pageXObj, arr.String())))
 	}
 	var kids strings.Builder
 	for _, id := range pageIDs {
