@@ -31,6 +31,7 @@ type Config struct {
 
 	// Signing (issue 3).
 	AgencyKey    string
+	DevPKISecret string // seals the development PKI at rest (issue 11)
 	AgencyCert   string
 	AgencySeal   string
 	TrustAnchors string
@@ -95,6 +96,7 @@ func (c *Config) settings() []setting {
 		{env: "VANTHU_PUBLIC_URL", flag: "public-url", def: "", doc: "public base URL (https://vanthu.example.gov.vn); set = every issued document carries a verification code and PUBLIC_URL/verify/CODE", str: &c.PublicURL},
 		{env: "VANTHU_ENV", flag: "env", def: "development", doc: "development or production; production refuses to start without VANTHU_AGENCY_KEY and VANTHU_TRUST_ANCHORS (and, with the exchange on, VANTHU_EXCHANGE_CERT and VANTHU_EXCHANGE_KEY) and never uses the development PKI", str: &c.Env},
 		{env: "VANTHU_LOG_LEVEL", flag: "log-level", def: "info", doc: "debug, info, warn or error", str: &c.LogLevel},
+		{env: "VANTHU_DEV_PKI_SECRET", flag: "dev-pki-secret", def: "", doc: "development PKI only: secret from which the key sealing its private keys at rest is derived (AES-256-GCM); empty = stored in clear", str: &c.DevPKISecret},
 		{env: "VANTHU_AGENCY_KEY", flag: "agency-key", def: "", doc: "agency signing key URI (file:path.p12, file:key.pem, pkcs11:token=..;object=..); empty = development PKI", str: &c.AgencyKey},
 		{env: "VANTHU_AGENCY_CERT", flag: "agency-cert", def: "", doc: "PEM certificate chain of the agency key", str: &c.AgencyCert},
 		{env: "VANTHU_AGENCY_SEAL", flag: "agency-seal", def: "", doc: "PNG of the agency seal (red, transparent); empty = a generated seal", str: &c.AgencySeal},

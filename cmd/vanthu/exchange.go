@@ -83,8 +83,8 @@ func exchangeEndpoint(cfg *Config) string {
 // loadExchangeIdentity loads the agency signing key and the exchange TLS
 // certificate: configured files where given, the development PKI for the
 // rest (the same keys wireSigning uses).
-func loadExchangeIdentity(ctx context.Context, cfg *Config) (*exchangeIdentity, error) {
-	kr := &keyring{cfg: cfg}
+func loadExchangeIdentity(ctx context.Context, cfg *Config, db *gormdb.DB) (*exchangeIdentity, error) {
+	kr := &keyring{cfg: cfg, db: db}
 	devPKI := kr.devPKI
 	agency, err := kr.agency(ctx)
 	if err != nil {
@@ -132,7 +132,7 @@ func wireExchange(ctx context.Context, a *app) error {
 	if cfg.ExchangeAddr == "" {
 		return nil
 	}
-	id, err := loadExchangeIdentity(ctx, cfg)
+	id, err := loadExchangeIdentity(ctx, cfg, a.db)
 	if err != nil {
 		return err
 	}
@@ -219,7 +219,17 @@ func agencyExport(ctx context.Context, cfg *Config, stdout io.Writer) error {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return err
 	}
-	id, err := loadExchangeIdentity(ctx, cfg)
+	var db *gormdb.DB
+	if cfg.DatabaseURL != "" {
+		// The development PKI is shared through the database.
+		d, err := openExchangeDB(ctx, cfg, io.Discard)
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		db = d
+	}
+	id, err := loadExchangeIdentity(ctx, cfg, db)
 	if err != nil {
 		return err
 	}

@@ -8,21 +8,55 @@ import (
 	"time"
 
 	"github.com/vanthu/vanthu/signing/keys"
+	"github.com/vanthu/vanthu/storage/gormdb"
 )
 
 // keyring opens the keys the configuration names, and the development PKI
-// (DATA_DIR/pki, created on first use) for whatever it does not.
+// for whatever it does not. The development PKI is kept where every
+// instance sharing the database finds it: in the database (table dev_pki)
+// on PostgreSQL, in DATA_DIR/pki on SQLite (whose database file is in
+// DATA_DIR too). With VANTHU_DEV_PKI_SECRET its keys are sealed at rest.
 type keyring struct {
 	cfg *Config
+	db  *gormdb.DB // nil: DATA_DIR/pki
 	pki *keys.DevPKI
 }
+
+var _ keys.PKIStore = (*gormdb.DevPKIStore)(nil)
 
 // devPKI opens the development PKI once.
 func (k *keyring) devPKI() (*keys.DevPKI, error) {
 	if k.pki != nil {
 		return k.pki, nil
 	}
-	p, err := keys.OpenDevPKI(filepath.Join(k.cfg.DataDir, "pki"), k.cfg.OrgName, k.cfg.OrgID, time.Now)
+	dir := filepath.Join(k.cfg.DataDir, "pki")
+	var store keys.PKIStore
+	if k.db != nil && k.db.Dialect() == gormdb.Postgres {
+		s, err := k.db.DevPKIStore(context.Background())
+		if err != nil {
+			return nil, fmt.Errorf("development PKI: %w", err)
+		}
+		// A PKI this instance made in DATA_DIR/pki before it was shared
+		// becomes the shared one, unless another instance stored one first.
+		for _, name := range []string{"root.pem", "agency.pem"} {
+			if b, err := os.ReadFile(filepath.Join(dir, name)); err == nil {
+				if _, err := s.PutIfAbsent(context.Background(), name, b); err != nil {
+					return nil, fmt.Errorf("development PKI: %w", err)
+				}
+			}
+		}
+		store = s
+	} else {
+		store = keys.DirStore(dir)
+	}
+	if k.cfg.DevPKISecret != "" {
+		s, err := keys.EncryptPKIStore(store, k.cfg.DevPKISecret)
+		if err != nil {
+			return nil, fmt.Errorf("VANTHU_DEV_PKI_SECRET: %w", err)
+		}
+		store = s
+	}
+	p, err := keys.OpenSharedDevPKI(store, dir, k.cfg.OrgName, k.cfg.OrgID, time.Now)
 	if err != nil {
 		return nil, fmt.Errorf("development PKI: %w", err)
 	}

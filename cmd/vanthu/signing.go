@@ -32,7 +32,7 @@ func init() {
 // whatever is not.
 func wireSigning(ctx context.Context, a *app) error {
 	cfg := a.cfg
-	kr := &keyring{cfg: cfg}
+	kr := &keyring{cfg: cfg, db: a.db}
 	devPKI := kr.devPKI
 	agency, err := kr.agency(ctx)
 	if err != nil {

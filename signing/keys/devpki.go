@@ -2,6 +2,7 @@ package keys
 
 import (
 	"bytes"
+	"context"
 	"crypto"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -70,6 +71,7 @@ const (
 // directory agree on the root (first writer wins).
 type DevPKI struct {
 	dir        string
+	store      PKIStore
 	agencyName string
 	orgID      string
 	now        func() time.Time
@@ -88,16 +90,37 @@ func OpenDevPKI(dir, agencyName, orgID string, now func() time.Time) (*DevPKI, e
 	if dir == "" {
 		return nil, workflow.Errorf(workflow.EINVALID, "dev PKI: no directory")
 	}
+	return OpenSharedDevPKI(nil, dir, agencyName, orgID, now)
+}
+
+// OpenSharedDevPKI opens the development PKI kept in store (e.g. a table of
+// the database several instances share; nil = the directory dir), creating
+// the root CA and the agency certificate on first use — the first instance
+// to store the root wins, the others load it. dir, when not empty, gets a
+// copy of the root certificate (root.crt.pem, the trust anchor to
+// distribute); with a store, the key paths (AgencyKeyPath...) name no file.
+func OpenSharedDevPKI(store PKIStore, dir, agencyName, orgID string, now func() time.Time) (*DevPKI, error) {
+	if store == nil {
+		if dir == "" {
+			return nil, workflow.Errorf(workflow.EINVALID, "dev PKI: no directory")
+		}
+		store = DirStore(dir)
+	}
+	if _, ok := store.(*encryptedStore); !ok {
+		store = plainStore{store}
+	}
 	if strings.TrimSpace(agencyName) == "" {
 		return nil, workflow.Errorf(workflow.EINVALID, "dev PKI: no agency name")
 	}
 	if now == nil {
 		now = time.Now
 	}
-	if err := os.MkdirAll(dir, dirMode); err != nil {
-		return nil, fmt.Errorf("dev PKI: %w", err)
+	if dir != "" {
+		if err := os.MkdirAll(dir, dirMode); err != nil {
+			return nil, fmt.Errorf("dev PKI: %w", err)
+		}
 	}
-	p := &DevPKI{dir: dir, agencyName: agencyName, orgID: orgID, now: now, cache: map[string]Key{}}
+	p := &DevPKI{dir: dir, store: store, agencyName: agencyName, orgID: orgID, now: now, cache: map[string]Key{}}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err := p.loadOrCreateRoot(); err != nil {
@@ -175,7 +198,7 @@ func (p *DevPKI) Officer(userID, fullName, title string) (Key, error) {
 	subject.ExtraNames = append(subject.ExtraNames, pkix.AttributeTypeAndValue{Type: oidUserID, Value: userID})
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	return p.identityLocked(filepath.Join(officersDir, safeName(userID)+".pem"), func(c *x509.Certificate) bool {
+	return p.identityLocked(officersDir+"/"+safeName(userID)+".pem", func(c *x509.Certificate) bool {
 		return c.Subject.CommonName == fullName && nameAttr(c.Subject, oidTitle) == title &&
 			nameAttr(c.Subject, oidUserID) == userID && slices.Equal(c.Subject.Organization, subject.Organization)
 	}, func(pub crypto.PublicKey) (*x509.Certificate, error) {
@@ -223,7 +246,7 @@ func (p *DevPKI) TLSServerClient(cn string, hosts []string) (tls.Certificate, []
 		IPAddresses: ips,
 	}
 	p.mu.Lock()
-	k, err := p.identityLocked(filepath.Join(tlsDir, safeName(cn)+".pem"), func(c *x509.Certificate) bool {
+	k, err := p.identityLocked(tlsDir+"/"+safeName(cn)+".pem", func(c *x509.Certificate) bool {
 		return c.Subject.CommonName == cn && sameStrings(c.DNSNames, dns) && sameIPs(c.IPAddresses, ips)
 	}, func(pub crypto.PublicKey) (*x509.Certificate, error) {
 		return p.issueLocked(pub, tmpl, TLSValidity)
@@ -296,10 +319,10 @@ func (p *DevPKI) identityLocked(rel string, ok func(*x509.Certificate) bool, iss
 	if k, hit := p.cache[rel]; hit && p.usable(k.Chain[0]) && ok(k.Chain[0]) {
 		return k, nil
 	}
-	path := filepath.Join(p.dir, rel)
+	ctx := context.Background()
 	var signer crypto.Signer
 	existed := false
-	if data, err := os.ReadFile(path); err == nil {
+	if data, err := p.store.Get(ctx, rel); err == nil {
 		existed = true
 		if s, certs, err := parsePEMKey(data); err == nil && len(certs) > 0 && publicKeysEqual(s.Public(), certs[0].PublicKey) {
 			signer = s
@@ -309,8 +332,8 @@ func (p *DevPKI) identityLocked(rel string, ok func(*x509.Certificate) bool, iss
 				return k, nil
 			}
 		}
-	} else if !errors.Is(err, fs.ErrNotExist) {
-		return Key{}, fmt.Errorf("dev PKI: %w", err)
+	} else if !isNotExist(err) {
+		return Key{}, err
 	}
 	if signer == nil {
 		var err error
@@ -327,14 +350,11 @@ func (p *DevPKI) identityLocked(rel string, ok func(*x509.Certificate) bool, iss
 	if err != nil {
 		return Key{}, err
 	}
-	if err := os.MkdirAll(filepath.Dir(path), dirMode); err != nil {
-		return Key{}, fmt.Errorf("dev PKI: %w", err)
-	}
 	if existed {
-		err = writeReplace(path, data, keyFileMode)
+		err = p.store.Replace(ctx, rel, data)
 	} else {
 		var won bool
-		won, err = writeIfAbsent(path, data, keyFileMode)
+		won, err = p.store.PutIfAbsent(ctx, rel, data)
 		if err == nil && !won {
 			// Another process wrote it first: use theirs.
 			delete(p.cache, rel)
@@ -364,9 +384,13 @@ func (p *DevPKI) usable(c *x509.Certificate) bool {
 }
 
 func (p *DevPKI) loadOrCreateRoot() error {
-	path := filepath.Join(p.dir, rootFile)
+	ctx := context.Background()
+	path := rootFile
+	if p.dir != "" {
+		path = filepath.Join(p.dir, rootFile)
+	}
 	for range 2 {
-		data, err := os.ReadFile(path)
+		data, err := p.store.Get(ctx, rootFile)
 		if err == nil {
 			s, certs, err := parsePEMKey(data)
 			if err != nil || len(certs) == 0 || !publicKeysEqual(s.Public(), certs[0].PublicKey) || !certs[0].IsCA {
@@ -374,6 +398,9 @@ func (p *DevPKI) loadOrCreateRoot() error {
 			}
 			p.rootKey, p.root = s, certs[0]
 			p.rootPEM = pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: p.root.Raw})
+			if p.dir == "" {
+				return nil
+			}
 			if b, err := os.ReadFile(p.RootCertPath()); err != nil || !bytes.Equal(b, p.rootPEM) {
 				if err := writeReplace(p.RootCertPath(), p.rootPEM, certFileMode); err != nil {
 					return err
@@ -381,8 +408,8 @@ func (p *DevPKI) loadOrCreateRoot() error {
 			}
 			return nil
 		}
-		if !errors.Is(err, fs.ErrNotExist) {
-			return fmt.Errorf("dev PKI: %w", err)
+		if !isNotExist(err) {
+			return err
 		}
 		key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 		if err != nil {
@@ -417,7 +444,7 @@ func (p *DevPKI) loadOrCreateRoot() error {
 		if err != nil {
 			return err
 		}
-		if _, err := writeIfAbsent(path, data, keyFileMode); err != nil {
+		if _, err := p.store.PutIfAbsent(ctx, rootFile, data); err != nil {
 			return err
 		}
 		// Loop: read back whichever root won.
