@@ -155,15 +155,6 @@ func signApproval(tb testing.TB, in []byte, s signer, name string, page int, wit
 	return out
 }
 
-func signApprovalOrSkip(tb testing.TB, in []byte, s signer, name string, page int, withInitials bool) []byte {
-	tb.Helper()
-	out, err := trySign(in, s, name, page, withInitials)
-	if err != nil {
-		tb.Skipf("pdfsign refuses: %v", err)
-	}
-	return out
-}
-
 func trySign(in []byte, s signer, name string, page int, withInitials bool) ([]byte, error) {
 	doc, err := pdfsign.Open(bytes.NewReader(in), int64(len(in)))
 	if err != nil {

@@ -91,7 +91,7 @@ func TestVerifyWorkBudget(t *testing.T) {
 	objs := chain(100)
 	objs[num] = serialize(pg)
 	base = appendUpdate(t, base, objs)
-	signed := signApprovalOrSkip(t, base, fx.officer, "Nguyễn Văn A", 2, false)
+	signed := signApproval(t, base, fx.officer, "Nguyễn Văn A", 2, false)
 	// After the signature: the same page with /X pointing to an equal copy.
 	_, pg2, _ := page(t, signed, 1)
 	pg2["X"] = ref{200, 0}
