@@ -7,6 +7,8 @@ import (
 	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/x509"
+	"errors"
+	"fmt"
 	"testing"
 	"time"
 )
@@ -27,38 +29,47 @@ func newTestPKI(tb testing.TB) *DevPKI {
 // signature with the public key of k.Chain[0] (not the signer's own Public).
 func signAndVerify(tb testing.TB, k Key) {
 	tb.Helper()
+	if err := checkSignVerify(k); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+// checkSignVerify is signAndVerify returning its failure, for goroutines
+// (which must not call t.Fatal).
+func checkSignVerify(k Key) error {
 	if len(k.Chain) == 0 {
-		tb.Fatal("empty chain")
+		return errors.New("empty chain")
 	}
 	digest := sha256.Sum256([]byte("vanthu test message " + time.Now().String()))
 	sig, err := k.Signer.Sign(rand.Reader, digest[:], crypto.SHA256)
 	if err != nil {
-		tb.Fatalf("sign: %v", err)
+		return fmt.Errorf("sign: %w", err)
 	}
 	switch pub := k.Chain[0].PublicKey.(type) {
 	case *rsa.PublicKey:
 		if err := rsa.VerifyPKCS1v15(pub, crypto.SHA256, digest[:], sig); err != nil {
-			tb.Fatalf("RSA signature does not verify with the certificate's key: %v", err)
+			return fmt.Errorf("RSA signature does not verify with the certificate's key: %w", err)
 		}
 	case *ecdsa.PublicKey:
 		if !ecdsa.VerifyASN1(pub, digest[:], sig) {
-			tb.Fatal("ECDSA signature does not verify with the certificate's key")
+			return errors.New("ECDSA signature does not verify with the certificate's key")
 		}
 	default:
-		tb.Fatalf("unexpected public key type %T", pub)
+		return fmt.Errorf("unexpected public key type %T", pub)
 	}
 	// A signature over another digest must not verify (the check can fail).
 	other := sha256.Sum256([]byte("another message"))
 	switch pub := k.Chain[0].PublicKey.(type) {
 	case *rsa.PublicKey:
 		if rsa.VerifyPKCS1v15(pub, crypto.SHA256, other[:], sig) == nil {
-			tb.Fatal("signature verified over the wrong digest")
+			return errors.New("signature verified over the wrong digest")
 		}
 	case *ecdsa.PublicKey:
 		if ecdsa.VerifyASN1(pub, other[:], sig) {
-			tb.Fatal("signature verified over the wrong digest")
+			return errors.New("signature verified over the wrong digest")
 		}
 	}
+	return nil
 }
 
 // verifyChain checks that k.Chain[0] chains to roots for the given usage.
