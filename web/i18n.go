@@ -110,13 +110,15 @@ func fmtDateTime(t any) string {
 	return ""
 }
 
-// parseFormDate reads an <input type="date"> (yyyy-mm-dd) or a typed
-// dd/mm/yyyy date as a calendar day.
+// parseFormDate reads a typed dd/mm/yyyy date (d/m/yyyy too) or an ISO
+// yyyy-mm-dd one as a calendar day. Date inputs are text inputs: a
+// browser's date picker shows the format of its own locale, and the
+// office writes dd/mm/yyyy.
 func parseFormDate(field, v string) (*workflow.Date, error) {
 	if v == "" {
 		return nil, nil
 	}
-	for _, layout := range []string{isoDate, dateLayout} {
+	for _, layout := range []string{isoDate, "2/1/2006"} {
 		if t, err := time.Parse(layout, v); err == nil {
 			d := workflow.DateOf(t)
 			return &d, nil

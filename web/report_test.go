@@ -42,3 +42,21 @@ func TestDecodeReport(t *testing.T) {
 		t.Errorf("signature 2: %+v", s2)
 	}
 }
+
+func TestParseFormDate(t *testing.T) {
+	for in, want := range map[string]string{"20/11/2026": "2026-11-20", "2/1/2026": "2026-01-02", "2026-11-20": "2026-11-20", "": ""} {
+		d, err := parseFormDate("x", in)
+		got := ""
+		if d != nil {
+			got = d.String()
+		}
+		if err != nil || got != want {
+			t.Errorf("parseFormDate(%q) = %q, %v; want %q", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"31/02/2026", "11/20/2026x", "hôm nay", "2026/11/20"} {
+		if _, err := parseFormDate("x", bad); workflow.ErrorCode(err) != workflow.EINVALID {
+			t.Errorf("parseFormDate(%q): %v", bad, err)
+		}
+	}
+}

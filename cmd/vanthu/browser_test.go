@@ -280,7 +280,7 @@ func TestIntegrationBrowserIncoming(t *testing.T) {
 	b.Run(chromedp.SetUploadFiles(chromedp.CSS(`input[name="file"]`), []string{writePDF(t, "congvan-den.pdf", testpdf.Make(2, "Cong van den"))}),
 		chromedp.SetValue(chromedp.CSS(`select[name="type"]`), "CV"),
 		chromedp.SendKeys(chromedp.CSS(`input[name="original_number"]`), "125/UBND-VP"),
-		chromedp.SetValue(chromedp.CSS(`input[name="original_date"]`), "2026-11-20"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="original_date"]`), "20/11/2026"),
 		chromedp.SendKeys(chromedp.CSS(`input[name="sender_name"]`), "UBND thành phố Cần Thơ"),
 		chromedp.SendKeys(chromedp.CSS(`input[name="sender_org_id"]`), "000.00.00.H13"),
 		chromedp.SetValue(chromedp.CSS(`select[name="urgency"]`), "very_urgent"),
@@ -301,7 +301,7 @@ func TestIntegrationBrowserIncoming(t *testing.T) {
 	b.Shot("inbox-officer")
 	b.Go("/documents/" + id)
 	b.Run(chromedp.SetValue(chromedp.CSS(`select[name="assignee_id"]`), ids["handler"]),
-		chromedp.SetValue(chromedp.CSS(`input[name="due_date"]`), "2026-12-31"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="due_date"]`), "31/12/2026"),
 		chromedp.SendKeys(chromedp.CSS(`#assign_comment`), "Đề nghị chuyên viên tham mưu trước ngày 31/12."))
 	b.Press("assign")
 
