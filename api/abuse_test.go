@@ -153,7 +153,7 @@ func TestMetricsProtected(t *testing.T) {
 			req.Header.Set("Authorization", auth)
 		}
 		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
+		apitest.Validating(t, h).ServeHTTP(rec, req)
 		return rec.Code
 	}
 	open := api.New(&api.Server{}, nil)
