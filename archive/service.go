@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/vanthu/vanthu/workflow"
@@ -216,59 +217,103 @@ func safeName(name string) string {
 	return out
 }
 
-// writeRecord writes every object of the record, metadata.json last.
+// writeRecord writes every object of the record, metadata.json last. The
+// files, the validation report and the events are written concurrently
+// (while the store is asked whether metadata.json exists); metadata.json
+// is written only when all of them are stored.
 func (s *Service) writeRecord(ctx context.Context, d *workflow.Document, events []workflow.Event, rec *Record) ([]Object, error) {
 	opts := workflow.PutOptions{RetainUntil: rec.RetainUntil, LegalHold: rec.LegalHold}
-	var objs []Object
-	add := func(name string, oi workflow.ObjectInfo) {
-		objs = append(objs, Object{Key: oi.Key, DocumentID: d.ID, Name: name, Size: oi.Size, SHA256: oi.SHA256,
-			VersionID: oi.VersionID, RetainUntil: oi.RetainUntil, LegalHold: oi.LegalHold})
+	obj := func(name string, oi workflow.ObjectInfo) Object {
+		return Object{Key: oi.Key, DocumentID: d.ID, Name: name, Size: oi.Size, SHA256: oi.SHA256,
+			VersionID: oi.VersionID, RetainUntil: oi.RetainUntil, LegalHold: oi.LegalHold}
 	}
-	var files []FileMeta
-	for _, nf := range recordFiles(d) {
-		oi, err := s.copyFile(ctx, rec.Key+nf.name, nf.f, opts)
-		if err != nil {
-			return nil, err
-		}
-		add(nf.name, oi)
-		files = append(files, FileMeta{Name: nf.name, OriginalName: nf.f.Name, Kind: string(nf.f.Kind),
-			SHA256: nf.f.SHA256, Size: nf.f.Size, CreatedAt: nf.f.CreatedAt.UTC()})
-	}
-	var verif *VerificationMeta
+	nfs := recordFiles(d)
+	// Slots, in the record's order: files, [verification], events.
+	objs := make([]Object, len(nfs), len(nfs)+3)
+	files := make([]FileMeta, len(nfs))
+	var verifBytes []byte
 	if v := d.Verification; v != nil {
-		b := v.Report
-		if len(b) == 0 {
-			b, _ = json.MarshalIndent(map[string]any{"verdict": v.Verdict, "reasons": v.Reasons}, "", "  ")
+		verifBytes = v.Report
+		if len(verifBytes) == 0 {
+			verifBytes, _ = json.MarshalIndent(map[string]any{"verdict": v.Verdict, "reasons": v.Reasons}, "", "  ")
 		}
-		oi, err := s.putBytes(ctx, rec.Key+NameVerification, b, "application/json", opts)
-		if err != nil {
-			return nil, err
-		}
-		add(NameVerification, oi)
-		verif = &VerificationMeta{Verdict: v.Verdict, Reasons: v.Reasons, File: NameVerification, SHA256: oi.SHA256}
+		objs = append(objs, Object{})
 	}
 	eb, err := json.MarshalIndent(eventsJSON(events), "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("encode events of %s: %w", d.ID, err)
 	}
-	oi, err := s.putBytes(ctx, rec.Key+NameEvents, eb, "application/json", opts)
-	if err != nil {
-		return nil, err
-	}
-	add(NameEvents, oi)
-	evMeta := EventsMeta{File: NameEvents, SHA256: oi.SHA256, Count: len(events)}
-	if n := len(events); n > 0 {
-		evMeta.FirstSeq, evMeta.LastSeq, evMeta.LastHash = events[0].Seq, events[n-1].Seq, events[n-1].Hash
-	}
+	objs = append(objs, Object{})
 
+	mkey := rec.Key + NameMetadata
+	var (
+		wg       sync.WaitGroup
+		errMu    sync.Mutex
+		firstErr error
+		moi      workflow.ObjectInfo
+		mErr     error
+	)
+	fail := func(err error) {
+		errMu.Lock()
+		if firstErr == nil {
+			firstErr = err
+		}
+		errMu.Unlock()
+	}
+	for i, nf := range nfs {
+		files[i] = FileMeta{Name: nf.name, OriginalName: nf.f.Name, Kind: string(nf.f.Kind),
+			SHA256: nf.f.SHA256, Size: nf.f.Size, CreatedAt: nf.f.CreatedAt.UTC()}
+		wg.Go(func() {
+			oi, err := s.copyFile(ctx, rec.Key+nf.name, nf.f, opts)
+			if err != nil {
+				fail(err)
+				return
+			}
+			objs[i] = obj(nf.name, oi)
+		})
+	}
+	var verifSum string
+	if verifBytes != nil {
+		i := len(nfs)
+		sum := sha256.Sum256(verifBytes)
+		verifSum = hex.EncodeToString(sum[:])
+		wg.Go(func() {
+			oi, err := s.putBytes(ctx, rec.Key+NameVerification, verifBytes, "application/json", opts)
+			if err != nil {
+				fail(err)
+				return
+			}
+			objs[i] = obj(NameVerification, oi)
+		})
+	}
+	evSum := sha256.Sum256(eb)
+	wg.Go(func() {
+		oi, err := s.putBytes(ctx, rec.Key+NameEvents, eb, "application/json", opts)
+		if err != nil {
+			fail(err)
+			return
+		}
+		objs[len(objs)-1] = obj(NameEvents, oi)
+	})
 	// metadata.json is the last object: when it exists, the record is
 	// complete. An existing one (from an attempt that crashed before its
 	// state change committed) is kept as is.
-	mkey := rec.Key + NameMetadata
-	moi, err := s.Store.Stat(ctx, mkey)
+	wg.Go(func() { moi, mErr = s.Store.Stat(ctx, mkey) })
+	wg.Wait()
+	if firstErr != nil {
+		return nil, firstErr
+	}
+	var verif *VerificationMeta
+	if v := d.Verification; v != nil {
+		verif = &VerificationMeta{Verdict: v.Verdict, Reasons: v.Reasons, File: NameVerification, SHA256: verifSum}
+	}
+	evMeta := EventsMeta{File: NameEvents, SHA256: hex.EncodeToString(evSum[:]), Count: len(events)}
+	if n := len(events); n > 0 {
+		evMeta.FirstSeq, evMeta.LastSeq, evMeta.LastHash = events[0].Seq, events[n-1].Seq, events[n-1].Hash
+	}
 	switch {
-	case err == nil:
-	case workflow.ErrorCode(err) == workflow.ENOTFOUND:
+	case mErr == nil:
+	case workflow.ErrorCode(mErr) == workflow.ENOTFOUND:
 		md := s.metadata(ctx, d, rec, files, verif, evMeta)
 		mb, err := json.MarshalIndent(md, "", "  ")
 		if err != nil {
@@ -278,26 +323,26 @@ func (s *Service) writeRecord(ctx context.Context, d *workflow.Document, events 
 			return nil, err
 		}
 	default:
-		return nil, storeErr(err, "archive store: check %s", mkey)
+		return nil, storeErr(mErr, "archive store: check %s", mkey)
 	}
-	add(NameMetadata, moi)
-	return objs, nil
+	return append(objs, obj(NameMetadata, moi)), nil
 }
 
 // copyFile streams a file from the work store into the archive store;
 // both stores verify its SHA-256 (the archive store refuses content that
 // does not match).
 func (s *Service) copyFile(ctx context.Context, key string, f workflow.File, opts workflow.PutOptions) (workflow.ObjectInfo, error) {
-	if oi, err := s.Store.Stat(ctx, key); err == nil && oi.SHA256 == f.SHA256 && oi.Size == f.Size {
-		return oi, nil // written by an earlier attempt
-	} else if err != nil && workflow.ErrorCode(err) != workflow.ENOTFOUND {
-		return workflow.ObjectInfo{}, storeErr(err, "archive store: check %s", key)
-	}
+	// No Stat first: Put answers an object an earlier attempt wrote with
+	// the same content as a success, in the same round trip.
 	if s.Work == nil {
 		return workflow.ObjectInfo{}, workflow.Errorf(workflow.EUNAVAILABLE, "no work store to copy %s from", f.Name)
 	}
 	rc, _, err := s.Work.Get(ctx, workflow.BlobKey(f.SHA256))
 	if err != nil {
+		// Gone from the work store: an earlier attempt may have archived it.
+		if oi, serr := s.Store.Stat(ctx, key); serr == nil && oi.SHA256 == f.SHA256 && oi.Size == f.Size {
+			return oi, nil
+		}
 		return workflow.ObjectInfo{}, storeErr(err, "read %q from the work store", f.Name)
 	}
 	defer rc.Close()

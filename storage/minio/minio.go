@@ -189,22 +189,6 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, su
 		return workflow.ObjectInfo{}, workflow.Errorf(workflow.EINVALID, "bucket %q has no object lock: cannot retain or hold %q", s.bucket, key)
 	}
 
-	// An existing object: the same content is a retry; different content
-	// must not replace a locked one. (S3 would accept it as a new version
-	// and keep the locked one underneath: refusing is our job.)
-	cur, err := s.Stat(ctx, key)
-	switch {
-	case err == nil:
-		if cur.SHA256 == sum && cur.Size == size {
-			return cur, nil
-		}
-		if locked(cur, now) {
-			return workflow.ObjectInfo{}, workflow.Errorf(workflow.ECONFLICT, "object %q is under retention or legal hold and holds different content", key)
-		}
-	case workflow.ErrorCode(err) != workflow.ENOTFOUND:
-		return workflow.ObjectInfo{}, err
-	}
-
 	po := s3.PutObjectOptions{
 		ContentType: opts.ContentType,
 		UserMetadata: map[string]string{
@@ -222,11 +206,45 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, su
 	if opts.LegalHold {
 		po.LegalHold = s3.LegalHoldEnabled
 	}
+	// One round trip: the PUT is conditional (If-None-Match: *), so the
+	// common case — a new key — needs no Stat first. When the key exists,
+	// the same content is a retry (answered with the stored object) and
+	// different content must not replace a locked one (S3 would accept it
+	// as a new version and keep the locked one underneath: refusing is our
+	// job); an unlocked one is replaced by an unconditional PUT.
+	rs, seekable := r.(io.ReadSeeker)
+	po.SetMatchETagExcept("*")
 	cr := &countReader{r: r}
 	if size == 0 {
 		cr.r = strings.NewReader("") // minio-go wants a reader even for nothing
 	}
 	ui, err := s.client.PutObject(ctx, s.bucket, key, cr, size, po)
+	if err != nil && preconditionFailed(err) {
+		cur, serr := s.Stat(ctx, key)
+		switch {
+		case serr == nil && cur.SHA256 == sum && cur.Size == size:
+			return cur, nil
+		case serr == nil && locked(cur, now):
+			return workflow.ObjectInfo{}, workflow.Errorf(workflow.ECONFLICT, "object %q is under retention or legal hold and holds different content", key)
+		case serr != nil && workflow.ErrorCode(serr) != workflow.ENOTFOUND:
+			return workflow.ObjectInfo{}, serr
+		}
+		if cr.n > 0 {
+			if !seekable {
+				return workflow.ObjectInfo{}, workflow.Errorf(workflow.ECONFLICT, "object %q exists with different content", key)
+			}
+			if _, err := rs.Seek(0, io.SeekStart); err != nil {
+				return workflow.ObjectInfo{}, fmt.Errorf("minio: put %q: rewind: %w", key, err)
+			}
+		}
+		po = s3.PutObjectOptions{ContentType: po.ContentType, UserMetadata: po.UserMetadata, DisableMultipart: true,
+			Mode: po.Mode, RetainUntilDate: po.RetainUntilDate, LegalHold: po.LegalHold}
+		cr = &countReader{r: r}
+		if size == 0 {
+			cr.r = strings.NewReader("")
+		}
+		ui, err = s.client.PutObject(ctx, s.bucket, key, cr, size, po)
+	}
 	if err != nil {
 		if cr.eof && cr.n < size {
 			return workflow.ObjectInfo{}, workflow.Wrap(workflow.EINVALID, err, "content of %q is %d bytes, not %d", key, cr.n, size)
@@ -550,6 +568,12 @@ func (s *Store) mapErr(err error, format string, args ...any) error {
 		return workflow.Wrap(workflow.EUNAVAILABLE, err, "%s: object store unreachable", msg)
 	}
 	return fmt.Errorf("minio: %s: %w", msg, err)
+}
+
+// preconditionFailed reports a conditional PUT refused because the key
+// exists.
+func preconditionFailed(err error) bool {
+	return isCode(err, "PreconditionFailed") || s3.ToErrorResponse(err).StatusCode == http.StatusPreconditionFailed
 }
 
 func isCode(err error, code string) bool {
