@@ -1,0 +1,95 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/vanthu/vanthu/internal/loadtest"
+)
+
+func init() {
+	extraCommands["loadtest"] = loadtestCmd
+}
+
+// urlList is a repeatable, comma-separated --url.
+type urlList []string
+
+func (u *urlList) String() string { return strings.Join(*u, ",") }
+func (u *urlList) Set(s string) error {
+	for _, x := range strings.Split(s, ",") {
+		if x = strings.TrimSpace(x); x != "" {
+			*u = append(*u, x)
+		}
+	}
+	return nil
+}
+
+// loadtestCmd is `vanthu loadtest`: complete lifecycles against running
+// servers through the public API (internal/loadtest).
+func loadtestCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var urls urlList
+	fs.Var(&urls, "url", "server base URL (repeatable or comma-separated; requests go round-robin)")
+	adminUser := fs.String("admin-user", "admin", "admin who creates the run's users")
+	adminPW := fs.String("admin-password", "", "admin password (default $VANTHU_ADMIN_PASSWORD)")
+	perRole := fs.Int("users-per-role", 4, "users per role (handler, officer, clerk, archivist) = concurrent lifecycles")
+	mix := fs.String("mix", "outgoing=80,incoming=20", "lifecycle mix")
+	dur := fs.Duration("duration", 0, "run this long (lifecycles in flight are finished)")
+	count := fs.Int("count", 0, "run this many lifecycles")
+	send := fs.Bool("send", false, "outgoing: send to a connected agency before archiving (needs the exchange on)")
+	sendTo := fs.String("send-to", "", "org ID of the agency to send to (default: the first connected one)")
+	jsonOut := fs.String("json", "", "write the report as JSON to this file")
+	quiet := fs.Bool("quiet", false, "no progress line")
+	if err := fs.Parse(args); err != nil {
+		return 2
+	}
+	if *adminPW == "" {
+		*adminPW = getenv("VANTHU_ADMIN_PASSWORD")
+	}
+	m, err := loadtest.ParseMix(*mix)
+	if err != nil {
+		fmt.Fprintln(stderr, "vanthu loadtest:", err)
+		return 2
+	}
+	if len(urls) == 0 || (*dur <= 0 && *count <= 0) || *adminPW == "" {
+		fmt.Fprintln(stderr, "vanthu loadtest: need --url, --admin-password (or VANTHU_ADMIN_PASSWORD), and --duration or --count")
+		return 2
+	}
+	cfg := loadtest.Config{URLs: urls, AdminUser: *adminUser, AdminPassword: *adminPW, UsersPerRole: *perRole, Mix: m,
+		Duration: *dur, Count: *count, Send: *send, SendTo: *sendTo, Now: time.Now}
+	if !*quiet {
+		cfg.Progress = stderr
+	}
+	rep, err := loadtest.Run(ctx, cfg)
+	if rep == nil {
+		fmt.Fprintln(stderr, "vanthu loadtest:", err)
+		return 1
+	}
+	loadtest.WriteTable(stdout, rep)
+	if *jsonOut != "" {
+		b, _ := json.MarshalIndent(rep, "", "  ")
+		if err := os.WriteFile(*jsonOut, append(b, '\n'), 0o644); err != nil {
+			fmt.Fprintln(stderr, "vanthu loadtest:", err)
+			return 1
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, "vanthu loadtest: interrupted:", err)
+		return 1
+	}
+	failed := 0
+	for _, k := range rep.Lifecycles {
+		failed += k.Failed
+	}
+	if failed > 0 {
+		return 1
+	}
+	return 0
+}

@@ -1,0 +1,136 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vanthu/vanthu/internal/loadtest"
+)
+
+// TestLoadtestShortRun runs `vanthu loadtest --count 6` against a server
+// started here and checks the report against the server: every document
+// the report names is archived, the counts match, and the registers are
+// gapless 1..n.
+func TestLoadtestShortRun(t *testing.T) {
+	s := startServer(t, nil)
+	checkLoadtest(t, []*server{s}, 6, 2)
+}
+
+// checkLoadtest runs the load tool over the servers (which share one
+// database) and checks what it reports against the first server.
+func checkLoadtest(t *testing.T, servers []*server, count, perRole int) *loadtest.Report {
+	t.Helper()
+	var urls []string
+	for _, s := range servers {
+		urls = append(urls, s.base)
+	}
+	out := filepath.Join(t.TempDir(), "report.json")
+	var stdout, stderr bytes.Buffer
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	code := run(ctx, []string{"loadtest", "--url", strings.Join(urls, ","), "--admin-password", "admin-password-1",
+		"--users-per-role", fmt.Sprint(perRole), "--count", fmt.Sprint(count), "--json", out}, func(string) string { return "" }, &stdout, &stderr)
+	t.Logf("loadtest report:\n%s", stdout.String())
+	if code != 0 {
+		t.Fatalf("loadtest exited %d: %s", code, stderr.String())
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep loadtest.Report
+	if err := json.Unmarshal(b, &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Errors) != 0 {
+		t.Fatalf("errors: %v %v", rep.Errors, rep.ErrorSamples)
+	}
+	admin := servers[0].login(t, "admin", "admin-password-1")
+	total := 0
+	for _, kind := range []string{loadtest.Outgoing, loadtest.Incoming} {
+		k := rep.Lifecycles[kind]
+		if k == nil || k.Failed != 0 || k.Completed != len(k.Documents) {
+			t.Fatalf("%s: %+v", kind, k)
+		}
+		total += k.Completed
+		for _, id := range k.Documents {
+			var d struct{ State, Direction string }
+			if c := admin.call("GET", "/api/v1/documents/"+id, nil, &d); c != 200 || d.State != "archived" || d.Direction != kind {
+				t.Fatalf("document %s: %d %+v, want an archived %s document", id, c, d, kind)
+			}
+		}
+		var reg struct {
+			Items []struct {
+				Number     int    `json:"number"`
+				DocumentID string `json:"document_id"`
+			}
+		}
+		if c := admin.call("GET", fmt.Sprintf("/api/v1/registers/%s/%d", kind, time.Now().Year()), nil, &reg); c != 200 {
+			t.Fatalf("register %s: %d", kind, c)
+		}
+		var nums []int
+		var ids []string
+		for _, it := range reg.Items {
+			nums, ids = append(nums, it.Number), append(ids, it.DocumentID)
+		}
+		slices.Sort(nums)
+		for i, n := range nums {
+			if n != i+1 {
+				t.Fatalf("%s register not gapless 1..%d: %v", kind, len(nums), nums)
+			}
+		}
+		slices.Sort(ids)
+		if !slices.Equal(ids, k.Documents) {
+			t.Fatalf("%s register holds %v, the report %v", kind, ids, k.Documents)
+		}
+		for _, a := range []string{"create", "archive"} {
+			if l := rep.Actions[kind+" "+a]; l == nil || l.Count != k.Completed || l.P50 <= 0 || l.P99 < l.P50 {
+				t.Fatalf("%s %s latency: %+v", kind, a, l)
+			}
+		}
+	}
+	if total != count {
+		t.Fatalf("%d lifecycles completed, want %d", total, count)
+	}
+	if !strings.Contains(stdout.String(), "p99 ms") || !strings.Contains(stdout.String(), "outgoing") {
+		t.Fatalf("no table on stdout:\n%s", stdout.String())
+	}
+	return &rep
+}
+
+func TestLoadtestKindMix(t *testing.T) {
+	for _, tc := range []struct {
+		mix     string
+		n       int
+		out, in int
+	}{{"outgoing=80,incoming=20", 10, 8, 2}, {"outgoing=1,incoming=1", 7, 3, 4}, {"outgoing=100", 5, 5, 0}, {"incoming=3", 4, 0, 4}} {
+		m, err := loadtest.ParseMix(tc.mix)
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, in := 0, 0
+		for i := range tc.n {
+			if loadtest.KindOf(m, i) == loadtest.Outgoing {
+				out++
+			} else {
+				in++
+			}
+		}
+		if out != tc.out || in != tc.in {
+			t.Errorf("%s over %d: %d outgoing, %d incoming, want %d, %d", tc.mix, tc.n, out, in, tc.out, tc.in)
+		}
+	}
+	for _, bad := range []string{"", "outgoing=x", "sideways=3", "outgoing=0,incoming=0"} {
+		if _, err := loadtest.ParseMix(bad); err == nil {
+			t.Errorf("ParseMix(%q) accepted", bad)
+		}
+	}
+}

@@ -1,0 +1,521 @@
+// Package loadtest drives complete document lifecycles against running
+// vanthu servers through the public API (the generated client), and
+// reports lifecycles per second, latency percentiles per action and
+// errors by code. `vanthu loadtest` is its command line.
+package loadtest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/vanthu/vanthu/client"
+	"github.com/vanthu/vanthu/internal/testpdf"
+)
+
+// Kinds of lifecycle.
+const (
+	Outgoing = "outgoing"
+	Incoming = "incoming"
+)
+
+// Config is one run.
+type Config struct {
+	URLs          []string       // servers; requests are spread over them round-robin
+	AdminUser     string         // creates the run's users
+	AdminPassword string         //
+	UsersPerRole  int            // concurrent users per role = concurrent lifecycles
+	Mix           map[string]int // weight per kind (Outgoing, Incoming)
+	Duration      time.Duration  // stop starting lifecycles after this (0 = use Count)
+	Count         int            // number of lifecycles (0 = use Duration)
+	Send          bool           // outgoing: send to a connected agency before archiving
+	SendTo        string         // org ID of the agency (empty = the first connected one)
+	Progress      io.Writer      // a progress line per second (nil = none)
+	HTTPClient    *http.Client   // nil = a client sized for UsersPerRole
+	Now           func() time.Time
+}
+
+// Report is what a run measured.
+type Report struct {
+	URLs         []string               `json:"urls"`
+	UsersPerRole int                    `json:"users_per_role"`
+	Seconds      float64                `json:"seconds"`
+	Lifecycles   map[string]*KindReport `json:"lifecycles"`
+	Actions      map[string]*Latency    `json:"actions"`
+	Errors       map[string]int         `json:"errors"` // "action: status code" -> count
+	ErrorSamples []string               `json:"error_samples,omitempty"`
+}
+
+// KindReport counts one kind of lifecycle.
+type KindReport struct {
+	Completed int      `json:"completed"`
+	Failed    int      `json:"failed"`
+	PerSecond float64  `json:"per_second"`
+	Documents []string `json:"documents"` // IDs of the completed ones
+}
+
+// Latency is one action's latency distribution, in milliseconds.
+type Latency struct {
+	Count int     `json:"count"`
+	P50   float64 `json:"p50_ms"`
+	P95   float64 `json:"p95_ms"`
+	P99   float64 `json:"p99_ms"`
+	Max   float64 `json:"max_ms"`
+	durs  []time.Duration
+}
+
+// ParseMix parses "outgoing=80,incoming=20".
+func ParseMix(s string) (map[string]int, error) {
+	m := map[string]int{}
+	for _, part := range strings.Split(s, ",") {
+		if part = strings.TrimSpace(part); part == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(part, "=")
+		var n int
+		if _, err := fmt.Sscanf(v, "%d", &n); !ok || err != nil || n < 0 || (k != Outgoing && k != Incoming) {
+			return nil, fmt.Errorf("mix %q: want outgoing=N,incoming=M", part)
+		}
+		m[k] = n
+	}
+	if m[Outgoing]+m[Incoming] == 0 {
+		return nil, fmt.Errorf("mix %q: no weight", s)
+	}
+	return m, nil
+}
+
+// KindOf returns the kind of lifecycle number i (0-based): a smooth
+// interleaving that gives exactly the mix's proportions over every
+// stretch of sum(weights) lifecycles.
+func KindOf(mix map[string]int, i int) string {
+	o, in := mix[Outgoing], mix[Incoming]
+	total := o + in
+	j := i % total
+	// Outgoing number k of the stretch sits where floor((j+1)*o/total) grows.
+	if (j+1)*o/total > j*o/total {
+		return Outgoing
+	}
+	return Incoming
+}
+
+type httpError struct {
+	action string
+	status int
+	code   string
+	msg    string
+}
+
+func (e *httpError) Error() string {
+	return fmt.Sprintf("%s: %d %s: %s", e.action, e.status, e.code, e.msg)
+}
+
+func (e *httpError) key() string {
+	if e.status == 0 {
+		return e.action + ": " + e.code
+	}
+	return fmt.Sprintf("%s: %d %s", e.action, e.status, e.code)
+}
+
+type user struct {
+	id    string
+	token string
+}
+
+type runner struct {
+	cfg     Config
+	clients []*client.ClientWithResponses
+	next    atomic.Uint64
+	users   map[string][]user // role -> users
+	sendTo  client.Org
+
+	mu      sync.Mutex
+	rep     *Report
+	samples int
+	done    map[string]*atomic.Int64
+	failed  atomic.Int64
+}
+
+// Run creates the users, drives the lifecycles and returns the report.
+// An error is returned only when the run could not start (no server, no
+// admin, no connected agency with Send); errors during the run are in the
+// report.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	if len(cfg.URLs) == 0 {
+		return nil, errors.New("loadtest: no server URL")
+	}
+	if cfg.UsersPerRole <= 0 {
+		cfg.UsersPerRole = 1
+	}
+	if cfg.Mix == nil {
+		cfg.Mix = map[string]int{Outgoing: 80, Incoming: 20}
+	}
+	if cfg.Count <= 0 && cfg.Duration <= 0 {
+		return nil, errors.New("loadtest: give a count or a duration")
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	hc := cfg.HTTPClient
+	if hc == nil {
+		tr := http.DefaultTransport.(*http.Transport).Clone()
+		tr.MaxIdleConns = 8 * cfg.UsersPerRole * len(cfg.URLs)
+		tr.MaxIdleConnsPerHost = 8 * cfg.UsersPerRole
+		hc = &http.Client{Transport: tr, Timeout: 2 * time.Minute}
+	}
+	r := &runner{cfg: cfg, users: map[string][]user{}, done: map[string]*atomic.Int64{Outgoing: {}, Incoming: {}},
+		rep: &Report{URLs: cfg.URLs, UsersPerRole: cfg.UsersPerRole, Lifecycles: map[string]*KindReport{Outgoing: {}, Incoming: {}},
+			Actions: map[string]*Latency{}, Errors: map[string]int{}}}
+	for _, u := range cfg.URLs {
+		c, err := client.NewClientWithResponses(strings.TrimRight(u, "/"), client.WithHTTPClient(hc))
+		if err != nil {
+			return nil, fmt.Errorf("loadtest: %s: %w", u, err)
+		}
+		r.clients = append(r.clients, c)
+	}
+	if err := r.setup(ctx); err != nil {
+		return nil, err
+	}
+
+	start := cfg.Now()
+	runCtx := ctx
+	var cancel context.CancelFunc = func() {}
+	if cfg.Duration > 0 {
+		runCtx, cancel = context.WithTimeout(ctx, cfg.Duration)
+	}
+	defer cancel()
+	var seq atomic.Int64
+	stopProgress := r.progress(start)
+	var wg sync.WaitGroup
+	for w := range cfg.UsersPerRole {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for runCtx.Err() == nil {
+				i := int(seq.Add(1) - 1)
+				if cfg.Count > 0 && i >= cfg.Count {
+					return
+				}
+				kind := KindOf(cfg.Mix, i)
+				// A lifecycle started is finished even if the duration
+				// ends meanwhile: ctx (not runCtx) bounds it.
+				id, err := r.lifecycle(ctx, kind, w, i)
+				r.finish(kind, id, err)
+			}
+		}()
+	}
+	wg.Wait()
+	stopProgress()
+	rep := r.rep
+	rep.Seconds = cfg.Now().Sub(start).Seconds()
+	for _, k := range rep.Lifecycles {
+		if rep.Seconds > 0 {
+			k.PerSecond = float64(k.Completed) / rep.Seconds
+		}
+		sort.Strings(k.Documents)
+	}
+	for _, l := range rep.Actions {
+		l.summarise()
+	}
+	return rep, ctx.Err()
+}
+
+func (l *Latency) summarise() {
+	slices.Sort(l.durs)
+	l.Count = len(l.durs)
+	if l.Count == 0 {
+		return
+	}
+	q := func(p float64) float64 {
+		i := int(p*float64(l.Count)+0.999999) - 1
+		i = max(0, min(i, l.Count-1))
+		return float64(l.durs[i].Microseconds()) / 1000
+	}
+	l.P50, l.P95, l.P99, l.Max = q(0.50), q(0.95), q(0.99), q(1)
+}
+
+func (r *runner) progress(start time.Time) (stop func()) {
+	if r.cfg.Progress == nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(time.Second)
+		defer t.Stop()
+		var lastO, lastI int64
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				o, in := r.done[Outgoing].Load(), r.done[Incoming].Load()
+				fmt.Fprintf(r.cfg.Progress, "%6.0fs  outgoing %d (%d/s)  incoming %d (%d/s)  failed %d\n",
+					r.cfg.Now().Sub(start).Seconds(), o, o-lastO, in, in-lastI, r.failed.Load())
+				lastO, lastI = o, in
+			}
+		}
+	}()
+	return func() { close(done); wg.Wait() }
+}
+
+func (r *runner) finish(kind, id string, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	k := r.rep.Lifecycles[kind]
+	if err == nil {
+		k.Completed++
+		k.Documents = append(k.Documents, id)
+		r.done[kind].Add(1)
+		return
+	}
+	k.Failed++
+	r.failed.Add(1)
+	var he *httpError
+	if !errors.As(err, &he) {
+		he = &httpError{action: "?", code: "error", msg: err.Error()}
+	}
+	r.rep.Errors[he.key()]++
+	if r.samples < 20 {
+		r.samples++
+		r.rep.ErrorSamples = append(r.rep.ErrorSamples, he.Error())
+	}
+}
+
+func (r *runner) record(action string, d time.Duration) {
+	r.mu.Lock()
+	l := r.rep.Actions[action]
+	if l == nil {
+		l = &Latency{}
+		r.rep.Actions[action] = l
+	}
+	l.durs = append(l.durs, d)
+	r.mu.Unlock()
+}
+
+// client returns the next server's client, round-robin per request.
+func (r *runner) client() *client.ClientWithResponses {
+	return r.clients[int(r.next.Add(1)-1)%len(r.clients)]
+}
+
+// check turns an answer into nil or an *httpError.
+func check(action string, resp *http.Response, body []byte, err error, want int) error {
+	if err != nil {
+		return &httpError{action: action, code: "transport", msg: err.Error()}
+	}
+	if resp.StatusCode == want {
+		return nil
+	}
+	var e client.Error
+	_ = json.Unmarshal(body, &e)
+	code := string(e.Error.Code)
+	if code == "" {
+		code = "?"
+	}
+	msg := e.Error.Message
+	if msg == "" {
+		msg = strings.TrimSpace(string(body))
+		if len(msg) > 200 {
+			msg = msg[:200]
+		}
+	}
+	return &httpError{action: action, status: resp.StatusCode, code: code, msg: msg}
+}
+
+var roles = []client.Role{client.Handler, client.Officer, client.Clerk, client.Archivist}
+
+func (r *runner) setup(ctx context.Context) error {
+	c := r.clients[0]
+	login, err := c.LoginWithResponse(ctx, client.LoginJSONRequestBody{Username: r.cfg.AdminUser, Password: r.cfg.AdminPassword})
+	if err := check("admin login", httpResp(login), body(login), err, 200); err != nil {
+		return fmt.Errorf("loadtest: %w", err)
+	}
+	admin := client.Bearer(login.JSON200.Token)
+	var rnd [4]byte
+	rand.Read(rnd[:])
+	run := hex.EncodeToString(rnd[:])
+	for _, role := range roles {
+		for i := range r.cfg.UsersPerRole {
+			name := fmt.Sprintf("lt%s-%s-%d", run, role, i+1)
+			pw := "lt-" + run + "-password"
+			full := fmt.Sprintf("Tải Thử %s %d", role, i+1)
+			title := "Chuyên viên"
+			cu, err := c.CreateUserWithResponse(ctx, client.CreateUserJSONRequestBody{Username: name, Password: pw,
+				FullName: &full, Title: &title, Roles: []client.Role{role}}, admin)
+			if err := check("create user", httpResp(cu), body(cu), err, 201); err != nil {
+				return fmt.Errorf("loadtest: %w", err)
+			}
+			l, err := r.client().LoginWithResponse(ctx, client.LoginJSONRequestBody{Username: name, Password: pw})
+			if err := check("login", httpResp(l), body(l), err, 200); err != nil {
+				return fmt.Errorf("loadtest: %w", err)
+			}
+			r.users[string(role)] = append(r.users[string(role)], user{id: cu.JSON201.Id, token: l.JSON200.Token})
+		}
+	}
+	r.sendTo = client.Org{OrgId: "000.00.31.H13", Name: "UBND phường Long Hòa"}
+	if r.cfg.Send {
+		ag, err := c.ListAgenciesWithResponse(ctx, admin)
+		if err := check("list agencies", httpResp(ag), body(ag), err, 200); err != nil {
+			return fmt.Errorf("loadtest: %w", err)
+		}
+		found := false
+		for _, a := range ag.JSON200.Items {
+			if r.cfg.SendTo == "" || a.OrgId == r.cfg.SendTo {
+				r.sendTo, found = client.Org{OrgId: a.OrgId, Name: a.Name}, true
+				break
+			}
+		}
+		if !found {
+			return fmt.Errorf("loadtest: --send: no connected agency %s (register one: vanthu agency add)", r.cfg.SendTo)
+		}
+	}
+	return nil
+}
+
+func httpResp(a any) *http.Response {
+	switch v := a.(type) {
+	case *client.LoginResponse:
+		if v != nil {
+			return v.HTTPResponse
+		}
+	case *client.CreateUserResponse:
+		if v != nil {
+			return v.HTTPResponse
+		}
+	case *client.ListAgenciesResponse:
+		if v != nil {
+			return v.HTTPResponse
+		}
+	}
+	return nil
+}
+
+func body(a any) []byte {
+	switch v := a.(type) {
+	case *client.LoginResponse:
+		if v != nil {
+			return v.Body
+		}
+	case *client.CreateUserResponse:
+		if v != nil {
+			return v.Body
+		}
+	case *client.ListAgenciesResponse:
+		if v != nil {
+			return v.Body
+		}
+	}
+	return nil
+}
+
+func (r *runner) as(role string, w int) client.RequestEditorFn {
+	us := r.users[role]
+	return client.Bearer(us[w%len(us)].token)
+}
+
+// create uploads a document (one-page PDF unique to the lifecycle).
+func (r *runner) create(ctx context.Context, role string, w int, meta client.DocumentMeta, i int) (*client.Document, error) {
+	pdf := testpdf.Make(1, fmt.Sprintf("vanthu loadtest %d", i))
+	ct, rd, err := client.NewDocumentBody(meta, client.NamedPDF{Name: "vanban.pdf", PDF: strings.NewReader(string(pdf))})
+	if err != nil {
+		return nil, err
+	}
+	t0 := time.Now()
+	resp, err := r.client().CreateDocumentWithBodyWithResponse(ctx, ct, rd, r.as(role, w))
+	action := string(meta.Direction) + " create"
+	if resp != nil {
+		err = check(action, resp.HTTPResponse, resp.Body, err, 201)
+	} else {
+		err = check(action, nil, nil, err, 201)
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.record(action, time.Since(t0))
+	return resp.JSON201, nil
+}
+
+// act applies one action and records its latency.
+func (r *runner) act(ctx context.Context, kind, role string, w int, id string, action client.Action, req client.ActionRequest) (*client.Document, error) {
+	t0 := time.Now()
+	name := kind + " " + string(action)
+	resp, err := r.client().ApplyActionWithResponse(ctx, id, action, req, r.as(role, w))
+	if resp != nil {
+		err = check(name, resp.HTTPResponse, resp.Body, err, 200)
+	} else {
+		err = check(name, nil, nil, err, 200)
+	}
+	if err != nil {
+		return nil, err
+	}
+	r.record(name, time.Since(t0))
+	return resp.JSON200, nil
+}
+
+func (r *runner) lifecycle(ctx context.Context, kind string, w, i int) (string, error) {
+	normal, urgent := client.ConfidentialityNormal, client.UrgencyNormal
+	if kind == Outgoing {
+		signer := r.users[string(client.Officer)][w%r.cfg.UsersPerRole].id
+		meta := client.DocumentMeta{Direction: client.DocumentMetaDirectionOutgoing, Type: "QĐ",
+			Subject: fmt.Sprintf("Quyết định thử tải số %d", i), Confidentiality: &normal, Urgency: &urgent,
+			SignerId: &signer, Recipients: &[]client.Org{r.sendTo}}
+		d, err := r.create(ctx, string(client.Handler), w, meta, i)
+		if err != nil {
+			return "", err
+		}
+		steps := []struct {
+			role   client.Role
+			action client.Action
+		}{{client.Handler, client.ActionSubmit}, {client.Officer, client.ActionApprove}, {client.Officer, client.ActionSign},
+			{client.Clerk, client.ActionIssue}}
+		if r.cfg.Send {
+			steps = append(steps, struct {
+				role   client.Role
+				action client.Action
+			}{client.Clerk, client.ActionSend})
+		}
+		steps = append(steps, struct {
+			role   client.Role
+			action client.Action
+		}{client.Archivist, client.ActionArchive})
+		for _, s := range steps {
+			if _, err := r.act(ctx, kind, string(s.role), w, d.Id, s.action, client.ActionRequest{}); err != nil {
+				return d.Id, err
+			}
+		}
+		return d.Id, nil
+	}
+	num, date := fmt.Sprintf("%d/UBND-VP", i+1), r.cfg.Now().Format("2006-01-02")
+	meta := client.DocumentMeta{Direction: client.DocumentMetaDirectionIncoming, Type: "CV",
+		Subject: fmt.Sprintf("Công văn đến thử tải số %d", i), Confidentiality: &normal, Urgency: &urgent,
+		Sender: &client.Org{OrgId: "000.00.00.H13", Name: "UBND thành phố Cần Thơ"}, OriginalNumber: &num, OriginalDate: &date}
+	d, err := r.create(ctx, string(client.Clerk), w, meta, i)
+	if err != nil {
+		return "", err
+	}
+	handler := r.users[string(client.Handler)][w%r.cfg.UsersPerRole].id
+	for _, s := range []struct {
+		role   client.Role
+		action client.Action
+		req    client.ActionRequest
+	}{{client.Clerk, client.ActionRegister, client.ActionRequest{}}, {client.Officer, client.ActionAssign, client.ActionRequest{AssigneeId: &handler}},
+		{client.Handler, client.ActionStart, client.ActionRequest{}}, {client.Handler, client.ActionComplete, client.ActionRequest{}},
+		{client.Archivist, client.ActionArchive, client.ActionRequest{}}} {
+		if _, err := r.act(ctx, kind, string(s.role), w, d.Id, s.action, s.req); err != nil {
+			return d.Id, err
+		}
+	}
+	return d.Id, nil
+}
