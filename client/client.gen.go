@@ -797,7 +797,7 @@ func (e GetReformReportParamsFormat) Valid() bool {
 // Action defines model for Action.
 type Action string
 
-// ActionRequest defines model for ActionRequest.
+// ActionRequest Example: {"assignee_id":"u-01JD8Y5H6J7K8L","comment":"Giao phòng Tài chính - Kế hoạch chủ trì, báo cáo trước ngày 15/12","due_date":"2026-12-15","version":2}
 type ActionRequest struct {
 	// AssigneeId assign: the handler
 	AssigneeId *string `json:"assignee_id,omitempty"`
@@ -859,6 +859,8 @@ type ArchiveObject struct {
 }
 
 // ArchiveRecord an archived record (hồ sơ lưu trữ)
+//
+// Example: {"archived_at":"2026-11-25T10:00:00Z","confidentiality":"normal","direction":"outgoing","document_id":"d-01JD8Y3M2Q7KXW","key":"archive/2026/d-01JD8Y3M2Q7KXW","legal_hold":false,"notation":"15/QĐ-UBND","number":15,"orgs":[{"name":"UBND phường Long Hòa","org_id":"000.00.31.H13"}],"retain_until":"9999-12-31T00:00:00Z","retention_class":"permanent","signer_name":"Nguyễn Văn An","subject":"Về việc ban hành quy chế làm việc của UBND quận Bình Thủy","type":"QĐ","year":2026}
 type ArchiveRecord struct {
 	ArchivedAt time.Time `json:"archived_at"`
 
@@ -955,6 +957,8 @@ type Change struct {
 type Confidentiality string
 
 // Delivery one message to a connected agency and what it answered
+//
+// Example: {"attempts":1,"created_at":"2026-11-21T09:30:00Z","id":"dl-01JD8Z0A1B2C3D","kind":"document","last_status":"03","last_status_at":"2026-11-21T10:05:00Z","org_id":"000.00.31.H13","org_name":"UBND phường Long Hòa","state":"delivered","statuses":[{"at":"2026-11-21T09:31:00Z","code":"01","description":"Đã đến","received_at":"2026-11-21T09:31:02Z"},{"at":"2026-11-21T10:05:00Z","code":"03","description":"Đã tiếp nhận","received_at":"2026-11-21T10:05:01Z"}],"updated_at":"2026-11-21T10:05:01Z"}
 type Delivery struct {
 	Attempts  int          `json:"attempts"`
 	CreatedAt time.Time    `json:"created_at"`
@@ -1258,7 +1262,7 @@ type LoginRequest struct {
 	Username string `json:"username"`
 }
 
-// NewAgency defines model for NewAgency.
+// NewAgency Example: {"endpoint":"https://10.0.0.31:8443","name":"UBND phường Long Hòa","org_id":"000.00.31.H13","signing_cert_pem":"-----BEGIN CERTIFICATE-----\nMIIB...\n-----END CERTIFICATE-----\n","tls_cert_pem":"-----BEGIN CERTIFICATE-----\nMIIB...\n-----END CERTIFICATE-----\n"}
 type NewAgency struct {
 	// Endpoint its exchange listener
 	//
@@ -1292,7 +1296,7 @@ type NewDocument struct {
 	Meta DocumentMeta `json:"meta"`
 }
 
-// NewUser defines model for NewUser.
+// NewUser Example: {"full_name":"Trần Thị Bình","password":"mat-khau-an-toan","roles":["officer"],"title":"Phó Chủ tịch","unit":"UBND quận Bình Thủy","username":"tranthibinh"}
 type NewUser struct {
 	// FullName Example: Trần Thị Bình
 	FullName *string `json:"full_name,omitempty"`
