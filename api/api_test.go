@@ -35,7 +35,7 @@ func newFixture(t *testing.T, maxUpload int64) *fixture {
 	ctx := context.Background()
 	repo := workflowtest.NewRepository()
 	accounts := &auth.Service{Repo: repo, Cost: bcrypt.MinCost}
-	docs := &workflow.Service{Repo: repo, Blobs: workflowtest.NewBlobs(),
+	docs := &workflow.Service{Repo: repo, Blobs: workflowtest.TempBlobs(t),
 		Inspector: workflow.PDFInspectorFunc(func(_ context.Context, r io.ReaderAt, n int64) error { _, err := signing.Inspect(r, n); return err }),
 		Agency:    workflow.Agency{OrgID: "000.00.12.H13", Name: "UBND quận Bình Thủy", Abbr: "UBND"}}
 	f := &fixture{tokens: map[string]string{}, ids: map[string]string{}}

@@ -77,7 +77,7 @@ func exchangeFixture(t *testing.T) (*fixture, *memExchangeStore, *workflowtest.R
 	ctx := context.Background()
 	repo := workflowtest.NewRepository()
 	accounts := &auth.Service{Repo: repo, Cost: bcrypt.MinCost}
-	docs := &workflow.Service{Repo: repo, Blobs: workflowtest.NewBlobs()}
+	docs := &workflow.Service{Repo: repo, Blobs: workflowtest.TempBlobs(t)}
 	store := &memExchangeStore{agencies: map[string]*exchange.Agency{}}
 	svc := &exchange.Service{Repo: repo, Store: store, Outbox: &exchange.Outbox{Agencies: store}}
 	f := &fixture{tokens: map[string]string{}, ids: map[string]string{}}

@@ -92,7 +92,7 @@ func (e *uploadEnv) reset(tb testing.TB) {
 		tb.Fatal(err)
 	}
 	e.dir.Repository = repo
-	e.docs.Service = &workflow.Service{Repo: repo, Blobs: workflowtest.NewBlobs(), Now: func() time.Time { return now },
+	e.docs.Service = &workflow.Service{Repo: repo, Blobs: workflowtest.TempBlobs(tb), Now: func() time.Time { return now },
 		Inspector: workflow.PDFInspectorFunc(func(_ context.Context, r io.ReaderAt, n int64) error {
 			head := make([]byte, 5)
 			if _, err := r.ReadAt(head, 0); err != nil || string(head) != "%PDF-" {

@@ -50,7 +50,7 @@ func TestEnvelopeDatesInAnyZone(t *testing.T) {
 	pdf := testpdf.Make(1, "edxml dates")
 	sum := sha256.Sum256(pdf)
 	hexsum := hex.EncodeToString(sum[:])
-	blobs := workflowtest.NewBlobs()
+	blobs := workflowtest.TempBlobs(t)
 	if _, err := blobs.Put(ctx, workflow.BlobKey(hexsum), bytes.NewReader(pdf), int64(len(pdf)), hexsum, workflow.PutOptions{}); err != nil {
 		t.Fatal(err)
 	}

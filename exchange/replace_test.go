@@ -58,7 +58,7 @@ func testReplacementLinks(t *testing.T, raw []byte, target string) {
 	in.File = &workflow.Upload{Name: "vb.pdf", Size: int64(len(pdf)), Content: bytes.NewReader(pdf)}
 	in.Attachments = nil
 
-	svc := &workflow.Service{Repo: workflowtest.NewRepository(), Blobs: workflowtest.NewBlobs()}
+	svc := &workflow.Service{Repo: workflowtest.NewRepository(), Blobs: workflowtest.TempBlobs(t)}
 	ctx := context.Background()
 	od := workflow.NewDate(2014, 1, 30)
 	orig := workflow.ReceiveInput{ExternalID: in.Replaces, CreateInput: workflow.CreateInput{Type: "CV", Subject: "Văn bản gốc",

@@ -83,7 +83,7 @@ func benchUI(b *testing.B) (http.Handler, *http.Cookie) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	docs := &workflow.Service{Repo: db, Blobs: workflowtest.NewBlobs(), Now: func() time.Time { return now }}
+	docs := &workflow.Service{Repo: db, Blobs: workflowtest.TempBlobs(b), Now: func() time.Time { return now }}
 	ui, err := New(Config{Docs: docs, Accounts: as, Directory: db, Now: func() time.Time { return now }})
 	if err != nil {
 		b.Fatal(err)

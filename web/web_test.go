@@ -39,7 +39,7 @@ func newTestEnv(t *testing.T) *testEnv {
 	now := time.Date(2026, 11, 25, 9, 0, 0, 0, workflow.Vietnam)
 	e := &testEnv{t: t, repo: repo, users: map[string]*workflow.User{}, now: now}
 	e.auth = &auth.Service{Repo: repo, Cost: 4, Now: func() time.Time { return e.now }}
-	e.docs = &workflow.Service{Repo: repo, Blobs: workflowtest.NewBlobs(), Now: func() time.Time { return e.now },
+	e.docs = &workflow.Service{Repo: repo, Blobs: workflowtest.TempBlobs(t), Now: func() time.Time { return e.now },
 		Agency: workflow.Agency{OrgID: "000.00.12.H13", Name: "UBND quận Bình Thủy", Abbr: "UBND"}}
 	for _, x := range []struct {
 		name, full string

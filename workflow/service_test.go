@@ -12,27 +12,6 @@ import (
 	"github.com/vanthu/vanthu/workflow/workflowtest"
 )
 
-// fakeSigner marks PDFs instead of signing them: enough to test the
-// service's flow; the real layers are tested in signing/.
-type fakeSigner struct{ verdict string }
-
-func (f fakeSigner) SignOfficial(_ context.Context, d *workflow.Document, u *workflow.User, pdf []byte) ([]byte, error) {
-	return append(append([]byte{}, pdf...), []byte("\n%L1 "+u.ID)...), nil
-}
-func (f fakeSigner) SignAgency(_ context.Context, d *workflow.Document, pdf []byte) ([]byte, error) {
-	return append(append([]byte{}, pdf...), []byte("\n%L2 "+d.Notation)...), nil
-}
-func (f fakeSigner) SignAttachment(_ context.Context, d *workflow.Document, pdf []byte) ([]byte, error) {
-	return append(append([]byte{}, pdf...), []byte("\n%A "+d.Notation)...), nil
-}
-func (f fakeSigner) Verify(context.Context, []byte) (workflow.Verification, error) {
-	v := f.verdict
-	if v == "" {
-		v = workflow.VerdictValid
-	}
-	return workflow.Verification{Verdict: v, Reasons: []string{"fake " + v}}, nil
-}
-
 type fakeOutbox struct{ n int }
 
 func (o *fakeOutbox) Transitioned(ctx context.Context, tx workflow.Tx, d *workflow.Document, t workflow.Transition, _ *workflow.Event) error {
@@ -67,7 +46,7 @@ func newEnv(t *testing.T) *env {
 	t.Helper()
 	e := &env{repo: workflowtest.NewRepository(), users: map[workflow.Role]*workflow.User{},
 		now: time.Date(2026, 11, 25, 10, 0, 0, 0, workflow.Vietnam)}
-	e.svc = &workflow.Service{Repo: e.repo, Blobs: workflowtest.NewBlobs(), Signer: fakeSigner{}, Outbox: &fakeOutbox{},
+	e.svc = &workflow.Service{Repo: e.repo, Blobs: workflowtest.TempBlobs(t), Signer: workflowtest.Signer{}, Outbox: &fakeOutbox{},
 		Agency: workflow.Agency{OrgID: "000.00.12.H13", Name: "UBND quận Bình Thủy", Abbr: "UBND"},
 		Now:    func() time.Time { return e.now }}
 	ctx := context.Background()
@@ -354,7 +333,7 @@ func TestConfidentialRegisterAndVisibility(t *testing.T) {
 
 func TestRegisterInvalidSignatureNeedsOverride(t *testing.T) {
 	e := newEnv(t)
-	e.svc.Signer = fakeSigner{verdict: workflow.VerdictInvalid}
+	e.svc.Signer = workflowtest.Signer{Verdict: workflow.VerdictInvalid}
 	d := e.create(t, workflow.Incoming, workflow.Public)
 	clerk := e.users[workflow.RoleClerk]
 	_, err := e.svc.Apply(context.Background(), clerk, d.ID, workflow.Register, workflow.ActionInput{})
@@ -456,7 +435,7 @@ func TestReceiveIdempotentAndRejectsInvalid(t *testing.T) {
 	if err != nil || created || again.ID != first.ID {
 		t.Fatalf("redelivery created a document: %v %v", created, err)
 	}
-	e.svc.Signer = fakeSigner{verdict: workflow.VerdictInvalid}
+	e.svc.Signer = workflowtest.Signer{Verdict: workflow.VerdictInvalid}
 	in.ExternalID = "000.00.00.H13,2026/11/20,126/UBND-VP"
 	bad, _, err := e.svc.Receive(ctx, in)
 	if err != nil || bad.State != workflow.Rejected || !strings.Contains(bad.Notes, "invalid signature") {
@@ -468,7 +447,7 @@ func TestReceiveIdempotentAndRejectsInvalid(t *testing.T) {
 	}
 }
 
-type unreadableSigner struct{ fakeSigner }
+type unreadableSigner struct{ workflowtest.Signer }
 
 func (unreadableSigner) Verify(context.Context, []byte) (workflow.Verification, error) {
 	return workflow.Verification{}, workflow.Errorf(workflow.EUNPROCESSABLE, "damaged cross-reference data")
@@ -592,7 +571,7 @@ func TestIssueOnlyWhenValid(t *testing.T) {
 		t.Run(verdict, func(t *testing.T) {
 			e := newEnv(t)
 			d := e.walkTo(t, workflow.Outgoing, workflow.OfficerSigned)
-			e.svc.Signer = fakeSigner{verdict: verdict}
+			e.svc.Signer = workflowtest.Signer{Verdict: verdict}
 			_, err := e.svc.Apply(context.Background(), e.users[workflow.RoleClerk], d.ID, workflow.Issue, workflow.ActionInput{})
 			if workflow.ErrorCode(err) != workflow.EUNPROCESSABLE || !strings.Contains(err.Error(), verdict) || !strings.Contains(err.Error(), "fake "+verdict) {
 				t.Fatalf("issue with verdict %s: %v", verdict, err)
@@ -601,7 +580,7 @@ func TestIssueOnlyWhenValid(t *testing.T) {
 			if err != nil || got.State != workflow.OfficerSigned || got.Number != 0 {
 				t.Fatalf("after the refused issue: %v state %s number %d", err, got.State, got.Number)
 			}
-			e.svc.Signer = fakeSigner{}
+			e.svc.Signer = workflowtest.Signer{}
 			got, err = e.svc.Apply(context.Background(), e.users[workflow.RoleClerk], d.ID, workflow.Issue, workflow.ActionInput{})
 			if err != nil || got.State != workflow.Issued || got.Number != 1 {
 				t.Fatalf("issue once valid: %v %+v", err, got)

@@ -16,6 +16,7 @@ import (
 	"github.com/vanthu/vanthu/storage/gormdb"
 	"github.com/vanthu/vanthu/storage/localfs"
 	"github.com/vanthu/vanthu/workflow"
+	"github.com/vanthu/vanthu/workflow/workflowtest"
 )
 
 // Fixture is a wired archive.
@@ -56,7 +57,7 @@ func New(tb testing.TB, db *gormdb.DB, store workflow.Blobs) *Fixture {
 	agency := workflow.Agency{OrgID: "000.00.12.H13", Name: "UBND quận Bình Thủy", Abbr: "UBND"}
 	f := &Fixture{DB: db, Index: idx, Work: work, Store: store, Users: map[workflow.Role]*workflow.User{}}
 	f.Archive = &archive.Service{Work: work, Store: store, Index: idx, Repo: db, Defaults: defaults, Org: agency}
-	f.Docs = &workflow.Service{Repo: db, Blobs: work, Signer: FakeSigner{}, Archiver: f.Archive, Agency: agency}
+	f.Docs = &workflow.Service{Repo: db, Blobs: work, Signer: workflowtest.Signer{}, Archiver: f.Archive, Agency: agency}
 	err = db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
 		for _, r := range workflow.Roles {
 			u := &workflow.User{ID: "u-" + string(r), Username: string(r), FullName: "Nguyễn Văn " + string(r),
@@ -75,27 +76,6 @@ func New(tb testing.TB, db *gormdb.DB, store workflow.Blobs) *Fixture {
 		tb.Fatal(err)
 	}
 	return f
-}
-
-// FakeSigner marks PDFs instead of signing them (the real layers are
-// tested in signing/); Verify reports valid with a small JSON report.
-type FakeSigner struct{}
-
-func (FakeSigner) SignOfficial(_ context.Context, d *workflow.Document, u *workflow.User, pdf []byte) ([]byte, error) {
-	return append(append([]byte{}, pdf...), []byte("\n%L1 "+u.ID+"\n")...), nil
-}
-
-func (FakeSigner) SignAgency(_ context.Context, d *workflow.Document, pdf []byte) ([]byte, error) {
-	return append(append([]byte{}, pdf...), []byte("\n%L2 "+d.Notation+"\n")...), nil
-}
-
-func (FakeSigner) SignAttachment(_ context.Context, d *workflow.Document, pdf []byte) ([]byte, error) {
-	return append(append([]byte{}, pdf...), []byte("\n%A "+d.Notation+"\n")...), nil
-}
-
-func (FakeSigner) Verify(context.Context, []byte) (workflow.Verification, error) {
-	return workflow.Verification{Verdict: workflow.VerdictValid, Reasons: []string{"two valid signatures"},
-		Report: []byte(`{"verdict":"valid","signatures":2}`)}, nil
 }
 
 // Options shape a document made by Issued or Completed.

@@ -14,24 +14,8 @@ import (
 	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
 	"github.com/vanthu/vanthu/storage/localfs"
 	"github.com/vanthu/vanthu/workflow"
+	"github.com/vanthu/vanthu/workflow/workflowtest"
 )
-
-// stampSigner appends a comment instead of signing: the numbering and
-// transaction logic is under test here, the real layers in signing/.
-type stampSigner struct{}
-
-func (stampSigner) SignOfficial(_ context.Context, _ *workflow.Document, u *workflow.User, pdf []byte) ([]byte, error) {
-	return append(append([]byte{}, pdf...), "\n%L1 "+u.ID...), nil
-}
-func (stampSigner) SignAgency(_ context.Context, d *workflow.Document, pdf []byte) ([]byte, error) {
-	return append(append([]byte{}, pdf...), "\n%L2 "+d.Notation...), nil
-}
-func (stampSigner) SignAttachment(_ context.Context, d *workflow.Document, pdf []byte) ([]byte, error) {
-	return pdf, nil
-}
-func (stampSigner) Verify(context.Context, []byte) (workflow.Verification, error) {
-	return workflow.Verification{Verdict: workflow.VerdictValid}, nil
-}
 
 type env struct {
 	svc   *workflow.Service
@@ -48,7 +32,7 @@ func newEnv(t *testing.T, db *gormdb.DB) *env {
 		t.Fatal(err)
 	}
 	e := &env{db: db, users: map[workflow.Role]*workflow.User{}, now: time.Date(2026, 11, 25, 9, 0, 0, 0, workflow.Vietnam)}
-	e.svc = &workflow.Service{Repo: db, Blobs: blobs, Signer: stampSigner{},
+	e.svc = &workflow.Service{Repo: db, Blobs: blobs, Signer: workflowtest.Signer{},
 		Agency: workflow.Agency{OrgID: "000.00.12.H13", Name: "UBND quận Bình Thủy", Abbr: "UBND"},
 		Now: func() time.Time {
 			e.mu.Lock()

@@ -1,13 +1,11 @@
-// Package workflowtest holds in-memory fakes of the workflow ports for
-// unit tests of pure logic. Integration tests use the real stores.
+// Package workflowtest holds test doubles of the workflow ports for unit
+// tests of pure logic: an in-memory Repository, the one fake Signer, and
+// TempBlobs (the real embedded store in a temporary directory).
+// Integration tests use the real stores.
 package workflowtest
 
 import (
-	"bytes"
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
-	"io"
 	"sort"
 	"strings"
 	"sync"
@@ -354,84 +352,3 @@ func (t tx) CreateSession(_ context.Context, s *workflow.Session) error {
 	t.r.sessions[s.TokenHash] = &c
 	return nil
 }
-
-// Blobs is an in-memory workflow.Blobs.
-type Blobs struct {
-	mu   sync.Mutex
-	objs map[string][]byte
-}
-
-var _ workflow.Blobs = (*Blobs)(nil)
-
-// NewBlobs returns an empty store.
-func NewBlobs() *Blobs { return &Blobs{objs: map[string][]byte{}} }
-
-func (b *Blobs) Put(_ context.Context, key string, r io.Reader, size int64, sum string, _ workflow.PutOptions) (workflow.ObjectInfo, error) {
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return workflow.ObjectInfo{}, err
-	}
-	h := sha256.Sum256(data)
-	if hex.EncodeToString(h[:]) != sum || int64(len(data)) != size {
-		return workflow.ObjectInfo{}, workflow.Errorf(workflow.EINVALID, "checksum mismatch for %s", key)
-	}
-	b.mu.Lock()
-	b.objs[key] = data
-	b.mu.Unlock()
-	return workflow.ObjectInfo{Key: key, Size: size, SHA256: sum}, nil
-}
-
-func (b *Blobs) Get(ctx context.Context, key string) (io.ReadCloser, workflow.ObjectInfo, error) {
-	info, err := b.Stat(ctx, key)
-	if err != nil {
-		return nil, info, err
-	}
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return io.NopCloser(bytes.NewReader(b.objs[key])), info, nil
-}
-
-func (b *Blobs) Stat(_ context.Context, key string) (workflow.ObjectInfo, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	data, ok := b.objs[key]
-	if !ok {
-		return workflow.ObjectInfo{}, workflow.Errorf(workflow.ENOTFOUND, "object %s not found", key)
-	}
-	h := sha256.Sum256(data)
-	return workflow.ObjectInfo{Key: key, Size: int64(len(data)), SHA256: hex.EncodeToString(h[:])}, nil
-}
-
-func (b *Blobs) Delete(_ context.Context, key string) error {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if _, ok := b.objs[key]; !ok {
-		return workflow.Errorf(workflow.ENOTFOUND, "object %s not found", key)
-	}
-	delete(b.objs, key)
-	return nil
-}
-
-func (b *Blobs) List(ctx context.Context, prefix string, fn func(workflow.ObjectInfo) error) error {
-	b.mu.Lock()
-	var keys []string
-	for k := range b.objs {
-		if strings.HasPrefix(k, prefix) {
-			keys = append(keys, k)
-		}
-	}
-	b.mu.Unlock()
-	sort.Strings(keys)
-	for _, k := range keys {
-		info, err := b.Stat(ctx, k)
-		if err != nil {
-			continue
-		}
-		if err := fn(info); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func (b *Blobs) SetLegalHold(context.Context, string, bool) error { return nil }
