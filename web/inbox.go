@@ -43,13 +43,12 @@ var tabNames = map[workflow.Action]string{
 // first, then by due date, overdue marked; one tab per kind of work.
 func (u *UI) handleInbox(w http.ResponseWriter, r *http.Request, s *Session) error {
 	action := workflow.Action(r.URL.Query().Get("task"))
-	docs, tabs, err := u.cfg.Docs.Work(r.Context(), s.User, action, inboxLimit)
+	docs, tabs, total, err := u.cfg.Docs.Work(r.Context(), s.User, action, inboxLimit)
 	if err != nil {
 		return err
 	}
-	v := inboxView{All: action == ""}
+	v := inboxView{All: action == "", Total: total}
 	for _, t := range tabs {
-		v.Total += t.Count
 		v.Tabs = append(v.Tabs, inboxTab{Action: t.Action, Label: orName(tabNames, t.Action), Count: t.Count, Active: t.Action == action})
 	}
 	names, err := u.userNames(r)

@@ -86,3 +86,32 @@ func TestInboxOrder(t *testing.T) {
 		t.Errorf("overdue mark or count wrong")
 	}
 }
+
+// TestInboxTotalCountsDocumentsOnce: an issued document waits to be sent
+// and to be archived (two tabs) but is one document in "Tất cả".
+func TestInboxTotalCountsDocumentsOnce(t *testing.T) {
+	e := newTestEnv(t)
+	h := e.login("chuyenvien")
+	h.get("/outgoing/new")
+	id := docIDFrom(t, h.postMultipart("/outgoing/new", url.Values{"type": {"TB"}, "subject": {"Thông báo lịch tiếp dân"}, "signer_id": {e.users["lanhdao"].ID}},
+		map[string][]byte{"file": fakePDF}))
+	// Force the state an issued document has (signing is not configured
+	// in these tests).
+	err := e.repo.Atomic(t.Context(), func(ctx context.Context, tx workflow.Tx) error {
+		d, err := tx.LockDocument(ctx, id)
+		if err != nil {
+			return err
+		}
+		d.State = workflow.Issued
+		return tx.UpdateDocument(ctx, d, d.Version)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := e.login("vanthu").get("/")
+	for _, want := range []string{`Tất cả <span class="count">1</span>`, `Chờ gửi <span class="count">1</span>`, `Chờ lưu trữ <span class="count">1</span>`} {
+		if !strings.Contains(p.Body, want) {
+			t.Errorf("inbox lacks %s", want)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"net/http"
 	"strings"
 	"testing"
 
@@ -57,6 +58,20 @@ func TestParseFormDate(t *testing.T) {
 	for _, bad := range []string{"31/02/2026", "11/20/2026x", "hôm nay", "2026/11/20"} {
 		if _, err := parseFormDate("x", bad); workflow.ErrorCode(err) != workflow.EINVALID {
 			t.Errorf("parseFormDate(%q): %v", bad, err)
+		}
+	}
+}
+
+// TestWrongMethodIsVietnamese: a method a page does not take gets the
+// Vietnamese not-found page, never the mux's plain-text answer.
+func TestWrongMethodIsVietnamese(t *testing.T) {
+	e := newTestEnv(t)
+	c := e.login("vanthu")
+	for _, m := range []string{"POST", "PUT", "DELETE"} {
+		req, _ := http.NewRequest(m, e.srv.URL+"/registers", nil)
+		p := c.do(req)
+		if p.Status != http.StatusNotFound || !strings.Contains(p.Body, `<html lang="vi">`) || !strings.Contains(p.Body, "Không tìm thấy") {
+			t.Errorf("%s /registers: %d %.80q", m, p.Status, p.Body)
 		}
 	}
 }

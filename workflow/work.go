@@ -126,9 +126,10 @@ type WorkTab struct {
 }
 
 // Work returns what waits for the actor (only action's clauses when
-// action is not ""), ordered by LessWork, and the count of each action's
-// tab.
-func (s *Service) Work(ctx context.Context, actor *User, action Action, limit int) ([]*Document, []WorkTab, error) {
+// action is not ""), ordered by LessWork, the count of each action's tab,
+// and how many distinct documents wait in all (a document two actions
+// wait for, such as an issued one to send or archive, counts once).
+func (s *Service) Work(ctx context.Context, actor *User, action Action, limit int) ([]*Document, []WorkTab, int, error) {
 	all := WorkClauses(actor)
 	q := WorkQuery{Clauses: all, ViewerID: actor.ID, SeeAll: SeesAllClassified(actor), Limit: limit}
 	if q.Limit <= 0 || q.Limit > 500 {
@@ -140,11 +141,21 @@ func (s *Service) Work(ctx context.Context, actor *User, action Action, limit in
 	}
 	counts, err := wl.CountWork(ctx, q)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
 	var tabs []WorkTab
 	idx := map[Action]int{}
+	// Clauses of the transition tables overlap only when they select the
+	// same documents (same machine, state and party): count those once.
+	total := 0
+	seen := map[WorkClause]bool{}
 	for i, c := range all {
+		key := c
+		key.Action = ""
+		if !seen[key] {
+			seen[key] = true
+			total += counts[i]
+		}
 		j, ok := idx[c.Action]
 		if !ok {
 			j = len(tabs)
@@ -156,14 +167,14 @@ func (s *Service) Work(ctx context.Context, actor *User, action Action, limit in
 	if action != "" {
 		q.Clauses = slices.DeleteFunc(slices.Clone(all), func(c WorkClause) bool { return c.Action != action })
 		if len(q.Clauses) == 0 {
-			return nil, tabs, nil
+			return nil, tabs, total, nil
 		}
 	}
 	docs, err := wl.Work(ctx, q)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, 0, err
 	}
-	return docs, tabs, nil
+	return docs, tabs, total, nil
 }
 
 // Overdue reports whether d's due date has passed on day now (Vietnam
