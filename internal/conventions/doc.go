@@ -1,0 +1,5 @@
+// Package conventions holds no code, only tests of the repository's own
+// rules: the README's layout table lists every package, and adapters
+// import the domain (workflow), never the service packages (see
+// docs/architecture.md).
+package conventions
