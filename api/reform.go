@@ -9,6 +9,8 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/vanthu/vanthu/auth"
+
 	"github.com/vanthu/vanthu/internal/csvsafe"
 	"github.com/vanthu/vanthu/internal/ratelimit"
 	"github.com/vanthu/vanthu/workflow"
@@ -156,7 +158,9 @@ type PublicDocumentJSON struct {
 }
 
 func (s *Server) handlePublicVerify(c echo.Context) error {
-	if !codeLimiter.Allow(c.RealIP()) {
+	// The client as the login throttle sees it: X-Forwarded-For only from
+	// trusted proxies, so a forged header does not reset the limit.
+	if !codeLimiter.Allow(auth.ClientAddr(c.Request(), s.TrustedProxies)) {
 		c.Response().Header().Set("Retry-After", "60")
 		return workflow.Errorf(workflow.ETOOMANY, "too many lookups; try again in a minute")
 	}

@@ -2,7 +2,9 @@ package api_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -50,7 +52,11 @@ func TestLayoutReformAndPublicVerifyRoutes(t *testing.T) {
 	}
 	limited := false
 	for i := 0; i < 40; i++ {
-		rec := f.do(t, "", "GET", "/api/v1/public/verify/AAAAABBBBB", nil, "")
+		// A forged X-Forwarded-For from an untrusted peer changes nothing.
+		req := httptest.NewRequest("GET", "/api/v1/public/verify/AAAAABBBBB", nil)
+		req.Header.Set("X-Forwarded-For", fmt.Sprintf("203.0.113.%d", i))
+		rec := httptest.NewRecorder()
+		f.srv.ServeHTTP(rec, req)
 		if rec.Code == http.StatusTooManyRequests {
 			limited = rec.Header().Get("Retry-After") != ""
 			break
