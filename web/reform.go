@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/vanthu/vanthu/workflow"
@@ -35,7 +36,7 @@ type reformBar struct {
 }
 
 type reformView struct {
-	From, To string // yyyy-mm-dd, inclusive
+	From, To string // dd/mm/yyyy, inclusive
 	Bars     []reformBar
 	Height   float64
 	CSV      string
@@ -58,20 +59,20 @@ func (u *UI) handleReform(w http.ResponseWriter, r *http.Request, s *Session) er
 		name string
 		dst  *time.Time
 	}{{"from", &from}, {"to", &to}} {
-		if v := q.Get(p.name); v != "" {
-			t, err := time.ParseInLocation("2006-01-02", v, workflow.Vietnam)
-			if err != nil {
-				return workflow.Errorf(workflow.EINVALID, "%s must be a date", p.name)
-			}
-			*p.dst = t
+		d, err := parseFormDate(p.name, strings.TrimSpace(q.Get(p.name)))
+		if err != nil {
+			return err
+		}
+		if d != nil {
+			*p.dst = d.Midnight(workflow.Vietnam)
 		}
 	}
 	rep, err := u.cfg.Reform.ReformReport(r.Context(), s.User, from, to.AddDate(0, 0, 1))
 	if err != nil {
 		return err
 	}
-	v := reformView{From: from.Format("2006-01-02"), To: to.Format("2006-01-02")}
-	v.CSV = fmt.Sprintf("/api/v1/reports/reform?format=csv&from=%s&to=%s", v.From, v.To)
+	v := reformView{From: from.Format("02/01/2006"), To: to.Format("02/01/2006")}
+	v.CSV = fmt.Sprintf("/api/v1/reports/reform?format=csv&from=%s&to=%s", from.Format("2006-01-02"), to.Format("2006-01-02"))
 	for i, f := range rep.Figures {
 		b := reformBar{ReformFigure: f, Y: float64(i)*52 + 8, W: f.Percent / 100 * reformBarMax,
 			TargetX: f.Target / 100 * reformBarMax, Fill: "#b91c1c", PercentText: fmt.Sprintf("%.1f%%", f.Percent)}

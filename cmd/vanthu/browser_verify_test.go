@@ -115,7 +115,7 @@ func TestIntegrationBrowserReformSeed(t *testing.T) {
 	// The period chooser is a GET form: its URL is the chosen period.
 	b.Go("/reports/reform?from=2020-01-01&to=2020-12-31")
 	b.Run(chromedp.WaitVisible(chromedp.CSS(`#reform-chart svg`)))
-	mustContain(t, "period", b.HTML(), `value="2020-01-01"`, `value="2020-12-31"`)
+	mustContain(t, "period", b.HTML(), `value="01/01/2020"`, `value="31/12/2020"`)
 	table := b.Text("#reform-table tbody")
 	if strings.Contains(table, "chưa có số liệu") || !strings.Contains(table, "Chưa đạt") || !strings.Contains(table, "Đạt") || !strings.Contains(table, "50%") {
 		t.Fatalf("seeded figures:\n%s", table)
