@@ -69,6 +69,7 @@ type Config struct {
 	HTTPTimeout    string
 	HTTPMaxTime    string
 	MetricsAddr    string
+	PprofAddr      string // net/http/pprof listener (issue 11)
 	MetricsToken   string
 }
 
@@ -123,6 +124,7 @@ func (c *Config) settings() []setting {
 		{env: "VANTHU_TRUSTED_PROXIES", flag: "trusted-proxies", def: "", doc: "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For gives the client address (login throttling, logs); empty = the TCP peer is the client", str: &c.TrustedProxies},
 		{env: "VANTHU_HTTP_TIMEOUT", flag: "http-timeout", def: "2m", doc: "a request whose body or answer makes no progress for this long (or whose handler works this long before answering) is cut; both listeners", str: &c.HTTPTimeout},
 		{env: "VANTHU_HTTP_MAX_DURATION", flag: "http-max-duration", def: "1h", doc: "longest any request may last however it progresses (large uploads and downloads on slow links); both listeners", str: &c.HTTPMaxTime},
+		{env: "VANTHU_PPROF_ADDR", flag: "pprof-addr", def: "", doc: "serve net/http/pprof (CPU profiles) on this address, e.g. 127.0.0.1:6060; never expose it; empty = off", str: &c.PprofAddr},
 		{env: "VANTHU_METRICS_ADDR", flag: "metrics-addr", def: "", doc: "serve /metrics on this address only (e.g. 127.0.0.1:9090); empty = on the main listener", str: &c.MetricsAddr},
 		{env: "VANTHU_METRICS_TOKEN", flag: "metrics-token", def: "", doc: "bearer token /metrics requires; empty = none", str: &c.MetricsToken},
 		{env: "VANTHU_EXCHANGE_URL", flag: "exchange-url", def: "", doc: "the exchange endpoint peers should call (https://host:port), printed by vanthu agency export; empty = https://VANTHU_EXCHANGE_ADDR", str: &c.ExchangeURL},
