@@ -249,6 +249,7 @@ func Hostile(maxSections int) []HostileCase {
 		{Name: "xref stream /W width", PDF: func() []byte { return XrefFields("/W [1 2147483647 2] /Size 5", xrefRows) }, Reason: "/W field width"},
 		{Name: "xref stream /W fields", PDF: func() []byte { return XrefFields("/W [1 4 2 "+strings.Repeat("1 ", 100)+"] /Size 5", xrefRows) }, Reason: "/W fields"},
 		{Name: "xref stream /Size", PDF: func() []byte { return XrefFields("/W [1 4 2] /Size 1099511627776", xrefRows) }, Reason: "/Size"},
+		{Name: "xref stream /Size, no /W", PDF: func() []byte { return XrefFields("/X [1 4 2] /Size 1099511627776", xrefRows) }, Reason: "/Size"},
 		{Name: "xref stream /Index", PDF: func() []byte {
 			return XrefFields("/W [1 4 2] /Size 5 /Index [0 1 4294967296 4]", xrefRows)
 		}, Reason: "/Index"},

@@ -64,6 +64,14 @@ func (f *pdfFile) precheck() error {
 			g.sections = nil
 		}
 	}
+	// At every startxref offset (and along /Prev and /XRefStm from
+	// there): the numbers a reader allocates by, even in a dictionary
+	// this parser finds damaged.
+	for off := range known {
+		if err := f.precheckXrefDicts(off); err != nil {
+			return err
+		}
+	}
 	if f.bud.err != nil {
 		return f.bud.err
 	}
@@ -111,6 +119,45 @@ func (f *pdfFile) precheck() error {
 	}
 	if err := f.precheckTree(st, st.dictOf(st.root()["AcroForm"])["Fields"], "Kids", "form field tree"); err != nil {
 		return err
+	}
+	return f.bud.err
+}
+
+// precheckXrefDicts checks the dictionaries at off, off after the header,
+// and those their /Prev and /XRefStm name, with xrefDictLimits.
+func (f *pdfFile) precheckXrefDicts(off int64) error {
+	todo := []int64{off, off + int64(f.hdr)}
+	seen := map[int64]bool{}
+	for len(todo) > 0 && len(seen) <= f.lim.MaxSections {
+		o := todo[len(todo)-1]
+		todo = todo[:len(todo)-1]
+		if seen[o] || o < 0 || o >= int64(len(f.b)) {
+			continue
+		}
+		seen[o] = true
+		l := f.lexer(f.b, int(o))
+		t1, _ := l.token()
+		t2, _ := l.token()
+		t3, _ := l.token()
+		if _, ok := t1.(int64); !ok {
+			continue
+		}
+		if _, ok := t2.(int64); !ok || t3 != keyword("obj") {
+			continue
+		}
+		v, err := l.object(0)
+		if errors.Is(err, ErrLimit) {
+			return err
+		}
+		d, _ := v.(dict)
+		if err := f.xrefDictLimits(d); err != nil {
+			return err
+		}
+		for _, k := range []string{"Prev", "XRefStm"} {
+			if p, ok := asInt(d[k]); ok {
+				todo = append(todo, p, p+int64(f.hdr))
+			}
+		}
 	}
 	return f.bud.err
 }

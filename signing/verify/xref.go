@@ -253,31 +253,23 @@ func (f *pdfFile) readXrefStream(off int64) (*section, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := f.xrefDictLimits(asDict(o)); err != nil {
+		return nil, err
+	}
 	st, ok := o.(*stream)
 	if !ok || asName(st.Dict["Type"]) != "XRef" {
 		return nil, fmt.Errorf("no cross-reference table or stream")
 	}
-	// Check the dictionary before decoding anything: other readers
-	// allocate by these numbers.
 	w, _ := st.Dict["W"].([]object)
-	if len(w) < 3 {
+	if len(w) != 3 {
 		return nil, fmt.Errorf("xref stream: bad /W")
-	}
-	if len(w) > 3 {
-		return nil, limitf("an xref stream has %d /W fields (3 expected)", len(w))
 	}
 	var ws [3]int
 	for i := range 3 {
 		v, _ := asInt(w[i])
-		if v < 0 || v > 8 {
-			return nil, limitf("an xref stream has a /W field width of %d bytes (at most 8)", v)
-		}
 		ws[i] = int(v)
 	}
 	size, _ := asInt(st.Dict["Size"])
-	if size < 0 || size > int64(f.lim.MaxObjects) {
-		return nil, limitf("an xref stream has /Size %d (at most %d objects are read)", size, f.lim.MaxObjects)
-	}
 	index := []int64{0, size}
 	if ix, ok := st.Dict["Index"].([]object); ok && len(ix)%2 == 0 {
 		index = index[:0]
@@ -346,6 +338,51 @@ func (f *pdfFile) readXrefStream(off int64) (*section, error) {
 		}
 	}
 	return s, nil
+}
+
+// xrefDictLimits checks the entries of a dictionary found where a
+// cross-reference stream should be that readers size allocations by
+// (/Size, /Index, /W, the predictor's /Columns), before anything else
+// about it: another reader may accept what this one calls damaged.
+func (f *pdfFile) xrefDictLimits(d dict) error {
+	if d == nil {
+		return nil
+	}
+	max := int64(f.lim.MaxObjects)
+	if size, ok := asInt(d["Size"]); ok && (size < 0 || size > max) {
+		return f.bud.fail(limitf("an xref stream has /Size %d (at most %d objects are read)", size, max))
+	}
+	if ix, ok := d["Index"].([]object); ok {
+		for i := 0; i+1 < len(ix); i += 2 {
+			start, _ := asInt(ix[i])
+			count, _ := asInt(ix[i+1])
+			if start > max || count > max-start || start < -max || count < -max {
+				return f.bud.fail(limitf("an xref stream's /Index lists object numbers up to %d (at most %d are read)", start+count-1, max-1))
+			}
+		}
+	}
+	if w, ok := d["W"].([]object); ok {
+		if len(w) > 3 {
+			return f.bud.fail(limitf("an xref stream has %d /W fields (3 expected)", len(w)))
+		}
+		for _, o := range w {
+			if v, _ := asInt(o); v < 0 || v > 8 {
+				return f.bud.fail(limitf("an xref stream has a /W field width of %d bytes (at most 8)", v))
+			}
+		}
+	}
+	parms := []object{d["DecodeParms"]}
+	if a, ok := d["DecodeParms"].([]object); ok {
+		parms = a
+	}
+	for _, p := range parms {
+		if pd, ok := p.(dict); ok {
+			if _, err := f.predictorOf(pd); err != nil {
+				return f.bud.fail(err)
+			}
+		}
+	}
+	return nil
 }
 
 // reconstruct builds a single synthetic section by scanning the file for
