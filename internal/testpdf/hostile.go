@@ -259,9 +259,13 @@ func Hostile(maxSections int) []HostileCase {
 		{Name: "xref stream inflating to 1 GB", PDF: func() []byte { return InflateBomb(1 << 30) }, Reason: "inflates to more than"},
 		{Name: "indirect /Length chain", PDF: func() []byte { return LengthChain(300_000) }, Reason: "chain of more than"},
 		{Name: "xref table object numbers", PDF: func() []byte {
-			b := NewWriter("1.7").Obj(1, "<< /Type /Catalog >>").Table("/Root 1 0 R", -1)
+			b := NewWriter("1.7").Obj(1, "<< /Type /Catalog /Pad ("+strings.Repeat("x", 300)+") >>").Table("/Root 1 0 R", -1)
 			return bytes.Replace(b, []byte("xref\n0 2\n"), []byte("xref\n1099511627776 2\n"), 1)
-		}, Reason: "object numbers up to"},
+		}, Reason: "table lists object numbers"},
+		{Name: "xref table object numbers, bad count", PDF: func() []byte {
+			b := NewWriter("1.7").Obj(1, "<< /Type /Catalog /Pad ("+strings.Repeat("x", 300)+") >>").Table("/Root 1 0 R", -1)
+			return bytes.Replace(b, []byte("xref\n0 2\n"), []byte("xref\n1099511627776 99999999999\n"), 1)
+		}, Reason: "table lists object numbers from"},
 		{Name: "too many revisions", PDF: func() []byte {
 			w := NewWriter("1.7")
 			w.Obj(1, "<< /Type /Catalog /Pages 2 0 R >>").Obj(2, "<< /Type /Pages /Kids [] /Count 0 >>")

@@ -176,6 +176,10 @@ func (f *pdfFile) readTable(off int64, l *lexer) (*section, error) {
 		if !ok {
 			return nil, fmt.Errorf("bad subsection header")
 		}
+		// Before any other check: other readers size their table by it.
+		if start >= int64(f.lim.MaxObjects) {
+			return nil, limitf("a cross-reference table lists object numbers from %d (at most %d are read)", start, f.lim.MaxObjects-1)
+		}
 		t, err = l.token()
 		if err != nil {
 			return nil, err
