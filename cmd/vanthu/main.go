@@ -1,5 +1,6 @@
 // Command vanthu is the document-workflow server and its tools, in one
-// binary: serve, migrate, user, audit, pki, sign, verify.
+// binary: serve, migrate, user, audit, pki, sign, verify, archive, agency,
+// loadtest ("vanthu help" lists them; a test keeps it complete).
 package main
 
 import (
@@ -46,6 +47,10 @@ Usage:
   vanthu pki init|officer ...          development PKI
   vanthu sign --layer officer|agency ... in.pdf out.pdf
   vanthu verify [--trust PEM] [--json] file.pdf   (exit 0 valid, 1 not valid, 2 error)
+  vanthu archive fixity|import|seed ...  the district repository ("vanthu archive help")
+  vanthu agency export|add FILE|list   agencies of the interagency exchange
+  vanthu loadtest --url URL [flags]    drive document lifecycles against running servers ("vanthu loadtest -h")
+  vanthu help                          this text
 
 Every flag has an environment variable (VANTHU_*); run "vanthu serve -h" for the list.
 `
