@@ -16,8 +16,9 @@ import (
 	"github.com/vanthu/vanthu/workflow"
 )
 
-// Routes of issue 8's backend: the stamp layout correction, the reform
-// report and the public lookup of verification codes. The services are
+// Routes for the stamp layout correction, the reform report and the
+// public lookup of verification codes (README: "Stamps, public
+// verification and the reform report"). The services are
 // found on Docs (workflow.Service implements them); a Docs without them
 // answers 503.
 

@@ -1,4 +1,4 @@
-// Package archive is the district repository (DESIGN §7): it writes a
+// Package archive is the district repository (docs/archive.md): it writes a
 // document's archival record — its files exactly as stored, metadata,
 // validation report and audit events — write-once into the archive store
 // (an S3 bucket with object lock, or a local folder) until the date its

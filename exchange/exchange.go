@@ -1,5 +1,5 @@
-// Package exchange is the interagency transport of DESIGN §8 ("gửi văn
-// bản liên thông"): QCVN 102 edXML envelopes (package edxml) POSTed over
+// Package exchange is the interagency transport ("gửi văn bản liên
+// thông", docs/exchange.md): QCVN 102 edXML envelopes (package edxml) POSTed over
 // mutual TLS between vanthu instances, delivered from a transactional
 // outbox by a worker with retries, and answered with status messages.
 //

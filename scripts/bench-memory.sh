@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # scripts/bench-memory.sh — peak memory of signing a large PDF with both
-# layers (issue 3: peak RSS signing a 100 MB PDF <= 2x the file size).
+# layers (target: peak RSS signing a 100 MB PDF <= 2x the file size).
 #
 #   scripts/bench-memory.sh [MB]      (default 100)
 #

@@ -151,7 +151,8 @@ func TestIntegrationSignatureDictionaryText(t *testing.T) {
 	}
 }
 
-// Pins the library facts from issue 3 that our code works around or relies on.
+// TestPdfsignFacts pins the behaviours of pdfsign that our code works
+// around or relies on (docs/signing.md).
 func TestPdfsignFacts(t *testing.T) {
 	p := newTestPKI(t, "rsa")
 	v13 := readFile(t, "testdata/v13.pdf")

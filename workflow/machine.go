@@ -84,7 +84,8 @@ type Transition struct {
 	Party  Party
 }
 
-// The outgoing machine (văn bản đi), DESIGN §3.
+// The outgoing machine (văn bản đi). README's "State machines" draws both
+// tables; TestReadmeStateDiagram checks the drawing against them.
 var outgoing = []Transition{
 	{From: Draft, Action: Submit, To: InReview, Roles: []Role{RoleHandler}},
 	{From: InReview, Action: Approve, To: Approved, Roles: []Role{RoleOfficer}},
@@ -97,7 +98,7 @@ var outgoing = []Transition{
 	{From: Sent, Action: Archive, To: Archived, Roles: []Role{RoleClerk, RoleArchivist}},
 }
 
-// The incoming machine (văn bản đến), DESIGN §3.
+// The incoming machine (văn bản đến).
 var incoming = []Transition{
 	{From: Received, Action: Register, To: Registered, Roles: []Role{RoleClerk}},
 	{From: Received, Action: Reject, To: Rejected, Roles: []Role{RoleClerk}},

@@ -26,22 +26,22 @@ type Config struct {
 	OrgAbbr       string
 	OrgPlace      string
 	LogLevel      string
-	Env           string // development or production (issue 9)
-	PublicURL     string // citizens' verification page base (issue 8)
+	Env           string // development or production
+	PublicURL     string // base URL of the citizens' verification page
 
-	// Signing (issue 3).
+	// Signing (docs/signing.md).
 	AgencyKey    string
-	DevPKISecret string // seals the development PKI at rest (issue 11)
+	DevPKISecret string // seals the development PKI at rest
 	AgencyCert   string
 	AgencySeal   string
 	TrustAnchors string
 	TSAURL       string
-	// Where officials' keys may live (issue 9): comma-separated lists.
+	// Where officials' keys may live: comma-separated lists.
 	KeyDirs      string
 	PKCS11Module string
 	PKCS11Tokens string
 
-	// Object storage (issue 4).
+	// Object storage.
 	S3Endpoint      string
 	S3AccessKey     string
 	S3SecretKey     string
@@ -49,11 +49,11 @@ type Config struct {
 	S3WorkBucket    string
 	S3ArchiveBucket string
 
-	// Archive (issue 4).
+	// Archive (docs/archive.md).
 	RetentionDefaults string
 	FixityInterval    string
 
-	// Interagency exchange (issue 5).
+	// Interagency exchange (docs/exchange.md).
 	ExchangeAddr string
 	ExchangeCert string
 	ExchangeKey  string
@@ -64,12 +64,12 @@ type Config struct {
 	ExchangeRetryBase string
 	ExchangeRetryMax  string
 
-	// Abuse limits (issue 9).
+	// Abuse limits.
 	TrustedProxies string
 	HTTPTimeout    string
 	HTTPMaxTime    string
 	MetricsAddr    string
-	PprofAddr      string // net/http/pprof listener (issue 11)
+	PprofAddr      string // net/http/pprof listener
 	MetricsToken   string
 }
 

@@ -134,8 +134,9 @@ func runGets(b *testing.B, url, bearer string) {
 // BenchmarkGetDocument compares an authenticated GET /api/v1/documents/{id}
 // (and GET /documents?limit=20) of the wired app with a bare Echo handler
 // serving the same bytes (sub-benchmark bare-echo), over loopback HTTP with
-// keep-alive clients in parallel. The ratio of the req/s figures is the
-// target of issue 10 (≥ 25% for one document, ≥ 15% for the list);
+// keep-alive clients in parallel. The ratio of the req/s figures is what
+// README's benchmark table reports (target ≥ 25% for one document,
+// ≥ 15% for the list);
 // scripts/bench-http measures the same with a load generator and latency
 // percentiles.
 func BenchmarkGetDocument(b *testing.B) {

@@ -158,7 +158,7 @@ func build(ctx context.Context, cfg *Config, logger *slog.Logger) (*app, error) 
 		Agency: a.docs.Agency, MaxUpload: int64(cfg.MaxUploadMB) << 20, Keys: a.api}
 	a.api.TrustedProxies, _ = parsePrefixes(cfg.TrustedProxies) // checked by LoadConfig
 	a.web.TrustedProxies = a.api.TrustedProxies
-	a.web.Codes, a.web.Reform = a.docs, a.docs // public verification codes, the reform report (issue 8)
+	a.web.Codes, a.web.Reform = a.docs, a.docs // public verification codes, the reform report
 	a.api.MetricsToken, a.api.MetricsElsewhere = cfg.MetricsToken, cfg.MetricsAddr != ""
 	for _, w := range wirers {
 		if err := w(ctx, a); err != nil {
