@@ -22,12 +22,12 @@ func init() {
 			return nil
 		}))
 		mux.Handle("GET /admin/users", u.auth(u.handleUsers))
-		mux.Handle("POST /admin/users", u.auth(u.handleUsers))
+		mux.Handle("POST /admin/users", u.auth(u.handleUsers, requireAdmin))
 		mux.Handle("GET /admin/users/{id}", u.auth(u.handleUser))
-		mux.Handle("POST /admin/users/{id}", u.auth(u.handleUser))
+		mux.Handle("POST /admin/users/{id}", u.auth(u.handleUser, requireAdmin))
 		if u.cfg.Exchange != nil {
 			mux.Handle("GET /admin/agencies", u.auth(u.handleAgencies))
-			mux.Handle("POST /admin/agencies", u.auth(u.handleAgencies))
+			mux.Handle("POST /admin/agencies", u.auth(u.handleAgencies, requireAdmin))
 			mux.Handle("GET /admin/exchange", u.auth(u.handleQueue))
 		}
 	})

@@ -13,10 +13,16 @@ import (
 func init() {
 	routes = append(routes, func(u *UI, mux *http.ServeMux) {
 		mux.Handle("GET /incoming/new", u.auth(u.handleNewIncoming))
-		mux.Handle("POST /incoming/new", u.auth(u.handleNewIncoming))
+		mux.Handle("POST /incoming/new", u.auth(u.handleNewIncoming, mayCreate(workflow.Incoming)))
 		mux.Handle("GET /outgoing/new", u.auth(u.handleNewOutgoing))
-		mux.Handle("POST /outgoing/new", u.auth(u.handleNewOutgoing))
+		mux.Handle("POST /outgoing/new", u.auth(u.handleNewOutgoing, mayCreate(workflow.Outgoing)))
 	})
+}
+
+// mayCreate is the guard of an upload form: the service's own role rule,
+// checked before the body is read.
+func mayCreate(d workflow.Direction) func(*Session) error {
+	return func(s *Session) error { return workflow.CheckCreateRole(s.User, d) }
 }
 
 // createView is the form of a new document, incoming or outgoing, with

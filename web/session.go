@@ -53,7 +53,12 @@ func sameToken(a, b string) bool {
 // with the auth service and, on every state-changing method, the CSRF
 // token (ECSRF, 403, otherwise). Without a live session a GET goes to
 // /login and comes back after.
-func (u *UI) auth(fn pageFunc) http.Handler {
+//
+// guards, when given, run on a state-changing request before a byte of
+// its body is read: a user they refuse gets the forbidden page at once,
+// and the connection is closed rather than drained, so a user without the
+// role cannot make the server spool an upload.
+func (u *UI) auth(fn pageFunc, guards ...func(*Session) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := r.Cookie(sessionCookie)
 		var user *workflow.User
@@ -75,6 +80,13 @@ func (u *UI) auth(fn pageFunc) http.Handler {
 		}
 		s := &Session{User: user, Token: c.Value, CSRF: csrfToken(c.Value)}
 		if !safeMethod(r.Method) {
+			for _, guard := range guards {
+				if err := guard(s); err != nil {
+					w.Header().Set("Connection", "close")
+					u.renderError(w, r, s, err)
+					return
+				}
+			}
 			if err := u.parseForm(w, r); err != nil {
 				u.renderError(w, r, s, err)
 				return
