@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/json"
 	"flag"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/vanthu/vanthu/api"
@@ -66,7 +68,7 @@ func wireArchive(ctx context.Context, a *app) error {
 	a.web.Archive = svc
 	if interval > 0 {
 		a.jobs = append(a.jobs, func(ctx context.Context) error {
-			runFixityJob(ctx, svc, interval, cfg.DataDir, a.log)
+			runFixityJob(ctx, svc, interval, cfg.DataDir, a.log, newFixityTurn(a.db, interval))
 			return nil
 		})
 	}
@@ -87,7 +89,7 @@ func parseInterval(s string) (time.Duration, error) {
 // runFixityJob re-verifies the archive every interval until ctx ends,
 // writing each report to DATA_DIR/fixity/. Failures are logged (at ERROR
 // for mismatches), never repaired.
-func runFixityJob(ctx context.Context, svc *archive.Service, interval time.Duration, dataDir string, log *slog.Logger) {
+func runFixityJob(ctx context.Context, svc *archive.Service, interval time.Duration, dataDir string, log *slog.Logger, turn func(context.Context) (bool, func(), error)) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -96,7 +98,17 @@ func runFixityJob(ctx context.Context, svc *archive.Service, interval time.Durat
 			return
 		case <-t.C:
 		}
+		mine, done, err := turn(ctx)
+		if err != nil {
+			log.ErrorContext(ctx, "fixity audit: lease", "err", err)
+			continue
+		}
+		if !mine {
+			log.DebugContext(ctx, "fixity audit: another instance has this turn")
+			continue
+		}
 		rep, err := svc.Fixity(ctx, archive.FixityOptions{})
+		done()
 		if err != nil {
 			if ctx.Err() == nil {
 				log.ErrorContext(ctx, "fixity audit could not run", "err", err)
@@ -302,4 +314,53 @@ func humanBytes(n int64) string {
 		exp++
 	}
 	return fmt.Sprintf("%.1f %ciB", float64(n)/float64(div), "KMGTPE"[exp])
+}
+
+// fixityLeaseName is the lease the instances sharing a database take
+// before a fixity audit.
+const fixityLeaseName = "archive-fixity"
+
+// newFixityTurn returns the turn-taking of the fixity job among the
+// instances sharing db: an instance runs the audit only while it holds the
+// lease "archive-fixity", taken for 9/10 of the interval and not released
+// after the run, so the instances together audit once per interval; a run
+// that lasts longer renews the lease, so two never audit at once.
+func newFixityTurn(db *gormdb.DB, interval time.Duration) func(context.Context) (bool, func(), error) {
+	var rnd [8]byte
+	rand.Read(rnd[:])
+	host, _ := os.Hostname()
+	holder := fmt.Sprintf("%s/%d/%x", host, os.Getpid(), rnd)
+	ttl := max(interval*9/10, time.Second)
+	migrated := false
+	return func(ctx context.Context) (bool, func(), error) {
+		if !migrated {
+			if err := db.MigrateLeases(ctx); err != nil {
+				return false, nil, err
+			}
+			migrated = true
+		}
+		ok, err := db.TryLease(ctx, fixityLeaseName, holder, ttl)
+		if err != nil || !ok {
+			return false, nil, err
+		}
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() { // renew while the audit runs
+			defer wg.Done()
+			t := time.NewTicker(ttl / 3)
+			defer t.Stop()
+			for {
+				select {
+				case <-stop:
+					return
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					db.TryLease(context.WithoutCancel(ctx), fixityLeaseName, holder, ttl)
+				}
+			}
+		}()
+		return true, func() { close(stop); wg.Wait() }, nil
+	}
 }
