@@ -65,3 +65,12 @@ func FuzzIntake(f *testing.F) {
 		}
 	})
 }
+
+// TestInspectObjStm: a sound file whose catalog is in an object stream is
+// accepted (the object stream checks of the precheck pass it).
+func TestInspectObjStm(t *testing.T) {
+	info, err := inspectBytes(testpdf.ObjStm("/N 1", "", 10))
+	if err != nil || info.Pages != 1 {
+		t.Fatalf("%+v %v", info, err)
+	}
+}

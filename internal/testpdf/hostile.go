@@ -281,6 +281,8 @@ func Hostile(maxSections int) []HostileCase {
 		{Name: "2 MB after %%EOF", PDF: func() []byte {
 			return append(DeepObject(1), bytes.Repeat([]byte("x"), 2<<20)...)
 		}, Reason: "follow the end of the PDF", ReaderOnly: true},
+		{Name: "object stream /N 2^62", PDF: func() []byte { return ObjStm("/N 4611686018427387904", "", 9) }, Reason: "/N", ReaderOnly: true},
+		{Name: "object stream /Extends cycle", PDF: func() []byte { return ObjStm("/N 1", "/Extends 5 0 R", 9) }, Reason: "extends itself", ReaderOnly: true},
 		{Name: "page tree cycle", PDF: PageTreeCycle, Reason: "page tree reaches object 2 twice", ReaderOnly: true},
 		{Name: "field tree DAG", PDF: func() []byte { return FieldDAG(8, 30) }, Reason: "form field tree reaches object", ReaderOnly: true},
 		{Name: "deep object at an offset without header", PDF: func() []byte {
@@ -318,4 +320,36 @@ func ManySignatures(n int) []byte {
 	total := len(w.Table("/Root 1 0 R", -1))
 	w, _ = build(gaps, total)
 	return w.Table("/Root 1 0 R", -1)
+}
+
+// ObjStm is a file whose catalog is object 10 in object stream 5 (with
+// dictionary entries n, "/N 1" for a sound one, and extra), and whose
+// cross-reference data is a stream. The stream's header names the object
+// id (10 for a sound file; another makes a reader search for object 10).
+func ObjStm(n, extra string, id int) []byte {
+	w := NewWriter("1.7")
+	w.Obj(2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+	w.Obj(3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>")
+	head := fmt.Sprintf("%d 0 ", id)
+	data := head + "<< /Type /Catalog /Pages 2 0 R >>"
+	w.Obj(5, Stream(fmt.Sprintf("/Type /ObjStm %s /First %d %s", n, len(head), extra), []byte(data)))
+	x := w.Len()
+	var rows bytes.Buffer
+	for num := 0; num <= 10; num++ {
+		switch {
+		case num == 10:
+			rows.Write([]byte{2, 0, 0, 0, 5, 0, 0})
+		case w.offs[num] > 0:
+			o := w.offs[num]
+			rows.Write([]byte{1, byte(o >> 24), byte(o >> 16), byte(o >> 8), byte(o), 0, 0})
+		default:
+			rows.Write([]byte{0, 0, 0, 0, 0, 0xff, 0xff})
+		}
+	}
+	w.offs[11] = x
+	o := x
+	rows.Write([]byte{1, byte(o >> 24), byte(o >> 16), byte(o >> 8), byte(o), 0, 0})
+	w.Raw(fmt.Sprintf("11 0 obj\n%s\nendobj\nstartxref\n%d\n%%%%EOF\n",
+		Stream("/Type /XRef /W [1 4 2] /Size 12 /Root 10 0 R /Filter /FlateDecode", Deflate(rows.Bytes())), x))
+	return w.Bytes()
 }

@@ -114,6 +114,19 @@ func (f *pdfFile) precheck() error {
 			return err
 		}
 	}
+	// Object streams: /N (a reader loops that many times) and the
+	// /Extends chain (a reader follows it until it finds the object).
+	stms := map[int]bool{}
+	for _, e := range st.entries {
+		if e.kind == 2 {
+			stms[int(e.off)] = true
+		}
+	}
+	for num := range stms {
+		if err := f.precheckObjStm(st, num); err != nil {
+			return err
+		}
+	}
 	if err := f.precheckTree(st, st.root()["Pages"], "Kids", "page tree"); err != nil {
 		return err
 	}
@@ -160,6 +173,37 @@ func (f *pdfFile) precheckXrefDicts(off int64) error {
 		}
 	}
 	return f.bud.err
+}
+
+// precheckObjStm checks object stream num and the streams it extends.
+func (f *pdfFile) precheckObjStm(st *state, num int) error {
+	seen := map[int]bool{}
+	for o := object(ref{num, 0}); o != nil; {
+		r, ok := o.(ref)
+		if !ok {
+			return nil
+		}
+		if seen[r.Num] {
+			return f.bud.fail(limitf("object stream %d extends itself (an /Extends cycle)", r.Num))
+		}
+		if len(seen) >= f.lim.MaxDepth {
+			return f.bud.fail(limitf("an /Extends chain of object streams is longer than %d", f.lim.MaxDepth))
+		}
+		seen[r.Num] = true
+		v, err := st.get(r.Num)
+		if errors.Is(err, ErrLimit) {
+			return err
+		}
+		d := asDict(v)
+		if n, ok := asInt(d["N"]); ok && (n < 0 || n > int64(f.lim.MaxObjects)) {
+			return f.bud.fail(limitf("an object stream has /N %d (at most %d objects)", n, f.lim.MaxObjects))
+		}
+		if err := f.xrefDictLimits(d); err != nil {
+			return err
+		}
+		o = d["Extends"]
+	}
+	return nil
 }
 
 // precheckAt parses what is at off: an indirect object, or else a bare
