@@ -54,8 +54,12 @@ func (a *app) readyInfo(k, v string) {
 // warnDevelopmentPKI says loudly, in the log (WARN) and in /readyz, that
 // part of the server runs on the development PKI.
 func (a *app) warnDevelopmentPKI(ctx context.Context, what, instead string) {
-	msg := fmt.Sprintf("DEVELOPMENT PKI in use for %s (%s/pki): not trusted outside this server, not for production; set %s",
-		what, a.cfg.DataDir, instead)
+	where := a.cfg.DataDir + "/pki"
+	if a.cfg.DatabaseURL != "" {
+		where = "table dev_pki of the database, shared by its instances"
+	}
+	msg := fmt.Sprintf("DEVELOPMENT PKI in use for %s (%s): not trusted outside this server, not for production; set %s",
+		what, where, instead)
 	a.log.WarnContext(ctx, msg)
 	a.api.ReadyWarnings = append(a.api.ReadyWarnings, msg)
 }
