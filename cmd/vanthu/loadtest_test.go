@@ -134,3 +134,52 @@ func TestLoadtestKindMix(t *testing.T) {
 		}
 	}
 }
+
+// TestLoadtestSendsOnce runs outgoing lifecycles with --send between two
+// connected agencies: every document is sent, archived, and received by
+// the peer exactly once.
+func TestLoadtestSendsOnce(t *testing.T) {
+	a := newPeer(t, "a", "000.00.12.H13", "UBND quận Bình Thủy", "UBND")
+	b := newPeer(t, "b", "000.00.31.H13", "UBND phường Long Hòa", "UBND")
+	connect(t, a, b)
+	a.start(t)
+	b.start(t)
+	out := filepath.Join(t.TempDir(), "report.json")
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"loadtest", "--url", a.srv.base, "--admin-password", "admin-password-1", "--quiet",
+		"--users-per-role", "2", "--count", "4", "--mix", "outgoing=1", "--send", "--send-to", b.orgID, "--json", out},
+		func(string) string { return "" }, &stdout, &stderr)
+	if code != 0 {
+		t.Fatalf("loadtest exited %d: %s\n%s", code, stderr.String(), stdout.String())
+	}
+	var rep loadtest.Report
+	if b, err := os.ReadFile(out); err != nil || json.Unmarshal(b, &rep) != nil {
+		t.Fatalf("report: %v", err)
+	}
+	if l := rep.Actions["outgoing send"]; l == nil || l.Count != 4 {
+		t.Fatalf("send: %+v", l)
+	}
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		seen := map[string]int{}
+		for _, d := range b.incoming(t) {
+			if s, _ := d["subject"].(string); strings.HasPrefix(s, "Quyết định thử tải số ") {
+				seen[s]++
+			}
+		}
+		total := 0
+		for s, n := range seen {
+			if n != 1 {
+				t.Fatalf("%q received %d times", s, n)
+			}
+			total += n
+		}
+		if total == 4 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("peer received %d of 4 documents: %v", total, seen)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+}
