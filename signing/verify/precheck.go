@@ -30,7 +30,10 @@ func Precheck(pdf []byte, lim Limits) error {
 		if errors.Is(err, ErrLimit) {
 			return err
 		}
-		return nil
+		// This parser gives up on the file, but another reader may still
+		// start from a "startxref" and size an allocation by what it finds
+		// there: check those numbers in any case.
+		return rawPrecheck(pdf, lim)
 	}
 	if err := f.precheck(); err != nil {
 		return err
@@ -67,13 +70,8 @@ func (f *pdfFile) precheck() error {
 	// At every startxref offset (and along /Prev and /XRefStm from
 	// there): the numbers a reader allocates by, even in a dictionary
 	// this parser finds damaged.
-	for off := range known {
-		if err := f.precheckXrefDicts(off); err != nil {
-			return err
-		}
-	}
-	if f.bud.err != nil {
-		return f.bud.err
+	if err := f.precheckStartxrefs(known); err != nil {
+		return err
 	}
 	// Every object any section lists.
 	st := f.states[0]
@@ -279,4 +277,47 @@ func (f *pdfFile) precheckTree(st *state, root object, key, what string) error {
 		return f.bud.err
 	}
 	return walk(root, 0)
+}
+
+// rawPrecheck is what Precheck can still check in a file this parser
+// cannot read at all: the cross-reference dictionaries at every
+// "startxref" offset (and along their /Prev and /XRefStm).
+func rawPrecheck(pdf []byte, lim Limits) error {
+	head := pdf
+	if len(head) > 1024 {
+		head = head[:1024]
+	}
+	hdr := bytes.Index(head, []byte("%PDF-"))
+	if hdr < 0 {
+		return nil
+	}
+	f := &pdfFile{b: pdf, hdr: hdr, cache: map[int64]object{}, objstms: map[int64]*objStm{}, lim: &lim}
+	f.bud = newBudget(&lim, len(pdf))
+	return f.precheckStartxrefs(nil)
+}
+
+// precheckStartxrefs checks the cross-reference dictionaries at the
+// offsets in known and at every offset a "startxref" in the file names.
+func (f *pdfFile) precheckStartxrefs(known map[int64]bool) error {
+	offs := map[int64]bool{}
+	for off := range known {
+		offs[off] = true
+	}
+	for i := 0; ; {
+		j := bytes.Index(f.b[i:], []byte("startxref"))
+		if j < 0 {
+			break
+		}
+		i += j + len("startxref")
+		t, err := (&lexer{b: f.b, pos: i}).token()
+		if off, ok := t.(int64); err == nil && ok {
+			offs[off] = true
+		}
+	}
+	for off := range offs {
+		if err := f.precheckXrefDicts(off); err != nil {
+			return err
+		}
+	}
+	return f.bud.err
 }
