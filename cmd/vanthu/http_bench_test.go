@@ -2,10 +2,8 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -13,7 +11,6 @@ import (
 
 	"github.com/vanthu/vanthu/internal/benchhttp"
 	"github.com/vanthu/vanthu/internal/testpdf"
-	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
 )
 
 // benchApp is the wired app on a real loopback listener with one document
@@ -29,55 +26,8 @@ type benchApp struct {
 
 func newBenchApp(b *testing.B, backend string) *benchApp {
 	b.Helper()
-	cfg, err := LoadConfig(newFlagSet(), nil, func(k string) string {
-		if k == "VANTHU_DATA_DIR" {
-			return b.TempDir()
-		}
-		return ""
-	})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if backend == "postgres" {
-		cfg.DatabaseURL = gormdbtest.CreatePostgresDatabase(b)
-	}
-	ctx := context.Background()
-	a, err := build(ctx, cfg, slog.New(slog.DiscardHandler))
-	if err != nil {
-		b.Fatal(err)
-	}
-	a.auth.Cost = 4
-	if _, _, err := a.auth.Bootstrap(ctx, "admin-password-1"); err != nil {
-		b.Fatal(err)
-	}
-	h := a.api
-	call := func(token, method, path string, body io.Reader, ct string) []byte {
-		req := httptest.NewRequest(method, path, body)
-		if ct != "" {
-			req.Header.Set("Content-Type", ct)
-		}
-		if token != "" {
-			req.Header.Set("Authorization", "Bearer "+token)
-		}
-		rec := httptest.NewRecorder()
-		h.ServeHTTP(rec, req)
-		if rec.Code >= 300 {
-			b.Fatalf("%s %s: %d %s", method, path, rec.Code, rec.Body.String())
-		}
-		return rec.Body.Bytes()
-	}
-	login := func(u, p string) string {
-		var out struct{ Token string }
-		json.Unmarshal(call("", "POST", "/api/v1/auth/login", bytes.NewReader([]byte(`{"username":"`+u+`","password":"`+p+`"}`)), "application/json"), &out)
-		return out.Token
-	}
-	admin := login("admin", "admin-password-1")
-	var officer struct{ ID string }
-	json.Unmarshal(call(admin, "POST", "/api/v1/users", bytes.NewReader([]byte(`{"username":"officer","password":"password-officer","roles":["officer"]}`)), "application/json"), &officer)
-	call(admin, "POST", "/api/v1/users", bytes.NewReader([]byte(`{"username":"handler","password":"password-handler","roles":["handler"]}`)), "application/json")
-	handler := login("handler", "password-handler")
-	meta, _ := json.Marshal(map[string]any{"direction": "outgoing", "type": "QĐ", "subject": "Quyết định thử tải",
-		"signer_id": officer.ID, "recipients": []map[string]string{{"org_id": "000.00.31.H13", "name": "UBND phường Long Hòa"}}})
+	o := newBenchOffice(b, backend)
+	a, h, call, handler, meta := o.app, o.h, o.call, o.handler, o.meta
 	pdf := testpdf.Make(1, "benchmark")
 	var id string
 	for i := 0; i < 30; i++ {
