@@ -432,9 +432,18 @@ func (s *Service) UpdateUser(ctx context.Context, actor *workflow.User, id strin
 	return out, err
 }
 
+// UserSessionEnder is implemented by the transactions of repositories
+// that can end all of a user's sessions (storage/gormdb and the
+// in-memory fake do).
+type UserSessionEnder interface {
+	DeleteUserSessions(ctx context.Context, userID string) (int64, error)
+}
+
 // SetPassword gives a user a new password (admins only; an admin
-// resetting a forgotten password). EINVALID when it is shorter than 8
-// characters or longer than 72 bytes.
+// resetting a forgotten or leaked password). EINVALID when it is shorter
+// than 8 characters or longer than 72 bytes. Every session of the user
+// ends in the same transaction: a token taken with the old password does
+// not outlive the reset.
 func (s *Service) SetPassword(ctx context.Context, actor *workflow.User, id, password string) (*workflow.User, error) {
 	if actor == nil || !actor.Has(workflow.RoleAdmin) {
 		return nil, workflow.Errorf(workflow.EFORBIDDEN, "only an admin resets passwords")
@@ -446,8 +455,32 @@ func (s *Service) SetPassword(ctx context.Context, actor *workflow.User, id, pas
 	if err != nil {
 		return nil, err
 	}
-	return s.UpdateUser(ctx, actor, id, func(u *workflow.User) error {
+	var out *workflow.User
+	s.sessions.forgetUser(id)
+	defer s.sessions.forgetUser(id)
+	err = s.Repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+		ender, ok := tx.(UserSessionEnder)
+		if !ok {
+			return workflow.Errorf(workflow.EUNAVAILABLE, "this store cannot end a user's sessions")
+		}
+		u, err := tx.User(ctx, id)
+		if err != nil {
+			return err
+		}
 		u.PasswordHash = hash
-		return nil
+		if err := tx.UpdateUser(ctx, u); err != nil {
+			return err
+		}
+		n, err := ender.DeleteUserSessions(ctx, id)
+		if err != nil {
+			return err
+		}
+		out = u
+		return tx.AppendEvent(ctx, &workflow.Event{Kind: workflow.EventUser, Actor: actor.ID, At: s.now(),
+			Data: map[string]string{"updated_user": u.ID, "password_reset": "true", "sessions_ended": strconv.FormatInt(n, 10)}})
 	})
+	if err != nil {
+		return nil, fmt.Errorf("set password: %w", err)
+	}
+	return out, nil
 }

@@ -70,6 +70,16 @@ func (c *conn) CreateSession(ctx context.Context, s *workflow.Session) error {
 	return nil
 }
 
+// DeleteUserSessions ends every session of a user (a password reset) and
+// returns how many it ended; inside the transaction of the change.
+func (c *conn) DeleteUserSessions(ctx context.Context, userID string) (int64, error) {
+	res := c.q(ctx).Where("user_id = ?", userID).Delete(&sessionRow{})
+	if res.Error != nil {
+		return 0, c.db.translate(res.Error, "delete user sessions")
+	}
+	return res.RowsAffected, nil
+}
+
 // Session returns the session of a token hash if it has not expired (by
 // DB.Now), or ENOTFOUND.
 func (c *conn) Session(ctx context.Context, tokenHash string) (*workflow.Session, error) {

@@ -347,6 +347,18 @@ func (t tx) UpdateUser(_ context.Context, u *workflow.User) error {
 	return nil
 }
 
+// DeleteUserSessions ends every session of a user (auth.UserSessionEnder).
+func (t tx) DeleteUserSessions(_ context.Context, userID string) (int64, error) {
+	var n int64
+	for h, s := range t.r.sessions {
+		if s.UserID == userID {
+			delete(t.r.sessions, h)
+			n++
+		}
+	}
+	return n, nil
+}
+
 func (t tx) CreateSession(_ context.Context, s *workflow.Session) error {
 	c := *s
 	t.r.sessions[s.TokenHash] = &c

@@ -1,0 +1,97 @@
+package auth_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/vanthu/vanthu/auth"
+	"github.com/vanthu/vanthu/storage/gormdb"
+	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
+	"github.com/vanthu/vanthu/workflow"
+	"github.com/vanthu/vanthu/workflow/workflowtest"
+)
+
+// TestPasswordResetEndsSessions: an admin's password reset ends every
+// session of that user at once — on the in-memory fake, SQLite and
+// PostgreSQL, with and without the session cache — and leaves other
+// users' sessions alone; the old password stops working, the new one
+// works, and the audit event counts the sessions ended.
+func TestPasswordResetEndsSessions(t *testing.T) {
+	run := func(t *testing.T, repo workflow.Repository) {
+		for _, ttl := range []time.Duration{-1, 2 * time.Second} {
+			t.Run("cache="+ttl.String(), func(t *testing.T) {
+				passwordReset(t, repo, ttl)
+			})
+		}
+	}
+	t.Run("memory", func(t *testing.T) { run(t, workflowtest.NewRepository()) })
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) { run(t, db) })
+}
+
+func passwordReset(t *testing.T, repo workflow.Repository, ttl time.Duration) {
+	ctx := context.Background()
+	s := &auth.Service{Repo: repo, Cost: bcrypt.MinCost, TokenTTL: time.Hour, SessionCacheTTL: ttl}
+	suffix := workflow.NewID(time.Now())
+	adminName, userName := "admin-"+suffix, "lan-"+suffix
+	admin, err := s.CreateUser(ctx, nil, auth.NewUser{Username: adminName, Password: "admin-password", Roles: []workflow.Role{workflow.RoleAdmin}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := s.CreateUser(ctx, admin, auth.NewUser{Username: userName, Password: "old-password", Roles: []workflow.Role{workflow.RoleHandler}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	login := func(name, pw string) string {
+		t.Helper()
+		tok, _, _, err := s.Login(ctx, name, pw)
+		if err != nil {
+			t.Fatalf("login %s: %v", name, err)
+		}
+		return tok
+	}
+	adminTok := login(adminName, "admin-password")
+	laptop, phone := login(userName, "old-password"), login(userName, "old-password")
+	for _, tok := range []string{adminTok, laptop, phone} {
+		if _, err := s.Authenticate(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	if _, err := s.SetPassword(ctx, u, u.ID, "not-an-admin"); workflow.ErrorCode(err) != workflow.EFORBIDDEN {
+		t.Fatalf("reset by the user themself: %v, want forbidden", err)
+	}
+	if _, err := s.SetPassword(ctx, admin, u.ID, "new-password"); err != nil {
+		t.Fatal(err)
+	}
+	for name, tok := range map[string]string{"laptop": laptop, "phone": phone} {
+		if _, err := s.Authenticate(ctx, tok); workflow.ErrorCode(err) != workflow.EUNAUTHORIZED {
+			t.Errorf("%s session after the reset: %v, want unauthorized", name, err)
+		}
+	}
+	if _, err := s.Authenticate(ctx, adminTok); err != nil {
+		t.Errorf("the admin's own session ended too: %v", err)
+	}
+	if _, _, _, err := s.Login(ctx, userName, "old-password"); workflow.ErrorCode(err) != workflow.EUNAUTHORIZED {
+		t.Errorf("old password after the reset: %v, want unauthorized", err)
+	}
+	if _, err := s.Authenticate(ctx, login(userName, "new-password")); err != nil {
+		t.Errorf("new session after the reset: %v", err)
+	}
+
+	var ended string
+	err = repo.WalkEvents(ctx, func(e workflow.Event) error {
+		if e.Data["updated_user"] == u.ID && e.Data["password_reset"] == "true" {
+			ended = e.Data["sessions_ended"]
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ended != "2" {
+		t.Errorf("audit event sessions_ended = %q, want 2", ended)
+	}
+}
