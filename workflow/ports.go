@@ -69,6 +69,8 @@ type Tx interface {
 	// NextNumber takes the next number of a register in a year: 1 for the
 	// first, gapless and unique among committed transactions.
 	NextNumber(ctx context.Context, kind RegisterKind, year int) (int, error)
+	// Reservations: numbers reserved by issues in progress (numbering.go).
+	Reservations
 	// AppendEvent chains e after the last event (see Chain) and stores it.
 	AppendEvent(ctx context.Context, e *Event) error
 	// CreateUser inserts u; ECONFLICT if the username is taken.

@@ -37,9 +37,13 @@ type Service struct {
 	// VerifyCodes gives every issued outgoing document a public
 	// verification code (set when the server has a public URL).
 	VerifyCodes bool
-	Logger      *slog.Logger
-	Now         func() time.Time
-	NewID       func() string
+	// ReservationTTL is how long an issue may hold a reserved number
+	// before the next issue of the register gives it back or voids it
+	// (DefaultReservationTTL when 0).
+	ReservationTTL time.Duration
+	Logger         *slog.Logger
+	Now            func() time.Time
+	NewID          func() string
 }
 
 func (s *Service) now() time.Time {
@@ -450,8 +454,16 @@ func joinRoles(rs []Role) string {
 
 // Apply performs action on document id for actor. The role guard comes
 // first (EFORBIDDEN), then the state (EILLEGAL), then the version
-// (ECONFLICT); effects and the state change commit together with the
-// audit event, or not at all.
+// (ECONFLICT); the state change commits together with the audit event, or
+// not at all.
+//
+// No database transaction is open while a PDF is signed or verified: that
+// work (sign, issue, the check of an incoming document's signatures at
+// register) is done first, on blobs, and the transaction that follows
+// only checks that the document is still at the version the work started
+// from (ECONFLICT otherwise) and records the result. An issue reserves
+// its register number in a short transaction before signing (see
+// numbering.go); a failure after that gives the number back or voids it.
 func (s *Service) Apply(ctx context.Context, actor *User, id string, action Action, in ActionInput) (*Document, error) {
 	d, err := s.Get(ctx, actor, id)
 	if err != nil {
@@ -478,6 +490,9 @@ func (s *Service) Apply(ctx context.Context, actor *User, id string, action Acti
 	if err != nil {
 		return nil, err
 	}
+	if pre.reservation, err = s.prepare(ctx, d, t, actor, in, &pre); err != nil {
+		return nil, fmt.Errorf("%s %s: %w", action, id, err)
+	}
 
 	var out *Document
 	err = s.Repo.Atomic(ctx, func(ctx context.Context, tx Tx) error {
@@ -491,7 +506,10 @@ func (s *Service) Apply(ctx context.Context, actor *User, id string, action Acti
 		prevVersion := cur.Version
 		ev := &Event{DocumentID: id, Actor: actor.ID, Kind: EventTransition, Action: action,
 			From: t.From, To: t.To, Comment: in.Comment, At: s.now(), Data: map[string]string{}}
-		if err := s.effects(ctx, tx, cur, t, actor, in, ev, pre); err != nil {
+		for k, v := range pre.data {
+			ev.Data[k] = v
+		}
+		if err := s.effects(ctx, tx, cur, t, in, ev, pre); err != nil {
 			return err
 		}
 		cur.State, cur.Version, cur.UpdatedAt = t.To, cur.Version+1, s.now()
@@ -513,15 +531,27 @@ func (s *Service) Apply(ctx context.Context, actor *User, id string, action Acti
 		return nil
 	})
 	if err != nil {
+		if pre.reservation != nil {
+			s.releaseNumber(ctx, pre.reservation, actor.ID, fmt.Sprintf("the issue of document %s failed after its number was reserved: %s", id, ErrorMessage(err)))
+		}
 		return nil, fmt.Errorf("%s %s: %w", action, id, err)
 	}
 	s.logger().InfoContext(ctx, "document transition", "doc_id", id, "action", action, "from", t.From, "state", t.To, "actor", actor.ID)
 	return out, nil
 }
 
-// prechecked is what precheck learned or did before the transaction.
+// prechecked is what precheck and prepare learned or did before the
+// transaction that applies the action.
 type prechecked struct {
 	record *ArchivedRecord
+	// Set by prepare: files to add, the verification report, the issue's
+	// reserved number and date, and data for the audit event.
+	files        []File
+	verification *Verification
+	reservation  *Reservation
+	issuedAt     time.Time
+	verifyCode   string
+	data         map[string]string
 }
 
 // precheck validates an action's input and collaborators before any
@@ -582,18 +612,136 @@ func (s *Service) precheckInto(ctx context.Context, d *Document, t Transition, i
 	return nil
 }
 
-// effects runs an action's changes inside the transaction.
-func (s *Service) effects(ctx context.Context, tx Tx, d *Document, t Transition, actor *User, in ActionInput, ev *Event, pre prechecked) error {
+// prepare does an action's expensive work outside any transaction, on d
+// as loaded (its version is checked again when the result is recorded):
+// layer 1 at sign; at issue, the number (reserved in its own short
+// transaction), layer 2, the attachments' signatures and the verification
+// of the result; at register, the check of the incoming signatures. It
+// returns the issue's reservation, released here if the work fails.
+func (s *Service) prepare(ctx context.Context, d *Document, t Transition, actor *User, in ActionInput, pre *prechecked) (*Reservation, error) {
+	pre.data = map[string]string{}
+	switch t.Action {
+	case Register:
+		if s.Signer != nil {
+			return nil, s.verifyIncoming(ctx, d, in, pre)
+		}
+	case Sign:
+		pdf, src, err := s.currentPDF(ctx, d)
+		if err != nil {
+			return nil, err
+		}
+		signed, err := s.Signer.SignOfficial(ctx, d, actor, pdf)
+		if err != nil {
+			return nil, fmt.Errorf("layer 1 (official) signature: %w", err)
+		}
+		f, err := s.putBytes(ctx, strings.TrimSuffix(src.Name, ".pdf")+".signed-l1.pdf", signed, FileSigned)
+		if err != nil {
+			return nil, err
+		}
+		pre.files = append(pre.files, f)
+		pre.data["sha256"] = f.SHA256
+	case Issue:
+		pdf, src, err := s.currentPDF(ctx, d)
+		if err != nil {
+			return nil, err
+		}
+		res, err := s.reserveNumber(ctx, d, t, actor)
+		if err != nil {
+			return nil, err
+		}
+		if err := s.signIssue(ctx, d, res, pdf, src, pre); err != nil {
+			s.releaseNumber(ctx, res, actor.ID, fmt.Sprintf("the signature of document %s failed after its number was reserved: %s", d.ID, ErrorMessage(err)))
+			return nil, err
+		}
+		return res, nil
+	}
+	return nil, nil
+}
+
+// signIssue numbers and signs a copy of d with the reserved number:
+// layer 2 on the main file, the agency signature on every attachment,
+// then the verification of the result. Blobs only; no transaction.
+func (s *Service) signIssue(ctx context.Context, d *Document, res *Reservation, pdf []byte, src File, pre *prechecked) error {
+	w := *d
+	w.Files = append([]File(nil), d.Files...)
+	issuedAt := res.CreatedAt
+	w.Register, w.Year, w.Number, w.IssuedAt, w.Notation = res.Register, res.Year, res.Number, &issuedAt, res.Notation
+	if s.VerifyCodes && w.VerifyCode == "" {
+		c, err := s.assignVerifyCode(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("verification code: %w", err)
+		}
+		w.VerifyCode = c
+		pre.verifyCode = c
+		pre.data["verify_code"] = c
+	}
+	signed, err := s.Signer.SignAgency(ctx, &w, pdf)
+	if err != nil {
+		return fmt.Errorf("layer 2 (agency) signature: %w", err)
+	}
+	f, err := s.putBytes(ctx, strings.TrimSuffix(strings.TrimSuffix(src.Name, ".pdf"), ".signed-l1")+".signed.pdf", signed, FileSigned)
+	if err != nil {
+		return err
+	}
+	pre.files = append(pre.files, f)
+	w.Files = append(w.Files, f)
+	for _, a := range d.Files {
+		if a.Kind != FileAttachment {
+			continue
+		}
+		ab, err := s.readBlob(ctx, a.SHA256)
+		if err != nil {
+			return err
+		}
+		sa, err := s.Signer.SignAttachment(ctx, &w, ab)
+		if err != nil {
+			return fmt.Errorf("agency signature on attachment %q: %w", a.Name, err)
+		}
+		sf, err := s.putBytes(ctx, a.Name, sa, FileAttachment)
+		if err != nil {
+			return err
+		}
+		pre.data["attachment:"+sf.SHA256] = a.Name
+		pre.files = append(pre.files, sf)
+		w.Files = append(w.Files, sf)
+	}
+	var v Verification
+	if dv, ok := s.Signer.(DocumentVerifier); ok {
+		v, err = dv.VerifyDocument(ctx, &w, signed)
+	} else {
+		v, err = s.Signer.Verify(ctx, signed)
+	}
+	if err != nil {
+		return fmt.Errorf("verify issued document: %w", err)
+	}
+	if v.Verdict != VerdictValid {
+		// Only a document whose two layers validate is issued: an
+		// invalid, indeterminate (e.g. a chain to another root) or
+		// unsigned result is refused, and the number is given back or
+		// voided.
+		return Errorf(EUNPROCESSABLE, "the signed document is %s, not valid (%s): it was not issued", v.Verdict, strings.Join(v.Reasons, "; "))
+	}
+	pre.verification = &v
+	pre.issuedAt = issuedAt
+	pre.data["number"] = fmt.Sprint(res.Number)
+	pre.data["notation"] = res.Notation
+	pre.data["register"] = string(res.Register)
+	pre.data["sha256"] = f.SHA256
+	pre.data["verdict"] = v.Verdict
+	return nil
+}
+
+// effects records an action's changes inside the transaction; the
+// expensive work was done by prepare.
+func (s *Service) effects(ctx context.Context, tx Tx, d *Document, t Transition, in ActionInput, ev *Event, pre prechecked) error {
 	now := s.now()
 	switch t.Action {
 	case Return:
 		// Back to draft: a signed or numbered state cannot be reached from
 		// here, so nothing to undo.
 	case Register:
-		if s.Signer != nil {
-			if err := s.verifyIncoming(ctx, d, in, ev); err != nil {
-				return err
-			}
+		if pre.verification != nil {
+			d.Verification = pre.verification
 		}
 		reg, year := RegisterFor(d), RegisterYear(now)
 		n, err := tx.NextNumber(ctx, reg, year)
@@ -610,91 +758,27 @@ func (s *Service) effects(ctx context.Context, tx Tx, d *Document, t Transition,
 		}
 		ev.Data["assignee_id"] = in.AssigneeID
 	case Sign:
-		pdf, src, err := s.currentPDF(ctx, d)
-		if err != nil {
-			return err
-		}
-		signed, err := s.Signer.SignOfficial(ctx, d, actor, pdf)
-		if err != nil {
-			return fmt.Errorf("layer 1 (official) signature: %w", err)
-		}
-		f, err := s.putBytes(ctx, strings.TrimSuffix(src.Name, ".pdf")+".signed-l1.pdf", signed, FileSigned)
-		if err != nil {
-			return err
-		}
-		d.Files = append(d.Files, f)
-		ev.Data["sha256"] = f.SHA256
+		d.Files = append(d.Files, pre.files...)
 	case Issue:
-		pdf, src, err := s.currentPDF(ctx, d)
-		if err != nil {
+		r := pre.reservation
+		if r == nil {
+			return Errorf(EINTERNAL, "issue of %s without a reserved number", d.ID)
+		}
+		// The reservation must still be ours: a request that outlived
+		// the reservation TTL finds it resolved by a sweep.
+		if err := tx.DeleteReservation(ctx, r.ID); err != nil {
+			if ErrorCode(err) == ECONFLICT || ErrorCode(err) == ENOTFOUND {
+				return Errorf(ECONFLICT, "number %d of register %s was released while the document was being signed (it took longer than %s): retry", r.Number, r.Register, s.reservationTTL())
+			}
 			return err
 		}
-		reg := RegisterFor(d)
-		year := RegisterYear(now)
-		n, err := tx.NextNumber(ctx, reg, year)
-		if err != nil {
-			return fmt.Errorf("take %s number: %w", reg, err)
+		issuedAt := pre.issuedAt
+		d.Register, d.Year, d.Number, d.IssuedAt, d.Notation = r.Register, r.Year, r.Number, &issuedAt, r.Notation
+		if pre.verifyCode != "" {
+			d.VerifyCode = pre.verifyCode
 		}
-		d.Register, d.Year, d.Number, d.IssuedAt = reg, year, n, &now
-		d.Notation = Notation(n, d.Type, s.Agency.Abbr, d.DraftingUnit)
-		if s.VerifyCodes && d.VerifyCode == "" {
-			c, err := s.assignVerifyCode(ctx, tx)
-			if err != nil {
-				return fmt.Errorf("verification code: %w", err)
-			}
-			d.VerifyCode = c
-			ev.Data["verify_code"] = c
-		}
-		signed, err := s.Signer.SignAgency(ctx, d, pdf)
-		if err != nil {
-			return fmt.Errorf("layer 2 (agency) signature: %w", err)
-		}
-		f, err := s.putBytes(ctx, strings.TrimSuffix(strings.TrimSuffix(src.Name, ".pdf"), ".signed-l1")+".signed.pdf", signed, FileSigned)
-		if err != nil {
-			return err
-		}
-		d.Files = append(d.Files, f)
-		for _, a := range d.Files {
-			if a.Kind != FileAttachment {
-				continue
-			}
-			ab, err := s.readBlob(ctx, a.SHA256)
-			if err != nil {
-				return err
-			}
-			sa, err := s.Signer.SignAttachment(ctx, d, ab)
-			if err != nil {
-				return fmt.Errorf("agency signature on attachment %q: %w", a.Name, err)
-			}
-			sf, err := s.putBytes(ctx, a.Name, sa, FileAttachment)
-			if err != nil {
-				return err
-			}
-			ev.Data["attachment:"+sf.SHA256] = a.Name
-			d.Files = append(d.Files, sf)
-		}
-		var v Verification
-		if dv, ok := s.Signer.(DocumentVerifier); ok {
-			v, err = dv.VerifyDocument(ctx, d, signed)
-		} else {
-			v, err = s.Signer.Verify(ctx, signed)
-		}
-		if err != nil {
-			return fmt.Errorf("verify issued document: %w", err)
-		}
-		if v.Verdict != VerdictValid {
-			// Only a document whose two layers validate is issued: an
-			// invalid, indeterminate (e.g. a chain to another root) or
-			// unsigned result rolls the transaction back, and the number
-			// is not used.
-			return Errorf(EUNPROCESSABLE, "the signed document is %s, not valid (%s): it was not issued", v.Verdict, strings.Join(v.Reasons, "; "))
-		}
-		d.Verification = &v
-		ev.Data["number"] = fmt.Sprint(n)
-		ev.Data["notation"] = d.Notation
-		ev.Data["register"] = string(reg)
-		ev.Data["sha256"] = f.SHA256
-		ev.Data["verdict"] = v.Verdict
+		d.Files = append(d.Files, pre.files...)
+		d.Verification = pre.verification
 	case Send:
 		ev.Data["recipients"] = fmt.Sprint(len(d.Recipients))
 	case Archive:
@@ -710,9 +794,9 @@ func (s *Service) effects(ctx context.Context, tx Tx, d *Document, t Transition,
 }
 
 // verifyIncoming checks an incoming document's signatures at
-// registration (Decree 30 Art. 21.2). An invalid one needs an override
-// with a comment; the event records it.
-func (s *Service) verifyIncoming(ctx context.Context, d *Document, in ActionInput, ev *Event) error {
+// registration (Decree 30 Art. 21.2), before the transaction. An invalid
+// one needs an override with a comment; the event records it.
+func (s *Service) verifyIncoming(ctx context.Context, d *Document, in ActionInput, pre *prechecked) error {
 	pdf, _, err := s.currentPDF(ctx, d)
 	if err != nil {
 		return err
@@ -721,13 +805,13 @@ func (s *Service) verifyIncoming(ctx context.Context, d *Document, in ActionInpu
 	if err != nil {
 		return fmt.Errorf("verify incoming document: %w", err)
 	}
-	d.Verification = &v
-	ev.Data["verdict"] = v.Verdict
+	pre.verification = &v
+	pre.data["verdict"] = v.Verdict
 	if v.Verdict == VerdictInvalid {
 		if !in.Override || strings.TrimSpace(in.Comment) == "" {
 			return Errorf(EUNPROCESSABLE, "the document's signature is invalid (%s): register it only with override and a comment", strings.Join(v.Reasons, "; "))
 		}
-		ev.Data["override"] = "true"
+		pre.data["override"] = "true"
 	}
 	return nil
 }
@@ -771,14 +855,8 @@ func (s *Service) readBlob(ctx context.Context, sha string) ([]byte, error) {
 
 // Register returns a register's entries for a year.
 func (s *Service) Register(ctx context.Context, actor *User, kind RegisterKind, year int) ([]*Document, error) {
-	if !kind.Valid() {
-		return nil, Errorf(ENOTFOUND, "no register %q", kind)
-	}
-	if !actor.HasAny([]Role{RoleClerk, RoleAdmin, RoleArchivist, RoleOfficer}) {
-		return nil, Errorf(EFORBIDDEN, "registers are kept by clerks")
-	}
-	if kind.Classified() && !SeesAllClassified(actor) {
-		return nil, Errorf(EFORBIDDEN, "the %s register is for clerks and admins", kind)
+	if err := checkRegisterAccess(actor, kind); err != nil {
+		return nil, err
 	}
 	docs, err := s.Repo.RegisterEntries(ctx, kind, year)
 	if err != nil {
@@ -794,6 +872,21 @@ func (s *Service) Register(ctx context.Context, actor *User, kind RegisterKind, 
 		}
 	}
 	return out, nil
+}
+
+// checkRegisterAccess says whether actor may read register kind:
+// ENOTFOUND for an unknown register, EFORBIDDEN when not allowed.
+func checkRegisterAccess(actor *User, kind RegisterKind) error {
+	if !kind.Valid() {
+		return Errorf(ENOTFOUND, "no register %q", kind)
+	}
+	if !actor.HasAny([]Role{RoleClerk, RoleAdmin, RoleArchivist, RoleOfficer}) {
+		return Errorf(EFORBIDDEN, "registers are kept by clerks")
+	}
+	if kind.Classified() && !SeesAllClassified(actor) {
+		return Errorf(EFORBIDDEN, "the %s register is for clerks and admins", kind)
+	}
+	return nil
 }
 
 // VerifyAudit recomputes the whole audit chain.

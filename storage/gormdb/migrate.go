@@ -32,6 +32,9 @@ func (d *DB) migrate(ctx context.Context) error {
 		if err := g.AutoMigrate(&documentRow{}, &userRow{}, &sessionRow{}, &counterRow{}, &eventRow{}, &headRow{}, &deliveryRow{}, &agencyRow{}, &sentRow{}, &statusRow{}); err != nil {
 			return err
 		}
+		if err := g.AutoMigrate(&reservationRow{}); err != nil {
+			return err
+		}
 		for _, stmt := range []string{
 			// Two documents never share a number in a register's year.
 			`CREATE UNIQUE INDEX IF NOT EXISTS documents_register_number ON documents (register, year, number) WHERE number > 0`,
@@ -40,6 +43,11 @@ func (d *DB) migrate(ctx context.Context) error {
 			// A public verification code names one document.
 			`CREATE UNIQUE INDEX IF NOT EXISTS documents_verify_code ON documents (verify_code) WHERE verify_code <> ''`,
 		} {
+			if err := g.Exec(stmt).Error; err != nil {
+				return err
+			}
+		}
+		for _, stmt := range reservationIndexes {
 			if err := g.Exec(stmt).Error; err != nil {
 				return err
 			}

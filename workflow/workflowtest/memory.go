@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -22,6 +23,7 @@ type Repository struct {
 	sessions map[string]*workflow.Session
 	events   []workflow.Event
 	counters map[string]int
+	reserved []workflow.Reservation
 	// Deliveries are the queued exchange messages, in order.
 	Deliveries []workflow.Delivery
 }
@@ -62,8 +64,10 @@ func (r *Repository) Atomic(ctx context.Context, fn func(context.Context, workfl
 	for k, v := range r.counters {
 		snapCounters[k] = v
 	}
+	snapReserved := append([]workflow.Reservation(nil), r.reserved...)
 	if err := fn(ctx, tx{r}); err != nil {
 		r.docs, r.users, r.events, r.counters, r.Deliveries = snapDocs, snapUsers, snapEvents, snapCounters, snapDeliveries
+		r.reserved = snapReserved
 		return err
 	}
 	return nil
@@ -300,6 +304,71 @@ func (t tx) NextNumber(_ context.Context, k workflow.RegisterKind, y int) (int, 
 	key := string(k) + "/" + fmtInt(y)
 	t.r.counters[key]++
 	return t.r.counters[key], nil
+}
+
+// ReservationsOf implements workflow.ReservationReader.
+func (r *Repository) ReservationsOf(ctx context.Context, k workflow.RegisterKind, y int) ([]workflow.Reservation, error) {
+	defer r.lock()()
+	return tx{r}.ReservationsOf(ctx, k, y)
+}
+
+func (t tx) CreateReservation(_ context.Context, res *workflow.Reservation) error {
+	for _, o := range t.r.reserved {
+		if o.DocumentID == res.DocumentID && o.State == workflow.NumberReserved {
+			return workflow.Errorf(workflow.ECONFLICT, "document %s has a reserved number", res.DocumentID)
+		}
+	}
+	t.r.reserved = append(t.r.reserved, *res)
+	return nil
+}
+
+func (t tx) LockReservation(_ context.Context, id string) (*workflow.Reservation, error) {
+	for _, o := range t.r.reserved {
+		if o.ID == id {
+			return &o, nil
+		}
+	}
+	return nil, workflow.Errorf(workflow.ENOTFOUND, "no reservation %s", id)
+}
+
+func (t tx) ReservationsOf(_ context.Context, k workflow.RegisterKind, y int) ([]workflow.Reservation, error) {
+	var out []workflow.Reservation
+	for _, o := range t.r.reserved {
+		if o.Register == k && o.Year == y {
+			out = append(out, o)
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Number < out[j].Number })
+	return out, nil
+}
+
+func (t tx) DeleteReservation(_ context.Context, id string) error {
+	for i, o := range t.r.reserved {
+		if o.ID == id && o.State == workflow.NumberReserved {
+			t.r.reserved = append(t.r.reserved[:i:i], t.r.reserved[i+1:]...)
+			return nil
+		}
+	}
+	return workflow.Errorf(workflow.ECONFLICT, "reservation %s is not reserved", id)
+}
+
+func (t tx) VoidReservation(_ context.Context, id, reason string, at time.Time) error {
+	for i, o := range t.r.reserved {
+		if o.ID == id && o.State == workflow.NumberReserved {
+			t.r.reserved[i].State, t.r.reserved[i].Reason, t.r.reserved[i].VoidedAt = workflow.NumberVoided, reason, &at
+			return nil
+		}
+	}
+	return workflow.Errorf(workflow.ECONFLICT, "reservation %s is not reserved", id)
+}
+
+func (t tx) GiveBackNumber(_ context.Context, k workflow.RegisterKind, y, n int) (bool, error) {
+	key := string(k) + "/" + fmtInt(y)
+	if t.r.counters[key] != n {
+		return false, nil
+	}
+	t.r.counters[key]--
+	return true, nil
 }
 
 // PeekNumber implements workflow.NumberPeeker.

@@ -1,0 +1,132 @@
+package gormdb
+
+import (
+	"context"
+	"time"
+
+	"gorm.io/gorm/clause"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// reservationRow is a register number taken by an issue in progress
+// (state reserved) or voided by a failed one (state voided, kept for the
+// register). A consumed or given-back reservation is deleted. Two rows
+// never share a number of a register's year, and a document has at most
+// one live reservation (the unique indexes in migrate).
+type reservationRow struct {
+	ID         string     `gorm:"primaryKey"`
+	Kind       string     `gorm:"not null"`
+	Year       int        `gorm:"not null"`
+	Number     int        `gorm:"not null"`
+	Notation   string     `gorm:"not null"`
+	DocumentID string     `gorm:"not null;index"`
+	Actor      string     `gorm:"not null"`
+	State      string     `gorm:"not null"`
+	Reason     string     `gorm:"not null"`
+	CreatedAt  time.Time  `gorm:"not null"`
+	VoidedAt   *time.Time ``
+}
+
+func (reservationRow) TableName() string { return "register_reservations" }
+
+// reservationIndexes are created by migrate after the table.
+var reservationIndexes = []string{
+	`CREATE UNIQUE INDEX IF NOT EXISTS register_reservations_number ON register_reservations (kind, year, number)`,
+	`CREATE UNIQUE INDEX IF NOT EXISTS register_reservations_live ON register_reservations (document_id) WHERE state = 'reserved'`,
+}
+
+func (r *reservationRow) toDomain() workflow.Reservation {
+	return workflow.Reservation{ID: r.ID, Register: workflow.RegisterKind(r.Kind), Year: r.Year, Number: r.Number,
+		Notation: r.Notation, DocumentID: r.DocumentID, Actor: r.Actor, State: workflow.ReservationState(r.State),
+		Reason: r.Reason, CreatedAt: fromDB(r.CreatedAt), VoidedAt: fromDBPtr(r.VoidedAt)}
+}
+
+var (
+	_ workflow.Reservations      = (*conn)(nil)
+	_ workflow.ReservationReader = (*DB)(nil)
+)
+
+// ReservationsOf implements workflow.ReservationReader.
+func (d *DB) ReservationsOf(ctx context.Context, kind workflow.RegisterKind, year int) ([]workflow.Reservation, error) {
+	return d.reader(ctx).ReservationsOf(ctx, kind, year)
+}
+
+// CreateReservation stores r: ECONFLICT if its number is taken or its
+// document already has a live reservation.
+func (c *conn) CreateReservation(ctx context.Context, r *workflow.Reservation) error {
+	row := reservationRow{ID: r.ID, Kind: string(r.Register), Year: r.Year, Number: r.Number, Notation: r.Notation,
+		DocumentID: r.DocumentID, Actor: r.Actor, State: string(r.State), Reason: r.Reason,
+		CreatedAt: utc(r.CreatedAt), VoidedAt: utcPtr(r.VoidedAt)}
+	if err := c.q(ctx).Create(&row).Error; err != nil {
+		return c.db.translate(err, "reserve number %d of register %s %d", r.Number, r.Register, r.Year)
+	}
+	return nil
+}
+
+// LockReservation returns the reservation, locked (FOR UPDATE on
+// PostgreSQL; SQLite's transaction holds the write lock). ENOTFOUND when
+// there is none.
+func (c *conn) LockReservation(ctx context.Context, id string) (*workflow.Reservation, error) {
+	q := c.q(ctx).Where("id = ?", id)
+	if c.pg() {
+		q = q.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate})
+	}
+	var row reservationRow
+	if err := q.Take(&row).Error; err != nil {
+		return nil, c.db.translate(err, "reservation %s", id)
+	}
+	r := row.toDomain()
+	return &r, nil
+}
+
+// ReservationsOf returns a register year's reservations by number.
+func (c *conn) ReservationsOf(ctx context.Context, kind workflow.RegisterKind, year int) ([]workflow.Reservation, error) {
+	var rows []reservationRow
+	if err := c.q(ctx).Where("kind = ? AND year = ?", string(kind), year).Order("number").Find(&rows).Error; err != nil {
+		return nil, c.db.translate(err, "reservations of register %s %d", kind, year)
+	}
+	out := make([]workflow.Reservation, len(rows))
+	for i := range rows {
+		out[i] = rows[i].toDomain()
+	}
+	return out, nil
+}
+
+// DeleteReservation removes a reservation still in state reserved;
+// ECONFLICT otherwise.
+func (c *conn) DeleteReservation(ctx context.Context, id string) error {
+	res := c.q(ctx).Where("id = ? AND state = ?", id, string(workflow.NumberReserved)).Delete(&reservationRow{})
+	if res.Error != nil {
+		return c.db.translate(res.Error, "delete reservation %s", id)
+	}
+	if res.RowsAffected != 1 {
+		return workflow.Errorf(workflow.ECONFLICT, "reservation %s is no longer reserved", id)
+	}
+	return nil
+}
+
+// VoidReservation marks a reserved reservation voided; ECONFLICT when it
+// is not reserved any more.
+func (c *conn) VoidReservation(ctx context.Context, id, reason string, at time.Time) error {
+	res := c.q(ctx).Model(&reservationRow{}).Where("id = ? AND state = ?", id, string(workflow.NumberReserved)).
+		Updates(map[string]any{"state": string(workflow.NumberVoided), "reason": reason, "voided_at": utc(at)})
+	if res.Error != nil {
+		return c.db.translate(res.Error, "void reservation %s", id)
+	}
+	if res.RowsAffected != 1 {
+		return workflow.Errorf(workflow.ECONFLICT, "reservation %s is no longer reserved", id)
+	}
+	return nil
+}
+
+// GiveBackNumber steps the register's counter back from n when n is still
+// its last number (a guarded update: the counter row is locked until the
+// transaction ends).
+func (c *conn) GiveBackNumber(ctx context.Context, kind workflow.RegisterKind, year, n int) (bool, error) {
+	res := c.q(ctx).Exec(`UPDATE register_counters SET last = last - 1 WHERE kind = ? AND year = ? AND last = ?`, string(kind), year, n)
+	if res.Error != nil {
+		return false, c.db.translate(res.Error, "give back number %d of register %s %d", n, kind, year)
+	}
+	return res.RowsAffected == 1, nil
+}

@@ -1,0 +1,287 @@
+package workflow
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// Issuing without holding the database while signing.
+//
+// An outgoing document's number is printed inside the agency signature
+// (layer 2), so the number must be known before the signature, and the
+// signature (a PDF rewrite, a hash of the whole file, a key or token
+// operation, perhaps a time-stamp server) must not run inside a database
+// transaction: on SQLite that transaction holds the one writer connection
+// and every other request would wait for the signature. Issue therefore
+// runs in three phases:
+//
+//  1. a short transaction locks the document, checks its state and
+//     version, and reserves the register's next number: the counter is
+//     incremented (under the counter row's lock, the only thing
+//     serialised per register) and a Reservation row records it;
+//  2. outside any transaction the PDF is numbered, signed, its
+//     attachments signed, the result verified and stored as blobs;
+//  3. a short transaction checks that the document is still at the
+//     version phase 1 saw (ECONFLICT otherwise), consumes the
+//     reservation, applies the transition and appends the audit event.
+//
+// A reservation that does not reach phase 3 (the signature failed, the
+// document changed meanwhile, the process died) is resolved so that the
+// register stays gapless and unique:
+//   - given back when it is still the register's last number (the
+//     counter steps back under its lock, so the next issue takes it);
+//   - otherwise voided: the row stays in the register, state "voided",
+//     with the reason and the time, and an audit event (number_voided)
+//     names the number and the document. A voided number is never given
+//     again.
+//
+// A reservation whose request died between the phases is resolved the
+// same way by the next issue of that register (or by SweepReservations at
+// startup) once it is older than ReservationTTL; until then it shows in
+// the register as reserved. A request that outlives its TTL finds its
+// reservation gone at phase 3 and fails with ECONFLICT.
+
+// ReservationState is where a reserved number stands.
+type ReservationState string
+
+const (
+	// NumberReserved: taken by an issue that has not committed yet.
+	NumberReserved ReservationState = "reserved"
+	// NumberVoided: taken by an issue that failed after a later number
+	// was taken; kept in the register with the reason, never reused.
+	NumberVoided ReservationState = "voided"
+)
+
+// EventNumberVoided records a register number voided after a failed
+// issue (Data: register, year, number, notation, reason).
+const EventNumberVoided EventKind = "number_voided"
+
+// DefaultReservationTTL is how long a reserved number may wait for its
+// issue to finish before the next issue of its register resolves it.
+const DefaultReservationTTL = 10 * time.Minute
+
+// Reservation is a register number taken by an issue in progress, or
+// voided by a failed one.
+type Reservation struct {
+	ID         string
+	Register   RegisterKind
+	Year       int
+	Number     int
+	Notation   string
+	DocumentID string
+	Actor      string
+	State      ReservationState
+	Reason     string // why it was voided
+	CreatedAt  time.Time
+	VoidedAt   *time.Time
+}
+
+// Reservations is what a transaction may do with reserved numbers
+// (part of Tx). Callers take the locks in the order reservation row,
+// register counter, audit chain head.
+type Reservations interface {
+	// CreateReservation stores r (State reserved) after NextNumber took
+	// its number; ECONFLICT if the document already has a live one.
+	CreateReservation(ctx context.Context, r *Reservation) error
+	// LockReservation returns the reservation with id, locked until the
+	// transaction ends; ENOTFOUND when there is none (consumed or given
+	// back).
+	LockReservation(ctx context.Context, id string) (*Reservation, error)
+	// ReservationsOf returns a register year's reservations, reserved and
+	// voided, by number.
+	ReservationsOf(ctx context.Context, kind RegisterKind, year int) ([]Reservation, error)
+	// DeleteReservation removes a reserved (not voided) reservation: its
+	// number was used by the document or given back. ECONFLICT when it is
+	// not there in state reserved any more.
+	DeleteReservation(ctx context.Context, id string) error
+	// VoidReservation marks a reserved reservation voided with a reason;
+	// ECONFLICT when it is not there in state reserved any more.
+	VoidReservation(ctx context.Context, id, reason string, at time.Time) error
+	// GiveBackNumber steps the register's counter back from n to n-1 if n
+	// is still its last number, and reports whether it did.
+	GiveBackNumber(ctx context.Context, kind RegisterKind, year, n int) (bool, error)
+}
+
+// ReservationReader lists a register year's reservations outside a
+// transaction (the register shows reserved and voided numbers).
+type ReservationReader interface {
+	ReservationsOf(ctx context.Context, kind RegisterKind, year int) ([]Reservation, error)
+}
+
+func (s *Service) reservationTTL() time.Duration {
+	if s.ReservationTTL > 0 {
+		return s.ReservationTTL
+	}
+	return DefaultReservationTTL
+}
+
+// reserveNumber is phase 1 of an issue: in a short transaction, lock d,
+// check it is still where the caller saw it, and reserve the next number
+// of its register. Stale reservations of the register are resolved first.
+func (s *Service) reserveNumber(ctx context.Context, d *Document, t Transition, actor *User) (*Reservation, error) {
+	now := s.now()
+	reg, year := RegisterFor(d), RegisterYear(now)
+	s.sweepRegister(ctx, reg, year, now)
+	r := &Reservation{ID: s.newID(), Register: reg, Year: year, DocumentID: d.ID, Actor: actor.ID,
+		State: NumberReserved, CreatedAt: now}
+	err := s.Repo.Atomic(ctx, func(ctx context.Context, tx Tx) error {
+		cur, err := tx.LockDocument(ctx, d.ID)
+		if err != nil {
+			return err
+		}
+		if cur.Version != d.Version || cur.State != t.From {
+			return Errorf(ECONFLICT, "document %s changed meanwhile (now %s, version %d): reload and retry", d.ID, cur.State, cur.Version)
+		}
+		live, err := tx.ReservationsOf(ctx, reg, year)
+		if err != nil {
+			return err
+		}
+		for _, o := range live {
+			if o.DocumentID == d.ID && o.State == NumberReserved {
+				return Errorf(ECONFLICT, "document %s is being issued by another request (number %d reserved): reload and retry", d.ID, o.Number)
+			}
+		}
+		n, err := tx.NextNumber(ctx, reg, year)
+		if err != nil {
+			return fmt.Errorf("take %s number: %w", reg, err)
+		}
+		r.Number = n
+		r.Notation = Notation(n, d.Type, s.Agency.Abbr, d.DraftingUnit)
+		return tx.CreateReservation(ctx, r)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// releaseNumber resolves a reservation whose issue failed: given back if
+// it is still the register's last number, voided (visibly, with reason
+// and an audit event) otherwise. It runs on a context that outlives the
+// request's cancellation. A reservation that is gone already (consumed,
+// or resolved by a sweep) is left alone.
+func (s *Service) releaseNumber(ctx context.Context, r *Reservation, actorID, reason string) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+	defer cancel()
+	outcome, err := s.resolveReservation(ctx, r.ID, actorID, reason)
+	if err != nil {
+		// The reservation stays reserved; the next issue of the register
+		// resolves it once it is older than the TTL.
+		s.logger().ErrorContext(ctx, "reserved number not released", "doc_id", r.DocumentID, "register", r.Register,
+			"year", r.Year, "number", r.Number, "err", err)
+		return
+	}
+	s.logger().WarnContext(ctx, "issue failed after its number was reserved", "doc_id", r.DocumentID, "register", r.Register,
+		"year", r.Year, "number", r.Number, "outcome", outcome, "reason", reason)
+}
+
+// resolveReservation gives back or voids the reservation id in one
+// transaction and says which ("given_back", "voided", "gone").
+func (s *Service) resolveReservation(ctx context.Context, id, actorID, reason string) (string, error) {
+	outcome := ""
+	err := s.Repo.Atomic(ctx, func(ctx context.Context, tx Tx) error {
+		r, err := tx.LockReservation(ctx, id)
+		if ErrorCode(err) == ENOTFOUND {
+			outcome = "gone"
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		if r.State != NumberReserved {
+			outcome = string(r.State)
+			return nil
+		}
+		back, err := tx.GiveBackNumber(ctx, r.Register, r.Year, r.Number)
+		if err != nil {
+			return err
+		}
+		if back {
+			outcome = "given_back"
+			return tx.DeleteReservation(ctx, id)
+		}
+		now := s.now()
+		if err := tx.VoidReservation(ctx, id, reason, now); err != nil {
+			return err
+		}
+		outcome = "voided"
+		return tx.AppendEvent(ctx, &Event{DocumentID: r.DocumentID, Actor: actorID, Kind: EventNumberVoided, At: now,
+			Comment: reason,
+			Data: map[string]string{"register": string(r.Register), "year": fmt.Sprint(r.Year),
+				"number": fmt.Sprint(r.Number), "notation": r.Notation}})
+	})
+	return outcome, err
+}
+
+// sweepRegister resolves the register year's reservations older than the
+// TTL, newest first (so a run of abandoned numbers at the end is given
+// back whole). Failures are logged: the sweep never fails an issue.
+func (s *Service) sweepRegister(ctx context.Context, reg RegisterKind, year int, now time.Time) int {
+	rr, ok := s.Repo.(ReservationReader)
+	if !ok {
+		return 0
+	}
+	rs, err := rr.ReservationsOf(ctx, reg, year)
+	if err != nil {
+		s.logger().WarnContext(ctx, "reservation sweep", "register", reg, "year", year, "err", err)
+		return 0
+	}
+	n := 0
+	for i := len(rs) - 1; i >= 0; i-- {
+		r := rs[i]
+		if r.State != NumberReserved || now.Sub(r.CreatedAt) < s.reservationTTL() {
+			continue
+		}
+		reason := fmt.Sprintf("the issue that reserved this number did not finish within %s (the server stopped or the request was lost)", s.reservationTTL())
+		outcome, err := s.resolveReservation(ctx, r.ID, "", reason)
+		if err != nil {
+			s.logger().WarnContext(ctx, "reservation sweep", "doc_id", r.DocumentID, "register", reg, "year", year, "number", r.Number, "err", err)
+			continue
+		}
+		s.logger().WarnContext(ctx, "abandoned number reservation resolved", "doc_id", r.DocumentID, "register", reg,
+			"year", year, "number", r.Number, "outcome", outcome)
+		n++
+	}
+	return n
+}
+
+// SweepReservations resolves every abandoned reservation (older than the
+// TTL) of the current and the previous register year of every register,
+// and returns how many it resolved. Serve calls it at startup.
+func (s *Service) SweepReservations(ctx context.Context) int {
+	now := s.now()
+	n := 0
+	for _, reg := range []RegisterKind{RegisterOutgoing, RegisterConfidential} {
+		for _, y := range []int{RegisterYear(now) - 1, RegisterYear(now)} {
+			n += s.sweepRegister(ctx, reg, y, now)
+		}
+	}
+	return n
+}
+
+// RegisterReservations returns a register year's reserved and voided
+// numbers for actor, under the same rules as Register: a row of a
+// document the actor may not see is left out.
+func (s *Service) RegisterReservations(ctx context.Context, actor *User, kind RegisterKind, year int) ([]Reservation, error) {
+	if err := checkRegisterAccess(actor, kind); err != nil {
+		return nil, err
+	}
+	rr, ok := s.Repo.(ReservationReader)
+	if !ok {
+		return nil, nil
+	}
+	rs, err := rr.ReservationsOf(ctx, kind, year)
+	if err != nil {
+		return nil, err
+	}
+	out := rs[:0]
+	for _, r := range rs {
+		d, err := s.Repo.Document(ctx, r.DocumentID)
+		if err == nil && !CanSee(d, actor) {
+			continue
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
