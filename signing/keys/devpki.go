@@ -53,6 +53,8 @@ const (
 	rootFile      = "root.pem"     // key + certificate, 0600
 	rootCertFile  = "root.crt.pem" // certificate only, 0644: the trust anchor to distribute
 	agencyFile    = "agency.pem"
+	tsaFile       = "tsa.pem"
+	issuedDir     = "issued"
 	officersDir   = "officers"
 	tlsDir        = "tls"
 	certifiedDir  = "certified"
@@ -75,6 +77,7 @@ type DevPKI struct {
 	agencyName string
 	orgID      string
 	now        func() time.Time
+	opts       Options
 
 	mu      sync.Mutex
 	rootKey crypto.Signer
@@ -100,6 +103,37 @@ func OpenDevPKI(dir, agencyName, orgID string, now func() time.Time) (*DevPKI, e
 // copy of the root certificate (root.crt.pem, the trust anchor to
 // distribute); with a store, the key paths (AgencyKeyPath...) name no file.
 func OpenSharedDevPKI(store PKIStore, dir, agencyName, orgID string, now func() time.Time) (*DevPKI, error) {
+	return OpenDevPKIWithOptions(store, dir, agencyName, orgID, now, Options{})
+}
+
+// Paths of the development PKI's services (package signing/pki serves
+// them), relative to Options.ServiceURL.
+const (
+	OCSPPath   = "/pki/ocsp"   // OCSP responder (RFC 6960), POST or GET /pki/ocsp/{base64}
+	CRLPath    = "/pki/crl"    // the CRL (DER)
+	CACertPath = "/pki/ca.crt" // the root certificate (DER), the AIA caIssuers
+	TSAPath    = "/pki/tsa"    // RFC 3161 time-stamp authority
+)
+
+// Options are the development PKI's optional settings.
+type Options struct {
+	// ServiceURL is the base URL (https://vanthu.example.gov.vn) of the
+	// PKI's services, written into every certificate it issues: AIA OCSP
+	// (ServiceURL+OCSPPath), AIA caIssuers (+CACertPath) and the CRL
+	// distribution point (+CRLPath). Empty = certificates name none. When
+	// set, a stored leaf certificate that names none (issued before) is
+	// re-issued over the same key when next used; one naming other URLs is
+	// kept (instances sharing the PKI must not take turns re-issuing).
+	ServiceURL string
+	// Revoked reports whether a certificate this PKI issued is revoked. A
+	// stored leaf certificate that is revoked is replaced, with a new key,
+	// when next used. nil = none is.
+	Revoked func(ctx context.Context, c *x509.Certificate) (bool, error)
+}
+
+// OpenDevPKIWithOptions is OpenSharedDevPKI with options.
+func OpenDevPKIWithOptions(store PKIStore, dir, agencyName, orgID string, now func() time.Time, opts Options) (*DevPKI, error) {
+	opts.ServiceURL = strings.TrimRight(opts.ServiceURL, "/")
 	if store == nil {
 		if dir == "" {
 			return nil, workflow.Errorf(workflow.EINVALID, "dev PKI: no directory")
@@ -120,7 +154,7 @@ func OpenSharedDevPKI(store PKIStore, dir, agencyName, orgID string, now func() 
 			return nil, fmt.Errorf("dev PKI: %w", err)
 		}
 	}
-	p := &DevPKI{dir: dir, store: store, agencyName: agencyName, orgID: orgID, now: now, cache: map[string]Key{}}
+	p := &DevPKI{dir: dir, store: store, agencyName: agencyName, orgID: orgID, now: now, opts: opts, cache: map[string]Key{}}
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if err := p.loadOrCreateRoot(); err != nil {
@@ -141,6 +175,16 @@ func (p *DevPKI) RootPEM() []byte { return slices.Clone(p.rootPEM) }
 
 // Root returns the root CA certificate.
 func (p *DevPKI) Root() *x509.Certificate { return p.root }
+
+// Issuer returns the root CA's key and certificate (Chain [root]), for
+// the PKI's own services: signing OCSP responses and CRLs.
+func (p *DevPKI) Issuer() Key { return Key{Signer: p.rootKey, Chain: []*x509.Certificate{p.root}} }
+
+// ServiceURL is the base URL the issued certificates name (Options).
+func (p *DevPKI) ServiceURL() string { return p.opts.ServiceURL }
+
+// AgencyName is the agency the PKI issues for.
+func (p *DevPKI) AgencyName() string { return p.agencyName }
 
 // RootPool returns a pool holding only the root CA.
 func (p *DevPKI) RootPool() *x509.CertPool {
@@ -276,6 +320,105 @@ func (p *DevPKI) TLSCert(hosts []string) (tls.Certificate, error) {
 	return c, err
 }
 
+// oidExtKeyUsage is the extended key usage extension (RFC 5280 4.2.1.12).
+var oidExtKeyUsage = asn1.ObjectIdentifier{2, 5, 29, 37}
+
+// oidTimeStamping is the id-kp-timeStamping key purpose.
+var oidTimeStamping = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 8}
+
+// TSA returns the time-stamping key: Subject CN="<agency> Time-Stamping
+// Authority", O=agency; digitalSignature; the extended key usage
+// timeStamping only, marked critical (RFC 3161 2.3); chain [tsa, root].
+// Issued on first use and kept like the agency key.
+func (p *DevPKI) TSA() (Key, error) {
+	cn := p.agencyName + " Time-Stamping Authority"
+	ekuDER, err := asn1.Marshal([]asn1.ObjectIdentifier{oidTimeStamping})
+	if err != nil {
+		return Key{}, fmt.Errorf("dev PKI: %w", err)
+	}
+	tmpl := &x509.Certificate{
+		Subject:         pkix.Name{CommonName: cn, Organization: []string{p.agencyName}},
+		KeyUsage:        x509.KeyUsageDigitalSignature,
+		ExtraExtensions: []pkix.Extension{{Id: oidExtKeyUsage, Critical: true, Value: ekuDER}},
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.identityLocked(tsaFile, func(c *x509.Certificate) bool {
+		if c.Subject.CommonName != cn || len(c.ExtKeyUsage) != 1 || c.ExtKeyUsage[0] != x509.ExtKeyUsageTimeStamping || len(c.UnknownExtKeyUsage) > 0 {
+			return false
+		}
+		for _, e := range c.Extensions {
+			if e.Id.Equal(oidExtKeyUsage) {
+				return e.Critical
+			}
+		}
+		return false
+	}, func(pub crypto.PublicKey) (*x509.Certificate, error) {
+		return p.issueLocked(pub, tmpl, LeafValidity)
+	})
+}
+
+// Issued returns the certificate with this serial number that the PKI
+// issued (every issued certificate is recorded in the store, under
+// issued/<serial hex>.pem). ENOTFOUND when it issued none with that serial
+// (or issued it before the record was kept).
+func (p *DevPKI) Issued(ctx context.Context, serial *big.Int) (*x509.Certificate, error) {
+	if serial == nil || serial.Sign() <= 0 {
+		return nil, workflow.Errorf(workflow.ENOTFOUND, "dev PKI: no certificate with serial %v", serial)
+	}
+	data, err := p.store.Get(ctx, issuedEntry(serial))
+	if isNotExist(err) {
+		return nil, workflow.Errorf(workflow.ENOTFOUND, "dev PKI: no certificate with serial %s was issued here", serial.Text(16))
+	}
+	if err != nil {
+		return nil, err
+	}
+	certs, err := ParseCertificatesPEM(data)
+	if err != nil || len(certs) == 0 {
+		return nil, workflow.Errorf(workflow.EINTERNAL, "dev PKI: record of certificate %s is damaged", serial.Text(16))
+	}
+	return certs[0], nil
+}
+
+// OfficerCertificate returns the officer's current stored certificate
+// without issuing one: ENOTFOUND when the PKI holds none for userID.
+func (p *DevPKI) OfficerCertificate(ctx context.Context, userID string) (*x509.Certificate, error) {
+	data, err := p.store.Get(ctx, officersDir+"/"+safeName(userID)+".pem")
+	if isNotExist(err) {
+		return nil, workflow.Errorf(workflow.ENOTFOUND, "dev PKI: no certificate issued to user %s", userID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	_, certs, err := parsePEMKey(data)
+	if err != nil || len(certs) == 0 {
+		return nil, workflow.Errorf(workflow.EINTERNAL, "dev PKI: the certificate of user %s is damaged", userID)
+	}
+	return certs[0], nil
+}
+
+func issuedEntry(serial *big.Int) string { return issuedDir + "/" + serial.Text(16) + ".pem" }
+
+// namesServices reports whether c names the PKI's services when it should.
+func (p *DevPKI) namesServices(c *x509.Certificate) bool {
+	if p.opts.ServiceURL == "" {
+		return true
+	}
+	return len(c.OCSPServer) > 0 && len(c.IssuingCertificateURL) > 0 && len(c.CRLDistributionPoints) > 0
+}
+
+// revoked asks Options.Revoked.
+func (p *DevPKI) revoked(c *x509.Certificate) (bool, error) {
+	if p.opts.Revoked == nil {
+		return false, nil
+	}
+	r, err := p.opts.Revoked(context.Background(), c)
+	if err != nil {
+		return false, fmt.Errorf("dev PKI: revocation status of %s: %w", c.SerialNumber.Text(16), err)
+	}
+	return r, nil
+}
+
 func signingTemplate(subject pkix.Name) *x509.Certificate {
 	return &x509.Certificate{
 		Subject:            subject,
@@ -305,19 +448,39 @@ func (p *DevPKI) issueLocked(pub crypto.PublicKey, tmpl *x509.Certificate, valid
 	t.BasicConstraintsValid = true
 	t.IsCA = false
 	t.SubjectKeyId = keyID(pub)
+	if base := p.opts.ServiceURL; base != "" {
+		t.OCSPServer = []string{base + OCSPPath}
+		t.IssuingCertificateURL = []string{base + CACertPath}
+		t.CRLDistributionPoints = []string{base + CRLPath}
+	}
 	der, err := x509.CreateCertificate(rand.Reader, &t, p.root, pub, p.rootKey)
 	if err != nil {
 		return nil, fmt.Errorf("dev PKI: issue %q: %w", t.Subject.CommonName, err)
 	}
-	return x509.ParseCertificate(der)
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		return nil, fmt.Errorf("dev PKI: issue %q: %w", t.Subject.CommonName, err)
+	}
+	// The record of what was issued: OCSP answers "unknown" for anything else.
+	if _, err := p.store.PutIfAbsent(context.Background(), issuedEntry(c.SerialNumber),
+		pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})); err != nil {
+		return nil, err
+	}
+	return c, nil
 }
 
 // identityLocked returns the key+certificate kept in rel, issuing a new one
 // when the file is missing, unreadable, not issued by the current root,
 // not valid at now()+RenewBefore, or when ok(cert) is false. p.mu is held.
 func (p *DevPKI) identityLocked(rel string, ok func(*x509.Certificate) bool, issue func(crypto.PublicKey) (*x509.Certificate, error)) (Key, error) {
-	if k, hit := p.cache[rel]; hit && p.usable(k.Chain[0]) && ok(k.Chain[0]) {
-		return k, nil
+	if k, hit := p.cache[rel]; hit && p.usable(k.Chain[0]) && ok(k.Chain[0]) && p.namesServices(k.Chain[0]) {
+		revoked, err := p.revoked(k.Chain[0])
+		if err != nil {
+			return Key{}, err
+		}
+		if !revoked {
+			return k, nil
+		}
 	}
 	ctx := context.Background()
 	var signer crypto.Signer
@@ -325,8 +488,15 @@ func (p *DevPKI) identityLocked(rel string, ok func(*x509.Certificate) bool, iss
 	if data, err := p.store.Get(ctx, rel); err == nil {
 		existed = true
 		if s, certs, err := parsePEMKey(data); err == nil && len(certs) > 0 && publicKeysEqual(s.Public(), certs[0].PublicKey) {
-			signer = s
-			if p.usable(certs[0]) && ok(certs[0]) {
+			revoked, err := p.revoked(certs[0])
+			if err != nil {
+				return Key{}, err
+			}
+			if !revoked {
+				// A revoked certificate's key may be compromised: it gets a new one.
+				signer = s
+			}
+			if !revoked && p.usable(certs[0]) && ok(certs[0]) && p.namesServices(certs[0]) {
 				k := Key{Signer: s, Chain: []*x509.Certificate{certs[0], p.root}}
 				p.cache[rel] = k
 				return k, nil
@@ -576,3 +746,8 @@ func sameIPs(a, b []net.IP) bool {
 	}
 	return true
 }
+
+// SubjectUserID returns the subject's UID attribute
+// (0.9.2342.19200300.100.1.1): the vanthu user ID in an official's
+// development certificate; "" when there is none.
+func SubjectUserID(c *x509.Certificate) string { return nameAttr(c.Subject, oidUserID) }

@@ -5,6 +5,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"io"
+	"math/big"
 	"net"
 	"os"
 	"path/filepath"
@@ -334,5 +335,68 @@ func TestDevPKITLS(t *testing.T) {
 	a2, _, _, _ := p.TLSServerClient("agency-a", []string{"localhost"})
 	if a2.Leaf.Equal(a.Leaf) || len(a2.Leaf.IPAddresses) != 0 {
 		t.Error("hosts change did not re-issue")
+	}
+}
+
+// TestDevPKIServiceURLs: with a service URL, issued certificates name the
+// OCSP responder, the CA certificate and the CRL; certificates stored
+// before (none named) are re-issued over the same key when next used, and
+// ones naming other URLs are kept (instances sharing a PKI do not take
+// turns re-issuing).
+func TestDevPKIServiceURLs(t *testing.T) {
+	dir := t.TempDir()
+	old, err := OpenDevPKI(dir, testAgency, testOrg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	oldAgency, _ := old.Agency()
+	oldOfficer, err := old.Officer("u-1", "Trần Thị Bình", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(oldOfficer.Chain[0].OCSPServer) > 0 {
+		t.Fatal("a PKI without a service URL names an OCSP responder")
+	}
+	const base = "https://vanthu.example.gov.vn"
+	p, err := OpenDevPKIWithOptions(nil, dir, testAgency, testOrg, nil, Options{ServiceURL: base + "/"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	agency, _ := p.Agency()
+	officer, err := p.Officer("u-1", "Trần Thị Bình", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tsa, err := p.TSA()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, pair := range map[string][2]Key{"agency": {oldAgency, agency}, "officer": {oldOfficer, officer}} {
+		c := pair[1].Chain[0]
+		if !slices.Equal(c.OCSPServer, []string{base + OCSPPath}) || !slices.Equal(c.IssuingCertificateURL, []string{base + CACertPath}) ||
+			!slices.Equal(c.CRLDistributionPoints, []string{base + CRLPath}) {
+			t.Errorf("%s: OCSP %v, caIssuers %v, CRL %v", name, c.OCSPServer, c.IssuingCertificateURL, c.CRLDistributionPoints)
+		}
+		if c.SerialNumber.Cmp(pair[0].Chain[0].SerialNumber) == 0 || !publicKeysEqual(c.PublicKey, pair[0].Chain[0].PublicKey) {
+			t.Errorf("%s: want a new certificate over the same key", name)
+		}
+		if _, err := p.Issued(context.Background(), c.SerialNumber); err != nil {
+			t.Errorf("%s: not in the issued record: %v", name, err)
+		}
+	}
+	if len(tsa.Chain[0].OCSPServer) != 1 || tsa.Chain[0].ExtKeyUsage[0] != x509.ExtKeyUsageTimeStamping {
+		t.Errorf("TSA certificate: OCSP %v, EKU %v", tsa.Chain[0].OCSPServer, tsa.Chain[0].ExtKeyUsage)
+	}
+	// Another instance with another URL keeps what is stored.
+	q, err := OpenDevPKIWithOptions(nil, dir, testAgency, testOrg, nil, Options{ServiceURL: "https://other.example"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, _ := q.Officer("u-1", "Trần Thị Bình", "")
+	if again.Chain[0].SerialNumber.Cmp(officer.Chain[0].SerialNumber) != 0 {
+		t.Error("an instance with another service URL re-issued the certificate")
+	}
+	if _, err := p.Issued(context.Background(), big.NewInt(12345)); workflow.ErrorCode(err) != workflow.ENOTFOUND {
+		t.Errorf("Issued(never issued): %v", err)
 	}
 }

@@ -19,7 +19,8 @@ import (
 
 // PKIStore keeps the development PKI's entries (a PEM bundle of key and
 // certificates each) by name: "root.pem", "agency.pem",
-// "officers/<id>.pem", "tls/<cn>.pem". A directory is one (the default);
+// "officers/<id>.pem", "tls/<cn>.pem", "tsa.pem", and a copy of every
+// issued certificate, "issued/<serial hex>.pem". A directory is one (the default);
 // a database table shared by several instances is another, so that
 // instances sharing a database share one signing identity.
 // Implementations are safe for concurrent use.

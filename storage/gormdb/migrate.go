@@ -29,7 +29,7 @@ func (d *DB) migrate(ctx context.Context) error {
 		if err := d.migrateDates(g, "documents", "original_date", "due_date"); err != nil {
 			return err
 		}
-		if err := g.AutoMigrate(&documentRow{}, &userRow{}, &sessionRow{}, &counterRow{}, &eventRow{}, &headRow{}, &deliveryRow{}, &agencyRow{}, &sentRow{}, &statusRow{}); err != nil {
+		if err := g.AutoMigrate(&documentRow{}, &userRow{}, &sessionRow{}, &counterRow{}, &eventRow{}, &headRow{}, &deliveryRow{}, &agencyRow{}, &sentRow{}, &statusRow{}, &revocationRow{}); err != nil {
 			return err
 		}
 		if err := g.AutoMigrate(&reservationRow{}); err != nil {
