@@ -46,10 +46,7 @@ func New(tb testing.TB, db *gormdb.DB, store workflow.Blobs) *Fixture {
 		}
 		store = s
 	}
-	idx, err := gormdb.NewArchiveIndex(ctx, db)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	idx := gormdb.NewArchiveIndex(db)
 	defaults, err := archive.ParseDefaults("QĐ=permanent,*=10y")
 	if err != nil {
 		tb.Fatal(err)

@@ -57,10 +57,7 @@ func wireArchive(ctx context.Context, a *app) error {
 		}
 		return fmt.Errorf("open archive folder: %w", err)
 	}
-	idx, err := gormdb.NewArchiveIndex(ctx, a.db)
-	if err != nil {
-		return fmt.Errorf("archive index: %w", err)
-	}
+	idx := gormdb.NewArchiveIndex(a.db)
 	svc := &archive.Service{Work: a.blobs, Store: store, Index: idx, Repo: a.db, Defaults: defaults, Logger: a.log,
 		Org: workflow.Agency{OrgID: cfg.OrgID, Name: cfg.OrgName, Abbr: cfg.OrgAbbr}}
 	a.docs.Archiver = svc
@@ -331,14 +328,7 @@ func newFixityTurn(db *gormdb.DB, interval time.Duration) func(context.Context) 
 	host, _ := os.Hostname()
 	holder := fmt.Sprintf("%s/%d/%x", host, os.Getpid(), rnd)
 	ttl := max(interval*9/10, time.Second)
-	migrated := false
 	return func(ctx context.Context) (bool, func(), error) {
-		if !migrated {
-			if err := db.MigrateLeases(ctx); err != nil {
-				return false, nil, err
-			}
-			migrated = true
-		}
 		ok, err := db.TryLease(ctx, fixityLeaseName, holder, ttl)
 		if err != nil || !ok {
 			return false, nil, err

@@ -18,10 +18,7 @@ import (
 func BenchmarkArchiveSearchPostgres(b *testing.B) {
 	ctx := context.Background()
 	db := gormdbtest.Open(b, gormdb.Postgres)
-	idx, err := gormdb.NewArchiveIndex(ctx, db)
-	if err != nil {
-		b.Fatal(err)
-	}
+	idx := gormdb.NewArchiveIndex(db)
 	start := time.Now()
 	if err := SeedArchive(ctx, db, idx, 100_000, 1); err != nil {
 		b.Fatal(err)

@@ -122,9 +122,6 @@ func loadExchangeIdentity(ctx context.Context, cfg *Config, db *gormdb.DB) (*exc
 // (send), the mutual-TLS listener and the delivery worker, as jobs.
 func wireExchange(ctx context.Context, a *app) error {
 	cfg := a.cfg
-	if err := a.db.MigrateExchange(ctx); err != nil {
-		return err
-	}
 	outbox := &exchange.Outbox{Agencies: a.db}
 	svc := &exchange.Service{Repo: a.db, Store: a.db, Outbox: outbox}
 	a.api.Extra = append(a.api.Extra, api.ExchangeRoutes(svc))
@@ -250,10 +247,6 @@ func openExchangeDB(ctx context.Context, cfg *Config, stderr io.Writer) (*gormdb
 	}
 	db, err := gormdb.Open(ctx, cfg.DatabaseURL, cfg.DataDir, newLogger(stderr, cfg.LogLevel))
 	if err != nil {
-		return nil, err
-	}
-	if err := db.MigrateExchange(ctx); err != nil {
-		db.Close()
 		return nil, err
 	}
 	return db, nil

@@ -32,10 +32,7 @@ func (k *keyring) devPKI() (*keys.DevPKI, error) {
 	dir := filepath.Join(k.cfg.DataDir, "pki")
 	var store keys.PKIStore
 	if k.db != nil && k.db.Dialect() == gormdb.Postgres {
-		s, err := k.db.DevPKIStore(context.Background())
-		if err != nil {
-			return nil, fmt.Errorf("development PKI: %w", err)
-		}
+		s := k.db.DevPKIStore()
 		// A PKI this instance made in DATA_DIR/pki before it was shared
 		// becomes the shared one, unless another instance stored one first.
 		for _, name := range []string{"root.pem", "agency.pem"} {

@@ -41,7 +41,7 @@ const usage = `vanthu — document workflow for a district People's Committee
 
 Usage:
   vanthu serve [flags]                 run the HTTP API (embedded defaults: SQLite + local objects + development keys)
-  vanthu migrate [flags]               create or update the database schema, then exit
+  vanthu migrate [--status] [flags]    apply the pending schema migrations and print the version (--status: list them, change nothing)
   vanthu user add --username U --password P --roles clerk,officer [--full-name N --title T --unit U]
   vanthu audit verify                  recompute the audit hash chain (exit 1 if broken)
   vanthu pki init|officer ...          development PKI
@@ -267,6 +267,7 @@ func dbKind(url string) string {
 func migrate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
 	fs.SetOutput(stderr)
+	status := fs.Bool("status", false, "list the schema migrations, applied and pending, and change nothing")
 	cfg, err := LoadConfig(fs, args, getenv)
 	if err != nil {
 		return err
@@ -274,18 +275,48 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return err
 	}
-	db, err := gormdb.Open(ctx, cfg.DatabaseURL, cfg.DataDir, newLogger(stderr, cfg.LogLevel))
+	db, err := gormdb.Connect(ctx, cfg.DatabaseURL, cfg.DataDir, newLogger(stderr, cfg.LogLevel))
 	if err != nil {
 		return err
 	}
 	defer db.Close()
-	if _, err := gormdb.NewArchiveIndex(ctx, db); err != nil {
+	if *status {
+		return printMigrationStatus(ctx, db, stdout)
+	}
+	from, to, err := db.Migrate(ctx)
+	if err != nil {
 		return err
 	}
-	if err := db.MigrateExchange(ctx); err != nil {
+	if from == to {
+		fmt.Fprintf(stdout, "schema is up to date (version %d)\n", to)
+	} else {
+		fmt.Fprintf(stdout, "schema migrated from version %d to %d\n", from, to)
+	}
+	return nil
+}
+
+// printMigrationStatus prints the schema version and one line per migration.
+func printMigrationStatus(ctx context.Context, db *gormdb.DB, stdout io.Writer) error {
+	ms, err := db.MigrationStatus(ctx)
+	if err != nil {
 		return err
 	}
-	fmt.Fprintln(stdout, "schema is up to date")
+	version, pending := 0, 0
+	for _, m := range ms {
+		if m.AppliedAt != nil {
+			version = max(version, m.Version)
+		} else {
+			pending++
+		}
+	}
+	fmt.Fprintf(stdout, "schema version %d (this program knows %d); %d pending\n", version, gormdb.SchemaVersion(), pending)
+	for _, m := range ms {
+		at := "pending"
+		if m.AppliedAt != nil {
+			at = "applied " + m.AppliedAt.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(stdout, "%4d  %-28s  %s\n", m.Version, at, m.Name)
+	}
 	return nil
 }
 

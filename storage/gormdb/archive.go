@@ -79,43 +79,9 @@ type archiveImportRow struct {
 
 func (archiveImportRow) TableName() string { return "archive_imports" }
 
-// NewArchiveIndex creates the archive's tables and indexes if missing
-// (on PostgreSQL: a trigram index on the folded subject, when pg_trgm can
-// be created) and returns the index.
-func NewArchiveIndex(ctx context.Context, d *DB) (*ArchiveIndex, error) {
-	err := d.gdb.WithContext(ctx).Transaction(func(g *gorm.DB) error {
-		if d.dialect == Postgres {
-			if err := g.Exec("SELECT pg_advisory_xact_lock(?)", migrationLockID+4).Error; err != nil {
-				return err
-			}
-		}
-		if err := d.migrateDates(g, "archive_records", "doc_date"); err != nil {
-			return err
-		}
-		if err := g.AutoMigrate(&archiveRecordRow{}, &archiveObjectRow{}, &archiveImportRow{}); err != nil {
-			return err
-		}
-		if d.dialect == Postgres {
-			const sp = "vanthu_archive_trgm"
-			if err := g.SavePoint(sp).Error; err != nil {
-				return err
-			}
-			err := g.Exec(`CREATE EXTENSION IF NOT EXISTS pg_trgm`).Error
-			if err == nil {
-				err = g.Exec(`CREATE INDEX IF NOT EXISTS archive_records_subject_norm_trgm ON archive_records USING gin (subject_norm gin_trgm_ops)`).Error
-			}
-			if err != nil {
-				g.RollbackTo(sp)
-				d.log.WarnContext(ctx, "no trigram index for archive search", "err", err)
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, d.translate(err, "migrate archive tables")
-	}
-	return &ArchiveIndex{db: d}, nil
-}
+// NewArchiveIndex returns the archive index on d (its tables come with
+// the schema migrations).
+func NewArchiveIndex(d *DB) *ArchiveIndex { return &ArchiveIndex{db: d} }
 
 func (x *ArchiveIndex) q(ctx context.Context) *gorm.DB { return x.db.conn(ctx) }
 

@@ -47,13 +47,7 @@ func ids(recs []*archive.Record) string {
 func TestArchiveSearch(t *testing.T) {
 	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
 		ctx := context.Background()
-		idx, err := gormdb.NewArchiveIndex(ctx, db)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if _, err := gormdb.NewArchiveIndex(ctx, db); err != nil { // idempotent migration
-			t.Fatal(err)
-		}
+		idx := gormdb.NewArchiveIndex(db)
 		archived(t, db, idx, "a1", "Kế hoạch chỉnh trang đô thị quận Bình Thủy năm 2026", nil)
 		archived(t, db, idx, "a2", "Báo cáo tình hình quận Ninh Kiều", func(d *workflow.Document, r *archive.Record) {
 			r.Type, r.Number, r.Notation = "BC", 15, "15/BC-UBND"
@@ -168,10 +162,7 @@ func TestArchiveSearch(t *testing.T) {
 func TestArchiveSearchUsesTrigramIndex(t *testing.T) {
 	db := gormdbtest.Open(t, gormdb.Postgres)
 	ctx := context.Background()
-	idx, err := gormdb.NewArchiveIndex(ctx, db)
-	if err != nil {
-		t.Fatal(err)
-	}
+	idx := gormdb.NewArchiveIndex(db)
 	for i := range 300 {
 		archived(t, db, idx, fmt.Sprintf("x%04d", i), fmt.Sprintf("Văn bản số %d về việc khác", i), nil)
 	}
@@ -183,7 +174,7 @@ func TestArchiveSearchUsesTrigramIndex(t *testing.T) {
 	sql := idx.SearchSQL(ctx, archive.Query{Q: "long hoa"})
 	// A table this small is cheaper to scan: forbid that, to see whether
 	// the index applies at all (the 100k benchmark measures the real plan).
-	err = g.Transaction(func(tx *gorm.DB) error {
+	err := g.Transaction(func(tx *gorm.DB) error {
 		if err := tx.Exec("SET LOCAL enable_seqscan = off; SET LOCAL enable_indexscan = off").Error; err != nil {
 			return err
 		}

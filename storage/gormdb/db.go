@@ -62,11 +62,25 @@ type DB struct {
 
 var _ workflow.Repository = (*DB)(nil)
 
-// Open connects to the database and brings its schema up to date. An empty
-// dsn opens (creating it if needed) the SQLite file dataDir/vanthu.db; a
-// "postgres://" or "postgresql://" dsn connects to PostgreSQL.
-// Connection failures are EUNAVAILABLE.
+// Open connects to the database and brings its schema up to date
+// (Migrate). An empty dsn opens (creating it if needed) the SQLite file
+// dataDir/vanthu.db; a "postgres://" or "postgresql://" dsn connects to
+// PostgreSQL. Connection failures are EUNAVAILABLE.
 func Open(ctx context.Context, dsn string, dataDir string, logger *slog.Logger) (*DB, error) {
+	d, err := Connect(ctx, dsn, dataDir, logger)
+	if err != nil {
+		return nil, err
+	}
+	if _, _, err := d.Migrate(ctx); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+// Connect is Open without the migrations: it leaves the schema as it is
+// (for `vanthu migrate --status`).
+func Connect(ctx context.Context, dsn string, dataDir string, logger *slog.Logger) (*DB, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -130,10 +144,6 @@ func Open(ctx context.Context, dsn string, dataDir string, logger *slog.Logger) 
 		sqlDB.Close()
 		return nil, err
 	}
-	if err := d.migrate(ctx); err != nil {
-		sqlDB.Close()
-		return nil, err
-	}
 	if d.dialect == SQLite {
 		if err := d.openReaders(filepath.Join(dataDir, "vanthu.db"), cfg); err != nil {
 			sqlDB.Close()
@@ -144,7 +154,7 @@ func Open(ctx context.Context, dsn string, dataDir string, logger *slog.Logger) 
 }
 
 // openReaders opens the pool of read-only SQLite connections (after the
-// writer has set WAL mode and migrated the schema). Reads through it never
+// writer has set WAL mode). Reads through it never
 // wait for the writer's transaction, and a read sees every transaction
 // committed before it started.
 func (d *DB) openReaders(path string, cfg *gorm.Config) error {

@@ -28,23 +28,8 @@ func (devPKIRow) TableName() string { return "dev_pki" }
 // instances on PostgreSQL and SQLite alike.
 type DevPKIStore struct{ d *DB }
 
-// DevPKIStore creates the dev_pki table if needed (serialised like
-// migrate: advisory lock on PostgreSQL, the write lock on SQLite) and
-// returns the store.
-func (d *DB) DevPKIStore(ctx context.Context) (*DevPKIStore, error) {
-	err := d.gdb.WithContext(ctx).Transaction(func(g *gorm.DB) error {
-		if d.dialect == Postgres {
-			if err := g.Exec("SELECT pg_advisory_xact_lock(?)", migrationLockID).Error; err != nil {
-				return err
-			}
-		}
-		return g.AutoMigrate(&devPKIRow{})
-	})
-	if err != nil {
-		return nil, d.translate(err, "migrate dev_pki table")
-	}
-	return &DevPKIStore{d: d}, nil
-}
+// DevPKIStore returns the store of the development PKI (the dev_pki table).
+func (d *DB) DevPKIStore() *DevPKIStore { return &DevPKIStore{d: d} }
 
 // Get returns the entry; an error wrapping fs.ErrNotExist when absent.
 func (s *DevPKIStore) Get(ctx context.Context, name string) ([]byte, error) {

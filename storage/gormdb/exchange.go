@@ -48,20 +48,6 @@ func (statusRow) TableName() string { return "exchange_statuses" }
 
 var _ exchange.Store = (*DB)(nil)
 
-// MigrateExchange creates the exchange's tables (agencies, exchange_sent,
-// exchange_statuses). Idempotent; serialised like migrate.
-func (d *DB) MigrateExchange(ctx context.Context) error {
-	err := d.gdb.WithContext(ctx).Transaction(func(g *gorm.DB) error {
-		if d.dialect == Postgres {
-			if err := g.Exec("SELECT pg_advisory_xact_lock(?)", migrationLockID).Error; err != nil {
-				return err
-			}
-		}
-		return g.AutoMigrate(&agencyRow{}, &sentRow{}, &statusRow{})
-	})
-	return d.translate(err, "migrate exchange tables")
-}
-
 func agencyFromRow(r *agencyRow) *exchange.Agency {
 	return &exchange.Agency{OrgID: r.OrgID, Name: r.Name, Endpoint: r.Endpoint, SigningCertPEM: r.SigningCertPEM,
 		TLSCertPEM: r.TLSCertPEM, CreatedAt: fromDB(r.CreatedAt), UpdatedAt: fromDB(r.UpdatedAt)}

@@ -14,18 +14,6 @@ import (
 	"github.com/vanthu/vanthu/workflow"
 )
 
-func exchangeDB(t *testing.T, db *gormdb.DB) *gormdb.DB {
-	t.Helper()
-	if err := db.MigrateExchange(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	// Twice: idempotent.
-	if err := db.MigrateExchange(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	return db
-}
-
 func enqueue(t *testing.T, db *gormdb.DB, ds ...*workflow.Delivery) {
 	t.Helper()
 	err := db.Atomic(context.Background(), func(ctx context.Context, tx workflow.Tx) error {
@@ -43,7 +31,6 @@ func enqueue(t *testing.T, db *gormdb.DB, ds ...*workflow.Delivery) {
 
 func TestAgencies(t *testing.T) {
 	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
-		db = exchangeDB(t, db)
 		ctx := context.Background()
 		_, err := db.Agency(ctx, "000.00.31.H13")
 		wantCode(t, err, workflow.ENOTFOUND)
@@ -78,7 +65,6 @@ func TestAgencies(t *testing.T) {
 
 func TestClaimDeliveries(t *testing.T) {
 	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
-		db = exchangeDB(t, db)
 		ctx := context.Background()
 		now := time.Now().UTC()
 		d1 := &workflow.Delivery{ID: "a1", DocumentID: "doc1", Kind: workflow.DeliverDocument, OrgID: "000.00.31.H13", NextAttempt: now.Add(-time.Minute)}
@@ -148,7 +134,6 @@ func deliveryIDs(ds []workflow.Delivery) string {
 // delivery twice, and between them take every one.
 func TestClaimDeliveriesConcurrent(t *testing.T) {
 	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
-		db = exchangeDB(t, db)
 		now := time.Now().UTC()
 		const n = 200
 		var ds []*workflow.Delivery
@@ -200,7 +185,6 @@ func TestClaimDeliveriesConcurrent(t *testing.T) {
 
 func TestRecordStatus(t *testing.T) {
 	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
-		db = exchangeDB(t, db)
 		ctx := context.Background()
 		enqueue(t, db, &workflow.Delivery{ID: "x1", DocumentID: "doc1", Kind: workflow.DeliverDocument, OrgID: "000.00.31.H13"},
 			&workflow.Delivery{ID: "x2", DocumentID: "doc1", Kind: workflow.DeliverDocument, OrgID: "000.00.32.H13"})

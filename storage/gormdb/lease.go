@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
@@ -18,19 +17,6 @@ type leaseRow struct {
 }
 
 func (leaseRow) TableName() string { return "leases" }
-
-// MigrateLeases creates the leases table (serialised like migrate).
-func (d *DB) MigrateLeases(ctx context.Context) error {
-	err := d.gdb.WithContext(ctx).Transaction(func(g *gorm.DB) error {
-		if d.dialect == Postgres {
-			if err := g.Exec("SELECT pg_advisory_xact_lock(?)", migrationLockID).Error; err != nil {
-				return err
-			}
-		}
-		return g.AutoMigrate(&leaseRow{})
-	})
-	return d.translate(err, "migrate leases table")
-}
 
 // TryLease takes the lease name for holder until now+ttl, or extends it
 // when holder already has it. It reports false while another holder's

@@ -15,9 +15,6 @@ import (
 func TestLease(t *testing.T) {
 	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
 		ctx := context.Background()
-		if err := db.MigrateLeases(ctx); err != nil {
-			t.Fatal(err)
-		}
 		now := time.Date(2026, 12, 2, 1, 0, 0, 0, time.UTC)
 		db.Now = func() time.Time { return now }
 		steps := []struct {

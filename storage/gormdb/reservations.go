@@ -13,7 +13,7 @@ import (
 // (state reserved) or voided by a failed one (state voided, kept for the
 // register). A consumed or given-back reservation is deleted. Two rows
 // never share a number of a register's year, and a document has at most
-// one live reservation (the unique indexes in migrate).
+// one live reservation (the unique indexes of migration 1).
 type reservationRow struct {
 	ID         string     `gorm:"primaryKey"`
 	Kind       string     `gorm:"not null"`
@@ -29,12 +29,6 @@ type reservationRow struct {
 }
 
 func (reservationRow) TableName() string { return "register_reservations" }
-
-// reservationIndexes are created by migrate after the table.
-var reservationIndexes = []string{
-	`CREATE UNIQUE INDEX IF NOT EXISTS register_reservations_number ON register_reservations (kind, year, number)`,
-	`CREATE UNIQUE INDEX IF NOT EXISTS register_reservations_live ON register_reservations (document_id) WHERE state = 'reserved'`,
-}
 
 func (r *reservationRow) toDomain() workflow.Reservation {
 	return workflow.Reservation{ID: r.ID, Register: workflow.RegisterKind(r.Kind), Year: r.Year, Number: r.Number,

@@ -19,10 +19,7 @@ import (
 func TestVisibilityIsCanSee(t *testing.T) {
 	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
 		ctx := context.Background()
-		idx, err := gormdb.NewArchiveIndex(ctx, db)
-		if err != nil {
-			t.Fatal(err)
-		}
+		idx := gormdb.NewArchiveIndex(db)
 		levels := []workflow.Confidentiality{workflow.Public, workflow.Confidential, workflow.Secret, workflow.TopSecret}
 		relations := []string{"none", "signer", "assignee", "creator"}
 		var docs []*workflow.Document

@@ -1,0 +1,276 @@
+package gormdb
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// The schema changes by numbered migrations, applied in order and each
+// recorded in schema_migrations (version, name, applied_at). There is no
+// other path: no constructor creates tables, and the row structs' gorm
+// tags describe the schema the migrations build (TestMigrationsMatchRows
+// compares the two). To change the schema, append a migration to the list
+// below — never edit one that has landed — and change the row struct to
+// match; docs/architecture.md ("Schema migrations") says how.
+
+// migration is one step of the schema. up runs inside the transaction of
+// the migration run (holding the lock), on either dialect; d.dialect says
+// which. It must leave the schema exactly as the row structs describe it
+// once every migration up to it has run.
+type migration struct {
+	version int
+	name    string
+	up      func(ctx context.Context, d *DB, g *gorm.DB) error
+}
+
+// migrations is the schema's history. Versions are 1, 2, 3... in order.
+var migrations = []migration{
+	{1, "baseline: the schema created before numbered migrations", baselineV1},
+}
+
+// migrationLockID is the PostgreSQL advisory lock that serialises schema
+// migrations of several `vanthu serve` instances starting together.
+const migrationLockID = 7_268_110_840 // "vanthu" on a phone keypad
+
+// MigrationStatus is one known migration and whether it has been applied.
+type MigrationStatus struct {
+	Version   int
+	Name      string
+	AppliedAt *time.Time // nil: pending
+}
+
+// SchemaVersion is the number of the latest migration this code knows.
+func SchemaVersion() int { return migrations[len(migrations)-1].version }
+
+// Migrate applies the pending migrations in order and returns the schema
+// version before and after. The run is one transaction — under an advisory
+// lock on PostgreSQL, under the write lock (BEGIN IMMEDIATE) on SQLite —
+// so instances starting together do not race and a failed migration
+// leaves nothing half done. A database from before numbered migrations
+// (tables but no schema_migrations) starts at version 0: the baseline
+// migration is idempotent and brings it to version 1 unchanged.
+func (d *DB) Migrate(ctx context.Context) (from, to int, err error) {
+	run := func(g *gorm.DB) error {
+		if err := d.lockSchema(g); err != nil {
+			return err
+		}
+		applied, err := appliedMigrations(g)
+		if err != nil {
+			return err
+		}
+		from = 0
+		for v := range applied {
+			from = max(from, v)
+		}
+		to = from
+		for _, m := range migrations {
+			if _, ok := applied[m.version]; ok {
+				continue
+			}
+			if err := m.up(ctx, d, g); err != nil {
+				return fmt.Errorf("migration %d (%s): %w", m.version, m.name, err)
+			}
+			if err := g.Exec(`INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+				m.version, m.name, utc(time.Now())).Error; err != nil {
+				return fmt.Errorf("record migration %d: %w", m.version, err)
+			}
+			to = max(to, m.version)
+			d.log.InfoContext(ctx, "schema migration applied", "version", m.version, "name", m.name)
+		}
+		return nil
+	}
+	if err := d.gdb.WithContext(ctx).Transaction(run); err != nil {
+		return 0, 0, d.translate(err, "migrate %s schema", d.dialect)
+	}
+	if from > SchemaVersion() {
+		d.log.WarnContext(ctx, "the database schema is newer than this program", "schema_version", from, "known_version", SchemaVersion())
+	}
+	return from, to, nil
+}
+
+// MigrationStatus lists the known migrations, applied or pending, then any
+// applied version this program does not know (a newer program migrated
+// the database), without changing anything.
+func (d *DB) MigrationStatus(ctx context.Context) ([]MigrationStatus, error) {
+	var out []MigrationStatus
+	err := d.gdb.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+		if !g.Migrator().HasTable("schema_migrations") {
+			for _, m := range migrations {
+				out = append(out, MigrationStatus{Version: m.version, Name: m.name})
+			}
+			return nil
+		}
+		var rows []struct {
+			Version   int
+			Name      string
+			AppliedAt time.Time
+		}
+		if err := g.Raw(`SELECT version, name, applied_at FROM schema_migrations ORDER BY version`).Scan(&rows).Error; err != nil {
+			return err
+		}
+		done := map[int]time.Time{}
+		names := map[int]string{}
+		for _, r := range rows {
+			done[r.Version] = fromDB(r.AppliedAt)
+			names[r.Version] = r.Name
+		}
+		for _, m := range migrations {
+			s := MigrationStatus{Version: m.version, Name: m.name}
+			if at, ok := done[m.version]; ok {
+				s.AppliedAt = &at
+				delete(done, m.version)
+			}
+			out = append(out, s)
+		}
+		for _, r := range rows {
+			if at, ok := done[r.Version]; ok {
+				out = append(out, MigrationStatus{Version: r.Version, Name: names[r.Version] + " (unknown to this program)", AppliedAt: &at})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, d.translate(err, "read schema migrations")
+	}
+	return out, nil
+}
+
+// lockSchema takes the migration lock for the transaction g and makes
+// sure schema_migrations exists.
+func (d *DB) lockSchema(g *gorm.DB) error {
+	ts := "datetime"
+	if d.dialect == Postgres {
+		if err := g.Exec("SELECT pg_advisory_xact_lock(?)", migrationLockID).Error; err != nil {
+			return err
+		}
+		ts = "timestamptz"
+	}
+	return g.Exec(`CREATE TABLE IF NOT EXISTS schema_migrations (
+	version bigint PRIMARY KEY,
+	name text NOT NULL,
+	applied_at ` + ts + ` NOT NULL)`).Error
+}
+
+func appliedMigrations(g *gorm.DB) (map[int]bool, error) {
+	var vs []int
+	if err := g.Raw(`SELECT version FROM schema_migrations`).Scan(&vs).Error; err != nil {
+		return nil, err
+	}
+	m := make(map[int]bool, len(vs))
+	for _, v := range vs {
+		m[v] = true
+	}
+	return m, nil
+}
+
+// baselineV1 is the schema as the code before numbered migrations created
+// it (gorm AutoMigrate of the row structs of that time, frozen in
+// migrations_v1.go, plus the SQL below). On such a database it changes
+// nothing but what that code also did at every start (dates stored as
+// instants become calendar days, see migrateDates).
+func baselineV1(ctx context.Context, d *DB, g *gorm.DB) error {
+	if err := d.migrateDates(g, "documents", "original_date", "due_date"); err != nil {
+		return err
+	}
+	if err := d.migrateDates(g, "archive_records", "doc_date"); err != nil {
+		return err
+	}
+	if err := g.AutoMigrate(&v1DocumentRow{}, &v1UserRow{}, &v1SessionRow{}, &v1CounterRow{}, &v1EventRow{}, &v1HeadRow{},
+		&v1DeliveryRow{}, &v1AgencyRow{}, &v1SentRow{}, &v1StatusRow{}, &v1LeaseRow{}, &v1DevPKIRow{},
+		&v1ArchiveRecordRow{}, &v1ArchiveObjectRow{}, &v1ArchiveImportRow{}, &v1RevocationRow{}, &v1ReservationRow{}); err != nil {
+		return err
+	}
+	for _, stmt := range []string{
+		// Two documents never share a number in a register's year.
+		`CREATE UNIQUE INDEX IF NOT EXISTS documents_register_number ON documents (register, year, number) WHERE number > 0`,
+		// A document received over the exchange is stored once.
+		`CREATE UNIQUE INDEX IF NOT EXISTS documents_external_id ON documents (external_id) WHERE external_id <> ''`,
+		// A public verification code names one document.
+		`CREATE UNIQUE INDEX IF NOT EXISTS documents_verify_code ON documents (verify_code) WHERE verify_code <> ''`,
+		// Two reservations never share a number of a register's year, and a
+		// document has at most one live reservation.
+		`CREATE UNIQUE INDEX IF NOT EXISTS register_reservations_number ON register_reservations (kind, year, number)`,
+		`CREATE UNIQUE INDEX IF NOT EXISTS register_reservations_live ON register_reservations (document_id) WHERE state = 'reserved'`,
+	} {
+		if err := g.Exec(stmt).Error; err != nil {
+			return err
+		}
+	}
+	// The chain head exists from the start.
+	if err := g.Exec(`INSERT INTO audit_head (id, seq, hash) VALUES (1, 0, ?) ON CONFLICT DO NOTHING`, workflow.GenesisHash).Error; err != nil {
+		return err
+	}
+	if d.dialect == Postgres {
+		d.pgTrigramIndex(ctx, g, "documents_subject_norm_trgm", "documents")
+		d.pgTrigramIndex(ctx, g, "archive_records_subject_norm_trgm", "archive_records")
+	}
+	return nil
+}
+
+// pgTrigramIndex adds a trigram index on table's subject_norm for
+// substring search, when the pg_trgm extension can be created (it is a
+// trusted extension, so a database owner may; a locked-down role may not,
+// and search then scans). Failure is logged, not fatal.
+func (d *DB) pgTrigramIndex(ctx context.Context, g *gorm.DB, name, table string) {
+	const sp = "vanthu_trgm"
+	if err := g.SavePoint(sp).Error; err != nil {
+		return
+	}
+	err := g.Exec(`CREATE EXTENSION IF NOT EXISTS pg_trgm`).Error
+	if err == nil {
+		err = g.Exec(fmt.Sprintf(`CREATE INDEX IF NOT EXISTS %s ON %s USING gin (subject_norm gin_trgm_ops)`, name, table)).Error
+	}
+	if err != nil {
+		g.RollbackTo(sp)
+		d.log.WarnContext(ctx, "no trigram index for subject search", "table", table, "err", err)
+	}
+}
+
+// migrateDates turns columns that held calendar dates as instants (before
+// workflow.Date) into dates: each timestamp becomes its calendar day in
+// Vietnam (UTC+7), the zone the API read "YYYY-MM-DD" in. On PostgreSQL
+// the column becomes DATE; on SQLite the text becomes 'YYYY-MM-DD'.
+// Columns that are dates already, and tables that do not exist yet, are
+// left alone.
+func (d *DB) migrateDates(g *gorm.DB, table string, columns ...string) error {
+	if !g.Migrator().HasTable(table) {
+		return nil
+	}
+	for _, col := range columns {
+		if !g.Migrator().HasColumn(table, col) {
+			continue
+		}
+		switch d.dialect {
+		case Postgres:
+			var typ string
+			if err := g.Raw(`SELECT data_type FROM information_schema.columns
+WHERE table_schema = current_schema() AND table_name = ? AND column_name = ?`, table, col).Scan(&typ).Error; err != nil {
+				return err
+			}
+			var using string
+			switch typ {
+			case "timestamp with time zone":
+				using = fmt.Sprintf(`((%s AT TIME ZONE 'UTC') + interval '7 hours')::date`, col)
+			case "timestamp without time zone":
+				using = fmt.Sprintf(`(%s + interval '7 hours')::date`, col)
+			default:
+				continue
+			}
+			if err := g.Exec(fmt.Sprintf(`ALTER TABLE %s ALTER COLUMN %s TYPE date USING %s`, table, col, using)).Error; err != nil {
+				return fmt.Errorf("%s.%s to date: %w", table, col, err)
+			}
+		case SQLite:
+			// SQLite's date() reads the stored text (with its zone suffix).
+			if err := g.Exec(fmt.Sprintf(`UPDATE %s SET %s = date(%s, '+7 hours') WHERE %s IS NOT NULL AND length(%s) > 10`,
+				table, col, col, col, col)).Error; err != nil {
+				return fmt.Errorf("%s.%s to date: %w", table, col, err)
+			}
+		}
+	}
+	return nil
+}
