@@ -63,6 +63,7 @@ type Config struct {
 	ExchangePoll      string
 	ExchangeRetryBase string
 	ExchangeRetryMax  string
+	ExchangeLease     string
 
 	// Abuse limits.
 	TrustedProxies string
@@ -127,6 +128,7 @@ func (c *Config) settings() []setting {
 		{env: "VANTHU_PPROF_ADDR", flag: "pprof-addr", def: "", doc: "serve net/http/pprof (CPU profiles) on this address, e.g. 127.0.0.1:6060; never expose it; empty = off", str: &c.PprofAddr},
 		{env: "VANTHU_METRICS_ADDR", flag: "metrics-addr", def: "", doc: "serve /metrics on this address only (e.g. 127.0.0.1:9090); empty = on the main listener", str: &c.MetricsAddr},
 		{env: "VANTHU_METRICS_TOKEN", flag: "metrics-token", def: "", doc: "bearer token /metrics requires; empty = none", str: &c.MetricsToken},
+		{env: "VANTHU_EXCHANGE_LEASE", flag: "exchange-lease", def: "5m", doc: "how long a delivery claimed by one instance is kept from the others (an instance killed while sending: another sends it after this); longer than a send may take", str: &c.ExchangeLease},
 		{env: "VANTHU_EXCHANGE_URL", flag: "exchange-url", def: "", doc: "the exchange endpoint peers should call (https://host:port), printed by vanthu agency export; empty = https://VANTHU_EXCHANGE_ADDR", str: &c.ExchangeURL},
 	}
 }
@@ -176,7 +178,7 @@ func (c *Config) validate() error {
 		return fmt.Errorf("VANTHU_ORG_NAME and VANTHU_ORG_ABBR must not be empty")
 	}
 	for _, d := range []struct{ env, v string }{{"VANTHU_EXCHANGE_POLL", c.ExchangePoll}, {"VANTHU_EXCHANGE_RETRY_BASE", c.ExchangeRetryBase},
-		{"VANTHU_EXCHANGE_RETRY_MAX", c.ExchangeRetryMax}, {"VANTHU_FIXITY_INTERVAL", c.FixityInterval},
+		{"VANTHU_EXCHANGE_RETRY_MAX", c.ExchangeRetryMax}, {"VANTHU_FIXITY_INTERVAL", c.FixityInterval}, {"VANTHU_EXCHANGE_LEASE", c.ExchangeLease},
 		{"VANTHU_HTTP_TIMEOUT", c.HTTPTimeout}, {"VANTHU_HTTP_MAX_DURATION", c.HTTPMaxTime}} {
 		if d.v == "" {
 			continue

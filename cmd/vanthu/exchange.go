@@ -151,7 +151,7 @@ func wireExchange(ctx context.Context, a *app) error {
 	worker := &exchange.Worker{Store: a.db, Repo: a.db, Blobs: a.blobs, Client: &exchange.Client{Cert: id.tlsCert},
 		Self: id.self, Logger: logger, Poll: durationOr(exchangeTuning.Poll, cfg.ExchangePoll),
 		Backoff: durationOr(exchangeTuning.Backoff, cfg.ExchangeRetryBase), MaxBackoff: durationOr(exchangeTuning.MaxBackoff, cfg.ExchangeRetryMax),
-		Lease: exchangeTuning.Lease}
+		Lease: durationOr(exchangeTuning.Lease, cfg.ExchangeLease)}
 	outbox.Wake = worker.Wake
 	a.docs.Outbox = outbox
 	recv := &exchange.Receiver{Docs: a.docs, Repo: a.db, Store: a.db, Outbox: outbox, Self: id.self.Org,

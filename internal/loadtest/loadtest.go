@@ -43,7 +43,14 @@ type Config struct {
 	SendTo        string         // org ID of the agency (empty = the first connected one)
 	Progress      io.Writer      // a progress line per second (nil = none)
 	HTTPClient    *http.Client   // nil = a client sized for UsersPerRole
-	Now           func() time.Time
+	// Retry, when set, retries an action that failed with a retryable
+	// error (503, 429, 502, 504, or a lost connection) for up to this long,
+	// on the next server. An action retried after its answer was lost
+	// counts as done when the document is already in the action's state.
+	Retry time.Duration
+	// OnFinish, when set, is called after each lifecycle (ok = completed).
+	OnFinish func(ok bool)
+	Now      func() time.Time
 }
 
 // Report is what a run measured.
@@ -54,7 +61,11 @@ type Report struct {
 	Lifecycles   map[string]*KindReport `json:"lifecycles"`
 	Actions      map[string]*Latency    `json:"actions"`
 	Errors       map[string]int         `json:"errors"` // "action: status code" -> count
-	ErrorSamples []string               `json:"error_samples,omitempty"`
+	// Retried counts the retryable errors that were retried (Config.Retry),
+	// by "action: status code"; they are not in Errors unless the last
+	// attempt failed too.
+	Retried      map[string]int `json:"retried,omitempty"`
+	ErrorSamples []string       `json:"error_samples,omitempty"`
 }
 
 // KindReport counts one kind of lifecycle.
@@ -63,6 +74,9 @@ type KindReport struct {
 	Failed    int      `json:"failed"`
 	PerSecond float64  `json:"per_second"`
 	Documents []string `json:"documents"` // IDs of the completed ones
+	// Created lists every document whose creation the server acknowledged
+	// (201), completed or not.
+	Created []string `json:"created"`
 }
 
 // Latency is one action's latency distribution, in milliseconds.
@@ -175,7 +189,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	}
 	r := &runner{cfg: cfg, users: map[string][]user{}, done: map[string]*atomic.Int64{Outgoing: {}, Incoming: {}},
 		rep: &Report{URLs: cfg.URLs, UsersPerRole: cfg.UsersPerRole, Lifecycles: map[string]*KindReport{Outgoing: {}, Incoming: {}},
-			Actions: map[string]*Latency{}, Errors: map[string]int{}}}
+			Actions: map[string]*Latency{}, Errors: map[string]int{}, Retried: map[string]int{}}}
 	for _, u := range cfg.URLs {
 		c, err := client.NewClientWithResponses(strings.TrimRight(u, "/"), client.WithHTTPClient(hc))
 		if err != nil {
@@ -223,6 +237,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 			k.PerSecond = float64(k.Completed) / rep.Seconds
 		}
 		sort.Strings(k.Documents)
+		sort.Strings(k.Created)
 	}
 	for _, l := range rep.Actions {
 		l.summarise()
@@ -272,6 +287,9 @@ func (r *runner) progress(start time.Time) (stop func()) {
 }
 
 func (r *runner) finish(kind, id string, err error) {
+	if r.cfg.OnFinish != nil {
+		defer r.cfg.OnFinish(err == nil)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	k := r.rep.Lifecycles[kind]
@@ -425,43 +443,138 @@ func (r *runner) as(role string, w int) client.RequestEditorFn {
 	return client.Bearer(us[w%len(us)].token)
 }
 
-// create uploads a document (one-page PDF unique to the lifecycle).
+// create uploads a document (one-page PDF unique to the lifecycle). A
+// retried create may leave an unacknowledged draft behind: only the
+// acknowledged one goes on.
 func (r *runner) create(ctx context.Context, role string, w int, meta client.DocumentMeta, i int) (*client.Document, error) {
 	pdf := testpdf.Make(1, fmt.Sprintf("vanthu loadtest %d", i))
-	ct, rd, err := client.NewDocumentBody(meta, client.NamedPDF{Name: "vanban.pdf", PDF: strings.NewReader(string(pdf))})
-	if err != nil {
-		return nil, err
-	}
-	t0 := time.Now()
-	resp, err := r.client().CreateDocumentWithBodyWithResponse(ctx, ct, rd, r.as(role, w))
 	action := string(meta.Direction) + " create"
-	if resp != nil {
-		err = check(action, resp.HTTPResponse, resp.Body, err, 201)
-	} else {
-		err = check(action, nil, nil, err, 201)
+	var doc *client.Document
+	err := r.retry(ctx, action, func() (bool, error) {
+		ct, rd, err := client.NewDocumentBody(meta, client.NamedPDF{Name: "vanban.pdf", PDF: strings.NewReader(string(pdf))})
+		if err != nil {
+			return false, err
+		}
+		t0 := time.Now()
+		resp, err := r.client().CreateDocumentWithBodyWithResponse(ctx, ct, rd, r.as(role, w))
+		if resp != nil {
+			err = check(action, resp.HTTPResponse, resp.Body, err, 201)
+		} else {
+			err = check(action, nil, nil, err, 201)
+		}
+		if err != nil {
+			return false, err
+		}
+		r.record(action, time.Since(t0))
+		doc = resp.JSON201
+		r.mu.Lock()
+		k := r.rep.Lifecycles[string(meta.Direction)]
+		k.Created = append(k.Created, doc.Id)
+		r.mu.Unlock()
+		return true, nil
+	})
+	return doc, err
+}
+
+// after is the state each action leads to (a retried action whose first
+// answer was lost finds its document there).
+var after = map[client.Action]string{client.ActionSubmit: "in_review", client.ActionApprove: "approved",
+	client.ActionSign: "officer_signed", client.ActionIssue: "issued", client.ActionSend: "sent", client.ActionArchive: "archived",
+	client.ActionRegister: "registered", client.ActionAssign: "assigned", client.ActionStart: "in_progress",
+	client.ActionComplete: "completed"}
+
+// Retryable reports whether an answer with this status (0: no answer, the
+// connection was lost) may be retried: the server said "later", or never
+// answered. A 500 is not retryable: it is a bug.
+func Retryable(status int) bool {
+	switch status {
+	case 0, http.StatusServiceUnavailable, http.StatusTooManyRequests, http.StatusBadGateway, http.StatusGatewayTimeout:
+		return true
 	}
-	if err != nil {
-		return nil, err
+	return false
+}
+
+// retry calls attempt until it succeeds, fails for good, or Config.Retry
+// has passed; attempt returns done=true when it succeeded.
+func (r *runner) retry(ctx context.Context, action string, attempt func() (bool, error)) error {
+	var deadline time.Time
+	if r.cfg.Retry > 0 {
+		deadline = time.Now().Add(r.cfg.Retry)
 	}
-	r.record(action, time.Since(t0))
-	return resp.JSON201, nil
+	wait := 100 * time.Millisecond
+	for {
+		done, err := attempt()
+		if done || err == nil {
+			return err
+		}
+		var he *httpError
+		if !errors.As(err, &he) || !Retryable(he.status) || deadline.IsZero() || time.Now().After(deadline) {
+			return err
+		}
+		r.mu.Lock()
+		r.rep.Retried[he.key()]++
+		if r.samples < 40 {
+			r.samples++
+			r.rep.ErrorSamples = append(r.rep.ErrorSamples, "retried: "+he.Error())
+		}
+		r.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+		wait = min(2*wait, 2*time.Second)
+	}
 }
 
 // act applies one action and records its latency.
 func (r *runner) act(ctx context.Context, kind, role string, w int, id string, action client.Action, req client.ActionRequest) (*client.Document, error) {
-	t0 := time.Now()
 	name := kind + " " + string(action)
-	resp, err := r.client().ApplyActionWithResponse(ctx, id, action, req, r.as(role, w))
-	if resp != nil {
-		err = check(name, resp.HTTPResponse, resp.Body, err, 200)
-	} else {
-		err = check(name, nil, nil, err, 200)
+	var doc *client.Document
+	retried := false
+	err := r.retry(ctx, name, func() (bool, error) {
+		t0 := time.Now()
+		resp, err := r.client().ApplyActionWithResponse(ctx, id, action, req, r.as(role, w))
+		if resp != nil {
+			err = check(name, resp.HTTPResponse, resp.Body, err, 200)
+		} else {
+			err = check(name, nil, nil, err, 200)
+		}
+		var he *httpError
+		if err != nil && retried && errors.As(err, &he) && he.status == http.StatusConflict {
+			// The attempt before may have been applied, its answer lost.
+			g, gerr := r.client().GetDocumentWithResponse(ctx, id, r.as(role, w))
+			if gerr = check(name+" (look)", httpRespOf(g), bodyOf(g), gerr, 200); gerr != nil {
+				return false, gerr
+			}
+			if string(g.JSON200.State) == after[action] {
+				doc, err = g.JSON200, nil
+			}
+		} else if err == nil {
+			doc = resp.JSON200
+		}
+		retried = true
+		if err != nil {
+			return false, err
+		}
+		r.record(name, time.Since(t0))
+		return true, nil
+	})
+	return doc, err
+}
+
+func httpRespOf(g *client.GetDocumentResponse) *http.Response {
+	if g == nil {
+		return nil
 	}
-	if err != nil {
-		return nil, err
+	return g.HTTPResponse
+}
+
+func bodyOf(g *client.GetDocumentResponse) []byte {
+	if g == nil {
+		return nil
 	}
-	r.record(name, time.Since(t0))
-	return resp.JSON200, nil
+	return g.Body
 }
 
 func (r *runner) lifecycle(ctx context.Context, kind string, w, i int) (string, error) {

@@ -1,0 +1,60 @@
+// Command vanthu-chaos runs internal/chaos: document lifecycles over
+// several vanthu serve processes on a PostgreSQL and a MinIO of its own,
+// with kill -9, database and object store restarts and a receiving agency
+// down for a while, then checks that nothing was lost. scripts/chaos
+// builds vanthu and runs it.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/vanthu/vanthu/internal/chaos"
+)
+
+func main() {
+	var cfg chaos.Config
+	flag.StringVar(&cfg.Vanthu, "vanthu", "vanthu", "the vanthu binary")
+	flag.StringVar(&cfg.Dir, "dir", "", "scratch directory (servers' data and logs, report.json); required")
+	flag.StringVar(&cfg.PGBinDir, "pg-bin", "/usr/lib/postgresql/15/bin", "PostgreSQL binaries (initdb, pg_ctl, psql)")
+	flag.StringVar(&cfg.MinIOBin, "minio", "minio", "the minio binary")
+	flag.IntVar(&cfg.Instances, "instances", 3, "vanthu serve processes on the one database")
+	flag.IntVar(&cfg.Lifecycles, "lifecycles", 1000, "document lifecycles (80% outgoing, sent to the peer; 20% incoming)")
+	flag.IntVar(&cfg.UsersPerRole, "users-per-role", 4, "concurrent lifecycles")
+	flag.IntVar(&cfg.Kills, "kills", 20, "kill -9 of a random instance (restarted at once)")
+	flag.BoolVar(&cfg.RestartPG, "restart-postgres", true, "restart PostgreSQL once mid-load")
+	flag.BoolVar(&cfg.RestartMinIO, "restart-minio", true, "restart MinIO once mid-load")
+	flag.DurationVar(&cfg.Outage, "outage", 5*time.Second, "how long PostgreSQL and MinIO stay down when restarted")
+	flag.DurationVar(&cfg.PeerDown, "peer-down", time.Minute, "the receiving agency is down this long mid-load (0 = never)")
+	flag.Uint64Var(&cfg.Seed, "seed", 0, "random seed (0 = from the clock)")
+	flag.Parse()
+	if cfg.Dir == "" {
+		fmt.Fprintln(os.Stderr, "vanthu-chaos: --dir is required")
+		os.Exit(2)
+	}
+	cfg.Log = os.Stderr
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	rep, err := chaos.Run(ctx, cfg)
+	if rep != nil {
+		chaos.WriteTable(os.Stdout, rep)
+		b, _ := json.MarshalIndent(rep, "", "  ")
+		if werr := os.WriteFile(filepath.Join(cfg.Dir, "report.json"), append(b, '\n'), 0o644); werr != nil {
+			fmt.Fprintln(os.Stderr, "vanthu-chaos:", werr)
+		}
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "vanthu-chaos:", err)
+		os.Exit(1)
+	}
+	if !rep.OK {
+		os.Exit(1)
+	}
+}

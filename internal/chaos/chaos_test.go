@@ -1,0 +1,88 @@
+package chaos
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"time"
+)
+
+// TestIntegrationChaosShort is the short form of scripts/chaos: three
+// instances on a PostgreSQL and a MinIO of the test's own (never the
+// shared test servers, which other tests use), 100 lifecycles, 3 kill -9,
+// one PostgreSQL and one MinIO restart, the receiving agency down for 10 s;
+// then every check of the full run must pass.
+func TestIntegrationChaosShort(t *testing.T) {
+	minioBin := os.Getenv("VANTHU_TEST_MINIO_BIN")
+	if minioBin == "" {
+		t.Skip("VANTHU_TEST_MINIO_BIN not set (scripts/setup/minio.sh sets it)")
+	}
+	if os.Getenv("VANTHU_TEST_DATABASE_URL") == "" {
+		t.Skip("VANTHU_TEST_DATABASE_URL not set (scripts/setup/postgres.sh installs PostgreSQL and sets it)")
+	}
+	pgBin := "/usr/lib/postgresql/15/bin"
+	if _, err := os.Stat(filepath.Join(pgBin, "initdb")); err != nil {
+		t.Fatalf("PostgreSQL 15 binaries: %v", err)
+	}
+	dir := scratch(t)
+	vanthu := filepath.Join(dir, "vanthu")
+	build := exec.Command("go", "build", "-o", vanthu, "github.com/vanthu/vanthu/cmd/vanthu")
+	build.Env = append(os.Environ(), "GOTOOLCHAIN="+runtime.Version())
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	var log bytes.Buffer
+	rep, err := Run(ctx, Config{Vanthu: vanthu, Dir: filepath.Join(dir, "run"), PGBinDir: pgBin, MinIOBin: minioBin,
+		Instances: 3, Lifecycles: 100, UsersPerRole: 4, Kills: 3, RestartPG: true, RestartMinIO: true,
+		Outage: 3 * time.Second, PeerDown: 10 * time.Second, Seed: 11, Log: &log})
+	var table bytes.Buffer
+	if rep != nil {
+		WriteTable(&table, rep)
+	}
+	t.Logf("chaos report:\n%s", table.String())
+	if err != nil {
+		t.Fatalf("run: %v\n%s", err, log.String())
+	}
+	if rep.Kills != 3 || rep.PGRestarts != 1 || rep.S3Restarts != 1 || rep.PeerDowns != 1 {
+		t.Errorf("faults: %d kills, %d PostgreSQL, %d MinIO, %d peer outages; want 3, 1, 1, 1", rep.Kills, rep.PGRestarts, rep.S3Restarts, rep.PeerDowns)
+	}
+	for _, c := range rep.Checks {
+		if !c.OK {
+			t.Errorf("check %q: %d bad: %s", c.Name, c.Bad, c.Detail)
+		}
+	}
+	if n := rep.Load.Lifecycles["outgoing"].Completed + rep.Load.Lifecycles["incoming"].Completed; n != 100 {
+		t.Errorf("%d lifecycles completed, want 100", n)
+	}
+	if t.Failed() {
+		t.Logf("run log:\n%s", log.String())
+	}
+}
+
+// scratch is a directory the postgres user can reach (t.TempDir's parents
+// are private), removed at the end.
+func scratch(t *testing.T) string {
+	t.Helper()
+	base := os.Getenv("VANTHU_TEST_TMP")
+	if base == "" {
+		base = os.TempDir()
+	}
+	if err := os.MkdirAll(base, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	dir, err := os.MkdirTemp(base, "chaos-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.RemoveAll(dir) })
+	return dir
+}

@@ -1,0 +1,459 @@
+package chaos
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/vanthu/vanthu/storage/minio"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// api is a logged-in admin on one server.
+type api struct {
+	base  string
+	token string
+	hc    *http.Client
+}
+
+func login(ctx context.Context, base string) (*api, error) {
+	a := &api{base: base, hc: &http.Client{Timeout: time.Minute}}
+	var out struct{ Token string }
+	if code, err := a.call(ctx, "POST", "/api/v1/auth/login", map[string]string{"username": "admin", "password": adminPassword}, &out); err != nil || code != 200 {
+		return nil, fmt.Errorf("login on %s: %d %v", base, code, err)
+	}
+	a.token = out.Token
+	return a, nil
+}
+
+func (a *api) call(ctx context.Context, method, path string, in, out any) (int, error) {
+	var body io.Reader
+	if in != nil {
+		b, _ := json.Marshal(in)
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, a.base+path, body)
+	if err != nil {
+		return 0, err
+	}
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if a.token != "" {
+		req.Header.Set("Authorization", "Bearer "+a.token)
+	}
+	resp, err := a.hc.Do(req)
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return resp.StatusCode, err
+	}
+	if out != nil && resp.StatusCode < 300 {
+		if err := json.Unmarshal(b, out); err != nil {
+			return resp.StatusCode, fmt.Errorf("%s %s: %w", method, path, err)
+		}
+	}
+	return resp.StatusCode, nil
+}
+
+type doc struct {
+	ID        string `json:"id"`
+	Direction string `json:"direction"`
+	State     string `json:"state"`
+	Subject   string `json:"subject"`
+	Notation  string `json:"notation"`
+	OrigNum   string `json:"original_number"`
+}
+
+func (c *Check) fail(format string, args ...any) {
+	c.Bad++
+	if strings.Count(c.Detail, ";") < 10 {
+		if c.Detail != "" {
+			c.Detail += "; "
+		}
+		c.Detail += fmt.Sprintf(format, args...)
+	}
+}
+
+func (e *env) check(ctx context.Context, rep *Report) {
+	add := func(c Check) {
+		c.OK = c.Bad == 0
+		rep.Checks = append(rep.Checks, c)
+		e.logf("check %-40s %6d  bad %d  %s", c.Name, c.Count, c.Bad, c.Detail)
+	}
+	fatal := func(name string, err error) { add(Check{Name: name, Bad: 1, Detail: err.Error()}) }
+
+	// Answers during the faults: only retryable ones, never a 500.
+	l := rep.Load
+	c := Check{Name: "lifecycles completed"}
+	for _, k := range l.Lifecycles {
+		c.Count += k.Completed
+		c.Bad += k.Failed
+	}
+	if len(l.Errors) > 0 {
+		c.Detail = fmt.Sprint(l.Errors)
+	}
+	add(c)
+	c = Check{Name: "retried answers (503/429/lost connection)"}
+	for k, n := range l.Retried {
+		c.Count += n
+		c.Detail += fmt.Sprintf("%s ×%d; ", k, n)
+	}
+	c.Detail = strings.TrimSuffix(c.Detail, "; ")
+	add(c)
+	c = Check{Name: "500 answers to the load tool"}
+	for _, m := range []map[string]int{l.Errors, l.Retried} {
+		for k, n := range m {
+			if strings.Contains(k, ": 500 ") {
+				c.Bad += n
+			}
+		}
+	}
+	add(c)
+	c = Check{Name: "500 answers logged by the servers"}
+	for _, in := range append(slices.Clone(e.insts), e.peer) {
+		n, sample := count500(filepath.Join(e.cfg.Dir, in.Name+".log"))
+		if n > 0 {
+			c.fail("%s: %s", in.Name, sample)
+			c.Bad += n - 1
+		}
+	}
+	add(c)
+
+	// Wait until every instance answers again, then log in.
+	var admin *api
+	for _, in := range e.insts {
+		var err error
+		if err = waitFor(ctx, 2*time.Minute, func() bool {
+			r, err := http.Get(in.URL() + "/readyz")
+			if err == nil {
+				r.Body.Close()
+			}
+			return err == nil && r.StatusCode == 200
+		}); err != nil {
+			fatal("instances ready", fmt.Errorf("%s: %w", in.Name, err))
+			return
+		}
+		if admin == nil {
+			if admin, err = login(ctx, in.URL()); err != nil {
+				fatal("login", err)
+				return
+			}
+		}
+	}
+
+	// Every document whose creation was acknowledged exists.
+	c = Check{Name: "acknowledged documents exist"}
+	docs := map[string]doc{}
+	for _, kind := range []string{"outgoing", "incoming"} {
+		k := l.Lifecycles[kind]
+		if k == nil {
+			continue
+		}
+		for _, id := range k.Created {
+			c.Count++
+			var d doc
+			code, err := admin.call(ctx, "GET", "/api/v1/documents/"+url.PathEscape(id), nil, &d)
+			if code != 200 || err != nil {
+				c.fail("%s: %d %v", id, code, err)
+				continue
+			}
+			docs[id] = d
+		}
+		for _, id := range k.Documents {
+			if d := docs[id]; d.State != "archived" {
+				c.fail("completed %s is %q, not archived", id, d.State)
+			}
+		}
+	}
+	add(c)
+
+	// Registers: gapless and unique.
+	for _, kind := range []string{"outgoing", "incoming"} {
+		c = Check{Name: kind + " register gapless and unique"}
+		var reg struct {
+			Items []map[string]any `json:"items"`
+		}
+		if code, err := admin.call(ctx, "GET", fmt.Sprintf("/api/v1/registers/%s/%d", kind, time.Now().Year()), nil, &reg); code != 200 || err != nil {
+			fatal(c.Name, fmt.Errorf("%d %v", code, err))
+			continue
+		}
+		seen := map[int]int{}
+		ids := map[string]int{}
+		voided := 0
+		for _, it := range reg.Items {
+			n, _ := it["number"].(float64)
+			seen[int(n)]++
+			if v, _ := it["voided"].(bool); v {
+				voided++
+			} else if id, _ := it["document_id"].(string); id != "" {
+				ids[id]++
+			}
+		}
+		c.Count = len(reg.Items)
+		for n := 1; n <= len(reg.Items); n++ {
+			switch seen[n] {
+			case 0:
+				c.fail("number %d missing", n)
+			case 1:
+			default:
+				c.fail("number %d ×%d", n, seen[n])
+			}
+		}
+		for id, n := range ids {
+			if n > 1 {
+				c.fail("document %s numbered %d times", id, n)
+			}
+		}
+		for _, d := range docs {
+			if d.Direction == kind && d.State != "draft" && d.State != "in_review" && d.State != "approved" && d.State != "officer_signed" && d.State != "received" {
+				if ids[d.ID] != 1 {
+					c.fail("%s (%s) not in the register", d.ID, d.State)
+				}
+			}
+		}
+		if voided > 0 && c.Detail == "" {
+			c.Detail = fmt.Sprintf("%d voided numbers recorded as voided", voided)
+		}
+		add(c)
+	}
+
+	// Every issued document verifies with both layers.
+	c = Check{Name: "issued documents verify (both layers valid)"}
+	var sent []doc
+	for _, d := range docs {
+		if d.Direction != "outgoing" || (d.State != "issued" && d.State != "sent" && d.State != "archived") {
+			continue
+		}
+		c.Count++
+		var v struct {
+			Verdict    string           `json:"verdict"`
+			Signatures []map[string]any `json:"signatures"`
+			Reasons    []string         `json:"reasons"`
+		}
+		code, err := admin.call(ctx, "GET", "/api/v1/documents/"+d.ID+"/verification", nil, &v)
+		if code != 200 || err != nil || v.Verdict != "valid" || len(v.Signatures) < 2 {
+			c.fail("%s: %d %v %s %d signature(s) %v", d.ID, code, err, v.Verdict, len(v.Signatures), v.Reasons)
+		}
+		if d.State == "sent" || d.State == "archived" {
+			sent = append(sent, d)
+		}
+	}
+	add(c)
+
+	// The audit chain and fixity, by the command line tools.
+	for _, t := range [][]string{{"audit", "verify"}, {"archive", "fixity"}} {
+		c = Check{Name: "vanthu " + strings.Join(t, " "), Count: 1}
+		out, err := e.insts[0].CLI(ctx, t...)
+		if err != nil {
+			c.fail("%v", err)
+		} else {
+			c.Detail = firstLine(out)
+		}
+		add(c)
+	}
+
+	// Every delivery reached the peer once.
+	c = Check{Name: "deliveries received by the peer exactly once", Count: len(sent)}
+	peer, err := login(ctx, e.peer.URL())
+	if err != nil {
+		fatal(c.Name, err)
+		return
+	}
+	var got map[string]int
+	deadline := time.Now().Add(3 * time.Minute)
+	for {
+		got, err = e.peerSubjects(ctx, peer)
+		missing := 0
+		for _, d := range sent {
+			if got[d.Subject] == 0 {
+				missing++
+			}
+		}
+		if err == nil && missing == 0 || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(2 * time.Second)
+	}
+	if err != nil {
+		fatal(c.Name, err)
+	} else {
+		want := map[string]bool{}
+		for _, d := range sent {
+			want[d.Subject] = true
+			if n := got[d.Subject]; n != 1 {
+				c.fail("%s (%s) received %d times", d.ID, d.Subject, n)
+			}
+		}
+		for s, n := range got {
+			if !want[s] {
+				c.fail("%q received ×%d but not sent", s, n)
+			}
+		}
+		add(c)
+	}
+	c = Check{Name: "deliveries acknowledged (sender side)", Count: len(sent)}
+	for _, d := range sent {
+		var dl struct {
+			Items []struct {
+				State string `json:"state"`
+				Kind  string `json:"kind"`
+			} `json:"items"`
+		}
+		code, err := admin.call(ctx, "GET", "/api/v1/documents/"+d.ID+"/deliveries", nil, &dl)
+		if code != 200 || err != nil {
+			c.fail("%s: %d %v", d.ID, code, err)
+			continue
+		}
+		docs := 0
+		for _, it := range dl.Items {
+			if it.Kind == "document" {
+				docs++
+				if it.State != "delivered" {
+					c.fail("%s: delivery %s", d.ID, it.State)
+				}
+			}
+		}
+		if docs != 1 {
+			c.fail("%s: %d document deliveries", d.ID, docs)
+		}
+	}
+	add(c)
+
+	// Blobs: every object in the work bucket is referenced, or is garbage
+	// no committed row references (collectable).
+	c = Check{Name: "blobs referenced by a document"}
+	refs, err := e.referencedBlobs(ctx)
+	if err != nil {
+		fatal(c.Name, err)
+		return
+	}
+	st, err := minio.New(ctx, minio.Config{Endpoint: e.s3.Addr(), AccessKey: s3User, SecretKey: s3Key, Bucket: "vanthu-work"})
+	if err != nil {
+		fatal(c.Name, err)
+		return
+	}
+	var orphans []string
+	present := map[string]bool{}
+	err = st.List(ctx, "blobs/", func(oi workflow.ObjectInfo) error {
+		present[oi.Key] = true
+		if refs[oi.Key] {
+			c.Count++
+		} else {
+			orphans = append(orphans, oi.Key)
+		}
+		return nil
+	})
+	if err != nil {
+		fatal(c.Name, err)
+		return
+	}
+	for k := range refs {
+		if !present[k] {
+			c.fail("referenced blob %s missing", k)
+		}
+	}
+	add(c)
+	add(Check{Name: "unreferenced blobs (collectable garbage)", Count: len(orphans)})
+}
+
+// peerSubjects counts the peer's incoming documents by subject.
+func (e *env) peerSubjects(ctx context.Context, peer *api) (map[string]int, error) {
+	got := map[string]int{}
+	cursor := ""
+	for {
+		var page struct {
+			Items      []doc   `json:"items"`
+			NextCursor *string `json:"next_cursor"`
+		}
+		q := "/api/v1/documents?direction=incoming&limit=200"
+		if cursor != "" {
+			q += "&cursor=" + url.QueryEscape(cursor)
+		}
+		if code, err := peer.call(ctx, "GET", q, nil, &page); code != 200 || err != nil {
+			return nil, fmt.Errorf("peer list: %d %v", code, err)
+		}
+		for _, d := range page.Items {
+			got[d.Subject]++
+		}
+		if page.NextCursor == nil || *page.NextCursor == "" {
+			return got, nil
+		}
+		cursor = *page.NextCursor
+	}
+}
+
+// referencedBlobs returns the work-bucket keys committed rows refer to:
+// every file of every document and the users' signature images.
+func (e *env) referencedBlobs(ctx context.Context) (map[string]bool, error) {
+	refs := map[string]bool{}
+	rows, err := e.pg.Query(ctx, "postgres", "SELECT files FROM documents")
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		var files []struct {
+			SHA256 string `json:"sha256"`
+		}
+		if err := json.Unmarshal([]byte(r), &files); err != nil {
+			return nil, fmt.Errorf("documents.files %q: %w", r, err)
+		}
+		for _, f := range files {
+			refs[workflow.BlobKey(f.SHA256)] = true
+		}
+	}
+	rows, err = e.pg.Query(ctx, "postgres", "SELECT signature_image FROM users WHERE signature_image <> ''")
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		refs[workflow.BlobKey(r)] = true
+	}
+	return refs, nil
+}
+
+var status500 = regexp.MustCompile(`"status":5\d\d`)
+
+// count500 counts the 5xx answers other than 503 a server logged.
+func count500(path string) (int, string) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, ""
+	}
+	defer f.Close()
+	n, sample := 0, ""
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		if m := status500.FindString(line); m != "" && m != `"status":503` {
+			n++
+			if sample == "" {
+				sample = line
+				if len(sample) > 400 {
+					sample = sample[:400]
+				}
+			}
+		}
+	}
+	return n, sample
+}
+
+func firstLine(s string) string {
+	s, _, _ = strings.Cut(strings.TrimSpace(s), "\n")
+	return s
+}
