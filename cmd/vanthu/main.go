@@ -50,6 +50,8 @@ Usage:
   vanthu archive fixity|import|seed ...  the district repository ("vanthu archive help")
   vanthu agency export|add FILE|list   agencies of the interagency exchange
   vanthu loadtest --url URL [flags]    drive document lifecycles against running servers ("vanthu loadtest -h")
+  vanthu backup DIR                    consistent backup while serving: database snapshot + objects with hashes ("vanthu backup -h")
+  vanthu restore DIR                   bring a backup back into an empty installation
   vanthu help                          this text
 
 Every flag has an environment variable (VANTHU_*); run "vanthu serve -h" for the list.
