@@ -85,7 +85,7 @@ func RunSignCLI(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		return os.ReadFile(path)
 	}
 	cert := key.Chain[0]
-	var out []byte
+	var out *signedDoc // written to the file without assembling it in memory
 	switch *layer {
 	case "officer":
 		img, err := readOpt(*image)
@@ -95,7 +95,7 @@ func RunSignCLI(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		if *name == "" {
 			*name = cert.Subject.CommonName
 		}
-		out, err = SignOfficer(ctx, in, OfficerLayer{Key: key, Name: *name, Title: *title, SignatureImage: img, TSAURL: *tsa})
+		out, err = signOfficer(ctx, in, OfficerLayer{Key: key, Name: *name, Title: *title, SignatureImage: img, TSAURL: *tsa})
 		if err != nil {
 			return fail(err)
 		}
@@ -122,9 +122,9 @@ func RunSignCLI(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		}
 		l := AgencyLayer{Key: key, AgencyName: *agency, Place: *place, Seal: sealPNG, Notation: n, IssueDate: issue, TSAURL: *tsa}
 		if *layer == "agency" {
-			out, err = SignAgency(ctx, in, l)
+			out, err = signAgency(ctx, in, l)
 		} else {
-			out, err = SignAttachment(ctx, in, l)
+			out, err = signAttachment(ctx, in, l)
 		}
 		if err != nil {
 			return fail(err)
@@ -132,10 +132,10 @@ func RunSignCLI(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	default:
 		return fail(workflow.Errorf(workflow.EINVALID, "--layer must be officer, agency or attachment"))
 	}
-	if err := os.WriteFile(fs.Arg(1), out, 0o644); err != nil {
+	if err := writeSigned(fs.Arg(1), out); err != nil {
 		return fail(err)
 	}
-	fmt.Fprintf(stdout, "signed %s (%s layer) -> %s (%d bytes)\n", fs.Arg(0), *layer, fs.Arg(1), len(out))
+	fmt.Fprintf(stdout, "signed %s (%s layer) -> %s (%d bytes)\n", fs.Arg(0), *layer, fs.Arg(1), out.Len())
 	return 0
 }
 
@@ -145,4 +145,17 @@ func parseCerts(b []byte) ([]*x509.Certificate, error) {
 		err = fmt.Errorf("no certificate found")
 	}
 	return out, err
+}
+
+// writeSigned writes s to the file path: the document, then the update.
+func writeSigned(path string, s *signedDoc) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	if _, err := s.WriteTo(f); err != nil {
+		_ = f.Close()
+		return err
+	}
+	return f.Close()
 }

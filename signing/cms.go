@@ -13,6 +13,8 @@ import (
 	"fmt"
 
 	"github.com/digitorus/pkcs7"
+
+	"github.com/vanthu/vanthu/signing/verify"
 )
 
 // errUnsupportedCMS marks a signature whose algorithms signatureIntact does
@@ -20,14 +22,22 @@ import (
 var errUnsupportedCMS = errors.New("unsupported CMS algorithm")
 
 // signatureIntact checks a CMS detached signature over the byte ranges br
-// of file without copying them: the digest of the two ranges, hashed in
-// place, must equal the signed messageDigest attribute, and the signer's
+// of file without copying them: the byte range must pass
+// verify.CheckByteRange, the digest of the two ranges, hashed in place,
+// must equal the signed messageDigest attribute, and the signer's
 // certificate must verify the signature over the signed attributes. Trust
 // and validity periods are not judged here.
-func signatureIntact(file []byte, br []int64, contents []byte) error {
-	if len(br) != 4 || br[0] != 0 || br[1] < 0 || br[2] < br[1] || br[3] < 0 || br[2]+br[3] > int64(len(file)) {
-		return fmt.Errorf("byte range %v is malformed", br)
+func signatureIntact(file []byte, br []int64) error {
+	r, err := verify.CheckByteRange(file, br)
+	if err != nil {
+		return err
 	}
+	return cmsIntact(r.Contents, func(h crypto.Hash) []byte { return r.Digest(file, h) })
+}
+
+// cmsIntact checks the CMS der (zero padding allowed) against the digest
+// of the signed bytes, which digest computes for the CMS's algorithm.
+func cmsIntact(contents []byte, digest func(crypto.Hash) []byte) error {
 	der := contents
 	var raw asn1.RawValue
 	if _, err := asn1.Unmarshal(der, &raw); err == nil {
@@ -65,14 +75,11 @@ func signatureIntact(file []byte, br []int64, contents []byte) error {
 	if ee == nil {
 		return errors.New("the signer's certificate is not in the signature")
 	}
-	h := hash.New()
-	h.Write(file[br[0] : br[0]+br[1]])
-	h.Write(file[br[2] : br[2]+br[3]])
 	var md []byte
 	if err := p7.UnmarshalSignedAttribute(pkcs7.OIDAttributeMessageDigest, &md); err != nil {
 		return fmt.Errorf("no messageDigest attribute: %w", err)
 	}
-	if subtle.ConstantTimeCompare(md, h.Sum(nil)) != 1 {
+	if subtle.ConstantTimeCompare(md, digest(hash)) != 1 {
 		return errors.New("the message digest does not match the signed byte ranges")
 	}
 	// The signature is over the DER SET OF the signed attributes.

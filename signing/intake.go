@@ -65,12 +65,17 @@ const maxFieldDepth = 32
 // page tree loops forever), and it never sees a file the precheck
 // refuses.
 func Inspect(r io.ReaderAt, size int64) (info Info, err error) {
-	head := make([]byte, min(size, headerWindow))
-	n, rerr := r.ReadAt(head, 0)
-	if rerr != nil && !errors.Is(rerr, io.EOF) {
+	all := make([]byte, size)
+	if n, rerr := r.ReadAt(all, 0); rerr != nil && !(errors.Is(rerr, io.EOF) && int64(n) == size) {
 		return Info{}, workflow.Wrap(workflow.EUNPROCESSABLE, rerr, "PDF cannot be read")
 	}
-	head = head[:n]
+	return inspectBytes(all)
+}
+
+// inspectBytes is Inspect of a file already in memory (read in place).
+func inspectBytes(all []byte) (info Info, err error) {
+	size := int64(len(all))
+	head := all[:min(size, headerWindow)]
 	off := bytes.Index(head, []byte("%PDF-"))
 	if off < 0 {
 		return Info{}, workflow.Errorf(workflow.EUNSUPPORTEDMEDIA, "not a PDF file (no %%PDF- header)")
@@ -78,17 +83,13 @@ func Inspect(r io.ReaderAt, size int64) (info Info, err error) {
 	info.HeaderOffset = int64(off)
 	info.Version = headerVersion(head[off:])
 
-	all := make([]byte, size)
-	if n, rerr := r.ReadAt(all, 0); rerr != nil && !(errors.Is(rerr, io.EOF) && int64(n) == size) {
-		return Info{}, workflow.Wrap(workflow.EUNPROCESSABLE, rerr, "PDF cannot be read")
-	}
 	if perr := verify.Precheck(all, verify.DefaultLimits); perr != nil {
 		return info, workflow.Wrap(workflow.EUNPROCESSABLE, perr, "PDF cannot be processed: %v", perr)
 	}
 	// The library looks for %%EOF backwards from the end in ever larger
 	// reads, all the way to the start: time quadratic in the size of a
 	// file without it (Precheck bounds the bytes after the marker).
-	if !bytes.Contains(all, []byte("%%EOF")) {
+	if bytes.LastIndex(all, []byte("%%EOF")) < 0 { // from the end, where it is
 		return info, unparsable(errors.New("no %%EOF marker"))
 	}
 

@@ -21,8 +21,6 @@ func readFile(tb testing.TB, path string) []byte {
 	return b
 }
 
-func inspectBytes(b []byte) (Info, error) { return Inspect(bytes.NewReader(b), int64(len(b))) }
-
 // TestInspectInterop reads the real-world PDFs of other producers from
 // the interop corpus (VANTHU_INTEROP_FIXTURES/pdf; skipped without it).
 func TestInspectInterop(t *testing.T) {

@@ -3,8 +3,10 @@ package signing
 import (
 	"bytes"
 	"context"
+	"crypto"
 	"errors"
 	"fmt"
+	"hash"
 	"image"
 	"io"
 	"strings"
@@ -15,6 +17,7 @@ import (
 	pverify "github.com/digitorus/pdfsign/verify"
 
 	"github.com/vanthu/vanthu/signing/keys"
+	"github.com/vanthu/vanthu/signing/verify"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -100,14 +103,26 @@ const (
 // written. A header below 1.5 is raised to 1.5 in place (same length, no
 // offsets move) and junk before the header is cut, both before signing.
 func SignOfficer(ctx context.Context, in []byte, l OfficerLayer) ([]byte, error) {
-	in, err := normalize(in)
+	return bytesOf(signOfficer(ctx, in, l))
+}
+
+// bytesOf assembles a signed document in memory.
+func bytesOf(s *signedDoc, err error) ([]byte, error) {
+	if err != nil {
+		return nil, err
+	}
+	return s.Bytes(), nil
+}
+
+func signOfficer(ctx context.Context, in []byte, l OfficerLayer) (*signedDoc, error) {
+	doc, err := normalize(in)
 	if err != nil {
 		return nil, err
 	}
 	if strings.TrimSpace(l.Name) == "" {
 		return nil, workflow.Errorf(workflow.EINVALID, "the official's name is required")
 	}
-	rdr, err := pdf.NewReader(bytes.NewReader(in), int64(len(in)))
+	rdr, err := pdf.NewReader(doc, doc.size())
 	if err != nil {
 		return nil, unparsable(err)
 	}
@@ -138,7 +153,7 @@ func SignOfficer(ctx context.Context, in []byte, l OfficerLayer) ([]byte, error)
 	// Fit the image into the box, centred, aspect kept.
 	w, h := fit(sig.WidthPt, sig.HeightPt, box.W, box.H)
 	t := orNow(l.Time)
-	return signPDF(ctx, in, signParams{
+	return signStream(ctx, doc, signParams{
 		key:    l.Key,
 		name:   l.Name,
 		reason: strings.TrimSpace("Phê duyệt: " + l.Title + " " + l.Name),
@@ -177,7 +192,11 @@ func defaultOfficerBox(g pageGeom, page int) Rect {
 // signing time below it. A PDF without a cryptographically intact layer 1 is
 // refused with EINVALID; a PDF that already carries layer 2 with ECONFLICT.
 func SignAgency(ctx context.Context, in []byte, l AgencyLayer) ([]byte, error) {
-	rdr, sigs, checkLayer1, err := requireLayer1(in)
+	return bytesOf(signAgency(ctx, in, l))
+}
+
+func signAgency(ctx context.Context, in []byte, l AgencyLayer) (*signedDoc, error) {
+	rdr, sigs, check, err := requireLayer1(in)
 	if err != nil {
 		return nil, err
 	}
@@ -233,11 +252,35 @@ func SignAgency(ctx context.Context, in []byte, l AgencyLayer) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	// Layer 1's digest is checked while layer 2 is being made; nothing is
-	// returned unless it holds.
+	// Layer 1 is checked while layer 2 is being made; nothing is returned
+	// unless it holds. The last signature's first range is a prefix of the
+	// bytes layer 2 signs: the streaming signer hashes it once for both
+	// (hashTap) and the check finishes layer 1's digest from a copy of the
+	// hash state.
+	last := len(check.sigs) - 1
+	lr := check.sigs[last].r.ByteRange
+	tapped := make(chan []byte, 1)
+	tap := &hashTap{at: lr[1], fn: func(h hash.Hash) {
+		h.Write(in[lr[2]:lr.End()])
+		tapped <- h.Sum(nil)
+	}}
+	signed := make(chan struct{})
 	checked := make(chan error, 1)
-	go func() { checked <- checkLayer1() }()
-	out, err := signPDF(ctx, in, signParams{
+	go func() {
+		known := map[int][]byte{}
+		select {
+		case d := <-tapped:
+			known[last] = d
+		case <-signed: // signing ended without hashing (another key type, an early error)
+			select {
+			case d := <-tapped:
+				known[last] = d
+			default:
+			}
+		}
+		checked <- check.run(known)
+	}()
+	out, err := signStream(ctx, docParts{in}, signParams{
 		key:      l.Key,
 		name:     l.AgencyName,
 		reason:   fmt.Sprintf("Ban hành văn bản số %s; %s", l.Notation, stamp),
@@ -249,7 +292,9 @@ func SignAgency(ctx context.Context, in []byte, l AgencyLayer) ([]byte, error) {
 		stamp:    st,
 		tsaURL:   l.TSAURL,
 		time:     t,
+		tap:      tap,
 	})
+	close(signed)
 	if cerr := <-checked; cerr != nil {
 		return nil, cerr
 	}
@@ -382,14 +427,18 @@ func FormatVerifyCode(c string) string {
 // image, the number/notation, the time and the agency name as text at the
 // top right of page 1 (Tinos, the Times New Roman metric twin, 10 pt, black).
 func SignAttachment(ctx context.Context, in []byte, l AgencyLayer) ([]byte, error) {
-	in, err := normalize(in)
+	return bytesOf(signAttachment(ctx, in, l))
+}
+
+func signAttachment(ctx context.Context, in []byte, l AgencyLayer) (*signedDoc, error) {
+	doc, err := normalize(in)
 	if err != nil {
 		return nil, err
 	}
 	if strings.TrimSpace(l.AgencyName) == "" || strings.TrimSpace(l.Notation) == "" {
 		return nil, workflow.Errorf(workflow.EINVALID, "agency name and number/notation are required")
 	}
-	rdr, err := pdf.NewReader(bytes.NewReader(in), int64(len(in)))
+	rdr, err := pdf.NewReader(doc, doc.size())
 	if err != nil {
 		return nil, unparsable(err)
 	}
@@ -411,7 +460,7 @@ func SignAttachment(ctx context.Context, in []byte, l AgencyLayer) ([]byte, erro
 		return nil, err
 	}
 	x, y := pw-28-w, ph-20-h
-	return signPDF(ctx, in, signParams{
+	return signStream(ctx, doc, signParams{
 		key:      l.Key,
 		name:     l.AgencyName,
 		reason:   fmt.Sprintf("Ban hành kèm văn bản số %s; %s", l.Notation, stamp),
@@ -431,8 +480,8 @@ func SignAttachment(ctx context.Context, in []byte, l AgencyLayer) ([]byte, erro
 // verifier's business, not a precondition of layer 2). The check hashes
 // the signed byte ranges in place; SignAgency runs it concurrently with
 // the signing of layer 2 and discards the result when it fails.
-func requireLayer1(in []byte) (*pdf.Reader, []existingSignature, func() error, error) {
-	info, err := Inspect(bytes.NewReader(in), int64(len(in)))
+func requireLayer1(in []byte) (*pdf.Reader, []existingSignature, *layer1Check, error) {
+	info, err := inspectBytes(in)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -443,54 +492,75 @@ func requireLayer1(in []byte) (*pdf.Reader, []existingSignature, func() error, e
 	if err != nil {
 		return nil, nil, nil, unparsable(err)
 	}
-	type found struct {
-		br       []int64
-		contents []byte
-		obj      pdf.Value
-	}
-	var all []found
+	check := &layer1Check{in: in}
 	for s, err := range extract.Iter(rdr, bytes.NewReader(in)) {
 		if err != nil {
 			return nil, nil, nil, workflow.Wrap(workflow.EINVALID, err, "the official's signature cannot be read")
 		}
-		all = append(all, found{br: s.ByteRange(), contents: s.Contents(), obj: s.Object()})
 		// The signature must cover everything up to its own revision.
-		if br := s.ByteRange(); len(br) != 4 || br[0] != 0 || br[1] < 0 || br[2] < br[1] || br[3] < 0 || br[2]+br[3] > int64(len(in)) {
-			return nil, nil, nil, workflow.Errorf(workflow.EINVALID, "signature %d has an unusual byte range", len(all))
+		r, err := verify.CheckByteRange(in, s.ByteRange())
+		if err != nil {
+			return nil, nil, nil, workflow.Wrap(workflow.EINVALID, err, "signature %d has an unusual byte range: %v", len(check.sigs)+1, err)
 		}
+		check.sigs = append(check.sigs, foundSig{r: r, obj: s.Object()})
 	}
 	sigs := signedFields(rdr)
-	if len(all) == 0 || len(sigs) == 0 {
+	if len(check.sigs) == 0 || len(sigs) == 0 {
 		return nil, nil, nil, workflow.Errorf(workflow.EINVALID, "the document has no official's signature (layer 1)")
 	}
 	if sigs[0].page == 0 {
 		return nil, nil, nil, workflow.Errorf(workflow.EINVALID, "the official's signature has no visible widget on a page")
 	}
-	check := func() error {
-		for i, f := range all {
-			if err := signatureIntact(in, f.br, f.contents); err != nil {
-				if !errors.Is(err, errUnsupportedCMS) {
-					return workflow.Wrap(workflow.EINVALID, err, "signature %d is not intact; the document was changed after it was signed", i+1)
-				}
-				// Algorithms signatureIntact does not handle: pdfsign's verifier.
-				opts := pverify.DefaultVerifyOptions()
-				opts.AllowUntrustedRoots = true
-				opts.SkipRevocationCheck = true
-				opts.EnableExternalRevocationCheck = false
-				res, err := pverify.VerifySignature(f.obj, bytes.NewReader(in), int64(len(in)), opts)
-				if err != nil || res == nil || !res.ValidSignature {
-					return workflow.Wrap(workflow.EINVALID, err, "signature %d is not intact; the document was changed after it was signed", i+1)
-				}
-			}
-		}
-		return nil
-	}
 	return rdr, sigs, check, nil
 }
 
-// normalize prepares an input for layer 1, before anything is signed.
-func normalize(in []byte) ([]byte, error) {
-	info, err := Inspect(bytes.NewReader(in), int64(len(in)))
+// layer1Check checks that every signature of in is cryptographically
+// intact (trust is the verifier's business, not a precondition of layer 2).
+type layer1Check struct {
+	in   []byte
+	sigs []foundSig
+}
+
+type foundSig struct {
+	r   verify.SignedRange
+	obj pdf.Value
+}
+
+// run checks the signatures; known holds the SHA-256 digests of some
+// signatures' byte ranges already computed (by index), the others are
+// hashed in place.
+func (c *layer1Check) run(known map[int][]byte) error {
+	for i, f := range c.sigs {
+		err := cmsIntact(f.r.Contents, func(h crypto.Hash) []byte {
+			if d, ok := known[i]; ok && h == crypto.SHA256 {
+				return d
+			}
+			return f.r.Digest(c.in, h)
+		})
+		if err == nil {
+			continue
+		}
+		if !errors.Is(err, errUnsupportedCMS) {
+			return workflow.Wrap(workflow.EINVALID, err, "signature %d is not intact; the document was changed after it was signed", i+1)
+		}
+		// Algorithms cmsIntact does not handle: pdfsign's verifier.
+		opts := pverify.DefaultVerifyOptions()
+		opts.AllowUntrustedRoots = true
+		opts.SkipRevocationCheck = true
+		opts.EnableExternalRevocationCheck = false
+		res, err := pverify.VerifySignature(f.obj, bytes.NewReader(c.in), int64(len(c.in)), opts)
+		if err != nil || res == nil || !res.ValidSignature {
+			return workflow.Wrap(workflow.EINVALID, err, "signature %d is not intact; the document was changed after it was signed", i+1)
+		}
+	}
+	return nil
+}
+
+// normalize prepares an input for layer 1, before anything is signed. The
+// result reads in in place: a cut is a subslice, a raised header a
+// replaced byte.
+func normalize(in []byte) (docParts, error) {
+	info, err := inspectBytes(in)
 	if err != nil {
 		return nil, err
 	}
@@ -516,12 +586,9 @@ func normalize(in []byte) ([]byte, error) {
 		// below 1.5, once per signature: the second signature's catalog then
 		// has the key twice (qpdf warns). Raising the header (same length)
 		// before layer 1 avoids it.
-		out := make([]byte, len(in))
-		copy(out, in)
-		out[7] = '5'
-		in = out
+		return docParts{in[:7], []byte("5"), in[8:]}, nil
 	}
-	return in, nil
+	return docParts{in}, nil
 }
 
 func fit(w, h, bw, bh float64) (float64, float64) {

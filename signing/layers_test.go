@@ -190,7 +190,7 @@ func TestPdfsignFacts(t *testing.T) {
 	t.Run("EngineBuffersInMemoryAndWritesOnce", func(t *testing.T) {
 		// signPDF pre-sizes the engine's buffer through its io.WriterTo and
 		// keeps the slice of its single final Write (no copy).
-		out, st, err := signPDFStats(context.Background(), smallPDF(), signParams{key: p.Officer, name: "A", time: at})
+		out, st, err := signEngine(context.Background(), docParts{smallPDF()}, signParams{key: p.Officer, name: "A", time: at})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -3,8 +3,6 @@ package signing
 import (
 	"bytes"
 	"context"
-	"crypto"
-	"crypto/x509"
 	"fmt"
 	"io"
 	"strings"
@@ -12,7 +10,6 @@ import (
 	"unicode/utf16"
 
 	"github.com/digitorus/pdf"
-	"github.com/digitorus/pdfsign/revocation"
 	"github.com/digitorus/pdfsign/sign"
 	"github.com/mattetti/filebuffer"
 
@@ -66,11 +63,17 @@ type signParams struct {
 	stamp                  *pageStamp
 	tsaURL                 string
 	time                   time.Time
+	tap                    *hashTap // optional, see hashTap
 }
 
+// signPDF signs in and returns the signed file (in followed by the
+// incremental update, one copy of in).
 func signPDF(ctx context.Context, in []byte, p signParams) ([]byte, error) {
-	out, _, err := signPDFStats(ctx, in, p)
-	return out, err
+	s, err := signStream(ctx, docParts{in}, p)
+	if err != nil {
+		return nil, err
+	}
+	return s.Bytes(), nil
 }
 
 // engineStats records how pdfsign's engine used our reader and writer.
@@ -79,49 +82,26 @@ type engineStats struct {
 	writes   int  // Write calls on the result writer
 }
 
-func signPDFStats(ctx context.Context, in []byte, p signParams) ([]byte, engineStats, error) {
+// signEngine signs through pdfsign's engine alone, which holds the whole
+// document in memory several times over (see stream.go). It is used for
+// keys the streaming signer's CMS builder does not handle (neither RSA nor
+// ECDSA) and by the tests that pin the engine's behaviour.
+func signEngine(ctx context.Context, doc docParts, p signParams) ([]byte, engineStats, error) {
 	var stats engineStats
 	if p.key.Signer == nil || len(p.key.Chain) == 0 {
 		return nil, stats, workflow.Errorf(workflow.EUNAVAILABLE, "signing key or certificate missing")
+	}
+	in := doc[0]
+	if len(doc) != 1 {
+		in = bytes.Join(doc, nil)
 	}
 	rdr, err := pdf.NewReader(bytes.NewReader(in), int64(len(in)))
 	if err != nil {
 		return nil, stats, unparsable(err)
 	}
-	sd := sign.SignData{
-		Signer:          p.key.Signer,
-		Certificate:     p.key.Chain[0],
-		DigestAlgorithm: crypto.SHA256,
-		Updates:         map[uint32][]byte{},
-		CompressLevel:   1, // zlib.BestSpeed for the few streams the engine compresses
-		SubFilter:       sign.SubFilterETSICAdESDetached,
-		Context:         ctx,
-		// PAdES baseline B/T: no revocation data in the CMS.
-		RevocationFunction: func(_, _ *x509.Certificate, _ *revocation.InfoArchival) error { return nil },
-	}
-	if len(p.key.Chain) > 1 {
-		sd.CertificateChains = [][]*x509.Certificate{p.key.Chain}
-	}
-	sd.Signature.CertType = sign.ApprovalSignature
-	sd.Signature.Info = sign.SignDataSignatureInfo{
-		Name:        pdfText(p.name),
-		Reason:      pdfText(p.reason),
-		Location:    pdfText(p.location),
-		ContactInfo: pdfText(p.contact),
-		Date:        p.time,
-	}
+	sd := engineSignData(ctx, p)
 	if p.tsaURL != "" {
 		sd.TSA.URL = p.tsaURL
-	}
-	if p.page > 0 {
-		u := p.geom.rectToUser(p.rect)
-		sd.Appearance = sign.Appearance{
-			Visible: true, Page: uint32(p.page),
-			LowerLeftX: u[0], LowerLeftY: u[1], UpperRightX: u[2], UpperRightY: u[3],
-			Renderer: func(c *sign.SignContext, _ [4]float64) ([]byte, error) {
-				return appearanceForm(c, p.rect[2]-p.rect[0], p.rect[3]-p.rect[1], p.geom.matrix(), p.images)
-			},
-		}
 	}
 	if p.stamp != nil {
 		st := *p.stamp
@@ -237,8 +217,12 @@ func addImageXObject(c *sign.SignContext, im *preparedImage) (uint32, error) {
 		}
 		smask = fmt.Sprintf(" /SMask %d 0 R", id)
 	}
+	w, h := im.W, im.H
+	if im.RGBW > 0 {
+		w, h = im.RGBW, im.RGBH
+	}
 	var o bytes.Buffer
-	fmt.Fprintf(&o, "<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB /BitsPerComponent 8%s /Filter /FlateDecode /Length %d >>\nstream\n", im.W, im.H, smask, len(im.RGB))
+	fmt.Fprintf(&o, "<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB /BitsPerComponent 8%s /Filter /FlateDecode /Length %d >>\nstream\n", w, h, smask, len(im.RGB))
 	o.Write(im.RGB)
 	o.WriteString("\nendstream")
 	return c.AddObject(o.Bytes())

@@ -266,11 +266,15 @@ func signatureFromName(name string) (*image.NRGBA, error) {
 // 8-bit RGB and an 8-bit alpha soft mask, each zlib-compressed. Preparing
 // is the costly part, so images that do not change are prepared once.
 type preparedImage struct {
-	W, H     int
-	RGB      []byte // FlateDecode
-	Alpha    []byte // FlateDecode; nil when opaque
-	WidthPt  float64
-	HeightPt float64
+	W, H  int
+	RGB   []byte // FlateDecode
+	Alpha []byte // FlateDecode; nil when opaque
+	// RGBW, RGBH: the size of RGB when it is not W×H: a one-coloured
+	// image (text, a seal) is one pixel of colour under a W×H soft mask
+	// (a soft mask's size need not match its image's, ISO 32000 8.9.5.4).
+	RGBW, RGBH int
+	WidthPt    float64
+	HeightPt   float64
 }
 
 // imageCache holds prepared images keyed by the SHA-256 of their source
@@ -325,31 +329,61 @@ func prepareImage(img image.Image) *preparedImage {
 		draw.Draw(n, n.Bounds(), img, b.Min, draw.Src)
 	}
 	w, h := n.Bounds().Dx(), n.Bounds().Dy()
-	rgb := make([]byte, 0, w*h*3)
 	alpha := make([]byte, 0, w*h)
-	opaque := true
+	opaque, uniform := true, true
+	var colour [3]byte
+	seen := false
+	for y := 0; y < h; y++ {
+		row := n.Pix[y*n.Stride : y*n.Stride+w*4]
+		for i := 0; i < len(row); i += 4 {
+			a := row[i+3]
+			alpha = append(alpha, a)
+			if a != 0xFF {
+				opaque = false
+			}
+			if a == 0 || !uniform {
+				continue
+			}
+			c := [3]byte{row[i], row[i+1], row[i+2]}
+			if !seen {
+				colour, seen = c, true
+			} else if c != colour {
+				uniform = false
+			}
+		}
+	}
+	p := &preparedImage{W: w, H: h, WidthPt: float64(w) / pxPerPt, HeightPt: float64(h) / pxPerPt}
+	if uniform && !opaque {
+		p.RGB, p.RGBW, p.RGBH = deflate(colour[:]), 1, 1
+		p.Alpha = deflate(alpha)
+		return p
+	}
+	rgb := make([]byte, 0, w*h*3)
 	for y := 0; y < h; y++ {
 		row := n.Pix[y*n.Stride : y*n.Stride+w*4]
 		for i := 0; i < len(row); i += 4 {
 			rgb = append(rgb, row[i], row[i+1], row[i+2])
-			alpha = append(alpha, row[i+3])
-			if row[i+3] != 0xFF {
-				opaque = false
-			}
 		}
 	}
-	p := &preparedImage{W: w, H: h, RGB: deflate(rgb), WidthPt: float64(w) / pxPerPt, HeightPt: float64(h) / pxPerPt}
+	p.RGB = deflate(rgb)
 	if !opaque {
 		p.Alpha = deflate(alpha)
 	}
 	return p
 }
 
+var zlibWriters = sync.Pool{New: func() any {
+	zw, _ := zlib.NewWriterLevel(nil, zlib.BestSpeed)
+	return zw
+}}
+
 func deflate(b []byte) []byte {
 	var buf bytes.Buffer
-	zw, _ := zlib.NewWriterLevel(&buf, zlib.BestSpeed)
+	zw := zlibWriters.Get().(*zlib.Writer)
+	zw.Reset(&buf)
 	_, _ = zw.Write(b)
 	_ = zw.Close()
+	zlibWriters.Put(zw)
 	return buf.Bytes()
 }
 

@@ -273,7 +273,7 @@ func TestSignatureIntact(t *testing.T) {
 			if err != nil {
 				t.Fatalf("%s/%s: %v", alg, name, err)
 			}
-			got := check()
+			got := check.run(nil)
 			rep, err := verify.Verify(context.Background(), pdf, verify.Options{})
 			if err != nil {
 				t.Fatal(err)
@@ -281,6 +281,12 @@ func TestSignatureIntact(t *testing.T) {
 			want := rep.Signatures[0].SignatureValid
 			if (got == nil) != want || (name == "intact") != want {
 				t.Errorf("%s/%s: signatureIntact = %v, signing/verify says valid=%v", alg, name, got, want)
+			}
+			// SignAgency finishes layer 1's digest from the streaming
+			// signer's hash state (hashTap): same verdict.
+			_, aerr := SignAgency(context.Background(), pdf, AgencyLayer{Key: p.Agency, AgencyName: "UBND", Notation: "1/QĐ-UBND", Time: at})
+			if (aerr == nil) != want || (aerr != nil && workflow.ErrorCode(aerr) != workflow.EINVALID) {
+				t.Errorf("%s/%s: SignAgency = %v, signing/verify says valid=%v", alg, name, aerr, want)
 			}
 		}
 	}

@@ -3,6 +3,7 @@ package verify
 import (
 	"bytes"
 	"errors"
+	"math"
 	"slices"
 )
 
@@ -47,12 +48,8 @@ func (f *pdfFile) precheck() error {
 	for _, s := range f.sections {
 		known[s.off] = true
 	}
-	for i := 0; ; {
-		j := bytes.Index(f.b[i:], []byte("startxref"))
-		if j < 0 {
-			break
-		}
-		i += j + len("startxref")
+	sxr := startxrefs(f.b)
+	for _, i := range sxr {
 		t, err := (&lexer{b: f.b, pos: i}).token()
 		off, ok := t.(int64)
 		if err != nil || !ok || known[off] {
@@ -70,7 +67,7 @@ func (f *pdfFile) precheck() error {
 	// At every startxref offset (and along /Prev and /XRefStm from
 	// there): the numbers a reader allocates by, even in a dictionary
 	// this parser finds damaged.
-	if err := f.precheckStartxrefs(known); err != nil {
+	if err := f.precheckStartxrefs(known, sxr); err != nil {
 		return err
 	}
 	// Every object any section lists.
@@ -211,7 +208,9 @@ func (f *pdfFile) precheckAt(off int64) error {
 		return nil
 	}
 	l := f.lexer(f.b, int(off))
-	_, _, err := l.indirect(nil)
+	// A direct /Length is taken when "endstream" follows it; otherwise
+	// (and for an indirect one) the lexer searches for "endstream".
+	_, _, err := l.indirect(directLength)
 	if errors.Is(err, ErrLimit) {
 		return err
 	}
@@ -222,6 +221,29 @@ func (f *pdfFile) precheckAt(off int64) error {
 		}
 	}
 	return nil
+}
+
+// startxrefs returns the position after every "startxref" in b (one scan
+// of the file for both of precheck's uses).
+func startxrefs(b []byte) []int {
+	var out []int
+	for i := 0; ; {
+		j := bytes.Index(b[i:], []byte("startxref"))
+		if j < 0 {
+			return out
+		}
+		i += j + len("startxref")
+		out = append(out, i)
+	}
+}
+
+// directLength is a stream's /Length when it is a direct integer.
+func directLength(o object) (int, bool) {
+	n, ok := o.(int64)
+	if !ok || n < 0 || n > math.MaxInt32 {
+		return 0, false
+	}
+	return int(n), true
 }
 
 // scanObjects parses data as a sequence of objects.
@@ -293,22 +315,17 @@ func rawPrecheck(pdf []byte, lim Limits) error {
 	}
 	f := &pdfFile{b: pdf, hdr: hdr, cache: map[int64]object{}, objstms: map[int64]*objStm{}, lim: &lim}
 	f.bud = newBudget(&lim, len(pdf))
-	return f.precheckStartxrefs(nil)
+	return f.precheckStartxrefs(nil, startxrefs(f.b))
 }
 
 // precheckStartxrefs checks the cross-reference dictionaries at the
 // offsets in known and at every offset a "startxref" in the file names.
-func (f *pdfFile) precheckStartxrefs(known map[int64]bool) error {
+func (f *pdfFile) precheckStartxrefs(known map[int64]bool, sxr []int) error {
 	offs := map[int64]bool{}
 	for off := range known {
 		offs[off] = true
 	}
-	for i := 0; ; {
-		j := bytes.Index(f.b[i:], []byte("startxref"))
-		if j < 0 {
-			break
-		}
-		i += j + len("startxref")
+	for _, i := range sxr {
 		t, err := (&lexer{b: f.b, pos: i}).token()
 		if off, ok := t.(int64); err == nil && ok {
 			offs[off] = true

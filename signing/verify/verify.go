@@ -403,7 +403,8 @@ func verifyOne(f *pdfFile, an *analyzer, fs foundSig, opts Options) Signature {
 	var signed []byte
 	rangeOK := false
 	contents, _ := fs.state.resolve(d["Contents"]).(pdfString)
-	if len(br) != 4 || br[0] != 0 || br[1] < 0 || br[2] < br[1] || br[3] < 0 || br[2]+br[3] > size {
+	sr, brErr := CheckByteRange(f.b, br)
+	if errors.Is(brErr, ErrByteRangeMalformed) {
 		fail("the byte range %v is malformed or extends beyond the end of the file", br)
 	} else {
 		end := br[2] + br[3]
@@ -416,14 +417,10 @@ func verifyOne(f *pdfFile, an *analyzer, fs foundSig, opts Options) Signature {
 		}
 		s.CoversWholeFile = end == size
 		nerr := len(s.Errors)
-		gap := f.b[br[1]:br[2]]
-		if len(gap) < 2 || gap[0] != '<' || gap[len(gap)-1] != '>' {
+		if brErr != nil {
 			fail("the byte range does not exclude exactly the signature value")
-		} else if l := (&lexer{b: gap}); true {
-			v, err := l.hexString()
-			if err != nil || string(v.(pdfString)) != string(contents) {
-				fail("the bytes excluded from the byte range are not this signature's value")
-			}
+		} else if string(sr.Contents) != string(contents) {
+			fail("the bytes excluded from the byte range are not this signature's value")
 		}
 		if fs.num >= 0 {
 			if e, ok := fs.state.entries[fs.num]; !ok || e.kind != 1 || e.off >= br[1] {

@@ -1,0 +1,170 @@
+package signing
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/asn1"
+	"fmt"
+	"slices"
+
+	"github.com/digitorus/pdfsign/sign"
+	"github.com/digitorus/timestamp"
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// buildCMS makes the PAdES-B (ETSI.CAdES.detached) CMS SignedData over a
+// document digest (SHA-256 of the byte ranges) — the structure pdfsign's
+// engine writes through github.com/digitorus/pkcs7, which can only sign
+// content it holds in memory: version 1, digest algorithm SHA-256, no
+// encapsulated content, the signer's certificate and chain, one SignerInfo
+// identified by issuer and serial, signed attributes contentType,
+// messageDigest and signingCertificateV2 (no signingTime: PAdES puts the
+// claimed time in /M), sha256WithRSAEncryption or ecdsa-with-SHA256, and
+// with a TSA URL the RFC 3161 signature timestamp as an unsigned attribute,
+// fetched by pdfsign's GetTSA (request, nonce and imprint checks).
+func buildCMS(ctx context.Context, digest []byte, p signParams) ([]byte, error) {
+	ee := p.key.Chain[0]
+	var sigAlg asn1.ObjectIdentifier
+	switch p.key.Signer.Public().(type) {
+	case *rsa.PublicKey:
+		sigAlg = oidSHA256WithRSA
+	case *ecdsa.PublicKey:
+		sigAlg = oidECDSAWithSHA256
+	default:
+		return nil, fmt.Errorf("sign: key type %T not supported by the CMS builder", p.key.Signer.Public())
+	}
+
+	certHash := sha256.Sum256(ee.Raw)
+	essCertID := der(func(b *cryptobyte.Builder) { // SigningCertificateV2
+		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // certs
+				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // ESSCertIDv2, hashAlgorithm DEFAULT sha256
+					b.AddASN1OctetString(certHash[:])
+					b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // IssuerSerial
+						b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // GeneralNames
+							b.AddASN1(cbasn1.Tag(4).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
+								b.AddBytes(ee.RawIssuer)
+							})
+						})
+						b.AddASN1BigInt(ee.SerialNumber)
+					})
+				})
+			})
+		})
+	})
+	attrs := [][]byte{
+		attribute(oidContentType, der(func(b *cryptobyte.Builder) { b.AddASN1ObjectIdentifier(oidData) })),
+		attribute(oidMessageDigest, der(func(b *cryptobyte.Builder) { b.AddASN1OctetString(digest) })),
+		attribute(oidSigningCertificateV2, essCertID),
+	}
+	slices.SortFunc(attrs, bytes.Compare) // DER: SET OF in the order of the encodings
+	signedAttrs := der(func(b *cryptobyte.Builder) {
+		b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) {
+			for _, a := range attrs {
+				b.AddBytes(a)
+			}
+		})
+	})
+	h := sha256.Sum256(signedAttrs)
+	sig, err := p.key.Signer.Sign(rand.Reader, h[:], crypto.SHA256)
+	if err != nil {
+		return nil, fmt.Errorf("sign: %w", err)
+	}
+	var unsigned []byte
+	if p.tsaURL != "" {
+		tc := sign.SignContext{SignData: sign.SignData{TSA: sign.TSA{URL: p.tsaURL}, DigestAlgorithm: crypto.SHA256, Context: ctx}}
+		resp, err := tc.GetTSA(sig)
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil, ctx.Err()
+			}
+			return nil, workflow.Wrap(workflow.EUNAVAILABLE, err, "timestamp authority unavailable")
+		}
+		ts, err := timestamp.ParseResponse(resp)
+		if err != nil {
+			return nil, workflow.Wrap(workflow.EUNAVAILABLE, err, "timestamp authority unavailable")
+		}
+		unsigned = attribute(oidTimeStampToken, ts.RawToken)
+	}
+	algID := func(b *cryptobyte.Builder, oid asn1.ObjectIdentifier) {
+		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { b.AddASN1ObjectIdentifier(oid) })
+	}
+	issuer := ee.RawIssuer
+	return der(func(b *cryptobyte.Builder) {
+		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // ContentInfo
+			b.AddASN1ObjectIdentifier(oidSignedData)
+			b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
+				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // SignedData
+					b.AddASN1Int64(1)
+					b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) { algID(b, oidSHA256) })
+					b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { b.AddASN1ObjectIdentifier(oidData) })
+					b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
+						for _, c := range p.key.Chain {
+							b.AddBytes(c.Raw)
+						}
+					})
+					b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) {
+						b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // SignerInfo
+							b.AddASN1Int64(1)
+							b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // IssuerAndSerialNumber
+								b.AddBytes(issuer)
+								b.AddASN1BigInt(ee.SerialNumber)
+							})
+							algID(b, oidSHA256)
+							// [0] IMPLICIT SET OF Attribute: the signed SET with its tag replaced.
+							b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
+								for _, a := range attrs {
+									b.AddBytes(a)
+								}
+							})
+							algID(b, sigAlg)
+							b.AddASN1OctetString(sig)
+							if unsigned != nil {
+								b.AddASN1(cbasn1.Tag(1).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
+									b.AddBytes(unsigned)
+								})
+							}
+						})
+					})
+				})
+			})
+		})
+	}), nil
+}
+
+var (
+	oidData                 = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 1}
+	oidSignedData           = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 7, 2}
+	oidContentType          = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 3}
+	oidMessageDigest        = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 4}
+	oidSigningCertificateV2 = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 47}
+	oidTimeStampToken       = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 14}
+	oidSHA256               = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 1}
+	oidSHA256WithRSA        = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 11}
+	oidECDSAWithSHA256      = asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 2}
+)
+
+// attribute encodes Attribute ::= SEQUENCE { attrType OID, attrValues SET OF ANY }
+// with the one DER value v.
+func attribute(oid asn1.ObjectIdentifier, v []byte) []byte {
+	return der(func(b *cryptobyte.Builder) {
+		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
+			b.AddASN1ObjectIdentifier(oid)
+			b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) { b.AddBytes(v) })
+		})
+	})
+}
+
+func der(f func(*cryptobyte.Builder)) []byte {
+	var b cryptobyte.Builder
+	f(&b)
+	return b.BytesOrPanic()
+}

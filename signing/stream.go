@@ -1,0 +1,473 @@
+package signing
+
+import (
+	"bytes"
+	"compress/zlib"
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/binary"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"hash"
+	"io"
+	"strconv"
+
+	"github.com/digitorus/pdf"
+	"github.com/digitorus/pdfsign/revocation"
+	"github.com/digitorus/pdfsign/sign"
+
+	"github.com/vanthu/vanthu/signing/verify"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// The streaming signer. pdfsign's engine (sign.SignWithData) copies the
+// whole input into an in-memory buffer, copies the signed ranges into a new
+// slice to hash them, marshals that slice once more inside the CMS library,
+// copies the whole file again to put the signature in, and scans it twice
+// for its placeholders: about five copies of the document and two hashing
+// passes per signature. We keep the engine for what it does well — the
+// incremental update's objects (signature dictionary, widget, appearance,
+// page and catalog updates, the cross-reference section and trailer) — but
+// let it see an input of length zero: it writes only the update, a few
+// hundred kilobytes at most. We then:
+//
+//  1. relocate the update: every offset the engine wrote (cross-reference
+//     entries, startxref) is relative to an empty input; we add the
+//     document's length (relocateUpdate);
+//  2. write the /ByteRange, hash the document in place (concurrently with
+//     the engine) followed by the update around the /Contents hole;
+//  3. build the CMS (cms builder below: the same structure as pdfsign's
+//     PAdES-B signature; the timestamp is fetched with pdfsign's GetTSA) and
+//     patch it into the hole of the update.
+//
+// The signed file is the document (never copied here) followed by the
+// update: signedDoc.Bytes or signedDoc.WriteTo.
+
+// docParts is a document as a list of byte slices, read in place: the
+// input, or the input with a patched header (see normalize).
+type docParts [][]byte
+
+func (d docParts) size() int64 {
+	var n int64
+	for _, p := range d {
+		n += int64(len(p))
+	}
+	return n
+}
+
+// ReadAt implements io.ReaderAt over the concatenation of the parts.
+func (d docParts) ReadAt(b []byte, off int64) (int, error) {
+	if off < 0 {
+		return 0, errors.New("negative offset")
+	}
+	n := 0
+	for _, p := range d {
+		if off >= int64(len(p)) {
+			off -= int64(len(p))
+			continue
+		}
+		c := copy(b[n:], p[off:])
+		n += c
+		off = 0
+		if n == len(b) {
+			return n, nil
+		}
+	}
+	return n, io.EOF
+}
+
+// signedDoc is a signed PDF: the document it was made from followed by
+// the incremental update that carries the signature.
+type signedDoc struct {
+	doc    docParts
+	update []byte
+}
+
+// Len is the length of the signed file.
+func (s *signedDoc) Len() int64 { return s.doc.size() + int64(len(s.update)) }
+
+// Bytes returns the signed file in one new slice (one copy of the
+// document; bytes.Join allocates it without zeroing it first).
+func (s *signedDoc) Bytes() []byte {
+	return bytes.Join(append(s.doc[:len(s.doc):len(s.doc)], s.update), nil)
+}
+
+// WriteTo writes the signed file to w without assembling it in memory.
+func (s *signedDoc) WriteTo(w io.Writer) (int64, error) {
+	var n int64
+	for _, p := range append(s.doc[:len(s.doc):len(s.doc)], s.update) {
+		m, err := w.Write(p)
+		n += int64(m)
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// Placeholder reserve for an RFC 3161 token in the CMS (pdfsign's own
+// estimate, which it adds only when it fetches the token itself).
+const tsaReserve = 9000
+
+// signStream signs doc (see the comment at the top of this file). Keys
+// whose algorithm our CMS builder does not handle (neither RSA nor ECDSA)
+// go through pdfsign's engine unchanged (signEngine).
+func signStream(ctx context.Context, doc docParts, p signParams) (*signedDoc, error) {
+	if p.key.Signer == nil || len(p.key.Chain) == 0 {
+		return nil, workflow.Errorf(workflow.EUNAVAILABLE, "signing key or certificate missing")
+	}
+	if !cmsSupported(p.key.Signer.Public()) {
+		out, _, err := signEngine(ctx, doc, p)
+		if err != nil {
+			return nil, err
+		}
+		return &signedDoc{update: out}, nil
+	}
+	size := doc.size()
+	// Hash the document while the engine writes the update.
+	hashed := make(chan hash.Hash, 1)
+	go func() { hashed <- hashDoc(doc, p.tap) }()
+	u, err := buildUpdate(ctx, doc, size, p)
+	h := <-hashed
+	if err != nil {
+		return nil, err
+	}
+	h.Write(u.bytes[:u.holeStart])
+	h.Write(u.bytes[u.holeEnd:])
+	der, err := buildCMS(ctx, h.Sum(nil), p)
+	if err != nil {
+		return nil, err
+	}
+	hole := u.bytes[u.holeStart+1 : u.holeEnd-1]
+	if hex.EncodedLen(len(der)) > len(hole) {
+		return nil, fmt.Errorf("sign: the signature (%d bytes) does not fit its placeholder (%d bytes)", len(der), len(hole)/2)
+	}
+	n := hex.Encode(hole, der)
+	for i := n; i < len(hole); i++ {
+		hole[i] = '0'
+	}
+	return &signedDoc{doc: doc, update: u.bytes}, nil
+}
+
+// hashTap hands a copy of the document's hash state, at offset at, to fn
+// (in the hashing goroutine): SignAgency finishes layer 1's digest from it
+// instead of hashing the same bytes a second time.
+type hashTap struct {
+	at int64
+	fn func(hash.Hash)
+}
+
+// hashDoc is the SHA-256 state after the document's bytes.
+func hashDoc(doc docParts, tap *hashTap) hash.Hash {
+	h := sha256.New()
+	var off int64
+	for _, part := range doc {
+		start := off
+		off += int64(len(part))
+		if tap != nil && tap.at >= start && tap.at <= off {
+			k := tap.at - start
+			h.Write(part[:k])
+			if c, ok := h.(hash.Cloner); ok {
+				if c, err := c.Clone(); err == nil {
+					tap.fn(c)
+				}
+			}
+			tap = nil
+			part = part[k:]
+		}
+		h.Write(part)
+	}
+	return h
+}
+
+// update is the relocated incremental update with its /Contents hole
+// (holeStart at '<', holeEnd after '>'), positions within bytes.
+type update struct {
+	bytes              []byte
+	holeStart, holeEnd int
+}
+
+// buildUpdate runs pdfsign's engine against an empty input and relocates
+// its output behind the document's size bytes. The engine's own CMS (made
+// with a signer that returns zeros, over the update alone) is overwritten
+// by the caller.
+func buildUpdate(ctx context.Context, doc docParts, size int64, p signParams) (*update, error) {
+	rdr, err := pdf.NewReader(doc, size)
+	if err != nil {
+		return nil, unparsable(err)
+	}
+	sd := engineSignData(ctx, p)
+	sd.Signer = zeroSigner{p.key.Signer.Public()}
+	var engine *sign.SignContext
+	sd.PreSignCallback = func(c *sign.SignContext) error {
+		engine = c
+		if p.tsaURL != "" {
+			c.SignatureMaxLength += uint32(hex.EncodedLen(tsaReserve))
+		}
+		if p.stamp != nil {
+			return addPageStamp(c, *p.stamp, p.page)
+		}
+		return nil
+	}
+	var out resultWriter
+	//nolint:staticcheck // the engine under the fluent API (see pdfsign.go).
+	err = sign.SignWithData(emptyInput{io.NewSectionReader(doc, 0, size)}, &out, rdr, size, sd)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("sign: %w", err)
+	}
+	if engine == nil || len(engine.ByteRangeValues) != 4 {
+		return nil, errors.New("sign: the engine did not report its byte range")
+	}
+	return relocateUpdate(out.b, size, engine.NewXrefStart, engine.ByteRangeValues, engine.PDFReader.XrefInformation.Type)
+}
+
+// emptyInput is the engine's input: it copies nothing into the engine's
+// buffer (io.Copy uses WriteTo), so the engine's buffer holds only the
+// update; reads (the classic trailer, which the engine copies and edits)
+// go to the document.
+type emptyInput struct{ *io.SectionReader }
+
+func (emptyInput) WriteTo(io.Writer) (int64, error) { return 0, nil }
+
+// zeroSigner stands in for the key while the engine builds its (discarded)
+// CMS: it has the key's public key, so the placeholder is sized for it,
+// and signs nothing.
+type zeroSigner struct{ pub crypto.PublicKey }
+
+func (z zeroSigner) Public() crypto.PublicKey { return z.pub }
+
+func (z zeroSigner) Sign(io.Reader, []byte, crypto.SignerOpts) ([]byte, error) {
+	switch k := z.pub.(type) {
+	case *rsa.PublicKey:
+		return make([]byte, k.Size()), nil
+	case *ecdsa.PublicKey:
+		return make([]byte, 2*((k.Params().BitSize+7)/8)+9), nil
+	}
+	return make([]byte, 64), nil
+}
+
+func cmsSupported(pub crypto.PublicKey) bool {
+	switch pub.(type) {
+	case *rsa.PublicKey, *ecdsa.PublicKey:
+		return true
+	}
+	return false
+}
+
+// engineSignData is what we ask of pdfsign's engine for p.
+func engineSignData(ctx context.Context, p signParams) sign.SignData {
+	sd := sign.SignData{
+		Signer:          p.key.Signer,
+		Certificate:     p.key.Chain[0],
+		DigestAlgorithm: crypto.SHA256,
+		Updates:         map[uint32][]byte{},
+		CompressLevel:   1, // zlib.BestSpeed for the few streams the engine compresses
+		SubFilter:       sign.SubFilterETSICAdESDetached,
+		Context:         ctx,
+		// PAdES baseline B/T: no revocation data in the CMS.
+		RevocationFunction: func(_, _ *x509.Certificate, _ *revocation.InfoArchival) error { return nil },
+	}
+	if len(p.key.Chain) > 1 {
+		sd.CertificateChains = [][]*x509.Certificate{p.key.Chain}
+	}
+	sd.Signature.CertType = sign.ApprovalSignature
+	sd.Signature.Info = sign.SignDataSignatureInfo{
+		Name:        pdfText(p.name),
+		Reason:      pdfText(p.reason),
+		Location:    pdfText(p.location),
+		ContactInfo: pdfText(p.contact),
+		Date:        p.time,
+	}
+	if p.page > 0 {
+		u := p.geom.rectToUser(p.rect)
+		sd.Appearance = sign.Appearance{
+			Visible: true, Page: uint32(p.page),
+			LowerLeftX: u[0], LowerLeftY: u[1], UpperRightX: u[2], UpperRightY: u[3],
+			Renderer: func(c *sign.SignContext, _ [4]float64) ([]byte, error) {
+				return appearanceForm(c, p.rect[2]-p.rect[0], p.rect[3]-p.rect[1], p.geom.matrix(), p.images)
+			},
+		}
+	}
+	return sd
+}
+
+// byteRangePlaceholder is pdfsign's placeholder for /ByteRange, which its
+// engine overwrites (same length, padded with spaces) and so do we.
+const byteRangePlaceholder = "/ByteRange[0 ********** ********** **********]"
+
+// relocateUpdate moves the engine's update u, written as if the document
+// were empty, behind a document of shift bytes: it adds shift to the
+// offsets of the cross-reference section at xrefStart (a classic table or
+// an xref stream, kind "table" or "stream") and to startxref, and writes
+// the final /ByteRange. br is the engine's byte range within u.
+func relocateUpdate(u []byte, shift, xrefStart int64, br []int64, kind string) (*update, error) {
+	holeStart, holeEnd := int(br[1]), int(br[2])
+	if holeStart <= 0 || holeEnd <= holeStart || holeEnd > len(u) || int(xrefStart) < holeEnd || int(xrefStart) > len(u) ||
+		u[holeStart] != '<' || u[holeEnd-1] != '>' {
+		return nil, fmt.Errorf("sign: the engine's byte range %v does not fit its output (%d bytes)", br, len(u))
+	}
+	var err error
+	switch kind {
+	case "table":
+		err = relocateXrefTable(u[xrefStart:], shift)
+	case "stream":
+		u, err = relocateXrefStream(u, int(xrefStart), shift)
+	default:
+		err = fmt.Errorf("unknown cross-reference type %q", kind)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("sign: relocate the update: %w", err)
+	}
+	if u, err = relocateStartxref(u, xrefStart, shift); err != nil {
+		return nil, fmt.Errorf("sign: relocate the update: %w", err)
+	}
+	// " /ByteRange[...] /Contents<": the placeholder ends 10 bytes before the hole.
+	at := holeStart - len(" /Contents") - len(byteRangePlaceholder)
+	if at < 0 || !bytes.HasPrefix(u[at:], []byte("/ByteRange")) || !bytes.HasPrefix(u[holeStart-len("/Contents"):], []byte("/Contents<")) {
+		return nil, errors.New("sign: /ByteRange not found before the signature value")
+	}
+	total := shift + int64(len(u))
+	r := verify.ByteRange{0, shift + int64(holeStart), shift + int64(holeEnd), total - shift - int64(holeEnd)}
+	s := fmt.Sprintf("/ByteRange [%d %d %d %d]", r[0], r[1], r[2], r[3])
+	if len(s) > len(byteRangePlaceholder) {
+		return nil, fmt.Errorf("sign: the document is too large for the byte range placeholder (%s)", s)
+	}
+	n := copy(u[at:], s)
+	for i := at + n; i < at+len(byteRangePlaceholder); i++ {
+		u[i] = ' '
+	}
+	return &update{bytes: u, holeStart: holeStart, holeEnd: holeEnd}, nil
+}
+
+// relocateXrefTable adds shift to every entry of the classic
+// cross-reference section at the start of x ("xref\n", then subsections
+// "first count\n" with count 20-byte entries, then the trailer).
+func relocateXrefTable(x []byte, shift int64) error {
+	i := bytes.Index(x[:min(len(x), 8)], []byte("xref"))
+	if i < 0 {
+		return errors.New("no xref table")
+	}
+	i += len("xref")
+	for {
+		for i < len(x) && (x[i] == '\n' || x[i] == '\r' || x[i] == ' ') {
+			i++
+		}
+		nl := bytes.IndexByte(x[i:], '\n')
+		if nl < 0 {
+			return errors.New("xref table not terminated")
+		}
+		f := bytes.Fields(x[i : i+nl])
+		if len(f) != 2 {
+			return nil // the trailer
+		}
+		count, err := strconv.Atoi(string(f[1]))
+		if _, err2 := strconv.Atoi(string(f[0])); err != nil || err2 != nil {
+			return nil
+		}
+		i += nl + 1
+		for range count {
+			if i+20 > len(x) {
+				return errors.New("xref table truncated")
+			}
+			off, err := strconv.ParseInt(string(x[i:i+10]), 10, 64)
+			if err != nil {
+				return fmt.Errorf("xref entry %q: %w", x[i:i+20], err)
+			}
+			if x[i+17] == 'n' {
+				s := fmt.Sprintf("%010d", off+shift)
+				if len(s) != 10 {
+					return errors.New("offset does not fit a cross-reference entry")
+				}
+				copy(x[i:], s)
+			}
+			i += 20
+		}
+	}
+}
+
+// relocateXrefStream adds shift to the offsets (type 1 entries, /W [1 4 1])
+// of the engine's cross-reference stream object at xrefStart and returns
+// the update with the re-compressed stream.
+func relocateXrefStream(u []byte, xrefStart int, shift int64) ([]byte, error) {
+	x := u[xrefStart:]
+	const lengthKey = "/Length "
+	li := bytes.Index(x, []byte(lengthKey))
+	si := bytes.Index(x, []byte(">>\nstream\n"))
+	if li < 0 || si < 0 || li > si || !bytes.Contains(x[:si], []byte("/W [ 1 4 1 ]")) {
+		return nil, errors.New("xref stream not in the expected form")
+	}
+	le := li + len(lengthKey)
+	for le < len(x) && x[le] >= '0' && x[le] <= '9' {
+		le++
+	}
+	n, err := strconv.Atoi(string(x[li+len(lengthKey) : le]))
+	if err != nil {
+		return nil, err
+	}
+	ds := si + len(">>\nstream\n")
+	if ds+n > len(x) {
+		return nil, errors.New("xref stream truncated")
+	}
+	zr, err := zlib.NewReader(bytes.NewReader(x[ds : ds+n]))
+	if err != nil {
+		return nil, err
+	}
+	rows, err := io.ReadAll(zr)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows)%6 != 0 {
+		return nil, errors.New("xref stream rows are not 6 bytes")
+	}
+	for r := 0; r < len(rows); r += 6 {
+		if rows[r] != 1 {
+			continue
+		}
+		off := int64(binary.BigEndian.Uint32(rows[r+1:])) + shift
+		if off > 0xFFFFFFFF {
+			return nil, errors.New("offset does not fit the engine's 4-byte xref stream field")
+		}
+		binary.BigEndian.PutUint32(rows[r+1:], uint32(off))
+	}
+	var z bytes.Buffer
+	zw := zlib.NewWriter(&z)
+	zw.Write(rows)
+	if err := zw.Close(); err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	b.Grow(len(u) + 32)
+	b.Write(u[:xrefStart+li])
+	fmt.Fprintf(&b, "%s%d", lengthKey, z.Len())
+	b.Write(x[le:ds])
+	b.Write(z.Bytes())
+	b.Write(x[ds+n:])
+	return b.Bytes(), nil
+}
+
+// relocateStartxref rewrites the number before the final %%EOF, which
+// must be the engine's xrefStart, as xrefStart+shift.
+func relocateStartxref(u []byte, xrefStart, shift int64) ([]byte, error) {
+	const eof = "\n%%EOF\n"
+	if !bytes.HasSuffix(u, []byte(eof)) {
+		return nil, errors.New("the update does not end with %%EOF")
+	}
+	end := len(u) - len(eof)
+	start := end
+	for start > 0 && u[start-1] >= '0' && u[start-1] <= '9' {
+		start--
+	}
+	if v, err := strconv.ParseInt(string(u[start:end]), 10, 64); err != nil || v != xrefStart {
+		return nil, fmt.Errorf("startxref %q is not the engine's %d", u[start:end], xrefStart)
+	}
+	out := append(u[:start:start], strconv.FormatInt(xrefStart+shift, 10)...)
+	return append(out, eof...), nil
+}

@@ -1,0 +1,160 @@
+package signing
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"crypto/x509"
+	"io"
+	"testing"
+
+	"github.com/digitorus/pkcs7"
+
+	"github.com/vanthu/vanthu/internal/testpdf"
+	"github.com/vanthu/vanthu/signing/verify"
+)
+
+// TestStreamSignerCopiesNothing: signing an 8 MB scan with both layers and
+// writing the results out (the CLI's path) allocates less than half the
+// document per layer. pdfsign's engine alone allocated about five times
+// the document per signature (its buffer, the copied signed ranges grown
+// by append, their ASN.1 copy, the rewrite of the buffer).
+func TestStreamSignerCopiesNothing(t *testing.T) {
+	p := newTestPKI(t, "rsa")
+	in := scannedPDF(t, 1, 8)
+	// The stamp images (seal, the name as signature) are prepared once per
+	// process and cached: warm the cache on a small document.
+	if _, _, err := twoLayers(t, smallPDF(), p); err != nil {
+		t.Fatal(err)
+	}
+	var l1 bytes.Buffer
+	alloc := testpdf.Allocated(func() {
+		s, err := signOfficer(context.Background(), in, OfficerLayer{Key: p.Officer, Name: "Nguyễn Văn Sĩ", Title: "Chủ tịch", Time: at})
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		l1.Grow(int(s.Len()))
+		if _, err := s.WriteTo(&l1); err != nil {
+			t.Error(err)
+		}
+	}) - uint64(l1.Cap())
+	if alloc > uint64(len(in))/2 {
+		t.Errorf("layer 1 allocated %d bytes for a %d-byte document (want < half)", alloc, len(in))
+	}
+	var n int64
+	alloc = testpdf.Allocated(func() {
+		s, err := signAgency(context.Background(), l1.Bytes(), AgencyLayer{Key: p.Agency, AgencyName: "Ủy ban nhân dân quận Bình Thủy", Place: "Bình Thủy", Notation: "15/QĐ-UBND", IssueDate: at, Time: at})
+		if err != nil {
+			t.Error(err)
+			return
+		}
+		n, err = s.WriteTo(io.Discard)
+		if err != nil {
+			t.Error(err)
+		}
+	})
+	if alloc > uint64(len(in))/2 {
+		t.Errorf("layer 2 allocated %d bytes for a %d-byte document (want < half)", alloc, len(in))
+	}
+	if n <= int64(l1.Len()) {
+		t.Errorf("layer 2 wrote %d bytes, layer 1 had %d", n, l1.Len())
+	}
+	// The engine path, for comparison (what the test guards against).
+	alloc = testpdf.Allocated(func() {
+		if _, _, err := signEngine(context.Background(), docParts{in}, signParams{key: p.Officer, name: "A", time: at}); err != nil {
+			t.Error(err)
+		}
+	})
+	t.Logf("pdfsign's engine alone: %.1fx the document allocated", float64(alloc)/float64(len(in)))
+}
+
+// TestStreamSignerOutput: the streamed file is the input followed by the
+// update, its byte range covers all of it but the signature value, and
+// the verifier finds it valid — for a classic cross-reference table, an
+// xref stream, and a header raised in place (three-part document).
+func TestStreamSignerOutput(t *testing.T) {
+	for _, alg := range []string{"rsa", "ec"} {
+		p := newTestPKI(t, alg)
+		roots := x509.NewCertPool()
+		roots.AddCert(p.Root)
+		for _, name := range []string{"v13.pdf", "objstm.pdf", "small"} {
+			in := smallPDF()
+			if name != "small" {
+				in = readFile(t, "testdata/"+name)
+			}
+			t.Run(alg+"/"+name, func(t *testing.T) {
+				s, err := signOfficer(context.Background(), in, OfficerLayer{Key: p.Officer, Name: "Nguyễn Văn Sĩ", Time: at})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var w bytes.Buffer
+				if n, err := s.WriteTo(&w); err != nil || n != s.Len() {
+					t.Fatalf("WriteTo: %d, %v (Len %d)", n, err, s.Len())
+				}
+				out := s.Bytes()
+				if !bytes.Equal(out, w.Bytes()) {
+					t.Fatal("Bytes and WriteTo differ")
+				}
+				if !bytes.Equal(out[8:len(in)], in[8:]) {
+					t.Error("the output does not start with the input")
+				}
+				rep, err := verify.Verify(context.Background(), out, verify.Options{Roots: roots})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if rep.Verdict != verify.Valid || len(rep.Signatures) != 1 || !rep.Signatures[0].CoversWholeFile {
+					t.Fatalf("verdict %s, reasons %v", rep.Verdict, rep.Reasons)
+				}
+				br := rep.Signatures[0].ByteRange
+				if br[0] != 0 || br[2]+br[3] != int64(len(out)) || br[1] <= int64(len(in)) {
+					t.Errorf("byte range %v for %d input and %d output bytes", br, len(in), len(out))
+				}
+			})
+		}
+	}
+}
+
+// TestBuildCMS: the CMS we build parses and verifies with the CMS library
+// pdfsign uses, carries the PAdES attributes and no signingTime.
+func TestBuildCMS(t *testing.T) {
+	for _, alg := range []string{"rsa", "ec"} {
+		t.Run(alg, func(t *testing.T) {
+			p := newTestPKI(t, alg)
+			content := []byte("the signed byte ranges")
+			d := sha256.Sum256(content)
+			der, err := buildCMS(context.Background(), d[:], signParams{key: p.Officer})
+			if err != nil {
+				t.Fatal(err)
+			}
+			p7, err := pkcs7.Parse(der)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p7.Content = content
+			if err := p7.Verify(); err != nil {
+				t.Errorf("verify: %v", err)
+			}
+			p7.Content = []byte("other bytes")
+			if err := p7.Verify(); err == nil {
+				t.Error("verifies over other content")
+			}
+			si := p7.Signers[0]
+			has := map[string]bool{}
+			for _, a := range si.AuthenticatedAttributes {
+				has[a.Type.String()] = true
+			}
+			for _, oid := range []string{oidContentType.String(), oidMessageDigest.String(), oidSigningCertificateV2.String()} {
+				if !has[oid] {
+					t.Errorf("signed attribute %s missing", oid)
+				}
+			}
+			if has["1.2.840.113549.1.9.5"] {
+				t.Error("signingTime present (PAdES forbids it)")
+			}
+			if len(p7.Certificates) != len(p.Officer.Chain) {
+				t.Errorf("%d certificates, want the chain's %d", len(p7.Certificates), len(p.Officer.Chain))
+			}
+		})
+	}
+}
