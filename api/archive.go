@@ -167,8 +167,14 @@ func (h archiveHandlers) pkg(c echo.Context) error {
 	hd := c.Response().Header()
 	hd.Set(echo.HeaderContentType, "application/zip")
 	hd.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": archive.PackageName(c.Param("id"))}))
-	c.Response().WriteHeader(http.StatusOK)
+	// The status goes with the first byte of the zip: a store that is down
+	// before then (the first object cannot be read) is still a 503.
 	if err := h.a.WritePackage(ctx, Actor(c), c.Param("id"), c.Response()); err != nil {
+		if !c.Response().Committed {
+			hd.Del("Content-Disposition")
+			hd.Del(echo.HeaderContentType)
+			return err
+		}
 		// The status is sent: all we can do is cut the zip short, which
 		// makes it invalid (its central directory is missing).
 		c.Logger().Errorf("package %s: %v", c.Param("id"), err)

@@ -30,6 +30,7 @@ import (
 	"github.com/vanthu/vanthu/internal/apitest"
 	"github.com/vanthu/vanthu/storage/gormdb"
 	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
+	"github.com/vanthu/vanthu/storage/localfs"
 	"github.com/vanthu/vanthu/storage/minio"
 	"github.com/vanthu/vanthu/storage/minio/miniotest"
 	"github.com/vanthu/vanthu/workflow"
@@ -333,5 +334,39 @@ func TestIntegrationArchiveMinIOCrash(t *testing.T) {
 	rep, err := f.Archive.Fixity(ctx, archive.FixityOptions{})
 	if err != nil || !rep.OK || rep.Objects != 6 {
 		t.Fatalf("fixity after the crash: %v %+v", err, rep)
+	}
+}
+
+// downStore is an archive store whose reads fail as an outage does, once
+// down is set.
+type downStore struct {
+	workflow.Blobs
+	down atomic.Bool
+}
+
+func (s *downStore) Get(ctx context.Context, key string) (io.ReadCloser, workflow.ObjectInfo, error) {
+	if s.down.Load() {
+		return nil, workflow.ObjectInfo{}, workflow.Errorf(workflow.EUNAVAILABLE, "get %q: object store unreachable", key)
+	}
+	return s.Blobs.Get(ctx, key)
+}
+
+// TestArchivePackageStoreDown: a package asked for while the archive store
+// is down is a 503 with the reason, before any byte of the zip (before, the
+// 200 status went out first and the connection was cut).
+func TestArchivePackageStoreDown(t *testing.T) {
+	fs, err := localfs.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &downStore{Blobs: fs}
+	f := newArchiveFixture(t, store)
+	d := f.Issued(t, archivetest.Options{Subject: "Kế hoạch phòng chống thiên tai"})
+	wantStatus(t, f.do(t, "archivist", "POST", "/api/v1/documents/"+d.ID+"/actions/archive", nil), http.StatusOK)
+	store.down.Store(true)
+	rec := f.do(t, "archivist", "GET", "/api/v1/archive/"+d.ID+"/package", nil)
+	wantStatus(t, rec, http.StatusServiceUnavailable)
+	if !strings.Contains(rec.Body.String(), `"code":"unavailable"`) || rec.Header().Get("Content-Disposition") != "" {
+		t.Fatalf("body %s, headers %v", rec.Body, rec.Header())
 	}
 }

@@ -64,6 +64,7 @@ type Config struct {
 	ExchangeRetryBase string
 	ExchangeRetryMax  string
 	ExchangeLease     string
+	ReservationTTL    string
 
 	// Abuse limits.
 	TrustedProxies string
@@ -129,6 +130,7 @@ func (c *Config) settings() []setting {
 		{env: "VANTHU_METRICS_ADDR", flag: "metrics-addr", def: "", doc: "serve /metrics on this address only (e.g. 127.0.0.1:9090); empty = on the main listener", str: &c.MetricsAddr},
 		{env: "VANTHU_METRICS_TOKEN", flag: "metrics-token", def: "", doc: "bearer token /metrics requires; empty = none", str: &c.MetricsToken},
 		{env: "VANTHU_EXCHANGE_LEASE", flag: "exchange-lease", def: "5m", doc: "how long a delivery claimed by one instance is kept from the others (an instance killed while sending: another sends it after this); longer than a send may take", str: &c.ExchangeLease},
+		{env: "VANTHU_RESERVATION_TTL", flag: "reservation-ttl", def: "10m", doc: "how long an issue may hold its reserved register number; a number held longer (its request died with its instance) is given back or voided by the next issue of the register, so a retried issue of that document waits at most this long", str: &c.ReservationTTL},
 		{env: "VANTHU_EXCHANGE_URL", flag: "exchange-url", def: "", doc: "the exchange endpoint peers should call (https://host:port), printed by vanthu agency export; empty = https://VANTHU_EXCHANGE_ADDR", str: &c.ExchangeURL},
 	}
 }
@@ -178,7 +180,7 @@ func (c *Config) validate() error {
 		return fmt.Errorf("VANTHU_ORG_NAME and VANTHU_ORG_ABBR must not be empty")
 	}
 	for _, d := range []struct{ env, v string }{{"VANTHU_EXCHANGE_POLL", c.ExchangePoll}, {"VANTHU_EXCHANGE_RETRY_BASE", c.ExchangeRetryBase},
-		{"VANTHU_EXCHANGE_RETRY_MAX", c.ExchangeRetryMax}, {"VANTHU_FIXITY_INTERVAL", c.FixityInterval}, {"VANTHU_EXCHANGE_LEASE", c.ExchangeLease},
+		{"VANTHU_EXCHANGE_RETRY_MAX", c.ExchangeRetryMax}, {"VANTHU_FIXITY_INTERVAL", c.FixityInterval}, {"VANTHU_EXCHANGE_LEASE", c.ExchangeLease}, {"VANTHU_RESERVATION_TTL", c.ReservationTTL},
 		{"VANTHU_HTTP_TIMEOUT", c.HTTPTimeout}, {"VANTHU_HTTP_MAX_DURATION", c.HTTPMaxTime}} {
 		if d.v == "" {
 			continue

@@ -154,6 +154,7 @@ func build(ctx context.Context, cfg *Config, logger *slog.Logger) (*app, error) 
 	a.auth = &auth.Service{Repo: db}
 	a.docs = &workflow.Service{Repo: db, Blobs: blobs, Logger: logger,
 		Agency: workflow.Agency{OrgID: cfg.OrgID, Name: cfg.OrgName, Abbr: cfg.OrgAbbr}, VerifyCodes: cfg.PublicURL != ""}
+	a.docs.ReservationTTL, _ = time.ParseDuration(cfg.ReservationTTL) // checked by LoadConfig
 	a.api = &api.Server{Docs: a.docs, Accounts: a.auth, Directory: db, Ready: db.Ping,
 		MaxUpload: int64(cfg.MaxUploadMB) << 20}
 	a.web = &web.Config{Docs: a.docs, Accounts: a.auth, Directory: db, Logger: logger,
@@ -199,6 +200,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		} else {
 			fmt.Fprintln(stdout, "created user admin with the password of VANTHU_ADMIN_PASSWORD")
 		}
+	}
+	// Numbers reserved by issues that died with an earlier process (kill -9)
+	// and are past VANTHU_RESERVATION_TTL are given back or voided now.
+	if n := a.docs.SweepReservations(ctx); n > 0 {
+		logger.WarnContext(ctx, "abandoned register reservations resolved", "count", n)
 	}
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {

@@ -166,7 +166,7 @@ func (e *env) start(ctx context.Context) error {
 	}
 	common := []string{"VANTHU_ADMIN_PASSWORD=" + adminPassword, "VANTHU_LOG_LEVEL=warn",
 		"VANTHU_EXCHANGE_POLL=500ms", "VANTHU_EXCHANGE_RETRY_BASE=1s", "VANTHU_EXCHANGE_RETRY_MAX=10s",
-		"VANTHU_EXCHANGE_LEASE=20s"}
+		"VANTHU_EXCHANGE_LEASE=20s", "VANTHU_RESERVATION_TTL=20s"}
 	for i := range e.cfg.Instances {
 		port, err := FreePort()
 		if err != nil {

@@ -108,7 +108,7 @@ func (e *env) check(ctx context.Context, rep *Report) {
 		c.Detail = fmt.Sprint(l.Errors)
 	}
 	add(c)
-	c = Check{Name: "retried answers (503/429/lost connection)"}
+	c = Check{Name: "retried answers (503, 409 conflict, lost connection)"}
 	for k, n := range l.Retried {
 		c.Count += n
 		c.Detail += fmt.Sprintf("%s ×%d; ", k, n)

@@ -44,8 +44,9 @@ type Config struct {
 	Progress      io.Writer      // a progress line per second (nil = none)
 	HTTPClient    *http.Client   // nil = a client sized for UsersPerRole
 	// Retry, when set, retries an action that failed with a retryable
-	// error (503, 429, 502, 504, or a lost connection) for up to this long,
-	// on the next server. An action retried after its answer was lost
+	// error (503, 429, 502, 504, a lost connection, or a 409 "conflict":
+	// a concurrent change or a number still reserved by an issue whose
+	// instance died) for up to this long, on the next server. An action retried after its answer was lost
 	// counts as done when the document is already in the action's state.
 	Retry time.Duration
 	// OnFinish, when set, is called after each lifecycle (ok = completed).
@@ -508,7 +509,8 @@ func (r *runner) retry(ctx context.Context, action string, attempt func() (bool,
 			return err
 		}
 		var he *httpError
-		if !errors.As(err, &he) || !Retryable(he.status) || deadline.IsZero() || time.Now().After(deadline) {
+		if !errors.As(err, &he) || !(Retryable(he.status) || he.status == http.StatusConflict && he.code == "conflict") ||
+			deadline.IsZero() || time.Now().After(deadline) {
 			return err
 		}
 		r.mu.Lock()
