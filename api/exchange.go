@@ -17,7 +17,7 @@ type Exchange interface {
 	Agencies(ctx context.Context, actor *workflow.User) ([]*exchange.Agency, error)
 	Deliveries(ctx context.Context, actor *workflow.User, docID string) ([]exchange.DeliveryReport, error)
 	Revoke(ctx context.Context, actor *workflow.User, docID, reason string) (*workflow.Document, error)
-	DecideRevocation(ctx context.Context, actor *workflow.User, docID string, accept bool) (*workflow.Document, error)
+	DecideRevocation(ctx context.Context, actor *workflow.User, docID string, accept bool, reason string) (*workflow.Document, error)
 }
 
 // ExchangeRoutes returns the registration (for Server.Extra) of the
@@ -148,7 +148,8 @@ func (h *exchangeHandlers) revoke(c echo.Context) error {
 
 func (h *exchangeHandlers) revocation(c echo.Context) error {
 	var in struct {
-		Accept *bool `json:"accept"`
+		Accept *bool  `json:"accept"`
+		Reason string `json:"reason"` // why it is refused (required then)
 	}
 	if err := bind(c, &in); err != nil {
 		return err
@@ -156,7 +157,7 @@ func (h *exchangeHandlers) revocation(c echo.Context) error {
 	if in.Accept == nil {
 		return workflow.Errorf(workflow.EINVALID, "accept (true or false) is required")
 	}
-	d, err := h.x.DecideRevocation(c.Request().Context(), Actor(c), c.Param("id"), *in.Accept)
+	d, err := h.x.DecideRevocation(c.Request().Context(), Actor(c), c.Param("id"), *in.Accept, in.Reason)
 	if err != nil {
 		return err
 	}

@@ -79,7 +79,7 @@ func exchangeFixture(t *testing.T) (*fixture, *memExchangeStore, *workflowtest.R
 	accounts := &auth.Service{Repo: repo, Cost: bcrypt.MinCost}
 	docs := &workflow.Service{Repo: repo, Blobs: workflowtest.TempBlobs(t)}
 	store := &memExchangeStore{agencies: map[string]*exchange.Agency{}}
-	svc := &exchange.Service{Repo: repo, Store: store, Outbox: &exchange.Outbox{Agencies: store}}
+	svc := &exchange.Service{Repo: repo, Docs: docs, Store: store, Outbox: &exchange.Outbox{Agencies: store}}
 	f := &fixture{tokens: map[string]string{}, ids: map[string]string{}}
 	f.srv = api.New(&api.Server{Docs: docs, Accounts: accounts, Directory: repo,
 		Extra: []func(g *echo.Group, s *api.Server){api.ExchangeRoutes(svc)}}, nil)

@@ -129,6 +129,10 @@ type metaRequest struct {
 	DueDate         string         `json:"due_date"`
 	Retention       string         `json:"retention"`
 	Notes           string         `json:"notes"`
+	// Replaces or Updates: the ID of a sent outgoing document this one
+	// replaces (edXML type 3) or updates (type 2).
+	Replaces string `json:"replaces"`
+	Updates  string `json:"updates"`
 }
 
 // parseDay reads a calendar date "YYYY-MM-DD" (nil when empty).
@@ -283,7 +287,8 @@ func (s *Server) handleCreateDocument(c echo.Context) error {
 	in := workflow.CreateInput{Direction: workflow.Direction(meta.Direction), Type: workflow.DocType(meta.Type),
 		Subject: meta.Subject, Urgency: workflow.Urgency(meta.Urgency), Confidentiality: workflow.Confidentiality(meta.Confidentiality),
 		SignerID: meta.SignerID, Recipients: meta.Recipients, DraftingUnit: meta.DraftingUnit, Layout: meta.Layout.toDomain(), Sender: meta.Sender,
-		OriginalNumber: meta.OriginalNumber, Retention: meta.Retention, Notes: meta.Notes, File: file, Attachments: attachments}
+		OriginalNumber: meta.OriginalNumber, Retention: meta.Retention, Notes: meta.Notes, File: file, Attachments: attachments,
+		Replaces: meta.Replaces, Updates: meta.Updates}
 	if in.OriginalDate, err = parseDay("original_date", meta.OriginalDate); err != nil {
 		return err
 	}
@@ -413,6 +418,7 @@ type RegisterEntry struct {
 	Receiver        string         `json:"receiver,omitempty"`
 	Notes           string         `json:"notes"`
 	DocumentID      string         `json:"document_id"`
+	State           string         `json:"state"`
 }
 
 func (s *Server) handleRegister(c echo.Context) error {
@@ -445,7 +451,11 @@ func (s *Server) handleRegister(c echo.Context) error {
 	entries := make([]RegisterEntry, 0, len(docs))
 	for _, d := range docs {
 		e := RegisterEntry{Number: d.Number, Notation: d.Notation, Type: string(d.Type), TypeName: workflow.DocTypes[d.Type],
-			Subject: d.Subject, Urgency: string(d.Urgency), Confidentiality: string(d.Confidentiality), Notes: d.Notes, DocumentID: d.ID}
+			Subject: d.Subject, Urgency: string(d.Urgency), Confidentiality: string(d.Confidentiality), Notes: d.Notes, DocumentID: d.ID,
+			State: string(d.State)}
+		if d.State == workflow.Revoked {
+			e.Notes = strings.TrimSpace("Đã thu hồi (revoked): " + d.RevokeReason + "\n" + e.Notes)
+		}
 		if d.Direction == workflow.Outgoing {
 			if d.IssuedAt != nil {
 				e.Date = workflow.VietnamDate(*d.IssuedAt).String()

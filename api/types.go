@@ -35,7 +35,14 @@ type DocumentJSON struct {
 	DueDate         *string           `json:"due_date,omitempty"`
 	Retention       string            `json:"retention,omitempty"`
 	Notes           string            `json:"notes,omitempty"`
-	RevokeState     string            `json:"revoke_state,omitempty"` // requested, accepted, refused
+	RevokeState     string            `json:"revoke_state,omitempty"`  // requested, accepted, refused
+	RevokeReason    string            `json:"revoke_reason,omitempty"` // why the sender revokes it
+	RevokeAnswer    string            `json:"revoke_answer,omitempty"` // why the revocation was refused
+	RejectReason    string            `json:"reject_reason,omitempty"` // why it was rejected (on receipt or by the clerk)
+	Replaces        string            `json:"replaces,omitempty"`      // ID of the document this one replaces (edXML type 3)
+	Updates         string            `json:"updates,omitempty"`       // ID of the document this one updates (edXML type 2)
+	ReplacedBy      string            `json:"replaced_by,omitempty"`   // ID of the latest document replacing this one
+	UpdatedBy       string            `json:"updated_by,omitempty"`    // ID of the latest document updating this one
 	Files           []FileJSON        `json:"files"`
 	Verification    *VerificationJSON `json:"verification"`
 	CreatedBy       string            `json:"created_by"`
@@ -129,6 +136,8 @@ func toDocumentJSON(d *workflow.Document, actor *workflow.User) DocumentJSON {
 		DraftingUnit: d.DraftingUnit, Layout: toLayoutJSON(d.Layout), VerifyCode: d.VerifyCode, Sender: d.Sender, OriginalNumber: d.OriginalNumber,
 		OriginalDate: datePtr(d.OriginalDate), IssuedAt: d.IssuedAt, RegisteredAt: d.RegisteredAt,
 		AssigneeID: d.AssigneeID, DueDate: datePtr(d.DueDate), Retention: d.Retention, Notes: d.Notes, RevokeState: d.RevokeState,
+		RevokeReason: d.RevokeReason, RevokeAnswer: d.RevokeAnswer, RejectReason: d.RejectReason,
+		Replaces: d.Replaces, Updates: d.Updates, ReplacedBy: d.ReplacedBy, UpdatedBy: d.UpdatedBy,
 		CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
 		Files: []FileJSON{}, AllowedActions: []string{},
 	}

@@ -22,23 +22,28 @@ import (
 
 // Defines values for Action.
 const (
-	ActionApprove  Action = "approve"
-	ActionArchive  Action = "archive"
-	ActionAssign   Action = "assign"
-	ActionComplete Action = "complete"
-	ActionIssue    Action = "issue"
-	ActionRegister Action = "register"
-	ActionReject   Action = "reject"
-	ActionReturn   Action = "return"
-	ActionSend     Action = "send"
-	ActionSign     Action = "sign"
-	ActionStart    Action = "start"
-	ActionSubmit   Action = "submit"
+	ActionAcceptRevoke  Action = "accept_revoke"
+	ActionApprove       Action = "approve"
+	ActionArchive       Action = "archive"
+	ActionAssign        Action = "assign"
+	ActionComplete      Action = "complete"
+	ActionIssue         Action = "issue"
+	ActionRefuseRevoke  Action = "refuse_revoke"
+	ActionRegister      Action = "register"
+	ActionReject        Action = "reject"
+	ActionRequestRevoke Action = "request_revoke"
+	ActionReturn        Action = "return"
+	ActionSend          Action = "send"
+	ActionSign          Action = "sign"
+	ActionStart         Action = "start"
+	ActionSubmit        Action = "submit"
 )
 
 // Valid indicates whether the value is a known member of the Action enum.
 func (e Action) Valid() bool {
 	switch e {
+	case ActionAcceptRevoke:
+		return true
 	case ActionApprove:
 		return true
 	case ActionArchive:
@@ -49,9 +54,13 @@ func (e Action) Valid() bool {
 		return true
 	case ActionIssue:
 		return true
+	case ActionRefuseRevoke:
+		return true
 	case ActionRegister:
 		return true
 	case ActionReject:
+		return true
+	case ActionRequestRevoke:
 		return true
 	case ActionReturn:
 		return true
@@ -553,6 +562,7 @@ const (
 	Received      State = "received"
 	Registered    State = "registered"
 	Rejected      State = "rejected"
+	Revoked       State = "revoked"
 	Sent          State = "sent"
 )
 
@@ -582,6 +592,8 @@ func (e State) Valid() bool {
 	case Registered:
 		return true
 	case Rejected:
+		return true
+	case Revoked:
 		return true
 	case Sent:
 		return true
@@ -1037,7 +1049,28 @@ type Document struct {
 	Recipients     *[]Org            `json:"recipients,omitempty"`
 	Register       *DocumentRegister `json:"register"`
 	RegisteredAt   *time.Time        `json:"registered_at"`
-	Retention      *Retention        `json:"retention,omitempty"`
+
+	// RejectReason why the document was rejected: on receipt (envelope or PDF verification failed) or by the clerk
+	//
+	// Example: invalid signature: ...
+	RejectReason *string `json:"reject_reason,omitempty"`
+
+	// ReplacedBy ID of the latest document that replaces this one
+	ReplacedBy *string `json:"replaced_by,omitempty"`
+
+	// Replaces ID of the document this one replaces (edXML BussinessDocType 3)
+	Replaces  *string    `json:"replaces,omitempty"`
+	Retention *Retention `json:"retention,omitempty"`
+
+	// RevokeAnswer why the revocation was refused
+	//
+	// Example: Văn bản đã được thi hành
+	RevokeAnswer *string `json:"revoke_answer,omitempty"`
+
+	// RevokeReason why the sender revokes the document
+	//
+	// Example: Ban hành nhầm đối tượng
+	RevokeReason *string `json:"revoke_reason,omitempty"`
 
 	// RevokeState where a request to revoke the document stands
 	RevokeState *DocumentRevokeState `json:"revoke_state,omitempty"`
@@ -1062,6 +1095,12 @@ type Document struct {
 	// TypeName Example: Quyết định
 	TypeName  string    `json:"type_name"`
 	UpdatedAt time.Time `json:"updated_at"`
+
+	// UpdatedBy ID of the latest document that updates this one
+	UpdatedBy *string `json:"updated_by,omitempty"`
+
+	// Updates ID of the document this one updates (edXML BussinessDocType 2)
+	Updates *string `json:"updates,omitempty"`
 
 	// Urgency thường, Khẩn, Thượng khẩn, Hỏa tốc
 	Urgency      Urgency  `json:"urgency"`
@@ -1131,8 +1170,11 @@ type DocumentMeta struct {
 	OriginalNumber *string `json:"original_number,omitempty"`
 
 	// Recipients outgoing: nơi nhận
-	Recipients *[]Org     `json:"recipients,omitempty"`
-	Retention  *Retention `json:"retention,omitempty"`
+	Recipients *[]Org `json:"recipients,omitempty"`
+
+	// Replaces outgoing: ID of a sent outgoing document this one replaces (sent as edXML BussinessDocType 3); recipients default to that document's
+	Replaces  *string    `json:"replaces,omitempty"`
+	Retention *Retention `json:"retention,omitempty"`
 
 	// Sender an organisation (agency) by its code and name
 	Sender *Org `json:"sender,omitempty"`
@@ -1145,6 +1187,9 @@ type DocumentMeta struct {
 
 	// Type Example: QĐ
 	Type string `json:"type"`
+
+	// Updates outgoing: ID of a sent outgoing document this one updates (sent as edXML BussinessDocType 2); recipients default to that document's
+	Updates *string `json:"updates,omitempty"`
 
 	// Urgency thường, Khẩn, Thượng khẩn, Hỏa tốc
 	Urgency *Urgency `json:"urgency,omitempty"`
@@ -1438,7 +1483,9 @@ type RegisterEntry struct {
 
 	// Notation Example: 15/QĐ-UBND
 	Notation *string `json:"notation,omitempty"`
-	Notes    string  `json:"notes"`
+
+	// Notes notes; a revoked document's start with "Đã thu hồi (revoked): " and the reason
+	Notes string `json:"notes"`
 
 	// Number Example: 15
 	Number int `json:"number"`
@@ -1458,6 +1505,7 @@ type RegisterEntry struct {
 
 	// Signer Example: Nguyễn Văn An
 	Signer *string `json:"signer,omitempty"`
+	State  *State  `json:"state,omitempty"`
 
 	// Subject Example: Về việc ban hành quy chế làm việc
 	Subject string `json:"subject"`
@@ -1478,6 +1526,11 @@ type Retention string
 // RevocationDecision defines model for RevocationDecision.
 type RevocationDecision struct {
 	Accept bool `json:"accept"`
+
+	// Reason why the revocation is refused (required when accept is false)
+	//
+	// Example: Văn bản đã được thi hành
+	Reason *string `json:"reason,omitempty"`
 }
 
 // RevokeRequest defines model for RevokeRequest.
@@ -2010,28 +2063,28 @@ type ClientInterface interface {
 	// Corresponds with PUT /api/v1/documents/{id}/layout (the `SetLayout` operationId).
 	SetLayout(ctx context.Context, id Id, body SetLayoutJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// DecideRevocationWithBody Decide on a sender's request to revoke a received document (clerk); answers the sender 15 (accepted) or 16 (refused)
+	// DecideRevocationWithBody Decide on a sender's request to revoke a received document (clerk); accepted, the document moves to revoked and the sender is told 15; refused (with a reason), it stays as it was and the sender is told 16 with the reason
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/documents/{id}/revocation (the `DecideRevocation` operationId).
 	DecideRevocationWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// DecideRevocation Decide on a sender's request to revoke a received document (clerk); answers the sender 15 (accepted) or 16 (refused)
+	// DecideRevocation Decide on a sender's request to revoke a received document (clerk); accepted, the document moves to revoked and the sender is told 15; refused (with a reason), it stays as it was and the sender is told 16 with the reason
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/documents/{id}/revocation (the `DecideRevocation` operationId).
 	DecideRevocation(ctx context.Context, id Id, body DecideRevocationJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RevokeDocumentWithBody Ask every recipient of a sent document to revoke it (clerk; edXML BussinessDocType 1)
+	// RevokeDocumentWithBody Ask every recipient of a sent document to revoke it (clerk; edXML BussinessDocType 1); the document moves to revoked when a recipient accepts (15), stays sent with revoke_answer when all refuse (16)
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/documents/{id}/revoke (the `RevokeDocument` operationId).
 	RevokeDocumentWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// RevokeDocument Ask every recipient of a sent document to revoke it (clerk; edXML BussinessDocType 1)
+	// RevokeDocument Ask every recipient of a sent document to revoke it (clerk; edXML BussinessDocType 1); the document moves to revoked when a recipient accepts (15), stays sent with revoke_answer when all refuse (16)
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2533,7 +2586,7 @@ func (c *Client) SetLayout(ctx context.Context, id Id, body SetLayoutJSONRequest
 	return c.Client.Do(req)
 }
 
-// DecideRevocationWithBody Decide on a sender's request to revoke a received document (clerk); answers the sender 15 (accepted) or 16 (refused)
+// DecideRevocationWithBody Decide on a sender's request to revoke a received document (clerk); accepted, the document moves to revoked and the sender is told 15; refused (with a reason), it stays as it was and the sender is told 16 with the reason
 //
 // Takes any type of body and a specified content type.
 //
@@ -2550,7 +2603,7 @@ func (c *Client) DecideRevocationWithBody(ctx context.Context, id Id, contentTyp
 	return c.Client.Do(req)
 }
 
-// DecideRevocation Decide on a sender's request to revoke a received document (clerk); answers the sender 15 (accepted) or 16 (refused)
+// DecideRevocation Decide on a sender's request to revoke a received document (clerk); accepted, the document moves to revoked and the sender is told 15; refused (with a reason), it stays as it was and the sender is told 16 with the reason
 //
 // Takes a body of the `application/json` content type.
 //
@@ -2567,7 +2620,7 @@ func (c *Client) DecideRevocation(ctx context.Context, id Id, body DecideRevocat
 	return c.Client.Do(req)
 }
 
-// RevokeDocumentWithBody Ask every recipient of a sent document to revoke it (clerk; edXML BussinessDocType 1)
+// RevokeDocumentWithBody Ask every recipient of a sent document to revoke it (clerk; edXML BussinessDocType 1); the document moves to revoked when a recipient accepts (15), stays sent with revoke_answer when all refuse (16)
 //
 // Takes any type of body and a specified content type.
 //
@@ -2584,7 +2637,7 @@ func (c *Client) RevokeDocumentWithBody(ctx context.Context, id Id, contentType 
 	return c.Client.Do(req)
 }
 
-// RevokeDocument Ask every recipient of a sent document to revoke it (clerk; edXML BussinessDocType 1)
+// RevokeDocument Ask every recipient of a sent document to revoke it (clerk; edXML BussinessDocType 1); the document moves to revoked when a recipient accepts (15), stays sent with revoke_answer when all refuse (16)
 //
 // Takes a body of the `application/json` content type.
 //
@@ -4715,28 +4768,28 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /api/v1/documents/{id}/layout (the `SetLayout` operationId).
 	SetLayoutWithResponse(ctx context.Context, id Id, body SetLayoutJSONRequestBody, reqEditors ...RequestEditorFn) (*SetLayoutResponse, error)
 
-	// DecideRevocationWithBodyWithResponse Decide on a sender's request to revoke a received document (clerk); answers the sender 15 (accepted) or 16 (refused)
+	// DecideRevocationWithBodyWithResponse Decide on a sender's request to revoke a received document (clerk); accepted, the document moves to revoked and the sender is told 15; refused (with a reason), it stays as it was and the sender is told 16 with the reason
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/documents/{id}/revocation (the `DecideRevocation` operationId).
 	DecideRevocationWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*DecideRevocationResponse, error)
 
-	// DecideRevocationWithResponse Decide on a sender's request to revoke a received document (clerk); answers the sender 15 (accepted) or 16 (refused)
+	// DecideRevocationWithResponse Decide on a sender's request to revoke a received document (clerk); accepted, the document moves to revoked and the sender is told 15; refused (with a reason), it stays as it was and the sender is told 16 with the reason
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/documents/{id}/revocation (the `DecideRevocation` operationId).
 	DecideRevocationWithResponse(ctx context.Context, id Id, body DecideRevocationJSONRequestBody, reqEditors ...RequestEditorFn) (*DecideRevocationResponse, error)
 
-	// RevokeDocumentWithBodyWithResponse Ask every recipient of a sent document to revoke it (clerk; edXML BussinessDocType 1)
+	// RevokeDocumentWithBodyWithResponse Ask every recipient of a sent document to revoke it (clerk; edXML BussinessDocType 1); the document moves to revoked when a recipient accepts (15), stays sent with revoke_answer when all refuse (16)
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/documents/{id}/revoke (the `RevokeDocument` operationId).
 	RevokeDocumentWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RevokeDocumentResponse, error)
 
-	// RevokeDocumentWithResponse Ask every recipient of a sent document to revoke it (clerk; edXML BussinessDocType 1)
+	// RevokeDocumentWithResponse Ask every recipient of a sent document to revoke it (clerk; edXML BussinessDocType 1); the document moves to revoked when a recipient accepts (15), stays sent with revoke_answer when all refuse (16)
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -7795,7 +7848,7 @@ func (c *ClientWithResponses) SetLayoutWithResponse(ctx context.Context, id Id, 
 	return ParseSetLayoutResponse(rsp)
 }
 
-// DecideRevocationWithBodyWithResponse Decide on a sender's request to revoke a received document (clerk); answers the sender 15 (accepted) or 16 (refused)
+// DecideRevocationWithBodyWithResponse Decide on a sender's request to revoke a received document (clerk); accepted, the document moves to revoked and the sender is told 15; refused (with a reason), it stays as it was and the sender is told 16 with the reason
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -7808,7 +7861,7 @@ func (c *ClientWithResponses) DecideRevocationWithBodyWithResponse(ctx context.C
 	return ParseDecideRevocationResponse(rsp)
 }
 
-// DecideRevocationWithResponse Decide on a sender's request to revoke a received document (clerk); answers the sender 15 (accepted) or 16 (refused)
+// DecideRevocationWithResponse Decide on a sender's request to revoke a received document (clerk); accepted, the document moves to revoked and the sender is told 15; refused (with a reason), it stays as it was and the sender is told 16 with the reason
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -7821,7 +7874,7 @@ func (c *ClientWithResponses) DecideRevocationWithResponse(ctx context.Context, 
 	return ParseDecideRevocationResponse(rsp)
 }
 
-// RevokeDocumentWithBodyWithResponse Ask every recipient of a sent document to revoke it (clerk; edXML BussinessDocType 1)
+// RevokeDocumentWithBodyWithResponse Ask every recipient of a sent document to revoke it (clerk; edXML BussinessDocType 1); the document moves to revoked when a recipient accepts (15), stays sent with revoke_answer when all refuse (16)
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -7834,7 +7887,7 @@ func (c *ClientWithResponses) RevokeDocumentWithBodyWithResponse(ctx context.Con
 	return ParseRevokeDocumentResponse(rsp)
 }
 
-// RevokeDocumentWithResponse Ask every recipient of a sent document to revoke it (clerk; edXML BussinessDocType 1)
+// RevokeDocumentWithResponse Ask every recipient of a sent document to revoke it (clerk; edXML BussinessDocType 1); the document moves to revoked when a recipient accepts (15), stays sent with revoke_answer when all refuse (16)
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

@@ -100,7 +100,8 @@ func BuildEnvelope(ctx context.Context, in EnvelopeInput) ([]byte, string, error
 	if in.Signer != nil {
 		doc.Signer = edxml.Signer{Position: in.Signer.Title, FullName: in.Signer.FullName}
 	}
-	if in.Business.Type == "" || in.Business.Type == edxml.BusinessNew || in.Business.Type == edxml.BusinessReplace {
+	if in.Business.Type != edxml.BusinessRevoke {
+		// A new, replacing or updating document carries its signed files.
 		main, ok := d.MainFile()
 		if !ok || main.Kind != workflow.FileSigned {
 			return nil, "", workflow.Errorf(workflow.EINVALID, "document %s has no signed file to send", d.ID)
@@ -233,12 +234,15 @@ func ReceiveInput(doc *edxml.Document) workflow.ReceiveInput {
 			in.Attachments = append(in.Attachments, u)
 		}
 	}
-	if doc.Business.Type == edxml.BusinessReplace {
+	switch doc.Business.Type {
+	case edxml.BusinessReplace:
 		if len(doc.Business.Replaces) > 0 {
 			in.Replaces = doc.Business.Replaces[0].DocumentID
 		} else if doc.ResponseFor != nil {
 			in.Replaces = doc.ResponseFor.DocumentID
 		}
+	case edxml.BusinessUpdate:
+		in.Updates = doc.Business.DocumentID
 	}
 	return in
 }

@@ -87,7 +87,10 @@ func TestOutboxStatuses(t *testing.T) {
 		{"Assign", workflow.Assign, workflow.Registered, "X,2026/11/20,01/QĐ-UBND", "", "04:"},
 		{"Start", workflow.Start, workflow.Assigned, "X,2026/11/20,01/QĐ-UBND", "", "05:"},
 		{"Complete", workflow.Complete, workflow.InProgress, "X,2026/11/20,01/QĐ-UBND", "", "06:"},
-		{"Reject", workflow.Reject, workflow.Received, "X,2026/11/20,01/QĐ-UBND", "không đúng thẩm quyền", "02:không đúng thẩm quyền"},
+		{"Reject", workflow.Reject, workflow.Received, "X,2026/11/20,01/QĐ-UBND", "không đúng thẩm quyền", "02:reject: không đúng thẩm quyền"},
+		{"RequestRevoke", workflow.RequestRevoke, workflow.Registered, "X,2026/11/20,01/QĐ-UBND", "ban hành nhầm", "13:revoke: ban hành nhầm"},
+		{"AcceptRevoke", workflow.AcceptRevoke, workflow.Registered, "X,2026/11/20,01/QĐ-UBND", "", "15:"},
+		{"RefuseRevoke", workflow.RefuseRevoke, workflow.Registered, "X,2026/11/20,01/QĐ-UBND", "đã thi hành", "16:answer: đã thi hành"},
 		{"Archive", workflow.Archive, workflow.Completed, "X,2026/11/20,01/QĐ-UBND", "", ""},
 		{"NotFromExchange", workflow.Register, workflow.Received, "", "", ""},
 	} {
@@ -97,9 +100,11 @@ func TestOutboxStatuses(t *testing.T) {
 			if !ok {
 				t.Fatalf("no transition %s from %s", tc.action, tc.from)
 			}
-			d := &workflow.Document{ID: "in1", Direction: workflow.Incoming, ExternalID: tc.external, Sender: sender}
+			// The reasons travel in their typed fields, not in the comment.
+			d := &workflow.Document{ID: "in1", Direction: workflow.Incoming, ExternalID: tc.external, Sender: sender,
+				RejectReason: "reject: " + tc.comment, RevokeReason: "revoke: " + tc.comment, RevokeAnswer: "answer: " + tc.comment}
 			err := repo.Atomic(context.Background(), func(ctx context.Context, tx workflow.Tx) error {
-				return o.Transitioned(ctx, tx, d, tr, &workflow.Event{Comment: tc.comment})
+				return o.Transitioned(ctx, tx, d, tr, &workflow.Event{Comment: "not this"})
 			})
 			if err != nil {
 				t.Fatal(err)
@@ -126,14 +131,19 @@ func TestOutboxStatuses(t *testing.T) {
 			want  string
 		}{
 			{workflow.Received, "", "01:"},
-			{workflow.Rejected, "ghi chú\nRejected on receipt: envelope: digest mismatch", "02:envelope: digest mismatch"},
+			// Answered 02 by the reject transition, not here.
+			{workflow.Rejected, "", ""},
 		} {
 			repo := workflowtest.NewRepository()
 			d := &workflow.Document{ID: "in1", Direction: workflow.Incoming, ExternalID: "x", Sender: sender, State: tc.state, Notes: tc.notes}
 			if err := repo.Atomic(context.Background(), func(ctx context.Context, tx workflow.Tx) error { return o.Received(ctx, tx, d) }); err != nil {
 				t.Fatal(err)
 			}
-			if got := repo.Deliveries[0].StatusCode + ":" + repo.Deliveries[0].Description; got != tc.want {
+			got := ""
+			if len(repo.Deliveries) > 0 {
+				got = repo.Deliveries[0].StatusCode + ":" + repo.Deliveries[0].Description
+			}
+			if got != tc.want {
 				t.Fatalf("%s: %q, want %q", tc.state, got, tc.want)
 			}
 		}

@@ -2,7 +2,6 @@ package exchange
 
 import (
 	"context"
-	"strings"
 
 	"github.com/vanthu/vanthu/exchange/edxml"
 	"github.com/vanthu/vanthu/workflow"
@@ -33,6 +32,10 @@ var statusOfAction = map[workflow.Action]edxml.StatusCode{
 	workflow.Start:    edxml.StatusInProgress,
 	workflow.Complete: edxml.StatusCompleted,
 	workflow.Reject:   edxml.StatusRejected,
+
+	workflow.RequestRevoke: edxml.StatusRevokeRequest,
+	workflow.AcceptRevoke:  edxml.StatusRevokeAccepted,
+	workflow.RefuseRevoke:  edxml.StatusRevokeRefused,
 }
 
 // Transitioned queues the exchange messages of a transition. On send,
@@ -57,45 +60,42 @@ func (o *Outbox) Transitioned(ctx context.Context, tx workflow.Tx, d *workflow.D
 			}
 		}
 		o.wake()
+	case d.Direction == workflow.Outgoing && t.Action == workflow.RequestRevoke:
+		for _, r := range d.Recipients {
+			if err := tx.EnqueueDelivery(ctx, &workflow.Delivery{DocumentID: d.ID, Kind: DeliverRevoke, OrgID: r.OrgID,
+				OrgName: r.Name, Description: d.RevokeReason}); err != nil {
+				return err
+			}
+		}
+		o.wake()
 	case d.Direction == workflow.Incoming && d.ExternalID != "" && d.Sender != nil:
 		code, ok := statusOfAction[t.Action]
 		if !ok {
 			return nil
 		}
 		desc := ""
-		if code == edxml.StatusRejected {
-			desc = strings.TrimSpace(ev.Comment)
+		switch t.Action {
+		case workflow.Reject:
+			desc = d.RejectReason
+		case workflow.RequestRevoke:
+			desc = d.RevokeReason
+		case workflow.RefuseRevoke:
+			desc = d.RevokeAnswer
 		}
 		return o.status(ctx, tx, d, code, desc)
 	}
 	return nil
 }
 
-// Received queues 01 to the sender, or 02 with the reason when the
-// document was rejected on receipt.
+// Received queues 01 to the sender (a document rejected on receipt is
+// answered 02 by the reject transition instead).
 // A document kept without ExternalID (its envelope failed verification)
 // is answered synchronously only: there is no proven id to refer to.
 func (o *Outbox) Received(ctx context.Context, tx workflow.Tx, d *workflow.Document) error {
-	if d.Sender == nil || d.Sender.OrgID == "" || d.ExternalID == "" {
+	if d.Sender == nil || d.Sender.OrgID == "" || d.ExternalID == "" || d.State != workflow.Received {
 		return nil
 	}
-	if d.State == workflow.Rejected {
-		return o.status(ctx, tx, d, edxml.StatusRejected, ReceiptRejection(d))
-	}
 	return o.status(ctx, tx, d, edxml.StatusArrived, "")
-}
-
-// ReceiptRejection returns why a document was rejected on receipt (the
-// reason workflow.Receive wrote in its notes), or "".
-func ReceiptRejection(d *workflow.Document) string {
-	const marker = "Rejected on receipt: "
-	if i := strings.LastIndex(d.Notes, marker); i >= 0 {
-		return strings.TrimSpace(d.Notes[i+len(marker):])
-	}
-	if d.State == workflow.Rejected {
-		return "rejected"
-	}
-	return ""
 }
 
 func (o *Outbox) status(ctx context.Context, tx workflow.Tx, d *workflow.Document, code edxml.StatusCode, desc string) error {

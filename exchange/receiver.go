@@ -19,8 +19,11 @@ import (
 	"github.com/vanthu/vanthu/workflow"
 )
 
-// Receiving is what the receiver needs of workflow.Service.
+// Receiving is what the receiver needs of workflow.Service: documents
+// arrive through Receive, and every other change (revocation requests,
+// answers to ours) goes through Apply as the actor workflow.Exchange.
 type Receiving interface {
+	Transitioner
 	Receive(ctx context.Context, in workflow.ReceiveInput) (*workflow.Document, bool, error)
 }
 
@@ -292,17 +295,28 @@ func (r *Receiver) handleEdXML(w http.ResponseWriter, req *http.Request, peers [
 }
 
 // ackFor answers a received document as it was answered the first time:
-// 02 with the reason if it was rejected on receipt, else 01.
+// 02 with the reason if it was rejected on receipt (the exchange's reject
+// right after the creation; before that transition existed, the reason
+// was in the creation event), else 01.
 func (r *Receiver) ackFor(ctx context.Context, d *workflow.Document) (*Ack, error) {
 	evs, err := r.Repo.Events(ctx, d.ID)
 	if err != nil {
 		return nil, err
 	}
 	ack := &Ack{DocumentID: d.ExternalID, StatusCode: string(edxml.StatusArrived)}
+	created := false
 	for _, e := range evs {
 		if e.Kind == workflow.EventCreate {
 			if reason := e.Data["rejected"]; reason != "" {
 				ack.StatusCode, ack.Description = string(edxml.StatusRejected), reason
+				break
+			}
+			created = true
+			continue
+		}
+		if created && e.Kind == workflow.EventTransition {
+			if e.Action == workflow.Reject && e.Actor == workflow.Exchange.ID {
+				ack.StatusCode, ack.Description = string(edxml.StatusRejected), e.Comment
 			}
 			break
 		}
@@ -351,6 +365,11 @@ func (r *Receiver) handleStatus(w http.ResponseWriter, req *http.Request, peers 
 		return nil, err
 	}
 	r.log().InfoContext(ctx, "exchange status", "doc_id", d.ID, "from", peer.OrgID, "code", st.Code, "new", created)
+	if st.Code == edxml.StatusRevokeAccepted || st.Code == edxml.StatusRevokeRefused {
+		if err := r.revocationAnswered(ctx, d.ID); err != nil {
+			return nil, fmt.Errorf("revocation answer %s from %s: %w", st.Code, peer.OrgID, err)
+		}
+	}
 	return &Ack{DocumentID: st.ResponseFor.DocumentID, StatusCode: string(st.Code)}, nil
 }
 

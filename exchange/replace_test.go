@@ -75,4 +75,13 @@ func testReplacementLinks(t *testing.T, raw []byte, target string) {
 	if repl.Replaces != first.ID {
 		t.Fatalf("replacement links to %q, want %q", repl.Replaces, first.ID)
 	}
+	// Linked both ways: the original names its replacement, with an event.
+	got, err := svc.Repo.Document(ctx, first.ID)
+	if err != nil || got.ReplacedBy != repl.ID || got.Version != first.Version+1 {
+		t.Fatalf("original: %v replaced_by %q (want %q) v%d", err, got.ReplacedBy, repl.ID, got.Version)
+	}
+	evs, _ := svc.Repo.Events(ctx, first.ID)
+	if last := evs[len(evs)-1]; last.Kind != workflow.EventLink || last.Data["replaced_by"] != repl.ID || last.Actor != workflow.Exchange.ID {
+		t.Fatalf("link event %+v", last)
+	}
 }

@@ -11,21 +11,18 @@ import (
 	"github.com/vanthu/vanthu/workflow"
 )
 
-// EventRevoke is the audit event of a revocation request (sent or
-// received) and of the decision on one.
-const EventRevoke workflow.EventKind = "revoke"
-
-// Revoke states of a received document (workflow.Document.RevokeState).
-const (
-	RevokeRequested = "requested"
-	RevokeAccepted  = "accepted"
-	RevokeRefused   = "refused"
-)
+// Transitioner is what the exchange needs of workflow.Service: every
+// state change of a document, the exchange's own included (actor
+// workflow.Exchange), goes through Apply and the machine tables.
+type Transitioner interface {
+	Apply(ctx context.Context, actor *workflow.User, id string, action workflow.Action, in workflow.ActionInput) (*workflow.Document, error)
+}
 
 // Service is the user-facing side of the exchange: the registry of
 // connected agencies, the deliveries of a document, revocation.
 type Service struct {
 	Repo   workflow.Repository
+	Docs   Transitioner
 	Store  Store
 	Outbox *Outbox
 	Now    func() time.Time
@@ -139,137 +136,142 @@ func (s *Service) Deliveries(ctx context.Context, actor *workflow.User, docID st
 }
 
 // Revoke asks every recipient of a sent document to revoke it
-// (BussinessDocType 1, with the reason). Clerks only.
+// (BussinessDocType 1, with the reason): the machine's request_revoke,
+// clerks only. The document stays sent until a recipient accepts.
 func (s *Service) Revoke(ctx context.Context, actor *workflow.User, docID, reason string) (*workflow.Document, error) {
-	if !actor.Has(workflow.RoleClerk) {
-		return nil, workflow.Errorf(workflow.EFORBIDDEN, "only a clerk (văn thư) revokes a sent document")
-	}
-	reason = strings.TrimSpace(reason)
-	if reason == "" {
-		return nil, workflow.Errorf(workflow.EINVALID, "a revocation needs its reason")
-	}
-	if _, err := workflow.VisibleDocument(ctx, s.Repo, actor, docID); err != nil {
+	d, err := workflow.VisibleDocument(ctx, s.Repo, actor, docID)
+	if err != nil {
 		return nil, err
 	}
-	var out *workflow.Document
-	err := s.Repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
-		d, err := tx.LockDocument(ctx, docID)
-		if err != nil {
-			return err
-		}
-		if d.Direction != workflow.Outgoing || d.State != workflow.Sent {
-			return workflow.Errorf(workflow.EILLEGAL, "only a sent outgoing document can be revoked (this one is %s %s)", d.Direction, d.State)
-		}
-		for _, r := range d.Recipients {
-			if err := tx.EnqueueDelivery(ctx, &workflow.Delivery{DocumentID: d.ID, Kind: DeliverRevoke, OrgID: r.OrgID,
-				OrgName: r.Name, Description: reason}); err != nil {
-				return err
-			}
-		}
-		prev := d.Version
-		d.Version, d.UpdatedAt = d.Version+1, s.now()
-		if err := tx.UpdateDocument(ctx, d, prev); err != nil {
-			return err
-		}
-		out = d
-		return tx.AppendEvent(ctx, &workflow.Event{DocumentID: d.ID, Actor: actor.ID, Kind: EventRevoke, Comment: reason,
-			At: s.now(), Data: map[string]string{"revoke": "sent", "recipients": fmt.Sprint(len(d.Recipients))}})
-	})
-	if err != nil {
-		return nil, fmt.Errorf("revoke %s: %w", docID, err)
+	if d.Direction != workflow.Outgoing {
+		return nil, workflow.Errorf(workflow.EILLEGAL, "only a sent outgoing document can be revoked (this one is %s %s)", d.Direction, d.State)
 	}
-	if s.Outbox != nil {
-		s.Outbox.wake()
-	}
-	return out, nil
+	return s.Docs.Apply(ctx, actor, docID, workflow.RequestRevoke, workflow.ActionInput{Comment: strings.TrimSpace(reason)})
 }
 
 // DecideRevocation records the clerk's decision on a sender's request to
-// revoke a received document and answers it: 15 accepted, 16 refused.
-func (s *Service) DecideRevocation(ctx context.Context, actor *workflow.User, docID string, accept bool) (*workflow.Document, error) {
-	if !actor.Has(workflow.RoleClerk) {
-		return nil, workflow.Errorf(workflow.EFORBIDDEN, "only a clerk (văn thư) decides on a revocation")
-	}
-	if _, err := workflow.VisibleDocument(ctx, s.Repo, actor, docID); err != nil {
+// revoke a received document and answers it: accept_revoke (the document
+// is revoked, 15) or refuse_revoke with the reason (unchanged, 16).
+func (s *Service) DecideRevocation(ctx context.Context, actor *workflow.User, docID string, accept bool, reason string) (*workflow.Document, error) {
+	d, err := workflow.VisibleDocument(ctx, s.Repo, actor, docID)
+	if err != nil {
 		return nil, err
 	}
-	var out *workflow.Document
-	err := s.Repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
-		d, err := tx.LockDocument(ctx, docID)
-		if err != nil {
-			return err
-		}
-		if d.RevokeState != RevokeRequested {
-			return workflow.Errorf(workflow.EILLEGAL, "no revocation of %s is pending", docID)
-		}
-		code, state := edxml.StatusRevokeRefused, RevokeRefused
-		if accept {
-			code, state = edxml.StatusRevokeAccepted, RevokeAccepted
-		}
-		prev := d.Version
-		d.RevokeState, d.Version, d.UpdatedAt = state, d.Version+1, s.now()
-		if err := tx.UpdateDocument(ctx, d, prev); err != nil {
-			return err
-		}
-		if err := tx.AppendEvent(ctx, &workflow.Event{DocumentID: d.ID, Actor: actor.ID, Kind: EventRevoke, At: s.now(),
-			Data: map[string]string{"revoke": state}}); err != nil {
-			return err
-		}
-		out = d
-		return s.Outbox.status(ctx, tx, d, code, "")
-	})
-	if err != nil {
-		return nil, fmt.Errorf("revocation of %s: %w", docID, err)
+	if d.Direction != workflow.Incoming {
+		return nil, workflow.Errorf(workflow.EILLEGAL, "the recipients decide on the revocation of an outgoing document")
 	}
-	return out, nil
+	action := workflow.RefuseRevoke
+	if accept {
+		action = workflow.AcceptRevoke
+	}
+	return s.Docs.Apply(ctx, actor, docID, action, workflow.ActionInput{Comment: strings.TrimSpace(reason)})
 }
 
-// revokeRequested marks a received document as asked to be revoked by its
-// sender and answers 13 (once; a redelivery answers the same).
+// revokeRequested records a sender's request to revoke a received
+// document (the machine's request_revoke, by the exchange), which answers
+// 13; once: a redelivery, or a request after an answer, answers the same.
 func (r *Receiver) revokeRequested(ctx context.Context, peer *Agency, doc *edxml.Document) (*Ack, error) {
 	target := doc.Business.DocumentID
 	if target == "" {
 		target = doc.DocumentID
 	}
-	d, err := r.Repo.DocumentByExternalID(ctx, target)
-	if workflow.ErrorCode(err) == workflow.ENOTFOUND {
-		return nil, workflow.Errorf(workflow.ENOTFOUND, "no document received as %s", target)
-	} else if err != nil {
-		return nil, err
-	}
-	if d.Sender == nil || d.Sender.OrgID != peer.OrgID {
-		return nil, workflow.Errorf(workflow.EFORBIDDEN, "%s did not send %s", peer.OrgID, target)
+	reason := strings.TrimSpace(doc.Business.Reason)
+	if reason == "" {
+		reason = "thu hồi văn bản (no reason given)"
 	}
 	ack := &Ack{DocumentID: target, StatusCode: string(edxml.StatusRevokeRequest)}
-	if d.RevokeState != "" {
+	for attempt := 0; ; attempt++ {
+		d, err := r.Repo.DocumentByExternalID(ctx, target)
+		if workflow.ErrorCode(err) == workflow.ENOTFOUND {
+			return nil, workflow.Errorf(workflow.ENOTFOUND, "no document received as %s", target)
+		} else if err != nil {
+			return nil, err
+		}
+		if d.Sender == nil || d.Sender.OrgID != peer.OrgID {
+			return nil, workflow.Errorf(workflow.EFORBIDDEN, "%s did not send %s", peer.OrgID, target)
+		}
+		if d.RevokeState != "" {
+			return ack, nil
+		}
+		_, err = r.Docs.Apply(ctx, workflow.Exchange, d.ID, workflow.RequestRevoke, workflow.ActionInput{Comment: reason, Version: d.Version})
+		if workflow.ErrorCode(err) == workflow.ECONFLICT && attempt < 3 {
+			continue // changed meanwhile (a redelivery, a clerk's action): look again
+		}
+		if err != nil {
+			return nil, fmt.Errorf("revocation request for %s: %w", target, err)
+		}
 		return ack, nil
 	}
-	err = r.Repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
-		cur, err := tx.LockDocument(ctx, d.ID)
+}
+
+// revocationAnswered moves our sent document on a recipient's answer to
+// a pending revocation: revoked on the first 15; back to unrevoked (sent,
+// with the reasons) once every recipient has refused (16). Idempotent: it
+// looks at the document and the recorded statuses, so a redelivered
+// status message that failed here before is handled again.
+func (r *Receiver) revocationAnswered(ctx context.Context, docID string) error {
+	for attempt := 0; ; attempt++ {
+		d, err := r.Repo.Document(ctx, docID)
 		if err != nil {
 			return err
 		}
-		if cur.RevokeState != "" {
+		if d.State != workflow.Sent || d.RevokeState != workflow.RevokeRequested {
 			return nil
 		}
-		prev := cur.Version
-		cur.RevokeState, cur.Version, cur.UpdatedAt = RevokeRequested, cur.Version+1, r.now()
-		if err := tx.UpdateDocument(ctx, cur, prev); err != nil {
+		action, comment, err := r.revocationOutcome(ctx, d)
+		if err != nil || action == "" {
 			return err
 		}
-		if err := tx.AppendEvent(ctx, &workflow.Event{DocumentID: cur.ID, Kind: EventRevoke, At: r.now(), Comment: doc.Business.Reason,
-			Data: map[string]string{"revoke": RevokeRequested, "from": peer.OrgID}}); err != nil {
-			return err
+		_, err = r.Docs.Apply(ctx, workflow.Exchange, d.ID, action, workflow.ActionInput{Comment: comment, Version: d.Version})
+		if workflow.ErrorCode(err) == workflow.ECONFLICT && attempt < 3 {
+			continue
 		}
-		if r.Outbox != nil {
-			return r.Outbox.status(ctx, tx, cur, edxml.StatusRevokeRequest, doc.Business.Reason)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, fmt.Errorf("revocation request for %s: %w", target, err)
+		return err
 	}
-	return ack, nil
+}
+
+// revocationOutcome reads the recipients' answers to the latest
+// revocation request of d: accept_revoke when one accepted, refuse_revoke
+// when all refused, "" while some have not answered.
+func (r *Receiver) revocationOutcome(ctx context.Context, d *workflow.Document) (workflow.Action, string, error) {
+	evs, err := r.Repo.Events(ctx, d.ID)
+	if err != nil {
+		return "", "", err
+	}
+	var since time.Time
+	for _, e := range evs {
+		if e.Kind == workflow.EventTransition && e.Action == workflow.RequestRevoke {
+			since = e.At
+		}
+	}
+	sts, err := r.Store.Statuses(ctx, d.ID)
+	if err != nil {
+		return "", "", err
+	}
+	refused := map[string]string{}
+	for _, st := range sts {
+		if st.ReceivedAt.Before(since) {
+			continue
+		}
+		switch edxml.StatusCode(st.Code) {
+		case edxml.StatusRevokeAccepted:
+			return workflow.AcceptRevoke, st.OrgID + " accepted the revocation", nil
+		case edxml.StatusRevokeRefused:
+			refused[st.OrgID] = strings.TrimSpace(st.Description)
+		}
+	}
+	var reasons []string
+	for _, rc := range d.Recipients {
+		why, ok := refused[rc.OrgID]
+		if !ok {
+			return "", "", nil
+		}
+		if why == "" {
+			why = "refused"
+		}
+		reasons = append(reasons, rc.OrgID+": "+why)
+	}
+	return workflow.RefuseRevoke, strings.Join(reasons, "; "), nil
 }
 
 // QueueReader is implemented by stores that can report on the delivery

@@ -205,6 +205,8 @@ func (w *Worker) build(ctx context.Context, dl workflow.Delivery) ([]byte, strin
 				return nil, "", err
 			}
 			in.Business = edxml.Business{Type: edxml.BusinessRevoke, Reason: dl.Description, DocumentID: id, Paper: "0"}
+		} else if in.Business, err = w.amends(ctx, d); err != nil {
+			return nil, "", err
 		}
 		body, id, err := BuildEnvelope(ctx, in)
 		if err != nil {
@@ -219,6 +221,40 @@ func (w *Worker) build(ctx context.Context, dl workflow.Delivery) ([]byte, strin
 		return body, PathStatus, err
 	}
 	return nil, "", workflow.Errorf(workflow.EINVALID, "unknown delivery kind %q", dl.Kind)
+}
+
+// amends returns the Bussiness element of a document that replaces
+// (type 3, ReplacementInfo with the original's DocumentId and recipients)
+// or updates (type 2, Bussiness/DocumentId of the original) one we sent
+// before; a new document (type 0) otherwise.
+func (w *Worker) amends(ctx context.Context, d *workflow.Document) (edxml.Business, error) {
+	target := d.Replaces
+	if target == "" {
+		target = d.Updates
+	}
+	if target == "" {
+		return edxml.Business{}, nil
+	}
+	old, err := w.Repo.Document(ctx, target)
+	if err != nil {
+		return edxml.Business{}, err
+	}
+	id, err := ExternalID(w.Self.Org, old)
+	if err != nil {
+		return edxml.Business{}, err
+	}
+	if d.Replaces != "" {
+		rp := edxml.Replacement{DocumentID: id}
+		for _, r := range old.Recipients {
+			rp.OrganIDs = append(rp.OrganIDs, r.OrgID)
+		}
+		return edxml.Business{Type: edxml.BusinessReplace, Paper: "0", Replaces: []edxml.Replacement{rp}}, nil
+	}
+	u := &edxml.UpdateInfo{DocumentInfo: "1"}
+	for _, r := range d.Recipients {
+		u.Receivers = append(u.Receivers, edxml.Receiver{OrganID: r.OrgID, Type: "1"})
+	}
+	return edxml.Business{Type: edxml.BusinessUpdate, Paper: "0", DocumentID: id, Update: u}, nil
 }
 
 // BuildStatus builds and signs the status message about a received

@@ -63,6 +63,10 @@ func (u *UI) newCreateView(r *http.Request, s *Session, dir workflow.Direction) 
 	if form["type"] == "" {
 		form["type"] = "CV"
 	}
+	if r.Method == http.MethodGet && dir == workflow.Outgoing {
+		// "Soạn văn bản thay thế / cập nhật" on a sent document's page.
+		form["replaces"], form["updates"] = r.URL.Query().Get("replaces"), r.URL.Query().Get("updates")
+	}
 	v := &createView{Direction: dir, Form: form, Types: typeOptions(form["type"]), MaxUploadMB: u.cfg.MaxUpload >> 20}
 	for _, x := range []workflow.Urgency{workflow.UrgencyNormal, workflow.UrgencyUrgent, workflow.UrgencyVeryUrgent, workflow.UrgencyFlash} {
 		v.Urgencies = append(v.Urgencies, option{Value: string(x), Label: urgencyNames[x], Selected: form["urgency"] == string(x)})
@@ -189,6 +193,7 @@ func (u *UI) create(r *http.Request, s *Session, dir workflow.Direction) (*workf
 		}
 	} else {
 		in.SignerID, in.DraftingUnit = f("signer_id"), strings.TrimSpace(f("drafting_unit"))
+		in.Replaces, in.Updates = f("replaces"), f("updates")
 		if chosen := r.PostForm["recipients"]; len(chosen) > 0 {
 			if u.cfg.Exchange == nil {
 				return nil, workflow.Errorf(workflow.EINVALID, "recipient: no exchange")

@@ -49,6 +49,7 @@ type docView struct {
 	Stamp        []string // before "Ký số": where the stamps go
 	NeedOverride bool     // registering needs the override (invalid signatures)
 	Comment      string
+	CanAmend     bool // a handler may draft a replacement or an update of this sent document
 }
 
 type eventRow struct {
@@ -103,6 +104,7 @@ func (u *UI) documentView(r *http.Request, s *Session, d *workflow.Document) (*d
 	v := &docView{Doc: d, Signer: names[d.SignerID], Creator: names[d.CreatedBy], Assignee: names[d.AssigneeID],
 		Overdue: workflow.Overdue(d, u.now())}
 	v.Main, v.HasMain = d.MainFile()
+	v.CanAmend = d.Direction == workflow.Outgoing && (d.State == workflow.Sent || d.State == workflow.Revoked) && s.User.Has(workflow.RoleHandler)
 	for _, a := range workflow.AllowedActions(d, s.User) {
 		if a == workflow.Assign {
 			v.CanAssign = true
@@ -251,6 +253,11 @@ func eventText(e workflow.Event, names map[string]string) string {
 		return "Lưu trữ"
 	case "revoke":
 		return "Thu hồi văn bản"
+	case workflow.EventLink:
+		if id := e.Data["replaced_by"]; id != "" {
+			return "Được thay thế bởi văn bản " + id
+		}
+		return "Được cập nhật bởi văn bản " + e.Data["updated_by"]
 	}
 	return string(e.Kind)
 }

@@ -14,7 +14,7 @@ var (
 		workflow.OfficerSigned: "Lãnh đạo đã ký", workflow.Issued: "Đã phát hành", workflow.Sent: "Đã gửi",
 		workflow.Received: "Chờ vào sổ", workflow.Registered: "Đã vào sổ", workflow.Assigned: "Đã phân công",
 		workflow.InProgress: "Đang xử lý", workflow.Completed: "Đã xử lý xong", workflow.Rejected: "Đã từ chối",
-		workflow.Archived: "Đã lưu trữ",
+		workflow.Archived: "Đã lưu trữ", workflow.Revoked: "Đã thu hồi",
 	}
 	// actionNames are the labels of the action buttons.
 	actionNames = map[workflow.Action]string{
@@ -22,6 +22,7 @@ var (
 		workflow.Sign: "Ký số", workflow.Issue: "Phát hành", workflow.Send: "Gửi liên thông",
 		workflow.Archive: "Lưu trữ", workflow.Register: "Vào sổ", workflow.Reject: "Từ chối",
 		workflow.Assign: "Phân công", workflow.Start: "Bắt đầu xử lý", workflow.Complete: "Hoàn thành",
+		workflow.RequestRevoke: "Thu hồi văn bản", workflow.AcceptRevoke: "Đồng ý thu hồi", workflow.RefuseRevoke: "Từ chối thu hồi",
 	}
 	// actionDone are the confirmations shown after an action.
 	actionDone = map[workflow.Action]string{
@@ -29,6 +30,8 @@ var (
 		workflow.Sign: "Đã ký số văn bản.", workflow.Issue: "Đã cấp số và phát hành văn bản.", workflow.Send: "Đã đưa văn bản vào hàng gửi liên thông.",
 		workflow.Archive: "Đã lưu trữ văn bản.", workflow.Register: "Đã vào sổ văn bản đến.", workflow.Reject: "Đã từ chối văn bản.",
 		workflow.Assign: "Đã phân công xử lý.", workflow.Start: "Đã bắt đầu xử lý.", workflow.Complete: "Đã hoàn thành xử lý.",
+		workflow.RequestRevoke: "Đã gửi đề nghị thu hồi đến các nơi nhận.", workflow.AcceptRevoke: "Đã đồng ý thu hồi văn bản.",
+		workflow.RefuseRevoke: "Đã từ chối thu hồi văn bản.",
 	}
 	urgencyNames = map[workflow.Urgency]string{
 		workflow.UrgencyNormal: "Thường", workflow.UrgencyUrgent: "Khẩn",

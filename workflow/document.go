@@ -233,9 +233,21 @@ type Document struct {
 	Files      []File
 
 	// Interagency exchange (liên thông).
-	ExternalID  string // for a document received over the exchange: the sender's edXML DocumentId (unique)
-	Replaces    string // ID of the document this one replaces (edXML BussinessDocType 3)
-	RevokeState string // "", "requested", "accepted", "refused": a sender's request to revoke it
+	ExternalID string // for a document received over the exchange: the sender's edXML DocumentId (unique)
+	Replaces   string // ID of the document this one replaces (edXML BussinessDocType 3)
+	Updates    string // ID of the document this one updates (edXML BussinessDocType 2)
+	ReplacedBy string // ID of the latest document that replaces this one
+	UpdatedBy  string // ID of the latest document that updates this one
+	// RevokeState is where a revocation stands: "", RevokeRequested,
+	// RevokeAccepted (the document is then Revoked) or RevokeRefused.
+	RevokeState string
+	// RevokeReason is why the sender revokes the document; RevokeAnswer
+	// why the revocation was refused.
+	RevokeReason string
+	RevokeAnswer string
+	// RejectReason is why the document was rejected: on receipt (the
+	// envelope or the PDF failed verification) or by the clerk.
+	RejectReason string
 
 	// Archive (district repository).
 	ArchivedAt  *time.Time

@@ -20,6 +20,10 @@ const (
 	Rejected   State = "rejected"
 	// Both.
 	Archived State = "archived"
+	// Revoked: the sender's revocation of the document was accepted (at
+	// the receiving agency by its clerk; at the sending agency when a
+	// recipient reports that it accepted, status 15).
+	Revoked State = "revoked"
 )
 
 // Action moves a document from one state to another.
@@ -38,6 +42,14 @@ const (
 	Assign   Action = "assign"
 	Start    Action = "start"
 	Complete Action = "complete"
+
+	// Revocation (thu hồi) of a document sent over the exchange. On an
+	// outgoing document the clerk requests it and the exchange records the
+	// recipients' answers (15 accepted, 16 refused); on an incoming one the
+	// exchange records the sender's request (13) and the clerk answers it.
+	RequestRevoke Action = "request_revoke"
+	AcceptRevoke  Action = "accept_revoke"
+	RefuseRevoke  Action = "refuse_revoke"
 )
 
 // Role is what a user may do.
@@ -51,7 +63,17 @@ const (
 	RoleAdmin     Role = "admin"
 )
 
-// Roles lists every role.
+// RoleExchange is the interagency exchange acting on its own: it creates
+// received documents, rejects them on receipt, records revocation requests
+// and answers. No user holds it (it is not in Roles, so Valid refuses it);
+// Exchange is the one actor that does.
+const RoleExchange Role = "exchange"
+
+// Exchange is the actor of the changes the interagency exchange makes by
+// itself (its events carry Actor "exchange").
+var Exchange = &User{ID: "exchange", Username: "exchange", FullName: "Liên thông văn bản", Roles: []Role{RoleExchange}}
+
+// Roles lists every role a user may hold.
 var Roles = []Role{RoleClerk, RoleOfficer, RoleHandler, RoleArchivist, RoleAdmin}
 
 // Valid reports whether r is a known role.
@@ -73,15 +95,43 @@ const (
 	TheAssignee Party = "assignee" // only the assigned handler
 )
 
+// Condition narrows a transition to documents in a given sub-state.
+type Condition string
+
+const (
+	Always          Condition = ""
+	RevokePending   Condition = "revoke_pending"    // a revocation was requested and not yet answered
+	NoRevokePending Condition = "no_revoke_pending" // none is waiting for an answer
+)
+
+// Revoke states of a document (Document.RevokeState).
+const (
+	RevokeRequested = "requested"
+	RevokeAccepted  = "accepted"
+	RevokeRefused   = "refused"
+)
+
+// Holds reports whether d meets the condition.
+func (c Condition) Holds(d *Document) bool {
+	switch c {
+	case RevokePending:
+		return d.RevokeState == RevokeRequested
+	case NoRevokePending:
+		return d.RevokeState != RevokeRequested
+	}
+	return true
+}
+
 // Transition is one row of a state machine: in state From, Action leads
 // to To, for users with one of Roles (and, if Party is set, only the
-// user the document names).
+// user the document names), when the document meets If.
 type Transition struct {
 	From   State
 	Action Action
 	To     State
 	Roles  []Role
 	Party  Party
+	If     Condition
 }
 
 // The outgoing machine (văn bản đi). README's "State machines" draws both
@@ -96,16 +146,38 @@ var outgoing = []Transition{
 	{From: Issued, Action: Send, To: Sent, Roles: []Role{RoleClerk}},
 	{From: Issued, Action: Archive, To: Archived, Roles: []Role{RoleClerk, RoleArchivist}},
 	{From: Sent, Action: Archive, To: Archived, Roles: []Role{RoleClerk, RoleArchivist}},
+	{From: Sent, Action: RequestRevoke, To: Sent, Roles: []Role{RoleClerk}, If: NoRevokePending},
+	{From: Sent, Action: AcceptRevoke, To: Revoked, Roles: []Role{RoleExchange}, If: RevokePending},
+	{From: Sent, Action: RefuseRevoke, To: Sent, Roles: []Role{RoleExchange}, If: RevokePending},
+	{From: Revoked, Action: Archive, To: Archived, Roles: []Role{RoleClerk, RoleArchivist}},
 }
 
 // The incoming machine (văn bản đến).
-var incoming = []Transition{
+var incoming = append([]Transition{
 	{From: Received, Action: Register, To: Registered, Roles: []Role{RoleClerk}},
-	{From: Received, Action: Reject, To: Rejected, Roles: []Role{RoleClerk}},
+	// The clerk's rejection, and the exchange's on receipt (the envelope
+	// or the PDF failed verification).
+	{From: Received, Action: Reject, To: Rejected, Roles: []Role{RoleClerk, RoleExchange}},
 	{From: Registered, Action: Assign, To: Assigned, Roles: []Role{RoleOfficer, RoleClerk}},
 	{From: Assigned, Action: Start, To: InProgress, Roles: []Role{RoleHandler}, Party: TheAssignee},
 	{From: InProgress, Action: Complete, To: Completed, Roles: []Role{RoleHandler}, Party: TheAssignee},
 	{From: Completed, Action: Archive, To: Archived, Roles: []Role{RoleClerk, RoleArchivist}},
+	{From: Revoked, Action: Archive, To: Archived, Roles: []Role{RoleClerk, RoleArchivist}},
+}, revocable(Received, Registered, Assigned, InProgress, Completed)...)
+
+// revocable returns the revocation rows of the incoming machine for each
+// of states: the sender may ask to revoke the document (the exchange
+// records it, status 13), and the clerk accepts (revoked, 15) or refuses
+// (unchanged, 16).
+func revocable(states ...State) []Transition {
+	var out []Transition
+	for _, s := range states {
+		out = append(out,
+			Transition{From: s, Action: RequestRevoke, To: s, Roles: []Role{RoleExchange}, If: NoRevokePending},
+			Transition{From: s, Action: AcceptRevoke, To: Revoked, Roles: []Role{RoleClerk}, If: RevokePending},
+			Transition{From: s, Action: RefuseRevoke, To: s, Roles: []Role{RoleClerk}, If: RevokePending})
+	}
+	return out
 }
 
 // Machine returns the transition table of a direction.

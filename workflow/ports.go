@@ -199,12 +199,14 @@ type Delivery struct {
 // inside their transactions and queues with Tx.EnqueueDelivery.
 type Outbox interface {
 	// Transitioned runs after the effects of every transition: on send it
-	// queues the document for each recipient; on a received document's
-	// register/assign/start/complete/reject it queues a status message
-	// to the sender.
+	// queues the document for each recipient, on request_revoke of an
+	// outgoing document a revocation for each; on a received document's
+	// register/assign/start/complete/reject (also on receipt) and on the
+	// revocation actions it queues a status message to the sender
+	// (02 with RejectReason, 13, 15, 16 with RevokeAnswer).
 	Transitioned(ctx context.Context, tx Tx, d *Document, t Transition, ev *Event) error
-	// Received runs when a document arrives over the exchange (status 01,
-	// or 02 with the reason when it was rejected on receipt).
+	// Received runs when a document arrives over the exchange and stays at
+	// received (status 01).
 	Received(ctx context.Context, tx Tx, d *Document) error
 }
 

@@ -24,17 +24,17 @@ func TestReadmeStateDiagram(t *testing.T) {
 			drawn[from+" "+action+" "+to] = true
 		}
 	}
-	want := 0
+	want := map[string]bool{} // an edge of both machines (revoked -> archived) is drawn in each
 	for _, d := range []workflow.Direction{workflow.Outgoing, workflow.Incoming} {
 		for _, tr := range workflow.Machine(d) {
-			want++
 			key := string(tr.From) + " " + string(tr.Action) + " " + string(tr.To)
+			want[key] = true
 			if !drawn[key] {
 				t.Errorf("README does not draw %s", key)
 			}
 		}
 	}
-	if len(drawn) != want {
-		t.Errorf("README draws %d edges, the tables have %d", len(drawn), want)
+	if len(drawn) != len(want) {
+		t.Errorf("README draws %d edges, the tables have %d", len(drawn), len(want))
 	}
 }

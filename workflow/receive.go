@@ -11,7 +11,8 @@ import (
 type ReceiveInput struct {
 	CreateInput        // Direction is set to Incoming; Sender is the sending agency
 	ExternalID  string // the edXML DocumentId, unique per sender document
-	Replaces    string // ExternalID of the document this one replaces, if any
+	Replaces    string // ExternalID of the document this one replaces (edXML type 3), if any
+	Updates     string // ExternalID of the document this one updates (edXML type 2), if any
 	// EnvelopeError, when set, says why the envelope itself failed
 	// verification: the document is kept, rejected with that reason.
 	EnvelopeError string
@@ -24,8 +25,11 @@ type ReceiveInput struct {
 // whose envelope failed is stored without ExternalID (and links to no
 // replaced document), so it never shadows a genuine one. The PDF's signatures are verified
 // (Decree 30 Art. 21.2); a document whose envelope or PDF fails
-// verification is kept in state rejected with the reason, and the
-// Outbox answers the sender (02); otherwise it starts at received (01).
+// verification is created at received and rejected at once by the
+// exchange (the machine's reject row, actor Exchange) with the reason in
+// RejectReason, and the Outbox answers the sender 02; otherwise it stays
+// at received and the Outbox answers 01. A replacement or update is linked
+// both ways to the document it changes when that came from the same sender.
 func (s *Service) Receive(ctx context.Context, in ReceiveInput) (d *Document, created bool, err error) {
 	if in.ExternalID == "" {
 		return nil, false, Errorf(EINVALID, "a received document needs its DocumentId")
@@ -39,7 +43,7 @@ func (s *Service) Receive(ctx context.Context, in ReceiveInput) (d *Document, cr
 	claimedID := in.ExternalID
 	verified := in.EnvelopeError == ""
 	if !verified {
-		in.ExternalID, in.Replaces = "", ""
+		in.ExternalID, in.Replaces, in.Updates = "", "", ""
 	} else if existing, err := s.Repo.DocumentByExternalID(ctx, in.ExternalID); err == nil {
 		// Deduplicated by (sender, DocumentId).
 		if existing.Sender == nil || existing.Sender.OrgID != in.Sender.OrgID {
@@ -50,8 +54,7 @@ func (s *Service) Receive(ctx context.Context, in ReceiveInput) (d *Document, cr
 		return nil, false, err
 	}
 	in.Direction = Incoming
-	system := &User{ID: "", Roles: []Role{RoleClerk}}
-	if err := s.validateCreate(ctx, system, &in.CreateInput); err != nil {
+	if err := s.validateCreate(ctx, Exchange, &in.CreateInput); err != nil {
 		return nil, false, err
 	}
 	now := s.now()
@@ -62,11 +65,19 @@ func (s *Service) Receive(ctx context.Context, in ReceiveInput) (d *Document, cr
 		DueDate: in.DueDate, Retention: in.Retention, Notes: in.Notes, ExternalID: in.ExternalID,
 		CreatedAt: now, UpdatedAt: now,
 	}
-	if in.Replaces != "" {
-		// A sender replaces only its own documents.
-		if old, err := s.Repo.DocumentByExternalID(ctx, in.Replaces); err == nil && old.Sender != nil && old.Sender.OrgID == in.Sender.OrgID {
-			d.Replaces = old.ID
+	// A sender replaces and updates only its own documents.
+	sameSender := func(ext string) string {
+		if ext == "" {
+			return ""
 		}
+		if old, err := s.Repo.DocumentByExternalID(ctx, ext); err == nil && old.Sender != nil && old.Sender.OrgID == in.Sender.OrgID {
+			return old.ID
+		}
+		return ""
+	}
+	d.Replaces = sameSender(in.Replaces)
+	if d.Replaces == "" {
+		d.Updates = sameSender(in.Updates)
 	}
 	// The bytes are kept exactly as received.
 	main, err := s.storeUpload(ctx, in.File, FileMain)
@@ -107,10 +118,6 @@ func (s *Service) Receive(ctx context.Context, in ReceiveInput) (d *Document, cr
 		f.Kind = FileAttachment
 		d.Files = append(d.Files, f)
 	}
-	if len(reasons) > 0 {
-		d.State = Rejected
-		d.Notes = strings.TrimSpace(d.Notes + "\nRejected on receipt: " + strings.Join(reasons, "; "))
-	}
 	err = s.Repo.Atomic(ctx, func(ctx context.Context, tx Tx) error {
 		if err := tx.CreateDocument(ctx, d); err != nil {
 			return err
@@ -119,15 +126,26 @@ func (s *Service) Receive(ctx context.Context, in ReceiveInput) (d *Document, cr
 		if !verified {
 			data["claimed_external_id"] = claimedID
 		}
-		if len(reasons) > 0 {
-			data["rejected"] = strings.Join(reasons, "; ")
-		}
 		if d.Verification != nil {
 			data["verdict"] = d.Verification.Verdict
 		}
-		if err := tx.AppendEvent(ctx, &Event{DocumentID: d.ID, Kind: EventCreate, To: d.State, At: now, Data: data,
+		if err := tx.AppendEvent(ctx, &Event{DocumentID: d.ID, Actor: Exchange.ID, Kind: EventCreate, To: d.State, At: now, Data: data,
 			Comment: "received over the exchange"}); err != nil {
 			return err
+		}
+		if err := s.linkAmended(ctx, tx, d, Exchange); err != nil {
+			return err
+		}
+		if len(reasons) > 0 {
+			// Rejected on receipt: the machine's reject row, by the exchange.
+			t, ok := Next(Incoming, d.State, Reject)
+			if !ok {
+				return Errorf(EINTERNAL, "no reject transition from %s", d.State)
+			}
+			if err := guard(t, d, Exchange); err != nil {
+				return err
+			}
+			return s.commit(ctx, tx, d, t, Exchange, ActionInput{Comment: strings.Join(reasons, "; ")}, prechecked{})
 		}
 		if s.Outbox != nil {
 			return s.Outbox.Received(ctx, tx, d)

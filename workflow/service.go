@@ -101,6 +101,11 @@ type CreateInput struct {
 	Notes           string
 	File            *Upload
 	Attachments     []Upload
+	// Replaces or Updates (outgoing, at most one) names a sent document of
+	// ours that this one replaces (edXML type 3) or updates (type 2); it
+	// goes to the same recipients unless others are given.
+	Replaces string
+	Updates  string
 }
 
 // MaxSubject is the longest subject accepted (trích yếu), in characters.
@@ -125,7 +130,7 @@ func CheckCreateRole(actor *User, d Direction) error {
 			return Errorf(EFORBIDDEN, "only a handler (chuyên viên) drafts outgoing documents")
 		}
 	case Incoming:
-		if !actor.Has(RoleClerk) {
+		if !actor.HasAny([]Role{RoleClerk, RoleExchange}) {
 			return Errorf(EFORBIDDEN, "only a clerk (văn thư) receives incoming documents")
 		}
 	default:
@@ -182,6 +187,9 @@ func (s *Service) validateCreate(ctx context.Context, actor *User, in *CreateInp
 		if !signer.Has(RoleOfficer) {
 			return Errorf(EINVALID, "signer %q is not an official (role officer)", signer.Username)
 		}
+		if err := s.validateAmends(ctx, actor, in); err != nil {
+			return err
+		}
 		seen := map[string]bool{}
 		for _, r := range in.Recipients {
 			if !ValidOrgID(r.OrgID) {
@@ -205,6 +213,35 @@ func (s *Service) validateCreate(ctx context.Context, actor *User, in *CreateInp
 	}
 	if in.OriginalDate == nil {
 		return Errorf(EINVALID, "original_date is required")
+	}
+	return nil
+}
+
+// validateAmends checks the document a new outgoing one replaces or
+// updates: a sent (or revoked) outgoing document the actor may see. The
+// new document's recipients default to that document's.
+func (s *Service) validateAmends(ctx context.Context, actor *User, in *CreateInput) error {
+	in.Replaces, in.Updates = strings.TrimSpace(in.Replaces), strings.TrimSpace(in.Updates)
+	target := in.Replaces
+	if target == "" {
+		target = in.Updates
+	} else if in.Updates != "" {
+		return Errorf(EINVALID, "a document either replaces or updates another, not both")
+	}
+	if target == "" {
+		return nil
+	}
+	old, err := VisibleDocument(ctx, s.Repo, actor, target)
+	if ErrorCode(err) == ENOTFOUND {
+		return Errorf(EINVALID, "the document to replace or update (%s) does not exist", target)
+	} else if err != nil {
+		return err
+	}
+	if old.Direction != Outgoing || (old.State != Sent && old.State != Revoked) {
+		return Errorf(EINVALID, "only a sent outgoing document can be replaced or updated (this one is %s %s)", old.Direction, old.State)
+	}
+	if len(in.Recipients) == 0 {
+		in.Recipients = append([]Org(nil), old.Recipients...)
 	}
 	return nil
 }
@@ -256,7 +293,7 @@ func (s *Service) Create(ctx context.Context, actor *User, in CreateInput) (*Doc
 		State: InitialState(in.Direction), Version: 1,
 		SignerID: in.SignerID, Recipients: in.Recipients, DraftingUnit: in.DraftingUnit, Layout: in.Layout,
 		Sender: in.Sender, OriginalNumber: strings.TrimSpace(in.OriginalNumber), OriginalDate: in.OriginalDate,
-		DueDate: in.DueDate, Retention: in.Retention, Notes: in.Notes,
+		DueDate: in.DueDate, Retention: in.Retention, Notes: in.Notes, Replaces: in.Replaces, Updates: in.Updates,
 		CreatedBy: actor.ID, CreatedAt: now, UpdatedAt: now,
 	}
 	inspect := true
@@ -330,8 +367,11 @@ func CanSee(d *Document, u *User) bool {
 	return SeesAllClassified(u) || d.SignerID == u.ID || d.AssigneeID == u.ID || d.CreatedBy == u.ID
 }
 
-// SeesAllClassified reports whether u sees every classified document.
-func SeesAllClassified(u *User) bool { return u.Has(RoleAdmin) || u.Has(RoleClerk) }
+// SeesAllClassified reports whether u sees every classified document
+// (the exchange acts only on documents it sent or received).
+func SeesAllClassified(u *User) bool {
+	return u.Has(RoleAdmin) || u.Has(RoleClerk) || u.Has(RoleExchange)
+}
 
 // DocumentNotFound is the one answer, on every route and in every
 // service, for a document that does not exist and for one the user may
@@ -441,6 +481,12 @@ func guard(t Transition, d *Document, u *User) error {
 			return Errorf(EFORBIDDEN, "only the assigned handler may %s this document", t.Action)
 		}
 	}
+	if !t.If.Holds(d) {
+		if t.If == RevokePending {
+			return Errorf(EILLEGAL, "no revocation of this document is waiting for an answer")
+		}
+		return Errorf(EILLEGAL, "a revocation of this document is already waiting for an answer")
+	}
 	return nil
 }
 
@@ -503,28 +549,7 @@ func (s *Service) Apply(ctx context.Context, actor *User, id string, action Acti
 		if cur.Version != d.Version || cur.State != t.From {
 			return Errorf(ECONFLICT, "document %s changed meanwhile (now %s, version %d): reload and retry", id, cur.State, cur.Version)
 		}
-		prevVersion := cur.Version
-		ev := &Event{DocumentID: id, Actor: actor.ID, Kind: EventTransition, Action: action,
-			From: t.From, To: t.To, Comment: in.Comment, At: s.now(), Data: map[string]string{}}
-		for k, v := range pre.data {
-			ev.Data[k] = v
-		}
-		if err := s.effects(ctx, tx, cur, t, in, ev, pre); err != nil {
-			return err
-		}
-		cur.State, cur.Version, cur.UpdatedAt = t.To, cur.Version+1, s.now()
-		if s.Outbox != nil {
-			if err := s.Outbox.Transitioned(ctx, tx, cur, t, ev); err != nil {
-				return fmt.Errorf("queue exchange messages: %w", err)
-			}
-		}
-		if err := tx.UpdateDocument(ctx, cur, prevVersion); err != nil {
-			return err
-		}
-		if len(ev.Data) == 0 {
-			ev.Data = nil
-		}
-		if err := tx.AppendEvent(ctx, ev); err != nil {
+		if err := s.commit(ctx, tx, cur, t, actor, in, pre); err != nil {
 			return err
 		}
 		out = cur
@@ -538,6 +563,34 @@ func (s *Service) Apply(ctx context.Context, actor *User, id string, action Acti
 	}
 	s.logger().InfoContext(ctx, "document transition", "doc_id", id, "action", action, "from", t.From, "state", t.To, "actor", actor.ID)
 	return out, nil
+}
+
+// commit makes transition t of the locked document cur inside tx: the
+// action's effects, the exchange messages it causes, the guarded update
+// and the audit event. Every state change goes through here.
+func (s *Service) commit(ctx context.Context, tx Tx, cur *Document, t Transition, actor *User, in ActionInput, pre prechecked) error {
+	prevVersion := cur.Version
+	ev := &Event{DocumentID: cur.ID, Actor: actor.ID, Kind: EventTransition, Action: t.Action,
+		From: t.From, To: t.To, Comment: in.Comment, At: s.now(), Data: map[string]string{}}
+	for k, v := range pre.data {
+		ev.Data[k] = v
+	}
+	if err := s.effects(ctx, tx, cur, t, actor, in, ev, pre); err != nil {
+		return err
+	}
+	cur.State, cur.Version, cur.UpdatedAt = t.To, cur.Version+1, s.now()
+	if s.Outbox != nil {
+		if err := s.Outbox.Transitioned(ctx, tx, cur, t, ev); err != nil {
+			return fmt.Errorf("queue exchange messages: %w", err)
+		}
+	}
+	if err := tx.UpdateDocument(ctx, cur, prevVersion); err != nil {
+		return err
+	}
+	if len(ev.Data) == 0 {
+		ev.Data = nil
+	}
+	return tx.AppendEvent(ctx, ev)
 }
 
 // prechecked is what precheck and prepare learned or did before the
@@ -579,6 +632,17 @@ func (s *Service) precheckInto(ctx context.Context, d *Document, t Transition, i
 	case Reject:
 		if strings.TrimSpace(in.Comment) == "" {
 			return Errorf(EINVALID, "a rejection needs the reason in comment")
+		}
+	case RequestRevoke:
+		if strings.TrimSpace(in.Comment) == "" {
+			return Errorf(EINVALID, "a revocation needs its reason in comment")
+		}
+		if d.Direction == Outgoing && s.Outbox == nil {
+			return Errorf(EUNAVAILABLE, "interagency exchange is not configured on this server")
+		}
+	case RefuseRevoke:
+		if strings.TrimSpace(in.Comment) == "" {
+			return Errorf(EINVALID, "refusing a revocation needs the reason in comment")
 		}
 	case Assign:
 		if in.AssigneeID == "" {
@@ -733,7 +797,7 @@ func (s *Service) signIssue(ctx context.Context, d *Document, res *Reservation, 
 
 // effects records an action's changes inside the transaction; the
 // expensive work was done by prepare.
-func (s *Service) effects(ctx context.Context, tx Tx, d *Document, t Transition, in ActionInput, ev *Event, pre prechecked) error {
+func (s *Service) effects(ctx context.Context, tx Tx, d *Document, t Transition, actor *User, in ActionInput, ev *Event, pre prechecked) error {
 	now := s.now()
 	switch t.Action {
 	case Return:
@@ -781,6 +845,20 @@ func (s *Service) effects(ctx context.Context, tx Tx, d *Document, t Transition,
 		d.Verification = pre.verification
 	case Send:
 		ev.Data["recipients"] = fmt.Sprint(len(d.Recipients))
+		if err := s.linkAmended(ctx, tx, d, actor); err != nil {
+			return err
+		}
+	case Reject:
+		d.RejectReason = strings.TrimSpace(in.Comment)
+	case RequestRevoke:
+		d.RevokeState, d.RevokeReason, d.RevokeAnswer = RevokeRequested, strings.TrimSpace(in.Comment), ""
+		ev.Data["revoke"] = RevokeRequested
+	case AcceptRevoke:
+		d.RevokeState = RevokeAccepted
+		ev.Data["revoke"] = RevokeAccepted
+	case RefuseRevoke:
+		d.RevokeState, d.RevokeAnswer = RevokeRefused, strings.TrimSpace(in.Comment)
+		ev.Data["revoke"] = RevokeRefused
 	case Archive:
 		d.ArchivedAt = &now
 		if pre.record != nil {

@@ -15,6 +15,10 @@ import (
 type fakeOutbox struct{ n int }
 
 func (o *fakeOutbox) Transitioned(ctx context.Context, tx workflow.Tx, d *workflow.Document, t workflow.Transition, _ *workflow.Event) error {
+	if t.Action == workflow.Reject && d.Sender != nil && d.ExternalID != "" {
+		return tx.EnqueueDelivery(ctx, &workflow.Delivery{DocumentID: d.ID, Kind: workflow.DeliverStatus, OrgID: d.Sender.OrgID, StatusCode: "02",
+			Description: d.RejectReason})
+	}
 	if t.Action == workflow.Send {
 		o.n++
 		for _, r := range d.Recipients {
@@ -27,11 +31,7 @@ func (o *fakeOutbox) Transitioned(ctx context.Context, tx workflow.Tx, d *workfl
 }
 
 func (o *fakeOutbox) Received(ctx context.Context, tx workflow.Tx, d *workflow.Document) error {
-	code := "01"
-	if d.State == workflow.Rejected {
-		code = "02"
-	}
-	return tx.EnqueueDelivery(ctx, &workflow.Delivery{DocumentID: d.ID, Kind: workflow.DeliverStatus, OrgID: d.Sender.OrgID, StatusCode: code})
+	return tx.EnqueueDelivery(ctx, &workflow.Delivery{DocumentID: d.ID, Kind: workflow.DeliverStatus, OrgID: d.Sender.OrgID, StatusCode: "01"})
 }
 
 type env struct {
@@ -58,6 +58,7 @@ func newEnv(t *testing.T) *env {
 				return err
 			}
 		}
+		e.users[workflow.RoleExchange] = workflow.Exchange
 		e.other = &workflow.User{ID: "u-other", Username: "other", Roles: []workflow.Role{workflow.RoleOfficer, workflow.RoleHandler}}
 		return tx.CreateUser(ctx, e.other)
 	})
@@ -101,6 +102,13 @@ func (e *env) walkTo(t *testing.T, dir workflow.Direction, s workflow.State) *wo
 		workflow.InProgress: {"register", "assign", "start"}, workflow.Completed: {"register", "assign", "start", "complete"},
 		workflow.Rejected: {"reject"},
 	}
+	if s == workflow.Revoked {
+		if dir == workflow.Outgoing {
+			path[s] = append(append([]workflow.Action{}, path[workflow.Sent]...), "request_revoke", "accept_revoke")
+		} else {
+			path[s] = []workflow.Action{"request_revoke", "accept_revoke"}
+		}
+	}
 	if s == workflow.Archived {
 		if dir == workflow.Outgoing {
 			path[s] = append(path[workflow.Sent], "archive")
@@ -117,6 +125,20 @@ func (e *env) walkTo(t *testing.T, dir workflow.Direction, s workflow.State) *wo
 		d, err = e.svc.Apply(context.Background(), e.actorFor(d, a), d.ID, a, e.inputFor(a))
 		if err != nil {
 			t.Fatalf("walk %s to %s: %s: %v", d.ID, s, a, err)
+		}
+	}
+	return d
+}
+
+// walkToRow moves a fresh document to where transition tr applies: its
+// From state, and a pending revocation when tr needs one.
+func (e *env) walkToRow(t *testing.T, dir workflow.Direction, tr workflow.Transition) *workflow.Document {
+	t.Helper()
+	d := e.walkTo(t, dir, tr.From)
+	if tr.If == workflow.RevokePending {
+		var err error
+		if d, err = e.svc.Apply(context.Background(), e.actorFor(d, workflow.RequestRevoke), d.ID, workflow.RequestRevoke, e.inputFor(workflow.RequestRevoke)); err != nil {
+			t.Fatalf("request revocation: %v", err)
 		}
 	}
 	return d
@@ -146,7 +168,7 @@ func TestTransitionsEveryRow(t *testing.T) {
 		for _, tr := range workflow.Machine(dir) {
 			t.Run(fmt.Sprintf("%s/%s-%s->%s", dir, tr.From, tr.Action, tr.To), func(t *testing.T) {
 				e := newEnv(t)
-				d := e.walkTo(t, dir, tr.From)
+				d := e.walkToRow(t, dir, tr)
 				got, err := e.svc.Apply(context.Background(), e.actorFor(d, tr.Action), d.ID, tr.Action, e.inputFor(tr.Action))
 				if err != nil {
 					t.Fatalf("apply: %v", err)
@@ -198,7 +220,7 @@ func TestTransitionsEveryRolePerAction(t *testing.T) {
 			for _, r := range workflow.Roles {
 				t.Run(fmt.Sprintf("%s/%s-%s/%s", dir, tr.From, tr.Action, r), func(t *testing.T) {
 					e := newEnv(t)
-					d := e.walkTo(t, dir, tr.From)
+					d := e.walkToRow(t, dir, tr)
 					actor := e.users[r]
 					_, err := e.svc.Apply(context.Background(), actor, d.ID, tr.Action, e.inputFor(tr.Action))
 					allowed := false
@@ -438,12 +460,60 @@ func TestReceiveIdempotentAndRejectsInvalid(t *testing.T) {
 	e.svc.Signer = workflowtest.Signer{Verdict: workflow.VerdictInvalid}
 	in.ExternalID = "000.00.00.H13,2026/11/20,126/UBND-VP"
 	bad, _, err := e.svc.Receive(ctx, in)
-	if err != nil || bad.State != workflow.Rejected || !strings.Contains(bad.Notes, "invalid signature") {
+	if err != nil || bad.State != workflow.Rejected || !strings.Contains(bad.RejectReason, "invalid signature") || bad.Notes != "" {
 		t.Fatalf("invalid: %v %+v", err, bad)
 	}
 	dl := e.repo.Deliveries
-	if len(dl) != 2 || dl[0].StatusCode != "01" || dl[1].StatusCode != "02" {
+	if len(dl) != 2 || dl[0].StatusCode != "01" || dl[1].StatusCode != "02" || dl[1].Description != bad.RejectReason {
 		t.Fatalf("status messages queued: %+v", dl)
+	}
+	// The rejection on receipt is the machine's reject row, by the exchange.
+	evs, _ := e.repo.Events(ctx, bad.ID)
+	if len(evs) < 2 || evs[0].Kind != workflow.EventCreate || evs[0].To != workflow.Received {
+		t.Fatalf("events %+v", evs)
+	}
+	last := evs[len(evs)-1]
+	if last.Kind != workflow.EventTransition || last.Action != workflow.Reject || last.Actor != workflow.Exchange.ID ||
+		last.From != workflow.Received || last.To != workflow.Rejected || last.Comment != bad.RejectReason {
+		t.Fatalf("rejection event %+v", last)
+	}
+}
+
+// TestRevocationConditions: accept_revoke and refuse_revoke need a pending
+// request, and request_revoke needs none pending (409 otherwise, nothing
+// changes); no user may act as the exchange.
+func TestRevocationConditions(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	clerk := e.users[workflow.RoleClerk]
+	in := e.walkTo(t, workflow.Incoming, workflow.Registered)
+	for _, a := range []workflow.Action{workflow.AcceptRevoke, workflow.RefuseRevoke} {
+		if _, err := e.svc.Apply(ctx, clerk, in.ID, a, workflow.ActionInput{Comment: "x"}); workflow.ErrorCode(err) != workflow.EILLEGAL {
+			t.Fatalf("%s with nothing pending: %v", a, err)
+		}
+	}
+	if _, err := e.svc.Apply(ctx, clerk, in.ID, workflow.RequestRevoke, workflow.ActionInput{Comment: "x"}); workflow.ErrorCode(err) != workflow.EFORBIDDEN {
+		t.Fatalf("a clerk records the sender's request: %v", err)
+	}
+	d, err := e.svc.Apply(ctx, workflow.Exchange, in.ID, workflow.RequestRevoke, workflow.ActionInput{Comment: "Ban hành nhầm"})
+	if err != nil || d.State != workflow.Registered || d.RevokeState != workflow.RevokeRequested || d.RevokeReason != "Ban hành nhầm" {
+		t.Fatalf("request: %v %+v", err, d)
+	}
+	if _, err := e.svc.Apply(ctx, workflow.Exchange, in.ID, workflow.RequestRevoke, workflow.ActionInput{Comment: "again"}); workflow.ErrorCode(err) != workflow.EILLEGAL {
+		t.Fatalf("second request: %v", err)
+	}
+	if _, err := e.svc.Apply(ctx, clerk, in.ID, workflow.RefuseRevoke, workflow.ActionInput{}); workflow.ErrorCode(err) != workflow.EINVALID {
+		t.Fatalf("refusal without a reason: %v", err)
+	}
+	d, err = e.svc.Apply(ctx, clerk, in.ID, workflow.RefuseRevoke, workflow.ActionInput{Comment: "Đã thi hành"})
+	if err != nil || d.State != workflow.Registered || d.RevokeState != workflow.RevokeRefused || d.RevokeAnswer != "Đã thi hành" {
+		t.Fatalf("refuse: %v %+v", err, d)
+	}
+	if acts := workflow.AllowedActions(d, clerk); strings.Contains(fmt.Sprint(acts), "revoke") {
+		t.Fatalf("clerk may still %v", acts)
+	}
+	if workflow.RoleExchange.Valid() {
+		t.Fatal("a user could be given the exchange's role")
 	}
 }
 

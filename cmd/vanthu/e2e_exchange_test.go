@@ -474,12 +474,18 @@ func TestExchangeTwoServers(t *testing.T) {
 		eventually(t, "B asked", 20*time.Second, func() (bool, string) {
 			return codes(A.deliveries(t, doc1)[B.orgID]) == "01,03,04,05,06,13", codes(A.deliveries(t, doc1)[B.orgID])
 		})
-		if code := B.clerk.call("POST", "/api/v1/documents/"+bid+"/revocation", map[string]any{"accept": true}, &out); code != 200 || out["revoke_state"] != "accepted" {
+		if code := B.clerk.call("POST", "/api/v1/documents/"+bid+"/revocation", map[string]any{"accept": true}, &out); code != 200 || out["revoke_state"] != "accepted" || out["state"] != "revoked" {
 			t.Fatalf("revocation: %d %v", code, out)
 		}
 		eventually(t, "A told", 20*time.Second, func() (bool, string) {
 			d := A.deliveries(t, doc1)[B.orgID]
 			return codes(d) == "01,03,04,05,06,13,15" && d.LastStatus == "15", codes(d)
+		})
+		// Revoked at both agencies.
+		eventually(t, "A's document revoked", 20*time.Second, func() (bool, string) {
+			var d map[string]any
+			A.clerk.call("GET", "/api/v1/documents/"+doc1, nil, &d)
+			return d["state"] == "revoked" && d["revoke_state"] == "accepted", fmt.Sprint(d["state"], d["revoke_state"])
 		})
 		if code := B.clerk.call("POST", "/api/v1/documents/"+bid+"/revocation", map[string]any{"accept": false}, nil); code != 409 {
 			t.Fatalf("second decision: %d", code)

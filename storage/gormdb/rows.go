@@ -51,9 +51,16 @@ type documentRow struct {
 	VerifyCode  string  `gorm:"not null;default:''"` // unique where not empty (migrate.go)
 	Replaces    string  `gorm:"not null;default:''"`
 	RevokeState string  `gorm:"not null;default:''"`
-	ArchivedAt  *time.Time
-	RetainUntil *time.Time
-	LegalHold   bool `gorm:"not null;default:false"`
+	// Exchange: links and reasons (typed, not in Notes).
+	Updates      string `gorm:"not null;default:''"`
+	ReplacedBy   string `gorm:"not null;default:''"`
+	UpdatedBy    string `gorm:"not null;default:''"`
+	RevokeReason string `gorm:"not null;default:''"`
+	RevokeAnswer string `gorm:"not null;default:''"`
+	RejectReason string `gorm:"not null;default:''"`
+	ArchivedAt   *time.Time
+	RetainUntil  *time.Time
+	LegalHold    bool `gorm:"not null;default:false"`
 
 	VerificationVerdict *string // NULL: not verified
 	VerificationReasons string  `gorm:"not null"` // JSON array
@@ -108,6 +115,12 @@ func documentFromDomain(d *workflow.Document) (*documentRow, error) {
 		VerifyCode:      d.VerifyCode,
 		Replaces:        d.Replaces,
 		RevokeState:     d.RevokeState,
+		Updates:         d.Updates,
+		ReplacedBy:      d.ReplacedBy,
+		UpdatedBy:       d.UpdatedBy,
+		RevokeReason:    d.RevokeReason,
+		RevokeAnswer:    d.RevokeAnswer,
+		RejectReason:    d.RejectReason,
 		ArchivedAt:      utcPtr(d.ArchivedAt),
 		RetainUntil:     utcPtr(d.RetainUntil),
 		LegalHold:       d.LegalHold,
@@ -184,6 +197,12 @@ func (r *documentRow) toDomain() (*workflow.Document, error) {
 		VerifyCode:      r.VerifyCode,
 		Replaces:        r.Replaces,
 		RevokeState:     r.RevokeState,
+		Updates:         r.Updates,
+		ReplacedBy:      r.ReplacedBy,
+		UpdatedBy:       r.UpdatedBy,
+		RevokeReason:    r.RevokeReason,
+		RevokeAnswer:    r.RevokeAnswer,
+		RejectReason:    r.RejectReason,
 		ArchivedAt:      fromDBPtr(r.ArchivedAt),
 		RetainUntil:     fromDBPtr(r.RetainUntil),
 		LegalHold:       r.LegalHold,
