@@ -290,9 +290,12 @@ func (e ErrorCode) Valid() bool {
 // Defines values for EventKind.
 const (
 	EventKindArchive        EventKind = "archive"
+	EventKindComment        EventKind = "comment"
 	EventKindCreate         EventKind = "create"
+	EventKindLink           EventKind = "link"
 	EventKindLoginFailed    EventKind = "login_failed"
 	EventKindLoginThrottled EventKind = "login_throttled"
+	EventKindRevoke         EventKind = "revoke"
 	EventKindTransition     EventKind = "transition"
 	EventKindUpload         EventKind = "upload"
 	EventKindUser           EventKind = "user"
@@ -303,11 +306,17 @@ func (e EventKind) Valid() bool {
 	switch e {
 	case EventKindArchive:
 		return true
+	case EventKindComment:
+		return true
 	case EventKindCreate:
+		return true
+	case EventKindLink:
 		return true
 	case EventKindLoginFailed:
 		return true
 	case EventKindLoginThrottled:
+		return true
+	case EventKindRevoke:
 		return true
 	case EventKindTransition:
 		return true
