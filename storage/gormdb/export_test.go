@@ -4,6 +4,8 @@ import (
 	"context"
 
 	"gorm.io/gorm"
+
+	"github.com/vanthu/vanthu/workflow"
 )
 
 // RowModels are the row structs of today's code, one per table: the
@@ -18,3 +20,16 @@ var RowModels = []any{&documentRow{}, &userRow{}, &sessionRow{}, &counterRow{}, 
 func CreatePreMigrationsSchema(ctx context.Context, d *DB) error {
 	return d.gdb.WithContext(ctx).Transaction(func(g *gorm.DB) error { return baselineV1(ctx, d, g) })
 }
+
+// CreateV1Document inserts d with only the columns of the baseline schema
+// (migration 1): a document as the code before numbered migrations wrote it.
+func CreateV1Document(ctx context.Context, d *DB, doc *workflow.Document) error {
+	r, err := documentFromDomain(doc)
+	if err != nil {
+		return err
+	}
+	return d.gdb.WithContext(ctx).Omit(v2DocumentColumns...).Create(r).Error
+}
+
+// v2DocumentColumns are the documents columns migration 2 added.
+var v2DocumentColumns = []string{"updates", "replaced_by", "updated_by", "revoke_reason", "revoke_answer", "reject_reason"}

@@ -31,6 +31,21 @@ type migration struct {
 // migrations is the schema's history. Versions are 1, 2, 3... in order.
 var migrations = []migration{
 	{1, "baseline: the schema created before numbered migrations", baselineV1},
+	{2, "documents: exchange links (updates, replaced_by, updated_by) and typed reasons (revoke_reason, revoke_answer, reject_reason)", documentsExchangeV2},
+}
+
+// documentsExchangeV2 adds the columns of migration 2: text, not null,
+// default ” on both dialects.
+func documentsExchangeV2(_ context.Context, _ *DB, g *gorm.DB) error {
+	for _, col := range []string{"updates", "replaced_by", "updated_by", "revoke_reason", "revoke_answer", "reject_reason"} {
+		if g.Migrator().HasColumn("documents", col) {
+			continue // idempotent like the baseline
+		}
+		if err := g.Exec(`ALTER TABLE documents ADD COLUMN ` + col + ` text NOT NULL DEFAULT ''`).Error; err != nil {
+			return fmt.Errorf("documents.%s: %w", col, err)
+		}
+	}
+	return nil
 }
 
 // migrationLockID is the PostgreSQL advisory lock that serialises schema

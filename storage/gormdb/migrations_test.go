@@ -200,7 +200,9 @@ func TestMigratePreMigrationsSchema(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			create(t, db, incomingDoc("old-doc", 0))
+			if err := gormdb.CreateV1Document(ctx, db, incomingDoc("old-doc", 0)); err != nil {
+				t.Fatal(err)
+			}
 			db.Close()
 			db = checkUpgrade(t, ctx, dsn, dir, "old")
 			if _, err := db.Document(ctx, "old-doc"); err != nil {
