@@ -394,6 +394,10 @@ type updateCtx struct {
 	// signatures this update adds whose byte range covers the update: they
 	// approve the annotations added with them (sig dict -> field).
 	covering []int
+	// docTS: document time-stamps this update adds. A time-stamp proves
+	// when the bytes existed; it approves nothing, so it does not count
+	// as covering: only its own invisible field may come with it.
+	docTS    map[int]bool
 	annotOK  map[int]bool // verdict on each annotation this update adds
 	annotWhy map[int]string
 }
@@ -427,8 +431,16 @@ func (a *analyzer) section(k int) []Change {
 		if _, was := c.o.sigDicts[sd]; was {
 			continue
 		}
-		br := intArray(c.newS.resolve(c.newS.dictOf(ref{sd, 0})["ByteRange"]))
+		sdd := c.newS.dictOf(ref{sd, 0})
+		br := intArray(c.newS.resolve(sdd["ByteRange"]))
 		if len(br) == 4 && br[2]+br[3]+int64(f.hdr) > c.sec.off {
+			if isDocTimestamp(c.newS, sdd) {
+				if c.docTS == nil {
+					c.docTS = map[int]bool{}
+				}
+				c.docTS[sd] = true
+				continue
+			}
 			c.covering = append(c.covering, sd)
 		}
 	}
@@ -698,6 +710,8 @@ func (c *updateCtx) judgeNewAnnot(num int, d dict) (bool, string, string, int) {
 		ok = true
 	case isSig && !signed && invisible(c.newS, d):
 		ok = true
+	case isSig && c.docTS[refNum(d["V"])] && invisible(c.newS, d):
+		ok = true // the field of a document time-stamp added here
 	case page == 0:
 		why = "object used only by an annotation that no page lists"
 	default:
@@ -985,4 +999,10 @@ func changeSentence(c Change) string {
 		return fmt.Sprintf("%s (%s, object %s)", detail, c.Kind, c.Object)
 	}
 	return fmt.Sprintf("a forbidden change was made after signing: %s (%s, object %s)", detail, c.Kind, c.Object)
+}
+
+// isDocTimestamp reports whether the signature dictionary d is a document
+// time-stamp (/Type /DocTimeStamp or /SubFilter /ETSI.RFC3161).
+func isDocTimestamp(st *state, d dict) bool {
+	return asName(st.resolve(d["Type"])) == "DocTimeStamp" || asName(st.resolve(d["SubFilter"])) == "ETSI.RFC3161"
 }

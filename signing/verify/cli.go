@@ -10,9 +10,10 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 )
 
-const verifyUsage = `usage: vanthu verify [--trust PEM] [--json] file.pdf
+const verifyUsage = `usage: vanthu verify [--trust PEM] [--online] [--json] file.pdf
 
 Validates every signature of a PDF: certificate, chain to the trust anchors,
 the signature over its byte range, timestamp, and what the incremental
@@ -22,6 +23,10 @@ signing makes the document invalid).
   --trust PEM   trust anchors (PEM bundle of root certificates); default
                 $VANTHU_TRUST_ANCHORS. Without anchors no signature can be
                 more than "indeterminate".
+  --online      fetch revocation data (OCSP, else CRL; 5 s per request) for
+                signer certificates whose status the document's /DSS does
+                not give; default offline: such a signature is
+                "indeterminate" (no revocation data)
   --json        print the full report as JSON instead of a summary
 
 Exit status: 0 valid; 1 invalid, indeterminate (intact but not trusted) or
@@ -39,6 +44,7 @@ func RunVerifyCLI(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	fs.SetOutput(io.Discard)
 	trust := fs.String("trust", os.Getenv("VANTHU_TRUST_ANCHORS"), "")
 	asJSON := fs.Bool("json", false, "")
+	online := fs.Bool("online", false, "")
 	// Allow flags after the file name too.
 	var files []string
 	for {
@@ -62,6 +68,9 @@ func RunVerifyCLI(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		return 2
 	}
 	var opts Options
+	if *online {
+		opts.Fetcher = HTTPFetcher{Timeout: 5 * time.Second}
+	}
 	if *trust != "" {
 		pem, err := os.ReadFile(*trust)
 		if err != nil {
@@ -131,6 +140,22 @@ func PrintSummary(w io.Writer, file string, r *Report, role func(Signature) stri
 		}
 		if s.ValidationTime != "" {
 			fmt.Fprintf(w, "  judged at:   %s (%s)\n", s.ValidationTime, s.ValidationTimeSource)
+		}
+		if rv := s.Revocation; rv != nil {
+			line := rv.Status + ", " + rv.Source
+			if rv.Kind != "" {
+				line += " " + rv.Kind
+			}
+			if rv.ThisUpdate != "" {
+				line += " of " + rv.ThisUpdate
+			}
+			if rv.RevokedAt != "" {
+				line += "; revoked at " + rv.RevokedAt
+				if rv.Reason != "" {
+					line += " (" + rv.Reason + ")"
+				}
+			}
+			fmt.Fprintf(w, "  revocation:  %s\n", line)
 		}
 		trust := "trusted"
 		if !s.ChainTrusted {

@@ -70,6 +70,19 @@ type Options struct {
 	Now func() time.Time
 	// Limits bound the work on one file; nil means DefaultLimits.
 	Limits *Limits
+	// Fetcher fetches revocation data online for signer certificates
+	// that name a service and whose status the document's /DSS does not
+	// give; nil = offline (such signatures are indeterminate).
+	Fetcher Fetcher
+	// docStamps are the trusted document time-stamps of the file.
+	docStamps []docStamp
+}
+
+// docStamp is a trusted document time-stamp: it proves that the bytes up
+// to end existed at time t.
+type docStamp struct {
+	end int64
+	t   time.Time
 }
 
 // Report is the validation report of one PDF.
@@ -107,9 +120,17 @@ type Signature struct {
 	// RFC 3161 signature timestamp) or "current time".
 	ValidationTime       string `json:"validation_time"`
 	ValidationTimeSource string `json:"validation_time_source"`
-	verdict              string
-	num                  int  // signature dictionary object number
-	certProblem          bool // the certificate failed a validity, usage or timestamp check
+	// Revocation is the revocation status of the signer's certificate at
+	// the validation time (nil for document time-stamps and signatures
+	// that could not be read).
+	Revocation  *Revocation `json:"revocation"`
+	verdict     string
+	num         int  // signature dictionary object number
+	certProblem bool // the certificate failed a validity, usage or timestamp check
+	ee          *x509.Certificate
+	issuer      *x509.Certificate // from the verified chain
+	certs       []*x509.Certificate
+	valAt       time.Time
 }
 
 // Certificate describes the signer's certificate.
@@ -194,13 +215,40 @@ func Verify(ctx context.Context, pdf []byte, opts Options) (*Report, error) {
 		return rep, nil
 	}
 	an := newAnalyzer(f)
+	// Document time-stamps first: a trusted one gives the signatures it
+	// covers their validation time when they carry no time-stamp of
+	// their own.
+	done := map[int]Signature{}
+	for i, fs := range sigs {
+		if fs.dict == nil || asName(fs.dict["SubFilter"]) != "ETSI.RFC3161" {
+			continue
+		}
+		s := verifyOne(f, an, fs, opts)
+		done[i] = s
+		if t, err := time.Parse(time.RFC3339, s.ValidationTime); err == nil && s.verdict != Invalid && s.ChainTrusted && s.SignatureValid && len(s.ByteRange) == 4 {
+			opts.docStamps = append(opts.docStamps, docStamp{end: s.ByteRange[2] + s.ByteRange[3], t: t})
+		}
+	}
+	rs := &revocationState{dss: readDSS(f), fetched: map[string]fetchResult{}}
 	for i, fs := range sigs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
 		}
-		s := verifyOne(f, an, fs, opts)
+		s, ok := done[i]
+		if !ok {
+			s = verifyOne(f, an, fs, opts)
+		}
 		s.Index = i
 		s.num = fs.num
+		if s.ee != nil && s.verdict != Invalid {
+			ne, nw := len(s.Errors), len(s.Warnings)
+			checkRevocation(ctx, rs, &s, opts)
+			if len(s.Errors) != ne || len(s.Warnings) != nw {
+				s.verdict = sigVerdict(&s)
+			}
+		} else if s.ee != nil {
+			checkRevocation(ctx, rs, &s, opts)
+		}
 		rep.Signatures = append(rep.Signatures, s)
 	}
 	if f.bud.err != nil {
@@ -236,6 +284,12 @@ func Verify(ctx context.Context, pdf []byte, opts Options) (*Report, error) {
 			msg := label + ": valid"
 			if !s.CoversWholeFile {
 				msg += "; later updates only add signatures, annotations or form data"
+			}
+			if r := s.Revocation; r != nil && r.Status != RevocationNotApplicable {
+				msg += fmt.Sprintf("; judged at %s (%s); certificate not revoked then (%s %s)", s.ValidationTime, s.ValidationTimeSource, r.Source, r.Kind)
+				if r.RevokedAt != "" {
+					msg += "; it was revoked later, at " + r.RevokedAt
+				}
 			}
 			rep.Reasons = append(rep.Reasons, msg+".")
 		}
@@ -507,6 +561,7 @@ func verifyOne(f *pdfFile, an *analyzer, fs foundSig, opts Options) Signature {
 		return s
 	}
 	s.Signer = describeCert(ee)
+	s.ee, s.certs = ee, p7.Certificates
 
 	for _, a := range si.AuthenticatedAttributes {
 		if a.Type.Equal(oidSigningTime) {
@@ -577,8 +632,20 @@ func verifyOne(f *pdfFile, an *analyzer, fs foundSig, opts Options) Signature {
 		}
 		break
 	}
+	if src == "current time" && len(s.ByteRange) == 4 {
+		// No trusted signature time-stamp: the earliest trusted document
+		// time-stamp over this signature proves it existed then (the
+		// archive time-stamp of PAdES B-LTA).
+		end := s.ByteRange[2] + s.ByteRange[3]
+		for _, d := range opts.docStamps {
+			if d.end >= end && d.t.Before(valAt) {
+				valAt, src = d.t, "document timestamp"
+			}
+		}
+	}
 	s.ValidationTime = valAt.UTC().Format(time.RFC3339)
 	s.ValidationTimeSource = src
+	s.valAt = valAt
 
 	// Certificate validity at the validation time and key usage.
 	if valAt.After(ee.NotAfter) {
@@ -601,11 +668,14 @@ func verifyOne(f *pdfFile, an *analyzer, fs foundSig, opts Options) Signature {
 				inter.AddCert(c)
 			}
 		}
-		_, err := ee.Verify(x509.VerifyOptions{Roots: opts.Roots, Intermediates: inter, CurrentTime: valAt, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+		chains, err := ee.Verify(x509.VerifyOptions{Roots: opts.Roots, Intermediates: inter, CurrentTime: valAt, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
 		var cie x509.CertificateInvalidError
 		switch {
 		case err == nil:
 			s.ChainTrusted = true
+			if len(chains) > 0 && len(chains[0]) > 1 {
+				s.issuer = chains[0][1]
+			}
 		case errors.As(err, &cie) && cie.Reason == x509.Expired:
 			s.ChainError = err.Error()
 			if !strings.Contains(strings.Join(s.Errors, " "), "certificate expired") && !strings.Contains(strings.Join(s.Errors, " "), "not yet valid") {
