@@ -22,6 +22,9 @@ import (
 	"github.com/digitorus/timestamp"
 )
 
+// ekuTimeStamping is the DER of ExtKeyUsageSyntax with id-kp-timeStamping.
+var ekuTimeStamping, _ = asn1.Marshal([]asn1.ObjectIdentifier{{1, 3, 6, 1, 5, 5, 7, 3, 8}})
+
 // TSA is a running time-stamp authority.
 type TSA struct {
 	URL      string
@@ -49,7 +52,9 @@ func Start(tb testing.TB, issuer *x509.Certificate, issuerKey crypto.Signer, cha
 		NotBefore:    t0.Add(-24 * time.Hour),
 		NotAfter:     t1.Add(24 * time.Hour),
 		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping},
+		// RFC 3161 2.3: the extended key usage is timeStamping only and
+		// the extension is critical (openssl ts -verify insists).
+		ExtraExtensions: []pkix.Extension{{Id: asn1.ObjectIdentifier{2, 5, 29, 37}, Critical: true, Value: ekuTimeStamping}},
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, issuer, key.Public(), issuerKey)
 	if err != nil {

@@ -1,0 +1,578 @@
+package signing
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/rand"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/asn1"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"math/big"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/digitorus/pdf"
+	"github.com/digitorus/pdfsign/extract"
+	"github.com/digitorus/pkcs7"
+	"github.com/digitorus/timestamp"
+	"golang.org/x/crypto/ocsp"
+
+	"github.com/vanthu/vanthu/signing/verify"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// PAdES B-LT and B-LTA, written by us: pdfsign refuses PAdES_B_LT. After
+// layer 2, AppendLTV appends
+//
+//  1. an incremental update with the document security store (/DSS): the
+//     certificates of every signature and of their time-stamp tokens, an
+//     OCSP response (from the certificate's AIA) or else a CRL (from its
+//     distribution point) for each certificate that is not a trust anchor,
+//     and a /VRI entry per signature, keyed by the uppercase hex SHA-1 of
+//     its /Contents bytes;
+//  2. when a TSA is configured, a second update with a document time-stamp
+//     (/Type /DocTimeStamp, /SubFilter /ETSI.RFC3161) over the whole file:
+//     a signature dictionary with a /ByteRange and /Contents placeholder,
+//     its invisible field (added to /AcroForm /Fields and page 1's
+//     /Annots), the new cross-reference section; the ranges are hashed
+//     from the io.ReaderAt and the appended bytes, and the token is
+//     written into the placeholder.
+//
+// Each cross-reference section has the form of the file's previous one
+// (table or stream), with /Prev.
+
+// LTV configures AppendLTV.
+type LTV struct {
+	// Fetcher fetches OCSP responses and CRLs; nil = none (the DSS then
+	// holds the certificates only).
+	Fetcher verify.Fetcher
+	// TSAURL set = B-LTA: a document time-stamp after the DSS.
+	TSAURL string
+	// Anchors are extra certificates (trust anchors, intermediates) used
+	// to find issuers; they are added to the DSS when they are issuers.
+	Anchors []*x509.Certificate
+	// RequireRevocation makes a certificate that names a revocation
+	// service but whose evidence cannot be fetched an error (EUNAVAILABLE)
+	// instead of a gap listed in LTVResult.Missing.
+	RequireRevocation bool
+	Client            *http.Client // for the TSA; nil = a client with a 30 s timeout
+}
+
+// LTVResult says what AppendLTV wrote.
+type LTVResult struct {
+	Level   string   // "B-LT" or "B-LTA"
+	Certs   int      // certificates in the DSS
+	OCSPs   int      // OCSP responses
+	CRLs    int      // CRLs
+	VRI     []string // VRI keys, one per signature
+	Missing []string // certificates naming a revocation service without evidence
+}
+
+// AddLTV is AppendLTV on a file in memory; it returns the whole new file.
+func AddLTV(ctx context.Context, in []byte, o LTV) ([]byte, LTVResult, error) {
+	var tail bytes.Buffer
+	res, err := AppendLTV(ctx, bytes.NewReader(in), int64(len(in)), &tail, o)
+	if err != nil {
+		return nil, res, err
+	}
+	out := make([]byte, 0, len(in)+tail.Len())
+	return append(append(out, in...), tail.Bytes()...), res, nil
+}
+
+// AppendLTV reads a signed PDF of size bytes from r and writes to w the
+// bytes to append to it (the DSS update and, with a TSA, the document
+// time-stamp update). EINVALID for a PDF without signatures, EUNAVAILABLE
+// when the TSA (or, with RequireRevocation, a revocation service) fails.
+func AppendLTV(ctx context.Context, r io.ReaderAt, size int64, w io.Writer, o LTV) (LTVResult, error) {
+	return safely("the long-term validation data", func() (LTVResult, error) { return appendLTV(ctx, r, size, w, o) })
+}
+
+func appendLTV(ctx context.Context, r io.ReaderAt, size int64, w io.Writer, o LTV) (LTVResult, error) {
+	res := LTVResult{Level: "B-LT"}
+	rdr, err := pdf.NewReader(r, size)
+	if err != nil {
+		return res, unparsable(err)
+	}
+	sigs, err := collectSignatures(rdr, r)
+	if err != nil {
+		return res, err
+	}
+	if len(sigs) == 0 {
+		return res, workflow.Errorf(workflow.EINVALID, "the document has no signature to add validation data for")
+	}
+	dss, err := buildDSS(ctx, sigs, o, &res)
+	if err != nil {
+		return res, err
+	}
+	u, err := newIncUpdate(r, size, rdr)
+	if err != nil {
+		return res, unparsable(err)
+	}
+	if err := dss.write(u, rdr); err != nil {
+		return res, unparsable(err)
+	}
+	if err := u.finish(); err != nil {
+		return res, unparsable(err)
+	}
+	tail := u.buf.Bytes()
+	if o.TSAURL != "" {
+		all := appended{r: r, size: size, tail: tail}
+		rdr2, err := pdf.NewReader(all, size+int64(len(tail)))
+		if err != nil {
+			return res, unparsable(err)
+		}
+		ts, err := docTimestamp(ctx, all, size+int64(len(tail)), rdr2, o)
+		if err != nil {
+			return res, err
+		}
+		tail = append(tail, ts...)
+		res.Level = "B-LTA"
+	}
+	if _, err := w.Write(tail); err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// ltvSig is what the DSS needs of one signature.
+type ltvSig struct {
+	contents []byte              // the /Contents bytes, padding included (the VRI key is their SHA-1)
+	certs    []*x509.Certificate // of the CMS and of its time-stamp token
+}
+
+// collectSignatures reads every signature's certificates, and those of
+// its signature time-stamp token.
+func collectSignatures(rdr *pdf.Reader, r io.ReaderAt) ([]ltvSig, error) {
+	var out []ltvSig
+	for s, err := range extract.Iter(rdr, r) {
+		if err != nil {
+			return nil, workflow.Wrap(workflow.EINVALID, err, "a signature cannot be read")
+		}
+		c := s.Contents()
+		der := c
+		var raw asn1.RawValue
+		if _, err := asn1.Unmarshal(der, &raw); err == nil {
+			der = raw.FullBytes
+		}
+		p7, err := pkcs7.Parse(der)
+		if err != nil {
+			return nil, workflow.Wrap(workflow.EINVALID, err, "signature %d is not a CMS structure", len(out)+1)
+		}
+		ls := ltvSig{contents: c, certs: p7.Certificates}
+		for _, si := range p7.Signers {
+			for _, a := range si.UnauthenticatedAttributes {
+				if !a.Type.Equal(asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 14}) {
+					continue
+				}
+				if tok, err := pkcs7.Parse(a.Value.Bytes); err == nil {
+					ls.certs = append(ls.certs, tok.Certificates...)
+				}
+			}
+		}
+		out = append(out, ls)
+	}
+	return out, nil
+}
+
+// dssBuild is the content of the DSS: the certificates, the evidence, and
+// per signature which of them concern it.
+type dssBuild struct {
+	certs [][]byte // DER
+	ocsps [][]byte
+	crls  [][]byte
+	vri   []vriEntry
+}
+
+type vriEntry struct {
+	key                string
+	certs, ocsps, crls []int // indices into dssBuild
+}
+
+func buildDSS(ctx context.Context, sigs []ltvSig, o LTV, res *LTVResult) (*dssBuild, error) {
+	b := &dssBuild{}
+	certIdx := map[string]int{}
+	addCert := func(c *x509.Certificate) int {
+		if i, ok := certIdx[string(c.Raw)]; ok {
+			return i
+		}
+		b.certs = append(b.certs, c.Raw)
+		certIdx[string(c.Raw)] = len(b.certs) - 1
+		return len(b.certs) - 1
+	}
+	pool := slices.Clone(o.Anchors)
+	for _, s := range sigs {
+		pool = append(pool, s.certs...)
+	}
+	issuerOf := func(c *x509.Certificate) *x509.Certificate {
+		for _, p := range pool {
+			if bytes.Equal(p.RawSubject, c.RawIssuer) && !bytes.Equal(p.Raw, c.Raw) && c.CheckSignatureFrom(p) == nil {
+				return p
+			}
+		}
+		return nil
+	}
+	type evidence struct {
+		ocsp, crl int // index + 1, 0 = none
+		certs     []int
+	}
+	done := map[string]*evidence{}
+	var missing []string
+	revOf := func(c *x509.Certificate, issuer *x509.Certificate) *evidence {
+		if e, ok := done[string(c.Raw)]; ok {
+			return e
+		}
+		e := &evidence{}
+		done[string(c.Raw)] = e
+		if issuer == nil || !verify.NamesRevocation(c) {
+			return e
+		}
+		if o.Fetcher == nil {
+			missing = append(missing, c.Subject.String()+": no revocation fetcher configured")
+			return e
+		}
+		ev, err := o.Fetcher.Fetch(ctx, c, issuer)
+		if err == nil {
+			_, err = verify.CheckEvidence(ev, c, issuer)
+		}
+		if err != nil {
+			missing = append(missing, c.Subject.String()+": "+workflow.ErrorMessage(err))
+			return e
+		}
+		if ev.OCSP != nil {
+			b.ocsps = append(b.ocsps, ev.OCSP)
+			e.ocsp = len(b.ocsps)
+			if resp, err := ocsp.ParseResponse(ev.OCSP, issuer); err == nil && resp.Certificate != nil {
+				e.certs = append(e.certs, addCert(resp.Certificate))
+			}
+		} else {
+			b.crls = append(b.crls, ev.CRL)
+			e.crl = len(b.crls)
+		}
+		return e
+	}
+	for _, s := range sigs {
+		sum := sha1.Sum(s.contents)
+		v := vriEntry{key: strings.ToUpper(hex.EncodeToString(sum[:]))}
+		seen := map[string]bool{}
+		var walk func(c *x509.Certificate, depth int)
+		walk = func(c *x509.Certificate, depth int) {
+			if seen[string(c.Raw)] || depth > 8 {
+				return
+			}
+			seen[string(c.Raw)] = true
+			v.certs = append(v.certs, addCert(c))
+			issuer := issuerOf(c)
+			if bytes.Equal(c.RawIssuer, c.RawSubject) {
+				return // a self-signed trust anchor: nothing to check
+			}
+			e := revOf(c, issuer)
+			if e.ocsp > 0 {
+				v.ocsps = append(v.ocsps, e.ocsp-1)
+			}
+			if e.crl > 0 {
+				v.crls = append(v.crls, e.crl-1)
+			}
+			v.certs = append(v.certs, e.certs...)
+			if issuer != nil {
+				walk(issuer, depth+1)
+			}
+		}
+		for _, c := range s.certs {
+			walk(c, 0)
+		}
+		b.vri = append(b.vri, v)
+		res.VRI = append(res.VRI, v.key)
+	}
+	res.Certs, res.OCSPs, res.CRLs, res.Missing = len(b.certs), len(b.ocsps), len(b.crls), missing
+	if len(missing) > 0 && o.RequireRevocation {
+		return nil, workflow.Errorf(workflow.EUNAVAILABLE, "revocation data could not be obtained for %s", strings.Join(missing, "; "))
+	}
+	return b, nil
+}
+
+// write adds the DSS objects and the catalog pointing to them to u.
+func (b *dssBuild) write(u *incUpdate, rdr *pdf.Reader) error {
+	refs := func(nums []uint32, idx []int) string {
+		var s []string
+		for _, i := range uniq(idx) {
+			s = append(s, fmt.Sprintf("%d 0 R", nums[i]))
+		}
+		return "[" + strings.Join(s, " ") + "]"
+	}
+	var certs, ocsps, crls []uint32
+	for _, c := range b.certs {
+		certs = append(certs, u.addStream(c))
+	}
+	for _, c := range b.ocsps {
+		ocsps = append(ocsps, u.addStream(c))
+	}
+	for _, c := range b.crls {
+		crls = append(crls, u.addStream(c))
+	}
+	all := func(n int) []int {
+		out := make([]int, n)
+		for i := range out {
+			out[i] = i
+		}
+		return out
+	}
+	var d strings.Builder
+	d.WriteString("<< /Type /DSS /Certs " + refs(certs, all(len(certs))))
+	if len(ocsps) > 0 {
+		d.WriteString(" /OCSPs " + refs(ocsps, all(len(ocsps))))
+	}
+	if len(crls) > 0 {
+		d.WriteString(" /CRLs " + refs(crls, all(len(crls))))
+	}
+	d.WriteString(" /VRI <<")
+	for _, v := range b.vri {
+		fmt.Fprintf(&d, " /%s << /Cert %s", v.key, refs(certs, v.certs))
+		if len(v.ocsps) > 0 {
+			d.WriteString(" /OCSP " + refs(ocsps, v.ocsps))
+		}
+		if len(v.crls) > 0 {
+			d.WriteString(" /CRL " + refs(crls, v.crls))
+		}
+		d.WriteString(" >>")
+	}
+	d.WriteString(" >> >>")
+	dss := u.add(d.String())
+	root := rdr.Trailer().Key("Root")
+	p := root.GetPtr()
+	if root.Kind() != pdf.Dict || p.GetID() == 0 {
+		return errors.New("the document catalog is not an indirect dictionary")
+	}
+	var cat strings.Builder
+	pdfDict(&cat, root, p.GetID(), map[string]string{"DSS": fmt.Sprintf("%d 0 R", dss)})
+	u.put(p.GetID(), int(p.GetGen()), cat.String())
+	return nil
+}
+
+func uniq(idx []int) []int {
+	seen := map[int]bool{}
+	var out []int
+	for _, i := range idx {
+		if !seen[i] {
+			seen[i] = true
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// Size of the /Contents placeholder of a document time-stamp, in bytes
+// (a token with the TSA's chain is 2-6 KB); doubled once if too small.
+const docTSPlaceholder = 12 << 10
+
+// docTimestamp builds the document time-stamp update for the file r
+// (size bytes, parsed by rdr).
+func docTimestamp(ctx context.Context, r io.ReaderAt, size int64, rdr *pdf.Reader, o LTV) ([]byte, error) {
+	room := docTSPlaceholder
+	for attempt := 0; ; attempt++ {
+		u, err := newIncUpdate(r, size, rdr)
+		if err != nil {
+			return nil, unparsable(err)
+		}
+		brAt, cStart, cEnd, err := writeDocTSObjects(u, rdr, room)
+		if err != nil {
+			return nil, unparsable(err)
+		}
+		if err := u.finish(); err != nil {
+			return nil, unparsable(err)
+		}
+		buf := u.buf.Bytes()
+		total := size + int64(len(buf))
+		br := fmt.Sprintf("0 %d %d %d", cStart, cEnd, total-cEnd)
+		const brWidth = 40
+		if len(br) > brWidth {
+			return nil, errors.New("byte range too long")
+		}
+		copy(buf[brAt-size:], br+strings.Repeat(" ", brWidth-len(br)))
+		h := sha256.New()
+		if _, err := io.Copy(h, io.NewSectionReader(r, 0, size)); err != nil {
+			return nil, err
+		}
+		h.Write(buf[:cStart-size])
+		h.Write(buf[cEnd-size:])
+		tok, err := requestTimestamp(ctx, o, h.Sum(nil))
+		if err != nil {
+			return nil, err
+		}
+		if len(tok) > room {
+			if attempt > 0 {
+				return nil, workflow.Errorf(workflow.EUNAVAILABLE, "the time-stamp token (%d bytes) does not fit its placeholder", len(tok))
+			}
+			room = len(tok) + 4096
+			continue
+		}
+		hex.Encode(buf[cStart-size+1:], tok)
+		return buf, nil
+	}
+}
+
+// writeDocTSObjects writes the document time-stamp's signature dictionary,
+// its field, the page and catalog changes into u. It returns the absolute
+// offsets of the /ByteRange numbers and of the /Contents hex string
+// (from '<' to after '>').
+func writeDocTSObjects(u *incUpdate, rdr *pdf.Reader, room int) (brAt, cStart, cEnd int64, err error) {
+	root := rdr.Trailer().Key("Root")
+	rp := root.GetPtr()
+	if root.Kind() != pdf.Dict || rp.GetID() == 0 {
+		return 0, 0, 0, errors.New("the document catalog is not an indirect dictionary")
+	}
+	page, err := firstPage(root.Key("Pages"), 0)
+	if err != nil {
+		return 0, 0, 0, err
+	}
+	pp := page.GetPtr()
+	sig := u.alloc()
+	field := u.alloc()
+	// The signature dictionary, written by hand to know its offsets.
+	start := u.base + int64(u.buf.Len())
+	u.offsets[sig], u.gens[sig] = start, 0
+	fmt.Fprintf(&u.buf, "%d 0 obj\n<< /Type /DocTimeStamp /Filter /Adobe.PPKLite /SubFilter /ETSI.RFC3161 /ByteRange [", sig)
+	brAt = u.base + int64(u.buf.Len())
+	u.buf.WriteString(strings.Repeat(" ", 40) + "] /Contents ")
+	cStart = u.base + int64(u.buf.Len())
+	u.buf.WriteString("<" + strings.Repeat("0", 2*room) + ">")
+	cEnd = u.base + int64(u.buf.Len())
+	u.buf.WriteString(" >>\nendobj\n")
+	// Its field: invisible (empty rectangle), printable and locked.
+	name := "DocTimeStamp" + strconv.Itoa(int(sig))
+	u.put(field, 0, fmt.Sprintf("<< /Type /Annot /Subtype /Widget /FT /Sig /T (%s) /V %d 0 R /F 132 /Rect [0 0 0 0] /P %d %d R >>", name, sig, pp.GetID(), pp.GetGen()))
+	// Page 1 lists the widget.
+	fieldRef := fmt.Sprintf("%d 0 R", field)
+	pageRefs := fieldRef
+	if docTSExtraAnnots != nil {
+		pageRefs += " " + docTSExtraAnnots(u)
+	}
+	if a := page.Key("Annots"); a.Kind() == pdf.Array && a.GetPtr().GetID() != 0 && a.GetPtr().GetID() != pp.GetID() {
+		var s strings.Builder
+		pdfValue(&s, a, a.GetPtr().GetID())
+		arr := strings.TrimSuffix(s.String(), "]") + " " + pageRefs + "]"
+		u.put(a.GetPtr().GetID(), int(a.GetPtr().GetGen()), arr)
+	} else {
+		var s strings.Builder
+		if a.Kind() == pdf.Array {
+			pdfValue(&s, a, pp.GetID())
+		} else {
+			s.WriteString("[]")
+		}
+		arr := strings.TrimSuffix(s.String(), "]")
+		if arr != "[" {
+			arr += " "
+		}
+		var pd strings.Builder
+		pdfDict(&pd, page, pp.GetID(), map[string]string{"Annots": arr + pageRefs + "]"})
+		u.put(pp.GetID(), int(pp.GetGen()), pd.String())
+	}
+	// The form lists the field.
+	af := root.Key("AcroForm")
+	var fields strings.Builder
+	fl := af.Key("Fields")
+	if fl.Kind() == pdf.Array {
+		pdfValue(&fields, fl, rp.GetID())
+	} else {
+		fields.WriteString("[]")
+	}
+	fs := strings.TrimSuffix(fields.String(), "]")
+	if fs != "[" {
+		fs += " "
+	}
+	fs += fieldRef + "]"
+	if ap := af.GetPtr(); af.Kind() == pdf.Dict && ap.GetID() != 0 && ap.GetID() != rp.GetID() {
+		if fp := fl.GetPtr(); fl.Kind() == pdf.Array && fp.GetID() != 0 && fp.GetID() != ap.GetID() {
+			var s strings.Builder
+			pdfValue(&s, fl, fp.GetID())
+			u.put(fp.GetID(), int(fp.GetGen()), strings.TrimSuffix(s.String(), "]")+" "+fieldRef+"]")
+		} else {
+			var s strings.Builder
+			pdfDict(&s, af, ap.GetID(), map[string]string{"Fields": fs, "SigFlags": "3"})
+			u.put(ap.GetID(), int(ap.GetGen()), s.String())
+		}
+		return brAt, cStart, cEnd, nil
+	}
+	var afs strings.Builder
+	if af.Kind() == pdf.Dict {
+		if fp := fl.GetPtr(); fl.Kind() == pdf.Array && fp.GetID() != 0 && fp.GetID() != rp.GetID() {
+			var s strings.Builder
+			pdfValue(&s, fl, fp.GetID())
+			u.put(fp.GetID(), int(fp.GetGen()), strings.TrimSuffix(s.String(), "]")+" "+fieldRef+"]")
+			return brAt, cStart, cEnd, nil
+		}
+		pdfDict(&afs, af, rp.GetID(), map[string]string{"Fields": fs, "SigFlags": "3"})
+	} else {
+		afs.WriteString("<< /Fields " + fs + " /SigFlags 3 >>")
+	}
+	var cat strings.Builder
+	pdfDict(&cat, root, rp.GetID(), map[string]string{"AcroForm": afs.String()})
+	u.put(rp.GetID(), int(rp.GetGen()), cat.String())
+	return brAt, cStart, cEnd, nil
+}
+
+// docTSExtraAnnots, set by tests, adds annotations to page 1 in the
+// document time-stamp's update (it returns their references).
+var docTSExtraAnnots func(u *incUpdate) string
+
+// firstPage walks the page tree to its first page.
+func firstPage(node pdf.Value, depth int) (pdf.Value, error) {
+	if depth > 64 || node.Kind() != pdf.Dict {
+		return pdf.Value{}, errors.New("the page tree is broken")
+	}
+	if node.Key("Type").Name() == "Page" {
+		return node, nil
+	}
+	kids := node.Key("Kids")
+	if kids.Len() == 0 {
+		return pdf.Value{}, errors.New("the document has no pages")
+	}
+	return firstPage(kids.Index(0), depth+1)
+}
+
+// requestTimestamp asks the TSA for a token over digest (SHA-256).
+func requestTimestamp(ctx context.Context, o LTV, digest []byte) ([]byte, error) {
+	nonce, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 64))
+	if err != nil {
+		return nil, err
+	}
+	req := timestamp.Request{HashAlgorithm: crypto.SHA256, HashedMessage: digest, Certificates: true, Nonce: nonce}
+	body, err := req.Marshal()
+	if err != nil {
+		return nil, err
+	}
+	c := o.Client
+	if c == nil {
+		c = &http.Client{Timeout: 30 * time.Second}
+	}
+	hr, err := http.NewRequestWithContext(ctx, http.MethodPost, o.TSAURL, bytes.NewReader(body))
+	if err != nil {
+		return nil, workflow.Wrap(workflow.EUNAVAILABLE, err, "time-stamp authority: %v", err)
+	}
+	hr.Header.Set("Content-Type", "application/timestamp-query")
+	resp, err := c.Do(hr)
+	if err != nil {
+		return nil, workflow.Wrap(workflow.EUNAVAILABLE, err, "the time-stamp authority cannot be reached: %v", err)
+	}
+	defer resp.Body.Close()
+	rb, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return nil, workflow.Errorf(workflow.EUNAVAILABLE, "the time-stamp authority answered %s", resp.Status)
+	}
+	ts, err := timestamp.ParseResponse(rb)
+	if err != nil {
+		return nil, workflow.Wrap(workflow.EUNAVAILABLE, err, "the time-stamp authority's answer is not usable: %v", err)
+	}
+	if !bytes.Equal(ts.HashedMessage, digest) || ts.Nonce == nil || ts.Nonce.Cmp(nonce) != 0 {
+		return nil, workflow.Errorf(workflow.EUNAVAILABLE, "the time-stamp authority's token is not for this request")
+	}
+	return ts.RawToken, nil
+}

@@ -1,0 +1,280 @@
+package signing
+
+import (
+	"bytes"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/digitorus/pdf"
+)
+
+// An incremental update written by us (not by pdfsign): the long-term
+// validation data (/DSS) and the document time-stamp. The update is built
+// in memory — it holds only the new objects, a few kilobytes — and is
+// appended to the file, which is read through an io.ReaderAt and never
+// copied.
+
+// incUpdate collects the objects of one incremental update appended to a
+// file of base bytes.
+type incUpdate struct {
+	rdr     *pdf.Reader
+	base    int64 // size of the file before the update: offset of buf[0]
+	buf     bytes.Buffer
+	offsets map[uint32]int64 // object number -> absolute offset
+	gens    map[uint32]int
+	next    uint32 // next unused object number
+}
+
+// newIncUpdate starts an update to the file r (size bytes), read by rdr.
+func newIncUpdate(r io.ReaderAt, size int64, rdr *pdf.Reader) (*incUpdate, error) {
+	u := &incUpdate{rdr: rdr, base: size, offsets: map[uint32]int64{}, gens: map[uint32]int{}}
+	n := rdr.Trailer().Key("Size").Int64()
+	if n <= 0 {
+		return nil, fmt.Errorf("the trailer has no /Size")
+	}
+	u.next = uint32(n)
+	// Start on a new line after %%EOF.
+	if size > 0 {
+		last := make([]byte, 1)
+		if _, err := r.ReadAt(last, size-1); err != nil {
+			return nil, err
+		}
+		if last[0] != '\n' && last[0] != '\r' {
+			u.buf.WriteByte('\n')
+		}
+	}
+	return u, nil
+}
+
+// alloc reserves a new object number.
+func (u *incUpdate) alloc() uint32 {
+	n := u.next
+	u.next++
+	return n
+}
+
+// put writes object num (generation gen) with the given body.
+func (u *incUpdate) put(num uint32, gen int, body string) {
+	u.offsets[num] = u.base + int64(u.buf.Len())
+	u.gens[num] = gen
+	fmt.Fprintf(&u.buf, "%d %d obj\n%s\nendobj\n", num, gen, body)
+}
+
+// add writes a new object and returns its number.
+func (u *incUpdate) add(body string) uint32 {
+	n := u.alloc()
+	u.put(n, 0, body)
+	return n
+}
+
+// addStream writes a new stream object holding data.
+func (u *incUpdate) addStream(data []byte) uint32 {
+	n := u.alloc()
+	u.offsets[n] = u.base + int64(u.buf.Len())
+	u.gens[n] = 0
+	fmt.Fprintf(&u.buf, "%d 0 obj\n<< /Length %d >>\nstream\n", n, len(data))
+	u.buf.Write(data)
+	u.buf.WriteString("\nendstream\nendobj\n")
+	return n
+}
+
+// finish writes the cross-reference section and trailer in the form the
+// file's newest section has (a table or a stream), with /Prev pointing to
+// it, and the new startxref.
+func (u *incUpdate) finish() error {
+	tr := u.rdr.Trailer()
+	root := tr.Key("Root").GetPtr()
+	if root.GetID() == 0 {
+		return fmt.Errorf("the trailer has no /Root")
+	}
+	extra := fmt.Sprintf(" /Root %d %d R /Prev %d", root.GetID(), root.GetGen(), u.rdr.XrefInformation.StartPos)
+	if info := tr.Key("Info").GetPtr(); info.GetID() != 0 && !tr.Key("Info").IsNull() {
+		extra += fmt.Sprintf(" /Info %d %d R", info.GetID(), info.GetGen())
+	}
+	if id := tr.Key("ID"); id.Kind() == pdf.Array && id.Len() == 2 {
+		extra += fmt.Sprintf(" /ID [<%s> <%s>]", hex.EncodeToString([]byte(id.Index(0).RawString())), hex.EncodeToString([]byte(id.Index(1).RawString())))
+	}
+	if u.rdr.XrefInformation.Type == "stream" {
+		return u.finishStream(extra)
+	}
+	nums := slices.Sorted(mapKeys(u.offsets))
+	xref := u.base + int64(u.buf.Len())
+	u.buf.WriteString("xref\n")
+	for i := 0; i < len(nums); {
+		j := i
+		for j+1 < len(nums) && nums[j+1] == nums[j]+1 {
+			j++
+		}
+		fmt.Fprintf(&u.buf, "%d %d\n", nums[i], j-i+1)
+		for _, n := range nums[i : j+1] {
+			fmt.Fprintf(&u.buf, "%010d %05d n\r\n", u.offsets[n], u.gens[n])
+		}
+		i = j + 1
+	}
+	fmt.Fprintf(&u.buf, "trailer\n<< /Size %d%s >>\nstartxref\n%d\n%%%%EOF\n", u.next, extra, xref)
+	return nil
+}
+
+func (u *incUpdate) finishStream(extra string) error {
+	self := u.alloc()
+	xref := u.base + int64(u.buf.Len())
+	u.offsets[self] = xref
+	u.gens[self] = 0
+	nums := slices.Sorted(mapKeys(u.offsets))
+	ow := 1
+	for v := xref; v > 0xff; v >>= 8 {
+		ow++
+	}
+	var index []string
+	var data []byte
+	for i := 0; i < len(nums); {
+		j := i
+		for j+1 < len(nums) && nums[j+1] == nums[j]+1 {
+			j++
+		}
+		index = append(index, strconv.Itoa(int(nums[i])), strconv.Itoa(j-i+1))
+		for _, n := range nums[i : j+1] {
+			data = append(data, 1)
+			off := u.offsets[n]
+			for k := ow - 1; k >= 0; k-- {
+				data = append(data, byte(off>>(8*k)))
+			}
+			data = append(data, byte(u.gens[n]>>8), byte(u.gens[n]))
+		}
+		i = j + 1
+	}
+	fmt.Fprintf(&u.buf, "%d 0 obj\n<< /Type /XRef /Size %d /W [1 %d 2] /Index [%s]%s /Length %d >>\nstream\n",
+		self, u.next, ow, strings.Join(index, " "), extra, len(data))
+	u.buf.Write(data)
+	fmt.Fprintf(&u.buf, "\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n", xref)
+	return nil
+}
+
+func mapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
+	return func(yield func(K) bool) {
+		for k := range m {
+			if !yield(k) {
+				return
+			}
+		}
+	}
+}
+
+// pdfValue writes v as PDF syntax. Values held in another object than
+// container are written as references; direct values are written out.
+func pdfValue(w *strings.Builder, v pdf.Value, container uint32) {
+	if p := v.GetPtr(); p.GetID() != 0 && p.GetID() != container {
+		fmt.Fprintf(w, "%d %d R", p.GetID(), p.GetGen())
+		return
+	}
+	switch v.Kind() {
+	case pdf.Null:
+		w.WriteString("null")
+	case pdf.Bool:
+		w.WriteString(strconv.FormatBool(v.Bool()))
+	case pdf.Integer:
+		w.WriteString(strconv.FormatInt(v.Int64(), 10))
+	case pdf.Real:
+		w.WriteString(strconv.FormatFloat(v.Float64(), 'f', -1, 64))
+	case pdf.String:
+		w.WriteString("<" + hex.EncodeToString([]byte(v.RawString())) + ">")
+	case pdf.Name:
+		w.WriteString(pdfName(v.Name()))
+	case pdf.Array:
+		w.WriteString("[")
+		for i := 0; i < v.Len(); i++ {
+			if i > 0 {
+				w.WriteString(" ")
+			}
+			pdfValue(w, v.Index(i), container)
+		}
+		w.WriteString("]")
+	case pdf.Dict:
+		pdfDict(w, v, container, nil)
+	default:
+		w.WriteString("null")
+	}
+}
+
+// pdfDict writes dictionary v with the entries of set replacing or adding
+// to its own (a set value "" drops the key).
+func pdfDict(w *strings.Builder, v pdf.Value, container uint32, set map[string]string) {
+	w.WriteString("<<")
+	for _, k := range v.Keys() {
+		if _, over := set[k]; over {
+			continue
+		}
+		w.WriteString(" " + pdfName(k) + " ")
+		pdfValue(w, v.Key(k), container)
+	}
+	for _, k := range slices.Sorted(mapKeys(set)) {
+		if set[k] != "" {
+			w.WriteString(" " + pdfName(k) + " " + set[k])
+		}
+	}
+	w.WriteString(" >>")
+}
+
+// pdfName writes a name with the characters that need it escaped (#xx).
+func pdfName(n string) string {
+	var b strings.Builder
+	b.WriteByte('/')
+	for i := 0; i < len(n); i++ {
+		c := n[i]
+		if c < '!' || c > '~' || strings.IndexByte("()<>[]{}/%#", c) >= 0 {
+			fmt.Fprintf(&b, "#%02X", c)
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// pdfDate formats t as a PDF date string: (D:20261125101530+07'00').
+func pdfDate(t time.Time) string {
+	_, off := t.Zone()
+	sign := '+'
+	if off < 0 {
+		sign, off = '-', -off
+	}
+	return fmt.Sprintf("(D:%s%c%02d'%02d')", t.Format("20060102150405"), sign, off/3600, off/60%60)
+}
+
+// readerAtFunc joins a file and the bytes appended to it into one
+// io.ReaderAt.
+type appended struct {
+	r    io.ReaderAt
+	size int64
+	tail []byte
+}
+
+func (a appended) ReadAt(p []byte, off int64) (int, error) {
+	n := 0
+	if off < a.size {
+		k := min(int64(len(p)), a.size-off)
+		m, err := a.r.ReadAt(p[:k], off)
+		n += m
+		if err != nil && !(err == io.EOF && int64(m) == k) {
+			return n, err
+		}
+		off += int64(m)
+	}
+	if n == len(p) {
+		return n, nil
+	}
+	t := off - a.size
+	if t >= int64(len(a.tail)) {
+		return n, io.EOF
+	}
+	m := copy(p[n:], a.tail[t:])
+	n += m
+	if n < len(p) {
+		return n, io.EOF
+	}
+	return n, nil
+}
