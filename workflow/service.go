@@ -10,7 +10,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -41,7 +43,14 @@ type Service struct {
 	// before the next issue of the register gives it back or voids it
 	// (DefaultReservationTTL when 0).
 	ReservationTTL time.Duration
-	Logger         *slog.Logger
+	// SignConcurrency bounds the signatures and verifications of sign,
+	// issue and register running at once (0: one fewer than the CPUs the
+	// process may use, at least one), so that they leave a CPU to the
+	// other requests; the rest wait their turn, holding no lock.
+	SignConcurrency int
+	signSlots       chan struct{}
+	signOnce        sync.Once
+	Logger          *slog.Logger
 	Now            func() time.Time
 	NewID          func() string
 }
@@ -685,6 +694,17 @@ func (s *Service) precheckInto(ctx context.Context, d *Document, t Transition, i
 func (s *Service) prepare(ctx context.Context, d *Document, t Transition, actor *User, in ActionInput, pre *prechecked) (*Reservation, error) {
 	pre.data = map[string]string{}
 	switch t.Action {
+	case Sign, Issue, Register:
+		if s.Signer == nil {
+			break
+		}
+		release, err := s.signSlot(ctx)
+		if err != nil {
+			return nil, err
+		}
+		defer release()
+	}
+	switch t.Action {
 	case Register:
 		if s.Signer != nil {
 			return nil, s.verifyIncoming(ctx, d, in, pre)
@@ -720,6 +740,24 @@ func (s *Service) prepare(ctx context.Context, d *Document, t Transition, actor 
 		return res, nil
 	}
 	return nil, nil
+}
+
+// signSlot waits for a turn to sign (SignConcurrency) and returns the
+// function that gives it back.
+func (s *Service) signSlot(ctx context.Context) (func(), error) {
+	s.signOnce.Do(func() {
+		n := s.SignConcurrency
+		if n <= 0 {
+			n = max(runtime.GOMAXPROCS(0)-1, 1)
+		}
+		s.signSlots = make(chan struct{}, n)
+	})
+	select {
+	case s.signSlots <- struct{}{}:
+		return func() { <-s.signSlots }, nil
+	case <-ctx.Done():
+		return nil, Wrap(EUNAVAILABLE, ctx.Err(), "waiting for a turn to sign")
+	}
 }
 
 // signIssue numbers and signs a copy of d with the reserved number:
