@@ -10,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -43,16 +42,18 @@ type Service struct {
 	// before the next issue of the register gives it back or voids it
 	// (DefaultReservationTTL when 0).
 	ReservationTTL time.Duration
-	// SignConcurrency bounds the signatures and verifications of sign,
-	// issue and register running at once (0: one fewer than the CPUs the
-	// process may use, at least one), so that they leave a CPU to the
-	// other requests; the rest wait their turn, holding no lock.
+	// SignConcurrency, when above 0, bounds the signatures and
+	// verifications of sign, issue and register running at once, so that
+	// on a small machine they leave CPU to the other requests; the rest
+	// wait their turn, holding no lock and no reserved number. A turn is
+	// held for the whole signature, time-stamp request included. 0: no
+	// bound.
 	SignConcurrency int
 	signSlots       chan struct{}
 	signOnce        sync.Once
 	Logger          *slog.Logger
-	Now            func() time.Time
-	NewID          func() string
+	Now             func() time.Time
+	NewID           func() string
 }
 
 func (s *Service) now() time.Time {
@@ -745,13 +746,10 @@ func (s *Service) prepare(ctx context.Context, d *Document, t Transition, actor 
 // signSlot waits for a turn to sign (SignConcurrency) and returns the
 // function that gives it back.
 func (s *Service) signSlot(ctx context.Context) (func(), error) {
-	s.signOnce.Do(func() {
-		n := s.SignConcurrency
-		if n <= 0 {
-			n = max(runtime.GOMAXPROCS(0)-1, 1)
-		}
-		s.signSlots = make(chan struct{}, n)
-	})
+	if s.SignConcurrency <= 0 {
+		return func() {}, nil
+	}
+	s.signOnce.Do(func() { s.signSlots = make(chan struct{}, s.SignConcurrency) })
 	select {
 	case s.signSlots <- struct{}{}:
 		return func() { <-s.signSlots }, nil

@@ -155,6 +155,7 @@ func build(ctx context.Context, cfg *Config, logger *slog.Logger) (*app, error) 
 	a.docs = &workflow.Service{Repo: db, Blobs: blobs, Logger: logger,
 		Agency: workflow.Agency{OrgID: cfg.OrgID, Name: cfg.OrgName, Abbr: cfg.OrgAbbr}, VerifyCodes: cfg.PublicURL != ""}
 	a.docs.ReservationTTL, _ = time.ParseDuration(cfg.ReservationTTL) // checked by LoadConfig
+	a.docs.SignConcurrency = cfg.SignConcurrency
 	a.api = &api.Server{Docs: a.docs, Accounts: a.auth, Directory: db, Ready: db.Ping,
 		MaxUpload: int64(cfg.MaxUploadMB) << 20}
 	a.web = &web.Config{Docs: a.docs, Accounts: a.auth, Directory: db, Logger: logger,

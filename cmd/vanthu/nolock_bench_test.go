@@ -30,7 +30,9 @@ import (
 //     life as fast as they can (upload, submit, approve, layer 1 sign,
 //     issue with layer 2 and verification, all real signatures with the
 //     development keys), so 8 signatures are in progress at any time;
-//   - issuing-signer-in-tx: the same, with every Signer call wrapped in a
+//   - issuing-sign-concurrency-1: the same with VANTHU_SIGN_CONCURRENCY=1
+//     (one signature at a time, the other CPU left to requests);
+//   - issuing-signer-in-tx: as issuing, with every Signer call wrapped in a
 //     database transaction, as signing ran before it moved out of the
 //     transaction (the old behaviour, kept here only as the baseline):
 //     SQLite's one writer connection is held while a PDF is signed.
@@ -38,11 +40,14 @@ import (
 // Reports p50-ms, p99-ms and max-ms of the GETs and issues/s of the
 // workers. The README's benchmark table gives the ratios.
 func BenchmarkGetDocumentWhileIssuing(b *testing.B) {
-	for _, mode := range []string{"idle", "issuing", "issuing-signer-in-tx"} {
+	for _, mode := range []string{"idle", "issuing", "issuing-sign-concurrency-1", "issuing-signer-in-tx"} {
 		b.Run(mode, func(b *testing.B) {
 			o := newBenchOffice(b, gormdb.SQLite)
 			defer o.app.Close()
-			if mode == "issuing-signer-in-tx" {
+			switch mode {
+			case "issuing-sign-concurrency-1":
+				o.app.docs.SignConcurrency = 1
+			case "issuing-signer-in-tx":
 				o.app.docs.Signer = newSignerInTx(o.app.docs.Signer, o.app.db)
 			}
 			srv := httptest.NewServer(o.h)
