@@ -23,6 +23,7 @@ type Archive interface {
 	SetLegalHold(ctx context.Context, actor *workflow.User, docID string, on bool, comment string) (*archive.Record, error)
 	Delete(ctx context.Context, actor *workflow.User, docID string) error
 	WritePackage(ctx context.Context, actor *workflow.User, docID string, w io.Writer) error
+	CheckEvidence(ctx context.Context, actor *workflow.User, docID string) (*archive.EvidenceReport, error)
 }
 
 // ArchiveRoutes returns the registration of the archive routes, for
@@ -32,6 +33,7 @@ type Archive interface {
 //	GET    /archive/{id}               the record: retention, hold, objects with hashes
 //	GET    /archive/{id}/object?name=  one object, streamed
 //	GET    /archive/{id}/package       the record as a BagIt zip
+//	GET    /archive/{id}/evidence      the record and its archive time-stamp chain, checked now
 //	PUT    /archive/{id}/legal-hold    {"on": true|false, "comment": ""} (archivist, admin)
 //	DELETE /archive/{id}               always refused (403) with the reason
 func ArchiveRoutes(a Archive) func(g *echo.Group, s *Server) {
@@ -41,6 +43,7 @@ func ArchiveRoutes(a Archive) func(g *echo.Group, s *Server) {
 		g.GET("/archive/:id", h.get)
 		g.GET("/archive/:id/object", h.object)
 		g.GET("/archive/:id/package", h.pkg)
+		g.GET("/archive/:id/evidence", h.evidence)
 		g.PUT("/archive/:id/legal-hold", h.legalHold)
 		g.DELETE("/archive/:id", h.delete)
 	}
@@ -205,4 +208,73 @@ func (h archiveHandlers) legalHold(c echo.Context) error {
 
 func (h archiveHandlers) delete(c echo.Context) error {
 	return h.a.Delete(c.Request().Context(), Actor(c), c.Param("id"))
+}
+
+// EvidenceReportJSON is the check of a record's archive time-stamp chain.
+type EvidenceReportJSON struct {
+	DocumentID  string                  `json:"document_id"`
+	Record      string                  `json:"record"`
+	CheckedAt   time.Time               `json:"checked_at"`
+	RetainUntil time.Time               `json:"retain_until"`
+	Verdict     string                  `json:"verdict"`
+	Reasons     []string                `json:"reasons"`
+	Document    *EvidenceDocumentJSON   `json:"document,omitempty"`
+	TimeStamps  []EvidenceTimeStampJSON `json:"time_stamps"`
+}
+
+// EvidenceDocumentJSON is the principal file re-validated at the time the
+// first archive time-stamp proves.
+type EvidenceDocumentJSON struct {
+	Name           string    `json:"name"`
+	SHA256         string    `json:"sha256"`
+	ValidationTime time.Time `json:"validation_time"`
+	Verdict        string    `json:"verdict"`
+	Reasons        []string  `json:"reasons"`
+}
+
+// EvidenceTimeStampJSON is one archive time-stamp of the chain.
+type EvidenceTimeStampJSON struct {
+	Seq          int        `json:"seq"`
+	Manifest     string     `json:"manifest"`
+	Token        string     `json:"token"`
+	Time         *time.Time `json:"time,omitempty"`
+	Authority    string     `json:"authority,omitempty"`
+	CertNotAfter *time.Time `json:"cert_not_after,omitempty"`
+	ValidUntil   *time.Time `json:"valid_until,omitempty"`
+	Trusted      bool       `json:"trusted"`
+	Problems     []string   `json:"problems"`
+}
+
+func timeOrNil(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}
+
+func (h archiveHandlers) evidence(c echo.Context) error {
+	r, err := h.a.CheckEvidence(c.Request().Context(), Actor(c), c.Param("id"))
+	if err != nil {
+		return err
+	}
+	out := EvidenceReportJSON{DocumentID: r.DocumentID, Record: r.Record, CheckedAt: r.CheckedAt, RetainUntil: r.RetainUntil,
+		Verdict: r.Verdict, Reasons: r.Reasons, TimeStamps: []EvidenceTimeStampJSON{}}
+	if out.Reasons == nil {
+		out.Reasons = []string{}
+	}
+	if d := r.Document; d != nil {
+		out.Document = &EvidenceDocumentJSON{Name: d.Name, SHA256: d.SHA256, ValidationTime: d.ValidationTime, Verdict: d.Verdict, Reasons: d.Reasons}
+		if out.Document.Reasons == nil {
+			out.Document.Reasons = []string{}
+		}
+	}
+	for _, t := range r.TimeStamps {
+		j := EvidenceTimeStampJSON{Seq: t.Seq, Manifest: t.Manifest, Token: t.Token, Time: timeOrNil(t.Time), Authority: t.Authority,
+			CertNotAfter: timeOrNil(t.CertNotAfter), ValidUntil: timeOrNil(t.ValidUntil), Trusted: t.Trusted, Problems: t.Problems}
+		if j.Problems == nil {
+			j.Problems = []string{}
+		}
+		out.TimeStamps = append(out.TimeStamps, j)
+	}
+	return c.JSON(http.StatusOK, out)
 }

@@ -13,6 +13,7 @@
 //	verification.json          the validation report (when the document has one)
 //	events.json                the document's audit events
 //	metadata.json              every document and register field, signers, hashes, retention; written last
+//	evidence/NNNN-*            the archive time-stamp chain, added later (evidence.go)
 //
 // The database side (the record, each object's SHA-256 and S3 version,
 // search fields) is the Index, which storage/gormdb implements.
@@ -50,7 +51,18 @@ type Record struct {
 	CreatedBy       string
 	AssigneeID      string
 
+	// Evidence is the record's archive time-stamp chain (evidence.go).
+	Evidence Evidence
+
 	Objects []Object // in key order
+}
+
+// Evidence is the state of a record's archive time-stamp chain.
+type Evidence struct {
+	Count      int       // time-stamps in the chain (0: none yet)
+	Time       time.Time // the newest one's time
+	ValidUntil time.Time // the earliest expiry of the newest one's TSA certificate path
+	RenewAt    time.Time // when it is due for renewal (see Service.RenewBefore)
 }
 
 // Object is one archived object with what fixity checks against.
@@ -107,4 +119,14 @@ type Index interface {
 	Imported(ctx context.Context, sha256 string) (string, error)
 	// MarkImported records that a file was imported as docID.
 	MarkImported(ctx context.Context, sha256, docID, name string) error
+	// AddEvidence records the record at key's next archive time-stamp:
+	// its objects and the chain's new state ev (ev.Count = the new
+	// length) when the record has exactly ev.Count-1 time-stamps;
+	// ECONFLICT otherwise (another instance added it), nothing changed.
+	AddEvidence(ctx context.Context, docID, key string, ev Evidence, objs []Object) error
+	// EvidenceDue returns up to limit document IDs after the cursor, in
+	// order, of archived records still retained at now that have no
+	// archive time-stamp, or whose renewal date has come while they are
+	// kept longer than their newest time-stamp is verifiable.
+	EvidenceDue(ctx context.Context, now time.Time, after string, limit int) ([]string, error)
 }

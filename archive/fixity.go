@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"io"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -30,6 +31,10 @@ type FixityReport struct {
 	Mismatches []FixityProblem `json:"mismatches"` // content differs from the recorded hash
 	Missing    []FixityProblem `json:"missing"`    // recorded but not in the store
 	Errors     []FixityProblem `json:"errors"`     // could not be checked (store unavailable...)
+	// Chains counts the records whose archive time-stamp chain was
+	// checked (hashes, imprints, links); Evidence lists its problems.
+	Chains   int64           `json:"evidence_chains"`
+	Evidence []FixityProblem `json:"evidence"`
 }
 
 // FixityProblem is one object that failed the audit.
@@ -64,7 +69,7 @@ type FixityOptions struct {
 // read); an object that cannot be read is in Errors.
 func (s *Service) Fixity(ctx context.Context, opt FixityOptions) (*FixityReport, error) {
 	start := s.now()
-	rep := &FixityReport{StartedAt: start.UTC(), Mismatches: []FixityProblem{}, Missing: []FixityProblem{}, Errors: []FixityProblem{}}
+	rep := &FixityReport{StartedAt: start.UTC(), Mismatches: []FixityProblem{}, Missing: []FixityProblem{}, Errors: []FixityProblem{}, Evidence: []FixityProblem{}}
 	totalObjs, totalBytes, err := s.Index.ObjectStats(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("fixity: %w", err)
@@ -108,7 +113,11 @@ func (s *Service) Fixity(ctx context.Context, opt FixityOptions) (*FixityReport,
 			}
 		}()
 	}
+	var chained []string // documents with evidence objects, in key order
 	walkErr := s.Index.WalkObjects(ctx, func(o Object) error {
+		if IsEvidence(o.Name) && (len(chained) == 0 || chained[len(chained)-1] != o.DocumentID) {
+			chained = append(chained, o.DocumentID)
+		}
 		select {
 		case jobs <- o:
 			return nil
@@ -121,15 +130,22 @@ func (s *Service) Fixity(ctx context.Context, opt FixityOptions) (*FixityReport,
 	if walkErr != nil {
 		return nil, fmt.Errorf("fixity: %w", walkErr)
 	}
+	slices.Sort(chained)
+	chained = slices.Compact(chained)
+	probs, err := s.checkChains(ctx, chained)
+	if err != nil {
+		return nil, fmt.Errorf("fixity: %w", err)
+	}
+	rep.Chains, rep.Evidence = int64(len(chained)), append(rep.Evidence, probs...)
 	rep.Objects, rep.Bytes = objects.Load(), nbytes.Load()
 	rep.FinishedAt = s.now().UTC()
-	rep.OK = len(rep.Mismatches) == 0 && len(rep.Missing) == 0 && len(rep.Errors) == 0
+	rep.OK = len(rep.Mismatches) == 0 && len(rep.Missing) == 0 && len(rep.Errors) == 0 && len(rep.Evidence) == 0
 	l := s.logger()
 	if rep.OK {
 		l.InfoContext(ctx, "fixity audit passed", "objects", rep.Objects, "bytes", rep.Bytes)
 	} else {
 		l.ErrorContext(ctx, "fixity audit FAILED", "objects", rep.Objects, "mismatches", len(rep.Mismatches),
-			"missing", len(rep.Missing), "errors", len(rep.Errors))
+			"missing", len(rep.Missing), "errors", len(rep.Errors), "evidence", len(rep.Evidence))
 	}
 	return rep, nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -30,6 +31,17 @@ type Service struct {
 	Logger *slog.Logger
 	// Org names the agency in BagIt packages.
 	Org workflow.Agency
+
+	// Evidence renewal (evidence.go). Stamper is the time-stamp
+	// authority (nil: no renewal); TrustRoots the anchors its
+	// certificates must chain to; VerifyDocument re-validates the
+	// principal file at the first archive time-stamp's time (nil: not
+	// re-validated); RenewBefore how long before the newest time-stamp's
+	// certificate expires a record is renewed (DefaultRenewBefore when zero).
+	Stamper        Stamper
+	TrustRoots     func() *x509.CertPool
+	VerifyDocument DocumentVerifier
+	RenewBefore    Period
 }
 
 var _ workflow.Archiver = (*Service)(nil)

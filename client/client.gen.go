@@ -329,6 +329,27 @@ func (e EventKind) Valid() bool {
 	}
 }
 
+// Defines values for EvidenceReportVerdict.
+const (
+	EvidenceReportVerdictIndeterminate EvidenceReportVerdict = "indeterminate"
+	EvidenceReportVerdictInvalid       EvidenceReportVerdict = "invalid"
+	EvidenceReportVerdictValid         EvidenceReportVerdict = "valid"
+)
+
+// Valid indicates whether the value is a known member of the EvidenceReportVerdict enum.
+func (e EvidenceReportVerdict) Valid() bool {
+	switch e {
+	case EvidenceReportVerdictIndeterminate:
+		return true
+	case EvidenceReportVerdictInvalid:
+		return true
+	case EvidenceReportVerdictValid:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for FileKind.
 const (
 	Attachment FileKind = "attachment"
@@ -1246,6 +1267,43 @@ type EventList struct {
 	Items []Event `json:"items"`
 }
 
+// EvidenceReport the check of an archived record's archive time-stamp chain (RFC 4998-style evidence record)
+type EvidenceReport struct {
+	CheckedAt time.Time `json:"checked_at"`
+	Document  *struct {
+		Name    string   `json:"name"`
+		Reasons []string `json:"reasons"`
+		Sha256  string   `json:"sha256"`
+
+		// ValidationTime the time of archive time-stamp 0 (now, without one)
+		ValidationTime time.Time `json:"validation_time"`
+		Verdict        string    `json:"verdict"`
+	} `json:"document,omitempty"`
+	DocumentId string   `json:"document_id"`
+	Reasons    []string `json:"reasons"`
+
+	// Record key prefix of the record
+	Record      string    `json:"record"`
+	RetainUntil time.Time `json:"retain_until"`
+	TimeStamps  []struct {
+		Authority    *string    `json:"authority,omitempty"`
+		CertNotAfter *time.Time `json:"cert_not_after,omitempty"`
+		Manifest     string     `json:"manifest"`
+		Problems     []string   `json:"problems"`
+		Seq          int        `json:"seq"`
+		Time         *time.Time `json:"time,omitempty"`
+		Token        string     `json:"token"`
+		Trusted      bool       `json:"trusted"`
+
+		// ValidUntil earliest expiry of the TSA certificate path
+		ValidUntil *time.Time `json:"valid_until,omitempty"`
+	} `json:"time_stamps"`
+	Verdict EvidenceReportVerdict `json:"verdict"`
+}
+
+// EvidenceReportVerdict defines model for EvidenceReport.Verdict.
+type EvidenceReportVerdict string
+
 // File defines model for File.
 type File struct {
 	CreatedAt time.Time `json:"created_at"`
@@ -1960,6 +2018,11 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/archive/{id} (the `GetArchiveRecord` operationId).
 	GetArchiveRecord(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetArchiveEvidence Check an archived record and its chain of archive time-stamps now (docs/archive.md, "Evidence renewal") — every object's SHA-256, each token's signature, TSA certificate chain and message imprint, that each renewal was made while the previous time-stamp's certificate was valid, that the newest is still valid, and the signatures as of the first time-stamp; the verdict with its reasons
+	//
+	// Corresponds with GET /api/v1/archive/{id}/evidence (the `GetArchiveEvidence` operationId).
+	GetArchiveEvidence(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// SetLegalHoldWithBody Turn the legal hold of an archived record on or off (archivist, admin); audited; a hold blocks deletion even after retention ends
 	//
 	// Takes any type of body and a specified content type.
@@ -2293,6 +2356,21 @@ func (c *Client) DeleteArchiveRecord(ctx context.Context, id Id, reqEditors ...R
 // Corresponds with GET /api/v1/archive/{id} (the `GetArchiveRecord` operationId).
 func (c *Client) GetArchiveRecord(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetArchiveRecordRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetArchiveEvidence Check an archived record and its chain of archive time-stamps now (docs/archive.md, "Evidence renewal") — every object's SHA-256, each token's signature, TSA certificate chain and message imprint, that each renewal was made while the previous time-stamp's certificate was valid, that the newest is still valid, and the signatures as of the first time-stamp; the verdict with its reasons
+//
+// Corresponds with GET /api/v1/archive/{id}/evidence (the `GetArchiveEvidence` operationId).
+func (c *Client) GetArchiveEvidence(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetArchiveEvidenceRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -3221,6 +3299,40 @@ func NewGetArchiveRecordRequest(server string, id Id) (*http.Request, error) {
 	}
 
 	operationPath := fmt.Sprintf("/api/v1/archive/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetArchiveEvidenceRequest constructs an http.Request for the GetArchiveEvidence method
+func NewGetArchiveEvidenceRequest(server string, id Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/archive/%s/evidence", pathParam0)
 	if operationPath[0] == '/' {
 		operationPath = "." + operationPath
 	}
@@ -4647,6 +4759,13 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/archive/{id} (the `GetArchiveRecord` operationId).
 	GetArchiveRecordWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetArchiveRecordResponse, error)
 
+	// GetArchiveEvidenceWithResponse Check an archived record and its chain of archive time-stamps now (docs/archive.md, "Evidence renewal") — every object's SHA-256, each token's signature, TSA certificate chain and message imprint, that each renewal was made while the previous time-stamp's certificate was valid, that the newest is still valid, and the signatures as of the first time-stamp; the verdict with its reasons
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/archive/{id}/evidence (the `GetArchiveEvidence` operationId).
+	GetArchiveEvidenceWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetArchiveEvidenceResponse, error)
+
 	// SetLegalHoldWithBodyWithResponse Turn the legal hold of an archived record on or off (archivist, admin); audited; a hold blocks deletion even after retention ends
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -5282,6 +5401,82 @@ func (r GetArchiveRecordResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetArchiveRecordResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetArchiveEvidenceResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *EvidenceReport
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetArchiveEvidenceResponse) GetJSON200() *EvidenceReport {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetArchiveEvidenceResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetArchiveEvidenceResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetArchiveEvidenceResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetArchiveEvidenceResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetArchiveEvidenceResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetArchiveEvidenceResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetArchiveEvidenceResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetArchiveEvidenceResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetArchiveEvidenceResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -7619,6 +7814,19 @@ func (c *ClientWithResponses) GetArchiveRecordWithResponse(ctx context.Context, 
 	return ParseGetArchiveRecordResponse(rsp)
 }
 
+// GetArchiveEvidenceWithResponse Check an archived record and its chain of archive time-stamps now (docs/archive.md, "Evidence renewal") — every object's SHA-256, each token's signature, TSA certificate chain and message imprint, that each renewal was made while the previous time-stamp's certificate was valid, that the newest is still valid, and the signatures as of the first time-stamp; the verdict with its reasons
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/archive/{id}/evidence (the `GetArchiveEvidence` operationId).
+func (c *ClientWithResponses) GetArchiveEvidenceWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetArchiveEvidenceResponse, error) {
+	rsp, err := c.GetArchiveEvidence(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetArchiveEvidenceResponse(rsp)
+}
+
 // SetLegalHoldWithBodyWithResponse Turn the legal hold of an archived record on or off (archivist, admin); audited; a hold blocks deletion even after retention ends
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -8373,6 +8581,67 @@ func ParseGetArchiveRecordResponse(rsp *http.Response) (*GetArchiveRecordRespons
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
 		var dest ArchiveRecord
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetArchiveEvidenceResponse parses an HTTP response from a GetArchiveEvidenceWithResponse call
+func ParseGetArchiveEvidenceResponse(rsp *http.Response) (*GetArchiveEvidenceResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetArchiveEvidenceResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest EvidenceReport
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

@@ -61,6 +61,9 @@ func wireArchive(ctx context.Context, a *app) error {
 	svc := &archive.Service{Work: a.blobs, Store: store, Index: idx, Repo: a.db, Defaults: defaults, Logger: a.log,
 		Org: workflow.Agency{OrgID: cfg.OrgID, Name: cfg.OrgName, Abbr: cfg.OrgAbbr}}
 	a.docs.Archiver = svc
+	if err := wireEvidence(a, svc); err != nil {
+		return err
+	}
 	a.api.Extra = append(a.api.Extra, api.ArchiveRoutes(svc))
 	a.web.Archive = svc
 	if interval > 0 {
@@ -146,6 +149,13 @@ const archiveUsage = `usage:
   vanthu archive import [--csv FILE] [--dry-run] DIR
         bulk-load signed PDFs with their register fields (DIR/index.csv by default) as archived
         incoming records; resumable (files already imported are skipped by SHA-256)
+  vanthu archive renew [--doc ID]... [--force] [--json]
+        add an archive time-stamp to every record that is due (none yet, or its newest one's TSA
+        certificate expires within VANTHU_EVIDENCE_RENEW_BEFORE while the record is kept longer);
+        --doc renews those records (if due; --force: even if not); exit 1 on any error
+  vanthu archive verify [--json] [--at TIME] ID...
+        check a record and its chain of archive time-stamps (at TIME, RFC 3339, instead of now);
+        prints the verdict with its reasons; exit 1 unless every record is valid
   vanthu archive seed --count N
         insert N synthetic archived records (search benchmarks; no objects)
 `
@@ -162,6 +172,10 @@ func archiveCmd(ctx context.Context, args []string, getenv func(string) string, 
 		return archiveImportCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "seed":
 		return archiveSeedCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "renew":
+		return archiveRenewCmd(ctx, args[1:], getenv, stdout, stderr)
+	case "verify":
+		return archiveVerifyCmd(ctx, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, archiveUsage)
 		return 0
@@ -250,6 +264,10 @@ func archiveFixityCmd(ctx context.Context, args []string, getenv func(string) st
 		for _, p := range rep.Errors {
 			fmt.Fprintf(stdout, "ERROR    %s (document %s): %s\n", p.Key, p.DocumentID, p.Error)
 		}
+		fmt.Fprintf(stdout, "evidence: %d archive time-stamp chains checked, %d problems\n", rep.Chains, len(rep.Evidence))
+		for _, p := range rep.Evidence {
+			fmt.Fprintf(stdout, "EVIDENCE %s (document %s): %s\n", p.Key, p.DocumentID, p.Error)
+		}
 	}
 	if !rep.OK {
 		return 1
@@ -323,13 +341,18 @@ const fixityLeaseName = "archive-fixity"
 // after the run, so the instances together audit once per interval; a run
 // that lasts longer renews the lease, so two never audit at once.
 func newFixityTurn(db *gormdb.DB, interval time.Duration) func(context.Context) (bool, func(), error) {
+	return newLeaseTurn(db, fixityLeaseName, interval)
+}
+
+// newLeaseTurn is newFixityTurn for any job: the lease is name.
+func newLeaseTurn(db *gormdb.DB, name string, interval time.Duration) func(context.Context) (bool, func(), error) {
 	var rnd [8]byte
 	rand.Read(rnd[:])
 	host, _ := os.Hostname()
 	holder := fmt.Sprintf("%s/%d/%x", host, os.Getpid(), rnd)
 	ttl := max(interval*9/10, time.Second)
 	return func(ctx context.Context) (bool, func(), error) {
-		ok, err := db.TryLease(ctx, fixityLeaseName, holder, ttl)
+		ok, err := db.TryLease(ctx, name, holder, ttl)
 		if err != nil || !ok {
 			return false, nil, err
 		}
@@ -347,7 +370,7 @@ func newFixityTurn(db *gormdb.DB, interval time.Duration) func(context.Context) 
 				case <-ctx.Done():
 					return
 				case <-t.C:
-					db.TryLease(context.WithoutCancel(ctx), fixityLeaseName, holder, ttl)
+					db.TryLease(context.WithoutCancel(ctx), name, holder, ttl)
 				}
 			}
 		}()

@@ -89,3 +89,50 @@ func TestArchiveSeedCLI(t *testing.T) {
 		t.Fatalf("seed: %d %s %s", code, out, stderr)
 	}
 }
+
+// Evidence renewal from the CLI with the built-in time-stamp authority:
+// renew adds a first archive time-stamp to each imported record, a second
+// run has nothing due, verify says valid with its reasons (and, as of
+// 2100, that the evidence expired), fixity checks the chains.
+func TestArchiveRenewAndVerifyCLI(t *testing.T) {
+	data := t.TempDir()
+	env := map[string]string{"VANTHU_DATA_DIR": data, "VANTHU_LOG_LEVEL": "error", "VANTHU_ADMIN_PASSWORD": "admin-password-1"}
+	in := t.TempDir()
+	os.WriteFile(filepath.Join(in, "a.pdf"), testpdf.Make(1, "Quyết định số 5"), 0o644)
+	os.WriteFile(filepath.Join(in, "b.pdf"), testpdf.Make(2, "Công văn số 9"), 0o644)
+	csv := "file,type,subject,sender_name,original_number,original_date,retention\n" +
+		"a.pdf,QĐ,Quyết định về quận Bình Thủy,UBND thành phố Cần Thơ,5/QĐ-UBND,2019-03-04,\n" +
+		"b.pdf,CV,Công văn về chỉnh trang,Sở Xây dựng,9/SXD-VP,2018-01-02,5y\n"
+	os.WriteFile(filepath.Join(in, "index.csv"), []byte(csv), 0o644)
+	if code, out, stderr := runCLI(t, env, "archive", "import", in); code != 0 {
+		t.Fatalf("import: exit %d\n%s\n%s", code, out, stderr)
+	}
+	code, out, stderr := runCLI(t, env, "archive", "renew")
+	if code != 0 || !strings.Contains(out, "renew: 2 renewed, 0 skipped, 0 errors") {
+		t.Fatalf("renew: exit %d\n%s\n%s", code, out, stderr)
+	}
+	var ids []string
+	for line := range strings.SplitSeq(out, "\n") {
+		if id, ok := strings.CutPrefix(line, "RENEWED "); ok {
+			ids = append(ids, id[:strings.Index(id, ":")])
+		}
+	}
+	if code, out, _ := runCLI(t, env, "archive", "renew"); code != 0 || !strings.Contains(out, "renew: 0 renewed") {
+		t.Fatalf("second renew: exit %d\n%s", code, out)
+	}
+	if code, out, _ := runCLI(t, env, "archive", "renew", "--doc", ids[0]); code != 0 || !strings.Contains(out, "SKIPPED "+ids[0]+": not due") {
+		t.Fatalf("renew --doc: exit %d\n%s", code, out)
+	}
+	code, out, stderr = runCLI(t, env, append([]string{"archive", "verify"}, ids...)...)
+	if code != 0 || strings.Count(out, ": VALID") != 2 || !strings.Contains(out, "time-stamp 0 (") || !strings.Contains(out, "includes document.pdf") {
+		t.Fatalf("verify: exit %d\n%s\n%s", code, out, stderr)
+	}
+	code, out, _ = runCLI(t, env, "archive", "verify", "--at", "2100-01-01T00:00:00Z", ids[0])
+	if code != 1 || !strings.Contains(out, "INDETERMINATE") || !strings.Contains(out, "the evidence expired") {
+		t.Fatalf("verify in 2100: exit %d\n%s", code, out)
+	}
+	code, out, _ = runCLI(t, env, "archive", "fixity")
+	if code != 0 || !strings.Contains(out, "evidence: 2 archive time-stamp chains checked, 0 problems") {
+		t.Fatalf("fixity: exit %d\n%s", code, out)
+	}
+}

@@ -128,6 +128,7 @@ func testNothingLeaks(t *testing.T, s *server) {
 			{"GET", "/api/v1/archive/%s", nil},
 			{"GET", "/api/v1/archive/%s/object?name=metadata.json", nil},
 			{"GET", "/api/v1/archive/%s/package", nil},
+			{"GET", "/api/v1/archive/%s/evidence", nil},
 			{"PUT", "/api/v1/archive/%s/legal-hold", map[string]any{"on": true}},
 			{"DELETE", "/api/v1/archive/%s", nil},
 		}

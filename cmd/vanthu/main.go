@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"flag"
 	"fmt"
@@ -47,7 +48,7 @@ Usage:
   vanthu pki init|officer ...          development PKI
   vanthu sign --layer officer|agency ... in.pdf out.pdf
   vanthu verify [--trust PEM] [--json] file.pdf   (exit 0 valid, 1 not valid, 2 error)
-  vanthu archive fixity|import|seed ...  the district repository ("vanthu archive help")
+  vanthu archive fixity|renew|verify|import|seed ...  the district repository ("vanthu archive help")
   vanthu agency export|add FILE|list   agencies of the interagency exchange
   vanthu loadtest --url URL [flags]    drive document lifecycles against running servers ("vanthu loadtest -h")
   vanthu backup DIR                    consistent backup while serving: database snapshot + objects with hashes ("vanthu backup -h")
@@ -118,6 +119,7 @@ type app struct {
 	api    *api.Server
 	web    *web.Config // the web interface's services; optional subsystems add theirs
 	close  []func()
+	trust  *x509.CertPool // trust anchors of verification (set by wireSigning)
 	// jobs run beside the HTTP server in serve (exchange listener and
 	// worker, scheduled fixity audit) until its context ends; an error
 	// stops the server.

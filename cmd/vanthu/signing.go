@@ -128,6 +128,7 @@ func wireSigning(ctx context.Context, a *app) error {
 		return err
 	}
 	a.docs.Signer = svc
+	a.trust = roots
 	a.docs.Inspector = svc
 	a.web.Verify = svc.Verify
 	a.api.Signing = &api.Signing{Verify: svc.Verify, TrustAnchorsPEM: anchorsPEM, Blobs: a.blobs,

@@ -17,9 +17,12 @@ import (
 
 // TSAPolicy is the policy the built-in time-stamp authority stamps under:
 // a development-only identifier in the UUID arc 2.25 (ITU-T X.667, where
-// no registration is needed), chosen at random once. A query asking for
+// no registration is needed), chosen at random once, below 2^31: Go's
+// encoding/asn1 (and so github.com/digitorus/timestamp, pdfsign and
+// signing/verify) refuses larger arcs ("base 128 integer too large"), so
+// a token under a larger one could not be read back. A query asking for
 // another policy is rejected (unacceptedPolicy).
-var TSAPolicy = asn1.ObjectIdentifier{2, 25, 893592958647905519}
+var TSAPolicy = asn1.ObjectIdentifier{2, 25, 893592958}
 
 // TSAAccuracy is the accuracy the tokens state: the server clock is
 // assumed NTP-synchronised to well within it.

@@ -79,6 +79,21 @@ type archiveImportRow struct {
 
 func (archiveImportRow) TableName() string { return "archive_imports" }
 
+// archiveEvidenceRow is a row of archive_evidence: the archive time-stamp
+// chain of a document's record (the record at RecordKey): how many
+// time-stamps, and until when the newest one is verifiable.
+type archiveEvidenceRow struct {
+	DocID      string    `gorm:"primaryKey"`
+	RecordKey  string    `gorm:"not null"`
+	Count      int       `gorm:"column:stamps;not null"`
+	StampedAt  time.Time `gorm:"not null"` // the newest time-stamp's time
+	ValidUntil time.Time `gorm:"not null"`
+	RenewAt    time.Time `gorm:"not null;index:archive_evidence_renew_at"`
+	RenewedAt  time.Time `gorm:"not null;autoCreateTime:false"` // when the row was last written
+}
+
+func (archiveEvidenceRow) TableName() string { return "archive_evidence" }
+
 // NewArchiveIndex returns the archive index on d (its tables come with
 // the schema migrations).
 func NewArchiveIndex(d *DB) *ArchiveIndex { return &ArchiveIndex{db: d} }
@@ -104,7 +119,71 @@ func (x *ArchiveIndex) Record(ctx context.Context, docID string) (*archive.Recor
 			rec.Objects = append(rec.Objects, o.toDomain())
 		}
 	}
+	var ev []archiveEvidenceRow
+	if err := x.q(ctx).Where("doc_id = ? AND record_key = ?", docID, rec.Key).Limit(1).Find(&ev).Error; err != nil {
+		return nil, x.db.translate(err, "evidence of %s", docID)
+	}
+	if len(ev) == 1 {
+		rec.Evidence = archive.Evidence{Count: ev[0].Count, Time: fromDB(ev[0].StampedAt), ValidUntil: fromDB(ev[0].ValidUntil), RenewAt: fromDB(ev[0].RenewAt)}
+	}
 	return rec, nil
+}
+
+// AddEvidence implements archive.Index: the objects and the chain's new
+// length in one transaction, guarded by the length it had (seq).
+func (x *ArchiveIndex) AddEvidence(ctx context.Context, docID, key string, ev archive.Evidence, objs []archive.Object) error {
+	now := utc(x.db.Now())
+	seq := ev.Count - 1
+	row := archiveEvidenceRow{DocID: docID, RecordKey: key, Count: ev.Count, StampedAt: utc(ev.Time), ValidUntil: utc(ev.ValidUntil), RenewAt: utc(ev.RenewAt), RenewedAt: now}
+	err := x.q(ctx).Transaction(func(g *gorm.DB) error {
+		var res *gorm.DB
+		if seq == 0 {
+			// No row yet, or one of an earlier, abandoned record of the document.
+			res = g.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "doc_id"}},
+				DoUpdates: clause.AssignmentColumns([]string{"record_key", "stamps", "stamped_at", "valid_until", "renew_at", "renewed_at"}),
+				Where:     clause.Where{Exprs: []clause.Expression{clause.Neq{Column: clause.Column{Table: "archive_evidence", Name: "record_key"}, Value: key}}}}).
+				Create(&row)
+		} else {
+			res = g.Model(&archiveEvidenceRow{}).Where("doc_id = ? AND record_key = ? AND stamps = ?", docID, key, seq).
+				Updates(map[string]any{"stamps": row.Count, "stamped_at": row.StampedAt, "valid_until": row.ValidUntil, "renew_at": row.RenewAt, "renewed_at": now})
+		}
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected != 1 {
+			return workflow.Errorf(workflow.ECONFLICT, "archive time-stamp %d of %s was already recorded", seq, docID)
+		}
+		for _, o := range objs {
+			or := archiveObjectRow{Key: o.Key, DocID: docID, Name: o.Name, Size: o.Size, SHA256: o.SHA256,
+				VersionID: o.VersionID, RetainUntil: utc(o.RetainUntil), LegalHold: o.LegalHold}
+			if err := g.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "object_key"}}, UpdateAll: true}).Create(&or).Error; err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if workflow.ErrorCode(err) == workflow.ECONFLICT {
+		return err
+	}
+	if err != nil {
+		return x.db.translate(err, "record archive time-stamp of %s", docID)
+	}
+	return nil
+}
+
+// EvidenceDue implements archive.Index.
+func (x *ArchiveIndex) EvidenceDue(ctx context.Context, now time.Time, after string, limit int) ([]string, error) {
+	var ids []string
+	err := x.q(ctx).Table("archive_records AS r").Select("r.doc_id").
+		Joins("JOIN documents d ON d.id = r.doc_id AND d.state = ?", string(workflow.Archived)).
+		Joins("LEFT JOIN archive_evidence e ON e.doc_id = r.doc_id AND e.record_key = r.record_key").
+		Where("r.doc_id > ? AND r.retain_until > ?", after, utc(now)).
+		Where("e.doc_id IS NULL OR (e.renew_at <= ? AND r.retain_until > e.valid_until)", utc(now)).
+		Order("r.doc_id").Limit(limit).Pluck("r.doc_id", &ids).Error
+	if err != nil {
+		return nil, x.db.translate(err, "archived records due for renewal")
+	}
+	return ids, nil
 }
 
 // PutRecord implements archive.Index.

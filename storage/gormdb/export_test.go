@@ -12,7 +12,8 @@ import (
 // schema the migrations must build (TestMigrationsMatchRows).
 var RowModels = []any{&documentRow{}, &userRow{}, &sessionRow{}, &counterRow{}, &eventRow{}, &headRow{},
 	&deliveryRow{}, &agencyRow{}, &sentRow{}, &statusRow{}, &leaseRow{}, &devPKIRow{},
-	&archiveRecordRow{}, &archiveObjectRow{}, &archiveImportRow{}, &revocationRow{}, &reservationRow{}}
+	&archiveRecordRow{}, &archiveObjectRow{}, &archiveImportRow{}, &revocationRow{}, &reservationRow{},
+	&archiveEvidenceRow{}}
 
 // CreatePreMigrationsSchema creates the schema the way the code before
 // numbered migrations did (AutoMigrate and the extra SQL, no

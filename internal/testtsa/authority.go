@@ -1,0 +1,178 @@
+package testtsa
+
+import (
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
+	"io"
+	"math/big"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/digitorus/timestamp"
+)
+
+// CA is a test certificate authority that issues TSA certificates.
+type CA struct {
+	Cert *x509.Certificate
+	Key  crypto.Signer
+}
+
+// NewCA makes a self-signed root valid from a day before notBefore until
+// notAfter.
+func NewCA(tb testing.TB, name string, notBefore, notAfter time.Time) *CA {
+	tb.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:          serial(),
+		Subject:               pkix.Name{CommonName: name},
+		NotBefore:             notBefore.Add(-24 * time.Hour),
+		NotAfter:              notAfter,
+		IsCA:                  true,
+		BasicConstraintsValid: true,
+		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return &CA{Cert: cert, Key: key}
+}
+
+func serial() *big.Int {
+	n, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
+	return n
+}
+
+// Authority is a time-stamp authority on 127.0.0.1 that stamps at an
+// injected clock and whose certificate can be replaced by one with a
+// chosen validity period (as a real TSA rolls its key over), for tests
+// that look years ahead. It stops when the test ends.
+type Authority struct {
+	URL      string
+	Requests atomic.Int64 // requests answered with a token
+
+	ca   *CA
+	now  func() time.Time
+	mu   sync.Mutex
+	cert *x509.Certificate
+	key  crypto.Signer
+	down bool
+}
+
+// NewAuthority runs an authority whose first certificate, issued by ca,
+// expires at notAfter.
+func NewAuthority(tb testing.TB, ca *CA, now func() time.Time, notAfter time.Time) *Authority {
+	tb.Helper()
+	a := &Authority{ca: ca, now: now}
+	a.Rotate(tb, notAfter)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(a.serve))
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	srv.Listener = l
+	srv.Start()
+	tb.Cleanup(srv.Close)
+	a.URL = srv.URL
+	return a
+}
+
+// Rotate gives the authority a new key and a certificate valid from
+// before both the real and the injected time until notAfter (the CMS
+// signing-time the token library writes is the real time), and returns
+// the certificate.
+func (a *Authority) Rotate(tb testing.TB, notAfter time.Time) *x509.Certificate {
+	tb.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	from := time.Now()
+	if t := a.now(); t.Before(from) {
+		from = t
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber: serial(),
+		Subject:      pkix.Name{CommonName: "Vanthu Test TSA " + notAfter.UTC().Format("2006-01-02")},
+		NotBefore:    from.Add(-24 * time.Hour),
+		NotAfter:     notAfter,
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping},
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, a.ca.Cert, key.Public(), a.ca.Key)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	a.mu.Lock()
+	a.cert, a.key = cert, key
+	a.mu.Unlock()
+	return cert
+}
+
+// Cert is the authority's current certificate.
+func (a *Authority) Cert() *x509.Certificate {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.cert
+}
+
+// SetDown makes the authority answer 503 (true) or work again (false).
+func (a *Authority) SetDown(down bool) {
+	a.mu.Lock()
+	a.down = down
+	a.mu.Unlock()
+}
+
+func (a *Authority) serve(w http.ResponseWriter, r *http.Request) {
+	a.mu.Lock()
+	cert, key, down := a.cert, a.key, a.down
+	a.mu.Unlock()
+	if down {
+		http.Error(w, "down for the test", http.StatusServiceUnavailable)
+		return
+	}
+	body, _ := io.ReadAll(r.Body)
+	req, err := timestamp.ParseRequest(body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	ts := timestamp.Timestamp{
+		HashAlgorithm:     req.HashAlgorithm,
+		HashedMessage:     req.HashedMessage,
+		Time:              a.now(),
+		Nonce:             req.Nonce,
+		Policy:            asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 99999, 1},
+		AddTSACertificate: req.Certificates,
+		Certificates:      []*x509.Certificate{a.ca.Cert},
+	}
+	resp, err := ts.CreateResponseWithOpts(cert, key, crypto.SHA256)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	a.Requests.Add(1)
+	w.Header().Set("Content-Type", "application/timestamp-reply")
+	_, _ = w.Write(resp)
+}
