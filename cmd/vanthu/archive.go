@@ -21,11 +21,6 @@ import (
 	"github.com/vanthu/vanthu/workflow"
 )
 
-func init() {
-	wirers = append(wirers, wireArchive)
-	extraCommands["archive"] = archiveCmd
-}
-
 // openArchiveStore opens the store of archived records: the archive
 // bucket (created with object lock; an existing bucket without it is
 // refused) when VANTHU_S3_ENDPOINT is set, else DATA_DIR/archive.
@@ -58,7 +53,7 @@ func wireArchive(ctx context.Context, a *app) error {
 		return fmt.Errorf("open archive folder: %w", err)
 	}
 	idx := gormdb.NewArchiveIndex(a.db)
-	svc := &archive.Service{Work: a.blobs, Store: store, Index: idx, Repo: a.db, Defaults: defaults, Logger: a.log,
+	svc := &archive.Service{Work: a.blobs, Store: store, Index: idx, Repo: a.db, Defaults: defaults, Logger: a.log, Now: a.now,
 		Org: workflow.Agency{OrgID: cfg.OrgID, Name: cfg.OrgName, Abbr: cfg.OrgAbbr}}
 	a.docs.Archiver = svc
 	if err := wireEvidence(a, svc); err != nil {
@@ -160,22 +155,22 @@ const archiveUsage = `usage:
         insert N synthetic archived records (search benchmarks; no objects)
 `
 
-func archiveCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+func archiveCmd(ctx context.Context, opts options, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, archiveUsage)
 		return 2
 	}
 	switch args[0] {
 	case "fixity":
-		return archiveFixityCmd(ctx, args[1:], getenv, stdout, stderr)
+		return archiveFixityCmd(ctx, opts, args[1:], getenv, stdout, stderr)
 	case "import":
-		return archiveImportCmd(ctx, args[1:], getenv, stdout, stderr)
+		return archiveImportCmd(ctx, opts, args[1:], getenv, stdout, stderr)
 	case "seed":
-		return archiveSeedCmd(ctx, args[1:], getenv, stdout, stderr)
+		return archiveSeedCmd(ctx, opts, args[1:], getenv, stdout, stderr)
 	case "renew":
-		return archiveRenewCmd(ctx, args[1:], getenv, stdout, stderr)
+		return archiveRenewCmd(ctx, opts, args[1:], getenv, stdout, stderr)
 	case "verify":
-		return archiveVerifyCmd(ctx, args[1:], getenv, stdout, stderr)
+		return archiveVerifyCmd(ctx, opts, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, archiveUsage)
 		return 0
@@ -186,7 +181,7 @@ func archiveCmd(ctx context.Context, args []string, getenv func(string) string, 
 
 // archiveApp builds the app for an archive subcommand and returns its
 // archive service.
-func archiveApp(ctx context.Context, name string, fs *flag.FlagSet, args []string, getenv func(string) string, stderr io.Writer) (*app, *archive.Service, int) {
+func archiveApp(ctx context.Context, opts options, name string, fs *flag.FlagSet, args []string, getenv func(string) string, stderr io.Writer) (*app, *archive.Service, int) {
 	cfg, err := LoadConfig(fs, args, getenv)
 	if err != nil {
 		if err == flag.ErrHelp {
@@ -195,7 +190,7 @@ func archiveApp(ctx context.Context, name string, fs *flag.FlagSet, args []strin
 		fmt.Fprintf(stderr, "vanthu archive %s: %v\n", name, err)
 		return nil, nil, 2
 	}
-	a, err := build(ctx, cfg, newLogger(stderr, "warn"))
+	a, err := build(ctx, cfg, opts, newLogger(stderr, "warn"))
 	if err != nil {
 		fmt.Fprintf(stderr, "vanthu archive %s: %v\n", name, err)
 		return nil, nil, 2
@@ -209,13 +204,13 @@ func archiveApp(ctx context.Context, name string, fs *flag.FlagSet, args []strin
 	return a, svc, -1
 }
 
-func archiveFixityCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+func archiveFixityCmd(ctx context.Context, opts options, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("archive fixity", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print the report as JSON on stdout")
 	report := fs.String("report", "", "write the report to this file (default DATA_DIR/fixity/fixity-TIME.json)")
 	workers := fs.Int("workers", 4, "parallel reads")
-	a, svc, code := archiveApp(ctx, "fixity", fs, args, getenv, stderr)
+	a, svc, code := archiveApp(ctx, opts, "fixity", fs, args, getenv, stderr)
 	if code >= 0 {
 		return code
 	}

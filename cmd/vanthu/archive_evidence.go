@@ -145,14 +145,14 @@ type multiFlag []string
 func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(s string) error { *m = append(*m, s); return nil }
 
-func archiveRenewCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+func archiveRenewCmd(ctx context.Context, opts options, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("archive renew", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	var docs multiFlag
 	fs.Var(&docs, "doc", "renew this record (repeatable); default: every record that is due")
 	force := fs.Bool("force", false, "with --doc: add a time-stamp even when none is due")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
-	a, svc, code := archiveApp(ctx, "renew", fs, args, getenv, stderr)
+	a, svc, code := archiveApp(ctx, opts, "renew", fs, args, getenv, stderr)
 	if code >= 0 {
 		return code
 	}
@@ -210,12 +210,12 @@ func archiveRenewCmd(ctx context.Context, args []string, getenv func(string) str
 	return 0
 }
 
-func archiveVerifyCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+func archiveVerifyCmd(ctx context.Context, opts options, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("archive verify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print the reports as JSON")
 	at := fs.String("at", "", "check as of this time (RFC 3339) instead of now")
-	a, svc, code := archiveApp(ctx, "verify", fs, args, getenv, stderr)
+	a, svc, code := archiveApp(ctx, opts, "verify", fs, args, getenv, stderr)
 	if code >= 0 {
 		return code
 	}

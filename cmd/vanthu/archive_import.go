@@ -54,7 +54,7 @@ type ImportReject struct {
 var importer = &workflow.User{ID: "system:import", Username: "import", FullName: "vanthu archive import",
 	Roles: []workflow.Role{workflow.RoleClerk, workflow.RoleArchivist}}
 
-func archiveImportCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+func archiveImportCmd(ctx context.Context, opts options, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("archive import", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	csvPath := fs.String("csv", "", "CSV of register fields (default DIR/index.csv); columns: "+strings.Join(ImportColumns, ","))
@@ -64,7 +64,7 @@ func archiveImportCmd(ctx context.Context, args []string, getenv func(string) st
 		return 2
 	}
 	dir := args[len(args)-1]
-	a, svc, code := archiveApp(ctx, "import", fs, args[:len(args)-1], getenv, stderr)
+	a, svc, code := archiveApp(ctx, opts, "import", fs, args[:len(args)-1], getenv, stderr)
 	if code >= 0 {
 		return code
 	}

@@ -34,13 +34,13 @@ var seedTypes = []workflow.DocType{"QĐ", "CV", "KH", "TB", "BC", "TTr", "HD"}
 // archiveSeedCmd inserts synthetic archived records (documents in state
 // archived and their archive index rows, no objects) for search
 // benchmarks. Deterministic for a given --seed.
-func archiveSeedCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+func archiveSeedCmd(ctx context.Context, opts options, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := flag.NewFlagSet("archive seed", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	count := fs.Int("count", 1000, "records to insert")
 	seed := fs.Uint64("seed", 1, "random seed")
 	reform := fs.Bool("reform", true, "also seed what the reform report counts: signature verdicts, deliveries, record uses, incoming documents with due dates")
-	a, svc, code := archiveApp(ctx, "seed", fs, args, getenv, stderr)
+	a, svc, code := archiveApp(ctx, opts, "seed", fs, args, getenv, stderr)
 	if code >= 0 {
 		return code
 	}

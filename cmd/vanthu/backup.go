@@ -25,11 +25,6 @@ import (
 	"github.com/vanthu/vanthu/workflow"
 )
 
-func init() {
-	extraCommands["backup"] = backupCmd
-	extraCommands["restore"] = restoreCmd
-}
-
 // backupFormat names the layout of a backup directory.
 const backupFormat = "vanthu-backup/1"
 

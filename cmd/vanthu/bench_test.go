@@ -72,7 +72,7 @@ func newBenchOffice(b *testing.B, backend string) *benchOffice {
 		cfg.DatabaseURL = gormdbtest.CreatePostgresDatabase(b)
 	}
 	ctx := context.Background()
-	a, err := build(ctx, cfg, slog.New(slog.DiscardHandler))
+	a, err := build(ctx, cfg, options{}, slog.New(slog.DiscardHandler))
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -342,13 +342,9 @@ func TestIntegrationBrowserOutgoing(t *testing.T) {
 	if os.Getenv(EnvChromium) == "" {
 		t.Skipf("%s is not set: no browser to drive (scripts/setup/web.sh installs chromium and sets it)", EnvChromium)
 	}
-	saved := exchangeTuning
-	t.Cleanup(func() { exchangeTuning = saved })
-	exchangeTuning.Poll, exchangeTuning.Backoff, exchangeTuning.MaxBackoff, exchangeTuning.Lease =
-		50*time.Millisecond, 200*time.Millisecond, time.Second, 20*time.Second
-	exchangeTuning.Hook = nil
 	A := newPeer(t, "A", "000.00.12.H13", "UBND quận Bình Thủy", "UBND")
 	B := newPeer(t, "B", "000.00.31.H13", "UBND phường Long Hòa", "UBND")
+	fastExchange(A, B)
 	connect(t, A, B)
 	anchors := filepath.Join(t.TempDir(), "anchors.pem")
 	if err := os.WriteFile(anchors, append(devRoot(t, B), devRoot(t, A)...), 0o600); err != nil {

@@ -62,14 +62,11 @@ func (p *peer) receivedAs(t *testing.T, subject string) map[string]any {
 // (nothing changes, the reason is shown on both sides) and an accepted
 // one (revoked at both agencies, in the lists and the registers).
 func TestExchangeFlows(t *testing.T) {
-	saved := exchangeTuning
-	t.Cleanup(func() { exchangeTuning = saved })
-	exchangeTuning.Poll, exchangeTuning.Backoff, exchangeTuning.MaxBackoff, exchangeTuning.Lease =
-		50*time.Millisecond, 200*time.Millisecond, time.Second, 20*time.Second
 	for _, backend := range gormdbtest.Backends {
 		t.Run(backend, func(t *testing.T) {
 			A := newPeer(t, "A", "000.00.12.H13", "UBND quận Bình Thủy", "UBND")
 			B := newPeer(t, "B", "000.00.31.H13", "UBND phường Long Hòa", "UBND")
+			fastExchange(A, B)
 			if backend == gormdb.Postgres {
 				A.env["VANTHU_DATABASE_URL"] = gormdbtest.CreatePostgresDatabase(t)
 				B.env["VANTHU_DATABASE_URL"] = gormdbtest.CreatePostgresDatabase(t)

@@ -25,14 +25,10 @@ import (
 // A's DocumentId (ack 01) and then dropped A's real document as a
 // "redelivery"; a replacement from C was linked to A's document.
 func TestExchangeForgedDocumentIDs(t *testing.T) {
-	saved := exchangeTuning
-	t.Cleanup(func() { exchangeTuning = saved })
-	exchangeTuning.Poll, exchangeTuning.Backoff, exchangeTuning.MaxBackoff, exchangeTuning.Lease =
-		50*time.Millisecond, 200*time.Millisecond, time.Second, 20*time.Second
-	exchangeTuning.Hook = nil
 	A := newPeer(t, "A", "000.00.12.H13", "UBND quận Bình Thủy", "UBND")
 	B := newPeer(t, "B", "000.00.31.H13", "UBND phường Long Hòa", "UBND")
 	C := newPeer(t, "C", "000.00.32.H13", "UBND phường An Thới", "UBND")
+	fastExchange(A, B, C)
 	connect(t, A, B)
 	connect(t, C, B)
 	anchors := filepath.Join(t.TempDir(), "anchors.pem")

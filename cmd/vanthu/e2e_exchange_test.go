@@ -34,6 +34,7 @@ import (
 type peer struct {
 	name, orgID, orgName string
 	env                  map[string]string
+	opts                 options // run's options for its serve and CLI runs
 	srv                  *server
 	clerk, officer       *client
 	handler              *client
@@ -61,11 +62,20 @@ func newPeer(t testing.TB, name, orgID, orgName, abbr string) *peer {
 
 func (p *peer) getenv(k string) string { return p.env[k] }
 
+// fastExchange shortens the peers' delivery worker timings (poll 50 ms,
+// retries from 200 ms to 1 s, claims held 20 s).
+func fastExchange(ps ...*peer) {
+	for _, p := range ps {
+		p.env["VANTHU_EXCHANGE_POLL"], p.env["VANTHU_EXCHANGE_RETRY_BASE"], p.env["VANTHU_EXCHANGE_RETRY_MAX"] = "50ms", "200ms", "1s"
+		p.env["VANTHU_EXCHANGE_LEASE"] = "20s"
+	}
+}
+
 // cli runs a vanthu subcommand against the peer's data directory.
 func (p *peer) cli(t testing.TB, args ...string) string {
 	t.Helper()
 	var out, errb bytes.Buffer
-	if code := run(context.Background(), args, p.getenv, &out, &errb); code != 0 {
+	if code := runWith(context.Background(), p.opts, args, p.getenv, &out, &errb); code != 0 {
 		t.Fatalf("%s: vanthu %v: exit %d: %s", p.name, args, code, errb.String())
 	}
 	return out.String()
@@ -87,7 +97,7 @@ func connect(t testing.TB, a, b *peer) {
 
 func (p *peer) start(t *testing.T) {
 	t.Helper()
-	p.srv = startServer(t, p.env)
+	p.srv = startServerWith(t, p.opts, p.env)
 	admin := p.srv.login(t, "admin", "admin-password-1")
 	for _, u := range []struct{ name, full, title, role string }{
 		{"clerk", "Lê Thị Văn Thư", "Văn thư", "clerk"},
@@ -276,20 +286,12 @@ func (p *peer) agency(t *testing.T) *exchange.Agency {
 // their own data directories, development PKIs and mutual-TLS exchange
 // listeners on 127.0.0.1, connected through agency export/add.
 func TestExchangeTwoServers(t *testing.T) {
-	saved := exchangeTuning
-	t.Cleanup(func() { exchangeTuning = saved })
-	exchangeTuning.Poll, exchangeTuning.Backoff, exchangeTuning.MaxBackoff, exchangeTuning.Lease =
-		50*time.Millisecond, 200*time.Millisecond, time.Second, 20*time.Second
 	fb := &faults{}
 	A := newPeer(t, "A", "000.00.12.H13", "UBND quận Bình Thủy", "UBND")
 	B := newPeer(t, "B", "000.00.31.H13", "UBND phường Long Hòa", "UBND")
 	C := newPeer(t, "C", "000.00.32.H13", "UBND phường An Thới", "UBND")
-	exchangeTuning.Hook = func(org string, h http.Handler) http.Handler {
-		if org == B.orgID {
-			return fb.wrap(h)
-		}
-		return h
-	}
+	fastExchange(A, B, C)
+	B.opts.exchangeHandler = func(_ string, h http.Handler) http.Handler { return fb.wrap(h) }
 	connect(t, A, B)
 	connect(t, A, C)
 	// B trusts A's signing root as well as its own: A's PDFs verify valid.
@@ -528,7 +530,7 @@ func startBench(b *testing.B, p *peer) *benchServer {
 	s := &benchServer{tokens: map[string]string{}, ids: map[string]string{}}
 	var cancel context.CancelFunc
 	var done chan int
-	s.base, cancel, done = launch(b, p.getenv)
+	s.base, cancel, done = launch(b, p.opts, p.getenv)
 	b.Cleanup(func() { cancel(); <-done })
 	s.login(b, "admin", "admin-password-1")
 	for _, r := range []string{"clerk", "officer", "handler"} {
@@ -606,11 +608,11 @@ func (s *benchServer) issue(b *testing.B, to *peer, subject string) string {
 // and Receive, until A holds B's acknowledgement of every document. The
 // documents are drafted, signed and issued beforehand, off the clock.
 func BenchmarkExchangeEndToEnd(b *testing.B) {
-	saved := exchangeTuning
-	b.Cleanup(func() { exchangeTuning = saved })
-	exchangeTuning.Poll, exchangeTuning.Backoff, exchangeTuning.MaxBackoff = 10*time.Millisecond, 100*time.Millisecond, time.Second
 	A := newPeer(b, "A", "000.00.12.H13", "UBND quận Bình Thủy", "UBND")
 	B := newPeer(b, "B", "000.00.31.H13", "UBND phường Long Hòa", "UBND")
+	for _, p := range []*peer{A, B} {
+		p.env["VANTHU_EXCHANGE_POLL"], p.env["VANTHU_EXCHANGE_RETRY_BASE"], p.env["VANTHU_EXCHANGE_RETRY_MAX"] = "10ms", "100ms", "1s"
+	}
 	connect(b, A, B)
 	sa, sb := startBench(b, A), startBench(b, B)
 	_ = sb

@@ -29,6 +29,12 @@ type server struct {
 
 func startServer(t *testing.T, env map[string]string) *server {
 	t.Helper()
+	return startServerWith(t, options{}, env)
+}
+
+// startServerWith is startServer with run's options.
+func startServerWith(t *testing.T, opts options, env map[string]string) *server {
+	t.Helper()
 	dir := t.TempDir()
 	base := map[string]string{"VANTHU_DATA_DIR": dir, "VANTHU_ADDR": "127.0.0.1:0", "VANTHU_ADMIN_PASSWORD": "admin-password-1", "VANTHU_LOG_LEVEL": "warn"}
 	for k, v := range env {
@@ -36,7 +42,7 @@ func startServer(t *testing.T, env map[string]string) *server {
 	}
 	getenv := func(k string) string { return base[k] }
 	s := &server{dir: dir}
-	s.base, s.cancel, s.done = launch(t, getenv)
+	s.base, s.cancel, s.done = launch(t, opts, getenv)
 	t.Cleanup(func() {
 		s.cancel()
 		select {
@@ -53,14 +59,14 @@ func startServer(t *testing.T, env map[string]string) *server {
 
 // launch runs `vanthu serve` through run with getenv and returns its base
 // URL once it listens, the cancel that stops it and its exit code.
-func launch(tb testing.TB, getenv func(string) string) (base string, cancel context.CancelFunc, done chan int) {
+func launch(tb testing.TB, opts options, getenv func(string) string) (base string, cancel context.CancelFunc, done chan int) {
 	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	done = make(chan int, 1)
 	var stderr bytes.Buffer
 	go func() {
-		code := run(ctx, []string{"serve"}, getenv, pw, &stderr)
+		code := runWith(ctx, opts, []string{"serve"}, getenv, pw, &stderr)
 		pw.Close()
 		done <- code
 	}()

@@ -21,21 +21,6 @@ import (
 	"github.com/vanthu/vanthu/workflow"
 )
 
-func init() {
-	wirers = append(wirers, wireExchange)
-	extraCommands["agency"] = agencyCmd
-}
-
-// exchangeTuning are the worker's timings. Production uses the defaults
-// of exchange.Worker (poll 2 s, first retry 30 s, cap 30 min, lease
-// 5 min); tests shorten them.
-var exchangeTuning = struct {
-	Poll, Backoff, MaxBackoff, Lease time.Duration
-	// Hook, when set, wraps the exchange endpoint of the agency with the
-	// given org code (tests inject faults with it).
-	Hook func(orgID string, h http.Handler) http.Handler
-}{}
-
 // exchangeIdentity is this agency as the exchange presents it.
 type exchangeIdentity struct {
 	self    exchange.Identity
@@ -123,7 +108,7 @@ func loadExchangeIdentity(ctx context.Context, cfg *Config, db *gormdb.DB) (*exc
 func wireExchange(ctx context.Context, a *app) error {
 	cfg := a.cfg
 	outbox := &exchange.Outbox{Agencies: a.db}
-	svc := &exchange.Service{Repo: a.db, Docs: a.docs, Store: a.db, Outbox: outbox}
+	svc := &exchange.Service{Repo: a.db, Docs: a.docs, Store: a.db, Outbox: outbox, Now: a.now}
 	a.api.Extra = append(a.api.Extra, api.ExchangeRoutes(svc))
 	a.web.Exchange = svc
 	if cfg.ExchangeAddr == "" {
@@ -148,17 +133,17 @@ func wireExchange(ctx context.Context, a *app) error {
 		}
 	}
 	logger := a.log.With("subsystem", "exchange")
-	worker := &exchange.Worker{Store: a.db, Repo: a.db, Blobs: a.blobs, Client: &exchange.Client{Cert: id.tlsCert},
-		Self: id.self, Logger: logger, Poll: durationOr(exchangeTuning.Poll, cfg.ExchangePoll),
-		Backoff: durationOr(exchangeTuning.Backoff, cfg.ExchangeRetryBase), MaxBackoff: durationOr(exchangeTuning.MaxBackoff, cfg.ExchangeRetryMax),
-		Lease: durationOr(exchangeTuning.Lease, cfg.ExchangeLease)}
+	worker := &exchange.Worker{Store: a.db, Repo: a.db, Blobs: a.blobs, Client: &exchange.Client{Cert: id.tlsCert, Now: a.now},
+		Self: id.self, Logger: logger, Poll: configDuration(cfg.ExchangePoll),
+		Backoff: configDuration(cfg.ExchangeRetryBase), MaxBackoff: configDuration(cfg.ExchangeRetryMax),
+		Lease: configDuration(cfg.ExchangeLease), Now: a.now}
 	outbox.Wake = worker.Wake
 	a.docs.Outbox = outbox
 	recv := &exchange.Receiver{Docs: a.docs, Repo: a.db, Store: a.db, Outbox: outbox, Self: id.self.Org,
-		ClientCAs: clientCAs, Logger: logger}
+		ClientCAs: clientCAs, Logger: logger, Now: a.now}
 	var handler http.Handler = recv.Handler()
-	if exchangeTuning.Hook != nil {
-		handler = exchangeTuning.Hook(cfg.OrgID, handler)
+	if a.opts.exchangeHandler != nil {
+		handler = a.opts.exchangeHandler(cfg.OrgID, handler)
 	}
 	addr, cert := cfg.ExchangeAddr, id.tlsCert
 	a.jobs = append(a.jobs, func(ctx context.Context) error {
@@ -293,12 +278,9 @@ func agencyList(ctx context.Context, cfg *Config, stdout, stderr io.Writer) erro
 	return nil
 }
 
-// durationOr returns the test override when set, else the configured
-// duration (validated by Config), else 0 for the worker's default.
-func durationOr(override time.Duration, configured string) time.Duration {
-	if override != 0 {
-		return override
-	}
+// configDuration returns the configured duration (validated by Config),
+// or 0 for the worker's default when unset.
+func configDuration(configured string) time.Duration {
 	d, _ := time.ParseDuration(configured)
 	return d
 }

@@ -10,12 +10,9 @@ import (
 )
 
 func TestRunJobRestartsAfterPanic(t *testing.T) {
-	saved := jobRestartPause
-	jobRestartPause = time.Millisecond
-	t.Cleanup(func() { jobRestartPause = saved })
 	var runs atomic.Int32
 	final := errors.New("listener failed")
-	err := runJob(context.Background(), slog.New(slog.DiscardHandler), func(context.Context) error {
+	err := runJob(context.Background(), slog.New(slog.DiscardHandler), time.Millisecond, func(context.Context) error {
 		if runs.Add(1) < 3 {
 			panic("bad delivery")
 		}

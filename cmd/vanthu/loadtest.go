@@ -13,10 +13,6 @@ import (
 	"github.com/vanthu/vanthu/internal/loadtest"
 )
 
-func init() {
-	extraCommands["loadtest"] = loadtestCmd
-}
-
 // urlList is a repeatable, comma-separated --url.
 type urlList []string
 

@@ -25,6 +25,8 @@ import (
 	"github.com/vanthu/vanthu/api"
 	"github.com/vanthu/vanthu/auth"
 	"github.com/vanthu/vanthu/internal/httpserver"
+	"github.com/vanthu/vanthu/signing"
+	"github.com/vanthu/vanthu/signing/keys"
 	"github.com/vanthu/vanthu/storage/gormdb"
 	"github.com/vanthu/vanthu/storage/localfs"
 	"github.com/vanthu/vanthu/storage/minio"
@@ -36,6 +38,24 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+}
+
+// options are what a run takes beside its arguments and environment: the
+// clock, and the seams the end-to-end tests use. main passes none (the
+// zero value: time.Now and production behaviour).
+type options struct {
+	// now is the clock of every service; nil is time.Now.
+	now func() time.Time
+	// exchangeHandler, when set, wraps the exchange endpoint of the agency
+	// with the given org code (tests inject faults with it).
+	exchangeHandler func(orgID string, h http.Handler) http.Handler
+}
+
+func (o options) clock() func() time.Time {
+	if o.now != nil {
+		return o.now
+	}
+	return time.Now
 }
 
 const usage = `vanthu — document workflow for a district People's Committee
@@ -61,6 +81,11 @@ Every flag has an environment variable (VANTHU_*); run "vanthu serve -h" for the
 // run is main without the process: tests call it with their own args,
 // environment and output.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	return runWith(ctx, options{}, args, getenv, stdout, stderr)
+}
+
+// runWith is run with options.
+func runWith(ctx context.Context, opts options, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return 2
@@ -69,20 +94,33 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	var err error
 	switch cmd {
 	case "serve":
-		err = serve(ctx, rest, getenv, stdout, stderr)
+		err = serve(ctx, opts, rest, getenv, stdout, stderr)
 	case "migrate":
 		err = migrate(ctx, rest, getenv, stdout, stderr)
 	case "user":
-		err = userCmd(ctx, rest, getenv, stdout, stderr)
+		err = userCmd(ctx, opts, rest, getenv, stdout, stderr)
 	case "audit":
-		return auditCmd(ctx, rest, getenv, stdout, stderr)
+		return auditCmd(ctx, opts, rest, getenv, stdout, stderr)
+	case "pki":
+		return keys.RunPKICLI(ctx, rest, stdout, stderr)
+	case "sign":
+		return signing.RunSignCLI(ctx, rest, stdout, stderr)
+	case "verify":
+		return signing.RunVerifyCLI(ctx, rest, stdout, stderr)
+	case "archive":
+		return archiveCmd(ctx, opts, rest, getenv, stdout, stderr)
+	case "agency":
+		return agencyCmd(ctx, rest, getenv, stdout, stderr)
+	case "loadtest":
+		return loadtestCmd(ctx, rest, getenv, stdout, stderr)
+	case "backup":
+		return backupCmd(ctx, rest, getenv, stdout, stderr)
+	case "restore":
+		return restoreCmd(ctx, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
 	default:
-		if fn, ok := extraCommands[cmd]; ok {
-			return fn(ctx, rest, getenv, stdout, stderr)
-		}
 		fmt.Fprintf(stderr, "vanthu: unknown command %q\n\n%s", cmd, usage)
 		return 2
 	}
@@ -96,9 +134,6 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return 0
 }
 
-// extraCommands are the subcommands of optional subsystems (signing...).
-var extraCommands = map[string]func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int{}
-
 func newLogger(w io.Writer, level string) *slog.Logger {
 	var l slog.Level
 	if err := l.UnmarshalText([]byte(level)); err != nil {
@@ -109,17 +144,18 @@ func newLogger(w io.Writer, level string) *slog.Logger {
 
 // app is the wired set of concrete types.
 type app struct {
-	cfg    *Config
-	log    *slog.Logger
-	db     *gormdb.DB
-	blobs  workflow.Blobs
-	docs   *workflow.Service
-	auth   *auth.Service
-	extras []func(ctx context.Context, a *app) error // wiring of optional subsystems
-	api    *api.Server
-	web    *web.Config // the web interface's services; optional subsystems add theirs
-	close  []func()
-	trust  *x509.CertPool // trust anchors of verification (set by wireSigning)
+	cfg   *Config
+	opts  options
+	now   func() time.Time // the clock every service is given
+	log   *slog.Logger
+	db    *gormdb.DB
+	blobs workflow.Blobs
+	docs  *workflow.Service
+	auth  *auth.Service
+	api   *api.Server
+	web   *web.Config // the web interface's services; optional subsystems add theirs
+	close []func()
+	trust *x509.CertPool // trust anchors of verification (set by wireSigning)
 	// jobs run beside the HTTP server in serve (exchange listener and
 	// worker, scheduled fixity audit) until its context ends; an error
 	// stops the server.
@@ -132,19 +168,16 @@ func (a *app) Close() {
 	}
 }
 
-// wirers add optional subsystems (signing, archive, exchange) to the app;
-// each lives in its own file of this package.
-var wirers []func(ctx context.Context, a *app) error
-
-func build(ctx context.Context, cfg *Config, logger *slog.Logger) (*app, error) {
+func build(ctx context.Context, cfg *Config, opts options, logger *slog.Logger) (*app, error) {
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
-	a := &app{cfg: cfg, log: logger}
+	a := &app{cfg: cfg, opts: opts, now: opts.clock(), log: logger}
 	db, err := gormdb.Open(ctx, cfg.DatabaseURL, cfg.DataDir, logger)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
+	db.Now = a.now
 	a.db = db
 	a.close = append(a.close, func() { db.Close() })
 	blobs, err := openWorkStore(ctx, cfg)
@@ -153,21 +186,22 @@ func build(ctx context.Context, cfg *Config, logger *slog.Logger) (*app, error) 
 		return nil, fmt.Errorf("open object store: %w", err)
 	}
 	a.blobs = blobs
-	a.auth = &auth.Service{Repo: db}
-	a.docs = &workflow.Service{Repo: db, Blobs: blobs, Logger: logger,
+	a.auth = &auth.Service{Repo: db, Now: a.now}
+	a.docs = &workflow.Service{Repo: db, Blobs: blobs, Logger: logger, Now: a.now,
 		Agency: workflow.Agency{OrgID: cfg.OrgID, Name: cfg.OrgName, Abbr: cfg.OrgAbbr}, VerifyCodes: cfg.PublicURL != ""}
 	a.docs.ReservationTTL, _ = time.ParseDuration(cfg.ReservationTTL) // checked by LoadConfig
 	a.docs.SignConcurrency = cfg.SignConcurrency
 	a.api = &api.Server{Docs: a.docs, Accounts: a.auth, Directory: db, Ready: db.Ping,
 		MaxUpload: int64(cfg.MaxUploadMB) << 20}
-	a.web = &web.Config{Docs: a.docs, Accounts: a.auth, Directory: db, Logger: logger,
+	a.web = &web.Config{Docs: a.docs, Accounts: a.auth, Directory: db, Logger: logger, Now: a.now,
 		Agency: a.docs.Agency, MaxUpload: int64(cfg.MaxUploadMB) << 20, Keys: a.api}
 	a.api.TrustedProxies, _ = parsePrefixes(cfg.TrustedProxies) // checked by LoadConfig
 	a.web.TrustedProxies = a.api.TrustedProxies
 	a.web.Codes, a.web.Reform = a.docs, a.docs // public verification codes, the reform report
 	a.api.MetricsToken, a.api.MetricsElsewhere = cfg.MetricsToken, cfg.MetricsAddr != ""
-	for _, w := range wirers {
-		if err := w(ctx, a); err != nil {
+	// The optional subsystems, each in its own file of this package.
+	for _, wire := range []func(context.Context, *app) error{wireArchive, wireExchange, wirePprof, wireSigning} {
+		if err := wire(ctx, a); err != nil {
 			a.Close()
 			return nil, err
 		}
@@ -176,7 +210,7 @@ func build(ctx context.Context, cfg *Config, logger *slog.Logger) (*app, error) 
 	return a, nil
 }
 
-func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func serve(ctx context.Context, opts options, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg, err := LoadConfig(fs, args, getenv)
@@ -184,7 +218,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	logger := newLogger(stderr, cfg.LogLevel)
-	a, err := build(ctx, cfg, logger)
+	a, err := build(ctx, cfg, opts, logger)
 	if err != nil {
 		return err
 	}
@@ -245,7 +279,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		jobs.Add(1)
 		go func() {
 			defer jobs.Done()
-			if err := runJob(jobCtx, logger, job); err != nil && jobCtx.Err() == nil {
+			if err := runJob(jobCtx, logger, jobRestartPause, job); err != nil && jobCtx.Err() == nil {
 				errc <- err
 			}
 		}()
@@ -331,7 +365,7 @@ func printMigrationStatus(ctx context.Context, db *gormdb.DB, stdout io.Writer) 
 	return nil
 }
 
-func userCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+func userCmd(ctx context.Context, opts options, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "add" {
 		return fmt.Errorf("usage: vanthu user add --username U --password P --roles r1,r2 [--full-name N] [--title T] [--unit U]")
 	}
@@ -354,7 +388,7 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 			nu.Roles = append(nu.Roles, workflow.Role(r))
 		}
 	}
-	a, err := build(ctx, cfg, newLogger(stderr, cfg.LogLevel))
+	a, err := build(ctx, cfg, opts, newLogger(stderr, cfg.LogLevel))
 	if err != nil {
 		return err
 	}
@@ -367,7 +401,7 @@ func userCmd(ctx context.Context, args []string, getenv func(string) string, std
 	return nil
 }
 
-func auditCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+func auditCmd(ctx context.Context, opts options, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] != "verify" {
 		fmt.Fprintln(stderr, "usage: vanthu audit verify")
 		return 2
@@ -379,7 +413,7 @@ func auditCmd(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintln(stderr, err)
 		return 2
 	}
-	a, err := build(ctx, cfg, newLogger(stderr, cfg.LogLevel))
+	a, err := build(ctx, cfg, opts, newLogger(stderr, cfg.LogLevel))
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 2
@@ -410,10 +444,10 @@ func openWorkStore(ctx context.Context, cfg *Config) (workflow.Blobs, error) {
 }
 
 // runJob runs a background job until ctx ends. A panic inside it (a bug,
-// a library failing on odd data) is logged and the job restarted after a
+// a library failing on odd data) is logged and the job restarted after
 // pause, so one bad delivery or object cannot take the server down; an
 // error it returns is final.
-func runJob(ctx context.Context, logger *slog.Logger, job func(context.Context) error) error {
+func runJob(ctx context.Context, logger *slog.Logger, pause time.Duration, job func(context.Context) error) error {
 	for {
 		panicked, err := func() (panicked bool, err error) {
 			defer func() {
@@ -430,9 +464,10 @@ func runJob(ctx context.Context, logger *slog.Logger, job func(context.Context) 
 		select {
 		case <-ctx.Done():
 			return nil
-		case <-time.After(jobRestartPause):
+		case <-time.After(pause):
 		}
 	}
 }
 
-var jobRestartPause = 5 * time.Second
+// jobRestartPause is the pause before a panicked job restarts.
+const jobRestartPause = 5 * time.Second

@@ -9,8 +9,6 @@ import (
 	"net/http/pprof"
 )
 
-func init() { wirers = append(wirers, wirePprof) }
-
 // wirePprof serves net/http/pprof on VANTHU_PPROF_ADDR (a job of serve),
 // for profiling under load. Off by default; unauthenticated.
 func wirePprof(_ context.Context, a *app) error {

@@ -14,19 +14,6 @@ import (
 	"github.com/vanthu/vanthu/workflow"
 )
 
-func init() {
-	wirers = append(wirers, wireSigning)
-	extraCommands["pki"] = func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-		return keys.RunPKICLI(ctx, args, stdout, stderr)
-	}
-	extraCommands["sign"] = func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-		return signing.RunSignCLI(ctx, args, stdout, stderr)
-	}
-	extraCommands["verify"] = func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-		return signing.RunVerifyCLI(ctx, args, stdout, stderr)
-	}
-}
-
 // wireSigning builds the signing service: configured keys where given,
 // the development PKI (created on first start under DATA_DIR/pki) for
 // whatever is not.
@@ -123,7 +110,7 @@ func wireSigning(ctx context.Context, a *app) error {
 	}
 
 	svc, err := signing.NewService(signing.Config{Agency: agency, AgencyName: cfg.OrgName, Place: cfg.OrgPlace,
-		Seal: seal, Officer: officer, TSAURL: cfg.TSAURL, Roots: roots, PublicURL: cfg.PublicURL})
+		Seal: seal, Officer: officer, TSAURL: cfg.TSAURL, Roots: roots, PublicURL: cfg.PublicURL, Now: a.now})
 	if err != nil {
 		return err
 	}

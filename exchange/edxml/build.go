@@ -16,10 +16,6 @@ import (
 	"github.com/vanthu/vanthu/workflow"
 )
 
-// now is the clock Build uses for the sender's TraceHeader when the
-// document has none.
-var now = time.Now
-
 // Build writes doc as an unsigned edXML document package shaped like the
 // national platform's: prefixed edXML: elements in the envelope, element
 // order as the SDK writes it, yyyy/MM/dd dates, and the attachments as
@@ -27,7 +23,7 @@ var now = time.Now
 //
 // When doc.DocumentID is empty it is derived (MakeDocumentID); when
 // doc.Trace is empty Build writes one TraceHeader for From.ID at the
-// current time; attachments without ContentID get "cid:<uuid>" and those
+// current time (callers with a clock of their own set Trace); attachments without ContentID get "cid:<uuid>" and those
 // without ContentType one guessed from the name.
 //
 // Errors are *workflow.Error with EINVALID naming each bad field, or
@@ -39,7 +35,7 @@ func Build(doc Document) ([]byte, error) {
 		d.DocumentID = MakeDocumentID(d.From.ID, d.PromulgationDate, d.Number, d.Notation)
 	}
 	if len(d.Trace) == 0 {
-		d.Trace = []Hop{{OrganID: d.From.ID, Time: now()}}
+		d.Trace = []Hop{{OrganID: d.From.ID, Time: time.Now()}}
 	}
 	if d.Business.Type == "" {
 		d.Business.Type = BusinessNew
@@ -226,7 +222,7 @@ func Build(doc Document) ([]byte, error) {
 // Errors are *workflow.Error with EINVALID naming each bad field.
 func BuildStatus(st Status) ([]byte, error) {
 	if st.Time.IsZero() {
-		st.Time = now()
+		st.Time = time.Now()
 	}
 	var p problems
 	checkStatus(&p, &st, true)

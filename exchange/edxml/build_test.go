@@ -91,19 +91,35 @@ func normalise(d Document) Document {
 }
 
 func TestBuildDefaults(t *testing.T) {
-	defer func(f func() time.Time) { now = f }(now)
-	now = func() time.Time { return time.Date(2026, 12, 31, 17, 30, 5, 0, time.UTC) } // 00:30:05 next day in Vietnam
 	doc := sampleDocument()
 	doc.Trace = nil
 	doc.Business = Business{}
 	doc.Attachments = []Attachment{{Name: "a.pdf", Data: []byte("x")}}
+	before := time.Now().Truncate(time.Second)
 	out, err := Build(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
+	after := time.Now()
 	s := string(out)
+	m := regexp.MustCompile(`<edXML:OrganId>000.00.12.H13</edXML:OrganId>\n          <edXML:Timestamp>([^<]+)</edXML:Timestamp>`).FindStringSubmatch(s)
+	if m == nil {
+		t.Fatalf("no TraceHeader for the sender:\n%s", s)
+	}
+	if at, err := time.ParseInLocation("2006/01/02 15:04:05", m[1], Location); err != nil || at.Before(before) || at.After(after) {
+		t.Errorf("default TraceHeader at %q (%v), want the time of Build (%v .. %v) in Vietnam", m[1], err, before, after)
+	}
+	// A hop's time is written in Vietnam time: 17:30:05 UTC on 31
+	// December is 00:30:05 on 1 January.
+	doc.Trace = []Hop{{OrganID: doc.From.ID, Time: time.Date(2026, 12, 31, 17, 30, 5, 0, time.UTC)}}
+	out2, err := Build(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "<edXML:OrganId>000.00.12.H13</edXML:OrganId>\n          <edXML:Timestamp>2027/01/01 00:30:05</edXML:Timestamp>"; !strings.Contains(string(out2), want) {
+		t.Errorf("output lacks %q", want)
+	}
 	for _, want := range []string{
-		"<edXML:OrganId>000.00.12.H13</edXML:OrganId>\n          <edXML:Timestamp>2027/01/01 00:30:05</edXML:Timestamp>",
 		"<edXML:BussinessDocType>0</edXML:BussinessDocType>",
 		"<ContentType>application/pdf</ContentType>",
 	} {
