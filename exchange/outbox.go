@@ -17,8 +17,8 @@ type AgencyLookup interface {
 // messages a received document owes its sender.
 type Outbox struct {
 	Agencies AgencyLookup
-	// Wake, when set, is called after queueing (the worker may look
-	// sooner); it must not block.
+	// Wake, when set, is called once the transaction that queued a
+	// message commits (the worker may look sooner); it must not block.
 	Wake func()
 }
 
@@ -59,7 +59,7 @@ func (o *Outbox) Transitioned(ctx context.Context, tx workflow.Tx, d *workflow.D
 				return err
 			}
 		}
-		o.wake()
+		o.wakeAfter(tx)
 	case d.Direction == workflow.Outgoing && t.Action == workflow.RequestRevoke:
 		for _, r := range d.Recipients {
 			if err := tx.EnqueueDelivery(ctx, &workflow.Delivery{DocumentID: d.ID, Kind: DeliverRevoke, OrgID: r.OrgID,
@@ -67,7 +67,7 @@ func (o *Outbox) Transitioned(ctx context.Context, tx workflow.Tx, d *workflow.D
 				return err
 			}
 		}
-		o.wake()
+		o.wakeAfter(tx)
 	case d.Direction == workflow.Incoming && d.ExternalID != "" && d.Sender != nil:
 		code, ok := statusOfAction[t.Action]
 		if !ok {
@@ -105,9 +105,17 @@ func (o *Outbox) status(ctx context.Context, tx workflow.Tx, d *workflow.Documen
 	err := tx.EnqueueDelivery(ctx, &workflow.Delivery{DocumentID: d.ID, Kind: workflow.DeliverStatus, OrgID: d.Sender.OrgID,
 		OrgName: d.Sender.Name, StatusCode: string(code), Description: desc})
 	if err == nil {
-		o.wake()
+		o.wakeAfter(tx)
 	}
 	return err
+}
+
+// wakeAfter wakes the worker once tx commits: woken earlier, it would
+// look before the messages are visible.
+func (o *Outbox) wakeAfter(tx workflow.Tx) {
+	if o.Wake != nil {
+		workflow.AfterCommit(tx, o.Wake)
+	}
 }
 
 func (o *Outbox) wake() {

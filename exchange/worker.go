@@ -93,10 +93,8 @@ func (w *Worker) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			t.Stop()
 			return nil
-		case <-w.wakeC:
+		case <-w.wakeC: // sent after the change committed
 			t.Stop()
-			// The change that woke us commits right after.
-			time.Sleep(10 * time.Millisecond)
 		case <-t.C:
 		}
 	}

@@ -54,6 +54,25 @@ type Reader interface {
 	Session(ctx context.Context, tokenHash string) (*Session, error)
 }
 
+// AfterCommitter is implemented by a Tx that can run a function once its
+// transaction has committed — never when it rolls back — for work that
+// must see what the transaction wrote (waking the delivery worker).
+type AfterCommitter interface {
+	// AfterCommit registers fn to run after the outermost transaction
+	// commits. fn must not block.
+	AfterCommit(fn func())
+}
+
+// AfterCommit runs fn once tx has committed when tx can tell
+// (AfterCommitter), else at once.
+func AfterCommit(tx Tx, fn func()) {
+	if ac, ok := tx.(AfterCommitter); ok {
+		ac.AfterCommit(fn)
+		return
+	}
+	fn()
+}
+
 // Tx is what one database transaction may do. Every change of a
 // document happens inside one, together with its audit event.
 type Tx interface {

@@ -253,16 +253,31 @@ type txKey struct{}
 // (EUNAVAILABLE, ECONFLICT for a serialisation failure or deadlock...).
 // The ctx handed to fn carries the transaction: the DB's Reader methods
 // and a nested Atomic (a savepoint) called with it use the transaction.
+// Functions registered with the Tx's AfterCommit run after the outermost
+// transaction commits (those of a rolled-back savepoint never run).
 func (d *DB) Atomic(ctx context.Context, fn func(ctx context.Context, tx workflow.Tx) error) error {
 	var fnErr error
+	parent, nested := ctx.Value(txKey{}).(*conn)
+	nested = nested && parent.db == d
+	after := &[]func(){}
+	if nested {
+		after = parent.after
+	}
+	mark := len(*after)
 	err := d.conn(ctx).Transaction(func(g *gorm.DB) error {
-		t := &conn{g: g, db: d}
+		t := &conn{g: g, db: d, after: after}
 		fnErr = fn(context.WithValue(ctx, txKey{}, t), t)
 		return fnErr
 	})
 	if err == nil {
+		if !nested {
+			for _, f := range *after {
+				f()
+			}
+		}
 		return nil
 	}
+	*after = (*after)[:mark]
 	if fnErr != nil && errors.Is(err, fnErr) {
 		return fnErr
 	}
@@ -361,9 +376,25 @@ func (d *DB) DeleteExpiredSessions(ctx context.Context) (int64, error) {
 type conn struct {
 	g  *gorm.DB
 	db *DB
+	// after holds the functions to run once the outermost transaction
+	// commits (nil on the pool).
+	after *[]func()
 }
 
-var _ workflow.Tx = (*conn)(nil)
+var (
+	_ workflow.Tx             = (*conn)(nil)
+	_ workflow.AfterCommitter = (*conn)(nil)
+)
+
+// AfterCommit implements workflow.AfterCommitter. On the pool (no
+// transaction) fn runs at once.
+func (c *conn) AfterCommit(fn func()) {
+	if c.after == nil {
+		fn()
+		return
+	}
+	*c.after = append(*c.after, fn)
+}
 
 func (c *conn) q(ctx context.Context) *gorm.DB { return c.g.WithContext(ctx) }
 
