@@ -117,9 +117,3 @@ func (o *Outbox) wakeAfter(tx workflow.Tx) {
 		workflow.AfterCommit(tx, o.Wake)
 	}
 }
-
-func (o *Outbox) wake() {
-	if o.Wake != nil {
-		o.Wake()
-	}
-}
