@@ -71,3 +71,86 @@ func TestIntegrationLoadtestThreeInstances(t *testing.T) {
 		}
 	}
 }
+
+// TestIntegrationEvidenceTurn: the renewal job has its own lease: of two
+// instances one renews, and the fixity audit's turn is not taken by it.
+func TestIntegrationEvidenceTurn(t *testing.T) {
+	for _, backend := range []string{gormdb.SQLite, gormdb.Postgres} {
+		t.Run(backend, func(t *testing.T) {
+			db := gormdbtest.Open(t, backend)
+			ctx := context.Background()
+			a, b := newLeaseTurn(db, evidenceLeaseName, time.Hour), newLeaseTurn(db, evidenceLeaseName, time.Hour)
+			mine, done, err := a(ctx)
+			if err != nil || !mine {
+				t.Fatalf("first instance: %v %v", mine, err)
+			}
+			defer done()
+			if mine, _, err := b(ctx); err != nil || mine {
+				t.Fatalf("second instance renews too: %v %v", mine, err)
+			}
+			if mine, done, err := newFixityTurn(db, time.Hour)(ctx); err != nil || !mine {
+				t.Fatalf("fixity has no turn while renewal runs: %v %v", mine, err)
+			} else {
+				done()
+			}
+		})
+	}
+}
+
+// TestIntegrationEvidenceThreeInstances: three instances on one
+// PostgreSQL and MinIO, each running the renewal job every 300 ms: every
+// record archived by a short load gets exactly one archive time-stamp
+// (never two), trusted, and keeps one once nothing is due.
+func TestIntegrationEvidenceThreeInstances(t *testing.T) {
+	dsn := gormdbtest.CreatePostgresDatabase(t)
+	env := sharedS3Env(t)
+	env["VANTHU_DATABASE_URL"] = dsn
+	env["VANTHU_EVIDENCE_INTERVAL"] = "300ms"
+	servers := []*server{startServer(t, env), startServer(t, env), startServer(t, env)}
+	checkLoadtest(t, servers, 6, 1)
+	admin := servers[0].login(t, "admin", "admin-password-1")
+	var list struct {
+		Items []struct {
+			DocumentID string `json:"document_id"`
+		}
+	}
+	if code := admin.call("GET", "/api/v1/archive?limit=100", nil, &list); code != 200 || len(list.Items) != 6 {
+		t.Fatalf("archive search: %d, %d records", code, len(list.Items))
+	}
+	type report struct {
+		Verdict    string
+		TimeStamps []struct{ Trusted bool } `json:"time_stamps"`
+	}
+	stamps := func(i int, id string) report {
+		var r report
+		if code := servers[i%3].login(t, "admin", "admin-password-1").call("GET", "/api/v1/archive/"+id+"/evidence", nil, &r); code != 200 {
+			t.Fatalf("evidence of %s: %d", id, code)
+		}
+		return r
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for i, it := range list.Items {
+		for {
+			r := stamps(i, it.DocumentID)
+			if len(r.TimeStamps) > 1 {
+				t.Fatalf("%s has %d time-stamps", it.DocumentID, len(r.TimeStamps))
+			}
+			if len(r.TimeStamps) == 1 {
+				if !r.TimeStamps[0].Trusted {
+					t.Fatalf("%s: untrusted time-stamp %+v", it.DocumentID, r)
+				}
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s got no time-stamp", it.DocumentID)
+			}
+			time.Sleep(200 * time.Millisecond)
+		}
+	}
+	time.Sleep(1500 * time.Millisecond) // several more runs: nothing is due
+	for i, it := range list.Items {
+		if r := stamps(i+1, it.DocumentID); len(r.TimeStamps) != 1 {
+			t.Fatalf("%s has %d time-stamps after more runs", it.DocumentID, len(r.TimeStamps))
+		}
+	}
+}
