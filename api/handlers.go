@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"os"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -419,6 +421,44 @@ type RegisterEntry struct {
 	Notes           string         `json:"notes"`
 	DocumentID      string         `json:"document_id"`
 	State           string         `json:"state"`
+	// Status is set on a number no issued document carries: "voided" (a
+	// failed issue after a later number was taken; Notes says why) or
+	// "reserved" (an issue in progress).
+	Status string `json:"status,omitempty"`
+}
+
+// reservationLister lists a register's reserved and voided numbers
+// (*workflow.Service).
+type reservationLister interface {
+	RegisterReservations(ctx context.Context, actor *workflow.User, kind workflow.RegisterKind, year int) ([]workflow.ReservedNumber, error)
+}
+
+// reservedEntries adds the register's reserved and voided numbers to
+// entries, in number order.
+func (s *Server) reservedEntries(c echo.Context, kind workflow.RegisterKind, year int, entries []RegisterEntry) ([]RegisterEntry, error) {
+	rl, ok := s.Docs.(reservationLister)
+	if !ok {
+		return entries, nil
+	}
+	rs, err := rl.RegisterReservations(c.Request().Context(), Actor(c), kind, year)
+	if err != nil || len(rs) == 0 {
+		return entries, err
+	}
+	for _, r := range rs {
+		at := r.CreatedAt
+		if r.VoidedAt != nil {
+			at = *r.VoidedAt
+		}
+		e := RegisterEntry{Number: r.Number, Notation: r.Notation, Date: workflow.VietnamDate(at).String(),
+			Notes: r.Note(), DocumentID: r.DocumentID, Status: string(r.State)}
+		if d := r.Document; d != nil {
+			e.Type, e.TypeName, e.Subject = string(d.Type), workflow.DocTypes[d.Type], d.Subject
+			e.Urgency, e.Confidentiality, e.State = string(d.Urgency), string(d.Confidentiality), string(d.State)
+		}
+		entries = append(entries, e)
+	}
+	sort.SliceStable(entries, func(i, j int) bool { return entries[i].Number < entries[j].Number })
+	return entries, nil
 }
 
 func (s *Server) handleRegister(c echo.Context) error {
@@ -480,6 +520,9 @@ func (s *Server) handleRegister(c echo.Context) error {
 			}
 		}
 		entries = append(entries, e)
+	}
+	if entries, err = s.reservedEntries(c, kind, year, entries); err != nil {
+		return err
 	}
 	if c.QueryParam("format") == "csv" {
 		return writeRegisterCSV(c, kind, year, entries)

@@ -506,6 +506,24 @@ func (e RegisterRegister) Valid() bool {
 	}
 }
 
+// Defines values for RegisterEntryStatus.
+const (
+	Reserved RegisterEntryStatus = "reserved"
+	Voided   RegisterEntryStatus = "voided"
+)
+
+// Valid indicates whether the value is a known member of the RegisterEntryStatus enum.
+func (e RegisterEntryStatus) Valid() bool {
+	switch e {
+	case Reserved:
+		return true
+	case Voided:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Retention.
 const (
 	N10y      Retention = "10y"
@@ -1574,6 +1592,9 @@ type RegisterEntry struct {
 	Signer *string `json:"signer,omitempty"`
 	State  *State  `json:"state,omitempty"`
 
+	// Status set on a number no issued document carries: voided (an issue that failed after a later number was taken; notes gives the reason; never reused) or reserved (an issue in progress)
+	Status *RegisterEntryStatus `json:"status,omitempty"`
+
 	// Subject Example: Về việc ban hành quy chế làm việc
 	Subject string `json:"subject"`
 
@@ -1586,6 +1607,9 @@ type RegisterEntry struct {
 	// Urgency thường, Khẩn, Thượng khẩn, Hỏa tốc
 	Urgency Urgency `json:"urgency"`
 }
+
+// RegisterEntryStatus set on a number no issued document carries: voided (an issue that failed after a later number was taken; notes gives the reason; never reused) or reserved (an issue in progress)
+type RegisterEntryStatus string
 
 // Retention defines model for Retention.
 type Retention string

@@ -1,8 +1,10 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"sort"
 	"strconv"
 	"strings"
 
@@ -84,6 +86,7 @@ type registerRow struct {
 	Receiver     string
 	Notes        string
 	DocID        string
+	Status       string // voided or reserved: a number no issued document carries
 }
 
 type registerView struct {
@@ -151,6 +154,29 @@ func (u *UI) registerRows(r *http.Request, s *Session) (*registerView, error) {
 			}
 		}
 		v.Rows = append(v.Rows, row)
+	}
+	// Numbers no issued document carries: voided (with the reason) or
+	// reserved by an issue in progress; each is a line of the register.
+	if rl, ok := u.cfg.Docs.(interface {
+		RegisterReservations(ctx context.Context, actor *workflow.User, kind workflow.RegisterKind, year int) ([]workflow.ReservedNumber, error)
+	}); ok {
+		rs, err := rl.RegisterReservations(r.Context(), s.User, kind, year)
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range rs {
+			at := x.CreatedAt
+			if x.VoidedAt != nil {
+				at = *x.VoidedAt
+			}
+			row := registerRow{Number: x.Number, Notation: x.Notation, Date: fmtDate(&at), Notes: x.Note(), DocID: x.DocumentID, Status: string(x.State)}
+			if d := x.Document; d != nil {
+				row.Type, row.Subject = orName(workflow.DocTypes, d.Type), d.Subject
+				row.Urgency, row.Conf = orName(urgencyNames, d.Urgency), orName(confidentialityNames, d.Confidentiality)
+			}
+			v.Rows = append(v.Rows, row)
+		}
+		sort.SliceStable(v.Rows, func(i, j int) bool { return v.Rows[i].Number < v.Rows[j].Number })
 	}
 	return v, nil
 }

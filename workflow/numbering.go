@@ -260,10 +260,27 @@ func (s *Service) SweepReservations(ctx context.Context) int {
 	return n
 }
 
+// ReservedNumber is a register line that no issued document fills: a
+// number reserved by an issue in progress, or voided by a failed one,
+// with the document that took it (nil if it is gone).
+type ReservedNumber struct {
+	Reservation
+	Document *Document
+}
+
+// Note is how a register prints the line: why the number carries no
+// issued document.
+func (r ReservedNumber) Note() string {
+	if r.State == NumberVoided {
+		return "Số đã hủy (voided): " + r.Reason
+	}
+	return "Số đang được giữ cho văn bản đang phát hành (reserved)"
+}
+
 // RegisterReservations returns a register year's reserved and voided
-// numbers for actor, under the same rules as Register: a row of a
+// numbers for actor, under the same rules as Register: a line of a
 // document the actor may not see is left out.
-func (s *Service) RegisterReservations(ctx context.Context, actor *User, kind RegisterKind, year int) ([]Reservation, error) {
+func (s *Service) RegisterReservations(ctx context.Context, actor *User, kind RegisterKind, year int) ([]ReservedNumber, error) {
 	if err := checkRegisterAccess(actor, kind); err != nil {
 		return nil, err
 	}
@@ -275,13 +292,18 @@ func (s *Service) RegisterReservations(ctx context.Context, actor *User, kind Re
 	if err != nil {
 		return nil, err
 	}
-	out := rs[:0]
+	out := make([]ReservedNumber, 0, len(rs))
 	for _, r := range rs {
 		d, err := s.Repo.Document(ctx, r.DocumentID)
-		if err == nil && !CanSee(d, actor) {
+		switch {
+		case ErrorCode(err) == ENOTFOUND:
+			d = nil
+		case err != nil:
+			return nil, err
+		case !CanSee(d, actor):
 			continue
 		}
-		out = append(out, r)
+		out = append(out, ReservedNumber{Reservation: r, Document: d})
 	}
 	return out, nil
 }
