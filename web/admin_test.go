@@ -1,11 +1,13 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -113,5 +115,36 @@ func TestRegisterPages(t *testing.T) {
 	}
 	if p := e.login("chuyenvien").get("/registers/incoming/2026"); p.Status != http.StatusForbidden {
 		t.Errorf("handler opens a register: %d", p.Status)
+	}
+}
+
+// A voided number is a line of the outgoing register page and its CSV,
+// with the reason.
+func TestRegisterPageShowsVoidedNumber(t *testing.T) {
+	e := newTestEnv(t)
+	clerk := e.login("vanthu")
+	id := e.newIncoming(clerk, "Công văn về cấp nước", nil)
+	err := e.repo.Atomic(t.Context(), func(ctx context.Context, tx workflow.Tx) error {
+		n, err := tx.NextNumber(ctx, workflow.RegisterOutgoing, 2026)
+		if err != nil {
+			return err
+		}
+		r := &workflow.Reservation{ID: "r1", Register: workflow.RegisterOutgoing, Year: 2026, Number: n, Notation: "01/QĐ-UBND",
+			DocumentID: id, State: workflow.NumberReserved, CreatedAt: time.Date(2026, 11, 20, 9, 0, 0, 0, workflow.Vietnam)}
+		if err := tx.CreateReservation(ctx, r); err != nil {
+			return err
+		}
+		return tx.VoidReservation(ctx, r.ID, "chữ ký số thất bại: thiết bị ký không phản hồi", r.CreatedAt)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := clerk.get("/registers/outgoing/2026")
+	if p.Status != http.StatusOK || !strings.Contains(p.Body, "01/QĐ-UBND") || !strings.Contains(p.Body, `class="number-voided"`) ||
+		!strings.Contains(p.Body, "thiết bị ký không phản hồi") {
+		t.Fatalf("register page: %d\n%s", p.Status, p.Body)
+	}
+	if csv := clerk.get("/registers/outgoing/2026/csv"); !strings.Contains(csv.Body, "Số đã hủy (voided): chữ ký số thất bại") {
+		t.Fatalf("csv: %s", csv.Body)
 	}
 }
