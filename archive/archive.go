@@ -26,75 +26,16 @@ import (
 	"github.com/vanthu/vanthu/workflow"
 )
 
-// Record is one archived document's record as the index keeps it.
-type Record struct {
-	DocumentID  string
-	Version     int    // the document's version when archived
-	Key         string // prefix of its objects, ending in "/"
-	Class       string // retention class
-	ArchivedAt  time.Time
-	RetainUntil time.Time
-	LegalHold   bool
-
-	// Search fields, copied from the document.
-	Direction       workflow.Direction
-	Type            workflow.DocType
-	Subject         string
-	Number          int
-	Year            int
-	Notation        string
-	DocDate         *workflow.Date // date of the document: of issue (in Vietnam), or the sender's date
-	SignerID        string
-	SignerName      string
-	Orgs            []workflow.Org // sender and recipients
-	Confidentiality workflow.Confidentiality
-	CreatedBy       string
-	AssigneeID      string
-
-	// Evidence is the record's archive time-stamp chain (evidence.go).
-	Evidence Evidence
-
-	Objects []Object // in key order
-}
-
-// Evidence is the state of a record's archive time-stamp chain.
-type Evidence struct {
-	Count      int       // time-stamps in the chain (0: none yet)
-	Time       time.Time // the newest one's time
-	ValidUntil time.Time // the earliest expiry of the newest one's TSA certificate path
-	RenewAt    time.Time // when it is due for renewal (see Service.RenewBefore)
-}
-
-// Object is one archived object with what fixity checks against.
-type Object struct {
-	Key         string
-	DocumentID  string
-	Name        string // path within the record ("document.pdf", "attachments/01-x.pdf")
-	Size        int64
-	SHA256      string
-	VersionID   string // S3 version ("" on the local folder)
-	RetainUntil time.Time
-	LegalHold   bool
-}
-
-// Query selects archived records. Words of Q must all occur in the
-// subject (accent-insensitive); the other fields filter exactly, except
-// Notation, Signer and Org which match a part, accent-insensitive.
-type Query struct {
-	Q        string
-	Type     workflow.DocType
-	From, To *workflow.Date // document date range, inclusive
-	Number   int
-	Notation string
-	Signer   string // signer's name or user id
-	Org      string // sender or recipient: organisation code or name
-	After    string // cursor: the last document ID of the previous page
-	Limit    int
-	// Visibility as workflow.CanSee: classified records only where
-	// ViewerID is signer, assignee or creator, unless SeeAll.
-	ViewerID string
-	SeeAll   bool
-}
+// Record, Evidence, Object and Query are the archive's records, their
+// time-stamp chains, objects and searches; the types live in workflow,
+// which the index's implementation (storage/gormdb) shares with this
+// package.
+type (
+	Record   = workflow.ArchiveRecord
+	Evidence = workflow.ArchiveEvidence
+	Object   = workflow.ArchiveObject
+	Query    = workflow.ArchiveQuery
+)
 
 // Index is the database side of the archive. storage/gormdb implements it.
 type Index interface {

@@ -31,31 +31,13 @@ const (
 	DeliverRevoke workflow.DeliveryKind = "revoke"
 )
 
-// Agency is a connected agency: where to reach it and how to recognise it.
-type Agency struct {
-	OrgID    string `json:"org_id"`   // e.g. "000.00.31.H13"
-	Name     string `json:"name"`     // e.g. "UBND phường Long Hòa"
-	Endpoint string `json:"endpoint"` // https://host:port of its exchange listener
-	// SigningCertPEM is the certificate (chain, signer first) of the key
-	// the agency signs its envelopes with.
-	SigningCertPEM string `json:"signing_cert_pem"`
-	// TLSCertPEM is the agency's TLS certificate (its client and server
-	// certificate, pinned) or the CA that issues it.
-	TLSCertPEM string    `json:"tls_cert_pem"`
-	CreatedAt  time.Time `json:"created_at,omitempty"`
-	UpdatedAt  time.Time `json:"updated_at,omitempty"`
-}
-
-// ReceivedStatus is a status message a recipient sent about one of our
-// documents.
-type ReceivedStatus struct {
-	DocumentID  string    // our document
-	OrgID       string    // the agency that reported it
-	Code        string    // 01..16
-	Description string    // e.g. the reason of a refusal
-	At          time.Time // when the agency says it happened
-	ReceivedAt  time.Time
-}
+// Agency is a connected agency and ReceivedStatus a status message one
+// sent; the types live in workflow, which the store's implementation
+// (storage/gormdb) shares with this package.
+type (
+	Agency         = workflow.ConnectedAgency
+	ReceivedStatus = workflow.ReceivedStatus
+)
 
 // Store is the persistence the exchange needs beyond workflow.Repository.
 // Methods called with a context carrying a transaction (the ctx handed to

@@ -10,7 +10,6 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"github.com/vanthu/vanthu/archive"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -21,8 +20,6 @@ import (
 type ArchiveIndex struct {
 	db *DB
 }
-
-var _ archive.Index = (*ArchiveIndex)(nil)
 
 // archiveRecordRow is a row of archive_records: one per archived
 // document (the latest attempt). *Norm columns hold Fold()ed text.
@@ -101,7 +98,7 @@ func NewArchiveIndex(d *DB) *ArchiveIndex { return &ArchiveIndex{db: d} }
 func (x *ArchiveIndex) q(ctx context.Context) *gorm.DB { return x.db.conn(ctx) }
 
 // Record implements archive.Index.
-func (x *ArchiveIndex) Record(ctx context.Context, docID string) (*archive.Record, error) {
+func (x *ArchiveIndex) Record(ctx context.Context, docID string) (*workflow.ArchiveRecord, error) {
 	var r archiveRecordRow
 	if err := x.q(ctx).Where("doc_id = ?", docID).Take(&r).Error; err != nil {
 		return nil, x.db.translate(err, "archived record of %s", docID)
@@ -124,14 +121,14 @@ func (x *ArchiveIndex) Record(ctx context.Context, docID string) (*archive.Recor
 		return nil, x.db.translate(err, "evidence of %s", docID)
 	}
 	if len(ev) == 1 {
-		rec.Evidence = archive.Evidence{Count: ev[0].Count, Time: fromDB(ev[0].StampedAt), ValidUntil: fromDB(ev[0].ValidUntil), RenewAt: fromDB(ev[0].RenewAt)}
+		rec.Evidence = workflow.ArchiveEvidence{Count: ev[0].Count, Time: fromDB(ev[0].StampedAt), ValidUntil: fromDB(ev[0].ValidUntil), RenewAt: fromDB(ev[0].RenewAt)}
 	}
 	return rec, nil
 }
 
 // AddEvidence implements archive.Index: the objects and the chain's new
 // length in one transaction, guarded by the length it had (seq).
-func (x *ArchiveIndex) AddEvidence(ctx context.Context, docID, key string, ev archive.Evidence, objs []archive.Object) error {
+func (x *ArchiveIndex) AddEvidence(ctx context.Context, docID, key string, ev workflow.ArchiveEvidence, objs []workflow.ArchiveObject) error {
 	now := utc(x.db.Now())
 	seq := ev.Count - 1
 	row := archiveEvidenceRow{DocID: docID, RecordKey: key, Count: ev.Count, StampedAt: utc(ev.Time), ValidUntil: utc(ev.ValidUntil), RenewAt: utc(ev.RenewAt), RenewedAt: now}
@@ -187,7 +184,7 @@ func (x *ArchiveIndex) EvidenceDue(ctx context.Context, now time.Time, after str
 }
 
 // PutRecord implements archive.Index.
-func (x *ArchiveIndex) PutRecord(ctx context.Context, rec *archive.Record) error {
+func (x *ArchiveIndex) PutRecord(ctx context.Context, rec *workflow.ArchiveRecord) error {
 	row, err := archiveRecordFromDomain(rec)
 	if err != nil {
 		return err
@@ -243,7 +240,7 @@ func (x *ArchiveIndex) ObjectStats(ctx context.Context) (int64, int64, error) {
 }
 
 // WalkObjects implements archive.Index, a page of 1000 rows at a time.
-func (x *ArchiveIndex) WalkObjects(ctx context.Context, fn func(archive.Object) error) error {
+func (x *ArchiveIndex) WalkObjects(ctx context.Context, fn func(workflow.ArchiveObject) error) error {
 	after := ""
 	for {
 		var rows []archiveObjectRow
@@ -267,7 +264,7 @@ func (x *ArchiveIndex) WalkObjects(ctx context.Context, fn func(archive.Object) 
 // in state archived count: an attempt whose state change never committed
 // is not a record). Words of Q must each occur in the folded subject (a
 // trigram index serves this on PostgreSQL).
-func (x *ArchiveIndex) Search(ctx context.Context, f archive.Query) ([]*archive.Record, string, error) {
+func (x *ArchiveIndex) Search(ctx context.Context, f workflow.ArchiveQuery) ([]*workflow.ArchiveRecord, string, error) {
 	limit := f.Limit
 	if limit <= 0 {
 		limit = DefaultLimit
@@ -314,7 +311,7 @@ func (x *ArchiveIndex) Search(ctx context.Context, f archive.Query) ([]*archive.
 		rows = rows[:limit]
 		next = rows[limit-1].DocID
 	}
-	out := make([]*archive.Record, 0, len(rows))
+	out := make([]*workflow.ArchiveRecord, 0, len(rows))
 	for i := range rows {
 		r, err := rows[i].toDomain()
 		if err != nil {
@@ -326,7 +323,7 @@ func (x *ArchiveIndex) Search(ctx context.Context, f archive.Query) ([]*archive.
 }
 
 // SearchSQL returns the SQL of a search (for EXPLAIN in tests and tools).
-func (x *ArchiveIndex) SearchSQL(ctx context.Context, f archive.Query) string {
+func (x *ArchiveIndex) SearchSQL(ctx context.Context, f workflow.ArchiveQuery) string {
 	return x.q(ctx).ToSQL(func(tx *gorm.DB) *gorm.DB {
 		var rows []archiveRecordRow
 		q := tx.Table("archive_records AS r").Select("r.*").
@@ -360,7 +357,7 @@ func (x *ArchiveIndex) MarkImported(ctx context.Context, sha, docID, name string
 	return nil
 }
 
-func archiveRecordFromDomain(r *archive.Record) (*archiveRecordRow, error) {
+func archiveRecordFromDomain(r *workflow.ArchiveRecord) (*archiveRecordRow, error) {
 	orgs := make([]orgJSON, 0, len(r.Orgs))
 	var norm strings.Builder
 	for _, o := range r.Orgs {
@@ -385,8 +382,8 @@ func archiveRecordFromDomain(r *archive.Record) (*archiveRecordRow, error) {
 	}, nil
 }
 
-func (r *archiveRecordRow) toDomain() (*archive.Record, error) {
-	rec := &archive.Record{
+func (r *archiveRecordRow) toDomain() (*workflow.ArchiveRecord, error) {
+	rec := &workflow.ArchiveRecord{
 		DocumentID: r.DocID, Version: r.Version, Key: r.Key, Class: r.Class,
 		ArchivedAt: fromDB(r.ArchivedAt), RetainUntil: fromDB(r.RetainUntil), LegalHold: r.LegalHold,
 		Direction: workflow.Direction(r.Direction), Type: workflow.DocType(r.Type), Subject: r.Subject,
@@ -406,7 +403,7 @@ func (r *archiveRecordRow) toDomain() (*archive.Record, error) {
 	return rec, nil
 }
 
-func (o *archiveObjectRow) toDomain() archive.Object {
-	return archive.Object{Key: o.Key, DocumentID: o.DocID, Name: o.Name, Size: o.Size, SHA256: o.SHA256,
+func (o *archiveObjectRow) toDomain() workflow.ArchiveObject {
+	return workflow.ArchiveObject{Key: o.Key, DocumentID: o.DocID, Name: o.Name, Size: o.Size, SHA256: o.SHA256,
 		VersionID: o.VersionID, RetainUntil: fromDB(o.RetainUntil), LegalHold: o.LegalHold}
 }

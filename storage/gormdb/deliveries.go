@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	"github.com/vanthu/vanthu/exchange"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -70,8 +69,6 @@ func (c *conn) EnqueueDelivery(ctx context.Context, d *workflow.Delivery) error 
 	}
 	return nil
 }
-
-var _ exchange.QueueReader = (*DB)(nil)
 
 // QueueCounts counts deliveries by state (exchange.QueueReader).
 func (d *DB) QueueCounts(ctx context.Context) (map[workflow.DeliveryState]int, error) {

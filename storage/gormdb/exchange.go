@@ -7,7 +7,6 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
-	"github.com/vanthu/vanthu/exchange"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -46,15 +45,13 @@ type statusRow struct {
 
 func (statusRow) TableName() string { return "exchange_statuses" }
 
-var _ exchange.Store = (*DB)(nil)
-
-func agencyFromRow(r *agencyRow) *exchange.Agency {
-	return &exchange.Agency{OrgID: r.OrgID, Name: r.Name, Endpoint: r.Endpoint, SigningCertPEM: r.SigningCertPEM,
+func agencyFromRow(r *agencyRow) *workflow.ConnectedAgency {
+	return &workflow.ConnectedAgency{OrgID: r.OrgID, Name: r.Name, Endpoint: r.Endpoint, SigningCertPEM: r.SigningCertPEM,
 		TLSCertPEM: r.TLSCertPEM, CreatedAt: fromDB(r.CreatedAt), UpdatedAt: fromDB(r.UpdatedAt)}
 }
 
 // PutAgency inserts or replaces a connected agency.
-func (d *DB) PutAgency(ctx context.Context, a *exchange.Agency) error {
+func (d *DB) PutAgency(ctx context.Context, a *workflow.ConnectedAgency) error {
 	now := utc(time.Now())
 	r := &agencyRow{OrgID: a.OrgID, Name: a.Name, Endpoint: a.Endpoint, SigningCertPEM: a.SigningCertPEM,
 		TLSCertPEM: a.TLSCertPEM, CreatedAt: now, UpdatedAt: now}
@@ -69,7 +66,7 @@ func (d *DB) PutAgency(ctx context.Context, a *exchange.Agency) error {
 }
 
 // Agency returns a registered agency, or ENOTFOUND.
-func (d *DB) Agency(ctx context.Context, orgID string) (*exchange.Agency, error) {
+func (d *DB) Agency(ctx context.Context, orgID string) (*workflow.ConnectedAgency, error) {
 	var r agencyRow
 	if err := d.conn(ctx).Where("org_id = ?", orgID).Take(&r).Error; err != nil {
 		return nil, d.translate(err, "agency %s", orgID)
@@ -78,12 +75,12 @@ func (d *DB) Agency(ctx context.Context, orgID string) (*exchange.Agency, error)
 }
 
 // Agencies lists every registered agency by org code.
-func (d *DB) Agencies(ctx context.Context) ([]*exchange.Agency, error) {
+func (d *DB) Agencies(ctx context.Context) ([]*workflow.ConnectedAgency, error) {
 	var rows []agencyRow
 	if err := d.conn(ctx).Order("org_id").Find(&rows).Error; err != nil {
 		return nil, d.translate(err, "list agencies")
 	}
-	out := make([]*exchange.Agency, len(rows))
+	out := make([]*workflow.ConnectedAgency, len(rows))
 	for i := range rows {
 		out[i] = agencyFromRow(&rows[i])
 	}
@@ -205,7 +202,7 @@ func (d *DB) SentDocument(ctx context.Context, externalID string) (string, error
 
 // RecordStatus stores a status message once and moves the agency's
 // document delivery's LastStatus forward (never back to an older one).
-func (d *DB) RecordStatus(ctx context.Context, s exchange.ReceivedStatus) (bool, error) {
+func (d *DB) RecordStatus(ctx context.Context, s workflow.ReceivedStatus) (bool, error) {
 	at := utc(s.At)
 	recv := s.ReceivedAt
 	if recv.IsZero() {
@@ -235,14 +232,14 @@ func (d *DB) RecordStatus(ctx context.Context, s exchange.ReceivedStatus) (bool,
 
 // Statuses lists the status messages about a document by agency, in the
 // order they happened (then arrived).
-func (d *DB) Statuses(ctx context.Context, documentID string) ([]exchange.ReceivedStatus, error) {
+func (d *DB) Statuses(ctx context.Context, documentID string) ([]workflow.ReceivedStatus, error) {
 	var rows []statusRow
 	if err := d.conn(ctx).Where("document_id = ?", documentID).Order("org_id, at, seq").Find(&rows).Error; err != nil {
 		return nil, d.translate(err, "statuses of %s", documentID)
 	}
-	out := make([]exchange.ReceivedStatus, len(rows))
+	out := make([]workflow.ReceivedStatus, len(rows))
 	for i, r := range rows {
-		out[i] = exchange.ReceivedStatus{DocumentID: r.DocumentID, OrgID: r.OrgID, Code: r.Code, Description: r.Description,
+		out[i] = workflow.ReceivedStatus{DocumentID: r.DocumentID, OrgID: r.OrgID, Code: r.Code, Description: r.Description,
 			At: fromDB(r.At), ReceivedAt: fromDB(r.ReceivedAt)}
 	}
 	return out, nil
