@@ -72,6 +72,40 @@ func TestOutboxSend(t *testing.T) {
 	}
 }
 
+// TestOutboxRevoke: request_revoke of a sent document queues a revoke
+// delivery to every recipient with the typed reason; the exchange's own
+// answers on an outgoing document queue nothing.
+func TestOutboxRevoke(t *testing.T) {
+	o := &Outbox{Agencies: agencies{}}
+	to := []workflow.Org{{OrgID: "000.00.31.H13", Name: "Long Hòa"}, {OrgID: "000.00.32.H13", Name: "An Thới"}}
+	for _, tc := range []struct {
+		action workflow.Action
+		want   int
+	}{{workflow.RequestRevoke, 2}, {workflow.AcceptRevoke, 0}, {workflow.RefuseRevoke, 0}} {
+		t.Run(string(tc.action), func(t *testing.T) {
+			tr, ok := workflow.Next(workflow.Outgoing, workflow.Sent, tc.action)
+			if !ok {
+				t.Fatalf("no %s from sent", tc.action)
+			}
+			repo := workflowtest.NewRepository()
+			d := &workflow.Document{ID: "d1", Direction: workflow.Outgoing, Recipients: to, RevokeReason: "Ban hành nhầm"}
+			if err := repo.Atomic(context.Background(), func(ctx context.Context, tx workflow.Tx) error {
+				return o.Transitioned(ctx, tx, d, tr, &workflow.Event{Comment: "not this"})
+			}); err != nil {
+				t.Fatal(err)
+			}
+			if len(repo.Deliveries) != tc.want {
+				t.Fatalf("%d deliveries, want %d", len(repo.Deliveries), tc.want)
+			}
+			for i, dl := range repo.Deliveries {
+				if dl.Kind != DeliverRevoke || dl.OrgID != to[i].OrgID || dl.Description != "Ban hành nhầm" {
+					t.Fatalf("delivery %d = %+v", i, dl)
+				}
+			}
+		})
+	}
+}
+
 func TestOutboxStatuses(t *testing.T) {
 	o := &Outbox{Agencies: agencies{}}
 	sender := &workflow.Org{OrgID: "000.00.12.H13", Name: "Bình Thủy"}
