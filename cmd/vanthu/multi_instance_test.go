@@ -1,9 +1,16 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
 	"testing"
 	"time"
+
+	"github.com/vanthu/vanthu/exchange"
 
 	"github.com/vanthu/vanthu/storage/gormdb"
 	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
@@ -152,5 +159,85 @@ func TestIntegrationEvidenceThreeInstances(t *testing.T) {
 		if r := stamps(i+1, it.DocumentID); len(r.TimeStamps) != 1 {
 			t.Fatalf("%s has %d time-stamps after more runs", it.DocumentID, len(r.TimeStamps))
 		}
+	}
+}
+
+// TestIntegrationThreeInstancesSendOnce: three instances of one agency on
+// one PostgreSQL and MinIO, each with its exchange listener and delivery
+// worker, send outgoing documents to a peer agency: the peer's endpoint
+// is posted each document exactly once (the three workers never send one
+// delivery twice), and every document is received once.
+func TestIntegrationThreeInstancesSendOnce(t *testing.T) {
+	saved := exchangeTuning
+	t.Cleanup(func() { exchangeTuning = saved })
+	exchangeTuning.Poll, exchangeTuning.Backoff, exchangeTuning.MaxBackoff, exchangeTuning.Lease =
+		20*time.Millisecond, 200*time.Millisecond, time.Second, time.Minute
+	var mu sync.Mutex
+	posts := 0
+	var a []*peer
+	dsn := gormdbtest.CreatePostgresDatabase(t)
+	s3 := sharedS3Env(t)
+	for i := range 3 {
+		p := newPeer(t, fmt.Sprintf("a%d", i+1), "000.00.12.H13", "UBND quận Bình Thủy", "UBND")
+		p.env["VANTHU_DATABASE_URL"] = dsn
+		for k, v := range s3 {
+			p.env[k] = v
+		}
+		a = append(a, p)
+	}
+	b := newPeer(t, "b", "000.00.31.H13", "UBND phường Long Hòa", "UBND")
+	exchangeTuning.Hook = func(org string, h http.Handler) http.Handler {
+		if org != b.orgID {
+			return h
+		}
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path == exchange.PathEdXML {
+				mu.Lock()
+				posts++
+				mu.Unlock()
+			}
+			h.ServeHTTP(w, r)
+		})
+	}
+	connect(t, a[0], b) // a1's registry is the database all three share
+	b.start(t)
+	var urls []string
+	for _, p := range a {
+		p.srv = startServer(t, p.env)
+		urls = append(urls, p.srv.base)
+	}
+	const n = 12
+	var stdout, stderr bytes.Buffer
+	if code := run(context.Background(), []string{"loadtest", "--url", strings.Join(urls, ","), "--admin-password", "admin-password-1",
+		"--quiet", "--users-per-role", "3", "--count", fmt.Sprint(n), "--mix", "outgoing=1", "--send", "--send-to", b.orgID},
+		func(string) string { return "" }, &stdout, &stderr); code != 0 {
+		t.Fatalf("loadtest exited %d: %s\n%s", code, stderr.String(), stdout.String())
+	}
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		seen := map[string]int{}
+		for _, d := range b.incoming(t) {
+			if s, _ := d["subject"].(string); strings.HasPrefix(s, "Quyết định thử tải số ") {
+				seen[s]++
+			}
+		}
+		if len(seen) == n {
+			for s, k := range seen {
+				if k != 1 {
+					t.Fatalf("%q received %d times", s, k)
+				}
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("peer received %d of %d documents", len(seen), n)
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	time.Sleep(time.Second) // a duplicate send would arrive by now
+	mu.Lock()
+	defer mu.Unlock()
+	if posts != n {
+		t.Fatalf("the peer's endpoint was posted %d packages for %d documents", posts, n)
 	}
 }
