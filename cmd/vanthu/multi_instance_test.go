@@ -168,10 +168,6 @@ func TestIntegrationEvidenceThreeInstances(t *testing.T) {
 // is posted each document exactly once (the three workers never send one
 // delivery twice), and every document is received once.
 func TestIntegrationThreeInstancesSendOnce(t *testing.T) {
-	saved := exchangeTuning
-	t.Cleanup(func() { exchangeTuning = saved })
-	exchangeTuning.Poll, exchangeTuning.Backoff, exchangeTuning.MaxBackoff, exchangeTuning.Lease =
-		20*time.Millisecond, 200*time.Millisecond, time.Second, time.Minute
 	var mu sync.Mutex
 	posts := 0
 	var a []*peer
@@ -186,10 +182,11 @@ func TestIntegrationThreeInstancesSendOnce(t *testing.T) {
 		a = append(a, p)
 	}
 	b := newPeer(t, "b", "000.00.31.H13", "UBND phường Long Hòa", "UBND")
-	exchangeTuning.Hook = func(org string, h http.Handler) http.Handler {
-		if org != b.orgID {
-			return h
-		}
+	fastExchange(append(a, b)...)
+	for _, p := range a {
+		p.env["VANTHU_EXCHANGE_LEASE"] = "1m"
+	}
+	b.opts.exchangeHandler = func(_ string, h http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if r.URL.Path == exchange.PathEdXML {
 				mu.Lock()
@@ -203,7 +200,7 @@ func TestIntegrationThreeInstancesSendOnce(t *testing.T) {
 	b.start(t)
 	var urls []string
 	for _, p := range a {
-		p.srv = startServer(t, p.env)
+		p.srv = startServerWith(t, p.opts, p.env)
 		urls = append(urls, p.srv.base)
 	}
 	const n = 12
