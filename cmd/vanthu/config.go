@@ -76,7 +76,7 @@ type Config struct {
 	PprofAddr      string // net/http/pprof listener
 	MetricsToken   string
 
-	// SignConcurrency bounds signatures at once (0 = no bound).
+	// SignConcurrency bounds signatures at once (0 = one fewer than the CPUs).
 	SignConcurrency int
 }
 
@@ -138,7 +138,7 @@ func (c *Config) settings() []setting {
 		{env: "VANTHU_METRICS_TOKEN", flag: "metrics-token", def: "", doc: "bearer token /metrics requires; empty = none", str: &c.MetricsToken},
 		{env: "VANTHU_EXCHANGE_LEASE", flag: "exchange-lease", def: "5m", doc: "how long a delivery claimed by one instance is kept from the others (an instance killed while sending: another sends it after this); longer than a send may take", str: &c.ExchangeLease},
 		{env: "VANTHU_RESERVATION_TTL", flag: "reservation-ttl", def: "10m", doc: "how long an issue may hold its reserved register number; a number held longer (its request died with its instance) is given back or voided by the next issue of the register, so a retried issue of that document waits at most this long", str: &c.ReservationTTL},
-		{env: "VANTHU_SIGN_CONCURRENCY", flag: "sign-concurrency", def: "0", doc: "most signatures (sign, issue, and the check at register) running at once; the others wait their turn holding no database lock; 0 = no bound", num: &c.SignConcurrency},
+		{env: "VANTHU_SIGN_CONCURRENCY", flag: "sign-concurrency", def: "0", doc: "most signatures (sign, issue, and the check at register) running at once; the others wait their turn holding no database lock; 0 = one fewer than the CPUs (at least 1), so signatures leave a CPU to the other requests", num: &c.SignConcurrency},
 		{env: "VANTHU_EXCHANGE_URL", flag: "exchange-url", def: "", doc: "the exchange endpoint peers should call (https://host:port), printed by vanthu agency export; empty = https://VANTHU_EXCHANGE_ADDR", str: &c.ExchangeURL},
 	}
 }
@@ -179,7 +179,7 @@ func (c *Config) validate() error {
 		return err
 	}
 	if c.SignConcurrency < 0 {
-		return fmt.Errorf("VANTHU_SIGN_CONCURRENCY must be 0 (no bound) or more")
+		return fmt.Errorf("VANTHU_SIGN_CONCURRENCY must be 0 (one fewer than the CPUs) or more")
 	}
 	if c.MaxUploadMB < 1 {
 		return fmt.Errorf("VANTHU_MAX_UPLOAD_MB must be at least 1")

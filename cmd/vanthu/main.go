@@ -16,6 +16,7 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"runtime"
 	"runtime/debug"
 	"strings"
 	"sync"
@@ -191,6 +192,11 @@ func build(ctx context.Context, cfg *Config, opts options, logger *slog.Logger) 
 		Agency: workflow.Agency{OrgID: cfg.OrgID, Name: cfg.OrgName, Abbr: cfg.OrgAbbr}, VerifyCodes: cfg.PublicURL != ""}
 	a.docs.ReservationTTL, _ = time.ParseDuration(cfg.ReservationTTL) // checked by LoadConfig
 	a.docs.SignConcurrency = cfg.SignConcurrency
+	if a.docs.SignConcurrency == 0 {
+		// Signatures are CPU-bound: with every CPU signing, requests wait
+		// for a CPU behind them (BenchmarkGetDocumentWhileIssuing).
+		a.docs.SignConcurrency = max(runtime.GOMAXPROCS(0)-1, 1)
+	}
 	a.api = &api.Server{Docs: a.docs, Accounts: a.auth, Directory: db, Ready: db.Ping,
 		MaxUpload: int64(cfg.MaxUploadMB) << 20}
 	a.web = &web.Config{Docs: a.docs, Accounts: a.auth, Directory: db, Logger: logger, Now: a.now,

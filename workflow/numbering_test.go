@@ -1,0 +1,61 @@
+package workflow_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/vanthu/vanthu/workflow"
+	"github.com/vanthu/vanthu/workflow/workflowtest"
+)
+
+// heldSigner holds layer 2 until release is closed.
+type heldSigner struct {
+	workflowtest.Signer
+	entered, release chan struct{}
+}
+
+func (s heldSigner) SignAgency(ctx context.Context, d *workflow.Document, pdf []byte) ([]byte, error) {
+	s.entered <- struct{}{}
+	<-s.release
+	return s.Signer.SignAgency(ctx, d, pdf)
+}
+
+// With SignConcurrency 1, a second issue waits for the first signature
+// to end without taking a number: when its context ends first it answers
+// EUNAVAILABLE and the register is untouched; once the turn is free it
+// takes the next number.
+func TestSignConcurrencyWaitsWithoutANumber(t *testing.T) {
+	e := newEnv(t)
+	sg := heldSigner{entered: make(chan struct{}, 2), release: make(chan struct{})}
+	e.svc.Signer, e.svc.SignConcurrency = sg, 1
+	a := e.walkTo(t, workflow.Outgoing, workflow.OfficerSigned)
+	b := e.walkTo(t, workflow.Outgoing, workflow.OfficerSigned)
+	clerk := e.users[workflow.RoleClerk]
+	errc := make(chan error, 1)
+	go func() {
+		_, err := e.svc.Apply(context.Background(), clerk, a.ID, workflow.Issue, workflow.ActionInput{})
+		errc <- err
+	}()
+	<-sg.entered
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := e.svc.Apply(ctx, clerk, b.ID, workflow.Issue, workflow.ActionInput{}); workflow.ErrorCode(err) != workflow.EUNAVAILABLE {
+		t.Fatalf("second issue while the only turn is taken: %v, want EUNAVAILABLE", err)
+	}
+	rs, err := e.repo.ReservationsOf(context.Background(), workflow.RegisterOutgoing, 2026)
+	if err != nil || len(rs) != 1 || rs[0].DocumentID != a.ID || rs[0].Number != 1 {
+		t.Fatalf("reservations while waiting: %+v %v (only the signing issue holds a number)", rs, err)
+	}
+	close(sg.release)
+	if err := <-errc; err != nil {
+		t.Fatal(err)
+	}
+	got, err := e.svc.Apply(context.Background(), clerk, b.ID, workflow.Issue, workflow.ActionInput{})
+	if err != nil || got.Number != 2 {
+		t.Fatalf("issue after the turn is free: %v %v", got, err)
+	}
+	if rs, _ := e.repo.ReservationsOf(context.Background(), workflow.RegisterOutgoing, 2026); len(rs) != 0 {
+		t.Fatalf("reservations left: %+v", rs)
+	}
+}
