@@ -548,6 +548,48 @@ func (e Retention) Valid() bool {
 	}
 }
 
+// Defines values for RevocationInfoKind.
+const (
+	Crl  RevocationInfoKind = "crl"
+	Ocsp RevocationInfoKind = "ocsp"
+)
+
+// Valid indicates whether the value is a known member of the RevocationInfoKind enum.
+func (e RevocationInfoKind) Valid() bool {
+	switch e {
+	case Crl:
+		return true
+	case Ocsp:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for RevocationInfoSource.
+const (
+	RevocationInfoSourceEmbedded    RevocationInfoSource = "embedded"
+	RevocationInfoSourceFetched     RevocationInfoSource = "fetched"
+	RevocationInfoSourceNone        RevocationInfoSource = "none"
+	RevocationInfoSourceUnavailable RevocationInfoSource = "unavailable"
+)
+
+// Valid indicates whether the value is a known member of the RevocationInfoSource enum.
+func (e RevocationInfoSource) Valid() bool {
+	switch e {
+	case RevocationInfoSourceEmbedded:
+		return true
+	case RevocationInfoSourceFetched:
+		return true
+	case RevocationInfoSourceNone:
+		return true
+	case RevocationInfoSourceUnavailable:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Role.
 const (
 	Admin     Role = "admin"
@@ -577,15 +619,18 @@ func (e Role) Valid() bool {
 
 // Defines values for SignatureReportValidationTimeSource.
 const (
-	CurrentTime SignatureReportValidationTimeSource = "current time"
-	Empty       SignatureReportValidationTimeSource = ""
-	Timestamp   SignatureReportValidationTimeSource = "timestamp"
+	CurrentTime       SignatureReportValidationTimeSource = "current time"
+	DocumentTimestamp SignatureReportValidationTimeSource = "document timestamp"
+	Empty             SignatureReportValidationTimeSource = ""
+	Timestamp         SignatureReportValidationTimeSource = "timestamp"
 )
 
 // Valid indicates whether the value is a known member of the SignatureReportValidationTimeSource enum.
 func (e SignatureReportValidationTimeSource) Valid() bool {
 	switch e {
 	case CurrentTime:
+		return true
+	case DocumentTimestamp:
 		return true
 	case Empty:
 		return true
@@ -1624,6 +1669,38 @@ type RevocationDecision struct {
 	Reason *string `json:"reason,omitempty"`
 }
 
+// RevocationInfo defines model for RevocationInfo.
+type RevocationInfo struct {
+	Detail *string `json:"detail,omitempty"`
+
+	// Evidence DER of fetched evidence (OCSP response or CRL), base64: kept with the record
+	Evidence   *[]byte             `json:"evidence,omitempty"`
+	Kind       *RevocationInfoKind `json:"kind,omitempty"`
+	NextUpdate *string             `json:"next_update,omitempty"`
+
+	// Reason Example: keyCompromise
+	Reason    *string `json:"reason,omitempty"`
+	RevokedAt *string `json:"revoked_at,omitempty"`
+
+	// Source embedded: the document's /DSS; fetched: online during this verification
+	Source RevocationInfoSource `json:"source"`
+
+	// Status good, revoked, unknown or not_applicable. Revoked at or before the validation time makes the signature invalid; unknown (no usable data for a certificate that names an OCSP responder or CRL) indeterminate; not_applicable: the certificate names no revocation service
+	//
+	// Example: good
+	Status     string  `json:"status"`
+	ThisUpdate *string `json:"this_update,omitempty"`
+
+	// Url where fetched evidence came from
+	Url *string `json:"url,omitempty"`
+}
+
+// RevocationInfoKind defines model for RevocationInfo.Kind.
+type RevocationInfoKind string
+
+// RevocationInfoSource embedded: the document's /DSS; fetched: online during this verification
+type RevocationInfoSource string
+
 // RevokeRequest defines model for RevokeRequest.
 type RevokeRequest struct {
 	// Reason Example: Ban hành nhầm đối tượng
@@ -1661,7 +1738,10 @@ type SignatureReport struct {
 	Name string `json:"name"`
 
 	// Reason Example: Phê duyệt
-	Reason         string           `json:"reason"`
+	Reason string `json:"reason"`
+
+	// Revocation the signer certificate's revocation status at the validation time; null for document time-stamps and unreadable signatures
+	Revocation     *RevocationInfo  `json:"revocation"`
 	SignatureValid bool             `json:"signature_valid"`
 	Signer         *CertificateInfo `json:"signer"`
 
@@ -1675,14 +1755,14 @@ type SignatureReport struct {
 	// ValidationTime the time the certificate was judged at, RFC 3339
 	ValidationTime string `json:"validation_time"`
 
-	// ValidationTimeSource a trusted RFC 3161 signature timestamp, or the current time; empty when the signature could not be judged
+	// ValidationTimeSource a trusted RFC 3161 signature timestamp, else the earliest trusted document time-stamp (PAdES B-LTA) covering the signature, else the current time; empty when the signature could not be judged
 	ValidationTimeSource SignatureReportValidationTimeSource `json:"validation_time_source"`
 
 	// Warnings they make the signature indeterminate: changes after it that are neither allowed nor an alteration of what it signed
 	Warnings *[]string `json:"warnings"`
 }
 
-// SignatureReportValidationTimeSource a trusted RFC 3161 signature timestamp, or the current time; empty when the signature could not be judged
+// SignatureReportValidationTimeSource a trusted RFC 3161 signature timestamp, else the earliest trusted document time-stamp (PAdES B-LTA) covering the signature, else the current time; empty when the signature could not be judged
 type SignatureReportValidationTimeSource string
 
 // SigningKey defines model for SigningKey.

@@ -18,7 +18,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vanthu/vanthu/signing/keys"
 	"github.com/vanthu/vanthu/signing/verify"
+	"github.com/vanthu/vanthu/workflow"
 )
 
 // B-LTA written by AppendLTV, checked with tools nobody here wrote: qpdf,
@@ -405,5 +407,63 @@ func TestDocTimestampApprovesNothing(t *testing.T) {
 				t.Errorf("document time-stamp: %+v", s)
 			}
 		})
+	}
+}
+
+// The Service: with LTV on, issuing (layer 2) appends the DSS and the
+// document time-stamp and the issued document verifies offline; a document
+// received without a DSS is checked online and the fetched evidence is
+// kept in the report stored with it.
+func TestServiceLTVAndReceipt(t *testing.T) {
+	ctx := context.Background()
+	p := newRevPKI(t, "ec")
+	tsa := p.tsa(t, func() time.Time { return time.Now().Add(-time.Minute) })
+	roots := x509.NewCertPool()
+	roots.AddCert(p.Root)
+	newSvc := func(f verify.Fetcher) *Service {
+		svc, err := NewService(Config{Agency: p.Agency, AgencyName: "UBND quận Bình Thủy", Place: "Bình Thủy",
+			Officer: func(context.Context, *workflow.User) (keys.Key, []byte, error) { return p.Officer, nil, nil },
+			TSAURL:  tsa.URL, Roots: roots, LTV: true, Fetcher: f})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return svc
+	}
+	online := newSvc(verify.HTTPFetcher{Timeout: 2 * time.Second})
+	d := &workflow.Document{Direction: workflow.Outgoing, Number: 15, Notation: "15/QĐ-UBND"}
+	l1, err := online.SignOfficial(ctx, d, &workflow.User{FullName: "Nguyễn Văn Sĩ", Title: "Chủ tịch"}, smallPDF())
+	if err != nil {
+		t.Fatal(err)
+	}
+	issued, err := online.SignAgency(ctx, d, l1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(issued, []byte("/Type /DSS")) || !bytes.Contains(issued, []byte("/Type /DocTimeStamp")) {
+		t.Fatal("the issued document has no DSS or no document time-stamp")
+	}
+	offline := newSvc(nil)
+	v, err := offline.VerifyDocument(ctx, d, issued)
+	if err != nil || v.Verdict != verify.Valid {
+		t.Fatalf("issued document offline: %v %s %q", err, v.Verdict, v.Reasons)
+	}
+
+	// Received: both layers B-T, no DSS (another agency's system).
+	received := p.signLayers(t, nil, tsa.URL)
+	if v, _ := offline.Verify(ctx, received); v.Verdict != verify.Indeterminate {
+		t.Errorf("received offline: %s %q, want indeterminate (no revocation data)", v.Verdict, v.Reasons)
+	}
+	v, err = online.Verify(ctx, received)
+	if err != nil || v.Verdict != verify.Valid {
+		t.Fatalf("received online: %v %s %q", err, v.Verdict, v.Reasons)
+	}
+	var rep verify.Report
+	if err := json.Unmarshal(v.Report, &rep); err != nil {
+		t.Fatal(err)
+	}
+	for i, s := range rep.Signatures {
+		if s.Revocation == nil || s.Revocation.Source != verify.SourceFetched || len(s.Revocation.Evidence) == 0 {
+			t.Errorf("signature %d: revocation %+v, want fetched with its evidence kept", i+1, s.Revocation)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package signing
 
 import (
+	"bytes"
 	"context"
 	"crypto/x509"
 	"encoding/json"
@@ -31,6 +32,13 @@ type Config struct {
 	PublicURL string
 	Roots     *x509.CertPool // trust anchors for Verify
 	Now       func() time.Time
+	// LTV: after layer 2, append the validation data (/DSS) and, with a
+	// TSA, a document time-stamp: PAdES B-LT, B-LTA (see AppendLTV).
+	LTV bool
+	// Fetcher fetches OCSP responses and CRLs, for the DSS and when
+	// verifying signatures whose status the document does not embed; nil
+	// = offline.
+	Fetcher verify.Fetcher
 }
 
 // Service adapts the two layers to the workflow: it implements
@@ -119,7 +127,23 @@ func (s *Service) signAgency(ctx context.Context, d *workflow.Document, pdf []by
 			l.VerifyURL = strings.TrimRight(s.cfg.PublicURL, "/") + "/verify/" + d.VerifyCode
 		}
 	}
-	return SignAgency(ctx, pdf, l)
+	out, err := SignAgency(ctx, pdf, l)
+	if err != nil || !s.cfg.LTV {
+		return out, err
+	}
+	return s.addLTV(ctx, out)
+}
+
+// addLTV appends the DSS and, with a TSA, the document time-stamp to a
+// document that layer 2 has just signed.
+func (s *Service) addLTV(ctx context.Context, pdf []byte) ([]byte, error) {
+	var tail bytes.Buffer
+	if _, err := AppendLTV(ctx, bytes.NewReader(pdf), int64(len(pdf)), &tail, LTV{
+		Fetcher: s.cfg.Fetcher, TSAURL: s.cfg.TSAURL, Anchors: s.cfg.Agency.Chain,
+	}); err != nil {
+		return nil, err
+	}
+	return append(pdf, tail.Bytes()...), nil
 }
 
 // rectOf converts a document's layout box (nil = the default).
@@ -171,7 +195,7 @@ func (s *Service) verify(ctx context.Context, pdf []byte, twoLayers bool) (workf
 }
 
 func (s *Service) verifyUnguarded(ctx context.Context, pdf []byte, twoLayers bool) (workflow.Verification, error) {
-	rep, err := verify.Verify(ctx, pdf, verify.Options{Roots: s.cfg.Roots, Now: s.cfg.Now})
+	rep, err := verify.Verify(ctx, pdf, verify.Options{Roots: s.cfg.Roots, Now: s.cfg.Now, Fetcher: s.cfg.Fetcher})
 	if err != nil {
 		return workflow.Verification{}, err
 	}

@@ -36,6 +36,8 @@ type Config struct {
 	AgencySeal   string
 	TrustAnchors string
 	TSAURL       string
+	LTV          bool // PAdES B-LT/B-LTA after layer 2
+	RevOnline    bool // fetch OCSP/CRL online
 	// Where officials' keys may live: comma-separated lists.
 	KeyDirs      string
 	PKCS11Module string
@@ -113,6 +115,8 @@ func (c *Config) settings() []setting {
 		{env: "VANTHU_PKCS11_MODULE", flag: "pkcs11-module", def: "", doc: "the only PKCS#11 module (.so) officials' pkcs11: keys use; the API refuses module-path; empty = no pkcs11: keys through the API", str: &c.PKCS11Module},
 		{env: "VANTHU_PKCS11_TOKENS", flag: "pkcs11-tokens", def: "", doc: "comma-separated token labels officials' pkcs11: keys may be on (token=LABEL)", str: &c.PKCS11Tokens},
 		{env: "VANTHU_TSA_URL", flag: "tsa-url", def: "", doc: "RFC 3161 time-stamp authority; set = PAdES B-T signatures", str: &c.TSAURL},
+		{env: "VANTHU_LTV", flag: "ltv", def: "true", doc: "after layer 2, append the validation data (/DSS: certificates, OCSP responses or CRLs) and, with a TSA, a document time-stamp: PAdES B-LT, B-LTA", boolean: &c.LTV},
+		{env: "VANTHU_REVOCATION_ONLINE", flag: "revocation-online", def: "true", doc: "fetch OCSP (else CRL) from the URLs certificates name (5 s per request), for the /DSS and when verifying a signature whose status the document does not embed; false = offline (such a signature is indeterminate)", boolean: &c.RevOnline},
 		{env: "VANTHU_S3_ENDPOINT", flag: "s3-endpoint", def: "", doc: "MinIO/S3 host:port; empty = local object folder in the data dir", str: &c.S3Endpoint},
 		{env: "VANTHU_S3_ACCESS_KEY", flag: "s3-access-key", def: "", doc: "S3 access key", str: &c.S3AccessKey},
 		{env: "VANTHU_S3_SECRET_KEY", flag: "s3-secret-key", def: "", doc: "S3 secret key", str: &c.S3SecretKey},

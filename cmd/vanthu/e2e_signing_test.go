@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"io"
 	"net/http"
 	"os"
@@ -114,8 +115,14 @@ func TestIntegrationTwoLayerSigningThroughAPI(t *testing.T) {
 	if n := strings.Count(so, "ETSI.CAdES.detached"); n != 2 {
 		t.Fatalf("pdfsig: want two ETSI.CAdES.detached signatures:\n%s", so)
 	}
-	if !regexp.MustCompile(`Signature #2:[\s\S]*Total document signed`).MatchString(so) {
-		t.Fatalf("pdfsig: layer 2 does not cover the whole document:\n%s", so)
+	// After layer 2 comes the long-term validation update (VANTHU_LTV:
+	// the /DSS; no TSA here, so no document time-stamp): layer 2 covers
+	// everything but that update, which adds nothing but validation data.
+	if !regexp.MustCompile(`Signature #2:[\s\S]*Not total document signed`).MatchString(so) || !bytes.Contains(clerk.get("/api/v1/documents/"+id+"/file"), []byte("/Type /DSS")) {
+		t.Fatalf("pdfsig: layer 2 is not followed by the /DSS update:\n%s", so)
+	}
+	if strings.Count(report, `"kind":"dss"`) == 0 || strings.Contains(report, `"allowed":false`) {
+		t.Fatalf("report: the update after layer 2 is not an allowed DSS update: %s", report)
 	}
 
 	// qpdf: no errors, no warnings.
@@ -124,10 +131,10 @@ func TestIntegrationTwoLayerSigningThroughAPI(t *testing.T) {
 		t.Fatalf("qpdf --check: %v\n%s", err, out)
 	}
 
-	// mupdf: layer 1 valid with later edits, layer 2 unchanged.
+	// mupdf: both layers valid, each with later edits (layer 2: the DSS).
 	out, _ = exec.Command(mutool, "sign", "-v", pdfPath).CombinedOutput()
 	mo := string(out)
-	if !strings.Contains(mo, "valid but there have been edits") || !strings.Contains(mo, "unchanged") {
+	if strings.Count(mo, "valid but there have been edits") != 2 {
 		t.Fatalf("mutool sign -v:\n%s", mo)
 	}
 	// The number and date are on page 1 (text is rendered into the stamp

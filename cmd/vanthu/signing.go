@@ -7,10 +7,12 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/vanthu/vanthu/api"
 	"github.com/vanthu/vanthu/signing"
 	"github.com/vanthu/vanthu/signing/keys"
+	"github.com/vanthu/vanthu/signing/verify"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -110,7 +112,8 @@ func wireSigning(ctx context.Context, a *app) error {
 	}
 
 	svc, err := signing.NewService(signing.Config{Agency: agency, AgencyName: cfg.OrgName, Place: cfg.OrgPlace,
-		Seal: seal, Officer: officer, TSAURL: cfg.TSAURL, Roots: roots, PublicURL: cfg.PublicURL, Now: a.now})
+		Seal: seal, Officer: officer, TSAURL: cfg.TSAURL, Roots: roots, PublicURL: cfg.PublicURL, Now: a.now,
+		LTV: cfg.LTV, Fetcher: revocationFetcher(cfg)})
 	if err != nil {
 		return err
 	}
@@ -139,6 +142,15 @@ func wireSigning(ctx context.Context, a *app) error {
 	a.log.InfoContext(ctx, "signing configured", "agency_key", keys.RedactURI(cfg.AgencyKey), "dev_pki", kr.pki != nil,
 		"tsa", cfg.TSAURL != "", "key_dirs", cfg.KeyDirs, "pkcs11_tokens", cfg.PKCS11Tokens, "agency_cert_subject", agency.Chain[0].Subject.String())
 	return nil
+}
+
+// revocationFetcher is the OCSP/CRL client of signing and verification
+// (nil = offline).
+func revocationFetcher(cfg *Config) verify.Fetcher {
+	if !cfg.RevOnline {
+		return nil
+	}
+	return verify.HTTPFetcher{Timeout: 5 * time.Second}
 }
 
 // splitList splits a comma-separated setting, dropping empty items.

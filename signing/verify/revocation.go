@@ -86,6 +86,15 @@ type Fetcher interface {
 	Fetch(ctx context.Context, cert, issuer *x509.Certificate) (Evidence, error)
 }
 
+// FetcherFunc adapts a function to Fetcher (for example the development
+// PKI's own responder, asked in process).
+type FetcherFunc func(ctx context.Context, cert, issuer *x509.Certificate) (Evidence, error)
+
+// Fetch implements Fetcher.
+func (f FetcherFunc) Fetch(ctx context.Context, cert, issuer *x509.Certificate) (Evidence, error) {
+	return f(ctx, cert, issuer)
+}
+
 // HTTPFetcher fetches an OCSP response from the certificate's AIA OCSP
 // URL, or else the CRL from its first HTTP distribution point.
 type HTTPFetcher struct {
