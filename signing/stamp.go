@@ -196,9 +196,27 @@ func splitBalanced(words []string, maxLines int, _ float64) []string {
 // ring draws an anti-aliased ring of the given width centred on radius r.
 func ring(img *image.NRGBA, cx, cy, r, width float64, col color.NRGBA) {
 	b := img.Bounds()
+	outer, inner := r+1, r-width-1 // beyond these, no coverage
 	for y := b.Min.Y; y < b.Max.Y; y++ {
-		for x := b.Min.X; x < b.Max.X; x++ {
-			dist := math.Hypot(float64(x)+0.5-cx, float64(y)+0.5-cy)
+		dy := float64(y) + 0.5 - cy
+		if math.Abs(dy) > outer {
+			continue
+		}
+		// Only the pixels between the two circles on this row.
+		hw := math.Sqrt(outer*outer - dy*dy)
+		x0, x1 := max(b.Min.X, int(cx-hw)-1), min(b.Max.X, int(cx+hw)+2)
+		h0, h1 := x1, x1 // the hole inside the inner circle
+		if inner > 0 && math.Abs(dy) < inner {
+			hi := math.Sqrt(inner*inner - dy*dy)
+			h0, h1 = int(cx-hi)+1, int(cx+hi)-1
+		}
+		for x := x0; x < x1; x++ {
+			if x >= h0 && x < h1 {
+				x = h1 - 1
+				continue
+			}
+			dx := float64(x) + 0.5 - cx
+			dist := math.Hypot(dx, dy)
 			cov := width/2 + 0.5 - math.Abs(dist-(r-width/2))
 			if cov <= 0 {
 				continue
