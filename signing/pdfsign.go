@@ -189,7 +189,14 @@ func appearanceForm(c *sign.SignContext, w, h float64, matrix string, imgs []pla
 			return nil, err
 		}
 		fmt.Fprintf(&res, " /Im%d %d 0 R", i+1, id)
-		fmt.Fprintf(&stream, "q %.3f 0 0 %.3f %.3f %.3f cm /Im%d Do Q\n", im.w, im.h, im.x, im.y, i+1)
+		x, y, w, h := im.x, im.y, im.w, im.h
+		if p := im.img; p.FullW > 0 {
+			// A cropped bitmap: the part of the placed box it covers.
+			sx, sy := w/float64(p.FullW), h/float64(p.FullH)
+			x, y = x+float64(p.CropX)*sx, y+float64(p.FullH-p.CropY-p.H)*sy
+			w, h = float64(p.W)*sx, float64(p.H)*sy
+		}
+		fmt.Fprintf(&stream, "q %.3f 0 0 %.3f %.3f %.3f cm /Im%d Do Q\n", w, h, x, y, i+1)
 	}
 	font := ""
 	for _, t := range texts {

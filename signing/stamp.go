@@ -291,8 +291,12 @@ type preparedImage struct {
 	// image (text, a seal) is one pixel of colour under a W×H soft mask
 	// (a soft mask's size need not match its image's, ISO 32000 8.9.5.4).
 	RGBW, RGBH int
-	WidthPt    float64
-	HeightPt   float64
+	// FullW, FullH (non-zero when cropped): the size of the image the
+	// bitmap was cut from, at CropX, CropY (pixels from the top left);
+	// WidthPt and HeightPt are the full image's.
+	FullW, FullH, CropX, CropY int
+	WidthPt                    float64
+	HeightPt                   float64
 }
 
 // imageCache holds prepared images keyed by the SHA-256 of their source
@@ -347,19 +351,23 @@ func prepareImage(img image.Image) *preparedImage {
 		draw.Draw(n, n.Bounds(), img, b.Min, draw.Src)
 	}
 	w, h := n.Bounds().Dx(), n.Bounds().Dy()
-	alpha := make([]byte, 0, w*h)
 	opaque, uniform := true, true
 	var colour [3]byte
 	seen := false
+	x0, y0, x1, y1 := w, h, 0, 0 // the box of the pixels that are not transparent
 	for y := 0; y < h; y++ {
 		row := n.Pix[y*n.Stride : y*n.Stride+w*4]
 		for i := 0; i < len(row); i += 4 {
 			a := row[i+3]
-			alpha = append(alpha, a)
 			if a != 0xFF {
 				opaque = false
 			}
-			if a == 0 || !uniform {
+			if a == 0 {
+				continue
+			}
+			x := i / 4
+			x0, y0, x1, y1 = min(x0, x), min(y0, y), max(x1, x+1), max(y1, y+1)
+			if !uniform {
 				continue
 			}
 			c := [3]byte{row[i], row[i+1], row[i+2]}
@@ -371,16 +379,29 @@ func prepareImage(img image.Image) *preparedImage {
 		}
 	}
 	p := &preparedImage{W: w, H: h, WidthPt: float64(w) / pxPerPt, HeightPt: float64(h) / pxPerPt}
-	if uniform && !opaque {
+	if uniform && !opaque && x1 > x0 {
+		// One colour: a 1x1 colour image under the soft mask, and only
+		// the box the mask is not transparent in (text images are mostly
+		// margin).
+		alpha := make([]byte, 0, (x1-x0)*(y1-y0))
+		for y := y0; y < y1; y++ {
+			row := n.Pix[y*n.Stride+x0*4 : y*n.Stride+x1*4]
+			for i := 3; i < len(row); i += 4 {
+				alpha = append(alpha, row[i])
+			}
+		}
+		p.W, p.H, p.FullW, p.FullH, p.CropX, p.CropY = x1-x0, y1-y0, w, h, x0, y0
 		p.RGB, p.RGBW, p.RGBH = deflate(colour[:]), 1, 1
 		p.Alpha = deflate(alpha)
 		return p
 	}
 	rgb := make([]byte, 0, w*h*3)
+	alpha := make([]byte, 0, w*h)
 	for y := 0; y < h; y++ {
 		row := n.Pix[y*n.Stride : y*n.Stride+w*4]
 		for i := 0; i < len(row); i += 4 {
 			rgb = append(rgb, row[i], row[i+1], row[i+2])
+			alpha = append(alpha, row[i+3])
 		}
 	}
 	p.RGB = deflate(rgb)
