@@ -211,8 +211,24 @@ func signAgency(ctx context.Context, in []byte, l AgencyLayer) (*signedDoc, erro
 	if issue.IsZero() {
 		issue = t
 	}
+	// The number and date are drawn on another goroutine while the seal
+	// and its text are prepared here (both mostly font rasterising).
+	g1, err := pageGeometry(rdr, 1)
+	if err != nil {
+		return nil, unparsable(err)
+	}
+	type stampResult struct {
+		st  *pageStamp
+		err error
+	}
+	numberDate := make(chan stampResult, 1)
+	go func() {
+		st, err := numberDateStampAt(g1, l, issue)
+		numberDate <- stampResult{st, err}
+	}()
 	seal, err := sealImage(l)
 	if err != nil {
+		<-numberDate
 		return nil, err
 	}
 	// Seal over the left third of the official's signature, as displayed.
@@ -221,6 +237,7 @@ func signAgency(ctx context.Context, in []byte, l AgencyLayer) (*signedDoc, erro
 	sh := sw * seal.HeightPt / seal.WidthPt
 	geom, err := pageGeometry(rdr, off.page)
 	if err != nil {
+		<-numberDate
 		return nil, unparsable(err)
 	}
 	r := off.rect
@@ -240,6 +257,7 @@ func signAgency(ctx context.Context, in []byte, l AgencyLayer) (*signedDoc, erro
 		{Text: stamp, Size: 8, Color: sealRed},
 	})
 	if err != nil {
+		<-numberDate
 		return nil, err
 	}
 	txtImg := prepareImage(txt)
@@ -248,10 +266,11 @@ func signAgency(ctx context.Context, in []byte, l AgencyLayer) (*signedDoc, erro
 		{img: seal, x: 0, y: textH, w: sw, h: sh},
 		{img: txtImg, x: 0, y: 0, w: textW, h: textH},
 	}
-	st, err := numberDateStamp(rdr, l, issue)
-	if err != nil {
-		return nil, err
+	nd := <-numberDate
+	if nd.err != nil {
+		return nil, nd.err
 	}
+	st := nd.st
 	// Layer 1 is checked while layer 2 is being made; nothing is returned
 	// unless it holds. The last signature's first range is a prefix of the
 	// bytes layer 2 signs: the streaming signer hashes it once for both
@@ -321,6 +340,11 @@ func numberDateStamp(r *pdf.Reader, l AgencyLayer, issue time.Time) (*pageStamp,
 	if err != nil {
 		return nil, unparsable(err)
 	}
+	return numberDateStampAt(g, l, issue)
+}
+
+// numberDateStampAt is numberDateStamp on a page 1 of geometry g.
+func numberDateStampAt(g pageGeom, l AgencyLayer, issue time.Time) (*pageStamp, error) {
 	w, h := g.size()
 	num := Rect{Page: 1, X: 0.08 * w, Y: h - 150, W: 0.36 * w, H: lineH}
 	date := Rect{Page: 1, X: 0.48 * w, Y: h - 150, W: 0.46 * w, H: lineH}
