@@ -118,6 +118,12 @@ const tsaReserve = 9000
 // whose algorithm our CMS builder does not handle (neither RSA nor ECDSA)
 // go through pdfsign's engine unchanged (signEngine).
 func signStream(ctx context.Context, doc docParts, p signParams) (*signedDoc, error) {
+	return signStreamSized(ctx, doc, p, 0)
+}
+
+// signStreamSized is signStream with extra hex digits in the first
+// placeholder (negative: fewer; tests use it to force the retry).
+func signStreamSized(ctx context.Context, doc docParts, p signParams, extra int) (*signedDoc, error) {
 	if p.key.Signer == nil || len(p.key.Chain) == 0 {
 		return nil, workflow.Errorf(workflow.EUNAVAILABLE, "signing key or certificate missing")
 	}
@@ -132,26 +138,40 @@ func signStream(ctx context.Context, doc docParts, p signParams) (*signedDoc, er
 	// Hash the document while the engine writes the update.
 	hashed := make(chan hash.Hash, 1)
 	go func() { hashed <- hashDoc(doc, p.tap) }()
-	u, err := buildUpdate(ctx, doc, size, p)
+	u, err := buildUpdate(ctx, doc, size, p, extra)
 	h := <-hashed
 	if err != nil {
 		return nil, err
 	}
-	h.Write(u.bytes[:u.holeStart])
-	h.Write(u.bytes[u.holeEnd:])
-	der, err := buildCMS(ctx, h.Sum(nil), p)
-	if err != nil {
-		return nil, err
+	for attempt := 0; ; attempt++ {
+		hu, err := h.(hash.Cloner).Clone() // the document's state, kept for a retry
+		if err != nil {
+			return nil, err
+		}
+		hu.Write(u.bytes[:u.holeStart])
+		hu.Write(u.bytes[u.holeEnd:])
+		der, err := buildCMS(ctx, hu.Sum(nil), p)
+		if err != nil {
+			return nil, err
+		}
+		hole := u.bytes[u.holeStart+1 : u.holeEnd-1]
+		if need := hex.EncodedLen(len(der)); need > len(hole) {
+			// A larger CMS than the placeholder was sized for (a long
+			// timestamp token): write the update again with room for it.
+			if attempt > 0 {
+				return nil, fmt.Errorf("sign: the signature (%d bytes) does not fit its placeholder (%d bytes)", len(der), len(hole)/2)
+			}
+			if u, err = buildUpdate(ctx, doc, size, p, need-len(hole)+1024); err != nil {
+				return nil, err
+			}
+			continue
+		}
+		n := hex.Encode(hole, der)
+		for i := n; i < len(hole); i++ {
+			hole[i] = '0'
+		}
+		return &signedDoc{doc: doc, update: u.bytes}, nil
 	}
-	hole := u.bytes[u.holeStart+1 : u.holeEnd-1]
-	if hex.EncodedLen(len(der)) > len(hole) {
-		return nil, fmt.Errorf("sign: the signature (%d bytes) does not fit its placeholder (%d bytes)", len(der), len(hole)/2)
-	}
-	n := hex.Encode(hole, der)
-	for i := n; i < len(hole); i++ {
-		hole[i] = '0'
-	}
-	return &signedDoc{doc: doc, update: u.bytes}, nil
 }
 
 // hashTap hands a copy of the document's hash state, at offset at, to fn
@@ -193,10 +213,11 @@ type update struct {
 }
 
 // buildUpdate runs pdfsign's engine against an empty input and relocates
-// its output behind the document's size bytes. The engine's own CMS (made
+// its output behind the document's size bytes; extra hex digits are added
+// to the signature placeholder. The engine's own CMS (made
 // with a signer that returns zeros, over the update alone) is overwritten
 // by the caller.
-func buildUpdate(ctx context.Context, doc docParts, size int64, p signParams) (*update, error) {
+func buildUpdate(ctx context.Context, doc docParts, size int64, p signParams, extra int) (*update, error) {
 	rdr, err := pdf.NewReader(doc, size)
 	if err != nil {
 		return nil, unparsable(err)
@@ -206,6 +227,7 @@ func buildUpdate(ctx context.Context, doc docParts, size int64, p signParams) (*
 	var engine *sign.SignContext
 	sd.PreSignCallback = func(c *sign.SignContext) error {
 		engine = c
+		c.SignatureMaxLength = uint32(max(0, int(c.SignatureMaxLength)+extra))
 		if p.tsaURL != "" {
 			c.SignatureMaxLength += uint32(hex.EncodedLen(tsaReserve))
 		}
