@@ -227,10 +227,10 @@ func buildUpdate(ctx context.Context, doc docParts, size int64, p signParams, ex
 	var engine *sign.SignContext
 	sd.PreSignCallback = func(c *sign.SignContext) error {
 		engine = c
-		c.SignatureMaxLength = uint32(max(0, int(c.SignatureMaxLength)+extra))
 		if p.tsaURL != "" {
 			c.SignatureMaxLength += uint32(hex.EncodedLen(tsaReserve))
 		}
+		c.SignatureMaxLength = uint32(max(0, int(c.SignatureMaxLength)+extra))
 		if p.stamp != nil {
 			return addPageStamp(c, *p.stamp, p.page)
 		}

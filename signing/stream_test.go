@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"io"
 	"testing"
+	"time"
 
 	"github.com/digitorus/pkcs7"
 
@@ -17,8 +18,9 @@ import (
 // TestStreamSignerCopiesNothing: what signing both layers and writing the
 // results out (the CLI's path) allocates does not grow with the document:
 // between a 2 MB and an 8 MB scan, each layer's allocations grow by less
-// than a tenth of the 6 MB difference (stamp images, the update and the
-// compressors are the same for both). pdfsign's engine alone allocated
+// than a quarter of the 6 MB difference (one copy of the document would be
+// all of it; stamp images, the update and the compressors are the same for
+// both, give or take a pooled compressor). pdfsign's engine alone allocated
 // about four times the document per signature (its buffer, the copied
 // signed ranges grown by append, their ASN.1 copy, the rewrite).
 func TestStreamSignerCopiesNothing(t *testing.T) {
@@ -59,8 +61,8 @@ func TestStreamSignerCopiesNothing(t *testing.T) {
 	b1, b2 := layers(large)
 	diff := int64(len(large) - len(small))
 	t.Logf("allocated: layer 1 %d / %d bytes, layer 2 %d / %d bytes for %d / %d-byte documents", s1, b1, s2, b2, len(small), len(large))
-	if b1-s1 > diff/10 || b2-s2 > diff/10 {
-		t.Errorf("allocations grow with the document: layer 1 +%d, layer 2 +%d bytes for +%d document bytes (want < a tenth)", b1-s1, b2-s2, diff)
+	if b1-s1 > diff/4 || b2-s2 > diff/4 {
+		t.Errorf("allocations grow with the document: layer 1 +%d, layer 2 +%d bytes for +%d document bytes (want < a quarter)", b1-s1, b2-s2, diff)
 	}
 	// The engine path, for comparison (what the test guards against).
 	e := testpdf.Allocated(func() {
@@ -117,24 +119,29 @@ func TestStreamSignerOutput(t *testing.T) {
 	}
 }
 
-// TestStreamSignerPlaceholderTooSmall: when the CMS does not fit the
-// placeholder the engine sized, the update is written again with room for
-// it and the signature is valid.
+// TestStreamSignerPlaceholderTooSmall: when our CMS does not fit the
+// placeholder (here: the timestamp token's reserve and most of the slack taken away, so only the
+// engine's throwaway CMS, which has no token, fits), the update is written
+// again with room for it, the TSA is asked again, and the signature is
+// valid with its timestamp.
 func TestStreamSignerPlaceholderTooSmall(t *testing.T) {
 	p := newTestPKI(t, "rsa")
 	roots := x509.NewCertPool()
 	roots.AddCert(p.Root)
-	in := smallPDF()
-	s, err := signStreamSized(context.Background(), docParts{in}, signParams{key: p.Officer, name: "A", time: at}, -6000)
+	tsa := startTSA(t, p, time.Now)
+	s, err := signStreamSized(context.Background(), docParts{smallPDF()}, signParams{key: p.Officer, name: "A", time: at, tsaURL: tsa.URL}, -2*tsaReserve-3500)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if n := tsa.Requests.Load(); n != 2 {
+		t.Errorf("TSA answered %d requests, want 2 (the first token did not fit)", n)
 	}
 	rep, err := verify.Verify(context.Background(), s.Bytes(), verify.Options{Roots: roots})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if rep.Verdict != verify.Valid {
-		t.Fatalf("verdict %s, reasons %v", rep.Verdict, rep.Reasons)
+	if rep.Verdict != verify.Valid || rep.Signatures[0].Timestamp == nil {
+		t.Fatalf("verdict %s, reasons %v, timestamp %v", rep.Verdict, rep.Reasons, rep.Signatures[0].Timestamp)
 	}
 }
 
