@@ -9,25 +9,9 @@ import (
 
 	"github.com/labstack/echo/v4"
 
+	"github.com/vanthu/vanthu/internal/httpstatus"
 	"github.com/vanthu/vanthu/workflow"
 )
-
-// statusOf maps every domain error code to its HTTP status: the one place
-// where codes meet statuses.
-var statusOf = map[string]int{
-	workflow.EINVALID:          http.StatusBadRequest,
-	workflow.EUNPROCESSABLE:    http.StatusUnprocessableEntity,
-	workflow.EUNSUPPORTEDMEDIA: http.StatusUnsupportedMediaType,
-	workflow.ENOTFOUND:         http.StatusNotFound,
-	workflow.EILLEGAL:          http.StatusConflict,
-	workflow.ECONFLICT:         http.StatusConflict,
-	workflow.EFORBIDDEN:        http.StatusForbidden,
-	workflow.EUNAUTHORIZED:     http.StatusUnauthorized,
-	workflow.ETOOLARGE:         http.StatusRequestEntityTooLarge,
-	workflow.ETOOMANY:          http.StatusTooManyRequests,
-	workflow.EUNAVAILABLE:      http.StatusServiceUnavailable,
-	workflow.EINTERNAL:         http.StatusInternalServerError,
-}
 
 // publicCode is the code shown in JSON where it differs from the domain
 // code: 422 answers keep the API's "invalid" code.
@@ -71,10 +55,7 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	switch {
 	case errors.As(err, &de):
 		code = de.Code
-		status = statusOf[code]
-		if status == 0 {
-			status = http.StatusInternalServerError
-		}
+		status, _ = httpstatus.Of(code) // the one table of statuses
 		if code != workflow.EINTERNAL {
 			msg = de.Message
 		}

@@ -209,7 +209,7 @@ func sizeText(n int64) string {
 
 func uploadErr(err error) error {
 	var mbe *http.MaxBytesError
-	if errors.As(err, &mbe) || strings.Contains(err.Error(), "request body too large") {
+	if errors.As(err, &mbe) { // the body is an http.MaxBytesReader
 		return workflow.Errorf(workflow.ETOOLARGE, "upload is larger than the limit")
 	}
 	return workflow.Wrap(workflow.EINVALID, err, "cannot read the multipart upload: %v", err)

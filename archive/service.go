@@ -7,6 +7,7 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -360,7 +361,7 @@ func (s *Service) copyFile(ctx context.Context, key string, f workflow.File, opt
 	defer rc.Close()
 	oi, err := s.Store.Put(ctx, key, rc, f.Size, f.SHA256, withType(opts, "application/pdf"))
 	if err != nil {
-		if workflow.ErrorCode(err) == workflow.EINVALID && strings.Contains(err.Error(), "SHA-256") {
+		if errors.Is(err, workflow.ErrDigestMismatch) {
 			return workflow.ObjectInfo{}, workflow.Wrap(workflow.EINTERNAL, err, "file %q in the work store does not match its SHA-256: storage corruption", f.Name)
 		}
 		return workflow.ObjectInfo{}, storeErr(err, "archive store: write %s", key)

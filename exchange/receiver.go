@@ -16,6 +16,7 @@ import (
 
 	"github.com/vanthu/vanthu/exchange/edxml"
 	"github.com/vanthu/vanthu/internal/httpserver"
+	"github.com/vanthu/vanthu/internal/httpstatus"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -71,11 +72,16 @@ func (r *Receiver) Handler() http.Handler {
 	return mux
 }
 
-// httpStatusOf maps domain codes to statuses on the exchange endpoint.
-var httpStatusOf = map[string]int{
-	workflow.EINVALID: 400, workflow.EUNPROCESSABLE: 422, workflow.EUNSUPPORTEDMEDIA: 415,
-	workflow.ENOTFOUND: 404, workflow.EILLEGAL: 409, workflow.ECONFLICT: 409, workflow.EFORBIDDEN: 403,
-	workflow.EUNAUTHORIZED: 401, workflow.ETOOLARGE: 413, workflow.EUNAVAILABLE: 503,
+// errorAnswer is the status, code and message the endpoint answers err
+// with: the status from the API's table (internal/httpstatus); an
+// internal error says nothing of itself.
+func errorAnswer(err error) (status int, code, msg string) {
+	code = workflow.ErrorCode(err)
+	status, _ = httpstatus.Of(code)
+	if status == http.StatusInternalServerError {
+		return status, workflow.EINTERNAL, "internal error"
+	}
+	return status, code, workflow.ErrorMessage(err)
 }
 
 func (r *Receiver) wrap(h func(w http.ResponseWriter, req *http.Request, peers []*Agency) (*Ack, error)) http.HandlerFunc {
@@ -86,11 +92,8 @@ func (r *Receiver) wrap(h func(w http.ResponseWriter, req *http.Request, peers [
 			ack, err = h(w, req, peers)
 		}
 		if err != nil {
-			code := workflow.ErrorCode(err)
-			status, ok := httpStatusOf[code]
-			msg := workflow.ErrorMessage(err)
-			if !ok {
-				status, msg = 500, "internal error"
+			status, code, msg := errorAnswer(err)
+			if status == http.StatusInternalServerError {
 				r.log().ErrorContext(req.Context(), "exchange request", "path", req.URL.Path, "err", err)
 			} else {
 				r.log().InfoContext(req.Context(), "exchange request refused", "path", req.URL.Path, "status", status, "reason", msg)

@@ -2,8 +2,10 @@ package exchange
 
 import (
 	"context"
+	"errors"
 	"testing"
 
+	"github.com/vanthu/vanthu/internal/httpstatus"
 	"github.com/vanthu/vanthu/workflow"
 	"github.com/vanthu/vanthu/workflow/workflowtest"
 )
@@ -61,5 +63,23 @@ func TestOutboxWakesAfterCommit(t *testing.T) {
 				t.Errorf("woken %d times after the commit, want 1", woken)
 			}
 		})
+	}
+}
+
+// TestReceiverStatusesAreTheAPIs: the exchange endpoint answers every
+// domain code with the API's status (it had a second table, without
+// ETOOMANY: a throttled peer got 500).
+func TestReceiverStatusesAreTheAPIs(t *testing.T) {
+	for _, code := range []string{workflow.EINVALID, workflow.EUNPROCESSABLE, workflow.EUNSUPPORTEDMEDIA, workflow.ENOTFOUND,
+		workflow.EILLEGAL, workflow.ECONFLICT, workflow.EFORBIDDEN, workflow.EUNAUTHORIZED, workflow.ETOOLARGE,
+		workflow.ETOOMANY, workflow.EUNAVAILABLE, workflow.EINTERNAL} {
+		status, gotCode, msg := errorAnswer(workflow.Errorf(code, "why"))
+		want, _ := httpstatus.Of(code)
+		if status != want || gotCode != code || (code == workflow.EINTERNAL) != (msg == "internal error") {
+			t.Errorf("%s: answered %d %s %q, want %d", code, status, gotCode, msg, want)
+		}
+	}
+	if status, code, msg := errorAnswer(errors.New("secret detail")); status != 500 || code != workflow.EINTERNAL || msg != "internal error" {
+		t.Errorf("plain error answered %d %s %q", status, code, msg)
 	}
 }

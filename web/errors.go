@@ -4,12 +4,13 @@ import (
 	"errors"
 	"net/http"
 
+	"github.com/vanthu/vanthu/internal/httpstatus"
 	"github.com/vanthu/vanthu/workflow"
 )
 
 // problem is how the interface shows one kind of error.
 type problem struct {
-	Status  int
+	Status  int // from internal/httpstatus for the services' codes
 	Title   string
 	Message string
 }
@@ -18,35 +19,36 @@ type problem struct {
 const ECSRF = "csrf"
 
 // problems maps every error code of the services (workflow.E*) and the
-// web's own to its status and Vietnamese text: the one table. A user
+// web's own to its Vietnamese text (the status of a service's code comes
+// from internal/httpstatus, the one table of statuses). A user
 // never sees the services' English messages, a Go error or a stack trace.
 var problems = map[string]problem{
-	workflow.EINVALID: {http.StatusBadRequest, "Thông tin chưa hợp lệ",
-		"Thông tin nhập vào chưa đúng hoặc còn thiếu. Vui lòng kiểm tra lại các ô đã điền."},
-	workflow.EUNPROCESSABLE: {http.StatusUnprocessableEntity, "Không xử lý được văn bản",
-		"Tệp hoặc văn bản không dùng được cho thao tác này (PDF bị mã hóa, bị hỏng, có biểu mẫu, hoặc chữ ký số không hợp lệ)."},
-	workflow.EUNSUPPORTEDMEDIA: {http.StatusUnsupportedMediaType, "Tệp không đúng định dạng",
-		"Tệp tải lên không phải là tệp PDF (hoặc ảnh PNG với ảnh chữ ký)."},
-	workflow.ENOTFOUND: {http.StatusNotFound, "Không tìm thấy",
-		"Trang hoặc văn bản này không tồn tại, hoặc bạn không có quyền xem."},
-	workflow.EILLEGAL: {http.StatusConflict, "Thao tác không hợp lệ",
-		"Văn bản đang ở trạng thái không cho phép thao tác này. Vui lòng tải lại trang."},
-	workflow.ECONFLICT: {http.StatusConflict, "Dữ liệu đã thay đổi",
-		"Văn bản vừa được người khác thay đổi, hoặc dữ liệu này đã tồn tại. Vui lòng tải lại trang và thử lại."},
-	workflow.EFORBIDDEN: {http.StatusForbidden, "Không có quyền",
-		"Bạn không có quyền thực hiện thao tác này."},
-	workflow.EUNAUTHORIZED: {http.StatusUnauthorized, "Chưa đăng nhập",
-		"Sai tên đăng nhập hoặc mật khẩu, hoặc phiên làm việc đã hết hạn."},
-	workflow.ETOOLARGE: {http.StatusRequestEntityTooLarge, "Tệp quá lớn",
-		"Tệp tải lên vượt quá dung lượng cho phép."},
-	workflow.ETOOMANY: {http.StatusTooManyRequests, "Đăng nhập sai quá nhiều lần",
-		"Tài khoản này hoặc máy này đã đăng nhập sai quá nhiều lần. Vui lòng đợi vài phút rồi thử lại."},
-	workflow.EUNAVAILABLE: {http.StatusServiceUnavailable, "Dịch vụ tạm thời gián đoạn",
-		"Một thành phần của hệ thống (ký số, kho lưu trữ, liên thông) chưa được cấu hình hoặc đang gián đoạn. Vui lòng thử lại sau."},
-	workflow.EINTERNAL: {http.StatusInternalServerError, "Lỗi hệ thống",
-		"Hệ thống gặp lỗi khi xử lý yêu cầu. Vui lòng thử lại hoặc báo cho quản trị viên."},
-	ECSRF: {http.StatusForbidden, "Biểu mẫu không hợp lệ",
-		"Biểu mẫu đã hết hạn hoặc không được gửi từ trang của hệ thống. Vui lòng tải lại trang và thử lại."},
+	workflow.EINVALID: {Title: "Thông tin chưa hợp lệ",
+		Message: "Thông tin nhập vào chưa đúng hoặc còn thiếu. Vui lòng kiểm tra lại các ô đã điền."},
+	workflow.EUNPROCESSABLE: {Title: "Không xử lý được văn bản",
+		Message: "Tệp hoặc văn bản không dùng được cho thao tác này (PDF bị mã hóa, bị hỏng, có biểu mẫu, hoặc chữ ký số không hợp lệ)."},
+	workflow.EUNSUPPORTEDMEDIA: {Title: "Tệp không đúng định dạng",
+		Message: "Tệp tải lên không phải là tệp PDF (hoặc ảnh PNG với ảnh chữ ký)."},
+	workflow.ENOTFOUND: {Title: "Không tìm thấy",
+		Message: "Trang hoặc văn bản này không tồn tại, hoặc bạn không có quyền xem."},
+	workflow.EILLEGAL: {Title: "Thao tác không hợp lệ",
+		Message: "Văn bản đang ở trạng thái không cho phép thao tác này. Vui lòng tải lại trang."},
+	workflow.ECONFLICT: {Title: "Dữ liệu đã thay đổi",
+		Message: "Văn bản vừa được người khác thay đổi, hoặc dữ liệu này đã tồn tại. Vui lòng tải lại trang và thử lại."},
+	workflow.EFORBIDDEN: {Title: "Không có quyền",
+		Message: "Bạn không có quyền thực hiện thao tác này."},
+	workflow.EUNAUTHORIZED: {Title: "Chưa đăng nhập",
+		Message: "Sai tên đăng nhập hoặc mật khẩu, hoặc phiên làm việc đã hết hạn."},
+	workflow.ETOOLARGE: {Title: "Tệp quá lớn",
+		Message: "Tệp tải lên vượt quá dung lượng cho phép."},
+	workflow.ETOOMANY: {Title: "Đăng nhập sai quá nhiều lần",
+		Message: "Tài khoản này hoặc máy này đã đăng nhập sai quá nhiều lần. Vui lòng đợi vài phút rồi thử lại."},
+	workflow.EUNAVAILABLE: {Title: "Dịch vụ tạm thời gián đoạn",
+		Message: "Một thành phần của hệ thống (ký số, kho lưu trữ, liên thông) chưa được cấu hình hoặc đang gián đoạn. Vui lòng thử lại sau."},
+	workflow.EINTERNAL: {Title: "Lỗi hệ thống",
+		Message: "Hệ thống gặp lỗi khi xử lý yêu cầu. Vui lòng thử lại hoặc báo cho quản trị viên."},
+	ECSRF: {Status: http.StatusForbidden, Title: "Biểu mẫu không hợp lệ",
+		Message: "Biểu mẫu đã hết hạn hoặc không được gửi từ trang của hệ thống. Vui lòng tải lại trang và thử lại."},
 }
 
 // problemOf returns how to show err.
@@ -59,6 +61,9 @@ func problemOf(err error) (string, problem) {
 	p, ok := problems[code]
 	if !ok {
 		code, p = workflow.EINTERNAL, problems[workflow.EINTERNAL]
+	}
+	if p.Status == 0 {
+		p.Status, _ = httpstatus.Of(code)
 	}
 	return code, p
 }

@@ -124,7 +124,8 @@ func (u *UI) parseForm(w http.ResponseWriter, r *http.Request) error {
 		err = r.ParseForm()
 	}
 	if err != nil {
-		if _, ok := err.(*http.MaxBytesError); ok || strings.Contains(err.Error(), "too large") {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) { // the body is an http.MaxBytesReader
 			return workflow.Errorf(workflow.ETOOLARGE, "form larger than the limit")
 		}
 		return workflow.Wrap(workflow.EINVALID, err, "cannot read the form")

@@ -282,7 +282,14 @@ func TestErrorTableCoversEveryCode(t *testing.T) {
 		workflow.EILLEGAL, workflow.ECONFLICT, workflow.EFORBIDDEN, workflow.EUNAUTHORIZED, workflow.ETOOLARGE,
 		workflow.EUNAVAILABLE, workflow.EINTERNAL, ECSRF} {
 		p, ok := problems[code]
-		if !ok || p.Status == 0 || p.Title == "" || p.Message == "" {
+		var err error = workflow.Errorf(code, "x")
+		if code == ECSRF {
+			err = &webError{code: ECSRF}
+		}
+		if _, shown := problemOf(err); shown.Status == 0 {
+			t.Errorf("code %s has no status", code)
+		}
+		if !ok || p.Title == "" || p.Message == "" {
 			t.Errorf("code %s has no Vietnamese message", code)
 		}
 	}

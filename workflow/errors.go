@@ -22,6 +22,10 @@ const (
 	EINTERNAL         = "internal"
 )
 
+// ErrDigestMismatch is the cause (errors.Is) of the EINVALID that
+// Blobs.Put returns when the content does not match its declared SHA-256.
+var ErrDigestMismatch = errors.New("content does not match its SHA-256")
+
 // Error is the domain error: a code for machines and a message for people.
 type Error struct {
 	Code    string

@@ -269,7 +269,7 @@ func (s *Store) writeData(ctx context.Context, key string, r io.Reader, size int
 		return "", workflow.Errorf(workflow.EINVALID, "content of %q is not %d bytes long", key, size)
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != sum {
-		return "", workflow.Errorf(workflow.EINVALID, "SHA-256 of %q is %s, not %s as declared", key, got, sum)
+		return "", workflow.Wrap(workflow.EINVALID, workflow.ErrDigestMismatch, "SHA-256 of %q is %s, not %s as declared", key, got, sum)
 	}
 	if err := f.Chmod(mode); err != nil {
 		return "", fmt.Errorf("localfs: put %q: %w", key, err)

@@ -542,7 +542,9 @@ func (s *Store) mapErr(err error, format string, args ...any) error {
 		switch er.Code {
 		case "NoSuchKey", "NoSuchVersion", "NoSuchObjectLockConfiguration":
 			return workflow.Wrap(workflow.ENOTFOUND, err, "%s: not found", msg)
-		case "XAmzContentChecksumMismatch", "BadDigest", "InvalidDigest", "XAmzContentSHA256Mismatch", "InvalidChecksum", "IncompleteBody":
+		case "XAmzContentChecksumMismatch", "BadDigest", "InvalidDigest", "XAmzContentSHA256Mismatch", "InvalidChecksum":
+			return workflow.Wrap(workflow.EINVALID, fmt.Errorf("%w: %w", workflow.ErrDigestMismatch, err), "%s: the server refused the content: %s", msg, er.Message)
+		case "IncompleteBody":
 			return workflow.Wrap(workflow.EINVALID, err, "%s: the server refused the content: %s", msg, er.Message)
 		case "AccessDenied", "ObjectLocked":
 			return workflow.Wrap(workflow.EFORBIDDEN, err, "%s: refused by the object store: %s", msg, er.Message)
@@ -592,7 +594,10 @@ func decodeSHA256(sum string) ([]byte, error) {
 	return raw, nil
 }
 
-// notInitialized reports MinIO's answer while it is still starting.
+// notInitialized reports MinIO's answer while it is still starting:
+// XMinioServerNotInitialized, or a bare 503 (before its API answers in
+// XML).
 func notInitialized(err error) bool {
-	return isCode(err, "XMinioServerNotInitialized") || strings.Contains(err.Error(), "Server not initialized yet")
+	var er s3.ErrorResponse
+	return errors.As(err, &er) && (er.Code == "XMinioServerNotInitialized" || er.StatusCode == http.StatusServiceUnavailable)
 }

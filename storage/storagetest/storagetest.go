@@ -179,6 +179,9 @@ func testSHA256Mismatch(t *testing.T, s workflow.Blobs) {
 	wrong := Sum([]byte("something else"))
 	_, err := s.Put(context.Background(), "bad", bytes.NewReader(b), int64(len(b)), wrong, workflow.PutOptions{})
 	wantCode(t, "Put with wrong SHA-256", err, workflow.EINVALID)
+	if !errors.Is(err, workflow.ErrDigestMismatch) {
+		t.Errorf("Put with wrong SHA-256: %v is not workflow.ErrDigestMismatch", err)
+	}
 	wantAbsent(t, s, "bad")
 
 	// Also under retention: nothing may be locked in.
@@ -440,6 +443,9 @@ func testLarge(t *testing.T, s workflow.Blobs) {
 	// A corrupted large stream is refused too.
 	_, err = s.Put(ctx, "large/bad", newStream(10, size), size, sum, workflow.PutOptions{})
 	wantCode(t, "Put of 20 MB with wrong SHA-256", err, workflow.EINVALID)
+	if !errors.Is(err, workflow.ErrDigestMismatch) {
+		t.Errorf("Put of 20 MB with wrong SHA-256: %v is not workflow.ErrDigestMismatch", err)
+	}
 	wantAbsent(t, s, "large/bad")
 }
 
