@@ -169,7 +169,9 @@ func (s *Service) DecideRevocation(ctx context.Context, actor *workflow.User, do
 
 // revokeRequested records a sender's request to revoke a received
 // document (the machine's request_revoke, by the exchange), which answers
-// 13; once: a redelivery, or a request after an answer, answers the same.
+// 13; once: a redelivery while it is pending, or a request for a document
+// already revoked, answers the same and changes nothing. After a refusal
+// the sender may ask again.
 func (r *Receiver) revokeRequested(ctx context.Context, peer *Agency, doc *edxml.Document) (*Ack, error) {
 	target := doc.Business.DocumentID
 	if target == "" {
@@ -190,8 +192,8 @@ func (r *Receiver) revokeRequested(ctx context.Context, peer *Agency, doc *edxml
 		if d.Sender == nil || d.Sender.OrgID != peer.OrgID {
 			return nil, workflow.Errorf(workflow.EFORBIDDEN, "%s did not send %s", peer.OrgID, target)
 		}
-		if d.RevokeState != "" {
-			return ack, nil
+		if d.RevokeState == workflow.RevokeRequested || d.RevokeState == workflow.RevokeAccepted {
+			return ack, nil // a redelivery, or already revoked
 		}
 		_, err = r.Docs.Apply(ctx, workflow.Exchange, d.ID, workflow.RequestRevoke, workflow.ActionInput{Comment: reason, Version: d.Version})
 		if workflow.ErrorCode(err) == workflow.ECONFLICT && attempt < 3 {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -656,5 +657,44 @@ func TestIssueOnlyWhenValid(t *testing.T) {
 				t.Fatalf("issue once valid: %v %+v", err, got)
 			}
 		})
+	}
+}
+
+// TestWorkPendingRevocation: a document waits for the clerk's answer to a
+// revocation only while one is pending (not every sent or received
+// document), and the inbox total counts it once.
+func TestWorkPendingRevocation(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	clerk := e.users[workflow.RoleClerk]
+	quiet := e.walkTo(t, workflow.Incoming, workflow.Completed)
+	asked := e.walkTo(t, workflow.Incoming, workflow.Completed)
+	inProgress := e.walkTo(t, workflow.Incoming, workflow.InProgress)
+	e.walkTo(t, workflow.Outgoing, workflow.Sent)
+	for _, id := range []string{asked.ID, inProgress.ID} {
+		if _, err := e.svc.Apply(ctx, workflow.Exchange, id, workflow.RequestRevoke, workflow.ActionInput{Comment: "Ban hành nhầm"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	docs, tabs, total, err := e.svc.Work(ctx, clerk, workflow.AcceptRevoke, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, d := range docs {
+		ids = append(ids, d.ID)
+	}
+	if len(ids) != 2 || slices.Contains(ids, quiet.ID) {
+		t.Fatalf("waiting for accept_revoke: %v (quiet %s)", ids, quiet.ID)
+	}
+	for _, tab := range tabs {
+		if tab.Action == workflow.RequestRevoke || tab.Action == workflow.RefuseRevoke {
+			t.Errorf("tab %s", tab.Action)
+		}
+	}
+	// archive: quiet and asked (completed) and the sent one; accept_revoke:
+	// asked (counted there already) and inProgress.
+	if total != 4 {
+		t.Fatalf("total %d, want 4 (tabs %+v)", total, tabs)
 	}
 }

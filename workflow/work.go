@@ -16,6 +16,9 @@ type WorkClause struct {
 	SignerID   string
 	AssigneeID string
 	CreatedBy  string
+	// RevokeState, when set, narrows it to documents in that revocation
+	// state (a revocation waiting for the clerk's answer).
+	RevokeState string
 }
 
 // Matches reports whether d is selected by c.
@@ -23,7 +26,8 @@ func (c WorkClause) Matches(d *Document) bool {
 	return d.Direction == c.Direction && d.State == c.State &&
 		(c.SignerID == "" || d.SignerID == c.SignerID) &&
 		(c.AssigneeID == "" || d.AssigneeID == c.AssigneeID) &&
-		(c.CreatedBy == "" || d.CreatedBy == c.CreatedBy)
+		(c.CreatedBy == "" || d.CreatedBy == c.CreatedBy) &&
+		(c.RevokeState == "" || d.RevokeState == c.RevokeState)
 }
 
 // WorkQuery selects what waits for a user: documents matching any clause
@@ -105,9 +109,17 @@ func WorkClauses(u *User) []WorkClause {
 			if t.Action == Submit {
 				c.CreatedBy = u.ID
 			}
-			if t.Action == Reject || t.Action == Return {
-				// The same documents wait for register / approve.
+			if t.Action == Reject || t.Action == Return || t.Action == RefuseRevoke {
+				// The same documents wait for register / approve /
+				// accept_revoke.
 				continue
+			}
+			if t.Action == RequestRevoke {
+				// Asked for, never waiting.
+				continue
+			}
+			if t.If == RevokePending {
+				c.RevokeState = RevokeRequested
 			}
 			if !seen[c] {
 				seen[c] = true
@@ -147,12 +159,25 @@ func (s *Service) Work(ctx context.Context, actor *User, action Action, limit in
 	idx := map[Action]int{}
 	// Clauses of the transition tables overlap only when they select the
 	// same documents (same machine, state and party): count those once.
+	// A clause narrowed to a pending revocation selects a subset of the
+	// clause of its state without it, when the actor has that one: its
+	// documents are counted there.
+	wide := map[WorkClause]bool{}
+	for _, c := range all {
+		if c.RevokeState == "" {
+			c.Action = ""
+			wide[c] = true
+		}
+	}
 	total := 0
 	seen := map[WorkClause]bool{}
 	for i, c := range all {
 		key := c
 		key.Action = ""
-		if !seen[key] {
+		wider := key
+		wider.RevokeState = ""
+		inWider := key.RevokeState != "" && wide[wider]
+		if !inWider && !seen[key] {
 			seen[key] = true
 			total += counts[i]
 		}

@@ -139,6 +139,14 @@ func TestExchangeFlows(t *testing.T) {
 				if dl := A.deliveries(t, doc)[B.orgID]; !strings.HasSuffix(codes(dl), "13,16") {
 					t.Fatalf("statuses %s", codes(dl))
 				}
+				// After a refusal the sender may ask again.
+				if code := A.clerk.call("POST", "/api/v1/documents/"+doc+"/revoke", map[string]string{"reason": "Sai ngày tiếp, đề nghị lần hai"}, nil); code != 200 {
+					t.Fatalf("second revoke: %d", code)
+				}
+				eventually(t, "B asked again", 20*time.Second, func() (bool, string) {
+					d := B.doc(t, bid)
+					return d["revoke_state"] == "requested" && d["revoke_reason"] == "Sai ngày tiếp, đề nghị lần hai", fmt.Sprint(d["revoke_state"], d["revoke_reason"])
+				})
 			})
 
 			t.Run("revocation accepted", func(t *testing.T) {

@@ -46,6 +46,10 @@ func workClause(c workflow.WorkClause) (string, []any) {
 		sql += " AND created_by = ?"
 		args = append(args, c.CreatedBy)
 	}
+	if c.RevokeState != "" {
+		sql += " AND revoke_state = ?"
+		args = append(args, c.RevokeState)
+	}
 	return sql + ")", args
 }
 

@@ -39,6 +39,10 @@ func TestWork(t *testing.T) {
 			if i%11 == 0 {
 				d.Confidentiality = workflow.Secret
 			}
+			if i%7 == 0 {
+				// A sender asked to revoke it: it waits for the clerk's answer.
+				d.RevokeState = []string{workflow.RevokeRequested, workflow.RevokeRefused}[i/7%2]
+			}
 			all = append(all, d)
 		}
 		create(t, db, all...)
