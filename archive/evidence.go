@@ -6,6 +6,7 @@ import (
 	"crypto"
 	"crypto/sha256"
 	"crypto/x509"
+	"encoding/asn1"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
@@ -220,8 +221,8 @@ func parseToken(der []byte, roots *x509.CertPool) (*token, error) {
 	switch {
 	case roots == nil:
 		t.trustErr = "no trust anchors are configured"
-	case !slices.Contains(cert.ExtKeyUsage, x509.ExtKeyUsageTimeStamping):
-		t.trustErr = "the TSA certificate is not for time-stamping"
+	case !timeStampingOnly(cert):
+		t.trustErr = "the TSA certificate is not for time-stamping (RFC 3161 2.3: one critical extended key usage, id-kp-timeStamping)"
 	default:
 		inter := x509.NewCertPool()
 		for _, c := range ts.Certificates {
@@ -243,6 +244,20 @@ func parseToken(der []byte, roots *x509.CertPool) (*token, error) {
 		}
 	}
 	return t, nil
+}
+
+// timeStampingOnly reports whether c's extended key usage is exactly
+// id-kp-timeStamping, in a critical extension (RFC 3161 2.3).
+func timeStampingOnly(c *x509.Certificate) bool {
+	if len(c.ExtKeyUsage) != 1 || c.ExtKeyUsage[0] != x509.ExtKeyUsageTimeStamping || len(c.UnknownExtKeyUsage) > 0 {
+		return false
+	}
+	for _, e := range c.Extensions {
+		if e.Id.Equal(asn1.ObjectIdentifier{2, 5, 29, 37}) {
+			return e.Critical
+		}
+	}
+	return false
 }
 
 // chainLink is one time-stamp of a record's chain as read from the store.
@@ -745,6 +760,9 @@ func (s *Service) VerifyEvidence(ctx context.Context, docID string) (*EvidenceRe
 			default:
 				ok(fmt.Sprintf("time-stamp %d (%s, by %s) covers time-stamp %d's token and the data hash; its TSA certificate chains to a trust anchor at that time and stays valid until %s",
 					l.seq, st.Time.Format(time.RFC3339), st.Authority, l.seq-1, st.ValidUntil.Format(time.RFC3339)))
+			}
+			if t.trusted && (len(t.cert.OCSPServer) > 0 || len(t.cert.CRLDistributionPoints) > 0) {
+				ok(fmt.Sprintf("time-stamp %d: the revocation status of its TSA certificate is not checked (not kept in the evidence record yet)", l.seq))
 			}
 			if i > 0 && links[i-1].tok != nil {
 				prevUntil := links[i-1].tok.validUntil

@@ -2,9 +2,18 @@ package archive_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/asn1"
 	"encoding/json"
+	"encoding/pem"
+	"fmt"
+	"math/big"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -235,6 +244,42 @@ func testEvidenceRenewalAcrossYears(t *testing.T, f *evidenceFixture) {
 	if want := "evidence/0000-manifest.json evidence/0000-timestamp.tst evidence/0001-manifest.json evidence/0001-timestamp.tst"; strings.Join(names, " ") != want {
 		t.Fatalf("evidence objects %v", names)
 	}
+	opensslVerifiesChain(t, f, rec)
+}
+
+// opensslVerifiesChain checks each archive time-stamp with a tool nobody
+// here wrote: openssl ts -verify of the token over its manifest's bytes,
+// against the test root; and that each manifest names the previous
+// token's SHA-256 as computed by the test.
+func opensslVerifiesChain(t *testing.T, f *evidenceFixture, rec *archive.Record) {
+	t.Helper()
+	bin, err := exec.LookPath("openssl")
+	if err != nil {
+		t.Skip("openssl not installed (apt-get install openssl)")
+	}
+	dir := t.TempDir()
+	ca := filepath.Join(dir, "ca.pem")
+	os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: f.ca.Cert.Raw}), 0o600)
+	prevToken := ""
+	for seq := 0; seq < rec.Evidence.Count; seq++ {
+		mn, tn := archive.EvidenceNames(seq)
+		mb, tb := readAll(t, f.Store, rec.Key+mn), readAll(t, f.Store, rec.Key+tn)
+		mp, tp := filepath.Join(dir, fmt.Sprintf("m%d.json", seq)), filepath.Join(dir, fmt.Sprintf("t%d.tst", seq))
+		os.WriteFile(mp, mb, 0o600)
+		os.WriteFile(tp, tb, 0o600)
+		out, err := exec.Command(bin, "ts", "-verify", "-data", mp, "-in", tp, "-token_in", "-CAfile", ca).CombinedOutput()
+		if err != nil || !strings.Contains(string(out), "Verification: OK") {
+			t.Fatalf("openssl ts -verify of time-stamp %d: %v\n%s", seq, err, out)
+		}
+		var m archive.EvidenceManifest
+		if err := json.Unmarshal(mb, &m); err != nil {
+			t.Fatal(err)
+		}
+		if seq > 0 && m.Previous[seq-1].TokenSHA256 != prevToken {
+			t.Fatalf("manifest %d names token SHA-256 %s, want %s", seq, m.Previous[seq-1].TokenSHA256, prevToken)
+		}
+		prevToken = sum(tb)
+	}
 }
 
 // TestIntegrationMinIOEvidence: the same years on the object-locked
@@ -342,4 +387,48 @@ func TestEvidenceTamperedFixity(t *testing.T) {
 	f.clock.Set(f.t0.AddDate(1, 6, 0))
 	_, err = f.Archive.Renew(ctx, id, false)
 	wantCode(t, err, workflow.EINTERNAL)
+}
+
+// TestEvidenceTSACertificateRules: only a certificate whose one extended
+// key usage is id-kp-timeStamping, in a critical extension (RFC 3161
+// 2.3), may sign archive time-stamps.
+func TestEvidenceTSACertificateRules(t *testing.T) {
+	ekuDER := func(oids ...asn1.ObjectIdentifier) []byte {
+		b, err := asn1.Marshal(oids)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	ts, sa := asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 8}, asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 3, 1}
+	for _, c := range []struct {
+		name string
+		ext  *pkix.Extension
+		want bool
+	}{
+		{"OK/critical timeStamping", &pkix.Extension{Id: asn1.ObjectIdentifier{2, 5, 29, 37}, Critical: true, Value: ekuDER(ts)}, true},
+		{"not critical", &pkix.Extension{Id: asn1.ObjectIdentifier{2, 5, 29, 37}, Value: ekuDER(ts)}, false},
+		{"another usage too", &pkix.Extension{Id: asn1.ObjectIdentifier{2, 5, 29, 37}, Critical: true, Value: ekuDER(ts, sa)}, false},
+		{"no extended key usage", nil, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+			tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "TSA"},
+				NotBefore: time.Now(), NotAfter: time.Now().Add(time.Hour)}
+			if c.ext != nil {
+				tmpl.ExtraExtensions = []pkix.Extension{*c.ext}
+			}
+			der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cert, err := x509.ParseCertificate(der)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := archive.TimeStampingOnly(cert); got != c.want {
+				t.Fatalf("TimeStampingOnly = %v, want %v", got, c.want)
+			}
+		})
+	}
 }

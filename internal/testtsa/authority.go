@@ -108,13 +108,20 @@ func (a *Authority) Rotate(tb testing.TB, notAfter time.Time) *x509.Certificate 
 	if t := a.now(); t.Before(from) {
 		from = t
 	}
+	// RFC 3161 2.3: one extended key usage, id-kp-timeStamping, critical
+	// (Go's template field writes it non-critical; openssl ts -verify
+	// refuses that).
+	eku, err := asn1.Marshal([]asn1.ObjectIdentifier{{1, 3, 6, 1, 5, 5, 7, 3, 8}})
+	if err != nil {
+		tb.Fatal(err)
+	}
 	tmpl := &x509.Certificate{
-		SerialNumber: serial(),
-		Subject:      pkix.Name{CommonName: "Vanthu Test TSA " + notAfter.UTC().Format("2006-01-02")},
-		NotBefore:    from.Add(-24 * time.Hour),
-		NotAfter:     notAfter,
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping},
+		SerialNumber:    serial(),
+		Subject:         pkix.Name{CommonName: "Vanthu Test TSA " + notAfter.UTC().Format("2006-01-02")},
+		NotBefore:       from.Add(-24 * time.Hour),
+		NotAfter:        notAfter,
+		KeyUsage:        x509.KeyUsageDigitalSignature,
+		ExtraExtensions: []pkix.Extension{{Id: asn1.ObjectIdentifier{2, 5, 29, 37}, Critical: true, Value: eku}},
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, a.ca.Cert, key.Public(), a.ca.Key)
 	if err != nil {

@@ -1,0 +1,4 @@
+package archive
+
+// TimeStampingOnly is timeStampingOnly, for the external tests.
+var TimeStampingOnly = timeStampingOnly
