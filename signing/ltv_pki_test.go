@@ -118,6 +118,9 @@ func (p *revPKI) serve(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := p.now().Truncate(time.Second)
+	// Go's ocsp.CreateResponse sets producedAt to the current minute; a
+	// thisUpdate after producedAt is refused by NSS (pdfsig).
+	ocspAt := now.Truncate(time.Minute)
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	path := r.URL.Path
@@ -136,7 +139,7 @@ func (p *revPKI) serve(w http.ResponseWriter, r *http.Request) {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		tmpl := ocsp.Response{Status: ocsp.Good, SerialNumber: req.SerialNumber, ThisUpdate: now, NextUpdate: now.Add(24 * time.Hour), ProducedAt: now}
+		tmpl := ocsp.Response{Status: ocsp.Good, SerialNumber: req.SerialNumber, ThisUpdate: ocspAt, NextUpdate: ocspAt.Add(24 * time.Hour)}
 		if e, ok := p.revoked[req.SerialNumber.String()]; ok && !e.at.After(now) {
 			tmpl.Status, tmpl.RevokedAt, tmpl.RevocationReason = ocsp.Revoked, e.at, e.reason
 		}
