@@ -18,6 +18,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/ocsp"
+
 	"github.com/vanthu/vanthu/signing/keys"
 	"github.com/vanthu/vanthu/signing/verify"
 	"github.com/vanthu/vanthu/workflow"
@@ -461,5 +463,53 @@ func TestServiceLTVAndReceipt(t *testing.T) {
 		if s.Revocation == nil || s.Revocation.Source != verify.SourceFetched || len(s.Revocation.Evidence) == 0 {
 			t.Errorf("signature %d: revocation %+v, want fetched with its evidence kept", i+1, s.Revocation)
 		}
+	}
+}
+
+// An OCSP "good" signed by a certificate the CA issued for something else
+// (here the official's own key, for their own revoked certificate) is not
+// evidence: x/crypto/ocsp accepts it, our check wants the OCSPSigning
+// usage of a delegated responder. AppendLTV embeds nothing for it, and the
+// document stays invalid.
+func TestForgedOCSPResponderRefused(t *testing.T) {
+	ctx := context.Background()
+	p := newRevPKI(t, "ec")
+	stamp := time.Now().Add(-time.Hour).Truncate(time.Second)
+	tsa := p.tsa(t, func() time.Time { return stamp })
+	pdf := p.signLayers(t, nil, tsa.URL)
+	off := p.Officer.Chain[0]
+	p.revoke(off, stamp.Add(-time.Hour), 1)
+	now := time.Now().Truncate(time.Minute)
+	forged, err := ocsp.CreateResponse(p.Root, off, ocsp.Response{Status: ocsp.Good, SerialNumber: off.SerialNumber, ThisUpdate: now, NextUpdate: now.Add(time.Hour), Certificate: off}, p.Officer.Signer)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ocsp.ParseResponseForCert(forged, off, p.Root); err != nil {
+		t.Fatalf("x/crypto/ocsp refuses the forged response itself (%v): the test proves nothing", err)
+	}
+	if st, err := verify.CheckEvidence(verify.Evidence{OCSP: forged}, off, p.Root); err == nil {
+		t.Fatalf("forged response accepted: %s", st)
+	}
+	fetch := verify.FetcherFunc(func(ctx context.Context, c, issuer *x509.Certificate) (verify.Evidence, error) {
+		if c.Equal(off) {
+			return verify.Evidence{OCSP: forged}, nil
+		}
+		return verify.HTTPFetcher{}.Fetch(ctx, c, issuer)
+	})
+	out, res, err := AddLTV(ctx, pdf, LTV{Fetcher: fetch, TSAURL: tsa.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.OCSPs != 0 || len(res.Missing) != 1 {
+		t.Errorf("result %+v: the forged response must not be embedded", res)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(p.Root)
+	rep, err := verify.Verify(ctx, out, verify.Options{Roots: roots, Fetcher: verify.HTTPFetcher{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Verdict != verify.Invalid || rep.Signatures[0].Revocation.Status != verify.RevocationRevoked {
+		t.Errorf("verdict %s, revocation %+v: %q", rep.Verdict, rep.Signatures[0].Revocation, rep.Reasons)
 	}
 }

@@ -227,6 +227,19 @@ func judge(ev Evidence, cert, issuer *x509.Certificate) (judged, error) {
 		if r.SerialNumber == nil || r.SerialNumber.Cmp(cert.SerialNumber) != 0 {
 			return judged{}, errors.New("the OCSP response is about another certificate")
 		}
+		// x/crypto/ocsp accepts any certificate the issuer signed as the
+		// responder: an official could answer "good" for their own revoked
+		// certificate with their own key. A delegated responder must carry
+		// the OCSPSigning usage (RFC 6960 4.2.2.2) and be valid when the
+		// response was produced.
+		if rc := r.Certificate; rc != nil && !rc.Equal(issuer) {
+			if !slices.Contains(rc.ExtKeyUsage, x509.ExtKeyUsageOCSPSigning) {
+				return judged{}, fmt.Errorf("the OCSP response is signed by %s, which the issuer did not delegate OCSP signing to (no OCSPSigning usage)", rc.Subject)
+			}
+			if r.ProducedAt.Before(rc.NotBefore) || r.ProducedAt.After(rc.NotAfter) {
+				return judged{}, fmt.Errorf("the OCSP responder certificate %s was not valid when the response was produced", rc.Subject)
+			}
+		}
 		j := judged{kind: "ocsp", thisUpdate: r.ThisUpdate, nextUpdate: r.NextUpdate}
 		switch r.Status {
 		case ocsp.Good:
