@@ -249,6 +249,7 @@ func TestLTVRevocationCases(t *testing.T) {
 		tsa        bool          // layers B-T
 		prepare    func(s setup) // before the DSS
 		dss        bool          // AddLTV (with the fetcher)
+		dssAt      time.Duration // the responder's clock when the DSS is made (0 = now-1h)
 		docTS      bool          // B-LTA
 		after      func(s setup) // after the DSS, before verifying
 		fetch      bool
@@ -287,6 +288,11 @@ func TestLTVRevocationCases(t *testing.T) {
 		{name: "no signature time-stamp/document time-stamp before the revocation", dss: true, docTS: true,
 			after:   func(s setup) { s.p.revoke(s.official, now.Add(-10*time.Minute), 1) },
 			verdict: verify.Valid, status: verify.RevocationGood, source: verify.SourceEmbedded, timeSource: "document timestamp"},
+		{name: "stale embedded good from before the time-stamp, revoked in between", tsa: true, dss: true, dssAt: -3 * time.Hour, fetch: true,
+			after:   func(s setup) { s.p.revoke(s.official, now.Add(-150*time.Minute), 1) },
+			verdict: verify.Invalid, status: verify.RevocationRevoked, source: verify.SourceFetched, timeSource: "timestamp", reason: "certificate revoked at"},
+		{name: "stale embedded good from before the time-stamp/offline", tsa: true, dss: true, dssAt: -3 * time.Hour,
+			verdict: verify.Indeterminate, status: verify.RevocationUnknown, source: verify.SourceUnavailable, timeSource: "timestamp", reason: "does not speak for this certificate at the validation time"},
 		{name: "no signature time-stamp/DSS only/offline", dss: true,
 			verdict: verify.Indeterminate, status: verify.RevocationUnknown, source: verify.SourceUnavailable, timeSource: "current time", reason: "no revocation data"},
 	}
@@ -311,7 +317,11 @@ func TestLTVRevocationCases(t *testing.T) {
 				tc.prepare(s)
 			}
 			if tc.dss {
-				p.setClock(now.Add(-time.Hour)) // the responder's time when the DSS is made
+				at := now.Add(-time.Hour) // the responder's time when the DSS is made
+				if tc.dssAt != 0 {
+					at = now.Add(tc.dssAt)
+				}
+				p.setClock(at)
 				o := LTV{Fetcher: verify.HTTPFetcher{}}
 				if tc.docTS {
 					dt := now.Add(-time.Hour + time.Minute)

@@ -29,7 +29,8 @@ import (
 //   - "revoked" after the validation time (a trusted time-stamp proves the
 //     signature older than the revocation): valid, and the report says so;
 //   - "good" in evidence whose validity (until its nextUpdate) reaches the
-//     validation time: good. A signature without a trusted time-stamp is
+//     validation time and, when embedded, that was issued after it (within
+//     freshnessGrace): good. A signature without a trusted time-stamp is
 //     judged at the current time, and embedded evidence (older than now)
 //     does not speak for it: its status is fetched;
 //   - nothing usable for a certificate that names a service: indeterminate
@@ -344,6 +345,12 @@ func readDSS(f *pdfFile) dssData {
 	return d
 }
 
+// freshnessGrace: embedded evidence issued this long before the validation
+// time still speaks for it. Responders round their times down (Go's OCSP
+// responses to the minute), and the DSS is fetched right after the
+// signature time-stamp it serves.
+const freshnessGrace = 5 * time.Minute
+
 // revocationState is shared by the signatures of one verification: the
 // /DSS and what was fetched (each certificate is fetched once).
 type revocationState struct {
@@ -397,11 +404,13 @@ func checkRevocation(ctx context.Context, rs *revocationState, s *Signature, opt
 	}
 	found := false
 	// Embedded: OCSP first, then CRLs; a revocation wins over "good".
-	// Without a time-stamp the signature is judged now, and only evidence
-	// issued now or later speaks for now: embedded evidence is older, so
-	// the status must be fetched.
+	// Embedded "good" speaks only when issued after the validation time
+	// (within freshnessGrace): a response from before it says nothing of
+	// a revocation between the two, and whoever adds a DSS could pick an
+	// old one. A signature without a time-stamp is judged now, so its
+	// status is fetched.
 	speaks := func(j judged) bool {
-		return j.covers(at) && (s.ValidationTimeSource != "current time" || j.status == RevocationRevoked || !j.thisUpdate.Before(at))
+		return j.covers(at) && (j.status == RevocationRevoked || !j.thisUpdate.Before(at.Add(-freshnessGrace)))
 	}
 	var best *judged
 	var bestEv Evidence
