@@ -54,6 +54,9 @@ func TestIntegrationBackupRestore(t *testing.T) {
 			}()
 			admin := srv.login(t, "admin", "admin-password-1")
 			year := time.Now().Year()
+			// numbered maps each numbered document to "kind number"; a
+			// number no issued document carries (voided, or reserved by an
+			// issue in progress) is listed under "status kind number".
 			numbered := func(s *client) map[string]string {
 				out := map[string]string{}
 				for _, kind := range []string{"outgoing", "incoming"} {
@@ -61,12 +64,17 @@ func TestIntegrationBackupRestore(t *testing.T) {
 						Items []struct {
 							Number     int    `json:"number"`
 							DocumentID string `json:"document_id"`
+							Status     string `json:"status"`
 						}
 					}
 					if code := s.call("GET", fmt.Sprintf("/api/v1/registers/%s/%d", kind, year), nil, &reg); code != 200 {
 						t.Fatalf("register %s: %d", kind, code)
 					}
 					for _, it := range reg.Items {
+						if it.Status != "" {
+							out[fmt.Sprintf("%s %s %d", it.Status, kind, it.Number)] = fmt.Sprintf("%s %d", kind, it.Number)
+							continue
+						}
 						out[it.DocumentID] = fmt.Sprintf("%s %d", kind, it.Number)
 					}
 				}
@@ -115,10 +123,13 @@ func TestIntegrationBackupRestore(t *testing.T) {
 			t.Logf("the backup holds %d of the %d numbered documents", len(got), len(all))
 			nums := map[string]bool{}
 			for id, n := range got {
+				nums[n] = true
+				if strings.Contains(id, " ") {
+					continue // a voided or reserved number: no document
+				}
 				if all[id] != n {
 					t.Fatalf("restored %s is %q, was %q", id, n, all[id])
 				}
-				nums[n] = true
 				var d struct{ Direction, State string }
 				if c := radmin.call("GET", "/api/v1/documents/"+id, nil, &d); c != 200 {
 					t.Fatalf("restored document %s: %d", id, c)
