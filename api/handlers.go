@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -10,7 +9,6 @@ import (
 	"mime/multipart"
 	"net/http"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -427,107 +425,38 @@ type RegisterEntry struct {
 	Status string `json:"status,omitempty"`
 }
 
-// reservationLister lists a register's reserved and voided numbers
-// (*workflow.Service).
-type reservationLister interface {
-	RegisterReservations(ctx context.Context, actor *workflow.User, kind workflow.RegisterKind, year int) ([]workflow.ReservedNumber, error)
-}
-
-// reservedEntries adds the register's reserved and voided numbers to
-// entries, in number order.
-func (s *Server) reservedEntries(c echo.Context, kind workflow.RegisterKind, year int, entries []RegisterEntry) ([]RegisterEntry, error) {
-	rl, ok := s.Docs.(reservationLister)
-	if !ok {
-		return entries, nil
-	}
-	rs, err := rl.RegisterReservations(c.Request().Context(), Actor(c), kind, year)
-	if err != nil || len(rs) == 0 {
-		return entries, err
-	}
-	for _, r := range rs {
-		at := r.CreatedAt
-		if r.VoidedAt != nil {
-			at = *r.VoidedAt
-		}
-		e := RegisterEntry{Number: r.Number, Notation: r.Notation, Date: workflow.VietnamDate(at).String(),
-			Notes: r.Note(), DocumentID: r.DocumentID, Status: string(r.State)}
-		if d := r.Document; d != nil {
-			e.Type, e.TypeName, e.Subject = string(d.Type), workflow.DocTypes[d.Type], d.Subject
-			e.Urgency, e.Confidentiality, e.State = string(d.Urgency), string(d.Confidentiality), string(d.State)
-		}
-		entries = append(entries, e)
-	}
-	sort.SliceStable(entries, func(i, j int) bool { return entries[i].Number < entries[j].Number })
-	return entries, nil
-}
-
 func (s *Server) handleRegister(c echo.Context) error {
 	kind := workflow.RegisterKind(c.Param("kind"))
 	year, err := strconv.Atoi(c.Param("year"))
 	if err != nil || year < 1900 || year > 9999 {
 		return workflow.Errorf(workflow.EINVALID, "year must be a four-digit year")
 	}
-	docs, err := s.Docs.Register(c.Request().Context(), Actor(c), kind, year)
+	rows, err := s.Docs.RegisterRows(c.Request().Context(), Actor(c), kind, year)
 	if err != nil {
 		return err
 	}
-	users, err := s.Directory.Users(c.Request().Context())
-	if err != nil {
-		return err
-	}
-	names := map[string]*workflow.User{}
-	for _, u := range users {
-		names[u.ID] = u
-	}
-	person := func(id string) string {
-		if u := names[id]; u != nil {
-			if u.FullName != "" {
-				return u.FullName
-			}
-			return u.Username
-		}
-		return id
-	}
-	entries := make([]RegisterEntry, 0, len(docs))
-	for _, d := range docs {
-		e := RegisterEntry{Number: d.Number, Notation: d.Notation, Type: string(d.Type), TypeName: workflow.DocTypes[d.Type],
-			Subject: d.Subject, Urgency: string(d.Urgency), Confidentiality: string(d.Confidentiality), Notes: d.Notes, DocumentID: d.ID,
-			State: string(d.State)}
-		if d.State == workflow.Revoked {
-			e.Notes = strings.TrimSpace("Đã thu hồi (revoked): " + d.RevokeReason + "\n" + e.Notes)
-		}
-		if d.Direction == workflow.Outgoing {
-			if d.IssuedAt != nil {
-				e.Date = workflow.VietnamDate(*d.IssuedAt).String()
-			}
-			e.Signer, e.Recipients, e.Copies = person(d.SignerID), d.Recipients, len(d.Recipients)+1
-			e.FileCopyUnit = d.DraftingUnit
-			if e.FileCopyUnit == "" {
-				if u := names[d.CreatedBy]; u != nil {
-					e.FileCopyUnit = u.Unit
-				}
-			}
-		} else {
-			if d.RegisteredAt != nil {
-				e.Date = workflow.VietnamDate(*d.RegisteredAt).String()
-			}
-			e.Sender, e.OriginalNumber = d.Sender, d.OriginalNumber
-			if d.OriginalDate != nil {
-				e.OriginalDate = d.OriginalDate.String()
-			}
-			if d.AssigneeID != "" {
-				e.Receiver = person(d.AssigneeID)
-			}
-		}
-		entries = append(entries, e)
-	}
-	if entries, err = s.reservedEntries(c, kind, year, entries); err != nil {
-		return err
+	entries := make([]RegisterEntry, len(rows))
+	for i, r := range rows {
+		entries[i] = toRegisterEntry(r)
 	}
 	if c.QueryParam("format") == "csv" {
 		return writeRegisterCSV(c, kind, year, entries)
 	}
 	return c.JSON(http.StatusOK, map[string]any{"register": kind, "year": year, "items": entries})
+}
+
+func toRegisterEntry(r workflow.RegisterRow) RegisterEntry {
+	e := RegisterEntry{Number: r.Number, Notation: r.Notation, Type: string(r.Type), TypeName: workflow.DocTypes[r.Type],
+		Subject: r.Subject, Urgency: string(r.Urgency), Confidentiality: string(r.Confidentiality), State: string(r.State),
+		Signer: r.Signer, Recipients: r.Recipients, FileCopyUnit: r.FileCopyUnit, Copies: r.Copies, Sender: r.Sender,
+		OriginalNumber: r.OriginalNumber, Receiver: r.Receiver, Notes: r.Notes, DocumentID: r.DocumentID, Status: string(r.Status)}
+	if r.Date != nil {
+		e.Date = r.Date.String()
+	}
+	if r.OriginalDate != nil {
+		e.OriginalDate = r.OriginalDate.String()
+	}
+	return e
 }
 
 func writeRegisterCSV(c echo.Context, kind workflow.RegisterKind, year int, entries []RegisterEntry) error {
@@ -564,10 +493,7 @@ func writeRegisterCSV(c echo.Context, kind workflow.RegisterKind, year int, entr
 }
 
 func (s *Server) handleAuditVerify(c echo.Context) error {
-	if err := RequireRole(c, workflow.RoleAdmin); err != nil {
-		return err
-	}
-	r, err := s.Docs.VerifyAudit(c.Request().Context())
+	r, err := s.Docs.VerifyAuditFor(c.Request().Context(), Actor(c))
 	if err != nil {
 		return err
 	}

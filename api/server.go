@@ -41,8 +41,8 @@ type Documents interface {
 	OpenFile(ctx context.Context, actor *workflow.User, id, sha string) (io.ReadCloser, workflow.File, error)
 	Events(ctx context.Context, actor *workflow.User, id string) ([]workflow.Event, error)
 	Apply(ctx context.Context, actor *workflow.User, id string, a workflow.Action, in workflow.ActionInput) (*workflow.Document, error)
-	Register(ctx context.Context, actor *workflow.User, kind workflow.RegisterKind, year int) ([]*workflow.Document, error)
-	VerifyAudit(ctx context.Context) (workflow.AuditReport, error)
+	RegisterRows(ctx context.Context, actor *workflow.User, kind workflow.RegisterKind, year int) ([]workflow.RegisterRow, error)
+	VerifyAuditFor(ctx context.Context, actor *workflow.User) (workflow.AuditReport, error)
 }
 
 // Accounts is the user and session service the API calls (auth.Service).

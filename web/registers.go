@@ -1,10 +1,8 @@
 package web
 
 import (
-	"context"
 	"fmt"
 	"net/http"
-	"sort"
 	"strconv"
 	"strings"
 
@@ -105,78 +103,34 @@ func (u *UI) registerRows(r *http.Request, s *Session) (*registerView, error) {
 	if err != nil || year < 1900 || year > 9999 {
 		return nil, workflow.Errorf(workflow.ENOTFOUND, "no such register year")
 	}
-	docs, err := u.cfg.Docs.Register(r.Context(), s.User, kind, year)
+	rows, err := u.cfg.Docs.RegisterRows(r.Context(), s.User, kind, year)
 	if err != nil {
 		return nil, err
-	}
-	users, err := u.cfg.Directory.Users(r.Context())
-	if err != nil {
-		return nil, err
-	}
-	byID := map[string]*workflow.User{}
-	for _, x := range users {
-		byID[x.ID] = x
-	}
-	person := func(id string) string {
-		if x := byID[id]; x != nil {
-			return displayName(x)
-		}
-		return id
 	}
 	v := &registerView{Kind: kind, Name: orName(registerNames, kind), Year: year, Incoming: kind.Incoming(),
 		CSV: fmt.Sprintf("/registers/%s/%d/csv", kind, year), Agency: u.cfg.Agency.Name}
-	for _, d := range docs {
-		row := registerRow{Number: d.Number, Notation: d.Notation, Type: orName(workflow.DocTypes, d.Type), Subject: d.Subject,
-			Urgency: orName(urgencyNames, d.Urgency), Conf: orName(confidentialityNames, d.Confidentiality), Notes: d.Notes, DocID: d.ID}
-		if d.Direction == workflow.Outgoing {
-			row.Date = fmtDate(d.IssuedAt)
-			row.Signer = person(d.SignerID)
-			var names []string
-			for _, o := range d.Recipients {
-				names = append(names, o.Name)
-			}
-			row.Recipients = strings.Join(names, "; ")
-			row.Copies = len(d.Recipients) + 1
-			row.FileCopyUnit = d.DraftingUnit
-			if row.FileCopyUnit == "" {
-				if x := byID[d.CreatedBy]; x != nil {
-					row.FileCopyUnit = x.Unit
-				}
-			}
-		} else {
-			row.Date = fmtDate(d.RegisteredAt)
-			if d.Sender != nil {
-				row.Sender = d.Sender.Name
-			}
-			row.OrigNumber, row.OrigDate = d.OriginalNumber, fmtDate(d.OriginalDate)
-			if d.AssigneeID != "" {
-				row.Receiver = person(d.AssigneeID)
-			}
+	for _, x := range rows {
+		row := registerRow{Number: x.Number, Notation: x.Notation, Date: fmtDate(x.Date), Subject: x.Subject, Notes: x.Notes,
+			DocID: x.DocumentID, Status: string(x.Status), Signer: x.Signer, FileCopyUnit: x.FileCopyUnit, Copies: x.Copies,
+			OrigNumber: x.OriginalNumber, OrigDate: fmtDate(x.OriginalDate), Receiver: x.Receiver}
+		if x.Type != "" {
+			row.Type = orName(workflow.DocTypes, x.Type)
+		}
+		if x.Urgency != "" {
+			row.Urgency = orName(urgencyNames, x.Urgency)
+		}
+		if x.Confidentiality != "" {
+			row.Conf = orName(confidentialityNames, x.Confidentiality)
+		}
+		var names []string
+		for _, o := range x.Recipients {
+			names = append(names, o.Name)
+		}
+		row.Recipients = strings.Join(names, "; ")
+		if x.Sender != nil {
+			row.Sender = x.Sender.Name
 		}
 		v.Rows = append(v.Rows, row)
-	}
-	// Numbers no issued document carries: voided (with the reason) or
-	// reserved by an issue in progress; each is a line of the register.
-	if rl, ok := u.cfg.Docs.(interface {
-		RegisterReservations(ctx context.Context, actor *workflow.User, kind workflow.RegisterKind, year int) ([]workflow.ReservedNumber, error)
-	}); ok {
-		rs, err := rl.RegisterReservations(r.Context(), s.User, kind, year)
-		if err != nil {
-			return nil, err
-		}
-		for _, x := range rs {
-			at := x.CreatedAt
-			if x.VoidedAt != nil {
-				at = *x.VoidedAt
-			}
-			row := registerRow{Number: x.Number, Notation: x.Notation, Date: fmtDate(&at), Notes: x.Note(), DocID: x.DocumentID, Status: string(x.State)}
-			if d := x.Document; d != nil {
-				row.Type, row.Subject = orName(workflow.DocTypes, d.Type), d.Subject
-				row.Urgency, row.Conf = orName(urgencyNames, d.Urgency), orName(confidentialityNames, d.Confidentiality)
-			}
-			v.Rows = append(v.Rows, row)
-		}
-		sort.SliceStable(v.Rows, func(i, j int) bool { return v.Rows[i].Number < v.Rows[j].Number })
 	}
 	return v, nil
 }

@@ -50,7 +50,7 @@ type Documents interface {
 	OpenFile(ctx context.Context, actor *workflow.User, id, sha string) (io.ReadCloser, workflow.File, error)
 	Events(ctx context.Context, actor *workflow.User, id string) ([]workflow.Event, error)
 	Apply(ctx context.Context, actor *workflow.User, id string, a workflow.Action, in workflow.ActionInput) (*workflow.Document, error)
-	Register(ctx context.Context, actor *workflow.User, kind workflow.RegisterKind, year int) ([]*workflow.Document, error)
+	RegisterRows(ctx context.Context, actor *workflow.User, kind workflow.RegisterKind, year int) ([]workflow.RegisterRow, error)
 	Work(ctx context.Context, actor *workflow.User, action workflow.Action, limit int) ([]*workflow.Document, []workflow.WorkTab, int, error)
 	Comment(ctx context.Context, actor *workflow.User, id, text string) error
 	NextNotation(ctx context.Context, actor *workflow.User, id string) (int, string, error)

@@ -1,0 +1,127 @@
+package workflow
+
+import (
+	"context"
+	"sort"
+	"strings"
+	"time"
+)
+
+// RegisterRow is one line of a register with every field the registers
+// of Decree 30 list (README: registers): a document of the register, or
+// a number no issued document carries (Status voided or reserved).
+type RegisterRow struct {
+	Number          int
+	Notation        string
+	Date            *Date // issue date (outgoing), registration date (incoming), or when the number was taken or voided
+	Type            DocType
+	Subject         string
+	Urgency         Urgency
+	Confidentiality Confidentiality
+	State           State // the document's state ("" on a number without one)
+	// Outgoing.
+	Signer       string // the signer's name
+	Recipients   []Org
+	FileCopyUnit string // the unit keeping the file copy
+	Copies       int
+	// Incoming.
+	Sender         *Org
+	OriginalNumber string
+	OriginalDate   *Date
+	Receiver       string // the assignee's name
+	Notes          string
+	DocumentID     string
+	// Status is set on a number no issued document carries: NumberVoided
+	// (a failed issue; Notes says why) or NumberReserved (an issue in
+	// progress).
+	Status ReservationState
+}
+
+// RegisterRows returns the lines of a register year for actor, in number
+// order: its documents (as Register returns them) with names resolved,
+// a revoked document's reason in its notes, and the reserved and voided
+// numbers (as RegisterReservations returns them). EFORBIDDEN, EINVALID
+// as Register.
+func (s *Service) RegisterRows(ctx context.Context, actor *User, kind RegisterKind, year int) ([]RegisterRow, error) {
+	docs, err := s.Register(ctx, actor, kind, year)
+	if err != nil {
+		return nil, err
+	}
+	users, err := s.Repo.Users(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(map[string]*User, len(users))
+	for _, u := range users {
+		byID[u.ID] = u
+	}
+	person := func(id string) string {
+		if u := byID[id]; u != nil {
+			if u.FullName != "" {
+				return u.FullName
+			}
+			return u.Username
+		}
+		return id
+	}
+	rows := make([]RegisterRow, 0, len(docs))
+	for _, d := range docs {
+		row := RegisterRow{Number: d.Number, Notation: d.Notation, Type: d.Type, Subject: d.Subject, Urgency: d.Urgency,
+			Confidentiality: d.Confidentiality, State: d.State, Notes: d.Notes, DocumentID: d.ID}
+		if d.State == Revoked {
+			row.Notes = strings.TrimSpace("Đã thu hồi (revoked): " + d.RevokeReason + "\n" + row.Notes)
+		}
+		if d.Direction == Outgoing {
+			row.Date = vietnamDatePtr(d.IssuedAt)
+			row.Signer, row.Recipients, row.Copies = person(d.SignerID), d.Recipients, len(d.Recipients)+1
+			row.FileCopyUnit = d.DraftingUnit
+			if row.FileCopyUnit == "" {
+				if u := byID[d.CreatedBy]; u != nil {
+					row.FileCopyUnit = u.Unit
+				}
+			}
+		} else {
+			row.Date = vietnamDatePtr(d.RegisteredAt)
+			row.Sender, row.OriginalNumber, row.OriginalDate = d.Sender, d.OriginalNumber, d.OriginalDate
+			if d.AssigneeID != "" {
+				row.Receiver = person(d.AssigneeID)
+			}
+		}
+		rows = append(rows, row)
+	}
+	rs, err := s.RegisterReservations(ctx, actor, kind, year)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rs {
+		at := r.CreatedAt
+		if r.VoidedAt != nil {
+			at = *r.VoidedAt
+		}
+		day := VietnamDate(at)
+		row := RegisterRow{Number: r.Number, Notation: r.Notation, Date: &day, Notes: r.Note(), DocumentID: r.DocumentID, Status: r.State}
+		if d := r.Document; d != nil {
+			row.Type, row.Subject, row.Urgency, row.Confidentiality, row.State = d.Type, d.Subject, d.Urgency, d.Confidentiality, d.State
+		}
+		rows = append(rows, row)
+	}
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Number < rows[j].Number })
+	return rows, nil
+}
+
+func vietnamDatePtr(t *time.Time) *Date {
+	if t == nil || t.IsZero() {
+		return nil
+	}
+	d := VietnamDate(*t)
+	return &d
+}
+
+// VerifyAuditFor is VerifyAudit on behalf of a user: admins only
+// (EFORBIDDEN otherwise).
+func (s *Service) VerifyAuditFor(ctx context.Context, actor *User) (AuditReport, error) {
+	if actor == nil || !actor.Has(RoleAdmin) {
+		return AuditReport{}, Errorf(EFORBIDDEN, "this needs role admin")
+	}
+	return s.VerifyAudit(ctx)
+}
