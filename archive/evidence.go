@@ -117,6 +117,20 @@ func EvidenceNames(seq int) (manifest, token string) {
 	return fmt.Sprintf("%s%04d-manifest.json", EvidenceDir, seq), fmt.Sprintf("%s%04d-timestamp.tst", EvidenceDir, seq)
 }
 
+// RevocationName is the name of the revocation data (OCSP response or
+// CRL, DER) that time-stamp seq keeps for the previous time-stamp's TSA
+// certificate.
+func RevocationName(seq int) string { return fmt.Sprintf("%s%04d-revocation.der", EvidenceDir, seq) }
+
+// RevocationFetcher fetches revocation data (kind "ocsp" or "crl", DER)
+// for cert, issued by issuer; an error when there is none.
+type RevocationFetcher func(ctx context.Context, cert, issuer *x509.Certificate) (der []byte, kind, url string, err error)
+
+// RevocationChecker verifies revocation data for cert (signed by issuer or
+// its delegated responder) and returns the status it gives: good, revoked
+// or unknown.
+type RevocationChecker func(der []byte, kind string, cert, issuer *x509.Certificate) (string, error)
+
 // DocumentVerifier re-validates a record's principal file as of a time
 // (the time the first archive time-stamp proves); verdict is valid,
 // invalid, indeterminate or unsigned. cmd wires signing/verify here.
@@ -138,6 +152,20 @@ type EvidenceManifest struct {
 	// Previous lists every earlier time-stamp, oldest first; the last is
 	// the one this renews.
 	Previous []EvidenceLink `json:"previous,omitempty"`
+	// Revocation is the revocation data of the previous time-stamp's TSA
+	// certificate, fetched at this renewal and so covered by this
+	// time-stamp (absent when that certificate names no service or none
+	// answered).
+	Revocation *EvidenceRevocation `json:"revocation,omitempty"`
+}
+
+// EvidenceRevocation names the revocation data a manifest covers.
+type EvidenceRevocation struct {
+	OfSeq  int    `json:"of_seq"` // the time-stamp whose TSA certificate it is about
+	Object string `json:"object"`
+	SHA256 string `json:"sha256"`
+	Kind   string `json:"kind"` // ocsp or crl
+	URL    string `json:"url,omitempty"`
 }
 
 // EvidenceObject is one data object a manifest covers.
@@ -197,6 +225,7 @@ func sumHex(b []byte) string {
 type token struct {
 	ts         *timestamp.Timestamp
 	cert       *x509.Certificate // the TSA's
+	issuer     *x509.Certificate // its issuer, when known
 	trusted    bool              // chains to the trust anchors at its time, time-stamping usage
 	trustErr   string
 	validUntil time.Time // the earliest NotAfter of the TSA certificate's path
@@ -237,6 +266,9 @@ func parseToken(der []byte, roots *x509.CertPool) (*token, error) {
 			break
 		}
 		t.trusted = true
+		if len(chains[0]) > 1 {
+			t.issuer = chains[0][1]
+		}
 		for _, c := range chains[0] {
 			if c.NotAfter.Before(t.validUntil) {
 				t.validUntil = c.NotAfter
@@ -270,6 +302,7 @@ type chainLink struct {
 	problems                 []string // structural: hashes, imprint, links (each makes the chain invalid)
 	manifestName, tokenName  string
 	manifestSum, tokenSumHex string
+	revocationRaw            []byte // the revocation data the manifest covers (of the previous TSA certificate)
 }
 
 // readChain reads and checks the structure of a record's time-stamp chain:
@@ -342,6 +375,26 @@ func (s *Service) readChain(ctx context.Context, rec *Record, roots *x509.CertPo
 			p, prev := m.Previous[seq-1], links[seq-1]
 			if p.Seq != seq-1 || p.TokenSHA256 != prev.tokenSumHex || p.ManifestSHA256 != prev.manifestSum {
 				l.problems = append(l.problems, fmt.Sprintf("%s does not link to time-stamp %d (token SHA-256 %s, want %s)", mn, seq-1, p.TokenSHA256, prev.tokenSumHex))
+			}
+		}
+		if r := m.Revocation; r != nil {
+			o, ok := objectByName(rec, r.Object)
+			switch {
+			case r.OfSeq != seq-1 || r.Object != RevocationName(seq):
+				l.problems = append(l.problems, fmt.Sprintf("%s names revocation data %s of time-stamp %d", mn, r.Object, r.OfSeq))
+			case !ok:
+				l.problems = append(l.problems, fmt.Sprintf("%s is not recorded", r.Object))
+			case o.SHA256 != r.SHA256:
+				l.problems = append(l.problems, fmt.Sprintf("%s covers %s with SHA-256 %s, which is not the recorded one", mn, r.Object, r.SHA256))
+			default:
+				b, err := s.readObject(ctx, o)
+				if err != nil {
+					if workflow.ErrorCode(err) == workflow.EUNAVAILABLE {
+						return nil, err
+					}
+					l.problems = append(l.problems, err.Error())
+				}
+				l.revocationRaw = b
 			}
 		}
 		tok, err := parseToken(l.tokenRaw, roots)
@@ -512,6 +565,18 @@ func (s *Service) Renew(ctx context.Context, docID string, force bool) (*RenewRe
 		s.logger().WarnContext(ctx, "renewing evidence after the newest time-stamp's certificate expired: the chain stays broken there",
 			"doc_id", docID, "expired", links[n-1].tok.validUntil)
 	}
+	opts := workflow.PutOptions{RetainUntil: rec.RetainUntil, LegalHold: rec.LegalHold}
+	var extra []Object // recorded with the time-stamp
+	if n := len(links); n > 0 {
+		r, o, err := s.previousRevocation(ctx, rec, links[n-1], m.Seq, opts)
+		if err != nil {
+			return nil, err
+		}
+		if r != nil {
+			m.Revocation = r
+			extra = append(extra, o)
+		}
+	}
 	mb, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
 		return nil, err
@@ -519,7 +584,6 @@ func (s *Service) Renew(ctx context.Context, docID string, force bool) (*RenewRe
 	mb = append(mb, '\n')
 	msum := sha256.Sum256(mb)
 	mname, tname := EvidenceNames(m.Seq)
-	opts := workflow.PutOptions{RetainUntil: rec.RetainUntil, LegalHold: rec.LegalHold}
 	obj := func(name string, oi workflow.ObjectInfo) Object {
 		return Object{Key: oi.Key, DocumentID: docID, Name: name, Size: oi.Size, SHA256: oi.SHA256,
 			VersionID: oi.VersionID, RetainUntil: oi.RetainUntil, LegalHold: oi.LegalHold}
@@ -563,7 +627,7 @@ func (s *Service) Renew(ctx context.Context, docID string, force bool) (*RenewRe
 		s.logger().WarnContext(ctx, "archive time-stamp not trusted", "doc_id", docID, "reason", pt.trustErr)
 	}
 	ev := Evidence{Count: m.Seq + 1, Time: pt.ts.Time.UTC(), ValidUntil: pt.validUntil.UTC(), RenewAt: s.RenewAt(pt.ts.Time, pt.validUntil)}
-	err = s.Index.AddEvidence(ctx, docID, rec.Key, ev, []Object{obj(mname, moi), obj(tname, toi)})
+	err = s.Index.AddEvidence(ctx, docID, rec.Key, ev, append(extra, obj(mname, moi), obj(tname, toi)))
 	if workflow.ErrorCode(err) == workflow.ECONFLICT {
 		res.Skipped = "renewed at the same time by another instance"
 		return res, nil
@@ -576,6 +640,63 @@ func (s *Service) Renew(ctx context.Context, docID string, force bool) (*RenewRe
 	s.logger().InfoContext(ctx, "archive time-stamp added", "doc_id", docID, "seq", m.Seq, "time", res.Time,
 		"valid_until", res.ValidUntil, "reason", why)
 	return res, nil
+}
+
+// previousRevocation gets the revocation data of the previous
+// time-stamp's TSA certificate for time-stamp seq, stores it write-once
+// (reusing what an interrupted or concurrent attempt stored) and returns
+// what the manifest names and the object to record. Nil when the
+// certificate names no revocation service, no fetcher is configured, or
+// none answers (logged: the report will say it was not checked).
+func (s *Service) previousRevocation(ctx context.Context, rec *Record, prev *chainLink, seq int, opts workflow.PutOptions) (*EvidenceRevocation, Object, error) {
+	c := prev.tok.cert
+	if s.FetchRevocation == nil || (len(c.OCSPServer) == 0 && len(c.CRLDistributionPoints) == 0) {
+		return nil, Object{}, nil
+	}
+	issuer := prev.tok.issuer
+	if issuer == nil {
+		for _, cand := range prev.tok.ts.Certificates {
+			if !cand.Equal(c) && c.CheckSignatureFrom(cand) == nil {
+				issuer = cand
+			}
+		}
+	}
+	if issuer == nil {
+		return nil, Object{}, nil
+	}
+	name := RevocationName(seq)
+	key := rec.Key + name
+	var der []byte
+	var kind, url string
+	if rc, _, err := s.Store.Get(ctx, key); err == nil {
+		der, err = io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			return nil, Object{}, workflow.Wrap(workflow.EUNAVAILABLE, err, "read %s", key)
+		}
+		kind = "ocsp"
+		if _, err := x509.ParseRevocationList(der); err == nil {
+			kind = "crl"
+		}
+	} else if workflow.ErrorCode(err) != workflow.ENOTFOUND {
+		return nil, Object{}, workflow.Wrap(workflow.EUNAVAILABLE, err, "read %s", key)
+	} else {
+		der, kind, url, err = s.FetchRevocation(ctx, c, issuer)
+		if err != nil {
+			s.logger().WarnContext(ctx, "no revocation data for the previous archive time-stamp's TSA certificate", "doc_id", rec.DocumentID, "seq", prev.seq, "err", err)
+			return nil, Object{}, nil
+		}
+	}
+	oi, err := s.putEvidence(ctx, key, der, "application/octet-stream", opts)
+	if workflow.ErrorCode(err) == workflow.ECONFLICT { // another instance stored its own first: use that
+		return s.previousRevocation(ctx, rec, prev, seq, opts)
+	}
+	if err != nil {
+		return nil, Object{}, err
+	}
+	o := Object{Key: oi.Key, DocumentID: rec.DocumentID, Name: name, Size: oi.Size, SHA256: oi.SHA256,
+		VersionID: oi.VersionID, RetainUntil: oi.RetainUntil, LegalHold: oi.LegalHold}
+	return &EvidenceRevocation{OfSeq: prev.seq, Object: name, SHA256: oi.SHA256, Kind: kind, URL: url}, o, nil
 }
 
 // storedToken returns the token stored at key when it stamps digest, nil
@@ -762,7 +883,7 @@ func (s *Service) VerifyEvidence(ctx context.Context, docID string) (*EvidenceRe
 					l.seq, st.Time.Format(time.RFC3339), st.Authority, l.seq-1, st.ValidUntil.Format(time.RFC3339)))
 			}
 			if t.trusted && (len(t.cert.OCSPServer) > 0 || len(t.cert.CRLDistributionPoints) > 0) {
-				ok(fmt.Sprintf("time-stamp %d: the revocation status of its TSA certificate is not checked (not kept in the evidence record yet)", l.seq))
+				s.judgeRevocation(l, links, i, ok, doubt)
 			}
 			if i > 0 && links[i-1].tok != nil {
 				prevUntil := links[i-1].tok.validUntil
@@ -829,6 +950,37 @@ func (s *Service) VerifyEvidence(ctx context.Context, docID string) (*EvidenceRe
 		rep.Verdict = VerdictValid
 	}
 	return rep, nil
+}
+
+// judgeRevocation reports the revocation status of time-stamp i's TSA
+// certificate from the data the next time-stamp keeps (fetched at that
+// renewal and covered by it).
+func (s *Service) judgeRevocation(l *chainLink, links []*chainLink, i int, ok, doubt func(string)) {
+	if i+1 >= len(links) {
+		ok(fmt.Sprintf("time-stamp %d: the revocation status of its TSA certificate is kept at the next renewal", l.seq))
+		return
+	}
+	next := links[i+1]
+	r := next.manifest.Revocation
+	if r == nil || next.revocationRaw == nil || len(next.problems) > 0 {
+		ok(fmt.Sprintf("time-stamp %d: no revocation data of its TSA certificate was kept (none answered at the renewal): not checked", l.seq))
+		return
+	}
+	if s.CheckRevocation == nil || l.tok.issuer == nil {
+		ok(fmt.Sprintf("time-stamp %d: revocation data of its TSA certificate is kept in %s, not checked here", l.seq, r.Object))
+		return
+	}
+	st, err := s.CheckRevocation(next.revocationRaw, r.Kind, l.tok.cert, l.tok.issuer)
+	switch {
+	case err != nil:
+		doubt(fmt.Sprintf("time-stamp %d: the revocation data kept in %s does not verify: %v", l.seq, r.Object, err))
+	case st == "good":
+		ok(fmt.Sprintf("time-stamp %d: its TSA certificate was not revoked when time-stamp %d was made (%s kept in %s)", l.seq, next.seq, strings.ToUpper(r.Kind), r.Object))
+	case st == "revoked":
+		doubt(fmt.Sprintf("time-stamp %d: its TSA certificate was revoked before time-stamp %d was made (%s kept in %s): the time-stamp cannot be trusted", l.seq, next.seq, strings.ToUpper(r.Kind), r.Object))
+	default:
+		doubt(fmt.Sprintf("time-stamp %d: the revocation status of its TSA certificate is %s (%s kept in %s)", l.seq, st, strings.ToUpper(r.Kind), r.Object))
+	}
 }
 
 // checkChains checks the structure of the evidence chain of each document

@@ -24,6 +24,7 @@ import (
 	"github.com/vanthu/vanthu/archive/archivetest"
 	"github.com/vanthu/vanthu/internal/testtsa"
 	"github.com/vanthu/vanthu/signing/pki"
+	"github.com/vanthu/vanthu/signing/verify"
 	"github.com/vanthu/vanthu/storage/gormdb"
 	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
 	"github.com/vanthu/vanthu/storage/localfs"
@@ -65,6 +66,7 @@ func newEvidenceFixture(t *testing.T, db *gormdb.DB, store workflow.Blobs) *evid
 	a.Now = c.Now
 	a.Stamper = &archive.TSA{Name: f.tsa.URL, Query: pki.HTTPTSA{URL: f.tsa.URL}.TimeStamp}
 	a.TrustRoots = func() *x509.CertPool { return roots }
+	a.FetchRevocation, a.CheckRevocation = revocationViaVerify()
 	a.VerifyDocument = func(ctx context.Context, pdf []byte, at time.Time) (string, []string, error) {
 		if at.Before(signerExpires) {
 			return archive.VerdictValid, []string{"signer certificate valid at " + at.Format(time.RFC3339)}, nil
@@ -72,6 +74,27 @@ func newEvidenceFixture(t *testing.T, db *gormdb.DB, store workflow.Blobs) *evid
 		return archive.VerdictIndeterminate, []string{"signer certificate expired at " + signerExpires.Format(time.RFC3339)}, nil
 	}
 	return f
+}
+
+// revocationViaVerify fetches and checks revocation data with
+// signing/verify, as cmd wires it.
+func revocationViaVerify() (archive.RevocationFetcher, archive.RevocationChecker) {
+	return func(ctx context.Context, cert, issuer *x509.Certificate) ([]byte, string, string, error) {
+			ev, err := verify.HTTPFetcher{}.Fetch(ctx, cert, issuer)
+			if err != nil {
+				return nil, "", "", err
+			}
+			if ev.OCSP != nil {
+				return ev.OCSP, "ocsp", ev.URL, nil
+			}
+			return ev.CRL, "crl", ev.URL, nil
+		}, func(der []byte, kind string, cert, issuer *x509.Certificate) (string, error) {
+			ev := verify.Evidence{OCSP: der}
+			if kind == "crl" {
+				ev = verify.Evidence{CRL: der}
+			}
+			return verify.CheckEvidence(ev, cert, issuer)
+		}
 }
 
 // permanent archives a permanent record (a QĐ) at the clock's time.
@@ -200,6 +223,8 @@ func testEvidenceRenewalAcrossYears(t *testing.T, f *evidenceFixture) {
 		"time-stamp 1 was made while time-stamp 0's TSA certificate was still valid (until " + f.t0.AddDate(2, 0, 0).Format(time.RFC3339),
 		"stays verifiable until " + f.t0.AddDate(20, 0, 0).Format(time.RFC3339),
 		"document.pdf validated as of " + f.t0.Format(time.RFC3339) + ", the time of archive time-stamp 0: valid",
+		"time-stamp 0: its TSA certificate was not revoked when time-stamp 1 was made (OCSP kept in evidence/0001-revocation.der)",
+		"time-stamp 1: the revocation status of its TSA certificate is kept at the next renewal",
 	} {
 		if !hasReason(good, want) {
 			t.Errorf("renewed record: no reason with %q", want)
@@ -241,7 +266,7 @@ func testEvidenceRenewalAcrossYears(t *testing.T, f *evidenceFixture) {
 			}
 		}
 	}
-	if want := "evidence/0000-manifest.json evidence/0000-timestamp.tst evidence/0001-manifest.json evidence/0001-timestamp.tst"; strings.Join(names, " ") != want {
+	if want := "evidence/0000-manifest.json evidence/0000-timestamp.tst evidence/0001-manifest.json evidence/0001-revocation.der evidence/0001-timestamp.tst"; strings.Join(names, " ") != want {
 		t.Fatalf("evidence objects %v", names)
 	}
 	opensslVerifiesChain(t, f, rec)
@@ -430,5 +455,25 @@ func TestEvidenceTSACertificateRules(t *testing.T) {
 				t.Fatalf("TimeStampingOnly = %v, want %v", got, c.want)
 			}
 		})
+	}
+}
+
+// TestEvidenceRevokedTSA: the TSA certificate of time-stamp 0 is revoked
+// before the renewal; the OCSP response kept with time-stamp 1 says so,
+// and verification is indeterminate with that reason.
+func TestEvidenceRevokedTSA(t *testing.T) {
+	ctx := context.Background()
+	f := newEvidenceFixture(t, gormdbtest.Open(t, gormdb.SQLite), nil)
+	id := f.permanent(t)
+	f.renewDue(t)
+	f.clock.Set(f.t0.AddDate(0, 6, 0))
+	f.tsa.Revoke(f.tsa.Cert())
+	f.tsa.Rotate(t, f.t0.AddDate(20, 0, 0))
+	if r, err := f.Archive.Renew(ctx, id, true); err != nil || r.Seq != 1 {
+		t.Fatalf("renew: %+v %v", r, err)
+	}
+	rep := f.verify(t, id)
+	if rep.Verdict != archive.VerdictIndeterminate || !hasReason(rep, "time-stamp 0: its TSA certificate was revoked before time-stamp 1 was made") {
+		t.Fatalf("%s", dump(rep))
 	}
 }

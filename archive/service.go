@@ -43,6 +43,12 @@ type Service struct {
 	TrustRoots     func() *x509.CertPool
 	VerifyDocument DocumentVerifier
 	RenewBefore    Period
+	// FetchRevocation gets, at each renewal, the revocation data of the
+	// previous time-stamp's TSA certificate, kept under the new one;
+	// CheckRevocation verifies it at verification. Nil: not kept / not
+	// checked (the report says so).
+	FetchRevocation RevocationFetcher
+	CheckRevocation RevocationChecker
 }
 
 var _ workflow.Archiver = (*Service)(nil)

@@ -24,8 +24,10 @@ const evidenceLeaseName = "archive-evidence"
 
 // wireEvidence gives the archive service its time-stamp authority (the
 // configured VANTHU_TSA_URL, else — outside production — the development
-// PKI's built-in authority, in process), the trust anchors and the
-// signature verifier, and schedules the renewal job every
+// PKI's built-in authority, in process), the trust anchors, revocation
+// fetching and checking (signing/verify: OCSP, else CRL, of the previous
+// time-stamp's TSA certificate at each renewal) and the signature
+// verifier, and schedules the renewal job every
 // VANTHU_EVIDENCE_INTERVAL.
 func wireEvidence(a *app, svc *archive.Service) error {
 	cfg := a.cfg
@@ -42,6 +44,23 @@ func wireEvidence(a *app, svc *archive.Service) error {
 	}
 	svc.Stamper = archiveStamper(a)
 	svc.TrustRoots = func() *x509.CertPool { return a.trust }
+	svc.FetchRevocation = func(ctx context.Context, cert, issuer *x509.Certificate) ([]byte, string, string, error) {
+		ev, err := verify.HTTPFetcher{Timeout: 5 * time.Second}.Fetch(ctx, cert, issuer)
+		if err != nil {
+			return nil, "", "", err
+		}
+		if ev.OCSP != nil {
+			return ev.OCSP, "ocsp", ev.URL, nil
+		}
+		return ev.CRL, "crl", ev.URL, nil
+	}
+	svc.CheckRevocation = func(der []byte, kind string, cert, issuer *x509.Certificate) (string, error) {
+		ev := verify.Evidence{OCSP: der}
+		if kind == "crl" {
+			ev = verify.Evidence{CRL: der}
+		}
+		return verify.CheckEvidence(ev, cert, issuer)
+	}
 	svc.VerifyDocument = func(ctx context.Context, pdf []byte, at time.Time) (string, []string, error) {
 		rep, err := verify.Verify(ctx, pdf, verify.Options{Roots: a.trust, Now: func() time.Time { return at }})
 		if err != nil {

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/digitorus/timestamp"
+	"golang.org/x/crypto/ocsp"
 )
 
 // CA is a test certificate authority that issues TSA certificates.
@@ -68,21 +69,27 @@ type Authority struct {
 	URL      string
 	Requests atomic.Int64 // requests answered with a token
 
-	ca   *CA
-	now  func() time.Time
-	mu   sync.Mutex
-	cert *x509.Certificate
-	key  crypto.Signer
-	down bool
+	ca      *CA
+	now     func() time.Time
+	mu      sync.Mutex
+	cert    *x509.Certificate
+	key     crypto.Signer
+	down    bool
+	revoked map[string]time.Time // serial (decimal) -> revocation time
 }
 
 // NewAuthority runs an authority whose first certificate, issued by ca,
 // expires at notAfter.
 func NewAuthority(tb testing.TB, ca *CA, now func() time.Time, notAfter time.Time) *Authority {
 	tb.Helper()
-	a := &Authority{ca: ca, now: now}
-	a.Rotate(tb, notAfter)
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(a.serve))
+	a := &Authority{ca: ca, now: now, revoked: map[string]time.Time{}}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path == "/ocsp" {
+			a.serveOCSP(w, r)
+			return
+		}
+		a.serve(w, r)
+	}))
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
@@ -91,10 +98,45 @@ func NewAuthority(tb testing.TB, ca *CA, now func() time.Time, notAfter time.Tim
 	srv.Start()
 	tb.Cleanup(srv.Close)
 	a.URL = srv.URL
+	a.Rotate(tb, notAfter)
 	return a
 }
 
-// Rotate gives the authority a new key and a certificate valid from
+// Revoke marks cert revoked (keyCompromise) at the injected time: the
+// OCSP responder at URL/ocsp, which every certificate names, says so.
+func (a *Authority) Revoke(cert *x509.Certificate) {
+	a.mu.Lock()
+	a.revoked[cert.SerialNumber.String()] = a.now()
+	a.mu.Unlock()
+}
+
+// serveOCSP answers an OCSP request (RFC 6960, POST) for the authority's
+// certificates, signed by the CA.
+func (a *Authority) serveOCSP(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, 16<<10))
+	req, err := ocsp.ParseRequest(body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	now := a.now()
+	tmpl := ocsp.Response{Status: ocsp.Good, SerialNumber: req.SerialNumber, ThisUpdate: now, NextUpdate: now.Add(24 * time.Hour)}
+	a.mu.Lock()
+	if at, ok := a.revoked[req.SerialNumber.String()]; ok {
+		tmpl.Status, tmpl.RevokedAt, tmpl.RevocationReason = ocsp.Revoked, at, ocsp.KeyCompromise
+	}
+	a.mu.Unlock()
+	resp, err := ocsp.CreateResponse(a.ca.Cert, a.ca.Cert, tmpl, a.ca.Key)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/ocsp-response")
+	_, _ = w.Write(resp)
+}
+
+// Rotate gives the authority a new key and a certificate (naming the
+// OCSP responder URL/ocsp) valid from
 // before both the real and the injected time until notAfter (the CMS
 // signing-time the token library writes is the real time), and returns
 // the certificate.
@@ -122,6 +164,9 @@ func (a *Authority) Rotate(tb testing.TB, notAfter time.Time) *x509.Certificate 
 		NotAfter:        notAfter,
 		KeyUsage:        x509.KeyUsageDigitalSignature,
 		ExtraExtensions: []pkix.Extension{{Id: asn1.ObjectIdentifier{2, 5, 29, 37}, Critical: true, Value: eku}},
+	}
+	if a.URL != "" {
+		tmpl.OCSPServer = []string{a.URL + "/ocsp"}
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, a.ca.Cert, key.Public(), a.ca.Key)
 	if err != nil {
