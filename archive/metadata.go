@@ -43,6 +43,12 @@ type Metadata struct {
 	ExternalID      string            `json:"external_id,omitempty"`
 	Replaces        string            `json:"replaces,omitempty"`
 	RevokeState     string            `json:"revoke_state,omitempty"`
+	RevokeReason    string            `json:"revoke_reason,omitempty"`
+	RevokeAnswer    string            `json:"revoke_answer,omitempty"`
+	RejectReason    string            `json:"reject_reason,omitempty"`
+	Updates         string            `json:"updates,omitempty"`
+	ReplacedBy      string            `json:"replaced_by,omitempty"`
+	UpdatedBy       string            `json:"updated_by,omitempty"`
 	CreatedBy       string            `json:"created_by"`
 	CreatedAt       time.Time         `json:"created_at"`
 	UpdatedAt       time.Time         `json:"updated_at"`
@@ -127,6 +133,8 @@ func (s *Service) metadata(ctx context.Context, d *workflow.Document, rec *Recor
 			IssuedAt: utcp(d.IssuedAt), RegisteredAt: utcp(d.RegisteredAt)},
 		AssigneeID: d.AssigneeID, DueDate: d.DueDate, Notes: d.Notes, ExternalID: d.ExternalID,
 		Replaces: d.Replaces, RevokeState: d.RevokeState, CreatedBy: d.CreatedBy,
+		RevokeReason: d.RevokeReason, RevokeAnswer: d.RevokeAnswer, RejectReason: d.RejectReason,
+		Updates: d.Updates, ReplacedBy: d.ReplacedBy, UpdatedBy: d.UpdatedBy,
 		CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
 		Files: files, Verification: v, Events: ev,
 		Retention: RetentionMeta{Class: rec.Class, ArchivedAt: rec.ArchivedAt.UTC(), RetainUntil: rec.RetainUntil.UTC(), Mode: "compliance"},
