@@ -121,7 +121,7 @@ func wireSigning(ctx context.Context, a *app) error {
 	a.trust = roots
 	a.docs.Inspector = svc
 	a.web.Verify = svc.Verify
-	a.api.Signing = &api.Signing{Verify: svc.Verify, TrustAnchorsPEM: anchorsPEM, Blobs: a.blobs,
+	officials := &signing.Officials{Users: a.db, Accounts: a.auth, Blobs: a.blobs,
 		CheckKey: func(ctx context.Context, u *workflow.User, uri string, certPEM []byte) (string, error) {
 			others, err := a.db.Users(ctx)
 			if err != nil {
@@ -130,6 +130,8 @@ func wireSigning(ctx context.Context, a *app) error {
 			_, canonical, err := policy.OfficialKey(ctx, u, uri, certPEM, others)
 			return canonical, err
 		}}
+	a.api.Signing = &api.Signing{Verify: svc.Verify, TrustAnchorsPEM: anchorsPEM, Officials: officials}
+	a.web.Keys = officials
 	if kr.pki != nil {
 		a.readyInfo("signing", "development-pki")
 		a.warnDevelopmentPKI(ctx, "signing (agency key, trust anchors, officials' keys)", "VANTHU_AGENCY_KEY, VANTHU_TRUST_ANCHORS, officials' keys and VANTHU_ENV=production")
