@@ -52,7 +52,9 @@ func TestOfficials(t *testing.T) {
 	users := fakeUsers{"off": {ID: "off", Username: "off", FullName: "Trần Văn Quyết", Roles: []workflow.Role{workflow.RoleOfficer}},
 		"clk": {ID: "clk", Username: "clk", Roles: []workflow.Role{workflow.RoleClerk}}}
 	o := &signing.Officials{Users: users, Accounts: users, Blobs: workflowtest.TempBlobs(t),
-		CheckKey: func(_ context.Context, u *workflow.User, uri string, _ []byte) (string, error) { return uri + ";canonical", nil }}
+		CheckKey: func(_ context.Context, u *workflow.User, uri string, _ []byte) (string, error) {
+			return uri + ";canonical", nil
+		}}
 	ctx := context.Background()
 	keys := []struct {
 		name       string
