@@ -45,9 +45,9 @@ type NumberPeeker interface {
 // NextNotation tells the clerk which number and notation an outgoing
 // document would take if issued now. It is a peek, not a reservation:
 // another document issued meanwhile takes that number, and this one then
-// gets the next (numbers stay gapless and unique: they are taken only in
-// the issue transaction). EILLEGAL unless the document waits to be
-// issued.
+// gets the next (numbers stay gapless and unique: they are taken only
+// when an issue reserves one, see numbering.go). EILLEGAL unless the
+// document waits to be issued.
 func (s *Service) NextNotation(ctx context.Context, actor *User, id string) (int, string, error) {
 	d, err := s.Get(ctx, actor, id)
 	if err != nil {
