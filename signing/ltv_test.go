@@ -3,12 +3,17 @@ package signing
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
 	"crypto/sha1"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math/big"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -521,5 +526,72 @@ func TestForgedOCSPResponderRefused(t *testing.T) {
 	}
 	if rep.Verdict != verify.Invalid || rep.Signatures[0].Revocation.Status != verify.RevocationRevoked {
 		t.Errorf("verdict %s, revocation %+v: %q", rep.Verdict, rep.Signatures[0].Revocation, rep.Reasons)
+	}
+}
+
+// An intermediate CA that names a CRL is judged like the signer: revoked
+// before the validation time makes the signature invalid, no data makes
+// it indeterminate, a CRL without it keeps it valid.
+func TestIntermediateRevocation(t *testing.T) {
+	ctx := context.Background()
+	now := time.Now().Truncate(time.Second)
+	rootKey, intKey, leafKey := genKey(t, "ec"), genKey(t, "ec"), genKey(t, "ec")
+	rootT := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test root with intermediate"},
+		NotBefore: now.AddDate(-1, 0, 0), NotAfter: now.AddDate(5, 0, 0), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign}
+	der, _ := x509.CreateCertificate(rand.Reader, rootT, rootT, rootKey.Public(), rootKey)
+	root, _ := x509.ParseCertificate(der)
+	var revoked atomic.Bool
+	var intermediate *x509.Certificate
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		rl := &x509.RevocationList{Number: big.NewInt(1), ThisUpdate: time.Now().Add(-time.Minute), NextUpdate: time.Now().Add(time.Hour)}
+		if revoked.Load() {
+			rl.RevokedCertificateEntries = []x509.RevocationListEntry{{SerialNumber: intermediate.SerialNumber, RevocationTime: now.Add(-time.Hour)}}
+		}
+		der, err := x509.CreateRevocationList(rand.Reader, rl, root, rootKey)
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		_, _ = w.Write(der)
+	}))
+	defer srv.Close()
+	intT := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "test intermediate CA"},
+		NotBefore: now.AddDate(-1, 0, 0), NotAfter: now.AddDate(4, 0, 0), IsCA: true, BasicConstraintsValid: true,
+		KeyUsage: x509.KeyUsageCertSign | x509.KeyUsageCRLSign, CRLDistributionPoints: []string{srv.URL + "/root.crl"}}
+	der, _ = x509.CreateCertificate(rand.Reader, intT, root, intKey.Public(), rootKey)
+	intermediate, _ = x509.ParseCertificate(der)
+	leafT := &x509.Certificate{SerialNumber: big.NewInt(3), Subject: pkix.Name{CommonName: "Nguyễn Văn Sĩ"},
+		NotBefore: now.AddDate(0, -1, 0), NotAfter: now.AddDate(1, 0, 0),
+		KeyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection}}
+	der, _ = x509.CreateCertificate(rand.Reader, leafT, intermediate, leafKey.Public(), intKey)
+	leaf, _ := x509.ParseCertificate(der)
+	pdf, err := SignOfficer(ctx, smallPDF(), OfficerLayer{Key: keys.Key{Signer: leafKey, Chain: []*x509.Certificate{leaf, intermediate, root}}, Name: "Nguyễn Văn Sĩ", Time: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(root)
+	for _, tc := range []struct {
+		name    string
+		revoked bool
+		fetcher verify.Fetcher
+		verdict string
+		reason  string
+	}{
+		{"not revoked, fetched", false, verify.HTTPFetcher{}, verify.Valid, ""},
+		{"revoked, fetched", true, verify.HTTPFetcher{}, verify.Invalid, "the intermediate CA certificate CN=test intermediate CA was revoked at"},
+		{"offline", false, nil, verify.Indeterminate, "no revocation data for the intermediate CA certificate CN=test intermediate CA"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			revoked.Store(tc.revoked)
+			rep, err := verify.Verify(ctx, pdf, verify.Options{Roots: roots, Fetcher: tc.fetcher})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if rep.Verdict != tc.verdict || !strings.Contains(strings.Join(rep.Reasons, " "), tc.reason) {
+				t.Errorf("verdict %s, want %s with %q: %q", rep.Verdict, tc.verdict, tc.reason, rep.Reasons)
+			}
+		})
 	}
 }

@@ -371,6 +371,7 @@ func checkRevocation(ctx context.Context, rs *revocationState, s *Signature, opt
 	if ee == nil || s.SubFilter == "ETSI.RFC3161" {
 		return
 	}
+	checkChainRevocation(ctx, rs, s, opts)
 	if !NamesRevocation(ee) {
 		s.Revocation = &Revocation{Status: RevocationNotApplicable, Source: SourceNone,
 			Detail: "the certificate names no OCSP responder or CRL distribution point; its revocation status was not checked"}
@@ -386,76 +387,9 @@ func checkRevocation(ctx context.Context, rs *revocationState, s *Signature, opt
 			}
 		}
 	}
-	rev := &Revocation{Status: RevocationUnknown, Source: SourceUnavailable}
+	rev, found := statusOf(ctx, rs, ee, issuer, at, opts)
 	s.Revocation = rev
-	var notes []string
-	use := func(j judged, src string, ev Evidence) {
-		rev.Status, rev.Source, rev.Kind, rev.URL = j.status, src, j.kind, ev.URL
-		rev.ThisUpdate = rfc3339(j.thisUpdate)
-		rev.NextUpdate = rfc3339(j.nextUpdate)
-		rev.RevokedAt = rfc3339(j.revokedAt)
-		rev.Reason = j.reason
-		if src == SourceFetched {
-			rev.Evidence = ev.OCSP
-			if rev.Evidence == nil {
-				rev.Evidence = ev.CRL
-			}
-		}
-	}
-	found := false
-	// Embedded: OCSP first, then CRLs; a revocation wins over "good".
-	// Embedded "good" speaks only when issued after the validation time
-	// (within freshnessGrace): a response from before it says nothing of
-	// a revocation between the two, and whoever adds a DSS could pick an
-	// old one. A signature without a time-stamp is judged now, so its
-	// status is fetched.
-	speaks := func(j judged) bool {
-		return j.covers(at) && (j.status == RevocationRevoked || !j.thisUpdate.Before(at.Add(-freshnessGrace)))
-	}
-	var best *judged
-	var bestEv Evidence
-	for _, der := range rs.dss.ocsps {
-		if j, err := judge(Evidence{OCSP: der}, ee, issuer); err == nil && speaks(j) {
-			if best == nil || j.status == RevocationRevoked {
-				best, bestEv = &j, Evidence{OCSP: der}
-			}
-		}
-	}
-	for _, der := range rs.dss.crls {
-		if j, err := judge(Evidence{CRL: der}, ee, issuer); err == nil && speaks(j) {
-			if best == nil || j.status == RevocationRevoked && best.status != RevocationRevoked {
-				best, bestEv = &j, Evidence{CRL: der}
-			}
-		}
-	}
-	if best != nil {
-		use(*best, SourceEmbedded, bestEv)
-		found = true
-	} else if len(rs.dss.ocsps)+len(rs.dss.crls) > 0 {
-		notes = append(notes, "the document's embedded revocation data does not speak for this certificate at the validation time")
-	}
-	if !found && opts.Fetcher != nil {
-		key := string(ee.Raw)
-		r, ok := rs.fetched[key]
-		if !ok {
-			r.ev, r.err = opts.Fetcher.Fetch(ctx, ee, issuer)
-			rs.fetched[key] = r
-		}
-		if r.err != nil {
-			notes = append(notes, "fetching failed: "+workflow.ErrorMessage(r.err))
-		} else if j, err := judge(r.ev, ee, issuer); err != nil {
-			notes = append(notes, "the fetched revocation data does not verify: "+err.Error())
-		} else if !j.covers(at) {
-			notes = append(notes, "the fetched revocation data does not speak for the validation time")
-		} else {
-			use(j, SourceFetched, r.ev)
-			found = true
-		}
-	} else if !found {
-		notes = append(notes, "revocation data is not fetched online in this verification")
-	}
 	if !found {
-		rev.Detail = strings.Join(notes, "; ")
 		s.Warnings = append(s.Warnings, fmt.Sprintf("no revocation data: the certificate names %s but no usable OCSP response or CRL was embedded or could be fetched (%s)",
 			revocationServices(ee), rev.Detail))
 		return
@@ -472,6 +406,108 @@ func checkRevocation(ctx context.Context, rs *revocationState, s *Signature, opt
 			s.certProblem = true
 		} else {
 			rev.Detail = fmt.Sprintf("the certificate was revoked at %s%s, after the validation time %s (%s): the signature was made while it was valid", rev.RevokedAt, reason, s.ValidationTime, s.ValidationTimeSource)
+		}
+	}
+}
+
+// statusOf finds the revocation status of cert (issued by issuer) at
+// time at: embedded evidence first, else fetched. found is false when
+// nothing usable was had; rev.Detail then says why.
+func statusOf(ctx context.Context, rs *revocationState, cert, issuer *x509.Certificate, at time.Time, opts Options) (rev *Revocation, found bool) {
+	rev = &Revocation{Status: RevocationUnknown, Source: SourceUnavailable}
+	var notes []string
+	use := func(j judged, src string, ev Evidence) {
+		rev.Status, rev.Source, rev.Kind, rev.URL = j.status, src, j.kind, ev.URL
+		rev.ThisUpdate = rfc3339(j.thisUpdate)
+		rev.NextUpdate = rfc3339(j.nextUpdate)
+		rev.RevokedAt = rfc3339(j.revokedAt)
+		rev.Reason = j.reason
+		if src == SourceFetched {
+			rev.Evidence = ev.OCSP
+			if rev.Evidence == nil {
+				rev.Evidence = ev.CRL
+			}
+		}
+	}
+	found = false
+	// Embedded: OCSP first, then CRLs; a revocation wins over "good".
+	// Embedded "good" speaks only when issued after the validation time
+	// (within freshnessGrace): a response from before it says nothing of
+	// a revocation between the two, and whoever adds a DSS could pick an
+	// old one. A signature without a time-stamp is judged now, so its
+	// status is fetched.
+	speaks := func(j judged) bool {
+		return j.covers(at) && (j.status == RevocationRevoked || !j.thisUpdate.Before(at.Add(-freshnessGrace)))
+	}
+	var best *judged
+	var bestEv Evidence
+	for _, der := range rs.dss.ocsps {
+		if j, err := judge(Evidence{OCSP: der}, cert, issuer); err == nil && speaks(j) {
+			if best == nil || j.status == RevocationRevoked {
+				best, bestEv = &j, Evidence{OCSP: der}
+			}
+		}
+	}
+	for _, der := range rs.dss.crls {
+		if j, err := judge(Evidence{CRL: der}, cert, issuer); err == nil && speaks(j) {
+			if best == nil || j.status == RevocationRevoked && best.status != RevocationRevoked {
+				best, bestEv = &j, Evidence{CRL: der}
+			}
+		}
+	}
+	if best != nil {
+		use(*best, SourceEmbedded, bestEv)
+		found = true
+	} else if len(rs.dss.ocsps)+len(rs.dss.crls) > 0 {
+		notes = append(notes, "the document's embedded revocation data does not speak for this certificate at the validation time")
+	}
+	if !found && opts.Fetcher != nil {
+		key := string(cert.Raw)
+		r, ok := rs.fetched[key]
+		if !ok {
+			r.ev, r.err = opts.Fetcher.Fetch(ctx, cert, issuer)
+			rs.fetched[key] = r
+		}
+		if r.err != nil {
+			notes = append(notes, "fetching failed: "+workflow.ErrorMessage(r.err))
+		} else if j, err := judge(r.ev, cert, issuer); err != nil {
+			notes = append(notes, "the fetched revocation data does not verify: "+err.Error())
+		} else if !j.covers(at) {
+			notes = append(notes, "the fetched revocation data does not speak for the validation time")
+		} else {
+			use(j, SourceFetched, r.ev)
+			found = true
+		}
+	} else if !found {
+		notes = append(notes, "revocation data is not fetched online in this verification")
+	}
+	if !found {
+		rev.Detail = strings.Join(notes, "; ")
+	}
+	return rev, found
+}
+
+// checkChainRevocation judges the intermediate CA certificates of the
+// verified chain that name a revocation service, by the same rules: one
+// revoked at or before the validation time makes the signature invalid, one
+// without usable data indeterminate.
+func checkChainRevocation(ctx context.Context, rs *revocationState, s *Signature, opts Options) {
+	for i := 1; i+1 < len(s.chain); i++ {
+		c := s.chain[i]
+		if !NamesRevocation(c) {
+			continue
+		}
+		rev, found := statusOf(ctx, rs, c, s.chain[i+1], s.valAt, opts)
+		switch {
+		case !found:
+			s.Warnings = append(s.Warnings, fmt.Sprintf("no revocation data for the intermediate CA certificate %s: it names %s but no usable OCSP response or CRL was embedded or could be fetched (%s)",
+				c.Subject, revocationServices(c), rev.Detail))
+		case rev.Status == RevocationRevoked:
+			if ra, _ := time.Parse(time.RFC3339, rev.RevokedAt); !ra.After(s.valAt) {
+				s.Errors = append(s.Errors, fmt.Sprintf("the intermediate CA certificate %s was revoked at %s, at or before the validation time %s (%s; revocation data %s, %s)",
+					c.Subject, rev.RevokedAt, s.ValidationTime, s.ValidationTimeSource, rev.Source, rev.Kind))
+				s.certProblem = true
+			}
 		}
 	}
 }

@@ -128,7 +128,8 @@ type Signature struct {
 	num         int  // signature dictionary object number
 	certProblem bool // the certificate failed a validity, usage or timestamp check
 	ee          *x509.Certificate
-	issuer      *x509.Certificate // from the verified chain
+	issuer      *x509.Certificate   // from the verified chain
+	chain       []*x509.Certificate // the verified chain, signer first
 	certs       []*x509.Certificate
 	valAt       time.Time
 }
@@ -674,7 +675,7 @@ func verifyOne(f *pdfFile, an *analyzer, fs foundSig, opts Options) Signature {
 		case err == nil:
 			s.ChainTrusted = true
 			if len(chains) > 0 && len(chains[0]) > 1 {
-				s.issuer = chains[0][1]
+				s.issuer, s.chain = chains[0][1], chains[0]
 			}
 		case errors.As(err, &cie) && cie.Reason == x509.Expired:
 			s.ChainError = err.Error()
