@@ -30,6 +30,37 @@ import (
 // ETOOLARGE when the package would exceed DefaultMaxBytes (peers using the
 // default limits would refuse it).
 func Build(doc Document) ([]byte, error) {
+	d := withDefaults(doc)
+	var p problems
+	checkDocument(&p, &d, true)
+	checkTexts(&p, d)
+	if err := p.err("document"); err != nil {
+		return nil, err
+	}
+
+	size := 4096
+	for _, a := range d.Attachments {
+		size += base64.StdEncoding.EncodedLen(len(a.Data)) + 512
+	}
+	if size > DefaultMaxBytes {
+		return nil, workflow.Errorf(workflow.ETOOLARGE, "edxml: package would be about %d bytes, more than %d", size, DefaultMaxBytes)
+	}
+	w := &writer{}
+	w.Grow(size)
+	w.open()
+	w.messageHeader(&d)
+	w.traceHeaders(d.Trace, d.Business)
+	w.WriteString("    </edXML:edXMLHeader>\n")
+	w.manifest(d.Attachments)
+	w.attachments(d.Attachments)
+	return w.Bytes(), nil
+}
+
+// withDefaults returns a shallow copy of doc (the caller's slices stay
+// untouched) with what Build fills in: the DocumentId, a TraceHeader for
+// the sender at the current time, business type 0 (new), attachment
+// ContentIds and ContentTypes.
+func withDefaults(doc Document) Document {
 	d := doc // shallow copy: fill in defaults without touching the caller's slices
 	if d.DocumentID == "" && d.From.ID != "" && !d.PromulgationDate.IsZero() && d.Number != "" && d.Notation != "" {
 		d.DocumentID = MakeDocumentID(d.From.ID, d.PromulgationDate, d.Number, d.Notation)
@@ -54,25 +85,12 @@ func Build(doc Document) ([]byte, error) {
 		}
 		d.Attachments[i] = a
 	}
+	return d
+}
 
-	var p problems
-	checkDocument(&p, &d, true)
-	checkTexts(&p, d)
-	if err := p.err("document"); err != nil {
-		return nil, err
-	}
-
-	size := 4096
-	for _, a := range d.Attachments {
-		size += base64.StdEncoding.EncodedLen(len(a.Data)) + 512
-	}
-	if size > DefaultMaxBytes {
-		return nil, workflow.Errorf(workflow.ETOOLARGE, "edxml: package would be about %d bytes, more than %d", size, DefaultMaxBytes)
-	}
-	w := &writer{}
-	w.Grow(size)
-	w.open()
-
+// messageHeader writes the MessageHeader: sender and recipients, the
+// document's identity, type, subject, signer and other information.
+func (w *writer) messageHeader(d *Document) {
 	w.start(2, "MessageHeader")
 	w.org(3, "From", d.From)
 	for _, to := range d.To {
@@ -132,14 +150,18 @@ func Build(doc Document) ([]byte, error) {
 	}
 	w.end(2, "MessageHeader")
 
+}
+
+// traceHeaders writes the TraceHeaderList: one TraceHeader per hop, then
+// the business information (new, revoke, update, replace).
+func (w *writer) traceHeaders(trace []Hop, b Business) {
 	w.start(2, "TraceHeaderList")
-	for _, h := range d.Trace {
+	for _, h := range trace {
 		w.start(3, "TraceHeader")
 		w.elem(4, "OrganId", h.OrganID)
 		w.elem(4, "Timestamp", formatTime(h.Time))
 		w.end(3, "TraceHeader")
 	}
-	b := d.Business
 	w.start(3, "Bussiness")
 	w.opt(4, "DocumentId", b.DocumentID)
 	w.elem(4, "BussinessDocType", string(b.Type))
@@ -180,10 +202,12 @@ func Build(doc Document) ([]byte, error) {
 	}
 	w.end(3, "Bussiness")
 	w.end(2, "TraceHeaderList")
-	w.WriteString("    </edXML:edXMLHeader>\n")
+}
 
+// manifest writes the edXMLBody: the manifest of the attachments.
+func (w *writer) manifest(atts []Attachment) {
 	w.WriteString("    <edXML:edXMLBody>\n      <edXML:edXMLManifest version=\"1.0\">\n")
-	for _, a := range d.Attachments {
+	for _, a := range atts {
 		w.start(3, "Reference")
 		w.elem(4, "ContentId", a.ContentID)
 		w.elem(4, "ContentType", a.ContentType)
@@ -193,10 +217,15 @@ func Build(doc Document) ([]byte, error) {
 	}
 	w.WriteString("      </edXML:edXMLManifest>\n    </edXML:edXMLBody>\n  </edXML:edXMLEnvelope>\n")
 
+}
+
+// attachments writes the AttachmentEncoded element with each
+// attachment in base64, and closes the document.
+func (w *writer) attachments(atts []Attachment) {
 	// After the envelope, unprefixed in the root's default namespace, as
 	// the SDK writes it.
 	w.WriteString("  <AttachmentEncoded>\n")
-	for _, a := range d.Attachments {
+	for _, a := range atts {
 		w.WriteString("    <Attachment>\n")
 		w.plain(2, "ContentId", a.ContentID)
 		w.plain(2, "AttachmentName", a.Name)
@@ -213,7 +242,6 @@ func Build(doc Document) ([]byte, error) {
 		w.WriteString("</edXML:ContentTransferEncoded>\n    </Attachment>\n")
 	}
 	w.WriteString("  </AttachmentEncoded>\n</edXML>\n")
-	return w.Bytes(), nil
 }
 
 // BuildStatus writes st as an unsigned edXML status message (MessageStatus)
