@@ -125,7 +125,19 @@ func toStatus(mh *wireMessageHeader, p *problems) *Status {
 // toDocument converts the wire form, reporting fields that do not convert
 // (dates, numbers, base64); checkDocument then applies the rules.
 func toDocument(w *wirePackage, p *problems) *Document {
-	mh := &w.Envelope.MessageHeader
+	doc := headerDocument(&w.Envelope.MessageHeader, p)
+	if tl := w.Envelope.Trace; tl != nil {
+		traceInto(doc, tl, p)
+	}
+	if doc.Business.Type == "" {
+		doc.Business.Type = BusinessNew
+	}
+	doc.Attachments = attachmentsOf(w, p)
+	return doc
+}
+
+// headerDocument reads the MessageHeader into a Document.
+func headerDocument(mh *wireMessageHeader, p *problems) *Document {
 	const h = "MessageHeader/"
 	doc := &Document{
 		From:          toOrg(mh.From),
@@ -183,48 +195,51 @@ func toDocument(w *wirePackage, p *problems) *Document {
 			doc.ResponseFor = &r
 		}
 	}
+	return doc
+}
 
-	if tl := w.Envelope.Trace; tl != nil {
-		for i, th := range tl.Headers {
-			hop := Hop{OrganID: ts(th.OrganID)}
-			t, err := parseTime(ts(th.Timestamp))
-			if err != nil {
-				p.add(fmt.Sprintf("TraceHeaderList/TraceHeader[%d]/Timestamp", i+1), "%v", err)
-			}
-			hop.Time = t
-			doc.Trace = append(doc.Trace, hop)
+// traceInto reads the TraceHeaderList into doc: the hops and the business
+// information.
+func traceInto(doc *Document, tl *wireTraceList, p *problems) {
+	for i, th := range tl.Headers {
+		hop := Hop{OrganID: ts(th.OrganID)}
+		t, err := parseTime(ts(th.Timestamp))
+		if err != nil {
+			p.add(fmt.Sprintf("TraceHeaderList/TraceHeader[%d]/Timestamp", i+1), "%v", err)
 		}
-		if b := tl.Business; b != nil {
-			doc.Business = Business{
-				Type:       BusinessType(ts(b.DocType)),
-				Reason:     ts(b.Reason),
-				DocumentID: ts(b.DocumentID),
-				Paper:      first(ts(b.Paper), "0"), // absent = no paper copy, as Build writes it
-				Staff:      toStaff(b.StaffInfo),
+		hop.Time = t
+		doc.Trace = append(doc.Trace, hop)
+	}
+	if b := tl.Business; b != nil {
+		doc.Business = Business{
+			Type:       BusinessType(ts(b.DocType)),
+			Reason:     ts(b.Reason),
+			DocumentID: ts(b.DocumentID),
+			Paper:      first(ts(b.Paper), "0"), // absent = no paper copy, as Build writes it
+			Staff:      toStaff(b.StaffInfo),
+		}
+		for _, r := range b.Replacements {
+			rep := Replacement{DocumentID: ts(r.DocumentID)}
+			for _, o := range r.OrganIDs {
+				rep.OrganIDs = append(rep.OrganIDs, ts(o))
 			}
-			for _, r := range b.Replacements {
-				rep := Replacement{DocumentID: ts(r.DocumentID)}
-				for _, o := range r.OrganIDs {
-					rep.OrganIDs = append(rep.OrganIDs, ts(o))
-				}
-				doc.Business.Replaces = append(doc.Business.Replaces, rep)
+			doc.Business.Replaces = append(doc.Business.Replaces, rep)
+		}
+		if di := b.DocumentInfo; di != nil {
+			u := &UpdateInfo{DocumentInfo: ts(di.DocumentInfo), DocumentReceiver: ts(di.DocumentReceiver)}
+			for _, r := range di.Receivers {
+				u.Receivers = append(u.Receivers, Receiver{OrganID: ts(r.OrganID), Type: ts(r.Type)})
 			}
-			if di := b.DocumentInfo; di != nil {
-				u := &UpdateInfo{DocumentInfo: ts(di.DocumentInfo), DocumentReceiver: ts(di.DocumentReceiver)}
-				for _, r := range di.Receivers {
-					u.Receivers = append(u.Receivers, Receiver{OrganID: ts(r.OrganID), Type: ts(r.Type)})
-				}
-				doc.Business.Update = u
-			}
+			doc.Business.Update = u
 		}
 	}
-	if doc.Business.Type == "" {
-		doc.Business.Type = BusinessNew
-	}
+}
 
-	// Attachments: the manifest (inside the envelope) describes them, the
-	// AttachmentEncoded element after the envelope carries them; they are
-	// matched by ContentId.
+// attachmentsOf reads the attachments: the manifest (inside the envelope)
+// describes them, the AttachmentEncoded element after the envelope
+// carries them; they are matched by ContentId.
+func attachmentsOf(w *wirePackage, p *problems) []Attachment {
+	var out []Attachment
 	refs := map[string]wireReference{}
 	for i, r := range w.Envelope.Manifest {
 		cid := ts(r.ContentID)
@@ -261,14 +276,14 @@ func toDocument(w *wirePackage, p *problems) *Document {
 			p.add(f+"/ContentTransferEncoded", "not base64: %v", err)
 		}
 		att.Data = data
-		doc.Attachments = append(doc.Attachments, att)
+		out = append(out, att)
 	}
 	for i, r := range w.Envelope.Manifest {
 		if cid := ts(r.ContentID); cid != "" && !used[cid] {
 			p.add(fmt.Sprintf("edXMLManifest/Reference[%d]", i+1), "no AttachmentEncoded/Attachment with ContentId %q", cid)
 		}
 	}
-	return doc
+	return out
 }
 
 func first(a, b string) string {
