@@ -44,58 +44,13 @@ type scanResult struct {
 // prefix as if it were a namespace name), mismatched end tags, a root that is
 // not edXML in the edXML namespace, and more attachments than allowed.
 func scan(r io.Reader, lim Limits) (scanResult, error) {
-	var res scanResult
-	br := bufio.NewReader(r)
-	head, err := br.Peek(3)
-	if err != nil && !errors.Is(err, io.EOF) {
-		return res, workflow.Wrap(workflow.EINVALID, err, "edxml: reading package")
-	}
-	if bytes.Equal(head, []byte("\xef\xbb\xbf")) {
-		br.Discard(3) // UTF-8 byte order mark
-	}
-	first, _ := br.Peek(16)
-	if len(first) == 0 {
-		return res, workflow.Errorf(workflow.EINVALID, "edxml: empty package")
-	}
-	// The first thing that is not white space must be markup. (White space
-	// before an XML declaration is refused below, by the declaration's offset.)
-	if trimmed := bytes.TrimLeft(first, " \t\r\n"); len(trimmed) > 0 && trimmed[0] != '<' {
-		return res, workflow.Errorf(workflow.EINVALID,
-			"edxml: malformed XML: %q before the XML declaration or root element (the package must start with '<')", first)
+	br, err := openPackage(r)
+	if err != nil {
+		return scanResult{}, err
 	}
 	d := xml.NewDecoder(br)
 	d.Strict = true
-
-	type frame struct {
-		name     xml.Name // raw: Space is the prefix
-		bindings map[string]string
-	}
-	var stack []frame
-	// lookup resolves a prefix ("" = default namespace) in the current scope.
-	lookup := func(prefix string) (string, bool) {
-		switch prefix {
-		case "xml":
-			return "http://www.w3.org/XML/1998/namespace", true
-		case "xmlns":
-			return "http://www.w3.org/2000/xmlns/", true
-		}
-		for i := len(stack) - 1; i >= 0; i-- {
-			if ns, ok := stack[i].bindings[prefix]; ok {
-				return ns, true
-			}
-		}
-		if prefix == "" {
-			return "", true
-		}
-		return "", false
-	}
-	malformed := func(format string, args ...any) error {
-		line, col := d.InputPos()
-		return workflow.Errorf(workflow.EINVALID, "edxml: malformed XML at line %d, column %d: %s",
-			line, col, fmt.Sprintf(format, args...))
-	}
-
-	roots, attachments, references := 0, 0, 0
+	sc := &scanner{d: d, lim: lim}
 	for {
 		offset := d.InputOffset()
 		tok, err := d.RawToken()
@@ -105,96 +60,176 @@ func scan(r io.Reader, lim Limits) (scanResult, error) {
 		if err != nil {
 			var se *xml.SyntaxError
 			if errors.As(err, &se) {
-				return res, workflow.Wrap(workflow.EINVALID, err, "edxml: malformed XML at line %d: %s", se.Line, se.Msg)
+				return sc.res, workflow.Wrap(workflow.EINVALID, err, "edxml: malformed XML at line %d: %s", se.Line, se.Msg)
 			}
-			return res, workflow.Wrap(workflow.EINVALID, err, "edxml: malformed XML")
+			return sc.res, workflow.Wrap(workflow.EINVALID, err, "edxml: malformed XML")
 		}
-		switch t := tok.(type) {
-		case xml.ProcInst:
-			if strings.EqualFold(t.Target, "xml") && offset != 0 {
-				return res, malformed("the XML declaration must come first in the package")
-			}
-		case xml.Directive:
-			return res, malformed("DTDs and other <!...> declarations are not accepted")
-		case xml.CharData:
-			if len(stack) == 0 && len(bytes.TrimSpace(t)) > 0 {
-				return res, malformed("text %q outside the root element", abbreviate(string(t), 16))
-			}
-		case xml.StartElement:
-			if len(stack) == 0 {
-				roots++
-				if roots > 1 {
-					return res, malformed("more than one root element")
-				}
-			}
-			if len(stack) >= lim.MaxDepth {
-				return res, malformed("elements nested deeper than %d levels", lim.MaxDepth)
-			}
-			f := frame{name: t.Name}
-			for _, a := range t.Attr {
-				switch {
-				case a.Name.Space == "" && a.Name.Local == "xmlns":
-					if f.bindings == nil {
-						f.bindings = map[string]string{}
-					}
-					f.bindings[""] = a.Value
-				case a.Name.Space == "xmlns":
-					if a.Value == "" {
-						return res, malformed("namespace prefix %q bound to an empty name", a.Name.Local)
-					}
-					if f.bindings == nil {
-						f.bindings = map[string]string{}
-					}
-					f.bindings[a.Name.Local] = a.Value
-				}
-			}
-			stack = append(stack, f)
-			ns, ok := lookup(t.Name.Space)
-			if !ok {
-				return res, malformed("namespace prefix %q of <%s> is not declared", t.Name.Space, rawName(t.Name))
-			}
-			for _, a := range t.Attr {
-				if a.Name.Space == "" || a.Name.Space == "xmlns" {
-					continue
-				}
-				if _, ok := lookup(a.Name.Space); !ok {
-					return res, malformed("namespace prefix %q of attribute %s on <%s> is not declared",
-						a.Name.Space, rawName(a.Name), rawName(t.Name))
-				}
-			}
-			if len(stack) == 1 && (t.Name.Local != "edXML" || ns != Namespace) {
-				return res, workflow.Errorf(workflow.EINVALID,
-					"edxml: root element is <%s> in namespace %q, want <edXML> in %q", rawName(t.Name), ns, Namespace)
-			}
-			switch {
-			case ns == dsigNamespace && t.Name.Local == "Signature":
-				res.signed = true
-			case ns == Namespace && t.Name.Local == "Attachment" && len(stack) == 3:
-				attachments++
-			case ns == Namespace && t.Name.Local == "Reference" && len(stack) == 5 && stack[3].name.Local == "edXMLManifest":
-				references++ // edXML/edXMLEnvelope/edXMLBody/edXMLManifest/Reference
-			}
-			if attachments > lim.MaxAttachments || references > lim.MaxAttachments {
-				return res, workflow.Errorf(workflow.ETOOLARGE, "edxml: more than %d attachments", lim.MaxAttachments)
-			}
-		case xml.EndElement:
-			if len(stack) == 0 {
-				return res, malformed("unexpected end tag </%s>", rawName(t.Name))
-			}
-			top := stack[len(stack)-1]
-			if top.name != t.Name {
-				return res, malformed("end tag </%s> does not match <%s>", rawName(t.Name), rawName(top.name))
-			}
-			stack = stack[:len(stack)-1]
+		if err := sc.token(tok, offset); err != nil {
+			return sc.res, err
 		}
 	}
-	if len(stack) > 0 {
-		return res, malformed("unexpected end of input inside <%s>", rawName(stack[len(stack)-1].name))
+	if len(sc.stack) > 0 {
+		return sc.res, sc.malformed("unexpected end of input inside <%s>", rawName(sc.stack[len(sc.stack)-1].name))
 	}
-	if roots == 0 {
-		return res, workflow.Errorf(workflow.EINVALID, "edxml: no root element")
+	if sc.roots == 0 {
+		return sc.res, workflow.Errorf(workflow.EINVALID, "edxml: no root element")
 	}
-	return res, nil
+	return sc.res, nil
+}
+
+// openPackage skips a UTF-8 byte order mark and refuses an empty package
+// or one that does not start with markup.
+func openPackage(r io.Reader) (*bufio.Reader, error) {
+	br := bufio.NewReader(r)
+	head, err := br.Peek(3)
+	if err != nil && !errors.Is(err, io.EOF) {
+		return nil, workflow.Wrap(workflow.EINVALID, err, "edxml: reading package")
+	}
+	if bytes.Equal(head, []byte("\xef\xbb\xbf")) {
+		br.Discard(3) // UTF-8 byte order mark
+	}
+	first, _ := br.Peek(16)
+	if len(first) == 0 {
+		return nil, workflow.Errorf(workflow.EINVALID, "edxml: empty package")
+	}
+	// The first thing that is not white space must be markup. (White space
+	// before an XML declaration is refused below, by the declaration's offset.)
+	if trimmed := bytes.TrimLeft(first, " \t\r\n"); len(trimmed) > 0 && trimmed[0] != '<' {
+		return nil, workflow.Errorf(workflow.EINVALID,
+			"edxml: malformed XML: %q before the XML declaration or root element (the package must start with '<')", first)
+	}
+	return br, nil
+}
+
+// scanFrame is an open element: its raw name (Space is the prefix) and
+// the namespace prefixes it binds.
+type scanFrame struct {
+	name     xml.Name
+	bindings map[string]string
+}
+
+// scanner is the state of scan's walk over the tokens.
+type scanner struct {
+	d                              *xml.Decoder
+	lim                            Limits
+	stack                          []scanFrame
+	roots, attachments, references int
+	res                            scanResult
+}
+
+// lookup resolves a prefix ("" = default namespace) in the current scope.
+func (s *scanner) lookup(prefix string) (string, bool) {
+	switch prefix {
+	case "xml":
+		return "http://www.w3.org/XML/1998/namespace", true
+	case "xmlns":
+		return "http://www.w3.org/2000/xmlns/", true
+	}
+	for i := len(s.stack) - 1; i >= 0; i-- {
+		if ns, ok := s.stack[i].bindings[prefix]; ok {
+			return ns, true
+		}
+	}
+	if prefix == "" {
+		return "", true
+	}
+	return "", false
+}
+
+func (s *scanner) malformed(format string, args ...any) error {
+	line, col := s.d.InputPos()
+	return workflow.Errorf(workflow.EINVALID, "edxml: malformed XML at line %d, column %d: %s",
+		line, col, fmt.Sprintf(format, args...))
+}
+
+// token checks one raw token, read at offset.
+func (s *scanner) token(tok xml.Token, offset int64) error {
+	switch t := tok.(type) {
+	case xml.ProcInst:
+		if strings.EqualFold(t.Target, "xml") && offset != 0 {
+			return s.malformed("the XML declaration must come first in the package")
+		}
+	case xml.Directive:
+		return s.malformed("DTDs and other <!...> declarations are not accepted")
+	case xml.CharData:
+		if len(s.stack) == 0 && len(bytes.TrimSpace(t)) > 0 {
+			return s.malformed("text %q outside the root element", abbreviate(string(t), 16))
+		}
+	case xml.StartElement:
+		return s.start(t)
+	case xml.EndElement:
+		if len(s.stack) == 0 {
+			return s.malformed("unexpected end tag </%s>", rawName(t.Name))
+		}
+		top := s.stack[len(s.stack)-1]
+		if top.name != t.Name {
+			return s.malformed("end tag </%s> does not match <%s>", rawName(t.Name), rawName(top.name))
+		}
+		s.stack = s.stack[:len(s.stack)-1]
+	}
+	return nil
+}
+
+// start checks a start tag: one root, depth, namespace declarations and
+// their use, the root's name, and counts signatures and attachments.
+func (s *scanner) start(t xml.StartElement) error {
+	if len(s.stack) == 0 {
+		s.roots++
+		if s.roots > 1 {
+			return s.malformed("more than one root element")
+		}
+	}
+	if len(s.stack) >= s.lim.MaxDepth {
+		return s.malformed("elements nested deeper than %d levels", s.lim.MaxDepth)
+	}
+	f := scanFrame{name: t.Name}
+	for _, a := range t.Attr {
+		switch {
+		case a.Name.Space == "" && a.Name.Local == "xmlns":
+			if f.bindings == nil {
+				f.bindings = map[string]string{}
+			}
+			f.bindings[""] = a.Value
+		case a.Name.Space == "xmlns":
+			if a.Value == "" {
+				return s.malformed("namespace prefix %q bound to an empty name", a.Name.Local)
+			}
+			if f.bindings == nil {
+				f.bindings = map[string]string{}
+			}
+			f.bindings[a.Name.Local] = a.Value
+		}
+	}
+	s.stack = append(s.stack, f)
+	ns, ok := s.lookup(t.Name.Space)
+	if !ok {
+		return s.malformed("namespace prefix %q of <%s> is not declared", t.Name.Space, rawName(t.Name))
+	}
+	for _, a := range t.Attr {
+		if a.Name.Space == "" || a.Name.Space == "xmlns" {
+			continue
+		}
+		if _, ok := s.lookup(a.Name.Space); !ok {
+			return s.malformed("namespace prefix %q of attribute %s on <%s> is not declared",
+				a.Name.Space, rawName(a.Name), rawName(t.Name))
+		}
+	}
+	if len(s.stack) == 1 && (t.Name.Local != "edXML" || ns != Namespace) {
+		return workflow.Errorf(workflow.EINVALID,
+			"edxml: root element is <%s> in namespace %q, want <edXML> in %q", rawName(t.Name), ns, Namespace)
+	}
+	switch {
+	case ns == dsigNamespace && t.Name.Local == "Signature":
+		s.res.signed = true
+	case ns == Namespace && t.Name.Local == "Attachment" && len(s.stack) == 3:
+		s.attachments++
+	case ns == Namespace && t.Name.Local == "Reference" && len(s.stack) == 5 && s.stack[3].name.Local == "edXMLManifest":
+		s.references++ // edXML/edXMLEnvelope/edXMLBody/edXMLManifest/Reference
+	}
+	if s.attachments > s.lim.MaxAttachments || s.references > s.lim.MaxAttachments {
+		return workflow.Errorf(workflow.ETOOLARGE, "edxml: more than %d attachments", s.lim.MaxAttachments)
+	}
+	return nil
 }
 
 func rawName(n xml.Name) string {
