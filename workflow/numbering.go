@@ -139,7 +139,8 @@ func (s *Service) reserveNumber(ctx context.Context, d *Document, t Transition, 
 		}
 		for _, o := range live {
 			if o.DocumentID == d.ID && o.State == NumberReserved {
-				return Errorf(ECONFLICT, "document %s is being issued by another request (number %d reserved): reload and retry", d.ID, o.Number)
+				return Errorf(ECONFLICT, "document %s is being issued by another request (number %d reserved): reload and retry; if that request was cut off, its number is released at %s",
+					d.ID, o.Number, o.CreatedAt.Add(s.reservationTTL()).UTC().Format(time.RFC3339))
 			}
 		}
 		n, err := tx.NextNumber(ctx, reg, year)

@@ -209,6 +209,11 @@ func TestIntegrationIssueSameDocumentTwice(t *testing.T) {
 		if workflow.ErrorCode(err) != workflow.ECONFLICT {
 			t.Fatalf("second issue of the same document: %v, want ECONFLICT", err)
 		}
+		// It says when a cut-off request's number is released (a retry
+		// after kill -9 must know how long to wait).
+		if msg := workflow.ErrorMessage(err); !strings.Contains(msg, "released at "+e.now.Add(workflow.DefaultReservationTTL).UTC().Format(time.RFC3339)) {
+			t.Fatalf("message %q does not say when the number is released", msg)
+		}
 		close(release)
 		if err := <-errc; err != nil {
 			t.Fatal(err)
