@@ -47,99 +47,121 @@ func RunPKICLI(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 		return 0
 	}
-	cmd, args := args[0], args[1:]
+	a, code := parsePKIArgs(args[0], args[1:], stderr)
+	if a == nil {
+		return code
+	}
+	if msg := a.complete(); msg != "" {
+		fmt.Fprintf(stderr, "vanthu pki %s: %s\n", a.cmd, msg)
+		return 2
+	}
+	if err := a.run(ctx, stdout); err != nil {
+		fmt.Fprintf(stderr, "vanthu pki %s: %v\n", a.cmd, err)
+		return 1
+	}
+	return 0
+}
+
+// pkiArgs are the parsed arguments of one `vanthu pki` command.
+type pkiArgs struct {
+	cmd, dir, agency, org                                      string
+	user, name, title, keyURI, out, cn, hosts, outCert, outKey string
+	pemOut                                                     bool
+}
+
+// parsePKIArgs parses the flags of cmd. It returns nil and the exit code
+// when there is nothing to run (help: 0, an error: 2).
+func parsePKIArgs(cmd string, args []string, stderr io.Writer) (*pkiArgs, int) {
+	a := &pkiArgs{cmd: cmd}
 	fs := flag.NewFlagSet("pki "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, pkiUsage) }
-	dir := fs.String("dir", envOr(EnvPKIDir, DefaultPKIDir), "PKI directory")
-	agency := fs.String("agency", os.Getenv(EnvAgencyName), "agency name (init; default: the existing agency certificate's)")
-	org := fs.String("org", os.Getenv(EnvOrgID), "agency organisation code, e.g. 000.00.00.H13")
-	var (
-		user, name, title, keyURI, out, cn, hosts, outCert, outKey string
-		pemOut                                                     bool
-	)
+	fs.StringVar(&a.dir, "dir", envOr(EnvPKIDir, DefaultPKIDir), "PKI directory")
+	fs.StringVar(&a.agency, "agency", os.Getenv(EnvAgencyName), "agency name (init; default: the existing agency certificate's)")
+	fs.StringVar(&a.org, "org", os.Getenv(EnvOrgID), "agency organisation code, e.g. 000.00.00.H13")
 	switch cmd {
 	case "init", "root":
 	case "officer":
-		fs.StringVar(&user, "user", "", "user ID")
-		fs.StringVar(&name, "name", "", "full name")
-		fs.StringVar(&title, "title", "", "title (chức vụ)")
-		fs.BoolVar(&pemOut, "pem", false, "print the certificate chain PEM")
+		fs.StringVar(&a.user, "user", "", "user ID")
+		fs.StringVar(&a.name, "name", "", "full name")
+		fs.StringVar(&a.title, "title", "", "title (chức vụ)")
+		fs.BoolVar(&a.pemOut, "pem", false, "print the certificate chain PEM")
 	case "certify":
-		fs.StringVar(&keyURI, "key", "", "key URI (file:... or pkcs11:...)")
-		fs.StringVar(&name, "name", "", "certificate common name")
-		fs.StringVar(&out, "out", "", "write the chain PEM here (default stdout)")
+		fs.StringVar(&a.keyURI, "key", "", "key URI (file:... or pkcs11:...)")
+		fs.StringVar(&a.name, "name", "", "certificate common name")
+		fs.StringVar(&a.out, "out", "", "write the chain PEM here (default stdout)")
 	case "tls":
-		fs.StringVar(&cn, "cn", "", "common name")
-		fs.StringVar(&hosts, "host", "", "comma-separated DNS names / IP addresses")
-		fs.StringVar(&outCert, "out-cert", "", "write the certificate PEM here")
-		fs.StringVar(&outKey, "out-key", "", "write the private key PEM here (0600)")
+		fs.StringVar(&a.cn, "cn", "", "common name")
+		fs.StringVar(&a.hosts, "host", "", "comma-separated DNS names / IP addresses")
+		fs.StringVar(&a.outCert, "out-cert", "", "write the certificate PEM here")
+		fs.StringVar(&a.outKey, "out-key", "", "write the private key PEM here (0600)")
 	default:
 		fmt.Fprintf(stderr, "vanthu pki: unknown command %q\n\n%s", cmd, pkiUsage)
-		return 2
+		return nil, 2
 	}
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return 0
+			return nil, 0
 		}
-		return 2
+		return nil, 2
 	}
 	if fs.NArg() > 0 {
 		fmt.Fprintf(stderr, "vanthu pki %s: unexpected arguments %q\n", cmd, fs.Args())
-		return 2
+		return nil, 2
 	}
-	usage := func(msg string) int {
-		fmt.Fprintf(stderr, "vanthu pki %s: %s\n", cmd, msg)
-		return 2
-	}
-	fail := func(err error) int {
-		fmt.Fprintf(stderr, "vanthu pki %s: %v\n", cmd, err)
-		return 1
-	}
+	return a, 0
+}
 
-	if *agency == "" || *org == "" {
-		if a, o, err := storedAgency(*dir); err == nil {
-			if *agency == "" {
-				*agency = a
+// complete takes the agency name and code from an existing PKI when not
+// given, and returns what is missing for the command ("" when nothing).
+func (a *pkiArgs) complete() string {
+	if a.agency == "" || a.org == "" {
+		if name, org, err := storedAgency(a.dir); err == nil {
+			if a.agency == "" {
+				a.agency = name
 			}
-			if *org == "" {
-				*org = o
+			if a.org == "" {
+				a.org = org
 			}
 		}
 	}
-	if *agency == "" {
-		if cmd == "init" {
-			return usage("--agency is required the first time (or set " + EnvAgencyName + ")")
+	if a.agency == "" {
+		if a.cmd == "init" {
+			return "--agency is required the first time (or set " + EnvAgencyName + ")"
 		}
-		return usage("no PKI in " + *dir + ": run `vanthu pki init --agency NAME` first")
+		return "no PKI in " + a.dir + ": run `vanthu pki init --agency NAME` first"
 	}
-	switch cmd {
+	switch a.cmd {
 	case "officer":
-		if user == "" || name == "" {
-			return usage("--user and --name are required")
+		if a.user == "" || a.name == "" {
+			return "--user and --name are required"
 		}
 	case "certify":
-		if keyURI == "" || name == "" {
-			return usage("--key and --name are required")
+		if a.keyURI == "" || a.name == "" {
+			return "--key and --name are required"
 		}
 	case "tls":
-		if cn == "" || hosts == "" {
-			return usage("--cn and --host are required")
+		if a.cn == "" || a.hosts == "" {
+			return "--cn and --host are required"
 		}
 	}
-	if err := ctx.Err(); err != nil {
-		return fail(err)
-	}
+	return ""
+}
 
-	p, err := OpenDevPKI(*dir, *agency, *org, nil)
-	if err != nil {
-		return fail(err)
+// run opens the PKI and runs the command.
+func (a *pkiArgs) run(ctx context.Context, stdout io.Writer) error {
+	if err := ctx.Err(); err != nil {
+		return err
 	}
-	switch cmd {
+	p, err := OpenDevPKI(a.dir, a.agency, a.org, nil)
+	if err != nil {
+		return err
+	}
+	switch a.cmd {
 	case "init":
 		k, err := p.Agency()
 		if err != nil {
-			return fail(err)
+			return err
 		}
 		fmt.Fprintf(stdout, "development PKI in %s\n", p.Dir())
 		fmt.Fprintf(stdout, "root CA:        %s\n  trust anchor: %s\n  SHA-256:      %s\n", p.Root().Subject, p.RootCertPath(), fingerprint(p.Root()))
@@ -148,59 +170,71 @@ func RunPKICLI(ctx context.Context, args []string, stdout, stderr io.Writer) int
 	case "root":
 		stdout.Write(p.RootPEM())
 	case "officer":
-		k, err := p.Officer(user, name, title)
+		k, err := p.Officer(a.user, a.name, a.title)
 		if err != nil {
-			return fail(err)
+			return err
 		}
 		printCert(stdout, "officer", k.Chain[0])
-		fmt.Fprintf(stdout, "  key URI:      file:%s\n", p.OfficerKeyPath(user))
-		if pemOut {
+		fmt.Fprintf(stdout, "  key URI:      file:%s\n", p.OfficerKeyPath(a.user))
+		if a.pemOut {
 			stdout.Write(k.ChainPEM())
 		}
 	case "certify":
-		signer, err := LoadSigner(ctx, keyURI)
-		if err != nil {
-			return fail(err)
-		}
-		chain, err := p.CertifyPublicKey(name, signer.Public())
-		if err != nil {
-			return fail(err)
-		}
-		pemBytes := Key{Chain: chain}.ChainPEM()
-		if out == "" {
-			stdout.Write(pemBytes)
-			break
-		}
-		if err := os.WriteFile(out, pemBytes, certFileMode); err != nil {
-			return fail(err)
-		}
-		printCert(stdout, "certified "+RedactURI(keyURI), chain[0])
-		fmt.Fprintf(stdout, "  chain PEM:    %s\n", out)
+		return a.certify(ctx, p, stdout)
 	case "tls":
-		var hs []string
-		for _, h := range strings.Split(hosts, ",") {
-			if h = strings.TrimSpace(h); h != "" {
-				hs = append(hs, h)
-			}
-		}
-		c, certPEM, keyPEM, err := p.TLSServerClient(cn, hs)
-		if err != nil {
-			return fail(err)
-		}
-		printCert(stdout, "tls", c.Leaf)
-		fmt.Fprintf(stdout, "  stored in:    %s\n", filepath.Join(p.Dir(), tlsDir, safeName(cn)+".pem"))
-		if outCert != "" {
-			if err := os.WriteFile(outCert, certPEM, certFileMode); err != nil {
-				return fail(err)
-			}
-		}
-		if outKey != "" {
-			if err := os.WriteFile(outKey, keyPEM, keyFileMode); err != nil {
-				return fail(err)
-			}
+		return a.tls(p, stdout)
+	}
+	return nil
+}
+
+// certify issues a certificate for the public key of an existing key.
+func (a *pkiArgs) certify(ctx context.Context, p *DevPKI, stdout io.Writer) error {
+	signer, err := LoadSigner(ctx, a.keyURI)
+	if err != nil {
+		return err
+	}
+	chain, err := p.CertifyPublicKey(a.name, signer.Public())
+	if err != nil {
+		return err
+	}
+	pemBytes := Key{Chain: chain}.ChainPEM()
+	if a.out == "" {
+		stdout.Write(pemBytes)
+		return nil
+	}
+	if err := os.WriteFile(a.out, pemBytes, certFileMode); err != nil {
+		return err
+	}
+	printCert(stdout, "certified "+RedactURI(a.keyURI), chain[0])
+	fmt.Fprintf(stdout, "  chain PEM:    %s\n", a.out)
+	return nil
+}
+
+// tls issues a TLS server and client certificate.
+func (a *pkiArgs) tls(p *DevPKI, stdout io.Writer) error {
+	var hs []string
+	for _, h := range strings.Split(a.hosts, ",") {
+		if h = strings.TrimSpace(h); h != "" {
+			hs = append(hs, h)
 		}
 	}
-	return 0
+	c, certPEM, keyPEM, err := p.TLSServerClient(a.cn, hs)
+	if err != nil {
+		return err
+	}
+	printCert(stdout, "tls", c.Leaf)
+	fmt.Fprintf(stdout, "  stored in:    %s\n", filepath.Join(p.Dir(), tlsDir, safeName(a.cn)+".pem"))
+	if a.outCert != "" {
+		if err := os.WriteFile(a.outCert, certPEM, certFileMode); err != nil {
+			return err
+		}
+	}
+	if a.outKey != "" {
+		if err := os.WriteFile(a.outKey, keyPEM, keyFileMode); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func printCert(w io.Writer, what string, c *x509.Certificate) {
