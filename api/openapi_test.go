@@ -30,7 +30,7 @@ func allRoutes(t *testing.T) map[string]bool {
 		if r.Method == echo.RouteNotFound || strings.HasSuffix(r.Path, "/*") {
 			continue
 		}
-		if !strings.HasPrefix(r.Path, "/api/") && r.Path != "/healthz" && r.Path != "/readyz" && r.Path != "/metrics" {
+		if !strings.HasPrefix(r.Path, "/api/") && !strings.HasPrefix(r.Path, "/pki/") && r.Path != "/healthz" && r.Path != "/readyz" && r.Path != "/metrics" {
 			continue
 		}
 		out[r.Method+" "+param.ReplaceAllString(r.Path, "{$1}")] = true

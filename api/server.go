@@ -79,6 +79,9 @@ type Server struct {
 	// Signing serves verification and signing-key administration; nil =
 	// those routes answer 503.
 	Signing *Signing
+	// PKI is the development PKI's services (/pki/..., revocations); nil
+	// = those routes answer 404.
+	PKI *PKI
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
 	// believed; empty = the client address is the TCP peer's.
 	TrustedProxies []netip.Prefix
@@ -143,6 +146,7 @@ func New(s *Server, logger *slog.Logger) *Server {
 	g.GET("/registers/:kind/:year", s.handleRegister)
 	g.GET("/audit/verify", s.handleAuditVerify)
 	s.signingRoutes(g)
+	s.pkiRoutes(e, g)
 	s.reformRoutes(e, g)
 	for _, fn := range s.Extra {
 		fn(g, s)

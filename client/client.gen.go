@@ -95,6 +95,36 @@ func (e ArchiveRecordDirection) Valid() bool {
 	}
 }
 
+// Defines values for CertificateRevocationReason.
+const (
+	AffiliationChanged   CertificateRevocationReason = "affiliationChanged"
+	CessationOfOperation CertificateRevocationReason = "cessationOfOperation"
+	KeyCompromise        CertificateRevocationReason = "keyCompromise"
+	PrivilegeWithdrawn   CertificateRevocationReason = "privilegeWithdrawn"
+	Superseded           CertificateRevocationReason = "superseded"
+	Unspecified          CertificateRevocationReason = "unspecified"
+)
+
+// Valid indicates whether the value is a known member of the CertificateRevocationReason enum.
+func (e CertificateRevocationReason) Valid() bool {
+	switch e {
+	case AffiliationChanged:
+		return true
+	case CessationOfOperation:
+		return true
+	case KeyCompromise:
+		return true
+	case PrivilegeWithdrawn:
+		return true
+	case Superseded:
+		return true
+	case Unspecified:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for Confidentiality.
 const (
 	ConfidentialityConfidential Confidentiality = "confidential"
@@ -289,22 +319,25 @@ func (e ErrorCode) Valid() bool {
 
 // Defines values for EventKind.
 const (
-	EventKindArchive        EventKind = "archive"
-	EventKindComment        EventKind = "comment"
-	EventKindCreate         EventKind = "create"
-	EventKindLink           EventKind = "link"
-	EventKindLoginFailed    EventKind = "login_failed"
-	EventKindLoginThrottled EventKind = "login_throttled"
-	EventKindRevoke         EventKind = "revoke"
-	EventKindTransition     EventKind = "transition"
-	EventKindUpload         EventKind = "upload"
-	EventKindUser           EventKind = "user"
+	EventKindArchive            EventKind = "archive"
+	EventKindCertificateRevoked EventKind = "certificate_revoked"
+	EventKindComment            EventKind = "comment"
+	EventKindCreate             EventKind = "create"
+	EventKindLink               EventKind = "link"
+	EventKindLoginFailed        EventKind = "login_failed"
+	EventKindLoginThrottled     EventKind = "login_throttled"
+	EventKindRevoke             EventKind = "revoke"
+	EventKindTransition         EventKind = "transition"
+	EventKindUpload             EventKind = "upload"
+	EventKindUser               EventKind = "user"
 )
 
 // Valid indicates whether the value is a known member of the EventKind enum.
 func (e EventKind) Valid() bool {
 	switch e {
 	case EventKindArchive:
+		return true
+	case EventKindCertificateRevoked:
 		return true
 	case EventKindComment:
 		return true
@@ -1046,6 +1079,44 @@ type CertificateInfo struct {
 
 	// Subject Example: CN=Nguyễn Văn An,O=UBND quận Bình Thủy
 	Subject string `json:"subject"`
+}
+
+// CertificateRevocation defines model for CertificateRevocation.
+type CertificateRevocation struct {
+	Actor   *string `json:"actor,omitempty"`
+	Comment *string `json:"comment,omitempty"`
+
+	// Issuer the issuing CA's key identifier (hex)
+	Issuer     string                      `json:"issuer"`
+	Reason     CertificateRevocationReason `json:"reason"`
+	ReasonCode int                         `json:"reason_code"`
+	RevokedAt  time.Time                   `json:"revoked_at"`
+
+	// Serial lowercase hex
+	Serial  string  `json:"serial"`
+	Subject string  `json:"subject"`
+	UserId  *string `json:"user_id,omitempty"`
+}
+
+// CertificateRevocationReason defines model for CertificateRevocation.Reason.
+type CertificateRevocationReason string
+
+// CertificateRevocationList defines model for CertificateRevocationList.
+type CertificateRevocationList struct {
+	Items []CertificateRevocation `json:"items"`
+}
+
+// CertificateRevocationRequest defines model for CertificateRevocationRequest.
+type CertificateRevocationRequest struct {
+	// Comment Example: Mất thiết bị ký số
+	Comment *string `json:"comment,omitempty"`
+
+	// Reason Example: keyCompromise
+	Reason *string `json:"reason,omitempty"`
+
+	// Serial Example: 49:90:0c:5e:ab:ca:a5:16:02:d0:51:25:41:4b:11:51
+	Serial *string `json:"serial,omitempty"`
+	UserId *string `json:"user_id,omitempty"`
 }
 
 // Change an object added or changed by an incremental update after a signature
@@ -2005,6 +2076,9 @@ type DecideRevocationJSONRequestBody = RevocationDecision
 // RevokeDocumentJSONRequestBody defines body for RevokeDocument for application/json ContentType.
 type RevokeDocumentJSONRequestBody = RevokeRequest
 
+// RevokeCertificateJSONRequestBody defines body for RevokeCertificate for application/json ContentType.
+type RevokeCertificateJSONRequestBody = CertificateRevocationRequest
+
 // CreateUserJSONRequestBody defines body for CreateUser for application/json ContentType.
 type CreateUserJSONRequestBody = NewUser
 
@@ -2277,6 +2351,39 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/openapi.yaml (the `GetOpenAPIDocument` operationId).
 	GetOpenAPIDocument(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListCertificateRevocations The development PKI's revoked certificates, oldest first (admin)
+	//
+	// Corresponds with GET /api/v1/pki/revocations (the `ListCertificateRevocations` operationId).
+	ListCertificateRevocations(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RevokeCertificateWithBody Revoke a certificate of the development PKI (admin)
+	//
+	// Names the certificate by serial (hex, colons allowed) or as an official's current
+	// development certificate (user_id); reason is an RFC 5280 name (keyCompromise,
+	// affiliationChanged, superseded, cessationOfOperation, privilegeWithdrawn, unspecified) or
+	// its number. Stored in the database all instances share and audited (certificate_revoked):
+	// the OCSP responder and the CRL say revoked from the moment this answers, and the official's
+	// next signature gets a new key. 404 when the development PKI's services are off.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/pki/revocations (the `RevokeCertificate` operationId).
+	RevokeCertificateWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RevokeCertificate Revoke a certificate of the development PKI (admin)
+	//
+	// Names the certificate by serial (hex, colons allowed) or as an official's current
+	// development certificate (user_id); reason is an RFC 5280 name (keyCompromise,
+	// affiliationChanged, superseded, cessationOfOperation, privilegeWithdrawn, unspecified) or
+	// its number. Stored in the database all instances share and audited (certificate_revoked):
+	// the OCSP responder and the CRL say revoked from the moment this answers, and the official's
+	// next signature gets a new key. 404 when the development PKI's services are off.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/pki/revocations (the `RevokeCertificate` operationId).
+	RevokeCertificate(ctx context.Context, body RevokeCertificateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// GetTrustAnchors PEM bundle of the CAs this server trusts when verifying
 	//
 	// Corresponds with GET /api/v1/pki/trust-anchors (the `GetTrustAnchors` operationId).
@@ -2365,6 +2472,49 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /metrics (the `GetMetrics` operationId).
 	GetMetrics(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPKIRootCertificate The development root CA certificate (DER), the AIA caIssuers URL of what it issues
+	//
+	// Corresponds with GET /pki/ca.crt (the `GetPKIRootCertificate` operationId).
+	GetPKIRootCertificate(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPKICRL The development root's CRL (DER, X.509 v2), made afresh per request
+	//
+	// Every revoked certificate with its revocation time and reason code; nextUpdate 24 h after thisUpdate.
+	//
+	// Corresponds with GET /pki/crl (the `GetPKICRL` operationId).
+	GetPKICRL(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostPKIOCSPWithBody OCSP responder (RFC 6960) of the development root
+	//
+	// Answers good, revoked (time, reason) or unknown (a serial the PKI never issued), signed by the
+	// root; malformedRequest / unauthorized (another issuer) / internalError as OCSP answers.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /pki/ocsp (the `PostPKIOCSP` operationId).
+	PostPKIOCSPWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPKIOCSP OCSP responder, GET form (the DER request base64 then URL-escaped, RFC 6960 A.1)
+	//
+	// Corresponds with GET /pki/ocsp/{request} (the `GetPKIOCSP` operationId).
+	GetPKIOCSP(ctx context.Context, request string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// PostPKITimeStampWithBody RFC 3161 time-stamp authority built into the development PKI
+	//
+	// SHA-256/384/512 imprints; nonce echoed; policy 2.25.893592958; accuracy 1 s; the TSA
+	// certificate and the root when the query asks for certificates. Other hashes, policies or
+	// extensions get a rejection (status 2) in a 200 answer.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /pki/tsa (the `PostPKITimeStamp` operationId).
+	PostPKITimeStampWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetPKITSACertificate The built-in time-stamp authority's certificate (DER; EKU timeStamping, critical)
+	//
+	// Corresponds with GET /pki/tsa.crt (the `GetPKITSACertificate` operationId).
+	GetPKITSACertificate(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetReadiness Readiness (database reachable)
 	//
@@ -2875,6 +3025,69 @@ func (c *Client) GetOpenAPIDocument(ctx context.Context, reqEditors ...RequestEd
 	return c.Client.Do(req)
 }
 
+// ListCertificateRevocations The development PKI's revoked certificates, oldest first (admin)
+//
+// Corresponds with GET /api/v1/pki/revocations (the `ListCertificateRevocations` operationId).
+func (c *Client) ListCertificateRevocations(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListCertificateRevocationsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RevokeCertificateWithBody Revoke a certificate of the development PKI (admin)
+//
+// Names the certificate by serial (hex, colons allowed) or as an official's current
+// development certificate (user_id); reason is an RFC 5280 name (keyCompromise,
+// affiliationChanged, superseded, cessationOfOperation, privilegeWithdrawn, unspecified) or
+// its number. Stored in the database all instances share and audited (certificate_revoked):
+// the OCSP responder and the CRL say revoked from the moment this answers, and the official's
+// next signature gets a new key. 404 when the development PKI's services are off.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/pki/revocations (the `RevokeCertificate` operationId).
+func (c *Client) RevokeCertificateWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRevokeCertificateRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RevokeCertificate Revoke a certificate of the development PKI (admin)
+//
+// Names the certificate by serial (hex, colons allowed) or as an official's current
+// development certificate (user_id); reason is an RFC 5280 name (keyCompromise,
+// affiliationChanged, superseded, cessationOfOperation, privilegeWithdrawn, unspecified) or
+// its number. Stored in the database all instances share and audited (certificate_revoked):
+// the OCSP responder and the CRL say revoked from the moment this answers, and the official's
+// next signature gets a new key. 404 when the development PKI's services are off.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/pki/revocations (the `RevokeCertificate` operationId).
+func (c *Client) RevokeCertificate(ctx context.Context, body RevokeCertificateJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRevokeCertificateRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // GetTrustAnchors PEM bundle of the CAs this server trusts when verifying
 //
 // Corresponds with GET /api/v1/pki/trust-anchors (the `GetTrustAnchors` operationId).
@@ -3094,6 +3307,109 @@ func (c *Client) GetHealth(ctx context.Context, reqEditors ...RequestEditorFn) (
 // Corresponds with GET /metrics (the `GetMetrics` operationId).
 func (c *Client) GetMetrics(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetMetricsRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPKIRootCertificate The development root CA certificate (DER), the AIA caIssuers URL of what it issues
+//
+// Corresponds with GET /pki/ca.crt (the `GetPKIRootCertificate` operationId).
+func (c *Client) GetPKIRootCertificate(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPKIRootCertificateRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPKICRL The development root's CRL (DER, X.509 v2), made afresh per request
+//
+// Every revoked certificate with its revocation time and reason code; nextUpdate 24 h after thisUpdate.
+//
+// Corresponds with GET /pki/crl (the `GetPKICRL` operationId).
+func (c *Client) GetPKICRL(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPKICRLRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostPKIOCSPWithBody OCSP responder (RFC 6960) of the development root
+//
+// Answers good, revoked (time, reason) or unknown (a serial the PKI never issued), signed by the
+// root; malformedRequest / unauthorized (another issuer) / internalError as OCSP answers.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /pki/ocsp (the `PostPKIOCSP` operationId).
+func (c *Client) PostPKIOCSPWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostPKIOCSPRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPKIOCSP OCSP responder, GET form (the DER request base64 then URL-escaped, RFC 6960 A.1)
+//
+// Corresponds with GET /pki/ocsp/{request} (the `GetPKIOCSP` operationId).
+func (c *Client) GetPKIOCSP(ctx context.Context, request string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPKIOCSPRequest(c.Server, request)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// PostPKITimeStampWithBody RFC 3161 time-stamp authority built into the development PKI
+//
+// SHA-256/384/512 imprints; nonce echoed; policy 2.25.893592958; accuracy 1 s; the TSA
+// certificate and the root when the query asks for certificates. Other hashes, policies or
+// extensions get a rejection (status 2) in a 200 answer.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /pki/tsa (the `PostPKITimeStamp` operationId).
+func (c *Client) PostPKITimeStampWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewPostPKITimeStampRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetPKITSACertificate The built-in time-stamp authority's certificate (DER; EKU timeStamping, critical)
+//
+// Corresponds with GET /pki/tsa.crt (the `GetPKITSACertificate` operationId).
+func (c *Client) GetPKITSACertificate(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetPKITSACertificateRequest(c.Server)
 	if err != nil {
 		return nil, err
 	}
@@ -4276,6 +4592,73 @@ func NewGetOpenAPIDocumentRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewListCertificateRevocationsRequest constructs an http.Request for the ListCertificateRevocations method
+func NewListCertificateRevocationsRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/pki/revocations")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRevokeCertificateRequest calls the generic RevokeCertificate builder with application/json body
+func NewRevokeCertificateRequest(server string, body RevokeCertificateJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRevokeCertificateRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewRevokeCertificateRequestWithBody constructs an http.Request for the RevokeCertificate method, with any body, and a specified content type
+func NewRevokeCertificateRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/pki/revocations")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewGetTrustAnchorsRequest constructs an http.Request for the GetTrustAnchors method
 func NewGetTrustAnchorsRequest(server string) (*http.Request, error) {
 	var err error
@@ -4750,6 +5133,179 @@ func NewGetMetricsRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewGetPKIRootCertificateRequest constructs an http.Request for the GetPKIRootCertificate method
+func NewGetPKIRootCertificateRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pki/ca.crt")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetPKICRLRequest constructs an http.Request for the GetPKICRL method
+func NewGetPKICRLRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pki/crl")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostPKIOCSPRequestWithBody constructs an http.Request for the PostPKIOCSP method, with any body, and a specified content type
+func NewPostPKIOCSPRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pki/ocsp")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetPKIOCSPRequest constructs an http.Request for the GetPKIOCSP method
+func NewGetPKIOCSPRequest(server string, request string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "request", request, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pki/ocsp/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewPostPKITimeStampRequestWithBody constructs an http.Request for the PostPKITimeStamp method, with any body, and a specified content type
+func NewPostPKITimeStampRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pki/tsa")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewGetPKITSACertificateRequest constructs an http.Request for the GetPKITSACertificate method
+func NewGetPKITSACertificateRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/pki/tsa.crt")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetReadinessRequest constructs an http.Request for the GetReadiness method
 func NewGetReadinessRequest(server string) (*http.Request, error) {
 	var err error
@@ -5042,6 +5598,41 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/openapi.yaml (the `GetOpenAPIDocument` operationId).
 	GetOpenAPIDocumentWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetOpenAPIDocumentResponse, error)
 
+	// ListCertificateRevocationsWithResponse The development PKI's revoked certificates, oldest first (admin)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/pki/revocations (the `ListCertificateRevocations` operationId).
+	ListCertificateRevocationsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListCertificateRevocationsResponse, error)
+
+	// RevokeCertificateWithBodyWithResponse Revoke a certificate of the development PKI (admin)
+	//
+	// Names the certificate by serial (hex, colons allowed) or as an official's current
+	// development certificate (user_id); reason is an RFC 5280 name (keyCompromise,
+	// affiliationChanged, superseded, cessationOfOperation, privilegeWithdrawn, unspecified) or
+	// its number. Stored in the database all instances share and audited (certificate_revoked):
+	// the OCSP responder and the CRL say revoked from the moment this answers, and the official's
+	// next signature gets a new key. 404 when the development PKI's services are off.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/pki/revocations (the `RevokeCertificate` operationId).
+	RevokeCertificateWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RevokeCertificateResponse, error)
+
+	// RevokeCertificateWithResponse Revoke a certificate of the development PKI (admin)
+	//
+	// Names the certificate by serial (hex, colons allowed) or as an official's current
+	// development certificate (user_id); reason is an RFC 5280 name (keyCompromise,
+	// affiliationChanged, superseded, cessationOfOperation, privilegeWithdrawn, unspecified) or
+	// its number. Stored in the database all instances share and audited (certificate_revoked):
+	// the OCSP responder and the CRL say revoked from the moment this answers, and the official's
+	// next signature gets a new key. 404 when the development PKI's services are off.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/pki/revocations (the `RevokeCertificate` operationId).
+	RevokeCertificateWithResponse(ctx context.Context, body RevokeCertificateJSONRequestBody, reqEditors ...RequestEditorFn) (*RevokeCertificateResponse, error)
+
 	// GetTrustAnchorsWithResponse PEM bundle of the CAs this server trusts when verifying
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -5146,6 +5737,57 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /metrics (the `GetMetrics` operationId).
 	GetMetricsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMetricsResponse, error)
+
+	// GetPKIRootCertificateWithResponse The development root CA certificate (DER), the AIA caIssuers URL of what it issues
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pki/ca.crt (the `GetPKIRootCertificate` operationId).
+	GetPKIRootCertificateWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetPKIRootCertificateResponse, error)
+
+	// GetPKICRLWithResponse The development root's CRL (DER, X.509 v2), made afresh per request
+	//
+	// Every revoked certificate with its revocation time and reason code; nextUpdate 24 h after thisUpdate.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pki/crl (the `GetPKICRL` operationId).
+	GetPKICRLWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetPKICRLResponse, error)
+
+	// PostPKIOCSPWithBodyWithResponse OCSP responder (RFC 6960) of the development root
+	//
+	// Answers good, revoked (time, reason) or unknown (a serial the PKI never issued), signed by the
+	// root; malformedRequest / unauthorized (another issuer) / internalError as OCSP answers.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /pki/ocsp (the `PostPKIOCSP` operationId).
+	PostPKIOCSPWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostPKIOCSPResponse, error)
+
+	// GetPKIOCSPWithResponse OCSP responder, GET form (the DER request base64 then URL-escaped, RFC 6960 A.1)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pki/ocsp/{request} (the `GetPKIOCSP` operationId).
+	GetPKIOCSPWithResponse(ctx context.Context, request string, reqEditors ...RequestEditorFn) (*GetPKIOCSPResponse, error)
+
+	// PostPKITimeStampWithBodyWithResponse RFC 3161 time-stamp authority built into the development PKI
+	//
+	// SHA-256/384/512 imprints; nonce echoed; policy 2.25.893592958; accuracy 1 s; the TSA
+	// certificate and the root when the query asks for certificates. Other hashes, policies or
+	// extensions get a rejection (status 2) in a 200 answer.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /pki/tsa (the `PostPKITimeStamp` operationId).
+	PostPKITimeStampWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostPKITimeStampResponse, error)
+
+	// GetPKITSACertificateWithResponse The built-in time-stamp authority's certificate (DER; EKU timeStamping, critical)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /pki/tsa.crt (the `GetPKITSACertificate` operationId).
+	GetPKITSACertificateWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetPKITSACertificateResponse, error)
 
 	// GetReadinessWithResponse Readiness (database reachable)
 	//
@@ -6922,6 +7564,158 @@ func (r GetOpenAPIDocumentResponse) ContentType() string {
 	return ""
 }
 
+type ListCertificateRevocationsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CertificateRevocationList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListCertificateRevocationsResponse) GetJSON200() *CertificateRevocationList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListCertificateRevocationsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListCertificateRevocationsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListCertificateRevocationsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListCertificateRevocationsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListCertificateRevocationsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListCertificateRevocationsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListCertificateRevocationsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListCertificateRevocationsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RevokeCertificateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *CertificateRevocation
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r RevokeCertificateResponse) GetJSON201() *CertificateRevocation {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RevokeCertificateResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RevokeCertificateResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RevokeCertificateResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RevokeCertificateResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r RevokeCertificateResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RevokeCertificateResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r RevokeCertificateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RevokeCertificateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RevokeCertificateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RevokeCertificateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetTrustAnchorsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -7785,6 +8579,308 @@ func (r GetMetricsResponse) ContentType() string {
 	return ""
 }
 
+type GetPKIRootCertificateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetPKIRootCertificateResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetPKIRootCertificateResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPKIRootCertificateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPKIRootCertificateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPKIRootCertificateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPKIRootCertificateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetPKICRLResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetPKICRLResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetPKICRLResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPKICRLResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPKICRLResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPKICRLResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPKICRLResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostPKIOCSPResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PostPKIOCSPResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PostPKIOCSPResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PostPKIOCSPResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostPKIOCSPResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostPKIOCSPResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostPKIOCSPResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetPKIOCSPResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetPKIOCSPResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetPKIOCSPResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPKIOCSPResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPKIOCSPResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPKIOCSPResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPKIOCSPResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type PostPKITimeStampResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r PostPKITimeStampResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r PostPKITimeStampResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r PostPKITimeStampResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r PostPKITimeStampResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r PostPKITimeStampResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r PostPKITimeStampResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r PostPKITimeStampResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r PostPKITimeStampResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetPKITSACertificateResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetPKITSACertificateResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetPKITSACertificateResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetPKITSACertificateResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetPKITSACertificateResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetPKITSACertificateResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetPKITSACertificateResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetReadinessResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8247,6 +9343,59 @@ func (c *ClientWithResponses) GetOpenAPIDocumentWithResponse(ctx context.Context
 	return ParseGetOpenAPIDocumentResponse(rsp)
 }
 
+// ListCertificateRevocationsWithResponse The development PKI's revoked certificates, oldest first (admin)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/pki/revocations (the `ListCertificateRevocations` operationId).
+func (c *ClientWithResponses) ListCertificateRevocationsWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*ListCertificateRevocationsResponse, error) {
+	rsp, err := c.ListCertificateRevocations(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListCertificateRevocationsResponse(rsp)
+}
+
+// RevokeCertificateWithBodyWithResponse Revoke a certificate of the development PKI (admin)
+//
+// Names the certificate by serial (hex, colons allowed) or as an official's current
+// development certificate (user_id); reason is an RFC 5280 name (keyCompromise,
+// affiliationChanged, superseded, cessationOfOperation, privilegeWithdrawn, unspecified) or
+// its number. Stored in the database all instances share and audited (certificate_revoked):
+// the OCSP responder and the CRL say revoked from the moment this answers, and the official's
+// next signature gets a new key. 404 when the development PKI's services are off.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/pki/revocations (the `RevokeCertificate` operationId).
+func (c *ClientWithResponses) RevokeCertificateWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RevokeCertificateResponse, error) {
+	rsp, err := c.RevokeCertificateWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRevokeCertificateResponse(rsp)
+}
+
+// RevokeCertificateWithResponse Revoke a certificate of the development PKI (admin)
+//
+// Names the certificate by serial (hex, colons allowed) or as an official's current
+// development certificate (user_id); reason is an RFC 5280 name (keyCompromise,
+// affiliationChanged, superseded, cessationOfOperation, privilegeWithdrawn, unspecified) or
+// its number. Stored in the database all instances share and audited (certificate_revoked):
+// the OCSP responder and the CRL say revoked from the moment this answers, and the official's
+// next signature gets a new key. 404 when the development PKI's services are off.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/pki/revocations (the `RevokeCertificate` operationId).
+func (c *ClientWithResponses) RevokeCertificateWithResponse(ctx context.Context, body RevokeCertificateJSONRequestBody, reqEditors ...RequestEditorFn) (*RevokeCertificateResponse, error) {
+	rsp, err := c.RevokeCertificate(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRevokeCertificateResponse(rsp)
+}
+
 // GetTrustAnchorsWithResponse PEM bundle of the CAs this server trusts when verifying
 //
 // Returns a wrapper object for the known response body format(s).
@@ -8434,6 +9583,93 @@ func (c *ClientWithResponses) GetMetricsWithResponse(ctx context.Context, reqEdi
 		return nil, err
 	}
 	return ParseGetMetricsResponse(rsp)
+}
+
+// GetPKIRootCertificateWithResponse The development root CA certificate (DER), the AIA caIssuers URL of what it issues
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pki/ca.crt (the `GetPKIRootCertificate` operationId).
+func (c *ClientWithResponses) GetPKIRootCertificateWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetPKIRootCertificateResponse, error) {
+	rsp, err := c.GetPKIRootCertificate(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPKIRootCertificateResponse(rsp)
+}
+
+// GetPKICRLWithResponse The development root's CRL (DER, X.509 v2), made afresh per request
+//
+// Every revoked certificate with its revocation time and reason code; nextUpdate 24 h after thisUpdate.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pki/crl (the `GetPKICRL` operationId).
+func (c *ClientWithResponses) GetPKICRLWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetPKICRLResponse, error) {
+	rsp, err := c.GetPKICRL(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPKICRLResponse(rsp)
+}
+
+// PostPKIOCSPWithBodyWithResponse OCSP responder (RFC 6960) of the development root
+//
+// Answers good, revoked (time, reason) or unknown (a serial the PKI never issued), signed by the
+// root; malformedRequest / unauthorized (another issuer) / internalError as OCSP answers.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /pki/ocsp (the `PostPKIOCSP` operationId).
+func (c *ClientWithResponses) PostPKIOCSPWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostPKIOCSPResponse, error) {
+	rsp, err := c.PostPKIOCSPWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostPKIOCSPResponse(rsp)
+}
+
+// GetPKIOCSPWithResponse OCSP responder, GET form (the DER request base64 then URL-escaped, RFC 6960 A.1)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pki/ocsp/{request} (the `GetPKIOCSP` operationId).
+func (c *ClientWithResponses) GetPKIOCSPWithResponse(ctx context.Context, request string, reqEditors ...RequestEditorFn) (*GetPKIOCSPResponse, error) {
+	rsp, err := c.GetPKIOCSP(ctx, request, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPKIOCSPResponse(rsp)
+}
+
+// PostPKITimeStampWithBodyWithResponse RFC 3161 time-stamp authority built into the development PKI
+//
+// SHA-256/384/512 imprints; nonce echoed; policy 2.25.893592958; accuracy 1 s; the TSA
+// certificate and the root when the query asks for certificates. Other hashes, policies or
+// extensions get a rejection (status 2) in a 200 answer.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /pki/tsa (the `PostPKITimeStamp` operationId).
+func (c *ClientWithResponses) PostPKITimeStampWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*PostPKITimeStampResponse, error) {
+	rsp, err := c.PostPKITimeStampWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParsePostPKITimeStampResponse(rsp)
+}
+
+// GetPKITSACertificateWithResponse The built-in time-stamp authority's certificate (DER; EKU timeStamping, critical)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /pki/tsa.crt (the `GetPKITSACertificate` operationId).
+func (c *ClientWithResponses) GetPKITSACertificateWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetPKITSACertificateResponse, error) {
+	rsp, err := c.GetPKITSACertificate(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetPKITSACertificateResponse(rsp)
 }
 
 // GetReadinessWithResponse Readiness (database reachable)
@@ -9898,6 +11134,128 @@ func ParseGetOpenAPIDocumentResponse(rsp *http.Response) (*GetOpenAPIDocumentRes
 	return response, nil
 }
 
+// ParseListCertificateRevocationsResponse parses an HTTP response from a ListCertificateRevocationsWithResponse call
+func ParseListCertificateRevocationsResponse(rsp *http.Response) (*ListCertificateRevocationsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListCertificateRevocationsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CertificateRevocationList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRevokeCertificateResponse parses an HTTP response from a RevokeCertificateWithResponse call
+func ParseRevokeCertificateResponse(rsp *http.Response) (*RevokeCertificateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RevokeCertificateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest CertificateRevocation
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseGetTrustAnchorsResponse parses an HTTP response from a GetTrustAnchorsWithResponse call
 func ParseGetTrustAnchorsResponse(rsp *http.Response) (*GetTrustAnchorsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -10574,6 +11932,218 @@ func ParseGetMetricsResponse(rsp *http.Response) (*GetMetricsResponse, error) {
 		}
 		response.JSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetPKIRootCertificateResponse parses an HTTP response from a GetPKIRootCertificateWithResponse call
+func ParseGetPKIRootCertificateResponse(rsp *http.Response) (*GetPKIRootCertificateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPKIRootCertificateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetPKICRLResponse parses an HTTP response from a GetPKICRLWithResponse call
+func ParseGetPKICRLResponse(rsp *http.Response) (*GetPKICRLResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPKICRLResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostPKIOCSPResponse parses an HTTP response from a PostPKIOCSPWithResponse call
+func ParsePostPKIOCSPResponse(rsp *http.Response) (*PostPKIOCSPResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostPKIOCSPResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetPKIOCSPResponse parses an HTTP response from a GetPKIOCSPWithResponse call
+func ParseGetPKIOCSPResponse(rsp *http.Response) (*GetPKIOCSPResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPKIOCSPResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParsePostPKITimeStampResponse parses an HTTP response from a PostPKITimeStampWithResponse call
+func ParsePostPKITimeStampResponse(rsp *http.Response) (*PostPKITimeStampResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &PostPKITimeStampResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetPKITSACertificateResponse parses an HTTP response from a GetPKITSACertificateWithResponse call
+func ParseGetPKITSACertificateResponse(rsp *http.Response) (*GetPKITSACertificateResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetPKITSACertificateResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {

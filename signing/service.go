@@ -17,10 +17,14 @@ import (
 
 // Config configures the Service.
 type Config struct {
-	Agency     keys.Key // the agency's key and chain (layer 2)
-	AgencyName string   // "Ủy ban nhân dân quận Bình Thủy"
-	Place      string   // "Bình Thủy", for the date line
-	Seal       []byte   // PNG; nil = a generated red round seal with AgencyName
+	Agency keys.Key // the agency's key and chain (layer 2)
+	// CurrentAgency, when set, is asked for the agency key at every agency
+	// signature instead of Agency (the development PKI replaces a revoked
+	// agency certificate while the server runs).
+	CurrentAgency func() (keys.Key, error)
+	AgencyName    string // "Ủy ban nhân dân quận Bình Thủy"
+	Place         string // "Bình Thủy", for the date line
+	Seal          []byte // PNG; nil = a generated red round seal with AgencyName
 	// Officer returns an official's key and signature image (PNG, nil =
 	// render the name). It returns a *workflow.Error (EUNAVAILABLE when the
 	// user has no usable key).
@@ -113,7 +117,10 @@ func (s *Service) signAgency(ctx context.Context, d *workflow.Document, pdf []by
 	if d.IssuedAt != nil {
 		issued = *d.IssuedAt
 	}
-	l := s.agencyLayer(d.Notation, issued, now)
+	l, err := s.agencyLayer(d.Notation, issued, now)
+	if err != nil {
+		return nil, err
+	}
 	if d.Layout != nil {
 		l.NumberPos, l.DatePos = rectOf(d.Layout.Number), rectOf(d.Layout.Date)
 		l.NumberOnly = d.Layout.NumberOnly && l.NumberPos != nil
@@ -164,14 +171,26 @@ func (s *Service) signAttachment(ctx context.Context, d *workflow.Document, pdf 
 		return nil, workflow.Errorf(workflow.EINVALID, "the document has no number/notation yet")
 	}
 	now := s.cfg.Now()
-	return SignAttachment(ctx, pdf, s.agencyLayer(d.Notation, now, now))
+	l, err := s.agencyLayer(d.Notation, now, now)
+	if err != nil {
+		return nil, err
+	}
+	return SignAttachment(ctx, pdf, l)
 }
 
-func (s *Service) agencyLayer(notation string, issued, now time.Time) AgencyLayer {
-	return AgencyLayer{
-		Key: s.cfg.Agency, AgencyName: s.cfg.AgencyName, Place: s.cfg.Place, Seal: s.cfg.Seal,
-		Notation: notation, IssueDate: issued, Time: now, TSAURL: s.cfg.TSAURL,
+func (s *Service) agencyLayer(notation string, issued, now time.Time) (AgencyLayer, error) {
+	key := s.cfg.Agency
+	if s.cfg.CurrentAgency != nil {
+		k, err := s.cfg.CurrentAgency()
+		if err != nil {
+			return AgencyLayer{}, workflow.Wrap(workflow.EUNAVAILABLE, err, "the agency key cannot be used")
+		}
+		key = k
 	}
+	return AgencyLayer{
+		Key: key, AgencyName: s.cfg.AgencyName, Place: s.cfg.Place, Seal: s.cfg.Seal,
+		Notation: notation, IssueDate: issued, Time: now, TSAURL: s.cfg.TSAURL,
+	}, nil
 }
 
 // Verify validates every signature of pdf against the configured trust

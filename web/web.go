@@ -197,12 +197,12 @@ func (u *UI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 // Mount returns one handler for the API and the interface: the API's
-// paths (/api/, /healthz, /readyz, /metrics) go to api, every other path
-// to ui.
+// paths (/api/, /healthz, /readyz, /metrics, the development PKI's /pki/)
+// go to api, every other path to ui.
 func Mount(api http.Handler, ui *UI) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		p := r.URL.Path
-		if strings.HasPrefix(p, "/api/") || p == "/api" || p == "/healthz" || p == "/readyz" || p == "/metrics" {
+		if strings.HasPrefix(p, "/api/") || p == "/api" || p == "/healthz" || p == "/readyz" || p == "/metrics" || strings.HasPrefix(p, "/pki/") {
 			api.ServeHTTP(w, r)
 			return
 		}

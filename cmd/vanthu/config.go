@@ -28,6 +28,7 @@ type Config struct {
 	LogLevel      string
 	Env           string // development or production
 	PublicURL     string // base URL of the citizens' verification page
+	listenURL     string // http://ADDR serve listens on (set by serve, not configurable)
 
 	// Signing (docs/signing.md).
 	AgencyKey    string
@@ -103,7 +104,7 @@ func (c *Config) settings() []setting {
 		{env: "VANTHU_ORG_NAME", flag: "org-name", def: "UBND quận Bình Thủy", doc: "this agency's name", str: &c.OrgName},
 		{env: "VANTHU_ORG_ABBR", flag: "org-abbr", def: "UBND", doc: "this agency's abbreviation in notations (15/QĐ-UBND)", str: &c.OrgAbbr},
 		{env: "VANTHU_ORG_PLACE", flag: "org-place", def: "Bình Thủy", doc: "place name of the date line (Bình Thủy, ngày 25 tháng 11 năm 2026)", str: &c.OrgPlace},
-		{env: "VANTHU_PUBLIC_URL", flag: "public-url", def: "", doc: "public base URL (https://vanthu.example.gov.vn); set = every issued document carries a verification code and PUBLIC_URL/verify/CODE", str: &c.PublicURL},
+		{env: "VANTHU_PUBLIC_URL", flag: "public-url", def: "", doc: "public base URL (https://vanthu.example.gov.vn); set = every issued document carries a verification code and PUBLIC_URL/verify/CODE; also the base of the development PKI's OCSP/CRL/CA URLs in its certificates (unset = the address serve listens on)", str: &c.PublicURL},
 		{env: "VANTHU_ENV", flag: "env", def: "development", doc: "development or production; production refuses to start without VANTHU_AGENCY_KEY and VANTHU_TRUST_ANCHORS (and, with the exchange on, VANTHU_EXCHANGE_CERT and VANTHU_EXCHANGE_KEY) and never uses the development PKI", str: &c.Env},
 		{env: "VANTHU_LOG_LEVEL", flag: "log-level", def: "info", doc: "debug, info, warn or error", str: &c.LogLevel},
 		{env: "VANTHU_DEV_PKI_SECRET", flag: "dev-pki-secret", def: "", doc: "development PKI only: secret from which the key sealing its private keys at rest is derived (AES-256-GCM); empty = stored in clear", str: &c.DevPKISecret},
@@ -114,7 +115,7 @@ func (c *Config) settings() []setting {
 		{env: "VANTHU_KEY_DIRS", flag: "key-dirs", def: "", doc: "comma-separated directories under which officials' file: keys may live (symlinks resolved; never inside VANTHU_DATA_DIR); empty = no file: keys through the API", str: &c.KeyDirs},
 		{env: "VANTHU_PKCS11_MODULE", flag: "pkcs11-module", def: "", doc: "the only PKCS#11 module (.so) officials' pkcs11: keys use; the API refuses module-path; empty = no pkcs11: keys through the API", str: &c.PKCS11Module},
 		{env: "VANTHU_PKCS11_TOKENS", flag: "pkcs11-tokens", def: "", doc: "comma-separated token labels officials' pkcs11: keys may be on (token=LABEL)", str: &c.PKCS11Tokens},
-		{env: "VANTHU_TSA_URL", flag: "tsa-url", def: "", doc: "RFC 3161 time-stamp authority; set = PAdES B-T signatures", str: &c.TSAURL},
+		{env: "VANTHU_TSA_URL", flag: "tsa-url", def: "", doc: "RFC 3161 time-stamp authority (PAdES B-T); empty = the development PKI's built-in TSA while the development PKI is in use, else no time-stamp (B-B)", str: &c.TSAURL},
 		{env: "VANTHU_LTV", flag: "ltv", def: "true", doc: "after layer 2, append the validation data (/DSS: certificates, OCSP responses or CRLs) and, with a TSA, a document time-stamp: PAdES B-LT, B-LTA", boolean: &c.LTV},
 		{env: "VANTHU_REVOCATION_ONLINE", flag: "revocation-online", def: "true", doc: "fetch OCSP (else CRL) from the URLs certificates name (5 s per request), for the /DSS and when verifying a signature whose status the document does not embed; false = offline (such a signature is indeterminate)", boolean: &c.RevOnline},
 		{env: "VANTHU_S3_ENDPOINT", flag: "s3-endpoint", def: "", doc: "MinIO/S3 host:port; empty = local object folder in the data dir", str: &c.S3Endpoint},

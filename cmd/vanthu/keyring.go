@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/vanthu/vanthu/signing/keys"
+	"github.com/vanthu/vanthu/signing/pki"
 	"github.com/vanthu/vanthu/storage/gormdb"
 )
 
@@ -53,7 +54,13 @@ func (k *keyring) devPKI() (*keys.DevPKI, error) {
 		}
 		store = s
 	}
-	p, err := keys.OpenSharedDevPKI(store, dir, k.cfg.OrgName, k.cfg.OrgID, time.Now)
+	// Its certificates name its OCSP responder, CRL and CA certificate
+	// (served by this process under /pki/); revoked ones are replaced.
+	opts := keys.Options{ServiceURL: k.cfg.pkiURL()}
+	if k.db != nil {
+		opts.Revoked = pki.Revoked(k.db)
+	}
+	p, err := keys.OpenDevPKIWithOptions(store, dir, k.cfg.OrgName, k.cfg.OrgID, time.Now, opts)
 	if err != nil {
 		return nil, fmt.Errorf("development PKI: %w", err)
 	}

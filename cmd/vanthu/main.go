@@ -28,6 +28,7 @@ import (
 	"github.com/vanthu/vanthu/internal/httpserver"
 	"github.com/vanthu/vanthu/signing"
 	"github.com/vanthu/vanthu/signing/keys"
+	"github.com/vanthu/vanthu/signing/pki"
 	"github.com/vanthu/vanthu/storage/gormdb"
 	"github.com/vanthu/vanthu/storage/localfs"
 	"github.com/vanthu/vanthu/storage/minio"
@@ -66,7 +67,7 @@ Usage:
   vanthu migrate [--status] [flags]    apply the pending schema migrations and print the version (--status: list them, change nothing)
   vanthu user add --username U --password P --roles clerk,officer [--full-name N --title T --unit U]
   vanthu audit verify                  recompute the audit hash chain (exit 1 if broken)
-  vanthu pki init|officer ...          development PKI
+  vanthu pki init|officer|revoke ...   development PKI
   vanthu sign --layer officer|agency ... in.pdf out.pdf
   vanthu verify [--trust PEM] [--json] file.pdf   (exit 0 valid, 1 not valid, 2 error)
   vanthu archive fixity|renew|verify|import|seed ...  the district repository ("vanthu archive help")
@@ -103,6 +104,9 @@ func runWith(ctx context.Context, opts options, args []string, getenv func(strin
 	case "audit":
 		return auditCmd(ctx, opts, rest, getenv, stdout, stderr)
 	case "pki":
+		if len(rest) > 0 && (rest[0] == "revoke" || rest[0] == "revocations") {
+			return pkiRevokeCmd(ctx, opts, rest, getenv, stdout, stderr)
+		}
 		return keys.RunPKICLI(ctx, rest, stdout, stderr)
 	case "sign":
 		return signing.RunSignCLI(ctx, rest, stdout, stderr)
@@ -154,7 +158,8 @@ type app struct {
 	docs  *workflow.Service
 	auth  *auth.Service
 	api   *api.Server
-	web   *web.Config // the web interface's services; optional subsystems add theirs
+	web   *web.Config    // the web interface's services; optional subsystems add theirs
+	pki   *pki.Authority // the development PKI's OCSP, CRL and TSA; nil when off
 	close []func()
 	trust *x509.CertPool // trust anchors of verification (set by wireSigning)
 	// jobs run beside the HTTP server in serve (exchange listener and
@@ -224,6 +229,14 @@ func serve(ctx context.Context, opts options, args []string, getenv func(string)
 		return err
 	}
 	logger := newLogger(stderr, cfg.LogLevel)
+	// Listen first: the development PKI writes the address it serves its
+	// OCSP responder and CRL at into the certificates it issues.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("listen: %w", err)
+	}
+	defer ln.Close() // Serve closes it too; this covers the returns before
+	cfg.listenURL = "http://" + ln.Addr().String()
 	a, err := build(ctx, cfg, opts, logger)
 	if err != nil {
 		return err
@@ -248,10 +261,6 @@ func serve(ctx context.Context, opts options, args []string, getenv func(string)
 	// and are past VANTHU_RESERVATION_TTL are given back or voided now.
 	if n := a.docs.SweepReservations(ctx); n > 0 {
 		logger.WarnContext(ctx, "abandoned register reservations resolved", "count", n)
-	}
-	ln, err := net.Listen("tcp", cfg.Addr)
-	if err != nil {
-		return fmt.Errorf("listen: %w", err)
 	}
 	ui, err := web.New(*a.web)
 	if err != nil {

@@ -111,9 +111,18 @@ func wireSigning(ctx context.Context, a *app) error {
 		return k, img, err
 	}
 
-	svc, err := signing.NewService(signing.Config{Agency: agency, AgencyName: cfg.OrgName, Place: cfg.OrgPlace,
-		Seal: seal, Officer: officer, TSAURL: cfg.TSAURL, Roots: roots, PublicURL: cfg.PublicURL, Now: a.now,
-		LTV: cfg.LTV, Fetcher: revocationFetcher(cfg)})
+	tsaURL, err := wirePKI(ctx, a, kr)
+	if err != nil {
+		return err
+	}
+	scfg := signing.Config{Agency: agency, AgencyName: cfg.OrgName, Place: cfg.OrgPlace,
+		Seal: seal, Officer: officer, TSAURL: tsaURL, Roots: roots, PublicURL: cfg.PublicURL, Now: a.now,
+		LTV: cfg.LTV, Fetcher: revocationFetcher(cfg)}
+	if cfg.AgencyKey == "" && kr.pki != nil {
+		// A revoked development agency certificate is replaced at once.
+		scfg.CurrentAgency = kr.pki.Agency
+	}
+	svc, err := signing.NewService(scfg)
 	if err != nil {
 		return err
 	}
@@ -142,7 +151,7 @@ func wireSigning(ctx context.Context, a *app) error {
 		}
 	}
 	a.log.InfoContext(ctx, "signing configured", "agency_key", keys.RedactURI(cfg.AgencyKey), "dev_pki", kr.pki != nil,
-		"tsa", cfg.TSAURL != "", "key_dirs", cfg.KeyDirs, "pkcs11_tokens", cfg.PKCS11Tokens, "agency_cert_subject", agency.Chain[0].Subject.String())
+		"tsa", tsaURL != "", "tsa_builtin", cfg.TSAURL == "" && tsaURL != "", "key_dirs", cfg.KeyDirs, "pkcs11_tokens", cfg.PKCS11Tokens, "agency_cert_subject", agency.Chain[0].Subject.String())
 	return nil
 }
 

@@ -28,6 +28,8 @@ const pkiUsage = `usage:
   vanthu pki certify [--dir D] --key URI --name CN [--out FILE]
   vanthu pki tls     [--dir D] --cn CN --host H[,H...] [--out-cert F --out-key F]
   vanthu pki root    [--dir D]
+  vanthu pki revoke  (--user ID | --serial HEX) [--reason R] [--comment C]   (in the database: "vanthu pki revoke -h")
+  vanthu pki revocations
 
 init creates the development root CA and agency certificate under D (default
 $VANTHU_PKI_DIR or data/pki) and prints the trust anchor and the agency key

@@ -3,6 +3,7 @@ package pki
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"io"
 	"net"
@@ -15,6 +16,7 @@ import (
 	"golang.org/x/crypto/ocsp"
 
 	"github.com/vanthu/vanthu/signing/keys"
+	"github.com/vanthu/vanthu/workflow"
 )
 
 // Routes served by Handler, beside keys.OCSPPath, keys.CRLPath,
@@ -81,12 +83,12 @@ func (a *Authority) Handler() http.Handler {
 	})
 	mux.HandleFunc("POST "+keys.TSAPath, func(w http.ResponseWriter, r *http.Request) {
 		if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/timestamp-query") {
-			http.Error(w, "POST an RFC 3161 query as application/timestamp-query", http.StatusUnsupportedMediaType)
+			writeError(w, http.StatusUnsupportedMediaType, workflow.EUNSUPPORTEDMEDIA, "POST an RFC 3161 query as application/timestamp-query")
 			return
 		}
 		body, err := readBody(w, r)
 		if err != nil {
-			http.Error(w, "time-stamp query too large or unreadable", http.StatusBadRequest)
+			writeError(w, http.StatusBadRequest, workflow.EINVALID, "time-stamp query empty, too large or unreadable")
 			return
 		}
 		resp, err := a.TimeStamp(r.Context(), body)
@@ -110,7 +112,14 @@ func (a *Authority) serveOCSP(w http.ResponseWriter, r *http.Request, der []byte
 
 func (a *Authority) fail(w http.ResponseWriter, r *http.Request, what string, err error) {
 	a.log.ErrorContext(r.Context(), "PKI service failed", "service", what, "err", err)
-	http.Error(w, what+": internal error", http.StatusInternalServerError)
+	writeError(w, http.StatusInternalServerError, workflow.EINTERNAL, "internal error")
+}
+
+// writeError answers with the JSON error body every vanthu route uses.
+func writeError(w http.ResponseWriter, status int, code, msg string) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": code, "message": msg}})
 }
 
 func readBody(w http.ResponseWriter, r *http.Request) ([]byte, error) {

@@ -45,7 +45,14 @@ func (a *Authority) OCSPResponse(ctx context.Context, cert *x509.Certificate) ([
 }
 
 func (a *Authority) respond(ctx context.Context, serial *big.Int, hash crypto.Hash) ([]byte, error) {
-	now := a.now().UTC().Truncate(time.Second)
+	// x/crypto/ocsp sets producedAt to the wall clock truncated to the
+	// minute, and NSS (pdfsig) rejects a response whose thisUpdate is later
+	// than its producedAt ("not yet valid"): thisUpdate is truncated
+	// likewise, and never after the wall clock's minute.
+	now := a.now().UTC().Truncate(time.Minute)
+	if wall := time.Now().UTC().Truncate(time.Minute); now.After(wall) {
+		now = wall
+	}
 	tmpl := ocsp.Response{SerialNumber: serial, ThisUpdate: now, NextUpdate: now.Add(a.OCSPValidity), IssuerHash: hash}
 	r, err := a.Status(ctx, serial)
 	switch {

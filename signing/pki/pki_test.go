@@ -18,12 +18,16 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 
 	"golang.org/x/crypto/ocsp"
 
+	"github.com/vanthu/vanthu/internal/testpdf"
+	"github.com/vanthu/vanthu/signing"
 	"github.com/vanthu/vanthu/signing/keys"
 	"github.com/vanthu/vanthu/signing/pki"
+	"github.com/vanthu/vanthu/signing/verify"
 	"github.com/vanthu/vanthu/storage/gormdb"
 	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
 	"github.com/vanthu/vanthu/workflow"
@@ -37,6 +41,8 @@ type env struct {
 	db   *gormdb.DB
 	url  string // base URL of the running services
 	dir  string
+	// requests counts the requests the running services answered.
+	requests *atomic.Int64
 }
 
 // newEnv starts the authority of a fresh development PKI on 127.0.0.1,
@@ -57,12 +63,17 @@ func newEnv(t *testing.T, db *gormdb.DB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := httptest.NewUnstartedServer(a.Handler())
+	h := a.Handler()
+	var requests atomic.Int64
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		requests.Add(1)
+		h.ServeHTTP(w, r)
+	}))
 	srv.Listener.Close()
 	srv.Listener = ln
 	srv.Start()
 	t.Cleanup(srv.Close)
-	return &env{pki: p, auth: a, db: db, url: base, dir: dir}
+	return &env{pki: p, auth: a, db: db, url: base, dir: dir, requests: &requests}
 }
 
 func opensslPath(t *testing.T) string {
@@ -399,5 +410,37 @@ func TestOCSPStatuses(t *testing.T) {
 	// The root is served for AIA caIssuers.
 	if !bytes.Equal(get(t, e.url+keys.CACertPath), e.pki.Root().Raw) {
 		t.Error("GET /pki/ca.crt is not the root")
+	}
+}
+
+// TestTimeStampForPdfsign signs a PDF (layer 1) with the built-in TSA
+// reached through ServeLoopback, as serve wires it: pdfsign (through
+// digitorus/timestamp and Go's encoding/asn1) must accept the tokens —
+// a policy OID arc above 2^31 made it fail ("base 128 integer too large").
+func TestTimeStampForPdfsign(t *testing.T) {
+	e := newEnv(t, gormdbtest.Open(t, gormdb.SQLite))
+	k, err := e.pki.Officer("u", "Lê Văn Cường", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base, stop, err := e.auth.ServeLoopback(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer stop()
+	out, err := signing.SignOfficer(context.Background(), testpdf.Make(1, "x"), signing.OfficerLayer{Key: k, Name: "Lê Văn Cường", TSAURL: base + keys.TSAPath})
+	if err != nil {
+		t.Fatalf("SignOfficer with the built-in TSA: %v", err)
+	}
+	rep, err := verify.Verify(context.Background(), out, verify.Options{Roots: e.pki.RootPool()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Signatures) != 1 || rep.Signatures[0].Timestamp == nil || !rep.Signatures[0].Timestamp.Trusted ||
+		!strings.Contains(rep.Signatures[0].Timestamp.Authority, "Time-Stamping Authority") {
+		t.Fatalf("report: %+v", rep.Signatures)
+	}
+	if rep.Signatures[0].ValidationTimeSource != "timestamp" {
+		t.Errorf("validation time source %q, want timestamp", rep.Signatures[0].ValidationTimeSource)
 	}
 }
