@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -17,16 +18,25 @@ import (
 
 // pkiURL is the base URL the development PKI's certificates name for its
 // services (/pki/ocsp, /pki/crl, /pki/ca.crt): VANTHU_PUBLIC_URL, else the
-// address serve listens on, else VANTHU_ADDR (commands that do not serve).
+// address serve listens on; for other commands (agency export, user add,
+// pki revoke) the address serve would listen on, or "" when that is no
+// address a client can reach (port 0, 0.0.0.0): what they issue then names
+// no service.
 func (c *Config) pkiURL() string {
-	switch {
-	case c.PublicURL != "":
+	if c.PublicURL != "" {
 		return strings.TrimRight(c.PublicURL, "/")
-	case c.listenURL != "":
-		return c.listenURL
-	default:
-		return "http://" + c.Addr
 	}
+	if c.listenURL != "" {
+		return c.listenURL
+	}
+	host, port, err := net.SplitHostPort(c.Addr)
+	if err != nil || port == "0" || host == "" {
+		return ""
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		return ""
+	}
+	return "http://" + c.Addr
 }
 
 // wirePKI starts the development PKI's services when the development PKI

@@ -122,6 +122,12 @@ func wireSigning(ctx context.Context, a *app) error {
 		// A revoked development agency certificate is replaced at once.
 		scfg.CurrentAgency = kr.pki.Agency
 	}
+	if a.pki != nil {
+		// The development PKI's certificates name its OCSP responder: their
+		// status is asked in process; other certificates' (a document
+		// received from another agency) as VANTHU_REVOCATION_ONLINE says.
+		scfg.Fetcher = a.pki.Fetcher(revocationFetcher(cfg))
+	}
 	svc, err := signing.NewService(scfg)
 	if err != nil {
 		return err

@@ -121,9 +121,12 @@ type Options struct {
 	// PKI's services, written into every certificate it issues: AIA OCSP
 	// (ServiceURL+OCSPPath), AIA caIssuers (+CACertPath) and the CRL
 	// distribution point (+CRLPath). Empty = certificates name none. When
-	// set, a stored leaf certificate that names none (issued before) is
-	// re-issued over the same key when next used; one naming other URLs is
-	// kept (instances sharing the PKI must not take turns re-issuing).
+	// set, a stored official's or time-stamping certificate that names
+	// none (issued before) is re-issued over the same key when next used;
+	// one naming other URLs is kept (instances sharing the PKI must not
+	// take turns re-issuing). A stored agency certificate is kept until its
+	// renewal (peers may have registered it); exchange TLS certificates
+	// name none.
 	ServiceURL string
 	// Revoked reports whether a certificate this PKI issued is revoked. A
 	// stored leaf certificate that is revoked is replaced, with a new key,
@@ -399,12 +402,22 @@ func (p *DevPKI) OfficerCertificate(ctx context.Context, userID string) (*x509.C
 
 func issuedEntry(serial *big.Int) string { return issuedDir + "/" + serial.Text(16) + ".pem" }
 
-// namesServices reports whether c names the PKI's services when it should.
-func (p *DevPKI) namesServices(c *x509.Certificate) bool {
-	if p.opts.ServiceURL == "" {
+// namesServices reports whether c, stored as rel, names the PKI's
+// services or may stay without them: the agency certificate is kept as it
+// is (other agencies may have registered it for the exchange; it names
+// them from its renewal on), and so are exchange TLS certificates.
+func (p *DevPKI) namesServices(rel string, c *x509.Certificate) bool {
+	if p.opts.ServiceURL == "" || rel == agencyFile || isTLS(c) {
 		return true
 	}
 	return len(c.OCSPServer) > 0 && len(c.IssuingCertificateURL) > 0 && len(c.CRLDistributionPoints) > 0
+}
+
+// isTLS reports whether c is an exchange TLS certificate: those name no
+// revocation service (peers pin them as registered; re-issuing one would
+// break the pin).
+func isTLS(c *x509.Certificate) bool {
+	return slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageServerAuth) || slices.Contains(c.ExtKeyUsage, x509.ExtKeyUsageClientAuth)
 }
 
 // revoked asks Options.Revoked.
@@ -448,7 +461,7 @@ func (p *DevPKI) issueLocked(pub crypto.PublicKey, tmpl *x509.Certificate, valid
 	t.BasicConstraintsValid = true
 	t.IsCA = false
 	t.SubjectKeyId = keyID(pub)
-	if base := p.opts.ServiceURL; base != "" {
+	if base := p.opts.ServiceURL; base != "" && !isTLS(&t) {
 		t.OCSPServer = []string{base + OCSPPath}
 		t.IssuingCertificateURL = []string{base + CACertPath}
 		t.CRLDistributionPoints = []string{base + CRLPath}
@@ -473,7 +486,7 @@ func (p *DevPKI) issueLocked(pub crypto.PublicKey, tmpl *x509.Certificate, valid
 // when the file is missing, unreadable, not issued by the current root,
 // not valid at now()+RenewBefore, or when ok(cert) is false. p.mu is held.
 func (p *DevPKI) identityLocked(rel string, ok func(*x509.Certificate) bool, issue func(crypto.PublicKey) (*x509.Certificate, error)) (Key, error) {
-	if k, hit := p.cache[rel]; hit && p.usable(k.Chain[0]) && ok(k.Chain[0]) && p.namesServices(k.Chain[0]) {
+	if k, hit := p.cache[rel]; hit && p.usable(k.Chain[0]) && ok(k.Chain[0]) && p.namesServices(rel, k.Chain[0]) {
 		revoked, err := p.revoked(k.Chain[0])
 		if err != nil {
 			return Key{}, err
@@ -496,7 +509,7 @@ func (p *DevPKI) identityLocked(rel string, ok func(*x509.Certificate) bool, iss
 				// A revoked certificate's key may be compromised: it gets a new one.
 				signer = s
 			}
-			if !revoked && p.usable(certs[0]) && ok(certs[0]) && p.namesServices(certs[0]) {
+			if !revoked && p.usable(certs[0]) && ok(certs[0]) && p.namesServices(rel, certs[0]) {
 				k := Key{Signer: s, Chain: []*x509.Certificate{certs[0], p.root}}
 				p.cache[rel] = k
 				return k, nil

@@ -339,10 +339,10 @@ func TestDevPKITLS(t *testing.T) {
 }
 
 // TestDevPKIServiceURLs: with a service URL, issued certificates name the
-// OCSP responder, the CA certificate and the CRL; certificates stored
-// before (none named) are re-issued over the same key when next used, and
-// ones naming other URLs are kept (instances sharing a PKI do not take
-// turns re-issuing).
+// OCSP responder, the CA certificate and the CRL; an official's
+// certificate stored before (none named) is re-issued over the same key
+// when next used, the agency's is kept, and ones naming other URLs are
+// kept (instances sharing a PKI do not take turns re-issuing).
 func TestDevPKIServiceURLs(t *testing.T) {
 	dir := t.TempDir()
 	old, err := OpenDevPKI(dir, testAgency, testOrg, nil)
@@ -371,7 +371,11 @@ func TestDevPKIServiceURLs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for name, pair := range map[string][2]Key{"agency": {oldAgency, agency}, "officer": {oldOfficer, officer}} {
+	// The agency certificate is kept (peers may have registered it).
+	if agency.Chain[0].SerialNumber.Cmp(oldAgency.Chain[0].SerialNumber) != 0 {
+		t.Error("the stored agency certificate was re-issued")
+	}
+	for name, pair := range map[string][2]Key{"officer": {oldOfficer, officer}} {
 		c := pair[1].Chain[0]
 		if !slices.Equal(c.OCSPServer, []string{base + OCSPPath}) || !slices.Equal(c.IssuingCertificateURL, []string{base + CACertPath}) ||
 			!slices.Equal(c.CRLDistributionPoints, []string{base + CRLPath}) {
@@ -395,6 +399,17 @@ func TestDevPKIServiceURLs(t *testing.T) {
 	again, _ := q.Officer("u-1", "Trần Thị Bình", "")
 	if again.Chain[0].SerialNumber.Cmp(officer.Chain[0].SerialNumber) != 0 {
 		t.Error("an instance with another service URL re-issued the certificate")
+	}
+	fresh, err := OpenDevPKIWithOptions(nil, t.TempDir(), testAgency, testOrg, nil, Options{ServiceURL: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fa, _ := fresh.Agency(); !slices.Equal(fa.Chain[0].OCSPServer, []string{base + OCSPPath}) {
+		t.Errorf("a new agency certificate names OCSP %v", fa.Chain[0].OCSPServer)
+	}
+	tlsCert, _, _, err := fresh.TLSServerClient("peer.example", []string{"127.0.0.1"})
+	if err != nil || len(tlsCert.Leaf.OCSPServer) > 0 {
+		t.Errorf("TLS certificate: OCSP %v, %v; want none", tlsCert.Leaf.OCSPServer, err)
 	}
 	if _, err := p.Issued(context.Background(), big.NewInt(12345)); workflow.ErrorCode(err) != workflow.ENOTFOUND {
 		t.Errorf("Issued(never issued): %v", err)
