@@ -161,11 +161,3 @@ func errorMessage(b []byte) string {
 	return s
 }
 
-// CloseIdle closes idle connections of every peer.
-func (c *Client) CloseIdle() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, hc := range c.clients {
-		hc.CloseIdleConnections()
-	}
-}

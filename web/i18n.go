@@ -37,9 +37,6 @@ var (
 		workflow.UrgencyNormal: "Thường", workflow.UrgencyUrgent: "Khẩn",
 		workflow.UrgencyVeryUrgent: "Thượng khẩn", workflow.UrgencyFlash: "Hỏa tốc",
 	}
-	urgencyRank = map[workflow.Urgency]int{
-		workflow.UrgencyFlash: 0, workflow.UrgencyVeryUrgent: 1, workflow.UrgencyUrgent: 2, workflow.UrgencyNormal: 3,
-	}
 	confidentialityNames = map[workflow.Confidentiality]string{
 		workflow.Public: "Thường", workflow.Confidential: "Mật", workflow.Secret: "Tối mật", workflow.TopSecret: "Tuyệt mật",
 	}
