@@ -160,4 +160,3 @@ func errorMessage(b []byte) string {
 	}
 	return s
 }
-
