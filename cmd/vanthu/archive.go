@@ -81,10 +81,15 @@ func parseInterval(s string) (time.Duration, error) {
 	return d, nil
 }
 
-// runFixityJob re-verifies the archive every interval until ctx ends,
-// writing each report to DATA_DIR/fixity/. Failures are logged (at ERROR
-// for mismatches), never repaired.
-func runFixityJob(ctx context.Context, svc *archive.Service, interval time.Duration, dataDir string, log *slog.Logger, turn func(context.Context) (bool, func(), error)) {
+// leaseTurn asks whether this instance holds a periodic job's turn; done
+// gives the turn back.
+type leaseTurn func(context.Context) (mine bool, done func(), err error)
+
+// runLeasedJob calls run every interval until ctx ends, when this
+// instance holds the job's turn (one instance at a time among those that
+// share the database). A lease failure is logged and the next tick tries
+// again.
+func runLeasedJob(ctx context.Context, name string, interval time.Duration, log *slog.Logger, turn leaseTurn, run func(context.Context)) {
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
@@ -95,27 +100,36 @@ func runFixityJob(ctx context.Context, svc *archive.Service, interval time.Durat
 		}
 		mine, done, err := turn(ctx)
 		if err != nil {
-			log.ErrorContext(ctx, "fixity audit: lease", "err", err)
+			log.ErrorContext(ctx, name+": lease", "err", err)
 			continue
 		}
 		if !mine {
-			log.DebugContext(ctx, "fixity audit: another instance has this turn")
+			log.DebugContext(ctx, name+": another instance has this turn")
 			continue
 		}
-		rep, err := svc.Fixity(ctx, archive.FixityOptions{})
+		run(ctx)
 		done()
+	}
+}
+
+// runFixityJob re-verifies the archive every interval until ctx ends,
+// writing each report to DATA_DIR/fixity/. Failures are logged (at ERROR
+// for mismatches), never repaired.
+func runFixityJob(ctx context.Context, svc *archive.Service, interval time.Duration, dataDir string, log *slog.Logger, turn leaseTurn) {
+	runLeasedJob(ctx, "fixity audit", interval, log, turn, func(ctx context.Context) {
+		rep, err := svc.Fixity(ctx, archive.FixityOptions{})
 		if err != nil {
 			if ctx.Err() == nil {
 				log.ErrorContext(ctx, "fixity audit could not run", "err", err)
 			}
-			continue
+			return
 		}
 		if p, err := writeFixityReport(dataDir, rep); err != nil {
 			log.ErrorContext(ctx, "fixity report not written", "err", err)
 		} else {
 			log.InfoContext(ctx, "fixity report written", "path", p, "ok", rep.OK)
 		}
-	}
+	})
 }
 
 // writeFixityReport writes DATA_DIR/fixity/fixity-<time>.json and a copy

@@ -130,26 +130,9 @@ func archiveStamper(a *app) archive.Stamper {
 // runEvidenceJob renews the due records every interval until ctx ends,
 // while this instance holds the lease. Failures are logged; the next run
 // resumes.
-func runEvidenceJob(ctx context.Context, svc *archive.Service, interval time.Duration, log *slog.Logger, turn func(context.Context) (bool, func(), error)) {
-	t := time.NewTicker(interval)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		mine, done, err := turn(ctx)
-		if err != nil {
-			log.ErrorContext(ctx, "evidence renewal: lease", "err", err)
-			continue
-		}
-		if !mine {
-			log.DebugContext(ctx, "evidence renewal: another instance has this turn")
-			continue
-		}
+func runEvidenceJob(ctx context.Context, svc *archive.Service, interval time.Duration, log *slog.Logger, turn leaseTurn) {
+	runLeasedJob(ctx, "evidence renewal", interval, log, turn, func(ctx context.Context) {
 		rep, err := svc.RenewDue(ctx)
-		done()
 		if err != nil && ctx.Err() == nil {
 			log.ErrorContext(ctx, "evidence renewal stopped", "err", err)
 		}
@@ -159,7 +142,7 @@ func runEvidenceJob(ctx context.Context, svc *archive.Service, interval time.Dur
 				log.ErrorContext(ctx, "evidence renewal failed", "doc_id", p.DocumentID, "err", p.Error)
 			}
 		}
-	}
+	})
 }
 
 type multiFlag []string
