@@ -426,8 +426,10 @@ var (
 	oidTimeStampToken = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 14}
 )
 
+// verifyOne checks one signature: its dictionary, its byte range and the
+// changes made after it, its CMS value, the validation time, the signer's
+// certificate and its chain, and returns the result with its verdict.
 func verifyOne(f *pdfFile, an *analyzer, fs foundSig, opts Options) Signature {
-	st := f.states[0]
 	d := fs.dict
 	s := Signature{
 		Field:        fs.field,
@@ -439,132 +441,186 @@ func verifyOne(f *pdfFile, an *analyzer, fs foundSig, opts Options) Signature {
 		Errors:       []string{},
 		Warnings:     []string{},
 	}
-	_ = st
-	fail := func(format string, args ...any) { s.Errors = append(s.Errors, fmt.Sprintf(format, args...)) }
 	if d == nil {
 		if _, err := fs.state.get(fs.num); err != nil {
-			fail("the signature dictionary (object %d) cannot be read: %v", fs.num, err)
+			s.fail("the signature dictionary (object %d) cannot be read: %v", fs.num, err)
 		} else {
-			fail("the signature field's value (object %d) is not a signature dictionary", fs.num)
+			s.fail("the signature field's value (object %d) is not a signature dictionary", fs.num)
 		}
 		s.verdict = Invalid
 		return s
 	}
 
-	// Byte range.
-	br := intArray(fs.state.resolve(d["ByteRange"]))
-	s.ByteRange = br
-	size := int64(len(f.b))
-	var signed []byte
-	rangeOK := false
 	contents, _ := fs.state.resolve(d["Contents"]).(pdfString)
-	sr, brErr := CheckByteRange(f.b, br)
-	if errors.Is(brErr, ErrByteRangeMalformed) {
-		fail("the byte range %v is malformed or extends beyond the end of the file", br)
-	} else {
-		end := br[2] + br[3]
-		// Reading and hashing the range is work on the file's budget
-		// (a file can carry many signatures over the same bytes).
-		if err := f.bud.spend(end / 4); err != nil {
-			fail("%v", err)
-			s.verdict = Indeterminate
-			return s
-		}
-		s.CoversWholeFile = end == size
-		nerr := len(s.Errors)
-		if brErr != nil {
-			fail("the byte range does not exclude exactly the signature value")
-		} else if string(sr.Contents) != string(contents) {
-			fail("the bytes excluded from the byte range are not this signature's value")
-		}
-		if fs.num >= 0 {
-			if e, ok := fs.state.entries[fs.num]; !ok || e.kind != 1 || e.off >= br[1] {
-				fail("the signature dictionary is not inside the signed byte range")
-			}
-		}
-		rangeOK = len(s.Errors) == nerr
-		signed = make([]byte, 0, br[1]+br[3])
-		signed = append(signed, f.b[br[0]:br[0]+br[1]]...)
-		signed = append(signed, f.b[br[2]:end]...)
-		s.LaterChanges = an.laterChanges(end)
-		groups := map[string][]string{}
-		var order []string
-		for _, c := range s.LaterChanges {
-			switch {
-			case c.Allowed:
-			case c.Verdict == Indeterminate && c.group != "":
-				if groups[c.group] == nil {
-					order = append(order, c.group)
-				}
-				groups[c.group] = append(groups[c.group], c.Object)
-			case c.Verdict == Indeterminate:
-				s.Warnings = append(s.Warnings, changeSentence(c))
-			default:
-				fail("%s", changeSentence(c))
-			}
-		}
-		for _, g := range order {
-			s.Warnings = append(s.Warnings, fmt.Sprintf("%s (objects %s)", g, strings.Join(groups[g], ", ")))
-		}
+	signed, rangeOK, err := s.checkByteRange(f, an, fs, contents)
+	if err != nil {
+		s.fail("%v", err)
+		s.verdict = Indeterminate
+		return s
 	}
-
-	claimed := time.Time{}
-	if m, ok := fs.state.resolve(d["M"]).(pdfString); ok {
-		if t, err := parsePDFDate(string(m)); err == nil {
-			claimed = t
-		}
-	}
+	claimed := claimedTime(fs)
 
 	if len(contents) == 0 {
-		fail("the signature has no /Contents value")
+		s.fail("the signature has no /Contents value")
 		s.verdict = Invalid
 		return s
 	}
-	der := []byte(contents)
-	var raw asn1.RawValue
-	if _, err := asn1.Unmarshal(der, &raw); err == nil {
-		der = raw.FullBytes // drops the zero padding
-	}
-	p7, err := pkcs7.Parse(der)
+	der, p7, err := parseCMS(contents)
 	if err != nil {
-		fail("the signature value is not a valid CMS/PKCS#7 structure: %v", err)
+		s.fail("the signature value is not a valid CMS/PKCS#7 structure: %v", err)
 		s.verdict = Invalid
 		return s
 	}
-
-	var ee *x509.Certificate
 	if s.SubFilter == "ETSI.RFC3161" {
-		verifyDocTimestamp(&s, der, signed, opts, fail)
+		verifyDocTimestamp(&s, der, signed, opts, s.fail)
 		s.verdict = sigVerdict(&s)
 		return s
 	}
-	if len(p7.Signers) != 1 {
-		fail("the CMS structure has %d signers; exactly one is expected", len(p7.Signers))
-		s.verdict = Invalid
-		return s
-	}
-	si := p7.Signers[0]
-	for i, c := range p7.Certificates {
-		if c.SerialNumber.Cmp(si.IssuerAndSerialNumber.SerialNumber) == 0 && bytes.Equal(c.RawIssuer, si.IssuerAndSerialNumber.IssuerName.FullBytes) {
-			ee = c
-			// Check the signature itself independently of the
-			// certificate's validity period, which is judged below.
-			wide := *c
-			wide.NotBefore = time.Unix(0, 0)
-			wide.NotAfter = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
-			p7.Certificates[i] = &wide
-			break
-		}
-	}
+	ee := s.signerCert(p7)
 	if ee == nil {
-		fail("the signer's certificate is not included in the signature")
 		s.verdict = Invalid
 		return s
 	}
 	s.Signer = describeCert(ee)
 	s.ee, s.certs = ee, p7.Certificates
 
-	for _, a := range si.AuthenticatedAttributes {
+	claimed = signedAttrTime(p7, claimed)
+	if !claimed.IsZero() {
+		s.SigningTime = claimed.Format(time.RFC3339)
+	}
+	if signed != nil {
+		s.checkDigest(p7, signed, rangeOK)
+	}
+
+	nerr := len(s.Errors)
+	valAt, src := s.validationTime(p7, opts)
+	s.checkCertificate(ee, valAt, src, claimed)
+	s.certProblem = len(s.Errors) > nerr
+
+	s.checkChain(p7.Certificates, ee, valAt, opts.Roots)
+	s.verdict = sigVerdict(&s)
+	return s
+}
+
+// fail records a problem that makes the signature invalid.
+func (s *Signature) fail(format string, args ...any) {
+	s.Errors = append(s.Errors, fmt.Sprintf(format, args...))
+}
+
+// checkByteRange checks the signature's byte range against the file and the
+// signature's value, records the changes made after the signed revision, and
+// returns the signed bytes (nil when the range is malformed) and whether the
+// range is sound. The error is the file's work budget running out.
+func (s *Signature) checkByteRange(f *pdfFile, an *analyzer, fs foundSig, contents pdfString) (signed []byte, rangeOK bool, err error) {
+	br := intArray(fs.state.resolve(fs.dict["ByteRange"]))
+	s.ByteRange = br
+	sr, brErr := CheckByteRange(f.b, br)
+	if errors.Is(brErr, ErrByteRangeMalformed) {
+		s.fail("the byte range %v is malformed or extends beyond the end of the file", br)
+		return nil, false, nil
+	}
+	end := br[2] + br[3]
+	// Reading and hashing the range is work on the file's budget
+	// (a file can carry many signatures over the same bytes).
+	if err := f.bud.spend(end / 4); err != nil {
+		return nil, false, err
+	}
+	s.CoversWholeFile = end == int64(len(f.b))
+	nerr := len(s.Errors)
+	if brErr != nil {
+		s.fail("the byte range does not exclude exactly the signature value")
+	} else if string(sr.Contents) != string(contents) {
+		s.fail("the bytes excluded from the byte range are not this signature's value")
+	}
+	if fs.num >= 0 {
+		if e, ok := fs.state.entries[fs.num]; !ok || e.kind != 1 || e.off >= br[1] {
+			s.fail("the signature dictionary is not inside the signed byte range")
+		}
+	}
+	rangeOK = len(s.Errors) == nerr
+	signed = make([]byte, 0, br[1]+br[3])
+	signed = append(signed, f.b[br[0]:br[0]+br[1]]...)
+	signed = append(signed, f.b[br[2]:end]...)
+	s.LaterChanges = an.laterChanges(end)
+	s.judgeLaterChanges()
+	return signed, rangeOK, nil
+}
+
+// judgeLaterChanges turns the changes made after the signed revision into
+// errors (forbidden changes) and warnings (changes that cannot be judged,
+// grouped by kind).
+func (s *Signature) judgeLaterChanges() {
+	groups := map[string][]string{}
+	var order []string
+	for _, c := range s.LaterChanges {
+		switch {
+		case c.Allowed:
+		case c.Verdict == Indeterminate && c.group != "":
+			if groups[c.group] == nil {
+				order = append(order, c.group)
+			}
+			groups[c.group] = append(groups[c.group], c.Object)
+		case c.Verdict == Indeterminate:
+			s.Warnings = append(s.Warnings, changeSentence(c))
+		default:
+			s.fail("%s", changeSentence(c))
+		}
+	}
+	for _, g := range order {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("%s (objects %s)", g, strings.Join(groups[g], ", ")))
+	}
+}
+
+// claimedTime is the signing time the signature dictionary claims (/M), or
+// the zero time.
+func claimedTime(fs foundSig) time.Time {
+	if m, ok := fs.state.resolve(fs.dict["M"]).(pdfString); ok {
+		if t, err := parsePDFDate(string(m)); err == nil {
+			return t
+		}
+	}
+	return time.Time{}
+}
+
+// parseCMS parses the signature value, without its zero padding.
+func parseCMS(contents pdfString) ([]byte, *pkcs7.PKCS7, error) {
+	der := []byte(contents)
+	var raw asn1.RawValue
+	if _, err := asn1.Unmarshal(der, &raw); err == nil {
+		der = raw.FullBytes // drops the zero padding
+	}
+	p7, err := pkcs7.Parse(der)
+	return der, p7, err
+}
+
+// signerCert finds the certificate of the CMS structure's only signer, or
+// records why it cannot and returns nil. The certificate's validity period
+// is widened in p7 so that verifying the signature does not judge it.
+func (s *Signature) signerCert(p7 *pkcs7.PKCS7) *x509.Certificate {
+	if len(p7.Signers) != 1 {
+		s.fail("the CMS structure has %d signers; exactly one is expected", len(p7.Signers))
+		return nil
+	}
+	si := p7.Signers[0]
+	for i, c := range p7.Certificates {
+		if c.SerialNumber.Cmp(si.IssuerAndSerialNumber.SerialNumber) == 0 && bytes.Equal(c.RawIssuer, si.IssuerAndSerialNumber.IssuerName.FullBytes) {
+			// Check the signature itself independently of the
+			// certificate's validity period, which is judged later.
+			wide := *c
+			wide.NotBefore = time.Unix(0, 0)
+			wide.NotAfter = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
+			p7.Certificates[i] = &wide
+			return c
+		}
+	}
+	s.fail("the signer's certificate is not included in the signature")
+	return nil
+}
+
+// signedAttrTime is the signing time from the signer's signed attributes,
+// or claimed when there is none.
+func signedAttrTime(p7 *pkcs7.PKCS7, claimed time.Time) time.Time {
+	for _, a := range p7.Signers[0].AuthenticatedAttributes {
 		if a.Type.Equal(oidSigningTime) {
 			var t time.Time
 			if _, err := asn1.Unmarshal(a.Value.Bytes, &t); err == nil {
@@ -572,36 +628,39 @@ func verifyOne(f *pdfFile, an *analyzer, fs foundSig, opts Options) Signature {
 			}
 		}
 	}
-	if !claimed.IsZero() {
-		s.SigningTime = claimed.Format(time.RFC3339)
-	}
+	return claimed
+}
 
-	if signed != nil {
-		switch s.SubFilter {
-		case "adbe.pkcs7.sha1":
-			h := crypto.SHA1.New()
-			h.Write(signed)
-			if !bytes.Equal(h.Sum(nil), p7.Content) {
-				fail("the document digest does not match the signed byte ranges (the signed revision was modified)")
-			}
-		default:
-			p7.Content = signed
+// checkDigest checks that the CMS signature covers the signed bytes.
+func (s *Signature) checkDigest(p7 *pkcs7.PKCS7, signed []byte, rangeOK bool) {
+	switch s.SubFilter {
+	case "adbe.pkcs7.sha1":
+		h := crypto.SHA1.New()
+		h.Write(signed)
+		if !bytes.Equal(h.Sum(nil), p7.Content) {
+			s.fail("the document digest does not match the signed byte ranges (the signed revision was modified)")
 		}
-		if err := p7.Verify(); err != nil {
-			var mm *pkcs7.MessageDigestMismatchError
-			if errors.As(err, &mm) {
-				fail("the message digest does not match the signed byte ranges (the signed revision was modified)")
-			} else {
-				fail("the CMS signature does not verify: %v", err)
-			}
+	default:
+		p7.Content = signed
+	}
+	if err := p7.Verify(); err != nil {
+		var mm *pkcs7.MessageDigestMismatchError
+		if errors.As(err, &mm) {
+			s.fail("the message digest does not match the signed byte ranges (the signed revision was modified)")
 		} else {
-			s.SignatureValid = rangeOK
+			s.fail("the CMS signature does not verify: %v", err)
 		}
+	} else {
+		s.SignatureValid = rangeOK
 	}
+}
 
-	// Timestamp. Only a trusted one moves the validation time away from
-	// now; the claimed signing time never does.
-	nerr := len(s.Errors)
+// validationTime checks the signature's timestamp and returns the time the
+// certificate is judged at and where it comes from. Only a trusted
+// timestamp moves the validation time away from now; the claimed signing
+// time never does.
+func (s *Signature) validationTime(p7 *pkcs7.PKCS7, opts Options) (time.Time, string) {
+	si := p7.Signers[0]
 	now := opts.Now()
 	valAt, src := now, "current time"
 	for _, a := range si.UnauthenticatedAttributes {
@@ -610,13 +669,13 @@ func verifyOne(f *pdfFile, an *analyzer, fs foundSig, opts Options) Signature {
 		}
 		ts, tsa, err := parseTimestamp(a.Value.Bytes)
 		if err != nil {
-			fail("the signature timestamp cannot be verified: %v", err)
+			s.fail("the signature timestamp cannot be verified: %v", err)
 			break
 		}
 		h := ts.HashAlgorithm.New()
 		h.Write(si.EncryptedDigest)
 		if !bytes.Equal(h.Sum(nil), ts.HashedMessage) {
-			fail("the signature timestamp does not cover this signature")
+			s.fail("the signature timestamp does not cover this signature")
 			break
 		}
 		s.Timestamp = &Timestamp{Time: ts.Time.Format(time.RFC3339)}
@@ -626,7 +685,7 @@ func verifyOne(f *pdfFile, an *analyzer, fs foundSig, opts Options) Signature {
 		}
 		if s.Timestamp.Trusted {
 			if ts.Time.After(now) {
-				fail("the signature timestamp (%s) lies in the future", ts.Time.UTC().Format(time.RFC3339))
+				s.fail("the signature timestamp (%s) lies in the future", ts.Time.UTC().Format(time.RFC3339))
 				break
 			}
 			valAt, src = ts.Time, "timestamp"
@@ -647,52 +706,56 @@ func verifyOne(f *pdfFile, an *analyzer, fs foundSig, opts Options) Signature {
 	s.ValidationTime = valAt.UTC().Format(time.RFC3339)
 	s.ValidationTimeSource = src
 	s.valAt = valAt
+	return valAt, src
+}
 
-	// Certificate validity at the validation time and key usage.
+// checkCertificate checks the signer's certificate's validity period at the
+// validation time and its key usage.
+func (s *Signature) checkCertificate(ee *x509.Certificate, valAt time.Time, src string, claimed time.Time) {
 	if valAt.After(ee.NotAfter) {
-		fail("certificate expired: it was valid until %s, the validation time is %s (%s%s)", ee.NotAfter.UTC().Format(time.RFC3339), s.ValidationTime, src, claimedNote(src, claimed))
+		s.fail("certificate expired: it was valid until %s, the validation time is %s (%s%s)", ee.NotAfter.UTC().Format(time.RFC3339), s.ValidationTime, src, claimedNote(src, claimed))
 	} else if valAt.Before(ee.NotBefore) {
-		fail("certificate not yet valid: it is valid from %s, the validation time is %s (%s%s)", ee.NotBefore.UTC().Format(time.RFC3339), s.ValidationTime, src, claimedNote(src, claimed))
+		s.fail("certificate not yet valid: it is valid from %s, the validation time is %s (%s%s)", ee.NotBefore.UTC().Format(time.RFC3339), s.ValidationTime, src, claimedNote(src, claimed))
 	}
 	if why := signingUsageProblem(ee); why != "" {
-		fail("%s", why)
+		s.fail("%s", why)
 	}
-	s.certProblem = len(s.Errors) > nerr
+}
 
-	// Chain.
-	if opts.Roots == nil {
+// checkChain builds the signer's chain to the trust anchors at the
+// validation time.
+func (s *Signature) checkChain(certs []*x509.Certificate, ee *x509.Certificate, valAt time.Time, roots *x509.CertPool) {
+	if roots == nil {
 		s.ChainError = "no trust anchors are configured"
-	} else {
-		inter := x509.NewCertPool()
-		for _, c := range p7.Certificates {
-			if c != ee && c.SerialNumber != ee.SerialNumber {
-				inter.AddCert(c)
-			}
-		}
-		chains, err := ee.Verify(x509.VerifyOptions{Roots: opts.Roots, Intermediates: inter, CurrentTime: valAt, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
-		var cie x509.CertificateInvalidError
-		switch {
-		case err == nil:
-			s.ChainTrusted = true
-			if len(chains) > 0 && len(chains[0]) > 1 {
-				s.issuer, s.chain = chains[0][1], chains[0]
-			}
-		case errors.As(err, &cie) && cie.Reason == x509.Expired:
-			s.ChainError = err.Error()
-			if !strings.Contains(strings.Join(s.Errors, " "), "certificate expired") && !strings.Contains(strings.Join(s.Errors, " "), "not yet valid") {
-				fail("a certificate in the chain was expired or not yet valid at signing time: %v", err)
-			}
-		default:
-			var uae x509.UnknownAuthorityError
-			if errors.As(err, &uae) {
-				s.ChainError = "the certificate is not issued by a trusted authority (" + ee.Issuer.String() + ")"
-			} else {
-				s.ChainError = err.Error()
-			}
+		return
+	}
+	inter := x509.NewCertPool()
+	for _, c := range certs {
+		if c != ee && c.SerialNumber != ee.SerialNumber {
+			inter.AddCert(c)
 		}
 	}
-	s.verdict = sigVerdict(&s)
-	return s
+	chains, err := ee.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: valAt, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+	var cie x509.CertificateInvalidError
+	switch {
+	case err == nil:
+		s.ChainTrusted = true
+		if len(chains) > 0 && len(chains[0]) > 1 {
+			s.issuer, s.chain = chains[0][1], chains[0]
+		}
+	case errors.As(err, &cie) && cie.Reason == x509.Expired:
+		s.ChainError = err.Error()
+		if !strings.Contains(strings.Join(s.Errors, " "), "certificate expired") && !strings.Contains(strings.Join(s.Errors, " "), "not yet valid") {
+			s.fail("a certificate in the chain was expired or not yet valid at signing time: %v", err)
+		}
+	default:
+		var uae x509.UnknownAuthorityError
+		if errors.As(err, &uae) {
+			s.ChainError = "the certificate is not issued by a trusted authority (" + ee.Issuer.String() + ")"
+		} else {
+			s.ChainError = err.Error()
+		}
+	}
 }
 
 func sigVerdict(s *Signature) string {
