@@ -840,17 +840,7 @@ func (s *Service) effects(ctx context.Context, tx Tx, d *Document, t Transition,
 		// Back to draft: a signed or numbered state cannot be reached from
 		// here, so nothing to undo.
 	case Register:
-		if pre.verification != nil {
-			d.Verification = pre.verification
-		}
-		reg, year := RegisterFor(d), RegisterYear(now)
-		n, err := tx.NextNumber(ctx, reg, year)
-		if err != nil {
-			return fmt.Errorf("take %s number: %w", reg, err)
-		}
-		d.Register, d.Year, d.Number, d.RegisteredAt = reg, year, n, &now
-		ev.Data["number"] = fmt.Sprint(n)
-		ev.Data["year"] = fmt.Sprint(year)
+		return registerEffects(ctx, tx, d, now, ev, pre)
 	case Assign:
 		d.AssigneeID = in.AssigneeID
 		if in.DueDate != nil {
@@ -860,25 +850,7 @@ func (s *Service) effects(ctx context.Context, tx Tx, d *Document, t Transition,
 	case Sign:
 		d.Files = append(d.Files, pre.files...)
 	case Issue:
-		r := pre.reservation
-		if r == nil {
-			return Errorf(EINTERNAL, "issue of %s without a reserved number", d.ID)
-		}
-		// The reservation must still be ours: a request that outlived
-		// the reservation TTL finds it resolved by a sweep.
-		if err := tx.DeleteReservation(ctx, r.ID); err != nil {
-			if ErrorCode(err) == ECONFLICT || ErrorCode(err) == ENOTFOUND {
-				return Errorf(ECONFLICT, "number %d of register %s was released while the document was being signed (it took longer than %s): retry", r.Number, r.Register, s.reservationTTL())
-			}
-			return err
-		}
-		issuedAt := pre.issuedAt
-		d.Register, d.Year, d.Number, d.IssuedAt, d.Notation = r.Register, r.Year, r.Number, &issuedAt, r.Notation
-		if pre.verifyCode != "" {
-			d.VerifyCode = pre.verifyCode
-		}
-		d.Files = append(d.Files, pre.files...)
-		d.Verification = pre.verification
+		return s.issueEffects(ctx, tx, d, pre)
 	case Send:
 		ev.Data["recipients"] = fmt.Sprint(len(d.Recipients))
 		if err := s.linkAmended(ctx, tx, d, actor); err != nil {
@@ -886,6 +858,59 @@ func (s *Service) effects(ctx context.Context, tx Tx, d *Document, t Transition,
 		}
 	case Reject:
 		d.RejectReason = strings.TrimSpace(in.Comment)
+	case RequestRevoke, AcceptRevoke, RefuseRevoke:
+		revokeEffects(d, t.Action, in, ev)
+	case Archive:
+		archiveEffects(d, now, ev, pre)
+	}
+	return nil
+}
+
+// registerEffects gives an incoming document the next number of its
+// register for the year of now.
+func registerEffects(ctx context.Context, tx Tx, d *Document, now time.Time, ev *Event, pre prechecked) error {
+	if pre.verification != nil {
+		d.Verification = pre.verification
+	}
+	reg, year := RegisterFor(d), RegisterYear(now)
+	n, err := tx.NextNumber(ctx, reg, year)
+	if err != nil {
+		return fmt.Errorf("take %s number: %w", reg, err)
+	}
+	d.Register, d.Year, d.Number, d.RegisteredAt = reg, year, n, &now
+	ev.Data["number"] = fmt.Sprint(n)
+	ev.Data["year"] = fmt.Sprint(year)
+	return nil
+}
+
+// issueEffects consumes the number reserved by prepare and records the
+// issued document's number, notation, files and verification.
+func (s *Service) issueEffects(ctx context.Context, tx Tx, d *Document, pre prechecked) error {
+	r := pre.reservation
+	if r == nil {
+		return Errorf(EINTERNAL, "issue of %s without a reserved number", d.ID)
+	}
+	// The reservation must still be ours: a request that outlived
+	// the reservation TTL finds it resolved by a sweep.
+	if err := tx.DeleteReservation(ctx, r.ID); err != nil {
+		if ErrorCode(err) == ECONFLICT || ErrorCode(err) == ENOTFOUND {
+			return Errorf(ECONFLICT, "number %d of register %s was released while the document was being signed (it took longer than %s): retry", r.Number, r.Register, s.reservationTTL())
+		}
+		return err
+	}
+	issuedAt := pre.issuedAt
+	d.Register, d.Year, d.Number, d.IssuedAt, d.Notation = r.Register, r.Year, r.Number, &issuedAt, r.Notation
+	if pre.verifyCode != "" {
+		d.VerifyCode = pre.verifyCode
+	}
+	d.Files = append(d.Files, pre.files...)
+	d.Verification = pre.verification
+	return nil
+}
+
+// revokeEffects records a revocation request and its answer.
+func revokeEffects(d *Document, a Action, in ActionInput, ev *Event) {
+	switch a {
 	case RequestRevoke:
 		d.RevokeState, d.RevokeReason, d.RevokeAnswer = RevokeRequested, strings.TrimSpace(in.Comment), ""
 		ev.Data["revoke"] = RevokeRequested
@@ -895,16 +920,19 @@ func (s *Service) effects(ctx context.Context, tx Tx, d *Document, t Transition,
 	case RefuseRevoke:
 		d.RevokeState, d.RevokeAnswer = RevokeRefused, strings.TrimSpace(in.Comment)
 		ev.Data["revoke"] = RevokeRefused
-	case Archive:
-		d.ArchivedAt = &now
-		if pre.record != nil {
-			ru := pre.record.RetainUntil
-			d.RetainUntil = &ru
-			ev.Data["record"] = pre.record.Key
-			ev.Data["retain_until"] = ru.UTC().Format(time.RFC3339)
-		}
 	}
-	return nil
+}
+
+// archiveEffects records the archiving time and, when the document has a
+// retention record, its key and retention date.
+func archiveEffects(d *Document, now time.Time, ev *Event, pre prechecked) {
+	d.ArchivedAt = &now
+	if pre.record != nil {
+		ru := pre.record.RetainUntil
+		d.RetainUntil = &ru
+		ev.Data["record"] = pre.record.Key
+		ev.Data["retain_until"] = ru.UTC().Format(time.RFC3339)
+	}
 }
 
 // verifyIncoming checks an incoming document's signatures at
