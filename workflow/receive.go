@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // ReceiveInput is a document arriving from a connected agency over the
@@ -44,14 +45,8 @@ func (s *Service) Receive(ctx context.Context, in ReceiveInput) (d *Document, cr
 	verified := in.EnvelopeError == ""
 	if !verified {
 		in.ExternalID, in.Replaces, in.Updates = "", "", ""
-	} else if existing, err := s.Repo.DocumentByExternalID(ctx, in.ExternalID); err == nil {
-		// Deduplicated by (sender, DocumentId).
-		if existing.Sender == nil || existing.Sender.OrgID != in.Sender.OrgID {
-			return nil, false, Errorf(EFORBIDDEN, "DocumentId %s was received from another agency", in.ExternalID)
-		}
-		return existing, false, nil
-	} else if ErrorCode(err) != ENOTFOUND {
-		return nil, false, err
+	} else if existing, err := s.previousDelivery(ctx, &in); err != nil || existing != nil {
+		return existing, false, err
 	}
 	in.Direction = Incoming
 	if err := s.validateCreate(ctx, Exchange, &in.CreateInput); err != nil {
@@ -65,92 +60,16 @@ func (s *Service) Receive(ctx context.Context, in ReceiveInput) (d *Document, cr
 		DueDate: in.DueDate, Retention: in.Retention, Notes: in.Notes, ExternalID: in.ExternalID,
 		CreatedAt: now, UpdatedAt: now,
 	}
-	// A sender replaces and updates only its own documents.
-	sameSender := func(ext string) string {
-		if ext == "" {
-			return ""
-		}
-		if old, err := s.Repo.DocumentByExternalID(ctx, ext); err == nil && old.Sender != nil && old.Sender.OrgID == in.Sender.OrgID {
-			return old.ID
-		}
-		return ""
-	}
-	d.Replaces = sameSender(in.Replaces)
+	d.Replaces = s.sameSenderDocument(ctx, in.Replaces, in.Sender.OrgID)
 	if d.Replaces == "" {
-		d.Updates = sameSender(in.Updates)
+		d.Updates = s.sameSenderDocument(ctx, in.Updates, in.Sender.OrgID)
 	}
-	// The bytes are kept exactly as received.
-	main, err := s.storeUpload(ctx, in.File, FileMain)
-	if err != nil && ErrorCode(err) != EUNPROCESSABLE && ErrorCode(err) != EUNSUPPORTEDMEDIA {
+	reasons, err := s.receiveFiles(ctx, d, &in)
+	if err != nil {
 		return nil, false, err
 	}
-	var reasons []string
-	if in.EnvelopeError != "" {
-		reasons = append(reasons, "envelope: "+in.EnvelopeError)
-	}
-	if err != nil {
-		// Not a usable PDF: keep the bytes for the clerk anyway.
-		reasons = append(reasons, ErrorMessage(err))
-		if main, err = s.storeRaw(ctx, in.File); err != nil {
-			return nil, false, err
-		}
-	} else if s.Signer != nil {
-		pdf, err := s.readBlob(ctx, main.SHA256)
-		if err != nil {
-			return nil, false, err
-		}
-		v, err := checkSignatures(ctx, s.Signer, pdf)
-		if err != nil {
-			return nil, false, fmt.Errorf("verify %s: %w", in.ExternalID, err)
-		} else {
-			d.Verification = &v
-			if v.Verdict == VerdictInvalid {
-				reasons = append(reasons, "invalid signature: "+strings.Join(v.Reasons, "; "))
-			}
-		}
-	}
-	d.Files = append(d.Files, main)
-	for i := range in.Attachments {
-		f, err := s.storeRaw(ctx, &in.Attachments[i])
-		if err != nil {
-			return nil, false, err
-		}
-		f.Kind = FileAttachment
-		d.Files = append(d.Files, f)
-	}
 	err = s.Repo.Atomic(ctx, func(ctx context.Context, tx Tx) error {
-		if err := tx.CreateDocument(ctx, d); err != nil {
-			return err
-		}
-		data := map[string]string{"external_id": in.ExternalID, "from": in.Sender.OrgID}
-		if !verified {
-			data["claimed_external_id"] = claimedID
-		}
-		if d.Verification != nil {
-			data["verdict"] = d.Verification.Verdict
-		}
-		if err := tx.AppendEvent(ctx, &Event{DocumentID: d.ID, Actor: Exchange.ID, Kind: EventCreate, To: d.State, At: now, Data: data,
-			Comment: "received over the exchange"}); err != nil {
-			return err
-		}
-		if err := s.linkAmended(ctx, tx, d, Exchange); err != nil {
-			return err
-		}
-		if len(reasons) > 0 {
-			// Rejected on receipt: the machine's reject row, by the exchange.
-			t, ok := Next(Incoming, d.State, Reject)
-			if !ok {
-				return Errorf(EINTERNAL, "no reject transition from %s", d.State)
-			}
-			if err := guard(t, d, Exchange); err != nil {
-				return err
-			}
-			return s.commit(ctx, tx, d, t, Exchange, ActionInput{Comment: strings.Join(reasons, "; ")}, prechecked{})
-		}
-		if s.Outbox != nil {
-			return s.Outbox.Received(ctx, tx, d)
-		}
-		return nil
+		return s.recordReceived(ctx, tx, d, &in, claimedID, reasons, now)
 	})
 	if ErrorCode(err) == ECONFLICT && verified {
 		// A concurrent redelivery won the race.
@@ -163,6 +82,120 @@ func (s *Service) Receive(ctx context.Context, in ReceiveInput) (d *Document, cr
 	}
 	s.logger().InfoContext(ctx, "document received", "doc_id", d.ID, "external_id", in.ExternalID, "state", d.State)
 	return d, true, nil
+}
+
+// previousDelivery returns the document already received under in's
+// DocumentId from the same sender, nil when there is none, or EFORBIDDEN
+// when another agency sent it.
+func (s *Service) previousDelivery(ctx context.Context, in *ReceiveInput) (*Document, error) {
+	existing, err := s.Repo.DocumentByExternalID(ctx, in.ExternalID)
+	if ErrorCode(err) == ENOTFOUND {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	// Deduplicated by (sender, DocumentId).
+	if existing.Sender == nil || existing.Sender.OrgID != in.Sender.OrgID {
+		return nil, Errorf(EFORBIDDEN, "DocumentId %s was received from another agency", in.ExternalID)
+	}
+	return existing, nil
+}
+
+// sameSenderDocument is the ID of the document received under DocumentId
+// ext from sender org, or "" when there is none: a sender replaces and
+// updates only its own documents.
+func (s *Service) sameSenderDocument(ctx context.Context, ext, org string) string {
+	if ext == "" {
+		return ""
+	}
+	if old, err := s.Repo.DocumentByExternalID(ctx, ext); err == nil && old.Sender != nil && old.Sender.OrgID == org {
+		return old.ID
+	}
+	return ""
+}
+
+// receiveFiles stores the received PDF and attachments in d, keeping the
+// bytes exactly as received, verifies the PDF's signatures, and returns
+// the reasons to reject the document on receipt (none when it is sound).
+func (s *Service) receiveFiles(ctx context.Context, d *Document, in *ReceiveInput) ([]string, error) {
+	main, err := s.storeUpload(ctx, in.File, FileMain)
+	if err != nil && ErrorCode(err) != EUNPROCESSABLE && ErrorCode(err) != EUNSUPPORTEDMEDIA {
+		return nil, err
+	}
+	var reasons []string
+	if in.EnvelopeError != "" {
+		reasons = append(reasons, "envelope: "+in.EnvelopeError)
+	}
+	if err != nil {
+		// Not a usable PDF: keep the bytes for the clerk anyway.
+		reasons = append(reasons, ErrorMessage(err))
+		if main, err = s.storeRaw(ctx, in.File); err != nil {
+			return nil, err
+		}
+	} else if s.Signer != nil {
+		pdf, err := s.readBlob(ctx, main.SHA256)
+		if err != nil {
+			return nil, err
+		}
+		v, err := checkSignatures(ctx, s.Signer, pdf)
+		if err != nil {
+			return nil, fmt.Errorf("verify %s: %w", in.ExternalID, err)
+		}
+		d.Verification = &v
+		if v.Verdict == VerdictInvalid {
+			reasons = append(reasons, "invalid signature: "+strings.Join(v.Reasons, "; "))
+		}
+	}
+	d.Files = append(d.Files, main)
+	for i := range in.Attachments {
+		f, err := s.storeRaw(ctx, &in.Attachments[i])
+		if err != nil {
+			return nil, err
+		}
+		f.Kind = FileAttachment
+		d.Files = append(d.Files, f)
+	}
+	return reasons, nil
+}
+
+// recordReceived creates the received document and its event inside tx,
+// links it to the document it replaces or updates, and then either rejects
+// it at once for reasons or tells the Outbox it was received. claimedID is
+// the DocumentId the envelope claimed, recorded when the envelope failed.
+func (s *Service) recordReceived(ctx context.Context, tx Tx, d *Document, in *ReceiveInput, claimedID string, reasons []string, now time.Time) error {
+	if err := tx.CreateDocument(ctx, d); err != nil {
+		return err
+	}
+	data := map[string]string{"external_id": in.ExternalID, "from": in.Sender.OrgID}
+	if in.EnvelopeError != "" {
+		data["claimed_external_id"] = claimedID
+	}
+	if d.Verification != nil {
+		data["verdict"] = d.Verification.Verdict
+	}
+	if err := tx.AppendEvent(ctx, &Event{DocumentID: d.ID, Actor: Exchange.ID, Kind: EventCreate, To: d.State, At: now, Data: data,
+		Comment: "received over the exchange"}); err != nil {
+		return err
+	}
+	if err := s.linkAmended(ctx, tx, d, Exchange); err != nil {
+		return err
+	}
+	if len(reasons) > 0 {
+		// Rejected on receipt: the machine's reject row, by the exchange.
+		t, ok := Next(Incoming, d.State, Reject)
+		if !ok {
+			return Errorf(EINTERNAL, "no reject transition from %s", d.State)
+		}
+		if err := guard(t, d, Exchange); err != nil {
+			return err
+		}
+		return s.commit(ctx, tx, d, t, Exchange, ActionInput{Comment: strings.Join(reasons, "; ")}, prechecked{})
+	}
+	if s.Outbox != nil {
+		return s.Outbox.Received(ctx, tx, d)
+	}
+	return nil
 }
 
 // storeRaw stores an upload exactly as received, without inspecting it.
