@@ -1,7 +1,6 @@
 package signing
 
 import (
-	"bytes"
 	"context"
 	"crypto/x509"
 	"encoding/json"
@@ -81,55 +80,39 @@ func RunVerifyCLI(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		case "json":
 			asJSON = !hasVal || val == "true"
 		case "h", "help":
-			code := verify.RunVerifyCLI(ctx, []string{"-h"}, stdout, stderr)
+			fmt.Fprint(stdout, verify.Usage)
 			fmt.Fprint(stdout, verifyExtraUsage)
-			return code
+			return 0
 		default:
 			pass = append(pass, a)
 		}
 	}
-	var js bytes.Buffer
-	code := verify.RunVerifyCLI(ctx, append(pass, "--json"), &js, stderr)
-	if code == 2 {
+	req, code, ok := verify.ParseCLI(pass, stdout, stderr)
+	if !ok {
 		return code
 	}
-	var rep verify.Report
-	if err := json.Unmarshal(js.Bytes(), &rep); err != nil {
-		fmt.Fprintf(stderr, "vanthu verify: report: %v\n", err)
+	rep, err := verify.VerifyFile(ctx, req)
+	if err != nil {
+		fmt.Fprintf(stderr, "vanthu verify: %v\n", err)
 		return 2
 	}
 	if rep.Verdict != verify.Unsigned || rule.ExpectTwoLayers {
-		CheckLayers(&rep, rule)
+		CheckLayers(rep, rule)
 	}
 	if asJSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
-		if err := enc.Encode(&rep); err != nil {
+		if err := enc.Encode(rep); err != nil {
 			fmt.Fprintf(stderr, "vanthu verify: %v\n", err)
 			return 2
 		}
 	} else {
-		printLayers(stdout, fileArg(pass), &rep, rule.Agency)
+		printLayers(stdout, req.File, rep, rule.Agency)
 	}
 	if rep.Verdict == verify.Valid {
 		return 0
 	}
 	return 1
-}
-
-// fileArg is the first argument that is neither a flag nor a flag's value.
-func fileArg(args []string) string {
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if a == "--trust" || a == "-trust" {
-			i++
-			continue
-		}
-		if !strings.HasPrefix(a, "-") {
-			return a
-		}
-	}
-	return ""
 }
 
 func printLayers(w io.Writer, file string, r *verify.Report, agency []*x509.Certificate) {

@@ -34,9 +34,22 @@ unsigned (no signature) - anything short of "valid"; 2 usage error or a file
 that cannot be read or is not a PDF.
 `
 
-// RunVerifyCLI implements `vanthu verify`. args are the arguments after
-// "verify" (a leading "verify" is tolerated).
-func RunVerifyCLI(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// Usage is the help text of `vanthu verify`.
+const Usage = verifyUsage
+
+// CLIRequest is what the arguments of `vanthu verify` ask for: the file to
+// verify, the options for Verify and whether to print JSON.
+type CLIRequest struct {
+	File    string
+	JSON    bool
+	Options Options
+}
+
+// ParseCLI parses the arguments of `vanthu verify` (after "verify"; a
+// leading "verify" is tolerated) and loads the trust anchors. When ok is
+// false the command is over: the usage or the error has been written to
+// stdout or stderr, and code is the exit status (0 for -h, 2 otherwise).
+func ParseCLI(args []string, stdout, stderr io.Writer) (req CLIRequest, code int, ok bool) {
 	if len(args) > 0 && args[0] == "verify" {
 		args = args[1:]
 	}
@@ -51,10 +64,10 @@ func RunVerifyCLI(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
 				fmt.Fprint(stdout, verifyUsage)
-				return 0
+				return req, 0, false
 			}
 			fmt.Fprintf(stderr, "vanthu verify: %v\n\n%s", err, verifyUsage)
-			return 2
+			return req, 2, false
 		}
 		rest := fs.Args()
 		if len(rest) == 0 {
@@ -65,36 +78,56 @@ func RunVerifyCLI(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	}
 	if len(files) != 1 {
 		fmt.Fprintf(stderr, "vanthu verify: exactly one PDF file is needed\n\n%s", verifyUsage)
-		return 2
+		return req, 2, false
 	}
-	var opts Options
+	req.File, req.JSON = files[0], *asJSON
 	if *online {
-		opts.Fetcher = HTTPFetcher{Timeout: 5 * time.Second}
+		req.Options.Fetcher = HTTPFetcher{Timeout: 5 * time.Second}
 	}
 	if *trust != "" {
 		pem, err := os.ReadFile(*trust)
 		if err != nil {
 			fmt.Fprintf(stderr, "vanthu verify: trust anchors: %v\n", err)
-			return 2
+			return req, 2, false
 		}
 		pool := x509.NewCertPool()
 		if !pool.AppendCertsFromPEM(pem) {
 			fmt.Fprintf(stderr, "vanthu verify: trust anchors: no certificate in %s\n", *trust)
-			return 2
+			return req, 2, false
 		}
-		opts.Roots = pool
+		req.Options.Roots = pool
 	}
-	pdf, err := os.ReadFile(files[0])
+	return req, 0, true
+}
+
+// VerifyFile reads req.File and verifies it. A file that cannot be read or
+// is not a PDF is an error (exit status 2 for a CLI).
+func VerifyFile(ctx context.Context, req CLIRequest) (*Report, error) {
+	pdf, err := os.ReadFile(req.File)
+	if err != nil {
+		return nil, err
+	}
+	rep, err := Verify(ctx, pdf, req.Options)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", req.File, err)
+	}
+	return rep, nil
+}
+
+// RunVerifyCLI implements `vanthu verify` without the Decree 30 layer rule
+// (signing.RunVerifyCLI adds it). args are the arguments after "verify" (a
+// leading "verify" is tolerated).
+func RunVerifyCLI(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	req, code, ok := ParseCLI(args, stdout, stderr)
+	if !ok {
+		return code
+	}
+	rep, err := VerifyFile(ctx, req)
 	if err != nil {
 		fmt.Fprintf(stderr, "vanthu verify: %v\n", err)
 		return 2
 	}
-	rep, err := Verify(ctx, pdf, opts)
-	if err != nil {
-		fmt.Fprintf(stderr, "vanthu verify: %s: %v\n", files[0], err)
-		return 2
-	}
-	if *asJSON {
+	if req.JSON {
 		enc := json.NewEncoder(stdout)
 		enc.SetIndent("", "  ")
 		if err := enc.Encode(rep); err != nil {
@@ -102,7 +135,7 @@ func RunVerifyCLI(ctx context.Context, args []string, stdout, stderr io.Writer) 
 			return 2
 		}
 	} else {
-		printSummary(stdout, files[0], rep)
+		printSummary(stdout, req.File, rep)
 	}
 	if rep.Verdict == Valid {
 		return 0
