@@ -25,14 +25,6 @@ type Service struct {
 	Docs   Transitioner
 	Store  Store
 	Outbox *Outbox
-	Now    func() time.Time
-}
-
-func (s *Service) now() time.Time {
-	if s.Now != nil {
-		return s.Now()
-	}
-	return time.Now()
 }
 
 // CheckAgency validates a connected agency's registration: org code,

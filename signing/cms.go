@@ -13,27 +13,11 @@ import (
 	"fmt"
 
 	"github.com/digitorus/pkcs7"
-
-	"github.com/vanthu/vanthu/signing/verify"
 )
 
-// errUnsupportedCMS marks a signature whose algorithms signatureIntact does
+// errUnsupportedCMS marks a signature whose algorithms cmsIntact does
 // not handle itself (the caller then asks pdfsign's verifier).
 var errUnsupportedCMS = errors.New("unsupported CMS algorithm")
-
-// signatureIntact checks a CMS detached signature over the byte ranges br
-// of file without copying them: the byte range must pass
-// verify.CheckByteRange, the digest of the two ranges, hashed in place,
-// must equal the signed messageDigest attribute, and the signer's
-// certificate must verify the signature over the signed attributes. Trust
-// and validity periods are not judged here.
-func signatureIntact(file []byte, br []int64) error {
-	r, err := verify.CheckByteRange(file, br)
-	if err != nil {
-		return err
-	}
-	return cmsIntact(r.Contents, func(h crypto.Hash) []byte { return r.Digest(file, h) })
-}
 
 // cmsIntact checks the CMS der (zero padding allowed) against the digest
 // of the signed bytes, which digest computes for the CMS's algorithm.

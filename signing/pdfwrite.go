@@ -8,7 +8,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/digitorus/pdf"
 )
@@ -233,16 +232,6 @@ func pdfName(n string) string {
 		}
 	}
 	return b.String()
-}
-
-// pdfDate formats t as a PDF date string: (D:20261125101530+07'00').
-func pdfDate(t time.Time) string {
-	_, off := t.Zone()
-	sign := '+'
-	if off < 0 {
-		sign, off = '-', -off
-	}
-	return fmt.Sprintf("(D:%s%c%02d'%02d')", t.Format("20060102150405"), sign, off/3600, off/60%60)
 }
 
 // readerAtFunc joins a file and the bytes appended to it into one

@@ -108,7 +108,7 @@ func loadExchangeIdentity(ctx context.Context, cfg *Config, db *gormdb.DB) (*exc
 func wireExchange(ctx context.Context, a *app) error {
 	cfg := a.cfg
 	outbox := &exchange.Outbox{Agencies: a.db}
-	svc := &exchange.Service{Repo: a.db, Docs: a.docs, Store: a.db, Outbox: outbox, Now: a.now}
+	svc := &exchange.Service{Repo: a.db, Docs: a.docs, Store: a.db, Outbox: outbox}
 	a.api.Extra = append(a.api.Extra, api.ExchangeRoutes(svc))
 	a.web.Exchange = svc
 	if cfg.ExchangeAddr == "" {

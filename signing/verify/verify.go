@@ -857,7 +857,6 @@ func claimedNote(src string, claimed time.Time) string {
 // Extended key usages fit for signing documents.
 var (
 	oidExtKeyUsage     = asn1.ObjectIdentifier{2, 5, 29, 37}
-	oidKeyUsage        = asn1.ObjectIdentifier{2, 5, 29, 15}
 	documentSigningEKU = []struct {
 		oid  asn1.ObjectIdentifier
 		name string
