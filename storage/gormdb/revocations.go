@@ -52,11 +52,13 @@ func (d *DB) Revoke(ctx context.Context, r workflow.Revocation, e *workflow.Even
 }
 
 // Revocation returns the revocation of the certificate issuer/serial;
-// ENOTFOUND when it is not revoked. It reads the primary (not a read
-// replica): a revocation counts from the moment it commits.
+// ENOTFOUND when it is not revoked. It reads like every plain read (the
+// transaction in ctx, else the reader pool, which sees every commit: a
+// revocation counts from the moment it commits), so a signature made
+// while a transaction holds SQLite's single writer does not wait for it.
 func (d *DB) Revocation(ctx context.Context, issuer, serial string) (workflow.Revocation, error) {
 	var row revocationRow
-	err := d.conn(ctx).Where("issuer = ? AND serial = ?", issuer, serial).Take(&row).Error
+	err := d.reader(ctx).q(ctx).Where("issuer = ? AND serial = ?", issuer, serial).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
 		return workflow.Revocation{}, workflow.Errorf(workflow.ENOTFOUND, "certificate %s is not revoked", serial)
 	}
@@ -69,7 +71,7 @@ func (d *DB) Revocation(ctx context.Context, issuer, serial string) (workflow.Re
 // Revocations returns the issuer's revocations, oldest first.
 func (d *DB) Revocations(ctx context.Context, issuer string) ([]workflow.Revocation, error) {
 	var rows []revocationRow
-	if err := d.conn(ctx).Where("issuer = ?", issuer).Order("revoked_at, serial").Find(&rows).Error; err != nil {
+	if err := d.reader(ctx).q(ctx).Where("issuer = ?", issuer).Order("revoked_at, serial").Find(&rows).Error; err != nil {
 		return nil, d.translate(err, "revocations")
 	}
 	out := make([]workflow.Revocation, len(rows))
