@@ -91,6 +91,9 @@ func parseFileLimits(b []byte, lim Limits) (*pdfFile, error) {
 	if f.bud.err != nil {
 		return nil, f.bud.err
 	}
+	if len(f.states) == 0 {
+		return nil, errors.New("no cross-reference section")
+	}
 	return f, nil
 }
 
@@ -111,8 +114,8 @@ func lastStartxref(b []byte) (int64, error) {
 		return 0, err
 	}
 	v, ok := t.(int64)
-	if !ok {
-		return 0, errors.New("startxref is not followed by a number")
+	if !ok || v < 0 {
+		return 0, errors.New("startxref is not followed by an offset")
 	}
 	return v, nil
 }
