@@ -7,7 +7,6 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/asn1"
 	"io"
 	"math/big"
 	"net"
@@ -18,7 +17,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/digitorus/timestamp"
 	"golang.org/x/crypto/ocsp"
 )
 
@@ -142,40 +140,15 @@ func (a *Authority) serveOCSP(w http.ResponseWriter, r *http.Request) {
 // the certificate.
 func (a *Authority) Rotate(tb testing.TB, notAfter time.Time) *x509.Certificate {
 	tb.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		tb.Fatal(err)
-	}
 	from := time.Now()
 	if t := a.now(); t.Before(from) {
 		from = t
 	}
-	// RFC 3161 2.3: one extended key usage, id-kp-timeStamping, critical
-	// (Go's template field writes it non-critical; openssl ts -verify
-	// refuses that).
-	eku, err := asn1.Marshal([]asn1.ObjectIdentifier{{1, 3, 6, 1, 5, 5, 7, 3, 8}})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tmpl := &x509.Certificate{
-		SerialNumber:    serial(),
-		Subject:         pkix.Name{CommonName: "Vanthu Test TSA " + notAfter.UTC().Format("2006-01-02")},
-		NotBefore:       from.Add(-24 * time.Hour),
-		NotAfter:        notAfter,
-		KeyUsage:        x509.KeyUsageDigitalSignature,
-		ExtraExtensions: []pkix.Extension{{Id: asn1.ObjectIdentifier{2, 5, 29, 37}, Critical: true, Value: eku}},
-	}
+	ocspURL := ""
 	if a.URL != "" {
-		tmpl.OCSPServer = []string{a.URL + "/ocsp"}
+		ocspURL = a.URL + "/ocsp"
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, a.ca.Cert, key.Public(), a.ca.Key)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	cert, key := issueTSACert(tb, "Vanthu Test TSA "+notAfter.UTC().Format("2006-01-02"), from.Add(-24*time.Hour), notAfter, a.ca.Cert, a.ca.Key, ocspURL)
 	a.mu.Lock()
 	a.cert, a.key = cert, key
 	a.mu.Unlock()
@@ -204,27 +177,7 @@ func (a *Authority) serve(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "down for the test", http.StatusServiceUnavailable)
 		return
 	}
-	body, _ := io.ReadAll(r.Body)
-	req, err := timestamp.ParseRequest(body)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusBadRequest)
-		return
+	if writeToken(w, r, cert, key, a.now(), []*x509.Certificate{a.ca.Cert}) {
+		a.Requests.Add(1)
 	}
-	ts := timestamp.Timestamp{
-		HashAlgorithm:     req.HashAlgorithm,
-		HashedMessage:     req.HashedMessage,
-		Time:              a.now(),
-		Nonce:             req.Nonce,
-		Policy:            asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 99999, 1},
-		AddTSACertificate: req.Certificates,
-		Certificates:      []*x509.Certificate{a.ca.Cert},
-	}
-	resp, err := ts.CreateResponseWithOpts(cert, key, crypto.SHA256)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	a.Requests.Add(1)
-	w.Header().Set("Content-Type", "application/timestamp-reply")
-	_, _ = w.Write(resp)
 }

@@ -11,7 +11,6 @@ import (
 	"crypto/x509/pkix"
 	"encoding/asn1"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -36,59 +35,18 @@ type TSA struct {
 // token's certificates. It stops when the test ends.
 func Start(tb testing.TB, issuer *x509.Certificate, issuerKey crypto.Signer, chain []*x509.Certificate, now func() time.Time) *TSA {
 	tb.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		tb.Fatal(err)
-	}
 	// Valid today and at the time it stamps (tests stamp in the past to
 	// prove a signature made while its certificate was valid).
 	t0, t1 := time.Now(), now()
 	if t1.Before(t0) {
 		t0, t1 = t1, t0
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(time.Now().UnixNano()),
-		Subject:      pkix.Name{CommonName: "Vanthu Test TSA"},
-		NotBefore:    t0.Add(-24 * time.Hour),
-		NotAfter:     t1.Add(24 * time.Hour),
-		KeyUsage:     x509.KeyUsageDigitalSignature,
-		// RFC 3161 2.3: the extended key usage is timeStamping only and
-		// the extension is critical (openssl ts -verify insists).
-		ExtraExtensions: []pkix.Extension{{Id: asn1.ObjectIdentifier{2, 5, 29, 37}, Critical: true, Value: ekuTimeStamping}},
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, issuer, key.Public(), issuerKey)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		tb.Fatal(err)
-	}
+	cert, key := issueTSACert(tb, "Vanthu Test TSA", t0.Add(-24*time.Hour), t1.Add(24*time.Hour), issuer, issuerKey, "")
 	tsa := &TSA{}
 	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		body, _ := io.ReadAll(r.Body)
-		req, err := timestamp.ParseRequest(body)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusBadRequest)
-			return
+		if writeToken(w, r, cert, key, now(), chain) {
+			tsa.Requests.Add(1)
 		}
-		ts := timestamp.Timestamp{
-			HashAlgorithm:     req.HashAlgorithm,
-			HashedMessage:     req.HashedMessage,
-			Time:              now(),
-			Nonce:             req.Nonce,
-			Policy:            asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 99999, 1},
-			AddTSACertificate: req.Certificates,
-			Certificates:      chain,
-		}
-		resp, err := ts.CreateResponseWithOpts(cert, key, crypto.SHA256)
-		if err != nil {
-			http.Error(w, err.Error(), http.StatusInternalServerError)
-			return
-		}
-		tsa.Requests.Add(1)
-		w.Header().Set("Content-Type", "application/timestamp-reply")
-		_, _ = w.Write(resp)
 	}))
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -99,4 +57,64 @@ func Start(tb testing.TB, issuer *x509.Certificate, issuerKey crypto.Signer, cha
 	tb.Cleanup(srv.Close)
 	tsa.URL = srv.URL
 	return tsa
+}
+
+// issueTSACert makes a time-stamping key and its certificate, issued by
+// issuer: RFC 3161 2.3 wants one extended key usage, id-kp-timeStamping,
+// in a critical extension (Go's ExtKeyUsage field writes it non-critical,
+// which openssl ts -verify refuses). ocspURL, when set, is named in AIA.
+func issueTSACert(tb testing.TB, name string, notBefore, notAfter time.Time, issuer *x509.Certificate, issuerKey crypto.Signer, ocspURL string) (*x509.Certificate, crypto.Signer) {
+	tb.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tmpl := &x509.Certificate{
+		SerialNumber:    serial(),
+		Subject:         pkix.Name{CommonName: name},
+		NotBefore:       notBefore,
+		NotAfter:        notAfter,
+		KeyUsage:        x509.KeyUsageDigitalSignature,
+		ExtraExtensions: []pkix.Extension{{Id: asn1.ObjectIdentifier{2, 5, 29, 37}, Critical: true, Value: ekuTimeStamping}},
+	}
+	if ocspURL != "" {
+		tmpl.OCSPServer = []string{ocspURL}
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, issuer, key.Public(), issuerKey)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	cert, err := x509.ParseCertificate(der)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return cert, key
+}
+
+// writeToken answers a time-stamp request with a token made at time at,
+// carrying chain; it reports whether it wrote one.
+func writeToken(w http.ResponseWriter, r *http.Request, cert *x509.Certificate, key crypto.Signer, at time.Time, chain []*x509.Certificate) bool {
+	body, _ := io.ReadAll(r.Body)
+	req, err := timestamp.ParseRequest(body)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return false
+	}
+	ts := timestamp.Timestamp{
+		HashAlgorithm:     req.HashAlgorithm,
+		HashedMessage:     req.HashedMessage,
+		Time:              at,
+		Nonce:             req.Nonce,
+		Policy:            asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 99999, 1},
+		AddTSACertificate: req.Certificates,
+		Certificates:      chain,
+	}
+	resp, err := ts.CreateResponseWithOpts(cert, key, crypto.SHA256)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return false
+	}
+	w.Header().Set("Content-Type", "application/timestamp-reply")
+	_, _ = w.Write(resp)
+	return true
 }
