@@ -137,7 +137,38 @@ func newRoles(st *state, budget *int) *roles {
 	}
 	r.pages = pageList(st, r.treeNodes, r.contents, r.annotsArrays)
 	r.pageSet = setOf(r.pages)
+	r.listAnnots(st)
 	root := st.root()
+	if ar, ok := root["AcroForm"].(ref); ok {
+		r.acroForm = ar.Num
+	}
+	af := st.dictOf(root["AcroForm"])
+	if fr, ok := af["Fields"].(ref); ok {
+		r.fieldsArray = fr.Num
+	}
+	r.walkFields(st, af["Fields"], budget)
+
+	boundary := r.boundary()
+	r.walkRendering(st, root, af, boundary, budget)
+	r.walkAnnotUse(st, boundary, budget)
+	r.walk(st, root["DSS"], boundary, map[int]bool{}, budget, func(n int) { r.dss[n] = true })
+	seenF := map[int]bool{}
+	for _, k := range sortedKeys(af) {
+		if k != "Fields" && k != "XFA" {
+			r.walk(st, af[k], boundary, seenF, budget, func(n int) { r.formRes[n] = true })
+		}
+	}
+	seenM := map[int]bool{}
+	for _, k := range []string{"Metadata", "StructTreeRoot"} {
+		r.walk(st, root[k], boundary, seenM, budget, func(n int) { r.meta[n] = true })
+	}
+	r.walk(st, st.trailer["Info"], boundary, seenM, budget, func(n int) { r.meta[n] = true })
+	return r
+}
+
+// listAnnots records the annotations the pages list, each with the first
+// page that lists it.
+func (r *roles) listAnnots(st *state) {
 	for i, p := range r.pages {
 		pd := st.dictOf(ref{p, 0})
 		if arr, ok := st.resolve(pd["Annots"]).([]object); ok {
@@ -150,17 +181,12 @@ func newRoles(st *state, budget *int) *roles {
 			}
 		}
 	}
-	if ar, ok := root["AcroForm"].(ref); ok {
-		r.acroForm = ar.Num
-	}
-	af := st.dictOf(root["AcroForm"])
-	if fr, ok := af["Fields"].(ref); ok {
-		r.fieldsArray = fr.Num
-	}
-	r.walkFields(st, af["Fields"], budget)
+}
 
-	// The boundary: objects judged by their own rules, never swept into
-	// another object's reach.
+// boundary is the set of objects judged by their own rules, never swept
+// into another object's reach: the catalog, the form and its fields, the
+// pages and the page tree, annotations and signature dictionaries.
+func (r *roles) boundary() map[int]bool {
 	boundary := map[int]bool{r.root: true, r.acroForm: true, r.fieldsArray: true}
 	for _, m := range []map[int]bool{r.pageSet, r.treeNodes, r.annotsArrays, r.fields} {
 		for n := range m {
@@ -173,7 +199,15 @@ func newRoles(st *state, budget *int) *roles {
 	for n := range r.sigDicts {
 		boundary[n] = true
 	}
-	seen := map[int]bool{} // shared by the rendering walks: the first label wins
+	return boundary
+}
+
+// walkRendering labels every object that changes how a page is drawn:
+// what the pages, the page tree nodes and the catalog (root) reach, and
+// the XFA form of the interactive form af. The first label an object gets
+// wins.
+func (r *roles) walkRendering(st *state, root, af dict, boundary map[int]bool, budget *int) {
+	seen := map[int]bool{} // shared by the rendering walks
 	label := func(what string) func(int) {
 		return func(n int) {
 			if _, ok := r.rendering[n]; !ok {
@@ -217,33 +251,26 @@ func newRoles(st *state, budget *int) *roles {
 	}
 	// An XFA form is what an XFA reader draws.
 	r.walk(st, af["XFA"], boundary, seen, budget, label("interactive form /XFA"))
-	seenA := map[int]bool{}
+}
+
+// walkAnnotUse records, for every object an annotation reaches (its
+// appearance streams, their fonts and images...), the first annotation
+// that reaches it.
+func (r *roles) walkAnnotUse(st *state, boundary map[int]bool, budget *int) {
+	seen := map[int]bool{}
 	for _, a := range sortedNums(r.annots) {
 		ad := st.dictOf(ref{a, 0})
 		for _, k := range sortedKeys(ad) {
 			if k == "P" || k == "Parent" {
 				continue
 			}
-			r.walk(st, ad[k], boundary, seenA, budget, func(n int) {
+			r.walk(st, ad[k], boundary, seen, budget, func(n int) {
 				if _, ok := r.annotUse[n]; !ok {
 					r.annotUse[n] = a
 				}
 			})
 		}
 	}
-	r.walk(st, root["DSS"], boundary, map[int]bool{}, budget, func(n int) { r.dss[n] = true })
-	seenF := map[int]bool{}
-	for _, k := range sortedKeys(af) {
-		if k != "Fields" && k != "XFA" {
-			r.walk(st, af[k], boundary, seenF, budget, func(n int) { r.formRes[n] = true })
-		}
-	}
-	seenM := map[int]bool{}
-	for _, k := range []string{"Metadata", "StructTreeRoot"} {
-		r.walk(st, root[k], boundary, seenM, budget, func(n int) { r.meta[n] = true })
-	}
-	r.walk(st, st.trailer["Info"], boundary, seenM, budget, func(n int) { r.meta[n] = true })
-	return r
 }
 
 // walkFields records the field tree under /Fields: which nodes belong to
@@ -551,6 +578,19 @@ func invisible(st *state, d dict) bool {
 	return math.Abs(v[2]-v[0]) < 1e-3 || math.Abs(v[3]-v[1]) < 1e-3
 }
 
+// objChange is one object an update writes, as it was in the signed
+// revision and as it is now.
+type objChange struct {
+	num        int
+	existed    bool // the object was in use in the signed revision
+	oldO, newO object
+	od, nd     dict   // oldO and newO when they are dictionaries
+	verb       string // "added" or "changed"
+}
+
+// classify says what the update did to object num and whether that is
+// allowed; false when it did nothing (freed a free object, or rewrote it
+// unchanged).
 func (c *updateCtx) classify(num int) (Change, bool) {
 	id := fmt.Sprintf("%d %d", num, c.sec.entries[num].gen)
 	if e := c.sec.entries[num]; e.kind == 2 {
@@ -562,30 +602,87 @@ func (c *updateCtx) classify(num int) (Change, bool) {
 		ch.Kind, ch.Detail = KindOther, "unreadable object: "+err.Error()
 		return ch, true
 	}
+	x := &objChange{num: num, newO: newO, verb: "added"}
 	oldE, existed := c.oldS.entries[num]
-	existed = existed && oldE.kind != 0
-	var oldO object
-	if existed {
-		oldO, _ = c.oldS.get(num)
+	x.existed = existed && oldE.kind != 0
+	if x.existed {
+		x.oldO, _ = c.oldS.get(num)
+		x.verb = "changed"
 	}
 	if c.sec.entries[num].kind == 0 || newO == nil {
-		if !existed {
+		if !x.existed {
 			return ch, false // freeing what was already free
 		}
 		ch.Kind = c.kindOf(num)
 		ch.Detail = "object deleted"
 		return ch, true
 	}
-	if existed && equalObj(c.oldS, oldO, c.newS, newO, 0) {
+	if x.existed && equalObj(c.oldS, x.oldO, c.newS, newO, 0) {
 		return ch, false // rewritten unchanged
 	}
-	o, n := c.o, c.n
-	nd := asDict(newO)
-	od := asDict(oldO)
-	verb := "added"
-	if existed {
-		verb = "changed"
+	x.od, x.nd = asDict(x.oldO), asDict(newO)
+	switch {
+	case c.classifyDocument(&ch, x):
+	case c.classifyAnnotation(&ch, x):
+	default:
+		c.classifyOther(&ch, x)
 	}
+	return ch, true
+}
+
+// classifyDocument judges a change to the document's frame — catalog,
+// pages, page tree, what a page draws, cross-reference and object
+// streams, the /Annots arrays, the form and its /Fields — and reports
+// whether x is one of those.
+func (c *updateCtx) classifyDocument(ch *Change, x *objChange) bool {
+	o, n, num := c.o, c.n, x.num
+	switch {
+	case num == n.root || num == o.root:
+		ch.Kind = KindCatalog
+		ch.Allowed, ch.Detail = c.checkCatalog()
+	case o.pageSet[num] || n.pageSet[num]:
+		ch.Kind = KindPage
+		ch.Allowed, ch.Detail = c.checkPage(num, x.od, x.nd)
+		if strings.HasPrefix(ch.Detail, "page content changed") {
+			ch.Kind = KindPageContent
+		}
+	case o.treeNodes[num] || n.treeNodes[num]:
+		ch.Kind, ch.Detail = KindPage, "page tree node "+x.verb
+	case o.rendering[num] != "" || n.rendering[num] != "":
+		// Whatever it now claims to be: the page draws it.
+		what := o.rendering[num]
+		if what == "" {
+			what = n.rendering[num]
+		}
+		ch.Kind, ch.Detail = KindPageContent, what+" "+x.verb
+		if t := claimed(x.nd); t != "" {
+			ch.Detail += " (it now claims to be " + t + ")"
+		}
+		if strings.HasPrefix(what, "document catalog") {
+			ch.Kind = KindCatalog
+		}
+	case num == c.sec.xrefStm || !x.existed && c.objStms[num]:
+		ch.Kind, ch.Allowed = KindStructure, true
+	case o.annotsArrays[num] || n.annotsArrays[num]:
+		ch.Kind = KindAnnotation
+		ch.Allowed, ch.Detail = superset(x.oldO, x.newO, "annotations removed from a page")
+	case num == o.acroForm || num == n.acroForm:
+		ch.Kind = KindAcroForm
+		ch.Allowed, ch.Detail = c.checkAcroForm(c.oldS.dictOf(c.oldS.root()["AcroForm"]), c.newS.dictOf(c.newS.root()["AcroForm"]))
+	case num == o.fieldsArray || num == n.fieldsArray:
+		ch.Kind = KindAcroForm
+		ch.Allowed, ch.Detail = superset(x.oldO, x.newO, "form fields removed")
+	default:
+		return false
+	}
+	return true
+}
+
+// classifyAnnotation judges a change to a signature dictionary, an
+// annotation or form field, or an object an annotation's appearance uses,
+// and reports whether x is one of those.
+func (c *updateCtx) classifyAnnotation(ch *Change, x *objChange) bool {
+	o, n, num := c.o, c.n, x.num
 	_, oldAnnot := o.annots[num]
 	_, newAnnot := n.annots[num]
 	_, oldSig := o.sigDicts[num]
@@ -593,71 +690,21 @@ func (c *updateCtx) classify(num int) (Change, bool) {
 	oldUser, oldUsed := o.annotUse[num]
 	newUser, newUsed := n.annotUse[num]
 	switch {
-	case num == n.root || num == o.root:
-		ch.Kind = KindCatalog
-		ch.Allowed, ch.Detail = c.checkCatalog()
-	case o.pageSet[num] || n.pageSet[num]:
-		ch.Kind = KindPage
-		ch.Allowed, ch.Detail = c.checkPage(num, od, nd)
-		if strings.HasPrefix(ch.Detail, "page content changed") {
-			ch.Kind = KindPageContent
-		}
-	case o.treeNodes[num] || n.treeNodes[num]:
-		ch.Kind, ch.Detail = KindPage, "page tree node "+verb
-	case o.rendering[num] != "" || n.rendering[num] != "":
-		// Whatever it now claims to be: the page draws it.
-		what := o.rendering[num]
-		if what == "" {
-			what = n.rendering[num]
-		}
-		ch.Kind, ch.Detail = KindPageContent, what+" "+verb
-		if t := claimed(nd); t != "" {
-			ch.Detail += " (it now claims to be " + t + ")"
-		}
-		if strings.HasPrefix(what, "document catalog") {
-			ch.Kind = KindCatalog
-		}
-	case num == c.sec.xrefStm || !existed && c.objStms[num]:
-		ch.Kind, ch.Allowed = KindStructure, true
-	case o.annotsArrays[num] || n.annotsArrays[num]:
-		ch.Kind = KindAnnotation
-		ch.Allowed, ch.Detail = superset(oldO, newO, "annotations removed from a page")
-	case num == o.acroForm || num == n.acroForm:
-		ch.Kind = KindAcroForm
-		ch.Allowed, ch.Detail = c.checkAcroForm(c.oldS.dictOf(c.oldS.root()["AcroForm"]), c.newS.dictOf(c.newS.root()["AcroForm"]))
-	case num == o.fieldsArray || num == n.fieldsArray:
-		ch.Kind = KindAcroForm
-		ch.Allowed, ch.Detail = superset(oldO, newO, "form fields removed")
 	case oldSig:
 		ch.Kind, ch.Detail = KindSignature, "an existing signature dictionary was changed"
-	case newSig && !existed:
+	case newSig && !x.existed:
 		ch.Kind, ch.Allowed = KindSignature, true
 	case oldAnnot || o.fields[num]:
-		ch.Kind = KindAnnotation
-		if o.fields[num] {
-			ch.Kind = KindWidget
-		}
-		signed, isSig := o.sigFields[num]
-		switch {
-		case isSig && signed:
-			ch.Detail = "a signed signature field was changed"
-		case isSig && len(c.covering) > 0:
-			ch.Allowed, ch.approvedBy = true, c.covering[0] // an empty signature field being signed
-		case isSig:
-			ch.Verdict, ch.Detail = Indeterminate, "annotations changed after signature: an empty signature field was changed by an update that no signature covers"
-		default:
-			ch.Verdict = Indeterminate
-			ch.Detail = fmt.Sprintf("annotations changed after signature: %s present when the document was signed was changed", describeAnnot(c.oldS, od, o.annots[num]))
-		}
+		c.judgeSignedAnnot(ch, x)
 	case oldUsed:
 		ch.Kind = KindAppearance
 		ch.Detail = fmt.Sprintf("an object used by the appearance of annotation %d was changed", oldUser)
 	case newAnnot:
 		ch.Kind = KindAnnotation
-		if asName(nd["Subtype"]) == "Widget" || n.fields[num] {
+		if asName(x.nd["Subtype"]) == "Widget" || n.fields[num] {
 			ch.Kind = KindWidget
 		}
-		ch.Allowed, ch.Verdict, ch.Detail, ch.approvedBy = c.judgeNewAnnot(num, nd)
+		ch.Allowed, ch.Verdict, ch.Detail, ch.approvedBy = c.judgeNewAnnot(num, x.nd)
 		ch.group = ch.Detail
 	case n.fields[num]:
 		// A field node that is not an annotation draws nothing itself.
@@ -669,28 +716,62 @@ func (c *updateCtx) classify(num int) (Change, bool) {
 		if !ch.Allowed {
 			ch.Detail = fmt.Sprintf("%s (this object is part of annotation %d)", ch.Detail, newUser)
 		}
-		if existed {
+		if x.existed {
 			// An object of the signed revision that nothing drew
 			// (otherwise it would have a role above) reused by a new
 			// annotation: judged with it.
 			ch.Detail = strings.TrimPrefix(ch.Detail+"; an unused object of the signed revision was reused", "; ")
 		}
+	default:
+		return false
+	}
+	return true
+}
+
+// judgeSignedAnnot judges a change to an annotation or form field that
+// was there when the document was signed: only an empty signature field
+// being signed (by a signature covering the update) is allowed.
+func (c *updateCtx) judgeSignedAnnot(ch *Change, x *objChange) {
+	o, num := c.o, x.num
+	ch.Kind = KindAnnotation
+	if o.fields[num] {
+		ch.Kind = KindWidget
+	}
+	signed, isSig := o.sigFields[num]
+	switch {
+	case isSig && signed:
+		ch.Detail = "a signed signature field was changed"
+	case isSig && len(c.covering) > 0:
+		ch.Allowed, ch.approvedBy = true, c.covering[0] // an empty signature field being signed
+	case isSig:
+		ch.Verdict, ch.Detail = Indeterminate, "annotations changed after signature: an empty signature field was changed by an update that no signature covers"
+	default:
+		ch.Verdict = Indeterminate
+		ch.Detail = fmt.Sprintf("annotations changed after signature: %s present when the document was signed was changed", describeAnnot(c.oldS, x.od, o.annots[num]))
+	}
+}
+
+// classifyOther judges the bookkeeping an update may write (validation
+// data, form resources, metadata) and anything else: an object nothing
+// uses.
+func (c *updateCtx) classifyOther(ch *Change, x *objChange) {
+	o, n, num := c.o, c.n, x.num
+	switch {
 	case o.dss[num] || n.dss[num]:
 		ch.Kind, ch.Allowed = KindDSS, true
-	case !existed && n.formRes[num]:
+	case !x.existed && n.formRes[num]:
 		// New form resources (/DR fonts for signature appearances).
 		ch.Kind, ch.Allowed = KindAcroForm, true
 	case num == n.info || num == o.info || o.meta[num] || n.meta[num]:
 		ch.Kind, ch.Allowed = KindMetadata, true
 	default:
 		ch.Kind = KindOther
-		if t := claimed(nd); t != "" {
-			ch.Detail = "object " + verb + " that nothing in the document uses (it claims to be " + t + ")"
+		if t := claimed(x.nd); t != "" {
+			ch.Detail = "object " + x.verb + " that nothing in the document uses (it claims to be " + t + ")"
 		} else {
-			ch.Detail = "object " + verb + " that nothing in the document uses"
+			ch.Detail = "object " + x.verb + " that nothing in the document uses"
 		}
 	}
-	return ch, true
 }
 
 // judgeNewAnnot decides on an annotation this update adds (and, through

@@ -268,17 +268,6 @@ func (l *lexer) object(depth int) (object, error) {
 func (l *lexer) objectFrom(t any, depth int) (object, error) {
 	switch v := t.(type) {
 	case keyword:
-		if v == "[" || v == "<<" {
-			// Every array and dictionary counts, on every path: the
-			// parser recurses once per level.
-			max := l.maxDepth
-			if max <= 0 {
-				max = DefaultLimits.MaxDepth
-			}
-			if depth >= max {
-				return nil, l.bud.fail(limitf("an object nests arrays or dictionaries more than %d levels deep (at byte %d)", max, l.pos))
-			}
-		}
 		switch v {
 		case "null":
 			return nil, nil
@@ -287,64 +276,107 @@ func (l *lexer) objectFrom(t any, depth int) (object, error) {
 		case "false":
 			return false, nil
 		case "[":
-			arr := []object{}
-			for {
-				t, err := l.token()
-				if err != nil {
-					return nil, err
-				}
-				if k, ok := t.(keyword); ok && k == "]" {
-					return arr, nil
-				}
-				o, err := l.objectFrom(t, depth+1)
-				if err != nil {
-					return nil, err
-				}
-				arr = append(arr, o)
+			if err := l.checkDepth(depth); err != nil {
+				return nil, err
 			}
+			arr, err := l.parseArray(depth)
+			if err != nil {
+				return nil, err
+			}
+			return arr, nil
 		case "<<":
-			d := dict{}
-			for {
-				t, err := l.token()
-				if err != nil {
-					return nil, err
-				}
-				if k, ok := t.(keyword); ok && k == ">>" {
-					return d, nil
-				}
-				key, ok := t.(name)
-				if !ok {
-					return nil, fmt.Errorf("%w: dictionary key is not a name at %d", errSyntax, l.pos)
-				}
-				val, err := l.object(depth + 1)
-				if err != nil {
-					return nil, err
-				}
-				if val != nil { // a null value is the same as an absent key
-					d[string(key)] = val
-				}
+			if err := l.checkDepth(depth); err != nil {
+				return nil, err
 			}
+			d, err := l.parseDict(depth)
+			if err != nil {
+				return nil, err
+			}
+			return d, nil
 		}
 		return nil, fmt.Errorf("%w: unexpected %q at %d", errSyntax, string(v), l.pos)
 	case int64:
-		// Maybe "num gen R".
-		save := l.pos
-		t2, err := l.token()
-		if err == nil {
-			if g, ok := t2.(int64); ok {
-				t3, err := l.token()
-				if err == nil {
-					if k, ok := t3.(keyword); ok && k == "R" {
-						return ref{int(v), int(g)}, nil
-					}
-				}
-			}
-		}
-		l.pos = save
-		return v, nil
+		return l.refOr(v), nil
 	default:
 		return v, nil
 	}
+}
+
+// checkDepth fails when an array or dictionary opened at depth nests too
+// deep. Every array and dictionary counts, on every path: the parser
+// recurses once per level.
+func (l *lexer) checkDepth(depth int) error {
+	max := l.maxDepth
+	if max <= 0 {
+		max = DefaultLimits.MaxDepth
+	}
+	if depth >= max {
+		return l.bud.fail(limitf("an object nests arrays or dictionaries more than %d levels deep (at byte %d)", max, l.pos))
+	}
+	return nil
+}
+
+// parseArray parses the rest of an array whose "[" was read at depth.
+func (l *lexer) parseArray(depth int) ([]object, error) {
+	arr := []object{}
+	for {
+		t, err := l.token()
+		if err != nil {
+			return nil, err
+		}
+		if k, ok := t.(keyword); ok && k == "]" {
+			return arr, nil
+		}
+		o, err := l.objectFrom(t, depth+1)
+		if err != nil {
+			return nil, err
+		}
+		arr = append(arr, o)
+	}
+}
+
+// parseDict parses the rest of a dictionary whose "<<" was read at depth.
+func (l *lexer) parseDict(depth int) (dict, error) {
+	d := dict{}
+	for {
+		t, err := l.token()
+		if err != nil {
+			return nil, err
+		}
+		if k, ok := t.(keyword); ok && k == ">>" {
+			return d, nil
+		}
+		key, ok := t.(name)
+		if !ok {
+			return nil, fmt.Errorf("%w: dictionary key is not a name at %d", errSyntax, l.pos)
+		}
+		val, err := l.object(depth + 1)
+		if err != nil {
+			return nil, err
+		}
+		if val != nil { // a null value is the same as an absent key
+			d[string(key)] = val
+		}
+	}
+}
+
+// refOr returns "num gen R" when the integer num read is the start of one,
+// and num otherwise (the lexer is then back after num).
+func (l *lexer) refOr(num int64) object {
+	save := l.pos
+	t2, err := l.token()
+	if err == nil {
+		if g, ok := t2.(int64); ok {
+			t3, err := l.token()
+			if err == nil {
+				if k, ok := t3.(keyword); ok && k == "R" {
+					return ref{int(num), int(g)}
+				}
+			}
+		}
+	}
+	l.pos = save
+	return num
 }
 
 // indirect parses "num gen obj <object> [stream ... endstream] endobj" at

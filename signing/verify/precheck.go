@@ -43,7 +43,47 @@ func Precheck(pdf []byte, lim Limits) error {
 }
 
 func (f *pdfFile) precheck() error {
-	// Other chains: from every startxref.
+	known, sxr, err := f.precheckChains()
+	if err != nil {
+		return err
+	}
+	// At every startxref offset (and along /Prev and /XRefStm from
+	// there): the numbers a reader allocates by, even in a dictionary
+	// this parser finds damaged.
+	if err := f.precheckStartxrefs(known, sxr); err != nil {
+		return err
+	}
+	st := f.states[0]
+	if err := f.precheckObjects(st); err != nil {
+		return err
+	}
+	// Object streams: /N (a reader loops that many times) and the
+	// /Extends chain (a reader follows it until it finds the object).
+	stms := map[int]bool{}
+	for _, e := range st.entries {
+		if e.kind == 2 {
+			stms[int(e.off)] = true
+		}
+	}
+	for num := range stms {
+		if err := f.precheckObjStm(st, num); err != nil {
+			return err
+		}
+	}
+	if err := f.precheckTree(st, st.root()["Pages"], "Kids", "page tree"); err != nil {
+		return err
+	}
+	if err := f.precheckTree(st, st.dictOf(st.root()["AcroForm"])["Fields"], "Kids", "form field tree"); err != nil {
+		return err
+	}
+	return f.bud.err
+}
+
+// precheckChains reads the cross-reference chain from every startxref the
+// file's own chain does not start at (a reader may pick another one than
+// ours), at the offset and at the offset after the header. It returns the
+// offsets of the sections read and the positions after every startxref.
+func (f *pdfFile) precheckChains() (map[int64]bool, []int, error) {
 	known := map[int64]bool{}
 	for _, s := range f.sections {
 		known[s.off] = true
@@ -56,22 +96,22 @@ func (f *pdfFile) precheck() error {
 			continue
 		}
 		known[off] = true
-		g := &pdfFile{b: f.b, hdr: f.hdr, cache: map[int64]object{}, objstms: map[int64]*objStm{}, lim: f.lim, bud: f.bud}
+		g := newPDFFile(f.b, f.hdr, f.lim)
+		g.bud = f.bud
 		for _, o := range []int64{off, off + int64(f.hdr)} {
 			if err := g.readChainFrom(o); errors.Is(err, ErrLimit) {
-				return err
+				return nil, nil, err
 			}
 			g.sections = nil
 		}
 	}
-	// At every startxref offset (and along /Prev and /XRefStm from
-	// there): the numbers a reader allocates by, even in a dictionary
-	// this parser finds damaged.
-	if err := f.precheckStartxrefs(known, sxr); err != nil {
-		return err
-	}
-	// Every object any section lists.
-	st := f.states[0]
+	return known, sxr, nil
+}
+
+// precheckObjects reads every object any section lists: at its offset
+// (and at the offset after the header) whatever is there, every object in
+// an object stream of state st, and every object stream in full.
+func (f *pdfFile) precheckObjects(st *state) error {
 	offsets := map[int64]bool{}
 	for _, s := range f.sections {
 		for _, e := range s.entries {
@@ -109,26 +149,7 @@ func (f *pdfFile) precheck() error {
 			return err
 		}
 	}
-	// Object streams: /N (a reader loops that many times) and the
-	// /Extends chain (a reader follows it until it finds the object).
-	stms := map[int]bool{}
-	for _, e := range st.entries {
-		if e.kind == 2 {
-			stms[int(e.off)] = true
-		}
-	}
-	for num := range stms {
-		if err := f.precheckObjStm(st, num); err != nil {
-			return err
-		}
-	}
-	if err := f.precheckTree(st, st.root()["Pages"], "Kids", "page tree"); err != nil {
-		return err
-	}
-	if err := f.precheckTree(st, st.dictOf(st.root()["AcroForm"])["Fields"], "Kids", "form field tree"); err != nil {
-		return err
-	}
-	return f.bud.err
+	return nil
 }
 
 // precheckXrefDicts checks the dictionaries at off, off after the header,
@@ -305,15 +326,11 @@ func (f *pdfFile) precheckTree(st *state, root object, key, what string) error {
 // cannot read at all: the cross-reference dictionaries at every
 // "startxref" offset (and along their /Prev and /XRefStm).
 func rawPrecheck(pdf []byte, lim Limits) error {
-	head := pdf
-	if len(head) > 1024 {
-		head = head[:1024]
-	}
-	hdr := bytes.Index(head, []byte("%PDF-"))
+	hdr := headerOffset(pdf)
 	if hdr < 0 {
 		return nil
 	}
-	f := &pdfFile{b: pdf, hdr: hdr, cache: map[int64]object{}, objstms: map[int64]*objStm{}, lim: &lim}
+	f := newPDFFile(pdf, hdr, &lim)
 	f.bud = newBudget(&lim, len(pdf))
 	return f.precheckStartxrefs(nil, startxrefs(f.b))
 }

@@ -182,43 +182,74 @@ func Verify(ctx context.Context, pdf []byte, opts Options) (*Report, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	lim := DefaultLimits
-	if opts.Limits != nil {
-		lim = *opts.Limits
+	f, past, err := open(ctx, pdf, opts.Limits)
+	if past != nil || err != nil {
+		return past, err
 	}
-	f, err := parseFileLimits(pdf, lim)
-	if errors.Is(err, ErrLimit) {
-		return pastLimits(pdf, err), nil
-	}
-	if err != nil {
-		if bytes.Contains(pdf[:min(len(pdf), 1024)], []byte("%PDF-")) {
-			return nil, workflow.Wrap(workflow.EUNPROCESSABLE, err, "PDF cannot be parsed: %v", err)
-		}
-		return nil, workflow.Wrap(workflow.EUNSUPPORTEDMEDIA, err, "not a PDF file")
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	if _, enc := f.states[0].trailer["Encrypt"]; enc {
-		return nil, workflow.Errorf(workflow.EUNPROCESSABLE, "PDF is encrypted (password protected); it cannot be validated")
-	}
-	rep := &Report{Size: int64(len(pdf)), Reasons: []string{}, Signatures: []Signature{}}
 	sigs := findSignatures(f)
 	if f.bud.err != nil {
 		return pastLimits(pdf, f.bud.err), nil
 	}
 	if len(sigs) == 0 {
-		rep.Verdict = Unsigned
-		rep.Reasons = append(rep.Reasons, "The document has no digital signature.")
-		if f.damaged != "" {
-			rep.Reasons = append(rep.Reasons, "Its cross-reference data is damaged ("+f.damaged+"); the objects were recovered by scanning.")
-		}
-		return rep, nil
+		return unsignedReport(f), nil
 	}
+	checked, err := verifyAll(ctx, f, sigs, opts)
+	if err != nil {
+		return nil, err
+	}
+	if f.bud.err != nil {
+		// Something was not read: no verdict from what was.
+		return pastLimits(pdf, f.bud.err), nil
+	}
+	withdrawApprovals(checked)
+	rep := &Report{Size: int64(len(pdf)), Reasons: []string{}, Signatures: checked}
+	rep.summarize()
+	return rep, nil
+}
+
+// open parses pdf within the limits (nil means DefaultLimits). A file past
+// the limits gives the report saying so; a file that is not a PDF, cannot
+// be parsed or is encrypted gives the error Verify returns.
+func open(ctx context.Context, pdf []byte, limits *Limits) (*pdfFile, *Report, error) {
+	lim := DefaultLimits
+	if limits != nil {
+		lim = *limits
+	}
+	f, err := parseFileLimits(pdf, lim)
+	if errors.Is(err, ErrLimit) {
+		return nil, pastLimits(pdf, err), nil
+	}
+	if err != nil {
+		if headerOffset(pdf) >= 0 {
+			return nil, nil, workflow.Wrap(workflow.EUNPROCESSABLE, err, "PDF cannot be parsed: %v", err)
+		}
+		return nil, nil, workflow.Wrap(workflow.EUNSUPPORTEDMEDIA, err, "not a PDF file")
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	if _, enc := f.states[0].trailer["Encrypt"]; enc {
+		return nil, nil, workflow.Errorf(workflow.EUNPROCESSABLE, "PDF is encrypted (password protected); it cannot be validated")
+	}
+	return f, nil, nil
+}
+
+// unsignedReport is the report on a file with no signature.
+func unsignedReport(f *pdfFile) *Report {
+	rep := &Report{Verdict: Unsigned, Size: int64(len(f.b)), Signatures: []Signature{}}
+	rep.Reasons = []string{"The document has no digital signature."}
+	if f.damaged != "" {
+		rep.Reasons = append(rep.Reasons, "Its cross-reference data is damaged ("+f.damaged+"); the objects were recovered by scanning.")
+	}
+	return rep
+}
+
+// verifyAll checks every signature, in file order, revocation included.
+// Document time-stamps are checked first: a trusted one gives the
+// signatures it covers their validation time when they carry no
+// time-stamp of their own.
+func verifyAll(ctx context.Context, f *pdfFile, sigs []foundSig, opts Options) ([]Signature, error) {
 	an := newAnalyzer(f)
-	// Document time-stamps first: a trusted one gives the signatures it
-	// covers their validation time when they carry no time-stamp of
-	// their own.
 	done := map[int]Signature{}
 	for i, fs := range sigs {
 		if fs.dict == nil || asName(fs.dict["SubFilter"]) != "ETSI.RFC3161" {
@@ -231,6 +262,7 @@ func Verify(ctx context.Context, pdf []byte, opts Options) (*Report, error) {
 		}
 	}
 	rs := &revocationState{dss: readDSS(f), fetched: map[string]fetchResult{}}
+	out := []Signature{}
 	for i, fs := range sigs {
 		if err := ctx.Err(); err != nil {
 			return nil, err
@@ -250,21 +282,17 @@ func Verify(ctx context.Context, pdf []byte, opts Options) (*Report, error) {
 		} else if s.ee != nil {
 			checkRevocation(ctx, rs, &s, opts)
 		}
-		rep.Signatures = append(rep.Signatures, s)
+		out = append(out, s)
 	}
-	if f.bud.err != nil {
-		// Something was not read: no verdict from what was.
-		return pastLimits(pdf, f.bud.err), nil
-	}
-	withdrawApprovals(rep.Signatures)
+	return out, nil
+}
+
+// summarize sets the report's verdict from its signatures' verdicts (the
+// worst of them) and gives one or more reasons per signature.
+func (rep *Report) summarize() {
 	rep.Verdict = Valid
 	for _, s := range rep.Signatures {
-		label := fmt.Sprintf("Signature %d", s.Index+1)
-		if s.Name != "" {
-			label += " (" + s.Name + ")"
-		} else if s.Signer != nil {
-			label += " (" + s.Signer.Subject + ")"
-		}
+		label := s.label()
 		switch s.verdict {
 		case Invalid:
 			rep.Verdict = Invalid
@@ -282,20 +310,37 @@ func Verify(ctx context.Context, pdf []byte, opts Options) (*Report, error) {
 				rep.Reasons = append(rep.Reasons, label+": "+w+".")
 			}
 		default:
-			msg := label + ": valid"
-			if !s.CoversWholeFile {
-				msg += "; later updates only add signatures, annotations or form data"
-			}
-			if r := s.Revocation; r != nil && r.Status != RevocationNotApplicable {
-				msg += fmt.Sprintf("; judged at %s (%s); certificate not revoked then (%s %s)", s.ValidationTime, s.ValidationTimeSource, r.Source, r.Kind)
-				if r.RevokedAt != "" {
-					msg += "; it was revoked later, at " + r.RevokedAt
-				}
-			}
-			rep.Reasons = append(rep.Reasons, msg+".")
+			rep.Reasons = append(rep.Reasons, label+": "+s.validReason()+".")
 		}
 	}
-	return rep, nil
+}
+
+// label names the signature in the report's reasons: "Signature 2
+// (name)", the name being /Name or else the signer's subject.
+func (s *Signature) label() string {
+	label := fmt.Sprintf("Signature %d", s.Index+1)
+	if s.Name != "" {
+		label += " (" + s.Name + ")"
+	} else if s.Signer != nil {
+		label += " (" + s.Signer.Subject + ")"
+	}
+	return label
+}
+
+// validReason says why a valid signature is valid: what later updates
+// did, and when and against what revocation data it was judged.
+func (s *Signature) validReason() string {
+	msg := "valid"
+	if !s.CoversWholeFile {
+		msg += "; later updates only add signatures, annotations or form data"
+	}
+	if r := s.Revocation; r != nil && r.Status != RevocationNotApplicable {
+		msg += fmt.Sprintf("; judged at %s (%s); certificate not revoked then (%s %s)", s.ValidationTime, s.ValidationTimeSource, r.Source, r.Kind)
+		if r.RevokedAt != "" {
+			msg += "; it was revoked later, at " + r.RevokedAt
+		}
+	}
+	return msg
 }
 
 // pastLimits is the report on a file that is past one of the Limits: it
@@ -322,81 +367,22 @@ type foundSig struct {
 // signature by dropping its field), each as first written, ordered by the
 // end of their byte range.
 func findSignatures(f *pdfFile) []foundSig {
-	byNum := map[int]foundSig{}
-	var inline []foundSig
+	w := &sigWalker{byNum: map[int]foundSig{}}
 	for i := len(f.states) - 1; i >= 0; i-- {
 		st := f.states[i]
 		af := st.dictOf(st.root()["AcroForm"])
 		fields, _ := st.resolve(af["Fields"]).([]object)
-		seen := map[int]bool{}
-		var walk func(o object, parent string, ft string, depth int)
-		walk = func(o object, parent, ft string, depth int) {
-			if depth > 32 {
-				return
-			}
-			if r, ok := o.(ref); ok {
-				if seen[r.Num] {
-					return
-				}
-				seen[r.Num] = true
-			}
-			d := st.dictOf(o)
-			if d == nil {
-				return
-			}
-			fname := parent
-			if t, ok := st.resolve(d["T"]).(pdfString); ok {
-				if fname != "" {
-					fname += "."
-				}
-				fname += decodeText(string(t))
-			}
-			if v := asName(d["FT"]); v != "" {
-				ft = v
-			}
-			if ft == "Sig" && d["V"] != nil {
-				if r, ok := d["V"].(ref); ok {
-					if _, have := byNum[r.Num]; !have {
-						if vd := st.dictOf(r); vd != nil {
-							byNum[r.Num] = foundSig{num: r.Num, field: fname, dict: vd, state: st}
-						} else if e, ok := st.entries[r.Num]; ok && e.kind != 0 {
-							// Referenced but unreadable: report it, do
-							// not let a damaged signature disappear.
-							byNum[r.Num] = foundSig{num: r.Num, field: fname, state: st}
-						}
-					}
-				} else if vd, ok := d["V"].(dict); ok && i == 0 {
-					inline = append(inline, foundSig{num: -1, field: fname, dict: vd, state: st})
-				}
-			}
-			kids, _ := st.resolve(d["Kids"]).([]object)
-			for _, k := range kids {
-				walk(k, fname, ft, depth+1)
-			}
-		}
+		w.st, w.latest, w.seen = st, i == 0, map[int]bool{}
 		for _, fo := range fields {
-			walk(fo, "", "", 0)
+			w.walk(fo, "", "", 0)
 		}
 	}
-	out := inline
-	for _, s := range byNum {
+	out := w.inline
+	for _, s := range w.byNum {
 		out = append(out, s)
 	}
-	end := func(s foundSig) int64 {
-		if s.dict == nil {
-			if e, ok := s.state.entries[s.num]; ok && e.kind == 1 {
-				return e.off
-			}
-			return 0
-		}
-		br := intArray(s.state.resolve(s.dict["ByteRange"]))
-		if len(br) == 4 {
-			return br[2] + br[3]
-		}
-		return 0
-	}
 	slices.SortStableFunc(out, func(a, b foundSig) int {
-		ea, eb := end(a), end(b)
+		ea, eb := a.end(), b.end()
 		if ea != eb {
 			if ea < eb {
 				return -1
@@ -406,6 +392,87 @@ func findSignatures(f *pdfFile) []foundSig {
 		return a.num - b.num
 	})
 	return out
+}
+
+// sigWalker walks the field trees of the revisions, latest last, and
+// collects the signature values of signature fields.
+type sigWalker struct {
+	st     *state           // the revision walked
+	latest bool             // st is the final revision
+	seen   map[int]bool     // fields already walked in st
+	byNum  map[int]foundSig // indirect signature dictionaries, as first written
+	inline []foundSig       // direct signature dictionaries of the final revision
+}
+
+// walk visits field o, whose parent's full name is parent and inherited
+// field type ft, and its kids.
+func (w *sigWalker) walk(o object, parent, ft string, depth int) {
+	if depth > 32 {
+		return
+	}
+	if r, ok := o.(ref); ok {
+		if w.seen[r.Num] {
+			return
+		}
+		w.seen[r.Num] = true
+	}
+	st := w.st
+	d := st.dictOf(o)
+	if d == nil {
+		return
+	}
+	fname := parent
+	if t, ok := st.resolve(d["T"]).(pdfString); ok {
+		if fname != "" {
+			fname += "."
+		}
+		fname += decodeText(string(t))
+	}
+	if v := asName(d["FT"]); v != "" {
+		ft = v
+	}
+	if ft == "Sig" && d["V"] != nil {
+		w.value(d["V"], fname)
+	}
+	kids, _ := st.resolve(d["Kids"]).([]object)
+	for _, k := range kids {
+		w.walk(k, fname, ft, depth+1)
+	}
+}
+
+// value records v, the value of the signature field named fname.
+func (w *sigWalker) value(v object, fname string) {
+	st := w.st
+	if r, ok := v.(ref); ok {
+		if _, have := w.byNum[r.Num]; have {
+			return
+		}
+		if vd := st.dictOf(r); vd != nil {
+			w.byNum[r.Num] = foundSig{num: r.Num, field: fname, dict: vd, state: st}
+		} else if e, ok := st.entries[r.Num]; ok && e.kind != 0 {
+			// Referenced but unreadable: report it, do not let a
+			// damaged signature disappear.
+			w.byNum[r.Num] = foundSig{num: r.Num, field: fname, state: st}
+		}
+	} else if vd, ok := v.(dict); ok && w.latest {
+		w.inline = append(w.inline, foundSig{num: -1, field: fname, dict: vd, state: st})
+	}
+}
+
+// end is where the signature's byte range ends (for an unreadable
+// dictionary, its offset in the file), the key signatures are ordered by.
+func (s foundSig) end() int64 {
+	if s.dict == nil {
+		if e, ok := s.state.entries[s.num]; ok && e.kind == 1 {
+			return e.off
+		}
+		return 0
+	}
+	br := intArray(s.state.resolve(s.dict["ByteRange"]))
+	if len(br) == 4 {
+		return br[2] + br[3]
+	}
+	return 0
 }
 
 func intArray(o object) []int64 {

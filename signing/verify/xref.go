@@ -65,13 +65,8 @@ func parseFile(b []byte) (*pdfFile, error) { return parseFileLimits(b, DefaultLi
 // parseFileLimits parses b within lim. An error wrapping ErrLimit means
 // the file is past a bound; it is never read by reconstruction instead.
 func parseFileLimits(b []byte, lim Limits) (*pdfFile, error) {
-	f := &pdfFile{b: b, cache: map[int64]object{}, objstms: map[int64]*objStm{}, lim: &lim}
+	f := newPDFFile(b, headerOffset(b), &lim)
 	f.bud = newBudget(&lim, len(b))
-	head := b
-	if len(head) > 1024 {
-		head = head[:1024]
-	}
-	f.hdr = bytes.Index(head, []byte("%PDF-"))
 	if f.hdr < 0 {
 		return nil, errors.New("not a PDF file (no %PDF- header in the first 1024 bytes)")
 	}
@@ -95,6 +90,18 @@ func parseFileLimits(b []byte, lim Limits) (*pdfFile, error) {
 		return nil, errors.New("no cross-reference section")
 	}
 	return f, nil
+}
+
+// newPDFFile returns the file b, its header at hdr, read within lim; its
+// sections and budget are for the caller to set.
+func newPDFFile(b []byte, hdr int, lim *Limits) *pdfFile {
+	return &pdfFile{b: b, hdr: hdr, cache: map[int64]object{}, objstms: map[int64]*objStm{}, lim: lim}
+}
+
+// headerOffset is the offset of "%PDF-" in the first 1024 bytes of b, or
+// -1: readers look for the header there.
+func headerOffset(b []byte) int {
+	return bytes.Index(b[:min(len(b), 1024)], []byte("%PDF-"))
 }
 
 // lexer returns a lexer over b at pos that obeys the file's limits.
@@ -175,47 +182,8 @@ func (f *pdfFile) readTable(off int64, l *lexer) (*section, error) {
 		if t == keyword("trailer") {
 			break
 		}
-		start, ok := t.(int64)
-		if !ok {
-			return nil, fmt.Errorf("bad subsection header")
-		}
-		// Before any other check: other readers size their table by it.
-		if start >= int64(f.lim.MaxObjects) {
-			return nil, limitf("a cross-reference table lists object numbers from %d (at most %d are read)", start, f.lim.MaxObjects-1)
-		}
-		t, err = l.token()
-		if err != nil {
+		if err := f.readSubsection(l, t, s); err != nil {
 			return nil, err
-		}
-		count, ok := t.(int64)
-		if !ok || count < 0 || count > int64(len(f.b)) || start < 0 {
-			return nil, fmt.Errorf("bad subsection count")
-		}
-		if start+count > int64(f.lim.MaxObjects) {
-			return nil, limitf("a cross-reference table lists object numbers up to %d (at most %d are read)", start+count-1, f.lim.MaxObjects-1)
-		}
-		for i := int64(0); i < count; i++ {
-			t1, err1 := l.token()
-			t2, err2 := l.token()
-			t3, err3 := l.token()
-			if err1 != nil || err2 != nil || err3 != nil {
-				return nil, fmt.Errorf("truncated cross-reference table")
-			}
-			o, ok1 := t1.(int64)
-			g, ok2 := t2.(int64)
-			k, ok3 := t3.(keyword)
-			if !ok1 || !ok2 || !ok3 || (k != "n" && k != "f") {
-				return nil, fmt.Errorf("bad cross-reference entry")
-			}
-			num := int(start + i)
-			if _, dup := s.entries[num]; dup {
-				continue
-			}
-			if k == "n" {
-				s.entries[num] = entry{kind: 1, off: o, gen: int(g)}
-			} else {
-				s.entries[num] = entry{kind: 0, gen: int(g)}
-			}
 		}
 	}
 	tr, err := l.object(0)
@@ -248,9 +216,87 @@ func (f *pdfFile) readTable(off int64, l *lexer) (*section, error) {
 	return s, nil
 }
 
+// readSubsection reads one subsection of a cross-reference table, whose
+// header's first token t the lexer has read, into s (the first entry for
+// an object number wins).
+func (f *pdfFile) readSubsection(l *lexer, t object, s *section) error {
+	start, ok := t.(int64)
+	if !ok {
+		return fmt.Errorf("bad subsection header")
+	}
+	// Before any other check: other readers size their table by it.
+	if start >= int64(f.lim.MaxObjects) {
+		return limitf("a cross-reference table lists object numbers from %d (at most %d are read)", start, f.lim.MaxObjects-1)
+	}
+	t, err := l.token()
+	if err != nil {
+		return err
+	}
+	count, ok := t.(int64)
+	if !ok || count < 0 || count > int64(len(f.b)) || start < 0 {
+		return fmt.Errorf("bad subsection count")
+	}
+	if start+count > int64(f.lim.MaxObjects) {
+		return limitf("a cross-reference table lists object numbers up to %d (at most %d are read)", start+count-1, f.lim.MaxObjects-1)
+	}
+	for i := int64(0); i < count; i++ {
+		t1, err1 := l.token()
+		t2, err2 := l.token()
+		t3, err3 := l.token()
+		if err1 != nil || err2 != nil || err3 != nil {
+			return fmt.Errorf("truncated cross-reference table")
+		}
+		o, ok1 := t1.(int64)
+		g, ok2 := t2.(int64)
+		k, ok3 := t3.(keyword)
+		if !ok1 || !ok2 || !ok3 || (k != "n" && k != "f") {
+			return fmt.Errorf("bad cross-reference entry")
+		}
+		num := int(start + i)
+		if _, dup := s.entries[num]; dup {
+			continue
+		}
+		if k == "n" {
+			s.entries[num] = entry{kind: 1, off: o, gen: int(g)}
+		} else {
+			s.entries[num] = entry{kind: 0, gen: int(g)}
+		}
+	}
+	return nil
+}
+
 func (f *pdfFile) readXrefStream(off int64) (*section, error) {
+	num, st, err := f.xrefStreamAt(off)
+	if err != nil {
+		return nil, err
+	}
+	ws, index, err := xrefLayout(st.Dict)
+	if err != nil {
+		return nil, err
+	}
+	data, err := f.decodeStream(st)
+	if err != nil {
+		return nil, fmt.Errorf("xref stream: %w", err)
+	}
+	s := &section{off: off, entries: map[int]entry{}, trailer: st.Dict, prev: -1, xrefStm: num}
+	if p, ok := asInt(st.Dict["Prev"]); ok {
+		s.prev = p
+	}
+	if ws[0]+ws[1]+ws[2] == 0 {
+		return nil, fmt.Errorf("xref stream: empty /W")
+	}
+	if err := f.readXrefRows(s, data, ws, index); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// xrefStreamAt reads the cross-reference stream at off and returns its
+// object number. The entries readers size allocations by are checked
+// before it is known to be a cross-reference stream (xrefDictLimits).
+func (f *pdfFile) xrefStreamAt(off int64) (int, *stream, error) {
 	if off < 0 || off >= int64(len(f.b)) {
-		return nil, fmt.Errorf("offset out of range")
+		return 0, nil, fmt.Errorf("offset out of range")
 	}
 	l := f.lexer(f.b, int(off))
 	r, o, err := l.indirect(func(o object) (int, bool) {
@@ -258,27 +304,34 @@ func (f *pdfFile) readXrefStream(off int64) (*section, error) {
 		return int(v), ok
 	})
 	if err != nil {
-		return nil, err
+		return 0, nil, err
 	}
 	if err := f.xrefDictLimits(asDict(o)); err != nil {
-		return nil, err
+		return 0, nil, err
 	}
 	st, ok := o.(*stream)
 	if !ok || asName(st.Dict["Type"]) != "XRef" {
-		return nil, fmt.Errorf("no cross-reference table or stream")
+		return 0, nil, fmt.Errorf("no cross-reference table or stream")
 	}
-	w, _ := st.Dict["W"].([]object)
-	if len(w) != 3 {
-		return nil, fmt.Errorf("xref stream: bad /W")
-	}
+	return r.Num, st, nil
+}
+
+// xrefLayout returns the field widths (/W) of a cross-reference stream
+// and its subsections (/Index, default 0 to /Size) as start, count pairs.
+// Their bounds were checked by xrefDictLimits.
+func xrefLayout(d dict) ([3]int, []int64, error) {
 	var ws [3]int
+	w, _ := d["W"].([]object)
+	if len(w) != 3 {
+		return ws, nil, fmt.Errorf("xref stream: bad /W")
+	}
 	for i := range 3 {
 		v, _ := asInt(w[i])
 		ws[i] = int(v)
 	}
-	size, _ := asInt(st.Dict["Size"])
+	size, _ := asInt(d["Size"])
 	index := []int64{0, size}
-	if ix, ok := st.Dict["Index"].([]object); ok && len(ix)%2 == 0 {
+	if ix, ok := d["Index"].([]object); ok && len(ix)%2 == 0 {
 		index = index[:0]
 		for _, v := range ix {
 			n, _ := asInt(v)
@@ -286,26 +339,18 @@ func (f *pdfFile) readXrefStream(off int64) (*section, error) {
 		}
 	}
 	for i := 0; i+1 < len(index); i += 2 {
-		start, count := index[i], index[i+1]
-		if start < 0 || count < 0 {
-			return nil, fmt.Errorf("xref stream: bad /Index")
-		}
-		if start > int64(f.lim.MaxObjects) || count > int64(f.lim.MaxObjects)-start {
-			return nil, limitf("an xref stream's /Index lists object numbers up to %d (at most %d are read)", start+count-1, f.lim.MaxObjects-1)
+		if index[i] < 0 || index[i+1] < 0 {
+			return ws, nil, fmt.Errorf("xref stream: bad /Index")
 		}
 	}
-	data, err := f.decodeStream(st)
-	if err != nil {
-		return nil, fmt.Errorf("xref stream: %w", err)
-	}
-	s := &section{off: off, entries: map[int]entry{}, trailer: st.Dict, prev: -1, xrefStm: r.Num}
-	if p, ok := asInt(st.Dict["Prev"]); ok {
-		s.prev = p
-	}
+	return ws, index, nil
+}
+
+// readXrefRows reads the rows of a cross-reference stream's decoded data
+// into s (the first entry for an object number wins). A truncated stream
+// gives the rows it has.
+func (f *pdfFile) readXrefRows(s *section, data []byte, ws [3]int, index []int64) error {
 	rowLen := ws[0] + ws[1] + ws[2]
-	if rowLen == 0 {
-		return nil, fmt.Errorf("xref stream: empty /W")
-	}
 	pos := 0
 	field := func(width int, def int64) int64 {
 		if width == 0 {
@@ -322,10 +367,10 @@ func (f *pdfFile) readXrefStream(off int64) (*section, error) {
 		start, count := index[i], index[i+1]
 		for j := int64(0); j < count; j++ {
 			if pos+rowLen > len(data) {
-				return s, nil // truncated: keep what we have
+				return nil // truncated: keep what we have
 			}
 			if err := f.bud.spend(1); err != nil {
-				return nil, err
+				return err
 			}
 			typ := field(ws[0], 1)
 			a := field(ws[1], 0)
@@ -344,7 +389,7 @@ func (f *pdfFile) readXrefStream(off int64) (*section, error) {
 			}
 		}
 	}
-	return s, nil
+	return nil
 }
 
 // xrefDictLimits checks the entries of a dictionary found where a
@@ -396,47 +441,8 @@ func (f *pdfFile) xrefDictLimits(d dict) error {
 // "N G obj" headers (last definition wins), as readers do for damaged files.
 func (f *pdfFile) reconstruct() error {
 	s := &section{off: 0, entries: map[int]entry{}, prev: -1, xrefStm: -1, fromScan: true}
-	b := f.b
-	for i := 0; ; {
-		j := bytes.Index(b[i:], []byte("obj"))
-		if j < 0 {
-			break
-		}
-		if err := f.bud.spend(1); err != nil {
-			return err
-		}
-		p := i + j
-		i = p + 3
-		// Walk back over "N G ".
-		q := p - 1
-		for q >= 0 && isWhite(b[q]) {
-			q--
-		}
-		ge := q + 1
-		for q >= 0 && b[q] >= '0' && b[q] <= '9' {
-			q--
-		}
-		gs := q + 1
-		if gs == ge {
-			continue
-		}
-		for q >= 0 && isWhite(b[q]) {
-			q--
-		}
-		ne := q + 1
-		for q >= 0 && b[q] >= '0' && b[q] <= '9' {
-			q--
-		}
-		ns := q + 1
-		if ns == ne || (q >= 0 && isRegular(b[q])) {
-			continue
-		}
-		num, err1 := strconv.Atoi(string(b[ns:ne]))
-		gen, err2 := strconv.Atoi(string(b[gs:ge]))
-		if err1 != nil || err2 != nil || num >= f.lim.MaxObjects {
-			continue // not an object header (or a number no reader keeps)
-		}
-		s.entries[num] = entry{kind: 1, off: int64(ns), gen: gen}
+	if err := f.scanHeaders(s); err != nil {
+		return err
 	}
 	// Object headers from the last in the file to the first: the newest
 	// definitions of an incremental update come last, so the trailer and
@@ -447,29 +453,8 @@ func (f *pdfFile) reconstruct() error {
 		nums = append(nums, num)
 	}
 	slices.SortFunc(nums, func(a, c int) int { return cmp.Compare(s.entries[c].off, s.entries[a].off) })
-	// The trailer: the last "trailer" dictionary, or the last xref stream.
-	if k := bytes.LastIndex(b, []byte("trailer")); k >= 0 {
-		l := f.lexer(b, k+len("trailer"))
-		o, err := l.object(0)
-		if errors.Is(err, ErrLimit) {
-			return err
-		}
-		if err == nil {
-			s.trailer, _ = o.(dict)
-		}
-	}
-	if s.trailer == nil {
-		for _, num := range nums {
-			l := f.lexer(b, int(s.entries[num].off))
-			_, o, err := l.indirect(nil)
-			if errors.Is(err, ErrLimit) {
-				return err
-			}
-			if st, ok := o.(*stream); ok && err == nil && asName(st.Dict["Type"]) == "XRef" {
-				s.trailer = st.Dict
-				break
-			}
-		}
+	if err := f.scanTrailer(s, nums); err != nil {
+		return err
 	}
 	if s.trailer == nil {
 		return errors.New("PDF cannot be parsed: no cross-reference data and no trailer")
@@ -477,7 +462,7 @@ func (f *pdfFile) reconstruct() error {
 	if s.trailer["Root"] == nil {
 		// Find the catalog: the last one in the file.
 		for _, num := range nums {
-			l := f.lexer(b, int(s.entries[num].off))
+			l := f.lexer(f.b, int(s.entries[num].off))
 			r, o, err := l.indirect(nil)
 			if errors.Is(err, ErrLimit) {
 				return err
@@ -489,6 +474,94 @@ func (f *pdfFile) reconstruct() error {
 		}
 	}
 	f.sections = []*section{s}
+	return nil
+}
+
+// scanHeaders records in s every "N G obj" header of the file.
+func (f *pdfFile) scanHeaders(s *section) error {
+	b := f.b
+	for i := 0; ; {
+		j := bytes.Index(b[i:], []byte("obj"))
+		if j < 0 {
+			return nil
+		}
+		if err := f.bud.spend(1); err != nil {
+			return err
+		}
+		p := i + j
+		i = p + 3
+		num, gen, start, ok := objHeaderBefore(b, p)
+		if !ok || num >= f.lim.MaxObjects {
+			continue // not an object header (or a number no reader keeps)
+		}
+		s.entries[num] = entry{kind: 1, off: int64(start), gen: gen}
+	}
+}
+
+// objHeaderBefore reads the "N G " before the "obj" at p, and returns N, G
+// and where N starts; false when they are not there.
+func objHeaderBefore(b []byte, p int) (num, gen, start int, ok bool) {
+	q := p - 1
+	for q >= 0 && isWhite(b[q]) {
+		q--
+	}
+	ge := q + 1
+	for q >= 0 && b[q] >= '0' && b[q] <= '9' {
+		q--
+	}
+	gs := q + 1
+	if gs == ge {
+		return 0, 0, 0, false
+	}
+	for q >= 0 && isWhite(b[q]) {
+		q--
+	}
+	ne := q + 1
+	for q >= 0 && b[q] >= '0' && b[q] <= '9' {
+		q--
+	}
+	ns := q + 1
+	if ns == ne || (q >= 0 && isRegular(b[q])) {
+		return 0, 0, 0, false
+	}
+	num, err1 := strconv.Atoi(string(b[ns:ne]))
+	gen, err2 := strconv.Atoi(string(b[gs:ge]))
+	if err1 != nil || err2 != nil {
+		return 0, 0, 0, false
+	}
+	return num, gen, ns, true
+}
+
+// scanTrailer sets the trailer of the reconstructed section s: the last
+// "trailer" dictionary of the file, or else the dictionary of the last
+// xref stream among the objects nums (newest first). It stays nil when
+// there is neither.
+func (f *pdfFile) scanTrailer(s *section, nums []int) error {
+	b := f.b
+	if k := bytes.LastIndex(b, []byte("trailer")); k >= 0 {
+		l := f.lexer(b, k+len("trailer"))
+		o, err := l.object(0)
+		if errors.Is(err, ErrLimit) {
+			return err
+		}
+		if err == nil {
+			s.trailer, _ = o.(dict)
+		}
+	}
+	if s.trailer != nil {
+		return nil
+	}
+	for _, num := range nums {
+		l := f.lexer(b, int(s.entries[num].off))
+		_, o, err := l.indirect(nil)
+		if errors.Is(err, ErrLimit) {
+			return err
+		}
+		if st, ok := o.(*stream); ok && err == nil && asName(st.Dict["Type"]) == "XRef" {
+			s.trailer = st.Dict
+			return nil
+		}
+	}
 	return nil
 }
 
