@@ -170,18 +170,38 @@ func checkOrgID(p *problems, field, id string, strict bool) {
 func checkDocument(p *problems, doc *Document, strict bool) {
 	mh := "MessageHeader/"
 	checkOrgID(p, mh+"From/OrganId", doc.From.ID, strict)
-	if len(doc.To) == 0 {
+	checkRecipients(p, doc.To, strict)
+	checkHeaderFields(p, doc, strict)
+	if r := doc.ResponseFor; r != nil && !r.IsZero() {
+		checkDocRef(p, mh+"ResponseFor/", *r)
+	}
+	checkTrace(p, doc, strict)
+	checkAttachments(p, doc.Attachments, strict)
+}
+
+// checkRecipients requires at least one recipient, each well formed and
+// named once.
+func checkRecipients(p *problems, to []Organization, strict bool) {
+	mh := "MessageHeader/"
+	if len(to) == 0 {
 		p.add(mh+"To", "at least one recipient is required")
 	}
 	seen := map[string]int{}
-	for i, to := range doc.To {
+	for i, o := range to {
 		f := fmt.Sprintf("%sTo[%d]/OrganId", mh, i+1)
-		checkOrgID(p, f, to.ID, strict)
-		if j, ok := seen[to.ID]; ok && to.ID != "" {
-			p.add(f, "%s is already recipient %d", to.ID, j)
+		checkOrgID(p, f, o.ID, strict)
+		if j, ok := seen[o.ID]; ok && o.ID != "" {
+			p.add(f, "%s is already recipient %d", o.ID, j)
 		}
-		seen[to.ID] = i + 1
+		seen[o.ID] = i + 1
 	}
+}
+
+// checkHeaderFields checks the document's own fields in the message
+// header: its identifier, number and notation, date, type, subject,
+// priority and amounts.
+func checkHeaderFields(p *problems, doc *Document, strict bool) {
+	mh := "MessageHeader/"
 	mode := idOwn
 	if strict {
 		mode = idBuildOwn
@@ -216,12 +236,21 @@ func checkDocument(p *problems, doc *Document, strict bool) {
 	if doc.PageAmount < 0 {
 		p.add(mh+"OtherInfo/PageAmount", "negative")
 	}
-	if r := doc.ResponseFor; r != nil && !r.IsZero() {
-		checkOrgID(p, mh+"ResponseFor/OrganId", r.OrganID, false)
-		if msg := checkDocumentID(r.DocumentID, idRef); msg != "" {
-			p.add(mh+"ResponseFor/DocumentId", "%s", msg)
-		}
+}
+
+// checkDocRef checks a reference to another document (the fields under
+// prefix): its agency and document identifiers.
+func checkDocRef(p *problems, prefix string, r DocRef) {
+	checkOrgID(p, prefix+"OrganId", r.OrganID, false)
+	if msg := checkDocumentID(r.DocumentID, idRef); msg != "" {
+		p.add(prefix+"DocumentId", "%s", msg)
 	}
+}
+
+// checkTrace checks the trace headers and the business information: the
+// kind of document (new, revoke, update, replace) and the documents it
+// changes.
+func checkTrace(p *problems, doc *Document, strict bool) {
 	for i, h := range doc.Trace {
 		if f := fmt.Sprintf("TraceHeaderList/TraceHeader[%d]/Timestamp", i+1); h.Time.IsZero() && !p.has(f) {
 			p.add(f, "missing")
@@ -247,8 +276,13 @@ func checkDocument(p *problems, doc *Document, strict bool) {
 	if strict && b.Type == BusinessReplace && len(b.Replaces) == 0 && doc.ResponseFor == nil {
 		p.add("TraceHeaderList/Bussiness/ReplacementInfoList", "a replacing document must name the document it replaces")
 	}
+}
+
+// checkAttachments requires every attachment to have a name and a content
+// ID of its own, and (strict) no more than DefaultMaxAttachments.
+func checkAttachments(p *problems, atts []Attachment, strict bool) {
 	cids := map[string]bool{}
-	for i, a := range doc.Attachments {
+	for i, a := range atts {
 		f := fmt.Sprintf("AttachmentEncoded/Attachment[%d]", i+1)
 		if strings.TrimSpace(a.Name) == "" {
 			p.add(f+"/AttachmentName", "missing")
@@ -260,18 +294,15 @@ func checkDocument(p *problems, doc *Document, strict bool) {
 			cids[a.ContentID] = true
 		}
 	}
-	if strict && len(doc.Attachments) > DefaultMaxAttachments {
-		p.add("AttachmentEncoded", "%d attachments, at most %d", len(doc.Attachments), DefaultMaxAttachments)
+	if strict && len(atts) > DefaultMaxAttachments {
+		p.add("AttachmentEncoded", "%d attachments, at most %d", len(atts), DefaultMaxAttachments)
 	}
 }
 
 func checkStatus(p *problems, st *Status, strict bool) {
 	mh := "MessageHeader/"
 	checkOrgID(p, mh+"From/OrganId", st.From.ID, strict)
-	checkOrgID(p, mh+"ResponseFor/OrganId", st.ResponseFor.OrganID, false)
-	if msg := checkDocumentID(st.ResponseFor.DocumentID, idRef); msg != "" {
-		p.add(mh+"ResponseFor/DocumentId", "%s", msg)
-	}
+	checkDocRef(p, mh+"ResponseFor/", st.ResponseFor)
 	if !st.Code.Valid() {
 		p.add(mh+"StatusCode", "%q is not one of 01 02 03 04 05 06 13 15 16", string(st.Code))
 	}

@@ -226,7 +226,35 @@ func (v *Verifier) Verify(xmlBytes []byte) error {
 		return workflow.Wrap(workflow.EINVALID, err, "edxml: verify: reading package")
 	}
 	root := doc.Root()
+	sig, err := theSignature(root)
+	if err != nil {
+		return err
+	}
+	sm, err := checkSignedInfo(sig)
+	if err != nil {
+		return err
+	}
+	if len(v.Trusted) == 0 {
+		return workflow.Wrap(workflow.EINVALID, ErrUntrustedSigner, "edxml: verify: no registered certificate for the sender")
+	}
+	if strings.HasPrefix(attr(sm, "Algorithm"), "http://www.w3.org/2001/04/xmldsig-more#ecdsa-") {
+		if err := ecdsaValueToDER(sig); err != nil {
+			return err
+		}
+	}
+	ctx := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: v.Trusted})
+	if v.Now != nil {
+		ctx.Clock = dsig.NewFakeClockAt(v.Now())
+	}
+	if _, err := ctx.Validate(root); err != nil {
+		return classifyValidation(err)
+	}
+	return nil
+}
 
+// theSignature returns the package's one XML signature, which must sit in
+// edXMLEnvelope/edXMLHeader.
+func theSignature(root *etree.Element) (*etree.Element, error) {
 	var sigs []*etree.Element
 	foreign := 0
 	var walk func(*etree.Element)
@@ -245,24 +273,31 @@ func (v *Verifier) Verify(xmlBytes []byte) error {
 	walk(root)
 	switch {
 	case len(sigs) == 0 && foreign > 0:
-		return workflow.Wrap(workflow.EINVALID, ErrNotSigned,
+		return nil, workflow.Wrap(workflow.EINVALID, ErrNotSigned,
 			"edxml: verify: the package's <Signature> is not in the xmldsig namespace %q, so it is not an XML signature", dsigNamespace)
 	case len(sigs) == 0:
-		return workflow.Wrap(workflow.EINVALID, ErrNotSigned, "edxml: verify: the package is not signed")
+		return nil, workflow.Wrap(workflow.EINVALID, ErrNotSigned, "edxml: verify: the package is not signed")
 	case len(sigs) > 1:
-		return workflow.Wrap(workflow.EINVALID, ErrBadSignature, "edxml: verify: %d signatures, expected one", len(sigs))
+		return nil, workflow.Wrap(workflow.EINVALID, ErrBadSignature, "edxml: verify: %d signatures, expected one", len(sigs))
 	}
 	sig := sigs[0]
 	if parent := sig.Parent(); parent == nil || parent != findHeader(root) {
-		return workflow.Wrap(workflow.EINVALID, ErrBadSignature, "edxml: verify: the signature is not in edXMLEnvelope/edXMLHeader")
+		return nil, workflow.Wrap(workflow.EINVALID, ErrBadSignature, "edxml: verify: the signature is not in edXMLEnvelope/edXMLHeader")
 	}
+	return sig, nil
+}
+
+// checkSignedInfo requires an accepted signature method and exactly one
+// reference, to the whole package, with an accepted digest method. It
+// returns the SignatureMethod element.
+func checkSignedInfo(sig *etree.Element) (*etree.Element, error) {
 	si := childNS(sig, "SignedInfo")
 	sm := childNS(si, "SignatureMethod")
 	if sm == nil {
-		return workflow.Wrap(workflow.EINVALID, ErrBadSignature, "edxml: verify: no SignedInfo/SignatureMethod")
+		return nil, workflow.Wrap(workflow.EINVALID, ErrBadSignature, "edxml: verify: no SignedInfo/SignatureMethod")
 	}
 	if alg := sm.SelectAttrValue("Algorithm", ""); !acceptedSignatureMethods[alg] {
-		return workflow.Wrap(workflow.EINVALID, ErrWeakSignature, "edxml: verify: signature method %q is not accepted (RSA or ECDSA with SHA-256 or stronger)", alg)
+		return nil, workflow.Wrap(workflow.EINVALID, ErrWeakSignature, "edxml: verify: signature method %q is not accepted (RSA or ECDSA with SHA-256 or stronger)", alg)
 	}
 	refs := 0
 	for _, ref := range si.ChildElements() {
@@ -271,43 +306,36 @@ func (v *Verifier) Verify(xmlBytes []byte) error {
 		}
 		refs++
 		if uri := ref.SelectAttrValue("URI", "#"); uri != "" {
-			return workflow.Wrap(workflow.EINVALID, ErrBadSignature, "edxml: verify: the signature covers %q, not the whole package", uri)
+			return nil, workflow.Wrap(workflow.EINVALID, ErrBadSignature, "edxml: verify: the signature covers %q, not the whole package", uri)
 		}
 		dm := childNS(ref, "DigestMethod")
 		if alg := attr(dm, "Algorithm"); !acceptedDigestMethods[alg] {
-			return workflow.Wrap(workflow.EINVALID, ErrWeakSignature, "edxml: verify: digest method %q is not accepted (SHA-256 or stronger)", alg)
+			return nil, workflow.Wrap(workflow.EINVALID, ErrWeakSignature, "edxml: verify: digest method %q is not accepted (SHA-256 or stronger)", alg)
 		}
 	}
 	if refs != 1 {
-		return workflow.Wrap(workflow.EINVALID, ErrBadSignature, "edxml: verify: %d signature references, expected one", refs)
+		return nil, workflow.Wrap(workflow.EINVALID, ErrBadSignature, "edxml: verify: %d signature references, expected one", refs)
 	}
-	if len(v.Trusted) == 0 {
-		return workflow.Wrap(workflow.EINVALID, ErrUntrustedSigner, "edxml: verify: no registered certificate for the sender")
-	}
+	return sm, nil
+}
 
-	if strings.HasPrefix(attr(sm, "Algorithm"), "http://www.w3.org/2001/04/xmldsig-more#ecdsa-") {
-		if sv := childNS(sig, "SignatureValue"); sv != nil {
-			// r||s (XMLDSig) to the ASN.1 DER goxmldsig checks. The
-			// SignatureValue is outside SignedInfo, so this changes
-			// nothing that is signed.
-			raw, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(sv.Text()), ""))
-			if err != nil || len(raw) == 0 || len(raw)%2 != 0 {
-				return workflow.Wrap(workflow.EINVALID, ErrBadSignature, "edxml: verify: ECDSA SignatureValue is not r||s")
-			}
-			der, err := asn1.Marshal(ecdsaSig{new(big.Int).SetBytes(raw[:len(raw)/2]), new(big.Int).SetBytes(raw[len(raw)/2:])})
-			if err != nil {
-				return workflow.Wrap(workflow.EINTERNAL, err, "edxml: verify")
-			}
-			sv.SetText(base64.StdEncoding.EncodeToString(der))
-		}
+// ecdsaValueToDER rewrites an ECDSA SignatureValue from r||s (XMLDSig) to
+// the ASN.1 DER goxmldsig checks. The SignatureValue is outside
+// SignedInfo, so this changes nothing that is signed.
+func ecdsaValueToDER(sig *etree.Element) error {
+	sv := childNS(sig, "SignatureValue")
+	if sv == nil {
+		return nil
 	}
-	ctx := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: v.Trusted})
-	if v.Now != nil {
-		ctx.Clock = dsig.NewFakeClockAt(v.Now())
+	raw, err := base64.StdEncoding.DecodeString(strings.Join(strings.Fields(sv.Text()), ""))
+	if err != nil || len(raw) == 0 || len(raw)%2 != 0 {
+		return workflow.Wrap(workflow.EINVALID, ErrBadSignature, "edxml: verify: ECDSA SignatureValue is not r||s")
 	}
-	if _, err := ctx.Validate(root); err != nil {
-		return classifyValidation(err)
+	der, err := asn1.Marshal(ecdsaSig{new(big.Int).SetBytes(raw[:len(raw)/2]), new(big.Int).SetBytes(raw[len(raw)/2:])})
+	if err != nil {
+		return workflow.Wrap(workflow.EINTERNAL, err, "edxml: verify")
 	}
+	sv.SetText(base64.StdEncoding.EncodeToString(der))
 	return nil
 }
 
