@@ -252,7 +252,7 @@ func signAgency(ctx context.Context, in []byte, l AgencyLayer) (*signedDoc, erro
 	sealY := (r[1]+r[3])/2 - sh/2
 	stamp := StampTime(t)
 	const textW, textH = 200.0, 22.0
-	txt, err := renderText(textW, textH, []textLine{
+	txtImg, err := textImage(textW, textH, []textLine{
 		{Text: l.AgencyName, Size: fitSize(l.AgencyName, true, 8, textW), Bold: true, Color: sealRed},
 		{Text: stamp, Size: 8, Color: sealRed},
 	})
@@ -260,7 +260,6 @@ func signAgency(ctx context.Context, in []byte, l AgencyLayer) (*signedDoc, erro
 		<-numberDate
 		return nil, err
 	}
-	txtImg := prepareImage(txt)
 	rect := [4]float64{sealX, sealY - textH, sealX + max(sw, textW), sealY + sh}
 	images := []placedImage{
 		{img: seal, x: 0, y: textH, w: sw, h: sh},
@@ -363,11 +362,11 @@ func numberDateStampAt(g pageGeom, l AgencyLayer, issue time.Time) (*pageStamp, 
 	var texts []placedText
 	var boxes [][4]float64
 	place := func(r Rect, lines []textLine) error {
-		img, err := renderText(r.W, r.H, lines)
+		img, err := textImage(r.W, r.H, lines)
 		if err != nil {
 			return err
 		}
-		images = append(images, placedImage{img: prepareImage(img), x: r.X, y: r.Y, w: r.W, h: r.H})
+		images = append(images, placedImage{img: img, x: r.X, y: r.Y, w: r.W, h: r.H})
 		boxes = append(boxes, r.box())
 		return nil
 	}
@@ -479,7 +478,7 @@ func signAttachment(ctx context.Context, in []byte, l AgencyLayer) (*signedDoc, 
 	for _, s := range lines {
 		tl = append(tl, textLine{Text: s, Size: fitSize(s, false, 10, w), Color: textDark, Align: 2})
 	}
-	img, err := renderText(w, h, tl)
+	img, err := textImage(w, h, tl)
 	if err != nil {
 		return nil, err
 	}
@@ -492,7 +491,7 @@ func signAttachment(ctx context.Context, in []byte, l AgencyLayer) (*signedDoc, 
 		page:     1,
 		geom:     g,
 		rect:     [4]float64{x, y, x + w, y + h},
-		images:   []placedImage{{img: prepareImage(img), w: w, h: h}},
+		images:   []placedImage{{img: img, w: w, h: h}},
 		tsaURL:   l.TSAURL,
 		time:     t,
 	})

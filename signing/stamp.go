@@ -14,9 +14,7 @@ import (
 	"strings"
 	"sync"
 
-	"golang.org/x/image/font"
 	"golang.org/x/image/font/opentype"
-	"golang.org/x/image/math/fixed"
 )
 
 // Stamps are raster images: text is rendered with Tinos (metric-compatible
@@ -64,65 +62,6 @@ type textLine struct {
 	Bold  bool
 	Color color.NRGBA
 	Align int // 0 left, 1 centre, 2 right
-}
-
-// renderText draws lines into a transparent w×h-point image, top to bottom.
-func renderText(wPt, hPt float64, lines []textLine) (*image.NRGBA, error) {
-	if err := loadFonts(); err != nil {
-		return nil, err
-	}
-	w, h := int(math.Ceil(wPt*pxPerPt)), int(math.Ceil(hPt*pxPerPt))
-	img := image.NewNRGBA(image.Rect(0, 0, w, h))
-	y := 0.0
-	for _, l := range lines {
-		f := fontRegular
-		if l.Bold {
-			f = fontBoldTT
-		}
-		face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: l.Size * pxPerPt, DPI: 72, Hinting: font.HintingNone})
-		if err != nil {
-			return nil, fmt.Errorf("font face: %w", err)
-		}
-		m := face.Metrics()
-		y += float64(m.Ascent.Round())
-		d := &font.Drawer{Dst: img, Src: image.NewUniform(l.Color), Face: face}
-		adv := d.MeasureString(l.Text).Round()
-		x := 0
-		switch l.Align {
-		case 1:
-			x = (w - adv) / 2
-		case 2:
-			x = w - adv
-		}
-		d.Dot = fixed.P(x, int(y))
-		d.DrawString(l.Text)
-		y += float64(m.Descent.Round()) + l.Size*pxPerPt*0.15
-		_ = face.Close()
-	}
-	return img, nil
-}
-
-// fitSize returns the largest size ≤ max at which text fits wPt points.
-func fitSize(text string, bold bool, max, wPt float64) float64 {
-	if loadFonts() != nil {
-		return max
-	}
-	f := fontRegular
-	if bold {
-		f = fontBoldTT
-	}
-	for size := max; size > 5; size -= 0.5 {
-		face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: size, DPI: 72, Hinting: font.HintingNone})
-		if err != nil {
-			return max
-		}
-		adv := font.MeasureString(face, text)
-		_ = face.Close()
-		if float64(adv)/64 <= wPt {
-			return size
-		}
-	}
-	return 5
 }
 
 var (

@@ -1,0 +1,151 @@
+package signing
+
+import (
+	"image"
+	"image/color"
+	"math"
+	"testing"
+
+	"golang.org/x/image/font"
+	"golang.org/x/image/font/opentype"
+	"golang.org/x/image/math/fixed"
+)
+
+// drawerText is the reference: the lines drawn with font.Drawer, a new
+// face per line and no cache (how stamps were drawn before the glyph
+// cache).
+func drawerText(tb testing.TB, wPt, hPt float64, lines []textLine) *image.NRGBA {
+	tb.Helper()
+	if err := loadFonts(); err != nil {
+		tb.Fatal(err)
+	}
+	w, h := int(math.Ceil(wPt*pxPerPt)), int(math.Ceil(hPt*pxPerPt))
+	img := image.NewNRGBA(image.Rect(0, 0, w, h))
+	y := 0.0
+	for _, l := range lines {
+		f := fontRegular
+		if l.Bold {
+			f = fontBoldTT
+		}
+		face, err := opentype.NewFace(f, &opentype.FaceOptions{Size: l.Size * pxPerPt, DPI: 72, Hinting: font.HintingNone})
+		if err != nil {
+			tb.Fatal(err)
+		}
+		m := face.Metrics()
+		y += float64(m.Ascent.Round())
+		d := &font.Drawer{Dst: img, Src: image.NewUniform(l.Color), Face: face}
+		adv := d.MeasureString(l.Text).Round()
+		x := 0
+		switch l.Align {
+		case 1:
+			x = (w - adv) / 2
+		case 2:
+			x = w - adv
+		}
+		d.Dot = fixed.P(x, int(y))
+		d.DrawString(l.Text)
+		y += float64(m.Descent.Round()) + l.Size*pxPerPt*0.15
+	}
+	return img
+}
+
+// TestTextImageMatchesDrawer: the cached-glyph text (textImage for one
+// colour, renderText otherwise) is the text font.Drawer draws: the same
+// ink box within a pixel, the same amount of ink within 1%, no pixel off
+// by more than a quarter-pixel shift can make it; and the second drawing
+// (from the cache) is identical to the first.
+func TestTextImageMatchesDrawer(t *testing.T) {
+	red := color.NRGBA{R: 0xD0, G: 0x10, B: 0x10, A: 0xFF}
+	cases := []struct {
+		name   string
+		w, h   float64
+		lines  []textLine
+		oneCol bool
+	}{
+		{"NumberCentred", 214, 18, []textLine{{Text: "Số: 15/QĐ-UBND", Size: 13, Color: textDark, Align: 1}}, true},
+		{"DateLine", 274, 18, []textLine{{Text: "Bình Thủy, ngày 05 tháng 01 năm 2027", Size: fitSize("Bình Thủy, ngày 05 tháng 01 năm 2027", false, 13, 274), Color: textDark, Align: 1}}, true},
+		{"AgencyTwoLines", 200, 22, []textLine{
+			{Text: "Ủy ban nhân dân quận Bình Thủy", Size: fitSize("Ủy ban nhân dân quận Bình Thủy", true, 8, 200), Bold: true, Color: red},
+			{Text: "2026-11-25T10:15:30+07:00", Size: 8, Color: red},
+		}, true},
+		{"RightAligned", 210, 40, []textLine{{Text: "AVAWAY Tŷ ữ ậ", Size: 10, Color: textDark, Align: 2}}, true},
+		{"TwoColours", 200, 30, []textLine{{Text: "Nguyễn", Size: 12, Color: inkBlue}, {Text: "Văn A", Size: 12, Color: red}}, false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			ref := drawerText(t, c.w, c.h, c.lines)
+			got, err := renderText(c.w, c.h, c.lines)
+			if err != nil {
+				t.Fatal(err)
+			}
+			compareAlpha(t, ref, got)
+			if !c.oneCol {
+				return
+			}
+			p, err := textImage(c.w, c.h, c.lines)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.RGBW != 1 || p.FullW != ref.Bounds().Dx() || p.FullH != ref.Bounds().Dy() {
+				t.Fatalf("textImage: %dx%d colour over %dx%d, want 1x1 over %v", p.RGBW, p.RGBH, p.FullW, p.FullH, ref.Bounds().Size())
+			}
+			box := image.Rect(p.CropX, p.CropY, p.CropX+p.W, p.CropY+p.H)
+			if rb := inkBox(ref); max(abs(box.Min.X-rb.Min.X), abs(box.Min.Y-rb.Min.Y), abs(box.Max.X-rb.Max.X), abs(box.Max.Y-rb.Max.Y)) > 1 {
+				t.Errorf("ink box %v, font.Drawer's %v", box, rb)
+			}
+			again, err := textImage(c.w, c.h, c.lines)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(again.Alpha) != string(p.Alpha) || again.W != p.W || again.CropX != p.CropX {
+				t.Error("a second drawing differs from the first")
+			}
+		})
+	}
+}
+
+func compareAlpha(t *testing.T, ref, got *image.NRGBA) {
+	t.Helper()
+	if ref.Bounds() != got.Bounds() {
+		t.Fatalf("size %v, want %v", got.Bounds(), ref.Bounds())
+	}
+	var sumRef, sumGot, worst int
+	for i := 3; i < len(ref.Pix); i += 4 {
+		a, b := int(ref.Pix[i]), int(got.Pix[i])
+		sumRef += a
+		sumGot += b
+		worst = max(worst, abs(a-b))
+	}
+	if sumRef == 0 {
+		t.Fatal("the reference has no ink")
+	}
+	if d := math.Abs(float64(sumGot-sumRef)) / float64(sumRef); d > 0.01 {
+		t.Errorf("ink %d, font.Drawer's %d (%.2f%% apart)", sumGot, sumRef, 100*d)
+	}
+	// An edge moved by at most an eighth of a pixel changes a pixel's
+	// coverage by at most about an eighth; allow for two edges in a pixel.
+	if worst > 96 {
+		t.Errorf("a pixel's alpha is %d off font.Drawer's", worst)
+	}
+}
+
+// inkBox is the box of img's pixels that are not transparent.
+func inkBox(img *image.NRGBA) image.Rectangle {
+	var r image.Rectangle
+	b := img.Bounds()
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			if img.NRGBAAt(x, y).A != 0 {
+				r = r.Union(image.Rect(x, y, x+1, y+1))
+			}
+		}
+	}
+	return r
+}
+
+func abs(x int) int {
+	if x < 0 {
+		return -x
+	}
+	return x
+}
