@@ -167,26 +167,7 @@ func (u *UI) handleUser(w http.ResponseWriter, r *http.Request, s *Session) erro
 		var ok string
 		switch r.PostFormValue("action") {
 		case "update":
-			roles := formRoles(r)
-			disabled := r.PostFormValue("disabled") == "true"
-			_, err = u.cfg.Accounts.UpdateUser(ctx, s.User, id, func(x *workflow.User) error {
-				if len(roles) == 0 {
-					return workflow.Errorf(workflow.EINVALID, "at least one role is required")
-				}
-				for _, ro := range roles {
-					if !ro.Valid() {
-						return workflow.Errorf(workflow.EINVALID, "unknown role %q", ro)
-					}
-				}
-				if x.ID == s.User.ID && (disabled || !slices.Contains(roles, workflow.RoleAdmin)) {
-					return workflow.Errorf(workflow.EINVALID, "an admin cannot disable yourself or drop your own admin role")
-				}
-				x.Roles, x.Disabled = roles, disabled
-				x.FullName = strings.TrimSpace(r.PostFormValue("full_name"))
-				x.Title = strings.TrimSpace(r.PostFormValue("title"))
-				x.Unit = strings.TrimSpace(r.PostFormValue("unit"))
-				return nil
-			})
+			_, err = u.cfg.Accounts.UpdateUser(ctx, s.User, id, userUpdate(r, s))
 			ok = "user"
 		case "password":
 			_, err = u.cfg.Accounts.SetPassword(ctx, s.User, id, r.PostFormValue("password"))
@@ -195,13 +176,9 @@ func (u *UI) handleUser(w http.ResponseWriter, r *http.Request, s *Session) erro
 			if u.cfg.Keys == nil {
 				return workflow.Errorf(workflow.EUNAVAILABLE, "keys")
 			}
-			cert := r.PostFormValue("cert_pem")
-			if r.MultipartForm != nil && len(r.MultipartForm.File["cert_file"]) > 0 {
-				if b, rerr := readUpload(r, "cert_file", 1<<20); rerr != nil {
-					return rerr
-				} else if len(b) > 0 {
-					cert = string(b)
-				}
+			cert, rerr := postedCert(r)
+			if rerr != nil {
+				return rerr
 			}
 			_, err = u.cfg.Keys.SetSigningKey(ctx, s.User, id, strings.TrimSpace(r.PostFormValue("key_uri")), cert)
 			ok = "key"
@@ -234,6 +211,48 @@ func (u *UI) handleUser(w http.ResponseWriter, r *http.Request, s *Session) erro
 	v := userView{Tabs: u.adminTabs("/admin/users"), U: target, Roles: roleOptions(target.Roles), Keys: u.cfg.Keys != nil, Error: problem}
 	u.render(w, r, s, status, "admin_user", "Người dùng "+target.Username, v)
 	return nil
+}
+
+// userUpdate is the change the "update" form of the user page makes: the
+// roles (at least one, each known), the disabled flag and the names. An
+// admin cannot disable themselves or drop their own admin role.
+func userUpdate(r *http.Request, s *Session) func(*workflow.User) error {
+	roles := formRoles(r)
+	disabled := r.PostFormValue("disabled") == "true"
+	return func(x *workflow.User) error {
+		if len(roles) == 0 {
+			return workflow.Errorf(workflow.EINVALID, "at least one role is required")
+		}
+		for _, ro := range roles {
+			if !ro.Valid() {
+				return workflow.Errorf(workflow.EINVALID, "unknown role %q", ro)
+			}
+		}
+		if x.ID == s.User.ID && (disabled || !slices.Contains(roles, workflow.RoleAdmin)) {
+			return workflow.Errorf(workflow.EINVALID, "an admin cannot disable yourself or drop your own admin role")
+		}
+		x.Roles, x.Disabled = roles, disabled
+		x.FullName = strings.TrimSpace(r.PostFormValue("full_name"))
+		x.Title = strings.TrimSpace(r.PostFormValue("title"))
+		x.Unit = strings.TrimSpace(r.PostFormValue("unit"))
+		return nil
+	}
+}
+
+// postedCert is the certificate the "key" form posts: the uploaded file
+// when one was chosen and is not empty, else the pasted PEM.
+func postedCert(r *http.Request) (string, error) {
+	cert := r.PostFormValue("cert_pem")
+	if r.MultipartForm != nil && len(r.MultipartForm.File["cert_file"]) > 0 {
+		b, err := readUpload(r, "cert_file", 1<<20)
+		if err != nil {
+			return "", err
+		}
+		if len(b) > 0 {
+			cert = string(b)
+		}
+	}
+	return cert, nil
 }
 
 // readUpload reads a posted file field (at most limit bytes); nil when

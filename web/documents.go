@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -113,14 +114,8 @@ func (u *UI) documentView(r *http.Request, s *Session, d *workflow.Document) (*d
 		v.Actions = append(v.Actions, a)
 	}
 	if v.CanAssign {
-		users, err := u.cfg.Directory.Users(ctx)
-		if err != nil {
+		if v.Handlers, err = u.assignees(ctx); err != nil {
 			return nil, err
-		}
-		for _, x := range users {
-			if x.Has(workflow.RoleHandler) && !x.Disabled {
-				v.Handlers = append(v.Handlers, x)
-			}
 		}
 	}
 	evs, err := u.cfg.Docs.Events(ctx, s.User, d.ID)
@@ -134,47 +129,13 @@ func (u *UI) documentView(r *http.Request, s *Session, d *workflow.Document) (*d
 	if err := u.signatureReport(r, s, d, v); err != nil {
 		return nil, err
 	}
-	for _, a := range v.Actions {
-		switch a {
-		case workflow.Issue:
-			n, notation, err := u.cfg.Docs.NextNotation(ctx, s.User, d.ID)
-			if err != nil {
-				return nil, err
-			}
-			v.NextNumber, v.NextNotation = n, notation
-		case workflow.Sign:
-			v.Stamp = stampPlaces(d.Layout)
-		case workflow.Register:
-			v.NeedOverride = v.Report != nil && v.Report.Verdict == workflow.VerdictInvalid
-		}
+	if err := u.actionPreviews(ctx, s, d, v); err != nil {
+		return nil, err
 	}
 	if u.cfg.Exchange != nil && d.Direction == workflow.Outgoing && (d.State == workflow.Sent || d.State == workflow.Archived) ||
 		u.cfg.Exchange != nil && d.ExternalID != "" {
-		v.ShowDeliver = true
-		reps, err := u.cfg.Exchange.Deliveries(ctx, s.User, d.ID)
-		if err != nil {
+		if err := u.deliveries(ctx, s, d, v); err != nil {
 			return nil, err
-		}
-		for _, rep := range reps {
-			row := deliveryRow{Org: rep.OrgName, OrgID: rep.OrgID, State: orName(deliveryStates, rep.State),
-				StateCls: "d-" + string(rep.State), Attempts: rep.Attempts, Code: rep.StatusCode}
-			if rep.Kind == workflow.DeliverDocument {
-				row.Kind, row.Code, row.At = "Văn bản", rep.LastStatus, rep.LastStatusAt
-			} else {
-				row.Kind = "Thông báo trạng thái"
-				row.At = &rep.UpdatedAt
-			}
-			row.CodeText = statusCodes[row.Code]
-			if rep.State == workflow.DeliveryPending {
-				v.Pending = true
-				if rep.LastError != "" {
-					row.Note = "Đang thử lại"
-				}
-			}
-			if rep.State == workflow.DeliveryFailed {
-				row.Note = rep.LastError
-			}
-			v.Deliveries = append(v.Deliveries, row)
 		}
 	}
 	if d.State == workflow.Archived && u.cfg.Archive != nil {
@@ -188,6 +149,75 @@ func (u *UI) documentView(r *http.Request, s *Session, d *workflow.Document) (*d
 		}
 	}
 	return v, nil
+}
+
+// assignees are the users a document can be assigned to: the handlers
+// whose account is enabled.
+func (u *UI) assignees(ctx context.Context) ([]*workflow.User, error) {
+	users, err := u.cfg.Directory.Users(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []*workflow.User
+	for _, x := range users {
+		if x.Has(workflow.RoleHandler) && !x.Disabled {
+			out = append(out, x)
+		}
+	}
+	return out, nil
+}
+
+// actionPreviews fills in what the page says before an action: the number
+// issuing would take, where signing puts its stamps, whether registering
+// needs the override.
+func (u *UI) actionPreviews(ctx context.Context, s *Session, d *workflow.Document, v *docView) error {
+	for _, a := range v.Actions {
+		switch a {
+		case workflow.Issue:
+			n, notation, err := u.cfg.Docs.NextNotation(ctx, s.User, d.ID)
+			if err != nil {
+				return err
+			}
+			v.NextNumber, v.NextNotation = n, notation
+		case workflow.Sign:
+			v.Stamp = stampPlaces(d.Layout)
+		case workflow.Register:
+			v.NeedOverride = v.Report != nil && v.Report.Verdict == workflow.VerdictInvalid
+		}
+	}
+	return nil
+}
+
+// deliveries fills in the exchange deliveries of the document (packages
+// and status notices), and whether one is still pending.
+func (u *UI) deliveries(ctx context.Context, s *Session, d *workflow.Document, v *docView) error {
+	v.ShowDeliver = true
+	reps, err := u.cfg.Exchange.Deliveries(ctx, s.User, d.ID)
+	if err != nil {
+		return err
+	}
+	for _, rep := range reps {
+		row := deliveryRow{Org: rep.OrgName, OrgID: rep.OrgID, State: orName(deliveryStates, rep.State),
+			StateCls: "d-" + string(rep.State), Attempts: rep.Attempts, Code: rep.StatusCode}
+		if rep.Kind == workflow.DeliverDocument {
+			row.Kind, row.Code, row.At = "Văn bản", rep.LastStatus, rep.LastStatusAt
+		} else {
+			row.Kind = "Thông báo trạng thái"
+			row.At = &rep.UpdatedAt
+		}
+		row.CodeText = statusCodes[row.Code]
+		if rep.State == workflow.DeliveryPending {
+			v.Pending = true
+			if rep.LastError != "" {
+				row.Note = "Đang thử lại"
+			}
+		}
+		if rep.State == workflow.DeliveryFailed {
+			row.Note = rep.LastError
+		}
+		v.Deliveries = append(v.Deliveries, row)
+	}
+	return nil
 }
 
 func orDefault(s, def string) string {
