@@ -261,81 +261,21 @@ func (e *env) plan(rng *rand.Rand) []fault {
 func (e *env) load(ctx context.Context, rep *Report) error {
 	rng := rand.New(rand.NewPCG(e.cfg.Seed, 0x76616e746875))
 	faults := e.plan(rng)
-	var done atomic.Int64
 	var urls []string
 	for _, in := range e.insts {
 		urls = append(urls, in.URL())
 	}
-	start := time.Now()
+	inj := &injector{e: e, rep: rep, rng: rng, start: time.Now()}
 	loadDone := make(chan struct{})
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() { // the fault injector
+	go func() {
 		defer wg.Done()
-		var peerWG sync.WaitGroup
-		defer peerWG.Wait()
-		for _, f := range faults {
-			for float64(done.Load()) < f.at*float64(e.cfg.Lifecycles) {
-				select {
-				case <-loadDone:
-					return
-				case <-time.After(50 * time.Millisecond):
-				}
-			}
-			// A random moment, not just at a lifecycle's end.
-			time.Sleep(time.Duration(rng.IntN(700)) * time.Millisecond)
-			ev := Event{At: time.Since(start).Seconds(), Done: done.Load(), What: f.what}
-			var err error
-			switch f.what {
-			case "kill":
-				in := e.insts[rng.IntN(len(e.insts))]
-				ev.Target = in.Name
-				in.Kill9()
-				rep.Kills++
-				e.logf("kill -9 %s (%d lifecycles done)", in.Name, ev.Done)
-				err = in.Start(ctx)
-			case "postgres":
-				e.logf("PostgreSQL stops for %s", e.cfg.Outage)
-				if err = e.pg.Stop(ctx); err == nil {
-					time.Sleep(e.cfg.Outage)
-					err = e.pg.Start(ctx)
-					rep.PGRestarts++
-				}
-				e.logf("PostgreSQL back (%v)", err)
-			case "minio":
-				e.logf("MinIO stops for %s", e.cfg.Outage)
-				if err = e.s3.Stop(); err == nil {
-					time.Sleep(e.cfg.Outage)
-					err = e.s3.Start(ctx)
-					rep.S3Restarts++
-				}
-				e.logf("MinIO back (%v)", err)
-			case "peer":
-				ev.Target = e.peer.Name
-				e.logf("receiving agency down for %s", e.cfg.PeerDown)
-				e.peer.Kill9()
-				rep.PeerDowns++
-				peerWG.Add(1)
-				go func() {
-					defer peerWG.Done()
-					time.Sleep(e.cfg.PeerDown)
-					if err := e.peer.Start(ctx); err != nil {
-						e.logf("receiving agency did not restart: %v", err)
-						return
-					}
-					e.logf("receiving agency back")
-				}()
-			}
-			if err != nil {
-				ev.Error = err.Error()
-				e.logf("%s: %v", f.what, err)
-			}
-			rep.Events = append(rep.Events, ev)
-		}
+		inj.run(ctx, faults, loadDone)
 	}()
 	lrep, err := loadtest.Run(ctx, loadtest.Config{URLs: urls, AdminUser: "admin", AdminPassword: adminPassword,
 		UsersPerRole: e.cfg.UsersPerRole, Count: e.cfg.Lifecycles, Send: true, SendTo: peerOrg, Retry: 5 * time.Minute,
-		Progress: progressWriter{e}, OnFinish: func(bool) { done.Add(1) }})
+		Progress: progressWriter{e}, OnFinish: func(bool) { inj.done.Add(1) }})
 	close(loadDone)
 	wg.Wait()
 	rep.Load = lrep
@@ -343,6 +283,88 @@ func (e *env) load(ctx context.Context, rep *Report) error {
 		return err
 	}
 	return nil
+}
+
+// injector injects the planned faults as the load progresses and records
+// them in the report.
+type injector struct {
+	e      *env
+	rep    *Report
+	rng    *rand.Rand
+	start  time.Time
+	done   atomic.Int64   // lifecycles finished
+	peerWG sync.WaitGroup // the receiving agency's restart
+}
+
+// run injects each fault when its fraction of the lifecycles is done,
+// until the load is (loadDone closed), and waits for the receiving
+// agency's restart.
+func (j *injector) run(ctx context.Context, faults []fault, loadDone <-chan struct{}) {
+	defer j.peerWG.Wait()
+	for _, f := range faults {
+		for float64(j.done.Load()) < f.at*float64(j.e.cfg.Lifecycles) {
+			select {
+			case <-loadDone:
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+		// A random moment, not just at a lifecycle's end.
+		time.Sleep(time.Duration(j.rng.IntN(700)) * time.Millisecond)
+		j.inject(ctx, f)
+	}
+}
+
+// inject injects one fault and records it as an event.
+func (j *injector) inject(ctx context.Context, f fault) {
+	e, rep := j.e, j.rep
+	ev := Event{At: time.Since(j.start).Seconds(), Done: j.done.Load(), What: f.what}
+	var err error
+	switch f.what {
+	case "kill":
+		in := e.insts[j.rng.IntN(len(e.insts))]
+		ev.Target = in.Name
+		in.Kill9()
+		rep.Kills++
+		e.logf("kill -9 %s (%d lifecycles done)", in.Name, ev.Done)
+		err = in.Start(ctx)
+	case "postgres":
+		e.logf("PostgreSQL stops for %s", e.cfg.Outage)
+		if err = e.pg.Stop(ctx); err == nil {
+			time.Sleep(e.cfg.Outage)
+			err = e.pg.Start(ctx)
+			rep.PGRestarts++
+		}
+		e.logf("PostgreSQL back (%v)", err)
+	case "minio":
+		e.logf("MinIO stops for %s", e.cfg.Outage)
+		if err = e.s3.Stop(); err == nil {
+			time.Sleep(e.cfg.Outage)
+			err = e.s3.Start(ctx)
+			rep.S3Restarts++
+		}
+		e.logf("MinIO back (%v)", err)
+	case "peer":
+		ev.Target = e.peer.Name
+		e.logf("receiving agency down for %s", e.cfg.PeerDown)
+		e.peer.Kill9()
+		rep.PeerDowns++
+		j.peerWG.Add(1)
+		go func() {
+			defer j.peerWG.Done()
+			time.Sleep(e.cfg.PeerDown)
+			if err := e.peer.Start(ctx); err != nil {
+				e.logf("receiving agency did not restart: %v", err)
+				return
+			}
+			e.logf("receiving agency back")
+		}()
+	}
+	if err != nil {
+		ev.Error = err.Error()
+		e.logf("%s: %v", f.what, err)
+	}
+	rep.Events = append(rep.Events, ev)
 }
 
 // progressWriter sends the load tool's progress lines to the run's log.

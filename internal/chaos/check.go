@@ -89,54 +89,97 @@ func (c *Check) fail(format string, args ...any) {
 	}
 }
 
-func (e *env) check(ctx context.Context, rep *Report) {
-	add := func(c Check) {
-		c.OK = c.Bad == 0
-		rep.Checks = append(rep.Checks, c)
-		e.logf("check %-40s %6d  bad %d  %s", c.Name, c.Count, c.Bad, c.Detail)
-	}
-	fatal := func(name string, err error) { add(Check{Name: name, Bad: 1, Detail: err.Error()}) }
+// checks runs the verifications after a run and adds them to the report.
+type checks struct {
+	e     *env
+	rep   *Report
+	admin *api           // logged in on the first instance
+	docs  map[string]doc // the acknowledged documents, by ID
+	sent  []doc          // the outgoing documents sent or archived
+}
 
-	// Answers during the faults: only retryable ones, never a 500.
-	l := rep.Load
+func (k *checks) add(c Check) {
+	c.OK = c.Bad == 0
+	k.rep.Checks = append(k.rep.Checks, c)
+	k.e.logf("check %-40s %6d  bad %d  %s", c.Name, c.Count, c.Bad, c.Detail)
+}
+
+// fatal adds the check name as failed with err: it could not be made.
+func (k *checks) fatal(name string, err error) { k.add(Check{Name: name, Bad: 1, Detail: err.Error()}) }
+
+func (e *env) check(ctx context.Context, rep *Report) {
+	k := &checks{e: e, rep: rep}
+	k.answers()
+	if !k.ready(ctx) {
+		return
+	}
+	k.documentsExist(ctx)
+	for _, kind := range []string{"outgoing", "incoming"} {
+		k.register(ctx, kind)
+	}
+	k.issuedVerify(ctx)
+	// The audit chain and fixity, by the command line tools.
+	for _, t := range [][]string{{"audit", "verify"}, {"archive", "fixity"}} {
+		c := Check{Name: "vanthu " + strings.Join(t, " "), Count: 1}
+		out, err := e.insts[0].CLI(ctx, t...)
+		if err != nil {
+			c.fail("%v", err)
+		} else {
+			c.Detail = firstLine(out)
+		}
+		k.add(c)
+	}
+	if !k.peerReceived(ctx) {
+		return
+	}
+	k.deliveriesAcknowledged(ctx)
+	k.blobs(ctx)
+}
+
+// answers checks the answers the load tool and the servers saw during the
+// faults: only retryable ones, never a 500.
+func (k *checks) answers() {
+	l := k.rep.Load
 	c := Check{Name: "lifecycles completed"}
-	for _, k := range l.Lifecycles {
-		c.Count += k.Completed
-		c.Bad += k.Failed
+	for _, lc := range l.Lifecycles {
+		c.Count += lc.Completed
+		c.Bad += lc.Failed
 	}
 	if len(l.Errors) > 0 {
 		c.Detail = fmt.Sprint(l.Errors)
 	}
-	add(c)
+	k.add(c)
 	c = Check{Name: "retried answers (503, 409 conflict, lost connection)"}
-	for k, n := range l.Retried {
+	for what, n := range l.Retried {
 		c.Count += n
-		c.Detail += fmt.Sprintf("%s ×%d; ", k, n)
+		c.Detail += fmt.Sprintf("%s ×%d; ", what, n)
 	}
 	c.Detail = strings.TrimSuffix(c.Detail, "; ")
-	add(c)
+	k.add(c)
 	c = Check{Name: "500 answers to the load tool"}
 	for _, m := range []map[string]int{l.Errors, l.Retried} {
-		for k, n := range m {
-			if strings.Contains(k, ": 500 ") {
+		for what, n := range m {
+			if strings.Contains(what, ": 500 ") {
 				c.Bad += n
 			}
 		}
 	}
-	add(c)
+	k.add(c)
 	c = Check{Name: "500 answers logged by the servers"}
-	for _, in := range append(slices.Clone(e.insts), e.peer) {
-		n, sample := count500(filepath.Join(e.cfg.Dir, in.Name+".log"))
+	for _, in := range append(slices.Clone(k.e.insts), k.e.peer) {
+		n, sample := count500(filepath.Join(k.e.cfg.Dir, in.Name+".log"))
 		if n > 0 {
 			c.fail("%s: %s", in.Name, sample)
 			c.Bad += n - 1
 		}
 	}
-	add(c)
+	k.add(c)
+}
 
-	// Wait until every instance answers again, then log in.
-	var admin *api
-	for _, in := range e.insts {
+// ready waits until every instance answers again, then logs in on the
+// first; false (with the failed check added) when that fails.
+func (k *checks) ready(ctx context.Context) bool {
+	for _, in := range k.e.insts {
 		var err error
 		if err = waitFor(ctx, 2*time.Minute, func() bool {
 			r, err := http.Get(in.URL() + "/readyz")
@@ -145,100 +188,107 @@ func (e *env) check(ctx context.Context, rep *Report) {
 			}
 			return err == nil && r.StatusCode == 200
 		}); err != nil {
-			fatal("instances ready", fmt.Errorf("%s: %w", in.Name, err))
-			return
+			k.fatal("instances ready", fmt.Errorf("%s: %w", in.Name, err))
+			return false
 		}
-		if admin == nil {
-			if admin, err = login(ctx, in.URL()); err != nil {
-				fatal("login", err)
-				return
+		if k.admin == nil {
+			if k.admin, err = login(ctx, in.URL()); err != nil {
+				k.fatal("login", err)
+				return false
 			}
 		}
 	}
+	return true
+}
 
-	// Every document whose creation was acknowledged exists.
-	c = Check{Name: "acknowledged documents exist"}
-	docs := map[string]doc{}
+// documentsExist checks that every document whose creation was
+// acknowledged exists, and that the completed ones are archived.
+func (k *checks) documentsExist(ctx context.Context) {
+	c := Check{Name: "acknowledged documents exist"}
+	k.docs = map[string]doc{}
 	for _, kind := range []string{"outgoing", "incoming"} {
-		k := l.Lifecycles[kind]
-		if k == nil {
+		lc := k.rep.Load.Lifecycles[kind]
+		if lc == nil {
 			continue
 		}
-		for _, id := range k.Created {
+		for _, id := range lc.Created {
 			c.Count++
 			var d doc
-			code, err := admin.call(ctx, "GET", "/api/v1/documents/"+url.PathEscape(id), nil, &d)
+			code, err := k.admin.call(ctx, "GET", "/api/v1/documents/"+url.PathEscape(id), nil, &d)
 			if code != 200 || err != nil {
 				c.fail("%s: %d %v", id, code, err)
 				continue
 			}
-			docs[id] = d
+			k.docs[id] = d
 		}
-		for _, id := range k.Documents {
-			if d := docs[id]; d.State != "archived" {
+		for _, id := range lc.Documents {
+			if d := k.docs[id]; d.State != "archived" {
 				c.fail("completed %s is %q, not archived", id, d.State)
 			}
 		}
 	}
-	add(c)
+	k.add(c)
+}
 
-	// Registers: gapless and unique.
-	for _, kind := range []string{"outgoing", "incoming"} {
-		c = Check{Name: kind + " register gapless and unique"}
-		var reg struct {
-			Items []map[string]any `json:"items"`
-		}
-		if code, err := admin.call(ctx, "GET", fmt.Sprintf("/api/v1/registers/%s/%d", kind, time.Now().Year()), nil, &reg); code != 200 || err != nil {
-			fatal(c.Name, fmt.Errorf("%d %v", code, err))
-			continue
-		}
-		// The register lists every number: the documents', and those no
-		// issued document carries (status voided: an issue failed after a
-		// later number was taken; reserved: an issue not finished).
-		seen := map[int]int{}
-		ids := map[string]int{}
-		states := map[string]int{}
-		for _, it := range reg.Items {
-			n, _ := it["number"].(float64)
-			seen[int(n)]++
-			if st, _ := it["status"].(string); st != "" {
-				states[st]++
-			} else if id, _ := it["document_id"].(string); id != "" {
-				ids[id]++
-			}
-		}
-		c.Count = len(reg.Items)
-		if len(states) > 0 {
-			c.Detail = fmt.Sprintf("numbers without a document, shown as such: %v", states)
-		}
-		for n := 1; n <= c.Count; n++ {
-			switch seen[n] {
-			case 0:
-				c.fail("number %d missing", n)
-			case 1:
-			default:
-				c.fail("number %d ×%d", n, seen[n])
-			}
-		}
-		for id, n := range ids {
-			if n > 1 {
-				c.fail("document %s numbered %d times", id, n)
-			}
-		}
-		for _, d := range docs {
-			if d.Direction == kind && d.State != "draft" && d.State != "in_review" && d.State != "approved" && d.State != "officer_signed" && d.State != "received" {
-				if ids[d.ID] != 1 {
-					c.fail("%s (%s) not in the register", d.ID, d.State)
-				}
-			}
-		}
-		add(c)
+// register checks that this year's register of kind is gapless and
+// unique, and lists every numbered document once.
+func (k *checks) register(ctx context.Context, kind string) {
+	c := Check{Name: kind + " register gapless and unique"}
+	var reg struct {
+		Items []map[string]any `json:"items"`
 	}
+	if code, err := k.admin.call(ctx, "GET", fmt.Sprintf("/api/v1/registers/%s/%d", kind, time.Now().Year()), nil, &reg); code != 200 || err != nil {
+		k.fatal(c.Name, fmt.Errorf("%d %v", code, err))
+		return
+	}
+	// The register lists every number: the documents', and those no
+	// issued document carries (status voided: an issue failed after a
+	// later number was taken; reserved: an issue not finished).
+	seen := map[int]int{}
+	ids := map[string]int{}
+	states := map[string]int{}
+	for _, it := range reg.Items {
+		n, _ := it["number"].(float64)
+		seen[int(n)]++
+		if st, _ := it["status"].(string); st != "" {
+			states[st]++
+		} else if id, _ := it["document_id"].(string); id != "" {
+			ids[id]++
+		}
+	}
+	c.Count = len(reg.Items)
+	if len(states) > 0 {
+		c.Detail = fmt.Sprintf("numbers without a document, shown as such: %v", states)
+	}
+	for n := 1; n <= c.Count; n++ {
+		switch seen[n] {
+		case 0:
+			c.fail("number %d missing", n)
+		case 1:
+		default:
+			c.fail("number %d ×%d", n, seen[n])
+		}
+	}
+	for id, n := range ids {
+		if n > 1 {
+			c.fail("document %s numbered %d times", id, n)
+		}
+	}
+	for _, d := range k.docs {
+		if d.Direction == kind && d.State != "draft" && d.State != "in_review" && d.State != "approved" && d.State != "officer_signed" && d.State != "received" {
+			if ids[d.ID] != 1 {
+				c.fail("%s (%s) not in the register", d.ID, d.State)
+			}
+		}
+	}
+	k.add(c)
+}
 
-	// Every issued document verifies with both layers.
-	c = Check{Name: "issued documents verify (both layers valid)"}
-	var sent []doc
-	for _, d := range docs {
+// issuedVerify checks that every issued document verifies with both
+// layers, and collects the sent ones.
+func (k *checks) issuedVerify(ctx context.Context) {
+	c := Check{Name: "issued documents verify (both layers valid)"}
+	for _, d := range k.docs {
 		if d.Direction != "outgoing" || (d.State != "issued" && d.State != "sent" && d.State != "archived") {
 			continue
 		}
@@ -248,41 +298,33 @@ func (e *env) check(ctx context.Context, rep *Report) {
 			Signatures []map[string]any `json:"signatures"`
 			Reasons    []string         `json:"reasons"`
 		}
-		code, err := admin.call(ctx, "GET", "/api/v1/documents/"+d.ID+"/verification", nil, &v)
+		code, err := k.admin.call(ctx, "GET", "/api/v1/documents/"+d.ID+"/verification", nil, &v)
 		if code != 200 || err != nil || v.Verdict != "valid" || len(v.Signatures) < 2 {
 			c.fail("%s: %d %v %s %d signature(s) %v", d.ID, code, err, v.Verdict, len(v.Signatures), v.Reasons)
 		}
 		if d.State == "sent" || d.State == "archived" {
-			sent = append(sent, d)
+			k.sent = append(k.sent, d)
 		}
 	}
-	add(c)
+	k.add(c)
+}
 
-	// The audit chain and fixity, by the command line tools.
-	for _, t := range [][]string{{"audit", "verify"}, {"archive", "fixity"}} {
-		c = Check{Name: "vanthu " + strings.Join(t, " "), Count: 1}
-		out, err := e.insts[0].CLI(ctx, t...)
-		if err != nil {
-			c.fail("%v", err)
-		} else {
-			c.Detail = firstLine(out)
-		}
-		add(c)
-	}
-
-	// Every delivery reached the peer once.
-	c = Check{Name: "deliveries received by the peer exactly once", Count: len(sent)}
-	peer, err := login(ctx, e.peer.URL())
+// peerReceived checks that every sent document reached the peer exactly
+// once, waiting up to three minutes for the last ones; false when the
+// peer cannot be logged in on.
+func (k *checks) peerReceived(ctx context.Context) bool {
+	c := Check{Name: "deliveries received by the peer exactly once", Count: len(k.sent)}
+	peer, err := login(ctx, k.e.peer.URL())
 	if err != nil {
-		fatal(c.Name, err)
-		return
+		k.fatal(c.Name, err)
+		return false
 	}
 	var got map[string]int
 	deadline := time.Now().Add(3 * time.Minute)
 	for {
-		got, err = e.peerSubjects(ctx, peer)
+		got, err = k.e.peerSubjects(ctx, peer)
 		missing := 0
-		for _, d := range sent {
+		for _, d := range k.sent {
 			if got[d.Subject] == 0 {
 				missing++
 			}
@@ -293,31 +335,37 @@ func (e *env) check(ctx context.Context, rep *Report) {
 		time.Sleep(2 * time.Second)
 	}
 	if err != nil {
-		fatal(c.Name, err)
-	} else {
-		want := map[string]bool{}
-		for _, d := range sent {
-			want[d.Subject] = true
-			if n := got[d.Subject]; n != 1 {
-				c.fail("%s (%s) received %d times", d.ID, d.Subject, n)
-			}
-		}
-		for s, n := range got {
-			if !want[s] {
-				c.fail("%q received ×%d but not sent", s, n)
-			}
-		}
-		add(c)
+		k.fatal(c.Name, err)
+		return true
 	}
-	c = Check{Name: "deliveries acknowledged (sender side)", Count: len(sent)}
-	for _, d := range sent {
+	want := map[string]bool{}
+	for _, d := range k.sent {
+		want[d.Subject] = true
+		if n := got[d.Subject]; n != 1 {
+			c.fail("%s (%s) received %d times", d.ID, d.Subject, n)
+		}
+	}
+	for s, n := range got {
+		if !want[s] {
+			c.fail("%q received ×%d but not sent", s, n)
+		}
+	}
+	k.add(c)
+	return true
+}
+
+// deliveriesAcknowledged checks, on the sender's side, that every sent
+// document has one document delivery, delivered.
+func (k *checks) deliveriesAcknowledged(ctx context.Context) {
+	c := Check{Name: "deliveries acknowledged (sender side)", Count: len(k.sent)}
+	for _, d := range k.sent {
 		var dl struct {
 			Items []struct {
 				State string `json:"state"`
 				Kind  string `json:"kind"`
 			} `json:"items"`
 		}
-		code, err := admin.call(ctx, "GET", "/api/v1/documents/"+d.ID+"/deliveries", nil, &dl)
+		code, err := k.admin.call(ctx, "GET", "/api/v1/documents/"+d.ID+"/deliveries", nil, &dl)
 		if code != 200 || err != nil {
 			c.fail("%s: %d %v", d.ID, code, err)
 			continue
@@ -335,19 +383,22 @@ func (e *env) check(ctx context.Context, rep *Report) {
 			c.fail("%s: %d document deliveries", d.ID, docs)
 		}
 	}
-	add(c)
+	k.add(c)
+}
 
-	// Blobs: every object in the work bucket is referenced, or is garbage
-	// no committed row references (collectable).
-	c = Check{Name: "blobs referenced by a document"}
-	refs, err := e.referencedBlobs(ctx)
+// blobs checks that every blob a committed row references is in the work
+// bucket, and counts those no committed row references (collectable
+// garbage).
+func (k *checks) blobs(ctx context.Context) {
+	c := Check{Name: "blobs referenced by a document"}
+	refs, err := k.e.referencedBlobs(ctx)
 	if err != nil {
-		fatal(c.Name, err)
+		k.fatal(c.Name, err)
 		return
 	}
-	st, err := minio.New(ctx, minio.Config{Endpoint: e.s3.Addr(), AccessKey: s3User, SecretKey: s3Key, Bucket: "vanthu-work"})
+	st, err := minio.New(ctx, minio.Config{Endpoint: k.e.s3.Addr(), AccessKey: s3User, SecretKey: s3Key, Bucket: "vanthu-work"})
 	if err != nil {
-		fatal(c.Name, err)
+		k.fatal(c.Name, err)
 		return
 	}
 	var orphans []string
@@ -362,16 +413,16 @@ func (e *env) check(ctx context.Context, rep *Report) {
 		return nil
 	})
 	if err != nil {
-		fatal(c.Name, err)
+		k.fatal(c.Name, err)
 		return
 	}
-	for k := range refs {
-		if !present[k] {
-			c.fail("referenced blob %s missing", k)
+	for key := range refs {
+		if !present[key] {
+			c.fail("referenced blob %s missing", key)
 		}
 	}
-	add(c)
-	add(Check{Name: "unreferenced blobs (collectable garbage)", Count: len(orphans)})
+	k.add(c)
+	k.add(Check{Name: "unreferenced blobs (collectable garbage)", Count: len(orphans)})
 }
 
 // peerSubjects counts the peer's incoming documents by subject.
