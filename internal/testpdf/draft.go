@@ -78,6 +78,31 @@ type item struct {
 
 // MakeDraft returns the draft's PDF and where its anchors are.
 func MakeDraft(d Draft) ([]byte, Anchors, error) {
+	d = d.withDefaults()
+	m, err := newMetrics(d.Regular, d.Bold)
+	if err != nil {
+		return nil, Anchors{}, err
+	}
+	l := &layout{d: d, m: m}
+	l.header()
+	l.dateLine()
+	l.body()
+	l.signatureBlock()
+	var out []byte
+	switch d.Producer {
+	case FPDFUnicode:
+		out, err = writeFPDF(d, l.items)
+	case RawSimple:
+		out, err = writeRaw(d, m, l.items)
+	default:
+		err = fmt.Errorf("unknown producer %q", d.Producer)
+	}
+	return out, l.a, err
+}
+
+// withDefaults fills in what d leaves out: one page, the titles and name
+// of a chairman's decision, the signature block 300 pt from the bottom.
+func (d Draft) withDefaults() Draft {
 	if d.Pages < 1 {
 		d.Pages = 1
 	}
@@ -90,39 +115,55 @@ func MakeDraft(d Draft) ([]byte, Anchors, error) {
 	if d.SigTitleY == 0 {
 		d.SigTitleY = 300
 	}
-	m, err := newMetrics(d.Regular, d.Bold)
-	if err != nil {
-		return nil, Anchors{}, err
+	return d
+}
+
+// layout places the lines of a draft and records its anchors.
+type layout struct {
+	d     Draft
+	m     *metrics
+	a     Anchors
+	items []item
+}
+
+// Centres of the header's columns: agency (left), motto (right).
+const leftC, rightC = 150.0, 400.0
+
+// add places it (centred on its x when it.centred) and returns it placed.
+func (l *layout) add(it item) item {
+	if it.centred {
+		it.x -= l.m.width(it.text, it.size, it.bold) / 2
+		it.centred = false
 	}
-	var a Anchors
-	var items []item
-	add := func(it item) item {
-		if it.centred {
-			it.x -= m.width(it.text, it.size, it.bold) / 2
-			it.centred = false
-		}
-		items = append(items, it)
-		return it
-	}
-	// Header: agency (left), motto (right).
-	const leftC, rightC = 150.0, 400.0
-	add(item{page: 1, x: leftC, y: 790, size: 12, text: "ỦY BAN NHÂN DÂN", centred: true})
-	add(item{page: 1, x: leftC, y: 775, size: 12, bold: true, text: "QUẬN BÌNH THỦY", centred: true})
-	add(item{page: 1, x: rightC, y: 790, size: 12, bold: true, text: "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", centred: true})
-	add(item{page: 1, x: rightC, y: 775, size: 13, bold: true, text: "Độc lập - Tự do - Hạnh phúc", centred: true})
-	// "Số:          /QĐ-UBND": the blank is 40 pt wide.
+	l.items = append(l.items, it)
+	return it
+}
+
+// header places the agency, the motto and "Số:          /QĐ-UBND" with
+// its 40 pt blank.
+func (l *layout) header() {
+	m := l.m
+	l.add(item{page: 1, x: leftC, y: 790, size: 12, text: "ỦY BAN NHÂN DÂN", centred: true})
+	l.add(item{page: 1, x: leftC, y: 775, size: 12, bold: true, text: "QUẬN BÌNH THỦY", centred: true})
+	l.add(item{page: 1, x: rightC, y: 790, size: 12, bold: true, text: "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", centred: true})
+	l.add(item{page: 1, x: rightC, y: 775, size: 13, bold: true, text: "Độc lập - Tự do - Hạnh phúc", centred: true})
 	const blank = 40.0
 	so, tail := "Số:", "/QĐ-UBND"
 	sx := leftC - (m.width(so, 13, false)+blank+m.width(tail, 13, false))/2
-	add(item{page: 1, x: sx, y: 740, size: 13, text: so})
-	add(item{page: 1, x: sx + m.width(so, 13, false) + blank, y: 740, size: 13, text: tail})
-	a.NumberBlank = [2]float64{sx + m.width(so, 13, false), sx + m.width(so, 13, false) + blank}
-	a.NumberY = 740
-	// "Bình Thủy, ngày      tháng      năm 2026": blanks of 24 pt.
+	l.add(item{page: 1, x: sx, y: 740, size: 13, text: so})
+	l.add(item{page: 1, x: sx + m.width(so, 13, false) + blank, y: 740, size: 13, text: tail})
+	l.a.NumberBlank = [2]float64{sx + m.width(so, 13, false), sx + m.width(so, 13, false) + blank}
+	l.a.NumberY = 740
+}
+
+// dateLine places "Bình Thủy, ngày      tháng      năm 2026" with blanks
+// of 24 pt (and no year when YearBlank).
+func (l *layout) dateLine() {
+	m := l.m
 	const dblank = 24.0
 	parts := []string{"Bình Thủy, ngày", "tháng", "năm"}
 	year := " 2026"
-	if d.YearBlank {
+	if l.d.YearBlank {
 		year = ""
 	}
 	total := m.width(parts[0], 13, false) + m.width(parts[1], 13, false) + m.width(parts[2]+year, 13, false) + 2*dblank
@@ -132,22 +173,27 @@ func MakeDraft(d Draft) ([]byte, Anchors, error) {
 		if i == 2 {
 			s += year
 		}
-		add(item{page: 1, x: x, y: 740, size: 13, text: s})
+		l.add(item{page: 1, x: x, y: 740, size: 13, text: s})
 		w := m.width(p, 13, false)
 		switch i {
 		case 0:
-			a.DayX = [2]float64{x + w, x + w + dblank}
+			l.a.DayX = [2]float64{x + w, x + w + dblank}
 		case 1:
-			a.MonthX = [2]float64{x + w, x + w + dblank}
+			l.a.MonthX = [2]float64{x + w, x + w + dblank}
 		case 2:
-			a.YearX = x + w
+			l.a.YearX = x + w
 		}
 		x += m.width(s, 13, false) + dblank
 	}
-	a.DateY = 740
-	add(item{page: 1, x: pageW / 2, y: 690, size: 14, bold: true, text: "QUYẾT ĐỊNH", centred: true})
-	add(item{page: 1, x: pageW / 2, y: 672, size: 14, bold: true, text: "Về việc ban hành quy chế làm việc", centred: true})
-	add(item{page: 1, x: pageW / 2, y: 640, size: 14, bold: true, text: "CHỦ TỊCH ỦY BAN NHÂN DÂN QUẬN BÌNH THỦY", centred: true})
+	l.a.DateY = 740
+}
+
+// body places the title and, on every page, the lines of the body, down
+// to 40 pt above the signature block on the last page.
+func (l *layout) body() {
+	l.add(item{page: 1, x: pageW / 2, y: 690, size: 14, bold: true, text: "QUYẾT ĐỊNH", centred: true})
+	l.add(item{page: 1, x: pageW / 2, y: 672, size: 14, bold: true, text: "Về việc ban hành quy chế làm việc", centred: true})
+	l.add(item{page: 1, x: pageW / 2, y: 640, size: 14, bold: true, text: "CHỦ TỊCH ỦY BAN NHÂN DÂN QUẬN BÌNH THỦY", centred: true})
 	body := []string{
 		"Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;",
 		"Căn cứ Nghị định số 30/2020/NĐ-CP ngày 05 tháng 3 năm 2020 của Chính phủ về công tác văn thư;",
@@ -155,45 +201,40 @@ func MakeDraft(d Draft) ([]byte, Anchors, error) {
 		"Điều 1. Ban hành kèm theo Quyết định này Quy chế làm việc của Ủy ban nhân dân quận.",
 		"Điều 2. Quyết định này có hiệu lực kể từ ngày ký.",
 	}
-	for p := 1; p <= d.Pages; p++ {
+	for p := 1; p <= l.d.Pages; p++ {
 		y := 610.0
 		if p > 1 {
 			y = 790
 		}
-		for _, l := range body {
-			if p == d.Pages && y < d.SigTitleY+40 {
+		for _, s := range body {
+			if p == l.d.Pages && y < l.d.SigTitleY+40 {
 				break
 			}
-			add(item{page: p, x: 72, y: y, size: 13, text: l})
+			l.add(item{page: p, x: 72, y: y, size: 13, text: s})
 			y -= 20
 		}
 	}
-	// The signature block: titles, 80 pt of room, the name; "Nơi nhận" left.
+}
+
+// signatureBlock places, on the last page, the titles, 80 pt of room, the
+// name, and "Nơi nhận" on the left.
+func (l *layout) signatureBlock() {
 	const sigC = 420.0
+	d := l.d
 	last := d.Pages
 	ty := d.SigTitleY + float64(len(d.Titles)-1)*15
 	for _, t := range d.Titles {
-		add(item{page: last, x: sigC, y: ty, size: 13, bold: true, text: t, centred: true})
-		a.TitleY = ty
+		l.add(item{page: last, x: sigC, y: ty, size: 13, bold: true, text: t, centred: true})
+		l.a.TitleY = ty
 		ty -= 15
 	}
-	a.NameY = a.TitleY - 95
-	add(item{page: last, x: sigC, y: a.NameY, size: 13, bold: true, text: d.Name, centred: true})
-	a.SigPage, a.SigCX = last, sigC
-	add(item{page: last, x: 72, y: d.SigTitleY + 15, size: 12, bold: true, text: "Nơi nhận:"})
+	l.a.NameY = l.a.TitleY - 95
+	l.add(item{page: last, x: sigC, y: l.a.NameY, size: 13, bold: true, text: d.Name, centred: true})
+	l.a.SigPage, l.a.SigCX = last, sigC
+	l.add(item{page: last, x: 72, y: d.SigTitleY + 15, size: 12, bold: true, text: "Nơi nhận:"})
 	for i, s := range []string{"- Như Điều 3;", "- Lưu: VT, VP."} {
-		add(item{page: last, x: 72, y: d.SigTitleY - float64(i)*13, size: 11, text: s})
+		l.add(item{page: last, x: 72, y: d.SigTitleY - float64(i)*13, size: 11, text: s})
 	}
-	var out []byte
-	switch d.Producer {
-	case FPDFUnicode:
-		out, err = writeFPDF(d, items)
-	case RawSimple:
-		out, err = writeRaw(d, m, items)
-	default:
-		err = fmt.Errorf("unknown producer %q", d.Producer)
-	}
-	return out, a, err
 }
 
 // metrics measures text with the TrueType fonts.
@@ -268,7 +309,31 @@ func writeFPDF(d Draft, items []item) ([]byte, error) {
 
 // writeRaw writes the PDF by hand (see RawSimple).
 func writeRaw(d Draft, m *metrics, items []item) ([]byte, error) {
-	// One encoding for both fonts: ASCII as is, other runes from 128 up.
+	codes, extra, err := rawEncoding(items)
+	if err != nil {
+		return nil, err
+	}
+	w := &rawWriter{m: m, codes: codes, extra: extra}
+	tu := w.obj(rawStream(w.toUnicode()))
+	w.f1, w.f2 = w.font("Times-Roman", false, tu), w.font("Times-Bold", true, tu)
+	pagesID := w.obj("") // the page tree, written when its kids are known
+	sort.SliceStable(items, func(i, j int) bool { return items[i].y > items[j].y })
+	var kids strings.Builder
+	for pg := 1; pg <= d.Pages; pg++ {
+		fmt.Fprintf(&kids, " %d 0 R", w.page(d, pg, items, pagesID))
+	}
+	w.objs[pagesID-1] = fmt.Sprintf("<< /Type /Pages /Kids [%s ] /Count %d >>", kids.String(), d.Pages)
+	cat := w.obj(fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R >>", pagesID))
+	out := NewWriter("1.7")
+	for i, o := range w.objs {
+		out.Obj(i+1, o)
+	}
+	return out.Table(fmt.Sprintf("/Root %d 0 R", cat), -1), nil
+}
+
+// rawEncoding is the one encoding of both fonts: ASCII as is, the other
+// runes of the text from code 128 up (extra, in that order).
+func rawEncoding(items []item) (map[rune]byte, []rune, error) {
 	codes := map[rune]byte{}
 	var extra []rune
 	for _, it := range items {
@@ -278,139 +343,157 @@ func writeRaw(d Draft, m *metrics, items []item) ([]byte, error) {
 			}
 			if _, ok := codes[r]; !ok {
 				if len(extra) >= 128 {
-					return nil, fmt.Errorf("too many distinct letters")
+					return nil, nil, fmt.Errorf("too many distinct letters")
 				}
 				codes[r] = byte(128 + len(extra))
 				extra = append(extra, r)
 			}
 		}
 	}
-	enc := func(s string) string {
-		var b strings.Builder
-		for _, r := range s {
-			c := byte(r)
-			if r >= 128 || r < 32 {
-				c = codes[r]
-			}
-			switch c {
-			case '(', ')', '\\':
-				b.WriteByte('\\')
-			}
-			b.WriteByte(c)
+	return codes, extra, nil
+}
+
+// rawWriter holds the objects of a RawSimple PDF (object i+1 is objs[i])
+// and its encoding.
+type rawWriter struct {
+	m      *metrics
+	codes  map[rune]byte
+	extra  []rune
+	objs   []string
+	f1, f2 int // the regular and bold fonts
+}
+
+// obj adds an object and returns its number.
+func (w *rawWriter) obj(s string) int { w.objs = append(w.objs, s); return len(w.objs) }
+
+// rawStream is the body of a stream object holding s.
+func rawStream(s string) string {
+	return fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(s), s)
+}
+
+// enc encodes s as the inside of a literal string in the fonts' encoding.
+func (w *rawWriter) enc(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		c := byte(r)
+		if r >= 128 || r < 32 {
+			c = w.codes[r]
 		}
-		return b.String()
+		switch c {
+		case '(', ')', '\\':
+			b.WriteByte('\\')
+		}
+		b.WriteByte(c)
 	}
-	var objs []string
-	obj := func(s string) int { objs = append(objs, s); return len(objs) }
-	var diffs, bf strings.Builder
-	diffs.WriteString("[128")
-	for _, r := range extra {
-		fmt.Fprintf(&diffs, " /uni%04X", r)
-	}
-	diffs.WriteString("]")
-	fmt.Fprintf(&bf, "/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n/CMapName /Raw-UCS def\n1 begincodespacerange <00> <FF> endcodespacerange\n1 beginbfrange <20> <7E> <0020> endbfrange\n%d beginbfchar\n", len(extra))
-	for i, r := range extra {
+	return b.String()
+}
+
+// toUnicode is the /ToUnicode CMap of the encoding.
+func (w *rawWriter) toUnicode() string {
+	var bf strings.Builder
+	fmt.Fprintf(&bf, "/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n/CMapName /Raw-UCS def\n1 begincodespacerange <00> <FF> endcodespacerange\n1 beginbfrange <20> <7E> <0020> endbfrange\n%d beginbfchar\n", len(w.extra))
+	for i, r := range w.extra {
 		fmt.Fprintf(&bf, "<%02X> <%04X>\n", 128+i, r)
 	}
 	bf.WriteString("endbfchar\nendcmap CMapName currentdict /CMap defineresource pop end end\n")
-	tu := obj(fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", bf.Len(), bf.String()))
-	fontObj := func(base string, bold bool) int {
-		var w strings.Builder
-		w.WriteString("[")
-		for c := 32; c < 128+len(extra); c++ {
-			r := rune(c)
-			if c >= 128 {
-				r = extra[c-128]
-			} else if c == 127 {
-				r = ' '
-			}
-			fmt.Fprintf(&w, " %.0f", m.advance(r, bold))
-		}
-		w.WriteString(" ]")
-		return obj(fmt.Sprintf("<< /Type /Font /Subtype /Type1 /BaseFont /%s /FirstChar 32 /LastChar %d /Widths %s /Encoding << /Type /Encoding /BaseEncoding /WinAnsiEncoding /Differences %s >> /ToUnicode %d 0 R >>",
-			base, 127+len(extra), w.String(), diffs.String(), tu))
+	return bf.String()
+}
+
+// font adds a simple, not embedded font base with the encoding's
+// /Differences, the widths of the TrueType font, and the /ToUnicode
+// CMap tu, and returns its object number.
+func (w *rawWriter) font(base string, bold bool, tu int) int {
+	var diffs strings.Builder
+	diffs.WriteString("[128")
+	for _, r := range w.extra {
+		fmt.Fprintf(&diffs, " /uni%04X", r)
 	}
-	f1, f2 := fontObj("Times-Roman", false), fontObj("Times-Bold", true)
-	pagesID := 0 // filled below
-	var pageIDs []int
-	pagesRef := len(objs) + 1
-	obj("") // placeholder for Pages
-	pagesID = pagesRef
-	for pg := 1; pg <= d.Pages; pg++ {
-		var streams []int
-		pageXObj := ""
-		var cur strings.Builder
-		flush := func() {
-			if cur.Len() == 0 {
-				return
-			}
-			streams = append(streams, obj(fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", cur.Len(), cur.String())))
-			cur.Reset()
+	diffs.WriteString("]")
+	var ws strings.Builder
+	ws.WriteString("[")
+	for c := 32; c < 128+len(w.extra); c++ {
+		r := rune(c)
+		if c >= 128 {
+			r = w.extra[c-128]
+		} else if c == 127 {
+			r = ' '
 		}
-		sort.SliceStable(items, func(i, j int) bool { return items[i].y > items[j].y })
-		for i, it := range items {
-			if it.page != pg {
-				continue
-			}
-			font := "/F1"
-			if it.bold {
-				font = "/F2"
-			}
-			// Words with TJ offsets instead of spaces.
-			words := strings.Split(it.text, " ")
-			var tj strings.Builder
-			for k, w := range words {
-				if k > 0 {
-					fmt.Fprintf(&tj, " %.0f ", -m.advance(' ', it.bold))
-				}
-				fmt.Fprintf(&tj, "(%s)", enc(w))
-			}
-			fmt.Fprintf(&cur, "BT %s 1 Tf %.2f 0 0 %.2f %.2f %.2f Tm [%s] TJ ET\n", font, it.size, it.size, it.x, it.y, tj.String())
-			if i%7 == 6 {
-				flush() // several content streams
-			}
+		fmt.Fprintf(&ws, " %.0f", w.m.advance(r, bold))
+	}
+	ws.WriteString(" ]")
+	return w.obj(fmt.Sprintf("<< /Type /Font /Subtype /Type1 /BaseFont /%s /FirstChar 32 /LastChar %d /Widths %s /Encoding << /Type /Encoding /BaseEncoding /WinAnsiEncoding /Differences %s >> /ToUnicode %d 0 R >>",
+		base, 127+len(w.extra), ws.String(), diffs.String(), tu))
+}
+
+// page adds page pg (its content streams, and its form with InForm) and
+// returns the page's object number.
+func (w *rawWriter) page(d Draft, pg int, items []item, pagesID int) int {
+	streams := w.contents(pg, items)
+	pageXObj := ""
+	if d.InForm {
+		var form int
+		streams, form = w.inForm(streams)
+		pageXObj = fmt.Sprintf(" /XObject << /Fm1 %d 0 R >>", form)
+	}
+	var arr strings.Builder
+	for _, s := range streams {
+		fmt.Fprintf(&arr, " %d 0 R", s)
+	}
+	return w.obj(fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %.2f %.2f] /Resources << /Font << /F1 %d 0 R /F2 %d 0 R >>%s >> /Contents [%s ] >>",
+		pagesID, pageW, pageH, w.f1, w.f2, pageXObj, arr.String()))
+}
+
+// contents adds the text of page pg as several content streams (seven
+// lines each at most), the words placed with TJ offsets instead of
+// spaces, and returns their object numbers.
+func (w *rawWriter) contents(pg int, items []item) []int {
+	var streams []int
+	var cur strings.Builder
+	flush := func() {
+		if cur.Len() == 0 {
+			return
 		}
-		flush()
-		if d.InForm {
-			// One form with all the text, drawn at half scale inside and
-			// doubled by the page: positions on the page are unchanged.
-			var all strings.Builder
-			for _, id := range streams {
-				o := objs[id-1]
-				body := o[strings.Index(o, "stream\n")+7 : strings.LastIndex(o, "\nendstream")]
-				all.WriteString(body + "\n")
+		streams = append(streams, w.obj(rawStream(cur.String())))
+		cur.Reset()
+	}
+	for i, it := range items {
+		if it.page != pg {
+			continue
+		}
+		font := "/F1"
+		if it.bold {
+			font = "/F2"
+		}
+		words := strings.Split(it.text, " ")
+		var tj strings.Builder
+		for k, word := range words {
+			if k > 0 {
+				fmt.Fprintf(&tj, " %.0f ", -w.m.advance(' ', it.bold))
 			}
-			form := obj(fmt.Sprintf("<< /Type /XObject /Subtype /Form /BBox [0 0 %.2f %.2f] /Matrix [0.5 0 0 0.5 0 0] /Resources << /Font << /F1 %d 0 R /F2 %d 0 R >> >> /Length %d >>\nstream\n%s\nendstream",
-				pageW, pageH, f1, f2, all.Len(), all.String()))
-			page := "q 2 0 0 2 0 0 cm /Fm1 Do Q"
-			streams = []int{obj(fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(page), page))}
-			pageXObj = fmt.Sprintf(" /XObject << /Fm1 %d 0 R >>", form)
+			fmt.Fprintf(&tj, "(%s)", w.enc(word))
 		}
-		var arr strings.Builder
-		for _, s := range streams {
-			fmt.Fprintf(&arr, " %d 0 R", s)
+		fmt.Fprintf(&cur, "BT %s 1 Tf %.2f 0 0 %.2f %.2f %.2f Tm [%s] TJ ET\n", font, it.size, it.size, it.x, it.y, tj.String())
+		if i%7 == 6 {
+			flush() // several content streams
 		}
-		pageIDs = append(pageIDs, obj(fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %.2f %.2f] /Resources << /Font << /F1 %d 0 R /F2 %d 0 R >>%s >> /Contents [%s ] >>",
-			pagesID, pageW, pageH, f1, f2, pageXObj, arr.String())))
 	}
-	var kids strings.Builder
-	for _, id := range pageIDs {
-		fmt.Fprintf(&kids, " %d 0 R", id)
+	flush()
+	return streams
+}
+
+// inForm moves the text of the content streams into one form drawn at
+// half scale inside and doubled by the page, so that positions on the
+// page are unchanged. It returns the page's new content streams and the
+// form.
+func (w *rawWriter) inForm(streams []int) ([]int, int) {
+	var all strings.Builder
+	for _, id := range streams {
+		o := w.objs[id-1]
+		body := o[strings.Index(o, "stream\n")+7 : strings.LastIndex(o, "\nendstream")]
+		all.WriteString(body + "\n")
 	}
-	objs[pagesID-1] = fmt.Sprintf("<< /Type /Pages /Kids [%s ] /Count %d >>", kids.String(), len(pageIDs))
-	cat := obj(fmt.Sprintf("<< /Type /Catalog /Pages %d 0 R >>", pagesID))
-	var b bytes.Buffer
-	b.WriteString("%PDF-1.7\n%\xe2\xe3\xcf\xd3\n")
-	offs := make([]int, len(objs))
-	for i, o := range objs {
-		offs[i] = b.Len()
-		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, o)
-	}
-	xref := b.Len()
-	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objs)+1)
-	for _, o := range offs {
-		fmt.Fprintf(&b, "%010d 00000 n \n", o)
-	}
-	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root %d 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, cat, xref)
-	return b.Bytes(), nil
+	form := w.obj(fmt.Sprintf("<< /Type /XObject /Subtype /Form /BBox [0 0 %.2f %.2f] /Matrix [0.5 0 0 0.5 0 0] /Resources << /Font << /F1 %d 0 R /F2 %d 0 R >> >> /Length %d >>\nstream\n%s\nendstream",
+		pageW, pageH, w.f1, w.f2, all.Len(), all.String()))
+	page := "q 2 0 0 2 0 0 cm /Fm1 Do Q"
+	return []int{w.obj(rawStream(page))}, form
 }
