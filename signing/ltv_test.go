@@ -196,11 +196,6 @@ func TestIntegrationLTVTools(t *testing.T) {
 			if s := rep.Signatures[2]; s.SubFilter != "ETSI.RFC3161" || !s.CoversWholeFile || s.Timestamp == nil || !s.Timestamp.Trusted {
 				t.Errorf("document time-stamp: %+v", s)
 			}
-			var cli bytes.Buffer
-			if code := RunVerifyCLI(ctx, []string{"--expect-layers", "2", "--trust", rootFile, file}, &cli, &cli); code != 0 ||
-				!strings.Contains(cli.String(), "revocation:  good, embedded ocsp") || !strings.Contains(cli.String(), "(document timestamp)") {
-				t.Errorf("vanthu verify: exit %d\n%s", code, cli.String())
-			}
 		})
 	}
 }

@@ -4,9 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
-	"encoding/pem"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -72,56 +69,6 @@ func TestService(t *testing.T) {
 	}
 	if v, _ := svc.Verify(ctx, att); v.Verdict != workflow.VerdictValid {
 		t.Errorf("attachment: %s %v", v.Verdict, v.Reasons)
-	}
-}
-
-func TestRunSignCLI(t *testing.T) {
-	p := newTestPKI(t, "ec")
-	dir := t.TempDir()
-	write := func(name string, b []byte) string {
-		path := filepath.Join(dir, name)
-		if err := os.WriteFile(path, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return path
-	}
-	keyPEM := func(k keys.Key) string {
-		der, err := x509.MarshalPKCS8PrivateKey(k.Signer)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))
-	}
-	certPEM := func(k keys.Key) []byte {
-		return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: k.Chain[0].Raw})
-	}
-	ok := write("officer.key", []byte(keyPEM(p.Officer)))
-	oc := write("officer.pem", certPEM(p.Officer))
-	ak := write("agency.key", []byte(keyPEM(p.Agency)))
-	ac := write("agency.pem", certPEM(p.Agency))
-	chain := write("root.pem", p.RootPEM())
-	in := write("in.pdf", smallPDF())
-	l1, l2 := filepath.Join(dir, "l1.pdf"), filepath.Join(dir, "l2.pdf")
-	var out, errb bytes.Buffer
-	ctx := context.Background()
-	if code := RunSignCLI(ctx, []string{"--layer", "officer", "--key", "file:" + ok, "--cert", oc, "--chain", chain, "--title", "Chủ tịch", in, l1}, &out, &errb); code != 0 {
-		t.Fatalf("officer: exit %d: %s", code, errb.String())
-	}
-	if code := RunSignCLI(ctx, []string{"--layer", "agency", "--key", "file:" + ak, "--cert", ac, "--chain", chain, "--number", "15", "--notation", "QĐ-UBND", "--place", "Bình Thủy", "--date", "2026-11-25", l1, l2}, &out, &errb); code != 0 {
-		t.Fatalf("agency: exit %d: %s", code, errb.String())
-	}
-	signed, _ := os.ReadFile(l2)
-	info, err := inspectBytes(signed)
-	if err != nil || info.Signatures != 2 {
-		t.Fatalf("Inspect = %+v, %v", info, err)
-	}
-	// Layer 2 on an unsigned file: exit 2 with a clear message.
-	errb.Reset()
-	if code := RunSignCLI(ctx, []string{"--layer", "agency", "--key", "file:" + ak, "--cert", ac, "--notation", "1/QĐ-UBND", in, l2}, &out, &errb); code != 2 || !strings.Contains(errb.String(), "layer 1") {
-		t.Errorf("agency on unsigned: exit %d, %q", code, errb.String())
-	}
-	if code := RunSignCLI(ctx, []string{"--layer", "officer"}, &out, &errb); code != 2 {
-		t.Errorf("missing args: exit %d", code)
 	}
 }
 

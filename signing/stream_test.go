@@ -34,7 +34,7 @@ func TestStreamSignerCopiesNothing(t *testing.T) {
 		var l1 bytes.Buffer
 		l1.Grow(len(in) + 1<<20)
 		a1 = int64(testpdf.Allocated(func() {
-			s, err := signOfficer(context.Background(), in, OfficerLayer{Key: p.Officer, Name: "Nguyễn Văn Sĩ", Title: "Chủ tịch", Time: at})
+			s, err := SignOfficerStream(context.Background(), in, OfficerLayer{Key: p.Officer, Name: "Nguyễn Văn Sĩ", Title: "Chủ tịch", Time: at})
 			if err != nil {
 				t.Error(err)
 				return
@@ -44,7 +44,7 @@ func TestStreamSignerCopiesNothing(t *testing.T) {
 			}
 		}))
 		a2 = int64(testpdf.Allocated(func() {
-			s, err := signAgency(context.Background(), l1.Bytes(), AgencyLayer{Key: p.Agency, AgencyName: "Ủy ban nhân dân quận Bình Thủy", Place: "Bình Thủy", Notation: "15/QĐ-UBND", IssueDate: at, Time: at})
+			s, err := SignAgencyStream(context.Background(), l1.Bytes(), AgencyLayer{Key: p.Agency, AgencyName: "Ủy ban nhân dân quận Bình Thủy", Place: "Bình Thủy", Notation: "15/QĐ-UBND", IssueDate: at, Time: at})
 			if err != nil {
 				t.Error(err)
 				return
@@ -103,7 +103,7 @@ func TestStreamSignerOutput(t *testing.T) {
 				in = readFile(t, "testdata/"+name)
 			}
 			t.Run(alg+"/"+name, func(t *testing.T) {
-				s, err := signOfficer(context.Background(), in, OfficerLayer{Key: p.Officer, Name: "Nguyễn Văn Sĩ", Time: at})
+				s, err := SignOfficerStream(context.Background(), in, OfficerLayer{Key: p.Officer, Name: "Nguyễn Văn Sĩ", Time: at})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -50,9 +50,10 @@ func lastInt(tb testing.TB, b []byte, re string) int {
 	return n
 }
 
-// Each tampering is flagged by `vanthu verify` (exit 1) with a reason that
-// names it; the untampered document passes (exit 0).
-func TestTamperFlaggedByVerifyCLI(t *testing.T) {
+// Each tampering is flagged by the verifier with the layer rule on top
+// (what `vanthu verify` and Service.VerifyDocument run) with a reason that
+// names it; the untampered document passes.
+func TestTamperFlaggedByVerifier(t *testing.T) {
 	ctx := context.Background()
 	p := newTestPKI(t, "rsa")
 	other := newTestPKI(t, "ec") // a CA the verifier does not trust
@@ -90,52 +91,47 @@ func TestTamperFlaggedByVerifyCLI(t *testing.T) {
 	flipped[i+1] ^= 0x20 // 'U' -> 'u', inside both signed ranges
 
 	tests := []struct {
-		name   string
-		pdf    []byte
-		extra  []string
-		code   int
-		reason string // in the output of verify.RunVerifyCLI (or signing's, for the layer rules)
-		layers bool   // the reason comes from the Decree 30 layer rule (signing.RunVerifyCLI)
+		name      string
+		pdf       []byte
+		expectTwo bool   // LayerRule.ExpectTwoLayers (--expect-layers 2)
+		verdict   string // after the layer rule
+		reason    string // in the report's reasons or a signature's errors
+		layers    bool   // the reason comes from the Decree 30 layer rule (CheckLayers)
 	}{
-		{"OK", good, nil, 0, "Signature 2 (Ủy ban nhân dân quận Bình Thủy): valid.", false},
-		{"OK/expect two layers", good, []string{"--expect-layers", "2"}, 0, "Signature 2 (Ủy ban nhân dân quận Bình Thủy): valid.", true},
-		{"FlippedByte", flipped, nil, 1, "the message digest does not match the signed byte ranges", false},
-		{"ContentAppended", appendForgery(t, good, 5), nil, 1, "page content", false},
-		{"Layer2Missing", l1, []string{"--expect-layers", "2"}, 1, "the agency signature (layer 2) is missing", true},
-		{"WrongOrder", wrongOrder, nil, 1, "layers in the wrong order", true},
-		{"UntrustedCA", untrusted, nil, 1, "not issued by a trusted authority", false},
-		{"ExpiredCertificate", expired, nil, 1, "certificate expired", false},
+		{"OK", good, false, verify.Valid, "Signature 2 (Ủy ban nhân dân quận Bình Thủy): valid.", false},
+		{"OK/expect two layers", good, true, verify.Valid, "Signature 2 (Ủy ban nhân dân quận Bình Thủy): valid.", true},
+		{"FlippedByte", flipped, false, verify.Invalid, "the message digest does not match the signed byte ranges", false},
+		{"ContentAppended", appendForgery(t, good, 5), false, verify.Invalid, "page content", false},
+		{"Layer2Missing", l1, true, verify.Invalid, "the agency signature (layer 2) is missing", true},
+		{"WrongOrder", wrongOrder, false, verify.Invalid, "layers in the wrong order", true},
+		{"UntrustedCA", untrusted, false, verify.Indeterminate, "not issued by a trusted authority", false},
+		{"ExpiredCertificate", expired, false, verify.Invalid, "certificate expired", false},
 	}
-	trust := writeTemp(t, "roots.pem", p.RootPEM())
+	roots := x509.NewCertPool()
+	roots.AddCert(p.Root)
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			file := writeTemp(t, "doc.pdf", tt.pdf)
-			args := append([]string{"--trust", trust}, tt.extra...)
-			args = append(args, file)
-			var out, errb bytes.Buffer
-			code := RunVerifyCLI(ctx, args, &out, &errb)
-			verdict := map[string]string{"OK": "VALID", "UntrustedCA": "INDETERMINATE"}[strings.Split(tt.name, "/")[0]]
-			if verdict == "" {
-				verdict = "INVALID"
+			rep, err := verify.Verify(ctx, tt.pdf, verify.Options{Roots: roots})
+			if err != nil {
+				t.Fatal(err)
 			}
-			if !strings.Contains(out.String(), ": "+verdict+" (") {
-				t.Errorf("verdict is not %s:\n%s", verdict, out.String())
+			plain, plainText := rep.Verdict, reportText(rep)
+			if rep.Verdict != verify.Unsigned || tt.expectTwo {
+				CheckLayers(rep, LayerRule{ExpectTwoLayers: tt.expectTwo})
 			}
-			if code != tt.code || !strings.Contains(out.String(), tt.reason) {
-				t.Errorf("signing.RunVerifyCLI: exit %d, want %d with %q\n%s%s", code, tt.code, tt.reason, out.String(), errb.String())
+			if text := reportText(rep); rep.Verdict != tt.verdict || !strings.Contains(text, tt.reason) {
+				t.Errorf("with the layer rule: %s, want %s with %q\n%s", rep.Verdict, tt.verdict, tt.reason, text)
 			}
 			if tt.layers {
 				// verify alone knows nothing of layers: the document is
 				// cryptographically fine.
-				out.Reset()
-				if c := verify.RunVerifyCLI(ctx, []string{"--trust", trust, file}, &out, &errb); c != 0 {
-					t.Errorf("verify.RunVerifyCLI: exit %d, want 0 (the layer rule is signing's)\n%s", c, out.String())
+				if plain != verify.Valid {
+					t.Errorf("verify alone: %s, want valid (the layer rule is signing's)\n%s", plain, plainText)
 				}
 				return
 			}
-			out.Reset()
-			if c := verify.RunVerifyCLI(ctx, []string{"--trust", trust, file}, &out, &errb); c != tt.code || !strings.Contains(out.String(), tt.reason) {
-				t.Errorf("verify.RunVerifyCLI: exit %d, want %d with %q\n%s%s", c, tt.code, tt.reason, out.String(), errb.String())
+			if plain != tt.verdict || !strings.Contains(plainText, tt.reason) {
+				t.Errorf("verify alone: %s, want %s with %q\n%s", plain, tt.verdict, tt.reason, plainText)
 			}
 		})
 	}
@@ -290,4 +286,14 @@ func TestSignatureIntact(t *testing.T) {
 			}
 		}
 	}
+}
+
+// reportText is what a reader of the report sees as reasons: the report's
+// reasons and each signature's errors.
+func reportText(r *verify.Report) string {
+	lines := append([]string(nil), r.Reasons...)
+	for _, s := range r.Signatures {
+		lines = append(lines, s.Errors...)
+	}
+	return strings.Join(lines, "\n")
 }

@@ -26,8 +26,6 @@ import (
 	"github.com/vanthu/vanthu/api"
 	"github.com/vanthu/vanthu/auth"
 	"github.com/vanthu/vanthu/internal/httpserver"
-	"github.com/vanthu/vanthu/signing"
-	"github.com/vanthu/vanthu/signing/keys"
 	"github.com/vanthu/vanthu/signing/pki"
 	"github.com/vanthu/vanthu/storage/gormdb"
 	"github.com/vanthu/vanthu/storage/localfs"
@@ -107,11 +105,11 @@ func runWith(ctx context.Context, opts options, args []string, getenv func(strin
 		if len(rest) > 0 && (rest[0] == "revoke" || rest[0] == "revocations") {
 			return pkiRevokeCmd(ctx, opts, rest, getenv, stdout, stderr)
 		}
-		return keys.RunPKICLI(ctx, rest, stdout, stderr)
+		return pkiKeysCmd(ctx, rest, getenv, stdout, stderr)
 	case "sign":
-		return signing.RunSignCLI(ctx, rest, stdout, stderr)
+		return signCmd(ctx, rest, stdout, stderr)
 	case "verify":
-		return signing.RunVerifyCLI(ctx, rest, stdout, stderr)
+		return verifyCmd(ctx, rest, getenv, stdout, stderr)
 	case "archive":
 		return archiveCmd(ctx, opts, rest, getenv, stdout, stderr)
 	case "agency":

@@ -209,6 +209,31 @@ func (p *DevPKI) OfficerKeyPath(userID string) string {
 	return filepath.Join(p.dir, officersDir, safeName(userID)+".pem")
 }
 
+// TLSKeyPath is the file holding the TLS key and certificate for cn (PEM,
+// 0600) once TLSServerClient has issued it.
+func (p *DevPKI) TLSKeyPath(cn string) string {
+	return filepath.Join(p.dir, tlsDir, safeName(cn)+".pem")
+}
+
+// StoredAgency reads the agency name (O) and organisation code of the
+// development PKI in dir from its agency certificate, without opening the
+// PKI: an error when there is none yet.
+func StoredAgency(dir string) (name, org string, err error) {
+	data, err := os.ReadFile(filepath.Join(dir, agencyFile))
+	if err != nil {
+		return "", "", err
+	}
+	certs, err := ParseCertificatesPEM(data)
+	if err != nil || len(certs) == 0 {
+		return "", "", errors.New("no agency certificate")
+	}
+	s := certs[0].Subject
+	if len(s.Organization) > 0 {
+		name = s.Organization[0]
+	}
+	return name, nameAttr(s, oidOrganizationIdentifier), nil
+}
+
 // Agency returns the agency key: digitalSignature + nonRepudiation, Subject
 // CN=O=agency name, chain [agency, root].
 func (p *DevPKI) Agency() (Key, error) {

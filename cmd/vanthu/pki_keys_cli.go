@@ -1,4 +1,4 @@
-package keys
+package main
 
 import (
 	"context"
@@ -10,16 +10,17 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
+
+	"github.com/vanthu/vanthu/signing/keys"
 )
 
-// Environment variables read by RunPKICLI for flag defaults.
+// Environment variables read by `vanthu pki` for flag defaults.
 const (
-	EnvPKIDir     = "VANTHU_PKI_DIR"     // default --dir (else DefaultPKIDir)
-	EnvAgencyName = "VANTHU_AGENCY_NAME" // default --agency
-	EnvOrgID      = "VANTHU_ORG_ID"      // default --org
-	DefaultPKIDir = "data/pki"
+	envPKIDir     = "VANTHU_PKI_DIR"     // default --dir (else defaultPKIDir)
+	envAgencyName = "VANTHU_AGENCY_NAME" // default --agency
+	envOrgID      = "VANTHU_ORG_ID"      // default --org
+	defaultPKIDir = "data/pki"
 )
 
 const pkiUsage = `usage:
@@ -39,9 +40,17 @@ pkcs11: token key) and writes the chain PEM; tls issues a server+client TLS
 certificate; root prints the root certificate PEM.
 `
 
-// RunPKICLI runs `vanthu pki ...` with args after "pki". It returns the
-// process exit code: 0 success, 1 failure, 2 usage error.
-func RunPKICLI(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// File modes of what `vanthu pki` writes: certificates are public, a
+// private key is the owner's alone.
+const (
+	certFileMode = 0o644
+	keyFileMode  = 0o600
+)
+
+// pkiKeysCmd runs `vanthu pki init|officer|certify|tls|root` with args
+// after "pki": the development PKI's files (signing/keys.DevPKI). It
+// returns the process exit code: 0 success, 1 failure, 2 usage error.
+func pkiKeysCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
 		fmt.Fprint(stderr, pkiUsage)
 		if len(args) == 0 {
@@ -49,7 +58,7 @@ func RunPKICLI(ctx context.Context, args []string, stdout, stderr io.Writer) int
 		}
 		return 0
 	}
-	a, code := parsePKIArgs(args[0], args[1:], stderr)
+	a, code := parsePKIArgs(args[0], args[1:], getenv, stderr)
 	if a == nil {
 		return code
 	}
@@ -73,14 +82,18 @@ type pkiArgs struct {
 
 // parsePKIArgs parses the flags of cmd. It returns nil and the exit code
 // when there is nothing to run (help: 0, an error: 2).
-func parsePKIArgs(cmd string, args []string, stderr io.Writer) (*pkiArgs, int) {
+func parsePKIArgs(cmd string, args []string, getenv func(string) string, stderr io.Writer) (*pkiArgs, int) {
 	a := &pkiArgs{cmd: cmd}
 	fs := flag.NewFlagSet("pki "+cmd, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, pkiUsage) }
-	fs.StringVar(&a.dir, "dir", envOr(EnvPKIDir, DefaultPKIDir), "PKI directory")
-	fs.StringVar(&a.agency, "agency", os.Getenv(EnvAgencyName), "agency name (init; default: the existing agency certificate's)")
-	fs.StringVar(&a.org, "org", os.Getenv(EnvOrgID), "agency organisation code, e.g. 000.00.00.H13")
+	dir := getenv(envPKIDir)
+	if dir == "" {
+		dir = defaultPKIDir
+	}
+	fs.StringVar(&a.dir, "dir", dir, "PKI directory")
+	fs.StringVar(&a.agency, "agency", getenv(envAgencyName), "agency name (init; default: the existing agency certificate's)")
+	fs.StringVar(&a.org, "org", getenv(envOrgID), "agency organisation code, e.g. 000.00.00.H13")
 	switch cmd {
 	case "init", "root":
 	case "officer":
@@ -118,7 +131,7 @@ func parsePKIArgs(cmd string, args []string, stderr io.Writer) (*pkiArgs, int) {
 // given, and returns what is missing for the command ("" when nothing).
 func (a *pkiArgs) complete() string {
 	if a.agency == "" || a.org == "" {
-		if name, org, err := storedAgency(a.dir); err == nil {
+		if name, org, err := keys.StoredAgency(a.dir); err == nil {
 			if a.agency == "" {
 				a.agency = name
 			}
@@ -129,7 +142,7 @@ func (a *pkiArgs) complete() string {
 	}
 	if a.agency == "" {
 		if a.cmd == "init" {
-			return "--agency is required the first time (or set " + EnvAgencyName + ")"
+			return "--agency is required the first time (or set " + envAgencyName + ")"
 		}
 		return "no PKI in " + a.dir + ": run `vanthu pki init --agency NAME` first"
 	}
@@ -155,7 +168,7 @@ func (a *pkiArgs) run(ctx context.Context, stdout io.Writer) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	p, err := OpenDevPKI(a.dir, a.agency, a.org, nil)
+	p, err := keys.OpenDevPKI(a.dir, a.agency, a.org, nil)
 	if err != nil {
 		return err
 	}
@@ -190,8 +203,8 @@ func (a *pkiArgs) run(ctx context.Context, stdout io.Writer) error {
 }
 
 // certify issues a certificate for the public key of an existing key.
-func (a *pkiArgs) certify(ctx context.Context, p *DevPKI, stdout io.Writer) error {
-	signer, err := LoadSigner(ctx, a.keyURI)
+func (a *pkiArgs) certify(ctx context.Context, p *keys.DevPKI, stdout io.Writer) error {
+	signer, err := keys.LoadSigner(ctx, a.keyURI)
 	if err != nil {
 		return err
 	}
@@ -199,7 +212,7 @@ func (a *pkiArgs) certify(ctx context.Context, p *DevPKI, stdout io.Writer) erro
 	if err != nil {
 		return err
 	}
-	pemBytes := Key{Chain: chain}.ChainPEM()
+	pemBytes := keys.Key{Chain: chain}.ChainPEM()
 	if a.out == "" {
 		stdout.Write(pemBytes)
 		return nil
@@ -207,13 +220,13 @@ func (a *pkiArgs) certify(ctx context.Context, p *DevPKI, stdout io.Writer) erro
 	if err := os.WriteFile(a.out, pemBytes, certFileMode); err != nil {
 		return err
 	}
-	printCert(stdout, "certified "+RedactURI(a.keyURI), chain[0])
+	printCert(stdout, "certified "+keys.RedactURI(a.keyURI), chain[0])
 	fmt.Fprintf(stdout, "  chain PEM:    %s\n", a.out)
 	return nil
 }
 
 // tls issues a TLS server and client certificate.
-func (a *pkiArgs) tls(p *DevPKI, stdout io.Writer) error {
+func (a *pkiArgs) tls(p *keys.DevPKI, stdout io.Writer) error {
 	var hs []string
 	for _, h := range strings.Split(a.hosts, ",") {
 		if h = strings.TrimSpace(h); h != "" {
@@ -225,7 +238,7 @@ func (a *pkiArgs) tls(p *DevPKI, stdout io.Writer) error {
 		return err
 	}
 	printCert(stdout, "tls", c.Leaf)
-	fmt.Fprintf(stdout, "  stored in:    %s\n", filepath.Join(p.Dir(), tlsDir, safeName(a.cn)+".pem"))
+	fmt.Fprintf(stdout, "  stored in:    %s\n", p.TLSKeyPath(a.cn))
 	if a.outCert != "" {
 		if err := os.WriteFile(a.outCert, certPEM, certFileMode); err != nil {
 			return err
@@ -245,32 +258,8 @@ func printCert(w io.Writer, what string, c *x509.Certificate) {
 		c.NotBefore.UTC().Format("2006-01-02T15:04:05Z"), c.NotAfter.UTC().Format("2006-01-02T15:04:05Z"), fingerprint(c))
 }
 
+// fingerprint is the certificate's SHA-256 in upper-case hex.
 func fingerprint(c *x509.Certificate) string {
 	h := sha256.Sum256(c.Raw)
 	return strings.ToUpper(hex.EncodeToString(h[:]))
-}
-
-// storedAgency reads the agency name and organisation code from an existing
-// PKI's agency certificate.
-func storedAgency(dir string) (name, org string, err error) {
-	data, err := os.ReadFile(filepath.Join(dir, agencyFile))
-	if err != nil {
-		return "", "", err
-	}
-	certs, err := ParseCertificatesPEM(data)
-	if err != nil || len(certs) == 0 {
-		return "", "", errors.New("no agency certificate")
-	}
-	s := certs[0].Subject
-	if len(s.Organization) > 0 {
-		name = s.Organization[0]
-	}
-	return name, nameAttr(s, oidOrganizationIdentifier), nil
-}
-
-func envOr(key, def string) string {
-	if v := os.Getenv(key); v != "" {
-		return v
-	}
-	return def
 }
