@@ -32,7 +32,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/glebarez/sqlite"
+	"github.com/libtnb/sqlite"
 	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
@@ -182,11 +182,15 @@ func sqliteDSN(path string, readOnly bool) string {
 		"_pragma=journal_mode(WAL)",
 		"_pragma=synchronous(NORMAL)",
 		"_pragma=foreign_keys(1)",
+		// Times as "2006-01-02 15:04:05.999999999-07:00" (the format of
+		// the driver vanthu used before, so older files read the same),
+		// which sorts as text for the UTC times we write; TEXT without a
+		// declared type stays a string.
+		"_time_format=sqlite",
+		"_texttotime=0",
+		"_inttotime=0",
 		// Take the write lock at BEGIN: no read-to-write upgrade deadlocks
-		// between processes. (Do not add _time_format: glebarez/go-sqlite
-		// v1.21 stops reading options after it, dropping _txlock. Its
-		// default time format is "2006-01-02 15:04:05.999999999-07:00",
-		// which sorts as text for the UTC times we write.)
+		// between processes.
 		"_txlock=immediate",
 	}
 	if readOnly {
