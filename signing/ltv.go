@@ -198,105 +198,139 @@ type vriEntry struct {
 }
 
 func buildDSS(ctx context.Context, sigs []ltvSig, o LTV, res *LTVResult) (*dssBuild, error) {
-	b := &dssBuild{}
-	certIdx := map[string]int{}
-	addCert := func(c *x509.Certificate) int {
-		if i, ok := certIdx[string(c.Raw)]; ok {
-			return i
-		}
-		b.certs = append(b.certs, c.Raw)
-		certIdx[string(c.Raw)] = len(b.certs) - 1
-		return len(b.certs) - 1
-	}
-	pool := slices.Clone(o.Anchors)
+	c := &dssCollector{ctx: ctx, o: o, b: &dssBuild{}, certIdx: map[string]int{},
+		issuers: map[string]*x509.Certificate{}, done: map[string]*dssEvidence{}}
+	c.pool = slices.Clone(o.Anchors)
 	for _, s := range sigs {
-		pool = append(pool, s.certs...)
-	}
-	issuerOf := func(c *x509.Certificate) *x509.Certificate {
-		for _, p := range pool {
-			if bytes.Equal(p.RawSubject, c.RawIssuer) && !bytes.Equal(p.Raw, c.Raw) && c.CheckSignatureFrom(p) == nil {
-				return p
-			}
-		}
-		return nil
-	}
-	type evidence struct {
-		ocsp, crl int // index + 1, 0 = none
-		certs     []int
-	}
-	done := map[string]*evidence{}
-	var missing []string
-	revOf := func(c *x509.Certificate, issuer *x509.Certificate) *evidence {
-		if e, ok := done[string(c.Raw)]; ok {
-			return e
-		}
-		e := &evidence{}
-		done[string(c.Raw)] = e
-		if issuer == nil || !verify.NamesRevocation(c) {
-			return e
-		}
-		if o.Fetcher == nil {
-			missing = append(missing, c.Subject.String()+": no revocation fetcher configured")
-			return e
-		}
-		ev, err := o.Fetcher.Fetch(ctx, c, issuer)
-		if err == nil {
-			_, err = verify.CheckEvidence(ev, c, issuer)
-		}
-		if err != nil {
-			missing = append(missing, c.Subject.String()+": "+workflow.ErrorMessage(err))
-			return e
-		}
-		if ev.OCSP != nil {
-			b.ocsps = append(b.ocsps, ev.OCSP)
-			e.ocsp = len(b.ocsps)
-			if resp, err := ocsp.ParseResponse(ev.OCSP, issuer); err == nil && resp.Certificate != nil {
-				e.certs = append(e.certs, addCert(resp.Certificate))
-			}
-		} else {
-			b.crls = append(b.crls, ev.CRL)
-			e.crl = len(b.crls)
-		}
-		return e
+		c.pool = append(c.pool, s.certs...)
 	}
 	for _, s := range sigs {
-		sum := sha1.Sum(s.contents)
-		v := vriEntry{key: strings.ToUpper(hex.EncodeToString(sum[:]))}
-		seen := map[string]bool{}
-		var walk func(c *x509.Certificate, depth int)
-		walk = func(c *x509.Certificate, depth int) {
-			if seen[string(c.Raw)] || depth > 8 {
-				return
-			}
-			seen[string(c.Raw)] = true
-			v.certs = append(v.certs, addCert(c))
-			issuer := issuerOf(c)
-			if bytes.Equal(c.RawIssuer, c.RawSubject) {
-				return // a self-signed trust anchor: nothing to check
-			}
-			e := revOf(c, issuer)
-			if e.ocsp > 0 {
-				v.ocsps = append(v.ocsps, e.ocsp-1)
-			}
-			if e.crl > 0 {
-				v.crls = append(v.crls, e.crl-1)
-			}
-			v.certs = append(v.certs, e.certs...)
-			if issuer != nil {
-				walk(issuer, depth+1)
-			}
-		}
-		for _, c := range s.certs {
-			walk(c, 0)
-		}
-		b.vri = append(b.vri, v)
+		v := c.vriFor(s)
+		c.b.vri = append(c.b.vri, v)
 		res.VRI = append(res.VRI, v.key)
 	}
-	res.Certs, res.OCSPs, res.CRLs, res.Missing = len(b.certs), len(b.ocsps), len(b.crls), missing
-	if len(missing) > 0 && o.RequireRevocation {
-		return nil, workflow.Errorf(workflow.EUNAVAILABLE, "revocation data could not be obtained for %s", strings.Join(missing, "; "))
+	b := c.b
+	res.Certs, res.OCSPs, res.CRLs, res.Missing = len(b.certs), len(b.ocsps), len(b.crls), c.missing
+	if len(c.missing) > 0 && o.RequireRevocation {
+		return nil, workflow.Errorf(workflow.EUNAVAILABLE, "revocation data could not be obtained for %s", strings.Join(c.missing, "; "))
 	}
 	return b, nil
+}
+
+// dssCollector gathers the DSS of buildDSS: each certificate once, each
+// certificate's evidence fetched once, and its issuer found once.
+type dssCollector struct {
+	ctx     context.Context
+	o       LTV
+	b       *dssBuild
+	certIdx map[string]int               // DER -> index into b.certs
+	pool    []*x509.Certificate          // where issuers are looked for
+	issuers map[string]*x509.Certificate // DER -> its issuer (nil = none in the pool)
+	done    map[string]*dssEvidence      // DER -> its evidence
+	missing []string
+}
+
+// dssEvidence is what the DSS holds for one certificate.
+type dssEvidence struct {
+	ocsp, crl int // index + 1, 0 = none
+	certs     []int
+}
+
+func (c *dssCollector) addCert(cert *x509.Certificate) int {
+	if i, ok := c.certIdx[string(cert.Raw)]; ok {
+		return i
+	}
+	c.b.certs = append(c.b.certs, cert.Raw)
+	c.certIdx[string(cert.Raw)] = len(c.b.certs) - 1
+	return len(c.b.certs) - 1
+}
+
+// issuerOf finds cert's issuer in the pool (a signature check each
+// candidate, so the answer is remembered).
+func (c *dssCollector) issuerOf(cert *x509.Certificate) *x509.Certificate {
+	if p, ok := c.issuers[string(cert.Raw)]; ok {
+		return p
+	}
+	var found *x509.Certificate
+	for _, p := range c.pool {
+		if bytes.Equal(p.RawSubject, cert.RawIssuer) && !bytes.Equal(p.Raw, cert.Raw) && cert.CheckSignatureFrom(p) == nil {
+			found = p
+			break
+		}
+	}
+	c.issuers[string(cert.Raw)] = found
+	return found
+}
+
+// revOf fetches (once) the OCSP response or else the CRL of cert, adds it
+// to the DSS, and records a certificate it cannot get evidence for.
+func (c *dssCollector) revOf(cert, issuer *x509.Certificate) *dssEvidence {
+	if e, ok := c.done[string(cert.Raw)]; ok {
+		return e
+	}
+	e := &dssEvidence{}
+	c.done[string(cert.Raw)] = e
+	if issuer == nil || !verify.NamesRevocation(cert) {
+		return e
+	}
+	if c.o.Fetcher == nil {
+		c.missing = append(c.missing, cert.Subject.String()+": no revocation fetcher configured")
+		return e
+	}
+	ev, err := c.o.Fetcher.Fetch(c.ctx, cert, issuer)
+	if err == nil {
+		_, err = verify.CheckEvidence(ev, cert, issuer)
+	}
+	if err != nil {
+		c.missing = append(c.missing, cert.Subject.String()+": "+workflow.ErrorMessage(err))
+		return e
+	}
+	if ev.OCSP != nil {
+		c.b.ocsps = append(c.b.ocsps, ev.OCSP)
+		e.ocsp = len(c.b.ocsps)
+		if resp, err := ocsp.ParseResponse(ev.OCSP, issuer); err == nil && resp.Certificate != nil {
+			e.certs = append(e.certs, c.addCert(resp.Certificate))
+		}
+	} else {
+		c.b.crls = append(c.b.crls, ev.CRL)
+		e.crl = len(c.b.crls)
+	}
+	return e
+}
+
+// vriFor walks the chains of s's certificates up to a self-signed anchor,
+// adding each certificate and its evidence, and returns s's /VRI entry.
+func (c *dssCollector) vriFor(s ltvSig) vriEntry {
+	sum := sha1.Sum(s.contents)
+	v := vriEntry{key: strings.ToUpper(hex.EncodeToString(sum[:]))}
+	seen := map[string]bool{}
+	var walk func(cert *x509.Certificate, depth int)
+	walk = func(cert *x509.Certificate, depth int) {
+		if seen[string(cert.Raw)] || depth > 8 {
+			return
+		}
+		seen[string(cert.Raw)] = true
+		v.certs = append(v.certs, c.addCert(cert))
+		if bytes.Equal(cert.RawIssuer, cert.RawSubject) {
+			return // a self-signed trust anchor: nothing to check
+		}
+		issuer := c.issuerOf(cert)
+		e := c.revOf(cert, issuer)
+		if e.ocsp > 0 {
+			v.ocsps = append(v.ocsps, e.ocsp-1)
+		}
+		if e.crl > 0 {
+			v.crls = append(v.crls, e.crl-1)
+		}
+		v.certs = append(v.certs, e.certs...)
+		if issuer != nil {
+			walk(issuer, depth+1)
+		}
+	}
+	for _, cert := range s.certs {
+		walk(cert, 0)
+	}
+	return v
 }
 
 // write adds the DSS objects and the catalog pointing to them to u.
@@ -436,7 +470,20 @@ func writeDocTSObjects(u *incUpdate, rdr *pdf.Reader, room int) (brAt, cStart, c
 	pp := page.GetPtr()
 	sig := u.alloc()
 	field := u.alloc()
-	// The signature dictionary, written by hand to know its offsets.
+	brAt, cStart, cEnd = writeDocTSSig(u, sig, room)
+	// Its field: invisible (empty rectangle), printable and locked.
+	name := "DocTimeStamp" + strconv.Itoa(int(sig))
+	u.put(field, 0, fmt.Sprintf("<< /Type /Annot /Subtype /Widget /FT /Sig /T (%s) /V %d 0 R /F 132 /Rect [0 0 0 0] /P %d %d R >>", name, sig, pp.GetID(), pp.GetGen()))
+	fieldRef := fmt.Sprintf("%d 0 R", field)
+	addDocTSAnnot(u, page, fieldRef)
+	addDocTSField(u, root, fieldRef)
+	return brAt, cStart, cEnd, nil
+}
+
+// writeDocTSSig writes the signature dictionary as object sig, by hand to
+// know its offsets: a blank /ByteRange and a /Contents placeholder of room
+// bytes. It returns the offsets writeDocTSObjects returns.
+func writeDocTSSig(u *incUpdate, sig uint32, room int) (brAt, cStart, cEnd int64) {
 	start := u.base + int64(u.buf.Len())
 	u.offsets[sig], u.gens[sig] = start, 0
 	fmt.Fprintf(&u.buf, "%d 0 obj\n<< /Type /DocTimeStamp /Filter /Adobe.PPKLite /SubFilter /ETSI.RFC3161 /ByteRange [", sig)
@@ -446,11 +493,13 @@ func writeDocTSObjects(u *incUpdate, rdr *pdf.Reader, room int) (brAt, cStart, c
 	u.buf.WriteString("<" + strings.Repeat("0", 2*room) + ">")
 	cEnd = u.base + int64(u.buf.Len())
 	u.buf.WriteString(" >>\nendobj\n")
-	// Its field: invisible (empty rectangle), printable and locked.
-	name := "DocTimeStamp" + strconv.Itoa(int(sig))
-	u.put(field, 0, fmt.Sprintf("<< /Type /Annot /Subtype /Widget /FT /Sig /T (%s) /V %d 0 R /F 132 /Rect [0 0 0 0] /P %d %d R >>", name, sig, pp.GetID(), pp.GetGen()))
-	// Page 1 lists the widget.
-	fieldRef := fmt.Sprintf("%d 0 R", field)
+	return brAt, cStart, cEnd
+}
+
+// addDocTSAnnot lists the widget fieldRef in page's /Annots: the array
+// object is rewritten when it is an object of its own, else the page.
+func addDocTSAnnot(u *incUpdate, page pdf.Value, fieldRef string) {
+	pp := page.GetPtr()
 	pageRefs := fieldRef
 	if docTSExtraAnnots != nil {
 		pageRefs += " " + docTSExtraAnnots(u)
@@ -460,22 +509,28 @@ func writeDocTSObjects(u *incUpdate, rdr *pdf.Reader, room int) (brAt, cStart, c
 		pdfValue(&s, a, a.GetPtr().GetID())
 		arr := strings.TrimSuffix(s.String(), "]") + " " + pageRefs + "]"
 		u.put(a.GetPtr().GetID(), int(a.GetPtr().GetGen()), arr)
-	} else {
-		var s strings.Builder
-		if a.Kind() == pdf.Array {
-			pdfValue(&s, a, pp.GetID())
-		} else {
-			s.WriteString("[]")
-		}
-		arr := strings.TrimSuffix(s.String(), "]")
-		if arr != "[" {
-			arr += " "
-		}
-		var pd strings.Builder
-		pdfDict(&pd, page, pp.GetID(), map[string]string{"Annots": arr + pageRefs + "]"})
-		u.put(pp.GetID(), int(pp.GetGen()), pd.String())
+		return
 	}
-	// The form lists the field.
+	var s strings.Builder
+	if a := page.Key("Annots"); a.Kind() == pdf.Array {
+		pdfValue(&s, a, pp.GetID())
+	} else {
+		s.WriteString("[]")
+	}
+	arr := strings.TrimSuffix(s.String(), "]")
+	if arr != "[" {
+		arr += " "
+	}
+	var pd strings.Builder
+	pdfDict(&pd, page, pp.GetID(), map[string]string{"Annots": arr + pageRefs + "]"})
+	u.put(pp.GetID(), int(pp.GetGen()), pd.String())
+}
+
+// addDocTSField lists the field fieldRef in the form's /Fields, rewriting
+// the smallest object that holds them: the /Fields array, the /AcroForm
+// dictionary, or the catalog (creating the form when there is none).
+func addDocTSField(u *incUpdate, root pdf.Value, fieldRef string) {
+	rp := root.GetPtr()
 	af := root.Key("AcroForm")
 	var fields strings.Builder
 	fl := af.Key("Fields")
@@ -489,26 +544,25 @@ func writeDocTSObjects(u *incUpdate, rdr *pdf.Reader, room int) (brAt, cStart, c
 		fs += " "
 	}
 	fs += fieldRef + "]"
+	// The object that holds the form: its own, or the catalog.
+	holder := rp.GetID()
 	if ap := af.GetPtr(); af.Kind() == pdf.Dict && ap.GetID() != 0 && ap.GetID() != rp.GetID() {
-		if fp := fl.GetPtr(); fl.Kind() == pdf.Array && fp.GetID() != 0 && fp.GetID() != ap.GetID() {
-			var s strings.Builder
-			pdfValue(&s, fl, fp.GetID())
-			u.put(fp.GetID(), int(fp.GetGen()), strings.TrimSuffix(s.String(), "]")+" "+fieldRef+"]")
-		} else {
-			var s strings.Builder
-			pdfDict(&s, af, ap.GetID(), map[string]string{"Fields": fs, "SigFlags": "3"})
-			u.put(ap.GetID(), int(ap.GetGen()), s.String())
-		}
-		return brAt, cStart, cEnd, nil
+		holder = ap.GetID()
+	}
+	if fp := fl.GetPtr(); af.Kind() == pdf.Dict && fl.Kind() == pdf.Array && fp.GetID() != 0 && fp.GetID() != holder {
+		var s strings.Builder
+		pdfValue(&s, fl, fp.GetID())
+		u.put(fp.GetID(), int(fp.GetGen()), strings.TrimSuffix(s.String(), "]")+" "+fieldRef+"]")
+		return
+	}
+	if ap := af.GetPtr(); holder != rp.GetID() {
+		var s strings.Builder
+		pdfDict(&s, af, ap.GetID(), map[string]string{"Fields": fs, "SigFlags": "3"})
+		u.put(ap.GetID(), int(ap.GetGen()), s.String())
+		return
 	}
 	var afs strings.Builder
 	if af.Kind() == pdf.Dict {
-		if fp := fl.GetPtr(); fl.Kind() == pdf.Array && fp.GetID() != 0 && fp.GetID() != rp.GetID() {
-			var s strings.Builder
-			pdfValue(&s, fl, fp.GetID())
-			u.put(fp.GetID(), int(fp.GetGen()), strings.TrimSuffix(s.String(), "]")+" "+fieldRef+"]")
-			return brAt, cStart, cEnd, nil
-		}
 		pdfDict(&afs, af, rp.GetID(), map[string]string{"Fields": fs, "SigFlags": "3"})
 	} else {
 		afs.WriteString("<< /Fields " + fs + " /SigFlags 3 >>")
@@ -516,7 +570,6 @@ func writeDocTSObjects(u *incUpdate, rdr *pdf.Reader, room int) (brAt, cStart, c
 	var cat strings.Builder
 	pdfDict(&cat, root, rp.GetID(), map[string]string{"AcroForm": afs.String()})
 	u.put(rp.GetID(), int(rp.GetGen()), cat.String())
-	return brAt, cStart, cEnd, nil
 }
 
 // docTSExtraAnnots, set by tests, adds annotations to page 1 in the
