@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
+	"crypto/x509"
 	"encoding/asn1"
 	"fmt"
 	"slices"
@@ -32,18 +33,61 @@ import (
 // fetched by pdfsign's GetTSA (request, nonce and imprint checks).
 func buildCMS(ctx context.Context, digest []byte, p signParams) ([]byte, error) {
 	ee := p.key.Chain[0]
-	var sigAlg asn1.ObjectIdentifier
-	switch p.key.Signer.Public().(type) {
-	case *rsa.PublicKey:
-		sigAlg = oidSHA256WithRSA
-	case *ecdsa.PublicKey:
-		sigAlg = oidECDSAWithSHA256
-	default:
-		return nil, fmt.Errorf("sign: key type %T not supported by the CMS builder", p.key.Signer.Public())
+	sigAlg, err := cmsSignatureAlgorithm(p.key.Signer.Public())
+	if err != nil {
+		return nil, err
 	}
+	attrs, signedAttrs := signedAttributes(digest, ee)
+	h := sha256.Sum256(signedAttrs)
+	sig, err := p.key.Signer.Sign(rand.Reader, h[:], crypto.SHA256)
+	if err != nil {
+		return nil, fmt.Errorf("sign: %w", err)
+	}
+	var unsigned []byte
+	if p.tsaURL != "" {
+		if unsigned, err = timeStampAttribute(ctx, p.tsaURL, sig); err != nil {
+			return nil, err
+		}
+	}
+	return signedData(p.key.Chain, attrs, sigAlg, sig, unsigned), nil
+}
 
+// cmsSignatureAlgorithm is the SignerInfo's signature algorithm for a key.
+func cmsSignatureAlgorithm(pub crypto.PublicKey) (asn1.ObjectIdentifier, error) {
+	switch pub.(type) {
+	case *rsa.PublicKey:
+		return oidSHA256WithRSA, nil
+	case *ecdsa.PublicKey:
+		return oidECDSAWithSHA256, nil
+	}
+	return nil, fmt.Errorf("sign: key type %T not supported by the CMS builder", pub)
+}
+
+// signedAttributes are the PAdES signed attributes (contentType,
+// messageDigest, signingCertificateV2), each encoded and in DER order, and
+// their DER SET OF, which is what the signature is over.
+func signedAttributes(digest []byte, ee *x509.Certificate) (attrs [][]byte, set []byte) {
+	attrs = [][]byte{
+		attribute(oidContentType, der(func(b *cryptobyte.Builder) { b.AddASN1ObjectIdentifier(oidData) })),
+		attribute(oidMessageDigest, der(func(b *cryptobyte.Builder) { b.AddASN1OctetString(digest) })),
+		attribute(oidSigningCertificateV2, signingCertificateV2(ee)),
+	}
+	slices.SortFunc(attrs, bytes.Compare) // DER: SET OF in the order of the encodings
+	set = der(func(b *cryptobyte.Builder) {
+		b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) {
+			for _, a := range attrs {
+				b.AddBytes(a)
+			}
+		})
+	})
+	return attrs, set
+}
+
+// signingCertificateV2 is the ESS SigningCertificateV2 value naming ee
+// (RFC 5035): its SHA-256 (the default hash algorithm), issuer and serial.
+func signingCertificateV2(ee *x509.Certificate) []byte {
 	certHash := sha256.Sum256(ee.Raw)
-	essCertID := der(func(b *cryptobyte.Builder) { // SigningCertificateV2
+	return der(func(b *cryptobyte.Builder) { // SigningCertificateV2
 		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
 			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // certs
 				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // ESSCertIDv2, hashAlgorithm DEFAULT sha256
@@ -60,44 +104,59 @@ func buildCMS(ctx context.Context, digest []byte, p signParams) ([]byte, error) 
 			})
 		})
 	})
-	attrs := [][]byte{
-		attribute(oidContentType, der(func(b *cryptobyte.Builder) { b.AddASN1ObjectIdentifier(oidData) })),
-		attribute(oidMessageDigest, der(func(b *cryptobyte.Builder) { b.AddASN1OctetString(digest) })),
-		attribute(oidSigningCertificateV2, essCertID),
-	}
-	slices.SortFunc(attrs, bytes.Compare) // DER: SET OF in the order of the encodings
-	signedAttrs := der(func(b *cryptobyte.Builder) {
-		b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) {
-			for _, a := range attrs {
-				b.AddBytes(a)
-			}
-		})
-	})
-	h := sha256.Sum256(signedAttrs)
-	sig, err := p.key.Signer.Sign(rand.Reader, h[:], crypto.SHA256)
+}
+
+// timeStampAttribute asks the TSA at url for a token over sig (pdfsign's
+// GetTSA: request, nonce and imprint checks) and returns the
+// signatureTimeStampToken attribute.
+func timeStampAttribute(ctx context.Context, url string, sig []byte) ([]byte, error) {
+	tc := sign.SignContext{SignData: sign.SignData{TSA: sign.TSA{URL: url}, DigestAlgorithm: crypto.SHA256, Context: ctx}}
+	resp, err := tc.GetTSA(sig)
 	if err != nil {
-		return nil, fmt.Errorf("sign: %w", err)
-	}
-	var unsigned []byte
-	if p.tsaURL != "" {
-		tc := sign.SignContext{SignData: sign.SignData{TSA: sign.TSA{URL: p.tsaURL}, DigestAlgorithm: crypto.SHA256, Context: ctx}}
-		resp, err := tc.GetTSA(sig)
-		if err != nil {
-			if ctx.Err() != nil {
-				return nil, ctx.Err()
-			}
-			return nil, workflow.Wrap(workflow.EUNAVAILABLE, err, "timestamp authority unavailable")
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
 		}
-		ts, err := timestamp.ParseResponse(resp)
-		if err != nil {
-			return nil, workflow.Wrap(workflow.EUNAVAILABLE, err, "timestamp authority unavailable")
-		}
-		unsigned = attribute(oidTimeStampToken, ts.RawToken)
+		return nil, workflow.Wrap(workflow.EUNAVAILABLE, err, "timestamp authority unavailable")
 	}
+	ts, err := timestamp.ParseResponse(resp)
+	if err != nil {
+		return nil, workflow.Wrap(workflow.EUNAVAILABLE, err, "timestamp authority unavailable")
+	}
+	return attribute(oidTimeStampToken, ts.RawToken), nil
+}
+
+// signedData is the ContentInfo of the detached SignedData: the chain's
+// certificates and one SignerInfo (issuer and serial of chain[0], the
+// signed attributes attrs, the signature sig and, when not nil, the
+// unsigned attribute).
+func signedData(chain []*x509.Certificate, attrs [][]byte, sigAlg asn1.ObjectIdentifier, sig, unsigned []byte) []byte {
+	ee := chain[0]
 	algID := func(b *cryptobyte.Builder, oid asn1.ObjectIdentifier) {
 		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { b.AddASN1ObjectIdentifier(oid) })
 	}
-	issuer := ee.RawIssuer
+	signerInfo := func(b *cryptobyte.Builder) {
+		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // SignerInfo
+			b.AddASN1Int64(1)
+			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // IssuerAndSerialNumber
+				b.AddBytes(ee.RawIssuer)
+				b.AddASN1BigInt(ee.SerialNumber)
+			})
+			algID(b, oidSHA256)
+			// [0] IMPLICIT SET OF Attribute: the signed SET with its tag replaced.
+			b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
+				for _, a := range attrs {
+					b.AddBytes(a)
+				}
+			})
+			algID(b, sigAlg)
+			b.AddASN1OctetString(sig)
+			if unsigned != nil {
+				b.AddASN1(cbasn1.Tag(1).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
+					b.AddBytes(unsigned)
+				})
+			}
+		})
+	}
 	return der(func(b *cryptobyte.Builder) {
 		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // ContentInfo
 			b.AddASN1ObjectIdentifier(oidSignedData)
@@ -107,37 +166,15 @@ func buildCMS(ctx context.Context, digest []byte, p signParams) ([]byte, error) 
 					b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) { algID(b, oidSHA256) })
 					b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { b.AddASN1ObjectIdentifier(oidData) })
 					b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
-						for _, c := range p.key.Chain {
+						for _, c := range chain {
 							b.AddBytes(c.Raw)
 						}
 					})
-					b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) {
-						b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // SignerInfo
-							b.AddASN1Int64(1)
-							b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // IssuerAndSerialNumber
-								b.AddBytes(issuer)
-								b.AddASN1BigInt(ee.SerialNumber)
-							})
-							algID(b, oidSHA256)
-							// [0] IMPLICIT SET OF Attribute: the signed SET with its tag replaced.
-							b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
-								for _, a := range attrs {
-									b.AddBytes(a)
-								}
-							})
-							algID(b, sigAlg)
-							b.AddASN1OctetString(sig)
-							if unsigned != nil {
-								b.AddASN1(cbasn1.Tag(1).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
-									b.AddBytes(unsigned)
-								})
-							}
-						})
-					})
+					b.AddASN1(cbasn1.SET, signerInfo)
 				})
 			})
 		})
-	}), nil
+	})
 }
 
 var (

@@ -196,15 +196,9 @@ func SignAgency(ctx context.Context, in []byte, l AgencyLayer) ([]byte, error) {
 }
 
 func signAgency(ctx context.Context, in []byte, l AgencyLayer) (*signedDoc, error) {
-	rdr, sigs, check, err := requireLayer1(in)
+	rdr, sigs, check, err := requireAgencyLayer(in, l)
 	if err != nil {
 		return nil, err
-	}
-	if len(sigs) > 1 {
-		return nil, workflow.Errorf(workflow.ECONFLICT, "the document already carries %d signatures; layer 2 is applied once, after layer 1", len(sigs))
-	}
-	if strings.TrimSpace(l.AgencyName) == "" || strings.TrimSpace(l.Notation) == "" {
-		return nil, workflow.Errorf(workflow.EINVALID, "agency name and number/notation are required")
 	}
 	t := orNow(l.Time)
 	issue := l.IssueDate
@@ -212,32 +206,86 @@ func signAgency(ctx context.Context, in []byte, l AgencyLayer) (*signedDoc, erro
 		issue = t
 	}
 	// The number and date are drawn on another goroutine while the seal
-	// and its text are prepared here (both mostly font rasterising).
+	// and its text are prepared here.
 	g1, err := pageGeometry(rdr, 1)
 	if err != nil {
 		return nil, unparsable(err)
-	}
-	type stampResult struct {
-		st  *pageStamp
-		err error
 	}
 	numberDate := make(chan stampResult, 1)
 	go func() {
 		st, err := numberDateStampAt(g1, l, issue)
 		numberDate <- stampResult{st, err}
 	}()
-	seal, err := sealImage(l)
+	seal, err := sealAppearance(rdr, sigs[0], l, t)
+	nd := <-numberDate
 	if err != nil {
-		<-numberDate
 		return nil, err
 	}
-	// Seal over the left third of the official's signature, as displayed.
-	off := sigs[0]
+	if nd.err != nil {
+		return nil, nd.err
+	}
+	tap, wait := check.during(in)
+	out, err := signStream(ctx, docParts{in}, signParams{
+		key:      l.Key,
+		name:     l.AgencyName,
+		reason:   fmt.Sprintf("Ban hành văn bản số %s; %s", l.Notation, StampTime(t)),
+		location: l.Place,
+		page:     sigs[0].page,
+		geom:     seal.geom,
+		rect:     seal.rect,
+		images:   seal.images,
+		stamp:    nd.st,
+		tsaURL:   l.TSAURL,
+		time:     t,
+		tap:      tap,
+	})
+	if cerr := wait(); cerr != nil {
+		return nil, cerr
+	}
+	return out, err
+}
+
+type stampResult struct {
+	st  *pageStamp
+	err error
+}
+
+// requireAgencyLayer is SignAgency's precondition: an intact layer 1
+// (requireLayer1), no layer 2 yet, an agency name and a notation.
+func requireAgencyLayer(in []byte, l AgencyLayer) (*pdf.Reader, []existingSignature, *layer1Check, error) {
+	rdr, sigs, check, err := requireLayer1(in)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if len(sigs) > 1 {
+		return nil, nil, nil, workflow.Errorf(workflow.ECONFLICT, "the document already carries %d signatures; layer 2 is applied once, after layer 1", len(sigs))
+	}
+	if strings.TrimSpace(l.AgencyName) == "" || strings.TrimSpace(l.Notation) == "" {
+		return nil, nil, nil, workflow.Errorf(workflow.EINVALID, "agency name and number/notation are required")
+	}
+	return rdr, sigs, check, nil
+}
+
+// agencyWidget is layer 2's visible signature: where it goes and what it
+// shows.
+type agencyWidget struct {
+	geom   pageGeom
+	rect   [4]float64
+	images []placedImage
+}
+
+// sealAppearance places the seal over the left third of the official's
+// signature off, as displayed, with the agency name and the signing time t
+// below it.
+func sealAppearance(rdr *pdf.Reader, off existingSignature, l AgencyLayer, t time.Time) (*agencyWidget, error) {
+	seal, err := sealImage(l)
+	if err != nil {
+		return nil, err
+	}
 	sw := sealDiameterPt
 	sh := sw * seal.HeightPt / seal.WidthPt
 	geom, err := pageGeometry(rdr, off.page)
 	if err != nil {
-		<-numberDate
 		return nil, unparsable(err)
 	}
 	r := off.rect
@@ -250,35 +298,35 @@ func signAgency(ctx context.Context, in []byte, l AgencyLayer) (*signedDoc, erro
 	r = geom.rectFromUser(r)
 	sealX := r[0] + (r[2]-r[0])/3 - sw*0.62
 	sealY := (r[1]+r[3])/2 - sh/2
-	stamp := StampTime(t)
 	const textW, textH = 200.0, 22.0
-	txtImg, err := textImage(textW, textH, []textLine{
+	txt, err := textImage(textW, textH, []textLine{
 		{Text: l.AgencyName, Size: fitSize(l.AgencyName, true, 8, textW), Bold: true, Color: sealRed},
-		{Text: stamp, Size: 8, Color: sealRed},
+		{Text: StampTime(t), Size: 8, Color: sealRed},
 	})
 	if err != nil {
-		<-numberDate
 		return nil, err
 	}
-	rect := [4]float64{sealX, sealY - textH, sealX + max(sw, textW), sealY + sh}
-	images := []placedImage{
-		{img: seal, x: 0, y: textH, w: sw, h: sh},
-		{img: txtImg, x: 0, y: 0, w: textW, h: textH},
-	}
-	nd := <-numberDate
-	if nd.err != nil {
-		return nil, nd.err
-	}
-	st := nd.st
-	// Layer 1 is checked while layer 2 is being made; nothing is returned
-	// unless it holds. The last signature's first range is a prefix of the
-	// bytes layer 2 signs: the streaming signer hashes it once for both
-	// (hashTap) and the check finishes layer 1's digest from a copy of the
-	// hash state.
-	last := len(check.sigs) - 1
-	lr := check.sigs[last].r.ByteRange
+	return &agencyWidget{
+		geom: geom,
+		rect: [4]float64{sealX, sealY - textH, sealX + max(sw, textW), sealY + sh},
+		images: []placedImage{
+			{img: seal, x: 0, y: textH, w: sw, h: sh},
+			{img: txt, x: 0, y: 0, w: textW, h: textH},
+		},
+	}, nil
+}
+
+// during sets up the check of layer 1 to run while layer 2 is signed over
+// in: nothing is returned unless it holds. The last signature's first
+// range is a prefix of the bytes layer 2 signs, so the streaming signer
+// hashes it once for both: the returned tap hands the check a copy of the
+// hash state, from which it finishes that signature's digest. wait, called
+// once the signing has ended, returns the check's result.
+func (c *layer1Check) during(in []byte) (tap *hashTap, wait func() error) {
+	last := len(c.sigs) - 1
+	lr := c.sigs[last].r.ByteRange
 	tapped := make(chan []byte, 1)
-	tap := &hashTap{at: lr[1], fn: func(h hash.Hash) {
+	tap = &hashTap{at: lr[1], fn: func(h hash.Hash) {
 		h.Write(in[lr[2]:lr.End()])
 		tapped <- h.Sum(nil)
 	}}
@@ -296,27 +344,12 @@ func signAgency(ctx context.Context, in []byte, l AgencyLayer) (*signedDoc, erro
 			default:
 			}
 		}
-		checked <- check.run(known)
+		checked <- c.run(known)
 	}()
-	out, err := signStream(ctx, docParts{in}, signParams{
-		key:      l.Key,
-		name:     l.AgencyName,
-		reason:   fmt.Sprintf("Ban hành văn bản số %s; %s", l.Notation, stamp),
-		location: l.Place,
-		page:     off.page,
-		geom:     geom,
-		rect:     rect,
-		images:   images,
-		stamp:    st,
-		tsaURL:   l.TSAURL,
-		time:     t,
-		tap:      tap,
-	})
-	close(signed)
-	if cerr := <-checked; cerr != nil {
-		return nil, cerr
+	return tap, func() error {
+		close(signed)
+		return <-checked
 	}
-	return out, err
 }
 
 func sealImage(l AgencyLayer) (*preparedImage, error) {
@@ -344,9 +377,37 @@ func numberDateStamp(r *pdf.Reader, l AgencyLayer, issue time.Time) (*pageStamp,
 
 // numberDateStampAt is numberDateStamp on a page 1 of geometry g.
 func numberDateStampAt(g pageGeom, l AgencyLayer, issue time.Time) (*pageStamp, error) {
+	num, date, err := numberDateBoxes(g, l)
+	if err != nil {
+		return nil, err
+	}
+	numText := "Số: " + l.Notation
+	dateText := DateLine(l.Place, issue)
+	var b stampBuilder
+	if err := b.number(num, l, numText); err != nil {
+		return nil, err
+	}
+	if err := b.date(date, l, issue, dateText); err != nil {
+		return nil, err
+	}
+	contents := numText + "\n" + dateText
+	if l.VerifyCode != "" {
+		line, err := b.verifyCode(g, l)
+		if err != nil {
+			return nil, err
+		}
+		contents += "\n" + line
+	}
+	return b.stamp(g, contents), nil
+}
+
+// numberDateBoxes are the boxes of the number and the date line on page 1:
+// the layer's, or where the Decree 30 template puts them (under the agency
+// name and the motto).
+func numberDateBoxes(g pageGeom, l AgencyLayer) (num, date Rect, err error) {
 	w, h := g.size()
-	num := Rect{Page: 1, X: 0.08 * w, Y: h - 150, W: 0.36 * w, H: lineH}
-	date := Rect{Page: 1, X: 0.48 * w, Y: h - 150, W: 0.46 * w, H: lineH}
+	num = Rect{Page: 1, X: 0.08 * w, Y: h - 150, W: 0.36 * w, H: lineH}
+	date = Rect{Page: 1, X: 0.48 * w, Y: h - 150, W: 0.46 * w, H: lineH}
 	if l.NumberPos != nil {
 		num = *l.NumberPos
 	}
@@ -354,88 +415,110 @@ func numberDateStampAt(g pageGeom, l AgencyLayer, issue time.Time) (*pageStamp, 
 		date = *l.DatePos
 	}
 	if (num.Page != 0 && num.Page != 1) || (date.Page != 0 && date.Page != 1) {
-		return nil, workflow.Errorf(workflow.EINVALID, "the number and the date go on page 1")
+		return num, date, workflow.Errorf(workflow.EINVALID, "the number and the date go on page 1")
 	}
-	numText := "Số: " + l.Notation
-	dateText := DateLine(l.Place, issue)
-	var images []placedImage
-	var texts []placedText
-	var boxes [][4]float64
-	place := func(r Rect, lines []textLine) error {
-		img, err := textImage(r.W, r.H, lines)
-		if err != nil {
-			return err
-		}
-		images = append(images, placedImage{img: img, x: r.X, y: r.Y, w: r.W, h: r.H})
-		boxes = append(boxes, r.box())
-		return nil
+	return num, date, nil
+}
+
+// stampBuilder collects the text images (and invisible text) of a page
+// stamp, in page coordinates.
+type stampBuilder struct {
+	images []placedImage
+	texts  []placedText
+	boxes  [][4]float64
+}
+
+// place draws lines into the box r.
+func (b *stampBuilder) place(r Rect, lines []textLine) error {
+	img, err := textImage(r.W, r.H, lines)
+	if err != nil {
+		return err
 	}
+	b.images = append(b.images, placedImage{img: img, x: r.X, y: r.Y, w: r.W, h: r.H})
+	b.boxes = append(b.boxes, r.box())
+	return nil
+}
+
+// number writes "Số: <notation>" centred in num or, with NumberOnly, only
+// the number against the template's slash.
+func (b *stampBuilder) number(num Rect, l AgencyLayer, numText string) error {
 	if l.NumberOnly && l.NumberPos != nil {
 		n, _, _ := strings.Cut(l.Notation, "/")
 		size := min(14, num.H/1.35)
-		if err := place(num, []textLine{{Text: n, Size: fitSize(n, false, size, num.W), Color: textDark, Align: 2}}); err != nil {
-			return nil, err
-		}
-	} else if err := place(num, []textLine{{Text: numText, Size: fitSize(numText, false, 13, num.W), Color: textDark, Align: 1}}); err != nil {
-		return nil, err
+		return b.place(num, []textLine{{Text: n, Size: fitSize(n, false, size, num.W), Color: textDark, Align: 2}})
 	}
-	if len(l.DateBlanks) == 3 && l.DatePos != nil {
-		d := issue.In(ict)
-		month := fmt.Sprint(int(d.Month()))
-		if d.Month() <= 2 {
-			month = "0" + month
-		}
-		parts := []string{fmt.Sprintf("%02d", d.Day()), month, fmt.Sprint(d.Year())}
-		size := min(14, date.H/1.35)
-		for i, c := range l.DateBlanks {
-			if c <= 0 {
-				continue
-			}
-			w := 2.6 * size
-			if err := place(Rect{X: date.X + c - w/2, Y: date.Y, W: w, H: date.H},
-				[]textLine{{Text: parts[i], Size: size, Color: textDark, Align: 1}}); err != nil {
-				return nil, err
-			}
-		}
-	} else if err := place(date, []textLine{{Text: dateText, Size: fitSize(dateText, false, 13, date.W), Color: textDark, Align: 1}}); err != nil {
-		return nil, err
+	return b.place(num, []textLine{{Text: numText, Size: fitSize(numText, false, 13, num.W), Color: textDark, Align: 1}})
+}
+
+// date writes the date line centred in date or, with DateBlanks, only the
+// day, month and year in the template's blanks.
+func (b *stampBuilder) date(date Rect, l AgencyLayer, issue time.Time, dateText string) error {
+	if len(l.DateBlanks) != 3 || l.DatePos == nil {
+		return b.place(date, []textLine{{Text: dateText, Size: fitSize(dateText, false, 13, date.W), Color: textDark, Align: 1}})
 	}
-	contents := numText + "\n" + dateText
-	if l.VerifyCode != "" {
-		code := FormatVerifyCode(l.VerifyCode)
-		line := "Mã xác thực: " + code
-		plain := code
-		if l.VerifyURL != "" {
-			line += " — " + l.VerifyURL
-			plain += " " + l.VerifyURL
+	d := issue.In(ict)
+	month := fmt.Sprint(int(d.Month()))
+	if d.Month() <= 2 {
+		month = "0" + month
+	}
+	parts := []string{fmt.Sprintf("%02d", d.Day()), month, fmt.Sprint(d.Year())}
+	size := min(14, date.H/1.35)
+	for i, c := range l.DateBlanks {
+		if c <= 0 {
+			continue
 		}
-		r := Rect{X: 0.08 * w, Y: h - 34, W: 0.84 * w, H: 12}
-		if err := place(r, []textLine{{Text: line, Size: fitSize(line, false, 8, r.W), Color: textDark, Align: 0}}); err != nil {
-			return nil, err
+		w := 2.6 * size
+		if err := b.place(Rect{X: date.X + c - w/2, Y: date.Y, W: w, H: date.H},
+			[]textLine{{Text: parts[i], Size: size, Color: textDark, Align: 1}}); err != nil {
+			return err
 		}
-		texts = append(texts, placedText{x: r.X, y: r.Y + 3, size: 6, text: plain})
-		contents += "\n" + line
 	}
-	x0, y0, x1, y1 := boxes[0][0], boxes[0][1], boxes[0][2], boxes[0][3]
-	for _, b := range boxes[1:] {
-		x0, y0, x1, y1 = min(x0, b[0]), min(y0, b[1]), max(x1, b[2]), max(y1, b[3])
+	return nil
+}
+
+// verifyCode writes "Mã xác thực: CODE — URL" in the top margin of page 1,
+// with the code and the URL also as real (invisible) text; it returns the
+// line.
+func (b *stampBuilder) verifyCode(g pageGeom, l AgencyLayer) (string, error) {
+	w, h := g.size()
+	code := FormatVerifyCode(l.VerifyCode)
+	line := "Mã xác thực: " + code
+	plain := code
+	if l.VerifyURL != "" {
+		line += " — " + l.VerifyURL
+		plain += " " + l.VerifyURL
 	}
-	for i := range images {
-		images[i].x -= x0
-		images[i].y -= y0
+	r := Rect{X: 0.08 * w, Y: h - 34, W: 0.84 * w, H: 12}
+	if err := b.place(r, []textLine{{Text: line, Size: fitSize(line, false, 8, r.W), Color: textDark, Align: 0}}); err != nil {
+		return "", err
 	}
-	for i := range texts {
-		texts[i].x -= x0
-		texts[i].y -= y0
+	b.texts = append(b.texts, placedText{x: r.X, y: r.Y + 3, size: 6, text: plain})
+	return line, nil
+}
+
+// stamp is one page-1 annotation whose box spans everything placed, with
+// the images and texts relative to it.
+func (b *stampBuilder) stamp(g pageGeom, contents string) *pageStamp {
+	x0, y0, x1, y1 := b.boxes[0][0], b.boxes[0][1], b.boxes[0][2], b.boxes[0][3]
+	for _, r := range b.boxes[1:] {
+		x0, y0, x1, y1 = min(x0, r[0]), min(y0, r[1]), max(x1, r[2]), max(y1, r[3])
+	}
+	for i := range b.images {
+		b.images[i].x -= x0
+		b.images[i].y -= y0
+	}
+	for i := range b.texts {
+		b.texts[i].x -= x0
+		b.texts[i].y -= y0
 	}
 	return &pageStamp{
 		page:     1,
 		geom:     g,
 		rect:     [4]float64{x0, y0, x1, y1},
-		images:   images,
-		texts:    texts,
+		images:   b.images,
+		texts:    b.texts,
 		contents: contents,
-	}, nil
+	}
 }
 
 // FormatVerifyCode groups a verification code for printing: "ABCDE-FGHJK".
