@@ -280,166 +280,235 @@ func pageGlyphs(r *pdf.Reader, n int) (out []glyph, geom pageGeom, err error) {
 		return nil, geom, err
 	}
 	page := r.Page(n)
-	fonts := map[string]*fontInfo{}
-	var walk func(content pdf.Value, res pdf.Value, st textState, depth int)
-	walk = func(content pdf.Value, res pdf.Value, st textState, depth int) {
-		var stack []textState
-		tm, tlm := identity, identity
-		show := func(raw string) {
-			f := st.font
-			if f == nil {
-				f = &fontInfo{dw: 500}
-			}
-			step := 1
-			if f.twoByte {
-				step = 2
-			}
-			for i := 0; i+step <= len(raw); i += step {
-				code := uint32(raw[i])
-				if step == 2 {
-					code = code<<8 | uint32(raw[i+1])
-				}
-				trm := mat{st.size * st.th, 0, 0, st.size, 0, st.trise}.mul(tm).mul(st.ctm)
-				x0, y0 := trm.apply(0, 0)
-				w0 := f.width(code) / 1000
-				tx := w0*st.size + st.tc
-				if step == 1 && code == ' ' {
-					tx += st.tw
-				}
-				tx *= st.th
-				tm = mat{1, 0, 0, 1, tx, 0}.mul(tm)
-				x1, _ := mat{st.size * st.th, 0, 0, st.size, 0, st.trise}.mul(tm).mul(st.ctm).apply(0, 0)
-				size := math.Hypot(trm[2], trm[3])
-				dx, dy := geom.fromUser(x0, y0)
-				ex, _ := geom.fromUser(x1, y0)
-				for _, ch := range f.text(code) {
-					out = append(out, glyph{r: ch, x: dx, y: dy, w: ex - dx, s: size})
-				}
-			}
+	w := &glyphWalker{geom: geom, fonts: map[string]*fontInfo{}}
+	w.walk(page.V.Key("Contents"), page.Resources(), textState{ctm: identity, th: 1}, 0)
+	return w.out, geom, nil
+}
+
+// glyphWalker collects the glyphs of a page and the Form XObjects it
+// draws; fonts holds the page's own fonts, loaded once.
+type glyphWalker struct {
+	geom  pageGeom
+	fonts map[string]*fontInfo
+	out   []glyph
+}
+
+// contentWalk is the interpreter state of one content stream (a page's,
+// or a form's at depth > 0) with its resources.
+type contentWalk struct {
+	w       *glyphWalker
+	res     pdf.Value
+	depth   int
+	st      textState
+	stack   []textState // q/Q
+	tm, tlm mat         // text and text line matrices
+}
+
+// walk interprets content (a stream or an array of streams).
+func (w *glyphWalker) walk(content, res pdf.Value, st textState, depth int) {
+	c := &contentWalk{w: w, res: res, depth: depth, st: st, tm: identity, tlm: identity}
+	if content.Kind() == pdf.Array {
+		for i := 0; i < content.Len(); i++ {
+			c.interpret(content.Index(i))
 		}
-		op := func(stk *pdf.Stack, op string) {
-			args := make([]pdf.Value, stk.Len())
-			for i := len(args) - 1; i >= 0; i-- {
-				args[i] = stk.Pop()
-			}
-			num := func(i int) float64 {
-				if i < len(args) {
-					return args[i].Float64()
-				}
-				return 0
-			}
-			switch op {
-			case "q":
-				stack = append(stack, st)
-			case "Q":
-				if len(stack) > 0 {
-					st = stack[len(stack)-1]
-					stack = stack[:len(stack)-1]
-				}
-			case "cm":
-				if len(args) == 6 {
-					st.ctm = mat{num(0), num(1), num(2), num(3), num(4), num(5)}.mul(st.ctm)
-				}
-			case "BT":
-				tm, tlm = identity, identity
-			case "Tf":
-				if len(args) == 2 {
-					name := args[0].Name()
-					f, ok := fonts[name]
-					if !ok || depth > 0 {
-						f = loadFont(res.Key("Font").Key(name))
-						if depth == 0 {
-							fonts[name] = f
-						}
-					}
-					st.font, st.size = f, num(1)
-				}
-			case "Tc":
-				st.tc = num(0)
-			case "Tw":
-				st.tw = num(0)
-			case "Tz":
-				st.th = num(0) / 100
-			case "TL":
-				st.tl = num(0)
-			case "Ts":
-				st.trise = num(0)
-			case "Td", "TD":
-				if len(args) == 2 {
-					if op == "TD" {
-						st.tl = -num(1)
-					}
-					tlm = mat{1, 0, 0, 1, num(0), num(1)}.mul(tlm)
-					tm = tlm
-				}
-			case "Tm":
-				if len(args) == 6 {
-					tlm = mat{num(0), num(1), num(2), num(3), num(4), num(5)}
-					tm = tlm
-				}
-			case "T*":
-				tlm = mat{1, 0, 0, 1, 0, -st.tl}.mul(tlm)
-				tm = tlm
-			case "Tj":
-				if len(args) == 1 {
-					show(args[0].RawString())
-				}
-			case "'", "\"":
-				if op == "\"" && len(args) == 3 {
-					st.tw, st.tc = num(0), num(1)
-					args = args[2:]
-				}
-				tlm = mat{1, 0, 0, 1, 0, -st.tl}.mul(tlm)
-				tm = tlm
-				if len(args) == 1 {
-					show(args[0].RawString())
-				}
-			case "TJ":
-				if len(args) != 1 {
-					return
-				}
-				a := args[0]
-				for i := 0; i < a.Len(); i++ {
-					e := a.Index(i)
-					if e.Kind() == pdf.String {
-						show(e.RawString())
-						continue
-					}
-					tx := -e.Float64() / 1000 * st.size * st.th
-					tm = mat{1, 0, 0, 1, tx, 0}.mul(tm)
-				}
-			case "Do":
-				if len(args) != 1 || depth >= 4 {
-					return
-				}
-				x := res.Key("XObject").Key(args[0].Name())
-				if x.Kind() != pdf.Stream || x.Key("Subtype").Name() != "Form" {
-					return
-				}
-				inner := st
-				if m := x.Key("Matrix"); m.Len() == 6 {
-					inner.ctm = mat{m.Index(0).Float64(), m.Index(1).Float64(), m.Index(2).Float64(),
-						m.Index(3).Float64(), m.Index(4).Float64(), m.Index(5).Float64()}.mul(st.ctm)
-				}
-				xres := x.Key("Resources")
-				if xres.Kind() != pdf.Dict {
-					xres = res
-				}
-				walk(x, xres, inner, depth+1)
-			}
+		return
+	}
+	c.interpret(content)
+}
+
+func (c *contentWalk) interpret(s pdf.Value) {
+	defer func() { _ = recover() }() // malformed content: keep what was read
+	pdf.Interpret(s, c.op)
+}
+
+// op runs one operator: graphics state, text state and positioning, text
+// showing, and Form XObjects; the others do not move text.
+func (c *contentWalk) op(stk *pdf.Stack, op string) {
+	args := make([]pdf.Value, stk.Len())
+	for i := len(args) - 1; i >= 0; i-- {
+		args[i] = stk.Pop()
+	}
+	switch op {
+	case "q", "Q", "cm":
+		c.graphicsOp(op, args)
+	case "BT", "Tf", "Tc", "Tw", "Tz", "TL", "Ts", "Td", "TD", "Tm", "T*":
+		c.textStateOp(op, args)
+	case "Tj", "'", "\"", "TJ":
+		c.showOp(op, args)
+	case "Do":
+		c.doForm(args)
+	}
+}
+
+func numArg(args []pdf.Value, i int) float64 {
+	if i < len(args) {
+		return args[i].Float64()
+	}
+	return 0
+}
+
+func (c *contentWalk) graphicsOp(op string, args []pdf.Value) {
+	switch op {
+	case "q":
+		c.stack = append(c.stack, c.st)
+	case "Q":
+		if len(c.stack) > 0 {
+			c.st = c.stack[len(c.stack)-1]
+			c.stack = c.stack[:len(c.stack)-1]
 		}
-		interpret := func(s pdf.Value) {
-			defer func() { _ = recover() }() // malformed content: keep what was read
-			pdf.Interpret(s, op)
+	case "cm":
+		if len(args) == 6 {
+			c.st.ctm = matOf(args).mul(c.st.ctm)
 		}
-		if content.Kind() == pdf.Array {
-			for i := 0; i < content.Len(); i++ {
-				interpret(content.Index(i))
+	}
+}
+
+// matOf is the matrix of six numbers.
+func matOf(a []pdf.Value) mat {
+	return mat{numArg(a, 0), numArg(a, 1), numArg(a, 2), numArg(a, 3), numArg(a, 4), numArg(a, 5)}
+}
+
+func (c *contentWalk) textStateOp(op string, args []pdf.Value) {
+	st := &c.st
+	switch op {
+	case "BT":
+		c.tm, c.tlm = identity, identity
+	case "Tf":
+		if len(args) == 2 {
+			st.font, st.size = c.font(args[0].Name()), numArg(args, 1)
+		}
+	case "Tc":
+		st.tc = numArg(args, 0)
+	case "Tw":
+		st.tw = numArg(args, 0)
+	case "Tz":
+		st.th = numArg(args, 0) / 100
+	case "TL":
+		st.tl = numArg(args, 0)
+	case "Ts":
+		st.trise = numArg(args, 0)
+	case "Td", "TD":
+		if len(args) == 2 {
+			if op == "TD" {
+				st.tl = -numArg(args, 1)
 			}
+			c.tlm = mat{1, 0, 0, 1, numArg(args, 0), numArg(args, 1)}.mul(c.tlm)
+			c.tm = c.tlm
+		}
+	case "Tm":
+		if len(args) == 6 {
+			c.tlm = matOf(args)
+			c.tm = c.tlm
+		}
+	case "T*":
+		c.nextLine()
+	}
+}
+
+// font is the font resource name: the page's are loaded once, a form's
+// (which may name another font the same) each time.
+func (c *contentWalk) font(name string) *fontInfo {
+	f, ok := c.w.fonts[name]
+	if !ok || c.depth > 0 {
+		f = loadFont(c.res.Key("Font").Key(name))
+		if c.depth == 0 {
+			c.w.fonts[name] = f
+		}
+	}
+	return f
+}
+
+func (c *contentWalk) nextLine() {
+	c.tlm = mat{1, 0, 0, 1, 0, -c.st.tl}.mul(c.tlm)
+	c.tm = c.tlm
+}
+
+func (c *contentWalk) showOp(op string, args []pdf.Value) {
+	switch op {
+	case "Tj":
+		if len(args) == 1 {
+			c.show(args[0].RawString())
+		}
+	case "'", "\"":
+		if op == "\"" && len(args) == 3 {
+			c.st.tw, c.st.tc = numArg(args, 0), numArg(args, 1)
+			args = args[2:]
+		}
+		c.nextLine()
+		if len(args) == 1 {
+			c.show(args[0].RawString())
+		}
+	case "TJ":
+		if len(args) != 1 {
 			return
 		}
-		interpret(content)
+		a := args[0]
+		for i := 0; i < a.Len(); i++ {
+			e := a.Index(i)
+			if e.Kind() == pdf.String {
+				c.show(e.RawString())
+				continue
+			}
+			tx := -e.Float64() / 1000 * c.st.size * c.st.th
+			c.tm = mat{1, 0, 0, 1, tx, 0}.mul(c.tm)
+		}
 	}
-	walk(page.V.Key("Contents"), page.Resources(), textState{ctm: identity, th: 1}, 0)
-	return out, geom, nil
+}
+
+// show adds the glyphs of a string to the walk's output and advances the
+// text matrix past them.
+func (c *contentWalk) show(raw string) {
+	st := &c.st
+	f := st.font
+	if f == nil {
+		f = &fontInfo{dw: 500}
+	}
+	step := 1
+	if f.twoByte {
+		step = 2
+	}
+	for i := 0; i+step <= len(raw); i += step {
+		code := uint32(raw[i])
+		if step == 2 {
+			code = code<<8 | uint32(raw[i+1])
+		}
+		trm := mat{st.size * st.th, 0, 0, st.size, 0, st.trise}.mul(c.tm).mul(st.ctm)
+		x0, y0 := trm.apply(0, 0)
+		w0 := f.width(code) / 1000
+		tx := w0*st.size + st.tc
+		if step == 1 && code == ' ' {
+			tx += st.tw
+		}
+		tx *= st.th
+		c.tm = mat{1, 0, 0, 1, tx, 0}.mul(c.tm)
+		x1, _ := mat{st.size * st.th, 0, 0, st.size, 0, st.trise}.mul(c.tm).mul(st.ctm).apply(0, 0)
+		size := math.Hypot(trm[2], trm[3])
+		dx, dy := c.w.geom.fromUser(x0, y0)
+		ex, _ := c.w.geom.fromUser(x1, y0)
+		for _, ch := range f.text(code) {
+			c.w.out = append(c.w.out, glyph{r: ch, x: dx, y: dy, w: ex - dx, s: size})
+		}
+	}
+}
+
+// doForm walks a Form XObject (up to 4 levels deep) with its matrix and
+// resources (the caller's when it has none).
+func (c *contentWalk) doForm(args []pdf.Value) {
+	if len(args) != 1 || c.depth >= 4 {
+		return
+	}
+	x := c.res.Key("XObject").Key(args[0].Name())
+	if x.Kind() != pdf.Stream || x.Key("Subtype").Name() != "Form" {
+		return
+	}
+	inner := c.st
+	if m := x.Key("Matrix"); m.Len() == 6 {
+		inner.ctm = mat{m.Index(0).Float64(), m.Index(1).Float64(), m.Index(2).Float64(),
+			m.Index(3).Float64(), m.Index(4).Float64(), m.Index(5).Float64()}.mul(c.st.ctm)
+	}
+	xres := x.Key("Resources")
+	if xres.Kind() != pdf.Dict {
+		xres = c.res
+	}
+	c.w.walk(x, xres, inner, c.depth+1)
 }
