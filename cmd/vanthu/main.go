@@ -240,20 +240,8 @@ func serve(ctx context.Context, opts options, args []string, getenv func(string)
 		return err
 	}
 	defer a.Close()
-	created, pw, err := a.auth.Bootstrap(ctx, cfg.AdminPassword)
-	if err != nil {
+	if err := bootstrapAdmin(ctx, a, stdout); err != nil {
 		return err
-	}
-	if created {
-		if cfg.AdminPassword == "" {
-			p := filepath.Join(cfg.DataDir, "admin-password.txt")
-			if err := os.WriteFile(p, []byte(pw+"\n"), 0o600); err != nil {
-				return fmt.Errorf("write admin password: %w", err)
-			}
-			fmt.Fprintf(stdout, "created user admin with generated password %s (also in %s)\n", pw, p)
-		} else {
-			fmt.Fprintln(stdout, "created user admin with the password of VANTHU_ADMIN_PASSWORD")
-		}
 	}
 	// Numbers reserved by issues that died with an earlier process (kill -9)
 	// and are past VANTHU_RESERVATION_TTL are given back or voided now.
@@ -266,29 +254,65 @@ func serve(ctx context.Context, opts options, args []string, getenv func(string)
 	}
 	srv := httpserver.New(web.Mount(a.api, ui), cfg.httpTimeouts())
 	if cfg.MetricsAddr != "" {
-		mln, err := net.Listen("tcp", cfg.MetricsAddr)
-		if err != nil {
+		if err := a.serveMetrics(stdout); err != nil {
 			ln.Close()
-			return fmt.Errorf("listen (VANTHU_METRICS_ADDR): %w", err)
+			return err
 		}
-		msrv := httpserver.New(a.api.MetricsHandler(), cfg.httpTimeouts())
-		fmt.Fprintf(stdout, "vanthu metrics on http://%s/metrics\n", mln.Addr())
-		a.jobs = append(a.jobs, func(ctx context.Context) error {
-			go func() { <-ctx.Done(); msrv.Close() }()
-			if err := msrv.Serve(mln); !errors.Is(err, http.ErrServerClosed) {
-				return err
-			}
-			return nil
-		})
 	}
 	fmt.Fprintf(stdout, "vanthu listening on http://%s\n", ln.Addr())
 	logger.InfoContext(ctx, "serving", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "database", dbKind(cfg.DatabaseURL))
+	return runServer(ctx, srv, ln, a.jobs, logger)
+}
+
+// bootstrapAdmin creates the admin user on first start, with
+// VANTHU_ADMIN_PASSWORD or a generated password written to
+// DATA_DIR/admin-password.txt.
+func bootstrapAdmin(ctx context.Context, a *app, stdout io.Writer) error {
+	cfg := a.cfg
+	created, pw, err := a.auth.Bootstrap(ctx, cfg.AdminPassword)
+	if err != nil || !created {
+		return err
+	}
+	if cfg.AdminPassword != "" {
+		fmt.Fprintln(stdout, "created user admin with the password of VANTHU_ADMIN_PASSWORD")
+		return nil
+	}
+	p := filepath.Join(cfg.DataDir, "admin-password.txt")
+	if err := os.WriteFile(p, []byte(pw+"\n"), 0o600); err != nil {
+		return fmt.Errorf("write admin password: %w", err)
+	}
+	fmt.Fprintf(stdout, "created user admin with generated password %s (also in %s)\n", pw, p)
+	return nil
+}
+
+// serveMetrics listens on VANTHU_METRICS_ADDR and adds the metrics server
+// to the jobs serve runs.
+func (a *app) serveMetrics(stdout io.Writer) error {
+	mln, err := net.Listen("tcp", a.cfg.MetricsAddr)
+	if err != nil {
+		return fmt.Errorf("listen (VANTHU_METRICS_ADDR): %w", err)
+	}
+	msrv := httpserver.New(a.api.MetricsHandler(), a.cfg.httpTimeouts())
+	fmt.Fprintf(stdout, "vanthu metrics on http://%s/metrics\n", mln.Addr())
+	a.jobs = append(a.jobs, func(ctx context.Context) error {
+		go func() { <-ctx.Done(); msrv.Close() }()
+		if err := msrv.Serve(mln); !errors.Is(err, http.ErrServerClosed) {
+			return err
+		}
+		return nil
+	})
+	return nil
+}
+
+// runServer serves on ln and runs the jobs beside it until ctx ends or
+// one of them fails, then shuts the server down (15 s) and stops the jobs.
+func runServer(ctx context.Context, srv *http.Server, ln net.Listener, jobList []func(context.Context) error, logger *slog.Logger) error {
 	jobCtx, stopJobs := context.WithCancel(ctx)
 	defer stopJobs()
-	errc := make(chan error, 1+len(a.jobs))
+	errc := make(chan error, 1+len(jobList))
 	go func() { errc <- srv.Serve(ln) }()
 	var jobs sync.WaitGroup
-	for _, job := range a.jobs {
+	for _, job := range jobList {
 		jobs.Add(1)
 		go func() {
 			defer jobs.Done()
@@ -307,7 +331,7 @@ func serve(ctx context.Context, opts options, args []string, getenv func(string)
 	defer cancel()
 	logger.Info("shutting down")
 	stopJobs()
-	err = srv.Shutdown(shutdown)
+	err := srv.Shutdown(shutdown)
 	jobs.Wait()
 	if serveErr != nil && !errors.Is(serveErr, http.ErrServerClosed) {
 		return serveErr

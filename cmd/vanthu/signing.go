@@ -22,101 +22,28 @@ import (
 func wireSigning(ctx context.Context, a *app) error {
 	cfg := a.cfg
 	kr := &keyring{cfg: cfg, db: a.db}
-	devPKI := kr.devPKI
 	agency, err := kr.agency(ctx)
 	if err != nil {
 		return err
 	}
-
-	var seal []byte
-	if cfg.AgencySeal != "" {
-		b, err := os.ReadFile(cfg.AgencySeal)
-		if err != nil {
-			return fmt.Errorf("VANTHU_AGENCY_SEAL: %w", err)
-		}
-		seal = b
-	}
-
-	var roots *x509.CertPool
-	var anchorsPEM []byte
-	if cfg.TrustAnchors != "" {
-		b, err := os.ReadFile(cfg.TrustAnchors)
-		if err != nil {
-			return fmt.Errorf("VANTHU_TRUST_ANCHORS: %w", err)
-		}
-		roots = x509.NewCertPool()
-		if !roots.AppendCertsFromPEM(b) {
-			return fmt.Errorf("VANTHU_TRUST_ANCHORS %s holds no PEM certificate", cfg.TrustAnchors)
-		}
-		anchorsPEM = b
-	} else {
-		p, err := devPKI()
-		if err != nil {
-			return err
-		}
-		roots, anchorsPEM = p.RootPool(), p.RootPEM()
-	}
-
-	// Officials' keys come only from where the configuration allows; the
-	// agency key and the exchange TLS key are nobody's.
-	policy, err := keys.NewPolicy(splitList(cfg.KeyDirs), cfg.PKCS11Module, splitList(cfg.PKCS11Tokens))
+	seal, err := readSeal(cfg)
 	if err != nil {
-		return fmt.Errorf("VANTHU_KEY_DIRS: %w", err)
+		return err
 	}
-	policy.RefuseDir(cfg.DataDir)
-	policy.Reserve("agency", cfg.AgencyKey, agency.Signer.Public())
-	if cfg.ExchangeKey != "" {
-		policy.Reserve("exchange TLS", "file:"+cfg.ExchangeKey, nil)
+	roots, anchorsPEM, err := trustAnchors(cfg, kr)
+	if err != nil {
+		return err
 	}
-
-	officer := func(ctx context.Context, u *workflow.User) (keys.Key, []byte, error) {
-		var img []byte
-		if u.SignatureImage != "" {
-			rc, _, err := a.blobs.Get(ctx, workflow.BlobKey(u.SignatureImage))
-			if err != nil {
-				return keys.Key{}, nil, fmt.Errorf("signature image of %s: %w", u.Username, err)
-			}
-			img, err = io.ReadAll(rc)
-			rc.Close()
-			if err != nil {
-				return keys.Key{}, nil, fmt.Errorf("signature image of %s: %w", u.Username, err)
-			}
-		}
-		if u.SigningKeyURI != "" {
-			// Checked again at every signature: the allow-list may have
-			// changed, and the key or the stored URI may have been swapped.
-			k, _, err := policy.OfficialKey(ctx, u, u.SigningKeyURI, []byte(u.CertPEM), nil)
-			switch workflow.ErrorCode(err) {
-			case "":
-			case workflow.EINVALID, workflow.ENOTFOUND:
-				return keys.Key{}, nil, workflow.Wrap(workflow.EUNPROCESSABLE, err, "the signing key of %s cannot be used: %s", u.Username, workflow.ErrorMessage(err))
-			default:
-				return keys.Key{}, nil, err
-			}
-			return k, img, nil
-		}
-		if cfg.production() {
-			return keys.Key{}, nil, workflow.Errorf(workflow.EUNAVAILABLE,
-				"%s has no signing key: an admin sets one (PUT /api/v1/users/{id}/signing-key); the development PKI is off in production", u.Username)
-		}
-		p, err := devPKI()
-		if err != nil {
-			return keys.Key{}, nil, workflow.Wrap(workflow.EUNAVAILABLE, err, "%s has no signing key configured", u.Username)
-		}
-		name := u.FullName
-		if name == "" {
-			name = u.Username
-		}
-		k, err := p.Officer(u.ID, name, u.Title)
-		return k, img, err
+	policy, err := officialKeyPolicy(cfg, agency)
+	if err != nil {
+		return err
 	}
-
 	tsaURL, err := wirePKI(ctx, a, kr)
 	if err != nil {
 		return err
 	}
 	scfg := signing.Config{Agency: agency, AgencyName: cfg.OrgName, Place: cfg.OrgPlace,
-		Seal: seal, Officer: officer, TSAURL: tsaURL, Roots: roots, PublicURL: cfg.PublicURL, Now: a.now,
+		Seal: seal, Officer: officerKeys(a, kr, policy), TSAURL: tsaURL, Roots: roots, PublicURL: cfg.PublicURL, Now: a.now,
 		LTV: cfg.LTV, Fetcher: revocationFetcher(cfg)}
 	if cfg.AgencyKey == "" && kr.pki != nil {
 		// A revoked development agency certificate is replaced at once.
@@ -132,6 +59,119 @@ func wireSigning(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
+	a.useSigning(svc, policy, roots, anchorsPEM)
+	a.logSigning(ctx, kr, agency, tsaURL)
+	return nil
+}
+
+// readSeal reads VANTHU_AGENCY_SEAL (nil when unset: a generated seal).
+func readSeal(cfg *Config) ([]byte, error) {
+	if cfg.AgencySeal == "" {
+		return nil, nil
+	}
+	b, err := os.ReadFile(cfg.AgencySeal)
+	if err != nil {
+		return nil, fmt.Errorf("VANTHU_AGENCY_SEAL: %w", err)
+	}
+	return b, nil
+}
+
+// trustAnchors are the roots of verification: VANTHU_TRUST_ANCHORS, else
+// the development PKI's root; as a pool and as PEM.
+func trustAnchors(cfg *Config, kr *keyring) (*x509.CertPool, []byte, error) {
+	if cfg.TrustAnchors == "" {
+		p, err := kr.devPKI()
+		if err != nil {
+			return nil, nil, err
+		}
+		return p.RootPool(), p.RootPEM(), nil
+	}
+	b, err := os.ReadFile(cfg.TrustAnchors)
+	if err != nil {
+		return nil, nil, fmt.Errorf("VANTHU_TRUST_ANCHORS: %w", err)
+	}
+	roots := x509.NewCertPool()
+	if !roots.AppendCertsFromPEM(b) {
+		return nil, nil, fmt.Errorf("VANTHU_TRUST_ANCHORS %s holds no PEM certificate", cfg.TrustAnchors)
+	}
+	return roots, b, nil
+}
+
+// officialKeyPolicy is where officials' keys may come from: only where the
+// configuration allows; the agency key and the exchange TLS key are
+// nobody's.
+func officialKeyPolicy(cfg *Config, agency keys.Key) (*keys.Policy, error) {
+	policy, err := keys.NewPolicy(splitList(cfg.KeyDirs), cfg.PKCS11Module, splitList(cfg.PKCS11Tokens))
+	if err != nil {
+		return nil, fmt.Errorf("VANTHU_KEY_DIRS: %w", err)
+	}
+	policy.RefuseDir(cfg.DataDir)
+	policy.Reserve("agency", cfg.AgencyKey, agency.Signer.Public())
+	if cfg.ExchangeKey != "" {
+		policy.Reserve("exchange TLS", "file:"+cfg.ExchangeKey, nil)
+	}
+	return policy, nil
+}
+
+// officerKeys returns an official's key and signature image: the key the
+// official's account names, checked against policy at every signature;
+// else, outside production, the official's development PKI certificate.
+func officerKeys(a *app, kr *keyring, policy *keys.Policy) func(context.Context, *workflow.User) (keys.Key, []byte, error) {
+	return func(ctx context.Context, u *workflow.User) (keys.Key, []byte, error) {
+		img, err := a.signatureImage(ctx, u)
+		if err != nil {
+			return keys.Key{}, nil, err
+		}
+		if u.SigningKeyURI != "" {
+			// Checked again at every signature: the allow-list may have
+			// changed, and the key or the stored URI may have been swapped.
+			k, _, err := policy.OfficialKey(ctx, u, u.SigningKeyURI, []byte(u.CertPEM), nil)
+			switch workflow.ErrorCode(err) {
+			case "":
+			case workflow.EINVALID, workflow.ENOTFOUND:
+				return keys.Key{}, nil, workflow.Wrap(workflow.EUNPROCESSABLE, err, "the signing key of %s cannot be used: %s", u.Username, workflow.ErrorMessage(err))
+			default:
+				return keys.Key{}, nil, err
+			}
+			return k, img, nil
+		}
+		if a.cfg.production() {
+			return keys.Key{}, nil, workflow.Errorf(workflow.EUNAVAILABLE,
+				"%s has no signing key: an admin sets one (PUT /api/v1/users/{id}/signing-key); the development PKI is off in production", u.Username)
+		}
+		p, err := kr.devPKI()
+		if err != nil {
+			return keys.Key{}, nil, workflow.Wrap(workflow.EUNAVAILABLE, err, "%s has no signing key configured", u.Username)
+		}
+		name := u.FullName
+		if name == "" {
+			name = u.Username
+		}
+		k, err := p.Officer(u.ID, name, u.Title)
+		return k, img, err
+	}
+}
+
+// signatureImage reads the official's signature image (nil when none).
+func (a *app) signatureImage(ctx context.Context, u *workflow.User) ([]byte, error) {
+	if u.SignatureImage == "" {
+		return nil, nil
+	}
+	rc, _, err := a.blobs.Get(ctx, workflow.BlobKey(u.SignatureImage))
+	if err != nil {
+		return nil, fmt.Errorf("signature image of %s: %w", u.Username, err)
+	}
+	img, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		return nil, fmt.Errorf("signature image of %s: %w", u.Username, err)
+	}
+	return img, nil
+}
+
+// useSigning gives the signing service to the document service, the API
+// and the web interface, with the officials' key management.
+func (a *app) useSigning(svc *signing.Service, policy *keys.Policy, roots *x509.CertPool, anchorsPEM []byte) {
 	a.docs.Signer = svc
 	a.trust = roots
 	a.docs.Inspector = svc
@@ -147,6 +187,12 @@ func wireSigning(ctx context.Context, a *app) error {
 		}}
 	a.api.Signing = &api.Signing{Verify: svc.Verify, TrustAnchorsPEM: anchorsPEM, Officials: officials}
 	a.web.Keys = officials
+}
+
+// logSigning says where the keys come from, warning when the development
+// PKI signs.
+func (a *app) logSigning(ctx context.Context, kr *keyring, agency keys.Key, tsaURL string) {
+	cfg := a.cfg
 	if kr.pki != nil {
 		a.readyInfo("signing", "development-pki")
 		a.warnDevelopmentPKI(ctx, "signing (agency key, trust anchors, officials' keys)", "VANTHU_AGENCY_KEY, VANTHU_TRUST_ANCHORS, officials' keys and VANTHU_ENV=production")
@@ -158,7 +204,6 @@ func wireSigning(ctx context.Context, a *app) error {
 	}
 	a.log.InfoContext(ctx, "signing configured", "agency_key", keys.RedactURI(cfg.AgencyKey), "dev_pki", kr.pki != nil,
 		"tsa", tsaURL != "", "tsa_builtin", cfg.TSAURL == "" && tsaURL != "", "key_dirs", cfg.KeyDirs, "pkcs11_tokens", cfg.PKCS11Tokens, "agency_cert_subject", agency.Chain[0].Subject.String())
-	return nil
 }
 
 // revocationFetcher is the OCSP/CRL client of signing and verification
