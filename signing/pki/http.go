@@ -103,14 +103,26 @@ func (a *Authority) Handler() http.Handler {
 
 func (a *Authority) serveOCSP(w http.ResponseWriter, r *http.Request, der []byte) {
 	resp, err := a.OCSP(r.Context(), der)
-	if err != nil {
+	switch {
+	case workflow.ErrorCode(err) == workflow.EUNAVAILABLE:
+		// The revocation store is down: RFC 6960 tryLater, not a failure.
+		a.log.WarnContext(r.Context(), "OCSP responder unavailable", "err", err)
+		resp = ocsp.TryLaterErrorResponse
+	case err != nil:
 		a.log.ErrorContext(r.Context(), "OCSP responder failed", "err", err)
 		resp = ocsp.InternalErrorErrorResponse
 	}
 	write(w, "application/ocsp-response", "no-cache", resp)
 }
 
+// fail answers a failure of a service: 503 unavailable with the reason
+// when what it needs (the database) is down, else 500 (logged).
 func (a *Authority) fail(w http.ResponseWriter, r *http.Request, what string, err error) {
+	if workflow.ErrorCode(err) == workflow.EUNAVAILABLE {
+		a.log.WarnContext(r.Context(), "PKI service unavailable", "service", what, "err", err)
+		writeError(w, http.StatusServiceUnavailable, workflow.EUNAVAILABLE, what+": "+workflow.ErrorMessage(err))
+		return
+	}
 	a.log.ErrorContext(r.Context(), "PKI service failed", "service", what, "err", err)
 	writeError(w, http.StatusInternalServerError, workflow.EINTERNAL, "internal error")
 }

@@ -1,0 +1,484 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"image"
+	"image/color"
+	"image/png"
+	"io"
+	"math/big"
+	"mime/multipart"
+	"net"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/digitorus/timestamp"
+	"golang.org/x/crypto/ocsp"
+
+	"github.com/vanthu/vanthu/internal/apitest"
+	"github.com/vanthu/vanthu/internal/testpdf"
+	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
+)
+
+// outageBound is the longest any answer may take while a dependency is
+// down: a request must fail fast with 503, never wait for the outage to end.
+const outageBound = 20 * time.Second
+
+// TestIntegrationOutageSweep calls every operation of api/openapi.yaml
+// (enumerated from the document, so a new route is swept without editing
+// this test) with valid authentication, first while the database is
+// unreachable, then while the object store is, then with both up. vanthu
+// talks to the test PostgreSQL and MinIO through TCP proxies the test
+// cuts (listener closed and connections reset: what a stopped server
+// looks like). Each answer during an outage must be a 503 with code
+// "unavailable" and a message, or the same status as with both up (a
+// route that does not need what is down: /healthz, the CA certificate, a
+// login while only the object store is down); never a 500, never past
+// outageBound.
+func TestIntegrationOutageSweep(t *testing.T) {
+	dsn := gormdbtest.CreatePostgresDatabase(t)
+	env := sharedS3Env(t)
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dbProxy := newCutProxy(t, u.Host)
+	u.Host = dbProxy.addr
+	s3Proxy := newCutProxy(t, env["VANTHU_S3_ENDPOINT"])
+	env["VANTHU_S3_ENDPOINT"] = s3Proxy.addr
+	env["VANTHU_DATABASE_URL"] = u.String()
+	env["VANTHU_PUBLIC_URL"] = "https://vanthu.example" // issued documents get a verification code
+	s := startServer(t, env)
+
+	w := newSweepWorld(t, s)
+	ops := sweepOperations(t)
+	down := map[string][]sweepAnswer{}
+	for _, phase := range []struct {
+		name  string
+		proxy *cutProxy
+	}{{"database", dbProxy}, {"object store", s3Proxy}, {"", nil}} {
+		fx := w.fixtures(t, phase.name)
+		if phase.proxy != nil {
+			phase.proxy.cut()
+		}
+		var answers []sweepAnswer
+		for _, op := range ops {
+			answers = append(answers, w.call(t, op, fx))
+		}
+		if phase.proxy != nil {
+			phase.proxy.restore()
+			down[phase.name] = answers
+			continue
+		}
+		checkSweep(t, ops, down, answers)
+	}
+}
+
+// checkSweep applies the rule of TestIntegrationOutageSweep to the
+// answers given during each outage, against those given with both up.
+func checkSweep(t *testing.T, ops []sweepOp, down map[string][]sweepAnswer, up []sweepAnswer) {
+	t.Helper()
+	for i, op := range ops {
+		if up[i].err != nil || up[i].status >= 500 {
+			t.Errorf("%s with both up: %d %v %s", op, up[i].status, up[i].err, up[i].body)
+			continue
+		}
+		if up[i].status >= 400 && sweepRefused[op.id] == "" {
+			t.Errorf("%s with both up answered %d %s: a refused request does not reach the database or the object store; give it a valid request in sweepWorld.call, or say why it is refused in sweepRefused", op, up[i].status, up[i].body)
+		}
+		for _, what := range []string{"database", "object store"} {
+			a := down[what][i]
+			switch {
+			case a.err != nil:
+				t.Errorf("%s while the %s is down: %v (after %s)", op, what, a.err, a.took)
+			case a.status == http.StatusServiceUnavailable:
+				var e struct {
+					Error struct{ Code, Message string } `json:"error"`
+				}
+				if json.Unmarshal(a.body, &e) != nil || e.Error.Code != "unavailable" || e.Error.Message == "" {
+					t.Errorf("%s while the %s is down: 503 without code unavailable and a message: %s", op, what, a.body)
+				}
+			case a.status != up[i].status:
+				t.Errorf("%s while the %s is down: %d %s (with both up: %d); want 503 unavailable", op, what, a.status, a.body, up[i].status)
+			}
+			if a.took > outageBound {
+				t.Errorf("%s while the %s is down took %s (bound %s)", op, what, a.took, outageBound)
+			}
+		}
+		t.Logf("%-50s up %d | database down %d | object store down %d", op, up[i].status, down["database"][i].status, down["object store"][i].status)
+	}
+}
+
+// sweepRefused lists the operations whose request the sweep cannot make
+// valid, with why: they answer 4xx with both up. Their outage answers are
+// still checked (503, or the same refusal).
+var sweepRefused = map[string]string{
+	"setSigningKey":       "needs a key under VANTHU_KEY_DIRS or on a token; the sweep sends a certificate of no key (403/400 with both up)",
+	"revokeDocument":      "only a document sent to a connected agency can be revoked; the exchange is off (409)",
+	"decideRevocation":    "no sender asked to revoke the document (409)",
+	"deleteArchiveRecord": "archived records are write-once: always refused (409)",
+	"registerAgency":      "the exchange is off in the sweep",
+	"revokeCertificate":   "the sweep names a serial the PKI never issued (404), so as not to change the other phases' keys",
+}
+
+// sweepOp is one operation of the document.
+type sweepOp struct{ method, path, id string }
+
+func (o sweepOp) String() string { return o.id + " " + o.method + " " + o.path }
+
+// sweepOperations lists every operation of api/openapi.yaml, logout last
+// (it ends the phase's session).
+func sweepOperations(t *testing.T) []sweepOp {
+	t.Helper()
+	var ops []sweepOp
+	doc := apitest.Default(t).Doc
+	for path, item := range doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			ops = append(ops, sweepOp{method: method, path: path, id: op.OperationID})
+		}
+	}
+	sort.Slice(ops, func(i, j int) bool {
+		if (ops[i].id == "logout") != (ops[j].id == "logout") {
+			return ops[j].id == "logout"
+		}
+		return ops[i].path+ops[i].method < ops[j].path+ops[j].method
+	})
+	if len(ops) < 40 {
+		t.Fatalf("only %d operations in the document", len(ops))
+	}
+	return ops
+}
+
+// sweepWorld is what the sweep's requests refer to: a user with every
+// role, an issued and an archived document, the PKI's certificates.
+type sweepWorld struct {
+	s         *server
+	admin     *client
+	userID    string
+	issued    map[string]any // an issued document
+	issuedPDF []byte
+	archived  string // ID of an archived document
+	root      *x509.Certificate
+	png       []byte
+}
+
+// sweepFixtures are one phase's own documents and session: the sweep's
+// requests change them.
+type sweepFixtures struct {
+	phase    string
+	token    string
+	draft    string // outgoing draft
+	approved string // outgoing, approved: the action swept is sign
+	incoming string // received, for the revocation decision
+}
+
+const sweepPassword = "sweep-password-1"
+
+func newSweepWorld(t *testing.T, s *server) *sweepWorld {
+	t.Helper()
+	w := &sweepWorld{s: s, admin: s.login(t, "admin", "admin-password-1")}
+	var u struct{ ID string }
+	if code := w.admin.call("POST", "/api/v1/users", map[string]any{"username": "sweeper", "password": sweepPassword,
+		"full_name": "Nguyễn Văn Quét", "title": "Chánh Văn phòng",
+		"roles": []string{"admin", "clerk", "officer", "handler", "archivist"}}, &u); code != 201 {
+		t.Fatalf("create the sweeper: %d", code)
+	}
+	w.userID = u.ID
+	c := s.login(t, "sweeper", sweepPassword)
+	id := w.outgoing(t, c, "issued")
+	c.act(id, "sign", nil)
+	w.issued = c.act(id, "issue", nil)
+	w.issuedPDF = c.get("/api/v1/documents/" + id + "/file")
+	arch := w.outgoing(t, c, "archived")
+	c.act(arch, "sign", nil)
+	c.act(arch, "issue", nil)
+	c.act(arch, "archive", nil)
+	w.archived = arch
+	root, err := x509.ParseCertificate(c.get("/pki/ca.crt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.root = root
+	img := image.NewNRGBA(image.Rect(0, 0, 40, 20))
+	for x := 0; x < 40; x++ {
+		img.Set(x, 10, color.NRGBA{B: 200, A: 255})
+	}
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, img); err != nil {
+		t.Fatal(err)
+	}
+	w.png = buf.Bytes()
+	return w
+}
+
+// outgoing creates an outgoing document and takes it to approved.
+func (w *sweepWorld) outgoing(t *testing.T, c *client, subject string) string {
+	t.Helper()
+	id := w.draft(t, c, subject)
+	c.act(id, "submit", nil)
+	c.act(id, "approve", nil)
+	return id
+}
+
+func (w *sweepWorld) draft(t *testing.T, c *client, subject string) string {
+	t.Helper()
+	doc, code := c.upload(map[string]any{"direction": "outgoing", "type": "QĐ", "subject": "Quyết định " + subject,
+		"urgency": "normal", "confidentiality": "normal", "signer_id": w.userID,
+		"recipients": []map[string]string{{"org_id": "000.00.31.H13", "name": "UBND phường Long Hòa"}}}, testpdf.Make(1, subject))
+	if code != 201 {
+		t.Fatalf("upload %s: %d", subject, code)
+	}
+	return doc["id"].(string)
+}
+
+// fixtures makes a phase's documents and logs the sweeper in, with
+// everything up.
+func (w *sweepWorld) fixtures(t *testing.T, phase string) sweepFixtures {
+	t.Helper()
+	c := w.s.login(t, "sweeper", sweepPassword)
+	fx := sweepFixtures{phase: phase, token: c.token}
+	fx.draft = w.draft(t, c, "draft "+phase)
+	fx.approved = w.outgoing(t, c, "approved "+phase)
+	doc, code := c.upload(map[string]any{"direction": "incoming", "type": "CV", "subject": "Công văn " + phase,
+		"urgency": "normal", "confidentiality": "normal", "sender": map[string]string{"org_id": "000.00.00.H13", "name": "UBND thành phố Cần Thơ"},
+		"original_number": "125/UBND-VP", "original_date": "2026-11-20"}, testpdf.Make(1, "incoming "+phase))
+	if code != 201 {
+		t.Fatalf("upload incoming: %d", code)
+	}
+	fx.incoming = doc["id"].(string)
+	return fx
+}
+
+// sweepAnswer is one answer (or the failure to get one).
+type sweepAnswer struct {
+	status int
+	body   []byte
+	err    error
+	took   time.Duration
+}
+
+// call makes a valid request for op: its path parameters filled from the
+// world and the phase's fixtures, a body where it takes one.
+func (w *sweepWorld) call(t *testing.T, op sweepOp, fx sweepFixtures) sweepAnswer {
+	t.Helper()
+	docID := fx.approved
+	switch op.id {
+	case "setLayout":
+		docID = fx.draft
+	case "decideRevocation":
+		docID = fx.incoming
+	case "getDocumentFile", "listDocumentEvents", "getDocumentVerification", "listDeliveries", "revokeDocument":
+		docID = w.issued["id"].(string)
+	}
+	path := op.path
+	for name, v := range map[string]string{"action": "sign", "kind": "outgoing", "year": fmt.Sprint(time.Now().Year()),
+		"code": fmt.Sprint(w.issued["verify_code"]), "request": url.PathEscape(base64.StdEncoding.EncodeToString(w.ocspRequest(t)))} {
+		path = strings.ReplaceAll(path, "{"+name+"}", v)
+	}
+	switch {
+	case strings.HasPrefix(path, "/api/v1/users/"):
+		path = strings.ReplaceAll(path, "{id}", w.userID)
+	case strings.HasPrefix(path, "/api/v1/archive/"):
+		path = strings.ReplaceAll(path, "{id}", w.archived)
+	default:
+		path = strings.ReplaceAll(path, "{id}", docID)
+	}
+	var body io.Reader
+	ctype := "application/json"
+	jsonBody := func(v any) { b, _ := json.Marshal(v); body = bytes.NewReader(b) }
+	switch op.id {
+	case "login":
+		jsonBody(map[string]string{"username": "sweeper", "password": sweepPassword})
+	case "createUser":
+		jsonBody(map[string]any{"username": "sweep-" + strings.ReplaceAll(fx.phase, " ", "-") + "-user", "password": "password-123", "roles": []string{"clerk"}})
+	case "setSigningKey":
+		jsonBody(map[string]string{"key_uri": "file:/nonexistent/officer.p12", "cert_pem": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"})
+	case "setSignatureImage":
+		body, ctype = bytes.NewReader(w.png), "image/png"
+	case "createDocument":
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		apitest.WriteJSONPart(mw, "meta", map[string]any{"direction": "outgoing", "type": "CV", "subject": "Công văn " + fx.phase,
+			"urgency": "normal", "confidentiality": "normal", "signer_id": w.userID})
+		fw, _ := mw.CreateFormFile("file", "vanban.pdf")
+		fw.Write(testpdf.Make(1, "sweep"))
+		mw.Close()
+		body, ctype = &buf, mw.FormDataContentType()
+	case "verifyUpload":
+		var buf bytes.Buffer
+		mw := multipart.NewWriter(&buf)
+		fw, _ := mw.CreateFormFile("file", "vanban.pdf")
+		fw.Write(w.issuedPDF)
+		mw.Close()
+		body, ctype = &buf, mw.FormDataContentType()
+	case "applyAction":
+		jsonBody(map[string]any{})
+	case "setLayout":
+		jsonBody(map[string]any{"layout": map[string]any{"signature": map[string]any{"page": 1, "x": 300, "y": 100, "w": 200, "h": 80}}})
+	case "revokeDocument":
+		jsonBody(map[string]string{"reason": "Ban hành nhầm"})
+	case "decideRevocation":
+		jsonBody(map[string]any{"accept": true})
+	case "revokeCertificate":
+		jsonBody(map[string]string{"serial": "7f:00:00:00:00:00:00:01", "reason": "superseded"})
+	case "registerAgency":
+		jsonBody(map[string]string{"org_id": "000.00.99.H13", "name": "UBND phường thử", "endpoint": "https://127.0.0.1:1",
+			"signing_cert_pem": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", "tls_cert_pem": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"})
+	case "setLegalHold":
+		jsonBody(map[string]any{"on": fx.phase != "", "comment": "sweep"})
+	case "postPKIOCSP":
+		body, ctype = bytes.NewReader(w.ocspRequest(t)), "application/ocsp-request"
+	case "postPKITimeStamp":
+		sum := sha256.Sum256([]byte(fx.phase))
+		q, err := (&timestamp.Request{HashAlgorithm: crypto.SHA256, HashedMessage: sum[:], Certificates: true, Nonce: big.NewInt(42)}).Marshal()
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, ctype = bytes.NewReader(q), "application/timestamp-query"
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), outageBound+5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, strings.ToUpper(op.method), w.s.base+path, body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", ctype)
+	}
+	req.Header.Set("Authorization", "Bearer "+fx.token)
+	start := time.Now()
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return sweepAnswer{err: err, took: time.Since(start)}
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return sweepAnswer{status: resp.StatusCode, body: b, err: err, took: time.Since(start)}
+}
+
+// ocspRequest is an OCSP request to the development root for a serial it
+// never issued (the answer, unknown, still needs the database).
+func (w *sweepWorld) ocspRequest(t *testing.T) []byte {
+	t.Helper()
+	der, err := ocsp.CreateRequest(&x509.Certificate{SerialNumber: big.NewInt(0x7f0001)}, w.root, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return der
+}
+
+// cutProxy forwards TCP connections to a server until cut: then its
+// listener is closed (new connections are refused) and every open
+// connection is reset, as when the server is stopped; restore listens
+// again on the same address.
+type cutProxy struct {
+	t      *testing.T
+	addr   string
+	target string
+
+	mu    sync.Mutex
+	ln    net.Listener
+	conns map[net.Conn]struct{}
+}
+
+func newCutProxy(t *testing.T, target string) *cutProxy {
+	t.Helper()
+	p := &cutProxy{t: t, target: target, conns: map[net.Conn]struct{}{}}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.addr = ln.Addr().String()
+	p.serve(ln)
+	t.Cleanup(p.cut)
+	return p
+}
+
+func (p *cutProxy) serve(ln net.Listener) {
+	p.mu.Lock()
+	p.ln = ln
+	p.mu.Unlock()
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go p.forward(c)
+		}
+	}()
+}
+
+func (p *cutProxy) forward(c net.Conn) {
+	up, err := net.DialTimeout("tcp", p.target, 5*time.Second)
+	if err != nil {
+		c.Close()
+		return
+	}
+	p.mu.Lock()
+	if p.ln == nil {
+		p.mu.Unlock()
+		c.Close()
+		up.Close()
+		return
+	}
+	p.conns[c], p.conns[up] = struct{}{}, struct{}{}
+	p.mu.Unlock()
+	pipe := func(dst, src net.Conn) {
+		io.Copy(dst, src)
+		dst.Close()
+		src.Close()
+	}
+	go pipe(up, c)
+	pipe(c, up)
+	p.mu.Lock()
+	delete(p.conns, c)
+	delete(p.conns, up)
+	p.mu.Unlock()
+}
+
+// cut stops forwarding: no listener, every connection reset.
+func (p *cutProxy) cut() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.ln != nil {
+		p.ln.Close()
+		p.ln = nil
+	}
+	for c := range p.conns {
+		if tc, ok := c.(*net.TCPConn); ok {
+			tc.SetLinger(0)
+		}
+		c.Close()
+	}
+	clear(p.conns)
+}
+
+// restore listens again on the proxy's address.
+func (p *cutProxy) restore() {
+	p.t.Helper()
+	var ln net.Listener
+	var err error
+	for i := 0; i < 50; i++ {
+		if ln, err = net.Listen("tcp", p.addr); err == nil {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if err != nil {
+		p.t.Fatalf("proxy for %s: listen again on %s: %v", p.target, p.addr, err)
+	}
+	p.serve(ln)
+}
