@@ -5,7 +5,11 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"net/http"
 	"os"
+	"slices"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -23,6 +27,13 @@ import (
 // MinIO server.
 func sharedMinIO(tb testing.TB) *minio.Store {
 	tb.Helper()
+	return sharedMinIOVia(tb, nil)
+}
+
+// sharedMinIOVia is sharedMinIO with requests through tr (nil: the
+// store's own transport).
+func sharedMinIOVia(tb testing.TB, tr http.RoundTripper) *minio.Store {
+	tb.Helper()
 	ep := os.Getenv("VANTHU_TEST_S3_ENDPOINT")
 	if ep == "" {
 		tb.Skip("VANTHU_TEST_S3_ENDPOINT not set: source scripts/setup/minio.sh (or run ./scripts/test)")
@@ -30,7 +41,7 @@ func sharedMinIO(tb testing.TB) *minio.Store {
 	var rnd [4]byte
 	rand.Read(rnd[:])
 	s, err := minio.New(context.Background(), minio.Config{Endpoint: ep, AccessKey: os.Getenv("VANTHU_TEST_S3_ACCESS_KEY"),
-		SecretKey: os.Getenv("VANTHU_TEST_S3_SECRET_KEY"), Bucket: fmt.Sprintf("archive-test-%x", rnd), ObjectLock: true})
+		SecretKey: os.Getenv("VANTHU_TEST_S3_SECRET_KEY"), Bucket: fmt.Sprintf("archive-test-%x", rnd), ObjectLock: true, Transport: tr})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -100,6 +111,74 @@ func TestIntegrationMinIOLegalHoldAfterRetention(t *testing.T) {
 	}
 	if err := f.Archive.Dispose(ctx, d.ID); err != nil {
 		t.Fatalf("dispose after retention, hold lifted: %v", err)
+	}
+}
+
+// requestLog records the method and query of every request.
+type requestLog struct {
+	base http.RoundTripper
+	mu   sync.Mutex
+	reqs []string
+}
+
+func (l *requestLog) RoundTrip(r *http.Request) (*http.Response, error) {
+	l.mu.Lock()
+	l.reqs = append(l.reqs, r.Method+" "+r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]+"?"+r.URL.RawQuery)
+	l.mu.Unlock()
+	return l.base.RoundTrip(r)
+}
+
+// TestIntegrationMinIOArchiveOneRequestPerObject: archiving a record
+// makes one request per object, a PUT carrying its retention, and nothing
+// else: no HEAD of metadata.json before it is written, no retention or
+// legal hold call after a PUT. A retry of the whole record is answered
+// with the stored objects.
+func TestIntegrationMinIOArchiveOneRequestPerObject(t *testing.T) {
+	ctx := context.Background()
+	base, err := minio.NewTransport(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := &requestLog{base: base}
+	store := sharedMinIOVia(t, log)
+	db := gormdbtest.Open(t, gormdb.SQLite)
+	f := archivetest.New(t, db, store)
+	d := f.Issued(t, archivetest.Options{Type: "QĐ", Attachments: 2})
+	events, _ := db.Events(ctx, d.ID)
+	log.mu.Lock()
+	log.reqs = nil
+	log.mu.Unlock()
+	if _, err := f.Archive.ArchiveRecord(ctx, d, events); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := f.Index.Record(ctx, d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.mu.Lock()
+	reqs := slices.Clone(log.reqs)
+	log.mu.Unlock()
+	if len(reqs) != len(rec.Objects) || len(rec.Objects) != 6 {
+		t.Fatalf("%d objects (want 6: PDF, 2 attachments, verification, events, metadata), %d requests: %v", len(rec.Objects), len(reqs), reqs)
+	}
+	for _, r := range reqs {
+		if !strings.HasPrefix(r, "PUT ") || !strings.HasSuffix(r, "?") {
+			t.Fatalf("request %q: want only PUTs of objects; all: %v", r, reqs)
+		}
+	}
+	if !strings.HasPrefix(reqs[len(reqs)-1], "PUT "+archive.NameMetadata) {
+		t.Fatalf("metadata.json not written last: %v", reqs)
+	}
+	// A retry (a crash before the state change) stores nothing new.
+	again, err := f.Archive.ArchiveRecord(ctx, d, events)
+	if err != nil || again.Key != rec.Key {
+		t.Fatalf("retry: %+v %v", again, err)
+	}
+	rec2, _ := f.Index.Record(ctx, d.ID)
+	for i, o := range rec2.Objects {
+		if o.VersionID != rec.Objects[i].VersionID {
+			t.Fatalf("retry wrote a new version of %s", o.Key)
+		}
 	}
 }
 

@@ -2,6 +2,7 @@ package archive
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"crypto/x509"
@@ -236,115 +237,121 @@ func safeName(name string) string {
 	return out
 }
 
-// writeRecord writes every object of the record, metadata.json last. The
-// files, the validation report and the events are written concurrently
-// (while the store is asked whether metadata.json exists); metadata.json
-// is written only when all of them are stored.
+// writeRecord writes every object of the record, metadata.json last: the
+// files, the validation report and the events concurrently, then
+// metadata.json once all of them are stored. Each object is one
+// conditional PUT carrying its retention (no Stat before, no retention
+// call after).
 func (s *Service) writeRecord(ctx context.Context, d *workflow.Document, events []workflow.Event, rec *Record) ([]Object, error) {
 	opts := workflow.PutOptions{RetainUntil: rec.RetainUntil, LegalHold: rec.LegalHold}
-	obj := func(name string, oi workflow.ObjectInfo) Object {
-		return Object{Key: oi.Key, DocumentID: d.ID, Name: name, Size: oi.Size, SHA256: oi.SHA256,
-			VersionID: oi.VersionID, RetainUntil: oi.RetainUntil, LegalHold: oi.LegalHold}
-	}
-	nfs := recordFiles(d)
-	// Slots, in the record's order: files, [verification], events.
-	objs := make([]Object, len(nfs), len(nfs)+3)
-	files := make([]FileMeta, len(nfs))
-	var verifBytes []byte
-	if v := d.Verification; v != nil {
-		verifBytes = v.Report
-		if len(verifBytes) == 0 {
-			verifBytes, _ = json.MarshalIndent(map[string]any{"verdict": v.Verdict, "reasons": v.Reasons}, "", "  ")
-		}
-		objs = append(objs, Object{})
-	}
-	eb, err := json.MarshalIndent(eventsJSON(events), "", "  ")
+	parts, md, err := s.recordParts(ctx, d, events, rec)
 	if err != nil {
-		return nil, fmt.Errorf("encode events of %s: %w", d.ID, err)
+		return nil, err
 	}
-	objs = append(objs, Object{})
-
-	mkey := rec.Key + NameMetadata
+	objs := make([]Object, len(parts))
 	var (
 		wg       sync.WaitGroup
 		errMu    sync.Mutex
 		firstErr error
-		moi      workflow.ObjectInfo
-		mErr     error
 	)
-	fail := func(err error) {
-		errMu.Lock()
-		if firstErr == nil {
-			firstErr = err
-		}
-		errMu.Unlock()
-	}
-	for i, nf := range nfs {
-		files[i] = FileMeta{Name: nf.name, OriginalName: nf.f.Name, Kind: string(nf.f.Kind),
-			SHA256: nf.f.SHA256, Size: nf.f.Size, CreatedAt: nf.f.CreatedAt.UTC()}
+	for i, p := range parts {
 		wg.Go(func() {
-			oi, err := s.copyFile(ctx, rec.Key+nf.name, nf.f, opts)
+			var oi workflow.ObjectInfo
+			var err error
+			if p.file != nil {
+				oi, err = s.copyFile(ctx, rec.Key+p.name, *p.file, opts)
+			} else {
+				oi, err = s.putBytes(ctx, rec.Key+p.name, p.data, "application/json", opts)
+			}
 			if err != nil {
-				fail(err)
+				errMu.Lock()
+				firstErr = cmp.Or(firstErr, err)
+				errMu.Unlock()
 				return
 			}
-			objs[i] = obj(nf.name, oi)
+			objs[i] = objectOf(d.ID, p.name, oi)
 		})
 	}
-	var verifSum string
-	if verifBytes != nil {
-		i := len(nfs)
-		sum := sha256.Sum256(verifBytes)
-		verifSum = hex.EncodeToString(sum[:])
-		wg.Go(func() {
-			oi, err := s.putBytes(ctx, rec.Key+NameVerification, verifBytes, "application/json", opts)
-			if err != nil {
-				fail(err)
-				return
-			}
-			objs[i] = obj(NameVerification, oi)
-		})
-	}
-	evSum := sha256.Sum256(eb)
-	wg.Go(func() {
-		oi, err := s.putBytes(ctx, rec.Key+NameEvents, eb, "application/json", opts)
-		if err != nil {
-			fail(err)
-			return
-		}
-		objs[len(objs)-1] = obj(NameEvents, oi)
-	})
-	// metadata.json is the last object: when it exists, the record is
-	// complete. An existing one (from an attempt that crashed before its
-	// state change committed) is kept as is.
-	wg.Go(func() { moi, mErr = s.Store.Stat(ctx, mkey) })
 	wg.Wait()
 	if firstErr != nil {
 		return nil, firstErr
 	}
+	moi, err := s.putMetadata(ctx, rec.Key+NameMetadata, md, opts)
+	if err != nil {
+		return nil, err
+	}
+	return append(objs, objectOf(d.ID, NameMetadata, moi)), nil
+}
+
+// part is an object of a record other than metadata.json: a document's
+// file copied from the work store, or bytes made here.
+type part struct {
+	name string
+	file *workflow.File // copied from the work store, or
+	data []byte         // these bytes (JSON)
+}
+
+// recordParts returns the record's objects but metadata.json, in the
+// record's order (files, [verification], events), and the metadata that
+// describes them.
+func (s *Service) recordParts(ctx context.Context, d *workflow.Document, events []workflow.Event, rec *Record) ([]part, *Metadata, error) {
+	nfs := recordFiles(d)
+	parts := make([]part, 0, len(nfs)+2)
+	files := make([]FileMeta, len(nfs))
+	for i, nf := range nfs {
+		files[i] = FileMeta{Name: nf.name, OriginalName: nf.f.Name, Kind: string(nf.f.Kind),
+			SHA256: nf.f.SHA256, Size: nf.f.Size, CreatedAt: nf.f.CreatedAt.UTC()}
+		parts = append(parts, part{name: nf.name, file: &nf.f})
+	}
 	var verif *VerificationMeta
 	if v := d.Verification; v != nil {
-		verif = &VerificationMeta{Verdict: v.Verdict, Reasons: v.Reasons, File: NameVerification, SHA256: verifSum}
+		vb := v.Report
+		if len(vb) == 0 {
+			vb, _ = json.MarshalIndent(map[string]any{"verdict": v.Verdict, "reasons": v.Reasons}, "", "  ")
+		}
+		verif = &VerificationMeta{Verdict: v.Verdict, Reasons: v.Reasons, File: NameVerification, SHA256: hexSum(vb)}
+		parts = append(parts, part{name: NameVerification, data: vb})
 	}
-	evMeta := EventsMeta{File: NameEvents, SHA256: hex.EncodeToString(evSum[:]), Count: len(events)}
+	eb, err := json.MarshalIndent(eventsJSON(events), "", "  ")
+	if err != nil {
+		return nil, nil, fmt.Errorf("encode events of %s: %w", d.ID, err)
+	}
+	parts = append(parts, part{name: NameEvents, data: eb})
+	evMeta := EventsMeta{File: NameEvents, SHA256: hexSum(eb), Count: len(events)}
 	if n := len(events); n > 0 {
 		evMeta.FirstSeq, evMeta.LastSeq, evMeta.LastHash = events[0].Seq, events[n-1].Seq, events[n-1].Hash
 	}
-	switch {
-	case mErr == nil:
-	case workflow.ErrorCode(mErr) == workflow.ENOTFOUND:
-		md := s.metadata(ctx, d, rec, files, verif, evMeta)
-		mb, err := json.MarshalIndent(md, "", "  ")
-		if err != nil {
-			return nil, fmt.Errorf("encode metadata of %s: %w", d.ID, err)
-		}
-		if moi, err = s.putBytes(ctx, mkey, append(mb, '\n'), "application/json", opts); err != nil {
-			return nil, err
-		}
-	default:
-		return nil, storeErr(mErr, "archive store: check %s", mkey)
+	return parts, s.metadata(ctx, d, rec, files, verif, evMeta), nil
+}
+
+// putMetadata writes metadata.json, the record's last object: when it
+// exists, the record is complete. An existing one with other content
+// (from an attempt that crashed before its state change committed, since
+// when the signer's title changed, say) is kept as is: the conditional
+// PUT refuses to replace it, and only then is it looked up.
+func (s *Service) putMetadata(ctx context.Context, key string, md *Metadata, opts workflow.PutOptions) (workflow.ObjectInfo, error) {
+	mb, err := json.MarshalIndent(md, "", "  ")
+	if err != nil {
+		return workflow.ObjectInfo{}, fmt.Errorf("encode metadata of %s: %w", md.DocumentID, err)
 	}
-	return append(objs, obj(NameMetadata, moi)), nil
+	oi, err := s.putBytes(ctx, key, append(mb, '\n'), "application/json", opts)
+	if workflow.ErrorCode(err) == workflow.ECONFLICT {
+		if oi, err = s.Store.Stat(ctx, key); err != nil {
+			return workflow.ObjectInfo{}, storeErr(err, "archive store: check %s", key)
+		}
+	}
+	return oi, err
+}
+
+// objectOf is the index's row of a stored object of docID's record.
+func objectOf(docID, name string, oi workflow.ObjectInfo) Object {
+	return Object{Key: oi.Key, DocumentID: docID, Name: name, Size: oi.Size, SHA256: oi.SHA256,
+		VersionID: oi.VersionID, RetainUntil: oi.RetainUntil, LegalHold: oi.LegalHold}
+}
+
+func hexSum(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 // copyFile streams a file from the work store into the archive store;
@@ -381,8 +388,7 @@ func withType(o workflow.PutOptions, ct string) workflow.PutOptions {
 }
 
 func (s *Service) putBytes(ctx context.Context, key string, b []byte, ct string, opts workflow.PutOptions) (workflow.ObjectInfo, error) {
-	sum := sha256.Sum256(b)
-	oi, err := s.Store.Put(ctx, key, bytes.NewReader(b), int64(len(b)), hex.EncodeToString(sum[:]), withType(opts, ct))
+	oi, err := s.Store.Put(ctx, key, bytes.NewReader(b), int64(len(b)), hexSum(b), withType(opts, ct))
 	if err != nil {
 		return workflow.ObjectInfo{}, storeErr(err, "archive store: write %s", key)
 	}

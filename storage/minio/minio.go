@@ -48,7 +48,8 @@ type Config struct {
 	// returned (default 3; minio-go's own default of 10 makes an outage
 	// take many seconds to report).
 	MaxRetries int
-	// Transport, when not nil, replaces the HTTP transport.
+	// Transport, when not nil, replaces the HTTP transport (by default
+	// minio-go's, keeping up to MaxIdleConnsPerHost idle connections).
 	Transport http.RoundTripper
 }
 
@@ -68,6 +69,10 @@ var _ workflow.Blobs = (*Store)(nil)
 // metaSHA256 is the user metadata key holding the hex SHA-256.
 const metaSHA256 = "Vanthu-Sha256"
 
+// MaxIdleConnsPerHost is how many idle connections to the server the
+// default transport keeps for reuse.
+const MaxIdleConnsPerHost = 256
+
 // maxSinglePut is the largest object written in one PUT (S3's limit).
 const maxSinglePut = 5 << 30
 
@@ -84,6 +89,13 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	}
 	if cfg.MaxRetries <= 0 {
 		cfg.MaxRetries = 3
+	}
+	if cfg.Transport == nil {
+		tr, err := NewTransport(cfg.UseTLS)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Transport = tr
 	}
 	client, err := s3.New(cfg.Endpoint, &s3.Options{
 		Creds:           credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
@@ -155,6 +167,20 @@ func bucketExists(ctx context.Context, client *s3.Client, bucket string) (bool, 
 	}
 }
 
+// NewTransport returns the HTTP transport a Store uses by default:
+// minio-go's, keeping MaxIdleConnsPerHost idle connections to the server
+// instead of its 16. With records archived concurrently (several objects
+// each), more requests than that run at once, and every one beyond the
+// idle pool would open (and later close) a connection of its own.
+func NewTransport(secure bool) (*http.Transport, error) {
+	tr, err := s3.DefaultTransport(secure)
+	if err != nil {
+		return nil, fmt.Errorf("minio: transport: %w", err)
+	}
+	tr.MaxIdleConns, tr.MaxIdleConnsPerHost = MaxIdleConnsPerHost, MaxIdleConnsPerHost
+	return tr, nil
+}
+
 // Client returns the underlying minio-go client, for tests and tools that
 // talk to the server directly (e.g. to show it refuses to delete a locked
 // version by itself).
@@ -167,69 +193,31 @@ func (s *Store) Bucket() string { return s.bucket }
 func (s *Store) ObjectLock() bool { return s.locking }
 
 // Put implements workflow.Blobs.
+//
+// One round trip in the common case: the PUT is conditional (If-None-Match:
+// *), so a new key needs no Stat first; it carries the retention and the
+// legal hold in its headers (no separate retention or legal hold call) and
+// the SHA-256 in a signed x-amz-checksum-sha256 header, which binds the
+// content to the request's signature: the payload itself is sent unsigned
+// (no aws-chunked signing, which would hash every byte once more on each
+// side). When the key exists (precondition failed), putExisting decides.
 func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, sum string, opts workflow.PutOptions) (workflow.ObjectInfo, error) {
-	if err := ValidateKey(key); err != nil {
-		return workflow.ObjectInfo{}, err
-	}
-	raw, err := decodeSHA256(sum)
+	now := s.Now()
+	po, err := s.putOptions(key, size, sum, opts, now)
 	if err != nil {
 		return workflow.ObjectInfo{}, err
 	}
-	switch {
-	case size < 0:
-		return workflow.ObjectInfo{}, workflow.Errorf(workflow.EINVALID, "negative size %d", size)
-	case size > maxSinglePut:
-		return workflow.ObjectInfo{}, workflow.Errorf(workflow.ETOOLARGE, "object of %d bytes is larger than the %d a store accepts", size, int64(maxSinglePut))
-	}
-	now := s.Now()
-	if !opts.RetainUntil.IsZero() && !opts.RetainUntil.After(now) {
-		return workflow.ObjectInfo{}, workflow.Errorf(workflow.EINVALID, "retain-until %s is not in the future", opts.RetainUntil.Format(time.RFC3339))
-	}
-	if (!opts.RetainUntil.IsZero() || opts.LegalHold) && !s.locking {
-		return workflow.ObjectInfo{}, workflow.Errorf(workflow.EINVALID, "bucket %q has no object lock: cannot retain or hold %q", s.bucket, key)
-	}
-
-	po := s3.PutObjectOptions{
-		ContentType: opts.ContentType,
-		UserMetadata: map[string]string{
-			// The server verifies the content against this before storing.
-			"x-amz-checksum-sha256": base64.StdEncoding.EncodeToString(raw),
-			metaSHA256:              sum,
-		},
-		// One PUT: a multipart upload cannot carry a full-object SHA-256.
-		DisableMultipart: true,
-	}
-	if !opts.RetainUntil.IsZero() {
-		po.Mode = s3.Compliance
-		po.RetainUntilDate = opts.RetainUntil.UTC()
-	}
-	if opts.LegalHold {
-		po.LegalHold = s3.LegalHoldEnabled
-	}
-	// One round trip: the PUT is conditional (If-None-Match: *), so the
-	// common case — a new key — needs no Stat first. When the key exists,
-	// the same content is a retry (answered with the stored object) and
-	// different content must not replace a locked one (S3 would accept it
-	// as a new version and keep the locked one underneath: refusing is our
-	// job); an unlocked one is replaced by an unconditional PUT.
-	rs, seekable := r.(io.ReadSeeker)
 	po.SetMatchETagExcept("*")
-	cr := &countReader{r: r}
-	if size == 0 {
-		cr.r = strings.NewReader("") // minio-go wants a reader even for nothing
-	}
+	cr := newCountReader(r, size)
 	ui, err := s.client.PutObject(ctx, s.bucket, key, cr, size, po)
 	if err != nil && preconditionFailed(err) {
-		cur, serr := s.Stat(ctx, key)
-		switch {
-		case serr == nil && cur.SHA256 == sum && cur.Size == size:
-			return cur, nil
-		case serr == nil && locked(cur, now):
-			return workflow.ObjectInfo{}, workflow.Errorf(workflow.ECONFLICT, "object %q is under retention or legal hold and holds different content", key)
-		case serr != nil && workflow.ErrorCode(serr) != workflow.ENOTFOUND:
-			return workflow.ObjectInfo{}, serr
+		cur, done, perr := s.existing(ctx, key, size, sum, now)
+		if done || perr != nil {
+			return cur, perr
 		}
+		// An unlocked object with other content: replaced, unconditionally.
 		if cr.n > 0 {
+			rs, seekable := r.(io.ReadSeeker)
 			if !seekable {
 				return workflow.ObjectInfo{}, workflow.Errorf(workflow.ECONFLICT, "object %q exists with different content", key)
 			}
@@ -238,11 +226,8 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, su
 			}
 		}
 		po = s3.PutObjectOptions{ContentType: po.ContentType, UserMetadata: po.UserMetadata, DisableMultipart: true,
-			Mode: po.Mode, RetainUntilDate: po.RetainUntilDate, LegalHold: po.LegalHold}
-		cr = &countReader{r: r}
-		if size == 0 {
-			cr.r = strings.NewReader("")
-		}
+			DisableContentSha256: true, Mode: po.Mode, RetainUntilDate: po.RetainUntilDate, LegalHold: po.LegalHold}
+		cr = newCountReader(r, size)
 		ui, err = s.client.PutObject(ctx, s.bucket, key, cr, size, po)
 	}
 	if err != nil {
@@ -251,26 +236,86 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, su
 		}
 		return workflow.ObjectInfo{}, s.mapErr(err, "put %q", key)
 	}
-	if ui.ChecksumSHA256 != "" && ui.ChecksumSHA256 != po.UserMetadata["x-amz-checksum-sha256"] {
-		return workflow.ObjectInfo{}, fmt.Errorf("minio: put %q: server reports SHA-256 %s, sent %s", key, ui.ChecksumSHA256, po.UserMetadata["x-amz-checksum-sha256"])
+	if ui.ChecksumSHA256 != "" && ui.ChecksumSHA256 != po.UserMetadata[amzChecksumSHA256] {
+		return workflow.ObjectInfo{}, fmt.Errorf("minio: put %q: server reports SHA-256 %s, sent %s", key, ui.ChecksumSHA256, po.UserMetadata[amzChecksumSHA256])
 	}
 	mod := ui.LastModified
 	if mod.IsZero() {
 		mod = now
 	}
-	oi := workflow.ObjectInfo{
-		Key:       key,
-		Size:      size,
-		SHA256:    sum,
-		Modtime:   mod.UTC(),
-		LegalHold: opts.LegalHold,
-		VersionID: ui.VersionID,
-	}
+	oi := workflow.ObjectInfo{Key: key, Size: size, SHA256: sum, Modtime: mod.UTC(), LegalHold: opts.LegalHold, VersionID: ui.VersionID}
 	if !opts.RetainUntil.IsZero() {
 		// S3 keeps retain-until dates to the second.
 		oi.RetainUntil = opts.RetainUntil.UTC().Truncate(time.Second)
 	}
 	return oi, nil
+}
+
+// amzChecksumSHA256 is the header (sent as user metadata, which minio-go
+// passes through as is) carrying the base64 SHA-256 the server checks.
+const amzChecksumSHA256 = "x-amz-checksum-sha256"
+
+// putOptions checks a Put's arguments and returns the options of its
+// single PUT: the SHA-256 the server verifies, the retention and legal
+// hold as headers of the same request, no multipart (a multipart upload
+// cannot carry a full-object SHA-256), no payload signing (the signed
+// checksum header covers the content).
+func (s *Store) putOptions(key string, size int64, sum string, opts workflow.PutOptions, now time.Time) (s3.PutObjectOptions, error) {
+	if err := ValidateKey(key); err != nil {
+		return s3.PutObjectOptions{}, err
+	}
+	raw, err := decodeSHA256(sum)
+	if err != nil {
+		return s3.PutObjectOptions{}, err
+	}
+	switch {
+	case size < 0:
+		return s3.PutObjectOptions{}, workflow.Errorf(workflow.EINVALID, "negative size %d", size)
+	case size > maxSinglePut:
+		return s3.PutObjectOptions{}, workflow.Errorf(workflow.ETOOLARGE, "object of %d bytes is larger than the %d a store accepts", size, int64(maxSinglePut))
+	}
+	if !opts.RetainUntil.IsZero() && !opts.RetainUntil.After(now) {
+		return s3.PutObjectOptions{}, workflow.Errorf(workflow.EINVALID, "retain-until %s is not in the future", opts.RetainUntil.Format(time.RFC3339))
+	}
+	if (!opts.RetainUntil.IsZero() || opts.LegalHold) && !s.locking {
+		return s3.PutObjectOptions{}, workflow.Errorf(workflow.EINVALID, "bucket %q has no object lock: cannot retain or hold %q", s.bucket, key)
+	}
+	po := s3.PutObjectOptions{
+		ContentType: opts.ContentType,
+		UserMetadata: map[string]string{
+			// The server verifies the content against this before storing.
+			amzChecksumSHA256: base64.StdEncoding.EncodeToString(raw),
+			metaSHA256:        sum,
+		},
+		DisableMultipart:     true,
+		DisableContentSha256: true,
+	}
+	if !opts.RetainUntil.IsZero() {
+		po.Mode = s3.Compliance
+		po.RetainUntilDate = opts.RetainUntil.UTC()
+	}
+	if opts.LegalHold {
+		po.LegalHold = s3.LegalHoldEnabled
+	}
+	return po, nil
+}
+
+// existing answers a conditional PUT refused because key exists: the same
+// content is a retry, answered with the stored object (done); different
+// content must not replace a locked object (S3 would accept it as a new
+// version and keep the locked one underneath: refusing is our job); an
+// unlocked one may be replaced (not done, no error).
+func (s *Store) existing(ctx context.Context, key string, size int64, sum string, now time.Time) (workflow.ObjectInfo, bool, error) {
+	cur, err := s.Stat(ctx, key)
+	switch {
+	case err == nil && cur.SHA256 == sum && cur.Size == size:
+		return cur, true, nil
+	case err == nil && locked(cur, now):
+		return workflow.ObjectInfo{}, false, workflow.Errorf(workflow.ECONFLICT, "object %q is under retention or legal hold and holds different content", key)
+	case err != nil && workflow.ErrorCode(err) != workflow.ENOTFOUND:
+		return workflow.ObjectInfo{}, false, err
+	}
+	return workflow.ObjectInfo{}, false, nil
 }
 
 func locked(oi workflow.ObjectInfo, now time.Time) bool {
@@ -501,6 +546,14 @@ func (s *Store) SetLegalHold(ctx context.Context, key string, on bool) error {
 		return s.mapErr(err, "legal hold on %q", key)
 	}
 	return nil
+}
+
+// newCountReader wraps r; minio-go wants a reader even for nothing.
+func newCountReader(r io.Reader, size int64) *countReader {
+	if size == 0 {
+		return &countReader{r: strings.NewReader("")}
+	}
+	return &countReader{r: r}
 }
 
 // countReader counts the bytes read and notes EOF.

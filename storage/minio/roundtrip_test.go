@@ -3,29 +3,42 @@ package minio_test
 import (
 	"bytes"
 	"context"
+	"net"
 	"net/http"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	s3 "github.com/minio/minio-go/v7"
 
+	"github.com/vanthu/vanthu/storage/minio"
+
 	"github.com/vanthu/vanthu/storage/storagetest"
 	"github.com/vanthu/vanthu/workflow"
 )
 
-// countingTransport records the method of every request.
+// countingTransport records the method and headers of every request.
 type countingTransport struct {
 	base    http.RoundTripper
 	mu      sync.Mutex
 	methods []string
+	headers []http.Header
 }
 
 func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 	c.mu.Lock()
 	c.methods = append(c.methods, r.Method)
+	c.headers = append(c.headers, r.Header.Clone())
 	c.mu.Unlock()
 	return c.base.RoundTrip(r)
+}
+
+func (c *countingTransport) lastHeader() http.Header {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.headers[len(c.headers)-1]
 }
 
 func (c *countingTransport) take() []string {
@@ -55,6 +68,30 @@ func TestIntegrationPutOneRoundTrip(t *testing.T) {
 	if m := tr.take(); len(m) != 1 || m[0] != http.MethodPut {
 		t.Fatalf("new key: requests %v, want one PUT", m)
 	}
+	// Retention and legal hold travel in the PUT's headers (no call
+	// after it); the payload is not signed chunk by chunk (aws-chunked
+	// hashes every byte once more on both sides): the signed checksum
+	// header binds the content.
+	putBytes(t, s, "r/held.pdf", []byte("held content"), workflow.PutOptions{RetainUntil: until.RetainUntil, LegalHold: true})
+	h := tr.lastHeader()
+	if m := tr.take(); len(m) != 1 {
+		t.Fatalf("new key with retention and legal hold: requests %v, want one PUT", m)
+	}
+	want := map[string]string{
+		"If-None-Match": "*", "X-Amz-Object-Lock-Mode": "COMPLIANCE", "X-Amz-Object-Lock-Legal-Hold": "ON",
+		"X-Amz-Content-Sha256": "UNSIGNED-PAYLOAD", "X-Amz-Checksum-Sha256": "80tSrjMt3LfA5FipkDTPs6k1z7jv4SbVi5kJK9D48W8=",
+	}
+	for k, v := range want {
+		if got := h.Get(k); got != v {
+			t.Errorf("PUT header %s = %q, want %q", k, got, v)
+		}
+	}
+	if h.Get("X-Amz-Object-Lock-Retain-Until-Date") == "" || h.Get("Content-Encoding") != "" {
+		t.Errorf("PUT headers %v: want a retain-until date and no content encoding", h)
+	}
+	if !strings.Contains(h.Get("Authorization"), "x-amz-checksum-sha256") {
+		t.Errorf("the checksum header is not signed: %s", h.Get("Authorization"))
+	}
 	// A retry with the same content succeeds.
 	putBytes(t, s, "r/a.pdf", []byte("first content"), until)
 	tr.take()
@@ -63,5 +100,45 @@ func TestIntegrationPutOneRoundTrip(t *testing.T) {
 	_, err = s.Put(context.Background(), "r/a.pdf", bytes.NewReader(other), int64(len(other)), storagetest.Sum(other), until)
 	if workflow.ErrorCode(err) != workflow.ECONFLICT {
 		t.Fatalf("different content under retention: %v, want ECONFLICT", err)
+	}
+}
+
+// TestIntegrationConnectionsReused: the store's default transport keeps
+// enough idle connections for many requests at once, so a second burst
+// of 48 concurrent Puts (16 records of three objects) dials nothing new
+// (minio-go's own transport keeps 16 and redials the rest).
+func TestIntegrationConnectionsReused(t *testing.T) {
+	cfg := envConfig(t)
+	tr, err := minio.NewTransport(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dials atomic.Int64
+	dial := tr.DialContext
+	tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+		dials.Add(1)
+		return dial(ctx, network, addr)
+	}
+	cfg.Transport = tr
+	s := newStore(t, cfg, false)
+	const n = 48
+	burst := func(round int) {
+		var wg sync.WaitGroup
+		start := make(chan struct{})
+		for i := range n {
+			wg.Go(func() {
+				<-start
+				b := []byte(strings.Repeat("x", 1000+i+round*n))
+				putBytes(t, s, "burst/"+strings.Repeat("k", 1+i)+string(rune('a'+round)), b, workflow.PutOptions{})
+			})
+		}
+		close(start)
+		wg.Wait()
+	}
+	burst(0)
+	first := dials.Load()
+	burst(1)
+	if again := dials.Load() - first; again > n/8 {
+		t.Fatalf("second burst of %d concurrent Puts dialled %d new connections (first burst: %d): idle connections not kept", n, again, first)
 	}
 }
