@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -134,5 +135,41 @@ func TestArchiveRenewAndVerifyCLI(t *testing.T) {
 	code, out, _ = runCLI(t, env, "archive", "fixity")
 	if code != 0 || !strings.Contains(out, "evidence: 2 archive time-stamp chains checked, 0 problems") {
 		t.Fatalf("fixity: exit %d\n%s", code, out)
+	}
+}
+
+// An import runs ImportWorkers files at a time, yet rows with the same
+// content keep their CSV order: the first decides (imported, or rejected
+// for its bad fields) and the later one sees the outcome, as if one
+// after the other.
+func TestArchiveImportConcurrentKeepsOrderOfDuplicates(t *testing.T) {
+	data := t.TempDir()
+	env := map[string]string{"VANTHU_DATA_DIR": data, "VANTHU_LOG_LEVEL": "error", "VANTHU_ADMIN_PASSWORD": "admin-password-1"}
+	in := t.TempDir()
+	var csv strings.Builder
+	csv.WriteString("file,type,subject,sender_name,original_number,original_date\n")
+	const n = 24
+	var wantRejected []string
+	for i := range n {
+		name := fmt.Sprintf("f%02d.pdf", i)
+		os.WriteFile(filepath.Join(in, name), testpdf.Make(1, fmt.Sprintf("Công văn số %d", i)), 0o644)
+		good := fmt.Sprintf("%s,CV,Công văn %d,Sở Xây dựng,%d/SXD,2018-01-02\n", name, i, i)
+		bad := fmt.Sprintf("%s,XX,Loại sai,Sở Xây dựng,%d/SXD,2018-01-02\n", name, i)
+		if i%2 == 0 {
+			csv.WriteString(good + bad) // the duplicate is skipped
+		} else {
+			csv.WriteString(bad + good) // rejected, then imported
+			wantRejected = append(wantRejected, fmt.Sprintf("REJECTED line %d %s", 2+2*i, name))
+		}
+	}
+	os.WriteFile(filepath.Join(in, "index.csv"), []byte(csv.String()), 0o644)
+	code, out, stderr := runCLI(t, env, "archive", "import", in)
+	if code != 1 || !strings.Contains(out, fmt.Sprintf("%d imported, %d already imported (skipped), %d rejected", n, n/2, n/2)) {
+		t.Fatalf("import: exit %d\n%s\n%s", code, out, stderr)
+	}
+	for _, w := range wantRejected {
+		if !strings.Contains(out, w+":") {
+			t.Errorf("no %q in\n%s", w, out)
+		}
 	}
 }

@@ -193,14 +193,18 @@ func (x *ArchiveIndex) PutRecord(ctx context.Context, rec *workflow.ArchiveRecor
 		if err := g.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "doc_id"}}, UpdateAll: true}).Create(row).Error; err != nil {
 			return err
 		}
-		for _, o := range rec.Objects {
-			or := archiveObjectRow{Key: o.Key, DocID: rec.DocumentID, Name: o.Name, Size: o.Size, SHA256: o.SHA256,
-				VersionID: o.VersionID, RetainUntil: utc(o.RetainUntil), LegalHold: o.LegalHold}
-			if err := g.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "object_key"}}, UpdateAll: true}).Create(&or).Error; err != nil {
-				return err
-			}
+		if len(rec.Objects) == 0 {
+			return nil
 		}
-		return nil
+		// One statement for all the objects (the archive writes a record
+		// per archived document: a statement per object was most of its
+		// database time).
+		rows := make([]archiveObjectRow, len(rec.Objects))
+		for i, o := range rec.Objects {
+			rows[i] = archiveObjectRow{Key: o.Key, DocID: rec.DocumentID, Name: o.Name, Size: o.Size, SHA256: o.SHA256,
+				VersionID: o.VersionID, RetainUntil: utc(o.RetainUntil), LegalHold: o.LegalHold}
+		}
+		return g.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "object_key"}}, UpdateAll: true}).Create(&rows).Error
 	})
 	if err != nil {
 		return x.db.translate(err, "store archived record of %s", rec.DocumentID)
