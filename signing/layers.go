@@ -298,11 +298,17 @@ func sealAppearance(rdr *pdf.Reader, off existingSignature, l AgencyLayer, t tim
 	r = geom.rectFromUser(r)
 	sealX := r[0] + (r[2]-r[0])/3 - sw*0.62
 	sealY := (r[1]+r[3])/2 - sh/2
+	// Two lines in one box: the agency's name (the same on every
+	// document, drawn once) and below it the signing time (an empty first
+	// line of the name's font and size keeps it where it goes).
 	const textW, textH = 200.0, 22.0
-	txt, err := textImage(textW, textH, []textLine{
-		{Text: l.AgencyName, Size: fitSize(l.AgencyName, true, 8, textW), Bold: true, Color: sealRed},
-		{Text: StampTime(t), Size: 8, Color: sealRed},
-	})
+	name := textLine{Text: l.AgencyName, Size: fitSize(l.AgencyName, true, 8, textW), Bold: true, Color: sealRed}
+	nameImg, err := sharedTextImage(textW, textH, []textLine{name})
+	if err != nil {
+		return nil, err
+	}
+	name.Text = ""
+	timeImg, err := textImage(textW, textH, []textLine{name, {Text: StampTime(t), Size: 8, Color: sealRed}})
 	if err != nil {
 		return nil, err
 	}
@@ -311,7 +317,8 @@ func sealAppearance(rdr *pdf.Reader, off existingSignature, l AgencyLayer, t tim
 		rect: [4]float64{sealX, sealY - textH, sealX + max(sw, textW), sealY + sh},
 		images: []placedImage{
 			{img: seal, x: 0, y: textH, w: sw, h: sh},
-			{img: txt, x: 0, y: 0, w: textW, h: textH},
+			{img: nameImg, x: 0, y: 0, w: textW, h: textH},
+			{img: timeImg, x: 0, y: 0, w: textW, h: textH},
 		},
 	}, nil
 }
@@ -439,6 +446,18 @@ func (b *stampBuilder) place(r Rect, lines []textLine) error {
 	return nil
 }
 
+// placeShared is place for text that repeats across documents (the
+// day's date line), drawn once (sharedTextImage).
+func (b *stampBuilder) placeShared(r Rect, lines []textLine) error {
+	img, err := sharedTextImage(r.W, r.H, lines)
+	if err != nil {
+		return err
+	}
+	b.images = append(b.images, placedImage{img: img, x: r.X, y: r.Y, w: r.W, h: r.H})
+	b.boxes = append(b.boxes, r.box())
+	return nil
+}
+
 // number writes "Số: <notation>" centred in num or, with NumberOnly, only
 // the number against the template's slash.
 func (b *stampBuilder) number(num Rect, l AgencyLayer, numText string) error {
@@ -454,7 +473,7 @@ func (b *stampBuilder) number(num Rect, l AgencyLayer, numText string) error {
 // day, month and year in the template's blanks.
 func (b *stampBuilder) date(date Rect, l AgencyLayer, issue time.Time, dateText string) error {
 	if len(l.DateBlanks) != 3 || l.DatePos == nil {
-		return b.place(date, []textLine{{Text: dateText, Size: fitSize(dateText, false, 13, date.W), Color: textDark, Align: 1}})
+		return b.placeShared(date, []textLine{{Text: dateText, Size: fitSize(dateText, false, 13, date.W), Color: textDark, Align: 1}})
 	}
 	d := issue.In(ict)
 	month := fmt.Sprint(int(d.Month()))

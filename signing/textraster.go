@@ -338,3 +338,38 @@ func fitSize(text string, bold bool, max, wPt float64) float64 {
 	}
 	return 5
 }
+
+// Prepared text images whose text repeats from document to document — the
+// agency's name under the seal, the day's date line — are kept, keyed by
+// everything that decides their pixels (box, text, font, size, colour,
+// alignment). The per-document text (the number, the signing time, the
+// verification code) is drawn every time.
+var textImages = struct {
+	sync.Mutex
+	m map[string]*preparedImage
+}{m: map[string]*preparedImage{}}
+
+const maxTextImages = 256
+
+// sharedTextImage is textImage for text that repeats across documents.
+// The result is shared: it must not be modified.
+func sharedTextImage(wPt, hPt float64, lines []textLine) (*preparedImage, error) {
+	key := fmt.Sprintf("%g %g %q", wPt, hPt, fmt.Sprint(lines))
+	textImages.Lock()
+	p := textImages.m[key]
+	textImages.Unlock()
+	if p != nil {
+		return p, nil
+	}
+	p, err := textImage(wPt, hPt, lines)
+	if err != nil {
+		return nil, err
+	}
+	textImages.Lock()
+	if len(textImages.m) >= maxTextImages {
+		clear(textImages.m)
+	}
+	textImages.m[key] = p
+	textImages.Unlock()
+	return p, nil
+}

@@ -149,3 +149,52 @@ func abs(x int) int {
 	}
 	return x
 }
+
+// TestAgencyTextSplit: the agency's name (drawn once, shared) and the
+// signing time (drawn per signature, under an empty line of the name's
+// font) put together are the two lines drawn as one image; the name's
+// image is shared between signatures, the time's is not.
+func TestAgencyTextSplit(t *testing.T) {
+	const w, h = 200.0, 22.0
+	name := textLine{Text: "Ủy ban nhân dân quận Bình Thủy", Size: fitSize("Ủy ban nhân dân quận Bình Thủy", true, 8, w), Bold: true, Color: sealRed}
+	stamp := textLine{Text: "2026-11-25T10:15:30+07:00", Size: 8, Color: sealRed}
+	whole, err := layoutText(w, h, []textLine{name, stamp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	full := image.Rect(0, 0, whole.w, whole.h)
+	want := whole.alpha(full)
+	n1, err := sharedTextImage(w, h, []textLine{name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	empty := name
+	empty.Text = ""
+	tl, err := layoutText(w, h, []textLine{empty, stamp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := tl.alpha(full)
+	nameOnly, err := layoutText(w, h, []textLine{name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, a := range nameOnly.alpha(full) {
+		got[i] = max(got[i], a) // the lines do not overlap
+	}
+	if string(got) != string(want) {
+		t.Error("name and time drawn apart differ from the two lines drawn together")
+	}
+	n2, err := sharedTextImage(w, h, []textLine{name})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n1 != n2 {
+		t.Error("the agency's name was drawn twice")
+	}
+	other := name
+	other.Text = "Ủy ban nhân dân quận Ninh Kiều"
+	if n3, _ := sharedTextImage(w, h, []textLine{other}); n3 == n1 || string(n3.Alpha) == string(n1.Alpha) {
+		t.Error("another agency's name gave the same image")
+	}
+}
