@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -18,8 +17,8 @@ const (
 
 // Document returns the document with id, or ENOTFOUND.
 func (c *conn) Document(ctx context.Context, id string) (*workflow.Document, error) {
-	var r documentRow
-	if err := c.q(ctx).Where("id = ?", id).Take(&r).Error; err != nil {
+	r, err := c.queryDocument(ctx, " WHERE id = ?", "", id)
+	if err != nil {
 		return nil, c.db.translate(err, "document %s", id)
 	}
 	return r.toDomain()
@@ -31,8 +30,8 @@ func (c *conn) DocumentByExternalID(ctx context.Context, externalID string) (*wo
 	if externalID == "" {
 		return nil, workflow.Errorf(workflow.ENOTFOUND, "no external id")
 	}
-	var r documentRow
-	if err := c.q(ctx).Where("external_id = ?", externalID).Take(&r).Error; err != nil {
+	r, err := c.queryDocument(ctx, " WHERE external_id = ?", "", externalID)
+	if err != nil {
 		return nil, c.db.translate(err, "document received as %s", externalID)
 	}
 	return r.toDomain()
@@ -44,8 +43,8 @@ func (c *conn) DocumentByVerifyCode(ctx context.Context, code string) (*workflow
 	if code == "" {
 		return nil, workflow.Errorf(workflow.ENOTFOUND, "no verification code")
 	}
-	var r documentRow
-	if err := c.q(ctx).Where("verify_code = ?", code).Take(&r).Error; err != nil {
+	r, err := c.queryDocument(ctx, " WHERE verify_code = ?", "", code)
+	if err != nil {
 		return nil, c.db.translate(err, "document with verification code %s", code)
 	}
 	return r.toDomain()
@@ -55,12 +54,12 @@ func (c *conn) DocumentByVerifyCode(ctx context.Context, code string) (*workflow
 // PostgreSQL; on SQLite the transaction already excludes every other
 // writer). ENOTFOUND if missing.
 func (c *conn) LockDocument(ctx context.Context, id string) (*workflow.Document, error) {
-	q := c.q(ctx).Where("id = ?", id)
+	lock := ""
 	if c.pg() {
-		q = q.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate})
+		lock = " FOR UPDATE"
 	}
-	var r documentRow
-	if err := q.Take(&r).Error; err != nil {
+	r, err := c.queryDocument(ctx, " WHERE id = ?", lock, id)
+	if err != nil {
 		return nil, c.db.translate(err, "lock document %s", id)
 	}
 	return r.toDomain()
@@ -128,31 +127,40 @@ func (c *conn) Documents(ctx context.Context, f workflow.DocumentFilter) ([]*wor
 	if limit > MaxLimit {
 		limit = MaxLimit
 	}
-	q := c.q(ctx).Model(&documentRow{})
+	var where []string
+	var args []any
+	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }
 	if f.Direction != "" {
-		q = q.Where("direction = ?", string(f.Direction))
+		add("direction = ?", string(f.Direction))
 	}
 	if f.State != "" {
-		q = q.Where("state = ?", string(f.State))
+		add("state = ?", string(f.State))
 	}
 	if f.Type != "" {
-		q = q.Where("type = ?", string(f.Type))
+		add("type = ?", string(f.Type))
 	}
 	for _, w := range strings.Fields(Fold(f.Query)) {
-		q = q.Where(`subject_norm LIKE ? ESCAPE '\'`, "%"+escapeLike(w)+"%")
+		add(`subject_norm LIKE ? ESCAPE '\'`, "%"+escapeLike(w)+"%")
 	}
 	if f.From != nil {
-		q = q.Where("created_at >= ?", utc(*f.From))
+		add("created_at >= ?", utc(*f.From))
 	}
 	if f.To != nil {
-		q = q.Where("created_at <= ?", utc(*f.To))
+		add("created_at <= ?", utc(*f.To))
 	}
-	q = visibleTo(q, "", f.ViewerID, f.SeeAll)
+	if cond, a := visibleSQL("", f.ViewerID, f.SeeAll); cond != "" {
+		add(cond, a...)
+	}
 	if f.After != "" {
-		q = q.Where("id < ?", f.After)
+		add("id < ?", f.After)
 	}
-	var rows []documentRow
-	if err := q.Order("id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+	rest := ""
+	if len(where) > 0 {
+		rest = " WHERE " + strings.Join(where, " AND ")
+	}
+	args = append(args, limit+1)
+	rows, err := c.queryDocuments(ctx, rest+" ORDER BY id DESC LIMIT ?", args...)
+	if err != nil {
 		return nil, "", c.db.translate(err, "list documents")
 	}
 	next := ""
@@ -179,9 +187,7 @@ func escapeLike(s string) string {
 // RegisterEntries returns the documents numbered in a register in a
 // year, by number.
 func (c *conn) RegisterEntries(ctx context.Context, kind workflow.RegisterKind, year int) ([]*workflow.Document, error) {
-	var rows []documentRow
-	err := c.q(ctx).Where("register = ? AND year = ? AND number > 0", string(kind), year).
-		Order("number").Find(&rows).Error
+	rows, err := c.queryDocuments(ctx, " WHERE register = ? AND year = ? AND number > 0 ORDER BY number", string(kind), year)
 	if err != nil {
 		return nil, c.db.translate(err, "register %s %d", kind, year)
 	}
@@ -241,13 +247,22 @@ func (c *conn) PeekNumber(ctx context.Context, kind workflow.RegisterKind, year 
 // rows only where viewerID is the signer, the assignee or the creator;
 // with no viewer, none.
 func visibleTo(q *gorm.DB, prefix, viewerID string, seeAll bool) *gorm.DB {
+	if cond, args := visibleSQL(prefix, viewerID, seeAll); cond != "" {
+		return q.Where(cond, args...)
+	}
+	return q
+}
+
+// visibleSQL is visibleTo's condition and its arguments ("" when every
+// row is visible), with one ? per argument.
+func visibleSQL(prefix, viewerID string, seeAll bool) (string, []any) {
 	if seeAll {
-		return q
+		return "", nil
 	}
-	pub := []string{string(workflow.Public), ""}
+	pub, unmarked := string(workflow.Public), ""
 	if viewerID == "" {
-		return q.Where(prefix+"confidentiality IN ?", pub)
+		return prefix + "confidentiality IN (?, ?)", []any{pub, unmarked}
 	}
-	return q.Where("("+prefix+"confidentiality IN ? OR "+prefix+"signer_id = ? OR "+prefix+"assignee_id = ? OR "+prefix+"created_by = ?)",
-		pub, viewerID, viewerID, viewerID)
+	return "(" + prefix + "confidentiality IN (?, ?) OR " + prefix + "signer_id = ? OR " + prefix + "assignee_id = ? OR " + prefix + "created_by = ?)",
+		[]any{pub, unmarked, viewerID, viewerID, viewerID}
 }

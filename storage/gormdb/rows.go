@@ -128,13 +128,25 @@ func documentFromDomain(d *workflow.Document) (*documentRow, error) {
 		CreatedAt:       utc(d.CreatedAt),
 		UpdatedAt:       utc(d.UpdatedAt),
 	}
+	if d.Sender != nil {
+		r.SenderOrgID, r.SenderName = &d.Sender.OrgID, &d.Sender.Name
+	}
+	if err := r.encodeJSONColumns(d); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// encodeJSONColumns sets the JSON text columns from d: recipients,
+// files, layout and the verification.
+func (r *documentRow) encodeJSONColumns(d *workflow.Document) error {
 	recipients := make([]orgJSON, 0, len(d.Recipients))
 	for _, o := range d.Recipients {
 		recipients = append(recipients, orgJSON(o))
 	}
 	b, err := json.Marshal(recipients)
 	if err != nil {
-		return nil, fmt.Errorf("encode recipients: %w", err)
+		return fmt.Errorf("encode recipients: %w", err)
 	}
 	r.Recipients = string(b)
 	files := make([]fileJSON, 0, len(d.Files))
@@ -142,16 +154,13 @@ func documentFromDomain(d *workflow.Document) (*documentRow, error) {
 		files = append(files, fileJSON{SHA256: f.SHA256, Name: f.Name, Size: f.Size, Kind: string(f.Kind), CreatedAt: utc(f.CreatedAt)})
 	}
 	if b, err = json.Marshal(files); err != nil {
-		return nil, fmt.Errorf("encode files: %w", err)
+		return fmt.Errorf("encode files: %w", err)
 	}
 	r.Files = string(b)
-	if d.Sender != nil {
-		r.SenderOrgID, r.SenderName = &d.Sender.OrgID, &d.Sender.Name
-	}
 	if d.Layout != nil {
 		lb, err := json.Marshal(d.Layout)
 		if err != nil {
-			return nil, fmt.Errorf("encode layout: %w", err)
+			return fmt.Errorf("encode layout: %w", err)
 		}
 		ls := string(lb)
 		r.Layout = &ls
@@ -161,12 +170,12 @@ func documentFromDomain(d *workflow.Document) (*documentRow, error) {
 		verdict := v.Verdict
 		r.VerificationVerdict = &verdict
 		if b, err = json.Marshal(v.Reasons); err != nil {
-			return nil, fmt.Errorf("encode verification reasons: %w", err)
+			return fmt.Errorf("encode verification reasons: %w", err)
 		}
 		r.VerificationReasons = string(b)
 		r.VerificationReport = v.Report
 	}
-	return r, nil
+	return nil
 }
 
 func (r *documentRow) toDomain() (*workflow.Document, error) {
@@ -210,24 +219,6 @@ func (r *documentRow) toDomain() (*workflow.Document, error) {
 		CreatedAt:       fromDB(r.CreatedAt),
 		UpdatedAt:       fromDB(r.UpdatedAt),
 	}
-	var recipients []orgJSON
-	if r.Recipients != "" {
-		if err := json.Unmarshal([]byte(r.Recipients), &recipients); err != nil {
-			return nil, fmt.Errorf("document %s: decode recipients: %w", r.ID, err)
-		}
-	}
-	for _, o := range recipients {
-		d.Recipients = append(d.Recipients, workflow.Org(o))
-	}
-	var files []fileJSON
-	if r.Files != "" {
-		if err := json.Unmarshal([]byte(r.Files), &files); err != nil {
-			return nil, fmt.Errorf("document %s: decode files: %w", r.ID, err)
-		}
-	}
-	for _, f := range files {
-		d.Files = append(d.Files, workflow.File{SHA256: f.SHA256, Name: f.Name, Size: f.Size, Kind: workflow.FileKind(f.Kind), CreatedAt: fromDB(f.CreatedAt)})
-	}
 	if r.SenderOrgID != nil || r.SenderName != nil {
 		d.Sender = &workflow.Org{}
 		if r.SenderOrgID != nil {
@@ -237,22 +228,37 @@ func (r *documentRow) toDomain() (*workflow.Document, error) {
 			d.Sender.Name = *r.SenderName
 		}
 	}
+	if err := r.decodeJSONColumns(d); err != nil {
+		return nil, fmt.Errorf("document %s: %w", r.ID, err)
+	}
+	return d, nil
+}
+
+// decodeJSONColumns sets d's recipients, files, layout and verification
+// from the JSON text columns. The same texts come back again and again
+// (every page of a list, every GET of a document), so each decoded value
+// is remembered by its text (decodeMemo) and d gets its own copy.
+func (r *documentRow) decodeJSONColumns(d *workflow.Document) error {
+	var err error
+	if d.Recipients, err = recipientsMemo.decode(r.Recipients); err != nil {
+		return fmt.Errorf("decode recipients: %w", err)
+	}
+	if d.Files, err = filesMemo.decode(r.Files); err != nil {
+		return fmt.Errorf("decode files: %w", err)
+	}
 	if r.Layout != nil {
-		d.Layout = &workflow.Layout{}
-		if err := json.Unmarshal([]byte(*r.Layout), d.Layout); err != nil {
-			return nil, fmt.Errorf("document %s: decode layout: %w", r.ID, err)
+		if d.Layout, err = layoutMemo.decode(*r.Layout); err != nil {
+			return fmt.Errorf("decode layout: %w", err)
 		}
 	}
 	if r.VerificationVerdict != nil {
 		v := &workflow.Verification{Verdict: *r.VerificationVerdict, Report: r.VerificationReport}
-		if r.VerificationReasons != "" {
-			if err := json.Unmarshal([]byte(r.VerificationReasons), &v.Reasons); err != nil {
-				return nil, fmt.Errorf("document %s: decode verification reasons: %w", r.ID, err)
-			}
+		if v.Reasons, err = reasonsMemo.decode(r.VerificationReasons); err != nil {
+			return fmt.Errorf("decode verification reasons: %w", err)
 		}
 		d.Verification = v
 	}
-	return d, nil
+	return nil
 }
 
 // userRow is a row of users; roles are a comma-separated list.

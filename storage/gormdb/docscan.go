@@ -1,0 +1,254 @@
+package gormdb
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// The hot reads of documents (one by ID, a page of a list) bypass gorm's
+// reflection: a fixed column list scanned field by field into a
+// documentRow, through the handle's connection pool (on SQLite gorm's
+// prepared-statement cache, so each statement is prepared once per
+// connection; pgx caches its own on PostgreSQL). A GET spent more time in
+// gorm.Scan and statement building than in the database.
+
+// documentColumns are the columns of documentRow in the order of
+// documentRow.scanTargets (TestDocumentColumnsMatchRow checks them
+// against gorm's schema of documentRow).
+var documentColumns = []string{
+	"id", "direction", "type", "subject", "subject_norm", "urgency", "confidentiality", "state", "version",
+	"signer_id", "recipients", "drafting_unit", "sender_org_id", "sender_name", "original_number", "original_date",
+	"register", "year", "number", "notation", "issued_at", "registered_at",
+	"assignee_id", "due_date", "retention", "notes", "files",
+	"layout", "external_id", "verify_code", "replaces", "revoke_state",
+	"updates", "replaced_by", "updated_by", "revoke_reason", "revoke_answer", "reject_reason",
+	"archived_at", "retain_until", "legal_hold",
+	"verification_verdict", "verification_reasons", "verification_report",
+	"created_by", "created_at", "updated_at",
+}
+
+var selectDocuments = "SELECT " + strings.Join(documentColumns, ", ") + " FROM documents"
+
+// scanTargets are the destinations of documentColumns, in order.
+func (r *documentRow) scanTargets() []any {
+	return []any{
+		&r.ID, &r.Direction, &r.Type, &r.Subject, &r.SubjectNorm, &r.Urgency, &r.Confidentiality, &r.State, intDest{&r.Version},
+		&r.SignerID, &r.Recipients, &r.DraftingUnit, nullStringDest{&r.SenderOrgID}, nullStringDest{&r.SenderName}, &r.OriginalNumber, dateDest{&r.OriginalDate},
+		&r.Register, intDest{&r.Year}, intDest{&r.Number}, &r.Notation, nullTimeDest{&r.IssuedAt}, nullTimeDest{&r.RegisteredAt},
+		&r.AssigneeID, dateDest{&r.DueDate}, &r.Retention, &r.Notes, &r.Files,
+		nullStringDest{&r.Layout}, &r.ExternalID, &r.VerifyCode, &r.Replaces, &r.RevokeState,
+		&r.Updates, &r.ReplacedBy, &r.UpdatedBy, &r.RevokeReason, &r.RevokeAnswer, &r.RejectReason,
+		nullTimeDest{&r.ArchivedAt}, nullTimeDest{&r.RetainUntil}, boolDest{&r.LegalHold},
+		nullStringDest{&r.VerificationVerdict}, &r.VerificationReasons, bytesDest{&r.VerificationReport},
+		&r.CreatedBy, timeDest{&r.CreatedAt}, timeDest{&r.UpdatedAt},
+	}
+}
+
+// queryDocuments runs selectDocuments + rest (with ? placeholders) and
+// scans every row. The statement goes to the slow-query log like gorm's.
+func (c *conn) queryDocuments(ctx context.Context, rest string, args ...any) (rows []documentRow, err error) {
+	query := selectDocuments + rest
+	if c.pg() {
+		query = dollarPlaceholders(query)
+	}
+	g := c.q(ctx)
+	start := time.Now()
+	defer func() {
+		g.Logger.Trace(ctx, start, func() (string, int64) { return query, int64(len(rows)) }, err)
+	}()
+	rs, err := g.Statement.ConnPool.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rs.Close()
+	for rs.Next() {
+		rows = append(rows, documentRow{})
+		if err := rs.Scan(rows[len(rows)-1].scanTargets()...); err != nil {
+			return nil, err
+		}
+	}
+	return rows, rs.Err()
+}
+
+// queryDocument is queryDocuments for the first row of where (then
+// lock, e.g. " FOR UPDATE"): sql.ErrNoRows when there is none.
+func (c *conn) queryDocument(ctx context.Context, where, lock string, args ...any) (*documentRow, error) {
+	rows, err := c.queryDocuments(ctx, where+" LIMIT 1"+lock, args...)
+	if err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, sql.ErrNoRows
+	}
+	return &rows[0], nil
+}
+
+// dollarPlaceholders numbers the ? of query as $1, $2... (PostgreSQL).
+// The queries it is given have no ? inside literals.
+func dollarPlaceholders(query string) string {
+	var b strings.Builder
+	b.Grow(len(query) + 16)
+	n := 0
+	for i := 0; i < len(query); i++ {
+		if query[i] == '?' {
+			n++
+			b.WriteByte('$')
+			b.WriteString(strconv.Itoa(n))
+			continue
+		}
+		b.WriteByte(query[i])
+	}
+	return b.String()
+}
+
+// Scan destinations that take what either driver hands back without
+// database/sql's reflection (which formats an int64 as text to parse it
+// into an int).
+
+type intDest struct{ p *int }
+
+func (d intDest) Scan(src any) error {
+	switch v := src.(type) {
+	case int64:
+		*d.p = int(v)
+	case int32:
+		*d.p = int(v)
+	case float64:
+		*d.p = int(v)
+	case []byte:
+		n, err := strconv.Atoi(string(v))
+		*d.p = n
+		return err
+	case string:
+		n, err := strconv.Atoi(v)
+		*d.p = n
+		return err
+	case nil:
+		*d.p = 0
+	default:
+		return fmt.Errorf("scan int: cannot read %T", src)
+	}
+	return nil
+}
+
+type boolDest struct{ p *bool }
+
+func (d boolDest) Scan(src any) error {
+	switch v := src.(type) {
+	case bool:
+		*d.p = v
+	case int64:
+		*d.p = v != 0
+	case nil:
+		*d.p = false
+	default:
+		b, err := strconv.ParseBool(fmt.Sprint(v))
+		*d.p = b
+		if err != nil {
+			return fmt.Errorf("scan bool: %w", err)
+		}
+	}
+	return nil
+}
+
+type nullStringDest struct{ p **string }
+
+func (d nullStringDest) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*d.p = nil
+	case string:
+		*d.p = &v
+	case []byte:
+		s := string(v)
+		*d.p = &s
+	default:
+		return fmt.Errorf("scan text: cannot read %T", src)
+	}
+	return nil
+}
+
+type bytesDest struct{ p *[]byte }
+
+func (d bytesDest) Scan(src any) error {
+	switch v := src.(type) {
+	case nil:
+		*d.p = nil
+	case []byte:
+		*d.p = append([]byte(nil), v...) // the driver may reuse v
+	case string:
+		*d.p = []byte(v)
+	default:
+		return fmt.Errorf("scan bytes: cannot read %T", src)
+	}
+	return nil
+}
+
+type timeDest struct{ p *time.Time }
+
+func (d timeDest) Scan(src any) error {
+	if src == nil {
+		*d.p = time.Time{}
+		return nil
+	}
+	t, err := asTime(src)
+	*d.p = t
+	return err
+}
+
+type nullTimeDest struct{ p **time.Time }
+
+func (d nullTimeDest) Scan(src any) error {
+	if src == nil {
+		*d.p = nil
+		return nil
+	}
+	t, err := asTime(src)
+	*d.p = &t
+	return err
+}
+
+// sqliteTimeLayouts are the text forms a time may be read back in when the
+// driver does not parse it (a column without a declared time type).
+var sqliteTimeLayouts = []string{"2006-01-02 15:04:05.999999999-07:00", time.RFC3339Nano, "2006-01-02 15:04:05.999999999"}
+
+func asTime(src any) (time.Time, error) {
+	var s string
+	switch v := src.(type) {
+	case time.Time:
+		return v, nil
+	case string:
+		s = v
+	case []byte:
+		s = string(v)
+	default:
+		return time.Time{}, fmt.Errorf("scan time: cannot read %T", src)
+	}
+	for _, l := range sqliteTimeLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("scan time: cannot parse %q", s)
+}
+
+type dateDest struct{ p **workflow.Date }
+
+func (d dateDest) Scan(src any) error {
+	if src == nil {
+		*d.p = nil
+		return nil
+	}
+	var v workflow.Date
+	if err := v.Scan(src); err != nil {
+		return err
+	}
+	*d.p = &v
+	return nil
+}
