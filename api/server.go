@@ -17,6 +17,8 @@ import (
 	"runtime/debug"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -99,6 +101,40 @@ type Server struct {
 	registry *prometheus.Registry
 	requests *prometheus.CounterVec
 	latency  *prometheus.HistogramVec
+	// routes caches the metric children of each route, method and status
+	// (routeKey -> *routeMetrics): WithLabelValues hashes its labels and
+	// takes a lock on every call.
+	routes      sync.Map
+	routesCount atomic.Int32
+}
+
+type routeKey struct {
+	route, method string
+	status        int
+}
+
+type routeMetrics struct {
+	requests prometheus.Counter
+	latency  prometheus.Observer
+}
+
+// maxCachedRoutes bounds routes (a client choosing odd methods cannot
+// grow it without end).
+const maxCachedRoutes = 1024
+
+func (s *Server) routeMetrics(route, method string, status int) *routeMetrics {
+	k := routeKey{route, method, status}
+	if m, ok := s.routes.Load(k); ok {
+		return m.(*routeMetrics)
+	}
+	m := &routeMetrics{requests: s.requests.WithLabelValues(route, method, strconv.Itoa(status)),
+		latency: s.latency.WithLabelValues(route, method)}
+	if s.routesCount.Load() < maxCachedRoutes {
+		if _, loaded := s.routes.LoadOrStore(k, m); !loaded {
+			s.routesCount.Add(1)
+		}
+	}
+	return m
 }
 
 // New builds the server and its routes.
@@ -198,9 +234,9 @@ func (s *Server) observe(next echo.HandlerFunc) echo.HandlerFunc {
 		if route == "" {
 			route = "unmatched"
 		}
-		status := c.Response().Status
-		s.requests.WithLabelValues(route, c.Request().Method, strconv.Itoa(status)).Inc()
-		s.latency.WithLabelValues(route, c.Request().Method).Observe(time.Since(start).Seconds())
+		m := s.routeMetrics(route, c.Request().Method, c.Response().Status)
+		m.requests.Inc()
+		m.latency.Observe(time.Since(start).Seconds())
 		return nil
 	}
 }
