@@ -23,6 +23,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -42,6 +43,7 @@ func main() {
 	bare := flag.String("serve-bare", "", "internal: serve the bare Echo server on this address with -doc and -list")
 	docFile := flag.String("doc", "", "internal: document JSON file")
 	listFile := flag.String("list", "", "internal: list JSON file")
+	profile := flag.String("cpuprofile", "", "write vanthu's CPU profile of each closed-loop run to PREFIX-BACKEND-get.prof and -list.prof (served by VANTHU_PPROF_ADDR)")
 	flag.Parse()
 	if *bare != "" {
 		doc, _ := os.ReadFile(*docFile)
@@ -61,7 +63,7 @@ func main() {
 	}
 	fmt.Printf("bench-http: %s closed loop with %d connections; %d req/s for %s; GOMAXPROCS of the servers: default\n", *dur, *conns, *rate, *rateDur)
 	for _, b := range backends {
-		if err := runBackend(b, *vanthu, *pg, *dur, *conns, *rate, *rateDur); err != nil {
+		if err := runBackend(b, *vanthu, *pg, *dur, *conns, *rate, *rateDur, *profile); err != nil {
 			fmt.Fprintf(os.Stderr, "bench-http %s: %v\n", b, err)
 			os.Exit(1)
 		}
@@ -90,7 +92,7 @@ func waitUp(u string) error {
 	return fmt.Errorf("%s did not come up", u)
 }
 
-func runBackend(backend, bin, pgAdmin string, dur time.Duration, conns, rate int, rateDur time.Duration) error {
+func runBackend(backend, bin, pgAdmin string, dur time.Duration, conns, rate int, rateDur time.Duration, profile string) error {
 	dir, err := os.MkdirTemp("", "bench-http-")
 	if err != nil {
 		return err
@@ -99,6 +101,11 @@ func runBackend(backend, bin, pgAdmin string, dur time.Duration, conns, rate int
 	addr := freeAddr()
 	env := append(os.Environ(), "VANTHU_ADDR="+addr, "VANTHU_DATA_DIR="+filepath.Join(dir, "data"),
 		"VANTHU_ADMIN_PASSWORD=bench-admin-password", "VANTHU_LOG_LEVEL=error", "VANTHU_DATABASE_URL=")
+	pprofAddr := ""
+	if profile != "" {
+		pprofAddr = freeAddr()
+		env = append(env, "VANTHU_PPROF_ADDR="+pprofAddr)
+	}
 	if backend == "postgres" {
 		dsn, drop, err := createDB(pgAdmin)
 		if err != nil {
@@ -149,13 +156,25 @@ func runBackend(backend, bin, pgAdmin string, dur time.Duration, conns, rate int
 	benchhttp.ClosedLoop(bareBase+docURL, bearer, conns, time.Second)
 	benchhttp.ClosedLoop(base+docURL, bearer, conns, time.Second)
 
-	fmt.Printf("\n== %s (document JSON %d bytes, list JSON %d bytes)\n", backend, len(docJSON), len(listJSON))
-	for _, p := range []struct{ name, path string }{{"GET /documents/{id}", docURL}, {"GET /documents?limit=20", listURL}} {
+	fmt.Printf("\n== %s (document JSON %d bytes, list JSON %d bytes; load average %s)\n", backend, len(docJSON), len(listJSON), loadavg())
+	for _, p := range []struct{ name, path, short string }{{"GET /documents/{id}", docURL, "get"}, {"GET /documents?limit=20", listURL, "list"}} {
 		// Alternate halves so a neighbour's load hits both alike.
 		half := dur / 2
 		b1 := benchhttp.ClosedLoop(bareBase+p.path, bearer, conns, half)
+		var prof chan error
+		if pprofAddr != "" {
+			prof = make(chan error, 1)
+			go func() {
+				prof <- saveProfile(pprofAddr, 2*half-time.Second, fmt.Sprintf("%s-%s-%s.prof", profile, backend, p.short))
+			}()
+		}
 		v1 := benchhttp.ClosedLoop(base+p.path, bearer, conns, half)
 		v2 := benchhttp.ClosedLoop(base+p.path, bearer, conns, half)
+		if prof != nil {
+			if err := <-prof; err != nil {
+				return err
+			}
+		}
 		b2 := benchhttp.ClosedLoop(bareBase+p.path, bearer, conns, half)
 		b, v := merge(b1, b2), merge(v1, v2)
 		fmt.Printf("%-26s bare echo %s\n%-26s vanthu    %s\n%-26s ratio     %.1f%% of bare Echo\n", p.name, b, "", v, "", 100*v.RPS()/b.RPS())
@@ -163,7 +182,33 @@ func runBackend(backend, bin, pgAdmin string, dur time.Duration, conns, rate int
 	fb := benchhttp.FixedRate(bareBase+docURL, bearer, rate, 64, rateDur)
 	fv := benchhttp.FixedRate(base+docURL, bearer, rate, 64, rateDur)
 	fmt.Printf("%-26s bare echo %s\n%-26s vanthu    %s\n", fmt.Sprintf("GET /documents/{id} @%d/s", rate), fb, "", fv)
+	fmt.Printf("load average after the %s runs: %s\n", backend, loadavg())
 	return nil
+}
+
+// loadavg is the machine's 1, 5 and 15 minute load averages, and its
+// CPUs: the figures mean little when other work shares the cores.
+func loadavg() string {
+	b, err := os.ReadFile("/proc/loadavg")
+	f := strings.Fields(string(b))
+	if err != nil || len(f) < 3 {
+		return "unknown"
+	}
+	return fmt.Sprintf("%s %s %s on %d CPUs", f[0], f[1], f[2], runtime.NumCPU())
+}
+
+// saveProfile writes vanthu's CPU profile over the next d to file.
+func saveProfile(addr string, d time.Duration, file string) error {
+	resp, err := http.Get(fmt.Sprintf("http://%s/debug/pprof/profile?seconds=%d", addr, max(1, int(d.Seconds()))))
+	if err != nil {
+		return fmt.Errorf("cpu profile: %w", err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	if err != nil || resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("cpu profile: %s %v", resp.Status, err)
+	}
+	return os.WriteFile(file, b, 0o644)
 }
 
 func merge(a, b benchhttp.Result) benchhttp.Result {
