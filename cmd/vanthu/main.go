@@ -73,6 +73,7 @@ Usage:
   vanthu loadtest --url URL [flags]    drive document lifecycles against running servers ("vanthu loadtest -h")
   vanthu backup DIR                    consistent backup while serving: database snapshot + objects with hashes ("vanthu backup -h")
   vanthu restore DIR                   bring a backup back into an empty installation
+  vanthu blobs gc [--dry-run] [--older-than D]   delete unreferenced work blobs ("vanthu blobs help")
   vanthu help                          this text
 
 Every flag has an environment variable (VANTHU_*); run "vanthu serve -h" for the list.
@@ -120,6 +121,8 @@ func runWith(ctx context.Context, opts options, args []string, getenv func(strin
 		return backupCmd(ctx, rest, getenv, stdout, stderr)
 	case "restore":
 		return restoreCmd(ctx, rest, getenv, stdout, stderr)
+	case "blobs":
+		return blobsCmd(ctx, opts, rest, getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -209,7 +212,7 @@ func build(ctx context.Context, cfg *Config, opts options, logger *slog.Logger) 
 	a.web.Codes, a.web.Reform = a.docs, a.docs // public verification codes, the reform report
 	a.api.MetricsToken, a.api.MetricsElsewhere = cfg.MetricsToken, cfg.MetricsAddr != ""
 	// The optional subsystems, each in its own file of this package.
-	for _, wire := range []func(context.Context, *app) error{wireArchive, wireExchange, wirePprof, wireSigning} {
+	for _, wire := range []func(context.Context, *app) error{wireArchive, wireExchange, wirePprof, wireSigning, wireBlobGC} {
 		if err := wire(ctx, a); err != nil {
 			a.Close()
 			return nil, err

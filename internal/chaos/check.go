@@ -422,7 +422,7 @@ func (k *checks) blobs(ctx context.Context) {
 		}
 	}
 	k.add(c)
-	k.add(Check{Name: "unreferenced blobs (collectable garbage)", Count: len(orphans)})
+	k.collectable(ctx, orphans)
 }
 
 // peerSubjects counts the peer's incoming documents by subject.

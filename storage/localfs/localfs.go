@@ -158,8 +158,16 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, su
 	}
 
 	// Cheap early answer for retries and refusals, before reading r.
-	if oi, done, err := s.existing(key, size, sum, now); done || err != nil {
+	if oi, done, err := s.existing(key, size, sum, now); err != nil {
 		return oi, err
+	} else if done {
+		mu := s.lock(key)
+		mu.Lock()
+		oi, done, err = s.touchLocked(key, size, sum)
+		mu.Unlock()
+		if done || err != nil {
+			return oi, err
+		}
 	}
 
 	m := &meta{Key: key, Size: size, SHA256: sum, ContentType: opts.ContentType, Modtime: now.UTC(), LegalHold: opts.LegalHold}
@@ -187,8 +195,12 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, su
 	mu.Lock()
 	defer mu.Unlock()
 	// Re-check under the lock: another Put may have won meanwhile.
-	if oi, done, err := s.existing(key, size, sum, s.Now()); done || err != nil {
-		return oi, err
+	if _, done, err := s.existing(key, size, sum, s.Now()); err != nil {
+		return workflow.ObjectInfo{}, err
+	} else if done {
+		if oi, done, err := s.touchLocked(key, size, sum); done || err != nil {
+			return oi, err
+		}
 	}
 	obj, mp := s.objectPath(key), s.metaPath(key)
 	for _, p := range []string{obj, mp} {
@@ -241,6 +253,42 @@ func (s *Store) existing(key string, size int64, sum string, now time.Time) (wor
 		return workflow.ObjectInfo{}, false, workflow.Errorf(workflow.ECONFLICT, "object %q is under retention or legal hold and holds different content", key)
 	}
 	return workflow.ObjectInfo{}, false, nil
+}
+
+// touchLocked answers a Put of the content already stored under key,
+// holding the key's lock: an object that is not locked gets its Modtime
+// set to now (a blob re-used by a new upload is as young as the upload,
+// so a collector of unreferenced blobs, which takes only those older than
+// its grace period, leaves it alone); a locked one is left as it is. Not
+// done when the object is gone or holds other content (the Put proceeds).
+func (s *Store) touchLocked(key string, size int64, sum string) (workflow.ObjectInfo, bool, error) {
+	m, err := s.readMeta(key)
+	switch {
+	case workflow.ErrorCode(err) == workflow.ENOTFOUND:
+		return workflow.ObjectInfo{}, false, nil
+	case err != nil:
+		return workflow.ObjectInfo{}, false, err
+	case m.SHA256 != sum || m.Size != size:
+		return workflow.ObjectInfo{}, false, nil
+	}
+	now := s.Now()
+	if m.locked(now) {
+		return m.info(), true, nil
+	}
+	m.Modtime = now.UTC()
+	tmp, err := s.writeMetaTemp(m, 0o644)
+	if err != nil {
+		return workflow.ObjectInfo{}, false, err
+	}
+	defer os.Remove(tmp) // no-op once renamed
+	mp := s.metaPath(key)
+	if err := os.Rename(tmp, mp); err != nil {
+		return workflow.ObjectInfo{}, false, fmt.Errorf("localfs: touch %q: %w", key, err)
+	}
+	if err := syncDir(filepath.Dir(mp)); err != nil {
+		return workflow.ObjectInfo{}, false, fmt.Errorf("localfs: touch %q: %w", key, err)
+	}
+	return m.info(), true, nil
 }
 
 // writeData copies exactly size bytes of r into a new temporary file,

@@ -212,14 +212,21 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, su
 	ui, err := s.client.PutObject(ctx, s.bucket, key, cr, size, po)
 	if err != nil && preconditionFailed(err) {
 		cur, done, perr := s.existing(ctx, key, size, sum, now)
-		if done || perr != nil {
+		if perr != nil {
 			return cur, perr
+		}
+		if done {
+			oi, terr := s.touch(ctx, cur, po, now)
+			if workflow.ErrorCode(terr) != workflow.ENOTFOUND {
+				return oi, terr
+			}
+			// Gone since it was looked at (collected): written again below.
 		}
 		// An unlocked object with other content: replaced, unconditionally.
 		if cr.n > 0 {
 			rs, seekable := r.(io.ReadSeeker)
 			if !seekable {
-				return workflow.ObjectInfo{}, workflow.Errorf(workflow.ECONFLICT, "object %q exists with different content", key)
+				return workflow.ObjectInfo{}, workflow.Errorf(workflow.ECONFLICT, "object %q exists with different content, or was deleted while this was written: retry", key)
 			}
 			if _, err := rs.Seek(0, io.SeekStart); err != nil {
 				return workflow.ObjectInfo{}, fmt.Errorf("minio: put %q: rewind: %w", key, err)
@@ -298,6 +305,37 @@ func (s *Store) putOptions(key string, size int64, sum string, opts workflow.Put
 		po.LegalHold = s3.LegalHoldEnabled
 	}
 	return po, nil
+}
+
+// touch answers a Put of the content already stored under cur.Key: an
+// object that is not locked gets a new Modtime (a server-side copy onto
+// itself, no data sent), so a blob re-used by a new upload is as young as
+// the upload and a collector of unreferenced blobs, which takes only those
+// older than its grace period, leaves it alone; a locked one (the archive)
+// is left as it is.
+func (s *Store) touch(ctx context.Context, cur workflow.ObjectInfo, po s3.PutObjectOptions, now time.Time) (workflow.ObjectInfo, error) {
+	if locked(cur, now) {
+		return cur, nil
+	}
+	ui, err := s.client.CopyObject(ctx,
+		s3.CopyDestOptions{Bucket: s.bucket, Object: cur.Key, ReplaceMetadata: true, ContentType: po.ContentType,
+			UserMetadata: map[string]string{metaSHA256: cur.SHA256}},
+		s3.CopySrcOptions{Bucket: s.bucket, Object: cur.Key, VersionID: cur.VersionID})
+	if err != nil {
+		return workflow.ObjectInfo{}, s.mapErr(err, "touch %q", cur.Key)
+	}
+	if s.versioned && cur.VersionID != "" && ui.VersionID != "" && ui.VersionID != cur.VersionID {
+		// The copy is a new version: the old one, the same bytes, goes.
+		if err := s.client.RemoveObject(ctx, s.bucket, cur.Key, s3.RemoveObjectOptions{VersionID: cur.VersionID}); err != nil {
+			return workflow.ObjectInfo{}, s.mapErr(err, "touch %q: remove the previous version", cur.Key)
+		}
+		cur.VersionID = ui.VersionID
+	}
+	cur.Modtime = now.UTC()
+	if !ui.LastModified.IsZero() {
+		cur.Modtime = ui.LastModified.UTC()
+	}
+	return cur, nil
 }
 
 // existing answers a conditional PUT refused because key exists: the same
