@@ -153,7 +153,7 @@ func ImportDir(ctx context.Context, docs *workflow.Service, svc *archive.Service
 // ImportWorkers is how many files an import stores and archives at once.
 // Archiving a record waits mostly for the archive store (a few round
 // trips, each an fsync on the server); records side by side keep it busy.
-var ImportWorkers = 8
+const ImportWorkers = 8
 
 type importOutcome struct {
 	n       int64
