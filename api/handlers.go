@@ -231,75 +231,101 @@ func (s *Server) handleCreateDocument(c echo.Context) error {
 	// Every file is limited to MaxUpload; the whole body to a multiple of
 	// it (main file plus attachments).
 	r.Body = http.MaxBytesReader(c.Response(), r.Body, 8*s.MaxUpload+(1<<20))
-	mr := multipart.NewReader(r.Body, params["boundary"])
 	var up uploads
 	defer up.cleanup()
-	var meta *metaRequest
-	var file *workflow.Upload
-	var attachments []workflow.Upload
-	for {
-		p, err := mr.NextPart()
-		if err == io.EOF {
-			break
-		}
-		if err != nil {
-			return uploadErr(err)
-		}
-		switch name := p.FormName(); {
-		case name == "meta":
-			if meta != nil {
-				return workflow.Errorf(workflow.EINVALID, "only one part named meta is allowed")
-			}
-			meta = &metaRequest{}
-			dec := json.NewDecoder(io.LimitReader(p, 1<<20))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(meta); err != nil {
-				return refuseUpload(c, workflow.Errorf(workflow.EINVALID, "part meta is not valid JSON: %v", err))
-			}
-			// The direction decides the role: checked before any file
-			// part is read.
-			if err := workflow.CheckCreateRole(Actor(c), workflow.Direction(meta.Direction)); err != nil {
-				return refuseUpload(c, err)
-			}
-		case meta == nil && (name == "file" || name == "attachment"):
-			return refuseUpload(c, workflow.Errorf(workflow.EINVALID, "part meta must come before the file and attachment parts"))
-		case name == "file":
-			if file != nil {
-				return workflow.Errorf(workflow.EINVALID, "only one part named file is allowed; use attachment for more")
-			}
-			if file, err = up.spool(p, s.MaxUpload); err != nil {
-				return err
-			}
-		case name == "attachment":
-			a, err := up.spool(p, s.MaxUpload)
-			if err != nil {
-				return err
-			}
-			attachments = append(attachments, *a)
-		default:
-			return workflow.Errorf(workflow.EINVALID, "unknown part %q: expected meta, file, attachment", p.FormName())
-		}
-		p.Close()
-	}
-	if meta == nil {
-		return workflow.Errorf(workflow.EINVALID, "part meta (JSON) is required")
-	}
-	in := workflow.CreateInput{Direction: workflow.Direction(meta.Direction), Type: workflow.DocType(meta.Type),
-		Subject: meta.Subject, Urgency: workflow.Urgency(meta.Urgency), Confidentiality: workflow.Confidentiality(meta.Confidentiality),
-		SignerID: meta.SignerID, Recipients: meta.Recipients, DraftingUnit: meta.DraftingUnit, Layout: meta.Layout.toDomain(), Sender: meta.Sender,
-		OriginalNumber: meta.OriginalNumber, Retention: meta.Retention, Notes: meta.Notes, File: file, Attachments: attachments,
-		Replaces: meta.Replaces, Updates: meta.Updates}
-	if in.OriginalDate, err = parseDay("original_date", meta.OriginalDate); err != nil {
+	parts, err := s.readCreateParts(c, multipart.NewReader(r.Body, params["boundary"]), &up)
+	if err != nil {
 		return err
 	}
-	if in.DueDate, err = parseDay("due_date", meta.DueDate); err != nil {
+	in, err := parts.input()
+	if err != nil {
 		return err
 	}
 	d, err := s.Docs.Create(r.Context(), Actor(c), in)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, toDocumentJSON(d, Actor(c)))
+	return writeDocumentJSON(c, http.StatusCreated, d)
+}
+
+// createParts are the parts of a POST /documents.
+type createParts struct {
+	meta        *metaRequest
+	file        *workflow.Upload
+	attachments []workflow.Upload
+}
+
+// readCreateParts reads the parts of a POST /documents: meta first (its
+// direction decides the role, checked before any file part is read),
+// then file and attachments, spooled to up.
+func (s *Server) readCreateParts(c echo.Context, mr *multipart.Reader, up *uploads) (*createParts, error) {
+	var out createParts
+	for {
+		p, err := mr.NextPart()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return nil, uploadErr(err)
+		}
+		switch name := p.FormName(); {
+		case name == "meta":
+			if out.meta != nil {
+				return nil, workflow.Errorf(workflow.EINVALID, "only one part named meta is allowed")
+			}
+			out.meta = &metaRequest{}
+			dec := json.NewDecoder(io.LimitReader(p, 1<<20))
+			dec.DisallowUnknownFields()
+			if err := dec.Decode(out.meta); err != nil {
+				return nil, refuseUpload(c, workflow.Errorf(workflow.EINVALID, "part meta is not valid JSON: %v", err))
+			}
+			// The direction decides the role: checked before any file
+			// part is read.
+			if err := workflow.CheckCreateRole(Actor(c), workflow.Direction(out.meta.Direction)); err != nil {
+				return nil, refuseUpload(c, err)
+			}
+		case out.meta == nil && (name == "file" || name == "attachment"):
+			return nil, refuseUpload(c, workflow.Errorf(workflow.EINVALID, "part meta must come before the file and attachment parts"))
+		case name == "file":
+			if out.file != nil {
+				return nil, workflow.Errorf(workflow.EINVALID, "only one part named file is allowed; use attachment for more")
+			}
+			if out.file, err = up.spool(p, s.MaxUpload); err != nil {
+				return nil, err
+			}
+		case name == "attachment":
+			a, err := up.spool(p, s.MaxUpload)
+			if err != nil {
+				return nil, err
+			}
+			out.attachments = append(out.attachments, *a)
+		default:
+			return nil, workflow.Errorf(workflow.EINVALID, "unknown part %q: expected meta, file, attachment", p.FormName())
+		}
+		p.Close()
+	}
+	if out.meta == nil {
+		return nil, workflow.Errorf(workflow.EINVALID, "part meta (JSON) is required")
+	}
+	return &out, nil
+}
+
+// input is the service's input of the parts.
+func (p *createParts) input() (workflow.CreateInput, error) {
+	meta := p.meta
+	in := workflow.CreateInput{Direction: workflow.Direction(meta.Direction), Type: workflow.DocType(meta.Type),
+		Subject: meta.Subject, Urgency: workflow.Urgency(meta.Urgency), Confidentiality: workflow.Confidentiality(meta.Confidentiality),
+		SignerID: meta.SignerID, Recipients: meta.Recipients, DraftingUnit: meta.DraftingUnit, Layout: meta.Layout.toDomain(), Sender: meta.Sender,
+		OriginalNumber: meta.OriginalNumber, Retention: meta.Retention, Notes: meta.Notes, File: p.file, Attachments: p.attachments,
+		Replaces: meta.Replaces, Updates: meta.Updates}
+	var err error
+	if in.OriginalDate, err = parseDay("original_date", meta.OriginalDate); err != nil {
+		return in, err
+	}
+	if in.DueDate, err = parseDay("due_date", meta.DueDate); err != nil {
+		return in, err
+	}
+	return in, nil
 }
 
 type listResponse struct {
@@ -330,11 +356,7 @@ func (s *Server) handleListDocuments(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := listResponse{Items: make([]DocumentJSON, 0, len(docs)), NextCursor: next}
-	for _, d := range docs {
-		out.Items = append(out.Items, toDocumentJSON(d, Actor(c)))
-	}
-	return c.JSON(http.StatusOK, out)
+	return writeDocumentList(c, docs, next)
 }
 
 func (s *Server) handleGetDocument(c echo.Context) error {
@@ -342,7 +364,7 @@ func (s *Server) handleGetDocument(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toDocumentJSON(d, Actor(c)))
+	return writeDocumentJSON(c, http.StatusOK, d)
 }
 
 func (s *Server) handleGetFile(c echo.Context) error {
@@ -394,7 +416,7 @@ func (s *Server) handleAction(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toDocumentJSON(d, Actor(c)))
+	return writeDocumentJSON(c, http.StatusOK, d)
 }
 
 // RegisterEntry is one line of a register, with every field Decree 30
