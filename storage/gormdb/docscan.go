@@ -33,7 +33,29 @@ var documentColumns = []string{
 	"created_by", "created_at", "updated_at",
 }
 
-var selectDocuments = "SELECT " + strings.Join(documentColumns, ", ") + " FROM documents"
+// selectDocuments reads documentColumns; on SQLite the time and date
+// columns as their text, which asTime and workflow.Date parse once: the
+// driver, for a column declared DATETIME or DATE, first tries a layout
+// ours never match (an allocated error each time) before the right one —
+// a tenth of a list's CPU.
+var selectDocuments = map[string]string{
+	Postgres: "SELECT " + strings.Join(documentColumns, ", ") + " FROM documents",
+	SQLite:   "SELECT " + strings.Join(castTimes(documentColumns), ", ") + " FROM documents",
+}
+
+var timeColumns = map[string]bool{"original_date": true, "issued_at": true, "registered_at": true, "due_date": true,
+	"archived_at": true, "retain_until": true, "created_at": true, "updated_at": true}
+
+func castTimes(cols []string) []string {
+	out := make([]string, len(cols))
+	for i, c := range cols {
+		out[i] = c
+		if timeColumns[c] {
+			out[i] = "CAST(" + c + " AS TEXT)"
+		}
+	}
+	return out
+}
 
 // scanTargets are the destinations of documentColumns, in order.
 func (r *documentRow) scanTargets() []any {
@@ -53,7 +75,7 @@ func (r *documentRow) scanTargets() []any {
 // queryDocuments runs selectDocuments + rest (with ? placeholders) and
 // scans every row. The statement goes to the slow-query log like gorm's.
 func (c *conn) queryDocuments(ctx context.Context, rest string, args ...any) (rows []documentRow, err error) {
-	query := selectDocuments + rest
+	query := selectDocuments[c.db.dialect] + rest
 	if c.pg() {
 		query = dollarPlaceholders(query)
 	}
@@ -232,7 +254,7 @@ func asTime(src any) (time.Time, error) {
 	}
 	for _, l := range sqliteTimeLayouts {
 		if t, err := time.Parse(l, s); err == nil {
-			return t, nil
+			return t.UTC(), nil
 		}
 	}
 	return time.Time{}, fmt.Errorf("scan time: cannot parse %q", s)
