@@ -1,10 +1,15 @@
 package benchhttp
 
 import (
+	"bufio"
+	"bytes"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
+	"net/url"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 )
@@ -142,4 +147,142 @@ func summarise(lat []time.Duration, errs int, el time.Duration) Result {
 		r.Max = lat[len(lat)-1]
 	}
 	return r
+}
+
+// OpenLoop is FixedRate with a lighter client: conns plain TCP
+// connections, each writing the same pre-formatted GET and reading the
+// answer's status line, headers and Content-Length body, without
+// net/http's transport (its two goroutines per connection, header maps,
+// pools). On a 2-core machine the load generator shares the cores with
+// the server it measures; the less it costs, the less of the percentiles
+// it makes.
+func OpenLoop(rawURL, bearer string, rate, conns int, d time.Duration) (Result, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return Result{}, err
+	}
+	req := "GET " + u.RequestURI() + " HTTP/1.1\r\nHost: " + u.Host + "\r\n"
+	if bearer != "" {
+		req += "Authorization: " + bearer + "\r\n"
+	}
+	req += "\r\n"
+	n := int(float64(rate) * d.Seconds())
+	interval := time.Second / time.Duration(rate)
+	due := make(chan time.Time, n)
+	var mu sync.Mutex
+	var all []time.Duration
+	errs := 0
+	var wg sync.WaitGroup
+	for range conns {
+		wg.Go(func() {
+			lat, e := rawWorker(u.Host, []byte(req), due)
+			mu.Lock()
+			all = append(all, lat...)
+			errs += e
+			mu.Unlock()
+		})
+	}
+	start := time.Now()
+	for i := range n {
+		at := start.Add(time.Duration(i) * interval)
+		if w := time.Until(at); w > 0 {
+			time.Sleep(w)
+		}
+		due <- at
+	}
+	close(due)
+	wg.Wait()
+	return summarise(all, errs, time.Since(start)), nil
+}
+
+// rawWorker sends req on one keep-alive connection (redialled after an
+// error) for every time received from due, and returns the latencies
+// from those times and the number of errors.
+func rawWorker(host string, req []byte, due <-chan time.Time) ([]time.Duration, int) {
+	var lat []time.Duration
+	errs := 0
+	var c net.Conn
+	var br *bufio.Reader
+	for t := range due {
+		if c == nil {
+			var err error
+			if c, err = net.Dial("tcp", host); err != nil {
+				errs++
+				continue
+			}
+			br = bufio.NewReaderSize(c, 64<<10)
+		}
+		if err := rawGet(c, br, req); err != nil {
+			errs++
+			c.Close()
+			c = nil
+			continue
+		}
+		lat = append(lat, time.Since(t))
+	}
+	if c != nil {
+		c.Close()
+	}
+	return lat, errs
+}
+
+func rawGet(c net.Conn, br *bufio.Reader, req []byte) error {
+	if _, err := c.Write(req); err != nil {
+		return err
+	}
+	status, err := br.ReadSlice('\n')
+	if err != nil {
+		return err
+	}
+	if !bytes.HasPrefix(status, []byte("HTTP/1.1 200 ")) {
+		return fmt.Errorf("answer %q", bytes.TrimSpace(status))
+	}
+	length, chunked := -1, false
+	for {
+		line, err := br.ReadSlice('\n')
+		if err != nil {
+			return err
+		}
+		if len(line) <= 2 { // the blank line ending the headers
+			break
+		}
+		k, v, _ := bytes.Cut(line, []byte(":"))
+		v = bytes.TrimSpace(v)
+		switch {
+		case bytes.EqualFold(k, []byte("Content-Length")):
+			if length, err = strconv.Atoi(string(v)); err != nil {
+				return err
+			}
+		case bytes.EqualFold(k, []byte("Transfer-Encoding")):
+			chunked = bytes.EqualFold(v, []byte("chunked"))
+		}
+	}
+	switch {
+	case chunked:
+		return discardChunks(br)
+	case length < 0:
+		return fmt.Errorf("answer without a length")
+	}
+	_, err = br.Discard(length)
+	return err
+}
+
+// discardChunks reads a chunked body (no trailers) to its end.
+func discardChunks(br *bufio.Reader) error {
+	for {
+		line, err := br.ReadSlice('\n')
+		if err != nil {
+			return err
+		}
+		size, err := strconv.ParseInt(string(bytes.TrimSpace(line)), 16, 64)
+		if err != nil {
+			return fmt.Errorf("chunk size: %w", err)
+		}
+		if _, err := br.Discard(int(size) + 2); err != nil { // the data and its CRLF
+			return err
+		}
+		if size == 0 {
+			return nil
+		}
+	}
 }

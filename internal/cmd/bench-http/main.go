@@ -63,7 +63,8 @@ func main() {
 	}
 	fmt.Printf("bench-http: %s closed loop with %d connections; %d req/s for %s; GOMAXPROCS of the servers: default\n", *dur, *conns, *rate, *rateDur)
 	for _, b := range backends {
-		if err := runBackend(b, *vanthu, *pg, *dur, *conns, *rate, *rateDur, *profile); err != nil {
+		o := opts{bin: *vanthu, pgAdmin: *pg, profile: *profile, dur: *dur, rateDur: *rateDur, conns: *conns, rate: *rate}
+		if err := runBackend(b, o); err != nil {
 			fmt.Fprintf(os.Stderr, "bench-http %s: %v\n", b, err)
 			os.Exit(1)
 		}
@@ -92,54 +93,140 @@ func waitUp(u string) error {
 	return fmt.Errorf("%s did not come up", u)
 }
 
-func runBackend(backend, bin, pgAdmin string, dur time.Duration, conns, rate int, rateDur time.Duration, profile string) error {
-	dir, err := os.MkdirTemp("", "bench-http-")
+// opts are the command's settings.
+type opts struct {
+	bin, pgAdmin, profile string
+	dur, rateDur          time.Duration
+	conns, rate           int
+}
+
+// servers are vanthu and the bare Echo server of one backend, ready.
+type servers struct {
+	vanthu, bare, pprof string // base URLs; pprof's address
+	bearer, doc         string
+	docJSON, listJSON   []byte
+	stop                []func()
+}
+
+func (s *servers) close() {
+	for i := len(s.stop) - 1; i >= 0; i-- {
+		s.stop[i]()
+	}
+}
+
+func runBackend(backend string, o opts) error {
+	s, err := start(backend, o)
+	if s != nil {
+		defer s.close()
+	}
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	docURL, listURL := "/api/v1/documents/"+s.doc, "/api/v1/documents?limit=20"
+	// Warm up both.
+	benchhttp.ClosedLoop(s.bare+docURL, s.bearer, o.conns, time.Second)
+	benchhttp.ClosedLoop(s.vanthu+docURL, s.bearer, o.conns, time.Second)
+
+	fmt.Printf("\n== %s (document JSON %d bytes, list JSON %d bytes; load average %s)\n", backend, len(s.docJSON), len(s.listJSON), loadavg())
+	for _, p := range []struct{ name, path, short string }{{"GET /documents/{id}", docURL, "get"}, {"GET /documents?limit=20", listURL, "list"}} {
+		if err := closedLoop(s, o, p.name, p.path, fmt.Sprintf("%s-%s-%s.prof", o.profile, backend, p.short)); err != nil {
+			return err
+		}
+	}
+	name := fmt.Sprintf("GET /documents/{id} @%d/s", o.rate)
+	fb := benchhttp.FixedRate(s.bare+docURL, s.bearer, o.rate, 64, o.rateDur)
+	fv := benchhttp.FixedRate(s.vanthu+docURL, s.bearer, o.rate, 64, o.rateDur)
+	fmt.Printf("%-26s bare echo %s\n%-26s vanthu    %s\n", name+" net/http client", fb, "", fv)
+	rb, err := benchhttp.OpenLoop(s.bare+docURL, s.bearer, o.rate, 64, o.rateDur)
+	if err != nil {
+		return err
+	}
+	rv, err := benchhttp.OpenLoop(s.vanthu+docURL, s.bearer, o.rate, 64, o.rateDur)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("%-26s bare echo %s\n%-26s vanthu    %s\n", name+" raw open loop", rb, "", rv)
+	fmt.Printf("load average after the %s runs: %s\n", backend, loadavg())
+	return nil
+}
+
+// closedLoop measures path on the bare server and vanthu, alternating
+// halves so that a neighbour's load hits both alike, and prints the ratio
+// (with a CPU profile of vanthu's halves when asked).
+func closedLoop(s *servers, o opts, name, path, profile string) error {
+	half := o.dur / 2
+	b1 := benchhttp.ClosedLoop(s.bare+path, s.bearer, o.conns, half)
+	var prof chan error
+	if s.pprof != "" {
+		prof = make(chan error, 1)
+		go func() { prof <- saveProfile(s.pprof, 2*half-time.Second, profile) }()
+	}
+	v1 := benchhttp.ClosedLoop(s.vanthu+path, s.bearer, o.conns, half)
+	v2 := benchhttp.ClosedLoop(s.vanthu+path, s.bearer, o.conns, half)
+	if prof != nil {
+		if err := <-prof; err != nil {
+			return err
+		}
+	}
+	b2 := benchhttp.ClosedLoop(s.bare+path, s.bearer, o.conns, half)
+	b, v := merge(b1, b2), merge(v1, v2)
+	fmt.Printf("%-26s bare echo %s\n%-26s vanthu    %s\n%-26s ratio     %.1f%% of bare Echo\n", name, b, "", v, "", 100*v.RPS()/b.RPS())
+	return nil
+}
+
+// start starts vanthu on backend, seeds it, and starts the bare server
+// with the JSON vanthu answered. The caller closes what it returns, even
+// with an error.
+func start(backend string, o opts) (*servers, error) {
+	s := &servers{}
+	dir, err := os.MkdirTemp("", "bench-http-")
+	if err != nil {
+		return nil, err
+	}
+	s.stop = append(s.stop, func() { os.RemoveAll(dir) })
 	addr := freeAddr()
 	env := append(os.Environ(), "VANTHU_ADDR="+addr, "VANTHU_DATA_DIR="+filepath.Join(dir, "data"),
 		"VANTHU_ADMIN_PASSWORD=bench-admin-password", "VANTHU_LOG_LEVEL=error", "VANTHU_DATABASE_URL=")
-	pprofAddr := ""
-	if profile != "" {
-		pprofAddr = freeAddr()
-		env = append(env, "VANTHU_PPROF_ADDR="+pprofAddr)
+	if o.profile != "" {
+		s.pprof = freeAddr()
+		env = append(env, "VANTHU_PPROF_ADDR="+s.pprof)
 	}
 	if backend == "postgres" {
-		dsn, drop, err := createDB(pgAdmin)
+		dsn, drop, err := createDB(o.pgAdmin)
 		if err != nil {
-			return err
+			return s, err
 		}
-		defer drop()
+		s.stop = append(s.stop, drop)
 		env = append(env, "VANTHU_DATABASE_URL="+dsn)
 	}
-	cmd := exec.Command(bin, "serve")
+	cmd := exec.Command(o.bin, "serve")
 	cmd.Env, cmd.Stderr = env, os.Stderr
 	if err := cmd.Start(); err != nil {
-		return err
+		return s, err
 	}
-	defer func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() }()
-	base := "http://" + addr
-	if err := waitUp(base + "/readyz"); err != nil {
-		return err
+	s.stop = append(s.stop, func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() })
+	s.vanthu = "http://" + addr
+	if err := waitUp(s.vanthu + "/readyz"); err != nil {
+		return s, err
 	}
-	token, doc, err := seed(base)
+	token, doc, err := seed(s.vanthu)
 	if err != nil {
-		return err
+		return s, err
 	}
-	bearer := "Bearer " + token
-	docURL, listURL := "/api/v1/documents/"+doc, "/api/v1/documents?limit=20"
-	docJSON, err := fetch(base+docURL, bearer)
-	if err != nil {
-		return err
+	s.bearer, s.doc = "Bearer "+token, doc
+	if s.docJSON, err = fetch(s.vanthu+"/api/v1/documents/"+doc, s.bearer); err != nil {
+		return s, err
 	}
-	listJSON, err := fetch(base+listURL, bearer)
-	if err != nil {
-		return err
+	if s.listJSON, err = fetch(s.vanthu+"/api/v1/documents?limit=20", s.bearer); err != nil {
+		return s, err
 	}
-	os.WriteFile(filepath.Join(dir, "doc.json"), docJSON, 0o600)
-	os.WriteFile(filepath.Join(dir, "list.json"), listJSON, 0o600)
+	return s, startBare(s, dir)
+}
+
+// startBare starts the bare Echo server in a child process serving s's JSON.
+func startBare(s *servers, dir string) error {
+	os.WriteFile(filepath.Join(dir, "doc.json"), s.docJSON, 0o600)
+	os.WriteFile(filepath.Join(dir, "list.json"), s.listJSON, 0o600)
 	self, _ := os.Executable()
 	bareAddr := freeAddr()
 	bc := exec.Command(self, "-serve-bare", bareAddr, "-doc", filepath.Join(dir, "doc.json"), "-list", filepath.Join(dir, "list.json"))
@@ -147,43 +234,9 @@ func runBackend(backend, bin, pgAdmin string, dur time.Duration, conns, rate int
 	if err := bc.Start(); err != nil {
 		return err
 	}
-	defer func() { bc.Process.Kill(); bc.Wait() }()
-	bareBase := "http://" + bareAddr
-	if err := waitUp(bareBase + docURL); err != nil {
-		return err
-	}
-	// Warm up both.
-	benchhttp.ClosedLoop(bareBase+docURL, bearer, conns, time.Second)
-	benchhttp.ClosedLoop(base+docURL, bearer, conns, time.Second)
-
-	fmt.Printf("\n== %s (document JSON %d bytes, list JSON %d bytes; load average %s)\n", backend, len(docJSON), len(listJSON), loadavg())
-	for _, p := range []struct{ name, path, short string }{{"GET /documents/{id}", docURL, "get"}, {"GET /documents?limit=20", listURL, "list"}} {
-		// Alternate halves so a neighbour's load hits both alike.
-		half := dur / 2
-		b1 := benchhttp.ClosedLoop(bareBase+p.path, bearer, conns, half)
-		var prof chan error
-		if pprofAddr != "" {
-			prof = make(chan error, 1)
-			go func() {
-				prof <- saveProfile(pprofAddr, 2*half-time.Second, fmt.Sprintf("%s-%s-%s.prof", profile, backend, p.short))
-			}()
-		}
-		v1 := benchhttp.ClosedLoop(base+p.path, bearer, conns, half)
-		v2 := benchhttp.ClosedLoop(base+p.path, bearer, conns, half)
-		if prof != nil {
-			if err := <-prof; err != nil {
-				return err
-			}
-		}
-		b2 := benchhttp.ClosedLoop(bareBase+p.path, bearer, conns, half)
-		b, v := merge(b1, b2), merge(v1, v2)
-		fmt.Printf("%-26s bare echo %s\n%-26s vanthu    %s\n%-26s ratio     %.1f%% of bare Echo\n", p.name, b, "", v, "", 100*v.RPS()/b.RPS())
-	}
-	fb := benchhttp.FixedRate(bareBase+docURL, bearer, rate, 64, rateDur)
-	fv := benchhttp.FixedRate(base+docURL, bearer, rate, 64, rateDur)
-	fmt.Printf("%-26s bare echo %s\n%-26s vanthu    %s\n", fmt.Sprintf("GET /documents/{id} @%d/s", rate), fb, "", fv)
-	fmt.Printf("load average after the %s runs: %s\n", backend, loadavg())
-	return nil
+	s.stop = append(s.stop, func() { bc.Process.Kill(); bc.Wait() })
+	s.bare = "http://" + bareAddr
+	return waitUp(s.bare + "/api/v1/documents/" + s.doc)
 }
 
 // loadavg is the machine's 1, 5 and 15 minute load averages, and its
