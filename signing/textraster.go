@@ -7,6 +7,7 @@ import (
 	"image/draw"
 	"math"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/image/font"
 	"golang.org/x/image/font/opentype"
@@ -25,12 +26,19 @@ import (
 const glyphPhases = 4
 
 // Bounds of the caches (entries beyond them empty the cache: the working
-// set of a server is a few sizes of two fonts).
+// set of a server is a few sizes of two fonts, a few hundred glyphs).
 const (
 	maxFaces       = 128
 	maxFaceGlyphs  = 4096
 	maxFaceAdvance = 8192
 )
+
+// maxGlyphBytes bounds the glyph masks of all faces together; beyond it
+// every face is dropped (a variable for tests).
+var maxGlyphBytes int64 = 32 << 20
+
+// glyphBytes is the size of the glyph masks of the faces in the cache.
+var glyphBytes atomic.Int64
 
 // faceKey names a face: the font and its size in 26.6 pixels.
 type faceKey struct {
@@ -47,6 +55,7 @@ type cachedFace struct {
 	adv     map[rune]fixed.Int26_6
 	kern    map[[2]rune]fixed.Int26_6
 	glyphs  map[glyphKey]*glyphMask
+	bytes   int64 // of the masks in glyphs
 }
 
 type glyphKey struct {
@@ -89,7 +98,7 @@ func faceFor(bold bool, size float64) (*cachedFace, error) {
 		return nil, fmt.Errorf("font face: %w", err)
 	}
 	if len(faces.m) >= maxFaces {
-		clear(faces.m)
+		dropFacesLocked()
 	}
 	f := &cachedFace{
 		face: face, metrics: face.Metrics(),
@@ -97,6 +106,13 @@ func faceFor(bold bool, size float64) (*cachedFace, error) {
 	}
 	faces.m[k] = f
 	return f, nil
+}
+
+// dropFacesLocked empties the face cache (faces is locked). Faces in use
+// stay usable; they are no longer found.
+func dropFacesLocked() {
+	clear(faces.m)
+	glyphBytes.Store(0)
 }
 
 // measure is the advance of s, kerning included (font.MeasureString).
@@ -182,8 +198,16 @@ func (f *cachedFace) glyphLocked(r rune, phase fixed.Int26_6) *glyphMask {
 	}
 	if len(f.glyphs) >= maxFaceGlyphs {
 		clear(f.glyphs)
+		glyphBytes.Add(-f.bytes)
+		f.bytes = 0
 	}
 	f.glyphs[k] = g
+	f.bytes += int64(len(g.pix))
+	if glyphBytes.Add(int64(len(g.pix))) > maxGlyphBytes {
+		faces.Lock() // never taken the other way round: faceFor does not lock a face
+		dropFacesLocked()
+		faces.Unlock()
+	}
 	return g
 }
 

@@ -1,6 +1,7 @@
 package signing
 
 import (
+	"fmt"
 	"image"
 	"image/color"
 	"math"
@@ -196,5 +197,77 @@ func TestAgencyTextSplit(t *testing.T) {
 	other.Text = "Ủy ban nhân dân quận Ninh Kiều"
 	if n3, _ := sharedTextImage(w, h, []textLine{other}); n3 == n1 || string(n3.Alpha) == string(n1.Alpha) {
 		t.Error("another agency's name gave the same image")
+	}
+}
+
+// TestGlyphCacheBounded: the glyph masks of all faces together stay
+// under maxGlyphBytes, however many glyphs and sizes are drawn; drawing
+// still works after the cache was dropped.
+func TestGlyphCacheBounded(t *testing.T) {
+	old := maxGlyphBytes
+	maxGlyphBytes = 256 << 10
+	t.Cleanup(func() { maxGlyphBytes = old })
+	var s []rune
+	for r := rune(0x41); r < 0x41+26; r++ {
+		s = append(s, r, r+0x20)
+	}
+	for _, r := range "ăâđêôơưĂÂĐÊÔƠƯáàảãạấầẩẫậắằẳẵặéèẻẽẹếềểễệíìỉĩịóòỏõọốồổỗộớờởỡợúùủũụứừửữựýỳỷỹỵ" {
+		s = append(s, r)
+	}
+	peak := int64(0)
+	for size := 20.0; size <= 40; size += 2 {
+		if _, err := textImage(600, 60, []textLine{{Text: string(s), Size: size, Color: textDark}}); err != nil {
+			t.Fatal(err)
+		}
+		peak = max(peak, glyphBytes.Load())
+	}
+	if peak > maxGlyphBytes {
+		t.Errorf("glyph masks reached %d bytes, bound %d", peak, maxGlyphBytes)
+	}
+	if peak < maxGlyphBytes/4 {
+		t.Errorf("glyph masks peaked at %d bytes: the test did not fill the cache", peak)
+	}
+	p, err := textImage(214, 18, []textLine{{Text: "Số: 15/QĐ-UBND", Size: 13, Color: textDark, Align: 1}})
+	if err != nil || p.W == 0 {
+		t.Fatalf("after the cache was dropped: %v", err)
+	}
+}
+
+// TestTextImageConcurrent: signatures draw text on several goroutines
+// (SignAgency draws the number beside the seal's text) over shared faces,
+// also while the cache is dropped; run with -race.
+func TestTextImageConcurrent(t *testing.T) {
+	old := maxGlyphBytes
+	maxGlyphBytes = 64 << 10
+	t.Cleanup(func() { maxGlyphBytes = old })
+	want, err := textImage(214, 18, []textLine{{Text: "Số: 15/QĐ-UBND", Size: 13, Color: textDark, Align: 1}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	errs := make(chan error, 8)
+	for g := range 8 {
+		go func() {
+			var err error
+			for i := range 20 {
+				size := 13.0
+				if i%2 == 1 {
+					size = 8 + float64(g)
+				}
+				var p *preparedImage
+				p, err = textImage(214, 18, []textLine{{Text: "Số: 15/QĐ-UBND", Size: size, Color: textDark, Align: 1}})
+				if err == nil && size == 13 && string(p.Alpha) != string(want.Alpha) {
+					err = fmt.Errorf("goroutine %d: a different image", g)
+				}
+				if err != nil {
+					break
+				}
+			}
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
 	}
 }
