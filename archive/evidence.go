@@ -321,96 +321,132 @@ func (s *Service) readChain(ctx context.Context, rec *Record, roots *x509.CertPo
 		mn, tn := EvidenceNames(seq)
 		l := &chainLink{seq: seq, manifestName: mn, tokenName: tn}
 		links = append(links, l)
-		var ok bool
-		if l.manifestObj, ok = objectByName(rec, mn); !ok {
-			l.problems = append(l.problems, fmt.Sprintf("%s is not recorded", mn))
+		if ok, err := s.loadLink(ctx, rec, l); err != nil {
+			return nil, err
+		} else if !ok {
 			continue
 		}
-		if l.tokenObj, ok = objectByName(rec, tn); !ok {
-			l.problems = append(l.problems, fmt.Sprintf("%s is not recorded", tn))
-			continue
-		}
-		var err error
-		if l.manifestRaw, err = s.readObject(ctx, l.manifestObj); err != nil {
-			if workflow.ErrorCode(err) == workflow.EUNAVAILABLE {
-				return nil, err
-			}
-			l.problems = append(l.problems, err.Error())
-			continue
-		}
-		if l.tokenRaw, err = s.readObject(ctx, l.tokenObj); err != nil {
-			if workflow.ErrorCode(err) == workflow.EUNAVAILABLE {
-				return nil, err
-			}
-			l.problems = append(l.problems, err.Error())
-			continue
-		}
-		l.manifestSum, l.tokenSumHex = sumHex(l.manifestRaw), sumHex(l.tokenRaw)
 		if err := json.Unmarshal(l.manifestRaw, &l.manifest); err != nil {
 			l.problems = append(l.problems, fmt.Sprintf("%s is not a manifest: %v", mn, err))
 			continue
 		}
-		m := &l.manifest
-		if m.Format != EvidenceFormat || m.DocumentID != rec.DocumentID || m.Seq != seq || m.Record != rec.Key {
-			l.problems = append(l.problems, fmt.Sprintf("%s names another record or place (format %q, document %q, record %q, seq %d)", mn, m.Format, m.DocumentID, m.Record, m.Seq))
+		checkManifest(l, rec, want, links)
+		if err := s.loadRevocation(ctx, rec, l); err != nil {
+			return nil, err
 		}
-		if DataHash(m.Objects) != m.DataHash {
-			l.problems = append(l.problems, fmt.Sprintf("%s: its data hash does not match its object list", mn))
-		}
-		covered := map[string]bool{}
-		for _, o := range m.Objects {
-			covered[o.Name] = true
-			if w, ok := want[o.Name]; !ok || w != o.SHA256 {
-				l.problems = append(l.problems, fmt.Sprintf("%s covers %s with SHA-256 %s, which is not the record's", mn, o.Name, o.SHA256))
-			}
-		}
-		for name := range want {
-			if !covered[name] {
-				l.problems = append(l.problems, fmt.Sprintf("%s does not cover %s", mn, name))
-			}
-		}
-		if len(m.Previous) != seq {
-			l.problems = append(l.problems, fmt.Sprintf("%s lists %d earlier time-stamps, want %d", mn, len(m.Previous), seq))
-		} else if seq > 0 {
-			p, prev := m.Previous[seq-1], links[seq-1]
-			if p.Seq != seq-1 || p.TokenSHA256 != prev.tokenSumHex || p.ManifestSHA256 != prev.manifestSum {
-				l.problems = append(l.problems, fmt.Sprintf("%s does not link to time-stamp %d (token SHA-256 %s, want %s)", mn, seq-1, p.TokenSHA256, prev.tokenSumHex))
-			}
-		}
-		if r := m.Revocation; r != nil {
-			o, ok := objectByName(rec, r.Object)
-			switch {
-			case r.OfSeq != seq-1 || r.Object != RevocationName(seq):
-				l.problems = append(l.problems, fmt.Sprintf("%s names revocation data %s of time-stamp %d", mn, r.Object, r.OfSeq))
-			case !ok:
-				l.problems = append(l.problems, fmt.Sprintf("%s is not recorded", r.Object))
-			case o.SHA256 != r.SHA256:
-				l.problems = append(l.problems, fmt.Sprintf("%s covers %s with SHA-256 %s, which is not the recorded one", mn, r.Object, r.SHA256))
-			default:
-				b, err := s.readObject(ctx, o)
-				if err != nil {
-					if workflow.ErrorCode(err) == workflow.EUNAVAILABLE {
-						return nil, err
-					}
-					l.problems = append(l.problems, err.Error())
-				}
-				l.revocationRaw = b
-			}
-		}
-		tok, err := parseToken(l.tokenRaw, roots)
-		if err != nil {
-			l.problems = append(l.problems, fmt.Sprintf("%s: %v", tn, err))
-			continue
-		}
-		l.tok = tok
-		if tok.ts.HashAlgorithm != crypto.SHA256 || hex.EncodeToString(tok.ts.HashedMessage) != l.manifestSum {
-			l.problems = append(l.problems, fmt.Sprintf("%s: its message imprint is not the SHA-256 of %s", tn, mn))
-		}
-		if seq > 0 && len(m.Previous) == seq && !m.Previous[seq-1].Time.Equal(timeOf(links[seq-1])) {
-			l.problems = append(l.problems, fmt.Sprintf("%s gives time-stamp %d another time than its token", mn, seq-1))
-		}
+		checkLinkToken(l, links, roots)
 	}
 	return links, nil
+}
+
+// loadLink reads the manifest and token of link l; not ok (with the
+// problem noted) when one is not recorded or cannot be read. An
+// unavailable store is an error.
+func (s *Service) loadLink(ctx context.Context, rec *Record, l *chainLink) (bool, error) {
+	var ok bool
+	if l.manifestObj, ok = objectByName(rec, l.manifestName); !ok {
+		l.problems = append(l.problems, fmt.Sprintf("%s is not recorded", l.manifestName))
+		return false, nil
+	}
+	if l.tokenObj, ok = objectByName(rec, l.tokenName); !ok {
+		l.problems = append(l.problems, fmt.Sprintf("%s is not recorded", l.tokenName))
+		return false, nil
+	}
+	var err error
+	for _, r := range []struct {
+		o   Object
+		raw *[]byte
+	}{{l.manifestObj, &l.manifestRaw}, {l.tokenObj, &l.tokenRaw}} {
+		if *r.raw, err = s.readObject(ctx, r.o); err != nil {
+			if workflow.ErrorCode(err) == workflow.EUNAVAILABLE {
+				return false, err
+			}
+			l.problems = append(l.problems, err.Error())
+			return false, nil
+		}
+	}
+	l.manifestSum, l.tokenSumHex = sumHex(l.manifestRaw), sumHex(l.tokenRaw)
+	return true, nil
+}
+
+// checkManifest notes what is wrong with link l's manifest: another
+// record or place, a data hash or object list that is not the record's,
+// a broken link to the previous time-stamp.
+func checkManifest(l *chainLink, rec *Record, want map[string]string, links []*chainLink) {
+	m, mn, seq := &l.manifest, l.manifestName, l.seq
+	if m.Format != EvidenceFormat || m.DocumentID != rec.DocumentID || m.Seq != seq || m.Record != rec.Key {
+		l.problems = append(l.problems, fmt.Sprintf("%s names another record or place (format %q, document %q, record %q, seq %d)", mn, m.Format, m.DocumentID, m.Record, m.Seq))
+	}
+	if DataHash(m.Objects) != m.DataHash {
+		l.problems = append(l.problems, fmt.Sprintf("%s: its data hash does not match its object list", mn))
+	}
+	covered := map[string]bool{}
+	for _, o := range m.Objects {
+		covered[o.Name] = true
+		if w, ok := want[o.Name]; !ok || w != o.SHA256 {
+			l.problems = append(l.problems, fmt.Sprintf("%s covers %s with SHA-256 %s, which is not the record's", mn, o.Name, o.SHA256))
+		}
+	}
+	for name := range want {
+		if !covered[name] {
+			l.problems = append(l.problems, fmt.Sprintf("%s does not cover %s", mn, name))
+		}
+	}
+	if len(m.Previous) != seq {
+		l.problems = append(l.problems, fmt.Sprintf("%s lists %d earlier time-stamps, want %d", mn, len(m.Previous), seq))
+	} else if seq > 0 {
+		p, prev := m.Previous[seq-1], links[seq-1]
+		if p.Seq != seq-1 || p.TokenSHA256 != prev.tokenSumHex || p.ManifestSHA256 != prev.manifestSum {
+			l.problems = append(l.problems, fmt.Sprintf("%s does not link to time-stamp %d (token SHA-256 %s, want %s)", mn, seq-1, p.TokenSHA256, prev.tokenSumHex))
+		}
+	}
+}
+
+// loadRevocation reads the revocation data link l's manifest names, if
+// any, noting what does not match the record.
+func (s *Service) loadRevocation(ctx context.Context, rec *Record, l *chainLink) error {
+	r, mn, seq := l.manifest.Revocation, l.manifestName, l.seq
+	if r == nil {
+		return nil
+	}
+	o, ok := objectByName(rec, r.Object)
+	switch {
+	case r.OfSeq != seq-1 || r.Object != RevocationName(seq):
+		l.problems = append(l.problems, fmt.Sprintf("%s names revocation data %s of time-stamp %d", mn, r.Object, r.OfSeq))
+	case !ok:
+		l.problems = append(l.problems, fmt.Sprintf("%s is not recorded", r.Object))
+	case o.SHA256 != r.SHA256:
+		l.problems = append(l.problems, fmt.Sprintf("%s covers %s with SHA-256 %s, which is not the recorded one", mn, r.Object, r.SHA256))
+	default:
+		b, err := s.readObject(ctx, o)
+		if err != nil {
+			if workflow.ErrorCode(err) == workflow.EUNAVAILABLE {
+				return err
+			}
+			l.problems = append(l.problems, err.Error())
+		}
+		l.revocationRaw = b
+	}
+	return nil
+}
+
+// checkLinkToken parses link l's token (certificates judged against
+// roots) and notes whether it stamps the manifest at the time the next
+// manifest gives it.
+func checkLinkToken(l *chainLink, links []*chainLink, roots *x509.CertPool) {
+	m, mn, tn, seq := &l.manifest, l.manifestName, l.tokenName, l.seq
+	tok, err := parseToken(l.tokenRaw, roots)
+	if err != nil {
+		l.problems = append(l.problems, fmt.Sprintf("%s: %v", tn, err))
+		return
+	}
+	l.tok = tok
+	if tok.ts.HashAlgorithm != crypto.SHA256 || hex.EncodeToString(tok.ts.HashedMessage) != l.manifestSum {
+		l.problems = append(l.problems, fmt.Sprintf("%s: its message imprint is not the SHA-256 of %s", tn, mn))
+	}
+	if seq > 0 && len(m.Previous) == seq && !m.Previous[seq-1].Time.Equal(timeOf(links[seq-1])) {
+		l.problems = append(l.problems, fmt.Sprintf("%s gives time-stamp %d another time than its token", mn, seq-1))
+	}
 }
 
 func timeOf(l *chainLink) time.Time {
@@ -516,50 +552,14 @@ type RenewResult struct {
 // EINTERNAL (the record no longer matches its hashes or its chain is
 // damaged: not renewed).
 func (s *Service) Renew(ctx context.Context, docID string, force bool) (*RenewResult, error) {
-	if s.Stamper == nil {
-		return nil, workflow.Errorf(workflow.EUNAVAILABLE, "no time-stamp authority is configured (VANTHU_TSA_URL)")
-	}
-	if s.Store == nil || s.Index == nil {
-		return nil, workflow.Errorf(workflow.EUNAVAILABLE, "the archive is not configured on this server")
-	}
-	rec, err := s.Index.Record(ctx, docID)
-	if err != nil {
-		return nil, err
+	rec, res, err := s.renewable(ctx, docID, force)
+	if err != nil || res.Skipped != "" {
+		return res, err
 	}
 	now := s.now()
-	res := &RenewResult{DocumentID: docID, Seq: rec.Evidence.Count}
-	due, why := s.RenewalDue(rec, now)
-	res.Reason = why
-	if !due && !force {
-		res.Skipped = why
-		return res, nil
-	}
-	if _, ok := objectByName(rec, NameMetadata); !ok {
-		return nil, workflow.Errorf(workflow.EINVALID, "the record of %s is not complete (no %s)", docID, NameMetadata)
-	}
-	bad, err := s.checkData(ctx, rec)
+	m, links, err := s.nextManifest(ctx, rec)
 	if err != nil {
 		return nil, err
-	}
-	if len(bad) > 0 {
-		return nil, workflow.Errorf(workflow.EINTERNAL, "record of %s not renewed: %s", docID, strings.Join(bad, "; "))
-	}
-	links, err := s.readChain(ctx, rec, nil)
-	if err != nil {
-		return nil, err
-	}
-	m := EvidenceManifest{Format: EvidenceFormat, DocumentID: docID, Record: rec.Key, Seq: rec.Evidence.Count, HashAlgorithm: "SHA-256"}
-	for _, o := range dataObjects(rec) {
-		m.Objects = append(m.Objects, EvidenceObject{Name: o.Name, SHA256: o.SHA256, Size: o.Size})
-	}
-	sort.Slice(m.Objects, func(i, j int) bool { return m.Objects[i].Name < m.Objects[j].Name })
-	m.DataHash = DataHash(m.Objects)
-	for _, l := range links {
-		if len(l.problems) > 0 {
-			return nil, workflow.Errorf(workflow.EINTERNAL, "record of %s not renewed: its evidence chain is damaged: %s", docID, strings.Join(l.problems, "; "))
-		}
-		m.Previous = append(m.Previous, EvidenceLink{Seq: l.seq, Manifest: l.manifestName, ManifestSHA256: l.manifestSum,
-			Token: l.tokenName, TokenSHA256: l.tokenSumHex, Time: timeOf(l)})
 	}
 	if n := len(links); n > 0 && !links[n-1].tok.validUntil.After(now) {
 		s.logger().WarnContext(ctx, "renewing evidence after the newest time-stamp's certificate expired: the chain stays broken there",
@@ -584,38 +584,11 @@ func (s *Service) Renew(ctx context.Context, docID string, force bool) (*RenewRe
 	mb = append(mb, '\n')
 	msum := sha256.Sum256(mb)
 	mname, tname := EvidenceNames(m.Seq)
-	obj := func(name string, oi workflow.ObjectInfo) Object {
-		return Object{Key: oi.Key, DocumentID: docID, Name: name, Size: oi.Size, SHA256: oi.SHA256,
-			VersionID: oi.VersionID, RetainUntil: oi.RetainUntil, LegalHold: oi.LegalHold}
-	}
 	moi, err := s.putEvidence(ctx, rec.Key+mname, mb, "application/json", opts)
 	if err != nil {
 		return nil, err
 	}
-	tkey := rec.Key + tname
-	// A token an interrupted attempt (or a concurrent one) stored for
-	// this very manifest is reused: the key is write-once.
-	tok, err := s.storedToken(ctx, tkey, msum[:])
-	if err != nil {
-		return nil, err
-	}
-	if tok == nil {
-		if tok, err = s.Stamper.Stamp(ctx, msum[:]); err != nil {
-			return nil, fmt.Errorf("archive time-stamp of %s: %w", docID, err)
-		}
-		ts, err := timestamp.Parse(tok)
-		if err != nil || ts.HashAlgorithm != crypto.SHA256 || !bytes.Equal(ts.HashedMessage, msum[:]) {
-			return nil, workflow.Errorf(workflow.EUNAVAILABLE, "archive time-stamp of %s: the authority's token does not stamp the manifest (%v)", docID, err)
-		}
-	}
-	toi, err := s.putEvidence(ctx, tkey, tok, "application/timestamp-token", opts)
-	if workflow.ErrorCode(err) == workflow.ECONFLICT {
-		if tok, err = s.storedToken(ctx, tkey, msum[:]); err == nil && tok != nil {
-			toi, err = s.Store.Stat(ctx, tkey)
-		} else if err == nil {
-			err = workflow.Errorf(workflow.EINTERNAL, "%s holds a token over another manifest", tkey)
-		}
-	}
+	tok, toi, err := s.stampManifest(ctx, docID, rec.Key+tname, msum[:], opts)
 	if err != nil {
 		return nil, err
 	}
@@ -627,7 +600,7 @@ func (s *Service) Renew(ctx context.Context, docID string, force bool) (*RenewRe
 		s.logger().WarnContext(ctx, "archive time-stamp not trusted", "doc_id", docID, "reason", pt.trustErr)
 	}
 	ev := Evidence{Count: m.Seq + 1, Time: pt.ts.Time.UTC(), ValidUntil: pt.validUntil.UTC(), RenewAt: s.RenewAt(pt.ts.Time, pt.validUntil)}
-	err = s.Index.AddEvidence(ctx, docID, rec.Key, ev, append(extra, obj(mname, moi), obj(tname, toi)))
+	err = s.Index.AddEvidence(ctx, docID, rec.Key, ev, append(extra, objectOf(docID, mname, moi), objectOf(docID, tname, toi)))
 	if workflow.ErrorCode(err) == workflow.ECONFLICT {
 		res.Skipped = "renewed at the same time by another instance"
 		return res, nil
@@ -638,8 +611,97 @@ func (s *Service) Renew(ctx context.Context, docID string, force bool) (*RenewRe
 	res.Seq, res.Manifest, res.Token = m.Seq, mname, tname
 	res.Time, res.ValidUntil, res.Authority = pt.ts.Time.UTC(), pt.validUntil.UTC(), pt.cert.Subject.String()
 	s.logger().InfoContext(ctx, "archive time-stamp added", "doc_id", docID, "seq", m.Seq, "time", res.Time,
-		"valid_until", res.ValidUntil, "reason", why)
+		"valid_until", res.ValidUntil, "reason", res.Reason)
 	return res, nil
+}
+
+// renewable loads docID's record and says whether it is to be renewed:
+// a result with Skipped set when it is not due (and not forced); an
+// error when renewal is impossible (no authority, no archive, an
+// incomplete record, data that no longer matches).
+func (s *Service) renewable(ctx context.Context, docID string, force bool) (*Record, *RenewResult, error) {
+	if s.Stamper == nil {
+		return nil, nil, workflow.Errorf(workflow.EUNAVAILABLE, "no time-stamp authority is configured (VANTHU_TSA_URL)")
+	}
+	if s.Store == nil || s.Index == nil {
+		return nil, nil, workflow.Errorf(workflow.EUNAVAILABLE, "the archive is not configured on this server")
+	}
+	rec, err := s.Index.Record(ctx, docID)
+	if err != nil {
+		return nil, nil, err
+	}
+	res := &RenewResult{DocumentID: docID, Seq: rec.Evidence.Count}
+	due, why := s.RenewalDue(rec, s.now())
+	res.Reason = why
+	if !due && !force {
+		res.Skipped = why
+		return rec, res, nil
+	}
+	if _, ok := objectByName(rec, NameMetadata); !ok {
+		return nil, nil, workflow.Errorf(workflow.EINVALID, "the record of %s is not complete (no %s)", docID, NameMetadata)
+	}
+	bad, err := s.checkData(ctx, rec)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(bad) > 0 {
+		return nil, nil, workflow.Errorf(workflow.EINTERNAL, "record of %s not renewed: %s", docID, strings.Join(bad, "; "))
+	}
+	return rec, res, nil
+}
+
+// nextManifest is the manifest of rec's next time-stamp: the record's
+// data objects and every earlier time-stamp, whose chain must be intact.
+func (s *Service) nextManifest(ctx context.Context, rec *Record) (EvidenceManifest, []*chainLink, error) {
+	links, err := s.readChain(ctx, rec, nil)
+	if err != nil {
+		return EvidenceManifest{}, nil, err
+	}
+	m := EvidenceManifest{Format: EvidenceFormat, DocumentID: rec.DocumentID, Record: rec.Key, Seq: rec.Evidence.Count, HashAlgorithm: "SHA-256"}
+	for _, o := range dataObjects(rec) {
+		m.Objects = append(m.Objects, EvidenceObject{Name: o.Name, SHA256: o.SHA256, Size: o.Size})
+	}
+	sort.Slice(m.Objects, func(i, j int) bool { return m.Objects[i].Name < m.Objects[j].Name })
+	m.DataHash = DataHash(m.Objects)
+	for _, l := range links {
+		if len(l.problems) > 0 {
+			return EvidenceManifest{}, nil, workflow.Errorf(workflow.EINTERNAL, "record of %s not renewed: its evidence chain is damaged: %s", rec.DocumentID, strings.Join(l.problems, "; "))
+		}
+		m.Previous = append(m.Previous, EvidenceLink{Seq: l.seq, Manifest: l.manifestName, ManifestSHA256: l.manifestSum,
+			Token: l.tokenName, TokenSHA256: l.tokenSumHex, Time: timeOf(l)})
+	}
+	return m, links, nil
+}
+
+// stampManifest gets the time-stamp token over a manifest's SHA-256 msum
+// and stores it write-once under tkey. A token an interrupted (or a
+// concurrent) attempt stored for this very manifest is reused.
+func (s *Service) stampManifest(ctx context.Context, docID, tkey string, msum []byte, opts workflow.PutOptions) ([]byte, workflow.ObjectInfo, error) {
+	tok, err := s.storedToken(ctx, tkey, msum)
+	if err != nil {
+		return nil, workflow.ObjectInfo{}, err
+	}
+	if tok == nil {
+		if tok, err = s.Stamper.Stamp(ctx, msum); err != nil {
+			return nil, workflow.ObjectInfo{}, fmt.Errorf("archive time-stamp of %s: %w", docID, err)
+		}
+		ts, err := timestamp.Parse(tok)
+		if err != nil || ts.HashAlgorithm != crypto.SHA256 || !bytes.Equal(ts.HashedMessage, msum) {
+			return nil, workflow.ObjectInfo{}, workflow.Errorf(workflow.EUNAVAILABLE, "archive time-stamp of %s: the authority's token does not stamp the manifest (%v)", docID, err)
+		}
+	}
+	toi, err := s.putEvidence(ctx, tkey, tok, "application/timestamp-token", opts)
+	if workflow.ErrorCode(err) == workflow.ECONFLICT {
+		if tok, err = s.storedToken(ctx, tkey, msum); err == nil && tok != nil {
+			toi, err = s.Store.Stat(ctx, tkey)
+		} else if err == nil {
+			err = workflow.Errorf(workflow.EINTERNAL, "%s holds a token over another manifest", tkey)
+		}
+	}
+	if err != nil {
+		return nil, workflow.ObjectInfo{}, err
+	}
+	return tok, toi, nil
 }
 
 // previousRevocation gets the revocation data of the previous
@@ -834,122 +896,142 @@ func (s *Service) VerifyEvidence(ctx context.Context, docID string) (*EvidenceRe
 	}
 	now := s.now().UTC()
 	rep := &EvidenceReport{DocumentID: docID, Record: rec.Key, CheckedAt: now, RetainUntil: rec.RetainUntil.UTC(), TimeStamps: []EvidenceStamp{}}
-	invalid, indet := false, false
-	fail := func(r string) { invalid = true; rep.Reasons = append(rep.Reasons, r) }
-	doubt := func(r string) { indet = true; rep.Reasons = append(rep.Reasons, r) }
-	ok := func(r string) { rep.Reasons = append(rep.Reasons, r) }
-
+	f := &findings{rep: rep}
 	bad, err := s.checkData(ctx, rec)
 	if err != nil {
 		return nil, err
 	}
 	for _, b := range bad {
-		fail(b)
+		f.fail(b)
 	}
-	data := dataObjects(rec)
 	if len(bad) == 0 {
-		ok(fmt.Sprintf("the record's %d objects match their recorded SHA-256", len(data)))
+		f.ok(fmt.Sprintf("the record's %d objects match their recorded SHA-256", len(dataObjects(rec))))
 	}
-	doc, hasDoc := objectByName(rec, NameDocument)
-
 	links, err := s.readChain(ctx, rec, s.roots())
 	if err != nil {
 		return nil, err
 	}
 	if len(links) == 0 {
-		doubt("no archive time-stamp: nothing proves when the record existed (run `vanthu archive renew`)")
+		f.doubt("no archive time-stamp: nothing proves when the record existed (run `vanthu archive renew`)")
 	}
-	for i, l := range links {
-		st := EvidenceStamp{Seq: l.seq, Manifest: l.manifestName, Token: l.tokenName, Problems: l.problems}
-		for _, p := range l.problems {
-			fail(fmt.Sprintf("time-stamp %d: %s", l.seq, p))
-		}
-		if l.tok != nil {
-			t := l.tok
-			st.Time, st.Authority, st.CertNotAfter, st.ValidUntil, st.Trusted = t.ts.Time.UTC(), t.cert.Subject.String(), t.cert.NotAfter.UTC(), t.validUntil.UTC(), t.trusted
-			switch {
-			case !t.trusted:
-				doubt(fmt.Sprintf("time-stamp %d (%s, by %s): its TSA certificate is not trusted: %s", l.seq, st.Time.Format(time.RFC3339), st.Authority, t.trustErr))
-			case len(l.problems) > 0:
-			case i == 0:
-				what := "the record's data hash"
-				if hasDoc {
-					what = fmt.Sprintf("the record's data hash, which includes %s (SHA-256 %s)", NameDocument, doc.SHA256)
-				}
-				ok(fmt.Sprintf("time-stamp 0 (%s, by %s) covers %s; its TSA certificate chains to a trust anchor at that time and stays valid until %s",
-					st.Time.Format(time.RFC3339), st.Authority, what, st.ValidUntil.Format(time.RFC3339)))
-			default:
-				ok(fmt.Sprintf("time-stamp %d (%s, by %s) covers time-stamp %d's token and the data hash; its TSA certificate chains to a trust anchor at that time and stays valid until %s",
-					l.seq, st.Time.Format(time.RFC3339), st.Authority, l.seq-1, st.ValidUntil.Format(time.RFC3339)))
-			}
-			if t.trusted && (len(t.cert.OCSPServer) > 0 || len(t.cert.CRLDistributionPoints) > 0) {
-				s.judgeRevocation(l, links, i, ok, doubt)
-			}
-			if i > 0 && links[i-1].tok != nil {
-				prevUntil := links[i-1].tok.validUntil
-				if t.ts.Time.Before(prevUntil) {
-					ok(fmt.Sprintf("time-stamp %d was made while time-stamp %d's TSA certificate was still valid (until %s)", l.seq, l.seq-1, prevUntil.UTC().Format(time.RFC3339)))
-				} else {
-					doubt(fmt.Sprintf("the chain is broken: time-stamp %d was made at %s, after time-stamp %d's TSA certificate expired at %s", l.seq, st.Time.Format(time.RFC3339), l.seq-1, prevUntil.UTC().Format(time.RFC3339)))
-				}
-			}
-		}
-		rep.TimeStamps = append(rep.TimeStamps, st)
+	for i := range links {
+		rep.TimeStamps = append(rep.TimeStamps, s.judgeStamp(rec, links, i, f))
 	}
 	if n := len(links); n > 0 && links[n-1].tok != nil {
 		last := links[n-1].tok
 		if now.Before(last.validUntil) {
-			ok(fmt.Sprintf("the newest time-stamp (%d) stays verifiable until %s; checked at %s", n-1, last.validUntil.UTC().Format(time.RFC3339), now.Format(time.RFC3339)))
+			f.ok(fmt.Sprintf("the newest time-stamp (%d) stays verifiable until %s; checked at %s", n-1, last.validUntil.UTC().Format(time.RFC3339), now.Format(time.RFC3339)))
 		} else {
-			doubt(fmt.Sprintf("the evidence expired: the newest archive time-stamp (%d, made %s) has a TSA certificate that expired at %s and was not renewed before then; checked at %s",
+			f.doubt(fmt.Sprintf("the evidence expired: the newest archive time-stamp (%d, made %s) has a TSA certificate that expired at %s and was not renewed before then; checked at %s",
 				n-1, last.ts.Time.UTC().Format(time.RFC3339), last.validUntil.UTC().Format(time.RFC3339), now.Format(time.RFC3339)))
 		}
 	}
-
-	// The signatures, as of the time the first time-stamp proves (now,
-	// without one).
-	if hasDoc && s.VerifyDocument != nil {
-		at, src := now, "the current time (no archive time-stamp)"
-		if len(links) > 0 && links[0].tok != nil && len(links[0].problems) == 0 {
-			at, src = links[0].tok.ts.Time.UTC(), "the time of archive time-stamp 0"
-			if invalid || indet {
-				src += ", which the chain above no longer proves"
-			}
-		}
-		pdf, err := s.readObject(ctx, doc)
-		if err != nil {
-			if workflow.ErrorCode(err) == workflow.EUNAVAILABLE {
-				return nil, err
-			}
-		} else {
-			v, reasons, err := s.VerifyDocument(ctx, pdf, at)
-			if err != nil {
-				v, reasons = VerdictIndeterminate, []string{err.Error()}
-			}
-			rep.Document = &DocumentEvidence{Name: NameDocument, SHA256: doc.SHA256, ValidationTime: at, Verdict: v, Reasons: reasons}
-			msg := fmt.Sprintf("%s validated as of %s, %s: %s", NameDocument, at.Format(time.RFC3339), src, v)
-			if len(reasons) > 0 {
-				msg += " (" + strings.Join(reasons, "; ") + ")"
-			}
-			switch v {
-			case VerdictValid, "unsigned":
-				ok(msg)
-			case VerdictInvalid:
-				fail(msg)
-			default:
-				doubt(msg)
-			}
+	if doc, ok := objectByName(rec, NameDocument); ok && s.VerifyDocument != nil {
+		if err := s.judgeDocument(ctx, doc, links, now, f); err != nil {
+			return nil, err
 		}
 	}
 	switch {
-	case invalid:
+	case f.invalid:
 		rep.Verdict = VerdictInvalid
-	case indet:
+	case f.indet:
 		rep.Verdict = VerdictIndeterminate
 	default:
 		rep.Verdict = VerdictValid
 	}
 	return rep, nil
+}
+
+// findings gathers an evidence report's reasons and whether one makes it
+// invalid or indeterminate.
+type findings struct {
+	rep            *EvidenceReport
+	invalid, indet bool
+}
+
+func (f *findings) fail(r string)  { f.invalid = true; f.rep.Reasons = append(f.rep.Reasons, r) }
+func (f *findings) doubt(r string) { f.indet = true; f.rep.Reasons = append(f.rep.Reasons, r) }
+func (f *findings) ok(r string)    { f.rep.Reasons = append(f.rep.Reasons, r) }
+
+// judgeStamp reports on time-stamp i of the chain: its problems, whom it
+// is by and what it covers, its TSA certificate's trust and revocation,
+// and whether it was made while the previous one was still verifiable.
+func (s *Service) judgeStamp(rec *Record, links []*chainLink, i int, f *findings) EvidenceStamp {
+	l := links[i]
+	st := EvidenceStamp{Seq: l.seq, Manifest: l.manifestName, Token: l.tokenName, Problems: l.problems}
+	for _, p := range l.problems {
+		f.fail(fmt.Sprintf("time-stamp %d: %s", l.seq, p))
+	}
+	if l.tok == nil {
+		return st
+	}
+	t := l.tok
+	st.Time, st.Authority, st.CertNotAfter, st.ValidUntil, st.Trusted = t.ts.Time.UTC(), t.cert.Subject.String(), t.cert.NotAfter.UTC(), t.validUntil.UTC(), t.trusted
+	switch {
+	case !t.trusted:
+		f.doubt(fmt.Sprintf("time-stamp %d (%s, by %s): its TSA certificate is not trusted: %s", l.seq, st.Time.Format(time.RFC3339), st.Authority, t.trustErr))
+	case len(l.problems) > 0:
+	case i == 0:
+		what := "the record's data hash"
+		if doc, ok := objectByName(rec, NameDocument); ok {
+			what = fmt.Sprintf("the record's data hash, which includes %s (SHA-256 %s)", NameDocument, doc.SHA256)
+		}
+		f.ok(fmt.Sprintf("time-stamp 0 (%s, by %s) covers %s; its TSA certificate chains to a trust anchor at that time and stays valid until %s",
+			st.Time.Format(time.RFC3339), st.Authority, what, st.ValidUntil.Format(time.RFC3339)))
+	default:
+		f.ok(fmt.Sprintf("time-stamp %d (%s, by %s) covers time-stamp %d's token and the data hash; its TSA certificate chains to a trust anchor at that time and stays valid until %s",
+			l.seq, st.Time.Format(time.RFC3339), st.Authority, l.seq-1, st.ValidUntil.Format(time.RFC3339)))
+	}
+	if t.trusted && (len(t.cert.OCSPServer) > 0 || len(t.cert.CRLDistributionPoints) > 0) {
+		s.judgeRevocation(l, links, i, f.ok, f.doubt)
+	}
+	if i > 0 && links[i-1].tok != nil {
+		prevUntil := links[i-1].tok.validUntil
+		if t.ts.Time.Before(prevUntil) {
+			f.ok(fmt.Sprintf("time-stamp %d was made while time-stamp %d's TSA certificate was still valid (until %s)", l.seq, l.seq-1, prevUntil.UTC().Format(time.RFC3339)))
+		} else {
+			f.doubt(fmt.Sprintf("the chain is broken: time-stamp %d was made at %s, after time-stamp %d's TSA certificate expired at %s", l.seq, st.Time.Format(time.RFC3339), l.seq-1, prevUntil.UTC().Format(time.RFC3339)))
+		}
+	}
+	return st
+}
+
+// judgeDocument validates the signatures of the record's document as of
+// the time the first time-stamp proves (now, without one). Only an
+// unavailable store is an error.
+func (s *Service) judgeDocument(ctx context.Context, doc Object, links []*chainLink, now time.Time, f *findings) error {
+	at, src := now, "the current time (no archive time-stamp)"
+	if len(links) > 0 && links[0].tok != nil && len(links[0].problems) == 0 {
+		at, src = links[0].tok.ts.Time.UTC(), "the time of archive time-stamp 0"
+		if f.invalid || f.indet {
+			src += ", which the chain above no longer proves"
+		}
+	}
+	pdf, err := s.readObject(ctx, doc)
+	if err != nil {
+		if workflow.ErrorCode(err) == workflow.EUNAVAILABLE {
+			return err
+		}
+		return nil
+	}
+	v, reasons, err := s.VerifyDocument(ctx, pdf, at)
+	if err != nil {
+		v, reasons = VerdictIndeterminate, []string{err.Error()}
+	}
+	f.rep.Document = &DocumentEvidence{Name: NameDocument, SHA256: doc.SHA256, ValidationTime: at, Verdict: v, Reasons: reasons}
+	msg := fmt.Sprintf("%s validated as of %s, %s: %s", NameDocument, at.Format(time.RFC3339), src, v)
+	if len(reasons) > 0 {
+		msg += " (" + strings.Join(reasons, "; ") + ")"
+	}
+	switch v {
+	case VerdictValid, "unsigned":
+		f.ok(msg)
+	case VerdictInvalid:
+		f.fail(msg)
+	default:
+		f.doubt(msg)
+	}
+	return nil
 }
 
 // judgeRevocation reports the revocation status of time-stamp i's TSA

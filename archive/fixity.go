@@ -70,9 +70,34 @@ type FixityOptions struct {
 func (s *Service) Fixity(ctx context.Context, opt FixityOptions) (*FixityReport, error) {
 	start := s.now()
 	rep := &FixityReport{StartedAt: start.UTC(), Mismatches: []FixityProblem{}, Missing: []FixityProblem{}, Errors: []FixityProblem{}, Evidence: []FixityProblem{}}
-	totalObjs, totalBytes, err := s.Index.ObjectStats(ctx)
+	chained, err := s.checkObjects(ctx, opt, rep)
 	if err != nil {
 		return nil, fmt.Errorf("fixity: %w", err)
+	}
+	probs, err := s.checkChains(ctx, chained)
+	if err != nil {
+		return nil, fmt.Errorf("fixity: %w", err)
+	}
+	rep.Chains, rep.Evidence = int64(len(chained)), append(rep.Evidence, probs...)
+	rep.FinishedAt = s.now().UTC()
+	rep.OK = len(rep.Mismatches) == 0 && len(rep.Missing) == 0 && len(rep.Errors) == 0 && len(rep.Evidence) == 0
+	l := s.logger()
+	if rep.OK {
+		l.InfoContext(ctx, "fixity audit passed", "objects", rep.Objects, "bytes", rep.Bytes)
+	} else {
+		l.ErrorContext(ctx, "fixity audit FAILED", "objects", rep.Objects, "mismatches", len(rep.Mismatches),
+			"missing", len(rep.Missing), "errors", len(rep.Errors), "evidence", len(rep.Evidence))
+	}
+	return rep, nil
+}
+
+// checkObjects verifies every recorded object, opt.Workers at a time,
+// into rep, and returns the documents that have evidence objects, in
+// order.
+func (s *Service) checkObjects(ctx context.Context, opt FixityOptions, rep *FixityReport) ([]string, error) {
+	totalObjs, totalBytes, err := s.Index.ObjectStats(ctx)
+	if err != nil {
+		return nil, err
 	}
 	workers := opt.Workers
 	if workers <= 0 {
@@ -83,35 +108,21 @@ func (s *Service) Fixity(ctx context.Context, opt FixityOptions) (*FixityReport,
 	jobs := make(chan Object, workers*2)
 	var wg sync.WaitGroup
 	t0 := time.Now()
-	report := func() {
-		if opt.Progress != nil {
-			opt.Progress(Progress{Objects: objects.Load(), TotalObjects: totalObjs, Bytes: nbytes.Load(), TotalBytes: totalBytes, Elapsed: time.Since(t0)})
-		}
-	}
 	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		wg.Go(func() {
 			buf := make([]byte, 1<<20)
 			for o := range jobs {
 				p, kind, n := s.checkObject(ctx, o, buf)
 				nbytes.Add(n)
 				objects.Add(1)
 				mu.Lock()
-				switch kind {
-				case "":
-					rep.Verified++
-				case "mismatch":
-					rep.Mismatches = append(rep.Mismatches, p)
-				case "missing":
-					rep.Missing = append(rep.Missing, p)
-				default:
-					rep.Errors = append(rep.Errors, p)
-				}
+				rep.add(p, kind)
 				mu.Unlock()
-				report()
+				if opt.Progress != nil {
+					opt.Progress(Progress{Objects: objects.Load(), TotalObjects: totalObjs, Bytes: nbytes.Load(), TotalBytes: totalBytes, Elapsed: time.Since(t0)})
+				}
 			}
-		}()
+		})
 	}
 	var chained []string // documents with evidence objects, in key order
 	walkErr := s.Index.WalkObjects(ctx, func(o Object) error {
@@ -128,26 +139,26 @@ func (s *Service) Fixity(ctx context.Context, opt FixityOptions) (*FixityReport,
 	close(jobs)
 	wg.Wait()
 	if walkErr != nil {
-		return nil, fmt.Errorf("fixity: %w", walkErr)
+		return nil, walkErr
 	}
-	slices.Sort(chained)
-	chained = slices.Compact(chained)
-	probs, err := s.checkChains(ctx, chained)
-	if err != nil {
-		return nil, fmt.Errorf("fixity: %w", err)
-	}
-	rep.Chains, rep.Evidence = int64(len(chained)), append(rep.Evidence, probs...)
 	rep.Objects, rep.Bytes = objects.Load(), nbytes.Load()
-	rep.FinishedAt = s.now().UTC()
-	rep.OK = len(rep.Mismatches) == 0 && len(rep.Missing) == 0 && len(rep.Errors) == 0 && len(rep.Evidence) == 0
-	l := s.logger()
-	if rep.OK {
-		l.InfoContext(ctx, "fixity audit passed", "objects", rep.Objects, "bytes", rep.Bytes)
-	} else {
-		l.ErrorContext(ctx, "fixity audit FAILED", "objects", rep.Objects, "mismatches", len(rep.Mismatches),
-			"missing", len(rep.Missing), "errors", len(rep.Errors), "evidence", len(rep.Evidence))
+	slices.Sort(chained)
+	return slices.Compact(chained), nil
+}
+
+// add counts one object's outcome: kind "" (verified), "mismatch",
+// "missing" or "error".
+func (rep *FixityReport) add(p FixityProblem, kind string) {
+	switch kind {
+	case "":
+		rep.Verified++
+	case "mismatch":
+		rep.Mismatches = append(rep.Mismatches, p)
+	case "missing":
+		rep.Missing = append(rep.Missing, p)
+	default:
+		rep.Errors = append(rep.Errors, p)
 	}
-	return rep, nil
 }
 
 // checkObject verifies one object; kind is "" (fine), "mismatch",

@@ -202,33 +202,42 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, su
 			return oi, err
 		}
 	}
+	if err := s.install(key, dataTmp, metaTmp); err != nil {
+		return workflow.ObjectInfo{}, err
+	}
+	return m.info(), nil
+}
+
+// install renames a Put's content, then its metadata, into place (the
+// object becomes visible with its metadata), holding the key's lock.
+func (s *Store) install(key, dataTmp, metaTmp string) error {
 	obj, mp := s.objectPath(key), s.metaPath(key)
 	for _, p := range []string{obj, mp} {
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 			if errors.Is(err, syscall.ENOTDIR) || errors.Is(err, fs.ErrExist) {
-				return workflow.ObjectInfo{}, workflow.Wrap(workflow.EINVALID, err, "key %q collides with an existing object", key)
+				return workflow.Wrap(workflow.EINVALID, err, "key %q collides with an existing object", key)
 			}
-			return workflow.ObjectInfo{}, fmt.Errorf("localfs: put %q: %w", key, err)
+			return fmt.Errorf("localfs: put %q: %w", key, err)
 		}
 	}
 	// Content first, then metadata: the object becomes visible when its
 	// metadata is renamed into place.
 	if err := os.Rename(dataTmp, obj); err != nil {
 		if isDirCollision(err) {
-			return workflow.ObjectInfo{}, workflow.Wrap(workflow.EINVALID, err, "key %q collides with an existing prefix", key)
+			return workflow.Wrap(workflow.EINVALID, err, "key %q collides with an existing prefix", key)
 		}
-		return workflow.ObjectInfo{}, fmt.Errorf("localfs: put %q: %w", key, err)
+		return fmt.Errorf("localfs: put %q: %w", key, err)
 	}
 	if err := syncDir(filepath.Dir(obj)); err != nil {
-		return workflow.ObjectInfo{}, fmt.Errorf("localfs: put %q: %w", key, err)
+		return fmt.Errorf("localfs: put %q: %w", key, err)
 	}
 	if err := os.Rename(metaTmp, mp); err != nil {
-		return workflow.ObjectInfo{}, fmt.Errorf("localfs: put %q: %w", key, err)
+		return fmt.Errorf("localfs: put %q: %w", key, err)
 	}
 	if err := syncDir(filepath.Dir(mp)); err != nil {
-		return workflow.ObjectInfo{}, fmt.Errorf("localfs: put %q: %w", key, err)
+		return fmt.Errorf("localfs: put %q: %w", key, err)
 	}
-	return m.info(), nil
+	return nil
 }
 
 func isDirCollision(err error) bool {
