@@ -12,26 +12,24 @@ import (
 	"github.com/vanthu/vanthu/workflow"
 )
 
-func init() {
-	routes = append(routes, func(u *UI, mux *http.ServeMux) {
-		mux.Handle("GET /admin", u.auth(func(w http.ResponseWriter, r *http.Request, s *Session) error {
-			if err := requireAdmin(s); err != nil {
-				return err
-			}
-			http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
-			return nil
-		}))
-		mux.Handle("GET /admin/users", u.auth(u.handleUsers))
-		mux.Handle("POST /admin/users", u.auth(u.handleUsers, requireAdmin))
-		mux.Handle("GET /admin/users/{id}", u.auth(u.handleUser))
-		mux.Handle("POST /admin/users/{id}", u.auth(u.handleUser, requireAdmin))
-		if u.cfg.Exchange != nil {
-			mux.Handle("GET /admin/agencies", u.auth(u.handleAgencies))
-			mux.Handle("POST /admin/agencies", u.auth(u.handleAgencies, requireAdmin))
-			mux.Handle("GET /admin/exchange", u.auth(u.handleQueue))
+// adminRoutes registers the administration pages.
+func (u *UI) adminRoutes(mux *http.ServeMux) {
+	mux.Handle("GET /admin", u.auth(func(w http.ResponseWriter, r *http.Request, s *Session) error {
+		if err := requireAdmin(s); err != nil {
+			return err
 		}
-	})
-	nav = append(nav, NavItem{Path: "/admin", Label: "Quản trị", Order: 90, Roles: []workflow.Role{workflow.RoleAdmin}})
+		http.Redirect(w, r, "/admin/users", http.StatusSeeOther)
+		return nil
+	}))
+	mux.Handle("GET /admin/users", u.auth(u.handleUsers))
+	mux.Handle("POST /admin/users", u.auth(u.handleUsers, requireAdmin))
+	mux.Handle("GET /admin/users/{id}", u.auth(u.handleUser))
+	mux.Handle("POST /admin/users/{id}", u.auth(u.handleUser, requireAdmin))
+	if u.cfg.Exchange != nil {
+		mux.Handle("GET /admin/agencies", u.auth(u.handleAgencies))
+		mux.Handle("POST /admin/agencies", u.auth(u.handleAgencies, requireAdmin))
+		mux.Handle("GET /admin/exchange", u.auth(u.handleQueue))
+	}
 }
 
 // requireAdmin hides the administration pages from other roles (the

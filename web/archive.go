@@ -13,18 +13,16 @@ import (
 	"github.com/vanthu/vanthu/workflow"
 )
 
-func init() {
-	routes = append(routes, func(u *UI, mux *http.ServeMux) {
-		if u.cfg.Archive == nil {
-			return
-		}
-		mux.Handle("GET /archive", u.auth(u.handleArchiveSearch))
-		mux.Handle("GET /archive/{id}", u.auth(u.handleArchiveRecord))
-		mux.Handle("POST /archive/{id}", u.auth(u.handleArchiveHold))
-		mux.Handle("GET /archive/{id}/object", u.auth(u.handleArchiveObject))
-		mux.Handle("GET /archive/{id}/package", u.auth(u.handleArchivePackage))
-	})
-	nav = append(nav, NavItem{Path: "/archive", Label: "Kho lưu trữ", Order: 40, Roles: archiveRoles, needs: func(c *Config) bool { return c.Archive != nil }})
+// archiveRoutes registers the archive pages (none without an archive).
+func (u *UI) archiveRoutes(mux *http.ServeMux) {
+	if u.cfg.Archive == nil {
+		return
+	}
+	mux.Handle("GET /archive", u.auth(u.handleArchiveSearch))
+	mux.Handle("GET /archive/{id}", u.auth(u.handleArchiveRecord))
+	mux.Handle("POST /archive/{id}", u.auth(u.handleArchiveHold))
+	mux.Handle("GET /archive/{id}/object", u.auth(u.handleArchiveObject))
+	mux.Handle("GET /archive/{id}/package", u.auth(u.handleArchivePackage))
 }
 
 // archiveRoles search the district repository (archive.Service decides).

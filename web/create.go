@@ -10,13 +10,12 @@ import (
 	"github.com/vanthu/vanthu/workflow"
 )
 
-func init() {
-	routes = append(routes, func(u *UI, mux *http.ServeMux) {
-		mux.Handle("GET /incoming/new", u.auth(u.handleNewIncoming))
-		mux.Handle("POST /incoming/new", u.auth(u.handleNewIncoming, mayCreate(workflow.Incoming)))
-		mux.Handle("GET /outgoing/new", u.auth(u.handleNewOutgoing))
-		mux.Handle("POST /outgoing/new", u.auth(u.handleNewOutgoing, mayCreate(workflow.Outgoing)))
-	})
+// createRoutes registers the forms that create documents.
+func (u *UI) createRoutes(mux *http.ServeMux) {
+	mux.Handle("GET /incoming/new", u.auth(u.handleNewIncoming))
+	mux.Handle("POST /incoming/new", u.auth(u.handleNewIncoming, mayCreate(workflow.Incoming)))
+	mux.Handle("GET /outgoing/new", u.auth(u.handleNewOutgoing))
+	mux.Handle("POST /outgoing/new", u.auth(u.handleNewOutgoing, mayCreate(workflow.Outgoing)))
 }
 
 // mayCreate is the guard of an upload form: the service's own role rule,

@@ -17,12 +17,11 @@ import (
 	"github.com/vanthu/vanthu/workflow"
 )
 
-func init() {
-	routes = append(routes, func(u *UI, mux *http.ServeMux) {
-		mux.Handle("GET /documents/{id}", u.auth(u.handleDocument))
-		mux.Handle("POST /documents/{id}", u.auth(u.handleDocumentPost))
-		mux.Handle("GET /documents/{id}/file", u.auth(u.handleFile))
-	})
+// documentRoutes registers a document's page and its file.
+func (u *UI) documentRoutes(mux *http.ServeMux) {
+	mux.Handle("GET /documents/{id}", u.auth(u.handleDocument))
+	mux.Handle("POST /documents/{id}", u.auth(u.handleDocumentPost))
+	mux.Handle("GET /documents/{id}/file", u.auth(u.handleFile))
 }
 
 // docView is the document page.

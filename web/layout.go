@@ -28,12 +28,11 @@ type LayoutEditor interface {
 	SetLayout(ctx context.Context, actor *workflow.User, id string, version int, l *workflow.Layout) (*workflow.Document, error)
 }
 
-func init() {
-	routes = append(routes, func(u *UI, mux *http.ServeMux) {
-		mux.Handle("GET /documents/{id}/layout", u.auth(u.handleLayout))
-		mux.Handle("POST /documents/{id}/layout", u.auth(u.handleLayout))
-		mux.Handle("GET /documents/{id}/page/{n}", u.auth(u.handlePagePNG))
-	})
+// layoutRoutes registers the signature layout's pages.
+func (u *UI) layoutRoutes(mux *http.ServeMux) {
+	mux.Handle("GET /documents/{id}/layout", u.auth(u.handleLayout))
+	mux.Handle("POST /documents/{id}/layout", u.auth(u.handleLayout))
+	mux.Handle("GET /documents/{id}/page/{n}", u.auth(u.handlePagePNG))
 }
 
 // pdftoppm is poppler's renderer, found once on PATH ("" = no previews).

@@ -10,15 +10,10 @@ import (
 	"github.com/vanthu/vanthu/workflow"
 )
 
-func init() {
-	routes = append(routes, func(u *UI, mux *http.ServeMux) {
-		mux.Handle("GET /incoming", u.auth(u.listPage(workflow.Incoming)))
-		mux.Handle("GET /outgoing", u.auth(u.listPage(workflow.Outgoing)))
-	})
-	nav = append(nav,
-		NavItem{Path: "/incoming", Label: "Văn bản đến", Order: 10},
-		NavItem{Path: "/outgoing", Label: "Văn bản đi", Order: 20},
-	)
+// listRoutes registers the incoming and outgoing lists.
+func (u *UI) listRoutes(mux *http.ServeMux) {
+	mux.Handle("GET /incoming", u.auth(u.listPage(workflow.Incoming)))
+	mux.Handle("GET /outgoing", u.auth(u.listPage(workflow.Outgoing)))
 }
 
 // listPageSize is the number of documents per page of a list.

@@ -19,12 +19,9 @@ type ReformReporter interface {
 	ReformReport(ctx context.Context, actor *workflow.User, from, to time.Time) (*workflow.ReformReport, error)
 }
 
-func init() {
-	routes = append(routes, func(u *UI, mux *http.ServeMux) {
-		mux.Handle("GET /reports/reform", u.auth(u.handleReform))
-	})
-	nav = append(nav, NavItem{Path: "/reports/reform", Label: "Báo cáo CCHC", Order: 50, Roles: workflow.ReformRoles,
-		needs: func(c *Config) bool { return c.Reform != nil }})
+// reformRoutes registers the reform report.
+func (u *UI) reformRoutes(mux *http.ServeMux) {
+	mux.Handle("GET /reports/reform", u.auth(u.handleReform))
 }
 
 // reformBar is one figure laid out for the SVG chart (viewBox 0 0 600 H).

@@ -10,24 +10,22 @@ import (
 	"github.com/vanthu/vanthu/workflow"
 )
 
-func init() {
-	routes = append(routes, func(u *UI, mux *http.ServeMux) {
-		mux.Handle("GET /registers", u.auth(u.handleRegisters))
-		mux.Handle("GET /registers/go", u.auth(func(w http.ResponseWriter, r *http.Request, s *Session) error {
-			k, y := workflow.RegisterKind(r.URL.Query().Get("kind")), r.URL.Query().Get("year")
-			if !k.Valid() {
-				return workflow.Errorf(workflow.ENOTFOUND, "no register")
-			}
-			if _, err := strconv.Atoi(y); err != nil {
-				return workflow.Errorf(workflow.ENOTFOUND, "no register year")
-			}
-			http.Redirect(w, r, "/registers/"+string(k)+"/"+y, http.StatusSeeOther)
-			return nil
-		}))
-		mux.Handle("GET /registers/{kind}/{year}", u.auth(u.handleRegister))
-		mux.Handle("GET /registers/{kind}/{year}/csv", u.auth(u.handleRegisterCSV))
-	})
-	nav = append(nav, NavItem{Path: "/registers", Label: "Sổ đăng ký", Order: 30, Roles: registerRoles})
+// registerRoutes registers the registers.
+func (u *UI) registerRoutes(mux *http.ServeMux) {
+	mux.Handle("GET /registers", u.auth(u.handleRegisters))
+	mux.Handle("GET /registers/go", u.auth(func(w http.ResponseWriter, r *http.Request, s *Session) error {
+		k, y := workflow.RegisterKind(r.URL.Query().Get("kind")), r.URL.Query().Get("year")
+		if !k.Valid() {
+			return workflow.Errorf(workflow.ENOTFOUND, "no register")
+		}
+		if _, err := strconv.Atoi(y); err != nil {
+			return workflow.Errorf(workflow.ENOTFOUND, "no register year")
+		}
+		http.Redirect(w, r, "/registers/"+string(k)+"/"+y, http.StatusSeeOther)
+		return nil
+	}))
+	mux.Handle("GET /registers/{kind}/{year}", u.auth(u.handleRegister))
+	mux.Handle("GET /registers/{kind}/{year}/csv", u.auth(u.handleRegisterCSV))
 }
 
 // registerRoles keep or read the registers (workflow.Service.Register

@@ -120,10 +120,18 @@ type NavLink struct {
 	Active      bool
 }
 
-// nav is the main navigation, in order; a file adding a page may append
-// its item in an init function.
+// nav is the main navigation (a page added to New's list that belongs in
+// the menu gets its item here); read only.
 var nav = []NavItem{
 	{Path: "/", Label: "Việc cần xử lý"},
+	{Path: "/incoming", Label: "Văn bản đến", Order: 10},
+	{Path: "/outgoing", Label: "Văn bản đi", Order: 20},
+	{Path: "/registers", Label: "Sổ đăng ký", Order: 30, Roles: registerRoles},
+	{Path: "/archive", Label: "Kho lưu trữ", Order: 40, Roles: archiveRoles, needs: func(c *Config) bool { return c.Archive != nil }},
+	{Path: "/reports/reform", Label: "Báo cáo CCHC", Order: 50, Roles: workflow.ReformRoles,
+		needs: func(c *Config) bool { return c.Reform != nil }},
+	{Path: "/verify", Label: "Kiểm tra văn bản", Order: 60},
+	{Path: "/admin", Label: "Quản trị", Order: 90, Roles: []workflow.Role{workflow.RoleAdmin}},
 }
 
 func (ui *UI) navFor(u *workflow.User, current string) []NavLink {

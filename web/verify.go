@@ -6,10 +6,8 @@ import (
 	"encoding/hex"
 	"io"
 	"net/http"
-	"time"
 
 	"github.com/vanthu/vanthu/auth"
-	"github.com/vanthu/vanthu/internal/ratelimit"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -25,18 +23,13 @@ type CodeVerifier interface {
 	VerifyCode(ctx context.Context, code string) (*workflow.PublicDocument, error)
 }
 
-func init() {
-	routes = append(routes, func(u *UI, mux *http.ServeMux) {
-		mux.Handle("GET /verify", u.public(u.handleVerify))
-		mux.Handle("POST /verify", u.public(u.handleVerify))
-		mux.Handle("GET /verify/{code}", u.public(u.handleVerifyCode))
-		mux.Handle("POST /verify/{code}", u.public(u.handleVerifyCode))
-	})
-	nav = append(nav, NavItem{Path: "/verify", Label: "Kiểm tra văn bản", Order: 60})
+// verifyRoutes registers the public verification pages.
+func (u *UI) verifyRoutes(mux *http.ServeMux) {
+	mux.Handle("GET /verify", u.public(u.handleVerify))
+	mux.Handle("POST /verify", u.public(u.handleVerify))
+	mux.Handle("GET /verify/{code}", u.public(u.handleVerifyCode))
+	mux.Handle("POST /verify/{code}", u.public(u.handleVerifyCode))
 }
-
-// verifyLimiter: 20 checks a minute per client address.
-var verifyLimiter = ratelimit.New(20, time.Minute)
 
 type verifyView struct {
 	Checked bool
@@ -53,7 +46,7 @@ type verifyView struct {
 }
 
 func (u *UI) limited(r *http.Request) error {
-	if !verifyLimiter.Allow(auth.ClientAddr(r, u.cfg.TrustedProxies)) {
+	if !u.verifyLimit.Allow(auth.ClientAddr(r, u.cfg.TrustedProxies)) {
 		return workflow.Errorf(workflow.ETOOMANY, "too many verifications from this address; try again in a minute")
 	}
 	return nil

@@ -33,6 +33,7 @@ import (
 	"github.com/vanthu/vanthu/archive"
 	"github.com/vanthu/vanthu/auth"
 	"github.com/vanthu/vanthu/exchange"
+	"github.com/vanthu/vanthu/internal/ratelimit"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -137,11 +138,10 @@ type UI struct {
 	log   *slog.Logger
 	mux   *http.ServeMux
 	pages *pages
+	// verifyLimit: 20 checks a minute per client address on the public
+	// verification pages.
+	verifyLimit *ratelimit.Limiter
 }
-
-// routes are the registrations of the pages, each in its own file; a file
-// adding a page appends to it in an init function (see README.md).
-var routes []func(u *UI, mux *http.ServeMux)
 
 // New builds the interface and its routes.
 func New(cfg Config) (*UI, error) {
@@ -149,6 +149,7 @@ func New(cfg Config) (*UI, error) {
 		cfg.MaxUpload = 50 << 20
 	}
 	u := &UI{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux()}
+	u.verifyLimit = ratelimit.New(20, time.Minute).WithClock(u.now)
 	if u.log == nil {
 		u.log = slog.New(slog.DiscardHandler)
 	}
@@ -163,8 +164,10 @@ func New(cfg Config) (*UI, error) {
 	u.mux.HandleFunc("POST /login", u.handleLogin)
 	u.mux.Handle("POST /logout", u.auth(u.handleLogout))
 	u.mux.Handle("GET /{$}", u.auth(u.handleInbox))
-	for _, r := range routes {
-		r(u, u.mux)
+	// The pages, each registered by a method in its own file.
+	for _, r := range []func(*http.ServeMux){u.listRoutes, u.createRoutes, u.documentRoutes, u.layoutRoutes,
+		u.registerRoutes, u.archiveRoutes, u.reformRoutes, u.verifyRoutes, u.adminRoutes} {
+		r(u.mux)
 	}
 	// Anything else: the Vietnamese 404 page.
 	u.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
