@@ -300,7 +300,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*workflow.Use
 		}
 	}
 	gen := s.sessions.generation()
-	sess, err := s.Repo.Session(ctx, h)
+	sess, u, err := s.sessionUser(ctx, h)
 	if workflow.ErrorCode(err) == workflow.ENOTFOUND {
 		return nil, workflow.Errorf(workflow.EUNAUTHORIZED, "invalid or expired token")
 	} else if err != nil {
@@ -309,10 +309,6 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*workflow.Use
 	if !s.now().Before(sess.ExpiresAt) {
 		return nil, workflow.Errorf(workflow.EUNAUTHORIZED, "invalid or expired token")
 	}
-	u, err := s.Repo.User(ctx, sess.UserID)
-	if err != nil {
-		return nil, fmt.Errorf("authenticate: %w", err)
-	}
 	if u.Disabled {
 		return nil, workflow.Errorf(workflow.EUNAUTHORIZED, "account disabled")
 	}
@@ -320,6 +316,31 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*workflow.Use
 		s.sessions.put(gen, h, u, sess.ExpiresAt, now)
 	}
 	return u, nil
+}
+
+// SessionUserReader is implemented by repositories that read a live
+// session and its user in one query (storage/gormdb does): ENOTFOUND when
+// there is no live session of tokenHash or its user is gone.
+type SessionUserReader interface {
+	SessionUser(ctx context.Context, tokenHash string) (*workflow.Session, *workflow.User, error)
+}
+
+// sessionUser reads the session of token hash h and its user: one query
+// where the repository can, else two. ENOTFOUND for an unknown session
+// or a missing user (either way the token opens nothing).
+func (s *Service) sessionUser(ctx context.Context, h string) (*workflow.Session, *workflow.User, error) {
+	if r, ok := s.Repo.(SessionUserReader); ok {
+		return r.SessionUser(ctx, h)
+	}
+	sess, err := s.Repo.Session(ctx, h)
+	if err != nil {
+		return nil, nil, err
+	}
+	u, err := s.Repo.User(ctx, sess.UserID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return sess, u, nil
 }
 
 // NewUser is what an admin gives to create a user.
