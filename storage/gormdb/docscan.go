@@ -101,7 +101,7 @@ func (c *conn) queryDocuments(ctx context.Context, rest string, args ...any) (ro
 // queryDocument is queryDocuments for the first row of where (then
 // lock, e.g. " FOR UPDATE"): sql.ErrNoRows when there is none.
 func (c *conn) queryDocument(ctx context.Context, where, lock string, args ...any) (*documentRow, error) {
-	rows, err := c.queryDocuments(ctx, where+" LIMIT 1"+lock, args...)
+	rows, err := c.queryDocuments(c.pointRead(ctx), where+" LIMIT 1"+lock, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -109,6 +109,18 @@ func (c *conn) queryDocument(ctx context.Context, where, lock string, args ...an
 		return nil, sql.ErrNoRows
 	}
 	return &rows[0], nil
+}
+
+// pointRead is the context of a read of one row by a unique key. On
+// SQLite it cannot be cancelled: the driver starts a goroutine per
+// statement to watch a cancellable context, more work than the read
+// itself (tens of microseconds, a local file), and one more goroutine
+// waiting for a CPU when the machine is busy. Elsewhere ctx as it is.
+func (c *conn) pointRead(ctx context.Context) context.Context {
+	if c.pg() {
+		return ctx
+	}
+	return context.WithoutCancel(ctx)
 }
 
 // dollarPlaceholders numbers the ? of query as $1, $2... (PostgreSQL).

@@ -109,6 +109,7 @@ func (c *conn) SessionUser(ctx context.Context, tokenHash string) (sess *workflo
 	if c.pg() {
 		query = dollarPlaceholders(query)
 	}
+	ctx = c.pointRead(ctx)
 	g := c.q(ctx)
 	start := time.Now()
 	defer func() {
