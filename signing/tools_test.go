@@ -8,7 +8,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -177,8 +176,6 @@ func twoLayers(tb testing.TB, in []byte, p *testPKI) (l1, l2 []byte, err error) 
 	})
 	return l1, l2, err
 }
-
-var pageCount = regexp.MustCompile(`Pages:\s+(\d+)`)
 
 // TestIntegrationTwoLayers signs every input with both layers and checks the
 // result with pdfsig (trusted through an NSS db), qpdf, mutool and pdftoppm.

@@ -18,16 +18,8 @@ type analyzer struct {
 	budget int              // object visits left for the role walks
 }
 
-// maxRoleVisits bounds the work of finding every object's role in every
-// revision after a signature (each revision is walked once): a file with
-// thousands of updates over thousands of objects is reported as too large
-// to analyse (indeterminate) instead of taking unbounded time and memory.
-const maxRoleVisits = 4 << 20
-
-var roleVisits = maxRoleVisits // tests lower it
-
 func newAnalyzer(f *pdfFile) *analyzer {
-	return &analyzer{f: f, cache: map[int][]Change{}, roles: map[int]*roles{}, budget: roleVisits}
+	return &analyzer{f: f, cache: map[int][]Change{}, roles: map[int]*roles{}, budget: f.lim.MaxRoleVisits}
 }
 
 // laterChanges lists the changes made by the updates written after byte
@@ -474,7 +466,7 @@ func (a *analyzer) section(k int) []Change {
 
 	if c.o.truncated || c.n.truncated {
 		return []Change{{Object: "document", Kind: KindStructure, Verdict: Indeterminate,
-			Detail: fmt.Sprintf("the updates after the signature are too large to analyse (more than %d object visits); what they change cannot be judged", roleVisits)}}
+			Detail: fmt.Sprintf("the updates after the signature are too large to analyse (more than %d object visits); what they change cannot be judged", c.f.lim.MaxRoleVisits)}}
 	}
 	var out []Change
 	for _, num := range nums {

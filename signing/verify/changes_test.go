@@ -160,9 +160,9 @@ func mustPage(tb testing.TB, pdf []byte, n int) int {
 // signature are not judged — indeterminate with the reason, never valid.
 func TestLaterChangesBudget(t *testing.T) {
 	fx := newFixture(t)
-	defer func(v int) { roleVisits = v }(roleVisits)
-	roleVisits = 40
-	r, err := Verify(context.Background(), fx.twoLayers, Options{Roots: fx.ca.pool})
+	lim := DefaultLimits
+	lim.MaxRoleVisits = 40
+	r, err := Verify(context.Background(), fx.twoLayers, Options{Roots: fx.ca.pool, Limits: &lim})
 	if err != nil {
 		t.Fatal(err)
 	}

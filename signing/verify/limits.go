@@ -54,6 +54,12 @@ type Limits struct {
 	// 1,000-page and 100 MB scanned documents, the interop corpus).
 	WorkBase    int64
 	WorkPerByte int64
+	// MaxRoleVisits bounds the work of finding every object's role in
+	// every revision after a signature (each revision is walked once): a
+	// file with thousands of updates over thousands of objects is reported
+	// as too large to analyse (indeterminate) instead of taking unbounded
+	// time and memory.
+	MaxRoleVisits int
 }
 
 // DefaultLimits are the limits Verify and intake use.
@@ -70,6 +76,7 @@ var DefaultLimits = Limits{
 	MaxAfterEOF:     64 << 10,
 	WorkBase:        10_000_000,
 	WorkPerByte:     4,
+	MaxRoleVisits:   4 << 20,
 }
 
 // ErrLimit is wrapped by every error that reports a file past one of the
