@@ -70,6 +70,9 @@ type deliveryRow struct {
 	At       *time.Time
 	Attempts int
 	Note     string
+	// Revocation is the recipient's latest answer to a revocation request
+	// (15 or 16, with a refusal's reason); "" when it gave none.
+	Revocation string
 }
 
 // statusCodes are the edXML status codes (QCVN 102:2016) in Vietnamese.
@@ -131,7 +134,7 @@ func (u *UI) documentView(r *http.Request, s *Session, d *workflow.Document) (*d
 	if err := u.actionPreviews(ctx, s, d, v); err != nil {
 		return nil, err
 	}
-	if u.cfg.Exchange != nil && d.Direction == workflow.Outgoing && (d.State == workflow.Sent || d.State == workflow.Archived) ||
+	if u.cfg.Exchange != nil && d.Direction == workflow.Outgoing && (d.State == workflow.Sent || d.State == workflow.Revoked || d.State == workflow.Archived) ||
 		u.cfg.Exchange != nil && d.ExternalID != "" {
 		if err := u.deliveries(ctx, s, d, v); err != nil {
 			return nil, err
@@ -205,6 +208,7 @@ func (u *UI) deliveries(ctx context.Context, s *Session, d *workflow.Document, v
 			row.At = &rep.UpdatedAt
 		}
 		row.CodeText = statusCodes[row.Code]
+		row.Revocation = revocationAnswer(rep.Statuses)
 		if rep.State == workflow.DeliveryPending {
 			v.Pending = true
 			if rep.LastError != "" {
@@ -217,6 +221,24 @@ func (u *UI) deliveries(ctx context.Context, s *Session, d *workflow.Document, v
 		v.Deliveries = append(v.Deliveries, row)
 	}
 	return nil
+}
+
+// revocationAnswer is a recipient's latest answer to a revocation request
+// among its statuses (in the order they were received): each recipient
+// answers for itself, so the sender sees every answer, a refusal's reason
+// included, whatever the document's state became.
+func revocationAnswer(sts []workflow.ReceivedStatus) string {
+	for i := len(sts) - 1; i >= 0; i-- {
+		switch st := sts[i]; st.Code {
+		case "15":
+			return statusCodes[st.Code]
+		case "16":
+			return strings.TrimSuffix(statusCodes[st.Code]+": "+strings.TrimSpace(st.Description), ": ")
+		case "13":
+			return "" // asked again: no answer yet to the latest request
+		}
+	}
+	return ""
 }
 
 func orDefault(s, def string) string {

@@ -3,10 +3,13 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/vanthu/vanthu/exchange"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -90,6 +93,79 @@ func TestAmendFromDocumentPage(t *testing.T) {
 		}
 		if p := h.get("/documents/" + id); !strings.Contains(p.Body, `href="/documents/sent1"`) {
 			t.Errorf("%s draft's page does not link the sent document", how)
+		}
+	}
+}
+
+// deliveriesOnly is an Exchange that reports fixed deliveries.
+type deliveriesOnly struct {
+	Exchange
+	reps []exchange.DeliveryReport
+}
+
+func (x deliveriesOnly) Deliveries(context.Context, *workflow.User, string) ([]exchange.DeliveryReport, error) {
+	return x.reps, nil
+}
+
+// TestRevocationAnswersPerRecipient: with several recipients, the sender's
+// document page shows each recipient's answer to the revocation, the
+// refusing one's reason included, beside the document's own state
+// (revoked on the first acceptance: docs/exchange.md).
+func TestRevocationAnswersPerRecipient(t *testing.T) {
+	e := newTestEnv(t)
+	at := e.now
+	st := func(org, code, desc string, min int) workflow.ReceivedStatus {
+		return workflow.ReceivedStatus{DocumentID: "sent1", OrgID: org, Code: code, Description: desc,
+			At: at.Add(time.Duration(min) * time.Minute), ReceivedAt: at.Add(time.Duration(min) * time.Minute)}
+	}
+	dl := func(org, name, last string, sts ...workflow.ReceivedStatus) exchange.DeliveryReport {
+		return exchange.DeliveryReport{Delivery: workflow.Delivery{ID: org, DocumentID: "sent1", OrgID: org, OrgName: name,
+			Kind: workflow.DeliverDocument, State: workflow.DeliveryDelivered, LastStatus: last, UpdatedAt: at}, Statuses: sts}
+	}
+	x := deliveriesOnly{reps: []exchange.DeliveryReport{
+		dl("000.00.31.H13", "UBND phường Long Hòa", "15", st("000.00.31.H13", "01", "", 1), st("000.00.31.H13", "13", "", 5), st("000.00.31.H13", "15", "", 6)),
+		// Refused, then went on with the document: the refusal stays shown.
+		dl("000.00.32.H13", "UBND phường An Thới", "05", st("000.00.32.H13", "01", "", 1), st("000.00.32.H13", "13", "", 5),
+			st("000.00.32.H13", "16", "Đã niêm yết công khai", 7), st("000.00.32.H13", "05", "", 8)),
+	}}
+	ui, err := New(Config{Docs: e.docs, Accounts: e.auth, Directory: e.repo, Agency: e.docs.Agency, Exchange: x,
+		Now: func() time.Time { return e.now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv = httptest.NewServer(Mount(http.NotFoundHandler(), ui))
+	t.Cleanup(e.srv.Close)
+	sent := &workflow.Document{ID: "sent1", Direction: workflow.Outgoing, Type: "QĐ", Subject: "Quyết định đã thu hồi",
+		Urgency: workflow.UrgencyNormal, Confidentiality: workflow.Public, State: workflow.Revoked, Version: 8,
+		RevokeState: workflow.RevokeAccepted, RevokeReason: "Ban hành nhầm",
+		Recipients: []workflow.Org{{OrgID: "000.00.31.H13"}, {OrgID: "000.00.32.H13"}},
+		CreatedBy: e.users["vanthu"].ID, CreatedAt: at, UpdatedAt: at}
+	if err := e.repo.Atomic(context.Background(), func(ctx context.Context, tx workflow.Tx) error { return tx.CreateDocument(ctx, sent) }); err != nil {
+		t.Fatal(err)
+	}
+	p := e.login("vanthu").get("/documents/sent1")
+	if p.Status != http.StatusOK {
+		t.Fatalf("GET: %d", p.Status)
+	}
+	i := strings.Index(p.Body, `id="deliveries"`)
+	if i < 0 {
+		t.Fatalf("no deliveries section:\n%s", p.Body)
+	}
+	rows := strings.Split(p.Body[i:], "<tr>")
+	if len(rows) < 4 {
+		t.Fatalf("deliveries: %d rows", len(rows)-2)
+	}
+	for _, c := range []struct {
+		row  string
+		want []string
+	}{
+		{rows[2], []string{"UBND phường Long Hòa", "Thu hồi: Đồng ý thu hồi"}},
+		{rows[3], []string{"UBND phường An Thới", "Thu hồi: Từ chối thu hồi", "Đã niêm yết công khai"}},
+	} {
+		for _, w := range c.want {
+			if !strings.Contains(c.row, w) {
+				t.Errorf("row lacks %q:\n%s", w, c.row)
+			}
 		}
 	}
 }
