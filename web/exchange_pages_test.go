@@ -139,7 +139,7 @@ func TestRevocationAnswersPerRecipient(t *testing.T) {
 		Urgency: workflow.UrgencyNormal, Confidentiality: workflow.Public, State: workflow.Revoked, Version: 8,
 		RevokeState: workflow.RevokeAccepted, RevokeReason: "Ban hành nhầm",
 		Recipients: []workflow.Org{{OrgID: "000.00.31.H13"}, {OrgID: "000.00.32.H13"}},
-		CreatedBy: e.users["vanthu"].ID, CreatedAt: at, UpdatedAt: at}
+		CreatedBy:  e.users["vanthu"].ID, CreatedAt: at, UpdatedAt: at}
 	if err := e.repo.Atomic(context.Background(), func(ctx context.Context, tx workflow.Tx) error { return tx.CreateDocument(ctx, sent) }); err != nil {
 		t.Fatal(err)
 	}
