@@ -15,7 +15,7 @@ const module = "github.com/vanthu/vanthu/"
 
 // services are the packages that only entry points and test helpers may
 // import (docs/architecture.md).
-var services = map[string]bool{"auth": true, "archive": true, "exchange": true, "signing": true}
+var services = map[string]bool{"auth": true, "archive": true, "blobgc": true, "exchange": true, "signing": true}
 
 // entryPoint: the packages that put services together.
 func entryPoint(p string) bool {
