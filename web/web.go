@@ -87,7 +87,8 @@ type Accounts interface {
 }
 
 // KeyAdmin sets officials' signing keys and signature images, with the
-// same checks as the API (api.Server implements it).
+// same checks as the API (signing.Officials implements it; the API calls
+// the same service).
 type KeyAdmin interface {
 	SetSigningKey(ctx context.Context, actor *workflow.User, id, keyURI, certPEM string) (*workflow.User, error)
 	SetSignatureImage(ctx context.Context, actor *workflow.User, id string, png []byte) (*workflow.User, error)
