@@ -65,6 +65,16 @@ type LTV struct {
 	// instead of a gap listed in LTVResult.Missing.
 	RequireRevocation bool
 	Client            *http.Client // for the TSA; nil = a client with a 30 s timeout
+	// TSA, when set, answers the document time-stamp's query in process
+	// (the built-in TSA) instead of a POST to TSAURL, which still names
+	// the TSA and turns B-LTA on.
+	TSA TimeStamper
+}
+
+// TimeStamper answers an RFC 3161 query (DER TimeStampReq) with a DER
+// TimeStampResp; signing/pki.Authority is one.
+type TimeStamper interface {
+	TimeStamp(ctx context.Context, query []byte) ([]byte, error)
 }
 
 // LTVResult says what AppendLTV wrote.
@@ -288,7 +298,9 @@ func (c *dssCollector) revOf(cert, issuer *x509.Certificate) *dssEvidence {
 	if ev.OCSP != nil {
 		c.b.ocsps = append(c.b.ocsps, ev.OCSP)
 		e.ocsp = len(c.b.ocsps)
-		if resp, err := ocsp.ParseResponse(ev.OCSP, issuer); err == nil && resp.Certificate != nil {
+		// Its signature was checked by CheckEvidence: parsed for the
+		// responder's certificate only (nil issuer: no second check).
+		if resp, err := ocsp.ParseResponse(ev.OCSP, nil); err == nil && resp.Certificate != nil {
 			e.certs = append(e.certs, c.addCert(resp.Certificate))
 		}
 	} else {
@@ -602,6 +614,27 @@ func requestTimestamp(ctx context.Context, o LTV, digest []byte) ([]byte, error)
 	if err != nil {
 		return nil, err
 	}
+	var rb []byte
+	if o.TSA != nil {
+		if rb, err = o.TSA.TimeStamp(ctx, body); err != nil {
+			return nil, asUnavailable(err, "the time-stamp authority failed: %v", err)
+		}
+	} else if rb, err = postTimestampQuery(ctx, o, body); err != nil {
+		return nil, err
+	}
+	ts, err := timestamp.ParseResponse(rb)
+	if err != nil {
+		return nil, workflow.Wrap(workflow.EUNAVAILABLE, err, "the time-stamp authority's answer is not usable: %v", err)
+	}
+	if !bytes.Equal(ts.HashedMessage, digest) || ts.Nonce == nil || ts.Nonce.Cmp(nonce) != 0 {
+		return nil, workflow.Errorf(workflow.EUNAVAILABLE, "the time-stamp authority's token is not for this request")
+	}
+	return ts.RawToken, nil
+}
+
+// postTimestampQuery sends an RFC 3161 query to o.TSAURL and returns the
+// answer's body. EUNAVAILABLE when the TSA cannot be reached or refuses.
+func postTimestampQuery(ctx context.Context, o LTV, body []byte) ([]byte, error) {
 	c := o.Client
 	if c == nil {
 		c = &http.Client{Timeout: 30 * time.Second}
@@ -620,12 +653,5 @@ func requestTimestamp(ctx context.Context, o LTV, digest []byte) ([]byte, error)
 	if err != nil || resp.StatusCode != http.StatusOK {
 		return nil, workflow.Errorf(workflow.EUNAVAILABLE, "the time-stamp authority answered %s", resp.Status)
 	}
-	ts, err := timestamp.ParseResponse(rb)
-	if err != nil {
-		return nil, workflow.Wrap(workflow.EUNAVAILABLE, err, "the time-stamp authority's answer is not usable: %v", err)
-	}
-	if !bytes.Equal(ts.HashedMessage, digest) || ts.Nonce == nil || ts.Nonce.Cmp(nonce) != 0 {
-		return nil, workflow.Errorf(workflow.EUNAVAILABLE, "the time-stamp authority's token is not for this request")
-	}
-	return ts.RawToken, nil
+	return rb, nil
 }

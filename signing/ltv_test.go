@@ -590,3 +590,37 @@ func TestIntermediateRevocation(t *testing.T) {
 		})
 	}
 }
+
+// countingTSA is a TimeStamper that forwards to a TSA over HTTP and counts.
+type countingTSA struct {
+	url string
+	n   atomic.Int64
+}
+
+func (c *countingTSA) TimeStamp(ctx context.Context, query []byte) ([]byte, error) {
+	c.n.Add(1)
+	return postTimestampQuery(ctx, LTV{TSAURL: c.url}, query)
+}
+
+// With LTV.TSA set, the document time-stamp is asked of it, not posted to
+// TSAURL (here unreachable): the built-in TSA answers in process.
+func TestDocTimestampInProcessTSA(t *testing.T) {
+	ctx := context.Background()
+	p := newRevPKI(t, "ec")
+	tsa := p.tsa(t, func() time.Time { return time.Now().Add(-time.Minute) })
+	signed := p.signLayers(t, nil, tsa.URL)
+	in := &countingTSA{url: tsa.URL}
+	out, res, err := AddLTV(ctx, signed, LTV{Fetcher: verify.HTTPFetcher{Timeout: 2 * time.Second}, TSAURL: "http://127.0.0.1:1/unreachable", TSA: in})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.Level != "B-LTA" || in.n.Load() != 1 {
+		t.Fatalf("level %s, in-process TSA asked %d times; want B-LTA, once", res.Level, in.n.Load())
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(p.Root)
+	rep, err := verify.Verify(ctx, out, verify.Options{Roots: roots})
+	if err != nil || rep.Verdict != verify.Valid {
+		t.Fatalf("verify: %v %s %q", err, rep.Verdict, rep.Reasons)
+	}
+}

@@ -30,6 +30,9 @@ type Config struct {
 	// user has no usable key).
 	Officer func(ctx context.Context, u *workflow.User) (keys.Key, []byte, error)
 	TSAURL  string // set = PAdES B-T for both layers
+	// TSA, when set, answers the document time-stamp (B-LTA) in process
+	// instead of a POST to TSAURL (the built-in TSA of the development PKI).
+	TSA TimeStamper
 	// PublicURL is where citizens verify documents (VANTHU_PUBLIC_URL):
 	// a document with a verification code gets "Mã xác thực: CODE —
 	// PublicURL/verify/CODE" printed with its number.
@@ -146,7 +149,7 @@ func (s *Service) signAgency(ctx context.Context, d *workflow.Document, pdf []by
 func (s *Service) addLTV(ctx context.Context, pdf []byte) ([]byte, error) {
 	var tail bytes.Buffer
 	if _, err := AppendLTV(ctx, bytes.NewReader(pdf), int64(len(pdf)), &tail, LTV{
-		Fetcher: s.cfg.Fetcher, TSAURL: s.cfg.TSAURL, Anchors: s.cfg.Agency.Chain,
+		Fetcher: s.cfg.Fetcher, TSAURL: s.cfg.TSAURL, TSA: s.cfg.TSA, Anchors: s.cfg.Agency.Chain,
 	}); err != nil {
 		return nil, err
 	}

@@ -54,6 +54,9 @@ func wireSigning(ctx context.Context, a *app) error {
 		// status is asked in process; other certificates' (a document
 		// received from another agency) as VANTHU_REVOCATION_ONLINE says.
 		scfg.Fetcher = a.pki.Fetcher(revocationFetcher(cfg))
+		if cfg.TSAURL == "" {
+			scfg.TSA = a.pki // the document time-stamp without the loopback round trip
+		}
 	}
 	svc, err := signing.NewService(scfg)
 	if err != nil {

@@ -3,6 +3,7 @@ package pki
 import (
 	"context"
 	"crypto/x509"
+	"sync"
 
 	"github.com/vanthu/vanthu/signing/keys"
 	"github.com/vanthu/vanthu/signing/verify"
@@ -22,8 +23,7 @@ type fetcher struct {
 func (a *Authority) Fetcher(next verify.Fetcher) verify.Fetcher { return fetcher{a: a, next: next} }
 
 func (f fetcher) Fetch(ctx context.Context, cert, issuer *x509.Certificate) (verify.Evidence, error) {
-	root := f.a.pki.Root()
-	if cert != nil && cert.CheckSignatureFrom(root) == nil {
+	if cert != nil && f.a.issuedByRoot(cert) {
 		der, err := f.a.OCSPResponse(ctx, cert)
 		if err != nil {
 			return verify.Evidence{}, workflow.Wrap(workflow.EUNAVAILABLE, err, "development PKI OCSP response")
@@ -38,4 +38,33 @@ func (f fetcher) Fetch(ctx context.Context, cert, issuer *x509.Certificate) (ver
 		return verify.Evidence{}, workflow.Errorf(workflow.EUNAVAILABLE, "revocation data is not fetched online here")
 	}
 	return f.next.Fetch(ctx, cert, issuer)
+}
+
+// rootIssued remembers which certificates the development root signed
+// (a signature check per certificate, not per fetch).
+type rootIssued struct {
+	mu   sync.Mutex
+	root *x509.Certificate // the root the answers are for
+	m    map[string]bool   // DER -> signed by root
+}
+
+func (a *Authority) issuedByRoot(cert *x509.Certificate) bool {
+	root := a.pki.Root()
+	c := &a.issued
+	c.mu.Lock()
+	if c.root != root || len(c.m) >= 4096 {
+		c.root, c.m = root, map[string]bool{}
+	}
+	ok, hit := c.m[string(cert.Raw)]
+	c.mu.Unlock()
+	if hit {
+		return ok
+	}
+	ok = cert.CheckSignatureFrom(root) == nil
+	c.mu.Lock()
+	if c.root == root {
+		c.m[string(cert.Raw)] = ok
+	}
+	c.mu.Unlock()
+	return ok
 }

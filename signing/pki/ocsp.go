@@ -8,6 +8,7 @@ import (
 	"encoding/asn1"
 	"fmt"
 	"math/big"
+	"sync"
 	"time"
 
 	"golang.org/x/crypto/ocsp"
@@ -44,7 +45,85 @@ func (a *Authority) OCSPResponse(ctx context.Context, cert *x509.Certificate) ([
 	return a.respond(ctx, cert.SerialNumber, crypto.SHA1)
 }
 
+// OCSPReuse is how long a signed OCSP response is served again for the
+// same certificate instead of looking its status up and signing a new one
+// (as production responders pre-produce theirs). It bounds how long
+// another instance sharing the database may still answer "good" for a
+// certificate revoked elsewhere; the revoking instance forgets its
+// responses at once. A reused response is at most OCSPReuse plus the
+// minute thisUpdate is truncated to old, well within the verifier's
+// 5-minute freshness grace for embedded evidence.
+const OCSPReuse = time.Minute
+
+// ocspCache holds the responses respond made, by CertID hash and serial.
+type ocspCache struct {
+	mu  sync.Mutex
+	m   map[ocspKey]ocspEntry
+	gen uint64 // counts forget calls
+}
+
+type ocspKey struct {
+	hash   crypto.Hash
+	serial string
+}
+
+type ocspEntry struct {
+	der   []byte
+	until time.Time // reused while the clock is before this
+}
+
+// get returns the response kept for k, or nil and the generation a new
+// one must be put under.
+func (c *ocspCache) get(k ocspKey, now time.Time) ([]byte, uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.m[k]; ok && now.Before(e.until) {
+		return e.der, c.gen
+	}
+	return nil, c.gen
+}
+
+// put keeps der unless a revocation was stored since the status it says
+// was read (gen changed).
+func (c *ocspCache) put(k ocspKey, der []byte, until time.Time, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
+	if c.m == nil || len(c.m) >= 4096 {
+		c.m = map[ocspKey]ocspEntry{} // a bound, not a policy: entries live a minute
+	}
+	c.m[k] = ocspEntry{der: der, until: until}
+}
+
+// forget drops every response (a revocation was stored here).
+func (c *ocspCache) forget() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m = nil
+	c.gen++
+}
+
+// respond returns the response for serial: one made less than OCSPReuse
+// ago, or a new one.
 func (a *Authority) respond(ctx context.Context, serial *big.Int, hash crypto.Hash) ([]byte, error) {
+	k := ocspKey{hash: hash, serial: string(serial.Bytes())}
+	now := a.now()
+	der, gen := a.ocsp.get(k, now)
+	if der != nil {
+		return der, nil
+	}
+	der, status, err := a.produce(ctx, serial, hash)
+	if err != nil || status == ocsp.Unknown {
+		return der, err
+	}
+	a.ocsp.put(k, der, now.Add(OCSPReuse), gen)
+	return der, nil
+}
+
+// produce looks serial's status up and signs a response.
+func (a *Authority) produce(ctx context.Context, serial *big.Int, hash crypto.Hash) ([]byte, int, error) {
 	// x/crypto/ocsp sets producedAt to the wall clock truncated to the
 	// minute, and NSS (pdfsig) rejects a response whose thisUpdate is later
 	// than its producedAt ("not yet valid"): thisUpdate is truncated
@@ -59,7 +138,7 @@ func (a *Authority) respond(ctx context.Context, serial *big.Int, hash crypto.Ha
 	case workflow.ErrorCode(err) == workflow.ENOTFOUND:
 		tmpl.Status = ocsp.Unknown
 	case err != nil:
-		return nil, err
+		return nil, 0, err
 	case r != nil:
 		tmpl.Status, tmpl.RevokedAt, tmpl.RevocationReason = ocsp.Revoked, r.RevokedAt, r.Reason.Code()
 	default:
@@ -68,9 +147,9 @@ func (a *Authority) respond(ctx context.Context, serial *big.Int, hash crypto.Ha
 	ca := a.pki.Issuer()
 	der, err := ocsp.CreateResponse(ca.Chain[0], ca.Chain[0], tmpl, ca.Signer)
 	if err != nil {
-		return nil, fmt.Errorf("pki: sign OCSP response: %w", err)
+		return nil, 0, fmt.Errorf("pki: sign OCSP response: %w", err)
 	}
-	return der, nil
+	return der, tmpl.Status, nil
 }
 
 // isRoot reports whether req names the root CA as the issuer.

@@ -33,9 +33,9 @@ type Store interface {
 	Revocations(ctx context.Context, issuer string) ([]workflow.Revocation, error)
 }
 
-// Validity of what the services sign. Both are made afresh for every
-// request, so a revocation shows at once; NextUpdate only tells relying
-// parties how long they may cache an answer.
+// Validity of what the services sign. The CRL is made afresh for every
+// request; an OCSP response is reused for OCSPReuse. NextUpdate only tells
+// relying parties how long they may cache an answer.
 const (
 	DefaultOCSPValidity = time.Hour
 	DefaultCRLValidity  = 24 * time.Hour
@@ -53,6 +53,9 @@ type Authority struct {
 	// OCSPValidity and CRLValidity are the NextUpdate distances.
 	OCSPValidity time.Duration
 	CRLValidity  time.Duration
+
+	ocsp   ocspCache  // responses reused for OCSPReuse
+	issued rootIssued // certificates the root signed, for Fetcher
 }
 
 // New returns the authority of p, keeping revocations in store; now is the
@@ -215,6 +218,7 @@ func (a *Authority) Revoke(ctx context.Context, actor *workflow.User, req Revoke
 		}
 		return workflow.Revocation{}, err
 	}
+	a.ocsp.forget()
 	a.log.InfoContext(ctx, "certificate revoked", "serial", r.Serial, "subject", r.Subject, "reason", r.Reason, "actor", r.Actor)
 	return r, nil
 }
