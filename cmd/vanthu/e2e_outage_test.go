@@ -41,7 +41,7 @@ const outageBound = 20 * time.Second
 // this test) with valid authentication, first while the database is
 // unreachable, then while the object store is, then with both up. vanthu
 // talks to the test PostgreSQL and MinIO through TCP proxies the test
-// cuts (listener closed and connections reset: what a stopped server
+// cuts (listener closed and connections closed: what a stopped server
 // looks like). Each answer during an outage must be a 503 with code
 // "unavailable" and a message, or the same status as with both up (a
 // route that does not need what is down: /healthz, the CA certificate, a
@@ -381,8 +381,9 @@ func (w *sweepWorld) ocspRequest(t *testing.T) []byte {
 
 // cutProxy forwards TCP connections to a server until cut: then its
 // listener is closed (new connections are refused) and every open
-// connection is reset, as when the server is stopped; restore listens
-// again on the same address.
+// connection is closed (FIN: what a server that stops or is killed
+// sends), as when the server is stopped; restore listens again on the
+// same address.
 type cutProxy struct {
 	t      *testing.T
 	addr   string
@@ -449,7 +450,7 @@ func (p *cutProxy) forward(c net.Conn) {
 	p.mu.Unlock()
 }
 
-// cut stops forwarding: no listener, every connection reset.
+// cut stops forwarding: no listener, every connection closed.
 func (p *cutProxy) cut() {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -458,9 +459,6 @@ func (p *cutProxy) cut() {
 		p.ln = nil
 	}
 	for c := range p.conns {
-		if tc, ok := c.(*net.TCPConn); ok {
-			tc.SetLinger(0)
-		}
 		c.Close()
 	}
 	clear(p.conns)

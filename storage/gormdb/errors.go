@@ -6,6 +6,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 
@@ -77,6 +78,9 @@ func (d *DB) translate(err error, format string, args ...any) error {
 	var netErr net.Error
 	if errors.As(err, &connectErr) || errors.As(err, &netErr) ||
 		errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) ||
+		// The server closed the connection (stopped or killed: pgx reads
+		// "unexpected EOF" on a pooled connection).
+		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
 		pgconn.Timeout(err) {
 		return workflow.Wrap(workflow.EUNAVAILABLE, err, "%s: database unavailable", what)
 	}
