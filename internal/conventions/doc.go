@@ -1,5 +1,5 @@
 // Package conventions holds no code, only tests of the repository's own
-// rules: the README's layout table lists every package, and adapters
+// rules: the README's layout table lists every package, adapters
 // import the domain (workflow), never the service packages (see
-// docs/architecture.md).
+// docs/architecture.md), and no function is longer than 80 lines.
 package conventions
