@@ -294,7 +294,8 @@ func (u *UI) handleAgencies(w http.ResponseWriter, r *http.Request, s *Session) 
 		dec := json.NewDecoder(strings.NewReader(string(b)))
 		dec.DisallowUnknownFields()
 		if err := dec.Decode(&a); err != nil {
-			status, v.Error = http.StatusBadRequest, "Tệp không phải là tệp xuất thông tin cơ quan (JSON của lệnh vanthu agency export)."
+			_, p := problemOf(workflow.Wrap(workflow.EINVALID, err, "agency file"))
+			status, v.Error = p.Status, "Tệp không phải là tệp xuất thông tin cơ quan (JSON của lệnh vanthu agency export)."
 		} else if _, err := u.cfg.Exchange.RegisterAgency(r.Context(), s.User, a); err != nil {
 			code, p := problemOf(err)
 			if code == workflow.EFORBIDDEN || p.Status >= 500 {

@@ -232,10 +232,9 @@ func (u *UI) handleLogin(w http.ResponseWriter, r *http.Request) {
 	next := safeNext(r.PostFormValue("next"))
 	token, sess, _, err := u.cfg.Accounts.LoginFrom(r.Context(), auth.ClientAddr(r, u.cfg.TrustedProxies), username, r.PostFormValue("password"))
 	if err != nil {
-		status := http.StatusUnauthorized
+		_, p := problemOf(err)
+		status := p.Status
 		if workflow.ErrorCode(err) != workflow.EUNAUTHORIZED {
-			_, p := problemOf(err)
-			status = p.Status
 			u.logIfInternal(r, err)
 		}
 		var ra interface{ RetryAfter() time.Duration }

@@ -62,3 +62,41 @@ func TestExplicitWiring(t *testing.T) {
 		})
 	}
 }
+
+// TestStatusesFromTheTable: the pages answer an error with the status of
+// its code in internal/httpstatus (through problemOf), never with one
+// picked by hand; errors.go's table (the web's own code ECSRF) and the
+// last resort when the error page itself fails are the exceptions.
+func TestStatusesFromTheTable(t *testing.T) {
+	notErrors := map[string]bool{"StatusText": true, "StatusOK": true, "StatusCreated": true, "StatusAccepted": true,
+		"StatusNoContent": true, "StatusPartialContent": true, "StatusMovedPermanently": true, "StatusFound": true,
+		"StatusSeeOther": true, "StatusNotModified": true, "StatusTemporaryRedirect": true, "StatusPermanentRedirect": true}
+	allowed := map[string]int{"errors.go": 1, "render.go": 1}
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		fset := token.NewFileSet()
+		af, err := parser.ParseFile(fset, f, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := 0
+		ast.Inspect(af, func(x ast.Node) bool {
+			sel, ok := x.(*ast.SelectorExpr)
+			if !ok {
+				return true
+			}
+			if id, ok := sel.X.(*ast.Ident); ok && id.Name == "http" && strings.HasPrefix(sel.Sel.Name, "Status") && !notErrors[sel.Sel.Name] {
+				if n++; n > allowed[f] {
+					t.Errorf("%s: http.%s picked by hand: take the status of the error's code (problemOf)", fset.Position(sel.Pos()), sel.Sel.Name)
+				}
+			}
+			return true
+		})
+	}
+}
