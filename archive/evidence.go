@@ -14,6 +14,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/digitorus/pkcs7"
@@ -818,8 +819,9 @@ func (s *Service) RenewDue(ctx context.Context) (*RenewReport, error) {
 		if err != nil {
 			return rep, fmt.Errorf("evidence renewal: %w", err)
 		}
-		for _, id := range ids {
-			r, err := s.Renew(ctx, id, false)
+		results := s.renewAll(ctx, ids)
+		for i, id := range ids {
+			r, err := results[i].res, results[i].err
 			switch {
 			case err != nil:
 				rep.Errors = append(rep.Errors, FixityProblem{DocumentID: id, Error: err.Error()})
@@ -840,6 +842,47 @@ func (s *Service) RenewDue(ctx context.Context) (*RenewReport, error) {
 	}
 	rep.FinishedAt = s.now().UTC()
 	return rep, nil
+}
+
+// RenewWorkers is how many records RenewDue renews at once: a renewal
+// waits mostly for the time-stamp authority and the archive store.
+const RenewWorkers = 8
+
+type renewOutcome struct {
+	res *RenewResult
+	err error
+}
+
+// renewAll renews ids, RenewWorkers at a time, and returns the outcomes
+// in the order of ids. After an outage (EUNAVAILABLE) or a cancellation
+// the records not yet started are not tried (their outcome is the same
+// error).
+func (s *Service) renewAll(ctx context.Context, ids []string) []renewOutcome {
+	out := make([]renewOutcome, len(ids))
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(RenewWorkers, len(ids)) {
+		wg.Go(func() {
+			for i := range next {
+				if err := ctx.Err(); err != nil {
+					out[i].err = err
+					continue
+				}
+				out[i].res, out[i].err = s.Renew(ctx, ids[i], false)
+				if workflow.ErrorCode(out[i].err) == workflow.EUNAVAILABLE {
+					cancel()
+				}
+			}
+		})
+	}
+	for i := range ids {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	return out
 }
 
 // EvidenceReport is the check of an archived record's evidence at a time.

@@ -477,3 +477,55 @@ func TestEvidenceRevokedTSA(t *testing.T) {
 		t.Fatalf("%s", dump(rep))
 	}
 }
+
+// gateStamper counts the time-stamp requests in flight; each waits a
+// little for another to join it.
+type gateStamper struct {
+	archive.Stamper
+	mu            sync.Mutex
+	inFlight, max int
+}
+
+func (g *gateStamper) Stamp(ctx context.Context, digest []byte) ([]byte, error) {
+	g.mu.Lock()
+	g.inFlight++
+	g.max = max(g.max, g.inFlight)
+	g.mu.Unlock()
+	deadline := time.Now().Add(500 * time.Millisecond)
+	for time.Now().Before(deadline) {
+		g.mu.Lock()
+		n := g.inFlight
+		g.mu.Unlock()
+		if n >= 2 {
+			break
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	defer func() { g.mu.Lock(); g.inFlight--; g.mu.Unlock() }()
+	return g.Stamper.Stamp(ctx, digest)
+}
+
+// RenewDue renews several records at a time (a renewal waits mostly for
+// the authority), each exactly once.
+func TestEvidenceRenewDueConcurrently(t *testing.T) {
+	ctx := context.Background()
+	f := newEvidenceFixture(t, gormdbtest.Open(t, gormdb.SQLite), nil)
+	var ids []string
+	for range 4 {
+		ids = append(ids, f.permanent(t))
+	}
+	g := &gateStamper{Stamper: f.Archive.Stamper}
+	f.Archive.Stamper = g
+	rep := f.renewDue(t)
+	if len(rep.Renewed) != 4 || len(rep.Errors) != 0 {
+		t.Fatalf("%s", dump(rep))
+	}
+	if g.max < 2 {
+		t.Fatalf("at most %d time-stamp requests at once: records renewed one after the other", g.max)
+	}
+	for _, id := range ids {
+		if rec, _ := f.Index.Record(ctx, id); rec.Evidence.Count != 1 {
+			t.Fatalf("%s: evidence count %d", id, rec.Evidence.Count)
+		}
+	}
+}
