@@ -1157,7 +1157,7 @@ type Delivery struct {
 	// StatusCode status messages we send: 01..16
 	StatusCode *string `json:"status_code,omitempty"`
 
-	// Statuses document deliveries: this recipient's status messages in the order received, its answers to a revocation included (15, or 16 with the reason in description); with several recipients the sender's document is revoked on the first 15 whatever the others answer
+	// Statuses document deliveries: this recipient's status messages in the order it says they happened, its answers to a revocation included (15, or 16 with the reason in description); with several recipients the sender's document is revoked on the first 15 whatever the others answer
 	Statuses  []StatusMessage `json:"statuses"`
 	UpdatedAt time.Time       `json:"updated_at"`
 }

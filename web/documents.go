@@ -224,7 +224,7 @@ func (u *UI) deliveries(ctx context.Context, s *Session, d *workflow.Document, v
 }
 
 // revocationAnswer is a recipient's latest answer to a revocation request
-// among its statuses (in the order they were received): each recipient
+// among its statuses (in the order it says they happened): each recipient
 // answers for itself, so the sender sees every answer, a refusal's reason
 // included, whatever the document's state became.
 func revocationAnswer(sts []workflow.ReceivedStatus) string {
