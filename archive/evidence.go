@@ -676,20 +676,17 @@ func (s *Service) nextManifest(ctx context.Context, rec *Record) (EvidenceManife
 
 // stampManifest gets the time-stamp token over a manifest's SHA-256 msum
 // and stores it write-once under tkey. A token an interrupted (or a
-// concurrent) attempt stored for this very manifest is reused.
+// concurrent) attempt stored for this very manifest is kept: the key is
+// write-once, so the new token's PUT is refused (no read before it, one
+// round trip in the common case) and the stored one is read then.
 func (s *Service) stampManifest(ctx context.Context, docID, tkey string, msum []byte, opts workflow.PutOptions) ([]byte, workflow.ObjectInfo, error) {
-	tok, err := s.storedToken(ctx, tkey, msum)
+	tok, err := s.Stamper.Stamp(ctx, msum)
 	if err != nil {
-		return nil, workflow.ObjectInfo{}, err
+		return nil, workflow.ObjectInfo{}, fmt.Errorf("archive time-stamp of %s: %w", docID, err)
 	}
-	if tok == nil {
-		if tok, err = s.Stamper.Stamp(ctx, msum); err != nil {
-			return nil, workflow.ObjectInfo{}, fmt.Errorf("archive time-stamp of %s: %w", docID, err)
-		}
-		ts, err := timestamp.Parse(tok)
-		if err != nil || ts.HashAlgorithm != crypto.SHA256 || !bytes.Equal(ts.HashedMessage, msum) {
-			return nil, workflow.ObjectInfo{}, workflow.Errorf(workflow.EUNAVAILABLE, "archive time-stamp of %s: the authority's token does not stamp the manifest (%v)", docID, err)
-		}
+	ts, err := timestamp.Parse(tok)
+	if err != nil || ts.HashAlgorithm != crypto.SHA256 || !bytes.Equal(ts.HashedMessage, msum) {
+		return nil, workflow.ObjectInfo{}, workflow.Errorf(workflow.EUNAVAILABLE, "archive time-stamp of %s: the authority's token does not stamp the manifest (%v)", docID, err)
 	}
 	toi, err := s.putEvidence(ctx, tkey, tok, "application/timestamp-token", opts)
 	if workflow.ErrorCode(err) == workflow.ECONFLICT {

@@ -11,6 +11,7 @@ import (
 	"encoding/json"
 	"encoding/pem"
 	"fmt"
+	"io"
 	"math/big"
 	"os"
 	"os/exec"
@@ -527,5 +528,43 @@ func TestEvidenceRenewDueConcurrently(t *testing.T) {
 		if rec, _ := f.Index.Record(ctx, id); rec.Evidence.Count != 1 {
 			t.Fatalf("%s: evidence count %d", id, rec.Evidence.Count)
 		}
+	}
+}
+
+// getLog records the keys a store is asked to Get.
+type getLog struct {
+	workflow.Blobs
+	mu   sync.Mutex
+	keys []string
+}
+
+func (g *getLog) Get(ctx context.Context, key string) (io.ReadCloser, workflow.ObjectInfo, error) {
+	g.mu.Lock()
+	g.keys = append(g.keys, key)
+	g.mu.Unlock()
+	return g.Blobs.Get(ctx, key)
+}
+
+// A renewal writes its token without reading the key first (the write is
+// write-once: a token an interrupted or concurrent attempt left is read
+// only when the write is refused, as TestEvidenceRenewalConcurrent has
+// it).
+func TestEvidenceTokenWrittenWithoutReadingFirst(t *testing.T) {
+	ctx := context.Background()
+	f := newEvidenceFixture(t, gormdbtest.Open(t, gormdb.SQLite), nil)
+	id := f.permanent(t)
+	log := &getLog{Blobs: f.Archive.Store}
+	f.Archive.Store = log
+	if _, err := f.Archive.Renew(ctx, id, false); err != nil {
+		t.Fatal(err)
+	}
+	_, tname := archive.EvidenceNames(0)
+	for _, k := range log.keys {
+		if strings.HasSuffix(k, tname) {
+			t.Fatalf("the token %s was read before it was written: %v", tname, log.keys)
+		}
+	}
+	if rep := f.verify(t, id); rep.Verdict != archive.VerdictValid {
+		t.Fatalf("%s", dump(rep))
 	}
 }
