@@ -4,10 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/http/httptest"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/vanthu/vanthu/internal/apitest"
 	"github.com/vanthu/vanthu/workflow"
 	"github.com/vanthu/vanthu/workflow/workflowtest"
 )
@@ -49,15 +51,33 @@ func TestRegisterShowsVoidedNumber(t *testing.T) {
 	f.srv.Docs.(*workflow.Service).Signer = &sg
 	a, b := ready(), ready()
 	sg.Hold = a
-	done := make(chan int)
-	go func() { done <- f.json(t, "clerk", "POST", "/api/v1/documents/"+a+"/actions/issue", nil).Code }()
+	// The goroutine serves without t (a helper's tb.Fatal there would not
+	// stop the test): it sends the status and the document check's error
+	// to the test goroutine, which fails here.
+	spec := apitest.Default(t)
+	type answer struct {
+		code int
+		err  error
+	}
+	done := make(chan answer, 1)
+	go func() {
+		req := httptest.NewRequest("POST", "/api/v1/documents/"+a+"/actions/issue", nil)
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Authorization", "Bearer "+f.tokens["clerk"])
+		rec := httptest.NewRecorder()
+		f.srv.ServeHTTP(rec, req)
+		x := apitest.Exchange{Request: req, Status: rec.Code, Header: rec.Header().Clone(), Body: rec.Body.Bytes()}
+		done <- answer{rec.Code, spec.Check(context.Background(), x)}
+	}()
 	<-sg.Entered
 	if rec := f.json(t, "clerk", "POST", "/api/v1/documents/"+b+"/actions/issue", nil); rec.Code != 200 {
+		close(sg.Release)
+		<-done
 		t.Fatalf("issue b: %d %s", rec.Code, rec.Body.String())
 	}
 	close(sg.Release)
-	if code := <-done; code != 503 {
-		t.Fatalf("failed issue answered %d, want 503", code)
+	if got := <-done; got.code != 503 || got.err != nil {
+		t.Fatalf("failed issue answered %d (openapi: %v), want 503", got.code, got.err)
 	}
 	year := workflow.RegisterYear(time.Now())
 	rec := f.do(t, "clerk", "GET", fmt.Sprintf("/api/v1/registers/outgoing/%d", year), nil, "")
