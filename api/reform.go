@@ -113,7 +113,7 @@ func (s *Server) handleReform(c echo.Context) error {
 	if !ok {
 		return workflow.Errorf(workflow.EUNAVAILABLE, "the reform report is not available")
 	}
-	from, to, err := ParsePeriod(c.QueryParam("from"), c.QueryParam("to"), time.Now())
+	from, to, err := ParsePeriod(c.QueryParam("from"), c.QueryParam("to"), s.now())
 	if err != nil {
 		return err
 	}

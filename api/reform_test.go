@@ -1,14 +1,18 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/vanthu/vanthu/api"
 	"github.com/vanthu/vanthu/internal/testpdf"
+	"github.com/vanthu/vanthu/workflow"
 )
 
 // TestLayoutReformAndPublicVerifyRoutes: the layout correction (who,
@@ -67,5 +71,39 @@ func TestLayoutReformAndPublicVerifyRoutes(t *testing.T) {
 	}
 	if !limited {
 		t.Error("public lookups are not rate limited")
+	}
+}
+
+// reformDocs answers the reform report with the period it was asked for.
+type reformDocs struct {
+	api.Documents
+	from, to time.Time
+}
+
+func (r *reformDocs) ReformReport(_ context.Context, _ *workflow.User, from, to time.Time) (*workflow.ReformReport, error) {
+	r.from, r.to = from, to
+	return &workflow.ReformReport{From: from, To: to}, nil
+}
+
+// TestReformDefaultPeriodOnTheServersClock: without from/to the period is
+// this year up to today by the server's clock, not the machine's.
+func TestReformDefaultPeriodOnTheServersClock(t *testing.T) {
+	f := newFixture(t, 1<<20)
+	rd := &reformDocs{Documents: f.srv.Docs}
+	f.srv.Docs = rd
+	f.srv.Now = func() time.Time { return time.Date(2024, 6, 30, 20, 0, 0, 0, time.UTC) } // 1 July in Hà Nội
+	rec := f.do(t, "clerk", "GET", "/api/v1/reports/reform", nil, "")
+	if rec.Code != http.StatusOK {
+		t.Fatalf("reform: %d %s", rec.Code, rec.Body)
+	}
+	var got struct{ From, To string }
+	if err := json.Unmarshal(rec.Body.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.From != "2024-01-01" || got.To != "2024-07-01" {
+		t.Fatalf("default period %s..%s, want 2024-01-01..2024-07-01", got.From, got.To)
+	}
+	if want := time.Date(2024, 7, 2, 0, 0, 0, 0, workflow.Vietnam); !rd.to.Equal(want) {
+		t.Fatalf("service asked up to %v, want %v", rd.to, want)
 	}
 }

@@ -78,6 +78,9 @@ type Server struct {
 	ReadyWarnings []string
 	// MaxUpload is the largest file accepted, in bytes.
 	MaxUpload int64
+	// Now is the clock that decides default periods (the reform report's
+	// "this year up to today"); time.Now when nil.
+	Now func() time.Time
 	// Signing serves verification and signing-key administration; nil =
 	// those routes answer 503.
 	Signing *Signing
@@ -135,6 +138,13 @@ func (s *Server) routeMetrics(route, method string, status int) *routeMetrics {
 		}
 	}
 	return m
+}
+
+func (s *Server) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
 }
 
 // New builds the server and its routes.

@@ -204,7 +204,7 @@ func build(ctx context.Context, cfg *Config, opts options, logger *slog.Logger) 
 		a.docs.SignConcurrency = max(runtime.GOMAXPROCS(0)-1, 1)
 	}
 	a.api = &api.Server{Docs: a.docs, Accounts: a.auth, Directory: db, Ready: db.Ping,
-		MaxUpload: int64(cfg.MaxUploadMB) << 20}
+		MaxUpload: int64(cfg.MaxUploadMB) << 20, Now: a.now}
 	a.web = &web.Config{Docs: a.docs, Accounts: a.auth, Directory: db, Logger: logger, Now: a.now,
 		Agency: a.docs.Agency, MaxUpload: int64(cfg.MaxUploadMB) << 20}
 	a.api.TrustedProxies, _ = parsePrefixes(cfg.TrustedProxies) // checked by LoadConfig

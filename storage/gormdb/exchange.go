@@ -162,9 +162,9 @@ func (d *DB) MarkDelivered(ctx context.Context, id string, now time.Time) error 
 	return d.markDelivery(ctx, id, map[string]any{"state": string(workflow.DeliveryDelivered), "last_error": "", "updated_at": utc(now)})
 }
 
-// MarkRetry schedules another attempt.
+// MarkRetry schedules another attempt (updated_at on the database clock, Now).
 func (d *DB) MarkRetry(ctx context.Context, id string, next time.Time, lastErr string) error {
-	return d.markDelivery(ctx, id, map[string]any{"next_attempt": utc(next), "last_error": lastErr, "updated_at": utc(time.Now())})
+	return d.markDelivery(ctx, id, map[string]any{"next_attempt": utc(next), "last_error": lastErr, "updated_at": utc(d.Now())})
 }
 
 // MarkFailed gives up on a delivery.

@@ -233,3 +233,36 @@ func TestRecordStatus(t *testing.T) {
 		}
 	})
 }
+
+// TestDeliveryMarksOnTheInjectedClock: every Mark* stamps updated_at with
+// the clock it is given (the argument, or the database's Now), never the
+// machine's.
+func TestDeliveryMarksOnTheInjectedClock(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		ctx := context.Background()
+		clock := time.Date(2031, 12, 31, 16, 59, 0, 0, time.UTC)
+		db.Now = func() time.Time { return clock }
+		for _, id := range []string{"r1", "d1", "f1"} {
+			enqueue(t, db, &workflow.Delivery{ID: id, DocumentID: "doc-" + id, Kind: workflow.DeliverDocument, OrgID: "000.00.31.H13", NextAttempt: clock})
+		}
+		for _, tc := range []struct {
+			id   string
+			mark func() error
+		}{
+			{"r1", func() error { return db.MarkRetry(ctx, "r1", clock.Add(time.Hour), "connection refused") }},
+			{"d1", func() error { return db.MarkDelivered(ctx, "d1", clock) }},
+			{"f1", func() error { return db.MarkFailed(ctx, "f1", clock, "refused: 403") }},
+		} {
+			if err := tc.mark(); err != nil {
+				t.Fatal(err)
+			}
+			ds, err := db.Deliveries(ctx, "doc-"+tc.id)
+			if err != nil || len(ds) != 1 {
+				t.Fatalf("deliveries of doc-%s: %v %+v", tc.id, err, ds)
+			}
+			if !ds[0].UpdatedAt.Equal(clock) {
+				t.Errorf("%s: updated_at %v, want the injected clock's %v", tc.id, ds[0].UpdatedAt, clock)
+			}
+		}
+	})
+}
