@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/crypto/ocsp"
 
+	"github.com/vanthu/vanthu/internal/httpstatus"
 	"github.com/vanthu/vanthu/signing/keys"
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -83,12 +84,12 @@ func (a *Authority) Handler() http.Handler {
 	})
 	mux.HandleFunc("POST "+keys.TSAPath, func(w http.ResponseWriter, r *http.Request) {
 		if ct := r.Header.Get("Content-Type"); ct != "" && !strings.HasPrefix(ct, "application/timestamp-query") {
-			writeError(w, http.StatusUnsupportedMediaType, workflow.EUNSUPPORTEDMEDIA, "POST an RFC 3161 query as application/timestamp-query")
+			writeError(w, workflow.EUNSUPPORTEDMEDIA, "POST an RFC 3161 query as application/timestamp-query")
 			return
 		}
 		body, err := readBody(w, r)
 		if err != nil {
-			writeError(w, http.StatusBadRequest, workflow.EINVALID, "time-stamp query empty, too large or unreadable")
+			writeError(w, workflow.EINVALID, "time-stamp query empty, too large or unreadable")
 			return
 		}
 		resp, err := a.TimeStamp(r.Context(), body)
@@ -120,15 +121,17 @@ func (a *Authority) serveOCSP(w http.ResponseWriter, r *http.Request, der []byte
 func (a *Authority) fail(w http.ResponseWriter, r *http.Request, what string, err error) {
 	if workflow.ErrorCode(err) == workflow.EUNAVAILABLE {
 		a.log.WarnContext(r.Context(), "PKI service unavailable", "service", what, "err", err)
-		writeError(w, http.StatusServiceUnavailable, workflow.EUNAVAILABLE, what+": "+workflow.ErrorMessage(err))
+		writeError(w, workflow.EUNAVAILABLE, what+": "+workflow.ErrorMessage(err))
 		return
 	}
 	a.log.ErrorContext(r.Context(), "PKI service failed", "service", what, "err", err)
-	writeError(w, http.StatusInternalServerError, workflow.EINTERNAL, "internal error")
+	writeError(w, workflow.EINTERNAL, "internal error")
 }
 
-// writeError answers with the JSON error body every vanthu route uses.
-func writeError(w http.ResponseWriter, status int, code, msg string) {
+// writeError answers with the JSON error body every vanthu route uses,
+// under the status of code in the one table (internal/httpstatus).
+func writeError(w http.ResponseWriter, code, msg string) {
+	status, _ := httpstatus.Of(code)
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(status)
 	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]string{"code": code, "message": msg}})
