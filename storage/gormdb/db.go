@@ -29,6 +29,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -58,6 +59,10 @@ type DB struct {
 	// Now is the clock that decides whether a session has expired;
 	// time.Now by default.
 	Now func() time.Time
+	// queries are the document reads' statements by their tail
+	// (documentQuery), queryCount how many.
+	queries    sync.Map
+	queryCount atomic.Int32
 }
 
 var _ workflow.Repository = (*DB)(nil)

@@ -19,10 +19,11 @@ import (
 // gorm.Scan and statement building than in the database.
 
 // documentColumns are the columns of documentRow in the order of
-// documentRow.scanTargets (TestDocumentColumnsMatchRow checks them
-// against gorm's schema of documentRow).
+// documentRow.scanTargets, but for documentColumnsNotRead
+// (TestDocumentColumnsMatchRow checks them against gorm's schema of
+// documentRow).
 var documentColumns = []string{
-	"id", "direction", "type", "subject", "subject_norm", "urgency", "confidentiality", "state", "version",
+	"id", "direction", "type", "subject", "urgency", "confidentiality", "state", "version",
 	"signer_id", "recipients", "drafting_unit", "sender_org_id", "sender_name", "original_number", "original_date",
 	"register", "year", "number", "notation", "issued_at", "registered_at",
 	"assignee_id", "due_date", "retention", "notes", "files",
@@ -38,6 +39,10 @@ var documentColumns = []string{
 // driver, for a column declared DATETIME or DATE, first tries a layout
 // ours never match (an allocated error each time) before the right one —
 // a tenth of a list's CPU.
+// documentColumnsNotRead are the columns no document needs: subject_norm
+// is only searched.
+var documentColumnsNotRead = []string{"subject_norm"}
+
 var selectDocuments = map[string]string{
 	Postgres: "SELECT " + strings.Join(documentColumns, ", ") + " FROM documents",
 	SQLite:   "SELECT " + strings.Join(castTimes(documentColumns), ", ") + " FROM documents",
@@ -60,7 +65,7 @@ func castTimes(cols []string) []string {
 // scanTargets are the destinations of documentColumns, in order.
 func (r *documentRow) scanTargets() []any {
 	return []any{
-		&r.ID, &r.Direction, &r.Type, &r.Subject, &r.SubjectNorm, &r.Urgency, &r.Confidentiality, &r.State, intDest{&r.Version},
+		&r.ID, &r.Direction, &r.Type, &r.Subject, &r.Urgency, &r.Confidentiality, &r.State, intDest{&r.Version},
 		&r.SignerID, &r.Recipients, &r.DraftingUnit, nullStringDest{&r.SenderOrgID}, nullStringDest{&r.SenderName}, &r.OriginalNumber, dateDest{&r.OriginalDate},
 		&r.Register, intDest{&r.Year}, intDest{&r.Number}, &r.Notation, nullTimeDest{&r.IssuedAt}, nullTimeDest{&r.RegisteredAt},
 		&r.AssigneeID, dateDest{&r.DueDate}, &r.Retention, &r.Notes, &r.Files,
@@ -75,28 +80,48 @@ func (r *documentRow) scanTargets() []any {
 // queryDocuments runs selectDocuments + rest (with ? placeholders) and
 // scans every row. The statement goes to the slow-query log like gorm's.
 func (c *conn) queryDocuments(ctx context.Context, rest string, args ...any) (rows []documentRow, err error) {
-	query := selectDocuments[c.db.dialect] + rest
-	if c.pg() {
-		query = dollarPlaceholders(query)
-	}
-	g := c.q(ctx)
+	query := c.db.documentQuery(rest)
 	start := time.Now()
 	defer func() {
-		g.Logger.Trace(ctx, start, func() (string, int64) { return query, int64(len(rows)) }, err)
+		c.g.Logger.Trace(ctx, start, func() (string, int64) { return query, int64(len(rows)) }, err)
 	}()
-	rs, err := g.Statement.ConnPool.QueryContext(ctx, query, args...)
+	rs, err := c.g.Statement.ConnPool.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rs.Close()
+	var r documentRow
+	targets := r.scanTargets() // every target sets its field, NULL included
 	for rs.Next() {
-		rows = append(rows, documentRow{})
-		if err := rs.Scan(rows[len(rows)-1].scanTargets()...); err != nil {
+		if err := rs.Scan(targets...); err != nil {
 			return nil, err
 		}
+		rows = append(rows, r)
 	}
 	return rows, rs.Err()
 }
+
+// documentQuery is selectDocuments + rest in the dialect's placeholders,
+// built once per shape (a few hundred bytes a request otherwise).
+func (d *DB) documentQuery(rest string) string {
+	if q, ok := d.queries.Load(rest); ok {
+		return q.(string)
+	}
+	q := selectDocuments[d.dialect] + rest
+	if d.dialect == Postgres {
+		q = dollarPlaceholders(q)
+	}
+	if d.queryCount.Load() < maxCachedQueries {
+		if _, loaded := d.queries.LoadOrStore(rest, q); !loaded {
+			d.queryCount.Add(1)
+		}
+	}
+	return q
+}
+
+// maxCachedQueries bounds DB.queries: list filters make a few shapes (one
+// per number of search words), not an unbounded number.
+const maxCachedQueries = 256
 
 // queryDocument is queryDocuments for the first row of where (then
 // lock, e.g. " FOR UPDATE"): sql.ErrNoRows when there is none.

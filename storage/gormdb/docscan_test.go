@@ -9,8 +9,9 @@ import (
 )
 
 // TestDocumentColumnsMatchRow: the hand-written reads select every column
-// of documentRow, in the order of its fields, with one scan destination
-// each (a column added to the row and not to documentColumns fails here).
+// of documentRow but those no document needs, in the order of its fields,
+// with one scan destination each (a column added to the row and not to
+// documentColumns fails here).
 func TestDocumentColumnsMatchRow(t *testing.T) {
 	s, err := schema.Parse(&documentRow{}, &sync.Map{}, schema.NamingStrategy{})
 	if err != nil {
@@ -18,7 +19,7 @@ func TestDocumentColumnsMatchRow(t *testing.T) {
 	}
 	var want []string
 	for _, f := range s.Fields {
-		if f.DBName != "" {
+		if f.DBName != "" && !slices.Contains(documentColumnsNotRead, f.DBName) {
 			want = append(want, f.DBName)
 		}
 	}

@@ -110,7 +110,7 @@ func (c *conn) SessionUser(ctx context.Context, tokenHash string) (sess *workflo
 		query = dollarPlaceholders(query)
 	}
 	ctx = c.pointRead(ctx)
-	g := c.q(ctx)
+	g := c.g
 	start := time.Now()
 	defer func() {
 		g.Logger.Trace(ctx, start, func() (string, int64) { return query, 0 }, err)
