@@ -362,13 +362,8 @@ func (s *Service) CreateUser(ctx context.Context, actor *workflow.User, in NewUs
 	if len(in.Password) < 8 {
 		return nil, workflow.Errorf(workflow.EINVALID, "password must have at least 8 characters")
 	}
-	if len(in.Roles) == 0 {
-		return nil, workflow.Errorf(workflow.EINVALID, "at least one role is required")
-	}
-	for _, r := range in.Roles {
-		if !r.Valid() {
-			return nil, workflow.Errorf(workflow.EINVALID, "unknown role %q (clerk, officer, handler, archivist, admin)", r)
-		}
+	if err := checkRoles(in.Roles); err != nil {
+		return nil, err
 	}
 	hash, err := s.HashPassword(in.Password)
 	if err != nil {
@@ -424,8 +419,23 @@ func (s *Service) Bootstrap(ctx context.Context, password string) (created bool,
 	return true, password, nil
 }
 
-// UpdateSigning sets an official's signing key URI and certificate chain
-// or signature image (admins only).
+// checkRoles: a user has at least one role, each of them known (EINVALID).
+func checkRoles(roles []workflow.Role) error {
+	if len(roles) == 0 {
+		return workflow.Errorf(workflow.EINVALID, "at least one role is required")
+	}
+	for _, r := range roles {
+		if !r.Valid() {
+			return workflow.Errorf(workflow.EINVALID, "unknown role %q (clerk, officer, handler, archivist, admin)", r)
+		}
+	}
+	return nil
+}
+
+// UpdateUser changes user id by fn (admins only: EFORBIDDEN), with an
+// audit event. Whatever fn changed, the user keeps at least one role, each
+// known, and an admin cannot disable themselves or drop their own admin
+// role (EINVALID): the API and the web share these rules.
 func (s *Service) UpdateUser(ctx context.Context, actor *workflow.User, id string, fn func(u *workflow.User) error) (*workflow.User, error) {
 	if actor == nil || !actor.Has(workflow.RoleAdmin) {
 		return nil, workflow.Errorf(workflow.EFORBIDDEN, "only an admin changes users")
@@ -442,6 +452,12 @@ func (s *Service) UpdateUser(ctx context.Context, actor *workflow.User, id strin
 		}
 		if err := fn(u); err != nil {
 			return err
+		}
+		if err := checkRoles(u.Roles); err != nil {
+			return err
+		}
+		if u.ID == actor.ID && (u.Disabled || !u.Has(workflow.RoleAdmin)) {
+			return workflow.Errorf(workflow.EINVALID, "an admin cannot disable yourself or drop your own admin role")
 		}
 		if err := tx.UpdateUser(ctx, u); err != nil {
 			return err

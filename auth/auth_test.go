@@ -82,3 +82,52 @@ func TestCreateUserValidation(t *testing.T) {
 		})
 	}
 }
+
+// TestUpdateUserRules: whatever the change (the web's user form, the
+// API's signing-key routes), UpdateUser keeps a user's roles valid and an
+// admin from locking themselves out; the user is unchanged on refusal.
+func TestUpdateUserRules(t *testing.T) {
+	ctx := context.Background()
+	s := &auth.Service{Repo: workflowtest.NewRepository(), Cost: bcrypt.MinCost}
+	admin, err := s.CreateUser(ctx, nil, auth.NewUser{Username: "admin", Password: "secret-123", Roles: []workflow.Role{workflow.RoleAdmin, workflow.RoleClerk}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lan, err := s.CreateUser(ctx, admin, auth.NewUser{Username: "lan", Password: "secret-123", Roles: []workflow.Role{workflow.RoleClerk}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		target *workflow.User
+		fn     func(*workflow.User)
+		code   string
+	}{
+		{"ErrNoRole", lan, func(u *workflow.User) { u.Roles = nil }, workflow.EINVALID},
+		{"ErrUnknownRole", lan, func(u *workflow.User) { u.Roles = []workflow.Role{"boss"} }, workflow.EINVALID},
+		{"ErrDisableSelf", admin, func(u *workflow.User) { u.Disabled = true }, workflow.EINVALID},
+		{"ErrDropOwnAdmin", admin, func(u *workflow.User) { u.Roles = []workflow.Role{workflow.RoleClerk} }, workflow.EINVALID},
+		{"OKOwnNames", admin, func(u *workflow.User) { u.FullName = "Quản trị" }, ""},
+		{"OKDisableOther", lan, func(u *workflow.User) { u.Disabled, u.Roles = true, []workflow.Role{workflow.RoleHandler} }, ""},
+		{"OKDropOtherAdmin", lan, func(u *workflow.User) { u.Roles = []workflow.Role{workflow.RoleArchivist} }, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			before, err := s.Repo.User(ctx, tt.target.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			_, err = s.UpdateUser(ctx, admin, tt.target.ID, func(u *workflow.User) error { tt.fn(u); return nil })
+			if workflow.ErrorCode(err) != tt.code {
+				t.Fatalf("got %v, want %q", err, tt.code)
+			}
+			after, err := s.Repo.User(ctx, tt.target.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.code != "" && (after.Disabled != before.Disabled || len(after.Roles) != len(before.Roles)) {
+				t.Fatalf("refused change stored: %+v", after)
+			}
+		})
+	}
+}

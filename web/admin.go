@@ -165,7 +165,7 @@ func (u *UI) handleUser(w http.ResponseWriter, r *http.Request, s *Session) erro
 		var ok string
 		switch r.PostFormValue("action") {
 		case "update":
-			_, err = u.cfg.Accounts.UpdateUser(ctx, s.User, id, userUpdate(r, s))
+			_, err = u.cfg.Accounts.UpdateUser(ctx, s.User, id, userUpdate(r))
 			ok = "user"
 		case "password":
 			_, err = u.cfg.Accounts.SetPassword(ctx, s.User, id, r.PostFormValue("password"))
@@ -212,23 +212,13 @@ func (u *UI) handleUser(w http.ResponseWriter, r *http.Request, s *Session) erro
 }
 
 // userUpdate is the change the "update" form of the user page makes: the
-// roles (at least one, each known), the disabled flag and the names. An
-// admin cannot disable themselves or drop their own admin role.
-func userUpdate(r *http.Request, s *Session) func(*workflow.User) error {
+// roles, the disabled flag and the names. The rules on them (at least one
+// role, each known; an admin cannot disable themselves or drop their own
+// admin role) are auth.Service.UpdateUser's.
+func userUpdate(r *http.Request) func(*workflow.User) error {
 	roles := formRoles(r)
 	disabled := r.PostFormValue("disabled") == "true"
 	return func(x *workflow.User) error {
-		if len(roles) == 0 {
-			return workflow.Errorf(workflow.EINVALID, "at least one role is required")
-		}
-		for _, ro := range roles {
-			if !ro.Valid() {
-				return workflow.Errorf(workflow.EINVALID, "unknown role %q", ro)
-			}
-		}
-		if x.ID == s.User.ID && (disabled || !slices.Contains(roles, workflow.RoleAdmin)) {
-			return workflow.Errorf(workflow.EINVALID, "an admin cannot disable yourself or drop your own admin role")
-		}
 		x.Roles, x.Disabled = roles, disabled
 		x.FullName = strings.TrimSpace(r.PostFormValue("full_name"))
 		x.Title = strings.TrimSpace(r.PostFormValue("title"))
