@@ -24,6 +24,8 @@ import (
 	"github.com/digitorus/pdfsign/extract"
 	"github.com/digitorus/pkcs7"
 	"github.com/digitorus/timestamp"
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 	"golang.org/x/crypto/ocsp"
 
 	"github.com/vanthu/vanthu/signing/verify"
@@ -173,24 +175,176 @@ func collectSignatures(rdr *pdf.Reader, r io.ReaderAt) ([]ltvSig, error) {
 		if _, err := asn1.Unmarshal(der, &raw); err == nil {
 			der = raw.FullBytes
 		}
-		p7, err := pkcs7.Parse(der)
-		if err != nil {
-			return nil, workflow.Wrap(workflow.EINVALID, err, "signature %d is not a CMS structure", len(out)+1)
-		}
-		ls := ltvSig{contents: c, certs: p7.Certificates}
-		for _, si := range p7.Signers {
-			for _, a := range si.UnauthenticatedAttributes {
-				if !a.Type.Equal(asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 14}) {
-					continue
-				}
-				if tok, err := pkcs7.Parse(a.Value.Bytes); err == nil {
-					ls.certs = append(ls.certs, tok.Certificates...)
-				}
+		certs, ok := cmsCertificates(der)
+		if !ok {
+			var err error
+			if certs, err = cmsCertificatesBER(der); err != nil {
+				return nil, workflow.Wrap(workflow.EINVALID, err, "signature %d is not a CMS structure", len(out)+1)
 			}
 		}
-		out = append(out, ls)
+		out = append(out, ltvSig{contents: c, certs: certs})
 	}
 	return out, nil
+}
+
+// cmsCertificatesBER returns the certificates of a CMS SignedData in any
+// encoding (BER included, through pkcs7), and those of its signers'
+// signature time-stamp tokens.
+func cmsCertificatesBER(der []byte) ([]*x509.Certificate, error) {
+	p7, err := pkcs7.Parse(der)
+	if err != nil {
+		return nil, err
+	}
+	certs := p7.Certificates
+	for _, si := range p7.Signers {
+		for _, a := range si.UnauthenticatedAttributes {
+			if !a.Type.Equal(oidTimeStampToken) {
+				continue
+			}
+			if tok, err := pkcs7.Parse(a.Value.Bytes); err == nil {
+				certs = append(certs, tok.Certificates...)
+			}
+		}
+	}
+	return certs, nil
+}
+
+// cmsCertificates is cmsCertificatesBER for a DER SignedData (what our
+// signer and most others write), read in place: no BER-to-DER copy of
+// each nested structure and no parse of what the DSS does not need. ok is
+// false when der is not DER this reads (then cmsCertificatesBER must).
+func cmsCertificates(der []byte) (certs []*x509.Certificate, ok bool) {
+	sd, ok := signedDataOf(der)
+	if !ok {
+		return nil, false
+	}
+	var version int64
+	var digestAlgs, encap cryptobyte.String
+	if !sd.ReadASN1Integer(&version) || !sd.ReadASN1(&digestAlgs, cbasn1.SET) || !sd.ReadASN1(&encap, cbasn1.SEQUENCE) {
+		return nil, false
+	}
+	if certs, ok = readCertSet(&sd); !ok {
+		return nil, false
+	}
+	sd.SkipOptionalASN1(cbasn1.Tag(1).ContextSpecific().Constructed()) // crls
+	var signers cryptobyte.String
+	if !sd.ReadASN1(&signers, cbasn1.SET) {
+		return nil, false
+	}
+	for !signers.Empty() {
+		var si cryptobyte.String
+		if !signers.ReadASN1(&si, cbasn1.SEQUENCE) {
+			return nil, false
+		}
+		tokens, ok := timeStampTokens(si)
+		if !ok {
+			return nil, false
+		}
+		for _, tok := range tokens {
+			tc, ok := cmsCertificatesNoTokens(tok)
+			if !ok {
+				return nil, false
+			}
+			certs = append(certs, tc...)
+		}
+	}
+	return certs, true
+}
+
+// signedDataOf reads a ContentInfo holding a SignedData and returns the
+// SignedData's content.
+func signedDataOf(der []byte) (cryptobyte.String, bool) {
+	in := cryptobyte.String(der)
+	var ci, content, sd cryptobyte.String
+	var oid asn1.ObjectIdentifier
+	if !in.ReadASN1(&ci, cbasn1.SEQUENCE) || !ci.ReadASN1ObjectIdentifier(&oid) || !oid.Equal(oidSignedData) ||
+		!ci.ReadASN1(&content, cbasn1.Tag(0).ContextSpecific().Constructed()) ||
+		!content.ReadASN1(&sd, cbasn1.SEQUENCE) {
+		return nil, false
+	}
+	return sd, true
+}
+
+// readCertSet reads the optional certificates [0] IMPLICIT SET OF
+// CertificateChoices, keeping the X.509 certificates.
+func readCertSet(sd *cryptobyte.String) ([]*x509.Certificate, bool) {
+	var set cryptobyte.String
+	var present bool
+	if !sd.ReadOptionalASN1(&set, &present, cbasn1.Tag(0).ContextSpecific().Constructed()) {
+		return nil, false
+	}
+	var certs []*x509.Certificate
+	for !set.Empty() {
+		var el cryptobyte.String
+		var tag cbasn1.Tag
+		if !set.ReadAnyASN1Element(&el, &tag) {
+			return nil, false
+		}
+		if tag != cbasn1.SEQUENCE {
+			continue // an attribute certificate or other choice
+		}
+		c, err := x509.ParseCertificate(el)
+		if err != nil {
+			return nil, false
+		}
+		certs = append(certs, c)
+	}
+	return certs, true
+}
+
+// timeStampTokens returns the DER of the signature time-stamp tokens in a
+// SignerInfo's unsigned attributes.
+func timeStampTokens(si cryptobyte.String) ([][]byte, bool) {
+	var version int64
+	var sid, digestAlg, sigAlg, sig cryptobyte.String
+	var sidTag cbasn1.Tag
+	if !si.ReadASN1Integer(&version) || !si.ReadAnyASN1Element(&sid, &sidTag) || !si.ReadASN1(&digestAlg, cbasn1.SEQUENCE) {
+		return nil, false
+	}
+	si.SkipOptionalASN1(cbasn1.Tag(0).ContextSpecific().Constructed()) // signed attributes
+	if !si.ReadASN1(&sigAlg, cbasn1.SEQUENCE) || !si.ReadASN1(&sig, cbasn1.OCTET_STRING) {
+		return nil, false
+	}
+	var attrs cryptobyte.String
+	var present bool
+	if !si.ReadOptionalASN1(&attrs, &present, cbasn1.Tag(1).ContextSpecific().Constructed()) {
+		return nil, false
+	}
+	var out [][]byte
+	for !attrs.Empty() {
+		var attr, values cryptobyte.String
+		var oid asn1.ObjectIdentifier
+		if !attrs.ReadASN1(&attr, cbasn1.SEQUENCE) || !attr.ReadASN1ObjectIdentifier(&oid) || !attr.ReadASN1(&values, cbasn1.SET) {
+			return nil, false
+		}
+		if !oid.Equal(oidTimeStampToken) {
+			continue
+		}
+		for !values.Empty() {
+			var tok cryptobyte.String
+			var tag cbasn1.Tag
+			if !values.ReadAnyASN1Element(&tok, &tag) {
+				return nil, false
+			}
+			out = append(out, tok)
+		}
+	}
+	return out, true
+}
+
+// cmsCertificatesNoTokens is the certificates of a SignedData (a
+// time-stamp token), without looking into its signers.
+func cmsCertificatesNoTokens(der []byte) ([]*x509.Certificate, bool) {
+	sd, ok := signedDataOf(der)
+	if !ok {
+		return nil, false
+	}
+	var version int64
+	var digestAlgs, encap cryptobyte.String
+	if !sd.ReadASN1Integer(&version) || !sd.ReadASN1(&digestAlgs, cbasn1.SET) || !sd.ReadASN1(&encap, cbasn1.SEQUENCE) {
+		return nil, false
+	}
+	return readCertSet(&sd)
 }
 
 // dssBuild is the content of the DSS: the certificates, the evidence, and

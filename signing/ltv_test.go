@@ -25,6 +25,8 @@ import (
 
 	"golang.org/x/crypto/ocsp"
 
+	"github.com/digitorus/pdf"
+	"github.com/digitorus/pdfsign/extract"
 	"github.com/vanthu/vanthu/signing/keys"
 	"github.com/vanthu/vanthu/signing/verify"
 	"github.com/vanthu/vanthu/workflow"
@@ -622,5 +624,49 @@ func TestDocTimestampInProcessTSA(t *testing.T) {
 	rep, err := verify.Verify(ctx, out, verify.Options{Roots: roots})
 	if err != nil || rep.Verdict != verify.Valid {
 		t.Fatalf("verify: %v %s %q", err, rep.Verdict, rep.Reasons)
+	}
+}
+
+// The DSS reads each signature's certificates (and its time-stamp
+// token's) in place from the DER; the result is the same as through
+// pkcs7, which stays for BER.
+func TestCMSCertificatesInPlace(t *testing.T) {
+	p := newRevPKI(t, "ec")
+	tsa := p.tsa(t, func() time.Time { return time.Now().Add(-time.Minute) })
+	signed := p.signLayers(t, nil, tsa.URL)
+	rdr, err := pdf.NewReader(bytes.NewReader(signed), int64(len(signed)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for s, err := range extract.Iter(rdr, bytes.NewReader(signed)) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		der := s.Contents()
+		var raw asn1.RawValue
+		if _, err := asn1.Unmarshal(der, &raw); err == nil {
+			der = raw.FullBytes
+		}
+		got, ok := cmsCertificates(der)
+		want, err := cmsCertificatesBER(der)
+		if !ok || err != nil {
+			t.Fatalf("signature %d: in place ok=%v, pkcs7 %v", n+1, ok, err)
+		}
+		if len(got) != len(want) || len(got) < 3 {
+			t.Fatalf("signature %d: %d certificates in place, %d through pkcs7 (want the signer's, the TSA's and the root)", n+1, len(got), len(want))
+		}
+		for i := range got {
+			if !bytes.Equal(got[i].Raw, want[i].Raw) {
+				t.Errorf("signature %d certificate %d differs", n+1, i)
+			}
+		}
+		n++
+	}
+	if n != 2 {
+		t.Fatalf("%d signatures, want 2", n)
+	}
+	if _, ok := cmsCertificates([]byte{0x30, 0x80, 0, 0}); ok {
+		t.Error("BER (indefinite length) read in place; it must fall back to pkcs7")
 	}
 }
