@@ -62,14 +62,37 @@ func main() {
 		fmt.Println("VANTHU_TEST_DATABASE_URL (or -postgres) is unset: SQLite only")
 	}
 	fmt.Printf("bench-http: %s closed loop with %d connections; %d req/s for %s; GOMAXPROCS of the servers: default\n", *dur, *conns, *rate, *rateDur)
+	var sums []summary
 	for _, b := range backends {
 		o := opts{bin: *vanthu, pgAdmin: *pg, profile: *profile, dur: *dur, rateDur: *rateDur, conns: *conns, rate: *rate}
-		if err := runBackend(b, o); err != nil {
+		sum, err := runBackend(b, o)
+		if err != nil {
 			fmt.Fprintf(os.Stderr, "bench-http %s: %v\n", b, err)
 			os.Exit(1)
 		}
+		sums = append(sums, sum)
+	}
+	printSummary(sums, *rate)
+}
+
+// summary is what one backend measured against issue 10's targets.
+type summary struct {
+	backend               string
+	get, list             float64          // % of bare Echo
+	p99, bareP99          [2]time.Duration // net/http client, raw open loop
+	loadBefore, loadAfter string
+}
+
+func printSummary(sums []summary, rate int) {
+	fmt.Printf("\nsummary (targets: GET >= 25%% and list >= 15%% of bare Echo, p99 < 2 ms at %d req/s)\n", rate)
+	fmt.Printf("%-9s %8s %8s %28s %28s  %s\n", "backend", "GET", "list", "p99 vanthu/bare net/http", "p99 vanthu/bare raw", "load average before -> after")
+	for _, s := range sums {
+		fmt.Printf("%-9s %7.1f%% %7.1f%% %13.2f / %6.2f ms %13.2f / %6.2f ms  %s -> %s\n", s.backend, s.get, s.list,
+			ms(s.p99[0]), ms(s.bareP99[0]), ms(s.p99[1]), ms(s.bareP99[1]), s.loadBefore, s.loadAfter)
 	}
 }
+
+func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
 func freeAddr() string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
@@ -114,23 +137,28 @@ func (s *servers) close() {
 	}
 }
 
-func runBackend(backend string, o opts) error {
+func runBackend(backend string, o opts) (summary, error) {
+	sum := summary{backend: backend}
 	s, err := start(backend, o)
 	if s != nil {
 		defer s.close()
 	}
 	if err != nil {
-		return err
+		return sum, err
 	}
 	docURL, listURL := "/api/v1/documents/"+s.doc, "/api/v1/documents?limit=20"
 	// Warm up both.
 	benchhttp.ClosedLoop(s.bare+docURL, s.bearer, o.conns, time.Second)
 	benchhttp.ClosedLoop(s.vanthu+docURL, s.bearer, o.conns, time.Second)
 
-	fmt.Printf("\n== %s (document JSON %d bytes, list JSON %d bytes; load average %s)\n", backend, len(s.docJSON), len(s.listJSON), loadavg())
-	for _, p := range []struct{ name, path, short string }{{"GET /documents/{id}", docURL, "get"}, {"GET /documents?limit=20", listURL, "list"}} {
-		if err := closedLoop(s, o, p.name, p.path, fmt.Sprintf("%s-%s-%s.prof", o.profile, backend, p.short)); err != nil {
-			return err
+	sum.loadBefore = loadavg()
+	fmt.Printf("\n== %s (document JSON %d bytes, list JSON %d bytes; load average %s)\n", backend, len(s.docJSON), len(s.listJSON), sum.loadBefore)
+	for _, p := range []struct {
+		name, path, short string
+		ratio             *float64
+	}{{"GET /documents/{id}", docURL, "get", &sum.get}, {"GET /documents?limit=20", listURL, "list", &sum.list}} {
+		if *p.ratio, err = closedLoop(s, o, p.name, p.path, fmt.Sprintf("%s-%s-%s.prof", o.profile, backend, p.short)); err != nil {
+			return sum, err
 		}
 	}
 	name := fmt.Sprintf("GET /documents/{id} @%d/s", o.rate)
@@ -139,21 +167,23 @@ func runBackend(backend string, o opts) error {
 	fmt.Printf("%-26s bare echo %s\n%-26s vanthu    %s\n", name+" net/http client", fb, "", fv)
 	rb, err := benchhttp.OpenLoop(s.bare+docURL, s.bearer, o.rate, 64, o.rateDur)
 	if err != nil {
-		return err
+		return sum, err
 	}
 	rv, err := benchhttp.OpenLoop(s.vanthu+docURL, s.bearer, o.rate, 64, o.rateDur)
 	if err != nil {
-		return err
+		return sum, err
 	}
 	fmt.Printf("%-26s bare echo %s\n%-26s vanthu    %s\n", name+" raw open loop", rb, "", rv)
-	fmt.Printf("load average after the %s runs: %s\n", backend, loadavg())
-	return nil
+	sum.p99, sum.bareP99 = [2]time.Duration{fv.P99, rv.P99}, [2]time.Duration{fb.P99, rb.P99}
+	sum.loadAfter = loadavg()
+	fmt.Printf("load average after the %s runs: %s\n", backend, sum.loadAfter)
+	return sum, nil
 }
 
 // closedLoop measures path on the bare server and vanthu, alternating
 // halves so that a neighbour's load hits both alike, and prints the ratio
 // (with a CPU profile of vanthu's halves when asked).
-func closedLoop(s *servers, o opts, name, path, profile string) error {
+func closedLoop(s *servers, o opts, name, path, profile string) (float64, error) {
 	half := o.dur / 2
 	b1 := benchhttp.ClosedLoop(s.bare+path, s.bearer, o.conns, half)
 	var prof chan error
@@ -165,13 +195,14 @@ func closedLoop(s *servers, o opts, name, path, profile string) error {
 	v2 := benchhttp.ClosedLoop(s.vanthu+path, s.bearer, o.conns, half)
 	if prof != nil {
 		if err := <-prof; err != nil {
-			return err
+			return 0, err
 		}
 	}
 	b2 := benchhttp.ClosedLoop(s.bare+path, s.bearer, o.conns, half)
 	b, v := merge(b1, b2), merge(v1, v2)
-	fmt.Printf("%-26s bare echo %s\n%-26s vanthu    %s\n%-26s ratio     %.1f%% of bare Echo\n", name, b, "", v, "", 100*v.RPS()/b.RPS())
-	return nil
+	ratio := 100 * v.RPS() / b.RPS()
+	fmt.Printf("%-26s bare echo %s\n%-26s vanthu    %s\n%-26s ratio     %.1f%% of bare Echo\n", name, b, "", v, "", ratio)
+	return ratio, nil
 }
 
 // start starts vanthu on backend, seeds it, and starts the bare server
