@@ -2,6 +2,7 @@ package api
 
 import (
 	"encoding/json"
+	"math"
 	"net/http"
 	"strconv"
 	"sync"
@@ -78,12 +79,11 @@ func appendDocumentJSON(b []byte, d *DocumentJSON) ([]byte, error) {
 		b = append(b, ']')
 	}
 	b = appendOmitEmpty(b, `,"drafting_unit":`, d.DraftingUnit)
-	if d.Layout != nil { // rare and nested: encoding/json
-		l, err := json.Marshal(d.Layout)
-		if err != nil {
+	if d.Layout != nil {
+		var err error
+		if b, err = appendLayout(append(b, `,"layout":`...), d.Layout); err != nil {
 			return nil, err
 		}
-		b = append(append(b, `,"layout":`...), l...)
 	}
 	if d.Sender != nil {
 		b = appendOrg(append(b, `,"sender":`...), *d.Sender)
@@ -157,6 +157,82 @@ func appendDocumentJSONTail(b []byte, d *DocumentJSON) ([]byte, error) {
 	}
 	b = appendStrings(append(b, `,"allowed_actions":`...), d.AllowedActions)
 	return append(b, '}'), nil
+}
+
+func appendLayout(b []byte, l *LayoutJSON) ([]byte, error) {
+	b = append(b, '{')
+	var err error
+	for _, box := range []struct {
+		key string
+		box *BoxJSON
+	}{{`"signature":`, l.Signature}, {`"number":`, l.Number}, {`"date":`, l.Date}} {
+		if box.box == nil {
+			continue
+		}
+		b = appendComma(b)
+		b = strconv.AppendInt(append(append(b, box.key...), `{"page":`...), int64(box.box.Page), 10)
+		for _, f := range []struct {
+			key string
+			v   float64
+		}{{`,"x":`, box.box.X}, {`,"y":`, box.box.Y}, {`,"w":`, box.box.W}, {`,"h":`, box.box.H}} {
+			if b, err = appendFloat(append(b, f.key...), f.v); err != nil {
+				return nil, err
+			}
+		}
+		b = append(b, '}')
+	}
+	if l.NumberOnly {
+		b = append(appendComma(b), `"number_only":true`...)
+	}
+	if len(l.DateBlanks) > 0 {
+		b = append(appendComma(b), `"date_blanks":[`...)
+		for i, f := range l.DateBlanks {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			if b, err = appendFloat(b, f); err != nil {
+				return nil, err
+			}
+		}
+		b = append(b, ']')
+	}
+	if l.Source != "" {
+		b = appendStringField(appendComma(b), `"source":`, l.Source)
+	}
+	if len(l.Notes) > 0 {
+		b = appendStrings(append(appendComma(b), `"notes":`...), l.Notes)
+	}
+	return append(b, '}'), nil
+}
+
+// appendComma separates a member from the one before it, if any.
+func appendComma(b []byte) []byte {
+	if b[len(b)-1] != '{' {
+		b = append(b, ',')
+	}
+	return b
+}
+
+// appendFloat writes f as encoding/json does: the shortest decimal that
+// reads back the same, in exponent form (e-7, not e-07) below 1e-6 and
+// from 1e21; NaN and infinities are errors.
+func appendFloat(b []byte, f float64) ([]byte, error) {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		_, err := json.Marshal(f)
+		return nil, err
+	}
+	format := byte('f')
+	if abs := math.Abs(f); abs != 0 && (abs < 1e-6 || abs >= 1e21) {
+		format = 'e'
+	}
+	b = strconv.AppendFloat(b, f, format, -1, 64)
+	if format == 'e' {
+		if n := len(b); n >= 4 && b[n-4] == 'e' && b[n-3] == '-' && b[n-2] == '0' {
+			b[n-2] = b[n-1]
+			b = b[:n-1]
+		}
+	}
+	return b, nil
 }
 
 func appendOrg(b []byte, o workflow.Org) []byte {

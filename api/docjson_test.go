@@ -3,8 +3,11 @@ package api
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
+	"math"
 	"reflect"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -74,6 +77,17 @@ func TestAppendDocumentJSONIsEncodingJSON(t *testing.T) {
 	for r := rune(0x80); r <= 0x10ffff; r += 331 { // runes across the planes
 		cases["rune "+string(r)] = fullDocumentJSON("a" + string(r) + string(r+0x2028-0x80) + "b")
 	}
+	for i, f := range []float64{0, -0.5, 1e-7, 1.5e-7, 1e-6, 9.99e-7, 1e20, 1e21, 1.5e21, -3e-9, 123456789.125, 0.1, 1.0 / 3, 595.2756, 1e200, math.SmallestNonzeroFloat64} {
+		d := fullDocumentJSON("f")
+		d.Layout = &LayoutJSON{Number: &BoxJSON{Page: -1, X: f, Y: -f, W: f * 3, H: f / 7}, Date: &BoxJSON{X: f}, NumberOnly: true,
+			DateBlanks: []float64{f, -f, f * 1e10}}
+		cases["float "+strconv.Itoa(i)] = d
+	}
+	for _, l := range []*LayoutJSON{{}, {Source: "manual"}, {Notes: []string{"a"}}, {NumberOnly: true}, {DateBlanks: []float64{}}, {Date: &BoxJSON{}}} {
+		d := fullDocumentJSON("l")
+		d.Layout = l
+		cases[fmt.Sprintf("layout %+v", *l)] = d
+	}
 	for name, d := range cases {
 		want, err := json.Marshal(d)
 		if err != nil {
@@ -85,6 +99,15 @@ func TestAppendDocumentJSONIsEncodingJSON(t *testing.T) {
 		}
 		if !bytes.Equal(got, want) {
 			t.Errorf("%q:\n got %s\nwant %s", name, got, want)
+		}
+	}
+}
+
+func TestAppendFloatRefusesNaN(t *testing.T) {
+	for _, f := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+		d := DocumentJSON{Layout: &LayoutJSON{Signature: &BoxJSON{X: f}}}
+		if _, err := appendDocumentJSON(nil, &d); err == nil {
+			t.Errorf("%v: no error (encoding/json refuses it)", f)
 		}
 	}
 }
