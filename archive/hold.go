@@ -12,9 +12,6 @@ import (
 // Readers of the archive: archivists, clerks and admins.
 var readerRoles = []workflow.Role{workflow.RoleArchivist, workflow.RoleClerk, workflow.RoleAdmin}
 
-// holderRoles may set and lift legal holds.
-var holderRoles = []workflow.Role{workflow.RoleArchivist, workflow.RoleAdmin}
-
 func roleErr(what string, roles []workflow.Role) error {
 	names := ""
 	for i, r := range roles {
@@ -79,11 +76,14 @@ func (s *Service) Open(ctx context.Context, actor *workflow.User, docID, name st
 
 // SetLegalHold turns the legal hold of an archived record on or off
 // (archivists and admins): on every object in the store first, then on the
-// document, with an audit event. A hold blocks deletion even after the
+// document with its audit event (Docs, workflow.Service.SetLegalHold). A hold blocks deletion even after the
 // retention date. Repeating it is harmless.
 func (s *Service) SetLegalHold(ctx context.Context, actor *workflow.User, docID string, on bool, comment string) (*Record, error) {
-	if !actor.HasAny(holderRoles) {
-		return nil, roleErr("a legal hold", holderRoles)
+	if err := workflow.CheckLegalHolder(actor); err != nil {
+		return nil, err
+	}
+	if s.Docs == nil {
+		return nil, workflow.Errorf(workflow.EUNAVAILABLE, "legal holds are not wired on this server")
 	}
 	_, rec, err := s.visibleRecord(ctx, actor, docID)
 	if err != nil {
@@ -101,22 +101,7 @@ func (s *Service) SetLegalHold(ctx context.Context, actor *workflow.User, docID 
 	if on {
 		state = "on"
 	}
-	err = s.Repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
-		d, err := tx.LockDocument(ctx, docID)
-		if err != nil {
-			return err
-		}
-		if d.LegalHold == on {
-			return nil
-		}
-		prev := d.Version
-		d.LegalHold, d.Version, d.UpdatedAt = on, d.Version+1, s.now()
-		if err := tx.UpdateDocument(ctx, d, prev); err != nil {
-			return err
-		}
-		return tx.AppendEvent(ctx, &workflow.Event{DocumentID: docID, Actor: actor.ID, Kind: workflow.EventArchive,
-			Comment: comment, At: s.now(), Data: map[string]string{"legal_hold": state, "record": rec.Key}})
-	})
+	_, err = s.Docs.SetLegalHold(ctx, actor, docID, on, comment, map[string]string{"record": rec.Key})
 	if err != nil {
 		return nil, fmt.Errorf("legal hold on %s: %w", docID, err)
 	}

@@ -24,7 +24,8 @@ type Service struct {
 	Work     workflow.Blobs      // the work store: where documents' files are
 	Store    workflow.Blobs      // the archive store (object lock / read-only files)
 	Index    Index               // the database side
-	Repo     workflow.Repository // documents, users, audit (legal hold events)
+	Repo     workflow.Repository // documents, users, audit
+	Docs     LegalHolder         // records legal holds on documents (workflow.Service)
 	Defaults Defaults            // retention class per type
 	// Retain gives the retain-until date of a class from the archive date;
 	// RetainUntil by default. Tests inject short periods.
@@ -53,6 +54,12 @@ type Service struct {
 }
 
 var _ workflow.Archiver = (*Service)(nil)
+
+// LegalHolder turns a document's legal hold on or off with its audit
+// event (workflow.Service.SetLegalHold).
+type LegalHolder interface {
+	SetLegalHold(ctx context.Context, actor *workflow.User, docID string, on bool, comment string, data map[string]string) (*workflow.Document, error)
+}
 
 func (s *Service) now() time.Time {
 	if s.Now != nil {

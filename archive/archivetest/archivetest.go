@@ -55,6 +55,7 @@ func New(tb testing.TB, db *gormdb.DB, store workflow.Blobs) *Fixture {
 	f := &Fixture{DB: db, Index: idx, Work: work, Store: store, Users: map[workflow.Role]*workflow.User{}}
 	f.Archive = &archive.Service{Work: work, Store: store, Index: idx, Repo: db, Defaults: defaults, Org: agency}
 	f.Docs = &workflow.Service{Repo: db, Blobs: work, Signer: workflowtest.Signer{}, Archiver: f.Archive, Agency: agency}
+	f.Archive.Docs = f.Docs
 	err = db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
 		for _, r := range workflow.Roles {
 			u := &workflow.User{ID: "u-" + string(r), Username: string(r), FullName: "Nguyễn Văn " + string(r),
