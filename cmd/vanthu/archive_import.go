@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/vanthu/vanthu/archive"
 	"github.com/vanthu/vanthu/signing"
@@ -365,52 +364,17 @@ func importInput(m map[string]string) (workflow.CreateInput, error) {
 }
 
 // createImported stores the file and creates the document — completed,
-// with its creation, upload and import events — and records its SHA-256
-// as imported, all in one transaction: an interrupted run leaves either
-// nothing or a document the next run finds by the file's hash.
+// with its creation and upload events (workflow.Service.Import) — and
+// records its SHA-256 as imported, all in one transaction: an interrupted
+// run leaves either nothing or a document the next run finds by the
+// file's hash.
 func createImported(ctx context.Context, docs *workflow.Service, svc *archive.Service, in workflow.CreateInput, sum, name string) (*workflow.Document, error) {
 	if err := validateImport(&in); err != nil {
 		return nil, err
 	}
-	if _, err := docs.Blobs.Put(ctx, workflow.BlobKey(sum), io.NewSectionReader(in.File.Content, 0, in.File.Size), in.File.Size, sum,
-		workflow.PutOptions{ContentType: "application/pdf"}); err != nil {
-		return nil, fmt.Errorf("store %s: %w", name, err)
-	}
-	now := time.Now().UTC()
-	d := &workflow.Document{ID: workflow.NewID(now), Direction: workflow.Incoming, Type: in.Type, Subject: in.Subject,
-		Urgency: workflow.UrgencyNormal, Confidentiality: in.Confidentiality, State: workflow.Completed, Version: 1,
-		Sender: in.Sender, OriginalNumber: in.OriginalNumber, OriginalDate: in.OriginalDate, Retention: in.Retention,
-		Notes: in.Notes, CreatedBy: importer.ID, CreatedAt: now, UpdatedAt: now,
-		Files: []workflow.File{{SHA256: sum, Name: in.File.Name, Size: in.File.Size, Kind: workflow.FileMain, CreatedAt: now}}}
-	if docs.Signer != nil {
-		if v, err := docs.Signer.Verify(ctx, mustRead(in.File)); err == nil {
-			d.Verification = &v
-		}
-	}
-	err := docs.Repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
-		if err := tx.CreateDocument(ctx, d); err != nil {
-			return err
-		}
-		if err := tx.AppendEvent(ctx, &workflow.Event{DocumentID: d.ID, Actor: importer.ID, Kind: workflow.EventCreate,
-			To: workflow.Completed, Comment: "imported from an existing archive", At: now,
-			Data: map[string]string{"direction": string(d.Direction), "type": string(d.Type), "import_file": name}}); err != nil {
-			return err
-		}
-		if err := tx.AppendEvent(ctx, &workflow.Event{DocumentID: d.ID, Actor: importer.ID, Kind: workflow.EventUpload, At: now,
-			Data: map[string]string{"sha256": sum, "name": in.File.Name, "kind": string(workflow.FileMain), "size": fmt.Sprint(in.File.Size)}}); err != nil {
-			return err
-		}
+	return docs.Import(ctx, importer, in, name, func(ctx context.Context, _ workflow.Tx, d *workflow.Document) error {
 		return svc.Index.MarkImported(ctx, sum, d.ID, name)
 	})
-	if err != nil {
-		return nil, fmt.Errorf("create imported document: %w", err)
-	}
-	return d, nil
-}
-
-func mustRead(u *workflow.Upload) []byte {
-	b, _ := io.ReadAll(io.NewSectionReader(u.Content, 0, u.Size))
-	return b
 }
 
 func validateImport(in *workflow.CreateInput) error {

@@ -21,8 +21,6 @@ var documentWriters = map[string]string{
 	// synthetic archives for measurements (vanthu archive seed), not a
 	// path of the application
 	"cmd/vanthu/archive_seed.go": "seed",
-	// archive import creates completed documents (to move into workflow)
-	"cmd/vanthu/archive_import.go": "import",
 }
 
 // TestStateChangesThroughTheService: no package but workflow (and the
