@@ -71,6 +71,9 @@ type LTV struct {
 	// (the built-in TSA) instead of a POST to TSAURL, which still names
 	// the TSA and turns B-LTA on.
 	TSA TimeStamper
+	// extraAnnots, set by tests, adds annotations to page 1 in the
+	// document time-stamp's update (it returns their references).
+	extraAnnots func(u *incUpdate) string
 }
 
 // TimeStamper answers an RFC 3161 query (DER TimeStampReq) with a DER
@@ -582,7 +585,7 @@ func docTimestamp(ctx context.Context, r io.ReaderAt, size int64, rdr *pdf.Reade
 		if err != nil {
 			return nil, unparsable(err)
 		}
-		brAt, cStart, cEnd, err := writeDocTSObjects(u, rdr, room)
+		brAt, cStart, cEnd, err := writeDocTSObjects(u, rdr, room, o.extraAnnots)
 		if err != nil {
 			return nil, unparsable(err)
 		}
@@ -623,7 +626,7 @@ func docTimestamp(ctx context.Context, r io.ReaderAt, size int64, rdr *pdf.Reade
 // its field, the page and catalog changes into u. It returns the absolute
 // offsets of the /ByteRange numbers and of the /Contents hex string
 // (from '<' to after '>').
-func writeDocTSObjects(u *incUpdate, rdr *pdf.Reader, room int) (brAt, cStart, cEnd int64, err error) {
+func writeDocTSObjects(u *incUpdate, rdr *pdf.Reader, room int, extraAnnots func(*incUpdate) string) (brAt, cStart, cEnd int64, err error) {
 	root := rdr.Trailer().Key("Root")
 	rp := root.GetPtr()
 	if root.Kind() != pdf.Dict || rp.GetID() == 0 {
@@ -641,7 +644,7 @@ func writeDocTSObjects(u *incUpdate, rdr *pdf.Reader, room int) (brAt, cStart, c
 	name := "DocTimeStamp" + strconv.Itoa(int(sig))
 	u.put(field, 0, fmt.Sprintf("<< /Type /Annot /Subtype /Widget /FT /Sig /T (%s) /V %d 0 R /F 132 /Rect [0 0 0 0] /P %d %d R >>", name, sig, pp.GetID(), pp.GetGen()))
 	fieldRef := fmt.Sprintf("%d 0 R", field)
-	addDocTSAnnot(u, page, fieldRef)
+	addDocTSAnnot(u, page, fieldRef, extraAnnots)
 	addDocTSField(u, root, fieldRef)
 	return brAt, cStart, cEnd, nil
 }
@@ -663,12 +666,13 @@ func writeDocTSSig(u *incUpdate, sig uint32, room int) (brAt, cStart, cEnd int64
 }
 
 // addDocTSAnnot lists the widget fieldRef in page's /Annots: the array
-// object is rewritten when it is an object of its own, else the page.
-func addDocTSAnnot(u *incUpdate, page pdf.Value, fieldRef string) {
+// object is rewritten when it is an object of its own, else the page;
+// extra (LTV.extraAnnots, tests) adds annotations beside it.
+func addDocTSAnnot(u *incUpdate, page pdf.Value, fieldRef string, extra func(*incUpdate) string) {
 	pp := page.GetPtr()
 	pageRefs := fieldRef
-	if docTSExtraAnnots != nil {
-		pageRefs += " " + docTSExtraAnnots(u)
+	if extra != nil {
+		pageRefs += " " + extra(u)
 	}
 	if a := page.Key("Annots"); a.Kind() == pdf.Array && a.GetPtr().GetID() != 0 && a.GetPtr().GetID() != pp.GetID() {
 		var s strings.Builder
@@ -737,10 +741,6 @@ func addDocTSField(u *incUpdate, root pdf.Value, fieldRef string) {
 	pdfDict(&cat, root, rp.GetID(), map[string]string{"AcroForm": afs.String()})
 	u.put(rp.GetID(), int(rp.GetGen()), cat.String())
 }
-
-// docTSExtraAnnots, set by tests, adds annotations to page 1 in the
-// document time-stamp's update (it returns their references).
-var docTSExtraAnnots func(u *incUpdate) string
 
 // firstPage walks the page tree to its first page.
 func firstPage(node pdf.Value, depth int) (pdf.Value, error) {

@@ -389,13 +389,13 @@ func TestDocTimestampApprovesNothing(t *testing.T) {
 	roots.AddCert(p.Root)
 	for _, forged := range []bool{false, true} {
 		t.Run(map[bool]string{false: "own field only", true: "FreeText added"}[forged], func(t *testing.T) {
+			o := LTV{Fetcher: verify.HTTPFetcher{}, TSAURL: tsa.URL}
 			if forged {
-				docTSExtraAnnots = func(u *incUpdate) string {
+				o.extraAnnots = func(u *incUpdate) string {
 					return fmt.Sprintf("%d 0 R", u.add("<< /Type /Annot /Subtype /FreeText /Rect [50 700 400 740] /Contents (Da thu hoi) /DA (/Helv 18 Tf 1 0 0 rg) >>"))
 				}
-				defer func() { docTSExtraAnnots = nil }()
 			}
-			out, _, err := AddLTV(ctx, pdf, LTV{Fetcher: verify.HTTPFetcher{}, TSAURL: tsa.URL})
+			out, _, err := AddLTV(ctx, pdf, o)
 			if err != nil {
 				t.Fatal(err)
 			}

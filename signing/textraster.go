@@ -33,12 +33,9 @@ const (
 	maxFaceAdvance = 8192
 )
 
-// maxGlyphBytes bounds the glyph masks of all faces together; beyond it
-// every face is dropped (a variable for tests).
-var maxGlyphBytes int64 = 32 << 20
-
-// glyphBytes is the size of the glyph masks of the faces in the cache.
-var glyphBytes atomic.Int64
+// defaultGlyphBytes bounds the glyph masks of all faces together in the
+// signer's cache (textFaces).
+const defaultGlyphBytes = 32 << 20
 
 // faceKey names a face: the font and its size in 26.6 pixels.
 type faceKey struct {
@@ -56,6 +53,7 @@ type cachedFace struct {
 	kern    map[[2]rune]fixed.Int26_6
 	glyphs  map[glyphKey]*glyphMask
 	bytes   int64 // of the masks in glyphs
+	cache   *faceCache
 }
 
 type glyphKey struct {
@@ -72,21 +70,35 @@ type glyphMask struct {
 	adv  fixed.Int26_6
 }
 
-var faces = struct {
-	sync.Mutex
-	m map[faceKey]*cachedFace
-}{m: map[faceKey]*cachedFace{}}
+// faceCache keeps font faces with their glyph masks; maxBytes bounds the
+// masks of all faces together: beyond it every face is dropped.
+type faceCache struct {
+	mu       sync.Mutex
+	m        map[faceKey]*cachedFace
+	bytes    atomic.Int64 // of the glyph masks of the faces in m
+	maxBytes int64
+}
+
+func newFaceCache(maxBytes int64) *faceCache {
+	return &faceCache{m: map[faceKey]*cachedFace{}, maxBytes: maxBytes}
+}
+
+// textFaces is the cache the signer's text is drawn with; tests build
+// their own (newFaceCache) to try other bounds.
+var textFaces = newFaceCache(defaultGlyphBytes)
 
 // faceFor returns the cached face of the regular or bold font at size
-// pixels per em (points at 72 dpi).
-func faceFor(bold bool, size float64) (*cachedFace, error) {
+// pixels per em (points at 72 dpi), from textFaces.
+func faceFor(bold bool, size float64) (*cachedFace, error) { return textFaces.face(bold, size) }
+
+func (c *faceCache) face(bold bool, size float64) (*cachedFace, error) {
 	if err := loadFonts(); err != nil {
 		return nil, err
 	}
 	k := faceKey{bold: bold, size: fixed.Int26_6(math.Round(size * 64))}
-	faces.Lock()
-	defer faces.Unlock()
-	if f := faces.m[k]; f != nil {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if f := c.m[k]; f != nil {
 		return f, nil
 	}
 	ft := fontRegular
@@ -97,22 +109,22 @@ func faceFor(bold bool, size float64) (*cachedFace, error) {
 	if err != nil {
 		return nil, fmt.Errorf("font face: %w", err)
 	}
-	if len(faces.m) >= maxFaces {
-		dropFacesLocked()
+	if len(c.m) >= maxFaces {
+		c.dropLocked()
 	}
 	f := &cachedFace{
-		face: face, metrics: face.Metrics(),
+		face: face, metrics: face.Metrics(), cache: c,
 		adv: map[rune]fixed.Int26_6{}, kern: map[[2]rune]fixed.Int26_6{}, glyphs: map[glyphKey]*glyphMask{},
 	}
-	faces.m[k] = f
+	c.m[k] = f
 	return f, nil
 }
 
-// dropFacesLocked empties the face cache (faces is locked). Faces in use
-// stay usable; they are no longer found.
-func dropFacesLocked() {
-	clear(faces.m)
-	glyphBytes.Store(0)
+// dropLocked empties the cache (c.mu is held). Faces in use stay usable;
+// they are no longer found.
+func (c *faceCache) dropLocked() {
+	clear(c.m)
+	c.bytes.Store(0)
 }
 
 // measure is the advance of s, kerning included (font.MeasureString).
@@ -198,15 +210,15 @@ func (f *cachedFace) glyphLocked(r rune, phase fixed.Int26_6) *glyphMask {
 	}
 	if len(f.glyphs) >= maxFaceGlyphs {
 		clear(f.glyphs)
-		glyphBytes.Add(-f.bytes)
+		f.cache.bytes.Add(-f.bytes)
 		f.bytes = 0
 	}
 	f.glyphs[k] = g
 	f.bytes += int64(len(g.pix))
-	if glyphBytes.Add(int64(len(g.pix))) > maxGlyphBytes {
-		faces.Lock() // never taken the other way round: faceFor does not lock a face
-		dropFacesLocked()
-		faces.Unlock()
+	if c := f.cache; c.bytes.Add(int64(len(g.pix))) > c.maxBytes {
+		c.mu.Lock() // never taken the other way round: face does not lock a face
+		c.dropLocked()
+		c.mu.Unlock()
 	}
 	return g
 }
@@ -221,10 +233,14 @@ type textLayout struct {
 // layoutText lays out lines top to bottom in a transparent wPt×hPt-point
 // image (as renderText draws them).
 func layoutText(wPt, hPt float64, lines []textLine) (*textLayout, error) {
+	return textFaces.layoutText(wPt, hPt, lines)
+}
+
+func (c *faceCache) layoutText(wPt, hPt float64, lines []textLine) (*textLayout, error) {
 	t := &textLayout{w: int(math.Ceil(wPt * pxPerPt)), h: int(math.Ceil(hPt * pxPerPt))}
 	y := 0.0
 	for _, l := range lines {
-		f, err := faceFor(l.Bold, l.Size*pxPerPt)
+		f, err := c.face(l.Bold, l.Size*pxPerPt)
 		if err != nil {
 			return nil, err
 		}
@@ -299,7 +315,11 @@ func (t *textLayout) alpha(box image.Rectangle) []byte {
 
 // renderText draws lines into a transparent w×h-point image, top to bottom.
 func renderText(wPt, hPt float64, lines []textLine) (*image.NRGBA, error) {
-	t, err := layoutText(wPt, hPt, lines)
+	return textFaces.renderText(wPt, hPt, lines)
+}
+
+func (c *faceCache) renderText(wPt, hPt float64, lines []textLine) (*image.NRGBA, error) {
+	t, err := c.layoutText(wPt, hPt, lines)
 	if err != nil {
 		return nil, err
 	}
@@ -316,14 +336,18 @@ func renderText(wPt, hPt float64, lines []textLine) (*image.NRGBA, error) {
 // image: text of one colour is its alpha mask over the box the glyphs
 // cover, under a 1×1 image of the colour.
 func textImage(wPt, hPt float64, lines []textLine) (*preparedImage, error) {
-	t, err := layoutText(wPt, hPt, lines)
+	return textFaces.textImage(wPt, hPt, lines)
+}
+
+func (c *faceCache) textImage(wPt, hPt float64, lines []textLine) (*preparedImage, error) {
+	t, err := c.layoutText(wPt, hPt, lines)
 	if err != nil {
 		return nil, err
 	}
 	col, ok := t.uniform()
 	box := t.ink()
 	if !ok || col.A != 0xFF || box.Empty() {
-		img, err := renderText(wPt, hPt, lines)
+		img, err := c.renderText(wPt, hPt, lines)
 		if err != nil {
 			return nil, err
 		}

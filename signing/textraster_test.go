@@ -201,12 +201,10 @@ func TestAgencyTextSplit(t *testing.T) {
 }
 
 // TestGlyphCacheBounded: the glyph masks of all faces together stay
-// under maxGlyphBytes, however many glyphs and sizes are drawn; drawing
-// still works after the cache was dropped.
+// under the cache's bound, however many glyphs and sizes are drawn;
+// drawing still works after the cache was dropped.
 func TestGlyphCacheBounded(t *testing.T) {
-	old := maxGlyphBytes
-	maxGlyphBytes = 256 << 10
-	t.Cleanup(func() { maxGlyphBytes = old })
+	c := newFaceCache(256 << 10)
 	var s []rune
 	for r := rune(0x41); r < 0x41+26; r++ {
 		s = append(s, r, r+0x20)
@@ -216,18 +214,18 @@ func TestGlyphCacheBounded(t *testing.T) {
 	}
 	peak := int64(0)
 	for size := 20.0; size <= 40; size += 2 {
-		if _, err := textImage(600, 60, []textLine{{Text: string(s), Size: size, Color: textDark}}); err != nil {
+		if _, err := c.textImage(600, 60, []textLine{{Text: string(s), Size: size, Color: textDark}}); err != nil {
 			t.Fatal(err)
 		}
-		peak = max(peak, glyphBytes.Load())
+		peak = max(peak, c.bytes.Load())
 	}
-	if peak > maxGlyphBytes {
-		t.Errorf("glyph masks reached %d bytes, bound %d", peak, maxGlyphBytes)
+	if peak > c.maxBytes {
+		t.Errorf("glyph masks reached %d bytes, bound %d", peak, c.maxBytes)
 	}
-	if peak < maxGlyphBytes/4 {
+	if peak < c.maxBytes/4 {
 		t.Errorf("glyph masks peaked at %d bytes: the test did not fill the cache", peak)
 	}
-	p, err := textImage(214, 18, []textLine{{Text: "Số: 15/QĐ-UBND", Size: 13, Color: textDark, Align: 1}})
+	p, err := c.textImage(214, 18, []textLine{{Text: "Số: 15/QĐ-UBND", Size: 13, Color: textDark, Align: 1}})
 	if err != nil || p.W == 0 {
 		t.Fatalf("after the cache was dropped: %v", err)
 	}
@@ -237,10 +235,8 @@ func TestGlyphCacheBounded(t *testing.T) {
 // (SignAgency draws the number beside the seal's text) over shared faces,
 // also while the cache is dropped; run with -race.
 func TestTextImageConcurrent(t *testing.T) {
-	old := maxGlyphBytes
-	maxGlyphBytes = 64 << 10
-	t.Cleanup(func() { maxGlyphBytes = old })
-	want, err := textImage(214, 18, []textLine{{Text: "Số: 15/QĐ-UBND", Size: 13, Color: textDark, Align: 1}})
+	c := newFaceCache(64 << 10)
+	want, err := c.textImage(214, 18, []textLine{{Text: "Số: 15/QĐ-UBND", Size: 13, Color: textDark, Align: 1}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,7 +250,7 @@ func TestTextImageConcurrent(t *testing.T) {
 					size = 8 + float64(g)
 				}
 				var p *preparedImage
-				p, err = textImage(214, 18, []textLine{{Text: "Số: 15/QĐ-UBND", Size: size, Color: textDark, Align: 1}})
+				p, err = c.textImage(214, 18, []textLine{{Text: "Số: 15/QĐ-UBND", Size: size, Color: textDark, Align: 1}})
 				if err == nil && size == 13 && string(p.Alpha) != string(want.Alpha) {
 					err = fmt.Errorf("goroutine %d: a different image", g)
 				}

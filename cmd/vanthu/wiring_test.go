@@ -60,3 +60,61 @@ func TestExplicitWiring(t *testing.T) {
 		}
 	}
 }
+
+// TestTestsAssignNoPackageVariable: the tests of these packages set what
+// they change on their own instance (a field, an option), never by
+// assigning a package-level variable of the package, which every other
+// test running at the same time would see.
+func TestTestsAssignNoPackageVariable(t *testing.T) {
+	for _, dir := range []string{".", "../../exchange/edxml", "../../signing", "../../signing/pki", "../../signing/verify", "../../signing/keys"} {
+		files, err := filepath.Glob(filepath.Join(dir, "*.go"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		fset := token.NewFileSet()
+		pkgVars := map[string]bool{}
+		var tests []*ast.File
+		for _, f := range files {
+			af, err := parser.ParseFile(fset, f, nil, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if strings.HasSuffix(f, "_test.go") {
+				tests = append(tests, af)
+				continue
+			}
+			for _, d := range af.Decls {
+				if g, ok := d.(*ast.GenDecl); ok && g.Tok == token.VAR {
+					for _, s := range g.Specs {
+						for _, n := range s.(*ast.ValueSpec).Names {
+							pkgVars[n.Name] = n.Name != "_"
+						}
+					}
+				}
+			}
+		}
+		if len(files) == 0 {
+			t.Fatalf("no Go files in %s", dir)
+		}
+		for _, af := range tests {
+			ast.Inspect(af, func(n ast.Node) bool {
+				var lhs []ast.Expr
+				switch n := n.(type) {
+				case *ast.AssignStmt:
+					lhs = n.Lhs
+				case *ast.IncDecStmt:
+					lhs = []ast.Expr{n.X}
+				}
+				for _, e := range lhs {
+					// A local variable resolves to its declaration in the
+					// file (Obj set); a package variable of another file
+					// does not.
+					if id, ok := e.(*ast.Ident); ok && id.Obj == nil && pkgVars[id.Name] {
+						t.Errorf("%s: a test assigns package variable %s: make it a field or option the test sets on its own instance", fset.Position(id.Pos()), id.Name)
+					}
+				}
+				return true
+			})
+		}
+	}
+}
