@@ -34,8 +34,10 @@ const TSACertPath = "/pki/tsa.crt" // the time-stamping certificate (DER)
 //	POST /pki/tsa               RFC 3161 query (application/timestamp-query)
 //	GET  /pki/tsa.crt           time-stamping certificate, DER
 //
-// OCSP and CRL answers are made per request and marked not to be cached
-// beyond the request, so a revocation shows at once.
+// CRLs are made per request; an OCSP response is reused for OCSPReuse
+// (a revocation stored through this authority shows at once, one stored
+// elsewhere within OCSPReuse). Both are marked not to be cached by
+// intermediaries. A store that is down answers 503 (OCSP: tryLater).
 func (a *Authority) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET "+keys.CACertPath, func(w http.ResponseWriter, r *http.Request) {
