@@ -75,7 +75,7 @@ func main() {
 	printSummary(sums, *rate)
 }
 
-// summary is what one backend measured against issue 10's targets.
+// summary is what one backend measured against the request-path targets.
 type summary struct {
 	backend               string
 	get, list             float64          // % of bare Echo
