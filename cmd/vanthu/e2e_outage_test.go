@@ -70,15 +70,22 @@ func TestIntegrationOutageSweep(t *testing.T) {
 		proxy *cutProxy
 	}{{"database", dbProxy}, {"object store", s3Proxy}, {"", nil}} {
 		fx := w.fixtures(t, phase.name)
-		if phase.proxy != nil {
-			phase.proxy.cut()
-		}
 		var answers []sweepAnswer
 		for _, op := range ops {
+			if phase.proxy == nil {
+				answers = append(answers, w.call(t, op, fx))
+				continue
+			}
+			// Cut per operation, right after a request that puts the
+			// session in the server's session cache (if it has one), so
+			// that the operation's handler runs, not only the
+			// authentication, while the dependency is down.
+			w.warm(t, fx)
+			phase.proxy.cut()
 			answers = append(answers, w.call(t, op, fx))
+			phase.proxy.restore()
 		}
 		if phase.proxy != nil {
-			phase.proxy.restore()
 			down[phase.name] = answers
 			continue
 		}
@@ -259,6 +266,20 @@ func (w *sweepWorld) fixtures(t *testing.T, phase string) sweepFixtures {
 	}
 	fx.incoming = doc["id"].(string)
 	return fx
+}
+
+// warm makes an authenticated request until it succeeds (after a
+// restore the server's pooled connections may still be the cut ones).
+func (w *sweepWorld) warm(t *testing.T, fx sweepFixtures) {
+	t.Helper()
+	for i := 0; i < 50; i++ {
+		a := w.call(t, sweepOp{method: "GET", path: "/api/v1/users/{id}", id: "getUser"}, fx)
+		if a.err == nil && a.status == http.StatusOK {
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Fatal("the server does not answer again after the dependency came back")
 }
 
 // sweepAnswer is one answer (or the failure to get one).
