@@ -86,6 +86,39 @@ func Open(ctx context.Context, dsn string, dataDir string, logger *slog.Logger) 
 // Connect is Open without the migrations: it leaves the schema as it is
 // (for `vanthu migrate --status`).
 func Connect(ctx context.Context, dsn string, dataDir string, logger *slog.Logger) (*DB, error) {
+	// SQLite answers SQLITE_BUSY at once, without its busy handler, to a
+	// connection that switches the file to WAL while another process opens
+	// it (several servers or CLIs starting together on a new file): try
+	// again for as long as busy_timeout would have waited.
+	deadline := time.Now().Add(sqliteOpenWait)
+	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
+		d, err := connect(ctx, dsn, dataDir, logger)
+		if err == nil || dsn != "" || !isSQLiteBusy(err) || time.Now().Add(wait).After(deadline) {
+			return d, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, workflow.Wrap(workflow.EUNAVAILABLE, ctx.Err(), "open sqlite database")
+		case <-time.After(wait):
+		}
+	}
+}
+
+// sqliteOpenWait bounds Connect's retries on a busy SQLite file (the
+// busy_timeout of every connection).
+const sqliteOpenWait = 10 * time.Second
+
+// isSQLiteBusy reports a SQLite "database is locked" or "busy" error.
+func isSQLiteBusy(err error) bool {
+	var coder interface{ Code() int }
+	if !errors.As(err, &coder) {
+		return false
+	}
+	c := coder.Code() & 0xff
+	return c == sqliteBusy || c == sqliteLocked
+}
+
+func connect(ctx context.Context, dsn string, dataDir string, logger *slog.Logger) (*DB, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
