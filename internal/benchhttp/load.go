@@ -101,6 +101,24 @@ func ClosedLoop(url, bearer string, conns int, d time.Duration) Result {
 func FixedRate(url, bearer string, rate, conns int, d time.Duration) Result {
 	c := newClient(conns)
 	defer c.CloseIdleConnections()
+	return paced(rate, conns, d, func(due <-chan time.Time) ([]time.Duration, int) {
+		var lat []time.Duration
+		e := 0
+		for t := range due {
+			if err := get(c, url, bearer); err != nil {
+				e++
+				continue
+			}
+			lat = append(lat, time.Since(t))
+		}
+		return lat, e
+	})
+}
+
+// paced schedules rate requests per second for d on a channel read by
+// conns workers, each returning the latencies (from the scheduled times)
+// and the errors of the requests it sent.
+func paced(rate, conns int, d time.Duration, worker func(due <-chan time.Time) ([]time.Duration, int)) Result {
 	n := int(float64(rate) * d.Seconds())
 	interval := time.Second / time.Duration(rate)
 	due := make(chan time.Time, n)
@@ -110,15 +128,7 @@ func FixedRate(url, bearer string, rate, conns int, d time.Duration) Result {
 	var wg sync.WaitGroup
 	for range conns {
 		wg.Go(func() {
-			var lat []time.Duration
-			e := 0
-			for t := range due {
-				if err := get(c, url, bearer); err != nil {
-					e++
-					continue
-				}
-				lat = append(lat, time.Since(t))
-			}
+			lat, e := worker(due)
 			mu.Lock()
 			all = append(all, lat...)
 			errs += e
@@ -166,33 +176,9 @@ func OpenLoop(rawURL, bearer string, rate, conns int, d time.Duration) (Result, 
 		req += "Authorization: " + bearer + "\r\n"
 	}
 	req += "\r\n"
-	n := int(float64(rate) * d.Seconds())
-	interval := time.Second / time.Duration(rate)
-	due := make(chan time.Time, n)
-	var mu sync.Mutex
-	var all []time.Duration
-	errs := 0
-	var wg sync.WaitGroup
-	for range conns {
-		wg.Go(func() {
-			lat, e := rawWorker(u.Host, []byte(req), due)
-			mu.Lock()
-			all = append(all, lat...)
-			errs += e
-			mu.Unlock()
-		})
-	}
-	start := time.Now()
-	for i := range n {
-		at := start.Add(time.Duration(i) * interval)
-		if w := time.Until(at); w > 0 {
-			time.Sleep(w)
-		}
-		due <- at
-	}
-	close(due)
-	wg.Wait()
-	return summarise(all, errs, time.Since(start)), nil
+	return paced(rate, conns, d, func(due <-chan time.Time) ([]time.Duration, int) {
+		return rawWorker(u.Host, []byte(req), due)
+	}), nil
 }
 
 // rawWorker sends req on one keep-alive connection (redialled after an
