@@ -2,10 +2,7 @@ package conventions
 
 import (
 	"go/ast"
-	"go/parser"
 	"go/token"
-	"io/fs"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -18,26 +15,8 @@ var stopping = map[string]bool{"Fatal": true, "Fatalf": true, "FailNow": true, "
 // the test (t.Fatal, t.FailNow, t.Skip) nor hand t to a helper that may;
 // it sends what went wrong to the test goroutine, which fails there.
 func TestNoFatalFromGoroutine(t *testing.T) {
-	fset := token.NewFileSet()
-	n := 0
-	err := filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		if d.IsDir() {
-			if path != root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "testdata" || d.Name() == "node_modules") {
-				return filepath.SkipDir
-			}
-			return nil
-		}
-		if !strings.HasSuffix(path, "_test.go") {
-			return nil
-		}
-		f, err := parser.ParseFile(fset, path, nil, 0)
-		if err != nil {
-			return err
-		}
-		n++
+	keep := func(rel string) bool { return strings.HasSuffix(rel, "/") || strings.HasSuffix(rel, "_test.go") }
+	walkGo(t, 0, 20, keep, func(fset *token.FileSet, _ string, f *ast.File) {
 		ast.Inspect(f, func(node ast.Node) bool {
 			g, ok := node.(*ast.GoStmt)
 			if !ok {
@@ -52,14 +31,7 @@ func TestNoFatalFromGoroutine(t *testing.T) {
 			}
 			return true
 		})
-		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if n < 20 {
-		t.Fatalf("read only %d test files under %s", n, root)
-	}
 }
 
 // testStoppers returns the calls in body that stop the test or pass t
