@@ -438,18 +438,18 @@ type stampBuilder struct {
 // place draws lines into the box r.
 func (b *stampBuilder) place(r Rect, lines []textLine) error {
 	img, err := textImage(r.W, r.H, lines)
-	if err != nil {
-		return err
-	}
-	b.images = append(b.images, placedImage{img: img, x: r.X, y: r.Y, w: r.W, h: r.H})
-	b.boxes = append(b.boxes, r.box())
-	return nil
+	return b.add(r, img, err)
 }
 
 // placeShared is place for text that repeats across documents (the
 // day's date line), drawn once (sharedTextImage).
 func (b *stampBuilder) placeShared(r Rect, lines []textLine) error {
 	img, err := sharedTextImage(r.W, r.H, lines)
+	return b.add(r, img, err)
+}
+
+// add places img, drawn for the box r, unless drawing it failed.
+func (b *stampBuilder) add(r Rect, img *preparedImage, err error) error {
 	if err != nil {
 		return err
 	}

@@ -217,16 +217,8 @@ func cmsCertificatesBER(der []byte) ([]*x509.Certificate, error) {
 // each nested structure and no parse of what the DSS does not need. ok is
 // false when der is not DER this reads (then cmsCertificatesBER must).
 func cmsCertificates(der []byte) (certs []*x509.Certificate, ok bool) {
-	sd, ok := signedDataOf(der)
+	sd, certs, ok := signedDataCerts(der)
 	if !ok {
-		return nil, false
-	}
-	var version int64
-	var digestAlgs, encap cryptobyte.String
-	if !sd.ReadASN1Integer(&version) || !sd.ReadASN1(&digestAlgs, cbasn1.SET) || !sd.ReadASN1(&encap, cbasn1.SEQUENCE) {
-		return nil, false
-	}
-	if certs, ok = readCertSet(&sd); !ok {
 		return nil, false
 	}
 	sd.SkipOptionalASN1(cbasn1.Tag(1).ContextSpecific().Constructed()) // crls
@@ -338,16 +330,26 @@ func timeStampTokens(si cryptobyte.String) ([][]byte, bool) {
 // cmsCertificatesNoTokens is the certificates of a SignedData (a
 // time-stamp token), without looking into its signers.
 func cmsCertificatesNoTokens(der []byte) ([]*x509.Certificate, bool) {
+	_, certs, ok := signedDataCerts(der)
+	return certs, ok
+}
+
+// signedDataCerts reads a DER SignedData up to its certificates and
+// returns them with the rest of its fields (crls, signerInfos).
+func signedDataCerts(der []byte) (rest cryptobyte.String, certs []*x509.Certificate, ok bool) {
 	sd, ok := signedDataOf(der)
 	if !ok {
-		return nil, false
+		return nil, nil, false
 	}
 	var version int64
 	var digestAlgs, encap cryptobyte.String
 	if !sd.ReadASN1Integer(&version) || !sd.ReadASN1(&digestAlgs, cbasn1.SET) || !sd.ReadASN1(&encap, cbasn1.SEQUENCE) {
-		return nil, false
+		return nil, nil, false
 	}
-	return readCertSet(&sd)
+	if certs, ok = readCertSet(&sd); !ok {
+		return nil, nil, false
+	}
+	return sd, certs, true
 }
 
 // dssBuild is the content of the DSS: the certificates, the evidence, and
