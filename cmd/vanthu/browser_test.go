@@ -245,6 +245,17 @@ func mustContain(t *testing.T, what, page string, wants ...string) {
 }
 
 // addUsers creates users through the API as the admin.
+// officeStaff adds the usual clerk, officer and handler of the district
+// office (each with the password "password-" + name) and logs them in.
+func officeStaff(t *testing.T, s *server) (ids map[string]string, clerk, officer, handler *client) {
+	t.Helper()
+	ids = addUsers(t, s,
+		[4]string{"clerk", "Lê Thị Văn Thư", "Văn thư", "clerk"},
+		[4]string{"officer", "Trần Văn Quyết", "Chủ tịch", "officer"},
+		[4]string{"handler", "Phạm Thị Chuyên", "Chuyên viên", "handler"})
+	return ids, s.login(t, "clerk", "password-clerk"), s.login(t, "officer", "password-officer"), s.login(t, "handler", "password-handler")
+}
+
 func addUsers(t *testing.T, s *server, users ...[4]string) map[string]string {
 	t.Helper()
 	admin := s.login(t, "admin", "admin-password-1")

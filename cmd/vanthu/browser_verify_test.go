@@ -24,11 +24,7 @@ func TestIntegrationBrowserLayoutVerifyReform(t *testing.T) {
 		t.Skipf("%s is not set: no browser to drive (scripts/setup/web.sh installs chromium and sets it)", EnvChromium)
 	}
 	s := startServer(t, map[string]string{"VANTHU_PUBLIC_URL": "https://vanthu.binhthuy.example"})
-	ids := addUsers(t, s,
-		[4]string{"clerk", "Lê Thị Văn Thư", "Văn thư", "clerk"},
-		[4]string{"officer", "Trần Văn Quyết", "Chủ tịch", "officer"},
-		[4]string{"handler", "Phạm Thị Chuyên", "Chuyên viên", "handler"})
-	clerk, officer, handler := s.login(t, "clerk", "password-clerk"), s.login(t, "officer", "password-officer"), s.login(t, "handler", "password-handler")
+	ids, clerk, officer, handler := officeStaff(t, s)
 	reg, bold := signing.Fonts()
 	draft, _, err := testpdf.MakeDraft(testpdf.Draft{Producer: testpdf.FPDFUnicode, Regular: reg, Bold: bold, Pages: 1, SigTitleY: 330})
 	if err != nil {

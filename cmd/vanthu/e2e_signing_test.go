@@ -45,21 +45,7 @@ func (c *client) get(path string) []byte {
 func TestIntegrationTwoLayerSigningThroughAPI(t *testing.T) {
 	pdfsig, qpdf, mutool, certutil := needTool(t, "pdfsig"), needTool(t, "qpdf"), needTool(t, "mutool"), needTool(t, "certutil")
 	s := startServer(t, nil)
-	admin := s.login(t, "admin", "admin-password-1")
-	ids := map[string]string{}
-	for _, u := range []struct{ name, full, title, role string }{
-		{"clerk", "Lê Thị Văn Thư", "Văn thư", "clerk"},
-		{"officer", "Trần Văn Quyết", "Chủ tịch", "officer"},
-		{"handler", "Phạm Thị Chuyên", "Chuyên viên", "handler"},
-	} {
-		var out struct{ ID string }
-		if code := admin.call("POST", "/api/v1/users", map[string]any{"username": u.name, "password": "password-" + u.name,
-			"full_name": u.full, "title": u.title, "roles": []string{u.role}}, &out); code != 201 {
-			t.Fatalf("create %s: %d", u.name, code)
-		}
-		ids[u.name] = out.ID
-	}
-	clerk, officer, handler := s.login(t, "clerk", "password-clerk"), s.login(t, "officer", "password-officer"), s.login(t, "handler", "password-handler")
+	ids, clerk, officer, handler := officeStaff(t, s)
 	doc, code := handler.upload(map[string]any{"direction": "outgoing", "type": "QĐ", "subject": "Quyết định về việc ban hành quy chế làm việc",
 		"urgency": "urgent", "confidentiality": "normal", "signer_id": ids["officer"],
 		"recipients": []map[string]string{{"org_id": "000.00.31.H13", "name": "UBND phường Long Hòa"}}}, testpdf.Make(2, "Quyet dinh"))
