@@ -610,6 +610,10 @@ func (c *countReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
+// statusRequestCut is MinIO's 499: it ended the request itself (it was
+// stopping), with no error body.
+const statusRequestCut = 499
+
 // mapErr turns a minio-go or network error into a domain error.
 func (s *Store) mapErr(err error, format string, args ...any) error {
 	if err == nil {
@@ -653,6 +657,11 @@ func (s *Store) mapErr(err error, format string, args ...any) error {
 			return workflow.Wrap(workflow.EUNAVAILABLE, err, "%s: object store unavailable: %s", msg, er.Message)
 		}
 		return fmt.Errorf("minio: %s: %w", msg, err)
+	}
+	if errors.As(err, &er) && (er.StatusCode >= 500 || er.StatusCode == statusRequestCut) {
+		// An answer without an error body: the server failed, or cut
+		// the request while it stopped.
+		return workflow.Wrap(workflow.EUNAVAILABLE, err, "%s: object store unavailable: %s", msg, er.Message)
 	}
 	var ne net.Error
 	var ue *url.Error
