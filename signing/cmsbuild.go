@@ -44,7 +44,21 @@ func buildCMS(ctx context.Context, digest []byte, p signParams) ([]byte, error) 
 		return nil, fmt.Errorf("sign: %w", err)
 	}
 	var unsigned []byte
-	if p.tsaURL != "" {
+	switch {
+	case p.tsa != nil:
+		// In process: the same request and checks as GetTSA (imprint,
+		// nonce, the TSA's certificate included), without the HTTP round
+		// trip and the second parse (and signature check) of the answer.
+		d := sha256.Sum256(sig)
+		ts, err := requestToken(ctx, LTV{TSA: p.tsa, TSAURL: p.tsaURL}, d[:])
+		if err != nil {
+			return nil, err
+		}
+		if len(ts.Certificates) == 0 {
+			return nil, workflow.Errorf(workflow.EUNAVAILABLE, "the time-stamp authority's token does not include its certificate")
+		}
+		unsigned = attribute(oidTimeStampToken, ts.RawToken)
+	case p.tsaURL != "":
 		if unsigned, err = timeStampAttribute(ctx, p.tsaURL, sig); err != nil {
 			return nil, err
 		}

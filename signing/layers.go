@@ -41,6 +41,10 @@ type OfficerLayer struct {
 	Box            *Rect  // nil = default signature block: last page, right half, lower part
 	Time           time.Time
 	TSAURL         string // set = PAdES B-T
+	// TSA, when set, answers the signature time-stamp's query in process
+	// (the built-in TSA) instead of a POST to TSAURL, which still names
+	// the TSA and turns B-T on.
+	TSA TimeStamper
 }
 
 // AgencyLayer is layer 2: the agency signature with its seal, and the
@@ -64,7 +68,8 @@ type AgencyLayer struct {
 	// layer 2 covers it); the code and the URL are also real text.
 	VerifyCode, VerifyURL string
 	Time                  time.Time
-	TSAURL                string // set = PAdES B-T
+	TSAURL                string      // set = PAdES B-T
+	TSA                   TimeStamper // as OfficerLayer.TSA
 }
 
 // Vietnam's time zone, for the times printed on stamps.
@@ -162,6 +167,7 @@ func signOfficer(ctx context.Context, in []byte, l OfficerLayer) (*signedDoc, er
 		rect:   box.box(),
 		images: []placedImage{{img: sig, x: (box.W - w) / 2, y: (box.H - h) / 2, w: w, h: h}},
 		tsaURL: l.TSAURL,
+		tsa:    l.TSA,
 		time:   t,
 	})
 }
@@ -236,6 +242,7 @@ func signAgency(ctx context.Context, in []byte, l AgencyLayer) (*signedDoc, erro
 		images:   seal.images,
 		stamp:    nd.st,
 		tsaURL:   l.TSAURL,
+		tsa:      l.TSA,
 		time:     t,
 		tap:      tap,
 	})
@@ -595,6 +602,7 @@ func signAttachment(ctx context.Context, in []byte, l AgencyLayer) (*signedDoc, 
 		rect:     [4]float64{x, y, x + w, y + h},
 		images:   []placedImage{{img: img, w: w, h: h}},
 		tsaURL:   l.TSAURL,
+		tsa:      l.TSA,
 		time:     t,
 	})
 }

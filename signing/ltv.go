@@ -761,6 +761,17 @@ func firstPage(node pdf.Value, depth int) (pdf.Value, error) {
 
 // requestTimestamp asks the TSA for a token over digest (SHA-256).
 func requestTimestamp(ctx context.Context, o LTV, digest []byte) ([]byte, error) {
+	ts, err := requestToken(ctx, o, digest)
+	if err != nil {
+		return nil, err
+	}
+	return ts.RawToken, nil
+}
+
+// requestToken asks the TSA for a token over digest (SHA-256), with a
+// nonce and the TSA's certificates requested, and checks that the answer
+// is a token (its CMS signature verified) for this imprint and nonce.
+func requestToken(ctx context.Context, o LTV, digest []byte) (*timestamp.Timestamp, error) {
 	nonce, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 64))
 	if err != nil {
 		return nil, err
@@ -782,10 +793,10 @@ func requestTimestamp(ctx context.Context, o LTV, digest []byte) ([]byte, error)
 	if err != nil {
 		return nil, workflow.Wrap(workflow.EUNAVAILABLE, err, "the time-stamp authority's answer is not usable: %v", err)
 	}
-	if !bytes.Equal(ts.HashedMessage, digest) || ts.Nonce == nil || ts.Nonce.Cmp(nonce) != 0 {
+	if ts.HashAlgorithm != crypto.SHA256 || !bytes.Equal(ts.HashedMessage, digest) || ts.Nonce == nil || ts.Nonce.Cmp(nonce) != 0 {
 		return nil, workflow.Errorf(workflow.EUNAVAILABLE, "the time-stamp authority's token is not for this request")
 	}
-	return ts.RawToken, nil
+	return ts, nil
 }
 
 // postTimestampQuery sends an RFC 3161 query to o.TSAURL and returns the

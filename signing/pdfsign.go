@@ -62,6 +62,7 @@ type signParams struct {
 	images                 []placedImage
 	stamp                  *pageStamp
 	tsaURL                 string
+	tsa                    TimeStamper // answers in process when set (see OfficerLayer.TSA)
 	time                   time.Time
 	tap                    *hashTap // optional, see hashTap
 }

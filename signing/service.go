@@ -30,8 +30,10 @@ type Config struct {
 	// user has no usable key).
 	Officer func(ctx context.Context, u *workflow.User) (keys.Key, []byte, error)
 	TSAURL  string // set = PAdES B-T for both layers
-	// TSA, when set, answers the document time-stamp (B-LTA) in process
-	// instead of a POST to TSAURL (the built-in TSA of the development PKI).
+	// TSA, when set, answers the time-stamp queries (the signature
+	// time-stamps of both layers and the document time-stamp of B-LTA) in
+	// process instead of a POST to TSAURL (the built-in TSA of the
+	// development PKI).
 	TSA TimeStamper
 	// PublicURL is where citizens verify documents (VANTHU_PUBLIC_URL):
 	// a document with a verification code gets "Mã xác thực: CODE —
@@ -100,7 +102,7 @@ func (s *Service) signOfficial(ctx context.Context, d *workflow.Document, signer
 	}
 	return SignOfficer(ctx, pdf, OfficerLayer{
 		Key: key, Name: name, Title: signer.Title, SignatureImage: img, Box: box,
-		Time: s.cfg.Now(), TSAURL: s.cfg.TSAURL,
+		Time: s.cfg.Now(), TSAURL: s.cfg.TSAURL, TSA: s.cfg.TSA,
 	})
 }
 
@@ -192,7 +194,7 @@ func (s *Service) agencyLayer(notation string, issued, now time.Time) (AgencyLay
 	}
 	return AgencyLayer{
 		Key: key, AgencyName: s.cfg.AgencyName, Place: s.cfg.Place, Seal: s.cfg.Seal,
-		Notation: notation, IssueDate: issued, Time: now, TSAURL: s.cfg.TSAURL,
+		Notation: notation, IssueDate: issued, Time: now, TSAURL: s.cfg.TSAURL, TSA: s.cfg.TSA,
 	}, nil
 }
 

@@ -20,6 +20,7 @@ import (
 	"github.com/digitorus/pdf"
 	"github.com/digitorus/pdfsign/revocation"
 	"github.com/digitorus/pdfsign/sign"
+	"github.com/digitorus/pkcs7"
 
 	"github.com/vanthu/vanthu/signing/verify"
 	"github.com/vanthu/vanthu/workflow"
@@ -224,9 +225,24 @@ func buildUpdate(ctx context.Context, doc docParts, size int64, p signParams, ex
 	}
 	sd := engineSignData(ctx, p)
 	sd.Signer = zeroSigner{p.key.Signer.Public()}
+	// The engine's CMS is discarded: it is not given the chain, whose
+	// certificate signatures it would check (an ECDSA or RSA verification
+	// per certificate per signature), only the room the chain takes.
+	chainRoom := 0
+	if len(sd.CertificateChains) > 0 {
+		for _, c := range sd.CertificateChains[0][1:] {
+			d, err := pkcs7.DegenerateCertificate(c.Raw)
+			if err != nil {
+				return nil, fmt.Errorf("sign: certificate chain: %w", err)
+			}
+			chainRoom += hex.EncodedLen(len(d))
+		}
+		sd.CertificateChains = nil
+	}
 	var engine *sign.SignContext
 	sd.PreSignCallback = func(c *sign.SignContext) error {
 		engine = c
+		c.SignatureMaxLength += uint32(chainRoom)
 		if p.tsaURL != "" {
 			c.SignatureMaxLength += uint32(hex.EncodedLen(tsaReserve))
 		}

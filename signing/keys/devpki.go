@@ -511,7 +511,10 @@ func (p *DevPKI) issueLocked(pub crypto.PublicKey, tmpl *x509.Certificate, valid
 // when the file is missing, unreadable, not issued by the current root,
 // not valid at now()+RenewBefore, or when ok(cert) is false. p.mu is held.
 func (p *DevPKI) identityLocked(rel string, ok func(*x509.Certificate) bool, issue func(crypto.PublicKey) (*x509.Certificate, error)) (Key, error) {
-	if k, hit := p.cache[rel]; hit && p.usable(k.Chain[0]) && ok(k.Chain[0]) && p.namesServices(rel, k.Chain[0]) {
+	// A cached certificate was checked against the root (or issued by it)
+	// when it was cached, and the root does not change: only its validity
+	// period is judged again.
+	if k, hit := p.cache[rel]; hit && p.current(k.Chain[0]) && ok(k.Chain[0]) && p.namesServices(rel, k.Chain[0]) {
 		revoked, err := p.revoked(k.Chain[0])
 		if err != nil {
 			return Key{}, err
@@ -580,15 +583,18 @@ func (p *DevPKI) identityLocked(rel string, ok func(*x509.Certificate) bool, iss
 // usable reports whether c was issued by the current root and is valid
 // from now until at least now+RenewBefore.
 func (p *DevPKI) usable(c *x509.Certificate) bool {
+	return p.current(c) && c.CheckSignatureFrom(p.root) == nil
+}
+
+// current reports whether c is valid from now until at least
+// now+RenewBefore (or until the root ends).
+func (p *DevPKI) current(c *x509.Certificate) bool {
 	now := p.now()
 	if now.Before(c.NotBefore) || now.After(c.NotAfter) {
 		return false
 	}
 	// Renew near expiry, unless the root ends first (nothing better to issue).
-	if now.Add(RenewBefore).After(c.NotAfter) && c.NotAfter.Before(p.root.NotAfter) {
-		return false
-	}
-	return c.CheckSignatureFrom(p.root) == nil
+	return !now.Add(RenewBefore).After(c.NotAfter) || !c.NotAfter.Before(p.root.NotAfter)
 }
 
 func (p *DevPKI) loadOrCreateRoot() error {
