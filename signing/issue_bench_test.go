@@ -2,9 +2,12 @@ package signing
 
 import (
 	"context"
+	"net/http"
 	"net/http/httptest"
 	"path/filepath"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -65,6 +68,8 @@ type devServer struct {
 	pki  *keys.DevPKI
 	auth *pki.Authority
 	tsa  string
+	// tsaPosts counts the time-stamp queries the loopback listener answered.
+	tsaPosts *atomic.Int64
 }
 
 func newDevServer(tb testing.TB) *devServer {
@@ -81,7 +86,14 @@ func newDevServer(tb testing.TB) *devServer {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	srv.Config.Handler = auth.Handler()
+	h := auth.Handler()
+	var posts atomic.Int64
+	srv.Config.Handler = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasSuffix(r.URL.Path, keys.TSAPath) {
+			posts.Add(1)
+		}
+		h.ServeHTTP(w, r)
+	})
 	srv.Start()
 	tb.Cleanup(srv.Close)
 	agency, err := p.Agency()
@@ -100,7 +112,7 @@ func newDevServer(tb testing.TB) *devServer {
 	if err != nil {
 		tb.Fatal(err)
 	}
-	return &devServer{svc: svc, pki: p, auth: auth, tsa: tsaURL}
+	return &devServer{svc: svc, pki: p, auth: auth, tsa: tsaURL, tsaPosts: &posts}
 }
 
 var benchOfficer = &workflow.User{ID: "u-officer-1", Username: "officer1", FullName: "Nguyễn Văn A", Title: "Chủ tịch"}

@@ -1,0 +1,36 @@
+package signing
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+
+	"github.com/vanthu/vanthu/signing/verify"
+)
+
+// TestSignatureTimestampsInProcess: with Config.TSA (the development
+// PKI's built-in TSA) both layers' signature time-stamps and the document
+// time-stamp are asked in process — no query reaches the TSA's HTTP
+// listener — and both layers still carry a trusted signature time-stamp
+// (PAdES B-T) in a valid B-LTA document. (Before, each layer's
+// time-stamp was a POST to the loopback listener: 2 queries.)
+func TestSignatureTimestampsInProcess(t *testing.T) {
+	d := newDevServer(t)
+	out := d.issue(t, d.officerSigned(t, 0), 1)
+	if n := d.tsaPosts.Load(); n != 0 {
+		t.Errorf("%d time-stamp queries went over HTTP, want 0 (in process)", n)
+	}
+	rep, err := verify.Verify(context.Background(), out, verify.Options{Roots: d.pki.RootPool()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Verdict != verify.Valid || len(rep.Signatures) != 3 {
+		js, _ := json.MarshalIndent(rep, "", " ")
+		t.Fatalf("verdict %s, %d signatures, want valid with 3:\n%s", rep.Verdict, len(rep.Signatures), js)
+	}
+	for _, s := range rep.Signatures[:2] {
+		if s.Timestamp == nil || !s.Timestamp.Trusted || s.ValidationTimeSource != "timestamp" {
+			t.Errorf("signature %d (%s): timestamp %+v, judged at %s; want a trusted signature time-stamp", s.Index+1, s.Name, s.Timestamp, s.ValidationTimeSource)
+		}
+	}
+}
