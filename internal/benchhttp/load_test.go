@@ -28,3 +28,35 @@ func TestOpenLoop(t *testing.T) {
 		t.Errorf("404s: %d errors, want 10", r.Errors)
 	}
 }
+
+// TestMerge: merged percentiles are those of all the latencies together,
+// not an average or a maximum of the two runs' percentiles.
+func TestMerge(t *testing.T) {
+	ms := func(n ...int) []time.Duration {
+		var d []time.Duration
+		for _, x := range n {
+			d = append(d, time.Duration(x)*time.Millisecond)
+		}
+		return d
+	}
+	var a, b []time.Duration
+	for range 99 {
+		a = append(a, ms(1)...)
+	}
+	a = append(a, ms(50)...)
+	for range 100 {
+		b = append(b, ms(2)...)
+	}
+	r := Merge(summarise(a, 1, time.Second), summarise(b, 2, time.Second))
+	if r.Requests != 200 || r.Errors != 3 || r.Elapsed != 2*time.Second {
+		t.Fatalf("%d requests, %d errors, %v; want 200, 3, 2s", r.Requests, r.Errors, r.Elapsed)
+	}
+	// 99 at 1 ms, 100 at 2 ms, 1 at 50 ms: p50 2 ms, p99 2 ms, max 50 ms
+	// (the maximum of the runs' p99s would be 50 ms, their mean 26 ms).
+	if r.P50 != 2*time.Millisecond || r.P99 != 2*time.Millisecond || r.Max != 50*time.Millisecond {
+		t.Fatalf("p50 %v p99 %v max %v; want 2ms 2ms 50ms", r.P50, r.P99, r.Max)
+	}
+	if z := Merge(Result{}, summarise(ms(3), 0, time.Second)); z.P99 != 3*time.Millisecond {
+		t.Fatalf("merged with an empty result: p99 %v, want 3ms", z.P99)
+	}
+}

@@ -44,7 +44,27 @@ func main() {
 	docFile := flag.String("doc", "", "internal: document JSON file")
 	listFile := flag.String("list", "", "internal: list JSON file")
 	profile := flag.String("cpuprofile", "", "write vanthu's CPU profile of each closed-loop run to PREFIX-BACKEND-get.prof and -list.prof (served by VANTHU_PPROF_ADDR)")
+	hold := flag.String("hold", "", "experiment: start the servers of this backend, print their URLs and bearer, and wait for stdin to close")
+	openURL := flag.String("openloop", "", "experiment: run the raw open-loop client against this URL (with -bearer) and print its result")
+	bearer := flag.String("bearer", "", "experiment: Authorization header of -openloop")
 	flag.Parse()
+	if *openURL != "" {
+		r, err := benchhttp.OpenLoop(*openURL, *bearer, *rate, 64, *rateDur)
+		fmt.Println(r, err)
+		return
+	}
+	if *hold != "" {
+		s, err := start(*hold, opts{bin: *vanthu, pgAdmin: *pg})
+		if err == nil {
+			fmt.Printf("vanthu %s\nbare %s\ndoc /api/v1/documents/%s\nbearer %s\n", s.vanthu, s.bare, s.doc, s.bearer)
+			io.Copy(io.Discard, os.Stdin)
+		}
+		if s != nil {
+			s.close()
+		}
+		fmt.Println(err)
+		return
+	}
 	if *bare != "" {
 		doc, _ := os.ReadFile(*docFile)
 		list, _ := os.ReadFile(*listFile)
@@ -162,22 +182,41 @@ func runBackend(backend string, o opts) (summary, error) {
 		}
 	}
 	name := fmt.Sprintf("GET /documents/{id} @%d/s", o.rate)
-	fb := benchhttp.FixedRate(s.bare+docURL, s.bearer, o.rate, 64, o.rateDur)
-	fv := benchhttp.FixedRate(s.vanthu+docURL, s.bearer, o.rate, 64, o.rateDur)
+	fb, fv := fixedRate(s.bare+docURL, s.vanthu+docURL, s.bearer, o, func(u string, d time.Duration) (benchhttp.Result, error) {
+		return benchhttp.FixedRate(u, s.bearer, o.rate, 64, d), nil
+	})
 	fmt.Printf("%-26s bare echo %s\n%-26s vanthu    %s\n", name+" net/http client", fb, "", fv)
-	rb, err := benchhttp.OpenLoop(s.bare+docURL, s.bearer, o.rate, 64, o.rateDur)
-	if err != nil {
-		return sum, err
-	}
-	rv, err := benchhttp.OpenLoop(s.vanthu+docURL, s.bearer, o.rate, 64, o.rateDur)
-	if err != nil {
-		return sum, err
-	}
+	rb, rv := fixedRate(s.bare+docURL, s.vanthu+docURL, s.bearer, o, func(u string, d time.Duration) (benchhttp.Result, error) {
+		return benchhttp.OpenLoop(u, s.bearer, o.rate, 64, d)
+	})
 	fmt.Printf("%-26s bare echo %s\n%-26s vanthu    %s\n", name+" raw open loop", rb, "", rv)
+	if rb.Errors+rv.Errors > 0 && rb.Requests+rv.Requests == 0 {
+		return sum, fmt.Errorf("the open-loop client got no answer")
+	}
 	sum.p99, sum.bareP99 = [2]time.Duration{fv.P99, rv.P99}, [2]time.Duration{fb.P99, rb.P99}
 	sum.loadAfter = loadavg()
 	fmt.Printf("load average after the %s runs: %s\n", backend, sum.loadAfter)
 	return sum, nil
+}
+
+// fixedRate runs one fixed-rate client on the bare server and vanthu in
+// four alternating runs of o.rateDur/2 (bare, vanthu, vanthu, bare: a
+// neighbour's load hits both alike) and merges each side's latencies for
+// exact percentiles.
+func fixedRate(bare, vanthu, bearer string, o opts, run func(u string, d time.Duration) (benchhttp.Result, error)) (benchhttp.Result, benchhttp.Result) {
+	var b, v benchhttp.Result
+	for i, u := range []string{bare, vanthu, vanthu, bare} {
+		r, err := run(u, o.rateDur/2)
+		if err != nil {
+			r.Errors++
+		}
+		if i == 1 || i == 2 {
+			v = benchhttp.Merge(v, r)
+		} else {
+			b = benchhttp.Merge(b, r)
+		}
+	}
+	return b, v
 }
 
 // closedLoop measures path on the bare server and vanthu, alternating
@@ -199,7 +238,7 @@ func closedLoop(s *servers, o opts, name, path, profile string) (float64, error)
 		}
 	}
 	b2 := benchhttp.ClosedLoop(s.bare+path, s.bearer, o.conns, half)
-	b, v := merge(b1, b2), merge(v1, v2)
+	b, v := benchhttp.Merge(b1, b2), benchhttp.Merge(v1, v2)
 	ratio := 100 * v.RPS() / b.RPS()
 	fmt.Printf("%-26s bare echo %s\n%-26s vanthu    %s\n%-26s ratio     %.1f%% of bare Echo\n", name, b, "", v, "", ratio)
 	return ratio, nil
@@ -293,11 +332,6 @@ func saveProfile(addr string, d time.Duration, file string) error {
 		return fmt.Errorf("cpu profile: %s %v", resp.Status, err)
 	}
 	return os.WriteFile(file, b, 0o644)
-}
-
-func merge(a, b benchhttp.Result) benchhttp.Result {
-	return benchhttp.Result{Requests: a.Requests + b.Requests, Errors: a.Errors + b.Errors, Elapsed: a.Elapsed + b.Elapsed,
-		P50: (a.P50 + b.P50) / 2, P99: max(a.P99, b.P99), Max: max(a.Max, b.Max)}
 }
 
 func fetch(u, bearer string) ([]byte, error) {
