@@ -34,8 +34,9 @@ type Service struct {
 	FailureAuditsPerMinute int
 	// SessionCacheTTL is how long Authenticate keeps a session's user in
 	// memory (default DefaultSessionCacheTTL; negative: no cache). Logout
-	// and user changes through this Service take effect at once; changes
-	// made by another instance or the CLI at most this late.
+	// and user changes wait this long after their commit before they
+	// return, so that they take effect at once on every instance sharing
+	// the database (every instance must use the same TTL or a shorter one).
 	SessionCacheTTL time.Duration
 
 	sessions sessionCache
@@ -44,6 +45,9 @@ type Service struct {
 	dummyOnce sync.Once
 	dummy     []byte
 	compare   func(hash, pw []byte) error // test hook; nil = bcrypt
+	// mono is the session cache's clock (test hook; nil = time.Now, whose
+	// monotonic reading the leases use).
+	mono func() time.Time
 
 	auditMu     sync.Mutex
 	auditWindow time.Time
@@ -56,6 +60,39 @@ func (s *Service) now() time.Time {
 		return s.Now()
 	}
 	return time.Now()
+}
+
+func (s *Service) monotonic() time.Time {
+	if s.mono != nil {
+		return s.mono()
+	}
+	return time.Now()
+}
+
+// cacheTTL is the session cache's TTL; zero or less: no cache.
+func (s *Service) cacheTTL() time.Duration {
+	if s.SessionCacheTTL == 0 {
+		return DefaultSessionCacheTTL
+	}
+	return s.SessionCacheTTL
+}
+
+// waitOutLeases returns once every session cache entry that any instance
+// read before now has expired (TTL and a margin for clocks that run at
+// slightly different rates): called after a commit that ends sessions or
+// changes a user, so that when the call returns the change holds on
+// every instance. A cancelled ctx ends the wait early (the caller is gone).
+func (s *Service) waitOutLeases(ctx context.Context) {
+	ttl := s.cacheTTL()
+	if ttl <= 0 {
+		return
+	}
+	t := time.NewTimer(ttl + ttl/10 + time.Millisecond)
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-ctx.Done():
+	}
 }
 
 func (s *Service) ttl() time.Duration {
@@ -266,7 +303,9 @@ type SessionEnder interface {
 	DeleteSession(ctx context.Context, tokenHash string) error
 }
 
-// Logout ends the session of token at once.
+// Logout ends the session of token at once: when it returns, no instance
+// sharing the database accepts the token (it waits out the session
+// cache's leases after the commit, SessionCacheTTL).
 func (s *Service) Logout(ctx context.Context, token string) error {
 	se, ok := s.Repo.(SessionEnder)
 	if !ok {
@@ -280,6 +319,7 @@ func (s *Service) Logout(ctx context.Context, token string) error {
 	if err := se.DeleteSession(ctx, h); err != nil {
 		return fmt.Errorf("logout: %w", err)
 	}
+	s.waitOutLeases(ctx)
 	return nil
 }
 
@@ -289,13 +329,10 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*workflow.Use
 		return nil, workflow.Errorf(workflow.EUNAUTHORIZED, "missing bearer token")
 	}
 	h := HashToken(token)
-	ttl := s.SessionCacheTTL
-	if ttl == 0 {
-		ttl = DefaultSessionCacheTTL
-	}
-	now := s.now()
+	ttl := s.cacheTTL()
+	now, mono := s.now(), s.monotonic()
 	if ttl > 0 {
-		if u, ok := s.sessions.get(h, now, ttl); ok {
+		if u, ok := s.sessions.get(h, mono, now, ttl); ok {
 			return u, nil
 		}
 	}
@@ -313,7 +350,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*workflow.Use
 		return nil, workflow.Errorf(workflow.EUNAUTHORIZED, "account disabled")
 	}
 	if ttl > 0 {
-		s.sessions.put(gen, h, u, sess.ExpiresAt, now)
+		s.sessions.put(gen, h, u, sess.ExpiresAt, mono) // the lease counts from before the read
 	}
 	return u, nil
 }
@@ -441,8 +478,9 @@ func (s *Service) UpdateUser(ctx context.Context, actor *workflow.User, id strin
 		return nil, workflow.Errorf(workflow.EFORBIDDEN, "only an admin changes users")
 	}
 	var out *workflow.User
-	// Forget the user's sessions before and after the change: no request
-	// authenticated after UpdateUser returns sees the old user.
+	// Forget the user's sessions before and after the change, and wait out
+	// other instances' leases: no request authenticated anywhere after
+	// UpdateUser returns sees the old user.
 	s.sessions.forgetUser(id)
 	defer s.sessions.forgetUser(id)
 	err := s.Repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
@@ -466,6 +504,9 @@ func (s *Service) UpdateUser(ctx context.Context, actor *workflow.User, id strin
 		return tx.AppendEvent(ctx, &workflow.Event{Kind: workflow.EventUser, Actor: actor.ID, At: s.now(),
 			Data: map[string]string{"updated_user": u.ID}})
 	})
+	if err == nil {
+		s.waitOutLeases(ctx)
+	}
 	return out, err
 }
 
@@ -519,5 +560,6 @@ func (s *Service) SetPassword(ctx context.Context, actor *workflow.User, id, pas
 	if err != nil {
 		return nil, fmt.Errorf("set password: %w", err)
 	}
+	s.waitOutLeases(ctx)
 	return out, nil
 }

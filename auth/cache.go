@@ -8,14 +8,21 @@ import (
 )
 
 // DefaultSessionCacheTTL is how long Authenticate trusts a session and its
-// user read from the database before reading them again.
-const DefaultSessionCacheTTL = 2 * time.Second
+// user read from the database before reading them again — and so how long
+// Logout, UpdateUser and SetPassword wait after their commit before they
+// return (see sessionCache).
+const DefaultSessionCacheTTL = 250 * time.Millisecond
 
-// sessionCache maps a token hash to the session's user, for TTL. Logout,
-// and every user change made through this Service (disabling, roles,
-// password, keys), drop the entries at once. A change made elsewhere —
-// another vanthu instance sharing the database, the CLI — is seen when
-// the entry is older than TTL: at most TTL late.
+// sessionCache maps a token hash to the session's user, for TTL. Each
+// entry is a lease: it counts from the moment its read was sent, on the
+// monotonic clock, and is not used once TTL has passed. Logout, and
+// every user change made through a Service (disabling, roles, password,
+// keys), drop this instance's entries at once and then wait TTL (plus a
+// margin) after their commit before they return: by then every entry any
+// instance sharing the database read before the commit has expired, so
+// once the call returns, the token or the old user is refused everywhere
+// (TestSessionCacheAcrossInstances). Only a change made behind every
+// Service's back (SQL by hand) is seen up to TTL late.
 //
 // A reader that loaded a session from the database before an
 // invalidation must not put its stale copy back afterwards: every
@@ -30,7 +37,7 @@ type sessionCache struct {
 type cachedSession struct {
 	user     *workflow.User
 	expires  time.Time // the session's own expiry
-	loadedAt time.Time
+	loadedAt time.Time // monotonic: when the read that filled it was sent
 }
 
 const maxCachedSessions = 10000
@@ -42,19 +49,19 @@ func (c *sessionCache) generation() uint64 {
 }
 
 // get returns a copy of the cached user of tokenHash if the entry is
-// younger than ttl and its session is live at now.
-func (c *sessionCache) get(tokenHash string, now time.Time, ttl time.Duration) (*workflow.User, bool) {
+// younger than ttl at mono and its session is live at now.
+func (c *sessionCache) get(tokenHash string, mono, now time.Time, ttl time.Duration) (*workflow.User, bool) {
 	c.mu.Lock()
 	e, ok := c.entries[tokenHash]
 	c.mu.Unlock()
-	if !ok || now.Sub(e.loadedAt) >= ttl || now.Before(e.loadedAt) || !now.Before(e.expires) {
+	if !ok || mono.Sub(e.loadedAt) >= ttl || mono.Before(e.loadedAt) || !now.Before(e.expires) {
 		return nil, false
 	}
 	u := *e.user // callers may change their copy
 	return &u, true
 }
 
-func (c *sessionCache) put(gen uint64, tokenHash string, u *workflow.User, expires, now time.Time) {
+func (c *sessionCache) put(gen uint64, tokenHash string, u *workflow.User, expires, loadedAt time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if gen != c.gen {
@@ -67,7 +74,7 @@ func (c *sessionCache) put(gen uint64, tokenHash string, u *workflow.User, expir
 		clear(c.entries)
 	}
 	cp := *u
-	c.entries[tokenHash] = cachedSession{user: &cp, expires: expires, loadedAt: now}
+	c.entries[tokenHash] = cachedSession{user: &cp, expires: expires, loadedAt: loadedAt}
 }
 
 // forget drops the entry of tokenHash.

@@ -2,6 +2,9 @@ package auth_test
 
 import (
 	"context"
+	"fmt"
+	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -46,7 +49,9 @@ func TestSessionCacheOnDatabase(t *testing.T) {
 		db.Now = clock
 		defer func() { db.Now = time.Now }()
 		repo := &countingDB{DB: db}
-		s := &auth.Service{Repo: repo, Now: clock, Cost: bcrypt.MinCost, TokenTTL: time.Hour, SessionCacheTTL: 2 * time.Second}
+		mono := time.Now()
+		s := &auth.Service{Repo: repo, Now: clock, Cost: bcrypt.MinCost, TokenTTL: time.Hour, SessionCacheTTL: 20 * time.Millisecond}
+		auth.SetCacheClock(s, func() time.Time { return mono })
 		admin, err := s.CreateUser(ctx, nil, auth.NewUser{Username: "admin-c", Password: "admin-password", Roles: []workflow.Role{workflow.RoleAdmin}})
 		if err != nil {
 			t.Fatal(err)
@@ -138,7 +143,7 @@ func TestSessionCacheOnDatabase(t *testing.T) {
 			if _, err := s.Authenticate(ctx, tok); err != nil {
 				t.Fatalf("within the TTL the cached session still answers: %v", err)
 			}
-			now = now.Add(2 * time.Second)
+			mono = mono.Add(20 * time.Millisecond)
 			unauthorized(t, tok, "the TTL")
 		})
 		t.Run("Expiry", func(t *testing.T) {
@@ -151,4 +156,91 @@ func TestSessionCacheOnDatabase(t *testing.T) {
 			unauthorized(t, tok, "the session's expiry")
 		})
 	})
+}
+
+// TestSessionCacheAcrossInstances: two Services sharing one database are
+// two vanthu instances. Once logout, disabling, a role change or a
+// password reset returns on instance A, instance B — which had the token
+// in its cache, within the TTL, and answers it without a query — refuses
+// the token (or sees the new roles) at once. Without A waiting out the
+// cache leases after its commit, B answers from its cache for up to the
+// TTL. Real clocks: the TTL is a lease on each instance's monotonic clock.
+func TestSessionCacheAcrossInstances(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		ctx := context.Background()
+		const ttl = time.Second // long enough that B's entry is fresh, even on a loaded machine
+		a := &auth.Service{Repo: db, Cost: bcrypt.MinCost, TokenTTL: time.Hour, SessionCacheTTL: ttl}
+		repoB := &countingDB{DB: db}
+		b := &auth.Service{Repo: repoB, Cost: bcrypt.MinCost, TokenTTL: time.Hour, SessionCacheTTL: ttl}
+		admin, err := a.CreateUser(ctx, nil, auth.NewUser{Username: "admin-x", Password: "admin-password", Roles: []workflow.Role{workflow.RoleAdmin}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases := []struct {
+			name   string
+			change func(u *workflow.User, tok string) error
+			check  func(u *workflow.User, err error) bool // B's answer is right
+		}{
+			{"Logout", func(_ *workflow.User, tok string) error { return a.Logout(ctx, tok) }, refused},
+			{"Disable", func(u *workflow.User, _ string) error {
+				_, err := a.UpdateUser(ctx, admin, u.ID, func(u *workflow.User) error { u.Disabled = true; return nil })
+				return err
+			}, refused},
+			{"PasswordReset", func(u *workflow.User, _ string) error {
+				_, err := a.SetPassword(ctx, admin, u.ID, "a-new-password")
+				return err
+			}, refused},
+			{"Roles", func(u *workflow.User, _ string) error {
+				_, err := a.UpdateUser(ctx, admin, u.ID, func(u *workflow.User) error { u.Roles = []workflow.Role{workflow.RoleArchivist}; return nil })
+				return err
+			}, func(u *workflow.User, err error) bool {
+				return err == nil && u.Has(workflow.RoleArchivist) && !u.Has(workflow.RoleHandler)
+			}},
+		}
+		users, toks := make([]*workflow.User, len(cases)), make([]string, len(cases))
+		for i, c := range cases {
+			name := "x-" + strings.ToLower(c.name)
+			if users[i], err = a.CreateUser(ctx, admin, auth.NewUser{Username: name, Password: "password-x", Roles: []workflow.Role{workflow.RoleHandler}}); err != nil {
+				t.Fatal(err)
+			}
+			if toks[i], _, _, err = a.Login(ctx, name, "password-x"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := b.Authenticate(ctx, toks[i]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// B answers every token from its cache now.
+		reads := repoB.sessionUsers.Load()
+		for _, tok := range toks {
+			if _, err := b.Authenticate(ctx, tok); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if n := repoB.sessionUsers.Load() - reads; n != 0 {
+			t.Fatalf("B read %d sessions within the TTL, want 0 (the test needs B to cache)", n)
+		}
+		// The cases run side by side (each waits out a lease).
+		errs := make([]error, len(cases))
+		var wg sync.WaitGroup
+		for i, c := range cases {
+			wg.Go(func() {
+				if err := c.change(users[i], toks[i]); err != nil {
+					errs[i] = fmt.Errorf("A: %w", err)
+				} else if got, err := b.Authenticate(ctx, toks[i]); !c.check(got, err) {
+					errs[i] = fmt.Errorf("B answered from its cache after A's change returned: %+v, %v", got, err)
+				}
+			})
+		}
+		wg.Wait()
+		for i, err := range errs {
+			if err != nil {
+				t.Errorf("%s: %v", cases[i].name, err)
+			}
+		}
+	})
+}
+
+func refused(_ *workflow.User, err error) bool {
+	return workflow.ErrorCode(err) == workflow.EUNAUTHORIZED
 }

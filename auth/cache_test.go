@@ -26,14 +26,18 @@ func (r *countingRepo) Session(ctx context.Context, h string) (*workflow.Session
 
 // TestSessionCache: a token is authenticated from memory within the TTL;
 // logout, disabling the user and changing their roles take effect at once
-// (not after the TTL); a change made behind the service's back (another
-// instance, the CLI) is seen once the TTL has passed.
+// (not after the TTL); a change made behind every Service's back (SQL by
+// hand) is seen once the TTL has passed. The cache's clock is frozen
+// (SetCacheClock) and moved by hand; the TTL is short since changes wait
+// it out in real time.
 func TestSessionCache(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)
+	mono := time.Now()
 	setup := func(t *testing.T) (*auth.Service, *countingRepo, *workflow.User, *workflow.User, string) {
 		repo := &countingRepo{Repository: workflowtest.NewRepository()}
-		s := &auth.Service{Repo: repo, Now: func() time.Time { return now }, Cost: bcrypt.MinCost, TokenTTL: time.Hour, SessionCacheTTL: 2 * time.Second}
+		s := &auth.Service{Repo: repo, Now: func() time.Time { return now }, Cost: bcrypt.MinCost, TokenTTL: time.Hour, SessionCacheTTL: 20 * time.Millisecond}
+		auth.SetCacheClock(s, func() time.Time { return mono })
 		if _, _, err := s.Bootstrap(ctx, "admin-password"); err != nil {
 			t.Fatal(err)
 		}
@@ -96,7 +100,7 @@ func TestSessionCache(t *testing.T) {
 	})
 	t.Run("Elsewhere/after TTL", func(t *testing.T) {
 		s, repo, _, u, tok := setup(t)
-		// Disabled directly in the database (another instance, the CLI).
+		// Disabled directly in the database, not through a Service.
 		err := repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
 			x, err := tx.User(ctx, u.ID)
 			if err != nil {
@@ -111,7 +115,7 @@ func TestSessionCache(t *testing.T) {
 		if _, err := s.Authenticate(ctx, tok); err != nil {
 			t.Fatalf("within the TTL the cached session still answers: %v", err)
 		}
-		now = now.Add(2 * time.Second)
+		mono = mono.Add(20 * time.Millisecond)
 		if _, err := s.Authenticate(ctx, tok); workflow.ErrorCode(err) != workflow.EUNAUTHORIZED {
 			t.Fatalf("after the TTL: %v, want unauthorized", err)
 		}
