@@ -14,10 +14,10 @@ import (
 	"slices"
 
 	"github.com/digitorus/pdfsign/sign"
-	"github.com/digitorus/timestamp"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 
+	"github.com/vanthu/vanthu/signing/verify"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -132,7 +132,7 @@ func timeStampAttribute(ctx context.Context, url string, sig []byte) ([]byte, er
 		}
 		return nil, workflow.Wrap(workflow.EUNAVAILABLE, err, "timestamp authority unavailable")
 	}
-	ts, err := timestamp.ParseResponse(resp)
+	ts, err := verify.ParseTimestampResponse(resp)
 	if err != nil {
 		return nil, workflow.Wrap(workflow.EUNAVAILABLE, err, "timestamp authority unavailable")
 	}

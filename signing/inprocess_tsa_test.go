@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"testing"
 
+	"github.com/vanthu/vanthu/signing/pki"
 	"github.com/vanthu/vanthu/signing/verify"
+	"github.com/vanthu/vanthu/workflow"
 )
 
 // TestSignatureTimestampsInProcess: with Config.TSA (the development
@@ -31,6 +33,41 @@ func TestSignatureTimestampsInProcess(t *testing.T) {
 	for _, s := range rep.Signatures[:2] {
 		if s.Timestamp == nil || !s.Timestamp.Trusted || s.ValidationTimeSource != "timestamp" {
 			t.Errorf("signature %d (%s): timestamp %+v, judged at %s; want a trusted signature time-stamp", s.Index+1, s.Name, s.Timestamp, s.ValidationTimeSource)
+		}
+	}
+}
+
+// TestReuseAfterRevocation: verifying reuses the chain and remembers what
+// each OCSP response said (signing/verify's reuse), yet a certificate
+// revoked after a verification that found it good is revoked at the next
+// one: the responder's new answer is other bytes, judged afresh. (With
+// what a response says remembered by certificate and issuer alone, the
+// second verification still said valid.)
+func TestReuseAfterRevocation(t *testing.T) {
+	ctx := context.Background()
+	d := newDevServer(t)
+	k, err := d.pki.Officer("u-revoked", "Trần Thị Thu Hồi", "Phó Chủ tịch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// No time-stamp: judged at the current time, so the status is asked.
+	signed, err := SignOfficer(ctx, smallPDF(), OfficerLayer{Key: k, Name: "Trần Thị Thu Hồi"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := verify.Options{Roots: d.pki.RootPool(), Fetcher: d.auth.Fetcher(nil)}
+	for i, want := range []string{verify.Valid, verify.Valid, verify.Invalid} {
+		if i == 2 {
+			if _, err := d.auth.Revoke(ctx, nil, pki.RevokeRequest{Serial: pki.SerialHex(k.Chain[0].SerialNumber), Reason: workflow.ReasonKeyCompromise}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		rep, err := verify.Verify(ctx, signed, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rep.Verdict != want {
+			t.Fatalf("verification %d: %s %v, want %s", i+1, rep.Verdict, rep.Reasons, want)
 		}
 	}
 }

@@ -422,7 +422,7 @@ func (c *dssCollector) issuerOf(cert *x509.Certificate) *x509.Certificate {
 	}
 	var found *x509.Certificate
 	for _, p := range c.pool {
-		if bytes.Equal(p.RawSubject, cert.RawIssuer) && !bytes.Equal(p.Raw, cert.Raw) && cert.CheckSignatureFrom(p) == nil {
+		if bytes.Equal(p.RawSubject, cert.RawIssuer) && !bytes.Equal(p.Raw, cert.Raw) && verify.CheckSignatureFrom(cert, p) == nil {
 			found = p
 			break
 		}
@@ -789,7 +789,7 @@ func requestToken(ctx context.Context, o LTV, digest []byte) (*timestamp.Timesta
 	} else if rb, err = postTimestampQuery(ctx, o, body); err != nil {
 		return nil, err
 	}
-	ts, err := timestamp.ParseResponse(rb)
+	ts, err := verify.ParseTimestampResponse(rb)
 	if err != nil {
 		return nil, workflow.Wrap(workflow.EUNAVAILABLE, err, "the time-stamp authority's answer is not usable: %v", err)
 	}

@@ -213,10 +213,11 @@ type judged struct {
 	reason     string
 }
 
-// Judge checks evidence for cert (signature by the issuer or a delegated
-// OCSP responder) and returns what it says. An error means the evidence
-// is not about cert or does not verify.
-func judge(ev Evidence, cert, issuer *x509.Certificate) (judged, error) {
+// judgeEvidence checks evidence for cert (signature by the issuer or a
+// delegated OCSP responder) and returns what it says. An error means the
+// evidence is not about cert or does not verify. judge (reuse.go) is this,
+// remembered.
+func judgeEvidence(ev Evidence, cert, issuer *x509.Certificate) (judged, error) {
 	if issuer == nil {
 		return judged{}, errors.New("the certificate's issuer is unknown")
 	}

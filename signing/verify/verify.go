@@ -796,19 +796,19 @@ func (s *Signature) checkChain(certs []*x509.Certificate, ee *x509.Certificate, 
 		s.ChainError = "no trust anchors are configured"
 		return
 	}
-	inter := x509.NewCertPool()
+	var inter []*x509.Certificate
 	for _, c := range certs {
 		if c != ee && c.SerialNumber != ee.SerialNumber {
-			inter.AddCert(c)
+			inter = append(inter, c)
 		}
 	}
-	chains, err := ee.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: valAt, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+	chain, err := verifyChain(ee, inter, roots, valAt, x509.ExtKeyUsageAny)
 	var cie x509.CertificateInvalidError
 	switch {
 	case err == nil:
 		s.ChainTrusted = true
-		if len(chains) > 0 && len(chains[0]) > 1 {
-			s.issuer, s.chain = chains[0][1], chains[0]
+		if len(chain) > 1 {
+			s.issuer, s.chain = chain[1], chain
 		}
 	case errors.As(err, &cie) && cie.Reason == x509.Expired:
 		s.ChainError = err.Error()
@@ -880,37 +880,19 @@ func withdrawApprovals(sigs []Signature) {
 	}
 }
 
-// parseTimestamp parses and checks an RFC 3161 token (its CMS signature)
-// and returns the certificate that signed it — found by the signer's
-// issuer and serial, not by its place in the certificate list.
-func parseTimestamp(der []byte) (*timestamp.Timestamp, *x509.Certificate, error) {
-	ts, err := timestamp.Parse(der)
-	if err != nil {
-		return nil, nil, err
-	}
-	if len(ts.Certificates) == 0 {
-		return ts, nil, nil
-	}
-	p7, err := pkcs7.Parse(der)
-	if err != nil {
-		return nil, nil, err
-	}
-	return ts, p7.GetOnlySigner(), nil
-}
-
 // tsaTrusted reports whether the timestamp's signer chains to roots at the
 // time it stamped and is a time-stamping certificate.
 func tsaTrusted(tsa *x509.Certificate, ts *timestamp.Timestamp, roots *x509.CertPool) bool {
 	if roots == nil || !slices.Contains(tsa.ExtKeyUsage, x509.ExtKeyUsageTimeStamping) {
 		return false
 	}
-	inter := x509.NewCertPool()
+	var inter []*x509.Certificate
 	for _, c := range ts.Certificates {
 		if !c.Equal(tsa) {
-			inter.AddCert(c)
+			inter = append(inter, c)
 		}
 	}
-	_, err := tsa.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: ts.Time, KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}})
+	_, err := verifyChain(tsa, inter, roots, ts.Time, x509.ExtKeyUsageTimeStamping)
 	return err == nil
 }
 

@@ -1,0 +1,231 @@
+package verify
+
+import (
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/asn1"
+	"encoding/binary"
+	"sync"
+	"time"
+
+	"github.com/digitorus/pkcs7"
+	"github.com/digitorus/timestamp"
+)
+
+// Work a verification need not do twice in one process. An issued
+// document is checked right after it is made: its time-stamp tokens were
+// parsed and their signatures checked when they were asked for, its
+// OCSP responses were checked when they were put in the DSS (and the
+// development PKI serves the same response for a minute), and every
+// document of the office chains its signers and time-stamps to the same
+// anchors. Two kinds of reuse, both bounded in size:
+//
+//   - pure checks, remembered by the bytes they read: a time-stamp
+//     token's parse and CMS signature check (by the token's bytes) and
+//     what a piece of revocation evidence says about a certificate (by
+//     the evidence's, the certificate's and the issuer's bytes). The same
+//     bytes give the same answer at any time and under any anchors, so
+//     these need no invalidation: a revocation is new evidence (other
+//     bytes), judged afresh.
+//   - chain building, which also depends on the time and the anchors: a
+//     chain built for a certificate is reused for ChainReuse, only under
+//     anchors equal to those it was built with and only at a validation
+//     time at which every certificate of the chain is valid; revocation
+//     is not part of it (checked for every signature, checkRevocation).
+
+// ChainReuse is how long a chain built to the trust anchors is reused for
+// the same certificate and intermediates (see above).
+const ChainReuse = time.Minute
+
+// maxReuse bounds each cache (a bound, not a policy: entries are small,
+// and the pure ones may be dropped at any time).
+const maxReuse = 4096
+
+// memo is a bounded map safe for concurrent use; when full it starts over.
+type memo[V any] struct {
+	mu sync.Mutex
+	m  map[[32]byte]V
+}
+
+func (c *memo[V]) get(k [32]byte) (V, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[k]
+	return v, ok
+}
+
+func (c *memo[V]) put(k [32]byte, v V) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.m == nil || len(c.m) >= maxReuse {
+		c.m = map[[32]byte]V{}
+	}
+	c.m[k] = v
+}
+
+// forget drops everything (tests).
+func (c *memo[V]) forget() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m = nil
+}
+
+// key is the SHA-256 of a tag and the parts, each with its length.
+func key(tag string, parts ...[]byte) [32]byte {
+	h := sha256.New()
+	h.Write([]byte(tag))
+	var n [8]byte
+	for _, p := range parts {
+		binary.BigEndian.PutUint64(n[:], uint64(len(p)))
+		h.Write(n[:])
+		h.Write(p)
+	}
+	var k [32]byte
+	h.Sum(k[:0])
+	return k
+}
+
+// parsedToken is a time-stamp token that parsed and whose signature
+// verified, with the certificate that signed it (nil when the token
+// carries none).
+type parsedToken struct {
+	ts  *timestamp.Timestamp
+	tsa *x509.Certificate
+}
+
+var tokens memo[parsedToken]
+
+// parseTimestamp parses and checks an RFC 3161 token (its CMS signature)
+// and returns the certificate that signed it — found by the signer's
+// issuer and serial, not by its place in the certificate list. A token
+// that passed is remembered by its bytes; the result is shared and must
+// not be changed.
+func parseTimestamp(der []byte) (*timestamp.Timestamp, *x509.Certificate, error) {
+	k := key("tst", der)
+	if t, ok := tokens.get(k); ok {
+		return t.ts, t.tsa, nil
+	}
+	ts, err := timestamp.Parse(der)
+	if err != nil {
+		return nil, nil, err
+	}
+	var tsa *x509.Certificate
+	if len(ts.Certificates) > 0 {
+		p7, err := pkcs7.Parse(der)
+		if err != nil {
+			return nil, nil, err
+		}
+		tsa = p7.GetOnlySigner()
+	}
+	tokens.put(k, parsedToken{ts: ts, tsa: tsa})
+	return ts, tsa, nil
+}
+
+// ParseTimestampResponse is timestamp.ParseResponse (an RFC 3161
+// TimeStampResp: the status, then the token parsed and, when it carries
+// the TSA's certificate, its signature checked), with the token
+// remembered: verifying a document that carries it does not parse and
+// check it again. The result is shared and must not be changed.
+func ParseTimestampResponse(resp []byte) (*timestamp.Timestamp, error) {
+	var r struct {
+		Status struct {
+			Status       int
+			StatusString []string       `asn1:"optional,utf8"`
+			FailInfo     asn1.BitString `asn1:"optional"`
+		}
+		TimeStampToken asn1.RawValue `asn1:"optional"`
+	}
+	rest, err := asn1.Unmarshal(resp, &r)
+	if err != nil || len(rest) > 0 || r.Status.Status > 0 || len(r.TimeStampToken.Bytes) == 0 {
+		return timestamp.ParseResponse(resp) // its error (or, should it accept what this does not, its answer)
+	}
+	ts, _, err := parseTimestamp(r.TimeStampToken.FullBytes)
+	return ts, err
+}
+
+// judgedOr is judge's answer, error included.
+type judgedOr struct {
+	j   judged
+	err error
+}
+
+var judgements memo[judgedOr]
+
+// judge is judgeEvidence remembered by the evidence's, the certificate's
+// and the issuer's bytes.
+func judge(ev Evidence, cert, issuer *x509.Certificate) (judged, error) {
+	if issuer == nil || cert == nil || (ev.OCSP == nil && ev.CRL == nil) {
+		return judgeEvidence(ev, cert, issuer)
+	}
+	k := key("crl", ev.CRL, cert.Raw, issuer.Raw)
+	if ev.OCSP != nil {
+		k = key("ocsp", ev.OCSP, cert.Raw, issuer.Raw)
+	}
+	if r, ok := judgements.get(k); ok {
+		return r.j, r.err
+	}
+	j, err := judgeEvidence(ev, cert, issuer)
+	judgements.put(k, judgedOr{j, err})
+	return j, err
+}
+
+var signedBy memo[error]
+
+// CheckSignatureFrom is cert.CheckSignatureFrom(parent), remembered by
+// the two certificates' bytes.
+func CheckSignatureFrom(cert, parent *x509.Certificate) error {
+	k := key("issued", cert.Raw, parent.Raw)
+	if err, ok := signedBy.get(k); ok {
+		return err
+	}
+	err := cert.CheckSignatureFrom(parent)
+	signedBy.put(k, err)
+	return err
+}
+
+// builtChain is a chain to the anchors reused for ChainReuse.
+type builtChain struct {
+	roots     *x509.CertPool // a copy of the anchors it was built with
+	chain     []*x509.Certificate
+	notBefore time.Time // every certificate of chain is valid in between
+	notAfter  time.Time
+	until     time.Time // reused before this (wall clock)
+}
+
+var chains memo[builtChain]
+
+// verifyChain is ee.Verify with roots, intermediates inter (DER, the
+// signer's certificate left out), at time at, for usage eku: the first
+// chain, or the error. A chain built less than ChainReuse ago for the
+// same certificate, intermediates and usage is reused when roots equal
+// the anchors it was built with and every certificate of it is valid at
+// at; only successes are remembered.
+func verifyChain(ee *x509.Certificate, inter []*x509.Certificate, roots *x509.CertPool, at time.Time, eku x509.ExtKeyUsage) ([]*x509.Certificate, error) {
+	parts := [][]byte{ee.Raw, {byte(eku)}}
+	pool := x509.NewCertPool()
+	for _, c := range inter {
+		parts = append(parts, c.Raw)
+		pool.AddCert(c)
+	}
+	k := key("chain", parts...)
+	now := time.Now()
+	if b, ok := chains.get(k); ok && now.Before(b.until) && b.roots.Equal(roots) && !at.Before(b.notBefore) && !at.After(b.notAfter) {
+		return b.chain, nil
+	}
+	found, err := ee.Verify(x509.VerifyOptions{Roots: roots, Intermediates: pool, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{eku}})
+	if err != nil {
+		return nil, err
+	}
+	chain := found[0]
+	b := builtChain{roots: roots.Clone(), chain: chain, notBefore: chain[0].NotBefore, notAfter: chain[0].NotAfter, until: now.Add(ChainReuse)}
+	for _, c := range chain[1:] {
+		if c.NotBefore.After(b.notBefore) {
+			b.notBefore = c.NotBefore
+		}
+		if c.NotAfter.Before(b.notAfter) {
+			b.notAfter = c.NotAfter
+		}
+	}
+	chains.put(k, b)
+	return chain, nil
+}

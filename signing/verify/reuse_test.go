@@ -1,0 +1,62 @@
+package verify
+
+import (
+	"context"
+	"crypto/x509"
+	"testing"
+	"time"
+)
+
+// TestChainReuse: a chain built for a signer is reused (the same chain,
+// no second build) for the same certificate under the same anchors — also
+// given as another pool with the same certificates — but not under other
+// anchors, nor at a validation time at which a certificate of the chain
+// is not valid. Without the anchors check the signature stays trusted
+// under a root that never issued it; without the validity check it stays
+// trusted after the certificate expired.
+func TestChainReuse(t *testing.T) {
+	ctx := context.Background()
+	ca := newCA(t, "Reuse Root")
+	now := time.Now().Truncate(time.Second)
+	k, c := ca.leaf(t, "Nguyễn Văn Dùng Lại", leafOpts{notBefore: now.Add(-time.Hour), notAfter: now.Add(time.Hour)})
+	pdf := signApproval(t, basePDF(), signer{key: k, cert: c, chain: []*x509.Certificate{ca.cert}}, "Nguyễn Văn Dùng Lại", 2, false)
+	at := func(tm time.Time) func() time.Time { return func() time.Time { return tm } }
+	verifyWith := func(t *testing.T, opts Options) Signature {
+		t.Helper()
+		rep, err := Verify(ctx, pdf, opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rep.Signatures) != 1 {
+			t.Fatalf("%d signatures", len(rep.Signatures))
+		}
+		return rep.Signatures[0]
+	}
+	first := verifyWith(t, Options{Roots: ca.pool, Now: at(now)})
+	if !first.ChainTrusted || len(first.chain) != 2 {
+		t.Fatalf("first verification: trusted %v (%s), chain of %d", first.ChainTrusted, first.ChainError, len(first.chain))
+	}
+	same := ca.pool.Clone()
+	for _, tc := range []struct {
+		name    string
+		opts    Options
+		trusted bool
+		reused  bool
+	}{
+		{"same anchors", Options{Roots: ca.pool, Now: at(now.Add(time.Minute))}, true, true},
+		{"equal anchors in another pool", Options{Roots: same, Now: at(now)}, true, true},
+		{"other anchors", Options{Roots: newCA(t, "Reuse Root").pool, Now: at(now)}, false, false},
+		{"certificate expired at the validation time", Options{Roots: ca.pool, Now: at(now.Add(2 * time.Hour))}, false, false},
+		{"certificate not yet valid at the validation time", Options{Roots: ca.pool, Now: at(now.Add(-2 * time.Hour))}, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := verifyWith(t, tc.opts)
+			if s.ChainTrusted != tc.trusted {
+				t.Fatalf("chain trusted %v (%q), want %v", s.ChainTrusted, s.ChainError, tc.trusted)
+			}
+			if reused := len(s.chain) > 0 && s.chain[0] == first.chain[0]; reused != tc.reused {
+				t.Errorf("chain reused %v, want %v", reused, tc.reused)
+			}
+		})
+	}
+}
