@@ -6,7 +6,9 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"fmt"
+	"net/http"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/vanthu/vanthu/archive/archivetest"
 	"github.com/vanthu/vanthu/storage/gormdb"
 	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
+	"github.com/vanthu/vanthu/storage/minio"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -35,29 +38,11 @@ func benchDoc(b *testing.B, f *archivetest.Fixture, i, size int) *workflow.Docum
 }
 
 // BenchmarkArchiveMinIO writes records (one PDF + events + metadata) into
-// an object-locked MinIO bucket.
+// an object-locked MinIO bucket, one after another. Besides records/s it
+// reports, per record, the requests the store received, this process's
+// CPU and the MinIO server's (when VANTHU_TEST_MINIO_PIDFILE names it).
 func BenchmarkArchiveMinIO(b *testing.B) {
-	for _, size := range []int{100 << 10, 10 << 20} {
-		b.Run(fmt.Sprintf("%dKB", size>>10), func(b *testing.B) {
-			f := archivetest.New(b, gormdbtest.Open(b, gormdb.SQLite), sharedMinIO(b))
-			ctx := context.Background()
-			var docs []*workflow.Document
-			for i := range b.N {
-				docs = append(docs, benchDoc(b, f, i, size))
-			}
-			b.SetBytes(int64(size))
-			b.ResetTimer()
-			start := time.Now()
-			for i := range b.N {
-				if _, err := f.Archive.ArchiveRecord(ctx, docs[i], nil); err != nil {
-					b.Fatal(err)
-				}
-			}
-			el := time.Since(start).Seconds()
-			b.ReportMetric(float64(b.N)/el, "records/s")
-			b.ReportMetric(float64(b.N*size)/el/1e6, "MB/s")
-		})
-	}
+	benchArchiveMinIO(b, 1)
 }
 
 // BenchmarkArchiveMinIOParallel is BenchmarkArchiveMinIO with 16 records
@@ -66,9 +51,18 @@ func BenchmarkArchiveMinIO(b *testing.B) {
 // here), so one record after another is bounded by the round trips of one
 // record; this measures the throughput the store and the index sustain.
 func BenchmarkArchiveMinIOParallel(b *testing.B) {
+	benchArchiveMinIO(b, 16)
+}
+
+func benchArchiveMinIO(b *testing.B, atOnce int) {
 	for _, size := range []int{100 << 10, 10 << 20} {
 		b.Run(fmt.Sprintf("%dKB", size>>10), func(b *testing.B) {
-			f := archivetest.New(b, gormdbtest.Open(b, gormdb.SQLite), sharedMinIO(b))
+			base, err := minio.NewTransport(false)
+			if err != nil {
+				b.Fatal(err)
+			}
+			reqs := &requestCounter{base: base}
+			f := archivetest.New(b, gormdbtest.Open(b, gormdb.SQLite), sharedMinIOVia(b, reqs))
 			ctx := context.Background()
 			docs := make(chan *workflow.Document, b.N)
 			for i := range b.N {
@@ -76,10 +70,10 @@ func BenchmarkArchiveMinIOParallel(b *testing.B) {
 			}
 			close(docs)
 			b.SetBytes(int64(size))
+			m := startMeter(reqs)
 			b.ResetTimer()
-			start := time.Now()
 			var wg sync.WaitGroup
-			for range 16 {
+			for range atOnce {
 				wg.Go(func() {
 					for d := range docs {
 						if _, err := f.Archive.ArchiveRecord(ctx, d, nil); err != nil {
@@ -90,10 +84,52 @@ func BenchmarkArchiveMinIOParallel(b *testing.B) {
 				})
 			}
 			wg.Wait()
-			el := time.Since(start).Seconds()
-			b.ReportMetric(float64(b.N)/el, "records/s")
-			b.ReportMetric(float64(b.N*size)/el/1e6, "MB/s")
+			m.report(b, size)
 		})
+	}
+}
+
+// requestCounter counts the requests sent to the store.
+type requestCounter struct {
+	base http.RoundTripper
+	n    atomic.Int64
+}
+
+func (c *requestCounter) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return c.base.RoundTrip(r)
+}
+
+// meter measures a benchmark's timed part.
+type meter struct {
+	reqs        *requestCounter
+	n0          int64
+	start       time.Time
+	cpu, server time.Duration
+	okCPU, okSv bool
+}
+
+func startMeter(reqs *requestCounter) *meter {
+	m := &meter{reqs: reqs, n0: reqs.n.Load()}
+	m.cpu, m.okCPU = processCPU()
+	m.server, m.okSv = minioCPU()
+	m.start = time.Now()
+	return m
+}
+
+// report reports records/s, MB/s, and per record: requests, this
+// process's CPU ms and the MinIO server's CPU ms.
+func (m *meter) report(b *testing.B, size int) {
+	el := time.Since(m.start).Seconds()
+	n := float64(b.N)
+	b.ReportMetric(n/el, "records/s")
+	b.ReportMetric(n*float64(size)/el/1e6, "MB/s")
+	b.ReportMetric(float64(m.reqs.n.Load()-m.n0)/n, "requests/record")
+	if cpu, ok := processCPU(); ok && m.okCPU {
+		b.ReportMetric(float64(cpu-m.cpu)/1e6/n, "cpu-ms/record")
+	}
+	if sv, ok := minioCPU(); ok && m.okSv {
+		b.ReportMetric(float64(sv-m.server)/1e6/n, "minio-cpu-ms/record")
 	}
 }
 
