@@ -12,8 +12,13 @@
 //	attachments/NN-name        attachments (for issued documents: their signed copies)
 //	verification.json          the validation report (when the document has one)
 //	events.json                the document's audit events
-//	metadata.json              every document and register field, signers, hashes, retention; written last
+//	metadata.json              every document and register field, signers, hashes, retention
 //	evidence/NNNN-*            the archive time-stamp chain, added later (evidence.go)
+//
+// The objects of a record are written at once (one round trip to the
+// store). The record is complete when the index lists its objects, which
+// it does only once all of them are stored; in the store alone, when
+// every object metadata.json names is there with the SHA-256 it gives.
 //
 // The database side (the record, each object's SHA-256 and S3 version,
 // search fields) is the Index, which storage/gormdb implements.
@@ -42,6 +47,14 @@ type Index interface {
 	// Record returns the record of a document (with its objects), or
 	// ENOTFOUND.
 	Record(ctx context.Context, docID string) (*Record, error)
+	// StartRecord stores r (without objects) as the document's record
+	// about to be written, replacing a record of another version, and
+	// returns it; when the document's record already has r's key (an
+	// earlier or a concurrent attempt at the same version) it stores
+	// nothing and returns that record, whose archive date, retention and
+	// trail every attempt then writes. ECONFLICT when the record moved to
+	// another version meanwhile.
+	StartRecord(ctx context.Context, r *Record) (*Record, error)
 	// PutRecord stores r and its objects, replacing the document's
 	// earlier record row and any object rows with the same keys.
 	PutRecord(ctx context.Context, r *Record) error

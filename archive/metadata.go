@@ -1,7 +1,6 @@
 package archive
 
 import (
-	"context"
 	"strings"
 	"time"
 	"unicode"
@@ -122,7 +121,9 @@ func utcp(t *time.Time) *time.Time {
 	return &u
 }
 
-func (s *Service) metadata(ctx context.Context, d *workflow.Document, rec *Record, files []FileMeta, v *VerificationMeta, ev EventsMeta) *Metadata {
+// metadata makes metadata.json; signer is d's signer as read now (nil:
+// none, or it could not be read: the record's name for it is used).
+func (s *Service) metadata(d *workflow.Document, rec *Record, signer *workflow.User, files []FileMeta, v *VerificationMeta, ev EventsMeta) *Metadata {
 	m := &Metadata{
 		Format: MetadataFormat, DocumentID: d.ID, Version: d.Version, Direction: string(d.Direction),
 		Type: string(d.Type), TypeName: workflow.DocTypes[d.Type], Subject: d.Subject, Urgency: string(d.Urgency),
@@ -145,10 +146,8 @@ func (s *Service) metadata(ctx context.Context, d *workflow.Document, rec *Recor
 	}
 	if d.SignerID != "" {
 		m.Signer = &Person{ID: d.SignerID, FullName: rec.SignerName}
-		if s.Repo != nil {
-			if u, err := s.Repo.User(ctx, d.SignerID); err == nil {
-				m.Signer = &Person{ID: u.ID, Username: u.Username, FullName: u.FullName, Title: u.Title, Unit: u.Unit}
-			}
+		if u := signer; u != nil {
+			m.Signer = &Person{ID: u.ID, Username: u.Username, FullName: u.FullName, Title: u.Title, Unit: u.Unit}
 		}
 	}
 	return m

@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 	"sync"
@@ -96,22 +97,26 @@ const (
 )
 
 // ArchiveRecord implements workflow.Archiver: it writes d's record into
-// the archive store and the index. Idempotent: the archive date of a
-// first attempt is kept in the index before anything is written, so a
-// retry (after a crash or an outage) writes byte-identical objects with
+// the archive store and the index. Idempotent: the first attempt keeps the
+// archive date and the last event of the trail in the index before
+// anything is written, so a retry (after a crash or an outage), or an
+// attempt running at the same time, writes byte-identical objects with
 // the same retention, which the stores accept as no-ops, and an existing
-// metadata.json — written last — is reused as is. A store outage is
-// EUNAVAILABLE; nothing about the document changes then.
+// metadata.json is reused as is. A store outage is EUNAVAILABLE; nothing
+// about the document changes then.
 func (s *Service) ArchiveRecord(ctx context.Context, d *workflow.Document, events []workflow.Event) (workflow.ArchivedRecord, error) {
 	if s.Store == nil || s.Index == nil {
 		return workflow.ArchivedRecord{}, workflow.Errorf(workflow.EUNAVAILABLE, "the archive is not configured on this server")
 	}
 	prefix := Prefix(d.ID, d.Version)
-	rec, err := s.pendingRecord(ctx, d, prefix)
+	rec, signer, err := s.startRecord(ctx, d, prefix, events)
 	if err != nil {
 		return workflow.ArchivedRecord{}, err
 	}
-	objs, err := s.writeRecord(ctx, d, events, rec)
+	if events, err = trailThrough(events, rec.EventsThrough); err != nil {
+		return workflow.ArchivedRecord{}, fmt.Errorf("archived record of %s: %w", d.ID, err)
+	}
+	objs, err := s.writeRecord(ctx, d, events, rec, signer)
 	if err != nil {
 		return workflow.ArchivedRecord{}, err
 	}
@@ -124,36 +129,53 @@ func (s *Service) ArchiveRecord(ctx context.Context, d *workflow.Document, event
 	return workflow.ArchivedRecord{Key: prefix, RetainUntil: rec.RetainUntil}, nil
 }
 
-// pendingRecord returns the record of an earlier attempt at the same
-// document version, or stores a new one (without objects) dated now.
-func (s *Service) pendingRecord(ctx context.Context, d *workflow.Document, prefix string) (*Record, error) {
-	prev, err := s.Index.Record(ctx, d.ID)
-	switch {
-	case err == nil && prev.Key == prefix:
-		r := recordOf(d, prefix)
-		r.Class, r.ArchivedAt, r.RetainUntil, r.SignerName = prev.Class, prev.ArchivedAt, prev.RetainUntil, prev.SignerName
-		return r, nil
-	case err != nil && workflow.ErrorCode(err) != workflow.ENOTFOUND:
-		return nil, fmt.Errorf("archived record of %s: %w", d.ID, err)
-	}
+// startRecord makes the record of d at prefix, dated now, with the trail
+// through its last event, and stores it unless an earlier (or concurrent)
+// attempt at the same version did: then that one is returned, with its
+// date, retention, signer's name and trail. It also returns the signer
+// (nil when there is none or it cannot be read), for the metadata.
+func (s *Service) startRecord(ctx context.Context, d *workflow.Document, prefix string, events []workflow.Event) (*Record, *workflow.User, error) {
 	r := recordOf(d, prefix)
 	r.Class = s.Defaults.Class(d)
 	if !ValidClass(r.Class) {
-		return nil, workflow.Errorf(workflow.EINVALID, "document %s has unknown retention class %q", d.ID, r.Class)
+		return nil, nil, workflow.Errorf(workflow.EINVALID, "document %s has unknown retention class %q", d.ID, r.Class)
 	}
 	r.ArchivedAt = s.now().UTC().Truncate(time.Second)
+	var err error
 	if r.RetainUntil, err = s.retain(r.Class, r.ArchivedAt); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	var signer *workflow.User
 	if d.SignerID != "" && s.Repo != nil {
 		if u, err := s.Repo.User(ctx, d.SignerID); err == nil {
-			r.SignerName = u.FullName
+			signer, r.SignerName = u, u.FullName
 		}
 	}
-	if err := s.Index.PutRecord(ctx, r); err != nil {
-		return nil, fmt.Errorf("index archived record of %s: %w", d.ID, err)
+	if n := len(events); n > 0 {
+		r.EventsThrough = events[n-1].Seq
 	}
-	return r, nil
+	started, err := s.Index.StartRecord(ctx, r)
+	if err != nil {
+		return nil, nil, fmt.Errorf("index archived record of %s: %w", d.ID, err)
+	}
+	rec := recordOf(d, prefix)
+	rec.Class, rec.ArchivedAt, rec.RetainUntil, rec.SignerName, rec.EventsThrough =
+		started.Class, started.ArchivedAt, started.RetainUntil, started.SignerName, started.EventsThrough
+	return rec, signer, nil
+}
+
+// trailThrough returns the events up to the one numbered seq (all of them
+// when seq is 0: a record started before the trail's end was kept).
+func trailThrough(events []workflow.Event, seq int64) ([]workflow.Event, error) {
+	if seq == 0 {
+		return events, nil
+	}
+	for i, e := range events {
+		if e.Seq == seq {
+			return events[:i+1], nil
+		}
+	}
+	return nil, workflow.Errorf(workflow.ECONFLICT, "the record was started with the audit trail through event %d, which this attempt has not read: retry", seq)
 }
 
 // recordOf copies d's search fields into a record.
@@ -244,17 +266,25 @@ func safeName(name string) string {
 	return out
 }
 
-// writeRecord writes every object of the record, metadata.json last: the
-// files, the validation report and the events concurrently, then
-// metadata.json once all of them are stored. Each object is one
+// writeRecord writes every object of the record at once: the files, the
+// validation report, the events and metadata.json, each in one
 // conditional PUT carrying its retention (no Stat before, no retention
-// call after).
-func (s *Service) writeRecord(ctx context.Context, d *workflow.Document, events []workflow.Event, rec *Record) ([]Object, error) {
+// call after), so a record costs one round trip to the store.
+// metadata.json need not wait for the others: it is made from the
+// document, its events and the record, not from the store's answers, and
+// it names every other object with its SHA-256; the index lists the
+// record's objects only once all of them are stored.
+func (s *Service) writeRecord(ctx context.Context, d *workflow.Document, events []workflow.Event, rec *Record, signer *workflow.User) ([]Object, error) {
 	opts := workflow.PutOptions{RetainUntil: rec.RetainUntil, LegalHold: rec.LegalHold}
-	parts, md, err := s.recordParts(ctx, d, events, rec)
+	parts, md, err := s.recordParts(d, events, rec, signer)
 	if err != nil {
 		return nil, err
 	}
+	mb, err := json.MarshalIndent(md, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode metadata of %s: %w", md.DocumentID, err)
+	}
+	parts = append(parts, part{name: NameMetadata, data: append(mb, '\n'), meta: md})
 	objs := make([]Object, len(parts))
 	var (
 		wg       sync.WaitGroup
@@ -265,9 +295,12 @@ func (s *Service) writeRecord(ctx context.Context, d *workflow.Document, events 
 		wg.Go(func() {
 			var oi workflow.ObjectInfo
 			var err error
-			if p.file != nil {
+			switch {
+			case p.file != nil:
 				oi, err = s.copyFile(ctx, rec.Key+p.name, *p.file, opts)
-			} else {
+			case p.meta != nil:
+				oi, err = s.putMetadata(ctx, rec.Key+p.name, p.data, p.meta, opts)
+			default:
 				oi, err = s.putBytes(ctx, rec.Key+p.name, p.data, "application/json", opts)
 			}
 			if err != nil {
@@ -283,25 +316,22 @@ func (s *Service) writeRecord(ctx context.Context, d *workflow.Document, events 
 	if firstErr != nil {
 		return nil, firstErr
 	}
-	moi, err := s.putMetadata(ctx, rec.Key+NameMetadata, md, opts)
-	if err != nil {
-		return nil, err
-	}
-	return append(objs, objectOf(d.ID, NameMetadata, moi)), nil
+	return objs, nil
 }
 
-// part is an object of a record other than metadata.json: a document's
-// file copied from the work store, or bytes made here.
+// part is an object of a record: a document's file copied from the work
+// store, or bytes made here.
 type part struct {
 	name string
 	file *workflow.File // copied from the work store, or
 	data []byte         // these bytes (JSON)
+	meta *Metadata      // data is this metadata.json
 }
 
 // recordParts returns the record's objects but metadata.json, in the
 // record's order (files, [verification], events), and the metadata that
 // describes them.
-func (s *Service) recordParts(ctx context.Context, d *workflow.Document, events []workflow.Event, rec *Record) ([]part, *Metadata, error) {
+func (s *Service) recordParts(d *workflow.Document, events []workflow.Event, rec *Record, signer *workflow.User) ([]part, *Metadata, error) {
 	nfs := recordFiles(d)
 	parts := make([]part, 0, len(nfs)+2)
 	files := make([]FileMeta, len(nfs))
@@ -328,26 +358,53 @@ func (s *Service) recordParts(ctx context.Context, d *workflow.Document, events 
 	if n := len(events); n > 0 {
 		evMeta.FirstSeq, evMeta.LastSeq, evMeta.LastHash = events[0].Seq, events[n-1].Seq, events[n-1].Hash
 	}
-	return parts, s.metadata(ctx, d, rec, files, verif, evMeta), nil
+	return parts, s.metadata(d, rec, signer, files, verif, evMeta), nil
 }
 
-// putMetadata writes metadata.json, the record's last object: when it
-// exists, the record is complete. An existing one with other content
-// (from an attempt that crashed before its state change committed, since
-// when the signer's title changed, say) is kept as is: the conditional
-// PUT refuses to replace it, and only then is it looked up.
-func (s *Service) putMetadata(ctx context.Context, key string, md *Metadata, opts workflow.PutOptions) (workflow.ObjectInfo, error) {
-	mb, err := json.MarshalIndent(md, "", "  ")
-	if err != nil {
-		return workflow.ObjectInfo{}, fmt.Errorf("encode metadata of %s: %w", md.DocumentID, err)
+// putMetadata writes metadata.json (mb, encoding md). An existing one
+// with other content (from an attempt that crashed before its state
+// change committed, since when the signer's title changed, say) is kept
+// as is: the conditional PUT refuses to replace it, and only then is it
+// read — and refused (ECONFLICT) unless it describes the same files,
+// report and events as md, which this attempt stores beside it.
+func (s *Service) putMetadata(ctx context.Context, key string, mb []byte, md *Metadata, opts workflow.PutOptions) (workflow.ObjectInfo, error) {
+	oi, err := s.putBytes(ctx, key, mb, "application/json", opts)
+	if workflow.ErrorCode(err) != workflow.ECONFLICT {
+		return oi, err
 	}
-	oi, err := s.putBytes(ctx, key, append(mb, '\n'), "application/json", opts)
-	if workflow.ErrorCode(err) == workflow.ECONFLICT {
-		if oi, err = s.Store.Stat(ctx, key); err != nil {
-			return workflow.ObjectInfo{}, storeErr(err, "archive store: check %s", key)
+	rc, oi, err := s.Store.Get(ctx, key)
+	if err != nil {
+		return workflow.ObjectInfo{}, storeErr(err, "archive store: read %s", key)
+	}
+	defer rc.Close()
+	var old Metadata
+	if err := json.NewDecoder(io.LimitReader(rc, maxMetadata)).Decode(&old); err != nil {
+		return workflow.ObjectInfo{}, workflow.Wrap(workflow.ECONFLICT, err, "archive store: %s of an earlier attempt cannot be read", key)
+	}
+	if !sameContents(&old, md) {
+		return workflow.ObjectInfo{}, workflow.Errorf(workflow.ECONFLICT, "archive store: %s of an earlier attempt describes other files, report or events than this attempt's", key)
+	}
+	return oi, nil
+}
+
+// maxMetadata bounds the metadata.json read back from the store.
+const maxMetadata = 16 << 20
+
+// sameContents reports whether two metadata.json describe the same
+// objects: files (name, SHA-256, size), validation report and events.
+func sameContents(a, b *Metadata) bool {
+	if a.Events.File != b.Events.File || a.Events.SHA256 != b.Events.SHA256 || len(a.Files) != len(b.Files) ||
+		(a.Verification == nil) != (b.Verification == nil) ||
+		(a.Verification != nil && (a.Verification.File != b.Verification.File || a.Verification.SHA256 != b.Verification.SHA256)) {
+		return false
+	}
+	for i, f := range a.Files {
+		g := b.Files[i]
+		if f.Name != g.Name || f.SHA256 != g.SHA256 || f.Size != g.Size {
+			return false
 		}
 	}
-	return oi, err
+	return true
 }
 
 // objectOf is the index's row of a stored object of docID's record.

@@ -15,6 +15,12 @@ type ArchiveRecord struct {
 	ArchivedAt  time.Time
 	RetainUntil time.Time
 	LegalHold   bool
+	// EventsThrough is the Seq of the last audit event in the record's
+	// events.json, fixed by the attempt that started the record, so that
+	// every later or concurrent attempt at the same version writes the
+	// same trail (a comment adds an event without a new version); 0: no
+	// events, or a record started before it was kept.
+	EventsThrough int64
 
 	// Search fields, copied from the document.
 	Direction       Direction

@@ -48,6 +48,7 @@ type archiveRecordRow struct {
 	Confidentiality string         `gorm:"not null"`
 	CreatedBy       string         `gorm:"not null"`
 	AssigneeID      string         `gorm:"not null"`
+	EventsThrough   int64          `gorm:"not null;default:0"` // migration 4
 }
 
 func (archiveRecordRow) TableName() string { return "archive_records" }
@@ -181,6 +182,34 @@ func (x *ArchiveIndex) EvidenceDue(ctx context.Context, now time.Time, after str
 		return nil, x.db.translate(err, "archived records due for renewal")
 	}
 	return ids, nil
+}
+
+// StartRecord implements archive.Index in one statement when the record
+// is new (an upsert whose update is skipped when the stored row has the
+// same key), and a read of the stored row only when it is not.
+func (x *ArchiveIndex) StartRecord(ctx context.Context, rec *workflow.ArchiveRecord) (*workflow.ArchiveRecord, error) {
+	row, err := archiveRecordFromDomain(rec)
+	if err != nil {
+		return nil, err
+	}
+	res := x.q(ctx).Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "doc_id"}}, UpdateAll: true,
+		Where: clause.Where{Exprs: []clause.Expression{clause.Expr{SQL: "archive_records.record_key <> excluded.record_key"}}}}).Create(row)
+	if res.Error != nil {
+		return nil, x.db.translate(res.Error, "start archived record of %s", rec.DocumentID)
+	}
+	if res.RowsAffected > 0 {
+		started := *rec
+		started.Objects = nil
+		return &started, nil
+	}
+	var cur archiveRecordRow
+	if err := x.q(ctx).Where("doc_id = ?", rec.DocumentID).Take(&cur).Error; err != nil {
+		return nil, x.db.translate(err, "archived record of %s", rec.DocumentID)
+	}
+	if cur.Key != rec.Key {
+		return nil, workflow.Errorf(workflow.ECONFLICT, "the record of %s was started at another version (%s) meanwhile", rec.DocumentID, cur.Key)
+	}
+	return cur.toDomain()
 }
 
 // PutRecord implements archive.Index.
@@ -382,7 +411,7 @@ func archiveRecordFromDomain(r *workflow.ArchiveRecord) (*archiveRecordRow, erro
 		Number: r.Number, Year: r.Year, Notation: r.Notation, NotationNorm: Fold(r.Notation),
 		DocDate: r.DocDate, SignerID: r.SignerID, SignerName: r.SignerName, SignerNorm: Fold(r.SignerName),
 		Orgs: string(b), OrgsNorm: norm.String(), Confidentiality: string(r.Confidentiality),
-		CreatedBy: r.CreatedBy, AssigneeID: r.AssigneeID,
+		CreatedBy: r.CreatedBy, AssigneeID: r.AssigneeID, EventsThrough: r.EventsThrough,
 	}, nil
 }
 
@@ -393,7 +422,7 @@ func (r *archiveRecordRow) toDomain() (*workflow.ArchiveRecord, error) {
 		Direction: workflow.Direction(r.Direction), Type: workflow.DocType(r.Type), Subject: r.Subject,
 		Number: r.Number, Year: r.Year, Notation: r.Notation, DocDate: r.DocDate,
 		SignerID: r.SignerID, SignerName: r.SignerName, Confidentiality: workflow.Confidentiality(r.Confidentiality),
-		CreatedBy: r.CreatedBy, AssigneeID: r.AssigneeID,
+		CreatedBy: r.CreatedBy, AssigneeID: r.AssigneeID, EventsThrough: r.EventsThrough,
 	}
 	var orgs []orgJSON
 	if r.Orgs != "" {

@@ -38,6 +38,7 @@ var migrations = []migration{
 		}
 		return g.Table("archive_evidence").Migrator().CreateTable(&archiveEvidenceV3{})
 	}},
+	{4, "archive_records: events_through, the last audit event of a record's events.json", archiveEventsThroughV4},
 }
 
 // documentsExchangeV2 adds the columns of migration 2: text, not null,
@@ -52,6 +53,19 @@ func documentsExchangeV2(_ context.Context, _ *DB, g *gorm.DB) error {
 		}
 	}
 	return nil
+}
+
+// archiveEventsThroughV4 adds archive_records.events_through (0 in the
+// rows of records started before it: their trail was not fixed).
+func archiveEventsThroughV4(_ context.Context, d *DB, g *gorm.DB) error {
+	if g.Migrator().HasColumn("archive_records", "events_through") {
+		return nil // idempotent like the baseline
+	}
+	typ := "integer" // SQLite's 64-bit integer, as gorm declares int64
+	if d.dialect == Postgres {
+		typ = "bigint"
+	}
+	return g.Exec(`ALTER TABLE archive_records ADD COLUMN events_through ` + typ + ` NOT NULL DEFAULT 0`).Error
 }
 
 // archiveEvidenceV3 is archive_evidence as migration 3 creates it (no

@@ -1,0 +1,240 @@
+package archive_test
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/vanthu/vanthu/archive"
+	"github.com/vanthu/vanthu/archive/archivetest"
+	"github.com/vanthu/vanthu/storage/gormdb"
+	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
+	"github.com/vanthu/vanthu/storage/localfs"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// gatedStore is an archive store whose Puts, while a gate is open, wait
+// until want of them are in flight (or a few seconds passed), and which
+// can refuse the first Put of keys with a given suffix as an outage.
+type gatedStore struct {
+	workflow.Blobs
+	mu      sync.Mutex
+	want    int
+	now     int
+	most    int
+	all     chan struct{}
+	reached bool
+	fail    map[string]bool // key suffix -> refuse its next Put
+}
+
+func (g *gatedStore) open(want int) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.want, g.now, g.most, g.all, g.reached = want, 0, 0, make(chan struct{}), false
+}
+
+func (g *gatedStore) close() int {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.want = 0
+	return g.most
+}
+
+func (g *gatedStore) failNext(suffix string) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.fail == nil {
+		g.fail = map[string]bool{}
+	}
+	g.fail[suffix] = true
+}
+
+func (g *gatedStore) Put(ctx context.Context, key string, r io.Reader, size int64, sum string, opts workflow.PutOptions) (workflow.ObjectInfo, error) {
+	g.mu.Lock()
+	for suffix, on := range g.fail {
+		if on && strings.HasSuffix(key, suffix) {
+			g.fail[suffix] = false
+			g.mu.Unlock()
+			return workflow.ObjectInfo{}, workflow.Errorf(workflow.EUNAVAILABLE, "store down (test)")
+		}
+	}
+	if g.want == 0 {
+		g.mu.Unlock()
+		return g.Blobs.Put(ctx, key, r, size, sum, opts)
+	}
+	g.now++
+	g.most = max(g.most, g.now)
+	all := g.all
+	if g.now == g.want && !g.reached {
+		g.reached = true
+		close(all)
+	}
+	g.mu.Unlock()
+	select {
+	case <-all:
+	case <-time.After(3 * time.Second):
+	case <-ctx.Done():
+	}
+	oi, err := g.Blobs.Put(ctx, key, r, size, sum, opts)
+	g.mu.Lock()
+	g.now--
+	g.mu.Unlock()
+	return oi, err
+}
+
+func newGated(t *testing.T) (*gatedStore, *archivetest.Fixture, *gormdb.DB) {
+	t.Helper()
+	fs, err := localfs.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	g := &gatedStore{Blobs: fs}
+	db := gormdbtest.Open(t, gormdb.SQLite)
+	return g, archivetest.New(t, db, g), db
+}
+
+// Every object of a record, metadata.json included, is written at once:
+// a record costs one round trip to the store, not two.
+func TestArchiveWritesObjectsAtOnce(t *testing.T) {
+	ctx := context.Background()
+	g, f, db := newGated(t)
+	d := f.Issued(t, archivetest.Options{Attachments: 1})
+	events, _ := db.Events(ctx, d.ID)
+	const objects = 5 // PDF, attachment, verification, events, metadata
+	g.open(objects)
+	if _, err := f.Archive.ArchiveRecord(ctx, d, events); err != nil {
+		t.Fatal(err)
+	}
+	if most := g.close(); most != objects {
+		t.Fatalf("at most %d of the record's %d objects were written at once", most, objects)
+	}
+	rec, err := f.Index.Record(ctx, d.ID)
+	if err != nil || len(rec.Objects) != objects {
+		t.Fatalf("record: %v, %d objects", err, len(rec.Objects))
+	}
+	if rep, err := f.Archive.Fixity(ctx, archive.FixityOptions{}); err != nil || !rep.OK {
+		t.Fatalf("fixity: %v %+v", err, rep)
+	}
+}
+
+// An attempt that stored metadata.json but not the PDF (an outage in the
+// middle): the index lists no objects, and the retry completes the record
+// with the same objects, which fixity, the package and the evidence read.
+func TestArchiveRetryAfterPartialWrite(t *testing.T) {
+	ctx := context.Background()
+	g, f, db := newGated(t)
+	d := f.Issued(t, archivetest.Options{Attachments: 1})
+	events, _ := db.Events(ctx, d.ID)
+	g.failNext("/" + archive.NameDocument)
+	_, err := f.Archive.ArchiveRecord(ctx, d, events)
+	wantCode(t, err, workflow.EUNAVAILABLE)
+	prefix := archive.Prefix(d.ID, d.Version)
+	if _, err := g.Stat(ctx, prefix+archive.NameMetadata); err != nil {
+		t.Fatalf("metadata.json not stored beside the failed PDF: %v", err)
+	}
+	if rec, err := f.Index.Record(ctx, d.ID); err != nil || len(rec.Objects) != 0 {
+		t.Fatalf("after the failed attempt the index lists %v objects (%v), want none", rec, err)
+	}
+	f.ArchiveDoc(t, d.ID)
+	rec, err := f.Index.Record(ctx, d.ID)
+	if err != nil || len(rec.Objects) != 5 {
+		t.Fatalf("record after the retry: %v, %+v", err, rec)
+	}
+	if rep, err := f.Archive.Fixity(ctx, archive.FixityOptions{}); err != nil || !rep.OK || rep.Objects != 5 {
+		t.Fatalf("fixity: %v %+v", err, rep)
+	}
+	if err := f.Archive.WritePackage(ctx, f.Users[workflow.RoleArchivist], d.ID, io.Discard); err != nil {
+		t.Fatalf("package: %v", err)
+	}
+}
+
+// The trail grew (a comment adds an event, not a version) after an
+// attempt that stored metadata.json but not events.json: the retry writes
+// the trail the record was started with, so metadata.json describes the
+// events.json beside it.
+func TestArchiveRetryWritesTheStartedTrail(t *testing.T) {
+	ctx := context.Background()
+	g, f, db := newGated(t)
+	d := f.Issued(t, archivetest.Options{})
+	events, _ := db.Events(ctx, d.ID)
+	g.failNext("/" + archive.NameEvents)
+	_, err := f.Archive.ArchiveRecord(ctx, d, events[:len(events)-1])
+	wantCode(t, err, workflow.EUNAVAILABLE)
+	if _, err := f.Archive.ArchiveRecord(ctx, d, events); err != nil {
+		t.Fatalf("retry with the grown trail: %v", err)
+	}
+	md, trail := storedTrail(t, g, archive.Prefix(d.ID, d.Version))
+	if md.Events.SHA256 != sum(trail) || md.Events.LastSeq != events[len(events)-2].Seq {
+		t.Fatalf("metadata.json describes events %s through %d; events.json is %s", md.Events.SHA256, md.Events.LastSeq, sum(trail))
+	}
+}
+
+// A record fully written by an attempt whose state change never ran (a
+// crash), then a comment: archiving again completes with the record as
+// written (the previous code wrote the longer trail, which the store
+// refused as different content under the same key: ECONFLICT).
+func TestArchiveAfterCommentOnWrittenRecord(t *testing.T) {
+	ctx := context.Background()
+	g, f, db := newGated(t)
+	d := f.Issued(t, archivetest.Options{})
+	events, _ := db.Events(ctx, d.ID)
+	if _, err := f.Archive.ArchiveRecord(ctx, d, events); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Docs.Comment(ctx, f.Users[workflow.RoleClerk], d.ID, "đã xem, đề nghị lưu trữ"); err != nil {
+		t.Fatal(err)
+	}
+	f.ArchiveDoc(t, d.ID)
+	md, trail := storedTrail(t, g, archive.Prefix(d.ID, d.Version))
+	if md.Events.SHA256 != sum(trail) || md.Events.LastSeq != events[len(events)-1].Seq {
+		t.Fatalf("metadata.json describes events %s through %d; events.json is %s", md.Events.SHA256, md.Events.LastSeq, sum(trail))
+	}
+}
+
+// Two attempts at once, one of which read the trail after a comment: the
+// record holds one trail, the one metadata.json describes, and at least
+// one attempt succeeds.
+func TestArchiveConcurrentAttemptsWriteOneTrail(t *testing.T) {
+	ctx := context.Background()
+	g, f, db := newGated(t)
+	for i := range 6 {
+		d := f.Issued(t, archivetest.Options{})
+		events, _ := db.Events(ctx, d.ID)
+		trails := [][]workflow.Event{events[:len(events)-1], events}
+		if i%2 == 1 {
+			trails[0], trails[1] = trails[1], trails[0]
+		}
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		for j, tr := range trails {
+			wg.Go(func() { _, errs[j] = f.Archive.ArchiveRecord(ctx, d, tr) })
+		}
+		wg.Wait()
+		if errs[0] != nil && errs[1] != nil {
+			t.Fatalf("both attempts failed: %v; %v", errs[0], errs[1])
+		}
+		for _, err := range errs {
+			if err != nil && workflow.ErrorCode(err) != workflow.ECONFLICT {
+				t.Fatalf("attempt: %v, want success or ECONFLICT", err)
+			}
+		}
+		md, trail := storedTrail(t, g, archive.Prefix(d.ID, d.Version))
+		if md.Events.SHA256 != sum(trail) {
+			t.Fatalf("round %d: metadata.json describes events %s; events.json is %s", i, md.Events.SHA256, sum(trail))
+		}
+	}
+}
+
+// storedTrail reads a record's metadata.json and events.json.
+func storedTrail(t *testing.T, s workflow.Blobs, prefix string) (archive.Metadata, []byte) {
+	t.Helper()
+	var md archive.Metadata
+	if err := json.Unmarshal(readAll(t, s, prefix+archive.NameMetadata), &md); err != nil {
+		t.Fatal(err)
+	}
+	return md, readAll(t, s, prefix+archive.NameEvents)
+}

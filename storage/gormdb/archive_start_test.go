@@ -1,0 +1,50 @@
+package gormdb_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/vanthu/vanthu/archive"
+	"github.com/vanthu/vanthu/storage/gormdb"
+	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// StartRecord stores a new record, leaves one with the same key as it is
+// (returning it: an earlier or concurrent attempt's date and trail win),
+// and replaces a record of another version.
+func TestStartRecord(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		ctx := context.Background()
+		idx := gormdb.NewArchiveIndex(db)
+		rec := func(version int, at time.Time, through int64) *archive.Record {
+			return &archive.Record{DocumentID: "d-start", Version: version, Key: archive.Prefix("d-start", version), Class: "10y",
+				ArchivedAt: at, RetainUntil: at.AddDate(10, 0, 0), Direction: workflow.Incoming, Type: "CV", Subject: "Bình Thủy",
+				SignerName: "Trần Thị Bình", EventsThrough: through}
+		}
+		first := rec(5, t0, 7)
+		got, err := idx.StartRecord(ctx, first)
+		if err != nil || !got.ArchivedAt.Equal(t0) || got.EventsThrough != 7 {
+			t.Fatalf("new record: %+v %v", got, err)
+		}
+		again := rec(5, t0.Add(time.Hour), 9)
+		again.SignerName = "someone else"
+		got, err = idx.StartRecord(ctx, again)
+		if err != nil || !got.ArchivedAt.Equal(t0) || got.EventsThrough != 7 || got.SignerName != "Trần Thị Bình" || got.Key != first.Key {
+			t.Fatalf("same key: %+v %v, want the first attempt's record", got, err)
+		}
+		stored, err := idx.Record(ctx, "d-start")
+		if err != nil || !stored.ArchivedAt.Equal(t0) || stored.EventsThrough != 7 {
+			t.Fatalf("stored after the second attempt: %+v %v", stored, err)
+		}
+		next := rec(6, t0.Add(2*time.Hour), 11)
+		got, err = idx.StartRecord(ctx, next)
+		if err != nil || got.Key != next.Key || got.EventsThrough != 11 {
+			t.Fatalf("another version: %+v %v", got, err)
+		}
+		if stored, _ := idx.Record(ctx, "d-start"); stored.Key != next.Key || !stored.ArchivedAt.Equal(next.ArchivedAt) {
+			t.Fatalf("stored after another version: %+v", stored)
+		}
+	})
+}
