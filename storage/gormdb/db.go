@@ -34,7 +34,6 @@ import (
 	"time"
 
 	"github.com/libtnb/sqlite"
-	"gorm.io/driver/postgres"
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
@@ -63,6 +62,8 @@ type DB struct {
 	// (documentQuery), queryCount how many.
 	queries    sync.Map
 	queryCount atomic.Int32
+	// quiet is the silence timeout of PostgreSQL connections (nil: none).
+	quiet *quietLimit
 }
 
 var _ workflow.Repository = (*DB)(nil)
@@ -70,9 +71,10 @@ var _ workflow.Repository = (*DB)(nil)
 // Open connects to the database and brings its schema up to date
 // (Migrate). An empty dsn opens (creating it if needed) the SQLite file
 // dataDir/vanthu.db; a "postgres://" or "postgresql://" dsn connects to
-// PostgreSQL. Connection failures are EUNAVAILABLE.
-func Open(ctx context.Context, dsn string, dataDir string, logger *slog.Logger) (*DB, error) {
-	d, err := Connect(ctx, dsn, dataDir, logger)
+// PostgreSQL. Connection failures are EUNAVAILABLE. PostgreSQL
+// connections are bounded by timeouts (WithTimeouts; the defaults without).
+func Open(ctx context.Context, dsn string, dataDir string, logger *slog.Logger, opts ...Option) (*DB, error) {
+	d, err := Connect(ctx, dsn, dataDir, logger, opts...)
 	if err != nil {
 		return nil, err
 	}
@@ -85,14 +87,14 @@ func Open(ctx context.Context, dsn string, dataDir string, logger *slog.Logger) 
 
 // Connect is Open without the migrations: it leaves the schema as it is
 // (for `vanthu migrate --status`).
-func Connect(ctx context.Context, dsn string, dataDir string, logger *slog.Logger) (*DB, error) {
+func Connect(ctx context.Context, dsn string, dataDir string, logger *slog.Logger, opts ...Option) (*DB, error) {
 	// SQLite answers SQLITE_BUSY at once, without its busy handler, to a
 	// connection that switches the file to WAL while another process opens
 	// it (several servers or CLIs starting together on a new file): try
 	// again for as long as busy_timeout would have waited.
 	deadline := time.Now().Add(sqliteOpenWait)
 	for wait := 5 * time.Millisecond; ; wait = min(2*wait, 200*time.Millisecond) {
-		d, err := connect(ctx, dsn, dataDir, logger)
+		d, err := connect(ctx, dsn, dataDir, logger, newOptions(opts))
 		if err == nil || dsn != "" || !isSQLiteBusy(err) || time.Now().Add(wait).After(deadline) {
 			return d, err
 		}
@@ -118,7 +120,7 @@ func isSQLiteBusy(err error) bool {
 	return c == sqliteBusy || c == sqliteLocked
 }
 
-func connect(ctx context.Context, dsn string, dataDir string, logger *slog.Logger) (*DB, error) {
+func connect(ctx context.Context, dsn string, dataDir string, logger *slog.Logger, o options) (*DB, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
@@ -151,7 +153,10 @@ func connect(ctx context.Context, dsn string, dataDir string, logger *slog.Logge
 		dialector = sqlite.Open(sqliteDSN(path, false))
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		d.dialect = Postgres
-		dialector = postgres.New(postgres.Config{DSN: dsn})
+		var err error
+		if dialector, err = d.openPostgres(dsn, o); err != nil {
+			return nil, workflow.Wrap(workflow.EINVALID, err, "database URL %q", redact(dsn))
+		}
 	default:
 		return nil, workflow.Errorf(workflow.EINVALID, "database URL: want empty (SQLite) or postgres://..., got %q", redact(dsn))
 	}

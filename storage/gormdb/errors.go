@@ -39,9 +39,14 @@ func (d *DB) translate(err error, format string, args ...any) error {
 	}
 	what := fmt.Sprintf(format, args...)
 	var we *workflow.Error
+	var connectErr *pgconn.ConnectError
 	switch {
 	case errors.As(err, &we):
 		return err
+	case errors.As(err, &connectErr):
+		// Before the context errors: a connect_timeout that expired is a
+		// DeadlineExceeded too, and the server's fault.
+		return workflow.Wrap(workflow.EUNAVAILABLE, err, "%s: database unavailable", what)
 	case errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
 		return fmt.Errorf("%s: %w", what, err)
 	case errors.Is(err, gorm.ErrRecordNotFound), errors.Is(err, sql.ErrNoRows):
@@ -74,9 +79,8 @@ func (d *DB) translate(err error, format string, args ...any) error {
 		}
 		return fmt.Errorf("%s: %w", what, err)
 	}
-	var connectErr *pgconn.ConnectError
 	var netErr net.Error
-	if errors.As(err, &connectErr) || errors.As(err, &netErr) ||
+	if errors.As(err, &netErr) ||
 		errors.Is(err, driver.ErrBadConn) || errors.Is(err, sql.ErrConnDone) ||
 		// The server closed the connection (stopped or killed: pgx reads
 		// "unexpected EOF" on a pooled connection).

@@ -6,7 +6,11 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -26,6 +30,9 @@ func TestTranslateUnavailable(t *testing.T) {
 		{"EOF", io.EOF, workflow.EUNAVAILABLE},
 		{"bad conn", driver.ErrBadConn, workflow.EUNAVAILABLE},
 		{"canceled", context.Canceled, workflow.EINTERNAL},
+		// pgx's connect_timeout expired (VANTHU_DB_CONNECT_TIMEOUT): before,
+		// a DeadlineExceeded like a caller's own, and 500 (TestIntegrationReadinessPartition).
+		{"connect timeout", connectTimeout(t), workflow.EUNAVAILABLE},
 		{"other", errors.New("syntax error"), workflow.EINTERNAL},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -34,4 +41,40 @@ func TestTranslateUnavailable(t *testing.T) {
 			}
 		})
 	}
+}
+
+// connectTimeout is pgx's error when connect_timeout expires: a server
+// that accepts the connection and never answers.
+func connectTimeout(t *testing.T) error {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	held := make(chan net.Conn, 4)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			held <- c
+		}
+	}()
+	defer func() {
+		for len(held) > 0 {
+			(<-held).Close()
+		}
+	}()
+	cfg, err := pgconn.ParseConfig("postgres://u@" + ln.Addr().String() + "/x?sslmode=disable")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg.ConnectTimeout = 200 * time.Millisecond
+	_, err = pgconn.ConnectConfig(context.Background(), cfg)
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("connect to a silent server: %v, want a deadline exceeded", err)
+	}
+	return err
 }

@@ -102,6 +102,7 @@ func SchemaVersion() int { return migrations[len(migrations)-1].version }
 // (tables but no schema_migrations) starts at version 0: the baseline
 // migration is idempotent and brings it to version 1 unchanged.
 func (d *DB) Migrate(ctx context.Context) (from, to int, err error) {
+	defer d.relax(migrationTimeout)()
 	run := func(g *gorm.DB) error {
 		if err := d.lockSchema(g); err != nil {
 			return err
