@@ -51,6 +51,16 @@ type Config struct {
 	// Transport, when not nil, replaces the HTTP transport (by default
 	// minio-go's, keeping up to MaxIdleConnsPerHost idle connections).
 	Transport http.RoundTripper
+	// DialTimeout bounds connecting to the server (default
+	// DefaultDialTimeout; the default transport only).
+	DialTimeout time.Duration
+	// Timeout is the longest the server may stay silent while a request
+	// waits for it (connecting, sending, the answer's headers, each read
+	// of its body) before the request fails EUNAVAILABLE: a partitioned or
+	// hung server costs a call this long, not forever. It measures
+	// silence, not duration: a large transfer that keeps moving is never
+	// cut. Default DefaultTimeout; negative = no limit.
+	Timeout time.Duration
 }
 
 // Store is a workflow.Blobs in one S3 bucket. It is safe for concurrent use.
@@ -95,8 +105,19 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 		if err != nil {
 			return nil, err
 		}
+		if cfg.DialTimeout <= 0 {
+			cfg.DialTimeout = DefaultDialTimeout
+		}
+		tr.DialContext = (&net.Dialer{Timeout: cfg.DialTimeout, KeepAlive: 30 * time.Second}).DialContext
 		cfg.Transport = tr
 	}
+	if cfg.Timeout == 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.Timeout > 0 {
+		cfg.Transport = &quietTransport{base: cfg.Transport, timeout: cfg.Timeout}
+	}
+	ctx = operation(ctx)
 	client, err := s3.New(cfg.Endpoint, &s3.Options{
 		Creds:           credentials.NewStaticV4(cfg.AccessKey, cfg.SecretKey, ""),
 		Secure:          cfg.UseTLS,
@@ -181,6 +202,16 @@ func NewTransport(secure bool) (*http.Transport, error) {
 	return tr, nil
 }
 
+// Ping checks that the server answers for the bucket (readiness):
+// EUNAVAILABLE if it does not.
+func (s *Store) Ping(ctx context.Context) error {
+	ctx = operation(ctx)
+	if _, err := s.client.BucketExists(ctx, s.bucket); err != nil {
+		return s.mapErr(err, "bucket %q", s.bucket)
+	}
+	return nil
+}
+
 // Client returns the underlying minio-go client, for tests and tools that
 // talk to the server directly (e.g. to show it refuses to delete a locked
 // version by itself).
@@ -202,6 +233,7 @@ func (s *Store) ObjectLock() bool { return s.locking }
 // (no aws-chunked signing, which would hash every byte once more on each
 // side). When the key exists (precondition failed), putExisting decides.
 func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, sum string, opts workflow.PutOptions) (workflow.ObjectInfo, error) {
+	ctx = operation(ctx)
 	now := s.Now()
 	po, err := s.putOptions(key, size, sum, opts, now)
 	if err != nil {
@@ -364,6 +396,7 @@ func locked(oi workflow.ObjectInfo, now time.Time) bool {
 // SHA-256 checksum at the end of the object: a read of the whole object
 // fails if the stored bytes no longer match it.
 func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, workflow.ObjectInfo, error) {
+	ctx = operation(ctx)
 	if err := ValidateKey(key); err != nil {
 		return nil, workflow.ObjectInfo{}, err
 	}
@@ -398,6 +431,7 @@ func (o *object) Close() error { return o.obj.Close() }
 
 // Stat implements workflow.Blobs.
 func (s *Store) Stat(ctx context.Context, key string) (workflow.ObjectInfo, error) {
+	ctx = operation(ctx)
 	if err := ValidateKey(key); err != nil {
 		return workflow.ObjectInfo{}, err
 	}
@@ -447,6 +481,7 @@ func hexChecksum(b64 string) string {
 // stored with the object's current version, for the fixity audit.
 // ENOTFOUND if missing.
 func (s *Store) ServerChecksum(ctx context.Context, key string) (string, error) {
+	ctx = operation(ctx)
 	if err := ValidateKey(key); err != nil {
 		return "", err
 	}
@@ -465,6 +500,7 @@ func (s *Store) ServerChecksum(ctx context.Context, key string) (string, error) 
 // the key that the server lets go is removed; versions it keeps (an older
 // version still under retention) are hidden behind a delete marker.
 func (s *Store) Delete(ctx context.Context, key string) error {
+	ctx = operation(ctx)
 	cur, err := s.Stat(ctx, key)
 	if err != nil {
 		return err
@@ -520,6 +556,7 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 // listing does not, List asks for every object's info. List does not fill
 // VersionID.
 func (s *Store) List(ctx context.Context, prefix string, fn func(workflow.ObjectInfo) error) error {
+	ctx = operation(ctx)
 	lctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	for o := range s.client.ListObjectsIter(lctx, s.bucket, s3.ListObjectsOptions{Prefix: prefix, Recursive: true, WithMetadata: true}) {
@@ -569,6 +606,7 @@ func listInfo(o s3.ObjectInfo) (workflow.ObjectInfo, bool) {
 
 // SetLegalHold implements workflow.Blobs.
 func (s *Store) SetLegalHold(ctx context.Context, key string, on bool) error {
+	ctx = operation(ctx)
 	cur, err := s.Stat(ctx, key)
 	if err != nil {
 		return err
