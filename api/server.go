@@ -300,7 +300,11 @@ func (s *Server) handleReady(c echo.Context) error {
 	if s.Ready != nil {
 		if err := s.Ready(c.Request().Context()); err != nil {
 			s.log.WarnContext(c.Request().Context(), "not ready", "err", err)
-			return workflow.Errorf(workflow.EUNAVAILABLE, "database unreachable")
+			msg := "database unreachable"
+			if workflow.ErrorCode(err) == workflow.EUNAVAILABLE {
+				msg = workflow.ErrorMessage(err) // which dependency, never its address
+			}
+			return workflow.Errorf(workflow.EUNAVAILABLE, "%s", msg)
 		}
 	}
 	out := map[string]any{"status": "ready"}

@@ -28,8 +28,9 @@ func openArchiveStore(ctx context.Context, cfg *Config) (workflow.Blobs, error) 
 	if cfg.S3Endpoint == "" {
 		return localfs.New(filepath.Join(cfg.DataDir, "archive"))
 	}
-	return minio.New(ctx, minio.Config{Endpoint: cfg.S3Endpoint, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey,
-		UseTLS: cfg.S3UseTLS, Bucket: cfg.S3ArchiveBucket, ObjectLock: true})
+	mc := cfg.s3Config(cfg.S3ArchiveBucket)
+	mc.ObjectLock = true
+	return minio.New(ctx, mc)
 }
 
 // wireArchive builds the archive service, makes it the documents'

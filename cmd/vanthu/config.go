@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/vanthu/vanthu/internal/httpserver"
+	"github.com/vanthu/vanthu/storage/gormdb"
+	"github.com/vanthu/vanthu/storage/minio"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -51,6 +53,11 @@ type Config struct {
 	S3UseTLS        bool
 	S3WorkBucket    string
 	S3ArchiveBucket string
+	// Timeouts of PostgreSQL and S3 (Go durations; "" = the defaults).
+	DBConnectTimeout string
+	DBTimeout        string
+	S3ConnectTimeout string
+	S3Timeout        string
 
 	// Archive (docs/archive.md).
 	RetentionDefaults string
@@ -148,6 +155,10 @@ func (c *Config) settings() []setting {
 		{env: "VANTHU_EXCHANGE_LEASE", flag: "exchange-lease", def: "5m", doc: "how long a delivery claimed by one instance is kept from the others (an instance killed while sending: another sends it after this); longer than a send may take", str: &c.ExchangeLease},
 		{env: "VANTHU_RESERVATION_TTL", flag: "reservation-ttl", def: "10m", doc: "how long an issue may hold its reserved register number; a number held longer (its request died with its instance) is given back or voided by the next issue of the register, so a retried issue of that document waits at most this long", str: &c.ReservationTTL},
 		{env: "VANTHU_SIGN_CONCURRENCY", flag: "sign-concurrency", def: "0", doc: "most signatures (sign, issue, and the check at register) running at once; the others wait their turn holding no database lock; 0 = one fewer than the CPUs (at least 1), so signatures leave a CPU to the other requests", num: &c.SignConcurrency},
+		{env: "VANTHU_DB_CONNECT_TIMEOUT", flag: "db-connect-timeout", def: "5s", doc: "PostgreSQL: longest a new connection may take to set up (TCP, TLS, authentication), unless the URL sets connect_timeout", str: &c.DBConnectTimeout},
+		{env: "VANTHU_DB_TIMEOUT", flag: "db-timeout", def: "10s", doc: "PostgreSQL: longest the server may stay silent while vanthu waits for it (an answer, the next rows, room to send); then the connection is dropped and the request answers 503 — a partitioned or hung server costs a request this long; it measures silence, not duration (schema migrations get 5m)", str: &c.DBTimeout},
+		{env: "VANTHU_S3_CONNECT_TIMEOUT", flag: "s3-connect-timeout", def: "5s", doc: "S3: longest connecting to the server may take", str: &c.S3ConnectTimeout},
+		{env: "VANTHU_S3_TIMEOUT", flag: "s3-timeout", def: "10s", doc: "S3: longest the server may stay silent while a request waits for it (sending, the answer, each read of a download); then the request answers 503; it measures silence, not duration: an upload or download that keeps moving is never cut", str: &c.S3Timeout},
 		{env: "VANTHU_EXCHANGE_URL", flag: "exchange-url", def: "", doc: "the exchange endpoint peers should call (https://host:port), printed by vanthu agency export; empty = https://VANTHU_EXCHANGE_ADDR", str: &c.ExchangeURL},
 	}
 }
@@ -202,7 +213,9 @@ func (c *Config) validate() error {
 	for _, d := range []struct{ env, v string }{{"VANTHU_EXCHANGE_POLL", c.ExchangePoll}, {"VANTHU_EXCHANGE_RETRY_BASE", c.ExchangeRetryBase},
 		{"VANTHU_EXCHANGE_RETRY_MAX", c.ExchangeRetryMax}, {"VANTHU_FIXITY_INTERVAL", c.FixityInterval}, {"VANTHU_EXCHANGE_LEASE", c.ExchangeLease}, {"VANTHU_RESERVATION_TTL", c.ReservationTTL},
 		{"VANTHU_EVIDENCE_INTERVAL", c.EvidenceInterval}, {"VANTHU_BLOB_GC_INTERVAL", c.BlobGCInterval}, {"VANTHU_BLOB_GC_GRACE", c.BlobGCGrace},
-		{"VANTHU_HTTP_TIMEOUT", c.HTTPTimeout}, {"VANTHU_HTTP_MAX_DURATION", c.HTTPMaxTime}} {
+		{"VANTHU_HTTP_TIMEOUT", c.HTTPTimeout}, {"VANTHU_HTTP_MAX_DURATION", c.HTTPMaxTime},
+		{"VANTHU_DB_CONNECT_TIMEOUT", c.DBConnectTimeout}, {"VANTHU_DB_TIMEOUT", c.DBTimeout},
+		{"VANTHU_S3_CONNECT_TIMEOUT", c.S3ConnectTimeout}, {"VANTHU_S3_TIMEOUT", c.S3Timeout}} {
 		if d.v == "" {
 			continue
 		}
@@ -249,6 +262,22 @@ func parsePrefixes(list string) ([]netip.Prefix, error) {
 		out = append(out, netip.PrefixFrom(a, a.BitLen()))
 	}
 	return out, nil
+}
+
+// dbTimeouts are PostgreSQL's timeouts (checked by validate; "" or 0 =
+// gormdb's defaults).
+func (c *Config) dbTimeouts() gormdb.Option {
+	connect, _ := time.ParseDuration(c.DBConnectTimeout)
+	silence, _ := time.ParseDuration(c.DBTimeout)
+	return gormdb.WithTimeouts(connect, silence)
+}
+
+// s3Config is the connection part of an S3 store's configuration.
+func (c *Config) s3Config(bucket string) minio.Config {
+	dial, _ := time.ParseDuration(c.S3ConnectTimeout)
+	silence, _ := time.ParseDuration(c.S3Timeout)
+	return minio.Config{Endpoint: c.S3Endpoint, AccessKey: c.S3AccessKey, SecretKey: c.S3SecretKey,
+		UseTLS: c.S3UseTLS, Bucket: bucket, DialTimeout: dial, Timeout: silence}
 }
 
 // httpTimeouts are the timeouts of both listeners (checked by validate;

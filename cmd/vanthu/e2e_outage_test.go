@@ -15,12 +15,10 @@ import (
 	"io"
 	"math/big"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"net/url"
 	"sort"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -28,6 +26,7 @@ import (
 	"golang.org/x/crypto/ocsp"
 
 	"github.com/vanthu/vanthu/internal/apitest"
+	"github.com/vanthu/vanthu/internal/faultproxy"
 	"github.com/vanthu/vanthu/internal/testpdf"
 	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
 )
@@ -38,15 +37,19 @@ const outageBound = 20 * time.Second
 
 // TestIntegrationOutageSweep calls every operation of api/openapi.yaml
 // (enumerated from the document, so a new route is swept without editing
-// this test) with valid authentication, first while the database is
-// unreachable, then while the object store is, then with both up. vanthu
+// this test) with valid authentication, while the database, then the
+// object store, is out of reach in two ways, then with both up. vanthu
 // talks to the test PostgreSQL and MinIO through TCP proxies the test
 // cuts (listener closed and connections closed: what a stopped server
-// looks like). Each answer during an outage must be a 503 with code
-// "unavailable" and a message, or the same status as with both up (a
-// route that does not need what is down: /healthz, the CA certificate, a
-// login while only the object store is down); never a 500, never past
-// outageBound.
+// looks like) or partitions (connections accepted and held, open ones
+// carry nothing either way, nothing closed: what a network partition or a
+// hung server looks like). Each answer during an outage must be a 503
+// with code "unavailable" and a message, or the same status as with both
+// up (a route that does not need what is down: /healthz, the CA
+// certificate, a login while only the object store is down); never a
+// 500, never past outageBound. The partitions cost what the configured
+// timeouts allow (VANTHU_DB_TIMEOUT...); before those existed, the first
+// partitioned operation waited as long as the partition lasted.
 func TestIntegrationOutageSweep(t *testing.T) {
 	dsn := gormdbtest.CreatePostgresDatabase(t)
 	env := sharedS3Env(t)
@@ -54,44 +57,69 @@ func TestIntegrationOutageSweep(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	dbProxy := newCutProxy(t, u.Host)
-	u.Host = dbProxy.addr
-	s3Proxy := newCutProxy(t, env["VANTHU_S3_ENDPOINT"])
-	env["VANTHU_S3_ENDPOINT"] = s3Proxy.addr
+	dbProxy := faultproxy.New(t, u.Host)
+	u.Host = dbProxy.Addr()
+	s3Proxy := faultproxy.New(t, env["VANTHU_S3_ENDPOINT"])
+	env["VANTHU_S3_ENDPOINT"] = s3Proxy.Addr()
 	env["VANTHU_DATABASE_URL"] = u.String()
 	env["VANTHU_PUBLIC_URL"] = "https://vanthu.example" // issued documents get a verification code
+	for k, v := range sweepTimeouts {
+		env[k] = v
+	}
 	s := startServer(t, env)
 
 	w := newSweepWorld(t, s)
 	ops := sweepOperations(t)
 	down := map[string][]sweepAnswer{}
-	for _, phase := range []struct {
-		name  string
-		proxy *cutProxy
-	}{{"database", dbProxy}, {"object store", s3Proxy}, {"", nil}} {
+	for _, phase := range sweepOutages(dbProxy, s3Proxy) {
 		fx := w.fixtures(t, phase.name)
 		var answers []sweepAnswer
 		for _, op := range ops {
-			if phase.proxy == nil {
-				answers = append(answers, w.call(t, op, fx))
-				continue
-			}
 			// Cut per operation, right after a request that puts the
 			// session in the server's session cache (if it has one), so
 			// that the operation's handler runs, not only the
 			// authentication, while the dependency is down.
 			w.warm(t, fx)
-			phase.proxy.cut()
-			answers = append(answers, w.call(t, op, fx))
-			phase.proxy.restore()
+			phase.start()
+			a := w.call(t, op, fx)
+			phase.proxy.Restore()
+			if a.took > outageBound {
+				t.Fatalf("%s while the %s: no answer after %s (%v); the other operations were not tried", op, phase.name, a.took, a.err)
+			}
+			answers = append(answers, a)
 		}
-		if phase.proxy != nil {
-			down[phase.name] = answers
-			continue
-		}
-		checkSweep(t, ops, down, answers)
+		down[phase.name] = answers
+	}
+	fx := w.fixtures(t, "")
+	var up []sweepAnswer
+	for _, op := range ops {
+		up = append(up, w.call(t, op, fx))
+	}
+	checkSweep(t, ops, down, up)
+}
+
+// sweepTimeouts are the server's timeouts in the sweep: short, so that
+// the partitions cost seconds, not minutes (the defaults are 5 s and 10 s).
+var sweepTimeouts = map[string]string{"VANTHU_DB_CONNECT_TIMEOUT": "1s", "VANTHU_DB_TIMEOUT": "2s",
+	"VANTHU_S3_CONNECT_TIMEOUT": "1s", "VANTHU_S3_TIMEOUT": "2s"}
+
+// sweepOutage is one way of being out of reach.
+type sweepOutage struct {
+	name  string // "database is down", ...
+	proxy *faultproxy.Proxy
+	start func()
+}
+
+func sweepOutages(db, s3 *faultproxy.Proxy) []sweepOutage {
+	return []sweepOutage{
+		{sweepOutageNames[0], db, db.Cut},
+		{sweepOutageNames[1], s3, s3.Cut},
+		{sweepOutageNames[2], db, db.Stall},
+		{sweepOutageNames[3], s3, s3.Stall},
 	}
 }
+
+var sweepOutageNames = []string{"database is down", "object store is down", "database is partitioned", "object store is partitioned"}
 
 // checkSweep applies the rule of TestIntegrationOutageSweep to the
 // answers given during each outage, against those given with both up.
@@ -105,26 +133,31 @@ func checkSweep(t *testing.T, ops []sweepOp, down map[string][]sweepAnswer, up [
 		if up[i].status >= 400 && sweepRefused[op.id] == "" {
 			t.Errorf("%s with both up answered %d %s: a refused request does not reach the database or the object store; give it a valid request in sweepWorld.call, or say why it is refused in sweepRefused", op, up[i].status, up[i].body)
 		}
-		for _, what := range []string{"database", "object store"} {
+		for _, what := range sweepOutageNames {
 			a := down[what][i]
 			switch {
 			case a.err != nil:
-				t.Errorf("%s while the %s is down: %v (after %s)", op, what, a.err, a.took)
+				t.Errorf("%s while the %s: %v (after %s)", op, what, a.err, a.took)
 			case a.status == http.StatusServiceUnavailable:
 				var e struct {
 					Error struct{ Code, Message string } `json:"error"`
 				}
 				if json.Unmarshal(a.body, &e) != nil || e.Error.Code != "unavailable" || e.Error.Message == "" {
-					t.Errorf("%s while the %s is down: 503 without code unavailable and a message: %s", op, what, a.body)
+					t.Errorf("%s while the %s: 503 without code unavailable and a message: %s", op, what, a.body)
 				}
 			case a.status != up[i].status:
-				t.Errorf("%s while the %s is down: %d %s (with both up: %d); want 503 unavailable", op, what, a.status, a.body, up[i].status)
+				t.Errorf("%s while the %s: %d %s (with both up: %d); want 503 unavailable", op, what, a.status, a.body, up[i].status)
 			}
 			if a.took > outageBound {
-				t.Errorf("%s while the %s is down took %s (bound %s)", op, what, a.took, outageBound)
+				t.Errorf("%s while the %s took %s (bound %s)", op, what, a.took, outageBound)
 			}
 		}
-		t.Logf("%-50s up %d | database down %d | object store down %d", op, up[i].status, down["database"][i].status, down["object store"][i].status)
+		line := fmt.Sprintf("%-50s up %d", op, up[i].status)
+		for _, what := range sweepOutageNames {
+			a := down[what][i]
+			line += fmt.Sprintf(" | %s %d %s", what, a.status, a.took.Round(100*time.Millisecond))
+		}
+		t.Log(line)
 	}
 }
 
@@ -400,104 +433,114 @@ func (w *sweepWorld) ocspRequest(t *testing.T) []byte {
 	return der
 }
 
-// cutProxy forwards TCP connections to a server until cut: then its
-// listener is closed (new connections are refused) and every open
-// connection is closed (FIN: what a server that stops or is killed
-// sends), as when the server is stopped; restore listens again on the
-// same address.
-type cutProxy struct {
-	t      *testing.T
-	addr   string
-	target string
-
-	mu    sync.Mutex
-	ln    net.Listener
-	conns map[net.Conn]struct{}
-}
-
-func newCutProxy(t *testing.T, target string) *cutProxy {
-	t.Helper()
-	p := &cutProxy{t: t, target: target, conns: map[net.Conn]struct{}{}}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+// TestIntegrationReadinessPartition: while PostgreSQL, then MinIO, is
+// partitioned (the proxy holds connections and delivers nothing), /readyz
+// answers 503 naming the dependency within readyTimeout (and a little),
+// with the default timeouts; once the partition heals the same server is
+// ready again by itself and serves requests needing the dependency (an
+// upload, reading it back). Meanwhile a request that needs the
+// partitioned dependency answers 503 within outageBound on the default
+// timeouts (VANTHU_DB_TIMEOUT, VANTHU_S3_TIMEOUT: 10 s). Before
+// readyTimeout, /readyz waited as long as the partition lasted, and it
+// did not look at the object store.
+func TestIntegrationReadinessPartition(t *testing.T) {
+	dsn := gormdbtest.CreatePostgresDatabase(t)
+	env := sharedS3Env(t)
+	u, err := url.Parse(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p.addr = ln.Addr().String()
-	p.serve(ln)
-	t.Cleanup(p.cut)
-	return p
-}
-
-func (p *cutProxy) serve(ln net.Listener) {
-	p.mu.Lock()
-	p.ln = ln
-	p.mu.Unlock()
-	go func() {
-		for {
-			c, err := ln.Accept()
-			if err != nil {
-				return
+	dbProxy := faultproxy.New(t, u.Host)
+	u.Host = dbProxy.Addr()
+	s3Proxy := faultproxy.New(t, env["VANTHU_S3_ENDPOINT"])
+	env["VANTHU_S3_ENDPOINT"] = s3Proxy.Addr()
+	env["VANTHU_DATABASE_URL"] = u.String()
+	s := startServer(t, env)
+	admin := s.login(t, "admin", "admin-password-1")
+	if code := admin.call("POST", "/api/v1/users", map[string]any{"username": "vanthu1", "password": "clerk-password-1",
+		"full_name": "Trần Thị Thư", "roles": []string{"clerk"}}, nil); code != 201 {
+		t.Fatalf("create the clerk: %d", code)
+	}
+	clerk := s.login(t, "vanthu1", "clerk-password-1")
+	incoming := func(n int) map[string]any {
+		doc, code := clerk.upload(map[string]any{"direction": "incoming", "type": "CV", "subject": fmt.Sprintf("Công văn %d", n),
+			"urgency": "normal", "confidentiality": "normal", "sender": map[string]string{"org_id": "000.00.00.H13", "name": "UBND thành phố Cần Thơ"},
+			"original_number": fmt.Sprintf("%d/UBND-VP", n), "original_date": "2026-11-20"}, testpdf.Make(1, fmt.Sprint("công văn ", n)))
+		if code != http.StatusCreated {
+			t.Fatalf("upload: %d", code)
+		}
+		return doc
+	}
+	before := incoming(120)["id"].(string)
+	readyz := func() (int, string, time.Duration) {
+		a := timedGet(s.base+"/readyz", "")
+		if a.err != nil {
+			return 0, a.err.Error(), a.took
+		}
+		return a.status, string(a.body), a.took
+	}
+	for i, tc := range []struct {
+		name  string
+		proxy *faultproxy.Proxy
+		want  string
+		needs string // a request that needs the dependency
+	}{{"database", dbProxy, "database unreachable", "/api/v1/users"}, {"object store", s3Proxy, "object store unreachable", "/api/v1/documents/" + before + "/file"}} {
+		t.Run(tc.name, func(t *testing.T) {
+			if code, body, _ := readyz(); code != http.StatusOK {
+				t.Fatalf("before the partition: /readyz %d %s", code, body)
 			}
-			go p.forward(c)
-		}
-	}()
+			tc.proxy.Stall()
+			code, body, took := readyz()
+			if code != http.StatusServiceUnavailable || !strings.Contains(body, tc.want) {
+				t.Errorf("partitioned: /readyz %d %s, want 503 %q", code, body, tc.want)
+			}
+			if took > readyTimeout+2*time.Second {
+				t.Errorf("partitioned: /readyz took %s, bound %s", took, readyTimeout+2*time.Second)
+			}
+			t.Logf("partitioned: /readyz %d %s after %s", code, strings.TrimSpace(body), took.Round(10*time.Millisecond))
+			a := timedGet(s.base+tc.needs, clerk.token)
+			if a.status != http.StatusServiceUnavailable || a.took > outageBound {
+				t.Errorf("partitioned: GET %s %d %v %s after %s, want 503 within %s", tc.needs, a.status, a.err, a.body, a.took, outageBound)
+			}
+			t.Logf("partitioned: GET %s %d %s after %s", tc.needs, a.status, a.body, a.took.Round(10*time.Millisecond))
+			tc.proxy.Restore()
+			deadline := time.Now().Add(20 * time.Second)
+			for {
+				code, body, _ := readyz()
+				if code == http.StatusOK {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatalf("20 s after the partition healed: /readyz %d %s", code, body)
+				}
+				time.Sleep(200 * time.Millisecond)
+			}
+			doc := incoming(130 + i)
+			if b := clerk.get("/api/v1/documents/" + doc["id"].(string) + "/file"); len(b) == 0 {
+				t.Fatal("after healing: the file reads back empty")
+			}
+		})
+	}
 }
 
-func (p *cutProxy) forward(c net.Conn) {
-	up, err := net.DialTimeout("tcp", p.target, 5*time.Second)
+// timedGet GETs url (with a bearer token unless empty), giving up after
+// outageBound and a little.
+func timedGet(url, token string) sweepAnswer {
+	ctx, cancel := context.WithTimeout(context.Background(), outageBound+5*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
 	if err != nil {
-		c.Close()
-		return
+		return sweepAnswer{err: err}
 	}
-	p.mu.Lock()
-	if p.ln == nil {
-		p.mu.Unlock()
-		c.Close()
-		up.Close()
-		return
+	if token != "" {
+		req.Header.Set("Authorization", "Bearer "+token)
 	}
-	p.conns[c], p.conns[up] = struct{}{}, struct{}{}
-	p.mu.Unlock()
-	pipe := func(dst, src net.Conn) {
-		io.Copy(dst, src)
-		dst.Close()
-		src.Close()
-	}
-	go pipe(up, c)
-	pipe(c, up)
-	p.mu.Lock()
-	delete(p.conns, c)
-	delete(p.conns, up)
-	p.mu.Unlock()
-}
-
-// cut stops forwarding: no listener, every connection closed.
-func (p *cutProxy) cut() {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.ln != nil {
-		p.ln.Close()
-		p.ln = nil
-	}
-	for c := range p.conns {
-		c.Close()
-	}
-	clear(p.conns)
-}
-
-// restore listens again on the proxy's address.
-func (p *cutProxy) restore() {
-	p.t.Helper()
-	var ln net.Listener
-	var err error
-	for i := 0; i < 50; i++ {
-		if ln, err = net.Listen("tcp", p.addr); err == nil {
-			break
-		}
-		time.Sleep(100 * time.Millisecond)
-	}
+	start := time.Now()
+	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		p.t.Fatalf("proxy for %s: listen again on %s: %v", p.target, p.addr, err)
+		return sweepAnswer{err: err, took: time.Since(start)}
 	}
-	p.serve(ln)
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return sweepAnswer{status: resp.StatusCode, body: b, err: err, took: time.Since(start)}
 }

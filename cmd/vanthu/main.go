@@ -180,7 +180,7 @@ func build(ctx context.Context, cfg *Config, opts options, logger *slog.Logger) 
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
 	a := &app{cfg: cfg, opts: opts, now: opts.clock(), log: logger}
-	db, err := gormdb.Open(ctx, cfg.DatabaseURL, cfg.DataDir, logger)
+	db, err := gormdb.Open(ctx, cfg.DatabaseURL, cfg.DataDir, logger, cfg.dbTimeouts())
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}
@@ -203,7 +203,7 @@ func build(ctx context.Context, cfg *Config, opts options, logger *slog.Logger) 
 		// for a CPU behind them (BenchmarkGetDocumentWhileIssuing).
 		a.docs.SignConcurrency = max(runtime.GOMAXPROCS(0)-1, 1)
 	}
-	a.api = &api.Server{Docs: a.docs, Accounts: a.auth, Directory: db, Ready: db.Ping,
+	a.api = &api.Server{Docs: a.docs, Accounts: a.auth, Directory: db, Ready: a.ready,
 		MaxUpload: int64(cfg.MaxUploadMB) << 20, Now: a.now}
 	a.web = &web.Config{Docs: a.docs, Accounts: a.auth, Directory: db, Logger: logger, Now: a.now,
 		Agency: a.docs.Agency, MaxUpload: int64(cfg.MaxUploadMB) << 20}
@@ -220,6 +220,26 @@ func build(ctx context.Context, cfg *Config, opts options, logger *slog.Logger) 
 	}
 	api.New(a.api, logger)
 	return a, nil
+}
+
+// readyTimeout bounds /readyz's checks: a partitioned dependency makes
+// the server not ready within this time.
+const readyTimeout = 3 * time.Second
+
+// ready checks that the database and the object store of working files
+// answer, within readyTimeout (/readyz).
+func (a *app) ready(ctx context.Context) error {
+	ctx, cancel := context.WithTimeout(ctx, readyTimeout)
+	defer cancel()
+	if err := a.db.Ping(ctx); err != nil {
+		return workflow.Wrap(workflow.EUNAVAILABLE, err, "database unreachable")
+	}
+	if p, ok := a.blobs.(interface{ Ping(context.Context) error }); ok {
+		if err := p.Ping(ctx); err != nil {
+			return workflow.Wrap(workflow.EUNAVAILABLE, err, "object store unreachable")
+		}
+	}
+	return nil
 }
 
 func serve(ctx context.Context, opts options, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
@@ -360,7 +380,7 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return err
 	}
-	db, err := gormdb.Connect(ctx, cfg.DatabaseURL, cfg.DataDir, newLogger(stderr, cfg.LogLevel))
+	db, err := gormdb.Connect(ctx, cfg.DatabaseURL, cfg.DataDir, newLogger(stderr, cfg.LogLevel), cfg.dbTimeouts())
 	if err != nil {
 		return err
 	}
@@ -479,8 +499,7 @@ func openWorkStore(ctx context.Context, cfg *Config) (workflow.Blobs, error) {
 	if cfg.S3Endpoint == "" {
 		return localfs.New(filepath.Join(cfg.DataDir, "objects"))
 	}
-	return minio.New(ctx, minio.Config{Endpoint: cfg.S3Endpoint, AccessKey: cfg.S3AccessKey, SecretKey: cfg.S3SecretKey,
-		UseTLS: cfg.S3UseTLS, Bucket: cfg.S3WorkBucket})
+	return minio.New(ctx, cfg.s3Config(cfg.S3WorkBucket))
 }
 
 // runJob runs a background job until ctx ends. A panic inside it (a bug,
