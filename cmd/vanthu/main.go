@@ -25,6 +25,7 @@ import (
 
 	"github.com/vanthu/vanthu/api"
 	"github.com/vanthu/vanthu/auth"
+	"github.com/vanthu/vanthu/internal/gcfloor"
 	"github.com/vanthu/vanthu/internal/httpserver"
 	"github.com/vanthu/vanthu/signing/pki"
 	"github.com/vanthu/vanthu/storage/gormdb"
@@ -250,6 +251,9 @@ func serve(ctx context.Context, opts options, args []string, getenv func(string)
 		return err
 	}
 	logger := newLogger(stderr, cfg.LogLevel)
+	// Collect a small heap less often (the p99 at 1,000 req/s); GOGC in
+	// the environment wins.
+	defer gcfloor.Start(gcfloor.DefaultFloor, getenv)()
 	// Listen first: the development PKI writes the address it serves its
 	// OCSP responder and CRL at into the certificates it issues.
 	ln, err := net.Listen("tcp", cfg.Addr)
