@@ -55,6 +55,9 @@ type Index interface {
 	// trail every attempt then writes. ECONFLICT when the record moved to
 	// another version meanwhile.
 	StartRecord(ctx context.Context, r *Record) (*Record, error)
+	// PutObjects stores the objects of docID's record, replacing rows
+	// with the same keys; the record itself is left as it is.
+	PutObjects(ctx context.Context, docID string, objs []Object) error
 	// PutRecord stores r and its objects, replacing the document's
 	// earlier record row and any object rows with the same keys.
 	PutRecord(ctx context.Context, r *Record) error

@@ -238,3 +238,59 @@ func storedTrail(t *testing.T, s workflow.Blobs, prefix string) (archive.Metadat
 	}
 	return md, readAll(t, s, prefix+archive.NameEvents)
 }
+
+// countingIndex records the index calls made.
+type countingIndex struct {
+	archive.Index
+	mu    sync.Mutex
+	calls []string
+}
+
+func (c *countingIndex) note(name string) {
+	c.mu.Lock()
+	c.calls = append(c.calls, name)
+	c.mu.Unlock()
+}
+
+func (c *countingIndex) Record(ctx context.Context, docID string) (*archive.Record, error) {
+	c.note("Record")
+	return c.Index.Record(ctx, docID)
+}
+
+func (c *countingIndex) StartRecord(ctx context.Context, r *archive.Record) (*archive.Record, error) {
+	c.note("StartRecord")
+	return c.Index.StartRecord(ctx, r)
+}
+
+func (c *countingIndex) PutRecord(ctx context.Context, r *archive.Record) error {
+	c.note("PutRecord")
+	return c.Index.PutRecord(ctx, r)
+}
+
+func (c *countingIndex) PutObjects(ctx context.Context, docID string, objs []archive.Object) error {
+	c.note("PutObjects")
+	return c.Index.PutObjects(ctx, docID, objs)
+}
+
+// Archiving a record asks the index twice, one statement each: start the
+// record (which reads nothing when it is new) and add its objects —
+// not a read of the record (three queries), then the record written
+// twice in two transactions.
+func TestArchiveIndexCallsPerRecord(t *testing.T) {
+	ctx := context.Background()
+	_, f, db := newGated(t)
+	idx := &countingIndex{Index: f.Archive.Index}
+	f.Archive.Index = idx
+	d := f.Issued(t, archivetest.Options{Attachments: 1})
+	events, _ := db.Events(ctx, d.ID)
+	if _, err := f.Archive.ArchiveRecord(ctx, d, events); err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(idx.calls, ","); got != "StartRecord,PutObjects" {
+		t.Fatalf("index calls %s, want StartRecord,PutObjects", got)
+	}
+	rec, err := f.Index.Record(ctx, d.ID)
+	if err != nil || len(rec.Objects) != 5 || rec.EventsThrough != events[len(events)-1].Seq {
+		t.Fatalf("record: %v %+v", err, rec)
+	}
+}

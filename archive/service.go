@@ -120,8 +120,8 @@ func (s *Service) ArchiveRecord(ctx context.Context, d *workflow.Document, event
 	if err != nil {
 		return workflow.ArchivedRecord{}, err
 	}
-	rec.Objects = objs
-	if err := s.Index.PutRecord(ctx, rec); err != nil {
+	// The record's row is as StartRecord left it: only the objects are new.
+	if err := s.Index.PutObjects(ctx, d.ID, objs); err != nil {
 		return workflow.ArchivedRecord{}, fmt.Errorf("index archived record of %s: %w", d.ID, err)
 	}
 	s.logger().InfoContext(ctx, "record archived", "doc_id", d.ID, "record", prefix, "class", rec.Class,

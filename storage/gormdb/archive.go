@@ -225,20 +225,37 @@ func (x *ArchiveIndex) PutRecord(ctx context.Context, rec *workflow.ArchiveRecor
 		if len(rec.Objects) == 0 {
 			return nil
 		}
-		// One statement for all the objects (the archive writes a record
-		// per archived document: a statement per object was most of its
-		// database time).
-		rows := make([]archiveObjectRow, len(rec.Objects))
-		for i, o := range rec.Objects {
-			rows[i] = archiveObjectRow{Key: o.Key, DocID: rec.DocumentID, Name: o.Name, Size: o.Size, SHA256: o.SHA256,
-				VersionID: o.VersionID, RetainUntil: utc(o.RetainUntil), LegalHold: o.LegalHold}
-		}
-		return g.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "object_key"}}, UpdateAll: true}).Create(&rows).Error
+		return putObjects(g, rec.DocumentID, rec.Objects)
 	})
 	if err != nil {
 		return x.db.translate(err, "store archived record of %s", rec.DocumentID)
 	}
 	return nil
+}
+
+// PutObjects implements archive.Index: one statement, outside any
+// transaction (a statement prepared in a transaction is prepared again in
+// the next one: database/sql cannot reuse it there).
+func (x *ArchiveIndex) PutObjects(ctx context.Context, docID string, objs []workflow.ArchiveObject) error {
+	if len(objs) == 0 {
+		return nil
+	}
+	if err := putObjects(x.q(ctx), docID, objs); err != nil {
+		return x.db.translate(err, "store archived objects of %s", docID)
+	}
+	return nil
+}
+
+// putObjects stores the object rows in one statement (the archive writes
+// a record per archived document: a statement per object was most of its
+// database time), replacing rows with the same keys.
+func putObjects(g *gorm.DB, docID string, objs []workflow.ArchiveObject) error {
+	rows := make([]archiveObjectRow, len(objs))
+	for i, o := range objs {
+		rows[i] = archiveObjectRow{Key: o.Key, DocID: docID, Name: o.Name, Size: o.Size, SHA256: o.SHA256,
+			VersionID: o.VersionID, RetainUntil: utc(o.RetainUntil), LegalHold: o.LegalHold}
+	}
+	return g.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "object_key"}}, UpdateAll: true}).Create(&rows).Error
 }
 
 // SetLegalHold implements archive.Index.

@@ -2,6 +2,7 @@ package gormdb_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -45,6 +46,20 @@ func TestStartRecord(t *testing.T) {
 		}
 		if stored, _ := idx.Record(ctx, "d-start"); stored.Key != next.Key || !stored.ArchivedAt.Equal(next.ArchivedAt) {
 			t.Fatalf("stored after another version: %+v", stored)
+		}
+		// Its objects, added without touching the row; again: replaced.
+		objs := []archive.Object{
+			{Key: next.Key + "document.pdf", Name: "document.pdf", Size: 10, SHA256: strings.Repeat("a", 64), RetainUntil: next.RetainUntil},
+			{Key: next.Key + "metadata.json", Name: "metadata.json", Size: 2, SHA256: strings.Repeat("b", 64), RetainUntil: next.RetainUntil},
+		}
+		for range 2 {
+			if err := idx.PutObjects(ctx, "d-start", objs); err != nil {
+				t.Fatal(err)
+			}
+		}
+		stored, err = idx.Record(ctx, "d-start")
+		if err != nil || len(stored.Objects) != 2 || stored.Objects[1].SHA256 != objs[1].SHA256 || stored.EventsThrough != 11 {
+			t.Fatalf("after PutObjects: %+v %v", stored, err)
 		}
 	})
 }
