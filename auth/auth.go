@@ -48,6 +48,9 @@ type Service struct {
 	// mono is the session cache's clock (test hook; nil = time.Now, whose
 	// monotonic reading the leases use).
 	mono func() time.Time
+	// spawnFn runs the session cache's reads ahead (test hook; nil = a
+	// goroutine).
+	spawnFn func(func())
 
 	auditMu     sync.Mutex
 	auditWindow time.Time
@@ -67,6 +70,14 @@ func (s *Service) monotonic() time.Time {
 		return s.mono()
 	}
 	return time.Now()
+}
+
+func (s *Service) spawn(f func()) {
+	if s.spawnFn != nil {
+		s.spawnFn(f)
+		return
+	}
+	go f()
 }
 
 // cacheTTL is the session cache's TTL; zero or less: no cache.
@@ -330,13 +341,31 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*workflow.Use
 	}
 	h := HashToken(token)
 	ttl := s.cacheTTL()
-	now, mono := s.now(), s.monotonic()
 	if ttl > 0 {
-		if u, ok := s.sessions.get(h, mono, now, ttl); ok {
+		if u, ok, refresh := s.sessions.get(h, s.monotonic(), s.now(), ttl); ok {
+			if refresh {
+				// Read it again ahead of the lease's end, off the request's
+				// path: a token in steady use never waits for the read.
+				bg := context.WithoutCancel(ctx)
+				s.spawn(func() {
+					ctx, cancel := context.WithTimeout(bg, 10*time.Second)
+					defer cancel()
+					_, err := s.load(ctx, h, ttl)
+					// Gone, expired or disabled: drop it; a failed read
+					// leaves it to its lease.
+					s.sessions.drop(h, workflow.ErrorCode(err) != workflow.EUNAUTHORIZED)
+				})
+			}
 			return u, nil
 		}
 	}
-	gen := s.sessions.generation()
+	return s.load(ctx, h, ttl)
+}
+
+// load reads the session of token hash h and its user and, with a ttl,
+// caches them: the lease counts from before the read.
+func (s *Service) load(ctx context.Context, h string, ttl time.Duration) (*workflow.User, error) {
+	gen, mono := s.sessions.generation(), s.monotonic()
 	sess, u, err := s.sessionUser(ctx, h)
 	if workflow.ErrorCode(err) == workflow.ENOTFOUND {
 		return nil, workflow.Errorf(workflow.EUNAUTHORIZED, "invalid or expired token")
@@ -350,7 +379,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*workflow.Use
 		return nil, workflow.Errorf(workflow.EUNAUTHORIZED, "account disabled")
 	}
 	if ttl > 0 {
-		s.sessions.put(gen, h, u, sess.ExpiresAt, mono) // the lease counts from before the read
+		s.sessions.put(gen, h, u, sess.ExpiresAt, mono)
 	}
 	return u, nil
 }

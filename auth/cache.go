@@ -35,9 +35,10 @@ type sessionCache struct {
 }
 
 type cachedSession struct {
-	user     *workflow.User
-	expires  time.Time // the session's own expiry
-	loadedAt time.Time // monotonic: when the read that filled it was sent
+	user       *workflow.User
+	expires    time.Time // the session's own expiry
+	loadedAt   time.Time // monotonic: when the read that filled it was sent
+	refreshing bool      // a read ahead of the lease's end is under way
 }
 
 const maxCachedSessions = 10000
@@ -49,16 +50,39 @@ func (c *sessionCache) generation() uint64 {
 }
 
 // get returns a copy of the cached user of tokenHash if the entry is
-// younger than ttl at mono and its session is live at now.
-func (c *sessionCache) get(tokenHash string, mono, now time.Time, ttl time.Duration) (*workflow.User, bool) {
+// younger than ttl at mono and its session is live at now. refresh says
+// the entry is past half its lease and nobody reads it again yet: the
+// caller should (the entry is marked as being read).
+func (c *sessionCache) get(tokenHash string, mono, now time.Time, ttl time.Duration) (u *workflow.User, ok, refresh bool) {
 	c.mu.Lock()
+	defer c.mu.Unlock()
 	e, ok := c.entries[tokenHash]
-	c.mu.Unlock()
-	if !ok || mono.Sub(e.loadedAt) >= ttl || mono.Before(e.loadedAt) || !now.Before(e.expires) {
-		return nil, false
+	age := mono.Sub(e.loadedAt)
+	if !ok || age >= ttl || age < 0 || !now.Before(e.expires) {
+		return nil, false, false
 	}
-	u := *e.user // callers may change their copy
-	return &u, true
+	if age >= ttl/2 && !e.refreshing {
+		e.refreshing, refresh = true, true
+		c.entries[tokenHash] = e
+	}
+	cp := *e.user // callers may change their copy
+	return &cp, true, refresh
+}
+
+// drop removes the entry of tokenHash (a read found its session gone),
+// or with keep only clears its refreshing mark (a read failed).
+func (c *sessionCache) drop(tokenHash string, keep bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[tokenHash]
+	switch {
+	case !ok:
+	case keep:
+		e.refreshing = false
+		c.entries[tokenHash] = e
+	default:
+		delete(c.entries, tokenHash)
+	}
 }
 
 func (c *sessionCache) put(gen uint64, tokenHash string, u *workflow.User, expires, loadedAt time.Time) {

@@ -120,6 +120,52 @@ func TestSessionCache(t *testing.T) {
 			t.Fatalf("after the TTL: %v, want unauthorized", err)
 		}
 	})
+	t.Run("Refresh/ahead of the lease, off the request's path", func(t *testing.T) {
+		s, repo, _, u, tok := setup(t) // read at mono
+		var ahead []func()
+		auth.SetSpawn(s, func(f func()) { ahead = append(ahead, f) })
+		start := mono
+		defer func() { mono = start }()
+		read := func(t *testing.T, at time.Duration, wantReads int64, wantAhead int) {
+			t.Helper()
+			mono = start.Add(at)
+			before := repo.sessions.Load()
+			if _, err := s.Authenticate(ctx, tok); err != nil {
+				t.Fatal(err)
+			}
+			if n := repo.sessions.Load() - before; n != wantReads || len(ahead) != wantAhead {
+				t.Fatalf("at %v: %d reads on the request's path, %d reads ahead; want %d, %d", at, n, len(ahead), wantReads, wantAhead)
+			}
+		}
+		read(t, 5*time.Millisecond, 0, 0)  // a quarter of the lease: from memory
+		read(t, 15*time.Millisecond, 0, 1) // past half: from memory, one read ahead
+		read(t, 16*time.Millisecond, 0, 1) // not two
+		before := repo.sessions.Load()
+		ahead[0]() // the read ahead, at 16 ms: a new lease
+		if repo.sessions.Load() != before+1 {
+			t.Fatal("the read ahead did not read")
+		}
+		read(t, 25*time.Millisecond, 0, 1) // past the first lease, within the new one
+		// Disabled behind every Service's back: the next read ahead drops
+		// the entry and the request after it reads and refuses.
+		err := repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+			x, err := tx.User(ctx, u.ID)
+			if err != nil {
+				return err
+			}
+			x.Disabled = true
+			return tx.UpdateUser(ctx, x)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		read(t, 27*time.Millisecond, 0, 2)
+		ahead[1]()
+		mono = start.Add(28 * time.Millisecond)
+		if _, err := s.Authenticate(ctx, tok); workflow.ErrorCode(err) != workflow.EUNAUTHORIZED {
+			t.Fatalf("after a read ahead found the user disabled: %v, want unauthorized", err)
+		}
+	})
 	t.Run("Expiry/not extended by the cache", func(t *testing.T) {
 		s, _, _, _, tok := setup(t)
 		now = now.Add(time.Hour - time.Second) // 1 s before the session expires
