@@ -2,6 +2,7 @@ package workflow_test
 
 import (
 	"context"
+	"io"
 	"testing"
 	"time"
 
@@ -57,5 +58,59 @@ func TestSignConcurrencyWaitsWithoutANumber(t *testing.T) {
 	}
 	if rs, _ := e.repo.ReservationsOf(context.Background(), workflow.RegisterOutgoing, 2026); len(rs) != 0 {
 		t.Fatalf("reservations left: %+v", rs)
+	}
+}
+
+// heldBlobs holds one Put (after a value is sent on hold) until release
+// is closed.
+type heldBlobs struct {
+	workflow.Blobs
+	hold             chan bool
+	entered, release chan struct{}
+}
+
+func (b heldBlobs) Put(ctx context.Context, key string, r io.Reader, size int64, sha256 string, opts workflow.PutOptions) (workflow.ObjectInfo, error) {
+	select {
+	case <-b.hold:
+		b.entered <- struct{}{}
+		<-b.release
+	default:
+	}
+	return b.Blobs.Put(ctx, key, r, size, sha256, opts)
+}
+
+// The turn to sign covers the signature and its verification, not the
+// storing of the signed files: with SignConcurrency 1, a second sign and
+// a second issue sign while the first one's files are still being
+// written.
+func TestSignConcurrencyTurnNotHeldWhileStoring(t *testing.T) {
+	for _, action := range []workflow.Action{workflow.Sign, workflow.Issue} {
+		t.Run(string(action), func(t *testing.T) {
+			e := newEnv(t)
+			from, actor := workflow.Approved, e.users[workflow.RoleOfficer]
+			if action == workflow.Issue {
+				from, actor = workflow.OfficerSigned, e.users[workflow.RoleClerk]
+			}
+			a := e.walkTo(t, workflow.Outgoing, from)
+			b := e.walkTo(t, workflow.Outgoing, from)
+			hb := heldBlobs{Blobs: e.svc.Blobs, hold: make(chan bool, 1), entered: make(chan struct{}), release: make(chan struct{})}
+			e.svc.Blobs, e.svc.SignConcurrency = hb, 1
+			hb.hold <- true // the first Put of a's signed files waits
+			errc := make(chan error, 1)
+			go func() {
+				_, err := e.svc.Apply(context.Background(), actor, a.ID, action, workflow.ActionInput{})
+				errc <- err
+			}()
+			<-hb.entered
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if _, err := e.svc.Apply(ctx, actor, b.ID, action, workflow.ActionInput{}); err != nil {
+				t.Errorf("second %s while the first stores its files: %v (the turn to sign is still held)", action, err)
+			}
+			close(hb.release)
+			if err := <-errc; err != nil {
+				t.Fatal(err)
+			}
+		})
 	}
 }

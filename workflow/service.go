@@ -281,12 +281,22 @@ func (s *Service) store(ctx context.Context, u *Upload, kind FileKind, inspect b
 }
 
 func (s *Service) putBytes(ctx context.Context, name string, b []byte, kind FileKind) (File, error) {
+	f := s.fileOf(name, b, kind)
+	return f, s.storeBytes(ctx, f, b)
+}
+
+// fileOf describes b as a file of the document (its SHA-256 names the
+// blob); storeBytes then stores it.
+func (s *Service) fileOf(name string, b []byte, kind FileKind) File {
 	sum := sha256.Sum256(b)
-	hexsum := hex.EncodeToString(sum[:])
-	if _, err := s.Blobs.Put(ctx, BlobKey(hexsum), bytes.NewReader(b), int64(len(b)), hexsum, PutOptions{ContentType: "application/pdf"}); err != nil {
-		return File{}, fmt.Errorf("store %q: %w", name, err)
+	return File{SHA256: hex.EncodeToString(sum[:]), Name: name, Size: int64(len(b)), Kind: kind, CreatedAt: s.now()}
+}
+
+func (s *Service) storeBytes(ctx context.Context, f File, b []byte) error {
+	if _, err := s.Blobs.Put(ctx, BlobKey(f.SHA256), bytes.NewReader(b), int64(len(b)), f.SHA256, PutOptions{ContentType: "application/pdf"}); err != nil {
+		return fmt.Errorf("store %q: %w", f.Name, err)
 	}
-	return File{SHA256: hexsum, Name: name, Size: int64(len(b)), Kind: kind, CreatedAt: s.now()}, nil
+	return nil
 }
 
 // Create registers a new document: outgoing drafts by handlers, incoming
@@ -694,15 +704,21 @@ func (s *Service) precheckInto(ctx context.Context, d *Document, t Transition, i
 // returns the issue's reservation, released here if the work fails.
 func (s *Service) prepare(ctx context.Context, d *Document, t Transition, actor *User, in ActionInput, pre *prechecked) (*Reservation, error) {
 	pre.data = map[string]string{}
+	// A turn (SignConcurrency) is held for the CPU-bound work only: it
+	// is given back (release, idempotent) before the signed files are
+	// written and synced, so the next signature does not wait for a disk.
+	release := func() {}
 	switch t.Action {
 	case Sign, Issue, Register:
 		if s.Signer == nil {
 			break
 		}
-		release, err := s.signSlot(ctx)
+		r, err := s.signSlot(ctx)
 		if err != nil {
 			return nil, err
 		}
+		var once sync.Once
+		release = func() { once.Do(r) }
 		defer release()
 	}
 	switch t.Action {
@@ -719,6 +735,7 @@ func (s *Service) prepare(ctx context.Context, d *Document, t Transition, actor 
 		if err != nil {
 			return nil, fmt.Errorf("layer 1 (official) signature: %w", err)
 		}
+		release()
 		f, err := s.putBytes(ctx, strings.TrimSuffix(src.Name, ".pdf")+".signed-l1.pdf", signed, FileSigned)
 		if err != nil {
 			return nil, err
@@ -734,7 +751,7 @@ func (s *Service) prepare(ctx context.Context, d *Document, t Transition, actor 
 		if err != nil {
 			return nil, err
 		}
-		if err := s.signIssue(ctx, d, res, pdf, src, pre); err != nil {
+		if err := s.signIssue(ctx, d, res, pdf, src, pre, release); err != nil {
 			s.releaseNumber(ctx, res, actor.ID, fmt.Sprintf("the signature of document %s failed after its number was reserved: %s", d.ID, ErrorMessage(err)))
 			return nil, err
 		}
@@ -760,8 +777,9 @@ func (s *Service) signSlot(ctx context.Context) (func(), error) {
 
 // signIssue numbers and signs a copy of d with the reserved number:
 // layer 2 on the main file, the agency signature on every attachment,
-// then the verification of the result. Blobs only; no transaction.
-func (s *Service) signIssue(ctx context.Context, d *Document, res *Reservation, pdf []byte, src File, pre *prechecked) error {
+// then the verification of the result; release then gives the turn to
+// sign back and the signed files are stored. Blobs only; no transaction.
+func (s *Service) signIssue(ctx context.Context, d *Document, res *Reservation, pdf []byte, src File, pre *prechecked, release func()) error {
 	w := *d
 	w.Files = append([]File(nil), d.Files...)
 	issuedAt := res.CreatedAt
@@ -779,12 +797,10 @@ func (s *Service) signIssue(ctx context.Context, d *Document, res *Reservation, 
 	if err != nil {
 		return fmt.Errorf("layer 2 (agency) signature: %w", err)
 	}
-	f, err := s.putBytes(ctx, strings.TrimSuffix(strings.TrimSuffix(src.Name, ".pdf"), ".signed-l1")+".signed.pdf", signed, FileSigned)
-	if err != nil {
-		return err
-	}
-	pre.files = append(pre.files, f)
+	f := s.fileOf(strings.TrimSuffix(strings.TrimSuffix(src.Name, ".pdf"), ".signed-l1")+".signed.pdf", signed, FileSigned)
 	w.Files = append(w.Files, f)
+	out := [][]byte{signed}
+	files := []File{f}
 	for _, a := range d.Files {
 		if a.Kind != FileAttachment {
 			continue
@@ -797,12 +813,9 @@ func (s *Service) signIssue(ctx context.Context, d *Document, res *Reservation, 
 		if err != nil {
 			return fmt.Errorf("agency signature on attachment %q: %w", a.Name, err)
 		}
-		sf, err := s.putBytes(ctx, a.Name, sa, FileAttachment)
-		if err != nil {
-			return err
-		}
+		sf := s.fileOf(a.Name, sa, FileAttachment)
 		pre.data["attachment:"+sf.SHA256] = a.Name
-		pre.files = append(pre.files, sf)
+		out, files = append(out, sa), append(files, sf)
 		w.Files = append(w.Files, sf)
 	}
 	var v Verification
@@ -821,6 +834,13 @@ func (s *Service) signIssue(ctx context.Context, d *Document, res *Reservation, 
 		// voided.
 		return Errorf(EUNPROCESSABLE, "the signed document is %s, not valid (%s): it was not issued", v.Verdict, strings.Join(v.Reasons, "; "))
 	}
+	release()
+	for i, f := range files {
+		if err := s.storeBytes(ctx, f, out[i]); err != nil {
+			return err
+		}
+	}
+	pre.files = append(pre.files, files...)
 	pre.verification = &v
 	pre.issuedAt = issuedAt
 	pre.data["number"] = fmt.Sprint(res.Number)
