@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"runtime/trace"
 	"slices"
 	"strings"
 	"sync"
@@ -53,11 +54,22 @@ func BenchmarkGetDocumentWhileIssuing(b *testing.B) {
 				o.app.docs.SignConcurrency = 0 // as before: no bound
 				o.app.docs.Signer = newSignerInTx(o.app.docs.Signer, o.app.db)
 			}
-			srv := httptest.NewServer(o.h)
+			// The measured GET's server side runs in a runtime/trace
+			// region ("serve-get", next to the client's "get"), so a
+			// trace taken with -trace shows what a slow one waited on.
+			var docPath atomic.Value
+			docPath.Store("")
+			srv := httptest.NewServer(http.HandlerFunc(func(rw http.ResponseWriter, r *http.Request) {
+				if r.Method == "GET" && r.URL.Path == docPath.Load().(string) {
+					defer trace.StartRegion(r.Context(), "serve-get").End()
+				}
+				o.h.ServeHTTP(rw, r)
+			}))
 			defer srv.Close()
 			w := newIssueWorkers(b, o, srv.URL)
 			// The document read: one of the handler's drafts.
 			doc := w.draft()
+			docPath.Store("/api/v1/documents/" + doc)
 			if mode != "idle" {
 				w.start(8)
 			}
@@ -66,6 +78,7 @@ func BenchmarkGetDocumentWhileIssuing(b *testing.B) {
 			req, _ := http.NewRequest("GET", srv.URL+"/api/v1/documents/"+doc, nil)
 			req.Header.Set("Authorization", "Bearer "+o.handler)
 			get := func() time.Duration {
+				defer trace.StartRegion(context.Background(), "get").End()
 				t0 := time.Now()
 				resp, err := client.Do(req)
 				if err != nil {
