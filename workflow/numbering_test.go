@@ -2,7 +2,11 @@ package workflow_test
 
 import (
 	"context"
+	"fmt"
 	"io"
+	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -112,5 +116,77 @@ func TestSignConcurrencyTurnNotHeldWhileStoring(t *testing.T) {
 				t.Fatal(err)
 			}
 		})
+	}
+}
+
+// onSigner records, for every Signer and Blobs call, whether it ran
+// inside Service.SignOn.
+type onSigner struct {
+	workflowtest.Signer
+	in    *atomic.Bool
+	calls *[]string
+	mu    *sync.Mutex
+}
+
+func (s onSigner) note(call string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	*s.calls = append(*s.calls, fmt.Sprintf("%s in=%v", call, s.in.Load()))
+}
+
+func (s onSigner) SignOfficial(ctx context.Context, d *workflow.Document, u *workflow.User, pdf []byte) ([]byte, error) {
+	s.note("SignOfficial")
+	return s.Signer.SignOfficial(ctx, d, u, pdf)
+}
+
+func (s onSigner) SignAgency(ctx context.Context, d *workflow.Document, pdf []byte) ([]byte, error) {
+	s.note("SignAgency")
+	return s.Signer.SignAgency(ctx, d, pdf)
+}
+
+func (s onSigner) Verify(ctx context.Context, pdf []byte) (workflow.Verification, error) {
+	s.note("Verify")
+	return s.Signer.Verify(ctx, pdf)
+}
+
+type onBlobs struct {
+	workflow.Blobs
+	s onSigner
+}
+
+func (b onBlobs) Put(ctx context.Context, key string, r io.Reader, size int64, sha256 string, opts workflow.PutOptions) (workflow.ObjectInfo, error) {
+	b.s.note("Put")
+	return b.Blobs.Put(ctx, key, r, size, sha256, opts)
+}
+
+// The signatures and the verification of a sign and an issue run inside
+// SignOn (here on another goroutine), the storing of their files outside
+// it.
+func TestSignOnRunsTheSignaturesOnly(t *testing.T) {
+	e := newEnv(t)
+	a := e.walkTo(t, workflow.Outgoing, workflow.Approved)
+	var in atomic.Bool
+	var calls []string
+	sg := onSigner{in: &in, calls: &calls, mu: &sync.Mutex{}}
+	e.svc.Signer, e.svc.Blobs = sg, onBlobs{Blobs: e.svc.Blobs, s: sg}
+	e.svc.SignOn = func(fn func()) {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			in.Store(true)
+			defer in.Store(false)
+			fn()
+		}()
+		<-done
+	}
+	if _, err := e.svc.Apply(context.Background(), e.users[workflow.RoleOfficer], a.ID, workflow.Sign, workflow.ActionInput{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.svc.Apply(context.Background(), e.users[workflow.RoleClerk], a.ID, workflow.Issue, workflow.ActionInput{}); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"SignOfficial in=true", "Put in=false", "SignAgency in=true", "Verify in=true", "Put in=false"}
+	if !slices.Equal(calls, want) {
+		t.Errorf("calls:\n got %q\nwant %q", calls, want)
 	}
 }

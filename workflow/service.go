@@ -49,11 +49,18 @@ type Service struct {
 	// held for the whole signature, time-stamp request included. 0: no
 	// bound.
 	SignConcurrency int
-	signSlots       chan struct{}
-	signOnce        sync.Once
-	Logger          *slog.Logger
-	Now             func() time.Time
-	NewID           func() string
+	// SignOn, when set, runs the CPU-bound work of a turn to sign (the
+	// signature calls and the verification of their result, not the
+	// reads, writes and database work around them) and returns when it
+	// has: cmd/vanthu runs it on an OS thread of lower CPU priority, so
+	// that requests are served before signatures. It must return fn's
+	// panic to the caller. nil runs fn on the calling goroutine.
+	SignOn    func(fn func())
+	signSlots chan struct{}
+	signOnce  sync.Once
+	Logger    *slog.Logger
+	Now       func() time.Time
+	NewID     func() string
 }
 
 func (s *Service) now() time.Time {
@@ -731,7 +738,8 @@ func (s *Service) prepare(ctx context.Context, d *Document, t Transition, actor 
 		if err != nil {
 			return nil, err
 		}
-		signed, err := s.Signer.SignOfficial(ctx, d, actor, pdf)
+		var signed []byte
+		s.signOn(func() { signed, err = s.Signer.SignOfficial(ctx, d, actor, pdf) })
 		if err != nil {
 			return nil, fmt.Errorf("layer 1 (official) signature: %w", err)
 		}
@@ -793,39 +801,13 @@ func (s *Service) signIssue(ctx context.Context, d *Document, res *Reservation, 
 		pre.verifyCode = c
 		pre.data["verify_code"] = c
 	}
-	signed, err := s.Signer.SignAgency(ctx, &w, pdf)
-	if err != nil {
-		return fmt.Errorf("layer 2 (agency) signature: %w", err)
-	}
-	f := s.fileOf(strings.TrimSuffix(strings.TrimSuffix(src.Name, ".pdf"), ".signed-l1")+".signed.pdf", signed, FileSigned)
-	w.Files = append(w.Files, f)
-	out := [][]byte{signed}
-	files := []File{f}
-	for _, a := range d.Files {
-		if a.Kind != FileAttachment {
-			continue
-		}
-		ab, err := s.readBlob(ctx, a.SHA256)
-		if err != nil {
-			return err
-		}
-		sa, err := s.Signer.SignAttachment(ctx, &w, ab)
-		if err != nil {
-			return fmt.Errorf("agency signature on attachment %q: %w", a.Name, err)
-		}
-		sf := s.fileOf(a.Name, sa, FileAttachment)
-		pre.data["attachment:"+sf.SHA256] = a.Name
-		out, files = append(out, sa), append(files, sf)
-		w.Files = append(w.Files, sf)
-	}
+	var files []File
+	var out [][]byte
 	var v Verification
-	if dv, ok := s.Signer.(DocumentVerifier); ok {
-		v, err = dv.VerifyDocument(ctx, &w, signed)
-	} else {
-		v, err = s.Signer.Verify(ctx, signed)
-	}
+	var err error
+	s.signOn(func() { files, out, v, err = s.signIssued(ctx, &w, d, pdf, src, pre) })
 	if err != nil {
-		return fmt.Errorf("verify issued document: %w", err)
+		return err
 	}
 	if v.Verdict != VerdictValid {
 		// Only a document whose two layers validate is issued: an
@@ -846,9 +828,60 @@ func (s *Service) signIssue(ctx context.Context, d *Document, res *Reservation, 
 	pre.data["number"] = fmt.Sprint(res.Number)
 	pre.data["notation"] = res.Notation
 	pre.data["register"] = string(res.Register)
-	pre.data["sha256"] = f.SHA256
+	pre.data["sha256"] = files[0].SHA256
 	pre.data["verdict"] = v.Verdict
 	return nil
+}
+
+// signIssued is the CPU-bound part of signIssue, on w (d numbered):
+// layer 2 on pdf, the agency signature on each of d's attachments and the
+// verification of the signed file. It returns the signed files, the main
+// one first, with their bytes.
+func (s *Service) signIssued(ctx context.Context, w, d *Document, pdf []byte, src File, pre *prechecked) ([]File, [][]byte, Verification, error) {
+	signed, err := s.Signer.SignAgency(ctx, w, pdf)
+	if err != nil {
+		return nil, nil, Verification{}, fmt.Errorf("layer 2 (agency) signature: %w", err)
+	}
+	f := s.fileOf(strings.TrimSuffix(strings.TrimSuffix(src.Name, ".pdf"), ".signed-l1")+".signed.pdf", signed, FileSigned)
+	w.Files = append(w.Files, f)
+	out := [][]byte{signed}
+	files := []File{f}
+	for _, a := range d.Files {
+		if a.Kind != FileAttachment {
+			continue
+		}
+		ab, err := s.readBlob(ctx, a.SHA256)
+		if err != nil {
+			return nil, nil, Verification{}, err
+		}
+		sa, err := s.Signer.SignAttachment(ctx, w, ab)
+		if err != nil {
+			return nil, nil, Verification{}, fmt.Errorf("agency signature on attachment %q: %w", a.Name, err)
+		}
+		sf := s.fileOf(a.Name, sa, FileAttachment)
+		pre.data["attachment:"+sf.SHA256] = a.Name
+		out, files = append(out, sa), append(files, sf)
+		w.Files = append(w.Files, sf)
+	}
+	var v Verification
+	if dv, ok := s.Signer.(DocumentVerifier); ok {
+		v, err = dv.VerifyDocument(ctx, w, signed)
+	} else {
+		v, err = s.Signer.Verify(ctx, signed)
+	}
+	if err != nil {
+		return nil, nil, Verification{}, fmt.Errorf("verify issued document: %w", err)
+	}
+	return files, out, v, nil
+}
+
+// signOn runs fn, the CPU-bound work of a turn to sign, with SignOn.
+func (s *Service) signOn(fn func()) {
+	if s.SignOn == nil {
+		fn()
+		return
+	}
+	s.SignOn(fn)
 }
 
 // effects records an action's changes inside the transaction; the
@@ -963,7 +996,8 @@ func (s *Service) verifyIncoming(ctx context.Context, d *Document, in ActionInpu
 	if err != nil {
 		return err
 	}
-	v, err := checkSignatures(ctx, s.Signer, pdf)
+	var v Verification
+	s.signOn(func() { v, err = checkSignatures(ctx, s.Signer, pdf) })
 	if err != nil {
 		return fmt.Errorf("verify incoming document: %w", err)
 	}

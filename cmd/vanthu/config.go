@@ -90,6 +90,8 @@ type Config struct {
 
 	// SignConcurrency bounds signatures at once (0 = one fewer than the CPUs).
 	SignConcurrency int
+	// SignNice lowers the CPU priority of signing threads (0 = not).
+	SignNice int
 }
 
 // setting is one configuration variable: its env name, flag name, default
@@ -159,6 +161,7 @@ func (c *Config) settings() []setting {
 		{env: "VANTHU_DB_TIMEOUT", flag: "db-timeout", def: "10s", doc: "PostgreSQL: longest the server may stay silent while vanthu waits for it (an answer, the next rows, room to send); then the connection is dropped and the request answers 503 — a partitioned or hung server costs a request this long; it measures silence, not duration (schema migrations get 5m)", str: &c.DBTimeout},
 		{env: "VANTHU_S3_CONNECT_TIMEOUT", flag: "s3-connect-timeout", def: "5s", doc: "S3: longest connecting to the server may take", str: &c.S3ConnectTimeout},
 		{env: "VANTHU_S3_TIMEOUT", flag: "s3-timeout", def: "10s", doc: "S3: longest the server may stay silent while a request waits for it (sending, the answer, each read of a download); then the request answers 503; it measures silence, not duration: an upload or download that keeps moving is never cut", str: &c.S3Timeout},
+		{env: "VANTHU_SIGN_NICE", flag: "sign-nice", def: "10", doc: "how much lower than the requests' the CPU priority of the signatures' work is (a nice value added on the signing thread, Linux): when the CPUs are busy the kernel serves requests first and signatures take the rest; 0 = the same priority", num: &c.SignNice},
 		{env: "VANTHU_EXCHANGE_URL", flag: "exchange-url", def: "", doc: "the exchange endpoint peers should call (https://host:port), printed by vanthu agency export; empty = https://VANTHU_EXCHANGE_ADDR", str: &c.ExchangeURL},
 	}
 }
@@ -200,6 +203,9 @@ func (c *Config) validate() error {
 	}
 	if c.SignConcurrency < 0 {
 		return fmt.Errorf("VANTHU_SIGN_CONCURRENCY must be 0 (one fewer than the CPUs) or more")
+	}
+	if c.SignNice < 0 || c.SignNice > 19 {
+		return fmt.Errorf("VANTHU_SIGN_NICE must be from 0 (the requests' priority) to 19")
 	}
 	if c.MaxUploadMB < 1 {
 		return fmt.Errorf("VANTHU_MAX_UPLOAD_MB must be at least 1")

@@ -204,6 +204,7 @@ func build(ctx context.Context, cfg *Config, opts options, logger *slog.Logger) 
 		// for a CPU behind them (BenchmarkGetDocumentWhileIssuing).
 		a.docs.SignConcurrency = max(runtime.GOMAXPROCS(0)-1, 1)
 	}
+	a.docs.SignOn = onLowerPriority(cfg.SignNice, logger)
 	a.api = &api.Server{Docs: a.docs, Accounts: a.auth, Directory: db, Ready: a.ready,
 		MaxUpload: int64(cfg.MaxUploadMB) << 20, Now: a.now}
 	a.web = &web.Config{Docs: a.docs, Accounts: a.auth, Directory: db, Logger: logger, Now: a.now,
@@ -267,6 +268,7 @@ func serve(ctx context.Context, opts options, args []string, getenv func(string)
 		return err
 	}
 	defer a.Close()
+	defer signingProcs(a.docs.SignConcurrency, getenv, logger)()
 	if err := bootstrapAdmin(ctx, a, stdout); err != nil {
 		return err
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
@@ -32,7 +33,8 @@ import (
 //     life as fast as they can (upload, submit, approve, layer 1 sign,
 //     issue with layer 2 and verification, all real signatures with the
 //     development keys), with the default VANTHU_SIGN_CONCURRENCY (one
-//     fewer than the CPUs: one signature at a time on 2 CPUs);
+//     fewer than the CPUs: one signature at a time on 2 CPUs) and, as
+//     serve sets it, GOMAXPROCS the CPUs plus that bound (signingProcs);
 //   - issuing-unbounded: the same with no bound (8 signatures at once);
 //   - issuing-signer-in-tx: as issuing-unbounded, with every Signer call wrapped in a
 //     database transaction, as signing ran before it moved out of the
@@ -54,6 +56,9 @@ func BenchmarkGetDocumentWhileIssuing(b *testing.B) {
 				o.app.docs.SignConcurrency = 0 // as before: no bound
 				o.app.docs.Signer = newSignerInTx(o.app.docs.Signer, o.app.db)
 			}
+			// As serve does: the turns to sign get Ps of their own
+			// (nothing changes with no bound, in the two modes above).
+			defer signingProcs(o.app.docs.SignConcurrency, func(string) string { return "" }, slog.New(slog.DiscardHandler))()
 			// The measured GET's server side runs in a runtime/trace
 			// region ("serve-get", next to the client's "get"), so a
 			// trace taken with -trace shows what a slow one waited on.

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+	"runtime"
+	"runtime/debug"
+	"sync"
+)
+
+// signingProcs gives the signatures processors of their own: GOMAXPROCS
+// becomes the CPUs plus the turns to sign (VANTHU_SIGN_CONCURRENCY), so
+// that with every turn taken the other requests still have one Go
+// processor (P) per CPU, and the kernel shares the CPUs between the
+// threads. Go has no goroutine priorities: on 2 CPUs with GOMAXPROCS 2 a
+// signature keeps one P for up to 10 ms at a time (the scheduler preempts
+// a running goroutine after 10 ms), the uploads, database commits,
+// logins and GC work keep the other busy, and a GET waits in a run queue
+// — and for the network poller, which a busy P checks only when its run
+// queues are empty or every 10 ms — though it needs 0.3 ms of CPU
+// (docs/signing.md, "Requests while signing"). With a P of its own the
+// GET is picked up at once, and the kernel, which favours a thread that
+// wakes from sleep, gives it a CPU within its time slice.
+//
+// Nothing changes when the operator set GOMAXPROCS, when signatures are
+// not bounded (0) or when they may take every CPU. It returns the
+// function that puts the previous value back.
+func signingProcs(signConcurrency int, getenv func(string) string, logger *slog.Logger) (restore func()) {
+	cpus := runtime.GOMAXPROCS(0)
+	if getenv("GOMAXPROCS") != "" || signConcurrency <= 0 || signConcurrency >= cpus {
+		return func() {}
+	}
+	runtime.GOMAXPROCS(cpus + signConcurrency)
+	logger.Info("processors", "cpus", cpus, "sign_concurrency", signConcurrency, "gomaxprocs", cpus+signConcurrency)
+	return func() { runtime.GOMAXPROCS(cpus) }
+}
+
+// onLowerPriority returns a workflow.Service.SignOn that runs the
+// CPU-bound work of a turn to sign on an OS thread of its own whose nice
+// value is nice above the process's (VANTHU_SIGN_NICE; at most 19): when
+// the CPUs are contended the kernel serves the request threads first, and
+// a signature takes what they leave — all of it on an idle machine, so
+// issuing is not slower. The goroutine ends locked to its thread, which
+// ends with it: an unprivileged process cannot lower a raised nice value,
+// so the thread is never given back to the Go scheduler (a new thread per
+// signature costs some 0.1 ms against a signature's 10–30 ms). A panic in
+// fn is raised again in the caller. 0: fn runs on the calling goroutine.
+func onLowerPriority(nice int, logger *slog.Logger) func(fn func()) {
+	if nice <= 0 {
+		return nil
+	}
+	var warn sync.Once
+	return func(fn func()) {
+		var p any
+		var stack []byte
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			runtime.LockOSThread() // never unlocked: the thread ends with this goroutine
+			if err := lowerThreadPriority(nice); err != nil {
+				warn.Do(func() { logger.Warn("signatures run at the requests' CPU priority", "err", err) })
+			}
+			defer func() {
+				if p = recover(); p != nil {
+					stack = debug.Stack()
+				}
+			}()
+			fn()
+		}()
+		<-done
+		if p != nil {
+			panic(fmt.Sprintf("%v [in the signing thread]\n%s", p, stack))
+		}
+	}
+}
