@@ -1,6 +1,7 @@
 package signing
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"testing"
@@ -69,5 +70,38 @@ func TestReuseAfterRevocation(t *testing.T) {
 		if rep.Verdict != want {
 			t.Fatalf("verification %d: %s %v, want %s", i+1, rep.Verdict, rep.Reasons, want)
 		}
+	}
+}
+
+// TestLTVKnownSignatures: layer 2 hands the DSS the signatures it knows
+// (layer 1's, read before signing, and its own) instead of reading them
+// from the file again; the DSS update is the same, byte for byte, as the
+// one made by reading them from the file.
+func TestLTVKnownSignatures(t *testing.T) {
+	ctx := context.Background()
+	d := newDevServer(t)
+	agency, err := d.pki.Agency()
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed, err := signAgency(ctx, d.officerSigned(t, 0), AgencyLayer{Key: agency, AgencyName: d.pki.AgencyName(), Notation: "16/QĐ-UBND", TSAURL: d.tsa, TSA: d.auth})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(signed.sigs) != 2 {
+		t.Fatalf("layer 2 knows %d signatures, want 2", len(signed.sigs))
+	}
+	all := append(signed.doc[:len(signed.doc):len(signed.doc)], signed.update)
+	var tails [2]bytes.Buffer
+	var vri [2][]string
+	for i, known := range [][][]byte{nil, signed.sigs} {
+		res, err := AppendLTV(ctx, all, all.size(), &tails[i], LTV{Fetcher: d.auth.Fetcher(nil), Anchors: agency.Chain, sigs: known})
+		if err != nil {
+			t.Fatal(err)
+		}
+		vri[i] = res.VRI
+	}
+	if !bytes.Equal(tails[0].Bytes(), tails[1].Bytes()) {
+		t.Errorf("the DSS update differs: read from the file %d bytes (VRI %v), known %d bytes (VRI %v)", tails[0].Len(), vri[0], tails[1].Len(), vri[1])
 	}
 }

@@ -249,6 +249,14 @@ func signAgency(ctx context.Context, in []byte, l AgencyLayer) (*signedDoc, erro
 	if cerr := wait(); cerr != nil {
 		return nil, cerr
 	}
+	if err == nil && out.sig != nil {
+		// The file's signatures: those of in (requireLayer1 read them
+		// all) and this one.
+		for _, f := range check.sigs {
+			out.sigs = append(out.sigs, f.r.Contents)
+		}
+		out.sigs = append(out.sigs, out.sig)
+	}
 	return out, err
 }
 
@@ -673,7 +681,7 @@ func (c *layer1Check) run(known map[int][]byte) error {
 		if err == nil {
 			continue
 		}
-		if !errors.Is(err, errUnsupportedCMS) {
+		if !errors.Is(err, verify.ErrUnsupportedCMS) {
 			return workflow.Wrap(workflow.EINVALID, err, "signature %d is not intact; the document was changed after it was signed", i+1)
 		}
 		// Algorithms cmsIntact does not handle: pdfsign's verifier.

@@ -74,6 +74,10 @@ type LTV struct {
 	// extraAnnots, set by tests, adds annotations to page 1 in the
 	// document time-stamp's update (it returns their references).
 	extraAnnots func(u *incUpdate) string
+	// sigs, when set, are the /Contents values of every signature of the
+	// file, in file order, known to whoever just signed it (Service's
+	// layer 2): they are not read from the file again.
+	sigs [][]byte
 }
 
 // TimeStamper answers an RFC 3161 query (DER TimeStampReq) with a DER
@@ -117,8 +121,16 @@ func appendLTV(ctx context.Context, r io.ReaderAt, size int64, w io.Writer, o LT
 	if err != nil {
 		return res, unparsable(err)
 	}
-	sigs, err := collectSignatures(rdr, r)
-	if err != nil {
+	var sigs []ltvSig
+	if o.sigs != nil {
+		for i, c := range o.sigs {
+			s, err := ltvSigOf(c, i)
+			if err != nil {
+				return res, err
+			}
+			sigs = append(sigs, s)
+		}
+	} else if sigs, err = collectSignatures(rdr, r); err != nil {
 		return res, err
 	}
 	if len(sigs) == 0 {
@@ -172,22 +184,31 @@ func collectSignatures(rdr *pdf.Reader, r io.ReaderAt) ([]ltvSig, error) {
 		if err != nil {
 			return nil, workflow.Wrap(workflow.EINVALID, err, "a signature cannot be read")
 		}
-		c := s.Contents()
-		der := c
-		var raw asn1.RawValue
-		if _, err := asn1.Unmarshal(der, &raw); err == nil {
-			der = raw.FullBytes
+		l, err := ltvSigOf(s.Contents(), len(out))
+		if err != nil {
+			return nil, err
 		}
-		certs, ok := cmsCertificates(der)
-		if !ok {
-			var err error
-			if certs, err = cmsCertificatesBER(der); err != nil {
-				return nil, workflow.Wrap(workflow.EINVALID, err, "signature %d is not a CMS structure", len(out)+1)
-			}
-		}
-		out = append(out, ltvSig{contents: c, certs: certs})
+		out = append(out, l)
 	}
 	return out, nil
+}
+
+// ltvSigOf reads the certificates of the i-th signature (0-based), whose
+// /Contents value is c.
+func ltvSigOf(c []byte, i int) (ltvSig, error) {
+	der := c
+	var raw asn1.RawValue
+	if _, err := asn1.Unmarshal(der, &raw); err == nil {
+		der = raw.FullBytes
+	}
+	certs, ok := cmsCertificates(der)
+	if !ok {
+		var err error
+		if certs, err = cmsCertificatesBER(der); err != nil {
+			return ltvSig{}, workflow.Wrap(workflow.EINVALID, err, "signature %d is not a CMS structure", i+1)
+		}
+	}
+	return ltvSig{contents: c, certs: certs}, nil
 }
 
 // cmsCertificatesBER returns the certificates of a CMS SignedData in any

@@ -139,23 +139,29 @@ func (s *Service) signAgency(ctx context.Context, d *workflow.Document, pdf []by
 			l.VerifyURL = strings.TrimRight(s.cfg.PublicURL, "/") + "/verify/" + d.VerifyCode
 		}
 	}
-	out, err := SignAgency(ctx, pdf, l)
-	if err != nil || !s.cfg.LTV {
-		return out, err
+	signed, err := signAgency(ctx, pdf, l)
+	if err != nil {
+		return nil, err
 	}
-	return s.addLTV(ctx, out)
+	if !s.cfg.LTV {
+		return signed.Bytes(), nil
+	}
+	return s.addLTV(ctx, signed)
 }
 
 // addLTV appends the DSS and, with a TSA, the document time-stamp to a
-// document that layer 2 has just signed.
-func (s *Service) addLTV(ctx context.Context, pdf []byte) ([]byte, error) {
+// document that layer 2 has just signed, read where it is (the input and
+// layer 2's update): the whole file is assembled once, at the end.
+func (s *Service) addLTV(ctx context.Context, signed *signedDoc) ([]byte, error) {
 	var tail bytes.Buffer
-	if _, err := AppendLTV(ctx, bytes.NewReader(pdf), int64(len(pdf)), &tail, LTV{
+	all := append(signed.doc[:len(signed.doc):len(signed.doc)], signed.update)
+	if _, err := AppendLTV(ctx, all, all.size(), &tail, LTV{
 		Fetcher: s.cfg.Fetcher, TSAURL: s.cfg.TSAURL, TSA: s.cfg.TSA, Anchors: s.cfg.Agency.Chain,
+		sigs: signed.sigs,
 	}); err != nil {
 		return nil, err
 	}
-	return append(pdf, tail.Bytes()...), nil
+	return bytes.Join(append(all, tail.Bytes()), nil), nil
 }
 
 // rectOf converts a document's layout box (nil = the default).

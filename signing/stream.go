@@ -87,6 +87,11 @@ func (d docParts) ReadAt(b []byte, off int64) (int, error) {
 type signedDoc struct {
 	doc    docParts
 	update []byte
+	// sig is the new signature's /Contents value (the CMS and its zero
+	// padding), nil when not known; sigs, when set, are every
+	// signature's of the file, in file order (see AppendLTV's LTV.sigs).
+	sig  []byte
+	sigs [][]byte
 }
 
 // Len is the length of the signed file.
@@ -171,7 +176,9 @@ func signStreamSized(ctx context.Context, doc docParts, p signParams, extra int)
 		for i := n; i < len(hole); i++ {
 			hole[i] = '0'
 		}
-		return &signedDoc{doc: doc, update: u.bytes}, nil
+		sig := make([]byte, len(hole)/2)
+		copy(sig, der)
+		return &signedDoc{doc: doc, update: u.bytes, sig: sig}, nil
 	}
 }
 

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"strconv"
@@ -171,18 +172,25 @@ func unhex(c byte) (byte, bool) {
 
 func (l *lexer) hexString() (any, error) {
 	l.pos++ // '<'
-	var out []byte
-	var hi byte
-	half := false
-	for l.pos < len(l.b) {
-		c := l.b[l.pos]
-		l.pos++
-		if c == '>' {
-			if half {
-				out = append(out, hi<<4)
-			}
+	n := bytes.IndexByte(l.b[l.pos:], '>')
+	if n < 0 {
+		l.pos = len(l.b)
+		return nil, fmt.Errorf("%w: unterminated hex string", errSyntax)
+	}
+	src := l.b[l.pos : l.pos+n]
+	l.pos += n + 1
+	// Sized once; without white space (a signature's /Contents) decoded
+	// in one call.
+	out := make([]byte, (len(src)+1)/2)
+	if len(src)%2 == 0 {
+		if _, err := hex.Decode(out, src); err == nil {
 			return pdfString(out), nil
 		}
+	}
+	out = out[:0]
+	var hi byte
+	half := false
+	for _, c := range src {
 		if isWhite(c) {
 			continue
 		}
@@ -197,7 +205,10 @@ func (l *lexer) hexString() (any, error) {
 			hi, half = v, true
 		}
 	}
-	return nil, fmt.Errorf("%w: unterminated hex string", errSyntax)
+	if half {
+		out = append(out, hi<<4)
+	}
+	return pdfString(out), nil
 }
 
 func (l *lexer) literalString() (any, error) {

@@ -1,15 +1,19 @@
 package verify
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/binary"
+	"math/big"
 	"sync"
 	"time"
 
 	"github.com/digitorus/pkcs7"
 	"github.com/digitorus/timestamp"
+	"golang.org/x/crypto/cryptobyte"
+	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 )
 
 // Work a verification need not do twice in one process. An issued
@@ -111,11 +115,15 @@ func parseTimestamp(der []byte) (*timestamp.Timestamp, *x509.Certificate, error)
 	}
 	var tsa *x509.Certificate
 	if len(ts.Certificates) > 0 {
-		p7, err := pkcs7.Parse(der)
-		if err != nil {
-			return nil, nil, err
+		if tsa = onlySigner(der, ts.Certificates); tsa == nil {
+			// Not the DER this reads in place (or no such certificate):
+			// pkcs7's answer.
+			p7, err := pkcs7.Parse(der)
+			if err != nil {
+				return nil, nil, err
+			}
+			tsa = p7.GetOnlySigner()
 		}
-		tsa = p7.GetOnlySigner()
 	}
 	tokens.put(k, parsedToken{ts: ts, tsa: tsa})
 	return ts, tsa, nil
@@ -228,4 +236,48 @@ func verifyChain(ee *x509.Certificate, inter []*x509.Certificate, roots *x509.Ce
 	}
 	chains.put(k, b)
 	return chain, nil
+}
+
+var signatures memo[error]
+
+// CheckSignature is cert.CheckSignature(alg, signed, sig), remembered by
+// the certificate's, the signed data's and the signature's bytes.
+func CheckSignature(cert *x509.Certificate, alg x509.SignatureAlgorithm, signed, sig []byte) error {
+	k := key("sig", cert.Raw, []byte{byte(alg)}, signed, sig)
+	if err, ok := signatures.get(k); ok {
+		return err
+	}
+	err := cert.CheckSignature(alg, signed, sig)
+	signatures.put(k, err)
+	return err
+}
+
+// onlySigner is pkcs7's GetOnlySigner for a DER SignedData read in place
+// (no second parse of a token timestamp.Parse has just parsed): the
+// certificate among certs that the only SignerInfo names by issuer and
+// serial; nil when der is not that or names none of certs.
+func onlySigner(der []byte, certs []*x509.Certificate) *x509.Certificate {
+	in := cryptobyte.String(der)
+	var ci, content, sd, signers, si, sid, issuer cryptobyte.String
+	var oid asn1.ObjectIdentifier
+	var version int64
+	if !in.ReadASN1(&ci, cbasn1.SEQUENCE) || !ci.ReadASN1ObjectIdentifier(&oid) ||
+		!ci.ReadASN1(&content, cbasn1.Tag(0).ContextSpecific().Constructed()) || !content.ReadASN1(&sd, cbasn1.SEQUENCE) ||
+		!sd.ReadASN1Integer(&version) || !sd.SkipASN1(cbasn1.SET) || !sd.SkipASN1(cbasn1.SEQUENCE) ||
+		!sd.SkipOptionalASN1(cbasn1.Tag(0).ContextSpecific().Constructed()) ||
+		!sd.SkipOptionalASN1(cbasn1.Tag(1).ContextSpecific().Constructed()) ||
+		!sd.ReadASN1(&signers, cbasn1.SET) || !signers.ReadASN1(&si, cbasn1.SEQUENCE) || !signers.Empty() ||
+		!si.ReadASN1Integer(&version) || !si.ReadASN1(&sid, cbasn1.SEQUENCE) {
+		return nil
+	}
+	serial := new(big.Int)
+	if !sid.ReadASN1Element(&issuer, cbasn1.SEQUENCE) || !sid.ReadASN1Integer(serial) || !sid.Empty() {
+		return nil
+	}
+	for _, c := range certs {
+		if c.SerialNumber.Cmp(serial) == 0 && bytes.Equal(c.RawIssuer, issuer) {
+			return c
+		}
+	}
+	return nil
 }

@@ -2,9 +2,14 @@ package verify
 
 import (
 	"context"
+	"crypto"
 	"crypto/x509"
+	"encoding/asn1"
 	"testing"
 	"time"
+
+	"github.com/digitorus/pkcs7"
+	"github.com/digitorus/timestamp"
 )
 
 // TestChainReuse: a chain built for a signer is reused (the same chain,
@@ -58,5 +63,36 @@ func TestChainReuse(t *testing.T) {
 				t.Errorf("chain reused %v, want %v", reused, tc.reused)
 			}
 		})
+	}
+}
+
+// TestOnlySigner: the time-stamp token's signer read in place is the
+// certificate pkcs7's GetOnlySigner finds, with and without the chain in
+// the token; a structure it does not read gives nil (pkcs7 then answers).
+func TestOnlySigner(t *testing.T) {
+	ca := newCA(t, "TSA Root")
+	k, c := ca.leaf(t, "Vanthu Test TSA", leafOpts{extKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}})
+	for _, chain := range [][]*x509.Certificate{nil, {ca.cert}} {
+		ts := timestamp.Timestamp{HashAlgorithm: crypto.SHA256, HashedMessage: make([]byte, 32), Time: time.Now(),
+			Policy: asn1.ObjectIdentifier{1, 2, 3}, AddTSACertificate: true, Certificates: chain}
+		resp, err := ts.CreateResponseWithOpts(c, k, crypto.SHA256)
+		if err != nil {
+			t.Fatal(err)
+		}
+		parsed, err := ParseTimestampResponse(resp)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p7, err := pkcs7.Parse(parsed.RawToken)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := p7.GetOnlySigner()
+		if got := onlySigner(parsed.RawToken, parsed.Certificates); want == nil || got == nil || !got.Equal(want) {
+			t.Errorf("chain of %d: signer %v, pkcs7 says %v", len(chain), got, want)
+		}
+		if got := onlySigner(parsed.RawToken[1:], parsed.Certificates); got != nil {
+			t.Errorf("damaged token: signer %v, want nil", got.Subject)
+		}
 	}
 }

@@ -578,7 +578,7 @@ func (s *Signature) fail(format string, args ...any) {
 // signature's value, records the changes made after the signed revision, and
 // returns the signed bytes (nil when the range is malformed) and whether the
 // range is sound. The error is the file's work budget running out.
-func (s *Signature) checkByteRange(f *pdfFile, an *analyzer, fs foundSig, contents pdfString) (signed []byte, rangeOK bool, err error) {
+func (s *Signature) checkByteRange(f *pdfFile, an *analyzer, fs foundSig, contents pdfString) (signed *signedBytes, rangeOK bool, err error) {
 	br := intArray(fs.state.resolve(fs.dict["ByteRange"]))
 	s.ByteRange = br
 	sr, brErr := CheckByteRange(f.b, br)
@@ -605,9 +605,7 @@ func (s *Signature) checkByteRange(f *pdfFile, an *analyzer, fs foundSig, conten
 		}
 	}
 	rangeOK = len(s.Errors) == nerr
-	signed = make([]byte, 0, br[1]+br[3])
-	signed = append(signed, f.b[br[0]:br[0]+br[1]]...)
-	signed = append(signed, f.b[br[2]:end]...)
+	signed = &signedBytes{file: f.b, r: ByteRange{br[0], br[1], br[2], br[3]}}
 	s.LaterChanges = an.laterChanges(end)
 	s.judgeLaterChanges()
 	return signed, rangeOK, nil
@@ -698,17 +696,46 @@ func signedAttrTime(p7 *pkcs7.PKCS7, claimed time.Time) time.Time {
 	return claimed
 }
 
-// checkDigest checks that the CMS signature covers the signed bytes.
-func (s *Signature) checkDigest(p7 *pkcs7.PKCS7, signed []byte, rangeOK bool) {
+// signedBytes are the bytes a signature's byte range covers, read where
+// they are in the file.
+type signedBytes struct {
+	file []byte
+	r    ByteRange
+}
+
+// digest hashes the signed bytes in place.
+func (b *signedBytes) digest(h crypto.Hash) []byte { return b.r.Digest(b.file, h) }
+
+// bytes copies the signed bytes out (for pkcs7's verifier, which wants
+// them as the CMS's content).
+func (b *signedBytes) bytes() []byte {
+	out := make([]byte, 0, b.r[1]+b.r[3])
+	out = append(out, b.file[b.r[0]:b.r[0]+b.r[1]]...)
+	return append(out, b.file[b.r[2]:b.r.End()]...)
+}
+
+// checkDigest checks that the CMS signature covers the signed bytes: by
+// CMSIntact (the bytes hashed in place, a signature already checked in
+// this process not checked again), else by pkcs7's verifier.
+func (s *Signature) checkDigest(p7 *pkcs7.PKCS7, signed *signedBytes, rangeOK bool) {
 	switch s.SubFilter {
 	case "adbe.pkcs7.sha1":
-		h := crypto.SHA1.New()
-		h.Write(signed)
-		if !bytes.Equal(h.Sum(nil), p7.Content) {
+		if !bytes.Equal(signed.digest(crypto.SHA1), p7.Content) {
 			s.fail("the document digest does not match the signed byte ranges (the signed revision was modified)")
 		}
 	default:
-		p7.Content = signed
+		switch err := CMSIntact(p7, signed.digest); {
+		case err == nil:
+			s.SignatureValid = rangeOK
+			return
+		case errors.Is(err, ErrDigestMismatch):
+			s.fail("the message digest does not match the signed byte ranges (the signed revision was modified)")
+			return
+		case !errors.Is(err, ErrUnsupportedCMS):
+			s.fail("the CMS signature does not verify: %v", err)
+			return
+		}
+		p7.Content = signed.bytes()
 	}
 	if err := p7.Verify(); err != nil {
 		var mm *pkcs7.MessageDigestMismatchError
@@ -985,7 +1012,7 @@ func ekuList(oids []asn1.ObjectIdentifier) []string {
 }
 
 // verifyDocTimestamp checks a document timestamp (SubFilter ETSI.RFC3161).
-func verifyDocTimestamp(s *Signature, der, signed []byte, opts Options, fail func(string, ...any)) {
+func verifyDocTimestamp(s *Signature, der []byte, signed *signedBytes, opts Options, fail func(string, ...any)) {
 	ts, tsa, err := parseTimestamp(der)
 	if err != nil {
 		fail("the document timestamp cannot be verified: %v", err)
@@ -994,9 +1021,7 @@ func verifyDocTimestamp(s *Signature, der, signed []byte, opts Options, fail fun
 	s.Timestamp = &Timestamp{Time: ts.Time.Format(time.RFC3339)}
 	s.SigningTime = s.Timestamp.Time
 	if signed != nil {
-		h := ts.HashAlgorithm.New()
-		h.Write(signed)
-		if !bytes.Equal(h.Sum(nil), ts.HashedMessage) {
+		if !ts.HashAlgorithm.Available() || !bytes.Equal(signed.digest(ts.HashAlgorithm), ts.HashedMessage) {
 			fail("the document timestamp does not match the signed byte ranges (the signed revision was modified)")
 		} else {
 			s.SignatureValid = true
