@@ -43,7 +43,6 @@ func main() {
 	bare := flag.String("serve-bare", "", "internal: serve the bare Echo server on this address with -doc and -list")
 	docFile := flag.String("doc", "", "internal: document JSON file")
 	listFile := flag.String("list", "", "internal: list JSON file")
-	rt := flag.Int("rt", 0, "on a shared machine: run the fixed-rate runs (servers and client, not PostgreSQL) at this SCHED_FIFO priority, with chrt(1) (root)")
 	profile := flag.String("cpuprofile", "", "write vanthu's CPU profile of each closed-loop run to PREFIX-BACKEND-get.prof and -list.prof (served by VANTHU_PPROF_ADDR)")
 	hold := flag.String("hold", "", "experiment: start the servers of this backend, print their URLs and bearer, and wait for stdin to close")
 	openURL := flag.String("openloop", "", "experiment: run the raw open-loop client against this URL (with -bearer) and print its result")
@@ -85,7 +84,7 @@ func main() {
 	fmt.Printf("bench-http: %s closed loop with %d connections; %d req/s for %s; GOMAXPROCS of the servers: default\n", *dur, *conns, *rate, *rateDur)
 	var sums []summary
 	for _, b := range backends {
-		o := opts{bin: *vanthu, pgAdmin: *pg, profile: *profile, dur: *dur, rateDur: *rateDur, conns: *conns, rate: *rate, rt: *rt}
+		o := opts{bin: *vanthu, pgAdmin: *pg, profile: *profile, dur: *dur, rateDur: *rateDur, conns: *conns, rate: *rate}
 		sum, err := runBackend(b, o)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "bench-http %s: %v\n", b, err)
@@ -145,13 +144,11 @@ type opts struct {
 	bin, pgAdmin, profile string
 	dur, rateDur          time.Duration
 	conns, rate           int
-	rt                    int // SCHED_FIFO priority of the fixed-rate runs; 0 = none
 }
 
 // servers are vanthu and the bare Echo server of one backend, ready.
 type servers struct {
 	vanthu, bare, pprof string // base URLs; pprof's address
-	pids                []int  // vanthu's and the bare server's processes
 	bearer, doc         string
 	docJSON, listJSON   []byte
 	stop                []func()
@@ -188,18 +185,6 @@ func runBackend(backend string, o opts) (summary, error) {
 		}
 	}
 	name := fmt.Sprintf("GET /documents/{id} @%d/s", o.rate)
-	if o.rt > 0 {
-		// Real-time priority for the servers and this process during the
-		// fixed-rate runs only (a closed loop at that priority would
-		// starve the machine): other work on a shared machine then waits
-		// for them, not they for it. PostgreSQL's server is not raised.
-		pids := append([]int{os.Getpid()}, s.pids...)
-		if err := schedule(pids, "-f", o.rt); err != nil {
-			return sum, err
-		}
-		defer schedule(pids, "-o", 0)
-		fmt.Printf("fixed-rate runs at SCHED_FIFO priority %d (vanthu, bare Echo, the client; not PostgreSQL)\n", o.rt)
-	}
 	fb, fv := fixedRate(s.bare+docURL, s.vanthu+docURL, s.bearer, o, func(u string, d time.Duration) (benchhttp.Result, error) {
 		return benchhttp.FixedRate(u, s.bearer, o.rate, 64, d), nil
 	})
@@ -294,7 +279,6 @@ func start(backend string, o opts) (*servers, error) {
 		return s, err
 	}
 	s.stop = append(s.stop, func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() })
-	s.pids = append(s.pids, cmd.Process.Pid)
 	s.vanthu = "http://" + addr
 	if err := waitUp(s.vanthu + "/readyz"); err != nil {
 		return s, err
@@ -325,20 +309,8 @@ func startBare(s *servers, dir string) error {
 		return err
 	}
 	s.stop = append(s.stop, func() { bc.Process.Kill(); bc.Wait() })
-	s.pids = append(s.pids, bc.Process.Pid)
 	s.bare = "http://" + bareAddr
 	return waitUp(s.bare + "/api/v1/documents/" + s.doc)
-}
-
-// schedule sets the scheduling policy (chrt's -f or -o) and priority of
-// every thread of pids.
-func schedule(pids []int, policy string, prio int) error {
-	for _, pid := range pids {
-		if out, err := exec.Command("chrt", "-a", policy, "-p", fmt.Sprint(prio), fmt.Sprint(pid)).CombinedOutput(); err != nil {
-			return fmt.Errorf("chrt %s %d: %v %s", policy, pid, err, out)
-		}
-	}
-	return nil
 }
 
 // loadavg is the machine's 1, 5 and 15 minute load averages, and its
