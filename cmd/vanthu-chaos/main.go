@@ -33,6 +33,7 @@ func main() {
 	flag.BoolVar(&cfg.RestartMinIO, "restart-minio", true, "restart MinIO once mid-load")
 	flag.DurationVar(&cfg.Outage, "outage", 5*time.Second, "how long PostgreSQL and MinIO stay down when restarted")
 	flag.DurationVar(&cfg.PeerDown, "peer-down", time.Minute, "the receiving agency is down this long mid-load (0 = never)")
+	flag.IntVar(&cfg.Orphans, "orphans", 3, "uploads killed (kill -9 of their instance) after their blob was written, before their row committed: unreferenced blobs the checks compare with the collector's dry run")
 	flag.Uint64Var(&cfg.Seed, "seed", 0, "random seed (0 = from the clock)")
 	flag.Parse()
 	if cfg.Dir == "" {

@@ -26,13 +26,40 @@ func (k *checks) collectable(ctx context.Context, orphans []string) {
 		k.fatal(c.Name, err)
 		return
 	}
+	k.add(judgeCollectable(orphans, rep.Candidates, rep.Collectable))
+}
+
+// judgeCollectable compares the unreferenced blobs with the collector's
+// dry run: every one of them a candidate, and no other (a candidate that
+// is not unreferenced is a referenced blob the collector would take).
+func judgeCollectable(orphans, candidates []string, collectable int) Check {
+	c := Check{Name: "unreferenced blobs, collectable by vanthu blobs gc", Count: len(orphans)}
 	for _, key := range orphans {
-		if !slices.Contains(rep.Candidates, key) {
+		if !slices.Contains(candidates, key) {
 			c.fail("unreferenced blob %s not collectable", key)
 		}
 	}
-	if rep.Collectable != len(orphans) {
-		c.fail("the collector would take %d blobs, %d are unreferenced", rep.Collectable, len(orphans))
+	for _, key := range candidates {
+		if !slices.Contains(orphans, key) {
+			c.fail("the collector would take %s, which is not unreferenced", key)
+		}
 	}
-	k.add(c)
+	if collectable != len(orphans) {
+		c.fail("the collector would take %d blobs, %d are unreferenced", collectable, len(orphans))
+	}
+	c.OK = c.Bad == 0
+	return c
+}
+
+// judgePlanted checks that each blob of an upload killed before its row
+// committed (Config.Orphans) is among the unreferenced blobs.
+func judgePlanted(planted, orphans []string) Check {
+	c := Check{Name: "uploads killed between blob and row: blob unreferenced", Count: len(planted)}
+	for _, key := range planted {
+		if !slices.Contains(orphans, key) {
+			c.fail("%s, the blob of a killed upload, is not an unreferenced blob", key)
+		}
+	}
+	c.OK = c.Bad == 0
+	return c
 }

@@ -37,6 +37,7 @@ type Config struct {
 	RestartMinIO bool          // one MinIO restart mid-load
 	Outage       time.Duration // how long PostgreSQL and MinIO stay down when restarted
 	PeerDown     time.Duration // the receiving agency is down this long mid-load (0 = never)
+	Orphans      int           // uploads killed (kill -9) after their blob was written, before their row committed
 	Seed         uint64        // random seed (0 = from the clock)
 	Log          io.Writer     // progress and events
 }
@@ -52,16 +53,19 @@ type Event struct {
 
 // Report is what a run did and what the checks found.
 type Report struct {
-	Seed       uint64           `json:"seed"`
-	Seconds    float64          `json:"seconds"`
-	Events     []Event          `json:"events"`
-	Kills      int              `json:"kills"`
-	PGRestarts int              `json:"postgres_restarts"`
-	S3Restarts int              `json:"minio_restarts"`
-	PeerDowns  int              `json:"peer_downs"`
-	Load       *loadtest.Report `json:"load"`
-	Checks     []Check          `json:"checks"`
-	OK         bool             `json:"ok"`
+	Seed       uint64  `json:"seed"`
+	Seconds    float64 `json:"seconds"`
+	Events     []Event `json:"events"`
+	Kills      int     `json:"kills"`
+	PGRestarts int     `json:"postgres_restarts"`
+	S3Restarts int     `json:"minio_restarts"`
+	PeerDowns  int     `json:"peer_downs"`
+	// PlantedOrphans are the blobs of the uploads killed between their
+	// blob and their row (Config.Orphans): unreferenced, collectable.
+	PlantedOrphans []string         `json:"planted_orphans"`
+	Load           *loadtest.Report `json:"load"`
+	Checks         []Check          `json:"checks"`
+	OK             bool             `json:"ok"`
 }
 
 // Check is one verification after the run: a count and whether it holds.
@@ -254,6 +258,9 @@ func (e *env) plan(rng *rand.Rand) []fault {
 	if e.cfg.PeerDown > 0 {
 		fs = append(fs, fault{0.15 + 0.1*rng.Float64(), "peer"})
 	}
+	if e.cfg.Orphans > 0 {
+		fs = append(fs, fault{0.45 + 0.05*rng.Float64(), "orphans"})
+	}
 	sort.Slice(fs, func(i, j int) bool { return fs[i].at < fs[j].at })
 	return fs
 }
@@ -344,6 +351,11 @@ func (j *injector) inject(ctx context.Context, f fault) {
 			rep.S3Restarts++
 		}
 		e.logf("MinIO back (%v)", err)
+	case "orphans":
+		var keys []string
+		keys, err = j.orphans(ctx, e.cfg.Orphans)
+		rep.PlantedOrphans = append(rep.PlantedOrphans, keys...)
+		ev.Target = fmt.Sprintf("%d uploads killed between blob and row", len(keys))
 	case "peer":
 		ev.Target = e.peer.Name
 		e.logf("receiving agency down for %s", e.cfg.PeerDown)

@@ -14,8 +14,11 @@ import (
 // TestIntegrationChaosShort is the short form of scripts/chaos: three
 // instances on a PostgreSQL and a MinIO of the test's own (never the
 // shared test servers, which other tests use), 100 lifecycles, 3 kill -9,
-// one PostgreSQL and one MinIO restart, the receiving agency down for 10 s;
-// then every check of the full run must pass.
+// one PostgreSQL and one MinIO restart, the receiving agency down for 10 s,
+// 2 uploads killed after their blob was written and before their row
+// committed; then every check of the full run must pass, and the
+// unreferenced blobs compared with the collector's dry run are at least
+// those 2 (before, the run had none, and the comparison compared 0 with 0).
 func TestIntegrationChaosShort(t *testing.T) {
 	minioBin := os.Getenv("VANTHU_TEST_MINIO_BIN")
 	if minioBin == "" {
@@ -40,7 +43,7 @@ func TestIntegrationChaosShort(t *testing.T) {
 	var log bytes.Buffer
 	rep, err := Run(ctx, Config{Vanthu: vanthu, Dir: filepath.Join(dir, "run"), PGBinDir: pgBin, MinIOBin: minioBin,
 		Instances: 3, Lifecycles: 100, UsersPerRole: 4, Kills: 3, RestartPG: true, RestartMinIO: true,
-		Outage: 3 * time.Second, PeerDown: 10 * time.Second, Seed: 11, Log: &log})
+		Outage: 3 * time.Second, PeerDown: 10 * time.Second, Orphans: 2, Seed: 11, Log: &log})
 	var table bytes.Buffer
 	if rep != nil {
 		WriteTable(&table, rep)
@@ -52,10 +55,23 @@ func TestIntegrationChaosShort(t *testing.T) {
 	if rep.Kills != 3 || rep.PGRestarts != 1 || rep.S3Restarts != 1 || rep.PeerDowns != 1 {
 		t.Errorf("faults: %d kills, %d PostgreSQL, %d MinIO, %d peer outages; want 3, 1, 1, 1", rep.Kills, rep.PGRestarts, rep.S3Restarts, rep.PeerDowns)
 	}
+	if len(rep.PlantedOrphans) != 2 {
+		t.Errorf("%d uploads killed between blob and row, want 2", len(rep.PlantedOrphans))
+	}
+	compared := false
 	for _, c := range rep.Checks {
 		if !c.OK {
 			t.Errorf("check %q: %d bad: %s", c.Name, c.Bad, c.Detail)
 		}
+		if c.Name == judgeCollectable(nil, nil, 0).Name {
+			compared = true
+			if c.Count < 2 {
+				t.Errorf("check %q compared %d unreferenced blobs, want at least the 2 planted", c.Name, c.Count)
+			}
+		}
+	}
+	if !compared {
+		t.Error("the unreferenced blobs were not compared with the collector's dry run")
 	}
 	if n := rep.Load.Lifecycles["outgoing"].Completed + rep.Load.Lifecycles["incoming"].Completed; n != 100 {
 		t.Errorf("%d lifecycles completed, want 100", n)

@@ -422,6 +422,9 @@ func (k *checks) blobs(ctx context.Context) {
 		}
 	}
 	k.add(c)
+	if len(k.rep.PlantedOrphans) > 0 {
+		k.add(judgePlanted(k.rep.PlantedOrphans, orphans))
+	}
 	k.collectable(ctx, orphans)
 }
 

@@ -11,8 +11,8 @@ import (
 // WriteTable prints the report: faults injected, the load, every check.
 func WriteTable(w io.Writer, rep *Report) error {
 	fmt.Fprintf(w, "chaos run, seed %d, %.0f s\n", rep.Seed, rep.Seconds)
-	fmt.Fprintf(w, "faults: %d kill -9, %d PostgreSQL restart(s), %d MinIO restart(s), %d receiving agency outage(s)\n\n",
-		rep.Kills, rep.PGRestarts, rep.S3Restarts, rep.PeerDowns)
+	fmt.Fprintf(w, "faults: %d kill -9, %d PostgreSQL restart(s), %d MinIO restart(s), %d receiving agency outage(s), %d upload(s) killed between blob and row\n\n",
+		rep.Kills, rep.PGRestarts, rep.S3Restarts, rep.PeerDowns, len(rep.PlantedOrphans))
 	if rep.Load != nil {
 		if err := loadtest.WriteTable(w, rep.Load); err != nil {
 			return err
