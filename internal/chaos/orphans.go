@@ -37,13 +37,16 @@ const (
 func (j *injector) orphans(ctx context.Context, n int) ([]string, error) {
 	e := j.e
 	in := e.insts[j.rng.IntN(len(e.insts))]
-	hold := fmt.Sprintf(`CREATE OR REPLACE FUNCTION chaos_hold() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(%d); RETURN NEW; END $$;
+	// lock_timeout: the DDL waits for no long transaction, and so never
+	// queues the load's statements behind it for long.
+	hold := fmt.Sprintf(`SET lock_timeout = '10s';
+CREATE OR REPLACE FUNCTION chaos_hold() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_sleep(%d); RETURN NEW; END $$;
 CREATE TRIGGER chaos_hold BEFORE INSERT ON documents FOR EACH ROW WHEN (NEW.subject LIKE '%s%%') EXECUTE FUNCTION chaos_hold();`,
 		int(orphanHold.Seconds()), orphanSubject)
 	if _, err := e.pg.Query(ctx, "postgres", hold); err != nil {
 		return nil, err
 	}
-	defer e.pg.Query(context.WithoutCancel(ctx), "postgres", "DROP TRIGGER IF EXISTS chaos_hold ON documents; DROP FUNCTION IF EXISTS chaos_hold()")
+	defer e.pg.Query(context.WithoutCancel(ctx), "postgres", "SET lock_timeout = '30s'; DROP TRIGGER IF EXISTS chaos_hold ON documents; DROP FUNCTION IF EXISTS chaos_hold()")
 	st, err := minio.New(ctx, minio.Config{Endpoint: e.s3.Addr(), AccessKey: s3User, SecretKey: s3Key, Bucket: "vanthu-work"})
 	if err != nil {
 		return nil, err
@@ -70,6 +73,12 @@ CREATE TRIGGER chaos_hold BEFORE INSERT ON documents FOR EACH ROW WHEN (NEW.subj
 		}
 		in.Kill9()
 		e.logf("kill -9 %s with an upload's blob written and its row not committed (%s)", in.Name, key)
+		// The held insert's backend would sleep on, and keep the rows it
+		// locked, until the trigger's pg_sleep ends: end it now (its
+		// client is gone; the transaction rolls back either way).
+		if _, err := e.pg.Query(ctx, "postgres", "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE wait_event = 'PgSleep'"); err != nil {
+			return keys, err
+		}
 		if err := <-answered; err == nil {
 			return keys, fmt.Errorf("orphan upload %d on %s was acknowledged although its instance was killed before its row committed", i+1, in.Name)
 		}
