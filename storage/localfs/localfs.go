@@ -29,6 +29,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -46,6 +47,18 @@ type Store struct {
 	Now func() time.Time
 
 	locks [64]sync.RWMutex // striped by key
+
+	// syncFile and rename are (*os.File).Sync and os.Rename; a test
+	// replaces them to see what Put makes durable, and in which order.
+	syncFile func(*os.File) error
+	rename   func(oldpath, newpath string) error
+
+	// dirMu guards made: the directories a Put made whose entry in their
+	// parent is not yet durable, each with a channel closed once it is.
+	// Another Put that finds such a directory waits for it before it
+	// calls its own object durable.
+	dirMu sync.Mutex
+	made  map[string]chan struct{}
 }
 
 var _ workflow.Blobs = (*Store)(nil)
@@ -64,7 +77,14 @@ func New(dir string) (*Store, error) {
 			return nil, fmt.Errorf("localfs: %w", err)
 		}
 	}
-	return &Store{dir: abs, Now: time.Now}, nil
+	// The store's own directories are durable before anything is put in
+	// them (Put syncs only the directories it makes itself).
+	for _, d := range []string{filepath.Dir(abs), abs} {
+		if err := syncDir(d); err != nil {
+			return nil, fmt.Errorf("localfs: %w", err)
+		}
+	}
+	return &Store{dir: abs, Now: time.Now, syncFile: (*os.File).Sync, rename: os.Rename, made: map[string]chan struct{}{}}, nil
 }
 
 // Dir returns the store's root directory.
@@ -180,16 +200,25 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, su
 		mode = 0o444
 	}
 
-	dataTmp, err := s.writeData(ctx, key, r, size, sum, mode)
+	// The content and the metadata are written to temporary files and
+	// made durable together: both fsyncs are in flight at once, so a Put
+	// waits for one device flush there instead of two in a row.
+	dataF, err := s.writeData(ctx, key, r, size, sum, mode)
 	if err != nil {
 		return workflow.ObjectInfo{}, err
 	}
+	dataTmp := dataF.Name()
 	defer os.Remove(dataTmp) // no-op once renamed
-	metaTmp, err := s.writeMetaTemp(m, mode)
+	metaF, err := s.writeMetaFile(m, mode)
 	if err != nil {
+		dataF.Close()
 		return workflow.ObjectInfo{}, err
 	}
+	metaTmp := metaF.Name()
 	defer os.Remove(metaTmp)
+	if err := s.syncClose(dataF, metaF); err != nil {
+		return workflow.ObjectInfo{}, fmt.Errorf("localfs: put %q: %w", key, err)
+	}
 
 	mu := s.lock(key)
 	mu.Lock()
@@ -210,10 +239,30 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, su
 
 // install renames a Put's content, then its metadata, into place (the
 // object becomes visible with its metadata), holding the key's lock.
+//
+// What is durable when it returns, and in which order:
+//   - the content's name and the directories made for it (each new
+//     directory's entry in its parent) before the metadata is renamed:
+//     metadata that survives a crash always finds its content, and an
+//     overwrite never pairs new metadata with old content;
+//   - then the metadata's name and the directories made for it.
+//
+// Each directory is synced once; the syncs of one step run at once.
 func (s *Store) install(key, dataTmp, metaTmp string) error {
 	obj, mp := s.objectPath(key), s.metaPath(key)
-	for _, p := range []string{obj, mp} {
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+	objStep, metaStep := &dirStep{}, &dirStep{}
+	// Whatever happens, the directories made are no longer pending once
+	// install returns (on an error, this Put fails; a Put that waited on
+	// them fails only on its own syncs). Each step also releases its own
+	// as soon as it has synced them, before waiting on anyone else's, so
+	// no two Puts wait on each other.
+	defer s.release(metaStep)
+	defer s.release(objStep)
+	for _, x := range []struct {
+		p    string
+		step *dirStep
+	}{{obj, objStep}, {mp, metaStep}} {
+		if err := s.mkdirAll(filepath.Dir(x.p), x.step); err != nil {
 			if errors.Is(err, syscall.ENOTDIR) || errors.Is(err, fs.ErrExist) {
 				return workflow.Wrap(workflow.EINVALID, err, "key %q collides with an existing object", key)
 			}
@@ -222,22 +271,148 @@ func (s *Store) install(key, dataTmp, metaTmp string) error {
 	}
 	// Content first, then metadata: the object becomes visible when its
 	// metadata is renamed into place.
-	if err := os.Rename(dataTmp, obj); err != nil {
+	if err := s.rename(dataTmp, obj); err != nil {
 		if isDirCollision(err) {
 			return workflow.Wrap(workflow.EINVALID, err, "key %q collides with an existing prefix", key)
 		}
 		return fmt.Errorf("localfs: put %q: %w", key, err)
 	}
-	if err := syncDir(filepath.Dir(obj)); err != nil {
+	if err := s.finish(objStep, filepath.Dir(obj)); err != nil {
 		return fmt.Errorf("localfs: put %q: %w", key, err)
 	}
-	if err := os.Rename(metaTmp, mp); err != nil {
+	if err := s.rename(metaTmp, mp); err != nil {
 		return fmt.Errorf("localfs: put %q: %w", key, err)
 	}
-	if err := syncDir(filepath.Dir(mp)); err != nil {
+	if err := s.finish(metaStep, filepath.Dir(mp)); err != nil {
 		return fmt.Errorf("localfs: put %q: %w", key, err)
 	}
 	return nil
+}
+
+// dirStep is what one step of install (the content's or the metadata's
+// name) must make durable: the directories it made, and the directories
+// on its path that another Put made and has not yet made durable.
+type dirStep struct {
+	made []string
+	mine []chan struct{}
+	wait []chan struct{}
+}
+
+// finish makes a step durable: it syncs the file's directory dir and the
+// parent of each directory the step made (once each, at once), releases
+// the step's own directories, then waits for those another Put made.
+func (s *Store) finish(st *dirStep, dir string) error {
+	dirs := []string{dir}
+	for _, d := range st.made {
+		if p := filepath.Dir(d); !slices.Contains(dirs, p) {
+			dirs = append(dirs, p)
+		}
+	}
+	if err := s.syncDirs(dirs); err != nil {
+		return err
+	}
+	s.release(st)
+	for _, ch := range st.wait {
+		<-ch
+	}
+	return nil
+}
+
+// release marks the step's directories durable (or given up on).
+func (s *Store) release(st *dirStep) {
+	if len(st.mine) == 0 {
+		return
+	}
+	s.dirMu.Lock()
+	for _, d := range st.made {
+		delete(s.made, d)
+	}
+	s.dirMu.Unlock()
+	for _, ch := range st.mine {
+		close(ch)
+	}
+	st.mine = nil
+}
+
+// mkdirAll is os.MkdirAll for one step of install: it records in st the
+// directories it made, outermost first, with a channel each (closed by
+// release), and the channels of the directories on dir's path that
+// another Put made and has not yet made durable.
+func (s *Store) mkdirAll(dir string, st *dirStep) error {
+	s.dirMu.Lock()
+	defer s.dirMu.Unlock()
+	var missing []string
+	for d := dir; ; {
+		if ch, ok := s.made[d]; ok {
+			st.wait = append(st.wait, ch)
+		}
+		fi, err := os.Stat(d)
+		if err == nil {
+			if !fi.IsDir() {
+				return &fs.PathError{Op: "mkdir", Path: d, Err: syscall.ENOTDIR}
+			}
+			// Its ancestors exist; some may still be pending.
+			for p := filepath.Dir(d); p != d && len(p) > len(s.dir); d, p = p, filepath.Dir(p) {
+				if ch, ok := s.made[p]; ok {
+					st.wait = append(st.wait, ch)
+				}
+			}
+			break
+		}
+		if !errors.Is(err, fs.ErrNotExist) {
+			return err
+		}
+		missing = append(missing, d)
+		p := filepath.Dir(d)
+		if p == d {
+			break
+		}
+		d = p
+	}
+	slices.Reverse(missing)
+	for _, d := range missing {
+		if err := os.Mkdir(d, 0o755); err != nil {
+			return err
+		}
+		ch := make(chan struct{})
+		s.made[d] = ch
+		st.made = append(st.made, d)
+		st.mine = append(st.mine, ch)
+	}
+	return nil
+}
+
+// syncClose makes the files durable, in parallel, and closes them.
+func (s *Store) syncClose(files ...*os.File) error {
+	errs := make([]error, len(files))
+	var wg sync.WaitGroup
+	for i, f := range files[1:] {
+		wg.Go(func() { errs[i+1] = s.syncFile(f) })
+	}
+	errs[0] = s.syncFile(files[0])
+	wg.Wait()
+	for i, f := range files {
+		if err := f.Close(); err != nil && errs[i] == nil {
+			errs[i] = err
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// syncDirs makes the directories' entries durable, in parallel.
+func (s *Store) syncDirs(dirs []string) error {
+	files := make([]*os.File, 0, len(dirs))
+	for _, d := range dirs {
+		f, err := os.Open(d)
+		if err != nil {
+			for _, f := range files {
+				f.Close()
+			}
+			return err
+		}
+		files = append(files, f)
+	}
+	return s.syncClose(files...)
 }
 
 func isDirCollision(err error) bool {
@@ -301,11 +476,11 @@ func (s *Store) touchLocked(key string, size int64, sum string) (workflow.Object
 }
 
 // writeData copies exactly size bytes of r into a new temporary file,
-// checking their SHA-256, and returns the file's name.
-func (s *Store) writeData(ctx context.Context, key string, r io.Reader, size int64, sum string, mode os.FileMode) (name string, err error) {
+// checking their SHA-256, and returns the file, open and not yet synced.
+func (s *Store) writeData(ctx context.Context, key string, r io.Reader, size int64, sum string, mode os.FileMode) (_ *os.File, err error) {
 	f, err := os.CreateTemp(filepath.Join(s.dir, "tmp"), "data-*")
 	if err != nil {
-		return "", fmt.Errorf("localfs: put %q: %w", key, err)
+		return nil, fmt.Errorf("localfs: put %q: %w", key, err)
 	}
 	tmp := f.Name()
 	defer func() {
@@ -318,57 +493,60 @@ func (s *Store) writeData(ctx context.Context, key string, r io.Reader, size int
 	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(ctxReader{ctx, r}, size+1))
 	if err != nil {
 		if ctx.Err() != nil {
-			return "", ctx.Err()
+			return nil, ctx.Err()
 		}
-		return "", fmt.Errorf("localfs: put %q: read content: %w", key, err)
+		return nil, fmt.Errorf("localfs: put %q: read content: %w", key, err)
 	}
 	if n != size {
-		return "", workflow.Errorf(workflow.EINVALID, "content of %q is not %d bytes long", key, size)
+		return nil, workflow.Errorf(workflow.EINVALID, "content of %q is not %d bytes long", key, size)
 	}
 	if got := hex.EncodeToString(h.Sum(nil)); got != sum {
-		return "", workflow.Wrap(workflow.EINVALID, workflow.ErrDigestMismatch, "SHA-256 of %q is %s, not %s as declared", key, got, sum)
+		return nil, workflow.Wrap(workflow.EINVALID, workflow.ErrDigestMismatch, "SHA-256 of %q is %s, not %s as declared", key, got, sum)
 	}
 	if err := f.Chmod(mode); err != nil {
-		return "", fmt.Errorf("localfs: put %q: %w", key, err)
+		return nil, fmt.Errorf("localfs: put %q: %w", key, err)
 	}
-	if err := f.Sync(); err != nil {
-		return "", fmt.Errorf("localfs: put %q: %w", key, err)
-	}
-	if err := f.Close(); err != nil {
-		return "", fmt.Errorf("localfs: put %q: %w", key, err)
-	}
-	return tmp, nil
+	return f, nil
 }
 
-func (s *Store) writeMetaTemp(m *meta, mode os.FileMode) (name string, err error) {
+// writeMetaTemp writes m to a new temporary file, synced and closed, and
+// returns its name.
+func (s *Store) writeMetaTemp(m *meta, mode os.FileMode) (string, error) {
+	f, err := s.writeMetaFile(m, mode)
+	if err != nil {
+		return "", err
+	}
+	if err := s.syncClose(f); err != nil {
+		os.Remove(f.Name())
+		return "", fmt.Errorf("localfs: metadata of %q: %w", m.Key, err)
+	}
+	return f.Name(), nil
+}
+
+// writeMetaFile writes m to a new temporary file and returns the file,
+// open and not yet synced.
+func (s *Store) writeMetaFile(m *meta, mode os.FileMode) (_ *os.File, err error) {
 	b, err := json.MarshalIndent(m, "", "  ")
 	if err != nil {
-		return "", fmt.Errorf("localfs: metadata of %q: %w", m.Key, err)
+		return nil, fmt.Errorf("localfs: metadata of %q: %w", m.Key, err)
 	}
 	f, err := os.CreateTemp(filepath.Join(s.dir, "tmp"), "meta-*")
 	if err != nil {
-		return "", fmt.Errorf("localfs: metadata of %q: %w", m.Key, err)
+		return nil, fmt.Errorf("localfs: metadata of %q: %w", m.Key, err)
 	}
-	tmp := f.Name()
 	defer func() {
 		if err != nil {
 			f.Close()
-			os.Remove(tmp)
+			os.Remove(f.Name())
 		}
 	}()
 	if _, err := f.Write(append(b, '\n')); err != nil {
-		return "", fmt.Errorf("localfs: metadata of %q: %w", m.Key, err)
+		return nil, fmt.Errorf("localfs: metadata of %q: %w", m.Key, err)
 	}
 	if err := f.Chmod(mode); err != nil {
-		return "", fmt.Errorf("localfs: metadata of %q: %w", m.Key, err)
+		return nil, fmt.Errorf("localfs: metadata of %q: %w", m.Key, err)
 	}
-	if err := f.Sync(); err != nil {
-		return "", fmt.Errorf("localfs: metadata of %q: %w", m.Key, err)
-	}
-	if err := f.Close(); err != nil {
-		return "", fmt.Errorf("localfs: metadata of %q: %w", m.Key, err)
-	}
-	return tmp, nil
+	return f, nil
 }
 
 // openMeta validates key, takes its lock (exclusive when write) and reads
