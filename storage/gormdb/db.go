@@ -64,6 +64,9 @@ type DB struct {
 	queryCount atomic.Int32
 	// quiet is the silence timeout of PostgreSQL connections (nil: none).
 	quiet *quietLimit
+	// stmts is the SQLite writer's pool of prepared statements (nil on
+	// PostgreSQL, where pgx keeps its own).
+	stmts *stmtPool
 }
 
 var _ workflow.Repository = (*DB)(nil)
@@ -149,7 +152,6 @@ func connect(ctx context.Context, dsn string, dataDir string, logger *slog.Logge
 			return nil, workflow.Errorf(workflow.EINVALID, "data directory %q: the SQLite path cannot contain '?'", dataDir)
 		}
 		d.dialect = SQLite
-		cfg.PrepareStmt = true
 		dialector = sqlite.Open(sqliteDSN(path, false))
 	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
 		d.dialect = Postgres
@@ -168,6 +170,14 @@ func connect(ctx context.Context, dsn string, dataDir string, logger *slog.Logge
 	sqlDB, err := gdb.DB()
 	if err != nil {
 		return nil, workflow.Wrap(workflow.EINTERNAL, err, "open %s database", d.dialect)
+	}
+	if d.dialect == SQLite {
+		// The writer prepares each statement once, transactions included
+		// (stmtPool); the readers use gorm's cache (cfg.PrepareStmt,
+		// set below), which serves statements outside transactions well.
+		d.stmts = newStmtPool(sqlDB, cfg.PrepareStmtMaxSize)
+		gdb.Config.ConnPool = d.stmts
+		gdb.Statement.ConnPool = d.stmts
 	}
 	switch d.dialect {
 	case SQLite:
@@ -202,6 +212,7 @@ func connect(ctx context.Context, dsn string, dataDir string, logger *slog.Logge
 // committed before it started.
 func (d *DB) openReaders(path string, cfg *gorm.Config) error {
 	rcfg := *cfg
+	rcfg.PrepareStmt = true
 	rdb, err := gorm.Open(sqlite.Open(sqliteDSN(path, true)), &rcfg)
 	if err != nil {
 		return workflow.Wrap(workflow.EUNAVAILABLE, err, "open sqlite readers")
@@ -273,6 +284,9 @@ func (d *DB) Close() error {
 		if r, err := d.rdb.DB(); err == nil {
 			r.Close()
 		}
+	}
+	if d.stmts != nil {
+		return d.stmts.Close()
 	}
 	sqlDB, err := d.gdb.DB()
 	if err != nil {

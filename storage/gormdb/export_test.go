@@ -34,3 +34,9 @@ func CreateV1Document(ctx context.Context, d *DB, doc *workflow.Document) error 
 
 // v2DocumentColumns are the documents columns migration 2 added.
 var v2DocumentColumns = []string{"updates", "replaced_by", "updated_by", "revoke_reason", "revoke_answer", "reject_reason"}
+
+// WriterStatements reports the SQLite writer's statements prepared on
+// the database and those run unprepared in a transaction (stmtPool).
+func WriterStatements(d *DB) (prepared, unprepared int64) {
+	return d.stmts.prepares.Load(), d.stmts.unprepared.Load()
+}
