@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -153,4 +154,66 @@ func TestPutWaitsForDirectoriesMadeByAnother(t *testing.T) {
 	if len(s.made) != 0 {
 		t.Errorf("pending directories left: %v", s.made)
 	}
+}
+
+// TestConcurrentPutsShareDirectorySyncs: Puts into one directory at once
+// (an archive record's objects) share the directory's fsyncs — a Put
+// waits for a sync begun after its rename, which may be another Put's —
+// instead of one each; every Put still finds its name synced.
+func TestConcurrentPutsShareDirectorySyncs(t *testing.T) {
+	s, err := New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := filepath.Join(s.dir, "objects", "records", "doc1")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.MkdirAll(filepath.Join(s.dir, "meta", "records", "doc1"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	dirSyncs := 0
+	var renamed []string // names renamed into dir and not yet covered by a sync begun after
+	s.syncFile = func(f *os.File) error {
+		if f.Name() == dir {
+			mu.Lock()
+			dirSyncs++
+			renamed = nil // a sync begun now covers every name renamed before
+			mu.Unlock()
+			time.Sleep(50 * time.Millisecond) // a slow device: the other Puts arrive meanwhile
+		}
+		return f.Sync()
+	}
+	s.rename = func(a, b string) error {
+		if filepath.Dir(b) == dir {
+			mu.Lock()
+			renamed = append(renamed, b)
+			mu.Unlock()
+		}
+		return os.Rename(a, b)
+	}
+	const n = 8
+	errs := make(chan error, n)
+	for i := range n {
+		go func() {
+			key := fmt.Sprintf("records/doc1/object-%d", i)
+			b := []byte("content of " + key)
+			h := sha256.Sum256(b)
+			_, err := s.Put(context.Background(), key, bytes.NewReader(b), int64(len(b)), hex.EncodeToString(h[:]), workflow.PutOptions{})
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(renamed) != 0 {
+		t.Errorf("names renamed and never synced after: %q", renamed)
+	}
+	if dirSyncs >= n || dirSyncs < 1 {
+		t.Errorf("%d syncs of the directory for %d Puts at once: want them shared (fewer than %d)", dirSyncs, n, n)
+	}
+	t.Logf("%d syncs of the directory for %d Puts", dirSyncs, n)
 }

@@ -59,6 +59,9 @@ type Store struct {
 	// calls its own object durable.
 	dirMu sync.Mutex
 	made  map[string]chan struct{}
+	// syncs are the directory fsyncs running, by directory (syncDirShared;
+	// guarded by dirMu).
+	syncs map[string]*syncRound
 }
 
 var _ workflow.Blobs = (*Store)(nil)
@@ -84,7 +87,7 @@ func New(dir string) (*Store, error) {
 			return nil, fmt.Errorf("localfs: %w", err)
 		}
 	}
-	return &Store{dir: abs, Now: time.Now, syncFile: (*os.File).Sync, rename: os.Rename, made: map[string]chan struct{}{}}, nil
+	return &Store{dir: abs, Now: time.Now, syncFile: (*os.File).Sync, rename: os.Rename, made: map[string]chan struct{}{}, syncs: map[string]*syncRound{}}, nil
 }
 
 // Dir returns the store's root directory.
@@ -401,18 +404,62 @@ func (s *Store) syncClose(files ...*os.File) error {
 
 // syncDirs makes the directories' entries durable, in parallel.
 func (s *Store) syncDirs(dirs []string) error {
-	files := make([]*os.File, 0, len(dirs))
-	for _, d := range dirs {
-		f, err := os.Open(d)
-		if err != nil {
-			for _, f := range files {
-				f.Close()
-			}
-			return err
-		}
-		files = append(files, f)
+	errs := make([]error, len(dirs))
+	var wg sync.WaitGroup
+	for i, d := range dirs[1:] {
+		wg.Go(func() { errs[i+1] = s.syncDirShared(d) })
 	}
-	return s.syncClose(files...)
+	errs[0] = s.syncDirShared(dirs[0])
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// syncRound is one fsync of a directory, shared by the Puts that wait
+// for it.
+type syncRound struct {
+	done chan struct{}
+	err  error
+}
+
+// syncDirShared makes dir's entries as they are now durable. Concurrent calls
+// for one directory share fsyncs: a call that finds a sync of dir
+// running (begun, perhaps, before the caller's rename) waits for it to
+// end, then joins the next one — begun after, so it covers the caller —
+// or starts it. Puts of a record's objects at once into one directory
+// wait for two syncs of it, not one each.
+func (s *Store) syncDirShared(dir string) error {
+	var seen *syncRound
+	for {
+		s.dirMu.Lock()
+		r := s.syncs[dir]
+		if r == nil {
+			r = &syncRound{done: make(chan struct{})}
+			s.syncs[dir] = r
+			s.dirMu.Unlock()
+			r.err = s.syncOne(dir)
+			s.dirMu.Lock()
+			delete(s.syncs, dir)
+			s.dirMu.Unlock()
+			close(r.done)
+			return r.err
+		}
+		s.dirMu.Unlock()
+		<-r.done
+		if seen != nil {
+			// r began after seen ended, which was after this call began.
+			return r.err
+		}
+		seen = r
+	}
+}
+
+// syncOne fsyncs one directory.
+func (s *Store) syncOne(dir string) error {
+	f, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	return s.syncClose(f)
 }
 
 func isDirCollision(err error) bool {
