@@ -10,6 +10,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime/trace"
 	"slices"
 	"strings"
@@ -18,6 +19,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vanthu/vanthu/internal/gcfloor"
 	"github.com/vanthu/vanthu/internal/testpdf"
 	"github.com/vanthu/vanthu/storage/gormdb"
 	"github.com/vanthu/vanthu/workflow"
@@ -57,8 +59,10 @@ func BenchmarkGetDocumentWhileIssuing(b *testing.B) {
 				o.app.docs.Signer = newSignerInTx(o.app.docs.Signer, o.app.db)
 			}
 			// As serve does: the turns to sign get Ps of their own
-			// (nothing changes with no bound, in the two modes above).
+			// (nothing changes with no bound, in the two modes above),
+			// and the GC's heap goal is kept at its floor.
 			defer signingProcs(o.app.docs.SignConcurrency, func(string) string { return "" }, slog.New(slog.DiscardHandler))()
+			defer gcfloor.Start(gcfloor.DefaultFloor, os.Getenv)()
 			// The measured GET's server side runs in a runtime/trace
 			// region ("serve-get", next to the client's "get"), so a
 			// trace taken with -trace shows what a slow one waited on.

@@ -159,6 +159,14 @@ func TestIntegrationConcurrentRegistrationsGapless(t *testing.T) {
 func TestIntegrationConcurrentIssuesGapless(t *testing.T) {
 	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
 		e := newEnv(t, db)
+		// As serve runs them: a few turns to sign, the signatures on
+		// goroutines of their own (serve: threads of lower priority).
+		e.svc.SignConcurrency = 3
+		e.svc.SignOn = func(fn func()) {
+			done := make(chan struct{})
+			go func() { defer close(done); fn() }()
+			<-done
+		}
 		docs := make([]*workflow.Document, concurrent)
 		for i := range docs {
 			docs[i] = e.apply(t, e.create(t, workflow.Outgoing), workflow.Submit, workflow.Approve, workflow.Sign)
