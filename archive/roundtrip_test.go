@@ -294,3 +294,31 @@ func TestArchiveIndexCallsPerRecord(t *testing.T) {
 		t.Fatalf("record: %v %+v", err, rec)
 	}
 }
+
+// A record started by the previous version of vanthu (its row without
+// events_through, migration 4 gives 0) and retried by this one: the
+// retry keeps that attempt's archive date and writes the trail it is
+// given, as before.
+func TestArchiveRetryOfRecordStartedBeforeEventsThrough(t *testing.T) {
+	ctx := context.Background()
+	_, f, db := newGated(t)
+	d := f.Issued(t, archivetest.Options{})
+	events, _ := db.Events(ctx, d.ID)
+	at := time.Now().UTC().Add(-time.Hour).Truncate(time.Second)
+	old := &archive.Record{DocumentID: d.ID, Version: d.Version, Key: archive.Prefix(d.ID, d.Version), Class: "10y",
+		ArchivedAt: at, RetainUntil: at.AddDate(10, 0, 0), Direction: d.Direction, Type: d.Type, Subject: d.Subject}
+	if err := f.Index.PutRecord(ctx, old); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.Archive.ArchiveRecord(ctx, d, events); err != nil {
+		t.Fatal(err)
+	}
+	rec, err := f.Index.Record(ctx, d.ID)
+	if err != nil || !rec.ArchivedAt.Equal(at) || len(rec.Objects) != 4 || rec.EventsThrough != 0 {
+		t.Fatalf("record: %v %+v", err, rec)
+	}
+	md, trail := storedTrail(t, f.Store, rec.Key)
+	if md.Events.SHA256 != sum(trail) || md.Events.LastSeq != events[len(events)-1].Seq || !md.Retention.ArchivedAt.Equal(at) {
+		t.Fatalf("metadata.json: events %s through %d archived %s; events.json %s", md.Events.SHA256, md.Events.LastSeq, md.Retention.ArchivedAt, sum(trail))
+	}
+}
