@@ -39,8 +39,9 @@ import (
 //     serve sets it, GOMAXPROCS the CPUs plus that bound (signingProcs);
 //   - issuing-unbounded: the same with no bound (8 signatures at once);
 //   - issuing-signer-in-tx: as issuing-unbounded, with every Signer call wrapped in a
-//     database transaction, as signing ran before it moved out of the
-//     transaction (the old behaviour, kept here only as the baseline):
+//     database transaction and at the requests' CPU priority (no SignOn), as
+//     signing ran before it moved out of the transaction (the old
+//     behaviour, kept here only as the baseline):
 //     SQLite's one writer connection is held while a PDF is signed.
 //
 // Reports p50-ms, p99-ms and max-ms of the GETs, login-p99-ms of a login
@@ -56,6 +57,7 @@ func BenchmarkGetDocumentWhileIssuing(b *testing.B) {
 				o.app.docs.SignConcurrency = 0
 			case "issuing-signer-in-tx":
 				o.app.docs.SignConcurrency = 0 // as before: no bound
+				o.app.docs.SignOn = nil        // as before: at the requests' CPU priority
 				o.app.docs.Signer = newSignerInTx(o.app.docs.Signer, o.app.db)
 			}
 			// As serve does: the turns to sign get Ps of their own
