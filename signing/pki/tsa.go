@@ -47,7 +47,10 @@ var (
 // timeStamping extended key usage, issued by the development root), with
 // the query's nonce, the policy TSAPolicy, accuracy TSAAccuracy, a random
 // 160-bit serial number, the ESS signing-certificate-v2 attribute, and
-// the TSA certificate and the root when the query asks for certificates.
+// the TSA certificate when the query asks for certificates (RFC 3161
+// 2.4.1: the TSA's own; the root is the relying party's trust anchor, and
+// putting it in the token would make the time-stamp library check the
+// TSA certificate's signature by it again at every token).
 // Rejected (a TimeStampResp with status rejection): an unparsable query
 // (badDataFormat), a hash other than SHA-256/384/512 or an imprint of the
 // wrong length (badAlg), another policy (unacceptedPolicy), any extension
@@ -86,9 +89,6 @@ func (a *Authority) TimeStamp(ctx context.Context, query []byte) ([]byte, error)
 		Nonce:             req.Nonce,
 		Policy:            TSAPolicy,
 		AddTSACertificate: req.Certificates,
-	}
-	if req.Certificates {
-		ts.Certificates = key.Chain[1:]
 	}
 	resp, err := ts.CreateResponseWithOpts(key.Chain[0], key.Signer, crypto.SHA256)
 	if err != nil {
