@@ -164,13 +164,12 @@ type runner struct {
 	failed  atomic.Int64
 }
 
-// Run creates the users, drives the lifecycles and returns the report.
-// An error is returned only when the run could not start (no server, no
-// admin, no connected agency with Send); errors during the run are in the
-// report.
-func Run(ctx context.Context, cfg Config) (*Report, error) {
+// withDefaults checks cfg and fills in what it leaves out: one user per
+// role, the 80/20 mix, the wall clock and an HTTP client whose idle pool
+// fits the users.
+func (cfg Config) withDefaults() (Config, error) {
 	if len(cfg.URLs) == 0 {
-		return nil, errors.New("loadtest: no server URL")
+		return cfg, errors.New("loadtest: no server URL")
 	}
 	if cfg.UsersPerRole <= 0 {
 		cfg.UsersPerRole = 1
@@ -179,18 +178,30 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		cfg.Mix = map[string]int{Outgoing: 80, Incoming: 20}
 	}
 	if cfg.Count <= 0 && cfg.Duration <= 0 {
-		return nil, errors.New("loadtest: give a count or a duration")
+		return cfg, errors.New("loadtest: give a count or a duration")
 	}
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	hc := cfg.HTTPClient
-	if hc == nil {
+	if cfg.HTTPClient == nil {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.MaxIdleConns = 8 * cfg.UsersPerRole * len(cfg.URLs)
 		tr.MaxIdleConnsPerHost = 8 * cfg.UsersPerRole
-		hc = &http.Client{Transport: tr, Timeout: 2 * time.Minute}
+		cfg.HTTPClient = &http.Client{Transport: tr, Timeout: 2 * time.Minute}
 	}
+	return cfg, nil
+}
+
+// Run creates the users, drives the lifecycles and returns the report.
+// An error is returned only when the run could not start (no server, no
+// admin, no connected agency with Send); errors during the run are in the
+// report.
+func Run(ctx context.Context, cfg Config) (*Report, error) {
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	hc := cfg.HTTPClient
 	r := &runner{cfg: cfg, users: map[string][]user{}, done: map[string]*atomic.Int64{Outgoing: {}, Incoming: {}},
 		rep: &Report{URLs: cfg.URLs, UsersPerRole: cfg.UsersPerRole, Lifecycles: map[string]*KindReport{Outgoing: {}, Incoming: {}},
 			Actions: map[string]*Latency{}, Errors: map[string]int{}, Retried: map[string]int{}}}
@@ -204,7 +215,6 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	if err := r.setup(ctx); err != nil {
 		return nil, err
 	}
-	var err error
 	if r.pdf, err = newPDFTemplate(); err != nil {
 		return nil, fmt.Errorf("loadtest: %w", err)
 	}

@@ -138,29 +138,9 @@ func connect(ctx context.Context, dsn string, dataDir string, logger *slog.Logge
 		PrepareStmtMaxSize: 256,
 		NowFunc:            func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
 	}
-	var dialector gorm.Dialector
-	switch {
-	case dsn == "":
-		if dataDir == "" {
-			dataDir = "."
-		}
-		if err := os.MkdirAll(dataDir, 0o750); err != nil {
-			return nil, workflow.Wrap(workflow.EUNAVAILABLE, err, "create data directory %s", dataDir)
-		}
-		path := filepath.Join(dataDir, "vanthu.db")
-		if strings.Contains(path, "?") {
-			return nil, workflow.Errorf(workflow.EINVALID, "data directory %q: the SQLite path cannot contain '?'", dataDir)
-		}
-		d.dialect = SQLite
-		dialector = sqlite.Open(sqliteDSN(path, false))
-	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
-		d.dialect = Postgres
-		var err error
-		if dialector, err = d.openPostgres(dsn, o); err != nil {
-			return nil, workflow.Wrap(workflow.EINVALID, err, "database URL %q", redact(dsn))
-		}
-	default:
-		return nil, workflow.Errorf(workflow.EINVALID, "database URL: want empty (SQLite) or postgres://..., got %q", redact(dsn))
+	dialector, dbPath, err := d.chooseDialector(dsn, dataDir, o)
+	if err != nil {
+		return nil, err
 	}
 	gdb, err := gorm.Open(dialector, cfg)
 	if err != nil {
@@ -198,12 +178,41 @@ func connect(ctx context.Context, dsn string, dataDir string, logger *slog.Logge
 		return nil, err
 	}
 	if d.dialect == SQLite {
-		if err := d.openReaders(filepath.Join(dataDir, "vanthu.db"), cfg); err != nil {
+		if err := d.openReaders(dbPath, cfg); err != nil {
 			sqlDB.Close()
 			return nil, err
 		}
 	}
 	return d, nil
+}
+
+// chooseDialector picks the database from dsn: empty is SQLite in
+// dataDir (its file's path is returned too), postgres:// is PostgreSQL.
+func (d *DB) chooseDialector(dsn, dataDir string, o options) (gorm.Dialector, string, error) {
+	switch {
+	case dsn == "":
+		if dataDir == "" {
+			dataDir = "."
+		}
+		if err := os.MkdirAll(dataDir, 0o750); err != nil {
+			return nil, "", workflow.Wrap(workflow.EUNAVAILABLE, err, "create data directory %s", dataDir)
+		}
+		path := filepath.Join(dataDir, "vanthu.db")
+		if strings.Contains(path, "?") {
+			return nil, "", workflow.Errorf(workflow.EINVALID, "data directory %q: the SQLite path cannot contain '?'", dataDir)
+		}
+		d.dialect = SQLite
+		return sqlite.Open(sqliteDSN(path, false)), path, nil
+	case strings.HasPrefix(dsn, "postgres://"), strings.HasPrefix(dsn, "postgresql://"):
+		d.dialect = Postgres
+		dialector, err := d.openPostgres(dsn, o)
+		if err != nil {
+			return nil, "", workflow.Wrap(workflow.EINVALID, err, "database URL %q", redact(dsn))
+		}
+		return dialector, "", nil
+	default:
+		return nil, "", workflow.Errorf(workflow.EINVALID, "database URL: want empty (SQLite) or postgres://..., got %q", redact(dsn))
+	}
 }
 
 // openReaders opens the pool of read-only SQLite connections (after the

@@ -198,9 +198,9 @@ func TestConcurrentPutsShareDirectorySyncs(t *testing.T) {
 	for i := range n {
 		go func() {
 			key := fmt.Sprintf("records/doc1/object-%d", i)
-			b := []byte("content of " + key)
-			h := sha256.Sum256(b)
-			_, err := s.Put(context.Background(), key, bytes.NewReader(b), int64(len(b)), hex.EncodeToString(h[:]), workflow.PutOptions{})
+			body := []byte("content of " + key)
+			h := sha256.Sum256(body)
+			_, err := s.Put(context.Background(), key, bytes.NewReader(body), int64(len(body)), hex.EncodeToString(h[:]), workflow.PutOptions{})
 			errs <- err
 		}()
 	}
