@@ -188,56 +188,19 @@ func TestIntegrationMinIOArchiveOneRequestPerObject(t *testing.T) {
 	}
 }
 
-// inFlight holds each PUT, while open, until want of them are in flight
-// (or a few seconds passed), and notes the most in flight at once.
+// inFlight holds each PUT in a gate (roundtrip_test.go).
 type inFlight struct {
 	base http.RoundTripper
-	mu   sync.Mutex
-	want int
-	now  int
-	most int
-	all  chan struct{} // closed when want are in flight
-	// reached: all is closed
-	reached bool
-}
-
-func (g *inFlight) open(want int) {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.want, g.now, g.most, g.all, g.reached = want, 0, 0, make(chan struct{}), false
-}
-
-func (g *inFlight) close() int {
-	g.mu.Lock()
-	defer g.mu.Unlock()
-	g.want = 0
-	return g.most
+	gate
 }
 
 func (g *inFlight) RoundTrip(r *http.Request) (*http.Response, error) {
-	g.mu.Lock()
-	if g.want == 0 || r.Method != http.MethodPut {
-		g.mu.Unlock()
+	if r.Method != http.MethodPut {
 		return g.base.RoundTrip(r)
 	}
-	g.now++
-	g.most = max(g.most, g.now)
-	all := g.all
-	if g.now == g.want && !g.reached {
-		g.reached = true
-		close(all)
-	}
-	g.mu.Unlock()
-	select {
-	case <-all:
-	case <-time.After(3 * time.Second):
-	case <-r.Context().Done():
-	}
-	resp, err := g.base.RoundTrip(r)
-	g.mu.Lock()
-	g.now--
-	g.mu.Unlock()
-	return resp, err
+	leave := g.enter(r.Context())
+	defer leave()
+	return g.base.RoundTrip(r)
 }
 
 func sum256(b []byte) string { return sum(b) }

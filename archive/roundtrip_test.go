@@ -17,54 +17,38 @@ import (
 	"github.com/vanthu/vanthu/workflow"
 )
 
-// gatedStore is an archive store whose Puts, while a gate is open, wait
-// until want of them are in flight (or a few seconds passed), and which
-// can refuse the first Put of keys with a given suffix as an outage.
-type gatedStore struct {
-	workflow.Blobs
+// gate, while open, holds each call that enters it until want of them
+// are in flight (or a few seconds passed), and notes the most in flight
+// at once.
+type gate struct {
 	mu      sync.Mutex
 	want    int
 	now     int
 	most    int
-	all     chan struct{}
-	reached bool
-	fail    map[string]bool // key suffix -> refuse its next Put
+	all     chan struct{} // closed when want are in flight
+	reached bool          // all is closed
 }
 
-func (g *gatedStore) open(want int) {
+func (g *gate) open(want int) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.want, g.now, g.most, g.all, g.reached = want, 0, 0, make(chan struct{}), false
 }
 
-func (g *gatedStore) close() int {
+func (g *gate) close() int {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	g.want = 0
 	return g.most
 }
 
-func (g *gatedStore) failNext(suffix string) {
+// enter counts a call in flight and, while the gate is open, waits for
+// the others (or 3 s, or ctx); the call runs, then calls leave.
+func (g *gate) enter(ctx context.Context) (leave func()) {
 	g.mu.Lock()
-	defer g.mu.Unlock()
-	if g.fail == nil {
-		g.fail = map[string]bool{}
-	}
-	g.fail[suffix] = true
-}
-
-func (g *gatedStore) Put(ctx context.Context, key string, r io.Reader, size int64, sum string, opts workflow.PutOptions) (workflow.ObjectInfo, error) {
-	g.mu.Lock()
-	for suffix, on := range g.fail {
-		if on && strings.HasSuffix(key, suffix) {
-			g.fail[suffix] = false
-			g.mu.Unlock()
-			return workflow.ObjectInfo{}, workflow.Errorf(workflow.EUNAVAILABLE, "store down (test)")
-		}
-	}
 	if g.want == 0 {
 		g.mu.Unlock()
-		return g.Blobs.Put(ctx, key, r, size, sum, opts)
+		return func() {}
 	}
 	g.now++
 	g.most = max(g.most, g.now)
@@ -79,11 +63,44 @@ func (g *gatedStore) Put(ctx context.Context, key string, r io.Reader, size int6
 	case <-time.After(3 * time.Second):
 	case <-ctx.Done():
 	}
-	oi, err := g.Blobs.Put(ctx, key, r, size, sum, opts)
-	g.mu.Lock()
-	g.now--
-	g.mu.Unlock()
-	return oi, err
+	return func() {
+		g.mu.Lock()
+		g.now--
+		g.mu.Unlock()
+	}
+}
+
+// gatedStore is an archive store whose Puts go through a gate, and which
+// can refuse the first Put of keys with a given suffix as an outage.
+type gatedStore struct {
+	workflow.Blobs
+	gate
+	failMu sync.Mutex
+	fail   map[string]bool // key suffix -> refuse its next Put
+}
+
+func (g *gatedStore) failNext(suffix string) {
+	g.failMu.Lock()
+	defer g.failMu.Unlock()
+	if g.fail == nil {
+		g.fail = map[string]bool{}
+	}
+	g.fail[suffix] = true
+}
+
+func (g *gatedStore) Put(ctx context.Context, key string, r io.Reader, size int64, sum string, opts workflow.PutOptions) (workflow.ObjectInfo, error) {
+	g.failMu.Lock()
+	for suffix, on := range g.fail {
+		if on && strings.HasSuffix(key, suffix) {
+			g.fail[suffix] = false
+			g.failMu.Unlock()
+			return workflow.ObjectInfo{}, workflow.Errorf(workflow.EUNAVAILABLE, "store down (test)")
+		}
+	}
+	g.failMu.Unlock()
+	leave := g.enter(ctx)
+	defer leave()
+	return g.Blobs.Put(ctx, key, r, size, sum, opts)
 }
 
 func newGated(t *testing.T) (*gatedStore, *archivetest.Fixture, *gormdb.DB) {
