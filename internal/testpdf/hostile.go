@@ -250,6 +250,12 @@ func Hostile(maxSections int) []HostileCase {
 		{Name: "xref stream /W fields", PDF: func() []byte { return XrefFields("/W [1 4 2 "+strings.Repeat("1 ", 100)+"] /Size 5", xrefRows) }, Reason: "/W fields"},
 		{Name: "xref stream /Size", PDF: func() []byte { return XrefFields("/W [1 4 2] /Size 1099511627776", xrefRows) }, Reason: "/Size"},
 		{Name: "xref stream /Size, no /W", PDF: func() []byte { return XrefFields("/X [1 4 2] /Size 1099511627776", xrefRows) }, Reason: "/Size"},
+		// A stray "]" (and a name of bytes over 127) before /Size: a strict
+		// parser stops at the damage (the verifier's own parser refuses the
+		// file), a forgiving reader reads on and allocates by /Size.
+		{Name: "xref stream /Size in a damaged dictionary", PDF: func() []byte {
+			return XrefFields("/\xe7\xe7\xe7] /Size 1099511627776", xrefRows)
+		}, Reason: "/Size", ReaderOnly: true},
 		{Name: "xref stream /Index", PDF: func() []byte {
 			return XrefFields("/W [1 4 2] /Size 5 /Index [0 1 4294967296 4]", xrefRows)
 		}, Reason: "/Index"},

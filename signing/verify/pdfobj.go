@@ -371,6 +371,53 @@ func (l *lexer) parseDict(depth int) (dict, error) {
 	}
 }
 
+// lenientDict reads a dictionary the way a forgiving reader does when it
+// is damaged: every name followed by a value that parses counts as a key,
+// and what does not parse is skipped, up to ">>", "stream" or "endobj".
+// A name read as a value is also tried as a key, so the result is a
+// superset of what such a reader could take. Only ErrLimit is an error.
+func (l *lexer) lenientDict() (dict, error) {
+	d := dict{}
+	if t, err := l.token(); err != nil || t != keyword("<<") {
+		return d, limitOnly(err)
+	}
+	for {
+		t, err := l.token()
+		if err != nil {
+			return d, limitOnly(err)
+		}
+		switch t {
+		case keyword(">>"), keyword("stream"), keyword("endobj"):
+			return d, nil
+		}
+		key, ok := t.(name)
+		if !ok {
+			continue
+		}
+		at := l.pos
+		v, err := l.object(1)
+		switch _, isName := v.(name); {
+		case errors.Is(err, ErrLimit):
+			return d, err
+		case err != nil:
+			l.pos = at
+		case isName:
+			d[string(key)] = v
+			l.pos = at
+		case v != nil:
+			d[string(key)] = v
+		}
+	}
+}
+
+// limitOnly keeps err only when it is ErrLimit.
+func limitOnly(err error) error {
+	if errors.Is(err, ErrLimit) {
+		return err
+	}
+	return nil
+}
+
 // refOr returns "num gen R" when the integer num read is the start of one,
 // and num otherwise (the lexer is then back after num).
 func (l *lexer) refOr(num int64) object {

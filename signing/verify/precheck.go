@@ -174,11 +174,20 @@ func (f *pdfFile) precheckXrefDicts(off int64) error {
 		if _, ok := t2.(int64); !ok || t3 != keyword("obj") {
 			continue
 		}
+		at := l.pos
 		v, err := l.object(0)
 		if errors.Is(err, ErrLimit) {
 			return err
 		}
 		d, _ := v.(dict)
+		if err != nil {
+			// A forgiving reader still takes /Size and /W from a
+			// damaged dictionary: check what it would take.
+			l.pos = at
+			if d, err = l.lenientDict(); err != nil {
+				return err
+			}
+		}
 		if err := f.xrefDictLimits(d); err != nil {
 			return err
 		}
