@@ -3,6 +3,7 @@ package gormdb
 import (
 	"context"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/vanthu/vanthu/workflow"
@@ -13,11 +14,27 @@ const walkBatch = 1000
 
 // AppendEvent chains e after the last event (workflow.Chain sets e.Seq,
 // e.PrevHash and e.Hash) and stores it. The chain head row is locked
-// until the transaction ends (FOR UPDATE on PostgreSQL; SQLite's write
-// lock), so concurrent transactions chain in commit order. Call it after
-// NextNumber in a transaction that does both, so every transaction takes
-// the two locks in the same order.
+// until the transaction ends (the row lock of its UPDATE on PostgreSQL;
+// SQLite's write lock), so concurrent transactions chain in commit order.
+// Call it after NextNumber in a transaction that does both, so every
+// transaction takes the two locks in the same order.
+//
+// The event is chained after the head this instance last saw (this
+// transaction's own last event, else the head after this instance's last
+// commit, unless another of its transactions is appending) and written
+// only if the head is still that one: on PostgreSQL
+// one statement moves the head and inserts the event (no row when the
+// head moved: nothing is written); on SQLite an INSERT ... SELECT from
+// the head row and the head's update. When another instance (or a
+// rolled-back transaction) moved the head, the head is read — locked —
+// and the event chained after it, as a first append always does.
 func (c *conn) AppendEvent(ctx context.Context, e *workflow.Event) error {
+	if h := c.knownHead(); h != nil {
+		ok, err := c.appendAfter(ctx, *h, e)
+		if err != nil || ok {
+			return err
+		}
+	}
 	q := c.q(ctx)
 	if c.pg() {
 		q = q.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate})
@@ -26,6 +43,35 @@ func (c *conn) AppendEvent(ctx context.Context, e *workflow.Event) error {
 	if err := q.Where("id = 1").Take(&head).Error; err != nil {
 		return c.db.translate(err, "audit chain head")
 	}
+	ok, err := c.appendAfter(ctx, head, e)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return workflow.Errorf(workflow.ECONFLICT, "audit chain head moved while appending event %d", e.Seq)
+	}
+	return nil
+}
+
+// knownHead returns the chain head this transaction wrote last, else the
+// one this instance's last commit left when no other transaction of this
+// instance is appending (it would move the head first), else nil.
+func (c *conn) knownHead() *headRow {
+	if c.head != nil {
+		return c.head
+	}
+	if c.appending != nil && !*c.appending {
+		*c.appending = true
+		if c.db.appending.Add(1) > 1 {
+			return nil
+		}
+	}
+	return c.db.auditHead.Load()
+}
+
+// appendAfter chains e after head and stores it if head is still the
+// chain head; false (nothing written) if it is not.
+func (c *conn) appendAfter(ctx context.Context, head headRow, e *workflow.Event) (bool, error) {
 	var prev *workflow.Event
 	if head.Seq > 0 {
 		prev = &workflow.Event{Seq: head.Seq, Hash: head.Hash}
@@ -33,21 +79,64 @@ func (c *conn) AppendEvent(ctx context.Context, e *workflow.Event) error {
 	workflow.Chain(prev, e)
 	r, err := eventFromDomain(e)
 	if err != nil {
-		return err
+		return false, err
 	}
-	if err := c.q(ctx).Create(r).Error; err != nil {
-		return c.db.translate(err, "append audit event %d", e.Seq)
+	vals := []any{r.Seq, r.DocumentID, r.Actor, r.Kind, r.Action, r.FromState, r.ToState, r.Comment, r.Data, r.AtMicros, r.PrevHash, r.Hash}
+	var res *gorm.DB
+	if c.pg() {
+		res = c.q(ctx).Exec(appendEventPG, append([]any{e.Seq, e.Hash, head.Seq, head.Hash}, vals...)...)
+	} else {
+		res = c.q(ctx).Exec(appendEventSQLite, append(vals, head.Seq, head.Hash)...)
 	}
-	res := c.q(ctx).Model(&headRow{}).Where("id = 1 AND seq = ?", head.Seq).
-		Updates(map[string]any{"seq": e.Seq, "hash": e.Hash})
 	if res.Error != nil {
-		return c.db.translate(res.Error, "advance audit chain head")
+		return false, c.db.translate(res.Error, "append audit event %d", e.Seq)
 	}
 	if res.RowsAffected != 1 {
-		return workflow.Errorf(workflow.ECONFLICT, "audit chain head moved while appending event %d", e.Seq)
+		return false, nil
 	}
-	return nil
+	if !c.pg() {
+		res := c.q(ctx).Exec(`UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, e.Seq, e.Hash)
+		if res.Error != nil {
+			return false, c.db.translate(res.Error, "advance audit chain head")
+		}
+		if res.RowsAffected != 1 {
+			return false, workflow.Errorf(workflow.EINTERNAL, "audit chain head row is missing")
+		}
+	}
+	next := &headRow{ID: 1, Seq: e.Seq, Hash: e.Hash}
+	c.head = next
+	c.AfterCommit(func() { c.db.sawHead(next) })
+	return true, nil
 }
+
+// sawHead records h as the chain head after a commit of this instance,
+// unless a later one is already recorded.
+func (d *DB) sawHead(h *headRow) {
+	for {
+		cur := d.auditHead.Load()
+		if cur != nil && cur.Seq >= h.Seq {
+			return
+		}
+		if d.auditHead.CompareAndSwap(cur, h) {
+			return
+		}
+	}
+}
+
+// The statements that append an event after a known head. On PostgreSQL
+// the head's UPDATE takes its row lock (waiting for another transaction
+// that holds it, then re-checking the condition on the row it committed)
+// and the INSERT takes its one row from the UPDATE: both or neither. On
+// SQLite the transaction already holds the only write lock.
+const (
+	eventColumns  = `seq, document_id, actor, kind, action, from_state, to_state, comment, data, at_micros, prev_hash, hash`
+	appendEventPG = `WITH h AS (UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1 AND seq = ? AND hash = ? RETURNING id)
+INSERT INTO audit_events (` + eventColumns + `)
+SELECT CAST(? AS bigint), CAST(? AS text), CAST(? AS text), CAST(? AS text), CAST(? AS text), CAST(? AS text),
+       CAST(? AS text), CAST(? AS text), CAST(? AS text), CAST(? AS bigint), CAST(? AS text), CAST(? AS text) FROM h`
+	appendEventSQLite = `INSERT INTO audit_events (` + eventColumns + `)
+SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM audit_head WHERE id = 1 AND seq = ? AND hash = ?`
+)
 
 // Events returns a document's audit events in sequence order.
 func (c *conn) Events(ctx context.Context, documentID string) ([]workflow.Event, error) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"reflect"
 	"sync"
 	"testing"
@@ -194,4 +195,74 @@ func TestWalkEvents(t *testing.T) {
 			}
 		})
 	})
+}
+
+// TestAuditChainInstances: two instances (two DBs on one database) append
+// in turn, at once, several events per transaction, and after a
+// transaction that appended rolled back. Each chains after the head it
+// last saw when that is still the head, else after the head it reads:
+// the chain is one, in commit order, whoever appended last.
+func TestAuditChainInstances(t *testing.T) {
+	for _, backend := range gormdbtest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			ctx := context.Background()
+			dir, dsn := t.TempDir(), ""
+			if backend == gormdb.Postgres {
+				dsn = gormdbtest.CreatePostgresDatabase(t)
+			}
+			var dbs [2]*gormdb.DB
+			for i := range dbs {
+				db, err := gormdb.Open(ctx, dsn, dir, slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})))
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { db.Close() })
+				dbs[i] = db
+			}
+			n := 0
+			appendN := func(db *gormdb.DB, k int, fail error) error {
+				return db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+					for j := range k {
+						e := &workflow.Event{DocumentID: "doc", Kind: workflow.EventComment, At: t0, Comment: fmt.Sprint(j)}
+						if err := tx.AppendEvent(ctx, e); err != nil {
+							return err
+						}
+					}
+					return fail
+				})
+			}
+			for i, k := range []int{1, 1, 2, 1, 3, 1} {
+				if err := appendN(dbs[i%2], k, nil); err != nil {
+					t.Fatalf("append %d: %v", i, err)
+				}
+				n += k
+				verifyChain(t, dbs[(i+1)%2], int64(n))
+			}
+			boom := errors.New("boom")
+			if err := appendN(dbs[0], 2, boom); !errors.Is(err, boom) {
+				t.Fatalf("rolled-back append: %v", err)
+			}
+			if err := appendN(dbs[0], 1, nil); err != nil {
+				t.Fatal(err)
+			}
+			n++
+			verifyChain(t, dbs[1], int64(n))
+
+			const m = 40
+			var wg sync.WaitGroup
+			errs := make(chan error, m)
+			for i := range m {
+				wg.Go(func() { errs <- appendN(dbs[i%2], 1+i%3, nil) })
+				n += 1 + i%3
+			}
+			wg.Wait()
+			close(errs)
+			for err := range errs {
+				if err != nil {
+					t.Error(err)
+				}
+			}
+			verifyChain(t, dbs[0], int64(n))
+		})
+	}
 }

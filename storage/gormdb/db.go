@@ -67,6 +67,14 @@ type DB struct {
 	// stmts is the SQLite writer's pool of prepared statements (nil on
 	// PostgreSQL, where pgx keeps its own).
 	stmts *stmtPool
+	// auditHead is the audit chain head as this instance's last commit
+	// that appended an event left it (nil: not known yet). AppendEvent
+	// tries it first; the head row decides.
+	auditHead atomic.Pointer[headRow]
+	// appending counts the transactions that appended an event and have
+	// not ended yet: while another one may move the head, auditHead is
+	// not worth trying.
+	appending atomic.Int32
 }
 
 var _ workflow.Repository = (*DB)(nil)
@@ -329,13 +337,19 @@ func (d *DB) Atomic(ctx context.Context, fn func(ctx context.Context, tx workflo
 	var fnErr error
 	parent, nested := ctx.Value(txKey{}).(*conn)
 	nested = nested && parent.db == d
-	after := &[]func(){}
+	after, appending := &[]func(){}, new(bool)
 	if nested {
-		after = parent.after
+		after, appending = parent.after, parent.appending
+	} else {
+		defer func() {
+			if *appending {
+				d.appending.Add(-1)
+			}
+		}()
 	}
 	mark := len(*after)
 	err := d.conn(ctx).Transaction(func(g *gorm.DB) error {
-		t := &conn{g: g, db: d, after: after}
+		t := &conn{g: g, db: d, after: after, appending: appending}
 		fnErr = fn(context.WithValue(ctx, txKey{}, t), t)
 		return fnErr
 	})
@@ -449,6 +463,11 @@ type conn struct {
 	// after holds the functions to run once the outermost transaction
 	// commits (nil on the pool).
 	after *[]func()
+	// head is the audit chain head this transaction's last AppendEvent
+	// left (nil before its first); appending says whether the outermost
+	// transaction appended an event (shared with nested ones).
+	head      *headRow
+	appending *bool
 }
 
 var (
