@@ -75,6 +75,8 @@ type DB struct {
 	// not ended yet: while another one may move the head, auditHead is
 	// not worth trying.
 	appending atomic.Int32
+	// revoked holds recent "not revoked" answers (Revocation).
+	revoked revocationCache
 }
 
 var _ workflow.Repository = (*DB)(nil)

@@ -3,6 +3,7 @@ package gormdb
 import (
 	"context"
 	"errors"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -35,11 +36,58 @@ func (r *revocationRow) toDomain() workflow.Revocation {
 		Reason: workflow.RevocationReason(r.Reason), RevokedAt: fromDB(r.RevokedAt), Actor: r.Actor, Comment: r.Comment}
 }
 
+// RevocationLease is how long an answer "not revoked" is reused by the
+// instance that looked it up (a signature asks for its signer's and the
+// time-stamping certificates' status several times per document). The
+// instance that stores a revocation forgets its answers at once; another
+// one sharing the database may answer "not revoked" for up to this long
+// after the revocation committed.
+const RevocationLease = time.Second
+
+// revocationCache holds the "not revoked" answers of Revocation, by
+// issuer and serial, each with the time it may be reused until.
+type revocationCache struct {
+	mu  sync.Mutex
+	m   map[[2]string]time.Time
+	gen uint64 // counts forget calls
+}
+
+// fresh reports whether k was found not revoked less than
+// RevocationLease ago, and the generation a new answer must be put under.
+func (c *revocationCache) fresh(k [2]string, now time.Time) (bool, uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	until, ok := c.m[k]
+	return ok && now.Before(until), c.gen
+}
+
+// put keeps the answer unless a revocation was stored here since it was
+// looked up (gen changed).
+func (c *revocationCache) put(k [2]string, until time.Time, gen uint64) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if gen != c.gen {
+		return
+	}
+	if c.m == nil || len(c.m) >= 4096 {
+		c.m = map[[2]string]time.Time{} // a bound, not a policy: entries live a second
+	}
+	c.m[k] = until
+}
+
+// forget drops every answer (a revocation was stored here).
+func (c *revocationCache) forget() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.m = nil
+	c.gen++
+}
+
 // Revoke stores the revocation and appends its audit event in one
 // transaction (signing/pki.Store). ECONFLICT when the certificate is
-// already revoked.
+// already revoked. Once it returns, this instance's Revocation finds it.
 func (d *DB) Revoke(ctx context.Context, r workflow.Revocation, e *workflow.Event) error {
-	return d.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+	err := d.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
 		res := d.conn(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(revocationFromDomain(r))
 		if res.Error != nil {
 			return d.translate(res.Error, "store revocation of %s", r.Serial)
@@ -49,6 +97,8 @@ func (d *DB) Revoke(ctx context.Context, r workflow.Revocation, e *workflow.Even
 		}
 		return tx.AppendEvent(ctx, e)
 	})
+	d.revoked.forget()
+	return err
 }
 
 // Revocation returns the revocation of the certificate issuer/serial;
@@ -56,10 +106,22 @@ func (d *DB) Revoke(ctx context.Context, r workflow.Revocation, e *workflow.Even
 // transaction in ctx, else the reader pool, which sees every commit: a
 // revocation counts from the moment it commits), so a signature made
 // while a transaction holds SQLite's single writer does not wait for it.
+// Outside a transaction, an answer "not revoked" is reused for
+// RevocationLease (forgotten at once by Revoke on this DB).
 func (d *DB) Revocation(ctx context.Context, issuer, serial string) (workflow.Revocation, error) {
+	k := [2]string{issuer, serial}
+	_, inTx := ctx.Value(txKey{}).(*conn)
+	now := time.Now()
+	hit, gen := d.revoked.fresh(k, now)
+	if hit && !inTx {
+		return workflow.Revocation{}, workflow.Errorf(workflow.ENOTFOUND, "certificate %s is not revoked", serial)
+	}
 	var row revocationRow
 	err := d.reader(ctx).q(ctx).Where("issuer = ? AND serial = ?", issuer, serial).Take(&row).Error
 	if errors.Is(err, gorm.ErrRecordNotFound) {
+		if !inTx {
+			d.revoked.put(k, now.Add(RevocationLease), gen)
+		}
 		return workflow.Revocation{}, workflow.Errorf(workflow.ENOTFOUND, "certificate %s is not revoked", serial)
 	}
 	if err != nil {
