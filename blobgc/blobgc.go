@@ -17,15 +17,23 @@
 //   - A blob goes to trash/ first (copied, then deleted), and the
 //     references are read once more after the moves: one that a commit
 //     made referenced meanwhile is put back at once, and every run first
-//     puts back any trashed blob that is referenced, so even an upload
-//     that re-used a blob in the instant between its last look and its
-//     deletion loses nothing. Trash older than the grace period that
-//     nothing refers to is deleted for good.
+//     puts back any trashed blob that is referenced and missing, so even
+//     an upload that re-used a blob in the instant between its last look
+//     and its deletion loses nothing. Trash older than the grace period
+//     that nothing refers to is deleted for good.
+//   - Putting a blob back never deletes its trash copy: that copy may be
+//     the one another run has just made and whose live blob it is about
+//     to delete (two runs at once). A trash copy of a blob that is back
+//     in place goes only once older than the grace period, when no move
+//     that made it can still be under way (each move re-writes the copy,
+//     so its age is that of the latest move).
 //
 // It works on the work store only (the blobs/ and trash/blobs/ prefixes);
 // the archive store is never given to it, and objects under retention or
 // legal hold are never touched. Instances sharing a database take turns
-// (a lease), though two runs at once would only repeat each other.
+// (a lease); two runs at once (a lease that failed, or `vanthu blobs gc`
+// beside a serving instance) may repeat each other's work but lose
+// nothing.
 package blobgc
 
 import (
@@ -151,11 +159,11 @@ func (c *Collector) Run(ctx context.Context, opts Options) (*Report, error) {
 		if refs, rerr := c.refs(ctx); rerr == nil {
 			for _, sum := range moved {
 				if refs[sum] {
-					if rerr := c.restore(ctx, sum); rerr == nil {
-						rep.Restored++
-						rep.Collected--
-					} else if err == nil {
+					rep.Collected--
+					if restored, rerr := c.restore(ctx, sum, false); rerr != nil && err == nil {
 						err = rerr
+					} else if restored {
+						rep.Restored++
 					}
 				}
 			}
@@ -195,16 +203,19 @@ func sumOf(key, prefix string) string {
 
 func trashKey(sum string) string { return "trash/" + workflow.BlobKey(sum) }
 
-// sweepTrash puts back trashed blobs that are referenced and deletes, for
-// good, those older than cutoff that are not.
+// sweepTrash puts back trashed blobs that are referenced and missing,
+// deletes the trash copies of referenced blobs that are in place once
+// older than cutoff, and deletes, for good, unreferenced trash older than
+// cutoff.
 func (c *Collector) sweepTrash(ctx context.Context, refs map[string]bool, cutoff time.Time, rep *Report) error {
-	var back, purge []string
+	var back []workflow.ObjectInfo
+	var purge []string
 	err := c.Blobs.List(ctx, TrashPrefix, func(oi workflow.ObjectInfo) error {
 		sum := sumOf(strings.TrimPrefix(oi.Key, "trash/"), Prefix)
 		switch {
 		case sum == "":
 		case refs[sum]:
-			back = append(back, sum)
+			back = append(back, oi)
 		case oi.Modtime.Before(cutoff):
 			purge = append(purge, oi.Key)
 		default:
@@ -215,15 +226,24 @@ func (c *Collector) sweepTrash(ctx context.Context, refs map[string]bool, cutoff
 	if err != nil {
 		return fmt.Errorf("blob collection: list trash: %w", err)
 	}
-	if rep.DryRun {
-		rep.Restored, rep.Purged = len(back), len(purge)
-		return nil
-	}
-	for _, sum := range back {
-		if err := c.restore(ctx, sum); err != nil {
+	for _, oi := range back {
+		sum := sumOf(strings.TrimPrefix(oi.Key, "trash/"), Prefix)
+		restored, err := c.restore(ctx, sum, rep.DryRun)
+		if err != nil {
 			return err
 		}
-		rep.Restored++
+		if restored {
+			rep.Restored++
+		}
+		if oi.Modtime.Before(cutoff) {
+			purge = append(purge, oi.Key)
+		} else {
+			rep.Trash++
+		}
+	}
+	if rep.DryRun {
+		rep.Purged = len(purge)
+		return nil
 	}
 	for _, key := range purge {
 		if err := c.Blobs.Delete(ctx, key); err != nil && workflow.ErrorCode(err) != workflow.ENOTFOUND {
@@ -305,22 +325,32 @@ func (c *Collector) collect(ctx context.Context, cands []workflow.ObjectInfo, cu
 	return moved, nil
 }
 
-// restore puts a trashed blob back and deletes it from trash.
-func (c *Collector) restore(ctx context.Context, sum string) error {
-	if err := c.copy(ctx, trashKey(sum), workflow.BlobKey(sum), sum); err != nil {
+// restore puts a trashed blob back unless it is in place (only says
+// whether it would, on a dry run), and says whether it did. The trash
+// copy stays (see the package comment).
+func (c *Collector) restore(ctx context.Context, sum string, dryRun bool) (bool, error) {
+	key := workflow.BlobKey(sum)
+	_, err := c.Blobs.Stat(ctx, key)
+	if err == nil {
+		return false, nil
+	}
+	if workflow.ErrorCode(err) != workflow.ENOTFOUND {
+		return false, fmt.Errorf("blob collection: %w", err)
+	}
+	if dryRun {
+		return true, nil
+	}
+	if err := c.copy(ctx, trashKey(sum), key, sum); err != nil {
 		if workflow.ErrorCode(err) == workflow.ENOTFOUND {
-			// Another run put it back first.
-			if _, serr := c.Blobs.Stat(ctx, workflow.BlobKey(sum)); serr == nil {
-				return nil
+			// Another run put it back and deleted an old trash copy.
+			if _, serr := c.Blobs.Stat(ctx, key); serr == nil {
+				return false, nil
 			}
 		}
-		return err
+		return false, err
 	}
-	if err := c.Blobs.Delete(ctx, trashKey(sum)); err != nil && workflow.ErrorCode(err) != workflow.ENOTFOUND {
-		return fmt.Errorf("blob collection: delete %s: %w", trashKey(sum), err)
-	}
-	c.logger().InfoContext(ctx, "blob put back from trash: referenced", "key", workflow.BlobKey(sum))
-	return nil
+	c.logger().InfoContext(ctx, "blob put back from trash: referenced", "key", key)
+	return true, nil
 }
 
 // copy copies a blob within the store (the store checks its SHA-256),
