@@ -1,8 +1,10 @@
 // Package faultproxy is a TCP proxy for tests that put a server (the test
-// PostgreSQL, MinIO) out of reach in the two ways networks fail: Cut, as a
-// stopped server looks (connections refused, open ones closed), and
-// Stall, as a partition looks (connections accepted and held, bytes no
-// longer delivered either way, nothing closed). Restore ends either.
+// PostgreSQL, MinIO) out of reach in the ways networks fail: Cut, as a
+// stopped server looks (connections refused, open ones closed); Stall, as
+// a partition looks (connections accepted and held, bytes no longer
+// delivered either way, nothing closed); Reset, ResetAfter and ResetAll,
+// as a crashed peer or a middlebox that dropped its state looks
+// (connections ended by a TCP reset). Restore ends any of them.
 package faultproxy
 
 import (
@@ -22,14 +24,19 @@ type Proxy struct {
 	flowing *sync.Cond // signalled when stalled or the connections change
 	ln      net.Listener
 	stalled bool
-	conns   map[net.Conn]struct{}
+	conns   map[net.Conn]bool // true: the client's side
+	// resetIn > 0: reset every connection once that many more bytes went
+	// towards the target; resetAll: reset each connection that sends.
+	resetIn  int64
+	resetAll bool
+	resets   int
 }
 
 // New starts a proxy to target (host:port) on a free 127.0.0.1 port. It
 // is cut when the test ends.
 func New(tb testing.TB, target string) *Proxy {
 	tb.Helper()
-	p := &Proxy{tb: tb, target: target, conns: map[net.Conn]struct{}{}}
+	p := &Proxy{tb: tb, target: target, conns: map[net.Conn]bool{}}
 	p.flowing = sync.NewCond(&p.mu)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -72,7 +79,7 @@ func (p *Proxy) forward(c net.Conn) {
 		up.Close()
 		return
 	}
-	p.conns[c], p.conns[up] = struct{}{}, struct{}{}
+	p.conns[c], p.conns[up] = true, false
 	p.mu.Unlock()
 	done := make(chan struct{})
 	go func() { p.pipe(up, c); close(done) }()
@@ -92,7 +99,7 @@ func (p *Proxy) pipe(dst, src net.Conn) {
 	for {
 		n, err := src.Read(buf)
 		if n > 0 {
-			if !p.wait(dst) {
+			if !p.wait(src, dst, n) {
 				return
 			}
 			if _, werr := dst.Write(buf[:n]); werr != nil {
@@ -105,16 +112,78 @@ func (p *Proxy) pipe(dst, src net.Conn) {
 	}
 }
 
-// wait blocks while the proxy is stalled; false if dst was closed (cut)
-// meanwhile.
-func (p *Proxy) wait(dst net.Conn) bool {
+// wait blocks while the proxy is stalled, and counts the n bytes read from
+// src towards a reset; false if dst was closed (cut, reset) meanwhile.
+func (p *Proxy) wait(src, dst net.Conn, n int) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	for p.stalled {
 		p.flowing.Wait()
 	}
+	if p.conns[src] {
+		switch {
+		case p.resetAll:
+			p.resetLocked(src, dst)
+		case p.resetIn > 0:
+			if p.resetIn -= int64(n); p.resetIn <= 0 {
+				p.resetIn = 0
+				p.resetLocked()
+			}
+		}
+	}
 	_, open := p.conns[dst]
 	return open
+}
+
+// resetLocked ends the connections given (all when none) with a TCP
+// reset: the client's side sees "connection reset by peer".
+func (p *Proxy) resetLocked(conns ...net.Conn) {
+	if len(conns) == 0 {
+		for c := range p.conns {
+			conns = append(conns, c)
+		}
+	}
+	for _, c := range conns {
+		if tc, ok := c.(*net.TCPConn); ok {
+			tc.SetLinger(0)
+		}
+		c.Close()
+		delete(p.conns, c)
+	}
+	p.resets++
+	p.flowing.Broadcast()
+}
+
+// Reset ends every open connection with a TCP reset now; new ones are
+// served as usual.
+func (p *Proxy) Reset() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.resetLocked()
+}
+
+// ResetAfter resets every open connection once n more bytes have gone
+// from clients towards the target (the middle of an upload), once.
+func (p *Proxy) ResetAfter(n int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.resetIn = n
+}
+
+// ResetAll resets every connection, open or new, as soon as its client
+// sends anything, until Restore: a dependency that accepts connections
+// and drops them at once.
+func (p *Proxy) ResetAll() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.resetAll = true
+}
+
+// Resets is how many times connections were reset so far.
+func (p *Proxy) Resets() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.resets
 }
 
 // Cut refuses and closes: no listener, every connection closed (FIN:
@@ -145,11 +214,13 @@ func (p *Proxy) Stall() {
 }
 
 // Restore forwards again: after Stall the held bytes flow on; after Cut
-// the proxy listens again on the same address.
+// the proxy listens again on the same address; resets still to come are
+// called off.
 func (p *Proxy) Restore() {
 	p.tb.Helper()
 	p.mu.Lock()
 	p.stalled = false
+	p.resetIn, p.resetAll = 0, false
 	p.flowing.Broadcast()
 	listening := p.ln != nil
 	p.mu.Unlock()

@@ -7,6 +7,10 @@
 // does not match before anything becomes visible; the hex SHA-256 is also
 // kept in the object's user metadata (x-amz-meta-vanthu-sha256).
 //
+// A PUT that fails in a way worth trying again (a connection reset, 503
+// SlowDown, a 5xx without a body) is sent again by minio-go (MaxRetries
+// tries in all) from the start of its content: see putBody.
+//
 // With a bucket created with object locking (Config.ObjectLock, which also
 // turns on versioning), PutOptions.RetainUntil writes the object in
 // COMPLIANCE mode: nobody, root included, can delete that version before
@@ -240,8 +244,11 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, su
 		return workflow.ObjectInfo{}, err
 	}
 	po.SetMatchETagExcept("*")
-	cr := newCountReader(r, size)
-	ui, err := s.client.PutObject(ctx, s.bucket, key, cr, size, po)
+	body, err := newPutBody(ctx, key, r, size)
+	if err != nil {
+		return workflow.ObjectInfo{}, err
+	}
+	ui, err := s.client.PutObject(ctx, s.bucket, key, body.sendable(), size, po)
 	if err != nil && preconditionFailed(err) {
 		cur, done, perr := s.existing(ctx, key, size, sum, now)
 		if perr != nil {
@@ -255,23 +262,21 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, su
 			// Gone since it was looked at (collected): written again below.
 		}
 		// An unlocked object with other content: replaced, unconditionally.
-		if cr.n > 0 {
-			rs, seekable := r.(io.ReadSeeker)
-			if !seekable {
+		if body.n > 0 {
+			if !body.rewindable() {
 				return workflow.ObjectInfo{}, workflow.Errorf(workflow.ECONFLICT, "object %q exists with different content, or was deleted while this was written: retry", key)
 			}
-			if _, err := rs.Seek(0, io.SeekStart); err != nil {
+			if err := body.rewind(); err != nil {
 				return workflow.ObjectInfo{}, fmt.Errorf("minio: put %q: rewind: %w", key, err)
 			}
 		}
 		po = s3.PutObjectOptions{ContentType: po.ContentType, UserMetadata: po.UserMetadata, DisableMultipart: true,
 			DisableContentSha256: true, Mode: po.Mode, RetainUntilDate: po.RetainUntilDate, LegalHold: po.LegalHold}
-		cr = newCountReader(r, size)
-		ui, err = s.client.PutObject(ctx, s.bucket, key, cr, size, po)
+		ui, err = s.client.PutObject(ctx, s.bucket, key, body.sendable(), size, po)
 	}
 	if err != nil {
-		if cr.eof && cr.n < size {
-			return workflow.ObjectInfo{}, workflow.Wrap(workflow.EINVALID, err, "content of %q is %d bytes, not %d", key, cr.n, size)
+		if body.eof && body.n < size {
+			return workflow.ObjectInfo{}, workflow.Wrap(workflow.EINVALID, err, "content of %q is %d bytes, not %d", key, body.n, size)
 		}
 		return workflow.ObjectInfo{}, s.mapErr(err, "put %q", key)
 	}
@@ -423,6 +428,16 @@ func (o *object) Read(p []byte) (int, error) {
 	n, err := o.obj.Read(p)
 	if err != nil && err != io.EOF {
 		err = o.s.mapErr(err, "read %q", o.key)
+	}
+	return n, err
+}
+
+// Seek implements io.Seeker (the next Read asks the server from there):
+// a Put given the object as its source can send it again.
+func (o *object) Seek(offset int64, whence int) (int64, error) {
+	n, err := o.obj.Seek(offset, whence)
+	if err != nil {
+		err = o.s.mapErr(err, "seek %q", o.key)
 	}
 	return n, err
 }
@@ -622,30 +637,6 @@ func (s *Store) SetLegalHold(ctx context.Context, key string, on bool) error {
 		return s.mapErr(err, "legal hold on %q", key)
 	}
 	return nil
-}
-
-// newCountReader wraps r; minio-go wants a reader even for nothing.
-func newCountReader(r io.Reader, size int64) *countReader {
-	if size == 0 {
-		return &countReader{r: strings.NewReader("")}
-	}
-	return &countReader{r: r}
-}
-
-// countReader counts the bytes read and notes EOF.
-type countReader struct {
-	r   io.Reader
-	n   int64
-	eof bool
-}
-
-func (c *countReader) Read(p []byte) (int, error) {
-	n, err := c.r.Read(p)
-	c.n += int64(n)
-	if err == io.EOF {
-		c.eof = true
-	}
-	return n, err
 }
 
 // statusRequestCut is MinIO's 499: it ended the request itself (it was
