@@ -26,7 +26,8 @@
 //     to delete (two runs at once). A trash copy of a blob that is back
 //     in place goes only once older than the grace period, when no move
 //     that made it can still be under way (each move re-writes the copy,
-//     so its age is that of the latest move).
+//     so its age is that of the latest move; a move, a copy then a
+//     delete, takes far less than the grace period, as an upload does).
 //
 // It works on the work store only (the blobs/ and trash/blobs/ prefixes);
 // the archive store is never given to it, and objects under retention or

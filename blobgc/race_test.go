@@ -4,6 +4,7 @@ import (
 	"context"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/vanthu/vanthu/blobgc"
 	"github.com/vanthu/vanthu/workflow"
@@ -38,6 +39,10 @@ func TestIntegrationRestoreDuringMove(t *testing.T) {
 			ctx := context.Background()
 			s := st.open(t)
 			r := newRefs()
+			// The collector counts on a move (copy to trash, delete)
+			// taking far less than the grace period; a loaded machine
+			// can take longer than 300 ms over a local copy's fsyncs.
+			st.grace = max(st.grace, 2*time.Second)
 			b, sum := content(t)
 			upload(t, s, b, sum)
 			age(st)
