@@ -2,7 +2,8 @@
 // PostgreSQL, MinIO) out of reach in the ways networks fail: Cut, as a
 // stopped server looks (connections refused, open ones closed); Stall, as
 // a partition looks (connections accepted and held, bytes no longer
-// delivered either way, nothing closed); Reset, ResetAfter and ResetAll,
+// delivered either way, nothing closed), at once or after some bytes of an
+// upload (StallAfter); Reset, ResetAfter and ResetAll,
 // as a crashed peer or a middlebox that dropped its state looks
 // (connections ended by a TCP reset). Restore ends any of them.
 package faultproxy
@@ -30,6 +31,7 @@ type Proxy struct {
 	resetIn  int64
 	resetAll bool
 	resets   int
+	stallIn  int64 // > 0: Stall once that many more bytes went towards the target
 }
 
 // New starts a proxy to target (host:port) on a free 127.0.0.1 port. It
@@ -117,6 +119,11 @@ func (p *Proxy) pipe(dst, src net.Conn) {
 func (p *Proxy) wait(src, dst net.Conn, n int) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if p.conns[src] && p.stallIn > 0 {
+		if p.stallIn -= int64(n); p.stallIn <= 0 {
+			p.stallIn, p.stalled = 0, true
+		}
+	}
 	for p.stalled {
 		p.flowing.Wait()
 	}
@@ -213,6 +220,22 @@ func (p *Proxy) Stall() {
 	p.stalled = true
 }
 
+// StallAfter stalls (see Stall) once n more bytes have gone from clients
+// towards the target: a partition in the middle of an upload.
+func (p *Proxy) StallAfter(n int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.stallIn = n
+}
+
+// Stalled reports whether the proxy is stalled (Stall, or StallAfter's
+// bytes went through).
+func (p *Proxy) Stalled() bool {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.stalled
+}
+
 // Restore forwards again: after Stall the held bytes flow on; after Cut
 // the proxy listens again on the same address; resets still to come are
 // called off.
@@ -220,7 +243,7 @@ func (p *Proxy) Restore() {
 	p.tb.Helper()
 	p.mu.Lock()
 	p.stalled = false
-	p.resetIn, p.resetAll = 0, false
+	p.resetIn, p.resetAll, p.stallIn = 0, false, 0
 	p.flowing.Broadcast()
 	listening := p.ln != nil
 	p.mu.Unlock()
