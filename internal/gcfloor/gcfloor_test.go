@@ -78,3 +78,50 @@ func TestStart(t *testing.T) {
 	}
 	noop()
 }
+
+func TestDue(t *testing.T) {
+	const mb = 1 << 20
+	// live 8 MB, goal 32 MB: the lowest trigger is 8 + 0.7 × 24 = 24.8 MB.
+	for _, c := range []struct {
+		objects, expect uint64
+		want            bool
+	}{
+		{10 * mb, 2 * mb, false}, // far from it
+		{23 * mb, 2 * mb, true},  // the work would cross it
+		{24 * mb, 1 * mb, true},
+		{20 * mb, 0, false},      // nothing known about the work yet
+		{25 * mb, 2 * mb, false}, // past it: the runtime may have started one
+		{30 * mb, 8 * mb, false},
+	} {
+		if got := gcfloor.Due(c.objects, 8*mb, 32*mb, c.expect); got != c.want {
+			t.Errorf("Due(%d MB objects, expect %d MB) = %v, want %v", c.objects/mb, c.expect/mb, got, c.want)
+		}
+	}
+	if gcfloor.Due(10*mb, 32*mb, 32*mb, 64*mb) {
+		t.Error("Due with the goal at the live heap")
+	}
+}
+
+// TestAheadDo: once Do has seen its work allocate more than the runway
+// between two collections, the next Do starts a collection itself (GC)
+// before running the work.
+func TestAheadDo(t *testing.T) {
+	runtime.GC()
+	started := make(chan struct{}, 16)
+	a := &gcfloor.Ahead{GC: func() { started <- struct{}{}; runtime.GC() }}
+	var keep [][]byte
+	work := func() {
+		keep = nil
+		for range 64 {
+			keep = append(keep, make([]byte, 256<<10)) // 16 MB in all
+		}
+	}
+	for range 5 { // the first learns what the work allocates
+		a.Do(work)
+	}
+	select {
+	case <-started: // on a goroutine of its own: it may come after Do
+	case <-time.After(10 * time.Second):
+		t.Fatal("Do never started a collection ahead of work that allocates 16 MB")
+	}
+}
