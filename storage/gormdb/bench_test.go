@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
-	"github.com/vanthu/vanthu/workflow"
 )
 
 // BenchmarkCreateAndTransition measures one document's life step: create
@@ -28,22 +27,7 @@ func BenchmarkCreateAndTransition(b *testing.B) {
 				op := func() error {
 					i := int(seq.Add(1))
 					d := incomingDoc(fmt.Sprintf("b%09d", i), i)
-					return db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
-						if err := tx.CreateDocument(ctx, d); err != nil {
-							return err
-						}
-						n, err := tx.NextNumber(ctx, workflow.RegisterIncoming, 2026)
-						if err != nil {
-							return err
-						}
-						next := *d
-						next.State, next.Version, next.Register, next.Year, next.Number = workflow.Registered, 2, workflow.RegisterIncoming, 2026, n
-						if err := tx.UpdateDocument(ctx, &next, 1); err != nil {
-							return err
-						}
-						return tx.AppendEvent(ctx, &workflow.Event{DocumentID: d.ID, Actor: "u-clerk", Kind: workflow.EventTransition,
-							Action: workflow.Register, From: workflow.Received, To: workflow.Registered, At: t0})
-					})
+					return createAndRegister(ctx, db, d, false)
 				}
 				b.ResetTimer()
 				if parallel {

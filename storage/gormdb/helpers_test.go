@@ -54,3 +54,31 @@ func wantCode(tb testing.TB, err error, code string) {
 }
 
 func docID(i int) string { return fmt.Sprintf("d%05d", i) }
+
+// createAndRegister is one document's life step in one transaction:
+// create d, take the next incoming number of 2026, register d with it
+// (a guarded update) and append the registration's audit event. With
+// lock, d is also locked (as a workflow action locks it) before the event.
+func createAndRegister(ctx context.Context, db *gormdb.DB, d *workflow.Document, lock bool) error {
+	return db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+		if err := tx.CreateDocument(ctx, d); err != nil {
+			return err
+		}
+		n, err := tx.NextNumber(ctx, workflow.RegisterIncoming, 2026)
+		if err != nil {
+			return err
+		}
+		next := *d
+		next.State, next.Version, next.Register, next.Year, next.Number = workflow.Registered, 2, workflow.RegisterIncoming, 2026, n
+		if err := tx.UpdateDocument(ctx, &next, 1); err != nil {
+			return err
+		}
+		if lock {
+			if _, err := tx.LockDocument(ctx, d.ID); err != nil {
+				return err
+			}
+		}
+		return tx.AppendEvent(ctx, &workflow.Event{DocumentID: d.ID, Actor: "u-clerk", Kind: workflow.EventTransition,
+			Action: workflow.Register, From: workflow.Received, To: workflow.Registered, At: t0})
+	})
+}

@@ -25,25 +25,7 @@ func TestSQLiteWriterPreparesOnce(t *testing.T) {
 	life := func(i int) {
 		t.Helper()
 		d := incomingDoc(fmt.Sprintf("p%05d", i), i)
-		err := db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
-			if err := tx.CreateDocument(ctx, d); err != nil {
-				return err
-			}
-			n, err := tx.NextNumber(ctx, workflow.RegisterIncoming, 2026)
-			if err != nil {
-				return err
-			}
-			next := *d
-			next.State, next.Version, next.Register, next.Year, next.Number = workflow.Registered, 2, workflow.RegisterIncoming, 2026, n
-			if err := tx.UpdateDocument(ctx, &next, 1); err != nil {
-				return err
-			}
-			if _, err := tx.LockDocument(ctx, d.ID); err != nil {
-				return err
-			}
-			return tx.AppendEvent(ctx, &workflow.Event{DocumentID: d.ID, Actor: "u-clerk", Kind: workflow.EventTransition,
-				Action: workflow.Register, From: workflow.Received, To: workflow.Registered, At: t0})
-		})
+		err := createAndRegister(ctx, db, d, true)
 		if err != nil {
 			t.Fatal(err)
 		}
