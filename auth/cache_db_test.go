@@ -129,17 +129,7 @@ func TestSessionCacheOnDatabase(t *testing.T) {
 		})
 		t.Run("Elsewhere/after TTL", func(t *testing.T) {
 			u, tok := login(t)
-			err := db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
-				x, err := tx.User(ctx, u.ID)
-				if err != nil {
-					return err
-				}
-				x.Disabled = true
-				return tx.UpdateUser(ctx, x)
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			disableInDB(t, db, u.ID)
 			if _, err := s.Authenticate(ctx, tok); err != nil {
 				t.Fatalf("within the TTL the cached session still answers: %v", err)
 			}

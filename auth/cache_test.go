@@ -24,6 +24,23 @@ func (r *countingRepo) Session(ctx context.Context, h string) (*workflow.Session
 	return r.Repository.Session(ctx, h)
 }
 
+// disableInDB disables user id directly in the repository, in one
+// transaction, behind every Service's back (no Service hears of it).
+func disableInDB(t *testing.T, repo workflow.Repository, id string) {
+	t.Helper()
+	err := repo.Atomic(context.Background(), func(ctx context.Context, tx workflow.Tx) error {
+		x, err := tx.User(ctx, id)
+		if err != nil {
+			return err
+		}
+		x.Disabled = true
+		return tx.UpdateUser(ctx, x)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
 // TestSessionCache: a token is authenticated from memory within the TTL;
 // logout, disabling the user and changing their roles take effect at once
 // (not after the TTL); a change made behind every Service's back (SQL by
@@ -101,17 +118,7 @@ func TestSessionCache(t *testing.T) {
 	t.Run("Elsewhere/after TTL", func(t *testing.T) {
 		s, repo, _, u, tok := setup(t)
 		// Disabled directly in the database, not through a Service.
-		err := repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
-			x, err := tx.User(ctx, u.ID)
-			if err != nil {
-				return err
-			}
-			x.Disabled = true
-			return tx.UpdateUser(ctx, x)
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		disableInDB(t, repo, u.ID)
 		if _, err := s.Authenticate(ctx, tok); err != nil {
 			t.Fatalf("within the TTL the cached session still answers: %v", err)
 		}
@@ -148,17 +155,7 @@ func TestSessionCache(t *testing.T) {
 		read(t, 25*time.Millisecond, 0, 1) // past the first lease, within the new one
 		// Disabled behind every Service's back: the next read ahead drops
 		// the entry and the request after it reads and refuses.
-		err := repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
-			x, err := tx.User(ctx, u.ID)
-			if err != nil {
-				return err
-			}
-			x.Disabled = true
-			return tx.UpdateUser(ctx, x)
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
+		disableInDB(t, repo, u.ID)
 		read(t, 27*time.Millisecond, 0, 2)
 		ahead[1]()
 		mono = start.Add(28 * time.Millisecond)
