@@ -1,22 +1,16 @@
 package api_test
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
-	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/vanthu/vanthu/api"
 	"github.com/vanthu/vanthu/internal/apitest"
+	"github.com/vanthu/vanthu/internal/bodytest"
 )
 
 func TestLoginThrottled429(t *testing.T) {
@@ -50,32 +44,6 @@ func TestLoginThrottled429(t *testing.T) {
 	}
 }
 
-// countingListener counts the bytes the server reads from its
-// connections.
-type countingListener struct {
-	net.Listener
-	n *atomic.Int64
-}
-
-func (l countingListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	return countingConn{c, l.n}, nil
-}
-
-type countingConn struct {
-	net.Conn
-	n *atomic.Int64
-}
-
-func (c countingConn) Read(b []byte) (int, error) {
-	n, err := c.Conn.Read(b)
-	c.n.Add(int64(n))
-	return n, err
-}
-
 // TestUploadRefusedBeforeBody sends uploads whose file part never ends
 // (a pipe fed forever) from users who may not create them: the answer
 // must come while the body is still being sent, and the server must have
@@ -95,53 +63,21 @@ func TestUploadRefusedBeforeBody(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			var read atomic.Int64
-			srv := httptest.NewUnstartedServer(f.srv)
-			srv.Listener = countingListener{srv.Listener, &read}
-			srv.Start()
-
-			pr, pw := io.Pipe()
-			var sent atomic.Int64
-			go func() {
-				const boundary = "b0undary"
-				head := "--" + boundary + "\r\n"
-				if tt.meta != "" {
-					head += "Content-Disposition: form-data; name=\"meta\"\r\n\r\n" + tt.meta + "\r\n--" + boundary + "\r\n"
-				}
-				head += "Content-Disposition: form-data; name=\"file\"; filename=\"huge.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.7\n"
-				if _, err := pw.Write([]byte(head)); err != nil {
-					return
-				}
-				chunk := bytes.Repeat([]byte("0123456789abcdef"), 4096) // 64 KiB
-				for {
-					n, err := pw.Write(chunk)
-					sent.Add(int64(n))
-					if err != nil {
-						return
-					}
-				}
-			}()
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // a hang guard, not a speed test
-			defer cancel()
-			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+"/api/v1/documents", pr)
-			req.Header.Set("Content-Type", "multipart/form-data; boundary=b0undary")
-			req.Header.Set("Authorization", "Bearer "+f.tokens[tt.user])
-			resp, err := srv.Client().Do(req)
-			if err != nil {
-				t.Fatalf("no answer while the body was still being sent: %v (server read %d bytes)", err, read.Load())
+			head := "--" + bodytest.Boundary + "\r\n"
+			if tt.meta != "" {
+				head += "Content-Disposition: form-data; name=\"meta\"\r\n\r\n" + tt.meta + "\r\n--" + bodytest.Boundary + "\r\n"
 			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			pr.CloseWithError(errors.New("test done"))
-			srv.CloseClientConnections()
-			srv.Close() // waits for the handler and the server's own draining
-			if resp.StatusCode != tt.status {
-				t.Fatalf("status %d %s, want %d", resp.StatusCode, body, tt.status)
+			head += "Content-Disposition: form-data; name=\"file\"; filename=\"huge.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.7\n"
+			got := bodytest.Endless(t, f.srv, "/api/v1/documents", head, func(req *http.Request) {
+				req.Header.Set("Authorization", "Bearer "+f.tokens[tt.user])
+			})
+			if got.Status != tt.status {
+				t.Fatalf("status %d %s, want %d", got.Status, got.Body, tt.status)
 			}
-			if n := read.Load(); n > 1<<20 {
-				t.Fatalf("server read %d bytes of a body it refused, want under 1 MiB", n)
+			if got.Read > 1<<20 {
+				t.Fatalf("server read %d bytes of a body it refused, want under 1 MiB", got.Read)
 			}
-			t.Logf("server read %d bytes; client had pushed %d", read.Load(), sent.Load())
+			t.Logf("server read %d bytes; client had pushed %d", got.Read, got.Sent)
 		})
 	}
 }

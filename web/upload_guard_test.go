@@ -1,17 +1,12 @@
 package web
 
 import (
-	"context"
-	"errors"
-	"io"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync/atomic"
 	"testing"
-	"time"
+
+	"github.com/vanthu/vanthu/internal/bodytest"
 )
 
 // TestUploadFormRefusedBeforeBody posts upload forms whose file part
@@ -32,72 +27,19 @@ func TestUploadFormRefusedBeforeBody(t *testing.T) {
 		t.Run(tt.user+tt.path, func(t *testing.T) {
 			c := e.login(tt.user)
 			base, _ := url.Parse(e.srv.URL)
-			var read atomic.Int64
-			srv := httptest.NewUnstartedServer(Mount(http.NotFoundHandler(), e.ui))
-			srv.Listener = countingListener{srv.Listener, &read}
-			srv.Start()
-
-			pr, pw := io.Pipe()
-			go func() {
-				head := "--b0undary\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n" + c.csrf +
-					"\r\n--b0undary\r\nContent-Disposition: form-data; name=\"file\"; filename=\"huge.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.7\n"
-				if _, err := pw.Write([]byte(head)); err != nil {
-					return
+			head := "--" + bodytest.Boundary + "\r\nContent-Disposition: form-data; name=\"csrf_token\"\r\n\r\n" + c.csrf +
+				"\r\n--" + bodytest.Boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"huge.pdf\"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.7\n"
+			got := bodytest.Endless(t, Mount(http.NotFoundHandler(), e.ui), tt.path, head, func(req *http.Request) {
+				for _, ck := range c.hc.Jar.Cookies(base) {
+					req.AddCookie(ck)
 				}
-				chunk := []byte(strings.Repeat("0123456789abcdef", 4096)) // 64 KiB
-				for {
-					if _, err := pw.Write(chunk); err != nil {
-						return
-					}
-				}
-			}()
-			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second) // a hang guard, not a speed test
-			defer cancel()
-			req, _ := http.NewRequestWithContext(ctx, http.MethodPost, srv.URL+tt.path, pr)
-			req.Header.Set("Content-Type", "multipart/form-data; boundary=b0undary")
-			for _, ck := range c.hc.Jar.Cookies(base) {
-				req.AddCookie(ck)
+			})
+			if got.Status != http.StatusForbidden || !strings.Contains(string(got.Body), `lang="vi"`) {
+				t.Fatalf("status %d, want the forbidden page:\n%s", got.Status, got.Body)
 			}
-			resp, err := srv.Client().Do(req)
-			if err != nil {
-				t.Fatalf("no answer while the body was still being sent: %v (server read %d bytes)", err, read.Load())
-			}
-			body, _ := io.ReadAll(resp.Body)
-			resp.Body.Close()
-			pr.CloseWithError(errors.New("test done"))
-			srv.CloseClientConnections()
-			srv.Close()
-			if resp.StatusCode != http.StatusForbidden || !strings.Contains(string(body), `lang="vi"`) {
-				t.Fatalf("status %d, want the forbidden page:\n%s", resp.StatusCode, body)
-			}
-			if n := read.Load(); n > 1<<20 {
-				t.Fatalf("server read %d bytes of a form it refused, want under 1 MiB", n)
+			if got.Read > 1<<20 {
+				t.Fatalf("server read %d bytes of a form it refused, want under 1 MiB", got.Read)
 			}
 		})
 	}
-}
-
-// countingListener counts the bytes the server reads from its connections.
-type countingListener struct {
-	net.Listener
-	n *atomic.Int64
-}
-
-func (l countingListener) Accept() (net.Conn, error) {
-	c, err := l.Listener.Accept()
-	if err != nil {
-		return nil, err
-	}
-	return countingConn{c, l.n}, nil
-}
-
-type countingConn struct {
-	net.Conn
-	n *atomic.Int64
-}
-
-func (c countingConn) Read(b []byte) (int, error) {
-	n, err := c.Conn.Read(b)
-	c.n.Add(int64(n))
-	return n, err
 }
