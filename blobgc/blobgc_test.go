@@ -109,56 +109,70 @@ func stores() []store {
 
 func age(s store) { time.Sleep(s.grace + s.grace/2) }
 
+// eachStore runs test on every store, each in a subtest, with the store
+// open and no reference committed.
+func eachStore(t *testing.T, test func(t *testing.T, st store, s workflow.Blobs, r *refs)) {
+	for _, st := range stores() {
+		t.Run(st.name, func(t *testing.T) { test(t, st, st.open(t), newRefs()) })
+	}
+}
+
+// leftOver uploads a blob as a request that never committed leaves it,
+// and waits until it is older than the grace period.
+func leftOver(t *testing.T, st store, s workflow.Blobs) ([]byte, string) {
+	t.Helper()
+	b, sum := content(t)
+	upload(t, s, b, sum)
+	age(st)
+	return b, sum
+}
+
 // The collector deletes what is old and unreferenced, keeps what is
 // referenced or young, never touches what is locked, and a dry run
 // changes nothing.
 func TestIntegrationCollect(t *testing.T) {
-	for _, st := range stores() {
-		t.Run(st.name, func(t *testing.T) {
-			ctx := context.Background()
-			s := st.open(t)
-			r := newRefs()
-			kept, keptSum := content(t)
-			upload(t, s, kept, keptSum)
-			r.commit(keptSum)
-			garbage, garbageSum := content(t)
-			upload(t, s, garbage, garbageSum)
-			other, _ := content(t)
-			otherKey := "reports/other.json" // not a blob: never looked at
-			if _, err := s.Put(ctx, otherKey, bytes.NewReader(other), int64(len(other)), sum(other), workflow.PutOptions{}); err != nil {
-				t.Fatal(err)
-			}
-			age(st)
-			young, youngSum := content(t)
-			upload(t, s, young, youngSum) // an upload in flight
-			c := &blobgc.Collector{Blobs: s, Refs: r, Grace: st.grace}
+	eachStore(t, func(t *testing.T, st store, s workflow.Blobs, r *refs) {
+		ctx := context.Background()
+		kept, keptSum := content(t)
+		upload(t, s, kept, keptSum)
+		r.commit(keptSum)
+		garbage, garbageSum := content(t)
+		upload(t, s, garbage, garbageSum)
+		other, _ := content(t)
+		otherKey := "reports/other.json" // not a blob: never looked at
+		if _, err := s.Put(ctx, otherKey, bytes.NewReader(other), int64(len(other)), sum(other), workflow.PutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		age(st)
+		young, youngSum := content(t)
+		upload(t, s, young, youngSum) // an upload in flight
+		c := &blobgc.Collector{Blobs: s, Refs: r, Grace: st.grace}
 
-			rep, err := c.Run(ctx, blobgc.Options{DryRun: true})
-			if err != nil || rep.Blobs != 3 || rep.Referenced != 1 || rep.Young != 1 || rep.Unreferenced != 1 ||
-				len(rep.Candidates) != 1 || rep.Candidates[0] != workflow.BlobKey(garbageSum) {
-				t.Fatalf("dry run: %+v %v", rep, err)
+		rep, err := c.Run(ctx, blobgc.Options{DryRun: true})
+		if err != nil || rep.Blobs != 3 || rep.Referenced != 1 || rep.Young != 1 || rep.Unreferenced != 1 ||
+			len(rep.Candidates) != 1 || rep.Candidates[0] != workflow.BlobKey(garbageSum) {
+			t.Fatalf("dry run: %+v %v", rep, err)
+		}
+		if !exists(t, s, workflow.BlobKey(garbageSum)) {
+			t.Fatal("the dry run deleted")
+		}
+		rep, err = c.Run(ctx, blobgc.Options{})
+		if err != nil || rep.Collected != 1 {
+			t.Fatalf("run: %+v %v", rep, err)
+		}
+		for key, want := range map[string]bool{workflow.BlobKey(keptSum): true, workflow.BlobKey(youngSum): true,
+			workflow.BlobKey(garbageSum): false, otherKey: true} {
+			if exists(t, s, key) != want {
+				t.Errorf("%s exists: %v, want %v", key, !want, want)
 			}
-			if !exists(t, s, workflow.BlobKey(garbageSum)) {
-				t.Fatal("the dry run deleted")
-			}
-			rep, err = c.Run(ctx, blobgc.Options{})
-			if err != nil || rep.Collected != 1 {
-				t.Fatalf("run: %+v %v", rep, err)
-			}
-			for key, want := range map[string]bool{workflow.BlobKey(keptSum): true, workflow.BlobKey(youngSum): true,
-				workflow.BlobKey(garbageSum): false, otherKey: true} {
-				if exists(t, s, key) != want {
-					t.Errorf("%s exists: %v, want %v", key, !want, want)
-				}
-			}
-			// Trash older than the grace period, still unreferenced, goes for good.
-			age(st)
-			rep, err = c.Run(ctx, blobgc.Options{})
-			if err != nil || rep.Purged != 1 || exists(t, s, "trash/"+workflow.BlobKey(garbageSum)) {
-				t.Fatalf("second run: %+v %v", rep, err)
-			}
-		})
-	}
+		}
+		// Trash older than the grace period, still unreferenced, goes for good.
+		age(st)
+		rep, err = c.Run(ctx, blobgc.Options{})
+		if err != nil || rep.Purged != 1 || exists(t, s, "trash/"+workflow.BlobKey(garbageSum)) {
+			t.Fatalf("second run: %+v %v", rep, err)
+		}
+	})
 }
 
 // The race of a content-addressed upload: a blob listed as old and
@@ -168,29 +182,23 @@ func TestIntegrationCollect(t *testing.T) {
 // refreshed Modtime, the collector deleted it and the committed document
 // referred to a missing file.
 func TestIntegrationReuseDuringCollection(t *testing.T) {
-	for _, st := range stores() {
-		t.Run(st.name, func(t *testing.T) {
-			ctx := context.Background()
-			s := st.open(t)
-			r := newRefs()
-			b, sum := content(t)
-			upload(t, s, b, sum) // left by a request that never committed
-			age(st)
-			c := &blobgc.Collector{Blobs: s, Refs: r, Grace: st.grace,
-				BeforeCheck: func(string) { upload(t, s, b, sum) }} // the re-use, after the listing
-			rep, err := c.Run(ctx, blobgc.Options{})
-			if err != nil {
-				t.Fatal(err)
-			}
-			r.commit(sum) // the upload's transaction
-			if !exists(t, s, workflow.BlobKey(sum)) {
-				t.Fatalf("the re-used blob was collected: %+v", rep)
-			}
-			if rep.Reused != 1 || rep.Collected != 0 {
-				t.Fatalf("report %+v: want the blob left as re-used", rep)
-			}
-		})
-	}
+	eachStore(t, func(t *testing.T, st store, s workflow.Blobs, r *refs) {
+		ctx := context.Background()
+		b, sum := leftOver(t, st, s)
+		c := &blobgc.Collector{Blobs: s, Refs: r, Grace: st.grace,
+			BeforeCheck: func(string) { upload(t, s, b, sum) }} // the re-use, after the listing
+		rep, err := c.Run(ctx, blobgc.Options{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r.commit(sum) // the upload's transaction
+		if !exists(t, s, workflow.BlobKey(sum)) {
+			t.Fatalf("the re-used blob was collected: %+v", rep)
+		}
+		if rep.Reused != 1 || rep.Collected != 0 {
+			t.Fatalf("report %+v: want the blob left as re-used", rep)
+		}
+	})
 }
 
 // The narrowest window: the upload re-uses the blob after the collector's
@@ -198,37 +206,31 @@ func TestIntegrationReuseDuringCollection(t *testing.T) {
 // blob goes to trash, and the next run (any run, however soon) puts it
 // back because it is referenced: nothing is lost.
 func TestIntegrationReuseAtTheLastMoment(t *testing.T) {
-	for _, st := range stores() {
-		t.Run(st.name, func(t *testing.T) {
-			ctx := context.Background()
-			s := st.open(t)
-			r := newRefs()
-			b, sum := content(t)
-			upload(t, s, b, sum)
-			age(st)
-			c := &blobgc.Collector{Blobs: s, Refs: r, Grace: st.grace,
-				BeforeMove: func(string) { upload(t, s, b, sum) }}
-			if _, err := c.Run(ctx, blobgc.Options{}); err != nil {
-				t.Fatal(err)
-			}
-			r.commit(sum)
-			c.BeforeMove = nil
-			rep, err := c.Run(ctx, blobgc.Options{})
-			if err != nil || rep.Restored != 1 || !exists(t, s, workflow.BlobKey(sum)) {
-				t.Fatalf("next run: %+v %v; blob present %v", rep, err, exists(t, s, workflow.BlobKey(sum)))
-			}
-			got, _, err := s.Get(ctx, workflow.BlobKey(sum))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer got.Close()
-			var buf bytes.Buffer
-			buf.ReadFrom(got)
-			if !bytes.Equal(buf.Bytes(), b) {
-				t.Fatal("restored content differs")
-			}
-		})
-	}
+	eachStore(t, func(t *testing.T, st store, s workflow.Blobs, r *refs) {
+		ctx := context.Background()
+		b, sum := leftOver(t, st, s)
+		c := &blobgc.Collector{Blobs: s, Refs: r, Grace: st.grace,
+			BeforeMove: func(string) { upload(t, s, b, sum) }}
+		if _, err := c.Run(ctx, blobgc.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		r.commit(sum)
+		c.BeforeMove = nil
+		rep, err := c.Run(ctx, blobgc.Options{})
+		if err != nil || rep.Restored != 1 || !exists(t, s, workflow.BlobKey(sum)) {
+			t.Fatalf("next run: %+v %v; blob present %v", rep, err, exists(t, s, workflow.BlobKey(sum)))
+		}
+		got, _, err := s.Get(ctx, workflow.BlobKey(sum))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer got.Close()
+		var buf bytes.Buffer
+		buf.ReadFrom(got)
+		if !bytes.Equal(buf.Bytes(), b) {
+			t.Fatal("restored content differs")
+		}
+	})
 }
 
 // Uploads re-using a few blobs over and over while collectors (two, as
@@ -236,61 +238,57 @@ func TestIntegrationReuseAtTheLastMoment(t *testing.T) {
 // uploads stop and one more run, every committed reference's blob is
 // there.
 func TestIntegrationConcurrentReuse(t *testing.T) {
-	for _, st := range stores() {
-		t.Run(st.name, func(t *testing.T) {
-			ctx := context.Background()
-			s := st.open(t)
-			r := newRefs()
-			// Moves and uploads must take far less than the grace period,
-			// which 300 ms is not on a loaded machine (a local Put's
-			// fsyncs).
-			st.grace = max(st.grace, time.Second)
-			const n = 6
-			bs, sums := make([][]byte, n), make([]string, n)
-			for i := range n {
-				bs[i], sums[i] = content(t)
-				upload(t, s, bs[i], sums[i])
-			}
-			age(st)
-			stop := make(chan struct{})
-			var wg sync.WaitGroup
-			for w := range 2 {
-				wg.Go(func() {
-					c := &blobgc.Collector{Blobs: s, Refs: r, Grace: st.grace}
-					for {
-						select {
-						case <-stop:
-							return
-						default:
-						}
-						if _, err := c.Run(ctx, blobgc.Options{}); err != nil {
-							t.Errorf("collector %d: %v", w, err)
-							return
-						}
+	eachStore(t, func(t *testing.T, st store, s workflow.Blobs, r *refs) {
+		ctx := context.Background()
+		// Moves and uploads must take far less than the grace period,
+		// which 300 ms is not on a loaded machine (a local Put's
+		// fsyncs).
+		st.grace = max(st.grace, time.Second)
+		const n = 6
+		bs, sums := make([][]byte, n), make([]string, n)
+		for i := range n {
+			bs[i], sums[i] = content(t)
+			upload(t, s, bs[i], sums[i])
+		}
+		age(st)
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		for w := range 2 {
+			wg.Go(func() {
+				c := &blobgc.Collector{Blobs: s, Refs: r, Grace: st.grace}
+				for {
+					select {
+					case <-stop:
+						return
+					default:
 					}
-				})
-			}
-			// Each upload commits well within the grace period of its Put.
-			for i := range n {
-				time.Sleep(st.grace / 3)
-				upload(t, s, bs[i], sums[i])
-				time.Sleep(st.grace / 10)
-				r.commit(sums[i])
-			}
-			time.Sleep(st.grace / 2)
-			close(stop)
-			wg.Wait()
-			c := &blobgc.Collector{Blobs: s, Refs: r, Grace: st.grace}
-			if _, err := c.Run(ctx, blobgc.Options{}); err != nil {
-				t.Fatal(err)
-			}
-			for i := range n {
-				if !exists(t, s, workflow.BlobKey(sums[i])) {
-					t.Errorf("blob %d, referenced, is gone", i)
+					if _, err := c.Run(ctx, blobgc.Options{}); err != nil {
+						t.Errorf("collector %d: %v", w, err)
+						return
+					}
 				}
+			})
+		}
+		// Each upload commits well within the grace period of its Put.
+		for i := range n {
+			time.Sleep(st.grace / 3)
+			upload(t, s, bs[i], sums[i])
+			time.Sleep(st.grace / 10)
+			r.commit(sums[i])
+		}
+		time.Sleep(st.grace / 2)
+		close(stop)
+		wg.Wait()
+		c := &blobgc.Collector{Blobs: s, Refs: r, Grace: st.grace}
+		if _, err := c.Run(ctx, blobgc.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		for i := range n {
+			if !exists(t, s, workflow.BlobKey(sums[i])) {
+				t.Errorf("blob %d, referenced, is gone", i)
 			}
-		})
-	}
+		}
+	})
 }
 
 func sum(b []byte) string {
