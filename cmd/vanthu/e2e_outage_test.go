@@ -35,6 +35,25 @@ import (
 // down: a request must fail fast with 503, never wait for the outage to end.
 const outageBound = 20 * time.Second
 
+// proxiedEnv returns the environment of a server on a new PostgreSQL
+// database and new buckets of the shared object store, each reached
+// through a fault proxy the test can cut or partition.
+func proxiedEnv(t *testing.T) (env map[string]string, dbProxy, s3Proxy *faultproxy.Proxy) {
+	t.Helper()
+	dsn := gormdbtest.CreatePostgresDatabase(t)
+	env = sharedS3Env(t)
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dbProxy = faultproxy.New(t, u.Host)
+	u.Host = dbProxy.Addr()
+	s3Proxy = faultproxy.New(t, env["VANTHU_S3_ENDPOINT"])
+	env["VANTHU_S3_ENDPOINT"] = s3Proxy.Addr()
+	env["VANTHU_DATABASE_URL"] = u.String()
+	return env, dbProxy, s3Proxy
+}
+
 // TestIntegrationOutageSweep calls every operation of api/openapi.yaml
 // (enumerated from the document, so a new route is swept without editing
 // this test) with valid authentication, while the database, then the
@@ -51,17 +70,7 @@ const outageBound = 20 * time.Second
 // timeouts allow (VANTHU_DB_TIMEOUT...); before those existed, the first
 // partitioned operation waited as long as the partition lasted.
 func TestIntegrationOutageSweep(t *testing.T) {
-	dsn := gormdbtest.CreatePostgresDatabase(t)
-	env := sharedS3Env(t)
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dbProxy := faultproxy.New(t, u.Host)
-	u.Host = dbProxy.Addr()
-	s3Proxy := faultproxy.New(t, env["VANTHU_S3_ENDPOINT"])
-	env["VANTHU_S3_ENDPOINT"] = s3Proxy.Addr()
-	env["VANTHU_DATABASE_URL"] = u.String()
+	env, dbProxy, s3Proxy := proxiedEnv(t)
 	env["VANTHU_PUBLIC_URL"] = "https://vanthu.example" // issued documents get a verification code
 	for k, v := range sweepTimeouts {
 		env[k] = v
@@ -402,9 +411,7 @@ func (w *sweepWorld) call(t *testing.T, op sweepOp, fx sweepFixtures) sweepAnswe
 		}
 		body, ctype = bytes.NewReader(q), "application/timestamp-query"
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), outageBound+5*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, strings.ToUpper(op.method), w.s.base+path, body)
+	req, err := http.NewRequest(strings.ToUpper(op.method), w.s.base+path, body)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -412,14 +419,7 @@ func (w *sweepWorld) call(t *testing.T, op sweepOp, fx sweepFixtures) sweepAnswe
 		req.Header.Set("Content-Type", ctype)
 	}
 	req.Header.Set("Authorization", "Bearer "+fx.token)
-	start := time.Now()
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return sweepAnswer{err: err, took: time.Since(start)}
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	return sweepAnswer{status: resp.StatusCode, body: b, err: err, took: time.Since(start)}
+	return timed(req)
 }
 
 // ocspRequest is an OCSP request to the development root for a serial it
@@ -444,17 +444,7 @@ func (w *sweepWorld) ocspRequest(t *testing.T) []byte {
 // readyTimeout, /readyz waited as long as the partition lasted, and it
 // did not look at the object store.
 func TestIntegrationReadinessPartition(t *testing.T) {
-	dsn := gormdbtest.CreatePostgresDatabase(t)
-	env := sharedS3Env(t)
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dbProxy := faultproxy.New(t, u.Host)
-	u.Host = dbProxy.Addr()
-	s3Proxy := faultproxy.New(t, env["VANTHU_S3_ENDPOINT"])
-	env["VANTHU_S3_ENDPOINT"] = s3Proxy.Addr()
-	env["VANTHU_DATABASE_URL"] = u.String()
+	env, dbProxy, s3Proxy := proxiedEnv(t)
 	s := startServer(t, env)
 	admin := s.login(t, "admin", "admin-password-1")
 	if code := admin.call("POST", "/api/v1/users", map[string]any{"username": "vanthu1", "password": "clerk-password-1",
@@ -526,17 +516,23 @@ func TestIntegrationReadinessPartition(t *testing.T) {
 // timedGet GETs url (with a bearer token unless empty), giving up after
 // outageBound and a little.
 func timedGet(url, token string) sweepAnswer {
-	ctx, cancel := context.WithTimeout(context.Background(), outageBound+5*time.Second)
-	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, "GET", url, nil)
+	req, err := http.NewRequest("GET", url, nil)
 	if err != nil {
 		return sweepAnswer{err: err}
 	}
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
 	}
+	return timed(req)
+}
+
+// timed sends req, giving up after outageBound and a little, and reads
+// the answer, timing it all.
+func timed(req *http.Request) sweepAnswer {
+	ctx, cancel := context.WithTimeout(req.Context(), outageBound+5*time.Second)
+	defer cancel()
 	start := time.Now()
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := http.DefaultClient.Do(req.WithContext(ctx))
 	if err != nil {
 		return sweepAnswer{err: err, took: time.Since(start)}
 	}
