@@ -47,16 +47,8 @@ func TestIntegrationLayoutPlacesStamps(t *testing.T) {
 		"number":    map[string]any{"page": 1, "x": 40, "y": 420, "w": 200, "h": 20},
 		"date":      map[string]any{"page": 1, "x": 300, "y": 420, "w": 260, "h": 20},
 	}
-	doc, code := handler.upload(map[string]any{"direction": "outgoing", "type": "QĐ", "subject": "Quyết định có bố cục riêng",
+	id, _ := issueOutgoing(t, handler, officer, clerk, map[string]any{"direction": "outgoing", "type": "QĐ", "subject": "Quyết định có bố cục riêng",
 		"signer_id": ids["officer"], "layout": layout}, testpdf.Make(1, "layout"))
-	if code != 201 {
-		t.Fatalf("upload: %d", code)
-	}
-	id := doc["id"].(string)
-	handler.act(id, "submit", nil)
-	officer.act(id, "approve", nil)
-	officer.act(id, "sign", nil)
-	clerk.act(id, "issue", nil)
 
 	dir := t.TempDir()
 	pdfPath := filepath.Join(dir, "issued.pdf")
@@ -89,7 +81,7 @@ func TestIntegrationLayoutPlacesStamps(t *testing.T) {
 	}
 
 	// A layout off the page is refused at upload.
-	_, code = handler.upload(map[string]any{"direction": "outgoing", "type": "QĐ", "subject": "x", "signer_id": ids["officer"],
+	_, code := handler.upload(map[string]any{"direction": "outgoing", "type": "QĐ", "subject": "x", "signer_id": ids["officer"],
 		"layout": map[string]any{"number": map[string]any{"page": 3, "x": 1, "y": 1, "w": 10, "h": 10}}}, testpdf.Make(1, "bad"))
 	if code != 400 {
 		t.Fatalf("number on page 3: %d", code)

@@ -165,6 +165,22 @@ func (c *client) act(id, action string, body map[string]any) map[string]any {
 	return out
 }
 
+// issueOutgoing uploads an outgoing document (meta, pdf) as handler, who
+// submits it; officer approves and signs it; clerk issues it. It returns
+// the document's id and the document as the issue left it.
+func issueOutgoing(t *testing.T, handler, officer, clerk *client, meta map[string]any, pdf []byte) (string, map[string]any) {
+	t.Helper()
+	doc, code := handler.upload(meta, pdf)
+	if code != 201 {
+		t.Fatalf("upload: %d", code)
+	}
+	id := doc["id"].(string)
+	handler.act(id, "submit", nil)
+	officer.act(id, "approve", nil)
+	officer.act(id, "sign", nil)
+	return id, clerk.act(id, "issue", nil)
+}
+
 func TestEndToEndIncomingAndOutgoing(t *testing.T) {
 	env := map[string]string{}
 	if url := os.Getenv("VANTHU_TEST_DATABASE_URL"); url != "" && os.Getenv("VANTHU_E2E_POSTGRES") == "1" {
