@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
+	"github.com/vanthu/vanthu/workflow"
 )
 
 // BenchmarkCreateAndTransition measures one document's life step: create
@@ -51,5 +52,49 @@ func BenchmarkCreateAndTransition(b *testing.B) {
 				verifyChain(b, db, seq.Load())
 			})
 		}
+	}
+}
+
+// BenchmarkRead measures the reads of a GET and of a list page outside
+// any transaction (on SQLite, the read-only connections), GOMAXPROCS
+// readers at once: one document by id with its events, and the first
+// page of 20 of 200 documents.
+func BenchmarkRead(b *testing.B) {
+	for _, backend := range gormdbtest.Backends {
+		b.Run(backend, func(b *testing.B) {
+			db := gormdbtest.Open(b, backend)
+			ctx := context.Background()
+			for i := range 200 {
+				if err := createAndRegister(ctx, db, incomingDoc(fmt.Sprintf("r%09d", i), i), false); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reads := map[string]func() error{
+				"document": func() error {
+					if _, err := db.Document(ctx, "r000000100"); err != nil {
+						return err
+					}
+					_, err := db.Events(ctx, "r000000100")
+					return err
+				},
+				"list": func() error {
+					_, _, err := db.Documents(ctx, workflow.DocumentFilter{Limit: 20})
+					return err
+				},
+			}
+			for _, name := range []string{"document", "list"} {
+				read := reads[name]
+				b.Run(name, func(b *testing.B) {
+					b.RunParallel(func(pb *testing.PB) {
+						for pb.Next() {
+							if err := read(); err != nil {
+								b.Error(err)
+								return
+							}
+						}
+					})
+				})
+			}
+		})
 	}
 }
