@@ -64,9 +64,9 @@ type DB struct {
 	queryCount atomic.Int32
 	// quiet is the silence timeout of PostgreSQL connections (nil: none).
 	quiet *quietLimit
-	// stmts is the SQLite writer's pool of prepared statements (nil on
-	// PostgreSQL, where pgx keeps its own).
-	stmts *stmtPool
+	// stmts and rstmts are the prepared statements of the SQLite writer
+	// and readers (nil on PostgreSQL, where pgx keeps its own).
+	stmts, rstmts *stmtPool
 	// auditHead is the audit chain head as this instance's last commit
 	// that appended an event left it (nil: not known yet). AppendEvent
 	// tries it first; the head row decides.
@@ -141,12 +141,11 @@ func connect(ctx context.Context, dsn string, dataDir string, logger *slog.Logge
 	cfg := &gorm.Config{
 		Logger:                 newGormLogger(logger),
 		SkipDefaultTransaction: true, // we open transactions ourselves
-		// Parsing SQL was a quarter of a GET's CPU on SQLite: prepare each
-		// statement once per connection (an LRU bounds the cache; the
-		// queries are built from a few fixed shapes). pgx caches its own
-		// prepared statements on PostgreSQL.
-		PrepareStmtMaxSize: 256,
-		NowFunc:            func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+		// Parsing SQL was a quarter of a GET's CPU on SQLite: each
+		// statement is prepared once per connection (stmtPool, bounded by
+		// maxStatements; the queries are built from a few fixed shapes).
+		// pgx caches its own prepared statements on PostgreSQL.
+		NowFunc: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
 	}
 	dialector, dbPath, err := d.chooseDialector(dsn, dataDir, o)
 	if err != nil {
@@ -162,12 +161,7 @@ func connect(ctx context.Context, dsn string, dataDir string, logger *slog.Logge
 		return nil, workflow.Wrap(workflow.EINTERNAL, err, "open %s database", d.dialect)
 	}
 	if d.dialect == SQLite {
-		// The writer prepares each statement once, transactions included
-		// (stmtPool); the readers use gorm's cache (cfg.PrepareStmt,
-		// set below), which serves statements outside transactions well.
-		d.stmts = newStmtPool(sqlDB, cfg.PrepareStmtMaxSize)
-		gdb.Config.ConnPool = d.stmts
-		gdb.Statement.ConnPool = d.stmts
+		d.stmts = useStmtPool(gdb, sqlDB)
 	}
 	switch d.dialect {
 	case SQLite:
@@ -231,7 +225,6 @@ func (d *DB) chooseDialector(dsn, dataDir string, o options) (gorm.Dialector, st
 // committed before it started.
 func (d *DB) openReaders(path string, cfg *gorm.Config) error {
 	rcfg := *cfg
-	rcfg.PrepareStmt = true
 	rdb, err := gorm.Open(sqlite.Open(sqliteDSN(path, true)), &rcfg)
 	if err != nil {
 		return workflow.Wrap(workflow.EUNAVAILABLE, err, "open sqlite readers")
@@ -245,6 +238,7 @@ func (d *DB) openReaders(path string, cfg *gorm.Config) error {
 	sqlDB.SetMaxIdleConns(n)
 	sqlDB.SetConnMaxLifetime(0)
 	sqlDB.SetConnMaxIdleTime(0)
+	d.rstmts = useStmtPool(rdb, sqlDB)
 	d.rdb = rdb
 	return nil
 }
@@ -299,10 +293,8 @@ func (d *DB) Gorm() *gorm.DB { return d.gdb }
 
 // Close closes the database.
 func (d *DB) Close() error {
-	if d.rdb != d.gdb {
-		if r, err := d.rdb.DB(); err == nil {
-			r.Close()
-		}
+	if d.rstmts != nil {
+		d.rstmts.Close()
 	}
 	if d.stmts != nil {
 		return d.stmts.Close()

@@ -2,6 +2,7 @@ package gormdb
 
 import (
 	"context"
+	"database/sql"
 
 	"gorm.io/gorm"
 
@@ -40,3 +41,11 @@ var v2DocumentColumns = []string{"updates", "replaced_by", "updated_by", "revoke
 func WriterStatements(d *DB) (prepared, unprepared int64) {
 	return d.stmts.prepares.Load(), d.stmts.unprepared.Load()
 }
+
+// ReaderStatements is WriterStatements for the SQLite readers.
+func ReaderStatements(d *DB) (prepared, unprepared int64) {
+	return d.rstmts.prepares.Load(), d.rstmts.unprepared.Load()
+}
+
+// ReaderPool returns the SQLite readers' connection pool.
+func ReaderPool(d *DB) *sql.DB { return d.rstmts.db }

@@ -11,8 +11,9 @@ import (
 	"gorm.io/gorm"
 )
 
-// stmtPool is the SQLite writer's connection pool for gorm: *sql.DB with
-// each statement prepared once and reused, inside transactions too.
+// stmtPool is a SQLite connection pool for gorm (the writer's, and the
+// readers'): *sql.DB with each statement prepared once per connection and
+// reused, inside transactions too.
 //
 // gorm's own cache (Config.PrepareStmt) prepares a statement first met
 // inside a transaction on that transaction, and database/sql re-prepares
@@ -20,11 +21,22 @@ import (
 // statement that belongs to another transaction), so on the writer,
 // where nearly every statement runs in a transaction, SQLite parsed and
 // planned each one on every use. Here a statement is prepared on the
-// database (not on a transaction): a transaction runs it through
-// Tx.StmtContext, which finds it already prepared on the one writer
-// connection. A statement first met inside a transaction runs there
-// unprepared that once (the connection is the transaction's) and is
-// prepared on the database when the transaction ends.
+// database (not on a transaction): database/sql prepares it on each
+// connection the first time it runs there, and a transaction runs it
+// through Tx.StmtContext, which finds it already prepared on the
+// transaction's connection (or prepares it there, once). A statement
+// first met inside a transaction runs there unprepared that once (on the
+// writer the one connection is the transaction's) and is prepared on the
+// database when the transaction ends. A connection closed takes its
+// preparations with it; database/sql prepares the statements again on
+// the connection that replaces it.
+//
+// The readers used gorm's cache, which serves statements outside
+// transactions as well; one mechanism for both also spares the readers
+// gorm's 24-hour expiry, which closes a statement another goroutine may
+// be about to run ("sql: statement is closed"). What gorm's LRU had and this has not: beyond max
+// statements, new ones run unprepared instead of evicting old ones (the
+// queries are built from a few fixed shapes, far fewer than max).
 type stmtPool struct {
 	db  *sql.DB
 	max int // most statements kept; beyond, statements run unprepared
@@ -32,7 +44,7 @@ type stmtPool struct {
 	mu    sync.Mutex
 	stmts map[string]*sql.Stmt
 
-	prepares   atomic.Int64 // statements prepared on the database (for tests)
+	prepares   atomic.Int64 // statements prepared on the database (for tests; not per connection)
 	unprepared atomic.Int64 // statements run unprepared in a transaction (for tests)
 }
 
@@ -46,8 +58,20 @@ var (
 	_ interface{ Close() error } = (*stmtPool)(nil)
 )
 
+// maxStatements bounds each stmtPool.
+const maxStatements = 256
+
 func newStmtPool(db *sql.DB, max int) *stmtPool {
 	return &stmtPool{db: db, max: max, stmts: map[string]*sql.Stmt{}}
+}
+
+// useStmtPool makes gdb (SQLite) run its statements through a stmtPool on
+// sqlDB, its connection pool.
+func useStmtPool(gdb *gorm.DB, sqlDB *sql.DB) *stmtPool {
+	p := newStmtPool(sqlDB, maxStatements)
+	gdb.Config.ConnPool = p
+	gdb.Statement.ConnPool = p
+	return p
 }
 
 // cacheable reports whether query is worth keeping: not a savepoint
@@ -66,7 +90,8 @@ func (p *stmtPool) cached(query string) *sql.Stmt {
 
 // prepared returns query's statement, preparing it on the database if it
 // is new (nil when the cache is full or query is not cacheable). Only
-// called outside transactions: preparing takes the writer connection.
+// called outside transactions: preparing takes a connection (on the
+// writer, the one the transaction holds).
 func (p *stmtPool) prepared(ctx context.Context, query string) (*sql.Stmt, error) {
 	if st := p.cached(query); st != nil || !cacheable(query) {
 		return st, nil
@@ -165,7 +190,7 @@ func (t *stmtTx) stmt(ctx context.Context, query string) *sql.Stmt {
 }
 
 // end prepares on the database the statements met in the transaction
-// (the writer connection is free again).
+// (its connection is free again).
 func (t *stmtTx) end() {
 	later := t.later
 	t.later = nil

@@ -53,3 +53,51 @@ func TestSQLiteWriterPreparesOnce(t *testing.T) {
 		t.Errorf("a savepoint's statements were kept: %d prepared, was %d", p2, p1)
 	}
 }
+
+// TestSQLiteReadersPrepareOnce: the SQLite readers prepare each statement
+// once, on the first read that meets it, and run it prepared on every
+// later read; when their connections close after every use, each new
+// connection prepares the statements again and the reads still answer.
+func TestSQLiteReadersPrepareOnce(t *testing.T) {
+	ctx := context.Background()
+	db, err := gormdb.Open(ctx, "", filepath.Join(t.TempDir(), "data"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	d := incomingDoc("r00001", 1)
+	if err := createAndRegister(ctx, db, d, false); err != nil {
+		t.Fatal(err)
+	}
+	read := func() {
+		t.Helper()
+		got, err := db.Document(ctx, d.ID)
+		if err != nil || got.Number != 1 {
+			t.Fatalf("document: %+v %v", got, err)
+		}
+		if evs, err := db.Events(ctx, d.ID); err != nil || len(evs) != 1 {
+			t.Fatalf("events: %v %v", evs, err)
+		}
+		if _, _, err := db.Documents(ctx, workflow.DocumentFilter{Limit: 10}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	read()
+	p0, u0 := gormdb.ReaderStatements(db)
+	if p0 == 0 {
+		t.Fatal("no statement prepared on the readers: is their pool in use?")
+	}
+	for range 20 {
+		read()
+	}
+	if p1, u1 := gormdb.ReaderStatements(db); p1 != p0 || u1 != u0 {
+		t.Errorf("after 20 more reads: %d statements prepared (was %d), %d run unprepared (was %d); want no change", p1, p0, u1, u0)
+	}
+	gormdb.ReaderPool(db).SetMaxIdleConns(0) // every connection closes after its read
+	for range 5 {
+		read()
+	}
+	if p2, _ := gormdb.ReaderStatements(db); p2 != p0 {
+		t.Errorf("closed connections: %d statements prepared on the database, was %d (each connection prepares its own)", p2, p0)
+	}
+}
