@@ -95,15 +95,8 @@ func TestSigningKeyAndImageRoutes(t *testing.T) {
 	}
 
 	handler := s.login(t, "handler", "password-handler")
-	doc, code := handler.upload(map[string]any{"direction": "outgoing", "type": "TB", "subject": "Thông báo",
+	id := signOutgoing(t, handler, officer, map[string]any{"direction": "outgoing", "type": "TB", "subject": "Thông báo",
 		"signer_id": off.ID}, testpdf.Make(1, "thong bao"))
-	if code != 201 {
-		t.Fatalf("upload: %d", code)
-	}
-	id := doc["id"].(string)
-	handler.act(id, "submit", nil)
-	officer.act(id, "approve", nil)
-	officer.act(id, "sign", nil)
 	report := string(officer.get("/api/v1/documents/" + id + "/verification"))
 	if !strings.Contains(report, "Chủ tịch khóa riêng") || !strings.Contains(report, `"verdict":"valid"`) {
 		t.Fatalf("layer 1 not made with the configured key: %s", report)

@@ -165,10 +165,9 @@ func (c *client) act(id, action string, body map[string]any) map[string]any {
 	return out
 }
 
-// issueOutgoing uploads an outgoing document (meta, pdf) as handler, who
-// submits it; officer approves and signs it; clerk issues it. It returns
-// the document's id and the document as the issue left it.
-func issueOutgoing(t *testing.T, handler, officer, clerk *client, meta map[string]any, pdf []byte) (string, map[string]any) {
+// signOutgoing uploads an outgoing document (meta, pdf) as handler, who
+// submits it; officer approves and signs it. It returns the document's id.
+func signOutgoing(t *testing.T, handler, officer *client, meta map[string]any, pdf []byte) string {
 	t.Helper()
 	doc, code := handler.upload(meta, pdf)
 	if code != 201 {
@@ -178,6 +177,14 @@ func issueOutgoing(t *testing.T, handler, officer, clerk *client, meta map[strin
 	handler.act(id, "submit", nil)
 	officer.act(id, "approve", nil)
 	officer.act(id, "sign", nil)
+	return id
+}
+
+// issueOutgoing is signOutgoing, then clerk issues the document. It
+// returns the document's id and the document as the issue left it.
+func issueOutgoing(t *testing.T, handler, officer, clerk *client, meta map[string]any, pdf []byte) (string, map[string]any) {
+	t.Helper()
+	id := signOutgoing(t, handler, officer, meta, pdf)
 	return id, clerk.act(id, "issue", nil)
 }
 
