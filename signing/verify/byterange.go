@@ -65,14 +65,13 @@ func CheckByteRange(file []byte, br []int64) (SignedRange, error) {
 		return SignedRange{}, fmt.Errorf("%w: %v", ErrByteRangeHole, br)
 	}
 	l := &lexer{b: gap}
-	v, err := l.hexString()
+	contents, err := l.hexBytes()
 	if err != nil {
 		return SignedRange{}, fmt.Errorf("%w: %v: %v", ErrByteRangeHole, br, err)
 	}
 	if l.pos != len(gap) {
 		return SignedRange{}, fmt.Errorf("%w: %v: the hole holds more than one string", ErrByteRangeHole, br)
 	}
-	contents := []byte(v.(pdfString))
 	return SignedRange{ByteRange: r, Contents: contents, CoversWholeFile: r.End() == size}, nil
 }
 

@@ -62,3 +62,26 @@ func TestCheckByteRange(t *testing.T) {
 		})
 	}
 }
+
+// TestDerLen: the DER element at the start of a signature value, its zero
+// padding left out; a header that does not tell a length that fits gives
+// the whole value.
+func TestDerLen(t *testing.T) {
+	for _, c := range []struct {
+		s    string
+		want int
+	}{
+		{"\x30\x03abc\x00\x00", 5},
+		{"\x30\x81\x02ab\x00", 5},
+		{"\x30\x82\x01\x00" + string(make([]byte, 256+10)), 260},
+		{"\x30\x05ab", 4},         // longer than the value
+		{"\x30\x80ab\x00\x00", 6}, // indefinite length (BER)
+		{"\x1f\x01a", 3},          // a multi-byte tag
+		{"\x30", 1},
+		{"\x30\x85\x01\x02\x03\x04\x05", 7}, // a length of 5 bytes
+	} {
+		if got := derLen(pdfString(c.s)); got != c.want {
+			t.Errorf("derLen(%q) = %d, want %d", c.s, got, c.want)
+		}
+	}
+}

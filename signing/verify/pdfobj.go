@@ -171,6 +171,15 @@ func unhex(c byte) (byte, bool) {
 }
 
 func (l *lexer) hexString() (any, error) {
+	b, err := l.hexBytes()
+	if err != nil {
+		return nil, err
+	}
+	return pdfString(b), nil
+}
+
+// hexBytes decodes the hexadecimal string at l.pos.
+func (l *lexer) hexBytes() ([]byte, error) {
 	l.pos++ // '<'
 	n := bytes.IndexByte(l.b[l.pos:], '>')
 	if n < 0 {
@@ -184,7 +193,7 @@ func (l *lexer) hexString() (any, error) {
 	out := make([]byte, (len(src)+1)/2)
 	if len(src)%2 == 0 {
 		if _, err := hex.Decode(out, src); err == nil {
-			return pdfString(out), nil
+			return out, nil
 		}
 	}
 	out = out[:0]
@@ -208,7 +217,7 @@ func (l *lexer) hexString() (any, error) {
 	if half {
 		out = append(out, hi<<4)
 	}
-	return pdfString(out), nil
+	return out, nil
 }
 
 func (l *lexer) literalString() (any, error) {

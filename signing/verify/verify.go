@@ -647,15 +647,40 @@ func claimedTime(fs foundSig) time.Time {
 	return time.Time{}
 }
 
-// parseCMS parses the signature value, without its zero padding.
+// parseCMS parses the signature value, without its zero padding (not
+// copied: the placeholder is sized for the largest value).
 func parseCMS(contents pdfString) ([]byte, *pkcs7.PKCS7, error) {
-	der := []byte(contents)
+	der := []byte(contents[:derLen(contents)])
 	var raw asn1.RawValue
 	if _, err := asn1.Unmarshal(der, &raw); err == nil {
 		der = raw.FullBytes // drops the zero padding
 	}
 	p7, err := pkcs7.Parse(der)
 	return der, p7, err
+}
+
+// derLen is the length of the DER element at the start of s, header
+// included, or len(s) when its header does not tell one that fits.
+func derLen(s pdfString) int {
+	if len(s) < 2 || s[0]&0x1f == 0x1f { // no room, or a multi-byte tag
+		return len(s)
+	}
+	hdr, n := 2, int(s[1])
+	if n >= 0x80 {
+		k := n & 0x7f
+		if k == 0 || k > 4 || len(s) < 2+k {
+			return len(s)
+		}
+		n = 0
+		for i := range k {
+			n = n<<8 | int(s[2+i])
+		}
+		hdr += k
+	}
+	if n < 0 || hdr+n > len(s) {
+		return len(s)
+	}
+	return hdr + n
 }
 
 // signerCert finds the certificate of the CMS structure's only signer, or
