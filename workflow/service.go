@@ -538,26 +538,16 @@ func joinRoles(rs []Role) string {
 // its register number in a short transaction before signing (see
 // numbering.go); a failure after that gives the number back or voids it.
 func (s *Service) Apply(ctx context.Context, actor *User, id string, action Action, in ActionInput) (*Document, error) {
+	if !prework[action] {
+		return s.applyLocked(ctx, actor, id, action, in)
+	}
 	d, err := s.Get(ctx, actor, id)
 	if err != nil {
 		return nil, err
 	}
-	roles := RolesFor(d.Direction, action)
-	if len(roles) == 0 {
-		return nil, Errorf(EILLEGAL, "%s is not an action on %s documents", action, d.Direction)
-	}
-	if !actor.HasAny(roles) {
-		return nil, Errorf(EFORBIDDEN, "%s needs role %s", action, joinRoles(roles))
-	}
-	t, ok := Next(d.Direction, d.State, action)
-	if !ok {
-		return nil, Errorf(EILLEGAL, "cannot %s a document in state %s", action, d.State)
-	}
-	if err := guard(t, d, actor); err != nil {
+	t, err := check(d, actor, action, in)
+	if err != nil {
 		return nil, err
-	}
-	if in.Version != 0 && in.Version != d.Version {
-		return nil, Errorf(ECONFLICT, "document %s is at version %d, not %d: reload and retry", id, d.Version, in.Version)
 	}
 	pre, err := s.precheck(ctx, d, t, in)
 	if err != nil {
@@ -586,6 +576,73 @@ func (s *Service) Apply(ctx context.Context, actor *User, id string, action Acti
 		if pre.reservation != nil {
 			s.releaseNumber(ctx, pre.reservation, actor.ID, fmt.Sprintf("the issue of document %s failed after its number was reserved: %s", id, ErrorMessage(err)))
 		}
+		return nil, fmt.Errorf("%s %s: %w", action, id, err)
+	}
+	s.logger().InfoContext(ctx, "document transition", "doc_id", id, "action", action, "from", t.From, "state", t.To, "actor", actor.ID)
+	return out, nil
+}
+
+// prework are the actions with work before their transaction: a
+// signature or verification, a reserved number, the archival record, the
+// assignee's look-up. The others are checked and applied in one
+// transaction, on the document as locked (applyLocked).
+var prework = map[Action]bool{Sign: true, Issue: true, Register: true, Archive: true, Assign: true}
+
+// check decides whether actor may apply action to d as loaded, and
+// returns its transition.
+func check(d *Document, actor *User, action Action, in ActionInput) (Transition, error) {
+	roles := RolesFor(d.Direction, action)
+	if len(roles) == 0 {
+		return Transition{}, Errorf(EILLEGAL, "%s is not an action on %s documents", action, d.Direction)
+	}
+	if !actor.HasAny(roles) {
+		return Transition{}, Errorf(EFORBIDDEN, "%s needs role %s", action, joinRoles(roles))
+	}
+	t, ok := Next(d.Direction, d.State, action)
+	if !ok {
+		return Transition{}, Errorf(EILLEGAL, "cannot %s a document in state %s", action, d.State)
+	}
+	if err := guard(t, d, actor); err != nil {
+		return Transition{}, err
+	}
+	if in.Version != 0 && in.Version != d.Version {
+		return Transition{}, Errorf(ECONFLICT, "document %s is at version %d, not %d: reload and retry", d.ID, d.Version, in.Version)
+	}
+	return t, nil
+}
+
+// applyLocked applies an action without prework in one transaction: the
+// document is read once, locked, and checked as Apply checks it (the
+// same answers, unwrapped: DocumentNotFound when actor may not see it).
+func (s *Service) applyLocked(ctx context.Context, actor *User, id string, action Action, in ActionInput) (*Document, error) {
+	var out *Document
+	var t Transition
+	var refused error
+	err := s.Repo.Atomic(ctx, func(ctx context.Context, tx Tx) error {
+		cur, err := tx.LockDocument(ctx, id)
+		if ErrorCode(err) == ENOTFOUND || (err == nil && !CanSee(cur, actor)) {
+			refused = DocumentNotFound()
+			return refused
+		}
+		if err != nil {
+			return err
+		}
+		if t, refused = check(cur, actor, action, in); refused != nil {
+			return refused
+		}
+		if refused = s.precheckInto(ctx, cur, t, in, &prechecked{}); refused != nil {
+			return refused
+		}
+		if err := s.commit(ctx, tx, cur, t, actor, in, prechecked{data: map[string]string{}}); err != nil {
+			return err
+		}
+		out = cur
+		return nil
+	})
+	if refused != nil && errors.Is(err, refused) {
+		return nil, refused
+	}
+	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", action, id, err)
 	}
 	s.logger().InfoContext(ctx, "document transition", "doc_id", id, "action", action, "from", t.From, "state", t.To, "actor", actor.ID)

@@ -698,3 +698,45 @@ func TestWorkPendingRevocation(t *testing.T) {
 		t.Fatalf("total %d, want 4 (tabs %+v)", total, tabs)
 	}
 }
+
+// readCounter counts the document reads made outside a transaction.
+type readCounter struct {
+	*workflowtest.Repository
+	reads int
+}
+
+func (r *readCounter) Document(ctx context.Context, id string) (*workflow.Document, error) {
+	r.reads++
+	return r.Repository.Document(ctx, id)
+}
+
+// TestApplyWithoutPrework: an action with no work before its transaction
+// reads the document once, locked in the transaction, and answers as one
+// read first: the same error for a document the actor may not see as for
+// a missing one, nothing changed on a refusal.
+func TestApplyWithoutPrework(t *testing.T) {
+	e := newEnv(t)
+	rc := &readCounter{Repository: e.repo}
+	e.svc.Repo = rc
+	ctx := context.Background()
+	d := e.create(t, workflow.Outgoing, workflow.Confidential)
+	rc.reads = 0
+	_, hidden := e.svc.Apply(ctx, e.other, d.ID, workflow.Submit, workflow.ActionInput{})
+	_, missing := e.svc.Apply(ctx, e.other, "no-such-document", workflow.Submit, workflow.ActionInput{})
+	if hidden == nil || missing == nil || hidden.Error() != missing.Error() || workflow.ErrorCode(hidden) != workflow.ENOTFOUND {
+		t.Fatalf("submit by another handler: %v; of a missing document: %v; want the same not-found answer", hidden, missing)
+	}
+	if _, err := e.svc.Apply(ctx, e.users[workflow.RoleOfficer], d.ID, workflow.Approve, workflow.ActionInput{}); workflow.ErrorCode(err) != workflow.EILLEGAL {
+		t.Fatalf("approve a draft: %v, want %s", err, workflow.EILLEGAL)
+	}
+	got, err := e.svc.Apply(ctx, e.users[workflow.RoleHandler], d.ID, workflow.Submit, workflow.ActionInput{Version: d.Version})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.State != workflow.InReview || got.Version != d.Version+1 {
+		t.Fatalf("after submit: %s v%d, want in_review v%d (the refusals changed nothing)", got.State, got.Version, d.Version+1)
+	}
+	if rc.reads != 0 {
+		t.Errorf("%d document reads outside the transaction, want 0", rc.reads)
+	}
+}
