@@ -104,7 +104,11 @@ func TestDocumentRoundTrip(t *testing.T) {
 		viaVietnam := incomingDoc("zone", 0)
 		viaVietnam.CreatedAt = t0.In(workflow.Vietnam)
 		viaVietnam.DueDate = ptr(workflow.NewDate(2026, 11, 22))
-		for _, d := range []*workflow.Document{fullDocument(), minimal, viaVietnam} {
+		// Before PostgreSQL's epoch (2000-01-01): negative binary values.
+		old := incomingDoc("y2k", 0)
+		old.CreatedAt = time.Date(1999, 12, 31, 23, 59, 59, 999999000, time.UTC)
+		old.OriginalDate = ptr(workflow.NewDate(1975, 4, 30))
+		for _, d := range []*workflow.Document{fullDocument(), minimal, viaVietnam, old} {
 			t.Run(d.ID, func(t *testing.T) {
 				create(t, db, d)
 				got, err := db.Document(ctx, d.ID)

@@ -172,9 +172,13 @@ func connect(ctx context.Context, dsn string, dataDir string, logger *slog.Logge
 		sqlDB.SetConnMaxLifetime(0)
 		sqlDB.SetConnMaxIdleTime(0)
 	case Postgres:
+		// Every connection stays open while idle: a burst after a quiet
+		// spell takes idle connections, not new ones (a dial, TCP and
+		// authentication, and a Prepare round trip per statement: several
+		// milliseconds); each is replaced after an hour.
 		sqlDB.SetMaxOpenConns(20)
 		sqlDB.SetMaxIdleConns(20)
-		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+		sqlDB.SetConnMaxIdleTime(0)
 		sqlDB.SetConnMaxLifetime(time.Hour)
 	}
 	if err := d.Ping(ctx); err != nil {

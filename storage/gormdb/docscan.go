@@ -79,13 +79,26 @@ func (r *documentRow) scanTargets() []any {
 
 // queryDocuments runs selectDocuments + rest (with ? placeholders) and
 // scans every row. The statement goes to the slow-query log like gorm's.
-func (c *conn) queryDocuments(ctx context.Context, rest string, args ...any) (rows []documentRow, err error) {
-	query := c.db.documentQuery(rest)
+func (c *conn) queryDocuments(ctx context.Context, rest string, args ...any) ([]documentRow, error) {
+	return c.readDocuments(ctx, false, rest, args)
+}
+
+// readDocuments is queryDocuments; point says it reads one row by a
+// unique key (pointRead). Outside a transaction on PostgreSQL it goes to
+// pgx itself (pgDocuments).
+func (c *conn) readDocuments(ctx context.Context, point bool, rest string, args []any) (rows []documentRow, err error) {
+	q := c.db.documentQuery(rest)
 	start := time.Now()
 	defer func() {
-		c.g.Logger.Trace(ctx, start, func() (string, int64) { return query, int64(len(rows)) }, err)
+		c.g.Logger.Trace(ctx, start, func() (string, int64) { return q.sql, int64(len(rows)) }, err)
 	}()
-	rs, err := c.g.Statement.ConnPool.QueryContext(ctx, query, args...)
+	if pool, ok := c.g.Statement.ConnPool.(*sql.DB); ok && c.pg() && q.name != "" {
+		return c.db.pgDocuments(ctx, pool, q, point, args)
+	}
+	if point {
+		ctx = c.pointRead(ctx)
+	}
+	rs, err := c.g.Statement.ConnPool.QueryContext(ctx, q.sql, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -102,18 +115,23 @@ func (c *conn) queryDocuments(ctx context.Context, rest string, args ...any) (ro
 }
 
 // documentQuery is selectDocuments + rest in the dialect's placeholders,
-// built once per shape (a few hundred bytes a request otherwise).
-func (d *DB) documentQuery(rest string) string {
+// built once per shape (a few hundred bytes a request otherwise), with
+// its statement name on PostgreSQL.
+func (d *DB) documentQuery(rest string) *documentQuery {
 	if q, ok := d.queries.Load(rest); ok {
-		return q.(string)
+		return q.(*documentQuery)
 	}
-	q := selectDocuments[d.dialect] + rest
+	q := &documentQuery{sql: selectDocuments[d.dialect] + rest}
 	if d.dialect == Postgres {
-		q = dollarPlaceholders(q)
+		q.sql = dollarPlaceholders(q.sql)
 	}
 	if d.queryCount.Load() < maxCachedQueries {
-		if _, loaded := d.queries.LoadOrStore(rest, q); !loaded {
-			d.queryCount.Add(1)
+		n := d.queryCount.Add(1)
+		if d.dialect == Postgres {
+			q.name = fmt.Sprintf("vanthu_documents_%d", n)
+		}
+		if v, loaded := d.queries.LoadOrStore(rest, q); loaded {
+			return v.(*documentQuery)
 		}
 	}
 	return q
@@ -126,7 +144,7 @@ const maxCachedQueries = 256
 // queryDocument is queryDocuments for the first row of where (then
 // lock, e.g. " FOR UPDATE"): sql.ErrNoRows when there is none.
 func (c *conn) queryDocument(ctx context.Context, where, lock string, args ...any) (*documentRow, error) {
-	rows, err := c.queryDocuments(c.pointRead(ctx), where+" LIMIT 1"+lock, args...)
+	rows, err := c.readDocuments(ctx, true, where+" LIMIT 1"+lock, args)
 	if err != nil {
 		return nil, err
 	}
@@ -140,7 +158,8 @@ func (c *conn) queryDocument(ctx context.Context, where, lock string, args ...an
 // SQLite it cannot be cancelled: the driver starts a goroutine per
 // statement to watch a cancellable context, more work than the read
 // itself (tens of microseconds, a local file), and one more goroutine
-// waiting for a CPU when the machine is busy. Elsewhere ctx as it is.
+// waiting for a CPU when the machine is busy. Elsewhere ctx as it is
+// (pgDocuments does the same on PostgreSQL by itself).
 func (c *conn) pointRead(ctx context.Context) context.Context {
 	if c.pg() {
 		return ctx

@@ -3,6 +3,7 @@ package gormdb
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"sync"
 
 	"github.com/vanthu/vanthu/workflow"
@@ -37,7 +38,7 @@ func (c *decodeMemo[T]) decode(text string) (T, error) {
 	if c.m == nil || len(c.m) >= maxMemo {
 		c.m = make(map[string]T)
 	}
-	c.m[text] = v
+	c.m[strings.Clone(text)] = v // text may be a slice of a whole row's (decodeRow)
 	c.mu.Unlock()
 	return c.clone(v), nil
 }

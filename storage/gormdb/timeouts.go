@@ -90,7 +90,7 @@ func (d *DB) openPostgres(dsn string, o options) (gorm.Dialector, error) {
 		}
 		return &quietConn{Conn: c, limit: limit}, nil
 	}
-	return postgres.New(postgres.Config{Conn: stdlib.OpenDB(*pc)}), nil
+	return postgres.New(postgres.Config{Conn: stdlib.OpenDB(*pc, stdlib.OptionShouldPing(shouldPing))}), nil
 }
 
 // hasConnectTimeout reports whether a postgres:// URL sets

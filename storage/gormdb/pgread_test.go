@@ -1,0 +1,119 @@
+package gormdb_test
+
+import (
+	"context"
+	"database/sql"
+	"net/url"
+	"os"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/vanthu/vanthu/storage/gormdb"
+	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// openPostgres opens a fresh PostgreSQL database with one document, and
+// an admin connection to the server.
+func openPostgres(t *testing.T) (*gormdb.DB, *sql.DB, string) {
+	t.Helper()
+	db := gormdbtest.Open(t, gormdb.Postgres)
+	admin, err := sql.Open("pgx", os.Getenv(gormdbtest.EnvDatabaseURL))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { admin.Close() })
+	var name string
+	if err := db.Gorm().Raw("SELECT current_database()").Scan(&name).Error; err != nil {
+		t.Fatal(err)
+	}
+	create(t, db, fullDocument())
+	return db, admin, name
+}
+
+// TestPostgresIdleConnectionsKilled: connections the server closed while
+// they sat in the pool (a restart, pg_terminate_backend) are noticed when
+// taken — from what waits in their sockets, without a ping per reuse —
+// and replaced: the next reads succeed.
+func TestPostgresIdleConnectionsKilled(t *testing.T) {
+	db, admin, name := openPostgres(t)
+	ctx := context.Background()
+	if _, err := db.Document(ctx, fullDocument().ID); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond) // past pgx's "used within a second, trusted"
+	var n int
+	if err := admin.QueryRowContext(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = $1`, name).Scan(&n); err != nil || n == 0 {
+		t.Fatalf("terminated %d backends: %v", n, err)
+	}
+	for i := 0; n > 0; i++ {
+		if i == 500 {
+			t.Fatalf("%d backends still there", n)
+		}
+		time.Sleep(10 * time.Millisecond)
+		if err := admin.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = $1`, name).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for range 3 {
+		if _, err := db.Document(ctx, fullDocument().ID); err != nil {
+			t.Fatalf("read after the backends were terminated: %v", err)
+		}
+		docs, _, err := db.Documents(ctx, workflow.DocumentFilter{SeeAll: true})
+		if err != nil || len(docs) != 1 {
+			t.Fatalf("list after the backends were terminated: %d, %v", len(docs), err)
+		}
+	}
+}
+
+// TestPostgresReadAfterColumnTypeChange: a column whose type changes under
+// the prepared reads (another instance migrating) fails the statement once
+// ("cached plan must not change result type"); it is prepared again and
+// the read succeeds.
+func TestPostgresReadAfterColumnTypeChange(t *testing.T) {
+	db, _, _ := openPostgres(t)
+	ctx := context.Background()
+	want := normalize(fullDocument())
+	if _, err := db.Document(ctx, want.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := db.Gorm().Exec(`ALTER TABLE documents ALTER COLUMN notes TYPE varchar`).Error; err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Document(ctx, want.ID)
+	if err != nil {
+		t.Fatalf("read after the type change: %v", err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("read after the type change:\n got  %+v\n want %+v", got, want)
+	}
+}
+
+// TestPostgresUnixSocket: a database URL naming a socket directory
+// (host=/run/postgresql) connects over the Unix socket.
+func TestPostgresUnixSocket(t *testing.T) {
+	db, admin, name := openPostgres(t)
+	db.Close()
+	var dir string
+	if err := admin.QueryRow(`SELECT split_part(current_setting('unix_socket_directories'), ',', 1)`).Scan(&dir); err != nil || dir == "" {
+		t.Skipf("the server has no Unix socket (%q, %v)", dir, err)
+	}
+	u, _ := url.Parse(os.Getenv(gormdbtest.EnvDatabaseURL))
+	q := u.Query()
+	q.Set("host", dir)
+	q.Set("port", u.Port())
+	u.Host, u.Path, u.RawQuery = "", "/"+name, q.Encode()
+	sdb, err := gormdb.Open(context.Background(), u.String(), t.TempDir(), nil)
+	if err != nil {
+		t.Fatalf("open %s: %v", u, err)
+	}
+	defer sdb.Close()
+	var addr sql.NullString
+	if err := sdb.Gorm().Raw("SELECT inet_client_addr()").Scan(&addr).Error; err != nil || addr.Valid {
+		t.Fatalf("client address %v (%v): want none, a Unix socket", addr, err)
+	}
+	if _, err := sdb.Document(context.Background(), fullDocument().ID); err != nil {
+		t.Fatal(err)
+	}
+}
