@@ -78,22 +78,26 @@ func (r *documentRow) scanTargets() []any {
 }
 
 // queryDocuments runs selectDocuments + rest (with ? placeholders) and
-// scans every row. The statement goes to the slow-query log like gorm's.
-func (c *conn) queryDocuments(ctx context.Context, rest string, args ...any) ([]documentRow, error) {
-	return c.readDocuments(ctx, false, rest, args)
+// scans every row; rows is the number expected (0: unknown), room made
+// at once for a page — a row is over 600 bytes, and growing a slice of
+// them by doubling copied a page three times over. The statement goes to
+// the slow-query log like gorm's.
+func (c *conn) queryDocuments(ctx context.Context, rows int, rest string, args ...any) ([]documentRow, error) {
+	return c.readDocuments(ctx, false, make([]documentRow, 0, rows), rest, args)
 }
 
-// readDocuments is queryDocuments; point says it reads one row by a
-// unique key (pointRead). Outside a transaction on PostgreSQL it goes to
-// pgx itself (pgDocuments).
-func (c *conn) readDocuments(ctx context.Context, point bool, rest string, args []any) (rows []documentRow, err error) {
+// readDocuments is queryDocuments, appending to rows; point says it reads
+// one row by a unique key (pointRead). Outside a transaction on
+// PostgreSQL it goes to pgx itself (pgDocuments).
+func (c *conn) readDocuments(ctx context.Context, point bool, rows []documentRow, rest string, args []any) (_ []documentRow, err error) {
 	q := c.db.documentQuery(rest)
 	start := time.Now()
 	defer func() {
 		c.g.Logger.Trace(ctx, start, func() (string, int64) { return q.sql, int64(len(rows)) }, err)
 	}()
 	if pool, ok := c.g.Statement.ConnPool.(*sql.DB); ok && c.pg() && q.name != "" {
-		return c.db.pgDocuments(ctx, pool, q, point, args)
+		rows, err = c.db.pgDocuments(ctx, pool, q, point, rows, args)
+		return rows, err
 	}
 	if point {
 		ctx = c.pointRead(ctx)
@@ -144,7 +148,8 @@ const maxCachedQueries = 256
 // queryDocument is queryDocuments for the first row of where (then
 // lock, e.g. " FOR UPDATE"): sql.ErrNoRows when there is none.
 func (c *conn) queryDocument(ctx context.Context, where, lock string, args ...any) (*documentRow, error) {
-	rows, err := c.readDocuments(ctx, true, where+" LIMIT 1"+lock, args)
+	var row [1]documentRow
+	rows, err := c.readDocuments(ctx, true, row[:0], where+" LIMIT 1"+lock, args)
 	if err != nil {
 		return nil, err
 	}

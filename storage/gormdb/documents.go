@@ -159,7 +159,7 @@ func (c *conn) Documents(ctx context.Context, f workflow.DocumentFilter) ([]*wor
 		rest = " WHERE " + strings.Join(where, " AND ")
 	}
 	args = append(args, limit+1)
-	rows, err := c.queryDocuments(ctx, rest+" ORDER BY id DESC LIMIT ?", args...)
+	rows, err := c.queryDocuments(ctx, min(limit, DefaultLimit)+1, rest+" ORDER BY id DESC LIMIT ?", args...)
 	if err != nil {
 		return nil, "", c.db.translate(err, "list documents")
 	}
@@ -187,7 +187,7 @@ func escapeLike(s string) string {
 // RegisterEntries returns the documents numbered in a register in a
 // year, by number.
 func (c *conn) RegisterEntries(ctx context.Context, kind workflow.RegisterKind, year int) ([]*workflow.Document, error) {
-	rows, err := c.queryDocuments(ctx, " WHERE register = ? AND year = ? AND number > 0 ORDER BY number", string(kind), year)
+	rows, err := c.queryDocuments(ctx, 0, " WHERE register = ? AND year = ? AND number > 0 ORDER BY number", string(kind), year)
 	if err != nil {
 		return nil, c.db.translate(err, "register %s %d", kind, year)
 	}

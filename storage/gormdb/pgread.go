@@ -43,16 +43,16 @@ var binaryResults = []int16{pgx.BinaryFormatCode}
 // silence timeout still bounds it. A connection found dead before
 // anything was sent, and a statement whose result type changed under it
 // (another instance migrated the schema), are tried again.
-func (d *DB) pgDocuments(ctx context.Context, pool *sql.DB, q *documentQuery, point bool, args []any) ([]documentRow, error) {
+func (d *DB) pgDocuments(ctx context.Context, pool *sql.DB, q *documentQuery, point bool, rows []documentRow, args []any) ([]documentRow, error) {
 	for attempt := 0; ; attempt++ {
-		rows, again, err := d.pgDocumentsOnce(ctx, pool, q, point, args)
+		out, again, err := d.pgDocumentsOnce(ctx, pool, q, point, rows[:0], args)
 		if !again || attempt == 2 {
-			return rows, err
+			return out, err
 		}
 	}
 }
 
-func (d *DB) pgDocumentsOnce(ctx context.Context, pool *sql.DB, q *documentQuery, point bool, args []any) (rows []documentRow, again bool, err error) {
+func (d *DB) pgDocumentsOnce(ctx context.Context, pool *sql.DB, q *documentQuery, point bool, rows []documentRow, args []any) (_ []documentRow, again bool, err error) {
 	c, err := pool.Conn(ctx)
 	if err != nil {
 		return nil, false, err
@@ -65,7 +65,7 @@ func (d *DB) pgDocumentsOnce(ctx context.Context, pool *sql.DB, q *documentQuery
 		}
 		pc := sc.Conn()
 		var err error
-		rows, err = readDocuments(ctx, pc, q, point, args)
+		rows, err = readDocuments(ctx, pc, q, point, rows, args)
 		var pgErr *pgconn.PgError
 		switch {
 		case err == nil:
@@ -80,8 +80,8 @@ func (d *DB) pgDocumentsOnce(ctx context.Context, pool *sql.DB, q *documentQuery
 }
 
 // readDocuments prepares q on pc (once: pgx keeps it by name), executes it
-// with args and decodes every row.
-func readDocuments(ctx context.Context, pc *pgx.Conn, q *documentQuery, point bool, args []any) ([]documentRow, error) {
+// with args and decodes every row, appended to rows.
+func readDocuments(ctx context.Context, pc *pgx.Conn, q *documentQuery, point bool, rows []documentRow, args []any) ([]documentRow, error) {
 	sd, err := pc.Prepare(ctx, q.name, q.sql)
 	if err != nil {
 		return nil, err
@@ -102,7 +102,6 @@ func readDocuments(ctx context.Context, pc *pgx.Conn, q *documentQuery, point bo
 	// types.
 	bare := &pgconn.StatementDescription{Name: sd.Name, SQL: sd.SQL, ParamOIDs: sd.ParamOIDs}
 	rr := pc.PgConn().ExecStatement(execCtx, bare, params, formats, binaryResults)
-	var rows []documentRow
 	var r documentRow
 	targets := r.scanTargets() // every target sets its field, NULL included
 	for rr.NextRow() {

@@ -90,23 +90,37 @@ func TestPostgresReadAfterColumnTypeChange(t *testing.T) {
 	}
 }
 
+// unixSocketURL is the URL of database name over the server's Unix socket
+// (host=DIR&port=PORT), or "" when it has none.
+func unixSocketURL(tb testing.TB, admin *sql.DB, name string) string {
+	tb.Helper()
+	var dir string
+	if err := admin.QueryRow(`SELECT split_part(current_setting('unix_socket_directories'), ',', 1)`).Scan(&dir); err != nil || dir == "" {
+		return ""
+	}
+	u, err := url.Parse(os.Getenv(gormdbtest.EnvDatabaseURL))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("host", dir)
+	q.Set("port", u.Port())
+	u.Host, u.Path, u.RawQuery = "", "/"+name, q.Encode()
+	return u.String()
+}
+
 // TestPostgresUnixSocket: a database URL naming a socket directory
 // (host=/run/postgresql) connects over the Unix socket.
 func TestPostgresUnixSocket(t *testing.T) {
 	db, admin, name := openPostgres(t)
 	db.Close()
-	var dir string
-	if err := admin.QueryRow(`SELECT split_part(current_setting('unix_socket_directories'), ',', 1)`).Scan(&dir); err != nil || dir == "" {
-		t.Skipf("the server has no Unix socket (%q, %v)", dir, err)
+	dsn := unixSocketURL(t, admin, name)
+	if dsn == "" {
+		t.Skip("the server listens on no Unix socket")
 	}
-	u, _ := url.Parse(os.Getenv(gormdbtest.EnvDatabaseURL))
-	q := u.Query()
-	q.Set("host", dir)
-	q.Set("port", u.Port())
-	u.Host, u.Path, u.RawQuery = "", "/"+name, q.Encode()
-	sdb, err := gormdb.Open(context.Background(), u.String(), t.TempDir(), nil)
+	sdb, err := gormdb.Open(context.Background(), dsn, t.TempDir(), nil)
 	if err != nil {
-		t.Fatalf("open %s: %v", u, err)
+		t.Fatalf("open %s: %v", dsn, err)
 	}
 	defer sdb.Close()
 	var addr sql.NullString
@@ -115,5 +129,59 @@ func TestPostgresUnixSocket(t *testing.T) {
 	}
 	if _, err := sdb.Document(context.Background(), fullDocument().ID); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// BenchmarkPostgresRead reads one document by ID, and a page of 20, over
+// TCP and over the Unix socket (README, "Running in production").
+func BenchmarkPostgresRead(b *testing.B) {
+	tcp := gormdbtest.Open(b, gormdb.Postgres)
+	admin, err := sql.Open("pgx", os.Getenv(gormdbtest.EnvDatabaseURL))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer admin.Close()
+	var name string
+	if err := tcp.Gorm().Raw("SELECT current_database()").Scan(&name).Error; err != nil {
+		b.Fatal(err)
+	}
+	for i := range 30 {
+		d := fullDocument()
+		d.ID, d.Number, d.ExternalID, d.VerifyCode = docID(i), i+1, docID(i), docID(i)
+		create(b, tcp, d)
+	}
+	dbs := []struct {
+		name string
+		db   *gormdb.DB
+	}{{"tcp", tcp}}
+	if dsn := unixSocketURL(b, admin, name); dsn != "" {
+		udb, err := gormdb.Open(context.Background(), dsn, b.TempDir(), nil)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer udb.Close()
+		dbs = append(dbs, struct {
+			name string
+			db   *gormdb.DB
+		}{"unix", udb})
+	}
+	ctx := context.Background()
+	for _, c := range dbs {
+		b.Run("get/"+c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := c.db.Document(ctx, docID(7)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("list20/"+c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if docs, _, err := c.db.Documents(ctx, workflow.DocumentFilter{Limit: 20, SeeAll: true}); err != nil || len(docs) != 20 {
+					b.Fatal(len(docs), err)
+				}
+			}
+		})
 	}
 }
