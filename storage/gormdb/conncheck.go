@@ -46,6 +46,13 @@ func socketQuiet(c net.Conn) bool {
 		case *tls.Conn:
 			c = x.NetConn()
 		case *quietConn:
+			// pgx's background reader (started when a write was slow) may
+			// still sit in a Read on an idle connection, and may have
+			// stored the error of a Read the silence timeout cut, which
+			// the next query would meet: a ping settles both.
+			if x.reading.Load() || x.failed.Load() {
+				return false
+			}
 			c = x.Conn
 		default:
 			return peekQuiet(c)

@@ -144,6 +144,11 @@ type quietConn struct {
 
 	mu          sync.Mutex
 	read, write time.Time // deadlines set by pgx
+
+	// reading is set while a Read waits, failed once a Read failed: on
+	// an idle connection, pgx's background reader still reading, or a
+	// stored error its next query would meet (socketQuiet).
+	reading, failed atomic.Bool
 }
 
 func (c *quietConn) Read(p []byte) (int, error) {
@@ -151,7 +156,12 @@ func (c *quietConn) Read(p []byte) (int, error) {
 	if err := c.Conn.SetReadDeadline(d); err != nil {
 		return 0, err
 	}
+	c.reading.Store(true)
 	n, err := c.Conn.Read(p)
+	c.reading.Store(false)
+	if err != nil {
+		c.failed.Store(true)
+	}
 	return n, c.silent(err, own, &c.read)
 }
 
