@@ -108,7 +108,7 @@ func (c *Config) settings() []setting {
 	return []setting{
 		{env: "VANTHU_ADDR", flag: "addr", def: "127.0.0.1:8080", doc: "HTTP listen address (host:port; port 0 picks a free one)", str: &c.Addr},
 		{env: "VANTHU_DATA_DIR", flag: "data-dir", def: "./data", doc: "data directory: SQLite file, local object store, development PKI, generated admin password", str: &c.DataDir},
-		{env: "VANTHU_DATABASE_URL", flag: "database-url", def: "", doc: "empty = SQLite file in the data dir; postgres://user:pass@host:port/db = PostgreSQL", str: &c.DatabaseURL},
+		{env: "VANTHU_DATABASE_URL", flag: "database-url", def: "", doc: "empty = SQLite file in the data dir; postgres://user:pass@host:port/db = PostgreSQL; postgres://user@/db?host=/run/postgresql = over the Unix socket", str: &c.DatabaseURL},
 		{env: "VANTHU_ADMIN_PASSWORD", flag: "admin-password", def: "", doc: "password of the first admin, created on first start with no users; empty = generated, printed once and written 0600 to DATA_DIR/admin-password.txt", str: &c.AdminPassword},
 		{env: "VANTHU_MAX_UPLOAD_MB", flag: "max-upload-mb", def: "50", doc: "largest accepted upload per file, MiB (larger: 413)", num: &c.MaxUploadMB},
 		{env: "VANTHU_ORG_ID", flag: "org-id", def: "000.00.12.H13", doc: "this agency's organisation code", str: &c.OrgID},

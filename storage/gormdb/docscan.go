@@ -15,8 +15,9 @@ import (
 // reflection: a fixed column list scanned field by field into a
 // documentRow, through the handle's connection pool (on SQLite gorm's
 // prepared-statement cache, so each statement is prepared once per
-// connection; pgx caches its own on PostgreSQL). A GET spent more time in
-// gorm.Scan and statement building than in the database.
+// connection; on PostgreSQL, outside a transaction, pgx's connection
+// itself: pgread.go). A GET spent more time in gorm.Scan and statement
+// building than in the database.
 
 // documentColumns are the columns of documentRow in the order of
 // documentRow.scanTargets, but for documentColumnsNotRead
