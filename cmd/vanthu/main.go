@@ -109,7 +109,7 @@ func runWith(ctx context.Context, opts options, args []string, getenv func(strin
 		}
 		return pkiKeysCmd(ctx, rest, getenv, stdout, stderr)
 	case "sign":
-		return signCmd(ctx, rest, stdout, stderr)
+		return signCmd(ctx, rest, getenv, stdout, stderr)
 	case "verify":
 		return verifyCmd(ctx, rest, getenv, stdout, stderr)
 	case "archive":

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vanthu/vanthu/internal/gcfloor"
 	"github.com/vanthu/vanthu/signing"
 	"github.com/vanthu/vanthu/signing/keys"
 	"github.com/vanthu/vanthu/workflow"
@@ -34,11 +35,20 @@ type signArgs struct {
 //
 // --notation "QĐ-UBND" with --number 15 gives "15/QĐ-UBND"; a notation that
 // already has the number is used as is. Exit 0 on success, 2 on error.
-func signCmd(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+//
+// A signature allocates a few megabytes, and under GOGC=100 a process
+// whose heap starts at 4 MB spent 1–3 collections on that (each starting
+// mark workers on every P): about a fifth of the whole process's CPU on a
+// one-page PDF. The heap goal is held at gcfloor.DefaultFloor instead; a
+// large file's live heap is above half of it, which gives GOGC=100, so the
+// memory bound of scripts/bench-memory.sh does not move. GOGC in the
+// environment wins.
+func signCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	a, ok := parseSignArgs(args, stderr)
 	if !ok {
 		return 2
 	}
+	defer gcfloor.Start(gcfloor.DefaultFloor, getenv)()
 	out, err := a.sign(ctx)
 	if err == nil {
 		err = writeSigned(a.out, out)
