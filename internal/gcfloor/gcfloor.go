@@ -19,7 +19,7 @@ import (
 	"sync/atomic"
 )
 
-// DefaultFloor is the heap goal vanthu serve keeps at least.
+// DefaultFloor is the heap goal vanthu serve and vanthu sign keep at least.
 const DefaultFloor = 32 << 20
 
 // base is the GC percent below which the tuner never goes (GOGC's
