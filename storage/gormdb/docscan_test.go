@@ -1,11 +1,16 @@
 package gormdb
 
 import (
+	"context"
+	"reflect"
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"gorm.io/gorm/schema"
+
+	"github.com/vanthu/vanthu/workflow"
 )
 
 // TestDocumentColumnsMatchRow: the hand-written reads select every column
@@ -39,6 +44,62 @@ func TestDollarPlaceholders(t *testing.T) {
 	} {
 		if got := dollarPlaceholders(in); got != want {
 			t.Errorf("dollarPlaceholders(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestUpdateValuesMatchColumns: UpdateDocument binds, for each column of
+// its statement, the value of that column's field (every field set to a
+// value of its own, so a value bound to the wrong column shows), and
+// writes every column of documentRow but id.
+func TestUpdateValuesMatchColumns(t *testing.T) {
+	s, err := schema.Parse(&documentRow{}, &sync.Map{}, schema.NamingStrategy{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var r documentRow
+	rv := reflect.ValueOf(&r).Elem()
+	for i := range rv.NumField() {
+		f := rv.Field(i)
+		switch {
+		case f.Kind() == reflect.String:
+			f.SetString(rv.Type().Field(i).Name)
+		case f.Kind() == reflect.Int || f.Kind() == reflect.Int64:
+			f.SetInt(int64(1000 + i))
+		case f.Kind() == reflect.Bool:
+			f.SetBool(true)
+		case f.Kind() == reflect.Slice:
+			f.SetBytes([]byte(rv.Type().Field(i).Name))
+		case f.Type() == reflect.TypeOf(time.Time{}):
+			f.Set(reflect.ValueOf(time.Unix(int64(i)*1000, 0)))
+		case f.Kind() == reflect.Pointer:
+			p := reflect.New(f.Type().Elem())
+			switch e := p.Elem(); {
+			case e.Kind() == reflect.String:
+				e.SetString(rv.Type().Field(i).Name)
+			case e.Type() == reflect.TypeOf(time.Time{}):
+				e.Set(reflect.ValueOf(time.Unix(int64(i)*1000, 0)))
+			case e.Type() == reflect.TypeOf(workflow.Date{}):
+				e.Set(reflect.ValueOf(workflow.NewDate(2000+i, 1, 1)))
+			default:
+				t.Fatalf("field %s: no test value for %s", rv.Type().Field(i).Name, f.Type())
+			}
+			f.Set(p)
+		default:
+			t.Fatalf("field %s: no test value for %s", rv.Type().Field(i).Name, f.Type())
+		}
+	}
+	vals := r.updateValues()
+	if len(vals) != len(updateDocumentColumns) || len(updateDocumentColumns) != len(s.DBNames)-1 {
+		t.Fatalf("%d values, %d columns updated, %d columns in documentRow (id not updated)", len(vals), len(updateDocumentColumns), len(s.DBNames))
+	}
+	for i, col := range updateDocumentColumns {
+		f := s.LookUpField(col)
+		if f == nil || col == "id" {
+			t.Fatalf("column %q is not a column of documentRow but id", col)
+		}
+		if want := f.ReflectValueOf(context.Background(), rv).Interface(); !reflect.DeepEqual(vals[i], want) {
+			t.Errorf("column %s: value %v, want %v", col, vals[i], want)
 		}
 	}
 }
