@@ -6,8 +6,6 @@ import (
 	"runtime"
 	"runtime/debug"
 	"sync"
-
-	"github.com/vanthu/vanthu/internal/gcfloor"
 )
 
 // signingProcs gives the signatures processors of their own: GOMAXPROCS
@@ -45,45 +43,33 @@ func signingProcs(signConcurrency int, getenv func(string) string, logger *slog.
 // issuing is not slower. The goroutine ends locked to its thread, which
 // ends with it: an unprivileged process cannot lower a raised nice value,
 // so the thread is never given back to the Go scheduler (a new thread per
-// signature costs some 0.1 ms against a signature's 10–30 ms). A
-// collection that fn's allocations would start is started before fn, at
-// the requests' priority (gcfloor.Ahead): its stop-the-world pause, run
-// by the niced thread, froze every request for as long as the kernel kept
-// that thread waiting. A panic in fn is raised again in the caller. 0: fn
-// runs on the calling goroutine.
+// signature costs some 0.1 ms against a signature's 10–30 ms). A panic in
+// fn is raised again in the caller. 0: fn runs on the calling goroutine.
 func onLowerPriority(nice int, logger *slog.Logger) func(fn func()) {
 	if nice <= 0 {
 		return nil
 	}
 	var warn sync.Once
-	var ahead gcfloor.Ahead
 	return func(fn func()) {
 		var p any
 		var stack []byte
-		ahead.Do(func() { p, stack = runNiced(nice, fn, &warn, logger) })
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			runtime.LockOSThread() // never unlocked: the thread ends with this goroutine
+			if err := lowerThreadPriority(nice); err != nil {
+				warn.Do(func() { logger.Warn("signatures run at the requests' CPU priority", "err", err) })
+			}
+			defer func() {
+				if p = recover(); p != nil {
+					stack = debug.Stack()
+				}
+			}()
+			fn()
+		}()
+		<-done
 		if p != nil {
 			panic(fmt.Sprintf("%v [in the signing thread]\n%s", p, stack))
 		}
 	}
-}
-
-// runNiced runs fn on a new OS thread niced by nice and returns fn's
-// panic, if any, with its stack.
-func runNiced(nice int, fn func(), warn *sync.Once, logger *slog.Logger) (p any, stack []byte) {
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		runtime.LockOSThread() // never unlocked: the thread ends with this goroutine
-		if err := lowerThreadPriority(nice); err != nil {
-			warn.Do(func() { logger.Warn("signatures run at the requests' CPU priority", "err", err) })
-		}
-		defer func() {
-			if p = recover(); p != nil {
-				stack = debug.Stack()
-			}
-		}()
-		fn()
-	}()
-	<-done
-	return p, stack
 }
