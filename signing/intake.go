@@ -7,6 +7,7 @@ package signing
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -64,7 +65,31 @@ const maxFieldDepth = 32
 // which no recover catches; /Size or /W size its allocations; a cyclic
 // page tree loops forever), and it never sees a file the precheck
 // refuses.
+//
+// Inspect is InspectContext without a deadline.
 func Inspect(r io.ReaderAt, size int64) (info Info, err error) {
+	return InspectContext(context.Background(), r, size)
+}
+
+// InspectContext is Inspect, reading r in place when it is a file (or a
+// section of one, as mime/multipart hands out): the file is mapped
+// read-only, so its bytes stay in the page cache instead of the Go heap,
+// whatever its size and however many uploads are checked at once. Any
+// other r is read into memory, within a budget for all inspections in
+// flight (inspectBudget): when the budget is spent, InspectContext waits
+// for its share until ctx is done, and then answers EUNAVAILABLE.
+func InspectContext(ctx context.Context, r io.ReaderAt, size int64) (info Info, err error) {
+	if f, off, ok := fileSection(r, size); ok {
+		if m, ok := mapFile(f, off, size); ok {
+			defer m.unmap()
+			return inspectMapped(m.b)
+		}
+	}
+	release, err := inFlight.acquire(ctx, size)
+	if err != nil {
+		return Info{}, err
+	}
+	defer release()
 	all := make([]byte, size)
 	if n, rerr := r.ReadAt(all, 0); rerr != nil && !(errors.Is(rerr, io.EOF) && int64(n) == size) {
 		return Info{}, workflow.Wrap(workflow.EUNPROCESSABLE, rerr, "PDF cannot be read")
@@ -100,10 +125,10 @@ func inspectBytes(all []byte) (info Info, err error) {
 		}
 	}()
 
-	var src io.ReaderAt = bytes.NewReader(all)
-	if off > 0 {
-		src = bytes.NewReader(all[off:])
-	}
+	// The library's pool of buffers keeps the last reader it was given
+	// reachable: let go of the bytes when done (they may be a mapping).
+	src := &heldBytes{b: all[off:]}
+	defer src.release()
 	rd, perr := pdf.NewReader(src, size-int64(off))
 	if perr != nil {
 		if isEncryptionError(perr) {

@@ -2,6 +2,7 @@ package signing
 
 import (
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -26,6 +27,10 @@ func TestInspectHostile(t *testing.T) {
 				var err error
 				alloc := testpdf.Allocated(func() { _, err = inspectBytes(pdf) })
 				over := int64(alloc) - int64(3*64<<20+48*len(pdf))
+				// The same from a mapped file, as an upload is read.
+				if _, ferr := inspectMappedFile(t, filepath.Join(t.TempDir(), "upload"), pdf); workflow.ErrorMessage(ferr) != workflow.ErrorMessage(err) {
+					return fmt.Sprintf("%d differs: from a mapped file %q", over, workflow.ErrorMessage(ferr))
+				}
 				return fmt.Sprintf("%d %s %s", over, workflow.ErrorCode(err), workflow.ErrorMessage(err))
 			})
 			if !parent {
@@ -47,12 +52,15 @@ func TestInspectHostile(t *testing.T) {
 }
 
 // FuzzIntake: Inspect on any bytes returns Info or a clean error (415 or
-// 422), in bounded time and memory, never a panic or a fatal error. Seeds:
+// 422), in bounded time and memory, never a panic or a fatal error, and
+// the same answer from a mapped file as from memory. Seeds:
 // testdata/fuzz/FuzzIntake (written by signing/verify's
 // TestWriteFuzzSeeds).
 func FuzzIntake(f *testing.F) {
 	f.Add([]byte("%PDF-1.7\ntrailer\n<< /Root 1 0 R >>"))
+	path := filepath.Join(f.TempDir(), "upload")
 	f.Fuzz(func(t *testing.T, b []byte) {
+		sameFromFile(t, path, b)
 		info, err := inspectBytes(b)
 		if err != nil {
 			if c := workflow.ErrorCode(err); c != workflow.EUNPROCESSABLE && c != workflow.EUNSUPPORTEDMEDIA {

@@ -262,9 +262,9 @@ func safely[T any](what string, fn func() (T, error)) (out T, err error) {
 	return fn()
 }
 
-// InspectPDF implements workflow.PDFInspector with Inspect.
-func (s *Service) InspectPDF(_ context.Context, r io.ReaderAt, size int64) error {
-	_, err := Inspect(r, size)
+// InspectPDF implements workflow.PDFInspector with InspectContext.
+func (s *Service) InspectPDF(ctx context.Context, r io.ReaderAt, size int64) error {
+	_, err := InspectContext(ctx, r, size)
 	return err
 }
 
