@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"reflect"
 	"sync"
 	"testing"
@@ -206,19 +205,7 @@ func TestAuditChainInstances(t *testing.T) {
 	for _, backend := range gormdbtest.Backends {
 		t.Run(backend, func(t *testing.T) {
 			ctx := context.Background()
-			dir, dsn := t.TempDir(), ""
-			if backend == gormdb.Postgres {
-				dsn = gormdbtest.CreatePostgresDatabase(t)
-			}
-			var dbs [2]*gormdb.DB
-			for i := range dbs {
-				db, err := gormdb.Open(ctx, dsn, dir, slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})))
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { db.Close() })
-				dbs[i] = db
-			}
+			dbs := gormdbtest.OpenInstances(t, backend, 2)
 			n := 0
 			appendN := func(db *gormdb.DB, k int, fail error) error {
 				return db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {

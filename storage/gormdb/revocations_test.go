@@ -2,7 +2,6 @@ package gormdb_test
 
 import (
 	"context"
-	"log/slog"
 	"testing"
 	"time"
 
@@ -18,19 +17,7 @@ func TestRevocationLease(t *testing.T) {
 	for _, backend := range gormdbtest.Backends {
 		t.Run(backend, func(t *testing.T) {
 			ctx := context.Background()
-			dir, dsn := t.TempDir(), ""
-			if backend == gormdb.Postgres {
-				dsn = gormdbtest.CreatePostgresDatabase(t)
-			}
-			var dbs [2]*gormdb.DB
-			for i := range dbs {
-				db, err := gormdb.Open(ctx, dsn, dir, slog.New(slog.NewTextHandler(t.Output(), &slog.HandlerOptions{Level: slog.LevelWarn})))
-				if err != nil {
-					t.Fatal(err)
-				}
-				t.Cleanup(func() { db.Close() })
-				dbs[i] = db
-			}
+			dbs := gormdbtest.OpenInstances(t, backend, 2)
 			revoker, other := dbs[0], dbs[1]
 			status := func(db *gormdb.DB) string {
 				t.Helper()

@@ -61,6 +61,30 @@ func Open(tb testing.TB, backend string) *gormdb.DB {
 	return db
 }
 
+// OpenInstances returns n databases of the backend opened on one fresh
+// database (one SQLite file, or one PostgreSQL database), as n servers
+// sharing it would open it; each is closed when the test ends.
+func OpenInstances(tb testing.TB, backend string, n int) []*gormdb.DB {
+	tb.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	dir, dsn := tb.TempDir(), ""
+	if backend == gormdb.Postgres {
+		dsn = CreatePostgresDatabase(tb)
+	}
+	logger := slog.New(slog.NewTextHandler(tb.Output(), &slog.HandlerOptions{Level: slog.LevelWarn}))
+	dbs := make([]*gormdb.DB, n)
+	for i := range dbs {
+		db, err := gormdb.Open(ctx, dsn, dir, logger)
+		if err != nil {
+			tb.Fatalf("gormdb.Open(%s), instance %d: %v", backend, i+1, err)
+		}
+		tb.Cleanup(func() { db.Close() })
+		dbs[i] = db
+	}
+	return dbs
+}
+
 // CreatePostgresDatabase creates an empty database named for the test on
 // the server of VANTHU_TEST_DATABASE_URL, drops it when the test ends, and
 // returns its URL. It skips the test when the variable is unset.
