@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 
+	"github.com/vanthu/vanthu/internal/ctxio"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -49,7 +50,7 @@ func newPutBody(ctx context.Context, key string, r io.Reader, size int64) (*putB
 		return &putBody{r: r, size: size}, nil
 	}
 	buf := make([]byte, size)
-	n, err := io.ReadFull(ctxReader{ctx, r}, buf)
+	n, err := io.ReadFull(ctxio.Reader(ctx, r), buf)
 	switch {
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		return nil, workflow.Errorf(workflow.EINVALID, "content of %q is %d bytes, not %d", key, n, size)
@@ -127,17 +128,4 @@ func (b *putBody) sendable() io.Reader {
 		return b
 	}
 	return onlyReader{b}
-}
-
-// ctxReader stops reading once ctx is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
