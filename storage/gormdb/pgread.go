@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"math"
+	"net"
 	"strings"
 	"time"
 
@@ -41,7 +42,8 @@ var binaryResults = []int16{pgx.BinaryFormatCode}
 // says it reads one row by a unique key: the read is not cancelled with
 // ctx (tens of microseconds on the server; watching ctx cost more), the
 // silence timeout still bounds it. A connection found dead before
-// anything was sent, and a statement whose result type changed under it
+// anything was sent, or that died under the read without timing out, and
+// a statement whose result type changed under it
 // (another instance migrated the schema), are tried again.
 func (d *DB) pgDocuments(ctx context.Context, pool *sql.DB, q *documentQuery, point bool, rows []documentRow, args []any) ([]documentRow, error) {
 	for attempt := 0; ; attempt++ {
@@ -72,6 +74,10 @@ func (d *DB) pgDocumentsOnce(ctx context.Context, pool *sql.DB, q *documentQuery
 		case errors.As(err, &pgErr) && pgErr.Code == "0A000": // cached plan must not change result type
 			again = pc.Deallocate(context.WithoutCancel(ctx), q.name) == nil
 		case pgconn.SafeToRetry(err):
+			again = true
+		case pc.IsClosed() && ctx.Err() == nil && !pgconn.Timeout(err) && !isNetTimeout(err):
+			// The connection died under the read (reset after a quiet
+			// spell, a failover): it only read, so another one may.
 			again = true
 		}
 		return err
@@ -305,4 +311,11 @@ func decodeDate(t dateDest, oid uint32, v []byte) error {
 	dt := workflow.DateOf(time.Date(2000, time.January, 1+int(days), 0, 0, 0, 0, time.UTC))
 	*t.p = &dt
 	return nil
+}
+
+// isNetTimeout reports whether err is a network timeout (a silent path:
+// trying again would wait as long once more).
+func isNetTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }

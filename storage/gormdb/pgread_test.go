@@ -67,6 +67,32 @@ func TestPostgresIdleConnectionsKilled(t *testing.T) {
 	}
 }
 
+// TestPostgresConnectionKilledWithinASecond: a connection used less than
+// a second ago is handed out without a look at its socket; when the server
+// closed it meanwhile, the read fails on it (the query was sent) and, as
+// it only read, is tried again on another connection.
+func TestPostgresConnectionKilledWithinASecond(t *testing.T) {
+	db, admin, name := openPostgres(t)
+	ctx := context.Background()
+	for range 3 {
+		if _, err := db.Document(ctx, fullDocument().ID); err != nil {
+			t.Fatal(err)
+		}
+		used := time.Now()
+		if _, err := admin.ExecContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, name); err != nil {
+			t.Fatal(err)
+		}
+		for n := 1; n > 0; time.Sleep(5 * time.Millisecond) {
+			if err := admin.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = $1`, name).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if _, err := db.Document(ctx, fullDocument().ID); err != nil {
+			t.Fatalf("read %v after the connection was used, its backend terminated: %v", time.Since(used).Round(time.Millisecond), err)
+		}
+	}
+}
+
 // TestPostgresReadAfterColumnTypeChange: a column whose type changes under
 // the prepared reads (another instance migrating) fails the statement once
 // ("cached plan must not change result type"); it is prepared again and
