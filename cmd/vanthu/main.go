@@ -25,6 +25,7 @@ import (
 
 	"github.com/vanthu/vanthu/api"
 	"github.com/vanthu/vanthu/auth"
+	"github.com/vanthu/vanthu/internal/cmd/signcli"
 	"github.com/vanthu/vanthu/internal/gcfloor"
 	"github.com/vanthu/vanthu/internal/httpserver"
 	"github.com/vanthu/vanthu/signing/pki"
@@ -109,7 +110,7 @@ func runWith(ctx context.Context, opts options, args []string, getenv func(strin
 		}
 		return pkiKeysCmd(ctx, rest, getenv, stdout, stderr)
 	case "sign":
-		return signCmd(ctx, rest, getenv, stdout, stderr)
+		return signcli.Run(ctx, rest, getenv, stdout, stderr)
 	case "verify":
 		return verifyCmd(ctx, rest, getenv, stdout, stderr)
 	case "archive":

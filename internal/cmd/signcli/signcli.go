@@ -1,4 +1,8 @@
-package main
+// Package signcli is the command that applies one signature layer to a PDF
+// file: `vanthu sign`, and the same as a binary of its own, `vanthu-sign`,
+// which links only the signing packages (no database, object store, web or
+// metrics), so a signature on a workstation starts in a few milliseconds.
+package signcli
 
 import (
 	"context"
@@ -26,7 +30,7 @@ type signArgs struct {
 	in, out                            string // the files
 }
 
-// signCmd implements `vanthu sign`:
+// Run implements `vanthu sign` (args are what follows "sign"):
 //
 //	vanthu sign --layer officer|agency|attachment --key URI --cert PEM [--chain PEM]
 //	    [--name NAME] [--title TITLE] [--image PNG]                  (officer)
@@ -43,7 +47,7 @@ type signArgs struct {
 // large file's live heap is above half of it, which gives GOGC=100, so the
 // memory bound of scripts/bench-memory.sh does not move. GOGC in the
 // environment wins.
-func signCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	a, ok := parseSignArgs(args, stderr)
 	if !ok {
 		return 2
