@@ -630,10 +630,12 @@ func (s *Service) applyLocked(ctx context.Context, actor *User, id string, actio
 		if t, refused = check(cur, actor, action, in); refused != nil {
 			return refused
 		}
-		if refused = s.precheckInto(ctx, cur, t, in, &prechecked{}); refused != nil {
+		pre, err := s.precheck(ctx, cur, t, in)
+		if err != nil {
+			refused = err
 			return refused
 		}
-		if err := s.commit(ctx, tx, cur, t, actor, in, prechecked{data: map[string]string{}}); err != nil {
+		if err := s.commit(ctx, tx, cur, t, actor, in, pre); err != nil {
 			return err
 		}
 		out = cur
