@@ -4,41 +4,51 @@
 // (content-addressed by SHA-256 under workflow.BlobKey, so a retry or a
 // second upload of the same bytes writes nothing new); a request cut
 // before its commit leaves a blob no row refers to. The Collector deletes
-// those, safely beside uploads:
+// those, beside uploads and beside other runs, by a protocol with the
+// database (Claims; storage/gormdb/blobclaims.go) whose correctness
+// depends on no clock:
 //
-//   - Only blobs older than the grace period go. A Put of content a blob
-//     already holds refreshes its Modtime (storage/localfs, storage/minio),
-//     so a blob re-used by an upload in flight is as young as that upload.
-//     The grace period must be longer than any upload takes from its Put
-//     to its commit (VANTHU_HTTP_MAX_DURATION bounds a request).
-//   - The references are read after the listing, and each candidate is
-//     looked at again (Stat) just before it goes: one re-used meanwhile
-//     is young again and stays.
-//   - A blob goes to trash/ first (copied, then deleted), and the
-//     references are read once more after the moves: one that a commit
-//     made referenced meanwhile is put back at once, and every run first
-//     puts back any trashed blob that is referenced and missing, so even
-//     an upload that re-used a blob in the instant between its last look
-//     and its deletion loses nothing. Trash older than the grace period
-//     that nothing refers to is deleted for good.
-//   - Putting a blob back never deletes its trash copy: that copy may be
-//     the one another run has just made and whose live blob it is about
-//     to delete (two runs at once). A trash copy of a blob that is back
-//     in place goes only once older than the grace period, when no move
-//     that made it can still be under way (each move re-writes the copy,
-//     so its age is that of the latest move; a move, a copy then a
-//     delete, takes far less than the grace period, as an upload does).
+//   - A run claims its candidates (marks them with its token), then
+//     reads the references: a blob referenced by then is left. A
+//     transaction that commits a reference to a marked blob cancels the
+//     mark, under the same lock as the claim, so a reference and a
+//     collection never both succeed.
+//   - Before it deletes a blob the run turns its mark into "deleting" (a
+//     guarded update that fails if a reference cancelled it); a
+//     reference committed after that fails (EUNAVAILABLE: send it
+//     again). After the delete the claim stays as a tombstone, which
+//     fails the commit of an upload that stored the blob before it went
+//     however slow that upload is.
+//   - Guard (the work store the uploads use) clears a tombstone when it
+//     stores the blob again: it reads the tombstone, stores the blob,
+//     then clears that tombstone, which is safe because no run deletes a
+//     blob while its tombstone stands. A run clears the tombstones of
+//     blobs its listing finds back in place the same way.
+//   - A blob goes to trash/ first (copied, then deleted); trash older
+//     than the grace period goes for good. A trashed blob that is
+//     referenced and missing (deleted by hand) is put back.
+//
+// The grace period is no longer what makes it safe: it spares blobs an
+// upload in flight may still commit (which would otherwise have to send
+// its file again), and claims older than it are taken over from a run
+// that stopped (crashed) half-way, so that its blobs do not stay
+// claimed. Before it deletes a blob a run checks that it still holds
+// the claim (a fencing check); one stalled for the whole grace period
+// between that check and the delete could still delete a blob stored
+// again since, so the trash copy it made first stays as long as the
+// blob is referenced (trash goes only once unreferenced), and the next
+// run puts it back.
 //
 // It works on the work store only (the blobs/ and trash/blobs/ prefixes);
 // the archive store is never given to it, and objects under retention or
 // legal hold are never touched. Instances sharing a database take turns
-// (a lease); two runs at once (a lease that failed, or `vanthu blobs gc`
-// beside a serving instance) may repeat each other's work but lose
-// nothing.
+// (a lease); two runs at once skip each other's claims.
 package blobgc
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -51,8 +61,49 @@ import (
 // implements it.
 type Refs interface {
 	// ReferencedBlobs calls fn with the SHA-256 of every blob a committed
-	// row refers to, stopping at fn's first error.
+	// row refers to, stopping at fn's first error. It sees every commit
+	// that ended before it was called.
 	ReferencedBlobs(ctx context.Context, fn func(sha256 string) error) error
+}
+
+// States of a claim (the same words as storage/gormdb's).
+const (
+	ClaimMarked   = "marked"   // a run will delete the blob unless a reference cancels it
+	ClaimDeleting = "deleting" // a run is deleting it: references fail
+	ClaimDeleted  = "deleted"  // a tombstone: references fail until the blob is back
+)
+
+// Tombstones are the part of the claims an upload needs (Guard).
+type Tombstones interface {
+	// BlobTombstone returns the token of sum's tombstone, "" if none.
+	BlobTombstone(ctx context.Context, sum string) (string, error)
+	// ClearBlobTombstone removes sum's tombstone if it has that token.
+	ClearBlobTombstone(ctx context.Context, sum, token string) error
+}
+
+// Claims are the collector's side of the protocol with the references
+// (see the package comment). storage/gormdb's DB implements it.
+type Claims interface {
+	Tombstones
+	// ClaimBlobs marks those of sums that have no claim (nor tombstone)
+	// with token and returns them.
+	ClaimBlobs(ctx context.Context, token string, sums []string) ([]string, error)
+	// StartBlobDelete turns token's mark on sum into "deleting" and says
+	// whether it did (false: a reference cancelled the mark).
+	StartBlobDelete(ctx context.Context, token, sum string) (bool, error)
+	// HoldsBlobDelete says whether token still holds sum as "deleting"
+	// (not taken over).
+	HoldsBlobDelete(ctx context.Context, token, sum string) (bool, error)
+	// FinishBlobDelete turns token's "deleting" claim on sum into a
+	// tombstone.
+	FinishBlobDelete(ctx context.Context, token, sum string) error
+	// ReleaseBlobClaims removes token's marks on sums.
+	ReleaseBlobClaims(ctx context.Context, token string, sums []string) error
+	// TakeOverBlobClaim gives sum's claim held by old to token and says
+	// whether it did.
+	TakeOverBlobClaim(ctx context.Context, sum, old, token string) (bool, error)
+	// BlobClaims calls fn with every claim and tombstone.
+	BlobClaims(ctx context.Context, fn func(sum, state, token string, since time.Time) error) error
 }
 
 // Key prefixes of live and collected blobs.
@@ -68,12 +119,14 @@ const DefaultGrace = 24 * time.Hour
 type Collector struct {
 	Blobs  workflow.Blobs // the work store, never the archive
 	Refs   Refs
+	Claims Claims
 	Grace  time.Duration // DefaultGrace when zero
 	Now    func() time.Time
 	Logger *slog.Logger
 
-	// Tests: called before a candidate is looked at again, and between
-	// that look and its move to trash (the worst moments for an upload).
+	// Tests: called once a candidate is claimed and the references read
+	// again, before it is looked at again; and once its claim is
+	// "deleting", before its move to trash.
 	BeforeCheck func(key string)
 	BeforeMove  func(key string)
 }
@@ -90,20 +143,29 @@ type Report struct {
 	DryRun    bool      `json:"dry_run"`
 	Grace     string    `json:"grace"`
 	// Live blobs: all, referenced, unreferenced but younger than the
-	// grace period (maybe an upload in flight), unreferenced and older.
+	// grace period (maybe an upload in flight) or claimed by another
+	// run, unreferenced and older.
 	Blobs        int   `json:"blobs"`
 	Referenced   int   `json:"referenced"`
 	Young        int   `json:"young_unreferenced"`
 	Unreferenced int   `json:"collectable"`
 	Bytes        int64 `json:"collectable_bytes"`
-	// What the run did: moved to trash, left because re-used since the
-	// listing, put back (referenced after all), trash deleted for good.
+	// What the run did: moved to trash, left because re-used or
+	// referenced since the listing, put back (referenced after all),
+	// trash deleted for good, claims of a stopped run taken over.
 	Collected  int      `json:"collected"`
 	Reused     int      `json:"reused_since_listing"`
 	Restored   int      `json:"restored"`
 	Purged     int      `json:"purged"`
 	Trash      int      `json:"trash"`
+	TakenOver  int      `json:"taken_over"`
 	Candidates []string `json:"candidates,omitempty"` // the collectable keys (dry run)
+}
+
+// claim is a row of the claims as a run read it.
+type claim struct {
+	state, token string
+	since        time.Time
 }
 
 func (c *Collector) now() time.Time {
@@ -120,61 +182,64 @@ func (c *Collector) logger() *slog.Logger {
 	return slog.New(slog.DiscardHandler)
 }
 
-// Run collects once: puts back trashed blobs that are referenced, deletes
-// old unreferenced trash, then moves the live blobs that are unreferenced
+// Run collects once: takes over the claims of a stopped run, puts back
+// trashed blobs that are referenced and missing, deletes old
+// unreferenced trash, then moves the live blobs that are unreferenced
 // and older than the grace period to trash.
 func (c *Collector) Run(ctx context.Context, opts Options) (*Report, error) {
-	if c.Blobs == nil || c.Refs == nil {
+	if c.Blobs == nil || c.Refs == nil || c.Claims == nil {
 		return nil, workflow.Errorf(workflow.EUNAVAILABLE, "the blob collector is not configured")
 	}
-	grace := opts.OlderThan
-	if grace == 0 {
-		grace = c.Grace
-	}
-	if grace == 0 {
-		grace = DefaultGrace
-	}
+	grace := cmp(opts.OlderThan, c.Grace, DefaultGrace)
 	if grace < 0 {
 		return nil, workflow.Errorf(workflow.EINVALID, "grace period %s is negative", grace)
 	}
 	start := c.now()
 	rep := &Report{StartedAt: start.UTC(), DryRun: opts.DryRun, Grace: grace.String()}
-	// Every age is measured against the moment the references were read:
-	// a blob Put before start-grace had its reference committed by then.
+	cutoff := start.Add(-grace)
+	token := newToken()
+	// The claims are read before anything is listed or copied: a
+	// tombstone read here may be cleared once its blob is seen after.
+	claims, err := c.claims(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if !opts.DryRun {
+		if err := c.takeOver(ctx, claims, cutoff, token, rep); err != nil {
+			return rep, err
+		}
+	}
 	refs, err := c.refs(ctx)
 	if err != nil {
 		return nil, err
 	}
-	cutoff := start.Add(-grace)
-	if err := c.sweepTrash(ctx, refs, cutoff, rep); err != nil {
+	if err := c.sweepTrash(ctx, refs, claims, cutoff, rep); err != nil {
 		return rep, err
 	}
-	cands, err := c.candidates(ctx, refs, cutoff, rep)
+	cands, err := c.candidates(ctx, refs, claims, cutoff, rep)
 	if err != nil || opts.DryRun {
 		return rep, err
 	}
-	moved, err := c.collect(ctx, cands, cutoff, rep)
-	if len(moved) > 0 {
-		// Read the references again: a commit since the first read put
-		// back now rather than at the next run.
-		if refs, rerr := c.refs(ctx); rerr == nil {
-			for _, sum := range moved {
-				if refs[sum] {
-					rep.Collected--
-					if restored, rerr := c.restore(ctx, sum, false); rerr != nil && err == nil {
-						err = rerr
-					} else if restored {
-						rep.Restored++
-					}
-				}
-			}
-		} else if err == nil {
-			err = rerr
+	err = c.collect(ctx, cands, cutoff, token, rep)
+	c.logger().InfoContext(ctx, "blob collection", "collected", rep.Collected, "reused", rep.Reused, "restored", rep.Restored,
+		"purged", rep.Purged, "young", rep.Young, "taken_over", rep.TakenOver, "grace", rep.Grace)
+	return rep, err
+}
+
+// cmp is the first of ds that is not zero.
+func cmp(ds ...time.Duration) time.Duration {
+	for _, d := range ds {
+		if d != 0 {
+			return d
 		}
 	}
-	c.logger().InfoContext(ctx, "blob collection", "collected", rep.Collected, "reused", rep.Reused, "restored", rep.Restored,
-		"purged", rep.Purged, "young", rep.Young, "grace", rep.Grace)
-	return rep, err
+	return 0
+}
+
+func newToken() string {
+	var b [12]byte
+	rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 func (c *Collector) refs(ctx context.Context) (map[string]bool, error) {
@@ -189,6 +254,49 @@ func (c *Collector) refs(ctx context.Context) (map[string]bool, error) {
 	return refs, nil
 }
 
+func (c *Collector) claims(ctx context.Context) (map[string]claim, error) {
+	out := map[string]claim{}
+	err := c.Claims.BlobClaims(ctx, func(sum, state, token string, since time.Time) error {
+		out[sum] = claim{state, token, since}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("blob collection: claims: %w", err)
+	}
+	return out, nil
+}
+
+// takeOver takes the claims older than cutoff (of a run that stopped):
+// a mark is released, a deletion finished.
+func (c *Collector) takeOver(ctx context.Context, claims map[string]claim, cutoff time.Time, token string, rep *Report) error {
+	for sum, cl := range claims {
+		if cl.state == ClaimDeleted || !cl.since.Before(cutoff) {
+			continue
+		}
+		ok, err := c.Claims.TakeOverBlobClaim(ctx, sum, cl.token, token)
+		if err != nil {
+			return fmt.Errorf("blob collection: %w", err)
+		}
+		if !ok {
+			continue
+		}
+		rep.TakenOver++
+		delete(claims, sum) // neither a tombstone read before a listing nor another run's
+		if cl.state == ClaimMarked {
+			if err := c.Claims.ReleaseBlobClaims(ctx, token, []string{sum}); err != nil {
+				return fmt.Errorf("blob collection: %w", err)
+			}
+			continue
+		}
+		if _, err := c.move(ctx, sum, token); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func trashKey(sum string) string { return "trash/" + workflow.BlobKey(sum) }
+
 // sumOf is the SHA-256 a live or trash key names, "" for other keys.
 func sumOf(key, prefix string) string {
 	rest, ok := strings.CutPrefix(key, prefix)
@@ -202,23 +310,20 @@ func sumOf(key, prefix string) string {
 	return sum
 }
 
-func trashKey(sum string) string { return "trash/" + workflow.BlobKey(sum) }
-
 // sweepTrash puts back trashed blobs that are referenced and missing,
-// deletes the trash copies of referenced blobs that are in place once
-// older than cutoff, and deletes, for good, unreferenced trash older than
-// cutoff.
-func (c *Collector) sweepTrash(ctx context.Context, refs map[string]bool, cutoff time.Time, rep *Report) error {
-	var back []workflow.ObjectInfo
-	var purge []string
+// and deletes, for good, unreferenced trash older than cutoff. The trash
+// copy of a referenced blob stays (see the package comment).
+func (c *Collector) sweepTrash(ctx context.Context, refs map[string]bool, claims map[string]claim, cutoff time.Time, rep *Report) error {
+	var back, purge []string
 	err := c.Blobs.List(ctx, TrashPrefix, func(oi workflow.ObjectInfo) error {
 		sum := sumOf(strings.TrimPrefix(oi.Key, "trash/"), Prefix)
 		switch {
 		case sum == "":
-		case refs[sum]:
-			back = append(back, oi)
-		case oi.Modtime.Before(cutoff):
+		case !refs[sum] && oi.Modtime.Before(cutoff):
 			purge = append(purge, oi.Key)
+		case refs[sum]:
+			back = append(back, sum)
+			rep.Trash++
 		default:
 			rep.Trash++
 		}
@@ -227,19 +332,13 @@ func (c *Collector) sweepTrash(ctx context.Context, refs map[string]bool, cutoff
 	if err != nil {
 		return fmt.Errorf("blob collection: list trash: %w", err)
 	}
-	for _, oi := range back {
-		sum := sumOf(strings.TrimPrefix(oi.Key, "trash/"), Prefix)
-		restored, err := c.restore(ctx, sum, rep.DryRun)
+	for _, sum := range back {
+		restored, err := c.restore(ctx, sum, claims[sum], rep.DryRun)
 		if err != nil {
 			return err
 		}
 		if restored {
 			rep.Restored++
-		}
-		if oi.Modtime.Before(cutoff) {
-			purge = append(purge, oi.Key)
-		} else {
-			rep.Trash++
 		}
 	}
 	if rep.DryRun {
@@ -255,20 +354,26 @@ func (c *Collector) sweepTrash(ctx context.Context, refs map[string]bool, cutoff
 	return nil
 }
 
-// candidates lists the live blobs that are unreferenced and older than
-// cutoff.
-func (c *Collector) candidates(ctx context.Context, refs map[string]bool, cutoff time.Time, rep *Report) ([]workflow.ObjectInfo, error) {
+// candidates lists the live blobs that are unreferenced, unclaimed and
+// older than cutoff. A blob found in place whose tombstone was read
+// before the listing has its tombstone cleared (it is back).
+func (c *Collector) candidates(ctx context.Context, refs map[string]bool, claims map[string]claim, cutoff time.Time, rep *Report) ([]workflow.ObjectInfo, error) {
 	var out []workflow.ObjectInfo
+	var back []string
 	err := c.Blobs.List(ctx, Prefix, func(oi workflow.ObjectInfo) error {
 		sum := sumOf(oi.Key, Prefix)
 		if sum == "" {
 			return nil
 		}
 		rep.Blobs++
+		cl, claimed := claims[sum]
+		if claimed && cl.state == ClaimDeleted {
+			back = append(back, sum)
+		}
 		switch {
 		case refs[sum]:
 			rep.Referenced++
-		case !oi.Modtime.Before(cutoff) || oi.LegalHold || !oi.RetainUntil.IsZero():
+		case claimed || !oi.Modtime.Before(cutoff) || oi.LegalHold || !oi.RetainUntil.IsZero():
 			rep.Young++
 		default:
 			rep.Unreferenced++
@@ -283,53 +388,126 @@ func (c *Collector) candidates(ctx context.Context, refs map[string]bool, cutoff
 	if err != nil {
 		return nil, fmt.Errorf("blob collection: list blobs: %w", err)
 	}
+	for _, sum := range back {
+		if rep.DryRun {
+			break
+		}
+		if err := c.Claims.ClearBlobTombstone(ctx, sum, claims[sum].token); err != nil {
+			return nil, fmt.Errorf("blob collection: %w", err)
+		}
+	}
 	return out, nil
 }
 
-// collect moves each candidate still old (not re-used since the listing)
-// to trash and returns the SHA-256s moved.
-func (c *Collector) collect(ctx context.Context, cands []workflow.ObjectInfo, cutoff time.Time, rep *Report) ([]string, error) {
-	var moved []string
+// collect claims the candidates, reads the references again, and moves
+// each that is still unreferenced, old and claimed to trash.
+func (c *Collector) collect(ctx context.Context, cands []workflow.ObjectInfo, cutoff time.Time, token string, rep *Report) error {
+	if len(cands) == 0 {
+		return nil
+	}
+	sums := make([]string, len(cands))
+	for i, oi := range cands {
+		sums[i] = sumOf(oi.Key, Prefix)
+	}
+	claimed, err := c.Claims.ClaimBlobs(ctx, token, sums)
+	if err != nil {
+		return fmt.Errorf("blob collection: %w", err)
+	}
+	// Marks not turned into deletions go, however the run ends.
+	defer c.Claims.ReleaseBlobClaims(context.WithoutCancel(ctx), token, claimed)
+	refs, err := c.refs(ctx) // after the claims: a later reference cancels one
+	if err != nil {
+		return err
+	}
+	mine := map[string]bool{}
+	for _, sum := range claimed {
+		mine[sum] = !refs[sum]
+	}
 	for _, oi := range cands {
+		sum := sumOf(oi.Key, Prefix)
 		if err := ctx.Err(); err != nil {
-			return moved, err
+			return err
 		}
-		if c.BeforeCheck != nil {
-			c.BeforeCheck(oi.Key)
-		}
-		cur, err := c.Blobs.Stat(ctx, oi.Key)
-		switch {
-		case workflow.ErrorCode(err) == workflow.ENOTFOUND:
-			continue
-		case err != nil:
-			return moved, fmt.Errorf("blob collection: %w", err)
-		case !cur.Modtime.Before(cutoff):
+		if !mine[sum] {
 			rep.Reused++
 			continue
 		}
-		if c.BeforeMove != nil {
-			c.BeforeMove(oi.Key)
+		if err := c.collectOne(ctx, oi.Key, sum, cutoff, token, rep); err != nil {
+			return err
 		}
-		sum := sumOf(oi.Key, Prefix)
-		if err := c.copy(ctx, oi.Key, trashKey(sum), sum); err != nil {
-			if workflow.ErrorCode(err) == workflow.ENOTFOUND {
-				continue // another run moved it meanwhile
-			}
-			return moved, err
-		}
-		if err := c.Blobs.Delete(ctx, oi.Key); err != nil && workflow.ErrorCode(err) != workflow.ENOTFOUND {
-			return moved, fmt.Errorf("blob collection: delete %s: %w", oi.Key, err)
-		}
-		moved = append(moved, sum)
+	}
+	return nil
+}
+
+// collectOne moves one claimed blob to trash unless it was re-used since
+// the listing (stored again: young) or a reference cancelled its claim.
+func (c *Collector) collectOne(ctx context.Context, key, sum string, cutoff time.Time, token string, rep *Report) error {
+	if c.BeforeCheck != nil {
+		c.BeforeCheck(key)
+	}
+	cur, err := c.Blobs.Stat(ctx, key)
+	switch {
+	case workflow.ErrorCode(err) == workflow.ENOTFOUND:
+		return nil
+	case err != nil:
+		return fmt.Errorf("blob collection: %w", err)
+	case !cur.Modtime.Before(cutoff):
+		rep.Reused++
+		return nil
+	}
+	ok, err := c.Claims.StartBlobDelete(ctx, token, sum)
+	if err != nil {
+		return fmt.Errorf("blob collection: %w", err)
+	}
+	if !ok {
+		rep.Reused++
+		return nil
+	}
+	if c.BeforeMove != nil {
+		c.BeforeMove(key)
+	}
+	moved, err := c.move(ctx, sum, token)
+	if moved {
 		rep.Collected++
 	}
-	return moved, nil
+	return err
+}
+
+// move moves a blob whose claim token holds as "deleting" to trash, says
+// whether it deleted it, and leaves the claim as a tombstone — also when
+// it fails half-way (the blob may be gone or not; a listing that finds
+// it clears the tombstone).
+func (c *Collector) move(ctx context.Context, sum, token string) (deleted bool, err error) {
+	defer func() {
+		if ferr := c.Claims.FinishBlobDelete(context.WithoutCancel(ctx), token, sum); ferr != nil && err == nil {
+			err = fmt.Errorf("blob collection: %w", ferr)
+		}
+	}()
+	key := workflow.BlobKey(sum)
+	if err := c.copy(ctx, key, trashKey(sum), sum); err != nil {
+		if workflow.ErrorCode(err) == workflow.ENOTFOUND {
+			return false, nil // gone already (the run taken over deleted it)
+		}
+		return false, err
+	}
+	// The fencing check: a run taken over (stalled for the grace period)
+	// deletes nothing.
+	if held, err := c.Claims.HoldsBlobDelete(ctx, token, sum); err != nil || !held {
+		if err != nil {
+			return false, fmt.Errorf("blob collection: %w", err)
+		}
+		return false, nil
+	}
+	if err := c.Blobs.Delete(ctx, key); err != nil && workflow.ErrorCode(err) != workflow.ENOTFOUND {
+		return false, fmt.Errorf("blob collection: delete %s: %w", key, err)
+	}
+	return true, nil
 }
 
 // restore puts a trashed blob back unless it is in place (only says
-// whether it would, on a dry run), and says whether it did. The trash
-// copy stays (see the package comment).
-func (c *Collector) restore(ctx context.Context, sum string, dryRun bool) (bool, error) {
+// whether it would, on a dry run), and says whether it did. The
+// tombstone cl read before, if any, is cleared once the blob is back.
+func (c *Collector) restore(ctx context.Context, sum string, cl claim, dryRun bool) (bool, error) {
 	key := workflow.BlobKey(sum)
 	_, err := c.Blobs.Stat(ctx, key)
 	if err == nil {
@@ -342,21 +520,20 @@ func (c *Collector) restore(ctx context.Context, sum string, dryRun bool) (bool,
 		return true, nil
 	}
 	if err := c.copy(ctx, trashKey(sum), key, sum); err != nil {
-		if workflow.ErrorCode(err) == workflow.ENOTFOUND {
-			// Another run put it back and deleted an old trash copy.
-			if _, serr := c.Blobs.Stat(ctx, key); serr == nil {
-				return false, nil
-			}
-		}
 		return false, err
 	}
-	c.logger().InfoContext(ctx, "blob put back from trash: referenced", "key", key)
+	if cl.state == ClaimDeleted {
+		if err := c.Claims.ClearBlobTombstone(ctx, sum, cl.token); err != nil {
+			return true, fmt.Errorf("blob collection: %w", err)
+		}
+	}
+	c.logger().WarnContext(ctx, "blob put back from trash: referenced and missing", "key", key)
 	return true, nil
 }
 
 // copy copies a blob within the store (the store checks its SHA-256),
 // trying again when the target changed while it was written (another run
-// moving the same blob).
+// writing the same blob).
 func (c *Collector) copy(ctx context.Context, from, to, sum string) error {
 	var err error
 	for range 3 {

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"maps"
 	"os"
 	"sync"
 	"testing"
@@ -18,18 +19,52 @@ import (
 	"github.com/vanthu/vanthu/workflow"
 )
 
-// refs is the committed references: a set of SHA-256s.
+// refs is the committed references (a set of SHA-256s) and the
+// collector's claims, under one lock as in the database: commit is a
+// transaction that commits a reference.
 type refs struct {
-	mu  sync.Mutex
-	set map[string]bool
+	mu     sync.Mutex
+	set    map[string]bool
+	claims map[string]fakeClaim
 }
 
-func newRefs() *refs { return &refs{set: map[string]bool{}} }
+type fakeClaim struct {
+	state, token string
+	since        time.Time
+}
 
-func (r *refs) commit(sum string) {
+func newRefs() *refs { return &refs{set: map[string]bool{}, claims: map[string]fakeClaim{}} }
+
+// commit commits a reference to sum: it cancels a collector's mark, and
+// fails (EUNAVAILABLE) while sum is being deleted or was deleted.
+func (r *refs) commit(sum string) error {
 	r.mu.Lock()
+	defer r.mu.Unlock()
+	switch r.claims[sum].state {
+	case blobgc.ClaimMarked:
+		delete(r.claims, sum)
+	case blobgc.ClaimDeleting, blobgc.ClaimDeleted:
+		return workflow.Errorf(workflow.EUNAVAILABLE, "file %s was deleted as unreferenced: send it again", sum)
+	}
 	r.set[sum] = true
-	r.mu.Unlock()
+	return nil
+}
+
+// mustCommit commits, sending the file again (through the Guard) as a
+// client told to would, until the commit succeeds.
+func (r *refs) mustCommit(tb testing.TB, s workflow.Blobs, b []byte, sum string) {
+	tb.Helper()
+	for range 100 {
+		err := r.commit(sum)
+		if err == nil {
+			return
+		}
+		if workflow.ErrorCode(err) != workflow.EUNAVAILABLE {
+			tb.Fatal(err)
+		}
+		upload(tb, &blobgc.Guard{Blobs: s, Claims: r}, b, sum)
+	}
+	tb.Fatalf("blob %s: the commit still fails", sum)
 }
 
 func (r *refs) ReferencedBlobs(ctx context.Context, fn func(string) error) error {
@@ -44,6 +79,96 @@ func (r *refs) ReferencedBlobs(ctx context.Context, fn func(string) error) error
 			return err
 		}
 	}
+	return nil
+}
+
+func (r *refs) ClaimBlobs(_ context.Context, token string, sums []string) ([]string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, s := range sums {
+		if _, ok := r.claims[s]; !ok {
+			r.claims[s] = fakeClaim{blobgc.ClaimMarked, token, time.Now()}
+			out = append(out, s)
+		}
+	}
+	return out, nil
+}
+
+// swap replaces sum's claim if it is in state from with token, and says
+// whether it did.
+func (r *refs) swap(sum, token, from string, to fakeClaim) bool {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	cl, ok := r.claims[sum]
+	if !ok || cl.token != token || (from != "" && cl.state != from) {
+		return false
+	}
+	if to.state == "" {
+		delete(r.claims, sum)
+	} else {
+		r.claims[sum] = to
+	}
+	return true
+}
+
+func (r *refs) StartBlobDelete(_ context.Context, token, sum string) (bool, error) {
+	return r.swap(sum, token, blobgc.ClaimMarked, fakeClaim{blobgc.ClaimDeleting, token, time.Now()}), nil
+}
+
+func (r *refs) HoldsBlobDelete(_ context.Context, token, sum string) (bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	cl := r.claims[sum]
+	return cl.token == token && cl.state == blobgc.ClaimDeleting, nil
+}
+
+func (r *refs) FinishBlobDelete(_ context.Context, token, sum string) error {
+	r.swap(sum, token, blobgc.ClaimDeleting, fakeClaim{blobgc.ClaimDeleted, token, time.Now()})
+	return nil
+}
+
+func (r *refs) ReleaseBlobClaims(_ context.Context, token string, sums []string) error {
+	for _, s := range sums {
+		r.swap(s, token, blobgc.ClaimMarked, fakeClaim{})
+	}
+	return nil
+}
+
+func (r *refs) TakeOverBlobClaim(_ context.Context, sum, old, token string) (bool, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	cl, ok := r.claims[sum]
+	if !ok || cl.token != old {
+		return false, nil
+	}
+	r.claims[sum] = fakeClaim{cl.state, token, time.Now()}
+	return true, nil
+}
+
+func (r *refs) BlobClaims(_ context.Context, fn func(sum, state, token string, since time.Time) error) error {
+	r.mu.Lock()
+	cls := maps.Clone(r.claims)
+	r.mu.Unlock()
+	for s, cl := range cls {
+		if err := fn(s, cl.state, cl.token, cl.since); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (r *refs) BlobTombstone(_ context.Context, sum string) (string, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if cl := r.claims[sum]; cl.state == blobgc.ClaimDeleted {
+		return cl.token, nil
+	}
+	return "", nil
+}
+
+func (r *refs) ClearBlobTombstone(_ context.Context, sum, token string) error {
+	r.swap(sum, token, blobgc.ClaimDeleted, fakeClaim{})
 	return nil
 }
 
@@ -135,7 +260,7 @@ func TestIntegrationCollect(t *testing.T) {
 		ctx := context.Background()
 		kept, keptSum := content(t)
 		upload(t, s, kept, keptSum)
-		r.commit(keptSum)
+		r.mustCommit(t, s, kept, keptSum)
 		garbage, garbageSum := content(t)
 		upload(t, s, garbage, garbageSum)
 		other, _ := content(t)
@@ -146,7 +271,7 @@ func TestIntegrationCollect(t *testing.T) {
 		age(st)
 		young, youngSum := content(t)
 		upload(t, s, young, youngSum) // an upload in flight
-		c := &blobgc.Collector{Blobs: s, Refs: r, Grace: st.grace}
+		c := &blobgc.Collector{Blobs: s, Refs: r, Claims: r, Grace: st.grace}
 
 		rep, err := c.Run(ctx, blobgc.Options{DryRun: true})
 		if err != nil || rep.Blobs != 3 || rep.Referenced != 1 || rep.Young != 1 || rep.Unreferenced != 1 ||
@@ -185,13 +310,15 @@ func TestIntegrationReuseDuringCollection(t *testing.T) {
 	eachStore(t, func(t *testing.T, st store, s workflow.Blobs, r *refs) {
 		ctx := context.Background()
 		b, sum := leftOver(t, st, s)
-		c := &blobgc.Collector{Blobs: s, Refs: r, Grace: st.grace,
+		c := &blobgc.Collector{Blobs: s, Refs: r, Claims: r, Grace: st.grace,
 			BeforeCheck: func(string) { upload(t, s, b, sum) }} // the re-use, after the listing
 		rep, err := c.Run(ctx, blobgc.Options{})
 		if err != nil {
 			t.Fatal(err)
 		}
-		r.commit(sum) // the upload's transaction
+		if err := r.commit(sum); err != nil { // the upload's transaction
+			t.Fatalf("the re-use's commit: %v", err)
+		}
 		if !exists(t, s, workflow.BlobKey(sum)) {
 			t.Fatalf("the re-used blob was collected: %+v", rep)
 		}
@@ -202,22 +329,30 @@ func TestIntegrationReuseDuringCollection(t *testing.T) {
 }
 
 // The narrowest window: the upload re-uses the blob after the collector's
-// last look and before its move to trash, and commits after the run. The
-// blob goes to trash, and the next run (any run, however soon) puts it
-// back because it is referenced: nothing is lost.
+// last look and after its claim became "deleting", and commits after the
+// run. The commit fails (EUNAVAILABLE: send it again) rather than refer
+// to a blob that is gone; sent again, the blob is back and the commit
+// succeeds.
 func TestIntegrationReuseAtTheLastMoment(t *testing.T) {
 	eachStore(t, func(t *testing.T, st store, s workflow.Blobs, r *refs) {
 		ctx := context.Background()
 		b, sum := leftOver(t, st, s)
-		c := &blobgc.Collector{Blobs: s, Refs: r, Grace: st.grace,
-			BeforeMove: func(string) { upload(t, s, b, sum) }}
-		if _, err := c.Run(ctx, blobgc.Options{}); err != nil {
-			t.Fatal(err)
+		guarded := &blobgc.Guard{Blobs: s, Claims: r}
+		c := &blobgc.Collector{Blobs: s, Refs: r, Claims: r, Grace: st.grace,
+			BeforeMove: func(string) { upload(t, guarded, b, sum) }}
+		if rep, err := c.Run(ctx, blobgc.Options{}); err != nil || rep.Collected != 1 {
+			t.Fatalf("run: %+v %v", rep, err)
 		}
-		r.commit(sum)
+		if err := r.commit(sum); workflow.ErrorCode(err) != workflow.EUNAVAILABLE {
+			t.Fatalf("commit of a collected blob: %v, want EUNAVAILABLE", err)
+		}
+		upload(t, guarded, b, sum) // sent again
+		if err := r.commit(sum); err != nil {
+			t.Fatalf("commit after sending again: %v", err)
+		}
 		c.BeforeMove = nil
 		rep, err := c.Run(ctx, blobgc.Options{})
-		if err != nil || rep.Restored != 1 || !exists(t, s, workflow.BlobKey(sum)) {
+		if err != nil || rep.Referenced != 1 || !exists(t, s, workflow.BlobKey(sum)) {
 			t.Fatalf("next run: %+v %v; blob present %v", rep, err, exists(t, s, workflow.BlobKey(sum)))
 		}
 		got, _, err := s.Get(ctx, workflow.BlobKey(sum))
@@ -228,59 +363,54 @@ func TestIntegrationReuseAtTheLastMoment(t *testing.T) {
 		var buf bytes.Buffer
 		buf.ReadFrom(got)
 		if !bytes.Equal(buf.Bytes(), b) {
-			t.Fatal("restored content differs")
+			t.Fatal("content differs")
 		}
 	})
 }
 
 // Uploads re-using a few blobs over and over while collectors (two, as
-// two instances would if their lease failed) run in a loop: after the
-// uploads stop and one more run, every committed reference's blob is
-// there.
+// two instances would if their lease failed) run in a loop with a grace
+// period of a nanosecond, so that every unreferenced blob is collectable
+// at once: each commit either succeeds or fails and is sent again, and
+// after the uploads stop and one more run, every committed reference's
+// blob is there. No sleep orders anything.
 func TestIntegrationConcurrentReuse(t *testing.T) {
 	eachStore(t, func(t *testing.T, st store, s workflow.Blobs, r *refs) {
 		ctx := context.Background()
-		// Moves and uploads must take far less than the grace period,
-		// which 300 ms is not on a loaded machine (a local Put's
-		// fsyncs).
-		st.grace = max(st.grace, time.Second)
 		const n = 6
 		bs, sums := make([][]byte, n), make([]string, n)
 		for i := range n {
 			bs[i], sums[i] = content(t)
 			upload(t, s, bs[i], sums[i])
 		}
-		age(st)
+		opts := blobgc.Options{OlderThan: time.Nanosecond}
 		stop := make(chan struct{})
 		var wg sync.WaitGroup
 		for w := range 2 {
 			wg.Go(func() {
-				c := &blobgc.Collector{Blobs: s, Refs: r, Grace: st.grace}
+				c := &blobgc.Collector{Blobs: s, Refs: r, Claims: r}
 				for {
 					select {
 					case <-stop:
 						return
 					default:
 					}
-					if _, err := c.Run(ctx, blobgc.Options{}); err != nil {
+					if _, err := c.Run(ctx, opts); err != nil {
 						t.Errorf("collector %d: %v", w, err)
 						return
 					}
 				}
 			})
 		}
-		// Each upload commits well within the grace period of its Put.
+		guarded := &blobgc.Guard{Blobs: s, Claims: r}
 		for i := range n {
-			time.Sleep(st.grace / 3)
-			upload(t, s, bs[i], sums[i])
-			time.Sleep(st.grace / 10)
-			r.commit(sums[i])
+			upload(t, guarded, bs[i], sums[i])
+			r.mustCommit(t, s, bs[i], sums[i])
 		}
-		time.Sleep(st.grace / 2)
 		close(stop)
 		wg.Wait()
-		c := &blobgc.Collector{Blobs: s, Refs: r, Grace: st.grace}
-		if _, err := c.Run(ctx, blobgc.Options{}); err != nil {
+		c := &blobgc.Collector{Blobs: s, Refs: r, Claims: r}
+		if _, err := c.Run(ctx, opts); err != nil {
 			t.Fatal(err)
 		}
 		for i := range n {

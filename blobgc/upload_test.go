@@ -32,7 +32,7 @@ func TestIntegrationUploadReusesBlobDuringCollection(t *testing.T) {
 			ctx := context.Background()
 			work := st.open(t)
 			f := archivetest.New(t, gormdbtest.Open(t, backend), nil)
-			f.Docs.Blobs, f.Archive.Work = work, work
+			f.Docs.Blobs, f.Archive.Work = &blobgc.Guard{Blobs: work, Claims: f.DB}, work
 			pdf := testpdf.Make(1, "Công văn bị bỏ dở "+t.Name())
 			s := sha256.Sum256(pdf)
 			sum := hex.EncodeToString(s[:])
@@ -40,7 +40,7 @@ func TestIntegrationUploadReusesBlobDuringCollection(t *testing.T) {
 			age(st)
 			var once sync.Once
 			var doc *workflow.Document
-			c := &blobgc.Collector{Blobs: work, Refs: f.DB, Grace: st.grace, BeforeCheck: func(string) {
+			c := &blobgc.Collector{Blobs: work, Refs: f.DB, Claims: f.DB, Grace: st.grace, BeforeCheck: func(string) {
 				once.Do(func() { doc = f.Completed(t, archivetest.Options{PDF: pdf}) })
 			}}
 			rep, err := c.Run(ctx, blobgc.Options{})

@@ -49,7 +49,7 @@ func wireBlobGC(_ context.Context, a *app) error {
 	if interval == 0 {
 		return nil
 	}
-	c := &blobgc.Collector{Blobs: a.blobs, Refs: a.db, Grace: grace, Logger: a.log, Now: a.now}
+	c := &blobgc.Collector{Blobs: a.blobs, Refs: a.db, Claims: a.db, Grace: grace, Logger: a.log, Now: a.now}
 	a.jobs = append(a.jobs, func(ctx context.Context) error {
 		runLeasedJob(ctx, "blob collection", interval, a.log, newLeaseTurn(a.db, blobGCLeaseName, interval), func(ctx context.Context) {
 			if _, err := c.Run(ctx, blobgc.Options{}); err != nil && ctx.Err() == nil {
@@ -66,7 +66,8 @@ const blobsUsage = `usage:
         delete the work store's blobs no document or user refers to (files of requests that never
         committed) once older than D (default VANTHU_BLOB_GC_GRACE, which must be longer than
         VANTHU_HTTP_MAX_DURATION); they go to trash/ first and are deleted for good a grace period
-        later; a trashed blob referenced again is put back. --dry-run lists them, changes nothing.
+        later; a commit referring to a blob being deleted fails until the file is sent again.
+        --dry-run lists them, changes nothing.
         The archive is never touched.
 `
 
@@ -109,7 +110,7 @@ func blobsCmd(ctx context.Context, opts options, args []string, getenv func(stri
 		return 2
 	}
 	defer a.Close()
-	c := &blobgc.Collector{Blobs: a.blobs, Refs: a.db, Grace: grace, Now: a.now}
+	c := &blobgc.Collector{Blobs: a.blobs, Refs: a.db, Claims: a.db, Grace: grace, Now: a.now}
 	rep, err := c.Run(ctx, blobgc.Options{DryRun: *dry})
 	if err != nil {
 		fmt.Fprintf(stderr, "vanthu blobs gc: %v\n", err)

@@ -25,6 +25,7 @@ import (
 
 	"github.com/vanthu/vanthu/api"
 	"github.com/vanthu/vanthu/auth"
+	"github.com/vanthu/vanthu/blobgc"
 	"github.com/vanthu/vanthu/internal/cmd/signcli"
 	"github.com/vanthu/vanthu/internal/gcfloor"
 	"github.com/vanthu/vanthu/internal/httpserver"
@@ -194,9 +195,11 @@ func build(ctx context.Context, cfg *Config, opts options, logger *slog.Logger) 
 		a.Close()
 		return nil, fmt.Errorf("open object store: %w", err)
 	}
-	a.blobs = blobs
+	// Uploads store through the guard: a blob the collector deleted is
+	// referenced again only once stored again (blobgc's claims).
+	a.blobs = &blobgc.Guard{Blobs: blobs, Claims: db}
 	a.auth = &auth.Service{Repo: db, Now: a.now}
-	a.docs = &workflow.Service{Repo: db, Blobs: blobs, Logger: logger, Now: a.now,
+	a.docs = &workflow.Service{Repo: db, Blobs: a.blobs, Logger: logger, Now: a.now,
 		Agency: workflow.Agency{OrgID: cfg.OrgID, Name: cfg.OrgName, Abbr: cfg.OrgAbbr}, VerifyCodes: cfg.PublicURL != ""}
 	a.docs.ReservationTTL, _ = time.ParseDuration(cfg.ReservationTTL) // checked by LoadConfig
 	a.docs.SignConcurrency = cfg.SignConcurrency

@@ -466,6 +466,11 @@ type conn struct {
 	// transaction appended an event (shared with nested ones).
 	head      *headRow
 	appending *bool
+	// files are the files (documents.files) of the documents this
+	// transaction read or wrote, by id, with their version: an update of
+	// that version that writes them unchanged adds no blob reference
+	// (checkBlobRefs).
+	files map[string]seenFiles
 }
 
 var (

@@ -157,6 +157,7 @@ func (c *conn) queryDocument(ctx context.Context, where, lock string, args ...an
 	if len(rows) == 0 {
 		return nil, sql.ErrNoRows
 	}
+	c.sawFiles(rows[0].ID, rows[0].Version, rows[0].Files)
 	return &rows[0], nil
 }
 

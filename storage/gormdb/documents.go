@@ -77,9 +77,13 @@ func (c *conn) CreateDocument(ctx context.Context, d *workflow.Document) error {
 	if err != nil {
 		return err
 	}
+	if err := c.checkBlobRefs(ctx, fileSums(d)); err != nil {
+		return err
+	}
 	if err := c.q(ctx).Create(r).Error; err != nil {
 		return c.db.translate(err, "create document %s", d.ID)
 	}
+	c.sawFiles(d.ID, d.Version, r.Files)
 	return nil
 }
 
@@ -92,11 +96,17 @@ func (c *conn) UpdateDocument(ctx context.Context, d *workflow.Document, prevVer
 	if err != nil {
 		return err
 	}
+	if c.files[d.ID] != (seenFiles{prevVersion, r.Files}) {
+		if err := c.checkBlobRefs(ctx, fileSums(d)); err != nil {
+			return err
+		}
+	}
 	changed, err := c.execDocumentUpdate(ctx, r, prevVersion)
 	if err != nil {
 		return c.db.translate(err, "update document %s", d.ID)
 	}
 	if changed == 1 {
+		c.sawFiles(d.ID, d.Version, r.Files)
 		return nil
 	}
 	var n int64

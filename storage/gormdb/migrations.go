@@ -39,6 +39,7 @@ var migrations = []migration{
 		return g.Table("archive_evidence").Migrator().CreateTable(&archiveEvidenceV3{})
 	}},
 	{4, "archive_records: events_through, the last audit event of a record's events.json", archiveEventsThroughV4},
+	{5, "blob_claims: the blob collector's claims and tombstones (blobclaims.go)", blobClaimsV5},
 }
 
 // documentsExchangeV2 adds the columns of migration 2: text, not null,

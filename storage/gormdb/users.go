@@ -44,6 +44,9 @@ func (c *conn) CreateUser(ctx context.Context, u *workflow.User) error {
 	if u.ID == "" || u.Username == "" {
 		return workflow.Errorf(workflow.EINVALID, "user needs an id and a username")
 	}
+	if err := c.checkBlobRefs(ctx, []string{u.SignatureImage}); err != nil {
+		return err
+	}
 	if err := c.q(ctx).Create(userFromDomain(u)).Error; err != nil {
 		return c.db.translate(err, "create user %q", u.Username)
 	}
@@ -53,6 +56,9 @@ func (c *conn) CreateUser(ctx context.Context, u *workflow.User) error {
 // UpdateUser writes every field of u: ENOTFOUND if there is no such user,
 // ECONFLICT if it takes another user's username.
 func (c *conn) UpdateUser(ctx context.Context, u *workflow.User) error {
+	if err := c.checkBlobRefs(ctx, []string{u.SignatureImage}); err != nil {
+		return err
+	}
 	res := c.q(ctx).Model(&userRow{}).Where("id = ?", u.ID).Select("*").Omit("id").Updates(userFromDomain(u))
 	if res.Error != nil {
 		return c.db.translate(res.Error, "update user %s", u.ID)

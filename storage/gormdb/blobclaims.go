@@ -1,0 +1,300 @@
+package gormdb
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// Blob claims: the protocol between the blob collector (blobgc) and the
+// transactions that commit a reference to a blob (documents.files,
+// users.signature_image). Its correctness depends on no clock.
+//
+//   - The collector claims a blob (state "marked", with its run's token),
+//     then reads the references; a blob referenced then is released.
+//   - A transaction that commits a reference looks at the claims of the
+//     blobs it refers to, under the claims lock: it cancels a "marked"
+//     claim (deletes it) and fails (EUNAVAILABLE, send again) on a
+//     "deleting" or "deleted" one.
+//   - The collector turns its mark into "deleting" (one guarded update,
+//     which fails if a reference cancelled it) before it deletes the
+//     blob, and into "deleted" after: a tombstone that keeps failing the
+//     commits of uploads that stored the blob before it went.
+//   - A tombstone goes only after the blob was seen in place since it was
+//     written (ClearBlobTombstone with the tombstone's token, read before
+//     a Put or a listing): the blob is back, and no run deletes it while
+//     the tombstone stands (a claim needs the row free).
+//
+// The claims lock: on SQLite the single writer; on PostgreSQL an advisory
+// lock, shared by the referencing transactions, taken exclusively by
+// ClaimBlobs (never waited for: it retries, so a referencing transaction
+// never queues behind it).
+const (
+	ClaimMarked   = "marked"
+	ClaimDeleting = "deleting"
+	ClaimDeleted  = "deleted"
+)
+
+// blobClaimsLockID is the PostgreSQL advisory lock of the claims.
+const blobClaimsLockID = 7_268_110_841
+
+// blobClaimRow is a blob the collector has claimed, or a tombstone.
+type blobClaimRow struct {
+	SHA256 string    `gorm:"column:sha256;primaryKey"`
+	State  string    `gorm:"not null"`
+	Token  string    `gorm:"not null"`
+	Since  time.Time `gorm:"not null"`
+}
+
+func (blobClaimRow) TableName() string { return "blob_claims" }
+
+// blobClaimV5 is blob_claims as migration 5 creates it.
+type blobClaimV5 struct {
+	SHA256 string    `gorm:"column:sha256;primaryKey"`
+	State  string    `gorm:"not null"`
+	Token  string    `gorm:"not null"`
+	Since  time.Time `gorm:"not null"`
+}
+
+func blobClaimsV5(_ context.Context, _ *DB, g *gorm.DB) error {
+	if g.Migrator().HasTable("blob_claims") {
+		return nil
+	}
+	return g.Table("blob_claims").Migrator().CreateTable(&blobClaimV5{})
+}
+
+// ClaimBlobs marks each of sums as being collected by the run token,
+// unless it has a claim already (another run's, or a tombstone), and
+// returns the ones it marked. EUNAVAILABLE if the claims lock stayed busy.
+func (d *DB) ClaimBlobs(ctx context.Context, token string, sums []string) ([]string, error) {
+	var claimed []string
+	now := utc(d.Now())
+	err := d.gdb.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+		claimed = claimed[:0]
+		if err := d.lockClaims(ctx, g); err != nil {
+			return err
+		}
+		for _, sum := range sums {
+			res := g.Clauses(clause.OnConflict{DoNothing: true}).Create(&blobClaimRow{SHA256: sum, State: ClaimMarked, Token: token, Since: now})
+			if res.Error != nil {
+				return res.Error
+			}
+			if res.RowsAffected == 1 {
+				claimed = append(claimed, sum)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, d.translate(err, "claim blobs")
+	}
+	return claimed, nil
+}
+
+// lockClaims takes the claims lock exclusively for g's transaction on
+// PostgreSQL, trying again for a few seconds while references hold it.
+func (d *DB) lockClaims(ctx context.Context, g *gorm.DB) error {
+	if d.dialect != Postgres {
+		return nil
+	}
+	for wait := time.Millisecond; ; wait *= 2 {
+		var ok bool
+		if err := g.Raw("SELECT pg_try_advisory_xact_lock(?)", blobClaimsLockID).Scan(&ok).Error; err != nil {
+			return err
+		}
+		if ok {
+			return nil
+		}
+		if wait > 2*time.Second {
+			return workflow.Errorf(workflow.EUNAVAILABLE, "blob claims: the lock stayed busy")
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(wait):
+		}
+	}
+}
+
+// StartBlobDelete turns token's mark on sum into "deleting" and reports
+// whether it did: false when a reference cancelled the mark.
+func (d *DB) StartBlobDelete(ctx context.Context, token, sum string) (bool, error) {
+	res := d.gdb.WithContext(ctx).Model(&blobClaimRow{}).Where("sha256 = ? AND token = ? AND state = ?", sum, token, ClaimMarked).
+		Updates(map[string]any{"state": ClaimDeleting, "since": utc(d.Now())})
+	if res.Error != nil {
+		return false, d.translate(res.Error, "start deleting blob %s", sum)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// HoldsBlobDelete reports whether token holds sum's claim as "deleting"
+// (the run's fencing check before it deletes the blob).
+func (d *DB) HoldsBlobDelete(ctx context.Context, token, sum string) (bool, error) {
+	var n int64
+	err := d.gdb.WithContext(ctx).Model(&blobClaimRow{}).Where("sha256 = ? AND token = ? AND state = ?", sum, token, ClaimDeleting).Count(&n).Error
+	if err != nil {
+		return false, d.translate(err, "blob claim %s", sum)
+	}
+	return n == 1, nil
+}
+
+// FinishBlobDelete turns token's "deleting" claim on sum into a tombstone.
+func (d *DB) FinishBlobDelete(ctx context.Context, token, sum string) error {
+	err := d.gdb.WithContext(ctx).Model(&blobClaimRow{}).Where("sha256 = ? AND token = ? AND state = ?", sum, token, ClaimDeleting).
+		Updates(map[string]any{"state": ClaimDeleted, "since": utc(d.Now())}).Error
+	return d.translate(err, "finish deleting blob %s", sum)
+}
+
+// ReleaseBlobClaims removes token's marks on sums (not its "deleting"
+// claims nor tombstones).
+func (d *DB) ReleaseBlobClaims(ctx context.Context, token string, sums []string) error {
+	if len(sums) == 0 {
+		return nil
+	}
+	err := d.gdb.WithContext(ctx).Where("sha256 IN ? AND token = ? AND state = ?", sums, token, ClaimMarked).Delete(&blobClaimRow{}).Error
+	return d.translate(err, "release blob claims")
+}
+
+// TakeOverBlobClaim gives sum's claim held by the token old (a run that
+// stopped) to token, and reports whether it did.
+func (d *DB) TakeOverBlobClaim(ctx context.Context, sum, old, token string) (bool, error) {
+	res := d.gdb.WithContext(ctx).Model(&blobClaimRow{}).Where("sha256 = ? AND token = ?", sum, old).
+		Updates(map[string]any{"token": token, "since": utc(d.Now())})
+	if res.Error != nil {
+		return false, d.translate(res.Error, "take over the claim of blob %s", sum)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// BlobClaims calls fn with every claim and tombstone.
+func (d *DB) BlobClaims(ctx context.Context, fn func(sum, state, token string, since time.Time) error) error {
+	var rows []blobClaimRow
+	if err := d.gdb.WithContext(ctx).Order("sha256").Find(&rows).Error; err != nil {
+		return d.translate(err, "blob claims")
+	}
+	for _, r := range rows {
+		if err := fn(r.SHA256, r.State, r.Token, fromDB(r.Since)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// BlobTombstone returns the token of sum's tombstone, "" if it has none.
+func (d *DB) BlobTombstone(ctx context.Context, sum string) (string, error) {
+	var tokens []string
+	err := d.reader(ctx).q(ctx).Model(&blobClaimRow{}).Where("sha256 = ? AND state = ?", sum, ClaimDeleted).Limit(1).Pluck("token", &tokens).Error
+	if err != nil || len(tokens) == 0 {
+		return "", d.translate(err, "blob tombstone %s", sum)
+	}
+	return tokens[0], nil
+}
+
+// ClearBlobTombstone removes sum's tombstone if its token is token. Call
+// it only once the blob was seen in place after that token was read.
+func (d *DB) ClearBlobTombstone(ctx context.Context, sum, token string) error {
+	err := d.conn(ctx).Where("sha256 = ? AND token = ? AND state = ?", sum, token, ClaimDeleted).Delete(&blobClaimRow{}).Error
+	return d.translate(err, "clear blob tombstone %s", sum)
+}
+
+// checkBlobRefs is the referencing side of the claims, in the
+// transaction that commits references to sums: it cancels the collector's
+// marks on them and fails with EUNAVAILABLE if one is being deleted or
+// was deleted since its upload stored it.
+func (c *conn) checkBlobRefs(ctx context.Context, sums []string) error {
+	sums = slices.DeleteFunc(slices.Compact(slices.Sorted(slices.Values(sums))), func(s string) bool { return s == "" })
+	if len(sums) == 0 {
+		return nil
+	}
+	g := c.q(ctx)
+	if c.pg() {
+		if _, err := c.g.Statement.ConnPool.ExecContext(ctx, "SELECT pg_advisory_xact_lock_shared($1)", blobClaimsLockID); err != nil {
+			return c.db.translate(err, "blob claims lock")
+		}
+	}
+	claims, err := c.blobClaims(ctx, sums)
+	if err != nil {
+		return c.db.translate(err, "blob claims")
+	}
+	for _, r := range claims {
+		if r.State == ClaimMarked {
+			res := g.Where("sha256 = ? AND state = ?", r.SHA256, ClaimMarked).Delete(&blobClaimRow{})
+			if res.Error != nil {
+				return c.db.translate(res.Error, "cancel the claim of blob %s", r.SHA256)
+			}
+			if res.RowsAffected == 1 {
+				continue
+			}
+		}
+		return workflow.Errorf(workflow.EUNAVAILABLE, "file %s was deleted as unreferenced while this request ran: send it again", r.SHA256)
+	}
+	return nil
+}
+
+// blobClaims reads the claims of sums with a fixed statement per count
+// (prepared once on SQLite; no gorm reflection: it runs in every
+// transaction that refers to a file).
+func (c *conn) blobClaims(ctx context.Context, sums []string) (_ []blobClaimRow, err error) {
+	query := "SELECT sha256, state FROM blob_claims WHERE sha256 IN (?" + strings.Repeat(", ?", len(sums)-1) + ")"
+	if c.pg() {
+		query = dollarPlaceholders(query)
+	}
+	args := make([]any, len(sums))
+	for i, s := range sums {
+		args[i] = s
+	}
+	start := time.Now()
+	var out []blobClaimRow
+	defer func() {
+		c.g.Logger.Trace(ctx, start, func() (string, int64) { return query, int64(len(out)) }, err)
+	}()
+	rows, err := c.g.Statement.ConnPool.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r blobClaimRow
+		if err := rows.Scan(&r.SHA256, &r.State); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// seenFiles are a document's files at a version.
+type seenFiles struct {
+	version int
+	files   string
+}
+
+// sawFiles remembers, in a transaction, the files of document id at
+// version as it read or wrote them. An update from that version that
+// writes them unchanged adds no reference: every file it names was
+// referenced by the committed row already (each change of files changes
+// the version).
+func (c *conn) sawFiles(id string, version int, files string) {
+	if c.after == nil {
+		return // the pool: no transaction
+	}
+	if c.files == nil {
+		c.files = map[string]seenFiles{}
+	}
+	c.files[id] = seenFiles{version, files}
+}
+
+// fileSums are the SHA-256s of d's files.
+func fileSums(d *workflow.Document) []string {
+	out := make([]string, 0, len(d.Files))
+	for _, f := range d.Files {
+		out = append(out, f.SHA256)
+	}
+	return out
+}
