@@ -76,16 +76,22 @@ func Inspect(r io.ReaderAt, size int64) (info Info, err error) {
 // read-only, so its bytes stay in the page cache instead of the Go heap,
 // whatever its size and however many uploads are checked at once. Any
 // other r is read into memory, within a budget for all inspections in
-// flight (inspectBudget): when the budget is spent, InspectContext waits
-// for its share until ctx is done, and then answers EUNAVAILABLE.
+// flight (DefaultInspectBudget): when the budget is spent, InspectContext
+// waits for its share until ctx is done, and then answers EUNAVAILABLE.
 func InspectContext(ctx context.Context, r io.ReaderAt, size int64) (info Info, err error) {
+	return defaultIntake.InspectContext(ctx, r, size)
+}
+
+// InspectContext is the package's InspectContext within the intake's
+// budget.
+func (in *Intake) InspectContext(ctx context.Context, r io.ReaderAt, size int64) (info Info, err error) {
 	if f, off, ok := fileSection(r, size); ok {
 		if m, ok := mapFile(f, off, size); ok {
 			defer m.unmap()
 			return inspectMapped(m.b)
 		}
 	}
-	release, err := inFlight.acquire(ctx, size)
+	release, err := in.inFlight.acquire(ctx, size)
 	if err != nil {
 		return Info{}, err
 	}

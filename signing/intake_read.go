@@ -12,15 +12,41 @@ import (
 	"github.com/vanthu/vanthu/workflow"
 )
 
-// inspectBudget is how many bytes of uploads all inspections in flight
-// may hold in memory at once: uploads that are not files (an exchange
+// DefaultInspectBudget is how many bytes of uploads all inspections in
+// flight may hold in memory at once unless configured otherwise
+// (VANTHU_INSPECT_BUDGET_MB): uploads that are not files (an exchange
 // package's attachments, a small form the web server kept in memory) are
 // copied whole for the parsers. A larger upload waits until it is alone.
 // Files are mapped, outside the budget.
-const inspectBudget = 128 << 20
+const DefaultInspectBudget = 128 << 20
 
-// inFlight is the budget of every Inspect in this process.
-var inFlight = newBudget(inspectBudget)
+// Intake checks uploads (Inspect) within a budget of its own for the
+// bytes its inspections in flight hold in memory. Safe for concurrent
+// use; one per process, made by cmd from the configuration.
+type Intake struct{ inFlight *budget }
+
+// NewIntake returns an Intake whose inspections in flight hold at most
+// budget bytes (one larger upload at a time beyond it). EINVALID if
+// budget is under one byte.
+func NewIntake(budget int64) (*Intake, error) {
+	if budget < 1 {
+		return nil, workflow.Errorf(workflow.EINVALID, "the intake memory budget must be at least 1 byte, not %d", budget)
+	}
+	return &Intake{inFlight: newBudget(budget)}, nil
+}
+
+// Budget is the intake's budget in bytes.
+func (in *Intake) Budget() int64 { return in.inFlight.size }
+
+// InspectPDF implements workflow.PDFInspector with InspectContext.
+func (in *Intake) InspectPDF(ctx context.Context, r io.ReaderAt, size int64) error {
+	_, err := in.InspectContext(ctx, r, size)
+	return err
+}
+
+// defaultIntake serves the package's Inspect and InspectContext (and
+// Service.InspectPDF), with DefaultInspectBudget.
+var defaultIntake = &Intake{inFlight: newBudget(DefaultInspectBudget)}
 
 // budget is a count of bytes handed out to whoever waits for them.
 type budget struct {

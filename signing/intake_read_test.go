@@ -161,7 +161,7 @@ func TestInspectBudget(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	all, err := inFlight.acquire(context.Background(), inspectBudget)
+	all, err := defaultIntake.inFlight.acquire(context.Background(), DefaultInspectBudget)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -172,6 +172,55 @@ func TestInspectBudget(t *testing.T) {
 	}
 	if err := s.InspectPDF(done, f, int64(buf.Len())); err != nil {
 		t.Errorf("file, budget spent: %v", err)
+	}
+}
+
+// TestIntakeBudget: an Intake has a budget of its own, the size it was
+// made with (VANTHU_INSPECT_BUDGET_MB): bytes over it wait (and answer
+// EUNAVAILABLE when the wait ends), bytes within it go, and it is not
+// the process default's. A budget under one byte is refused.
+func TestIntakeBudget(t *testing.T) {
+	for _, n := range []int64{0, -1} {
+		if _, err := NewIntake(n); workflow.ErrorCode(err) != workflow.EINVALID {
+			t.Errorf("NewIntake(%d): %v, want %s", n, err, workflow.EINVALID)
+		}
+	}
+	var buf bytes.Buffer
+	if _, err := testpdf.WriteLarge(&buf, 100<<10, "budget"); err != nil {
+		t.Fatal(err)
+	}
+	size := int64(buf.Len())
+	in, err := NewIntake(size + size/2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in.Budget() != size+size/2 {
+		t.Fatalf("budget %d, want %d", in.Budget(), size+size/2)
+	}
+	done, cancel := context.WithCancel(context.Background())
+	cancel()
+	held, err := in.inFlight.acquire(done, size) // an upload being checked
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := in.InspectPDF(done, bytes.NewReader(buf.Bytes()), size); workflow.ErrorCode(err) != workflow.EUNAVAILABLE {
+		t.Errorf("a second upload over the budget: %v, want %s", err, workflow.EUNAVAILABLE)
+	}
+	if _, err := in.InspectContext(done, bytes.NewReader(buf.Bytes()[:size/4]), size/4); workflow.ErrorCode(err) == workflow.EUNAVAILABLE {
+		t.Errorf("a small one within the budget waited: %v", err)
+	}
+	held()
+	if err := in.InspectPDF(done, bytes.NewReader(buf.Bytes()), size); err != nil {
+		t.Errorf("alone within the budget: %v", err)
+	}
+	// The process default is another budget: spending this one leaves it.
+	all, err := in.inFlight.acquire(done, in.Budget())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer all()
+	if _, err := InspectContext(done, bytes.NewReader(buf.Bytes()), size); err != nil {
+		t.Errorf("the default budget: %v", err)
 	}
 }
 

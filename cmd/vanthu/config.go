@@ -32,6 +32,10 @@ type Config struct {
 	PublicURL     string // base URL of the citizens' verification page
 	listenURL     string // http://ADDR serve listens on (set by serve, not configurable)
 
+	// InspectBudgetMB is the memory the PDF checks of uploads in flight
+	// that are not files may hold, all together (signing.Intake).
+	InspectBudgetMB int
+
 	// Signing (docs/signing.md).
 	AgencyKey    string
 	DevPKISecret string // seals the development PKI at rest
@@ -111,6 +115,7 @@ func (c *Config) settings() []setting {
 		{env: "VANTHU_DATABASE_URL", flag: "database-url", def: "", doc: "empty = SQLite file in the data dir; postgres://user:pass@host:port/db = PostgreSQL; postgres://user@/db?host=/run/postgresql = over the Unix socket", str: &c.DatabaseURL},
 		{env: "VANTHU_ADMIN_PASSWORD", flag: "admin-password", def: "", doc: "password of the first admin, created on first start with no users; empty = generated, printed once and written 0600 to DATA_DIR/admin-password.txt", str: &c.AdminPassword},
 		{env: "VANTHU_MAX_UPLOAD_MB", flag: "max-upload-mb", def: "50", doc: "largest accepted upload per file, MiB (larger: 413)", num: &c.MaxUploadMB},
+		{env: "VANTHU_INSPECT_BUDGET_MB", flag: "inspect-budget-mb", def: "128", doc: "memory the PDF checks of uploads in flight that are not files (exchange attachments, small forms) may hold together, MiB; a check waits for its share, an upload larger than it waits until it is alone", num: &c.InspectBudgetMB},
 		{env: "VANTHU_ORG_ID", flag: "org-id", def: "000.00.12.H13", doc: "this agency's organisation code", str: &c.OrgID},
 		{env: "VANTHU_ORG_NAME", flag: "org-name", def: "UBND quận Bình Thủy", doc: "this agency's name", str: &c.OrgName},
 		{env: "VANTHU_ORG_ABBR", flag: "org-abbr", def: "UBND", doc: "this agency's abbreviation in notations (15/QĐ-UBND)", str: &c.OrgAbbr},
@@ -197,6 +202,10 @@ func LoadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (*C
 	return c, c.validate()
 }
 
+// maxInspectBudgetMB bounds VANTHU_INSPECT_BUDGET_MB (1 TiB): more is a
+// typo, and its bytes must fit an int64.
+const maxInspectBudgetMB = 1 << 20
+
 func (c *Config) validate() error {
 	if err := c.validateEnv(); err != nil {
 		return err
@@ -209,6 +218,9 @@ func (c *Config) validate() error {
 	}
 	if c.MaxUploadMB < 1 {
 		return fmt.Errorf("VANTHU_MAX_UPLOAD_MB must be at least 1")
+	}
+	if c.InspectBudgetMB < 1 || c.InspectBudgetMB > maxInspectBudgetMB {
+		return fmt.Errorf("VANTHU_INSPECT_BUDGET_MB=%d must be from 1 to %d (MiB)", c.InspectBudgetMB, maxInspectBudgetMB)
 	}
 	if !workflow.ValidOrgID(c.OrgID) {
 		return fmt.Errorf("VANTHU_ORG_ID %q is not an organisation code like 000.00.12.H13", c.OrgID)

@@ -29,6 +29,7 @@ import (
 	"github.com/vanthu/vanthu/internal/cmd/signcli"
 	"github.com/vanthu/vanthu/internal/gcfloor"
 	"github.com/vanthu/vanthu/internal/httpserver"
+	"github.com/vanthu/vanthu/signing"
 	"github.com/vanthu/vanthu/signing/pki"
 	"github.com/vanthu/vanthu/storage/gormdb"
 	"github.com/vanthu/vanthu/storage/localfs"
@@ -165,7 +166,9 @@ type app struct {
 	web   *web.Config    // the web interface's services; optional subsystems add theirs
 	pki   *pki.Authority // the development PKI's OCSP, CRL and TSA; nil when off
 	close []func()
-	trust *x509.CertPool // trust anchors of verification (set by wireSigning)
+	// intake checks uploads within VANTHU_INSPECT_BUDGET_MB.
+	intake *signing.Intake
+	trust  *x509.CertPool // trust anchors of verification (set by wireSigning)
 	// jobs run beside the HTTP server in serve (exchange listener and
 	// worker, scheduled fixity audit) until its context ends; an error
 	// stops the server.
@@ -183,6 +186,11 @@ func build(ctx context.Context, cfg *Config, opts options, logger *slog.Logger) 
 		return nil, fmt.Errorf("data dir: %w", err)
 	}
 	a := &app{cfg: cfg, opts: opts, now: opts.clock(), log: logger}
+	intake, err := signing.NewIntake(int64(cfg.InspectBudgetMB) << 20)
+	if err != nil {
+		return nil, fmt.Errorf("VANTHU_INSPECT_BUDGET_MB: %w", err)
+	}
+	a.intake = intake
 	db, err := gormdb.Open(ctx, cfg.DatabaseURL, cfg.DataDir, logger, cfg.dbTimeouts())
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)

@@ -172,12 +172,24 @@ func (a *app) signatureImage(ctx context.Context, u *workflow.User) ([]byte, err
 	return img, nil
 }
 
+// inspector is the signing service whose intake check of uploads runs
+// within the configured memory budget (VANTHU_INSPECT_BUDGET_MB).
+type inspector struct {
+	*signing.Service
+	intake *signing.Intake
+}
+
+// InspectPDF implements workflow.PDFInspector with the app's intake.
+func (i inspector) InspectPDF(ctx context.Context, r io.ReaderAt, size int64) error {
+	return i.intake.InspectPDF(ctx, r, size)
+}
+
 // useSigning gives the signing service to the document service, the API
 // and the web interface, with the officials' key management.
 func (a *app) useSigning(svc *signing.Service, policy *keys.Policy, roots *x509.CertPool, anchorsPEM []byte) {
 	a.docs.Signer = svc
 	a.trust = roots
-	a.docs.Inspector = svc
+	a.docs.Inspector = inspector{Service: svc, intake: a.intake}
 	a.web.Verify = svc.Verify
 	officials := &signing.Officials{Users: a.db, Accounts: a.auth, Blobs: a.blobs,
 		CheckKey: func(ctx context.Context, u *workflow.User, uri string, certPEM []byte) (string, error) {
