@@ -42,7 +42,10 @@ type Blobs interface {
 	// leaving a partial object visible. Putting identical content under an
 	// existing key is a no-op success (content-addressed keys make retries
 	// safe); different content under a key under retention is ECONFLICT.
-	// A backend outage is EUNAVAILABLE.
+	// A backend outage is EUNAVAILABLE. A failure to read r is not the
+	// store's: r's own code when its error carries one, ETOOLARGE for a
+	// request body over its limit, else EINVALID (a client's stream that
+	// broke or stalled); nothing is left visible.
 	Put(ctx context.Context, key string, r io.Reader, size int64, sha256 string, opts PutOptions) (ObjectInfo, error)
 	// Get opens the object for streaming. ENOTFOUND if missing.
 	Get(ctx context.Context, key string) (io.ReadCloser, ObjectInfo, error)

@@ -538,12 +538,16 @@ func (s *Store) writeData(ctx context.Context, key string, r io.Reader, size int
 		}
 	}()
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(ctxio.Reader(ctx, r), size+1))
+	src := &ctxio.Recorder{R: ctxio.Reader(ctx, r)}
+	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(src, size+1))
 	if err != nil {
-		if ctx.Err() != nil {
+		switch {
+		case ctx.Err() != nil:
 			return nil, ctx.Err()
+		case src.Err != nil: // the caller's source, not this store
+			return nil, ctxio.SourceError(key, src.Err)
 		}
-		return nil, fmt.Errorf("localfs: put %q: read content: %w", key, err)
+		return nil, fmt.Errorf("localfs: put %q: write content: %w", key, err)
 	}
 	if n != size {
 		return nil, workflow.Errorf(workflow.EINVALID, "content of %q is not %d bytes long", key, size)

@@ -33,6 +33,10 @@ type putBody struct {
 	size int64
 	n    int64 // bytes read since the last rewind
 	eof  bool  // the source ended (maybe before size bytes)
+	// srcErr is the first error the source returned (io.EOF aside): a
+	// failed PUT whose body failed is the source's failure, not the
+	// store's.
+	srcErr error
 }
 
 // newPutBody wraps r, which holds size bytes from where it is. A source
@@ -55,11 +59,10 @@ func newPutBody(ctx context.Context, key string, r io.Reader, size int64) (*putB
 	case errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF):
 		return nil, workflow.Errorf(workflow.EINVALID, "content of %q is %d bytes, not %d", key, n, size)
 	case err != nil:
-		var we *workflow.Error
-		if errors.As(err, &we) || ctx.Err() != nil {
+		if ctx.Err() != nil {
 			return nil, err
 		}
-		return nil, fmt.Errorf("minio: put %q: read content: %w", key, err)
+		return nil, ctxio.SourceError(key, err) // the caller's source, not the store
 	}
 	br := bytes.NewReader(buf)
 	return &putBody{r: br, seek: br, size: size}, nil
@@ -74,8 +77,11 @@ func (b *putBody) Read(p []byte) (int, error) {
 	}
 	n, err := b.r.Read(p)
 	b.n += int64(n)
-	if err == io.EOF {
+	switch {
+	case err == io.EOF:
 		b.eof = true
+	case err != nil && b.srcErr == nil:
+		b.srcErr = err
 	}
 	return n, err
 }

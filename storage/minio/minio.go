@@ -34,6 +34,7 @@ import (
 	s3 "github.com/minio/minio-go/v7"
 	"github.com/minio/minio-go/v7/pkg/credentials"
 
+	"github.com/vanthu/vanthu/internal/ctxio"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -275,6 +276,9 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, su
 		ui, err = s.client.PutObject(ctx, s.bucket, key, body.sendable(), size, po)
 	}
 	if err != nil {
+		if body.srcErr != nil && ctx.Err() == nil {
+			return workflow.ObjectInfo{}, ctxio.SourceError(key, body.srcErr)
+		}
 		if body.eof && body.n < size {
 			return workflow.ObjectInfo{}, workflow.Wrap(workflow.EINVALID, err, "content of %q is %d bytes, not %d", key, body.n, size)
 		}

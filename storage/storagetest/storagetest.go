@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -38,6 +39,7 @@ func Run(t *testing.T, newStore func(t *testing.T) workflow.Blobs) {
 		{"ErrSHA256Mismatch", testSHA256Mismatch},
 		{"ErrSHA256MismatchKeepsOld", testSHA256MismatchKeepsOld},
 		{"ErrShortContent", testShortContent},
+		{"ErrSourceRead", testSourceRead},
 		{"ErrInvalidInput", testInvalidInput},
 		{"IdempotentPut", testIdempotentPut},
 		{"RePutRefreshesModtime", testRePutRefreshesModtime},
@@ -210,6 +212,58 @@ func testShortContent(t *testing.T, s workflow.Blobs) {
 		t.Fatal("Put of fewer bytes than declared succeeded")
 	}
 	wantAbsent(t, s, "short")
+}
+
+// failing is a source that cannot seek: it gives the first half of b,
+// then fails with err.
+type failing struct {
+	b   []byte
+	err error
+}
+
+func (f *failing) Read(p []byte) (int, error) {
+	if len(f.b) == 0 {
+		return 0, f.err
+	}
+	n := copy(p, f.b)
+	f.b = f.b[n:]
+	return n, nil
+}
+
+// timeoutErr is a read deadline passed, as a stalled client's body says.
+type timeoutErr struct{}
+
+func (timeoutErr) Error() string   { return "i/o timeout" }
+func (timeoutErr) Timeout() bool   { return true }
+func (timeoutErr) Temporary() bool { return true }
+
+// testSourceRead: a source that fails to read (small, so that a store
+// may hold it in memory, and one larger than that; neither can seek) is
+// the caller's problem, not the store's: its own code when it carries
+// one (a store's object that could not be read: EUNAVAILABLE); a request
+// body over its limit ETOOLARGE; a broken or stalled client stream
+// EINVALID — never an error without a code (a 500). Nothing is left.
+func testSourceRead(t *testing.T, s workflow.Blobs) {
+	ctx := context.Background()
+	for _, n := range []int{300, 3 << 20} {
+		b := RandomBytes(uint64(n), n)
+		for _, tc := range []struct {
+			name string
+			err  error
+			code string
+		}{
+			{"broken", io.ErrUnexpectedEOF, workflow.EINVALID},
+			{"reset", errors.New("read tcp 127.0.0.1:8080->127.0.0.1:50000: read: connection reset by peer"), workflow.EINVALID},
+			{"timeout", timeoutErr{}, workflow.EINVALID},
+			{"too large", &http.MaxBytesError{Limit: 100}, workflow.ETOOLARGE},
+			{"store down", workflow.Errorf(workflow.EUNAVAILABLE, "object store unreachable"), workflow.EUNAVAILABLE},
+		} {
+			key := fmt.Sprintf("source/%d/%s", n, strings.ReplaceAll(tc.name, " ", "-"))
+			_, err := s.Put(ctx, key, &failing{b: b[:n/2], err: tc.err}, int64(n), Sum(b), workflow.PutOptions{})
+			wantCode(t, fmt.Sprintf("%d bytes, %s", n, tc.name), err, tc.code)
+			wantAbsent(t, s, key)
+		}
+	}
 }
 
 func testInvalidInput(t *testing.T, s workflow.Blobs) {
