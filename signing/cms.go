@@ -30,7 +30,7 @@ func parseOneSigner(contents []byte) (*pkcs7.PKCS7, error) {
 	if _, err := asn1.Unmarshal(der, &raw); err == nil {
 		der = raw.FullBytes // without the zero padding
 	}
-	p7, err := pkcs7.Parse(der)
+	p7, err := verify.ParseCMS(der)
 	if err != nil {
 		return nil, fmt.Errorf("the signature value is not CMS: %w", err)
 	}

@@ -299,7 +299,7 @@ func readCertSet(sd *cryptobyte.String) ([]*x509.Certificate, bool) {
 		if tag != cbasn1.SEQUENCE {
 			continue // an attribute certificate or other choice
 		}
-		c, err := x509.ParseCertificate(el)
+		c, err := verify.ParseCertificate(el)
 		if err != nil {
 			return nil, false
 		}

@@ -47,7 +47,7 @@ func CMSIntact(p7 *pkcs7.PKCS7, digest func(crypto.Hash) []byte) error {
 		return errors.New("the signer's certificate is not in the signature")
 	}
 	var md []byte
-	if err := p7.UnmarshalSignedAttribute(pkcs7.OIDAttributeMessageDigest, &md); err != nil {
+	if err := signedAttribute(p7, pkcs7.OIDAttributeMessageDigest, &md); err != nil {
 		return fmt.Errorf("no messageDigest attribute: %w", err)
 	}
 	if subtle.ConstantTimeCompare(md, digest(hash)) != 1 {

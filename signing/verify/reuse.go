@@ -2,6 +2,7 @@ package verify
 
 import (
 	"bytes"
+	"cmp"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/asn1"
@@ -10,7 +11,6 @@ import (
 	"sync"
 	"time"
 
-	"github.com/digitorus/pkcs7"
 	"github.com/digitorus/timestamp"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
@@ -47,8 +47,9 @@ const maxReuse = 4096
 
 // memo is a bounded map safe for concurrent use; when full it starts over.
 type memo[V any] struct {
-	mu sync.Mutex
-	m  map[[32]byte]V
+	mu  sync.Mutex
+	m   map[[32]byte]V
+	max int // entries at most; 0 is maxReuse
 }
 
 func (c *memo[V]) get(k [32]byte) (V, bool) {
@@ -61,7 +62,7 @@ func (c *memo[V]) get(k [32]byte) (V, bool) {
 func (c *memo[V]) put(k [32]byte, v V) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= maxReuse {
+	if c.m == nil || len(c.m) >= cmp.Or(c.max, maxReuse) {
 		c.m = map[[32]byte]V{}
 	}
 	c.m[k] = v
@@ -109,7 +110,7 @@ func parseTimestamp(der []byte) (*timestamp.Timestamp, *x509.Certificate, error)
 	if t, ok := tokens.get(k); ok {
 		return t.ts, t.tsa, nil
 	}
-	ts, err := timestamp.Parse(der)
+	ts, err := parseTimestampToken(der)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -118,7 +119,7 @@ func parseTimestamp(der []byte) (*timestamp.Timestamp, *x509.Certificate, error)
 		if tsa = onlySigner(der, ts.Certificates); tsa == nil {
 			// Not the DER this reads in place (or no such certificate):
 			// pkcs7's answer.
-			p7, err := pkcs7.Parse(der)
+			p7, err := ParseCMS(der)
 			if err != nil {
 				return nil, nil, err
 			}

@@ -337,7 +337,7 @@ func readDSS(f *pdfFile) dssData {
 		return out
 	}
 	for _, b := range streams("Certs") {
-		if c, err := x509.ParseCertificate(b); err == nil {
+		if c, err := ParseCertificate(b); err == nil {
 			d.certs = append(d.certs, c)
 		}
 	}

@@ -655,7 +655,7 @@ func parseCMS(contents pdfString) ([]byte, *pkcs7.PKCS7, error) {
 	if _, err := asn1.Unmarshal(der, &raw); err == nil {
 		der = raw.FullBytes // drops the zero padding
 	}
-	p7, err := pkcs7.Parse(der)
+	p7, err := ParseCMS(der)
 	return der, p7, err
 }
 
