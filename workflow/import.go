@@ -33,8 +33,10 @@ func (s *Service) Import(ctx context.Context, actor *User, in CreateInput, sourc
 		Sender: in.Sender, OriginalNumber: in.OriginalNumber, OriginalDate: in.OriginalDate, Retention: in.Retention,
 		Notes: in.Notes, CreatedBy: actor.ID, CreatedAt: now, UpdatedAt: now, Files: []File{main}}
 	if s.Signer != nil {
-		b, err := io.ReadAll(io.NewSectionReader(in.File.Content, 0, in.File.Size))
-		if err != nil {
+		// The verifier takes the bytes: read them once, at their size
+		// (io.ReadAll would grow its buffer to twice that on the way).
+		b := make([]byte, in.File.Size)
+		if _, err := io.ReadFull(io.NewSectionReader(in.File.Content, 0, in.File.Size), b); err != nil {
 			return nil, fmt.Errorf("read %q: %w", in.File.Name, err)
 		}
 		if v, err := s.Signer.Verify(ctx, b); err == nil {

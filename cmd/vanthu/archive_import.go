@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/csv"
@@ -233,6 +232,22 @@ feed:
 	return importResult(ctx, rows, out)
 }
 
+// openImport opens an import's file and returns it with its size and
+// SHA-256, read as a stream; EINVALID when it cannot be read.
+func openImport(path string) (_ *os.File, size int64, sum string, err error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, "", workflow.Errorf(workflow.EINVALID, "cannot read the file: %v", errors.Unwrap(err))
+	}
+	h := sha256.New()
+	size, err = io.Copy(h, f)
+	if err != nil {
+		f.Close()
+		return nil, 0, "", workflow.Errorf(workflow.EINVALID, "cannot read the file: %v", err)
+	}
+	return f, size, hex.EncodeToString(h.Sum(nil)), nil
+}
+
 // fileSum is the SHA-256 of an import's file, "" when it has none (a bad
 // name, an unreadable file: importOne says why).
 func fileSum(dir, name string) string {
@@ -308,12 +323,11 @@ func importOne(ctx context.Context, docs *workflow.Service, svc *archive.Service
 	if err != nil {
 		return 0, false, err
 	}
-	b, err := os.ReadFile(filepath.Join(dir, name))
+	f, size, sum, err := openImport(filepath.Join(dir, name))
 	if err != nil {
-		return 0, false, workflow.Errorf(workflow.EINVALID, "cannot read the file: %v", errors.Unwrap(err))
+		return 0, false, err
 	}
-	s := sha256.Sum256(b)
-	sum := hex.EncodeToString(s[:])
+	defer f.Close()
 	id, err := svc.Index.Imported(ctx, sum)
 	if err != nil {
 		return 0, false, err
@@ -324,25 +338,28 @@ func importOne(ctx context.Context, docs *workflow.Service, svc *archive.Service
 			return 0, false, err
 		}
 		if d.State == workflow.Archived {
-			return int64(len(b)), true, nil
+			return size, true, nil
 		}
 		// Imported, but the run stopped before it was archived.
 		_, err = docs.Apply(ctx, importer, id, workflow.Archive, workflow.ActionInput{Comment: "import"})
-		return int64(len(b)), false, err
+		return size, false, err
 	}
-	if !bytes.HasPrefix(b, []byte("%PDF-")) {
+	head := make([]byte, 5)
+	if n, _ := f.ReadAt(head, 0); n < len(head) || string(head) != "%PDF-" {
 		return 0, false, workflow.Errorf(workflow.EUNSUPPORTEDMEDIA, "not a PDF (no %%PDF- header)")
 	}
-	if _, err := signing.Inspect(bytes.NewReader(b), int64(len(b))); err != nil {
+	// The file itself: Inspect maps it (outside the intake's budget), the
+	// store streams it.
+	if _, err := signing.Inspect(f, size); err != nil {
 		return 0, false, err
 	}
-	in.File = &workflow.Upload{Name: filepath.Base(name), Size: int64(len(b)), Content: bytes.NewReader(b)}
+	in.File = &workflow.Upload{Name: filepath.Base(name), Size: size, Content: f}
 	d, err := createImported(ctx, docs, svc, in, sum, name)
 	if err != nil {
 		return 0, false, err
 	}
 	_, err = docs.Apply(ctx, importer, d.ID, workflow.Archive, workflow.ActionInput{Comment: "import"})
-	return int64(len(b)), false, err
+	return size, false, err
 }
 
 func importInput(m map[string]string) (workflow.CreateInput, error) {
