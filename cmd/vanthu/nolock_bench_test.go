@@ -46,7 +46,10 @@ import (
 //
 // Reports p50-ms, p99-ms and max-ms of the GETs, login-p99-ms of a login
 // (a write: it needs SQLite's writer connection) made after every fifth
-// GET, and issues/s of the workers. The README's benchmark table gives the ratios.
+// GET, issues/s of the workers, and what the Go runtime did meanwhile
+// (runtimeStats: collections, their stop-the-world pauses, the wait of
+// runnable goroutines for a processor). The README's benchmark table
+// gives the ratios.
 func BenchmarkGetDocumentWhileIssuing(b *testing.B) {
 	for _, mode := range []string{"idle", "issuing", "issuing-unbounded", "issuing-signer-in-tx"} {
 		b.Run(mode, func(b *testing.B) {
@@ -123,6 +126,7 @@ func BenchmarkGetDocumentWhileIssuing(b *testing.B) {
 			lat := make([]time.Duration, 0, b.N)
 			var logins []time.Duration
 			issued0 := w.issued.Load()
+			stats := newRuntimeStats()
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
 				lat = append(lat, get())
@@ -135,6 +139,7 @@ func BenchmarkGetDocumentWhileIssuing(b *testing.B) {
 			}
 			b.StopTimer()
 			issued := w.issued.Load() - issued0
+			stats.report(b)
 			w.stop()
 			pct := func(lat []time.Duration, p float64) float64 {
 				if len(lat) == 0 {
