@@ -1091,13 +1091,21 @@ func (s *Service) currentPDF(ctx context.Context, d *Document) ([]byte, File, er
 	return b, f, err
 }
 
+// maxBlobPresize bounds the buffer readBlob makes ahead of reading.
+const maxBlobPresize = 256 << 20
+
 func (s *Service) readBlob(ctx context.Context, sha string) ([]byte, error) {
-	rc, _, err := s.Blobs.Get(ctx, BlobKey(sha))
+	rc, info, err := s.Blobs.Get(ctx, BlobKey(sha))
 	if err != nil {
 		return nil, fmt.Errorf("read blob %s: %w", sha, err)
 	}
 	defer rc.Close()
-	b, err := io.ReadAll(rc)
+	// Sized from the store's record (io.ReadAll doubles its way there,
+	// about twice the file in garbage); with bytes.MinRead to spare the
+	// read meets EOF without growing. A wrong size costs only a regrowth.
+	buf := bytes.NewBuffer(make([]byte, 0, min(max(info.Size, 0), maxBlobPresize)+bytes.MinRead))
+	_, err = buf.ReadFrom(rc)
+	b := buf.Bytes()
 	if err != nil {
 		return nil, fmt.Errorf("read blob %s: %w", sha, err)
 	}
