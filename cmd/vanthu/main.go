@@ -266,7 +266,7 @@ func serve(ctx context.Context, opts options, args []string, getenv func(string)
 	logger := newLogger(stderr, cfg.LogLevel)
 	// Collect a small heap less often (the p99 at 1,000 req/s); GOGC in
 	// the environment wins.
-	defer gcfloor.Start(gcfloor.DefaultFloor, getenv)()
+	defer gcfloor.Start(gcfloor.ServeFloor, getenv)()
 	// Listen first: the development PKI writes the address it serves its
 	// OCSP responder and CRL at into the certificates it issues.
 	ln, err := net.Listen("tcp", cfg.Addr)

@@ -67,7 +67,7 @@ func BenchmarkGetDocumentWhileIssuing(b *testing.B) {
 			// (nothing changes with no bound, in the two modes above),
 			// and the GC's heap goal is kept at its floor.
 			defer signingProcs(o.app.docs.SignConcurrency, func(string) string { return "" }, slog.New(slog.DiscardHandler))()
-			defer gcfloor.Start(gcfloor.DefaultFloor, os.Getenv)()
+			defer gcfloor.Start(gcfloor.ServeFloor, os.Getenv)()
 			// The measured GET's server side runs in a runtime/trace
 			// region ("serve-get", next to the client's "get"), so a
 			// trace taken with -trace shows what a slow one waited on.

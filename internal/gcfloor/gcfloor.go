@@ -19,8 +19,19 @@ import (
 	"sync/atomic"
 )
 
-// DefaultFloor is the heap goal vanthu serve and vanthu sign keep at least.
+// DefaultFloor is the heap goal vanthu sign keeps at least.
 const DefaultFloor = 32 << 20
+
+// ServeFloor is the heap goal vanthu serve keeps at least. While
+// documents are issued the server allocates some 5 MB per lifecycle, and
+// with a live heap of a few megabytes a 32 MB goal meant a collection
+// every 60 ms at 80 issues/s: a mark phase a third of the time, on the
+// requests' processors, and two stop-the-world pauses each, most begun by
+// the signing thread of lower priority, which allocates most of those
+// bytes. At 64 MB there are a third as many (docs/signing.md, "Requests
+// while signing"), for at most 32 MB more heap than at DefaultFloor: a
+// live heap above half the floor (a large PDF) still gets GOGC=100.
+const ServeFloor = 64 << 20
 
 // base is the GC percent below which the tuner never goes (GOGC's
 // default).
