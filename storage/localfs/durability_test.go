@@ -217,3 +217,168 @@ func TestConcurrentPutsShareDirectorySyncs(t *testing.T) {
 	}
 	t.Logf("%d syncs of the directory for %d Puts", dirSyncs, n)
 }
+
+// syncLog records, in one order, the renames into the store and the
+// start and end of each fsync of a directory, and each Put's return.
+type syncLog struct {
+	mu  sync.Mutex
+	ops []string
+}
+
+func (l *syncLog) add(op string) {
+	l.mu.Lock()
+	l.ops = append(l.ops, op)
+	l.mu.Unlock()
+}
+
+// record makes s log into l, and calls hold (if not nil) before each
+// sync of a temporary file.
+func (l *syncLog) record(s *Store, hold func()) {
+	rel := func(p string) string { r, _ := filepath.Rel(s.dir, p); return filepath.ToSlash(r) }
+	s.syncFile = func(f *os.File) error {
+		name := rel(f.Name())
+		if strings.HasPrefix(name, "tmp/") {
+			if hold != nil {
+				hold()
+			}
+			return f.Sync()
+		}
+		l.add("start " + name)
+		err := f.Sync()
+		l.add("end " + name)
+		return err
+	}
+	s.rename = func(a, b string) error {
+		err := os.Rename(a, b)
+		l.add("rename " + rel(b))
+		return err
+	}
+}
+
+// checkDurable fails unless each Put of keys found, after renaming its
+// content, a sync of the content's directory begun after the rename and
+// ended before the metadata's rename, and after that a sync of the
+// metadata's directory begun after its rename and ended before the Put
+// returned ("return <key>").
+func (l *syncLog) checkDurable(t *testing.T, keys []string) {
+	t.Helper()
+	at := func(op string, from int) int {
+		i := slices.Index(l.ops[from:], op)
+		if i < 0 {
+			return -1
+		}
+		return from + i
+	}
+	// synced reports whether a sync of dir starts after from and ends before to.
+	synced := func(dir string, from, to int) bool {
+		for i := from + 1; i < to; i++ {
+			if l.ops[i] == "start "+dir && at("end "+dir, i) < to && at("end "+dir, i) > 0 {
+				return true
+			}
+		}
+		return false
+	}
+	for _, k := range keys {
+		obj, meta, ret := at("rename objects/"+k, 0), at("rename meta/"+k, 0), at("return "+k, 0)
+		if obj < 0 || meta < obj || ret < meta {
+			t.Errorf("%s: renames and return out of order or missing (%d, %d, %d)", k, obj, meta, ret)
+			continue
+		}
+		dir := filepath.ToSlash(filepath.Dir(k))
+		if !synced("objects/"+dir, obj, meta) {
+			t.Errorf("%s: metadata renamed before a sync of objects/%s that covers the content", k, dir)
+		}
+		if !synced("meta/"+dir, meta, ret) {
+			t.Errorf("%s: Put returned before a sync of meta/%s that covers the metadata", k, dir)
+		}
+	}
+}
+
+// distinctStripes returns n keys under prefix whose locks differ (same
+// when same is set: n keys under one lock).
+func distinctStripes(s *Store, prefix string, n int, same bool) []string {
+	var keys []string
+	seen := map[*sync.RWMutex]bool{}
+	for i := 0; len(keys) < n; i++ {
+		k := fmt.Sprintf("%s/object-%d", prefix, i)
+		mu := s.lock(k)
+		switch {
+		case same && (len(keys) == 0 || mu == s.lock(keys[0])), !same && !seen[mu]:
+			keys = append(keys, k)
+			seen[mu] = true
+		}
+	}
+	return keys
+}
+
+// putAll puts each key at once, holding every temporary file's sync until
+// all of them have begun (so every Put is announced before any renames),
+// and logs each return.
+func putAll(t *testing.T, s *Store, l *syncLog, keys []string) {
+	t.Helper()
+	var wg sync.WaitGroup
+	wg.Add(2 * len(keys)) // two temporary files per Put
+	l.record(s, func() { wg.Done(); wg.Wait() })
+	errs := make(chan error, len(keys))
+	for _, k := range keys {
+		go func() {
+			body := []byte("content of " + k)
+			h := sha256.Sum256(body)
+			_, err := s.Put(context.Background(), k, bytes.NewReader(body), int64(len(body)), hex.EncodeToString(h[:]), workflow.PutOptions{})
+			l.add("return " + k)
+			errs <- err
+		}()
+	}
+	deadlock := time.After(time.Minute)
+	for range keys {
+		select {
+		case err := <-errs:
+			if err != nil {
+				t.Fatal(err)
+			}
+		case <-deadlock:
+			t.Fatalf("Puts still running after a minute: deadlocked (ops %q)", l.ops)
+		}
+	}
+}
+
+// TestAnnouncedPutsShareOneSync: Puts into one new directory, all written
+// before any of them renames (an archive record's objects), take one
+// sync of the directory per tree, not one each, and each still returns
+// only after syncs that cover its content, then its metadata.
+func TestAnnouncedPutsShareOneSync(t *testing.T) {
+	s, err := New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var l syncLog
+	keys := distinctStripes(s, "records/doc1/v5", 4, false)
+	putAll(t, s, &l, keys)
+	t.Logf("ops: %q", l.ops)
+	l.checkDurable(t, keys)
+	for _, dir := range []string{"objects/records/doc1/v5", "meta/records/doc1/v5"} {
+		if n := strings.Count(strings.Join(l.ops, "\n")+"\n", "start "+dir+"\n"); n != 1 {
+			t.Errorf("%d syncs of %s for %d Puts announced together, want 1", n, dir, len(keys))
+		}
+	}
+	if len(s.dirs) != 0 {
+		t.Errorf("directory sync state left: %v", s.dirs)
+	}
+}
+
+// TestAnnouncedPutsUnderOneLock: Puts whose keys share a lock stripe, all
+// announced at once, finish (the one waiting for the lock does not hold
+// up the sync the holder waits for) and each is durable.
+func TestAnnouncedPutsUnderOneLock(t *testing.T) {
+	s, err := New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var l syncLog
+	keys := distinctStripes(s, "records/doc2/v1", 3, true)
+	putAll(t, s, &l, keys)
+	l.checkDurable(t, keys)
+	if len(s.dirs) != 0 {
+		t.Errorf("directory sync state left: %v", s.dirs)
+	}
+}

@@ -60,9 +60,9 @@ type Store struct {
 	// calls its own object durable.
 	dirMu sync.Mutex
 	made  map[string]chan struct{}
-	// syncs are the directory fsyncs running, by directory (syncDirShared;
-	// guarded by dirMu).
-	syncs map[string]*syncRound
+	// dirs are the directories with fsyncs running, waited for or
+	// announced (syncDirShared; guarded by dirMu).
+	dirs map[string]*dirSyncs
 }
 
 var _ workflow.Blobs = (*Store)(nil)
@@ -88,7 +88,7 @@ func New(dir string) (*Store, error) {
 			return nil, fmt.Errorf("localfs: %w", err)
 		}
 	}
-	return &Store{dir: abs, Now: time.Now, syncFile: (*os.File).Sync, rename: os.Rename, made: map[string]chan struct{}{}, syncs: map[string]*syncRound{}}, nil
+	return &Store{dir: abs, Now: time.Now, syncFile: (*os.File).Sync, rename: os.Rename, made: map[string]chan struct{}{}, dirs: map[string]*dirSyncs{}}, nil
 }
 
 // Dir returns the store's root directory.
@@ -220,12 +220,16 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, su
 	}
 	metaTmp := metaF.Name()
 	defer os.Remove(metaTmp)
+	// Announced from here to each rename: a sync of either directory
+	// waited for meanwhile waits for this Put's rename and covers it too.
+	tk := &ticket{dirs: [2]string{filepath.Dir(s.objectPath(key)), filepath.Dir(s.metaPath(key))}}
+	s.announce(tk)
+	defer s.withdraw(tk)
 	if err := s.syncClose(dataF, metaF); err != nil {
 		return workflow.ObjectInfo{}, fmt.Errorf("localfs: put %q: %w", key, err)
 	}
 
-	mu := s.lock(key)
-	mu.Lock()
+	mu := s.lockAnnounced(key, tk)
 	defer mu.Unlock()
 	// Re-check under the lock: another Put may have won meanwhile.
 	if _, done, err := s.existing(key, size, sum, s.Now()); err != nil {
@@ -235,7 +239,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, su
 			return oi, err
 		}
 	}
-	if err := s.install(key, dataTmp, metaTmp); err != nil {
+	if err := s.install(key, dataTmp, metaTmp, tk); err != nil {
 		return workflow.ObjectInfo{}, err
 	}
 	return m.info(), nil
@@ -251,8 +255,10 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, su
 //     overwrite never pairs new metadata with old content;
 //   - then the metadata's name and the directories made for it.
 //
-// Each directory is synced once; the syncs of one step run at once.
-func (s *Store) install(key, dataTmp, metaTmp string) error {
+// Each directory is synced once; the syncs of one step run at once. The
+// sync of the file's directory is shared with the Puts announced with tk
+// (an archive record's objects, written at once, take one per tree).
+func (s *Store) install(key, dataTmp, metaTmp string, tk *ticket) error {
 	obj, mp := s.objectPath(key), s.metaPath(key)
 	objStep, metaStep := &dirStep{}, &dirStep{}
 	// Whatever happens, the directories made are no longer pending once
@@ -281,13 +287,13 @@ func (s *Store) install(key, dataTmp, metaTmp string) error {
 		}
 		return fmt.Errorf("localfs: put %q: %w", key, err)
 	}
-	if err := s.finish(objStep, filepath.Dir(obj)); err != nil {
+	if err := s.finish(objStep, tk.arrive(0)); err != nil {
 		return fmt.Errorf("localfs: put %q: %w", key, err)
 	}
 	if err := s.rename(metaTmp, mp); err != nil {
 		return fmt.Errorf("localfs: put %q: %w", key, err)
 	}
-	if err := s.finish(metaStep, filepath.Dir(mp)); err != nil {
+	if err := s.finish(metaStep, tk.arrive(1)); err != nil {
 		return fmt.Errorf("localfs: put %q: %w", key, err)
 	}
 	return nil
@@ -302,17 +308,18 @@ type dirStep struct {
 	wait []chan struct{}
 }
 
-// finish makes a step durable: it syncs the file's directory dir and the
-// parent of each directory the step made (once each, at once), releases
-// the step's own directories, then waits for those another Put made.
-func (s *Store) finish(st *dirStep, dir string) error {
-	dirs := []string{dir}
+// finish makes a step durable: it syncs the file's directory (in the
+// round the Put was announced in there) and the parent of each directory
+// the step made (once each, at once), releases the step's own
+// directories, then waits for those another Put made.
+func (s *Store) finish(st *dirStep, a announced) error {
+	dirs := []string{a.dir}
 	for _, d := range st.made {
 		if p := filepath.Dir(d); !slices.Contains(dirs, p) {
 			dirs = append(dirs, p)
 		}
 	}
-	if err := s.syncDirs(dirs); err != nil {
+	if err := s.syncDirs(dirs, a.round); err != nil {
 		return err
 	}
 	s.release(st)
@@ -403,54 +410,189 @@ func (s *Store) syncClose(files ...*os.File) error {
 	return errors.Join(errs...)
 }
 
-// syncDirs makes the directories' entries durable, in parallel.
-func (s *Store) syncDirs(dirs []string) error {
+// syncDirs makes the directories' entries durable, in parallel; the first
+// directory's sync is the round r the caller was announced in, if any.
+func (s *Store) syncDirs(dirs []string, r *syncRound) error {
 	errs := make([]error, len(dirs))
 	var wg sync.WaitGroup
 	for i, d := range dirs[1:] {
-		wg.Go(func() { errs[i+1] = s.syncDirShared(d) })
+		wg.Go(func() { errs[i+1] = s.syncDirShared(d, nil) })
 	}
-	errs[0] = s.syncDirShared(dirs[0])
+	errs[0] = s.syncDirShared(dirs[0], r)
 	wg.Wait()
 	return errors.Join(errs...)
 }
 
-// syncRound is one fsync of a directory, shared by the Puts that wait
-// for it.
-type syncRound struct {
-	done chan struct{}
-	err  error
+// dirSyncs is the state of one directory's fsyncs (guarded by dirMu). A
+// Put announces its renames before it syncs its temporary files, in each
+// directory's open round; after a rename it waits for that round. The
+// first waiter closes a round to announcements; a closed round starts
+// once every Put announced in it has renamed (or withdrawn) and no sync
+// of the directory runs. So a sync always begins after the renames of
+// those who wait for it, and the Puts of an archive record, written at
+// once, share one sync per tree instead of one each.
+type dirSyncs struct {
+	running bool
+	open    *syncRound   // taking announcements, no waiter yet
+	closed  []*syncRound // waited for, not started
 }
 
-// syncDirShared makes dir's entries as they are now durable. Concurrent calls
-// for one directory share fsyncs: a call that finds a sync of dir
-// running (begun, perhaps, before the caller's rename) waits for it to
-// end, then joins the next one — begun after, so it covers the caller —
-// or starts it. Puts of a record's objects at once into one directory
-// wait for two syncs of it, not one each.
-func (s *Store) syncDirShared(dir string) error {
-	var seen *syncRound
-	for {
-		s.dirMu.Lock()
-		r := s.syncs[dir]
+// syncRound is one fsync of a directory, shared by the calls that wait
+// for it.
+type syncRound struct {
+	announced int // Puts announced in it that have not renamed
+	done      chan struct{}
+	err       error
+}
+
+// ticket is a Put's announcements: in its content's directory, then in
+// its metadata's.
+type ticket struct {
+	dirs   [2]string
+	rounds [2]*syncRound // nil once used or withdrawn
+}
+
+// announced is a directory and the round a Put was announced in.
+type announced struct {
+	dir   string
+	round *syncRound
+}
+
+// announce announces a Put's renames into tk's directories.
+func (s *Store) announce(tk *ticket) {
+	s.dirMu.Lock()
+	defer s.dirMu.Unlock()
+	for i, d := range tk.dirs {
+		st := s.dirs[d]
+		if st == nil {
+			st = &dirSyncs{}
+			s.dirs[d] = st
+		}
+		if st.open == nil {
+			st.open = &syncRound{done: make(chan struct{})}
+		}
+		st.open.announced++
+		tk.rounds[i] = st.open
+	}
+}
+
+// lockAnnounced takes key's lock (exclusive) for a Put announced with tk.
+// The holder may be waiting for a sync that counts on this Put's rename:
+// a Put that must wait for the lock withdraws its announcements
+// meanwhile, and announces again once it holds the lock.
+func (s *Store) lockAnnounced(key string, tk *ticket) *sync.RWMutex {
+	mu := s.lock(key)
+	if !mu.TryLock() {
+		s.withdraw(tk)
+		mu.Lock()
+		s.announce(tk)
+	}
+	return mu
+}
+
+// arrive hands over, after the rename into its i-th directory, the round
+// the Put was announced in there (syncDirShared waits for it).
+func (tk *ticket) arrive(i int) announced {
+	r := tk.rounds[i]
+	tk.rounds[i] = nil
+	return announced{tk.dirs[i], r}
+}
+
+// withdraw takes back the announcements not used: the Put will not
+// rename there (it failed), or not soon (it waits for a key's lock).
+func (s *Store) withdraw(tk *ticket) {
+	var start []func()
+	s.dirMu.Lock()
+	for i, r := range tk.rounds {
 		if r == nil {
-			r = &syncRound{done: make(chan struct{})}
-			s.syncs[dir] = r
-			s.dirMu.Unlock()
-			r.err = s.syncOne(dir)
-			s.dirMu.Lock()
-			delete(s.syncs, dir)
-			s.dirMu.Unlock()
-			close(r.done)
-			return r.err
+			continue
 		}
+		tk.rounds[i] = nil
+		r.announced--
+		if run := s.startable(tk.dirs[i]); run != nil {
+			start = append(start, run)
+		}
+	}
+	s.dirMu.Unlock()
+	for _, run := range start {
+		go run()
+	}
+}
+
+// syncDirShared makes dir's entries as they are now durable: it waits for
+// r, the round the caller was announced in, or (r nil) joins the open
+// round or a new one; the round's sync begins after this call does.
+func (s *Store) syncDirShared(dir string, r *syncRound) error {
+	s.dirMu.Lock()
+	st := s.dirs[dir]
+	if st == nil {
+		st = &dirSyncs{}
+		s.dirs[dir] = st
+	}
+	switch {
+	case r != nil:
+		r.announced--
+	case st.open != nil:
+		r = st.open
+	default:
+		r = &syncRound{done: make(chan struct{})}
+		st.closed = append(st.closed, r)
+	}
+	if st.open == r {
+		st.open = nil
+		st.closed = append(st.closed, r)
+	}
+	run := s.startable(dir)
+	s.dirMu.Unlock()
+	if run != nil {
+		run()
+	}
+	<-r.done
+	return r.err
+}
+
+// startable, holding dirMu, takes dir's closed rounds that wait for no
+// announced rename, if no sync of dir runs, and returns the func that
+// syncs dir for them (nil if none); dir is forgotten once idle.
+func (s *Store) startable(dir string) func() {
+	st := s.dirs[dir]
+	if st.open != nil && st.open.announced == 0 {
+		st.open = nil // withdrawn from, and nobody waits for it
+	}
+	if st.running {
+		return nil
+	}
+	var run []*syncRound
+	rest := st.closed[:0]
+	for _, r := range st.closed {
+		if r.announced == 0 {
+			run = append(run, r)
+		} else {
+			rest = append(rest, r)
+		}
+	}
+	clear(st.closed[len(rest):])
+	st.closed = rest
+	if len(run) == 0 {
+		if st.open == nil && len(st.closed) == 0 {
+			delete(s.dirs, dir)
+		}
+		return nil
+	}
+	st.running = true
+	return func() {
+		err := s.syncOne(dir)
+		s.dirMu.Lock()
+		st.running = false
+		next := s.startable(dir)
 		s.dirMu.Unlock()
-		<-r.done
-		if seen != nil {
-			// r began after seen ended, which was after this call began.
-			return r.err
+		for _, r := range run {
+			r.err = err
+			close(r.done)
 		}
-		seen = r
+		if next != nil {
+			go next()
+		}
 	}
 }
 
