@@ -254,8 +254,10 @@ func validateBag(t *testing.T, b []byte, want map[string]string) {
 	}
 }
 
-// killingStore kills the MinIO server after n successful Puts: a crash in
-// the middle of writing a record.
+// killingStore kills the MinIO server when the nth Put starts, before it
+// is sent: a crash in the middle of writing a record. (A record's objects
+// are written at once, so killing after the nth Put returned could come
+// after all the others had succeeded.)
 type killingStore struct {
 	workflow.Blobs
 	n    atomic.Int32
@@ -263,11 +265,10 @@ type killingStore struct {
 }
 
 func (k *killingStore) Put(ctx context.Context, key string, r io.Reader, size int64, sum string, o workflow.PutOptions) (workflow.ObjectInfo, error) {
-	oi, err := k.Blobs.Put(ctx, key, r, size, sum, o)
-	if err == nil && k.n.Add(-1) == 0 {
+	if k.n.Add(-1) == 0 {
 		k.kill()
 	}
-	return oi, err
+	return k.Blobs.Put(ctx, key, r, size, sum, o)
 }
 
 func (k *killingStore) ServerChecksum(ctx context.Context, key string) (string, error) {
@@ -285,7 +286,7 @@ func TestIntegrationArchiveMinIOCrash(t *testing.T) {
 		t.Fatal(err)
 	}
 	ks := &killingStore{Blobs: store, kill: srv.Kill}
-	ks.n.Store(2)
+	ks.n.Store(3)
 	f := newArchiveFixture(t, ks)
 	d := f.Issued(t, archivetest.Options{Attachments: 2})
 
