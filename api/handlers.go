@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -11,6 +12,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/labstack/echo/v4"
@@ -158,34 +160,97 @@ func parseDate(field, v string) (*time.Time, error) {
 	return &t, nil
 }
 
-// uploads holds spooled multipart files until the request ends.
-type uploads struct{ files []*os.File }
+// Uploads up to uploadInMemory bytes (per request, all its files) are
+// held in memory, not spooled to a temporary file: a one-page draft then
+// costs no file to create, write, read three times (the signing check,
+// the hash, the store) and remove. All requests together hold at most
+// uploadMemoryBudget so; past it, or past a request's share, files are
+// spooled to disk as before.
+const (
+	uploadInMemory     = 1 << 20
+	uploadMemoryBudget = 64 << 20
+)
+
+// uploads holds a request's files until the request ends: in memory,
+// or spooled to temporary files.
+type uploads struct {
+	files    []*os.File
+	budget   *atomic.Int64 // the server's bytes of in-memory uploads in flight
+	reserved int64         // this request's part of it
+}
 
 func (u *uploads) cleanup() {
 	for _, f := range u.files {
 		f.Close()
 		os.Remove(f.Name())
 	}
+	if u.budget != nil && u.reserved > 0 {
+		u.budget.Add(-u.reserved)
+		u.reserved = 0
+	}
 }
 
-// spool copies a part to a temporary file, refusing more than limit bytes.
+// reserve takes up to uploadInMemory (less what the request holds
+// already) from the server's budget; 0 when there is none left.
+func (u *uploads) reserve(limit int64) int64 {
+	want := min(uploadInMemory-u.reserved, limit)
+	if u.budget == nil || want <= 0 {
+		return 0
+	}
+	if u.budget.Add(want) > uploadMemoryBudget {
+		u.budget.Add(-want)
+		return 0
+	}
+	u.reserved += want
+	return want
+}
+
+// spool reads a part into memory when it fits what reserve grants, else
+// to a temporary file, refusing more than limit bytes.
 func (u *uploads) spool(p *multipart.Part, limit int64) (*workflow.Upload, error) {
+	var head []byte
+	if mem := u.reserve(limit); mem > 0 {
+		var buf bytes.Buffer
+		n, err := buf.ReadFrom(io.LimitReader(p, mem+1))
+		if err != nil {
+			return nil, uploadErr(err)
+		}
+		if n <= mem || n > limit {
+			u.budget.Add(n - mem) // give back what the part did not need
+			u.reserved -= mem - n
+			return checkedUpload(p.FileName(), n, limit, bytes.NewReader(buf.Bytes()))
+		}
+		// Larger: what was read goes first into the file, and the
+		// memory is given back.
+		head = buf.Bytes()
+		u.budget.Add(-mem)
+		u.reserved -= mem
+	}
 	f, err := os.CreateTemp("", "vanthu-upload-*")
 	if err != nil {
 		return nil, fmt.Errorf("spool upload: %w", err)
 	}
 	u.files = append(u.files, f)
-	n, err := io.Copy(f, io.LimitReader(p, limit+1))
+	if _, err := f.Write(head); err != nil {
+		return nil, fmt.Errorf("spool upload: %w", err)
+	}
+	n, err := io.Copy(f, io.LimitReader(p, limit+1-int64(len(head))))
 	if err != nil {
 		return nil, uploadErr(err)
 	}
+	return checkedUpload(p.FileName(), int64(len(head))+n, limit, f)
+}
+
+// checkedUpload is the upload of n bytes, or the error of a file larger
+// than limit or empty.
+func checkedUpload(name string, n, limit int64, content io.ReaderAt) (*workflow.Upload, error) {
 	if n > limit {
-		return nil, workflow.Errorf(workflow.ETOOLARGE, "file %q is larger than the limit of %s", p.FileName(), sizeText(limit))
+		return nil, workflow.Errorf(workflow.ETOOLARGE, "file %q is larger than the limit of %s", name, sizeText(limit))
 	}
 	if n == 0 {
-		return nil, workflow.Errorf(workflow.EUNSUPPORTEDMEDIA, "file %q is empty, not a PDF", p.FileName())
+		return nil, workflow.Errorf(workflow.EUNSUPPORTEDMEDIA, "file %q is empty, not a PDF", name)
 	}
-	return &workflow.Upload{Name: p.FileName(), Size: n, Content: f}, nil
+	return &workflow.Upload{Name: name, Size: n, Content: content}, nil
 }
 
 // refuseUpload answers err to an upload whose body is left unread: the
@@ -231,7 +296,7 @@ func (s *Server) handleCreateDocument(c echo.Context) error {
 	// Every file is limited to MaxUpload; the whole body to a multiple of
 	// it (main file plus attachments).
 	r.Body = http.MaxBytesReader(c.Response(), r.Body, 8*s.MaxUpload+(1<<20))
-	var up uploads
+	up := uploads{budget: &s.uploadMemory}
 	defer up.cleanup()
 	parts, err := s.readCreateParts(c, multipart.NewReader(r.Body, params["boundary"]), &up)
 	if err != nil {

@@ -109,6 +109,9 @@ type Server struct {
 	// takes a lock on every call.
 	routes      sync.Map
 	routesCount atomic.Int32
+	// uploadMemory counts the bytes of uploads held in memory by the
+	// requests in flight (uploads.reserve).
+	uploadMemory atomic.Int64
 }
 
 type routeKey struct {
