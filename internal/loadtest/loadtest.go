@@ -496,26 +496,39 @@ func (r *runner) create(ctx context.Context, role string, w int, meta client.Doc
 	return id, err
 }
 
-// answer reads an answer: its body when the status is want (the body is
-// only kept when the caller needs it: want is 201), else an *httpError.
-// An action's 200 answer (the whole document) is read and dropped
-// without decoding it, so the tool spends its CPU on requests, not JSON.
+// answer reads an answer: its body when the status is want, else an
+// *httpError.
 func answer(action string, resp *http.Response, err error, want int) ([]byte, error) {
 	if err != nil {
 		return nil, check(action, nil, nil, err, want)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode == want && want != http.StatusCreated {
-		if _, err := io.Copy(io.Discard, resp.Body); err != nil {
-			return nil, check(action, nil, nil, err, want)
-		}
-		return nil, nil
+	var buf bytes.Buffer
+	if n := resp.ContentLength; n > 0 && n <= 1<<20 {
+		buf.Grow(int(n) + 1) // one allocation, and the read that sees EOF fits
 	}
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
+	if _, err := buf.ReadFrom(resp.Body); err != nil {
 		return nil, check(action, nil, nil, err, want)
 	}
+	b := buf.Bytes()
 	return b, check(action, resp, b, nil, want)
+}
+
+// docAnswer is what an answer that is a document is checked for.
+type docAnswer struct {
+	ID    string `json:"id"`
+	State string `json:"state"`
+}
+
+// checkDocument checks that the answer b to action is document id in
+// state want.
+func checkDocument(action string, b []byte, id, want string) error {
+	var d docAnswer
+	if err := json.Unmarshal(b, &d); err != nil || d.ID != id || d.State != want {
+		return &httpError{action: action, status: http.StatusOK, code: "answer",
+			msg: fmt.Sprintf("the answer is not document %s in state %s: id %q, state %q (%v)", id, want, d.ID, d.State, err)}
+	}
+	return nil
 }
 
 // pdfTemplate is a one-page PDF written once per run, uncompressed, whose
@@ -617,7 +630,10 @@ func (r *runner) act(ctx context.Context, kind, role string, w int, id string, a
 	return r.retry(ctx, name, func() (bool, error) {
 		t0 := time.Now()
 		resp, err := r.client().ApplyAction(ctx, id, action, req, r.as(role, w))
-		_, err = answer(name, resp, err, http.StatusOK)
+		b, err := answer(name, resp, err, http.StatusOK)
+		if err == nil {
+			err = checkDocument(name, b, id, after[action])
+		}
 		var he *httpError
 		if err != nil && retried && errors.As(err, &he) && he.status == http.StatusConflict {
 			// The attempt before may have been applied, its answer lost.
