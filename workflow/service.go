@@ -378,7 +378,7 @@ func (s *Service) Create(ctx context.Context, actor *User, in CreateInput) (*Doc
 	if err != nil {
 		return nil, fmt.Errorf("create document: %w", err)
 	}
-	s.logger().InfoContext(ctx, "document created", "doc_id", d.ID, "direction", d.Direction, "state", d.State, "actor", actor.ID)
+	s.logger().InfoContext(ctx, "document created", "doc_id", d.ID, "direction", string(d.Direction), "state", string(d.State), "actor", actor.ID)
 	return d, nil
 }
 
@@ -578,7 +578,7 @@ func (s *Service) Apply(ctx context.Context, actor *User, id string, action Acti
 		}
 		return nil, fmt.Errorf("%s %s: %w", action, id, err)
 	}
-	s.logger().InfoContext(ctx, "document transition", "doc_id", id, "action", action, "from", t.From, "state", t.To, "actor", actor.ID)
+	s.logger().InfoContext(ctx, "document transition", "doc_id", id, "action", string(action), "from", string(t.From), "state", string(t.To), "actor", actor.ID)
 	return out, nil
 }
 
@@ -647,7 +647,7 @@ func (s *Service) applyLocked(ctx context.Context, actor *User, id string, actio
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", action, id, err)
 	}
-	s.logger().InfoContext(ctx, "document transition", "doc_id", id, "action", action, "from", t.From, "state", t.To, "actor", actor.ID)
+	s.logger().InfoContext(ctx, "document transition", "doc_id", id, "action", string(action), "from", string(t.From), "state", string(t.To), "actor", actor.ID)
 	return out, nil
 }
 
