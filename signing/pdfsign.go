@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf16"
 
@@ -65,6 +66,10 @@ type signParams struct {
 	tsa                    TimeStamper // answers in process when set (see OfficerLayer.TSA)
 	time                   time.Time
 	tap                    *hashTap // optional, see hashTap
+	// rdr, when set, is a parse of exactly the document being signed
+	// (made by its intake check), which the engine reads instead of
+	// parsing the document again; nothing else may use it meanwhile.
+	rdr *pdf.Reader
 }
 
 // signPDF signs in and returns the signed file (in followed by the
@@ -212,14 +217,34 @@ func appearanceForm(c *sign.SignContext, w, h float64, matrix string, imgs []pla
 	return b.Bytes(), nil
 }
 
+// objectBuffers are the buffers image XObjects are written into before
+// the engine copies them into its own (AddObject keeps nothing): kept
+// only up to maxObjectBuffer bytes of capacity each.
+var objectBuffers = sync.Pool{New: func() any { return new(bytes.Buffer) }}
+
+const maxObjectBuffer = 1 << 20
+
+// addObject writes an object made of a header, data and a footer through
+// a pooled buffer.
+func addObject(c *sign.SignContext, header string, data []byte, footer string) (uint32, error) {
+	b := objectBuffers.Get().(*bytes.Buffer)
+	b.Reset()
+	b.Grow(len(header) + len(data) + len(footer))
+	b.WriteString(header)
+	b.Write(data)
+	b.WriteString(footer)
+	id, err := c.AddObject(b.Bytes())
+	if b.Cap() <= maxObjectBuffer {
+		objectBuffers.Put(b)
+	}
+	return id, err
+}
+
 func addImageXObject(c *sign.SignContext, im *preparedImage) (uint32, error) {
+	const end = "\nendstream"
 	smask := ""
 	if im.Alpha != nil {
-		var m bytes.Buffer
-		fmt.Fprintf(&m, "<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n", im.W, im.H, len(im.Alpha))
-		m.Write(im.Alpha)
-		m.WriteString("\nendstream")
-		id, err := c.AddObject(m.Bytes())
+		id, err := addObject(c, fmt.Sprintf("<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 8 /Filter /FlateDecode /Length %d >>\nstream\n", im.W, im.H, len(im.Alpha)), im.Alpha, end)
 		if err != nil {
 			return 0, err
 		}
@@ -229,11 +254,7 @@ func addImageXObject(c *sign.SignContext, im *preparedImage) (uint32, error) {
 	if im.RGBW > 0 {
 		w, h = im.RGBW, im.RGBH
 	}
-	var o bytes.Buffer
-	fmt.Fprintf(&o, "<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB /BitsPerComponent 8%s /Filter /FlateDecode /Length %d >>\nstream\n", w, h, smask, len(im.RGB))
-	o.Write(im.RGB)
-	o.WriteString("\nendstream")
-	return c.AddObject(o.Bytes())
+	return addObject(c, fmt.Sprintf("<< /Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceRGB /BitsPerComponent 8%s /Filter /FlateDecode /Length %d >>\nstream\n", w, h, smask, len(im.RGB)), im.RGB, end)
 }
 
 // addPageStamp adds st as a locked, printable annotation to its page.

@@ -350,18 +350,36 @@ func prepareImage(img image.Image) *preparedImage {
 	return p
 }
 
-var zlibWriters = sync.Pool{New: func() any {
-	zw, _ := zlib.NewWriterLevel(nil, zlib.BestSpeed)
-	return zw
-}}
+// zlibWriters keeps a few zlib writers (BestSpeed) for deflate. A
+// writer's compressor is about 0.85 MB, allocated at its first Write and
+// kept by Reset; most of what deflate compresses (a text box's alpha
+// plane, a few tens of KB) costs far less than making one. A sync.Pool
+// is emptied by every other collection, which under the signing load
+// came every lifecycle or two, so each per-document stamp text made a
+// new compressor: a free list that collections leave alone, bounded at
+// zlibWritersKept writers (what the signing turns and the uploads in
+// flight use at once; more are made and dropped).
+var zlibWriters = make(chan *zlib.Writer, zlibWritersKept)
+
+const zlibWritersKept = 4
 
 func deflate(b []byte) []byte {
+	var zw *zlib.Writer
+	select {
+	case zw = <-zlibWriters:
+	default:
+		zw, _ = zlib.NewWriterLevel(nil, zlib.BestSpeed)
+	}
 	var buf bytes.Buffer
-	zw := zlibWriters.Get().(*zlib.Writer)
+	buf.Grow(len(b)/8 + 64)
 	zw.Reset(&buf)
 	_, _ = zw.Write(b)
 	_ = zw.Close()
-	zlibWriters.Put(zw)
+	zw.Reset(nil) // keep no reference to buf
+	select {
+	case zlibWriters <- zw:
+	default:
+	}
 	return buf.Bytes()
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/digitorus/pdfsign/revocation"
 	"github.com/digitorus/pdfsign/sign"
 	"github.com/digitorus/pkcs7"
+	"github.com/mattetti/filebuffer"
 
 	"github.com/vanthu/vanthu/signing/verify"
 	"github.com/vanthu/vanthu/workflow"
@@ -226,9 +227,12 @@ type update struct {
 // with a signer that returns zeros, over the update alone) is overwritten
 // by the caller.
 func buildUpdate(ctx context.Context, doc docParts, size int64, p signParams, extra int) (*update, error) {
-	rdr, err := pdf.NewReader(doc, size)
-	if err != nil {
-		return nil, unparsable(err)
+	rdr := p.rdr
+	if rdr == nil {
+		var err error
+		if rdr, err = pdf.NewReader(doc, size); err != nil {
+			return nil, unparsable(err)
+		}
 	}
 	sd := engineSignData(ctx, p)
 	sd.Signer = zeroSigner{p.key.Signer.Public()}
@@ -260,8 +264,9 @@ func buildUpdate(ctx context.Context, doc docParts, size int64, p signParams, ex
 		return nil
 	}
 	var out resultWriter
+	in := emptyInput{io.NewSectionReader(doc, 0, size), updateSize(p, chainRoom, extra)}
 	//nolint:staticcheck // the engine under the fluent API (see pdfsign.go).
-	err = sign.SignWithData(emptyInput{io.NewSectionReader(doc, 0, size)}, &out, rdr, size, sd)
+	err := sign.SignWithData(in, &out, rdr, size, sd)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -277,10 +282,40 @@ func buildUpdate(ctx context.Context, doc docParts, size int64, p signParams, ex
 // emptyInput is the engine's input: it copies nothing into the engine's
 // buffer (io.Copy uses WriteTo), so the engine's buffer holds only the
 // update; reads (the classic trailer, which the engine copies and edits)
-// go to the document.
-type emptyInput struct{ *io.SectionReader }
+// go to the document. WriteTo grows the buffer to grow bytes, what the
+// update is expected to take, so that it is not doubled (and copied) as
+// the engine appends the images.
+type emptyInput struct {
+	*io.SectionReader
+	grow int
+}
 
-func (emptyInput) WriteTo(io.Writer) (int64, error) { return 0, nil }
+func (e emptyInput) WriteTo(w io.Writer) (int64, error) {
+	if fb, ok := w.(*filebuffer.Buffer); ok && fb.Buff != nil {
+		fb.Buff.Grow(e.grow)
+	}
+	return 0, nil
+}
+
+// updateSize estimates the bytes of the engine's update for p: the
+// images, the signature placeholder (hex) with the chain's room and the
+// time-stamp reserve, and the objects around them.
+func updateSize(p signParams, chainRoom, extra int) int {
+	n := 16<<10 + hex.EncodedLen(4096) + chainRoom + max(0, extra)
+	if p.tsaURL != "" {
+		n += hex.EncodedLen(tsaReserve)
+	}
+	add := func(imgs []placedImage) {
+		for _, im := range imgs {
+			n += len(im.img.RGB) + len(im.img.Alpha) + 512
+		}
+	}
+	add(p.images)
+	if p.stamp != nil {
+		add(p.stamp.images)
+	}
+	return n
+}
 
 // zeroSigner stands in for the key while the engine builds its (discarded)
 // CMS: it has the key's public key, so the placeholder is sized for it,
