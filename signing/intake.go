@@ -105,23 +105,42 @@ func (in *Intake) InspectContext(ctx context.Context, r io.ReaderAt, size int64)
 
 // inspectBytes is Inspect of a file already in memory (read in place).
 func inspectBytes(all []byte) (info Info, err error) {
+	info, _, err = inspectParsed(all, false)
+	return info, err
+}
+
+// inspectParsed is inspectBytes that can also hand on the parse it made:
+// with keep, rd is the reader of all[info.HeaderOffset:], which reads
+// those bytes in place and holds the objects it resolved (the caller
+// must keep the bytes unchanged while it uses rd, and use it from one
+// goroutine at a time); without keep, rd is nil and the bytes are let go
+// of (they may be a mapping).
+func inspectParsed(all []byte, keep bool) (info Info, rd *pdf.Reader, err error) {
+	info, rd, err = inspectParse(all, keep)
+	if err != nil {
+		rd = nil
+	}
+	return info, rd, err
+}
+
+func inspectParse(all []byte, keep bool) (info Info, rd *pdf.Reader, err error) {
 	size := int64(len(all))
 	head := all[:min(size, headerWindow)]
 	off := bytes.Index(head, []byte("%PDF-"))
 	if off < 0 {
-		return Info{}, workflow.Errorf(workflow.EUNSUPPORTEDMEDIA, "not a PDF file (no %%PDF- header)")
+		return Info{}, nil, workflow.Errorf(workflow.EUNSUPPORTEDMEDIA, "not a PDF file (no %%PDF- header)")
 	}
 	info.HeaderOffset = int64(off)
 	info.Version = headerVersion(head[off:])
 
 	if perr := verify.Precheck(all, verify.DefaultLimits); perr != nil {
-		return info, workflow.Wrap(workflow.EUNPROCESSABLE, perr, "PDF cannot be processed: %v", perr)
+		return info, nil, workflow.Wrap(workflow.EUNPROCESSABLE, perr, "PDF cannot be processed: %v", perr)
 	}
 	// The library looks for %%EOF backwards from the end in ever larger
 	// reads, all the way to the start: time quadratic in the size of a
 	// file without it (Precheck bounds the bytes after the marker).
 	if bytes.LastIndex(all, []byte("%%EOF")) < 0 { // from the end, where it is
-		return info, unparsable(errors.New("no %%EOF marker"))
+		return info, nil, unparsable(errors.New("no %%EOF marker"))
 	}
 
 	// The parser panics on some malformed input; turn that into a clear error.
@@ -134,39 +153,41 @@ func inspectBytes(all []byte) (info Info, err error) {
 	// The library's pool of buffers keeps the last reader it was given
 	// reachable: let go of the bytes when done (they may be a mapping).
 	src := &heldBytes{b: all[off:]}
-	defer src.release()
+	if !keep {
+		defer src.release()
+	}
 	rd, perr := pdf.NewReader(src, size-int64(off))
 	if perr != nil {
 		if isEncryptionError(perr) {
 			info.Encrypted = true
-			return info, encryptedError()
+			return info, nil, encryptedError()
 		}
-		return info, unparsable(perr)
+		return info, nil, unparsable(perr)
 	}
 	trailer := rd.Trailer()
 	if !trailer.Key("Encrypt").IsNull() {
 		info.Encrypted = true
-		return info, encryptedError()
+		return info, nil, encryptedError()
 	}
 	root := trailer.Key("Root")
 	if root.Kind() != pdf.Dict {
-		return info, unparsable(errors.New("no document catalog"))
+		return info, nil, unparsable(errors.New("no document catalog"))
 	}
 	if v := root.Key("Version").Name(); v != "" && v > info.Version {
 		info.Version = v
 	}
 	pages := root.Key("Pages")
 	if pages.Kind() != pdf.Dict {
-		return info, unparsable(errors.New("no page tree"))
+		return info, nil, unparsable(errors.New("no page tree"))
 	}
 	info.Pages = int(pages.Key("Count").Int64())
 	if info.Pages < 1 {
-		return info, unparsable(errors.New("the document has no pages"))
+		return info, nil, unparsable(errors.New("the document has no pages"))
 	}
 	// Resolve the first and the last page: both are where stamps go.
 	for _, p := range []int{1, info.Pages} {
 		if pg := rd.Page(p); pg.V.IsNull() {
-			return info, unparsable(fmt.Errorf("page %d of %d not found in the page tree", p, info.Pages))
+			return info, nil, unparsable(fmt.Errorf("page %d of %d not found in the page tree", p, info.Pages))
 		}
 	}
 
@@ -178,7 +199,10 @@ func inspectBytes(all []byte) (info Info, err error) {
 			walkField(fields.Index(i), "", 0, &info)
 		}
 	}
-	return info, nil
+	if !keep {
+		return info, nil, nil
+	}
+	return info, rd, nil
 }
 
 // walkField visits a field and its kids, counting signed signature fields and

@@ -120,16 +120,12 @@ func bytesOf(s *signedDoc, err error) ([]byte, error) {
 }
 
 func signOfficer(ctx context.Context, in []byte, l OfficerLayer) (*signedDoc, error) {
-	doc, err := normalize(in)
+	doc, rdr, err := normalize(in)
 	if err != nil {
 		return nil, err
 	}
 	if strings.TrimSpace(l.Name) == "" {
 		return nil, workflow.Errorf(workflow.EINVALID, "the official's name is required")
-	}
-	rdr, err := pdf.NewReader(doc, doc.size())
-	if err != nil {
-		return nil, unparsable(err)
 	}
 	box := Rect{Page: rdr.NumPage()}
 	if l.Box != nil {
@@ -169,6 +165,7 @@ func signOfficer(ctx context.Context, in []byte, l OfficerLayer) (*signedDoc, er
 		tsaURL: l.TSAURL,
 		tsa:    l.TSA,
 		time:   t,
+		rdr:    rdr,
 	})
 }
 
@@ -245,6 +242,7 @@ func signAgency(ctx context.Context, in []byte, l AgencyLayer) (*signedDoc, erro
 		tsa:      l.TSA,
 		time:     t,
 		tap:      tap,
+		rdr:      rdr,
 	})
 	if cerr := wait(); cerr != nil {
 		return nil, cerr
@@ -571,16 +569,12 @@ func SignAttachment(ctx context.Context, in []byte, l AgencyLayer) ([]byte, erro
 }
 
 func signAttachment(ctx context.Context, in []byte, l AgencyLayer) (*signedDoc, error) {
-	doc, err := normalize(in)
+	doc, rdr, err := normalize(in)
 	if err != nil {
 		return nil, err
 	}
 	if strings.TrimSpace(l.AgencyName) == "" || strings.TrimSpace(l.Notation) == "" {
 		return nil, workflow.Errorf(workflow.EINVALID, "agency name and number/notation are required")
-	}
-	rdr, err := pdf.NewReader(doc, doc.size())
-	if err != nil {
-		return nil, unparsable(err)
 	}
 	g, err := pageGeometry(rdr, 1)
 	if err != nil {
@@ -612,6 +606,7 @@ func signAttachment(ctx context.Context, in []byte, l AgencyLayer) (*signedDoc, 
 		tsaURL:   l.TSAURL,
 		tsa:      l.TSA,
 		time:     t,
+		rdr:      rdr,
 	})
 }
 
@@ -622,16 +617,20 @@ func signAttachment(ctx context.Context, in []byte, l AgencyLayer) (*signedDoc, 
 // the signed byte ranges in place; SignAgency runs it concurrently with
 // the signing of layer 2 and discards the result when it fails.
 func requireLayer1(in []byte) (*pdf.Reader, []existingSignature, *layer1Check, error) {
-	info, err := inspectBytes(in)
+	// One parse for the intake's checks, the signatures' extraction, the
+	// widgets and the engine: the intake's reader reads in itself (from
+	// its header, which a signed file has at 0).
+	info, rdr, err := inspectParsed(in, true)
 	if err != nil {
 		return nil, nil, nil, err
 	}
 	if info.Signatures == 0 {
 		return nil, nil, nil, workflow.Errorf(workflow.EINVALID, "the document has no official's signature (layer 1); the agency signs only after the official")
 	}
-	rdr, err := pdf.NewReader(bytes.NewReader(in), int64(len(in)))
-	if err != nil {
-		return nil, nil, nil, unparsable(err)
+	if info.HeaderOffset != 0 {
+		if rdr, err = pdf.NewReader(bytes.NewReader(in), int64(len(in))); err != nil {
+			return nil, nil, nil, unparsable(err)
+		}
 	}
 	check := &layer1Check{in: in}
 	for s, err := range extract.Iter(rdr, bytes.NewReader(in)) {
@@ -643,7 +642,7 @@ func requireLayer1(in []byte) (*pdf.Reader, []existingSignature, *layer1Check, e
 		if err != nil {
 			return nil, nil, nil, workflow.Wrap(workflow.EINVALID, err, "signature %d has an unusual byte range: %v", len(check.sigs)+1, err)
 		}
-		check.sigs = append(check.sigs, foundSig{r: r, obj: s.Object()})
+		check.sigs = append(check.sigs, foundSig{r: r})
 	}
 	sigs := signedFields(rdr)
 	if len(check.sigs) == 0 || len(sigs) == 0 {
@@ -663,8 +662,28 @@ type layer1Check struct {
 }
 
 type foundSig struct {
-	r   verify.SignedRange
-	obj pdf.Value
+	r verify.SignedRange
+}
+
+// signatureObject is the signature dictionary of the i-th signature of
+// in, from a parse of its own: the check runs while the engine reads the
+// parse requireLayer1 made, and a reader is not safe for concurrent use.
+func signatureObject(in []byte, i int) (pdf.Value, error) {
+	rdr, err := pdf.NewReader(bytes.NewReader(in), int64(len(in)))
+	if err != nil {
+		return pdf.Value{}, err
+	}
+	n := 0
+	for s, err := range extract.Iter(rdr, bytes.NewReader(in)) {
+		if err != nil {
+			return pdf.Value{}, err
+		}
+		if n == i {
+			return s.Object(), nil
+		}
+		n++
+	}
+	return pdf.Value{}, fmt.Errorf("signature %d not found", i+1)
 }
 
 // run checks the signatures; known holds the SHA-256 digests of some
@@ -689,7 +708,11 @@ func (c *layer1Check) run(known map[int][]byte) error {
 		opts.AllowUntrustedRoots = true
 		opts.SkipRevocationCheck = true
 		opts.EnableExternalRevocationCheck = false
-		res, err := pverify.VerifySignature(f.obj, bytes.NewReader(c.in), int64(len(c.in)), opts)
+		obj, err := signatureObject(c.in, i)
+		if err != nil {
+			return workflow.Wrap(workflow.EINVALID, err, "signature %d is not intact; the document was changed after it was signed", i+1)
+		}
+		res, err := pverify.VerifySignature(obj, bytes.NewReader(c.in), int64(len(c.in)), opts)
 		if err != nil || res == nil || !res.ValidSignature {
 			return workflow.Wrap(workflow.EINVALID, err, "signature %d is not intact; the document was changed after it was signed", i+1)
 		}
@@ -699,26 +722,43 @@ func (c *layer1Check) run(known map[int][]byte) error {
 
 // normalize prepares an input for layer 1, before anything is signed. The
 // result reads in in place: a cut is a subslice, a raised header a
-// replaced byte.
-func normalize(in []byte) (docParts, error) {
-	info, err := inspectBytes(in)
+// replaced byte. rdr is the intake's parse of the result, handed on to the
+// checks and the engine so that the file is parsed once (a new one when
+// the header was raised, which changes what the parser reads).
+func normalize(in []byte) (doc docParts, rdr *pdf.Reader, err error) {
+	info, rdr, err := inspectParsed(in, true)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
+	doc, raised, err := normalized(in, info, rdr)
+	if err != nil {
+		return nil, nil, err
+	}
+	if raised {
+		if rdr, err = pdf.NewReader(doc, doc.size()); err != nil {
+			return nil, nil, unparsable(err)
+		}
+	}
+	return doc, rdr, nil
+}
+
+// normalized is normalize's result for in, inspected (info, rdr): the
+// document and whether its header was raised.
+func normalized(in []byte, info Info, rdr *pdf.Reader) (docParts, bool, error) {
 	if info.HasXFA {
-		return nil, workflow.Errorf(workflow.EUNPROCESSABLE, "PDF contains an XFA form, which signing would lose; flatten or print it to PDF and upload again")
+		return nil, false, workflow.Errorf(workflow.EUNPROCESSABLE, "PDF contains an XFA form, which signing would lose; flatten or print it to PDF and upload again")
 	}
 	if info.HasAcroForm {
-		return nil, workflow.Errorf(workflow.EUNPROCESSABLE, "PDF contains fillable form fields, which signing would lose; flatten the form (print to PDF) and upload again")
+		return nil, false, workflow.Errorf(workflow.EUNPROCESSABLE, "PDF contains fillable form fields, which signing would lose; flatten the form (print to PDF) and upload again")
 	}
 	if info.Signatures == 0 {
-		if err := checkXref(in[info.HeaderOffset:]); err != nil {
-			return nil, err
+		if err := checkXref(rdr); err != nil {
+			return nil, false, err
 		}
 	}
 	if info.HeaderOffset > 0 {
 		if info.Signatures > 0 {
-			return nil, workflow.Errorf(workflow.EUNPROCESSABLE, "signed PDF has data before its header and cannot be signed again")
+			return nil, false, workflow.Errorf(workflow.EUNPROCESSABLE, "signed PDF has data before its header and cannot be signed again")
 		}
 		in = in[info.HeaderOffset:]
 	}
@@ -727,9 +767,9 @@ func normalize(in []byte) (docParts, error) {
 		// below 1.5, once per signature: the second signature's catalog then
 		// has the key twice (qpdf warns). Raising the header (same length)
 		// before layer 1 avoids it.
-		return docParts{in[:7], []byte("5"), in[8:]}, nil
+		return docParts{in[:7], []byte("5"), in[8:]}, true, nil
 	}
-	return docParts{in}, nil
+	return docParts{in}, false, nil
 }
 
 func fit(w, h, bw, bh float64) (float64, float64) {
@@ -751,11 +791,7 @@ func orNow(t time.Time) time.Time {
 // other readers report as damaged (qpdf warns), because the signed file
 // would carry the damage: an xref stream whose data does not match its /W
 // and /Index, or a trailer /Size that is not the highest object number + 1.
-func checkXref(in []byte) error {
-	rdr, err := pdf.NewReader(bytes.NewReader(in), int64(len(in)))
-	if err != nil {
-		return unparsable(err)
-	}
+func checkXref(rdr *pdf.Reader) error {
 	damaged := func(format string, args ...any) error {
 		return workflow.Errorf(workflow.EUNPROCESSABLE,
 			"PDF cross-reference data is damaged (%s); open and save it again (or print it to PDF) and upload the result", fmt.Sprintf(format, args...))

@@ -247,7 +247,10 @@ func (s *Service) CheckSignable(_ context.Context, r io.ReaderAt, size int64) er
 	if _, err := r.ReadAt(b, 0); err != nil && !errors.Is(err, io.EOF) {
 		return workflow.Wrap(workflow.EINVALID, err, "cannot read the upload")
 	}
-	_, err := safely("the signing check", func() (docParts, error) { return normalize(b) })
+	_, err := safely("the signing check", func() (docParts, error) {
+		doc, _, err := normalize(b)
+		return doc, err
+	})
 	return err
 }
 
