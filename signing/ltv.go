@@ -624,7 +624,7 @@ func docTimestamp(ctx context.Context, r io.ReaderAt, size int64, rdr *pdf.Reade
 		}
 		copy(buf[brAt-size:], br+strings.Repeat(" ", brWidth-len(br)))
 		h := sha256.New()
-		if _, err := io.Copy(h, io.NewSectionReader(r, 0, size)); err != nil {
+		if err := hashPrefix(h, r, size); err != nil {
 			return nil, err
 		}
 		h.Write(buf[:cStart-size])
@@ -680,9 +680,15 @@ func writeDocTSSig(u *incUpdate, sig uint32, room int) (brAt, cStart, cEnd int64
 	u.offsets[sig], u.gens[sig] = start, 0
 	fmt.Fprintf(&u.buf, "%d 0 obj\n<< /Type /DocTimeStamp /Filter /Adobe.PPKLite /SubFilter /ETSI.RFC3161 /ByteRange [", sig)
 	brAt = u.base + int64(u.buf.Len())
-	u.buf.WriteString(strings.Repeat(" ", 40) + "] /Contents ")
+	u.buf.Grow(2*room + 8<<10) // the placeholder and the objects after it
+	u.buf.WriteString(blanks[:40])
+	u.buf.WriteString("] /Contents ")
 	cStart = u.base + int64(u.buf.Len())
-	u.buf.WriteString("<" + strings.Repeat("0", 2*room) + ">")
+	u.buf.WriteByte('<')
+	for n := 2 * room; n > 0; n -= min(n, len(zeros)) {
+		u.buf.WriteString(zeros[:min(n, len(zeros))])
+	}
+	u.buf.WriteByte('>')
 	cEnd = u.base + int64(u.buf.Len())
 	u.buf.WriteString(" >>\nendobj\n")
 	return brAt, cStart, cEnd

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/digitorus/pdf"
 )
@@ -266,4 +267,50 @@ func (a appended) ReadAt(p []byte, off int64) (int, error) {
 		return n, io.EOF
 	}
 	return n, nil
+}
+
+// Runs of blanks and of '0' for placeholders, written without making a
+// string of the placeholder's length first.
+var (
+	blanks = strings.Repeat(" ", 64)
+	zeros  = strings.Repeat("0", 4096)
+)
+
+// copyBuffers are io.CopyBuffer's buffers for hashPrefix.
+var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
+// hashPrefix writes the first n bytes of r to h: in place when r is a
+// document in memory (docParts, or appended to one), else through a
+// pooled buffer.
+func hashPrefix(h io.Writer, r io.ReaderAt, n int64) error {
+	switch v := r.(type) {
+	case docParts:
+		for _, p := range v {
+			if n <= 0 {
+				break
+			}
+			k := min(n, int64(len(p)))
+			h.Write(p[:k])
+			n -= k
+		}
+		if n > 0 {
+			return io.ErrUnexpectedEOF
+		}
+		return nil
+	case appended:
+		if err := hashPrefix(h, v.r, min(n, v.size)); err != nil {
+			return err
+		}
+		if n -= v.size; n > 0 {
+			if n > int64(len(v.tail)) {
+				return io.ErrUnexpectedEOF
+			}
+			h.Write(v.tail[:n])
+		}
+		return nil
+	}
+	buf := copyBuffers.Get().(*[]byte)
+	defer copyBuffers.Put(buf)
+	_, err := io.CopyBuffer(h, io.NewSectionReader(r, 0, n), *buf)
+	return err
 }

@@ -153,7 +153,7 @@ func (s *Service) signAgency(ctx context.Context, d *workflow.Document, pdf []by
 // document that layer 2 has just signed, read where it is (the input and
 // layer 2's update): the whole file is assembled once, at the end.
 func (s *Service) addLTV(ctx context.Context, signed *signedDoc) ([]byte, error) {
-	var tail bytes.Buffer
+	var tail resultWriter // AppendLTV writes its update once, which it owns
 	all := append(signed.doc[:len(signed.doc):len(signed.doc)], signed.update)
 	if _, err := AppendLTV(ctx, all, all.size(), &tail, LTV{
 		Fetcher: s.cfg.Fetcher, TSAURL: s.cfg.TSAURL, TSA: s.cfg.TSA, Anchors: s.cfg.Agency.Chain,
@@ -161,7 +161,7 @@ func (s *Service) addLTV(ctx context.Context, signed *signedDoc) ([]byte, error)
 	}); err != nil {
 		return nil, err
 	}
-	return bytes.Join(append(all, tail.Bytes()), nil), nil
+	return bytes.Join(append(all, tail.b), nil), nil
 }
 
 // rectOf converts a document's layout box (nil = the default).

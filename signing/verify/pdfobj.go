@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strconv"
+	"unsafe"
 )
 
 // A small, self-contained PDF object parser. It exists because the
@@ -213,10 +214,12 @@ func unhex(c byte) (byte, bool) {
 
 func (l *lexer) hexString() (any, error) {
 	b, err := l.hexBytes()
-	if err != nil {
-		return nil, err
+	if err != nil || len(b) == 0 {
+		return pdfString(b), err
 	}
-	return pdfString(b), nil
+	// b is hexBytes' own, used by nothing else: the string is made over
+	// it instead of a copy (a signature's /Contents is tens of KB).
+	return pdfString(unsafe.String(unsafe.SliceData(b), len(b))), nil
 }
 
 // hexBytes decodes the hexadecimal string at l.pos.
