@@ -164,30 +164,42 @@ func inspectParse(all []byte, keep bool) (info Info, rd *pdf.Reader, err error) 
 		}
 		return info, nil, unparsable(perr)
 	}
+	if err := inspectStructure(rd, &info); err != nil {
+		return info, nil, err
+	}
+	if !keep {
+		return info, nil, nil
+	}
+	return info, rd, nil
+}
+
+// inspectStructure reads what Info says of the catalog, the page tree
+// and the form from rd into info.
+func inspectStructure(rd *pdf.Reader, info *Info) error {
 	trailer := rd.Trailer()
 	if !trailer.Key("Encrypt").IsNull() {
 		info.Encrypted = true
-		return info, nil, encryptedError()
+		return encryptedError()
 	}
 	root := trailer.Key("Root")
 	if root.Kind() != pdf.Dict {
-		return info, nil, unparsable(errors.New("no document catalog"))
+		return unparsable(errors.New("no document catalog"))
 	}
 	if v := root.Key("Version").Name(); v != "" && v > info.Version {
 		info.Version = v
 	}
 	pages := root.Key("Pages")
 	if pages.Kind() != pdf.Dict {
-		return info, nil, unparsable(errors.New("no page tree"))
+		return unparsable(errors.New("no page tree"))
 	}
 	info.Pages = int(pages.Key("Count").Int64())
 	if info.Pages < 1 {
-		return info, nil, unparsable(errors.New("the document has no pages"))
+		return unparsable(errors.New("the document has no pages"))
 	}
 	// Resolve the first and the last page: both are where stamps go.
 	for _, p := range []int{1, info.Pages} {
 		if pg := rd.Page(p); pg.V.IsNull() {
-			return info, nil, unparsable(fmt.Errorf("page %d of %d not found in the page tree", p, info.Pages))
+			return unparsable(fmt.Errorf("page %d of %d not found in the page tree", p, info.Pages))
 		}
 	}
 
@@ -196,13 +208,10 @@ func inspectParse(all []byte, keep bool) (info Info, rd *pdf.Reader, err error) 
 		info.HasXFA = !form.Key("XFA").IsNull()
 		fields := form.Key("Fields")
 		for i := 0; i < fields.Len(); i++ {
-			walkField(fields.Index(i), "", 0, &info)
+			walkField(fields.Index(i), "", 0, info)
 		}
 	}
-	if !keep {
-		return info, nil, nil
-	}
-	return info, rd, nil
+	return nil
 }
 
 // walkField visits a field and its kids, counting signed signature fields and
