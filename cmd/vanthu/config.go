@@ -57,6 +57,8 @@ type Config struct {
 	S3UseTLS        bool
 	S3WorkBucket    string
 	S3ArchiveBucket string
+	// S3CacheMB bounds the cache of work blobs in memory (minio.Config.CacheBytes).
+	S3CacheMB int
 	// Timeouts of PostgreSQL and S3 (Go durations; "" = the defaults).
 	DBConnectTimeout string
 	DBTimeout        string
@@ -140,6 +142,7 @@ func (c *Config) settings() []setting {
 		{env: "VANTHU_S3_USE_TLS", flag: "s3-use-tls", def: "false", doc: "use HTTPS to reach S3", boolean: &c.S3UseTLS},
 		{env: "VANTHU_S3_WORK_BUCKET", flag: "s3-work-bucket", def: "vanthu-work", doc: "bucket of working files", str: &c.S3WorkBucket},
 		{env: "VANTHU_S3_ARCHIVE_BUCKET", flag: "s3-archive-bucket", def: "vanthu-archive", doc: "bucket of archived records (object lock)", str: &c.S3ArchiveBucket},
+		{env: "VANTHU_S3_CACHE_MB", flag: "s3-cache-mb", def: "64", doc: "S3: memory, MiB, of the cache of recently written or read working files (content-addressed, checked against their SHA-256), from which reads need no request; 0 = none", num: &c.S3CacheMB},
 		{env: "VANTHU_RETENTION_DEFAULTS", flag: "retention-defaults", def: "QĐ=permanent,NQ=permanent,QC=permanent,QyĐ=permanent,*=10y", doc: "retention class per document type when a document names none (TYPE=5y|10y|20y|permanent, * = any other)", str: &c.RetentionDefaults},
 		{env: "VANTHU_FIXITY_INTERVAL", flag: "fixity-interval", def: "24h", doc: "how often serve re-verifies every archived object (Go duration; 0 = never)", str: &c.FixityInterval},
 		{env: "VANTHU_EVIDENCE_INTERVAL", flag: "evidence-interval", def: "24h", doc: "how often serve adds archive time-stamps to the records that are due (Go duration; 0 = never)", str: &c.EvidenceInterval},
@@ -221,6 +224,9 @@ func (c *Config) validate() error {
 	}
 	if c.InspectBudgetMB < 1 || c.InspectBudgetMB > maxInspectBudgetMB {
 		return fmt.Errorf("VANTHU_INSPECT_BUDGET_MB=%d must be from 1 to %d (MiB)", c.InspectBudgetMB, maxInspectBudgetMB)
+	}
+	if c.S3CacheMB < 0 || c.S3CacheMB > maxInspectBudgetMB {
+		return fmt.Errorf("VANTHU_S3_CACHE_MB=%d must be from 0 to %d (MiB)", c.S3CacheMB, maxInspectBudgetMB)
 	}
 	if !workflow.ValidOrgID(c.OrgID) {
 		return fmt.Errorf("VANTHU_ORG_ID %q is not an organisation code like 000.00.12.H13", c.OrgID)

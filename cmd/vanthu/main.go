@@ -517,7 +517,11 @@ func openWorkStore(ctx context.Context, cfg *Config) (workflow.Blobs, error) {
 	if cfg.S3Endpoint == "" {
 		return localfs.New(filepath.Join(cfg.DataDir, "objects"))
 	}
-	return minio.New(ctx, cfg.s3Config(cfg.S3WorkBucket))
+	mc := cfg.s3Config(cfg.S3WorkBucket)
+	// Working files are read back by the next action: kept in memory
+	// (content-addressed, so never stale). The archive is not cached.
+	mc.CacheBytes = int64(cfg.S3CacheMB) << 20
+	return minio.New(ctx, mc)
 }
 
 // runJob runs a background job until ctx ends. A panic inside it (a bug,

@@ -37,6 +37,7 @@ type putBody struct {
 	// failed PUT whose body failed is the source's failure, not the
 	// store's.
 	srcErr error
+	keep   *keeper // the bytes sent, for the cache (nil: not kept)
 }
 
 // newPutBody wraps r, which holds size bytes from where it is. A source
@@ -77,6 +78,7 @@ func (b *putBody) Read(p []byte) (int, error) {
 	}
 	n, err := b.r.Read(p)
 	b.n += int64(n)
+	b.keep.wrote(p[:n])
 	switch {
 	case err == io.EOF:
 		b.eof = true
@@ -115,6 +117,7 @@ func (b *putBody) Seek(offset int64, whence int) (int64, error) {
 		return 0, err
 	}
 	b.n, b.eof = abs, false
+	b.keep.moved(abs)
 	return abs, nil
 }
 

@@ -18,6 +18,7 @@
 package minio
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/hex"
@@ -66,6 +67,11 @@ type Config struct {
 	// silence, not duration: a large transfer that keeps moving is never
 	// cut. Default DefaultTimeout; negative = no limit.
 	Timeout time.Duration
+	// CacheBytes, when positive, bounds an in-process cache of the
+	// content of blobs under content-addressed keys (workflow.BlobKey),
+	// written or read whole through this Store, from which Get answers
+	// without a request (see blobCache). 0: no cache.
+	CacheBytes int64
 }
 
 // Store is a workflow.Blobs in one S3 bucket. It is safe for concurrent use.
@@ -74,6 +80,7 @@ type Store struct {
 	bucket    string
 	locking   bool // the bucket has object lock
 	versioned bool
+	cache     *blobCache // nil: none
 	// Now is the clock used to decide retention before asking the server
 	// (time.Now by default); the server's own clock has the last word.
 	Now func() time.Time
@@ -134,7 +141,7 @@ func New(ctx context.Context, cfg Config) (*Store, error) {
 	if err != nil {
 		return nil, workflow.Wrap(workflow.EINVALID, err, "S3 endpoint %q", cfg.Endpoint)
 	}
-	s := &Store{client: client, bucket: cfg.Bucket, Now: time.Now}
+	s := &Store{client: client, bucket: cfg.Bucket, Now: time.Now, cache: newBlobCache(cfg.CacheBytes)}
 
 	exists, err := bucketExists(ctx, client, cfg.Bucket)
 	if err != nil {
@@ -249,6 +256,9 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, su
 	if err != nil {
 		return workflow.ObjectInfo{}, err
 	}
+	if s.cache.fits(key, sum, size) {
+		body.keep = newKeeper(size)
+	}
 	ui, err := s.client.PutObject(ctx, s.bucket, key, body.sendable(), size, po)
 	if err != nil && preconditionFailed(err) {
 		cur, done, perr := s.existing(ctx, key, size, sum, now)
@@ -295,6 +305,9 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, su
 	if !opts.RetainUntil.IsZero() {
 		// S3 keeps retain-until dates to the second.
 		oi.RetainUntil = opts.RetainUntil.UTC().Truncate(time.Second)
+	}
+	if data, ok := body.keep.content(size); ok {
+		s.cache.add(data, oi)
 	}
 	return oi, nil
 }
@@ -403,14 +416,27 @@ func locked(oi workflow.ObjectInfo, now time.Time) bool {
 
 // Get implements workflow.Blobs. The returned reader checks the server's
 // SHA-256 checksum at the end of the object: a read of the whole object
-// fails if the stored bytes no longer match it.
+// fails if the stored bytes no longer match it. A blob in the cache
+// (Config.CacheBytes) is answered from memory, its bytes checked against
+// its SHA-256 when they were cached; one read whole from the server is
+// cached.
+//
+// One request: the GET's answer carries the object's info (no HEAD first).
 func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, workflow.ObjectInfo, error) {
 	ctx = operation(ctx)
 	if err := ValidateKey(key); err != nil {
 		return nil, workflow.ObjectInfo{}, err
 	}
+	if data, oi, ok := s.cache.get(key); ok {
+		return cached{bytes.NewReader(data)}, oi, nil
+	}
 	obj, err := s.client.GetObject(ctx, s.bucket, key, s3.GetObjectOptions{Checksum: true})
 	if err != nil {
+		return nil, workflow.ObjectInfo{}, s.mapErr(err, "get %q", key)
+	}
+	// A read of nothing sends the GET; its answer's headers fill Stat.
+	if _, err := obj.Read(nil); err != nil && err != io.EOF {
+		obj.Close()
 		return nil, workflow.ObjectInfo{}, s.mapErr(err, "get %q", key)
 	}
 	info, err := obj.Stat()
@@ -418,18 +444,33 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, workflow.Ob
 		obj.Close()
 		return nil, workflow.ObjectInfo{}, s.mapErr(err, "get %q", key)
 	}
-	return &object{obj: obj, s: s, key: key}, s.info(key, info), nil
+	oi := s.info(key, info)
+	o := &object{obj: obj, s: s, key: key, info: oi}
+	if s.cache.fits(key, oi.SHA256, oi.Size) {
+		o.keep = newKeeper(oi.Size)
+	}
+	return o, oi, nil
 }
 
-// object maps read errors of a streamed object to domain errors.
+// object maps read errors of a streamed object to domain errors, and
+// caches the object once read whole.
 type object struct {
-	obj *s3.Object
-	s   *Store
-	key string
+	obj  *s3.Object
+	s    *Store
+	key  string
+	info workflow.ObjectInfo
+	keep *keeper // nil: not cached
 }
 
 func (o *object) Read(p []byte) (int, error) {
 	n, err := o.obj.Read(p)
+	o.keep.wrote(p[:n])
+	if err == io.EOF {
+		if data, ok := o.keep.content(o.info.Size); ok {
+			o.s.cache.add(data, o.info)
+			o.keep = nil
+		}
+	}
 	if err != nil && err != io.EOF {
 		err = o.s.mapErr(err, "read %q", o.key)
 	}
@@ -441,7 +482,10 @@ func (o *object) Read(p []byte) (int, error) {
 func (o *object) Seek(offset int64, whence int) (int64, error) {
 	n, err := o.obj.Seek(offset, whence)
 	if err != nil {
+		o.keep = nil
 		err = o.s.mapErr(err, "seek %q", o.key)
+	} else {
+		o.keep.moved(n)
 	}
 	return n, err
 }
@@ -520,6 +564,7 @@ func (s *Store) ServerChecksum(ctx context.Context, key string) (string, error) 
 // version still under retention) are hidden behind a delete marker.
 func (s *Store) Delete(ctx context.Context, key string) error {
 	ctx = operation(ctx)
+	s.cache.remove(key)
 	cur, err := s.Stat(ctx, key)
 	if err != nil {
 		return err

@@ -1,0 +1,160 @@
+package minio_test
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"net/http"
+	"slices"
+	"testing"
+
+	s3 "github.com/minio/minio-go/v7"
+
+	"github.com/vanthu/vanthu/storage/minio"
+	"github.com/vanthu/vanthu/storage/storagetest"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// countedStore is a store on a fresh bucket whose requests are counted.
+func countedStore(t *testing.T, cacheBytes int64) (*minio.Store, *countingTransport) {
+	t.Helper()
+	cfg := envConfig(t)
+	base, err := s3.DefaultTransport(false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tr := &countingTransport{base: base}
+	cfg.Transport, cfg.CacheBytes = tr, cacheBytes
+	s := newStore(t, cfg, false)
+	tr.take()
+	return s, tr
+}
+
+func getAll(t *testing.T, s workflow.Blobs, key string) ([]byte, workflow.ObjectInfo) {
+	t.Helper()
+	rc, oi, err := s.Get(context.Background(), key)
+	if err != nil {
+		t.Fatalf("Get(%q): %v", key, err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatalf("read %q: %v", key, err)
+	}
+	return b, oi
+}
+
+// TestIntegrationGetOneRequest: without a cache, a Get is one GET (its
+// answer carries the object's info: no HEAD before it), an empty object
+// included, and a missing one is ENOTFOUND.
+func TestIntegrationGetOneRequest(t *testing.T) {
+	s, tr := countedStore(t, 0)
+	for _, b := range [][]byte{storagetest.RandomBytes(3, 5000), {}} {
+		key := workflow.BlobKey(storagetest.Sum(b))
+		putBytes(t, s, key, b, workflow.PutOptions{})
+		tr.take()
+		got, oi := getAll(t, s, key)
+		if !bytes.Equal(got, b) || oi.Size != int64(len(b)) || oi.SHA256 != storagetest.Sum(b) {
+			t.Fatalf("Get: %d bytes, info %+v; want the %d bytes put", len(got), oi, len(b))
+		}
+		if m := tr.take(); !slices.Equal(m, []string{http.MethodGet}) {
+			t.Fatalf("Get of %d bytes: requests %v, want one GET", len(b), m)
+		}
+	}
+	if _, _, err := s.Get(context.Background(), workflow.BlobKey(storagetest.Sum([]byte("none")))); workflow.ErrorCode(err) != workflow.ENOTFOUND {
+		t.Fatalf("Get of a missing key: %v, want ENOTFOUND", err)
+	}
+}
+
+// TestIntegrationCacheServesBlobs: a blob written or read whole through a
+// store with a cache is read again without a request; Put, Stat and
+// Delete still ask the server, and a deleted blob is not served.
+func TestIntegrationCacheServesBlobs(t *testing.T) {
+	s, tr := countedStore(t, 1<<20)
+	ctx := context.Background()
+	b := storagetest.RandomBytes(5, 40000)
+	key := workflow.BlobKey(storagetest.Sum(b))
+	put := putBytes(t, s, key, b, workflow.PutOptions{})
+	tr.take()
+	got, oi := getAll(t, s, key)
+	if !bytes.Equal(got, b) || oi.SHA256 != put.SHA256 || oi.Size != put.Size {
+		t.Fatalf("cached Get: %d bytes, info %+v; want the blob put (%+v)", len(got), oi, put)
+	}
+	if m := tr.take(); len(m) != 0 {
+		t.Fatalf("Get of a blob just put: requests %v, want none", m)
+	}
+	putBytes(t, s, key, b, workflow.PutOptions{})
+	if _, err := s.Stat(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	if m := tr.take(); len(m) < 2 {
+		t.Fatalf("Put and Stat of a cached blob: requests %v, want them sent", m)
+	}
+
+	// Read from the server by another store: cached once read whole.
+	other, tr2 := countedStore(t, 1<<20)
+	b2 := storagetest.RandomBytes(6, 30000)
+	key2 := workflow.BlobKey(storagetest.Sum(b2))
+	if _, err := other.Client().PutObject(ctx, other.Bucket(), key2, bytes.NewReader(b2), int64(len(b2)),
+		s3.PutObjectOptions{UserMetadata: map[string]string{"Vanthu-Sha256": storagetest.Sum(b2)}}); err != nil {
+		t.Fatal(err)
+	}
+	tr2.take()
+	for i, want := range []int{1, 0} {
+		if got, _ := getAll(t, other, key2); !bytes.Equal(got, b2) {
+			t.Fatalf("Get %d: wrong content", i)
+		}
+		if m := tr2.take(); len(m) != want {
+			t.Fatalf("Get %d of a blob on the server: requests %v, want %d", i, m, want)
+		}
+	}
+
+	if err := s.Delete(ctx, key); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := s.Get(ctx, key); workflow.ErrorCode(err) != workflow.ENOTFOUND {
+		t.Fatalf("Get after Delete: %v, want ENOTFOUND", err)
+	}
+}
+
+// TestIntegrationCacheOnlyNamedContent: an object whose key does not name
+// its content is never served from the cache: replaced by another
+// instance, the new bytes are read.
+func TestIntegrationCacheOnlyNamedContent(t *testing.T) {
+	s, tr := countedStore(t, 1<<20)
+	ctx := context.Background()
+	first, second := []byte("first version"), []byte("second version")
+	putBytes(t, s, "doc/a.json", first, workflow.PutOptions{})
+	if _, err := s.Client().PutObject(ctx, s.Bucket(), "doc/a.json", bytes.NewReader(second), int64(len(second)), s3.PutObjectOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	tr.take()
+	if got, _ := getAll(t, s, "doc/a.json"); !bytes.Equal(got, second) {
+		t.Fatalf("Get of a replaced object: %q, want %q", got, second)
+	}
+	if m := tr.take(); len(m) != 1 {
+		t.Fatalf("Get of a key not naming its content: requests %v, want one GET", m)
+	}
+	// A blob key holding other bytes than it names (written around the
+	// store) is not cached: each Get asks the server.
+	bad := workflow.BlobKey(storagetest.Sum([]byte("named")))
+	if _, err := s.Client().PutObject(ctx, s.Bucket(), bad, bytes.NewReader(second), int64(len(second)),
+		s3.PutObjectOptions{UserMetadata: map[string]string{"Vanthu-Sha256": storagetest.Sum([]byte("named"))}}); err != nil {
+		t.Fatal(err)
+	}
+	tr.take()
+	for range 2 {
+		getAll(t, s, bad)
+	}
+	if m := tr.take(); len(m) != 2 {
+		t.Fatalf("Get of a blob whose bytes do not match its key: requests %v, want a GET each time", m)
+	}
+}
+
+// TestIntegrationConformanceCached: the conformance suite through a store
+// with a cache.
+func TestIntegrationConformanceCached(t *testing.T) {
+	cfg := envConfig(t)
+	cfg.CacheBytes = 1 << 20
+	storagetest.Run(t, func(t *testing.T) workflow.Blobs { return newStore(t, cfg, true) })
+}
