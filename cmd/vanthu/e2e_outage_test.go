@@ -452,10 +452,13 @@ func TestIntegrationReadinessPartition(t *testing.T) {
 		t.Fatalf("create the clerk: %d", code)
 	}
 	clerk := s.login(t, "vanthu1", "clerk-password-1")
-	incoming := func(n int) map[string]any {
-		doc, code := clerk.upload(map[string]any{"direction": "incoming", "type": "CV", "subject": fmt.Sprintf("Công văn %d", n),
+	meta := func(n int) map[string]any {
+		return map[string]any{"direction": "incoming", "type": "CV", "subject": fmt.Sprintf("Công văn %d", n),
 			"urgency": "normal", "confidentiality": "normal", "sender": map[string]string{"org_id": "000.00.00.H13", "name": "UBND thành phố Cần Thơ"},
-			"original_number": fmt.Sprintf("%d/UBND-VP", n), "original_date": "2026-11-20"}, testpdf.Make(1, fmt.Sprint("công văn ", n)))
+			"original_number": fmt.Sprintf("%d/UBND-VP", n), "original_date": "2026-11-20"}
+	}
+	incoming := func(n int) map[string]any {
+		doc, code := clerk.upload(meta(n), testpdf.Make(1, fmt.Sprint("công văn ", n)))
 		if code != http.StatusCreated {
 			t.Fatalf("upload: %d", code)
 		}
@@ -469,12 +472,21 @@ func TestIntegrationReadinessPartition(t *testing.T) {
 		}
 		return a.status, string(a.body), a.took
 	}
+	// Requests that need the dependency: for the object store an upload
+	// (a file this instance stored is read from its cache without it:
+	// checked below).
+	users := func() sweepAnswer { return timedGet(s.base+"/api/v1/users", clerk.token) }
+	store := func() sweepAnswer {
+		t0 := time.Now()
+		_, code := clerk.upload(meta(140), testpdf.Make(1, "công văn 140"))
+		return sweepAnswer{status: code, took: time.Since(t0)}
+	}
 	for i, tc := range []struct {
 		name  string
 		proxy *faultproxy.Proxy
 		want  string
-		needs string // a request that needs the dependency
-	}{{"database", dbProxy, "database unreachable", "/api/v1/users"}, {"object store", s3Proxy, "object store unreachable", "/api/v1/documents/" + before + "/file"}} {
+		needs func() sweepAnswer
+	}{{"database", dbProxy, "database unreachable", users}, {"object store", s3Proxy, "object store unreachable", store}} {
 		t.Run(tc.name, func(t *testing.T) {
 			if code, body, _ := readyz(); code != http.StatusOK {
 				t.Fatalf("before the partition: /readyz %d %s", code, body)
@@ -488,11 +500,17 @@ func TestIntegrationReadinessPartition(t *testing.T) {
 				t.Errorf("partitioned: /readyz took %s, bound %s", took, readyTimeout+2*time.Second)
 			}
 			t.Logf("partitioned: /readyz %d %s after %s", code, strings.TrimSpace(body), took.Round(10*time.Millisecond))
-			a := timedGet(s.base+tc.needs, clerk.token)
+			a := tc.needs()
 			if a.status != http.StatusServiceUnavailable || a.took > outageBound {
-				t.Errorf("partitioned: GET %s %d %v %s after %s, want 503 within %s", tc.needs, a.status, a.err, a.body, a.took, outageBound)
+				t.Errorf("partitioned: %s needing it: %d %v %s after %s, want 503 within %s", tc.name, a.status, a.err, a.body, a.took, outageBound)
 			}
-			t.Logf("partitioned: GET %s %d %s after %s", tc.needs, a.status, a.body, a.took.Round(10*time.Millisecond))
+			t.Logf("partitioned: %s needing it: %d after %s", tc.name, a.status, a.took.Round(10*time.Millisecond))
+			if tc.proxy == s3Proxy {
+				// Stored by this instance: in its cache (VANTHU_S3_CACHE_MB).
+				if b := timedGet(s.base+"/api/v1/documents/"+before+"/file", clerk.token); b.status != http.StatusOK || !bytes.HasPrefix(b.body, []byte("%PDF")) {
+					t.Errorf("partitioned: a file this instance stored: %d %v, want it from the cache", b.status, b.err)
+				}
+			}
 			tc.proxy.Restore()
 			deadline := time.Now().Add(20 * time.Second)
 			for {
