@@ -176,8 +176,16 @@ func signedContent(b []byte) ([]byte, bool) {
 	return content, true
 }
 
-// maxCertificates bounds the parsed certificates kept (a few KB each).
-const maxCertificates = 512
+// maxCertificates bounds the parsed certificates kept, and
+// maxCachedCertificate the size of one kept: real certificates are a few
+// KB, and a document (even one verified without a login, on the public
+// verify page) must not be able to park large ones in memory — 512 of
+// 16 KiB is at most 8 MiB (with the parsed form about twice that). A
+// larger one is parsed every time.
+const (
+	maxCertificates      = 512
+	maxCachedCertificate = 16 << 10
+)
 
 var certificates = memo[*x509.Certificate]{max: maxCertificates}
 
@@ -188,6 +196,9 @@ var certificates = memo[*x509.Certificate]{max: maxCertificates}
 // parsed from a copy of its own bytes (not the file or signature it came
 // in). The result is shared and must not be changed.
 func ParseCertificate(der []byte) (*x509.Certificate, error) {
+	if len(der) > maxCachedCertificate {
+		return x509.ParseCertificate(bytes.Clone(der))
+	}
 	k := key("cert", der)
 	if c, ok := certificates.get(k); ok {
 		return c, nil

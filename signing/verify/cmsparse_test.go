@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"context"
 	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/hex"
 	"math/big"
@@ -231,4 +235,48 @@ func tokenImprint(tb testing.TB, der []byte) []byte {
 		tb.Fatal(err)
 	}
 	return ts.HashedMessage
+}
+
+// TestLargeCertificateNotCached: the parse cache keeps only certificates
+// of a plausible size, so a document carrying large ones (a DSS stream of
+// padded certificates, on the public verify page) cannot park them in
+// memory; one just under the bound is kept.
+func TestLargeCertificateNotCached(t *testing.T) {
+	for _, tc := range []struct {
+		pad    int
+		cached bool
+	}{
+		{pad: maxCachedCertificate / 2, cached: true},
+		{pad: maxCachedCertificate, cached: false},
+		{pad: 4 * maxCachedCertificate, cached: false},
+	} {
+		key0, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tmpl := &x509.Certificate{
+			SerialNumber: big.NewInt(int64(tc.pad)),
+			Subject:      pkix.Name{CommonName: "Padded"},
+			NotBefore:    time.Now().Add(-time.Hour),
+			NotAfter:     time.Now().Add(time.Hour),
+			ExtraExtensions: []pkix.Extension{{
+				Id:    asn1.ObjectIdentifier{1, 3, 6, 1, 4, 1, 99999, 1},
+				Value: bytes.Repeat([]byte{0x04}, tc.pad),
+			}},
+		}
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key0.Public(), key0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		c, err := ParseCertificate(der)
+		if err != nil {
+			t.Fatalf("%d bytes: %v", len(der), err)
+		}
+		if !bytes.Equal(c.Raw, der) {
+			t.Fatalf("%d bytes: parsed something else", len(der))
+		}
+		if _, ok := certificates.get(key("cert", der)); ok != tc.cached {
+			t.Errorf("certificate of %d bytes: cached %v, want %v", len(der), ok, tc.cached)
+		}
+	}
 }
