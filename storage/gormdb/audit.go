@@ -43,6 +43,7 @@ func (c *conn) AppendEvent(ctx context.Context, e *workflow.Event) error {
 	if err := q.Where("id = 1").Take(&head).Error; err != nil {
 		return c.db.translate(err, "audit chain head")
 	}
+	c.db.forgetHeadAfter(head)
 	ok, err := c.appendAfter(ctx, head, e)
 	if err != nil {
 		return err
@@ -120,6 +121,17 @@ func (d *DB) sawHead(h *headRow) {
 		if d.auditHead.CompareAndSwap(cur, h) {
 			return
 		}
+	}
+}
+
+// forgetHeadAfter forgets the head this instance remembers when it lies
+// past head, the chain head as read locked: the chain only grows, so the
+// database was restored to an earlier chain (or its tail cut). sawHead
+// never moves the remembered head back, and every append would try it,
+// fail, and read the head again until a restart.
+func (d *DB) forgetHeadAfter(head headRow) {
+	if h := d.auditHead.Load(); h != nil && h.Seq > head.Seq {
+		d.auditHead.CompareAndSwap(h, nil)
 	}
 }
 

@@ -253,3 +253,51 @@ func TestAuditChainInstances(t *testing.T) {
 		})
 	}
 }
+
+// TestAuditChainAfterRestore: the database is brought back to an earlier
+// chain (a backup restored under a running instance). The next append
+// reads the head and chains after it; the instance then remembers that
+// head, not the later one it saw before the restore, so the appends after
+// it take the one-statement path again.
+func TestAuditChainAfterRestore(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		ctx := context.Background()
+		appendOne := func(i int) {
+			t.Helper()
+			err := db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+				return tx.AppendEvent(ctx, &workflow.Event{DocumentID: "doc", Kind: workflow.EventComment, At: t0, Comment: fmt.Sprint(i)})
+			})
+			if err != nil {
+				t.Fatalf("append %d: %v", i, err)
+			}
+		}
+		for i := range 5 {
+			appendOne(i)
+		}
+		var kept workflow.Event
+		db.WalkEvents(ctx, func(e workflow.Event) error {
+			if e.Seq == 2 {
+				kept = e
+			}
+			return nil
+		})
+		g := db.Gorm()
+		if err := g.Exec(`DELETE FROM audit_events WHERE seq > 2`).Error; err != nil {
+			t.Fatal(err)
+		}
+		if err := g.Exec(`UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1`, kept.Seq, kept.Hash).Error; err != nil {
+			t.Fatal(err)
+		}
+		appendOne(5)
+		verifyChain(t, db, 3)
+		head, err := db.AuditHead(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if seq, hash := gormdb.RememberedAuditHead(db); seq != head.Seq || hash != head.Hash {
+			t.Errorf("remembered head %d %s after the restore and an append; the head is %d %s", seq, hash, head.Seq, head.Hash)
+		}
+		appendOne(6)
+		verifyChain(t, db, 4)
+	})
+}

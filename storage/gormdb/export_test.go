@@ -49,3 +49,12 @@ func ReaderStatements(d *DB) (prepared, unprepared int64) {
 
 // ReaderPool returns the SQLite readers' connection pool.
 func ReaderPool(d *DB) *sql.DB { return d.rstmts.db }
+
+// RememberedAuditHead returns the audit chain head the instance
+// remembers from its last commit that appended (0, "" when none).
+func RememberedAuditHead(d *DB) (int64, string) {
+	if h := d.auditHead.Load(); h != nil {
+		return h.Seq, h.Hash
+	}
+	return 0, ""
+}
