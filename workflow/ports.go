@@ -103,6 +103,27 @@ type Tx interface {
 	EnqueueDelivery(ctx context.Context, d *Delivery) error
 }
 
+// UpdateAppender is a Tx that makes UpdateDocument and then AppendEvent
+// in one go (on PostgreSQL one statement, one round trip, when the chain
+// head is the one the instance last saw): the same effects and the same
+// errors as the two calls in turn — ECONFLICT or ENOTFOUND from the
+// update leave the chain untouched.
+type UpdateAppender interface {
+	UpdateAndAppend(ctx context.Context, d *Document, prevVersion int, e *Event) error
+}
+
+// updateAndAppend writes d as UpdateDocument does and appends e, in one
+// go when tx can (UpdateAppender).
+func updateAndAppend(ctx context.Context, tx Tx, d *Document, prevVersion int, e *Event) error {
+	if ua, ok := tx.(UpdateAppender); ok {
+		return ua.UpdateAndAppend(ctx, d, prevVersion, e)
+	}
+	if err := tx.UpdateDocument(ctx, d, prevVersion); err != nil {
+		return err
+	}
+	return tx.AppendEvent(ctx, e)
+}
+
 // Repository is the system of record. storage/gormdb implements it on
 // SQLite and PostgreSQL.
 type Repository interface {

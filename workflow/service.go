@@ -670,13 +670,10 @@ func (s *Service) commit(ctx context.Context, tx Tx, cur *Document, t Transition
 			return fmt.Errorf("queue exchange messages: %w", err)
 		}
 	}
-	if err := tx.UpdateDocument(ctx, cur, prevVersion); err != nil {
-		return err
-	}
 	if len(ev.Data) == 0 {
 		ev.Data = nil
 	}
-	return tx.AppendEvent(ctx, ev)
+	return updateAndAppend(ctx, tx, cur, prevVersion, ev)
 }
 
 // prechecked is what precheck and prepare learned or did before the

@@ -2,6 +2,7 @@ package gormdb
 
 import (
 	"context"
+	"time"
 
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
@@ -29,7 +30,12 @@ const walkBatch = 1000
 // rolled-back transaction) moved the head, the head is read — locked —
 // and the event chained after it, as a first append always does.
 func (c *conn) AppendEvent(ctx context.Context, e *workflow.Event) error {
-	if h := c.knownHead(); h != nil {
+	return c.appendEvent(ctx, c.knownHead(), e)
+}
+
+// appendEvent is AppendEvent after h, the head known (nil: none).
+func (c *conn) appendEvent(ctx context.Context, h *headRow, e *workflow.Event) error {
+	if h != nil {
 		ok, err := c.appendAfter(ctx, *h, e)
 		if err != nil || ok {
 			return err
@@ -73,16 +79,10 @@ func (c *conn) knownHead() *headRow {
 // appendAfter chains e after head and stores it if head is still the
 // chain head; false (nothing written) if it is not.
 func (c *conn) appendAfter(ctx context.Context, head headRow, e *workflow.Event) (bool, error) {
-	var prev *workflow.Event
-	if head.Seq > 0 {
-		prev = &workflow.Event{Seq: head.Seq, Hash: head.Hash}
-	}
-	workflow.Chain(prev, e)
-	r, err := eventFromDomain(e)
+	vals, err := chainAfter(head, e)
 	if err != nil {
 		return false, err
 	}
-	vals := []any{r.Seq, r.DocumentID, r.Actor, r.Kind, r.Action, r.FromState, r.ToState, r.Comment, r.Data, r.AtMicros, r.PrevHash, r.Hash}
 	var res *gorm.DB
 	if c.pg() {
 		res = c.q(ctx).Exec(appendEventPG, append([]any{e.Seq, e.Hash, head.Seq, head.Hash}, vals...)...)
@@ -104,10 +104,80 @@ func (c *conn) appendAfter(ctx context.Context, head headRow, e *workflow.Event)
 			return false, workflow.Errorf(workflow.EINTERNAL, "audit chain head row is missing")
 		}
 	}
+	c.appended(e)
+	return true, nil
+}
+
+// chainAfter chains e after head and returns the values of its row, in
+// the order of eventColumns.
+func chainAfter(head headRow, e *workflow.Event) ([]any, error) {
+	var prev *workflow.Event
+	if head.Seq > 0 {
+		prev = &workflow.Event{Seq: head.Seq, Hash: head.Hash}
+	}
+	workflow.Chain(prev, e)
+	r, err := eventFromDomain(e)
+	if err != nil {
+		return nil, err
+	}
+	return []any{r.Seq, r.DocumentID, r.Actor, r.Kind, r.Action, r.FromState, r.ToState, r.Comment, r.Data, r.AtMicros, r.PrevHash, r.Hash}, nil
+}
+
+// appended records e, just stored, as the head this transaction left,
+// and, once it commits, as the head this instance saw.
+func (c *conn) appended(e *workflow.Event) {
 	next := &headRow{ID: 1, Seq: e.Seq, Hash: e.Hash}
 	c.head = next
 	c.AfterCommit(func() { c.db.sawHead(next) })
-	return true, nil
+}
+
+// UpdateAndAppend implements workflow.UpdateAppender. On PostgreSQL,
+// when the head this instance last saw is known (knownHead), one
+// statement makes the guarded update, moves the head and inserts the
+// event; the head moves only if the document did. A document left as it
+// was answers as UpdateDocument does (nothing appended); a head that
+// moved meanwhile is read, locked, and e chained after it, as
+// AppendEvent does. Elsewhere, UpdateDocument then AppendEvent.
+func (c *conn) UpdateAndAppend(ctx context.Context, d *workflow.Document, prevVersion int, e *workflow.Event) error {
+	h := c.knownHead()
+	if !c.pg() || h == nil {
+		if err := c.UpdateDocument(ctx, d, prevVersion); err != nil {
+			return err
+		}
+		return c.appendEvent(ctx, h, e)
+	}
+	r, err := documentFromDomain(d)
+	if err != nil {
+		return err
+	}
+	vals, err := chainAfter(*h, e)
+	if err != nil {
+		return err
+	}
+	args := append(append(r.updateValues(), r.ID, prevVersion, e.Seq, e.Hash, h.Seq, h.Hash), vals...)
+	updated, inserted, err := c.execUpdateAndAppend(ctx, args)
+	switch {
+	case err != nil:
+		return c.db.translate(err, "update document %s and append audit event %d", d.ID, e.Seq)
+	case updated != 1:
+		return c.updateMissed(ctx, d.ID, prevVersion)
+	case inserted == 1:
+		c.appended(e)
+		return nil
+	}
+	return c.appendEvent(ctx, nil, e)
+}
+
+// execUpdateAndAppend runs updateAndAppendPG and returns the documents
+// it updated and the events it inserted. The statement goes to the
+// slow-query log like gorm's.
+func (c *conn) execUpdateAndAppend(ctx context.Context, args []any) (updated, inserted int64, err error) {
+	start := time.Now()
+	defer func() {
+		c.g.Logger.Trace(ctx, start, func() (string, int64) { return updateAndAppendPG, updated + inserted }, err)
+	}()
+	err = c.g.Statement.ConnPool.QueryRowContext(ctx, updateAndAppendPG, args...).Scan(&updated, &inserted)
+	return updated, inserted, err
 }
 
 // sawHead records h as the chain head after a commit of this instance,
@@ -149,6 +219,18 @@ SELECT CAST(? AS bigint), CAST(? AS text), CAST(? AS text), CAST(? AS text), CAS
 	appendEventSQLite = `INSERT INTO audit_events (` + eventColumns + `)
 SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM audit_head WHERE id = 1 AND seq = ? AND hash = ?`
 )
+
+// updateAndAppendPG is updateDocument and appendEventPG in one statement:
+// the head moves, and the event is inserted, only if the document was
+// updated (data-modifying WITH queries all run, once, on one snapshot;
+// h reads what u returned). It answers how many documents it updated and
+// events it inserted.
+var updateAndAppendPG = dollarPlaceholders(`WITH u AS (` + updateDocument + ` RETURNING 1),
+h AS (UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1 AND seq = ? AND hash = ? AND EXISTS (SELECT 1 FROM u) RETURNING id),
+e AS (INSERT INTO audit_events (` + eventColumns + `)
+SELECT CAST(? AS bigint), CAST(? AS text), CAST(? AS text), CAST(? AS text), CAST(? AS text), CAST(? AS text),
+       CAST(? AS text), CAST(? AS text), CAST(? AS text), CAST(? AS bigint), CAST(? AS text), CAST(? AS text) FROM h RETURNING 1)
+SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM e)`)
 
 // Events returns a document's audit events in sequence order.
 func (c *conn) Events(ctx context.Context, documentID string) ([]workflow.Event, error) {
@@ -206,3 +288,5 @@ func (c *conn) AuditHead(ctx context.Context) (*workflow.Event, error) {
 	}
 	return &workflow.Event{Seq: head.Seq, Hash: head.Hash}, nil
 }
+
+var _ workflow.UpdateAppender = (*conn)(nil)

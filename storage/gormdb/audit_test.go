@@ -301,3 +301,74 @@ func TestAuditChainAfterRestore(t *testing.T) {
 		verifyChain(t, db, 4)
 	})
 }
+
+// TestUpdateAndAppend: the guarded update and the audit event together —
+// both, or (stale version, missing document) neither with the
+// UpdateDocument's answer; after another instance moved the head, the
+// event is chained after the head it left.
+func TestUpdateAndAppend(t *testing.T) {
+	for _, backend := range gormdbtest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			ctx := context.Background()
+			dbs := gormdbtest.OpenInstances(t, backend, 2)
+			a, b := dbs[0], dbs[1]
+			d := incomingDoc("doc-ua", 0)
+			create(t, a, d)
+			events := 0
+			step := func(db *gormdb.DB, id string, prev int) error {
+				return db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+					cur := *d
+					cur.ID, cur.Version, cur.Notes = id, prev+1, fmt.Sprintf("version %d", prev+1)
+					e := &workflow.Event{DocumentID: id, Kind: workflow.EventComment, At: t0, Comment: cur.Notes}
+					return tx.(workflow.UpdateAppender).UpdateAndAppend(ctx, &cur, prev, e)
+				})
+			}
+			wantVersion := func(v int) {
+				t.Helper()
+				got, err := a.Document(ctx, d.ID)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got.Version != v || got.Notes != fmt.Sprintf("version %d", v) {
+					t.Fatalf("document at version %d (%q), want %d", got.Version, got.Notes, v)
+				}
+			}
+			for v := 1; v <= 3; v++ { // a's head is known from the second on
+				if err := step(a, d.ID, v); err != nil {
+					t.Fatalf("version %d: %v", v, err)
+				}
+				events++
+				wantVersion(v + 1)
+				verifyChain(t, a, int64(events))
+			}
+			t.Run("ErrStale", func(t *testing.T) {
+				wantCode(t, step(a, d.ID, 2), workflow.ECONFLICT)
+				wantVersion(4)
+				verifyChain(t, a, int64(events))
+			})
+			t.Run("ErrNotFound", func(t *testing.T) {
+				wantCode(t, step(a, "doc-missing", 1), workflow.ENOTFOUND)
+				verifyChain(t, a, int64(events))
+			})
+			t.Run("HeadMovedByAnotherInstance", func(t *testing.T) {
+				if err := b.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+					return tx.AppendEvent(ctx, &workflow.Event{DocumentID: "other", Kind: workflow.EventComment, At: t0})
+				}); err != nil {
+					t.Fatal(err)
+				}
+				events++
+				if err := step(a, d.ID, 4); err != nil {
+					t.Fatal(err)
+				}
+				events++
+				wantVersion(5)
+				verifyChain(t, b, int64(events))
+				if err := step(a, d.ID, 5); err != nil {
+					t.Fatal(err)
+				}
+				events++
+				verifyChain(t, b, int64(events))
+			})
+		})
+	}
+}

@@ -109,14 +109,20 @@ func (c *conn) UpdateDocument(ctx context.Context, d *workflow.Document, prevVer
 		c.sawFiles(d.ID, d.Version, r.Files)
 		return nil
 	}
+	return c.updateMissed(ctx, d.ID, prevVersion)
+}
+
+// updateMissed is the answer to a guarded update of document id that
+// changed nothing: ENOTFOUND if it does not exist, else ECONFLICT.
+func (c *conn) updateMissed(ctx context.Context, id string, prevVersion int) error {
 	var n int64
-	if err := c.q(ctx).Model(&documentRow{}).Where("id = ?", d.ID).Count(&n).Error; err != nil {
-		return c.db.translate(err, "update document %s", d.ID)
+	if err := c.q(ctx).Model(&documentRow{}).Where("id = ?", id).Count(&n).Error; err != nil {
+		return c.db.translate(err, "update document %s", id)
 	}
 	if n == 0 {
-		return workflow.Errorf(workflow.ENOTFOUND, "document %s not found", d.ID)
+		return workflow.Errorf(workflow.ENOTFOUND, "document %s not found", id)
 	}
-	return workflow.Errorf(workflow.ECONFLICT, "document %s was changed by someone else (version %d is stale)", d.ID, prevVersion)
+	return workflow.Errorf(workflow.ECONFLICT, "document %s was changed by someone else (version %d is stale)", id, prevVersion)
 }
 
 // updateDocumentColumns are the columns UpdateDocument writes: every
