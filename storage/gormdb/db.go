@@ -62,6 +62,10 @@ type DB struct {
 	// (documentQuery), queryCount how many.
 	queries    sync.Map
 	queryCount atomic.Int32
+	// execNames are the names of the statements that began a PostgreSQL
+	// transaction (pgTx.ExecContext), execCount how many.
+	execNames sync.Map
+	execCount atomic.Int32
 	// quiet is the silence timeout of PostgreSQL connections (nil: none).
 	quiet *quietLimit
 	// stmts and rstmts are the prepared statements of the SQLite writer
@@ -346,11 +350,17 @@ func (d *DB) Atomic(ctx context.Context, fn func(ctx context.Context, tx workflo
 		}()
 	}
 	mark := len(*after)
-	err := d.conn(ctx).Transaction(func(g *gorm.DB) error {
+	run := func(g *gorm.DB) error {
 		t := &conn{g: g, db: d, after: after, appending: appending}
 		fnErr = fn(context.WithValue(ctx, txKey{}, t), t)
 		return fnErr
-	})
+	}
+	var err error
+	if d.dialect == Postgres && !nested {
+		err = d.pgTransaction(ctx, run)
+	} else {
+		err = d.conn(ctx).Transaction(run)
+	}
 	if err == nil {
 		if !nested {
 			for _, f := range *after {

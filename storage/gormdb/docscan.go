@@ -96,9 +96,15 @@ func (c *conn) readDocuments(ctx context.Context, point bool, rows []documentRow
 	defer func() {
 		c.g.Logger.Trace(ctx, start, func() (string, int64) { return q.sql, int64(len(rows)) }, err)
 	}()
-	if pool, ok := c.g.Statement.ConnPool.(*sql.DB); ok && c.pg() && q.name != "" {
-		rows, err = c.db.pgDocuments(ctx, pool, q, point, rows, args)
-		return rows, err
+	if c.pg() && q.name != "" {
+		switch p := c.g.Statement.ConnPool.(type) {
+		case *sql.DB:
+			rows, err = c.db.pgDocuments(ctx, p, q, point, rows, args)
+			return rows, err
+		case *pgTx:
+			rows, err = p.readDocuments(ctx, q, rows, args)
+			return rows, err
+		}
 	}
 	if point {
 		ctx = c.pointRead(ctx)

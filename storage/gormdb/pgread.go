@@ -67,7 +67,7 @@ func (d *DB) pgDocumentsOnce(ctx context.Context, pool *sql.DB, q *documentQuery
 		}
 		pc := sc.Conn()
 		var err error
-		rows, err = readDocuments(ctx, pc, q, point, rows, args)
+		rows, err = readDocuments(ctx, pc, q, point, false, rows, args)
 		var pgErr *pgconn.PgError
 		switch {
 		case err == nil:
@@ -86,8 +86,9 @@ func (d *DB) pgDocumentsOnce(ctx context.Context, pool *sql.DB, q *documentQuery
 }
 
 // readDocuments prepares q on pc (once: pgx keeps it by name), executes it
-// with args and decodes every row, appended to rows.
-func readDocuments(ctx context.Context, pc *pgx.Conn, q *documentQuery, point bool, rows []documentRow, args []any) ([]documentRow, error) {
+// with args and decodes every row, appended to rows. begin sends BEGIN
+// before it, in the same round trip (pgTx).
+func readDocuments(ctx context.Context, pc *pgx.Conn, q *documentQuery, point, begin bool, rows []documentRow, args []any) ([]documentRow, error) {
 	sd, err := pc.Prepare(ctx, q.name, q.sql)
 	if err != nil {
 		return nil, err
@@ -107,17 +108,50 @@ func readDocuments(ctx context.Context, pc *pgx.Conn, q *documentQuery, point bo
 	// slice per query: sd.Fields, kept by pgx with the statement, name the
 	// types.
 	bare := &pgconn.StatementDescription{Name: sd.Name, SQL: sd.SQL, ParamOIDs: sd.ParamOIDs}
+	if begin {
+		return readAfterBegin(execCtx, pc, sd.Fields, bare, params, formats, rows)
+	}
 	rr := pc.PgConn().ExecStatement(execCtx, bare, params, formats, binaryResults)
+	return decodeRows(rr, sd.Fields, rows)
+}
+
+// readAfterBegin sends BEGIN and the statement sd in one batch (one
+// round trip) and decodes the statement's rows.
+func readAfterBegin(ctx context.Context, pc *pgx.Conn, fields []pgconn.FieldDescription, sd *pgconn.StatementDescription, params [][]byte, formats []int16, rows []documentRow) ([]documentRow, error) {
+	var b pgconn.Batch
+	b.ExecParams("begin", nil, nil, nil, nil)
+	b.ExecStatement(sd, params, formats, binaryResults)
+	mrr := pc.PgConn().ExecBatch(ctx, &b)
+	if !mrr.NextResult() { // BEGIN
+		return nil, mrr.Close()
+	}
+	if _, err := mrr.ResultReader().Close(); err != nil {
+		mrr.Close()
+		return nil, err
+	}
+	if !mrr.NextResult() {
+		return nil, mrr.Close()
+	}
+	rows, err := decodeRows(mrr.ResultReader(), fields, rows)
+	if cerr := mrr.Close(); err == nil {
+		err = cerr
+	}
+	return rows, err
+}
+
+// decodeRows decodes every row of rr, of the statement's fields, and
+// appends them to rows.
+func decodeRows(rr *pgconn.ResultReader, fields []pgconn.FieldDescription, rows []documentRow) ([]documentRow, error) {
 	var r documentRow
 	targets := r.scanTargets() // every target sets its field, NULL included
 	for rr.NextRow() {
-		if err := decodeRow(sd.Fields, rr.Values(), targets); err != nil {
+		if err := decodeRow(fields, rr.Values(), targets); err != nil {
 			rr.Close()
 			return nil, err
 		}
 		rows = append(rows, r)
 	}
-	_, err = rr.Close()
+	_, err := rr.Close()
 	return rows, err
 }
 

@@ -1,0 +1,110 @@
+package gormdb_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/vanthu/vanthu/storage/gormdb"
+	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// TestTransactionFirstStatement: on PostgreSQL BEGIN goes with a
+// transaction's first statement (a write, or a document read). Whatever
+// that statement is, the transaction is one: rolled back by an error, a
+// panic, or a first statement that failed (what follows fails too and
+// nothing commits); an empty one commits nothing and fails nothing.
+func TestTransactionFirstStatement(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		ctx := context.Background()
+		create(t, db, incomingDoc("kept", 0))
+		missing := func(id string) {
+			t.Helper()
+			if _, err := db.Document(ctx, id); workflow.ErrorCode(err) != workflow.ENOTFOUND {
+				t.Errorf("document %s after a rolled-back transaction: %v, want ENOTFOUND", id, err)
+			}
+		}
+		boom := errors.New("boom")
+		t.Run("ErrorAfterWrite", func(t *testing.T) {
+			err := db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+				if err := tx.CreateDocument(ctx, incomingDoc("w1", 1)); err != nil {
+					return err
+				}
+				return boom
+			})
+			if !errors.Is(err, boom) {
+				t.Fatalf("Atomic = %v, want boom", err)
+			}
+			missing("w1")
+		})
+		t.Run("ErrorAfterRead", func(t *testing.T) {
+			err := db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+				d, err := tx.LockDocument(ctx, "kept")
+				if err != nil {
+					return err
+				}
+				d.Notes, d.Version = "changed", d.Version+1
+				if err := tx.UpdateDocument(ctx, d, d.Version-1); err != nil {
+					return err
+				}
+				return boom
+			})
+			if !errors.Is(err, boom) {
+				t.Fatalf("Atomic = %v, want boom", err)
+			}
+			if d, err := db.Document(ctx, "kept"); err != nil || d.Notes != "" || d.Version != 1 {
+				t.Fatalf("document after a rolled-back update: %+v, %v", d, err)
+			}
+		})
+		t.Run("Panic", func(t *testing.T) {
+			func() {
+				defer func() { _ = recover() }()
+				_ = db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+					if err := tx.CreateDocument(ctx, incomingDoc("p1", 1)); err != nil {
+						return err
+					}
+					panic(boom)
+				})
+			}()
+			missing("p1")
+		})
+		failedFirst := func(t *testing.T) {
+			err := db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+				if err := tx.CreateDocument(ctx, incomingDoc("kept", 1)); workflow.ErrorCode(err) != workflow.ECONFLICT {
+					t.Errorf("duplicate document: %v, want ECONFLICT", err)
+				}
+				_ = tx.CreateDocument(ctx, incomingDoc("f2", 2)) // the error is ignored: the commit must fail
+				return nil
+			})
+			if err == nil {
+				t.Fatal("a transaction whose first statement failed committed")
+			}
+			missing("f2")
+		}
+		if db.Dialect() == gormdb.Postgres { // on SQLite a failed statement leaves its transaction going
+			t.Run("FailedFirstStatement", failedFirst)
+		}
+		t.Run("Empty", func(t *testing.T) {
+			if err := db.Atomic(ctx, func(context.Context, workflow.Tx) error { return nil }); err != nil {
+				t.Fatal(err)
+			}
+		})
+		t.Run("OK", func(t *testing.T) {
+			err := db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+				d, err := tx.LockDocument(ctx, "kept")
+				if err != nil {
+					return err
+				}
+				d.Notes, d.Version = "changed", d.Version+1
+				return tx.UpdateDocument(ctx, d, d.Version-1)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if d, err := db.Document(ctx, "kept"); err != nil || d.Notes != "changed" || d.Version != 2 {
+				t.Fatalf("document after the update: %+v, %v", d, err)
+			}
+		})
+	})
+}
