@@ -235,13 +235,14 @@ func (t *pgTx) readDocuments(ctx context.Context, q *documentQuery, rows []docum
 }
 
 // execName is the name query is prepared under when it begins a
-// transaction ("" past maxCachedQueries names: it then waits for BEGIN's
-// answer first).
+// transaction ("" for a savepoint statement, named differently each time,
+// and past maxCachedQueries names: it then waits for BEGIN's answer
+// first).
 func (d *DB) execName(query string) string {
 	if n, ok := d.execNames.Load(query); ok {
 		return n.(string)
 	}
-	if d.execCount.Load() >= maxCachedQueries {
+	if !cacheable(query) || d.execCount.Load() >= maxCachedQueries {
 		return ""
 	}
 	d.execCount.Add(1)

@@ -85,6 +85,27 @@ func TestTransactionFirstStatement(t *testing.T) {
 		if db.Dialect() == gormdb.Postgres { // on SQLite a failed statement leaves its transaction going
 			t.Run("FailedFirstStatement", failedFirst)
 		}
+		t.Run("SavepointFirst", func(t *testing.T) {
+			err := db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+				inner := db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+					if err := tx.CreateDocument(ctx, incomingDoc("s1", 1)); err != nil {
+						return err
+					}
+					return boom
+				})
+				if !errors.Is(inner, boom) {
+					t.Errorf("nested Atomic = %v, want boom", inner)
+				}
+				return tx.CreateDocument(ctx, incomingDoc("s2", 2))
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			missing("s1")
+			if _, err := db.Document(ctx, "s2"); err != nil {
+				t.Errorf("document written after a rolled-back savepoint: %v", err)
+			}
+		})
 		t.Run("Empty", func(t *testing.T) {
 			if err := db.Atomic(ctx, func(context.Context, workflow.Tx) error { return nil }); err != nil {
 				t.Fatal(err)
