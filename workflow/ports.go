@@ -124,6 +124,31 @@ func updateAndAppend(ctx context.Context, tx Tx, d *Document, prevVersion int, e
 	return tx.AppendEvent(ctx, e)
 }
 
+// CreateAppender is a Tx that makes CreateDocument and then AppendEvent
+// of each event in one go (on PostgreSQL one statement when the chain
+// head is the one the instance last saw), with the same effects and
+// errors as those calls in turn.
+type CreateAppender interface {
+	CreateAndAppend(ctx context.Context, d *Document, events []*Event) error
+}
+
+// createAndAppend inserts d as CreateDocument does and appends events, in
+// one go when tx can (CreateAppender).
+func createAndAppend(ctx context.Context, tx Tx, d *Document, events []*Event) error {
+	if ca, ok := tx.(CreateAppender); ok {
+		return ca.CreateAndAppend(ctx, d, events)
+	}
+	if err := tx.CreateDocument(ctx, d); err != nil {
+		return err
+	}
+	for _, e := range events {
+		if err := tx.AppendEvent(ctx, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 // Repository is the system of record. storage/gormdb implements it on
 // SQLite and PostgreSQL.
 type Repository interface {

@@ -360,20 +360,13 @@ func (s *Service) Create(ctx context.Context, actor *User, in CreateInput) (*Doc
 		d.Files = append(d.Files, f)
 	}
 	err = s.Repo.Atomic(ctx, func(ctx context.Context, tx Tx) error {
-		if err := tx.CreateDocument(ctx, d); err != nil {
-			return err
-		}
-		if err := tx.AppendEvent(ctx, &Event{DocumentID: d.ID, Actor: actor.ID, Kind: EventCreate, To: d.State, At: now,
-			Data: map[string]string{"direction": string(d.Direction), "type": string(d.Type)}}); err != nil {
-			return err
-		}
+		events := []*Event{{DocumentID: d.ID, Actor: actor.ID, Kind: EventCreate, To: d.State, At: now,
+			Data: map[string]string{"direction": string(d.Direction), "type": string(d.Type)}}}
 		for _, f := range d.Files {
-			if err := tx.AppendEvent(ctx, &Event{DocumentID: d.ID, Actor: actor.ID, Kind: EventUpload, At: now,
-				Data: map[string]string{"sha256": f.SHA256, "name": f.Name, "kind": string(f.Kind), "size": fmt.Sprint(f.Size)}}); err != nil {
-				return err
-			}
+			events = append(events, &Event{DocumentID: d.ID, Actor: actor.ID, Kind: EventUpload, At: now,
+				Data: map[string]string{"sha256": f.SHA256, "name": f.Name, "kind": string(f.Kind), "size": fmt.Sprint(f.Size)}})
 		}
-		return nil
+		return createAndAppend(ctx, tx, d, events)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create document: %w", err)

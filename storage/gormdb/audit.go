@@ -2,6 +2,7 @@ package gormdb
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -289,4 +290,103 @@ func (c *conn) AuditHead(ctx context.Context) (*workflow.Event, error) {
 	return &workflow.Event{Seq: head.Seq, Hash: head.Hash}, nil
 }
 
-var _ workflow.UpdateAppender = (*conn)(nil)
+// CreateAndAppend implements workflow.CreateAppender. On PostgreSQL, when
+// the head this instance last saw is known (knownHead) and there are at
+// most maxCreateEvents events, one statement inserts the document, moves
+// the head and inserts the events chained one after the other; a head
+// that moved meanwhile leaves the document inserted and no event, and
+// the events are appended as AppendEvent does. Elsewhere, CreateDocument
+// then AppendEvent of each.
+func (c *conn) CreateAndAppend(ctx context.Context, d *workflow.Document, events []*workflow.Event) error {
+	if d.ID == "" {
+		return workflow.Errorf(workflow.EINVALID, "document has no id")
+	}
+	h := c.knownHead()
+	inserted := false
+	if c.pg() && h != nil && len(events) > 0 && len(events) <= maxCreateEvents {
+		n, err := c.execCreateAndAppend(ctx, d, *h, events)
+		if err != nil {
+			return err
+		}
+		if n == len(events) {
+			c.appended(events[len(events)-1])
+			return nil
+		}
+		inserted, h = true, nil // the head moved: read it
+	}
+	if !inserted {
+		if err := c.CreateDocument(ctx, d); err != nil {
+			return err
+		}
+	}
+	for i, e := range events {
+		if i > 0 {
+			h = c.head
+		}
+		if err := c.appendEvent(ctx, h, e); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// maxCreateEvents bounds the events CreateAndAppend writes in one
+// statement (a statement per count: a document and its files).
+const maxCreateEvents = 8
+
+// execCreateAndAppend runs createAndAppendPG for d and events chained
+// after head, and returns the events it inserted (0: the head moved).
+func (c *conn) execCreateAndAppend(ctx context.Context, d *workflow.Document, head headRow, events []*workflow.Event) (n int, err error) {
+	r, err := documentFromDomain(d)
+	if err != nil {
+		return 0, err
+	}
+	last := events[len(events)-1]
+	args := append([]any{r.ID}, r.updateValues()...)
+	var vals []any
+	prev := head
+	for _, e := range events {
+		v, err := chainAfter(prev, e)
+		if err != nil {
+			return 0, err
+		}
+		vals = append(vals, v...)
+		prev = headRow{ID: 1, Seq: e.Seq, Hash: e.Hash}
+	}
+	args = append(append(args, last.Seq, last.Hash, head.Seq, head.Hash), vals...)
+	query := createAndAppendPG(len(events))
+	start := time.Now()
+	defer func() {
+		c.g.Logger.Trace(ctx, start, func() (string, int64) { return query, int64(n) }, err)
+	}()
+	res, err := c.g.Statement.ConnPool.ExecContext(ctx, query, args...)
+	if err != nil {
+		return 0, c.db.translate(err, "create document %s", d.ID)
+	}
+	rows, err := res.RowsAffected()
+	return int(rows), err
+}
+
+// createAndAppendPG is the statement of CreateAndAppend for k events:
+// the document's INSERT, the head's guarded UPDATE and the events' INSERT
+// from it (rows affected: the events inserted).
+var createAndAppendPG = func() func(k int) string {
+	var byCount [maxCreateEvents + 1]string
+	row := `(CAST(? AS bigint), CAST(? AS text), CAST(? AS text), CAST(? AS text), CAST(? AS text), CAST(? AS text),
+ CAST(? AS text), CAST(? AS text), CAST(? AS text), CAST(? AS bigint), CAST(? AS text), CAST(? AS text))`
+	cols := "id, " + strings.Join(updateDocumentColumns, ", ")
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(updateDocumentColumns)+1), ", ")
+	for k := 1; k <= maxCreateEvents; k++ {
+		rows := strings.TrimSuffix(strings.Repeat(row+",\n", k), ",\n")
+		byCount[k] = dollarPlaceholders(`WITH d AS (INSERT INTO documents (` + cols + `) VALUES (` + marks + `)),
+h AS (UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1 AND seq = ? AND hash = ? RETURNING id)
+INSERT INTO audit_events (` + eventColumns + `)
+SELECT v.* FROM h CROSS JOIN (VALUES ` + rows + `) AS v(` + eventColumns + `)`)
+	}
+	return func(k int) string { return byCount[k] }
+}()
+
+var (
+	_ workflow.UpdateAppender = (*conn)(nil)
+	_ workflow.CreateAppender = (*conn)(nil)
+)

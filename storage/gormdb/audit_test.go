@@ -372,3 +372,60 @@ func TestUpdateAndAppend(t *testing.T) {
 		})
 	}
 }
+
+// TestCreateAndAppend: a document and its first events together —
+// chained one after the other, or (the ID taken) none of them with
+// CreateDocument's answer; after another instance moved the head, the
+// events are chained after the head it left.
+func TestCreateAndAppend(t *testing.T) {
+	for _, backend := range gormdbtest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			ctx := context.Background()
+			dbs := gormdbtest.OpenInstances(t, backend, 2)
+			a, b := dbs[0], dbs[1]
+			events := 0
+			createWith := func(db *gormdb.DB, id string, k int) error {
+				return db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+					var es []*workflow.Event
+					for j := range k {
+						es = append(es, &workflow.Event{DocumentID: id, Kind: workflow.EventUpload, At: t0, Comment: fmt.Sprint(j),
+							Data: map[string]string{"j": fmt.Sprint(j)}})
+					}
+					return tx.(workflow.CreateAppender).CreateAndAppend(ctx, incomingDoc(id, 0), es)
+				})
+			}
+			for i, k := range []int{1, 2, 3, 1} { // a's head is known from the second on
+				id := fmt.Sprintf("ca%d", i)
+				if err := createWith(a, id, k); err != nil {
+					t.Fatalf("create %s: %v", id, err)
+				}
+				events += k
+				verifyChain(t, b, int64(events))
+				got, err := a.Events(ctx, id)
+				if err != nil || len(got) != k || got[k-1].Comment != fmt.Sprint(k-1) {
+					t.Fatalf("events of %s: %d (%v), want %d in order", id, len(got), err, k)
+				}
+			}
+			t.Run("ErrIDTaken", func(t *testing.T) {
+				wantCode(t, createWith(a, "ca0", 2), workflow.ECONFLICT)
+				verifyChain(t, a, int64(events))
+			})
+			t.Run("HeadMovedByAnotherInstance", func(t *testing.T) {
+				if err := b.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+					return tx.AppendEvent(ctx, &workflow.Event{DocumentID: "other", Kind: workflow.EventComment, At: t0})
+				}); err != nil {
+					t.Fatal(err)
+				}
+				events++
+				if err := createWith(a, "moved", 3); err != nil {
+					t.Fatal(err)
+				}
+				events += 3
+				verifyChain(t, b, int64(events))
+				if _, err := b.Document(ctx, "moved"); err != nil {
+					t.Fatal(err)
+				}
+			})
+		})
+	}
+}
