@@ -151,6 +151,11 @@ func (c *conn) UpdateAndAppend(ctx context.Context, d *workflow.Document, prevVe
 	if err != nil {
 		return err
 	}
+	if c.files[d.ID] != (seenFiles{prevVersion, r.Files}) {
+		if err := c.checkBlobRefs(ctx, fileSums(d)); err != nil {
+			return err
+		}
+	}
 	vals, err := chainAfter(*h, e)
 	if err != nil {
 		return err
@@ -162,7 +167,9 @@ func (c *conn) UpdateAndAppend(ctx context.Context, d *workflow.Document, prevVe
 		return c.db.translate(err, "update document %s and append audit event %d", d.ID, e.Seq)
 	case updated != 1:
 		return c.updateMissed(ctx, d.ID, prevVersion)
-	case inserted == 1:
+	}
+	c.sawFiles(d.ID, d.Version, r.Files)
+	if inserted == 1 {
 		c.appended(e)
 		return nil
 	}
@@ -293,7 +300,8 @@ func (c *conn) AuditHead(ctx context.Context) (*workflow.Event, error) {
 // CreateAndAppend implements workflow.CreateAppender. On PostgreSQL, when
 // the head this instance last saw is known (knownHead) and there are at
 // most maxCreateEvents events, one statement inserts the document, moves
-// the head and inserts the events chained one after the other; a head
+// the head and inserts the events chained one after the other (its files
+// checked against the collector's claims first, as CreateDocument does); a head
 // that moved meanwhile leaves the document inserted and no event, and
 // the events are appended as AppendEvent does. Elsewhere, CreateDocument
 // then AppendEvent of each.
@@ -304,10 +312,18 @@ func (c *conn) CreateAndAppend(ctx context.Context, d *workflow.Document, events
 	h := c.knownHead()
 	inserted := false
 	if c.pg() && h != nil && len(events) > 0 && len(events) <= maxCreateEvents {
-		n, err := c.execCreateAndAppend(ctx, d, *h, events)
+		r, err := documentFromDomain(d)
 		if err != nil {
 			return err
 		}
+		if err := c.checkBlobRefs(ctx, fileSums(d)); err != nil {
+			return err
+		}
+		n, err := c.execCreateAndAppend(ctx, r, *h, events)
+		if err != nil {
+			return err
+		}
+		c.sawFiles(d.ID, d.Version, r.Files)
 		if n == len(events) {
 			c.appended(events[len(events)-1])
 			return nil
@@ -334,13 +350,9 @@ func (c *conn) CreateAndAppend(ctx context.Context, d *workflow.Document, events
 // statement (a statement per count: a document and its files).
 const maxCreateEvents = 8
 
-// execCreateAndAppend runs createAndAppendPG for d and events chained
+// execCreateAndAppend runs createAndAppendPG for r and events chained
 // after head, and returns the events it inserted (0: the head moved).
-func (c *conn) execCreateAndAppend(ctx context.Context, d *workflow.Document, head headRow, events []*workflow.Event) (n int, err error) {
-	r, err := documentFromDomain(d)
-	if err != nil {
-		return 0, err
-	}
+func (c *conn) execCreateAndAppend(ctx context.Context, r *documentRow, head headRow, events []*workflow.Event) (n int, err error) {
 	last := events[len(events)-1]
 	args := append([]any{r.ID}, r.updateValues()...)
 	var vals []any
@@ -361,7 +373,7 @@ func (c *conn) execCreateAndAppend(ctx context.Context, d *workflow.Document, he
 	}()
 	res, err := c.g.Statement.ConnPool.ExecContext(ctx, query, args...)
 	if err != nil {
-		return 0, c.db.translate(err, "create document %s", d.ID)
+		return 0, c.db.translate(err, "create document %s", r.ID)
 	}
 	rows, err := res.RowsAffected()
 	return int(rows), err

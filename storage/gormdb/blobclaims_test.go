@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vanthu/vanthu/storage/gormdb"
 	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -13,59 +14,124 @@ import (
 // (EUNAVAILABLE) and changes nothing; one that adds a file the collector
 // has only marked cancels the mark (the collector then cannot delete
 // it); one that writes unchanged the files it read in the transaction
-// passes.
+// passes. The same through UpdateAndAppend (on PostgreSQL one statement
+// with the audit event once the instance knows the chain head).
 func TestIntegrationBlobClaimsAgainstDocumentUpdates(t *testing.T) {
 	for _, backend := range gormdbtest.Backends {
-		t.Run(backend, func(t *testing.T) {
-			ctx := context.Background()
-			db := gormdbtest.Open(t, backend)
-			d := incomingDoc(docID(1), 1)
-			create(t, db, d)
-			deleting, marked := strings.Repeat("a", 64), strings.Repeat("b", 64)
-			if got, err := db.ClaimBlobs(ctx, "run", []string{deleting, marked}); err != nil || len(got) != 2 {
-				t.Fatalf("claim: %v %v", got, err)
+		for _, combined := range []bool{false, true} {
+			name := backend
+			if combined {
+				name += "/UpdateAndAppend"
 			}
-			if ok, err := db.StartBlobDelete(ctx, "run", deleting); !ok || err != nil {
-				t.Fatalf("start delete: %v %v", ok, err)
-			}
-			addFile := func(sum string) error {
-				return db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
-					cur, err := tx.LockDocument(ctx, d.ID)
-					if err != nil {
-						return err
-					}
-					prev := cur.Version
-					cur.Version++
-					cur.Files = append(cur.Files, workflow.File{SHA256: sum, Name: "x.pdf", Size: 1, Kind: workflow.FileAttachment, CreatedAt: t0})
-					return tx.UpdateDocument(ctx, cur, prev)
-				})
-			}
-			wantCode(t, addFile(deleting), workflow.EUNAVAILABLE)
-			if err := addFile(marked); err != nil {
-				t.Fatal(err)
-			}
-			if ok, err := db.StartBlobDelete(ctx, "run", marked); ok || err != nil {
-				t.Fatalf("start delete of a blob a commit referenced: %v %v, want false", ok, err)
-			}
-			// Unchanged files (one of them referenced since), read in the
-			// transaction: the update passes.
-			err := db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
-				cur, err := tx.LockDocument(ctx, d.ID)
-				if err != nil {
-					return err
-				}
-				prev := cur.Version
-				cur.Version++
-				cur.Notes = "ghi chú"
-				return tx.UpdateDocument(ctx, cur, prev)
-			})
+			t.Run(name, func(t *testing.T) { blobClaimsAgainstUpdates(t, backend, combined) })
+		}
+	}
+}
+
+// write is UpdateDocument, or UpdateAndAppend with an event when combined.
+func write(ctx context.Context, tx workflow.Tx, d *workflow.Document, prev int, combined bool) error {
+	if !combined {
+		return tx.UpdateDocument(ctx, d, prev)
+	}
+	e := &workflow.Event{DocumentID: d.ID, Kind: workflow.EventComment, At: t0}
+	return tx.(workflow.UpdateAppender).UpdateAndAppend(ctx, d, prev, e)
+}
+
+func blobClaimsAgainstUpdates(t *testing.T, backend string, combined bool) {
+	ctx := context.Background()
+	db := gormdbtest.Open(t, backend)
+	d := incomingDoc(docID(1), 1)
+	create(t, db, d)
+	if err := db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error { // the head is known from here
+		return tx.AppendEvent(ctx, &workflow.Event{DocumentID: d.ID, Kind: workflow.EventComment, At: t0})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	deleting, marked := strings.Repeat("a", 64), strings.Repeat("b", 64)
+	if got, err := db.ClaimBlobs(ctx, "run", []string{deleting, marked}); err != nil || len(got) != 2 {
+		t.Fatalf("claim: %v %v", got, err)
+	}
+	if ok, err := db.StartBlobDelete(ctx, "run", deleting); !ok || err != nil {
+		t.Fatalf("start delete: %v %v", ok, err)
+	}
+	addFile := func(sum string) error {
+		return db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+			cur, err := tx.LockDocument(ctx, d.ID)
 			if err != nil {
-				t.Fatal(err)
+				return err
 			}
-			got, err := db.Document(ctx, d.ID)
-			if err != nil || len(got.Files) != 1 || got.Files[0].SHA256 != marked {
-				t.Fatalf("document files %+v %v", got, err)
-			}
+			prev := cur.Version
+			cur.Version++
+			cur.Files = append(cur.Files, workflow.File{SHA256: sum, Name: "x.pdf", Size: 1, Kind: workflow.FileAttachment, CreatedAt: t0})
+			return write(ctx, tx, cur, prev, combined)
 		})
 	}
+	wantCode(t, addFile(deleting), workflow.EUNAVAILABLE)
+	if err := addFile(marked); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := db.StartBlobDelete(ctx, "run", marked); ok || err != nil {
+		t.Fatalf("start delete of a blob a commit referenced: %v %v, want false", ok, err)
+	}
+	// Unchanged files (one of them referenced since), read in the
+	// transaction: the update passes.
+	err := db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+		cur, err := tx.LockDocument(ctx, d.ID)
+		if err != nil {
+			return err
+		}
+		prev := cur.Version
+		cur.Version++
+		cur.Notes = "ghi chú"
+		return write(ctx, tx, cur, prev, combined)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := db.Document(ctx, d.ID)
+	if err != nil || len(got.Files) != 1 || got.Files[0].SHA256 != marked {
+		t.Fatalf("document files %+v %v", got, err)
+	}
+}
+
+// A new document created with its events (CreateAndAppend; on PostgreSQL
+// one statement once the instance knows the chain head) checks its files
+// as CreateDocument does: one the collector is deleting fails and nothing
+// is written; one it has only marked cancels the mark.
+func TestIntegrationBlobClaimsAgainstCreateAndAppend(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		ctx := context.Background()
+		if err := db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error { // the head is known from here
+			return tx.AppendEvent(ctx, &workflow.Event{DocumentID: "x", Kind: workflow.EventComment, At: t0})
+		}); err != nil {
+			t.Fatal(err)
+		}
+		deleting, marked := strings.Repeat("c", 64), strings.Repeat("d", 64)
+		if got, err := db.ClaimBlobs(ctx, "run", []string{deleting, marked}); err != nil || len(got) != 2 {
+			t.Fatalf("claim: %v %v", got, err)
+		}
+		if ok, err := db.StartBlobDelete(ctx, "run", deleting); !ok || err != nil {
+			t.Fatalf("start delete: %v %v", ok, err)
+		}
+		createWith := func(id, sum string) error {
+			return db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+				d := incomingDoc(id, 1)
+				d.Files = []workflow.File{{SHA256: sum, Name: "x.pdf", Size: 1, Kind: workflow.FileMain, CreatedAt: t0}}
+				e := &workflow.Event{DocumentID: id, Kind: workflow.EventCreate, At: t0}
+				return tx.(workflow.CreateAppender).CreateAndAppend(ctx, d, []*workflow.Event{e})
+			})
+		}
+		wantCode(t, createWith("c1", deleting), workflow.EUNAVAILABLE)
+		if _, err := db.Document(ctx, "c1"); workflow.ErrorCode(err) != workflow.ENOTFOUND {
+			t.Fatalf("document of a refused create: %v", err)
+		}
+		verifyChain(t, db, 1)
+		if err := createWith("c2", marked); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := db.StartBlobDelete(ctx, "run", marked); ok || err != nil {
+			t.Fatalf("start delete of a blob a commit referenced: %v %v, want false", ok, err)
+		}
+		verifyChain(t, db, 2)
+	})
 }
