@@ -140,12 +140,11 @@ func (c *conn) appended(e *workflow.Event) {
 // moved meanwhile is read, locked, and e chained after it, as
 // AppendEvent does. Elsewhere, UpdateDocument then AppendEvent.
 func (c *conn) UpdateAndAppend(ctx context.Context, d *workflow.Document, prevVersion int, e *workflow.Event) error {
-	h := c.knownHead()
-	if !c.pg() || h == nil {
+	if !c.pg() {
 		if err := c.UpdateDocument(ctx, d, prevVersion); err != nil {
 			return err
 		}
-		return c.appendEvent(ctx, h, e)
+		return c.AppendEvent(ctx, e)
 	}
 	r, err := documentFromDomain(d)
 	if err != nil {
@@ -155,6 +154,17 @@ func (c *conn) UpdateAndAppend(ctx context.Context, d *workflow.Document, prevVe
 		if err := c.checkBlobRefs(ctx, fileSums(d)); err != nil {
 			return err
 		}
+		c.sawFiles(d.ID, prevVersion, r.Files) // checked: UpdateDocument need not check again
+	}
+	// Only now does this transaction count as appending (knownHead): the
+	// shorter that spell, the less often another one finds the head in
+	// flux and reads it.
+	h := c.knownHead()
+	if h == nil {
+		if err := c.UpdateDocument(ctx, d, prevVersion); err != nil {
+			return err
+		}
+		return c.appendEvent(ctx, nil, e)
 	}
 	vals, err := chainAfter(*h, e)
 	if err != nil {
@@ -309,32 +319,41 @@ func (c *conn) CreateAndAppend(ctx context.Context, d *workflow.Document, events
 	if d.ID == "" {
 		return workflow.Errorf(workflow.EINVALID, "document has no id")
 	}
-	h := c.knownHead()
-	inserted := false
-	if c.pg() && h != nil && len(events) > 0 && len(events) <= maxCreateEvents {
-		r, err := documentFromDomain(d)
-		if err != nil {
-			return err
-		}
-		if err := c.checkBlobRefs(ctx, fileSums(d)); err != nil {
-			return err
-		}
-		n, err := c.execCreateAndAppend(ctx, r, *h, events)
-		if err != nil {
-			return err
-		}
-		c.sawFiles(d.ID, d.Version, r.Files)
-		if n == len(events) {
-			c.appended(events[len(events)-1])
-			return nil
-		}
-		inserted, h = true, nil // the head moved: read it
-	}
-	if !inserted {
+	if !c.pg() || len(events) == 0 || len(events) > maxCreateEvents {
 		if err := c.CreateDocument(ctx, d); err != nil {
 			return err
 		}
+		return c.appendAll(ctx, c.knownHead(), events)
 	}
+	r, err := documentFromDomain(d)
+	if err != nil {
+		return err
+	}
+	if err := c.checkBlobRefs(ctx, fileSums(d)); err != nil {
+		return err
+	}
+	h := c.knownHead() // only now: see UpdateAndAppend
+	if h == nil {
+		if err := c.insertDocument(ctx, d, r); err != nil {
+			return err
+		}
+		return c.appendAll(ctx, nil, events)
+	}
+	n, err := c.execCreateAndAppend(ctx, r, *h, events)
+	if err != nil {
+		return err
+	}
+	c.sawFiles(d.ID, d.Version, r.Files)
+	if n == len(events) {
+		c.appended(events[len(events)-1])
+		return nil
+	}
+	return c.appendAll(ctx, nil, events) // the head moved: read it
+}
+
+// appendAll appends events in order, the first after h (nil: none
+// known), the others after the one before.
+func (c *conn) appendAll(ctx context.Context, h *headRow, events []*workflow.Event) error {
 	for i, e := range events {
 		if i > 0 {
 			h = c.head

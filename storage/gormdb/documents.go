@@ -80,6 +80,11 @@ func (c *conn) CreateDocument(ctx context.Context, d *workflow.Document) error {
 	if err := c.checkBlobRefs(ctx, fileSums(d)); err != nil {
 		return err
 	}
+	return c.insertDocument(ctx, d, r)
+}
+
+// insertDocument inserts r, the row of d, whose files were checked.
+func (c *conn) insertDocument(ctx context.Context, d *workflow.Document, r *documentRow) error {
 	if err := c.q(ctx).Create(r).Error; err != nil {
 		return c.db.translate(err, "create document %s", d.ID)
 	}
