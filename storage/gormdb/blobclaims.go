@@ -223,18 +223,40 @@ func (c *conn) checkBlobRefs(ctx context.Context, sums []string) error {
 		return c.db.translate(err, "blob claims")
 	}
 	for _, r := range claims {
-		if r.State == ClaimMarked {
-			res := g.Where("sha256 = ? AND state = ?", r.SHA256, ClaimMarked).Delete(&blobClaimRow{})
-			if res.Error != nil {
-				return c.db.translate(res.Error, "cancel the claim of blob %s", r.SHA256)
-			}
-			if res.RowsAffected == 1 {
-				continue
-			}
+		if err := c.cancelClaim(ctx, g, r.SHA256, r.State); err != nil {
+			return err
 		}
-		return workflow.Errorf(workflow.EUNAVAILABLE, "file %s was deleted as unreferenced while this request ran: send it again", r.SHA256)
 	}
 	return nil
+}
+
+// cancelClaim cancels sum's claim, read in state, for a reference: a
+// mark goes; a "deleting" claim or a tombstone fails (EUNAVAILABLE). A
+// cancel that deletes nothing reads the claim again: on PostgreSQL it
+// may have waited on another commit cancelling the same mark, or the run
+// may have released it; a claim gone is no deletion.
+func (c *conn) cancelClaim(ctx context.Context, g *gorm.DB, sum, state string) error {
+	for range 3 {
+		if state != ClaimMarked {
+			return workflow.Errorf(workflow.EUNAVAILABLE, "file %s was deleted as unreferenced while this request ran: send it again", sum)
+		}
+		res := g.Where("sha256 = ? AND state = ?", sum, ClaimMarked).Delete(&blobClaimRow{})
+		if res.Error != nil {
+			return c.db.translate(res.Error, "cancel the claim of blob %s", sum)
+		}
+		if res.RowsAffected == 1 {
+			return nil
+		}
+		var states []string
+		if err := g.Model(&blobClaimRow{}).Where("sha256 = ?", sum).Pluck("state", &states).Error; err != nil {
+			return c.db.translate(err, "blob claim %s", sum)
+		}
+		if len(states) == 0 {
+			return nil
+		}
+		state = states[0]
+	}
+	return workflow.Errorf(workflow.EUNAVAILABLE, "blob claim %s: the claim kept changing: send it again", sum)
 }
 
 // blobClaims reads the claims of sums with a fixed statement per count

@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vanthu/vanthu/storage/gormdb"
 	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
@@ -134,4 +135,67 @@ func TestIntegrationBlobClaimsAgainstCreateAndAppend(t *testing.T) {
 		}
 		verifyChain(t, db, 2)
 	})
+}
+// Two commits adding the same marked blob at once both pass: the second
+// waits (on PostgreSQL) on the first's cancel of the mark, then finds it
+// gone, which is no deletion.
+func TestIntegrationBlobClaimsTwoCommitsCancelOneMark(t *testing.T) {
+	for _, backend := range gormdbtest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			ctx := context.Background()
+			db := gormdbtest.Open(t, backend)
+			d1, d2 := incomingDoc(docID(1), 1), incomingDoc(docID(2), 2)
+			create(t, db, d1, d2)
+			sum := strings.Repeat("c", 64)
+			if got, err := db.ClaimBlobs(ctx, "run", []string{sum}); err != nil || len(got) != 1 {
+				t.Fatalf("claim: %v %v", got, err)
+			}
+			addFile := func(id string, inTx func()) error {
+				return db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+					cur, err := tx.LockDocument(ctx, id)
+					if err != nil {
+						return err
+					}
+					prev := cur.Version
+					cur.Version++
+					cur.Files = append(cur.Files, workflow.File{SHA256: sum, Name: "x.pdf", Size: 1, Kind: workflow.FileAttachment, CreatedAt: t0})
+					if err := tx.UpdateDocument(ctx, cur, prev); err != nil {
+						return err
+					}
+					inTx()
+					return nil
+				})
+			}
+			second := make(chan error, 1)
+			err := addFile(d1.ID, func() {
+				go func() { second <- addFile(d2.ID, func() {}) }()
+				if backend == gormdb.Postgres {
+					waitForLockWaiter(t, db)
+				}
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := <-second; err != nil {
+				t.Fatalf("second commit: %v", err)
+			}
+		})
+	}
+}
+
+// waitForLockWaiter returns once a session of db's PostgreSQL database
+// waits for a lock.
+func waitForLockWaiter(t *testing.T, db *gormdb.DB) {
+	t.Helper()
+	for {
+		var n int64
+		err := db.Gorm().Raw("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").Scan(&n).Error
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n > 0 {
+			return
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
 }
