@@ -199,3 +199,42 @@ func waitForLockWaiter(t *testing.T, db *gormdb.DB) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// A user update that keeps the signature image its committed row refers
+// to adds no reference: it passes even while the collector deletes that
+// blob (a claim the collector would not take on a referenced blob, made
+// here by hand); one that sets an image being deleted fails.
+func TestIntegrationBlobClaimsAgainstUserUpdates(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		ctx := context.Background()
+		kept, other := strings.Repeat("d", 64), strings.Repeat("e", 64)
+		u := &workflow.User{ID: "u1", Username: "clerk", SignatureImage: kept, CreatedAt: t0}
+		err := db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error { return tx.CreateUser(ctx, u) })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, err := db.ClaimBlobs(ctx, "run", []string{kept, other}); err != nil || len(got) != 2 {
+			t.Fatalf("claim: %v %v", got, err)
+		}
+		for _, sum := range []string{kept, other} {
+			if ok, err := db.StartBlobDelete(ctx, "run", sum); !ok || err != nil {
+				t.Fatalf("start delete: %v %v", ok, err)
+			}
+		}
+		save := func(u workflow.User) error {
+			return db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error { return tx.UpdateUser(ctx, &u) })
+		}
+		renamed := *u
+		renamed.FullName = "Nguyễn Văn B"
+		if err := save(renamed); err != nil {
+			t.Fatalf("update keeping the image: %v", err)
+		}
+		changed := renamed
+		changed.SignatureImage = other
+		wantCode(t, save(changed), workflow.EUNAVAILABLE)
+		got, err := db.User(ctx, u.ID)
+		if err != nil || got.FullName != renamed.FullName || got.SignatureImage != kept {
+			t.Fatalf("user %+v %v", got, err)
+		}
+	})
+}

@@ -54,8 +54,21 @@ func (c *conn) CreateUser(ctx context.Context, u *workflow.User) error {
 }
 
 // UpdateUser writes every field of u: ENOTFOUND if there is no such user,
-// ECONFLICT if it takes another user's username.
+// ECONFLICT if it takes another user's username. An update that keeps
+// the signature image the committed row has adds no reference (the row
+// refers to it all along, under the update's row lock): it is tried
+// first, guarded on that image, and only a change of image checks the
+// blob claims.
 func (c *conn) UpdateUser(ctx context.Context, u *workflow.User) error {
+	if u.SignatureImage != "" {
+		res := c.q(ctx).Model(&userRow{}).Where("id = ? AND signature_image = ?", u.ID, u.SignatureImage).Select("*").Omit("id").Updates(userFromDomain(u))
+		if res.Error != nil {
+			return c.db.translate(res.Error, "update user %s", u.ID)
+		}
+		if res.RowsAffected == 1 {
+			return nil
+		}
+	}
 	if err := c.checkBlobRefs(ctx, []string{u.SignatureImage}); err != nil {
 		return err
 	}
