@@ -781,8 +781,39 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, workflow.Ob
 		}
 		return nil, workflow.ObjectInfo{}, fmt.Errorf("localfs: get %q: %w", key, err)
 	}
-	return f, m.info(), nil
+	return &content{f: f, key: key}, m.info(), nil
 }
+
+// content is an object's content being read: a read that fails is this
+// store's failure (a disk error), EUNAVAILABLE, so that a copy of it into
+// another store, or into an answer, is not taken for its source's fault
+// or a bug. It can seek and read at an offset, as the file can (a Put
+// into MinIO rewinds a seekable source to retry).
+type content struct {
+	f   *os.File
+	key string
+}
+
+func (c *content) readErr(err error) error {
+	if err == nil || err == io.EOF {
+		return err
+	}
+	return workflow.Wrap(workflow.EUNAVAILABLE, err, "the local store could not read %q", c.key)
+}
+
+func (c *content) Read(p []byte) (int, error) {
+	n, err := c.f.Read(p)
+	return n, c.readErr(err)
+}
+
+func (c *content) ReadAt(p []byte, off int64) (int, error) {
+	n, err := c.f.ReadAt(p, off)
+	return n, c.readErr(err)
+}
+
+func (c *content) Seek(off int64, whence int) (int64, error) { return c.f.Seek(off, whence) }
+
+func (c *content) Close() error { return c.f.Close() }
 
 // Stat implements workflow.Blobs.
 func (s *Store) Stat(ctx context.Context, key string) (workflow.ObjectInfo, error) {
