@@ -2,6 +2,8 @@ package workflow
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io"
 )
@@ -38,6 +40,11 @@ func (s *Service) Import(ctx context.Context, actor *User, in CreateInput, sourc
 		b := make([]byte, in.File.Size)
 		if _, err := io.ReadFull(io.NewSectionReader(in.File.Content, 0, in.File.Size), b); err != nil {
 			return nil, fmt.Errorf("read %q: %w", in.File.Name, err)
+		}
+		// The verdict must be about the bytes stored: a file changed
+		// between the store's read and this one is refused.
+		if h := sha256.Sum256(b); hex.EncodeToString(h[:]) != main.SHA256 {
+			return nil, Errorf(ECONFLICT, "%q changed while it was imported: run the import again", in.File.Name)
 		}
 		if v, err := s.Signer.Verify(ctx, b); err == nil {
 			d.Verification = &v

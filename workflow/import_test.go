@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"testing"
 	"time"
 
@@ -65,5 +66,57 @@ func TestImport(t *testing.T) {
 	if len(evs) != 2 || evs[0].Kind != workflow.EventCreate || evs[0].To != workflow.Completed || evs[0].Data["import_file"] != "2019/cu.pdf" ||
 		evs[1].Kind != workflow.EventUpload || evs[1].Data["sha256"] != stored.Files[0].SHA256 || !evs[0].At.Equal(at) || !evs[1].At.Equal(at) {
 		t.Fatalf("events %+v", evs)
+	}
+}
+
+// changingFile is a file that another process rewrites once it has been
+// stored (changed is set by changeAfterPut).
+type changingFile struct {
+	first, then []byte
+	changed     bool
+}
+
+func (f *changingFile) ReadAt(p []byte, off int64) (int, error) {
+	b := f.first
+	if f.changed {
+		b = f.then
+	}
+	return bytes.NewReader(b).ReadAt(p, off)
+}
+
+// changeAfterPut is a store after whose Puts the file changes.
+type changeAfterPut struct {
+	workflow.Blobs
+	f *changingFile
+}
+
+func (c changeAfterPut) Put(ctx context.Context, key string, r io.Reader, size int64, sum string, o workflow.PutOptions) (workflow.ObjectInfo, error) {
+	oi, err := c.Blobs.Put(ctx, key, r, size, sum, o)
+	c.f.changed = true
+	return oi, err
+}
+
+// TestImportFileChangedMeanwhile: a file whose bytes change between the
+// store's read and the verifier's is refused (ECONFLICT) and nothing is
+// created: the verdict recorded must be about the bytes stored.
+func TestImportFileChangedMeanwhile(t *testing.T) {
+	ctx := context.Background()
+	repo := workflowtest.NewRepository()
+	first, then := []byte("%PDF-1.4 as hashed"), []byte("%PDF-1.4 rewritten")
+	f := &changingFile{first: first, then: then}
+	svc := &workflow.Service{Repo: repo, Blobs: changeAfterPut{workflowtest.TempBlobs(t), f}, Signer: workflowtest.Signer{}}
+	clerk := &workflow.User{ID: "system:import", Roles: []workflow.Role{workflow.RoleClerk}}
+	od := workflow.Date{Year: 2019, Month: 5, Day: 2}
+	in := workflow.CreateInput{Direction: workflow.Incoming, Type: workflow.DocType("CV"), Subject: "Về việc cũ",
+		Sender: &workflow.Org{Name: "UBND phường An Thới"}, OriginalNumber: "12/UBND", OriginalDate: &od,
+		Confidentiality: workflow.Public, File: &workflow.Upload{Name: "cu.pdf", Size: int64(len(first)),
+			Content: f}}
+	created := ""
+	_, err := svc.Import(ctx, clerk, in, "cu.pdf", func(_ context.Context, _ workflow.Tx, d *workflow.Document) error {
+		created = d.ID
+		return nil
+	})
+	if workflow.ErrorCode(err) != workflow.ECONFLICT || created != "" {
+		t.Fatalf("changed file: %v (document %q), want ECONFLICT and nothing created", err, created)
 	}
 }

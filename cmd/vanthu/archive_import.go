@@ -390,6 +390,11 @@ func createImported(ctx context.Context, docs *workflow.Service, svc *archive.Se
 		return nil, err
 	}
 	return docs.Import(ctx, importer, in, name, func(ctx context.Context, _ workflow.Tx, d *workflow.Document) error {
+		// The file is read again to be stored: what was stored must be
+		// what was hashed (and inspected), or the mark would name other bytes.
+		if d.Files[0].SHA256 != sum {
+			return workflow.Errorf(workflow.ECONFLICT, "%q changed while it was imported: run the import again", name)
+		}
 		return svc.Index.MarkImported(ctx, sum, d.ID, name)
 	})
 }
