@@ -72,27 +72,59 @@ func blobClaimsV5(_ context.Context, _ *DB, g *gorm.DB) error {
 // ClaimBlobs marks each of sums as being collected by the run token,
 // unless it has a claim already (another run's, or a tombstone), and
 // returns the ones it marked. EUNAVAILABLE if the claims lock stayed busy.
+// It claims by batches (claimBatch sums, one INSERT each), each in its
+// own transaction under the claims lock, so that the commits referring
+// to files wait for one batch at most.
 func (d *DB) ClaimBlobs(ctx context.Context, token string, sums []string) ([]string, error) {
+	return d.claimBlobs(ctx, token, sums, claimBatch, nil)
+}
+
+// claimBatch is how many blobs ClaimBlobs claims per transaction.
+const claimBatch = 500
+
+// claimBlobs is ClaimBlobs by batches of size, calling between (if not
+// nil) after each batch's commit.
+func (d *DB) claimBlobs(ctx context.Context, token string, sums []string, size int, between func()) ([]string, error) {
 	var claimed []string
 	now := utc(d.Now())
-	err := d.gdb.WithContext(ctx).Transaction(func(g *gorm.DB) error {
-		claimed = claimed[:0]
-		if err := d.lockClaims(ctx, g); err != nil {
-			return err
-		}
-		for _, sum := range sums {
-			res := g.Clauses(clause.OnConflict{DoNothing: true}).Create(&blobClaimRow{SHA256: sum, State: ClaimMarked, Token: token, Since: now})
-			if res.Error != nil {
-				return res.Error
+	for batch := range slices.Chunk(sums, size) {
+		var got []string
+		err := d.gdb.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+			got = got[:0]
+			if err := d.lockClaims(ctx, g); err != nil {
+				return err
 			}
-			if res.RowsAffected == 1 {
+			rows := make([]blobClaimRow, len(batch))
+			for i, sum := range batch {
+				rows[i] = blobClaimRow{SHA256: sum, State: ClaimMarked, Token: token, Since: now}
+			}
+			if err := g.Clauses(clause.OnConflict{DoNothing: true}).Create(&rows).Error; err != nil {
+				return err
+			}
+			// The run's token is its own: its marks among the batch are the
+			// rows this insert added.
+			return g.Model(&blobClaimRow{}).Where("sha256 IN ? AND token = ? AND state = ?", batch, token, ClaimMarked).Pluck("sha256", &got).Error
+		})
+		if err != nil {
+			// The earlier batches' marks go with the failed call.
+			if rerr := d.ReleaseBlobClaims(context.WithoutCancel(ctx), token, claimed); rerr != nil {
+				d.log.WarnContext(ctx, "release blob claims", "err", rerr)
+			}
+			return nil, d.translate(err, "claim blobs")
+		}
+		mine := map[string]bool{}
+		for _, sum := range got {
+			mine[sum] = true
+		}
+		for _, sum := range batch {
+			if mine[sum] {
 				claimed = append(claimed, sum)
+				delete(mine, sum)
 			}
 		}
-		return nil
-	})
-	if err != nil {
-		return nil, d.translate(err, "claim blobs")
+		if between != nil {
+			between()
+		}
 	}
 	return claimed, nil
 }

@@ -136,6 +136,7 @@ func TestIntegrationBlobClaimsAgainstCreateAndAppend(t *testing.T) {
 		verifyChain(t, db, 2)
 	})
 }
+
 // Two commits adding the same marked blob at once both pass: the second
 // waits (on PostgreSQL) on the first's cancel of the mark, then finds it
 // gone, which is no deletion.
@@ -235,6 +236,53 @@ func TestIntegrationBlobClaimsAgainstUserUpdates(t *testing.T) {
 		got, err := db.User(ctx, u.ID)
 		if err != nil || got.FullName != renamed.FullName || got.SignatureImage != kept {
 			t.Fatalf("user %+v %v", got, err)
+		}
+	})
+}
+
+// ClaimBlobs claims by batches, each committed before the next: between
+// two, a commit referring to a blob of the first batch passes (the
+// claims lock is free; on SQLite the writer too) and cancels its mark,
+// and the blobs that had a claim already are left out.
+func TestIntegrationBlobClaimsByBatches(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		ctx := context.Background()
+		d := incomingDoc(docID(1), 1)
+		create(t, db, d)
+		var sums []string
+		for _, c := range "abcdefg" {
+			sums = append(sums, strings.Repeat(string(c), 64))
+		}
+		if got, err := db.ClaimBlobs(ctx, "other", sums[2:3]); err != nil || len(got) != 1 {
+			t.Fatalf("claim: %v %v", got, err)
+		}
+		batches := 0
+		var commitErr error
+		claimed, err := db.ClaimBlobsBatches(ctx, "run", sums, 3, func() {
+			batches++
+			if batches != 1 {
+				return
+			}
+			commitErr = db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+				cur, err := tx.LockDocument(ctx, d.ID)
+				if err != nil {
+					return err
+				}
+				prev := cur.Version
+				cur.Version++
+				cur.Files = append(cur.Files, workflow.File{SHA256: sums[1], Name: "x.pdf", Size: 1, Kind: workflow.FileAttachment, CreatedAt: t0})
+				return tx.UpdateDocument(ctx, cur, prev)
+			})
+		})
+		if err != nil || commitErr != nil {
+			t.Fatalf("claim: %v; commit between batches: %v", err, commitErr)
+		}
+		want := []string{sums[0], sums[1], sums[3], sums[4], sums[5], sums[6]}
+		if batches != 3 || strings.Join(claimed, ",") != strings.Join(want, ",") {
+			t.Fatalf("%d batches, claimed %v, want 3 and %v", batches, claimed, want)
+		}
+		if ok, err := db.StartBlobDelete(ctx, "run", sums[1]); ok || err != nil {
+			t.Fatalf("start delete of a blob a commit referenced: %v %v, want false", ok, err)
 		}
 	})
 }

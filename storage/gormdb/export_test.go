@@ -58,3 +58,9 @@ func RememberedAuditHead(d *DB) (int64, string) {
 	}
 	return 0, ""
 }
+
+// ClaimBlobsBatches is ClaimBlobs by batches of size, calling between
+// after each batch's commit.
+func (d *DB) ClaimBlobsBatches(ctx context.Context, token string, sums []string, size int, between func()) ([]string, error) {
+	return d.claimBlobs(ctx, token, sums, size, between)
+}
