@@ -154,17 +154,7 @@ func (r presizedReader) WriteTo(w io.Writer) (int64, error) {
 // appendSlack estimates the size of the incremental update: the images,
 // the signature placeholder (and timestamp token) and the new objects.
 func appendSlack(p signParams) int {
-	n := 256 << 10
-	add := func(imgs []placedImage) {
-		for _, im := range imgs {
-			n += len(im.img.RGB) + len(im.img.Alpha) + 512
-		}
-	}
-	add(p.images)
-	if p.stamp != nil {
-		add(p.stamp.images)
-	}
-	return n
+	return 256<<10 + imagesSize(p)
 }
 
 // resultWriter keeps the slice of pdfsign's single final Write instead of

@@ -305,6 +305,13 @@ func updateSize(p signParams, chainRoom, extra int) int {
 	if p.tsaURL != "" {
 		n += hex.EncodedLen(tsaReserve)
 	}
+	return n + imagesSize(p)
+}
+
+// imagesSize is the bytes p's images (the signature's and the stamp's)
+// take in an update, with room for their dictionaries.
+func imagesSize(p signParams) int {
+	n := 0
 	add := func(imgs []placedImage) {
 		for _, im := range imgs {
 			n += len(im.img.RGB) + len(im.img.Alpha) + 512
