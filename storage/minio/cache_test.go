@@ -3,7 +3,6 @@ package minio_test
 import (
 	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"slices"
 	"testing"
@@ -30,20 +29,6 @@ func countedStore(t *testing.T, cacheBytes int64) (*minio.Store, *countingTransp
 	return s, tr
 }
 
-func getAll(t *testing.T, s workflow.Blobs, key string) ([]byte, workflow.ObjectInfo) {
-	t.Helper()
-	rc, oi, err := s.Get(context.Background(), key)
-	if err != nil {
-		t.Fatalf("Get(%q): %v", key, err)
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(rc)
-	if err != nil {
-		t.Fatalf("read %q: %v", key, err)
-	}
-	return b, oi
-}
-
 // TestIntegrationGetOneRequest: without a cache, a Get is one GET (its
 // answer carries the object's info: no HEAD before it), an empty object
 // included, and a missing one is ENOTFOUND.
@@ -53,7 +38,7 @@ func TestIntegrationGetOneRequest(t *testing.T) {
 		key := workflow.BlobKey(storagetest.Sum(b))
 		putBytes(t, s, key, b, workflow.PutOptions{})
 		tr.take()
-		got, oi := getAll(t, s, key)
+		got, oi := storagetest.Get(t, s, key)
 		if !bytes.Equal(got, b) || oi.Size != int64(len(b)) || oi.SHA256 != storagetest.Sum(b) {
 			t.Fatalf("Get: %d bytes, info %+v; want the %d bytes put", len(got), oi, len(b))
 		}
@@ -76,7 +61,7 @@ func TestIntegrationCacheServesBlobs(t *testing.T) {
 	key := workflow.BlobKey(storagetest.Sum(b))
 	put := putBytes(t, s, key, b, workflow.PutOptions{})
 	tr.take()
-	got, oi := getAll(t, s, key)
+	got, oi := storagetest.Get(t, s, key)
 	if !bytes.Equal(got, b) || oi.SHA256 != put.SHA256 || oi.Size != put.Size {
 		t.Fatalf("cached Get: %d bytes, info %+v; want the blob put (%+v)", len(got), oi, put)
 	}
@@ -101,7 +86,7 @@ func TestIntegrationCacheServesBlobs(t *testing.T) {
 	}
 	tr2.take()
 	for i, want := range []int{1, 0} {
-		if got, _ := getAll(t, other, key2); !bytes.Equal(got, b2) {
+		if got, _ := storagetest.Get(t, other, key2); !bytes.Equal(got, b2) {
 			t.Fatalf("Get %d: wrong content", i)
 		}
 		if m := tr2.take(); len(m) != want {
@@ -129,7 +114,7 @@ func TestIntegrationCacheOnlyNamedContent(t *testing.T) {
 		t.Fatal(err)
 	}
 	tr.take()
-	if got, _ := getAll(t, s, "doc/a.json"); !bytes.Equal(got, second) {
+	if got, _ := storagetest.Get(t, s, "doc/a.json"); !bytes.Equal(got, second) {
 		t.Fatalf("Get of a replaced object: %q, want %q", got, second)
 	}
 	if m := tr.take(); len(m) != 1 {
@@ -144,7 +129,7 @@ func TestIntegrationCacheOnlyNamedContent(t *testing.T) {
 	}
 	tr.take()
 	for range 2 {
-		getAll(t, s, bad)
+		storagetest.Get(t, s, bad)
 	}
 	if m := tr.take(); len(m) != 2 {
 		t.Fatalf("Get of a blob whose bytes do not match its key: requests %v, want a GET each time", m)

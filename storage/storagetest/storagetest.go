@@ -96,6 +96,12 @@ func put(t *testing.T, s workflow.Blobs, key string, b []byte, opts workflow.Put
 	return oi
 }
 
+// Get reads key whole from s, failing t if it cannot.
+func Get(t *testing.T, s workflow.Blobs, key string) ([]byte, workflow.ObjectInfo) {
+	t.Helper()
+	return get(t, s, key)
+}
+
 func get(t *testing.T, s workflow.Blobs, key string) ([]byte, workflow.ObjectInfo) {
 	t.Helper()
 	rc, oi, err := s.Get(context.Background(), key)
