@@ -39,6 +39,17 @@
 // blob is referenced (trash goes only once unreferenced), and the next
 // run puts it back.
 //
+// A run killed (or cut off from the database) between the two ends of a
+// deletion leaves a "deleting" claim, which fails every commit referring
+// to the blob. The run refreshes the claim when it starts the deletion
+// and at its fencing check; one not refreshed for StaleDeleting (ten
+// minutes) counts as a tombstone: Guard clears it when the blob is
+// stored again, so the upload sent again commits. A run deletes nothing
+// later than StaleDeleting/2 after its fencing check (the delete's
+// deadline), so a claim cleared that way is never one a live run still
+// acts on — unless clocks differ by minutes or a delete request lingers
+// that long; then too the trash copy stays and is put back.
+//
 // It works on the work store only (the blobs/ and trash/blobs/ prefixes);
 // the archive store is never given to it, and objects under retention or
 // legal hold are never touched. Instances sharing a database take turns
@@ -75,9 +86,11 @@ const (
 
 // Tombstones are the part of the claims an upload needs (Guard).
 type Tombstones interface {
-	// BlobTombstone returns the token of sum's tombstone, "" if none.
+	// BlobTombstone returns the token of sum's tombstone, or of its
+	// "deleting" claim not refreshed for StaleDeleting, "" if none.
 	BlobTombstone(ctx context.Context, sum string) (string, error)
-	// ClearBlobTombstone removes sum's tombstone if it has that token.
+	// ClearBlobTombstone removes sum's tombstone (or stale "deleting"
+	// claim) if it has that token and, for a claim, is still stale.
 	ClearBlobTombstone(ctx context.Context, sum, token string) error
 }
 
@@ -92,7 +105,7 @@ type Claims interface {
 	// whether it did (false: a reference cancelled the mark).
 	StartBlobDelete(ctx context.Context, token, sum string) (bool, error)
 	// HoldsBlobDelete says whether token still holds sum as "deleting"
-	// (not taken over).
+	// (not taken over nor cleared as stale), refreshing the claim.
 	HoldsBlobDelete(ctx context.Context, token, sum string) (bool, error)
 	// FinishBlobDelete turns token's "deleting" claim on sum into a
 	// tombstone.
@@ -111,6 +124,11 @@ const (
 	Prefix      = "blobs/"
 	TrashPrefix = "trash/blobs/"
 )
+
+// StaleDeleting is how long a "deleting" claim lasts without its run
+// refreshing it before uploads treat it as a tombstone (the same as
+// storage/gormdb's StaleBlobDelete).
+const StaleDeleting = 10 * time.Minute
 
 // DefaultGrace is the default age below which no blob is collected.
 const DefaultGrace = 24 * time.Hour
@@ -498,7 +516,11 @@ func (c *Collector) move(ctx context.Context, sum, token string) (deleted bool, 
 		}
 		return false, nil
 	}
-	if err := c.Blobs.Delete(ctx, key); err != nil && workflow.ErrorCode(err) != workflow.ENOTFOUND {
+	// No later than StaleDeleting/2 after the check refreshed the claim:
+	// later, an upload may clear it as stale.
+	dctx, cancel := context.WithTimeout(ctx, StaleDeleting/2)
+	defer cancel()
+	if err := c.Blobs.Delete(dctx, key); err != nil && workflow.ErrorCode(err) != workflow.ENOTFOUND {
 		return false, fmt.Errorf("blob collection: delete %s: %w", key, err)
 	}
 	return true, nil

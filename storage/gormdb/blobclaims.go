@@ -26,6 +26,8 @@ import (
 //     which fails if a reference cancelled it) before it deletes the
 //     blob, and into "deleted" after: a tombstone that keeps failing the
 //     commits of uploads that stored the blob before it went.
+//   - A "deleting" claim its run stopped refreshing (StartBlobDelete,
+//     HoldsBlobDelete) for StaleBlobDelete counts as a tombstone.
 //   - A tombstone goes only after the blob was seen in place since it was
 //     written (ClearBlobTombstone with the tombstone's token, read before
 //     a Put or a listing): the blob is back, and no run deletes it while
@@ -166,14 +168,15 @@ func (d *DB) StartBlobDelete(ctx context.Context, token, sum string) (bool, erro
 }
 
 // HoldsBlobDelete reports whether token holds sum's claim as "deleting"
-// (the run's fencing check before it deletes the blob).
+// (the run's fencing check before it deletes the blob), and refreshes
+// the claim's since: a run that checks it is live (StaleBlobDelete).
 func (d *DB) HoldsBlobDelete(ctx context.Context, token, sum string) (bool, error) {
-	var n int64
-	err := d.gdb.WithContext(ctx).Model(&blobClaimRow{}).Where("sha256 = ? AND token = ? AND state = ?", sum, token, ClaimDeleting).Count(&n).Error
-	if err != nil {
-		return false, d.translate(err, "blob claim %s", sum)
+	res := d.gdb.WithContext(ctx).Model(&blobClaimRow{}).Where("sha256 = ? AND token = ? AND state = ?", sum, token, ClaimDeleting).
+		Update("since", utc(d.Now()))
+	if res.Error != nil {
+		return false, d.translate(res.Error, "blob claim %s", sum)
 	}
-	return n == 1, nil
+	return res.RowsAffected == 1, nil
 }
 
 // FinishBlobDelete turns token's "deleting" claim on sum into a tombstone.
@@ -218,20 +221,39 @@ func (d *DB) BlobClaims(ctx context.Context, fn func(sum, state, token string, s
 	return nil
 }
 
-// BlobTombstone returns the token of sum's tombstone, "" if it has none.
+// StaleBlobDelete is how long a "deleting" claim lasts without its run
+// refreshing it (StartBlobDelete, HoldsBlobDelete) before it counts as a
+// tombstone (a run that stopped between the two ends of a deletion):
+// BlobTombstone returns it and ClearBlobTombstone clears it, so that a
+// commit failing on it passes once its upload is sent again. It is
+// blobgc.StaleDeleting (a run deletes nothing later than half of it
+// after its last refresh).
+const StaleBlobDelete = 10 * time.Minute
+
+// tombstoneWhere selects sum's tombstone, or its "deleting" claim not
+// refreshed for StaleBlobDelete.
+func (d *DB) tombstoneWhere(g *gorm.DB, sum string) *gorm.DB {
+	stale := utc(d.Now().Add(-StaleBlobDelete))
+	return g.Where("sha256 = ? AND (state = ? OR (state = ? AND since < ?))", sum, ClaimDeleted, ClaimDeleting, stale)
+}
+
+// BlobTombstone returns the token of sum's tombstone (or stale
+// "deleting" claim: StaleBlobDelete), "" if it has none.
 func (d *DB) BlobTombstone(ctx context.Context, sum string) (string, error) {
 	var tokens []string
-	err := d.reader(ctx).q(ctx).Model(&blobClaimRow{}).Where("sha256 = ? AND state = ?", sum, ClaimDeleted).Limit(1).Pluck("token", &tokens).Error
+	err := d.tombstoneWhere(d.reader(ctx).q(ctx).Model(&blobClaimRow{}), sum).Limit(1).Pluck("token", &tokens).Error
 	if err != nil || len(tokens) == 0 {
 		return "", d.translate(err, "blob tombstone %s", sum)
 	}
 	return tokens[0], nil
 }
 
-// ClearBlobTombstone removes sum's tombstone if its token is token. Call
-// it only once the blob was seen in place after that token was read.
+// ClearBlobTombstone removes sum's tombstone (or stale "deleting" claim)
+// if its token is token. Call it only once the blob was seen in place
+// after that token was read. A "deleting" claim its run refreshed since
+// stays.
 func (d *DB) ClearBlobTombstone(ctx context.Context, sum, token string) error {
-	err := d.conn(ctx).Where("sha256 = ? AND token = ? AND state = ?", sum, token, ClaimDeleted).Delete(&blobClaimRow{}).Error
+	err := d.tombstoneWhere(d.conn(ctx), sum).Where("token = ?", token).Delete(&blobClaimRow{}).Error
 	return d.translate(err, "clear blob tombstone %s", sum)
 }
 

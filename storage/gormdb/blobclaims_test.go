@@ -286,3 +286,68 @@ func TestIntegrationBlobClaimsByBatches(t *testing.T) {
 		}
 	})
 }
+
+// A "deleting" claim whose run stopped refreshing it (killed between the
+// two ends of a deletion) counts as a tombstone after StaleBlobDelete:
+// an upload sent again clears it and the commit passes, and the run, if
+// it comes back, no longer holds it (it deletes nothing). One its run
+// refreshed (the fencing check) stays, and commits keep failing.
+func TestIntegrationBlobClaimsStaleDeleting(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		ctx := context.Background()
+		now := t0
+		db.Now = func() time.Time { return now }
+		d := incomingDoc(docID(1), 1)
+		create(t, db, d)
+		stopped, live := strings.Repeat("a", 64), strings.Repeat("b", 64)
+		if got, err := db.ClaimBlobs(ctx, "run", []string{stopped, live}); err != nil || len(got) != 2 {
+			t.Fatalf("claim: %v %v", got, err)
+		}
+		for _, sum := range []string{stopped, live} {
+			if ok, err := db.StartBlobDelete(ctx, "run", sum); !ok || err != nil {
+				t.Fatalf("start delete: %v %v", ok, err)
+			}
+		}
+		addFile := func(sum string) error {
+			return db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+				cur, err := tx.LockDocument(ctx, d.ID)
+				if err != nil {
+					return err
+				}
+				prev := cur.Version
+				cur.Version++
+				cur.Files = append(cur.Files, workflow.File{SHA256: sum, Name: "x.pdf", Size: 1, Kind: workflow.FileAttachment, CreatedAt: t0})
+				return tx.UpdateDocument(ctx, cur, prev)
+			})
+		}
+		if tok, err := db.BlobTombstone(ctx, stopped); tok != "" || err != nil {
+			t.Fatalf("tombstone of a fresh deleting claim: %q %v, want none", tok, err)
+		}
+		wantCode(t, addFile(stopped), workflow.EUNAVAILABLE)
+
+		now = now.Add(gormdb.StaleBlobDelete + time.Minute)
+		tokens := map[string]string{}
+		for _, sum := range []string{stopped, live} {
+			tok, err := db.BlobTombstone(ctx, sum) // as Guard.Put reads it before storing the blob again
+			if tok != "run" || err != nil {
+				t.Fatalf("tombstone of a stale deleting claim: %q %v, want run", tok, err)
+			}
+			tokens[sum] = tok
+		}
+		if held, err := db.HoldsBlobDelete(ctx, "run", live); !held || err != nil {
+			t.Fatalf("the live run's fencing check: %v %v", held, err)
+		}
+		for _, sum := range []string{stopped, live} {
+			if err := db.ClearBlobTombstone(ctx, sum, tokens[sum]); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := addFile(stopped); err != nil {
+			t.Fatalf("commit after the stale claim was cleared: %v", err)
+		}
+		if held, err := db.HoldsBlobDelete(ctx, "run", stopped); held || err != nil {
+			t.Fatalf("the stopped run still holds the claim: %v %v", held, err)
+		}
+		wantCode(t, addFile(live), workflow.EUNAVAILABLE)
+	})
+}
