@@ -177,6 +177,7 @@ type Report struct {
 	Purged     int      `json:"purged"`
 	Trash      int      `json:"trash"`
 	TakenOver  int      `json:"taken_over"`
+	Tombstones int      `json:"tombstones_cleared"`   // blob back in place, or gone and its tombstone older than the grace period
 	Candidates []string `json:"candidates,omitempty"` // the collectable keys (dry run)
 }
 
@@ -378,12 +379,14 @@ func (c *Collector) sweepTrash(ctx context.Context, refs map[string]bool, claims
 func (c *Collector) candidates(ctx context.Context, refs map[string]bool, claims map[string]claim, cutoff time.Time, rep *Report) ([]workflow.ObjectInfo, error) {
 	var out []workflow.ObjectInfo
 	var back []string
+	listed := map[string]bool{}
 	err := c.Blobs.List(ctx, Prefix, func(oi workflow.ObjectInfo) error {
 		sum := sumOf(oi.Key, Prefix)
 		if sum == "" {
 			return nil
 		}
 		rep.Blobs++
+		listed[sum] = true
 		cl, claimed := claims[sum]
 		if claimed && cl.state == ClaimDeleted {
 			back = append(back, sum)
@@ -406,15 +409,33 @@ func (c *Collector) candidates(ctx context.Context, refs map[string]bool, claims
 	if err != nil {
 		return nil, fmt.Errorf("blob collection: list blobs: %w", err)
 	}
+	if rep.DryRun {
+		return out, nil
+	}
+	back = append(back, c.oldTombstones(claims, refs, listed, cutoff)...)
 	for _, sum := range back {
-		if rep.DryRun {
-			break
-		}
 		if err := c.Claims.ClearBlobTombstone(ctx, sum, claims[sum].token); err != nil {
 			return nil, fmt.Errorf("blob collection: %w", err)
 		}
 	}
+	rep.Tombstones = len(back)
 	return out, nil
+}
+
+// oldTombstones are the tombstones older than cutoff (written before the
+// grace period) of blobs neither listed nor referenced: purged with the
+// tombstones of blobs back in place. An upload that stored such a blob
+// before it went is older than twice the grace period; if it commits
+// after, it refers to a missing blob, as any upload older than the grace
+// period would without the claims.
+func (c *Collector) oldTombstones(claims map[string]claim, refs, listed map[string]bool, cutoff time.Time) []string {
+	var out []string
+	for sum, cl := range claims {
+		if cl.state == ClaimDeleted && cl.since.Before(cutoff) && !listed[sum] && !refs[sum] {
+			out = append(out, sum)
+		}
+	}
+	return out
 }
 
 // collect claims the candidates, reads the references again, and moves

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -424,4 +425,30 @@ func TestIntegrationConcurrentReuse(t *testing.T) {
 func sum(b []byte) string {
 	s := sha256.Sum256(b)
 	return hex.EncodeToString(s[:])
+}
+
+// A tombstone goes once older than the grace period if its blob is
+// neither in place nor referenced; a younger one, or one of a referenced
+// blob, stays.
+func TestIntegrationOldTombstonesPurged(t *testing.T) {
+	eachStore(t, func(t *testing.T, st store, s workflow.Blobs, r *refs) {
+		ctx := context.Background()
+		old, young, referenced := strings.Repeat("a", 64), strings.Repeat("b", 64), strings.Repeat("c", 64)
+		long := time.Now().Add(-2 * blobgc.DefaultGrace)
+		r.claims[old] = fakeClaim{blobgc.ClaimDeleted, "t1", long}
+		r.claims[young] = fakeClaim{blobgc.ClaimDeleted, "t2", time.Now()}
+		r.claims[referenced] = fakeClaim{blobgc.ClaimDeleted, "t3", long}
+		r.set[referenced] = true
+		c := &blobgc.Collector{Blobs: s, Refs: r, Claims: r, Grace: blobgc.DefaultGrace}
+		if rep, err := c.Run(ctx, blobgc.Options{DryRun: true}); err != nil || len(r.claims) != 3 {
+			t.Fatalf("dry run: %+v %v, claims %v", rep, err, r.claims)
+		}
+		rep, err := c.Run(ctx, blobgc.Options{})
+		if err != nil || rep.Tombstones != 1 {
+			t.Fatalf("run: %+v %v", rep, err)
+		}
+		if _, ok := r.claims[old]; ok || len(r.claims) != 2 {
+			t.Fatalf("claims after the run: %v", r.claims)
+		}
+	})
 }
