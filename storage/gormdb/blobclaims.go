@@ -2,10 +2,13 @@ package gormdb
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
@@ -35,8 +38,9 @@ import (
 //
 // The claims lock: on SQLite the single writer; on PostgreSQL an advisory
 // lock, shared by the referencing transactions, taken exclusively by
-// ClaimBlobs (never waited for: it retries, so a referencing transaction
-// never queues behind it).
+// ClaimBlobs per batch: it queues for it at most claimsLockWait per try
+// (a referencing transaction that arrives meanwhile queues behind it
+// that long at most), so that a stream of commits cannot starve it.
 const (
 	ClaimMarked   = "marked"
 	ClaimDeleting = "deleting"
@@ -91,11 +95,8 @@ func (d *DB) claimBlobs(ctx context.Context, token string, sums []string, size i
 	now := utc(d.Now())
 	for batch := range slices.Chunk(sums, size) {
 		var got []string
-		err := d.gdb.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+		err := d.claimBatchOnce(ctx, func(g *gorm.DB) error {
 			got = got[:0]
-			if err := d.lockClaims(ctx, g); err != nil {
-				return err
-			}
 			rows := make([]blobClaimRow, len(batch))
 			for i, sum := range batch {
 				rows[i] = blobClaimRow{SHA256: sum, State: ClaimMarked, Token: token, Since: now}
@@ -131,27 +132,51 @@ func (d *DB) claimBlobs(ctx context.Context, token string, sums []string, size i
 	return claimed, nil
 }
 
+// claimsLockWait is how long ClaimBlobs queues for the claims lock per
+// try on PostgreSQL (lock_timeout): the commits that arrive meanwhile
+// queue behind it, so it is short; claimsLockTries bounds the tries.
+const (
+	claimsLockWait  = 200 * time.Millisecond
+	claimsLockTries = 20
+)
+
 // lockClaims takes the claims lock exclusively for g's transaction on
-// PostgreSQL, trying again for a few seconds while references hold it.
+// PostgreSQL, queueing for it for claimsLockWait (queued, it is granted
+// once the commits holding it end, however many start meanwhile: they
+// queue behind it). errClaimsLockBusy if it timed out.
 func (d *DB) lockClaims(ctx context.Context, g *gorm.DB) error {
 	if d.dialect != Postgres {
 		return nil
 	}
-	for wait := time.Millisecond; ; wait *= 2 {
-		var ok bool
-		if err := g.Raw("SELECT pg_try_advisory_xact_lock(?)", blobClaimsLockID).Scan(&ok).Error; err != nil {
+	if err := g.Exec(fmt.Sprintf("SET LOCAL lock_timeout = '%dms'", claimsLockWait.Milliseconds())).Error; err != nil {
+		return err
+	}
+	err := g.Exec("SELECT pg_advisory_xact_lock(?)", blobClaimsLockID).Error
+	var pgErr *pgconn.PgError
+	if errors.As(err, &pgErr) && pgErr.Code == "55P03" {
+		return errClaimsLockBusy
+	}
+	return err
+}
+
+// errClaimsLockBusy is lockClaims timing out: the batch is tried again.
+var errClaimsLockBusy = errors.New("blob claims: the lock stayed busy")
+
+// claimBatchOnce is claimBlobs's transaction for one batch, tried again
+// while the claims lock stays busy (claimsLockTries).
+func (d *DB) claimBatchOnce(ctx context.Context, fn func(g *gorm.DB) error) error {
+	for try := 1; ; try++ {
+		err := d.gdb.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+			if err := d.lockClaims(ctx, g); err != nil {
+				return err
+			}
+			return fn(g)
+		})
+		if !errors.Is(err, errClaimsLockBusy) {
 			return err
 		}
-		if ok {
-			return nil
-		}
-		if wait > 2*time.Second {
+		if try == claimsLockTries {
 			return workflow.Errorf(workflow.EUNAVAILABLE, "blob claims: the lock stayed busy")
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(wait):
 		}
 	}
 }

@@ -351,3 +351,44 @@ func TestIntegrationBlobClaimsStaleDeleting(t *testing.T) {
 		wantCode(t, addFile(live), workflow.EUNAVAILABLE)
 	})
 }
+
+// On PostgreSQL, ClaimBlobs queues for the claims lock while a commit
+// holds it shared, and gets it when that commit ends (commits that start
+// meanwhile queue behind it, so a stream of them cannot starve it).
+func TestIntegrationBlobClaimsQueueForTheLock(t *testing.T) {
+	ctx := context.Background()
+	db := gormdbtest.Open(t, gormdb.Postgres)
+	holder := db.Gorm().Begin()
+	if err := holder.Exec("SELECT pg_advisory_xact_lock_shared(?)", gormdb.BlobClaimsLockID).Error; err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := db.ClaimBlobs(ctx, "run", []string{strings.Repeat("a", 64)})
+		done <- err
+	}()
+	for queued := false; !queued; {
+		select {
+		case err := <-done:
+			holder.Rollback()
+			t.Fatalf("ClaimBlobs returned (%v) while a commit held the lock, without queueing for it", err)
+		default:
+		}
+		var n int64
+		if err := db.Gorm().Raw("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event = 'advisory'").Scan(&n).Error; err != nil {
+			t.Fatal(err)
+		}
+		queued = n > 0
+		time.Sleep(2 * time.Millisecond)
+	}
+	var newcomer bool // a commit starting now queues behind ClaimBlobs
+	if err := db.Gorm().Raw("SELECT pg_try_advisory_lock_shared(?)", gormdb.BlobClaimsLockID).Scan(&newcomer).Error; err != nil || newcomer {
+		t.Fatalf("a later shared lock was granted ahead of the queued claim: %v %v", newcomer, err)
+	}
+	if err := holder.Commit().Error; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-done; err != nil {
+		t.Fatalf("ClaimBlobs after the commit ended: %v", err)
+	}
+}

@@ -64,3 +64,6 @@ func RememberedAuditHead(d *DB) (int64, string) {
 func (d *DB) ClaimBlobsBatches(ctx context.Context, token string, sums []string, size int, between func()) ([]string, error) {
 	return d.claimBlobs(ctx, token, sums, size, between)
 }
+
+// BlobClaimsLockID is the PostgreSQL advisory lock of the blob claims.
+const BlobClaimsLockID = blobClaimsLockID
