@@ -30,7 +30,7 @@
 //
 // The grace period is no longer what makes it safe: it spares blobs an
 // upload in flight may still commit (which would otherwise have to send
-// its file again), and claims older than it are taken over from a run
+// its file again), and claims older than it (and than StaleDeleting) are taken over from a run
 // that stopped (crashed) half-way, so that its blobs do not stay
 // claimed. Before it deletes a blob a run checks that it still holds
 // the claim (a fencing check); one stalled for the whole grace period
@@ -224,7 +224,12 @@ func (c *Collector) Run(ctx context.Context, opts Options) (*Report, error) {
 		return nil, err
 	}
 	if !opts.DryRun {
-		if err := c.takeOver(ctx, claims, cutoff, token, rep); err != nil {
+		// Another run's claims are taken over once older than the grace
+		// period and never sooner than StaleDeleting: with a grace shorter
+		// than a run takes (a test's nanosecond, an operator's minutes), a
+		// live run's claims would be taken from it while it deletes.
+		stale := start.Add(-max(grace, StaleDeleting))
+		if err := c.takeOver(ctx, claims, stale, token, rep); err != nil {
 			return rep, err
 		}
 	}

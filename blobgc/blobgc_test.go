@@ -452,3 +452,32 @@ func TestIntegrationOldTombstonesPurged(t *testing.T) {
 		}
 	})
 }
+
+// A run with a grace period shorter than another run takes (here a
+// nanosecond) does not take over that live run's claim while it deletes:
+// claims are taken over only once older than StaleDeleting as well. (It
+// did: the second run finished the first's deletion, purged the trash
+// copy, and a blob stored again meanwhile could be deleted by the first.)
+func TestIntegrationShortGraceTakesNoLiveClaim(t *testing.T) {
+	eachStore(t, func(t *testing.T, st store, s workflow.Blobs, r *refs) {
+		ctx := context.Background()
+		b, sm := content(t)
+		upload(t, s, b, sm)
+		opts := blobgc.Options{OlderThan: time.Nanosecond}
+		var second *blobgc.Report
+		var secondErr error
+		first := &blobgc.Collector{Blobs: s, Refs: r, Claims: r, BeforeMove: func(string) {
+			second, secondErr = (&blobgc.Collector{Blobs: s, Refs: r, Claims: r}).Run(ctx, opts)
+		}}
+		rep, err := first.Run(ctx, opts)
+		if err != nil || secondErr != nil {
+			t.Fatalf("runs: %v, %v", err, secondErr)
+		}
+		if second == nil || second.TakenOver != 0 {
+			t.Fatalf("the second run took over the first's live claim: %+v", second)
+		}
+		if rep.Collected != 1 || exists(t, s, workflow.BlobKey(sm)) {
+			t.Fatalf("the first run did not collect the blob: %+v", rep)
+		}
+	})
+}
