@@ -38,6 +38,28 @@ func write(ctx context.Context, tx workflow.Tx, d *workflow.Document, prev int, 
 	return tx.(workflow.UpdateAppender).UpdateAndAppend(ctx, d, prev, e)
 }
 
+// attach adds a file of sum to document id in one transaction, written
+// as write does; inTx, when not nil, runs after the write, before the
+// commit.
+func attach(ctx context.Context, db *gormdb.DB, id, sum string, combined bool, inTx func()) error {
+	return db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+		cur, err := tx.LockDocument(ctx, id)
+		if err != nil {
+			return err
+		}
+		prev := cur.Version
+		cur.Version++
+		cur.Files = append(cur.Files, workflow.File{SHA256: sum, Name: "x.pdf", Size: 1, Kind: workflow.FileAttachment, CreatedAt: t0})
+		if err := write(ctx, tx, cur, prev, combined); err != nil {
+			return err
+		}
+		if inTx != nil {
+			inTx()
+		}
+		return nil
+	})
+}
+
 func blobClaimsAgainstUpdates(t *testing.T, backend string, combined bool) {
 	ctx := context.Background()
 	db := gormdbtest.Open(t, backend)
@@ -55,18 +77,7 @@ func blobClaimsAgainstUpdates(t *testing.T, backend string, combined bool) {
 	if ok, err := db.StartBlobDelete(ctx, "run", deleting); !ok || err != nil {
 		t.Fatalf("start delete: %v %v", ok, err)
 	}
-	addFile := func(sum string) error {
-		return db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
-			cur, err := tx.LockDocument(ctx, d.ID)
-			if err != nil {
-				return err
-			}
-			prev := cur.Version
-			cur.Version++
-			cur.Files = append(cur.Files, workflow.File{SHA256: sum, Name: "x.pdf", Size: 1, Kind: workflow.FileAttachment, CreatedAt: t0})
-			return write(ctx, tx, cur, prev, combined)
-		})
-	}
+	addFile := func(sum string) error { return attach(ctx, db, d.ID, sum, combined, nil) }
 	wantCode(t, addFile(deleting), workflow.EUNAVAILABLE)
 	if err := addFile(marked); err != nil {
 		t.Fatal(err)
@@ -151,22 +162,7 @@ func TestIntegrationBlobClaimsTwoCommitsCancelOneMark(t *testing.T) {
 			if got, err := db.ClaimBlobs(ctx, "run", []string{sum}); err != nil || len(got) != 1 {
 				t.Fatalf("claim: %v %v", got, err)
 			}
-			addFile := func(id string, inTx func()) error {
-				return db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
-					cur, err := tx.LockDocument(ctx, id)
-					if err != nil {
-						return err
-					}
-					prev := cur.Version
-					cur.Version++
-					cur.Files = append(cur.Files, workflow.File{SHA256: sum, Name: "x.pdf", Size: 1, Kind: workflow.FileAttachment, CreatedAt: t0})
-					if err := tx.UpdateDocument(ctx, cur, prev); err != nil {
-						return err
-					}
-					inTx()
-					return nil
-				})
-			}
+			addFile := func(id string, inTx func()) error { return attach(ctx, db, id, sum, false, inTx) }
 			second := make(chan error, 1)
 			err := addFile(d1.ID, func() {
 				go func() { second <- addFile(d2.ID, func() {}) }()
@@ -263,16 +259,7 @@ func TestIntegrationBlobClaimsByBatches(t *testing.T) {
 			if batches != 1 {
 				return
 			}
-			commitErr = db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
-				cur, err := tx.LockDocument(ctx, d.ID)
-				if err != nil {
-					return err
-				}
-				prev := cur.Version
-				cur.Version++
-				cur.Files = append(cur.Files, workflow.File{SHA256: sums[1], Name: "x.pdf", Size: 1, Kind: workflow.FileAttachment, CreatedAt: t0})
-				return tx.UpdateDocument(ctx, cur, prev)
-			})
+			commitErr = attach(ctx, db, d.ID, sums[1], false, nil)
 		})
 		if err != nil || commitErr != nil {
 			t.Fatalf("claim: %v; commit between batches: %v", err, commitErr)
@@ -308,18 +295,7 @@ func TestIntegrationBlobClaimsStaleDeleting(t *testing.T) {
 				t.Fatalf("start delete: %v %v", ok, err)
 			}
 		}
-		addFile := func(sum string) error {
-			return db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
-				cur, err := tx.LockDocument(ctx, d.ID)
-				if err != nil {
-					return err
-				}
-				prev := cur.Version
-				cur.Version++
-				cur.Files = append(cur.Files, workflow.File{SHA256: sum, Name: "x.pdf", Size: 1, Kind: workflow.FileAttachment, CreatedAt: t0})
-				return tx.UpdateDocument(ctx, cur, prev)
-			})
-		}
+		addFile := func(sum string) error { return attach(ctx, db, d.ID, sum, false, nil) }
 		if tok, err := db.BlobTombstone(ctx, stopped); tok != "" || err != nil {
 			t.Fatalf("tombstone of a fresh deleting claim: %q %v, want none", tok, err)
 		}
