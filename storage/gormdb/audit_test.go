@@ -351,11 +351,7 @@ func TestUpdateAndAppend(t *testing.T) {
 				verifyChain(t, a, int64(events))
 			})
 			t.Run("HeadMovedByAnotherInstance", func(t *testing.T) {
-				if err := b.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
-					return tx.AppendEvent(ctx, &workflow.Event{DocumentID: "other", Kind: workflow.EventComment, At: t0})
-				}); err != nil {
-					t.Fatal(err)
-				}
+				appendElsewhere(t, b)
 				events++
 				if err := step(a, d.ID, 4); err != nil {
 					t.Fatal(err)
@@ -411,11 +407,7 @@ func TestCreateAndAppend(t *testing.T) {
 				verifyChain(t, a, int64(events))
 			})
 			t.Run("HeadMovedByAnotherInstance", func(t *testing.T) {
-				if err := b.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
-					return tx.AppendEvent(ctx, &workflow.Event{DocumentID: "other", Kind: workflow.EventComment, At: t0})
-				}); err != nil {
-					t.Fatal(err)
-				}
+				appendElsewhere(t, b)
 				events++
 				if err := createWith(a, "moved", 3); err != nil {
 					t.Fatal(err)
@@ -427,5 +419,16 @@ func TestCreateAndAppend(t *testing.T) {
 				}
 			})
 		})
+	}
+}
+
+// appendElsewhere appends an event through db (another instance), moving
+// the chain's head past what the others last saw.
+func appendElsewhere(t *testing.T, db *gormdb.DB) {
+	t.Helper()
+	if err := db.Atomic(context.Background(), func(ctx context.Context, tx workflow.Tx) error {
+		return tx.AppendEvent(ctx, &workflow.Event{DocumentID: "other", Kind: workflow.EventComment, At: t0})
+	}); err != nil {
+		t.Fatal(err)
 	}
 }
