@@ -18,6 +18,8 @@ import (
 	"github.com/vanthu/vanthu/storage/localfs"
 	"github.com/vanthu/vanthu/storage/minio"
 	"github.com/vanthu/vanthu/workflow"
+
+	"github.com/vanthu/vanthu/storage/gormdb"
 )
 
 // refs is the committed references (a set of SHA-256s) and the
@@ -205,6 +207,15 @@ type store struct {
 	name  string
 	open  func(t *testing.T) workflow.Blobs
 	grace time.Duration
+}
+
+// backend is the database paired with the store in the tests that commit
+// for real: SQLite with the local folder, PostgreSQL with MinIO.
+func (s store) backend() string {
+	if s.name == "minio" {
+		return gormdb.Postgres
+	}
+	return gormdb.SQLite
 }
 
 func stores() []store {

@@ -33,10 +33,7 @@ func TestIntegrationClaimsAgainstCommits(t *testing.T) {
 		t.Fatal("blobgc's claim states are not storage/gormdb's")
 	}
 	for _, st := range stores() {
-		backend := gormdb.SQLite
-		if st.name == "minio" {
-			backend = gormdb.Postgres
-		}
+		backend := st.backend()
 		t.Run(st.name+"+"+backend, func(t *testing.T) {
 			ctx := context.Background()
 			work := st.open(t)

@@ -10,7 +10,6 @@ import (
 	"github.com/vanthu/vanthu/archive/archivetest"
 	"github.com/vanthu/vanthu/blobgc"
 	"github.com/vanthu/vanthu/internal/testpdf"
-	"github.com/vanthu/vanthu/storage/gormdb"
 	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -24,10 +23,7 @@ import (
 // with MinIO.
 func TestIntegrationUploadReusesBlobDuringCollection(t *testing.T) {
 	for _, st := range stores() {
-		backend := gormdb.SQLite
-		if st.name == "minio" {
-			backend = gormdb.Postgres
-		}
+		backend := st.backend()
 		t.Run(st.name+"+"+backend, func(t *testing.T) {
 			ctx := context.Background()
 			work := st.open(t)
