@@ -15,7 +15,8 @@ import (
 // of one of them needs no request: a document's PDF is stored by one
 // action and read by the next (sign, issue, archive). Such a key never
 // holds other bytes, so an entry cannot be stale; it is taken only after
-// its bytes hashed to the SHA-256 its key names. Only Get reads it: Put,
+// its bytes hashed to the SHA-256 its key names (hashed here, or by the
+// server that accepted a PUT of them under that SHA-256). Only Get reads it: Put,
 // Stat, List and Delete always ask the server. It holds at most max bytes,
 // the least recently used going first.
 type blobCache struct {
@@ -64,15 +65,19 @@ func (c *blobCache) get(key string) ([]byte, workflow.ObjectInfo, bool) {
 }
 
 // add caches data as the content of info.Key when the key names the
-// content and the bytes hash to it; otherwise it does nothing. data must
-// not be written afterwards.
-func (c *blobCache) add(data []byte, info workflow.ObjectInfo) {
+// content and the bytes hash to it; otherwise it does nothing. verified
+// says that the server already hashed exactly these bytes and found
+// info.SHA256 (a PUT of them accepted under its x-amz-checksum-sha256):
+// they are not hashed again. data must not be written afterwards.
+func (c *blobCache) add(data []byte, info workflow.ObjectInfo, verified bool) {
 	if !c.fits(info.Key, info.SHA256, int64(len(data))) || int64(len(data)) != info.Size {
 		return
 	}
-	sum := sha256.Sum256(data)
-	if hex.EncodeToString(sum[:]) != info.SHA256 {
-		return
+	if !verified {
+		sum := sha256.Sum256(data)
+		if hex.EncodeToString(sum[:]) != info.SHA256 {
+			return
+		}
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()

@@ -25,7 +25,7 @@ func TestBlobCacheBound(t *testing.T) {
 		b[0] = byte(i)
 		oi := blobInfo(b)
 		infos = append(infos, oi)
-		c.add(b, oi)
+		c.add(b, oi, false)
 		if i == 3 {
 			c.get(infos[0].Key) // used: kept over infos[1]
 		}
@@ -39,7 +39,7 @@ func TestBlobCacheBound(t *testing.T) {
 		}
 	}
 	big := make([]byte, 251)
-	c.add(big, blobInfo(big))
+	c.add(big, blobInfo(big), false)
 	if _, _, ok := c.get(blobInfo(big).Key); ok {
 		t.Error("a blob larger than a quarter of the cache was kept")
 	}
@@ -50,17 +50,35 @@ func TestBlobCacheBound(t *testing.T) {
 func TestBlobCacheChecksContent(t *testing.T) {
 	c := newBlobCache(1 << 20)
 	oi := blobInfo([]byte("named"))
-	c.add([]byte("other"), oi)
+	c.add([]byte("other"), oi, false)
 	if _, _, ok := c.get(oi.Key); ok {
 		t.Error("bytes not matching their key's SHA-256 were cached")
 	}
 	oi.Key = "trash/" + oi.Key
-	c.add([]byte("named"), oi)
+	c.add([]byte("named"), oi, false)
 	if _, _, ok := c.get(oi.Key); ok {
 		t.Error("a key not naming its content was cached")
 	}
 	if newBlobCache(0) != nil {
 		t.Error("a cache of 0 bytes is not nil (none)")
+	}
+}
+
+// TestBlobCacheTrustsVerifiedPut: bytes the server hashed itself (a PUT
+// it accepted under their SHA-256) are cached without a second hash;
+// the key must still name the content.
+func TestBlobCacheTrustsVerifiedPut(t *testing.T) {
+	c := newBlobCache(1 << 20)
+	data := []byte("sent and checked by the server")
+	oi := blobInfo(data)
+	c.add(data, oi, true)
+	if got, _, ok := c.get(oi.Key); !ok || string(got) != string(data) {
+		t.Fatalf("verified put not cached: %q %v", got, ok)
+	}
+	oi.Key = "doc/" + oi.Key
+	c.add(data, oi, true)
+	if _, _, ok := c.get(oi.Key); ok {
+		t.Error("a key not naming its content was cached")
 	}
 }
 

@@ -3,6 +3,8 @@ package minio_test
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/hex"
 	"net/http"
 	"slices"
 	"testing"
@@ -142,4 +144,38 @@ func TestIntegrationConformanceCached(t *testing.T) {
 	cfg := envConfig(t)
 	cfg.CacheBytes = 1 << 20
 	storagetest.Run(t, func(t *testing.T) workflow.Blobs { return newStore(t, cfg, true) })
+}
+
+// TestIntegrationPutAnswersItsChecksum: the server answers a PUT carrying
+// x-amz-checksum-sha256 with that checksum only when the bytes it received
+// hash to it (otherwise it refuses them), which is what lets a Put cache
+// the bytes it sent without hashing them again.
+func TestIntegrationPutAnswersItsChecksum(t *testing.T) {
+	s, _ := countedStore(t, 1<<20)
+	ctx := context.Background()
+	b := storagetest.RandomBytes(6, 3000)
+	opts := func(sum string) s3.PutObjectOptions {
+		raw, err := hex.DecodeString(sum)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s3.PutObjectOptions{DisableMultipart: true, DisableContentSha256: true,
+			UserMetadata: map[string]string{"x-amz-checksum-sha256": base64.StdEncoding.EncodeToString(raw)}}
+	}
+	ui, err := s.Client().PutObject(ctx, s.Bucket(), "checked", bytes.NewReader(b), int64(len(b)), opts(storagetest.Sum(b)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := opts(storagetest.Sum(b)).UserMetadata["x-amz-checksum-sha256"]; ui.ChecksumSHA256 != want {
+		t.Fatalf("PUT answered checksum %q, want %q", ui.ChecksumSHA256, want)
+	}
+	if _, err := s.Client().PutObject(ctx, s.Bucket(), "unchecked", bytes.NewReader(b), int64(len(b)), opts(storagetest.Sum([]byte("other")))); err == nil {
+		t.Fatal("PUT of bytes not matching their x-amz-checksum-sha256 accepted")
+	}
+	// Through the store: the Put's bytes are served from the cache.
+	key := workflow.BlobKey(storagetest.Sum(b))
+	putBytes(t, s, key, b, workflow.PutOptions{})
+	if got, _ := storagetest.Get(t, s, key); !bytes.Equal(got, b) {
+		t.Fatal("Get after a verified Put: other bytes")
+	}
 }

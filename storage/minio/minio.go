@@ -307,7 +307,9 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, su
 		oi.RetainUntil = opts.RetainUntil.UTC().Truncate(time.Second)
 	}
 	if data, ok := body.keep.content(size); ok {
-		s.cache.add(data, oi)
+		// The server answered with the SHA-256 it checked these bytes
+		// against (they are what the last try sent): no second hash.
+		s.cache.add(data, oi, ui.ChecksumSHA256 != "")
 	}
 	return oi, nil
 }
@@ -467,7 +469,7 @@ func (o *object) Read(p []byte) (int, error) {
 	o.keep.wrote(p[:n])
 	if err == io.EOF {
 		if data, ok := o.keep.content(o.info.Size); ok {
-			o.s.cache.add(data, o.info)
+			o.s.cache.add(data, o.info, false)
 			o.keep = nil
 		}
 	}
