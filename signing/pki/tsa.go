@@ -55,6 +55,9 @@ var (
 // (badDataFormat), a hash other than SHA-256/384/512 or an imprint of the
 // wrong length (badAlg), another policy (unacceptedPolicy), any extension
 // (unacceptedExtension). The error is only for a failure to sign.
+// ECDSA and RSA keys sign a response written directly (grantedResponse:
+// the library's structure, without its reflection); other keys go through
+// github.com/digitorus/timestamp.
 func (a *Authority) TimeStamp(ctx context.Context, query []byte) ([]byte, error) {
 	req, err := timestamp.ParseRequest(query)
 	if err != nil {
@@ -80,6 +83,20 @@ func (a *Authority) TimeStamp(ctx context.Context, query []byte) ([]byte, error)
 	key, err := a.pki.TSA()
 	if err != nil {
 		return nil, fmt.Errorf("pki: time-stamping key: %w", err)
+	}
+	if tokenSupported(key.Signer.Public()) {
+		serial, err := newSerial()
+		if err != nil {
+			return nil, fmt.Errorf("pki: time-stamp serial number: %w", err)
+		}
+		resp, err := grantedResponse(tokenFields{
+			hash: req.HashAlgorithm, hashed: req.HashedMessage, at: a.now(), accuracy: TSAAccuracy,
+			nonce: req.Nonce, policy: TSAPolicy, serial: serial, withCert: req.Certificates,
+		}, key.Chain[0], key.Signer)
+		if err != nil {
+			return nil, fmt.Errorf("pki: sign time-stamp token: %w", err)
+		}
+		return resp, nil
 	}
 	ts := timestamp.Timestamp{
 		HashAlgorithm:     req.HashAlgorithm,
