@@ -313,7 +313,8 @@ func sealAppearance(rdr *pdf.Reader, off existingSignature, l AgencyLayer, t tim
 	sealY := (r[1]+r[3])/2 - sh/2
 	// Two lines in one box: the agency's name (the same on every
 	// document, drawn once) and below it the signing time (an empty first
-	// line of the name's font and size keeps it where it goes).
+	// line of the name's font and size keeps it where it goes), drawn once
+	// for all the signatures of the same second.
 	const textW, textH = 200.0, 22.0
 	name := textLine{Text: l.AgencyName, Size: fitSize(l.AgencyName, true, 8, textW), Bold: true, Color: sealRed}
 	nameImg, err := sharedTextImage(textW, textH, []textLine{name})
@@ -321,7 +322,7 @@ func sealAppearance(rdr *pdf.Reader, off existingSignature, l AgencyLayer, t tim
 		return nil, err
 	}
 	name.Text = ""
-	timeImg, err := textImage(textW, textH, []textLine{name, {Text: StampTime(t), Size: 8, Color: sealRed}})
+	timeImg, err := recentTextImage(textW, textH, []textLine{name, {Text: StampTime(t), Size: 8, Color: sealRed}})
 	if err != nil {
 		return nil, err
 	}

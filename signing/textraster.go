@@ -390,22 +390,45 @@ func fitSize(text string, bold bool, max, wPt float64) float64 {
 // Prepared text images whose text repeats from document to document — the
 // agency's name under the seal, the day's date line — are kept, keyed by
 // everything that decides their pixels (box, text, font, size, colour,
-// alignment). The per-document text (the number, the signing time, the
-// verification code) is drawn every time.
-var textImages = struct {
-	sync.Mutex
-	m map[string]*preparedImage
-}{m: map[string]*preparedImage{}}
+// alignment). The signing time under the seal changes once a second, and
+// every signature made in that second prints the same: it is kept in a
+// small cache of its own (recentTextImage), so that a new second does not
+// push out the images that stay. The number and the verification code,
+// one per document, are drawn every time.
+type textImageCache struct {
+	mu  sync.Mutex
+	m   map[string]*preparedImage
+	max int // entries; beyond it the cache is emptied
+}
 
-const maxTextImages = 256
+var (
+	textImages   = textImageCache{m: map[string]*preparedImage{}, max: maxTextImages}
+	recentImages = textImageCache{m: map[string]*preparedImage{}, max: maxRecentImages}
+)
+
+const (
+	maxTextImages   = 256
+	maxRecentImages = 16
+)
 
 // sharedTextImage is textImage for text that repeats across documents.
 // The result is shared: it must not be modified.
 func sharedTextImage(wPt, hPt float64, lines []textLine) (*preparedImage, error) {
+	return textImages.get(wPt, hPt, lines)
+}
+
+// recentTextImage is textImage for text that repeats for a short while
+// (the signing time, to the second). The result is shared: it must not be
+// modified.
+func recentTextImage(wPt, hPt float64, lines []textLine) (*preparedImage, error) {
+	return recentImages.get(wPt, hPt, lines)
+}
+
+func (c *textImageCache) get(wPt, hPt float64, lines []textLine) (*preparedImage, error) {
 	key := fmt.Sprintf("%g %g %q", wPt, hPt, fmt.Sprint(lines))
-	textImages.Lock()
-	p := textImages.m[key]
-	textImages.Unlock()
+	c.mu.Lock()
+	p := c.m[key]
+	c.mu.Unlock()
 	if p != nil {
 		return p, nil
 	}
@@ -413,11 +436,11 @@ func sharedTextImage(wPt, hPt float64, lines []textLine) (*preparedImage, error)
 	if err != nil {
 		return nil, err
 	}
-	textImages.Lock()
-	if len(textImages.m) >= maxTextImages {
-		clear(textImages.m)
+	c.mu.Lock()
+	if len(c.m) >= c.max {
+		clear(c.m)
 	}
-	textImages.m[key] = p
-	textImages.Unlock()
+	c.m[key] = p
+	c.mu.Unlock()
 	return p, nil
 }

@@ -1,9 +1,12 @@
 package signing
 
 import (
+	"bytes"
+	"compress/zlib"
 	"fmt"
 	"image"
 	"image/color"
+	"io"
 	"math"
 	"testing"
 
@@ -154,7 +157,8 @@ func abs(x int) int {
 // TestAgencyTextSplit: the agency's name (drawn once, shared) and the
 // signing time (drawn per signature, under an empty line of the name's
 // font) put together are the two lines drawn as one image; the name's
-// image is shared between signatures, the time's is not.
+// image is shared between signatures, the time's between those of the
+// same second only.
 func TestAgencyTextSplit(t *testing.T) {
 	const w, h = 200.0, 22.0
 	name := textLine{Text: "Ủy ban nhân dân quận Bình Thủy", Size: fitSize("Ủy ban nhân dân quận Bình Thủy", true, 8, w), Bold: true, Color: sealRed}
@@ -197,6 +201,21 @@ func TestAgencyTextSplit(t *testing.T) {
 	other.Text = "Ủy ban nhân dân quận Ninh Kiều"
 	if n3, _ := sharedTextImage(w, h, []textLine{other}); n3 == n1 || string(n3.Alpha) == string(n1.Alpha) {
 		t.Error("another agency's name gave the same image")
+	}
+	t1, err := recentTextImage(w, h, []textLine{empty, stamp})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if box := image.Rect(t1.CropX, t1.CropY, t1.CropX+t1.W, t1.CropY+t1.H); string(inflate(t, t1.Alpha)) != string(tl.alpha(box)) {
+		t.Error("the shared time image is not the time drawn")
+	}
+	if t2, _ := recentTextImage(w, h, []textLine{empty, stamp}); t2 != t1 {
+		t.Error("the same second's time was drawn twice")
+	}
+	next := stamp
+	next.Text = "2026-11-25T10:15:31+07:00"
+	if t3, _ := recentTextImage(w, h, []textLine{empty, next}); t3 == t1 || string(t3.Alpha) == string(t1.Alpha) {
+		t.Error("the next second gave the same image")
 	}
 }
 
@@ -266,4 +285,18 @@ func TestTextImageConcurrent(t *testing.T) {
 			t.Error(err)
 		}
 	}
+}
+
+// inflate is what a PDF reader does with an image's /FlateDecode data.
+func inflate(tb testing.TB, z []byte) []byte {
+	tb.Helper()
+	r, err := zlib.NewReader(bytes.NewReader(z))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	b, err := io.ReadAll(r)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return b
 }
