@@ -166,10 +166,33 @@ func judge(ev Evidence, cert, issuer *x509.Certificate) (judged, error) {
 	if issuer == nil || cert == nil || (ev.OCSP == nil && ev.CRL == nil) {
 		return judgeEvidence(ev, cert, issuer)
 	}
-	k := key("crl", ev.CRL, cert.Raw, issuer.Raw)
+	return judgeSummed(ev, evidenceSum(ev), cert, issuer, sha256.Sum256(cert.Raw), sha256.Sum256(issuer.Raw))
+}
+
+// evidenceSum is the SHA-256 of ev's bytes (its OCSP response, else its
+// CRL).
+func evidenceSum(ev Evidence) [32]byte {
 	if ev.OCSP != nil {
-		k = key("ocsp", ev.OCSP, cert.Raw, issuer.Raw)
+		return sha256.Sum256(ev.OCSP)
 	}
+	return sha256.Sum256(ev.CRL)
+}
+
+// judgeSummed is judge with the SHA-256 of the evidence's, the
+// certificate's and the issuer's bytes already computed: the key is made
+// of these sums, as unique as one made of the bytes, and the document's
+// evidence, tried against every certificate of every signature, is
+// hashed once per verification instead of once per try. cert and issuer
+// must not be nil.
+func judgeSummed(ev Evidence, evSum [32]byte, cert, issuer *x509.Certificate, certSum, issuerSum [32]byte) (judged, error) {
+	if ev.OCSP == nil && ev.CRL == nil {
+		return judgeEvidence(ev, cert, issuer)
+	}
+	tag := "crl#"
+	if ev.OCSP != nil {
+		tag = "ocsp#"
+	}
+	k := key(tag, evSum[:], certSum[:], issuerSum[:])
 	if r, ok := judgements.get(k); ok {
 		return r.j, r.err
 	}

@@ -3,6 +3,7 @@ package verify
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -306,6 +307,8 @@ type dssData struct {
 	certs []*x509.Certificate
 	ocsps [][]byte
 	crls  [][]byte
+	// the SHA-256 of each of ocsps and crls (judgeSummed)
+	ocspSums, crlSums [][32]byte
 }
 
 // readDSS reads the /DSS of the newest revision (what was added in later
@@ -343,6 +346,12 @@ func readDSS(f *pdfFile) dssData {
 	}
 	d.ocsps = streams("OCSPs")
 	d.crls = streams("CRLs")
+	for _, b := range d.ocsps {
+		d.ocspSums = append(d.ocspSums, sha256.Sum256(b))
+	}
+	for _, b := range d.crls {
+		d.crlSums = append(d.crlSums, sha256.Sum256(b))
+	}
 	return d
 }
 
@@ -440,22 +449,7 @@ func statusOf(ctx context.Context, rs *revocationState, cert, issuer *x509.Certi
 	speaks := func(j judged) bool {
 		return j.covers(at) && (j.status == RevocationRevoked || !j.thisUpdate.Before(at.Add(-freshnessGrace)))
 	}
-	var best *judged
-	var bestEv Evidence
-	for _, der := range rs.dss.ocsps {
-		if j, err := judge(Evidence{OCSP: der}, cert, issuer); err == nil && speaks(j) {
-			if best == nil || j.status == RevocationRevoked {
-				best, bestEv = &j, Evidence{OCSP: der}
-			}
-		}
-	}
-	for _, der := range rs.dss.crls {
-		if j, err := judge(Evidence{CRL: der}, cert, issuer); err == nil && speaks(j) {
-			if best == nil || j.status == RevocationRevoked && best.status != RevocationRevoked {
-				best, bestEv = &j, Evidence{CRL: der}
-			}
-		}
-	}
+	best, bestEv := bestEmbedded(rs.dss, cert, issuer, speaks)
 	if best != nil {
 		use(*best, SourceEmbedded, bestEv)
 		found = true
@@ -486,6 +480,40 @@ func statusOf(ctx context.Context, rs *revocationState, cert, issuer *x509.Certi
 		rev.Detail = strings.Join(notes, "; ")
 	}
 	return rev, found
+}
+
+// bestEmbedded is the document's evidence that speaks for cert (OCSP
+// first, then CRLs; a revocation wins over "good"), or nil. Each piece is
+// judged by judgeSummed with the sums readDSS made.
+func bestEmbedded(dss dssData, cert, issuer *x509.Certificate, speaks func(judged) bool) (*judged, Evidence) {
+	var best *judged
+	var bestEv Evidence
+	var certSum, issuerSum *[32]byte // computed at the first piece of evidence
+	judgeDSS := func(ev Evidence, sum [32]byte) (judged, error) {
+		if issuer == nil || cert == nil {
+			return judge(ev, cert, issuer)
+		}
+		if certSum == nil {
+			cs, is := sha256.Sum256(cert.Raw), sha256.Sum256(issuer.Raw)
+			certSum, issuerSum = &cs, &is
+		}
+		return judgeSummed(ev, sum, cert, issuer, *certSum, *issuerSum)
+	}
+	for i, der := range dss.ocsps {
+		if j, err := judgeDSS(Evidence{OCSP: der}, dss.ocspSums[i]); err == nil && speaks(j) {
+			if best == nil || j.status == RevocationRevoked {
+				best, bestEv = &j, Evidence{OCSP: der}
+			}
+		}
+	}
+	for i, der := range dss.crls {
+		if j, err := judgeDSS(Evidence{CRL: der}, dss.crlSums[i]); err == nil && speaks(j) {
+			if best == nil || j.status == RevocationRevoked && best.status != RevocationRevoked {
+				best, bestEv = &j, Evidence{CRL: der}
+			}
+		}
+	}
+	return best, bestEv
 }
 
 // checkChainRevocation judges the intermediate CA certificates of the
