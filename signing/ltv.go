@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"math/big"
 	"net/http"
@@ -78,6 +79,18 @@ type LTV struct {
 	// file, in file order, known to whoever just signed it (Service's
 	// layer 2): they are not read from the file again.
 	sigs [][]byte
+	// prefix, when set, is the SHA-256 state after the first bytes of the
+	// file, known to whoever just signed it (layer 2 hashed its input):
+	// the document time-stamp's digest goes on from it instead of hashing
+	// those bytes again.
+	prefix *hashedPrefix
+}
+
+// hashedPrefix is a SHA-256 state after the first n bytes of a file; h is
+// cloned, never written.
+type hashedPrefix struct {
+	n int64
+	h hash.Hash
 }
 
 // TimeStamper answers an RFC 3161 query (DER TimeStampReq) with a DER
@@ -623,8 +636,13 @@ func docTimestamp(ctx context.Context, r io.ReaderAt, size int64, rdr *pdf.Reade
 			return nil, errors.New("byte range too long")
 		}
 		copy(buf[brAt-size:], br+strings.Repeat(" ", brWidth-len(br)))
-		h := sha256.New()
-		if err := hashPrefix(h, r, size); err != nil {
+		h, from := hash.Hash(sha256.New()), int64(0)
+		if p := o.prefix; p != nil && p.n <= size {
+			if c, err := p.h.(hash.Cloner).Clone(); err == nil {
+				h, from = c, p.n
+			}
+		}
+		if err := hashRange(h, r, from, size); err != nil {
 			return nil, err
 		}
 		h.Write(buf[:cStart-size])

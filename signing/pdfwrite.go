@@ -279,38 +279,42 @@ var (
 // copyBuffers are io.CopyBuffer's buffers for hashPrefix.
 var copyBuffers = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
 
-// hashPrefix writes the first n bytes of r to h: in place when r is a
-// document in memory (docParts, or appended to one), else through a
-// pooled buffer.
-func hashPrefix(h io.Writer, r io.ReaderAt, n int64) error {
+// hashPrefix writes the first n bytes of r to h.
+func hashPrefix(h io.Writer, r io.ReaderAt, n int64) error { return hashRange(h, r, 0, n) }
+
+// hashRange writes the bytes from offset from to offset to of r to h: in
+// place when r is a document in memory (docParts, or appended to one),
+// else through a pooled buffer.
+func hashRange(h io.Writer, r io.ReaderAt, from, to int64) error {
 	switch v := r.(type) {
 	case docParts:
+		var off int64
 		for _, p := range v {
-			if n <= 0 {
-				break
+			if s, e := max(from, off), min(to, off+int64(len(p))); s < e {
+				h.Write(p[s-off : e-off])
 			}
-			k := min(n, int64(len(p)))
-			h.Write(p[:k])
-			n -= k
+			off += int64(len(p))
 		}
-		if n > 0 {
+		if off < to {
 			return io.ErrUnexpectedEOF
 		}
 		return nil
 	case appended:
-		if err := hashPrefix(h, v.r, min(n, v.size)); err != nil {
-			return err
+		if from < v.size {
+			if err := hashRange(h, v.r, from, min(to, v.size)); err != nil {
+				return err
+			}
 		}
-		if n -= v.size; n > 0 {
-			if n > int64(len(v.tail)) {
+		if to > v.size {
+			if to-v.size > int64(len(v.tail)) {
 				return io.ErrUnexpectedEOF
 			}
-			h.Write(v.tail[:n])
+			h.Write(v.tail[max(from, v.size)-v.size : to-v.size])
 		}
 		return nil
 	}
 	buf := copyBuffers.Get().(*[]byte)
 	defer copyBuffers.Put(buf)
-	_, err := io.CopyBuffer(h, io.NewSectionReader(r, 0, n), *buf)
+	_, err := io.CopyBuffer(h, io.NewSectionReader(r, from, to-from), *buf)
 	return err
 }

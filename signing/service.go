@@ -155,10 +155,16 @@ func (s *Service) signAgency(ctx context.Context, d *workflow.Document, pdf []by
 func (s *Service) addLTV(ctx context.Context, signed *signedDoc) ([]byte, error) {
 	var tail resultWriter // AppendLTV writes its update once, which it owns
 	all := append(signed.doc[:len(signed.doc):len(signed.doc)], signed.update)
-	if _, err := AppendLTV(ctx, all, all.size(), &tail, LTV{
+	o := LTV{
 		Fetcher: s.cfg.Fetcher, TSAURL: s.cfg.TSAURL, TSA: s.cfg.TSA, Anchors: s.cfg.Agency.Chain,
 		sigs: signed.sigs,
-	}); err != nil {
+	}
+	if signed.docHash != nil {
+		// The document time-stamp covers layer 2's input, which layer 2
+		// has hashed: its digest goes on from there.
+		o.prefix = &hashedPrefix{n: signed.doc.size(), h: signed.docHash}
+	}
+	if _, err := AppendLTV(ctx, all, all.size(), &tail, o); err != nil {
 		return nil, err
 	}
 	return bytes.Join(append(all, tail.b), nil), nil

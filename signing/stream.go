@@ -93,6 +93,9 @@ type signedDoc struct {
 	// signature's of the file, in file order (see AppendLTV's LTV.sigs).
 	sig  []byte
 	sigs [][]byte
+	// docHash, when not nil, is the SHA-256 state after doc's bytes (the
+	// signer's; cloned, never written).
+	docHash hash.Hash
 }
 
 // Len is the length of the signed file.
@@ -179,7 +182,7 @@ func signStreamSized(ctx context.Context, doc docParts, p signParams, extra int)
 		}
 		sig := make([]byte, len(hole)/2)
 		copy(sig, der)
-		return &signedDoc{doc: doc, update: u.bytes, sig: sig}, nil
+		return &signedDoc{doc: doc, update: u.bytes, sig: sig, docHash: h}, nil
 	}
 }
 
