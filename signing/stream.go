@@ -16,6 +16,7 @@ import (
 	"hash"
 	"io"
 	"strconv"
+	"sync"
 
 	"github.com/digitorus/pdf"
 	"github.com/digitorus/pdfsign/revocation"
@@ -245,11 +246,11 @@ func buildUpdate(ctx context.Context, doc docParts, size int64, p signParams, ex
 	chainRoom := 0
 	if len(sd.CertificateChains) > 0 {
 		for _, c := range sd.CertificateChains[0][1:] {
-			d, err := pkcs7.DegenerateCertificate(c.Raw)
+			n, err := degenerateSize(c.Raw)
 			if err != nil {
 				return nil, fmt.Errorf("sign: certificate chain: %w", err)
 			}
-			chainRoom += hex.EncodedLen(len(d))
+			chainRoom += hex.EncodedLen(n)
 		}
 		sd.CertificateChains = nil
 	}
@@ -280,6 +281,38 @@ func buildUpdate(ctx context.Context, doc docParts, size int64, p signParams, ex
 		return nil, errors.New("sign: the engine did not report its byte range")
 	}
 	return relocateUpdate(out.b, size, engine.NewXrefStart, engine.ByteRangeValues, engine.PDFReader.XrefInformation.Type)
+}
+
+// degenerateSizes remembers degenerateSize by the certificate's bytes
+// (the same chain is signed with every time; at most maxDegenerateSizes
+// entries, then it starts over).
+var degenerateSizes = struct {
+	sync.Mutex
+	m map[string]int
+}{m: map[string]int{}}
+
+const maxDegenerateSizes = 64
+
+// degenerateSize is the length of pkcs7.DegenerateCertificate(der), the
+// room pdfsign's engine gives a chain certificate in its placeholder.
+func degenerateSize(der []byte) (int, error) {
+	degenerateSizes.Lock()
+	n, ok := degenerateSizes.m[string(der)]
+	degenerateSizes.Unlock()
+	if ok {
+		return n, nil
+	}
+	d, err := pkcs7.DegenerateCertificate(der)
+	if err != nil {
+		return 0, err
+	}
+	degenerateSizes.Lock()
+	if len(degenerateSizes.m) >= maxDegenerateSizes {
+		clear(degenerateSizes.m)
+	}
+	degenerateSizes.m[string(der)] = len(d)
+	degenerateSizes.Unlock()
+	return len(d), nil
 }
 
 // emptyInput is the engine's input: it copies nothing into the engine's

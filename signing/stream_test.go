@@ -203,3 +203,21 @@ func TestBuildCMS(t *testing.T) {
 		})
 	}
 }
+
+// TestDegenerateSize: the remembered room of a chain certificate is the
+// length of its degenerate SignedData, for each certificate its own.
+func TestDegenerateSize(t *testing.T) {
+	for _, alg := range []string{"rsa", "ec"} {
+		for _, c := range newTestPKI(t, alg).Agency.Chain {
+			d, err := pkcs7.DegenerateCertificate(c.Raw)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for range 2 { // computed, then remembered
+				if n, err := degenerateSize(c.Raw); err != nil || n != len(d) {
+					t.Errorf("%s %s: %d, %v; want %d", alg, c.Subject.CommonName, n, err, len(d))
+				}
+			}
+		}
+	}
+}
