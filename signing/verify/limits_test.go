@@ -166,6 +166,43 @@ func TestPrecheck(t *testing.T) {
 	})
 }
 
+// TestPrecheckAfterHeader: with bytes before the header, every object a
+// section lists is also read where a reader counting offsets from the
+// header looks — here a harmless string at the listed offset, and an
+// object nested beyond MaxDepth 8 bytes (the junk's length) further on;
+// without the junk, that object is read once, at its offset.
+func TestPrecheckAfterHeader(t *testing.T) {
+	const junk = "JUNKJUNK"
+	deep := "5 0 obj " + strings.Repeat("[", DefaultLimits.MaxDepth+10) + strings.Repeat("]", DefaultLimits.MaxDepth+10) + " endobj"
+	build := func(prefix string) []byte {
+		var b bytes.Buffer
+		b.WriteString(prefix + "%PDF-1.7\n")
+		var offs []int
+		for _, body := range []string{"<< /Type /Catalog /Pages 2 0 R >>", "<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+			"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>"} {
+			offs = append(offs, b.Len())
+			fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", len(offs), body)
+		}
+		// Object 4: at its offset a literal string holding the deep object
+		// from its 9th byte on.
+		offs = append(offs, b.Len())
+		b.WriteString("(" + strings.Repeat("x", len(junk)-1) + deep + ")\n")
+		x := b.Len()
+		fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(offs)+1)
+		for _, o := range offs {
+			fmt.Fprintf(&b, "%010d 00000 n \n", o)
+		}
+		fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(offs)+1, x)
+		return b.Bytes()
+	}
+	if err := Precheck(build(junk), DefaultLimits); !errors.Is(err, ErrLimit) {
+		t.Errorf("with %d bytes before the header: %v, want the depth limit", len(junk), err)
+	}
+	if err := Precheck(build(""), DefaultLimits); err != nil {
+		t.Errorf("header at 0: %v", err)
+	}
+}
+
 // TestReconstructTrailerChoice: a damaged file (its startxref points
 // nowhere) with several xref streams is read by scanning; the trailer is
 // the last xref stream in the file and the catalog the last one, every

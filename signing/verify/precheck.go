@@ -126,8 +126,13 @@ func (f *pdfFile) precheckObjects(st *state) error {
 	}
 	slices.Sort(offs)
 	for _, o := range offs {
-		for _, p := range []int64{o, o + int64(f.hdr)} {
-			if err := f.precheckAt(p); err != nil {
+		if err := f.precheckAt(o); err != nil {
+			return err
+		}
+		// Also where a reader that counts offsets from the header looks;
+		// the same place when the header is at 0 (read once).
+		if f.hdr != 0 {
+			if err := f.precheckAt(o + int64(f.hdr)); err != nil {
 				return err
 			}
 		}
