@@ -124,6 +124,26 @@ func updateAndAppend(ctx context.Context, tx Tx, d *Document, prevVersion int, e
 	return tx.AppendEvent(ctx, e)
 }
 
+// lastWriteKey marks the context of a transaction's last write.
+type lastWriteKey struct{}
+
+// WithLastWrite marks ctx for the last write of the transaction that ctx
+// carries: the function given to Atomic returns nil as soon as that
+// write succeeds, and writes nothing after it.
+func WithLastWrite(ctx context.Context) context.Context {
+	return context.WithValue(ctx, lastWriteKey{}, true)
+}
+
+// LastWrite reports whether ctx carries a transaction's last write
+// (UpdateAndAppend, CreateAndAppend called by the Service as the last
+// act of its Atomic function): a repository may commit with it, in the
+// same round trip, when nothing encloses the transaction. An error of
+// that write, the commit's included, is returned by the write itself.
+func LastWrite(ctx context.Context) bool {
+	v, _ := ctx.Value(lastWriteKey{}).(bool)
+	return v
+}
+
 // CreateAppender is a Tx that makes CreateDocument and then AppendEvent
 // of each event in one go (on PostgreSQL one statement when the chain
 // head is the one the instance last saw), with the same effects and

@@ -366,7 +366,7 @@ func (s *Service) Create(ctx context.Context, actor *User, in CreateInput) (*Doc
 			events = append(events, &Event{DocumentID: d.ID, Actor: actor.ID, Kind: EventUpload, At: now,
 				Data: map[string]string{"sha256": f.SHA256, "name": f.Name, "kind": string(f.Kind), "size": fmt.Sprint(f.Size)}})
 		}
-		return createAndAppend(ctx, tx, d, events)
+		return createAndAppend(WithLastWrite(ctx), tx, d, events)
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create document: %w", err)
@@ -646,7 +646,9 @@ func (s *Service) applyLocked(ctx context.Context, actor *User, id string, actio
 
 // commit makes transition t of the locked document cur inside tx: the
 // action's effects, the exchange messages it causes, the guarded update
-// and the audit event. Every state change goes through here.
+// and the audit event, written last (LastWrite: the callers' transaction
+// functions return nil once it succeeds). Every state change goes through
+// here.
 func (s *Service) commit(ctx context.Context, tx Tx, cur *Document, t Transition, actor *User, in ActionInput, pre prechecked) error {
 	prevVersion := cur.Version
 	ev := &Event{DocumentID: cur.ID, Actor: actor.ID, Kind: EventTransition, Action: t.Action,
@@ -666,7 +668,7 @@ func (s *Service) commit(ctx context.Context, tx Tx, cur *Document, t Transition
 	if len(ev.Data) == 0 {
 		ev.Data = nil
 	}
-	return updateAndAppend(ctx, tx, cur, prevVersion, ev)
+	return updateAndAppend(WithLastWrite(ctx), tx, cur, prevVersion, ev)
 }
 
 // prechecked is what precheck and prepare learned or did before the

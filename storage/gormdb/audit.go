@@ -2,6 +2,7 @@ package gormdb
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -171,6 +172,17 @@ func (c *conn) UpdateAndAppend(ctx context.Context, d *workflow.Document, prevVe
 		return err
 	}
 	args := append(append(r.updateValues(), r.ID, prevVersion, e.Seq, e.Hash, h.Seq, h.Hash), vals...)
+	if t := c.lastWriteTx(ctx); t != nil {
+		committed, err := c.commitWith(ctx, t, updateAndAppendLastPG, args)
+		if err != nil {
+			return c.db.translate(err, "update document %s and append audit event %d", d.ID, e.Seq)
+		}
+		if committed {
+			c.sawFiles(d.ID, d.Version, r.Files)
+			c.appended(e)
+			return nil
+		}
+	}
 	updated, inserted, err := c.execUpdateAndAppend(ctx, args)
 	switch {
 	case err != nil:
@@ -196,6 +208,17 @@ func (c *conn) execUpdateAndAppend(ctx context.Context, args []any) (updated, in
 	}()
 	err = c.g.Statement.ConnPool.QueryRowContext(ctx, updateAndAppendPG, args...).Scan(&updated, &inserted)
 	return updated, inserted, err
+}
+
+// commitWith runs query, the transaction's last write, and commits t
+// with it (pgTx.commitWith). The statement goes to the slow-query log
+// like gorm's.
+func (c *conn) commitWith(ctx context.Context, t *pgTx, query string, args []any) (committed bool, err error) {
+	start := time.Now()
+	defer func() {
+		c.g.Logger.Trace(ctx, start, func() (string, int64) { return query + "; COMMIT", 0 }, err)
+	}()
+	return t.commitWith(ctx, query, args)
 }
 
 // sawHead records h as the chain head after a commit of this instance,
@@ -243,12 +266,21 @@ SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM audit_head WHERE id = 1 AND seq =
 // updated (data-modifying WITH queries all run, once, on one snapshot;
 // h reads what u returned). It answers how many documents it updated and
 // events it inserted.
-var updateAndAppendPG = dollarPlaceholders(`WITH u AS (` + updateDocument + ` RETURNING 1),
+var updateAndAppendPG = dollarPlaceholders(updateAndAppendWith + `SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM e)`)
+
+// updateAndAppendLastPG is updateAndAppendPG as a transaction's last
+// statement, sent with COMMIT (pgTx.commitWith): it fails with
+// division_by_zero unless it updated the document and inserted the event.
+var updateAndAppendLastPG = dollarPlaceholders(updateAndAppendWith +
+	"SELECT 1 / CASE WHEN (SELECT count(*) FROM u) = 1 AND (SELECT count(*) FROM e) = 1 THEN 1 ELSE 0 END")
+
+// updateAndAppendWith are the WITH queries of updateAndAppendPG.
+var updateAndAppendWith = `WITH u AS (` + updateDocument + ` RETURNING 1),
 h AS (UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1 AND seq = ? AND hash = ? AND EXISTS (SELECT 1 FROM u) RETURNING id),
 e AS (INSERT INTO audit_events (` + eventColumns + `)
 SELECT CAST(? AS bigint), CAST(? AS text), CAST(? AS text), CAST(? AS text), CAST(? AS text), CAST(? AS text),
        CAST(? AS text), CAST(? AS text), CAST(? AS text), CAST(? AS bigint), CAST(? AS text), CAST(? AS text) FROM h RETURNING 1)
-SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM e)`)
+`
 
 // Events returns a document's audit events in sequence order.
 func (c *conn) Events(ctx context.Context, documentID string) ([]workflow.Event, error) {
@@ -343,6 +375,11 @@ func (c *conn) CreateAndAppend(ctx context.Context, d *workflow.Document, events
 	if err != nil {
 		return err
 	}
+	if n < 0 { // committed with it
+		c.sawFiles(d.ID, d.Version, r.Files)
+		c.appended(events[len(events)-1])
+		return nil
+	}
 	c.sawFiles(d.ID, d.Version, r.Files)
 	if n == len(events) {
 		c.appended(events[len(events)-1])
@@ -370,7 +407,8 @@ func (c *conn) appendAll(ctx context.Context, h *headRow, events []*workflow.Eve
 const maxCreateEvents = 8
 
 // execCreateAndAppend runs createAndAppendPG for r and events chained
-// after head, and returns the events it inserted (0: the head moved).
+// after head, and returns the events it inserted (0: the head moved; -1:
+// all, and the transaction committed with them: its last write).
 func (c *conn) execCreateAndAppend(ctx context.Context, r *documentRow, head headRow, events []*workflow.Event) (n int, err error) {
 	last := events[len(events)-1]
 	args := append([]any{r.ID}, r.updateValues()...)
@@ -385,6 +423,15 @@ func (c *conn) execCreateAndAppend(ctx context.Context, r *documentRow, head hea
 		prev = headRow{ID: 1, Seq: e.Seq, Hash: e.Hash}
 	}
 	args = append(append(args, last.Seq, last.Hash, head.Seq, head.Hash), vals...)
+	if t := c.lastWriteTx(ctx); t != nil {
+		committed, err := c.commitWith(ctx, t, createAndAppendLastPG(len(events)), args)
+		if err != nil {
+			return 0, c.db.translate(err, "create document %s", r.ID)
+		}
+		if committed {
+			return -1, nil
+		}
+	}
 	query := createAndAppendPG(len(events))
 	start := time.Now()
 	defer func() {
@@ -413,6 +460,20 @@ var createAndAppendPG = func() func(k int) string {
 h AS (UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1 AND seq = ? AND hash = ? RETURNING id)
 INSERT INTO audit_events (` + eventColumns + `)
 SELECT v.* FROM h CROSS JOIN (VALUES ` + rows + `) AS v(` + eventColumns + `)`)
+	}
+	return func(k int) string { return byCount[k] }
+}()
+
+// createAndAppendLastPG is createAndAppendPG as a transaction's last
+// statement, sent with COMMIT (pgTx.commitWith): it fails with
+// division_by_zero unless it inserted the k events.
+var createAndAppendLastPG = func() func(k int) string {
+	var byCount [maxCreateEvents + 1]string
+	for k := 1; k <= maxCreateEvents; k++ {
+		q := createAndAppendPG(k)
+		i := strings.LastIndex(q, "\nINSERT INTO audit_events")
+		byCount[k] = q[:i] + ",\ne AS (" + q[i+1:] + " RETURNING 1)\n" +
+			fmt.Sprintf("SELECT 1 / CASE WHEN (SELECT count(*) FROM e) = %d THEN 1 ELSE 0 END", k)
 	}
 	return func(k int) string { return byCount[k] }
 }()

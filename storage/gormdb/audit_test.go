@@ -308,65 +308,76 @@ func TestAuditChainAfterRestore(t *testing.T) {
 // event is chained after the head it left.
 func TestUpdateAndAppend(t *testing.T) {
 	for _, backend := range gormdbtest.Backends {
-		t.Run(backend, func(t *testing.T) {
-			ctx := context.Background()
-			dbs := gormdbtest.OpenInstances(t, backend, 2)
-			a, b := dbs[0], dbs[1]
-			d := incomingDoc("doc-ua", 0)
-			create(t, a, d)
-			events := 0
-			step := func(db *gormdb.DB, id string, prev int) error {
-				return db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
-					cur := *d
-					cur.ID, cur.Version, cur.Notes = id, prev+1, fmt.Sprintf("version %d", prev+1)
-					e := &workflow.Event{DocumentID: id, Kind: workflow.EventComment, At: t0, Comment: cur.Notes}
-					return tx.(workflow.UpdateAppender).UpdateAndAppend(ctx, &cur, prev, e)
-				})
-			}
-			wantVersion := func(v int) {
-				t.Helper()
-				got, err := a.Document(ctx, d.ID)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if got.Version != v || got.Notes != fmt.Sprintf("version %d", v) {
-					t.Fatalf("document at version %d (%q), want %d", got.Version, got.Notes, v)
-				}
-			}
-			for v := 1; v <= 3; v++ { // a's head is known from the second on
-				if err := step(a, d.ID, v); err != nil {
-					t.Fatalf("version %d: %v", v, err)
-				}
-				events++
-				wantVersion(v + 1)
-				verifyChain(t, a, int64(events))
-			}
-			t.Run("ErrStale", func(t *testing.T) {
-				wantCode(t, step(a, d.ID, 2), workflow.ECONFLICT)
-				wantVersion(4)
-				verifyChain(t, a, int64(events))
-			})
-			t.Run("ErrNotFound", func(t *testing.T) {
-				wantCode(t, step(a, "doc-missing", 1), workflow.ENOTFOUND)
-				verifyChain(t, a, int64(events))
-			})
-			t.Run("HeadMovedByAnotherInstance", func(t *testing.T) {
-				appendElsewhere(t, b)
-				events++
-				if err := step(a, d.ID, 4); err != nil {
-					t.Fatal(err)
-				}
-				events++
-				wantVersion(5)
-				verifyChain(t, b, int64(events))
-				if err := step(a, d.ID, 5); err != nil {
-					t.Fatal(err)
-				}
-				events++
-				verifyChain(t, b, int64(events))
-			})
+		for _, ctx := range lastWriteContexts {
+			t.Run(backend+"/"+ctx.name, func(t *testing.T) { testUpdateAndAppend(t, backend, ctx.ctx) })
+		}
+	}
+}
+
+// lastWriteContexts are the two ways a write is made: with more to come
+// in its transaction, and as its last (on PostgreSQL sent with COMMIT:
+// the same answers and effects).
+var lastWriteContexts = []struct {
+	name string
+	ctx  context.Context
+}{{"write", context.Background()}, {"last_write", workflow.WithLastWrite(context.Background())}}
+
+func testUpdateAndAppend(t *testing.T, backend string, ctx context.Context) {
+	dbs := gormdbtest.OpenInstances(t, backend, 2)
+	a, b := dbs[0], dbs[1]
+	d := incomingDoc("doc-ua", 0)
+	create(t, a, d)
+	events := 0
+	step := func(db *gormdb.DB, id string, prev int) error {
+		return db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+			cur := *d
+			cur.ID, cur.Version, cur.Notes = id, prev+1, fmt.Sprintf("version %d", prev+1)
+			e := &workflow.Event{DocumentID: id, Kind: workflow.EventComment, At: t0, Comment: cur.Notes}
+			return tx.(workflow.UpdateAppender).UpdateAndAppend(ctx, &cur, prev, e)
 		})
 	}
+	wantVersion := func(v int) {
+		t.Helper()
+		got, err := a.Document(ctx, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.Version != v || got.Notes != fmt.Sprintf("version %d", v) {
+			t.Fatalf("document at version %d (%q), want %d", got.Version, got.Notes, v)
+		}
+	}
+	for v := 1; v <= 3; v++ { // a's head is known from the second on
+		if err := step(a, d.ID, v); err != nil {
+			t.Fatalf("version %d: %v", v, err)
+		}
+		events++
+		wantVersion(v + 1)
+		verifyChain(t, a, int64(events))
+	}
+	t.Run("ErrStale", func(t *testing.T) {
+		wantCode(t, step(a, d.ID, 2), workflow.ECONFLICT)
+		wantVersion(4)
+		verifyChain(t, a, int64(events))
+	})
+	t.Run("ErrNotFound", func(t *testing.T) {
+		wantCode(t, step(a, "doc-missing", 1), workflow.ENOTFOUND)
+		verifyChain(t, a, int64(events))
+	})
+	t.Run("HeadMovedByAnotherInstance", func(t *testing.T) {
+		appendElsewhere(t, b)
+		events++
+		if err := step(a, d.ID, 4); err != nil {
+			t.Fatal(err)
+		}
+		events++
+		wantVersion(5)
+		verifyChain(t, b, int64(events))
+		if err := step(a, d.ID, 5); err != nil {
+			t.Fatal(err)
+		}
+		events++
+		verifyChain(t, b, int64(events))
+	})
 }
 
 // TestCreateAndAppend: a document and its first events together —
@@ -375,51 +386,54 @@ func TestUpdateAndAppend(t *testing.T) {
 // events are chained after the head it left.
 func TestCreateAndAppend(t *testing.T) {
 	for _, backend := range gormdbtest.Backends {
-		t.Run(backend, func(t *testing.T) {
-			ctx := context.Background()
-			dbs := gormdbtest.OpenInstances(t, backend, 2)
-			a, b := dbs[0], dbs[1]
-			events := 0
-			createWith := func(db *gormdb.DB, id string, k int) error {
-				return db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
-					var es []*workflow.Event
-					for j := range k {
-						es = append(es, &workflow.Event{DocumentID: id, Kind: workflow.EventUpload, At: t0, Comment: fmt.Sprint(j),
-							Data: map[string]string{"j": fmt.Sprint(j)}})
-					}
-					return tx.(workflow.CreateAppender).CreateAndAppend(ctx, incomingDoc(id, 0), es)
-				})
+		for _, ctx := range lastWriteContexts {
+			t.Run(backend+"/"+ctx.name, func(t *testing.T) { testCreateAndAppend(t, backend, ctx.ctx) })
+		}
+	}
+}
+
+func testCreateAndAppend(t *testing.T, backend string, ctx context.Context) {
+	dbs := gormdbtest.OpenInstances(t, backend, 2)
+	a, b := dbs[0], dbs[1]
+	events := 0
+	createWith := func(db *gormdb.DB, id string, k int) error {
+		return db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+			var es []*workflow.Event
+			for j := range k {
+				es = append(es, &workflow.Event{DocumentID: id, Kind: workflow.EventUpload, At: t0, Comment: fmt.Sprint(j),
+					Data: map[string]string{"j": fmt.Sprint(j)}})
 			}
-			for i, k := range []int{1, 2, 3, 1} { // a's head is known from the second on
-				id := fmt.Sprintf("ca%d", i)
-				if err := createWith(a, id, k); err != nil {
-					t.Fatalf("create %s: %v", id, err)
-				}
-				events += k
-				verifyChain(t, b, int64(events))
-				got, err := a.Events(ctx, id)
-				if err != nil || len(got) != k || got[k-1].Comment != fmt.Sprint(k-1) {
-					t.Fatalf("events of %s: %d (%v), want %d in order", id, len(got), err, k)
-				}
-			}
-			t.Run("ErrIDTaken", func(t *testing.T) {
-				wantCode(t, createWith(a, "ca0", 2), workflow.ECONFLICT)
-				verifyChain(t, a, int64(events))
-			})
-			t.Run("HeadMovedByAnotherInstance", func(t *testing.T) {
-				appendElsewhere(t, b)
-				events++
-				if err := createWith(a, "moved", 3); err != nil {
-					t.Fatal(err)
-				}
-				events += 3
-				verifyChain(t, b, int64(events))
-				if _, err := b.Document(ctx, "moved"); err != nil {
-					t.Fatal(err)
-				}
-			})
+			return tx.(workflow.CreateAppender).CreateAndAppend(ctx, incomingDoc(id, 0), es)
 		})
 	}
+	for i, k := range []int{1, 2, 3, 1} { // a's head is known from the second on
+		id := fmt.Sprintf("ca%d", i)
+		if err := createWith(a, id, k); err != nil {
+			t.Fatalf("create %s: %v", id, err)
+		}
+		events += k
+		verifyChain(t, b, int64(events))
+		got, err := a.Events(ctx, id)
+		if err != nil || len(got) != k || got[k-1].Comment != fmt.Sprint(k-1) {
+			t.Fatalf("events of %s: %d (%v), want %d in order", id, len(got), err, k)
+		}
+	}
+	t.Run("ErrIDTaken", func(t *testing.T) {
+		wantCode(t, createWith(a, "ca0", 2), workflow.ECONFLICT)
+		verifyChain(t, a, int64(events))
+	})
+	t.Run("HeadMovedByAnotherInstance", func(t *testing.T) {
+		appendElsewhere(t, b)
+		events++
+		if err := createWith(a, "moved", 3); err != nil {
+			t.Fatal(err)
+		}
+		events += 3
+		verifyChain(t, b, int64(events))
+		if _, err := b.Document(ctx, "moved"); err != nil {
+			t.Fatal(err)
+		}
+	})
 }
 
 // appendElsewhere appends an event through db (another instance), moving

@@ -292,14 +292,9 @@ func (c *conn) checkBlobRefs(ctx context.Context, sums []string) error {
 		return nil
 	}
 	g := c.q(ctx)
-	if c.pg() {
-		if _, err := c.g.Statement.ConnPool.ExecContext(ctx, "SELECT pg_advisory_xact_lock_shared($1)", blobClaimsLockID); err != nil {
-			return c.db.translate(err, "blob claims lock")
-		}
-	}
-	claims, err := c.blobClaims(ctx, sums)
+	claims, err := c.lockedBlobClaims(ctx, sums)
 	if err != nil {
-		return c.db.translate(err, "blob claims")
+		return err
 	}
 	for _, r := range claims {
 		if err := c.cancelClaim(ctx, g, r.SHA256, r.State); err != nil {
@@ -307,6 +302,52 @@ func (c *conn) checkBlobRefs(ctx context.Context, sums []string) error {
 		}
 	}
 	return nil
+}
+
+// lockedBlobClaims takes the claims lock (shared; PostgreSQL) and reads
+// the claims of sums. In one of vanthu's PostgreSQL transactions both go
+// in one round trip: the read is a statement of its own after the lock's,
+// so that its snapshot (READ COMMITTED: one per statement) is taken once
+// the lock is held and sees every claim committed before.
+func (c *conn) lockedBlobClaims(ctx context.Context, sums []string) ([]blobClaimRow, error) {
+	if !c.pg() {
+		claims, err := c.blobClaims(ctx, sums)
+		return claims, c.db.translate(err, "blob claims")
+	}
+	if t, ok := c.g.Statement.ConnPool.(*pgTx); ok {
+		claims, err := c.pipelinedBlobClaims(ctx, t, sums)
+		if !errors.Is(err, errNotPipelined) {
+			return claims, c.db.translate(err, "blob claims")
+		}
+	}
+	if _, err := c.g.Statement.ConnPool.ExecContext(ctx, claimsLockShared, blobClaimsLockID); err != nil {
+		return nil, c.db.translate(err, "blob claims lock")
+	}
+	claims, err := c.blobClaims(ctx, sums)
+	return claims, c.db.translate(err, "blob claims")
+}
+
+// claimsLockShared takes the claims lock for a referencing transaction.
+const claimsLockShared = "SELECT pg_advisory_xact_lock_shared($1)"
+
+// pipelinedBlobClaims is lockedBlobClaims's round trip on t.
+func (c *conn) pipelinedBlobClaims(ctx context.Context, t *pgTx, sums []string) (out []blobClaimRow, err error) {
+	query, args := blobClaimsQuery(true, sums)
+	start := time.Now()
+	defer func() {
+		c.g.Logger.Trace(ctx, start, func() (string, int64) { return claimsLockShared + "; " + query, int64(len(out)) }, err)
+	}()
+	results, err := t.pipeline(ctx, pgStmt{query: claimsLockShared, args: []any{int64(blobClaimsLockID)}}, pgStmt{query: query, args: args})
+	if err != nil {
+		return nil, err
+	}
+	if len(results) != 2 {
+		return nil, fmt.Errorf("blob claims: %d results for 2 statements", len(results))
+	}
+	for _, row := range results[1].Rows {
+		out = append(out, blobClaimRow{SHA256: string(row[0]), State: string(row[1])})
+	}
+	return out, nil
 }
 
 // cancelClaim cancels sum's claim, read in state, for a reference: a
@@ -342,14 +383,7 @@ func (c *conn) cancelClaim(ctx context.Context, g *gorm.DB, sum, state string) e
 // (prepared once on SQLite; no gorm reflection: it runs in every
 // transaction that refers to a file).
 func (c *conn) blobClaims(ctx context.Context, sums []string) (_ []blobClaimRow, err error) {
-	query := "SELECT sha256, state FROM blob_claims WHERE sha256 IN (?" + strings.Repeat(", ?", len(sums)-1) + ")"
-	if c.pg() {
-		query = dollarPlaceholders(query)
-	}
-	args := make([]any, len(sums))
-	for i, s := range sums {
-		args[i] = s
-	}
+	query, args := blobClaimsQuery(c.pg(), sums)
 	start := time.Now()
 	var out []blobClaimRow
 	defer func() {
@@ -368,6 +402,20 @@ func (c *conn) blobClaims(ctx context.Context, sums []string) (_ []blobClaimRow,
 		out = append(out, r)
 	}
 	return out, rows.Err()
+}
+
+// blobClaimsQuery is the statement reading the claims of sums (sha256,
+// state; one per count of sums), and its arguments.
+func blobClaimsQuery(pg bool, sums []string) (string, []any) {
+	query := "SELECT sha256, state FROM blob_claims WHERE sha256 IN (?" + strings.Repeat(", ?", len(sums)-1) + ")"
+	if pg {
+		query = dollarPlaceholders(query)
+	}
+	args := make([]any, len(sums))
+	for i, s := range sums {
+		args[i] = s
+	}
+	return query, args
 }
 
 // seenFiles are a document's files at a version.

@@ -351,7 +351,7 @@ func (d *DB) Atomic(ctx context.Context, fn func(ctx context.Context, tx workflo
 	}
 	mark := len(*after)
 	run := func(g *gorm.DB) error {
-		t := &conn{g: g, db: d, after: after, appending: appending}
+		t := &conn{g: g, db: d, after: after, appending: appending, outer: !nested}
 		fnErr = fn(context.WithValue(ctx, txKey{}, t), t)
 		return fnErr
 	}
@@ -481,6 +481,9 @@ type conn struct {
 	// that version that writes them unchanged adds no blob reference
 	// (checkBlobRefs).
 	files map[string]seenFiles
+	// outer says this is the outermost transaction (not a savepoint):
+	// on PostgreSQL its last write may commit it (lastWriteTx).
+	outer bool
 }
 
 var (
@@ -499,6 +502,17 @@ func (c *conn) AfterCommit(fn func()) {
 }
 
 func (c *conn) q(ctx context.Context) *gorm.DB { return c.g.WithContext(ctx) }
+
+// lastWriteTx returns the PostgreSQL transaction to commit with the
+// write ctx carries, when it is its last (workflow.LastWrite) and the
+// transaction is the outermost; else nil.
+func (c *conn) lastWriteTx(ctx context.Context) *pgTx {
+	if !c.outer || !workflow.LastWrite(ctx) {
+		return nil
+	}
+	t, _ := c.g.Statement.ConnPool.(*pgTx)
+	return t
+}
 
 func (c *conn) pg() bool { return c.db.dialect == Postgres }
 

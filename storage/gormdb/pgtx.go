@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/jackc/pgx/v5"
@@ -36,6 +37,7 @@ type pgTx struct {
 
 	mu    sync.Mutex
 	begun bool
+	done  bool  // committed with its last statement (commitWith)
 	err   error // BEGIN's failure, returned by Commit
 }
 
@@ -77,6 +79,9 @@ func (d *DB) pgTransaction(ctx context.Context, fn func(g *gorm.DB) error) (err 
 func (t *pgTx) begin(ctx context.Context) error {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	if t.done {
+		return errTxDone // it would run outside the transaction
+	}
 	if t.begun {
 		return t.err
 	}
@@ -91,9 +96,9 @@ func (t *pgTx) begin(ctx context.Context) error {
 // (answered ROLLBACK) is pgx.ErrTxCommitRollback, as pgx's own Tx says.
 func (t *pgTx) Commit() error {
 	t.mu.Lock()
-	begun, err := t.begun, t.err
+	begun, done, err := t.begun, t.done, t.err
 	t.mu.Unlock()
-	if !begun || err != nil {
+	if !begun || done || err != nil {
 		return err
 	}
 	return t.sc.Raw(func(dc any) error {
@@ -114,9 +119,9 @@ func (t *pgTx) Commit() error {
 // used again (pgx's ResetSession).
 func (t *pgTx) Rollback() error {
 	t.mu.Lock()
-	begun := t.begun
+	begun, done := t.begun, t.done
 	t.mu.Unlock()
-	if !begun {
+	if !begun || done {
 		return nil
 	}
 	_, err := t.sc.ExecContext(context.WithoutCancel(t.ctx), "rollback")
@@ -212,6 +217,9 @@ func (t *pgTx) readDocuments(ctx context.Context, q *documentQuery, rows []docum
 	if t.err != nil {
 		return nil, t.err
 	}
+	if t.done {
+		return nil, errTxDone
+	}
 	begin := !t.begun
 	t.begun = true // sent with the read, or failed: ROLLBACK either way is harmless
 	err := t.sc.Raw(func(dc any) error {
@@ -249,4 +257,147 @@ func (d *DB) execName(query string) string {
 	sum := sha256.Sum256([]byte(query))
 	n, _ := d.execNames.LoadOrStore(query, "vanthu_exec_"+hex.EncodeToString(sum[:12]))
 	return n.(string)
+}
+
+// pgStmt is a statement of a pipeline, with its arguments.
+type pgStmt struct {
+	query string
+	args  []any
+}
+
+// pipeline sends stmts in one round trip (one Sync), after BEGIN when it
+// was not sent, and returns their results. A statement that fails makes
+// PostgreSQL skip the ones after it (its error is returned): nothing
+// runs after a failure, as when they are sent one at a time. A query
+// past maxCachedQueries names is not pipelined (errNotPipelined).
+func (t *pgTx) pipeline(ctx context.Context, stmts ...pgStmt) ([]*pgconn.Result, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.err != nil {
+		return nil, t.err
+	}
+	if t.done {
+		return nil, errTxDone
+	}
+	begin := !t.begun
+	var results []*pgconn.Result
+	err := t.sc.Raw(func(dc any) error {
+		var err error
+		results, err = t.sendPipeline(ctx, dc, begin, stmts)
+		return err
+	})
+	if errors.Is(err, errNotPipelined) {
+		return nil, err
+	}
+	t.begun = true // sent with the statements, or failed: ROLLBACK either way is harmless
+	if begin && err != nil {
+		t.err = err
+	}
+	if begin && len(results) > 0 {
+		results = results[1:]
+	}
+	return results, err
+}
+
+// errNotPipelined is pipeline declining a statement it has no name for.
+var errNotPipelined = errors.New("statement not pipelined")
+
+// errTxDone is a statement sent after the transaction committed.
+var errTxDone = errors.New("transaction already committed")
+
+// sendPipeline is pipeline on the driver connection dc.
+func (t *pgTx) sendPipeline(ctx context.Context, dc any, begin bool, stmts []pgStmt) ([]*pgconn.Result, error) {
+	sc, ok := dc.(*stdlib.Conn)
+	if !ok {
+		return nil, fmt.Errorf("postgres connection is a %T, not pgx's", dc)
+	}
+	pc := sc.Conn()
+	var b pgconn.Batch
+	if begin {
+		b.ExecParams("begin", nil, nil, nil, nil)
+	}
+	for _, s := range stmts {
+		if len(s.args) == 0 && !cacheable(s.query) || strings.EqualFold(s.query, "commit") {
+			b.ExecParams(s.query, nil, nil, nil, nil)
+			continue
+		}
+		name := t.db.execName(s.query)
+		if name == "" {
+			return nil, errNotPipelined
+		}
+		sd, err := pc.Prepare(ctx, name, s.query)
+		if err != nil {
+			return nil, err
+		}
+		var eqb pgx.ExtendedQueryBuilder
+		if err := eqb.Build(pc.TypeMap(), sd, s.args); err != nil {
+			return nil, err
+		}
+		b.ExecStatement(sd, eqb.ParamValues, eqb.ParamFormats, eqb.ResultFormats)
+	}
+	return pc.PgConn().ExecBatch(ctx, &b).ReadAll()
+}
+
+// commitWith runs query, the transaction's last statement, and commits
+// in the same round trip: query, COMMIT, one Sync (after BEGIN when
+// nothing was sent yet, else after a SAVEPOINT). query must fail with
+// division_by_zero (22012) when its outcome calls for more statements:
+// the transaction is then rolled back to where it was before query (to
+// the savepoint, or to not begun) and stays open, and commitWith returns
+// false: the caller goes on as if query had not run. A failure of query
+// skips COMMIT; it is returned, and the transaction is left to roll back.
+// true: committed.
+func (t *pgTx) commitWith(ctx context.Context, query string, args []any) (bool, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.err != nil || t.done {
+		return false, nil // the caller's statement gets the error
+	}
+	begin := !t.begun
+	stmts := []pgStmt{{query: "savepoint vanthu_last"}, {query: query, args: args}, {query: "commit"}}
+	if begin {
+		stmts = stmts[1:]
+	}
+	var results []*pgconn.Result
+	err := t.sc.Raw(func(dc any) error {
+		var err error
+		results, err = t.sendPipeline(ctx, dc, begin, stmts)
+		return err
+	})
+	if errors.Is(err, errNotPipelined) {
+		return false, nil
+	}
+	t.begun = true
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &pgErr) && pgErr.Code == "22012" && begin:
+		if _, err := t.sc.ExecContext(ctx, "rollback"); err != nil {
+			t.err = err
+			return false, err
+		}
+		t.begun = false
+		return false, nil
+	case errors.As(err, &pgErr) && pgErr.Code == "22012":
+		_, err := t.sc.ExecContext(ctx, "rollback to savepoint vanthu_last")
+		return false, err
+	case err != nil:
+		if begin {
+			t.err = err
+		}
+		return false, err
+	case len(results) != len(stmts)+btoi(begin):
+		return false, fmt.Errorf("commit: %d results for %d statements", len(results), len(stmts)+btoi(begin))
+	case results[len(results)-1].CommandTag.String() == "ROLLBACK":
+		return false, pgx.ErrTxCommitRollback
+	}
+	t.done = true
+	return true, nil
+}
+
+// btoi is 1 for true.
+func btoi(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
