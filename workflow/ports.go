@@ -118,7 +118,7 @@ func updateAndAppend(ctx context.Context, tx Tx, d *Document, prevVersion int, e
 	if ua, ok := tx.(UpdateAppender); ok {
 		return ua.UpdateAndAppend(ctx, d, prevVersion, e)
 	}
-	if err := tx.UpdateDocument(ctx, d, prevVersion); err != nil {
+	if err := tx.UpdateDocument(context.WithValue(ctx, lastWriteKey{}, false), d, prevVersion); err != nil {
 		return err
 	}
 	return tx.AppendEvent(ctx, e)
@@ -158,10 +158,18 @@ func createAndAppend(ctx context.Context, tx Tx, d *Document, events []*Event) e
 	if ca, ok := tx.(CreateAppender); ok {
 		return ca.CreateAndAppend(ctx, d, events)
 	}
+	last := ctx
+	ctx = context.WithValue(ctx, lastWriteKey{}, false) // the writes before the last
+	if len(events) == 0 {
+		ctx = last
+	}
 	if err := tx.CreateDocument(ctx, d); err != nil {
 		return err
 	}
-	for _, e := range events {
+	for i, e := range events {
+		if i == len(events)-1 {
+			ctx = last
+		}
 		if err := tx.AppendEvent(ctx, e); err != nil {
 			return err
 		}

@@ -503,11 +503,15 @@ func (c *conn) AfterCommit(fn func()) {
 
 func (c *conn) q(ctx context.Context) *gorm.DB { return c.g.WithContext(ctx) }
 
+// notLastWrite marks a write that a last write (workflow.LastWrite)
+// makes before its own last one (appendAll's events but the last).
+type notLastWrite struct{}
+
 // lastWriteTx returns the PostgreSQL transaction to commit with the
 // write ctx carries, when it is its last (workflow.LastWrite) and the
 // transaction is the outermost; else nil.
 func (c *conn) lastWriteTx(ctx context.Context) *pgTx {
-	if !c.outer || !workflow.LastWrite(ctx) {
+	if !c.outer || !workflow.LastWrite(ctx) || ctx.Value(notLastWrite{}) != nil {
 		return nil
 	}
 	t, _ := c.g.Statement.ConnPool.(*pgTx)
