@@ -149,7 +149,7 @@ func (s *Service) reserveNumber(ctx context.Context, d *Document, t Transition, 
 		}
 		r.Number = n
 		r.Notation = Notation(n, d.Type, s.Agency.Abbr, d.DraftingUnit)
-		return tx.CreateReservation(ctx, r)
+		return tx.CreateReservation(WithLastWrite(ctx), r)
 	})
 	if err != nil {
 		return nil, err

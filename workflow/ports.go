@@ -135,10 +135,11 @@ func WithLastWrite(ctx context.Context) context.Context {
 }
 
 // LastWrite reports whether ctx carries a transaction's last write
-// (UpdateAndAppend, CreateAndAppend called by the Service as the last
-// act of its Atomic function): a repository may commit with it, in the
-// same round trip, when nothing encloses the transaction. An error of
-// that write, the commit's included, is returned by the write itself.
+// (UpdateAndAppend, CreateAndAppend, CreateReservation called by the
+// Service as the last act of its Atomic function): a repository may
+// commit with it, in the same round trip, when nothing encloses the
+// transaction. An error of that write, the commit's included, is
+// returned by the write itself.
 func LastWrite(ctx context.Context) bool {
 	v, _ := ctx.Value(lastWriteKey{}).(bool)
 	return v

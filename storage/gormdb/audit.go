@@ -38,7 +38,7 @@ func (c *conn) AppendEvent(ctx context.Context, e *workflow.Event) error {
 // appendEvent is AppendEvent after h, the head known (nil: none).
 func (c *conn) appendEvent(ctx context.Context, h *headRow, e *workflow.Event) error {
 	if h != nil {
-		ok, err := c.appendAfter(ctx, *h, e)
+		ok, err := c.appendAfter(ctx, *h, e, false)
 		if err != nil || ok {
 			return err
 		}
@@ -52,7 +52,7 @@ func (c *conn) appendEvent(ctx context.Context, h *headRow, e *workflow.Event) e
 		return c.db.translate(err, "audit chain head")
 	}
 	c.db.forgetHeadAfter(head)
-	ok, err := c.appendAfter(ctx, head, e)
+	ok, err := c.appendAfter(ctx, head, e, true)
 	if err != nil {
 		return err
 	}
@@ -79,8 +79,9 @@ func (c *conn) knownHead() *headRow {
 }
 
 // appendAfter chains e after head and stores it if head is still the
-// chain head; false (nothing written) if it is not.
-func (c *conn) appendAfter(ctx context.Context, head headRow, e *workflow.Event) (bool, error) {
+// chain head; false (nothing written) if it is not. locked: head was
+// read locked in this transaction (it is still the head).
+func (c *conn) appendAfter(ctx context.Context, head headRow, e *workflow.Event, locked bool) (bool, error) {
 	vals, err := chainAfter(head, e)
 	if err != nil {
 		return false, err
@@ -89,7 +90,7 @@ func (c *conn) appendAfter(ctx context.Context, head headRow, e *workflow.Event)
 	if c.pg() {
 		args := append([]any{e.Seq, e.Hash, head.Seq, head.Hash}, vals...)
 		if t := c.lastWriteTx(ctx); t != nil {
-			committed, err := c.commitWith(ctx, t, appendEventLastPG, args)
+			committed, err := c.commitWith(ctx, t, appendEventLastPG, args, !locked)
 			if err != nil {
 				return false, c.db.translate(err, "append audit event %d", e.Seq)
 			}
@@ -184,7 +185,7 @@ func (c *conn) UpdateAndAppend(ctx context.Context, d *workflow.Document, prevVe
 	}
 	args := append(append(r.updateValues(), r.ID, prevVersion, e.Seq, e.Hash, h.Seq, h.Hash), vals...)
 	if t := c.lastWriteTx(ctx); t != nil {
-		committed, err := c.commitWith(ctx, t, updateAndAppendLastPG, args)
+		committed, err := c.commitWith(ctx, t, updateAndAppendLastPG, args, true)
 		if err != nil {
 			return c.db.translate(err, "update document %s and append audit event %d", d.ID, e.Seq)
 		}
@@ -224,12 +225,12 @@ func (c *conn) execUpdateAndAppend(ctx context.Context, args []any) (updated, in
 // commitWith runs query, the transaction's last write, and commits t
 // with it (pgTx.commitWith). The statement goes to the slow-query log
 // like gorm's.
-func (c *conn) commitWith(ctx context.Context, t *pgTx, query string, args []any) (committed bool, err error) {
+func (c *conn) commitWith(ctx context.Context, t *pgTx, query string, args []any, guarded bool) (committed bool, err error) {
 	start := time.Now()
 	defer func() {
 		c.g.Logger.Trace(ctx, start, func() (string, int64) { return query + "; COMMIT", 0 }, err)
 	}()
-	return t.commitWith(ctx, query, args)
+	return t.commitWith(ctx, query, args, guarded)
 }
 
 // sawHead records h as the chain head after a commit of this instance,
@@ -445,7 +446,7 @@ func (c *conn) execCreateAndAppend(ctx context.Context, r *documentRow, head hea
 	}
 	args = append(append(args, last.Seq, last.Hash, head.Seq, head.Hash), vals...)
 	if t := c.lastWriteTx(ctx); t != nil {
-		committed, err := c.commitWith(ctx, t, createAndAppendLastPG(len(events)), args)
+		committed, err := c.commitWith(ctx, t, createAndAppendLastPG(len(events)), args, true)
 		if err != nil {
 			return 0, c.db.translate(err, "create document %s", r.ID)
 		}

@@ -340,14 +340,14 @@ func (t *pgTx) sendPipeline(ctx context.Context, dc any, begin bool, stmts []pgS
 
 // commitWith runs query, the transaction's last statement, and commits
 // in the same round trip: query, COMMIT, one Sync (after BEGIN when
-// nothing was sent yet, else after a SAVEPOINT). query must fail with
-// division_by_zero (22012) when its outcome calls for more statements:
-// the transaction is then rolled back to where it was before query (to
-// the savepoint, or to not begun) and stays open, and commitWith returns
-// false: the caller goes on as if query had not run. A failure of query
-// skips COMMIT; it is returned, and the transaction is left to roll back.
-// true: committed.
-func (t *pgTx) commitWith(ctx context.Context, query string, args []any) (bool, error) {
+// nothing was sent yet). A guarded query fails with division_by_zero
+// (22012) when its outcome calls for more statements: it goes after a
+// SAVEPOINT (unless it is the first), the transaction is then rolled back
+// to where it was before query and stays open, and commitWith returns
+// false: the caller goes on as if query had not run. Any other failure of
+// query skips COMMIT; it is returned, and the transaction is left to roll
+// back. true: committed.
+func (t *pgTx) commitWith(ctx context.Context, query string, args []any, guarded bool) (bool, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.err != nil || t.done {
@@ -355,7 +355,7 @@ func (t *pgTx) commitWith(ctx context.Context, query string, args []any) (bool, 
 	}
 	begin := !t.begun
 	stmts := []pgStmt{{query: "savepoint vanthu_last"}, {query: query, args: args}, {query: "commit"}}
-	if begin {
+	if begin || !guarded {
 		stmts = stmts[1:]
 	}
 	var results []*pgconn.Result
@@ -370,6 +370,8 @@ func (t *pgTx) commitWith(ctx context.Context, query string, args []any) (bool, 
 	t.begun = true
 	var pgErr *pgconn.PgError
 	switch {
+	case errors.As(err, &pgErr) && pgErr.Code == "22012" && !guarded:
+		return false, err
 	case errors.As(err, &pgErr) && pgErr.Code == "22012" && begin:
 		if _, err := t.sc.ExecContext(ctx, "rollback"); err != nil {
 			t.err = err

@@ -3,6 +3,7 @@ package gormdb_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"testing"
 
 	"github.com/vanthu/vanthu/storage/gormdb"
@@ -127,5 +128,38 @@ func TestTransactionFirstStatement(t *testing.T) {
 				t.Fatalf("document after the update: %+v, %v", d, err)
 			}
 		})
+	})
+}
+
+// TestLastWriteReservation: a reservation written as its transaction's
+// last write (on PostgreSQL sent with COMMIT) commits with what came
+// before it; one whose number is taken fails with ECONFLICT and commits
+// nothing, the write before it included.
+func TestLastWriteReservation(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		ctx := context.Background()
+		reserve := func(id, doc string, n int) error {
+			return db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+				if err := tx.CreateDocument(ctx, incomingDoc(doc, n)); err != nil {
+					return err
+				}
+				return tx.CreateReservation(workflow.WithLastWrite(ctx), &workflow.Reservation{ID: id, Register: workflow.RegisterOutgoing,
+					Year: 2026, Number: n, Notation: fmt.Sprint(n), DocumentID: doc, Actor: "u", State: workflow.NumberReserved, CreatedAt: t0})
+			})
+		}
+		if err := reserve("r1", "d1", 1); err != nil {
+			t.Fatal(err)
+		}
+		wantCode(t, reserve("r2", "d2", 1), workflow.ECONFLICT)
+		got, err := db.ReservationsOf(ctx, workflow.RegisterOutgoing, 2026)
+		if err != nil || len(got) != 1 || got[0].ID != "r1" || got[0].DocumentID != "d1" {
+			t.Fatalf("reservations %+v, %v: want r1 alone", got, err)
+		}
+		if _, err := db.Document(ctx, "d1"); err != nil {
+			t.Fatalf("document written before the last write: %v", err)
+		}
+		if _, err := db.Document(ctx, "d2"); workflow.ErrorCode(err) != workflow.ENOTFOUND {
+			t.Fatalf("document of the failed transaction: %v, want ENOTFOUND", err)
+		}
 	})
 }

@@ -52,11 +52,28 @@ func (c *conn) CreateReservation(ctx context.Context, r *workflow.Reservation) e
 	row := reservationRow{ID: r.ID, Kind: string(r.Register), Year: r.Year, Number: r.Number, Notation: r.Notation,
 		DocumentID: r.DocumentID, Actor: r.Actor, State: string(r.State), Reason: r.Reason,
 		CreatedAt: utc(r.CreatedAt), VoidedAt: utcPtr(r.VoidedAt)}
+	if t := c.lastWriteTx(ctx); t != nil {
+		args := []any{row.ID, row.Kind, row.Year, row.Number, row.Notation, row.DocumentID, row.Actor, row.State,
+			row.Reason, row.CreatedAt, row.VoidedAt}
+		committed, err := c.commitWith(ctx, t, insertReservationPG, args, false)
+		if err != nil {
+			return c.db.translate(err, "reserve number %d of register %s %d", r.Number, r.Register, r.Year)
+		}
+		if committed {
+			return nil
+		}
+	}
 	if err := c.q(ctx).Create(&row).Error; err != nil {
 		return c.db.translate(err, "reserve number %d of register %s %d", r.Number, r.Register, r.Year)
 	}
 	return nil
 }
+
+// insertReservationPG is CreateReservation's INSERT as a transaction's
+// last statement, sent with COMMIT (pgTx.commitWith).
+const insertReservationPG = `INSERT INTO register_reservations
+ (id, kind, year, number, notation, document_id, actor, state, reason, created_at, voided_at)
+ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
 
 // LockReservation returns the reservation, locked (FOR UPDATE on
 // PostgreSQL; SQLite's transaction holds the write lock). ENOTFOUND when
