@@ -2,6 +2,7 @@ package gormdb
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"slices"
@@ -264,14 +265,31 @@ func (d *DB) tombstoneWhere(g *gorm.DB, sum string) *gorm.DB {
 
 // BlobTombstone returns the token of sum's tombstone (or stale
 // "deleting" claim: StaleBlobDelete), "" if it has none.
-func (d *DB) BlobTombstone(ctx context.Context, sum string) (string, error) {
-	var tokens []string
-	err := d.tombstoneWhere(d.reader(ctx).q(ctx).Model(&blobClaimRow{}), sum).Limit(1).Pluck("token", &tokens).Error
-	if err != nil || len(tokens) == 0 {
-		return "", d.translate(err, "blob tombstone %s", sum)
+func (d *DB) BlobTombstone(ctx context.Context, sum string) (token string, err error) {
+	query := blobTombstoneSQLite
+	if d.dialect == Postgres {
+		query = blobTombstonePG
 	}
-	return tokens[0], nil
+	c := d.reader(ctx)
+	g := c.g
+	start := time.Now()
+	defer func() {
+		g.Logger.Trace(ctx, start, func() (string, int64) { return query, 0 }, err)
+	}()
+	stale := utc(d.Now().Add(-StaleBlobDelete))
+	err = g.Statement.ConnPool.QueryRowContext(c.pointRead(ctx), query, sum, ClaimDeleted, ClaimDeleting, stale).Scan(&token)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return token, d.translate(err, "blob tombstone %s", sum)
 }
+
+// BlobTombstone's statement (tombstoneWhere's condition; read before
+// every upload's Put, without gorm's reflection).
+const (
+	blobTombstoneSQLite = "SELECT token FROM blob_claims WHERE sha256 = ? AND (state = ? OR (state = ? AND since < ?)) LIMIT 1"
+	blobTombstonePG     = "SELECT token FROM blob_claims WHERE sha256 = $1 AND (state = $2 OR (state = $3 AND since < $4)) LIMIT 1"
+)
 
 // ClearBlobTombstone removes sum's tombstone (or stale "deleting" claim)
 // if its token is token. Call it only once the blob was seen in place

@@ -9,13 +9,36 @@ import (
 )
 
 // User returns the user with id, or ENOTFOUND.
-func (c *conn) User(ctx context.Context, id string) (*workflow.User, error) {
+func (c *conn) User(ctx context.Context, id string) (_ *workflow.User, err error) {
+	query := userByIDSQLite
+	if c.pg() {
+		query = userByIDPG
+	}
+	ctx = c.pointRead(ctx)
+	g := c.g
+	start := time.Now()
+	defer func() {
+		g.Logger.Trace(ctx, start, func() (string, int64) { return query, 0 }, err)
+	}()
 	var r userRow
-	if err := c.q(ctx).Where("id = ?", id).Take(&r).Error; err != nil {
+	err = g.Statement.ConnPool.QueryRowContext(ctx, query, id).Scan(&r.ID, &r.Username, &r.FullName, &r.Title, &r.Unit,
+		&r.Roles, &r.PasswordHash, boolDest{&r.Disabled}, &r.SigningKeyURI, &r.CertPEM, &r.SignatureImage, timeDest{&r.CreatedAt})
+	if err != nil {
 		return nil, c.db.translate(err, "user %s", id)
 	}
 	return r.toDomain(), nil
 }
+
+// userColumns are the columns of a user, in userRow's order (User,
+// SessionUser: read without gorm's reflection, on every action).
+const userColumns = "id, username, full_name, title, unit, roles, password_hash, disabled, signing_key_uri, cert_pem, signature_image"
+
+// User's statement on each database (SQLite's times as text: see
+// selectDocuments).
+const (
+	userByIDPG     = "SELECT " + userColumns + ", created_at FROM users WHERE id = $1"
+	userByIDSQLite = "SELECT " + userColumns + ", CAST(created_at AS TEXT) FROM users WHERE id = ?"
+)
 
 // UserByUsername returns the user, or ENOTFOUND. Usernames match exactly.
 func (c *conn) UserByUsername(ctx context.Context, username string) (*workflow.User, error) {
