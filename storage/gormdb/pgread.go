@@ -118,8 +118,12 @@ func readDocuments(ctx context.Context, pc *pgx.Conn, q *documentQuery, point, b
 // readAfterBegin sends BEGIN and the statement sd in one batch (one
 // round trip) and decodes the statement's rows.
 func readAfterBegin(ctx context.Context, pc *pgx.Conn, fields []pgconn.FieldDescription, sd *pgconn.StatementDescription, params [][]byte, formats []int16, rows []documentRow) ([]documentRow, error) {
+	begin, err := pc.Prepare(ctx, txControl["begin"], "begin")
+	if err != nil {
+		return nil, err
+	}
 	var b pgconn.Batch
-	b.ExecParams("begin", nil, nil, nil, nil)
+	b.ExecStatement(begin, nil, nil, nil)
 	b.ExecStatement(sd, params, formats, binaryResults)
 	mrr := pc.PgConn().ExecBatch(ctx, &b)
 	if !mrr.NextResult() { // BEGIN
@@ -132,7 +136,7 @@ func readAfterBegin(ctx context.Context, pc *pgx.Conn, fields []pgconn.FieldDesc
 	if !mrr.NextResult() {
 		return nil, mrr.Close()
 	}
-	rows, err := decodeRows(mrr.ResultReader(), fields, rows)
+	rows, err = decodeRows(mrr.ResultReader(), fields, rows)
 	if cerr := mrr.Close(); err == nil {
 		err = cerr
 	}

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 
 	"github.com/jackc/pgx/v5"
@@ -171,8 +170,12 @@ func (t *pgTx) execAfterBegin(ctx context.Context, name, query string, args []an
 		if err := eqb.Build(pc.TypeMap(), sd, args); err != nil {
 			return err
 		}
+		begin, err := pc.Prepare(ctx, txControl["begin"], "begin")
+		if err != nil {
+			return err
+		}
 		var b pgconn.Batch
-		b.ExecParams("begin", nil, nil, nil, nil)
+		b.ExecStatement(begin, nil, nil, nil)
 		b.ExecStatement(sd, eqb.ParamValues, eqb.ParamFormats, eqb.ResultFormats)
 		results, err := pc.PgConn().ExecBatch(ctx, &b).ReadAll()
 		if len(results) == 2 {
@@ -314,11 +317,15 @@ func (t *pgTx) sendPipeline(ctx context.Context, dc any, begin bool, stmts []pgS
 	pc := sc.Conn()
 	var b pgconn.Batch
 	if begin {
-		b.ExecParams("begin", nil, nil, nil, nil)
+		stmts = append([]pgStmt{{query: "begin"}}, stmts...)
 	}
 	for _, s := range stmts {
-		if len(s.args) == 0 && !cacheable(s.query) || strings.EqualFold(s.query, "commit") {
-			b.ExecParams(s.query, nil, nil, nil, nil)
+		if name := txControl[s.query]; name != "" {
+			sd, err := pc.Prepare(ctx, name, s.query)
+			if err != nil {
+				return nil, err
+			}
+			b.ExecStatement(sd, nil, nil, nil)
 			continue
 		}
 		name := t.db.execName(s.query)
@@ -336,6 +343,14 @@ func (t *pgTx) sendPipeline(ctx context.Context, dc any, begin bool, stmts []pgS
 		b.ExecStatement(sd, eqb.ParamValues, eqb.ParamFormats, eqb.ResultFormats)
 	}
 	return pc.PgConn().ExecBatch(ctx, &b).ReadAll()
+}
+
+// txControl are the transaction control statements of pipelines, each
+// prepared once per connection under its name (not parsed every time).
+var txControl = map[string]string{
+	"begin":                 "vanthu_begin",
+	"commit":                "vanthu_commit",
+	"savepoint vanthu_last": "vanthu_savepoint",
 }
 
 // commitWith runs query, the transaction's last statement, and commits
