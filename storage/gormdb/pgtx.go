@@ -25,7 +25,10 @@ import (
 // inside it go to pgx's connection itself, as those outside do
 // (pgread.go). gorm runs its statements through the held connection
 // (pgTx is its ConnPool, and a TxCommitter, so a nested Atomic is a
-// savepoint as before).
+// savepoint as before). Statements that need no answer in between go in
+// one round trip too (pipeline: the claims lock and the claims read), and
+// a transaction's last write (workflow.LastWrite) carries its COMMIT
+// (commitWith).
 
 // pgTx is a transaction on the held connection sc. begun says BEGIN was
 // sent (or is on its way with a statement).
