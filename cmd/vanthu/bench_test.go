@@ -9,6 +9,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"testing"
 
 	"github.com/vanthu/vanthu/internal/testpdf"
@@ -60,8 +61,11 @@ type benchOffice struct {
 func newBenchOffice(b *testing.B, backend string) *benchOffice {
 	b.Helper()
 	cfg, err := LoadConfig(newFlagSet(), nil, func(k string) string {
-		if k == "VANTHU_DATA_DIR" {
+		switch k {
+		case "VANTHU_DATA_DIR":
 			return b.TempDir()
+		case "VANTHU_SIGN_ISOLATION":
+			return os.Getenv(k) // process (the default) or thread, to compare
 		}
 		return ""
 	})

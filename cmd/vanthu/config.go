@@ -98,6 +98,9 @@ type Config struct {
 	SignConcurrency int
 	// SignNice lowers the CPU priority of signing threads (0 = not).
 	SignNice int
+	// SignIsolation is where serve signs: "process" (worker processes)
+	// or "thread" (a thread of the server's own).
+	SignIsolation string
 }
 
 // setting is one configuration variable: its env name, flag name, default
@@ -170,6 +173,7 @@ func (c *Config) settings() []setting {
 		{env: "VANTHU_S3_CONNECT_TIMEOUT", flag: "s3-connect-timeout", def: "5s", doc: "S3: longest connecting to the server may take", str: &c.S3ConnectTimeout},
 		{env: "VANTHU_S3_TIMEOUT", flag: "s3-timeout", def: "10s", doc: "S3: longest the server may stay silent while a request waits for it (sending, the answer, each read of a download); then the request answers 503; it measures silence, not duration: an upload or download that keeps moving is never cut", str: &c.S3Timeout},
 		{env: "VANTHU_SIGN_NICE", flag: "sign-nice", def: "10", doc: "how much lower than the requests' the CPU priority of the signatures' work is (a nice value added on the signing thread, Linux): when the CPUs are busy the kernel serves requests first and signatures take the rest; 0 = the same priority", num: &c.SignNice},
+		{env: "VANTHU_SIGN_ISOLATION", flag: "sign-isolation", def: "process", doc: "where serve makes signatures: process = in VANTHU_SIGN_CONCURRENCY worker processes (vanthu sign-worker, started and restarted by serve, lowered by VANTHU_SIGN_NICE as whole processes), so the server's scheduler and collector carry no signing work; a worker that dies or hangs (2 min) fails its request with 503 and is replaced; thread = in the server, on a thread lowered by VANTHU_SIGN_NICE", str: &c.SignIsolation},
 		{env: "VANTHU_EXCHANGE_URL", flag: "exchange-url", def: "", doc: "the exchange endpoint peers should call (https://host:port), printed by vanthu agency export; empty = https://VANTHU_EXCHANGE_ADDR", str: &c.ExchangeURL},
 	}
 }
@@ -215,6 +219,9 @@ func (c *Config) validate() error {
 	}
 	if c.SignConcurrency < 0 {
 		return fmt.Errorf("VANTHU_SIGN_CONCURRENCY must be 0 (one fewer than the CPUs) or more")
+	}
+	if c.SignIsolation != "process" && c.SignIsolation != "thread" {
+		return fmt.Errorf("VANTHU_SIGN_ISOLATION must be process or thread, not %q", c.SignIsolation)
 	}
 	if c.SignNice < 0 || c.SignNice > 19 {
 		return fmt.Errorf("VANTHU_SIGN_NICE must be from 0 (the requests' priority) to 19")

@@ -78,6 +78,7 @@ Usage:
   vanthu backup DIR                    consistent backup while serving: database snapshot + objects with hashes ("vanthu backup -h")
   vanthu restore DIR                   bring a backup back into an empty installation
   vanthu blobs gc [--dry-run] [--older-than D]   delete unreferenced work blobs ("vanthu blobs help")
+  vanthu sign-worker                   internal: the signing worker serve starts and talks to over pipes (VANTHU_SIGN_ISOLATION); not for operators
   vanthu help                          this text
 
 Every flag has an environment variable (VANTHU_*); run "vanthu serve -h" for the list.
@@ -127,6 +128,8 @@ func runWith(ctx context.Context, opts options, args []string, getenv func(strin
 		return restoreCmd(ctx, rest, getenv, stdout, stderr)
 	case "blobs":
 		return blobsCmd(ctx, opts, rest, getenv, stdout, stderr)
+	case "sign-worker":
+		return signWorkerCmd(ctx, opts, rest, getenv, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -263,6 +266,7 @@ func serve(ctx context.Context, opts options, args []string, getenv func(string)
 	if err != nil {
 		return err
 	}
+	stderr = &lockedWriter{w: stderr} // the signing workers write to it too
 	logger := newLogger(stderr, cfg.LogLevel)
 	// Collect a small heap less often (the p99 at 1,000 req/s); GOGC in
 	// the environment wins.
@@ -280,7 +284,11 @@ func serve(ctx context.Context, opts options, args []string, getenv func(string)
 		return err
 	}
 	defer a.Close()
-	defer signingProcs(a.docs.SignConcurrency, getenv, logger)()
+	stopSigning, err := a.startSigning(ctx, getenv, stderr)
+	if err != nil {
+		return err
+	}
+	defer stopSigning()
 	if err := bootstrapAdmin(ctx, a, stdout); err != nil {
 		return err
 	}

@@ -35,8 +35,11 @@ import (
 //     life as fast as they can (upload, submit, approve, layer 1 sign,
 //     issue with layer 2 and verification, all real signatures with the
 //     development keys), with the default VANTHU_SIGN_CONCURRENCY (one
-//     fewer than the CPUs: one signature at a time on 2 CPUs) and, as
-//     serve sets it, GOMAXPROCS the CPUs plus that bound (signingProcs);
+//     fewer than the CPUs: one signature at a time on 2 CPUs), placed as
+//     serve places them (startSigning: in a worker process by default;
+//     VANTHU_SIGN_ISOLATION=thread in the benchmark's environment puts
+//     them on the server's lowered thread, with GOMAXPROCS the CPUs plus
+//     that bound);
 //   - issuing-unbounded: the same with no bound (8 signatures at once);
 //   - issuing-signer-in-tx: as issuing-unbounded, with every Signer call wrapped in a
 //     database transaction and at the requests' CPU priority (no SignOn), as
@@ -66,7 +69,18 @@ func BenchmarkGetDocumentWhileIssuing(b *testing.B) {
 			// As serve does: the turns to sign get Ps of their own
 			// (nothing changes with no bound, in the two modes above),
 			// and the GC's heap goal is kept at its floor.
-			defer signingProcs(o.app.docs.SignConcurrency, func(string) string { return "" }, slog.New(slog.DiscardHandler))()
+			noEnv := func(string) string { return "" }
+			if mode == "issuing" {
+				// As serve does (VANTHU_SIGN_ISOLATION, from the
+				// environment): worker processes, or the lowered thread.
+				stop, err := o.app.startSigning(context.Background(), noEnv, os.Stderr)
+				if err != nil {
+					b.Fatal(err)
+				}
+				defer stop()
+			} else {
+				defer signingProcs(o.app.docs.SignConcurrency, noEnv, slog.New(slog.DiscardHandler))()
+			}
 			defer gcfloor.Start(gcfloor.ServeFloor, os.Getenv)()
 			// The measured GET's server side runs in a runtime/trace
 			// region ("serve-get", next to the client's "get"), so a

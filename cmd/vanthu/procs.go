@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"log/slog"
+	"os/exec"
 	"runtime"
 	"runtime/debug"
 	"sync"
@@ -71,5 +72,29 @@ func onLowerPriority(nice int, logger *slog.Logger) func(fn func()) {
 		if p != nil {
 			panic(fmt.Sprintf("%v [in the signing thread]\n%s", p, stack))
 		}
+	}
+}
+
+// startLowered returns how serve starts a signing worker: with nice above
+// serve's own (VANTHU_SIGN_NICE), the whole process. The child is forked
+// from a thread whose nice value was raised first and inherits it, and
+// every thread its runtime makes inherits it in turn; the forking thread
+// is not given back to the Go scheduler (as in onLowerPriority). 0: as
+// serve.
+func startLowered(nice int, logger *slog.Logger) func(cmd *exec.Cmd) error {
+	if nice <= 0 {
+		return (*exec.Cmd).Start
+	}
+	var warn sync.Once
+	return func(cmd *exec.Cmd) error {
+		errc := make(chan error, 1)
+		go func() {
+			runtime.LockOSThread() // never unlocked: the thread ends with this goroutine
+			if err := lowerThreadPriority(nice); err != nil {
+				warn.Do(func() { logger.Warn("signing workers run at the requests' CPU priority", "err", err) })
+			}
+			errc <- cmd.Start()
+		}()
+		return <-errc
 	}
 }

@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/vanthu/vanthu/internal/gcfloor"
+	"github.com/vanthu/vanthu/signing/signproc"
+)
+
+// signWorkerCmd runs "vanthu sign-worker", which serve starts (never an
+// operator): it builds the app as serve would from the configuration serve
+// gives it in its environment — keys, development PKI, database — and
+// makes the signatures serve sends it on file descriptor 3, answering on
+// 4, until serve closes the pipe (docs/signing.md, "Eighth session").
+func signWorkerCmd(ctx context.Context, opts options, args []string, getenv func(string) string, stderr io.Writer) int {
+	fs := flag.NewFlagSet("sign-worker", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	cfg, err := LoadConfig(fs, args, getenv)
+	if err != nil {
+		fmt.Fprintf(stderr, "vanthu sign-worker: %v\n", err)
+		return 2
+	}
+	logger := newLogger(stderr, cfg.LogLevel).With("process", "sign-worker", "pid", os.Getpid())
+	defer gcfloor.Start(gcfloor.ServeFloor, getenv)()
+	a, err := build(ctx, cfg, opts, logger)
+	if err != nil {
+		logger.Error("signing worker cannot start", "err", err)
+		return 1
+	}
+	defer a.Close()
+	calls, answers := os.NewFile(3, "calls"), os.NewFile(4, "answers")
+	if calls == nil || answers == nil {
+		logger.Error("signing worker: no pipes on fd 3 and 4 (serve starts it)")
+		return 2
+	}
+	if err := signproc.Serve(calls, answers, a.docs.Signer, logger); err != nil {
+		logger.Error("signing worker stops", "err", err)
+		return 1
+	}
+	return 0
+}
+
+// startSigning puts serve's signatures where VANTHU_SIGN_ISOLATION says:
+// in worker processes (the pool replaces the document service's signer;
+// the other uses of signing — verification on demand, uploads' checks —
+// stay in the server), or on a lowered thread of the server with Ps of
+// their own (signingProcs). A clock injected by the tests keeps them in
+// the server, which has it. stop shuts the workers down.
+func (a *app) startSigning(ctx context.Context, getenv func(string) string, stderr io.Writer) (stop func(), err error) {
+	if a.cfg.SignIsolation != "process" || a.opts.now != nil {
+		return signingProcs(a.docs.SignConcurrency, getenv, a.log), nil
+	}
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, fmt.Errorf("signing workers: %w", err)
+	}
+	env := a.cfg.workerEnv(os.Environ())
+	pool := signproc.New(signproc.Config{Size: a.docs.SignConcurrency, Logger: a.log,
+		Start: startLowered(a.cfg.SignNice, a.log),
+		Command: func() *exec.Cmd {
+			cmd := exec.Command(exe, "sign-worker")
+			cmd.Env, cmd.Stdout, cmd.Stderr = env, stderr, stderr
+			return cmd
+		}})
+	if err := pool.Start(ctx); err != nil {
+		pool.Close(ctx)
+		return nil, fmt.Errorf("signing workers: %w", err)
+	}
+	a.docs.Signer, a.docs.SignOn = pool, nil
+	a.log.InfoContext(ctx, "signatures in worker processes", "workers", max(a.docs.SignConcurrency, 1), "nice", a.cfg.SignNice)
+	return func() { pool.Close(context.Background()) }, nil
+}
+
+// workerEnv is base without its VANTHU_* variables, plus every setting of
+// c as resolved from environment and flags: a worker reads the same
+// configuration whatever way serve got it. VANTHU_ADDR is the address
+// serve listens on, which the development PKI names in what it issues.
+func (c *Config) workerEnv(base []string) []string {
+	var env []string
+	for _, kv := range base {
+		if !strings.HasPrefix(kv, "VANTHU_") {
+			env = append(env, kv)
+		}
+	}
+	for _, s := range c.settings() {
+		v := ""
+		switch {
+		case s.str != nil:
+			v = *s.str
+		case s.num != nil:
+			v = strconv.Itoa(*s.num)
+		case s.boolean != nil:
+			v = strconv.FormatBool(*s.boolean)
+		}
+		if s.env == "VANTHU_ADDR" && c.listenURL != "" {
+			v = strings.TrimPrefix(c.listenURL, "http://")
+		}
+		env = append(env, s.env+"="+v)
+	}
+	return env
+}
+
+// lockedWriter serialises the writes of serve's logger and of its
+// workers' output copied into the same writer.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}

@@ -1,0 +1,183 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/vanthu/vanthu/internal/testpdf"
+)
+
+// The test binary is also the signing worker serve starts: os.Executable
+// is this binary, run as "vanthu.test sign-worker".
+func TestMain(m *testing.M) {
+	if len(os.Args) > 1 && os.Args[1] == "sign-worker" {
+		os.Exit(run(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr))
+	}
+	os.Exit(m.Run())
+}
+
+// workerLog follows serve's JSON log and hands on the lines about signing
+// workers.
+type workerLog struct {
+	lines chan map[string]any
+}
+
+func (l *workerLog) follow(r io.Reader) {
+	sc := bufio.NewScanner(r)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		var m map[string]any
+		if json.Unmarshal(sc.Bytes(), &m) == nil && strings.Contains(m["msg"].(string), "worker") {
+			l.lines <- m
+		}
+	}
+	close(l.lines)
+}
+
+// next waits for the next line whose message starts with msg and returns
+// its pid.
+func (l *workerLog) next(t *testing.T, msg string) int {
+	t.Helper()
+	timeout := time.After(time.Minute)
+	for {
+		select {
+		case m, ok := <-l.lines:
+			if !ok {
+				t.Fatalf("serve's log ended before %q", msg)
+			}
+			if strings.HasPrefix(m["msg"].(string), msg) {
+				pid, _ := m["pid"].(float64)
+				return int(pid)
+			}
+		case <-timeout:
+			t.Fatalf("no %q in serve's log", msg)
+		}
+	}
+}
+
+// TestIntegrationSignWorkerKilled: a signing worker killed (kill -9) while
+// it signs a document's issue fails that request with a retryable 503,
+// its reserved number is given back, a new worker is started, and the
+// retried issue gets the number and a signature that verifies.
+func TestIntegrationSignWorkerKilled(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"VANTHU_DATA_DIR": dir, "VANTHU_ADDR": "127.0.0.1:0", "VANTHU_ADMIN_PASSWORD": "admin-password-1",
+		"VANTHU_LOG_LEVEL": "debug", "VANTHU_SIGN_ISOLATION": "process", "VANTHU_SIGN_CONCURRENCY": "1"}
+	getenv := func(k string) string { return env[k] }
+	ctx, cancel := context.WithCancel(context.Background())
+	pr, pw := io.Pipe()
+	er, ew := io.Pipe()
+	log := &workerLog{lines: make(chan map[string]any, 1000)}
+	go log.follow(er)
+	done := make(chan int, 1)
+	go func() {
+		code := runWith(ctx, options{}, []string{"serve"}, getenv, pw, ew)
+		pw.Close()
+		ew.Close()
+		done <- code
+	}()
+	t.Cleanup(func() {
+		cancel()
+		if code := <-done; code != 0 {
+			t.Errorf("serve exited %d", code)
+		}
+	})
+	sc := bufio.NewScanner(pr)
+	s := &server{dir: dir}
+	for s.base == "" && sc.Scan() {
+		if addr, ok := strings.CutPrefix(sc.Text(), "vanthu listening on "); ok {
+			s.base = addr
+		}
+	}
+	go io.Copy(io.Discard, pr)
+	first := log.next(t, "signing worker started")
+
+	ids, clerk, officer, handler := officeStaff(t, s)
+	doc, code := handler.upload(map[string]any{"direction": "outgoing", "type": "QĐ", "subject": "Quyết định thử tiến trình ký",
+		"signer_id": ids["officer"], "recipients": []map[string]string{{"org_id": "000.00.31.H13", "name": "UBND phường Long Hòa"}}}, testpdf.Make(1, "Quyet dinh"))
+	if code != 201 {
+		t.Fatalf("upload: %d", code)
+	}
+	id := doc["id"].(string)
+	handler.act(id, "submit", nil)
+	officer.act(id, "approve", nil)
+	officer.act(id, "sign", nil) // through the worker
+	if pid := log.next(t, "signature sent to worker"); pid != first {
+		t.Fatalf("layer 1 went to worker %d, want %d", pid, first)
+	}
+
+	// Stop the worker, let the issue reach it, then kill it.
+	if err := syscall.Kill(first, syscall.SIGSTOP); err != nil {
+		t.Fatal(err)
+	}
+	issued := make(chan int, 1)
+	req, _ := http.NewRequest("POST", s.base+"/api/v1/documents/"+id+"/actions/issue", nil)
+	req.Header.Set("Authorization", "Bearer "+clerk.token)
+	go func() {
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			issued <- 0
+			return
+		}
+		resp.Body.Close()
+		issued <- resp.StatusCode
+	}()
+	if pid := log.next(t, "signature sent to worker"); pid != first {
+		t.Fatalf("the issue went to worker %d, want %d", pid, first)
+	}
+	if err := syscall.Kill(first, syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	if code := <-issued; code != 503 {
+		t.Fatalf("issue while the worker is killed: %d, want 503", code)
+	}
+	var got map[string]any
+	clerk.call("GET", "/api/v1/documents/"+id, nil, &got)
+	if got["state"] != "officer_signed" || got["notation"] != nil && got["notation"] != "" {
+		t.Fatalf("after the failed issue: state %v notation %v, want officer_signed without a number", got["state"], got["notation"])
+	}
+
+	// The retry: a new worker, the first number, a valid signature.
+	doc = clerk.act(id, "issue", nil)
+	second := log.next(t, "signing worker started")
+	if second == first || second == 0 {
+		t.Fatalf("new worker pid %d (the killed one was %d)", second, first)
+	}
+	if doc["state"] != "issued" || doc["notation"] != "01/QĐ-UBND" {
+		t.Fatalf("the retried issue: state %v notation %v, want issued 01/QĐ-UBND", doc["state"], doc["notation"])
+	}
+	if v, _ := doc["verification"].(map[string]any); v == nil || v["verdict"] != "valid" {
+		t.Fatalf("verification after the retried issue: %v", doc["verification"])
+	}
+	if err := syscall.Kill(first, 0); err != syscall.ESRCH {
+		t.Errorf("killed worker %d: kill -0 = %v, want it reaped", first, err)
+	}
+	if got, want := niceOf(t, second), min(niceOf(t, os.Getpid())+10, 19); got != want {
+		t.Errorf("worker's nice value %d, want %d (serve's + VANTHU_SIGN_NICE)", got, want)
+	}
+}
+
+// niceOf reads a process's nice value from /proc/PID/stat (field 19).
+func niceOf(t *testing.T, pid int) int {
+	t.Helper()
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		t.Skipf("no /proc: %v", err)
+	}
+	// The command name (field 2) is in parentheses and may hold spaces.
+	fields := strings.Fields(string(b[strings.LastIndexByte(string(b), ')')+2:]))
+	n, err := strconv.Atoi(fields[16])
+	if err != nil {
+		t.Fatalf("/proc/%d/stat: %v", pid, err)
+	}
+	return n
+}

@@ -1,0 +1,257 @@
+package signproc
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"sync"
+	"time"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// DefaultTimeout bounds a call when Config.Timeout is 0: a worker that has
+// not answered by then (its start included) is taken for hung and killed.
+// A signature takes 10–100 ms; a time-stamp or OCSP request gives up after
+// seconds.
+const DefaultTimeout = 2 * time.Minute
+
+// Config says how a Pool starts its workers.
+type Config struct {
+	// Size is how many workers there are, and so how many calls run at
+	// once; the others wait for a worker (at least 1).
+	Size int
+	// Command returns a new worker's command: a program that runs Serve
+	// on file descriptors 3 (the calls) and 4 (the answers), which the
+	// pool adds.
+	Command func() *exec.Cmd
+	// Start starts cmd (nil: cmd.Start); cmd/vanthu starts it at a lower
+	// CPU priority.
+	Start func(cmd *exec.Cmd) error
+	// Timeout bounds a call (DefaultTimeout when 0).
+	Timeout time.Duration
+	Logger  *slog.Logger
+}
+
+// Pool is a workflow.Signer whose calls run in worker processes. A worker
+// that dies or does not answer within the timeout is killed, the call
+// fails with EUNAVAILABLE (retryable: 503), and the next call starts a new
+// worker. Safe for concurrent use.
+type Pool struct {
+	cfg   Config
+	slots chan *proc // one per worker; nil: not running
+	done  chan struct{}
+	once  sync.Once
+}
+
+var (
+	_ workflow.Signer           = (*Pool)(nil)
+	_ workflow.DocumentVerifier = (*Pool)(nil)
+)
+
+// New returns a pool; its workers start with Start, or with the first
+// calls.
+func New(cfg Config) *Pool {
+	cfg.Size = max(cfg.Size, 1)
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = DefaultTimeout
+	}
+	if cfg.Start == nil {
+		cfg.Start = (*exec.Cmd).Start
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.New(slog.DiscardHandler)
+	}
+	p := &Pool{cfg: cfg, slots: make(chan *proc, cfg.Size), done: make(chan struct{})}
+	for range cfg.Size {
+		p.slots <- nil
+	}
+	return p
+}
+
+// Start starts every worker and waits until each can sign: a worker that
+// cannot (its configuration, its keys) fails the server's start.
+func (p *Pool) Start(ctx context.Context) error {
+	var errs []error
+	for range p.cfg.Size {
+		w, err := p.acquire(ctx)
+		if err != nil {
+			errs = append(errs, err) // acquire gave the slot back
+			continue
+		}
+		p.release(w)
+	}
+	return errors.Join(errs...)
+}
+
+// Close stops the workers: it waits for the calls in flight (until ctx
+// ends), closes each worker's pipe, which ends its Serve, and kills one
+// that has not exited 5 seconds later. Calls after Close fail with
+// EUNAVAILABLE.
+func (p *Pool) Close(ctx context.Context) {
+	p.once.Do(func() { close(p.done) })
+	for range p.cfg.Size {
+		select {
+		case w := <-p.slots:
+			if w != nil {
+				w.stop(5 * time.Second)
+			}
+			defer p.release(nil) // after the loop: every slot is taken once
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// acquire takes a worker, starting one when its slot has none (or its
+// process has exited since).
+func (p *Pool) acquire(ctx context.Context) (*proc, error) {
+	closed := workflow.Errorf(workflow.EUNAVAILABLE, "the server is shutting down: signatures are no longer made")
+	var w *proc
+	select {
+	case w = <-p.slots:
+	case <-p.done:
+		return nil, closed
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	select {
+	case <-p.done: // closed meanwhile: Close stops what the slot holds
+		p.release(w)
+		return nil, closed
+	default:
+	}
+	if w != nil && !w.exited() {
+		return w, nil
+	}
+	if w != nil {
+		p.cfg.Logger.Warn("signing worker exited while idle: starting a new one", "pid", w.pid(), "exit", w.exitStatus())
+	}
+	w, err := p.start(ctx)
+	if err != nil {
+		p.release(nil)
+		return nil, workflow.Wrap(workflow.EUNAVAILABLE, err, "the signing worker could not start; try again")
+	}
+	return w, nil
+}
+
+// release gives the slot back, with its worker (nil when it was stopped).
+func (p *Pool) release(w *proc) { p.slots <- w }
+
+// call sends one call to a worker and returns its answer. A failure of
+// the worker itself (it died, was killed, answered nonsense or not in
+// time) stops it and is EUNAVAILABLE; the worker's own errors keep their
+// code.
+func (p *Pool) call(ctx context.Context, req request, pdf []byte) (response, []byte, error) {
+	w, err := p.acquire(ctx)
+	if err != nil {
+		return response{}, nil, err
+	}
+	p.cfg.Logger.Debug("signature sent to worker", "op", req.Op, "pid", w.pid(), "bytes", len(pdf))
+	resp, out, err := w.roundTrip(ctx, p.cfg.Timeout, req, pdf)
+	if err != nil {
+		w.stop(0)
+		p.release(nil)
+		p.cfg.Logger.Error("signing worker failed: stopped; the next signature starts a new one", "op", req.Op, "pid", w.pid(), "err", err, "exit", w.exitStatus())
+		return response{}, nil, workflow.Wrap(workflow.EUNAVAILABLE, err, "the signing worker stopped before it answered; try again")
+	}
+	p.release(w)
+	return resp, out, resp.err()
+}
+
+// signed is call for the operations that return a PDF.
+func (p *Pool) signed(ctx context.Context, op string, d *workflow.Document, u *workflow.User, pdf []byte) ([]byte, error) {
+	_, out, err := p.call(ctx, request{Op: op, Doc: d, Signer: withoutSecrets(u)}, pdf)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// verified is call for the operations that return a report.
+func (p *Pool) verified(ctx context.Context, op string, d *workflow.Document, pdf []byte) (workflow.Verification, error) {
+	resp, _, err := p.call(ctx, request{Op: op, Doc: d}, pdf)
+	if err != nil {
+		return workflow.Verification{}, err
+	}
+	if resp.Verification == nil {
+		return workflow.Verification{}, fmt.Errorf("signing worker: %s answered no report", op)
+	}
+	return *resp.Verification, nil
+}
+
+// withoutSecrets is u without what a signature does not need.
+func withoutSecrets(u *workflow.User) *workflow.User {
+	if u == nil {
+		return nil
+	}
+	c := *u
+	c.PasswordHash = ""
+	return &c
+}
+
+// SignOfficial implements workflow.Signer in a worker.
+func (p *Pool) SignOfficial(ctx context.Context, d *workflow.Document, signer *workflow.User, pdf []byte) ([]byte, error) {
+	return p.signed(ctx, opOfficial, d, signer, pdf)
+}
+
+// SignAgency implements workflow.Signer in a worker.
+func (p *Pool) SignAgency(ctx context.Context, d *workflow.Document, pdf []byte) ([]byte, error) {
+	return p.signed(ctx, opAgency, d, nil, pdf)
+}
+
+// SignAttachment implements workflow.Signer in a worker.
+func (p *Pool) SignAttachment(ctx context.Context, d *workflow.Document, pdf []byte) ([]byte, error) {
+	return p.signed(ctx, opAttachment, d, nil, pdf)
+}
+
+// Verify implements workflow.Signer in a worker.
+func (p *Pool) Verify(ctx context.Context, pdf []byte) (workflow.Verification, error) {
+	return p.verified(ctx, opVerify, nil, pdf)
+}
+
+// VerifyDocument implements workflow.DocumentVerifier in a worker (which
+// falls back to Verify when its signer has no document rules).
+func (p *Pool) VerifyDocument(ctx context.Context, d *workflow.Document, pdf []byte) (workflow.Verification, error) {
+	return p.verified(ctx, opVerifyDocument, d, pdf)
+}
+
+// start starts a worker and waits for its ready frame.
+func (p *Pool) start(ctx context.Context) (*proc, error) {
+	cmd := p.cfg.Command()
+	callsR, callsW, err := os.Pipe()
+	if err != nil {
+		return nil, err
+	}
+	answersR, answersW, err := os.Pipe()
+	if err != nil {
+		callsR.Close()
+		callsW.Close()
+		return nil, err
+	}
+	cmd.ExtraFiles = []*os.File{callsR, answersW} // fd 3 and 4
+	err = p.cfg.Start(cmd)
+	callsR.Close() // the worker's ends: closed here, its exit ends our reads
+	answersW.Close()
+	if err != nil {
+		callsW.Close()
+		answersR.Close()
+		return nil, fmt.Errorf("start signing worker: %w", err)
+	}
+	w := &proc{cmd: cmd, calls: callsW, answers: answersR, br: bufio.NewReaderSize(answersR, 64<<10), exit: make(chan struct{})}
+	go func() {
+		w.waitErr = cmd.Wait()
+		close(w.exit)
+	}()
+	var ready response
+	if err := w.await(ctx, p.cfg.Timeout, func() error { _, err := readFrame(w.br, &ready); return err }); err != nil || !ready.Ready {
+		w.stop(0)
+		return nil, fmt.Errorf("signing worker %d did not get ready (exit %s): %w", w.pid(), w.exitStatus(), err)
+	}
+	p.cfg.Logger.Info("signing worker started", "pid", w.pid())
+	return w, nil
+}

@@ -1,0 +1,249 @@
+package signproc
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// The test binary is its own worker: with SIGNPROC_TEST_WORKER set it
+// serves fakeSigner on fd 3 and 4 instead of running the tests.
+func TestMain(m *testing.M) {
+	if os.Getenv("SIGNPROC_TEST_WORKER") != "" {
+		err := Serve(os.NewFile(3, "calls"), os.NewFile(4, "answers"), fakeSigner{}, slog.New(slog.NewTextHandler(os.Stderr, nil)))
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
+	os.Exit(m.Run())
+}
+
+// fakeSigner does what the PDF says: "exit" ends the process, "hang"
+// never answers, "panic" panics, "err:CODE" fails with CODE; anything
+// else is signed as "signed(notation,signer,password hash):pdf".
+type fakeSigner struct{}
+
+func (fakeSigner) act(pdf []byte) error {
+	switch s := string(pdf); {
+	case s == "exit":
+		os.Exit(3)
+	case s == "hang":
+		time.Sleep(time.Hour)
+	case s == "panic":
+		panic("fake signer panics")
+	case strings.HasPrefix(s, "err:"):
+		return workflow.Errorf(strings.TrimPrefix(s, "err:"), "fake failure")
+	}
+	return nil
+}
+
+func (f fakeSigner) SignOfficial(_ context.Context, d *workflow.Document, u *workflow.User, pdf []byte) ([]byte, error) {
+	if err := f.act(pdf); err != nil {
+		return nil, err
+	}
+	return fmt.Appendf(nil, "signed(%s,%s,%s):%s", d.Notation, u.Username, u.PasswordHash, pdf), nil
+}
+
+func (f fakeSigner) SignAgency(_ context.Context, d *workflow.Document, pdf []byte) ([]byte, error) {
+	if err := f.act(pdf); err != nil {
+		return nil, err
+	}
+	return fmt.Appendf(nil, "agency(%s,%s):%s", d.Notation, d.IssuedAt.UTC().Format(time.RFC3339), pdf), nil
+}
+
+func (f fakeSigner) SignAttachment(ctx context.Context, d *workflow.Document, pdf []byte) ([]byte, error) {
+	return f.SignAgency(ctx, d, pdf)
+}
+
+func (f fakeSigner) Verify(_ context.Context, pdf []byte) (workflow.Verification, error) {
+	if err := f.act(pdf); err != nil {
+		return workflow.Verification{}, err
+	}
+	return workflow.Verification{Verdict: workflow.VerdictValid, Reasons: []string{"plain"}, Report: []byte(`{"n":1}`)}, nil
+}
+
+func (f fakeSigner) VerifyDocument(_ context.Context, d *workflow.Document, pdf []byte) (workflow.Verification, error) {
+	return workflow.Verification{Verdict: workflow.VerdictInvalid, Reasons: []string{"document " + d.ID}}, nil
+}
+
+// newPool returns a pool of the test binary's fake workers, closed with
+// the test.
+func newPool(t *testing.T, size int, timeout time.Duration) *Pool {
+	t.Helper()
+	var log bytes.Buffer
+	p := New(Config{Size: size, Timeout: timeout, Logger: slog.New(slog.NewTextHandler(&log, nil)),
+		Command: func() *exec.Cmd {
+			cmd := exec.Command(os.Args[0])
+			cmd.Env = append(os.Environ(), "SIGNPROC_TEST_WORKER=1")
+			cmd.Stderr = os.Stderr
+			return cmd
+		}})
+	t.Cleanup(func() {
+		p.Close(context.Background())
+		if t.Failed() {
+			t.Logf("pool log:\n%s", log.String())
+		}
+	})
+	return p
+}
+
+// pids returns the worker processes running now.
+func (p *Pool) pids(t *testing.T) []int {
+	t.Helper()
+	var out []int
+	for range p.cfg.Size {
+		w := <-p.slots
+		if w != nil && !w.exited() {
+			out = append(out, w.pid())
+		}
+		defer p.release(w)
+	}
+	return out
+}
+
+func TestPoolCalls(t *testing.T) {
+	p := newPool(t, 2, 0)
+	ctx := context.Background()
+	if err := p.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(p.pids(t)); n != 2 {
+		t.Fatalf("%d workers after Start, want 2", n)
+	}
+	issued := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	d := &workflow.Document{ID: "d1", Notation: "15/QĐ-UBND", IssuedAt: &issued}
+	u := &workflow.User{Username: "officer", PasswordHash: "$2a$secret"}
+	t.Run("OK", func(t *testing.T) {
+		out, err := p.SignOfficial(ctx, d, u, []byte("%PDF"))
+		if want := "signed(15/QĐ-UBND,officer,):%PDF"; err != nil || string(out) != want {
+			t.Errorf("SignOfficial = %q, %v; want %q (no password hash crosses)", out, err, want)
+		}
+		out, err = p.SignAgency(ctx, d, []byte("%PDF"))
+		if want := "agency(15/QĐ-UBND,2026-12-02T09:00:00Z):%PDF"; err != nil || string(out) != want {
+			t.Errorf("SignAgency = %q, %v; want %q", out, err, want)
+		}
+		v, err := p.Verify(ctx, []byte("%PDF"))
+		if err != nil || v.Verdict != workflow.VerdictValid || string(v.Report) != `{"n":1}` || len(v.Reasons) != 1 {
+			t.Errorf("Verify = %+v, %v", v, err)
+		}
+		v, err = p.VerifyDocument(ctx, d, []byte("%PDF"))
+		if err != nil || v.Verdict != workflow.VerdictInvalid || v.Reasons[0] != "document d1" {
+			t.Errorf("VerifyDocument = %+v, %v", v, err)
+		}
+	})
+	t.Run("ErrKeepsItsCode", func(t *testing.T) {
+		_, err := p.SignAgency(ctx, d, []byte("err:"+workflow.EUNPROCESSABLE))
+		if workflow.ErrorCode(err) != workflow.EUNPROCESSABLE || workflow.ErrorMessage(err) != "fake failure" {
+			t.Errorf("err = %v, want %s: fake failure", err, workflow.EUNPROCESSABLE)
+		}
+	})
+	t.Run("PanicIsInternal", func(t *testing.T) {
+		before := p.pids(t)
+		_, err := p.SignAgency(ctx, d, []byte("panic"))
+		if workflow.ErrorCode(err) != workflow.EINTERNAL || !strings.Contains(err.Error(), "fake signer panics") {
+			t.Errorf("err = %v, want an internal error naming the panic", err)
+		}
+		if after := p.pids(t); fmt.Sprint(after) != fmt.Sprint(before) {
+			t.Errorf("workers %v after a panic, want %v still", after, before)
+		}
+	})
+}
+
+func TestPoolWorkerDies(t *testing.T) {
+	ctx := context.Background()
+	d := &workflow.Document{Notation: "1/QĐ-UBND", IssuedAt: new(time.Time)}
+	t.Run("InACall", func(t *testing.T) {
+		p := newPool(t, 1, 0)
+		_, err := p.SignAgency(ctx, d, []byte("exit"))
+		if workflow.ErrorCode(err) != workflow.EUNAVAILABLE || !strings.Contains(err.Error(), "exit status 3") {
+			t.Fatalf("err = %v, want unavailable naming the exit status", err)
+		}
+		if _, err := p.SignAgency(ctx, d, []byte("%PDF")); err != nil {
+			t.Errorf("the call after the crash: %v (a new worker should answer)", err)
+		}
+	})
+	t.Run("Killed", func(t *testing.T) {
+		p := newPool(t, 1, 0)
+		if err := p.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		old := p.pids(t)[0]
+		if err := syscall.Kill(old, syscall.SIGKILL); err != nil {
+			t.Fatal(err)
+		}
+		// Killed while idle: the next call finds it gone or loses it in
+		// flight; either way the one after is answered by a new worker.
+		_, err := p.SignAgency(ctx, d, []byte("%PDF"))
+		if err != nil && workflow.ErrorCode(err) != workflow.EUNAVAILABLE {
+			t.Errorf("first call after kill -9: %v, want success or unavailable", err)
+		}
+		if _, err := p.SignAgency(ctx, d, []byte("%PDF")); err != nil {
+			t.Errorf("second call after kill -9: %v", err)
+		}
+		if now := p.pids(t); len(now) != 1 || now[0] == old {
+			t.Errorf("workers %v, want one new one (not %d)", now, old)
+		}
+	})
+	t.Run("Hangs", func(t *testing.T) {
+		p := newPool(t, 1, time.Second)
+		_, err := p.SignAgency(ctx, d, []byte("hang"))
+		if workflow.ErrorCode(err) != workflow.EUNAVAILABLE || !strings.Contains(err.Error(), "no answer within 1s") {
+			t.Fatalf("err = %v, want unavailable: no answer within 1s", err)
+		}
+		if _, err := p.SignAgency(ctx, d, []byte("%PDF")); err != nil {
+			t.Errorf("the call after the timeout: %v", err)
+		}
+	})
+	t.Run("Canceled", func(t *testing.T) {
+		p := newPool(t, 1, 0)
+		cctx, cancel := context.WithCancel(ctx)
+		time.AfterFunc(200*time.Millisecond, cancel)
+		_, err := p.SignAgency(cctx, d, []byte("hang"))
+		if workflow.ErrorCode(err) != workflow.EUNAVAILABLE || !errors.Is(err, context.Canceled) {
+			t.Fatalf("err = %v, want unavailable caused by the cancellation", err)
+		}
+		if _, err := p.SignAgency(ctx, d, []byte("%PDF")); err != nil {
+			t.Errorf("the call after the cancellation: %v", err)
+		}
+	})
+}
+
+func TestPoolStartFails(t *testing.T) {
+	p := New(Config{Size: 1, Command: func() *exec.Cmd { return exec.Command("/bin/false") }})
+	defer p.Close(context.Background())
+	if err := p.Start(context.Background()); err == nil || !strings.Contains(err.Error(), "did not get ready") {
+		t.Errorf("Start = %v, want a worker that did not get ready", err)
+	}
+	_, err := p.Verify(context.Background(), []byte("%PDF"))
+	if workflow.ErrorCode(err) != workflow.EUNAVAILABLE {
+		t.Errorf("Verify = %v, want unavailable", err)
+	}
+}
+
+func TestPoolClosed(t *testing.T) {
+	p := newPool(t, 1, 0)
+	ctx := context.Background()
+	if err := p.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	pid := p.pids(t)[0]
+	p.Close(ctx)
+	if err := syscall.Kill(pid, 0); !errors.Is(err, syscall.ESRCH) {
+		t.Errorf("worker %d after Close: kill -0 = %v, want it gone", pid, err)
+	}
+	if _, err := p.Verify(ctx, []byte("%PDF")); workflow.ErrorCode(err) != workflow.EUNAVAILABLE {
+		t.Errorf("Verify after Close = %v, want unavailable", err)
+	}
+}

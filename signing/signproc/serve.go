@@ -1,0 +1,77 @@
+package signproc
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime/debug"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// Serve is a worker's side: it says it is ready, then answers the calls
+// read from r with s, one at a time, on w, until r ends — the server
+// closed its end (a clean stop) or died. A panic in s answers EINTERNAL
+// and the worker goes on. It returns nil at the end of r, else the error
+// that broke the stream.
+func Serve(r io.Reader, w io.Writer, s workflow.Signer, logger *slog.Logger) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	if err := writeFrame(w, response{Ready: true}, nil); err != nil {
+		return fmt.Errorf("signing worker: %w", err)
+	}
+	for {
+		var req request
+		body, err := readFrame(br, &req)
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("signing worker: read: %w", err)
+		}
+		resp, out := answer(s, req, body, logger)
+		if err := writeFrame(w, resp, out); err != nil {
+			return fmt.Errorf("signing worker: write: %w", err)
+		}
+	}
+}
+
+// answer runs one call; a panic becomes EINTERNAL, logged with its stack.
+func answer(s workflow.Signer, req request, pdf []byte, logger *slog.Logger) (resp response, out []byte) {
+	defer func() {
+		if p := recover(); p != nil {
+			logger.Error("signing worker: panic", "op", req.Op, "panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+			resp, out = errorResponse(fmt.Errorf("panic in the signing worker (%s): %v", req.Op, p)), nil
+		}
+	}()
+	ctx := context.Background() // the server kills the worker to cancel a call
+	var err error
+	var v workflow.Verification
+	switch req.Op {
+	case opOfficial:
+		out, err = s.SignOfficial(ctx, req.Doc, req.Signer, pdf)
+	case opAgency:
+		out, err = s.SignAgency(ctx, req.Doc, pdf)
+	case opAttachment:
+		out, err = s.SignAttachment(ctx, req.Doc, pdf)
+	case opVerify:
+		v, err = s.Verify(ctx, pdf)
+	case opVerifyDocument:
+		if dv, ok := s.(workflow.DocumentVerifier); ok {
+			v, err = dv.VerifyDocument(ctx, req.Doc, pdf)
+		} else {
+			v, err = s.Verify(ctx, pdf)
+		}
+	default:
+		err = fmt.Errorf("signing worker: unknown operation %q", req.Op)
+	}
+	if err != nil {
+		return errorResponse(err), nil
+	}
+	if req.Op == opVerify || req.Op == opVerifyDocument {
+		return response{Verification: &v}, nil
+	}
+	return response{}, out
+}
