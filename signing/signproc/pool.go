@@ -39,8 +39,8 @@ type Config struct {
 
 // Pool is a workflow.Signer whose calls run in worker processes. A worker
 // that dies or does not answer within the timeout is killed, the call
-// fails with EUNAVAILABLE (retryable: 503), and the next call starts a new
-// worker. Safe for concurrent use.
+// fails with EUNAVAILABLE (retryable: 503), and a new worker is started at
+// once (or by the next call, if that fails). Safe for concurrent use.
 type Pool struct {
 	cfg   Config
 	slots chan *proc // one per worker; nil: not running
@@ -155,12 +155,28 @@ func (p *Pool) call(ctx context.Context, req request, pdf []byte) (response, []b
 	resp, out, err := w.roundTrip(ctx, p.cfg.Timeout, req, pdf)
 	if err != nil {
 		w.stop(0)
-		p.release(nil)
-		p.cfg.Logger.Error("signing worker failed: stopped; the next signature starts a new one", "op", req.Op, "pid", w.pid(), "err", err, "exit", w.exitStatus())
+		p.cfg.Logger.Warn("signing worker failed: stopped, starting a new one", "op", req.Op, "pid", w.pid(), "err", err, "exit", w.exitStatus())
+		go p.replace()
 		return response{}, nil, workflow.Wrap(workflow.EUNAVAILABLE, err, "the signing worker stopped before it answered; try again")
 	}
 	p.release(w)
 	return resp, out, resp.err()
+}
+
+// replace starts a worker in place of one that failed, holding its slot
+// meanwhile; if it cannot, the next call tries again.
+func (p *Pool) replace() {
+	select {
+	case <-p.done:
+		p.release(nil)
+		return
+	default:
+	}
+	w, err := p.start(context.Background())
+	if err != nil {
+		p.cfg.Logger.Error("signing worker could not be restarted: the next signature tries again", "err", err)
+	}
+	p.release(w)
 }
 
 // signed is call for the operations that return a PDF.
