@@ -36,6 +36,9 @@ func signWorkerCmd(ctx context.Context, opts options, args []string, getenv func
 		return 1
 	}
 	defer a.Close()
+	// serve stores revocations and forgets its own "not revoked" answers
+	// at once; a worker cannot be told, so it reuses none.
+	a.db.FreshRevocations = true
 	calls, answers := os.NewFile(3, "calls"), os.NewFile(4, "answers")
 	if calls == nil || answers == nil {
 		logger.Error("signing worker: no pipes on fd 3 and 4 (serve starts it)")
@@ -79,18 +82,25 @@ func (a *app) startSigning(ctx context.Context, getenv func(string) string, stde
 	return func() { pool.Close(context.Background()) }, nil
 }
 
-// workerEnv is base without its VANTHU_* variables, plus every setting of
-// c as resolved from environment and flags: a worker reads the same
-// configuration whatever way serve got it. VANTHU_ADDR is the address
-// serve listens on, which the development PKI names in what it issues.
+// workerEnv is base without the variables of c's settings, plus every
+// setting as resolved from environment and flags: a worker reads the same
+// configuration whatever way serve got it. The variables that are no
+// setting (VANTHU_PKCS11_PIN, VANTHU_KEY_PASSWORD, a key URI's pin-env)
+// pass as they are. VANTHU_ADDR is the address serve listens on, which
+// the development PKI names in what it issues.
 func (c *Config) workerEnv(base []string) []string {
+	settings := c.settings()
+	set := map[string]bool{}
+	for _, s := range settings {
+		set[s.env] = true
+	}
 	var env []string
 	for _, kv := range base {
-		if !strings.HasPrefix(kv, "VANTHU_") {
+		if name, _, _ := strings.Cut(kv, "="); !set[name] {
 			env = append(env, kv)
 		}
 	}
-	for _, s := range c.settings() {
+	for _, s := range settings {
 		v := ""
 		switch {
 		case s.str != nil:

@@ -58,6 +58,11 @@ type DB struct {
 	// Now is the clock that decides whether a session has expired;
 	// time.Now by default.
 	Now func() time.Time
+	// FreshRevocations makes Revocation read the database every time
+	// rather than reuse an answer "not revoked" for RevocationLease: for
+	// a process that must see a revocation as soon as another one stores
+	// it (serve's signing workers). Set before use.
+	FreshRevocations bool
 	// queries are the document reads' statements by their tail
 	// (documentQuery), queryCount how many.
 	queries    sync.Map

@@ -111,6 +111,7 @@ func (d *DB) Revoke(ctx context.Context, r workflow.Revocation, e *workflow.Even
 func (d *DB) Revocation(ctx context.Context, issuer, serial string) (workflow.Revocation, error) {
 	k := [2]string{issuer, serial}
 	_, inTx := ctx.Value(txKey{}).(*conn)
+	inTx = inTx || d.FreshRevocations // no answer reused
 	now := time.Now()
 	hit, gen := d.revoked.fresh(k, now)
 	if hit && !inTx {
