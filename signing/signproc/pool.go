@@ -152,15 +152,47 @@ func (p *Pool) call(ctx context.Context, req request, pdf []byte) (response, []b
 		return response{}, nil, err
 	}
 	p.cfg.Logger.Debug("signature sent to worker", "op", req.Op, "pid", w.pid(), "bytes", len(pdf))
-	resp, out, err := w.roundTrip(ctx, p.cfg.Timeout, req, pdf)
-	if err != nil {
-		w.stop(0)
-		p.cfg.Logger.Warn("signing worker failed: stopped, starting a new one", "op", req.Op, "pid", w.pid(), "err", err, "exit", w.exitStatus())
-		go p.replace()
-		return response{}, nil, workflow.Wrap(workflow.EUNAVAILABLE, err, "the signing worker stopped before it answered; try again")
+	// The exchange does not end with ctx: a worker cannot be told to drop
+	// a call, and killing it for a caller that went away (a client that
+	// disconnects) would cost a new worker's start each time. The caller
+	// gets its answer at once; the worker finishes (or times out) and
+	// goes back to the pool.
+	answer := make(chan exchange, 1)
+	go func() {
+		resp, out, err := w.roundTrip(context.WithoutCancel(ctx), p.cfg.Timeout, req, pdf)
+		answer <- exchange{resp, out, p.settle(w, req.Op, err)}
+	}()
+	select {
+	case a := <-answer:
+		if a.err != nil {
+			return response{}, nil, a.err
+		}
+		return a.resp, a.out, a.resp.err()
+	case <-ctx.Done():
+		return response{}, nil, workflow.Wrap(workflow.EUNAVAILABLE, context.Cause(ctx), "the signature was abandoned: the request ended before the worker answered")
 	}
-	p.release(w)
-	return resp, out, resp.err()
+}
+
+// exchange is one call's outcome.
+type exchange struct {
+	resp response
+	out  []byte
+	err  error
+}
+
+// settle gives w back after its exchange, or, when the exchange failed
+// (the worker died, was killed, answered nonsense or not in time), stops
+// it, starts a new one in its place and returns the EUNAVAILABLE to
+// answer.
+func (p *Pool) settle(w *proc, op string, err error) error {
+	if err == nil {
+		p.release(w)
+		return nil
+	}
+	w.stop(0)
+	p.cfg.Logger.Warn("signing worker failed: stopped, starting a new one", "op", op, "pid", w.pid(), "err", err, "exit", w.exitStatus())
+	go p.replace()
+	return workflow.Wrap(workflow.EUNAVAILABLE, err, "the signing worker stopped before it answered; try again")
 }
 
 // replace starts a worker in place of one that failed, holding its slot

@@ -31,7 +31,7 @@ func TestMain(m *testing.M) {
 }
 
 // fakeSigner does what the PDF says: "exit" ends the process, "hang"
-// never answers, "panic" panics, "err:CODE" fails with CODE; anything
+// never answers, "slow" answers after 500 ms, "panic" panics, "err:CODE" fails with CODE; anything
 // else is signed as "signed(notation,signer,password hash):pdf".
 type fakeSigner struct{}
 
@@ -41,6 +41,8 @@ func (fakeSigner) act(pdf []byte) error {
 		os.Exit(3)
 	case s == "hang":
 		time.Sleep(time.Hour)
+	case s == "slow":
+		time.Sleep(500 * time.Millisecond)
 	case s == "panic":
 		panic("fake signer panics")
 	case strings.HasPrefix(s, "err:"):
@@ -207,7 +209,13 @@ func TestPoolWorkerDies(t *testing.T) {
 		}
 	})
 	t.Run("Canceled", func(t *testing.T) {
-		p := newPool(t, 1, 0)
+		// The caller is answered at once; the worker is not killed for it
+		// but finishes its call (here: hangs until the timeout).
+		p := newPool(t, 1, 2*time.Second)
+		if err := p.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		before := p.pids(t)
 		cctx, cancel := context.WithCancel(ctx)
 		time.AfterFunc(200*time.Millisecond, cancel)
 		_, err := p.SignAgency(cctx, d, []byte("hang"))
@@ -216,6 +224,27 @@ func TestPoolWorkerDies(t *testing.T) {
 		}
 		if _, err := p.SignAgency(ctx, d, []byte("%PDF")); err != nil {
 			t.Errorf("the call after the cancellation: %v", err)
+		}
+		if now := p.pids(t); len(now) != 1 || now[0] == before[0] {
+			t.Errorf("workers %v after the abandoned call timed out, want a new one (not %v)", now, before)
+		}
+	})
+	t.Run("CanceledKeepsWorker", func(t *testing.T) {
+		p := newPool(t, 1, 0)
+		if err := p.Start(ctx); err != nil {
+			t.Fatal(err)
+		}
+		before := p.pids(t)
+		cctx, cancel := context.WithCancel(ctx)
+		time.AfterFunc(100*time.Millisecond, cancel)
+		if _, err := p.SignAgency(cctx, d, []byte("slow")); workflow.ErrorCode(err) != workflow.EUNAVAILABLE || !errors.Is(err, context.Canceled) {
+			t.Fatalf("err = %v, want unavailable caused by the cancellation", err)
+		}
+		if _, err := p.SignAgency(ctx, d, []byte("%PDF")); err != nil {
+			t.Errorf("the call after the cancellation: %v", err)
+		}
+		if now := p.pids(t); len(now) != 1 || now[0] != before[0] {
+			t.Errorf("workers %v, want the same one (%v): a caller going away kills no worker", now, before)
 		}
 	})
 }
