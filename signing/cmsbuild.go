@@ -136,6 +136,7 @@ func timeStampAttribute(ctx context.Context, url string, sig []byte) ([]byte, er
 	if err != nil {
 		return nil, workflow.Wrap(workflow.EUNAVAILABLE, err, "timestamp authority unavailable")
 	}
+	noteToken(tsaKey(url, false), len(ts.RawToken))
 	return attribute(oidTimeStampToken, ts.RawToken), nil
 }
 

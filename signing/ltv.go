@@ -608,14 +608,16 @@ func uniq(idx []int) []int {
 	return out
 }
 
-// Size of the /Contents placeholder of a document time-stamp, in bytes
-// (a token with the TSA's chain is 2-6 KB); doubled once if too small.
+// Size of the /Contents placeholder of a document time-stamp, in bytes,
+// before the TSA's first token is seen (a token with the TSA's chain is
+// 2-6 KB); then the room its recent tokens took (tokenRoom). A token that
+// does not fit is asked again with room for it and 1 KB more, once.
 const docTSPlaceholder = 12 << 10
 
 // docTimestamp builds the document time-stamp update for the file r
 // (size bytes, parsed by rdr).
 func docTimestamp(ctx context.Context, r io.ReaderAt, size int64, rdr *pdf.Reader, o LTV) ([]byte, error) {
-	room := docTSPlaceholder
+	room := tokenRoom(tsaKey(o.TSAURL, o.TSA != nil), docTSPlaceholder)
 	for attempt := 0; ; attempt++ {
 		u, err := newIncUpdate(r, size, rdr)
 		if err != nil {
@@ -655,7 +657,7 @@ func docTimestamp(ctx context.Context, r io.ReaderAt, size int64, rdr *pdf.Reade
 			if attempt > 0 {
 				return nil, workflow.Errorf(workflow.EUNAVAILABLE, "the time-stamp token (%d bytes) does not fit its placeholder", len(tok))
 			}
-			room = len(tok) + 4096
+			room = len(tok) + 1024
 			continue
 		}
 		hex.Encode(buf[cStart-size+1:], tok)
@@ -841,6 +843,7 @@ func requestToken(ctx context.Context, o LTV, digest []byte) (*timestamp.Timesta
 	if ts.HashAlgorithm != crypto.SHA256 || !bytes.Equal(ts.HashedMessage, digest) || ts.Nonce == nil || ts.Nonce.Cmp(nonce) != 0 {
 		return nil, workflow.Errorf(workflow.EUNAVAILABLE, "the time-stamp authority's token is not for this request")
 	}
+	noteToken(tsaKey(o.TSAURL, o.TSA != nil), len(ts.RawToken))
 	return ts, nil
 }
 

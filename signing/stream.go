@@ -16,12 +16,10 @@ import (
 	"hash"
 	"io"
 	"strconv"
-	"sync"
 
 	"github.com/digitorus/pdf"
 	"github.com/digitorus/pdfsign/revocation"
 	"github.com/digitorus/pdfsign/sign"
-	"github.com/digitorus/pkcs7"
 	"github.com/mattetti/filebuffer"
 
 	"github.com/vanthu/vanthu/signing/verify"
@@ -121,8 +119,9 @@ func (s *signedDoc) WriteTo(w io.Writer) (int64, error) {
 	return n, nil
 }
 
-// Placeholder reserve for an RFC 3161 token in the CMS (pdfsign's own
-// estimate, which it adds only when it fetches the token itself).
+// Room for an RFC 3161 token in the CMS before the TSA's first token is
+// seen (pdfsign's own estimate, which it adds only when it fetches the
+// token itself); then tokenRoom.
 const tsaReserve = 9000
 
 // signStream signs doc (see the comment at the top of this file). Keys
@@ -172,7 +171,14 @@ func signStreamSized(ctx context.Context, doc docParts, p signParams, extra int)
 			if attempt > 0 {
 				return nil, fmt.Errorf("sign: the signature (%d bytes) does not fit its placeholder (%d bytes)", len(der), len(hole)/2)
 			}
-			if u, err = buildUpdate(ctx, doc, size, p, need-len(hole)+1024); err != nil {
+			// The placeholder is then the CMS that did not fit and 512
+			// bytes more (relative to placeholderRoom, which has learnt
+			// the longer token by now).
+			room, err := placeholderRoom(p)
+			if err != nil {
+				return nil, err
+			}
+			if u, err = buildUpdate(ctx, doc, size, p, need+1024-room); err != nil {
 				return nil, err
 			}
 			continue
@@ -242,35 +248,29 @@ func buildUpdate(ctx context.Context, doc docParts, size int64, p signParams, ex
 	sd.Signer = zeroSigner{p.key.Signer.Public()}
 	// The engine's CMS is discarded: it is not given the chain, whose
 	// certificate signatures it would check (an ECDSA or RSA verification
-	// per certificate per signature), only the room the chain takes.
-	chainRoom := 0
-	if len(sd.CertificateChains) > 0 {
-		for _, c := range sd.CertificateChains[0][1:] {
-			n, err := degenerateSize(c.Raw)
-			if err != nil {
-				return nil, fmt.Errorf("sign: certificate chain: %w", err)
-			}
-			chainRoom += hex.EncodedLen(n)
-		}
-		sd.CertificateChains = nil
+	// per certificate per signature). The placeholder is ours (see
+	// placeholder.go), not the engine's estimate.
+	sd.CertificateChains = nil
+	room, err := placeholderRoom(p)
+	if err != nil {
+		return nil, err
 	}
 	var engine *sign.SignContext
 	sd.PreSignCallback = func(c *sign.SignContext) error {
 		engine = c
-		c.SignatureMaxLength += uint32(chainRoom)
-		if p.tsaURL != "" {
-			c.SignatureMaxLength += uint32(hex.EncodedLen(tsaReserve))
-		}
-		c.SignatureMaxLength = uint32(max(0, int(c.SignatureMaxLength)+extra))
+		// The engine raises its base when its own CMS did not fit the
+		// placeholder and tries again: what it added is kept.
+		grown := int(c.SignatureMaxLengthBase) - engineBase
+		c.SignatureMaxLength = uint32(max(0, room+extra+max(0, grown)))
 		if p.stamp != nil {
 			return addPageStamp(c, *p.stamp, p.page)
 		}
 		return nil
 	}
 	var out resultWriter
-	in := emptyInput{io.NewSectionReader(doc, 0, size), updateSize(p, chainRoom, extra)}
+	in := emptyInput{io.NewSectionReader(doc, 0, size), updateSize(p, room, extra)}
 	//nolint:staticcheck // the engine under the fluent API (see pdfsign.go).
-	err := sign.SignWithData(in, &out, rdr, size, sd)
+	err = sign.SignWithData(in, &out, rdr, size, sd)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -281,38 +281,6 @@ func buildUpdate(ctx context.Context, doc docParts, size int64, p signParams, ex
 		return nil, errors.New("sign: the engine did not report its byte range")
 	}
 	return relocateUpdate(out.b, size, engine.NewXrefStart, engine.ByteRangeValues, engine.PDFReader.XrefInformation.Type)
-}
-
-// degenerateSizes remembers degenerateSize by the certificate's bytes
-// (the same chain is signed with every time; at most maxDegenerateSizes
-// entries, then it starts over).
-var degenerateSizes = struct {
-	sync.Mutex
-	m map[string]int
-}{m: map[string]int{}}
-
-const maxDegenerateSizes = 64
-
-// degenerateSize is the length of pkcs7.DegenerateCertificate(der), the
-// room pdfsign's engine gives a chain certificate in its placeholder.
-func degenerateSize(der []byte) (int, error) {
-	degenerateSizes.Lock()
-	n, ok := degenerateSizes.m[string(der)]
-	degenerateSizes.Unlock()
-	if ok {
-		return n, nil
-	}
-	d, err := pkcs7.DegenerateCertificate(der)
-	if err != nil {
-		return 0, err
-	}
-	degenerateSizes.Lock()
-	if len(degenerateSizes.m) >= maxDegenerateSizes {
-		clear(degenerateSizes.m)
-	}
-	degenerateSizes.m[string(der)] = len(d)
-	degenerateSizes.Unlock()
-	return len(d), nil
 }
 
 // emptyInput is the engine's input: it copies nothing into the engine's
@@ -334,14 +302,29 @@ func (e emptyInput) WriteTo(w io.Writer) (int64, error) {
 }
 
 // updateSize estimates the bytes of the engine's update for p: the
-// images, the signature placeholder (hex) with the chain's room and the
-// time-stamp reserve, and the objects around them.
-func updateSize(p signParams, chainRoom, extra int) int {
-	n := 16<<10 + hex.EncodedLen(4096) + chainRoom + max(0, extra)
-	if p.tsaURL != "" {
-		n += hex.EncodedLen(tsaReserve)
+// images, the signature placeholder (room hex digits, plus extra) and the
+// objects around them.
+func updateSize(p signParams, room, extra int) int {
+	return 16<<10 + room + max(0, extra) + imagesSize(p)
+}
+
+// engineBase is the engine's initial SignatureMaxLengthBase (SignWithData:
+// 2,048 bytes as hex).
+const engineBase = 2 * 2048
+
+// placeholderRoom is the hex digits of the /Contents placeholder for p:
+// the CMS buildCMS will write, with the room its TSA's next token is
+// expected to take (placeholder.go).
+func placeholderRoom(p signParams) (int, error) {
+	tok := 0
+	if p.tsa != nil || p.tsaURL != "" {
+		tok = tokenRoom(tsaKey(p.tsaURL, p.tsa != nil), tsaReserve)
 	}
-	return n + imagesSize(p)
+	n, err := cmsRoom(p, tok)
+	if err != nil {
+		return 0, err
+	}
+	return hex.EncodedLen(n), nil
 }
 
 // imagesSize is the bytes p's images (the signature's and the stamp's)
