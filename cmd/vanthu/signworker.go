@@ -37,8 +37,12 @@ func signWorkerCmd(ctx context.Context, opts options, args []string, getenv func
 	}
 	defer a.Close()
 	// serve stores revocations and forgets its own "not revoked" answers
-	// at once; a worker cannot be told, so it reuses none.
+	// (and OCSP responses) at once; a worker cannot be told, so it reuses
+	// none.
 	a.db.FreshRevocations = true
+	if a.pki != nil {
+		a.pki.FreshOCSP = true
+	}
 	calls, answers := os.NewFile(3, "calls"), os.NewFile(4, "answers")
 	if calls == nil || answers == nil {
 		logger.Error("signing worker: no pipes on fd 3 and 4 (serve starts it)")

@@ -106,8 +106,12 @@ func (c *ocspCache) forget() {
 }
 
 // respond returns the response for serial: one made less than OCSPReuse
-// ago, or a new one.
+// ago, or a new one (always a new one with FreshOCSP).
 func (a *Authority) respond(ctx context.Context, serial *big.Int, hash crypto.Hash) ([]byte, error) {
+	if a.FreshOCSP {
+		der, _, err := a.produce(ctx, serial, hash)
+		return der, err
+	}
 	k := ocspKey{hash: hash, serial: string(serial.Bytes())}
 	now := a.now()
 	der, gen := a.ocsp.get(k, now)

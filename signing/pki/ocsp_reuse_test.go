@@ -91,3 +91,46 @@ func TestOCSPReuse(t *testing.T) {
 		t.Error("a response was reused after OCSPReuse")
 	}
 }
+
+// TestFreshOCSP: an authority that reuses no response (a signing worker's)
+// answers "revoked" at once for a revocation another instance stored.
+func TestFreshOCSP(t *testing.T) {
+	ctx := context.Background()
+	db := gormdbtest.Open(t, gormdb.SQLite)
+	e := newEnv(t, db)
+	server, err := pki.New(e.pki, db, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	worker, err := pki.New(e.pki, db, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	worker.FreshOCSP = true
+	key, err := e.pki.Officer("u-fresh", "Lê Văn Tươi", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cert := key.Chain[0]
+	status := func() int {
+		t.Helper()
+		der, err := worker.OCSPResponse(ctx, cert)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r, err := ocsp.ParseResponse(der, e.pki.Root())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Status
+	}
+	if s := status(); s != ocsp.Good {
+		t.Fatalf("before the revocation: status %d, want good", s)
+	}
+	if _, err := server.Revoke(ctx, nil, pki.RevokeRequest{Serial: pki.SerialHex(cert.SerialNumber), Reason: workflow.ReasonKeyCompromise}); err != nil {
+		t.Fatal(err)
+	}
+	if s := status(); s != ocsp.Revoked {
+		t.Errorf("right after another instance revoked it: status %d, want revoked at once", s)
+	}
+}

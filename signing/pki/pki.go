@@ -54,6 +54,12 @@ type Authority struct {
 	OCSPValidity time.Duration
 	CRLValidity  time.Duration
 
+	// FreshOCSP makes every OCSP response anew, reusing none: for a
+	// process that is not told of the revocations another one stores (a
+	// signing worker beside its server), which would otherwise answer
+	// "good" for up to OCSPReuse after a revocation.
+	FreshOCSP bool
+
 	ocsp   ocspCache  // responses reused for OCSPReuse
 	issued rootIssued // certificates the root signed, for Fetcher
 }
