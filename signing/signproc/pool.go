@@ -117,7 +117,7 @@ func (p *Pool) acquire(ctx context.Context) (*proc, error) {
 	case <-p.done:
 		return nil, closed
 	case <-ctx.Done():
-		return nil, ctx.Err()
+		return nil, workflow.Wrap(workflow.EUNAVAILABLE, context.Cause(ctx), "no signing worker became free before the request ended; try again")
 	}
 	select {
 	case <-p.done: // closed meanwhile: Close stops what the slot holds
@@ -147,6 +147,9 @@ func (p *Pool) release(w *proc) { p.slots <- w }
 // time) stops it and is EUNAVAILABLE; the worker's own errors keep their
 // code.
 func (p *Pool) call(ctx context.Context, req request, pdf []byte) (response, []byte, error) {
+	if uint64(len(pdf)) > maxBody { // refused before a worker is taken: not the worker's failure
+		return response{}, nil, workflow.Errorf(workflow.ETOOLARGE, "a PDF of %d bytes is too large for the signing worker", len(pdf))
+	}
 	w, err := p.acquire(ctx)
 	if err != nil {
 		return response{}, nil, err

@@ -71,8 +71,9 @@ func errorResponse(err error) response {
 // Frames: a 4-byte header length and a 4-byte body length (big-endian),
 // the header (JSON), the body.
 const (
-	maxHeader = 16 << 20
-	maxBody   = 1<<32 - 1
+	maxHeader  = 16 << 20
+	maxBody    = 1<<32 - 1
+	trustAfter = 8 << 20
 )
 
 // writeFrame writes one frame.
@@ -117,9 +118,18 @@ func readFrame(r io.Reader, hdr any) ([]byte, error) {
 	if bn == 0 {
 		return nil, nil
 	}
-	body := make([]byte, bn)
+	// The length is believed once trustAfter bytes of the body came: a
+	// broken peer's garbage length allocates at most that much.
+	body := make([]byte, min(bn, trustAfter))
 	if _, err := io.ReadFull(r, body); err != nil {
 		return nil, unexpected(err)
+	}
+	if uint32(len(body)) < bn {
+		body = append(make([]byte, 0, bn), body...)
+		if _, err := io.ReadFull(r, body[len(body):bn]); err != nil {
+			return nil, unexpected(err)
+		}
+		body = body[:bn]
 	}
 	return body, nil
 }
