@@ -151,7 +151,7 @@ func TestIntegrationConformanceCached(t *testing.T) {
 // hash to it (otherwise it refuses them), which is what lets a Put cache
 // the bytes it sent without hashing them again.
 func TestIntegrationPutAnswersItsChecksum(t *testing.T) {
-	s, _ := countedStore(t, 1<<20)
+	s, tr := countedStore(t, 1<<20)
 	ctx := context.Background()
 	b := storagetest.RandomBytes(6, 3000)
 	opts := func(sum string) s3.PutObjectOptions {
@@ -172,10 +172,15 @@ func TestIntegrationPutAnswersItsChecksum(t *testing.T) {
 	if _, err := s.Client().PutObject(ctx, s.Bucket(), "unchecked", bytes.NewReader(b), int64(len(b)), opts(storagetest.Sum([]byte("other")))); err == nil {
 		t.Fatal("PUT of bytes not matching their x-amz-checksum-sha256 accepted")
 	}
-	// Through the store: the Put's bytes are served from the cache.
+	// Through the store: the Put's bytes, cached on the server's checksum
+	// without a second hash, are served from the cache — no request.
 	key := workflow.BlobKey(storagetest.Sum(b))
 	putBytes(t, s, key, b, workflow.PutOptions{})
+	tr.take()
 	if got, _ := storagetest.Get(t, s, key); !bytes.Equal(got, b) {
 		t.Fatal("Get after a verified Put: other bytes")
+	}
+	if m := tr.take(); len(m) != 0 {
+		t.Errorf("Get after a verified Put: requests %v, want none (from the cache)", m)
 	}
 }
