@@ -17,6 +17,7 @@ import (
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 
+	"github.com/vanthu/vanthu/signing/cmsder"
 	"github.com/vanthu/vanthu/signing/verify"
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -146,46 +147,20 @@ func timeStampAttribute(ctx context.Context, url string, sig []byte) ([]byte, er
 // unsigned attribute).
 func signedData(chain []*x509.Certificate, attrs [][]byte, sigAlg asn1.ObjectIdentifier, sig, unsigned []byte) []byte {
 	ee := chain[0]
-	algID := func(b *cryptobyte.Builder, oid asn1.ObjectIdentifier) {
-		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { b.AddASN1ObjectIdentifier(oid) })
-	}
-	signerInfo := func(b *cryptobyte.Builder) {
-		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // SignerInfo
-			b.AddASN1Int64(1)
-			b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // IssuerAndSerialNumber
-				b.AddBytes(ee.RawIssuer)
-				b.AddASN1BigInt(ee.SerialNumber)
-			})
-			algID(b, oidSHA256)
-			// [0] IMPLICIT SET OF Attribute: the signed SET with its tag replaced.
-			b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
-				for _, a := range attrs {
-					b.AddBytes(a)
-				}
-			})
-			algID(b, sigAlg)
-			b.AddASN1OctetString(sig)
-			if unsigned != nil {
-				b.AddASN1(cbasn1.Tag(1).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
-					b.AddBytes(unsigned)
-				})
-			}
-		})
-	}
 	return der(func(b *cryptobyte.Builder) {
 		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // ContentInfo
 			b.AddASN1ObjectIdentifier(oidSignedData)
 			b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
 				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // SignedData
 					b.AddASN1Int64(1)
-					b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) { algID(b, oidSHA256) })
+					b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) { cmsder.AlgID(b, cmsder.OIDSHA256) })
 					b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { b.AddASN1ObjectIdentifier(oidData) })
 					b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
 						for _, c := range chain {
 							b.AddBytes(c.Raw)
 						}
 					})
-					b.AddASN1(cbasn1.SET, signerInfo)
+					b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) { cmsder.SignerInfo(b, ee, attrs, sigAlg, sig, unsigned) })
 				})
 			})
 		})

@@ -16,6 +16,8 @@ import (
 
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+
+	"github.com/vanthu/vanthu/signing/cmsder"
 )
 
 // The granted TimeStampResp, written directly. github.com/digitorus/
@@ -112,9 +114,6 @@ func grantedResponse(f tokenFields, cert *x509.Certificate, signer crypto.Signer
 	if err != nil {
 		return nil, err
 	}
-	algID := func(b *cryptobyte.Builder, oid asn1.ObjectIdentifier) {
-		b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { b.AddASN1ObjectIdentifier(oid) })
-	}
 	var out cryptobyte.Builder
 	out.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // TimeStampResp
 		// PKIStatusInfo: granted, then the token (a ContentInfo).
@@ -124,7 +123,7 @@ func grantedResponse(f tokenFields, cert *x509.Certificate, signer crypto.Signer
 			b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
 				b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // SignedData
 					b.AddASN1Int64(3)
-					b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) { algID(b, oidSHA256) })
+					b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) { cmsder.AlgID(b, cmsder.OIDSHA256) })
 					b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // encapContentInfo
 						b.AddASN1ObjectIdentifier(oidTSTInfo)
 						b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
@@ -138,21 +137,7 @@ func grantedResponse(f tokenFields, cert *x509.Certificate, signer crypto.Signer
 						}
 					})
 					b.AddASN1(cbasn1.SET, func(b *cryptobyte.Builder) {
-						b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) { // SignerInfo
-							b.AddASN1Int64(1)
-							b.AddASN1(cbasn1.SEQUENCE, func(b *cryptobyte.Builder) {
-								b.AddBytes(cert.RawIssuer)
-								b.AddASN1BigInt(cert.SerialNumber)
-							})
-							algID(b, oidSHA256)
-							b.AddASN1(cbasn1.Tag(0).Constructed().ContextSpecific(), func(b *cryptobyte.Builder) {
-								for _, a := range attrs {
-									b.AddBytes(a)
-								}
-							})
-							algID(b, sigAlg)
-							b.AddASN1OctetString(sig)
-						})
+						cmsder.SignerInfo(b, cert, attrs, sigAlg, sig, nil)
 					})
 				})
 			})
