@@ -220,15 +220,12 @@ func (t *pgTx) QueryRowContext(ctx context.Context, query string, args ...any) *
 func (t *pgTx) readDocuments(ctx context.Context, q *documentQuery, rows []documentRow, args []any) ([]documentRow, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.err != nil {
-		return nil, t.err
+	begin, err := t.usable()
+	if err != nil {
+		return nil, err
 	}
-	if t.done {
-		return nil, errTxDone
-	}
-	begin := !t.begun
 	t.begun = true // sent with the read, or failed: ROLLBACK either way is harmless
-	err := t.sc.Raw(func(dc any) error {
+	err = t.sc.Raw(func(dc any) error {
 		sc, ok := dc.(*stdlib.Conn)
 		if !ok {
 			return fmt.Errorf("postgres connection is a %T, not pgx's", dc)
@@ -279,15 +276,12 @@ type pgStmt struct {
 func (t *pgTx) pipeline(ctx context.Context, stmts ...pgStmt) ([]*pgconn.Result, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.err != nil {
-		return nil, t.err
+	begin, err := t.usable()
+	if err != nil {
+		return nil, err
 	}
-	if t.done {
-		return nil, errTxDone
-	}
-	begin := !t.begun
 	var results []*pgconn.Result
-	err := t.sc.Raw(func(dc any) error {
+	err = t.sc.Raw(func(dc any) error {
 		var err error
 		results, err = t.sendPipeline(ctx, dc, begin, stmts)
 		return err
@@ -307,6 +301,19 @@ func (t *pgTx) pipeline(ctx context.Context, stmts ...pgStmt) ([]*pgconn.Result,
 
 // errNotPipelined is pipeline declining a statement it has no name for.
 var errNotPipelined = errors.New("statement not pipelined")
+
+// usable says whether statements may be sent (the transaction has not
+// failed or committed) and whether BEGIN must go with them. Called with
+// t.mu held.
+func (t *pgTx) usable() (begin bool, err error) {
+	if t.err != nil {
+		return false, t.err
+	}
+	if t.done {
+		return false, errTxDone
+	}
+	return !t.begun, nil
+}
 
 // errTxDone is a statement sent after the transaction committed.
 var errTxDone = errors.New("transaction already committed")
