@@ -1,7 +1,9 @@
 package main
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -17,13 +19,18 @@ import (
 
 // signWorkerCmd runs "vanthu sign-worker", which serve starts (never an
 // operator): it builds the app as serve would from the configuration serve
-// gives it in its environment — keys, development PKI, database — and
+// writes on its standard input — keys, development PKI, database — and
 // makes the signatures serve sends it on file descriptor 3, answering on
 // 4, until serve closes the pipe (docs/signing.md, "Eighth session").
 func signWorkerCmd(ctx context.Context, opts options, args []string, getenv func(string) string, stderr io.Writer) int {
 	fs := flag.NewFlagSet("sign-worker", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfg, err := LoadConfig(fs, args, getenv)
+	settings, err := readWorkerArgs(os.Stdin)
+	if err != nil {
+		fmt.Fprintf(stderr, "vanthu sign-worker: %v (serve starts it)\n", err)
+		return 2
+	}
+	cfg, err := LoadConfig(fs, append(settings, args...), getenv)
 	if err != nil {
 		fmt.Fprintf(stderr, "vanthu sign-worker: %v\n", err)
 		return 2
@@ -70,11 +77,16 @@ func (a *app) startSigning(ctx context.Context, getenv func(string) string, stde
 		return nil, fmt.Errorf("signing workers: %w", err)
 	}
 	env := a.cfg.workerEnv(os.Environ())
+	settings, err := json.Marshal(a.cfg.workerArgs())
+	if err != nil {
+		return nil, fmt.Errorf("signing workers: %w", err)
+	}
 	pool := signproc.New(signproc.Config{Size: a.docs.SignConcurrency, Logger: a.log,
 		Start: startLowered(a.cfg.SignNice, a.log),
 		Command: func() *exec.Cmd {
 			cmd := exec.Command(exe, "sign-worker")
 			cmd.Env, cmd.Stdout, cmd.Stderr = env, stderr, stderr
+			cmd.Stdin = bytes.NewReader(settings)
 			return cmd
 		}})
 	if err := pool.Start(ctx); err != nil {
@@ -86,16 +98,15 @@ func (a *app) startSigning(ctx context.Context, getenv func(string) string, stde
 	return func() { pool.Close(context.Background()) }, nil
 }
 
-// workerEnv is base without the variables of c's settings, plus every
-// setting as resolved from environment and flags: a worker reads the same
-// configuration whatever way serve got it. The variables that are no
-// setting (VANTHU_PKCS11_PIN, VANTHU_KEY_PASSWORD, a key URI's pin-env)
-// pass as they are. VANTHU_ADDR is the address serve listens on, which
-// the development PKI names in what it issues.
+// workerEnv is base without the variables of c's settings: a worker gets
+// its settings as flags (workerArgs) on its standard input, so that one
+// set empty stays empty (an empty variable means the default) and the
+// secrets among them (database URL, S3 keys) stay out of its environment.
+// The variables that are no setting (VANTHU_PKCS11_PIN,
+// VANTHU_KEY_PASSWORD, a key URI's pin-env) pass as they are.
 func (c *Config) workerEnv(base []string) []string {
-	settings := c.settings()
 	set := map[string]bool{}
-	for _, s := range settings {
+	for _, s := range c.settings() {
 		set[s.env] = true
 	}
 	var env []string
@@ -104,7 +115,16 @@ func (c *Config) workerEnv(base []string) []string {
 			env = append(env, kv)
 		}
 	}
-	for _, s := range settings {
+	return env
+}
+
+// workerArgs is every setting of c as resolved from environment and flags,
+// as the flags that set it: a worker reads the same configuration whatever
+// way serve got it. VANTHU_ADDR is the address serve listens on, which the
+// development PKI names in what it issues.
+func (c *Config) workerArgs() []string {
+	var args []string
+	for _, s := range c.settings() {
 		v := ""
 		switch {
 		case s.str != nil:
@@ -117,9 +137,19 @@ func (c *Config) workerEnv(base []string) []string {
 		if s.env == "VANTHU_ADDR" && c.listenURL != "" {
 			v = strings.TrimPrefix(c.listenURL, "http://")
 		}
-		env = append(env, s.env+"="+v)
+		args = append(args, "-"+s.flag+"="+v)
 	}
-	return env
+	return args
+}
+
+// readWorkerArgs reads the flags serve writes on a worker's standard
+// input (workerArgs, as a JSON array).
+func readWorkerArgs(r io.Reader) ([]string, error) {
+	var args []string
+	if err := json.NewDecoder(io.LimitReader(r, 1<<20)).Decode(&args); err != nil {
+		return nil, fmt.Errorf("settings on standard input: %w", err)
+	}
+	return args, nil
 }
 
 // lockedWriter serialises the writes of serve's logger and of its

@@ -2,12 +2,16 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"encoding/json"
+	"flag"
 	"io"
 	"net/http"
 	"os"
+	"reflect"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -189,4 +193,47 @@ func niceOf(t *testing.T, pid int) int {
 		t.Fatalf("/proc/%d/stat: %v", pid, err)
 	}
 	return n
+}
+
+// TestWorkerArgs: the settings a worker reads from its standard input are
+// serve's, whatever way serve got them — an empty one included, which an
+// empty variable cannot say (it means the default) — and none of them is
+// left in its environment.
+func TestWorkerArgs(t *testing.T) {
+	env := map[string]string{"VANTHU_DATA_DIR": "/srv/vanthu", "VANTHU_MAX_UPLOAD_MB": "7",
+		"VANTHU_DATABASE_URL": "postgres://u:secret@db/vanthu"}
+	serveFS := flag.NewFlagSet("serve", flag.ContinueOnError)
+	serve, err := LoadConfig(serveFS, []string{"-org-place="}, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if serve.OrgPlace != "" {
+		t.Fatalf("serve's org place %q, want empty", serve.OrgPlace)
+	}
+	in, err := json.Marshal(serve.workerArgs())
+	if err != nil {
+		t.Fatal(err)
+	}
+	args, err := readWorkerArgs(bytes.NewReader(in))
+	if err != nil {
+		t.Fatal(err)
+	}
+	workerFS := flag.NewFlagSet("sign-worker", flag.ContinueOnError)
+	worker, err := LoadConfig(workerFS, args, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(worker, serve) {
+		t.Errorf("worker's configuration\n%+v\nwant serve's\n%+v", *worker, *serve)
+	}
+	var base []string
+	for k, v := range env {
+		base = append(base, k+"="+v)
+	}
+	base = append(base, "VANTHU_PKCS11_PIN=1234", "PATH=/usr/bin")
+	got := serve.workerEnv(base)
+	slices.Sort(got)
+	if want := []string{"PATH=/usr/bin", "VANTHU_PKCS11_PIN=1234"}; !slices.Equal(got, want) {
+		t.Errorf("worker's environment %v, want %v (no setting, the others as they are)", got, want)
+	}
 }
