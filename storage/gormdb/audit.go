@@ -2,6 +2,7 @@ package gormdb
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -302,20 +303,34 @@ SELECT CAST(? AS bigint), CAST(? AS text), CAST(? AS text), CAST(? AS text), CAS
 
 // Events returns a document's audit events in sequence order.
 func (c *conn) Events(ctx context.Context, documentID string) ([]workflow.Event, error) {
-	var rows []eventRow
-	if err := c.q(ctx).Where("document_id = ?", documentID).Order("seq").Find(&rows).Error; err != nil {
-		return nil, c.db.translate(err, "events of document %s", documentID)
-	}
-	events := make([]workflow.Event, 0, len(rows))
-	for i := range rows {
-		e, err := rows[i].toDomain()
+	events := []workflow.Event{}
+	var r eventRow
+	targets := []any{&r.Seq, &r.DocumentID, &r.Actor, &r.Kind, &r.Action, &r.FromState, &r.ToState, &r.Comment,
+		&r.Data, &r.AtMicros, &r.PrevHash, &r.Hash} // the order of eventColumns
+	var decodeErr error
+	err := c.rawRows(ctx, eventsQuery, []any{documentID}, func(rs *sql.Rows) error {
+		if err := rs.Scan(targets...); err != nil {
+			return err
+		}
+		e, err := r.toDomain()
 		if err != nil {
-			return nil, err
+			decodeErr = err
+			return err
 		}
 		events = append(events, e)
+		return nil
+	})
+	if decodeErr != nil {
+		return nil, decodeErr
+	}
+	if err != nil {
+		return nil, c.db.translate(err, "events of document %s", documentID)
 	}
 	return events, nil
 }
+
+// eventsQuery is Events' read.
+var eventsQuery = newRawQuery(`SELECT ` + eventColumns + ` FROM audit_events WHERE document_id = ? ORDER BY seq`)
 
 // WalkEvents calls fn for every audit event in sequence order, reading
 // walkBatch events at a time (keyset paging on seq), and stops at fn's

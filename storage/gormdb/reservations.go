@@ -2,6 +2,7 @@ package gormdb
 
 import (
 	"context"
+	"database/sql"
 	"time"
 
 	"gorm.io/gorm/clause"
@@ -93,29 +94,47 @@ func (c *conn) LockReservation(ctx context.Context, id string) (*workflow.Reserv
 
 // ReservationsOf returns a register year's reservations by number.
 func (c *conn) ReservationsOf(ctx context.Context, kind workflow.RegisterKind, year int) ([]workflow.Reservation, error) {
-	var rows []reservationRow
-	if err := c.q(ctx).Where("kind = ? AND year = ?", string(kind), year).Order("number").Find(&rows).Error; err != nil {
+	out := []workflow.Reservation{}
+	var r reservationRow
+	targets := []any{&r.ID, &r.Kind, &r.Year, &r.Number, &r.Notation, &r.DocumentID, &r.Actor, &r.State, &r.Reason,
+		&r.CreatedAt, &r.VoidedAt} // every target sets its field, NULL included
+	err := c.rawRows(ctx, reservationsOfQuery, []any{string(kind), year}, func(rs *sql.Rows) error {
+		if err := rs.Scan(targets...); err != nil {
+			return err
+		}
+		out = append(out, r.toDomain())
+		return nil
+	})
+	if err != nil {
 		return nil, c.db.translate(err, "reservations of register %s %d", kind, year)
-	}
-	out := make([]workflow.Reservation, len(rows))
-	for i := range rows {
-		out[i] = rows[i].toDomain()
 	}
 	return out, nil
 }
 
+// reservationsOfQuery is ReservationsOf's read.
+var reservationsOfQuery = newRawQuery(`SELECT id, kind, year, number, notation, document_id, actor, state, reason,
+ created_at, voided_at FROM register_reservations WHERE kind = ? AND year = ? ORDER BY number`)
+
 // DeleteReservation removes a reservation still in state reserved;
 // ECONFLICT otherwise.
 func (c *conn) DeleteReservation(ctx context.Context, id string) error {
-	res := c.q(ctx).Where("id = ? AND state = ?", id, string(workflow.NumberReserved)).Delete(&reservationRow{})
-	if res.Error != nil {
-		return c.db.translate(res.Error, "delete reservation %s", id)
+	query := deleteReservationQuery.sqlite
+	if c.pg() {
+		query = deleteReservationQuery.pg
 	}
-	if res.RowsAffected != 1 {
+	n, err := rawExec(ctx, c.g, query, id, string(workflow.NumberReserved))
+	if err != nil {
+		return c.db.translate(err, "delete reservation %s", id)
+	}
+	if n != 1 {
 		return workflow.Errorf(workflow.ECONFLICT, "reservation %s is no longer reserved", id)
 	}
 	return nil
 }
+
+// deleteReservationQuery is DeleteReservation's statement, written in
+// SQL: gorm's statement building cost more than the statement.
+var deleteReservationQuery = newRawQuery(`DELETE FROM register_reservations WHERE id = ? AND state = ?`)
 
 // VoidReservation marks a reserved reservation voided; ECONFLICT when it
 // is not reserved any more.
