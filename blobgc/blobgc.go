@@ -19,11 +19,13 @@
 //     again). After the delete the claim stays as a tombstone, which
 //     fails the commit of an upload that stored the blob before it went
 //     however slow that upload is.
-//   - Guard (the work store the uploads use) clears a tombstone when it
-//     stores the blob again: it reads the tombstone, stores the blob,
-//     then clears that tombstone, which is safe because no run deletes a
-//     blob while its tombstone stands. A run clears the tombstones of
-//     blobs its listing finds back in place the same way.
+//   - A transaction that commits a reference to a blob with a tombstone
+//     clears it when the blob is back (stored again by the upload sent
+//     again): under the claims lock it removes the tombstone, by the
+//     token it read, and then finds the blob in the work store; no run
+//     deletes a blob while its tombstone stands, so the blob stays. An
+//     upload's Put reads nothing from the database. A run clears the
+//     tombstones of blobs its listing finds back in place the same way.
 //   - A blob goes to trash/ first (copied, then deleted); trash older
 //     than the grace period goes for good. A trashed blob that is
 //     referenced and missing (deleted by hand) is put back.
@@ -43,7 +45,7 @@
 // deletion leaves a "deleting" claim, which fails every commit referring
 // to the blob. The run refreshes the claim when it starts the deletion
 // and at its fencing check; one not refreshed for StaleDeleting (ten
-// minutes) counts as a tombstone: Guard clears it when the blob is
+// minutes) counts as a tombstone: the commit clears it when the blob is
 // stored again, so the upload sent again commits. A run deletes nothing
 // later than StaleDeleting/2 after its fencing check (the delete's
 // deadline), so a claim cleared that way is never one a live run still
@@ -84,20 +86,12 @@ const (
 	ClaimDeleted  = "deleted"  // a tombstone: references fail until the blob is back
 )
 
-// Tombstones are the part of the claims an upload needs (Guard).
-type Tombstones interface {
-	// BlobTombstone returns the token of sum's tombstone, or of its
-	// "deleting" claim not refreshed for StaleDeleting, "" if none.
-	BlobTombstone(ctx context.Context, sum string) (string, error)
-	// ClearBlobTombstone removes sum's tombstone (or stale "deleting"
-	// claim) if it has that token and, for a claim, is still stale.
-	ClearBlobTombstone(ctx context.Context, sum, token string) error
-}
-
 // Claims are the collector's side of the protocol with the references
 // (see the package comment). storage/gormdb's DB implements it.
 type Claims interface {
-	Tombstones
+	// ClearBlobTombstone removes sum's tombstone (or stale "deleting"
+	// claim) if it has that token and, for a claim, is still stale.
+	ClearBlobTombstone(ctx context.Context, sum, token string) error
 	// ClaimBlobs marks those of sums that have no claim (nor tombstone)
 	// with token and returns them.
 	ClaimBlobs(ctx context.Context, token string, sums []string) ([]string, error)

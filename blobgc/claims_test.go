@@ -38,7 +38,8 @@ func TestIntegrationClaimsAgainstCommits(t *testing.T) {
 			ctx := context.Background()
 			work := st.open(t)
 			db := gormdbtest.Open(t, backend)
-			guarded := &blobgc.Guard{Blobs: work, Claims: db}
+			guarded := work
+			db.WorkStore = work
 			ahead := func() time.Time { return time.Now().Add(48 * time.Hour) }
 			collector := func() *blobgc.Collector {
 				return &blobgc.Collector{Blobs: guarded, Refs: db, Claims: db, Now: ahead}

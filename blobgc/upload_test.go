@@ -28,7 +28,7 @@ func TestIntegrationUploadReusesBlobDuringCollection(t *testing.T) {
 			ctx := context.Background()
 			work := st.open(t)
 			f := archivetest.New(t, gormdbtest.Open(t, backend), nil)
-			f.Docs.Blobs, f.Archive.Work = &blobgc.Guard{Blobs: work, Claims: f.DB}, work
+			f.Docs.Blobs, f.Archive.Work, f.DB.WorkStore = work, work, work
 			pdf := testpdf.Make(1, "Công văn bị bỏ dở "+t.Name())
 			s := sha256.Sum256(pdf)
 			sum := hex.EncodeToString(s[:])

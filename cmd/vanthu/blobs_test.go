@@ -5,13 +5,17 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/vanthu/vanthu/blobgc"
 	"github.com/vanthu/vanthu/internal/testpdf"
+	"github.com/vanthu/vanthu/storage/gormdb"
+	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
 	"github.com/vanthu/vanthu/storage/localfs"
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -64,5 +68,66 @@ func TestBlobsGCCLI(t *testing.T) {
 	code, out, _ = runCLI(t, env, "blobs", "gc", "--dry-run", "--older-than", "90m")
 	if code != 0 || !strings.Contains(out, "blobs: 1, referenced 1,") {
 		t.Fatalf("after gc: %d\n%s", code, out)
+	}
+}
+
+// An upload's Put reads nothing from the database (no claims, no
+// tombstone: a PostgreSQL round trip per file before), also for a blob
+// the collector deleted; the commit that refers to it again, once it is
+// stored again, clears the tombstone itself (db.WorkStore wired by
+// build). Every statement is logged as slow to count them.
+func TestUploadReadsNoClaims(t *testing.T) {
+	for _, backend := range gormdbtest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			dir := t.TempDir()
+			cfg, err := LoadConfig(newFlagSet(), nil, func(k string) string {
+				if k == "VANTHU_DATA_DIR" {
+					return dir
+				}
+				return ""
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if backend == gormdb.Postgres {
+				cfg.DatabaseURL = gormdbtest.CreatePostgresDatabase(t)
+			}
+			ctx := context.Background()
+			var log syncBuffer
+			a, err := build(ctx, cfg, options{}, slog.New(slog.NewTextHandler(&log, &slog.HandlerOptions{Level: slog.LevelWarn})))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer a.Close()
+			b := []byte("%PDF-1.7 sent, collected, sent again " + t.Name())
+			s := sha256.Sum256(b)
+			sum := hex.EncodeToString(s[:])
+			put := func() {
+				t.Helper()
+				if _, err := a.blobs.Put(ctx, workflow.BlobKey(sum), bytes.NewReader(b), int64(len(b)), sum, workflow.PutOptions{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			put()
+			c := &blobgc.Collector{Blobs: a.blobs, Refs: a.db, Claims: a.db, Now: func() time.Time { return time.Now().Add(48 * time.Hour) }}
+			if rep, err := c.Run(ctx, blobgc.Options{}); err != nil || rep.Collected != 1 {
+				t.Fatalf("collection: %+v %v", rep, err)
+			}
+			a.db.SetSlowQueryThreshold(0)
+			before := len(log.String())
+			put() // sent again
+			if out := log.String()[before:]; strings.Contains(out, "slow query") {
+				t.Fatalf("the Put ran statements:\n%s", out)
+			}
+			err = a.db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+				return tx.CreateUser(ctx, &workflow.User{ID: "u-" + sum[:8], Username: "u" + sum[:8], FullName: "Người ký", SignatureImage: sum, CreatedAt: time.Now()})
+			})
+			if err != nil {
+				t.Fatalf("commit after sending again: %v", err)
+			}
+			if tok, err := a.db.BlobTombstone(ctx, sum); tok != "" || err != nil {
+				t.Fatalf("tombstone after the commit: %q %v", tok, err)
+			}
+		})
 	}
 }

@@ -25,7 +25,6 @@ import (
 
 	"github.com/vanthu/vanthu/api"
 	"github.com/vanthu/vanthu/auth"
-	"github.com/vanthu/vanthu/blobgc"
 	"github.com/vanthu/vanthu/internal/cmd/signcli"
 	"github.com/vanthu/vanthu/internal/gcfloor"
 	"github.com/vanthu/vanthu/internal/httpserver"
@@ -206,9 +205,11 @@ func build(ctx context.Context, cfg *Config, opts options, logger *slog.Logger) 
 		a.Close()
 		return nil, fmt.Errorf("open object store: %w", err)
 	}
-	// Uploads store through the guard: a blob the collector deleted is
-	// referenced again only once stored again (blobgc's claims).
-	a.blobs = &blobgc.Guard{Blobs: blobs, Claims: db}
+	// A blob the collector deleted is referenced again only once stored
+	// again: the commit that refers to it finds it in the work store
+	// (blobgc's claims).
+	a.blobs = blobs
+	db.WorkStore = blobs
 	a.auth = &auth.Service{Repo: db, Now: a.now}
 	a.docs = &workflow.Service{Repo: db, Blobs: a.blobs, Logger: logger, Now: a.now,
 		Agency: workflow.Agency{OrgID: cfg.OrgID, Name: cfg.OrgName, Abbr: cfg.OrgAbbr}, VerifyCodes: cfg.PublicURL != ""}

@@ -34,8 +34,10 @@ import (
 //     HoldsBlobDelete) for StaleBlobDelete counts as a tombstone.
 //   - A tombstone goes only after the blob was seen in place since it was
 //     written (ClearBlobTombstone with the tombstone's token, read before
-//     a Put or a listing): the blob is back, and no run deletes it while
-//     the tombstone stands (a claim needs the row free).
+//     a listing; or a referencing transaction that finds it under the
+//     claims lock, removes it by its token and then finds the blob in the
+//     work store, DB.WorkStore): the blob is back, and no run deletes it
+//     while the tombstone stands (a claim needs the row free).
 //
 // The claims lock: on SQLite the single writer; on PostgreSQL an advisory
 // lock, shared by the referencing transactions, taken exclusively by
@@ -50,6 +52,12 @@ const (
 
 // blobClaimsLockID is the PostgreSQL advisory lock of the claims.
 const blobClaimsLockID = 7_268_110_841
+
+// BlobStat is what a referencing transaction needs of the work store
+// (DB.WorkStore): whether a blob is in place.
+type BlobStat interface {
+	Stat(ctx context.Context, key string) (workflow.ObjectInfo, error)
+}
 
 // blobClaimRow is a blob the collector has claimed, or a tombstone.
 type blobClaimRow struct {
@@ -249,9 +257,10 @@ func (d *DB) BlobClaims(ctx context.Context, fn func(sum, state, token string, s
 
 // StaleBlobDelete is how long a "deleting" claim lasts without its run
 // refreshing it (StartBlobDelete, HoldsBlobDelete) before it counts as a
-// tombstone (a run that stopped between the two ends of a deletion):
-// BlobTombstone returns it and ClearBlobTombstone clears it, so that a
-// commit failing on it passes once its upload is sent again. It is
+// tombstone (a run that stopped between the two ends of a deletion): a
+// commit referring to the blob clears it once the blob is back
+// (reclaimTombstone), so that a commit failing on it passes once its
+// upload is sent again; BlobTombstone returns it. It is
 // blobgc.StaleDeleting (a run deletes nothing later than half of it
 // after its last refresh).
 const StaleBlobDelete = 10 * time.Minute
@@ -284,8 +293,8 @@ func (d *DB) BlobTombstone(ctx context.Context, sum string) (token string, err e
 	return token, d.translate(err, "blob tombstone %s", sum)
 }
 
-// BlobTombstone's statement (tombstoneWhere's condition; read before
-// every upload's Put, without gorm's reflection).
+// BlobTombstone's statement (tombstoneWhere's condition, without gorm's
+// reflection).
 const (
 	blobTombstoneSQLite = "SELECT token FROM blob_claims WHERE sha256 = ? AND (state = ? OR (state = ? AND since < ?)) LIMIT 1"
 	blobTombstonePG     = "SELECT token FROM blob_claims WHERE sha256 = $1 AND (state = $2 OR (state = $3 AND since < $4)) LIMIT 1"
@@ -315,7 +324,7 @@ func (c *conn) checkBlobRefs(ctx context.Context, sums []string) error {
 		return err
 	}
 	for _, r := range claims {
-		if err := c.cancelClaim(ctx, g, r.SHA256, r.State); err != nil {
+		if err := c.cancelClaim(ctx, g, r); err != nil {
 			return err
 		}
 	}
@@ -363,20 +372,23 @@ func (c *conn) pipelinedBlobClaims(ctx context.Context, t *pgTx, sums []string) 
 		return nil, fmt.Errorf("blob claims: %d results for 2 statements", len(results))
 	}
 	for _, row := range results[1].Rows {
-		out = append(out, blobClaimRow{SHA256: string(row[0]), State: string(row[1])})
+		out = append(out, blobClaimRow{SHA256: string(row[0]), State: string(row[1]), Token: string(row[2])})
 	}
 	return out, nil
 }
 
-// cancelClaim cancels sum's claim, read in state, for a reference: a
-// mark goes; a "deleting" claim or a tombstone fails (EUNAVAILABLE). A
-// cancel that deletes nothing reads the claim again: on PostgreSQL it
-// may have waited on another commit cancelling the same mark, or the run
-// may have released it; a claim gone is no deletion.
-func (c *conn) cancelClaim(ctx context.Context, g *gorm.DB, sum, state string) error {
+// cancelClaim cancels a claim, read as r, for a reference: a mark goes;
+// a tombstone (or stale "deleting" claim) goes if the blob is back
+// (reclaimTombstone); a "deleting" claim, or a tombstone of a blob not
+// back, fails (EUNAVAILABLE). A cancel that deletes nothing reads the
+// claim again: on PostgreSQL it may have waited on another commit
+// cancelling the same mark, or the run may have released it; a claim
+// gone is no deletion.
+func (c *conn) cancelClaim(ctx context.Context, g *gorm.DB, r blobClaimRow) error {
+	sum := r.SHA256
 	for range 3 {
-		if state != ClaimMarked {
-			return workflow.Errorf(workflow.EUNAVAILABLE, "file %s was deleted as unreferenced while this request ran: send it again", sum)
+		if r.State != ClaimMarked {
+			return c.reclaimTombstone(ctx, g, sum, r.Token)
 		}
 		res := g.Where("sha256 = ? AND state = ?", sum, ClaimMarked).Delete(&blobClaimRow{})
 		if res.Error != nil {
@@ -385,16 +397,54 @@ func (c *conn) cancelClaim(ctx context.Context, g *gorm.DB, sum, state string) e
 		if res.RowsAffected == 1 {
 			return nil
 		}
-		var states []string
-		if err := g.Model(&blobClaimRow{}).Where("sha256 = ?", sum).Pluck("state", &states).Error; err != nil {
+		var rows []blobClaimRow
+		if err := g.Where("sha256 = ?", sum).Limit(1).Find(&rows).Error; err != nil {
 			return c.db.translate(err, "blob claim %s", sum)
 		}
-		if len(states) == 0 {
+		if len(rows) == 0 {
 			return nil
 		}
-		state = states[0]
+		r = rows[0]
 	}
 	return workflow.Errorf(workflow.EUNAVAILABLE, "blob claim %s: the claim kept changing: send it again", sum)
+}
+
+// reclaimTombstone is a reference to sum finding its claim with token
+// not a mark: it removes the claim if it is a tombstone (or a stale
+// "deleting" claim: tombstoneWhere) with that token and the blob is in
+// the work store (stored again since it was deleted), or fails with
+// EUNAVAILABLE ("send it again"; the removal goes back with the failed
+// transaction).
+//
+// Safe without a clock: the claim was read with the claims lock held,
+// which this transaction keeps until it ends, so no run claims the blob
+// again meanwhile (a claim needs the lock, and the row free). A
+// tombstone is written once its run deleted the blob; a stale "deleting"
+// claim's run deletes nothing after (StaleBlobDelete); a run that took
+// it over changed its token, and then nothing is removed. Removed with
+// the row locked (until the commit), the claim can no longer be taken
+// over: the blob found in place after that stays, and the commit
+// refers to it.
+func (c *conn) reclaimTombstone(ctx context.Context, g *gorm.DB, sum, token string) error {
+	gone := workflow.Errorf(workflow.EUNAVAILABLE, "file %s was deleted as unreferenced while this request ran: send it again", sum)
+	if c.db.WorkStore == nil {
+		return gone
+	}
+	res := c.db.tombstoneWhere(g, sum).Where("token = ?", token).Delete(&blobClaimRow{})
+	if res.Error != nil {
+		return c.db.translate(res.Error, "clear blob tombstone %s", sum)
+	}
+	if res.RowsAffected != 1 {
+		return gone
+	}
+	_, err := c.db.WorkStore.Stat(ctx, workflow.BlobKey(sum))
+	if workflow.ErrorCode(err) == workflow.ENOTFOUND {
+		return gone
+	}
+	if err != nil {
+		return fmt.Errorf("blob %s: %w", sum, err)
+	}
+	return nil
 }
 
 // blobClaims reads the claims of sums with a fixed statement per count
@@ -414,7 +464,7 @@ func (c *conn) blobClaims(ctx context.Context, sums []string) (_ []blobClaimRow,
 	defer rows.Close()
 	for rows.Next() {
 		var r blobClaimRow
-		if err := rows.Scan(&r.SHA256, &r.State); err != nil {
+		if err := rows.Scan(&r.SHA256, &r.State, &r.Token); err != nil {
 			return nil, err
 		}
 		out = append(out, r)
@@ -423,9 +473,9 @@ func (c *conn) blobClaims(ctx context.Context, sums []string) (_ []blobClaimRow,
 }
 
 // blobClaimsQuery is the statement reading the claims of sums (sha256,
-// state; one per count of sums), and its arguments.
+// state, token; one per count of sums), and its arguments.
 func blobClaimsQuery(pg bool, sums []string) (string, []any) {
-	query := "SELECT sha256, state FROM blob_claims WHERE sha256 IN (?" + strings.Repeat(", ?", len(sums)-1) + ")"
+	query := "SELECT sha256, state, token FROM blob_claims WHERE sha256 IN (?" + strings.Repeat(", ?", len(sums)-1) + ")"
 	if pg {
 		query = dollarPlaceholders(query)
 	}

@@ -304,7 +304,7 @@ func TestIntegrationBlobClaimsStaleDeleting(t *testing.T) {
 		now = now.Add(gormdb.StaleBlobDelete + time.Minute)
 		tokens := map[string]string{}
 		for _, sum := range []string{stopped, live} {
-			tok, err := db.BlobTombstone(ctx, sum) // as Guard.Put reads it before storing the blob again
+			tok, err := db.BlobTombstone(ctx, sum) // as read before the blob is seen back in place
 			if tok != "run" || err != nil {
 				t.Fatalf("tombstone of a stale deleting claim: %q %v, want run", tok, err)
 			}
@@ -325,6 +325,97 @@ func TestIntegrationBlobClaimsStaleDeleting(t *testing.T) {
 			t.Fatalf("the stopped run still holds the claim: %v %v", held, err)
 		}
 		wantCode(t, addFile(live), workflow.EUNAVAILABLE)
+	})
+}
+
+// workStore is a work store's Stat over the set of blobs in place;
+// stats counts the calls.
+type workStore struct {
+	in    map[string]bool
+	stats int
+}
+
+func (w *workStore) Stat(_ context.Context, key string) (workflow.ObjectInfo, error) {
+	w.stats++
+	if !w.in[key] {
+		return workflow.ObjectInfo{}, workflow.Errorf(workflow.ENOTFOUND, "%s: no such blob", key)
+	}
+	return workflow.ObjectInfo{Key: key}, nil
+}
+
+// A commit that refers to a blob with a tombstone clears it itself when
+// the blob is back in the work store (an upload sent again): with no
+// work store, or the blob not back, it fails (EUNAVAILABLE) and the
+// tombstone stays; back, it commits and the tombstone is gone. A stale
+// "deleting" claim goes the same way; a live one (fresh, or refreshed by
+// its run's fencing check, or taken over by another run) fails the
+// commit even with the blob in place, and its run still holds it.
+func TestIntegrationBlobClaimsCommitClearsTombstone(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		ctx := context.Background()
+		now := t0
+		db.Now = func() time.Time { return now }
+		d := incomingDoc(docID(1), 1)
+		create(t, db, d)
+		addFile := func(sum string) error { return attach(ctx, db, d.ID, sum, true, nil) }
+		deleted, stopped, live, takenOver := strings.Repeat("a", 64), strings.Repeat("b", 64), strings.Repeat("c", 64), strings.Repeat("d", 64)
+		all := []string{deleted, stopped, live, takenOver}
+		if got, err := db.ClaimBlobs(ctx, "run", all); err != nil || len(got) != len(all) {
+			t.Fatalf("claim: %v %v", got, err)
+		}
+		for _, sum := range all {
+			if ok, err := db.StartBlobDelete(ctx, "run", sum); !ok || err != nil {
+				t.Fatalf("start delete: %v %v", ok, err)
+			}
+		}
+		if err := db.FinishBlobDelete(ctx, "run", deleted); err != nil {
+			t.Fatal(err)
+		}
+		wantCode(t, addFile(deleted), workflow.EUNAVAILABLE) // no work store
+		ws := &workStore{in: map[string]bool{}}
+		db.WorkStore = ws
+		wantCode(t, addFile(deleted), workflow.EUNAVAILABLE) // not back
+		if tok, err := db.BlobTombstone(ctx, deleted); tok != "run" || err != nil {
+			t.Fatalf("tombstone after a failed commit: %q %v, want it kept", tok, err)
+		}
+		for _, sum := range all {
+			ws.in[workflow.BlobKey(sum)] = true // sent again
+		}
+		if err := addFile(deleted); err != nil {
+			t.Fatalf("commit of a blob back in place: %v", err)
+		}
+		if tok, err := db.BlobTombstone(ctx, deleted); tok != "" || err != nil {
+			t.Fatalf("tombstone after the commit: %q %v, want none", tok, err)
+		}
+		for _, sum := range []string{stopped, live, takenOver} {
+			wantCode(t, addFile(sum), workflow.EUNAVAILABLE) // fresh "deleting"
+		}
+
+		now = now.Add(gormdb.StaleBlobDelete + time.Minute)
+		if held, err := db.HoldsBlobDelete(ctx, "run", live); !held || err != nil {
+			t.Fatalf("the live run's fencing check: %v %v", held, err)
+		}
+		if ok, err := db.TakeOverBlobClaim(ctx, takenOver, "run", "later"); !ok || err != nil {
+			t.Fatalf("take over: %v %v", ok, err)
+		}
+		stats := ws.stats
+		if err := addFile(stopped); err != nil {
+			t.Fatalf("commit after the run stopped: %v", err)
+		}
+		if held, err := db.HoldsBlobDelete(ctx, "run", stopped); held || err != nil {
+			t.Fatalf("the stopped run still holds the claim: %v %v", held, err)
+		}
+		wantCode(t, addFile(live), workflow.EUNAVAILABLE)
+		wantCode(t, addFile(takenOver), workflow.EUNAVAILABLE)
+		if held, err := db.HoldsBlobDelete(ctx, "run", live); !held || err != nil {
+			t.Fatalf("the live run lost its claim: %v %v", held, err)
+		}
+		if held, err := db.HoldsBlobDelete(ctx, "later", takenOver); !held || err != nil {
+			t.Fatalf("the run that took over lost its claim: %v %v", held, err)
+		}
+		if ws.stats != stats+1 {
+			t.Fatalf("%d Stat calls for one stale claim and two live ones, want 1", ws.stats-stats)
+		}
 	})
 }
 

@@ -63,6 +63,12 @@ type DB struct {
 	// a process that must see a revocation as soon as another one stores
 	// it (serve's signing workers). Set before use.
 	FreshRevocations bool
+	// WorkStore is the work store the uploads write to: a transaction
+	// that refers to a blob the collector deleted clears the tombstone
+	// once the blob is there again (the upload was sent again), so that
+	// no upload reads the claims before its Put. Nil: such a transaction
+	// fails until a collector run finds the blob back. Set before use.
+	WorkStore BlobStat
 	// queries are the document reads' statements by their tail
 	// (documentQuery), queryCount how many.
 	queries    sync.Map
