@@ -43,19 +43,26 @@ func signWorkerCmd(ctx context.Context, opts options, args []string, getenv func
 		return 1
 	}
 	defer a.Close()
-	// serve stores revocations and forgets its own "not revoked" answers
-	// (and OCSP responses) at once; a worker cannot be told, so it reuses
-	// none.
-	a.db.FreshRevocations = true
+	// serve forgets its own "not revoked" answers (and OCSP responses) at
+	// once when it stores a revocation, and sends its revocation epoch
+	// with each call: the worker forgets its own when the epoch changed
+	// (and before its first call), so that a revocation stored through
+	// serve counts for the next signature here too. One stored by
+	// another instance counts within the lease serve itself keeps
+	// (gormdb.RevocationLease, pki.OCSPReuse).
+	forget := a.db.ForgetRevocations
 	if a.pki != nil {
-		a.pki.FreshOCSP = true
+		forget = func() {
+			a.db.ForgetRevocations()
+			a.pki.ForgetOCSP()
+		}
 	}
 	calls, answers := os.NewFile(3, "calls"), os.NewFile(4, "answers")
 	if calls == nil || answers == nil {
 		logger.Error("signing worker: no pipes on fd 3 and 4 (serve starts it)")
 		return 2
 	}
-	if err := signproc.Serve(calls, answers, a.docs.Signer, logger); err != nil {
+	if err := signproc.Serve(calls, answers, a.docs.Signer, forget, logger); err != nil {
 		logger.Error("signing worker stops", "err", err)
 		return 1
 	}
@@ -82,7 +89,7 @@ func (a *app) startSigning(ctx context.Context, getenv func(string) string, stde
 		return nil, fmt.Errorf("signing workers: %w", err)
 	}
 	pool := signproc.New(signproc.Config{Size: a.docs.SignConcurrency, Logger: a.log,
-		Start: startLowered(a.cfg.SignNice, a.log),
+		Start: startLowered(a.cfg.SignNice, a.log), Epoch: a.db.RevocationEpoch,
 		Command: func() *exec.Cmd {
 			cmd := exec.Command(exe, "sign-worker")
 			cmd.Env, cmd.Stdout, cmd.Stderr = env, stderr, stderr

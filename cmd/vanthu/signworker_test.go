@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/vanthu/vanthu/internal/testpdf"
+	"github.com/vanthu/vanthu/storage/gormdb"
 )
 
 // The test binary is also the signing worker serve starts: os.Executable
@@ -236,4 +237,92 @@ func TestWorkerArgs(t *testing.T) {
 	if want := []string{"PATH=/usr/bin", "VANTHU_PKCS11_PIN=1234"}; !slices.Equal(got, want) {
 		t.Errorf("worker's environment %v, want %v (no setting, the others as they are)", got, want)
 	}
+}
+
+// TestIntegrationSignWorkerSeesRevocation: a revocation stored through
+// serve counts for the next call to its signing worker at once, though
+// the worker reuses "not revoked" answers (gormdb.RevocationLease) and
+// OCSP responses (pki.OCSPReuse): serve's revocation epoch comes with
+// the call. One worker, so that the call after the revocation goes to
+// the worker that looked the certificate up just before it.
+func TestIntegrationSignWorkerSeesRevocation(t *testing.T) {
+	s := startServer(t, map[string]string{"VANTHU_SIGN_CONCURRENCY": "1"})
+	admin := s.login(t, "admin", "admin-password-1")
+	ids, clerk, officer, handler := officeStaff(t, s)
+	meta := func(subject string) map[string]any {
+		return map[string]any{"direction": "outgoing", "type": "QĐ", "subject": subject, "signer_id": ids["officer"],
+			"recipients": []map[string]string{{"org_id": "000.00.31.H13", "name": "UBND phường Long Hòa"}}}
+	}
+	approved := func(subject string) string {
+		t.Helper()
+		doc, code := handler.upload(meta(subject), testpdf.Make(1, subject))
+		if code != 201 {
+			t.Fatalf("upload: %d", code)
+		}
+		id := doc["id"].(string)
+		handler.act(id, "submit", nil)
+		officer.act(id, "approve", nil)
+		return id
+	}
+	type report struct {
+		Verdict    string
+		Signatures []struct {
+			Signer     struct{ Serial string }
+			Revocation *struct {
+				Status, Source string
+				RevokedAt      string `json:"revoked_at"`
+			}
+		}
+	}
+	verification := func(id string) report {
+		t.Helper()
+		var rep report
+		if err := json.Unmarshal(clerk.get("/api/v1/documents/"+id+"/verification"), &rep); err != nil {
+			t.Fatal(err)
+		}
+		return rep
+	}
+	// Before the revocation: the worker signs and issues one document
+	// (its OCSP responses for the official's certificate made and kept),
+	// signs a second, and has a third to sign.
+	first := approved("Quyết định thứ nhất")
+	officer.act(first, "sign", nil)
+	clerk.act(first, "issue", nil)
+	signedBefore := approved("Quyết định thứ hai")
+	after := approved("Quyết định thứ ba")
+	officer.act(signedBefore, "sign", nil) // the worker: the certificate "not revoked", for a lease
+	start := time.Now()
+	var rev struct{ Serial string }
+	if code := admin.call("POST", "/api/v1/pki/revocations", map[string]any{"user_id": ids["officer"], "reason": "keyCompromise"}, &rev); code != 201 {
+		t.Fatalf("revoke: %d", code)
+	}
+	officer.act(after, "sign", nil)
+	t.Logf("revocation and the next signature %s after the worker's last look-up (lease %s)", time.Since(start), gormdb.RevocationLease)
+	if rep := verification(first); len(rep.Signatures) < 1 || !strings.EqualFold(rep.Signatures[0].Signer.Serial, rev.Serial) {
+		t.Fatalf("the revoked certificate %s is not the one of the first document: %+v", rev.Serial, rep)
+	}
+	// The signature right after the revocation: a new certificate.
+	doc := clerk.act(after, "issue", nil)
+	if rep := verification(after); doc["state"] != "issued" || rep.Verdict != "valid" || len(rep.Signatures) < 1 ||
+		strings.EqualFold(rep.Signatures[0].Signer.Serial, rev.Serial) {
+		t.Fatalf("document signed right after the revocation of %s: state %v, %+v", rev.Serial, doc["state"], rep)
+	}
+	// The document signed before it, issued now: the worker's OCSP
+	// response is a fresh one, not the "good" it kept. The revocation
+	// time has whole seconds: in the second of the signature it counts
+	// as before it, and the issue is refused; later the signature stays
+	// valid and its report says when the certificate was revoked.
+	code, body := clerk.raw("POST", "/api/v1/documents/"+signedBefore+"/actions/issue", nil)
+	if code == 422 {
+		if !strings.Contains(string(body), "certificate revoked at") {
+			t.Fatalf("issue of the document signed before the revocation: %d %s, want refused for the revocation", code, body)
+		}
+		t.Logf("document signed before the revocation, in its second: issue refused: %s", body)
+		return
+	}
+	rep := verification(signedBefore)
+	if code != 200 || len(rep.Signatures) < 1 || rep.Signatures[0].Revocation == nil || rep.Signatures[0].Revocation.RevokedAt == "" {
+		t.Fatalf("document signed before the revocation, issued after: %d, no revocation seen: %+v", code, rep)
+	}
+	t.Logf("document signed before the revocation, issued after: %+v", rep)
 }

@@ -105,6 +105,11 @@ func (c *ocspCache) forget() {
 	c.gen++
 }
 
+// ForgetOCSP drops the responses kept for OCSPReuse: the next one for
+// each certificate is made anew from its status. A signing worker calls
+// it when its server says it stored a revocation.
+func (a *Authority) ForgetOCSP() { a.ocsp.forget() }
+
 // respond returns the response for serial: one made less than OCSPReuse
 // ago, or a new one (always a new one with FreshOCSP).
 func (a *Authority) respond(ctx context.Context, serial *big.Int, hash crypto.Hash) ([]byte, error) {

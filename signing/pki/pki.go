@@ -55,9 +55,10 @@ type Authority struct {
 	CRLValidity  time.Duration
 
 	// FreshOCSP makes every OCSP response anew, reusing none: for a
-	// process that is not told of the revocations another one stores (a
-	// signing worker beside its server), which would otherwise answer
-	// "good" for up to OCSPReuse after a revocation.
+	// process that must answer "revoked" as soon as another one stores a
+	// revocation and is not told of it (serve's signing workers are told:
+	// ForgetOCSP), which would otherwise answer "good" for up to
+	// OCSPReuse after a revocation.
 	FreshOCSP bool
 
 	ocsp   ocspCache  // responses reused for OCSPReuse

@@ -32,6 +32,12 @@ type Config struct {
 	// Start starts cmd (nil: cmd.Start); cmd/vanthu starts it at a lower
 	// CPU priority.
 	Start func(cmd *exec.Cmd) error
+	// Epoch (nil: none) is sent with every call: a number that changes
+	// whenever the server stores a revocation (gormdb's
+	// RevocationEpoch). A worker forgets the revocation statuses and OCSP
+	// responses it reuses when it sees it change (Serve), so that its
+	// next signature sees the revocation as the server's own would.
+	Epoch func() uint64
 	// Timeout bounds a call (DefaultTimeout when 0).
 	Timeout time.Duration
 	Logger  *slog.Logger
@@ -153,6 +159,9 @@ func (p *Pool) call(ctx context.Context, req request, pdf []byte) (response, []b
 	w, err := p.acquire(ctx)
 	if err != nil {
 		return response{}, nil, err
+	}
+	if p.cfg.Epoch != nil { // read now: a revocation stored before this call counts
+		req.Epoch = p.cfg.Epoch()
 	}
 	p.cfg.Logger.Debug("signature sent to worker", "op", req.Op, "pid", w.pid(), "bytes", len(pdf))
 	// The exchange does not end with ctx: a worker cannot be told to drop

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -20,7 +21,7 @@ import (
 // serves fakeSigner on fd 3 and 4 instead of running the tests.
 func TestMain(m *testing.M) {
 	if os.Getenv("SIGNPROC_TEST_WORKER") != "" {
-		err := Serve(os.NewFile(3, "calls"), os.NewFile(4, "answers"), fakeSigner{}, slog.New(slog.NewTextHandler(os.Stderr, nil)))
+		err := Serve(os.NewFile(3, "calls"), os.NewFile(4, "answers"), fakeSigner{}, func() { forgets++ }, slog.New(slog.NewTextHandler(os.Stderr, nil)))
 		if err != nil {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
@@ -29,6 +30,9 @@ func TestMain(m *testing.M) {
 	}
 	os.Exit(m.Run())
 }
+
+// forgets counts the worker's calls of Serve's forget.
+var forgets int
 
 // fakeSigner does what the PDF says: "exit" ends the process, "hang"
 // never answers, "slow" answers after 500 ms, "panic" panics, "err:CODE" fails with CODE; anything
@@ -59,6 +63,9 @@ func (f fakeSigner) SignOfficial(_ context.Context, d *workflow.Document, u *wor
 }
 
 func (f fakeSigner) SignAgency(_ context.Context, d *workflow.Document, pdf []byte) ([]byte, error) {
+	if string(pdf) == "forgets" {
+		return fmt.Appendf(nil, "forgets:%d", forgets), nil
+	}
 	if err := f.act(pdf); err != nil {
 		return nil, err
 	}
@@ -84,8 +91,14 @@ func (f fakeSigner) VerifyDocument(_ context.Context, d *workflow.Document, pdf 
 // the test.
 func newPool(t *testing.T, size int, timeout time.Duration) *Pool {
 	t.Helper()
+	return newPoolEpoch(t, size, timeout, nil)
+}
+
+// newPoolEpoch is newPool with Config.Epoch.
+func newPoolEpoch(t *testing.T, size int, timeout time.Duration, epoch func() uint64) *Pool {
+	t.Helper()
 	var log bytes.Buffer
-	p := New(Config{Size: size, Timeout: timeout, Logger: slog.New(slog.NewTextHandler(&log, nil)),
+	p := New(Config{Size: size, Timeout: timeout, Epoch: epoch, Logger: slog.New(slog.NewTextHandler(&log, nil)),
 		Command: func() *exec.Cmd {
 			cmd := exec.Command(os.Args[0])
 			cmd.Env = append(os.Environ(), "SIGNPROC_TEST_WORKER=1")
@@ -161,6 +174,26 @@ func TestPoolCalls(t *testing.T) {
 			t.Errorf("workers %v after a panic, want %v still", after, before)
 		}
 	})
+}
+
+// TestPoolEpoch: a worker forgets what it reuses about revocations before
+// its first call and whenever the server's epoch changed since its last
+// call, and only then.
+func TestPoolEpoch(t *testing.T) {
+	var epoch atomic.Uint64
+	p := newPoolEpoch(t, 1, 0, epoch.Load)
+	ctx := context.Background()
+	d := &workflow.Document{IssuedAt: new(time.Time)}
+	for i, c := range []struct {
+		epoch uint64
+		want  string
+	}{{0, "forgets:1"}, {0, "forgets:1"}, {7, "forgets:2"}, {7, "forgets:2"}, {8, "forgets:3"}} {
+		epoch.Store(c.epoch)
+		out, err := p.SignAgency(ctx, d, []byte("forgets"))
+		if err != nil || string(out) != c.want {
+			t.Errorf("call %d at epoch %d: %q, %v; want %q", i, c.epoch, out, err, c.want)
+		}
+	}
 }
 
 func TestPoolWorkerDies(t *testing.T) {

@@ -33,11 +33,13 @@ const (
 	opVerifyDocument = "verify-document"
 )
 
-// request is the header of a call; the PDF is the frame's body.
+// request is the header of a call; the PDF is the frame's body. Epoch is
+// the server's revocation epoch (Config.Epoch) when the call was made.
 type request struct {
 	Op     string
 	Doc    *workflow.Document `json:",omitempty"`
 	Signer *workflow.User     `json:",omitempty"`
+	Epoch  uint64             `json:",omitempty"`
 }
 
 // response is the header of an answer; a signed PDF is the frame's body.

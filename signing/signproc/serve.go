@@ -17,11 +17,17 @@ import (
 // closed its end (a clean stop) or died. A panic in s answers EINTERNAL
 // and the worker goes on. It returns nil at the end of r, else the error
 // that broke the stream.
-func Serve(r io.Reader, w io.Writer, s workflow.Signer, logger *slog.Logger) error {
+//
+// forget (when not nil) drops what s reuses about revocations: it is
+// called before the first call and before every call whose epoch
+// differs from the one before (the server stored a revocation since).
+func Serve(r io.Reader, w io.Writer, s workflow.Signer, forget func(), logger *slog.Logger) error {
 	br := bufio.NewReaderSize(r, 64<<10)
 	if err := writeFrame(w, response{Ready: true}, nil); err != nil {
 		return fmt.Errorf("signing worker: %w", err)
 	}
+	var epoch uint64
+	first := true
 	for {
 		var req request
 		body, err := readFrame(br, &req)
@@ -31,6 +37,10 @@ func Serve(r io.Reader, w io.Writer, s workflow.Signer, logger *slog.Logger) err
 		if err != nil {
 			return fmt.Errorf("signing worker: read: %w", err)
 		}
+		if forget != nil && (first || req.Epoch != epoch) {
+			forget()
+		}
+		epoch, first = req.Epoch, false
 		resp, out := answer(s, req, body, logger)
 		if err := writeFrame(w, resp, out); err != nil {
 			return fmt.Errorf("signing worker: write: %w", err)

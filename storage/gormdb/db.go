@@ -61,7 +61,8 @@ type DB struct {
 	// FreshRevocations makes Revocation read the database every time
 	// rather than reuse an answer "not revoked" for RevocationLease: for
 	// a process that must see a revocation as soon as another one stores
-	// it (serve's signing workers). Set before use.
+	// it and is not told of it (serve's signing workers are told:
+	// ForgetRevocations). Set before use.
 	FreshRevocations bool
 	// WorkStore is the work store the uploads write to: a transaction
 	// that refers to a blob the collector deleted clears the tombstone

@@ -2,11 +2,10 @@ package gormdb
 
 import (
 	"context"
-	"errors"
+	"database/sql"
 	"sync"
 	"time"
 
-	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
 	"github.com/vanthu/vanthu/workflow"
@@ -83,6 +82,22 @@ func (c *revocationCache) forget() {
 	c.gen++
 }
 
+// RevocationEpoch changes (grows) every time this DB stores a
+// revocation, or forgets its answers (ForgetRevocations). serve sends it
+// with each call to its signing workers, which forget theirs when it
+// changed: a revocation stored through serve counts for the workers'
+// next signature as for serve's own.
+func (d *DB) RevocationEpoch() uint64 {
+	d.revoked.mu.Lock()
+	defer d.revoked.mu.Unlock()
+	return d.revoked.gen
+}
+
+// ForgetRevocations drops the "not revoked" answers kept for
+// RevocationLease: the next Revocation of each certificate reads the
+// database.
+func (d *DB) ForgetRevocations() { d.revoked.forget() }
+
 // Revoke stores the revocation and appends its audit event in one
 // transaction (signing/pki.Store). ECONFLICT when the certificate is
 // already revoked. Once it returns, this instance's Revocation finds it.
@@ -118,18 +133,28 @@ func (d *DB) Revocation(ctx context.Context, issuer, serial string) (workflow.Re
 		return workflow.Revocation{}, workflow.Errorf(workflow.ENOTFOUND, "certificate %s is not revoked", serial)
 	}
 	var row revocationRow
-	err := d.reader(ctx).q(ctx).Where("issuer = ? AND serial = ?", issuer, serial).Take(&row).Error
-	if errors.Is(err, gorm.ErrRecordNotFound) {
+	targets := []any{&row.Issuer, &row.Serial, &row.Subject, &row.UserID, &row.Reason, &row.RevokedAt, &row.Actor, &row.Comment}
+	found := false
+	err := d.reader(ctx).rawRows(ctx, revocationQuery, []any{issuer, serial}, func(rs *sql.Rows) error {
+		found = true
+		return rs.Scan(targets...)
+	})
+	if err != nil {
+		return workflow.Revocation{}, d.translate(err, "revocation of %s", serial)
+	}
+	if !found {
 		if !inTx {
 			d.revoked.put(k, now.Add(RevocationLease), gen)
 		}
 		return workflow.Revocation{}, workflow.Errorf(workflow.ENOTFOUND, "certificate %s is not revoked", serial)
 	}
-	if err != nil {
-		return workflow.Revocation{}, d.translate(err, "revocation of %s", serial)
-	}
 	return row.toDomain(), nil
 }
+
+// revocationQuery is Revocation's read (a signature makes several: the
+// signer's and the time-stamping certificates' status).
+var revocationQuery = newRawQuery(`SELECT issuer, serial, subject, user_id, reason, revoked_at, actor, comment
+ FROM pki_revocations WHERE issuer = ? AND serial = ?`)
 
 // Revocations returns the issuer's revocations, oldest first.
 func (d *DB) Revocations(ctx context.Context, issuer string) ([]workflow.Revocation, error) {
