@@ -10,10 +10,16 @@
 //
 //	document.pdf               the principal file (signed PDF), byte for byte
 //	attachments/NN-name        attachments (for issued documents: their signed copies)
-//	verification.json          the validation report (when the document has one)
-//	events.json                the document's audit events
-//	metadata.json              every document and register field, signers, hashes, retention
+//	metadata.json              every document and register field, signers, hashes, retention,
+//	                           the validation report and the audit events with their chain hashes
 //	evidence/NNNN-*            the archive time-stamp chain, added later (evidence.go)
+//
+// metadata.json carries the report and the trail (a record costs the
+// store one object fewer each: its cost is per object) and records the
+// SHA-256 of the files they are served and exported as, verification.json
+// and events.json (Metadata.Part, parts.go). Records written before it did
+// (MetadataFormatSplit) have those two as objects of their own; every
+// reader takes both layouts.
 //
 // The objects of a record are written at once (one round trip to the
 // store). The record is complete when the index lists its objects, which

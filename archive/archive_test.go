@@ -81,13 +81,14 @@ func TestArchiveIssuedDocument(t *testing.T) {
 				t.Errorf("%s: recorded %s/%d, stored %s/%d", o.Key, o.SHA256, o.Size, sum(b), len(b))
 			}
 		}
-		for _, n := range []string{"document.pdf", "attachments/01-phu-luc-1.pdf", "attachments/02-phu-luc-2.pdf", "events.json", "metadata.json", "verification.json"} {
+		// The report and the trail are in metadata.json: 2 objects fewer.
+		for _, n := range []string{"document.pdf", "attachments/01-phu-luc-1.pdf", "attachments/02-phu-luc-2.pdf", "metadata.json"} {
 			if _, ok := names[n]; !ok {
 				t.Errorf("record has no %s; has %v", n, names)
 			}
 		}
-		if len(names) != 6 {
-			t.Errorf("record has %d objects, want 6 (only the signed attachments): %v", len(names), names)
+		if len(names) != 4 {
+			t.Errorf("record has %d objects, want 4 (only the signed attachments): %v", len(names), names)
 		}
 		// The PDF is byte-identical to the signed version in the work store.
 		rc, _, err := f.Archive.Open(ctx, f.Users[workflow.RoleClerk], d.ID, "document.pdf")
@@ -109,12 +110,18 @@ func TestArchiveIssuedDocument(t *testing.T) {
 		}
 		if md.DocumentID != d.ID || md.Register.Notation != d.Notation || md.Register.Number != d.Number || md.Signer == nil ||
 			md.Signer.FullName != "Trần Thị Bình" || md.Retention.Class != "10y" || !md.Retention.RetainUntil.Equal(rec.RetainUntil) ||
-			md.Verification == nil || md.Verification.Verdict != "valid" || len(md.Files) != 3 || md.Files[0].SHA256 != signed.SHA256 {
+			md.Verification == nil || md.Verification.Verdict != "valid" || len(md.Files) != 3 || md.Files[0].SHA256 != signed.SHA256 ||
+			md.Format != archive.MetadataFormat {
 			t.Fatalf("metadata %+v", md)
 		}
+		// Served as files of their own, whose SHA-256 metadata.json records.
+		evb := openAll(t, f, d.ID, "events.json", md.Events.SHA256)
 		var evs []map[string]any
-		if err := json.Unmarshal(readAll(t, f.Store, names["events.json"].Key), &evs); err != nil {
+		if err := json.Unmarshal(evb, &evs); err != nil {
 			t.Fatal(err)
+		}
+		if !bytes.HasPrefix(evb, []byte("[\n  {\n    \"seq\": ")) {
+			t.Errorf("events.json not indented as before: %.40q", evb)
 		}
 		var all []workflow.Event
 		evAll, _ := db.Events(ctx, d.ID)
@@ -129,7 +136,7 @@ func TestArchiveIssuedDocument(t *testing.T) {
 		if len(evs) != len(all)-1 || md.Events.Count != len(evs) { // all but the archive event itself
 			t.Fatalf("events.json has %d events, document has %d", len(evs), len(all))
 		}
-		if v := readAll(t, f.Store, names["verification.json"].Key); string(v) != `{"verdict":"valid","signatures":2}` {
+		if v := openAll(t, f, d.ID, "verification.json", md.Verification.SHA256); string(v) != `{"verdict":"valid","signatures":2}` {
 			t.Fatalf("verification.json = %s", v)
 		}
 		// The archive event names the record.
@@ -138,6 +145,22 @@ func TestArchiveIssuedDocument(t *testing.T) {
 			t.Fatalf("archive event %+v", last)
 		}
 	})
+}
+
+// openAll reads a record's object through Open and checks its SHA-256
+// against want and the one Open gives.
+func openAll(t *testing.T, f *archivetest.Fixture, docID, name, want string) []byte {
+	t.Helper()
+	rc, o, err := f.Archive.Open(context.Background(), f.Users[workflow.RoleClerk], docID, name)
+	if err != nil {
+		t.Fatalf("open %s: %v", name, err)
+	}
+	defer rc.Close()
+	b, _ := io.ReadAll(rc)
+	if sum(b) != want || o.SHA256 != want || o.Size != int64(len(b)) || o.Name != name {
+		t.Fatalf("%s: SHA-256 %s, Open says %s/%d, want %s", name, sum(b), o.SHA256, o.Size, want)
+	}
+	return b
 }
 
 func TestArchiveIncomingCompleted(t *testing.T) {
@@ -226,13 +249,13 @@ func TestArchiveRetryAfterCrash(t *testing.T) {
 		t.Fatalf("retry changed the retention: %s, first %s", got.RetainUntil, first.RetainUntil)
 	}
 	n2, b2, _ := f.Index.ObjectStats(ctx)
-	if n1 != n2 || b1 != b2 || n1 != 5 {
+	if n1 != n2 || b1 != b2 || n1 != 3 {
 		t.Fatalf("objects %d/%d bytes before, %d/%d after the retry", n1, b1, n2, b2)
 	}
 	var files int
 	f.Store.List(ctx, "records/", func(workflow.ObjectInfo) error { files++; return nil })
-	if files != 5 {
-		t.Fatalf("%d objects in the store, want 5", files)
+	if files != 3 {
+		t.Fatalf("%d objects in the store, want 3", files)
 	}
 	// Archiving again is refused by the state machine and writes nothing.
 	_, err = f.Docs.Apply(ctx, f.Users[workflow.RoleArchivist], d.ID, workflow.Archive, workflow.ActionInput{})
@@ -342,7 +365,7 @@ func TestFixityReportsCorruption(t *testing.T) {
 	f.ArchiveDoc(t, f.Completed(t, archivetest.Options{}).ID)
 
 	rep, err := f.Archive.Fixity(ctx, archive.FixityOptions{})
-	if err != nil || !rep.OK || rep.Objects != 8 || rep.Verified != 8 || rep.Bytes == 0 {
+	if err != nil || !rep.OK || rep.Objects != 4 || rep.Verified != 4 || rep.Bytes == 0 {
 		t.Fatalf("clean archive: %v %+v", err, rep)
 	}
 	rec, _ := f.Index.Record(ctx, d1.ID)
@@ -364,10 +387,10 @@ func TestFixityReportsCorruption(t *testing.T) {
 		t.Fatal(err)
 	}
 	if rep.OK || len(rep.Mismatches) != 1 || rep.Mismatches[0].Key != bad.Key || rep.Mismatches[0].Actual == bad.SHA256 ||
-		len(rep.Missing) != 1 || rep.Missing[0].Key != gone.Key || rep.Verified != 6 {
+		len(rep.Missing) != 1 || rep.Missing[0].Key != gone.Key || rep.Verified != 2 {
 		t.Fatalf("report %+v", rep)
 	}
-	if last.Objects != 8 || last.TotalObjects != 8 || last.TotalBytes == 0 {
+	if last.Objects != 4 || last.TotalObjects != 4 || last.TotalBytes == 0 {
 		t.Fatalf("progress %+v", last)
 	}
 	// Never repaired: the corrupted bytes are still there.

@@ -52,7 +52,9 @@ func (s *Service) Get(ctx context.Context, actor *workflow.User, docID string) (
 	return rec, err
 }
 
-// Open streams one object of a record by its name within the record.
+// Open streams one object of a record by its name within the record;
+// verification.json and events.json also when the record's metadata.json
+// carries them (Parts).
 func (s *Service) Open(ctx context.Context, actor *workflow.User, docID, name string) (io.ReadCloser, Object, error) {
 	rec, err := s.Get(ctx, actor, docID)
 	if err != nil {
@@ -66,6 +68,18 @@ func (s *Service) Open(ctx context.Context, actor *workflow.User, docID, name st
 			}
 			if err := s.recordUse(ctx, actor, docID, "retrieve", name); err != nil {
 				rc.Close()
+				return nil, Object{}, err
+			}
+			return rc, o, nil
+		}
+	}
+	if name == NameVerification || name == NameEvents {
+		rc, o, ok, err := s.openPart(ctx, rec, name)
+		if err != nil {
+			return nil, Object{}, err
+		}
+		if ok {
+			if err := s.recordUse(ctx, actor, docID, "retrieve", name); err != nil {
 				return nil, Object{}, err
 			}
 			return rc, o, nil

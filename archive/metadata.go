@@ -1,6 +1,8 @@
 package archive
 
 import (
+	"bytes"
+	"encoding/json"
 	"strings"
 	"time"
 	"unicode"
@@ -10,14 +12,22 @@ import (
 	"github.com/vanthu/vanthu/workflow"
 )
 
-// MetadataFormat names the layout of metadata.json.
-const MetadataFormat = "vanthu-record/1"
+// MetadataFormat names the layout of metadata.json: "vanthu-record/2"
+// carries the validation report and the audit trail in itself
+// (verification.report, events.trail); records written before it
+// ("vanthu-record/1") have them as objects of their own,
+// verification.json and events.json. Both are read.
+const (
+	MetadataFormat      = "vanthu-record/2"
+	MetadataFormatSplit = "vanthu-record/1"
+)
 
 // Metadata is metadata.json: every document and register field, the
-// signer, the files with their hashes, the validation verdict, the audit
-// trail's summary and the retention. It is derived only from the
-// document, its events and the record (whose archive date is fixed at the
-// first attempt), so a retry writes the same bytes.
+// signer, the files with their hashes, the validation report and the
+// audit trail (each with the SHA-256 of the file it is exported as) and
+// the retention. It is derived only from the document, its events and
+// the record (whose archive date is fixed at the first attempt), so a
+// retry writes the same bytes.
 type Metadata struct {
 	Format          string            `json:"format"`
 	DocumentID      string            `json:"document_id"`
@@ -87,22 +97,71 @@ type FileMeta struct {
 	CreatedAt    time.Time `json:"created_at"`
 }
 
-// VerificationMeta summarises the validation report.
+// VerificationMeta is the validation report: its verdict and reasons,
+// and the report itself (Report; in records of the split layout, the
+// object File instead). File is the report's name in the record and its
+// packages, SHA256 the SHA-256 of that file's bytes (Part).
 type VerificationMeta struct {
-	Verdict string   `json:"verdict"`
-	Reasons []string `json:"reasons,omitempty"`
-	File    string   `json:"file"`
-	SHA256  string   `json:"sha256"`
+	Verdict string          `json:"verdict"`
+	Reasons []string        `json:"reasons,omitempty"`
+	File    string          `json:"file"`
+	SHA256  string          `json:"sha256"`
+	Report  json.RawMessage `json:"report,omitempty"`
 }
 
-// EventsMeta summarises events.json.
+// EventsMeta is the audit trail: a summary, and the events with their
+// chain hashes (Trail; in records of the split layout, the object File
+// instead). File is the trail's name in the record and its packages,
+// SHA256 the SHA-256 of that file's bytes (Part).
 type EventsMeta struct {
-	File     string `json:"file"`
-	SHA256   string `json:"sha256"`
-	Count    int    `json:"count"`
-	FirstSeq int64  `json:"first_seq,omitempty"`
-	LastSeq  int64  `json:"last_seq,omitempty"`
-	LastHash string `json:"last_hash,omitempty"`
+	File     string          `json:"file"`
+	SHA256   string          `json:"sha256"`
+	Count    int             `json:"count"`
+	FirstSeq int64           `json:"first_seq,omitempty"`
+	LastSeq  int64           `json:"last_seq,omitempty"`
+	LastHash string          `json:"last_hash,omitempty"`
+	Trail    json.RawMessage `json:"trail,omitempty"`
+}
+
+// Part returns the bytes of the file name (NameVerification or
+// NameEvents) m carries in itself, byte for byte as the record's recorded
+// SHA-256 of it: the report compact, as the validator wrote it, the trail
+// indented by two spaces, as events.json always was. False when m does
+// not carry it (a split-layout record: the file is an object of its own;
+// or no validation report).
+func (m *Metadata) Part(name string) ([]byte, bool) {
+	var raw json.RawMessage
+	indent := false
+	switch {
+	case name == NameVerification && m.Verification != nil && m.Verification.File == name:
+		raw = m.Verification.Report
+	case name == NameEvents && m.Events.File == name:
+		raw, indent = m.Events.Trail, true
+	}
+	if len(raw) == 0 {
+		return nil, false
+	}
+	b, err := partBytes(raw, indent)
+	if err != nil {
+		return nil, false
+	}
+	return b, true
+}
+
+// partBytes is the file an embedded JSON value stands for: compact (with
+// encoding/json's escaping), or indented by two spaces as
+// json.MarshalIndent writes it. Whatever way metadata.json indents the
+// value, the result is the same.
+func partBytes(raw json.RawMessage, indent bool) ([]byte, error) {
+	c, err := json.Marshal(raw) // compact, escaped as encoding/json does
+	if err != nil || !indent {
+		return c, err
+	}
+	var b bytes.Buffer
+	if err := json.Indent(&b, c, "", "  "); err != nil {
+		return nil, err
+	}
+	return b.Bytes(), nil
 }
 
 // RetentionMeta is the record's retention.

@@ -151,7 +151,7 @@ func TestIntegrationMinIOArchiveOneRequestPerObject(t *testing.T) {
 	log.mu.Lock()
 	log.reqs = nil
 	log.mu.Unlock()
-	const objects = 6 // PDF, 2 attachments, verification, events, metadata
+	const objects = 4 // PDF, 2 attachments, metadata (with the report and the trail)
 	gate.open(objects)
 	if _, err := f.Archive.ArchiveRecord(ctx, d, events); err != nil {
 		t.Fatal(err)
@@ -165,7 +165,7 @@ func TestIntegrationMinIOArchiveOneRequestPerObject(t *testing.T) {
 	reqs := slices.Clone(log.reqs)
 	log.mu.Unlock()
 	if len(reqs) != len(rec.Objects) || len(rec.Objects) != objects {
-		t.Fatalf("%d objects (want %d: PDF, 2 attachments, verification, events, metadata), %d requests: %v", len(rec.Objects), objects, len(reqs), reqs)
+		t.Fatalf("%d objects (want %d: PDF, 2 attachments, metadata), %d requests: %v", len(rec.Objects), objects, len(reqs), reqs)
 	}
 	for _, r := range reqs {
 		if !strings.HasPrefix(r, "PUT ") || !strings.HasSuffix(r, "?") {

@@ -1,6 +1,7 @@
 package archive
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -14,7 +15,9 @@ import (
 func PackageName(docID string) string { return "record-" + docID + ".zip" }
 
 // WritePackage streams the record of an archived document as a BagIt zip
-// (RFC 8493): data/ holds every object of the record under its name.
+// (RFC 8493): data/ holds every object of the record under its name, and
+// the validation report and audit trail metadata.json carries, as
+// verification.json and events.json (the files its SHA-256 values are of).
 // Each object is streamed from the archive store and its SHA-256 checked
 // against the recorded one on the way: a mismatch stops the package with
 // an error (the zip is then incomplete) and is never papered over.
@@ -31,18 +34,34 @@ func (s *Service) WritePackage(ctx context.Context, actor *workflow.User, docID 
 
 func (s *Service) writeBag(ctx context.Context, rec *Record, w io.Writer) error {
 	bag := bagit.NewWriter(w, "record-"+rec.DocumentID, s.now().UTC())
+	var mb bytes.Buffer
 	for _, o := range rec.Objects {
 		rc, _, err := s.Store.Get(ctx, o.Key)
 		if err != nil {
 			return storeErr(err, "archive store: read %s", o.Key)
 		}
-		sum, n, err := bag.AddFile(o.Name, rc)
+		var r io.Reader = rc
+		if o.Name == NameMetadata {
+			r = io.TeeReader(rc, &mb)
+		}
+		sum, n, err := bag.AddFile(o.Name, r)
 		rc.Close()
 		if err != nil {
 			return fmt.Errorf("package %s: %w", rec.DocumentID, err)
 		}
 		if sum != o.SHA256 || n != o.Size {
 			return workflow.Errorf(workflow.EINTERNAL, "package %s: %s does not match its recorded SHA-256 (fixity failure): not exported", rec.DocumentID, o.Key)
+		}
+	}
+	if meta, ok := objectByName(rec, NameMetadata); ok {
+		objs, data, err := partsOf(rec, meta, mb.Bytes())
+		if err != nil {
+			return fmt.Errorf("package %s: %w", rec.DocumentID, err)
+		}
+		for i, o := range objs {
+			if _, _, err := bag.AddFile(o.Name, bytes.NewReader(data[i])); err != nil {
+				return fmt.Errorf("package %s: %w", rec.DocumentID, err)
+			}
 		}
 	}
 	org := s.Org.Name

@@ -121,7 +121,7 @@ func TestArchiveWritesObjectsAtOnce(t *testing.T) {
 	g, f, db := newGated(t)
 	d := f.Issued(t, archivetest.Options{Attachments: 1})
 	events, _ := db.Events(ctx, d.ID)
-	const objects = 5 // PDF, attachment, verification, events, metadata
+	const objects = 3 // PDF, attachment, metadata (with the report and the trail)
 	g.open(objects)
 	if _, err := f.Archive.ArchiveRecord(ctx, d, events); err != nil {
 		t.Fatal(err)
@@ -158,10 +158,10 @@ func TestArchiveRetryAfterPartialWrite(t *testing.T) {
 	}
 	f.ArchiveDoc(t, d.ID)
 	rec, err := f.Index.Record(ctx, d.ID)
-	if err != nil || len(rec.Objects) != 5 {
+	if err != nil || len(rec.Objects) != 3 {
 		t.Fatalf("record after the retry: %v, %+v", err, rec)
 	}
-	if rep, err := f.Archive.Fixity(ctx, archive.FixityOptions{}); err != nil || !rep.OK || rep.Objects != 5 {
+	if rep, err := f.Archive.Fixity(ctx, archive.FixityOptions{}); err != nil || !rep.OK || rep.Objects != 3 {
 		t.Fatalf("fixity: %v %+v", err, rep)
 	}
 	if err := f.Archive.WritePackage(ctx, f.Users[workflow.RoleArchivist], d.ID, io.Discard); err != nil {
@@ -170,15 +170,15 @@ func TestArchiveRetryAfterPartialWrite(t *testing.T) {
 }
 
 // The trail grew (a comment adds an event, not a version) after an
-// attempt that stored metadata.json but not events.json: the retry writes
-// the trail the record was started with, so metadata.json describes the
-// events.json beside it.
+// attempt that stored metadata.json but not the PDF: the retry writes the
+// trail the record was started with, so the metadata.json it writes (the
+// same) carries the trail it describes.
 func TestArchiveRetryWritesTheStartedTrail(t *testing.T) {
 	ctx := context.Background()
 	g, f, db := newGated(t)
 	d := f.Issued(t, archivetest.Options{})
 	events, _ := db.Events(ctx, d.ID)
-	g.failNext("/" + archive.NameEvents)
+	g.failNext("/" + archive.NameDocument)
 	_, err := f.Archive.ArchiveRecord(ctx, d, events[:len(events)-1])
 	wantCode(t, err, workflow.EUNAVAILABLE)
 	if _, err := f.Archive.ArchiveRecord(ctx, d, events); err != nil {
@@ -246,12 +246,16 @@ func TestArchiveConcurrentAttemptsWriteOneTrail(t *testing.T) {
 	}
 }
 
-// storedTrail reads a record's metadata.json and events.json.
+// storedTrail reads a record's metadata.json and the trail it carries
+// (events.json in a record of the split layout).
 func storedTrail(t *testing.T, s workflow.Blobs, prefix string) (archive.Metadata, []byte) {
 	t.Helper()
 	var md archive.Metadata
 	if err := json.Unmarshal(readAll(t, s, prefix+archive.NameMetadata), &md); err != nil {
 		t.Fatal(err)
+	}
+	if trail, ok := md.Part(archive.NameEvents); ok {
+		return md, trail
 	}
 	return md, readAll(t, s, prefix+archive.NameEvents)
 }
@@ -307,7 +311,7 @@ func TestArchiveIndexCallsPerRecord(t *testing.T) {
 		t.Fatalf("index calls %s, want StartRecord,PutObjects", got)
 	}
 	rec, err := f.Index.Record(ctx, d.ID)
-	if err != nil || len(rec.Objects) != 5 || rec.EventsThrough != events[len(events)-1].Seq {
+	if err != nil || len(rec.Objects) != 3 || rec.EventsThrough != events[len(events)-1].Seq {
 		t.Fatalf("record: %v %+v", err, rec)
 	}
 }
@@ -331,7 +335,7 @@ func TestArchiveRetryOfRecordStartedBeforeEventsThrough(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec, err := f.Index.Record(ctx, d.ID)
-	if err != nil || !rec.ArchivedAt.Equal(at) || len(rec.Objects) != 4 || rec.EventsThrough != 0 {
+	if err != nil || !rec.ArchivedAt.Equal(at) || len(rec.Objects) != 2 || rec.EventsThrough != 0 {
 		t.Fatalf("record: %v %+v", err, rec)
 	}
 	md, trail := storedTrail(t, f.Store, rec.Key)

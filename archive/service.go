@@ -266,30 +266,46 @@ func safeName(name string) string {
 	return out
 }
 
-// writeRecord writes every object of the record at once: the files, the
-// validation report, the events and metadata.json, each in one
-// conditional PUT carrying its retention (no Stat before, no retention
-// call after), so a record costs one round trip to the store.
+// writeRecord writes every object of the record at once: the files and
+// metadata.json, which carries the validation report and the audit trail,
+// each in one conditional PUT carrying its retention (no Stat before, no
+// retention call after), so a record costs one round trip to the store.
 // metadata.json need not wait for the others: it is made from the
 // document, its events and the record, not from the store's answers, and
 // it names every other object with its SHA-256; the index lists the
-// record's objects only once all of them are stored.
+// record's objects only once all of them are stored. When an earlier
+// attempt left a metadata.json of the split layout, which is kept, the
+// report and the trail are then written as the objects it names.
 func (s *Service) writeRecord(ctx context.Context, d *workflow.Document, events []workflow.Event, rec *Record, signer *workflow.User) ([]Object, error) {
 	opts := workflow.PutOptions{RetainUntil: rec.RetainUntil, LegalHold: rec.LegalHold}
-	parts, md, err := s.recordParts(d, events, rec, signer)
+	rp, err := s.recordParts(d, events, rec, signer)
 	if err != nil {
 		return nil, err
 	}
+	md := rp.meta
 	mb, err := json.MarshalIndent(md, "", "  ")
 	if err != nil {
 		return nil, fmt.Errorf("encode metadata of %s: %w", md.DocumentID, err)
 	}
-	parts = append(parts, part{name: NameMetadata, data: append(mb, '\n'), meta: md})
+	parts := append(rp.parts, part{name: NameMetadata, data: append(mb, '\n'), meta: md})
+	objs, kept, err := s.putParts(ctx, d.ID, rec.Key, parts, rp, opts)
+	if err != nil || kept == nil || kept.Format != MetadataFormatSplit {
+		return objs, err
+	}
+	more, _, err := s.putParts(ctx, d.ID, rec.Key, rp.split(kept), rp, opts)
+	return append(objs, more...), err
+}
+
+// putParts writes parts at once under prefix and returns their objects,
+// in order, and the metadata.json an earlier attempt stored and that is
+// kept (nil when this attempt's was stored).
+func (s *Service) putParts(ctx context.Context, docID, prefix string, parts []part, rp *recordParts, opts workflow.PutOptions) ([]Object, *Metadata, error) {
 	objs := make([]Object, len(parts))
 	var (
 		wg       sync.WaitGroup
 		errMu    sync.Mutex
 		firstErr error
+		kept     *Metadata
 	)
 	for i, p := range parts {
 		wg.Go(func() {
@@ -297,11 +313,11 @@ func (s *Service) writeRecord(ctx context.Context, d *workflow.Document, events 
 			var err error
 			switch {
 			case p.file != nil:
-				oi, err = s.copyFile(ctx, rec.Key+p.name, *p.file, opts)
+				oi, err = s.copyFile(ctx, prefix+p.name, *p.file, opts)
 			case p.meta != nil:
-				oi, err = s.putMetadata(ctx, rec.Key+p.name, p.data, p.meta, opts)
+				oi, kept, err = s.putMetadata(ctx, prefix+p.name, p.data, rp, opts)
 			default:
-				oi, err = s.putBytes(ctx, rec.Key+p.name, p.data, "application/json", opts)
+				oi, err = s.putBytes(ctx, prefix+p.name, p.data, "application/json", opts)
 			}
 			if err != nil {
 				errMu.Lock()
@@ -309,14 +325,14 @@ func (s *Service) writeRecord(ctx context.Context, d *workflow.Document, events 
 				errMu.Unlock()
 				return
 			}
-			objs[i] = objectOf(d.ID, p.name, oi)
+			objs[i] = objectOf(docID, p.name, oi)
 		})
 	}
 	wg.Wait()
 	if firstErr != nil {
-		return nil, firstErr
+		return nil, nil, firstErr
 	}
-	return objs, nil
+	return objs, kept, nil
 }
 
 // part is an object of a record: a document's file copied from the work
@@ -328,17 +344,39 @@ type part struct {
 	meta *Metadata      // data is this metadata.json
 }
 
-// recordParts returns the record's objects but metadata.json, in the
-// record's order (files, [verification], events), and the metadata that
-// describes them.
-func (s *Service) recordParts(d *workflow.Document, events []workflow.Event, rec *Record, signer *workflow.User) ([]part, *Metadata, error) {
+// recordParts is what a record is made of: the files, the metadata
+// (carrying the report and the trail), and the report and the trail as
+// the split layout wrote them, for a retry that keeps a metadata.json of
+// that layout.
+type recordParts struct {
+	parts        []part // the files, and the report when metadata cannot carry it
+	meta         *Metadata
+	verification []byte // the split layout's verification.json (nil: no report)
+	events       []byte // events.json, in both layouts
+}
+
+// split returns the objects a kept split-layout metadata.json names
+// besides the files: the report and the trail.
+func (rp *recordParts) split(kept *Metadata) []part {
+	var out []part
+	if kept.Verification != nil && rp.verification != nil && rp.meta.Verification.Report != nil {
+		out = append(out, part{name: NameVerification, data: rp.verification})
+	}
+	return append(out, part{name: NameEvents, data: rp.events})
+}
+
+// recordParts makes the record's parts: its files, in the record's order,
+// then the metadata that describes them and carries the report and the
+// trail. A report that is not valid JSON stays an object of its own
+// (verification.json, named by the metadata).
+func (s *Service) recordParts(d *workflow.Document, events []workflow.Event, rec *Record, signer *workflow.User) (*recordParts, error) {
 	nfs := recordFiles(d)
-	parts := make([]part, 0, len(nfs)+2)
+	rp := &recordParts{parts: make([]part, 0, len(nfs)+1)}
 	files := make([]FileMeta, len(nfs))
 	for i, nf := range nfs {
 		files[i] = FileMeta{Name: nf.name, OriginalName: nf.f.Name, Kind: string(nf.f.Kind),
 			SHA256: nf.f.SHA256, Size: nf.f.Size, CreatedAt: nf.f.CreatedAt.UTC()}
-		parts = append(parts, part{name: nf.name, file: &nf.f})
+		rp.parts = append(rp.parts, part{name: nf.name, file: &nf.f})
 	}
 	var verif *VerificationMeta
 	if v := d.Verification; v != nil {
@@ -346,56 +384,77 @@ func (s *Service) recordParts(d *workflow.Document, events []workflow.Event, rec
 		if len(vb) == 0 {
 			vb, _ = json.MarshalIndent(map[string]any{"verdict": v.Verdict, "reasons": v.Reasons}, "", "  ")
 		}
-		verif = &VerificationMeta{Verdict: v.Verdict, Reasons: v.Reasons, File: NameVerification, SHA256: hexSum(vb)}
-		parts = append(parts, part{name: NameVerification, data: vb})
+		rp.verification = vb
+		verif = &VerificationMeta{Verdict: v.Verdict, Reasons: v.Reasons, File: NameVerification}
+		if cb, err := partBytes(vb, false); err == nil {
+			verif.SHA256, verif.Report = hexSum(cb), cb
+		} else {
+			verif.SHA256 = hexSum(vb)
+			rp.parts = append(rp.parts, part{name: NameVerification, data: vb})
+		}
 	}
 	eb, err := json.MarshalIndent(eventsJSON(events), "", "  ")
 	if err != nil {
-		return nil, nil, fmt.Errorf("encode events of %s: %w", d.ID, err)
+		return nil, fmt.Errorf("encode events of %s: %w", d.ID, err)
 	}
-	parts = append(parts, part{name: NameEvents, data: eb})
-	evMeta := EventsMeta{File: NameEvents, SHA256: hexSum(eb), Count: len(events)}
+	rp.events = eb
+	evMeta := EventsMeta{File: NameEvents, SHA256: hexSum(eb), Count: len(events), Trail: eb}
 	if n := len(events); n > 0 {
 		evMeta.FirstSeq, evMeta.LastSeq, evMeta.LastHash = events[0].Seq, events[n-1].Seq, events[n-1].Hash
 	}
-	return parts, s.metadata(d, rec, signer, files, verif, evMeta), nil
+	rp.meta = s.metadata(d, rec, signer, files, verif, evMeta)
+	return rp, nil
 }
 
-// putMetadata writes metadata.json (mb, encoding md). An existing one
-// with other content (from an attempt that crashed before its state
-// change committed, since when the signer's title changed, say) is kept
-// as is: the conditional PUT refuses to replace it, and only then is it
-// read — and refused (ECONFLICT) unless it describes the same files,
-// report and events as md, which this attempt stores beside it.
-func (s *Service) putMetadata(ctx context.Context, key string, mb []byte, md *Metadata, opts workflow.PutOptions) (workflow.ObjectInfo, error) {
+// putMetadata writes metadata.json (mb, encoding rp.meta). An existing
+// one with other content (from an attempt that crashed before its state
+// change committed, since when the signer's title changed, say, or one
+// written in the split layout before this version) is kept as is and
+// returned: the conditional PUT refuses to replace it, and only then is
+// it read — and refused (ECONFLICT) unless it describes the same files,
+// report and events as rp, which this attempt stores beside it.
+func (s *Service) putMetadata(ctx context.Context, key string, mb []byte, rp *recordParts, opts workflow.PutOptions) (workflow.ObjectInfo, *Metadata, error) {
 	oi, err := s.putBytes(ctx, key, mb, "application/json", opts)
 	if workflow.ErrorCode(err) != workflow.ECONFLICT {
-		return oi, err
+		return oi, nil, err
 	}
 	rc, oi, err := s.Store.Get(ctx, key)
 	if err != nil {
-		return workflow.ObjectInfo{}, storeErr(err, "archive store: read %s", key)
+		return workflow.ObjectInfo{}, nil, storeErr(err, "archive store: read %s", key)
 	}
 	defer rc.Close()
 	var old Metadata
 	if err := json.NewDecoder(io.LimitReader(rc, maxMetadata)).Decode(&old); err != nil {
-		return workflow.ObjectInfo{}, workflow.Wrap(workflow.ECONFLICT, err, "archive store: %s of an earlier attempt cannot be read", key)
+		return workflow.ObjectInfo{}, nil, workflow.Wrap(workflow.ECONFLICT, err, "archive store: %s of an earlier attempt cannot be read", key)
 	}
-	if !sameContents(&old, md) {
-		return workflow.ObjectInfo{}, workflow.Errorf(workflow.ECONFLICT, "archive store: %s of an earlier attempt describes other files, report or events than this attempt's", key)
+	if !rp.sameContents(&old) {
+		return workflow.ObjectInfo{}, nil, workflow.Errorf(workflow.ECONFLICT, "archive store: %s of an earlier attempt describes other files, report or events than this attempt's", key)
 	}
-	return oi, nil
+	return oi, &old, nil
 }
 
 // maxMetadata bounds the metadata.json read back from the store.
 const maxMetadata = 16 << 20
 
-// sameContents reports whether two metadata.json describe the same
-// objects: files (name, SHA-256, size), validation report and events.
-func sameContents(a, b *Metadata) bool {
+// sameContents reports whether a metadata.json describes the same
+// objects as rp: files (name, SHA-256, size), validation report and
+// events, of either layout (the split layout's report is compared with
+// the report as that layout wrote it).
+func (rp *recordParts) sameContents(a *Metadata) bool {
+	b := rp.meta
+	if a.Format != MetadataFormat && a.Format != MetadataFormatSplit {
+		return false
+	}
+	wantVerif := ""
+	if b.Verification != nil {
+		wantVerif = b.Verification.SHA256
+		if a.Format == MetadataFormatSplit {
+			wantVerif = hexSum(rp.verification)
+		}
+	}
 	if a.Events.File != b.Events.File || a.Events.SHA256 != b.Events.SHA256 || len(a.Files) != len(b.Files) ||
 		(a.Verification == nil) != (b.Verification == nil) ||
-		(a.Verification != nil && (a.Verification.File != b.Verification.File || a.Verification.SHA256 != b.Verification.SHA256)) {
+		(a.Verification != nil && (a.Verification.File != b.Verification.File || a.Verification.SHA256 != wantVerif)) {
 		return false
 	}
 	for i, f := range a.Files {

@@ -1996,7 +1996,7 @@ type SearchArchiveParams struct {
 
 // GetArchiveObjectParams defines parameters for GetArchiveObject.
 type GetArchiveObjectParams struct {
-	// Name document.pdf, attachments/NN-name, metadata.json, events.json, verification.json
+	// Name document.pdf, attachments/NN-name, metadata.json, verification.json (the validation report), events.json (the audit trail), evidence/NNNN-…; verification.json and events.json are served from metadata.json when the record's metadata.json carries them (records archived before it did have them as objects of their own), with the SHA-256 it records for them
 	Name *string `form:"name,omitempty" json:"name,omitempty"`
 }
 
@@ -6324,7 +6324,7 @@ type GetArchiveObjectResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *map[string]interface{}
+	JSON200 *interface{}
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -6340,7 +6340,7 @@ type GetArchiveObjectResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetArchiveObjectResponse) GetJSON200() *map[string]interface{} {
+func (r GetArchiveObjectResponse) GetJSON200() *interface{} {
 	return r.JSON200
 }
 
@@ -10112,7 +10112,7 @@ func ParseGetArchiveObjectResponse(rsp *http.Response) (*GetArchiveObjectRespons
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest map[string]interface{}
+		var dest interface{}
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

@@ -74,6 +74,7 @@ func (u *UI) handleArchiveSearch(w http.ResponseWriter, r *http.Request, s *Sess
 
 type archiveRecordView struct {
 	Rec     *archive.Record
+	Parts   []archive.Object // the report and trail metadata.json carries
 	CanHold bool
 	Signer  string
 	Error   string
@@ -88,8 +89,19 @@ func (u *UI) handleArchiveRecord(w http.ResponseWriter, r *http.Request, s *Sess
 	return nil
 }
 
+// recordParts returns the report and the trail rec's metadata.json
+// carries, to link beside its objects; none (logged) when it cannot be
+// read, the page shows the record all the same.
+func (u *UI) recordParts(r *http.Request, rec *archive.Record) []archive.Object {
+	parts, err := u.cfg.Archive.Parts(r.Context(), rec)
+	if err != nil {
+		u.log.WarnContext(r.Context(), "read archive record parts", "doc_id", rec.DocumentID, "err", err)
+	}
+	return parts
+}
+
 func (u *UI) renderRecord(w http.ResponseWriter, r *http.Request, s *Session, status int, rec *archive.Record, problem string) {
-	v := archiveRecordView{Rec: rec, CanHold: s.User.HasAny([]workflow.Role{workflow.RoleArchivist, workflow.RoleAdmin}),
+	v := archiveRecordView{Rec: rec, Parts: u.recordParts(r, rec), CanHold: s.User.HasAny([]workflow.Role{workflow.RoleArchivist, workflow.RoleAdmin}),
 		Signer: rec.SignerName, Error: problem}
 	title := rec.Subject
 	if rec.Notation != "" {

@@ -62,6 +62,7 @@ type Archive interface {
 	Search(ctx context.Context, actor *workflow.User, q archive.Query) ([]*archive.Record, string, error)
 	Get(ctx context.Context, actor *workflow.User, docID string) (*archive.Record, error)
 	Open(ctx context.Context, actor *workflow.User, docID, name string) (io.ReadCloser, archive.Object, error)
+	Parts(ctx context.Context, rec *archive.Record) ([]archive.Object, error)
 	SetLegalHold(ctx context.Context, actor *workflow.User, docID string, on bool, comment string) (*archive.Record, error)
 	WritePackage(ctx context.Context, actor *workflow.User, docID string, w io.Writer) error
 }

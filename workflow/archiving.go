@@ -16,7 +16,7 @@ type ArchiveRecord struct {
 	RetainUntil time.Time
 	LegalHold   bool
 	// EventsThrough is the Seq of the last audit event in the record's
-	// events.json, fixed by the attempt that started the record, so that
+	// trail (in its metadata.json, or events.json in older records), fixed by the attempt that started the record, so that
 	// every later or concurrent attempt at the same version writes the
 	// same trail (a comment adds an event without a new version); 0: no
 	// events, or a record started before it was kept.

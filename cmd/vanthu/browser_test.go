@@ -425,7 +425,8 @@ func TestIntegrationBrowserOutgoing(t *testing.T) {
 	mustContain(t, "archive search", b.Text("main"), subject, "01/QĐ-UBND")
 	b.Shot("archive-search")
 	b.Run(chromedp.Click(chromedp.CSS(`table a[href^="/archive/`+id+`"]`)), chromedp.WaitVisible(chromedp.CSS(`a[href$="/package"]`)))
-	mustContain(t, "archive record", b.Text("main"), "document.pdf", "SHA-256", "Phong tỏa pháp lý")
+	mustContain(t, "archive record", b.Text("main"), "document.pdf", "SHA-256", "Phong tỏa pháp lý",
+		"metadata.json", "verification.json", "events.json", "(trong metadata.json)")
 	b.Shot("archive-record")
 	// Download the package as the browser would, with its cookies.
 	var cookies []*network.Cookie
