@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"fmt"
 	"net/http"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -34,10 +35,19 @@ func benchDoc(b *testing.B, f *archivetest.Fixture, i, size int) *workflow.Docum
 	now := time.Now()
 	return &workflow.Document{ID: fmt.Sprintf("bench%08d%s", i, s[:6]), Direction: workflow.Outgoing, Type: "KH", Subject: "Bình Thủy",
 		State: workflow.Issued, Version: 6, IssuedAt: &now, CreatedAt: now, UpdatedAt: now,
-		Files: []workflow.File{{SHA256: s, Name: "x.pdf", Size: int64(size), Kind: workflow.FileSigned, CreatedAt: now}}}
+		Files:        []workflow.File{{SHA256: s, Name: "x.pdf", Size: int64(size), Kind: workflow.FileSigned, CreatedAt: now}},
+		Verification: &workflow.Verification{Verdict: "valid", Report: benchReport}}
 }
 
-// BenchmarkArchiveMinIO writes records (one PDF + events + metadata) into
+// benchReport stands in for a validation report: about 2 KB, compact,
+// as signing/verify writes it.
+var benchReport = []byte(`{"verdict":"valid","reasons":[],"signatures":[` +
+	strings.Repeat(`{"field":"Signature1","signer":"CN=Trần Thị Bình,O=UBND quận Bình Thủy","signing_time":"2026-12-03T02:00:00Z","verdict":"valid","chain":["CN=Vanthu Test Root"],"timestamp":{"time":"2026-12-03T02:00:01Z","authority":"CN=Vanthu TSA"},"covers_whole_document":true,"level":"PAdES-B-LTA","reasons":["signature valid","certificate valid at signing time"]},`, 5) +
+	`{"field":"Signature3","verdict":"valid"}]}`)
+
+// BenchmarkArchiveMinIO writes records (one PDF, a validation report, no
+// events: in the store the PDF and metadata.json; before it carried the
+// report and the trail, 4 objects) into
 // an object-locked MinIO bucket, one after another. Besides records/s it
 // reports, per record, the requests the store received, this process's
 // CPU and the MinIO server's (when VANTHU_TEST_MINIO_PIDFILE names it).
