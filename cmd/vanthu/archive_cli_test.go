@@ -19,8 +19,9 @@ func runCLI(t *testing.T, env map[string]string, args ...string) (int, string, s
 	return code, out.String(), errb.String()
 }
 
-// Import (rejects with reasons, resumable), then fixity: clean, then a
-// corrupted object reported with its key and exit 1.
+// Import (rejects with reasons, resumable), then fixity: clean (2 records,
+// each a PDF and metadata.json), then a corrupted object reported with its
+// key and exit 1.
 func TestArchiveImportAndFixityCLI(t *testing.T) {
 	data := t.TempDir()
 	env := map[string]string{"VANTHU_DATA_DIR": data, "VANTHU_LOG_LEVEL": "error", "VANTHU_ADMIN_PASSWORD": "admin-password-1"}
@@ -59,7 +60,7 @@ func TestArchiveImportAndFixityCLI(t *testing.T) {
 	}
 
 	code, out, stderr = runCLI(t, env, "archive", "fixity")
-	if code != 0 || !strings.Contains(out, "8 verified, 0 mismatched") {
+	if code != 0 || !strings.Contains(out, "4 verified, 0 mismatched") {
 		t.Fatalf("fixity: exit %d\n%s\n%s", code, out, stderr)
 	}
 	if _, err := os.Stat(filepath.Join(data, "fixity", "fixity-latest.json")); err != nil {

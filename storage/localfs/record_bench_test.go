@@ -16,7 +16,9 @@ import (
 
 // BenchmarkPutRecord writes archive-record-like groups of objects — a
 // 100 KB PDF and three small JSON files put at once into a new
-// records/<n>/v1 directory, as archive.Service writes a record — one or
+// records/<n>/v1 directory, as archive.Service wrote a record before
+// metadata.json carried the report and the trail (now: the PDF and
+// metadata.json) — one or
 // eight records at a time, and reports records/s and the fsyncs per
 // record (files and directories, counted through the store's syncFile).
 func BenchmarkPutRecord(b *testing.B) {
