@@ -121,13 +121,9 @@ func BuildEnvelope(ctx context.Context, in EnvelopeInput) ([]byte, string, error
 				Description: desc, Data: b})
 		}
 	}
-	raw, err := edxml.Build(doc)
+	signed, err := edxml.BuildSigned(doc, in.Self.Key, in.Self.Chain)
 	if err != nil {
-		return nil, "", fmt.Errorf("build envelope of %s: %w", d.ID, err)
-	}
-	signed, err := edxml.Sign(raw, in.Self.Key, in.Self.Chain)
-	if err != nil {
-		return nil, "", fmt.Errorf("sign envelope of %s: %w", d.ID, err)
+		return nil, "", fmt.Errorf("build and sign envelope of %s: %w", d.ID, err)
 	}
 	return signed, doc.DocumentID, nil
 }

@@ -48,6 +48,45 @@ func BenchmarkBuildSign(b *testing.B) {
 	}
 }
 
+// BenchmarkBuildSigned: Build + Sign against BuildSigned, ECDSA P-256 (the
+// development PKI's agency key), at the size of an issued document (100KB)
+// too.
+func BenchmarkBuildSigned(b *testing.B) {
+	_, _, ek := testKeys(b)
+	for _, bs := range append([]struct {
+		name string
+		size int
+	}{{"100KB", 100 << 10}}, benchSizes...) {
+		for _, fn := range []struct {
+			name string
+			f    func(Document) error
+		}{
+			{"BuildSign", func(doc Document) error {
+				out, err := Build(doc)
+				if err == nil {
+					_, err = Sign(out, ek.key, []*x509.Certificate{ek.cert})
+				}
+				return err
+			}},
+			{"BuildSigned", func(doc Document) error {
+				_, err := BuildSigned(doc, ek.key, []*x509.Certificate{ek.cert})
+				return err
+			}},
+		} {
+			b.Run(fn.name+"/"+bs.name, func(b *testing.B) {
+				doc := benchDocument(b, bs.size)
+				b.SetBytes(int64(bs.size))
+				b.ReportAllocs()
+				for b.Loop() {
+					if err := fn.f(doc); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}
+
 // BenchmarkParseVerify: signature verification + parse of a signed package.
 func BenchmarkParseVerify(b *testing.B) {
 	rk, _, _ := testKeys(b)

@@ -38,15 +38,11 @@ func Build(doc Document) ([]byte, error) {
 		return nil, err
 	}
 
-	size := 4096
-	for _, a := range d.Attachments {
-		size += base64.StdEncoding.EncodedLen(len(a.Data)) + 512
-	}
-	if size > DefaultMaxBytes {
-		return nil, workflow.Errorf(workflow.ETOOLARGE, "edxml: package would be about %d bytes, more than %d", size, DefaultMaxBytes)
+	if err := checkBuildSize(d.Attachments); err != nil {
+		return nil, err
 	}
 	w := &writer{}
-	w.Grow(size)
+	w.Grow(buildSize(d.Attachments))
 	w.open()
 	w.messageHeader(&d)
 	w.traceHeaders(d.Trace, d.Business)
@@ -54,6 +50,24 @@ func Build(doc Document) ([]byte, error) {
 	w.manifest(d.Attachments)
 	w.attachments(d.Attachments)
 	return w.Bytes(), nil
+}
+
+// buildSize is about the size of the package Build writes with atts.
+func buildSize(atts []Attachment) int {
+	size := 4096
+	for _, a := range atts {
+		size += base64.StdEncoding.EncodedLen(len(a.Data)) + 512
+	}
+	return size
+}
+
+// checkBuildSize refuses (ETOOLARGE) attachments that would make the
+// package larger than DefaultMaxBytes.
+func checkBuildSize(atts []Attachment) error {
+	if size := buildSize(atts); size > DefaultMaxBytes {
+		return workflow.Errorf(workflow.ETOOLARGE, "edxml: package would be about %d bytes, more than %d", size, DefaultMaxBytes)
+	}
+	return nil
 }
 
 // withDefaults returns a shallow copy of doc (the caller's slices stay

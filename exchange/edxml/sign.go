@@ -65,39 +65,124 @@ var (
 // edXML package or a key/certificate mismatch, EINTERNAL when the signer
 // fails.
 func Sign(xmlBytes []byte, key crypto.Signer, chain []*x509.Certificate) ([]byte, error) {
-	if key == nil || len(chain) == 0 || chain[0] == nil {
-		return nil, workflow.Errorf(workflow.EINVALID, "edxml: sign: a key and its certificate are required")
-	}
-	if !publicKeysEqual(key.Public(), chain[0].PublicKey) {
-		return nil, workflow.Errorf(workflow.EINVALID, "edxml: sign: the certificate %q is not the key's", chain[0].Subject)
-	}
-	var method string
-	switch key.Public().(type) {
-	case *rsa.PublicKey:
-		method = dsig.RSASHA256SignatureMethod
-	case *ecdsa.PublicKey:
-		method = dsig.ECDSASHA256SignatureMethod
-	default:
-		return nil, workflow.Errorf(workflow.EINVALID, "edxml: sign: %T keys are not supported (RSA or ECDSA)", key.Public())
-	}
-	lim := Limits{}.withDefaults()
-	sr, err := scan(bytes.NewReader(xmlBytes), lim)
+	method, err := signatureMethod(key, chain)
 	if err != nil {
 		return nil, err
 	}
+	doc, header, err := readUnsigned(xmlBytes)
+	if err != nil {
+		return nil, err
+	}
+	return signTree(doc, header, method, key, chain, len(xmlBytes))
+}
+
+// BuildSigned returns what Sign(Build(doc)) returns, without reading the
+// attachments back: it builds the package with empty attachments, reads
+// that small package into a tree as Sign does, puts each attachment's
+// base64 text into its element, then signs the tree. Sign(Build(doc))
+// tokenised the base64 of every attachment twice (scan, then etree),
+// most of its time for a document of some 100 KB. Errors are Build's and
+// Sign's.
+func BuildSigned(doc Document, key crypto.Signer, chain []*x509.Certificate) ([]byte, error) {
+	method, err := signatureMethod(key, chain)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkBuildSize(doc.Attachments); err != nil {
+		return nil, err
+	}
+	bare := doc
+	bare.Attachments = make([]Attachment, len(doc.Attachments))
+	for i, a := range doc.Attachments {
+		a.Data = nil
+		bare.Attachments[i] = a
+	}
+	raw, err := Build(bare)
+	if err != nil {
+		return nil, err
+	}
+	tree, header, err := readUnsigned(raw)
+	if err != nil {
+		return nil, err
+	}
+	texts := encodedElements(tree.Root())
+	if len(texts) != len(doc.Attachments) {
+		return nil, workflow.Errorf(workflow.EINTERNAL, "edxml: sign: %d attachment elements for %d attachments", len(texts), len(doc.Attachments))
+	}
+	for i, e := range texts {
+		if data := doc.Attachments[i].Data; len(data) > 0 { // an empty one stays as Build wrote it
+			e.SetText(base64.StdEncoding.EncodeToString(data))
+		}
+	}
+	return signTree(tree, header, method, key, chain, buildSize(doc.Attachments))
+}
+
+// encodedElements returns the ContentTransferEncoded elements of a built
+// package, in the order of its attachments.
+func encodedElements(root *etree.Element) []*etree.Element {
+	var out []*etree.Element
+	for _, ae := range root.ChildElements() {
+		if ae.Tag != "AttachmentEncoded" {
+			continue
+		}
+		for _, a := range ae.ChildElements() {
+			if a.Tag != "Attachment" {
+				continue
+			}
+			for _, c := range a.ChildElements() {
+				if c.Tag == "ContentTransferEncoded" && c.NamespaceURI() == Namespace {
+					out = append(out, c)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// signatureMethod checks that chain[0] is key's certificate and returns
+// the XMLDSig signature method of key.
+func signatureMethod(key crypto.Signer, chain []*x509.Certificate) (string, error) {
+	if key == nil || len(chain) == 0 || chain[0] == nil {
+		return "", workflow.Errorf(workflow.EINVALID, "edxml: sign: a key and its certificate are required")
+	}
+	if !publicKeysEqual(key.Public(), chain[0].PublicKey) {
+		return "", workflow.Errorf(workflow.EINVALID, "edxml: sign: the certificate %q is not the key's", chain[0].Subject)
+	}
+	switch key.Public().(type) {
+	case *rsa.PublicKey:
+		return dsig.RSASHA256SignatureMethod, nil
+	case *ecdsa.PublicKey:
+		return dsig.ECDSASHA256SignatureMethod, nil
+	}
+	return "", workflow.Errorf(workflow.EINVALID, "edxml: sign: %T keys are not supported (RSA or ECDSA)", key.Public())
+}
+
+// readUnsigned scans an unsigned package and reads it into a tree; it
+// returns the tree and its edXMLHeader.
+func readUnsigned(xmlBytes []byte) (*etree.Document, *etree.Element, error) {
+	lim := Limits{}.withDefaults()
+	sr, err := scan(bytes.NewReader(xmlBytes), lim)
+	if err != nil {
+		return nil, nil, err
+	}
 	if sr.signed {
-		return nil, workflow.Errorf(workflow.EINVALID, "edxml: sign: the package is already signed")
+		return nil, nil, workflow.Errorf(workflow.EINVALID, "edxml: sign: the package is already signed")
 	}
 	doc := etree.NewDocument()
 	if err := doc.ReadFromBytes(xmlBytes); err != nil {
-		return nil, workflow.Wrap(workflow.EINVALID, err, "edxml: sign: reading package")
+		return nil, nil, workflow.Wrap(workflow.EINVALID, err, "edxml: sign: reading package")
 	}
-	root := doc.Root()
-	header := findHeader(root)
+	header := findHeader(doc.Root())
 	if header == nil {
-		return nil, workflow.Errorf(workflow.EINVALID, "edxml: sign: no edXMLEnvelope/edXMLHeader")
+		return nil, nil, workflow.Errorf(workflow.EINVALID, "edxml: sign: no edXMLEnvelope/edXMLHeader")
 	}
+	return doc, header, nil
+}
 
+// signTree adds the enveloped signature to a package read by
+// readUnsigned and writes it out; size is about the unsigned package's
+// (the output buffer is made that much larger than the signature at once).
+func signTree(doc *etree.Document, header *etree.Element, method string, key crypto.Signer, chain []*x509.Certificate, size int) ([]byte, error) {
 	certs := make([][]byte, len(chain))
 	for i, c := range chain {
 		certs[i] = c.Raw
@@ -128,16 +213,17 @@ func Sign(xmlBytes []byte, key crypto.Signer, chain []*x509.Certificate) ([]byte
 		}
 	}
 	header.InsertChildAt(at, etree.NewText("\n      "))
-	sig, err := ctx.ConstructSignature(root, true)
+	sig, err := ctx.ConstructSignature(doc.Root(), true)
 	if err != nil {
 		return nil, workflow.Wrap(workflow.EINTERNAL, err, "edxml: sign")
 	}
 	header.InsertChildAt(at+1, sig)
-	out, err := doc.WriteToBytes()
-	if err != nil {
+	var out bytes.Buffer
+	out.Grow(size + 8192)
+	if _, err := doc.WriteTo(&out); err != nil {
 		return nil, workflow.Wrap(workflow.EINTERNAL, err, "edxml: sign: writing package")
 	}
-	return out, nil
+	return out.Bytes(), nil
 }
 
 type ecdsaSig struct{ R, S *big.Int }

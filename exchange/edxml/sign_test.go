@@ -323,3 +323,82 @@ func TestIntegrationXmlsec1(t *testing.T) {
 		})
 	}
 }
+
+// TestBuildSigned checks that BuildSigned writes what Sign(Build(doc))
+// writes, byte for byte with an RSA key (PKCS #1 v1.5 signatures are
+// deterministic), for attachments small, large, empty and none; that an
+// ECDSA package verifies and carries the same attachments; and that it
+// refuses what Build or Sign refuse.
+func TestBuildSigned(t *testing.T) {
+	rk, rk2, ek := testKeys(t)
+	large := make([]byte, 150<<10)
+	if _, err := rand.Read(large); err != nil {
+		t.Fatal(err)
+	}
+	withAtts := func(atts ...Attachment) Document {
+		d := sampleDocument()
+		d.Attachments = append(d.Attachments, atts...)
+		return d
+	}
+	none := sampleDocument()
+	none.Attachments = nil
+	docs := map[string]Document{
+		"sample": sampleDocument(),
+		"large":  withAtts(Attachment{ContentID: "cid:3", Name: "van-ban.signed.pdf", Data: large}),
+		"empty":  withAtts(Attachment{ContentID: "cid:3", Name: "rong.pdf"}),
+		"none":   none,
+	}
+	for name, doc := range docs {
+		t.Run(name, func(t *testing.T) {
+			chain := []*x509.Certificate{rk.cert}
+			raw, err := Build(doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want, err := Sign(raw, rk.key, chain)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := BuildSigned(doc, rk.key, chain)
+			if err != nil {
+				t.Fatalf("BuildSigned: %v", err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("BuildSigned differs from Sign(Build()): %d vs %d bytes", len(got), len(want))
+			}
+		})
+	}
+	t.Run("ECDSA", func(t *testing.T) {
+		doc := withAtts(Attachment{Name: "khong-cid.pdf", Data: large}) // ContentId generated
+		signed, err := BuildSigned(doc, ek.key, []*x509.Certificate{ek.cert})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := Verify(signed, []*x509.Certificate{ek.cert}); err != nil {
+			t.Fatalf("Verify: %v", err)
+		}
+		m, err := Parse(bytes.NewReader(signed), Limits{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(m.Document.Attachments) != len(doc.Attachments) {
+			t.Fatalf("%d attachments, want %d", len(m.Document.Attachments), len(doc.Attachments))
+		}
+		for i, a := range m.Document.Attachments {
+			if !bytes.Equal(a.Data, doc.Attachments[i].Data) {
+				t.Errorf("attachment %d (%s): data differs", i+1, a.Name)
+			}
+		}
+	})
+	t.Run("Refuses", func(t *testing.T) {
+		_, err := BuildSigned(sampleDocument(), rk.key, []*x509.Certificate{rk2.cert})
+		assertCode(t, err, workflow.EINVALID, "is not the key's")
+		bad := sampleDocument()
+		bad.Subject = "bad \x01"
+		_, err = BuildSigned(bad, rk.key, []*x509.Certificate{rk.cert})
+		assertCode(t, err, workflow.EINVALID, "invalid UTF-8 or control characters")
+		_, err = BuildSigned(withAtts(Attachment{ContentID: "cid:3", Name: "lon.pdf", Data: make([]byte, DefaultMaxBytes)}),
+			rk.key, []*x509.Certificate{rk.cert})
+		assertCode(t, err, workflow.ETOOLARGE, "more than")
+	})
+}
