@@ -281,3 +281,31 @@ func checkUpgrade(t *testing.T, ctx context.Context, dsn, dir, user string) *gor
 	}
 	return db
 }
+
+// TestDocumentsWriteCost: after migration 6 the documents table has no
+// documents_direction_state index, and on PostgreSQL its large columns
+// are compressed with lz4.
+func TestDocumentsWriteCost(t *testing.T) {
+	for _, backend := range gormdbtest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			g := gormdbtest.Open(t, backend).Gorm()
+			if g.Migrator().HasIndex("documents", "documents_direction_state") {
+				t.Error("documents_direction_state is still there")
+			}
+			if !g.Migrator().HasIndex("documents", "documents_work") {
+				t.Error("documents_work is missing")
+			}
+			if backend != gormdb.Postgres {
+				return
+			}
+			var cols []string
+			if err := g.Raw(`SELECT attname FROM pg_attribute WHERE attrelid = 'documents'::regclass AND attcompression = 'l' ORDER BY attname`).
+				Scan(&cols).Error; err != nil {
+				t.Fatal(err)
+			}
+			if want := []string{"files", "layout", "verification_reasons", "verification_report"}; !slices.Equal(cols, want) {
+				t.Errorf("lz4 columns %v, want %v", cols, want)
+			}
+		})
+	}
+}

@@ -15,13 +15,13 @@ import (
 // SubjectNorm is Fold(Subject), for accent-insensitive search.
 type documentRow struct {
 	ID              string `gorm:"primaryKey;index:documents_direction_id,priority:2;index:documents_work,priority:9"`
-	Direction       string `gorm:"not null;index:documents_direction_state,priority:1;index:documents_direction_id,priority:1;index:documents_work,priority:1"`
+	Direction       string `gorm:"not null;index:documents_direction_id,priority:1;index:documents_work,priority:1"`
 	Type            string `gorm:"not null"`
 	Subject         string `gorm:"not null"`
 	SubjectNorm     string `gorm:"not null"`
 	Urgency         string `gorm:"not null;index:documents_work,priority:3"`
 	Confidentiality string `gorm:"not null;index:documents_work,priority:8"`
-	State           string `gorm:"not null;index:documents_direction_state,priority:2;index:documents_work,priority:2"`
+	State           string `gorm:"not null;index:documents_work,priority:2"`
 	Version         int    `gorm:"not null"`
 
 	SignerID     string `gorm:"not null;index;index:documents_work,priority:5"`
