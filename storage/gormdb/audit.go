@@ -184,9 +184,10 @@ func (c *conn) UpdateAndAppend(ctx context.Context, d *workflow.Document, prevVe
 	if err != nil {
 		return err
 	}
-	args := append(append(r.updateValues(), r.ID, prevVersion, e.Seq, e.Hash, h.Seq, h.Hash), vals...)
+	u := c.updateFor(r, prevVersion)
+	args := append(append(u.values(r), r.ID, prevVersion, e.Seq, e.Hash, h.Seq, h.Hash), vals...)
 	if t := c.lastWriteTx(ctx); t != nil {
-		committed, err := c.commitWith(ctx, t, updateAndAppendLastPG, args, true)
+		committed, err := c.commitWith(ctx, t, u.appendLast, args, true)
 		if err != nil {
 			return c.db.translate(err, "update document %s and append audit event %d", d.ID, e.Seq)
 		}
@@ -196,7 +197,7 @@ func (c *conn) UpdateAndAppend(ctx context.Context, d *workflow.Document, prevVe
 			return nil
 		}
 	}
-	updated, inserted, err := c.execUpdateAndAppend(ctx, args)
+	updated, inserted, err := c.execUpdateAndAppend(ctx, u.andAppend, args)
 	switch {
 	case err != nil:
 		return c.db.translate(err, "update document %s and append audit event %d", d.ID, e.Seq)
@@ -211,15 +212,15 @@ func (c *conn) UpdateAndAppend(ctx context.Context, d *workflow.Document, prevVe
 	return c.appendEvent(ctx, nil, e)
 }
 
-// execUpdateAndAppend runs updateAndAppendPG and returns the documents
-// it updated and the events it inserted. The statement goes to the
-// slow-query log like gorm's.
-func (c *conn) execUpdateAndAppend(ctx context.Context, args []any) (updated, inserted int64, err error) {
+// execUpdateAndAppend runs query (a documentUpdate's andAppend) and
+// returns the documents it updated and the events it inserted. The
+// statement goes to the slow-query log like gorm's.
+func (c *conn) execUpdateAndAppend(ctx context.Context, query string, args []any) (updated, inserted int64, err error) {
 	start := time.Now()
 	defer func() {
-		c.g.Logger.Trace(ctx, start, func() (string, int64) { return updateAndAppendPG, updated + inserted }, err)
+		c.g.Logger.Trace(ctx, start, func() (string, int64) { return query, updated + inserted }, err)
 	}()
-	err = c.g.Statement.ConnPool.QueryRowContext(ctx, updateAndAppendPG, args...).Scan(&updated, &inserted)
+	err = c.g.Statement.ConnPool.QueryRowContext(ctx, query, args...).Scan(&updated, &inserted)
 	return updated, inserted, err
 }
 
@@ -280,26 +281,23 @@ SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM audit_head WHERE id = 1 AND seq =
 var appendEventLastPG = dollarPlaceholders(strings.Replace(appendEventPG, "\nINSERT INTO audit_events", ",\ne AS (INSERT INTO audit_events", 1) +
 	" RETURNING 1)\nSELECT 1 / (SELECT count(*) FROM e)")
 
-// updateAndAppendPG is updateDocument and appendEventPG in one statement:
-// the head moves, and the event is inserted, only if the document was
-// updated (data-modifying WITH queries all run, once, on one snapshot;
-// h reads what u returned). It answers how many documents it updated and
-// events it inserted.
-var updateAndAppendPG = dollarPlaceholders(updateAndAppendWith + `SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM e)`)
-
-// updateAndAppendLastPG is updateAndAppendPG as a transaction's last
-// statement, sent with COMMIT (pgTx.commitWith): it fails with
-// division_by_zero unless it updated the document and inserted the event.
-var updateAndAppendLastPG = dollarPlaceholders(updateAndAppendWith +
-	"SELECT 1 / CASE WHEN (SELECT count(*) FROM u) = 1 AND (SELECT count(*) FROM e) = 1 THEN 1 ELSE 0 END")
-
-// updateAndAppendWith are the WITH queries of updateAndAppendPG.
-var updateAndAppendWith = `WITH u AS (` + updateDocument + ` RETURNING 1),
+// updateAndAppendWith are the WITH queries of a documentUpdate's
+// andAppend and appendLast around update, the document's guarded UPDATE:
+// update and appendEventPG in one statement. The head moves, and the event
+// is inserted, only if the document was updated (data-modifying WITH
+// queries all run, once, on one snapshot; h reads what u returned).
+// andAppend answers how many documents it updated and events it inserted;
+// appendLast, the transaction's last statement sent with COMMIT
+// (pgTx.commitWith), fails with division_by_zero unless it updated the
+// document and inserted the event.
+func updateAndAppendWith(update string) string {
+	return `WITH u AS (` + update + ` RETURNING 1),
 h AS (UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1 AND seq = ? AND hash = ? AND EXISTS (SELECT 1 FROM u) RETURNING id),
 e AS (INSERT INTO audit_events (` + eventColumns + `)
 SELECT CAST(? AS bigint), CAST(? AS text), CAST(? AS text), CAST(? AS text), CAST(? AS text), CAST(? AS text),
        CAST(? AS text), CAST(? AS text), CAST(? AS text), CAST(? AS bigint), CAST(? AS text), CAST(? AS text) FROM h RETURNING 1)
 `
+}
 
 // Events returns a document's audit events in sequence order.
 func (c *conn) Events(ctx context.Context, documentID string) ([]workflow.Event, error) {

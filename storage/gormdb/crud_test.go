@@ -1,6 +1,7 @@
 package gormdb_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"reflect"
@@ -501,4 +502,71 @@ func TestOpenErrors(t *testing.T) {
 	wantCode(t, db.Ping(ctx), workflow.EUNAVAILABLE)
 	_, err = db.Document(ctx, "x")
 	wantCode(t, err, workflow.EUNAVAILABLE)
+}
+
+// TestUpdateKeepsReport: an update in a transaction that read the
+// document leaves verification_report out of its statement when the
+// report is the one read, and writes it otherwise (a new report, a
+// cleared one, or no read of that version); the stored report is right in
+// each case, by UpdateDocument and by UpdateAndAppend.
+func TestUpdateKeepsReport(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		ctx := context.Background()
+		d := fullDocument()
+		d.ArchivedAt, d.RetainUntil, d.LegalHold = nil, nil, false
+		create(t, db, d)
+		report := d.Verification.Report
+		step := func(name string, change func(*workflow.Document), read, wantKeep, appendEvent bool, want []byte) {
+			t.Helper()
+			before, err := db.Document(ctx, d.ID) // outside the transaction
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+				cur := before
+				if read {
+					if cur, err = tx.LockDocument(ctx, d.ID); err != nil {
+						return err
+					}
+				}
+				prev := cur.Version
+				cur.Version++
+				cur.Notes = name
+				change(cur)
+				if keep := gormdb.UpdateKeepsReport(tx, cur, prev); keep != wantKeep {
+					t.Errorf("%s: keeps the report %v, want %v", name, keep, wantKeep)
+				}
+				if appendEvent {
+					return tx.(workflow.UpdateAppender).UpdateAndAppend(ctx, cur, prev, &workflow.Event{DocumentID: d.ID, Kind: workflow.EventComment, At: t0, Comment: name})
+				}
+				return tx.UpdateDocument(ctx, cur, prev)
+			})
+			if err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			got, err := db.Document(ctx, d.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var gotReport []byte
+			if got.Verification != nil {
+				gotReport = got.Verification.Report
+			}
+			if got.Notes != name || !bytes.Equal(gotReport, want) || (gotReport == nil) != (want == nil) {
+				t.Errorf("%s: notes %q, report %q; want %q", name, got.Notes, gotReport, want)
+			}
+		}
+		same := func(*workflow.Document) {}
+		other := []byte(`{"signatures":[]}`)
+		step("same report", same, true, true, false, report)
+		step("same report, appended", same, true, true, true, report)
+		step("not read here", same, false, false, false, report)
+		step("new report", func(d *workflow.Document) { d.Verification.Report = other }, true, false, true, other)
+		step("same again", same, true, true, true, other)
+		step("no verification", func(d *workflow.Document) { d.Verification = nil }, true, false, false, nil)
+		step("still none", same, true, true, true, nil)
+		step("report back", func(d *workflow.Document) {
+			d.Verification = &workflow.Verification{Verdict: workflow.VerdictValid, Report: report}
+		}, true, false, false, report)
+	})
 }

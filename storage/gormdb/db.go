@@ -493,6 +493,9 @@ type conn struct {
 	// that version that writes them unchanged adds no blob reference
 	// (checkBlobRefs).
 	files map[string]seenFiles
+	// reports are the verification reports of the documents this
+	// transaction read (updateFor).
+	reports map[string]seenReport
 	// outer says this is the outermost transaction (not a savepoint):
 	// on PostgreSQL its last write may commit it (lastWriteTx).
 	outer bool

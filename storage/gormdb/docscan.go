@@ -164,6 +164,7 @@ func (c *conn) queryDocument(ctx context.Context, where, lock string, args ...an
 		return nil, sql.ErrNoRows
 	}
 	c.sawFiles(rows[0].ID, rows[0].Version, rows[0].Files)
+	c.sawReport(&rows[0])
 	return &rows[0], nil
 }
 

@@ -2,6 +2,7 @@ package gormdb
 
 import (
 	"context"
+	"crypto/sha256"
 	"slices"
 	"strings"
 	"time"
@@ -134,16 +135,86 @@ func (c *conn) updateMissed(ctx context.Context, id string, prevVersion int) err
 // column of documentRow but id, in the order of documentRow.updateValues.
 var updateDocumentColumns = append(slices.Clone(documentColumns[1:]), documentColumnsNotRead...)
 
-// updateDocument is the statement of UpdateDocument, with ? placeholders.
-var updateDocument = func() string {
-	set := make([]string, len(updateDocumentColumns))
-	for i, col := range updateDocumentColumns {
+// reportColumn is the place of verification_report in updateDocumentColumns.
+var reportColumn = slices.Index(updateDocumentColumns, "verification_report")
+
+// documentUpdate are the statements that write a document's row where its
+// version is the one given: every column but id, or (keepReport) all but
+// verification_report, for an update that leaves the report as the
+// transaction read it. An issued document's report is ≈ 6 KB of JSON:
+// written again, PostgreSQL compresses it and stores it out of line anew.
+type documentUpdate struct {
+	keepReport bool
+	query      string // UpdateDocument's statement, with ? placeholders
+	pg         string // the same with $n
+	andAppend  string // the update and an event appended (updateAndAppendWith)
+	appendLast string // the same as a transaction's last statement
+}
+
+// documentUpdates are the two documentUpdates: [0] writes the report,
+// [1] keeps it.
+var documentUpdates = [2]*documentUpdate{newDocumentUpdate(false), newDocumentUpdate(true)}
+
+func newDocumentUpdate(keepReport bool) *documentUpdate {
+	cols := updateDocumentColumns
+	if keepReport {
+		cols = slices.Delete(slices.Clone(cols), reportColumn, reportColumn+1)
+	}
+	set := make([]string, len(cols))
+	for i, col := range cols {
 		set[i] = col + " = ?"
 	}
-	return "UPDATE documents SET " + strings.Join(set, ", ") + " WHERE id = ? AND version = ?"
-}()
+	query := "UPDATE documents SET " + strings.Join(set, ", ") + " WHERE id = ? AND version = ?"
+	with := updateAndAppendWith(query)
+	return &documentUpdate{keepReport: keepReport, query: query, pg: dollarPlaceholders(query),
+		andAppend:  dollarPlaceholders(with + `SELECT (SELECT count(*) FROM u), (SELECT count(*) FROM e)`),
+		appendLast: dollarPlaceholders(with + "SELECT 1 / CASE WHEN (SELECT count(*) FROM u) = 1 AND (SELECT count(*) FROM e) = 1 THEN 1 ELSE 0 END"),
+	}
+}
 
-var updateDocumentPG = dollarPlaceholders(updateDocument)
+// values are the values of u's columns, from r.
+func (u *documentUpdate) values(r *documentRow) []any {
+	v := r.updateValues()
+	if u.keepReport {
+		v = slices.Delete(v, reportColumn, reportColumn+1)
+	}
+	return v
+}
+
+// seenReport is a document's verification report at a version: its
+// SHA-256, and whether it was NULL.
+type seenReport struct {
+	version int
+	null    bool
+	sum     [sha256.Size]byte
+}
+
+func reportOf(version int, report []byte) seenReport {
+	return seenReport{version: version, null: report == nil, sum: sha256.Sum256(report)}
+}
+
+// sawReport remembers, in a transaction, the verification report of a
+// document row it read.
+func (c *conn) sawReport(r *documentRow) {
+	if c.after == nil {
+		return // the pool: no transaction
+	}
+	if c.reports == nil {
+		c.reports = map[string]seenReport{}
+	}
+	c.reports[r.ID] = reportOf(r.Version, r.VerificationReport)
+}
+
+// updateFor is the documentUpdate that writes r over version prevVersion:
+// one that keeps the report when this transaction read that version with
+// the report r has. The update is guarded by the version, so the row it
+// changes still holds that report.
+func (c *conn) updateFor(r *documentRow, prevVersion int) *documentUpdate {
+	if s, ok := c.reports[r.ID]; ok && s == reportOf(prevVersion, r.VerificationReport) {
+		return documentUpdates[1]
+	}
+	return documentUpdates[0]
+}
 
 // updateValues are the values of updateDocumentColumns, as gorm would
 // bind them (the fields themselves: pointers for NULL, drivers' Valuers).
@@ -168,15 +239,16 @@ func (r *documentRow) updateValues() []any {
 // transition, 5 % of a lifecycle's CPU), and returns the rows changed.
 // The statement goes to the slow-query log like gorm's.
 func (c *conn) execDocumentUpdate(ctx context.Context, r *documentRow, prevVersion int) (n int64, err error) {
-	query := updateDocument
+	u := c.updateFor(r, prevVersion)
+	query := u.query
 	if c.pg() {
-		query = updateDocumentPG
+		query = u.pg
 	}
 	start := time.Now()
 	defer func() {
 		c.g.Logger.Trace(ctx, start, func() (string, int64) { return query, n }, err)
 	}()
-	res, err := c.g.Statement.ConnPool.ExecContext(ctx, query, append(r.updateValues(), r.ID, prevVersion)...)
+	res, err := c.g.Statement.ConnPool.ExecContext(ctx, query, append(u.values(r), r.ID, prevVersion)...)
 	if err != nil {
 		return 0, err
 	}

@@ -67,3 +67,13 @@ func (d *DB) ClaimBlobsBatches(ctx context.Context, token string, sums []string,
 
 // BlobClaimsLockID is the PostgreSQL advisory lock of the blob claims.
 const BlobClaimsLockID = blobClaimsLockID
+
+// UpdateKeepsReport reports whether an update of d from version prev in
+// tx leaves its stored verification report alone (updateFor).
+func UpdateKeepsReport(tx workflow.Tx, d *workflow.Document, prev int) bool {
+	r, err := documentFromDomain(d)
+	if err != nil {
+		panic(err)
+	}
+	return tx.(*conn).updateFor(r, prev).keepReport
+}
