@@ -36,6 +36,25 @@ func TestDocumentColumnsMatchRow(t *testing.T) {
 	}
 }
 
+func TestArchiveRecordColumnsMatchRow(t *testing.T) {
+	s, err := schema.Parse(&archiveRecordRow{}, &sync.Map{}, schema.NamingStrategy{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, f := range s.Fields {
+		if f.DBName != "" {
+			want = append(want, f.DBName)
+		}
+	}
+	if !slices.Equal(archiveRecordColumns, want) {
+		t.Errorf("archiveRecordColumns =\n%v\nwant (archiveRecordRow's fields)\n%v", archiveRecordColumns, want)
+	}
+	if n := len((&archiveRecordRow{}).values()); n != len(want) {
+		t.Errorf("%d values for %d columns", n, len(want))
+	}
+}
+
 func TestDollarPlaceholders(t *testing.T) {
 	for in, want := range map[string]string{
 		"":                              "",
