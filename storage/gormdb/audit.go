@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"gorm.io/gorm"
-	"gorm.io/gorm/clause"
 
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -44,12 +43,15 @@ func (c *conn) appendEvent(ctx context.Context, h *headRow, e *workflow.Event) e
 			return err
 		}
 	}
-	q := c.q(ctx)
-	if c.pg() {
-		q = q.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate})
+	head, found := headRow{ID: 1}, false
+	err := c.rawRows(ctx, lockedHead, nil, func(rs *sql.Rows) error {
+		found = true
+		return rs.Scan(&head.Seq, &head.Hash)
+	})
+	if err == nil && !found {
+		err = gorm.ErrRecordNotFound
 	}
-	var head headRow
-	if err := q.Where("id = 1").Take(&head).Error; err != nil {
+	if err != nil {
 		return c.db.translate(err, "audit chain head")
 	}
 	c.db.forgetHeadAfter(head)
@@ -62,6 +64,11 @@ func (c *conn) appendEvent(ctx context.Context, h *headRow, e *workflow.Event) e
 	}
 	return nil
 }
+
+// lockedHead reads the chain head, locked on PostgreSQL (on SQLite the
+// transaction holds the only write lock).
+var lockedHead = rawQuery{sqlite: `SELECT seq, hash FROM audit_head WHERE id = 1`,
+	pg: `SELECT seq, hash FROM audit_head WHERE id = 1 FOR UPDATE`}
 
 // knownHead returns the chain head this transaction wrote last, else the
 // one this instance's last commit left when no other transaction of this
