@@ -225,3 +225,41 @@ func TestMetadataPartsWithJQ(t *testing.T) {
 		}
 	}
 }
+
+// metadata.json is a field a line, values compact (the report and the
+// trail indented would take a typical record past MinIO's 16 KiB inline
+// size); quotes, commas, colons and braces in texts do not break it.
+func TestMetadataFieldALine(t *testing.T) {
+	db := gormdbtest.Open(t, gormdb.SQLite)
+	f := archivetest.New(t, db, nil)
+	subject := `Về việc "A, B": {x} [y] \ z`
+	d := f.ArchiveDoc(t, f.Issued(t, archivetest.Options{Subject: subject}).ID)
+	rec, err := f.Index.Record(context.Background(), d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mb := readAll(t, f.Store, rec.Key+archive.NameMetadata)
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(mb, &fields); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(string(mb), "\n"), "\n")
+	if lines[0] != "{" || lines[len(lines)-1] != "}" || len(lines) != len(fields)+2 {
+		t.Fatalf("%d lines for %d fields:\n%s", len(lines), len(fields), mb)
+	}
+	for _, l := range lines[1 : len(lines)-1] {
+		if !strings.HasPrefix(l, `  "`) || !strings.Contains(l, `": `) {
+			t.Fatalf("line %q", l)
+		}
+	}
+	var md archive.Metadata
+	json.Unmarshal(mb, &md)
+	if md.Subject != subject {
+		t.Fatalf("subject %q", md.Subject)
+	}
+	var compact bytes.Buffer
+	json.Compact(&compact, mb)
+	if again, _ := json.Marshal(&md); !bytes.Equal(again, compact.Bytes()) {
+		t.Fatalf("metadata.json is not the encoding of its fields:\n%s\n%s", again, compact.Bytes())
+	}
+}

@@ -283,11 +283,11 @@ func (s *Service) writeRecord(ctx context.Context, d *workflow.Document, events 
 		return nil, err
 	}
 	md := rp.meta
-	mb, err := json.MarshalIndent(md, "", "  ")
+	mb, err := json.Marshal(md)
 	if err != nil {
 		return nil, fmt.Errorf("encode metadata of %s: %w", md.DocumentID, err)
 	}
-	parts := append(rp.parts, part{name: NameMetadata, data: append(mb, '\n'), meta: md})
+	parts := append(rp.parts, part{name: NameMetadata, data: append(fieldLines(mb), '\n'), meta: md})
 	objs, kept, err := s.putParts(ctx, d.ID, rec.Key, parts, rp, opts)
 	if err != nil || kept == nil || kept.Format != MetadataFormatSplit {
 		return objs, err
