@@ -27,13 +27,22 @@ func (c *conn) Document(ctx context.Context, id string) (*workflow.Document, err
 	return r.toDomain()
 }
 
+// The unique indexes on external_id and verify_code are partial (value
+// <> ”): a planner uses them only when the query states that predicate
+// itself (SQLite never proves it from "= ?"; PostgreSQL not in a generic
+// plan), else every look-up scans the documents.
+const (
+	whereExternalID = " WHERE external_id = ? AND external_id <> ''"
+	whereVerifyCode = " WHERE verify_code = ? AND verify_code <> ''"
+)
+
 // DocumentByExternalID returns the document received with an edXML
 // DocumentId, or ENOTFOUND.
 func (c *conn) DocumentByExternalID(ctx context.Context, externalID string) (*workflow.Document, error) {
 	if externalID == "" {
 		return nil, workflow.Errorf(workflow.ENOTFOUND, "no external id")
 	}
-	r, err := c.queryDocument(ctx, " WHERE external_id = ?", "", externalID)
+	r, err := c.queryDocument(ctx, whereExternalID, "", externalID)
 	if err != nil {
 		return nil, c.db.translate(err, "document received as %s", externalID)
 	}
@@ -46,7 +55,7 @@ func (c *conn) DocumentByVerifyCode(ctx context.Context, code string) (*workflow
 	if code == "" {
 		return nil, workflow.Errorf(workflow.ENOTFOUND, "no verification code")
 	}
-	r, err := c.queryDocument(ctx, " WHERE verify_code = ?", "", code)
+	r, err := c.queryDocument(ctx, whereVerifyCode, "", code)
 	if err != nil {
 		return nil, c.db.translate(err, "document with verification code %s", code)
 	}

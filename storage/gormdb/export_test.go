@@ -77,3 +77,7 @@ func UpdateKeepsReport(tx workflow.Tx, d *workflow.Document, prev int) bool {
 	}
 	return tx.(*conn).updateFor(r, prev).keepReport
 }
+
+// LookupWheres are the WHERE clauses of the look-ups by a partially
+// indexed column, by index name (TestLookupsUsePartialIndexes).
+var LookupWheres = map[string]string{"documents_external_id": whereExternalID, "documents_verify_code": whereVerifyCode}
