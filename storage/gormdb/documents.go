@@ -27,8 +27,8 @@ func (c *conn) Document(ctx context.Context, id string) (*workflow.Document, err
 	return r.toDomain()
 }
 
-// The unique indexes on external_id and verify_code are partial (value
-// <> ”): a planner uses them only when the query states that predicate
+// The unique indexes on external_id and verify_code are partial (only
+// non-empty values): a planner uses them only when the query states that predicate
 // itself (SQLite never proves it from "= ?"; PostgreSQL not in a generic
 // plan), else every look-up scans the documents.
 const (
