@@ -26,8 +26,19 @@ _vanthu_openapi_setup() {
 	if [ ! -x "$bin" ] || [ "$("$bin" --version 2>/dev/null)" != "$vanthu_redocly_version" ]; then
 		echo "openapi setup: installing @redocly/cli@$vanthu_redocly_version" >&2
 		mkdir -p "$dir"
-		npm install --prefix "$dir" --no-audit --no-fund --loglevel=error \
-			"@redocly/cli@$vanthu_redocly_version" >/dev/null || return 1
+		# The registry is reached through the network's egress; a failed fetch
+		# (seen once: a TLS error on all of npm's own three quick attempts) is
+		# tried again after a pause rather than failing the whole suite.
+		local try
+		for try in 1 2 3 4; do
+			if npm install --prefix "$dir" --no-audit --no-fund --loglevel=error \
+				"@redocly/cli@$vanthu_redocly_version" >/dev/null; then
+				break
+			fi
+			if [ "$try" = 4 ]; then return 1; fi
+			echo "openapi setup: npm install failed (try $try of 4); again in 20 s" >&2
+			sleep 20
+		done
 	fi
 	VANTHU_REDOCLY="$bin"
 	export VANTHU_REDOCLY
