@@ -26,12 +26,17 @@ _vanthu_openapi_setup() {
 	if [ ! -x "$bin" ] || [ "$("$bin" --version 2>/dev/null)" != "$vanthu_redocly_version" ]; then
 		echo "openapi setup: installing @redocly/cli@$vanthu_redocly_version" >&2
 		mkdir -p "$dir"
-		# The registry is reached through the network's egress; a failed fetch
-		# (seen once: a TLS error on all of npm's own three quick attempts) is
-		# tried again after a pause rather than failing the whole suite.
-		local try
+		# A failed fetch is tried again after a pause rather than failing the
+		# whole suite.
+		# --prefix also moves npm's global config to $dir/etc/npmrc, so a
+		# machine's CA file set there (a network with its own TLS egress CA)
+		# would be lost: it is read first and passed on.
+		local try cafile
+		local -a ca=()
+		cafile="$(npm config get cafile 2>/dev/null || true)"
+		if [ -n "$cafile" ] && [ "$cafile" != null ] && [ -r "$cafile" ]; then ca=(--cafile "$cafile"); fi
 		for try in 1 2 3 4; do
-			if npm install --prefix "$dir" --no-audit --no-fund --loglevel=error \
+			if npm install --prefix "$dir" "${ca[@]}" --no-audit --no-fund --loglevel=error \
 				"@redocly/cli@$vanthu_redocly_version" >/dev/null; then
 				break
 			fi
