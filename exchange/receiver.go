@@ -225,13 +225,19 @@ func (r *Receiver) verifier(a *Agency) (*edxml.Verifier, error) {
 }
 
 // readMessage reads and parses the request body, which must be a message
-// of the kind this endpoint takes.
-func (r *Receiver) readMessage(w http.ResponseWriter, req *http.Request, want edxml.Kind) (*edxml.Message, []byte, error) {
+// of the kind this endpoint takes. Its signature is checked on the
+// package returned (Verifier.VerifyPackage): the body is read once for
+// both, and the attachments parsed are the bytes the signature covers.
+func (r *Receiver) readMessage(w http.ResponseWriter, req *http.Request, want edxml.Kind) (*edxml.Message, *edxml.Package, error) {
 	body, err := r.readBody(w, req)
 	if err != nil {
 		return nil, nil, err
 	}
-	msg, err := edxml.ParseBytes(body, r.Limits)
+	pkg, err := edxml.Open(body, r.Limits)
+	if err != nil {
+		return nil, nil, err
+	}
+	msg, err := pkg.Parse()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -241,12 +247,12 @@ func (r *Receiver) readMessage(w http.ResponseWriter, req *http.Request, want ed
 		}
 		return nil, nil, workflow.Errorf(workflow.EINVALID, "a document goes to %s", PathEdXML)
 	}
-	return msg, body, nil
+	return msg, pkg, nil
 }
 
 func (r *Receiver) handleEdXML(w http.ResponseWriter, req *http.Request, peers []*Agency) (*Ack, error) {
 	ctx := req.Context()
-	msg, body, err := r.readMessage(w, req, edxml.KindDocument)
+	msg, pkg, err := r.readMessage(w, req, edxml.KindDocument)
 	if err != nil {
 		return nil, err
 	}
@@ -270,7 +276,7 @@ func (r *Receiver) handleEdXML(w http.ResponseWriter, req *http.Request, peers [
 		return nil, err
 	}
 	envErr := ""
-	if err := v.Verify(body); err != nil {
+	if err := v.VerifyPackage(pkg); err != nil {
 		envErr = workflow.ErrorMessage(err)
 	}
 	if doc.Business.Type == edxml.BusinessRevoke {
@@ -329,7 +335,7 @@ func (r *Receiver) ackFor(ctx context.Context, d *workflow.Document) (*Ack, erro
 
 func (r *Receiver) handleStatus(w http.ResponseWriter, req *http.Request, peers []*Agency) (*Ack, error) {
 	ctx := req.Context()
-	msg, body, err := r.readMessage(w, req, edxml.KindStatus)
+	msg, pkg, err := r.readMessage(w, req, edxml.KindStatus)
 	if err != nil {
 		return nil, err
 	}
@@ -342,7 +348,7 @@ func (r *Receiver) handleStatus(w http.ResponseWriter, req *http.Request, peers 
 	if err != nil {
 		return nil, err
 	}
-	if err := v.Verify(body); err != nil {
+	if err := v.VerifyPackage(pkg); err != nil {
 		return nil, workflow.Errorf(workflow.EINVALID, "status message refused: %s", workflow.ErrorMessage(err))
 	}
 	docID, err := r.Store.SentDocument(ctx, st.ResponseFor.DocumentID)

@@ -29,25 +29,24 @@ func Parse(r io.Reader, lim Limits) (*Message, error) {
 	if err != nil {
 		return nil, err
 	}
-	return decode(data, sr)
+	return decode(&Package{data: data, elided: data, res: sr})
 }
 
 // ParseBytes is Parse for a package already in memory.
+// It reads the package as Open does: a caller that also verifies it
+// opens it once and calls Package.Parse and Verifier.VerifyPackage.
 func ParseBytes(data []byte, lim Limits) (*Message, error) {
-	lim = lim.withDefaults()
-	if int64(len(data)) > lim.MaxBytes {
-		return nil, workflow.Errorf(workflow.ETOOLARGE, "edxml: package larger than %d bytes", lim.MaxBytes)
-	}
-	sr, err := scan(bytes.NewReader(data), lim)
+	p, err := Open(data, lim)
 	if err != nil {
 		return nil, err
 	}
-	return decode(data, sr)
+	return p.Parse()
 }
 
-func decode(data []byte, sr scanResult) (*Message, error) {
+func decode(pkg *Package) (*Message, error) {
+	sr := pkg.res
 	var w wirePackage
-	if err := xml.NewDecoder(bytes.NewReader(data)).Decode(&w); err != nil {
+	if err := xml.NewDecoder(bytes.NewReader(pkg.elided)).Decode(&w); err != nil {
 		return nil, workflow.Wrap(workflow.EINVALID, err, "edxml: malformed XML: %v", err)
 	}
 	mh := &w.Envelope.MessageHeader
@@ -61,7 +60,7 @@ func decode(data []byte, sr scanResult) (*Message, error) {
 		return &Message{Kind: KindStatus, Status: st, Signed: sr.signed}, nil
 	}
 	var p problems
-	doc := toDocument(&w, &p)
+	doc := toDocument(&w, pkg, &p)
 	checkDocument(&p, doc, false)
 	if err := p.err("document"); err != nil {
 		return nil, err
@@ -124,7 +123,7 @@ func toStatus(mh *wireMessageHeader, p *problems) *Status {
 
 // toDocument converts the wire form, reporting fields that do not convert
 // (dates, numbers, base64); checkDocument then applies the rules.
-func toDocument(w *wirePackage, p *problems) *Document {
+func toDocument(w *wirePackage, pkg *Package, p *problems) *Document {
 	doc := headerDocument(&w.Envelope.MessageHeader, p)
 	if tl := w.Envelope.Trace; tl != nil {
 		traceInto(doc, tl, p)
@@ -132,7 +131,7 @@ func toDocument(w *wirePackage, p *problems) *Document {
 	if doc.Business.Type == "" {
 		doc.Business.Type = BusinessNew
 	}
-	doc.Attachments = attachmentsOf(w, p)
+	doc.Attachments = attachmentsOf(w, pkg, p)
 	return doc
 }
 
@@ -237,8 +236,9 @@ func traceInto(doc *Document, tl *wireTraceList, p *problems) {
 
 // attachmentsOf reads the attachments: the manifest (inside the envelope)
 // describes them, the AttachmentEncoded element after the envelope
-// carries them; they are matched by ContentId.
-func attachmentsOf(w *wirePackage, p *problems) []Attachment {
+// carries them; they are matched by ContentId. The base64 is decoded from
+// pkg's bytes where the text was stepped over (see Package).
+func attachmentsOf(w *wirePackage, pkg *Package, p *problems) []Attachment {
 	var out []Attachment
 	refs := map[string]wireReference{}
 	for i, r := range w.Envelope.Manifest {
@@ -271,7 +271,7 @@ func attachmentsOf(w *wirePackage, p *problems) []Attachment {
 			ContentType: first(ts(a.ContentType), ts(ref.ContentType)),
 			Description: first(ts(a.Description), ts(ref.Description)),
 		}
-		data, err := decodeBase64(a.Encoded)
+		data, err := pkg.attachmentData(a.Encoded)
 		if err != nil {
 			p.add(f+"/ContentTransferEncoded", "not base64: %v", err)
 		}

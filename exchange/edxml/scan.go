@@ -51,6 +51,13 @@ func scan(r io.Reader, lim Limits) (scanResult, error) {
 	d := xml.NewDecoder(br)
 	d.Strict = true
 	sc := &scanner{d: d, lim: lim}
+	err = sc.run()
+	return sc.res, err
+}
+
+// run reads every token of the package and checks it (see scan).
+func (sc *scanner) run() error {
+	d := sc.d
 	for {
 		offset := d.InputOffset()
 		tok, err := d.RawToken()
@@ -60,21 +67,22 @@ func scan(r io.Reader, lim Limits) (scanResult, error) {
 		if err != nil {
 			var se *xml.SyntaxError
 			if errors.As(err, &se) {
-				return sc.res, workflow.Wrap(workflow.EINVALID, err, "edxml: malformed XML at line %d: %s", se.Line, se.Msg)
+				line, _ := sc.position(se.Line, 0)
+				return workflow.Wrap(workflow.EINVALID, err, "edxml: malformed XML at line %d: %s", line, se.Msg)
 			}
-			return sc.res, workflow.Wrap(workflow.EINVALID, err, "edxml: malformed XML")
+			return workflow.Wrap(workflow.EINVALID, err, "edxml: malformed XML")
 		}
 		if err := sc.token(tok, offset); err != nil {
-			return sc.res, err
+			return err
 		}
 	}
 	if len(sc.stack) > 0 {
-		return sc.res, sc.malformed("unexpected end of input inside <%s>", rawName(sc.stack[len(sc.stack)-1].name))
+		return sc.malformed("unexpected end of input inside <%s>", rawName(sc.stack[len(sc.stack)-1].name))
 	}
 	if sc.roots == 0 {
-		return sc.res, workflow.Errorf(workflow.EINVALID, "edxml: no root element")
+		return workflow.Errorf(workflow.EINVALID, "edxml: no root element")
 	}
-	return sc.res, nil
+	return nil
 }
 
 // openPackage skips a UTF-8 byte order mark and refuses an empty package
@@ -89,22 +97,32 @@ func openPackage(r io.Reader) (*bufio.Reader, error) {
 		br.Discard(3) // UTF-8 byte order mark
 	}
 	first, _ := br.Peek(16)
+	if err := checkOpening(first); err != nil {
+		return nil, err
+	}
+	return br, nil
+}
+
+// checkOpening refuses a package whose first bytes (after a byte order
+// mark; 16 of them) are none or do not start with markup.
+func checkOpening(first []byte) error {
 	if len(first) == 0 {
-		return nil, workflow.Errorf(workflow.EINVALID, "edxml: empty package")
+		return workflow.Errorf(workflow.EINVALID, "edxml: empty package")
 	}
 	// The first thing that is not white space must be markup. (White space
 	// before an XML declaration is refused below, by the declaration's offset.)
 	if trimmed := bytes.TrimLeft(first, " \t\r\n"); len(trimmed) > 0 && trimmed[0] != '<' {
-		return nil, workflow.Errorf(workflow.EINVALID,
+		return workflow.Errorf(workflow.EINVALID,
 			"edxml: malformed XML: %q before the XML declaration or root element (the package must start with '<')", first)
 	}
-	return br, nil
+	return nil
 }
 
 // scanFrame is an open element: its raw name (Space is the prefix) and
 // the namespace prefixes it binds.
 type scanFrame struct {
 	name     xml.Name
+	ns       string // the namespace name resolves to
 	bindings map[string]string
 }
 
@@ -115,6 +133,11 @@ type scanner struct {
 	stack                          []scanFrame
 	roots, attachments, references int
 	res                            scanResult
+	// skip, when set, is the package in memory the decoder reads: the
+	// scanner then steps over the base64 text of attachments (see
+	// skipEncoded) instead of tokenising it.
+	skip  *packageReader
+	after bool // the last token was a start tag whose text was stepped over
 }
 
 // lookup resolves a prefix ("" = default namespace) in the current scope.
@@ -137,13 +160,19 @@ func (s *scanner) lookup(prefix string) (string, bool) {
 }
 
 func (s *scanner) malformed(format string, args ...any) error {
-	line, col := s.d.InputPos()
+	line, col := s.position(s.d.InputPos())
 	return workflow.Errorf(workflow.EINVALID, "edxml: malformed XML at line %d, column %d: %s",
 		line, col, fmt.Sprintf(format, args...))
 }
 
 // token checks one raw token, read at offset.
 func (s *scanner) token(tok xml.Token, offset int64) error {
+	if s.after {
+		s.after = false
+		if _, ok := tok.(xml.EndElement); !ok {
+			s.skip.mixed = true // more than text in the element: see readPackage
+		}
+	}
 	switch t := tok.(type) {
 	case xml.ProcInst:
 		if strings.EqualFold(t.Target, "xml") && offset != 0 {
@@ -205,6 +234,7 @@ func (s *scanner) start(t xml.StartElement) error {
 	if !ok {
 		return s.malformed("namespace prefix %q of <%s> is not declared", t.Name.Space, rawName(t.Name))
 	}
+	s.stack[len(s.stack)-1].ns = ns
 	for _, a := range t.Attr {
 		if a.Name.Space == "" || a.Name.Space == "xmlns" {
 			continue
@@ -229,7 +259,34 @@ func (s *scanner) start(t xml.StartElement) error {
 	if s.attachments > s.lim.MaxAttachments || s.references > s.lim.MaxAttachments {
 		return workflow.Errorf(workflow.ETOOLARGE, "edxml: more than %d attachments", s.lim.MaxAttachments)
 	}
+	if s.skip != nil && s.encodedElement() {
+		s.after = s.skip.skipEncoded()
+	}
 	return nil
+}
+
+// encodedElement reports whether the element just opened is an
+// attachment's base64 text: edXML/AttachmentEncoded/Attachment/
+// ContentTransferEncoded, every one in the edXML namespace.
+func (s *scanner) encodedElement() bool {
+	if len(s.stack) != 4 {
+		return false
+	}
+	for i, local := range [...]string{"edXML", "AttachmentEncoded", "Attachment", "ContentTransferEncoded"} {
+		if f := s.stack[i]; f.ns != Namespace || f.name.Local != local {
+			return false
+		}
+	}
+	return true
+}
+
+// position is line and col (as the decoder counts them, without the
+// bytes the scanner stepped over) in the package as received.
+func (s *scanner) position(line, col int) (int, int) {
+	if s.skip == nil || len(s.skip.texts) == 0 {
+		return line, col
+	}
+	return s.skip.position()
 }
 
 func rawName(n xml.Name) string {

@@ -300,18 +300,26 @@ func Verify(xmlBytes []byte, trusted []*x509.Certificate) error {
 // ErrUntrustedSigner or ErrBadSignature, or EINVALID/ETOOLARGE from the
 // same structural checks as Parse.
 func (v *Verifier) Verify(xmlBytes []byte) error {
-	lim := v.Limits.withDefaults()
-	if int64(len(xmlBytes)) > lim.MaxBytes {
-		return workflow.Errorf(workflow.ETOOLARGE, "edxml: package larger than %d bytes", lim.MaxBytes)
-	}
-	if _, err := scan(bytes.NewReader(xmlBytes), lim); err != nil {
+	p, err := Open(xmlBytes, v.Limits)
+	if err != nil {
 		return err
 	}
-	doc := etree.NewDocument()
-	if err := doc.ReadFromBytes(xmlBytes); err != nil {
-		return workflow.Wrap(workflow.EINVALID, err, "edxml: verify: reading package")
+	return v.VerifyPackage(p)
+}
+
+// VerifyPackage is Verify for a package opened with Open (whose limits
+// apply, not v.Limits): the signature is checked on the bytes
+// Package.Parse decodes the attachments from.
+func (v *Verifier) VerifyPackage(p *Package) error {
+	doc, err := p.tree()
+	if err != nil {
+		return err
 	}
-	root := doc.Root()
+	return v.verifyTree(doc.Root())
+}
+
+// verifyTree checks the signature of a package read into a tree.
+func (v *Verifier) verifyTree(root *etree.Element) error {
 	sig, err := theSignature(root)
 	if err != nil {
 		return err
