@@ -85,11 +85,10 @@ func Open(data []byte, lim Limits) (*Package, error) {
 // elide builds p.elided: data with each stepped-over text replaced by
 // its marker.
 func (p *Package) elide() error {
-	var nonce [8]byte
-	if _, err := rand.Read(nonce[:]); err != nil {
-		return workflow.Wrap(workflow.EINTERNAL, err, "edxml: reading package")
+	var err error
+	if p.marker, err = newMarker(); err != nil {
+		return err
 	}
-	p.marker = "#" + hex.EncodeToString(nonce[:]) + "."
 	n := len(p.data)
 	for _, t := range p.texts {
 		n -= t[1] - t[0]
@@ -120,6 +119,16 @@ func (p *Package) index(s string) (int, bool) {
 		return 0, false
 	}
 	return i, true
+}
+
+// newMarker returns a marker prefix: "#", a random nonce and ".". It is
+// not base64 and contains nothing XML escapes.
+func newMarker() (string, error) {
+	var nonce [8]byte
+	if _, err := rand.Read(nonce[:]); err != nil {
+		return "", workflow.Wrap(workflow.EINTERNAL, err, "edxml: marker")
+	}
+	return "#" + hex.EncodeToString(nonce[:]) + ".", nil
 }
 
 // text returns the stepped-over text s is the marker of.

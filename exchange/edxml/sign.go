@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"strconv"
 	"strings"
 	"time"
 
@@ -105,16 +106,57 @@ func BuildSigned(doc Document, key crypto.Signer, chain []*x509.Certificate) ([]
 	if err != nil {
 		return nil, err
 	}
-	texts := encodedElements(tree.Root())
-	if len(texts) != len(doc.Attachments) {
-		return nil, workflow.Errorf(workflow.EINTERNAL, "edxml: sign: %d attachment elements for %d attachments", len(texts), len(doc.Attachments))
+	els := encodedElements(tree.Root())
+	if len(els) != len(doc.Attachments) {
+		return nil, workflow.Errorf(workflow.EINTERNAL, "edxml: sign: %d attachment elements for %d attachments", len(els), len(doc.Attachments))
 	}
-	for i, e := range texts {
+	texts := make([]string, len(els))
+	for i, e := range els {
 		if data := doc.Attachments[i].Data; len(data) > 0 { // an empty one stays as Build wrote it
-			e.SetText(base64.StdEncoding.EncodeToString(data))
+			texts[i] = base64.StdEncoding.EncodeToString(data)
+			e.SetText(texts[i])
 		}
 	}
-	return signTree(tree, header, method, key, chain, buildSize(doc.Attachments))
+	if err := signInTree(tree, header, method, key, chain); err != nil {
+		return nil, err
+	}
+	return writeSpliced(tree, els, texts, buildSize(doc.Attachments))
+}
+
+// writeSpliced writes a signed tree whose elements els hold the base64
+// texts: each is written as a marker that is then replaced by its text,
+// which is what etree writes for it (base64 has nothing to escape) without
+// etree escaping it byte by byte. TestBuildSigned checks the output is
+// Sign(Build(doc)), byte for byte.
+func writeSpliced(tree *etree.Document, els []*etree.Element, texts []string, size int) ([]byte, error) {
+	marker, err := newMarker()
+	if err != nil {
+		return nil, err
+	}
+	for i, e := range els {
+		if texts[i] != "" {
+			e.SetText(marker + strconv.Itoa(i))
+		}
+	}
+	var bare bytes.Buffer
+	if _, err := tree.WriteTo(&bare); err != nil {
+		return nil, workflow.Wrap(workflow.EINTERNAL, err, "edxml: sign: writing package")
+	}
+	out := make([]byte, 0, bare.Len()+size)
+	rest := bare.Bytes()
+	for i, text := range texts {
+		if text == "" {
+			continue
+		}
+		m := marker + strconv.Itoa(i) + "<"
+		j := bytes.Index(rest, []byte(m))
+		if j < 0 {
+			return nil, workflow.Errorf(workflow.EINTERNAL, "edxml: sign: attachment %d not written", i+1)
+		}
+		out = append(append(out, rest[:j]...), text...)
+		rest = rest[j+len(m)-1:]
+	}
+	return append(out, rest...), nil
 }
 
 // encodedElements returns the ContentTransferEncoded elements of a built
@@ -183,6 +225,20 @@ func readUnsigned(xmlBytes []byte) (*etree.Document, *etree.Element, error) {
 // readUnsigned and writes it out; size is about the unsigned package's
 // (the output buffer is made that much larger than the signature at once).
 func signTree(doc *etree.Document, header *etree.Element, method string, key crypto.Signer, chain []*x509.Certificate, size int) ([]byte, error) {
+	if err := signInTree(doc, header, method, key, chain); err != nil {
+		return nil, err
+	}
+	var out bytes.Buffer
+	out.Grow(size + 8192)
+	if _, err := doc.WriteTo(&out); err != nil {
+		return nil, workflow.Wrap(workflow.EINTERNAL, err, "edxml: sign: writing package")
+	}
+	return out.Bytes(), nil
+}
+
+// signInTree adds the enveloped signature to a package read by
+// readUnsigned.
+func signInTree(doc *etree.Document, header *etree.Element, method string, key crypto.Signer, chain []*x509.Certificate) error {
 	certs := make([][]byte, len(chain))
 	for i, c := range chain {
 		certs[i] = c.Raw
@@ -193,14 +249,14 @@ func signTree(doc *etree.Document, header *etree.Element, method string, key cry
 	}
 	ctx, err := dsig.NewSigningContext(signer, certs)
 	if err != nil {
-		return nil, workflow.Wrap(workflow.EINVALID, err, "edxml: sign")
+		return workflow.Wrap(workflow.EINVALID, err, "edxml: sign")
 	}
 	ctx.Prefix = "" // <Signature xmlns="http://www.w3.org/2000/09/xmldsig#"> as in the SDK's packages
 	// Exclusive C14N: the SignedInfo canonical form must not depend on the
 	// edXML namespace declarations in scope where the Signature is placed.
 	ctx.Canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
 	if err := ctx.SetSignatureMethod(method); err != nil {
-		return nil, workflow.Wrap(workflow.EINVALID, err, "edxml: sign")
+		return workflow.Wrap(workflow.EINVALID, err, "edxml: sign")
 	}
 
 	// Place: after the last element of edXMLHeader, on its own line. The
@@ -215,15 +271,10 @@ func signTree(doc *etree.Document, header *etree.Element, method string, key cry
 	header.InsertChildAt(at, etree.NewText("\n      "))
 	sig, err := ctx.ConstructSignature(doc.Root(), true)
 	if err != nil {
-		return nil, workflow.Wrap(workflow.EINTERNAL, err, "edxml: sign")
+		return workflow.Wrap(workflow.EINTERNAL, err, "edxml: sign")
 	}
 	header.InsertChildAt(at+1, sig)
-	var out bytes.Buffer
-	out.Grow(size + 8192)
-	if _, err := doc.WriteTo(&out); err != nil {
-		return nil, workflow.Wrap(workflow.EINTERNAL, err, "edxml: sign: writing package")
-	}
-	return out.Bytes(), nil
+	return nil
 }
 
 type ecdsaSig struct{ R, S *big.Int }
