@@ -77,6 +77,25 @@ func NewService(cfg Config) (*Service, error) {
 	return &Service{cfg: cfg}, nil
 }
 
+// SignerView is what of d the Service reads to sign or verify it: the
+// layout's boxes (not how they were found), the notation, the date of
+// issue, the verification code, the direction and the number, with d's ID
+// for the logs. It is what crosses to a signing worker
+// (signproc.Config.View); a field the Service comes to read must be
+// added here (TestSignerView).
+func SignerView(d *workflow.Document) *workflow.Document {
+	if d == nil {
+		return nil
+	}
+	v := &workflow.Document{ID: d.ID, Direction: d.Direction, Number: d.Number, Notation: d.Notation,
+		IssuedAt: d.IssuedAt, VerifyCode: d.VerifyCode}
+	if l := d.Layout; l != nil {
+		v.Layout = &workflow.Layout{Signature: l.Signature, Number: l.Number, Date: l.Date,
+			NumberOnly: l.NumberOnly, DateBlanks: l.DateBlanks}
+	}
+	return v
+}
+
 // SignOfficial applies layer 1 with signer's key, name, title and image.
 // EUNAVAILABLE if the key cannot be used, EUNPROCESSABLE if the PDF cannot
 // be signed without losing content, EINVALID for a bad signature image.

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -76,5 +77,117 @@ func TestSafelyTurnsPanicsIntoErrors(t *testing.T) {
 	_, err := safely("layer 1", func() ([]byte, error) { panic("index out of range") })
 	if workflow.ErrorCode(err) != workflow.EUNPROCESSABLE || !strings.Contains(err.Error(), "index out of range") {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// TestSignerView: the Service signs and verifies SignerView(d) as it does
+// d, byte for byte, with every field of d set — it fails when the Service
+// reads a field of the document that the view leaves out (what crosses to
+// a signing worker).
+func TestSignerView(t *testing.T) {
+	p := newTestPKI(t, "rsa")
+	roots := x509.NewCertPool()
+	roots.AddCert(p.Root)
+	svc, err := NewService(Config{
+		Agency: p.Agency, AgencyName: "Ủy ban nhân dân quận Bình Thủy", Place: "Bình Thủy", PublicURL: "https://vanthu.example",
+		Officer: func(context.Context, *workflow.User) (keys.Key, []byte, error) { return p.Officer, nil, nil },
+		Roots:   roots,
+		Now:     func() time.Time { return at },
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	d := fullDocument(t)
+	view := SignerView(d)
+	if reflect.DeepEqual(view, d) {
+		t.Fatal("the view is the whole document: nothing is left out")
+	}
+	ctx := context.Background()
+	officer := &workflow.User{ID: "u1", FullName: "Nguyễn Văn Sĩ", Title: "Chủ tịch"}
+	run := func(d *workflow.Document) (l1, l2, att []byte, v workflow.Verification) {
+		t.Helper()
+		l1, err := svc.SignOfficial(ctx, d, officer, smallPDF())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l2, err = svc.SignAgency(ctx, d, l1); err != nil {
+			t.Fatal(err)
+		}
+		if att, err = svc.SignAttachment(ctx, d, smallPDF()); err != nil {
+			t.Fatal(err)
+		}
+		if v, err = svc.VerifyDocument(ctx, d, l2); err != nil {
+			t.Fatal(err)
+		}
+		return l1, l2, att, v
+	}
+	l1, l2, att, v := run(d)
+	vl1, vl2, vatt, vv := run(view)
+	if v.Verdict != workflow.VerdictValid {
+		t.Fatalf("verdict %s %v", v.Verdict, v.Reasons)
+	}
+	for _, c := range []struct {
+		what       string
+		full, view []byte
+	}{{"layer 1", l1, vl1}, {"layer 2", l2, vl2}, {"attachment", att, vatt}, {"report", v.Report, vv.Report}} {
+		if !bytes.Equal(c.full, c.view) {
+			t.Errorf("%s differs between the document and its view", c.what)
+		}
+	}
+}
+
+// fullDocument is an outgoing, numbered document with every field set:
+// strings to a text of their own, numbers to 1, pointers, slices and
+// booleans filled in (the layout's boxes where the template would put
+// them).
+func fullDocument(t *testing.T) *workflow.Document {
+	t.Helper()
+	issued := at
+	d := &workflow.Document{Direction: workflow.Outgoing, Number: 15, Notation: "15/QĐ-UBND", IssuedAt: &issued,
+		VerifyCode: "ABCD-EFGH", Year: 2026, Register: workflow.RegisterKind("outgoing"),
+		Layout: &workflow.Layout{Signature: &workflow.Box{Page: 0, X: 300, Y: 170, W: 170, H: 60},
+			Number: &workflow.Box{Page: 1, X: 60, Y: 740, W: 160, H: 14}, Date: &workflow.Box{Page: 1, X: 330, Y: 740, W: 220, H: 14},
+			Source: "manual", Notes: []string{"note"}}}
+	fill(t, reflect.ValueOf(d).Elem())
+	return d
+}
+
+// fill sets every zero field of the struct v.
+func fill(t *testing.T, v reflect.Value) {
+	t.Helper()
+	for i := range v.NumField() {
+		f := v.Field(i)
+		if !f.IsZero() || !f.CanSet() {
+			continue
+		}
+		name := v.Type().Field(i).Name
+		switch f.Kind() {
+		case reflect.String:
+			f.SetString("x-" + name)
+		case reflect.Int, reflect.Int64:
+			f.SetInt(1)
+		case reflect.Bool:
+			f.SetBool(true)
+		case reflect.Slice:
+			f.Set(reflect.MakeSlice(f.Type(), 1, 1))
+			if e := f.Index(0); e.Kind() == reflect.Struct {
+				fill(t, e)
+			} else if e.Kind() == reflect.String {
+				e.SetString("x-" + name)
+			}
+		case reflect.Pointer:
+			f.Set(reflect.New(f.Type().Elem()))
+			if e := f.Elem(); e.Kind() == reflect.Struct && e.Type() != reflect.TypeOf(time.Time{}) {
+				fill(t, e)
+			} else if e.Type() == reflect.TypeOf(time.Time{}) {
+				e.Set(reflect.ValueOf(at))
+			}
+		case reflect.Struct:
+			if f.Type() == reflect.TypeOf(time.Time{}) {
+				f.Set(reflect.ValueOf(at))
+			} else {
+				fill(t, f)
+			}
+		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	"github.com/vanthu/vanthu/internal/gcfloor"
+	"github.com/vanthu/vanthu/signing"
 	"github.com/vanthu/vanthu/signing/signproc"
 )
 
@@ -89,7 +90,7 @@ func (a *app) startSigning(ctx context.Context, getenv func(string) string, stde
 		return nil, fmt.Errorf("signing workers: %w", err)
 	}
 	pool := signproc.New(signproc.Config{Size: a.docs.SignConcurrency, Logger: a.log,
-		Start: startLowered(a.cfg.SignNice, a.log), Epoch: a.db.RevocationEpoch,
+		Start: startLowered(a.cfg.SignNice, a.log), Epoch: a.db.RevocationEpoch, View: signing.SignerView,
 		Command: func() *exec.Cmd {
 			cmd := exec.Command(exe, "sign-worker")
 			cmd.Env, cmd.Stdout, cmd.Stderr = env, stderr, stderr

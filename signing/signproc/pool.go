@@ -2,12 +2,15 @@ package signproc
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
 	"os"
 	"os/exec"
+	"reflect"
+	"slices"
 	"sync"
 	"time"
 
@@ -40,7 +43,13 @@ type Config struct {
 	Epoch func() uint64
 	// Timeout bounds a call (DefaultTimeout when 0).
 	Timeout time.Duration
-	Logger  *slog.Logger
+	// View (nil: the whole document) is what of a document crosses to
+	// the worker: the fields its signer reads (signing.SignerView). With
+	// it a layer 2 call also brings back the verification of its result,
+	// which the issue's VerifyDocument of those bytes then takes instead
+	// of sending them back to a worker (Pool.VerifyDocument).
+	View   func(*workflow.Document) *workflow.Document
+	Logger *slog.Logger
 }
 
 // Pool is a workflow.Signer whose calls run in worker processes. A worker
@@ -52,6 +61,9 @@ type Pool struct {
 	slots chan *proc // one per worker; nil: not running
 	done  chan struct{}
 	once  sync.Once
+
+	mu       sync.Mutex
+	verified []verifiedPDF // layer 2 results with their verification, not yet asked for
 }
 
 var (
@@ -152,7 +164,7 @@ func (p *Pool) release(w *proc) { p.slots <- w }
 // the worker itself (it died, was killed, answered nonsense or not in
 // time) stops it and is EUNAVAILABLE; the worker's own errors keep their
 // code.
-func (p *Pool) call(ctx context.Context, req request, pdf []byte) (response, []byte, error) {
+func (p *Pool) call(ctx context.Context, req *request, pdf []byte) (response, []byte, error) {
 	if uint64(len(pdf)) > maxBody { // refused before a worker is taken: not the worker's failure
 		return response{}, nil, workflow.Errorf(workflow.ETOOLARGE, "a PDF of %d bytes is too large for the signing worker", len(pdf))
 	}
@@ -171,7 +183,7 @@ func (p *Pool) call(ctx context.Context, req request, pdf []byte) (response, []b
 	// goes back to the pool.
 	answer := make(chan exchange, 1)
 	go func() {
-		resp, out, err := w.roundTrip(context.WithoutCancel(ctx), p.cfg.Timeout, req, pdf)
+		resp, out, err := w.roundTrip(context.WithoutCancel(ctx), p.cfg.Timeout, *req, pdf)
 		answer <- exchange{resp, out, p.settle(w, req.Op, err)}
 	}()
 	select {
@@ -225,16 +237,16 @@ func (p *Pool) replace() {
 
 // signed is call for the operations that return a PDF.
 func (p *Pool) signed(ctx context.Context, op string, d *workflow.Document, u *workflow.User, pdf []byte) ([]byte, error) {
-	_, out, err := p.call(ctx, request{Op: op, Doc: d, Signer: withoutSecrets(u)}, pdf)
+	_, out, err := p.call(ctx, &request{Op: op, Doc: p.view(d), Signer: withoutSecrets(u)}, pdf)
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
 }
 
-// verified is call for the operations that return a report.
-func (p *Pool) verified(ctx context.Context, op string, d *workflow.Document, pdf []byte) (workflow.Verification, error) {
-	resp, _, err := p.call(ctx, request{Op: op, Doc: d}, pdf)
+// verify is call for the operations that return a report.
+func (p *Pool) verify(ctx context.Context, op string, d *workflow.Document, pdf []byte) (workflow.Verification, error) {
+	resp, _, err := p.call(ctx, &request{Op: op, Doc: p.view(d)}, pdf)
 	if err != nil {
 		return workflow.Verification{}, err
 	}
@@ -259,9 +271,23 @@ func (p *Pool) SignOfficial(ctx context.Context, d *workflow.Document, signer *w
 	return p.signed(ctx, opOfficial, d, signer, pdf)
 }
 
-// SignAgency implements workflow.Signer in a worker.
+// SignAgency implements workflow.Signer in a worker. With Config.View the
+// worker verifies the result in the same call (VerifyDocument of d), and
+// the report is kept for the VerifyDocument call that an issue makes next
+// on those bytes.
 func (p *Pool) SignAgency(ctx context.Context, d *workflow.Document, pdf []byte) ([]byte, error) {
-	return p.signed(ctx, opAgency, d, nil, pdf)
+	if p.cfg.View == nil {
+		return p.signed(ctx, opAgency, d, nil, pdf)
+	}
+	req := &request{Op: opAgency, Doc: p.view(d), Verify: true}
+	resp, out, err := p.call(ctx, req, pdf)
+	if err != nil {
+		return nil, err
+	}
+	if resp.Verification != nil {
+		p.keep(verifiedPDF{pdf: out, doc: req.Doc, epoch: req.Epoch, v: *resp.Verification, at: time.Now()})
+	}
+	return out, nil
 }
 
 // SignAttachment implements workflow.Signer in a worker.
@@ -271,13 +297,79 @@ func (p *Pool) SignAttachment(ctx context.Context, d *workflow.Document, pdf []b
 
 // Verify implements workflow.Signer in a worker.
 func (p *Pool) Verify(ctx context.Context, pdf []byte) (workflow.Verification, error) {
-	return p.verified(ctx, opVerify, nil, pdf)
+	return p.verify(ctx, opVerify, nil, pdf)
 }
 
 // VerifyDocument implements workflow.DocumentVerifier in a worker (which
-// falls back to Verify when its signer has no document rules).
+// falls back to Verify when its signer has no document rules). The
+// verification a layer 2 call brought back (SignAgency) answers it when
+// pdf is that call's result byte for byte, the view of d is the one it
+// was verified with, and no revocation was stored since (Config.Epoch);
+// it is taken once.
 func (p *Pool) VerifyDocument(ctx context.Context, d *workflow.Document, pdf []byte) (workflow.Verification, error) {
-	return p.verified(ctx, opVerifyDocument, d, pdf)
+	if p.cfg.View != nil {
+		var epoch uint64
+		if p.cfg.Epoch != nil {
+			epoch = p.cfg.Epoch()
+		}
+		if v, ok := p.take(pdf, p.view(d), epoch); ok {
+			return v, nil
+		}
+	}
+	return p.verify(ctx, opVerifyDocument, d, pdf)
+}
+
+// view is what of d crosses to a worker (Config.View).
+func (p *Pool) view(d *workflow.Document) *workflow.Document {
+	if d == nil || p.cfg.View == nil {
+		return d
+	}
+	return p.cfg.View(d)
+}
+
+// verifiedPDF is a layer 2 result and its verification, made in the same
+// worker call.
+type verifiedPDF struct {
+	pdf   []byte
+	doc   *workflow.Document // the view it was verified with
+	epoch uint64             // the revocation epoch the call was sent with
+	v     workflow.Verification
+	at    time.Time
+}
+
+// keepFor is how long a layer 2 result's verification is kept for the
+// issue's VerifyDocument, which follows at once (after the attachments'
+// signatures); one not asked for by then is dropped.
+const keepFor = 30 * time.Second
+
+// keep stores r, dropping what has waited longer than keepFor and, beyond
+// two per worker, the oldest.
+func (p *Pool) keep(r verifiedPDF) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.verified = slices.DeleteFunc(p.verified, func(k verifiedPDF) bool { return time.Since(k.at) > keepFor })
+	if n := len(p.verified) - 2*p.cfg.Size + 1; n > 0 {
+		p.verified = slices.Delete(p.verified, 0, n)
+	}
+	p.verified = append(p.verified, r)
+}
+
+// take returns and forgets the kept verification of pdf, made with the
+// view doc at epoch.
+func (p *Pool) take(pdf []byte, doc *workflow.Document, epoch uint64) (workflow.Verification, bool) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	for i, k := range p.verified {
+		if !bytes.Equal(k.pdf, pdf) {
+			continue
+		}
+		p.verified = slices.Delete(p.verified, i, i+1)
+		if k.epoch != epoch || time.Since(k.at) > keepFor || !reflect.DeepEqual(k.doc, doc) {
+			return workflow.Verification{}, false
+		}
+		return k.v, true
+	}
+	return workflow.Verification{}, false
 }
 
 // start starts a worker and waits for its ready frame.

@@ -83,8 +83,12 @@ func (f fakeSigner) Verify(_ context.Context, pdf []byte) (workflow.Verification
 	return workflow.Verification{Verdict: workflow.VerdictValid, Reasons: []string{"plain"}, Report: []byte(`{"n":1}`)}, nil
 }
 
+// verifies counts the worker's VerifyDocument calls.
+var verifies int
+
 func (f fakeSigner) VerifyDocument(_ context.Context, d *workflow.Document, pdf []byte) (workflow.Verification, error) {
-	return workflow.Verification{Verdict: workflow.VerdictInvalid, Reasons: []string{"document " + d.ID}}, nil
+	verifies++
+	return workflow.Verification{Verdict: workflow.VerdictInvalid, Reasons: []string{"document " + d.ID + d.Subject, fmt.Sprintf("verification %d of %q", verifies, pdf)}}, nil
 }
 
 // newPool returns a pool of the test binary's fake workers, closed with
@@ -97,8 +101,15 @@ func newPool(t *testing.T, size int, timeout time.Duration) *Pool {
 // newPoolEpoch is newPool with Config.Epoch.
 func newPoolEpoch(t *testing.T, size int, timeout time.Duration, epoch func() uint64) *Pool {
 	t.Helper()
+	return newPoolConfig(t, Config{Size: size, Timeout: timeout, Epoch: epoch})
+}
+
+// newPoolConfig is newPool with cfg (its Command and Logger set here).
+func newPoolConfig(t *testing.T, cfg Config) *Pool {
+	t.Helper()
 	var log bytes.Buffer
-	p := New(Config{Size: size, Timeout: timeout, Epoch: epoch, Logger: slog.New(slog.NewTextHandler(&log, nil)),
+	cfg.Logger = slog.New(slog.NewTextHandler(&log, nil))
+	p := New(Config{Size: cfg.Size, Timeout: cfg.Timeout, Epoch: cfg.Epoch, View: cfg.View, Logger: cfg.Logger,
 		Command: func() *exec.Cmd {
 			cmd := exec.Command(os.Args[0])
 			cmd.Env = append(os.Environ(), "SIGNPROC_TEST_WORKER=1")
@@ -154,7 +165,7 @@ func TestPoolCalls(t *testing.T) {
 			t.Errorf("Verify = %+v, %v", v, err)
 		}
 		v, err = p.VerifyDocument(ctx, d, []byte("%PDF"))
-		if err != nil || v.Verdict != workflow.VerdictInvalid || v.Reasons[0] != "document d1" {
+		if err != nil || v.Verdict != workflow.VerdictInvalid || v.Reasons[0] != "document d1" || !strings.HasSuffix(v.Reasons[1], `of "%PDF"`) {
 			t.Errorf("VerifyDocument = %+v, %v", v, err)
 		}
 	})
@@ -193,6 +204,66 @@ func TestPoolEpoch(t *testing.T) {
 		if err != nil || string(out) != c.want {
 			t.Errorf("call %d at epoch %d: %q, %v; want %q", i, c.epoch, out, err, c.want)
 		}
+	}
+}
+
+// TestPoolAgencyVerified: with a view, layer 2 brings back the
+// verification of its result, which the next VerifyDocument of those
+// bytes takes once — not for other bytes, another view of the document,
+// or after a revocation (the epoch moved); only the view crosses.
+func TestPoolAgencyVerified(t *testing.T) {
+	var epoch atomic.Uint64
+	view := func(d *workflow.Document) *workflow.Document {
+		return &workflow.Document{ID: d.ID, Notation: d.Notation, IssuedAt: d.IssuedAt}
+	}
+	p := newPoolConfig(t, Config{Size: 1, Epoch: epoch.Load, View: view})
+	ctx := context.Background()
+	issued := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	d := &workflow.Document{ID: "d1", Notation: "15/QĐ-UBND", IssuedAt: &issued, Subject: "not for the worker"}
+	sign := func() []byte {
+		t.Helper()
+		out, err := p.SignAgency(ctx, d, []byte("%PDF"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	verify := func(d *workflow.Document, pdf []byte) string {
+		t.Helper()
+		v, err := p.VerifyDocument(ctx, d, pdf)
+		if err != nil || len(v.Reasons) != 2 || v.Reasons[0] != "document d1" {
+			t.Fatalf("VerifyDocument = %+v, %v (want the view of document d1, without its subject)", v, err)
+		}
+		return v.Reasons[1]
+	}
+	out := sign()
+	want := fmt.Sprintf("verification 1 of %q", out)
+	if got := verify(d, bytes.Clone(out)); got != want {
+		t.Errorf("after layer 2: %s, want %s (made in the layer 2 call)", got, want)
+	}
+	if got, want := verify(d, out), fmt.Sprintf("verification 2 of %q", out); got != want {
+		t.Errorf("asked again: %s, want %s (a new call)", got, want)
+	}
+	out = sign() // 3
+	if got, want := verify(d, []byte("%PDF other")), `verification 4 of "%PDF other"`; got != want {
+		t.Errorf("other bytes: %s, want %s", got, want)
+	}
+	other := *d
+	other.Notation = "16/QĐ-UBND"
+	if got, want := verify(&other, out), fmt.Sprintf("verification 5 of %q", out); got != want {
+		t.Errorf("another view: %s, want %s", got, want)
+	}
+	out = sign() // 6
+	epoch.Add(1)
+	if got, want := verify(d, out), fmt.Sprintf("verification 7 of %q", out); got != want {
+		t.Errorf("after a revocation: %s, want %s", got, want)
+	}
+	out = sign() // 8
+	if got, want := verify(d, out), fmt.Sprintf("verification 8 of %q", out); got != want {
+		t.Errorf("same epoch again: %s, want %s", got, want)
+	}
+	if len(p.verified) != 0 {
+		t.Errorf("%d verifications kept, want none: each was taken or dropped", len(p.verified))
 	}
 }
 

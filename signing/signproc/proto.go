@@ -7,9 +7,10 @@
 // and the kernel, which sees the workers as processes of lower priority,
 // gives the requests a CPU first (docs/signing.md, "Eighth session").
 //
-// What crosses the pipes: the document (its metadata), the signer (no
-// password hash), the PDF in, the signed PDF or the validation report out,
-// and errors as their workflow code and message. Keys never do: a worker
+// What crosses the pipes: the document (its metadata, or only what the
+// signer reads of it: Config.View), the signer (no password hash), the PDF
+// in, the signed PDF or the validation report (or both, for layer 2 and
+// its verification) out, and errors as their workflow code and message. Keys never do: a worker
 // opens them itself from the configuration.
 package signproc
 
@@ -35,11 +36,14 @@ const (
 
 // request is the header of a call; the PDF is the frame's body. Epoch is
 // the server's revocation epoch (Config.Epoch) when the call was made.
+// Verify, with sign-agency, asks for the verification of the signed PDF
+// too (VerifyDocument with Doc), answered in the response's Verification.
 type request struct {
 	Op     string
 	Doc    *workflow.Document `json:",omitempty"`
 	Signer *workflow.User     `json:",omitempty"`
 	Epoch  uint64             `json:",omitempty"`
+	Verify bool               `json:",omitempty"`
 }
 
 // response is the header of an answer; a signed PDF is the frame's body.

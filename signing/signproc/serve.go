@@ -64,16 +64,15 @@ func answer(s workflow.Signer, req request, pdf []byte, logger *slog.Logger) (re
 		out, err = s.SignOfficial(ctx, req.Doc, req.Signer, pdf)
 	case opAgency:
 		out, err = s.SignAgency(ctx, req.Doc, pdf)
+		if err == nil && req.Verify {
+			return agencyVerified(ctx, s, req, out, logger), out
+		}
 	case opAttachment:
 		out, err = s.SignAttachment(ctx, req.Doc, pdf)
 	case opVerify:
 		v, err = s.Verify(ctx, pdf)
 	case opVerifyDocument:
-		if dv, ok := s.(workflow.DocumentVerifier); ok {
-			v, err = dv.VerifyDocument(ctx, req.Doc, pdf)
-		} else {
-			v, err = s.Verify(ctx, pdf)
-		}
+		v, err = verifyDocument(ctx, s, req.Doc, pdf)
 	default:
 		err = fmt.Errorf("signing worker: unknown operation %q", req.Op)
 	}
@@ -84,4 +83,27 @@ func answer(s workflow.Signer, req request, pdf []byte, logger *slog.Logger) (re
 		return response{Verification: &v}, nil
 	}
 	return response{}, out
+}
+
+// verifyDocument is s's VerifyDocument, or its Verify when s has no
+// document rules.
+func verifyDocument(ctx context.Context, s workflow.Signer, d *workflow.Document, pdf []byte) (workflow.Verification, error) {
+	if dv, ok := s.(workflow.DocumentVerifier); ok {
+		return dv.VerifyDocument(ctx, d, pdf)
+	}
+	return s.Verify(ctx, pdf)
+}
+
+// agencyVerified is the answer of a sign-agency call that asked for the
+// verification of its result too: the report, checked on the signed
+// bytes right after they were made. A verification that fails is not
+// answered (logged): the server then asks for it on its own, and gets
+// the error there.
+func agencyVerified(ctx context.Context, s workflow.Signer, req request, signed []byte, logger *slog.Logger) response {
+	v, err := verifyDocument(ctx, s, req.Doc, signed)
+	if err != nil {
+		logger.Debug("signing worker: the verification after layer 2 failed; left to the server's call", "err", err)
+		return response{}
+	}
+	return response{Verification: &v}
 }
