@@ -103,6 +103,19 @@ type Tx interface {
 	EnqueueDelivery(ctx context.Context, d *Delivery) error
 }
 
+// DocumentAdopter is a Tx that can change a document read outside it
+// without reading it again: the guarded update (UpdateDocument or
+// UpdateAndAppend from d.Version) is then its only check — ECONFLICT when
+// the row moved past that version meanwhile, ENOTFOUND when it is gone —
+// and the row lock is the update's own. Every change of a document
+// changes its version, so a row still at d.Version holds what d was read
+// with: AdoptDocument tells the transaction so, and the update writes
+// what it changes only (the files it adds need a check, the report it
+// keeps is not written again), as after LockDocument.
+type DocumentAdopter interface {
+	AdoptDocument(d *Document) error
+}
+
 // UpdateAppender is a Tx that makes UpdateDocument and then AppendEvent
 // in one go (on PostgreSQL one statement, one round trip, when the chain
 // head is the one the instance last saw): the same effects and the same

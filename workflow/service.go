@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -552,12 +553,9 @@ func (s *Service) Apply(ctx context.Context, actor *User, id string, action Acti
 
 	var out *Document
 	err = s.Repo.Atomic(ctx, func(ctx context.Context, tx Tx) error {
-		cur, err := tx.LockDocument(ctx, id)
+		cur, err := unchanged(ctx, tx, d, t)
 		if err != nil {
 			return err
-		}
-		if cur.Version != d.Version || cur.State != t.From {
-			return Errorf(ECONFLICT, "document %s changed meanwhile (now %s, version %d): reload and retry", id, cur.State, cur.Version)
 		}
 		if err := s.commit(ctx, tx, cur, t, actor, in, pre); err != nil {
 			return err
@@ -573,6 +571,31 @@ func (s *Service) Apply(ctx context.Context, actor *User, id string, action Acti
 	}
 	s.logger().InfoContext(ctx, "document transition", "doc_id", id, "action", string(action), "from", string(t.From), "state", string(t.To), "actor", actor.ID)
 	return out, nil
+}
+
+// unchanged is the document Apply's transaction changes, d as loaded
+// before the prework: a copy of d adopted by tx when it can
+// (DocumentAdopter; the guarded update is then the one check that d is
+// still current, and the document is not read a second time), else d
+// read again, locked, and checked to be still at d's version and state.
+// ECONFLICT either way when it changed meanwhile.
+func unchanged(ctx context.Context, tx Tx, d *Document, t Transition) (*Document, error) {
+	if a, ok := tx.(DocumentAdopter); ok {
+		cur := *d
+		cur.Files = slices.Clone(d.Files) // the effects append to it; d stays as loaded
+		if err := a.AdoptDocument(&cur); err != nil {
+			return nil, err
+		}
+		return &cur, nil
+	}
+	cur, err := tx.LockDocument(ctx, d.ID)
+	if err != nil {
+		return nil, err
+	}
+	if cur.Version != d.Version || cur.State != t.From {
+		return nil, Errorf(ECONFLICT, "document %s changed meanwhile (now %s, version %d): reload and retry", d.ID, cur.State, cur.Version)
+	}
+	return cur, nil
 }
 
 // prework are the actions with work before their transaction: a

@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -380,6 +381,73 @@ func TestIntegrationRequestsNotBlockedWhileSigning(t *testing.T) {
 		}
 		if _, err := e.svc.Apply(ctx, e.users[workflow.RoleHandler], other.ID, workflow.Submit, workflow.ActionInput{}); err != nil {
 			t.Fatalf("transition while signing: %v", err)
+		}
+	})
+}
+
+// officialHook is the fake signer with a hook before layer 1.
+type officialHook struct {
+	workflowtest.Signer
+	Official func(d *workflow.Document)
+}
+
+func (s officialHook) SignOfficial(ctx context.Context, d *workflow.Document, u *workflow.User, pdf []byte) ([]byte, error) {
+	s.Official(d)
+	return s.Signer.SignOfficial(ctx, d, u, pdf)
+}
+
+// Two signatures of the same document at once: the one that finishes
+// first is recorded, the other (whose document changed while it signed)
+// gets ECONFLICT and writes nothing — one layer-1 file, one sign event.
+func TestIntegrationSignSameDocumentTwice(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		e := newEnv(t, db)
+		d := e.apply(t, e.create(t, workflow.Outgoing), workflow.Submit, workflow.Approve)
+		entered, release := make(chan struct{}), make(chan struct{})
+		var calls atomic.Int32
+		e.svc.Signer = officialHook{Official: func(*workflow.Document) {
+			if calls.Add(1) == 1 { // the first waits; the second goes through
+				close(entered)
+				<-release
+			}
+		}}
+		officer := e.users[workflow.RoleOfficer]
+		errc := make(chan error, 1)
+		go func() {
+			_, err := e.svc.Apply(context.Background(), officer, d.ID, workflow.Sign, workflow.ActionInput{})
+			errc <- err
+		}()
+		<-entered
+		won, err := e.svc.Apply(context.Background(), officer, d.ID, workflow.Sign, workflow.ActionInput{})
+		if err != nil {
+			t.Fatalf("the sign that finished first: %v", err)
+		}
+		close(release)
+		if err := <-errc; workflow.ErrorCode(err) != workflow.ECONFLICT {
+			t.Fatalf("the sign of a document signed meanwhile: %v, want ECONFLICT", err)
+		}
+		got, err := db.Document(context.Background(), d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got.State != workflow.OfficerSigned || got.Version != won.Version || len(got.Files) != len(d.Files)+1 {
+			t.Fatalf("after the two signs: state %s version %d (want %d), %d files (want %d)", got.State, got.Version, won.Version, len(got.Files), len(d.Files)+1)
+		}
+		evs, err := db.Events(context.Background(), d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		signs := 0
+		for _, ev := range evs {
+			if ev.Action == workflow.Sign {
+				signs++
+			}
+		}
+		if signs != 1 {
+			t.Fatalf("%d sign events, want 1", signs)
+		}
+		if r, err := e.svc.VerifyAudit(context.Background()); err != nil || !r.OK {
+			t.Fatalf("audit: %+v %v", r, err)
 		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -568,5 +569,86 @@ func TestUpdateKeepsReport(t *testing.T) {
 		step("report back", func(d *workflow.Document) {
 			d.Verification = &workflow.Verification{Verdict: workflow.VerdictValid, Report: report}
 		}, true, false, false, report)
+	})
+}
+
+// TestAdoptDocument: a transaction that adopts a document read outside it
+// updates it as one that read it locked would — the report it keeps is not
+// written again, unchanged files need no claims check, new ones do — and
+// a document changed since it was read is refused (ECONFLICT) with
+// nothing written, the audit chain included.
+func TestAdoptDocument(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		ctx := context.Background()
+		d := fullDocument()
+		d.ArchivedAt, d.RetainUntil, d.LegalHold = nil, nil, false
+		create(t, db, d)
+		report := d.Verification.Report
+		step := func(name string, before *workflow.Document, change func(*workflow.Document), wantKeep, wantCheck bool) error {
+			t.Helper()
+			return db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+				cur := *before
+				cur.Files = slices.Clone(before.Files)
+				if err := tx.(workflow.DocumentAdopter).AdoptDocument(&cur); err != nil {
+					return err
+				}
+				prev := cur.Version
+				cur.Version++
+				cur.Notes = name
+				change(&cur)
+				if keep := gormdb.UpdateKeepsReport(tx, &cur, prev); keep != wantKeep {
+					t.Errorf("%s: keeps the report %v, want %v", name, keep, wantKeep)
+				}
+				if check := gormdb.UpdateChecksFiles(tx, &cur, prev); check != wantCheck {
+					t.Errorf("%s: checks the files %v, want %v", name, check, wantCheck)
+				}
+				return tx.(workflow.UpdateAppender).UpdateAndAppend(workflow.WithLastWrite(ctx), &cur, prev,
+					&workflow.Event{DocumentID: d.ID, Kind: workflow.EventComment, At: t0, Comment: name})
+			})
+		}
+		read := func() *workflow.Document {
+			t.Helper()
+			got, err := db.Document(ctx, d.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got
+		}
+		events := func() int {
+			t.Helper()
+			evs, err := db.Events(ctx, d.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return len(evs)
+		}
+		before := read()
+		if err := step("unchanged", before, func(*workflow.Document) {}, true, false); err != nil {
+			t.Fatal(err)
+		}
+		got := read()
+		if got.Notes != "unchanged" || got.Version != before.Version+1 || !bytes.Equal(got.Verification.Report, report) {
+			t.Fatalf("after the adopted update: notes %q version %d report %q", got.Notes, got.Version, got.Verification.Report)
+		}
+		n := events()
+		// before is now stale: its update must change nothing.
+		err := step("stale", before, func(*workflow.Document) {}, true, false)
+		if workflow.ErrorCode(err) != workflow.ECONFLICT {
+			t.Fatalf("update of a document adopted at a stale version: %v, want ECONFLICT", err)
+		}
+		if again := read(); again.Notes != "unchanged" || again.Version != got.Version || events() != n {
+			t.Fatalf("the stale update wrote: notes %q version %d, %d events (was %d)", again.Notes, again.Version, events(), n)
+		}
+		other := []byte(`{"signatures":[]}`)
+		err = step("new file and report", got, func(d *workflow.Document) {
+			d.Files = append(d.Files, workflow.File{SHA256: strings.Repeat("ab", 32), Name: "x.pdf", Size: 1, Kind: workflow.FileSigned, CreatedAt: t0})
+			d.Verification = &workflow.Verification{Verdict: workflow.VerdictValid, Report: other}
+		}, false, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if last := read(); len(last.Files) != len(got.Files)+1 || !bytes.Equal(last.Verification.Report, other) || events() != n+1 {
+			t.Fatalf("after the update with a new file and report: %d files, report %q", len(last.Files), last.Verification.Report)
+		}
 	})
 }

@@ -214,6 +214,23 @@ func (c *conn) sawReport(r *documentRow) {
 	c.reports[r.ID] = reportOf(r.Version, r.VerificationReport)
 }
 
+var _ workflow.DocumentAdopter = (*conn)(nil)
+
+// AdoptDocument implements workflow.DocumentAdopter: d, read outside
+// this transaction, is the row its guarded update from d.Version will
+// change. The transaction remembers d's files and report as a read of
+// that row would (sawFiles, sawReport): every change of a row changes its
+// version, so a row the update finds at that version holds them.
+func (c *conn) AdoptDocument(d *workflow.Document) error {
+	r, err := documentFromDomain(d)
+	if err != nil {
+		return err
+	}
+	c.sawFiles(d.ID, d.Version, r.Files)
+	c.sawReport(r)
+	return nil
+}
+
 // updateFor is the documentUpdate that writes r over version prevVersion:
 // one that keeps the report when this transaction read that version with
 // the report r has. The update is guarded by the version, so the row it

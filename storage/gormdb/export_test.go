@@ -81,3 +81,14 @@ func UpdateKeepsReport(tx workflow.Tx, d *workflow.Document, prev int) bool {
 // LookupWheres are the WHERE clauses of the look-ups by a partially
 // indexed column, by index name (TestLookupsUsePartialIndexes).
 var LookupWheres = map[string]string{"documents_external_id": whereExternalID, "documents_verify_code": whereVerifyCode}
+
+// UpdateChecksFiles reports whether an update of d from version prev in
+// tx checks the blob claims of d's files (not when the transaction read
+// or adopted them at prev).
+func UpdateChecksFiles(tx workflow.Tx, d *workflow.Document, prev int) bool {
+	r, err := documentFromDomain(d)
+	if err != nil {
+		panic(err)
+	}
+	return tx.(*conn).files[d.ID] != (seenFiles{prev, r.Files})
+}
