@@ -2,7 +2,9 @@ package workflow
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -118,43 +120,72 @@ func (s *Service) reservationTTL() time.Duration {
 
 // reserveNumber is phase 1 of an issue: in a short transaction, lock d,
 // check it is still where the caller saw it, and reserve the next number
-// of its register. Stale reservations of the register are resolved first.
+// of its register. Stale reservations of the register are resolved first:
+// the transaction reads the register year's reservations anyway (to find
+// one of d's), and when one of them is stale it rolls back, sweeps the
+// register (sweepRegister) and runs once more — so the list is read once
+// per issue, not once to sweep and again to check.
 func (s *Service) reserveNumber(ctx context.Context, d *Document, t Transition, actor *User) (*Reservation, error) {
 	now := s.now()
 	reg, year := RegisterFor(d), RegisterYear(now)
-	s.sweepRegister(ctx, reg, year, now)
 	r := &Reservation{ID: s.newID(), Register: reg, Year: year, DocumentID: d.ID, Actor: actor.ID,
 		State: NumberReserved, CreatedAt: now}
-	err := s.Repo.Atomic(ctx, func(ctx context.Context, tx Tx) error {
-		cur, err := tx.LockDocument(ctx, d.ID)
+	for swept := false; ; swept = true {
+		err := s.Repo.Atomic(ctx, func(ctx context.Context, tx Tx) error {
+			return s.reserveIn(ctx, tx, d, t, r, !swept)
+		})
+		if errors.Is(err, errStaleReservation) {
+			s.sweepRegister(ctx, reg, year, now)
+			continue
+		}
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if cur.Version != d.Version || cur.State != t.From {
-			return Errorf(ECONFLICT, "document %s changed meanwhile (now %s, version %d): reload and retry", d.ID, cur.State, cur.Version)
-		}
-		live, err := tx.ReservationsOf(ctx, reg, year)
-		if err != nil {
-			return err
-		}
-		for _, o := range live {
-			if o.DocumentID == d.ID && o.State == NumberReserved {
-				return Errorf(ECONFLICT, "document %s is being issued by another request (number %d reserved): reload and retry; if that request was cut off, its number is released at %s",
-					d.ID, o.Number, o.CreatedAt.Add(s.reservationTTL()).UTC().Format(time.RFC3339))
-			}
-		}
-		n, err := tx.NextNumber(ctx, reg, year)
-		if err != nil {
-			return fmt.Errorf("take %s number: %w", reg, err)
-		}
-		r.Number = n
-		r.Notation = Notation(n, d.Type, s.Agency.Abbr, d.DraftingUnit)
-		return tx.CreateReservation(WithLastWrite(ctx), r)
-	})
-	if err != nil {
-		return nil, err
+		return r, nil
 	}
-	return r, nil
+}
+
+// errStaleReservation is reserveIn finding a reservation to sweep first.
+var errStaleReservation = errors.New("a stale reservation of the register")
+
+// reserveIn is reserveNumber's transaction: r, of d's register and year,
+// gets the register's next number. With sweep, a stale reservation of the
+// register (older than the TTL, still reserved) stops it with
+// errStaleReservation before anything is taken.
+func (s *Service) reserveIn(ctx context.Context, tx Tx, d *Document, t Transition, r *Reservation, sweep bool) error {
+	cur, err := tx.LockDocument(ctx, d.ID)
+	if err != nil {
+		return err
+	}
+	if cur.Version != d.Version || cur.State != t.From {
+		return Errorf(ECONFLICT, "document %s changed meanwhile (now %s, version %d): reload and retry", d.ID, cur.State, cur.Version)
+	}
+	live, err := tx.ReservationsOf(ctx, r.Register, r.Year)
+	if err != nil {
+		return err
+	}
+	if sweep && slices.ContainsFunc(live, func(o Reservation) bool { return s.stale(o, r.CreatedAt) }) {
+		return errStaleReservation
+	}
+	for _, o := range live {
+		if o.DocumentID == d.ID && o.State == NumberReserved {
+			return Errorf(ECONFLICT, "document %s is being issued by another request (number %d reserved): reload and retry; if that request was cut off, its number is released at %s",
+				d.ID, o.Number, o.CreatedAt.Add(s.reservationTTL()).UTC().Format(time.RFC3339))
+		}
+	}
+	n, err := tx.NextNumber(ctx, r.Register, r.Year)
+	if err != nil {
+		return fmt.Errorf("take %s number: %w", r.Register, err)
+	}
+	r.Number = n
+	r.Notation = Notation(n, d.Type, s.Agency.Abbr, d.DraftingUnit)
+	return tx.CreateReservation(WithLastWrite(ctx), r)
+}
+
+// stale reports whether r is a reservation a sweep at now resolves: still
+// reserved, older than the TTL.
+func (s *Service) stale(r Reservation, now time.Time) bool {
+	return r.State == NumberReserved && now.Sub(r.CreatedAt) >= s.reservationTTL()
 }
 
 // releaseNumber resolves a reservation whose issue failed: given back if
@@ -231,7 +262,7 @@ func (s *Service) sweepRegister(ctx context.Context, reg RegisterKind, year int,
 	n := 0
 	for i := len(rs) - 1; i >= 0; i-- {
 		r := rs[i]
-		if r.State != NumberReserved || now.Sub(r.CreatedAt) < s.reservationTTL() {
+		if !s.stale(r, now) {
 			continue
 		}
 		reason := fmt.Sprintf("the issue that reserved this number did not finish within %s (the server stopped or the request was lost)", s.reservationTTL())
