@@ -24,7 +24,7 @@ type documentRow struct {
 	State           string `gorm:"not null;index:documents_work,priority:2"`
 	Version         int    `gorm:"not null"`
 
-	SignerID     string `gorm:"not null;index;index:documents_work,priority:5"`
+	SignerID     string `gorm:"not null;index:documents_work,priority:5"`
 	Recipients   string `gorm:"not null"` // JSON array of {org_id, name}
 	DraftingUnit string `gorm:"not null"`
 
@@ -40,7 +40,7 @@ type documentRow struct {
 	IssuedAt     *time.Time
 	RegisteredAt *time.Time
 
-	AssigneeID string         `gorm:"not null;index;index:documents_work,priority:6"`
+	AssigneeID string         `gorm:"not null;index:documents_work,priority:6"`
 	DueDate    *workflow.Date `gorm:"index:documents_work,priority:4"` // DATE
 	Retention  string         `gorm:"not null"`
 	Notes      string         `gorm:"not null"`
@@ -66,7 +66,7 @@ type documentRow struct {
 	VerificationReasons string  `gorm:"not null"` // JSON array
 	VerificationReport  []byte
 
-	CreatedBy string    `gorm:"not null;index;index:documents_work,priority:7"`
+	CreatedBy string    `gorm:"not null;index:documents_work,priority:7"`
 	CreatedAt time.Time `gorm:"not null;index;autoCreateTime:false"`
 	UpdatedAt time.Time `gorm:"not null;autoUpdateTime:false"`
 }
