@@ -505,6 +505,16 @@ func TestOpenErrors(t *testing.T) {
 	wantCode(t, err, workflow.EUNAVAILABLE)
 }
 
+// createUnarchived stores fullDocument as a document not yet archived
+// and returns it with its verification report.
+func createUnarchived(t *testing.T, db *gormdb.DB) (*workflow.Document, []byte) {
+	t.Helper()
+	d := fullDocument()
+	d.ArchivedAt, d.RetainUntil, d.LegalHold = nil, nil, false
+	create(t, db, d)
+	return d, d.Verification.Report
+}
+
 // TestUpdateKeepsReport: an update in a transaction that read the
 // document leaves verification_report out of its statement when the
 // report is the one read, and writes it otherwise (a new report, a
@@ -513,10 +523,7 @@ func TestOpenErrors(t *testing.T) {
 func TestUpdateKeepsReport(t *testing.T) {
 	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
 		ctx := context.Background()
-		d := fullDocument()
-		d.ArchivedAt, d.RetainUntil, d.LegalHold = nil, nil, false
-		create(t, db, d)
-		report := d.Verification.Report
+		d, report := createUnarchived(t, db)
 		step := func(name string, change func(*workflow.Document), read, wantKeep, appendEvent bool, want []byte) {
 			t.Helper()
 			before, err := db.Document(ctx, d.ID) // outside the transaction
@@ -580,10 +587,7 @@ func TestUpdateKeepsReport(t *testing.T) {
 func TestAdoptDocument(t *testing.T) {
 	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
 		ctx := context.Background()
-		d := fullDocument()
-		d.ArchivedAt, d.RetainUntil, d.LegalHold = nil, nil, false
-		create(t, db, d)
-		report := d.Verification.Report
+		d, report := createUnarchived(t, db)
 		step := func(name string, before *workflow.Document, change func(*workflow.Document), wantKeep, wantCheck bool) error {
 			t.Helper()
 			return db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
