@@ -225,7 +225,8 @@ func (in *Instance) Start(ctx context.Context) error {
 	defer in.mu.Unlock()
 	c := exec.Command(in.Bin, "serve")
 	c.Env = append(os.Environ(), in.Env...)
-	c.Stderr = in.Log
+	tail := &lastBytes{max: 2048}
+	c.Stderr = io.MultiWriter(in.Log, tail)
 	out, err := c.StdoutPipe()
 	if err != nil {
 		return err
@@ -251,7 +252,7 @@ func (in *Instance) Start(ctx context.Context) error {
 	case ok := <-ready:
 		if !ok {
 			c.Wait()
-			return fmt.Errorf("%s: serve exited before listening", in.Name)
+			return fmt.Errorf("%s: serve exited before listening; its log ends:\n%s", in.Name, tail.String())
 		}
 	case <-time.After(90 * time.Second):
 		c.Process.Kill()
@@ -316,4 +317,28 @@ func waitFor(ctx context.Context, d time.Duration, ok func() bool) error {
 		}
 	}
 	return nil
+}
+
+// lastBytes keeps the last max bytes written to it (a process's log
+// tail, for the error that says it did not start).
+type lastBytes struct {
+	mu  sync.Mutex
+	max int
+	b   []byte
+}
+
+func (l *lastBytes) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b = append(l.b, p...)
+	if n := len(l.b) - l.max; n > 0 {
+		l.b = append(l.b[:0], l.b[n:]...)
+	}
+	return len(p), nil
+}
+
+func (l *lastBytes) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return string(l.b)
 }
