@@ -261,6 +261,9 @@ func TestLTVRevocationCases(t *testing.T) {
 		source     string
 		timeSource string
 		reason     string
+		// unreachable: indeterminate only because the responder did not
+		// answer (Report.Unreachable): an issue may be tried again.
+		unreachable bool
 	}{
 		{name: "good/embedded/offline", tsa: true, dss: true, docTS: true,
 			verdict: verify.Valid, status: verify.RevocationGood, source: verify.SourceEmbedded, timeSource: "timestamp"},
@@ -269,9 +272,9 @@ func TestLTVRevocationCases(t *testing.T) {
 		{name: "no DSS/fetched", tsa: true, fetch: true,
 			verdict: verify.Valid, status: verify.RevocationGood, source: verify.SourceFetched, timeSource: "timestamp"},
 		{name: "no DSS/responder down", tsa: true, fetch: true, after: func(s setup) { s.p.down.Store(true) },
-			verdict: verify.Indeterminate, status: verify.RevocationUnknown, source: verify.SourceUnavailable, reason: "503"},
+			verdict: verify.Indeterminate, status: verify.RevocationUnknown, source: verify.SourceUnavailable, reason: "503", unreachable: true},
 		{name: "no DSS/responder hangs", tsa: true, fetch: true, timeout: 300 * time.Millisecond, after: func(s setup) { s.p.hang.Store(true) },
-			verdict: verify.Indeterminate, status: verify.RevocationUnknown, source: verify.SourceUnavailable, reason: "deadline exceeded"},
+			verdict: verify.Indeterminate, status: verify.RevocationUnknown, source: verify.SourceUnavailable, reason: "deadline exceeded", unreachable: true},
 		{name: "revoked before the time-stamp/fetched", tsa: true, fetch: true,
 			after:   func(s setup) { s.p.revoke(s.official, s.sigAt.Add(-time.Hour), 1) },
 			verdict: verify.Invalid, status: verify.RevocationRevoked, source: verify.SourceFetched, reason: "certificate revoked at"},
@@ -364,6 +367,9 @@ func TestLTVRevocationCases(t *testing.T) {
 			}
 			if tc.reason != "" && !strings.Contains(strings.Join(rep.Reasons, " "), tc.reason) {
 				t.Errorf("reasons %q do not say %q", rep.Reasons, tc.reason)
+			}
+			if rep.Unreachable() != tc.unreachable {
+				t.Errorf("Unreachable() = %v, want %v (reasons %q)", rep.Unreachable(), tc.unreachable, rep.Reasons)
 			}
 			if r.Source == verify.SourceFetched && len(r.Evidence) == 0 {
 				t.Errorf("fetched evidence is not kept in the report")
@@ -462,6 +468,23 @@ func TestServiceLTVAndReceipt(t *testing.T) {
 	received := p.signLayers(t, nil, tsa.URL)
 	if v, _ := offline.Verify(ctx, received); v.Verdict != verify.Indeterminate {
 		t.Errorf("received offline: %s %q, want indeterminate (no revocation data)", v.Verdict, v.Reasons)
+	}
+	if v, _ := offline.Verify(ctx, received); v.Unavailable {
+		t.Errorf("received offline: unavailable, but this verification does not fetch (no outage)")
+	}
+	// A responder that does not answer: indeterminate for now, said so.
+	down := newSvc(verify.FetcherFunc(func(context.Context, *x509.Certificate, *x509.Certificate) (verify.Evidence, error) {
+		return verify.Evidence{}, workflow.Errorf(workflow.EUNAVAILABLE, "the responder is down")
+	}))
+	if v, _ := down.Verify(ctx, received); v.Verdict != verify.Indeterminate || !v.Unavailable {
+		t.Errorf("received, responder down: %s unavailable=%v %q, want indeterminate and unavailable", v.Verdict, v.Unavailable, v.Reasons)
+	}
+	// Evidence that arrives but does not verify is no outage.
+	forged := newSvc(verify.FetcherFunc(func(context.Context, *x509.Certificate, *x509.Certificate) (verify.Evidence, error) {
+		return verify.Evidence{OCSP: []byte("not an OCSP response")}, nil
+	}))
+	if v, _ := forged.Verify(ctx, received); v.Verdict != verify.Indeterminate || v.Unavailable {
+		t.Errorf("received, unusable response: %s unavailable=%v %q, want indeterminate, not unavailable", v.Verdict, v.Unavailable, v.Reasons)
 	}
 	v, err = online.Verify(ctx, received)
 	if err != nil || v.Verdict != verify.Valid {

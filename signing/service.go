@@ -261,7 +261,7 @@ func (s *Service) verifyUnguarded(ctx context.Context, pdf []byte, twoLayers boo
 	if err != nil {
 		return workflow.Verification{}, err
 	}
-	return workflow.Verification{Verdict: rep.Verdict, Reasons: rep.Reasons, Report: js}, nil
+	return workflow.Verification{Verdict: rep.Verdict, Reasons: rep.Reasons, Report: js, Unavailable: rep.Unreachable()}, nil
 }
 
 // CheckSignable implements workflow.SignableChecker: it runs the checks

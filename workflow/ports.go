@@ -207,6 +207,10 @@ type Verification struct {
 	Verdict string   // "valid", "invalid", "indeterminate", "unsigned"
 	Reasons []string // human-readable
 	Report  []byte   // the full report, JSON
+	// Unavailable: the verdict is indeterminate only because a revocation
+	// service did not answer, so asking again later may give another.
+	// Not stored: it speaks for the moment of the verification.
+	Unavailable bool `json:",omitempty"`
 }
 
 // Verdicts.

@@ -887,7 +887,11 @@ func (s *Service) signIssue(ctx context.Context, d *Document, res *Reservation, 
 		// Only a document whose two layers validate is issued: an
 		// invalid, indeterminate (e.g. a chain to another root) or
 		// unsigned result is refused, and the number is given back or
-		// voided.
+		// voided. A revocation service that did not answer is an outage,
+		// not a verdict on the document: the issue can be tried again.
+		if v.Unavailable {
+			return Errorf(EUNAVAILABLE, "the signed document could not be verified now (%s): it was not issued; try again when the revocation service answers", strings.Join(v.Reasons, "; "))
+		}
 		return Errorf(EUNPROCESSABLE, "the signed document is %s, not valid (%s): it was not issued", v.Verdict, strings.Join(v.Reasons, "; "))
 	}
 	release()

@@ -660,6 +660,30 @@ func TestIssueOnlyWhenValid(t *testing.T) {
 	}
 }
 
+// TestIssueWhileRevocationUnavailable: a verification that is
+// indeterminate only because the revocation service did not answer is an
+// outage (EUNAVAILABLE, 503), not a refusal of the document; the number
+// stays free and the issue succeeds when it is tried again.
+func TestIssueWhileRevocationUnavailable(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	clerk := e.users[workflow.RoleClerk]
+	d := e.walkTo(t, workflow.Outgoing, workflow.OfficerSigned)
+	e.svc.Signer = workflowtest.Signer{Verdict: workflow.VerdictIndeterminate, Unavailable: true}
+	_, err := e.svc.Apply(ctx, clerk, d.ID, workflow.Issue, workflow.ActionInput{})
+	if workflow.ErrorCode(err) != workflow.EUNAVAILABLE || !strings.Contains(err.Error(), "fake indeterminate") {
+		t.Fatalf("issue while the revocation service is down: %v (code %s), want %s", err, workflow.ErrorCode(err), workflow.EUNAVAILABLE)
+	}
+	got, err := e.svc.Get(ctx, clerk, d.ID)
+	if err != nil || got.State != workflow.OfficerSigned || got.Number != 0 {
+		t.Fatalf("after the outage: %v state %s number %d", err, got.State, got.Number)
+	}
+	e.svc.Signer = workflowtest.Signer{}
+	if got, err = e.svc.Apply(ctx, clerk, d.ID, workflow.Issue, workflow.ActionInput{}); err != nil || got.State != workflow.Issued || got.Number != 1 {
+		t.Fatalf("issue once the service answers: %v %+v", err, got)
+	}
+}
+
 // TestWorkPendingRevocation: a document waits for the clerk's answer to a
 // revocation only while one is pending (not every sent or received
 // document), and the inbox total counts it once.

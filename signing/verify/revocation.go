@@ -69,6 +69,9 @@ type Revocation struct {
 	// kept with the report so that the record holds what was seen at
 	// receipt; empty for embedded evidence (it is in the document).
 	Evidence []byte `json:"evidence,omitempty"`
+	// unreachable: no evidence because fetching failed as unavailable (a
+	// service that did not answer, or a time-out), which may not last.
+	unreachable bool
 }
 
 // Evidence is revocation evidence for one certificate: a DER OCSP response
@@ -400,6 +403,7 @@ func checkRevocation(ctx context.Context, rs *revocationState, s *Signature, opt
 	rev, found := statusOf(ctx, rs, ee, issuer, at, opts)
 	s.Revocation = rev
 	if !found {
+		s.noteUnreachable(rev)
 		s.Warnings = append(s.Warnings, fmt.Sprintf("no revocation data: the certificate names %s but no usable OCSP response or CRL was embedded or could be fetched (%s)",
 			revocationServices(ee), rev.Detail))
 		return
@@ -465,6 +469,7 @@ func statusOf(ctx context.Context, rs *revocationState, cert, issuer *x509.Certi
 		}
 		if r.err != nil {
 			notes = append(notes, "fetching failed: "+workflow.ErrorMessage(r.err))
+			rev.unreachable = workflow.ErrorCode(r.err) == workflow.EUNAVAILABLE
 		} else if j, err := judge(r.ev, cert, issuer); err != nil {
 			notes = append(notes, "the fetched revocation data does not verify: "+err.Error())
 		} else if !j.covers(at) {
@@ -478,6 +483,8 @@ func statusOf(ctx context.Context, rs *revocationState, cert, issuer *x509.Certi
 	}
 	if !found {
 		rev.Detail = strings.Join(notes, "; ")
+	} else {
+		rev.unreachable = false
 	}
 	return rev, found
 }
@@ -529,6 +536,7 @@ func checkChainRevocation(ctx context.Context, rs *revocationState, s *Signature
 		rev, found := statusOf(ctx, rs, c, s.chain[i+1], s.valAt, opts)
 		switch {
 		case !found:
+			s.noteUnreachable(rev)
 			s.Warnings = append(s.Warnings, fmt.Sprintf("no revocation data for the intermediate CA certificate %s: it names %s but no usable OCSP response or CRL was embedded or could be fetched (%s)",
 				c.Subject, revocationServices(c), rev.Detail))
 		case rev.Status == RevocationRevoked:
@@ -539,6 +547,38 @@ func checkChainRevocation(ctx context.Context, rs *revocationState, s *Signature
 			}
 		}
 	}
+}
+
+// noteUnreachable counts the warning about to be given for rev when it
+// only says that a revocation service did not answer.
+func (s *Signature) noteUnreachable(rev *Revocation) {
+	if rev.unreachable {
+		s.unreachable++
+	}
+}
+
+// Unreachable reports whether the report is indeterminate only because
+// revocation services did not answer: every indeterminate signature is
+// intact, trusted and without errors, and its only warnings are
+// revocation data that could not be fetched as unavailable (not data that
+// was fetched and did not verify, nor a verification told not to fetch).
+// The same bytes may then verify once the service answers again. It reads
+// what Verify noted and is false on a report decoded from JSON.
+func (rep *Report) Unreachable() bool {
+	if rep.Verdict != Indeterminate {
+		return false
+	}
+	found := false
+	for _, s := range rep.Signatures {
+		if s.verdict != Indeterminate {
+			continue
+		}
+		if !s.ChainTrusted || len(s.Errors) > 0 || s.unreachable == 0 || s.unreachable != len(s.Warnings) {
+			return false
+		}
+		found = true
+	}
+	return found
 }
 
 func revocationServices(c *x509.Certificate) string {

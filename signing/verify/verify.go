@@ -127,6 +127,7 @@ type Signature struct {
 	verdict     string
 	num         int  // signature dictionary object number
 	certProblem bool // the certificate failed a validity, usage or timestamp check
+	unreachable int  // warnings that only say a revocation service did not answer
 	ee          *x509.Certificate
 	issuer      *x509.Certificate   // from the verified chain
 	chain       []*x509.Certificate // the verified chain, signer first

@@ -11,8 +11,12 @@ import (
 // "%L2 <notation>", "%A <notation>"), enough to test the flows around
 // signing; the real layers are tested in signing/. Verify reports
 // Verdict (valid when empty) with the reason "fake <verdict>" and a small
-// JSON report.
-type Signer struct{ Verdict string }
+// JSON report, and Unavailable as it is (a revocation service that did
+// not answer).
+type Signer struct {
+	Verdict     string
+	Unavailable bool
+}
 
 var _ workflow.Signer = Signer{}
 
@@ -33,7 +37,7 @@ func (s Signer) Verify(context.Context, []byte) (workflow.Verification, error) {
 	if v == "" {
 		v = workflow.VerdictValid
 	}
-	return workflow.Verification{Verdict: v, Reasons: []string{"fake " + v},
+	return workflow.Verification{Verdict: v, Reasons: []string{"fake " + v}, Unavailable: s.Unavailable,
 		Report: []byte(`{"verdict":"` + v + `","signatures":2}`)}, nil
 }
 
