@@ -5,11 +5,17 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"regexp"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/beevik/etree"
+	dsig "github.com/russellhaering/goxmldsig"
+
+	"github.com/vanthu/vanthu/workflow"
 )
 
 // encodedText matches an attachment's base64 text as Build writes it.
@@ -50,7 +56,10 @@ func editTexts(t *testing.T, b []byte, edit func([]byte) []byte) []byte {
 }
 
 // verifyWhole is Verify reading the whole package into the tree,
-// attachments included, as it did before Open stepped over them.
+// attachments included, and checking it with goxmldsig's Validate: what
+// Verify did before Open stepped over the attachment texts and before
+// validation took Validate step by step (see validation). The tests
+// compare Verify with it.
 func verifyWhole(data []byte, trusted []*x509.Certificate) error {
 	if _, err := scan(bytes.NewReader(data), Limits{}.withDefaults()); err != nil {
 		return err
@@ -59,7 +68,34 @@ func verifyWhole(data []byte, trusted []*x509.Certificate) error {
 	if err := doc.ReadFromBytes(data); err != nil {
 		return err
 	}
-	return (&Verifier{Trusted: trusted}).verifyTree(doc.Root())
+	return validateWithGoxmldsig(doc.Root(), trusted, time.Now())
+}
+
+// validateWithGoxmldsig is verifyTree with goxmldsig's Validate in place
+// of validation.
+func validateWithGoxmldsig(root *etree.Element, trusted []*x509.Certificate, now time.Time) error {
+	sig, err := theSignature(root)
+	if err != nil {
+		return err
+	}
+	sm, err := checkSignedInfo(sig)
+	if err != nil {
+		return err
+	}
+	if len(trusted) == 0 {
+		return workflow.Wrap(workflow.EINVALID, ErrUntrustedSigner, "edxml: verify: no registered certificate for the sender")
+	}
+	if strings.HasPrefix(attr(sm, "Algorithm"), "http://www.w3.org/2001/04/xmldsig-more#ecdsa-") {
+		if err := ecdsaValueToDER(sig); err != nil {
+			return err
+		}
+	}
+	ctx := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: trusted})
+	ctx.Clock = dsig.NewFakeClockAt(now)
+	if _, err := ctx.Validate(root); err != nil {
+		return classifyValidation(err)
+	}
+	return nil
 }
 
 // TestOpen: Open steps over the base64 of attachments written as Build
@@ -202,4 +238,73 @@ func FuzzVerify(f *testing.F) {
 			t.Fatalf("Verify: %v; reading it whole: %v", err, whole)
 		}
 	})
+}
+
+// TestOpenAgreesWithWhole: on packages changed at random, most of the
+// changes at or next to an attachment's base64 text (where Open steps
+// over it), Open and reading the package whole accept and refuse the
+// same: ParseBytes (Open) and Parse of a stream (the structural scan of
+// every token) agree, with the same message when both parse, and Verify
+// agrees with goxmldsig on the whole package. Some of the changes keep
+// the package valid (parsed, even verified): the test fails when none
+// does.
+func TestOpenAgreesWithWhole(t *testing.T) {
+	rk, _, ek := testKeys(t)
+	lines := func(b []byte) []byte {
+		var out []byte
+		for len(b) > 0 {
+			n := min(len(b), 76)
+			out = append(append(out, b[:n]...), "\r\n"...)
+			b = b[n:]
+		}
+		return out
+	}
+	bases := [][]byte{resigned(t, rk, nil, nil), resigned(t, ek, lines, nil)}
+	pieces := []string{"<", ">", "/", "=", "&", "&#x41;", "\r", "\n", " ", "A", "<!--x-->", "<![CDATA[QQ]]>", "<?p?>", "<x/>",
+		"</edXML:ContentTransferEncoded>", "<edXML:ContentTransferEncoded>", "\x00", "\xc3", "]]>", "</edXML:Attachment>"}
+	rng := rand.New(rand.NewPCG(11, 1))
+	parsed, verified := 0, 0
+	n := 600
+	if testing.Short() {
+		n = 100
+	}
+	for i := range n {
+		base := bases[i%len(bases)]
+		texts := encodedText.FindAllSubmatchIndex(base, -1)
+		at := rng.IntN(len(base))
+		if rng.IntN(4) > 0 { // at or next to a text: its start, end, inside, or the tags around it
+			m := texts[rng.IntN(len(texts))]
+			at = []int{m[2], m[4], m[4] + rng.IntN(m[5]-m[4]), m[5], m[5] + 1, m[6] - 1, m[3] - 1}[rng.IntN(7)]
+		}
+		data := bytes.Clone(base)
+		switch rng.IntN(4) {
+		case 0: // insert
+			data = append(data[:at], append([]byte(pieces[rng.IntN(len(pieces))]), base[at:]...)...)
+		case 1: // delete a few bytes
+			data = append(data[:at], base[min(len(base), at+1+rng.IntN(8)):]...)
+		case 2: // replace one byte
+			data[at] = pieces[rng.IntN(len(pieces))][0]
+		case 3: // cut the package there
+			data = data[:at]
+		}
+		m, err := ParseBytes(data, Limits{})
+		w, werr := Parse(bytes.NewReader(data), Limits{})
+		if (err == nil) != (werr == nil) || (err == nil && !reflect.DeepEqual(m, w)) {
+			t.Fatalf("case %d: ParseBytes: %v; Parse of a stream: %v\n%q", i, err, werr, data)
+		}
+		verr, vwerr := Verify(data, []*x509.Certificate{rk.cert, ek.cert}), verifyWhole(data, []*x509.Certificate{rk.cert, ek.cert})
+		if (verr == nil) != (vwerr == nil) {
+			t.Fatalf("case %d: Verify: %v; goxmldsig on the whole package: %v\n%q", i, verr, vwerr, data)
+		}
+		if err == nil {
+			parsed++
+		}
+		if verr == nil {
+			verified++
+		}
+	}
+	t.Logf("%d of %d changed packages parsed, %d verified", parsed, n, verified)
+	if parsed == 0 || verified == 0 {
+		t.Fatalf("test broken: no changed package parsed or verified")
+	}
 }

@@ -237,8 +237,15 @@ func signTree(doc *etree.Document, header *etree.Element, method string, key cry
 }
 
 // signInTree adds the enveloped signature to a package read by
-// readUnsigned.
+// readUnsigned. Exclusive C14N: the SignedInfo canonical form must not
+// depend on the edXML namespace declarations in scope where the
+// Signature is placed.
 func signInTree(doc *etree.Document, header *etree.Element, method string, key crypto.Signer, chain []*x509.Certificate) error {
+	return signInTreeWith(doc, header, method, key, chain, dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList(""))
+}
+
+// signInTreeWith is signInTree with c as the canonicalisation.
+func signInTreeWith(doc *etree.Document, header *etree.Element, method string, key crypto.Signer, chain []*x509.Certificate, c dsig.Canonicalizer) error {
 	certs := make([][]byte, len(chain))
 	for i, c := range chain {
 		certs[i] = c.Raw
@@ -252,9 +259,7 @@ func signInTree(doc *etree.Document, header *etree.Element, method string, key c
 		return workflow.Wrap(workflow.EINVALID, err, "edxml: sign")
 	}
 	ctx.Prefix = "" // <Signature xmlns="http://www.w3.org/2000/09/xmldsig#"> as in the SDK's packages
-	// Exclusive C14N: the SignedInfo canonical form must not depend on the
-	// edXML namespace declarations in scope where the Signature is placed.
-	ctx.Canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("")
+	ctx.Canonicalizer = c
 	if err := ctx.SetSignatureMethod(method); err != nil {
 		return workflow.Wrap(workflow.EINVALID, err, "edxml: sign")
 	}
@@ -366,11 +371,13 @@ func (v *Verifier) VerifyPackage(p *Package) error {
 	if err != nil {
 		return err
 	}
-	return v.verifyTree(doc.Root())
+	return v.verifyTree(doc.Root(), p)
 }
 
-// verifyTree checks the signature of a package read into a tree.
-func (v *Verifier) verifyTree(root *etree.Element) error {
+// verifyTree checks the signature of a package read into a tree: p's
+// tree, its stepped-over texts still markers, or (p nil) a tree that
+// holds every text.
+func (v *Verifier) verifyTree(root *etree.Element, p *Package) error {
 	sig, err := theSignature(root)
 	if err != nil {
 		return err
@@ -387,14 +394,11 @@ func (v *Verifier) verifyTree(root *etree.Element) error {
 			return err
 		}
 	}
-	ctx := dsig.NewDefaultValidationContext(&dsig.MemoryX509CertificateStore{Roots: v.Trusted})
+	c := &validation{trusted: v.Trusted, now: time.Now(), p: p}
 	if v.Now != nil {
-		ctx.Clock = dsig.NewFakeClockAt(v.Now())
+		c.now = v.Now()
 	}
-	if _, err := ctx.Validate(root); err != nil {
-		return classifyValidation(err)
-	}
-	return nil
+	return c.validate(root)
 }
 
 // theSignature returns the package's one XML signature, which must sit in
@@ -482,26 +486,6 @@ func ecdsaValueToDER(sig *etree.Element) error {
 	}
 	sv.SetText(base64.StdEncoding.EncodeToString(der))
 	return nil
-}
-
-func classifyValidation(err error) error {
-	msg := err.Error()
-	switch msg {
-	case "Could not verify certificate against trusted certs":
-		return workflow.Wrap(workflow.EINVALID, fmt.Errorf("%w: %v", ErrUntrustedSigner, err),
-			"edxml: verify: the signing certificate is not the sender agency's registered certificate")
-	case "Cert is not valid at this time":
-		return workflow.Wrap(workflow.EINVALID, fmt.Errorf("%w: %v", ErrUntrustedSigner, err),
-			"edxml: verify: the signing certificate is expired or not yet valid")
-	case "missing X509Certificate within KeyInfo", "Failed to parse certificate", "Missing x509 Element":
-		return workflow.Wrap(workflow.EINVALID, fmt.Errorf("%w: %v", ErrUntrustedSigner, err),
-			"edxml: verify: the signature carries no usable certificate")
-	case "Signature could not be verified":
-		return workflow.Wrap(workflow.EINVALID, fmt.Errorf("%w: %v", ErrBadSignature, err),
-			"edxml: verify: the package was changed after signing (digest mismatch)")
-	}
-	return workflow.Wrap(workflow.EINVALID, fmt.Errorf("%w: %v", ErrBadSignature, err),
-		"edxml: verify: invalid signature: %v", err)
 }
 
 func childNS(el *etree.Element, tag string) *etree.Element {

@@ -1,0 +1,452 @@
+package edxml
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/x509"
+	"encoding/base64"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"hash"
+	"regexp"
+	"strconv"
+	"time"
+
+	"github.com/beevik/etree"
+	dsig "github.com/russellhaering/goxmldsig"
+	"github.com/russellhaering/goxmldsig/etreeutils"
+	"github.com/russellhaering/goxmldsig/types"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// validation is goxmldsig's ValidationContext.Validate (v1.6.1) taken
+// step by step, with goxmldsig's own pieces (its namespace traversal,
+// canonicalisers and types), on a tree read from a Package whose
+// stepped-over attachment texts are still markers. It differs in two
+// things only, both in the reference's digest: the canonical form is
+// made of the small tree and each marker is replaced, as the bytes go
+// into the hash, by the text it stands for (the text that would have been
+// in the tree: base64 has nothing the canonical form escapes); and the
+// canonical form is not read back into a tree afterwards (Validate
+// returns that tree; Verify never used it). For a package of some 100 KB
+// those two were most of a receive's CPU: the XML reader and writer went
+// through the base64 byte by byte.
+//
+// Every check of Validate stays, in its order: the Signature element's
+// shape, its canonicalised SignedInfo, the certificate in KeyInfo is one
+// of the trusted ones and valid now, the SignatureValue over the
+// canonical SignedInfo, and the digest of the transformed package
+// against the DigestValue of that same, verified, SignedInfo. FuzzVerify
+// and TestValidation compare it with Validate on the whole package.
+type validation struct {
+	trusted []*x509.Certificate
+	now     time.Time
+	p       *Package // nil: the tree holds every text (no markers)
+}
+
+// errNoSpliceable: the canonical form does not hold each marker once, in
+// order; the package is then refused (it cannot happen to one Open read).
+var errNoSpliceable = errors.New("attachment texts not found in the canonical form")
+
+// validate checks the signature of the package root is the root of, as
+// Validate does. It changes the tree (the SignedInfo goes in its
+// canonical form, as Validate does to its copy).
+func (c *validation) validate(root *etree.Element) error {
+	sig, err := c.findSignature(root)
+	if err != nil {
+		return classifyValidation(err)
+	}
+	cert, err := c.verifyCertificate(sig)
+	if err != nil {
+		return classifyValidation(err)
+	}
+	if err := c.validateSignature(root, sig, cert); err != nil {
+		return classifyValidation(err)
+	}
+	return nil
+}
+
+// findSignature is goxmldsig's: the first Signature element in the
+// xmldsig namespace, its shape checked, its SignedInfo replaced by its
+// canonical form, unmarshalled, and kept if a reference is to the root.
+func (c *validation) findSignature(root *etree.Element) (*types.Signature, error) {
+	idAttr := root.SelectAttrValue(dsig.DefaultIdAttr, "")
+	var sig *types.Signature
+	err := etreeutils.NSFindIterate(root, dsig.Namespace, dsig.SignatureTag, func(ctx etreeutils.NSContext, signatureEl *etree.Element) error {
+		if err := validateShape(signatureEl); err != nil {
+			return err
+		}
+		found := false
+		err := etreeutils.NSFindChildrenIterateCtx(ctx, signatureEl, dsig.Namespace, dsig.SignedInfoTag,
+			func(ctx etreeutils.NSContext, signedInfo *etree.Element) error {
+				canonical, err := canonicalSignedInfo(ctx, signedInfo)
+				if err != nil {
+					return err
+				}
+				signatureEl.InsertChildAt(signedInfo.Index(), canonical)
+				signatureEl.RemoveChild(signedInfo)
+				found = true
+				return etreeutils.ErrTraversalHalted
+			})
+		if err != nil {
+			return err
+		}
+		if !found {
+			return errors.New("Missing SignedInfo")
+		}
+		s := &types.Signature{}
+		if err := etreeutils.NSUnmarshalElement(ctx, signatureEl, s); err != nil {
+			return err
+		}
+		for _, ref := range s.SignedInfo.References {
+			if ref.URI == "" || ref.URI[1:] == idAttr {
+				sig = s
+				return etreeutils.ErrTraversalHalted
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	if sig == nil {
+		return nil, dsig.ErrMissingSignature
+	}
+	return sig, nil
+}
+
+// canonicalSignedInfo is the SignedInfo element in the canonical form its
+// CanonicalizationMethod names, detached with the namespaces in scope.
+func canonicalSignedInfo(ctx etreeutils.NSContext, signedInfo *etree.Element) (*etree.Element, error) {
+	detached, err := etreeutils.NSDetatch(ctx, signedInfo)
+	if err != nil {
+		return nil, err
+	}
+	method, err := etreeutils.NSFindOneChildCtx(ctx, detached, dsig.Namespace, dsig.CanonicalizationMethodTag)
+	if err != nil {
+		return nil, err
+	}
+	if method == nil {
+		return nil, errors.New("missing CanonicalizationMethod on Signature")
+	}
+	switch alg := dsig.AlgorithmID(method.SelectAttrValue(dsig.AlgorithmAttr, "")); alg {
+	case dsig.CanonicalXML10ExclusiveAlgorithmId, dsig.CanonicalXML10ExclusiveWithCommentsAlgorithmId:
+		if err := etreeutils.TransformExcC14n(detached, "", alg == dsig.CanonicalXML10ExclusiveWithCommentsAlgorithmId); err != nil {
+			return nil, err
+		}
+		return detached, nil
+	case dsig.CanonicalXML11AlgorithmId, dsig.CanonicalXML10RecAlgorithmId:
+		return prepared(detached, dsig.MakeC14N11Canonicalizer())
+	case dsig.CanonicalXML11WithCommentsAlgorithmId, dsig.CanonicalXML10WithCommentsAlgorithmId:
+		return prepared(detached, dsig.MakeC14N11WithCommentsCanonicalizer())
+	default:
+		return nil, fmt.Errorf("invalid CanonicalizationMethod on Signature: %s", alg)
+	}
+}
+
+// prepared is el as goxmldsig's inclusive canonicaliser c prepares it
+// (namespace re-declarations stripped, attributes sorted, comments
+// removed unless kept): what it writes, read back. goxmldsig keeps the
+// prepared element itself, unexported; written and read again it is the
+// same element, and SignedInfo is small.
+func prepared(el *etree.Element, c dsig.Canonicalizer) (*etree.Element, error) {
+	b, err := c.Canonicalize(el)
+	if err != nil {
+		return nil, err
+	}
+	doc := etree.NewDocument()
+	if err := doc.ReadFromBytes(b); err != nil {
+		return nil, err
+	}
+	return doc.Root(), nil
+}
+
+// validateShape is goxmldsig's: one SignedInfo, at most one KeyInfo, one
+// SignatureValue among the Signature element's children.
+func validateShape(signatureEl *etree.Element) error {
+	counts := map[string]int{}
+	for _, child := range signatureEl.ChildElements() {
+		counts[child.Tag]++
+	}
+	if counts[dsig.SignedInfoTag] != 1 || counts[dsig.KeyInfoTag] > 1 || counts[dsig.SignatureValueTag] != 1 {
+		return dsig.ErrInvalidSignature
+	}
+	return nil
+}
+
+var whiteSpace = regexp.MustCompile(`\s+`)
+
+// verifyCertificate is goxmldsig's: the KeyInfo certificate (or the one
+// trusted certificate when there is no KeyInfo) must be a trusted one,
+// valid now; it returns that trusted certificate.
+func (c *validation) verifyCertificate(sig *types.Signature) (*x509.Certificate, error) {
+	var untrusted *x509.Certificate
+	if sig.KeyInfo != nil {
+		certs := sig.KeyInfo.X509Data.X509Certificates
+		if len(certs) == 0 || certs[0].Data == "" {
+			return nil, errors.New("missing X509Certificate within KeyInfo")
+		}
+		der, err := base64.StdEncoding.DecodeString(whiteSpace.ReplaceAllString(certs[0].Data, ""))
+		if err != nil {
+			return nil, errors.New("Failed to parse certificate")
+		}
+		if untrusted, err = x509.ParseCertificate(der); err != nil {
+			return nil, err
+		}
+	} else if len(c.trusted) == 1 {
+		untrusted = c.trusted[0]
+	} else {
+		return nil, errors.New("Missing x509 Element")
+	}
+	idx := -1
+	for i, root := range c.trusted {
+		if root.Equal(untrusted) {
+			idx = i
+		}
+	}
+	if idx == -1 {
+		return nil, errors.New("Could not verify certificate against trusted certs")
+	}
+	trusted := c.trusted[idx]
+	if c.now.Before(trusted.NotBefore) || c.now.After(trusted.NotAfter) {
+		return nil, errors.New("Cert is not valid at this time")
+	}
+	return trusted, nil
+}
+
+// x509Algorithms are goxmldsig's signature methods; checkSignedInfo has
+// already refused SHA-1.
+var x509Algorithms = map[string]x509.SignatureAlgorithm{
+	dsig.RSASHA1SignatureMethod:     x509.SHA1WithRSA,
+	dsig.RSASHA256SignatureMethod:   x509.SHA256WithRSA,
+	dsig.RSASHA384SignatureMethod:   x509.SHA384WithRSA,
+	dsig.RSASHA512SignatureMethod:   x509.SHA512WithRSA,
+	dsig.ECDSASHA1SignatureMethod:   x509.ECDSAWithSHA1,
+	dsig.ECDSASHA256SignatureMethod: x509.ECDSAWithSHA256,
+	dsig.ECDSASHA384SignatureMethod: x509.ECDSAWithSHA384,
+	dsig.ECDSASHA512SignatureMethod: x509.ECDSAWithSHA512,
+}
+
+// digestHashes are goxmldsig's digest methods.
+var digestHashes = map[string]crypto.Hash{
+	"http://www.w3.org/2000/09/xmldsig#sha1":        crypto.SHA1,
+	"http://www.w3.org/2001/04/xmlenc#sha256":       crypto.SHA256,
+	"http://www.w3.org/2001/04/xmldsig-more#sha384": crypto.SHA384,
+	"http://www.w3.org/2001/04/xmlenc#sha512":       crypto.SHA512,
+}
+
+// validateSignature is goxmldsig's: the SignatureValue must be cert's
+// signature of the canonical SignedInfo, and the digest of the root,
+// transformed as the reference to it in that SignedInfo says, must be
+// the reference's DigestValue.
+func (c *validation) validateSignature(root *etree.Element, sig *types.Signature, cert *x509.Certificate) error {
+	signedInfo, err := canonicalSignedInfoBytes(sig)
+	if err != nil {
+		return err
+	}
+	algo, ok := x509Algorithms[sig.SignedInfo.SignatureMethod.Algorithm]
+	if !ok {
+		return errors.New("Unknown signature method: " + sig.SignedInfo.SignatureMethod.Algorithm)
+	}
+	if sig.SignatureValue == nil {
+		return errors.New("Signature could not be verified")
+	}
+	value, err := base64.StdEncoding.DecodeString(sig.SignatureValue.Data)
+	if err != nil {
+		return errors.New("Could not decode signature")
+	}
+	if err := cert.CheckSignature(algo, signedInfo, value); err != nil {
+		return err
+	}
+	// Only the verified canonical SignedInfo says what is referenced.
+	verified := &types.SignedInfo{}
+	if err := xml.Unmarshal(signedInfo, verified); err != nil {
+		return err
+	}
+	idAttr := root.SelectAttrValue(dsig.DefaultIdAttr, "")
+	var ref *types.Reference
+	for i := range verified.References {
+		if verified.References[i].URI == "" || verified.References[i].URI[1:] == idAttr {
+			ref = &verified.References[i]
+			break
+		}
+	}
+	if ref == nil {
+		return errors.New("Missing reference")
+	}
+	want, err := base64.StdEncoding.DecodeString(ref.DigestValue)
+	if err != nil {
+		return err
+	}
+	transformed, canonicalizer, err := transform(root, sig, ref)
+	if err != nil {
+		return err
+	}
+	canonical, err := canonicalizer.Canonicalize(transformed)
+	if err != nil {
+		return err
+	}
+	h, ok := digestHashes[ref.DigestAlgo.Algorithm]
+	if !ok {
+		return errors.New("Unknown digest algorithm: " + ref.DigestAlgo.Algorithm)
+	}
+	got, err := c.digest(h.New(), canonical)
+	if err != nil {
+		return err
+	}
+	if !bytes.Equal(got, want) {
+		return errors.New("Signature could not be verified")
+	}
+	if len(got) < 20 {
+		return errors.New("Computed digest is less than 20 something went wrong")
+	}
+	return nil
+}
+
+// canonicalSignedInfoBytes is goxmldsig's getCanonicalSignedInfo: the
+// signature's SignedInfo (already in canonical form) written canonically.
+func canonicalSignedInfoBytes(sig *types.Signature) ([]byte, error) {
+	sigEl := sig.UnderlyingElement()
+	ctx, err := etreeutils.NSBuildParentContext(sigEl)
+	if err == nil {
+		var si *etree.Element
+		if si, err = etreeutils.NSFindOneChildCtx(ctx, sigEl, dsig.Namespace, dsig.SignedInfoTag); err == nil && si != nil {
+			return canonicalSerialize(si)
+		}
+	}
+	return nil, errors.New("Could not obtain canonical signed info bytes")
+}
+
+// canonicalSerialize is goxmldsig's: el written with the canonical
+// settings.
+func canonicalSerialize(el *etree.Element) ([]byte, error) {
+	doc := etree.NewDocument()
+	doc.SetRoot(el.Copy())
+	doc.WriteSettings = etree.WriteSettings{CanonicalAttrVal: true, CanonicalEndTags: true, CanonicalText: true}
+	return doc.WriteToBytes()
+}
+
+// transform is goxmldsig's: a copy of root with the reference's
+// transforms applied (the enveloped signature removed) and the
+// canonicaliser the last canonicalisation transform names.
+func transform(root *etree.Element, sig *types.Signature, ref *types.Reference) (*etree.Element, dsig.Canonicalizer, error) {
+	path := mapPathToElement(root, sig.UnderlyingElement())
+	el := root.Copy()
+	var canonicalizer dsig.Canonicalizer
+	for _, t := range ref.Transforms.Transforms {
+		prefixList := ""
+		if t.InclusiveNamespaces != nil {
+			prefixList = t.InclusiveNamespaces.PrefixList
+		}
+		switch dsig.AlgorithmID(t.Algorithm) {
+		case dsig.EnvelopedSignatureAltorithmId:
+			if !removeElementAtPath(el, path) {
+				return nil, nil, errors.New("Error applying canonicalization transform: Signature not found")
+			}
+		case dsig.CanonicalXML10ExclusiveAlgorithmId:
+			canonicalizer = dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList(prefixList)
+		case dsig.CanonicalXML10ExclusiveWithCommentsAlgorithmId:
+			canonicalizer = dsig.MakeC14N10ExclusiveWithCommentsCanonicalizerWithPrefixList(prefixList)
+		case dsig.CanonicalXML11AlgorithmId:
+			canonicalizer = dsig.MakeC14N11Canonicalizer()
+		case dsig.CanonicalXML11WithCommentsAlgorithmId:
+			canonicalizer = dsig.MakeC14N11WithCommentsCanonicalizer()
+		case dsig.CanonicalXML10RecAlgorithmId:
+			canonicalizer = dsig.MakeC14N10RecCanonicalizer()
+		case dsig.CanonicalXML10WithCommentsAlgorithmId:
+			canonicalizer = dsig.MakeC14N10WithCommentsCanonicalizer()
+		default:
+			return nil, nil, errors.New("Unknown Transform Algorithm: " + t.Algorithm)
+		}
+	}
+	if canonicalizer == nil {
+		canonicalizer = dsig.MakeNullCanonicalizer()
+	}
+	return el, canonicalizer, nil
+}
+
+func mapPathToElement(tree, el *etree.Element) []int {
+	for i, child := range tree.Child {
+		if child == el {
+			return []int{i}
+		}
+	}
+	for i, child := range tree.Child {
+		if ce, ok := child.(*etree.Element); ok {
+			if p := mapPathToElement(ce, el); p != nil {
+				return append([]int{i}, p...)
+			}
+		}
+	}
+	return nil
+}
+
+func removeElementAtPath(el *etree.Element, path []int) bool {
+	if len(path) == 0 || len(el.Child) <= path[0] {
+		return false
+	}
+	ce, ok := el.Child[path[0]].(*etree.Element)
+	if !ok {
+		return false
+	}
+	if len(path) == 1 {
+		el.RemoveChild(ce)
+		return true
+	}
+	return removeElementAtPath(ce, path[1:])
+}
+
+// digest hashes the canonical form with each marker replaced by the text
+// it stands for, as the XML reader reads it (readText): the bytes the
+// canonical form of the whole tree has there. Each marker must be there
+// once, in order, followed by its element's end tag.
+func (c *validation) digest(h hash.Hash, canonical []byte) ([]byte, error) {
+	if c.p == nil || len(c.p.texts) == 0 {
+		h.Write(canonical)
+		return h.Sum(nil), nil
+	}
+	if bytes.Count(canonical, []byte(c.p.marker)) != len(c.p.texts) {
+		return nil, errNoSpliceable
+	}
+	rest := canonical
+	for i, t := range c.p.texts {
+		m := []byte(c.p.marker + strconv.Itoa(i) + "<")
+		j := bytes.Index(rest, m)
+		if j < 0 {
+			return nil, errNoSpliceable
+		}
+		h.Write(rest[:j])
+		if text := c.p.data[t[0]:t[1]]; bytes.IndexByte(text, '\r') < 0 {
+			h.Write(text)
+		} else {
+			h.Write([]byte(readText(text)))
+		}
+		rest = rest[j+len(m)-1:]
+	}
+	h.Write(rest)
+	return h.Sum(nil), nil
+}
+
+// classifyValidation turns the errors of goxmldsig's steps into the
+// package's.
+func classifyValidation(err error) error {
+	msg := err.Error()
+	switch msg {
+	case "Could not verify certificate against trusted certs":
+		return workflow.Wrap(workflow.EINVALID, fmt.Errorf("%w: %v", ErrUntrustedSigner, err),
+			"edxml: verify: the signing certificate is not the sender agency's registered certificate")
+	case "Cert is not valid at this time":
+		return workflow.Wrap(workflow.EINVALID, fmt.Errorf("%w: %v", ErrUntrustedSigner, err),
+			"edxml: verify: the signing certificate is expired or not yet valid")
+	case "missing X509Certificate within KeyInfo", "Failed to parse certificate", "Missing x509 Element":
+		return workflow.Wrap(workflow.EINVALID, fmt.Errorf("%w: %v", ErrUntrustedSigner, err),
+			"edxml: verify: the signature carries no usable certificate")
+	case "Signature could not be verified":
+		return workflow.Wrap(workflow.EINVALID, fmt.Errorf("%w: %v", ErrBadSignature, err),
+			"edxml: verify: the package was changed after signing (digest mismatch)")
+	}
+	return workflow.Wrap(workflow.EINVALID, fmt.Errorf("%w: %v", ErrBadSignature, err),
+		"edxml: verify: invalid signature: %v", err)
+}

@@ -1,0 +1,243 @@
+package edxml
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/base64"
+	"errors"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/beevik/etree"
+	dsig "github.com/russellhaering/goxmldsig"
+	"github.com/russellhaering/goxmldsig/etreeutils"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// signWith is Sign with c as the canonicalisation of both SignedInfo and
+// the reference (Sign always uses exclusive C14N): packages other
+// software may send. goxmldsig signs the SignedInfo canonicalised before
+// it is placed, which an inclusive canonicalisation (where the
+// namespaces in scope count) then reads differently: the SignatureValue
+// is made again over the SignedInfo canonicalised where it is.
+func signWith(t *testing.T, unsigned []byte, k testKey, c dsig.Canonicalizer) []byte {
+	t.Helper()
+	chain := []*x509.Certificate{k.cert}
+	method, err := signatureMethod(k.key, chain)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, header, err := readUnsigned(unsigned)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := signInTreeWith(doc, header, method, k.key, chain, c); err != nil {
+		t.Fatal(err)
+	}
+	sig := childNS(header, "Signature")
+	ctx, err := etreeutils.NSBuildParentContext(sig)
+	if err == nil {
+		ctx, err = ctx.SubContext(sig)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	si, err := canonicalSignedInfo(ctx, childNS(sig, "SignedInfo"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := canonicalSerialize(si)
+	if err != nil {
+		t.Fatal(err)
+	}
+	digest := sha256.Sum256(b)
+	var signer crypto.Signer = k.key
+	if pub, ok := k.key.Public().(*ecdsa.PublicKey); ok {
+		signer = rawECDSASigner{k.key, (pub.Curve.Params().BitSize + 7) / 8}
+	}
+	value, err := signer.Sign(rand.Reader, digest[:], crypto.SHA256)
+	if err != nil {
+		t.Fatal(err)
+	}
+	childNS(sig, "SignatureValue").SetText(base64.StdEncoding.EncodeToString(value))
+	out, err := doc.WriteToBytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// TestValidation: Verify (validation, on the tree with markers) and
+// goxmldsig's Validate on the whole package give the same answer, with
+// the same message, for packages signed with every canonicalisation
+// goxmldsig reads, their attachment texts written on one line or in
+// lines with CR LF, intact and changed in every part of the signature
+// and of what it covers.
+func TestValidation(t *testing.T) {
+	rk, other, ek := testKeys(t)
+	lines := func(b []byte) []byte {
+		var out []byte
+		for len(b) > 0 {
+			n := min(len(b), 76)
+			out = append(append(out, b[:n]...), '\n')
+			b = b[n:]
+		}
+		return out
+	}
+	canonicalizers := map[string]dsig.Canonicalizer{
+		"ExcC14N":             dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList(""),
+		"ExcC14NWithComments": dsig.MakeC14N10ExclusiveWithCommentsCanonicalizerWithPrefixList(""),
+		"ExcC14NPrefixList":   dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("edXML"),
+		"C14N10":              dsig.MakeC14N10RecCanonicalizer(),
+		"C14N11":              dsig.MakeC14N11Canonicalizer(),
+		"C14N11WithComments":  dsig.MakeC14N11WithCommentsCanonicalizer(),
+	}
+	sub := func(pattern, with string) func([]byte) []byte {
+		re := regexp.MustCompile(pattern)
+		return func(b []byte) []byte {
+			out := re.ReplaceAll(b, []byte(with))
+			if bytes.Equal(out, b) {
+				panic("test broken: " + pattern + " not found")
+			}
+			return out
+		}
+	}
+	flipIn := func(open string) func([]byte) []byte {
+		return func(b []byte) []byte {
+			i := bytes.Index(b, []byte(open))
+			if i < 0 {
+				panic("test broken: " + open + " not found")
+			}
+			i += bytes.IndexByte(b[i:], '>')
+			b = bytes.Clone(b)
+			b[i+5] ^= 1 // one base64 letter to a neighbour
+			return b
+		}
+	}
+	changes := []struct {
+		name   string
+		change func([]byte) []byte
+		target error // nil: accepted
+	}{
+		{"Intact", func(b []byte) []byte { return b }, nil},
+		{"AttachmentLetter", flipIn("<edXML:ContentTransferEncoded "), ErrBadSignature},
+		{"AttachmentLineEnd", sub(`\r\n</edXML:ContentTransferEncoded>`, "\r\nAAAA\r\n</edXML:ContentTransferEncoded>"), ErrBadSignature},
+		{"Subject", sub(`V/v triển khai`, "V/v tạm dừng"), ErrBadSignature},
+		{"DigestValue", flipIn("<DigestValue>"), ErrBadSignature},
+		{"SignatureValue", flipIn("<SignatureValue>"), ErrBadSignature},
+		{"EnvelopedTransformDropped", sub(`<Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>`, ""), ErrBadSignature},
+		{"CanonicalizationChanged", sub(`<CanonicalizationMethod Algorithm="[^"]*"/>`, `<CanonicalizationMethod Algorithm="http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments"/>`), ErrBadSignature},
+		{"CommentInSignedInfo", sub(`<SignatureMethod `, "<!-- x --><SignatureMethod "), nil},
+		{"KeyInfoDropped", sub(`(?s)<KeyInfo>.*</KeyInfo>`, ""), nil},         // the one registered certificate
+		{"KeyInfoCertificateLetter", flipIn("<X509Certificate>"), errRefused}, // untrusted, or no certificate at all
+		{"SecondSignatureValue", sub(`</SignatureValue>`, "</SignatureValue><SignatureValue>AAAA</SignatureValue>"), ErrBadSignature},
+	}
+	for _, k := range []struct {
+		name string
+		k    testKey
+	}{{"RSA", rk}, {"ECDSA", ek}} {
+		for cname, c := range canonicalizers {
+			for _, layout := range []struct {
+				name          string
+				before, after func([]byte) []byte // before and after signing
+			}{{"OneLine", nil, nil}, {"LinesCRLF", lines, func(b []byte) []byte { return bytes.ReplaceAll(b, []byte("\n"), []byte("\r\n")) }}} {
+				b, err := Build(sampleDocument())
+				if err != nil {
+					t.Fatal(err)
+				}
+				signed := editTexts(t, signWith(t, editTexts(t, b, layout.before), k.k, c), layout.after)
+				for _, ch := range changes {
+					if layout.before == nil && ch.name == "AttachmentLineEnd" {
+						continue
+					}
+					target := ch.target
+					if ch.name == "CommentInSignedInfo" && strings.HasSuffix(string(c.Algorithm()), "WithComments") {
+						target = ErrBadSignature // the comment is signed
+					}
+					t.Run(k.name+"/"+cname+"/"+layout.name+"/"+ch.name, func(t *testing.T) {
+						assertSameVerdict(t, ch.change(signed), []*x509.Certificate{k.k.cert}, time.Now(), target)
+					})
+				}
+			}
+		}
+		signed := signedSample(t, k.k)
+		t.Run(k.name+"/OtherAgency", func(t *testing.T) {
+			assertSameVerdict(t, signed, []*x509.Certificate{other.cert}, time.Now(), ErrUntrustedSigner)
+		})
+		t.Run(k.name+"/KeyInfoDroppedTwoRegistered", func(t *testing.T) {
+			data := regexp.MustCompile(`(?s)<KeyInfo>.*</KeyInfo>`).ReplaceAll(signed, nil)
+			assertSameVerdict(t, data, []*x509.Certificate{k.k.cert, other.cert}, time.Now(), ErrUntrustedSigner)
+		})
+		t.Run(k.name+"/Expired", func(t *testing.T) {
+			assertSameVerdict(t, signed, []*x509.Certificate{k.k.cert}, time.Now().Add(48*time.Hour), ErrUntrustedSigner)
+		})
+	}
+}
+
+// errRefused is a target of assertSameVerdict: refused, whatever the reason.
+var errRefused = errors.New("refused")
+
+// assertSameVerdict checks that Verify of data at now refuses it with
+// target (accepts it: nil; errRefused: any reason) and that goxmldsig's Validate on the whole
+// package says the same.
+func assertSameVerdict(t *testing.T, data []byte, trusted []*x509.Certificate, now time.Time, target error) {
+	t.Helper()
+	err := (&Verifier{Trusted: trusted, Now: func() time.Time { return now }}).Verify(data)
+	var whole error
+	if _, serr := scan(bytes.NewReader(data), Limits{}.withDefaults()); serr != nil {
+		whole = serr
+	} else if tree, rerr := readTree(data); rerr != nil {
+		whole = rerr
+	} else {
+		whole = validateWithGoxmldsig(tree.Root(), trusted, now)
+	}
+	if (err == nil) != (whole == nil) || workflow.ErrorMessage(err) != workflow.ErrorMessage(whole) {
+		t.Fatalf("Verify: %v\ngoxmldsig on the whole package: %v", err, whole)
+	}
+	if target == nil && err != nil {
+		t.Fatalf("Verify: %v, want accepted", err)
+	}
+	if target == errRefused && err != nil {
+		return
+	}
+	if target != nil && !errors.Is(err, target) {
+		t.Fatalf("Verify: %v, want %v", err, target)
+	}
+}
+
+func readTree(data []byte) (*etree.Document, error) {
+	doc := etree.NewDocument()
+	return doc, doc.ReadFromBytes(data)
+}
+
+// TestDigestSplice: the digest puts each attachment text in place of its
+// marker, and refuses a canonical form in which the markers are not each
+// there once, in order, before an end tag.
+func TestDigestSplice(t *testing.T) {
+	p := &Package{data: []byte("..AB\r\nC..DE.."), texts: [][2]int{{2, 7}, {9, 11}}, marker: "#0123456789abcdef."}
+	c := &validation{p: p}
+	m0, m1 := p.marker+"0", p.marker+"1"
+	got, err := c.digest(sha256.New(), []byte("<a><b>"+m0+"</b><b>"+m1+"</b></a>"))
+	want := sha256.Sum256([]byte("<a><b>AB\nC</b><b>DE</b></a>"))
+	if err != nil || !bytes.Equal(got, want[:]) {
+		t.Fatalf("digest = %x, %v; want %x", got, err, want)
+	}
+	for _, canonical := range []string{
+		"<a><b>" + m0 + "</b><b></b></a>",                            // one missing
+		"<a><b>" + m1 + "</b><b>" + m0 + "</b></a>",                  // out of order
+		"<a><b>" + m0 + "</b><b>" + m1 + "</b>" + m1 + "</a>",        // one twice
+		"<a><b>" + m0 + "x</b><b>" + m1 + "</b></a>",                 // more text after it
+		"<a><b>" + m0 + "</b><b>" + m1 + "</b><!--" + m0 + "--></a>", // one in a comment
+	} {
+		if _, err := c.digest(sha256.New(), []byte(canonical)); !errors.Is(err, errNoSpliceable) {
+			t.Errorf("digest(%q) = %v, want %v", canonical, err, errNoSpliceable)
+		}
+	}
+}
