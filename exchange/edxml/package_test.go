@@ -59,7 +59,9 @@ func editTexts(t *testing.T, b []byte, edit func([]byte) []byte) []byte {
 // attachments included, and checking it with goxmldsig's Validate: what
 // Verify did before Open stepped over the attachment texts and before
 // validation took Validate step by step (see validation). The tests
-// compare Verify with it.
+// compare Verify with it; Verify is stricter in one thing only, which
+// takes a signature of the registered key to reach
+// (TestValidationSHA1Second).
 func verifyWhole(data []byte, trusted []*x509.Certificate) error {
 	if _, err := scan(bytes.NewReader(data), Limits{}.withDefaults()); err != nil {
 		return err

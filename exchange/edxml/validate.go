@@ -25,12 +25,14 @@ import (
 // step by step, with goxmldsig's own pieces (its namespace traversal,
 // canonicalisers and types), on a tree read from a Package whose
 // stepped-over attachment texts are still markers. It differs in two
-// things only, both in the reference's digest: the canonical form is
+// things, both in the reference's digest: the canonical form is
 // made of the small tree and each marker is replaced, as the bytes go
 // into the hash, by the text it stands for (the text that would have been
 // in the tree: base64 has nothing the canonical form escapes); and the
 // canonical form is not read back into a tree afterwards (Validate
-// returns that tree; Verify never used it). For a package of some 100 KB
+// returns that tree; Verify never used it). And it is stricter in one:
+// the signature and digest methods of the verified SignedInfo must be
+// accepted ones too (see x509Algorithms). For a package of some 100 KB
 // those two were most of a receive's CPU: the XML reader and writer went
 // through the base64 byte by byte.
 //
@@ -63,6 +65,10 @@ func (c *validation) validate(root *etree.Element) error {
 		return classifyValidation(err)
 	}
 	if err := c.validateSignature(root, sig, cert); err != nil {
+		var we *workflow.Error
+		if errors.As(err, &we) {
+			return err
+		}
 		return classifyValidation(err)
 	}
 	return nil
@@ -216,26 +222,27 @@ func (c *validation) verifyCertificate(sig *types.Signature) (*x509.Certificate,
 	return trusted, nil
 }
 
-// x509Algorithms are goxmldsig's signature methods; checkSignedInfo has
-// already refused SHA-1.
-var x509Algorithms = map[string]x509.SignatureAlgorithm{
-	dsig.RSASHA1SignatureMethod:     x509.SHA1WithRSA,
-	dsig.RSASHA256SignatureMethod:   x509.SHA256WithRSA,
-	dsig.RSASHA384SignatureMethod:   x509.SHA384WithRSA,
-	dsig.RSASHA512SignatureMethod:   x509.SHA512WithRSA,
-	dsig.ECDSASHA1SignatureMethod:   x509.ECDSAWithSHA1,
-	dsig.ECDSASHA256SignatureMethod: x509.ECDSAWithSHA256,
-	dsig.ECDSASHA384SignatureMethod: x509.ECDSAWithSHA384,
-	dsig.ECDSASHA512SignatureMethod: x509.ECDSAWithSHA512,
-}
-
-// digestHashes are goxmldsig's digest methods.
-var digestHashes = map[string]crypto.Hash{
-	"http://www.w3.org/2000/09/xmldsig#sha1":        crypto.SHA1,
-	"http://www.w3.org/2001/04/xmlenc#sha256":       crypto.SHA256,
-	"http://www.w3.org/2001/04/xmldsig-more#sha384": crypto.SHA384,
-	"http://www.w3.org/2001/04/xmlenc#sha512":       crypto.SHA512,
-}
+// x509Algorithms are goxmldsig's signature methods but SHA-1, which
+// checkSignedInfo refuses; digestHashes its digest methods but SHA-1.
+// Both are looked up in the verified SignedInfo: checkSignedInfo reads
+// the first SignatureMethod and DigestMethod of the tree, and the
+// SignedInfo goxmldsig unmarshals keeps the last, so a second, SHA-1,
+// one would otherwise be what is used (Validate used it).
+var (
+	x509Algorithms = map[string]x509.SignatureAlgorithm{
+		dsig.RSASHA256SignatureMethod:   x509.SHA256WithRSA,
+		dsig.RSASHA384SignatureMethod:   x509.SHA384WithRSA,
+		dsig.RSASHA512SignatureMethod:   x509.SHA512WithRSA,
+		dsig.ECDSASHA256SignatureMethod: x509.ECDSAWithSHA256,
+		dsig.ECDSASHA384SignatureMethod: x509.ECDSAWithSHA384,
+		dsig.ECDSASHA512SignatureMethod: x509.ECDSAWithSHA512,
+	}
+	digestHashes = map[string]crypto.Hash{
+		"http://www.w3.org/2001/04/xmlenc#sha256":       crypto.SHA256,
+		"http://www.w3.org/2001/04/xmldsig-more#sha384": crypto.SHA384,
+		"http://www.w3.org/2001/04/xmlenc#sha512":       crypto.SHA512,
+	}
+)
 
 // validateSignature is goxmldsig's: the SignatureValue must be cert's
 // signature of the canonical SignedInfo, and the digest of the root,
@@ -248,7 +255,7 @@ func (c *validation) validateSignature(root *etree.Element, sig *types.Signature
 	}
 	algo, ok := x509Algorithms[sig.SignedInfo.SignatureMethod.Algorithm]
 	if !ok {
-		return errors.New("Unknown signature method: " + sig.SignedInfo.SignatureMethod.Algorithm)
+		return workflow.Wrap(workflow.EINVALID, ErrWeakSignature, "edxml: verify: signature method %q is not accepted (RSA or ECDSA with SHA-256 or stronger)", sig.SignedInfo.SignatureMethod.Algorithm)
 	}
 	if sig.SignatureValue == nil {
 		return errors.New("Signature could not be verified")
@@ -290,7 +297,7 @@ func (c *validation) validateSignature(root *etree.Element, sig *types.Signature
 	}
 	h, ok := digestHashes[ref.DigestAlgo.Algorithm]
 	if !ok {
-		return errors.New("Unknown digest algorithm: " + ref.DigestAlgo.Algorithm)
+		return workflow.Wrap(workflow.EINVALID, ErrWeakSignature, "edxml: verify: digest method %q is not accepted (SHA-256 or stronger)", ref.DigestAlgo.Algorithm)
 	}
 	got, err := c.digest(h.New(), canonical)
 	if err != nil {

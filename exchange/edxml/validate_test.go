@@ -41,7 +41,18 @@ func signWith(t *testing.T, unsigned []byte, k testKey, c dsig.Canonicalizer) []
 	if err := signInTreeWith(doc, header, method, k.key, chain, c); err != nil {
 		t.Fatal(err)
 	}
-	sig := childNS(header, "Signature")
+	resign(t, childNS(header, "Signature"), k, crypto.SHA256)
+	out, err := doc.WriteToBytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// resign makes the SignatureValue of sig again with k and h, over its
+// SignedInfo canonicalised where it is.
+func resign(t *testing.T, sig *etree.Element, k testKey, h crypto.Hash) {
+	t.Helper()
 	ctx, err := etreeutils.NSBuildParentContext(sig)
 	if err == nil {
 		ctx, err = ctx.SubContext(sig)
@@ -57,21 +68,76 @@ func signWith(t *testing.T, unsigned []byte, k testKey, c dsig.Canonicalizer) []
 	if err != nil {
 		t.Fatal(err)
 	}
-	digest := sha256.Sum256(b)
+	hh := h.New()
+	hh.Write(b)
 	var signer crypto.Signer = k.key
 	if pub, ok := k.key.Public().(*ecdsa.PublicKey); ok {
 		signer = rawECDSASigner{k.key, (pub.Curve.Params().BitSize + 7) / 8}
 	}
-	value, err := signer.Sign(rand.Reader, digest[:], crypto.SHA256)
+	value, err := signer.Sign(rand.Reader, hh.Sum(nil), h)
 	if err != nil {
 		t.Fatal(err)
 	}
 	childNS(sig, "SignatureValue").SetText(base64.StdEncoding.EncodeToString(value))
-	out, err := doc.WriteToBytes()
-	if err != nil {
-		t.Fatal(err)
+}
+
+// TestValidationSHA1Second: a SignedInfo whose first SignatureMethod or
+// DigestMethod is SHA-256 (what checkSignedInfo reads) and whose second
+// is SHA-1 (what the unmarshalled SignedInfo keeps), signed and digested
+// with SHA-1 by the registered key, is refused as weak. goxmldsig's
+// Validate used the SHA-1 one.
+func TestValidationSHA1Second(t *testing.T) {
+	rk, _, _ := testKeys(t)
+	trusted := []*x509.Certificate{rk.cert}
+	for _, tt := range []struct {
+		name string
+		edit func(t *testing.T, root, sig *etree.Element) crypto.Hash // the SignatureValue's hash
+	}{
+		{"SignatureMethod", func(t *testing.T, root, sig *etree.Element) crypto.Hash {
+			si := childNS(sig, "SignedInfo")
+			sm := childNS(si, "SignatureMethod")
+			second := sm.Copy()
+			second.CreateAttr("Algorithm", dsig.RSASHA1SignatureMethod)
+			si.InsertChildAt(sm.Index()+1, second)
+			return crypto.SHA1
+		}},
+		{"DigestMethod", func(t *testing.T, root, sig *etree.Element) crypto.Hash {
+			ref := childNS(childNS(sig, "SignedInfo"), "Reference")
+			dm := childNS(ref, "DigestMethod")
+			second := dm.Copy()
+			second.CreateAttr("Algorithm", "http://www.w3.org/2000/09/xmldsig#sha1")
+			ref.InsertChildAt(dm.Index()+1, second)
+			// The SHA-1 digest of the package without its signature.
+			c := root.Copy()
+			header := findHeader(c)
+			header.RemoveChild(childNS(header, "Signature"))
+			canonical, err := dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("").Canonicalize(c)
+			if err != nil {
+				t.Fatal(err)
+			}
+			h := crypto.SHA1.New()
+			h.Write(canonical)
+			childNS(ref, "DigestValue").SetText(base64.StdEncoding.EncodeToString(h.Sum(nil)))
+			return crypto.SHA256
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			doc, err := readTree(signedSample(t, rk))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sig := childNS(findHeader(doc.Root()), "Signature")
+			resign(t, sig, rk, tt.edit(t, doc.Root(), sig))
+			data, err := doc.WriteToBytes()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := Verify(data, trusted); !errors.Is(err, ErrWeakSignature) {
+				t.Errorf("Verify = %v, want %v", err, ErrWeakSignature)
+			}
+			t.Logf("goxmldsig on the whole package: %v", verifyWhole(data, trusted))
+		})
 	}
-	return out
 }
 
 // TestValidation: Verify (validation, on the tree with markers) and
