@@ -188,6 +188,11 @@ type packageReader struct {
 	start, pos int      // start: after a byte order mark
 	texts      [][2]int // the texts stepped over
 	mixed      bool     // a stepped-over text was followed by more than its end tag
+	// Where the decoder is off, having never seen the texts: lines is
+	// the count of line ends in them, and on the decoder's line lastLine
+	// (where it stepped over the last one, as it counts lines) its
+	// columns are colDelta short.
+	lines, lastLine, colDelta int
 }
 
 func (r *packageReader) Read(b []byte) (int, error) {
@@ -211,8 +216,9 @@ func (r *packageReader) ReadByte() (byte, error) {
 // skipEncoded steps over the base64 text of the element whose start tag
 // the decoder just read, when it is one (see Package), and reports
 // whether it did. The decoder has read up to the start tag's ">" and no
-// further: it reads no byte ahead of a token.
-func (r *packageReader) skipEncoded() bool {
+// further: it reads no byte ahead of a token; line and col are its
+// position there.
+func (r *packageReader) skipEncoded(line, col int) bool {
 	if r.pos < 2 || r.data[r.pos-1] != '>' || r.data[r.pos-2] == '/' {
 		return false // <ContentTransferEncoded/>: no text
 	}
@@ -220,17 +226,30 @@ func (r *packageReader) skipEncoded() bool {
 	if n <= 0 || !base64Text(r.data[r.pos:r.pos+n]) {
 		return false
 	}
+	text := r.data[r.pos : r.pos+n]
+	delta := 0 // the column after the text, as received, less col
+	if i := bytes.LastIndexByte(text, '\n'); i >= 0 {
+		delta = len(text) - i - col
+	} else {
+		if line == r.lastLine {
+			delta = r.colDelta
+		}
+		delta += len(text)
+	}
+	r.lines += bytes.Count(text, []byte{'\n'})
+	r.lastLine, r.colDelta = line, delta
 	r.texts = append(r.texts, [2]int{r.pos, r.pos + n})
 	r.pos += n
 	return true
 }
 
-// position is the line and column of the reader's position in the
-// package as received, counted like the decoder's InputPos.
-func (r *packageReader) position() (line, col int) {
-	read := r.data[r.start:r.pos]
-	line = 1 + bytes.Count(read, []byte{'\n'})
-	return line, len(read) - (bytes.LastIndexByte(read, '\n') + 1) + 1
+// position is the line and column in the package as received of a
+// position the decoder gives as line and col.
+func (r *packageReader) position(line, col int) (int, int) {
+	if line == r.lastLine {
+		col += r.colDelta
+	}
+	return line + r.lines, col
 }
 
 // base64Text reports whether b is base64 text with white space, some of

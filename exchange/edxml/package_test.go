@@ -246,7 +246,7 @@ func FuzzVerify(f *testing.F) {
 // changes at or next to an attachment's base64 text (where Open steps
 // over it), Open and reading the package whole accept and refuse the
 // same: ParseBytes (Open) and Parse of a stream (the structural scan of
-// every token) agree, with the same message when both parse, and Verify
+// every token) agree (the same message when they refuse), and Verify
 // agrees with goxmldsig on the whole package. Some of the changes keep
 // the package valid (parsed, even verified): the test fails when none
 // does.
@@ -291,7 +291,7 @@ func TestOpenAgreesWithWhole(t *testing.T) {
 		}
 		m, err := ParseBytes(data, Limits{})
 		w, werr := Parse(bytes.NewReader(data), Limits{})
-		if (err == nil) != (werr == nil) || (err == nil && !reflect.DeepEqual(m, w)) {
+		if (err == nil) != (werr == nil) || (err == nil && !reflect.DeepEqual(m, w)) || workflow.ErrorMessage(err) != workflow.ErrorMessage(werr) {
 			t.Fatalf("case %d: ParseBytes: %v; Parse of a stream: %v\n%q", i, err, werr, data)
 		}
 		verr, vwerr := Verify(data, []*x509.Certificate{rk.cert, ek.cert}), verifyWhole(data, []*x509.Certificate{rk.cert, ek.cert})
@@ -308,5 +308,48 @@ func TestOpenAgreesWithWhole(t *testing.T) {
 	t.Logf("%d of %d changed packages parsed, %d verified", parsed, n, verified)
 	if parsed == 0 || verified == 0 {
 		t.Fatalf("test broken: no changed package parsed or verified")
+	}
+}
+
+// TestOpenErrorPosition: an error after a stepped-over text is reported
+// at the line and column of the package as received, in Open's message
+// and in the decoder's error it wraps, as reading every token reports it.
+func TestOpenErrorPosition(t *testing.T) {
+	rk, _, _ := testKeys(t)
+	lines := func(b []byte) []byte {
+		var out []byte
+		for len(b) > 0 {
+			n := min(len(b), 76)
+			out = append(append(out, b[:n]...), '\n')
+			b = b[n:]
+		}
+		return out
+	}
+	end := []byte("</edXML:ContentTransferEncoded>")
+	for _, tt := range []struct {
+		name   string
+		before func([]byte) []byte
+		with   string
+	}{
+		{"EndTagOnTheTextsLine", nil, "</edXML:ContentTransferEncodedX>"},
+		{"EndTagAfterTheTextsLines", lines, "</edXML:ContentTransferEncodedX>"},
+		{"SyntaxErrorOnTheTextsLine", nil, "<\nedXML:ContentTransferEncoded>"},
+		{"SyntaxErrorAfterTheTextsLines", lines, "<\nedXML:ContentTransferEncoded>"},
+		{"SecondText", nil, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			data := resigned(t, rk, tt.before, nil)
+			i := bytes.Index(data, end)
+			if tt.with == "" { // the second text's end tag
+				i += len(end) + bytes.Index(data[i+len(end):], end)
+				tt.with = "</edXML:ContentTransferEncodedX>"
+			}
+			data = append(append(bytes.Clone(data[:i]), tt.with...), data[i+len(end):]...)
+			_, err := ParseBytes(data, Limits{})
+			_, werr := Parse(bytes.NewReader(data), Limits{})
+			if err == nil || workflow.ErrorMessage(err) != workflow.ErrorMessage(werr) {
+				t.Fatalf("ParseBytes: %v\nParse of a stream: %v", err, werr)
+			}
+		})
 	}
 }

@@ -68,7 +68,8 @@ func (sc *scanner) run() error {
 			var se *xml.SyntaxError
 			if errors.As(err, &se) {
 				line, _ := sc.position(se.Line, 0)
-				return workflow.Wrap(workflow.EINVALID, err, "edxml: malformed XML at line %d: %s", line, se.Msg)
+				// The line as received also in the decoder's own error.
+				return workflow.Wrap(workflow.EINVALID, &xml.SyntaxError{Msg: se.Msg, Line: line}, "edxml: malformed XML at line %d: %s", line, se.Msg)
 			}
 			return workflow.Wrap(workflow.EINVALID, err, "edxml: malformed XML")
 		}
@@ -260,7 +261,7 @@ func (s *scanner) start(t xml.StartElement) error {
 		return workflow.Errorf(workflow.ETOOLARGE, "edxml: more than %d attachments", s.lim.MaxAttachments)
 	}
 	if s.skip != nil && s.encodedElement() {
-		s.after = s.skip.skipEncoded()
+		s.after = s.skip.skipEncoded(s.d.InputPos())
 	}
 	return nil
 }
@@ -286,7 +287,7 @@ func (s *scanner) position(line, col int) (int, int) {
 	if s.skip == nil || len(s.skip.texts) == 0 {
 		return line, col
 	}
-	return s.skip.position()
+	return s.skip.position(line, col)
 }
 
 func rawName(n xml.Name) string {
