@@ -312,3 +312,44 @@ func docTSContents(t *testing.T, u []byte) []byte {
 	}
 	return b
 }
+
+// TestCMSRoomRemembered: cmsRoom's remembered answers are those of the
+// dummy CMS built afresh, for every key, chain and token room asked in
+// turn (a key that left out the chain, the algorithm or the token room
+// would answer another's length).
+func TestCMSRoomRemembered(t *testing.T) {
+	ecPKI, rsaPKI := newTestPKI(t, "ec"), newTestPKI(t, "rsa")
+	ec, rs := ecPKI.Officer, rsaPKI.Officer
+	shortEC := keys.Key{Signer: ec.Signer, Chain: ec.Chain[:1]}
+	fresh := func(k keys.Key, tok int) int {
+		pub := k.Signer.Public()
+		sigAlg, err := cmsSignatureAlgorithm(pub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		attrs, _ := signedAttributes(make([]byte, 32), k.Chain[0])
+		var unsigned []byte
+		if tok > 0 {
+			unsigned = attribute(oidTimeStampToken, make([]byte, tok))
+		}
+		return len(signedData(k.Chain, attrs, sigAlg, make([]byte, maxSignatureSize(pub)), unsigned))
+	}
+	seen := map[int]bool{}
+	for round := range 2 { // the second round answers from what the first remembered
+		for _, k := range []keys.Key{ec, shortEC, rs} {
+			for _, tok := range []int{0, 6000, 6001} {
+				got, err := cmsRoom(signParams{key: k}, tok)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if want := fresh(k, tok); got != want {
+					t.Errorf("round %d, %d certificates, %T, token room %d: cmsRoom = %d, want %d", round, len(k.Chain), k.Signer.Public(), tok, got, want)
+				}
+				seen[got] = true
+			}
+		}
+	}
+	if len(seen) != 9 {
+		t.Errorf("%d distinct lengths for 9 key and token-room pairs, want 9", len(seen))
+	}
+}

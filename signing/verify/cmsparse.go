@@ -8,6 +8,7 @@ import (
 	"encoding/asn1"
 	"errors"
 	"math/big"
+	"slices"
 	"time"
 
 	"github.com/digitorus/pkcs7"
@@ -42,11 +43,52 @@ import (
 // structure, so UnmarshalSignedAttribute does not work on it (read
 // Signers[0].AuthenticatedAttributes: signedAttribute). Its certificates
 // are shared and must not be changed; the slices are its own.
+//
+// A structure it read itself is remembered by its bytes (a parse is a
+// pure function of them, and holds no trust decision): an issue reads
+// the same CMS twice in one call — layer 1's when layer 2 checks it is
+// intact and again when the result is verified, the document
+// time-stamp's token when it is received and again when verified. The
+// result is then a copy whose slices (Certificates, CRLs, Signers) are
+// its own; what they hold (certificates, attributes, Content) is shared
+// and must not be changed.
 func ParseCMS(der []byte) (*pkcs7.PKCS7, error) {
+	cacheable := len(der) <= maxCachedCMS
+	var k [32]byte
+	if cacheable {
+		k = key("cms", der)
+		if p7, ok := parsedCMS.get(k); ok {
+			return copyCMS(p7), nil
+		}
+	}
 	if p7, ok := parseSignedDER(der); ok {
+		if cacheable {
+			parsedCMS.put(k, copyCMS(p7))
+		}
 		return p7, nil
 	}
 	return pkcs7.Parse(der)
+}
+
+// maxParsedCMS bounds the CMS structures ParseCMS keeps, and
+// maxCachedCMS the size of one kept (a signature with its time-stamp
+// token is 5–10 KB; a document must not park large ones in memory): 64
+// of 64 KiB at most.
+const (
+	maxParsedCMS = 64
+	maxCachedCMS = 64 << 10
+)
+
+var parsedCMS = memo[*pkcs7.PKCS7]{max: maxParsedCMS}
+
+// copyCMS is p7 with slices of its own: a caller may replace a
+// certificate of the list or set Content (verifyOne does both).
+func copyCMS(p7 *pkcs7.PKCS7) *pkcs7.PKCS7 {
+	c := *p7
+	c.Certificates = slices.Clone(p7.Certificates)
+	c.CRLs = slices.Clone(p7.CRLs)
+	c.Signers = slices.Clone(p7.Signers)
+	return &c
 }
 
 // signedDataDER is pkcs7's signedData, with the signer infos kept raw:
