@@ -342,14 +342,20 @@ func (s *Service) Authenticate(ctx context.Context, token string) (*workflow.Use
 	h := HashToken(token)
 	ttl := s.cacheTTL()
 	if ttl > 0 {
-		if u, ok, refresh := s.sessions.get(h, s.monotonic(), s.now(), ttl); ok {
-			if refresh {
-				// Read it again ahead of the lease's end, off the request's
-				// path: a token in steady use never waits for the read.
+		batch, together := s.Repo.(SessionUsersReader)
+		if u, ok, due := s.sessions.get(h, s.monotonic(), s.now(), ttl, together); ok {
+			if due != nil {
+				// Read them again ahead of the lease's end, off the
+				// request's path: a token in steady use never waits for
+				// the read.
 				bg := context.WithoutCancel(ctx)
 				s.spawn(func() {
 					ctx, cancel := context.WithTimeout(bg, 10*time.Second)
 					defer cancel()
+					if together {
+						s.reload(ctx, batch, due)
+						return
+					}
 					_, err := s.load(ctx, h, ttl)
 					// Gone, expired or disabled: drop it; a failed read
 					// leaves it to its lease.
@@ -379,7 +385,7 @@ func (s *Service) load(ctx context.Context, h string, ttl time.Duration) (*workf
 		return nil, workflow.Errorf(workflow.EUNAUTHORIZED, "account disabled")
 	}
 	if ttl > 0 {
-		s.sessions.put(gen, h, u, sess.ExpiresAt, mono)
+		s.sessions.put(gen, h, u, sess.ExpiresAt, mono, true)
 	}
 	return u, nil
 }
@@ -389,6 +395,41 @@ func (s *Service) load(ctx context.Context, h string, ttl time.Duration) (*workf
 // there is no live session of tokenHash or its user is gone.
 type SessionUserReader interface {
 	SessionUser(ctx context.Context, tokenHash string) (*workflow.Session, *workflow.User, error)
+}
+
+// SessionUsersReader is implemented by repositories that read many live
+// sessions and their users in one query (storage/gormdb does): the
+// sessions among tokenHashes that are live, and their users, at the same
+// index; a hash without a live session, or whose user is gone, is left
+// out.
+type SessionUsersReader interface {
+	SessionUsers(ctx context.Context, tokenHashes []string) ([]*workflow.Session, []*workflow.User, error)
+}
+
+// reload reads the cached sessions of token hashes due again, together,
+// and caches them as load does (the leases count from before the read);
+// it drops those it finds gone, expired or disabled, and leaves all to
+// their leases when the read fails.
+func (s *Service) reload(ctx context.Context, r SessionUsersReader, due []string) {
+	gen, mono := s.sessions.generation(), s.monotonic()
+	sessions, users, err := r.SessionUsers(ctx, due)
+	if err != nil {
+		for _, h := range due {
+			s.sessions.drop(h, true)
+		}
+		return
+	}
+	live := make(map[string]bool, len(sessions))
+	now := s.now()
+	for i, sess := range sessions {
+		if u := users[i]; now.Before(sess.ExpiresAt) && !u.Disabled {
+			live[sess.TokenHash] = true
+			s.sessions.put(gen, sess.TokenHash, u, sess.ExpiresAt, mono, false)
+		}
+	}
+	for _, h := range due {
+		s.sessions.drop(h, live[h])
+	}
 }
 
 // sessionUser reads the session of token hash h and its user: one query

@@ -39,7 +39,13 @@ type cachedSession struct {
 	expires    time.Time // the session's own expiry
 	loadedAt   time.Time // monotonic: when the read that filled it was sent
 	refreshing bool      // a read ahead of the lease's end is under way
+	usedAt     time.Time // monotonic: when a request last authenticated with it
 }
+
+// activeLeases: an entry whose token authenticated a request within this
+// many leases is read again with the others (see get), whether or not its
+// own lease has ended; after that it is left to expire.
+const activeLeases = 40
 
 const maxCachedSessions = 10000
 
@@ -50,23 +56,51 @@ func (c *sessionCache) generation() uint64 {
 }
 
 // get returns a copy of the cached user of tokenHash if the entry is
-// younger than ttl at mono and its session is live at now. refresh says
-// the entry is past half its lease and nobody reads it again yet: the
-// caller should (the entry is marked as being read).
-func (c *sessionCache) get(tokenHash string, mono, now time.Time, ttl time.Duration) (u *workflow.User, ok, refresh bool) {
+// younger than ttl at mono and its session is live at now. due names the
+// entries the caller should read again (they are marked as being read),
+// none most of the time: once the entry is past half its lease and
+// nobody reads it again yet, the entry itself; with together, also every
+// other entry that authenticated a request within activeLeases leases,
+// is past a quarter of its lease (or past its end) and is not being
+// read. The sessions in use are then read again in one statement and
+// stay due together: one read per half lease for them all, however
+// seldom each token is used, instead of one per session per half lease,
+// or one on the request's path whenever a token comes back after its
+// lease has ended.
+func (c *sessionCache) get(tokenHash string, mono, now time.Time, ttl time.Duration, together bool) (u *workflow.User, ok bool, due []string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[tokenHash]
 	age := mono.Sub(e.loadedAt)
 	if !ok || age >= ttl || age < 0 || !now.Before(e.expires) {
-		return nil, false, false
+		return nil, false, nil
 	}
+	e.usedAt = mono
 	if age >= ttl/2 && !e.refreshing {
-		e.refreshing, refresh = true, true
-		c.entries[tokenHash] = e
+		e.refreshing, due = true, []string{tokenHash}
+		if together {
+			due = c.dueWith(due, tokenHash, mono, ttl)
+		}
 	}
+	c.entries[tokenHash] = e
 	cp := *e.user // callers may change their copy
-	return &cp, true, refresh
+	return &cp, true, due
+}
+
+// dueWith adds to due (and marks as being read) the entries other than
+// tokenHash that authenticated a request within activeLeases leases
+// before mono, are past a quarter of their lease and are not being read.
+func (c *sessionCache) dueWith(due []string, tokenHash string, mono time.Time, ttl time.Duration) []string {
+	for k, o := range c.entries {
+		age, idle := mono.Sub(o.loadedAt), mono.Sub(o.usedAt)
+		if k == tokenHash || o.refreshing || age < ttl/4 || idle < 0 || idle >= activeLeases*ttl {
+			continue
+		}
+		o.refreshing = true
+		c.entries[k] = o
+		due = append(due, k)
+	}
+	return due
 }
 
 // drop removes the entry of tokenHash (a read found its session gone),
@@ -85,7 +119,7 @@ func (c *sessionCache) drop(tokenHash string, keep bool) {
 	}
 }
 
-func (c *sessionCache) put(gen uint64, tokenHash string, u *workflow.User, expires, loadedAt time.Time) {
+func (c *sessionCache) put(gen uint64, tokenHash string, u *workflow.User, expires, loadedAt time.Time, used bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if gen != c.gen {
@@ -97,8 +131,12 @@ func (c *sessionCache) put(gen uint64, tokenHash string, u *workflow.User, expir
 	if len(c.entries) >= maxCachedSessions {
 		clear(c.entries)
 	}
+	usedAt := c.entries[tokenHash].usedAt // a read ahead: as it was
+	if used {
+		usedAt = loadedAt // a read for a request
+	}
 	cp := *u
-	c.entries[tokenHash] = cachedSession{user: &cp, expires: expires, loadedAt: loadedAt}
+	c.entries[tokenHash] = cachedSession{user: &cp, expires: expires, loadedAt: loadedAt, usedAt: usedAt}
 }
 
 // forget drops the entry of tokenHash.

@@ -20,7 +20,7 @@ import (
 // countingDB counts the session reads that reach the database.
 type countingDB struct {
 	*gormdb.DB
-	sessions, sessionUsers atomic.Int64
+	sessions, sessionUsers, batches atomic.Int64
 }
 
 func (d *countingDB) Session(ctx context.Context, h string) (*workflow.Session, error) {
@@ -33,7 +33,15 @@ func (d *countingDB) SessionUser(ctx context.Context, h string) (*workflow.Sessi
 	return d.DB.SessionUser(ctx, h)
 }
 
-var _ auth.SessionUserReader = (*countingDB)(nil)
+func (d *countingDB) SessionUsers(ctx context.Context, hs []string) ([]*workflow.Session, []*workflow.User, error) {
+	d.batches.Add(1)
+	return d.DB.SessionUsers(ctx, hs)
+}
+
+var (
+	_ auth.SessionUserReader  = (*countingDB)(nil)
+	_ auth.SessionUsersReader = (*countingDB)(nil)
+)
 
 // TestSessionCacheOnDatabase: on SQLite and PostgreSQL, a session not in
 // the cache is read with its user in one query (SessionUser, never
@@ -135,6 +143,65 @@ func TestSessionCacheOnDatabase(t *testing.T) {
 			}
 			mono = mono.Add(20 * time.Millisecond)
 			unauthorized(t, tok, "the TTL")
+		})
+		t.Run("Together", func(t *testing.T) {
+			// The reads ahead of two leases in one query: a live session
+			// and a disabled user's are read (the disabled one dropped,
+			// then refused), a logged-out one is not there.
+			_, tok1 := login(t)
+			u2, tok2 := login(t)
+			_, tok3 := login(t)
+			disableInDB(t, db, u2.ID)
+			if err := db.DeleteSession(ctx, auth.HashToken(tok3)); err != nil {
+				t.Fatal(err)
+			}
+			hashes := []string{auth.HashToken(tok1), auth.HashToken(tok2), auth.HashToken(tok3), auth.HashToken("never-issued")}
+			// Behind 300 unknown hashes: read in more than one statement.
+			var many []string
+			for i := range 300 {
+				many = append(many, auth.HashToken(fmt.Sprint("unknown-", i)))
+			}
+			sessions, users, err := db.SessionUsers(ctx, append(many, hashes...))
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]bool{}
+			for i, sess := range sessions {
+				if sess.UserID != users[i].ID || !sess.ExpiresAt.After(now) {
+					t.Errorf("session %+v with user %+v", sess, users[i])
+				}
+				got[sess.TokenHash] = users[i].Disabled
+			}
+			if len(sessions) != 2 || got[hashes[0]] || !got[hashes[1]] {
+				t.Fatalf("SessionUsers: %v (hash: disabled), want the first two sessions, the second disabled", got)
+			}
+			var ahead []func()
+			auth.SetSpawn(s, func(f func()) { ahead = append(ahead, f) })
+			defer auth.SetSpawn(s, nil)
+			for _, tok := range []string{tok1, tok2} { // in use since their read
+				if _, err := s.Authenticate(ctx, tok); err != nil {
+					t.Fatal(err)
+				}
+			}
+			mono = mono.Add(15 * time.Millisecond) // past both leases' half
+			for _, tok := range []string{tok2, tok1} {
+				if _, err := s.Authenticate(ctx, tok); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if len(ahead) != 1 {
+				t.Fatalf("%d reads ahead, want 1", len(ahead))
+			}
+			su, batches := repo.sessionUsers.Load(), repo.batches.Load()
+			ahead[0]()
+			if repo.batches.Load() != batches+1 || repo.sessionUsers.Load() != su {
+				t.Fatalf("the read ahead: %d batched, %d single reads; want 1, 0", repo.batches.Load()-batches, repo.sessionUsers.Load()-su)
+			}
+			mono = mono.Add(10 * time.Millisecond) // past the old leases, within the new
+			if _, err := s.Authenticate(ctx, tok1); err != nil || repo.sessionUsers.Load() != su {
+				t.Fatalf("a session read ahead: %v, %d reads on the request's path; want none", err, repo.sessionUsers.Load()-su)
+			}
+			unauthorized(t, tok2, "a read ahead found the user disabled")
 		})
 		t.Run("Expiry", func(t *testing.T) {
 			_, tok := login(t)

@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"context"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -183,4 +184,156 @@ func TestSessionCache(t *testing.T) {
 			t.Fatalf("%v %v", u2, err)
 		}
 	})
+}
+
+// batchRepo reads sessions together (auth.SessionUsersReader) on the
+// in-memory repository, and counts its reads by kind; fail makes the
+// batched read fail.
+type batchRepo struct {
+	countingRepo
+	batches atomic.Int64
+	read    [][]string // the hashes of each batched read
+	fail    bool
+}
+
+func (r *batchRepo) SessionUsers(ctx context.Context, hashes []string) ([]*workflow.Session, []*workflow.User, error) {
+	r.batches.Add(1)
+	r.read = append(r.read, hashes)
+	if r.fail {
+		return nil, nil, workflow.Errorf(workflow.EUNAVAILABLE, "database down")
+	}
+	var sessions []*workflow.Session
+	var users []*workflow.User
+	for _, h := range hashes {
+		sess, err := r.Repository.Session(ctx, h)
+		if workflow.ErrorCode(err) == workflow.ENOTFOUND {
+			continue
+		} else if err != nil {
+			return nil, nil, err
+		}
+		u, err := r.Repository.User(ctx, sess.UserID)
+		if err != nil {
+			return nil, nil, err
+		}
+		sessions, users = append(sessions, sess), append(users, u)
+	}
+	return sessions, users, nil
+}
+
+var _ auth.SessionUsersReader = (*batchRepo)(nil)
+
+// TestSessionCacheTogether: with a repository that reads sessions
+// together, the first entry past half its lease has every other entry in
+// use (one that authenticated a request within 40 leases, past a quarter
+// of its own lease or past its end) read again with it, in one read off
+// the request's path, after which they stay due together; a token that
+// comes back after its lease has ended is then answered without a read;
+// an entry idle for 40 leases is left to expire; a session disabled
+// behind every Service's back is dropped by the read and then refused; a
+// failed read leaves the entries to their leases.
+func TestSessionCacheTogether(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 11, 25, 8, 0, 0, 0, time.UTC)
+	start := time.Now()
+	mono := start
+	repo := &batchRepo{countingRepo: countingRepo{Repository: workflowtest.NewRepository()}}
+	s := &auth.Service{Repo: repo, Now: func() time.Time { return now }, Cost: bcrypt.MinCost, TokenTTL: time.Hour, SessionCacheTTL: 20 * time.Millisecond}
+	auth.SetCacheClock(s, func() time.Time { return mono })
+	var ahead []func()
+	auth.SetSpawn(s, func(f func()) { ahead = append(ahead, f) })
+	toks, ids := loginUsers(t, s, repo, 4)
+	use := func(t *testing.T, at time.Duration, i int) {
+		t.Helper()
+		mono = start.Add(at)
+		if _, err := s.Authenticate(ctx, toks[i]); err != nil {
+			t.Fatalf("token %d at %v: %v", i, at, err)
+		}
+	}
+	want := func(t *testing.T, single int64, reads ...int) {
+		t.Helper()
+		got := make([]int, len(repo.read))
+		for i, r := range repo.read {
+			got[i] = len(r)
+		}
+		if repo.sessions.Load() != single || !slices.Equal(got, reads) {
+			t.Fatalf("%d reads on the request's path, batched reads of %v sessions; want %d, %v", repo.sessions.Load(), got, single, reads)
+		}
+	}
+	use(t, 0, 3) // d: idle from here on
+	for i := range 3 {
+		use(t, time.Second, i) // a, b, c: 40 leases (800 ms) later
+	}
+	want(t, 4)
+	use(t, time.Second+2*time.Millisecond, 1)
+	use(t, time.Second+11*time.Millisecond, 0) // past half: due, with b and c; not d
+	use(t, time.Second+12*time.Millisecond, 1) // being read: not due again
+	if len(ahead) != 1 {
+		t.Fatalf("%d reads ahead, want 1", len(ahead))
+	}
+	ahead[0]() // at 1012 ms: new leases for a, b and c
+	want(t, 4, 3)
+	if slices.Contains(repo.read[0], auth.HashToken(toks[3])) {
+		t.Fatal("the read ahead read an entry idle for 40 leases")
+	}
+	for i := range 3 {
+		use(t, time.Second+21*time.Millisecond, i) // past the first leases, within the new ones
+	}
+	want(t, 4, 3)
+	// Past the new leases' half: due together again, in one read; b's user
+	// disabled behind every Service's back meanwhile.
+	disableInDB(t, repo, ids[1])
+	use(t, time.Second+23*time.Millisecond, 2)
+	ahead[1]()
+	want(t, 4, 3, 3)
+	mono = start.Add(time.Second + 24*time.Millisecond)
+	if _, err := s.Authenticate(ctx, toks[1]); workflow.ErrorCode(err) != workflow.EUNAUTHORIZED {
+		t.Fatalf("after a read ahead found the user disabled: %v, want unauthorized", err)
+	}
+	use(t, time.Second+24*time.Millisecond, 3) // d: past its lease, read on the request's path
+	want(t, 6, 3, 3)                           // b's refusal and d
+	// a comes back after every lease has ended: read on the request's
+	// path; past its half, the read ahead takes c and d along (used within
+	// 40 leases, c past its lease's end): c is then answered from memory.
+	use(t, time.Second+100*time.Millisecond, 0)
+	use(t, time.Second+111*time.Millisecond, 0)
+	ahead[2]()
+	want(t, 7, 3, 3, 3)
+	use(t, time.Second+112*time.Millisecond, 2)
+	want(t, 7, 3, 3, 3)
+	// A failed read keeps the entries to their leases: they still answer
+	// from memory and are due again at the next request past the half.
+	repo.fail = true
+	use(t, time.Second+123*time.Millisecond, 2)
+	ahead[3]()
+	use(t, time.Second+124*time.Millisecond, 0)
+	if len(ahead) != 5 {
+		t.Fatalf("after a failed read ahead: %d reads ahead, want 5", len(ahead))
+	}
+	want(t, 7, 3, 3, 3, 3)
+}
+
+// loginUsers creates n users with the handler role and logs each in.
+func loginUsers(t *testing.T, s *auth.Service, repo workflow.Repository, n int) (toks, ids []string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, _, err := s.Bootstrap(ctx, "admin-password"); err != nil {
+		t.Fatal(err)
+	}
+	admin, err := repo.UserByUsername(ctx, "admin")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range n {
+		name := "user-" + string(rune('a'+i))
+		u, err := s.CreateUser(ctx, admin, auth.NewUser{Username: name, Password: "password-" + name, Roles: []workflow.Role{workflow.RoleHandler}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tok, _, _, err := s.Login(ctx, name, "password-"+name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		toks, ids = append(toks, tok), append(ids, u.ID)
+	}
+	return toks, ids
 }
