@@ -13,6 +13,8 @@ import (
 
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+
+	"github.com/vanthu/vanthu/internal/memo"
 )
 
 // How large a signature's /Contents placeholder is. Every byte of it is in
@@ -119,10 +121,7 @@ func cmsRoom(p signParams, tok int) (int, error) {
 	}
 	sigLen := maxSignatureSize(pub)
 	k := cmsRoomKey(p.key.Chain, sigAlg, sigLen, tok)
-	cmsRooms.Lock()
-	n, ok := cmsRooms.m[k]
-	cmsRooms.Unlock()
-	if ok {
+	if n, ok := cmsRooms.Get(k); ok {
 		return n, nil
 	}
 	attrs, _ := signedAttributes(make([]byte, sha256.Size), p.key.Chain[0])
@@ -130,24 +129,14 @@ func cmsRoom(p signParams, tok int) (int, error) {
 	if tok > 0 {
 		unsigned = attribute(oidTimeStampToken, make([]byte, tok))
 	}
-	n = len(signedData(p.key.Chain, attrs, sigAlg, make([]byte, sigLen), unsigned))
-	cmsRooms.Lock()
-	if len(cmsRooms.m) >= maxCMSRooms {
-		clear(cmsRooms.m)
-	}
-	cmsRooms.m[k] = n
-	cmsRooms.Unlock()
+	n := len(signedData(p.key.Chain, attrs, sigAlg, make([]byte, sigLen), unsigned))
+	cmsRooms.Put(k, n)
 	return n, nil
 }
 
 // cmsRooms remembers cmsRoom's answers; maxCMSRooms bounds them (keys
 // times the token sizes their TSA gave lately: a few in use at once).
-var cmsRooms = struct {
-	sync.Mutex
-	m map[[32]byte]int
-}{m: map[[32]byte]int{}}
-
-const maxCMSRooms = 256
+var cmsRooms = memo.Map[int]{Max: 256}
 
 // cmsRoomKey is the SHA-256 of what decides cmsRoom's answer: every
 // certificate of the chain (the first is also named in the signed

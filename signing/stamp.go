@@ -15,6 +15,8 @@ import (
 
 	"github.com/klauspost/compress/zlib"
 	"golang.org/x/image/font/opentype"
+
+	"github.com/vanthu/vanthu/internal/memo"
 )
 
 // Stamps are raster images: text is rendered with Tinos (metric-compatible
@@ -240,32 +242,19 @@ type preparedImage struct {
 
 // imageCache holds prepared images keyed by the SHA-256 of their source
 // (PNG bytes, or a description of a generated image).
-var imageCache = struct {
-	sync.Mutex
-	m map[[32]byte]*preparedImage
-}{m: map[[32]byte]*preparedImage{}}
-
-const imageCacheMax = 256
+var imageCache = memo.Map[*preparedImage]{Max: 256}
 
 func cachedImage(key []byte, make func() (image.Image, error)) (*preparedImage, error) {
 	k := sha256.Sum256(key)
-	imageCache.Lock()
-	p := imageCache.m[k]
-	imageCache.Unlock()
-	if p != nil {
+	if p, ok := imageCache.Get(k); ok {
 		return p, nil
 	}
 	img, err := make()
 	if err != nil {
 		return nil, err
 	}
-	p = prepareImage(img)
-	imageCache.Lock()
-	if len(imageCache.m) >= imageCacheMax {
-		clear(imageCache.m)
-	}
-	imageCache.m[k] = p
-	imageCache.Unlock()
+	p := prepareImage(img)
+	imageCache.Put(k, p)
 	return p, nil
 }
 

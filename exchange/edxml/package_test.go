@@ -100,6 +100,20 @@ func validateWithGoxmldsig(root *etree.Element, trusted []*x509.Certificate, now
 	return nil
 }
 
+// wrapLines returns an edit that breaks a text into lines of 76 letters,
+// each followed by sep (as base64 is often written).
+func wrapLines(sep string) func([]byte) []byte {
+	return func(b []byte) []byte {
+		var out []byte
+		for len(b) > 0 {
+			n := min(len(b), 76)
+			out = append(append(out, b[:n]...), sep...)
+			b = b[n:]
+		}
+		return out
+	}
+}
+
 // TestOpen: Open steps over the base64 of attachments written as Build
 // writes them (with line ends too), reads them as a whole when they hold
 // more than base64 text, and either way Parse and Verify of the opened
@@ -107,17 +121,7 @@ func validateWithGoxmldsig(root *etree.Element, trusted []*x509.Certificate, now
 func TestOpen(t *testing.T) {
 	rk, _, _ := testKeys(t)
 	trusted := []*x509.Certificate{rk.cert}
-	lines := func(sep string) func([]byte) []byte {
-		return func(b []byte) []byte {
-			var out []byte
-			for len(b) > 0 {
-				n := min(len(b), 76)
-				out = append(append(out, b[:n]...), sep...)
-				b = b[n:]
-			}
-			return out
-		}
-	}
+	lines := wrapLines
 	// markup returns an edit that writes the middle 4 letters of a text
 	// with a comment, CDATA or character references: XML reads the same
 	// text, and the canonical form the signature covers is the same.
@@ -252,15 +256,7 @@ func FuzzVerify(f *testing.F) {
 // does.
 func TestOpenAgreesWithWhole(t *testing.T) {
 	rk, _, ek := testKeys(t)
-	lines := func(b []byte) []byte {
-		var out []byte
-		for len(b) > 0 {
-			n := min(len(b), 76)
-			out = append(append(out, b[:n]...), "\r\n"...)
-			b = b[n:]
-		}
-		return out
-	}
+	lines := wrapLines("\r\n")
 	bases := [][]byte{resigned(t, rk, nil, nil), resigned(t, ek, lines, nil)}
 	pieces := []string{"<", ">", "/", "=", "&", "&#x41;", "\r", "\n", " ", "A", "<!--x-->", "<![CDATA[QQ]]>", "<?p?>", "<x/>",
 		"</edXML:ContentTransferEncoded>", "<edXML:ContentTransferEncoded>", "\x00", "\xc3", "]]>", "</edXML:Attachment>"}
@@ -316,15 +312,7 @@ func TestOpenAgreesWithWhole(t *testing.T) {
 // and in the decoder's error it wraps, as reading every token reports it.
 func TestOpenErrorPosition(t *testing.T) {
 	rk, _, _ := testKeys(t)
-	lines := func(b []byte) []byte {
-		var out []byte
-		for len(b) > 0 {
-			n := min(len(b), 76)
-			out = append(append(out, b[:n]...), '\n')
-			b = b[n:]
-		}
-		return out
-	}
+	lines := wrapLines("\n")
 	end := []byte("</edXML:ContentTransferEncoded>")
 	for _, tt := range []struct {
 		name   string

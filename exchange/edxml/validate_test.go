@@ -148,15 +148,7 @@ func TestValidationSHA1Second(t *testing.T) {
 // and of what it covers.
 func TestValidation(t *testing.T) {
 	rk, other, ek := testKeys(t)
-	lines := func(b []byte) []byte {
-		var out []byte
-		for len(b) > 0 {
-			n := min(len(b), 76)
-			out = append(append(out, b[:n]...), '\n')
-			b = b[n:]
-		}
-		return out
-	}
+	lines := wrapLines("\n")
 	canonicalizers := map[string]dsig.Canonicalizer{
 		"ExcC14N":             dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList(""),
 		"ExcC14NWithComments": dsig.MakeC14N10ExclusiveWithCommentsCanonicalizerWithPrefixList(""),

@@ -15,6 +15,8 @@ import (
 	"github.com/digitorus/timestamp"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+
+	"github.com/vanthu/vanthu/internal/memo"
 )
 
 // ParseCMS is pkcs7.Parse for a CMS SignedData in DER (what our signer,
@@ -57,13 +59,13 @@ func ParseCMS(der []byte) (*pkcs7.PKCS7, error) {
 	var k [32]byte
 	if cacheable {
 		k = key("cms", der)
-		if p7, ok := parsedCMS.get(k); ok {
+		if p7, ok := parsedCMS.Get(k); ok {
 			return copyCMS(p7), nil
 		}
 	}
 	if p7, ok := parseSignedDER(der); ok {
 		if cacheable {
-			parsedCMS.put(k, copyCMS(p7))
+			parsedCMS.Put(k, copyCMS(p7))
 		}
 		return p7, nil
 	}
@@ -79,7 +81,7 @@ const (
 	maxCachedCMS = 64 << 10
 )
 
-var parsedCMS = memo[*pkcs7.PKCS7]{max: maxParsedCMS}
+var parsedCMS = memo.Map[*pkcs7.PKCS7]{Max: maxParsedCMS}
 
 // copyCMS is p7 with slices of its own: a caller may replace a
 // certificate of the list or set Content (verifyOne does both).
@@ -229,7 +231,7 @@ const (
 	maxCachedCertificate = 16 << 10
 )
 
-var certificates = memo[*x509.Certificate]{max: maxCertificates}
+var certificates = memo.Map[*x509.Certificate]{Max: maxCertificates}
 
 // ParseCertificate is x509.ParseCertificate(der) remembered by der's
 // bytes (a pure function of them; no trust decision is kept with it):
@@ -242,14 +244,14 @@ func ParseCertificate(der []byte) (*x509.Certificate, error) {
 		return x509.ParseCertificate(bytes.Clone(der))
 	}
 	k := key("cert", der)
-	if c, ok := certificates.get(k); ok {
+	if c, ok := certificates.Get(k); ok {
 		return c, nil
 	}
 	c, err := x509.ParseCertificate(bytes.Clone(der))
 	if err != nil {
 		return nil, err
 	}
-	certificates.put(k, c)
+	certificates.Put(k, c)
 	return c, nil
 }
 

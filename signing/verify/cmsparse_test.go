@@ -146,7 +146,7 @@ func TestParsedCertificateNotReused(t *testing.T) {
 	if rep.Verdict != Valid {
 		t.Fatalf("original: %s %v", rep.Verdict, rep.Reasons)
 	}
-	if cached, ok := certificates.get(key("cert", c.Raw)); !ok || !cached.Equal(c) {
+	if cached, ok := certificates.Get(key("cert", c.Raw)); !ok || !cached.Equal(c) {
 		t.Fatal("the signer's certificate was not cached by the first verification")
 	}
 	changed := bytes.Clone(c.Raw)
@@ -284,7 +284,7 @@ func TestLargeCertificateNotCached(t *testing.T) {
 		if !bytes.Equal(c.Raw, der) {
 			t.Fatalf("%d bytes: parsed something else", len(der))
 		}
-		if _, ok := certificates.get(key("cert", der)); ok != tc.cached {
+		if _, ok := certificates.Get(key("cert", der)); ok != tc.cached {
 			t.Errorf("certificate of %d bytes: cached %v, want %v", len(der), ok, tc.cached)
 		}
 	}

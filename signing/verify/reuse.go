@@ -2,18 +2,18 @@ package verify
 
 import (
 	"bytes"
-	"cmp"
 	"crypto/sha256"
 	"crypto/x509"
 	"encoding/asn1"
 	"encoding/binary"
 	"math/big"
-	"sync"
 	"time"
 
 	"github.com/digitorus/timestamp"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+
+	"github.com/vanthu/vanthu/internal/memo"
 )
 
 // Work a verification need not do twice in one process. An issued
@@ -41,40 +41,6 @@ import (
 // the same certificate and intermediates (see above).
 const ChainReuse = time.Minute
 
-// maxReuse bounds each cache (a bound, not a policy: entries are small,
-// and the pure ones may be dropped at any time).
-const maxReuse = 4096
-
-// memo is a bounded map safe for concurrent use; when full it starts over.
-type memo[V any] struct {
-	mu  sync.Mutex
-	m   map[[32]byte]V
-	max int // entries at most; 0 is maxReuse
-}
-
-func (c *memo[V]) get(k [32]byte) (V, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	v, ok := c.m[k]
-	return v, ok
-}
-
-func (c *memo[V]) put(k [32]byte, v V) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.m == nil || len(c.m) >= cmp.Or(c.max, maxReuse) {
-		c.m = map[[32]byte]V{}
-	}
-	c.m[k] = v
-}
-
-// forget drops everything (tests).
-func (c *memo[V]) forget() {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.m = nil
-}
-
 // key is the SHA-256 of a tag and the parts, each with its length.
 func key(tag string, parts ...[]byte) [32]byte {
 	h := sha256.New()
@@ -98,7 +64,7 @@ type parsedToken struct {
 	tsa *x509.Certificate
 }
 
-var tokens memo[parsedToken]
+var tokens memo.Map[parsedToken]
 
 // parseTimestamp parses and checks an RFC 3161 token (its CMS signature)
 // and returns the certificate that signed it — found by the signer's
@@ -107,7 +73,7 @@ var tokens memo[parsedToken]
 // not be changed.
 func parseTimestamp(der []byte) (*timestamp.Timestamp, *x509.Certificate, error) {
 	k := key("tst", der)
-	if t, ok := tokens.get(k); ok {
+	if t, ok := tokens.Get(k); ok {
 		return t.ts, t.tsa, nil
 	}
 	ts, err := parseTimestampToken(der)
@@ -126,7 +92,7 @@ func parseTimestamp(der []byte) (*timestamp.Timestamp, *x509.Certificate, error)
 			tsa = p7.GetOnlySigner()
 		}
 	}
-	tokens.put(k, parsedToken{ts: ts, tsa: tsa})
+	tokens.Put(k, parsedToken{ts: ts, tsa: tsa})
 	return ts, tsa, nil
 }
 
@@ -158,7 +124,7 @@ type judgedOr struct {
 	err error
 }
 
-var judgements memo[judgedOr]
+var judgements memo.Map[judgedOr]
 
 // judge is judgeEvidence remembered by the evidence's, the certificate's
 // and the issuer's bytes.
@@ -193,25 +159,25 @@ func judgeSummed(ev Evidence, evSum [32]byte, cert, issuer *x509.Certificate, ce
 		tag = "ocsp#"
 	}
 	k := key(tag, evSum[:], certSum[:], issuerSum[:])
-	if r, ok := judgements.get(k); ok {
+	if r, ok := judgements.Get(k); ok {
 		return r.j, r.err
 	}
 	j, err := judgeEvidence(ev, cert, issuer)
-	judgements.put(k, judgedOr{j, err})
+	judgements.Put(k, judgedOr{j, err})
 	return j, err
 }
 
-var signedBy memo[error]
+var signedBy memo.Map[error]
 
 // CheckSignatureFrom is cert.CheckSignatureFrom(parent), remembered by
 // the two certificates' bytes.
 func CheckSignatureFrom(cert, parent *x509.Certificate) error {
 	k := key("issued", cert.Raw, parent.Raw)
-	if err, ok := signedBy.get(k); ok {
+	if err, ok := signedBy.Get(k); ok {
 		return err
 	}
 	err := cert.CheckSignatureFrom(parent)
-	signedBy.put(k, err)
+	signedBy.Put(k, err)
 	return err
 }
 
@@ -224,7 +190,7 @@ type builtChain struct {
 	until     time.Time // reused before this (wall clock)
 }
 
-var chains memo[builtChain]
+var chains memo.Map[builtChain]
 
 // verifyChain is ee.Verify with roots, intermediates inter (DER, the
 // signer's certificate left out), at time at, for usage eku: the first
@@ -241,7 +207,7 @@ func verifyChain(ee *x509.Certificate, inter []*x509.Certificate, roots *x509.Ce
 	}
 	k := key("chain", parts...)
 	now := time.Now()
-	if b, ok := chains.get(k); ok && now.Before(b.until) && b.roots.Equal(roots) && !at.Before(b.notBefore) && !at.After(b.notAfter) {
+	if b, ok := chains.Get(k); ok && now.Before(b.until) && b.roots.Equal(roots) && !at.Before(b.notBefore) && !at.After(b.notAfter) {
 		return b.chain, nil
 	}
 	found, err := ee.Verify(x509.VerifyOptions{Roots: roots, Intermediates: pool, CurrentTime: at, KeyUsages: []x509.ExtKeyUsage{eku}})
@@ -258,21 +224,21 @@ func verifyChain(ee *x509.Certificate, inter []*x509.Certificate, roots *x509.Ce
 			b.notAfter = c.NotAfter
 		}
 	}
-	chains.put(k, b)
+	chains.Put(k, b)
 	return chain, nil
 }
 
-var signatures memo[error]
+var signatures memo.Map[error]
 
 // CheckSignature is cert.CheckSignature(alg, signed, sig), remembered by
 // the certificate's, the signed data's and the signature's bytes.
 func CheckSignature(cert *x509.Certificate, alg x509.SignatureAlgorithm, signed, sig []byte) error {
 	k := key("sig", cert.Raw, []byte{byte(alg)}, signed, sig)
-	if err, ok := signatures.get(k); ok {
+	if err, ok := signatures.Get(k); ok {
 		return err
 	}
 	err := cert.CheckSignature(alg, signed, sig)
-	signatures.put(k, err)
+	signatures.Put(k, err)
 	return err
 }
 
