@@ -105,6 +105,20 @@ type Reservations interface {
 	GiveBackNumber(ctx context.Context, kind RegisterKind, year, n int) (bool, error)
 }
 
+// NumberReserver is a Tx that reserves a number in fewer round trips to
+// its database than LockDocument, ReservationsOf, NextNumber and
+// CreateReservation one by one; reserveNumber uses it when the Tx has it.
+type NumberReserver interface {
+	// LockWithReservations is LockDocument of id, then ReservationsOf
+	// kind and year read once the document is locked.
+	LockWithReservations(ctx context.Context, id string, kind RegisterKind, year int) (*Document, []Reservation, error)
+	// ReserveNext is NextNumber of r's register and year, then
+	// CreateReservation of r with that number and its notation,
+	// NotationWith(number, suffix); it sets r.Number and r.Notation. A
+	// failure takes no number (the transaction is rolled back).
+	ReserveNext(ctx context.Context, r *Reservation, suffix string) error
+}
+
 // ReservationReader lists a register year's reservations outside a
 // transaction (the register shows reserved and voided numbers).
 type ReservationReader interface {
@@ -153,16 +167,25 @@ var errStaleReservation = errors.New("a stale reservation of the register")
 // register (older than the TTL, still reserved) stops it with
 // errStaleReservation before anything is taken.
 func (s *Service) reserveIn(ctx context.Context, tx Tx, d *Document, t Transition, r *Reservation, sweep bool) error {
-	cur, err := tx.LockDocument(ctx, d.ID)
+	nr, fused := tx.(NumberReserver)
+	var cur *Document
+	var live []Reservation
+	var err error
+	if fused {
+		cur, live, err = nr.LockWithReservations(ctx, d.ID, r.Register, r.Year)
+	} else {
+		cur, err = tx.LockDocument(ctx, d.ID)
+	}
 	if err != nil {
 		return err
 	}
 	if cur.Version != d.Version || cur.State != t.From {
 		return Errorf(ECONFLICT, "document %s changed meanwhile (now %s, version %d): reload and retry", d.ID, cur.State, cur.Version)
 	}
-	live, err := tx.ReservationsOf(ctx, r.Register, r.Year)
-	if err != nil {
-		return err
+	if !fused {
+		if live, err = tx.ReservationsOf(ctx, r.Register, r.Year); err != nil {
+			return err
+		}
 	}
 	if sweep && slices.ContainsFunc(live, func(o Reservation) bool { return s.stale(o, r.CreatedAt) }) {
 		return errStaleReservation
@@ -173,12 +196,16 @@ func (s *Service) reserveIn(ctx context.Context, tx Tx, d *Document, t Transitio
 				d.ID, o.Number, o.CreatedAt.Add(s.reservationTTL()).UTC().Format(time.RFC3339))
 		}
 	}
+	suffix := NotationSuffix(d.Type, s.Agency.Abbr, d.DraftingUnit)
+	if fused {
+		return nr.ReserveNext(WithLastWrite(ctx), r, suffix)
+	}
 	n, err := tx.NextNumber(ctx, r.Register, r.Year)
 	if err != nil {
 		return fmt.Errorf("take %s number: %w", r.Register, err)
 	}
 	r.Number = n
-	r.Notation = Notation(n, d.Type, s.Agency.Abbr, d.DraftingUnit)
+	r.Notation = NotationWith(n, suffix)
 	return tx.CreateReservation(WithLastWrite(ctx), r)
 }
 

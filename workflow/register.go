@@ -59,14 +59,24 @@ func RegisterFor(d *Document) RegisterKind {
 // Appendix I): "15/QĐ-UBND", or for công văn "12/UBND-VP". Numbers below
 // 10 get a leading zero.
 func Notation(number int, t DocType, agencyAbbr, draftingUnit string) string {
-	n := fmt.Sprintf("%02d", number)
+	return NotationWith(number, NotationSuffix(t, agencyAbbr, draftingUnit))
+}
+
+// NotationWith is the notation of number with suffix (NotationSuffix):
+// the number, two digits at least, then the suffix.
+func NotationWith(number int, suffix string) string {
+	return fmt.Sprintf("%02d", number) + suffix
+}
+
+// NotationSuffix is what follows the number in a notation ("/QĐ-UBND").
+func NotationSuffix(t DocType, agencyAbbr, draftingUnit string) string {
 	if t.HasAbbreviation() {
-		return fmt.Sprintf("%s/%s-%s", n, t, agencyAbbr)
+		return fmt.Sprintf("/%s-%s", t, agencyAbbr)
 	}
 	if draftingUnit == "" {
-		return fmt.Sprintf("%s/%s", n, agencyAbbr)
+		return "/" + agencyAbbr
 	}
-	return fmt.Sprintf("%s/%s-%s", n, agencyAbbr, draftingUnit)
+	return fmt.Sprintf("/%s-%s", agencyAbbr, draftingUnit)
 }
 
 // Vietnam is the time zone of dates in registers and notations.

@@ -373,10 +373,17 @@ var txControl = map[string]string{
 // query skips COMMIT; it is returned, and the transaction is left to roll
 // back. true: committed.
 func (t *pgTx) commitWith(ctx context.Context, query string, args []any, guarded bool) (bool, error) {
+	_, committed, err := t.commitResult(ctx, query, args, guarded)
+	return committed, err
+}
+
+// commitResult is commitWith that also returns query's result when it
+// committed.
+func (t *pgTx) commitResult(ctx context.Context, query string, args []any, guarded bool) (*pgconn.Result, bool, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.err != nil || t.done {
-		return false, nil // the caller's statement gets the error
+		return nil, false, nil // the caller's statement gets the error
 	}
 	begin := !t.begun
 	stmts := []pgStmt{{query: "savepoint vanthu_last"}, {query: query, args: args}, {query: "commit"}}
@@ -390,35 +397,35 @@ func (t *pgTx) commitWith(ctx context.Context, query string, args []any, guarded
 		return err
 	})
 	if errors.Is(err, errNotPipelined) {
-		return false, nil
+		return nil, false, nil
 	}
 	t.begun = true
 	var pgErr *pgconn.PgError
 	switch {
 	case errors.As(err, &pgErr) && pgErr.Code == "22012" && !guarded:
-		return false, err
+		return nil, false, err
 	case errors.As(err, &pgErr) && pgErr.Code == "22012" && begin:
 		if _, err := t.sc.ExecContext(ctx, "rollback"); err != nil {
 			t.err = err
-			return false, err
+			return nil, false, err
 		}
 		t.begun = false
-		return false, nil
+		return nil, false, nil
 	case errors.As(err, &pgErr) && pgErr.Code == "22012":
 		_, err := t.sc.ExecContext(ctx, "rollback to savepoint vanthu_last")
-		return false, err
+		return nil, false, err
 	case err != nil:
 		if begin {
 			t.err = err
 		}
-		return false, err
+		return nil, false, err
 	case len(results) != len(stmts)+btoi(begin):
-		return false, fmt.Errorf("commit: %d results for %d statements", len(results), len(stmts)+btoi(begin))
+		return nil, false, fmt.Errorf("commit: %d results for %d statements", len(results), len(stmts)+btoi(begin))
 	case results[len(results)-1].CommandTag.String() == "ROLLBACK":
-		return false, pgx.ErrTxCommitRollback
+		return nil, false, pgx.ErrTxCommitRollback
 	}
 	t.done = true
-	return true, nil
+	return results[len(results)-2], true, nil
 }
 
 // btoi is 1 for true.
@@ -427,4 +434,107 @@ func btoi(b bool) int {
 		return 1
 	}
 	return 0
+}
+
+// readDocumentsThen is readDocuments followed by then, a read of other
+// rows, in the same round trip (after BEGIN when nothing was sent yet):
+// PostgreSQL runs then once the documents are read (and locked, for a
+// locking read). scan gets each of its rows, every column in binary.
+func (t *pgTx) readDocumentsThen(ctx context.Context, q *documentQuery, rows []documentRow, args []any, then pgStmt,
+	scan func(fields []pgconn.FieldDescription, values [][]byte) error) ([]documentRow, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	begin, err := t.usable()
+	if err != nil {
+		return nil, err
+	}
+	name := t.db.execName(then.query)
+	if name == "" {
+		return nil, errNotPipelined
+	}
+	t.begun = true // sent with the reads, or failed: ROLLBACK either way is harmless
+	err = t.sc.Raw(func(dc any) error {
+		sc, ok := dc.(*stdlib.Conn)
+		if !ok {
+			return fmt.Errorf("postgres connection is a %T, not pgx's", dc)
+		}
+		pc := sc.Conn()
+		var err error
+		rows, err = readThen(ctx, pc, q, begin, rows, args, name, then, scan)
+		var pgErr *pgconn.PgError
+		if errors.As(err, &pgErr) && pgErr.Code == "0A000" { // cached plan must not change result type
+			_ = pc.Deallocate(context.WithoutCancel(ctx), q.name)
+			_ = pc.Deallocate(context.WithoutCancel(ctx), name)
+		}
+		return err
+	})
+	if begin && err != nil {
+		t.err = err
+	}
+	return rows, err
+}
+
+// readThen is readDocumentsThen on pc: then is prepared as name.
+func readThen(ctx context.Context, pc *pgx.Conn, q *documentQuery, begin bool, rows []documentRow, args []any,
+	name string, then pgStmt, scan func([]pgconn.FieldDescription, [][]byte) error) ([]documentRow, error) {
+	var b pgconn.Batch
+	if begin {
+		sd, err := pc.Prepare(ctx, txControl["begin"], "begin")
+		if err != nil {
+			return nil, err
+		}
+		b.ExecStatement(sd, nil, nil, nil)
+	}
+	docs, err := pc.Prepare(ctx, q.name, q.sql)
+	if err != nil {
+		return nil, err
+	}
+	if len(docs.Fields) != len(documentColumns) {
+		return nil, fmt.Errorf("%s: %d columns, want %d", q.name, len(docs.Fields), len(documentColumns))
+	}
+	other, err := pc.Prepare(ctx, name, then.query)
+	if err != nil {
+		return nil, err
+	}
+	for _, s := range []struct {
+		sd   *pgconn.StatementDescription
+		args []any
+	}{{docs, args}, {other, then.args}} {
+		params, formats, err := encodeParams(pc, s.sd.ParamOIDs, s.args)
+		if err != nil {
+			return nil, err
+		}
+		b.ExecStatement(&pgconn.StatementDescription{Name: s.sd.Name, SQL: s.sd.SQL, ParamOIDs: s.sd.ParamOIDs},
+			params, formats, binaryResults)
+	}
+	mrr := pc.PgConn().ExecBatch(ctx, &b)
+	defer mrr.Close()
+	if begin {
+		if !mrr.NextResult() {
+			return nil, mrr.Close()
+		}
+		if _, err := mrr.ResultReader().Close(); err != nil {
+			return nil, err
+		}
+	}
+	if !mrr.NextResult() {
+		return nil, mrr.Close()
+	}
+	if rows, err = decodeRows(mrr.ResultReader(), docs.Fields, rows); err != nil {
+		return nil, err
+	}
+	if !mrr.NextResult() {
+		return nil, mrr.Close()
+	}
+	rr := mrr.ResultReader()
+	for rr.NextRow() {
+		if err := scan(other.Fields, rr.Values()); err != nil {
+			rr.Close()
+			return nil, err
+		}
+	}
+	if _, err := rr.Close(); err != nil {
+		return nil, err
+	}
+	return rows, mrr.Close()
 }

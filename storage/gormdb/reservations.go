@@ -3,7 +3,13 @@ package gormdb
 import (
 	"context"
 	"database/sql"
+	"errors"
+	"fmt"
+	"strconv"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"gorm.io/gorm/clause"
 
@@ -39,6 +45,7 @@ func (r *reservationRow) toDomain() workflow.Reservation {
 
 var (
 	_ workflow.Reservations      = (*conn)(nil)
+	_ workflow.NumberReserver    = (*conn)(nil)
 	_ workflow.ReservationReader = (*DB)(nil)
 )
 
@@ -131,6 +138,141 @@ func (c *conn) DeleteReservation(ctx context.Context, id string) error {
 	}
 	return nil
 }
+
+// LockWithReservations implements workflow.NumberReserver. In a
+// PostgreSQL transaction the locked document read and the list go in one
+// round trip (with BEGIN when they are its first statements); elsewhere
+// LockDocument then ReservationsOf.
+func (c *conn) LockWithReservations(ctx context.Context, id string, kind workflow.RegisterKind, year int) (*workflow.Document, []workflow.Reservation, error) {
+	t, ok := c.g.Statement.ConnPool.(*pgTx)
+	q := c.db.documentQuery(" WHERE id = ? LIMIT 1 FOR UPDATE")
+	if !c.pg() || !ok || q.name == "" {
+		return c.lockWithReservations(ctx, id, kind, year)
+	}
+	out := []workflow.Reservation{}
+	var r reservationRow
+	targets := []any{&r.ID, &r.Kind, intDest{&r.Year}, intDest{&r.Number}, &r.Notation, &r.DocumentID, &r.Actor,
+		&r.State, &r.Reason, timeDest{&r.CreatedAt}, nullTimeDest{&r.VoidedAt}} // reservationsOfQuery's columns
+	scan := func(fields []pgconn.FieldDescription, values [][]byte) error {
+		if len(values) != len(targets) || len(fields) != len(targets) {
+			return fmt.Errorf("reservation row of %d values, want %d", len(values), len(targets))
+		}
+		for i, v := range values {
+			if err := decodeValue(targets[i], fields[i].DataTypeOID, v, string(v)); err != nil {
+				return fmt.Errorf("reservation column %d: %w", i+1, err)
+			}
+		}
+		out = append(out, r.toDomain())
+		return nil
+	}
+	var row [1]documentRow
+	start := time.Now()
+	rows, err := t.readDocumentsThen(ctx, q, row[:0], []any{id},
+		pgStmt{query: reservationsOfQuery.pg, args: []any{string(kind), year}}, scan)
+	c.g.Logger.Trace(ctx, start, func() (string, int64) { return q.sql + "; " + reservationsOfQuery.pg, int64(len(out)) }, err)
+	if errors.Is(err, errNotPipelined) {
+		return c.lockWithReservations(ctx, id, kind, year)
+	}
+	if err == nil && len(rows) == 0 {
+		err = sql.ErrNoRows
+	}
+	if err != nil {
+		return nil, nil, c.db.translate(err, "lock document %s with the reservations of register %s %d", id, kind, year)
+	}
+	c.sawFiles(rows[0].ID, rows[0].Version, rows[0].Files)
+	c.sawReport(&rows[0])
+	d, err := rows[0].toDomain()
+	return d, out, err
+}
+
+// lockWithReservations is LockWithReservations one read at a time.
+func (c *conn) lockWithReservations(ctx context.Context, id string, kind workflow.RegisterKind, year int) (*workflow.Document, []workflow.Reservation, error) {
+	d, err := c.LockDocument(ctx, id)
+	if err != nil {
+		return nil, nil, err
+	}
+	live, err := c.ReservationsOf(ctx, kind, year)
+	if err != nil {
+		return nil, nil, err
+	}
+	return d, live, nil
+}
+
+// ReserveNext implements workflow.NumberReserver. On PostgreSQL one
+// statement takes the number (the counter row's locked increment, as
+// NextNumber) and inserts the reservation with it, sent with COMMIT when
+// it is the transaction's last write; a failure of either part fails the
+// statement, and the rolled-back transaction takes no number. Elsewhere
+// NextNumber then CreateReservation.
+func (c *conn) ReserveNext(ctx context.Context, r *workflow.Reservation, suffix string) error {
+	if !r.Register.Valid() {
+		return workflow.Errorf(workflow.EINVALID, "unknown register %q", r.Register)
+	}
+	if !c.pg() {
+		n, err := c.NextNumber(ctx, r.Register, r.Year)
+		if err != nil {
+			return fmt.Errorf("take %s number: %w", r.Register, err)
+		}
+		r.Number, r.Notation = n, workflow.NotationWith(n, suffix)
+		return c.CreateReservation(ctx, r)
+	}
+	args := []any{r.ID, string(r.Register), r.Year, suffix, r.DocumentID, r.Actor, string(r.State), r.Reason,
+		utc(r.CreatedAt), utcPtr(r.VoidedAt)}
+	number, notation, err := c.reserveNextPG(ctx, args)
+	if err != nil {
+		return c.db.translate(err, "reserve the next number of register %s %d", r.Register, r.Year)
+	}
+	if number < 1 {
+		return workflow.Errorf(workflow.EINTERNAL, "register %s %d: counter returned %d", r.Register, r.Year, number)
+	}
+	r.Number, r.Notation = number, notation
+	return nil
+}
+
+// reserveNextPG runs reserveNextQuery, with COMMIT when it is the
+// transaction's last write, and returns the number and notation taken.
+func (c *conn) reserveNextPG(ctx context.Context, args []any) (number int, notation string, err error) {
+	if t := c.lastWriteTx(ctx); t != nil {
+		start := time.Now()
+		res, committed, err := t.commitResult(ctx, reserveNextQuery, args, false)
+		c.g.Logger.Trace(ctx, start, func() (string, int64) { return reserveNextQuery + "; COMMIT", 1 }, err)
+		if err != nil {
+			return 0, "", err
+		}
+		if committed {
+			return reservedNumber(res)
+		}
+	}
+	start := time.Now()
+	err = c.g.Statement.ConnPool.QueryRowContext(ctx, reserveNextQuery, args...).Scan(&number, &notation)
+	c.g.Logger.Trace(ctx, start, func() (string, int64) { return reserveNextQuery, 1 }, err)
+	return number, notation, err
+}
+
+// reservedNumber decodes reserveNextQuery's one row.
+func reservedNumber(res *pgconn.Result) (int, string, error) {
+	if len(res.Rows) != 1 || len(res.Rows[0]) != 2 || len(res.FieldDescriptions) != 2 {
+		return 0, "", fmt.Errorf("reserve number: %d rows", len(res.Rows))
+	}
+	v, f := res.Rows[0][0], res.FieldDescriptions[0]
+	if f.Format == pgx.TextFormatCode {
+		n, err := strconv.Atoi(string(v))
+		return n, string(res.Rows[0][1]), err
+	}
+	n, err := pgInt(f.DataTypeOID, v)
+	return int(n), string(res.Rows[0][1]), err
+}
+
+// reserveNextQuery is ReserveNext's statement on PostgreSQL: NextNumber's
+// increment, and the reservation's INSERT with the number it returned.
+// Its notation is NotationWith's: the number, two digits at least, then
+// the suffix ($4).
+const reserveNextQuery = `WITH n AS (INSERT INTO register_counters (kind, year, last) VALUES ($2, $3, 1)
+ ON CONFLICT (kind, year) DO UPDATE SET last = register_counters.last + 1 RETURNING last)
+INSERT INTO register_reservations (id, kind, year, number, notation, document_id, actor, state, reason, created_at, voided_at)
+SELECT CAST($1 AS text), $2, $3, n.last, CASE WHEN n.last < 10 THEN '0' ELSE '' END || n.last || CAST($4 AS text),
+ CAST($5 AS text), CAST($6 AS text), CAST($7 AS text), CAST($8 AS text), CAST($9 AS timestamptz), CAST($10 AS timestamptz) FROM n
+RETURNING number, notation`
 
 // deleteReservationQuery is DeleteReservation's statement, written in
 // SQL: gorm's statement building cost more than the statement.
