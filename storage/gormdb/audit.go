@@ -86,6 +86,20 @@ func (c *conn) knownHead() *headRow {
 	return c.db.auditHead.Load()
 }
 
+// headKnown says whether knownHead would return a head, without counting
+// this transaction as appending: a transaction that cannot commit in one
+// round trip with the head known counts only from its last write on, as
+// before (UpdateAndAppend).
+func (c *conn) headKnown() bool {
+	if c.head != nil {
+		return true
+	}
+	if c.appending != nil && !*c.appending && c.db.appending.Load() > 0 {
+		return false
+	}
+	return c.db.auditHead.Load() != nil
+}
+
 // appendAfter chains e after head and stores it if head is still the
 // chain head; false (nothing written) if it is not. locked: head was
 // read locked in this transaction (it is still the head).
@@ -172,6 +186,9 @@ func (c *conn) UpdateAndAppend(ctx context.Context, d *workflow.Document, prevVe
 		return err
 	}
 	if c.files[d.ID] != (seenFiles{prevVersion, r.Files}) {
+		if done, err := c.updateAloneWithClaims(ctx, d, r, prevVersion, e); done || err != nil {
+			return err
+		}
 		if err := c.checkBlobRefs(ctx, fileSums(d)); err != nil {
 			return err
 		}
@@ -219,6 +236,42 @@ func (c *conn) UpdateAndAppend(ctx context.Context, d *workflow.Document, prevVe
 	return c.appendEvent(ctx, nil, e)
 }
 
+// updateAloneWithClaims is UpdateAndAppend as the whole of its
+// PostgreSQL transaction, when it is (its last write, nothing sent
+// before) and the head is known: the files' claims check (claimsGuard)
+// and the statement in one round trip with BEGIN and COMMIT
+// (pgTx.commitAlone). false: nothing done (a claim to handle, the
+// document or the head moved: all rolled back), UpdateAndAppend goes on.
+func (c *conn) updateAloneWithClaims(ctx context.Context, d *workflow.Document, r *documentRow, prevVersion int, e *workflow.Event) (bool, error) {
+	t := c.lastWriteTx(ctx)
+	if t == nil || !t.fresh() {
+		return false, nil
+	}
+	pre := claimsGuard(fileSums(d))
+	if pre == nil || !c.headKnown() {
+		return false, nil
+	}
+	h := c.knownHead()
+	if h == nil {
+		return false, nil
+	}
+	vals, err := chainAfter(*h, e)
+	if err != nil {
+		return false, err
+	}
+	u := c.updateFor(r, prevVersion)
+	args := append(append(u.values(r), r.ID, prevVersion, e.Seq, e.Hash, h.Seq, h.Hash), vals...)
+	committed, err := c.commitAlone(ctx, t, pre, u.appendLast, args)
+	if err != nil {
+		return false, c.db.translate(err, "update document %s and append audit event %d", d.ID, e.Seq)
+	}
+	if committed {
+		c.sawFiles(d.ID, d.Version, r.Files)
+		c.appended(e)
+	}
+	return committed, nil
+}
+
 // execUpdateAndAppend runs query (a documentUpdate's andAppend) and
 // returns the documents it updated and the events it inserted. The
 // statement goes to the slow-query log like gorm's.
@@ -240,6 +293,16 @@ func (c *conn) commitWith(ctx context.Context, t *pgTx, query string, args []any
 		c.g.Logger.Trace(ctx, start, func() (string, int64) { return query + "; COMMIT", 0 }, err)
 	}()
 	return t.commitWith(ctx, query, args, guarded)
+}
+
+// commitAlone runs pre and query, the whole transaction, and commits t
+// with them (pgTx.commitAlone), traced as commitWith.
+func (c *conn) commitAlone(ctx context.Context, t *pgTx, pre []pgStmt, query string, args []any) (committed bool, err error) {
+	start := time.Now()
+	defer func() {
+		c.g.Logger.Trace(ctx, start, func() (string, int64) { return "BEGIN; " + pre[len(pre)-1].query + "; " + query + "; COMMIT", 0 }, err)
+	}()
+	return t.commitAlone(ctx, pre, query, args)
 }
 
 // sawHead records h as the chain head after a commit of this instance,
@@ -399,6 +462,9 @@ func (c *conn) CreateAndAppend(ctx context.Context, d *workflow.Document, events
 	if err != nil {
 		return err
 	}
+	if done, err := c.createAloneWithClaims(ctx, d, r, events); done || err != nil {
+		return err
+	}
 	if err := c.checkBlobRefs(ctx, fileSums(d)); err != nil {
 		return err
 	}
@@ -452,19 +518,10 @@ const maxCreateEvents = 8
 // after head, and returns the events it inserted (0: the head moved; -1:
 // all, and the transaction committed with them: its last write).
 func (c *conn) execCreateAndAppend(ctx context.Context, r *documentRow, head headRow, events []*workflow.Event) (n int, err error) {
-	last := events[len(events)-1]
-	args := append([]any{r.ID}, r.updateValues()...)
-	var vals []any
-	prev := head
-	for _, e := range events {
-		v, err := chainAfter(prev, e)
-		if err != nil {
-			return 0, err
-		}
-		vals = append(vals, v...)
-		prev = headRow{ID: 1, Seq: e.Seq, Hash: e.Hash}
+	args, err := createAndAppendArgs(r, head, events)
+	if err != nil {
+		return 0, err
 	}
-	args = append(append(args, last.Seq, last.Hash, head.Seq, head.Hash), vals...)
 	if t := c.lastWriteTx(ctx); t != nil {
 		committed, err := c.commitWith(ctx, t, createAndAppendLastPG(len(events)), args, true)
 		if err != nil {
@@ -485,6 +542,54 @@ func (c *conn) execCreateAndAppend(ctx context.Context, r *documentRow, head hea
 	}
 	rows, err := res.RowsAffected()
 	return int(rows), err
+}
+
+// createAndAppendArgs are the arguments of createAndAppendPG for r and
+// events chained after head.
+func createAndAppendArgs(r *documentRow, head headRow, events []*workflow.Event) ([]any, error) {
+	last := events[len(events)-1]
+	args := append([]any{r.ID}, r.updateValues()...)
+	var vals []any
+	prev := head
+	for _, e := range events {
+		v, err := chainAfter(prev, e)
+		if err != nil {
+			return nil, err
+		}
+		vals = append(vals, v...)
+		prev = headRow{ID: 1, Seq: e.Seq, Hash: e.Hash}
+	}
+	return append(append(args, last.Seq, last.Hash, head.Seq, head.Hash), vals...), nil
+}
+
+// createAloneWithClaims is CreateAndAppend as the whole of its
+// PostgreSQL transaction, when it is: see updateAloneWithClaims.
+func (c *conn) createAloneWithClaims(ctx context.Context, d *workflow.Document, r *documentRow, events []*workflow.Event) (bool, error) {
+	t := c.lastWriteTx(ctx)
+	if t == nil || !t.fresh() {
+		return false, nil
+	}
+	pre := claimsGuard(fileSums(d))
+	if pre == nil || !c.headKnown() {
+		return false, nil
+	}
+	h := c.knownHead()
+	if h == nil {
+		return false, nil
+	}
+	args, err := createAndAppendArgs(r, *h, events)
+	if err != nil {
+		return false, err
+	}
+	committed, err := c.commitAlone(ctx, t, pre, createAndAppendLastPG(len(events)), args)
+	if err != nil {
+		return false, c.db.translate(err, "create document %s", r.ID)
+	}
+	if committed {
+		c.sawFiles(d.ID, d.Version, r.Files)
+		c.appended(events[len(events)-1])
+	}
+	return committed, nil
 }
 
 // createAndAppendPG is the statement of CreateAndAppend for k events:

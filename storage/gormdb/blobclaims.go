@@ -314,7 +314,7 @@ func (d *DB) ClearBlobTombstone(ctx context.Context, sum, token string) error {
 // marks on them and fails with EUNAVAILABLE if one is being deleted or
 // was deleted since its upload stored it.
 func (c *conn) checkBlobRefs(ctx context.Context, sums []string) error {
-	sums = slices.DeleteFunc(slices.Compact(slices.Sorted(slices.Values(sums))), func(s string) bool { return s == "" })
+	sums = refSums(sums)
 	if len(sums) == 0 {
 		return nil
 	}
@@ -329,6 +329,33 @@ func (c *conn) checkBlobRefs(ctx context.Context, sums []string) error {
 		}
 	}
 	return nil
+}
+
+// refSums are the sums of a reference to check: sorted, once each, none
+// empty.
+func refSums(sums []string) []string {
+	return slices.DeleteFunc(slices.Compact(slices.Sorted(slices.Values(sums))), func(s string) bool { return s == "" })
+}
+
+// claimsGuard is checkBlobRefs for a PostgreSQL transaction that commits
+// in one round trip (pgTx.commitAlone): the claims lock, then a read of
+// the claims of sums as a statement of its own (its snapshot taken with
+// the lock held, as lockedBlobClaims reads them) that fails with
+// division_by_zero when there is one, a mark to cancel or a tombstone:
+// the transaction then rolls back and checkBlobRefs does that work. nil
+// when there is nothing to check.
+func claimsGuard(sums []string) []pgStmt {
+	sums = refSums(sums)
+	if len(sums) == 0 {
+		return nil
+	}
+	args := make([]any, len(sums))
+	for i, s := range sums {
+		args[i] = s
+	}
+	query := dollarPlaceholders("SELECT 1 / CASE WHEN EXISTS (SELECT 1 FROM blob_claims WHERE sha256 IN (?" +
+		strings.Repeat(", ?", len(sums)-1) + ")) THEN 0 ELSE 1 END")
+	return []pgStmt{{query: claimsLockShared, args: []any{int64(blobClaimsLockID)}}, {query: query, args: args}}
 }
 
 // lockedBlobClaims takes the claims lock (shared; PostgreSQL) and reads

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/jackc/pgx/v5"
@@ -537,4 +538,56 @@ func readThen(ctx context.Context, pc *pgx.Conn, q *documentQuery, begin bool, r
 		return nil, err
 	}
 	return rows, mrr.Close()
+}
+
+// commitAlone runs pre then query and commits, in one round trip with
+// BEGIN, when nothing was sent yet (false, nothing sent, otherwise): the
+// transaction is those statements alone. pre and query may be guarded:
+// a division_by_zero from any of them rolls everything back, the
+// transaction is as if nothing had been sent, and commitAlone returns
+// false (the caller goes on as if it had not been called). Any other
+// failure is returned, and the transaction is left to roll back.
+func (t *pgTx) commitAlone(ctx context.Context, pre []pgStmt, query string, args []any) (bool, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.err != nil || t.done || t.begun {
+		return false, nil
+	}
+	stmts := append(append(slices.Clip(pre), pgStmt{query: query, args: args}), pgStmt{query: "commit"})
+	var results []*pgconn.Result
+	err := t.sc.Raw(func(dc any) error {
+		var err error
+		results, err = t.sendPipeline(ctx, dc, true, stmts)
+		return err
+	})
+	if errors.Is(err, errNotPipelined) {
+		return false, nil
+	}
+	t.begun = true
+	var pgErr *pgconn.PgError
+	switch {
+	case errors.As(err, &pgErr) && pgErr.Code == "22012":
+		if _, err := t.sc.ExecContext(ctx, "rollback"); err != nil {
+			t.err = err
+			return false, err
+		}
+		t.begun = false
+		return false, nil
+	case err != nil:
+		t.err = err
+		return false, err
+	case len(results) != len(stmts)+1:
+		return false, fmt.Errorf("commit: %d results for %d statements", len(results), len(stmts)+1)
+	case results[len(results)-1].CommandTag.String() == "ROLLBACK":
+		return false, pgx.ErrTxCommitRollback
+	}
+	t.done = true
+	return true, nil
+}
+
+// fresh says nothing was sent in t yet.
+func (t *pgTx) fresh() bool {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return !t.begun && t.err == nil && !t.done
 }
