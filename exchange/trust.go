@@ -2,17 +2,27 @@ package exchange
 
 import (
 	"bytes"
+	"crypto/sha256"
 	"crypto/x509"
 	"fmt"
+	"slices"
 	"time"
 
+	"github.com/vanthu/vanthu/internal/memo"
 	"github.com/vanthu/vanthu/signing/keys"
 	"github.com/vanthu/vanthu/workflow"
 )
 
 // ParseCertsPEM reads every CERTIFICATE block of a PEM bundle. EINVALID
 // when there is none or one does not parse.
+// A bundle that parsed is remembered by its bytes: an agency's
+// certificates are read from its row for every delivery and status
+// message. The certificates are shared; callers do not change them.
 func ParseCertsPEM(what string, b []byte) ([]*x509.Certificate, error) {
+	k := sha256Of(b)
+	if out, ok := parsedPEM.Get(k); ok {
+		return slices.Clone(out), nil
+	}
 	out, err := keys.ParseCertificatesPEM(b)
 	if err != nil {
 		return nil, workflow.Wrap(workflow.EINVALID, err, "%s: a certificate does not parse", what)
@@ -20,8 +30,15 @@ func ParseCertsPEM(what string, b []byte) ([]*x509.Certificate, error) {
 	if len(out) == 0 {
 		return nil, workflow.Errorf(workflow.EINVALID, "%s: no PEM certificate", what)
 	}
+	parsedPEM.Put(k, slices.Clone(out))
 	return out, nil
 }
+
+func sha256Of(b []byte) [32]byte { return sha256.Sum256(b) }
+
+// parsedPEM holds the bundles ParseCertsPEM parsed (a few per connected
+// agency).
+var parsedPEM = memo.Map[[]*x509.Certificate]{Max: 1024}
 
 // matchesTrust reports whether the peer's certificate chain (leaf first)
 // is accepted by a registered TLS trust: the leaf is one of the trust's
