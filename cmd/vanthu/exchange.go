@@ -146,11 +146,17 @@ func wireExchange(ctx context.Context, a *app) error {
 		handler = a.opts.exchangeHandler(cfg.OrgID, handler)
 	}
 	addr, cert := cfg.ExchangeAddr, id.tlsCert
-	a.jobs = append(a.jobs, func(ctx context.Context) error {
-		ln, err := exchange.Listen(addr, cert)
+	var ln net.Listener
+	a.listen = append(a.listen, func() error {
+		l, err := exchange.Listen(addr, cert)
 		if err != nil {
-			return err
+			return fmt.Errorf("VANTHU_EXCHANGE_ADDR %s: %w", addr, err)
 		}
+		ln = l
+		a.close = append(a.close, func() { l.Close() })
+		return nil
+	})
+	a.jobs = append(a.jobs, func(ctx context.Context) error {
 		logger.InfoContext(ctx, "exchange listening", "addr", ln.Addr().String(), "endpoint", exchangeEndpoint(cfg))
 		return exchange.Serve(ctx, ln, handler, cfg.httpTimeouts(), logger)
 	}, worker.Run)

@@ -175,6 +175,10 @@ type app struct {
 	// worker, scheduled fixity audit) until its context ends; an error
 	// stops the server.
 	jobs []func(ctx context.Context) error
+	// listen bind the listeners the jobs serve on; serve calls them
+	// before it says it is listening (other subcommands build the app
+	// too and must not take the ports of a running server).
+	listen []func() error
 }
 
 func (a *app) Close() {
@@ -306,6 +310,11 @@ func serve(ctx context.Context, opts options, args []string, getenv func(string)
 	if cfg.MetricsAddr != "" {
 		if err := a.serveMetrics(stdout); err != nil {
 			ln.Close()
+			return err
+		}
+	}
+	for _, l := range a.listen {
+		if err := l(); err != nil {
 			return err
 		}
 	}

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"net"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -209,5 +210,24 @@ func TestProductionServesWithConfiguredKeys(t *testing.T) {
 	officer.act(id, "approve", nil)
 	if code := officer.call("POST", "/api/v1/documents/"+id+"/actions/sign", nil, nil); code != 503 {
 		t.Fatalf("sign without an own key in production: %d, want 503", code)
+	}
+}
+
+// TestServeBindsExchangeBeforeListening: an exchange address that is
+// taken stops serve before it says it is listening, with the variable
+// named; before, serve announced itself and then stopped when the
+// exchange job could not listen (a test then saw "connection refused").
+func TestServeBindsExchangeBeforeListening(t *testing.T) {
+	taken, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer taken.Close()
+	env := map[string]string{"VANTHU_DATA_DIR": t.TempDir(), "VANTHU_ADDR": "127.0.0.1:0", "VANTHU_ADMIN_PASSWORD": "admin-password-1",
+		"VANTHU_LOG_LEVEL": "warn", "VANTHU_EXCHANGE_ADDR": taken.Addr().String()}
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"serve"}, func(k string) string { return env[k] }, &stdout, &stderr)
+	if code == 0 || strings.Contains(stdout.String(), "vanthu listening on") || !strings.Contains(stderr.String(), "VANTHU_EXCHANGE_ADDR") {
+		t.Fatalf("serve with a taken exchange address: exit %d\nstdout: %s\nstderr: %s", code, stdout.String(), stderr.String())
 	}
 }
