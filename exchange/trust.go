@@ -19,7 +19,7 @@ import (
 // certificates are read from its row for every delivery and status
 // message. The certificates are shared; callers do not change them.
 func ParseCertsPEM(what string, b []byte) ([]*x509.Certificate, error) {
-	k := sha256Of(b)
+	k := sha256.Sum256(b)
 	if out, ok := parsedPEM.Get(k); ok {
 		return slices.Clone(out), nil
 	}
@@ -33,8 +33,6 @@ func ParseCertsPEM(what string, b []byte) ([]*x509.Certificate, error) {
 	parsedPEM.Put(k, slices.Clone(out))
 	return out, nil
 }
-
-func sha256Of(b []byte) [32]byte { return sha256.Sum256(b) }
 
 // parsedPEM holds the bundles ParseCertsPEM parsed (a few per connected
 // agency).

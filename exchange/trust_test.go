@@ -1,6 +1,7 @@
 package exchange
 
 import (
+	"crypto/sha256"
 	"crypto/x509"
 	"testing"
 
@@ -22,7 +23,7 @@ func TestParseCertsPEMRemembered(t *testing.T) {
 	if err != nil || len(again) != 2 || again[0] == nil || !again[0].Equal(a.Leaf) || !again[1].Equal(b.Leaf) {
 		t.Fatalf("again: %v %v", err, again)
 	}
-	if _, ok := parsedPEM.Get(sha256Of(bundle)); !ok {
+	if _, ok := parsedPEM.Get(sha256.Sum256(bundle)); !ok {
 		t.Error("the bundle was not remembered")
 	}
 	bad := []byte("-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n")
@@ -31,7 +32,7 @@ func TestParseCertsPEMRemembered(t *testing.T) {
 			t.Fatalf("a bundle that does not parse: %v", err)
 		}
 	}
-	if _, ok := parsedPEM.Get(sha256Of(bad)); ok {
+	if _, ok := parsedPEM.Get(sha256.Sum256(bad)); ok {
 		t.Error("a bundle that does not parse was remembered")
 	}
 }

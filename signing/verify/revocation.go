@@ -483,8 +483,6 @@ func statusOf(ctx context.Context, rs *revocationState, cert, issuer *x509.Certi
 	}
 	if !found {
 		rev.Detail = strings.Join(notes, "; ")
-	} else {
-		rev.unreachable = false
 	}
 	return rev, found
 }

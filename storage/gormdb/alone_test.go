@@ -2,7 +2,6 @@ package gormdb_test
 
 import (
 	"context"
-	"slices"
 	"strings"
 	"testing"
 
@@ -75,15 +74,12 @@ func TestLastWriteAloneChecksClaims(t *testing.T) {
 					return err
 				}
 				return db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
-					cur := *before
-					cur.Files = slices.Clone(before.Files)
-					if err := tx.(workflow.DocumentAdopter).AdoptDocument(&cur); err != nil {
+					cur, prev, err := adoptNext(tx, before)
+					if err != nil {
 						return err
 					}
-					prev := cur.Version
-					cur.Version++
 					cur.Files = append(cur.Files, workflow.File{SHA256: sum, Name: "y.pdf", Size: 1, Kind: workflow.FileAttachment, CreatedAt: t0})
-					return tx.(workflow.UpdateAppender).UpdateAndAppend(workflow.WithLastWrite(ctx), &cur, prev,
+					return tx.(workflow.UpdateAppender).UpdateAndAppend(workflow.WithLastWrite(ctx), cur, prev,
 						&workflow.Event{DocumentID: "c4", Kind: workflow.EventComment, At: t0})
 				})
 			}

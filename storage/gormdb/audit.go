@@ -243,16 +243,8 @@ func (c *conn) UpdateAndAppend(ctx context.Context, d *workflow.Document, prevVe
 // (pgTx.commitAlone). false: nothing done (a claim to handle, the
 // document or the head moved: all rolled back), UpdateAndAppend goes on.
 func (c *conn) updateAloneWithClaims(ctx context.Context, d *workflow.Document, r *documentRow, prevVersion int, e *workflow.Event) (bool, error) {
-	t := c.lastWriteTx(ctx)
-	if t == nil || !t.fresh() {
-		return false, nil
-	}
-	pre := claimsGuard(fileSums(d))
-	if pre == nil || !c.headKnown() {
-		return false, nil
-	}
-	h := c.knownHead()
-	if h == nil {
+	t, pre, h := c.alone(ctx, d)
+	if t == nil {
 		return false, nil
 	}
 	vals, err := chainAfter(*h, e)
@@ -270,6 +262,26 @@ func (c *conn) updateAloneWithClaims(ctx context.Context, d *workflow.Document, 
 		c.appended(e)
 	}
 	return committed, nil
+}
+
+// alone is what updateAloneWithClaims and createAloneWithClaims need to
+// send d's write as its whole PostgreSQL transaction: the transaction,
+// nothing sent in it yet; the claims check of d's files; the known head.
+// A nil transaction when one of them is not had.
+func (c *conn) alone(ctx context.Context, d *workflow.Document) (*pgTx, []pgStmt, *headRow) {
+	t := c.lastWriteTx(ctx)
+	if t == nil || !t.fresh() {
+		return nil, nil, nil
+	}
+	pre := claimsGuard(fileSums(d))
+	if pre == nil || !c.headKnown() {
+		return nil, nil, nil
+	}
+	h := c.knownHead()
+	if h == nil {
+		return nil, nil, nil
+	}
+	return t, pre, h
 }
 
 // execUpdateAndAppend runs query (a documentUpdate's andAppend) and
@@ -565,16 +577,8 @@ func createAndAppendArgs(r *documentRow, head headRow, events []*workflow.Event)
 // createAloneWithClaims is CreateAndAppend as the whole of its
 // PostgreSQL transaction, when it is: see updateAloneWithClaims.
 func (c *conn) createAloneWithClaims(ctx context.Context, d *workflow.Document, r *documentRow, events []*workflow.Event) (bool, error) {
-	t := c.lastWriteTx(ctx)
-	if t == nil || !t.fresh() {
-		return false, nil
-	}
-	pre := claimsGuard(fileSums(d))
-	if pre == nil || !c.headKnown() {
-		return false, nil
-	}
-	h := c.knownHead()
-	if h == nil {
+	t, pre, h := c.alone(ctx, d)
+	if t == nil {
 		return false, nil
 	}
 	args, err := createAndAppendArgs(r, *h, events)

@@ -579,6 +579,19 @@ func TestUpdateKeepsReport(t *testing.T) {
 	})
 }
 
+// adoptNext is a copy of before adopted by tx (the files a list of its
+// own), at the next version; prev is before's version.
+func adoptNext(tx workflow.Tx, before *workflow.Document) (cur *workflow.Document, prev int, err error) {
+	c := *before
+	c.Files = slices.Clone(before.Files)
+	if err := tx.(workflow.DocumentAdopter).AdoptDocument(&c); err != nil {
+		return nil, 0, err
+	}
+	prev = c.Version
+	c.Version++
+	return &c, prev, nil
+}
+
 // TestAdoptDocument: a transaction that adopts a document read outside it
 // updates it as one that read it locked would — the report it keeps is not
 // written again, unchanged files need no claims check, new ones do — and
@@ -591,22 +604,19 @@ func TestAdoptDocument(t *testing.T) {
 		step := func(name string, before *workflow.Document, change func(*workflow.Document), wantKeep, wantCheck bool) error {
 			t.Helper()
 			return db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
-				cur := *before
-				cur.Files = slices.Clone(before.Files)
-				if err := tx.(workflow.DocumentAdopter).AdoptDocument(&cur); err != nil {
+				cur, prev, err := adoptNext(tx, before)
+				if err != nil {
 					return err
 				}
-				prev := cur.Version
-				cur.Version++
 				cur.Notes = name
-				change(&cur)
-				if keep := gormdb.UpdateKeepsReport(tx, &cur, prev); keep != wantKeep {
+				change(cur)
+				if keep := gormdb.UpdateKeepsReport(tx, cur, prev); keep != wantKeep {
 					t.Errorf("%s: keeps the report %v, want %v", name, keep, wantKeep)
 				}
-				if check := gormdb.UpdateChecksFiles(tx, &cur, prev); check != wantCheck {
+				if check := gormdb.UpdateChecksFiles(tx, cur, prev); check != wantCheck {
 					t.Errorf("%s: checks the files %v, want %v", name, check, wantCheck)
 				}
-				return tx.(workflow.UpdateAppender).UpdateAndAppend(workflow.WithLastWrite(ctx), &cur, prev,
+				return tx.(workflow.UpdateAppender).UpdateAndAppend(workflow.WithLastWrite(ctx), cur, prev,
 					&workflow.Event{DocumentID: d.ID, Kind: workflow.EventComment, At: t0, Comment: name})
 			})
 		}

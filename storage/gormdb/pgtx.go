@@ -226,24 +226,37 @@ func (t *pgTx) readDocuments(ctx context.Context, q *documentQuery, rows []docum
 		return nil, err
 	}
 	t.begun = true // sent with the read, or failed: ROLLBACK either way is harmless
-	err = t.sc.Raw(func(dc any) error {
+	err = t.onConn(ctx, begin, func(pc *pgx.Conn) (err error) {
+		rows, err = readDocuments(ctx, pc, q, false, begin, rows, args)
+		return err
+	}, q.name)
+	return rows, err
+}
+
+// onConn runs read on the transaction's pgx connection (t.mu held; begin:
+// BEGIN goes with it, and its failure fails the transaction). A cached
+// plan whose result type changed (a migration meanwhile) drops the
+// prepared statements named, so that the next read prepares them again.
+func (t *pgTx) onConn(ctx context.Context, begin bool, read func(pc *pgx.Conn) error, names ...string) error {
+	err := t.sc.Raw(func(dc any) error {
 		sc, ok := dc.(*stdlib.Conn)
 		if !ok {
 			return fmt.Errorf("postgres connection is a %T, not pgx's", dc)
 		}
 		pc := sc.Conn()
-		var err error
-		rows, err = readDocuments(ctx, pc, q, false, begin, rows, args)
+		err := read(pc)
 		var pgErr *pgconn.PgError
 		if errors.As(err, &pgErr) && pgErr.Code == "0A000" { // cached plan must not change result type
-			_ = pc.Deallocate(context.WithoutCancel(ctx), q.name)
+			for _, n := range names {
+				_ = pc.Deallocate(context.WithoutCancel(ctx), n)
+			}
 		}
 		return err
 	})
 	if begin && err != nil {
 		t.err = err
 	}
-	return rows, err
+	return err
 }
 
 // execName is the name query is prepared under when it begins a
@@ -454,24 +467,10 @@ func (t *pgTx) readDocumentsThen(ctx context.Context, q *documentQuery, rows []d
 		return nil, errNotPipelined
 	}
 	t.begun = true // sent with the reads, or failed: ROLLBACK either way is harmless
-	err = t.sc.Raw(func(dc any) error {
-		sc, ok := dc.(*stdlib.Conn)
-		if !ok {
-			return fmt.Errorf("postgres connection is a %T, not pgx's", dc)
-		}
-		pc := sc.Conn()
-		var err error
+	err = t.onConn(ctx, begin, func(pc *pgx.Conn) (err error) {
 		rows, err = readThen(ctx, pc, q, begin, rows, args, name, then, scan)
-		var pgErr *pgconn.PgError
-		if errors.As(err, &pgErr) && pgErr.Code == "0A000" { // cached plan must not change result type
-			_ = pc.Deallocate(context.WithoutCancel(ctx), q.name)
-			_ = pc.Deallocate(context.WithoutCancel(ctx), name)
-		}
 		return err
-	})
-	if begin && err != nil {
-		t.err = err
-	}
+	}, q.name, name)
 	return rows, err
 }
 
