@@ -2,7 +2,6 @@ package main
 
 import (
 	"io"
-	"net"
 	"net/http"
 	"strings"
 	"testing"
@@ -14,13 +13,8 @@ import (
 // VANTHU_METRICS_TOKEN, /metrics leaves the main listener and needs the
 // token on its own.
 func TestMetricsOwnAddress(t *testing.T) {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	s := startServer(t, map[string]string{"VANTHU_METRICS_ADDR": addr, "VANTHU_METRICS_TOKEN": "metrics-token-1"})
+	s := startServer(t, map[string]string{"VANTHU_METRICS_ADDR": "127.0.0.1:0", "VANTHU_METRICS_TOKEN": "metrics-token-1"})
+	addr := s.metrics
 	get := func(url, token string) (int, string) {
 		req, _ := http.NewRequest(http.MethodGet, url, nil)
 		if token != "" {

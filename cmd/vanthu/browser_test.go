@@ -356,7 +356,6 @@ func TestIntegrationBrowserOutgoing(t *testing.T) {
 	A := newPeer(t, "A", "000.00.12.H13", "UBND quận Bình Thủy", "UBND")
 	B := newPeer(t, "B", "000.00.31.H13", "UBND phường Long Hòa", "UBND")
 	fastExchange(A, B)
-	connect(t, A, B)
 	anchors := filepath.Join(t.TempDir(), "anchors.pem")
 	if err := os.WriteFile(anchors, append(devRoot(t, B), devRoot(t, A)...), 0o600); err != nil {
 		t.Fatal(err)
@@ -364,6 +363,7 @@ func TestIntegrationBrowserOutgoing(t *testing.T) {
 	B.env["VANTHU_TRUST_ANCHORS"] = anchors
 	A.start(t)
 	B.start(t)
+	connect(t, A, B)
 	addUsers(t, A.srv, [4]string{"archivist", "Đỗ Văn Lưu", "Lưu trữ viên", "archivist"}, [4]string{"admin2", "Quản Trị", "", "admin"})
 
 	b := StartBrowser(t, A.srv.base)

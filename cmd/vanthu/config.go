@@ -31,6 +31,7 @@ type Config struct {
 	Env           string // development or production
 	PublicURL     string // base URL of the citizens' verification page
 	listenURL     string // http://ADDR serve listens on (set by serve, not configurable)
+	exchangeBound string // host:port the exchange listener bound (set by serve, not configurable)
 
 	// InspectBudgetMB is the memory the PDF checks of uploads in flight
 	// that are not files may hold, all together (signing.Intake).
@@ -152,7 +153,7 @@ func (c *Config) settings() []setting {
 		{env: "VANTHU_BLOB_GC_INTERVAL", flag: "blob-gc-interval", def: "24h", doc: "how often serve deletes the work store's unreferenced blobs older than VANTHU_BLOB_GC_GRACE (Go duration; 0 = never)", str: &c.BlobGCInterval},
 		{env: "VANTHU_BLOB_GC_GRACE", flag: "blob-gc-grace", def: "24h", doc: "unreferenced blobs younger than this are never collected (uploads in flight); longer than VANTHU_HTTP_MAX_DURATION", str: &c.BlobGCGrace},
 		{env: "VANTHU_EVIDENCE_RENEW_BEFORE", flag: "evidence-renew-before", def: "1y", doc: "renew a record's archive time-stamp this long before its TSA certificate expires (1y, 18m, 90d)", str: &c.EvidenceRenew},
-		{env: "VANTHU_EXCHANGE_ADDR", flag: "exchange-addr", def: "", doc: "mutual-TLS listener for connected agencies (e.g. 127.0.0.1:8443); empty = exchange off", str: &c.ExchangeAddr},
+		{env: "VANTHU_EXCHANGE_ADDR", flag: "exchange-addr", def: "", doc: "mutual-TLS listener for connected agencies (e.g. 127.0.0.1:8443; port 0 picks a free one, then set VANTHU_EXCHANGE_URL for agency export); empty = exchange off", str: &c.ExchangeAddr},
 		{env: "VANTHU_EXCHANGE_CERT", flag: "exchange-cert", def: "", doc: "this agency's TLS certificate chain (PEM), used as server and client; empty = from the development PKI", str: &c.ExchangeCert},
 		{env: "VANTHU_EXCHANGE_KEY", flag: "exchange-key", def: "", doc: "the key of VANTHU_EXCHANGE_CERT (PEM)", str: &c.ExchangeKey},
 		{env: "VANTHU_EXCHANGE_CA", flag: "exchange-ca", def: "", doc: "PEM of CAs whose client certificates may connect at all; empty = the registered agencies' certificates only", str: &c.ExchangeCA},

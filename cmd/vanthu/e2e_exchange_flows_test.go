@@ -71,9 +71,9 @@ func TestExchangeFlows(t *testing.T) {
 				A.env["VANTHU_DATABASE_URL"] = gormdbtest.CreatePostgresDatabase(t)
 				B.env["VANTHU_DATABASE_URL"] = gormdbtest.CreatePostgresDatabase(t)
 			}
-			connect(t, A, B)
 			A.start(t)
 			B.start(t)
+			connect(t, A, B)
 
 			orig := "Quyết định phê duyệt kế hoạch năm 2027"
 			doc1 := A.issueAndSend(t, orig, B)

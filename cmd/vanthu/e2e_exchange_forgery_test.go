@@ -29,8 +29,6 @@ func TestExchangeForgedDocumentIDs(t *testing.T) {
 	B := newPeer(t, "B", "000.00.31.H13", "UBND phường Long Hòa", "UBND")
 	C := newPeer(t, "C", "000.00.32.H13", "UBND phường An Thới", "UBND")
 	fastExchange(A, B, C)
-	connect(t, A, B)
-	connect(t, C, B)
 	anchors := filepath.Join(t.TempDir(), "anchors.pem")
 	if err := os.WriteFile(anchors, append(devRoot(t, B), devRoot(t, A)...), 0o600); err != nil {
 		t.Fatal(err)
@@ -39,6 +37,8 @@ func TestExchangeForgedDocumentIDs(t *testing.T) {
 	A.start(t)
 	B.start(t)
 	C.start(t)
+	connect(t, A, B)
+	connect(t, C, B)
 
 	// A issues a document (not sent yet): its DocumentId is predictable.
 	subject := "Quyết định giao chỉ tiêu kế hoạch năm 2027"

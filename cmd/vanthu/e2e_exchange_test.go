@@ -12,9 +12,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"math/big"
 	"mime/multipart"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -26,6 +26,7 @@ import (
 
 	"github.com/vanthu/vanthu/exchange"
 	"github.com/vanthu/vanthu/exchange/edxml"
+	"github.com/vanthu/vanthu/internal/faultproxy"
 	"github.com/vanthu/vanthu/internal/testpdf"
 	"github.com/vanthu/vanthu/signing/keys"
 )
@@ -41,22 +42,12 @@ type peer struct {
 	ids                  map[string]string
 }
 
-func freeAddr(t testing.TB) string {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().String()
-}
-
 func newPeer(t testing.TB, name, orgID, orgName, abbr string) *peer {
 	t.Helper()
 	p := &peer{name: name, orgID: orgID, orgName: orgName, ids: map[string]string{}}
 	p.env = map[string]string{"VANTHU_DATA_DIR": t.TempDir(), "VANTHU_ADDR": "127.0.0.1:0", "VANTHU_ADMIN_PASSWORD": "admin-password-1",
 		"VANTHU_LOG_LEVEL": "warn", "VANTHU_ORG_ID": orgID, "VANTHU_ORG_NAME": orgName, "VANTHU_ORG_ABBR": abbr,
-		"VANTHU_EXCHANGE_ADDR": freeAddr(t)}
+		"VANTHU_EXCHANGE_ADDR": "127.0.0.1:0"}
 	return p
 }
 
@@ -81,7 +72,10 @@ func (p *peer) cli(t testing.TB, args ...string) string {
 	return out.String()
 }
 
-// connect registers each peer with the other through agency export/add.
+// connect registers each peer with the other through agency export/add,
+// as an operator does. A peer's endpoint is known once its server
+// announced its exchange listener (serve), or when the test set
+// VANTHU_EXCHANGE_URL: until then its export fails.
 func connect(t testing.TB, a, b *peer) {
 	t.Helper()
 	for _, pair := range [][2]*peer{{a, b}, {b, a}} {
@@ -95,9 +89,28 @@ func connect(t testing.TB, a, b *peer) {
 	}
 }
 
+// announce takes what the peer's server announced: its exchange endpoint
+// becomes VANTHU_EXCHANGE_URL of the peer's CLI runs (agency export),
+// unless the test set one (peers reach it through a proxy).
+func (p *peer) announce(exchange string) {
+	if p.env["VANTHU_EXCHANGE_URL"] == "" {
+		p.env["VANTHU_EXCHANGE_URL"] = "https://" + exchange
+	}
+}
+
+// serve starts the peer's server (see announce).
+func (p *peer) serve(t *testing.T) *server {
+	t.Helper()
+	s := startServerWith(t, p.opts, p.env)
+	p.announce(s.exchange)
+	return s
+}
+
+// start starts the peer's server and creates its clerk, officer and
+// handler.
 func (p *peer) start(t *testing.T) {
 	t.Helper()
-	p.srv = startServerWith(t, p.opts, p.env)
+	p.srv = p.serve(t)
 	admin := p.srv.login(t, "admin", "admin-password-1")
 	for _, u := range []struct{ name, full, title, role string }{
 		{"clerk", "Lê Thị Văn Thư", "Văn thư", "clerk"},
@@ -292,8 +305,12 @@ func TestExchangeTwoServers(t *testing.T) {
 	C := newPeer(t, "C", "000.00.32.H13", "UBND phường An Thới", "UBND")
 	fastExchange(A, B, C)
 	B.opts.exchangeHandler = func(_ string, h http.Handler) http.Handler { return fb.wrap(h) }
-	connect(t, A, B)
-	connect(t, A, C)
+	// B's endpoint must be registered at A before B runs: it is a proxy's
+	// (held by the test, so no other process can take its port), which
+	// closes every connection until B is up behind it; B itself listens
+	// on a port of its own choosing.
+	bProxy := faultproxy.New(t, "")
+	B.env["VANTHU_EXCHANGE_URL"] = "https://" + bProxy.Addr()
 	// B trusts A's signing root as well as its own: A's PDFs verify valid.
 	anchors := filepath.Join(t.TempDir(), "anchors.pem")
 	if err := os.WriteFile(anchors, append(devRoot(t, B), devRoot(t, A)...), 0o600); err != nil {
@@ -302,6 +319,8 @@ func TestExchangeTwoServers(t *testing.T) {
 	B.env["VANTHU_TRUST_ANCHORS"] = anchors
 	A.start(t)
 	C.start(t)
+	connect(t, A, B)
+	connect(t, A, C)
 
 	// B is down when A sends: C gets it, B's delivery is retried.
 	subject1 := "Quyết định về việc ban hành quy chế liên thông"
@@ -314,6 +333,7 @@ func TestExchangeTwoServers(t *testing.T) {
 
 	// B comes up: the delivery goes through once.
 	B.start(t)
+	bProxy.Retarget(B.srv.exchange)
 	var got []map[string]any
 	eventually(t, "B receives", 30*time.Second, func() (bool, string) {
 		got = B.incomingBy(t, subject1)
@@ -528,10 +548,11 @@ type benchServer struct {
 func startBench(b *testing.B, p *peer) *benchServer {
 	b.Helper()
 	s := &benchServer{tokens: map[string]string{}, ids: map[string]string{}}
-	var cancel context.CancelFunc
-	var done chan int
-	s.base, cancel, done = launch(b, p.opts, p.getenv)
+	env := maps.Clone(p.env) // announce changes p.env; serve keeps what it started with
+	ann, cancel, done := launch(b, p.opts, func(k string) string { return env[k] })
 	b.Cleanup(func() { cancel(); <-done })
+	s.base = ann.base
+	p.announce(ann.exchange)
 	s.login(b, "admin", "admin-password-1")
 	for _, r := range []string{"clerk", "officer", "handler"} {
 		var u struct{ ID string }
@@ -613,9 +634,8 @@ func BenchmarkExchangeEndToEnd(b *testing.B) {
 	for _, p := range []*peer{A, B} {
 		p.env["VANTHU_EXCHANGE_POLL"], p.env["VANTHU_EXCHANGE_RETRY_BASE"], p.env["VANTHU_EXCHANGE_RETRY_MAX"] = "10ms", "100ms", "1s"
 	}
+	sa, _ := startBench(b, A), startBench(b, B)
 	connect(b, A, B)
-	sa, sb := startBench(b, A), startBench(b, B)
-	_ = sb
 	ids := make([]string, b.N)
 	for i := range ids {
 		ids[i] = sa.issue(b, B, fmt.Sprintf("Quyết định số %d về việc thử tải liên thông", i))

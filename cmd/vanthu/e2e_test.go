@@ -21,10 +21,12 @@ import (
 
 // server is a running `vanthu serve` started through run, as main does.
 type server struct {
-	base   string
-	cancel context.CancelFunc
-	done   chan int
-	dir    string
+	base     string
+	exchange string // host:port of its exchange listener ("" with the exchange off)
+	metrics  string // host:port of its VANTHU_METRICS_ADDR listener ("" without)
+	cancel   context.CancelFunc
+	done     chan int
+	dir      string
 }
 
 func startServer(t *testing.T, env map[string]string) *server {
@@ -42,7 +44,9 @@ func startServerWith(t *testing.T, opts options, env map[string]string) *server 
 	}
 	getenv := func(k string) string { return base[k] }
 	s := &server{dir: dir}
-	s.base, s.cancel, s.done = launch(t, opts, getenv)
+	var ann announced
+	ann, s.cancel, s.done = launch(t, opts, getenv)
+	s.base, s.exchange, s.metrics = ann.base, ann.exchange, ann.metrics
 	t.Cleanup(func() {
 		s.cancel()
 		select {
@@ -57,9 +61,10 @@ func startServerWith(t *testing.T, opts options, env map[string]string) *server 
 	return s
 }
 
-// launch runs `vanthu serve` through run with getenv and returns its base
-// URL once it listens, the cancel that stops it and its exit code.
-func launch(tb testing.TB, opts options, getenv func(string) string) (base string, cancel context.CancelFunc, done chan int) {
+// launch runs `vanthu serve` through run with getenv and returns the
+// addresses it announced once it listens, the cancel that stops it and
+// its exit code.
+func launch(tb testing.TB, opts options, getenv func(string) string) (ann announced, cancel context.CancelFunc, done chan int) {
 	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
@@ -70,19 +75,48 @@ func launch(tb testing.TB, opts options, getenv func(string) string) (base strin
 		pw.Close()
 		done <- code
 	}()
-	sc := bufio.NewScanner(pr)
-	for sc.Scan() {
-		if addr, ok := strings.CutPrefix(sc.Text(), "vanthu listening on "); ok {
-			base = addr
-			break
-		}
-	}
-	if base == "" {
+	ann = readAnnounced(bufio.NewScanner(pr))
+	if ann.base == "" {
 		cancel()
 		tb.Fatalf("server did not start: %s", stderr.String())
 	}
 	go io.Copy(io.Discard, pr)
-	return base, cancel, done
+	return ann, cancel, done
+}
+
+// announced is what serve printed about its listeners before it said it
+// is listening: each bound before, on the port serve picked where the
+// configuration gave port 0, so a test never picks a port itself (one
+// picked and closed can be taken by another process before serve binds
+// it).
+type announced struct {
+	base     string // http://ADDR of "vanthu listening on"
+	exchange string // ADDR of "vanthu exchange listening on https://ADDR"
+	pprof    string // ADDR of "vanthu pprof listening on http://ADDR"
+	metrics  string // ADDR of "vanthu metrics on http://ADDR/metrics"
+}
+
+// readAnnounced reads serve's stdout up to its line "vanthu listening
+// on"; base is "" when the output ended before it.
+func readAnnounced(sc *bufio.Scanner) announced {
+	var ann announced
+	for sc.Scan() {
+		line := sc.Text()
+		if addr, ok := strings.CutPrefix(line, "vanthu exchange listening on https://"); ok {
+			ann.exchange = addr
+		}
+		if addr, ok := strings.CutPrefix(line, "vanthu pprof listening on http://"); ok {
+			ann.pprof = addr
+		}
+		if addr, ok := strings.CutPrefix(line, "vanthu metrics on http://"); ok {
+			ann.metrics = strings.TrimSuffix(addr, "/metrics")
+		}
+		if addr, ok := strings.CutPrefix(line, "vanthu listening on "); ok {
+			ann.base = addr
+			break
+		}
+	}
+	return ann
 }
 
 type client struct {

@@ -57,10 +57,14 @@ func exchangeHosts(cfg *Config) []string {
 }
 
 // exchangeEndpoint is the URL peers call: VANTHU_EXCHANGE_URL, else
-// https://VANTHU_EXCHANGE_ADDR.
+// https:// and the address serve bound (the port picked when
+// VANTHU_EXCHANGE_ADDR gives port 0), else https://VANTHU_EXCHANGE_ADDR.
 func exchangeEndpoint(cfg *Config) string {
-	if cfg.ExchangeURL != "" {
+	switch {
+	case cfg.ExchangeURL != "":
 		return cfg.ExchangeURL
+	case cfg.exchangeBound != "":
+		return "https://" + cfg.exchangeBound
 	}
 	return "https://" + cfg.ExchangeAddr
 }
@@ -147,13 +151,15 @@ func wireExchange(ctx context.Context, a *app) error {
 	}
 	addr, cert := cfg.ExchangeAddr, id.tlsCert
 	var ln net.Listener
-	a.listen = append(a.listen, func() error {
+	a.listen = append(a.listen, func(stdout io.Writer) error {
 		l, err := exchange.Listen(addr, cert)
 		if err != nil {
 			return fmt.Errorf("VANTHU_EXCHANGE_ADDR %s: %w", addr, err)
 		}
 		ln = l
 		a.close = append(a.close, func() { l.Close() })
+		cfg.exchangeBound = l.Addr().String()
+		fmt.Fprintf(stdout, "vanthu exchange listening on https://%s\n", cfg.exchangeBound)
 		return nil
 	})
 	a.jobs = append(a.jobs, func(ctx context.Context) error {
@@ -203,6 +209,10 @@ func agencyCmd(ctx context.Context, args []string, getenv func(string) string, s
 func agencyExport(ctx context.Context, cfg *Config, stdout io.Writer) error {
 	if cfg.ExchangeAddr == "" && cfg.ExchangeURL == "" {
 		return fmt.Errorf("set VANTHU_EXCHANGE_ADDR (and VANTHU_EXCHANGE_URL if peers reach it by another name)")
+	}
+	if _, port, err := net.SplitHostPort(cfg.ExchangeAddr); cfg.ExchangeURL == "" && err == nil && port == "0" {
+		return fmt.Errorf("VANTHU_EXCHANGE_ADDR %s: port 0 is picked when serve starts, so it names no endpoint: "+
+			"set VANTHU_EXCHANGE_URL (e.g. to the https:// address of the line \"vanthu exchange listening on\" serve printed)", cfg.ExchangeAddr)
 	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return err

@@ -141,9 +141,9 @@ func TestLoadtestKindMix(t *testing.T) {
 func TestLoadtestSendsOnce(t *testing.T) {
 	a := newPeer(t, "a", "000.00.12.H13", "UBND quận Bình Thủy", "UBND")
 	b := newPeer(t, "b", "000.00.31.H13", "UBND phường Long Hòa", "UBND")
-	connect(t, a, b)
 	a.start(t)
 	b.start(t)
+	connect(t, a, b)
 	out := filepath.Join(t.TempDir(), "report.json")
 	var stdout, stderr bytes.Buffer
 	code := run(context.Background(), []string{"loadtest", "--url", a.srv.base, "--admin-password", "admin-password-1", "--quiet",

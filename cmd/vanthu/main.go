@@ -175,10 +175,11 @@ type app struct {
 	// worker, scheduled fixity audit) until its context ends; an error
 	// stops the server.
 	jobs []func(ctx context.Context) error
-	// listen bind the listeners the jobs serve on; serve calls them
-	// before it says it is listening (other subcommands build the app
-	// too and must not take the ports of a running server).
-	listen []func() error
+	// listen bind the listeners the jobs serve on, each announcing on
+	// stdout the address it bound; serve calls them before it says it is
+	// listening (other subcommands build the app too and must not take
+	// the ports of a running server).
+	listen []func(stdout io.Writer) error
 }
 
 func (a *app) Close() {
@@ -314,7 +315,7 @@ func serve(ctx context.Context, opts options, args []string, getenv func(string)
 		}
 	}
 	for _, l := range a.listen {
-		if err := l(); err != nil {
+		if err := l(stdout); err != nil {
 			return err
 		}
 	}

@@ -196,13 +196,13 @@ func TestIntegrationThreeInstancesSendOnce(t *testing.T) {
 			h.ServeHTTP(w, r)
 		})
 	}
-	connect(t, a[0], b) // a1's registry is the database all three share
 	b.start(t)
 	var urls []string
 	for _, p := range a {
-		p.srv = startServerWith(t, p.opts, p.env)
+		p.srv = p.serve(t)
 		urls = append(urls, p.srv.base)
 	}
+	connect(t, a[0], b) // a1's registry is the database all three share
 	const n = 12
 	var stdout, stderr bytes.Buffer
 	if code := run(context.Background(), []string{"loadtest", "--url", strings.Join(urls, ","), "--admin-password", "admin-password-1",

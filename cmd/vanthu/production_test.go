@@ -91,6 +91,14 @@ func (s *syncBuffer) String() string {
 // serveLogged runs serve with env and returns its base URL and its log.
 func serveLogged(t *testing.T, env map[string]string) (string, *syncBuffer) {
 	t.Helper()
+	ann, logs := serveAnnounced(t, env)
+	return ann.base, logs
+}
+
+// serveAnnounced runs serve with env and returns the addresses it
+// announced and its log.
+func serveAnnounced(t *testing.T, env map[string]string) (announced, *syncBuffer) {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	pr, pw := io.Pipe()
 	logs := &syncBuffer{}
@@ -108,19 +116,12 @@ func serveLogged(t *testing.T, env map[string]string) (string, *syncBuffer) {
 			t.Error("serve did not stop")
 		}
 	})
-	sc := bufio.NewScanner(pr)
-	base := ""
-	for sc.Scan() {
-		if addr, ok := strings.CutPrefix(sc.Text(), "vanthu listening on "); ok {
-			base = addr
-			break
-		}
-	}
-	if base == "" {
+	ann := readAnnounced(bufio.NewScanner(pr))
+	if ann.base == "" {
 		t.Fatalf("server did not start: %s", logs.String())
 	}
 	go io.Copy(io.Discard, pr)
-	return base, logs
+	return ann, logs
 }
 
 type readyz struct {
@@ -150,7 +151,7 @@ func getReadyz(t *testing.T, base string) readyz {
 // {"status":"ready"} and the log had one INFO line "dev_pki":true.
 func TestReadyzDevelopmentPKI(t *testing.T) {
 	env := map[string]string{"VANTHU_DATA_DIR": t.TempDir(), "VANTHU_ADDR": "127.0.0.1:0", "VANTHU_ADMIN_PASSWORD": "admin-password-1",
-		"VANTHU_LOG_LEVEL": "warn", "VANTHU_EXCHANGE_ADDR": freeAddr(t)}
+		"VANTHU_LOG_LEVEL": "warn", "VANTHU_EXCHANGE_ADDR": "127.0.0.1:0"}
 	base, logs := serveLogged(t, env)
 	r := getReadyz(t, base)
 	if r.Status != "ready" || r.Env != "development" || r.Signing != "development-pki" || r.ExchangeTLS != "development-pki" ||

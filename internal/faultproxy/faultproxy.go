@@ -35,7 +35,8 @@ type Proxy struct {
 }
 
 // New starts a proxy to target (host:port) on a free 127.0.0.1 port. It
-// is cut when the test ends.
+// is cut when the test ends. With target "" (a server not started yet,
+// see Retarget) every connection is closed as soon as it is accepted.
 func New(tb testing.TB, target string) *Proxy {
 	tb.Helper()
 	p := &Proxy{tb: tb, target: target, conns: map[net.Conn]bool{}}
@@ -53,6 +54,15 @@ func New(tb testing.TB, target string) *Proxy {
 // Addr is the proxy's host:port.
 func (p *Proxy) Addr() string { return p.addr }
 
+// Retarget forwards the connections accepted from now on to target: a
+// server that came up on a port of its own choosing behind the address
+// its peers already know. Open connections stay where they are.
+func (p *Proxy) Retarget(target string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.target = target
+}
+
 func (p *Proxy) serve(ln net.Listener) {
 	p.mu.Lock()
 	p.ln = ln
@@ -69,7 +79,14 @@ func (p *Proxy) serve(ln net.Listener) {
 }
 
 func (p *Proxy) forward(c net.Conn) {
-	up, err := net.DialTimeout("tcp", p.target, 5*time.Second)
+	p.mu.Lock()
+	target := p.target
+	p.mu.Unlock()
+	if target == "" {
+		c.Close()
+		return
+	}
+	up, err := net.DialTimeout("tcp", target, 5*time.Second)
 	if err != nil {
 		c.Close()
 		return
@@ -245,7 +262,7 @@ func (p *Proxy) Restore() {
 	p.stalled = false
 	p.resetIn, p.resetAll, p.stallIn = 0, false, 0
 	p.flowing.Broadcast()
-	listening := p.ln != nil
+	listening, target := p.ln != nil, p.target
 	p.mu.Unlock()
 	if listening {
 		return
@@ -259,7 +276,7 @@ func (p *Proxy) Restore() {
 		time.Sleep(100 * time.Millisecond)
 	}
 	if err != nil {
-		p.tb.Fatalf("proxy for %s: listen again on %s: %v", p.target, p.addr, err)
+		p.tb.Fatalf("proxy for %s: listen again on %s: %v", target, p.addr, err)
 	}
 	p.serve(ln)
 }
