@@ -9,6 +9,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"database/sql"
@@ -68,7 +69,12 @@ func main() {
 	if *bare != "" {
 		doc, _ := os.ReadFile(*docFile)
 		list, _ := os.ReadFile(*listFile)
-		fmt.Fprintln(os.Stderr, http.ListenAndServe(*bare, benchhttp.BareEcho(doc, list)))
+		ln, err := net.Listen("tcp", *bare)
+		if err == nil {
+			fmt.Printf("bare listening on http://%s\n", ln.Addr())
+			err = http.Serve(ln, benchhttp.BareEcho(doc, list))
+		}
+		fmt.Fprintln(os.Stderr, err)
 		os.Exit(1)
 	}
 	if *vanthu == "" {
@@ -117,13 +123,53 @@ latencies count from the scheduled time, so a late send is in the p99. The targe
 
 func ms(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-func freeAddr() string {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
+// startAnnounced starts cmd, a server told to listen on port 0, and
+// returns the lines of its standard output up to the one that begins
+// with ready: the addresses it bound, announced (a port picked here and
+// closed could be taken by another process before the server binds it).
+// The rest of its output is discarded.
+func startAnnounced(cmd *exec.Cmd, ready string) ([]string, error) {
+	out, err := cmd.StdoutPipe()
 	if err != nil {
-		panic(err)
+		return nil, err
 	}
-	defer l.Close()
-	return l.Addr().String()
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	linesc := make(chan []string, 1)
+	go func() {
+		var lines []string
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			lines = append(lines, sc.Text())
+			if strings.HasPrefix(sc.Text(), ready) {
+				linesc <- lines
+				io.Copy(io.Discard, out)
+				return
+			}
+		}
+		linesc <- nil
+	}()
+	select {
+	case lines := <-linesc:
+		if lines == nil {
+			return nil, fmt.Errorf("%s exited before %q", cmd.Path, ready)
+		}
+		return lines, nil
+	case <-time.After(60 * time.Second):
+		return nil, fmt.Errorf("%s: no %q after 60 s", cmd.Path, ready)
+	}
+}
+
+// announcedAddr is the host:port of the line of lines that begins with
+// prefix (followed by http://), or "".
+func announcedAddr(lines []string, prefix string) string {
+	for _, l := range lines {
+		if a, ok := strings.CutPrefix(l, prefix+"http://"); ok {
+			return a
+		}
+	}
+	return ""
 }
 
 func waitUp(u string) error {
@@ -258,12 +304,10 @@ func start(backend string, o opts) (*servers, error) {
 		return nil, err
 	}
 	s.stop = append(s.stop, func() { os.RemoveAll(dir) })
-	addr := freeAddr()
-	env := append(os.Environ(), "VANTHU_ADDR="+addr, "VANTHU_DATA_DIR="+filepath.Join(dir, "data"),
+	env := append(os.Environ(), "VANTHU_ADDR=127.0.0.1:0", "VANTHU_DATA_DIR="+filepath.Join(dir, "data"),
 		"VANTHU_ADMIN_PASSWORD=bench-admin-password", "VANTHU_LOG_LEVEL=error", "VANTHU_DATABASE_URL=")
 	if o.profile != "" {
-		s.pprof = freeAddr()
-		env = append(env, "VANTHU_PPROF_ADDR="+s.pprof)
+		env = append(env, "VANTHU_PPROF_ADDR=127.0.0.1:0")
 	}
 	if backend == "postgres" {
 		dsn, drop, err := createDB(o.pgAdmin)
@@ -275,11 +319,17 @@ func start(backend string, o opts) (*servers, error) {
 	}
 	cmd := exec.Command(o.bin, "serve")
 	cmd.Env, cmd.Stderr = env, os.Stderr
-	if err := cmd.Start(); err != nil {
+	lines, err := startAnnounced(cmd, "vanthu listening on ")
+	if cmd.Process != nil {
+		s.stop = append(s.stop, func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() })
+	}
+	if err != nil {
 		return s, err
 	}
-	s.stop = append(s.stop, func() { cmd.Process.Signal(os.Interrupt); cmd.Wait() })
-	s.vanthu = "http://" + addr
+	s.vanthu = "http://" + announcedAddr(lines, "vanthu listening on ")
+	if s.pprof = announcedAddr(lines, "vanthu pprof listening on "); o.profile != "" && s.pprof == "" {
+		return s, fmt.Errorf("%s announced no pprof address (VANTHU_PPROF_ADDR port 0 needs a binary that announces it)", o.bin)
+	}
 	if err := waitUp(s.vanthu + "/readyz"); err != nil {
 		return s, err
 	}
@@ -302,14 +352,16 @@ func startBare(s *servers, dir string) error {
 	os.WriteFile(filepath.Join(dir, "doc.json"), s.docJSON, 0o600)
 	os.WriteFile(filepath.Join(dir, "list.json"), s.listJSON, 0o600)
 	self, _ := os.Executable()
-	bareAddr := freeAddr()
-	bc := exec.Command(self, "-serve-bare", bareAddr, "-doc", filepath.Join(dir, "doc.json"), "-list", filepath.Join(dir, "list.json"))
+	bc := exec.Command(self, "-serve-bare", "127.0.0.1:0", "-doc", filepath.Join(dir, "doc.json"), "-list", filepath.Join(dir, "list.json"))
 	bc.Stderr = os.Stderr
-	if err := bc.Start(); err != nil {
+	lines, err := startAnnounced(bc, "bare listening on ")
+	if bc.Process != nil {
+		s.stop = append(s.stop, func() { bc.Process.Kill(); bc.Wait() })
+	}
+	if err != nil {
 		return err
 	}
-	s.stop = append(s.stop, func() { bc.Process.Kill(); bc.Wait() })
-	s.bare = "http://" + bareAddr
+	s.bare = "http://" + announcedAddr(lines, "bare listening on ")
 	return waitUp(s.bare + "/api/v1/documents/" + s.doc)
 }
 
