@@ -171,36 +171,27 @@ func (e *env) start(ctx context.Context) error {
 	common := []string{"VANTHU_ADMIN_PASSWORD=" + adminPassword, "VANTHU_LOG_LEVEL=warn",
 		"VANTHU_EXCHANGE_POLL=500ms", "VANTHU_EXCHANGE_RETRY_BASE=1s", "VANTHU_EXCHANGE_RETRY_MAX=10s",
 		"VANTHU_EXCHANGE_LEASE=20s", "VANTHU_RESERVATION_TTL=20s"}
+	// The servers listen on ports of their own choosing (port 0), kept
+	// across restarts (Instance.Start).
 	for i := range e.cfg.Instances {
-		port, err := FreePort()
-		if err != nil {
-			return err
-		}
-		xport, err := FreePort()
-		if err != nil {
-			return err
-		}
 		name := fmt.Sprintf("vanthu%d", i+1)
 		in := &Instance{Name: name, Bin: e.cfg.Vanthu, Log: e.logFile(name + ".log"), Env: append(append([]string{}, common...),
-			"VANTHU_DATA_DIR="+filepath.Join(e.cfg.Dir, name), fmt.Sprintf("VANTHU_ADDR=127.0.0.1:%d", port),
+			"VANTHU_DATA_DIR="+filepath.Join(e.cfg.Dir, name), "VANTHU_ADDR=127.0.0.1:0",
 			"VANTHU_DATABASE_URL="+e.pg.URL(), "VANTHU_S3_ENDPOINT="+e.s3.Addr(), "VANTHU_S3_ACCESS_KEY="+s3User,
-			"VANTHU_S3_SECRET_KEY="+s3Key, fmt.Sprintf("VANTHU_EXCHANGE_ADDR=127.0.0.1:%d", xport))}
+			"VANTHU_S3_SECRET_KEY="+s3Key, "VANTHU_EXCHANGE_ADDR=127.0.0.1:0")}
 		e.insts = append(e.insts, in)
 	}
-	pport, err := FreePort()
-	if err != nil {
-		return err
-	}
-	pxport, err := FreePort()
-	if err != nil {
-		return err
-	}
 	e.peer = &Instance{Name: "peer", Bin: e.cfg.Vanthu, Log: e.logFile("peer.log"), Env: append(append([]string{}, common...),
-		"VANTHU_DATA_DIR="+filepath.Join(e.cfg.Dir, "peer"), fmt.Sprintf("VANTHU_ADDR=127.0.0.1:%d", pport),
-		"VANTHU_ORG_ID="+peerOrg, "VANTHU_ORG_NAME="+peerName, "VANTHU_ORG_ABBR=UBND",
-		fmt.Sprintf("VANTHU_EXCHANGE_ADDR=127.0.0.1:%d", pxport))}
-	// Connect the two agencies before any server runs (agency export
-	// creates the shared development PKI in the database).
+		"VANTHU_DATA_DIR="+filepath.Join(e.cfg.Dir, "peer"), "VANTHU_ADDR=127.0.0.1:0",
+		"VANTHU_ORG_ID="+peerOrg, "VANTHU_ORG_NAME="+peerName, "VANTHU_ORG_ABBR=UBND", "VANTHU_EXCHANGE_ADDR=127.0.0.1:0")}
+	for _, in := range append([]*Instance{e.peer}, e.insts...) {
+		if err := in.Start(ctx); err != nil {
+			return err
+		}
+		e.logf("%s on %s", in.Name, in.URL())
+	}
+	// Connect the two agencies, as an operator does, once their exchange
+	// addresses are known.
 	for _, pair := range [][2]*Instance{{e.insts[0], e.peer}, {e.peer, e.insts[0]}} {
 		out, err := pair[0].CLI(ctx, "agency", "export")
 		if err != nil {
@@ -213,12 +204,6 @@ func (e *env) start(ctx context.Context) error {
 		if _, err := pair[1].CLI(ctx, "agency", "add", f); err != nil {
 			return err
 		}
-	}
-	for _, in := range append([]*Instance{e.peer}, e.insts...) {
-		if err := in.Start(ctx); err != nil {
-			return err
-		}
-		e.logf("%s on %s", in.Name, in.URL())
 	}
 	return nil
 }

@@ -201,8 +201,11 @@ func stopProcess(c *exec.Cmd, sig syscall.Signal, grace time.Duration) error {
 type Instance struct {
 	Name string
 	Bin  string
-	Env  []string // VANTHU_* settings (VANTHU_ADDR fixed)
-	Log  io.Writer
+	// Env are its VANTHU_* settings. VANTHU_ADDR and VANTHU_EXCHANGE_ADDR
+	// may give port 0: the first Start puts the addresses serve bound in
+	// their place, and the instance keeps them from then on.
+	Env []string
+	Log io.Writer
 
 	mu    sync.Mutex
 	cmd   *exec.Cmd
@@ -219,10 +222,53 @@ func (in *Instance) URL() string {
 	return ""
 }
 
-// Start runs `vanthu serve` and waits until it listens.
+// announcements are the lines of serve's standard output that give the
+// address a setting's listener bound.
+var announcements = map[string]string{"VANTHU_ADDR": "vanthu listening on http://", "VANTHU_EXCHANGE_ADDR": "vanthu exchange listening on https://"}
+
+// Start runs `vanthu serve` and waits until it listens. A start on port
+// 0 keeps the addresses serve announces (see Env), so that a restart
+// listens where the load, the checks and the peer agency reach it. A
+// restart whose address another process holds meanwhile (a kill -9
+// frees the port until serve binds it again) is tried again for up to
+// 90 s; a port picked and closed beforehand could be taken for good.
 func (in *Instance) Start(ctx context.Context) error {
 	in.mu.Lock()
 	defer in.mu.Unlock()
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		err := in.startLocked(ctx)
+		if err == nil || !in.addressTaken() || time.Now().After(deadline) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+}
+
+// addressTaken reports whether another process holds one of the fixed
+// addresses the instance listens on.
+func (in *Instance) addressTaken() bool {
+	for _, e := range in.Env {
+		k, addr, _ := strings.Cut(e, "=")
+		if _, ok := announcements[k]; !ok || strings.HasSuffix(addr, ":0") {
+			continue
+		}
+		ln, err := net.Listen("tcp", addr)
+		if err == nil {
+			ln.Close()
+		}
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return true
+		}
+	}
+	return false
+}
+
+func (in *Instance) startLocked(ctx context.Context) error {
 	c := exec.Command(in.Bin, "serve")
 	c.Env = append(os.Environ(), in.Env...)
 	tail := &lastBytes{max: 2048}
@@ -234,26 +280,26 @@ func (in *Instance) Start(ctx context.Context) error {
 	if err := c.Start(); err != nil {
 		return err
 	}
-	ready := make(chan bool, 1)
+	ready := make(chan []string, 1) // the lines up to "vanthu listening on"; nil if it never came
 	go func() {
 		sc := bufio.NewScanner(out)
-		ok := false
+		var lines []string
 		for sc.Scan() {
-			if !ok && strings.HasPrefix(sc.Text(), "vanthu listening on ") {
-				ok = true
-				ready <- true
+			if lines = append(lines, sc.Text()); strings.HasPrefix(sc.Text(), announcements["VANTHU_ADDR"]) {
+				ready <- lines
+				io.Copy(io.Discard, out)
+				return
 			}
 		}
-		if !ok {
-			ready <- false
-		}
+		ready <- nil
 	}()
 	select {
-	case ok := <-ready:
-		if !ok {
+	case lines := <-ready:
+		if lines == nil {
 			c.Wait()
 			return fmt.Errorf("%s: serve exited before listening; its log ends:\n%s", in.Name, tail.String())
 		}
+		in.keepAddresses(lines)
 	case <-time.After(90 * time.Second):
 		c.Process.Kill()
 		c.Wait()
@@ -265,6 +311,23 @@ func (in *Instance) Start(ctx context.Context) error {
 	}
 	in.cmd = c
 	return nil
+}
+
+// keepAddresses puts the addresses serve announced in lines in place of
+// the settings that gave port 0.
+func (in *Instance) keepAddresses(lines []string) {
+	for i, e := range in.Env {
+		k, addr, _ := strings.Cut(e, "=")
+		prefix, ok := announcements[k]
+		if !ok || !strings.HasSuffix(addr, ":0") {
+			continue
+		}
+		for _, l := range lines {
+			if a, ok := strings.CutPrefix(l, prefix); ok {
+				in.Env[i] = k + "=" + a
+			}
+		}
+	}
 }
 
 // Kill9 kills the process with SIGKILL and waits for it to be gone.
