@@ -100,7 +100,13 @@ func checkLoadtest(t *testing.T, servers []*server, count, perRole int) *loadtes
 	if total != count {
 		t.Fatalf("%d lifecycles completed, want %d", total, count)
 	}
-	if !strings.Contains(stdout.String(), "p99 ms") || !strings.Contains(stdout.String(), "outgoing") {
+	// Kept alive and reused: at most one connection per request in flight
+	// (perRole lifecycles at once, on any server) and the setup's.
+	if max := int64(len(servers) * (perRole + 1)); rep.Connections < 1 || rep.Connections > max {
+		t.Fatalf("%d connections opened for %d lifecycles, want 1..%d", rep.Connections, count, max)
+	}
+	if !strings.Contains(stdout.String(), "p99 ms") || !strings.Contains(stdout.String(), "outgoing") ||
+		!strings.Contains(stdout.String(), fmt.Sprintf("%d connection(s) opened", rep.Connections)) {
 		t.Fatalf("no table on stdout:\n%s", stdout.String())
 	}
 	return &rep

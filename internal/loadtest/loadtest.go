@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/http"
 	"slices"
 	"sort"
@@ -69,6 +70,10 @@ type Report struct {
 	// attempt failed too.
 	Retried      map[string]int `json:"retried,omitempty"`
 	ErrorSamples []string       `json:"error_samples,omitempty"`
+	// Connections counts the connections the tool's HTTP client opened,
+	// setup included (none counted with Config.HTTPClient): kept alive and
+	// reused, they stay near the requests in flight at once.
+	Connections int64 `json:"connections,omitempty"`
 }
 
 // KindReport counts one kind of lifecycle.
@@ -145,8 +150,8 @@ func (e *httpError) key() string {
 }
 
 type user struct {
-	id    string
-	token string
+	id   string
+	auth client.RequestEditorFn // sets its bearer token, made once
 }
 
 type runner struct {
@@ -156,6 +161,7 @@ type runner struct {
 	users   map[string][]user // role -> users
 	sendTo  client.Org
 	pdf     *pdfTemplate // the one-page PDF each lifecycle uploads a numbered copy of
+	noInput []byte       // an action request without input, encoded once
 
 	mu      sync.Mutex
 	rep     *Report
@@ -166,8 +172,8 @@ type runner struct {
 
 // withDefaults checks cfg and fills in what it leaves out: one user per
 // role, the 80/20 mix, the wall clock and an HTTP client whose idle pool
-// fits the users.
-func (cfg Config) withDefaults() (Config, error) {
+// fits the users, which counts the connections it opens in conns.
+func (cfg Config) withDefaults(conns *atomic.Int64) (Config, error) {
 	if len(cfg.URLs) == 0 {
 		return cfg, errors.New("loadtest: no server URL")
 	}
@@ -187,6 +193,11 @@ func (cfg Config) withDefaults() (Config, error) {
 		tr := http.DefaultTransport.(*http.Transport).Clone()
 		tr.MaxIdleConns = 8 * cfg.UsersPerRole * len(cfg.URLs)
 		tr.MaxIdleConnsPerHost = 8 * cfg.UsersPerRole
+		dial := tr.DialContext
+		tr.DialContext = func(ctx context.Context, network, addr string) (net.Conn, error) {
+			conns.Add(1)
+			return dial(ctx, network, addr)
+		}
 		cfg.HTTPClient = &http.Client{Transport: tr, Timeout: 2 * time.Minute}
 	}
 	return cfg, nil
@@ -197,7 +208,8 @@ func (cfg Config) withDefaults() (Config, error) {
 // admin, no connected agency with Send); errors during the run are in the
 // report.
 func Run(ctx context.Context, cfg Config) (*Report, error) {
-	cfg, err := cfg.withDefaults()
+	var conns atomic.Int64
+	cfg, err := cfg.withDefaults(&conns)
 	if err != nil {
 		return nil, err
 	}
@@ -216,6 +228,9 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		return nil, err
 	}
 	if r.pdf, err = newPDFTemplate(); err != nil {
+		return nil, fmt.Errorf("loadtest: %w", err)
+	}
+	if r.noInput, err = json.Marshal(client.ActionRequest{}); err != nil {
 		return nil, fmt.Errorf("loadtest: %w", err)
 	}
 
@@ -250,6 +265,7 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	stopProgress()
 	rep := r.rep
 	rep.Seconds = cfg.Now().Sub(start).Seconds()
+	rep.Connections = conns.Load()
 	for _, k := range rep.Lifecycles {
 		if rep.Seconds > 0 {
 			k.PerSecond = float64(k.Completed) / rep.Seconds
@@ -397,7 +413,7 @@ func (r *runner) setup(ctx context.Context) error {
 			if err := check("login", httpResp(l), body(l), err, 200); err != nil {
 				return fmt.Errorf("loadtest: %w", err)
 			}
-			r.users[string(role)] = append(r.users[string(role)], user{id: cu.JSON201.Id, token: l.JSON200.Token})
+			r.users[string(role)] = append(r.users[string(role)], user{id: cu.JSON201.Id, auth: client.Bearer(l.JSON200.Token)})
 		}
 	}
 	r.sendTo = client.Org{OrgId: "000.00.31.H13", Name: "UBND phường Long Hòa"}
@@ -458,7 +474,7 @@ func body(a any) []byte {
 
 func (r *runner) as(role string, w int) client.RequestEditorFn {
 	us := r.users[role]
-	return client.Bearer(us[w%len(us)].token)
+	return us[w%len(us)].auth
 }
 
 // create uploads a document (one-page PDF unique to the lifecycle). A
@@ -623,13 +639,14 @@ func (r *runner) retry(ctx context.Context, action string, attempt func() (bool,
 	}
 }
 
-// act applies one action and records its latency.
-func (r *runner) act(ctx context.Context, kind, role string, w int, id string, action client.Action, req client.ActionRequest) error {
+// act applies one action and records its latency. req is the request's
+// JSON body (client.ActionRequest).
+func (r *runner) act(ctx context.Context, kind, role string, w int, id string, action client.Action, req []byte) error {
 	name := kind + " " + string(action)
 	retried := false
 	return r.retry(ctx, name, func() (bool, error) {
 		t0 := time.Now()
-		resp, err := r.client().ApplyAction(ctx, id, action, req, r.as(role, w))
+		resp, err := r.client().ApplyActionWithBody(ctx, id, action, "application/json", bytes.NewReader(req), r.as(role, w))
 		b, err := answer(name, resp, err, http.StatusOK)
 		if err == nil {
 			err = checkDocument(name, b, id, after[action])
@@ -695,7 +712,7 @@ func (r *runner) lifecycle(ctx context.Context, kind string, w, i int) (string, 
 			action client.Action
 		}{client.Archivist, client.ActionArchive})
 		for _, s := range steps {
-			if err := r.act(ctx, kind, string(s.role), w, id, s.action, client.ActionRequest{}); err != nil {
+			if err := r.act(ctx, kind, string(s.role), w, id, s.action, r.noInput); err != nil {
 				return id, err
 			}
 		}
@@ -710,13 +727,17 @@ func (r *runner) lifecycle(ctx context.Context, kind string, w, i int) (string, 
 		return "", err
 	}
 	handler := r.users[string(client.Handler)][w%r.cfg.UsersPerRole].id
+	assign, err := json.Marshal(client.ActionRequest{AssigneeId: &handler})
+	if err != nil {
+		return id, err
+	}
 	for _, s := range []struct {
 		role   client.Role
 		action client.Action
-		req    client.ActionRequest
-	}{{client.Clerk, client.ActionRegister, client.ActionRequest{}}, {client.Officer, client.ActionAssign, client.ActionRequest{AssigneeId: &handler}},
-		{client.Handler, client.ActionStart, client.ActionRequest{}}, {client.Handler, client.ActionComplete, client.ActionRequest{}},
-		{client.Archivist, client.ActionArchive, client.ActionRequest{}}} {
+		req    []byte
+	}{{client.Clerk, client.ActionRegister, r.noInput}, {client.Officer, client.ActionAssign, assign},
+		{client.Handler, client.ActionStart, r.noInput}, {client.Handler, client.ActionComplete, r.noInput},
+		{client.Archivist, client.ActionArchive, r.noInput}} {
 		if err := r.act(ctx, kind, string(s.role), w, id, s.action, s.req); err != nil {
 			return id, err
 		}

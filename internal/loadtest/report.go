@@ -11,7 +11,7 @@ import (
 // per action, errors by action and code.
 func WriteTable(w io.Writer, rep *Report) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(w, "%.1f s over %d server(s), %d user(s) per role\n\n", rep.Seconds, len(rep.URLs), rep.UsersPerRole)
+	fmt.Fprintf(w, "%.1f s over %d server(s), %d user(s) per role, %d connection(s) opened\n\n", rep.Seconds, len(rep.URLs), rep.UsersPerRole, rep.Connections)
 	fmt.Fprintf(tw, "lifecycle\tcompleted\tfailed\tper second\t\n")
 	for _, k := range []string{Outgoing, Incoming} {
 		if l := rep.Lifecycles[k]; l != nil {
