@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strings"
 	"testing"
@@ -187,5 +188,28 @@ func TestLoadtestSendsOnce(t *testing.T) {
 			t.Fatalf("peer received %d of 4 documents: %v", total, seen)
 		}
 		time.Sleep(500 * time.Millisecond)
+	}
+}
+
+// TestLoadtestToolProcs: the tool runs on the processors --procs gives it
+// and puts the previous number back; 0 or a GOMAXPROCS variable leave it.
+func TestLoadtestToolProcs(t *testing.T) {
+	prev := runtime.GOMAXPROCS(0)
+	for _, tc := range []struct {
+		n      int
+		env    string
+		during int
+	}{{1, "", 1}, {0, "", prev}, {1, "3", prev}} {
+		restore := toolProcs(tc.n, func(k string) string {
+			if k == "GOMAXPROCS" {
+				return tc.env
+			}
+			return ""
+		})
+		during := runtime.GOMAXPROCS(0)
+		restore()
+		if during != tc.during || runtime.GOMAXPROCS(0) != prev {
+			t.Errorf("procs %d, GOMAXPROCS=%q: %d during the run (want %d), %d after (want %d)", tc.n, tc.env, during, tc.during, runtime.GOMAXPROCS(0), prev)
+		}
 	}
 }
