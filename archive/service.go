@@ -313,7 +313,7 @@ func (s *Service) putParts(ctx context.Context, docID, prefix string, parts []pa
 			var err error
 			switch {
 			case p.file != nil:
-				oi, err = s.copyFile(ctx, prefix+p.name, *p.file, opts)
+				oi, err = s.copyFile(ctx, prefix+p.name, rp.files, *p.file, opts)
 			case p.meta != nil:
 				oi, kept, err = s.putMetadata(ctx, prefix+p.name, p.data, rp, opts)
 			default:
@@ -349,7 +349,8 @@ type part struct {
 // the split layout wrote them, for a retry that keeps a metadata.json of
 // that layout.
 type recordParts struct {
-	parts        []part // the files, and the report when metadata cannot carry it
+	parts        []part          // the files, and the report when metadata cannot carry it
+	files        []workflow.File // the document's files (a tailed file's base is one)
 	meta         *Metadata
 	verification []byte // the split layout's verification.json (nil: no report)
 	events       []byte // events.json, in both layouts
@@ -371,7 +372,7 @@ func (rp *recordParts) split(kept *Metadata) []part {
 // (verification.json, named by the metadata).
 func (s *Service) recordParts(d *workflow.Document, events []workflow.Event, rec *Record, signer *workflow.User) (*recordParts, error) {
 	nfs := recordFiles(d)
-	rp := &recordParts{parts: make([]part, 0, len(nfs)+1)}
+	rp := &recordParts{parts: make([]part, 0, len(nfs)+1), files: d.Files}
 	files := make([]FileMeta, len(nfs))
 	for i, nf := range nfs {
 		files[i] = FileMeta{Name: nf.name, OriginalName: nf.f.Name, Kind: string(nf.f.Kind),
@@ -477,16 +478,17 @@ func hexSum(b []byte) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// copyFile streams a file from the work store into the archive store;
-// both stores verify its SHA-256 (the archive store refuses content that
-// does not match).
-func (s *Service) copyFile(ctx context.Context, key string, f workflow.File, opts workflow.PutOptions) (workflow.ObjectInfo, error) {
+// copyFile streams f, a file of files, from the work store (or, when it
+// is tailed, its base and its tail: workflow.Files) into the archive
+// store; the read and the archive store both verify its SHA-256 (the
+// archive store refuses content that does not match).
+func (s *Service) copyFile(ctx context.Context, key string, files []workflow.File, f workflow.File, opts workflow.PutOptions) (workflow.ObjectInfo, error) {
 	// No Stat first: Put answers an object an earlier attempt wrote with
 	// the same content as a success, in the same round trip.
 	if s.Work == nil {
 		return workflow.ObjectInfo{}, workflow.Errorf(workflow.EUNAVAILABLE, "no work store to copy %s from", f.Name)
 	}
-	rc, _, err := s.Work.Get(ctx, workflow.BlobKey(f.SHA256))
+	rc, err := workflow.FilesOf(s.Work, s.Repo).Open(ctx, files, f)
 	if err != nil {
 		// Gone from the work store: an earlier attempt may have archived it.
 		if oi, serr := s.Store.Stat(ctx, key); serr == nil && oi.SHA256 == f.SHA256 && oi.Size == f.Size {

@@ -3,7 +3,9 @@
 // Files are stored before the transaction that refers to them
 // (content-addressed by SHA-256 under workflow.BlobKey, so a retry or a
 // second upload of the same bytes writes nothing new); a request cut
-// before its commit leaves a blob no row refers to. The Collector deletes
+// before its commit leaves a blob no row refers to. (A signed revision
+// stored as its tail is a database row written in that transaction: no
+// blob, nothing to collect; Refs names only whole blobs.) The Collector deletes
 // those, beside uploads and beside other runs, by a protocol with the
 // database (Claims; storage/gormdb/blobclaims.go) whose correctness
 // depends on no clock:

@@ -4,11 +4,8 @@ import (
 	"bytes"
 	"context"
 	"crypto"
-	"crypto/sha256"
 	"crypto/x509"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -62,7 +59,8 @@ type EnvelopeInput struct {
 	Doc      *workflow.Document
 	Signer   *workflow.User // the official who signed (SignerInfo); may be nil
 	Blobs    workflow.Blobs
-	Business edxml.Business // zero: a new document
+	Tails    workflow.TailReader // the signed files stored as tails (nil: none)
+	Business edxml.Business      // zero: a new document
 	Now      time.Time
 }
 
@@ -109,7 +107,7 @@ func BuildEnvelope(ctx context.Context, in EnvelopeInput) ([]byte, string, error
 		files := []workflow.File{main}
 		files = append(files, signedAttachments(d)...)
 		for i, f := range files {
-			b, err := readBlob(ctx, in.Blobs, f.SHA256)
+			b, err := (workflow.Files{Blobs: in.Blobs, Tails: in.Tails}).Read(ctx, d.Files, f)
 			if err != nil {
 				return nil, "", err
 			}
@@ -146,23 +144,6 @@ func signedAttachments(d *workflow.Document) []workflow.File {
 		out = append(out, f)
 	}
 	return out
-}
-
-func readBlob(ctx context.Context, blobs workflow.Blobs, sha string) ([]byte, error) {
-	rc, _, err := blobs.Get(ctx, workflow.BlobKey(sha))
-	if err != nil {
-		return nil, fmt.Errorf("read blob %s: %w", sha, err)
-	}
-	defer rc.Close()
-	b, err := io.ReadAll(rc)
-	if err != nil {
-		return nil, fmt.Errorf("read blob %s: %w", sha, err)
-	}
-	sum := sha256.Sum256(b)
-	if hex.EncodeToString(sum[:]) != sha {
-		return nil, workflow.Errorf(workflow.EINTERNAL, "blob %s does not match its hash", sha)
-	}
-	return b, nil
 }
 
 var urgencyOf = map[int]workflow.Urgency{0: workflow.UrgencyNormal, 1: workflow.UrgencyUrgent,

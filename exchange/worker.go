@@ -191,7 +191,7 @@ func (w *Worker) build(ctx context.Context, dl workflow.Delivery) ([]byte, strin
 	}
 	switch dl.Kind {
 	case workflow.DeliverDocument, DeliverRevoke:
-		in := EnvelopeInput{Self: w.Self, Doc: d, Blobs: w.Blobs, Now: w.now()}
+		in := EnvelopeInput{Self: w.Self, Doc: d, Blobs: w.Blobs, Tails: workflow.FilesOf(w.Blobs, w.Repo).Tails, Now: w.now()}
 		if d.SignerID != "" {
 			if u, err := w.Repo.User(ctx, d.SignerID); err == nil {
 				in.Signer = u

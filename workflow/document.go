@@ -108,6 +108,10 @@ type File struct {
 	Size      int64
 	Kind      FileKind
 	CreatedAt time.Time
+	// Base is the SHA-256 of the file of the same document this one
+	// extends ("": a whole blob): the file is that one followed by its
+	// tail, stored in the database (files.go).
+	Base string
 }
 
 // BlobKey is the object key under which content with this hash is stored.

@@ -134,7 +134,7 @@ func (s *Service) receiveFiles(ctx context.Context, d *Document, in *ReceiveInpu
 			return nil, err
 		}
 	} else if s.Signer != nil {
-		pdf, err := s.readBlob(ctx, main.SHA256)
+		pdf, err := s.files().Read(ctx, []File{main}, main)
 		if err != nil {
 			return nil, err
 		}

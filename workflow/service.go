@@ -288,13 +288,8 @@ func (s *Service) store(ctx context.Context, u *Upload, kind FileKind, inspect b
 	return File{SHA256: sum, Name: u.Name, Size: u.Size, Kind: kind, CreatedAt: s.now()}, nil
 }
 
-func (s *Service) putBytes(ctx context.Context, name string, b []byte, kind FileKind) (File, error) {
-	f := s.fileOf(name, b, kind)
-	return f, s.storeBytes(ctx, f, b)
-}
-
 // fileOf describes b as a file of the document (its SHA-256 names the
-// blob); storeBytes then stores it.
+// blob); storeBytes or storeRevision then stores it.
 func (s *Service) fileOf(name string, b []byte, kind FileKind) File {
 	sum := sha256.Sum256(b)
 	return File{SHA256: hex.EncodeToString(sum[:]), Name: name, Size: int64(len(b)), Kind: kind, CreatedAt: s.now()}
@@ -453,7 +448,7 @@ func (s *Service) OpenFile(ctx context.Context, actor *User, id, sha string) (io
 	if !ok {
 		return nil, File{}, Errorf(ENOTFOUND, "document %s has no such file", id)
 	}
-	rc, _, err := s.Blobs.Get(ctx, BlobKey(f.SHA256))
+	rc, err := s.files().Open(ctx, d.Files, f)
 	if err != nil {
 		return nil, File{}, fmt.Errorf("open file of %s: %w", id, err)
 	}
@@ -701,6 +696,7 @@ type prechecked struct {
 	// Set by prepare: files to add, the verification report, the issue's
 	// reserved number and date, and data for the audit event.
 	files        []File
+	tails        []Tail // of files stored as tails (storeRevision)
 	verification *Verification
 	reservation  *Reservation
 	issuedAt     time.Time
@@ -818,8 +814,8 @@ func (s *Service) prepare(ctx context.Context, d *Document, t Transition, actor 
 			return nil, fmt.Errorf("layer 1 (official) signature: %w", err)
 		}
 		release()
-		f, err := s.putBytes(ctx, strings.TrimSuffix(src.Name, ".pdf")+".signed-l1.pdf", signed, FileSigned)
-		if err != nil {
+		f := s.fileOf(strings.TrimSuffix(src.Name, ".pdf")+".signed-l1.pdf", signed, FileSigned)
+		if err := s.storeRevision(ctx, &f, signed, src, pdf, pre); err != nil {
 			return nil, err
 		}
 		pre.files = append(pre.files, f)
@@ -875,11 +871,10 @@ func (s *Service) signIssue(ctx context.Context, d *Document, res *Reservation, 
 		pre.verifyCode = c
 		pre.data["verify_code"] = c
 	}
-	var files []File
-	var out [][]byte
+	var revs []revision
 	var v Verification
 	var err error
-	s.signOn(func() { files, out, v, err = s.signIssued(ctx, &w, d, pdf, src, pre) })
+	s.signOn(func() { revs, v, err = s.signIssued(ctx, &w, d, pdf, src, pre) })
 	if err != nil {
 		return err
 	}
@@ -895,18 +890,18 @@ func (s *Service) signIssue(ctx context.Context, d *Document, res *Reservation, 
 		return Errorf(EUNPROCESSABLE, "the signed document is %s, not valid (%s): it was not issued", v.Verdict, strings.Join(v.Reasons, "; "))
 	}
 	release()
-	for i, f := range files {
-		if err := s.storeBytes(ctx, f, out[i]); err != nil {
+	for _, r := range revs {
+		if err := s.storeRevision(ctx, &r.file, r.bytes, r.base, r.baseBytes, pre); err != nil {
 			return err
 		}
+		pre.files = append(pre.files, r.file)
 	}
-	pre.files = append(pre.files, files...)
 	pre.verification = &v
 	pre.issuedAt = issuedAt
 	pre.data["number"] = fmt.Sprint(res.Number)
 	pre.data["notation"] = res.Notation
 	pre.data["register"] = string(res.Register)
-	pre.data["sha256"] = files[0].SHA256
+	pre.data["sha256"] = revs[0].file.SHA256
 	pre.data["verdict"] = v.Verdict
 	return nil
 }
@@ -914,31 +909,30 @@ func (s *Service) signIssue(ctx context.Context, d *Document, res *Reservation, 
 // signIssued is the CPU-bound part of signIssue, on w (d numbered):
 // layer 2 on pdf, the agency signature on each of d's attachments and the
 // verification of the signed file. It returns the signed files, the main
-// one first, with their bytes.
-func (s *Service) signIssued(ctx context.Context, w, d *Document, pdf []byte, src File, pre *prechecked) ([]File, [][]byte, Verification, error) {
+// one first.
+func (s *Service) signIssued(ctx context.Context, w, d *Document, pdf []byte, src File, pre *prechecked) ([]revision, Verification, error) {
 	signed, err := s.Signer.SignAgency(ctx, w, pdf)
 	if err != nil {
-		return nil, nil, Verification{}, fmt.Errorf("layer 2 (agency) signature: %w", err)
+		return nil, Verification{}, fmt.Errorf("layer 2 (agency) signature: %w", err)
 	}
 	f := s.fileOf(strings.TrimSuffix(strings.TrimSuffix(src.Name, ".pdf"), ".signed-l1")+".signed.pdf", signed, FileSigned)
 	w.Files = append(w.Files, f)
-	out := [][]byte{signed}
-	files := []File{f}
+	revs := []revision{{file: f, bytes: signed, base: src, baseBytes: pdf}}
 	for _, a := range d.Files {
 		if a.Kind != FileAttachment {
 			continue
 		}
-		ab, err := s.readBlob(ctx, a.SHA256)
+		ab, err := s.files().Read(ctx, d.Files, a)
 		if err != nil {
-			return nil, nil, Verification{}, err
+			return nil, Verification{}, err
 		}
 		sa, err := s.Signer.SignAttachment(ctx, w, ab)
 		if err != nil {
-			return nil, nil, Verification{}, fmt.Errorf("agency signature on attachment %q: %w", a.Name, err)
+			return nil, Verification{}, fmt.Errorf("agency signature on attachment %q: %w", a.Name, err)
 		}
 		sf := s.fileOf(a.Name, sa, FileAttachment)
 		pre.data["attachment:"+sf.SHA256] = a.Name
-		out, files = append(out, sa), append(files, sf)
+		revs = append(revs, revision{file: sf, bytes: sa, base: a, baseBytes: ab})
 		w.Files = append(w.Files, sf)
 	}
 	var v Verification
@@ -948,9 +942,9 @@ func (s *Service) signIssued(ctx context.Context, w, d *Document, pdf []byte, sr
 		v, err = s.Signer.Verify(ctx, signed)
 	}
 	if err != nil {
-		return nil, nil, Verification{}, fmt.Errorf("verify issued document: %w", err)
+		return nil, Verification{}, fmt.Errorf("verify issued document: %w", err)
 	}
-	return files, out, v, nil
+	return revs, v, nil
 }
 
 // signOn runs fn, the CPU-bound work of a turn to sign, with SignOn.
@@ -979,6 +973,9 @@ func (s *Service) effects(ctx context.Context, tx Tx, d *Document, t Transition,
 		}
 		ev.Data["assignee_id"] = in.AssigneeID
 	case Sign:
+		if err := putTails(ctx, tx, pre.tails); err != nil {
+			return err
+		}
 		d.Files = append(d.Files, pre.files...)
 	case Issue:
 		return s.issueEffects(ctx, tx, d, pre)
@@ -1033,6 +1030,9 @@ func (s *Service) issueEffects(ctx context.Context, tx Tx, d *Document, pre prec
 	d.Register, d.Year, d.Number, d.IssuedAt, d.Notation = r.Register, r.Year, r.Number, &issuedAt, r.Notation
 	if pre.verifyCode != "" {
 		d.VerifyCode = pre.verifyCode
+	}
+	if err := putTails(ctx, tx, pre.tails); err != nil {
+		return err
 	}
 	d.Files = append(d.Files, pre.files...)
 	d.Verification = pre.verification
@@ -1106,33 +1106,8 @@ func (s *Service) currentPDF(ctx context.Context, d *Document) ([]byte, File, er
 	if !ok {
 		return nil, File{}, Errorf(EINVALID, "document %s has no file", d.ID)
 	}
-	b, err := s.readBlob(ctx, f.SHA256)
+	b, err := s.files().Read(ctx, d.Files, f)
 	return b, f, err
-}
-
-// maxBlobPresize bounds the buffer readBlob makes ahead of reading.
-const maxBlobPresize = 256 << 20
-
-func (s *Service) readBlob(ctx context.Context, sha string) ([]byte, error) {
-	rc, info, err := s.Blobs.Get(ctx, BlobKey(sha))
-	if err != nil {
-		return nil, fmt.Errorf("read blob %s: %w", sha, err)
-	}
-	defer rc.Close()
-	// Sized from the store's record (io.ReadAll doubles its way there,
-	// about twice the file in garbage); with bytes.MinRead to spare the
-	// read meets EOF without growing. A wrong size costs only a regrowth.
-	buf := bytes.NewBuffer(make([]byte, 0, min(max(info.Size, 0), maxBlobPresize)+bytes.MinRead))
-	_, err = buf.ReadFrom(rc)
-	b := buf.Bytes()
-	if err != nil {
-		return nil, fmt.Errorf("read blob %s: %w", sha, err)
-	}
-	sum := sha256.Sum256(b)
-	if hex.EncodeToString(sum[:]) != sha {
-		return nil, Errorf(EINTERNAL, "blob %s does not match its hash: storage corruption", sha)
-	}
-	return b, nil
 }
 
 // Register returns a register's entries for a year.

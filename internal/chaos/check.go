@@ -421,6 +421,16 @@ func (k *checks) blobs(ctx context.Context) {
 			c.fail("referenced blob %s missing", key)
 		}
 	}
+	// A tailed file (a signed revision) has no blob: its tail row must be
+	// there, on the base the file names.
+	missing, err := k.e.pg.Query(ctx, "postgres", missingTails)
+	if err != nil {
+		k.fatal(c.Name, err)
+		return
+	}
+	for _, m := range missing {
+		c.fail("tailed file %s: no tail on its base", m)
+	}
 	k.add(c)
 	if len(k.rep.PlantedOrphans) > 0 {
 		k.add(judgePlanted(k.rep.PlantedOrphans, orphans))
@@ -454,8 +464,14 @@ func (e *env) peerSubjects(ctx context.Context, peer *api) (map[string]int, erro
 	}
 }
 
+// missingTails lists the tailed files (documents.files with a base) whose
+// tail row is missing.
+const missingTails = `SELECT f->>'sha256' FROM documents, jsonb_array_elements(files::jsonb) AS f
+WHERE f->>'base' IS NOT NULL AND NOT EXISTS (SELECT 1 FROM file_tails t WHERE t.sha256 = f->>'sha256' AND t.base_sha256 = f->>'base')`
+
 // referencedBlobs returns the work-bucket keys committed rows refer to:
-// every file of every document and the users' signature images.
+// every file of every document stored whole (a tailed file has none) and
+// the users' signature images.
 func (e *env) referencedBlobs(ctx context.Context) (map[string]bool, error) {
 	refs := map[string]bool{}
 	rows, err := e.pg.Query(ctx, "postgres", "SELECT files FROM documents")
@@ -465,12 +481,15 @@ func (e *env) referencedBlobs(ctx context.Context) (map[string]bool, error) {
 	for _, r := range rows {
 		var files []struct {
 			SHA256 string `json:"sha256"`
+			Base   string `json:"base"`
 		}
 		if err := json.Unmarshal([]byte(r), &files); err != nil {
 			return nil, fmt.Errorf("documents.files %q: %w", r, err)
 		}
 		for _, f := range files {
-			refs[workflow.BlobKey(f.SHA256)] = true
+			if f.Base == "" {
+				refs[workflow.BlobKey(f.SHA256)] = true
+			}
 		}
 	}
 	rows, err = e.pg.Query(ctx, "postgres", "SELECT signature_image FROM users WHERE signature_image <> ''")

@@ -534,11 +534,14 @@ func (c *conn) sawFiles(id string, version int, files string) {
 	c.files[id] = seenFiles{version, files}
 }
 
-// fileSums are the SHA-256s of d's files.
+// fileSums are the SHA-256s of d's blobs: its files stored whole (a
+// tailed file is in the database, and its base a file of d).
 func fileSums(d *workflow.Document) []string {
 	out := make([]string, 0, len(d.Files))
 	for _, f := range d.Files {
-		out = append(out, f.SHA256)
+		if f.Base == "" {
+			out = append(out, f.SHA256)
+		}
 	}
 	return out
 }

@@ -8,7 +8,9 @@ import (
 
 // ReferencedBlobs calls fn with the SHA-256 of every work-store blob a
 // committed row refers to: each file of each document (documents.files)
-// and each user's signature image (users.signature_image). A SHA-256 may
+// stored whole — a tailed file has no blob, and its base is a file of
+// the same document — and each user's signature image
+// (users.signature_image). A SHA-256 may
 // come more than once. It reads from the reader pool, so the single
 // SQLite writer is not held while it walks every document. The blob
 // collector (blobgc) deletes nothing this names.
@@ -32,6 +34,9 @@ func (d *DB) ReferencedBlobs(ctx context.Context, fn func(sha256 string) error) 
 			return fmt.Errorf("referenced blobs: documents.files %.80q: %w", raw, err)
 		}
 		for _, f := range files {
+			if f.Base != "" {
+				continue
+			}
 			if err := fn(f.SHA256); err != nil {
 				return err
 			}

@@ -42,6 +42,17 @@ type pgTx struct {
 	begun bool
 	done  bool  // committed with its last statement (commitWith)
 	err   error // BEGIN's failure, returned by Commit
+	// deferred are statements that need no answer (PutTail's inserts),
+	// sent with the statements that commit (commitAlone, commitResult,
+	// Commit), in front of them.
+	deferred []pgStmt
+}
+
+// deferStmt queues s to go with the statements that commit.
+func (t *pgTx) deferStmt(s pgStmt) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.deferred = append(t.deferred, s)
 }
 
 var (
@@ -99,10 +110,13 @@ func (t *pgTx) begin(ctx context.Context) error {
 // (answered ROLLBACK) is pgx.ErrTxCommitRollback, as pgx's own Tx says.
 func (t *pgTx) Commit() error {
 	t.mu.Lock()
-	begun, done, err := t.begun, t.done, t.err
+	begun, done, err, deferred := t.begun, t.done, t.err, t.deferred
 	t.mu.Unlock()
-	if !begun || done || err != nil {
+	if done || err != nil || (!begun && len(deferred) == 0) {
 		return err
+	}
+	if len(deferred) > 0 {
+		return t.commitDeferred(!begun)
 	}
 	return t.sc.Raw(func(dc any) error {
 		sc, ok := dc.(*stdlib.Conn)
@@ -115,6 +129,31 @@ func (t *pgTx) Commit() error {
 		}
 		return err
 	})
+}
+
+// commitDeferred sends the deferred statements and COMMIT in one round
+// trip (after BEGIN when begin).
+func (t *pgTx) commitDeferred(begin bool) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	stmts := append(slices.Clip(t.deferred), pgStmt{query: "commit"})
+	var results []*pgconn.Result
+	err := t.sc.Raw(func(dc any) error {
+		var err error
+		results, err = t.sendPipeline(t.ctx, dc, begin, stmts)
+		return err
+	})
+	t.begun = true
+	switch {
+	case err != nil:
+		return err
+	case len(results) == 0:
+		return fmt.Errorf("commit: no results")
+	case results[len(results)-1].CommandTag.String() == "ROLLBACK":
+		return pgx.ErrTxCommitRollback
+	}
+	t.deferred, t.done = nil, true
+	return nil
 }
 
 // Rollback rolls back, if anything began. A connection whose rollback
@@ -404,6 +443,10 @@ func (t *pgTx) commitResult(ctx context.Context, query string, args []any, guard
 	if begin || !guarded {
 		stmts = stmts[1:]
 	}
+	// The deferred statements go first: a rollback to the savepoint
+	// keeps them (sent, they are no longer deferred), a whole one does
+	// not (still deferred).
+	stmts = append(slices.Clip(t.deferred), stmts...)
 	var results []*pgconn.Result
 	err := t.sc.Raw(func(dc any) error {
 		var err error
@@ -426,6 +469,7 @@ func (t *pgTx) commitResult(ctx context.Context, query string, args []any, guard
 		t.begun = false
 		return nil, false, nil
 	case errors.As(err, &pgErr) && pgErr.Code == "22012":
+		t.deferred = nil
 		_, err := t.sc.ExecContext(ctx, "rollback to savepoint vanthu_last")
 		return nil, false, err
 	case err != nil:
@@ -438,7 +482,7 @@ func (t *pgTx) commitResult(ctx context.Context, query string, args []any, guard
 	case results[len(results)-1].CommandTag.String() == "ROLLBACK":
 		return nil, false, pgx.ErrTxCommitRollback
 	}
-	t.done = true
+	t.done, t.deferred = true, nil
 	return results[len(results)-2], true, nil
 }
 
@@ -552,7 +596,7 @@ func (t *pgTx) commitAlone(ctx context.Context, pre []pgStmt, query string, args
 	if t.err != nil || t.done || t.begun {
 		return false, nil
 	}
-	stmts := append(append(slices.Clip(pre), pgStmt{query: query, args: args}), pgStmt{query: "commit"})
+	stmts := append(append(append(slices.Clip(pre), t.deferred...), pgStmt{query: query, args: args}), pgStmt{query: "commit"})
 	var results []*pgconn.Result
 	err := t.sc.Raw(func(dc any) error {
 		var err error
@@ -580,7 +624,7 @@ func (t *pgTx) commitAlone(ctx context.Context, pre []pgStmt, query string, args
 	case results[len(results)-1].CommandTag.String() == "ROLLBACK":
 		return false, pgx.ErrTxCommitRollback
 	}
-	t.done = true
+	t.done, t.deferred = true, nil
 	return true, nil
 }
 

@@ -84,6 +84,7 @@ type fileJSON struct {
 	Size      int64     `json:"size"`
 	Kind      string    `json:"kind"`
 	CreatedAt time.Time `json:"created_at"`
+	Base      string    `json:"base,omitempty"` // a tailed file's base (file_tails)
 }
 
 func documentFromDomain(d *workflow.Document) (*documentRow, error) {
@@ -151,7 +152,7 @@ func (r *documentRow) encodeJSONColumns(d *workflow.Document) error {
 	r.Recipients = string(b)
 	files := make([]fileJSON, 0, len(d.Files))
 	for _, f := range d.Files {
-		files = append(files, fileJSON{SHA256: f.SHA256, Name: f.Name, Size: f.Size, Kind: string(f.Kind), CreatedAt: utc(f.CreatedAt)})
+		files = append(files, fileJSON{SHA256: f.SHA256, Name: f.Name, Size: f.Size, Kind: string(f.Kind), CreatedAt: utc(f.CreatedAt), Base: f.Base})
 	}
 	if b, err = json.Marshal(files); err != nil {
 		return fmt.Errorf("encode files: %w", err)

@@ -1,0 +1,100 @@
+package gormdb
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// fileTailRow is the tail of a file stored as the incremental update of
+// another (workflow.Tail): a signed revision of a document's PDF. It is
+// written in the transaction that adds the file to its document, and
+// never changed: the key names the content.
+type fileTailRow struct {
+	SHA256     string    `gorm:"column:sha256;primaryKey"`
+	BaseSHA256 string    `gorm:"column:base_sha256;primaryKey"`
+	BaseSize   int64     `gorm:"not null"`
+	Tail       []byte    `gorm:"not null"`
+	CreatedAt  time.Time `gorm:"not null"`
+}
+
+func (fileTailRow) TableName() string { return "file_tails" }
+
+// fileTailV8 is file_tails as migration 8 creates it.
+type fileTailV8 struct {
+	SHA256     string    `gorm:"column:sha256;primaryKey"`
+	BaseSHA256 string    `gorm:"column:base_sha256;primaryKey"`
+	BaseSize   int64     `gorm:"not null"`
+	Tail       []byte    `gorm:"not null"`
+	CreatedAt  time.Time `gorm:"not null"`
+}
+
+func fileTailsV8(_ context.Context, _ *DB, g *gorm.DB) error {
+	if g.Migrator().HasTable("file_tails") {
+		return nil
+	}
+	return g.Table("file_tails").Migrator().CreateTable(&fileTailV8{})
+}
+
+var (
+	_ workflow.TailReader = (*DB)(nil)
+	_ workflow.TailWriter = (*conn)(nil)
+)
+
+// The statements of file_tails (no gorm reflection: a tail is read by
+// every step after a signature).
+const (
+	tailSelectSQLite = "SELECT base_size, tail FROM file_tails WHERE sha256 = ? AND base_sha256 = ?"
+	tailSelectPG     = "SELECT base_size, tail FROM file_tails WHERE sha256 = $1 AND base_sha256 = $2"
+	tailInsertSQLite = "INSERT INTO file_tails (sha256, base_sha256, base_size, tail, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+	tailInsertPG     = "INSERT INTO file_tails (sha256, base_sha256, base_size, tail, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING"
+)
+
+// Tail implements workflow.TailReader: ENOTFOUND when the file has no
+// tail on that base.
+func (d *DB) Tail(ctx context.Context, sha, base string) (t workflow.Tail, err error) {
+	return d.reader(ctx).tail(ctx, sha, base)
+}
+
+func (c *conn) tail(ctx context.Context, sha, base string) (t workflow.Tail, err error) {
+	query := tailSelectSQLite
+	if c.pg() {
+		query = tailSelectPG
+	}
+	g := c.g
+	start := time.Now()
+	defer func() {
+		g.Logger.Trace(ctx, start, func() (string, int64) { return query, 1 }, err)
+	}()
+	t = workflow.Tail{SHA256: sha, Base: base}
+	err = g.Statement.ConnPool.QueryRowContext(c.pointRead(ctx), query, sha, base).Scan(&t.BaseSize, &t.Bytes)
+	if errors.Is(err, sql.ErrNoRows) {
+		return workflow.Tail{}, workflow.Errorf(workflow.ENOTFOUND, "no tail of file %s on %s", sha, base)
+	}
+	if err != nil {
+		return workflow.Tail{}, c.db.translate(err, "tail of file %s", sha)
+	}
+	return t, nil
+}
+
+// PutTail implements workflow.TailWriter. On PostgreSQL the insert is
+// not sent on its own: it goes with the statement that commits the
+// transaction, in the same round trip (pgTx.defer).
+func (c *conn) PutTail(ctx context.Context, t workflow.Tail) error {
+	args := []any{t.SHA256, t.Base, t.BaseSize, t.Bytes, utc(c.db.Now())}
+	if p, ok := c.g.Statement.ConnPool.(*pgTx); ok {
+		p.deferStmt(pgStmt{query: tailInsertPG, args: args})
+		return nil
+	}
+	query := tailInsertSQLite
+	if c.pg() {
+		query = tailInsertPG
+	}
+	_, err := c.g.Statement.ConnPool.ExecContext(ctx, query, args...)
+	return c.db.translate(err, "store the tail of file %s", t.SHA256)
+}

@@ -1,0 +1,221 @@
+package gormdb_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"io"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/vanthu/vanthu/storage/gormdb"
+	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
+	"github.com/vanthu/vanthu/workflow"
+	"github.com/vanthu/vanthu/workflow/workflowtest"
+)
+
+// tailEnv is a workflow.Service on a gormdb repository with a handler,
+// an official and a clerk.
+type tailEnv struct {
+	db    *gormdb.DB
+	blobs workflow.Blobs
+	svc   *workflow.Service
+	users map[workflow.Role]*workflow.User
+}
+
+func newTailEnv(t *testing.T, backend string, signer workflow.Signer) *tailEnv {
+	t.Helper()
+	ctx := context.Background()
+	e := &tailEnv{db: gormdbtest.Open(t, backend), blobs: workflowtest.TempBlobs(t), users: map[workflow.Role]*workflow.User{}}
+	now := time.Date(2026, 11, 25, 10, 0, 0, 0, workflow.Vietnam)
+	e.svc = &workflow.Service{Repo: e.db, Blobs: e.blobs, Signer: signer,
+		Agency: workflow.Agency{OrgID: "000.00.12.H13", Name: "UBND quận Bình Thủy", Abbr: "UBND"},
+		Now:    func() time.Time { return now }}
+	err := e.db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+		for _, r := range []workflow.Role{workflow.RoleHandler, workflow.RoleOfficer, workflow.RoleClerk} {
+			u := &workflow.User{ID: "u-" + string(r), Username: string(r), Roles: []workflow.Role{r}}
+			e.users[r] = u
+			if err := tx.CreateUser(ctx, u); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return e
+}
+
+var tailDraft = []byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+
+// issue drafts an outgoing document with an attachment and takes it to
+// issued, returning it as read back from the database.
+func (e *tailEnv) issue(t *testing.T) *workflow.Document {
+	t.Helper()
+	ctx := context.Background()
+	att := append(slices.Clone(tailDraft), "%attachment\n"...)
+	d, err := e.svc.Create(ctx, e.users[workflow.RoleHandler], workflow.CreateInput{Direction: workflow.Outgoing, Type: "QĐ",
+		Subject: "Về việc lưu phần nối thêm", SignerID: e.users[workflow.RoleOfficer].ID,
+		File:        &workflow.Upload{Name: "a.pdf", Size: int64(len(tailDraft)), Content: bytes.NewReader(tailDraft)},
+		Attachments: []workflow.Upload{{Name: "pl.pdf", Size: int64(len(att)), Content: bytes.NewReader(att)}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		role   workflow.Role
+		action workflow.Action
+	}{{workflow.RoleHandler, workflow.Submit}, {workflow.RoleOfficer, workflow.Approve}, {workflow.RoleOfficer, workflow.Sign}, {workflow.RoleClerk, workflow.Issue}} {
+		if _, err := e.svc.Apply(ctx, e.users[step.role], d.ID, step.action, workflow.ActionInput{}); err != nil {
+			t.Fatalf("%s: %v", step.action, err)
+		}
+	}
+	d, err = e.db.Document(ctx, d.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+// read reads file f of d through the service (the download's path) and
+// through workflow.Files (the archive's and the exchange's).
+func (e *tailEnv) read(t *testing.T, d *workflow.Document, f workflow.File) ([]byte, error) {
+	t.Helper()
+	ctx := context.Background()
+	rc, _, err := e.svc.OpenFile(ctx, e.users[workflow.RoleClerk], d.ID, f.SHA256)
+	if err != nil {
+		return nil, err
+	}
+	b, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		return nil, err
+	}
+	b2, err := workflow.FilesOf(e.blobs, e.db).Read(ctx, d.Files, f)
+	if err != nil {
+		return nil, err
+	}
+	if !bytes.Equal(b, b2) {
+		t.Fatalf("file %s: OpenFile and Files.Read differ", f.Name)
+	}
+	return b, nil
+}
+
+func sha(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
+}
+
+// TestSignedRevisionsAreTails: layer 1, layer 2 and the signed
+// attachment extend the files they sign, so they are stored as tails in
+// the database (no work-store blob), and read back byte for byte with
+// their hash; the collector's references name only whole blobs; a
+// corrupted or missing tail is refused (EINTERNAL), not served.
+func TestSignedRevisionsAreTails(t *testing.T) {
+	for _, backend := range gormdbtest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			ctx := context.Background()
+			e := newTailEnv(t, backend, workflowtest.Signer{})
+			d := e.issue(t)
+			if len(d.Files) != 5 {
+				t.Fatalf("files: %+v", d.Files)
+			}
+			byName := map[string][]byte{"a.pdf": tailDraft}
+			byName["a.signed-l1.pdf"] = append(slices.Clone(tailDraft), "\n%L1 u-officer\n"...)
+			byName["a.signed.pdf"] = append(slices.Clone(byName["a.signed-l1.pdf"]), "\n%L2 "+d.Notation+"\n"...)
+			att := append(slices.Clone(tailDraft), "%attachment\n"...)
+			tailed := 0
+			for _, f := range d.Files {
+				want := byName[f.Name]
+				if f.Name == "pl.pdf" {
+					want = att
+					if f.Base != "" {
+						want = append(slices.Clone(att), "\n%A "+d.Notation+"\n"...)
+					}
+				}
+				got, err := e.read(t, d, f)
+				if err != nil || !bytes.Equal(got, want) || sha(got) != f.SHA256 || int64(len(got)) != f.Size {
+					t.Errorf("file %s (base %q): %q, %v; want %q with its hash", f.Name, f.Base, got, err, want)
+				}
+				_, err = e.blobs.Stat(ctx, workflow.BlobKey(f.SHA256))
+				switch {
+				case f.Kind == workflow.FileSigned || (f.Name == "pl.pdf" && f.Base != ""):
+					tailed++
+					if f.Base == "" || workflow.ErrorCode(err) != workflow.ENOTFOUND {
+						t.Errorf("signed file %s: base %q, work-store object: %v; want a tail and no object", f.Name, f.Base, err)
+					}
+				case err != nil || f.Base != "":
+					t.Errorf("uploaded file %s: base %q, work-store object: %v", f.Name, f.Base, err)
+				}
+			}
+			if tailed != 3 {
+				t.Errorf("%d tailed files, want 3 (layer 1, layer 2, the signed attachment)", tailed)
+			}
+			var refs []string
+			if err := e.db.ReferencedBlobs(ctx, func(s string) error { refs = append(refs, s); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			slices.Sort(refs)
+			if want := []string{sha(tailDraft), sha(att)}; !slices.Equal(refs, slices.Sorted(slices.Values(want))) {
+				t.Errorf("referenced blobs %v, want the two uploads %v", refs, want)
+			}
+
+			issued, _ := d.MainFile()
+			if err := e.db.Gorm().Exec("UPDATE file_tails SET tail = ? WHERE sha256 = ?", bytes.Repeat([]byte("x"), len(byName["a.signed.pdf"])-len(byName["a.signed-l1.pdf"])), issued.SHA256).Error; err != nil {
+				t.Fatal(err)
+			}
+			if b, err := e.read(t, d, issued); workflow.ErrorCode(err) != workflow.EINTERNAL {
+				t.Errorf("corrupted tail: %q, %v; want EINTERNAL", b, err)
+			}
+			if err := e.db.Gorm().Exec("DELETE FROM file_tails WHERE sha256 = ?", issued.SHA256).Error; err != nil {
+				t.Fatal(err)
+			}
+			if b, err := e.read(t, d, issued); workflow.ErrorCode(err) != workflow.EINTERNAL {
+				t.Errorf("missing tail: %q, %v; want EINTERNAL", b, err)
+			}
+		})
+	}
+}
+
+// rewriter signs by rewriting the file (its output does not start with
+// its input), as a signer that saves the whole PDF again would.
+type rewriter struct{ workflowtest.Signer }
+
+func (rewriter) SignOfficial(_ context.Context, _ *workflow.Document, u *workflow.User, pdf []byte) ([]byte, error) {
+	return append([]byte("%rewritten by "+u.ID+"\n"), pdf...), nil
+}
+
+// TestRewrittenRevisionIsWhole: a signed file that does not extend the
+// file it signed is stored whole, in the work store, and reads back.
+func TestRewrittenRevisionIsWhole(t *testing.T) {
+	for _, backend := range gormdbtest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			ctx := context.Background()
+			e := newTailEnv(t, backend, rewriter{})
+			d := e.issue(t)
+			for _, f := range d.Files {
+				if f.Name != "a.signed-l1.pdf" {
+					continue
+				}
+				if f.Base != "" {
+					t.Errorf("rewritten layer 1 has base %s", f.Base)
+				}
+				if _, err := e.blobs.Stat(ctx, workflow.BlobKey(f.SHA256)); err != nil {
+					t.Errorf("rewritten layer 1: no work-store object: %v", err)
+				}
+				if got, err := e.read(t, d, f); err != nil || sha(got) != f.SHA256 {
+					t.Errorf("rewritten layer 1: %v", err)
+				}
+			}
+			issued, _ := d.MainFile()
+			if issued.Base == "" {
+				t.Errorf("layer 2 extends the whole layer 1: want a tail")
+			}
+			if got, err := e.read(t, d, issued); err != nil || sha(got) != issued.SHA256 {
+				t.Errorf("issued file: %v", err)
+			}
+		})
+	}
+}

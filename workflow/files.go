@@ -1,0 +1,213 @@
+package workflow
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"io"
+)
+
+// A signed revision of a PDF is the file it signed plus an incremental
+// update appended to it (layer 1 appends to the draft, layer 2 to layer
+// 1). Such a revision is stored as its tail: the bytes after the file it
+// extends, in the database (Tail), written in the transaction of the
+// action that makes it, not as a whole new blob in the work store. Its
+// File names the file it extends (Base), a file of the same document;
+// the chain ends at a whole blob. Files reads both kinds.
+
+// MaxTail is the longest tail stored in the database; a revision with a
+// longer one is stored whole, as a blob.
+const MaxTail = 1 << 20
+
+// Tail is the end of a file stored as the incremental update of another:
+// the file is the first BaseSize bytes of Base followed by Bytes.
+type Tail struct {
+	SHA256   string // the whole file's
+	Base     string // SHA-256 of the file it extends
+	BaseSize int64
+	Bytes    []byte
+}
+
+// TailReader reads stored tails. storage/gormdb implements it on its
+// Repository.
+type TailReader interface {
+	// Tail returns the tail of the file sha stored as an extension of
+	// base: ENOTFOUND when there is none.
+	Tail(ctx context.Context, sha, base string) (Tail, error)
+}
+
+// TailWriter is a Tx that stores tails: a tail written with PutTail
+// commits with the transaction, or not at all.
+type TailWriter interface {
+	PutTail(ctx context.Context, t Tail) error
+}
+
+// Files reads a document's files: a whole one from the work store, a
+// tailed one (File.Base set) as its base, read the same way, then its
+// tail. Every file read is checked against its SHA-256: a mismatch is
+// EINTERNAL (storage corruption), never served.
+type Files struct {
+	Blobs Blobs
+	Tails TailReader // nil: whole files only (a tailed one is EINTERNAL)
+}
+
+// FilesOf is the file reader of blobs and of the tails r stores, when r
+// stores them (TailReader).
+func FilesOf(blobs Blobs, r Reader) Files {
+	t, _ := r.(TailReader)
+	return Files{Blobs: blobs, Tails: t}
+}
+
+// Open streams f, a file of files (the document's): the stream fails
+// with EINTERNAL at its end when the content does not match f's SHA-256
+// or size. ENOTFOUND when a blob is missing.
+func (fs Files) Open(ctx context.Context, files []File, f File) (io.ReadCloser, error) {
+	return fs.open(ctx, files, f, 0)
+}
+
+// maxTailDepth bounds a chain of tails (a document has a few revisions).
+const maxTailDepth = 16
+
+func (fs Files) open(ctx context.Context, files []File, f File, depth int) (io.ReadCloser, error) {
+	if f.Base == "" {
+		rc, _, err := fs.Blobs.Get(ctx, BlobKey(f.SHA256))
+		if err != nil {
+			return nil, fmt.Errorf("read blob %s: %w", f.SHA256, err)
+		}
+		return &checked{r: rc, c: rc, f: f, h: sha256.New()}, nil
+	}
+	base, ok := fileBySHA(files, f.Base)
+	if !ok || depth >= maxTailDepth || fs.Tails == nil {
+		return nil, Errorf(EINTERNAL, "file %s extends %s, which cannot be read: storage corruption", f.SHA256, f.Base)
+	}
+	t, err := fs.Tails.Tail(ctx, f.SHA256, f.Base)
+	if ErrorCode(err) == ENOTFOUND {
+		return nil, Errorf(EINTERNAL, "file %s: its tail is missing: storage corruption", f.SHA256)
+	} else if err != nil {
+		return nil, fmt.Errorf("read tail of %s: %w", f.SHA256, err)
+	}
+	if t.BaseSize != base.Size || t.BaseSize+int64(len(t.Bytes)) != f.Size {
+		return nil, Errorf(EINTERNAL, "file %s: its tail does not fit its base: storage corruption", f.SHA256)
+	}
+	rc, err := fs.open(ctx, files, base, depth+1)
+	if err != nil {
+		return nil, err
+	}
+	return &checked{r: io.MultiReader(rc, bytes.NewReader(t.Bytes)), c: rc, f: f, h: sha256.New()}, nil
+}
+
+// Read returns the content of f, a file of files (see Open).
+func (fs Files) Read(ctx context.Context, files []File, f File) ([]byte, error) {
+	rc, err := fs.Open(ctx, files, f)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	// Sized from the record (io.ReadAll doubles its way there, about
+	// twice the file in garbage); with bytes.MinRead to spare the read
+	// meets EOF without growing.
+	buf := bytes.NewBuffer(make([]byte, 0, min(max(f.Size, 0), maxBlobPresize)+bytes.MinRead))
+	if _, err := buf.ReadFrom(rc); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// maxBlobPresize bounds the buffer Read makes ahead of reading.
+const maxBlobPresize = 256 << 20
+
+// fileBySHA returns the file of files with that SHA-256.
+func fileBySHA(files []File, sha string) (File, bool) {
+	for _, f := range files {
+		if f.SHA256 == sha {
+			return f, true
+		}
+	}
+	return File{}, false
+}
+
+// checked hashes what is read through it and fails the read that meets
+// the end with EINTERNAL when the content is not f's.
+type checked struct {
+	r io.Reader
+	c io.Closer
+	f File
+	h hash.Hash
+	n int64
+}
+
+func (c *checked) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.h.Write(p[:n])
+	c.n += int64(n)
+	if err == io.EOF && (c.n != c.f.Size || hex.EncodeToString(c.h.Sum(nil)) != c.f.SHA256) {
+		return n, Errorf(EINTERNAL, "file %s does not match its hash: storage corruption", c.f.SHA256)
+	}
+	if err != nil && err != io.EOF {
+		return n, fmt.Errorf("read file %s: %w", c.f.SHA256, err)
+	}
+	return n, err
+}
+
+func (c *checked) Close() error { return c.c.Close() }
+
+// TailOf returns the tail of b as an extension of base (whose content is
+// baseBytes), and whether b is one: b starts with baseBytes and the rest
+// is at most MaxTail bytes long. A signer that rewrote the file gives no
+// tail: the revision is stored whole.
+func TailOf(b []byte, base File, baseBytes []byte, sha string) (Tail, bool) {
+	n := len(baseBytes)
+	if base.SHA256 == "" || int64(n) != base.Size || len(b) <= n || len(b)-n > MaxTail || !bytes.Equal(b[:n], baseBytes) {
+		return Tail{}, false
+	}
+	return Tail{SHA256: sha, Base: base.SHA256, BaseSize: int64(n), Bytes: bytes.Clone(b[n:])}, true
+}
+
+// files is the service's file reader: its blobs, and its repository's
+// tails.
+func (s *Service) files() Files { return FilesOf(s.Blobs, s.Repo) }
+
+// storeRevision stores b, the content of f, a revision made by signing
+// base (whose content is baseBytes): as its tail, written later in the
+// action's transaction (pre.tails, putTails), when it extends base by at
+// most MaxTail bytes and the repository keeps tails; else whole, in the
+// work store now.
+func (s *Service) storeRevision(ctx context.Context, f *File, b []byte, base File, baseBytes []byte, pre *prechecked) error {
+	if _, ok := s.Repo.(TailReader); ok {
+		if t, ok := TailOf(b, base, baseBytes, f.SHA256); ok {
+			f.Base = base.SHA256
+			pre.tails = append(pre.tails, t)
+			return nil
+		}
+	}
+	return s.storeBytes(ctx, *f, b)
+}
+
+// putTails writes tails in tx: EINTERNAL when tx cannot (its repository
+// said it keeps tails).
+func putTails(ctx context.Context, tx Tx, tails []Tail) error {
+	if len(tails) == 0 {
+		return nil
+	}
+	tw, ok := tx.(TailWriter)
+	if !ok {
+		return Errorf(EINTERNAL, "the transaction cannot store the tails of signed files")
+	}
+	for _, t := range tails {
+		if err := tw.PutTail(ctx, t); err != nil {
+			return fmt.Errorf("store the tail of %s: %w", t.SHA256, err)
+		}
+	}
+	return nil
+}
+
+// revision is a signed file made from base, with both contents.
+type revision struct {
+	file      File
+	bytes     []byte
+	base      File
+	baseBytes []byte
+}
