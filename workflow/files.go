@@ -23,13 +23,21 @@ import (
 const MaxTail = 1 << 20
 
 // Tail is the end of a file stored as the incremental update of another:
-// the file is the first BaseSize bytes of Base followed by Bytes.
+// the file is the BaseSize bytes of Base, the first len(Head) of them
+// replaced by Head, followed by Bytes. Head is the signer's change in
+// place of the base's first bytes (at most MaxHead): a header below
+// PDF 1.5 raised to %PDF-1.5 before layer 1, same length, no offset
+// moved (docs/signing.md, "Normalisation before layer 1").
 type Tail struct {
 	SHA256   string // the whole file's
 	Base     string // SHA-256 of the file it extends
 	BaseSize int64
+	Head     []byte // nil: the base's bytes as they are
 	Bytes    []byte
 }
+
+// MaxHead is the most of a base's first bytes a tail may replace.
+const MaxHead = 64
 
 // TailReader reads stored tails. storage/gormdb implements it on its
 // Repository.
@@ -89,14 +97,17 @@ func (fs Files) open(ctx context.Context, files []File, f File, depth int) (io.R
 	} else if err != nil {
 		return nil, fmt.Errorf("read tail of %s: %w", f.SHA256, err)
 	}
-	if t.BaseSize != base.Size || t.BaseSize+int64(len(t.Bytes)) != f.Size {
+	if t.BaseSize != base.Size || t.BaseSize+int64(len(t.Bytes)) != f.Size || int64(len(t.Head)) > t.BaseSize {
 		return nil, Errorf(EINTERNAL, "file %s: its tail does not fit its base: storage corruption", f.SHA256)
 	}
 	rc, err := fs.open(ctx, files, base, depth+1)
 	if err != nil {
 		return nil, err
 	}
-	return &checked{r: io.MultiReader(rc, bytes.NewReader(t.Bytes)), c: rc, f: f, h: sha256.New()}, nil
+	// The base's first bytes that Head replaces are read all the same:
+	// the base's hash is checked at its end.
+	r := io.MultiReader(bytes.NewReader(t.Head), &skip{r: rc, n: int64(len(t.Head))}, bytes.NewReader(t.Bytes))
+	return &checked{r: r, c: rc, f: f, h: sha256.New()}, nil
 }
 
 // Read returns the content of f, a file of files (see Open).
@@ -155,15 +166,39 @@ func (c *checked) Read(p []byte) (int, error) {
 func (c *checked) Close() error { return c.c.Close() }
 
 // TailOf returns the tail of b as an extension of base (whose content is
-// baseBytes), and whether b is one: b starts with baseBytes and the rest
-// is at most MaxTail bytes long. A signer that rewrote the file gives no
-// tail: the revision is stored whole.
+// baseBytes), and whether b is one: b starts with baseBytes, but for at
+// most its first MaxHead bytes (Head), and the rest is at most MaxTail
+// bytes long. A signer that rewrote the file gives no tail: the revision
+// is stored whole.
 func TailOf(b []byte, base File, baseBytes []byte, sha string) (Tail, bool) {
 	n := len(baseBytes)
-	if base.SHA256 == "" || int64(n) != base.Size || len(b) <= n || len(b)-n > MaxTail || !bytes.Equal(b[:n], baseBytes) {
+	if base.SHA256 == "" || int64(n) != base.Size || len(b) <= n || len(b)-n > MaxTail {
 		return Tail{}, false
 	}
-	return Tail{SHA256: sha, Base: base.SHA256, BaseSize: int64(n), Bytes: bytes.Clone(b[n:])}, true
+	var head []byte
+	if !bytes.Equal(b[:n], baseBytes) {
+		if n <= MaxHead || !bytes.Equal(b[MaxHead:n], baseBytes[MaxHead:]) {
+			return Tail{}, false
+		}
+		head = bytes.Clone(b[:MaxHead])
+	}
+	return Tail{SHA256: sha, Base: base.SHA256, BaseSize: int64(n), Head: head, Bytes: bytes.Clone(b[n:])}, true
+}
+
+// skip reads r without its first n bytes (read and dropped).
+type skip struct {
+	r io.Reader
+	n int64
+}
+
+func (s *skip) Read(p []byte) (int, error) {
+	if s.n > 0 {
+		if _, err := io.CopyN(io.Discard, s.r, s.n); err != nil {
+			return 0, err
+		}
+		s.n = 0
+	}
+	return s.r.Read(p)
 }
 
 // files is the service's file reader: its blobs, and its repository's

@@ -19,6 +19,7 @@ type fileTailRow struct {
 	SHA256     string    `gorm:"column:sha256;primaryKey"`
 	BaseSHA256 string    `gorm:"column:base_sha256;primaryKey"`
 	BaseSize   int64     `gorm:"not null"`
+	Head       []byte    // NULL: the base's first bytes as they are
 	Tail       []byte    `gorm:"not null"`
 	CreatedAt  time.Time `gorm:"not null"`
 }
@@ -27,9 +28,10 @@ func (fileTailRow) TableName() string { return "file_tails" }
 
 // fileTailV8 is file_tails as migration 8 creates it.
 type fileTailV8 struct {
-	SHA256     string    `gorm:"column:sha256;primaryKey"`
-	BaseSHA256 string    `gorm:"column:base_sha256;primaryKey"`
-	BaseSize   int64     `gorm:"not null"`
+	SHA256     string `gorm:"column:sha256;primaryKey"`
+	BaseSHA256 string `gorm:"column:base_sha256;primaryKey"`
+	BaseSize   int64  `gorm:"not null"`
+	Head       []byte
 	Tail       []byte    `gorm:"not null"`
 	CreatedAt  time.Time `gorm:"not null"`
 }
@@ -49,10 +51,10 @@ var (
 // The statements of file_tails (no gorm reflection: a tail is read by
 // every step after a signature).
 const (
-	tailSelectSQLite = "SELECT base_size, tail FROM file_tails WHERE sha256 = ? AND base_sha256 = ?"
-	tailSelectPG     = "SELECT base_size, tail FROM file_tails WHERE sha256 = $1 AND base_sha256 = $2"
-	tailInsertSQLite = "INSERT INTO file_tails (sha256, base_sha256, base_size, tail, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
-	tailInsertPG     = "INSERT INTO file_tails (sha256, base_sha256, base_size, tail, created_at) VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING"
+	tailSelectSQLite = "SELECT base_size, head, tail FROM file_tails WHERE sha256 = ? AND base_sha256 = ?"
+	tailSelectPG     = "SELECT base_size, head, tail FROM file_tails WHERE sha256 = $1 AND base_sha256 = $2"
+	tailInsertSQLite = "INSERT INTO file_tails (sha256, base_sha256, base_size, head, tail, created_at) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING"
+	tailInsertPG     = "INSERT INTO file_tails (sha256, base_sha256, base_size, head, tail, created_at) VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING"
 )
 
 // Tail implements workflow.TailReader: ENOTFOUND when the file has no
@@ -72,7 +74,7 @@ func (c *conn) tail(ctx context.Context, sha, base string) (t workflow.Tail, err
 		g.Logger.Trace(ctx, start, func() (string, int64) { return query, 1 }, err)
 	}()
 	t = workflow.Tail{SHA256: sha, Base: base}
-	err = g.Statement.ConnPool.QueryRowContext(c.pointRead(ctx), query, sha, base).Scan(&t.BaseSize, &t.Bytes)
+	err = g.Statement.ConnPool.QueryRowContext(c.pointRead(ctx), query, sha, base).Scan(&t.BaseSize, &t.Head, &t.Bytes)
 	if errors.Is(err, sql.ErrNoRows) {
 		return workflow.Tail{}, workflow.Errorf(workflow.ENOTFOUND, "no tail of file %s on %s", sha, base)
 	}
@@ -86,7 +88,11 @@ func (c *conn) tail(ctx context.Context, sha, base string) (t workflow.Tail, err
 // not sent on its own: it goes with the statement that commits the
 // transaction, in the same round trip (pgTx.defer).
 func (c *conn) PutTail(ctx context.Context, t workflow.Tail) error {
-	args := []any{t.SHA256, t.Base, t.BaseSize, t.Bytes, utc(c.db.Now())}
+	var head any // NULL for none
+	if len(t.Head) > 0 {
+		head = t.Head
+	}
+	args := []any{t.SHA256, t.Base, t.BaseSize, head, t.Bytes, utc(c.db.Now())}
 	if p, ok := c.g.Statement.ConnPool.(*pgTx); ok {
 		p.deferStmt(pgStmt{query: tailInsertPG, args: args})
 		return nil

@@ -49,7 +49,7 @@ func newTailEnv(t *testing.T, backend string, signer workflow.Signer) *tailEnv {
 	return e
 }
 
-var tailDraft = []byte("%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
+var tailDraft = []byte("%PDF-1.4\n% a draft of the tails test, longer than workflow.MaxHead\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n")
 
 // issue drafts an outgoing document with an attachment and takes it to
 // issued, returning it as read back from the database.
@@ -185,6 +185,41 @@ type rewriter struct{ workflowtest.Signer }
 
 func (rewriter) SignOfficial(_ context.Context, _ *workflow.Document, u *workflow.User, pdf []byte) ([]byte, error) {
 	return append([]byte("%rewritten by "+u.ID+"\n"), pdf...), nil
+}
+
+// raiser raises the header to 1.5 in place before layer 1, as
+// signing's normalisation does for a PDF below 1.5.
+type raiser struct{ workflowtest.Signer }
+
+func (r raiser) SignOfficial(ctx context.Context, d *workflow.Document, u *workflow.User, pdf []byte) ([]byte, error) {
+	return r.Signer.SignOfficial(ctx, d, u, bytes.Replace(pdf, []byte("%PDF-1.4"), []byte("%PDF-1.5"), 1))
+}
+
+// TestRaisedHeaderIsTail: layer 1 of a draft whose header the signer
+// raised in place is still a tail (its Head replaces the draft's first
+// bytes), and reads back byte for byte.
+func TestRaisedHeaderIsTail(t *testing.T) {
+	for _, backend := range gormdbtest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			ctx := context.Background()
+			e := newTailEnv(t, backend, raiser{})
+			d := e.issue(t)
+			l1 := append(bytes.Replace(slices.Clone(tailDraft), []byte("%PDF-1.4"), []byte("%PDF-1.5"), 1), "\n%L1 u-officer\n"...)
+			want := map[string][]byte{"a.signed-l1.pdf": l1, "a.signed.pdf": append(slices.Clone(l1), "\n%L2 "+d.Notation+"\n"...)}
+			for _, f := range d.Files {
+				w, ok := want[f.Name]
+				if !ok {
+					continue
+				}
+				if _, err := e.blobs.Stat(ctx, workflow.BlobKey(f.SHA256)); f.Base == "" || workflow.ErrorCode(err) != workflow.ENOTFOUND {
+					t.Errorf("%s: base %q, work-store object %v; want a tail", f.Name, f.Base, err)
+				}
+				if got, err := e.read(t, d, f); err != nil || !bytes.Equal(got, w) {
+					t.Errorf("%s: %q, %v; want %q", f.Name, got, err, w)
+				}
+			}
+		})
+	}
 }
 
 // TestRewrittenRevisionIsWhole: a signed file that does not extend the
