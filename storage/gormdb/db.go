@@ -37,6 +37,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
+	"github.com/vanthu/vanthu/internal/memo"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -49,6 +50,8 @@ const (
 // DB is the repository. It is safe for concurrent use.
 type DB struct {
 	gdb *gorm.DB
+	// tails are tails of files written or read lately (Tail).
+	tails memo.Map[workflow.Tail]
 	// rdb serves plain reads outside transactions: on SQLite a pool of
 	// read-only connections beside the single writer; on PostgreSQL the
 	// same handle as gdb.
@@ -154,6 +157,7 @@ func connect(ctx context.Context, dsn string, dataDir string, logger *slog.Logge
 		logger = slog.New(slog.DiscardHandler)
 	}
 	d := &DB{log: logger, Now: time.Now}
+	d.tails.Max = tailMemoMax
 	cfg := &gorm.Config{
 		Logger:                 newGormLogger(logger),
 		SkipDefaultTransaction: true, // we open transactions ourselves

@@ -2,6 +2,7 @@ package gormdb
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"errors"
 	"time"
@@ -36,11 +37,28 @@ type fileTailV8 struct {
 	CreatedAt  time.Time `gorm:"not null"`
 }
 
-func fileTailsV8(_ context.Context, _ *DB, g *gorm.DB) error {
+// fileTailsV8 creates file_tails; on PostgreSQL its tails are compressed
+// with lz4, not pglz (a tail is mostly hex: pglz cost CPU at each write),
+// where the server has it (else pglz, logged).
+func fileTailsV8(ctx context.Context, d *DB, g *gorm.DB) error {
 	if g.Migrator().HasTable("file_tails") {
 		return nil
 	}
-	return g.Table("file_tails").Migrator().CreateTable(&fileTailV8{})
+	if err := g.Table("file_tails").Migrator().CreateTable(&fileTailV8{}); err != nil {
+		return err
+	}
+	if d.dialect != Postgres {
+		return nil
+	}
+	const sp = "vanthu_lz4"
+	if err := g.SavePoint(sp).Error; err != nil {
+		return err
+	}
+	if err := g.Exec(`ALTER TABLE file_tails ALTER COLUMN tail SET COMPRESSION lz4`).Error; err != nil {
+		d.log.WarnContext(ctx, "file_tails.tail keeps pglz compression", "err", err)
+		return g.RollbackTo(sp).Error
+	}
+	return nil
 }
 
 var (
@@ -58,9 +76,31 @@ const (
 )
 
 // Tail implements workflow.TailReader: ENOTFOUND when the file has no
-// tail on that base.
+// tail on that base. The tails this instance wrote lately are kept in
+// memory once committed (a row is never changed; the next steps of a
+// document read them: issue, archive, send); those read from the
+// database are not, so that a row found corrupted is read again once
+// repaired.
 func (d *DB) Tail(ctx context.Context, sha, base string) (t workflow.Tail, err error) {
+	if t, ok := d.tails.Get(tailKey(sha, base)); ok {
+		return t, nil
+	}
 	return d.reader(ctx).tail(ctx, sha, base)
+}
+
+// The tails kept in memory (Tail): at most tailMemoMax, none longer than
+// tailMemoLongest (16 MiB at most; a lifecycle's two ≈ 23 and 65 KB).
+const (
+	tailMemoMax     = 128
+	tailMemoLongest = 128 << 10
+)
+
+func tailKey(sha, base string) [32]byte { return sha256.Sum256([]byte(sha + "/" + base)) }
+
+func (d *DB) keepTail(k [32]byte, t workflow.Tail) {
+	if len(t.Bytes) <= tailMemoLongest {
+		d.tails.Put(k, t)
+	}
 }
 
 func (c *conn) tail(ctx context.Context, sha, base string) (t workflow.Tail, err error) {
@@ -93,6 +133,7 @@ func (c *conn) PutTail(ctx context.Context, t workflow.Tail) error {
 		head = t.Head
 	}
 	args := []any{t.SHA256, t.Base, t.BaseSize, head, t.Bytes, utc(c.db.Now())}
+	c.AfterCommit(func() { c.db.keepTail(tailKey(t.SHA256, t.Base), t) })
 	if p, ok := c.g.Statement.ConnPool.(*pgTx); ok {
 		p.deferStmt(pgStmt{query: tailInsertPG, args: args})
 		return nil

@@ -23,16 +23,24 @@ type tailEnv struct {
 	blobs workflow.Blobs
 	svc   *workflow.Service
 	users map[workflow.Role]*workflow.User
+	// other is a second instance on the same database, with a service:
+	// it has kept no tail in memory.
+	other    *gormdb.DB
+	otherSvc *workflow.Service
 }
 
 func newTailEnv(t *testing.T, backend string, signer workflow.Signer) *tailEnv {
 	t.Helper()
 	ctx := context.Background()
-	e := &tailEnv{db: gormdbtest.Open(t, backend), blobs: workflowtest.TempBlobs(t), users: map[workflow.Role]*workflow.User{}}
+	dbs := gormdbtest.OpenInstances(t, backend, 2)
+	e := &tailEnv{db: dbs[0], other: dbs[1], blobs: workflowtest.TempBlobs(t), users: map[workflow.Role]*workflow.User{}}
 	now := time.Date(2026, 11, 25, 10, 0, 0, 0, workflow.Vietnam)
-	e.svc = &workflow.Service{Repo: e.db, Blobs: e.blobs, Signer: signer,
-		Agency: workflow.Agency{OrgID: "000.00.12.H13", Name: "UBND quận Bình Thủy", Abbr: "UBND"},
-		Now:    func() time.Time { return now }}
+	service := func(db *gormdb.DB) *workflow.Service {
+		return &workflow.Service{Repo: db, Blobs: e.blobs, Signer: signer,
+			Agency: workflow.Agency{OrgID: "000.00.12.H13", Name: "UBND quận Bình Thủy", Abbr: "UBND"},
+			Now:    func() time.Time { return now }}
+	}
+	e.svc, e.otherSvc = service(e.db), service(e.other)
 	err := e.db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
 		for _, r := range []workflow.Role{workflow.RoleHandler, workflow.RoleOfficer, workflow.RoleClerk} {
 			u := &workflow.User{ID: "u-" + string(r), Username: string(r), Roles: []workflow.Role{r}}
@@ -80,11 +88,25 @@ func (e *tailEnv) issue(t *testing.T) *workflow.Document {
 }
 
 // read reads file f of d through the service (the download's path) and
-// through workflow.Files (the archive's and the exchange's).
+// through workflow.Files (the archive's and the exchange's), on both
+// instances.
 func (e *tailEnv) read(t *testing.T, d *workflow.Document, f workflow.File) ([]byte, error) {
 	t.Helper()
+	b, err := e.readOn(t, e.svc, e.db, d, f)
+	if err != nil {
+		return nil, err
+	}
+	b2, err := e.readOn(t, e.otherSvc, e.other, d, f)
+	if err != nil || !bytes.Equal(b, b2) {
+		t.Fatalf("file %s: the second instance reads %v", f.Name, err)
+	}
+	return b, nil
+}
+
+func (e *tailEnv) readOn(t *testing.T, svc *workflow.Service, db *gormdb.DB, d *workflow.Document, f workflow.File) ([]byte, error) {
+	t.Helper()
 	ctx := context.Background()
-	rc, _, err := e.svc.OpenFile(ctx, e.users[workflow.RoleClerk], d.ID, f.SHA256)
+	rc, _, err := svc.OpenFile(ctx, e.users[workflow.RoleClerk], d.ID, f.SHA256)
 	if err != nil {
 		return nil, err
 	}
@@ -93,7 +115,7 @@ func (e *tailEnv) read(t *testing.T, d *workflow.Document, f workflow.File) ([]b
 	if err != nil {
 		return nil, err
 	}
-	b2, err := workflow.FilesOf(e.blobs, e.db).Read(ctx, d.Files, f)
+	b2, err := workflow.FilesOf(e.blobs, db).Read(ctx, d.Files, f)
 	if err != nil {
 		return nil, err
 	}
@@ -162,17 +184,24 @@ func TestSignedRevisionsAreTails(t *testing.T) {
 				t.Errorf("referenced blobs %v, want the two uploads %v", refs, want)
 			}
 
+			// A corrupted or missing tail is refused by the instance that
+			// reads it from the database; the one that wrote it keeps it in
+			// memory (a row is never changed) and serves the file it wrote.
 			issued, _ := d.MainFile()
-			if err := e.db.Gorm().Exec("UPDATE file_tails SET tail = ? WHERE sha256 = ?", bytes.Repeat([]byte("x"), len(byName["a.signed.pdf"])-len(byName["a.signed-l1.pdf"])), issued.SHA256).Error; err != nil {
+			l2 := len(byName["a.signed.pdf"]) - len(byName["a.signed-l1.pdf"])
+			if err := e.db.Gorm().Exec("UPDATE file_tails SET tail = ? WHERE sha256 = ?", bytes.Repeat([]byte("x"), l2), issued.SHA256).Error; err != nil {
 				t.Fatal(err)
 			}
-			if b, err := e.read(t, d, issued); workflow.ErrorCode(err) != workflow.EINTERNAL {
+			if b, err := e.readOn(t, e.otherSvc, e.other, d, issued); workflow.ErrorCode(err) != workflow.EINTERNAL {
 				t.Errorf("corrupted tail: %q, %v; want EINTERNAL", b, err)
+			}
+			if b, err := e.readOn(t, e.svc, e.db, d, issued); err != nil || !bytes.Equal(b, byName["a.signed.pdf"]) {
+				t.Errorf("the tail kept in memory: %q, %v", b, err)
 			}
 			if err := e.db.Gorm().Exec("DELETE FROM file_tails WHERE sha256 = ?", issued.SHA256).Error; err != nil {
 				t.Fatal(err)
 			}
-			if b, err := e.read(t, d, issued); workflow.ErrorCode(err) != workflow.EINTERNAL {
+			if b, err := e.readOn(t, e.otherSvc, e.other, d, issued); workflow.ErrorCode(err) != workflow.EINTERNAL {
 				t.Errorf("missing tail: %q, %v; want EINTERNAL", b, err)
 			}
 		})
