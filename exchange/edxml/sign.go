@@ -110,40 +110,65 @@ func BuildSigned(doc Document, key crypto.Signer, chain []*x509.Certificate) ([]
 	if len(els) != len(doc.Attachments) {
 		return nil, workflow.Errorf(workflow.EINTERNAL, "edxml: sign: %d attachment elements for %d attachments", len(els), len(doc.Attachments))
 	}
-	texts := make([]string, len(els))
-	for i, e := range els {
-		if data := doc.Attachments[i].Data; len(data) > 0 { // an empty one stays as Build wrote it
-			texts[i] = base64.StdEncoding.EncodeToString(data)
-			e.SetText(texts[i])
-		}
-	}
-	if err := signInTree(tree, header, method, key, chain); err != nil {
-		return nil, err
-	}
-	return writeSpliced(tree, els, texts, buildSize(doc.Attachments))
-}
-
-// writeSpliced writes a signed tree whose elements els hold the base64
-// texts: each is written as a marker that is then replaced by its text,
-// which is what etree writes for it (base64 has nothing to escape) without
-// etree escaping it byte by byte. TestBuildSigned checks the output is
-// Sign(Build(doc)), byte for byte.
-func writeSpliced(tree *etree.Document, els []*etree.Element, texts []string, size int) ([]byte, error) {
 	marker, err := newMarker()
 	if err != nil {
 		return nil, err
 	}
+	texts := make([]string, len(els))
 	for i, e := range els {
-		if texts[i] != "" {
+		if data := doc.Attachments[i].Data; len(data) > 0 { // an empty one stays as Build wrote it
+			texts[i] = base64.StdEncoding.EncodeToString(data)
 			e.SetText(marker + strconv.Itoa(i))
 		}
 	}
-	var bare bytes.Buffer
-	if _, err := tree.WriteTo(&bare); err != nil {
+	c := splicing{dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList(""), marker, texts}
+	if err := signInTreeWith(tree, header, method, key, chain, c); err != nil {
+		return nil, err
+	}
+	var written bytes.Buffer
+	if _, err := tree.WriteTo(&written); err != nil {
 		return nil, workflow.Wrap(workflow.EINTERNAL, err, "edxml: sign: writing package")
 	}
-	out := make([]byte, 0, bare.Len()+size)
-	rest := bare.Bytes()
+	return splice(written.Bytes(), marker, texts)
+}
+
+// splicing canonicalises a tree whose attachment elements hold markers
+// instead of their base64 texts, and puts each text in place of its
+// marker: the canonical form of the tree that holds the texts (base64
+// has nothing the canonical form escapes), without the canonicaliser
+// escaping some 130 KB of base64 byte by byte for the digest. A form
+// without markers (the SignedInfo) is returned as it is.
+type splicing struct {
+	dsig.Canonicalizer
+	marker string
+	texts  []string
+}
+
+func (c splicing) Canonicalize(el *etree.Element) ([]byte, error) {
+	b, err := c.Canonicalizer.Canonicalize(el)
+	if err != nil || !bytes.Contains(b, []byte(c.marker)) {
+		return b, err
+	}
+	return splice(b, c.marker, c.texts)
+}
+
+// splice replaces, in the written or canonical form b, marker+i followed
+// by its element's end tag with texts[i], for every non-empty text, in
+// order; each must be there once. TestBuildSigned checks the package is
+// Sign(Build(doc)), byte for byte.
+func splice(b []byte, marker string, texts []string) ([]byte, error) {
+	n, size := 0, 0
+	for _, t := range texts {
+		if t != "" {
+			n++
+			size += len(t)
+		}
+	}
+	if bytes.Count(b, []byte(marker)) != n {
+		return nil, workflow.Errorf(workflow.EINTERNAL, "edxml: sign: %d attachment markers for %d attachments", bytes.Count(b, []byte(marker)), n)
+	}
+	out := make([]byte, 0, len(b)+size)
+	rest := b
 	for i, text := range texts {
 		if text == "" {
 			continue
