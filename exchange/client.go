@@ -35,7 +35,13 @@ type Ack struct {
 type Client struct {
 	Cert    tls.Certificate
 	Timeout time.Duration // per request; default 60 s
-	Now     func() time.Time
+	// MaxConns bounds the connections to one agency; default 4, the
+	// Worker's default Concurrency. Without the bound, a package sent
+	// while the connection an answered one used was not yet back in the
+	// pool opened another one (a TLS handshake with client certificate),
+	// closed again when the pool was full.
+	MaxConns int
+	Now      func() time.Time
 
 	mu      sync.Mutex
 	clients map[string]*http.Client // by org + endpoint + trust
@@ -91,6 +97,10 @@ func (c *Client) httpClient(a *Agency) (*http.Client, error) {
 			return matchesTrust(cs.PeerCertificates, trust, x509.ExtKeyUsageServerAuth, host, now())
 		},
 	}
+	conns := c.MaxConns
+	if conns <= 0 {
+		conns = 4
+	}
 	timeout := c.Timeout
 	if timeout <= 0 {
 		timeout = 60 * time.Second
@@ -103,7 +113,8 @@ func (c *Client) httpClient(a *Agency) (*http.Client, error) {
 			TLSClientConfig:     tc,
 			DialContext:         (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
 			TLSHandshakeTimeout: 10 * time.Second,
-			MaxIdleConnsPerHost: 4,
+			MaxIdleConnsPerHost: conns,
+			MaxConnsPerHost:     conns,
 			IdleConnTimeout:     90 * time.Second,
 			ForceAttemptHTTP2:   true,
 		}}

@@ -1,6 +1,7 @@
 package exchange
 
 import (
+	"bytes"
 	"context"
 	"crypto/ecdsa"
 	"crypto/elliptic"
@@ -12,10 +13,12 @@ import (
 	"errors"
 	"io"
 	"math/big"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -394,5 +397,61 @@ func TestOwnDocumentIDs(t *testing.T) {
 				t.Fatalf("err = %v, want ok=%v", err, tc.ok)
 			}
 		})
+	}
+}
+
+// TestClientKeepsConnections: a Client reuses its TLS connections to a
+// peer, one mutual-TLS handshake per connection in use at once, not per
+// package: 30 packages one after another, then 6 rounds of 4 at once
+// (the worker's default concurrency), open at most 4 connections (6 were
+// seen before MaxConns: a round began before the last one's connections
+// were back in the pool).
+func TestClientKeepsConnections(t *testing.T) {
+	ca := cert(t, "Exchange CA", true, nil, 0)
+	serverCert := cert(t, "peer", false, &ca, x509.ExtKeyUsageServerAuth, "localhost", "127.0.0.1")
+	clientCert := cert(t, "us", false, &ca, x509.ExtKeyUsageClientAuth)
+	var conns, hits atomic.Int32
+	peer := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		hits.Add(1)
+		writeJSON(w, 200, Ack{DocumentID: "x", StatusCode: "01"})
+	}))
+	peer.TLS = ServerTLSConfig(serverCert)
+	peer.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	peer.StartTLS()
+	defer peer.Close()
+	a := &Agency{OrgID: "000.00.31.H13", Endpoint: strings.Replace(peer.URL, "127.0.0.1", "localhost", 1), TLSCertPEM: certPEM(ca)}
+	c := &Client{Cert: clientCert}
+	body := bytes.Repeat([]byte("<edXML/>"), 4096)
+	for range 30 {
+		if _, err := c.Post(context.Background(), a, PathEdXML, body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := conns.Load(); n > 4 {
+		t.Errorf("30 packages one after another opened %d connections, want at most 4", n)
+	}
+	for range 6 {
+		var wg sync.WaitGroup
+		errs := make(chan error, 4)
+		for range 4 {
+			wg.Go(func() {
+				if _, err := c.Post(context.Background(), a, PathStatus, body); err != nil {
+					errs <- err
+				}
+			})
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Fatal(err)
+		}
+	}
+	if h, n := hits.Load(), conns.Load(); h != 54 || n > 4 {
+		t.Errorf("%d packages over %d connections, want 54 over at most 4", h, n)
 	}
 }
