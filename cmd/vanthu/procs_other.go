@@ -2,9 +2,20 @@
 
 package main
 
-import "errors"
+import (
+	"errors"
+	"time"
+)
 
 // lowerThreadPriority: per-thread priorities are set on Linux only.
 func lowerThreadPriority(n int) error {
 	return errors.New("per-thread CPU priority is supported on Linux only")
+}
+
+// timerSlackSupported: the timer slack is set on Linux only.
+const timerSlackSupported = false
+
+// setThreadTimerSlack: the timer slack is set on Linux only.
+func setThreadTimerSlack(time.Duration) error {
+	return errors.New("timer slack is set on Linux only")
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -12,6 +13,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 
 	"github.com/vanthu/vanthu/internal/gcfloor"
 	"github.com/vanthu/vanthu/signing"
@@ -57,6 +59,16 @@ func signWorkerCmd(ctx context.Context, opts options, args []string, getenv func
 			a.db.ForgetRevocations()
 			a.pki.ForgetOCSP()
 		}
+	}
+	// The pipes go on the runtime's network poller (non-blocking), so
+	// that a worker waiting for its next call parks its goroutine instead
+	// of keeping a thread and its P in a read: every P is then idle, and
+	// the runtime's monitor thread sleeps until the call comes instead of
+	// polling (every 20 us at first) for the 10 ms it takes to hand the
+	// P of a blocked read back (workerTimerSlack does the same while it
+	// signs).
+	if err := errors.Join(syscall.SetNonblock(3, true), syscall.SetNonblock(4, true)); err != nil {
+		logger.Warn("signing worker: its pipes stay blocking", "err", err)
 	}
 	calls, answers := os.NewFile(3, "calls"), os.NewFile(4, "answers")
 	if calls == nil || answers == nil {

@@ -178,6 +178,46 @@ func TestIntegrationSignWorkerKilled(t *testing.T) {
 	if got, want := niceOf(t, second), min(20-prio+10, 19); got != want {
 		t.Errorf("worker's nice value %d, want %d (serve's + VANTHU_SIGN_NICE)", got, want)
 	}
+	checkWorkerWakeups(t, second)
+}
+
+// checkWorkerWakeups: every thread of the worker pid has the timer slack
+// serve gave it (workerTimerSlack, not the kernel's default 50 us), and
+// its pipes are on the runtime's poller (O_NONBLOCK), so that its
+// runtime's monitor thread does not poll between and during calls.
+func checkWorkerWakeups(t *testing.T, pid int) {
+	t.Helper()
+	tasks, err := os.ReadDir("/proc/" + strconv.Itoa(pid) + "/task")
+	if err != nil {
+		t.Skipf("no /proc: %v", err)
+	}
+	for _, task := range tasks {
+		if !timerSlackSupported {
+			break
+		}
+		b, err := os.ReadFile("/proc/" + task.Name() + "/timerslack_ns")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := strings.TrimSpace(string(b)); got != strconv.FormatInt(workerTimerSlack.Nanoseconds(), 10) {
+			t.Errorf("worker %d thread %s: timer slack %s ns, want %d", pid, task.Name(), got, workerTimerSlack.Nanoseconds())
+		}
+	}
+	for _, fd := range []string{"3", "4"} {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/fdinfo/" + fd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var flags int64
+		for line := range strings.Lines(string(b)) {
+			if v, ok := strings.CutPrefix(line, "flags:"); ok {
+				flags, _ = strconv.ParseInt(strings.TrimSpace(v), 8, 64)
+			}
+		}
+		if flags&syscall.O_NONBLOCK == 0 {
+			t.Errorf("worker %d fd %s: flags %o, want O_NONBLOCK (the runtime's poller)", pid, fd, flags)
+		}
+	}
 }
 
 // niceOf reads a process's nice value from /proc/PID/stat (field 19).
