@@ -76,6 +76,15 @@ func documentsWriteCostV6(ctx context.Context, d *DB, g *gorm.DB) error {
 	if err := g.Exec(`DROP INDEX IF EXISTS documents_direction_state`).Error; err != nil {
 		return err
 	}
+	return compressLZ4(ctx, d, g, "documents: verification_report, verification_reasons, files, layout", `ALTER TABLE documents ALTER COLUMN verification_report SET COMPRESSION lz4,
+		ALTER COLUMN verification_reasons SET COMPRESSION lz4, ALTER COLUMN files SET COMPRESSION lz4,
+		ALTER COLUMN layout SET COMPRESSION lz4`)
+}
+
+// compressLZ4 runs alter, which sets columns' compression to lz4, on
+// PostgreSQL (14 or later, built with lz4); where it fails the columns
+// keep pglz (logged with what, naming them) and the migration goes on.
+func compressLZ4(ctx context.Context, d *DB, g *gorm.DB, what, alter string) error {
 	if d.dialect != Postgres {
 		return nil
 	}
@@ -83,11 +92,8 @@ func documentsWriteCostV6(ctx context.Context, d *DB, g *gorm.DB) error {
 	if err := g.SavePoint(sp).Error; err != nil {
 		return err
 	}
-	err := g.Exec(`ALTER TABLE documents ALTER COLUMN verification_report SET COMPRESSION lz4,
-		ALTER COLUMN verification_reasons SET COMPRESSION lz4, ALTER COLUMN files SET COMPRESSION lz4,
-		ALTER COLUMN layout SET COMPRESSION lz4`).Error
-	if err != nil {
-		d.log.WarnContext(ctx, "documents' large columns keep pglz compression", "err", err)
+	if err := g.Exec(alter).Error; err != nil {
+		d.log.WarnContext(ctx, "columns keep pglz compression", "columns", what, "err", err)
 		return g.RollbackTo(sp).Error
 	}
 	return nil

@@ -47,18 +47,7 @@ func fileTailsV8(ctx context.Context, d *DB, g *gorm.DB) error {
 	if err := g.Table("file_tails").Migrator().CreateTable(&fileTailV8{}); err != nil {
 		return err
 	}
-	if d.dialect != Postgres {
-		return nil
-	}
-	const sp = "vanthu_lz4"
-	if err := g.SavePoint(sp).Error; err != nil {
-		return err
-	}
-	if err := g.Exec(`ALTER TABLE file_tails ALTER COLUMN tail SET COMPRESSION lz4`).Error; err != nil {
-		d.log.WarnContext(ctx, "file_tails.tail keeps pglz compression", "err", err)
-		return g.RollbackTo(sp).Error
-	}
-	return nil
+	return compressLZ4(ctx, d, g, "file_tails: tail", `ALTER TABLE file_tails ALTER COLUMN tail SET COMPRESSION lz4`)
 }
 
 var (
