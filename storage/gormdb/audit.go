@@ -3,10 +3,13 @@ package gormdb
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgconn"
 	"gorm.io/gorm"
 
 	"github.com/vanthu/vanthu/workflow"
@@ -54,6 +57,12 @@ func (c *conn) appendEvent(ctx context.Context, h *headRow, e *workflow.Event) e
 	if err != nil {
 		return c.db.translate(err, "audit chain head")
 	}
+	return c.appendLocked(ctx, head, e)
+}
+
+// appendLocked chains e after head, the chain head as read locked in
+// this transaction, and stores it.
+func (c *conn) appendLocked(ctx context.Context, head headRow, e *workflow.Event) error {
 	c.db.forgetHeadAfter(head)
 	ok, err := c.appendAfter(ctx, head, e, true)
 	if err != nil {
@@ -63,6 +72,58 @@ func (c *conn) appendEvent(ctx context.Context, h *headRow, e *workflow.Event) e
 		return workflow.Errorf(workflow.ECONFLICT, "audit chain head moved while appending event %d", e.Seq)
 	}
 	return nil
+}
+
+// updateLockingHead is UpdateAndAppend on PostgreSQL when the head is
+// not known: the guarded update and the locked read of the head go in
+// one round trip (the document's row is locked first, then the head, as
+// when they are sent one at a time), then e is chained after the head
+// read. false: nothing sent (a statement not pipelined), UpdateAndAppend
+// goes on.
+func (c *conn) updateLockingHead(ctx context.Context, t *pgTx, d *workflow.Document, r *documentRow, prevVersion int, e *workflow.Event) (bool, error) {
+	u := c.updateFor(r, prevVersion)
+	start := time.Now()
+	results, err := t.pipeline(ctx, pgStmt{query: u.pg, args: append(u.values(r), r.ID, prevVersion)}, pgStmt{query: lockedHeadText})
+	c.g.Logger.Trace(ctx, start, func() (string, int64) { return u.pg + "; " + lockedHeadText, int64(len(results)) }, err)
+	if errors.Is(err, errNotPipelined) {
+		return false, nil
+	}
+	if err == nil && len(results) != 2 {
+		err = fmt.Errorf("%d results for 2 statements", len(results))
+	}
+	if err != nil {
+		return true, c.db.translate(err, "update document %s and read the audit chain head", d.ID)
+	}
+	if results[0].CommandTag.RowsAffected() != 1 {
+		return true, c.updateMissed(ctx, d.ID, prevVersion)
+	}
+	c.sawFiles(d.ID, d.Version, r.Files)
+	head, err := headFrom(results[1])
+	if err != nil {
+		return true, c.db.translate(err, "audit chain head")
+	}
+	return true, c.appendLocked(ctx, head, e)
+}
+
+// lockedHeadText is lockedHead on PostgreSQL with seq as text: a
+// pipeline's rows come as bytes, in the format the statement's
+// description chose (text is the same in both).
+const lockedHeadText = `SELECT CAST(seq AS text), hash FROM audit_head WHERE id = 1 FOR UPDATE`
+
+// headFrom is the chain head in res, lockedHeadText's result.
+func headFrom(res *pgconn.Result) (headRow, error) {
+	if len(res.Rows) == 0 {
+		return headRow{}, gorm.ErrRecordNotFound
+	}
+	row := res.Rows[0]
+	if len(row) != 2 {
+		return headRow{}, fmt.Errorf("audit chain head: %d columns", len(row))
+	}
+	seq, err := strconv.ParseInt(string(row[0]), 10, 64)
+	if err != nil {
+		return headRow{}, fmt.Errorf("audit chain head seq: %w", err)
+	}
+	return headRow{ID: 1, Seq: seq, Hash: string(row[1])}, nil
 }
 
 // lockedHead reads the chain head, locked on PostgreSQL (on SQLite the
@@ -198,6 +259,11 @@ func (c *conn) UpdateAndAppend(ctx context.Context, d *workflow.Document, prevVe
 	// shorter that spell, the less often another one finds the head in
 	// flux and reads it.
 	h := c.knownHead()
+	if t, ok := c.g.Statement.ConnPool.(*pgTx); h == nil && ok {
+		if done, err := c.updateLockingHead(ctx, t, d, r, prevVersion, e); done {
+			return err
+		}
+	}
 	if h == nil {
 		if err := c.UpdateDocument(ctx, d, prevVersion); err != nil {
 			return err

@@ -363,16 +363,40 @@ func testUpdateAndAppend(t *testing.T, backend string, ctx context.Context) {
 		wantCode(t, step(a, "doc-missing", 1), workflow.ENOTFOUND)
 		verifyChain(t, a, int64(events))
 	})
-	t.Run("HeadMovedByAnotherInstance", func(t *testing.T) {
-		appendElsewhere(t, b)
-		events++
-		if err := step(a, d.ID, 4); err != nil {
+	t.Run("HeadUnknown", func(t *testing.T) {
+		// b has appended nothing: its update and the locked read of the
+		// head go together (one round trip on PostgreSQL), and a stale
+		// version or a missing document appends nothing.
+		if seq, _ := gormdb.RememberedAuditHead(b); seq != 0 {
+			t.Fatalf("b remembers head %d", seq)
+		}
+		wantCode(t, step(b, d.ID, 3), workflow.ECONFLICT)
+		wantCode(t, step(b, "doc-missing", 1), workflow.ENOTFOUND)
+		wantVersion(4)
+		verifyChain(t, a, int64(events))
+		if seq, _ := gormdb.RememberedAuditHead(b); seq != 0 {
+			t.Fatalf("b remembers head %d after appending nothing", seq)
+		}
+		if err := step(b, d.ID, 4); err != nil {
 			t.Fatal(err)
 		}
 		events++
 		wantVersion(5)
-		verifyChain(t, b, int64(events))
+		verifyChain(t, a, int64(events))
+		if seq, _ := gormdb.RememberedAuditHead(b); seq != int64(events) {
+			t.Fatalf("b remembers head %d, want %d", seq, events)
+		}
+	})
+	t.Run("HeadMovedByAnotherInstance", func(t *testing.T) {
+		appendElsewhere(t, b)
+		events++
 		if err := step(a, d.ID, 5); err != nil {
+			t.Fatal(err)
+		}
+		events++
+		wantVersion(6)
+		verifyChain(t, b, int64(events))
+		if err := step(a, d.ID, 6); err != nil {
 			t.Fatal(err)
 		}
 		events++
