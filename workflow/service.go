@@ -960,6 +960,11 @@ func (s *Service) signOn(fn func()) {
 // expensive work was done by prepare.
 func (s *Service) effects(ctx context.Context, tx Tx, d *Document, t Transition, actor *User, in ActionInput, ev *Event, pre prechecked) error {
 	now := s.now()
+	// The tails of the files prepare signed (sign, issue) commit with the
+	// transition, whichever action made them.
+	if err := putTails(ctx, tx, pre.tails); err != nil {
+		return err
+	}
 	switch t.Action {
 	case Return:
 		// Back to draft: a signed or numbered state cannot be reached from
@@ -973,9 +978,6 @@ func (s *Service) effects(ctx context.Context, tx Tx, d *Document, t Transition,
 		}
 		ev.Data["assignee_id"] = in.AssigneeID
 	case Sign:
-		if err := putTails(ctx, tx, pre.tails); err != nil {
-			return err
-		}
 		d.Files = append(d.Files, pre.files...)
 	case Issue:
 		return s.issueEffects(ctx, tx, d, pre)
@@ -1030,9 +1032,6 @@ func (s *Service) issueEffects(ctx context.Context, tx Tx, d *Document, pre prec
 	d.Register, d.Year, d.Number, d.IssuedAt, d.Notation = r.Register, r.Year, r.Number, &issuedAt, r.Notation
 	if pre.verifyCode != "" {
 		d.VerifyCode = pre.verifyCode
-	}
-	if err := putTails(ctx, tx, pre.tails); err != nil {
-		return err
 	}
 	d.Files = append(d.Files, pre.files...)
 	d.Verification = pre.verification
