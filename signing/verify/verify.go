@@ -251,6 +251,7 @@ func unsignedReport(f *pdfFile) *Report {
 // time-stamp of their own.
 func verifyAll(ctx context.Context, f *pdfFile, sigs []foundSig, opts Options) ([]Signature, error) {
 	an := newAnalyzer(f)
+	f.digests = newPrefixDigests(f.b, directRanges(sigs))
 	done := map[int]Signature{}
 	for i, fs := range sigs {
 		if fs.dict == nil || asName(fs.dict["SubFilter"]) != "ETSI.RFC3161" {
@@ -286,6 +287,18 @@ func verifyAll(ctx context.Context, f *pdfFile, sigs []foundSig, opts Options) (
 		out = append(out, s)
 	}
 	return out, nil
+}
+
+// directRanges are the byte ranges the signatures' dictionaries hold
+// directly (an indirect one is hashed on its own).
+func directRanges(sigs []foundSig) []ByteRange {
+	var out []ByteRange
+	for _, fs := range sigs {
+		if br := intArray(fs.dict["ByteRange"]); len(br) == 4 {
+			out = append(out, ByteRange{br[0], br[1], br[2], br[3]})
+		}
+	}
+	return out
 }
 
 // summarize sets the report's verdict from its signatures' verdicts (the
@@ -606,7 +619,7 @@ func (s *Signature) checkByteRange(f *pdfFile, an *analyzer, fs foundSig, conten
 		}
 	}
 	rangeOK = len(s.Errors) == nerr
-	signed = &signedBytes{file: f.b, r: ByteRange{br[0], br[1], br[2], br[3]}}
+	signed = &signedBytes{file: f.b, r: ByteRange{br[0], br[1], br[2], br[3]}, shared: f.digests}
 	s.LaterChanges = an.laterChanges(end)
 	s.judgeLaterChanges()
 	return signed, rangeOK, nil
@@ -727,10 +740,18 @@ func signedAttrTime(p7 *pkcs7.PKCS7, claimed time.Time) time.Time {
 type signedBytes struct {
 	file []byte
 	r    ByteRange
+	// shared, when set, hashes the first bytes the file's signatures
+	// have in common once (prefixDigests).
+	shared *prefixDigests
 }
 
 // digest hashes the signed bytes in place.
-func (b *signedBytes) digest(h crypto.Hash) []byte { return b.r.Digest(b.file, h) }
+func (b *signedBytes) digest(h crypto.Hash) []byte {
+	if b.shared != nil {
+		return b.shared.digest(b.r, h)
+	}
+	return b.r.Digest(b.file, h)
+}
 
 // bytes copies the signed bytes out (for pkcs7's verifier, which wants
 // them as the CMS's content).

@@ -42,6 +42,8 @@ type pdfFile struct {
 	lim      *Limits
 	bud      *budget
 	getDepth int // nesting of state.get (indirect /Length chains)
+	// digests hashes the signatures' byte ranges (set by verifyAll).
+	digests *prefixDigests
 }
 
 // state is the object view of one revision.
