@@ -37,7 +37,6 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/logger"
 
-	"github.com/vanthu/vanthu/internal/memo"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -51,7 +50,7 @@ const (
 type DB struct {
 	gdb *gorm.DB
 	// tails are tails of files written or read lately (Tail).
-	tails memo.Map[workflow.Tail]
+	tails *tailMemo
 	// rdb serves plain reads outside transactions: on SQLite a pool of
 	// read-only connections beside the single writer; on PostgreSQL the
 	// same handle as gdb.
@@ -157,7 +156,7 @@ func connect(ctx context.Context, dsn string, dataDir string, logger *slog.Logge
 		logger = slog.New(slog.DiscardHandler)
 	}
 	d := &DB{log: logger, Now: time.Now}
-	d.tails.Max = tailMemoMax
+	d.tails = newTailMemo(tailMemoBytes, tailMemoLongest)
 	cfg := &gorm.Config{
 		Logger:                 newGormLogger(logger),
 		SkipDefaultTransaction: true, // we open transactions ourselves

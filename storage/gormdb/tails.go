@@ -5,6 +5,8 @@ import (
 	"crypto/sha256"
 	"database/sql"
 	"errors"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"gorm.io/gorm"
@@ -71,25 +73,90 @@ const (
 // database are not, so that a row found corrupted is read again once
 // repaired.
 func (d *DB) Tail(ctx context.Context, sha, base string) (t workflow.Tail, err error) {
-	if t, ok := d.tails.Get(tailKey(sha, base)); ok {
+	if t, ok := d.tails.get(tailKey(sha, base)); ok {
 		return t, nil
 	}
 	return d.reader(ctx).tail(ctx, sha, base)
 }
 
-// The tails kept in memory (Tail): at most tailMemoMax, none longer than
-// tailMemoLongest (16 MiB at most; a lifecycle's two ≈ 23 and 65 KB).
+// The tails kept in memory (Tail): tailMemoBytes of tails at most, none
+// longer than tailMemoLongest (a lifecycle's two are about 23 and 65
+// KB: some 190 documents, the seconds between a document's issue and
+// its send and archive steps under load).
 const (
-	tailMemoMax     = 128
-	tailMemoLongest = 128 << 10
+	tailMemoBytes   = 16 << 20
+	tailMemoLongest = 1 << 20
 )
 
 func tailKey(sha, base string) [32]byte { return sha256.Sum256([]byte(sha + "/" + base)) }
 
-func (d *DB) keepTail(k [32]byte, t workflow.Tail) {
-	if len(t.Bytes) <= tailMemoLongest {
-		d.tails.Put(k, t)
+func (d *DB) keepTail(k [32]byte, t workflow.Tail) { d.tails.put(k, t) }
+
+// tailMemo keeps tails bounded by their bytes (Bytes and Head), the
+// oldest dropped first. Its zero value is unusable: max must be set.
+type tailMemo struct {
+	mu      sync.Mutex
+	m       map[[32]byte]workflow.Tail
+	order   [][32]byte // keys by age, oldest first, from order[first]
+	first   int
+	bytes   int // of the tails in m
+	max     int // bytes at most
+	longest int // bytes of one tail at most
+	// hits and misses count Get's answers (tests, measurements).
+	hits, misses atomic.Int64
+}
+
+func newTailMemo(max, longest int) *tailMemo {
+	return &tailMemo{m: map[[32]byte]workflow.Tail{}, max: max, longest: longest}
+}
+
+func tailSize(t workflow.Tail) int { return len(t.Bytes) + len(t.Head) }
+
+func (c *tailMemo) get(k [32]byte) (workflow.Tail, bool) {
+	c.mu.Lock()
+	t, ok := c.m[k]
+	c.mu.Unlock()
+	if ok {
+		c.hits.Add(1)
+	} else {
+		c.misses.Add(1)
 	}
+	return t, ok
+}
+
+// put keeps t unless it is longer than longest, dropping the oldest
+// tails until all fit in max.
+func (c *tailMemo) put(k [32]byte, t workflow.Tail) {
+	n := tailSize(t)
+	if n > c.longest || n > c.max {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.m[k]; ok {
+		return
+	}
+	for c.bytes+n > c.max {
+		old := c.order[c.first]
+		c.order[c.first] = [32]byte{}
+		c.first++
+		c.bytes -= tailSize(c.m[old])
+		delete(c.m, old)
+	}
+	if c.first > len(c.order)/2 { // reuse the dropped half
+		c.order = append(c.order[:0], c.order[c.first:]...)
+		c.first = 0
+	}
+	c.order = append(c.order, k)
+	c.m[k] = t
+	c.bytes += n
+}
+
+// size is the number of tails kept and their bytes.
+func (c *tailMemo) size() (int, int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.m), c.bytes
 }
 
 func (c *conn) tail(ctx context.Context, sha, base string) (t workflow.Tail, err error) {
