@@ -38,6 +38,12 @@ import (
 )
 
 func main() {
+	if len(os.Args) > 1 && os.Args[1] == "serve" {
+		// Returns only when serve runs on as it is (serveTimerSlack).
+		if err := execWithTimerSlack(serveTimerSlack); err != nil {
+			fmt.Fprintf(os.Stderr, "vanthu serve: the kernel's default timer slack kept: %v\n", err)
+		}
+	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	os.Exit(run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr))

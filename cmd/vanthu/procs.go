@@ -122,3 +122,19 @@ func startLowered(nice int, logger *slog.Logger) func(cmd *exec.Cmd) error {
 // goroutine, the collector waiting for a goroutine to stop), which
 // delay work by that much at worst and cost no CPU.
 const workerTimerSlack = 5 * time.Millisecond
+
+// serveTimerSlack is the timer slack serve runs with: how late the kernel
+// may wake its threads from a timed sleep (the default is 50 us). Its
+// runtime's monitor thread (sysmon) sleeps whenever every Go processor is
+// idle — serve waiting for PostgreSQL, MinIO, a worker or a client, some
+// 25 times per outgoing lifecycle — and the next system call wakes it,
+// after which it polls every 20 us until serve is idle again: 60 polls,
+// 85 futex calls and 180 context switches per lifecycle, about a quarter
+// of serve's CPU in the kernel's task switching. With 5 ms, as the signing
+// workers have (workerTimerSlack), it polls at most every 5 ms. What else
+// may wake up to 5 ms late: timeouts and polls of serve's own (seconds, or
+// the session lease's 250 ms), and the runtime's short sleeps (a thread
+// about to steal another's next goroutine, the collector waiting for a
+// goroutine to stop), which cost no CPU. The slack is set before the
+// runtime starts its threads: execWithTimerSlack.
+const serveTimerSlack = 5 * time.Millisecond

@@ -1,8 +1,12 @@
 package main
 
 import (
+	"fmt"
 	"log/slog"
+	"os"
+	"os/exec"
 	"runtime"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -47,4 +51,63 @@ func TestOnLowerPriority(t *testing.T) {
 	}()
 	onLowerPriority(10, log)(func() { panic("boom") })
 	t.Error("no panic in the caller")
+}
+
+// timerSlackProbe is the test binary run as "vanthu.test timer-slack": it
+// does what main does for serve (execWithTimerSlack), then prints its pid
+// and the timer slack of each of its threads, and exits.
+func timerSlackProbe() {
+	if err := execWithTimerSlack(serveTimerSlack); err != nil {
+		fmt.Println("error", err)
+		os.Exit(1)
+	}
+	runtime.Gosched()
+	fmt.Println("pid", os.Getpid())
+	tasks, err := os.ReadDir("/proc/self/task")
+	if err != nil {
+		fmt.Println("error", err)
+		os.Exit(1)
+	}
+	for _, task := range tasks {
+		b, err := os.ReadFile("/proc/" + task.Name() + "/timerslack_ns") // a thread is a task: /proc/TID
+		if err != nil {
+			fmt.Println("error", err)
+			os.Exit(1)
+		}
+		fmt.Println("thread", task.Name(), strings.TrimSpace(string(b)))
+	}
+	os.Exit(0)
+}
+
+// TestExecWithTimerSlack: serve runs again in its own process (same pid)
+// from a thread with serveTimerSlack, so that every thread of its
+// runtime, the monitor thread included, has that slack and not the
+// kernel's 50 us; run again, it does not run itself once more.
+func TestExecWithTimerSlack(t *testing.T) {
+	cmd := exec.Command(os.Args[0], "timer-slack")
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("%s timer-slack: %v\n%s", os.Args[0], err, out)
+	}
+	want := strconv.FormatInt(serveTimerSlack.Nanoseconds(), 10)
+	threads := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) == 2 && f[0] == "pid":
+			if f[1] != strconv.Itoa(cmd.Process.Pid) {
+				t.Errorf("probe ran as pid %s, want its own %d (execve in place)", f[1], cmd.Process.Pid)
+			}
+		case len(f) == 3 && f[0] == "thread":
+			threads++
+			if f[2] != want {
+				t.Errorf("thread %s: timer slack %s ns, want %s", f[1], f[2], want)
+			}
+		default:
+			t.Errorf("probe printed %q", line)
+		}
+	}
+	if threads < 2 { // the main thread and the runtime's monitor at least
+		t.Errorf("%d threads listed, want the runtime's too:\n%s", threads, out)
+	}
 }
