@@ -22,9 +22,12 @@
 // reader takes both layouts.
 //
 // The objects of a record are written at once (one round trip to the
-// store). The record is complete when the index lists its objects, which
-// it does only once all of them are stored; in the store alone, when
-// every object metadata.json names is there with the SHA-256 it gives.
+// store), after the record's row (Index.StartRecord, which fixes its date
+// and trail for every attempt). The record is complete when the index
+// lists its objects, which it does only once all of them are stored (in
+// the archive action, in the transaction that archives the document:
+// WriteRecord); in the store alone, when every object metadata.json
+// names is there with the SHA-256 it gives.
 //
 // The database side (the record, each object's SHA-256 and S3 version,
 // search fields) is the Index, which storage/gormdb implements.
@@ -47,6 +50,17 @@ type (
 	Object   = workflow.ArchiveObject
 	Query    = workflow.ArchiveQuery
 )
+
+// TxIndex is an Index whose object rows the transactions of a workflow
+// repository can write (workflow.ArchiveObjectWriter): storage/gormdb's,
+// for the repository on its database. WriteRecord then leaves a record's
+// object rows to the transaction that archives the document.
+type TxIndex interface {
+	Index
+	// WrittenIn reports whether repo's transactions write this index's
+	// object rows.
+	WrittenIn(repo workflow.Repository) bool
+}
 
 // Index is the database side of the archive. storage/gormdb implements it.
 type Index interface {

@@ -54,7 +54,10 @@ type Service struct {
 	CheckRevocation RevocationChecker
 }
 
-var _ workflow.Archiver = (*Service)(nil)
+var (
+	_ workflow.Archiver     = (*Service)(nil)
+	_ workflow.RecordWriter = (*Service)(nil)
+)
 
 // LegalHolder turns a document's legal hold on or off with its audit
 // event (workflow.Service.SetLegalHold).
@@ -105,6 +108,24 @@ const (
 // metadata.json is reused as is. A store outage is EUNAVAILABLE; nothing
 // about the document changes then.
 func (s *Service) ArchiveRecord(ctx context.Context, d *workflow.Document, events []workflow.Event) (workflow.ArchivedRecord, error) {
+	rec, err := s.WriteRecord(ctx, d, events)
+	if err != nil || len(rec.Objects) == 0 {
+		return rec, err
+	}
+	if err := s.Index.PutObjects(ctx, d.ID, rec.Objects); err != nil {
+		return workflow.ArchivedRecord{}, fmt.Errorf("index archived record of %s: %w", d.ID, err)
+	}
+	rec.Objects = nil
+	return rec, nil
+}
+
+// WriteRecord implements workflow.RecordWriter: ArchiveRecord, except that
+// the objects' rows are left to the transaction that archives d (they are
+// returned) when the index is on the database of s.Repo, the workflow
+// service's repository (TxIndex); else the index lists them before it
+// returns, as ArchiveRecord does. Either way, the record's row was stored
+// before any object (StartRecord), so that a retry writes the same bytes.
+func (s *Service) WriteRecord(ctx context.Context, d *workflow.Document, events []workflow.Event) (workflow.ArchivedRecord, error) {
 	if s.Store == nil || s.Index == nil {
 		return workflow.ArchivedRecord{}, workflow.Errorf(workflow.EUNAVAILABLE, "the archive is not configured on this server")
 	}
@@ -120,13 +141,17 @@ func (s *Service) ArchiveRecord(ctx context.Context, d *workflow.Document, event
 	if err != nil {
 		return workflow.ArchivedRecord{}, err
 	}
-	// The record's row is as StartRecord left it: only the objects are new.
-	if err := s.Index.PutObjects(ctx, d.ID, objs); err != nil {
-		return workflow.ArchivedRecord{}, fmt.Errorf("index archived record of %s: %w", d.ID, err)
+	out := workflow.ArchivedRecord{Key: prefix, RetainUntil: rec.RetainUntil, Objects: objs}
+	if tx, ok := s.Index.(TxIndex); !ok || !tx.WrittenIn(s.Repo) {
+		// The record's row is as StartRecord left it: only the objects are new.
+		if err := s.Index.PutObjects(ctx, d.ID, objs); err != nil {
+			return workflow.ArchivedRecord{}, fmt.Errorf("index archived record of %s: %w", d.ID, err)
+		}
+		out.Objects = nil
 	}
 	s.logger().InfoContext(ctx, "record archived", "doc_id", d.ID, "record", prefix, "class", rec.Class,
 		"retain_until", rec.RetainUntil.Format(time.RFC3339), "objects", len(objs))
-	return workflow.ArchivedRecord{Key: prefix, RetainUntil: rec.RetainUntil}, nil
+	return out, nil
 }
 
 // startRecord makes the record of d at prefix, dated now, with the trail

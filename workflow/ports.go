@@ -256,6 +256,10 @@ type PDFInspector interface {
 type ArchivedRecord struct {
 	Key         string    // the record's key (prefix) in the archive store
 	RetainUntil time.Time // write-once until then
+	// Objects are the record's objects, stored, that the index does not
+	// list yet (RecordWriter): the transaction that archives the document
+	// records them (ArchiveObjectWriter). Nil when the archiver did.
+	Objects []ArchiveObject
 }
 
 // Archiver writes a document's archival record: its files exactly as
@@ -264,6 +268,25 @@ type ArchivedRecord struct {
 // nothing twice. EUNAVAILABLE when the archive store is down.
 type Archiver interface {
 	ArchiveRecord(ctx context.Context, d *Document, events []Event) (ArchivedRecord, error)
+}
+
+// RecordWriter is an Archiver that can leave the index's rows of a
+// record's objects to the transaction that archives the document: WriteRecord
+// is ArchiveRecord, except that the objects it returns in
+// ArchivedRecord.Objects are stored but not yet listed by the index. The
+// service uses it, and records them in its transaction, when the
+// repository keeps archive objects (ArchiveObjectWriter), so that they are
+// listed when, and only when, the document is archived.
+type RecordWriter interface {
+	WriteRecord(ctx context.Context, d *Document, events []Event) (ArchivedRecord, error)
+}
+
+// ArchiveObjectWriter is a Repository, and its Tx, that records archived
+// objects in the archive index (the archive's Index on the same
+// database): in a Tx, they commit with the transaction, or not at all.
+// Rows with the same keys are replaced.
+type ArchiveObjectWriter interface {
+	PutArchiveObjects(ctx context.Context, docID string, objs []ArchiveObject) error
 }
 
 // DeliveryKind says what a delivery carries.

@@ -763,7 +763,7 @@ func (s *Service) precheckInto(ctx context.Context, d *Document, t Transition, i
 			// The record is written before the state changes; it is
 			// idempotent, so a failure after this point and a retry
 			// write nothing twice.
-			rec, err := s.Archiver.ArchiveRecord(ctx, d, events)
+			rec, err := s.archiveRecord(ctx, d, events)
 			if err != nil {
 				return fmt.Errorf("write archival record: %w", err)
 			}
@@ -991,7 +991,7 @@ func (s *Service) effects(ctx context.Context, tx Tx, d *Document, t Transition,
 	case RequestRevoke, AcceptRevoke, RefuseRevoke:
 		revokeEffects(d, t.Action, in, ev)
 	case Archive:
-		archiveEffects(d, now, ev, pre)
+		return archiveEffects(ctx, tx, d, now, ev, pre)
 	}
 	return nil
 }
@@ -1053,16 +1053,43 @@ func revokeEffects(d *Document, a Action, in ActionInput, ev *Event) {
 	}
 }
 
-// archiveEffects records the archiving time and, when the document has a
-// retention record, its key and retention date.
-func archiveEffects(d *Document, now time.Time, ev *Event, pre prechecked) {
-	d.ArchivedAt = &now
-	if pre.record != nil {
-		ru := pre.record.RetainUntil
-		d.RetainUntil = &ru
-		ev.Data["record"] = pre.record.Key
-		ev.Data["retain_until"] = ru.UTC().Format(time.RFC3339)
+// archiveRecord writes d's archival record: through WriteRecord, its
+// objects left to the transaction (archiveEffects), when the repository
+// records archive objects; else through ArchiveRecord.
+func (s *Service) archiveRecord(ctx context.Context, d *Document, events []Event) (ArchivedRecord, error) {
+	if w, ok := s.Archiver.(RecordWriter); ok {
+		if _, ok := s.Repo.(ArchiveObjectWriter); ok {
+			return w.WriteRecord(ctx, d, events)
+		}
 	}
+	rec, err := s.Archiver.ArchiveRecord(ctx, d, events)
+	rec.Objects = nil // recorded by the archiver
+	return rec, err
+}
+
+// archiveEffects records the archiving time and, when the document has a
+// retention record, its key and retention date, and the record's objects
+// the archiver left to this transaction.
+func archiveEffects(ctx context.Context, tx Tx, d *Document, now time.Time, ev *Event, pre prechecked) error {
+	d.ArchivedAt = &now
+	if pre.record == nil {
+		return nil
+	}
+	ru := pre.record.RetainUntil
+	d.RetainUntil = &ru
+	ev.Data["record"] = pre.record.Key
+	ev.Data["retain_until"] = ru.UTC().Format(time.RFC3339)
+	if len(pre.record.Objects) == 0 {
+		return nil
+	}
+	w, ok := tx.(ArchiveObjectWriter)
+	if !ok {
+		return Errorf(EINTERNAL, "the transaction cannot record the archived objects of %s", d.ID)
+	}
+	if err := w.PutArchiveObjects(ctx, d.ID, pre.record.Objects); err != nil {
+		return fmt.Errorf("record the archived objects of %s: %w", d.ID, err)
+	}
+	return nil
 }
 
 // verifyIncoming checks an incoming document's signatures at

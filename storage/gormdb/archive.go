@@ -281,6 +281,63 @@ func (x *ArchiveIndex) PutObjects(ctx context.Context, docID string, objs []work
 	return nil
 }
 
+// WrittenIn implements archive.TxIndex: the transactions of the
+// repository on this index's database write its object rows.
+func (x *ArchiveIndex) WrittenIn(repo workflow.Repository) bool {
+	d, ok := repo.(*DB)
+	return ok && d == x.db
+}
+
+var (
+	_ workflow.ArchiveObjectWriter = (*DB)(nil)
+	_ workflow.ArchiveObjectWriter = (*conn)(nil)
+)
+
+// PutArchiveObjects implements workflow.ArchiveObjectWriter: in the
+// transaction ctx carries, else as ArchiveIndex.PutObjects.
+func (d *DB) PutArchiveObjects(ctx context.Context, docID string, objs []workflow.ArchiveObject) error {
+	if t, ok := ctx.Value(txKey{}).(*conn); ok && t.db == d {
+		return t.PutArchiveObjects(ctx, docID, objs)
+	}
+	return NewArchiveIndex(d).PutObjects(ctx, docID, objs)
+}
+
+// PutArchiveObjects implements workflow.ArchiveObjectWriter. On
+// PostgreSQL the rows are not sent on their own: one statement (the same
+// for any number of objects: their columns as arrays) goes with the
+// statement that commits the transaction, in the same round trip
+// (pgTx.deferStmt), in front of it.
+func (c *conn) PutArchiveObjects(ctx context.Context, docID string, objs []workflow.ArchiveObject) error {
+	if len(objs) == 0 {
+		return nil
+	}
+	if p, ok := c.g.Statement.ConnPool.(*pgTx); ok {
+		p.deferStmt(pgStmt{query: putObjectsArrays, args: objectArrays(docID, objs)})
+		return nil
+	}
+	if err := putObjects(ctx, c.g, c.pg(), docID, objs); err != nil {
+		return c.db.translate(err, "store archived objects of %s", docID)
+	}
+	return nil
+}
+
+// putObjectsArrays is putObjects' statement with the objects' columns as
+// arrays (objectArrays): one statement, whatever their number.
+const putObjectsArrays = `INSERT INTO archive_objects (object_key, doc_id, name, size, sha256, version_id, retain_until, legal_hold)
+ SELECT o.k, $2, o.n, o.s, o.h, o.v, o.r, o.l FROM unnest($1::text[], $3::text[], $4::bigint[], $5::text[], $6::text[],
+ $7::timestamptz[], $8::boolean[]) AS o(k, n, s, h, v, r, l)` + putObjectsUpsert
+
+// objectArrays are the arguments of putObjectsArrays.
+func objectArrays(docID string, objs []workflow.ArchiveObject) []any {
+	keys, names, hashes, versions := make([]string, len(objs)), make([]string, len(objs)), make([]string, len(objs)), make([]string, len(objs))
+	sizes, until, holds := make([]int64, len(objs)), make([]time.Time, len(objs)), make([]bool, len(objs))
+	for i, o := range objs {
+		keys[i], names[i], sizes[i], hashes[i], versions[i], until[i], holds[i] =
+			o.Key, o.Name, o.Size, o.SHA256, o.VersionID, utc(o.RetainUntil), o.LegalHold
+	}
+	return []any{keys, docID, names, sizes, hashes, versions, until, holds}
+}
+
 // putObjects stores the object rows in one statement (the archive writes
 // a record per archived document: a statement per object was most of its
 // database time), replacing rows with the same keys. Written in SQL, not

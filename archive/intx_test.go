@@ -1,0 +1,182 @@
+package archive_test
+
+import (
+	"context"
+	"os"
+	"sync"
+	"testing"
+
+	"github.com/vanthu/vanthu/archive"
+	"github.com/vanthu/vanthu/archive/archivetest"
+	"github.com/vanthu/vanthu/storage/gormdb"
+	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
+	"github.com/vanthu/vanthu/workflow"
+	"github.com/vanthu/vanthu/workflow/workflowtest"
+)
+
+// WriteRecord, what the archive action runs before its transaction,
+// stores the record's objects and leaves their rows to that transaction:
+// a crash between the PUTs and the state change leaves the index listing
+// none of them (fixity finds nothing to check, nothing to report), and
+// the retry lists each once, with the bytes and versions the crashed
+// attempt stored.
+func TestArchiveObjectsListedWithTheStateChange(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		ctx := context.Background()
+		f := archivetest.New(t, db, nil)
+		d := f.Issued(t, archivetest.Options{Attachments: 1})
+		events, err := db.Events(ctx, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		crashed, err := f.Archive.WriteRecord(ctx, d, events) // then "crash": the transaction never runs
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(crashed.Objects) != 3 {
+			t.Fatalf("WriteRecord returned %d objects to record, want 3", len(crashed.Objects))
+		}
+		wantListed(t, f, 0, 0)
+		f.ArchiveDoc(t, d.ID)
+		rec, err := f.Index.Record(ctx, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(rec.Objects) != len(crashed.Objects) {
+			t.Fatalf("the retry listed %d objects, want %d", len(rec.Objects), len(crashed.Objects))
+		}
+		stored := map[string]archive.Object{}
+		for _, c := range crashed.Objects {
+			stored[c.Key] = c
+		}
+		for _, o := range rec.Objects {
+			c := stored[o.Key]
+			if o.SHA256 != c.SHA256 || o.Size != c.Size || o.VersionID != c.VersionID {
+				t.Errorf("listed %+v, the crashed attempt stored %+v", o, c)
+			}
+		}
+		wantListed(t, f, 3, 3)
+	})
+}
+
+// An archive whose state change fails after its record was stored (the
+// document changed meanwhile: ECONFLICT) lists none of the record's
+// objects: they are listed with the document archived, or not at all.
+// The retry archives the new version, and only its objects are listed.
+func TestArchiveObjectsNotListedWhenTheStateChangeFails(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		ctx := context.Background()
+		f := archivetest.New(t, db, nil)
+		d := f.Issued(t, archivetest.Options{})
+		bump := func() {
+			err := db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+				cur, err := tx.LockDocument(ctx, d.ID)
+				if err != nil {
+					return err
+				}
+				prev := cur.Version
+				cur.Version++
+				return tx.UpdateDocument(ctx, cur, prev)
+			})
+			if err != nil {
+				t.Errorf("change the document meanwhile: %v", err)
+			}
+		}
+		f.Docs.Archiver = changedAfter{f.Archive, bump}
+		_, err := f.Docs.Apply(ctx, f.Users[workflow.RoleArchivist], d.ID, workflow.Archive, workflow.ActionInput{})
+		wantCode(t, err, workflow.ECONFLICT)
+		wantListed(t, f, 0, 0)
+		if cur, _ := db.Document(ctx, d.ID); cur.State == workflow.Archived {
+			t.Fatal("archived although its transaction failed")
+		}
+		f.Docs.Archiver = f.Archive
+		got := f.ArchiveDoc(t, d.ID)
+		rec, err := f.Index.Record(ctx, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := archive.Prefix(d.ID, d.Version+1); rec.Key != want || got.State != workflow.Archived {
+			t.Fatalf("retry: record %s, state %s; want %s, archived", rec.Key, got.State, want)
+		}
+		wantListed(t, f, 2, 2)
+	})
+}
+
+// changedAfter is the archive service whose WriteRecord is followed by
+// change (another action on the document, between the record's objects
+// and the state change).
+type changedAfter struct {
+	*archive.Service
+	change func()
+}
+
+func (c changedAfter) WriteRecord(ctx context.Context, d *workflow.Document, events []workflow.Event) (workflow.ArchivedRecord, error) {
+	rec, err := c.Service.WriteRecord(ctx, d, events)
+	c.change()
+	return rec, err
+}
+
+// wantListed checks that the index lists n objects and that fixity
+// checks and verifies them all, with no problem.
+func wantListed(tb testing.TB, f *archivetest.Fixture, n, verified int64) {
+	tb.Helper()
+	ctx := context.Background()
+	if got, _, err := f.Index.ObjectStats(ctx); err != nil || got != n {
+		tb.Fatalf("the index lists %d objects (%v), want %d", got, err, n)
+	}
+	rep, err := f.Archive.Fixity(ctx, archive.FixityOptions{})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if !rep.OK || rep.Objects != n || rep.Verified != verified {
+		tb.Fatalf("fixity: ok %v, %d objects, %d verified; want %d", rep.OK, rep.Objects, rep.Verified, n)
+	}
+}
+
+// Three instances archive the same document at once: one archives it,
+// the others are refused (ECONFLICT or EILLEGAL), and the index lists
+// the record's objects once, all verified by fixity.
+func TestArchiveConcurrentInstancesListObjectsOnce(t *testing.T) {
+	for _, backend := range []string{gormdb.SQLite, gormdb.Postgres} {
+		t.Run(backend, func(t *testing.T) {
+			if backend == gormdb.Postgres && os.Getenv("VANTHU_TEST_DATABASE_URL") == "" {
+				t.Skip("VANTHU_TEST_DATABASE_URL is not set")
+			}
+			ctx := context.Background()
+			dbs := gormdbtest.OpenInstances(t, backend, 3)
+			f := archivetest.New(t, dbs[0], nil)
+			docs := []*workflow.Service{f.Docs}
+			for _, db := range dbs[1:] {
+				a := *f.Archive
+				a.Index, a.Repo = gormdb.NewArchiveIndex(db), db
+				docs = append(docs, &workflow.Service{Repo: db, Blobs: f.Work, Signer: workflowtest.Signer{}, Archiver: &a, Agency: f.Docs.Agency})
+			}
+			for round := range 4 {
+				d := f.Issued(t, archivetest.Options{})
+				errs := make([]error, len(docs))
+				var wg sync.WaitGroup
+				for i, s := range docs {
+					wg.Go(func() {
+						_, errs[i] = s.Apply(ctx, f.Users[workflow.RoleArchivist], d.ID, workflow.Archive, workflow.ActionInput{})
+					})
+				}
+				wg.Wait()
+				ok := 0
+				for _, err := range errs {
+					switch workflow.ErrorCode(err) {
+					case "":
+						ok++
+					case workflow.ECONFLICT, workflow.EILLEGAL:
+					default:
+						t.Fatalf("round %d: %v", round, err)
+					}
+				}
+				if ok != 1 {
+					t.Fatalf("round %d: %d instances archived the document, want 1 (%v)", round, ok, errs)
+				}
+				n := int64(2 * (round + 1))
+				wantListed(t, f, n, n)
+			}
+		})
+	}
+}
