@@ -2,6 +2,7 @@ package archive_test
 
 import (
 	"context"
+	"encoding/json"
 	"os"
 	"sync"
 	"testing"
@@ -29,7 +30,7 @@ func TestArchiveObjectsListedWithTheStateChange(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		crashed, err := f.Archive.WriteRecord(ctx, d, events) // then "crash": the transaction never runs
+		crashed, err := f.Archive.WriteRecord(ctx, d, events, nil) // then "crash": the transaction never runs
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -110,8 +111,8 @@ type changedAfter struct {
 	change func()
 }
 
-func (c changedAfter) WriteRecord(ctx context.Context, d *workflow.Document, events []workflow.Event) (workflow.ArchivedRecord, error) {
-	rec, err := c.Service.WriteRecord(ctx, d, events)
+func (c changedAfter) WriteRecord(ctx context.Context, d *workflow.Document, events []workflow.Event, signer *workflow.User) (workflow.ArchivedRecord, error) {
+	rec, err := c.Service.WriteRecord(ctx, d, events, signer)
 	c.change()
 	return rec, err
 }
@@ -179,4 +180,38 @@ func TestArchiveConcurrentInstancesListObjectsOnce(t *testing.T) {
 			}
 		})
 	}
+}
+
+// The archive action reads the document with its trail and signer at once
+// (workflow.ArchiveReader): a classified document the archivist may not
+// see is answered as missing, and nothing of a record is started; the
+// clerk archives it, with the signer in its metadata.
+func TestArchiveReadsWithTheDocumentKeepVisibility(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		ctx := context.Background()
+		f := archivetest.New(t, db, nil)
+		d := f.Issued(t, archivetest.Options{Confidentiality: workflow.Confidential})
+		_, err := f.Docs.Apply(ctx, f.Users[workflow.RoleArchivist], d.ID, workflow.Archive, workflow.ActionInput{})
+		if workflow.ErrorCode(err) != workflow.ENOTFOUND || workflow.ErrorMessage(err) != workflow.ErrorMessage(workflow.DocumentNotFound()) {
+			t.Fatalf("archivist archiving a classified document: %v, want the answer for a missing one", err)
+		}
+		if _, err := f.Index.Record(ctx, d.ID); workflow.ErrorCode(err) != workflow.ENOTFOUND {
+			t.Fatalf("record started for a document its archivist may not see: %v", err)
+		}
+		if _, err := f.Docs.Apply(ctx, f.Users[workflow.RoleClerk], d.ID, workflow.Archive, workflow.ActionInput{}); err != nil {
+			t.Fatal(err)
+		}
+		rec, err := f.Index.Record(ctx, d.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		signer, _ := db.User(ctx, d.SignerID)
+		var md archive.Metadata
+		if err := json.Unmarshal(readAll(t, f.Store, rec.Key+archive.NameMetadata), &md); err != nil {
+			t.Fatal(err)
+		}
+		if md.Signer == nil || md.Signer.FullName != signer.FullName || rec.SignerName != signer.FullName || md.Events.Count == 0 {
+			t.Fatalf("metadata signer %+v, record signer %q, %d events; want %s", md.Signer, rec.SignerName, md.Events.Count, signer.FullName)
+		}
+	})
 }

@@ -108,7 +108,7 @@ const (
 // metadata.json is reused as is. A store outage is EUNAVAILABLE; nothing
 // about the document changes then.
 func (s *Service) ArchiveRecord(ctx context.Context, d *workflow.Document, events []workflow.Event) (workflow.ArchivedRecord, error) {
-	rec, err := s.WriteRecord(ctx, d, events)
+	rec, err := s.WriteRecord(ctx, d, events, nil)
 	if err != nil || len(rec.Objects) == 0 {
 		return rec, err
 	}
@@ -125,12 +125,13 @@ func (s *Service) ArchiveRecord(ctx context.Context, d *workflow.Document, event
 // service's repository (TxIndex); else the index lists them before it
 // returns, as ArchiveRecord does. Either way, the record's row was stored
 // before any object (StartRecord), so that a retry writes the same bytes.
-func (s *Service) WriteRecord(ctx context.Context, d *workflow.Document, events []workflow.Event) (workflow.ArchivedRecord, error) {
+// signer is d's signer as read with d; nil: read from s.Repo.
+func (s *Service) WriteRecord(ctx context.Context, d *workflow.Document, events []workflow.Event, signer *workflow.User) (workflow.ArchivedRecord, error) {
 	if s.Store == nil || s.Index == nil {
 		return workflow.ArchivedRecord{}, workflow.Errorf(workflow.EUNAVAILABLE, "the archive is not configured on this server")
 	}
 	prefix := Prefix(d.ID, d.Version)
-	rec, signer, err := s.startRecord(ctx, d, prefix, events)
+	rec, signer, err := s.startRecord(ctx, d, prefix, events, signer)
 	if err != nil {
 		return workflow.ArchivedRecord{}, err
 	}
@@ -158,8 +159,9 @@ func (s *Service) WriteRecord(ctx context.Context, d *workflow.Document, events 
 // through its last event, and stores it unless an earlier (or concurrent)
 // attempt at the same version did: then that one is returned, with its
 // date, retention, signer's name and trail. It also returns the signer
-// (nil when there is none or it cannot be read), for the metadata.
-func (s *Service) startRecord(ctx context.Context, d *workflow.Document, prefix string, events []workflow.Event) (*Record, *workflow.User, error) {
+// (signer when d's, else read here; nil when there is none or it cannot
+// be read), for the metadata.
+func (s *Service) startRecord(ctx context.Context, d *workflow.Document, prefix string, events []workflow.Event, signer *workflow.User) (*Record, *workflow.User, error) {
 	r := recordOf(d, prefix)
 	r.Class = s.Defaults.Class(d)
 	if !ValidClass(r.Class) {
@@ -170,11 +172,18 @@ func (s *Service) startRecord(ctx context.Context, d *workflow.Document, prefix 
 	if r.RetainUntil, err = s.retain(r.Class, r.ArchivedAt); err != nil {
 		return nil, nil, err
 	}
-	var signer *workflow.User
-	if d.SignerID != "" && s.Repo != nil {
+	switch {
+	case d.SignerID == "":
+		signer = nil
+	case signer != nil && signer.ID == d.SignerID:
+		r.SignerName = signer.FullName
+	case s.Repo != nil:
+		signer = nil
 		if u, err := s.Repo.User(ctx, d.SignerID); err == nil {
 			signer, r.SignerName = u, u.FullName
 		}
+	default:
+		signer = nil
 	}
 	if n := len(events); n > 0 {
 		r.EventsThrough = events[n-1].Seq

@@ -273,12 +273,22 @@ type Archiver interface {
 // RecordWriter is an Archiver that can leave the index's rows of a
 // record's objects to the transaction that archives the document: WriteRecord
 // is ArchiveRecord, except that the objects it returns in
-// ArchivedRecord.Objects are stored but not yet listed by the index. The
+// ArchivedRecord.Objects are stored but not yet listed by the index;
+// signer is d's signer as read with d (ArchiveReader), nil: the archiver
+// reads it. The
 // service uses it, and records them in its transaction, when the
 // repository keeps archive objects (ArchiveObjectWriter), so that they are
 // listed when, and only when, the document is archived.
 type RecordWriter interface {
-	WriteRecord(ctx context.Context, d *Document, events []Event) (ArchivedRecord, error)
+	WriteRecord(ctx context.Context, d *Document, events []Event, signer *User) (ArchivedRecord, error)
+}
+
+// ArchiveReader is a Reader that reads what archiving a document needs
+// at once (on PostgreSQL in one round trip): the document, its audit
+// trail in sequence order, and its signer (nil when it has none, or no
+// such user). ENOTFOUND when the document does not exist.
+type ArchiveReader interface {
+	DocumentForArchive(ctx context.Context, id string) (*Document, []Event, *User, error)
 }
 
 // ArchiveObjectWriter is a Repository, and its Tx, that records archived

@@ -530,7 +530,7 @@ func (s *Service) Apply(ctx context.Context, actor *User, id string, action Acti
 	if !prework[action] {
 		return s.applyLocked(ctx, actor, id, action, in)
 	}
-	d, err := s.Get(ctx, actor, id)
+	d, src, err := s.getFor(ctx, actor, id, action)
 	if err != nil {
 		return nil, err
 	}
@@ -538,8 +538,9 @@ func (s *Service) Apply(ctx context.Context, actor *User, id string, action Acti
 	if err != nil {
 		return nil, err
 	}
-	pre, err := s.precheck(ctx, d, t, in)
-	if err != nil {
+	var pre prechecked
+	pre.source = src
+	if err := s.precheckInto(ctx, d, t, in, &pre); err != nil {
 		return nil, err
 	}
 	if pre.reservation, err = s.prepare(ctx, d, t, actor, in, &pre); err != nil {
@@ -566,6 +567,31 @@ func (s *Service) Apply(ctx context.Context, actor *User, id string, action Acti
 	}
 	s.logger().InfoContext(ctx, "document transition", "doc_id", id, "action", string(action), "from", string(t.From), "state", string(t.To), "actor", actor.ID)
 	return out, nil
+}
+
+// getFor loads document id for actor as Get does; for an archive, with
+// its trail and signer when the repository reads them at once
+// (ArchiveReader).
+func (s *Service) getFor(ctx context.Context, actor *User, id string, action Action) (*Document, *archiveSource, error) {
+	ar, ok := s.Repo.(ArchiveReader)
+	if action != Archive || s.Archiver == nil || !ok {
+		d, err := s.Get(ctx, actor, id)
+		return d, nil, err
+	}
+	d, events, signer, err := ar.DocumentForArchive(ctx, id)
+	if ErrorCode(err) == ENOTFOUND || (err == nil && !CanSee(d, actor)) {
+		return nil, nil, DocumentNotFound()
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	return d, &archiveSource{events: events, signer: signer}, nil
+}
+
+// archiveSource is what an archive read with its document (ArchiveReader).
+type archiveSource struct {
+	events []Event
+	signer *User // nil: none, or not found (the archiver reads it)
 }
 
 // unchanged is the document Apply's transaction changes, d as loaded
@@ -692,6 +718,7 @@ func (s *Service) commit(ctx context.Context, tx Tx, cur *Document, t Transition
 // prechecked is what precheck and prepare learned or did before the
 // transaction that applies the action.
 type prechecked struct {
+	source *archiveSource // read with the document (getFor), or nil
 	record *ArchivedRecord
 	// Set by prepare: files to add, the verification report, the issue's
 	// reserved number and date, and data for the audit event.
@@ -756,14 +783,18 @@ func (s *Service) precheckInto(ctx context.Context, d *Document, t Transition, i
 		}
 	case Archive:
 		if s.Archiver != nil {
-			events, err := s.Repo.Events(ctx, d.ID)
-			if err != nil {
-				return err
+			src := pre.source
+			if src == nil {
+				events, err := s.Repo.Events(ctx, d.ID)
+				if err != nil {
+					return err
+				}
+				src = &archiveSource{events: events}
 			}
 			// The record is written before the state changes; it is
 			// idempotent, so a failure after this point and a retry
 			// write nothing twice.
-			rec, err := s.archiveRecord(ctx, d, events)
+			rec, err := s.archiveRecord(ctx, d, src)
 			if err != nil {
 				return fmt.Errorf("write archival record: %w", err)
 			}
@@ -1053,16 +1084,17 @@ func revokeEffects(d *Document, a Action, in ActionInput, ev *Event) {
 	}
 }
 
-// archiveRecord writes d's archival record: through WriteRecord, its
-// objects left to the transaction (archiveEffects), when the repository
-// records archive objects; else through ArchiveRecord.
-func (s *Service) archiveRecord(ctx context.Context, d *Document, events []Event) (ArchivedRecord, error) {
+// archiveRecord writes d's archival record from src (d's trail, and its
+// signer when read with d): through WriteRecord, its objects left to the
+// transaction (archiveEffects), when the repository records archive
+// objects; else through ArchiveRecord.
+func (s *Service) archiveRecord(ctx context.Context, d *Document, src *archiveSource) (ArchivedRecord, error) {
 	if w, ok := s.Archiver.(RecordWriter); ok {
 		if _, ok := s.Repo.(ArchiveObjectWriter); ok {
-			return w.WriteRecord(ctx, d, events)
+			return w.WriteRecord(ctx, d, src.events, src.signer)
 		}
 	}
-	rec, err := s.Archiver.ArchiveRecord(ctx, d, events)
+	rec, err := s.Archiver.ArchiveRecord(ctx, d, src.events)
 	rec.Objects = nil // recorded by the archiver
 	return rec, err
 }
