@@ -3,9 +3,12 @@ package archive_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"sync"
 	"testing"
+
+	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/vanthu/vanthu/archive"
 	"github.com/vanthu/vanthu/archive/archivetest"
@@ -61,10 +64,11 @@ func TestArchiveObjectsListedWithTheStateChange(t *testing.T) {
 }
 
 // An archive whose state change fails after its record was stored (the
-// document changed meanwhile: ECONFLICT) lists none of the record's
-// objects: they are listed with the document archived, or not at all.
-// The retry archives the new version, and only its objects are listed.
-func TestArchiveObjectsNotListedWhenTheStateChangeFails(t *testing.T) {
+// document changed meanwhile: ECONFLICT) lists the record's objects after
+// the failed transaction, on their own: written once, they are checked by
+// fixity even though the retry archives another version, whose record
+// lists only its own objects.
+func TestArchiveObjectsOfAFailedStateChangeListed(t *testing.T) {
 	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
 		ctx := context.Background()
 		f := archivetest.New(t, db, nil)
@@ -83,10 +87,14 @@ func TestArchiveObjectsNotListedWhenTheStateChangeFails(t *testing.T) {
 				t.Errorf("change the document meanwhile: %v", err)
 			}
 		}
-		f.Docs.Archiver = changedAfter{f.Archive, bump}
+		var inTx int
+		f.Docs.Archiver = changedAfter{f.Archive, bump, &inTx}
 		_, err := f.Docs.Apply(ctx, f.Users[workflow.RoleArchivist], d.ID, workflow.Archive, workflow.ActionInput{})
 		wantCode(t, err, workflow.ECONFLICT)
-		wantListed(t, f, 0, 0)
+		if inTx != 2 {
+			t.Fatalf("WriteRecord left %d objects to the transaction, want 2", inTx)
+		}
+		wantListed(t, f, 2, 2)
 		if cur, _ := db.Document(ctx, d.ID); cur.State == workflow.Archived {
 			t.Fatal("archived although its transaction failed")
 		}
@@ -96,23 +104,26 @@ func TestArchiveObjectsNotListedWhenTheStateChangeFails(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if want := archive.Prefix(d.ID, d.Version+1); rec.Key != want || got.State != workflow.Archived {
-			t.Fatalf("retry: record %s, state %s; want %s, archived", rec.Key, got.State, want)
+		if want := archive.Prefix(d.ID, d.Version+1); rec.Key != want || got.State != workflow.Archived || len(rec.Objects) != 2 {
+			t.Fatalf("retry: record %s with %d objects, state %s; want %s with 2, archived", rec.Key, len(rec.Objects), got.State, want)
 		}
-		wantListed(t, f, 2, 2)
+		wantListed(t, f, 4, 4)
 	})
 }
 
 // changedAfter is the archive service whose WriteRecord is followed by
 // change (another action on the document, between the record's objects
 // and the state change).
+// inTx counts the objects it left to the transaction.
 type changedAfter struct {
 	*archive.Service
 	change func()
+	inTx   *int
 }
 
 func (c changedAfter) WriteRecord(ctx context.Context, d *workflow.Document, events []workflow.Event, signer *workflow.User) (workflow.ArchivedRecord, error) {
 	rec, err := c.Service.WriteRecord(ctx, d, events, signer)
+	*c.inTx += len(rec.Objects)
 	c.change()
 	return rec, err
 }
@@ -135,8 +146,10 @@ func wantListed(tb testing.TB, f *archivetest.Fixture, n, verified int64) {
 }
 
 // Three instances archive the same document at once: one archives it,
-// the others are refused (ECONFLICT or EILLEGAL), and the index lists
-// the record's objects once, all verified by fixity.
+// the others are refused (ECONFLICT or EILLEGAL; never a deadlock: every
+// path of the archive transaction locks the document before the object
+// rows), and the index lists the record's objects once, all verified by
+// fixity.
 func TestArchiveConcurrentInstancesListObjectsOnce(t *testing.T) {
 	for _, backend := range []string{gormdb.SQLite, gormdb.Postgres} {
 		t.Run(backend, func(t *testing.T) {
@@ -152,7 +165,7 @@ func TestArchiveConcurrentInstancesListObjectsOnce(t *testing.T) {
 				a.Index, a.Repo = gormdb.NewArchiveIndex(db), db
 				docs = append(docs, &workflow.Service{Repo: db, Blobs: f.Work, Signer: workflowtest.Signer{}, Archiver: &a, Agency: f.Docs.Agency})
 			}
-			for round := range 4 {
+			for round := range 8 {
 				d := f.Issued(t, archivetest.Options{})
 				errs := make([]error, len(docs))
 				var wg sync.WaitGroup
@@ -164,6 +177,9 @@ func TestArchiveConcurrentInstancesListObjectsOnce(t *testing.T) {
 				wg.Wait()
 				ok := 0
 				for _, err := range errs {
+					if pgErr := (*pgconn.PgError)(nil); errors.As(err, &pgErr) && pgErr.Code == "40P01" {
+						t.Fatalf("round %d: deadlock: %v", round, err)
+					}
 					switch workflow.ErrorCode(err) {
 					case "":
 						ok++

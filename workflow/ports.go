@@ -277,8 +277,9 @@ type Archiver interface {
 // signer is d's signer as read with d (ArchiveReader), nil: the archiver
 // reads it. The
 // service uses it, and records them in its transaction, when the
-// repository keeps archive objects (ArchiveObjectWriter), so that they are
-// listed when, and only when, the document is archived.
+// repository keeps archive objects (ArchiveObjectWriter): they are listed
+// with the document archived, or, when that transaction fails, on their
+// own after it.
 type RecordWriter interface {
 	WriteRecord(ctx context.Context, d *Document, events []Event, signer *User) (ArchivedRecord, error)
 }

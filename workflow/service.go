@@ -563,10 +563,29 @@ func (s *Service) Apply(ctx context.Context, actor *User, id string, action Acti
 		if pre.reservation != nil {
 			s.releaseNumber(ctx, pre.reservation, actor.ID, fmt.Sprintf("the issue of document %s failed after its number was reserved: %s", id, ErrorMessage(err)))
 		}
+		s.listUnarchived(ctx, id, pre.record)
 		return nil, fmt.Errorf("%s %s: %w", action, id, err)
 	}
 	s.logger().InfoContext(ctx, "document transition", "doc_id", id, "action", string(action), "from", string(t.From), "state", string(t.To), "actor", actor.ID)
 	return out, nil
+}
+
+// listUnarchived records the objects of rec, a record whose archive
+// transaction failed, on their own: stored in the archive, write-once,
+// they are listed (and checked by fixity) as a record's are, even if the
+// retry has to write another version. A failure here is logged: it
+// leaves them as a crash before the transaction would.
+func (s *Service) listUnarchived(ctx context.Context, id string, rec *ArchivedRecord) {
+	if rec == nil || len(rec.Objects) == 0 {
+		return
+	}
+	w, ok := s.Repo.(ArchiveObjectWriter)
+	if !ok {
+		return
+	}
+	if err := w.PutArchiveObjects(context.WithoutCancel(ctx), id, rec.Objects); err != nil {
+		s.logger().WarnContext(ctx, "archived objects of a failed archive not recorded", "doc_id", id, "record", rec.Key, "error", err)
+	}
 }
 
 // getFor loads document id for actor as Get does; for an archive, with

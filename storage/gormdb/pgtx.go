@@ -42,9 +42,10 @@ type pgTx struct {
 	begun bool
 	done  bool  // committed with its last statement (commitWith)
 	err   error // BEGIN's failure, returned by Commit
-	// deferred are statements that need no answer (PutTail's inserts),
-	// sent with the statements that commit (commitAlone, commitResult,
-	// Commit), in front of them.
+	// deferred are statements that need no answer (PutTail's and
+	// PutArchiveObjects' inserts), sent with the statements that commit
+	// (commitAlone, commitResult, Commit): after the last write, before
+	// COMMIT.
 	deferred []pgStmt
 }
 
@@ -439,14 +440,17 @@ func (t *pgTx) commitResult(ctx context.Context, query string, args []any, guard
 		return nil, false, nil // the caller's statement gets the error
 	}
 	begin := !t.begun
-	stmts := []pgStmt{{query: "savepoint vanthu_last"}, {query: query, args: args}, {query: "commit"}}
+	stmts := []pgStmt{{query: "savepoint vanthu_last"}, {query: query, args: args}}
 	if begin || !guarded {
 		stmts = stmts[1:]
 	}
-	// The deferred statements go first: a rollback to the savepoint
-	// keeps them (sent, they are no longer deferred), a whole one does
-	// not (still deferred).
-	stmts = append(slices.Clip(t.deferred), stmts...)
+	qi := len(stmts) - 1 + btoi(begin) // query's result
+	// The deferred statements go after query (a failed query leaves them
+	// unsent, still deferred), so that the transaction locks the rows
+	// query writes (a document's, in every transaction that defers
+	// statements) before theirs, as it does on every other path:
+	// concurrent transactions that lock in one order do not deadlock.
+	stmts = append(append(stmts, t.deferred...), pgStmt{query: "commit"})
 	var results []*pgconn.Result
 	err := t.sc.Raw(func(dc any) error {
 		var err error
@@ -469,7 +473,6 @@ func (t *pgTx) commitResult(ctx context.Context, query string, args []any, guard
 		t.begun = false
 		return nil, false, nil
 	case errors.As(err, &pgErr) && pgErr.Code == "22012":
-		t.deferred = nil
 		_, err := t.sc.ExecContext(ctx, "rollback to savepoint vanthu_last")
 		return nil, false, err
 	case err != nil:
@@ -483,7 +486,7 @@ func (t *pgTx) commitResult(ctx context.Context, query string, args []any, guard
 		return nil, false, pgx.ErrTxCommitRollback
 	}
 	t.done, t.deferred = true, nil
-	return results[len(results)-2], true, nil
+	return results[qi], true, nil
 }
 
 // btoi is 1 for true.
@@ -596,7 +599,8 @@ func (t *pgTx) commitAlone(ctx context.Context, pre []pgStmt, query string, args
 	if t.err != nil || t.done || t.begun {
 		return false, nil
 	}
-	stmts := append(append(append(slices.Clip(pre), t.deferred...), pgStmt{query: query, args: args}), pgStmt{query: "commit"})
+	// The deferred statements after query, as commitResult sends them.
+	stmts := append(append(append(slices.Clip(pre), pgStmt{query: query, args: args}), t.deferred...), pgStmt{query: "commit"})
 	var results []*pgconn.Result
 	err := t.sc.Raw(func(dc any) error {
 		var err error
