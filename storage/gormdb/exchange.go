@@ -208,6 +208,13 @@ func (d *DB) RecordStatus(ctx context.Context, s workflow.ReceivedStatus) (bool,
 	if recv.IsZero() {
 		recv = time.Now()
 	}
+	if d.dialect == Postgres {
+		created, err := d.recordStatusPG(ctx, s, at, utc(recv))
+		if err != nil {
+			return false, d.translate(err, "record status %s of %s from %s", s.Code, s.DocumentID, s.OrgID)
+		}
+		return created, nil
+	}
 	var created bool
 	err := d.conn(ctx).Transaction(func(g *gorm.DB) error {
 		res := g.Clauses(clause.OnConflict{DoNothing: true}).Create(&statusRow{DocumentID: s.DocumentID, OrgID: s.OrgID,
@@ -228,6 +235,30 @@ func (d *DB) RecordStatus(ctx context.Context, s workflow.ReceivedStatus) (bool,
 		return false, d.translate(err, "record status %s of %s from %s", s.Code, s.DocumentID, s.OrgID)
 	}
 	return created, nil
+}
+
+// recordStatusPG is RecordStatus on PostgreSQL in one statement (one
+// round trip, atomic on its own, instead of BEGIN, INSERT, UPDATE and
+// COMMIT): the delivery is updated only when the status was inserted.
+const recordStatusPG = `WITH ins AS (
+	INSERT INTO exchange_statuses (document_id, org_id, code, at, description, received_at)
+	VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING 1),
+upd AS (
+	UPDATE deliveries SET last_status = $3, last_status_at = $4
+	WHERE document_id = $1 AND org_id = $2 AND kind = $7 AND (last_status_at IS NULL OR last_status_at <= $4)
+	AND EXISTS (SELECT 1 FROM ins))
+SELECT count(*) FROM ins`
+
+func (d *DB) recordStatusPG(ctx context.Context, s workflow.ReceivedStatus, at, recv time.Time) (created bool, err error) {
+	g := d.conn(ctx)
+	start := time.Now()
+	defer func() {
+		g.Logger.Trace(ctx, start, func() (string, int64) { return recordStatusPG, 1 }, err)
+	}()
+	var n int64
+	err = g.Statement.ConnPool.QueryRowContext(ctx, recordStatusPG, s.DocumentID, s.OrgID, s.Code, at, s.Description, recv,
+		string(workflow.DeliverDocument)).Scan(&n)
+	return n > 0, err
 }
 
 // Statuses lists the status messages about a document by agency, in the

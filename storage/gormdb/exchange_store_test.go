@@ -266,3 +266,29 @@ func TestDeliveryMarksOnTheInjectedClock(t *testing.T) {
 		}
 	})
 }
+
+// BenchmarkRecordStatus records one new status message about a sent
+// document (what the sender does for each status an agency sends back).
+func BenchmarkRecordStatus(b *testing.B) {
+	for _, backend := range gormdbtest.Backends {
+		b.Run(backend, func(b *testing.B) {
+			db := gormdbtest.Open(b, backend)
+			ctx := context.Background()
+			err := db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+				return tx.EnqueueDelivery(ctx, &workflow.Delivery{ID: "x1", DocumentID: "doc1", Kind: workflow.DeliverDocument, OrgID: "000.00.31.H13"})
+			})
+			if err != nil {
+				b.Fatal(err)
+			}
+			t0 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
+			b.ResetTimer()
+			for i := range b.N {
+				created, err := db.RecordStatus(ctx, exchange.ReceivedStatus{DocumentID: "doc1", OrgID: "000.00.31.H13", Code: "01",
+					At: t0.Add(time.Duration(i) * time.Second)})
+				if err != nil || !created {
+					b.Fatal(created, err)
+				}
+			}
+		})
+	}
+}
