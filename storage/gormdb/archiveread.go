@@ -80,7 +80,9 @@ func (c *conn) pgForArchive(ctx context.Context, pool *sql.DB, q *documentQuery,
 	}()
 	sc, err := pool.Conn(ctx)
 	if err != nil {
-		return nil, nil, nil, false, err
+		// A database that refuses or does not answer is EUNAVAILABLE (a
+		// retryable 503), as every other read says it.
+		return nil, nil, nil, false, c.db.translate(err, "document %s for its archive", id)
 	}
 	defer sc.Close()
 	var rows []documentRow

@@ -60,6 +60,10 @@ func TestIntegrationPostgresPartition(t *testing.T) {
 		}},
 		{"ping", func() error { return db.Ping(ctx) }},
 		{"query on a new connection", func() error { _, err := dialer.Users(ctx); return err }},
+		{"archive read on a new connection", func() error {
+			_, _, _, err := dialer.DocumentForArchive(ctx, "no-such-document")
+			return err
+		}},
 		{"new connection", func() error {
 			// No silence timeout: the connect timeout alone bounds it.
 			d, err := gormdb.Open(ctx, u.String(), t.TempDir(), nil, gormdb.WithTimeouts(connect, -1))
