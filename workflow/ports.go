@@ -276,10 +276,11 @@ type Archiver interface {
 // ArchivedRecord.Objects are stored but not yet listed by the index;
 // signer is d's signer as read with d (ArchiveReader), nil: the archiver
 // reads it. The
-// service uses it, and records them in its transaction, when the
-// repository keeps archive objects (ArchiveObjectWriter): they are listed
-// with the document archived, or, when that transaction fails, on their
-// own after it.
+// service prefers it, and records the objects it returns in its
+// transaction (the repository's Tx must then be an ArchiveObjectWriter;
+// the archiver returns them only when its index is on the repository's
+// database): they are listed with the document archived, or, when that
+// transaction fails, on their own after it.
 type RecordWriter interface {
 	WriteRecord(ctx context.Context, d *Document, events []Event, signer *User) (ArchivedRecord, error)
 }

@@ -1104,14 +1104,13 @@ func revokeEffects(d *Document, a Action, in ActionInput, ev *Event) {
 }
 
 // archiveRecord writes d's archival record from src (d's trail, and its
-// signer when read with d): through WriteRecord, its objects left to the
-// transaction (archiveEffects), when the repository records archive
-// objects; else through ArchiveRecord.
+// signer when read with d): through WriteRecord when the archiver has
+// it — which of the record's objects it leaves to the transaction
+// (archiveEffects) is the archiver's decision, ArchivedRecord.Objects —;
+// else through ArchiveRecord.
 func (s *Service) archiveRecord(ctx context.Context, d *Document, src *archiveSource) (ArchivedRecord, error) {
 	if w, ok := s.Archiver.(RecordWriter); ok {
-		if _, ok := s.Repo.(ArchiveObjectWriter); ok {
-			return w.WriteRecord(ctx, d, src.events, src.signer)
-		}
+		return w.WriteRecord(ctx, d, src.events, src.signer)
 	}
 	rec, err := s.Archiver.ArchiveRecord(ctx, d, src.events)
 	rec.Objects = nil // recorded by the archiver
