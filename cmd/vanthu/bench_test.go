@@ -64,8 +64,8 @@ func newBenchOffice(b *testing.B, backend string) *benchOffice {
 		switch k {
 		case "VANTHU_DATA_DIR":
 			return b.TempDir()
-		case "VANTHU_SIGN_ISOLATION":
-			return os.Getenv(k) // process (the default) or thread, to compare
+		case "VANTHU_SIGN_ISOLATION", "VANTHU_SIGN_CONCURRENCY":
+			return os.Getenv(k) // the defaults, or settings to compare
 		}
 		return ""
 	})

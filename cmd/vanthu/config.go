@@ -95,7 +95,7 @@ type Config struct {
 	PprofAddr      string // net/http/pprof listener
 	MetricsToken   string
 
-	// SignConcurrency bounds signatures at once (0 = one fewer than the CPUs).
+	// SignConcurrency bounds signatures at once (0 = defaultSignConcurrency).
 	SignConcurrency int
 	// SignNice lowers the CPU priority of signing threads (0 = not).
 	SignNice int
@@ -168,7 +168,7 @@ func (c *Config) settings() []setting {
 		{env: "VANTHU_METRICS_TOKEN", flag: "metrics-token", def: "", doc: "bearer token /metrics requires; empty = none", str: &c.MetricsToken},
 		{env: "VANTHU_EXCHANGE_LEASE", flag: "exchange-lease", def: "5m", doc: "how long a delivery claimed by one instance is kept from the others (an instance killed while sending: another sends it after this); longer than a send may take", str: &c.ExchangeLease},
 		{env: "VANTHU_RESERVATION_TTL", flag: "reservation-ttl", def: "10m", doc: "how long an issue may hold its reserved register number; a number held longer (its request died with its instance) is given back or voided by the next issue of the register, so a retried issue of that document waits at most this long", str: &c.ReservationTTL},
-		{env: "VANTHU_SIGN_CONCURRENCY", flag: "sign-concurrency", def: "0", doc: "most signatures (sign, issue, and the check at register) running at once; the others wait their turn holding no database lock; 0 = one fewer than the CPUs (at least 1), so signatures leave a CPU to the other requests", num: &c.SignConcurrency},
+		{env: "VANTHU_SIGN_CONCURRENCY", flag: "sign-concurrency", def: "0", doc: "most signatures (sign, issue, and the check at register) running at once; the others wait their turn holding no database lock; 0 = one per CPU when they run in lowered worker processes (VANTHU_SIGN_ISOLATION=process, VANTHU_SIGN_NICE above 0, Linux), where they take only the CPU the requests leave; otherwise one fewer than the CPUs (at least 1), so signatures leave a CPU to the other requests", num: &c.SignConcurrency},
 		{env: "VANTHU_DB_CONNECT_TIMEOUT", flag: "db-connect-timeout", def: "5s", doc: "PostgreSQL: longest a new connection may take to set up (TCP, TLS, authentication), unless the URL sets connect_timeout", str: &c.DBConnectTimeout},
 		{env: "VANTHU_DB_TIMEOUT", flag: "db-timeout", def: "10s", doc: "PostgreSQL: longest the server may stay silent while vanthu waits for it (an answer, the next rows, room to send); then the connection is dropped and the request answers 503 — a partitioned or hung server costs a request this long; it measures silence, not duration (schema migrations get 5m)", str: &c.DBTimeout},
 		{env: "VANTHU_S3_CONNECT_TIMEOUT", flag: "s3-connect-timeout", def: "5s", doc: "S3: longest connecting to the server may take", str: &c.S3ConnectTimeout},
@@ -219,7 +219,7 @@ func (c *Config) validate() error {
 		return err
 	}
 	if c.SignConcurrency < 0 {
-		return fmt.Errorf("VANTHU_SIGN_CONCURRENCY must be 0 (one fewer than the CPUs) or more")
+		return fmt.Errorf("VANTHU_SIGN_CONCURRENCY must be 0 (the default for the CPUs) or more")
 	}
 	if c.SignIsolation != "process" && c.SignIsolation != "thread" {
 		return fmt.Errorf("VANTHU_SIGN_ISOLATION must be process or thread, not %q", c.SignIsolation)

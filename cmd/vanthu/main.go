@@ -227,9 +227,8 @@ func build(ctx context.Context, cfg *Config, opts options, logger *slog.Logger) 
 	a.docs.ReservationTTL, _ = time.ParseDuration(cfg.ReservationTTL) // checked by LoadConfig
 	a.docs.SignConcurrency = cfg.SignConcurrency
 	if a.docs.SignConcurrency == 0 {
-		// Signatures are CPU-bound: with every CPU signing, requests wait
-		// for a CPU behind them (BenchmarkGetDocumentWhileIssuing).
-		a.docs.SignConcurrency = max(runtime.GOMAXPROCS(0)-1, 1)
+		a.docs.SignConcurrency = defaultSignConcurrency(runtime.GOMAXPROCS(0),
+			cfg.SignIsolation == "process" && opts.now == nil && cfg.SignNice > 0 && runtime.GOOS == "linux")
 	}
 	a.docs.SignOn = onLowerPriority(cfg.SignNice, logger)
 	a.api = &api.Server{Docs: a.docs, Accounts: a.auth, Directory: db, Ready: a.ready,
@@ -577,3 +576,21 @@ func runJob(ctx context.Context, logger *slog.Logger, pause time.Duration, job f
 
 // jobRestartPause is the pause before a panicked job restarts.
 const jobRestartPause = 5 * time.Second
+
+// defaultSignConcurrency is what VANTHU_SIGN_CONCURRENCY 0 means on cpus
+// CPUs. Signatures are CPU-bound. When they run in worker processes at a
+// lower priority (lowered: VANTHU_SIGN_ISOLATION=process with
+// VANTHU_SIGN_NICE above 0, on Linux) the kernel serves the requests
+// first and the workers take only the CPU the requests leave, so there is
+// one per CPU: with one fewer, on 2 CPUs every sign and issue queued for
+// the one worker while the machine stood 12 % idle at load. Otherwise a
+// signature competes with the requests as an equal (a thread at the same
+// priority, or Go processors shared with the server, signingProcs), and
+// with every CPU signing the requests wait for a CPU behind them
+// (BenchmarkGetDocumentWhileIssuing): one fewer than the CPUs, at least 1.
+func defaultSignConcurrency(cpus int, lowered bool) int {
+	if lowered {
+		return max(cpus, 1)
+	}
+	return max(cpus-1, 1)
+}

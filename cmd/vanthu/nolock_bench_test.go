@@ -34,8 +34,8 @@ import (
 //   - issuing: 8 workers each run outgoing documents through their whole
 //     life as fast as they can (upload, submit, approve, layer 1 sign,
 //     issue with layer 2 and verification, all real signatures with the
-//     development keys), with the default VANTHU_SIGN_CONCURRENCY (one
-//     fewer than the CPUs: one signature at a time on 2 CPUs), placed as
+//     development keys), with VANTHU_SIGN_CONCURRENCY from the
+//     environment (unset: the default, defaultSignConcurrency), placed as
 //     serve places them (startSigning: in a worker process by default;
 //     VANTHU_SIGN_ISOLATION=thread in the benchmark's environment puts
 //     them on the server's lowered thread, with GOMAXPROCS the CPUs plus
