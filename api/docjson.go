@@ -358,8 +358,14 @@ func appendString(b []byte, s string) []byte {
 // pretty: the client asked for indented JSON (?pretty), which c.JSON
 // writes.
 func pretty(c echo.Context) bool {
+	if c.Echo().Debug {
+		return true
+	}
+	if c.Request().URL.RawQuery == "" { // most requests: no query to parse
+		return false
+	}
 	_, ok := c.QueryParams()["pretty"]
-	return ok || c.Echo().Debug
+	return ok
 }
 
 // writeDocumentList answers a page of documents.

@@ -10,6 +10,7 @@ import (
 	"mime/multipart"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -177,6 +178,58 @@ type uploads struct {
 	files    []*os.File
 	budget   *atomic.Int64 // the server's bytes of in-memory uploads in flight
 	reserved int64         // this request's part of it
+	// body counts the bytes read of a request body of size bytes (its
+	// Content-Length; -1 unknown): what is left of it bounds the part
+	// being read, so its buffer is allocated once, not doubled from
+	// 512 bytes (nil: no bound known).
+	body *countingReader
+	size int64
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// partBound is at least the size of the part being read: the body left
+// plus what the multipart reader may have buffered ahead (its 4 KiB), at
+// most the whole body; 0 when the body's size is unknown.
+func (u *uploads) partBound() int64 {
+	if u.body == nil || u.size < 0 {
+		return 0
+	}
+	return min(max(u.size-u.body.n, 0)+multipartReadAhead, u.size)
+}
+
+// multipartReadAhead is what mime/multipart reads beyond the part it
+// returns (its peek buffer) and more.
+const multipartReadAhead = 4096 + 512
+
+// readAtMost reads r to its end or to most bytes, into a buffer of
+// bound bytes at first (grown only if r has more).
+func readAtMost(r io.Reader, most, bound int64) ([]byte, error) {
+	b := make([]byte, 0, min(max(bound, 512), most))
+	for int64(len(b)) < most {
+		if len(b) == cap(b) {
+			b = slices.Grow(b, int(min(int64(cap(b)), most-int64(len(b)))))
+		}
+		n, err := r.Read(b[len(b):min(int64(cap(b)), most)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+	}
+	return b, nil
 }
 
 func (u *uploads) cleanup() {
@@ -210,19 +263,19 @@ func (u *uploads) reserve(limit int64) int64 {
 func (u *uploads) spool(p *multipart.Part, limit int64) (*workflow.Upload, error) {
 	var head []byte
 	if mem := u.reserve(limit); mem > 0 {
-		var buf bytes.Buffer
-		n, err := buf.ReadFrom(io.LimitReader(p, mem+1))
+		buf, err := readAtMost(p, mem+1, u.partBound())
 		if err != nil {
 			return nil, uploadErr(err)
 		}
-		if n <= mem || n > limit {
-			u.budget.Add(n - mem) // give back what the part did not need
-			u.reserved -= mem - n
-			return checkedUpload(p.FileName(), n, limit, bytes.NewReader(buf.Bytes()))
+		if n := int64(len(buf)); n <= mem || n > limit {
+			held := min(int64(cap(buf)), mem)
+			u.budget.Add(held - mem) // give back what the part did not need
+			u.reserved -= mem - held
+			return checkedUpload(p.FileName(), n, limit, bytes.NewReader(buf))
 		}
 		// Larger: what was read goes first into the file, and the
 		// memory is given back.
-		head = buf.Bytes()
+		head = buf
 		u.budget.Add(-mem)
 		u.reserved -= mem
 	}
@@ -296,9 +349,9 @@ func (s *Server) handleCreateDocument(c echo.Context) error {
 	// Every file is limited to MaxUpload; the whole body to a multiple of
 	// it (main file plus attachments).
 	r.Body = http.MaxBytesReader(c.Response(), r.Body, 8*s.MaxUpload+(1<<20))
-	up := uploads{budget: &s.uploadMemory}
+	up := uploads{budget: &s.uploadMemory, body: &countingReader{r: r.Body}, size: r.ContentLength}
 	defer up.cleanup()
-	parts, err := s.readCreateParts(c, multipart.NewReader(r.Body, params["boundary"]), &up)
+	parts, err := s.readCreateParts(c, multipart.NewReader(up.body, params["boundary"]), &up)
 	if err != nil {
 		return err
 	}

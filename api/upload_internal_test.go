@@ -5,6 +5,7 @@ import (
 	"io"
 	"mime/multipart"
 	"os"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -115,6 +116,58 @@ func TestSpoolLimits(t *testing.T) {
 			_, err = up.spool(p, tt.limit)
 			if workflow.ErrorCode(err) != tt.code {
 				t.Fatalf("spool: %v, want %s", err, tt.code)
+			}
+			up.cleanup()
+			if budget.Load() != 0 {
+				t.Errorf("memory budget after cleanup = %d", budget.Load())
+			}
+		})
+	}
+}
+
+// TestSpoolSizedFromBody: with the body's size known, a part is read
+// into one buffer of at most what is left of the body (not doubled from
+// 512 bytes: about 2.5x the part's size allocated for an 80 KB part), and
+// the budget holds that buffer; an unknown size reads as before.
+func TestSpoolSizedFromBody(t *testing.T) {
+	file := bytes.Repeat([]byte("0123456789abcdef"), 5000) // 80,000 bytes
+	var body bytes.Buffer
+	w := multipart.NewWriter(&body)
+	fw, _ := w.CreateFormFile("file", "vanban.pdf")
+	fw.Write(file)
+	w.Close()
+	for _, tt := range []struct {
+		name  string
+		known bool
+	}{{"OK/size known", true}, {"OK/size unknown", false}} {
+		t.Run(tt.name, func(t *testing.T) {
+			var budget atomic.Int64
+			up := uploads{budget: &budget, body: &countingReader{r: bytes.NewReader(body.Bytes())}, size: -1}
+			if tt.known {
+				up.size = int64(body.Len())
+			}
+			mr := multipart.NewReader(up.body, w.Boundary())
+			p, err := mr.NextPart()
+			if err != nil {
+				t.Fatal(err)
+			}
+			var before, after runtime.MemStats
+			runtime.ReadMemStats(&before)
+			u, err := up.spool(p, 4*uploadInMemory)
+			runtime.ReadMemStats(&after)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := content(t, u); !bytes.Equal(got, file) {
+				t.Fatalf("%d bytes read back, want %d", len(got), len(file))
+			}
+			// The budget holds the buffer: at least the part, at most
+			// what was left of the body.
+			if held := budget.Load(); held < int64(len(file)) || tt.known && held > int64(body.Len()+multipartReadAhead) {
+				t.Errorf("budget holds %d bytes for a part of %d in a body of %d", held, len(file), body.Len())
+			}
+			if alloc := after.TotalAlloc - before.TotalAlloc; tt.known && alloc > uint64(body.Len()+multipartReadAhead+16<<10) {
+				t.Errorf("%d bytes allocated to read a part of %d", alloc, len(file))
 			}
 			up.cleanup()
 			if budget.Load() != 0 {
