@@ -233,9 +233,9 @@ type update struct {
 
 // buildUpdate runs pdfsign's engine against an empty input and relocates
 // its output behind the document's size bytes; extra hex digits are added
-// to the signature placeholder. The engine's own CMS (made
-// with a signer that returns zeros, over the update alone) is overwritten
-// by the caller.
+// to the signature placeholder. The engine is stopped where it would start
+// its own CMS (see standIn): the update is complete by then, and the CMS,
+// which we would overwrite, is not made.
 func buildUpdate(ctx context.Context, doc docParts, size int64, p signParams, extra int) (*update, error) {
 	rdr := p.rdr
 	if rdr == nil {
@@ -245,19 +245,18 @@ func buildUpdate(ctx context.Context, doc docParts, size int64, p signParams, ex
 		}
 	}
 	sd := engineSignData(ctx, p)
-	sd.Signer = zeroSigner{p.key.Signer.Public()}
-	// The engine's CMS is discarded: it is not given the chain, whose
-	// certificate signatures it would check (an ECDSA or RSA verification
-	// per certificate per signature). The placeholder is ours (see
+	stand := &standIn{pub: p.key.Signer.Public()}
+	sd.Signer = stand
+	// The engine's CMS is never made: it is not given the chain, whose
+	// certificate signatures it would check. The placeholder is ours (see
 	// placeholder.go), not the engine's estimate.
 	sd.CertificateChains = nil
 	room, err := placeholderRoom(p)
 	if err != nil {
 		return nil, err
 	}
-	var engine *sign.SignContext
 	sd.PreSignCallback = func(c *sign.SignContext) error {
-		engine = c
+		stand.engine = c
 		// The engine raises its base when its own CMS did not fit the
 		// placeholder and tries again: what it added is kept.
 		grown := int(c.SignatureMaxLengthBase) - engineBase
@@ -271,6 +270,13 @@ func buildUpdate(ctx context.Context, doc docParts, size int64, p signParams, ex
 	in := emptyInput{io.NewSectionReader(doc, 0, size), updateSize(p, room, extra)}
 	//nolint:staticcheck // the engine under the fluent API (see pdfsign.go).
 	err = sign.SignWithData(in, &out, rdr, size, sd)
+	engine := stand.engine
+	u := out.b
+	if stand.stopped {
+		// Refused where the engine's CMS starts, after the update was
+		// written in full: its buffer is the update.
+		u, err = engine.OutputBuffer.Buff.Bytes(), nil
+	}
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -280,7 +286,7 @@ func buildUpdate(ctx context.Context, doc docParts, size int64, p signParams, ex
 	if engine == nil || len(engine.ByteRangeValues) != 4 {
 		return nil, errors.New("sign: the engine did not report its byte range")
 	}
-	return relocateUpdate(out.b, size, engine.NewXrefStart, engine.ByteRangeValues, engine.PDFReader.XrefInformation.Type)
+	return relocateUpdate(u, size, engine.NewXrefStart, engine.ByteRangeValues, engine.PDFReader.XrefInformation.Type)
 }
 
 // emptyInput is the engine's input: it copies nothing into the engine's
@@ -343,21 +349,35 @@ func imagesSize(p signParams) int {
 	return n
 }
 
-// zeroSigner stands in for the key while the engine builds its (discarded)
-// CMS: it has the key's public key, so the placeholder is sized for it,
-// and signs nothing.
-type zeroSigner struct{ pub crypto.PublicKey }
+// standIn stands in for the key in pdfsign's engine, whose CMS we would
+// only overwrite: it has the key's public key, and signs nothing. The engine
+// asks for the public key twice: when it starts (its ML-DSA check) and
+// where its CMS starts (digitorus/pkcs7's choice of algorithm), after
+// updateByteRange, the last step of the update, has set the byte range.
+// Asked then, standIn records that the update is complete (stopped) and
+// answers with a key no CMS library knows, so that the engine gives up at
+// once instead of hashing the update and marshalling a CMS for nothing
+// (5 % of an issue's CPU). An error of the engine before that point, or
+// a stop without a byte range, is still an error (buildUpdate).
+type standIn struct {
+	pub     crypto.PublicKey
+	engine  *sign.SignContext // set by the pre-sign callback
+	stopped bool
+}
 
-func (z zeroSigner) Public() crypto.PublicKey { return z.pub }
+// refusedKey is a public key of no algorithm a CMS library signs with.
+type refusedKey struct{}
 
-func (z zeroSigner) Sign(io.Reader, []byte, crypto.SignerOpts) ([]byte, error) {
-	switch k := z.pub.(type) {
-	case *rsa.PublicKey:
-		return make([]byte, k.Size()), nil
-	case *ecdsa.PublicKey:
-		return make([]byte, 2*((k.Params().BitSize+7)/8)+9), nil
+func (s *standIn) Public() crypto.PublicKey {
+	if s.engine != nil && len(s.engine.ByteRangeValues) == 4 {
+		s.stopped = true
+		return refusedKey{}
 	}
-	return make([]byte, 64), nil
+	return s.pub
+}
+
+func (s *standIn) Sign(io.Reader, []byte, crypto.SignerOpts) ([]byte, error) {
+	return nil, errors.New("sign: the engine's own signature is not made")
 }
 
 func cmsSupported(pub crypto.PublicKey) bool {

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/x509"
 	"io"
+	"strings"
 	"testing"
 	"time"
 
@@ -128,6 +129,39 @@ func TestStreamSignerOutput(t *testing.T) {
 				br := rep.Signatures[0].ByteRange
 				if br[0] != 0 || br[2]+br[3] != int64(len(out)) || br[1] <= int64(len(in)) {
 					t.Errorf("byte range %v for %d input and %d output bytes", br, len(in), len(out))
+				}
+			})
+		}
+	}
+}
+
+// TestEngineStopsBeforeItsCMS: pdfsign's engine is stopped where its own
+// CMS would start (standIn), after the update is complete: the update's
+// /Contents hole is still the engine's placeholder, all zeros (a CMS the
+// engine had made, which the signer would overwrite, starts "30"), for
+// both key kinds and both kinds of cross-reference section, and the
+// signed file is valid. An engine that fails before that point (here on a
+// page the document does not have) still fails the signature.
+func TestEngineStopsBeforeItsCMS(t *testing.T) {
+	for _, alg := range []string{"rsa", "ec"} {
+		p := newTestPKI(t, alg)
+		for _, name := range []string{"small", "objstm.pdf"} {
+			in := smallPDF()
+			if name != "small" {
+				in = readFile(t, "testdata/"+name)
+			}
+			t.Run(alg+"/"+name, func(t *testing.T) {
+				doc := docParts{in}
+				u, err := buildUpdate(context.Background(), doc, doc.size(), signParams{key: p.Officer, name: "A", time: at}, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				hole := u.bytes[u.holeStart+1 : u.holeEnd-1]
+				if len(hole) == 0 || strings.Trim(string(hole), "0") != "" {
+					t.Errorf("the hole holds %.16q..., want the placeholder (all zeros)", hole)
+				}
+				if _, err := signStream(context.Background(), doc, signParams{key: p.Officer, name: "A", time: at, page: 7}); err == nil {
+					t.Error("a visible signature on page 7 of a 1-page document was made")
 				}
 			})
 		}
