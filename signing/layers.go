@@ -441,18 +441,25 @@ func numberDateBoxes(g pageGeom, l AgencyLayer) (num, date Rect, err error) {
 	return num, date, nil
 }
 
-// stampBuilder collects the text images (and invisible text) of a page
-// stamp, in page coordinates.
+// stampBuilder collects the text images, vector text (and invisible
+// text) of a page stamp, in page coordinates.
 type stampBuilder struct {
-	images []placedImage
-	texts  []placedText
-	boxes  [][4]float64
+	images  []placedImage
+	vectors []placedVector
+	texts   []placedText
+	boxes   [][4]float64
 }
 
-// place draws lines into the box r.
+// place draws lines into the box r as vector outlines (vectorText): text
+// of this document only, which an image would be drawn and deflated for.
 func (b *stampBuilder) place(r Rect, lines []textLine) error {
-	img, err := textImage(r.W, r.H, lines)
-	return b.add(r, img, err)
+	ops, err := vectorText(r.W, r.H, lines)
+	if err != nil {
+		return err
+	}
+	b.vectors = append(b.vectors, placedVector{x: r.X, y: r.Y, ops: ops})
+	b.boxes = append(b.boxes, r.box())
+	return nil
 }
 
 // placeShared is place for text that repeats across documents (the
@@ -540,6 +547,10 @@ func (b *stampBuilder) stamp(g pageGeom, contents string) *pageStamp {
 		b.images[i].x -= x0
 		b.images[i].y -= y0
 	}
+	for i := range b.vectors {
+		b.vectors[i].x -= x0
+		b.vectors[i].y -= y0
+	}
 	for i := range b.texts {
 		b.texts[i].x -= x0
 		b.texts[i].y -= y0
@@ -549,6 +560,7 @@ func (b *stampBuilder) stamp(g pageGeom, contents string) *pageStamp {
 		geom:     g,
 		rect:     [4]float64{x0, y0, x1, y1},
 		images:   b.images,
+		vectors:  b.vectors,
 		texts:    b.texts,
 		contents: contents,
 	}

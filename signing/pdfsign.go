@@ -41,8 +41,9 @@ type pageStamp struct {
 	geom     pageGeom
 	rect     [4]float64 // llx lly urx ury on the page as displayed (see pageGeom)
 	images   []placedImage
-	texts    []placedText // invisible text over the images, for text extraction
-	contents string       // the stamp's text, for search and accessibility
+	vectors  []placedVector // text drawn as outlines (vectorText)
+	texts    []placedText   // invisible text over the images, for text extraction
+	contents string         // the stamp's text, for search and accessibility
 }
 
 // placedText is ASCII text drawn invisibly (render mode 3) at a position
@@ -176,8 +177,8 @@ func (w *resultWriter) Write(p []byte) (int, error) {
 }
 
 // appearanceForm writes the images as XObjects and returns a Form XObject
-// that draws them.
-func appearanceForm(c *sign.SignContext, w, h float64, matrix string, imgs []placedImage, texts ...placedText) ([]byte, error) {
+// that draws them, then the vector text.
+func appearanceForm(c *sign.SignContext, w, h float64, matrix string, imgs []placedImage, vecs []placedVector, texts ...placedText) ([]byte, error) {
 	var res, stream bytes.Buffer
 	for i, im := range imgs {
 		id, err := addImageXObject(c, im.img)
@@ -193,6 +194,11 @@ func appearanceForm(c *sign.SignContext, w, h float64, matrix string, imgs []pla
 			w, h = float64(p.W)*sx, float64(p.H)*sy
 		}
 		fmt.Fprintf(&stream, "q %.3f 0 0 %.3f %.3f %.3f cm /Im%d Do Q\n", w, h, x, y, i+1)
+	}
+	for _, v := range vecs {
+		fmt.Fprintf(&stream, "q 1 0 0 1 %.3f %.3f cm\n", v.x, v.y)
+		stream.Write(v.ops)
+		stream.WriteString("Q\n")
 	}
 	font := ""
 	for _, t := range texts {
@@ -254,7 +260,7 @@ func addPageStamp(c *sign.SignContext, st pageStamp, sigPage int) error {
 		return err
 	}
 	w, h := st.rect[2]-st.rect[0], st.rect[3]-st.rect[1]
-	form, err := appearanceForm(c, w, h, st.geom.matrix(), st.images, st.texts...)
+	form, err := appearanceForm(c, w, h, st.geom.matrix(), st.images, st.vectors, st.texts...)
 	if err != nil {
 		return err
 	}

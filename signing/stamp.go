@@ -22,7 +22,9 @@ import (
 // Stamps are raster images: text is rendered with Tinos (metric-compatible
 // with Times New Roman, every Vietnamese glyph; SIL OFL 1.1, see
 // assets/LICENSE-fonts-croscore.txt) into RGBA pixels and placed as PDF image
-// XObjects with a soft mask. The alternative, a vector stamp through
+// XObjects with a soft mask, prepared once where the text repeats across
+// documents. Text of one document only (the number) is drawn as glyph
+// outlines instead (textvector.go). The alternative, a vector stamp through
 // pdfsign's PDFObject, was rejected: pdfsign copies only the content stream
 // of the stamp page (internal/pdf/xobject.go), not its /Resources, so a stamp
 // PDF's embedded font would be lost. The stamp's words stay searchable in the

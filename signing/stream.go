@@ -334,7 +334,8 @@ func placeholderRoom(p signParams) (int, error) {
 }
 
 // imagesSize is the bytes p's images (the signature's and the stamp's)
-// take in an update, with room for their dictionaries.
+// and the stamp's vector text take in an update, with room for their
+// dictionaries.
 func imagesSize(p signParams) int {
 	n := 0
 	add := func(imgs []placedImage) {
@@ -345,6 +346,9 @@ func imagesSize(p signParams) int {
 	add(p.images)
 	if p.stamp != nil {
 		add(p.stamp.images)
+		for _, v := range p.stamp.vectors {
+			n += len(v.ops) + 64
+		}
 	}
 	return n
 }
@@ -418,7 +422,7 @@ func engineSignData(ctx context.Context, p signParams) sign.SignData {
 			Visible: true, Page: uint32(p.page),
 			LowerLeftX: u[0], LowerLeftY: u[1], UpperRightX: u[2], UpperRightY: u[3],
 			Renderer: func(c *sign.SignContext, _ [4]float64) ([]byte, error) {
-				return appearanceForm(c, p.rect[2]-p.rect[0], p.rect[3]-p.rect[1], p.geom.matrix(), p.images)
+				return appearanceForm(c, p.rect[2]-p.rect[0], p.rect[3]-p.rect[1], p.geom.matrix(), p.images, nil)
 			},
 		}
 	}
