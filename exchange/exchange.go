@@ -70,7 +70,7 @@ type Store interface {
 	// edXML DocumentId externalID (idempotent).
 	RememberSent(ctx context.Context, externalID, documentID string) error
 	// SentDocument returns our document sent as externalID, or ENOTFOUND.
-	SentDocument(ctx context.Context, externalID string) (string, error)
+	SentDocument(ctx context.Context, externalID string) (*workflow.Document, error)
 	// RecordStatus stores a status message once (a redelivery with the
 	// same document, agency, code and time is ignored: false) and updates
 	// the LastStatus of that agency's document delivery.

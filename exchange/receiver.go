@@ -351,14 +351,10 @@ func (r *Receiver) handleStatus(w http.ResponseWriter, req *http.Request, peers 
 	if err := v.VerifyPackage(pkg); err != nil {
 		return nil, workflow.Errorf(workflow.EINVALID, "status message refused: %s", workflow.ErrorMessage(err))
 	}
-	docID, err := r.Store.SentDocument(ctx, st.ResponseFor.DocumentID)
+	d, err := r.Store.SentDocument(ctx, st.ResponseFor.DocumentID)
 	if workflow.ErrorCode(err) == workflow.ENOTFOUND {
 		return nil, workflow.Errorf(workflow.ENOTFOUND, "no document of ours went out as %s", st.ResponseFor.DocumentID)
 	} else if err != nil {
-		return nil, err
-	}
-	d, err := r.Repo.Document(ctx, docID)
-	if err != nil {
 		return nil, err
 	}
 	recipient := false

@@ -191,14 +191,21 @@ func (d *DB) RememberSent(ctx context.Context, externalID, documentID string) er
 	return d.translate(err, "remember sent %s", externalID)
 }
 
-// SentDocument returns the document sent as externalID, or ENOTFOUND.
-func (d *DB) SentDocument(ctx context.Context, externalID string) (string, error) {
-	var r sentRow
-	if err := d.conn(ctx).Where("external_id = ?", externalID).Take(&r).Error; err != nil {
-		return "", d.translate(err, "document sent as %s", externalID)
+// SentDocument returns our document that went out as externalID, or
+// ENOTFOUND: the sent-id look-up and the document in one read (one round
+// trip), as a status message about it needs both.
+func (d *DB) SentDocument(ctx context.Context, externalID string) (*workflow.Document, error) {
+	c := d.reader(ctx)
+	r, err := c.queryDocument(ctx, whereSentAs, "", externalID)
+	if err != nil {
+		return nil, d.translate(err, "document sent as %s", externalID)
 	}
-	return r.DocumentID, nil
+	return r.toDomain()
 }
+
+// whereSentAs selects the document recorded as sent under a DocumentId
+// (exchange_sent is keyed by external_id: one row at most).
+const whereSentAs = " WHERE id = (SELECT document_id FROM exchange_sent WHERE external_id = ?)"
 
 // RecordStatus stores a status message once and moves the agency's
 // document delivery's LastStatus forward (never back to an older one).

@@ -194,10 +194,24 @@ func TestRecordStatus(t *testing.T) {
 		if err := db.RememberSent(ctx, "000.00.12.H13,2026/11/20,01/QĐ-UBND", "doc1"); err != nil {
 			t.Fatal(err)
 		}
-		if id, err := db.SentDocument(ctx, "000.00.12.H13,2026/11/20,01/QĐ-UBND"); err != nil || id != "doc1" {
-			t.Fatalf("sent = %q, %v", id, err)
+		// No document doc1 yet: the id is remembered, the document is not found.
+		_, err := db.SentDocument(ctx, "000.00.12.H13,2026/11/20,01/QĐ-UBND")
+		wantCode(t, err, workflow.ENOTFOUND)
+		sent := incomingDoc("doc1", 0)
+		sent.Direction, sent.State, sent.Sender = workflow.Outgoing, workflow.Sent, nil
+		sent.Recipients = []workflow.Org{{OrgID: "000.00.31.H13", Name: "B"}, {OrgID: "000.00.32.H13", Name: "C"}}
+		if err := db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error { return tx.CreateDocument(ctx, sent) }); err != nil {
+			t.Fatal(err)
 		}
-		_, err := db.SentDocument(ctx, "nope")
+		// Another document, not sent under that id, is not the answer.
+		if err := db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error { return tx.CreateDocument(ctx, incomingDoc("doc2", 1)) }); err != nil {
+			t.Fatal(err)
+		}
+		got, err := db.SentDocument(ctx, "000.00.12.H13,2026/11/20,01/QĐ-UBND")
+		if err != nil || got.ID != "doc1" || len(got.Recipients) != 2 || got.Recipients[1].OrgID != "000.00.32.H13" {
+			t.Fatalf("sent = %+v, %v", got, err)
+		}
+		_, err = db.SentDocument(ctx, "nope")
 		wantCode(t, err, workflow.ENOTFOUND)
 
 		t1 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
@@ -287,6 +301,33 @@ func BenchmarkRecordStatus(b *testing.B) {
 					At: t0.Add(time.Duration(i) * time.Second)})
 				if err != nil || !created {
 					b.Fatal(created, err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkStatusReads reads what a status message about a sent document
+// needs before its status is recorded: the document sent under the
+// message's DocumentId, with its recipients.
+func BenchmarkStatusReads(b *testing.B) {
+	for _, backend := range gormdbtest.Backends {
+		b.Run(backend, func(b *testing.B) {
+			db := gormdbtest.Open(b, backend)
+			ctx := context.Background()
+			d := incomingDoc("doc1", 0)
+			d.Direction, d.State, d.Sender = workflow.Outgoing, workflow.Sent, nil
+			d.Recipients = []workflow.Org{{OrgID: "000.00.31.H13", Name: "B"}}
+			if err := db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error { return tx.CreateDocument(ctx, d) }); err != nil {
+				b.Fatal(err)
+			}
+			if err := db.RememberSent(ctx, "000.00.12.H13,2026/11/20,01/QĐ-UBND", "doc1"); err != nil {
+				b.Fatal(err)
+			}
+			b.ResetTimer()
+			for range b.N {
+				if got, err := db.SentDocument(ctx, "000.00.12.H13,2026/11/20,01/QĐ-UBND"); err != nil || len(got.Recipients) != 1 {
+					b.Fatal(err)
 				}
 			}
 		})
