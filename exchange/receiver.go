@@ -291,7 +291,7 @@ func (r *Receiver) handleEdXML(w http.ResponseWriter, req *http.Request, peers [
 	if err != nil {
 		return nil, err
 	}
-	ack, err := r.ackFor(ctx, d)
+	ack, err := r.ackFor(ctx, d, created)
 	if err != nil {
 		return nil, err
 	}
@@ -306,24 +306,33 @@ func (r *Receiver) handleEdXML(w http.ResponseWriter, req *http.Request, peers [
 // ackFor answers a received document as it was answered the first time:
 // 02 with the reason if it was rejected on receipt (the exchange's reject
 // right after the creation; before that transition existed, the reason
-// was in the creation event), else 01.
-func (r *Receiver) ackFor(ctx context.Context, d *workflow.Document) (*Ack, error) {
+// was in the creation event), else 01. A document this request created
+// is as Receive left it, at received or rejected on receipt with the
+// reason in RejectReason, so its answer needs no read; a redelivery's is
+// found in the document's events.
+func (r *Receiver) ackFor(ctx context.Context, d *workflow.Document, created bool) (*Ack, error) {
+	if created {
+		if d.State == workflow.Rejected {
+			return &Ack{DocumentID: d.ExternalID, StatusCode: string(edxml.StatusRejected), Description: d.RejectReason}, nil
+		}
+		return &Ack{DocumentID: d.ExternalID, StatusCode: string(edxml.StatusArrived)}, nil
+	}
 	evs, err := r.Repo.Events(ctx, d.ID)
 	if err != nil {
 		return nil, err
 	}
 	ack := &Ack{DocumentID: d.ExternalID, StatusCode: string(edxml.StatusArrived)}
-	created := false
+	seen := false
 	for _, e := range evs {
 		if e.Kind == workflow.EventCreate {
 			if reason := e.Data["rejected"]; reason != "" {
 				ack.StatusCode, ack.Description = string(edxml.StatusRejected), reason
 				break
 			}
-			created = true
+			seen = true
 			continue
 		}
-		if created && e.Kind == workflow.EventTransition {
+		if seen && e.Kind == workflow.EventTransition {
 			if e.Action == workflow.Reject && e.Actor == workflow.Exchange.ID {
 				ack.StatusCode, ack.Description = string(edxml.StatusRejected), e.Comment
 			}

@@ -190,7 +190,8 @@ func (s *Service) recordReceived(ctx context.Context, tx Tx, d *Document, in *Re
 		if err := guard(t, d, Exchange); err != nil {
 			return err
 		}
-		return s.commit(ctx, tx, d, t, Exchange, ActionInput{Comment: strings.Join(reasons, "; ")}, prechecked{})
+		// Trimmed as RejectReason is, so the event says the same.
+		return s.commit(ctx, tx, d, t, Exchange, ActionInput{Comment: strings.TrimSpace(strings.Join(reasons, "; "))}, prechecked{})
 	}
 	if s.Outbox != nil {
 		return s.Outbox.Received(ctx, tx, d)
