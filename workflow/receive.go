@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 )
@@ -134,7 +135,9 @@ func (s *Service) receiveFiles(ctx context.Context, d *Document, in *ReceiveInpu
 			return nil, err
 		}
 	} else if s.Signer != nil {
-		pdf, err := s.files().Read(ctx, []File{main}, main)
+		// The bytes just stored under their SHA-256 (main), verified as
+		// received: not read back from the store and hashed again.
+		pdf, err := uploadBytes(in.File)
 		if err != nil {
 			return nil, err
 		}
@@ -197,6 +200,15 @@ func (s *Service) recordReceived(ctx context.Context, tx Tx, d *Document, in *Re
 		return s.Outbox.Received(ctx, tx, d)
 	}
 	return nil
+}
+
+// uploadBytes returns a copy of an upload's content.
+func uploadBytes(u *Upload) ([]byte, error) {
+	b := make([]byte, u.Size)
+	if _, err := io.ReadFull(io.NewSectionReader(u.Content, 0, u.Size), b); err != nil {
+		return nil, fmt.Errorf("read %q: %w", u.Name, err)
+	}
+	return b, nil
 }
 
 // storeRaw stores an upload exactly as received, without inspecting it.
