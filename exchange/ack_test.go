@@ -3,7 +3,9 @@ package exchange
 import (
 	"bytes"
 	"context"
+	"errors"
 	"testing"
+	"testing/iotest"
 
 	"github.com/vanthu/vanthu/exchange/edxml"
 	"github.com/vanthu/vanthu/internal/testpdf"
@@ -52,5 +54,25 @@ func TestAckOfANewDocument(t *testing.T) {
 				t.Fatalf("answer %+v, want %s", first, tc.code)
 			}
 		})
+	}
+}
+
+// TestReadAll: the body is read whole and exactly, whatever the size
+// given (the Content-Length: exact, short, long, unknown).
+func TestReadAll(t *testing.T) {
+	body := bytes.Repeat([]byte("edXML base64 "), 10_000)
+	for _, size := range []int64{-1, 0, 1, 511, int64(len(body)) - 1, int64(len(body)), int64(len(body)) + 1, 3 * int64(len(body))} {
+		got, err := readAll(iotest.OneByteReader(bytes.NewReader(body[:len(body)/3])), size)
+		if err != nil || !bytes.Equal(got, body[:len(body)/3]) {
+			t.Fatalf("size %d, one byte at a time: %d bytes, %v", size, len(got), err)
+		}
+		got, err = readAll(bytes.NewReader(body), size)
+		if err != nil || !bytes.Equal(got, body) {
+			t.Fatalf("size %d: %d bytes, %v", size, len(got), err)
+		}
+	}
+	want := errors.New("reset")
+	if _, err := readAll(iotest.ErrReader(want), 10); !errors.Is(err, want) {
+		t.Fatalf("error: %v", err)
 	}
 }

@@ -149,7 +149,7 @@ func (r *Receiver) readBody(w http.ResponseWriter, req *http.Request) ([]byte, e
 	if max <= 0 {
 		max = edxml.DefaultMaxBytes
 	}
-	b, err := io.ReadAll(http.MaxBytesReader(w, req.Body, max))
+	b, err := readAll(http.MaxBytesReader(w, req.Body, max), min(req.ContentLength, max, presize))
 	var mbe *http.MaxBytesError
 	if errors.As(err, &mbe) {
 		return nil, workflow.Errorf(workflow.ETOOLARGE, "package larger than %d bytes", max)
@@ -157,6 +157,29 @@ func (r *Receiver) readBody(w http.ResponseWriter, req *http.Request) ([]byte, e
 		return nil, workflow.Wrap(workflow.EINVALID, err, "reading the package")
 	}
 	return b, nil
+}
+
+// presize bounds the room made for a body before its bytes arrive: what
+// the Content-Length claims beyond it is made room for as it is read.
+const presize = 8 << 20
+
+// readAll is io.ReadAll into room made at once for size bytes (the
+// request's Content-Length, -1 when unknown; up to presize): a package is
+// read without growing and copying its buffer a dozen times over.
+func readAll(r io.Reader, size int64) ([]byte, error) {
+	b := make([]byte, 0, max(size, 0)+1)
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		} else if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)]
+		}
+	}
 }
 
 // sender returns the peer that From names: a package must come from the
