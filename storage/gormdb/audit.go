@@ -27,7 +27,8 @@ const walkBatch = 1000
 //
 // The event is chained after the head this instance last saw (this
 // transaction's own last event, else the head after this instance's last
-// commit, unless another of its transactions is appending) and written
+// commit, unless another of its transactions is appending: on PostgreSQL
+// it waits for its turn, knownHead) and written
 // only if the head is still that one: on PostgreSQL
 // one statement moves the head and inserts the event (no row when the
 // head moved: nothing is written); on SQLite an INSERT ... SELECT from
@@ -133,32 +134,80 @@ var lockedHead = rawQuery{sqlite: `SELECT seq, hash FROM audit_head WHERE id = 1
 
 // knownHead returns the chain head this transaction wrote last, else the
 // one this instance's last commit left when no other transaction of this
-// instance is appending (it would move the head first), else nil.
+// instance is appending (it would move the head first), else nil. On
+// PostgreSQL the transaction waits for its turn to append (appendTurn)
+// first: the one before has ended when it has it, and its commit left
+// the head known (sawHead) — one round trip, instead of a locked read of
+// the head and then the append. Not had within appendTurnWait (another
+// transaction that appends and goes on, or waits for a row lock this one
+// holds), it appends after the head read locked, as without a turn.
 func (c *conn) knownHead() *headRow {
 	if c.head != nil {
 		return c.head
 	}
-	if c.appending != nil && !*c.appending {
-		*c.appending = true
-		if c.db.appending.Add(1) > 1 {
+	if c.appending != nil && *c.appending == notAppending {
+		switch {
+		case c.pg() && c.db.takeAppendTurn():
+			*c.appending = appendingWithTurn
+		case c.pg():
+			*c.appending = appendingWithoutTurn
 			return nil
+		default:
+			*c.appending = appendingCounted
+			if c.db.appending.Add(1) > 1 {
+				return nil
+			}
 		}
+	}
+	if c.appending != nil && *c.appending == appendingWithoutTurn {
+		return nil
 	}
 	return c.db.auditHead.Load()
 }
 
-// headKnown says whether knownHead would return a head, without counting
-// this transaction as appending: a transaction that cannot commit in one
-// round trip with the head known counts only from its last write on, as
-// before (UpdateAndAppend).
-func (c *conn) headKnown() bool {
-	if c.head != nil {
+// appendState is how a transaction appends to the audit chain.
+type appendState int8
+
+const (
+	notAppending         appendState = iota
+	appendingCounted                 // counted in DB.appending (SQLite)
+	appendingWithTurn                // holds DB.appendTurn (PostgreSQL)
+	appendingWithoutTurn             // waited for the turn in vain: the head is read
+)
+
+// appendTurnWait bounds the wait for the turn to append: a round trip
+// for each transaction before in the queue is usual; a turn held much
+// longer is one whose transaction does more after its append, or waits
+// for a row lock the waiting one holds (which then reads the head and
+// commits, as without a turn, and lets it go on).
+const appendTurnWait = 100 * time.Millisecond
+
+// takeAppendTurn waits for the turn to append, appendTurnWait at most.
+func (d *DB) takeAppendTurn() bool {
+	select {
+	case d.appendTurn <- struct{}{}:
 		return true
+	default:
 	}
-	if c.appending != nil && !*c.appending && c.db.appending.Load() > 0 {
+	t := time.NewTimer(appendTurnWait)
+	defer t.Stop()
+	select {
+	case d.appendTurn <- struct{}{}:
+		return true
+	case <-t.C:
 		return false
 	}
-	return c.db.auditHead.Load() != nil
+}
+
+// doneAppending ends what a transaction's appends took (s), once it has
+// ended and its commit's functions (sawHead) have run.
+func (d *DB) doneAppending(s *appendState) {
+	switch *s {
+	case appendingCounted:
+		d.appending.Add(-1)
+	case appendingWithTurn:
+		<-d.appendTurn
+	}
 }
 
 // appendAfter chains e after head and stores it if head is still the
@@ -340,7 +389,7 @@ func (c *conn) alone(ctx context.Context, d *workflow.Document) (*pgTx, []pgStmt
 		return nil, nil, nil
 	}
 	pre := claimsGuard(fileSums(d))
-	if pre == nil || !c.headKnown() {
+	if pre == nil {
 		return nil, nil, nil
 	}
 	h := c.knownHead()

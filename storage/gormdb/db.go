@@ -90,9 +90,14 @@ type DB struct {
 	// tries it first; the head row decides.
 	auditHead atomic.Pointer[headRow]
 	// appending counts the transactions that appended an event and have
-	// not ended yet: while another one may move the head, auditHead is
-	// not worth trying.
+	// not ended yet (SQLite): while another one may move the head,
+	// auditHead is not worth trying.
 	appending atomic.Int32
+	// appendTurn is held by the transaction of this instance that is
+	// appending to the audit chain (PostgreSQL; a buffered channel of
+	// one): the next waits for it (appendTurnWait at most) and then knows
+	// the head, instead of reading it locked.
+	appendTurn chan struct{}
 	// revoked holds recent "not revoked" answers (Revocation).
 	revoked revocationCache
 }
@@ -155,7 +160,7 @@ func connect(ctx context.Context, dsn string, dataDir string, logger *slog.Logge
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	d := &DB{log: logger, Now: time.Now}
+	d := &DB{log: logger, Now: time.Now, appendTurn: make(chan struct{}, 1)}
 	d.tails = newTailMemo(tailMemoBytes, tailMemoLongest)
 	cfg := &gorm.Config{
 		Logger:                 newGormLogger(logger),
@@ -354,15 +359,11 @@ func (d *DB) Atomic(ctx context.Context, fn func(ctx context.Context, tx workflo
 	var fnErr error
 	parent, nested := ctx.Value(txKey{}).(*conn)
 	nested = nested && parent.db == d
-	after, appending := &[]func(){}, new(bool)
+	after, appending := &[]func(){}, new(appendState)
 	if nested {
 		after, appending = parent.after, parent.appending
 	} else {
-		defer func() {
-			if *appending {
-				d.appending.Add(-1)
-			}
-		}()
+		defer d.doneAppending(appending)
 	}
 	mark := len(*after)
 	run := func(g *gorm.DB) error {
@@ -487,10 +488,10 @@ type conn struct {
 	// commits (nil on the pool).
 	after *[]func()
 	// head is the audit chain head this transaction's last AppendEvent
-	// left (nil before its first); appending says whether the outermost
-	// transaction appended an event (shared with nested ones).
+	// left (nil before its first); appending says whether and how the
+	// outermost transaction appends events (shared with nested ones).
 	head      *headRow
-	appending *bool
+	appending *appendState
 	// files are the files (documents.files) of the documents this
 	// transaction read or wrote, by id, with their version: an update of
 	// that version that writes them unchanged adds no blob reference
