@@ -295,19 +295,28 @@ func (c *conn) UpdateAndAppend(ctx context.Context, d *workflow.Document, prevVe
 	if err != nil {
 		return err
 	}
+	var pre []pgStmt // the claims check, sent with the commit
 	if c.files[d.ID] != (seenFiles{prevVersion, r.Files}) {
 		if done, err := c.updateAloneWithClaims(ctx, d, r, prevVersion, e); done || err != nil {
 			return err
 		}
-		if err := c.checkBlobRefs(ctx, fileSums(d)); err != nil {
+		if c.lastWriteTx(ctx) != nil {
+			pre = claimsGuard(fileSums(d))
+		}
+		if err := c.claimsNow(ctx, d, r, prevVersion, pre == nil); err != nil {
 			return err
 		}
-		c.sawFiles(d.ID, prevVersion, r.Files) // checked: UpdateDocument need not check again
 	}
-	// Only now does this transaction count as appending (knownHead): the
-	// shorter that spell, the less often another one finds the head in
-	// flux and reads it.
+	// Only now does this transaction count as appending (knownHead: on
+	// PostgreSQL it takes its turn): the shorter that spell, the less
+	// often another one waits for it.
 	h := c.knownHead()
+	if h == nil && pre != nil {
+		if err := c.claimsNow(ctx, d, r, prevVersion, true); err != nil {
+			return err
+		}
+		pre = nil
+	}
 	if t, ok := c.g.Statement.ConnPool.(*pgTx); h == nil && ok {
 		if done, err := c.updateLockingHead(ctx, t, d, r, prevVersion, e); done {
 			return err
@@ -326,7 +335,7 @@ func (c *conn) UpdateAndAppend(ctx context.Context, d *workflow.Document, prevVe
 	u := c.updateFor(r, prevVersion)
 	args := append(append(u.values(r), r.ID, prevVersion, e.Seq, e.Hash, h.Seq, h.Hash), vals...)
 	if t := c.lastWriteTx(ctx); t != nil {
-		committed, err := c.commitWith(ctx, t, u.appendLast, args, true)
+		committed, err := c.commitAfter(ctx, t, pre, u.appendLast, args, true)
 		if err != nil {
 			return c.db.translate(err, "update document %s and append audit event %d", d.ID, e.Seq)
 		}
@@ -334,6 +343,9 @@ func (c *conn) UpdateAndAppend(ctx context.Context, d *workflow.Document, prevVe
 			c.sawFiles(d.ID, d.Version, r.Files)
 			c.appended(e)
 			return nil
+		}
+		if err := c.claimsNow(ctx, d, r, prevVersion, pre != nil); err != nil {
+			return err // the claims guard, the update's or the head's failed: checked now
 		}
 	}
 	updated, inserted, err := c.execUpdateAndAppend(ctx, u.andAppend, args)
@@ -349,6 +361,19 @@ func (c *conn) UpdateAndAppend(ctx context.Context, d *workflow.Document, prevVe
 		return nil
 	}
 	return c.appendEvent(ctx, nil, e)
+}
+
+// claimsNow checks the claims of d's files (checkBlobRefs) when check
+// is set, and records them as checked: the update need not check again.
+func (c *conn) claimsNow(ctx context.Context, d *workflow.Document, r *documentRow, prevVersion int, check bool) error {
+	if !check {
+		return nil
+	}
+	if err := c.checkBlobRefs(ctx, fileSums(d)); err != nil {
+		return err
+	}
+	c.sawFiles(d.ID, prevVersion, r.Files)
+	return nil
 }
 
 // updateAloneWithClaims is UpdateAndAppend as the whole of its
@@ -415,11 +440,18 @@ func (c *conn) execUpdateAndAppend(ctx context.Context, query string, args []any
 // with it (pgTx.commitWith). The statement goes to the slow-query log
 // like gorm's.
 func (c *conn) commitWith(ctx context.Context, t *pgTx, query string, args []any, guarded bool) (committed bool, err error) {
+	return c.commitAfter(ctx, t, nil, query, args, guarded)
+}
+
+// commitAfter is commitWith with pre, guarded statements, sent before
+// query (pgTx.commitResult).
+func (c *conn) commitAfter(ctx context.Context, t *pgTx, pre []pgStmt, query string, args []any, guarded bool) (committed bool, err error) {
 	start := time.Now()
 	defer func() {
 		c.g.Logger.Trace(ctx, start, func() (string, int64) { return query + "; COMMIT", 0 }, err)
 	}()
-	return t.commitWith(ctx, query, args, guarded)
+	_, committed, err = t.commitResult(ctx, pre, query, args, guarded)
+	return committed, err
 }
 
 // commitAlone runs pre and query, the whole transaction, and commits t

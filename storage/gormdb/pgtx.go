@@ -427,20 +427,25 @@ var txControl = map[string]string{
 // query skips COMMIT; it is returned, and the transaction is left to roll
 // back. true: committed.
 func (t *pgTx) commitWith(ctx context.Context, query string, args []any, guarded bool) (bool, error) {
-	_, committed, err := t.commitResult(ctx, query, args, guarded)
+	_, committed, err := t.commitResult(ctx, nil, query, args, guarded)
 	return committed, err
 }
 
 // commitResult is commitWith that also returns query's result when it
-// committed.
-func (t *pgTx) commitResult(ctx context.Context, query string, args []any, guarded bool) (*pgconn.Result, bool, error) {
+// committed. pre, guarded statements (claimsGuard) sent before query,
+// after the SAVEPOINT: a division_by_zero from one of them is as one
+// from query. pre needs guarded.
+func (t *pgTx) commitResult(ctx context.Context, pre []pgStmt, query string, args []any, guarded bool) (*pgconn.Result, bool, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.err != nil || t.done {
 		return nil, false, nil // the caller's statement gets the error
 	}
+	if len(pre) > 0 && !guarded {
+		return nil, false, fmt.Errorf("commit: statements before an unguarded one")
+	}
 	begin := !t.begun
-	stmts := []pgStmt{{query: "savepoint vanthu_last"}, {query: query, args: args}}
+	stmts := append(append([]pgStmt{{query: "savepoint vanthu_last"}}, pre...), pgStmt{query: query, args: args})
 	if begin || !guarded {
 		stmts = stmts[1:]
 	}

@@ -234,7 +234,7 @@ func (c *conn) ReserveNext(ctx context.Context, r *workflow.Reservation, suffix 
 func (c *conn) reserveNextPG(ctx context.Context, args []any) (number int, notation string, err error) {
 	if t := c.lastWriteTx(ctx); t != nil {
 		start := time.Now()
-		res, committed, err := t.commitResult(ctx, reserveNextQuery, args, false)
+		res, committed, err := t.commitResult(ctx, nil, reserveNextQuery, args, false)
 		c.g.Logger.Trace(ctx, start, func() (string, int64) { return reserveNextQuery + "; COMMIT", 1 }, err)
 		if err != nil {
 			return 0, "", err
