@@ -238,11 +238,31 @@ func layoutText(wPt, hPt float64, lines []textLine) (*textLayout, error) {
 
 func (c *faceCache) layoutText(wPt, hPt float64, lines []textLine) (*textLayout, error) {
 	t := &textLayout{w: int(math.Ceil(wPt * pxPerPt)), h: int(math.Ceil(hPt * pxPerPt))}
+	err := c.placeLines(wPt, lines, func(l textLine, f *cachedFace, x int, y float64) error {
+		n := len(t.glyphs)
+		t.glyphs = f.layout(l.Text, fixed.I(x), int(y), t.glyphs)
+		for range t.glyphs[n:] {
+			t.colour = append(t.colour, l.Color)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return t, nil
+}
+
+// placeLines lays lines out from the top of a box wPt wide, as both the
+// raster (layoutText) and the vector text (vectorText) place them: for each
+// line in turn, fn gets its face, the x where it starts and the y of its
+// baseline, in pixels from the box's left and top.
+func (c *faceCache) placeLines(wPt float64, lines []textLine, fn func(l textLine, f *cachedFace, x int, y float64) error) error {
+	w := int(math.Ceil(wPt * pxPerPt))
 	y := 0.0
 	for _, l := range lines {
 		f, err := c.face(l.Bold, l.Size*pxPerPt)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		m := f.metrics
 		y += float64(m.Ascent.Round())
@@ -250,18 +270,16 @@ func (c *faceCache) layoutText(wPt, hPt float64, lines []textLine) (*textLayout,
 		x := 0
 		switch l.Align {
 		case 1:
-			x = (t.w - adv) / 2
+			x = (w - adv) / 2
 		case 2:
-			x = t.w - adv
+			x = w - adv
 		}
-		n := len(t.glyphs)
-		t.glyphs = f.layout(l.Text, fixed.I(x), int(y), t.glyphs)
-		for range t.glyphs[n:] {
-			t.colour = append(t.colour, l.Color)
+		if err := fn(l, f, x, y); err != nil {
+			return err
 		}
 		y += float64(m.Descent.Round()) + l.Size*pxPerPt*0.15
 	}
-	return t, nil
+	return nil
 }
 
 // ink is the box of the image the glyphs cover.

@@ -142,24 +142,8 @@ func (c *faceCache) vectorText(wPt, hPt float64, lines []textLine) ([]byte, erro
 	if err := loadFonts(); err != nil {
 		return nil, err
 	}
-	w := int(math.Ceil(wPt * pxPerPt))
 	b := make([]byte, 0, 8<<10) // a number line takes about 7 KB
-	y := 0.0
-	for _, l := range lines {
-		f, err := c.face(l.Bold, l.Size*pxPerPt)
-		if err != nil {
-			return nil, err
-		}
-		m := f.metrics
-		y += float64(m.Ascent.Round())
-		adv := f.measure(l.Text).Round()
-		x := 0
-		switch l.Align {
-		case 1:
-			x = (w - adv) / 2
-		case 2:
-			x = w - adv
-		}
+	err := c.placeLines(wPt, lines, func(l textLine, f *cachedFace, x int, y float64) error {
 		ft, paths := fontRegular, &glyphPaths[0]
 		if l.Bold {
 			ft, paths = fontBoldTT, &glyphPaths[1]
@@ -170,7 +154,7 @@ func (c *faceCache) vectorText(wPt, hPt float64, lines []textLine) ([]byte, erro
 		for _, g := range f.origins(l.Text, fixed.I(x)) {
 			p, err := paths.path(ft, g.r)
 			if err != nil {
-				return nil, err
+				return err
 			}
 			if len(p.ops) == 0 {
 				continue
@@ -180,7 +164,10 @@ func (c *faceCache) vectorText(wPt, hPt float64, lines []textLine) ([]byte, erro
 			b = append(b, "f Q\n"...)
 		}
 		b = append(b, "Q\n"...)
-		y += float64(m.Descent.Round()) + l.Size*pxPerPt*0.15
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return b, nil
 }
