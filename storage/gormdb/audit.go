@@ -159,10 +159,25 @@ func (c *conn) knownHead() *headRow {
 			}
 		}
 	}
-	if c.appending != nil && *c.appending == appendingWithoutTurn {
-		return nil
+	switch {
+	case c.appending == nil:
+	case *c.appending == appendingWithTurn:
+		return c.db.headWithTurn()
+	case *c.appending != appendingCounted:
+		return nil // without a turn, or handed over (its transaction ends)
 	}
 	return c.db.auditHead.Load()
+}
+
+// headWithTurn is the head known to the transaction that holds the turn
+// to append: the one the transaction before handed it over with
+// (turnHead) when it is past the one the last commit left.
+func (d *DB) headWithTurn() *headRow {
+	h := d.auditHead.Load()
+	if t := d.turnHead.Load(); t != nil && (h == nil || t.Seq > h.Seq) {
+		return t
+	}
+	return h
 }
 
 // appendState is how a transaction appends to the audit chain.
@@ -173,6 +188,7 @@ const (
 	appendingCounted                 // counted in DB.appending (SQLite)
 	appendingWithTurn                // holds DB.appendTurn (PostgreSQL)
 	appendingWithoutTurn             // waited for the turn in vain: the head is read
+	appendingHandedOver              // its append ran, the turn went to the next (handOver)
 )
 
 // appendTurnWait bounds the wait for the turn to append: a round trip
@@ -222,7 +238,7 @@ func (c *conn) appendAfter(ctx context.Context, head headRow, e *workflow.Event,
 	if c.pg() {
 		args := append([]any{e.Seq, e.Hash, head.Seq, head.Hash}, vals...)
 		if t := c.lastWriteTx(ctx); t != nil {
-			committed, err := c.commitWith(ctx, t, appendEventLastPG, args, !locked)
+			committed, err := c.commitWith(ctx, t, appendEventLastPG, args, !locked, headAfter(e))
 			if err != nil {
 				return false, c.db.translate(err, "append audit event %d", e.Seq)
 			}
@@ -335,7 +351,7 @@ func (c *conn) UpdateAndAppend(ctx context.Context, d *workflow.Document, prevVe
 	u := c.updateFor(r, prevVersion)
 	args := append(append(u.values(r), r.ID, prevVersion, e.Seq, e.Hash, h.Seq, h.Hash), vals...)
 	if t := c.lastWriteTx(ctx); t != nil {
-		committed, err := c.commitAfter(ctx, t, pre, u.appendLast, args, true)
+		committed, err := c.commitAfter(ctx, t, pre, u.appendLast, args, true, headAfter(e))
 		if err != nil {
 			return c.db.translate(err, "update document %s and append audit event %d", d.ID, e.Seq)
 		}
@@ -393,7 +409,7 @@ func (c *conn) updateAloneWithClaims(ctx context.Context, d *workflow.Document, 
 	}
 	u := c.updateFor(r, prevVersion)
 	args := append(append(u.values(r), r.ID, prevVersion, e.Seq, e.Hash, h.Seq, h.Hash), vals...)
-	committed, err := c.commitAlone(ctx, t, pre, u.appendLast, args)
+	committed, err := c.commitAlone(ctx, t, pre, u.appendLast, args, headAfter(e))
 	if err != nil {
 		return false, c.db.translate(err, "update document %s and append audit event %d", d.ID, e.Seq)
 	}
@@ -437,31 +453,72 @@ func (c *conn) execUpdateAndAppend(ctx context.Context, query string, args []any
 }
 
 // commitWith runs query, the transaction's last write, and commits t
-// with it (pgTx.commitWith). The statement goes to the slow-query log
-// like gorm's.
-func (c *conn) commitWith(ctx context.Context, t *pgTx, query string, args []any, guarded bool) (committed bool, err error) {
-	return c.commitAfter(ctx, t, nil, query, args, guarded)
+// with it (pgTx.commitWith); next is the chain head once query ran when
+// it appends (nil: it does not). The statement goes to the slow-query log like
+// gorm's.
+func (c *conn) commitWith(ctx context.Context, t *pgTx, query string, args []any, guarded bool, next *headRow) (committed bool, err error) {
+	return c.commitAfter(ctx, t, nil, query, args, guarded, next)
 }
 
 // commitAfter is commitWith with pre, guarded statements, sent before
 // query (pgTx.commitResult).
-func (c *conn) commitAfter(ctx context.Context, t *pgTx, pre []pgStmt, query string, args []any, guarded bool) (committed bool, err error) {
+func (c *conn) commitAfter(ctx context.Context, t *pgTx, pre []pgStmt, query string, args []any, guarded bool, next *headRow) (committed bool, err error) {
 	start := time.Now()
 	defer func() {
 		c.g.Logger.Trace(ctx, start, func() (string, int64) { return query + "; COMMIT", 0 }, err)
 	}()
-	_, committed, err = t.commitResult(ctx, pre, query, args, guarded)
+	handOver := c.handOver(next)
+	defer func() { c.handedOver(committed) }()
+	_, committed, err = t.commitResult(ctx, pre, query, args, guarded, handOver)
 	return committed, err
 }
 
 // commitAlone runs pre and query, the whole transaction, and commits t
-// with them (pgTx.commitAlone), traced as commitWith.
-func (c *conn) commitAlone(ctx context.Context, t *pgTx, pre []pgStmt, query string, args []any) (committed bool, err error) {
+// with them (pgTx.commitAlone), traced and handing the turn over as
+// commitWith.
+func (c *conn) commitAlone(ctx context.Context, t *pgTx, pre []pgStmt, query string, args []any, next *headRow) (committed bool, err error) {
 	start := time.Now()
 	defer func() {
 		c.g.Logger.Trace(ctx, start, func() (string, int64) { return "BEGIN; " + pre[len(pre)-1].query + "; " + query + "; COMMIT", 0 }, err)
 	}()
-	return t.commitAlone(ctx, pre, query, args)
+	handOver := c.handOver(next)
+	defer func() { c.handedOver(committed) }()
+	return t.commitAlone(ctx, pre, query, args, handOver)
+}
+
+// headAfter is the chain head once e is appended.
+func headAfter(e *workflow.Event) *headRow { return &headRow{ID: 1, Seq: e.Seq, Hash: e.Hash} }
+
+// handOver returns what hands this transaction's turn to append
+// (appendTurn) to the next one once PostgreSQL has run its append, sent
+// with its COMMIT, and before COMMIT's answer is in: from then on its
+// UPDATE of the head holds the head row's lock until COMMIT ends, so the
+// next one chains after next (turnHead), and its own UPDATE of the head
+// waits for that lock and then finds next the head — or, if this
+// transaction failed after all, does not, and reads the head locked
+// (the head row decides, as ever). Handed over only then, not when
+// COMMIT is sent: the next one's UPDATE could run before this one's and
+// miss the head it chained after. nil: no turn held, or
+// no append.
+func (c *conn) handOver(next *headRow) func() {
+	if next == nil || c.appending == nil || *c.appending != appendingWithTurn {
+		return nil
+	}
+	return func() {
+		c.given = next
+		c.db.turnHead.Store(next)
+		*c.appending = appendingHandedOver
+		<-c.db.appendTurn
+	}
+}
+
+// handedOver forgets the head the turn was handed over with (handOver)
+// when the transaction did not commit after all, unless a later one is
+// there already.
+func (c *conn) handedOver(committed bool) {
+	if !committed && c.given != nil {
+		c.db.turnHead.CompareAndSwap(c.given, nil)
+	}
 }
 
 // sawHead records h as the chain head after a commit of this instance,
@@ -487,22 +544,42 @@ func (d *DB) forgetHeadAfter(head headRow) {
 	if h := d.auditHead.Load(); h != nil && h.Seq > head.Seq {
 		d.auditHead.CompareAndSwap(h, nil)
 	}
+	if h := d.turnHead.Load(); h != nil && h.Seq > head.Seq {
+		d.turnHead.CompareAndSwap(h, nil)
+	}
 }
 
 // The statements that append an event after a known head. On PostgreSQL
-// the head's UPDATE takes its row lock (waiting for another transaction
-// that holds it, then re-checking the condition on the row it committed)
-// and the INSERT takes its one row from the UPDATE: both or neither. On
-// SQLite the transaction already holds the only write lock.
+// the head moves (headMovePG) and the INSERT takes its one row from the
+// head's UPDATE: both or neither. On SQLite the transaction already
+// holds the only write lock.
 const (
-	eventColumns  = `seq, document_id, actor, kind, action, from_state, to_state, comment, data, at_micros, prev_hash, hash`
-	appendEventPG = `WITH h AS (UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1 AND seq = ? AND hash = ? RETURNING id)
-INSERT INTO audit_events (` + eventColumns + `)
-SELECT CAST(? AS bigint), CAST(? AS text), CAST(? AS text), CAST(? AS text), CAST(? AS text), CAST(? AS text),
-       CAST(? AS text), CAST(? AS text), CAST(? AS text), CAST(? AS bigint), CAST(? AS text), CAST(? AS text) FROM h`
+	eventColumns      = `seq, document_id, actor, kind, action, from_state, to_state, comment, data, at_micros, prev_hash, hash`
 	appendEventSQLite = `INSERT INTO audit_events (` + eventColumns + `)
 SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? FROM audit_head WHERE id = 1 AND seq = ? AND hash = ?`
 )
+
+// appendEventPG appends an event after a known head on PostgreSQL.
+var appendEventPG = `WITH ` + headMovePG("") + `
+INSERT INTO audit_events (` + eventColumns + `)
+SELECT CAST(? AS bigint), CAST(? AS text), CAST(? AS text), CAST(? AS text), CAST(? AS text), CAST(? AS text),
+       CAST(? AS text), CAST(? AS text), CAST(? AS text), CAST(? AS bigint), CAST(? AS text), CAST(? AS text) FROM h`
+
+// headMovePG are the WITH queries that move the chain head on
+// PostgreSQL, from the head known (its seq and hash: the third and
+// fourth arguments) to the new one (the first two), when cond (AND ...)
+// holds: l locks the head row — waiting for the transaction that holds
+// it to end — and reads the row as it is then, h updates it if that row
+// is the head known (one row: moved; none: the head is elsewhere). The
+// head known may be the one another transaction of the instance has
+// written and not yet committed (handOver): l waits for its COMMIT and
+// finds its head, or, if it failed, the one before. A guarded UPDATE
+// alone would not wait: its condition is first checked on the row as
+// its snapshot sees it (the head before), and fails.
+func headMovePG(cond string) string {
+	return `l AS MATERIALIZED (SELECT seq, hash FROM audit_head WHERE id = 1` + cond + ` FOR NO KEY UPDATE),
+h AS (UPDATE audit_head SET seq = ?, hash = ? FROM l WHERE audit_head.id = 1 AND l.seq = ? AND l.hash = ? RETURNING audit_head.id)`
+}
 
 // appendEventLastPG is appendEventPG as a transaction's last statement,
 // sent with COMMIT (pgTx.commitWith): it fails with division_by_zero
@@ -521,7 +598,7 @@ var appendEventLastPG = dollarPlaceholders(strings.Replace(appendEventPG, "\nINS
 // document and inserted the event.
 func updateAndAppendWith(update string) string {
 	return `WITH u AS (` + update + ` RETURNING 1),
-h AS (UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1 AND seq = ? AND hash = ? AND EXISTS (SELECT 1 FROM u) RETURNING id),
+` + headMovePG(" AND EXISTS (SELECT 1 FROM u)") + `,
 e AS (INSERT INTO audit_events (` + eventColumns + `)
 SELECT CAST(? AS bigint), CAST(? AS text), CAST(? AS text), CAST(? AS text), CAST(? AS text), CAST(? AS text),
        CAST(? AS text), CAST(? AS text), CAST(? AS text), CAST(? AS bigint), CAST(? AS text), CAST(? AS text) FROM h RETURNING 1)
@@ -682,7 +759,7 @@ func (c *conn) execCreateAndAppend(ctx context.Context, r *documentRow, head hea
 		return 0, err
 	}
 	if t := c.lastWriteTx(ctx); t != nil {
-		committed, err := c.commitWith(ctx, t, createAndAppendLastPG(len(events)), args, true)
+		committed, err := c.commitWith(ctx, t, createAndAppendLastPG(len(events)), args, true, headAfter(events[len(events)-1]))
 		if err != nil {
 			return 0, c.db.translate(err, "create document %s", r.ID)
 		}
@@ -732,7 +809,7 @@ func (c *conn) createAloneWithClaims(ctx context.Context, d *workflow.Document, 
 	if err != nil {
 		return false, err
 	}
-	committed, err := c.commitAlone(ctx, t, pre, createAndAppendLastPG(len(events)), args)
+	committed, err := c.commitAlone(ctx, t, pre, createAndAppendLastPG(len(events)), args, headAfter(events[len(events)-1]))
 	if err != nil {
 		return false, c.db.translate(err, "create document %s", r.ID)
 	}
@@ -755,7 +832,7 @@ var createAndAppendPG = func() func(k int) string {
 	for k := 1; k <= maxCreateEvents; k++ {
 		rows := strings.TrimSuffix(strings.Repeat(row+",\n", k), ",\n")
 		byCount[k] = dollarPlaceholders(`WITH d AS (INSERT INTO documents (` + cols + `) VALUES (` + marks + `)),
-h AS (UPDATE audit_head SET seq = ?, hash = ? WHERE id = 1 AND seq = ? AND hash = ? RETURNING id)
+` + headMovePG("") + `
 INSERT INTO audit_events (` + eventColumns + `)
 SELECT v.* FROM h CROSS JOIN (VALUES ` + rows + `) AS v(` + eventColumns + `)`)
 	}

@@ -98,6 +98,10 @@ type DB struct {
 	// one): the next waits for it (appendTurnWait at most) and then knows
 	// the head, instead of reading it locked.
 	appendTurn chan struct{}
+	// turnHead is the head the last transaction to hold appendTurn
+	// handed it over with, its append run but perhaps not yet committed
+	// (handOver).
+	turnHead atomic.Pointer[headRow]
 	// revoked holds recent "not revoked" answers (Revocation).
 	revoked revocationCache
 }
@@ -492,6 +496,9 @@ type conn struct {
 	// outermost transaction appends events (shared with nested ones).
 	head      *headRow
 	appending *appendState
+	// given is the head this transaction handed the turn to append over
+	// with (handOver).
+	given *headRow
 	// files are the files (documents.files) of the documents this
 	// transaction read or wrote, by id, with their version: an update of
 	// that version that writes them unchanged adds no blob reference

@@ -92,3 +92,10 @@ func UpdateChecksFiles(tx workflow.Tx, d *workflow.Document, prev int) bool {
 	}
 	return tx.(*conn).files[d.ID] != (seenFiles{prev, r.Files})
 }
+
+// DeferInTx queues query (placeholders $1, $2...) to go with the
+// statements that commit tx, a PostgreSQL transaction, after its last
+// write (pgTx.deferStmt).
+func DeferInTx(tx workflow.Tx, query string, args ...any) {
+	tx.(*conn).g.Statement.ConnPool.(*pgTx).deferStmt(pgStmt{query: query, args: args})
+}

@@ -141,7 +141,7 @@ func (t *pgTx) commitDeferred(begin bool) error {
 	var results []*pgconn.Result
 	err := t.sc.Raw(func(dc any) error {
 		var err error
-		results, err = t.sendPipeline(t.ctx, dc, begin, stmts)
+		results, err = t.sendPipeline(t.ctx, dc, begin, stmts, 0, nil)
 		return err
 	})
 	t.begun = true
@@ -337,7 +337,7 @@ func (t *pgTx) pipeline(ctx context.Context, stmts ...pgStmt) ([]*pgconn.Result,
 	var results []*pgconn.Result
 	err = t.sc.Raw(func(dc any) error {
 		var err error
-		results, err = t.sendPipeline(ctx, dc, begin, stmts)
+		results, err = t.sendPipeline(ctx, dc, begin, stmts, 0, nil)
 		return err
 	})
 	if errors.Is(err, errNotPipelined) {
@@ -372,24 +372,28 @@ func (t *pgTx) usable() (begin bool, err error) {
 // errTxDone is a statement sent after the transaction committed.
 var errTxDone = errors.New("transaction already committed")
 
-// sendPipeline is pipeline on the driver connection dc.
-func (t *pgTx) sendPipeline(ctx context.Context, dc any, begin bool, stmts []pgStmt) ([]*pgconn.Result, error) {
+// sendPipeline is pipeline on the driver connection dc. executed, when
+// set, is called once PostgreSQL has run the statement at index at of
+// the results (BEGIN counted) and sent its result — before the
+// statements after it have run (the server is asked to flush its output
+// there): a COMMIT after it may still be under way.
+func (t *pgTx) sendPipeline(ctx context.Context, dc any, begin bool, stmts []pgStmt, at int, executed func()) ([]*pgconn.Result, error) {
 	sc, ok := dc.(*stdlib.Conn)
 	if !ok {
 		return nil, fmt.Errorf("postgres connection is a %T, not pgx's", dc)
 	}
 	pc := sc.Conn()
-	var b pgconn.Batch
 	if begin {
 		stmts = append([]pgStmt{{query: "begin"}}, stmts...)
 	}
+	bound := make([]boundStmt, 0, len(stmts))
 	for _, s := range stmts {
 		if name := txControl[s.query]; name != "" {
 			sd, err := pc.Prepare(ctx, name, s.query)
 			if err != nil {
 				return nil, err
 			}
-			b.ExecStatement(sd, nil, nil, nil)
+			bound = append(bound, boundStmt{sd: sd})
 			continue
 		}
 		name := t.db.execName(s.query)
@@ -404,9 +408,70 @@ func (t *pgTx) sendPipeline(ctx context.Context, dc any, begin bool, stmts []pgS
 		if err := eqb.Build(pc.TypeMap(), sd, s.args); err != nil {
 			return nil, err
 		}
-		b.ExecStatement(sd, eqb.ParamValues, eqb.ParamFormats, eqb.ResultFormats)
+		bound = append(bound, boundStmt{sd, eqb.ParamValues, eqb.ParamFormats, eqb.ResultFormats})
 	}
-	return pc.PgConn().ExecBatch(ctx, &b).ReadAll()
+	if executed != nil && at >= 0 && at < len(bound)-1 {
+		return runPipeline(ctx, pc.PgConn(), bound, at, executed)
+	}
+	var b pgconn.Batch
+	for _, s := range bound {
+		b.ExecStatement(s.sd, s.params, s.formats, s.results)
+	}
+	results, err := pc.PgConn().ExecBatch(ctx, &b).ReadAll()
+	if executed != nil && err == nil && at >= 0 && at < len(results) {
+		executed()
+	}
+	return results, err
+}
+
+// boundStmt is a prepared statement of a pipeline with its parameters.
+type boundStmt struct {
+	sd               *pgconn.StatementDescription
+	params           [][]byte
+	formats, results []int16
+}
+
+// runPipeline sends stmts in one round trip as sendPipeline's batch
+// does (one Sync at the end: a failure skips the statements after it),
+// with a request to flush the server's output after the statement at
+// index at, and calls executed once that statement's result is in.
+func runPipeline(ctx context.Context, pc *pgconn.PgConn, stmts []boundStmt, at int, executed func()) ([]*pgconn.Result, error) {
+	p := pc.StartPipeline(ctx)
+	for i, s := range stmts {
+		p.SendQueryStatement(s.sd, s.params, s.formats, s.results)
+		if i == at {
+			p.SendFlushRequest()
+		}
+	}
+	if err := p.Sync(); err != nil {
+		p.Close()
+		return nil, err
+	}
+	results := make([]*pgconn.Result, 0, len(stmts))
+	var err error
+	for range stmts {
+		var res any
+		if res, err = p.GetResults(); err != nil {
+			break
+		}
+		rr, ok := res.(*pgconn.ResultReader)
+		if !ok {
+			err = fmt.Errorf("pipeline: a %T for statement %d", res, len(results))
+			break
+		}
+		r := rr.Read()
+		if err = r.Err; err != nil {
+			break
+		}
+		results = append(results, r)
+		if len(results)-1 == at {
+			executed()
+		}
+	}
+	if cerr := p.Close(); err == nil {
+		err = cerr
+	}
+	return results, err
 }
 
 // txControl are the transaction control statements of pipelines, each
@@ -427,15 +492,16 @@ var txControl = map[string]string{
 // query skips COMMIT; it is returned, and the transaction is left to roll
 // back. true: committed.
 func (t *pgTx) commitWith(ctx context.Context, query string, args []any, guarded bool) (bool, error) {
-	_, committed, err := t.commitResult(ctx, nil, query, args, guarded)
+	_, committed, err := t.commitResult(ctx, nil, query, args, guarded, nil)
 	return committed, err
 }
 
 // commitResult is commitWith that also returns query's result when it
 // committed. pre, guarded statements (claimsGuard) sent before query,
 // after the SAVEPOINT: a division_by_zero from one of them is as one
-// from query. pre needs guarded.
-func (t *pgTx) commitResult(ctx context.Context, pre []pgStmt, query string, args []any, guarded bool) (*pgconn.Result, bool, error) {
+// from query. pre needs guarded. executed, when set, is called once
+// query has run, before COMMIT's answer (sendPipeline).
+func (t *pgTx) commitResult(ctx context.Context, pre []pgStmt, query string, args []any, guarded bool, executed func()) (*pgconn.Result, bool, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.err != nil || t.done {
@@ -456,10 +522,11 @@ func (t *pgTx) commitResult(ctx context.Context, pre []pgStmt, query string, arg
 	// statements) before theirs, as it does on every other path:
 	// concurrent transactions that lock in one order do not deadlock.
 	stmts = append(append(stmts, t.deferred...), pgStmt{query: "commit"})
+	ran, executed := ranThen(executed)
 	var results []*pgconn.Result
 	err := t.sc.Raw(func(dc any) error {
 		var err error
-		results, err = t.sendPipeline(ctx, dc, begin, stmts)
+		results, err = t.sendPipeline(ctx, dc, begin, stmts, qi, executed)
 		return err
 	})
 	if errors.Is(err, errNotPipelined) {
@@ -468,8 +535,8 @@ func (t *pgTx) commitResult(ctx context.Context, pre []pgStmt, query string, arg
 	t.begun = true
 	var pgErr *pgconn.PgError
 	switch {
-	case errors.As(err, &pgErr) && pgErr.Code == "22012" && !guarded:
-		return nil, false, err
+	case errors.As(err, &pgErr) && pgErr.Code == "22012" && (!guarded || *ran):
+		return nil, false, err // not query's guard: a statement after it
 	case errors.As(err, &pgErr) && pgErr.Code == "22012" && begin:
 		if _, err := t.sc.ExecContext(ctx, "rollback"); err != nil {
 			t.err = err
@@ -492,6 +559,19 @@ func (t *pgTx) commitResult(ctx context.Context, pre []pgStmt, query string, arg
 	}
 	t.done, t.deferred = true, nil
 	return results[qi], true, nil
+}
+
+// ranThen returns executed (nil stays nil) made to also set *ran: a
+// guard's division_by_zero is one only when it came before.
+func ranThen(executed func()) (*bool, func()) {
+	ran := new(bool)
+	if executed == nil {
+		return ran, nil
+	}
+	return ran, func() {
+		*ran = true
+		executed()
+	}
 }
 
 // btoi is 1 for true.
@@ -598,7 +678,9 @@ func readThen(ctx context.Context, pc *pgx.Conn, q *documentQuery, begin bool, r
 // transaction is as if nothing had been sent, and commitAlone returns
 // false (the caller goes on as if it had not been called). Any other
 // failure is returned, and the transaction is left to roll back.
-func (t *pgTx) commitAlone(ctx context.Context, pre []pgStmt, query string, args []any) (bool, error) {
+// executed, when set, is called once query has run, before COMMIT's
+// answer (sendPipeline).
+func (t *pgTx) commitAlone(ctx context.Context, pre []pgStmt, query string, args []any, executed func()) (bool, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.err != nil || t.done || t.begun {
@@ -606,10 +688,11 @@ func (t *pgTx) commitAlone(ctx context.Context, pre []pgStmt, query string, args
 	}
 	// The deferred statements after query, as commitResult sends them.
 	stmts := append(append(append(slices.Clip(pre), pgStmt{query: query, args: args}), t.deferred...), pgStmt{query: "commit"})
+	ran, executed := ranThen(executed)
 	var results []*pgconn.Result
 	err := t.sc.Raw(func(dc any) error {
 		var err error
-		results, err = t.sendPipeline(ctx, dc, true, stmts)
+		results, err = t.sendPipeline(ctx, dc, true, stmts, len(pre)+1, executed)
 		return err
 	})
 	if errors.Is(err, errNotPipelined) {
@@ -618,7 +701,7 @@ func (t *pgTx) commitAlone(ctx context.Context, pre []pgStmt, query string, args
 	t.begun = true
 	var pgErr *pgconn.PgError
 	switch {
-	case errors.As(err, &pgErr) && pgErr.Code == "22012":
+	case errors.As(err, &pgErr) && pgErr.Code == "22012" && !*ran:
 		if _, err := t.sc.ExecContext(ctx, "rollback"); err != nil {
 			t.err = err
 			return false, err

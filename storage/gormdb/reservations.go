@@ -63,7 +63,7 @@ func (c *conn) CreateReservation(ctx context.Context, r *workflow.Reservation) e
 	if t := c.lastWriteTx(ctx); t != nil {
 		args := []any{row.ID, row.Kind, row.Year, row.Number, row.Notation, row.DocumentID, row.Actor, row.State,
 			row.Reason, row.CreatedAt, row.VoidedAt}
-		committed, err := c.commitWith(ctx, t, insertReservationPG, args, false)
+		committed, err := c.commitWith(ctx, t, insertReservationPG, args, false, nil)
 		if err != nil {
 			return c.db.translate(err, "reserve number %d of register %s %d", r.Number, r.Register, r.Year)
 		}
@@ -234,7 +234,7 @@ func (c *conn) ReserveNext(ctx context.Context, r *workflow.Reservation, suffix 
 func (c *conn) reserveNextPG(ctx context.Context, args []any) (number int, notation string, err error) {
 	if t := c.lastWriteTx(ctx); t != nil {
 		start := time.Now()
-		res, committed, err := t.commitResult(ctx, nil, reserveNextQuery, args, false)
+		res, committed, err := t.commitResult(ctx, nil, reserveNextQuery, args, false, nil)
 		c.g.Logger.Trace(ctx, start, func() (string, int64) { return reserveNextQuery + "; COMMIT", 1 }, err)
 		if err != nil {
 			return 0, "", err
