@@ -2,6 +2,7 @@ package exchange
 
 import (
 	"context"
+	"time"
 
 	"github.com/vanthu/vanthu/exchange/edxml"
 	"github.com/vanthu/vanthu/workflow"
@@ -20,6 +21,37 @@ type Outbox struct {
 	// Wake, when set, is called once the transaction that queued a
 	// message commits (the worker may look sooner); it must not block.
 	Wake func()
+	// Worker, when set and running, gets the messages queued in a
+	// transaction that can queue them claimed for it (ClaimingQueue):
+	// handed to it once the transaction commits, they go out at once,
+	// without a claim's transaction, and Wake is not called for them.
+	Worker *Worker
+}
+
+// ClaimingQueue is a transaction that can queue a message claimed at
+// once for this instance's worker (its first attempt counted, the next
+// one after the lease, as ClaimDeliveries does), unless an earlier
+// pending message about the same document to the same agency makes it
+// wait: then it is queued due, unclaimed (false).
+type ClaimingQueue interface {
+	EnqueueClaimed(ctx context.Context, d *workflow.Delivery, lease time.Duration) (bool, error)
+}
+
+// enqueue queues d in tx: claimed for the worker and handed to it once
+// tx commits when it can be (true), else due for a claim (the caller
+// wakes the worker once tx commits).
+func (o *Outbox) enqueue(ctx context.Context, tx workflow.Tx, d *workflow.Delivery) (bool, error) {
+	q, ok := tx.(ClaimingQueue)
+	if !ok || o.Worker == nil || !o.Worker.running.Load() {
+		return false, tx.EnqueueDelivery(ctx, d)
+	}
+	claimed, err := q.EnqueueClaimed(ctx, d, o.Worker.lease())
+	if err != nil || !claimed {
+		return false, err
+	}
+	dl, w := *d, o.Worker
+	workflow.AfterCommit(tx, func() { w.Hand(dl) })
+	return true, nil
 }
 
 var _ workflow.Outbox = (*Outbox)(nil)
@@ -44,6 +76,7 @@ var statusOfAction = map[workflow.Action]edxml.StatusCode{
 func (o *Outbox) Transitioned(ctx context.Context, tx workflow.Tx, d *workflow.Document, t workflow.Transition, ev *workflow.Event) error {
 	switch {
 	case d.Direction == workflow.Outgoing && t.Action == workflow.Send:
+		wake := false
 		for _, r := range d.Recipients {
 			a, err := o.Agencies.Agency(ctx, r.OrgID)
 			if workflow.ErrorCode(err) == workflow.ENOTFOUND {
@@ -55,19 +88,24 @@ func (o *Outbox) Transitioned(ctx context.Context, tx workflow.Tx, d *workflow.D
 			if name == "" {
 				name = a.Name
 			}
-			if err := tx.EnqueueDelivery(ctx, &workflow.Delivery{DocumentID: d.ID, Kind: workflow.DeliverDocument, OrgID: r.OrgID, OrgName: name}); err != nil {
+			handed, err := o.enqueue(ctx, tx, &workflow.Delivery{DocumentID: d.ID, Kind: workflow.DeliverDocument, OrgID: r.OrgID, OrgName: name})
+			if err != nil {
 				return err
 			}
+			wake = wake || !handed
 		}
-		o.wakeAfter(tx)
+		o.wakeAfterIf(tx, wake)
 	case d.Direction == workflow.Outgoing && t.Action == workflow.RequestRevoke:
+		wake := false
 		for _, r := range d.Recipients {
-			if err := tx.EnqueueDelivery(ctx, &workflow.Delivery{DocumentID: d.ID, Kind: DeliverRevoke, OrgID: r.OrgID,
-				OrgName: r.Name, Description: d.RevokeReason}); err != nil {
+			handed, err := o.enqueue(ctx, tx, &workflow.Delivery{DocumentID: d.ID, Kind: DeliverRevoke, OrgID: r.OrgID,
+				OrgName: r.Name, Description: d.RevokeReason})
+			if err != nil {
 				return err
 			}
+			wake = wake || !handed
 		}
-		o.wakeAfter(tx)
+		o.wakeAfterIf(tx, wake)
 	case d.Direction == workflow.Incoming && d.ExternalID != "" && d.Sender != nil:
 		code, ok := statusOfAction[t.Action]
 		if !ok {
@@ -102,18 +140,18 @@ func (o *Outbox) status(ctx context.Context, tx workflow.Tx, d *workflow.Documen
 	if code == edxml.StatusRejected && desc == "" {
 		desc = "rejected"
 	}
-	err := tx.EnqueueDelivery(ctx, &workflow.Delivery{DocumentID: d.ID, Kind: workflow.DeliverStatus, OrgID: d.Sender.OrgID,
+	handed, err := o.enqueue(ctx, tx, &workflow.Delivery{DocumentID: d.ID, Kind: workflow.DeliverStatus, OrgID: d.Sender.OrgID,
 		OrgName: d.Sender.Name, StatusCode: string(code), Description: desc})
 	if err == nil {
-		o.wakeAfter(tx)
+		o.wakeAfterIf(tx, !handed)
 	}
 	return err
 }
 
-// wakeAfter wakes the worker once tx commits: woken earlier, it would
-// look before the messages are visible.
-func (o *Outbox) wakeAfter(tx workflow.Tx) {
-	if o.Wake != nil {
+// wakeAfterIf wakes the worker once tx commits, if wake: woken
+// earlier, it would look before the messages are visible.
+func (o *Outbox) wakeAfterIf(tx workflow.Tx, wake bool) {
+	if wake && o.Wake != nil {
 		workflow.AfterCommit(tx, o.Wake)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/vanthu/vanthu/exchange/edxml"
@@ -36,10 +37,62 @@ type Worker struct {
 
 	wakeOnce sync.Once
 	wakeC    chan struct{}
+	// handC holds the deliveries handed to the worker (Hand); running
+	// says Run runs (an Outbox hands deliveries only then).
+	handC   chan workflow.Delivery
+	running atomic.Bool
 }
 
+// handQueue is how many handed deliveries wait for a sender at most.
+const handQueue = 256
+
 func (w *Worker) init() {
-	w.wakeOnce.Do(func() { w.wakeC = make(chan struct{}, 1) })
+	w.wakeOnce.Do(func() {
+		w.wakeC = make(chan struct{}, 1)
+		w.handC = make(chan workflow.Delivery, handQueue)
+	})
+}
+
+// lease is how long a claim keeps other workers off.
+func (w *Worker) lease() time.Duration { return orDefault(w.Lease, 5*time.Minute) }
+
+// Hand gives the worker d, queued claimed for it (ClaimingQueue), once
+// the transaction that queued it has committed: it is sent as soon as
+// one of Concurrency senders is free, without a claim. With handQueue
+// deliveries already waiting, d is made due instead (next attempt now)
+// and the worker woken: a claim takes it. It never blocks.
+func (w *Worker) Hand(d workflow.Delivery) {
+	w.init()
+	select {
+	case w.handC <- d:
+		return
+	default:
+	}
+	go func() {
+		if err := w.Store.MarkRetry(context.Background(), d.ID, w.now(), ""); err != nil {
+			w.log().Warn("exchange worker: make a handed delivery due", "delivery", d.ID, "err", err)
+		}
+		w.Wake()
+	}()
+}
+
+// sendHanded sends the deliveries handed to the worker until ctx ends.
+// One whose lease is more than half gone (it waited that long) is left
+// to the claim that takes it once the lease ends: sent now, it could
+// still be on its way then.
+func (w *Worker) sendHanded(ctx context.Context) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case d := <-w.handC:
+			if w.now().Add(w.lease() / 2).After(d.NextAttempt) {
+				w.log().InfoContext(ctx, "handed delivery left to a claim: its lease is half gone", "delivery", d.ID)
+				continue
+			}
+			w.deliver(ctx, d)
+		}
+	}
 }
 
 // Wake asks the worker to look for due deliveries now. It never blocks.
@@ -72,9 +125,17 @@ func orDefault[T int | time.Duration](v, def T) T {
 	return v
 }
 
-// Run delivers until ctx ends.
+// Run delivers until ctx ends: what it claims, and what is handed to it
+// (Hand) by Concurrency senders of their own.
 func (w *Worker) Run(ctx context.Context) error {
 	w.init()
+	var senders sync.WaitGroup
+	defer senders.Wait()
+	for range orDefault(w.Concurrency, 4) {
+		senders.Go(func() { w.sendHanded(ctx) })
+	}
+	w.running.Store(true)
+	defer w.running.Store(false)
 	poll := orDefault(w.Poll, 2*time.Second)
 	batch := orDefault(w.Batch, 16)
 	for {

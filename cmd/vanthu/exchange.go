@@ -141,7 +141,7 @@ func wireExchange(ctx context.Context, a *app) error {
 		Self: id.self, Logger: logger, Poll: configDuration(cfg.ExchangePoll),
 		Backoff: configDuration(cfg.ExchangeRetryBase), MaxBackoff: configDuration(cfg.ExchangeRetryMax),
 		Lease: configDuration(cfg.ExchangeLease), Now: a.now}
-	outbox.Wake = worker.Wake
+	outbox.Wake, outbox.Worker = worker.Wake, worker
 	a.docs.Outbox = outbox
 	recv := &exchange.Receiver{Docs: a.docs, Repo: a.db, Store: a.db, Outbox: outbox, Self: id.self.Org,
 		ClientCAs: clientCAs, Logger: logger, Now: a.now}

@@ -2,6 +2,8 @@ package gormdb
 
 import (
 	"context"
+	"database/sql"
+	"strings"
 	"time"
 
 	"github.com/vanthu/vanthu/workflow"
@@ -48,6 +50,15 @@ func (r *deliveryRow) toDomain() workflow.Delivery {
 // EnqueueDelivery queues a message in the caller's transaction. Missing
 // ID, state, times are filled in.
 func (c *conn) EnqueueDelivery(ctx context.Context, d *workflow.Delivery) error {
+	fillDelivery(d)
+	if err := c.q(ctx).Create(deliveryFromDomain(d)).Error; err != nil {
+		return c.db.translate(err, "queue delivery to %s", d.OrgID)
+	}
+	return nil
+}
+
+// fillDelivery fills in a new delivery's missing ID, state and times.
+func fillDelivery(d *workflow.Delivery) {
 	now := time.Now()
 	if d.ID == "" {
 		d.ID = workflow.NewID(now)
@@ -64,11 +75,49 @@ func (c *conn) EnqueueDelivery(ctx context.Context, d *workflow.Delivery) error 
 	if d.NextAttempt.IsZero() {
 		d.NextAttempt = d.CreatedAt
 	}
-	if err := c.q(ctx).Create(deliveryFromDomain(d)).Error; err != nil {
-		return c.db.translate(err, "queue delivery to %s", d.OrgID)
-	}
-	return nil
 }
+
+// EnqueueClaimed queues a message in the caller's transaction as
+// EnqueueDelivery does, claimed at once for the worker of this instance
+// (exchange.ClaimingQueue) — its first attempt counted and its next one
+// pushed to its creation + lease, as ClaimDeliveries would — unless an
+// earlier pending delivery about the same document to the same agency
+// makes it wait (dueDeliveries): then it is queued due, unclaimed. One
+// statement either way; true: claimed (d says so: Attempts 1,
+// NextAttempt after the lease).
+func (c *conn) EnqueueClaimed(ctx context.Context, d *workflow.Delivery, lease time.Duration) (bool, error) {
+	fillDelivery(d)
+	r := deliveryFromDomain(d)
+	var attempts int
+	args := []any{r.ID, r.DocumentID, r.Kind, r.OrgID, r.OrgName, r.StatusCode, r.Description, r.State,
+		r.Attempts, r.Attempts + 1, r.NextAttempt, utc(d.CreatedAt.Add(lease)), r.LastError, r.LastStatus, r.LastStatusAt,
+		r.CreatedAt, r.UpdatedAt, r.DocumentID, r.OrgID, r.ID}
+	err := c.rawRows(ctx, enqueueClaimed, args, func(rs *sql.Rows) error { return rs.Scan(&attempts) })
+	if err != nil {
+		return false, c.db.translate(err, "queue delivery to %s", d.OrgID)
+	}
+	if attempts == r.Attempts {
+		return false, nil
+	}
+	d.Attempts, d.NextAttempt = attempts, fromDB(utc(d.CreatedAt.Add(lease)))
+	return true, nil
+}
+
+// enqueueClaimed is EnqueueClaimed's statement: the row, its attempts
+// and next attempt chosen by whether an earlier pending delivery about
+// the same document to the same agency exists (w.waits). On PostgreSQL
+// every value is cast to its column's type (the SELECT's would be text).
+var enqueueClaimed = func() rawQuery {
+	q := `INSERT INTO deliveries (id, document_id, kind, org_id, org_name, status_code, description, state,
+  attempts, next_attempt, last_error, last_status, last_status_at, created_at, updated_at)
+SELECT T?, T?, T?, T?, T?, T?, T?, T?,
+  CASE WHEN w.waits THEN I? ELSE I? END, CASE WHEN w.waits THEN Z? ELSE Z? END, T?, T?, Z?, Z?, Z?
+FROM (SELECT EXISTS (SELECT 1 FROM deliveries e WHERE e.document_id = ? AND e.org_id = ?
+                     AND e.state = 'pending' AND e.id < ?) AS waits) w
+RETURNING attempts`
+	pg := strings.NewReplacer("T?", "CAST(? AS text)", "I?", "CAST(? AS bigint)", "Z?", "CAST(? AS timestamptz)").Replace(q)
+	return rawQuery{sqlite: strings.NewReplacer("T?", "?", "I?", "?", "Z?", "?").Replace(q), pg: dollarPlaceholders(pg)}
+}()
 
 // QueueCounts counts deliveries by state (exchange.QueueReader).
 func (d *DB) QueueCounts(ctx context.Context) (map[workflow.DeliveryState]int, error) {
