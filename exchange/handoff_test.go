@@ -147,11 +147,7 @@ func TestWorkerSendsWhatIsHanded(t *testing.T) {
 	now := time.Now()
 	w.Hand(workflow.Delivery{ID: "stale", OrgID: "x", Attempts: 1, NextAttempt: now.Add(20 * time.Second)})
 	w.Hand(workflow.Delivery{ID: "fresh", OrgID: "x", Attempts: 1, NextAttempt: now.Add(time.Minute)})
-	select {
-	case <-st.changed:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the handed delivery was not sent within 10 s")
-	}
+	receive(t, st.changed, "the handed delivery was not sent")
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	// One sender: "stale" was taken (and left) before "fresh" was sent.
@@ -170,19 +166,21 @@ func TestHandWhenFull(t *testing.T) {
 		w.Hand(workflow.Delivery{ID: "queued", Attempts: 1, NextAttempt: time.Now().Add(time.Minute), Description: string(rune(i))})
 	}
 	w.Hand(workflow.Delivery{ID: "overflow", Attempts: 1, NextAttempt: time.Now().Add(time.Minute)})
-	select {
-	case <-st.changed:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the delivery past the queue was not made due within 10 s")
-	}
+	receive(t, st.changed, "the delivery past the queue was not made due")
 	st.mu.Lock()
 	defer st.mu.Unlock()
 	if len(st.retried) != 1 || st.retried[0] != "overflow" {
 		t.Fatalf("made due %v, want overflow", st.retried)
 	}
+	receive(t, w.wakeC, "the worker was not woken")
+}
+
+// receive waits for a value on ch, failing with what after 10 s.
+func receive(t *testing.T, ch <-chan struct{}, what string) {
+	t.Helper()
 	select {
-	case <-w.wakeC:
+	case <-ch:
 	case <-time.After(10 * time.Second):
-		t.Fatal("the worker was not woken")
+		t.Fatal(what + " within 10 s")
 	}
 }

@@ -164,7 +164,7 @@ func (w *Worker) Run(ctx context.Context) error {
 // RunOnce claims one batch of due deliveries and sends them; it returns
 // how many it claimed.
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
-	lease := orDefault(w.Lease, 5*time.Minute)
+	lease := w.lease()
 	ds, err := w.Store.ClaimDeliveries(ctx, w.now(), lease, orDefault(w.Batch, 16))
 	if err != nil {
 		return 0, err

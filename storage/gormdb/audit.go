@@ -288,7 +288,7 @@ func chainAfter(head headRow, e *workflow.Event) ([]any, error) {
 // appended records e, just stored, as the head this transaction left,
 // and, once it commits, as the head this instance saw.
 func (c *conn) appended(e *workflow.Event) {
-	next := &headRow{ID: 1, Seq: e.Seq, Hash: e.Hash}
+	next := headAfter(e)
 	c.head = next
 	c.AfterCommit(func() { c.db.sawHead(next) })
 }
@@ -793,7 +793,7 @@ func createAndAppendArgs(r *documentRow, head headRow, events []*workflow.Event)
 			return nil, err
 		}
 		vals = append(vals, v...)
-		prev = headRow{ID: 1, Seq: e.Seq, Hash: e.Hash}
+		prev = *headAfter(e)
 	}
 	return append(append(args, last.Seq, last.Hash, head.Seq, head.Hash), vals...), nil
 }

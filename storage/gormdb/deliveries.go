@@ -89,8 +89,9 @@ func (c *conn) EnqueueClaimed(ctx context.Context, d *workflow.Delivery, lease t
 	fillDelivery(d)
 	r := deliveryFromDomain(d)
 	var attempts int
+	leased := utc(d.CreatedAt.Add(lease))
 	args := []any{r.ID, r.DocumentID, r.Kind, r.OrgID, r.OrgName, r.StatusCode, r.Description, r.State,
-		r.Attempts, r.Attempts + 1, r.NextAttempt, utc(d.CreatedAt.Add(lease)), r.LastError, r.LastStatus, r.LastStatusAt,
+		r.Attempts, r.Attempts + 1, r.NextAttempt, leased, r.LastError, r.LastStatus, r.LastStatusAt,
 		r.CreatedAt, r.UpdatedAt, r.DocumentID, r.OrgID, r.ID}
 	err := c.rawRows(ctx, enqueueClaimed, args, func(rs *sql.Rows) error { return rs.Scan(&attempts) })
 	if err != nil {
@@ -99,7 +100,7 @@ func (c *conn) EnqueueClaimed(ctx context.Context, d *workflow.Delivery, lease t
 	if attempts == r.Attempts {
 		return false, nil
 	}
-	d.Attempts, d.NextAttempt = attempts, fromDB(utc(d.CreatedAt.Add(lease)))
+	d.Attempts, d.NextAttempt = attempts, fromDB(leased)
 	return true, nil
 }
 

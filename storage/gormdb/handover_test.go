@@ -82,6 +82,35 @@ WHERE datname = current_database() AND wait_event_type = 'Lock' AND wait_event =
 	}
 }
 
+// appendWhileCommitHeld runs a transition of docs[0] whose COMMIT waits
+// for holdLock (held by admin) after its append has run, then one of
+// docs[1] once the first waits; it lets the first go on once the second's
+// append waits for the head row in PostgreSQL, and returns their
+// outcomes. then adds statements to the first after the wait.
+func appendWhileCommitHeld(t *testing.T, db *gormdb.DB, admin *sql.Conn, docs []*workflow.Document, then func(workflow.Tx)) (first, second chan error) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := admin.ExecContext(ctx, "SELECT pg_advisory_lock($1)", holdLock); err != nil {
+		t.Fatal(err)
+	}
+	first, second = make(chan error, 1), make(chan error, 1)
+	go func() {
+		first <- comment(ctx, db, docs[0], 1, func(tx workflow.Tx) {
+			gormdb.DeferInTx(tx, "SELECT pg_advisory_xact_lock($1)", int64(holdLock))
+			if then != nil {
+				then(tx)
+			}
+		})
+	}()
+	waitFor(t, admin, 1, "advisory") // the first's append ran; COMMIT waits
+	go func() { second <- comment(ctx, db, docs[1], 1, nil) }()
+	waitFor(t, admin, 1, "transactionid", "tuple") // the second's append waits for the head row
+	if _, err := admin.ExecContext(ctx, "SELECT pg_advisory_unlock($1)", holdLock); err != nil {
+		t.Fatal(err)
+	}
+	return first, second
+}
+
 // TestAppendTurnHandedOverBeforeCommitEnds: the turn to append goes to
 // the next transaction of the instance once the append before it has
 // run in PostgreSQL, while that one's COMMIT is still under way (here
@@ -94,23 +123,8 @@ func TestAppendTurnHandedOverBeforeCommitEnds(t *testing.T) {
 	ctx := context.Background()
 	var buf syncBuffer
 	db, admin, docs := handOverSetup(t, &buf)
-	if _, err := admin.ExecContext(ctx, "SELECT pg_advisory_lock($1)", holdLock); err != nil {
-		t.Fatal(err)
-	}
 	db.SetSlowQueryThreshold(0)
-	first := make(chan error, 1)
-	go func() {
-		first <- comment(ctx, db, docs[0], 1, func(tx workflow.Tx) {
-			gormdb.DeferInTx(tx, "SELECT pg_advisory_xact_lock($1)", int64(holdLock))
-		})
-	}()
-	waitFor(t, admin, 1, "advisory") // the first's append ran; COMMIT waits
-	second := make(chan error, 1)
-	go func() { second <- comment(ctx, db, docs[1], 1, nil) }()
-	waitFor(t, admin, 1, "transactionid", "tuple") // the second's append waits for the head row
-	if _, err := admin.ExecContext(ctx, "SELECT pg_advisory_unlock($1)", holdLock); err != nil {
-		t.Fatal(err)
-	}
+	first, second := appendWhileCommitHeld(t, db, admin, docs, nil)
 	for _, ch := range []chan error{first, second} {
 		if err := <-ch; err != nil {
 			t.Fatal(err)
@@ -144,23 +158,9 @@ func TestAppendTurnHandedOverByAFailedCommit(t *testing.T) {
 	ctx := context.Background()
 	var buf syncBuffer
 	db, admin, docs := handOverSetup(t, &buf)
-	if _, err := admin.ExecContext(ctx, "SELECT pg_advisory_lock($1)", holdLock); err != nil {
-		t.Fatal(err)
-	}
-	first := make(chan error, 1)
-	go func() {
-		first <- comment(ctx, db, docs[0], 1, func(tx workflow.Tx) {
-			gormdb.DeferInTx(tx, "SELECT pg_advisory_xact_lock($1)", int64(holdLock))
-			gormdb.DeferInTx(tx, "SELECT CAST($1 AS integer)", "not a number")
-		})
-	}()
-	waitFor(t, admin, 1, "advisory")
-	second := make(chan error, 1)
-	go func() { second <- comment(ctx, db, docs[1], 1, nil) }()
-	waitFor(t, admin, 1, "transactionid", "tuple")
-	if _, err := admin.ExecContext(ctx, "SELECT pg_advisory_unlock($1)", holdLock); err != nil {
-		t.Fatal(err)
-	}
+	first, second := appendWhileCommitHeld(t, db, admin, docs, func(tx workflow.Tx) {
+		gormdb.DeferInTx(tx, "SELECT CAST($1 AS integer)", "not a number")
+	})
 	if err := <-first; err == nil {
 		t.Fatal("the first transaction committed; its last statement fails")
 	}

@@ -376,7 +376,7 @@ var errTxDone = errors.New("transaction already committed")
 // set, is called once PostgreSQL has run the statement at index at of
 // the results (BEGIN counted) and sent its result — before the
 // statements after it have run (the server is asked to flush its output
-// there): a COMMIT after it may still be under way.
+// there, runPipeline): a COMMIT after it may still be under way.
 func (t *pgTx) sendPipeline(ctx context.Context, dc any, begin bool, stmts []pgStmt, at int, executed func()) ([]*pgconn.Result, error) {
 	sc, ok := dc.(*stdlib.Conn)
 	if !ok {
@@ -410,18 +410,14 @@ func (t *pgTx) sendPipeline(ctx context.Context, dc any, begin bool, stmts []pgS
 		}
 		bound = append(bound, boundStmt{sd, eqb.ParamValues, eqb.ParamFormats, eqb.ResultFormats})
 	}
-	if executed != nil && at >= 0 && at < len(bound)-1 {
+	if executed != nil {
 		return runPipeline(ctx, pc.PgConn(), bound, at, executed)
 	}
 	var b pgconn.Batch
 	for _, s := range bound {
 		b.ExecStatement(s.sd, s.params, s.formats, s.results)
 	}
-	results, err := pc.PgConn().ExecBatch(ctx, &b).ReadAll()
-	if executed != nil && err == nil && at >= 0 && at < len(results) {
-		executed()
-	}
-	return results, err
+	return pc.PgConn().ExecBatch(ctx, &b).ReadAll()
 }
 
 // boundStmt is a prepared statement of a pipeline with its parameters.
