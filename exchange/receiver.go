@@ -124,24 +124,23 @@ func (r *Receiver) authenticate(ctx context.Context, req *http.Request) ([]*Agen
 			return nil, workflow.Errorf(workflow.EUNAUTHORIZED, "client certificate not accepted: %v", err)
 		}
 	}
-	all, err := r.Store.Agencies(ctx)
+	peers, err := r.registry().Peers(ctx, chain, now)
 	if err != nil {
 		return nil, err
-	}
-	var peers []*Agency
-	for _, a := range all {
-		trust, err := ParseCertsPEM("TLS certificate of "+a.OrgID, []byte(a.TLSCertPEM))
-		if err != nil {
-			continue
-		}
-		if matchesTrust(chain, trust, x509.ExtKeyUsageClientAuth, "", now) == nil {
-			peers = append(peers, a)
-		}
 	}
 	if len(peers) == 0 {
 		return nil, workflow.Errorf(workflow.EFORBIDDEN, "client certificate %q is not a registered agency's", chain[0].Subject.CommonName)
 	}
 	return peers, nil
+}
+
+// registry is the Store as a Registry (wired so, it reuses its
+// snapshot; else one that reads the agencies at each request).
+func (r *Receiver) registry() *Registry {
+	if reg, ok := r.Store.(*Registry); ok {
+		return reg
+	}
+	return &Registry{Store: r.Store}
 }
 
 func (r *Receiver) readBody(w http.ResponseWriter, req *http.Request) ([]byte, error) {

@@ -111,8 +111,9 @@ func loadExchangeIdentity(ctx context.Context, cfg *Config, db *gormdb.DB) (*exc
 // (send), the mutual-TLS listener and the delivery worker, as jobs.
 func wireExchange(ctx context.Context, a *app) error {
 	cfg := a.cfg
-	outbox := &exchange.Outbox{Agencies: a.db}
-	svc := &exchange.Service{Repo: a.db, Docs: a.docs, Store: a.db, Outbox: outbox}
+	reg := exchange.NewRegistry(a.db)
+	outbox := &exchange.Outbox{Agencies: reg}
+	svc := &exchange.Service{Repo: a.db, Docs: a.docs, Store: reg, Outbox: outbox}
 	a.api.Extra = append(a.api.Extra, api.ExchangeRoutes(svc))
 	a.web.Exchange = svc
 	if cfg.ExchangeAddr == "" {
@@ -137,13 +138,13 @@ func wireExchange(ctx context.Context, a *app) error {
 		}
 	}
 	logger := a.log.With("subsystem", "exchange")
-	worker := &exchange.Worker{Store: a.db, Repo: a.db, Blobs: a.blobs, Client: &exchange.Client{Cert: id.tlsCert, Now: a.now},
+	worker := &exchange.Worker{Store: reg, Repo: a.db, Blobs: a.blobs, Client: &exchange.Client{Cert: id.tlsCert, Now: a.now},
 		Self: id.self, Logger: logger, Poll: configDuration(cfg.ExchangePoll),
 		Backoff: configDuration(cfg.ExchangeRetryBase), MaxBackoff: configDuration(cfg.ExchangeRetryMax),
 		Lease: configDuration(cfg.ExchangeLease), Now: a.now}
 	outbox.Wake, outbox.Worker = worker.Wake, worker
 	a.docs.Outbox = outbox
-	recv := &exchange.Receiver{Docs: a.docs, Repo: a.db, Store: a.db, Outbox: outbox, Self: id.self.Org,
+	recv := &exchange.Receiver{Docs: a.docs, Repo: a.db, Store: reg, Outbox: outbox, Self: id.self.Org,
 		ClientCAs: clientCAs, Logger: logger, Now: a.now}
 	var handler http.Handler = recv.Handler()
 	if a.opts.exchangeHandler != nil {
