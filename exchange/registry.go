@@ -39,7 +39,8 @@ type Registry struct {
 	TTL time.Duration // DefaultRegistryTTL when zero and the Registry was made by NewRegistry; 0 = no reuse
 
 	snap atomic.Pointer[registrySnapshot]
-	mu   sync.Mutex // one read of the agencies at a time
+	gen  atomic.Uint64 // PutAgency calls through this Registry
+	mu   sync.Mutex    // one read of the agencies at a time
 }
 
 // NewRegistry is a Registry over store reusing its snapshot for
@@ -52,6 +53,7 @@ func NewRegistry(store Store) *Registry {
 // org code and by the certificates their TLS registration holds.
 type registrySnapshot struct {
 	read  time.Time // monotonic
+	gen   uint64    // the Registry's gen when the read began
 	byOrg map[string]*Agency
 	// pinned: the SHA-256 of each certificate a TLS registration holds;
 	// issuers: the raw subject of each CA certificate one holds (the key
@@ -66,8 +68,8 @@ type agencyTrust struct {
 	trust []*x509.Certificate
 }
 
-func newSnapshot(all []*Agency, read time.Time) *registrySnapshot {
-	s := &registrySnapshot{read: read, byOrg: make(map[string]*Agency, len(all)),
+func newSnapshot(all []*Agency, read time.Time, gen uint64) *registrySnapshot {
+	s := &registrySnapshot{read: read, gen: gen, byOrg: make(map[string]*Agency, len(all)),
 		pinned: map[[32]byte][]*agencyTrust{}, issuers: map[string][]*agencyTrust{}}
 	for _, a := range all {
 		s.byOrg[a.OrgID] = a
@@ -95,10 +97,11 @@ func appendOnce(list []*agencyTrust, at *agencyTrust) []*agencyTrust {
 }
 
 // current is a snapshot read at or after since (the zero time: any
-// snapshot younger than TTL).
+// snapshot younger than TTL), and begun after this Registry's last
+// PutAgency.
 func (r *Registry) current(ctx context.Context, since time.Time) (*registrySnapshot, error) {
 	fresh := func(s *registrySnapshot) bool {
-		if s == nil {
+		if s == nil || s.gen != r.gen.Load() {
 			return false
 		}
 		if !since.IsZero() {
@@ -114,12 +117,12 @@ func (r *Registry) current(ctx context.Context, since time.Time) (*registrySnaps
 	if s := r.snap.Load(); fresh(s) {
 		return s, nil // read by another call meanwhile
 	}
-	read := time.Now()
+	read, gen := time.Now(), r.gen.Load()
 	all, err := r.Store.Agencies(ctx)
 	if err != nil {
 		return nil, err
 	}
-	s := newSnapshot(all, read)
+	s := newSnapshot(all, read, gen)
 	r.snap.Store(s)
 	return s, nil
 }
@@ -198,10 +201,11 @@ func (s *registrySnapshot) accepting(chain []*x509.Certificate, now time.Time) [
 	return peers
 }
 
-// PutAgency stores a and drops the snapshot: this instance's next
-// question reads the registry again.
+// PutAgency stores a and makes every snapshot begun before stale: this
+// instance's next question reads the registry again (a read under way
+// meanwhile may not have seen a).
 func (r *Registry) PutAgency(ctx context.Context, a *Agency) error {
 	err := r.Store.PutAgency(ctx, a)
-	r.snap.Store(nil)
+	r.gen.Add(1)
 	return err
 }

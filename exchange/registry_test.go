@@ -20,16 +20,23 @@ type countingStore struct {
 	mu    sync.Mutex
 	list  []*Agency
 	reads int
+	// afterRead, when set, runs once a read has its rows, before it
+	// returns them (a read still under way).
+	afterRead func()
 }
 
 func (s *countingStore) Agencies(context.Context) ([]*Agency, error) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.reads++
 	out := make([]*Agency, len(s.list))
 	for i, a := range s.list {
 		c := *a
 		out[i] = &c
+	}
+	after := s.afterRead
+	s.mu.Unlock()
+	if after != nil {
+		after()
 	}
 	return out, nil
 }
@@ -239,5 +246,43 @@ func TestRegistryWithoutTTL(t *testing.T) {
 	}
 	if got := store.readCount(); got != 4 {
 		t.Fatalf("%d reads, want 4 (one per question, a miss included)", got)
+	}
+}
+
+// TestRegistryPutAgencyDuringARead: a read of the registry under way
+// when PutAgency (through the Registry) stores a replacement is not
+// reused after it: the next question reads again and sees the
+// replacement.
+func TestRegistryPutAgencyDuringARead(t *testing.T) {
+	ctx := context.Background()
+	store := &countingStore{list: []*Agency{{OrgID: "000.00.01.H13", Endpoint: "https://a:1"}}}
+	reg := &Registry{Store: store, TTL: time.Hour}
+	entered, release := make(chan struct{}), make(chan struct{})
+	store.afterRead = func() {
+		store.afterRead = nil // the next reads do not wait
+		close(entered)
+		<-release
+	}
+	done := make(chan *Agency)
+	go func() {
+		a, err := reg.Agency(ctx, "000.00.01.H13")
+		if err != nil {
+			t.Error(err)
+		}
+		done <- a
+	}()
+	<-entered
+	if err := reg.PutAgency(ctx, &Agency{OrgID: "000.00.01.H13", Endpoint: "https://a:2"}); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	if a := <-done; a == nil || a.Endpoint != "https://a:1" {
+		t.Fatalf("the read begun before PutAgency: %+v", a)
+	}
+	if a, err := reg.Agency(ctx, "000.00.01.H13"); err != nil || a.Endpoint != "https://a:2" {
+		t.Fatalf("after PutAgency: %+v %v", a, err)
+	}
+	if got := store.readCount(); got != 2 {
+		t.Fatalf("%d reads, want 2", got)
 	}
 }
