@@ -222,7 +222,7 @@ func TestPeerErrorPermanent(t *testing.T) {
 }
 
 // cert makes a certificate signed by parent (self-signed when nil).
-func cert(t *testing.T, cn string, ca bool, parent *tls.Certificate, usage x509.ExtKeyUsage, hosts ...string) tls.Certificate {
+func cert(t testing.TB, cn string, ca bool, parent *tls.Certificate, usage x509.ExtKeyUsage, hosts ...string) tls.Certificate {
 	t.Helper()
 	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	serial, _ := rand.Int(rand.Reader, big.NewInt(1<<62))

@@ -2,14 +2,9 @@ package exchange
 
 import (
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
+	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"fmt"
-	"math/big"
 	"testing"
 	"time"
 
@@ -27,24 +22,25 @@ func TestRegistryInstancesSharingADatabase(t *testing.T) {
 		t.Run(backend, func(t *testing.T) {
 			dbs := gormdbtest.OpenInstances(t, backend, 2)
 			ctx := context.Background()
-			first, second := pinnedCert(t, "first"), pinnedCert(t, "second")
-			if err := dbs[0].PutAgency(ctx, &Agency{OrgID: "000.00.01.H13", Name: "A", Endpoint: "https://a:1", TLSCertPEM: first.pem}); err != nil {
+			first := cert(t, "first", false, nil, x509.ExtKeyUsageClientAuth)
+			second := cert(t, "second", false, nil, x509.ExtKeyUsageClientAuth)
+			if err := dbs[0].PutAgency(ctx, &Agency{OrgID: "000.00.01.H13", Name: "A", Endpoint: "https://a:1", TLSCertPEM: certPEM(first)}); err != nil {
 				t.Fatal(err)
 			}
 			reg := &Registry{Store: dbs[0], TTL: time.Hour}
 			if a, err := reg.Agency(ctx, "000.00.01.H13"); err != nil || a.Endpoint != "https://a:1" {
 				t.Fatal(a, err)
 			}
-			if err := dbs[1].PutAgency(ctx, &Agency{OrgID: "000.00.02.H13", Name: "B", Endpoint: "https://b:1", TLSCertPEM: second.pem}); err != nil {
+			if err := dbs[1].PutAgency(ctx, &Agency{OrgID: "000.00.02.H13", Name: "B", Endpoint: "https://b:1", TLSCertPEM: certPEM(second)}); err != nil {
 				t.Fatal(err)
 			}
-			if ps, err := reg.Peers(ctx, []*x509.Certificate{second.cert}, time.Now()); err != nil || orgIDs(ps) != "000.00.02.H13" {
+			if ps, err := reg.Peers(ctx, chainOf(second), time.Now()); err != nil || orgIDs(ps) != "000.00.02.H13" {
 				t.Fatalf("registered by the other instance, by certificate: %q %v", orgIDs(ps), err)
 			}
 			if a, err := reg.Agency(ctx, "000.00.02.H13"); err != nil || a.Endpoint != "https://b:1" {
 				t.Fatal(a, err)
 			}
-			if err := dbs[1].PutAgency(ctx, &Agency{OrgID: "000.00.02.H13", Name: "B", Endpoint: "https://b:2", TLSCertPEM: second.pem}); err != nil {
+			if err := dbs[1].PutAgency(ctx, &Agency{OrgID: "000.00.02.H13", Name: "B", Endpoint: "https://b:2", TLSCertPEM: certPEM(second)}); err != nil {
 				t.Fatal(err)
 			}
 			if a, _ := reg.Agency(ctx, "000.00.02.H13"); a.Endpoint != "https://b:1" {
@@ -57,33 +53,6 @@ func TestRegistryInstancesSharingADatabase(t *testing.T) {
 			}
 		})
 	}
-}
-
-type testCert struct {
-	cert *x509.Certificate
-	pem  string
-}
-
-// pinnedCert is a self-signed client certificate, as an agency's
-// development TLS certificate is registered (pinned).
-func pinnedCert(tb testing.TB, cn string) testCert {
-	tb.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: cn},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth, x509.ExtKeyUsageServerAuth}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return testCert{cert: c, pem: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))}
 }
 
 // everyAgency is how the receiver authenticated a request before the
@@ -118,16 +87,17 @@ func BenchmarkAgencyAuthentication(b *testing.B) {
 			b.Run(fmt.Sprintf("%s/agencies=%d", backend, n), func(b *testing.B) {
 				db := gormdbtest.Open(b, backend)
 				ctx := context.Background()
-				var last testCert
+				var last tls.Certificate
 				for i := range n {
-					last = pinnedCert(b, fmt.Sprintf("agency %d", i))
+					// pinned, as a development TLS certificate is registered
+					last = cert(b, fmt.Sprintf("agency %d", i), false, nil, x509.ExtKeyUsageClientAuth)
 					a := &Agency{OrgID: fmt.Sprintf("000.00.%02d.H%02d", i%100, i/100), Name: "A", Endpoint: "https://a:1",
-						SigningCertPEM: last.pem, TLSCertPEM: last.pem}
+						SigningCertPEM: certPEM(last), TLSCertPEM: certPEM(last)}
 					if err := db.PutAgency(ctx, a); err != nil {
 						b.Fatal(err)
 					}
 				}
-				chain := []*x509.Certificate{last.cert}
+				chain := chainOf(last)
 				for _, m := range []struct {
 					name  string
 					peers func(ctx context.Context, chain []*x509.Certificate, now time.Time) ([]*Agency, error)
