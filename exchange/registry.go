@@ -30,8 +30,11 @@ const DefaultRegistryTTL = 2 * time.Second
 // an agency registered by another instance or by `vanthu agency add` is
 // known at once; a registration replaced elsewhere (a new endpoint or
 // certificate) is seen within TTL (the new certificate at once, as a
-// miss); PutAgency through this Registry is seen at once. Agencies (the
-// listing) and the rest of Store are the store's own.
+// miss); one stored through this Registry (PutAgency) or announced to it
+// (Changed) is seen at once. Agencies (the listing) and the rest of Store
+// are the store's own. Wire it where the exchange asks (Worker, Receiver,
+// Outbox); Service keeps the store itself (its queue report asks the
+// store for more than Store) and tells the Registry of registrations.
 //
 // A Registry with TTL 0 reads the agencies at each call.
 type Registry struct {
@@ -201,11 +204,14 @@ func (s *registrySnapshot) accepting(chain []*x509.Certificate, now time.Time) [
 	return peers
 }
 
-// PutAgency stores a and makes every snapshot begun before stale: this
-// instance's next question reads the registry again (a read under way
-// meanwhile may not have seen a).
+// PutAgency stores a and tells the Registry (Changed).
 func (r *Registry) PutAgency(ctx context.Context, a *Agency) error {
 	err := r.Store.PutAgency(ctx, a)
-	r.gen.Add(1)
+	r.Changed()
 	return err
 }
+
+// Changed makes every snapshot begun before it stale: the next question
+// reads the registry again (a read under way meanwhile may not have seen
+// the change). Service.RegisterAgency calls it.
+func (r *Registry) Changed() { r.gen.Add(1) }

@@ -56,6 +56,18 @@ func (s *countingStore) PutAgency(_ context.Context, a *Agency) error {
 	return nil
 }
 
+func (s *countingStore) Agency(_ context.Context, orgID string) (*Agency, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, a := range s.list {
+		if a.OrgID == orgID {
+			c := *a
+			return &c, nil
+		}
+	}
+	return nil, workflow.Errorf(workflow.ENOTFOUND, "agency %s", orgID)
+}
+
 func (s *countingStore) readCount() int {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -284,5 +296,28 @@ func TestRegistryPutAgencyDuringARead(t *testing.T) {
 	}
 	if got := store.readCount(); got != 2 {
 		t.Fatalf("%d reads, want 2", got)
+	}
+}
+
+// TestServiceRegistrationReachesTheRegistry: a registration replaced
+// through Service (the API's and the web's way) is seen by the Registry
+// the exchange asks at once, not after its TTL.
+func TestServiceRegistrationReachesTheRegistry(t *testing.T) {
+	ctx := context.Background()
+	c := cert(t, "peer", false, nil, x509.ExtKeyUsageClientAuth)
+	a := Agency{OrgID: "000.00.31.H13", Name: "UBND phường Long Hòa", Endpoint: "https://b.example:8443",
+		SigningCertPEM: certPEM(c), TLSCertPEM: certPEM(c)}
+	store := &countingStore{list: []*Agency{&a}}
+	reg := &Registry{Store: store, TTL: time.Hour}
+	svc := &Service{Store: store, Registry: reg}
+	if got, err := reg.Agency(ctx, a.OrgID); err != nil || got.Endpoint != "https://b.example:8443" {
+		t.Fatal(got, err)
+	}
+	a.Endpoint = "https://b.example:9443"
+	if _, err := svc.RegisterAgency(ctx, &workflow.User{ID: "admin", Roles: []workflow.Role{workflow.RoleAdmin}}, a); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := reg.Agency(ctx, a.OrgID); err != nil || got.Endpoint != "https://b.example:9443" {
+		t.Fatalf("after RegisterAgency: %+v %v", got, err)
 	}
 }

@@ -25,6 +25,9 @@ type Service struct {
 	Docs   Transitioner
 	Store  Store
 	Outbox *Outbox
+	// Registry, when set, is told of each registration made here, so that
+	// this instance's exchange sees it at once (see Registry).
+	Registry *Registry
 }
 
 // CheckAgency validates a connected agency's registration: org code,
@@ -59,7 +62,11 @@ func (s *Service) RegisterAgency(ctx context.Context, actor *workflow.User, a Ag
 	if err := CheckAgency(&a); err != nil {
 		return nil, err
 	}
-	if err := s.Store.PutAgency(ctx, &a); err != nil {
+	err := s.Store.PutAgency(ctx, &a)
+	if s.Registry != nil {
+		s.Registry.Changed()
+	}
+	if err != nil {
 		return nil, err
 	}
 	return s.Store.Agency(ctx, a.OrgID)

@@ -113,7 +113,7 @@ func wireExchange(ctx context.Context, a *app) error {
 	cfg := a.cfg
 	reg := exchange.NewRegistry(a.db)
 	outbox := &exchange.Outbox{Agencies: reg}
-	svc := &exchange.Service{Repo: a.db, Docs: a.docs, Store: reg, Outbox: outbox}
+	svc := &exchange.Service{Repo: a.db, Docs: a.docs, Store: a.db, Outbox: outbox, Registry: reg}
 	a.api.Extra = append(a.api.Extra, api.ExchangeRoutes(svc))
 	a.web.Exchange = svc
 	if cfg.ExchangeAddr == "" {
