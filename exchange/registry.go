@@ -42,7 +42,7 @@ type Registry struct {
 	TTL time.Duration // DefaultRegistryTTL when zero and the Registry was made by NewRegistry; 0 = no reuse
 
 	snap atomic.Pointer[registrySnapshot]
-	gen  atomic.Uint64 // PutAgency calls through this Registry
+	gen  atomic.Uint64 // changes announced: PutAgency through it, Changed
 	mu   sync.Mutex    // one read of the agencies at a time
 }
 
@@ -100,8 +100,8 @@ func appendOnce(list []*agencyTrust, at *agencyTrust) []*agencyTrust {
 }
 
 // current is a snapshot read at or after since (the zero time: any
-// snapshot younger than TTL), and begun after this Registry's last
-// PutAgency.
+// snapshot younger than TTL), and begun after the last change announced
+// to this Registry.
 func (r *Registry) current(ctx context.Context, since time.Time) (*registrySnapshot, error) {
 	fresh := func(s *registrySnapshot) bool {
 		if s == nil || s.gen != r.gen.Load() {
