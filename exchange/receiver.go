@@ -48,6 +48,10 @@ type Receiver struct {
 	Limits    edxml.Limits
 	Logger    *slog.Logger
 	Now       func() time.Time
+	// Registry answers which registered agencies a client certificate
+	// stands for; nil = one over Store that reads the agencies at each
+	// request.
+	Registry *Registry
 }
 
 func (r *Receiver) now() time.Time {
@@ -134,11 +138,9 @@ func (r *Receiver) authenticate(ctx context.Context, req *http.Request) ([]*Agen
 	return peers, nil
 }
 
-// registry is the Store as a Registry (wired so, it reuses its
-// snapshot; else one that reads the agencies at each request).
 func (r *Receiver) registry() *Registry {
-	if reg, ok := r.Store.(*Registry); ok {
-		return reg
+	if r.Registry != nil {
+		return r.Registry
 	}
 	return &Registry{Store: r.Store}
 }

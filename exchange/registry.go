@@ -32,9 +32,10 @@ const DefaultRegistryTTL = 2 * time.Second
 // certificate) is seen within TTL (the new certificate at once, as a
 // miss); one stored through this Registry (PutAgency) or announced to it
 // (Changed) is seen at once. Agencies (the listing) and the rest of Store
-// are the store's own. Wire it where the exchange asks (Worker, Receiver,
-// Outbox); Service keeps the store itself (its queue report asks the
-// store for more than Store) and tells the Registry of registrations.
+// are the store's own. The Worker and the Outbox take it as their store
+// (they ask only Agency); the Receiver (Peers) and the Service (told of
+// registrations, Changed) have it beside the store itself, whose other
+// interfaces (the Service's queue report) a wrapper would hide.
 //
 // A Registry with TTL 0 reads the agencies at each call.
 type Registry struct {

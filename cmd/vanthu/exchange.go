@@ -144,8 +144,8 @@ func wireExchange(ctx context.Context, a *app) error {
 		Lease: configDuration(cfg.ExchangeLease), Now: a.now}
 	outbox.Wake, outbox.Worker = worker.Wake, worker
 	a.docs.Outbox = outbox
-	recv := &exchange.Receiver{Docs: a.docs, Repo: a.db, Store: reg, Outbox: outbox, Self: id.self.Org,
-		ClientCAs: clientCAs, Logger: logger, Now: a.now}
+	recv := &exchange.Receiver{Docs: a.docs, Repo: a.db, Store: a.db, Outbox: outbox, Self: id.self.Org,
+		ClientCAs: clientCAs, Logger: logger, Now: a.now, Registry: reg}
 	var handler http.Handler = recv.Handler()
 	if a.opts.exchangeHandler != nil {
 		handler = a.opts.exchangeHandler(cfg.OrgID, handler)
