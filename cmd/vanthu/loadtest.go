@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"strings"
@@ -28,6 +29,13 @@ func (u *urlList) Set(s string) error {
 	return nil
 }
 
+// fileList is a repeatable flag of file names (not split at commas: a
+// file's name may hold one).
+type fileList []string
+
+func (f *fileList) String() string     { return strings.Join(*f, " ") }
+func (f *fileList) Set(s string) error { *f = append(*f, s); return nil }
+
 // loadtestCmd is `vanthu loadtest`: complete lifecycles against running
 // servers through the public API (internal/loadtest).
 func loadtestCmd(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
@@ -35,6 +43,8 @@ func loadtestCmd(ctx context.Context, args []string, getenv func(string) string,
 	fs.SetOutput(stderr)
 	var urls urlList
 	fs.Var(&urls, "url", "server base URL (repeatable or comma-separated; requests go round-robin)")
+	var pdfFiles fileList
+	fs.Var(&pdfFiles, "pdf", "a PDF for the lifecycles to upload (repeatable: lifecycle i uploads the (i mod n)th), each copy made unique in its header's binary comment; default: a one-page PDF of the tool's")
 	adminUser := fs.String("admin-user", "admin", "admin who creates the run's users")
 	adminPW := fs.String("admin-password", "", "admin password (default $VANTHU_ADMIN_PASSWORD)")
 	perRole := fs.Int("users-per-role", 4, "users per role (handler, officer, clerk, archivist) = concurrent lifecycles")
@@ -65,6 +75,14 @@ func loadtestCmd(ctx context.Context, args []string, getenv func(string) string,
 	}
 	cfg := loadtest.Config{URLs: urls, AdminUser: *adminUser, AdminPassword: *adminPW, UsersPerRole: *perRole, Mix: m,
 		Duration: *dur, Count: *count, Send: *send, SendTo: *sendTo, Retry: *retry, Now: time.Now}
+	for _, f := range pdfFiles {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			fmt.Fprintln(stderr, "vanthu loadtest: --pdf:", err)
+			return 2
+		}
+		cfg.PDFs = append(cfg.PDFs, loadtest.PDF{Name: filepath.Base(f), Content: b})
+	}
 	if !*quiet {
 		cfg.Progress = stderr
 	}

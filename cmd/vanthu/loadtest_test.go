@@ -3,9 +3,11 @@ package main
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"encoding/json"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
@@ -14,6 +16,7 @@ import (
 	"time"
 
 	"github.com/vanthu/vanthu/internal/loadtest"
+	"github.com/vanthu/vanthu/internal/testpdf"
 )
 
 // TestLoadtestShortRun runs `vanthu loadtest --count 6` against a server
@@ -26,8 +29,9 @@ func TestLoadtestShortRun(t *testing.T) {
 }
 
 // checkLoadtest runs the load tool over the servers (which share one
-// database) and checks what it reports against the first server.
-func checkLoadtest(t *testing.T, servers []*server, count, perRole int) *loadtest.Report {
+// database), with the extra flags, and checks what it reports against the
+// first server.
+func checkLoadtest(t *testing.T, servers []*server, count, perRole int, extra ...string) *loadtest.Report {
 	t.Helper()
 	var urls []string
 	for _, s := range servers {
@@ -37,8 +41,9 @@ func checkLoadtest(t *testing.T, servers []*server, count, perRole int) *loadtes
 	var stdout, stderr bytes.Buffer
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	code := run(ctx, []string{"loadtest", "--url", strings.Join(urls, ","), "--admin-password", "admin-password-1",
-		"--users-per-role", fmt.Sprint(perRole), "--count", fmt.Sprint(count), "--json", out}, func(string) string { return "" }, &stdout, &stderr)
+	args := append([]string{"loadtest", "--url", strings.Join(urls, ","), "--admin-password", "admin-password-1",
+		"--users-per-role", fmt.Sprint(perRole), "--count", fmt.Sprint(count), "--json", out}, extra...)
+	code := run(ctx, args, func(string) string { return "" }, &stdout, &stderr)
 	t.Logf("loadtest report:\n%s", stdout.String())
 	if code != 0 {
 		t.Fatalf("loadtest exited %d: %s", code, stderr.String())
@@ -111,6 +116,113 @@ func checkLoadtest(t *testing.T, servers []*server, count, perRole int) *loadtes
 		t.Fatalf("no table on stdout:\n%s", stdout.String())
 	}
 	return &rep
+}
+
+// TestLoadtestOperatorPDFs runs lifecycles that upload the operator's
+// PDFs (--pdf, twice): each lifecycle's main file is a copy of one of
+// them, named as it, of its size, and no two lifecycles uploaded the same
+// file (each a blob of its own, as each document of an office is); the
+// table names the files. A PDF the tool cannot make unique copies of is
+// refused before anything is created.
+func TestLoadtestOperatorPDFs(t *testing.T) {
+	dir := t.TempDir()
+	var big bytes.Buffer
+	if _, err := testpdf.WriteLarge(&big, 300<<10, "Quyết định 300 KB"); err != nil {
+		t.Fatal(err)
+	}
+	files := map[string][]byte{"quyet-dinh.pdf": big.Bytes(), "to trinh, 2 trang.pdf": qpdfRewrite(t, testpdf.Make(2, "To trinh"))}
+	var flags []string
+	given := map[string]bool{}
+	for name, b := range files {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		flags = append(flags, "--pdf", path)
+		given[fmt.Sprintf("%x", sha256.Sum256(b))] = true
+	}
+	s := startServer(t, nil)
+	rep := checkLoadtest(t, []*server{s}, 8, 2, flags...)
+	if len(rep.PDFs) != 2 {
+		t.Fatalf("report's PDFs: %+v", rep.PDFs)
+	}
+	for _, p := range rep.PDFs {
+		if len(files[p.Name]) != p.Bytes {
+			t.Fatalf("report's PDFs: %+v", rep.PDFs)
+		}
+	}
+	admin := s.login(t, "admin", "admin-password-1")
+	uploaded, names := map[string]string{}, map[string]int{}
+	for _, kind := range []string{loadtest.Outgoing, loadtest.Incoming} {
+		for _, id := range rep.Lifecycles[kind].Documents {
+			var d struct {
+				Files []struct {
+					SHA256, Name, Kind string
+					Size               int
+				}
+			}
+			if c := admin.call("GET", "/api/v1/documents/"+id, nil, &d); c != 200 {
+				t.Fatalf("document %s: %d", id, c)
+			}
+			main := 0
+			for _, f := range d.Files {
+				if f.Kind != "main" {
+					continue
+				}
+				main++
+				if b, ok := files[f.Name]; !ok || len(b) != f.Size {
+					t.Fatalf("document %s: main file %q of %d bytes, not a copy of one given", id, f.Name, f.Size)
+				}
+				if given[f.SHA256] {
+					t.Fatalf("document %s: the file given as is, not a copy of its own", id)
+				}
+				if other, ok := uploaded[f.SHA256]; ok {
+					t.Fatalf("documents %s and %s uploaded the same file", other, id)
+				}
+				uploaded[f.SHA256] = id
+				names[f.Name]++
+			}
+			if main != 1 {
+				t.Fatalf("document %s: %d main files", id, main)
+			}
+		}
+	}
+	if len(uploaded) != 8 || names["quyet-dinh.pdf"] != 4 || names["to trinh, 2 trang.pdf"] != 4 {
+		t.Fatalf("uploads by name: %v", names)
+	}
+
+	plain := filepath.Join(dir, "plain.pdf")
+	if err := os.WriteFile(plain, testpdf.Make(1, "no binary comment"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	code := run(context.Background(), []string{"loadtest", "--url", s.base, "--admin-password", "admin-password-1", "--count", "1",
+		"--pdf", plain}, func(string) string { return "" }, &stdout, &stderr)
+	if code == 0 || !strings.Contains(stderr.String(), "plain.pdf: no binary comment") {
+		t.Fatalf("a PDF without a binary comment: exit %d, %s", code, stderr.String())
+	}
+}
+
+// qpdfRewrite returns pdf as qpdf writes it (qpdf, a writer nobody here
+// wrote, puts a binary comment after the header, as producers do).
+func qpdfRewrite(t *testing.T, pdf []byte) []byte {
+	t.Helper()
+	if _, err := exec.LookPath("qpdf"); err != nil {
+		t.Skip("qpdf is not installed (scripts/setup/signing.sh installs it)")
+	}
+	dir := t.TempDir()
+	in, out := filepath.Join(dir, "in.pdf"), filepath.Join(dir, "out.pdf")
+	if err := os.WriteFile(in, pdf, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if b, err := exec.Command("qpdf", in, out).CombinedOutput(); err != nil {
+		t.Fatalf("qpdf: %v: %s", err, b)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
 }
 
 func TestLoadtestKindMix(t *testing.T) {

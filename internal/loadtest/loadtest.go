@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/rand"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -43,9 +44,13 @@ type Config struct {
 	Duration      time.Duration  // stop starting lifecycles after this (0 = use Count)
 	Count         int            // number of lifecycles (0 = use Duration)
 	Send          bool           // outgoing: send to a connected agency before archiving
-	SendTo        string         // org ID of the agency (empty = the first connected one)
-	Progress      io.Writer      // a progress line per second (nil = none)
-	HTTPClient    *http.Client   // nil = a client sized for UsersPerRole
+	// PDFs are the documents the lifecycles upload, lifecycle i a copy of
+	// PDFs[i mod len(PDFs)] made unique (commentMarks); none: a one-page PDF
+	// of the tool's own.
+	PDFs       []PDF
+	SendTo     string       // org ID of the agency (empty = the first connected one)
+	Progress   io.Writer    // a progress line per second (nil = none)
+	HTTPClient *http.Client // nil = a client sized for UsersPerRole
 	// Retry, when set, retries an action that failed with a retryable
 	// error (503, 429, 502, 504, a lost connection, or a 409 "conflict":
 	// a concurrent change or a number still reserved by an issue whose
@@ -57,10 +62,23 @@ type Config struct {
 	Now      func() time.Time
 }
 
+// PDF is a document of the operator's for the lifecycles to upload.
+type PDF struct {
+	Name    string // the upload's file name
+	Content []byte
+}
+
+// PDFUsed names a document a run uploaded copies of.
+type PDFUsed struct {
+	Name  string `json:"name"`
+	Bytes int    `json:"bytes"`
+}
+
 // Report is what a run measured.
 type Report struct {
 	URLs         []string               `json:"urls"`
 	UsersPerRole int                    `json:"users_per_role"`
+	PDFs         []PDFUsed              `json:"pdfs"` // what the lifecycles uploaded copies of
 	Seconds      float64                `json:"seconds"`
 	Lifecycles   map[string]*KindReport `json:"lifecycles"`
 	Actions      map[string]*Latency    `json:"actions"`
@@ -160,8 +178,8 @@ type runner struct {
 	next    atomic.Uint64
 	users   map[string][]user // role -> users
 	sendTo  client.Org
-	pdf     *pdfTemplate // the one-page PDF each lifecycle uploads a numbered copy of
-	noInput []byte       // an action request without input, encoded once
+	pdfs    []*pdfTemplate // lifecycle i uploads a copy of pdfs[i mod len] unique to it
+	noInput []byte         // an action request without input, encoded once
 
 	mu      sync.Mutex
 	rep     *Report
@@ -224,11 +242,14 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 		}
 		r.clients = append(r.clients, c)
 	}
+	if r.pdfs, err = templates(cfg.PDFs); err != nil {
+		return nil, fmt.Errorf("loadtest: %w", err)
+	}
+	for _, t := range r.pdfs {
+		r.rep.PDFs = append(r.rep.PDFs, PDFUsed{Name: t.name, Bytes: len(t.b)})
+	}
 	if err := r.setup(ctx); err != nil {
 		return nil, err
-	}
-	if r.pdf, err = newPDFTemplate(); err != nil {
-		return nil, fmt.Errorf("loadtest: %w", err)
 	}
 	if r.noInput, err = json.Marshal(client.ActionRequest{}); err != nil {
 		return nil, fmt.Errorf("loadtest: %w", err)
@@ -477,15 +498,16 @@ func (r *runner) as(role string, w int) client.RequestEditorFn {
 	return us[w%len(us)].auth
 }
 
-// create uploads a document (one-page PDF unique to the lifecycle). A
-// retried create may leave an unacknowledged draft behind: only the
-// acknowledged one goes on.
+// create uploads a document (a PDF unique to the lifecycle). A retried
+// create may leave an unacknowledged draft behind: only the acknowledged
+// one goes on.
 func (r *runner) create(ctx context.Context, role string, w int, meta client.DocumentMeta, i int) (string, error) {
-	pdf := r.pdf.copyFor(i)
+	t := r.pdfs[i%len(r.pdfs)]
+	pdf := t.copyFor(i)
 	action := string(meta.Direction) + " create"
 	var id string
 	err := r.retry(ctx, action, func() (bool, error) {
-		ct, rd, err := client.NewDocumentBody(meta, client.NamedPDF{Name: "vanban.pdf", PDF: bytes.NewReader(pdf)})
+		ct, rd, err := client.NewDocumentBody(meta, client.NamedPDF{Name: t.name, PDF: bytes.NewReader(pdf)})
 		if err != nil {
 			return false, err
 		}
@@ -547,18 +569,45 @@ func checkDocument(action string, b []byte, id, want string) error {
 	return nil
 }
 
-// pdfTemplate is a one-page PDF written once per run, uncompressed, whose
-// page text ends in a fixed-width field: each lifecycle uploads a copy with
-// the field overwritten by the run's ID and the lifecycle's number (same
-// length, so every offset stays right). Every upload is a different
-// document, as before, without writing a PDF per lifecycle.
+// pdfTemplate is a PDF each lifecycle uploads a copy of, made unique to
+// the lifecycle in place (the same length, so every offset stays right):
+// every upload is a different document, as in an office, without writing
+// a PDF per lifecycle. The tool's own is a one-page PDF written once per
+// run, uncompressed, whose page text ends in a fixed-width field that the
+// copy overwrites with the run's ID and the lifecycle's number; an
+// operator's (Config.PDFs) has the bytes of its header's binary comment
+// varied instead (commentMarks).
 type pdfTemplate struct {
-	b   []byte
-	at  int // offset of the field
-	run string
+	name  string
+	b     []byte
+	at    int    // the tool's own: offset of the field
+	run   string //
+	marks []int  // an operator's: offsets of the binary comment's bytes
+	salt  uint64 //
 }
 
 const pdfField = "##################" // 8 hex digits of the run, 10 of the lifecycle
+
+// templates returns the run's templates: one per PDF given, else the
+// tool's own.
+func templates(pdfs []PDF) ([]*pdfTemplate, error) {
+	if len(pdfs) == 0 {
+		t, err := newPDFTemplate()
+		return []*pdfTemplate{t}, err
+	}
+	var rnd [8]byte
+	rand.Read(rnd[:])
+	salt := binary.LittleEndian.Uint64(rnd[:])
+	out := make([]*pdfTemplate, 0, len(pdfs))
+	for _, p := range pdfs {
+		marks, err := commentMarks(p.Content)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", p.Name, err)
+		}
+		out = append(out, &pdfTemplate{name: p.Name, b: p.Content, marks: marks, salt: salt})
+	}
+	return out, nil
+}
 
 func newPDFTemplate() (*pdfTemplate, error) {
 	p := fpdf.New("P", "mm", "A4", "")
@@ -577,14 +626,77 @@ func newPDFTemplate() (*pdfTemplate, error) {
 	}
 	var rnd [4]byte
 	rand.Read(rnd[:])
-	return &pdfTemplate{b: b, at: at, run: hex.EncodeToString(rnd[:])}, nil
+	return &pdfTemplate{name: "vanban.pdf", b: b, at: at, run: hex.EncodeToString(rnd[:])}, nil
 }
 
 // copyFor returns lifecycle i's PDF.
 func (t *pdfTemplate) copyFor(i int) []byte {
 	b := bytes.Clone(t.b)
+	if t.marks != nil {
+		markCopy(b, t.marks, t.salt+uint64(i))
+		return b
+	}
 	copy(b[t.at:], fmt.Sprintf("%s%010d", t.run, i%10_000_000_000))
 	return b
+}
+
+// Making an operator's PDF unique. ISO 32000 asks a PDF that holds binary
+// data to follow its header line (%PDF-1.7) with a comment line of at
+// least four bytes above 127, so that transfer programs treat the file as
+// binary; every producer we know writes one (%âãÏÓ, %µµµµ, %¿÷¢þ). A
+// comment's bytes mean nothing to a reader, so a copy whose comment bytes
+// differ is the same document in a different file — and, stored by its
+// SHA-256, a different object, as each upload of an office is. The bytes
+// stay above 127 and the length stays the same: the file's offsets and
+// its binary marker are untouched.
+const (
+	minMarks = 4 // the bytes ISO 32000 asks for: 7 bits each, 2^28 copies per run
+	maxMarks = 8
+)
+
+// errNoComment says why an operator's PDF cannot be used as is.
+var errNoComment = errors.New("no binary comment after the %PDF- header (a line of 4 or more bytes above 127, e.g. %\xe2\xe3\xcf\xd3): the load tool varies those bytes to make each lifecycle's upload a different file; rewrite the file with a tool that writes one (e.g. qpdf IN OUT)")
+
+// commentMarks returns the offsets of the bytes above 127 (at most
+// maxMarks) in the comment line that follows b's %PDF- header, which
+// must be in b's first 1024 bytes (as readers look for it).
+func commentMarks(b []byte) ([]int, error) {
+	h := bytes.Index(b[:min(len(b), 1024)], []byte("%PDF-"))
+	if h < 0 {
+		return nil, errors.New("no %PDF- header in the first 1024 bytes: not a PDF")
+	}
+	i := h
+	for i < len(b) && b[i] != '\r' && b[i] != '\n' {
+		i++
+	}
+	if i < len(b) && b[i] == '\r' {
+		i++
+	}
+	if i < len(b) && b[i] == '\n' {
+		i++
+	}
+	if i >= len(b) || b[i] != '%' {
+		return nil, errNoComment
+	}
+	var marks []int
+	for j := i + 1; j < len(b) && b[j] != '\r' && b[j] != '\n' && len(marks) < maxMarks; j++ {
+		if b[j] > 127 {
+			marks = append(marks, j)
+		}
+	}
+	if len(marks) < minMarks {
+		return nil, errNoComment
+	}
+	return marks, nil
+}
+
+// markCopy writes v, 7 bits a byte, into b at marks, each byte kept above
+// 127.
+func markCopy(b []byte, marks []int, v uint64) {
+	for _, at := range marks {
+		b[at] = 0x80 | byte(v&0x7f)
+		v >>= 7
+	}
 }
 
 // after is the state each action leads to (a retried action whose first

@@ -11,7 +11,16 @@ import (
 // per action, errors by action and code.
 func WriteTable(w io.Writer, rep *Report) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintf(w, "%.1f s over %d server(s), %d user(s) per role, %d connection(s) opened\n\n", rep.Seconds, len(rep.URLs), rep.UsersPerRole, rep.Connections)
+	fmt.Fprintf(w, "%.1f s over %d server(s), %d user(s) per role, %d connection(s) opened\n", rep.Seconds, len(rep.URLs), rep.UsersPerRole, rep.Connections)
+	if len(rep.PDFs) > 0 {
+		sep := "uploads: copies of "
+		for _, p := range rep.PDFs {
+			fmt.Fprintf(w, "%s%s (%d bytes)", sep, p.Name, p.Bytes)
+			sep = ", "
+		}
+		fmt.Fprintln(w)
+	}
+	fmt.Fprintln(w)
 	fmt.Fprintf(tw, "lifecycle\tcompleted\tfailed\tper second\t\n")
 	for _, k := range []string{Outgoing, Incoming} {
 		if l := rep.Lifecycles[k]; l != nil {
