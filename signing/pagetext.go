@@ -3,6 +3,7 @@ package signing
 import (
 	"bytes"
 	"math"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf16"
@@ -46,22 +47,29 @@ func (m mat) apply(x, y float64) (float64, float64) {
 // fontInfo decodes the strings of one font.
 type fontInfo struct {
 	twoByte bool
-	uni     map[uint32][]rune // from /ToUnicode
-	simple  pdf.TextEncoding  // simple fonts without /ToUnicode
-	widths  map[uint32]float64
+	uni     *codeMap[[]rune] // from /ToUnicode
+	simple  pdf.TextEncoding // simple fonts without /ToUnicode
+	widths  codeMap[float64]
 	dw      float64 // default width (1/1000 em)
 }
 
 func (f *fontInfo) width(code uint32) float64 {
-	if w, ok := f.widths[code]; ok {
-		return w
+	if s, ok := f.widths.get(code); ok {
+		return s.v
 	}
 	return f.dw
 }
 
 func (f *fontInfo) text(code uint32) []rune {
-	if r, ok := f.uni[code]; ok {
-		return r
+	if f.uni != nil {
+		if s, ok := f.uni.get(code); ok {
+			if code == s.base || len(s.v) == 0 {
+				return s.v
+			}
+			r := slices.Clone(s.v)
+			r[len(r)-1] += rune(code - s.base) // a bfrange: its first code's text, the last character offset
+			return r
+		}
 	}
 	if f.twoByte {
 		if f.uni == nil && code >= 0x20 { // no map: fpdf-like fonts use Unicode CIDs
@@ -87,7 +95,7 @@ func loadFont(v pdf.Value) *fontInfo {
 		if dw := d.Key("DW"); dw.Kind() == pdf.Integer || dw.Kind() == pdf.Real {
 			f.dw = dw.Float64()
 		}
-		f.widths = map[uint32]float64{}
+		var defs []codeSeg[float64]
 		w := d.Key("W")
 		for i := 0; i < w.Len(); {
 			first := w.Index(i)
@@ -97,7 +105,8 @@ func loadFont(v pdf.Value) *fontInfo {
 			next := w.Index(i + 1)
 			if next.Kind() == pdf.Array {
 				for j := 0; j < next.Len(); j++ {
-					f.widths[uint32(first.Int64())+uint32(j)] = next.Index(j).Float64()
+					c := uint32(first.Int64()) + uint32(j)
+					defs = append(defs, codeSeg[float64]{lo: c, hi: c, base: c, v: next.Index(j).Float64()})
 				}
 				i += 2
 				continue
@@ -105,26 +114,30 @@ func loadFont(v pdf.Value) *fontInfo {
 			if i+2 >= w.Len() {
 				break
 			}
-			last, wd := next.Int64(), w.Index(i+2).Float64()
-			for c := first.Int64(); c <= last && c-first.Int64() < 65536; c++ {
-				f.widths[uint32(c)] = wd
+			lo, last, wd := first.Int64(), next.Int64(), w.Index(i+2).Float64()
+			if last >= lo && lo >= 0 && lo <= math.MaxUint32 {
+				hi := uint32(min(last, lo+65535, math.MaxUint32)) // at most 65,536 codes, as before
+				defs = append(defs, codeSeg[float64]{lo: uint32(lo), hi: hi, base: uint32(lo), v: wd})
 			}
 			i += 3
 		}
+		f.widths = newCodeMap(defs)
 		return f
 	}
 	f.dw = 500 // standard 14 fonts carry no /Widths: an average glyph
 	if ws := v.Key("Widths"); ws.Kind() == pdf.Array {
-		f.widths = map[uint32]float64{}
 		fc := v.Key("FirstChar").Int64()
+		defs := make([]codeSeg[float64], 0, ws.Len())
 		for i := 0; i < ws.Len(); i++ {
-			f.widths[uint32(fc)+uint32(i)] = ws.Index(i).Float64()
+			c := uint32(fc) + uint32(i)
+			defs = append(defs, codeSeg[float64]{lo: c, hi: c, base: c, v: ws.Index(i).Float64()})
 		}
+		f.widths = newCodeMap(defs)
 		if mw := v.Key("FontDescriptor").Key("MissingWidth"); mw.Kind() == pdf.Integer || mw.Kind() == pdf.Real {
 			f.dw = mw.Float64()
 		}
 	} else {
-		f.widths = map[uint32]float64{' ': 250}
+		f.widths = newCodeMap([]codeSeg[float64]{{lo: ' ', hi: ' ', base: ' ', v: 250}})
 	}
 	if f.uni == nil {
 		enc := v.Key("Encoding")
@@ -137,9 +150,11 @@ func loadFont(v pdf.Value) *fontInfo {
 }
 
 // parseToUnicode reads the bfchar and bfrange sections of a ToUnicode
-// CMap. Unreadable entries are skipped.
-func parseToUnicode(data []byte) map[uint32][]rune {
-	m := map[uint32][]rune{}
+// CMap (never nil). Unreadable entries are skipped; where entries overlap
+// the later one wins.
+func parseToUnicode(data []byte) *codeMap[[]rune] {
+	var defs []codeSeg[[]rune]
+	one := func(c uint32, dst []rune) { defs = append(defs, codeSeg[[]rune]{lo: c, hi: c, base: c, v: dst}) }
 	toks := cmapTokens(data)
 	for i := 0; i < len(toks); i++ {
 		switch toks[i] {
@@ -148,7 +163,7 @@ func parseToUnicode(data []byte) map[uint32][]rune {
 				src, ok1 := hexCode(toks[i])
 				dst, ok2 := hexUTF16(toks[i+1])
 				if ok1 && ok2 {
-					m[src] = dst
+					one(src, dst)
 				}
 			}
 		case "beginbfrange":
@@ -159,7 +174,7 @@ func parseToUnicode(data []byte) map[uint32][]rune {
 					j := i + 3
 					for c := lo; j < len(toks) && toks[j] != "]"; j, c = j+1, c+1 {
 						if dst, ok := hexUTF16(toks[j]); ok && ok1 {
-							m[c] = dst
+							one(c, dst)
 						}
 					}
 					i = j + 1
@@ -170,15 +185,12 @@ func parseToUnicode(data []byte) map[uint32][]rune {
 				if !ok1 || !ok2 || !ok3 || hi < lo || hi-lo > 0xFFFF || len(dst) == 0 {
 					continue
 				}
-				for c := lo; c <= hi; c++ {
-					r := append([]rune(nil), dst...)
-					r[len(r)-1] += rune(c - lo)
-					m[c] = r
-				}
+				defs = append(defs, codeSeg[[]rune]{lo: lo, hi: hi, base: lo, v: dst})
 			}
 		}
 	}
-	return m
+	m := newCodeMap(defs)
+	return &m
 }
 
 // cmapTokens splits CMap text into <hex> strings, brackets and words.
