@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/vanthu/vanthu/internal/chaos"
+	"github.com/vanthu/vanthu/internal/loadtest"
 )
 
 func main() {
@@ -35,6 +36,13 @@ func main() {
 	flag.DurationVar(&cfg.PeerDown, "peer-down", time.Minute, "the receiving agency is down this long mid-load (0 = never)")
 	flag.IntVar(&cfg.Orphans, "orphans", 3, "uploads killed (kill -9 of their instance) after their blob was written, before their row committed: unreferenced blobs the checks compare with the collector's dry run")
 	flag.Uint64Var(&cfg.Seed, "seed", 0, "random seed (0 = from the clock)")
+	flag.Func("pdf", "a PDF for the lifecycles to upload (repeatable; as vanthu loadtest --pdf); default: the load tool's own page", func(f string) error {
+		b, err := os.ReadFile(f)
+		if err == nil {
+			cfg.PDFs = append(cfg.PDFs, loadtest.PDF{Name: filepath.Base(f), Content: b})
+		}
+		return err
+	})
 	flag.Parse()
 	if cfg.Dir == "" {
 		fmt.Fprintln(os.Stderr, "vanthu-chaos: --dir is required")

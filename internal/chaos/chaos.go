@@ -25,21 +25,22 @@ import (
 
 // Config is one chaos run.
 type Config struct {
-	Vanthu       string        // the vanthu binary
-	Dir          string        // scratch directory (servers' data, logs, report)
-	PGBinDir     string        // PostgreSQL binaries (initdb, pg_ctl, psql)
-	MinIOBin     string        // the minio binary
-	Instances    int           // vanthu serve processes sharing the database (default 3)
-	Lifecycles   int           // document lifecycles to drive
-	UsersPerRole int           // concurrent lifecycles
-	Kills        int           // kill -9 of a random instance, restarted at once
-	RestartPG    bool          // one PostgreSQL restart mid-load
-	RestartMinIO bool          // one MinIO restart mid-load
-	Outage       time.Duration // how long PostgreSQL and MinIO stay down when restarted
-	PeerDown     time.Duration // the receiving agency is down this long mid-load (0 = never)
-	Orphans      int           // uploads killed (kill -9) after their blob was written, before their row committed
-	Seed         uint64        // random seed (0 = from the clock)
-	Log          io.Writer     // progress and events
+	Vanthu       string         // the vanthu binary
+	Dir          string         // scratch directory (servers' data, logs, report)
+	PGBinDir     string         // PostgreSQL binaries (initdb, pg_ctl, psql)
+	MinIOBin     string         // the minio binary
+	Instances    int            // vanthu serve processes sharing the database (default 3)
+	Lifecycles   int            // document lifecycles to drive
+	UsersPerRole int            // concurrent lifecycles
+	Kills        int            // kill -9 of a random instance, restarted at once
+	RestartPG    bool           // one PostgreSQL restart mid-load
+	RestartMinIO bool           // one MinIO restart mid-load
+	Outage       time.Duration  // how long PostgreSQL and MinIO stay down when restarted
+	PeerDown     time.Duration  // the receiving agency is down this long mid-load (0 = never)
+	Orphans      int            // uploads killed (kill -9) after their blob was written, before their row committed
+	Seed         uint64         // random seed (0 = from the clock)
+	PDFs         []loadtest.PDF // the documents the lifecycles upload (loadtest.Config.PDFs; none: the load tool's own page)
+	Log          io.Writer      // progress and events
 }
 
 // Event is one fault injected.
@@ -266,7 +267,7 @@ func (e *env) load(ctx context.Context, rep *Report) error {
 		inj.run(ctx, faults, loadDone)
 	}()
 	lrep, err := loadtest.Run(ctx, loadtest.Config{URLs: urls, AdminUser: "admin", AdminPassword: adminPassword,
-		UsersPerRole: e.cfg.UsersPerRole, Count: e.cfg.Lifecycles, Send: true, SendTo: peerOrg, Retry: 5 * time.Minute,
+		UsersPerRole: e.cfg.UsersPerRole, Count: e.cfg.Lifecycles, Send: true, SendTo: peerOrg, Retry: 5 * time.Minute, PDFs: e.cfg.PDFs,
 		Progress: progressWriter{e}, OnFinish: func(bool) { inj.done.Add(1) }})
 	close(loadDone)
 	wg.Wait()
