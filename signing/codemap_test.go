@@ -64,46 +64,16 @@ func TestCodeMapAsFilledInOrder(t *testing.T) {
 	}
 }
 
-// expandToUnicode is the ToUnicode reader as it was before codeMap: a Go
-// map filled code by code. The tests hold parseToUnicode to it.
+// expandToUnicode reads a ToUnicode CMap as the reader did before
+// codeMap: its definitions filled into a Go map code by code, in order.
+// The tests hold parseToUnicode to it.
 func expandToUnicode(data []byte) map[uint32][]rune {
 	m := map[uint32][]rune{}
-	toks := cmapTokens(data)
-	for i := 0; i < len(toks); i++ {
-		switch toks[i] {
-		case "beginbfchar":
-			for i++; i+1 < len(toks) && toks[i] != "endbfchar"; i += 2 {
-				src, ok1 := hexCode(toks[i])
-				dst, ok2 := hexUTF16(toks[i+1])
-				if ok1 && ok2 {
-					m[src] = dst
-				}
-			}
-		case "beginbfrange":
-			for i++; i+2 < len(toks) && toks[i] != "endbfrange"; {
-				lo, ok1 := hexCode(toks[i])
-				hi, ok2 := hexCode(toks[i+1])
-				if toks[i+2] == "[" {
-					j := i + 3
-					for c := lo; j < len(toks) && toks[j] != "]"; j, c = j+1, c+1 {
-						if dst, ok := hexUTF16(toks[j]); ok && ok1 {
-							m[c] = dst
-						}
-					}
-					i = j + 1
-					continue
-				}
-				dst, ok3 := hexUTF16(toks[i+2])
-				i += 3
-				if !ok1 || !ok2 || !ok3 || hi < lo || hi-lo > 0xFFFF || len(dst) == 0 {
-					continue
-				}
-				for c := lo; c <= hi; c++ {
-					r := append([]rune(nil), dst...)
-					r[len(r)-1] += rune(c - lo)
-					m[c] = r
-				}
-			}
+	for _, d := range toUnicodeDefs(data) {
+		for c := uint64(d.lo); c <= uint64(d.hi); c++ {
+			r := append([]rune(nil), d.v...)
+			r[len(r)-1] += rune(uint32(c) - d.base)
+			m[uint32(c)] = r
 		}
 	}
 	return m

@@ -153,6 +153,15 @@ func loadFont(v pdf.Value) *fontInfo {
 // CMap (never nil). Unreadable entries are skipped; where entries overlap
 // the later one wins.
 func parseToUnicode(data []byte) *codeMap[[]rune] {
+	m := newCodeMap(toUnicodeDefs(data))
+	return &m
+}
+
+// toUnicodeDefs returns the definitions of a ToUnicode CMap's bfchar and
+// bfrange sections in the order the file gives them: a code and its text,
+// or a range whose codes' texts are its first code's with the last
+// character offset (base = lo).
+func toUnicodeDefs(data []byte) []codeSeg[[]rune] {
 	var defs []codeSeg[[]rune]
 	one := func(c uint32, dst []rune) { defs = append(defs, codeSeg[[]rune]{lo: c, hi: c, base: c, v: dst}) }
 	toks := cmapTokens(data)
@@ -189,8 +198,7 @@ func parseToUnicode(data []byte) *codeMap[[]rune] {
 			}
 		}
 	}
-	m := newCodeMap(defs)
-	return &m
+	return defs
 }
 
 // cmapTokens splits CMap text into <hex> strings, brackets and words.
