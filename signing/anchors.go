@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/digitorus/pdf"
 	"golang.org/x/text/unicode/norm"
@@ -42,17 +43,25 @@ func fold(r rune) rune {
 	case 'Đ', 'đ', 'Ð':
 		return 'd'
 	}
-	d := norm.NFD.String(string(r))
-	for _, c := range d {
-		return unicode.ToLower(c)
+	if 0 <= r && r < utf8.RuneSelf {
+		return unicode.ToLower(r) // ASCII decomposes to itself
 	}
-	return r
+	// The first rune of r's canonical decomposition, lowered: "Ệ" -> 'e'.
+	// Into buffers on the stack: this runs for every glyph read.
+	var in [utf8.UTFMax]byte
+	var out [4 * utf8.UTFMax]byte
+	d := norm.NFD.Append(out[:0], in[:utf8.EncodeRune(in[:], r)]...)
+	if len(d) == 0 {
+		return r
+	}
+	c, _ := utf8.DecodeRune(d)
+	return unicode.ToLower(c)
 }
 
 // spans groups glyphs into baselines and splits each baseline at gaps
 // wider than two font sizes (the template's columns).
 func spans(gs []glyph) []*textSpan {
-	var kept []glyph
+	kept := make([]glyph, 0, len(gs))
 	for _, g := range gs {
 		if unicode.Is(unicode.Mn, g.r) || g.s <= 0 {
 			continue // combining marks overlay the letter before them
@@ -65,16 +74,18 @@ func spans(gs []glyph) []*textSpan {
 		}
 		return kept[i].x < kept[j].x
 	})
+	// A baseline is a run of kept (sorted by baseline): each line below
+	// is a part of it, sorted in place.
 	var lines [][]glyph
-	for _, g := range kept {
-		if n := len(lines); n > 0 {
-			last := lines[n-1]
-			if math.Abs(last[0].y-g.y) <= math.Max(1, 0.25*g.s) {
-				lines[n-1] = append(last, g)
-				continue
-			}
+	start := 0
+	for i, g := range kept {
+		if i > start && math.Abs(kept[start].y-g.y) > math.Max(1, 0.25*g.s) {
+			lines = append(lines, kept[start:i:i])
+			start = i
 		}
-		lines = append(lines, []glyph{g})
+	}
+	if start < len(kept) {
+		lines = append(lines, kept[start:])
 	}
 	var out []*textSpan
 	for _, l := range lines {
@@ -92,7 +103,7 @@ func spans(gs []glyph) []*textSpan {
 			text.Reset()
 			orig.Reset()
 		}
-		for _, g := range l {
+		for k, g := range l {
 			if cur != nil {
 				gap := g.x - cur.x1
 				switch {
@@ -112,7 +123,7 @@ func spans(gs []glyph) []*textSpan {
 				if g.r == ' ' {
 					continue
 				}
-				cur = &textSpan{y: g.y, x0: g.x, x1: g.x}
+				cur = &textSpan{y: g.y, x0: g.x, x1: g.x, gs: make([]glyph, 0, min(len(l)-k, 32))}
 			}
 			cur.gs = append(cur.gs, g)
 			text.WriteRune(fold(g.r))

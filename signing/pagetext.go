@@ -322,6 +322,7 @@ type contentWalk struct {
 	st      textState
 	stack   []textState // q/Q
 	tm, tlm mat         // text and text line matrices
+	args    []pdf.Value // the operands of the operator being run (reused)
 }
 
 // walk interprets content (a stream or an array of streams).
@@ -344,10 +345,21 @@ func (c *contentWalk) interpret(s pdf.Value) {
 // op runs one operator: graphics state, text state and positioning, text
 // showing, and Form XObjects; the others do not move text.
 func (c *contentWalk) op(stk *pdf.Stack, op string) {
-	args := make([]pdf.Value, stk.Len())
+	switch op {
+	case "q", "Q", "cm", "BT", "Tf", "Tc", "Tw", "Tz", "TL", "Ts", "Td", "TD", "Tm", "T*", "Tj", "'", "\"", "TJ", "Do":
+	default: // paths, colours, images, marked content: their operands are dropped, nothing is copied
+		for stk.Len() > 0 {
+			stk.Pop()
+		}
+		return
+	}
+	// The operands, in a slice reused from operator to operator: no
+	// handler keeps it (a form is walked by a contentWalk of its own).
+	args := slices.Grow(c.args[:0], stk.Len())[:stk.Len()]
 	for i := len(args) - 1; i >= 0; i-- {
 		args[i] = stk.Pop()
 	}
+	c.args = args
 	switch op {
 	case "q", "Q", "cm":
 		c.graphicsOp(op, args)

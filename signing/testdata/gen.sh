@@ -27,3 +27,8 @@ trailer = b'trailer\n<< /Size %d /Root %s /Info %d 0 R /Prev %d >>\nstartxref\n%
 open('incremental.pdf','wb').write(base + obj + xref + trailer)
 PY
 qpdf --check incremental.pdf >/dev/null
+# A 4-page decision in the Decree 30 layout printed to PDF by Chromium (Skia's PDF writer, three
+# embedded CID TrueType fonts with ToUnicode): a second producer for the layout detection.
+# Needs chromium and fonts-croscore (Tinos for "Times New Roman"), as scripts/setup installs them.
+chromium --headless --no-sandbox --disable-gpu --no-pdf-header-footer \
+  --print-to-pdf="$PWD/decision-chromium.pdf" "file://$PWD/src/decision-chromium.html" 2>/dev/null
