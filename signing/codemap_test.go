@@ -7,8 +7,6 @@ import (
 	"testing"
 
 	"github.com/digitorus/pdf"
-
-	"github.com/vanthu/vanthu/internal/testpdf"
 )
 
 // seenAs is what a Go map filled in definition order holds for a code:
@@ -190,21 +188,4 @@ func testFontValue(t *testing.T, font string) pdf.Value {
 		[]byte("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> >>"),
 	}))
 	return r.Page(1).Resources().Key("Font").Key("F1")
-}
-
-// BenchmarkDetectLayoutFPDF finds the anchors of a 3-page decision written
-// by fpdf with embedded Vietnamese fonts (the identity ToUnicode range in
-// each), as every upload of a draft does.
-func BenchmarkDetectLayoutFPDF(b *testing.B) {
-	reg, bold := Fonts()
-	draft, _, err := testpdf.MakeDraft(testpdf.Draft{Producer: testpdf.FPDFUnicode, Regular: reg, Bold: bold, Pages: 3, SigTitleY: 330})
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if _, err := DetectLayout(draft); err != nil {
-			b.Fatal(err)
-		}
-	}
 }

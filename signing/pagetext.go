@@ -104,8 +104,9 @@ func loadFont(v pdf.Value) *fontInfo {
 			}
 			next := w.Index(i + 1)
 			if next.Kind() == pdf.Array {
+				c0 := uint32(first.Int64())
 				for j := 0; j < next.Len(); j++ {
-					c := uint32(first.Int64()) + uint32(j)
+					c := c0 + uint32(j)
 					defs = append(defs, codeSeg[float64]{lo: c, hi: c, base: c, v: next.Index(j).Float64()})
 				}
 				i += 2
@@ -345,8 +346,16 @@ func (c *contentWalk) interpret(s pdf.Value) {
 // op runs one operator: graphics state, text state and positioning, text
 // showing, and Form XObjects; the others do not move text.
 func (c *contentWalk) op(stk *pdf.Stack, op string) {
+	var run func(op string, args []pdf.Value)
 	switch op {
-	case "q", "Q", "cm", "BT", "Tf", "Tc", "Tw", "Tz", "TL", "Ts", "Td", "TD", "Tm", "T*", "Tj", "'", "\"", "TJ", "Do":
+	case "q", "Q", "cm":
+		run = c.graphicsOp
+	case "BT", "Tf", "Tc", "Tw", "Tz", "TL", "Ts", "Td", "TD", "Tm", "T*":
+		run = c.textStateOp
+	case "Tj", "'", "\"", "TJ":
+		run = c.showOp
+	case "Do":
+		run = func(_ string, args []pdf.Value) { c.doForm(args) }
 	default: // paths, colours, images, marked content: their operands are dropped, nothing is copied
 		for stk.Len() > 0 {
 			stk.Pop()
@@ -360,16 +369,7 @@ func (c *contentWalk) op(stk *pdf.Stack, op string) {
 		args[i] = stk.Pop()
 	}
 	c.args = args
-	switch op {
-	case "q", "Q", "cm":
-		c.graphicsOp(op, args)
-	case "BT", "Tf", "Tc", "Tw", "Tz", "TL", "Ts", "Td", "TD", "Tm", "T*":
-		c.textStateOp(op, args)
-	case "Tj", "'", "\"", "TJ":
-		c.showOp(op, args)
-	case "Do":
-		c.doForm(args)
-	}
+	run(op, args)
 }
 
 func numArg(args []pdf.Value, i int) float64 {

@@ -36,14 +36,17 @@ func main() {
 	flag.DurationVar(&cfg.PeerDown, "peer-down", time.Minute, "the receiving agency is down this long mid-load (0 = never)")
 	flag.IntVar(&cfg.Orphans, "orphans", 3, "uploads killed (kill -9 of their instance) after their blob was written, before their row committed: unreferenced blobs the checks compare with the collector's dry run")
 	flag.Uint64Var(&cfg.Seed, "seed", 0, "random seed (0 = from the clock)")
+	var pdfFiles []string
 	flag.Func("pdf", "a PDF for the lifecycles to upload (repeatable; as vanthu loadtest --pdf); default: the load tool's own page", func(f string) error {
-		b, err := os.ReadFile(f)
-		if err == nil {
-			cfg.PDFs = append(cfg.PDFs, loadtest.PDF{Name: filepath.Base(f), Content: b})
-		}
-		return err
+		pdfFiles = append(pdfFiles, f)
+		return nil
 	})
 	flag.Parse()
+	var err error
+	if cfg.PDFs, err = loadtest.ReadPDFs(pdfFiles); err != nil {
+		fmt.Fprintln(os.Stderr, "vanthu-chaos: --pdf:", err)
+		os.Exit(2)
+	}
 	if cfg.Dir == "" {
 		fmt.Fprintln(os.Stderr, "vanthu-chaos: --dir is required")
 		os.Exit(2)

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"runtime"
 	"runtime/pprof"
 	"strings"
@@ -75,7 +74,7 @@ func loadtestCmd(ctx context.Context, args []string, getenv func(string) string,
 	}
 	cfg := loadtest.Config{URLs: urls, AdminUser: *adminUser, AdminPassword: *adminPW, UsersPerRole: *perRole, Mix: m,
 		Duration: *dur, Count: *count, Send: *send, SendTo: *sendTo, Retry: *retry, Now: time.Now}
-	if cfg.PDFs, err = readPDFs(pdfFiles); err != nil {
+	if cfg.PDFs, err = loadtest.ReadPDFs(pdfFiles); err != nil {
 		fmt.Fprintln(stderr, "vanthu loadtest: --pdf:", err)
 		return 2
 	}
@@ -116,19 +115,6 @@ func loadtestCmd(ctx context.Context, args []string, getenv func(string) string,
 		return 1
 	}
 	return 0
-}
-
-// readPDFs reads the --pdf files, each uploaded under its base name.
-func readPDFs(files []string) ([]loadtest.PDF, error) {
-	var out []loadtest.PDF
-	for _, f := range files {
-		b, err := os.ReadFile(f)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, loadtest.PDF{Name: filepath.Base(f), Content: b})
-	}
-	return out, nil
 }
 
 // toolProcs sets the tool's Go processors to n for the run and returns the

@@ -16,6 +16,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -66,6 +68,20 @@ type Config struct {
 type PDF struct {
 	Name    string // the upload's file name
 	Content []byte
+}
+
+// ReadPDFs reads files for Config.PDFs, each uploaded under its base name
+// (`vanthu loadtest --pdf`, `vanthu-chaos --pdf`).
+func ReadPDFs(files []string) ([]PDF, error) {
+	var out []PDF
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, PDF{Name: filepath.Base(f), Content: b})
+	}
+	return out, nil
 }
 
 // PDFUsed names a document a run uploaded copies of.
@@ -581,9 +597,9 @@ type pdfTemplate struct {
 	name  string
 	b     []byte
 	at    int    // the tool's own: offset of the field
-	run   string //
+	run   string // the tool's own: the run's ID written into the field
 	marks []int  // an operator's: offsets of the binary comment's bytes
-	salt  uint64 //
+	salt  uint64 // an operator's: the run's random start for the numbers written there
 }
 
 const pdfField = "##################" // 8 hex digits of the run, 10 of the lifecycle
