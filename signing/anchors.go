@@ -171,7 +171,8 @@ func DetectLayout(in []byte) (det Detection, err error) {
 		return det, unparsable(fmt.Errorf("no pages"))
 	}
 	det.Layout.Source = workflow.LayoutDetected
-	gs, geom, err := pageGlyphs(rdr, 1)
+	fonts := fontCache{}
+	gs, geom, err := pageGlyphs(rdr, 1, fonts)
 	if err != nil {
 		return det, unparsable(err)
 	}
@@ -198,7 +199,7 @@ func DetectLayout(in []byte) (det Detection, err error) {
 	for p := n; p >= 1 && p > n-3; p-- {
 		page := first
 		if p != 1 {
-			g, _, err := pageGlyphs(rdr, p)
+			g, _, err := pageGlyphs(rdr, p, fonts)
 			if err != nil {
 				continue
 			}

@@ -4,10 +4,12 @@ import (
 	"bytes"
 
 	"context"
+	"fmt"
 	"github.com/digitorus/pdf"
 	"math"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"unicode"
@@ -140,7 +142,7 @@ func TestPageTextVietnamese(t *testing.T) {
 			det, _ := DetectLayout(in)
 			_ = det
 			rdr := mustReader(t, in)
-			gs, _, err := pageGlyphs(rdr, 1)
+			gs, _, err := pageGlyphs(rdr, 1, fontCache{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -337,5 +339,87 @@ func benchmarkDetectLayout(b *testing.B, pdf []byte) {
 		if _, err := DetectLayout(pdf); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// fontsPDF is a three-page document for the font cache. Object 3 is a font
+// of its own (ToUnicode: A is "Đ"; 95 widths) that pages 1 and 2 use, and
+// that form 8 sets tfs times before it shows an A; page 3 draws form 8
+// forty times, then form 9. Fonts written inline (ToUnicode: A is "X", or
+// "Y"): F2 and F3 on page 2, side by side in one dictionary, and F1 in
+// form 9, where the page's F1 is the other font.
+func fontsPDF(tfs int) []byte {
+	cmapOf := func(text string) []byte {
+		return []byte(fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(cmap("1 beginbfchar\n<41> <"+text+">\nendbfchar")),
+			cmap("1 beginbfchar\n<41> <"+text+">\nendbfchar")))
+	}
+	inline := func(tu int) string {
+		return fmt.Sprintf("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode %d 0 R >>", tu)
+	}
+	stream := func(extra, data string) []byte {
+		return []byte(fmt.Sprintf("<< %s /Length %d >>\nstream\n%s\nendstream", extra, len(data), data))
+	}
+	widths := strings.TrimSpace(strings.Repeat("600 ", 95))
+	form := "BT " + strings.Repeat("/F1 12 Tf ", tfs) + "10 10 Td (A) Tj ET"
+	page3 := strings.Repeat("q /Fm1 Do Q ", 40) + "/Fm2 Do"
+	return buildPDF("1.7", [][]byte{
+		[]byte("<< /Type /Catalog /Pages 2 0 R >>"),
+		[]byte("<< /Type /Pages /Kids [4 0 R 5 0 R 6 0 R] /Count 3 >>"),
+		[]byte("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /FirstChar 32 /LastChar 126 /Widths [" + widths + "] /ToUnicode 7 0 R >>"),
+		[]byte("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> /Contents 10 0 R >>"),
+		[]byte("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R /F2 " + inline(11) + " /F3 " + inline(12) + " >> >> /Contents 13 0 R >>"),
+		[]byte("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> /XObject << /Fm1 8 0 R /Fm2 9 0 R >> >> /Contents 14 0 R >>"),
+		cmapOf("0110"),
+		stream("/Type /XObject /Subtype /Form /BBox [0 0 100 100] /Resources << /Font << /F1 3 0 R >> >>", form),
+		stream("/Type /XObject /Subtype /Form /BBox [0 0 100 100] /Resources << /Font << /F1 "+inline(11)+" >> >>", "BT /F1 12 Tf 10 10 Td (A) Tj ET"),
+		stream("", "BT /F1 12 Tf 72 700 Td (AAA) Tj ET"),
+		cmapOf("0058"),
+		cmapOf("0059"),
+		stream("", "BT /F1 12 Tf 72 700 Td (AAA) Tj /F2 12 Tf (A) Tj /F3 12 Tf (A) Tj ET"),
+		stream("", page3),
+	})
+}
+
+// TestFontsReadOncePerDocument: a font that is an object of its own is
+// read once per document, not again on each page, nor at each Tf in a
+// form (form 8, drawn 40 times with 25 Tf each, read it 1,000 times
+// before); fonts written inline keep their own, also when they share a
+// dictionary (the reader gives them its reference, so a cache keyed on it
+// would mix them up) or a name with another font.
+func TestFontsReadOncePerDocument(t *testing.T) {
+	text := func(in []byte) []string {
+		rdr := mustReader(t, in)
+		fonts := fontCache{}
+		var pages []string
+		for p := 1; p <= 3; p++ {
+			gs, _, err := pageGlyphs(rdr, p, fonts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var b strings.Builder
+			for _, g := range gs {
+				b.WriteRune(g.r)
+			}
+			pages = append(pages, b.String())
+		}
+		if len(fonts) != 1 {
+			t.Errorf("%d fonts kept by reference, want 1 (object 3; the inline ones are not)", len(fonts))
+		}
+		return pages
+	}
+	in := fontsPDF(25)
+	want := []string{"ĐĐĐ", "ĐĐĐXY", strings.Repeat("Đ", 40) + "X"}
+	if got := text(in); !slices.Equal(got, want) {
+		t.Fatalf("pages' text %q, want %q", got, want)
+	}
+	// The allocations of 960 more Tf: the operators' own, not 960 readings
+	// of the font (each as many allocations as reading it once).
+	one := testing.AllocsPerRun(5, func() { text(fontsPDF(1)) })
+	many := testing.AllocsPerRun(5, func() { text(in) })
+	font := mustReader(t, in).Page(1).Resources().Key("Font").Key("F1")
+	load := testing.AllocsPerRun(5, func() { loadFont(font) })
+	t.Logf("allocations: one Tf %.0f, 25 Tf %.0f; reading the font %.0f", one, many, load)
+	if extra := many - one; extra > 960*load/4 {
+		t.Errorf("960 more Tf of one font: %.0f more allocations; reading the font is %.0f", extra, load)
 	}
 }

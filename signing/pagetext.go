@@ -295,22 +295,31 @@ type textState struct {
 // pageGlyphs returns the characters of page n (1-based) in displayed
 // coordinates. Malformed content ends the walk early; what was read so
 // far is returned.
-func pageGlyphs(r *pdf.Reader, n int) (out []glyph, geom pageGeom, err error) {
+func pageGlyphs(r *pdf.Reader, n int, fonts fontCache) (out []glyph, geom pageGeom, err error) {
 	geom, err = pageGeometry(r, n)
 	if err != nil {
 		return nil, geom, err
 	}
 	page := r.Page(n)
-	w := &glyphWalker{geom: geom, fonts: map[string]*fontInfo{}}
+	w := &glyphWalker{geom: geom, fonts: fonts}
 	w.walk(page.V.Key("Contents"), page.Resources(), textState{ctm: identity, th: 1}, 0)
 	return w.out, geom, nil
 }
 
+// fontCache holds a document's fonts read so far by object reference. A
+// font dictionary that is an object of its own is the same font on every
+// page and in every form that names it, so it is read once per document,
+// not once per page or, in a form, at every Tf. A font dictionary written
+// inline has no reference of its own (the reader gives it its container's:
+// two inline fonts of one container would share it), so it is not kept
+// here but by name, for one content stream (contentWalk.fonts).
+type fontCache map[pdf.Ptr]*fontInfo
+
 // glyphWalker collects the glyphs of a page and the Form XObjects it
-// draws; fonts holds the page's own fonts, loaded once.
+// draws; fonts is the document's fonts read so far.
 type glyphWalker struct {
 	geom  pageGeom
-	fonts map[string]*fontInfo
+	fonts fontCache
 	out   []glyph
 }
 
@@ -321,9 +330,10 @@ type contentWalk struct {
 	res     pdf.Value
 	depth   int
 	st      textState
-	stack   []textState // q/Q
-	tm, tlm mat         // text and text line matrices
-	args    []pdf.Value // the operands of the operator being run (reused)
+	stack   []textState          // q/Q
+	tm, tlm mat                  // text and text line matrices
+	args    []pdf.Value          // the operands of the operator being run (reused)
+	fonts   map[string]*fontInfo // the fonts of res named so far (nil: none yet)
 }
 
 // walk interprets content (a stream or an array of streams).
@@ -439,14 +449,28 @@ func (c *contentWalk) textStateOp(op string, args []pdf.Value) {
 
 // font is the font resource name: the page's are loaded once, a form's
 // (which may name another font the same) each time.
+// font is the font res names name: read at its first use in this content
+// stream, or taken from the document's fonts when it is an object of its
+// own that was read before (fontCache).
 func (c *contentWalk) font(name string) *fontInfo {
-	f, ok := c.w.fonts[name]
-	if !ok || c.depth > 0 {
-		f = loadFont(c.res.Key("Font").Key(name))
-		if c.depth == 0 {
-			c.w.fonts[name] = f
+	if f, ok := c.fonts[name]; ok {
+		return f
+	}
+	dict := c.res.Key("Font")
+	v := dict.Key(name)
+	ref := v.GetPtr()
+	own := v.Kind() == pdf.Dict && ref != dict.GetPtr() // reached through a reference
+	f, ok := c.w.fonts[ref]
+	if !own || !ok {
+		f = loadFont(v)
+		if own && c.w.fonts != nil {
+			c.w.fonts[ref] = f
 		}
 	}
+	if c.fonts == nil {
+		c.fonts = map[string]*fontInfo{}
+	}
+	c.fonts[name] = f
 	return f
 }
 
