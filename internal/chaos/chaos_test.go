@@ -7,13 +7,17 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"testing"
 	"time"
+
+	"github.com/vanthu/vanthu/internal/loadtest"
 )
 
 // TestIntegrationChaosShort is the short form of scripts/chaos: three
 // instances on a PostgreSQL and a MinIO of the test's own (never the
-// shared test servers, which other tests use), 100 lifecycles, 3 kill -9,
+// shared test servers, which other tests use), 100 lifecycles uploading
+// copies of a real 4-page decision (as scripts/chaos --pdf), 3 kill -9,
 // one PostgreSQL and one MinIO restart, the receiving agency down for 10 s,
 // 2 uploads killed after their blob was written and before their row
 // committed; then every check of the full run must pass, and the
@@ -38,12 +42,18 @@ func TestIntegrationChaosShort(t *testing.T) {
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
+	// A real document, not the load tool's one-line page: a 4-page
+	// decision with three embedded fonts (signing/testdata/gen.sh).
+	pdfs, err := loadtest.ReadPDFs([]string{filepath.Join("..", "..", "signing", "testdata", "decision-chromium.pdf")})
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
 	defer cancel()
 	var log bytes.Buffer
 	rep, err := Run(ctx, Config{Vanthu: vanthu, Dir: filepath.Join(dir, "run"), PGBinDir: pgBin, MinIOBin: minioBin,
 		Instances: 3, Lifecycles: 100, UsersPerRole: 4, Kills: 3, RestartPG: true, RestartMinIO: true,
-		Outage: 3 * time.Second, PeerDown: 10 * time.Second, Orphans: 2, Seed: 11, Log: &log})
+		Outage: 3 * time.Second, PeerDown: 10 * time.Second, Orphans: 2, Seed: 11, PDFs: pdfs, Log: &log})
 	var table bytes.Buffer
 	if rep != nil {
 		WriteTable(&table, rep)
@@ -72,6 +82,9 @@ func TestIntegrationChaosShort(t *testing.T) {
 	}
 	if !compared {
 		t.Error("the unreferenced blobs were not compared with the collector's dry run")
+	}
+	if want := []loadtest.PDFUsed{{Name: "decision-chromium.pdf", Bytes: len(pdfs[0].Content)}}; !slices.Equal(rep.Load.PDFs, want) {
+		t.Errorf("the lifecycles uploaded copies of %v, want %v", rep.Load.PDFs, want)
 	}
 	if n := rep.Load.Lifecycles["outgoing"].Completed + rep.Load.Lifecycles["incoming"].Completed; n != 100 {
 		t.Errorf("%d lifecycles completed, want 100", n)
