@@ -2,13 +2,15 @@ package signing
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"fmt"
 	"io"
 	"math"
 	"regexp"
-	"sort"
+	"slices"
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -38,7 +40,29 @@ type textSpan struct {
 func (t *textSpan) centre() float64 { return (t.x0 + t.x1) / 2 }
 
 // fold maps a rune to its lower-case base letter: "Ố" -> 'o', "Đ" -> 'd'.
+// It runs for every glyph read: the runes below U+2000 (Latin with
+// Vietnamese's precomposed letters, Greek, Cyrillic) are looked up in a
+// table made once by foldRune.
 func fold(r rune) rune {
+	if 0 <= r && r < foldTableSize {
+		return foldTable()[r]
+	}
+	return foldRune(r)
+}
+
+const foldTableSize = 0x2000
+
+var foldTable = sync.OnceValue(func() *[foldTableSize]rune {
+	var t [foldTableSize]rune
+	for r := range rune(foldTableSize) {
+		t[r] = foldRune(r)
+	}
+	return &t
+})
+
+// foldRune is fold computed: the first rune of r's canonical
+// decomposition, lowered ("Ệ" -> 'e').
+func foldRune(r rune) rune {
 	switch r {
 	case 'Đ', 'đ', 'Ð':
 		return 'd'
@@ -46,8 +70,7 @@ func fold(r rune) rune {
 	if 0 <= r && r < utf8.RuneSelf {
 		return unicode.ToLower(r) // ASCII decomposes to itself
 	}
-	// The first rune of r's canonical decomposition, lowered: "Ệ" -> 'e'.
-	// Into buffers on the stack: this runs for every glyph read.
+	// Into buffers on the stack.
 	var in [utf8.UTFMax]byte
 	var out [4 * utf8.UTFMax]byte
 	d := norm.NFD.Append(out[:0], in[:utf8.EncodeRune(in[:], r)]...)
@@ -68,11 +91,11 @@ func spans(gs []glyph) []*textSpan {
 		}
 		kept = append(kept, g)
 	}
-	sort.SliceStable(kept, func(i, j int) bool {
-		if math.Abs(kept[i].y-kept[j].y) > 0.5 {
-			return kept[i].y > kept[j].y
+	slices.SortStableFunc(kept, func(a, b glyph) int {
+		if math.Abs(a.y-b.y) > 0.5 {
+			return cmp.Compare(b.y, a.y)
 		}
-		return kept[i].x < kept[j].x
+		return cmp.Compare(a.x, b.x)
 	})
 	// A baseline is a run of kept (sorted by baseline): each line below
 	// is a part of it, sorted in place.
@@ -89,7 +112,7 @@ func spans(gs []glyph) []*textSpan {
 	}
 	var out []*textSpan
 	for _, l := range lines {
-		sort.SliceStable(l, func(i, j int) bool { return l[i].x < l[j].x })
+		slices.SortStableFunc(l, func(a, b glyph) int { return cmp.Compare(a.x, b.x) })
 		var cur *textSpan
 		var text, orig strings.Builder
 		flush := func() {
