@@ -447,8 +447,6 @@ func (c *contentWalk) textStateOp(op string, args []pdf.Value) {
 	}
 }
 
-// font is the font resource name: the page's are loaded once, a form's
-// (which may name another font the same) each time.
 // font is the font res names name: read at its first use in this content
 // stream, or taken from the document's fonts when it is an object of its
 // own that was read before (fontCache).
