@@ -332,7 +332,6 @@ type contentWalk struct {
 	st      textState
 	stack   []textState          // q/Q
 	tm, tlm mat                  // text and text line matrices
-	args    []pdf.Value          // the operands of the operator being run (reused)
 	fonts   map[string]*fontInfo // the fonts of res named so far (nil: none yet)
 }
 
@@ -350,46 +349,55 @@ func (w *glyphWalker) walk(content, res pdf.Value, st textState, depth int) {
 
 func (c *contentWalk) interpret(s pdf.Value) {
 	defer func() { _ = recover() }() // malformed content: keep what was read
-	pdf.Interpret(s, c.op)
+	withContent(s, func(b []byte) {
+		l := contentLexer{b: b}
+		for {
+			op, args, ok := l.next()
+			if !ok {
+				return
+			}
+			c.op(op, args)
+		}
+	})
 }
 
 // op runs one operator: graphics state, text state and positioning, text
-// showing, and Form XObjects; the others do not move text.
-func (c *contentWalk) op(stk *pdf.Stack, op string) {
-	var run func(op string, args []pdf.Value)
-	switch op {
+// showing, and Form XObjects; the others (paths, colours, images, marked
+// content) do not move text. The operands are the lexer's until its next
+// operator: no handler keeps them (a form is walked by a contentWalk and
+// a lexer of its own).
+func (c *contentWalk) op(op []byte, args []operand) {
+	switch name := textOps[string(op)]; name {
 	case "q", "Q", "cm":
-		run = c.graphicsOp
-	case "BT", "Tf", "Tc", "Tw", "Tz", "TL", "Ts", "Td", "TD", "Tm", "T*":
-		run = c.textStateOp
+		c.graphicsOp(name, args)
 	case "Tj", "'", "\"", "TJ":
-		run = c.showOp
+		c.showOp(name, args)
 	case "Do":
-		run = func(_ string, args []pdf.Value) { c.doForm(args) }
-	default: // paths, colours, images, marked content: their operands are dropped, nothing is copied
-		for stk.Len() > 0 {
-			stk.Pop()
-		}
-		return
+		c.doForm(args)
+	case "":
+	default:
+		c.textStateOp(name, args)
 	}
-	// The operands, in a slice reused from operator to operator: no
-	// handler keeps it (a form is walked by a contentWalk of its own).
-	args := slices.Grow(c.args[:0], stk.Len())[:stk.Len()]
-	for i := len(args) - 1; i >= 0; i-- {
-		args[i] = stk.Pop()
-	}
-	c.args = args
-	run(op, args)
 }
 
-func numArg(args []pdf.Value, i int) float64 {
+// textOps are the operators op runs, each its own name: the lookup gives
+// the handlers a string without copying the operator's bytes.
+var textOps = func() map[string]string {
+	m := map[string]string{}
+	for _, op := range []string{"q", "Q", "cm", "BT", "Tf", "Tc", "Tw", "Tz", "TL", "Ts", "Td", "TD", "Tm", "T*", "Tj", "'", "\"", "TJ", "Do"} {
+		m[op] = op
+	}
+	return m
+}()
+
+func numArg(args []operand, i int) float64 {
 	if i < len(args) {
 		return args[i].Float64()
 	}
 	return 0
 }
 
-func (c *contentWalk) graphicsOp(op string, args []pdf.Value) {
+func (c *contentWalk) graphicsOp(op string, args []operand) {
 	switch op {
 	case "q":
 		c.stack = append(c.stack, c.st)
@@ -406,11 +414,11 @@ func (c *contentWalk) graphicsOp(op string, args []pdf.Value) {
 }
 
 // matOf is the matrix of six numbers.
-func matOf(a []pdf.Value) mat {
+func matOf(a []operand) mat {
 	return mat{numArg(a, 0), numArg(a, 1), numArg(a, 2), numArg(a, 3), numArg(a, 4), numArg(a, 5)}
 }
 
-func (c *contentWalk) textStateOp(op string, args []pdf.Value) {
+func (c *contentWalk) textStateOp(op string, args []operand) {
 	st := &c.st
 	switch op {
 	case "BT":
@@ -477,11 +485,11 @@ func (c *contentWalk) nextLine() {
 	c.tm = c.tlm
 }
 
-func (c *contentWalk) showOp(op string, args []pdf.Value) {
+func (c *contentWalk) showOp(op string, args []operand) {
 	switch op {
 	case "Tj":
 		if len(args) == 1 {
-			c.show(args[0].RawString())
+			c.show(args[0].b)
 		}
 	case "'", "\"":
 		if op == "\"" && len(args) == 3 {
@@ -490,17 +498,15 @@ func (c *contentWalk) showOp(op string, args []pdf.Value) {
 		}
 		c.nextLine()
 		if len(args) == 1 {
-			c.show(args[0].RawString())
+			c.show(args[0].b)
 		}
 	case "TJ":
 		if len(args) != 1 {
 			return
 		}
-		a := args[0]
-		for i := 0; i < a.Len(); i++ {
-			e := a.Index(i)
-			if e.Kind() == pdf.String {
-				c.show(e.RawString())
+		for _, e := range args[0].arr {
+			if e.kind == operandString {
+				c.show(e.b)
 				continue
 			}
 			tx := -e.Float64() / 1000 * c.st.size * c.st.th
@@ -511,7 +517,7 @@ func (c *contentWalk) showOp(op string, args []pdf.Value) {
 
 // show adds the glyphs of a string to the walk's output and advances the
 // text matrix past them.
-func (c *contentWalk) show(raw string) {
+func (c *contentWalk) show(raw []byte) {
 	st := &c.st
 	f := st.font
 	if f == nil {
@@ -547,7 +553,7 @@ func (c *contentWalk) show(raw string) {
 
 // doForm walks a Form XObject (up to 4 levels deep) with its matrix and
 // resources (the caller's when it has none).
-func (c *contentWalk) doForm(args []pdf.Value) {
+func (c *contentWalk) doForm(args []operand) {
 	if len(args) != 1 || c.depth >= 4 {
 		return
 	}
