@@ -163,47 +163,36 @@ func (l *contentLexer) array(depth int) []operand {
 		out, l.used = l.arr[:0], true
 		defer func() { l.arr = out[:0] }()
 	}
-	for !l.done {
-		l.skipSpace()
-		if l.pos >= len(l.b) {
-			break
-		}
-		if l.b[l.pos] == ']' {
-			l.pos++
-			break
-		}
-		if isRegular(l.b[l.pos]) {
-			o, _ := operandOf(l.regular()) // a keyword in an array: an "other" element
-			out = append(out, o)
-			continue
-		}
-		if o, ok := l.operand(depth); ok {
-			out = append(out, o)
-		}
-	}
+	l.until(depth, "]", func(o operand) { out = append(out, o) })
 	return out
 }
 
 // skipDict skips a dictionary's entries up to its closing ">>".
 func (l *contentLexer) skipDict(depth int) {
+	l.until(depth, ">>", func(operand) {})
+}
+
+// until reads the operands of an array or a dictionary, passing each to
+// add, up to and past end, or to the end of the stream. A keyword among
+// them is an "other" operand; a stray delimiter is skipped.
+func (l *contentLexer) until(depth int, end string, add func(operand)) {
 	for !l.done {
 		l.skipSpace()
 		if l.pos >= len(l.b) {
 			return
 		}
-		if l.b[l.pos] == '>' {
-			l.pos++
-			if l.pos < len(l.b) && l.b[l.pos] == '>' {
-				l.pos++
-				return
-			}
-			continue
+		if bytes.HasPrefix(l.b[l.pos:], []byte(end)) {
+			l.pos += len(end)
+			return
 		}
 		if isRegular(l.b[l.pos]) {
-			l.regular()
+			o, _ := operandOf(l.regular())
+			add(o)
 			continue
 		}
-		l.operand(depth)
+		if o, ok := l.operand(depth); ok {
+			add(o)
+		}
 	}
 }
 
