@@ -293,8 +293,9 @@ type textState struct {
 }
 
 // pageGlyphs returns the characters of page n (1-based) in displayed
-// coordinates. Malformed content ends the walk early; what was read so
-// far is returned.
+// coordinates; fonts is the document's fonts read so far, shared by the
+// pages read from one document. Malformed content ends the walk early;
+// what was read so far is returned.
 func pageGlyphs(r *pdf.Reader, n int, fonts fontCache) (out []glyph, geom pageGeom, err error) {
 	geom, err = pageGeometry(r, n)
 	if err != nil {
