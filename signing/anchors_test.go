@@ -350,15 +350,12 @@ func benchmarkDetectLayout(b *testing.B, pdf []byte) {
 // form 9, where the page's F1 is the other font.
 func fontsPDF(tfs int) []byte {
 	cmapOf := func(text string) []byte {
-		return []byte(fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(cmap("1 beginbfchar\n<41> <"+text+">\nendbfchar")),
-			cmap("1 beginbfchar\n<41> <"+text+">\nendbfchar")))
+		return []byte(testpdf.Stream("", []byte(cmap("1 beginbfchar\n<41> <"+text+">\nendbfchar"))))
 	}
 	inline := func(tu int) string {
 		return fmt.Sprintf("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /ToUnicode %d 0 R >>", tu)
 	}
-	stream := func(extra, data string) []byte {
-		return []byte(fmt.Sprintf("<< %s /Length %d >>\nstream\n%s\nendstream", extra, len(data), data))
-	}
+	stream := func(extra, data string) []byte { return []byte(testpdf.Stream(extra, []byte(data))) }
 	widths := strings.TrimSpace(strings.Repeat("600 ", 95))
 	form := "BT " + strings.Repeat("/F1 12 Tf ", tfs) + "10 10 Td (A) Tj ET"
 	page3 := strings.Repeat("q /Fm1 Do Q ", 40) + "/Fm2 Do"

@@ -323,10 +323,14 @@ func (l *contentLexer) name() []byte {
 	}
 	from := len(l.arena)
 	for i := 0; i < len(raw); i++ {
-		if raw[i] == '#' && i+2 < len(raw) && isHex(raw[i+1]) && isHex(raw[i+2]) {
-			l.arena = append(l.arena, unhex(raw[i+1])<<4|unhex(raw[i+2]))
-			i += 2
-			continue
+		if raw[i] == '#' && i+2 < len(raw) {
+			hi, ok1 := unhexDigit(raw[i+1])
+			lo, ok2 := unhexDigit(raw[i+2])
+			if ok1 && ok2 {
+				l.arena = append(l.arena, hi<<4|lo)
+				i += 2
+				continue
+			}
 		}
 		l.arena = append(l.arena, raw[i])
 	}
@@ -427,13 +431,14 @@ func (l *contentLexer) hexString() []byte {
 			l.pos++
 			break
 		}
-		if !isHex(c) {
+		d, ok := unhexDigit(c)
+		if !ok {
 			continue // white space, and junk skipped as readers do
 		}
 		if odd {
-			l.arena = append(l.arena, hi<<4|unhex(c))
+			l.arena = append(l.arena, hi<<4|d)
 		} else {
-			hi = unhex(c)
+			hi = d
 		}
 		odd = !odd
 	}
@@ -470,18 +475,4 @@ func isRegular(c byte) bool {
 		return false
 	}
 	return !isSpace(c)
-}
-
-func isHex(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
-}
-
-func unhex(c byte) byte {
-	switch {
-	case c >= 'a':
-		return c - 'a' + 10
-	case c >= 'A':
-		return c - 'A' + 10
-	}
-	return c - '0'
 }

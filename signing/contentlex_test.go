@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/vanthu/vanthu/internal/testpdf"
 )
 
 // lexed renders what contentLexer reads from content: each operator after
@@ -89,7 +91,7 @@ func TestTextAfterInlineImage(t *testing.T) {
 		[]byte("<< /Type /Catalog /Pages 2 0 R >>"),
 		[]byte("<< /Type /Pages /Kids [3 0 R] /Count 1 >>"),
 		[]byte("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>"),
-		[]byte(fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content)),
+		[]byte(testpdf.Stream("", []byte(content))),
 		[]byte("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"),
 	})
 	gs, _, err := pageGlyphs(mustReader(t, in), 1, fontCache{})
