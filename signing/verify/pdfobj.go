@@ -131,20 +131,57 @@ func (l *lexer) token() (any, error) {
 	}
 	w := l.b[start:l.pos]
 	if len(w) > 0 && (w[0] == '+' || w[0] == '-' || w[0] == '.' || (w[0] >= '0' && w[0] <= '9')) {
-		if i, err := strconv.ParseInt(string(w), 10, 64); err == nil {
-			return i, nil
-		}
-		if f, err := strconv.ParseFloat(string(w), 64); err == nil {
-			return f, nil
-		}
-		// Malformed numbers such as "--5" or "0.0.1" are read as 0, as
-		// most readers do.
-		return int64(0), nil
+		return number(w), nil
 	}
 	if v, ok := internedKeywords[string(w)]; ok {
 		return v, nil
 	}
 	return keyword(w), nil
+}
+
+// number reads the token w that starts like a number: an int64, a
+// float64, or int64(0) for a malformed one ("--5", "0.0.1"), as most
+// readers do. The integers of a file (object numbers, widths, offsets)
+// are most of its tokens: those of up to 18 digits are read here and the
+// small ones returned boxed once, without an allocation each.
+func number(w []byte) object {
+	if len(w) <= 18 {
+		n := int64(0)
+		for _, c := range w {
+			if c < '0' || c > '9' {
+				n = -1
+				break
+			}
+			n = n*10 + int64(c-'0')
+		}
+		if n >= 0 {
+			return boxInt(n)
+		}
+	}
+	if bytes.IndexByte(w, '.') < 0 { // ParseInt would fail on a '.', and allocate its error
+		if i, err := strconv.ParseInt(string(w), 10, 64); err == nil {
+			return boxInt(i)
+		}
+	}
+	if f, err := strconv.ParseFloat(string(w), 64); err == nil {
+		return f
+	}
+	return boxInt(0)
+}
+
+// smallInts are the integers 0..4095 boxed as objects once.
+var smallInts = func() (t [4096]object) {
+	for i := range t {
+		t[i] = int64(i)
+	}
+	return t
+}()
+
+func boxInt(n int64) object {
+	if n >= 0 && n < int64(len(smallInts)) {
+		return smallInts[n]
+	}
+	return n
 }
 
 // Tokens that every file repeats, boxed once: a name or keyword returned
@@ -360,7 +397,10 @@ func (l *lexer) objectFrom(t any, depth int) (object, error) {
 		}
 		return nil, fmt.Errorf("%w: unexpected %q at %d", errSyntax, string(v), l.pos)
 	case int64:
-		return l.refOr(v), nil
+		if r, ok := l.refAfter(v); ok {
+			return r, nil
+		}
+		return t, nil // t is v boxed already
 	default:
 		return v, nil
 	}
@@ -471,23 +511,38 @@ func limitOnly(err error) error {
 	return nil
 }
 
-// refOr returns "num gen R" when the integer num read is the start of one,
-// and num otherwise (the lexer is then back after num).
-func (l *lexer) refOr(num int64) object {
+// refAfter returns "num gen R" when the integer num just read is the
+// start of one; otherwise the lexer stays after num. It looks ahead at
+// the bytes, without making tokens: every integer of an array (a font's
+// widths) is followed by two more, which were otherwise read three times.
+// gen is read as token reads an integer; R must be a keyword of its own.
+func (l *lexer) refAfter(num int64) (object, bool) {
 	save := l.pos
-	t2, err := l.token()
-	if err == nil {
-		if g, ok := t2.(int64); ok {
-			t3, err := l.token()
-			if err == nil {
-				if k, ok := t3.(keyword); ok && k == "R" {
-					return ref{int(num), int(g)}
-				}
+	g, ok := l.peekWord()
+	if ok {
+		var gen object
+		if len(g) > 0 && (g[0] == '+' || g[0] == '-' || g[0] == '.' || (g[0] >= '0' && g[0] <= '9')) {
+			gen = number(g)
+		}
+		if gi, isInt := gen.(int64); isInt {
+			if r, ok := l.peekWord(); ok && len(r) == 1 && r[0] == 'R' {
+				return ref{int(num), int(gi)}, true
 			}
 		}
 	}
 	l.pos = save
-	return num
+	return nil, false
+}
+
+// peekWord skips white space and comments and reads a run of regular
+// characters; false if the next character is a delimiter or the data ends.
+func (l *lexer) peekWord() ([]byte, bool) {
+	l.skipSpace()
+	start := l.pos
+	for l.pos < len(l.b) && isRegular(l.b[l.pos]) {
+		l.pos++
+	}
+	return l.b[start:l.pos], l.pos > start
 }
 
 // indirect parses "num gen obj <object> [stream ... endstream] endobj" at
