@@ -64,6 +64,16 @@ type lexer struct {
 	pos      int
 	maxDepth int     // nesting limit for object; 0 means DefaultLimits.MaxDepth
 	bud      *budget // work budget of the file; nil for none
+	// scratch holds the elements of the arrays and dictionaries being
+	// read, a nested one's above its container's, so that each is made
+	// once at its size instead of grown by appends; shared by the lexers
+	// of one file (nil: the lexer makes its own).
+	scratch *scratch
+}
+
+type scratch struct {
+	objs []object
+	keys []string
 }
 
 func (l *lexer) skipSpace() {
@@ -422,32 +432,42 @@ func (l *lexer) checkDepth(depth int) error {
 
 // parseArray parses the rest of an array whose "[" was read at depth.
 func (l *lexer) parseArray(depth int) ([]object, error) {
-	arr := []object{}
+	sc := l.scratchOf()
+	base := len(sc.objs)
+	defer sc.drop(base, len(sc.keys))
 	for {
 		t, err := l.token()
 		if err != nil {
 			return nil, err
 		}
 		if k, ok := t.(keyword); ok && k == "]" {
+			arr := make([]object, len(sc.objs)-base)
+			copy(arr, sc.objs[base:])
 			return arr, nil
 		}
 		o, err := l.objectFrom(t, depth+1)
 		if err != nil {
 			return nil, err
 		}
-		arr = append(arr, o)
+		sc.objs = append(sc.objs, o)
 	}
 }
 
 // parseDict parses the rest of a dictionary whose "<<" was read at depth.
 func (l *lexer) parseDict(depth int) (dict, error) {
-	d := dict{}
+	sc := l.scratchOf()
+	base, kbase := len(sc.objs), len(sc.keys)
+	defer sc.drop(base, kbase)
 	for {
 		t, err := l.token()
 		if err != nil {
 			return nil, err
 		}
 		if k, ok := t.(keyword); ok && k == ">>" {
+			d := make(dict, len(sc.keys)-kbase)
+			for i, k := range sc.keys[kbase:] {
+				d[k] = sc.objs[base+i] // in file order: a repeated key keeps its last value
+			}
 			return d, nil
 		}
 		key, ok := t.(name)
@@ -459,9 +479,24 @@ func (l *lexer) parseDict(depth int) (dict, error) {
 			return nil, err
 		}
 		if val != nil { // a null value is the same as an absent key
-			d[string(key)] = val
+			sc.keys = append(sc.keys, string(key))
+			sc.objs = append(sc.objs, val)
 		}
 	}
+}
+
+func (l *lexer) scratchOf() *scratch {
+	if l.scratch == nil {
+		l.scratch = &scratch{}
+	}
+	return l.scratch
+}
+
+// drop takes the scratch back to objs[:base] and keys[:kbase], letting go
+// of what it held above.
+func (sc *scratch) drop(base, kbase int) {
+	clear(sc.objs[base:])
+	sc.objs, sc.keys = sc.objs[:base], sc.keys[:kbase]
 }
 
 // lenientDict reads a dictionary the way a forgiving reader does when it

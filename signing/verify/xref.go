@@ -44,6 +44,7 @@ type pdfFile struct {
 	getDepth int // nesting of state.get (indirect /Length chains)
 	// digests hashes the signatures' byte ranges (set by verifyAll).
 	digests *prefixDigests
+	scratch scratch // the lexers' (f.lexer); a file is read by one goroutine
 }
 
 // state is the object view of one revision.
@@ -108,7 +109,7 @@ func headerOffset(b []byte) int {
 
 // lexer returns a lexer over b at pos that obeys the file's limits.
 func (f *pdfFile) lexer(b []byte, pos int) *lexer {
-	return &lexer{b: b, pos: pos, maxDepth: f.lim.MaxDepth, bud: f.bud}
+	return &lexer{b: b, pos: pos, maxDepth: f.lim.MaxDepth, bud: f.bud, scratch: &f.scratch}
 }
 
 // lastStartxref returns the offset named by the last "startxref" in b.
