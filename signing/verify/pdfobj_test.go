@@ -1,8 +1,10 @@
 package verify
 
 import (
+	"errors"
 	"reflect"
 	"strconv"
+	"strings"
 	"testing"
 )
 
@@ -41,11 +43,15 @@ func TestLexerObjects(t *testing.T) {
 // FuzzLexerRefs: an object reads as it did when a reference was found by
 // reading the two tokens after an integer (refByTokens).
 func FuzzLexerRefs(f *testing.F) {
-	for _, s := range []string{"[1 0 R 2 3 4 0 R 5]", "<</A 1 0 R/B [2 -0 R 3 1.0 R]>>", "[5 0 %c\nR 6 0 Rx 7 0/R]", "[1 +2 R --3 4 R 0.5]"} {
+	deep := strings.Repeat("[", 120) + strings.Repeat("]", 120)
+	for _, s := range []string{"[1 0 R 2 3 4 0 R 5]", "<</A 1 0 R/B [2 -0 R 3 1.0 R]>>", "[5 0 %c\nR 6 0 Rx 7 0/R]", "[1 +2 R --3 4 R 0.5]", deep} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, in string) {
 		got, err := (&lexer{b: []byte(in)}).object(0)
+		if errors.Is(err, ErrLimit) {
+			t.Skip("nested past the depth limit, which refByTokens does not check")
+		}
 		want, werr := refByTokens(&lexer{b: []byte(in)})
 		if (err == nil) != (werr == nil) || !reflect.DeepEqual(got, want) {
 			t.Fatalf("%q: got %#v, %v; by tokens %#v, %v", in, got, err, want, werr)
