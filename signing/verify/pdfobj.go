@@ -140,8 +140,8 @@ func (l *lexer) token() (any, error) {
 		l.pos++
 	}
 	w := l.b[start:l.pos]
-	if len(w) > 0 && (w[0] == '+' || w[0] == '-' || w[0] == '.' || (w[0] >= '0' && w[0] <= '9')) {
-		return number(w), nil
+	if n, ok := number(w); ok {
+		return n, nil
 	}
 	if v, ok := internedKeywords[string(w)]; ok {
 		return v, nil
@@ -149,12 +149,16 @@ func (l *lexer) token() (any, error) {
 	return keyword(w), nil
 }
 
-// number reads the token w that starts like a number: an int64, a
-// float64, or int64(0) for a malformed one ("--5", "0.0.1"), as most
-// readers do. The integers of a file (object numbers, widths, offsets)
-// are most of its tokens: those of up to 18 digits are read here and the
-// small ones returned boxed once, without an allocation each.
-func number(w []byte) object {
+// number reads the token w when it starts like a number (false
+// otherwise): an int64, a float64, or int64(0) for a malformed one ("--5",
+// "0.0.1"), as most readers do. The integers of a file (object numbers,
+// widths, offsets) are most of its tokens: those of up to 18 digits are
+// read here and the small ones returned boxed once, without an
+// allocation each.
+func number(w []byte) (object, bool) {
+	if len(w) == 0 || !(w[0] == '+' || w[0] == '-' || w[0] == '.' || (w[0] >= '0' && w[0] <= '9')) {
+		return nil, false
+	}
 	if len(w) <= 18 {
 		n := int64(0)
 		for _, c := range w {
@@ -165,18 +169,18 @@ func number(w []byte) object {
 			n = n*10 + int64(c-'0')
 		}
 		if n >= 0 {
-			return boxInt(n)
+			return boxInt(n), true
 		}
 	}
 	if bytes.IndexByte(w, '.') < 0 { // ParseInt would fail on a '.', and allocate its error
 		if i, err := strconv.ParseInt(string(w), 10, 64); err == nil {
-			return boxInt(i)
+			return boxInt(i), true
 		}
 	}
 	if f, err := strconv.ParseFloat(string(w), 64); err == nil {
-		return f
+		return f, true
 	}
-	return boxInt(0)
+	return boxInt(0), true
 }
 
 // smallInts are the integers 0..4095 boxed as objects once.
@@ -553,12 +557,8 @@ func limitOnly(err error) error {
 // gen is read as token reads an integer; R must be a keyword of its own.
 func (l *lexer) refAfter(num int64) (object, bool) {
 	save := l.pos
-	g, ok := l.peekWord()
-	if ok {
-		var gen object
-		if len(g) > 0 && (g[0] == '+' || g[0] == '-' || g[0] == '.' || (g[0] >= '0' && g[0] <= '9')) {
-			gen = number(g)
-		}
+	if g, ok := l.peekWord(); ok {
+		gen, _ := number(g)
 		if gi, isInt := gen.(int64); isInt {
 			if r, ok := l.peekWord(); ok && len(r) == 1 && r[0] == 'R' {
 				return ref{int(num), int(gi)}, true

@@ -110,7 +110,7 @@ func refByTokens(l *lexer) (object, error) {
 				}
 			}
 		}
-		return (&lexer{b: []byte(string(v))}).objectFrom(v, 0)
+		return l.objectFrom(v, 0) // null, true, false, or the keyword out of place
 	case int64:
 		save := l.pos
 		if t2, err := l.token(); err == nil {
