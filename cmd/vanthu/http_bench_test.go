@@ -85,7 +85,7 @@ func runGets(b *testing.B, url, bearer string) {
 // (and GET /documents?limit=20) of the wired app with a bare Echo handler
 // serving the same bytes (sub-benchmark bare-echo), over loopback HTTP with
 // keep-alive clients in parallel. The ratio of the req/s figures is what
-// README's benchmark table reports (target ≥ 25% for one document,
+// the benchmark table in docs/performance.md reports (target ≥ 25% for one document,
 // ≥ 15% for the list);
 // scripts/bench-http measures the same with a load generator and latency
 // percentiles.

@@ -51,7 +51,7 @@ import (
 // (a write: it needs SQLite's writer connection) made after every fifth
 // GET, issues/s of the workers, and what the Go runtime did meanwhile
 // (runtimeStats: collections, their stop-the-world pauses, the wait of
-// runnable goroutines for a processor). The README's benchmark table
+// runnable goroutines for a processor). The benchmark table in docs/performance.md
 // gives the ratios.
 func BenchmarkGetDocumentWhileIssuing(b *testing.B) {
 	for _, mode := range []string{"idle", "issuing", "issuing-unbounded", "issuing-signer-in-tx"} {
