@@ -84,13 +84,7 @@ func foldRune(r rune) rune {
 // spans groups glyphs into baselines and splits each baseline at gaps
 // wider than two font sizes (the template's columns).
 func spans(gs []glyph) []*textSpan {
-	kept := make([]glyph, 0, len(gs))
-	for _, g := range gs {
-		if unicode.Is(unicode.Mn, g.r) || g.s <= 0 {
-			continue // combining marks overlay the letter before them
-		}
-		kept = append(kept, g)
-	}
+	kept := spacingGlyphs(gs)
 	slices.SortStableFunc(kept, func(a, b glyph) int {
 		if math.Abs(a.y-b.y) > 0.5 {
 			return cmp.Compare(b.y, a.y)
@@ -157,6 +151,24 @@ func spans(gs []glyph) []*textSpan {
 		flush()
 	}
 	return out
+}
+
+// spacingGlyphs returns the glyphs that take room on a line: not the
+// combining marks, which overlay the letter before them. A no-break or
+// other wide space (a browser's &nbsp;, mutool convert's every space) is
+// returned as ' ': the patterns and the blanks' tests know only ' '.
+func spacingGlyphs(gs []glyph) []glyph {
+	kept := make([]glyph, 0, len(gs))
+	for _, g := range gs {
+		if unicode.Is(unicode.Mn, g.r) || g.s <= 0 {
+			continue
+		}
+		if g.r != ' ' && unicode.Is(unicode.Zs, g.r) {
+			g.r = ' '
+		}
+		kept = append(kept, g)
+	}
+	return kept
 }
 
 // runeIndex converts a byte offset in s to a rune (glyph) index.

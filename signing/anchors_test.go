@@ -35,6 +35,12 @@ func draftCases() []draftCase {
 				Titles: []string{"TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"}, Name: "Trần Thị Bình", YearBlank: true}},
 		)
 	}
+	// Blanks written as no-break spaces (chromium's &nbsp;, mutool
+	// convert's every space): the blanks are glyphs, not gaps.
+	for _, p := range []testpdf.Producer{testpdf.FPDFUnicode, testpdf.RawSimple} {
+		out = append(out, draftCase{string(p) + "/nbsp-blanks", testpdf.Draft{Producer: p, Regular: reg, Bold: bold, Pages: 1, SigTitleY: 300,
+			BlankRune: '\u00a0', YearBlank: true}})
+	}
 	out = append(out, draftCase{"raw-simple-in-form/one-page", testpdf.Draft{Producer: testpdf.RawSimple, Regular: reg, Bold: bold, Pages: 1,
 		SigTitleY: 420, Titles: []string{"GIÁM ĐỐC"}, InForm: true}})
 	return out

@@ -3,6 +3,7 @@ package testpdf
 import (
 	"bytes"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 
@@ -47,6 +48,11 @@ type Draft struct {
 	// scaled by 1/2 in its /Matrix and back by 2 in the page's cm, as
 	// print drivers and converters that wrap pages do.
 	InForm bool
+	// BlankRune, when set, writes the blanks of "Số:" and of the date line
+	// as runs of this glyph inside the line's text (U+00A0, as browsers
+	// write &nbsp; and converters write every space) instead of leaving
+	// them as gaps between separately placed words.
+	BlankRune rune
 }
 
 // Anchors are where the draft's anchors are, in points from the page's
@@ -147,20 +153,35 @@ func (l *layout) header() {
 	l.add(item{page: 1, x: leftC, y: 775, size: 12, bold: true, text: "QUẬN BÌNH THỦY", centred: true})
 	l.add(item{page: 1, x: rightC, y: 790, size: 12, bold: true, text: "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", centred: true})
 	l.add(item{page: 1, x: rightC, y: 775, size: 13, bold: true, text: "Độc lập - Tự do - Hạnh phúc", centred: true})
-	const blank = 40.0
 	so, tail := "Số:", "/QĐ-UBND"
+	blank, fill := l.blank(40)
 	sx := leftC - (m.width(so, 13, false)+blank+m.width(tail, 13, false))/2
-	l.add(item{page: 1, x: sx, y: 740, size: 13, text: so})
-	l.add(item{page: 1, x: sx + m.width(so, 13, false) + blank, y: 740, size: 13, text: tail})
+	if fill != "" {
+		l.add(item{page: 1, x: sx, y: 740, size: 13, text: so + fill + tail})
+	} else {
+		l.add(item{page: 1, x: sx, y: 740, size: 13, text: so})
+		l.add(item{page: 1, x: sx + m.width(so, 13, false) + blank, y: 740, size: 13, text: tail})
+	}
 	l.a.NumberBlank = [2]float64{sx + m.width(so, 13, false), sx + m.width(so, 13, false) + blank}
 	l.a.NumberY = 740
+}
+
+// blank returns the width of a blank of about w points and, with
+// BlankRune, the run of that glyph that writes it (else "": a gap).
+func (l *layout) blank(w float64) (float64, string) {
+	if l.d.BlankRune == 0 {
+		return w, ""
+	}
+	n := max(1, int(math.Round(w/l.m.width(string(l.d.BlankRune), 13, false))))
+	fill := strings.Repeat(string(l.d.BlankRune), n)
+	return l.m.width(fill, 13, false), fill
 }
 
 // dateLine places "Bình Thủy, ngày      tháng      năm 2026" with blanks
 // of 24 pt (and no year when YearBlank).
 func (l *layout) dateLine() {
 	m := l.m
-	const dblank = 24.0
+	dblank, fill := l.blank(24)
 	parts := []string{"Bình Thủy, ngày", "tháng", "năm"}
 	year := " 2026"
 	if l.d.YearBlank {
@@ -168,12 +189,17 @@ func (l *layout) dateLine() {
 	}
 	total := m.width(parts[0], 13, false) + m.width(parts[1], 13, false) + m.width(parts[2]+year, 13, false) + 2*dblank
 	x := rightC - total/2
+	if fill != "" {
+		l.add(item{page: 1, x: x, y: 740, size: 13, text: strings.Join(parts, fill) + year})
+	}
 	for i, p := range parts {
 		s := p
 		if i == 2 {
 			s += year
 		}
-		l.add(item{page: 1, x: x, y: 740, size: 13, text: s})
+		if fill == "" {
+			l.add(item{page: 1, x: x, y: 740, size: 13, text: s})
+		}
 		w := m.width(p, 13, false)
 		switch i {
 		case 0:
