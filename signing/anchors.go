@@ -177,8 +177,10 @@ func runeIndex(s string, off int) int { return len([]rune(s[:off])) }
 var (
 	numberRe = regexp.MustCompile(`(^|[^a-z])so\s*:`)
 	dateRe   = regexp.MustCompile(`ngay([\s.…_\d]*)thang([\s.…_\d]*)nam([\s.…_]*)(\d{4})?`)
-	// Titles of the person who signs, as they head the signature block.
-	titleRe = regexp.MustCompile(`^((kt|tm|tl|tuq|q)\s*\.\s*)?(pho\s+)?(chu tich|giam doc|tong giam doc|truong phong|pho truong phong|chanh van phong|pho chanh van phong|truong ban|bi thu|hieu truong|thu truong|cuc truong|vu truong|bo truong|chi cuc truong|truong phong|chu nhiem|tong cuc truong|nguoi ky|thu ky|ke toan truong|uy ban nhan dan|hoi dong nhan dan)\b`)
+	// Titles of the person who signs, as they head the signature block. A
+	// collective body heads it only after "TM." (or KT., TL....): bare,
+	// "ỦY BAN NHÂN DÂN" is the agency's name at the top of the header.
+	titleRe = regexp.MustCompile(`^(((kt|tm|tl|tuq|q)\s*\.\s*)?(pho\s+)?(chu tich|giam doc|tong giam doc|truong phong|pho truong phong|chanh van phong|pho chanh van phong|truong ban|bi thu|hieu truong|thu truong|cuc truong|vu truong|bo truong|chi cuc truong|truong phong|chu nhiem|tong cuc truong|nguoi ky|thu ky|ke toan truong)|(kt|tm|tl|tuq|q)\s*\.\s*(uy ban nhan dan|hoi dong nhan dan))\b`)
 )
 
 // Detection is what DetectLayout found, and why parts were not found.

@@ -426,3 +426,51 @@ func TestFontsReadOncePerDocument(t *testing.T) {
 		t.Errorf("960 more Tf of one font: %.0f more allocations; reading the font is %.0f", extra, load)
 	}
 }
+
+// glyphLine is one line of text as glyphs of width s/2 from x on baseline y.
+func glyphLine(text string, x, y, s float64) []glyph {
+	var gs []glyph
+	for _, r := range text {
+		gs = append(gs, glyph{r: r, x: x, y: y, w: s / 2, s: s})
+		x += s / 2
+	}
+	return gs
+}
+
+// TestFindSignatureNotInHeader: the agency's name in the header ("ỦY BAN
+// NHÂN DÂN", which a browser may join with the motto into one span) is not
+// a signer's title; a page without a signature block (a draft whose block
+// a page break split, or a page of one) has none, rather than one drawn
+// over the header. "TM. ỦY BAN NHÂN DÂN" heads a block as before.
+func TestFindSignatureNotInHeader(t *testing.T) {
+	header := slices.Concat(
+		glyphLine("ỦY BAN NHÂN DÂN    CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", 97, 764, 14),
+		glyphLine("QUẬN BÌNH THỦY", 100, 747, 14), glyphLine("Độc lập - Tự do - Hạnh phúc", 305, 747, 14),
+		glyphLine("Số:    /QĐ-UBND", 105, 731, 14), glyphLine("Bình Thủy, ngày   tháng   năm 2026", 280, 731, 14),
+		glyphLine("QUYẾT ĐỊNH", 280, 694, 16),
+		glyphLine("Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;", 90, 611, 14),
+	)
+	block := slices.Concat(
+		glyphLine("TM. ỦY BAN NHÂN DÂN", 340, 355, 14), glyphLine("CHỦ TỊCH", 395, 339, 14),
+		glyphLine("Nguyễn Văn Sĩ", 375, 245, 14),
+	)
+	for _, c := range []struct {
+		name  string
+		gs    []glyph
+		found bool
+	}{
+		{"header and body, no block", header, false},
+		{"header, body and block", slices.Concat(header, block), true},
+		{"block alone", block, true},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b, ok := findSignature(spans(c.gs), 1)
+			if ok != c.found {
+				t.Fatalf("found %v (%+v), want %v", ok, b, c.found)
+			}
+			if ok && (b.Y < 245 || b.Y+b.H > 339) {
+				t.Errorf("box %+v, want between the name (245) and the title (339)", b)
+			}
+		})
+	}
+}
