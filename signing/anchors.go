@@ -199,6 +199,7 @@ func DetectLayout(in []byte) (det Detection, err error) {
 			err = workflow.Errorf(workflow.EUNPROCESSABLE, "the draft's text cannot be read: %v", p)
 		}
 	}()
+	in = fromHeader(in)
 	rdr, err := pdf.NewReader(bytes.NewReader(in), int64(len(in)))
 	if err != nil {
 		return det, unparsable(err)
@@ -251,6 +252,15 @@ func DetectLayout(in []byte) (det Detection, err error) {
 		det.Notes = append(det.Notes, `no signature block (a title such as "CHỦ TỊCH" with the signer's name below it) on the last pages: the signature goes to the default position`)
 	}
 	return det, nil
+}
+
+// fromHeader returns in from its "%PDF-" header on: the junk before it
+// that intake accepts (within headerWindow) and signing cuts is not read.
+func fromHeader(in []byte) []byte {
+	if off := bytes.Index(in[:min(len(in), headerWindow)], []byte("%PDF-")); off > 0 {
+		return in[off:]
+	}
+	return in
 }
 
 // findNumber finds "Số:" in the upper 40% of page 1 and returns the blank
@@ -450,6 +460,7 @@ func PageSizes(in []byte) (sizes [][2]float64, err error) {
 			err = workflow.Errorf(workflow.EUNPROCESSABLE, "the PDF's pages cannot be read: %v", p)
 		}
 	}()
+	in = fromHeader(in)
 	rdr, err := pdf.NewReader(bytes.NewReader(in), int64(len(in)))
 	if err != nil {
 		return nil, unparsable(err)

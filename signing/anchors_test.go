@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -472,5 +473,30 @@ func TestFindSignatureNotInHeader(t *testing.T) {
 				t.Errorf("box %+v, want between the name (245) and the title (339)", b)
 			}
 		})
+	}
+}
+
+// TestDetectLayoutJunkBeforeHeader: a draft with bytes before its "%PDF-"
+// header (a print spooler's job header), which intake accepts and signing
+// cuts, has its anchors found as without them, and its pages measured for
+// the layout page's previews.
+func TestDetectLayoutJunkBeforeHeader(t *testing.T) {
+	reg, bold := Fonts()
+	in, _ := makeDraft(t, testpdf.Draft{Producer: testpdf.FPDFUnicode, Regular: reg, Bold: bold, Pages: 1, SigTitleY: 300})
+	want, err := DetectLayout(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, junk := range []string{"\n", "%!PS-Adobe-3.0\n@PJL JOB\n", strings.Repeat("x", 1000)} {
+		det, err := DetectLayout(append([]byte(junk), in...))
+		if err != nil {
+			t.Fatalf("%d bytes of junk: %v", len(junk), err)
+		}
+		if !reflect.DeepEqual(det, want) {
+			t.Errorf("%d bytes of junk: %+v, want %+v", len(junk), det.Layout, want.Layout)
+		}
+		if sizes, err := PageSizes(append([]byte(junk), in...)); err != nil || len(sizes) != 1 {
+			t.Errorf("%d bytes of junk: page sizes %v, %v", len(junk), sizes, err)
+		}
 	}
 }
