@@ -45,6 +45,11 @@ type OfficerLayer struct {
 	// (the built-in TSA) instead of a POST to TSAURL, which still names
 	// the TSA and turns B-T on.
 	TSA TimeStamper
+	// Unsigned refuses a PDF that carries a signature already
+	// (EUNPROCESSABLE): an outgoing document's layer 2 follows exactly one
+	// signature, so a draft signed elsewhere could be signed by the
+	// official but never issued.
+	Unsigned bool
 }
 
 // AgencyLayer is layer 2: the agency signature with its seal, and the
@@ -120,7 +125,7 @@ func bytesOf(s *signedDoc, err error) ([]byte, error) {
 }
 
 func signOfficer(ctx context.Context, in []byte, l OfficerLayer) (*signedDoc, error) {
-	doc, rdr, err := normalize(in)
+	doc, rdr, err := normalizeFor(in, l.Unsigned)
 	if err != nil {
 		return nil, err
 	}
@@ -739,9 +744,18 @@ func (c *layer1Check) run(known map[int][]byte) error {
 // checks and the engine so that the file is parsed once (a new one when
 // the header was raised, which changes what the parser reads).
 func normalize(in []byte) (doc docParts, rdr *pdf.Reader, err error) {
+	return normalizeFor(in, false)
+}
+
+// normalizeFor is normalize that, with unsigned, also refuses an input
+// that carries a signature (OfficerLayer.Unsigned).
+func normalizeFor(in []byte, unsigned bool) (doc docParts, rdr *pdf.Reader, err error) {
 	info, rdr, err := inspectParsed(in, true)
 	if err != nil {
 		return nil, nil, err
+	}
+	if unsigned && info.Signatures > 0 {
+		return nil, nil, workflow.Errorf(workflow.EUNPROCESSABLE, "PDF already carries %d signature(s); an outgoing document is signed here, by the official and then by the agency: upload it as it was before it was signed", info.Signatures)
 	}
 	doc, raised, err := normalized(in, info, rdr)
 	if err != nil {

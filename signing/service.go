@@ -98,7 +98,8 @@ func SignerView(d *workflow.Document) *workflow.Document {
 
 // SignOfficial applies layer 1 with signer's key, name, title and image.
 // EUNAVAILABLE if the key cannot be used, EUNPROCESSABLE if the PDF cannot
-// be signed without losing content, EINVALID for a bad signature image.
+// be signed without losing content or carries a signature already (it could
+// not be issued), EINVALID for a bad signature image.
 func (s *Service) SignOfficial(ctx context.Context, d *workflow.Document, signer *workflow.User, pdf []byte) ([]byte, error) {
 	return safely("layer 1 (official signature)", func() ([]byte, error) { return s.signOfficial(ctx, d, signer, pdf) })
 }
@@ -121,7 +122,7 @@ func (s *Service) signOfficial(ctx context.Context, d *workflow.Document, signer
 	}
 	return SignOfficer(ctx, pdf, OfficerLayer{
 		Key: key, Name: name, Title: signer.Title, SignatureImage: img, Box: box,
-		Time: s.cfg.Now(), TSAURL: s.cfg.TSAURL, TSA: s.cfg.TSA,
+		Time: s.cfg.Now(), TSAURL: s.cfg.TSAURL, TSA: s.cfg.TSA, Unsigned: true,
 	})
 }
 
@@ -265,15 +266,15 @@ func (s *Service) verifyUnguarded(ctx context.Context, pdf []byte, twoLayers boo
 }
 
 // CheckSignable implements workflow.SignableChecker: it runs the checks
-// layer 1 runs before signing (forms, XFA, damaged cross-references)
-// without signing anything.
+// layer 1 runs before signing (forms, XFA, damaged cross-references, a
+// signature already there) without signing anything.
 func (s *Service) CheckSignable(_ context.Context, r io.ReaderAt, size int64) error {
 	b := make([]byte, size)
 	if _, err := r.ReadAt(b, 0); err != nil && !errors.Is(err, io.EOF) {
 		return workflow.Wrap(workflow.EINVALID, err, "cannot read the upload")
 	}
 	_, err := safely("the signing check", func() (docParts, error) {
-		doc, _, err := normalize(b)
+		doc, _, err := normalizeFor(b, true)
 		return doc, err
 	})
 	return err

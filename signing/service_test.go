@@ -191,3 +191,46 @@ func fill(t *testing.T, v reflect.Value) {
 		}
 	}
 }
+
+// TestOutgoingDraftMustBeUnsigned: layer 2 follows exactly one signature,
+// so a draft that carries one already (a file signed elsewhere, an issued
+// document uploaded again) could be signed by the official but never
+// issued. It is refused at upload (CheckSignable) and at layer 1, with
+// EUNPROCESSABLE, not at issue with a conflict.
+func TestOutgoingDraftMustBeUnsigned(t *testing.T) {
+	svc := newTestService(t, newTestPKI(t, "ec"))
+	ctx := context.Background()
+	officer := &workflow.User{ID: "u1", FullName: "Nguyễn Văn Sĩ", Title: "Chủ tịch"}
+	d := &workflow.Document{ID: "d1", Notation: "15/QĐ-UBND"}
+	l1, err := svc.SignOfficial(ctx, d, officer, smallPDF())
+	if err != nil {
+		t.Fatal(err)
+	}
+	l2, err := svc.SignAgency(ctx, d, l1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		pdf  []byte
+		code string
+	}{
+		{"unsigned", smallPDF(), ""},
+		{"layer 1", l1, workflow.EUNPROCESSABLE},
+		{"issued", l2, workflow.EUNPROCESSABLE},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			err := svc.CheckSignable(ctx, bytes.NewReader(c.pdf), int64(len(c.pdf)))
+			if workflow.ErrorCode(err) != c.code {
+				t.Errorf("CheckSignable: %v, want code %q", err, c.code)
+			}
+			_, err = svc.SignOfficial(ctx, d, officer, c.pdf)
+			if workflow.ErrorCode(err) != c.code {
+				t.Errorf("SignOfficial: %v, want code %q", err, c.code)
+			}
+			if c.code != "" && !strings.Contains(workflow.ErrorMessage(err), "already carries") {
+				t.Errorf("message %q does not say why", workflow.ErrorMessage(err))
+			}
+		})
+	}
+}

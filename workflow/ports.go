@@ -357,8 +357,9 @@ type Outbox interface {
 }
 
 // SignableChecker is implemented by inspectors that can tell, at upload,
-// whether an outgoing document could be signed without losing content
-// (EUNPROCESSABLE otherwise: forms, XFA, damaged cross-references).
+// whether an outgoing document could be signed without losing content and
+// then issued (EUNPROCESSABLE otherwise: forms, XFA, damaged
+// cross-references, a signature already there).
 type SignableChecker interface {
 	CheckSignable(ctx context.Context, r io.ReaderAt, size int64) error
 }
