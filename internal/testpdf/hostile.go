@@ -25,21 +25,27 @@ func DeepArrays(n int) []byte {
 type Writer struct {
 	b    bytes.Buffer
 	offs map[int]int
+	gens map[int]int
 	max  int
 }
 
 // NewWriter starts a PDF with the given header version ("1.7").
 func NewWriter(version string) *Writer {
-	w := &Writer{offs: map[int]int{}}
+	w := &Writer{offs: map[int]int{}, gens: map[int]int{}}
 	fmt.Fprintf(&w.b, "%%PDF-%s\n%%\xe2\xe3\xcf\xd3\n", version)
 	return w
 }
 
 // Obj writes object num with body (the text between "obj" and "endobj").
-func (w *Writer) Obj(num int, body string) *Writer {
+func (w *Writer) Obj(num int, body string) *Writer { return w.ObjGen(num, 0, body) }
+
+// ObjGen writes object num of generation gen (a number reused after its
+// object was freed, as incremental saves do), listed so by Table.
+func (w *Writer) ObjGen(num, gen int, body string) *Writer {
 	w.offs[num] = w.b.Len()
+	w.gens[num] = gen
 	w.max = max(w.max, num)
-	fmt.Fprintf(&w.b, "%d 0 obj\n%s\nendobj\n", num, body)
+	fmt.Fprintf(&w.b, "%d %d obj\n%s\nendobj\n", num, gen, body)
 	return w
 }
 
@@ -71,7 +77,7 @@ func (w *Writer) Table(extra string, prev int) []byte {
 	fmt.Fprintf(&w.b, "xref\n0 %d\n", w.max+1)
 	for n := 0; n <= w.max; n++ {
 		if o, ok := w.offs[n]; ok {
-			fmt.Fprintf(&w.b, "%010d 00000 n \n", o)
+			fmt.Fprintf(&w.b, "%010d %05d n \n", o, w.gens[n])
 		} else {
 			w.b.WriteString("0000000000 65535 f \n")
 		}

@@ -1,0 +1,181 @@
+package signing
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/digitorus/pdf"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// A visible signature makes pdfsign's engine write its page again, from
+// the parsed values (createIncPageUpdate): /Parent, /Contents and /Annots
+// as "N 0 R" from each value's object number, every other entry as the
+// parser prints it (Value.String). Written so, some pages come out
+// damaged, and the damage is signed: a page, parent or content stream
+// whose generation is not 0 is lost from the page tree; an /Annots entry
+// that is not a reference (null, a direct dictionary) becomes a reference
+// to the page itself, and one to a missing object "0 0 R"; a stream the
+// page refers to (/Metadata, /Thumb) is printed as "<<...>>@offset"; a
+// string inside a dictionary is printed between parentheses unescaped, a
+// name with delimiters as its raw bytes, and a string of non-ASCII bytes
+// re-encoded as UTF-16. Layer 2 then could not read the page (or, on a
+// page that names itself, recursed until the worker's stack overflowed).
+// Which page carries the signature can change until the official signs
+// (the layout), so every page of a draft is checked before layer 1.
+
+// maxPageDepth bounds the walk of the page tree and of a page's direct
+// values (a value that refers to its own object would never end).
+const maxPageDepth = 32
+
+// checkPagesRewritable refuses (EUNPROCESSABLE) a document with a page that
+// the engine would write back damaged.
+func checkPagesRewritable(rdr *pdf.Reader) error {
+	pg := 0
+	var walk func(node pdf.Value, depth int) error
+	walk = func(node pdf.Value, depth int) error {
+		if depth > maxPageDepth || node.Kind() != pdf.Dict {
+			return nil // intake judges the page tree itself
+		}
+		if node.Key("Type").Name() != "Pages" {
+			pg++
+			if why := pageRewriteProblem(node); why != "" {
+				return workflow.Errorf(workflow.EUNPROCESSABLE,
+					"PDF page %d cannot be signed without damaging it (%s); print it to PDF (or export it again) and upload the result", pg, why)
+			}
+			return nil
+		}
+		kids := node.Key("Kids")
+		for i := 0; i < kids.Len(); i++ {
+			if err := walk(kids.Index(i), depth+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return walk(rdr.Trailer().Key("Root").Key("Pages"), 0)
+}
+
+// pageRewriteProblem says what of page the engine would write wrongly, or
+// "" when it would write the page faithfully.
+func pageRewriteProblem(page pdf.Value) string {
+	pp := page.GetPtr()
+	if pp.GetGen() != 0 {
+		return fmt.Sprintf("the page is object %d of generation %d", pp.GetID(), pp.GetGen())
+	}
+	for _, k := range page.Keys() {
+		v := page.Key(k)
+		switch k {
+		case "Parent":
+			if g := v.GetPtr().GetGen(); g != 0 {
+				return fmt.Sprintf("its /Parent is of generation %d", g)
+			}
+		case "Contents", "Annots":
+			if why := refList(k, v, pp.GetID()); why != "" {
+				return why
+			}
+		default:
+			if v.Kind() == pdf.String {
+				if !printableASCII(v.RawString()) {
+					return fmt.Sprintf("its /%s is a string of bytes other than ASCII", k)
+				}
+				continue
+			}
+			if why := printedProblem(v, v.GetPtr().GetID(), 0); why != "" {
+				return fmt.Sprintf("its %s %s", pdfName(k), why)
+			}
+		}
+	}
+	return ""
+}
+
+// refList checks /Contents or /Annots (key), which the engine writes as
+// references only: an object of generation 0, or an array of them.
+func refList(key string, v pdf.Value, page uint32) string {
+	if v.Kind() != pdf.Array {
+		if key == "Annots" && v.IsNull() {
+			return ""
+		}
+		return refProblem(key, v, page, page)
+	}
+	for i := 0; i < v.Len(); i++ {
+		if why := refProblem(key, v.Index(i), page, v.GetPtr().GetID()); why != "" {
+			return why
+		}
+	}
+	return ""
+}
+
+func refProblem(key string, e pdf.Value, page, container uint32) string {
+	p := e.GetPtr()
+	switch {
+	case p.GetID() == 0:
+		return fmt.Sprintf("its /%s refers to an object that does not exist", key)
+	case p.GetID() == page || p.GetID() == container:
+		return fmt.Sprintf("its /%s holds a %s where a reference belongs", key, kindName(e))
+	case p.GetGen() != 0:
+		return fmt.Sprintf("its /%s refers to object %d of generation %d", key, p.GetID(), p.GetGen())
+	}
+	return ""
+}
+
+// printedProblem checks what the parser would print for v, a value held in
+// object container (references are printed as such, with their generation).
+func printedProblem(v pdf.Value, container uint32, depth int) string {
+	if p := v.GetPtr(); depth > 0 && p.GetID() != container {
+		return ""
+	}
+	if depth > maxPageDepth {
+		return "nests too deep, or refers to its own object"
+	}
+	switch v.Kind() {
+	case pdf.Stream:
+		return "is a stream"
+	case pdf.String:
+		if strings.ContainsAny(v.RawString(), "()\\\r") {
+			return "holds a string with parentheses or backslashes"
+		}
+	case pdf.Name:
+		if pdfName(v.Name()) != "/"+v.Name() {
+			return fmt.Sprintf("holds the name %s, with delimiters", pdfName(v.Name()))
+		}
+	case pdf.Array:
+		for i := 0; i < v.Len(); i++ {
+			if why := printedProblem(v.Index(i), container, depth+1); why != "" {
+				return why
+			}
+		}
+	case pdf.Dict:
+		for _, k := range v.Keys() {
+			if pdfName(k) != "/"+k {
+				return fmt.Sprintf("holds the key %s, with delimiters", pdfName(k))
+			}
+			if why := printedProblem(v.Key(k), container, depth+1); why != "" {
+				return why
+			}
+		}
+	}
+	return ""
+}
+
+func printableASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 || s[i] > 0x7e {
+			return false
+		}
+	}
+	return true
+}
+
+func kindName(v pdf.Value) string {
+	switch v.Kind() {
+	case pdf.Null:
+		return "null"
+	case pdf.Dict:
+		return "dictionary"
+	case pdf.Array:
+		return "array"
+	}
+	return "direct value"
+}
