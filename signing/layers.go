@@ -782,6 +782,9 @@ func normalized(in []byte, info Info, rdr *pdf.Reader) (docParts, bool, error) {
 		if err := checkXref(rdr); err != nil {
 			return nil, false, err
 		}
+		if err := checkCatalogRewritable(rdr); err != nil {
+			return nil, false, err
+		}
 		if err := checkPagesRewritable(rdr); err != nil {
 			return nil, false, err
 		}

@@ -25,6 +25,13 @@ import (
 // Which page carries the signature can change until the official signs
 // (the layout), so every page of a draft is checked before layer 1.
 
+// The engine writes the catalog again too (createCatalog): every entry but
+// /Type and /AcroForm as it parses it, references by object number and
+// generation, a string between parentheses unescaped, a name as its raw
+// bytes, a value that refers to the catalog itself over and over until the
+// stack overflows (a fatal error: the signing worker dies); and the form's
+// /Fields as "N 0 R", leaving out a field that is not a reference.
+
 // maxPageDepth bounds the walk of the page tree and of a page's direct
 // values (a value that refers to its own object would never end).
 const maxPageDepth = 32
@@ -55,6 +62,34 @@ func checkPagesRewritable(rdr *pdf.Reader) error {
 		return nil
 	}
 	return walk(rdr.Trailer().Key("Root").Key("Pages"), 0)
+}
+
+// checkCatalogRewritable refuses (EUNPROCESSABLE) a document whose catalog
+// the engine would write back damaged.
+func checkCatalogRewritable(rdr *pdf.Reader) error {
+	root := rdr.Trailer().Key("Root")
+	rid := root.GetPtr().GetID()
+	why := ""
+	for _, k := range root.Keys() {
+		switch k {
+		case "Type":
+		case "AcroForm":
+			if f := root.Key(k).Key("Fields"); f.Kind() == pdf.Array {
+				why = refList("AcroForm /Fields", f, rid)
+			}
+		default:
+			if pdfName(k) != "/"+k {
+				why = fmt.Sprintf("its key %s has delimiters", pdfName(k))
+			} else if w := printedProblem(root.Key(k), rid, 1); w != "" {
+				why = fmt.Sprintf("its %s %s", pdfName(k), w)
+			}
+		}
+		if why != "" {
+			return workflow.Errorf(workflow.EUNPROCESSABLE,
+				"PDF document catalog cannot be signed without damaging it (%s); print it to PDF (or export it again) and upload the result", why)
+		}
+	}
+	return nil
 }
 
 // pageRewriteProblem says what of page the engine would write wrongly, or
