@@ -167,7 +167,23 @@ func mapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
 
 // pdfValue writes v as PDF syntax. Values held in another object than
 // container are written as references; direct values are written out.
-func pdfValue(w *strings.Builder, v pdf.Value, container uint32) {
+func pdfValue(w *strings.Builder, v pdf.Value, container uint32) { pdfValueAt(w, v, container, 0) }
+
+// maxWriteDepth bounds how deep pdfValue writes values inside one another.
+// The parser resolves a reference as it reads it, so a value that refers
+// to container itself (a catalog with /X 1 0 R in object 1) looks like a
+// direct one and would be written inside itself for ever: a stack overflow
+// kills the process, and no recover catches it. Past the bound the write
+// panics instead, which the signing entry points (safely) answer with
+// EUNPROCESSABLE. checkPagesRewritable and checkCatalogRewritable refuse
+// such a draft before layer 1; this is the guard for whatever else
+// reaches these writers.
+const maxWriteDepth = 64
+
+func pdfValueAt(w *strings.Builder, v pdf.Value, container uint32, depth int) {
+	if depth > maxWriteDepth {
+		panic(fmt.Sprintf("a value of object %d nests more than %d deep or refers to its own object", container, maxWriteDepth))
+	}
 	if p := v.GetPtr(); p.GetID() != 0 && p.GetID() != container {
 		fmt.Fprintf(w, "%d %d R", p.GetID(), p.GetGen())
 		return
@@ -191,11 +207,11 @@ func pdfValue(w *strings.Builder, v pdf.Value, container uint32) {
 			if i > 0 {
 				w.WriteString(" ")
 			}
-			pdfValue(w, v.Index(i), container)
+			pdfValueAt(w, v.Index(i), container, depth+1)
 		}
 		w.WriteString("]")
 	case pdf.Dict:
-		pdfDict(w, v, container, nil)
+		pdfDictAt(w, v, container, nil, depth+1)
 	default:
 		w.WriteString("null")
 	}
@@ -204,13 +220,17 @@ func pdfValue(w *strings.Builder, v pdf.Value, container uint32) {
 // pdfDict writes dictionary v with the entries of set replacing or adding
 // to its own (a set value "" drops the key).
 func pdfDict(w *strings.Builder, v pdf.Value, container uint32, set map[string]string) {
+	pdfDictAt(w, v, container, set, 0)
+}
+
+func pdfDictAt(w *strings.Builder, v pdf.Value, container uint32, set map[string]string, depth int) {
 	w.WriteString("<<")
 	for _, k := range v.Keys() {
 		if _, over := set[k]; over {
 			continue
 		}
 		w.WriteString(" " + pdfName(k) + " ")
-		pdfValue(w, v.Key(k), container)
+		pdfValueAt(w, v.Key(k), container, depth+1)
 	}
 	for _, k := range slices.Sorted(mapKeys(set)) {
 		if set[k] != "" {
