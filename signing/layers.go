@@ -152,6 +152,9 @@ func signOfficer(ctx context.Context, in []byte, l OfficerLayer) (*signedDoc, er
 	if box.W <= 0 || box.H <= 0 {
 		return nil, workflow.Errorf(workflow.EINVALID, "signature box %+v has no area", box)
 	}
+	if err := onPage("signature", box, geom); err != nil {
+		return nil, err
+	}
 	sig, err := officerImage(l)
 	if err != nil {
 		return nil, err
@@ -185,6 +188,18 @@ func officerImage(l OfficerLayer) (*preparedImage, error) {
 	return cachedImage([]byte("signature-from-name:"+l.Name), func() (image.Image, error) {
 		return signatureFromName(l.Name)
 	})
+}
+
+// onPage refuses (EINVALID) a box, in displayed points from the lower
+// left of page g, that lies wholly outside the page: a stamp there is
+// drawn where no reader shows it. A box the page cuts is kept (a person
+// may set one close to the edge).
+func onPage(what string, r Rect, g pageGeom) error {
+	w, h := g.size()
+	if r.X >= w || r.Y >= h || r.X+r.W <= 0 || r.Y+r.H <= 0 {
+		return workflow.Errorf(workflow.EINVALID, "the %s box (x %.0f, y %.0f, %.0f × %.0f pt) lies outside its page (%.0f × %.0f pt), where it would not be seen: move it onto the page", what, r.X, r.Y, r.W, r.H, w, h)
+	}
+	return nil
 }
 
 // defaultOfficerBox is the signature block of the Decree 30 template: the
@@ -405,6 +420,12 @@ func numberDateStamp(r *pdf.Reader, l AgencyLayer, issue time.Time) (*pageStamp,
 func numberDateStampAt(g pageGeom, l AgencyLayer, issue time.Time) (*pageStamp, error) {
 	num, date, err := numberDateBoxes(g, l)
 	if err != nil {
+		return nil, err
+	}
+	if err := onPage("number", num, g); err != nil {
+		return nil, err
+	}
+	if err := onPage("date", date, g); err != nil {
 		return nil, err
 	}
 	numText := "Số: " + l.Notation

@@ -321,3 +321,60 @@ func TestWriteSamples(t *testing.T) {
 	}
 	_ = os.WriteFile(filepath.Join(dir, "two-layers.pdf"), l2, 0o644)
 }
+
+// TestStampBoxOffPage: a box set by hand (PUT /layout takes any x and y up
+// to 14,400 pt) that lies wholly outside its page is refused with EINVALID
+// at the layer that would draw it, not signed with a stamp no reader
+// shows; a box the page cuts is kept.
+func TestStampBoxOffPage(t *testing.T) {
+	p := newTestPKI(t, "ec")
+	ctx := context.Background()
+	sizes, err := PageSizes(smallPDF())
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, h := sizes[0][0], sizes[0][1]
+	officer := func(r *Rect) OfficerLayer {
+		return OfficerLayer{Key: p.Officer, Name: "Trần Thị B", Title: "Phó Chủ tịch", Time: at, Box: r}
+	}
+	for _, c := range []struct {
+		name string
+		box  Rect
+		off  bool
+	}{
+		{"inside", Rect{Page: 1, X: w / 2, Y: 100, W: 150, H: 60}, false},
+		{"cut by the right edge", Rect{Page: 1, X: w - 50, Y: 100, W: 150, H: 60}, false},
+		{"right of the page", Rect{Page: 1, X: w + 10, Y: 100, W: 150, H: 60}, true},
+		{"above the page", Rect{Page: 1, X: 100, Y: h, W: 150, H: 60}, true},
+	} {
+		t.Run("signature "+c.name, func(t *testing.T) {
+			_, err := SignOfficer(ctx, smallPDF(), officer(&c.box))
+			if c.off != (workflow.ErrorCode(err) == workflow.EINVALID) || (!c.off && err != nil) {
+				t.Fatalf("err %v, off the page %v", err, c.off)
+			}
+			if c.off && !strings.Contains(workflow.ErrorMessage(err), "lies outside its page") {
+				t.Errorf("message %q", workflow.ErrorMessage(err))
+			}
+		})
+	}
+	l1, err := SignOfficer(ctx, smallPDF(), officer(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name     string
+		num, dat *Rect
+	}{
+		{"number", &Rect{Page: 1, X: 100, Y: h + 200, W: 100, H: 18}, nil},
+		{"date", nil, &Rect{Page: 1, X: w + 1, Y: 100, W: 200, H: 18}},
+	} {
+		t.Run(c.name+" off the page", func(t *testing.T) {
+			l := agencyLayer(p)
+			l.NumberPos, l.DatePos = c.num, c.dat
+			_, err := SignAgency(ctx, l1, l)
+			if workflow.ErrorCode(err) != workflow.EINVALID || !strings.Contains(workflow.ErrorMessage(err), "the "+c.name+" box") {
+				t.Fatalf("err %v", err)
+			}
+		})
+	}
+}
