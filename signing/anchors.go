@@ -348,12 +348,27 @@ func findDate(ss []*textSpan, ph float64) (workflow.Box, []float64, bool) {
 		if m[8] >= 0 {
 			blanks[2] = 0
 		}
+		if blanks[0] == 0 && blanks[1] == 0 && blanks[2] == 0 && !dateLineStart(sp.text, m[0]) {
+			continue // a citation in the text, not the date line
+		}
 		for i := range blanks {
 			blanks[i] = round2(blanks[i])
 		}
 		return workflow.Box{Page: 1, X: round2(x0), Y: round2(sp.y - 0.3*s), W: round2(right - x0), H: round2(1.35 * s)}, blanks, true
 	}
 	return workflow.Box{}, nil, false
+}
+
+// dateLineStart says whether "ngày" at offset at of a line's text starts
+// a Decree 30 date line, "<place>, ngày … tháng … năm …": it begins the
+// span or follows a comma. A citation in the text ("Căn cứ Luật … ngày 19
+// tháng 6 năm 2015;") does neither: taken for the date line, its filled
+// blanks left the document issued with no date at all. A line with a
+// blank left is a date line whatever comes before it (a template that
+// leaves out the comma).
+func dateLineStart(text string, at int) bool {
+	before := strings.TrimRight(text[:at], " ")
+	return before == "" || strings.HasSuffix(before, ",")
 }
 
 func digits(s string) bool {

@@ -500,3 +500,38 @@ func TestDetectLayoutJunkBeforeHeader(t *testing.T) {
 		}
 	}
 }
+
+// TestFindDateNotACitation: the date line is "<place>, ngày … tháng … năm
+// …" ("ngày" after a comma, or starting its line), or any such line with a
+// blank left. A citation in the upper part of page 1 ("Căn cứ … ngày 19
+// tháng 6 năm 2015;", every blank filled) is not it: when
+// the header's date line is missing or unreadable, no date line is found
+// (the date then goes to its default place, with a note), where before
+// the citation was taken and, its blanks filled, no date was written.
+func TestFindDateNotACitation(t *testing.T) {
+	const ph = 842
+	citation := glyphLine("Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;", 90, 640, 14)
+	for _, c := range []struct {
+		name  string
+		gs    []glyph
+		found bool
+		y     float64
+	}{
+		{"date line and citation", slices.Concat(glyphLine("Bình Thủy, ngày   tháng   năm 2026", 280, 731, 14), citation), true, 731},
+		{"date apart from the place", slices.Concat(glyphLine("Bình Thủy,", 200, 731, 14), glyphLine("ngày   tháng   năm 2026", 320, 731, 14), citation), true, 731},
+		{"citation only", citation, false, 0},
+		{"citation after a place without comma", glyphLine("Hà Nội ngày 05 tháng 3 năm 2020 của Chính phủ", 90, 700, 14), false, 0},
+		{"date line without its comma", slices.Concat(glyphLine("Bình Thủy ngày   tháng   năm 2026", 280, 731, 14), citation), true, 731},
+		{"date line filled in already", slices.Concat(glyphLine("Bình Thủy, ngày 25 tháng 11 năm 2026", 280, 731, 14), citation), true, 731},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b, _, ok := findDate(spans(c.gs), ph)
+			if ok != c.found {
+				t.Fatalf("found %v (%+v), want %v", ok, b, c.found)
+			}
+			if ok && math.Abs(b.Y+0.3*14-c.y) > 1 {
+				t.Errorf("box %+v, want the line at y %v", b, c.y)
+			}
+		})
+	}
+}
