@@ -32,7 +32,9 @@ import (
 // canonical form is not read back into a tree afterwards (Validate
 // returns that tree; Verify never used it). And it is stricter in one:
 // the signature and digest methods of the verified SignedInfo must be
-// accepted ones too (see x509Algorithms). For a package of some 100 KB
+// accepted ones too (see x509Algorithms); and it follows XMLDSig where
+// goxmldsig does not in one: the whole document a reference URI=""
+// names is without its comments (see transform). For a package of some 100 KB
 // those two were most of a receive's CPU: the XML reader and writer went
 // through the base64 byte by byte.
 //
@@ -371,7 +373,31 @@ func transform(root *etree.Element, sig *types.Signature, ref *types.Reference) 
 	if canonicalizer == nil {
 		canonicalizer = dsig.MakeNullCanonicalizer()
 	}
+	// The reference is to the whole document (URI="", checkSignedInfo),
+	// which XMLDSig (§4.3.3.3) defines as the document without its
+	// comments, before any transform: no canonicalisation keeps them then,
+	// not the default one (inclusive C14N, which goxmldsig's null
+	// canonicaliser is with comments) nor one "WithComments". goxmldsig
+	// digested them, so a package with a comment signed by xmlsec1 or .NET
+	// was refused as changed. Comments are not read by Parse either.
+	removeComments(el)
 	return el, canonicalizer, nil
+}
+
+// removeComments removes every comment under el.
+func removeComments(el *etree.Element) {
+	kept := el.Child[:0]
+	for _, t := range el.Child {
+		switch c := t.(type) {
+		case *etree.Comment:
+			continue
+		case *etree.Element:
+			removeComments(c)
+		}
+		kept = append(kept, t)
+	}
+	clear(el.Child[len(kept):])
+	el.Child = kept
 }
 
 func mapPathToElement(tree, el *etree.Element) []int {

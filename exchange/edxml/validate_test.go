@@ -299,3 +299,102 @@ func TestDigestSplice(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyComments: a reference to the whole document (URI="") is the
+// document without its comments (XMLDSig §4.3.3.3), whatever the
+// canonicalisation: a package with comments, signed as xmlsec1 or .NET
+// sign it (the digest of the package without them; with only the
+// enveloped-signature transform, inclusive C14N), verifies and parses to
+// what was signed; with a signed part changed too, it is refused.
+// goxmldsig digested the comments whenever the canonicalisation was the
+// default one or "WithComments", and such packages were refused as
+// changed after signing.
+func TestVerifyComments(t *testing.T) {
+	rk, _, ek := testKeys(t)
+	places := map[string]func([]byte) []byte{
+		"BeforeMessageHeader": replaceOnce("<edXML:MessageHeader>", "<!-- producer 2.1 --><edXML:MessageHeader>"),
+		"InText":              replaceOnce("Đề nghị các", "Đề nghị<!-- x --> các"),
+		"BetweenRootChildren": replaceOnce("</edXML:edXMLEnvelope>", "</edXML:edXMLEnvelope><!-- attachments -->"),
+		"InAttachmentText":    replaceOnce(">JVBERi0x", "><!-- pdf -->JVBERi0x"),
+	}
+	for _, k := range []struct {
+		name string
+		k    testKey
+	}{{"RSA", rk}, {"ECDSA", ek}} {
+		for _, sc := range []struct {
+			name          string
+			c             dsig.Canonicalizer
+			envelopedOnly bool
+		}{
+			{"EnvelopedOnly", dsig.MakeC14N10RecCanonicalizer(), true},
+			{"ExcC14N", dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList(""), false},
+			{"ExcC14NWithComments", dsig.MakeC14N10ExclusiveWithCommentsCanonicalizerWithPrefixList(""), false},
+			{"C14N10WithComments", dsig.MakeC14N10WithCommentsCanonicalizer(), false},
+			{"C14N11WithComments", dsig.MakeC14N11WithCommentsCanonicalizer(), false},
+		} {
+			signed := signedReference(t, k.k, sc.c, sc.envelopedOnly)
+			trusted := []*x509.Certificate{k.k.cert}
+			for pname, put := range places {
+				t.Run(k.name+"/"+sc.name+"/"+pname, func(t *testing.T) {
+					data := put(signed)
+					if err := Verify(data, trusted); err != nil {
+						t.Fatalf("Verify: %v", err)
+					}
+					m, err := ParseBytes(data, Limits{})
+					if err != nil {
+						t.Fatal(err)
+					}
+					want := sampleDocument()
+					if d := m.Document; d.Content != want.Content || !bytes.Equal(d.Attachments[0].Data, want.Attachments[0].Data) {
+						t.Errorf("parsed Content %q, attachment %q", d.Content, d.Attachments[0].Data)
+					}
+					forged := replaceOnce("V/v triển khai", "V/v tạm dừng")(data)
+					assertVerifyErr(t, Verify(forged, trusted), ErrBadSignature, "changed after signing")
+				})
+			}
+		}
+	}
+}
+
+// signedReference is the sample package signed with c; envelopedOnly: its
+// reference then has the enveloped-signature transform only (c must be
+// inclusive C14N 1.0 then, the default canonicalisation).
+func signedReference(t *testing.T, k testKey, c dsig.Canonicalizer, envelopedOnly bool) []byte {
+	t.Helper()
+	b, err := Build(sampleDocument())
+	if err != nil {
+		t.Fatal(err)
+	}
+	signed := signWith(t, b, k, c)
+	if !envelopedOnly {
+		return signed
+	}
+	doc, err := readTree(signed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sig := childNS(findHeader(doc.Root()), "Signature")
+	transforms := childNS(childNS(childNS(sig, "SignedInfo"), "Reference"), "Transforms")
+	for _, tr := range transforms.ChildElements() {
+		if tr.SelectAttrValue("Algorithm", "") != dsig.EnvelopedSignatureAltorithmId.String() {
+			transforms.RemoveChild(tr)
+		}
+	}
+	resign(t, sig, k, crypto.SHA256)
+	out, err := doc.WriteToBytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// replaceOnce returns an edit replacing the first old with new; the test
+// is broken when there is none.
+func replaceOnce(old, new string) func([]byte) []byte {
+	return func(b []byte) []byte {
+		if !bytes.Contains(b, []byte(old)) {
+			panic("test broken: " + old + " not found")
+		}
+		return bytes.Replace(b, []byte(old), []byte(new), 1)
+	}
+}
