@@ -61,9 +61,11 @@ func editTexts(t *testing.T, b []byte, edit func([]byte) []byte) []byte {
 // validation took Validate step by step (see validation). The tests
 // compare Verify with it; Verify is stricter in one thing only, which
 // takes a signature of the registered key to reach
-// (TestValidationSHA1Second), and accepts more in one, which takes one
-// too: comments in a package signed without a canonicalisation that
-// drops them (TestVerifyComments).
+// (TestValidationSHA1Second), and follows XMLDSig where goxmldsig does
+// not in two, which take one too: comments in a package signed without
+// a canonicalisation that drops them are not digested
+// (TestVerifyComments), processing instructions outside the root element
+// are (TestVerifyProcessingInstructionsOutsideRoot).
 func verifyWhole(data []byte, trusted []*x509.Certificate) error {
 	if _, err := scan(bytes.NewReader(data), Limits{}.withDefaults()); err != nil {
 		return err

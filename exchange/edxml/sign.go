@@ -284,7 +284,7 @@ func signInTreeWith(doc *etree.Document, header *etree.Element, method string, k
 		return workflow.Wrap(workflow.EINVALID, err, "edxml: sign")
 	}
 	ctx.Prefix = "" // <Signature xmlns="http://www.w3.org/2000/09/xmldsig#"> as in the SDK's packages
-	ctx.Canonicalizer = c
+	ctx.Canonicalizer = wholeDocument{c, doc.Root()}
 	if err := ctx.SetSignatureMethod(method); err != nil {
 		return workflow.Wrap(workflow.EINVALID, err, "edxml: sign")
 	}
@@ -305,6 +305,22 @@ func signInTreeWith(doc *etree.Document, header *etree.Element, method string, k
 	}
 	header.InsertChildAt(at+1, sig)
 	return nil
+}
+
+// wholeDocument canonicalises the root element of a package as the whole
+// document a reference URI="" names (see withOutsideRoot), and any other
+// element (the SignedInfo) as c does.
+type wholeDocument struct {
+	dsig.Canonicalizer
+	root *etree.Element
+}
+
+func (c wholeDocument) Canonicalize(el *etree.Element) ([]byte, error) {
+	b, err := c.Canonicalizer.Canonicalize(el)
+	if err != nil || el != c.root {
+		return b, err
+	}
+	return withOutsideRoot(el, b), nil
 }
 
 type ecdsaSig struct{ R, S *big.Int }

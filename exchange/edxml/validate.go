@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"hash"
 	"regexp"
+	"slices"
 	"strconv"
 	"time"
 
@@ -33,8 +34,9 @@ import (
 // returns that tree; Verify never used it). And it is stricter in one:
 // the signature and digest methods of the verified SignedInfo must be
 // accepted ones too (see x509Algorithms); and it follows XMLDSig where
-// goxmldsig does not in one: the whole document a reference URI=""
-// names is without its comments (see transform). For a package of some 100 KB
+// goxmldsig does not in two: the whole document a reference URI=""
+// names is without its comments (see transform) and with the processing
+// instructions outside its root element (see withOutsideRoot). For a package of some 100 KB
 // those two were most of a receive's CPU: the XML reader and writer went
 // through the base64 byte by byte.
 //
@@ -301,7 +303,7 @@ func (c *validation) validateSignature(root *etree.Element, sig *types.Signature
 	if !ok {
 		return workflow.Wrap(workflow.EINVALID, ErrWeakSignature, "edxml: verify: digest method %q is not accepted (SHA-256 or stronger)", ref.DigestAlgo.Algorithm)
 	}
-	got, err := c.digest(h.New(), canonical)
+	got, err := c.digest(h.New(), withOutsideRoot(root, canonical))
 	if err != nil {
 		return err
 	}
@@ -312,6 +314,47 @@ func (c *validation) validateSignature(root *etree.Element, sig *types.Signature
 		return errors.New("Computed digest is less than 20 something went wrong")
 	}
 	return nil
+}
+
+// withOutsideRoot is canonical, the canonical form of root, as the
+// canonical form of root's whole document: the processing instructions
+// before and after the root element are nodes of the document a
+// reference URI="" names (XMLDSig §4.3.3.3; comments are not), written
+// as C14N 1.0 (§2.1) writes them, each before the root followed by a line
+// end and each after it preceded by one. goxmldsig digested the root
+// element only, so a package with an <?xml-stylesheet?> signed by xmlsec1
+// or .NET was refused as changed, and one added after signing went
+// unnoticed. The XML declaration is not a node.
+func withOutsideRoot(root *etree.Element, canonical []byte) []byte {
+	doc := root.Parent()
+	if doc == nil {
+		return canonical
+	}
+	var before, after []byte
+	seen := false
+	for _, t := range doc.Child {
+		switch n := t.(type) {
+		case *etree.Element:
+			seen = n == root || seen
+		case *etree.ProcInst:
+			if n.Target == "xml" {
+				continue
+			}
+			pi := "<?" + n.Target
+			if n.Inst != "" {
+				pi += " " + n.Inst
+			}
+			if pi += "?>"; seen {
+				after = append(append(after, '\n'), pi...)
+			} else {
+				before = append(append(before, pi...), '\n')
+			}
+		}
+	}
+	if before == nil && after == nil {
+		return canonical
+	}
+	return slices.Concat(before, canonical, after)
 }
 
 // canonicalSignedInfoBytes is goxmldsig's getCanonicalSignedInfo: the

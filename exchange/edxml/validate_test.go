@@ -10,6 +10,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -397,4 +398,87 @@ func replaceOnce(old, new string) func([]byte) []byte {
 		}
 		return bytes.Replace(b, []byte(old), []byte(new), 1)
 	}
+}
+
+// TestVerifyProcessingInstructionsOutsideRoot: the processing
+// instructions before and after the root element are part of the whole
+// document a reference URI="" names (XMLDSig §4.3.3.3, written as C14N
+// 1.0 §2.1 writes them): a package with them, signed as xmlsec1 signs it,
+// verifies; with one of them added, changed or removed after signing, it
+// is refused. goxmldsig digested the root element only: the first was
+// refused as changed and the others went unnoticed. Sign digests them
+// too.
+func TestVerifyProcessingInstructionsOutsideRoot(t *testing.T) {
+	rk, _, ek := testKeys(t)
+	const style = `<?xml-stylesheet type="text/xsl" href="edxml.xsl"?>`
+	const tail = `<?producer name="x" ?>`
+	for _, k := range []struct {
+		name string
+		k    testKey
+	}{{"RSA", rk}, {"ECDSA", ek}} {
+		trusted := []*x509.Certificate{k.k.cert}
+		withPIs := func(b []byte) []byte {
+			b = replaceOnce("\n<edXML ", "\n"+style+"\n<edXML ")(b)
+			return append(b, "\n"+tail...)
+		}
+		bySpec := signedOutsideRoot(t, k.k, []byte(style+"\n"), []byte("\n"+tail))
+		b, err := Build(sampleDocument())
+		if err != nil {
+			t.Fatal(err)
+		}
+		bySign, err := Sign(withPIs(b), k.k.key, trusted)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, tt := range []struct {
+			name   string
+			data   []byte
+			target error
+		}{
+			{"SignedBySpec", withPIs(bySpec), nil},
+			{"SignedBySign", bySign, nil},
+			{"OneAdded", append(withPIs(bySpec), "<?another?>"...), ErrBadSignature},
+			{"OneChanged", bytes.Replace(withPIs(bySpec), []byte("edxml.xsl"), []byte("evil.xsl"), 1), ErrBadSignature},
+			{"OneRemoved", bytes.Replace(withPIs(bySpec), []byte(style), nil, 1), ErrBadSignature},
+			{"AddedToAPackageWithout", replaceOnce("\n<edXML ", "\n"+style+"\n<edXML ")(signedSample(t, k.k)), ErrBadSignature},
+		} {
+			t.Run(k.name+"/"+tt.name, func(t *testing.T) {
+				err := Verify(tt.data, trusted)
+				if tt.target == nil && err != nil {
+					t.Fatalf("Verify: %v", err)
+				}
+				if tt.target != nil {
+					assertVerifyErr(t, err, tt.target, "changed after signing")
+				}
+			})
+		}
+	}
+}
+
+// signedOutsideRoot is the sample package signed with k by the
+// specification for a document with before and after around its root
+// element (their canonical form): its digest made again over them and
+// the root's canonical form, without goxmldsig or Sign knowing of them.
+func signedOutsideRoot(t *testing.T, k testKey, before, after []byte) []byte {
+	t.Helper()
+	doc, err := readTree(signedSample(t, k))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := doc.Root().Copy()
+	header := findHeader(c)
+	header.RemoveChild(childNS(header, "Signature"))
+	canonical, err := dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList("").Canonicalize(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	digest := sha256.Sum256(slices.Concat(before, canonical, after))
+	sig := childNS(findHeader(doc.Root()), "Signature")
+	childNS(childNS(childNS(sig, "SignedInfo"), "Reference"), "DigestValue").SetText(base64.StdEncoding.EncodeToString(digest[:]))
+	resign(t, sig, k, crypto.SHA256)
+	out, err := doc.WriteToBytes()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
 }
