@@ -190,12 +190,18 @@ var whiteSpace = regexp.MustCompile(`\s+`)
 
 // verifyCertificate is goxmldsig's: the KeyInfo certificate (or the one
 // trusted certificate when there is no KeyInfo) must be a trusted one,
-// valid now; it returns that trusted certificate.
+// valid now; it returns that trusted certificate. A KeyInfo that names
+// the key without carrying a certificate (X509IssuerSerial,
+// X509SubjectName, KeyName, KeyValue: what xmlsec1 writes for such a
+// template) counts as none, as in XMLDSig, where KeyInfo is only a hint:
+// the signature must then be the one registered certificate's. goxmldsig
+// refused it ("missing X509Certificate") though the same package without
+// KeyInfo verified.
 func (c *validation) verifyCertificate(sig *types.Signature) (*x509.Certificate, error) {
 	var untrusted *x509.Certificate
-	if sig.KeyInfo != nil {
+	if sig.KeyInfo != nil && len(sig.KeyInfo.X509Data.X509Certificates) > 0 {
 		certs := sig.KeyInfo.X509Data.X509Certificates
-		if len(certs) == 0 || certs[0].Data == "" {
+		if certs[0].Data == "" {
 			return nil, errors.New("missing X509Certificate within KeyInfo")
 		}
 		der, err := base64.StdEncoding.DecodeString(whiteSpace.ReplaceAllString(certs[0].Data, ""))

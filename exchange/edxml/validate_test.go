@@ -482,3 +482,45 @@ func signedOutsideRoot(t *testing.T, k testKey, before, after []byte) []byte {
 	}
 	return out
 }
+
+// TestVerifyKeyInfoWithoutCertificate: a KeyInfo that names the key
+// without a certificate (what xmlsec1 writes for an X509IssuerSerial,
+// X509SubjectName, KeyName or KeyValue template) is a hint only: the
+// package verifies when the registered certificate's key signed it, as
+// without KeyInfo, and is refused when another key did or when it was
+// changed after signing. goxmldsig refused every such package.
+func TestVerifyKeyInfoWithoutCertificate(t *testing.T) {
+	rk, other, ek := testKeys(t)
+	keyInfos := map[string]string{
+		"IssuerSerial": `<KeyInfo><X509Data><X509IssuerSerial><X509IssuerName>CN=x</X509IssuerName><X509SerialNumber>1</X509SerialNumber></X509IssuerSerial></X509Data></KeyInfo>`,
+		"SubjectName":  `<KeyInfo><X509Data><X509SubjectName>CN=000.00.12.H13 agency</X509SubjectName></X509Data></KeyInfo>`,
+		"EmptyX509":    `<KeyInfo><X509Data/></KeyInfo>`,
+		"KeyName":      `<KeyInfo><KeyName>agency</KeyName></KeyInfo>`,
+		"KeyValue":     `<KeyInfo><KeyValue><RSAKeyValue><Modulus>AQAB</Modulus><Exponent>AQAB</Exponent></RSAKeyValue></KeyValue></KeyInfo>`,
+	}
+	keyInfo := regexp.MustCompile(`(?s)<KeyInfo>.*</KeyInfo>`)
+	for _, k := range []struct {
+		name   string
+		signer testKey
+		target error // nil: accepted
+	}{{"Registered", rk, nil}, {"RegisteredECDSA", ek, nil}, {"OtherKey", other, ErrBadSignature}} {
+		signed := signedSample(t, k.signer)
+		registered := rk.cert
+		if k.signer.cert == ek.cert {
+			registered = ek.cert
+		}
+		for name, ki := range keyInfos {
+			t.Run(k.name+"/"+name, func(t *testing.T) {
+				data := keyInfo.ReplaceAll(signed, []byte(ki))
+				err := Verify(data, []*x509.Certificate{registered})
+				if k.target == nil && err != nil {
+					t.Fatalf("Verify: %v", err)
+				}
+				if k.target != nil {
+					assertVerifyErr(t, err, k.target, "")
+				}
+				assertVerifyErr(t, Verify(replaceOnce("V/v triển khai", "V/v tạm dừng")(data), []*x509.Certificate{registered}), ErrBadSignature, "")
+			})
+		}
+	}
+}
