@@ -195,3 +195,36 @@ func TestAttachmentLimitCountsManifestOnly(t *testing.T) {
 		})
 	}
 }
+
+// TestParseOtherEncodings: a package in another encoding than UTF-8 is
+// refused with a message that says so, from Parse and from Open (what
+// the receiver calls), in the message the peer is answered with
+// (workflow.ErrorMessage): a declared encoding was answered "edxml:
+// malformed XML" only, UTF-16 as junk before the declaration.
+func TestParseOtherEncodings(t *testing.T) {
+	b, err := Build(sampleDocument())
+	if err != nil {
+		t.Fatal(err)
+	}
+	latin1 := bytes.Replace(b, []byte(`encoding="UTF-8"`), []byte(`encoding="ISO-8859-1"`), 1)
+	utf16 := []byte("\xff\xfe<\x00?\x00x\x00m\x00l\x00 \x00v\x00")
+	for _, tt := range []struct {
+		name string
+		data []byte
+		want string
+	}{
+		{"Latin1Declared", latin1, `encoding "ISO-8859-1" declared`},
+		{"UTF16", utf16, "UTF-16"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, perr := Parse(bytes.NewReader(tt.data), Limits{})
+			_, oerr := Open(tt.data, Limits{})
+			for _, err := range []error{perr, oerr} {
+				assertInvalid(t, err)
+				if msg := workflow.ErrorMessage(err); !strings.Contains(msg, tt.want) || !strings.Contains(msg, "packages are UTF-8") {
+					t.Errorf("message %q, want %q and %q", msg, tt.want, "packages are UTF-8")
+				}
+			}
+		})
+	}
+}

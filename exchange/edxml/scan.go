@@ -71,7 +71,9 @@ func (sc *scanner) run() error {
 				// The line as received also in the decoder's own error.
 				return workflow.Wrap(workflow.EINVALID, &xml.SyntaxError{Msg: se.Msg, Line: line}, "edxml: malformed XML at line %d: %s", line, se.Msg)
 			}
-			return workflow.Wrap(workflow.EINVALID, err, "edxml: malformed XML")
+			// Not a syntax error: a declared encoding other than UTF-8 (the
+			// decoder has no CharsetReader), which the message must name.
+			return workflow.Wrap(workflow.EINVALID, err, "edxml: malformed XML: %v (packages are UTF-8)", err)
 		}
 		if err := sc.token(tok, offset); err != nil {
 			return err
@@ -109,6 +111,9 @@ func openPackage(r io.Reader) (*bufio.Reader, error) {
 func checkOpening(first []byte) error {
 	if len(first) == 0 {
 		return workflow.Errorf(workflow.EINVALID, "edxml: empty package")
+	}
+	if bytes.HasPrefix(first, []byte("\xff\xfe")) || bytes.HasPrefix(first, []byte("\xfe\xff")) {
+		return workflow.Errorf(workflow.EINVALID, "edxml: the package is UTF-16 (byte order mark %q); packages are UTF-8", first[:2])
 	}
 	// The first thing that is not white space must be markup. (White space
 	// before an XML declaration is refused below, by the declaration's offset.)
