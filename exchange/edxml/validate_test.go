@@ -524,3 +524,45 @@ func TestVerifyKeyInfoWithoutCertificate(t *testing.T) {
 		}
 	}
 }
+
+// TestVerifyCommentSplitsNoIdentity: a signature over the package without
+// its comments lets anyone add a comment to a signed package. Added inside
+// the text of the sender's OrganId, the DocumentId or the first recipient
+// (the SAML comment-truncation attack: a reader that kept only the text
+// before the comment would see another identity than the one signed),
+// the package still verifies, and Parse reads each value whole, as it was
+// signed.
+func TestVerifyCommentSplitsNoIdentity(t *testing.T) {
+	_, _, ek := testKeys(t)
+	signed := signedReference(t, ek, dsig.MakeC14N10ExclusiveCanonicalizerWithPrefixList(""), false)
+	trusted := []*x509.Certificate{ek.cert}
+	want := sampleDocument()
+	orig, err := ParseBytes(signed, Limits{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct{ name, from, to string }{
+		{"sender", "<edXML:OrganId>000.00.12.H13<", "<edXML:OrganId>000.00<!-- -->.12.H13<"},
+		{"document id", ">000.00.12.H13,2026/03/02,125/STTTT-VP<", ">000.00.12.H13<!---->,2026/03/02,125/STTTT-VP<"},
+		{"recipient", "<edXML:OrganId>000.00.00.H41<", "<edXML:OrganId>000.00.00<!---->.H41<"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			data := replaceOnce(c.from, c.to)(signed)
+			if bytes.Equal(data, signed) {
+				t.Fatalf("%q not in the package", c.from)
+			}
+			if err := Verify(data, trusted); err != nil {
+				t.Fatalf("Verify: %v", err)
+			}
+			m, err := ParseBytes(data, Limits{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := m.Document
+			if d.From.ID != want.From.ID || d.DocumentID != orig.Document.DocumentID || d.To[0].ID != want.To[0].ID {
+				t.Errorf("parsed sender %q, document %q, recipient %q; signed %q, %q, %q",
+					d.From.ID, d.DocumentID, d.To[0].ID, want.From.ID, orig.Document.DocumentID, want.To[0].ID)
+			}
+		})
+	}
+}
