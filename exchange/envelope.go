@@ -194,7 +194,7 @@ func ReceiveInput(doc *edxml.Document) workflow.ReceiveInput {
 	}
 	if main < 0 {
 		for i, a := range doc.Attachments {
-			if a.ContentType == "application/pdf" || strings.HasSuffix(strings.ToLower(a.Name), ".pdf") {
+			if isPDFType(a.ContentType) || strings.HasSuffix(strings.ToLower(a.Name), ".pdf") {
 				main = i
 				break
 			}
@@ -222,4 +222,11 @@ func ReceiveInput(doc *edxml.Document) workflow.ReceiveInput {
 		in.Updates = doc.Business.DocumentID
 	}
 	return in
+}
+
+// isPDFType says whether a MIME type is PDF's, as producers write it:
+// any case, with parameters ("Application/PDF; name=qd.pdf").
+func isPDFType(ct string) bool {
+	t, _, _ := strings.Cut(ct, ";")
+	return strings.EqualFold(strings.TrimSpace(t), "application/pdf")
 }

@@ -309,6 +309,9 @@ func (r *Receiver) handleEdXML(w http.ResponseWriter, req *http.Request, peers [
 		}
 		return r.revokeRequested(ctx, peer, doc)
 	}
+	if len(doc.Attachments) == 0 {
+		return nil, workflow.Errorf(workflow.EINVALID, "the package has no attachment: a document is sent with its file (the signed PDF) as an attachment")
+	}
 	in := ReceiveInput(doc)
 	in.EnvelopeError = envErr
 	d, created, err := r.Docs.Receive(ctx, in)

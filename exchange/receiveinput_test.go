@@ -1,0 +1,44 @@
+package exchange
+
+import (
+	"testing"
+
+	"github.com/vanthu/vanthu/exchange/edxml"
+)
+
+// TestReceiveInputMainFile: the received document's file is the attachment
+// described "main", else the first PDF, by its MIME type as producers
+// write it (any case, with parameters: before, only the exact
+// "application/pdf" counted, and a package whose PDF came second after a
+// Word file got the Word file as its document) or its name, else the first
+// attachment.
+func TestReceiveInputMainFile(t *testing.T) {
+	doc := func(atts ...edxml.Attachment) *edxml.Document {
+		return &edxml.Document{Number: "1", Notation: "QĐ-UBND", Attachments: atts}
+	}
+	docx := edxml.Attachment{Name: "du-thao.docx", ContentType: "application/vnd.openxmlformats-officedocument.wordprocessingml.document", Data: []byte("docx")}
+	for _, c := range []struct {
+		name string
+		doc  *edxml.Document
+		want string
+	}{
+		{"exact type", doc(docx, edxml.Attachment{Name: "qd", ContentType: "application/pdf", Data: []byte("pdf")}), "qd"},
+		{"type in capitals with a parameter", doc(docx, edxml.Attachment{Name: "qd", ContentType: "Application/PDF; name=qd.pdf", Data: []byte("pdf")}), "qd"},
+		{"by name", doc(docx, edxml.Attachment{Name: "QD.PDF", ContentType: "application/octet-stream", Data: []byte("pdf")}), "QD.PDF"},
+		{"described main", doc(edxml.Attachment{Name: "a.pdf", ContentType: "application/pdf", Data: []byte("a")}, edxml.Attachment{Name: "b.pdf", ContentType: "application/pdf", Description: "main", Data: []byte("b")}), "b.pdf"},
+		{"no PDF: the first", doc(docx), "du-thao.docx"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			in := ReceiveInput(c.doc)
+			if in.File == nil || in.File.Name != c.want {
+				t.Fatalf("main file %+v, want %q", in.File, c.want)
+			}
+			if in.File.Size == 0 {
+				t.Errorf("main file empty")
+			}
+			if len(in.Attachments) != len(c.doc.Attachments)-1 {
+				t.Errorf("%d other attachments, want %d", len(in.Attachments), len(c.doc.Attachments)-1)
+			}
+		})
+	}
+}
