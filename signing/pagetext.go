@@ -47,10 +47,46 @@ func (m mat) apply(x, y float64) (float64, float64) {
 // fontInfo decodes the strings of one font.
 type fontInfo struct {
 	twoByte bool
+	spaces  []codespace      // a Type0 font's embedded CMap: how long each code is (nil: 2 bytes)
+	cids    *codeMap[uint32] // and the CID of each code (nil: the code)
 	uni     *codeMap[[]rune] // from /ToUnicode
 	simple  pdf.TextEncoding // simple fonts without /ToUnicode
 	widths  codeMap[float64]
 	dw      float64 // default width (1/1000 em)
+}
+
+// advance is the width (1/1000 em) of the glyph of code: a Type0 font's
+// widths are by CID, which an embedded CMap may map codes to.
+func (f *fontInfo) advance(code uint32) float64 {
+	if f.cids == nil {
+		return f.width(code)
+	}
+	s, ok := f.cids.get(code)
+	if !ok {
+		return f.width(0) // CID 0, .notdef
+	}
+	return f.width(s.v + code - s.base)
+}
+
+// codeLen is how many bytes the code at the start of b takes: 1 in a
+// simple font, 2 in a Type0 font with a named CMap (Identity-H), and in
+// one with an embedded CMap the length of the codespace range the code
+// falls in (the shortest range's when none holds it).
+func (f *fontInfo) codeLen(b []byte) int {
+	if !f.twoByte {
+		return 1
+	}
+	if f.spaces == nil {
+		return 2
+	}
+	shortest := 4
+	for _, r := range f.spaces {
+		if r.holds(b) {
+			return r.n
+		}
+		shortest = min(shortest, r.n)
+	}
+	return shortest
 }
 
 func (f *fontInfo) width(code uint32) float64 {
@@ -91,6 +127,9 @@ func loadFont(v pdf.Value) *fontInfo {
 	}
 	if sub == "Type0" {
 		f.twoByte = true
+		if enc := v.Key("Encoding"); enc.Kind() == pdf.Stream {
+			f.spaces, f.cids = embeddedCMap(enc.Data())
+		}
 		d := v.Key("DescendantFonts").Index(0)
 		if dw := d.Key("DW"); dw.Kind() == pdf.Integer || dw.Kind() == pdf.Real {
 			f.dw = dw.Float64()
@@ -524,20 +563,21 @@ func (c *contentWalk) show(raw []byte) {
 	if f == nil {
 		f = &fontInfo{dw: 500}
 	}
-	step := 1
-	if f.twoByte {
-		step = 2
-	}
-	for i := 0; i+step <= len(raw); i += step {
-		code := uint32(raw[i])
-		if step == 2 {
-			code = code<<8 | uint32(raw[i+1])
+	for i := 0; i < len(raw); {
+		n := f.codeLen(raw[i:])
+		if i+n > len(raw) {
+			break
 		}
+		var code uint32
+		for _, b := range raw[i : i+n] {
+			code = code<<8 | uint32(b)
+		}
+		i += n
 		trm := mat{st.size * st.th, 0, 0, st.size, 0, st.trise}.mul(c.tm).mul(st.ctm)
 		x0, y0 := trm.apply(0, 0)
-		w0 := f.width(code) / 1000
+		w0 := f.advance(code) / 1000
 		tx := w0*st.size + st.tc
-		if step == 1 && code == ' ' {
+		if n == 1 && code == ' ' { // word spacing: the single-byte code 32
 			tx += st.tw
 		}
 		tx *= st.th
