@@ -345,7 +345,7 @@ func findDate(ss []*textSpan, ph float64) (workflow.Box, []float64, bool) {
 		if digits(sp.text[m[4]:m[5]]) {
 			blanks[1] = 0
 		}
-		if m[8] >= 0 {
+		if m[8] >= 0 || strings.TrimSpace(sp.text[m[1]:]) == "" && yearBelow(ss, sp) {
 			blanks[2] = 0
 		}
 		if blanks[0] == 0 && blanks[1] == 0 && blanks[2] == 0 && !dateLineStart(sp.text, m[0]) {
@@ -357,6 +357,23 @@ func findDate(ss []*textSpan, ph float64) (workflow.Box, []float64, bool) {
 		return workflow.Box{Page: 1, X: round2(x0), Y: round2(sp.y - 0.3*s), W: round2(right - x0), H: round2(1.35 * s)}, blanks, true
 	}
 	return workflow.Box{}, nil, false
+}
+
+// yearBelow says whether the line right below the date line sp, within
+// its column, is a year alone: a date line too wide for its cell (a wider
+// font in a word processor's header table) wraps "2026" there, and that
+// year is filled, not a blank after "năm".
+func yearBelow(ss []*textSpan, sp *textSpan) bool {
+	for _, u := range ss {
+		dy := sp.y - u.y
+		if dy <= 0.5*sp.s || dy > 1.6*sp.s || u.x1 <= sp.x0 || u.x0 >= sp.x1 {
+			continue
+		}
+		if y := strings.TrimSpace(u.text); len(y) == 4 && strings.IndexFunc(y, func(r rune) bool { return r < '0' || r > '9' }) < 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // dateLineStart says whether "ngày" at offset at of a line's text starts

@@ -535,3 +535,36 @@ func TestFindDateNotACitation(t *testing.T) {
 		})
 	}
 }
+
+// TestFindDateYearWrapped: a date line too wide for its cell (a wider
+// font, DejaVu Serif at 14 points in LibreOffice's header table) wraps
+// its year to the next line, under the rest. That year is filled: before,
+// the year blank was taken as empty and the issued document read "năm
+// 2026 2026", the stamped year past the column's edge. Only a year right
+// below, within the date line's column, counts.
+func TestFindDateYearWrapped(t *testing.T) {
+	const ph = 842
+	date := glyphLine("Bình Thủy, ngày   tháng   năm", 264, 725, 14) // x 264..467
+	for _, c := range []struct {
+		name       string
+		gs         []glyph
+		yearFilled bool
+	}{
+		{"year wrapped below", slices.Concat(date, glyphLine("2026", 385, 708.8, 14)), true},
+		{"year on the line", glyphLine("Bình Thủy, ngày   tháng   năm 2026", 264, 725, 14), true},
+		{"no year at all", slices.Concat(date, glyphLine("QUYẾT ĐỊNH", 300, 676, 14)), false},
+		{"digits two lines below", slices.Concat(date, glyphLine("2026", 385, 690, 14)), false},
+		{"digits in the other column", slices.Concat(date, glyphLine("2026", 100, 708.8, 14)), false},
+		{"a longer number below", slices.Concat(date, glyphLine("20262", 385, 708.8, 14)), false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, blanks, ok := findDate(spans(c.gs), ph)
+			if !ok {
+				t.Fatal("no date line")
+			}
+			if got := blanks[2] == 0; got != c.yearFilled {
+				t.Fatalf("blanks %v: year filled %v, want %v", blanks, got, c.yearFilled)
+			}
+		})
+	}
+}
