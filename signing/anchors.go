@@ -186,7 +186,7 @@ var (
 // Detection is what DetectLayout found, and why parts were not found.
 type Detection struct {
 	Layout workflow.Layout
-	Notes  []string // one per anchor that fell back to the default
+	Notes  []string // one per anchor that fell back to the default, or found with a blank too narrow
 }
 
 // DetectLayout looks for the anchors of the Decree 30 template in the
@@ -226,9 +226,12 @@ func DetectLayout(in []byte) (det Detection, err error) {
 		} else {
 			det.Notes = append(det.Notes, `no "Số: …/…" line in the upper part of page 1: the number goes to the default position`)
 		}
-		if b, blanks, ok := findDate(first, ph); ok {
+		if b, blanks, note, ok := findDate(first, ph); ok {
 			det.Layout.Date = &b
 			det.Layout.DateBlanks = blanks
+			if note != "" {
+				det.Notes = append(det.Notes, note)
+			}
 		} else {
 			det.Notes = append(det.Notes, `no "ngày … tháng … năm" line in the upper part of page 1: the date goes to the default position`)
 		}
@@ -317,7 +320,7 @@ func findNumber(ss []*textSpan, ph float64) (workflow.Box, bool) {
 // findDate finds "ngày … tháng … năm …" in the upper 45% of page 1 and
 // returns the line's box and the centres of the day, month and year blanks
 // (relative to the box; 0 = filled in the draft already).
-func findDate(ss []*textSpan, ph float64) (workflow.Box, []float64, bool) {
+func findDate(ss []*textSpan, ph float64) (workflow.Box, []float64, string, bool) {
 	for _, sp := range ss {
 		if sp.y < ph*0.55 {
 			continue
@@ -351,12 +354,28 @@ func findDate(ss []*textSpan, ph float64) (workflow.Box, []float64, bool) {
 		if blanks[0] == 0 && blanks[1] == 0 && blanks[2] == 0 && !dateLineStart(sp.text, m[0]) {
 			continue // a citation in the text, not the date line
 		}
+		note := narrowBlank(s, [2]float64{dayR - dayL, monR - monL}, blanks)
 		for i := range blanks {
 			blanks[i] = round2(blanks[i])
 		}
-		return workflow.Box{Page: 1, X: round2(x0), Y: round2(sp.y - 0.3*s), W: round2(right - x0), H: round2(1.35 * s)}, blanks, true
+		return workflow.Box{Page: 1, X: round2(x0), Y: round2(sp.y - 0.3*s), W: round2(right - x0), H: round2(1.35 * s)}, blanks, note, true
 	}
-	return workflow.Box{}, nil, false
+	return workflow.Box{}, nil, "", false
+}
+
+// narrowBlank is a note when the day or month blank left in the draft is
+// narrower than one font size, less than the two digits stamped into it:
+// a tab that stops at a tab stop just after "tháng" leaves 3 to 6 points,
+// and the digits are stamped over the words on either side. The draft is
+// what has to change (spaces or a wider tab); the handler learns it at
+// upload rather than from the issued document.
+func narrowBlank(s float64, widths [2]float64, blanks []float64) string {
+	for i, part := range []string{"day", "month"} {
+		if blanks[i] != 0 && widths[i] < s {
+			return fmt.Sprintf("the %s blank of the date line is %.1f pt wide, narrower than the two digits written into it (about %.0f pt): they will overlap the words beside it; widen the blank in the draft (spaces rather than a tab) and upload it again", part, widths[i], s)
+		}
+	}
+	return ""
 }
 
 // yearBelow says whether the line right below the date line sp, within

@@ -525,7 +525,7 @@ func TestFindDateNotACitation(t *testing.T) {
 		{"date line filled in already", slices.Concat(glyphLine("Bình Thủy, ngày 25 tháng 11 năm 2026", 280, 731, 14), citation), true, 731},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			b, _, ok := findDate(spans(c.gs), ph)
+			b, _, _, ok := findDate(spans(c.gs), ph)
 			if ok != c.found {
 				t.Fatalf("found %v (%+v), want %v", ok, b, c.found)
 			}
@@ -558,12 +558,48 @@ func TestFindDateYearWrapped(t *testing.T) {
 		{"a longer number below", slices.Concat(date, glyphLine("20262", 385, 708.8, 14)), false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			_, blanks, ok := findDate(spans(c.gs), ph)
+			_, blanks, _, ok := findDate(spans(c.gs), ph)
 			if !ok {
 				t.Fatal("no date line")
 			}
 			if got := blanks[2] == 0; got != c.yearFilled {
 				t.Fatalf("blanks %v: year filled %v, want %v", blanks, got, c.yearFilled)
+			}
+		})
+	}
+}
+
+// TestFindDateNarrowBlank: a day or month blank narrower than one font
+// size (a tab that stopped 3.5 pt after "tháng", as LibreOffice set
+// "ngày<tab>tháng<tab>năm" in a centred header cell) gets a note at
+// upload: the two digits stamped there cover the words beside it. Wide
+// blanks and filled ones get none.
+func TestFindDateNarrowBlank(t *testing.T) {
+	const ph = 842
+	tab := func(left, right string, gap float64) []glyph {
+		l := glyphLine(left, 280, 731, 14)
+		last := l[len(l)-1]
+		return slices.Concat(l, glyphLine(right, last.x+last.w+gap, 731, 14))
+	}
+	for _, c := range []struct {
+		name string
+		gs   []glyph
+		note string // a word the note has; "" none
+	}{
+		{"wide blanks", glyphLine("Bình Thủy, ngày   tháng   năm 2026", 280, 731, 14), ""},
+		{"month one space", glyphLine("Bình Thủy, ngày   tháng năm 2026", 280, 731, 14), "month"},
+		{"day one space, month filled", glyphLine("Bình Thủy, ngày tháng 12 năm 2026", 280, 731, 14), "day"},
+		{"all filled", glyphLine("Bình Thủy, ngày 05 tháng 12 năm 2026", 280, 731, 14), ""},
+		{"month a 3.5 pt tab", tab("Bình Thủy, ngày   tháng", "năm 2026", 3.5), "month"},
+		{"month a 20 pt tab", tab("Bình Thủy, ngày   tháng", "năm 2026", 20), ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			_, _, note, ok := findDate(spans(c.gs), ph)
+			if !ok {
+				t.Fatal("no date line")
+			}
+			if (note == "") != (c.note == "") || !strings.Contains(note, c.note) {
+				t.Fatalf("note %q, want one about %q", note, c.note)
 			}
 		})
 	}
