@@ -102,6 +102,31 @@ func TestExchangeForgedDocumentIDs(t *testing.T) {
 		}
 	})
 
+	t.Run("a package without attachment says so", func(t *testing.T) {
+		// Before: 400 with the upload API's "the document file (part
+		// \"file\") is required", which means nothing to a peer.
+		before := len(B.incoming(t))
+		d := edxml.Document{From: edxml.Organization{ID: C.orgID, Name: C.orgName}, To: []edxml.Organization{{ID: B.orgID, Name: B.orgName}},
+			Number: "99", Notation: "CV-UBND", PromulgationDate: workflow.VietnamDate(time.Now()), TypeCode: "1", TypeDetail: "CV", TypeName: "Công văn",
+			Subject: "Công văn không kèm tệp"}
+		raw, err := edxml.Build(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		signed, err := edxml.Sign(raw, cKey.Signer, cKey.Chain)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ack, err := post(signed)
+		var pe *exchange.PeerError
+		if !errors.As(err, &pe) || pe.Status != http.StatusBadRequest || !strings.Contains(pe.Message, "no attachment") {
+			t.Fatalf("ack %+v, err %v; want 400 saying the package has no attachment", ack, err)
+		}
+		if n := len(B.incoming(t)); n != before {
+			t.Fatalf("B stored it: %d -> %d", before, n)
+		}
+	})
+
 	t.Run("C takes A's DocumentId", func(t *testing.T) {
 		before := len(B.incoming(t))
 		refused(t, "forged DocumentId", forge(t, aID, "Văn bản giả mạo số hiệu", edxml.Business{}))
