@@ -260,7 +260,7 @@ func DetectLayout(in []byte) (det Detection, err error) {
 // fromHeader returns in from its "%PDF-" header on: the junk before it
 // that intake accepts (within headerWindow) and signing cuts is not read.
 func fromHeader(in []byte) []byte {
-	if off := bytes.Index(in[:min(len(in), headerWindow)], []byte("%PDF-")); off > 0 {
+	if off := headerOffset(in); off > 0 {
 		return in[off:]
 	}
 	return in

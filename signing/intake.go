@@ -47,6 +47,12 @@ type Info struct {
 // 1024 bytes that readers conventionally tolerate).
 const headerWindow = 1024
 
+// headerOffset is where b's "%PDF-" header starts within headerWindow, or
+// -1 when it has none there.
+func headerOffset(b []byte) int {
+	return bytes.Index(b[:min(len(b), headerWindow)], []byte("%PDF-"))
+}
+
 // maxFieldDepth bounds the walk of the field tree (guards against cycles).
 const maxFieldDepth = 32
 
@@ -126,7 +132,7 @@ func inspectParsed(all []byte, keep bool) (info Info, rd *pdf.Reader, err error)
 func inspectParse(all []byte, keep bool) (info Info, rd *pdf.Reader, err error) {
 	size := int64(len(all))
 	head := all[:min(size, headerWindow)]
-	off := bytes.Index(head, []byte("%PDF-"))
+	off := headerOffset(all)
 	if off < 0 {
 		return Info{}, nil, workflow.Errorf(workflow.EUNSUPPORTEDMEDIA, "not a PDF file (no %%PDF- header)")
 	}

@@ -63,22 +63,29 @@ func TestExchangeForgedDocumentIDs(t *testing.T) {
 	client, cKey := peerClient(t, C)
 	bAgency := B.agency(t)
 	n := 100
-	forge := func(t *testing.T, docIDOverride, subject string, b edxml.Business) []byte {
-		t.Helper()
+	// document is a package from C to B with its PDF; signed, C signs it.
+	document := func(docIDOverride, subject string, b edxml.Business) edxml.Document {
 		n++
-		d := edxml.Document{From: edxml.Organization{ID: C.orgID, Name: C.orgName}, To: []edxml.Organization{{ID: B.orgID, Name: B.orgName}},
+		return edxml.Document{From: edxml.Organization{ID: C.orgID, Name: C.orgName}, To: []edxml.Organization{{ID: B.orgID, Name: B.orgName}},
 			Number: fmt.Sprint(n), Notation: "QĐ-UBND", PromulgationDate: workflow.VietnamDate(time.Now()), TypeCode: "1", TypeDetail: "QĐ", TypeName: "Quyết định",
 			Subject: subject, Business: b, DocumentID: docIDOverride,
 			Attachments: []edxml.Attachment{{Name: "vb.pdf", ContentType: "application/pdf", Description: "main", Data: testpdf.Make(1, subject)}}}
+	}
+	signed := func(t *testing.T, d edxml.Document) []byte {
+		t.Helper()
 		raw, err := edxml.Build(d)
 		if err != nil {
 			t.Fatal(err)
 		}
-		signed, err := edxml.Sign(raw, cKey.Signer, cKey.Chain)
+		b, err := edxml.Sign(raw, cKey.Signer, cKey.Chain)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return signed
+		return b
+	}
+	forge := func(t *testing.T, docIDOverride, subject string, b edxml.Business) []byte {
+		t.Helper()
+		return signed(t, document(docIDOverride, subject, b))
 	}
 	post := func(body []byte) (*exchange.Ack, error) {
 		ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -106,18 +113,9 @@ func TestExchangeForgedDocumentIDs(t *testing.T) {
 		// Before: 400 with the upload API's "the document file (part
 		// \"file\") is required", which means nothing to a peer.
 		before := len(B.incoming(t))
-		d := edxml.Document{From: edxml.Organization{ID: C.orgID, Name: C.orgName}, To: []edxml.Organization{{ID: B.orgID, Name: B.orgName}},
-			Number: "99", Notation: "CV-UBND", PromulgationDate: workflow.VietnamDate(time.Now()), TypeCode: "1", TypeDetail: "CV", TypeName: "Công văn",
-			Subject: "Công văn không kèm tệp"}
-		raw, err := edxml.Build(d)
-		if err != nil {
-			t.Fatal(err)
-		}
-		signed, err := edxml.Sign(raw, cKey.Signer, cKey.Chain)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ack, err := post(signed)
+		d := document("", "Công văn không kèm tệp", edxml.Business{})
+		d.Attachments = nil
+		ack, err := post(signed(t, d))
 		var pe *exchange.PeerError
 		if !errors.As(err, &pe) || pe.Status != http.StatusBadRequest || !strings.Contains(pe.Message, "no attachment") {
 			t.Fatalf("ack %+v, err %v; want 400 saying the package has no attachment", ack, err)
