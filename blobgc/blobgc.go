@@ -423,14 +423,20 @@ func (c *Collector) candidates(ctx context.Context, refs map[string]bool, claims
 	return out, nil
 }
 
-// oldTombstones are the tombstones older than cutoff (written before the
-// grace period) of blobs neither listed nor referenced: purged with the
-// tombstones of blobs back in place. An upload that stored such a blob
-// before it went is older than twice the grace period; if it commits
-// after, it refers to a missing blob, as any upload older than the grace
-// period would without the claims.
+// oldTombstones are the tombstones older than the grace period and
+// StaleDeleting more (before cutoff less StaleDeleting) of blobs neither
+// listed nor referenced: purged with the tombstones of blobs back in
+// place. The tombstone is what fails the commit of an upload that stored
+// the blob before it went; purged sooner, an upload still in flight
+// commits a reference to the missing blob. With the grace period alone,
+// a short one (an operator's minutes, a test's nanosecond) let that
+// happen to an upload a few milliseconds slow (TestIntegrationConcurrentReuse
+// failed about once in 200 runs so: blob gone, no tombstone, referenced);
+// an upload older than that still would, as any upload older than the
+// grace period would without the claims.
 func (c *Collector) oldTombstones(claims map[string]claim, refs, listed map[string]bool, cutoff time.Time) []string {
 	var out []string
+	cutoff = cutoff.Add(-StaleDeleting)
 	for sum, cl := range claims {
 		if cl.state == ClaimDeleted && cl.since.Before(cutoff) && !listed[sum] && !refs[sum] {
 			out = append(out, sum)
