@@ -470,6 +470,31 @@ func TestIntegrationOldTombstonesPurged(t *testing.T) {
 	})
 }
 
+// With a short grace period (a minute) a tombstone older than it but not
+// by StaleDeleting stays: an upload that stored the blob before it went
+// may still be committing, and the tombstone is what fails that commit.
+// One older than both goes. (Before, both went, and such an upload
+// committed a reference to its deleted blob.)
+func TestIntegrationShortGraceKeepsRecentTombstones(t *testing.T) {
+	eachStore(t, func(t *testing.T, st store, s workflow.Blobs, r *refs) {
+		ctx := context.Background()
+		recent, old := strings.Repeat("d", 64), strings.Repeat("e", 64)
+		r.claims[recent] = fakeClaim{blobgc.ClaimDeleted, "t1", time.Now().Add(-2 * time.Minute)}
+		r.claims[old] = fakeClaim{blobgc.ClaimDeleted, "t2", time.Now().Add(-time.Minute - blobgc.StaleDeleting - time.Minute)}
+		c := &blobgc.Collector{Blobs: s, Refs: r, Claims: r}
+		rep, err := c.Run(ctx, blobgc.Options{OlderThan: time.Minute})
+		if err != nil || rep.Tombstones != 1 {
+			t.Fatalf("run: %+v %v", rep, err)
+		}
+		if _, ok := r.claims[recent]; !ok {
+			t.Errorf("the tombstone of 2 minutes went with a grace of 1")
+		}
+		if _, ok := r.claims[old]; ok {
+			t.Errorf("the tombstone older than grace + StaleDeleting stayed")
+		}
+	})
+}
+
 // A run with a grace period shorter than another run takes (here a
 // nanosecond) does not take over that live run's claim while it deletes:
 // claims are taken over only once older than StaleDeleting as well. (It
