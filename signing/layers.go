@@ -9,6 +9,7 @@ import (
 	"hash"
 	"image"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -799,31 +800,82 @@ func normalized(in []byte, info Info, rdr *pdf.Reader) (docParts, bool, error) {
 	if info.HasAcroForm {
 		return nil, false, workflow.Errorf(workflow.EUNPROCESSABLE, "PDF contains fillable form fields, which signing would lose; flatten the form (print to PDF) and upload again")
 	}
+	// problem is what the engine would write back damaged; repair says an
+	// update of our own is to put it right (repair.go).
+	var problem error
+	repair := false
 	if info.Signatures == 0 {
 		if err := checkXref(rdr); err != nil {
 			return nil, false, err
 		}
-		if err := checkCatalogRewritable(rdr); err != nil {
-			return nil, false, err
+		if problem = checkCatalogRewritable(rdr); problem == nil {
+			problem = checkPagesRewritable(rdr)
 		}
-		if err := checkPagesRewritable(rdr); err != nil {
-			return nil, false, err
-		}
+		repair = problem != nil || sizeAboveHighest(rdr)
 	}
+	doc, changed, err := cutAndRaised(in, info)
+	if err != nil || !repair {
+		return doc, changed, err
+	}
+	doc, err = repaired(doc, problem)
+	return doc, true, err
+}
+
+// cutAndRaised is in without what comes before its header and with its
+// header raised to 1.5 when it is lower, and whether either changed it.
+func cutAndRaised(in []byte, info Info) (docParts, bool, error) {
 	if info.HeaderOffset > 0 {
 		if info.Signatures > 0 {
 			return nil, false, workflow.Errorf(workflow.EUNPROCESSABLE, "signed PDF has data before its header and cannot be signed again")
 		}
 		in = in[info.HeaderOffset:]
 	}
-	if info.Signatures == 0 && info.Version != "" && info.Version < "1.5" && bytes.HasPrefix(in, []byte("%PDF-1.")) && in[7] < '5' {
+	if info.Signatures == 0 && len(in) > 8 && bytes.HasPrefix(in, []byte("%PDF-1.")) && in[7] < '5' {
 		// pdfsign adds /Version /1.5 to the catalog of files whose header is
-		// below 1.5, once per signature: the second signature's catalog then
-		// has the key twice (qpdf warns). Raising the header (same length)
-		// before layer 1 avoids it.
+		// below 1.5, once per signature, beside the catalog's own /Version if
+		// it has one: the catalog then has the key twice (qpdf warns). Raising
+		// the header (same length) before layer 1 avoids it; the header alone
+		// decides, whatever the catalog says (a 1.3 header with /Version /1.5
+		// in the catalog is the case the catalog's version does not cover).
 		return docParts{in[:7], []byte("5"), in[8:]}, true, nil
 	}
 	return docParts{in}, false, nil
+}
+
+// sizeAboveHighest says whether the trailer's /Size is above the highest
+// object number the cross-reference data defines + 1.
+func sizeAboveHighest(rdr *pdf.Reader) bool {
+	return rdr.Trailer().Key("Size").Int64() > int64(highestObject(rdr))+1
+}
+
+// repaired is doc with repairForEngine's update appended, checked again;
+// when the update does not put everything right, the error is problem
+// (what the engine would write back damaged), or else what is left.
+func repaired(doc docParts, problem error) (docParts, error) {
+	rdr, err := pdf.NewReader(doc, doc.size())
+	if err != nil {
+		return nil, unparsable(err)
+	}
+	upd, err := repairForEngine(doc, rdr)
+	if err == nil {
+		out := append(slices.Clip(doc), upd)
+		if rdr, err = pdf.NewReader(out, out.size()); err != nil {
+			err = unparsable(err)
+		} else if err = checkXref(rdr); err == nil && sizeAboveHighest(rdr) {
+			err = errors.New("its /Size is still above the highest object number + 1")
+		} else if err == nil {
+			if err = checkCatalogRewritable(rdr); err == nil {
+				err = checkPagesRewritable(rdr)
+			}
+		}
+		if err == nil {
+			return out, nil
+		}
+	}
+	if problem != nil {
+		return nil, problem
+	}
+	return nil, workflow.Wrap(workflow.EUNPROCESSABLE, err, "PDF cross-reference data cannot be put right before signing; open and save it again (or print it to PDF) and upload the result")
 }
 
 func fit(w, h, bw, bh float64) (float64, float64) {
@@ -844,7 +896,9 @@ func orNow(t time.Time) time.Time {
 // checkXref refuses cross-reference data that the parser tolerates but
 // other readers report as damaged (qpdf warns), because the signed file
 // would carry the damage: an xref stream whose data does not match its /W
-// and /Index, or a trailer /Size that is not the highest object number + 1.
+// and /Index, or a trailer /Size below the highest object number + 1 (new
+// objects would take the numbers of old ones). A /Size above it, which
+// qpdf reports too, repairForEngine puts right.
 func checkXref(rdr *pdf.Reader) error {
 	damaged := func(format string, args ...any) error {
 		return workflow.Errorf(workflow.EUNPROCESSABLE,
@@ -852,13 +906,8 @@ func checkXref(rdr *pdf.Reader) error {
 	}
 	tr := rdr.Trailer()
 	size := tr.Key("Size").Int64()
-	highest := 0
-	for i, x := range rdr.Xref() {
-		if x.Ptr().GetID() != 0 {
-			highest = i
-		}
-	}
-	if size != int64(highest)+1 {
+	highest := highestObject(rdr)
+	if size < int64(highest)+1 {
 		return damaged("/Size %d, highest object number %d", size, highest)
 	}
 	if tr.Kind() != pdf.Stream {

@@ -32,6 +32,10 @@ import (
 // stack overflows (a fatal error: the signing worker dies); and the form's
 // /Fields as "N 0 R", leaving out a field that is not a reference.
 
+// normalized puts right what it can of what these checks find with an
+// update of its own (repair.go) and runs them again on the result: what
+// they still find is refused.
+
 // maxPageDepth bounds the walk of the page tree and of a page's direct
 // values (a value that refers to its own object would never end).
 const maxPageDepth = 32

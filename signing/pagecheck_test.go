@@ -1,10 +1,13 @@
 package signing
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/digitorus/pdf"
 
 	"github.com/vanthu/vanthu/internal/testpdf"
 	"github.com/vanthu/vanthu/workflow"
@@ -31,37 +34,71 @@ func catalogDraft(catalogKeys, pageKeys string, pageGen, contentGen int, extra .
 	return w.Table("/Root 1 0 R", -1)
 }
 
+// Values the engine would write back damaged: a thumbnail image, a link
+// annotation and an output intent whose strings hold parentheses and a
+// backslash.
+var (
+	repairThumb  = testpdf.Stream("/Width 1 /Height 1 /ColorSpace /DeviceGray /BitsPerComponent 8", []byte{0x80})
+	repairLink   = `<< /Type /Annot /Subtype /Link /Rect [72 750 300 775] /A << /S /URI /URI (https://example.org/\\a\(b\)) >> >>`
+	repairIntent = `<< /Type /OutputIntent /S /GTS_PDFX /Info (Adobe RGB \(1998\)) /OutputConditionIdentifier (Adobe RGB \(1998\)) >>`
+)
+
+// repairDrafts are drafts that sign only once repairForEngine has put them
+// right (and one that the header's raise puts right), for the checks of
+// independent tools (TestIntegrationTwoLayers).
+func repairDrafts() map[string][]byte {
+	return map[string][]byte{
+		"repair-page.pdf":        pageDraft("/Thumb 6 0 R /Annots [null "+repairLink+" 99 0 R] /OutputIntents ["+repairIntent+"] /PieceInfo << /A << /LastModified (D:2026\\)x) >> >>", 0, 0, repairThumb),
+		"repair-catalog.pdf":     catalogDraft("/Lang (vi\\(VN) /OutputIntents ["+repairIntent+"]", "", 0, 0),
+		"repair-size-table.pdf":  sizeAboveDraft(false),
+		"repair-size-stream.pdf": sizeAboveDraft(true),
+		// Not a repair: a 1.3 header under a catalog that says /Version
+		// /1.5 (the engine added its own /Version beside it).
+		"header-1.3-catalog-1.5.pdf": testpdf.WithVersion(catalogDraft("/Version /1.5", "", 0, 0), "1.3"),
+	}
+}
+
 // TestPagesSignedUndamaged: a page (or a catalog) that pdfsign's engine
-// would write back damaged when it signs is refused before layer 1, with a
-// message that names the page and what; every other page signs, and
-// layer 2 (which reads the page layer 1 wrote) signs after it. Before, the
-// damaged cases signed (layer 1's page lost from the page tree, /Annots
-// naming the page itself, a stream written as "<<...>>@offset") and layer
-// 2 failed or crashed the signing worker, and a catalog naming itself
-// crashed it at layer 1 (a stack overflow, which this test would die of).
+// would write back damaged when it signs is put right before layer 1 by an
+// update of our own (repair.go) where that can be done without changing
+// the document, and refused, with a message that names the page and what,
+// where it cannot; layer 2 (which reads the page layer 1 wrote) signs
+// after it, and every value of the catalog and the pages is the same after
+// both layers as before (but the /Annots entries that named nothing, the
+// thumbnail and what the signatures add). Before, the damaged cases signed
+// (layer 1's page lost from the page tree, /Annots naming the page itself,
+// a stream written as "<<...>>@offset") and layer 2 failed or crashed the
+// signing worker, and a catalog naming itself crashed it at layer 1 (a
+// stack overflow, which this test would die of).
 func TestPagesSignedUndamaged(t *testing.T) {
 	p := newTestPKI(t, "ec")
 	xmp := testpdf.Stream("/Type /Metadata /Subtype /XML", []byte("<x:xmpmeta xmlns:x=\"adobe:ns:meta/\"/>"))
-	link := "<< /Type /Annot /Subtype /Link /Rect [72 750 300 775] /A << /S /URI /URI (https://example.org) >> >>"
 	for _, c := range []struct {
 		name  string
 		pdf   []byte
 		wants string // in the refusal; "" = signs
 	}{
 		{"plain", pageDraft("", 0, 0), ""},
-		{"indirect resources and annotation", pageDraft("/Annots [6 0 R] /Group 7 0 R", 0, 0, link, "<< /S /Transparency >>"), ""},
+		{"indirect resources and annotation", pageDraft("/Annots [6 0 R] /Group 7 0 R", 0, 0, repairLink, "<< /S /Transparency >>"), ""},
 		{"page of generation 2", pageDraft("", 2, 0), "page 1 cannot be signed without damaging it (the page is object 3 of generation 2)"},
 		{"content of generation 1", pageDraft("", 0, 1), "/Contents refers to object 4 of generation 1"},
-		{"null annotation", pageDraft("/Annots [null]", 0, 0), "/Annots holds a null"},
-		{"direct annotation", pageDraft("/Annots ["+link+"]", 0, 0), "/Annots holds a dictionary"},
-		{"missing annotation", pageDraft("/Annots [99 0 R]", 0, 0), "/Annots refers to an object that does not exist"},
+		{"null annotation", pageDraft("/Annots [null 6 0 R]", 0, 0, repairLink), ""},
+		{"direct annotation", pageDraft("/Annots ["+repairLink+" "+repairLink+"]", 0, 0), ""},
+		{"direct annotations in an array object", pageDraft("/Annots 6 0 R", 0, 0, "["+repairLink+" 7 0 R]", repairLink), ""},
+		{"missing annotation", pageDraft("/Annots [99 0 R]", 0, 0), ""},
 		{"page metadata stream", pageDraft("/Metadata 6 0 R", 0, 0, xmp), "/Metadata is a stream"},
-		{"string with parentheses", pageDraft("/PieceInfo << /A << /LastModified (D:2026\\)x) >> >>", 0, 0), "/PieceInfo holds a string"},
+		{"page thumbnail", pageDraft("/Thumb 6 0 R", 0, 0, repairThumb), ""},
+		{"string with parentheses", pageDraft("/PieceInfo << /A << /LastModified (D:2026\\)x) >> /B [(a\\(b) 1] >>", 0, 0), ""},
+		{"page output intents", pageDraft("/OutputIntents ["+repairIntent+"]", 0, 0), ""},
+		{"page output intents in an object", pageDraft("/OutputIntents 6 0 R", 0, 0, "["+repairIntent+"]"), ""},
 		{"binary string", pageDraft("/ID <00ff2928>", 0, 0), "/ID is a string of bytes other than ASCII"},
 		{"action naming its page", pageDraft("/AA << /O << /S /GoTo /D [3 0 R /Fit] >> >>", 0, 0), "/AA nests too deep, or refers to its own object"},
 		{"catalog entries", catalogDraft("/Lang (vi-VN) /OpenAction [3 0 R /Fit] /PageLabels << /Nums [0 << /S /D /P (Trang ) >>] >>", "", 0, 0), ""},
 		{"catalog naming itself", catalogDraft("/ViewerPreferences << /Self 1 0 R >>", "", 0, 0), "catalog cannot be signed without damaging it (its /ViewerPreferences nests too deep"},
-		{"catalog string with parentheses", catalogDraft("/Lang (vi\\(VN)", "", 0, 0), "its /Lang holds a string"},
+		{"catalog string with parentheses", catalogDraft("/Lang (vi\\(VN)", "", 0, 0), ""},
+		{"catalog output intents", catalogDraft("/OutputIntents ["+repairIntent+"]", "", 0, 0), ""},
+		{"size above, table", sizeAboveDraft(false), ""},
+		{"size above, stream not listing itself", sizeAboveDraft(true), ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			l1, err := SignOfficer(context.Background(), c.pdf, OfficerLayer{Key: p.Officer, Name: "A", Time: at})
@@ -74,9 +111,136 @@ func TestPagesSignedUndamaged(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := SignAgency(context.Background(), l1, AgencyLayer{Key: p.Agency, AgencyName: "UBND", Notation: "1/QĐ-UBND", IssueDate: at}); err != nil {
+			l2, err := SignAgency(context.Background(), l1, AgencyLayer{Key: p.Agency, AgencyName: "UBND", Notation: "1/QĐ-UBND", IssueDate: at})
+			if err != nil {
 				t.Fatalf("layer 2: %v", err)
 			}
+			sameDocument(t, c.pdf, l2)
 		})
 	}
+}
+
+// sizeAboveDraft is pageDraft("") with a trailer /Size one above the
+// highest object number + 1: a table that says so, or (stream) the
+// cross-reference stream, object 6, that does not list itself, as pdfcpu
+// writes them.
+func sizeAboveDraft(stream bool) []byte {
+	in := pageDraft("", 0, 0)
+	var w bytes.Buffer
+	w.Write(in[:bytes.Index(in, []byte("xref\n"))])
+	offs := map[int]int{}
+	for n := 1; n <= 5; n++ {
+		offs[n] = bytes.Index(in, fmt.Appendf(nil, "\n%d 0 obj", n)) + 1
+	}
+	x := w.Len()
+	if !stream {
+		w.WriteString("xref\n0 6\n0000000000 65535 f \n")
+		for n := 1; n <= 5; n++ {
+			fmt.Fprintf(&w, "%010d 00000 n \n", offs[n])
+		}
+		fmt.Fprintf(&w, "trailer\n<< /Size 7 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", x)
+		return w.Bytes()
+	}
+	rows := []byte{0, 0, 0, 0, 0, 0xff, 0xff}
+	for n := 1; n <= 5; n++ {
+		o := offs[n]
+		rows = append(rows, 1, byte(o>>24), byte(o>>16), byte(o>>8), byte(o), 0, 0)
+	}
+	fmt.Fprintf(&w, "6 0 obj\n%s\nendobj\nstartxref\n%d\n%%%%EOF\n", testpdf.Stream("/Type /XRef /W [1 4 2] /Index [0 6] /Size 7 /Root 1 0 R", rows), x)
+	return w.Bytes()
+}
+
+// sameDocument fails unless every value of out's catalog and pages is the
+// value in's has (what signing adds and the repair leaves out aside: the
+// form, /Version, a thumbnail, /Annots entries that name no annotation;
+// the signatures' widgets after in's annotations).
+func sameDocument(t *testing.T, in, out []byte) {
+	t.Helper()
+	ri, err := pdf.NewReader(bytes.NewReader(in), int64(len(in)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ro, err := pdf.NewReader(bytes.NewReader(out), int64(len(out)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ci, co := ri.Trailer().Key("Root"), ro.Trailer().Key("Root")
+	skip := map[string]bool{"AcroForm": true, "Version": true, "Pages": true, "DSS": true, "Perms": true, "Thumb": true, "Annots": true, "Parent": true, "Kids": true, "P": true}
+	if why := differ(ci, co, skip, 0); why != "" {
+		t.Errorf("catalog: %s", why)
+	}
+	var pi, po []pdf.Value
+	eachPage(ci.Key("Pages"), func(v pdf.Value) error { pi = append(pi, v); return nil })
+	eachPage(co.Key("Pages"), func(v pdf.Value) error { po = append(po, v); return nil })
+	if len(pi) != len(po) {
+		t.Fatalf("%d pages, want %d", len(po), len(pi))
+	}
+	for n := range pi {
+		if why := differ(pi[n], po[n], skip, 0); why != "" {
+			t.Errorf("page %d: %s", n+1, why)
+		}
+		var annots []pdf.Value
+		for i := 0; i < pi[n].Key("Annots").Len(); i++ {
+			if a := pi[n].Key("Annots").Index(i); a.Kind() == pdf.Dict {
+				annots = append(annots, a)
+			}
+		}
+		if got := po[n].Key("Annots"); got.Len() < len(annots) {
+			t.Errorf("page %d: %d annotations, want %d and the widgets", n+1, got.Len(), len(annots))
+		} else {
+			for i, a := range annots {
+				if why := differ(a, got.Index(i), skip, 0); why != "" {
+					t.Errorf("page %d, annotation %d: %s", n+1, i+1, why)
+				}
+			}
+		}
+	}
+	if po[0].Key("Thumb").Kind() != pdf.Null {
+		t.Errorf("page 1 keeps a /Thumb the engine cannot have written")
+	}
+}
+
+// differ says how b differs from a ("" when it does not), but for the
+// dictionary keys in skip.
+func differ(a, b pdf.Value, skip map[string]bool, depth int) string {
+	if depth > 12 {
+		return ""
+	}
+	if a.Kind() != b.Kind() {
+		return fmt.Sprintf("%v where %v was", b, a)
+	}
+	switch a.Kind() {
+	case pdf.Dict, pdf.Stream:
+		for _, k := range a.Keys() {
+			if skip[k] {
+				continue
+			}
+			if why := differ(a.Key(k), b.Key(k), skip, depth+1); why != "" {
+				return "/" + k + ": " + why
+			}
+		}
+		for _, k := range b.Keys() {
+			if !skip[k] && a.Key(k).Kind() == pdf.Null {
+				return "/" + k + " added"
+			}
+		}
+	case pdf.Array:
+		if a.Len() != b.Len() {
+			return fmt.Sprintf("%d entries, %d were", b.Len(), a.Len())
+		}
+		for i := 0; i < a.Len(); i++ {
+			if why := differ(a.Index(i), b.Index(i), skip, depth+1); why != "" {
+				return fmt.Sprintf("[%d]: %s", i, why)
+			}
+		}
+	case pdf.String:
+		if a.RawString() != b.RawString() {
+			return fmt.Sprintf("%q where %q was", b.RawString(), a.RawString())
+		}
+	default:
+		if a.String() != b.String() {
+			return fmt.Sprintf("%v where %v was", b, a)
+		}
+	}
+	return ""
 }

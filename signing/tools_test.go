@@ -226,6 +226,12 @@ func TestIntegrationTwoLayers(t *testing.T) {
 			data []byte
 		}{f, readFile(t, "testdata/"+f)})
 	}
+	for name, data := range repairDrafts() {
+		own = append(own, struct {
+			name string
+			data []byte
+		}{name, data})
+	}
 	for _, in := range own {
 		t.Run(in.name, func(t *testing.T) { check(t, in.name, in.data) })
 	}

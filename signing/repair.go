@@ -1,0 +1,256 @@
+package signing
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/digitorus/pdf"
+)
+
+// What checkPagesRewritable and checkCatalogRewritable find is, most of
+// the time, put right before layer 1 by an incremental update of our own
+// (repairForEngine), written with pdfValue, which writes every value as
+// it is: the engine then reads the repaired objects and writes them back
+// faithfully. Nothing of the document's content changes:
+//   - a direct value of the catalog that the engine would print wrongly
+//     (a string with parentheses in /OutputIntents) moves to an object of
+//     its own, which the engine writes as a reference;
+//   - on a page, such a value keeps its place, with each of its entries
+//     that the engine would print wrongly moved to an object of its own
+//     (the engine prints a page's values one level deep);
+//   - an /Annots entry that is a direct dictionary moves to an object of
+//     its own; one that is null, or refers to no object, is left out (it
+//     names no annotation);
+//   - a page's thumbnail image (/Thumb, which viewers make again from the
+//     page when it is missing) is left out: the engine cannot write a
+//     stream in the page;
+//   - a trailer /Size above the highest object number + 1 (a writer's
+//     cross-reference stream that does not list itself) is made exact, so
+//     that the signed file's is too.
+//
+// What stays refused: a page, parent or content stream whose generation is
+// not 0 (objects other objects refer to by that generation), a key with
+// delimiters, a page string of bytes other than ASCII, any other stream in
+// the page (/Metadata), a value that refers to its own object, form fields
+// that are not references.
+
+// repairForEngine returns the incremental update to doc (read by rdr) that
+// puts its catalog and pages in the form the engine writes back faithfully,
+// or an error saying what cannot be put so.
+func repairForEngine(doc docParts, rdr *pdf.Reader) (upd []byte, err error) {
+	defer func() {
+		if p := recover(); p != nil { // pdfValue's bound: a value inside itself
+			err = fmt.Errorf("%v", p)
+		}
+	}()
+	u, err := newIncUpdate(doc, doc.size(), rdr)
+	if err != nil {
+		return nil, err
+	}
+	if rdr.XrefInformation.Type != "stream" && sizeAboveHighest(rdr) {
+		// A table lists only what it defines: define the object just below
+		// /Size, which no object holds. (A stream lists itself, the update's
+		// highest object.)
+		u.put(u.next-1, 0, "null")
+	}
+	root := rdr.Trailer().Key("Root")
+	set, err := catalogRepairs(u, root)
+	if err != nil {
+		return nil, err
+	}
+	if len(set) > 0 {
+		putDict(u, root, set)
+	}
+	err = eachPage(root.Key("Pages"), func(page pdf.Value) error {
+		set, err := pageRepairs(u, page)
+		if len(set) > 0 {
+			putDict(u, page, set)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := u.finish(); err != nil {
+		return nil, err
+	}
+	return u.buf.Bytes(), nil
+}
+
+// putDict writes dictionary object v again, with the entries of set.
+func putDict(u *incUpdate, v pdf.Value, set map[string]string) {
+	var w strings.Builder
+	p := v.GetPtr()
+	pdfDict(&w, v, p.GetID(), set)
+	u.put(p.GetID(), int(p.GetGen()), w.String())
+}
+
+// eachPage calls fn with each page of the tree under node, in order.
+func eachPage(node pdf.Value, fn func(pdf.Value) error) error {
+	var walk func(node pdf.Value, depth int) error
+	walk = func(node pdf.Value, depth int) error {
+		if depth > maxPageDepth || node.Kind() != pdf.Dict {
+			return nil
+		}
+		if node.Key("Type").Name() != "Pages" {
+			return fn(node)
+		}
+		kids := node.Key("Kids")
+		for i := 0; i < kids.Len(); i++ {
+			if err := walk(kids.Index(i), depth+1); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return walk(node, 0)
+}
+
+// catalogRepairs moves each direct value of the catalog root that the
+// engine would print wrongly to an object of u, and returns the entries to
+// set.
+func catalogRepairs(u *incUpdate, root pdf.Value) (map[string]string, error) {
+	rid := root.GetPtr().GetID()
+	set := map[string]string{}
+	for _, k := range root.Keys() {
+		if k == "Type" || k == "AcroForm" {
+			continue // the engine writes its own
+		}
+		v := root.Key(k)
+		if pdfName(k) != "/"+k {
+			return nil, fmt.Errorf("the catalog's key %s has delimiters", pdfName(k))
+		}
+		if printedProblem(v, rid, 1) != "" {
+			set[k] = moved(u, v, rid)
+		}
+	}
+	return set, nil
+}
+
+// moved writes v, a direct value of object container, as an object of u
+// and returns the reference to it.
+func moved(u *incUpdate, v pdf.Value, container uint32) string {
+	var w strings.Builder
+	pdfValue(&w, v, container)
+	return fmt.Sprintf("%d 0 R", u.add(w.String()))
+}
+
+// pageRepairs returns the entries to set on page so that the engine
+// writes it back faithfully, having written what moves to objects of u;
+// nil when the page needs none.
+func pageRepairs(u *incUpdate, page pdf.Value) (map[string]string, error) {
+	pp := page.GetPtr()
+	if pageRewriteProblem(page) == "" {
+		return nil, nil
+	}
+	if pp.GetGen() != 0 {
+		return nil, fmt.Errorf("the page is object %d of generation %d", pp.GetID(), pp.GetGen())
+	}
+	set := map[string]string{}
+	for _, k := range page.Keys() {
+		v := page.Key(k)
+		switch {
+		case k == "Parent" || k == "Contents":
+			continue // a problem here stays: the check says what
+		case k == "Annots":
+			if refList(k, v, pp.GetID()) != "" {
+				s, err := annotsRepaired(u, v, pp.GetID())
+				if err != nil {
+					return nil, err
+				}
+				set[k] = s
+			}
+		case k == "Thumb" && v.Kind() == pdf.Stream:
+			set[k] = "" // left out
+		case v.Kind() == pdf.String || v.Kind() == pdf.Stream || pdfName(k) != "/"+k:
+			continue // a problem here stays
+		default:
+			if printedProblem(v, v.GetPtr().GetID(), 0) != "" {
+				s, err := shallow(u, v)
+				if err != nil {
+					return nil, fmt.Errorf("its %s %w", pdfName(k), err)
+				}
+				set[k] = s
+			}
+		}
+	}
+	return set, nil
+}
+
+// annotsRepaired writes a page's /Annots (v) as references only: a direct
+// dictionary moved to an object of u, null (or a reference to no object)
+// left out.
+func annotsRepaired(u *incUpdate, v pdf.Value, page uint32) (string, error) {
+	if v.Kind() != pdf.Array {
+		return "", errors.New("its /Annots is not an array")
+	}
+	container := v.GetPtr().GetID()
+	var refs []string
+	for i := 0; i < v.Len(); i++ {
+		e := v.Index(i)
+		p := e.GetPtr()
+		switch {
+		case e.Kind() == pdf.Null:
+		case p.GetID() != 0 && p.GetID() != page && p.GetID() != container:
+			if p.GetGen() != 0 {
+				return "", fmt.Errorf("its /Annots refers to object %d of generation %d", p.GetID(), p.GetGen())
+			}
+			refs = append(refs, fmt.Sprintf("%d 0 R", p.GetID()))
+		case e.Kind() == pdf.Dict:
+			refs = append(refs, moved(u, e, p.GetID()))
+		default:
+			return "", fmt.Errorf("its /Annots holds a %s", kindName(e))
+		}
+	}
+	return "[" + strings.Join(refs, " ") + "]", nil
+}
+
+// shallow writes v, a dictionary or an array the engine prints one level
+// deep, with each direct entry it would print wrongly moved to an object
+// of u.
+func shallow(u *incUpdate, v pdf.Value) (string, error) {
+	cid := v.GetPtr().GetID()
+	var w strings.Builder
+	entry := func(e pdf.Value) {
+		if printedProblem(e, cid, 1) != "" {
+			w.WriteString(moved(u, e, cid))
+		} else {
+			pdfValue(&w, e, cid)
+		}
+	}
+	switch v.Kind() {
+	case pdf.Dict:
+		w.WriteString("<<")
+		for _, k := range v.Keys() {
+			if pdfName(k) != "/"+k {
+				return "", fmt.Errorf("holds the key %s, with delimiters", pdfName(k))
+			}
+			w.WriteString(" " + pdfName(k) + " ")
+			entry(v.Key(k))
+		}
+		w.WriteString(" >>")
+	case pdf.Array:
+		w.WriteString("[")
+		for i := 0; i < v.Len(); i++ {
+			w.WriteString(" ")
+			entry(v.Index(i))
+		}
+		w.WriteString(" ]")
+	default:
+		return "", fmt.Errorf("is a %s", kindName(v))
+	}
+	return w.String(), nil
+}
+
+// highestObject is the highest object number the cross-reference data
+// defines.
+func highestObject(rdr *pdf.Reader) int {
+	highest := 0
+	for i, x := range rdr.Xref() {
+		if x.Ptr().GetID() != 0 {
+			highest = i
+		}
+	}
+	return highest
+}
