@@ -756,6 +756,12 @@ func (c *updateCtx) classifyOther(ch *Change, x *objChange) {
 		ch.Kind, ch.Allowed = KindAcroForm, true
 	case num == n.info || num == o.info || o.meta[num] || n.meta[num]:
 		ch.Kind, ch.Allowed = KindMetadata, true
+	case !x.existed && infoShaped(x.newO):
+		// A document information dictionary the trailer does not name
+		// (EU DSS's B-LT and B-LTA updates write one): text only, it
+		// can draw or run nothing.
+		ch.Kind, ch.Allowed = KindMetadata, true
+		ch.Detail = "document information that nothing in the document uses"
 	default:
 		ch.Kind = KindOther
 		if t := claimed(x.nd); t != "" {
@@ -823,6 +829,34 @@ func describeAnnot(st *state, d dict, page int) string {
 }
 
 // claimed is what an object says it is (/Type, /Subtype, /FT), for reasons.
+// infoKeys are the entries of a document information dictionary.
+var infoKeys = map[string]bool{"Title": true, "Author": true, "Subject": true, "Keywords": true,
+	"Creator": true, "Producer": true, "CreationDate": true, "ModDate": true, "Trapped": true}
+
+// infoShaped says whether o is a dictionary of document information
+// entries and nothing else: text strings, and the name /Trapped takes.
+func infoShaped(o object) bool {
+	d, ok := o.(dict)
+	if !ok || len(d) == 0 {
+		return false
+	}
+	for k, v := range d {
+		switch v.(type) {
+		case pdfString:
+		case name:
+			if k != "Trapped" {
+				return false
+			}
+		default:
+			return false
+		}
+		if !infoKeys[k] {
+			return false
+		}
+	}
+	return true
+}
+
 func claimed(d dict) string {
 	var parts []string
 	for _, k := range []string{"Type", "Subtype", "FT"} {

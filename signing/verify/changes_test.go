@@ -105,6 +105,19 @@ func TestLaterChangesByRole(t *testing.T) {
 		return appendUpdate(t, fx.twoLayers, map[int]string{font.Num: streamObj("/Type /ObjStm /N 0 /First 0", "")})
 	}()
 
+	// A document information dictionary nothing names, as EU DSS writes
+	// in its B-LT update: allowed; a dictionary nothing names that holds
+	// anything but information text: not.
+	_, _, size := page(t, fx.twoLayers, 1)
+	orphanInfo := appendUpdate(t, fx.twoLayers, map[int]string{size: "<< /CreationDate (D:20240304142503+02'00') /Producer () /Trapped /False >>"})
+	orphanOther := appendUpdate(t, fx.twoLayers, map[int]string{size: "<< /Producer (x) /JS (app.alert\\(1\\)) >>"})
+	// A signature of the PKCS#1 form /adbe.x509.rsa_sha1, which is not
+	// checked: indeterminate, never valid or invalid.
+	rsaSHA1 := string(signApproval(t, basePDF(), fx.officer, "Alice", 1, false))
+	for _, f := range []string{"/adbe.pkcs7.detached", "/ETSI.CAdES.detached"} {
+		rsaSHA1 = strings.Replace(rsaSHA1, "/SubFilter "+f, "/SubFilter /adbe.x509.rsa_sha1 ", 1)
+	}
+
 	tests := []struct {
 		name    string
 		pdf     []byte
@@ -112,6 +125,13 @@ func TestLaterChangesByRole(t *testing.T) {
 		reason  string
 		check   func(t *testing.T, r *Report)
 	}{
+		{"OK/document information nothing names", orphanInfo, Valid, "", nil},
+		{"Invalid/other object nothing names", orphanOther, Invalid, "object added that nothing in the document uses", nil},
+		{"Indeterminate/adbe.x509.rsa_sha1", []byte(rsaSHA1), Indeterminate, "/adbe.x509.rsa_sha1 (a bare PKCS#1 signature", func(t *testing.T, r *Report) {
+			if r.Signatures[0].SignatureValid || len(r.Reasons) != 1 {
+				t.Errorf("signature valid %v, reasons %q", r.Signatures[0].SignatureValid, r.Reasons)
+			}
+		}},
 		{"OK/DSS added", withDSS, Valid, "", func(t *testing.T, r *Report) {
 			found := false
 			for _, c := range r.Signatures[1].LaterChanges {

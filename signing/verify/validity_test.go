@@ -49,7 +49,9 @@ func signClaiming(tb testing.TB, in []byte, s signer, claimed time.Time, tsaURL 
 }
 
 // The validation time is a trusted timestamp's time or now — never the
-// time a signature claims for itself. Before, the claimed signingTime (or
+// time a signature claims for itself; a certificate expired at the current
+// time with no trusted timestamp makes the signature indeterminate, one
+// expired at a trusted timestamp's time invalid. Before, the claimed signingTime (or
 // /M) was the validation time: an expired certificate whose signature
 // claimed a date inside its validity was "valid", with or without an
 // untrusted timestamp.
@@ -64,6 +66,7 @@ func TestVerifyValidationTime(t *testing.T) {
 
 	inValidity := now.AddDate(-2, 0, 0)
 	trustedTSA := startTSA(t, ca, func() time.Time { return inValidity })
+	trustedLateTSA := startTSA(t, ca, func() time.Time { return now })
 	other := newCA(t, "Unknown TSA Root")
 	untrustedTSA := startTSA(t, other, func() time.Time { return inValidity })
 
@@ -77,17 +80,25 @@ func TestVerifyValidationTime(t *testing.T) {
 		at      time.Time
 		reason  string
 	}{
-		{"Invalid/expired, signingTime claims a date inside the validity, no timestamp",
-			signClaiming(t, basePDF(), expired, inValidity, ""), nil, Invalid, "current time", now,
+		// Expired now, and nothing proves when it was signed: neither
+		// valid (the claim is not evidence) nor invalid (it may have been
+		// signed in time) — ETSI EN 319 102-1's OUT_OF_BOUNDS_NO_POE.
+		{"Indeterminate/expired, signingTime claims a date inside the validity, no timestamp",
+			signClaiming(t, basePDF(), expired, inValidity, ""), nil, Indeterminate, "current time", now,
 			"certificate expired"},
-		{"Invalid/expired, signingTime forged into the past, untrusted timestamp",
-			signClaiming(t, basePDF(), expired, inValidity, untrustedTSA), nil, Invalid, "current time", now,
+		{"Indeterminate/expired, signingTime forged into the past, untrusted timestamp",
+			signClaiming(t, basePDF(), expired, inValidity, untrustedTSA), nil, Indeterminate, "current time", now,
 			"without a trusted timestamp that claim is not evidence"},
+		// A trusted time after the certificate's end proves it was signed
+		// with an expired certificate.
+		{"Invalid/expired, trusted timestamp after the certificate's end",
+			signClaiming(t, basePDF(), expired, inValidity, trustedLateTSA), nil, Invalid, "timestamp", now,
+			"certificate expired"},
 		{"OK/expired now, trusted timestamp inside the validity",
 			signClaiming(t, basePDF(), expired, inValidity, trustedTSA), nil, Valid, "timestamp", inValidity, ""},
 		{"OK/valid now, no timestamp", signClaiming(t, basePDF(), current, now, ""), nil, Valid, "current time", now, ""},
-		{"Invalid/injected clock after the certificate's end, signingTime inside",
-			signClaiming(t, basePDF(), current, now, ""), clock(now.AddDate(2, 0, 0)), Invalid, "current time", now.AddDate(2, 0, 0),
+		{"Indeterminate/injected clock after the certificate's end, signingTime inside",
+			signClaiming(t, basePDF(), current, now, ""), clock(now.AddDate(2, 0, 0)), Indeterminate, "current time", now.AddDate(2, 0, 0),
 			"certificate expired"},
 	}
 	for _, tt := range tests {

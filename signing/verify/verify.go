@@ -317,8 +317,14 @@ func (rep *Report) summarize() {
 			if rep.Verdict == Valid {
 				rep.Verdict = Indeterminate
 			}
-			if !s.ChainTrusted {
+			switch {
+			case !s.ChainTrusted && s.SignatureValid:
 				rep.Reasons = append(rep.Reasons, label+": the signature is intact but its certificate is not trusted: "+s.ChainError+".")
+			case !s.ChainTrusted && s.ChainError != "":
+				rep.Reasons = append(rep.Reasons, label+": its certificate is not trusted: "+s.ChainError+".")
+			}
+			for _, e := range s.Errors { // what stopped the check (its work budget)
+				rep.Reasons = append(rep.Reasons, label+": "+e+".")
 			}
 			for _, w := range s.Warnings {
 				rep.Reasons = append(rep.Reasons, label+": "+w+".")
@@ -546,6 +552,14 @@ func verifyOne(f *pdfFile, an *analyzer, fs foundSig, opts Options) Signature {
 		s.verdict = Invalid
 		return s
 	}
+	if s.SubFilter == "adbe.x509.rsa_sha1" {
+		// A PKCS#1 signature with the certificates in /Cert, not CMS
+		// (deprecated by PDF 2.0; pdfsig does not check it either). Not
+		// checked here: neither valid nor invalid.
+		s.Warnings = append(s.Warnings, "the signature is of the form /adbe.x509.rsa_sha1 (a bare PKCS#1 signature with the certificate in /Cert, deprecated since PDF 2.0), which this verifier does not check: it can be neither accepted nor rejected")
+		s.verdict = Indeterminate
+		return s
+	}
 	der, p7, err := parseCMS(contents)
 	if err != nil {
 		s.fail("the signature value is not a valid CMS/PKCS#7 structure: %v", err)
@@ -573,12 +587,12 @@ func verifyOne(f *pdfFile, an *analyzer, fs foundSig, opts Options) Signature {
 		s.checkDigest(p7, signed, rangeOK)
 	}
 
-	nerr := len(s.Errors)
+	nerr, nwarn := len(s.Errors), len(s.Warnings)
 	valAt, src := s.validationTime(p7, opts)
 	s.checkCertificate(ee, valAt, src, claimed)
-	s.certProblem = len(s.Errors) > nerr
+	s.certProblem = len(s.Errors) > nerr || len(s.Warnings) > nwarn
 
-	s.checkChain(p7.Certificates, ee, valAt, opts.Roots)
+	s.checkChain(p7.Certificates, ee, valAt, src, opts.Roots)
 	s.verdict = sigVerdict(&s)
 	return s
 }
@@ -852,8 +866,19 @@ func (s *Signature) validationTime(p7 *pkcs7.PKCS7, opts Options) (time.Time, st
 
 // checkCertificate checks the signer's certificate's validity period at the
 // validation time and its key usage.
+//
+// A certificate that has expired by the current time, with no proof of
+// when the signature was made (no trusted time-stamp), makes the signature
+// indeterminate, not invalid: it may well have been made while the
+// certificate was valid (ETSI EN 319 102-1, INDETERMINATE /
+// OUT_OF_BOUNDS_NO_POE; Acrobat says "validity unknown", pdfsig "Signature
+// is Valid" and "Certificate has Expired"). A trusted time after the
+// certificate's end proves it was made with an expired certificate:
+// invalid.
 func (s *Signature) checkCertificate(ee *x509.Certificate, valAt time.Time, src string, claimed time.Time) {
-	if valAt.After(ee.NotAfter) {
+	if valAt.After(ee.NotAfter) && src == "current time" {
+		s.Warnings = append(s.Warnings, fmt.Sprintf("certificate expired: it was valid until %s, the validation time is %s (%s%s); nothing proves the signature was made while the certificate was valid (no trusted timestamp), so it can be neither accepted nor rejected", ee.NotAfter.UTC().Format(time.RFC3339), s.ValidationTime, src, claimedNote(src, claimed)))
+	} else if valAt.After(ee.NotAfter) {
 		s.fail("certificate expired: it was valid until %s, the validation time is %s (%s%s)", ee.NotAfter.UTC().Format(time.RFC3339), s.ValidationTime, src, claimedNote(src, claimed))
 	} else if valAt.Before(ee.NotBefore) {
 		s.fail("certificate not yet valid: it is valid from %s, the validation time is %s (%s%s)", ee.NotBefore.UTC().Format(time.RFC3339), s.ValidationTime, src, claimedNote(src, claimed))
@@ -864,8 +889,9 @@ func (s *Signature) checkCertificate(ee *x509.Certificate, valAt time.Time, src 
 }
 
 // checkChain builds the signer's chain to the trust anchors at the
-// validation time.
-func (s *Signature) checkChain(certs []*x509.Certificate, ee *x509.Certificate, valAt time.Time, roots *x509.CertPool) {
+// validation time (src says where that time comes from: a CA certificate
+// expired by the current time is, as the signer's is, indeterminate).
+func (s *Signature) checkChain(certs []*x509.Certificate, ee *x509.Certificate, valAt time.Time, src string, roots *x509.CertPool) {
 	if roots == nil {
 		s.ChainError = "no trust anchors are configured"
 		return
@@ -886,7 +912,12 @@ func (s *Signature) checkChain(certs []*x509.Certificate, ee *x509.Certificate, 
 		}
 	case errors.As(err, &cie) && cie.Reason == x509.Expired:
 		s.ChainError = err.Error()
-		if !strings.Contains(strings.Join(s.Errors, " "), "certificate expired") && !strings.Contains(strings.Join(s.Errors, " "), "not yet valid") {
+		said := strings.Join(append(slices.Clone(s.Errors), s.Warnings...), " ")
+		switch {
+		case strings.Contains(said, "certificate expired") || strings.Contains(said, "not yet valid"):
+		case src == "current time" && valAt.After(cie.Cert.NotAfter):
+			s.Warnings = append(s.Warnings, fmt.Sprintf("a certificate in the chain has expired (%v); nothing proves the signature was made while it was valid (no trusted timestamp)", err))
+		default:
 			s.fail("a certificate in the chain was expired or not yet valid at signing time: %v", err)
 		}
 	default:
