@@ -84,7 +84,7 @@ func checkCatalogRewritable(rdr *pdf.Reader) error {
 		default:
 			if pdfName(k) != "/"+k {
 				why = fmt.Sprintf("its key %s has delimiters", pdfName(k))
-			} else if w := printedProblem(root.Key(k), rid, 1); w != "" {
+			} else if w := printedProblem(root.Key(k), &holder{id: rid}, 1); w != "" {
 				why = fmt.Sprintf("its %s %s", pdfName(k), w)
 			}
 		}
@@ -121,7 +121,7 @@ func pageRewriteProblem(page pdf.Value) string {
 				}
 				continue
 			}
-			if why := printedProblem(v, v.GetPtr().GetID(), 0); why != "" {
+			if why := printedProblem(v, pageValueHolder(page, v), 0); why != "" {
 				return fmt.Sprintf("its %s %s", pdfName(k), why)
 			}
 		}
@@ -159,10 +159,24 @@ func refProblem(key string, e pdf.Value, page, container uint32) string {
 	return ""
 }
 
-// printedProblem checks what the parser would print for v, a value held in
-// object container (references are printed as such, with their generation).
-func printedProblem(v pdf.Value, container uint32, depth int) string {
-	if p := v.GetPtr(); depth > 0 && p.GetID() != container {
+// pageValueHolder is the holder of v, a page's value as the engine prints
+// it (Value.String, which resolves v itself and prints the references in
+// it as references, the page's own included): the page when v is direct,
+// else v's own object.
+func pageValueHolder(page, v pdf.Value) *holder {
+	if v.GetPtr().GetID() == page.GetPtr().GetID() {
+		return &holder{id: page.GetPtr().GetID(), self: page}
+	}
+	return &holder{id: v.GetPtr().GetID(), self: v}
+}
+
+// printedProblem checks what the engine would print for v, a value held
+// in h (references are printed as such, with their generation). A
+// reference to h itself is one only when h knows itself (a page's values:
+// Value.String prints it as such); the catalog's writer follows it, for
+// ever.
+func printedProblem(v pdf.Value, h *holder, depth int) string {
+	if p := v.GetPtr(); depth > 0 && (p.GetID() != h.id || h.refersToSelf(v)) {
 		return ""
 	}
 	if depth > maxPageDepth {
@@ -181,7 +195,7 @@ func printedProblem(v pdf.Value, container uint32, depth int) string {
 		}
 	case pdf.Array:
 		for i := 0; i < v.Len(); i++ {
-			if why := printedProblem(v.Index(i), container, depth+1); why != "" {
+			if why := printedProblem(v.Index(i), h, depth+1); why != "" {
 				return why
 			}
 		}
@@ -190,7 +204,7 @@ func printedProblem(v pdf.Value, container uint32, depth int) string {
 			if pdfName(k) != "/"+k {
 				return fmt.Sprintf("holds the key %s, with delimiters", pdfName(k))
 			}
-			if why := printedProblem(v.Key(k), container, depth+1); why != "" {
+			if why := printedProblem(v.Key(k), h, depth+1); why != "" {
 				return why
 			}
 		}

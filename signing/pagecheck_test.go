@@ -48,10 +48,11 @@ var (
 // independent tools (TestIntegrationTwoLayers).
 func repairDrafts() map[string][]byte {
 	return map[string][]byte{
-		"repair-page.pdf":        pageDraft("/Thumb 6 0 R /Annots [null "+repairLink+" 99 0 R] /OutputIntents ["+repairIntent+"] /PieceInfo << /A << /LastModified (D:2026\\)x) >> >>", 0, 0, repairThumb),
-		"repair-catalog.pdf":     catalogDraft("/Lang (vi\\(VN) /OutputIntents ["+repairIntent+"]", "", 0, 0),
-		"repair-size-table.pdf":  sizeAboveDraft(false),
-		"repair-size-stream.pdf": sizeAboveDraft(true),
+		"repair-page.pdf":            pageDraft("/Thumb 6 0 R /Annots [null "+repairLink+" 99 0 R] /OutputIntents ["+repairIntent+"] /PieceInfo << /A << /LastModified (D:2026\\)x) >> >>", 0, 0, repairThumb),
+		"repair-catalog.pdf":         catalogDraft("/Lang (vi\\(VN) /OutputIntents ["+repairIntent+"]", "", 0, 0),
+		"repair-self-references.pdf": catalogDraft("/ViewerPreferences << /Self 1 0 R >>", "/AA << /O << /S /GoTo /D [3 0 R /Fit] >> >> /Annots [<< /Type /Annot /Subtype /Text /Rect [72 700 90 718] /P 3 0 R /Contents (a\\(b) >>]", 0, 0),
+		"repair-size-table.pdf":      sizeAboveDraft(false),
+		"repair-size-stream.pdf":     sizeAboveDraft(true),
 		// Not a repair: a 1.3 header under a catalog that says /Version
 		// /1.5 (the engine added its own /Version beside it).
 		"header-1.3-catalog-1.5.pdf": testpdf.WithVersion(catalogDraft("/Version /1.5", "", 0, 0), "1.3"),
@@ -92,9 +93,12 @@ func TestPagesSignedUndamaged(t *testing.T) {
 		{"page output intents", pageDraft("/OutputIntents ["+repairIntent+"]", 0, 0), ""},
 		{"page output intents in an object", pageDraft("/OutputIntents 6 0 R", 0, 0, "["+repairIntent+"]"), ""},
 		{"binary string", pageDraft("/ID <00ff2928>", 0, 0), "/ID is a string of bytes other than ASCII"},
-		{"action naming its page", pageDraft("/AA << /O << /S /GoTo /D [3 0 R /Fit] >> >>", 0, 0), "/AA nests too deep, or refers to its own object"},
+		{"action naming its page", pageDraft("/AA << /O << /S /GoTo /D [3 0 R /Fit] >> >>", 0, 0), ""},
+		{"separation naming its page, beside a string with parentheses", pageDraft("/SeparationInfo << /Pages [3 0 R] /DeviceColorant /Cyan /X (a\\(b) >>", 0, 0), ""},
+		{"direct annotation naming its page", pageDraft("/Annots [<< /Type /Annot /Subtype /Text /Rect [72 700 90 718] /P 3 0 R /Contents (ghi ch\\(u\\)) >> 3 0 R]", 0, 0), ""},
 		{"catalog entries", catalogDraft("/Lang (vi-VN) /OpenAction [3 0 R /Fit] /PageLabels << /Nums [0 << /S /D /P (Trang ) >>] >>", "", 0, 0), ""},
-		{"catalog naming itself", catalogDraft("/ViewerPreferences << /Self 1 0 R >>", "", 0, 0), "catalog cannot be signed without damaging it (its /ViewerPreferences nests too deep"},
+		{"catalog naming itself", catalogDraft("/ViewerPreferences << /Self 1 0 R >>", "", 0, 0), ""},
+		{"catalog naming itself, key with delimiters", catalogDraft("/ViewerPreferences << /Self 1 0 R >> /A#28b 1", "", 0, 0), "its key /A#28b has delimiters"},
 		{"catalog string with parentheses", catalogDraft("/Lang (vi\\(VN)", "", 0, 0), ""},
 		{"catalog output intents", catalogDraft("/OutputIntents ["+repairIntent+"]", "", 0, 0), ""},
 		{"size above, table", sizeAboveDraft(false), ""},
@@ -152,8 +156,8 @@ func sizeAboveDraft(stream bool) []byte {
 
 // sameDocument fails unless every value of out's catalog and pages is the
 // value in's has (what signing adds and the repair leaves out aside: the
-// form, /Version, a thumbnail, /Annots entries that name no annotation;
-// the signatures' widgets after in's annotations).
+// form, /Version, a thumbnail, /Annots entries that name no annotation
+// or the page itself; the signatures' widgets after in's annotations).
 func sameDocument(t *testing.T, in, out []byte) {
 	t.Helper()
 	ri, err := pdf.NewReader(bytes.NewReader(in), int64(len(in)))
@@ -181,7 +185,8 @@ func sameDocument(t *testing.T, in, out []byte) {
 		}
 		var annots []pdf.Value
 		for i := 0; i < pi[n].Key("Annots").Len(); i++ {
-			if a := pi[n].Key("Annots").Index(i); a.Kind() == pdf.Dict {
+			self := &holder{id: pi[n].GetPtr().GetID(), self: pi[n]}
+			if a := pi[n].Key("Annots").Index(i); a.Kind() == pdf.Dict && !self.refersToSelf(a) {
 				annots = append(annots, a)
 			}
 		}

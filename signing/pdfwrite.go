@@ -167,24 +167,63 @@ func mapKeys[K comparable, V any](m map[K]V) func(func(K) bool) {
 
 // pdfValue writes v as PDF syntax. Values held in another object than
 // container are written as references; direct values are written out.
-func pdfValue(w *strings.Builder, v pdf.Value, container uint32) { pdfValueAt(w, v, container, 0) }
+func pdfValue(w *strings.Builder, v pdf.Value, container uint32) {
+	pdfValueAt(w, v, &holder{id: container}, 0)
+}
+
+// pdfValueIn is pdfValue for a value held in object in, which a value
+// inside it may refer to (written as a reference, not as a copy of in).
+func pdfValueIn(w *strings.Builder, v pdf.Value, in pdf.Value) {
+	pdfValueAt(w, v, &holder{id: in.GetPtr().GetID(), self: in}, 0)
+}
+
+// holder is the object the values being written are held in. The parser
+// resolves a reference as it reads it, so a reference to the holder itself
+// (a page's action that goes to the page, a catalog entry naming the
+// catalog) looks like a direct value; with self known, such a value is
+// told by being the holder (a direct value inside it is a strict part of
+// it, never equal to it) and written as the reference it is.
+type holder struct {
+	id      uint32
+	self    pdf.Value // the holder, when known
+	keys    int       // how many entries self has, once needed (0: not yet)
+	printed string    // self as the parser prints it, once needed
+}
+
+// refersToSelf says whether v, a value with the holder's object number,
+// is the holder itself.
+func (h *holder) refersToSelf(v pdf.Value) bool {
+	if h.self.Kind() != pdf.Dict || v.Kind() != pdf.Dict {
+		return false
+	}
+	if h.keys == 0 {
+		h.keys = len(h.self.Keys())
+	}
+	if len(v.Keys()) != h.keys {
+		return false
+	}
+	if h.printed == "" {
+		h.printed = h.self.String()
+	}
+	return v.String() == h.printed
+}
 
 // maxWriteDepth bounds how deep pdfValue writes values inside one another.
-// The parser resolves a reference as it reads it, so a value that refers
-// to container itself (a catalog with /X 1 0 R in object 1) looks like a
-// direct one and would be written inside itself for ever: a stack overflow
-// kills the process, and no recover catches it. Past the bound the write
-// panics instead, which the signing entry points (safely) answer with
-// EUNPROCESSABLE. checkPagesRewritable and checkCatalogRewritable refuse
-// such a draft before layer 1; this is the guard for whatever else
-// reaches these writers.
+// A value that refers to its container itself, unless the container is
+// known (pdfValueIn, pdfDict), looks like a direct one and would be
+// written inside itself for ever: a stack overflow kills the process, and
+// no recover catches it. Past the bound the write panics instead, which
+// the signing entry points (safely) and repairForEngine answer with an
+// error. checkPagesRewritable and checkCatalogRewritable refuse such a
+// draft before layer 1 when the engine would not write it back; this is
+// the guard for whatever else reaches these writers.
 const maxWriteDepth = 64
 
-func pdfValueAt(w *strings.Builder, v pdf.Value, container uint32, depth int) {
+func pdfValueAt(w *strings.Builder, v pdf.Value, h *holder, depth int) {
 	if depth > maxWriteDepth {
-		panic(fmt.Sprintf("a value of object %d nests more than %d deep or refers to its own object", container, maxWriteDepth))
+		panic(fmt.Sprintf("a value of object %d nests more than %d deep or refers to its own object", h.id, maxWriteDepth))
 	}
-	if p := v.GetPtr(); p.GetID() != 0 && p.GetID() != container {
+	if p := v.GetPtr(); p.GetID() != 0 && (p.GetID() != h.id || h.refersToSelf(v)) {
 		fmt.Fprintf(w, "%d %d R", p.GetID(), p.GetGen())
 		return
 	}
@@ -207,30 +246,31 @@ func pdfValueAt(w *strings.Builder, v pdf.Value, container uint32, depth int) {
 			if i > 0 {
 				w.WriteString(" ")
 			}
-			pdfValueAt(w, v.Index(i), container, depth+1)
+			pdfValueAt(w, v.Index(i), h, depth+1)
 		}
 		w.WriteString("]")
 	case pdf.Dict:
-		pdfDictAt(w, v, container, nil, depth+1)
+		pdfDictAt(w, v, h, nil, depth+1)
 	default:
 		w.WriteString("null")
 	}
 }
 
-// pdfDict writes dictionary v with the entries of set replacing or adding
+// pdfDict writes dictionary v, held in object container (v itself when it
+// is an object of its own), with the entries of set replacing or adding
 // to its own (a set value "" drops the key).
 func pdfDict(w *strings.Builder, v pdf.Value, container uint32, set map[string]string) {
-	pdfDictAt(w, v, container, set, 0)
+	pdfDictAt(w, v, &holder{id: container, self: v}, set, 0)
 }
 
-func pdfDictAt(w *strings.Builder, v pdf.Value, container uint32, set map[string]string, depth int) {
+func pdfDictAt(w *strings.Builder, v pdf.Value, h *holder, set map[string]string, depth int) {
 	w.WriteString("<<")
 	for _, k := range v.Keys() {
 		if _, over := set[k]; over {
 			continue
 		}
 		w.WriteString(" " + pdfName(k) + " ")
-		pdfValueAt(w, v.Key(k), container, depth+1)
+		pdfValueAt(w, v.Key(k), h, depth+1)
 	}
 	for _, k := range slices.Sorted(mapKeys(set)) {
 		if set[k] != "" {

@@ -29,11 +29,14 @@ import (
 //     cross-reference stream that does not list itself) is made exact, so
 //     that the signed file's is too.
 //
+// A value that refers to the object holding it (a page's action going to
+// the page, /SeparationInfo naming its page, a catalog entry naming the
+// catalog) is written by pdfValueIn as the reference it is (holder).
+//
 // What stays refused: a page, parent or content stream whose generation is
 // not 0 (objects other objects refer to by that generation), a key with
 // delimiters, a page string of bytes other than ASCII, any other stream in
-// the page (/Metadata), a value that refers to its own object, form fields
-// that are not references.
+// the page (/Metadata), form fields that are not references.
 
 // repairForEngine returns the incremental update to doc (read by rdr) that
 // puts its catalog and pages in the form the engine writes back faithfully,
@@ -121,18 +124,18 @@ func catalogRepairs(u *incUpdate, root pdf.Value) (map[string]string, error) {
 		if pdfName(k) != "/"+k {
 			return nil, fmt.Errorf("the catalog's key %s has delimiters", pdfName(k))
 		}
-		if printedProblem(v, rid, 1) != "" {
-			set[k] = moved(u, v, rid)
+		if printedProblem(v, &holder{id: rid}, 1) != "" {
+			set[k] = moved(u, v, root)
 		}
 	}
 	return set, nil
 }
 
-// moved writes v, a direct value of object container, as an object of u
-// and returns the reference to it.
-func moved(u *incUpdate, v pdf.Value, container uint32) string {
+// moved writes v, a direct value of object in, as an object of u and
+// returns the reference to it.
+func moved(u *incUpdate, v, in pdf.Value) string {
 	var w strings.Builder
-	pdfValue(&w, v, container)
+	pdfValueIn(&w, v, in)
 	return fmt.Sprintf("%d 0 R", u.add(w.String()))
 }
 
@@ -155,7 +158,7 @@ func pageRepairs(u *incUpdate, page pdf.Value) (map[string]string, error) {
 			continue // a problem here stays: the check says what
 		case k == "Annots":
 			if refList(k, v, pp.GetID()) != "" {
-				s, err := annotsRepaired(u, v, pp.GetID())
+				s, err := annotsRepaired(u, v, page)
 				if err != nil {
 					return nil, err
 				}
@@ -166,8 +169,8 @@ func pageRepairs(u *incUpdate, page pdf.Value) (map[string]string, error) {
 		case v.Kind() == pdf.String || v.Kind() == pdf.Stream || pdfName(k) != "/"+k:
 			continue // a problem here stays
 		default:
-			if printedProblem(v, v.GetPtr().GetID(), 0) != "" {
-				s, err := shallow(u, v)
+			if h := pageValueHolder(page, v); printedProblem(v, h, 0) != "" {
+				s, err := shallow(u, v, h)
 				if err != nil {
 					return nil, fmt.Errorf("its %s %w", pdfName(k), err)
 				}
@@ -179,26 +182,29 @@ func pageRepairs(u *incUpdate, page pdf.Value) (map[string]string, error) {
 }
 
 // annotsRepaired writes a page's /Annots (v) as references only: a direct
-// dictionary moved to an object of u, null (or a reference to no object)
-// left out.
-func annotsRepaired(u *incUpdate, v pdf.Value, page uint32) (string, error) {
+// dictionary moved to an object of u, null (or a reference to no object,
+// or to the page itself) left out.
+func annotsRepaired(u *incUpdate, v, pageValue pdf.Value) (string, error) {
 	if v.Kind() != pdf.Array {
 		return "", errors.New("its /Annots is not an array")
 	}
-	container := v.GetPtr().GetID()
+	page, container := pageValue.GetPtr().GetID(), v.GetPtr().GetID()
+	self := &holder{id: page, self: pageValue}
 	var refs []string
 	for i := 0; i < v.Len(); i++ {
 		e := v.Index(i)
 		p := e.GetPtr()
 		switch {
-		case e.Kind() == pdf.Null:
+		case e.Kind() == pdf.Null || p.GetID() == page && self.refersToSelf(e):
 		case p.GetID() != 0 && p.GetID() != page && p.GetID() != container:
 			if p.GetGen() != 0 {
 				return "", fmt.Errorf("its /Annots refers to object %d of generation %d", p.GetID(), p.GetGen())
 			}
 			refs = append(refs, fmt.Sprintf("%d 0 R", p.GetID()))
+		case e.Kind() == pdf.Dict && p.GetID() == page:
+			refs = append(refs, moved(u, e, pageValue))
 		case e.Kind() == pdf.Dict:
-			refs = append(refs, moved(u, e, p.GetID()))
+			refs = append(refs, moved(u, e, v))
 		default:
 			return "", fmt.Errorf("its /Annots holds a %s", kindName(e))
 		}
@@ -207,16 +213,15 @@ func annotsRepaired(u *incUpdate, v pdf.Value, page uint32) (string, error) {
 }
 
 // shallow writes v, a dictionary or an array the engine prints one level
-// deep, with each direct entry it would print wrongly moved to an object
-// of u.
-func shallow(u *incUpdate, v pdf.Value) (string, error) {
-	cid := v.GetPtr().GetID()
+// deep, held in h, with each direct entry it would print wrongly moved to
+// an object of u.
+func shallow(u *incUpdate, v pdf.Value, h *holder) (string, error) {
 	var w strings.Builder
 	entry := func(e pdf.Value) {
-		if printedProblem(e, cid, 1) != "" {
-			w.WriteString(moved(u, e, cid))
+		if printedProblem(e, h, 1) != "" {
+			w.WriteString(moved(u, e, h.self))
 		} else {
-			pdfValue(&w, e, cid)
+			pdfValueIn(&w, e, h.self)
 		}
 	}
 	switch v.Kind() {
