@@ -291,6 +291,57 @@ func safely[T any](what string, fn func() (T, error)) (out T, err error) {
 	return fn()
 }
 
+// CheckLayout implements workflow.LayoutChecker with the checks the
+// layers run on their boxes: the signature box on a page the document has
+// (0 = the last), the number and date boxes on page 1, none wholly
+// outside its page.
+func (s *Service) CheckLayout(_ context.Context, r io.ReaderAt, size int64, l *workflow.Layout) error {
+	b := make([]byte, size)
+	if _, err := r.ReadAt(b, 0); err != nil && !errors.Is(err, io.EOF) {
+		return workflow.Wrap(workflow.EINVALID, err, "cannot read the PDF")
+	}
+	_, err := safely("the layout check", func() (struct{}, error) { return struct{}{}, checkLayout(b, l) })
+	return err
+}
+
+func checkLayout(b []byte, l *workflow.Layout) error {
+	_, rdr, err := inspectParsed(b, true)
+	if err != nil {
+		return err
+	}
+	if box := rectOf(l.Signature); box != nil {
+		n := rdr.NumPage()
+		if box.Page == 0 {
+			box.Page = n
+		}
+		if box.Page > n {
+			return workflow.Errorf(workflow.EINVALID, "layout.signature: page %d, but the document has %d page(s)", box.Page, n)
+		}
+		g, err := pageGeometry(rdr, box.Page)
+		if err != nil {
+			return unparsable(err)
+		}
+		if err := onPage("signature", *box, g); err != nil {
+			return err
+		}
+	}
+	g1, err := pageGeometry(rdr, 1)
+	if err != nil {
+		return unparsable(err)
+	}
+	for _, x := range []struct {
+		what string
+		box  *workflow.Box
+	}{{"number", l.Number}, {"date", l.Date}} {
+		if r := rectOf(x.box); r != nil {
+			if err := onPage(x.what, *r, g1); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
 // InspectPDF implements workflow.PDFInspector with InspectContext.
 func (s *Service) InspectPDF(ctx context.Context, r io.ReaderAt, size int64) error {
 	_, err := InspectContext(ctx, r, size)

@@ -1,9 +1,11 @@
 package workflow
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 )
 
 // EventLayout records a correction of a document's stamp layout.
@@ -37,6 +39,9 @@ func CanEditLayout(d *Document, u *User) (signature, numberDate bool) {
 // for a box outside any page.
 func (s *Service) SetLayout(ctx context.Context, actor *User, id string, version int, l *Layout) (*Document, error) {
 	if err := l.Validate(); err != nil {
+		return nil, err
+	}
+	if err := s.checkLayoutOnPages(ctx, actor, id, l); err != nil {
 		return nil, err
 	}
 	if l != nil {
@@ -86,6 +91,35 @@ func (s *Service) SetLayout(ctx context.Context, actor *User, id string, version
 	}
 	s.logger().InfoContext(ctx, "stamp layout set", "doc_id", id, "actor", actor.ID)
 	return out, nil
+}
+
+// checkLayoutOnPages checks l against the pages of the document's PDF
+// (LayoutChecker): a box off its page used to be accepted here and refused
+// only when the official signed or the clerk issued. Signing does not
+// change the pages, so the PDF read before the transaction will do.
+func (s *Service) checkLayoutOnPages(ctx context.Context, actor *User, id string, l *Layout) error {
+	lc, ok := s.Inspector.(LayoutChecker)
+	if !ok || l == nil || (l.Signature == nil && l.Number == nil && l.Date == nil) {
+		return nil
+	}
+	d, err := s.Get(ctx, actor, id)
+	if err != nil {
+		return err
+	}
+	f, ok := d.MainFile()
+	if !ok {
+		return nil
+	}
+	rc, err := s.files().Open(ctx, d.Files, f)
+	if err != nil {
+		return fmt.Errorf("read the PDF of %s: %w", id, err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(io.LimitReader(rc, f.Size))
+	if err != nil {
+		return fmt.Errorf("read the PDF of %s: %w", id, err)
+	}
+	return lc.CheckLayout(ctx, bytes.NewReader(b), int64(len(b)), l)
 }
 
 func signatureOf(l *Layout) *Box {

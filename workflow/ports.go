@@ -380,3 +380,11 @@ func (f PDFInspectorFunc) InspectPDF(ctx context.Context, r io.ReaderAt, size in
 type LayoutDetector interface {
 	DetectLayout(ctx context.Context, r io.ReaderAt, size int64) (*Layout, error)
 }
+
+// LayoutChecker is implemented by inspectors that can tell whether a
+// layout's boxes lie on the pages of a PDF: EINVALID for a box on a page
+// the document does not have, or wholly outside its page (where signing
+// would refuse it); EUNPROCESSABLE when the PDF cannot be read.
+type LayoutChecker interface {
+	CheckLayout(ctx context.Context, r io.ReaderAt, size int64, l *Layout) error
+}

@@ -328,6 +328,12 @@ func (s *Service) Create(ctx context.Context, actor *User, in CreateInput) (*Doc
 		}
 		inspect = false
 	}
+	if lc, ok := s.Inspector.(LayoutChecker); ok && in.Direction == Outgoing && d.Layout != nil {
+		// A layout given with the draft: its boxes on the draft's pages.
+		if err := lc.CheckLayout(ctx, in.File.Content, in.File.Size, d.Layout); err != nil {
+			return nil, err
+		}
+	}
 	main, err := s.store(ctx, in.File, FileMain, inspect)
 	if err != nil {
 		return nil, err

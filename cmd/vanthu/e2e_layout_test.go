@@ -86,6 +86,34 @@ func TestIntegrationLayoutPlacesStamps(t *testing.T) {
 	if code != 400 {
 		t.Fatalf("number on page 3: %d", code)
 	}
+	// Boxes the draft's pages do not hold are refused when they are given,
+	// at upload and by PUT /layout, not only when the official signs or
+	// the clerk issues.
+	for name, l := range map[string]map[string]any{
+		"signature on page 2 of 1": {"signature": map[string]any{"page": 2, "x": 40, "y": 60, "w": 220, "h": 90}},
+		"signature right of page":  {"signature": map[string]any{"page": 1, "x": 700, "y": 60, "w": 220, "h": 90}},
+		"date above page":          {"date": map[string]any{"page": 1, "x": 300, "y": 900, "w": 260, "h": 20}},
+	} {
+		if _, code := handler.upload(map[string]any{"direction": "outgoing", "type": "QĐ", "subject": "x", "signer_id": ids["officer"], "layout": l}, testpdf.Make(1, "bad")); code != 400 {
+			t.Errorf("upload, %s: %d, want 400", name, code)
+		}
+	}
+	draft, code := handler.upload(map[string]any{"direction": "outgoing", "type": "QĐ", "subject": "Bố cục sửa sau", "signer_id": ids["officer"]}, testpdf.Make(1, "later"))
+	if code != 201 {
+		t.Fatalf("upload: %d", code)
+	}
+	put := func(l map[string]any) int {
+		return handler.call("PUT", "/api/v1/documents/"+draft["id"].(string)+"/layout", map[string]any{"layout": l}, nil)
+	}
+	if code := put(map[string]any{"signature": map[string]any{"page": 0, "x": 700, "y": 60, "w": 220, "h": 90}}); code != 400 {
+		t.Errorf("PUT layout, signature right of the last page: %d, want 400", code)
+	}
+	if code := put(map[string]any{"signature": map[string]any{"page": 4, "x": 40, "y": 60, "w": 220, "h": 90}}); code != 400 {
+		t.Errorf("PUT layout, signature on page 4 of 1: %d, want 400", code)
+	}
+	if code := put(layout); code != 200 {
+		t.Errorf("PUT layout on the page: %d, want 200", code)
+	}
 }
 
 // TestUnsignableDraftRefusedAtUpload: an outgoing draft with form fields
