@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 	"testing"
 )
 
@@ -55,4 +56,34 @@ func Files(tb testing.TB, sub, pattern string) []string {
 	}
 	sort.Strings(files)
 	return files
+}
+
+// EnvPDFCPU names pdfcpu's test PDFs (github.com/pdfcpu/pdfcpu,
+// pkg/testdata), which scripts/test fetches from the Go module proxy into
+// the module cache (scripts/setup/pdfcorpus.sh).
+const EnvPDFCPU = "VANTHU_PDFCPU_TESTDATA"
+
+// PDFCPUFiles lists pdfcpu's test PDFs, the top folder's and pdf20/'s,
+// sorted, each with its name: the path below the folder, "/" written "-"
+// ("pdf20-withOffsetStart.pdf"). It skips the test when
+// VANTHU_PDFCPU_TESTDATA is unset and fails it when the folder holds none.
+func PDFCPUFiles(tb testing.TB) (paths, names []string) {
+	tb.Helper()
+	root := os.Getenv(EnvPDFCPU)
+	if root == "" {
+		tb.Skipf("pdfcpu's test PDFs not available: set %s to github.com/pdfcpu/pdfcpu's pkg/testdata (scripts/test fetches it from the Go module proxy)", EnvPDFCPU)
+	}
+	for _, pattern := range []string{"*.pdf", "*.PDF", "pdf20/*.pdf"} {
+		m, _ := filepath.Glob(filepath.Join(root, pattern))
+		paths = append(paths, m...)
+	}
+	if len(paths) == 0 {
+		tb.Fatalf("%s=%s holds no PDF", EnvPDFCPU, root)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		rel, _ := filepath.Rel(root, p)
+		names = append(names, strings.ReplaceAll(filepath.ToSlash(rel), "/", "-"))
+	}
+	return paths, names
 }
