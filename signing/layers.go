@@ -803,6 +803,7 @@ func normalized(in []byte, info Info, rdr *pdf.Reader) (docParts, bool, error) {
 	// problem is what the engine would write back damaged; repair says an
 	// update of our own is to put it right (repair.go).
 	var problem error
+	var unplaced []verify.Unplaced
 	repair := false
 	if info.Signatures == 0 {
 		if err := checkXref(rdr); err != nil {
@@ -811,13 +812,14 @@ func normalized(in []byte, info Info, rdr *pdf.Reader) (docParts, bool, error) {
 		if problem = checkCatalogRewritable(rdr); problem == nil {
 			problem = checkPagesRewritable(rdr)
 		}
-		repair = problem != nil || sizeAboveHighest(rdr)
+		unplaced, _ = verify.UnplacedObjects(in[info.HeaderOffset:]) // the parse is rdr's to judge
+		repair = problem != nil || sizeAboveHighest(rdr) || len(unplaced) > 0
 	}
 	doc, changed, err := cutAndRaised(in, info)
 	if err != nil || !repair {
 		return doc, changed, err
 	}
-	doc, err = repaired(doc, problem)
+	doc, err = repaired(doc, problem, unplaced)
 	return doc, true, err
 }
 
@@ -848,15 +850,16 @@ func sizeAboveHighest(rdr *pdf.Reader) bool {
 	return rdr.Trailer().Key("Size").Int64() > int64(highestObject(rdr))+1
 }
 
-// repaired is doc with repairForEngine's update appended, checked again;
+// repaired is doc with repairForEngine's update appended (unplaced: the
+// objects it lists free), checked again;
 // when the update does not put everything right, the error is problem
 // (what the engine would write back damaged), or else what is left.
-func repaired(doc docParts, problem error) (docParts, error) {
+func repaired(doc docParts, problem error, unplaced []verify.Unplaced) (docParts, error) {
 	rdr, err := pdf.NewReader(doc, doc.size())
 	if err != nil {
 		return nil, unparsable(err)
 	}
-	upd, err := repairForEngine(doc, rdr)
+	upd, err := repairForEngine(doc, rdr, unplaced)
 	if err == nil {
 		out := append(slices.Clip(doc), upd)
 		if rdr, err = pdf.NewReader(out, out.size()); err != nil {

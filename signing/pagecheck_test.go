@@ -51,6 +51,7 @@ func repairDrafts() map[string][]byte {
 		"repair-page.pdf":            pageDraft("/Thumb 6 0 R /Annots [null "+repairLink+" 99 0 R] /OutputIntents ["+repairIntent+"] /PieceInfo << /A << /LastModified (D:2026\\)x) >> >>", 0, 0, repairThumb),
 		"repair-catalog.pdf":         catalogDraft("/Lang (vi\\(VN) /OutputIntents ["+repairIntent+"]", "", 0, 0),
 		"repair-self-references.pdf": catalogDraft("/ViewerPreferences << /Self 1 0 R >>", "/AA << /O << /S /GoTo /D [3 0 R /Fit] >> >> /Annots [<< /Type /Annot /Subtype /Text /Rect [72 700 90 718] /P 3 0 R /Contents (a\\(b) >>]", 0, 0),
+		"repair-unplaced.pdf":        unplacedDraft(),
 		"repair-size-table.pdf":      sizeAboveDraft(false),
 		"repair-size-stream.pdf":     sizeAboveDraft(true),
 		// Not a repair: a 1.3 header under a catalog that says /Version
@@ -101,6 +102,7 @@ func TestPagesSignedUndamaged(t *testing.T) {
 		{"catalog naming itself, key with delimiters", catalogDraft("/ViewerPreferences << /Self 1 0 R >> /A#28b 1", "", 0, 0), "its key /A#28b has delimiters"},
 		{"catalog string with parentheses", catalogDraft("/Lang (vi\\(VN)", "", 0, 0), ""},
 		{"catalog output intents", catalogDraft("/OutputIntents ["+repairIntent+"]", "", 0, 0), ""},
+		{"objects listed at offset 0", unplacedDraft(), ""},
 		{"size above, table", sizeAboveDraft(false), ""},
 		{"size above, stream not listing itself", sizeAboveDraft(true), ""},
 	} {
@@ -151,6 +153,22 @@ func sizeAboveDraft(stream bool) []byte {
 		rows = append(rows, 1, byte(o>>24), byte(o>>16), byte(o>>8), byte(o), 0, 0)
 	}
 	fmt.Fprintf(&w, "6 0 obj\n%s\nendobj\nstartxref\n%d\n%%%%EOF\n", testpdf.Stream("/Type /XRef /W [1 4 2] /Index [0 6] /Size 7 /Root 1 0 R", rows), x)
+	return w.Bytes()
+}
+
+// unplacedDraft is pageDraft("") whose table lists objects 6 and 7 in use
+// at offset 0, as macOS's Quartz PDFContext lists numbers it never wrote.
+func unplacedDraft() []byte {
+	in := pageDraft("", 0, 0)
+	var w bytes.Buffer
+	w.Write(in[:bytes.Index(in, []byte("xref\n"))])
+	x := w.Len()
+	w.WriteString("xref\n0 8\n0000000000 65535 f \n")
+	for n := 1; n <= 5; n++ {
+		fmt.Fprintf(&w, "%010d 00000 n \n", bytes.Index(in, fmt.Appendf(nil, "\n%d 0 obj", n))+1)
+	}
+	w.WriteString("0000000000 00000 n \n0000000000 00000 n \n")
+	fmt.Fprintf(&w, "trailer\n<< /Size 8 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", x)
 	return w.Bytes()
 }
 

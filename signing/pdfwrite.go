@@ -27,12 +27,13 @@ type incUpdate struct {
 	buf     bytes.Buffer
 	offsets map[uint32]int64 // object number -> absolute offset
 	gens    map[uint32]int
-	next    uint32 // next unused object number
+	frees   map[uint32]int // object number -> generation, listed free
+	next    uint32         // next unused object number
 }
 
 // newIncUpdate starts an update to the file r (size bytes), read by rdr.
 func newIncUpdate(r io.ReaderAt, size int64, rdr *pdf.Reader) (*incUpdate, error) {
-	u := &incUpdate{rdr: rdr, base: size, offsets: map[uint32]int64{}, gens: map[uint32]int{}}
+	u := &incUpdate{rdr: rdr, base: size, offsets: map[uint32]int64{}, gens: map[uint32]int{}, frees: map[uint32]int{}}
 	n := rdr.Trailer().Key("Size").Int64()
 	if n <= 0 {
 		return nil, fmt.Errorf("the trailer has no /Size")
@@ -63,6 +64,20 @@ func (u *incUpdate) put(num uint32, gen int, body string) {
 	u.offsets[num] = u.base + int64(u.buf.Len())
 	u.gens[num] = gen
 	fmt.Fprintf(&u.buf, "%d %d obj\n%s\nendobj\n", num, gen, body)
+}
+
+// free lists object num as free, with generation gen (the next one a
+// writer that reuses the number would give it).
+func (u *incUpdate) free(num uint32, gen int) { u.frees[num] = gen }
+
+// entries is every object number the update lists, in order.
+func (u *incUpdate) entries() []uint32 {
+	nums := slices.Collect(mapKeys(u.offsets))
+	for n := range u.frees {
+		nums = append(nums, n)
+	}
+	slices.Sort(nums)
+	return nums
 }
 
 // add writes a new object and returns its number.
@@ -102,7 +117,7 @@ func (u *incUpdate) finish() error {
 	if u.rdr.XrefInformation.Type == "stream" {
 		return u.finishStream(extra)
 	}
-	nums := slices.Sorted(mapKeys(u.offsets))
+	nums := u.entries()
 	xref := u.base + int64(u.buf.Len())
 	u.buf.WriteString("xref\n")
 	for i := 0; i < len(nums); {
@@ -112,7 +127,11 @@ func (u *incUpdate) finish() error {
 		}
 		fmt.Fprintf(&u.buf, "%d %d\n", nums[i], j-i+1)
 		for _, n := range nums[i : j+1] {
-			fmt.Fprintf(&u.buf, "%010d %05d n\r\n", u.offsets[n], u.gens[n])
+			if g, free := u.frees[n]; free {
+				fmt.Fprintf(&u.buf, "%010d %05d f\r\n", 0, g)
+			} else {
+				fmt.Fprintf(&u.buf, "%010d %05d n\r\n", u.offsets[n], u.gens[n])
+			}
 		}
 		i = j + 1
 	}
@@ -125,7 +144,7 @@ func (u *incUpdate) finishStream(extra string) error {
 	xref := u.base + int64(u.buf.Len())
 	u.offsets[self] = xref
 	u.gens[self] = 0
-	nums := slices.Sorted(mapKeys(u.offsets))
+	nums := u.entries()
 	ow := 1
 	for v := xref; v > 0xff; v >>= 8 {
 		ow++
@@ -139,12 +158,15 @@ func (u *incUpdate) finishStream(extra string) error {
 		}
 		index = append(index, strconv.Itoa(int(nums[i])), strconv.Itoa(j-i+1))
 		for _, n := range nums[i : j+1] {
-			data = append(data, 1)
-			off := u.offsets[n]
+			typ, off, gen := byte(1), u.offsets[n], u.gens[n]
+			if g, free := u.frees[n]; free {
+				typ, off, gen = 0, 0, g
+			}
+			data = append(data, typ)
 			for k := ow - 1; k >= 0; k-- {
 				data = append(data, byte(off>>(8*k)))
 			}
-			data = append(data, byte(u.gens[n]>>8), byte(u.gens[n]))
+			data = append(data, byte(gen>>8), byte(gen))
 		}
 		i = j + 1
 	}

@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/digitorus/pdf"
+
+	"github.com/vanthu/vanthu/signing/verify"
 )
 
 // What checkPagesRewritable and checkCatalogRewritable find is, most of
@@ -27,7 +29,11 @@ import (
 //     stream in the page;
 //   - a trailer /Size above the highest object number + 1 (a writer's
 //     cross-reference stream that does not list itself) is made exact, so
-//     that the signed file's is too.
+//     that the signed file's is too;
+//   - an object listed in use at offset 0 or past the end of the file,
+//     which no reader finds (macOS's Quartz PDFContext lists numbers it
+//     never wrote so: verify.UnplacedObjects), is listed free, so that
+//     qpdf does not report the signed file for it.
 //
 // A value that refers to the object holding it (a page's action going to
 // the page, /SeparationInfo naming its page, a catalog entry naming the
@@ -41,7 +47,7 @@ import (
 // repairForEngine returns the incremental update to doc (read by rdr) that
 // puts its catalog and pages in the form the engine writes back faithfully,
 // or an error saying what cannot be put so.
-func repairForEngine(doc docParts, rdr *pdf.Reader) (upd []byte, err error) {
+func repairForEngine(doc docParts, rdr *pdf.Reader, unplaced []verify.Unplaced) (upd []byte, err error) {
 	defer func() {
 		if p := recover(); p != nil { // pdfValue's bound: a value inside itself
 			err = fmt.Errorf("%v", p)
@@ -56,6 +62,9 @@ func repairForEngine(doc docParts, rdr *pdf.Reader) (upd []byte, err error) {
 		// /Size, which no object holds. (A stream lists itself, the update's
 		// highest object.)
 		u.put(u.next-1, 0, "null")
+	}
+	for _, o := range unplaced {
+		u.free(uint32(o.Num), o.Gen+1)
 	}
 	root := rdr.Trailer().Key("Root")
 	set, err := catalogRepairs(u, root)
