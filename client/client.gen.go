@@ -2303,12 +2303,16 @@ type ClientInterface interface {
 
 	// SetLayoutWithBody Correct the stamp layout (handler who drafted, signer, clerk; signature block until layer 1, number and date until issue)
 	//
+	// A box on a page the document does not have, or wholly outside its page, is refused with 400 (invalid), the page's size in the message.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /api/v1/documents/{id}/layout (the `SetLayout` operationId).
 	SetLayoutWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SetLayout Correct the stamp layout (handler who drafted, signer, clerk; signature block until layer 1, number and date until issue)
+	//
+	// A box on a page the document does not have, or wholly outside its page, is refused with 400 (invalid), the page's size in the message.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2897,6 +2901,8 @@ func (c *Client) GetDocumentFile(ctx context.Context, id Id, params *GetDocument
 
 // SetLayoutWithBody Correct the stamp layout (handler who drafted, signer, clerk; signature block until layer 1, number and date until issue)
 //
+// A box on a page the document does not have, or wholly outside its page, is refused with 400 (invalid), the page's size in the message.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /api/v1/documents/{id}/layout (the `SetLayout` operationId).
@@ -2913,6 +2919,8 @@ func (c *Client) SetLayoutWithBody(ctx context.Context, id Id, contentType strin
 }
 
 // SetLayout Correct the stamp layout (handler who drafted, signer, clerk; signature block until layer 1, number and date until issue)
+//
+// A box on a page the document does not have, or wholly outside its page, is refused with 400 (invalid), the page's size in the message.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5546,12 +5554,16 @@ type ClientWithResponsesInterface interface {
 
 	// SetLayoutWithBodyWithResponse Correct the stamp layout (handler who drafted, signer, clerk; signature block until layer 1, number and date until issue)
 	//
+	// A box on a page the document does not have, or wholly outside its page, is refused with 400 (invalid), the page's size in the message.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /api/v1/documents/{id}/layout (the `SetLayout` operationId).
 	SetLayoutWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetLayoutResponse, error)
 
 	// SetLayoutWithResponse Correct the stamp layout (handler who drafted, signer, clerk; signature block until layer 1, number and date until issue)
+	//
+	// A box on a page the document does not have, or wholly outside its page, is refused with 400 (invalid), the page's size in the message.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -9243,6 +9255,8 @@ func (c *ClientWithResponses) GetDocumentFileWithResponse(ctx context.Context, i
 
 // SetLayoutWithBodyWithResponse Correct the stamp layout (handler who drafted, signer, clerk; signature block until layer 1, number and date until issue)
 //
+// A box on a page the document does not have, or wholly outside its page, is refused with 400 (invalid), the page's size in the message.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /api/v1/documents/{id}/layout (the `SetLayout` operationId).
@@ -9255,6 +9269,8 @@ func (c *ClientWithResponses) SetLayoutWithBodyWithResponse(ctx context.Context,
 }
 
 // SetLayoutWithResponse Correct the stamp layout (handler who drafted, signer, clerk; signature block until layer 1, number and date until issue)
+//
+// A box on a page the document does not have, or wholly outside its page, is refused with 400 (invalid), the page's size in the message.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
