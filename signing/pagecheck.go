@@ -44,28 +44,14 @@ const maxPageDepth = 32
 // the engine would write back damaged.
 func checkPagesRewritable(rdr *pdf.Reader) error {
 	pg := 0
-	var walk func(node pdf.Value, depth int) error
-	walk = func(node pdf.Value, depth int) error {
-		if depth > maxPageDepth || node.Kind() != pdf.Dict {
-			return nil // intake judges the page tree itself
-		}
-		if node.Key("Type").Name() != "Pages" {
-			pg++
-			if why := pageRewriteProblem(node); why != "" {
-				return workflow.Errorf(workflow.EUNPROCESSABLE,
-					"PDF page %d cannot be signed without damaging it (%s); print it to PDF (or export it again) and upload the result", pg, why)
-			}
-			return nil
-		}
-		kids := node.Key("Kids")
-		for i := 0; i < kids.Len(); i++ {
-			if err := walk(kids.Index(i), depth+1); err != nil {
-				return err
-			}
+	return eachPage(rdr.Trailer().Key("Root").Key("Pages"), func(page pdf.Value) error {
+		pg++
+		if why := pageRewriteProblem(page); why != "" {
+			return workflow.Errorf(workflow.EUNPROCESSABLE,
+				"PDF page %d cannot be signed without damaging it (%s); print it to PDF (or export it again) and upload the result", pg, why)
 		}
 		return nil
-	}
-	return walk(rdr.Trailer().Key("Root").Key("Pages"), 0)
+	})
 }
 
 // checkCatalogRewritable refuses (EUNPROCESSABLE) a document whose catalog

@@ -74,7 +74,9 @@ func (u *incUpdate) free(num uint32, gen int) { u.frees[num] = gen }
 func (u *incUpdate) entries() []uint32 {
 	nums := slices.Collect(mapKeys(u.offsets))
 	for n := range u.frees {
-		nums = append(nums, n)
+		if _, put := u.offsets[n]; !put {
+			nums = append(nums, n)
+		}
 	}
 	slices.Sort(nums)
 	return nums
@@ -127,7 +129,7 @@ func (u *incUpdate) finish() error {
 		}
 		fmt.Fprintf(&u.buf, "%d %d\n", nums[i], j-i+1)
 		for _, n := range nums[i : j+1] {
-			if g, free := u.frees[n]; free {
+			if g, free := u.frees[n]; free && u.offsets[n] == 0 {
 				fmt.Fprintf(&u.buf, "%010d %05d f\r\n", 0, g)
 			} else {
 				fmt.Fprintf(&u.buf, "%010d %05d n\r\n", u.offsets[n], u.gens[n])
@@ -159,7 +161,7 @@ func (u *incUpdate) finishStream(extra string) error {
 		index = append(index, strconv.Itoa(int(nums[i])), strconv.Itoa(j-i+1))
 		for _, n := range nums[i : j+1] {
 			typ, off, gen := byte(1), u.offsets[n], u.gens[n]
-			if g, free := u.frees[n]; free {
+			if g, free := u.frees[n]; free && u.offsets[n] == 0 {
 				typ, off, gen = 0, 0, g
 			}
 			data = append(data, typ)
