@@ -33,7 +33,8 @@ import (
 )
 
 // B-LTA written by AppendLTV, checked with tools nobody here wrote: qpdf,
-// poppler's pdfsig, MuPDF, openssl ocsp / crl / ts, and our verifier.
+// poppler's pdfsig, MuPDF, pdfcpu, openssl ocsp / crl / ts, and our
+// verifier.
 func TestIntegrationLTVTools(t *testing.T) {
 	needTool(t, "pdfsig")
 	needTool(t, "openssl")
@@ -76,6 +77,9 @@ func TestIntegrationLTVTools(t *testing.T) {
 			}
 			file := writeTemp(t, "blta.pdf", out)
 			checkQpdf(t, file)
+			// pdfcpu: both layers and the document time-stamp, each chain
+			// trusted, nothing modified after any of them.
+			checkPdfcpu(t, file, in.data, p.RootPEM(), 3)
 
 			// poppler: both layers valid and trusted (the responder is up:
 			// NSS checks the official's certificate online), the document

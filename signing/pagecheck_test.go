@@ -48,7 +48,7 @@ var (
 // independent tools (TestIntegrationTwoLayers).
 func repairDrafts() map[string][]byte {
 	return map[string][]byte{
-		"repair-page.pdf":            pageDraft("/Thumb 6 0 R /Annots [null "+repairLink+" 99 0 R] /OutputIntents ["+repairIntent+"] /PieceInfo << /A << /LastModified (D:2026\\)x) >> >>", 0, 0, repairThumb),
+		"repair-page.pdf":            pageDraft("/Thumb 6 0 R /Annots [null "+repairLink+" 99 0 R] /OutputIntents ["+repairIntent+"] /PieceInfo << /A << /LastModified (D:20260101) /Private << /Note (a\\)x) >> >> >>", 0, 0, repairThumb),
 		"repair-catalog.pdf":         catalogDraft("/Lang (vi\\(VN) /OutputIntents ["+repairIntent+"]", "", 0, 0),
 		"repair-self-references.pdf": catalogDraft("/ViewerPreferences << /Self 1 0 R >>", "/AA << /O << /S /GoTo /D [3 0 R /Fit] >> >> /Annots [<< /Type /Annot /Subtype /Text /Rect [72 700 90 718] /P 3 0 R /Contents (a\\(b) >>]", 0, 0),
 		"repair-unplaced.pdf":        unplacedDraft(),
@@ -90,7 +90,7 @@ func TestPagesSignedUndamaged(t *testing.T) {
 		{"missing annotation", pageDraft("/Annots [99 0 R]", 0, 0), ""},
 		{"page metadata stream", pageDraft("/Metadata 6 0 R", 0, 0, xmp), "/Metadata is a stream"},
 		{"page thumbnail", pageDraft("/Thumb 6 0 R", 0, 0, repairThumb), ""},
-		{"string with parentheses", pageDraft("/PieceInfo << /A << /LastModified (D:2026\\)x) >> /B [(a\\(b) 1] >>", 0, 0), ""},
+		{"string with parentheses", pageDraft("/PieceInfo << /A << /LastModified (D:20260101) /Private << /Note (a\\)x) >> >> /B << /Private [(a\\(b) 1] >> >>", 0, 0), ""},
 		{"page output intents", pageDraft("/OutputIntents ["+repairIntent+"]", 0, 0), ""},
 		{"page output intents in an object", pageDraft("/OutputIntents 6 0 R", 0, 0, "["+repairIntent+"]"), ""},
 		{"binary string", pageDraft("/ID <00ff2928>", 0, 0), "/ID is a string of bytes other than ASCII"},

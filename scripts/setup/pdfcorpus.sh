@@ -1,5 +1,9 @@
 # shellcheck shell=bash
-# scripts/setup/pdfcorpus.sh — sourced by scripts/test. pdfcpu's test PDFs
+# scripts/setup/pdfcorpus.sh — sourced by scripts/test. The pdfcpu command
+# (github.com/pdfcpu/pdfcpu/cmd/pdfcpu, built with go install into
+# $VANTHU_TEST_TMP/gobin, put on PATH): one more validator nobody here
+# wrote, of PDF syntax (validate -mode strict) and of signatures
+# (signatures validate). And pdfcpu's test PDFs
 # (github.com/pdfcpu/pdfcpu, pkg/testdata: 56 files of many producers —
 # Acrobat, Distiller, Quartz, LaTeX, scanners, PDF 2.0 and hybrid files, a
 # few damaged ones), fetched from the Go module proxy into the module
@@ -16,4 +20,13 @@ _vanthu_pdfcorpus_setup() {
 		echo "pdfcpu corpus: github.com/pdfcpu/pdfcpu@v0.11.1 could not be fetched; its tests skip" >&2
 	fi
 }
+_vanthu_pdfcpu_install() {
+	local bin="${VANTHU_TEST_TMP:-/tmp/vanthu-test}/gobin"
+	if [ ! -x "$bin/pdfcpu" ]; then
+		echo "pdfcpu: go install github.com/pdfcpu/pdfcpu/cmd/pdfcpu@v0.11.1" >&2
+		GOBIN="$bin" GOFLAGS= go install github.com/pdfcpu/pdfcpu/cmd/pdfcpu@v0.11.1 || return 1
+	fi
+	export PATH="$bin:$PATH"
+}
 _vanthu_pdfcorpus_setup
+_vanthu_pdfcpu_install
