@@ -42,6 +42,14 @@ func draftCases() []draftCase {
 		out = append(out, draftCase{string(p) + "/nbsp-blanks", testpdf.Draft{Producer: p, Regular: reg, Bold: bold, Pages: 1, SigTitleY: 300,
 			BlankRune: '\u00a0', YearBlank: true}})
 	}
+	// A portrait page made of a landscape media box and /Rotate (text
+	// turned back by a cm, so it reads upright), and a "DỰ THẢO" drawn
+	// diagonally through the signature block: glyphs are placed on the
+	// displayed page and only upright runs make lines.
+	for _, rot := range []int{90, 270} {
+		out = append(out, draftCase{fmt.Sprintf("raw-simple/rotate-%d", rot), testpdf.Draft{Producer: testpdf.RawSimple, Regular: reg, Bold: bold, Rotate: rot}})
+	}
+	out = append(out, draftCase{"raw-simple/watermark", testpdf.Draft{Producer: testpdf.RawSimple, Regular: reg, Bold: bold, Watermark: "DỰ THẢO"}})
 	out = append(out, draftCase{"raw-simple-in-form/one-page", testpdf.Draft{Producer: testpdf.RawSimple, Regular: reg, Bold: bold, Pages: 1,
 		SigTitleY: 420, Titles: []string{"GIÁM ĐỐC"}, InForm: true}})
 	return out

@@ -2,6 +2,7 @@ package signing
 
 import (
 	"fmt"
+	"math"
 
 	"github.com/digitorus/pdf"
 )
@@ -68,6 +69,19 @@ func (g pageGeom) fromUser(ux, uy float64) (float64, float64) {
 		return y1 - uy, ux - x0
 	}
 	return ux - x0, uy - y0
+}
+
+// upright reports whether a glyph drawn with the text rendering matrix
+// trm reads left to right along a displayed line. The anchors are lines of
+// the page as a reader sees it: a glyph of a diagonal watermark ("DỰ THẢO"
+// across the page) or of a vertical margin note would otherwise make a
+// one-letter line of its own, sorted between a signature block's title and
+// the signer's name.
+func (g pageGeom) upright(trm mat) bool {
+	x0, y0 := g.fromUser(trm.apply(0, 0))
+	x1, y1 := g.fromUser(trm.apply(1, 0))
+	ax, ay := x1-x0, y1-y0
+	return ax > 0 && math.Abs(ay) <= 0.1*ax
 }
 
 // rectToUser maps a displayed rectangle (llx lly urx ury) to user space.

@@ -582,10 +582,15 @@ func (c *contentWalk) show(raw []byte) {
 		}
 		tx *= st.th
 		c.tm = mat{1, 0, 0, 1, tx, 0}.mul(c.tm)
-		x1, _ := mat{st.size * st.th, 0, 0, st.size, 0, st.trise}.mul(c.tm).mul(st.ctm).apply(0, 0)
+		if !c.w.geom.upright(trm) {
+			continue
+		}
+		x1, y1 := mat{st.size * st.th, 0, 0, st.size, 0, st.trise}.mul(c.tm).mul(st.ctm).apply(0, 0)
 		size := math.Hypot(trm[2], trm[3])
 		dx, dy := c.w.geom.fromUser(x0, y0)
-		ex, _ := c.w.geom.fromUser(x1, y0)
+		// The advance's end is a point of its own: on a page turned by
+		// /Rotate 90 or 270 text that reads upright runs along user y.
+		ex, _ := c.w.geom.fromUser(x1, y1)
 		for _, ch := range f.text(code) {
 			c.w.out = append(c.w.out, glyph{r: ch, x: dx, y: dy, w: ex - dx, s: size})
 		}

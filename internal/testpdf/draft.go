@@ -53,6 +53,15 @@ type Draft struct {
 	// write &nbsp; and converters write every space) instead of leaving
 	// them as gaps between separately placed words.
 	BlankRune rune
+	// Rotate (RawSimple), 90 or 270: the media box is landscape and
+	// /Rotate turns the page to portrait; the text is drawn turned back by
+	// a cm, so that it reads upright, as scanners and some print drivers
+	// write portrait pages.
+	Rotate int
+	// Watermark (RawSimple), when set, is drawn large at 45° across the
+	// lower half of the last page, through the signature block ("DỰ
+	// THẢO" over a draft).
+	Watermark string
 }
 
 // Anchors are where the draft's anchors are, in points from the page's
@@ -79,7 +88,8 @@ type item struct {
 	size    float64
 	bold    bool
 	text    string
-	centred bool // x is the centre
+	centred bool    // x is the centre
+	angle   float64 // degrees, anticlockwise on the displayed page
 }
 
 // MakeDraft returns the draft's PDF and where its anchors are.
@@ -94,6 +104,9 @@ func MakeDraft(d Draft) ([]byte, Anchors, error) {
 	l.dateLine()
 	l.body()
 	l.signatureBlock()
+	if d.Watermark != "" {
+		l.add(item{page: d.Pages, x: 250, y: 130, size: 60, text: d.Watermark, angle: 45})
+	}
 	var out []byte
 	switch d.Producer {
 	case FPDFUnicode:
@@ -454,7 +467,7 @@ func (w *rawWriter) font(base string, bold bool, tu int) int {
 // page adds page pg (its content streams, and its form with InForm) and
 // returns the page's object number.
 func (w *rawWriter) page(d Draft, pg int, items []item, pagesID int) int {
-	streams := w.contents(pg, items)
+	streams := w.contents(pg, items, d.Rotate)
 	pageXObj := ""
 	if d.InForm {
 		var form int
@@ -465,21 +478,30 @@ func (w *rawWriter) page(d Draft, pg int, items []item, pagesID int) int {
 	for _, s := range streams {
 		fmt.Fprintf(&arr, " %d 0 R", s)
 	}
-	return w.obj(fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox [0 0 %.2f %.2f] /Resources << /Font << /F1 %d 0 R /F2 %d 0 R >>%s >> /Contents [%s ] >>",
-		pagesID, pageW, pageH, w.f1, w.f2, pageXObj, arr.String()))
+	box, rot := fmt.Sprintf("[0 0 %.2f %.2f]", pageW, pageH), ""
+	if d.Rotate != 0 {
+		box, rot = fmt.Sprintf("[0 0 %.2f %.2f]", pageH, pageW), fmt.Sprintf(" /Rotate %d", d.Rotate)
+	}
+	return w.obj(fmt.Sprintf("<< /Type /Page /Parent %d 0 R /MediaBox %s%s /Resources << /Font << /F1 %d 0 R /F2 %d 0 R >>%s >> /Contents [%s ] >>",
+		pagesID, box, rot, w.f1, w.f2, pageXObj, arr.String()))
 }
 
 // contents adds the text of page pg as several content streams (seven
 // lines each at most), the words placed with TJ offsets instead of
-// spaces, and returns their object numbers.
-func (w *rawWriter) contents(pg int, items []item) []int {
+// spaces, and returns their object numbers. On a page turned by rot, each
+// stream is drawn under the cm that turns it back.
+func (w *rawWriter) contents(pg int, items []item, rot int) []int {
 	var streams []int
 	var cur strings.Builder
 	flush := func() {
 		if cur.Len() == 0 {
 			return
 		}
-		streams = append(streams, w.obj(rawStream(cur.String())))
+		body := cur.String()
+		if rot != 0 {
+			body = unturn(rot) + body + "Q\n"
+		}
+		streams = append(streams, w.obj(rawStream(body)))
 		cur.Reset()
 	}
 	for i, it := range items {
@@ -498,13 +520,28 @@ func (w *rawWriter) contents(pg int, items []item) []int {
 			}
 			fmt.Fprintf(&tj, "(%s)", w.enc(word))
 		}
-		fmt.Fprintf(&cur, "BT %s 1 Tf %.2f 0 0 %.2f %.2f %.2f Tm [%s] TJ ET\n", font, it.size, it.size, it.x, it.y, tj.String())
+		sin, cos := math.Sincos(it.angle * math.Pi / 180)
+		fmt.Fprintf(&cur, "BT %s 1 Tf %.4f %.4f %.4f %.4f %.2f %.2f Tm [%s] TJ ET\n", font,
+			it.size*cos, it.size*sin, -it.size*sin, it.size*cos, it.x, it.y, tj.String())
 		if i%7 == 6 {
 			flush() // several content streams
 		}
 	}
 	flush()
 	return streams
+}
+
+// unturn opens a content stream of a page turned by rot (90 or 270) with
+// the cm that maps the displayed page to user space, so that text placed
+// in displayed coordinates reads upright; "" for an unturned page.
+func unturn(rot int) string {
+	switch rot {
+	case 90:
+		return fmt.Sprintf("q 0 1 -1 0 %.2f 0 cm\n", pageH)
+	case 270:
+		return fmt.Sprintf("q 0 -1 1 0 0 %.2f cm\n", pageW)
+	}
+	return ""
 }
 
 // inForm moves the text of the content streams into one form drawn at
