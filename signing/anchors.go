@@ -210,14 +210,14 @@ func DetectLayout(in []byte) (det Detection, err error) {
 	}
 	det.Layout.Source = workflow.LayoutDetected
 	fonts := fontCache{}
-	gs, geom, err := pageGlyphs(rdr, 1, fonts)
+	pg1, err := readPage(rdr, 1, fonts)
 	if err != nil {
 		return det, unparsable(err)
 	}
-	first := spans(gs)
-	_, ph := geom.size()
+	first := spans(pg1.out)
+	_, ph := pg1.geom.size()
 	if len(first) == 0 {
-		det.Notes = append(det.Notes, "page 1 has no extractable text (a scan?): number, date and signature go to the default positions")
+		det.Notes = append(det.Notes, noTextNote(pg1.turned))
 	}
 	if len(first) > 0 {
 		if b, ok := findNumber(first, ph); ok {
@@ -255,6 +255,16 @@ func DetectLayout(in []byte) (det Detection, err error) {
 		det.Notes = append(det.Notes, `no signature block (a title such as "CHỦ TỊCH" with the signer's name below it) on the last pages: the signature goes to the default position`)
 	}
 	return det, nil
+}
+
+// noTextNote says why page 1 has no line to read: a page whose text is
+// all turned (laid on its side by /Rotate or by its content, as a
+// converter's "rotate" leaves it) is not a scan.
+func noTextNote(turned int) string {
+	if turned > 0 {
+		return "page 1's text does not read upright as the page is shown (turned on its side or upside down): number, date and signature go to the default positions"
+	}
+	return "page 1 has no extractable text (a scan?): number, date and signature go to the default positions"
 }
 
 // fromHeader returns in from its "%PDF-" header on: the junk before it

@@ -612,3 +612,38 @@ func TestFindDateNarrowBlank(t *testing.T) {
 		})
 	}
 }
+
+// TestDetectLayoutTurnedText: a page whose only text is laid on its side
+// (a portrait page given /Rotate 90, as a converter's "rotate" leaves it)
+// has text, only none that reads upright; the note says so instead of
+// taking it for a scan. A page without text is still taken for one.
+func TestDetectLayoutTurnedText(t *testing.T) {
+	page := func(rotate, content string) []byte {
+		return testpdf.NewWriter("1.7").
+			Obj(1, "<< /Type /Catalog /Pages 2 0 R >>").
+			Obj(2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>").
+			Obj(3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842]"+rotate+" /Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>").
+			Obj(4, testpdf.Stream("", []byte(content))).
+			Obj(5, "<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>").
+			Table("/Root 1 0 R", -1)
+	}
+	for _, c := range []struct {
+		name string
+		in   []byte
+		want string
+	}{
+		{"rotate-90", page(" /Rotate 90", "BT /F1 13 Tf 72 740 Td (So: /QD-UBND) Tj ET"), "does not read upright"},
+		{"turned-by-content", page("", "BT /F1 13 Tf 0 1 -1 0 300 100 Tm (So: /QD-UBND) Tj ET"), "does not read upright"},
+		{"no-text", page("", "0 0 m 100 100 l S"), "no extractable text (a scan?)"},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			det, err := DetectLayout(c.in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(det.Notes) != 1 || !strings.Contains(det.Notes[0], c.want) {
+				t.Errorf("notes %q, want one saying %q", det.Notes, c.want)
+			}
+		})
+	}
+}

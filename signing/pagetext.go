@@ -336,14 +336,24 @@ type textState struct {
 // pages read from one document. Malformed content ends the walk early;
 // what was read so far is returned.
 func pageGlyphs(r *pdf.Reader, n int, fonts fontCache) (out []glyph, geom pageGeom, err error) {
-	geom, err = pageGeometry(r, n)
+	w, err := readPage(r, n, fonts)
 	if err != nil {
 		return nil, geom, err
+	}
+	return w.out, w.geom, nil
+}
+
+// readPage walks page n's content: the walker holds its glyphs, its
+// geometry and how many glyphs were left out as not upright.
+func readPage(r *pdf.Reader, n int, fonts fontCache) (*glyphWalker, error) {
+	geom, err := pageGeometry(r, n)
+	if err != nil {
+		return nil, err
 	}
 	page := r.Page(n)
 	w := &glyphWalker{geom: geom, fonts: fonts}
 	w.walk(page.V.Key("Contents"), page.Resources(), textState{ctm: identity, th: 1}, 0)
-	return w.out, geom, nil
+	return w, nil
 }
 
 // fontCache holds a document's fonts read so far by object reference. A
@@ -358,9 +368,10 @@ type fontCache map[pdf.Ptr]*fontInfo
 // glyphWalker collects the glyphs of a page and the Form XObjects it
 // draws; fonts is the document's fonts read so far.
 type glyphWalker struct {
-	geom  pageGeom
-	fonts fontCache
-	out   []glyph
+	geom   pageGeom
+	fonts  fontCache
+	out    []glyph
+	turned int // glyphs left out: their baseline does not run left to right as shown
 }
 
 // contentWalk is the interpreter state of one content stream (a page's,
@@ -583,6 +594,7 @@ func (c *contentWalk) show(raw []byte) {
 		tx *= st.th
 		c.tm = mat{1, 0, 0, 1, tx, 0}.mul(c.tm)
 		if !c.w.geom.upright(trm) {
+			c.w.turned++
 			continue
 		}
 		x1, y1 := mat{st.size * st.th, 0, 0, st.size, 0, st.trise}.mul(c.tm).mul(st.ctm).apply(0, 0)
