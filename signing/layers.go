@@ -776,6 +776,11 @@ func normalizeFor(in []byte, unsigned bool) (doc docParts, rdr *pdf.Reader, err 
 	if err != nil {
 		return nil, nil, err
 	}
+	if info.HasAcroForm && !info.HasXFA && info.Signatures == 0 {
+		if in, info, rdr, err = flattened(in, info); err != nil {
+			return nil, nil, err
+		}
+	}
 	if unsigned && info.Signatures > 0 {
 		return nil, nil, workflow.Errorf(workflow.EUNPROCESSABLE, "PDF already carries %d signature(s); an outgoing document is signed here, by the official and then by the agency: upload it as it was before it was signed", info.Signatures)
 	}
@@ -789,6 +794,24 @@ func normalizeFor(in []byte, unsigned bool) (doc docParts, rdr *pdf.Reader, err 
 		}
 	}
 	return doc, rdr, nil
+}
+
+// flattened is in (inspected: info) with its form flattened into its pages
+// (flattenForm), inspected again; junk before the header is cut first, so
+// that the update's offsets count from the header as readers do.
+func flattened(in []byte, info Info) ([]byte, Info, *pdf.Reader, error) {
+	in = in[info.HeaderOffset:]
+	_, rdr, err := inspectParsed(in, true)
+	if err != nil {
+		return nil, info, nil, err
+	}
+	upd, err := flattenForm(docParts{in}, rdr)
+	if err != nil {
+		return nil, info, nil, workflow.Errorf(workflow.EUNPROCESSABLE, "PDF contains fillable form fields that cannot be put into the page before signing (%v); flatten the form (print to PDF) and upload again", err)
+	}
+	out := append(slices.Clip(in), upd...)
+	info, rdr, err = inspectParsed(out, true)
+	return out, info, rdr, err
 }
 
 // normalized is normalize's result for in, inspected (info, rdr): the

@@ -54,6 +54,8 @@ func repairDrafts() map[string][]byte {
 		"repair-unplaced.pdf":        unplacedDraft(),
 		"repair-size-table.pdf":      sizeAboveDraft(false),
 		"repair-size-stream.pdf":     sizeAboveDraft(true),
+		// A filled-in form, flattened into its page (flatten.go).
+		"form-flattened.pdf": formDraft("", nil),
 		// Not a repair: a 1.3 header under a catalog that says /Version
 		// /1.5 (the engine added its own /Version beside it).
 		"header-1.3-catalog-1.5.pdf": testpdf.WithVersion(catalogDraft("/Version /1.5", "", 0, 0), "1.3"),
