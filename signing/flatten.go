@@ -1,8 +1,10 @@
 package signing
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"slices"
 	"strconv"
@@ -22,8 +24,9 @@ import (
 //
 // Refused (the caller's message: flatten it yourself): a form whose
 // /NeedAppearances asks viewers to draw the fields afresh (their stored
-// appearances may be stale), and a field with a value but no appearance
-// to show it by.
+// appearances may be stale), a field with a value but no appearance to
+// show it by, and an appearance that sets a font but has no resources of
+// its own (viewers lend it the form's /DR).
 
 // flattenForm returns the incremental update to doc (read by rdr) that
 // flattens its form, or an error saying why it cannot.
@@ -157,6 +160,11 @@ func widgetDrawing(a pdf.Value, n int) (op, form string, err error) {
 		}
 		return "", "", nil
 	}
+	if ap.Key("Resources").Kind() != pdf.Dict && usesFont(ap) {
+		// Viewers lend such an appearance the form's /DR fonts; drawn
+		// from the page it would find the page's, or none.
+		return "", "", errors.New("a form field's appearance sets a font but has no resources of its own")
+	}
 	r := a.Key("Rect")
 	if r.Len() != 4 {
 		return "", "", errors.New("a form field has no rectangle")
@@ -177,6 +185,15 @@ func widgetDrawing(a pdf.Value, n int) (op, form string, err error) {
 	}
 	p := ap.GetPtr()
 	return fmt.Sprintf("q %s cm /VanthuField%d Do Q", strings.Join(nums, " "), n), fmt.Sprintf("%d %d R", p.GetID(), p.GetGen()), nil
+}
+
+// usesFont says whether appearance stream x sets a font (Tf), reading at
+// most 1 MiB of it.
+func usesFont(x pdf.Value) bool {
+	rc := x.Reader()
+	defer rc.Close()
+	b, _ := io.ReadAll(io.LimitReader(rc, 1<<20))
+	return bytes.Contains(b, []byte("Tf"))
 }
 
 // transformedBBox is the bounding box of form XObject x's /BBox through

@@ -59,6 +59,8 @@ func TestFormFlattenedBeforeSigning(t *testing.T) {
 		{"empty signature field kept", formDraft("", []string{"<< /Type /Annot /Subtype /Widget /FT /Sig /T (sig0) /Rect [0 0 0 0] /F 2 /P 3 0 R >>"}), ""},
 		{"value without appearance", formDraft("", []string{choice}), "a form field has a value but no appearance"},
 		{"appearances to be drawn afresh", formDraft("/NeedAppearances true", nil), "/NeedAppearances"},
+		{"appearance borrowing the form's fonts", formDraft("/DR << /Font << /Helv 5 0 R >> >>", []string{"<< /Type /Annot /Subtype /Widget /FT /Tx /T (b) /V (x) /Rect [72 400 200 420] /AP << /N 13 0 R >> /P 3 0 R >>"},
+			testpdf.Stream("/Type /XObject /Subtype /Form /BBox [0 0 128 20]", []byte("BT /Helv 12 Tf 2 5 Td (x) Tj ET"))), "no resources of its own"},
 		{"our own testdata", readFile(t, "testdata/form-text.pdf"), "fillable form fields"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
