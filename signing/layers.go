@@ -874,34 +874,43 @@ func sizeAboveHighest(rdr *pdf.Reader) bool {
 }
 
 // repaired is doc with repairForEngine's update appended (unplaced: the
-// objects it lists free), checked again;
-// when the update does not put everything right, the error is problem
-// (what the engine would write back damaged), or else what is left.
+// objects it lists free), checked again. When the update does not put
+// everything right, the error is problem (what the engine would write back
+// damaged), or else what is left.
 func repaired(doc docParts, problem error, unplaced []verify.Unplaced) (docParts, error) {
+	out, err := withRepair(doc, unplaced)
+	switch {
+	case err == nil:
+		return out, nil
+	case problem != nil:
+		return nil, problem
+	}
+	return nil, workflow.Wrap(workflow.EUNPROCESSABLE, err, "PDF cross-reference data cannot be put right before signing; open and save it again (or print it to PDF) and upload the result")
+}
+
+func withRepair(doc docParts, unplaced []verify.Unplaced) (docParts, error) {
 	rdr, err := pdf.NewReader(doc, doc.size())
 	if err != nil {
 		return nil, unparsable(err)
 	}
 	upd, err := repairForEngine(doc, rdr, unplaced)
-	if err == nil {
-		out := append(slices.Clip(doc), upd)
-		if rdr, err = pdf.NewReader(out, out.size()); err != nil {
-			err = unparsable(err)
-		} else if err = checkXref(rdr); err == nil && sizeAboveHighest(rdr) {
-			err = errors.New("its /Size is still above the highest object number + 1")
-		} else if err == nil {
-			if err = checkCatalogRewritable(rdr); err == nil {
-				err = checkPagesRewritable(rdr)
-			}
-		}
-		if err == nil {
-			return out, nil
-		}
+	if err != nil {
+		return nil, err
 	}
-	if problem != nil {
-		return nil, problem
+	out := append(slices.Clip(doc), upd)
+	if rdr, err = pdf.NewReader(out, out.size()); err != nil {
+		return nil, unparsable(err)
 	}
-	return nil, workflow.Wrap(workflow.EUNPROCESSABLE, err, "PDF cross-reference data cannot be put right before signing; open and save it again (or print it to PDF) and upload the result")
+	if err := checkXref(rdr); err != nil {
+		return nil, err
+	}
+	if sizeAboveHighest(rdr) {
+		return nil, errors.New("its /Size is still above the highest object number + 1")
+	}
+	if err := checkCatalogRewritable(rdr); err != nil {
+		return nil, err
+	}
+	return out, checkPagesRewritable(rdr)
 }
 
 func fit(w, h, bw, bh float64) (float64, float64) {
