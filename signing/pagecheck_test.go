@@ -109,23 +109,33 @@ func TestPagesSignedUndamaged(t *testing.T) {
 		{"size above, stream not listing itself", sizeAboveDraft(true), ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			l1, err := SignOfficer(context.Background(), c.pdf, OfficerLayer{Key: p.Officer, Name: "A", Time: at})
-			if c.wants != "" {
-				if workflow.ErrorCode(err) != workflow.EUNPROCESSABLE || !strings.Contains(err.Error(), c.wants) {
-					t.Fatalf("layer 1: %v; want EUNPROCESSABLE saying %q", err, c.wants)
-				}
-				return
+			if l2 := bothLayersOrRefusal(t, p, c.pdf, c.wants); l2 != nil {
+				sameDocument(t, c.pdf, l2)
 			}
-			if err != nil {
-				t.Fatal(err)
-			}
-			l2, err := SignAgency(context.Background(), l1, AgencyLayer{Key: p.Agency, AgencyName: "UBND", Notation: "1/QĐ-UBND", IssueDate: at})
-			if err != nil {
-				t.Fatalf("layer 2: %v", err)
-			}
-			sameDocument(t, c.pdf, l2)
 		})
 	}
+}
+
+// bothLayersOrRefusal signs in with both layers and returns the result;
+// with wants, it checks instead that layer 1 refuses in with
+// EUNPROCESSABLE saying wants, and returns nil.
+func bothLayersOrRefusal(t *testing.T, p *testPKI, in []byte, wants string) []byte {
+	t.Helper()
+	l1, err := SignOfficer(context.Background(), in, OfficerLayer{Key: p.Officer, Name: "A", Time: at})
+	if wants != "" {
+		if workflow.ErrorCode(err) != workflow.EUNPROCESSABLE || !strings.Contains(err.Error(), wants) {
+			t.Fatalf("layer 1: %v; want EUNPROCESSABLE saying %q", err, wants)
+		}
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	l2, err := SignAgency(context.Background(), l1, AgencyLayer{Key: p.Agency, AgencyName: "UBND", Notation: "1/QĐ-UBND", IssueDate: at})
+	if err != nil {
+		t.Fatalf("layer 2: %v", err)
+	}
+	return l2
 }
 
 // sizeAboveDraft is pageDraft("") with a trailer /Size one above the
