@@ -259,7 +259,14 @@ func pdfValueAt(w *strings.Builder, v pdf.Value, h *holder, depth int) {
 	case pdf.Integer:
 		w.WriteString(strconv.FormatInt(v.Int64(), 10))
 	case pdf.Real:
-		w.WriteString(strconv.FormatFloat(v.Float64(), 'f', -1, 64))
+		// A real stays a real: "1.0" written "1" would be an integer, which
+		// some readers refuse where the specification asks for a number
+		// (pdfcpu: "validateFloat: invalid type").
+		r := strconv.FormatFloat(v.Float64(), 'f', -1, 64)
+		if !strings.Contains(r, ".") {
+			r += ".0"
+		}
+		w.WriteString(r)
 	case pdf.String:
 		w.WriteString("<" + hex.EncodeToString([]byte(v.RawString())) + ">")
 	case pdf.Name:
