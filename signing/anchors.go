@@ -33,8 +33,15 @@ type textSpan struct {
 	text   string // folded, one rune per glyph (spaces inserted for gaps)
 	orig   string // as extracted
 	gs     []glyph
-	y, s   float64 // baseline and the largest font size
+	y, s   float64 // baseline (at x0) and the largest font size
+	ly     float64 // the line's baseline at the page's left edge (glyph.lineY)
 	x0, x1 float64
+}
+
+// sameLine says whether u is a cell of t's line: their baselines, extended
+// along an askew line, meet the left edge together.
+func (t *textSpan) sameLine(u *textSpan) bool {
+	return math.Abs(t.ly-u.ly) <= math.Max(1, 0.25*t.s)
 }
 
 func (t *textSpan) centre() float64 { return (t.x0 + t.x1) / 2 }
@@ -82,12 +89,15 @@ func foldRune(r rune) rune {
 }
 
 // spans groups glyphs into baselines and splits each baseline at gaps
-// wider than two font sizes (the template's columns).
+// wider than two font sizes (the template's columns). A baseline is found
+// by where it meets the page's left edge (glyph.lineY), not by its height:
+// on an askew scan's OCR text a line's height changes along it, by more
+// than a quarter of a font size across a column at half a degree.
 func spans(gs []glyph) []*textSpan {
 	kept := spacingGlyphs(gs)
 	slices.SortStableFunc(kept, func(a, b glyph) int {
-		if math.Abs(a.y-b.y) > 0.5 {
-			return cmp.Compare(b.y, a.y)
+		if ay, by := a.lineY(), b.lineY(); math.Abs(ay-by) > 0.5 {
+			return cmp.Compare(by, ay)
 		}
 		return cmp.Compare(a.x, b.x)
 	})
@@ -96,7 +106,7 @@ func spans(gs []glyph) []*textSpan {
 	var lines [][]glyph
 	start := 0
 	for i, g := range kept {
-		if i > start && math.Abs(kept[start].y-g.y) > math.Max(1, 0.25*g.s) {
+		if i > start && math.Abs(kept[start].lineY()-g.lineY()) > math.Max(1, 0.25*g.s) {
 			lines = append(lines, kept[start:i:i])
 			start = i
 		}
@@ -129,7 +139,7 @@ func spans(gs []glyph) []*textSpan {
 				case gap > 0.2*g.s && g.r != ' ':
 					last := cur.gs[len(cur.gs)-1]
 					if last.r != ' ' {
-						sp := glyph{r: ' ', x: cur.x1, y: g.y, w: gap, s: g.s}
+						sp := glyph{r: ' ', x: cur.x1, y: g.y, w: gap, s: g.s, slope: g.slope}
 						cur.gs = append(cur.gs, sp)
 						text.WriteRune(' ')
 						orig.WriteRune(' ')
@@ -140,7 +150,7 @@ func spans(gs []glyph) []*textSpan {
 				if g.r == ' ' {
 					continue
 				}
-				cur = &textSpan{y: g.y, x0: g.x, x1: g.x, gs: make([]glyph, 0, min(len(l)-k, 32))}
+				cur = &textSpan{y: g.y, ly: g.lineY(), x0: g.x, x1: g.x, gs: make([]glyph, 0, min(len(l)-k, 32))}
 			}
 			cur.gs = append(cur.gs, g)
 			text.WriteRune(fold(g.r))
@@ -307,7 +317,7 @@ func findNumber(ss []*textSpan, ph float64) (workflow.Box, bool) {
 		case len(strings.TrimSpace(string(rest))) == 0:
 			// A wide blank splits the line: the notation is the next cell.
 			for _, u := range ss {
-				if math.Abs(u.y-sp.y) < 1 && u.x0 > after && u.x0-after < 150 && strings.HasPrefix(u.text, "/") {
+				if sp.sameLine(u) && u.x0 > after && u.x0-after < 150 && strings.HasPrefix(u.text, "/") {
 					end = u.x0
 					break
 				}

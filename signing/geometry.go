@@ -71,17 +71,24 @@ func (g pageGeom) fromUser(ux, uy float64) (float64, float64) {
 	return ux - x0, uy - y0
 }
 
-// upright reports whether a glyph drawn with the text rendering matrix
-// trm reads left to right along a displayed line. The anchors are lines of
-// the page as a reader sees it: a glyph of a diagonal watermark ("DỰ THẢO"
-// across the page) or of a vertical margin note would otherwise make a
-// one-letter line of its own, sorted between a signature block's title and
-// the signer's name.
-func (g pageGeom) upright(trm mat) bool {
+// baseline is the slope (rise over run, on the displayed page) of the
+// baseline of a glyph drawn with the text rendering matrix trm, and
+// whether the glyph reads left to right along a displayed line. The
+// anchors are lines of the page as a reader sees it: a glyph of a diagonal
+// watermark ("DỰ THẢO" across the page) or of a vertical margin note would
+// otherwise make a one-letter line of its own, sorted between a signature
+// block's title and the signer's name. The slope of an upright glyph is kept: OCR text over
+// a scan fed in a little askew runs along the scanned lines (tesseract
+// turns each word's text matrix by the skew), and such a line's baseline
+// falls by several points across the page.
+func (g pageGeom) baseline(trm mat) (slope float64, upright bool) {
 	x0, y0 := g.fromUser(trm.apply(0, 0))
 	x1, y1 := g.fromUser(trm.apply(1, 0))
 	ax, ay := x1-x0, y1-y0
-	return ax > 0 && math.Abs(ay) <= 0.1*ax
+	if ax <= 0 || math.Abs(ay) > 0.1*ax {
+		return 0, false
+	}
+	return ay / ax, true
 }
 
 // rectToUser maps a displayed rectangle (llx lly urx ury) to user space.

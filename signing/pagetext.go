@@ -20,11 +20,17 @@ import (
 // positions on the page as displayed (see pageGeom).
 
 // glyph is one character on a page: its baseline origin and advance in
-// displayed points, and its font size (the text space height on the page).
+// displayed points, its font size (the text space height on the page),
+// and the slope of its baseline (0: level).
 type glyph struct {
 	r          rune
 	x, y, w, s float64
+	slope      float64
 }
+
+// lineY is where g's baseline, extended, crosses the page's left edge:
+// the glyphs of one line share it however askew the line is drawn.
+func (g glyph) lineY() float64 { return g.y - g.x*g.slope }
 
 // mat is an affine matrix [a b c d e f] in PDF's row-vector convention.
 type mat [6]float64
@@ -593,7 +599,8 @@ func (c *contentWalk) show(raw []byte) {
 		}
 		tx *= st.th
 		c.tm = mat{1, 0, 0, 1, tx, 0}.mul(c.tm)
-		if !c.w.geom.upright(trm) {
+		slope, ok := c.w.geom.baseline(trm)
+		if !ok {
 			c.w.turned++
 			continue
 		}
@@ -604,7 +611,7 @@ func (c *contentWalk) show(raw []byte) {
 		// /Rotate 90 or 270 text that reads upright runs along user y.
 		ex, _ := c.w.geom.fromUser(x1, y1)
 		for _, ch := range f.text(code) {
-			c.w.out = append(c.w.out, glyph{r: ch, x: dx, y: dy, w: ex - dx, s: size})
+			c.w.out = append(c.w.out, glyph{r: ch, x: dx, y: dy, w: ex - dx, s: size, slope: slope})
 		}
 	}
 }
