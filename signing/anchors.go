@@ -187,6 +187,9 @@ func runeIndex(s string, off int) int { return len([]rune(s[:off])) }
 var (
 	numberRe = regexp.MustCompile(`(^|[^a-z])so\s*:`)
 	dateRe   = regexp.MustCompile(`ngay([\s.…_\d]*)thang([\s.…_\d]*)nam([\s.…_]*)(\d{4})?`)
+	// A cell that ends inside a date line's blanks: its rest is in the
+	// cells after it (joinedRight).
+	dateCutRe = regexp.MustCompile(`ngay[\s.…_\d]*(thang[\s.…_\d]*)?$`)
 	// Titles of the person who signs, as they head the signature block. A
 	// collective body heads it only after "TM." (or KT., TL....): bare,
 	// "ỦY BAN NHÂN DÂN" is the agency's name at the top of the header.
@@ -341,11 +344,15 @@ func findNumber(ss []*textSpan, ph float64) (workflow.Box, bool) {
 // returns the line's box and the centres of the day, month and year blanks
 // (relative to the box; 0 = filled in the draft already).
 func findDate(ss []*textSpan, ph float64) (workflow.Box, []float64, string, bool) {
-	for _, sp := range ss {
+	for i, sp := range ss {
 		if sp.y < ph*0.55 {
 			continue
 		}
 		m := dateRe.FindStringSubmatchIndex(sp.text)
+		if m == nil && dateCutRe.MatchString(sp.text) {
+			sp = joinedRight(sp, ss[i+1:])
+			m = dateRe.FindStringSubmatchIndex(sp.text)
+		}
 		if m == nil {
 			continue
 		}
@@ -382,6 +389,37 @@ func findDate(ss []*textSpan, ph float64) (workflow.Box, []float64, string, bool
 	}
 	return workflow.Box{}, nil, "", false
 }
+
+// joinedRight is sp with the cells after it on its line (next, as spans
+// orders them: line by line, left to right) joined to it, as long as each
+// is less than dateBlankMax font sizes from the one before: a date line's
+// blanks wider than spans' column gap (two font sizes) cut it into cells.
+// A word processor writes the blanks as spaces, but OCR text over a scan
+// has only the words, each placed where its ink starts, and the blank left
+// for two digits is read two font sizes wide or a little more. At most
+// the two cuts of the date line's two blanks are bridged.
+func joinedRight(sp *textSpan, next []*textSpan) *textSpan {
+	j := *sp
+	j.gs = slices.Clip(j.gs)
+	for _, u := range next[:min(len(next), 2)] {
+		gap := u.x0 - j.x1
+		if !sp.sameLine(u) || gap < 0 || gap > dateBlankMax*j.s {
+			break
+		}
+		last := j.gs[len(j.gs)-1]
+		j.gs = append(j.gs, glyph{r: ' ', x: j.x1, y: last.y, w: gap, s: last.s, slope: last.slope})
+		j.gs = append(j.gs, u.gs...)
+		j.text += " " + u.text
+		j.orig += " " + u.orig
+		j.x1, j.s = u.x1, math.Max(j.s, u.s)
+	}
+	return &j
+}
+
+// dateBlankMax bounds, in font sizes, a blank of the date line that
+// joinedRight bridges: wider than a day's or a month's blank in any
+// template, narrower than the gap between the header's columns.
+const dateBlankMax = 5
 
 // narrowBlank is a note when the day or month blank left in the draft is
 // narrower than one font size, less than the two digits stamped into it:

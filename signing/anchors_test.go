@@ -613,6 +613,56 @@ func TestFindDateNarrowBlank(t *testing.T) {
 	}
 }
 
+// TestFindDateBlanksWiderThanColumnGap: OCR text over a scan has no
+// spaces in the date line's blanks, only its words, each where its ink
+// starts; the blank left for two digits is read a little wider than two
+// font sizes, spans' column gap, and cuts the line into cells. The date
+// line is found across them, with the blanks at the gaps; cells farther
+// apart than a blank are not joined. Before, no cell held "ngày … tháng …
+// năm" and the date went to the default position.
+func TestFindDateBlanksWiderThanColumnGap(t *testing.T) {
+	const ph, s = 842, 14
+	cells := func(gap float64, words ...string) []glyph {
+		var gs []glyph
+		x := 280.0
+		for _, w := range words {
+			l := glyphLine(w, x, 731, s)
+			gs = append(gs, l...)
+			x = l[len(l)-1].x + s/2 + gap
+		}
+		return gs
+	}
+	number := glyphLine("Số:", 100, 731, s)
+	for _, c := range []struct {
+		name  string
+		gap   float64
+		found bool
+	}{
+		{"blanks of 2.1 font sizes", 2.1 * s, true},
+		{"blanks of 4 font sizes", 4 * s, true},
+		{"cells 6 font sizes apart", 6 * s, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			gs := slices.Concat(number, cells(c.gap, "Bình Thủy, ngày", "tháng", "năm 2026"))
+			b, blanks, _, ok := findDate(spans(gs), ph)
+			if ok != c.found {
+				t.Fatalf("found %v (%+v), want %v", ok, b, c.found)
+			}
+			if !ok {
+				return
+			}
+			// "Bình Thủy, ngày" ends at 280 + 15 × 7 = 385; the day's
+			// blank is the gap after it, the month's the gap after
+			// "tháng" (35 wide): each at its middle.
+			day := 385 + c.gap/2
+			month := 385 + c.gap + 35 + c.gap/2
+			if !near(b.X+blanks[0], day, 1) || !near(b.X+blanks[1], month, 1) || blanks[2] != 0 || b.X != 280 {
+				t.Errorf("box %+v blanks %v: want the day at %.1f, the month at %.1f, the year filled", b, blanks, day, month)
+			}
+		})
+	}
+}
+
 // TestDetectLayoutTurnedText: a page whose only text is laid on its side
 // (a portrait page given /Rotate 90, as a converter's "rotate" leaves it)
 // has text, only none that reads upright; the note says so instead of
