@@ -170,21 +170,7 @@ func loadFont(v pdf.Value) *fontInfo {
 		f.widths = newCodeMap(defs)
 		return f
 	}
-	f.dw = 500 // standard 14 fonts carry no /Widths: an average glyph
-	if ws := v.Key("Widths"); ws.Kind() == pdf.Array {
-		fc := v.Key("FirstChar").Int64()
-		defs := make([]codeSeg[float64], 0, ws.Len())
-		for i := 0; i < ws.Len(); i++ {
-			c := uint32(fc) + uint32(i)
-			defs = append(defs, codeSeg[float64]{lo: c, hi: c, base: c, v: ws.Index(i).Float64()})
-		}
-		f.widths = newCodeMap(defs)
-		if mw := v.Key("FontDescriptor").Key("MissingWidth"); mw.Kind() == pdf.Integer || mw.Kind() == pdf.Real {
-			f.dw = mw.Float64()
-		}
-	} else {
-		f.widths = newCodeMap([]codeSeg[float64]{{lo: ' ', hi: ' ', base: ' ', v: 250}})
-	}
+	simpleWidths(f, v, sub == "Type3")
 	if f.uni == nil {
 		enc := v.Key("Encoding")
 		switch {
@@ -193,6 +179,36 @@ func loadFont(v pdf.Value) *fontInfo {
 		}
 	}
 	return f
+}
+
+// simpleWidths reads the widths of a simple font into f, in thousandths of
+// the font size. A Type3 font's widths are in its glyph space, which its
+// /FontMatrix maps to text space: not always by 1/1000 as other fonts'
+// (bitmap and OCR fonts use 1, 1/100...); read as thousandths they made
+// every glyph of such a font a dot wide, and the date line's blanks 0.1 pt.
+func simpleWidths(f *fontInfo, v pdf.Value, type3 bool) {
+	scale := 1.0
+	if fm := v.Key("FontMatrix"); type3 && fm.Kind() == pdf.Array && fm.Len() == 6 {
+		if a := fm.Index(0).Float64() * 1000; a > 0 && !math.IsInf(a, 0) {
+			scale = a
+		}
+	}
+	f.dw = 500 // standard 14 fonts carry no /Widths: an average glyph
+	ws := v.Key("Widths")
+	if ws.Kind() != pdf.Array {
+		f.widths = newCodeMap([]codeSeg[float64]{{lo: ' ', hi: ' ', base: ' ', v: 250}})
+		return
+	}
+	fc := v.Key("FirstChar").Int64()
+	defs := make([]codeSeg[float64], 0, ws.Len())
+	for i := 0; i < ws.Len(); i++ {
+		c := uint32(fc) + uint32(i)
+		defs = append(defs, codeSeg[float64]{lo: c, hi: c, base: c, v: ws.Index(i).Float64() * scale})
+	}
+	f.widths = newCodeMap(defs)
+	if mw := v.Key("FontDescriptor").Key("MissingWidth"); mw.Kind() == pdf.Integer || mw.Kind() == pdf.Real {
+		f.dw = mw.Float64() * scale
+	}
 }
 
 // parseToUnicode reads the bfchar and bfrange sections of a ToUnicode
