@@ -107,8 +107,8 @@ func (s *Service) checkLayoutOnPages(ctx context.Context, actor *User, id string
 		return err
 	}
 	f, ok := d.MainFile()
-	if !ok {
-		return nil
+	if sig, nd := CanEditLayout(d, actor); !ok || (!sig && !nd) {
+		return nil // the transaction says why not, before any file is read
 	}
 	rc, err := s.files().Open(ctx, d.Files, f)
 	if err != nil {
