@@ -109,12 +109,12 @@ func flattenPage(u *incUpdate, page pdf.Value, widgets map[uint32]bool) error {
 			keep = append(keep, w.String())
 			continue
 		}
-		op, form, err := widgetDrawing(a, len(xobjects)+1)
+		name := fmt.Sprintf("VanthuField%d", len(xobjects)+1)
+		op, form, err := widgetDrawing(a, name)
 		if err != nil {
-			return fmt.Errorf("page %s: %w", pageNumberHint(page), err)
+			return fmt.Errorf("page object %d: %w", page.GetPtr().GetID(), err)
 		}
 		if op != "" {
-			name := fmt.Sprintf("VanthuField%d", len(xobjects)+1)
 			xobjects[name], draw = form, append(draw, op)
 		}
 	}
@@ -139,14 +139,10 @@ func flattenPage(u *incUpdate, page pdf.Value, widgets map[uint32]bool) error {
 	return nil
 }
 
-// pageNumberHint names a page in a message by its object number (the
-// walk does not count pages).
-func pageNumberHint(page pdf.Value) string { return fmt.Sprintf("object %d", page.GetPtr().GetID()) }
-
 // widgetDrawing returns the operators that draw widget a's appearance
-// where a sits (the n-th drawn on its page: form XObject /VanthuFieldn)
-// and a reference to that appearance; "" for a widget that shows nothing.
-func widgetDrawing(a pdf.Value, n int) (op, form string, err error) {
+// where a sits, as the page's form XObject name, and a reference to that
+// appearance; "" for a widget that shows nothing.
+func widgetDrawing(a pdf.Value, name string) (op, form string, err error) {
 	if f := a.Key("F").Int64(); f&2 != 0 || f&32 != 0 { // hidden, no view
 		return "", "", nil
 	}
@@ -184,7 +180,7 @@ func widgetDrawing(a pdf.Value, n int) (op, form string, err error) {
 		nums = append(nums, strconv.FormatFloat(v, 'f', -1, 64))
 	}
 	p := ap.GetPtr()
-	return fmt.Sprintf("q %s cm /VanthuField%d Do Q", strings.Join(nums, " "), n), fmt.Sprintf("%d %d R", p.GetID(), p.GetGen()), nil
+	return fmt.Sprintf("q %s cm /%s Do Q", strings.Join(nums, " "), name), fmt.Sprintf("%d %d R", p.GetID(), p.GetGen()), nil
 }
 
 // usesFont says whether appearance stream x sets a font (Tf), reading at

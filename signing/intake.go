@@ -122,31 +122,51 @@ func inspectBytes(all []byte) (info Info, err error) {
 // goroutine at a time); without keep, rd is nil and the bytes are let go
 // of (they may be a mapping).
 func inspectParsed(all []byte, keep bool) (info Info, rd *pdf.Reader, err error) {
-	info, rd, err = inspectParse(all, keep)
-	if err != nil {
-		rd = nil
-	}
-	return info, rd, err
+	x, err := inspectParse(all, keep)
+	return x.info, x.rdr, err
 }
 
-func inspectParse(all []byte, keep bool) (info Info, rd *pdf.Reader, err error) {
+// inspected is what intake found of a file: Info, with keep the reader of
+// its parse (nil after an error), and the objects its cross-reference
+// data lists where none is (verify.PrecheckUnplaced), which signing lists
+// free before layer 1.
+type inspected struct {
+	info     Info
+	rdr      *pdf.Reader
+	unplaced []verify.Unplaced
+}
+
+// inspectToSign is inspectParsed keeping the reader, with the unplaced
+// objects.
+func inspectToSign(all []byte) (inspected, error) { return inspectParse(all, true) }
+
+func inspectParse(all []byte, keep bool) (x inspected, err error) {
+	x.info, x.rdr, x.unplaced, err = inspectParseAll(all, keep)
+	if err != nil {
+		x.rdr = nil
+	}
+	return x, err
+}
+
+func inspectParseAll(all []byte, keep bool) (info Info, rd *pdf.Reader, unplaced []verify.Unplaced, err error) {
 	size := int64(len(all))
 	head := all[:min(size, headerWindow)]
 	off := headerOffset(all)
 	if off < 0 {
-		return Info{}, nil, workflow.Errorf(workflow.EUNSUPPORTEDMEDIA, "not a PDF file (no %%PDF- header)")
+		return Info{}, nil, nil, workflow.Errorf(workflow.EUNSUPPORTEDMEDIA, "not a PDF file (no %%PDF- header)")
 	}
 	info.HeaderOffset = int64(off)
 	info.Version = headerVersion(head[off:])
 
-	if perr := verify.Precheck(all, verify.DefaultLimits); perr != nil {
-		return info, nil, workflow.Wrap(workflow.EUNPROCESSABLE, perr, "PDF cannot be processed: %v", perr)
+	unplaced, perr := verify.PrecheckUnplaced(all, verify.DefaultLimits)
+	if perr != nil {
+		return info, nil, nil, workflow.Wrap(workflow.EUNPROCESSABLE, perr, "PDF cannot be processed: %v", perr)
 	}
 	// The library looks for %%EOF backwards from the end in ever larger
 	// reads, all the way to the start: time quadratic in the size of a
 	// file without it (Precheck bounds the bytes after the marker).
 	if bytes.LastIndex(all, []byte("%%EOF")) < 0 { // from the end, where it is
-		return info, nil, unparsable(errors.New("no %%EOF marker"))
+		return info, nil, nil, unparsable(errors.New("no %%EOF marker"))
 	}
 
 	// The parser panics on some malformed input; turn that into a clear error.
@@ -162,21 +182,21 @@ func inspectParse(all []byte, keep bool) (info Info, rd *pdf.Reader, err error) 
 	if !keep {
 		defer src.release()
 	}
-	rd, perr := pdf.NewReader(src, size-int64(off))
+	rd, perr = pdf.NewReader(src, size-int64(off))
 	if perr != nil {
 		if isEncryptionError(perr) {
 			info.Encrypted = true
-			return info, nil, encryptedError()
+			return info, nil, nil, encryptedError()
 		}
-		return info, nil, unparsable(perr)
+		return info, nil, nil, unparsable(perr)
 	}
 	if err := inspectStructure(rd, &info); err != nil {
-		return info, nil, err
+		return info, nil, nil, err
 	}
 	if !keep {
-		return info, nil, nil
+		return info, nil, unplaced, nil
 	}
-	return info, rd, nil
+	return info, rd, unplaced, nil
 }
 
 // inspectStructure reads what Info says of the catalog, the page tree

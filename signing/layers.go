@@ -772,19 +772,20 @@ func normalize(in []byte) (doc docParts, rdr *pdf.Reader, err error) {
 // normalizeFor is normalize that, with unsigned, also refuses an input
 // that carries a signature (OfficerLayer.Unsigned).
 func normalizeFor(in []byte, unsigned bool) (doc docParts, rdr *pdf.Reader, err error) {
-	info, rdr, err := inspectParsed(in, true)
+	x, err := inspectToSign(in)
 	if err != nil {
 		return nil, nil, err
 	}
-	if info.HasAcroForm && !info.HasXFA && info.Signatures == 0 {
-		if in, info, rdr, err = flattened(in, info); err != nil {
+	if x.info.HasAcroForm && !x.info.HasXFA && x.info.Signatures == 0 {
+		if in, x, err = flattened(in, x); err != nil {
 			return nil, nil, err
 		}
 	}
-	if unsigned && info.Signatures > 0 {
-		return nil, nil, workflow.Errorf(workflow.EUNPROCESSABLE, "PDF already carries %d signature(s); an outgoing document is signed here, by the official and then by the agency: upload it as it was before it was signed", info.Signatures)
+	if unsigned && x.info.Signatures > 0 {
+		return nil, nil, workflow.Errorf(workflow.EUNPROCESSABLE, "PDF already carries %d signature(s); an outgoing document is signed here, by the official and then by the agency: upload it as it was before it was signed", x.info.Signatures)
 	}
-	doc, raised, err := normalized(in, info, rdr)
+	rdr = x.rdr
+	doc, raised, err := normalized(in, x)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -796,27 +797,33 @@ func normalizeFor(in []byte, unsigned bool) (doc docParts, rdr *pdf.Reader, err 
 	return doc, rdr, nil
 }
 
-// flattened is in (inspected: info) with its form flattened into its pages
-// (flattenForm), inspected again; junk before the header is cut first, so
-// that the update's offsets count from the header as readers do.
-func flattened(in []byte, info Info) ([]byte, Info, *pdf.Reader, error) {
-	in = in[info.HeaderOffset:]
-	_, rdr, err := inspectParsed(in, true)
-	if err != nil {
-		return nil, info, nil, err
+// flattened is in (inspected: x) with its form flattened into its pages
+// (flattenForm), inspected again; junk before the header is cut first (and
+// the cut read again), so that the update's offsets count from the header
+// as readers do.
+func flattened(in []byte, x inspected) ([]byte, inspected, error) {
+	rdr := x.rdr
+	if off := x.info.HeaderOffset; off > 0 {
+		in = in[off:]
+		cut, err := inspectToSign(in)
+		if err != nil {
+			return nil, x, err
+		}
+		rdr = cut.rdr
 	}
 	upd, err := flattenForm(docParts{in}, rdr)
 	if err != nil {
-		return nil, info, nil, workflow.Errorf(workflow.EUNPROCESSABLE, "PDF contains fillable form fields that cannot be put into the page before signing (%v); flatten the form (print to PDF) and upload again", err)
+		return nil, x, workflow.Errorf(workflow.EUNPROCESSABLE, "PDF contains fillable form fields that cannot be put into the page before signing (%v); flatten the form (print to PDF) and upload again", err)
 	}
 	out := append(slices.Clip(in), upd...)
-	info, rdr, err = inspectParsed(out, true)
-	return out, info, rdr, err
+	x, err = inspectToSign(out)
+	return out, x, err
 }
 
-// normalized is normalize's result for in, inspected (info, rdr): the
-// document and whether its header was raised.
-func normalized(in []byte, info Info, rdr *pdf.Reader) (docParts, bool, error) {
+// normalized is normalize's result for in, inspected (x): the document
+// and whether its header was raised.
+func normalized(in []byte, x inspected) (docParts, bool, error) {
+	info, rdr := x.info, x.rdr
 	if info.HasXFA {
 		return nil, false, workflow.Errorf(workflow.EUNPROCESSABLE, "PDF contains an XFA form, which signing would lose; flatten or print it to PDF and upload again")
 	}
@@ -826,7 +833,6 @@ func normalized(in []byte, info Info, rdr *pdf.Reader) (docParts, bool, error) {
 	// problem is what the engine would write back damaged; repair says an
 	// update of our own is to put it right (repair.go).
 	var problem error
-	var unplaced []verify.Unplaced
 	repair := false
 	if info.Signatures == 0 {
 		if err := checkXref(rdr); err != nil {
@@ -835,14 +841,13 @@ func normalized(in []byte, info Info, rdr *pdf.Reader) (docParts, bool, error) {
 		if problem = checkCatalogRewritable(rdr); problem == nil {
 			problem = checkPagesRewritable(rdr)
 		}
-		unplaced, _ = verify.UnplacedObjects(in[info.HeaderOffset:]) // the parse is rdr's to judge
-		repair = problem != nil || sizeAboveHighest(rdr) || len(unplaced) > 0
+		repair = problem != nil || sizeAboveHighest(rdr) || len(x.unplaced) > 0
 	}
 	doc, changed, err := cutAndRaised(in, info)
 	if err != nil || !repair {
 		return doc, changed, err
 	}
-	doc, err = repaired(doc, problem, unplaced)
+	doc, err = repaired(doc, problem, x.unplaced)
 	return doc, true, err
 }
 

@@ -2,27 +2,24 @@ package verify
 
 import "slices"
 
-// UnplacedObjects lists, in order, the objects that the newest revision's
-// cross-reference data says are in use at byte offset 0 or past the end of
-// pdf: numbers a writer listed but never wrote (macOS's Quartz PDFContext
-// writes "0000000000 00000 n" for them). Readers find nothing there; qpdf
-// warns for each ("object has offset 0"), and so for a file signed on top
-// of them. An offset inside the file is not judged here: readers differ
-// in what they accept around an object's header.
-func UnplacedObjects(pdf []byte) ([]Unplaced, error) {
-	f, err := parseFile(pdf)
-	if err != nil {
-		return nil, err
-	}
+// Unplaced is an object the newest revision's cross-reference data lists
+// in use at byte offset 0 or past the end of the file: a number a writer
+// listed but never wrote (macOS's Quartz PDFContext writes "0000000000
+// 00000 n" for them). Readers find nothing there; qpdf warns for each
+// ("object has offset 0"), and so for a file signed on top of them. An
+// offset inside the file is not judged: readers differ in what they
+// accept around an object's header.
+type Unplaced struct{ Num, Gen int }
+
+// unplaced lists f's unplaced objects, in order (PrecheckUnplaced).
+func (f *pdfFile) unplaced() []Unplaced {
+	end := int64(len(f.b) - max(f.hdr, 0)) // offsets count from the header
 	var out []Unplaced
 	for num, e := range f.states[0].entries {
-		if num > 0 && e.kind == 1 && (e.off <= 0 || e.off >= int64(len(pdf))) {
+		if num > 0 && e.kind == 1 && (e.off <= 0 || e.off >= end) {
 			out = append(out, Unplaced{Num: num, Gen: e.gen})
 		}
 	}
 	slices.SortFunc(out, func(a, b Unplaced) int { return a.Num - b.Num })
-	return out, nil
+	return out
 }
-
-// Unplaced is an object UnplacedObjects lists: its number and generation.
-type Unplaced struct{ Num, Gen int }

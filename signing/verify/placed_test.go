@@ -7,10 +7,10 @@ import (
 	"testing"
 )
 
-// TestUnplacedObjects: entries in use at offset 0 or past the end (as
+// TestPrecheckUnplaced: entries in use at offset 0 or past the end (as
 // macOS's Quartz PDFContext writes for numbers it never used) are listed;
 // free entries, placed objects and objects in object streams are not.
-func TestUnplacedObjects(t *testing.T) {
+func TestPrecheckUnplaced(t *testing.T) {
 	pdf := basePDF()
 	i := strings.LastIndex(string(pdf), "trailer")
 	// Rewrite the table with two in-use entries that point nowhere.
@@ -22,14 +22,14 @@ func TestUnplacedObjects(t *testing.T) {
 		"0000000000 00000 n \n" + fmt.Sprintf("%010d 00000 n \n", len(pdf)+1000)
 	trailer := strings.Replace(string(pdf[i:]), fmt.Sprintf("/Size %d", n), fmt.Sprintf("/Size %d", n+2), 1)
 	out := string(pdf[:x]) + table + trailer
-	got, err := UnplacedObjects([]byte(out))
+	got, err := PrecheckUnplaced([]byte(out), DefaultLimits)
 	if err != nil {
 		t.Fatal(err)
 	}
 	if want := []Unplaced{{n, 0}, {n + 1, 0}}; !slices.Equal(got, want) {
 		t.Fatalf("unplaced %v, want %v", got, want)
 	}
-	if got, err := UnplacedObjects(basePDF()); err != nil || len(got) != 0 {
+	if got, err := PrecheckUnplaced(basePDF(), DefaultLimits); err != nil || len(got) != 0 {
 		t.Fatalf("a whole file: unplaced %v, %v", got, err)
 	}
 }

@@ -21,25 +21,36 @@ import (
 // object header), every object stream in full, the page tree and the
 // form field tree.
 func Precheck(pdf []byte, lim Limits) error {
+	_, err := PrecheckUnplaced(pdf, lim)
+	return err
+}
+
+// PrecheckUnplaced is Precheck that also returns, from the same parse,
+// the objects the newest revision lists where none is (unplaced); nil when
+// its parser gives up on the file.
+func PrecheckUnplaced(pdf []byte, lim Limits) ([]Unplaced, error) {
 	if eof := bytes.LastIndex(pdf, []byte("%%EOF")); eof >= 0 {
 		if tail := len(pdf) - eof - len("%%EOF"); tail > lim.MaxAfterEOF {
-			return limitf("%d bytes follow the end of the PDF (%%%%EOF); at most %d are read", tail, lim.MaxAfterEOF)
+			return nil, limitf("%d bytes follow the end of the PDF (%%%%EOF); at most %d are read", tail, lim.MaxAfterEOF)
 		}
 	}
 	f, err := parseFileLimits(pdf, lim)
 	if err != nil {
 		if errors.Is(err, ErrLimit) {
-			return err
+			return nil, err
 		}
 		// This parser gives up on the file, but another reader may still
 		// start from a "startxref" and size an allocation by what it finds
 		// there: check those numbers in any case.
-		return rawPrecheck(pdf, lim)
+		return nil, rawPrecheck(pdf, lim)
 	}
 	if err := f.precheck(); err != nil {
-		return err
+		return nil, err
 	}
-	return f.bud.err
+	if f.bud.err != nil {
+		return nil, f.bud.err
+	}
+	return f.unplaced(), nil
 }
 
 func (f *pdfFile) precheck() error {
