@@ -17,6 +17,7 @@ import (
 	"github.com/digitorus/pdf"
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/vanthu/vanthu/signing/verify"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -206,7 +207,33 @@ type Detection struct {
 // PDF's text. Parts it cannot find stay nil in the layout (the default
 // position) and are explained in Notes. Errors: EUNPROCESSABLE for a PDF
 // that cannot be parsed.
-func DetectLayout(in []byte) (det Detection, err error) {
+//
+// The engine reads a file where its cross-reference data says objects are,
+// which for a damaged file may be other objects: when it finds nothing, or
+// cannot read the file, and the file is damaged, the file is read as
+// intake reads it (from cross-reference data made again: inspectRebuilt).
+// The check for damage runs only then, off the path of an ordinary draft.
+func DetectLayout(in []byte) (Detection, error) {
+	det, err := detectLayout(in)
+	if err == nil && (det.Layout.Signature != nil || det.Layout.Number != nil || det.Layout.Date != nil) {
+		return det, nil
+	}
+	if err == nil {
+		if found, perr := verify.PrecheckFindings(in, verify.DefaultLimits); perr != nil || found.Damaged == "" {
+			return det, nil
+		}
+	}
+	y, rerr := inspectRebuilt(in, false)
+	if rerr != nil {
+		return det, err
+	}
+	if again, err2 := detectLayout(y.rebuilt); err2 == nil {
+		return again, nil
+	}
+	return det, err
+}
+
+func detectLayout(in []byte) (det Detection, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = workflow.Errorf(workflow.EUNPROCESSABLE, "the draft's text cannot be read: %v", p)
@@ -562,17 +589,18 @@ func (s *Service) DetectLayout(ctx context.Context, r io.ReaderAt, size int64) (
 }
 
 // PageSizes returns the displayed width and height (points) of every
-// page of pdf, for previews that place the stamps' boxes over a page.
+// page of pdf, for previews that place the stamps' boxes over a page; a
+// file is read as intake reads it (a damaged one from cross-reference data
+// made again), so that the pages are those signing signs.
 func PageSizes(in []byte) (sizes [][2]float64, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = workflow.Errorf(workflow.EUNPROCESSABLE, "the PDF's pages cannot be read: %v", p)
 		}
 	}()
-	in = fromHeader(in)
-	rdr, err := pdf.NewReader(bytes.NewReader(in), int64(len(in)))
+	_, rdr, err := inspectParsed(in, true)
 	if err != nil {
-		return nil, unparsable(err)
+		return nil, err
 	}
 	for i := 1; i <= rdr.NumPage(); i++ {
 		g, err := pageGeometry(rdr, i)

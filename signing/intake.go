@@ -41,6 +41,11 @@ type Info struct {
 	// the file has junk before the header (readers accept it, signing
 	// strips it before layer 1).
 	HeaderOffset int64 `json:"header_offset,omitempty"`
+	// XrefRebuilt is true when the file's cross-reference data (where
+	// each object is) is damaged and was made again by scanning the file
+	// for its objects, as viewers do: the rest of Info is read from the
+	// rebuilt file, which signing starts from (verify.RebuildXref).
+	XrefRebuilt bool `json:"xref_rebuilt,omitempty"`
 }
 
 // headerWindow is how far into a file the "%PDF-" header may start (the
@@ -128,51 +133,104 @@ func inspectParsed(all []byte, keep bool) (info Info, rd *pdf.Reader, err error)
 
 // inspected is what intake found of a file: Info, with keep the reader of
 // its parse (nil after an error), and the objects its cross-reference
-// data lists where none is (verify.PrecheckUnplaced), which signing lists
-// free before layer 1.
+// data lists where none is (verify.Unplaced), which signing lists free
+// before layer 1.
 type inspected struct {
 	info     Info
 	rdr      *pdf.Reader
 	unplaced []verify.Unplaced
+	// rebuilt, when intake read the file from cross-reference data made
+	// again (Info.XrefRebuilt), is the document rdr reads: the file from
+	// its header with verify.RebuildXref's section appended. Signing
+	// starts from it.
+	rebuilt []byte
+	// damaged says how the file's own cross-reference data is damaged
+	// (verify.Findings.Damaged); empty when it is not.
+	damaged string
 }
 
 // inspectToSign is inspectParsed keeping the reader, with the unplaced
 // objects.
 func inspectToSign(all []byte) (inspected, error) { return inspectParse(all, true) }
 
+// inspectParse inspects all; a file whose cross-reference data is damaged,
+// or that the engine cannot read, is inspected again with that data made
+// again by a scan (inspectRebuilt), and is what that finds when it reads.
+// A damaged file that the scan cannot stand for is judged as it is: the
+// engine may still read it, as before.
 func inspectParse(all []byte, keep bool) (x inspected, err error) {
-	x.info, x.rdr, x.unplaced, err = inspectParseAll(all, keep)
+	x, engine, err := inspectParseAll(all, keep)
+	if x.damaged != "" || (err != nil && engine) {
+		if y, rerr := inspectRebuilt(all, keep); rerr == nil {
+			return y, nil
+		}
+	}
 	if err != nil {
 		x.rdr = nil
 	}
 	return x, err
 }
 
-func inspectParseAll(all []byte, keep bool) (info Info, rd *pdf.Reader, unplaced []verify.Unplaced, err error) {
+// rebuildTurn lets one rebuilt copy of a file be made at a time (each is
+// the size of its upload, outside the intake's memory budget).
+var rebuildTurn = make(chan struct{}, 1)
+
+// inspectRebuilt inspects all with its cross-reference data made again
+// (verify.RebuildXref): the copy must read as a sound file.
+//
+// A file without "%%EOF" is not rebuilt: it was cut short (a download
+// that stopped), whatever the scan would find.
+func inspectRebuilt(all []byte, keep bool) (inspected, error) {
+	if bytes.LastIndex(all, []byte("%%EOF")) < 0 {
+		return inspected{}, errors.New("no %%EOF marker")
+	}
+	rebuildTurn <- struct{}{}
+	doc, err := verify.RebuildXref(all, verify.DefaultLimits)
+	<-rebuildTurn
+	if err != nil {
+		return inspected{}, err
+	}
+	y, _, err := inspectParseAll(doc, keep)
+	if err == nil && y.damaged != "" {
+		err = errors.New(y.damaged)
+	}
+	if err != nil {
+		return inspected{}, err
+	}
+	y.info.XrefRebuilt = true
+	y.rebuilt = doc
+	return y, nil
+}
+
+// inspectParseAll is one inspection of all; engine says that an error is
+// the engine's (the precheck passed).
+func inspectParseAll(all []byte, keep bool) (x inspected, engine bool, err error) {
 	size := int64(len(all))
 	head := all[:min(size, headerWindow)]
 	off := headerOffset(all)
 	if off < 0 {
-		return Info{}, nil, nil, workflow.Errorf(workflow.EUNSUPPORTEDMEDIA, "not a PDF file (no %%PDF- header)")
+		return x, false, workflow.Errorf(workflow.EUNSUPPORTEDMEDIA, "not a PDF file (no %%PDF- header)")
 	}
+	info := &x.info
 	info.HeaderOffset = int64(off)
 	info.Version = headerVersion(head[off:])
 
-	unplaced, perr := verify.PrecheckUnplaced(all, verify.DefaultLimits)
+	found, perr := verify.PrecheckFindings(all, verify.DefaultLimits)
 	if perr != nil {
-		return info, nil, nil, workflow.Wrap(workflow.EUNPROCESSABLE, perr, "PDF cannot be processed: %v", perr)
+		return x, false, workflow.Wrap(workflow.EUNPROCESSABLE, perr, "PDF cannot be processed: %v", perr)
 	}
+	x.unplaced, x.damaged = found.Unplaced, found.Damaged
 	// The library looks for %%EOF backwards from the end in ever larger
 	// reads, all the way to the start: time quadratic in the size of a
 	// file without it (Precheck bounds the bytes after the marker).
 	if bytes.LastIndex(all, []byte("%%EOF")) < 0 { // from the end, where it is
-		return info, nil, nil, unparsable(errors.New("no %%EOF marker"))
+		return x, false, unparsable(errors.New("no %%EOF marker"))
 	}
 
 	// The parser panics on some malformed input; turn that into a clear error.
 	defer func() {
 		if p := recover(); p != nil {
-			err = unparsable(fmt.Errorf("%v", p))
+			engine, err = true, unparsable(fmt.Errorf("%v", p))
 		}
 	}()
 
@@ -182,21 +240,21 @@ func inspectParseAll(all []byte, keep bool) (info Info, rd *pdf.Reader, unplaced
 	if !keep {
 		defer src.release()
 	}
-	rd, perr = pdf.NewReader(src, size-int64(off))
+	rd, perr := pdf.NewReader(src, size-int64(off))
 	if perr != nil {
 		if isEncryptionError(perr) {
 			info.Encrypted = true
-			return info, nil, nil, encryptedError()
+			return x, false, encryptedError()
 		}
-		return info, nil, nil, unparsable(perr)
+		return x, true, unparsable(perr)
 	}
-	if err := inspectStructure(rd, &info); err != nil {
-		return info, nil, nil, err
+	if err := inspectStructure(rd, info); err != nil {
+		return x, !info.Encrypted, err
 	}
-	if !keep {
-		return info, nil, unplaced, nil
+	if keep {
+		x.rdr = rd
 	}
-	return info, rd, unplaced, nil
+	return x, false, nil
 }
 
 // inspectStructure reads what Info says of the catalog, the page tree

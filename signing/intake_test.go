@@ -47,8 +47,9 @@ func TestInspectInterop(t *testing.T) {
 		// Damaged but readable.
 		{name: "testRot.pdf", want: Info{Version: "1.7", Pages: 1}},
 		// Damaged beyond what the parser reads: junk before the header and a
-		// startxref that misses the xref table by 3 bytes (qpdf reconstructs it).
-		{name: "pdf20-withOffsetStart.pdf", want: Info{Version: "2.0"}, errCode: workflow.EUNPROCESSABLE},
+		// startxref that misses the xref table by 3 bytes; read, as qpdf
+		// reads it, from cross-reference data made again by a scan.
+		{name: "pdf20-withOffsetStart.pdf", want: Info{Version: "2.0", Pages: 1, XrefRebuilt: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -61,11 +62,6 @@ func TestInspectInterop(t *testing.T) {
 				t.Errorf("Inspect = %+v, want %+v", got, tt.want)
 			}
 		})
-	}
-	// The damaged file's message names the damage, without parser internals.
-	_, err := inspectBytes(readFile(t, filepath.Join(dir, "pdf20-withOffsetStart.pdf")))
-	if msg := workflow.ErrorMessage(err); msg != "PDF cannot be parsed: malformed PDF: cross-reference table not found" {
-		t.Errorf("message %q", msg)
 	}
 }
 
@@ -95,7 +91,7 @@ func ownCorpus(t *testing.T) []ownPDF {
 		{name: "encrypted-aes256.pdf", data: readFile(t, "testdata/encrypted-aes256.pdf"), want: Info{Version: "1.7", Encrypted: true}, errCode: workflow.EUNPROCESSABLE},
 		{name: "encrypted-owner-only.pdf", data: readFile(t, "testdata/encrypted-owner-only.pdf"), want: Info{Version: "1.4", Encrypted: true}, errCode: workflow.EUNPROCESSABLE},
 		// Junk before the header and a startxref that misses the table.
-		{name: "offset-start-bad-startxref", data: offsetStartBadXref(t, testpdf.WithVersion(v13, "2.0")), want: Info{Version: "2.0"}, errCode: workflow.EUNPROCESSABLE},
+		{name: "offset-start-bad-startxref", data: offsetStartBadXref(t, testpdf.WithVersion(v13, "2.0")), want: Info{Version: "2.0", Pages: 2, XrefRebuilt: true}},
 	}
 	for _, v := range []string{"1.4", "1.5", "1.6", "1.7", "2.0"} {
 		out = append(out, ownPDF{name: "v13-as-" + v, data: testpdf.WithVersion(v13, v), want: Info{Version: v, Pages: 2}})
@@ -149,11 +145,6 @@ func TestInspect(t *testing.T) {
 			got.HeaderOffset = 0 // checked separately
 			if got != tt.want {
 				t.Errorf("Inspect = %+v, want %+v", got, tt.want)
-			}
-			if tt.name == "offset-start-bad-startxref" {
-				if msg := workflow.ErrorMessage(err); msg != "PDF cannot be parsed: malformed PDF: cross-reference table not found" {
-					t.Errorf("message %q", msg)
-				}
 			}
 		})
 	}

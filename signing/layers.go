@@ -664,6 +664,11 @@ func requireLayer1(in []byte) (*pdf.Reader, []existingSignature, *layer1Check, e
 	if err != nil {
 		return nil, nil, nil, err
 	}
+	if info.XrefRebuilt {
+		// Its signatures cover the damaged data; an update on top of it
+		// would be read from data that is not there.
+		return nil, nil, nil, workflow.Errorf(workflow.EINVALID, "the signed document's cross-reference data is damaged; the agency cannot sign on top of it")
+	}
 	if info.Signatures == 0 {
 		return nil, nil, nil, workflow.Errorf(workflow.EINVALID, "the document has no official's signature (layer 1); the agency signs only after the official")
 	}
@@ -776,6 +781,14 @@ func normalizeFor(in []byte, unsigned bool) (doc docParts, rdr *pdf.Reader, err 
 	if err != nil {
 		return nil, nil, err
 	}
+	if x.rebuilt != nil {
+		in = x.rebuilt // signed from its rebuilt cross-reference data
+	}
+	if x.rebuilt == nil && x.info.Signatures == 0 {
+		if in, x, err = xrefSound(in, x); err != nil {
+			return nil, nil, err
+		}
+	}
 	if x.info.HasAcroForm && !x.info.HasXFA && x.info.Signatures == 0 {
 		if in, x, err = flattened(in, x); err != nil {
 			return nil, nil, err
@@ -795,6 +808,22 @@ func normalizeFor(in []byte, unsigned bool) (doc docParts, rdr *pdf.Reader, err 
 		}
 	}
 	return doc, rdr, nil
+}
+
+// xrefSound is in (inspected: x), or, when its cross-reference data is
+// damaged in a way the engine reads but other readers report (checkXref),
+// in with that data made again (inspectRebuilt) and inspected; checkXref's
+// error when that cannot be done.
+func xrefSound(in []byte, x inspected) ([]byte, inspected, error) {
+	xerr := checkXref(x.rdr)
+	if xerr == nil {
+		return in, x, nil
+	}
+	y, err := inspectRebuilt(in, true)
+	if err != nil {
+		return nil, x, xerr
+	}
+	return y.rebuilt, y, nil
 }
 
 // flattened is in (inspected: x) with its form flattened into its pages
@@ -835,9 +864,6 @@ func normalized(in []byte, x inspected) (docParts, bool, error) {
 	var problem error
 	repair := false
 	if info.Signatures == 0 {
-		if err := checkXref(rdr); err != nil {
-			return nil, false, err
-		}
 		if problem = checkCatalogRewritable(rdr); problem == nil {
 			problem = checkPagesRewritable(rdr)
 		}

@@ -32,7 +32,7 @@ import (
 //     that the signed file's is too;
 //   - an object listed in use at offset 0 or past the end of the file,
 //     which no reader finds (macOS's Quartz PDFContext lists numbers it
-//     never wrote so: verify.PrecheckUnplaced), is listed free, so that
+//     never wrote so: verify.PrecheckFindings), is listed free, so that
 //     qpdf does not report the signed file for it.
 //
 // A value that refers to the object holding it (a page's action going to

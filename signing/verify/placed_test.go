@@ -7,7 +7,7 @@ import (
 	"testing"
 )
 
-// TestPrecheckUnplaced: entries in use at offset 0 or past the end (as
+// TestPrecheckUnplaced (PrecheckFindings): entries in use at offset 0 or past the end (as
 // macOS's Quartz PDFContext writes for numbers it never used) are listed;
 // free entries, placed objects and objects in object streams are not.
 func TestPrecheckUnplaced(t *testing.T) {
@@ -22,14 +22,14 @@ func TestPrecheckUnplaced(t *testing.T) {
 		"0000000000 00000 n \n" + fmt.Sprintf("%010d 00000 n \n", len(pdf)+1000)
 	trailer := strings.Replace(string(pdf[i:]), fmt.Sprintf("/Size %d", n), fmt.Sprintf("/Size %d", n+2), 1)
 	out := string(pdf[:x]) + table + trailer
-	got, err := PrecheckUnplaced([]byte(out), DefaultLimits)
+	got, err := PrecheckFindings([]byte(out), DefaultLimits)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := []Unplaced{{n, 0}, {n + 1, 0}}; !slices.Equal(got, want) {
-		t.Fatalf("unplaced %v, want %v", got, want)
+	if want := []Unplaced{{n, 0}, {n + 1, 0}}; !slices.Equal(got.Unplaced, want) || got.Damaged != "" {
+		t.Fatalf("unplaced %v, damaged %q; want %v and nothing damaged", got.Unplaced, got.Damaged, want)
 	}
-	if got, err := PrecheckUnplaced(basePDF(), DefaultLimits); err != nil || len(got) != 0 {
-		t.Fatalf("a whole file: unplaced %v, %v", got, err)
+	if got, err := PrecheckFindings(basePDF(), DefaultLimits); err != nil || len(got.Unplaced) != 0 || got.Damaged != "" {
+		t.Fatalf("a whole file: %+v, %v", got, err)
 	}
 }

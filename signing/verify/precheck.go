@@ -21,36 +21,52 @@ import (
 // object header), every object stream in full, the page tree and the
 // form field tree.
 func Precheck(pdf []byte, lim Limits) error {
-	_, err := PrecheckUnplaced(pdf, lim)
+	_, err := PrecheckFindings(pdf, lim)
 	return err
 }
 
-// PrecheckUnplaced is Precheck that also returns, from the same parse,
-// the objects the newest revision lists where none is (unplaced); nil when
-// its parser gives up on the file.
-func PrecheckUnplaced(pdf []byte, lim Limits) ([]Unplaced, error) {
+// Findings is what Precheck finds of a file it does not refuse.
+type Findings struct {
+	// Unplaced are the objects the newest revision lists where none is
+	// (verify.Unplaced).
+	Unplaced []Unplaced
+	// Damaged, when not empty, says how the file's cross-reference data
+	// is damaged: its chain cannot be read (the objects were found by a
+	// scan), or an object the newest revision lists in use at an offset
+	// inside the file is not there. A reader that trusts the data reads
+	// wrong or nothing; RebuildXref makes it again.
+	Damaged string
+}
+
+// PrecheckFindings is Precheck that also returns what it found of the
+// file; empty Findings when its parser gives up on the file.
+func PrecheckFindings(pdf []byte, lim Limits) (Findings, error) {
 	if eof := bytes.LastIndex(pdf, []byte("%%EOF")); eof >= 0 {
 		if tail := len(pdf) - eof - len("%%EOF"); tail > lim.MaxAfterEOF {
-			return nil, limitf("%d bytes follow the end of the PDF (%%%%EOF); at most %d are read", tail, lim.MaxAfterEOF)
+			return Findings{}, limitf("%d bytes follow the end of the PDF (%%%%EOF); at most %d are read", tail, lim.MaxAfterEOF)
 		}
 	}
 	f, err := parseFileLimits(pdf, lim)
 	if err != nil {
 		if errors.Is(err, ErrLimit) {
-			return nil, err
+			return Findings{}, err
 		}
 		// This parser gives up on the file, but another reader may still
 		// start from a "startxref" and size an allocation by what it finds
 		// there: check those numbers in any case.
-		return nil, rawPrecheck(pdf, lim)
+		return Findings{}, rawPrecheck(pdf, lim)
 	}
 	if err := f.precheck(); err != nil {
-		return nil, err
+		return Findings{}, err
 	}
 	if f.bud.err != nil {
-		return nil, f.bud.err
+		return Findings{}, f.bud.err
 	}
-	return f.unplaced(), nil
+	damaged := f.damaged
+	if damaged == "" {
+		damaged = f.misplaced()
+	}
+	return Findings{Unplaced: f.unplaced(), Damaged: damaged}, nil
 }
 
 func (f *pdfFile) precheck() error {
@@ -136,6 +152,7 @@ func (f *pdfFile) precheckObjects(st *state) error {
 		offs = append(offs, o)
 	}
 	slices.Sort(offs)
+	f.headers = make(map[int64]int, len(offs))
 	for _, o := range offs {
 		if err := f.precheckAt(o); err != nil {
 			return err
@@ -256,9 +273,12 @@ func (f *pdfFile) precheckAt(off int64) error {
 	l := f.lexer(f.b, int(off))
 	// A direct /Length is taken when "endstream" follows it; otherwise
 	// (and for an indirect one) the lexer searches for "endstream".
-	_, _, err := l.indirect(directLength)
+	r, _, err := l.indirect(directLength)
 	if errors.Is(err, ErrLimit) {
 		return err
+	}
+	if err == nil && f.headers != nil {
+		f.headers[off] = r.Num
 	}
 	if err != nil {
 		l = f.lexer(f.b, int(off))

@@ -18,6 +18,15 @@ type entry struct {
 	gen  int   // generation (kind 0/1) or index in the object stream (kind 2)
 }
 
+// refGen is the generation references to the entry's object give: an
+// object stream's members have generation 0.
+func (e entry) refGen() int {
+	if e.kind == 2 {
+		return 0
+	}
+	return e.gen
+}
+
 // section is one cross-reference section with its trailer: one revision of
 // the file (the original, or one incremental update).
 type section struct {
@@ -39,6 +48,9 @@ type pdfFile struct {
 	cache    map[int64]object
 	objstms  map[int64]*objStm
 	damaged  string // non-empty when the xref chain could not be read
+	// headers are the numbers of the objects precheckObjects found at the
+	// offsets it read (misplaced).
+	headers  map[int64]int
 	lim      *Limits
 	bud      *budget
 	getDepth int // nesting of state.get (indirect /Length chains)
@@ -443,11 +455,24 @@ func (f *pdfFile) xrefDictLimits(d dict) error {
 // reconstruct builds a single synthetic section by scanning the file for
 // "N G obj" headers (last definition wins), as readers do for damaged files.
 func (f *pdfFile) reconstruct() error {
-	s := &section{off: 0, entries: map[int]entry{}, prev: -1, xrefStm: -1, fromScan: true}
-	if err := f.scanHeaders(s); err != nil {
+	s, err := f.scanSection()
+	if err != nil {
 		return err
 	}
-	// Object headers from the last in the file to the first: the newest
+	f.sections = []*section{s}
+	return nil
+}
+
+// scanSection is the section a scan of the whole file finds (scanHeaders)
+// with its trailer: the last one of the file, with /Root set to the last
+// catalog when it has none (or when the file has no trailer).
+func (f *pdfFile) scanSection() (*section, error) {
+	s := &section{off: 0, entries: map[int]entry{}, prev: -1, xrefStm: -1, fromScan: true}
+	pos, err := f.scanHeaders(s)
+	if err != nil {
+		return nil, err
+	}
+	// Objects from the last in the file to the first: the newest
 	// definitions of an incremental update come last, so the trailer and
 	// catalog chosen below are the newest ones, whatever the order of the
 	// map.
@@ -455,41 +480,50 @@ func (f *pdfFile) reconstruct() error {
 	for num := range s.entries {
 		nums = append(nums, num)
 	}
-	slices.SortFunc(nums, func(a, c int) int { return cmp.Compare(s.entries[c].off, s.entries[a].off) })
+	slices.SortFunc(nums, func(a, c int) int { return cmp.Compare(pos[c], pos[a]) })
 	if err := f.scanTrailer(s, nums); err != nil {
-		return err
+		return nil, err
 	}
-	if s.trailer == nil {
-		return errors.New("PDF cannot be parsed: no cross-reference data and no trailer")
+	noTrailer := s.trailer == nil
+	if noTrailer {
+		s.trailer = dict{}
 	}
 	if s.trailer["Root"] == nil {
 		// Find the catalog: the last one in the file.
+		st := &state{f: f, sec: s, entries: s.entries, cache: map[int]object{}}
 		for _, num := range nums {
-			l := f.lexer(f.b, int(s.entries[num].off))
-			r, o, err := l.indirect(nil)
+			o, err := st.get(num)
 			if errors.Is(err, ErrLimit) {
-				return err
+				return nil, err
 			}
 			if err == nil && asName(asDict(o)["Type"]) == "Catalog" {
-				s.trailer = dict{"Root": ref{num, r.Gen}}
+				s.trailer["Root"] = ref{num, s.entries[num].refGen()}
 				break
 			}
 		}
 	}
-	f.sections = []*section{s}
-	return nil
+	if noTrailer && s.trailer["Root"] == nil {
+		return nil, errors.New("PDF cannot be parsed: no cross-reference data, no trailer and no catalog")
+	}
+	return s, nil
 }
 
-// scanHeaders records in s every "N G obj" header of the file.
-func (f *pdfFile) scanHeaders(s *section) error {
+// scanHeaders records in s every object of the file, in the order of the
+// file, so that a later definition replaces an earlier one: each "N G obj"
+// header, and each member of an object stream where the stream is. It
+// steps over each object it reads, so that the data of a stream (an
+// embedded PDF's headers, say) is never taken for objects. pos is where
+// each object's definition was found (a member's: its stream's).
+func (f *pdfFile) scanHeaders(s *section) (pos map[int]int64, err error) {
 	b := f.b
+	pos = map[int]int64{}
 	for i := 0; ; {
 		j := bytes.Index(b[i:], []byte("obj"))
 		if j < 0 {
-			return nil
+			return pos, nil
 		}
 		if err := f.bud.spend(1); err != nil {
-			return err
+			return nil, err
 		}
 		p := i + j
 		i = p + 3
@@ -498,7 +532,52 @@ func (f *pdfFile) scanHeaders(s *section) error {
 			continue // not an object header (or a number no reader keeps)
 		}
 		s.entries[num] = entry{kind: 1, off: int64(start), gen: gen}
+		pos[num] = int64(start)
+		l := f.lexer(b, start)
+		_, o, err := l.indirect(directLength)
+		if errors.Is(err, ErrLimit) {
+			return nil, err
+		}
+		if err != nil {
+			continue
+		}
+		i = max(i, l.pos)
+		if st, ok := o.(*stream); ok && asName(st.Dict["Type"]) == "ObjStm" {
+			if err := f.scanMembers(s, pos, num, st); err != nil {
+				return nil, err
+			}
+		}
 	}
+}
+
+// scanMembers records in s the members of object stream num (st), found
+// at pos[num]. A stream that cannot be read adds nothing.
+func (f *pdfFile) scanMembers(s *section, pos map[int]int64, num int, st *stream) error {
+	data, err := f.decodeStream(st)
+	if errors.Is(err, ErrLimit) {
+		return err
+	}
+	n, _ := asInt(st.Dict["N"])
+	first, _ := asInt(st.Dict["First"])
+	if err != nil || n < 0 || first < 0 || int(first) > len(data) {
+		return nil
+	}
+	l := f.lexer(data[:first], 0)
+	for k := range int(n) {
+		t1, err1 := l.token()
+		t2, err2 := l.token()
+		m, ok1 := t1.(int64)
+		_, ok2 := t2.(int64)
+		if err1 != nil || err2 != nil || !ok1 || !ok2 {
+			return nil
+		}
+		if m <= 0 || m >= int64(f.lim.MaxObjects) || int(m) == num {
+			continue
+		}
+		s.entries[int(m)] = entry{kind: 2, off: int64(num), gen: k}
+		pos[int(m)] = pos[num]
+	}
+	return nil
 }
 
 // objHeaderBefore reads the "N G " before the "obj" at p, and returns N, G
@@ -555,6 +634,9 @@ func (f *pdfFile) scanTrailer(s *section, nums []int) error {
 		return nil
 	}
 	for _, num := range nums {
+		if s.entries[num].kind != 1 {
+			continue
+		}
 		l := f.lexer(b, int(s.entries[num].off))
 		_, o, err := l.indirect(nil)
 		if errors.Is(err, ErrLimit) {

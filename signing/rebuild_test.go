@@ -1,0 +1,111 @@
+package signing
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/vanthu/vanthu/internal/testpdf"
+	"github.com/vanthu/vanthu/signing/verify"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// damagedSources are sound drafts of each kind of cross-reference data:
+// a table (a page draft, an fpdf decision), a stream with the catalog in
+// an object stream, a table after junk before the header, and a form
+// (flattened before layer 1).
+func damagedSources(t *testing.T) map[string][]byte {
+	reg, bold := Fonts()
+	decision, _ := makeDraft(t, testpdf.Draft{Producer: testpdf.FPDFUnicode, Regular: reg, Bold: bold, Pages: 2, SigTitleY: 330})
+	return map[string][]byte{
+		"page-draft": pageDraft("", 0, 0),
+		"decision":   decision,
+		"objstm":     readFile(t, "testdata/objstm.pdf"),
+		"junk-first": append([]byte("junk before the header\n"), readFile(t, "testdata/v13.pdf")...),
+		"form":       formDraft("", nil),
+	}
+}
+
+// TestDamagedXrefSigned: a draft whose cross-reference data is damaged
+// (startxref or offsets that miss, the table gone, entries swapped, no
+// table at all) is read by intake, found by layout detection and signed
+// with both layers as the sound draft is, from cross-reference data made
+// again by a scan (verify.RebuildXref): the signed file holds the same
+// catalog and pages as the sound one, its signatures are intact, and it is
+// sound itself. Before, the engine refused most of these ("cross-reference
+// table not found") and signed the others on top of the damage.
+func TestDamagedXrefSigned(t *testing.T) {
+	p := newTestPKI(t, "ec")
+	roots := x509.NewCertPool()
+	roots.AddCert(p.Root)
+	for sname, sound := range damagedSources(t) {
+		want, werr := DetectLayout(sound)
+		wantSizes, err := PageSizes(sound)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range testpdf.Damages() {
+			bad := d.Apply(sound)
+			if bad == nil {
+				continue
+			}
+			t.Run(sname+"/"+d.Name, func(t *testing.T) {
+				info, err := inspectBytes(bad)
+				if err != nil || !info.XrefRebuilt {
+					t.Fatalf("intake: %+v, %v; want it read from rebuilt data", info, err)
+				}
+				if got, err := DetectLayout(bad); werr == nil && (err != nil || !reflect.DeepEqual(got, want)) {
+					t.Errorf("layout %+v, %v; want %+v as for the sound file", got.Layout, err, want.Layout)
+				}
+				l2 := bothLayersOrRefusal(t, p, bad, "")
+				if sname != "form" { // flattened: its pages change
+					sameDocument(t, fromHeader(sound), l2)
+				}
+				if sizes, err := PageSizes(bad); err != nil || !reflect.DeepEqual(sizes, wantSizes) {
+					t.Errorf("page sizes %v, %v; want %v", sizes, err, wantSizes)
+				}
+				if found, err := verify.PrecheckFindings(l2, verify.DefaultLimits); err != nil || found.Damaged != "" {
+					t.Errorf("signed file: %v, damage %q", err, found.Damaged)
+				}
+				rep, err := verify.Verify(context.Background(), l2, verify.Options{Roots: roots})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if rep.Verdict == verify.Invalid || len(rep.Signatures) != 2 || strings.Contains(strings.Join(rep.Reasons, " "), "damaged") {
+					t.Fatalf("verdict %s, %d signatures: %v", rep.Verdict, len(rep.Signatures), rep.Reasons)
+				}
+			})
+		}
+	}
+}
+
+// TestDamagedXrefRefused: what a scan cannot stand for stays refused at
+// intake with EUNPROCESSABLE — a file cut short, one whose catalog names
+// a page that is not in it — and a signed document whose data is damaged
+// gets no agency signature on top (EINVALID).
+func TestDamagedXrefRefused(t *testing.T) {
+	p := newTestPKI(t, "ec")
+	sound := pageDraft("", 0, 0)
+	cut := testpdf.Truncated(sound)
+	noPage := bytes.Replace(testpdf.Damages()[0].Apply(sound), []byte("3 0 obj"), []byte("9 0 obj"), 1)
+	for name, in := range map[string][]byte{"cut short": cut, "page not there": noPage} {
+		t.Run(name, func(t *testing.T) {
+			if _, err := inspectBytes(in); workflow.ErrorCode(err) != workflow.EUNPROCESSABLE {
+				t.Fatalf("intake: %v; want EUNPROCESSABLE", err)
+			}
+			bothLayersOrRefusal(t, p, in, "PDF cannot be parsed")
+		})
+	}
+	l1, err := SignOfficer(context.Background(), sound, OfficerLayer{Key: p.Officer, Name: "A", Time: at})
+	if err != nil {
+		t.Fatal(err)
+	}
+	damaged := testpdf.Damages()[0].Apply(l1)
+	_, err = SignAgency(context.Background(), damaged, AgencyLayer{Key: p.Agency, AgencyName: "UBND", Notation: "1/QĐ-UBND", IssueDate: at})
+	if workflow.ErrorCode(err) != workflow.EINVALID || !strings.Contains(err.Error(), "cross-reference data is damaged") {
+		t.Fatalf("layer 2 on a damaged layer 1: %v; want EINVALID", err)
+	}
+}
