@@ -22,11 +22,11 @@ import (
 // incremental update of our own, before layer 1): the document reads and
 // prints as before, with nothing left to fill in. Signature fields stay.
 //
-// Refused (the caller's message: flatten it yourself): a form whose
-// /NeedAppearances asks viewers to draw the fields afresh (their stored
-// appearances may be stale), a field with a value but no appearance to
-// show it by, and an appearance that sets a font but has no resources of
-// its own (viewers lend it the form's /DR).
+// A text or choice field whose appearance is missing, stale
+// (/NeedAppearances) or borrows the form's fonts is drawn with the
+// appearance a viewer makes for it (fieldap.go). Refused (the caller's
+// message: flatten it yourself): a check box or radio button with a value
+// but no appearance to show it by, and what fieldAppearance refuses.
 
 // flattenForm returns the incremental update to doc (read by rdr) that
 // flattens its form, or an error saying why it cannot.
@@ -38,15 +38,16 @@ func flattenForm(doc docParts, rdr *pdf.Reader) (upd []byte, err error) {
 	}()
 	root := rdr.Trailer().Key("Root")
 	form := root.Key("AcroForm")
-	if form.Key("NeedAppearances").Bool() {
-		return nil, errors.New("the form asks viewers to draw its fields afresh (/NeedAppearances), so their stored appearances may not show what was typed")
-	}
 	widgets, sigFields := formWidgets(form)
 	u, err := newIncUpdate(doc, doc.size(), rdr)
 	if err != nil {
 		return nil, err
 	}
-	err = eachPage(root.Key("Pages"), func(page pdf.Value) error { return flattenPage(u, page, widgets) })
+	fp := &fieldPainter{u: u}
+	err = eachPage(root.Key("Pages"), func(page pdf.Value) error { return flattenPage(fp, page, form, widgets) })
+	if err == nil {
+		err = fp.finish()
+	}
 	if err != nil {
 		return nil, err
 	}
@@ -95,9 +96,10 @@ func collectWidgets(f pdf.Value, widgets map[uint32]bool, depth int) {
 	}
 }
 
-// flattenPage draws the page's form widgets (those in widgets) into its
-// content and leaves them out of its /Annots.
-func flattenPage(u *incUpdate, page pdf.Value, widgets map[uint32]bool) error {
+// flattenPage draws the page's widgets of form's fields (those in
+// widgets) into its content and leaves them out of its /Annots.
+func flattenPage(fp *fieldPainter, page, form pdf.Value, widgets map[uint32]bool) error {
+	u := fp.u
 	annots := page.Key("Annots")
 	var keep, draw []string
 	xobjects := map[string]string{}
@@ -110,12 +112,12 @@ func flattenPage(u *incUpdate, page pdf.Value, widgets map[uint32]bool) error {
 			continue
 		}
 		name := fmt.Sprintf("VanthuField%d", len(xobjects)+1)
-		op, form, err := widgetDrawing(a, name)
+		op, ap, err := widgetDrawing(fp, a, form, name)
 		if err != nil {
 			return fmt.Errorf("page object %d: %w", page.GetPtr().GetID(), err)
 		}
 		if op != "" {
-			xobjects[name], draw = form, append(draw, op)
+			xobjects[name], draw = ap, append(draw, op)
 		}
 	}
 	if len(keep) == annots.Len() {
@@ -140,15 +142,22 @@ func flattenPage(u *incUpdate, page pdf.Value, widgets map[uint32]bool) error {
 }
 
 // widgetDrawing returns the operators that draw widget a's appearance
-// where a sits, as the page's form XObject name, and a reference to that
-// appearance; "" for a widget that shows nothing.
-func widgetDrawing(a pdf.Value, name string) (op, form string, err error) {
+// (the one a viewer makes for a text or choice field whose appearance is
+// missing or stale: made, an object of u) where a sits, as the page's form
+// XObject name, and a reference to that appearance; "" for a widget that
+// shows nothing.
+func widgetDrawing(fp *fieldPainter, a, form pdf.Value, name string) (op, ref string, err error) {
 	if f := a.Key("F").Int64(); f&2 != 0 || f&32 != 0 { // hidden, no view
 		return "", "", nil
 	}
 	ap := a.Key("AP").Key("N")
 	if ap.Kind() == pdf.Dict {
 		ap = ap.Key(a.Key("AS").Name())
+	}
+	if f := inheritedField(a, form); f.variableText() && (form.Key("NeedAppearances").Bool() ||
+		ap.Kind() != pdf.Stream && hasValue(a) ||
+		ap.Kind() == pdf.Stream && ap.Key("Resources").Kind() != pdf.Dict && usesFont(ap)) {
+		return madeDrawing(fp, a, f, name)
 	}
 	if ap.Kind() != pdf.Stream {
 		if hasValue(a) {
@@ -181,6 +190,20 @@ func widgetDrawing(a pdf.Value, name string) (op, form string, err error) {
 	}
 	p := ap.GetPtr()
 	return fmt.Sprintf("q %s cm /%s Do Q", strings.Join(nums, " "), name), fmt.Sprintf("%d %d R", p.GetID(), p.GetGen()), nil
+}
+
+// madeDrawing is widgetDrawing for the appearance a viewer makes for
+// widget a of field f (fieldAppearance), written as a new object of u.
+func madeDrawing(fp *fieldPainter, a pdf.Value, f fieldAttrs, name string) (op, ref string, err error) {
+	ops, w, h, err := fp.fieldAppearance(a, f)
+	if err != nil || w <= 0 || h <= 0 || len(ops) == 0 {
+		return "", "", err
+	}
+	r := a.Key("Rect")
+	x := min(r.Index(0).Float64(), r.Index(2).Float64())
+	y := min(r.Index(1).Float64(), r.Index(3).Float64())
+	n := fp.u.addStreamDict(fmt.Sprintf("/Type /XObject /Subtype /Form /BBox [0 0 %s %s]%s", fmtNum(w), fmtNum(h), fp.resources()), ops)
+	return fmt.Sprintf("q 1 0 0 1 %s %s cm /%s Do Q", fmtNum(x), fmtNum(y), name), fmt.Sprintf("%d 0 R", n), nil
 }
 
 // usesFont says whether appearance stream x sets a font (Tf), reading at

@@ -90,11 +90,18 @@ func (u *incUpdate) add(body string) uint32 {
 }
 
 // addStream writes a new stream object holding data.
-func (u *incUpdate) addStream(data []byte) uint32 {
+func (u *incUpdate) addStream(data []byte) uint32 { return u.addStreamDict("", data) }
+
+// addStreamDict writes a new stream object holding data, with the
+// dictionary entries entries ("/Type /XObject ...") beside its /Length.
+func (u *incUpdate) addStreamDict(entries string, data []byte) uint32 {
 	n := u.alloc()
 	u.offsets[n] = u.base + int64(u.buf.Len())
 	u.gens[n] = 0
-	fmt.Fprintf(&u.buf, "%d 0 obj\n<< /Length %d >>\nstream\n", n, len(data))
+	if entries != "" {
+		entries += " "
+	}
+	fmt.Fprintf(&u.buf, "%d 0 obj\n<< %s/Length %d >>\nstream\n", n, entries, len(data))
 	u.buf.Write(data)
 	u.buf.WriteString("\nendstream\nendobj\n")
 	return n

@@ -228,7 +228,6 @@ func TestIntegrationTwoLayers(t *testing.T) {
 	p := newTestPKI(t, "rsa")
 	nss := nssDB(t, p.RootPEM())
 	refused := map[string]string{
-		"form-text.pdf":        workflow.EUNPROCESSABLE,
 		"form-xfa.pdf":         workflow.EUNPROCESSABLE,
 		"encrypted-aes256.pdf": workflow.EUNPROCESSABLE,
 	}
@@ -269,6 +268,11 @@ func TestIntegrationTwoLayers(t *testing.T) {
 			data []byte
 		}{f, readFile(t, "testdata/"+f)})
 	}
+	made, _ := madeFormDraft()
+	own = append(own, struct {
+		name string
+		data []byte
+	}{"form-appearances-made", made})
 	for name, data := range repairDrafts() {
 		own = append(own, struct {
 			name string
