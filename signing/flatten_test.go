@@ -23,6 +23,12 @@ var (
 // hidden field, and whatever extra fields and form entries are given
 // (objects from 12 on).
 func formDraft(formKeys string, extraFields []string, extra ...string) []byte {
+	return formDraftCatalog("", formKeys, extraFields, extra...)
+}
+
+// formDraftCatalog is formDraft with the entries catalogKeys in the
+// catalog.
+func formDraftCatalog(catalogKeys, formKeys string, extraFields []string, extra ...string) []byte {
 	fields := []string{"6 0 R", "8 0 R", "11 0 R"}
 	for i := range extraFields {
 		fields = append(fields, fmt.Sprintf("%d 0 R", 12+i))
@@ -37,7 +43,7 @@ func formDraft(formKeys string, extraFields []string, extra ...string) []byte {
 	}
 	objs = append(append(objs, extraFields...), extra...)
 	annots := "/Annots [6 0 R 8 0 R 11 0 R " + strings.Join(fields[3:], " ") + "]"
-	return catalogDraft("/AcroForm << /Fields ["+strings.Join(fields, " ")+"] /DA (/Helv 0 Tf 0 g) "+formKeys+" >>", annots, 0, 0, objs...)
+	return catalogDraft(catalogKeys+"/AcroForm << /Fields ["+strings.Join(fields, " ")+"] /DA (/Helv 0 Tf 0 g) "+formKeys+" >>", annots, 0, 0, objs...)
 }
 
 // TestFormFlattenedBeforeSigning: a draft with a filled-in form is signed
@@ -48,6 +54,7 @@ func formDraft(formKeys string, extraFields []string, extra ...string) []byte {
 func TestFormFlattenedBeforeSigning(t *testing.T) {
 	p := newTestPKI(t, "ec")
 	choice := "<< /Type /Annot /Subtype /Widget /FT /Ch /T (pick) /V (b) /Opt [(a) (b)] /Rect [72 500 200 520] /P 3 0 R >>"
+	xfa := testpdf.Stream("", []byte(`<xdp:xdp xmlns:xdp="http://ns.adobe.com/xdp/"><template/></xdp:xdp>`))
 	for _, c := range []struct {
 		name  string
 		pdf   []byte
@@ -65,6 +72,11 @@ func TestFormFlattenedBeforeSigning(t *testing.T) {
 		{"our own testdata", readFile(t, "testdata/form-text.pdf"), ""},
 		{"password field", formDraft("", []string{"<< /Type /Annot /Subtype /Widget /FT /Tx /Ff 8192 /T (pw) /V (secret) /Rect [72 400 200 420] /P 3 0 R >>"}), "a password field's value would be printed"},
 		{"turned field without appearance", formDraft("", []string{"<< /Type /Annot /Subtype /Widget /FT /Tx /T (t) /V (x) /MK << /R 90 >> /Rect [72 400 92 520] /P 3 0 R >>"}), "is turned (/MK /R 90)"},
+		// A static ("hybrid") XFA form's fields show what its XFA holds:
+		// flattened, the XFA goes with them. A dynamic one's pages are not
+		// what viewers show.
+		{"static XFA beside the fields", formDraft("/XFA 12 0 R", nil, xfa), ""},
+		{"dynamic XFA", formDraftCatalog("/NeedsRendering true ", "/XFA 12 0 R", nil, xfa), "dynamic XFA form"},
 		{"ticked box without appearance", formDraft("", []string{"<< /Type /Annot /Subtype /Widget /FT /Btn /T (c) /V /Yes /AS /Yes /Rect [72 400 90 418] /P 3 0 R >>"}), "a form field has a value but no appearance"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -76,7 +88,7 @@ func TestFormFlattenedBeforeSigning(t *testing.T) {
 }
 
 // onlySignatureFields fails unless every field of out's form and every
-// widget of its pages belongs to a signature.
+// widget of its pages belongs to a signature, and the form has no XFA.
 func onlySignatureFields(t *testing.T, out []byte) {
 	t.Helper()
 	r, err := pdf.NewReader(bytes.NewReader(out), int64(len(out)))
@@ -84,6 +96,9 @@ func onlySignatureFields(t *testing.T, out []byte) {
 		t.Fatal(err)
 	}
 	root := r.Trailer().Key("Root")
+	if !root.Key("AcroForm").Key("XFA").IsNull() {
+		t.Error("the form still has its XFA")
+	}
 	fields := root.Key("AcroForm").Key("Fields")
 	for i := 0; i < fields.Len(); i++ {
 		if ft := fields.Index(i).Key("FT").Name(); ft != "Sig" {

@@ -35,6 +35,10 @@ type Info struct {
 	HasAcroForm bool `json:"has_acroform"`
 	// HasXFA is true when the interactive form carries an XFA form.
 	HasXFA bool `json:"has_xfa"`
+	// DynamicXFA is true when the catalog says the viewer must draw the
+	// pages from the XFA form (/NeedsRendering): what the pages hold is
+	// not the document.
+	DynamicXFA bool `json:"dynamic_xfa,omitempty"`
 	// Signatures counts the signed signature fields (/FT /Sig with /V).
 	Signatures int `json:"signatures"`
 	// HeaderOffset is the position of "%PDF-" in the file; non-zero means
@@ -290,6 +294,7 @@ func inspectStructure(rd *pdf.Reader, info *Info) error {
 	form := root.Key("AcroForm")
 	if form.Kind() == pdf.Dict {
 		info.HasXFA = !form.Key("XFA").IsNull()
+		info.DynamicXFA = info.HasXFA && root.Key("NeedsRendering").Bool()
 		fields := form.Key("Fields")
 		for i := 0; i < fields.Len(); i++ {
 			walkField(fields.Index(i), "", 0, info)

@@ -789,7 +789,9 @@ func normalizeFor(in []byte, unsigned bool) (doc docParts, rdr *pdf.Reader, err 
 			return nil, nil, err
 		}
 	}
-	if x.info.HasAcroForm && !x.info.HasXFA && x.info.Signatures == 0 {
+	// A form with fields is flattened; an XFA form beside them (a static,
+	// "hybrid" form, whose fields show what its XFA holds) goes with them.
+	if x.info.HasAcroForm && !x.info.DynamicXFA && x.info.Signatures == 0 {
 		if in, x, err = flattened(in, x); err != nil {
 			return nil, nil, err
 		}
@@ -853,6 +855,9 @@ func flattened(in []byte, x inspected) ([]byte, inspected, error) {
 // and whether its header was raised.
 func normalized(in []byte, x inspected) (docParts, bool, error) {
 	info, rdr := x.info, x.rdr
+	if info.DynamicXFA {
+		return nil, false, workflow.Errorf(workflow.EUNPROCESSABLE, "PDF is a dynamic XFA form: viewers draw its pages from the form, so its pages are not what they show; print it to PDF and upload the result")
+	}
 	if info.HasXFA {
 		return nil, false, workflow.Errorf(workflow.EUNPROCESSABLE, "PDF contains an XFA form, which signing would lose; flatten or print it to PDF and upload again")
 	}
