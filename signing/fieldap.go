@@ -54,44 +54,19 @@ const (
 // inheritedField reads widget a's field attributes up its /Parent chain,
 // with the form's /DA and /Q when none of them has its own.
 func inheritedField(a, form pdf.Value) fieldAttrs {
-	var f fieldAttrs
-	seen := map[string]bool{}
-	for n, d := a, 0; n.Kind() == pdf.Dict && d <= maxFieldDepth; n, d = n.Key("Parent"), d+1 {
-		for _, k := range []string{"FT", "Ff", "V", "DA", "Q", "Opt", "I", "TI", "MaxLen"} {
-			v := n.Key(k)
-			if seen[k] || v.IsNull() {
-				continue
-			}
-			seen[k] = true
-			switch k {
-			case "FT":
-				f.ft = v.Name()
-			case "Ff":
-				f.ff = v.Int64()
-			case "V":
-				f.v = v
-			case "DA":
-				f.da = v.Text()
-			case "Q":
-				f.q = v.Int64()
-			case "Opt":
-				f.opt = v
-			case "I":
-				f.sel = v
-			case "TI":
-				f.ti = v.Int64()
-			case "MaxLen":
-				f.maxLen = v.Int64()
+	get := func(k string) pdf.Value {
+		for n, d := a, 0; n.Kind() == pdf.Dict && d <= maxFieldDepth; n, d = n.Key("Parent"), d+1 {
+			if v := n.Key(k); !v.IsNull() {
+				return v
 			}
 		}
+		if k == "DA" || k == "Q" {
+			return form.Key(k)
+		}
+		return pdf.Value{}
 	}
-	if !seen["DA"] {
-		f.da = form.Key("DA").Text()
-	}
-	if !seen["Q"] {
-		f.q = form.Key("Q").Int64()
-	}
-	return f
+	return fieldAttrs{ft: get("FT").Name(), ff: get("Ff").Int64(), v: get("V"), da: get("DA").Text(), q: get("Q").Int64(),
+		opt: get("Opt"), sel: get("I"), ti: get("TI").Int64(), maxLen: get("MaxLen").Int64()}
 }
 
 // variableText says whether the field's appearance is made from its value
