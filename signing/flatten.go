@@ -55,11 +55,38 @@ func flattenForm(doc docParts, rdr *pdf.Reader) (upd []byte, err error) {
 	if len(sigFields) > 0 {
 		formEntry = "<< /Fields [" + strings.Join(sigFields, " ") + "] >>"
 	}
-	putDict(u, root, map[string]string{"AcroForm": formEntry})
+	set := map[string]string{"AcroForm": formEntry}
+	if perms, ok := withoutUsageRights(root.Key("Perms")); ok {
+		set["Perms"] = perms
+	}
+	putDict(u, root, set)
 	if err := u.finish(); err != nil {
 		return nil, err
 	}
 	return u.buf.Bytes(), nil
+}
+
+// withoutUsageRights is the catalog's /Perms p without usage rights
+// (/UR3, /UR: the signature with which a form's author enabled Reader's
+// form features; flattened, the form has no features to enable, and the
+// change would make Reader report that signature broken), "" when nothing
+// is left; false when p has none.
+func withoutUsageRights(p pdf.Value) (string, bool) {
+	if p.Key("UR3").IsNull() && p.Key("UR").IsNull() {
+		return "", false
+	}
+	var keep []string
+	for _, k := range p.Keys() {
+		if k != "UR3" && k != "UR" {
+			if r := p.Key(k).GetPtr(); r.GetID() != p.GetPtr().GetID() {
+				keep = append(keep, fmt.Sprintf("%s %d %d R", pdfName(k), r.GetID(), r.GetGen()))
+			}
+		}
+	}
+	if len(keep) == 0 {
+		return "", true
+	}
+	return "<< " + strings.Join(keep, " ") + " >>", true
 }
 
 // formWidgets returns the widget annotations of the form's fields other

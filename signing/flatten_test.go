@@ -77,6 +77,8 @@ func TestFormFlattenedBeforeSigning(t *testing.T) {
 		// what viewers show.
 		{"static XFA beside the fields", formDraft("/XFA 12 0 R", nil, xfa), ""},
 		{"dynamic XFA", formDraftCatalog("/NeedsRendering true ", "/XFA 12 0 R", nil, xfa), "dynamic XFA form"},
+		// Reader's usage rights go with the form they enabled.
+		{"usage rights", formDraftCatalog("/Perms << /UR3 12 0 R >> ", "", nil, "<< /Type /Sig /Filter /Adobe.PPKLite /SubFilter /adbe.pkcs7.detached /Reference [<< /TransformMethod /UR3 >>] >>"), ""},
 		{"ticked box without appearance", formDraft("", []string{"<< /Type /Annot /Subtype /Widget /FT /Btn /T (c) /V /Yes /AS /Yes /Rect [72 400 90 418] /P 3 0 R >>"}), "a form field has a value but no appearance"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -88,7 +90,8 @@ func TestFormFlattenedBeforeSigning(t *testing.T) {
 }
 
 // onlySignatureFields fails unless every field of out's form and every
-// widget of its pages belongs to a signature, and the form has no XFA.
+// widget of its pages belongs to a signature, and the form has no XFA
+// and no usage rights.
 func onlySignatureFields(t *testing.T, out []byte) {
 	t.Helper()
 	r, err := pdf.NewReader(bytes.NewReader(out), int64(len(out)))
@@ -98,6 +101,9 @@ func onlySignatureFields(t *testing.T, out []byte) {
 	root := r.Trailer().Key("Root")
 	if !root.Key("AcroForm").Key("XFA").IsNull() {
 		t.Error("the form still has its XFA")
+	}
+	if !root.Key("Perms").Key("UR3").IsNull() {
+		t.Error("the form's usage rights are still there")
 	}
 	fields := root.Key("AcroForm").Key("Fields")
 	for i := 0; i < fields.Len(); i++ {
