@@ -58,6 +58,12 @@ func TestInspectHostile(t *testing.T) {
 // TestWriteFuzzSeeds).
 func FuzzIntake(f *testing.F) {
 	f.Add([]byte("%PDF-1.7\ntrailer\n<< /Root 1 0 R >>"))
+	// Damaged cross-reference data, read from data made again by a scan.
+	for _, d := range testpdf.Damages() {
+		if b := d.Apply(testpdf.Make(1, "fuzz")); b != nil {
+			f.Add(b)
+		}
+	}
 	path := filepath.Join(f.TempDir(), "upload")
 	f.Fuzz(func(t *testing.T, b []byte) {
 		sameFromFile(t, path, b)
