@@ -188,9 +188,16 @@ func inspectRebuilt(all []byte, keep bool) (inspected, error) {
 	if bytes.LastIndex(all, []byte("%%EOF")) < 0 {
 		return inspected{}, errors.New("no %%EOF marker")
 	}
-	rebuildTurn <- struct{}{}
-	doc, err := verify.RebuildXref(all, verify.DefaultLimits)
-	<-rebuildTurn
+	doc, err := func() (doc []byte, err error) {
+		rebuildTurn <- struct{}{}
+		defer func() {
+			<-rebuildTurn
+			if p := recover(); p != nil { // the file is judged as it is
+				doc, err = nil, fmt.Errorf("the scan failed: %v", p)
+			}
+		}()
+		return verify.RebuildXref(all, verify.DefaultLimits)
+	}()
 	if err != nil {
 		return inspected{}, err
 	}
