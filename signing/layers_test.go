@@ -88,9 +88,12 @@ func TestSignAgencyRefusals(t *testing.T) {
 	}
 }
 
+// TestSignOfficerRefusesForms: an XFA form without fields (its pages are
+// not its content) and an encrypted file are refused; a filled-in form is
+// flattened and signed (TestFormFlattenedBeforeSigning).
 func TestSignOfficerRefusesForms(t *testing.T) {
 	p := newTestPKI(t, "ec")
-	for _, f := range []string{"form-text.pdf", "form-xfa.pdf", "encrypted-owner-only.pdf"} {
+	for _, f := range []string{"form-xfa.pdf", "encrypted-owner-only.pdf"} {
 		_, err := SignOfficer(context.Background(), readFile(t, "testdata/"+f), OfficerLayer{Key: p.Officer, Name: "A"})
 		if workflow.ErrorCode(err) != workflow.EUNPROCESSABLE {
 			t.Errorf("%s: got %v, want EUNPROCESSABLE", f, err)
@@ -243,7 +246,7 @@ func TestPdfsignFacts(t *testing.T) {
 		}
 	})
 	t.Run("AcroFormRewritten", func(t *testing.T) {
-		// Why SignOfficer refuses forms: the signature's new /AcroForm keeps
+		// Why SignOfficer flattens forms: the signature's new /AcroForm keeps
 		// only /Fields and /SigFlags; /DA (and /DR, /XFA) are dropped, so
 		// text fields lose their appearance settings and XFA forms vanish.
 		s, err := signPDF(context.Background(), readFile(t, "testdata/form-text.pdf"), signParams{key: p.Officer, name: "A", time: at})

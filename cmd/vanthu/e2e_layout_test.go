@@ -116,11 +116,12 @@ func TestIntegrationLayoutPlacesStamps(t *testing.T) {
 	}
 }
 
-// TestUnsignableDraftRefusedAtUpload: an outgoing draft with form fields
-// (which signing would lose) is refused at upload with a clear 422; the
-// same file as an incoming document is kept as received.
+// TestUnsignableDraftRefusedAtUpload: an outgoing draft that cannot be
+// signed (an XFA form without fields: its pages are not what viewers
+// show) is refused at upload with a clear 422; the same file as an
+// incoming document is kept as received.
 func TestUnsignableDraftRefusedAtUpload(t *testing.T) {
-	form, err := os.ReadFile("../../signing/testdata/form-text.pdf")
+	form, err := os.ReadFile("../../signing/testdata/form-xfa.pdf")
 	if err != nil {
 		t.Fatal(err)
 	}

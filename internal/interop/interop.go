@@ -9,6 +9,8 @@
 package interop
 
 import (
+	"crypto/sha256"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"sort"
@@ -83,6 +85,45 @@ func PDFCPUFiles(tb testing.TB) (paths, names []string) {
 	sort.Strings(paths)
 	for _, p := range paths {
 		rel, _ := filepath.Rel(root, p)
+		names = append(names, strings.ReplaceAll(filepath.ToSlash(rel), "/", "-"))
+	}
+	return paths, names
+}
+
+// PDFCPUSamples lists pdfcpu's sample PDFs (pkg/samples, beside the
+// folder VANTHU_PDFCPU_TESTDATA names: the outputs of its examples —
+// forms filled by several means, imported images, booklets, n-up pages,
+// watermarks, stamps, attachments, signed files), each content once (the
+// first path in order), sorted, each with its name: the path below
+// pkg/samples, "/" written "-". It skips the test as PDFCPUFiles does.
+func PDFCPUSamples(tb testing.TB) (paths, names []string) {
+	tb.Helper()
+	root := os.Getenv(EnvPDFCPU)
+	if root == "" {
+		tb.Skipf("pdfcpu's sample PDFs not available: set %s to github.com/pdfcpu/pdfcpu's pkg/testdata (scripts/test fetches it from the Go module proxy)", EnvPDFCPU)
+	}
+	samples := filepath.Join(filepath.Dir(filepath.Clean(root)), "samples")
+	seen := map[[32]byte]bool{}
+	err := filepath.WalkDir(samples, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.EqualFold(filepath.Ext(p), ".pdf") {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		if sum := sha256.Sum256(b); !seen[sum] {
+			seen[sum] = true
+			paths = append(paths, p)
+		}
+		return nil
+	})
+	if err != nil || len(paths) == 0 {
+		tb.Fatalf("%s holds no PDF (%v)", samples, err)
+	}
+	sort.Strings(paths)
+	for _, p := range paths {
+		rel, _ := filepath.Rel(samples, p)
 		names = append(names, strings.ReplaceAll(filepath.ToSlash(rel), "/", "-"))
 	}
 	return paths, names
