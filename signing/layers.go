@@ -205,9 +205,28 @@ func onPage(what string, r Rect, g pageGeom) error {
 
 // defaultOfficerBox is the signature block of the Decree 30 template: the
 // right half of the page, above the lower margin and the "Nơi nhận" list.
+// On a page smaller than the template's layout needs, the block is that of
+// a page scaled down to it (layoutScale), so that it stays on the page.
 func defaultOfficerBox(g pageGeom, page int) Rect {
 	w, _ := g.size()
-	return Rect{Page: page, X: w*0.75 - sigBoxW/2, Y: 150, W: sigBoxW, H: sigBoxH}
+	s := layoutScale(g)
+	return Rect{Page: page, X: w*0.75 - s*sigBoxW/2, Y: s * 150, W: s * sigBoxW, H: s * sigBoxH}
+}
+
+// The least displayed page size on which the default layout is drawn at
+// its own size: the signature block centred at three quarters of the
+// width, 150 pt up (its seal and signing time reach 231 pt up), and the
+// number and date line 150 pt below the top, above the seal.
+const layoutMinW, layoutMinH = 2 * sigBoxW, 381.0
+
+// layoutScale is the factor (at most 1) by which the default layout (the
+// officer's box, the number and date line) and the seal with its text are
+// drawn on page g: 1 on any ordinary page (A6 landscape and up), less on a
+// smaller one (a label, a card, a figure), whose displayed page would
+// otherwise cut them off or not show them at all.
+func layoutScale(g pageGeom) float64 {
+	w, h := g.size()
+	return max(0.01, min(1, w/layoutMinW, h/layoutMinH))
 }
 
 // SignAgency writes the number and date line on page 1 and applies layer 2
@@ -316,12 +335,13 @@ func sealAppearance(rdr *pdf.Reader, off existingSignature, l AgencyLayer, t tim
 	if err != nil {
 		return nil, err
 	}
-	sw := sealDiameterPt
-	sh := sw * seal.HeightPt / seal.WidthPt
 	geom, err := pageGeometry(rdr, off.page)
 	if err != nil {
 		return nil, unparsable(err)
 	}
+	s := layoutScale(geom)
+	sw := s * sealDiameterPt
+	sh := sw * seal.HeightPt / seal.WidthPt
 	r := off.rect
 	if r[0] > r[2] {
 		r[0], r[2] = r[2], r[0]
@@ -336,14 +356,14 @@ func sealAppearance(rdr *pdf.Reader, off existingSignature, l AgencyLayer, t tim
 	// document, drawn once) and below it the signing time (an empty first
 	// line of the name's font and size keeps it where it goes), drawn once
 	// for all the signatures of the same second.
-	const textW, textH = 200.0, 22.0
-	name := textLine{Text: l.AgencyName, Size: fitSize(l.AgencyName, true, 8, textW), Bold: true, Color: sealRed}
+	textW, textH := s*200, s*22
+	name := textLine{Text: l.AgencyName, Size: min(fitSize(l.AgencyName, true, 8, textW), s*8), Bold: true, Color: sealRed}
 	nameImg, err := sharedTextImage(textW, textH, []textLine{name})
 	if err != nil {
 		return nil, err
 	}
 	name.Text = ""
-	timeImg, err := recentTextImage(textW, textH, []textLine{name, {Text: StampTime(t), Size: 8, Color: sealRed}})
+	timeImg, err := recentTextImage(textW, textH, []textLine{name, {Text: StampTime(t), Size: s * 8, Color: sealRed}})
 	if err != nil {
 		return nil, err
 	}
@@ -454,8 +474,9 @@ func numberDateStampAt(g pageGeom, l AgencyLayer, issue time.Time) (*pageStamp, 
 // name and the motto).
 func numberDateBoxes(g pageGeom, l AgencyLayer) (num, date Rect, err error) {
 	w, h := g.size()
-	num = Rect{Page: 1, X: 0.08 * w, Y: h - 150, W: 0.36 * w, H: lineH}
-	date = Rect{Page: 1, X: 0.48 * w, Y: h - 150, W: 0.46 * w, H: lineH}
+	s := layoutScale(g)
+	num = Rect{Page: 1, X: 0.08 * w, Y: h - s*150, W: 0.36 * w, H: s * lineH}
+	date = Rect{Page: 1, X: 0.48 * w, Y: h - s*150, W: 0.46 * w, H: s * lineH}
 	if l.NumberPos != nil {
 		num = *l.NumberPos
 	}
@@ -514,14 +535,14 @@ func (b *stampBuilder) number(num Rect, l AgencyLayer, numText string) error {
 		size := min(14, num.H/1.35)
 		return b.place(num, []textLine{{Text: n, Size: fitSize(n, false, size, num.W), Color: textDark, Align: 2}})
 	}
-	return b.place(num, []textLine{{Text: numText, Size: fitSize(numText, false, 13, num.W), Color: textDark, Align: 1}})
+	return b.place(num, []textLine{{Text: numText, Size: min(fitSize(numText, false, 13, num.W), num.H/1.35), Color: textDark, Align: 1}})
 }
 
 // date writes the date line centred in date or, with DateBlanks, only the
 // day, month and year in the template's blanks.
 func (b *stampBuilder) date(date Rect, l AgencyLayer, issue time.Time, dateText string) error {
 	if len(l.DateBlanks) != 3 || l.DatePos == nil {
-		return b.placeShared(date, []textLine{{Text: dateText, Size: fitSize(dateText, false, 13, date.W), Color: textDark, Align: 1}})
+		return b.placeShared(date, []textLine{{Text: dateText, Size: min(fitSize(dateText, false, 13, date.W), date.H/1.35), Color: textDark, Align: 1}})
 	}
 	d := issue.In(ict)
 	month := fmt.Sprint(int(d.Month()))

@@ -172,10 +172,30 @@ func checkMutool(tb testing.TB, file string, want ...string) {
 // and bluish.
 func inkIn(tb testing.TB, file string, page int, pageH float64, rect [4]float64) (ink, red, blue int) {
 	tb.Helper()
+	return inkAt(tb, file, page, pageH, rect, 1)
+}
+
+// stampZoom is the zoom at which inkAt renders a stamp's region rect so
+// that it is at least as wide as the default signature box at 72 dpi: a
+// stamp on a small page (a label, a figure) is drawn smaller
+// (layoutScale), and its pixels are counted against the same thresholds.
+func stampZoom(rect [4]float64) float64 {
+	return min(24, max(1, sigBoxW/(rect[2]-rect[0])))
+}
+
+// inkAt is inkIn with the page rendered at zoom × 72 dpi.
+func inkAt(tb testing.TB, file string, page int, pageH float64, rect [4]float64, zoom float64) (ink, red, blue int) {
+	tb.Helper()
 	dir := tb.TempDir()
 	prefix := filepath.Join(dir, "p")
 	pg := strconv.Itoa(page)
-	if out, err := run(tb, "pdftoppm", "-cropbox", "-r", "72", "-f", pg, "-l", pg, "-png", "-singlefile", file, prefix); err != nil {
+	if zoom != 1 {
+		pageH *= zoom
+		for i := range rect {
+			rect[i] *= zoom
+		}
+	}
+	if out, err := run(tb, "pdftoppm", "-cropbox", "-r", strconv.FormatFloat(72*zoom, 'f', -1, 64), "-f", pg, "-l", pg, "-png", "-singlefile", file, prefix); err != nil {
 		tb.Fatalf("pdftoppm page %d: %v\n%s", page, err, out)
 	}
 	f, err := os.Open(prefix + ".png")
@@ -346,7 +366,7 @@ func checkStampsRendered(t *testing.T, signed []byte, file string) {
 	}
 	_, h1 := g1.size()
 	st, _ := numberDateStamp(rdr, AgencyLayer{Notation: "x"}, time.Now())
-	if ink, _, _ := inkIn(t, file, 1, h1, st.rect); ink < 50 {
+	if ink, _, _ := inkAt(t, file, 1, h1, st.rect, stampZoom(st.rect)); ink < 50 {
 		t.Errorf("page 1 (%v): number/date region %v has %d inked pixels", g1, st.rect, ink)
 	}
 	gN, err := pageGeometry(rdr, sigs[1].page)
@@ -354,11 +374,13 @@ func checkStampsRendered(t *testing.T, signed []byte, file string) {
 		t.Fatal(err)
 	}
 	_, hN := gN.size()
-	if ink, red, _ := inkIn(t, file, sigs[1].page, hN, gN.rectFromUser(sigs[1].rect)); ink < 200 || red < 100 {
-		t.Errorf("page %d (%v): seal region %v has %d inked, %d red pixels", sigs[1].page, gN, gN.rectFromUser(sigs[1].rect), ink, red)
+	seal := gN.rectFromUser(sigs[1].rect)
+	if ink, red, _ := inkAt(t, file, sigs[1].page, hN, seal, stampZoom(seal)); ink < 200 || red < 100 {
+		t.Errorf("page %d (%v): seal region %v has %d inked, %d red pixels", sigs[1].page, gN, seal, ink, red)
 	}
-	if _, _, blue := inkIn(t, file, sigs[0].page, hN, gN.rectFromUser(sigs[0].rect)); blue < 20 {
-		t.Errorf("page %d (%v): signature region %v has %d blue pixels", sigs[0].page, gN, gN.rectFromUser(sigs[0].rect), blue)
+	sig := gN.rectFromUser(sigs[0].rect)
+	if _, _, blue := inkAt(t, file, sigs[0].page, hN, sig, stampZoom(sig)); blue < 20 {
+		t.Errorf("page %d (%v): signature region %v has %d blue pixels", sigs[0].page, gN, sig, blue)
 	}
 }
 
