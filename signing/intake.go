@@ -143,6 +143,10 @@ type inspected struct {
 	info     Info
 	rdr      *pdf.Reader
 	unplaced []verify.Unplaced
+	// reread and empty are the objects readers take otherwise than they
+	// are written (verify.Findings.Reread, Empty), which signing writes
+	// again as read before layer 1.
+	reread, empty []verify.Unplaced
 	// rebuilt, when intake read the file from cross-reference data made
 	// again (Info.XrefRebuilt), is the document rdr reads: the file from
 	// its header with verify.RebuildXref's section appended. Signing
@@ -230,7 +234,7 @@ func inspectParseAll(all []byte, keep bool) (x inspected, engine bool, err error
 	if perr != nil {
 		return x, false, workflow.Wrap(workflow.EUNPROCESSABLE, perr, "PDF cannot be processed: %v", perr)
 	}
-	x.unplaced, x.damaged = found.Unplaced, found.Damaged
+	x.unplaced, x.reread, x.empty, x.damaged = found.Unplaced, found.Reread, found.Empty, found.Damaged
 	// The library looks for %%EOF backwards from the end in ever larger
 	// reads, all the way to the start: time quadratic in the size of a
 	// file without it (Precheck bounds the bytes after the marker).

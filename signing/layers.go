@@ -893,13 +893,13 @@ func normalized(in []byte, x inspected) (docParts, bool, error) {
 		if problem = checkCatalogRewritable(rdr); problem == nil {
 			problem = checkPagesRewritable(rdr)
 		}
-		repair = problem != nil || sizeAboveHighest(rdr) || len(x.unplaced) > 0
+		repair = problem != nil || sizeAboveHighest(rdr) || len(x.unplaced) > 0 || len(x.reread) > 0 || len(x.empty) > 0
 	}
 	doc, changed, err := cutAndRaised(in, info)
 	if err != nil || !repair {
 		return doc, changed, err
 	}
-	doc, err = repaired(doc, problem, x.unplaced)
+	doc, err = repaired(doc, problem, rereads{x.unplaced, x.reread, x.empty})
 	return doc, true, err
 }
 
@@ -930,12 +930,12 @@ func sizeAboveHighest(rdr *pdf.Reader) bool {
 	return rdr.Trailer().Key("Size").Int64() > int64(highestObject(rdr))+1
 }
 
-// repaired is doc with repairForEngine's update appended (unplaced: the
-// objects it lists free), checked again. When the update does not put
+// repaired is doc with repairForEngine's update appended (fix: the
+// objects it lists free or writes again as read), checked again. When the update does not put
 // everything right, the error is problem (what the engine would write back
 // damaged), or else what is left.
-func repaired(doc docParts, problem error, unplaced []verify.Unplaced) (docParts, error) {
-	out, err := withRepair(doc, unplaced)
+func repaired(doc docParts, problem error, fix rereads) (docParts, error) {
+	out, err := withRepair(doc, fix)
 	switch {
 	case err == nil:
 		return out, nil
@@ -945,12 +945,12 @@ func repaired(doc docParts, problem error, unplaced []verify.Unplaced) (docParts
 	return nil, workflow.Wrap(workflow.EUNPROCESSABLE, err, "PDF cross-reference data cannot be put right before signing; open and save it again (or print it to PDF) and upload the result")
 }
 
-func withRepair(doc docParts, unplaced []verify.Unplaced) (docParts, error) {
+func withRepair(doc docParts, fix rereads) (docParts, error) {
 	rdr, err := pdf.NewReader(doc, doc.size())
 	if err != nil {
 		return nil, unparsable(err)
 	}
-	upd, err := repairForEngine(doc, rdr, unplaced)
+	upd, err := repairForEngine(doc, rdr, fix)
 	if err != nil {
 		return nil, err
 	}

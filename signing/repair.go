@@ -33,7 +33,11 @@ import (
 //   - an object listed in use at offset 0 or past the end of the file,
 //     which no reader finds (macOS's Quartz PDFContext lists numbers it
 //     never wrote so: verify.PrecheckFindings), is listed free, so that
-//     qpdf does not report the signed file for it.
+//     qpdf does not report the signed file for it;
+//   - an object that readers take otherwise than it is written (a
+//     dictionary with a key twice, an empty object: verify.Findings.Reread)
+//     is written again as they take it (the last value of a repeated key;
+//     null), for the same reason.
 //
 // A value that refers to the object holding it (a page's action going to
 // the page, /SeparationInfo naming its page, a catalog entry naming the
@@ -47,7 +51,13 @@ import (
 // repairForEngine returns the incremental update to doc (read by rdr) that
 // puts its catalog and pages in the form the engine writes back faithfully,
 // or an error saying what cannot be put so.
-func repairForEngine(doc docParts, rdr *pdf.Reader, unplaced []verify.Unplaced) (upd []byte, err error) {
+// rereads are the objects repairForEngine lists free or writes again as
+// readers take them (verify.Findings).
+type rereads struct {
+	unplaced, dupKeys, empty []verify.Unplaced
+}
+
+func repairForEngine(doc docParts, rdr *pdf.Reader, fix rereads) (upd []byte, err error) {
 	defer func() {
 		if p := recover(); p != nil { // pdfValue's bound: a value inside itself
 			err = fmt.Errorf("%v", p)
@@ -63,8 +73,18 @@ func repairForEngine(doc docParts, rdr *pdf.Reader, unplaced []verify.Unplaced) 
 		// highest object.)
 		u.put(u.next-1, 0, "null")
 	}
-	for _, o := range unplaced {
+	for _, o := range fix.unplaced {
 		u.free(uint32(o.Num), o.Gen+1)
+	}
+	// Before the catalog's and the pages' repairs, which write theirs
+	// again over these.
+	for _, o := range fix.empty {
+		u.put(uint32(o.Num), o.Gen, "null")
+	}
+	for _, o := range fix.dupKeys {
+		if body, ok := asRead(rdr, uint32(o.Num)); ok {
+			u.put(uint32(o.Num), o.Gen, body)
+		}
 	}
 	root := rdr.Trailer().Key("Root")
 	set, err := catalogRepairs(u, root)
@@ -88,6 +108,33 @@ func repairForEngine(doc docParts, rdr *pdf.Reader, unplaced []verify.Unplaced) 
 		return nil, err
 	}
 	return u.buf.Bytes(), nil
+}
+
+// asRead is object num, a dictionary or an array with a dictionary in
+// it, as rdr reads it, written out: each dictionary with each key once
+// (the last value of a repeated one, as rdr and other readers keep). An
+// object of another kind (a stream), or one rdr cannot read, is not
+// written (false).
+func asRead(rdr *pdf.Reader, num uint32) (body string, ok bool) {
+	defer func() {
+		if recover() != nil { // the parser's, or pdfValue's bound
+			body, ok = "", false
+		}
+	}()
+	v, err := rdr.GetObject(num)
+	if err != nil {
+		return "", false
+	}
+	var w strings.Builder
+	switch v.Kind() {
+	case pdf.Dict:
+		pdfDict(&w, v, num, nil)
+	case pdf.Array:
+		pdfValue(&w, v, num)
+	default:
+		return "", false
+	}
+	return w.String(), true
 }
 
 // putDict writes dictionary object v again, with the entries of set.

@@ -304,6 +304,12 @@ func TestIntegrationTwoLayers(t *testing.T) {
 			data []byte
 		}{name, data})
 	}
+	for name, data := range rereadDrafts() {
+		own = append(own, struct {
+			name string
+			data []byte
+		}{"reread-" + name, data})
+	}
 	// Each damage to the cross-reference data that readers repair, on a
 	// table and on a stream with the catalog in an object stream: signed
 	// from the data made again (verify.RebuildXref).

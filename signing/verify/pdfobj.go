@@ -69,6 +69,9 @@ type lexer struct {
 	// once at its size instead of grown by appends; shared by the lexers
 	// of one file (nil: the lexer makes its own).
 	scratch *scratch
+	// dupKey is set when a dictionary read had a key more than once
+	// (readers keep the last value; qpdf warns).
+	dupKey bool
 }
 
 type scratch struct {
@@ -471,6 +474,9 @@ func (l *lexer) parseDict(depth int) (dict, error) {
 			d := make(dict, len(sc.keys)-kbase)
 			for i, k := range sc.keys[kbase:] {
 				d[k] = sc.objs[base+i] // in file order: a repeated key keeps its last value
+			}
+			if len(d) < len(sc.keys)-kbase {
+				l.dupKey = true
 			}
 			return d, nil
 		}

@@ -27,6 +27,46 @@ func (f *pdfFile) unplaced() []Unplaced {
 	return out
 }
 
+// rereadObjects lists the objects of the newest revision that readers
+// take otherwise than they are written, in order (PrecheckFindings):
+//   - a dictionary with a key more than once (Ghostscript's, gofpdf's and
+//     TCPDF's resource dictionaries and catalogs): readers keep the last
+//     value, and qpdf warns for each repetition;
+//   - an object with nothing between "obj" and "endobj", which readers
+//     take for null (qpdf warns: "empty object treated as null").
+//
+// Both are written again as read, in an update before layer 1 (the value
+// each reader already takes), so that the signed file is not reported for
+// them. A stream whose dictionary repeats a key is not listed: its data
+// would have to be written again too.
+//
+// rereadObjects lists the empty ones with empty, the others without.
+func (f *pdfFile) rereadObjects(empty bool) []Unplaced {
+	var out []Unplaced
+	at := func(off int64, num int) bool {
+		if n, ok := f.headers[off]; ok && n == num {
+			e, found := f.reread[off]
+			return found && e == empty
+		}
+		if n, ok := f.headers[off+int64(f.hdr)]; f.hdr != 0 && ok && n == num {
+			e, found := f.reread[off+int64(f.hdr)]
+			return found && e == empty
+		}
+		return false
+	}
+	for num, e := range f.states[0].entries {
+		switch {
+		case num <= 0:
+		case e.kind == 1 && at(e.off, num):
+			out = append(out, Unplaced{Num: num, Gen: e.gen})
+		case e.kind == 2 && !empty && f.rereadInStms[num]:
+			out = append(out, Unplaced{Num: num})
+		}
+	}
+	slices.SortFunc(out, func(a, b Unplaced) int { return a.Num - b.Num })
+	return out
+}
+
 // misplaced says which object, if any, the newest revision lists in use
 // at an offset inside the file where precheckObjects found no object of
 // its number (at the offset, or at the offset after the header); empty

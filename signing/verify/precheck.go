@@ -30,6 +30,11 @@ type Findings struct {
 	// Unplaced are the objects the newest revision lists where none is
 	// (verify.Unplaced).
 	Unplaced []Unplaced
+	// Reread are the objects of the newest revision whose dictionaries
+	// have a key more than once, and Empty those with nothing between
+	// "obj" and "endobj": readers take them otherwise than they are
+	// written (rereadObjects).
+	Reread, Empty []Unplaced
 	// Damaged, when not empty, says how the file's cross-reference data
 	// is damaged: its chain cannot be read (the objects were found by a
 	// scan), or an object the newest revision lists in use at an offset
@@ -66,7 +71,7 @@ func PrecheckFindings(pdf []byte, lim Limits) (Findings, error) {
 	if damaged == "" {
 		damaged = f.misplaced()
 	}
-	return Findings{Unplaced: f.unplaced(), Damaged: damaged}, nil
+	return Findings{Unplaced: f.unplaced(), Reread: f.rereadObjects(false), Empty: f.rereadObjects(true), Damaged: damaged}, nil
 }
 
 func (f *pdfFile) precheck() error {
@@ -273,12 +278,20 @@ func (f *pdfFile) precheckAt(off int64) error {
 	l := f.lexer(f.b, int(off))
 	// A direct /Length is taken when "endstream" follows it; otherwise
 	// (and for an indirect one) the lexer searches for "endstream".
-	r, _, err := l.indirect(directLength)
+	r, o, err := l.indirect(directLength)
 	if errors.Is(err, ErrLimit) {
 		return err
 	}
 	if err == nil && f.headers != nil {
 		f.headers[off] = r.Num
+		if _, isStream := o.(*stream); l.dupKey && !isStream {
+			f.markReread(off, false)
+		}
+	}
+	if err != nil && f.headers != nil && emptyObjectAt(f.lexer(f.b, int(off))) {
+		f.headers[off] = r.Num
+		f.markReread(off, true)
+		return nil
 	}
 	if err != nil {
 		l = f.lexer(f.b, int(off))
@@ -287,6 +300,33 @@ func (f *pdfFile) precheckAt(off int64) error {
 		}
 	}
 	return nil
+}
+
+// markReread notes that the object at off is read otherwise than it is
+// written (rereadObjects): empty, or with a key twice.
+func (f *pdfFile) markReread(off int64, empty bool) {
+	if f.reread == nil {
+		f.reread = map[int64]bool{}
+	}
+	f.reread[off] = empty
+}
+
+// emptyObjectAt says whether l is at an object with nothing between "obj"
+// and "endobj", which readers take for null (qpdf warns).
+func emptyObjectAt(l *lexer) bool {
+	for _, want := range []func(any) bool{isInt, isInt, isKeyword("obj"), isKeyword("endobj")} {
+		t, err := l.token()
+		if err != nil || !want(t) {
+			return false
+		}
+	}
+	return true
+}
+
+func isInt(t any) bool { _, ok := t.(int64); return ok }
+
+func isKeyword(k string) func(any) bool {
+	return func(t any) bool { return t == keyword(k) }
 }
 
 // startxrefs returns the position after every "startxref" in b (one scan

@@ -50,10 +50,15 @@ type pdfFile struct {
 	damaged  string // non-empty when the xref chain could not be read
 	// headers are the numbers of the objects precheckObjects found at the
 	// offsets it read (misplaced).
-	headers  map[int64]int
-	lim      *Limits
-	bud      *budget
-	getDepth int // nesting of state.get (indirect /Length chains)
+	headers map[int64]int
+	// reread are the offsets where precheckObjects found an object that
+	// readers take otherwise than it is written (rereadObjects), true for
+	// an empty one, and the numbers of such objects in object streams.
+	reread       map[int64]bool
+	rereadInStms map[int]bool
+	lim          *Limits
+	bud          *budget
+	getDepth     int // nesting of state.get (indirect /Length chains)
 	// digests hashes the signatures' byte ranges (set by verifyAll).
 	digests *prefixDigests
 	scratch scratch // the lexers' (f.lexer); a file is read by one goroutine
@@ -724,7 +729,15 @@ func (s *state) load(num int) (object, error) {
 	if rel < 0 || os.first+rel >= len(os.data) {
 		return nil, fmt.Errorf("object %d: offset out of range in object stream %d", num, e.off)
 	}
-	return s.f.lexer(os.data, os.first+rel).object(0)
+	l := s.f.lexer(os.data, os.first+rel)
+	o, err := l.object(0)
+	if l.dupKey && err == nil && len(s.f.states) > 0 && s == s.f.states[0] {
+		if s.f.rereadInStms == nil {
+			s.f.rereadInStms = map[int]bool{}
+		}
+		s.f.rereadInStms[num] = true
+	}
+	return o, err
 }
 
 func (f *pdfFile) objectAt(s *state, num int, off int64) (object, error) {
