@@ -241,6 +241,15 @@ func twoLayers(tb testing.TB, in []byte, p *testPKI) (l1, l2 []byte, err error) 
 	return l1, l2, err
 }
 
+// pdfcpuDisagrees names the inputs whose signed files pdfcpu's validator
+// refuses for what ISO 32000-1 allows, with the reason.
+var pdfcpuDisagrees = map[string]string{
+	// pdfsign's page rewrite prints the page's integral reals as integers
+	// ("/W 1.0" as "/W 1" in /BoxColorInfo): 7.3.3 lets an integer stand
+	// where a real is expected; pdfcpu's validateFloat does not.
+	"basic-AnnotationDemo.pdf": "pdfsign prints the page's integral reals as integers, which ISO 32000-1 7.3.3 allows and pdfcpu refuses",
+}
+
 // TestIntegrationTwoLayers signs every input with both layers and checks the
 // result with pdfsig (trusted through an NSS db), qpdf, mutool and pdftoppm.
 func TestIntegrationTwoLayers(t *testing.T) {
@@ -275,7 +284,11 @@ func TestIntegrationTwoLayers(t *testing.T) {
 		checkPdfsig(t, file, nss, 2)
 		checkQpdf(t, file)
 		checkMutool(t, file, mutoolWant...)
-		checkPdfcpu(t, file, in, p.RootPEM(), 2)
+		if why, ok := pdfcpuDisagrees[name]; ok {
+			t.Logf("pdfcpu not asked: %s", why)
+		} else {
+			checkPdfcpu(t, file, in, p.RootPEM(), 2)
+		}
 		checkStampsRendered(t, l2, file)
 	}
 	// Our own inputs: PDF 1.3 to 2.0, classic and stream cross-references,
