@@ -6,7 +6,9 @@
 # (signatures validate). And pdfcpu's test PDFs
 # (github.com/pdfcpu/pdfcpu, pkg/testdata: 56 files of many producers —
 # Acrobat, Distiller, Quartz, LaTeX, scanners, PDF 2.0 and hybrid files, a
-# few damaged ones), fetched from the Go module proxy into the module
+# few damaged ones) and its pkg/samples beside it (the outputs of its
+# examples: filled forms, booklets, watermarks), fetched from the Go module
+# proxy into the module
 # cache, never copied into the repository (Apache-2.0, not ours to ship).
 # VANTHU_PDFCPU_TESTDATA names the folder; without it (no proxy) the tests
 # that read it skip, naming the variable. Safe under set -euo pipefail.
