@@ -96,6 +96,9 @@ func TestPagesSignedUndamaged(t *testing.T) {
 		{"page output intents", pageDraft("/OutputIntents ["+repairIntent+"]", 0, 0), ""},
 		{"page output intents in an object", pageDraft("/OutputIntents 6 0 R", 0, 0, "["+repairIntent+"]"), ""},
 		{"binary string", pageDraft("/ID <00ff2928>", 0, 0), "/ID is a string of bytes other than ASCII"},
+		// Adobe Web Capture's page /ID: the engine prints the string a
+		// reference leads to in place of the reference.
+		{"binary string in an object of its own", pageDraft("/ID 6 0 R", 0, 0, "<00ff2928>"), "/ID is a string of bytes other than ASCII"},
 		{"action naming its page", pageDraft("/AA << /O << /S /GoTo /D [3 0 R /Fit] >> >>", 0, 0), ""},
 		{"separation naming its page, beside a string with parentheses", pageDraft("/SeparationInfo << /Pages [3 0 R] /DeviceColorant /Cyan /X (a\\(b) >>", 0, 0), ""},
 		{"direct annotation naming its page", pageDraft("/Annots [<< /Type /Annot /Subtype /Text /Rect [72 700 90 718] /P 3 0 R /Contents (ghi ch\\(u\\)) >> 3 0 R]", 0, 0), ""},
