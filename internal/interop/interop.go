@@ -82,7 +82,14 @@ func PDFCPUFiles(tb testing.TB) (paths, names []string) {
 	if len(paths) == 0 {
 		tb.Fatalf("%s=%s holds no PDF", EnvPDFCPU, root)
 	}
+	return sortedNames(root, paths)
+}
+
+// sortedNames sorts paths and names each by its path below root, "/"
+// written "-".
+func sortedNames(root string, paths []string) ([]string, []string) {
 	sort.Strings(paths)
+	names := make([]string, 0, len(paths))
 	for _, p := range paths {
 		rel, _ := filepath.Rel(root, p)
 		names = append(names, strings.ReplaceAll(filepath.ToSlash(rel), "/", "-"))
@@ -121,10 +128,5 @@ func PDFCPUSamples(tb testing.TB) (paths, names []string) {
 	if err != nil || len(paths) == 0 {
 		tb.Fatalf("%s holds no PDF (%v)", samples, err)
 	}
-	sort.Strings(paths)
-	for _, p := range paths {
-		rel, _ := filepath.Rel(samples, p)
-		names = append(names, strings.ReplaceAll(filepath.ToSlash(rel), "/", "-"))
-	}
-	return paths, names
+	return sortedNames(samples, paths)
 }
