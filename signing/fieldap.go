@@ -7,6 +7,7 @@ import (
 	"math"
 	"strconv"
 	"strings"
+	"unicode/utf16"
 
 	"github.com/digitorus/pdf"
 )
@@ -377,8 +378,11 @@ func (p *fieldPainter) finish() error {
 		if i%100 == 0 {
 			fmt.Fprintf(&cmap, "%d beginbfchar\n", min(100, len(p.runes)-i))
 		}
-		u16 := strings.TrimSuffix(strings.TrimPrefix(utf16Hex(string(r)), "<FEFF"), ">")
-		fmt.Fprintf(&cmap, "<%02X> <%s>\n", firstCode+i, u16)
+		fmt.Fprintf(&cmap, "<%02X> <", firstCode+i)
+		for _, u := range utf16.Encode([]rune{r}) {
+			fmt.Fprintf(&cmap, "%04X", u)
+		}
+		cmap.WriteString(">\n")
 		if i%100 == 99 || i == len(p.runes)-1 {
 			cmap.WriteString("endbfchar\n")
 		}

@@ -7,7 +7,6 @@ import (
 	"io"
 	"math"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/digitorus/pdf"
@@ -181,9 +180,7 @@ func widgetDrawing(fp *fieldPainter, a, form pdf.Value, name string) (op, ref st
 	if ap.Kind() == pdf.Dict {
 		ap = ap.Key(a.Key("AS").Name())
 	}
-	if f := inheritedField(a, form); f.variableText() && (form.Key("NeedAppearances").Bool() ||
-		ap.Kind() != pdf.Stream && hasValue(a) ||
-		ap.Kind() == pdf.Stream && ap.Key("Resources").Kind() != pdf.Dict && usesFont(ap)) {
+	if f := inheritedField(a, form); f.variableText() && appearanceToMake(a, ap, form) {
 		return madeDrawing(fp, a, f, name)
 	}
 	if ap.Kind() != pdf.Stream {
@@ -213,10 +210,24 @@ func widgetDrawing(fp *fieldPainter, a, form pdf.Value, name string) (op, ref st
 	m := []float64{sx, 0, 0, sy, rect[0] - box[0]*sx, rect[1] - box[1]*sy}
 	var nums []string
 	for _, v := range m {
-		nums = append(nums, strconv.FormatFloat(v, 'f', -1, 64))
+		nums = append(nums, fmtNum(v))
 	}
 	p := ap.GetPtr()
 	return fmt.Sprintf("q %s cm /%s Do Q", strings.Join(nums, " "), name), fmt.Sprintf("%d %d R", p.GetID(), p.GetGen()), nil
+}
+
+// appearanceToMake says whether widget a of a text or choice field is
+// drawn with the appearance a viewer makes rather than its stored one ap:
+// the form says the stored ones are stale, a has a value but none, or its
+// own sets a font it has no resources for.
+func appearanceToMake(a, ap, form pdf.Value) bool {
+	switch {
+	case form.Key("NeedAppearances").Bool():
+		return true
+	case ap.Kind() != pdf.Stream:
+		return hasValue(a)
+	}
+	return ap.Key("Resources").Kind() != pdf.Dict && usesFont(ap)
 }
 
 // madeDrawing is widgetDrawing for the appearance a viewer makes for

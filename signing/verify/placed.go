@@ -44,15 +44,9 @@ func (f *pdfFile) unplaced() []Unplaced {
 func (f *pdfFile) rereadObjects(empty bool) []Unplaced {
 	var out []Unplaced
 	at := func(off int64, num int) bool {
-		if n, ok := f.headers[off]; ok && n == num {
-			e, found := f.reread[off]
-			return found && e == empty
-		}
-		if n, ok := f.headers[off+int64(f.hdr)]; f.hdr != 0 && ok && n == num {
-			e, found := f.reread[off+int64(f.hdr)]
-			return found && e == empty
-		}
-		return false
+		pos, ok := f.placedAt(num, off)
+		e, found := f.reread[pos]
+		return ok && found && e == empty
 	}
 	for num, e := range f.states[0].entries {
 		switch {
@@ -78,16 +72,25 @@ func (f *pdfFile) misplaced() string {
 		if num <= 0 || e.kind != 1 || e.off <= 0 || e.off >= end || (first >= 0 && num > first) {
 			continue
 		}
-		if n, ok := f.headers[e.off]; ok && n == num {
-			continue
+		if _, ok := f.placedAt(num, e.off); !ok {
+			first = num
 		}
-		if n, ok := f.headers[e.off+int64(f.hdr)]; ok && n == num && f.hdr != 0 {
-			continue
-		}
-		first = num
 	}
 	if first < 0 {
 		return ""
 	}
 	return fmt.Sprintf("object %d is not at the offset its cross-reference entry gives", first)
+}
+
+// placedAt is where precheckObjects found object num's header for an
+// entry giving offset off: at off, or at off after the header; false when
+// at neither.
+func (f *pdfFile) placedAt(num int, off int64) (int64, bool) {
+	if n, ok := f.headers[off]; ok && n == num {
+		return off, true
+	}
+	if n, ok := f.headers[off+int64(f.hdr)]; ok && n == num && f.hdr != 0 {
+		return off + int64(f.hdr), true
+	}
+	return 0, false
 }
