@@ -209,17 +209,19 @@ type Detection struct {
 // that cannot be parsed.
 //
 // The engine reads a file where its cross-reference data says objects are,
-// which for a damaged file may be other objects: when it finds nothing, or
-// cannot read the file, and the file is damaged, the file is read as
-// intake reads it (from cross-reference data made again: inspectRebuilt).
-// The check for damage runs only then, off the path of an ordinary draft.
+// which for a damaged file may be other objects, and a damaged object
+// (a content stream's wrong /Length) as it is: when it does not find every
+// part, or cannot read the file, and the file is damaged, the file is read
+// as intake reads it, and signing signs it (from cross-reference data and
+// objects made again: inspectRebuilt). The check for damage runs only
+// then, off the path of a draft whose parts are all found.
 func DetectLayout(in []byte) (Detection, error) {
 	det, err := detectLayout(in)
-	if err == nil && (det.Layout.Signature != nil || det.Layout.Number != nil || det.Layout.Date != nil) {
+	if err == nil && det.Layout.Signature != nil && det.Layout.Number != nil && det.Layout.Date != nil {
 		return det, nil
 	}
 	if err == nil {
-		if found, perr := verify.PrecheckFindings(in, verify.DefaultLimits); perr != nil || found.Damaged == "" {
+		if found, perr := verify.PrecheckFindings(in, verify.DefaultLimits); perr != nil || found.Damaged+found.DamagedObject == "" {
 			return det, nil
 		}
 	}

@@ -153,8 +153,9 @@ type inspected struct {
 	// starts from it.
 	rebuilt []byte
 	// damaged says how the file's own cross-reference data is damaged
-	// (verify.Findings.Damaged); empty when it is not.
-	damaged string
+	// (verify.Findings.Damaged); empty when it is not. damagedObject says
+	// how an object is damaged inside (verify.Findings.DamagedObject).
+	damaged, damagedObject string
 }
 
 // inspectToSign is inspectParsed keeping the reader, with the unplaced
@@ -166,9 +167,14 @@ func inspectToSign(all []byte) (inspected, error) { return inspectParse(all, tru
 // again by a scan (inspectRebuilt), and is what that finds when it reads.
 // A damaged file that the scan cannot stand for is judged as it is: the
 // engine may still read it, as before.
+//
+// An unsigned file with an object damaged inside is inspected so too
+// (RebuildXref writes the object again as readers take it); a signed one
+// is judged as it is, its signatures over what it holds.
 func inspectParse(all []byte, keep bool) (x inspected, err error) {
 	x, engine, err := inspectParseAll(all, keep)
-	if x.damaged != "" || (err != nil && engine) {
+	inside := x.damagedObject != "" && (err != nil || x.info.Signatures == 0)
+	if x.damaged != "" || inside || (err != nil && engine) {
 		if y, rerr := inspectRebuilt(all, keep); rerr == nil {
 			return y, nil
 		}
@@ -206,8 +212,8 @@ func inspectRebuilt(all []byte, keep bool) (inspected, error) {
 		return inspected{}, err
 	}
 	y, _, err := inspectParseAll(doc, keep)
-	if err == nil && y.damaged != "" {
-		err = errors.New(y.damaged)
+	if err == nil && y.damaged+y.damagedObject != "" {
+		err = errors.New(y.damaged + y.damagedObject)
 	}
 	if err != nil {
 		return inspected{}, err
@@ -234,7 +240,7 @@ func inspectParseAll(all []byte, keep bool) (x inspected, engine bool, err error
 	if perr != nil {
 		return x, false, workflow.Wrap(workflow.EUNPROCESSABLE, perr, "PDF cannot be processed: %v", perr)
 	}
-	x.unplaced, x.reread, x.empty, x.damaged = found.Unplaced, found.Reread, found.Empty, found.Damaged
+	x.unplaced, x.reread, x.empty, x.damaged, x.damagedObject = found.Unplaced, found.Reread, found.Empty, found.Damaged, found.DamagedObject
 	// The library looks for %%EOF backwards from the end in ever larger
 	// reads, all the way to the start: time quadratic in the size of a
 	// file without it (Precheck bounds the bytes after the marker).

@@ -191,7 +191,7 @@ func unplacedDraft() []byte {
 // value in's has (what signing adds and the repair leaves out aside: the
 // form, /Version, a thumbnail, /Annots entries that name no annotation
 // or the page itself; the signatures' widgets after in's annotations).
-func sameDocument(t *testing.T, in, out []byte) {
+func sameDocument(t *testing.T, in, out []byte, anyLength ...bool) {
 	t.Helper()
 	ri, err := pdf.NewReader(bytes.NewReader(in), int64(len(in)))
 	if err != nil {
@@ -203,6 +203,12 @@ func sameDocument(t *testing.T, in, out []byte) {
 	}
 	ci, co := ri.Trailer().Key("Root"), ro.Trailer().Key("Root")
 	skip := map[string]bool{"AcroForm": true, "Version": true, "Pages": true, "DSS": true, "Perms": true, "Thumb": true, "Annots": true, "Parent": true, "Kids": true, "P": true}
+	if len(anyLength) > 0 && anyLength[0] {
+		// A stream written again from a wrong /Length may keep the
+		// end-of-line marker before endstream (verify's
+		// TestRebuildXrefRemakesObjects checks the data).
+		skip["Length"] = true
+	}
 	if why := differ(ci, co, skip, 0); why != "" {
 		t.Errorf("catalog: %s", why)
 	}

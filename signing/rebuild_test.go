@@ -36,7 +36,11 @@ func damagedSources(t *testing.T) map[string][]byte {
 // again by a scan (verify.RebuildXref): the signed file holds the same
 // catalog and pages as the sound one, its signatures are intact, and it is
 // sound itself. Before, the engine refused most of these ("cross-reference
-// table not found") and signed the others on top of the damage.
+// table not found") and signed the others on top of the damage. So too a
+// draft with damage inside an object (testpdf.ObjectDamages: a stream's
+// /Length wrong or missing, no endobj, a word in a dictionary), which
+// was signed with the damage in it (qpdf reported the signed file) or
+// refused (a page the engine could not read).
 func TestDamagedXrefSigned(t *testing.T) {
 	p := newTestPKI(t, "ec")
 	roots := x509.NewCertPool()
@@ -47,7 +51,11 @@ func TestDamagedXrefSigned(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, d := range testpdf.Damages() {
+		inside := map[string]bool{}
+		for _, d := range testpdf.ObjectDamages() {
+			inside[d.Name] = true
+		}
+		for _, d := range append(testpdf.Damages(), testpdf.ObjectDamages()...) {
 			bad := d.Apply(sound)
 			if bad == nil {
 				continue
@@ -62,13 +70,13 @@ func TestDamagedXrefSigned(t *testing.T) {
 				}
 				l2 := bothLayersOrRefusal(t, p, bad, "")
 				if sname != "form" { // flattened: its pages change
-					sameDocument(t, fromHeader(sound), l2)
+					sameDocument(t, fromHeader(sound), l2, inside[d.Name])
 				}
 				if sizes, err := PageSizes(bad); err != nil || !reflect.DeepEqual(sizes, wantSizes) {
 					t.Errorf("page sizes %v, %v; want %v", sizes, err, wantSizes)
 				}
-				if found, err := verify.PrecheckFindings(l2, verify.DefaultLimits); err != nil || found.Damaged != "" {
-					t.Errorf("signed file: %v, damage %q", err, found.Damaged)
+				if found, err := verify.PrecheckFindings(l2, verify.DefaultLimits); err != nil || found.Damaged+found.DamagedObject != "" {
+					t.Errorf("signed file: %v, damage %q %q", err, found.Damaged, found.DamagedObject)
 				}
 				rep, err := verify.Verify(context.Background(), l2, verify.Options{Roots: roots})
 				if err != nil {

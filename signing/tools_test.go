@@ -336,6 +336,20 @@ func TestIntegrationTwoLayers(t *testing.T) {
 			}
 		}
 	}
+	// Each damage inside an object that readers recover from, on a table
+	// and on Chromium's compressed content: signed from the objects
+	// written again as readers take them (verify.RebuildXref).
+	chromium := readFile(t, "testdata/decision-chromium.pdf")
+	for _, d := range testpdf.ObjectDamages() {
+		for name, data := range map[string][]byte{"v13": v13, "chromium": chromium} {
+			if bad := d.Apply(data); bad != nil {
+				own = append(own, struct {
+					name string
+					data []byte
+				}{"damaged-inside-" + d.Name + "-" + name, bad})
+			}
+		}
+	}
 	for _, in := range own {
 		t.Run(in.name, func(t *testing.T) { check(t, in.name, in.data) })
 	}

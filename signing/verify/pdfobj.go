@@ -72,6 +72,15 @@ type lexer struct {
 	// dupKey is set when a dictionary read had a key more than once
 	// (readers keep the last value; qpdf warns).
 	dupKey bool
+	// lenient reads a dictionary as forgiving readers take a damaged one:
+	// a token where a key should be is stepped over (poppler), and so is a
+	// key whose value is a word that is no PDF object; junk says that it
+	// happened (takenAt).
+	lenient, junk bool
+	// lenTaken says that the last stream indirect read ended where its
+	// /Length says; false when the length was missing, wrong or not
+	// resolved, and the data was found by searching for "endstream".
+	lenTaken bool
 }
 
 type scratch struct {
@@ -412,6 +421,10 @@ func (l *lexer) objectFrom(t any, depth int) (object, error) {
 			}
 			return d, nil
 		}
+		if l.lenient && !structural(v) {
+			l.junk = true
+			return junkWord(v), nil
+		}
 		return nil, fmt.Errorf("%w: unexpected %q at %d", errSyntax, string(v), l.pos)
 	case int64:
 		if r, ok := l.refAfter(v); ok {
@@ -456,6 +469,9 @@ func (l *lexer) parseArray(depth int) ([]object, error) {
 		if err != nil {
 			return nil, err
 		}
+		if _, isJunk := o.(junkWord); isJunk {
+			continue // lenient: stepped over
+		}
 		sc.objs = append(sc.objs, o)
 	}
 }
@@ -481,6 +497,12 @@ func (l *lexer) parseDict(depth int) (dict, error) {
 			return d, nil
 		}
 		key, ok := t.(name)
+		if !ok && l.lenient && !structural(t) {
+			if err := l.stepOver(t, depth); err != nil {
+				return nil, err
+			}
+			continue
+		}
 		if !ok {
 			return nil, fmt.Errorf("%w: dictionary key is not a name at %d", errSyntax, l.pos)
 		}
@@ -488,11 +510,40 @@ func (l *lexer) parseDict(depth int) (dict, error) {
 		if err != nil {
 			return nil, err
 		}
+		if _, isJunk := val.(junkWord); isJunk {
+			continue // lenient: the key goes with its value
+		}
 		if val != nil { // a null value is the same as an absent key
 			sc.keys = append(sc.keys, string(key))
 			sc.objs = append(sc.objs, val)
 		}
 	}
+}
+
+// junkWord is a word that is no PDF object where a value should be, which
+// a lenient lexer steps over.
+type junkWord string
+
+// structural says whether t is a keyword that ends or frames an object
+// (a lenient lexer never steps over one: it would read into the next
+// object).
+func structural(t any) bool {
+	switch t {
+	case keyword(">>"), keyword("]"), keyword("endobj"), keyword("stream"), keyword("endstream"), keyword("obj"), keyword("R"), keyword("xref"), keyword("trailer"), keyword("startxref"):
+		return true
+	}
+	return false
+}
+
+// stepOver steps over t, read where a dictionary key should be, and the
+// array or dictionary it opens, noting the junk.
+func (l *lexer) stepOver(t any, depth int) error {
+	l.junk = true
+	if t == kwOpenDict || t == keyword("[") {
+		_, err := l.objectFrom(t, depth+1)
+		return err
+	}
+	return nil
 }
 
 func (l *lexer) scratchOf() *scratch {
@@ -632,6 +683,7 @@ func (l *lexer) indirect(length func(object) (int, bool)) (ref, object, error) {
 		p++
 	}
 	n2 := -1
+	l.lenTaken = false
 	if length != nil {
 		if v, ok := length(d["Length"]); ok && v >= 0 && p+v <= len(l.b) {
 			// Accept the declared length only if "endstream" follows.
@@ -640,12 +692,20 @@ func (l *lexer) indirect(length func(object) (int, bool)) (ref, object, error) {
 				q++
 			}
 			if bytes.HasPrefix(l.b[q:], []byte("endstream")) {
-				n2 = v
+				n2, l.lenTaken = v, true
 			}
 		}
 	}
 	if n2 < 0 {
 		e := bytes.Index(l.b[p:], []byte("endstream"))
+		if e < 0 && length != nil {
+			// No endstream at all: the /Length's data, when endobj
+			// follows it (poppler's reading).
+			if v, ok := length(d["Length"]); ok && v >= 0 && p+v <= len(l.b) && endobjAt(l.b, p+v) {
+				l.pos = p + v
+				return r, &stream{Dict: d, Raw: l.b[p : p+v]}, nil
+			}
+		}
 		if e < 0 {
 			return r, nil, fmt.Errorf("%w: stream without endstream", errSyntax)
 		}
@@ -657,6 +717,14 @@ func (l *lexer) indirect(length func(object) (int, bool)) (ref, object, error) {
 	}
 	l.pos = p + n2
 	return r, &stream{Dict: d, Raw: l.b[p : p+n2]}, nil
+}
+
+// endobjAt says whether "endobj" is at b[i], after white space.
+func endobjAt(b []byte, i int) bool {
+	for i < len(b) && isWhite(b[i]) {
+		i++
+	}
+	return bytes.HasPrefix(b[i:], []byte("endobj"))
 }
 
 // Helpers for typed access.

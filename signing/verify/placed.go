@@ -79,6 +79,10 @@ func (f *pdfFile) misplaced() string {
 	if first < 0 {
 		return ""
 	}
+	e := f.states[0].entries[first]
+	if f.objDamage[e.off] == unreadable || f.objDamage[e.off+int64(f.hdr)] == unreadable {
+		return fmt.Sprintf("object %d, at the offset its cross-reference entry gives, cannot be read as written", first)
+	}
 	return fmt.Sprintf("object %d is not at the offset its cross-reference entry gives", first)
 }
 

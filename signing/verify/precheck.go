@@ -41,6 +41,13 @@ type Findings struct {
 	// inside the file is not there. A reader that trusts the data reads
 	// wrong or nothing; RebuildXref makes it again.
 	Damaged string
+	// DamagedObject, when not empty, says how an object of the newest
+	// revision is damaged inside, in a way readers recover from and qpdf
+	// reports: a stream whose /Length does not end at its "endstream"
+	// (missing, wrong, or naming no number), an object without "endobj",
+	// a dictionary with a word that is neither key nor value. RebuildXref
+	// writes such objects again as readers take them.
+	DamagedObject string
 }
 
 // PrecheckFindings is Precheck that also returns what it found of the
@@ -71,7 +78,7 @@ func PrecheckFindings(pdf []byte, lim Limits) (Findings, error) {
 	if damaged == "" {
 		damaged = f.misplaced()
 	}
-	return Findings{Unplaced: f.unplaced(), Reread: f.rereadObjects(false), Empty: f.rereadObjects(true), Damaged: damaged}, nil
+	return Findings{Unplaced: f.unplaced(), Reread: f.rereadObjects(false), Empty: f.rereadObjects(true), Damaged: damaged, DamagedObject: f.damagedObject()}, nil
 }
 
 func (f *pdfFile) precheck() error {
@@ -159,13 +166,13 @@ func (f *pdfFile) precheckObjects(st *state) error {
 	slices.Sort(offs)
 	f.headers = make(map[int64]int, len(offs))
 	for _, o := range offs {
-		if err := f.precheckAt(o); err != nil {
+		if err := f.precheckAt(st, o); err != nil {
 			return err
 		}
 		// Also where a reader that counts offsets from the header looks;
 		// the same place when the header is at 0 (read once).
 		if f.hdr != 0 {
-			if err := f.precheckAt(o + int64(f.hdr)); err != nil {
+			if err := f.precheckAt(st, o+int64(f.hdr)); err != nil {
 				return err
 			}
 		}
@@ -270,15 +277,17 @@ func (f *pdfFile) precheckObjStm(st *state, num int) error {
 }
 
 // precheckAt parses what is at off: an indirect object, or else a bare
-// object (a reader that trusts the offset parses whatever is there).
-func (f *pdfFile) precheckAt(off int64) error {
+// object (a reader that trusts the offset parses whatever is there). An
+// object that reads, but only as readers recover a damaged one, is noted
+// (damagedObject).
+func (f *pdfFile) precheckAt(st *state, off int64) error {
 	if off < 0 || off >= int64(len(f.b)) {
 		return nil
 	}
 	l := f.lexer(f.b, int(off))
-	// A direct /Length is taken when "endstream" follows it; otherwise
-	// (and for an indirect one) the lexer searches for "endstream".
-	r, o, err := l.indirect(directLength)
+	// A /Length (direct, or resolved in st) is taken when "endstream"
+	// follows it; otherwise the lexer searches for "endstream".
+	r, o, err := l.indirect(st.lengthOf)
 	if errors.Is(err, ErrLimit) {
 		return err
 	}
@@ -287,11 +296,17 @@ func (f *pdfFile) precheckAt(off int64) error {
 		if _, isStream := o.(*stream); l.dupKey && !isStream {
 			f.markReread(off, false)
 		}
+		if why := l.damageAfter(o); why != "" {
+			f.markDamaged(off, why)
+		}
 	}
 	if err != nil && f.headers != nil && emptyObjectAt(f.lexer(f.b, int(off))) {
 		f.headers[off] = r.Num
 		f.markReread(off, true)
 		return nil
+	}
+	if err != nil && r.Num > 0 && f.headers != nil {
+		f.markDamaged(off, unreadable) // its header reads, not its body (misplaced)
 	}
 	if err != nil {
 		l = f.lexer(f.b, int(off))

@@ -41,9 +41,13 @@ func RebuildXref(pdf []byte, lim Limits) (doc []byte, err error) {
 	if _, ok := s.trailer["Root"].(ref); !ok {
 		return nil, errors.New("no document catalog found")
 	}
-	section := writeSection(s, hdr, len(pdf)-hdr)
-	doc = make([]byte, 0, len(pdf)-hdr+len(section))
-	doc = append(append(doc, pdf[hdr:]...), section...)
+	remade, err := f.remake(s)
+	if err != nil {
+		return nil, err
+	}
+	section := writeSection(s, hdr, len(pdf)-hdr+len(remade))
+	doc = make([]byte, 0, len(pdf)-hdr+len(remade)+len(section))
+	doc = append(append(append(doc, pdf[hdr:]...), remade...), section...)
 	g, err := parseFileLimits(doc, lim)
 	if err != nil {
 		return nil, err

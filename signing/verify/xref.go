@@ -56,6 +56,9 @@ type pdfFile struct {
 	// an empty one, and the numbers of such objects in object streams.
 	reread       map[int64]bool
 	rereadInStms map[int]bool
+	// objDamage says, by offset, how precheckObjects found an object
+	// damaged inside (damagedObject).
+	objDamage map[int64]string
 	lim          *Limits
 	bud          *budget
 	getDepth     int // nesting of state.get (indirect /Length chains)
@@ -546,7 +549,11 @@ func (f *pdfFile) scanHeaders(s *section) (pos map[int]int64, err error) {
 		if err != nil {
 			continue
 		}
-		i = max(i, l.pos)
+		if st, ok := o.(*stream); !ok || l.lenTaken || !bytes.Contains(st.Raw, []byte("endobj")) {
+			// Not a stream whose "endstream" is missing (the search
+			// found a later object's): its end is known.
+			i = max(i, l.pos)
+		}
 		if st, ok := o.(*stream); ok && asName(st.Dict["Type"]) == "ObjStm" {
 			if err := f.scanMembers(s, pos, num, st); err != nil {
 				return nil, err

@@ -1,0 +1,162 @@
+package testpdf
+
+import (
+	"bytes"
+	"fmt"
+	"regexp"
+	"strconv"
+)
+
+// ObjectDamages lists damage inside the objects of a file, which readers
+// recover from (poppler silently, qpdf with a warning): each is applied
+// to the first content stream or the first page of a sound file of one
+// revision with a cross-reference table (Make, v13.pdf, Chromium's), whose
+// table is then made again so that only the object is damaged. Apply
+// returns nil when the damage does not apply to the file.
+func ObjectDamages() []Damage {
+	return []Damage{
+		// A /Length short of the data, and one past "endstream" (a writer
+		// that counted the data before it compressed it, or an editor
+		// that changed the data and not its length).
+		{"length-short", inContent(func(obj []byte, n int) []byte { return withLength(obj, strconv.Itoa(n-n/4)) })},
+		{"length-long", inContent(func(obj []byte, n int) []byte { return withLength(obj, strconv.Itoa(n+40)) })},
+		// No /Length, and one naming an object that is not there.
+		{"length-missing", inContent(func(obj []byte, n int) []byte { return withLength(obj, "") })},
+		{"length-dangling", inContent(func(obj []byte, n int) []byte { return withLength(obj, "9999 0 R") })},
+		// No "endstream" after the data: the next keyword is "endobj".
+		{"no-endstream", inContent(func(obj []byte, n int) []byte {
+			return bytes.Replace(obj, []byte("endstream"), nil, 1)
+		})},
+		// No "endobj" after the first page.
+		{"no-endobj", inPage(func(obj []byte) []byte { return bytes.Replace(obj, []byte("endobj"), nil, 1) })},
+		// A word in the page's dictionary that is no key and no value.
+		{"dict-junk", inPage(func(obj []byte) []byte {
+			return typePage.ReplaceAll(obj, []byte("/Type /Page junk "))
+		})},
+	}
+}
+
+var (
+	objHeader  = regexp.MustCompile(`(?m)(^|[\r\n])(\d+) (\d+) obj\b`)
+	contentRef = regexp.MustCompile(`/Contents\s*(\d+) 0 R`)
+	typePage   = regexp.MustCompile(`/Type\s*/Page\b\s*`)
+	lengthKey  = regexp.MustCompile(`/Length\s+\d+(\s+\d+\s+R)?`)
+)
+
+// objects returns the start of each object's header in pdf, by number,
+// and where the last object ends (the cross-reference table).
+func objects(pdf []byte) (map[int][2]int, bool) {
+	x := bytes.LastIndex(pdf, []byte("\nxref"))
+	if x < 0 || bytes.Contains(pdf, []byte("/Type /XRef")) || bytes.Count(pdf, []byte("%%EOF")) != 1 {
+		return nil, false
+	}
+	locs := objHeader.FindAllSubmatchIndex(pdf[:x], -1)
+	out := map[int][2]int{}
+	for i, m := range locs {
+		n, _ := strconv.Atoi(string(pdf[m[4]:m[5]]))
+		end := x + 1
+		if i+1 < len(locs) {
+			end = locs[i+1][0]
+		}
+		out[n] = [2]int{m[4], end}
+	}
+	return out, len(out) > 0
+}
+
+// inContent applies f to the first page's content stream (f is given the
+// length of its data).
+func inContent(f func(obj []byte, n int) []byte) func([]byte) []byte {
+	return func(pdf []byte) []byte {
+		objs, ok := objects(pdf)
+		if !ok {
+			return nil
+		}
+		page, ok := firstPage(pdf, objs)
+		if !ok {
+			return nil
+		}
+		m := contentRef.FindSubmatch(pdf[page[0]:page[1]])
+		if m == nil {
+			return nil
+		}
+		c, _ := strconv.Atoi(string(m[1]))
+		at, ok := objs[c]
+		obj := pdf[at[0]:at[1]]
+		s, e := bytes.Index(obj, []byte("stream")), bytes.LastIndex(obj, []byte("endstream"))
+		if !ok || s < 0 || e < s {
+			return nil
+		}
+		return replaced(pdf, at, f(obj, e-s-len("stream")-1))
+	}
+}
+
+// inPage applies f to the first page object.
+func inPage(f func(obj []byte) []byte) func([]byte) []byte {
+	return func(pdf []byte) []byte {
+		objs, ok := objects(pdf)
+		if !ok {
+			return nil
+		}
+		page, ok := firstPage(pdf, objs)
+		if !ok {
+			return nil
+		}
+		return replaced(pdf, page, f(pdf[page[0]:page[1]]))
+	}
+}
+
+func firstPage(pdf []byte, objs map[int][2]int) ([2]int, bool) {
+	best, found := [2]int{}, false
+	for _, at := range objs {
+		if typePage.Match(pdf[at[0]:at[1]]) && !bytes.Contains(pdf[at[0]:at[1]], []byte("/Pages")) && (!found || at[0] < best[0]) {
+			best, found = at, true
+		}
+	}
+	return best, found
+}
+
+func withLength(obj []byte, v string) []byte {
+	if v == "" {
+		return lengthKey.ReplaceAll(obj, nil)
+	}
+	return lengthKey.ReplaceAll(obj, []byte("/Length "+v))
+}
+
+// replaced is pdf with the object at at replaced by obj, its table made
+// again for the new offsets.
+func replaced(pdf []byte, at [2]int, obj []byte) []byte {
+	out := append(append(bytes.Clone(pdf[:at[0]]), obj...), pdf[at[1]:]...)
+	return retabled(out)
+}
+
+// retabled is pdf (one revision, a table) with each entry in use giving
+// its object's offset again, and startxref the table's.
+func retabled(pdf []byte) []byte {
+	objs, ok := objects(pdf)
+	if !ok {
+		return nil
+	}
+	x := bytes.LastIndex(pdf, []byte("\nxref")) + 1
+	t := bytes.Index(pdf[x:], []byte("trailer"))
+	s := bytes.LastIndex(pdf, []byte("startxref"))
+	if t < 0 || s < 0 {
+		return nil
+	}
+	high := 0
+	for n := range objs {
+		high = max(high, n)
+	}
+	var b bytes.Buffer
+	b.Write(pdf[:x])
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", high+1)
+	for n := 1; n <= high; n++ {
+		if at, ok := objs[n]; ok {
+			fmt.Fprintf(&b, "%010d 00000 n \n", at[0])
+		} else {
+			b.WriteString("0000000000 65535 f \n")
+		}
+	}
+	b.Write(pdf[x+t : s])
+	fmt.Fprintf(&b, "startxref\n%d\n%%%%EOF\n", x)
+	return b.Bytes()
+}

@@ -1,0 +1,299 @@
+package verify
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+)
+
+// Damage inside an object: readers recover from it (poppler silently,
+// qpdf with a warning), and a file signed with it still carries it, so
+// that qpdf --check reports the signed file. RebuildXref writes each such
+// object again, after the file, as readers take it:
+//   - a stream whose /Length is missing, wrong, or names no number: its
+//     data is what lies before "endstream" (the end-of-line marker before
+//     it left out), as qpdf's "recovered stream length" and poppler take
+//     it, and the /Length written is that length;
+//   - an object without "endobj" after it;
+//   - a dictionary with a word that is neither a key nor a value (a token
+//     where a key should be, a key whose value is no PDF object): the word
+//     is left out, with its key (poppler's reading; qpdf's keeps it under
+//     a made-up key, which no reader looks up).
+
+// damageAfter says how the object o, which l has just read with indirect,
+// is damaged by what l read of it and what follows it; "" when it is not.
+func (l *lexer) damageAfter(o object) string {
+	if s, ok := o.(*stream); ok {
+		if !l.lenTaken && (bytes.Contains(s.Raw, []byte("endobj")) || endobjAt(l.b, l.pos)) {
+			return "no endstream after its stream's data"
+		}
+		if !l.lenTaken {
+			return fmt.Sprintf("its stream's /Length (%s) does not end where its data does: endstream comes after %d bytes", lengthText(s.Dict["Length"]), len(s.Raw)+l.eolsAt())
+		}
+		if t, err := l.token(); err != nil || t != keyword("endstream") {
+			return "no endstream after its stream's data"
+		}
+	}
+	if t, err := l.token(); err != nil || t != keyword("endobj") {
+		return "no endobj after it"
+	}
+	return ""
+}
+
+// lengthText is a stream's /Length as the damage message quotes it.
+func lengthText(o object) string {
+	switch v := o.(type) {
+	case nil:
+		return "missing"
+	case ref:
+		return v.String() + " R"
+	case int64:
+		return strconv.FormatInt(v, 10)
+	}
+	return fmt.Sprintf("%v", o)
+}
+
+// unreadable is the damage of an object whose header reads and whose body
+// does not, even as readers recover one; placedAt does not find it.
+const unreadable = "unreadable"
+
+// markDamaged notes that the object at off is damaged inside (why).
+func (f *pdfFile) markDamaged(off int64, why string) {
+	if f.objDamage == nil {
+		f.objDamage = map[int64]string{}
+	}
+	f.objDamage[off] = why
+}
+
+// damagedObject says how the first damaged object (by number) of the
+// newest revision is damaged inside (Findings.DamagedObject); "" when none
+// is.
+func (f *pdfFile) damagedObject() string {
+	if len(f.objDamage) == 0 {
+		return ""
+	}
+	first, why := -1, ""
+	for num, e := range f.states[0].entries {
+		if num <= 0 || e.kind != 1 || (first >= 0 && num > first) {
+			continue
+		}
+		if pos, ok := f.placedAt(num, e.off); ok && f.objDamage[pos] != "" {
+			first, why = num, f.objDamage[pos]
+		}
+	}
+	if first < 0 {
+		return ""
+	}
+	return fmt.Sprintf("object %d: %s", first, why)
+}
+
+// takenAt reads the object at off as readers take it (a lenient lexer,
+// lengths resolved in st) and says how it is damaged inside; "" when it is
+// not.
+func (f *pdfFile) takenAt(st *state, off int64) (ref, object, string, error) {
+	l := f.lexer(f.b, int(off))
+	l.lenient = true
+	r, o, err := l.indirect(st.lengthOf)
+	if err != nil {
+		return r, nil, "", err
+	}
+	if s, ok := o.(*stream); ok && !l.lenTaken {
+		if err := l.recoveredData(st, s); err != nil {
+			return r, nil, "", fmt.Errorf("object %d: %w", r.Num, err)
+		}
+		return r, o, "its stream's /Length does not end where its data does", nil
+	}
+	why := l.damageAfter(o)
+	if l.junk && why == "" {
+		why = "a word in a dictionary that is neither a key nor a value"
+	}
+	return r, o, why, nil
+}
+
+// recoveredData sets s.Raw, which l has just read without its /Length
+// (missing, wrong, or naming no number), to the data readers recover:
+//   - what is before "endstream" (dataBeforeEndstream);
+//   - when "endstream" is missing (the search found the next object's), the
+//     /Length's data when "endobj" follows it, where poppler and qpdf both
+//     end it.
+//
+// An error when neither is found: readers differ.
+func (l *lexer) recoveredData(st *state, s *stream) error {
+	p := l.pos - len(s.Raw)
+	if endobjAt(l.b, l.pos) {
+		return nil // no endstream at all: the /Length's data (indirect)
+	}
+	if !bytes.Contains(s.Raw, []byte("endobj")) {
+		s.Raw = l.dataBeforeEndstream(st, s, p)
+		return nil
+	}
+	if v, ok := st.lengthOf(s.Dict["Length"]); ok && v >= 0 && p+v <= len(l.b) && endobjAt(l.b, p+v) {
+		s.Raw = l.b[p : p+v : p+v]
+		l.pos = p + v
+		return nil
+	}
+	return errors.New("its stream has no endstream")
+}
+
+// dataBeforeEndstream is the data of s, from p to "endstream", which l
+// has just read up to the end-of-line bytes before it: without the one
+// end-of-line marker a writer puts before "endstream" (ISO 32000-1
+// 7.3.8.1: not part of the data), unless it may be: a compressed stream
+// that does not decode without it (its last byte is a line feed), or one
+// of a filter not decoded here, keeps all that is there, as qpdf recovers
+// it — a byte more than a filter decodes is harmless, one less is not.
+func (l *lexer) dataBeforeEndstream(st *state, s *stream, p int) []byte {
+	end := l.pos + l.eolsAt()
+	all := l.b[p:end:end]
+	marked := all
+	switch {
+	case bytes.HasSuffix(all, []byte("\r\n")):
+		marked = all[: len(all)-2 : len(all)-2]
+	case bytes.HasSuffix(all, []byte("\n")), bytes.HasSuffix(all, []byte("\r")):
+		marked = all[: len(all)-1 : len(all)-1]
+	}
+	switch f := s.Dict["Filter"]; {
+	case f == nil:
+		return marked
+	case asName(f) == "FlateDecode" || asName(f) == "Fl":
+		if _, err := st.f.decodeStream(&stream{Dict: s.Dict, Raw: marked}); err == nil {
+			return marked
+		}
+	}
+	return all
+}
+
+// eolsAt counts the end-of-line bytes at l's position.
+func (l *lexer) eolsAt() int {
+	n := 0
+	for l.pos+n < len(l.b) && (l.b[l.pos+n] == '\r' || l.b[l.pos+n] == '\n') {
+		n++
+	}
+	return n
+}
+
+// remake writes again, after the file, each object of s (a scan's
+// section) that is damaged inside, as readers take it, and lists it in s
+// at its new place. It returns what is to follow the file; nothing when no
+// object is damaged.
+func (f *pdfFile) remake(s *section) ([]byte, error) {
+	st := &state{f: f, sec: s, entries: s.entries, trailer: s.trailer, cache: map[int]object{}}
+	nums := make([]int, 0, len(s.entries))
+	for num, e := range s.entries {
+		if e.kind == 1 {
+			nums = append(nums, num)
+		}
+	}
+	slices.Sort(nums)
+	var out bytes.Buffer
+	for _, num := range nums {
+		e := s.entries[num]
+		r, o, why, err := f.takenAt(st, e.off)
+		if err != nil || why == "" || r.Num != num {
+			continue // sound, or not to be read (RebuildXref judges)
+		}
+		if err := f.bud.spend(1); err != nil {
+			return nil, err
+		}
+		out.WriteString("\n")
+		at := int64(len(f.b) + out.Len())
+		fmt.Fprintf(&out, "%d %d obj\n", num, r.Gen)
+		if err := writeObject(&out, o); err != nil {
+			return nil, fmt.Errorf("object %d (%s) cannot be written again: %w", num, why, err)
+		}
+		out.WriteString("\nendobj\n")
+		s.entries[num] = entry{kind: 1, off: at, gen: e.gen}
+	}
+	return out.Bytes(), nil
+}
+
+// writeObject writes o in PDF syntax: strings in hex, names with the
+// characters that need it escaped, a dictionary's keys in order, a
+// stream's /Length its data's.
+func writeObject(w *bytes.Buffer, o object) error {
+	switch v := o.(type) {
+	case nil:
+		w.WriteString("null")
+	case bool:
+		w.WriteString(strconv.FormatBool(v))
+	case int64:
+		w.WriteString(strconv.FormatInt(v, 10))
+	case float64:
+		if math.IsInf(v, 0) || math.IsNaN(v) {
+			return fmt.Errorf("the number %v", v)
+		}
+		w.WriteString(strconv.FormatFloat(v, 'f', -1, 64))
+	case pdfString:
+		fmt.Fprintf(w, "<%x>", string(v))
+	case name:
+		writeName(w, string(v))
+	case ref:
+		fmt.Fprintf(w, "%d %d R", v.Num, v.Gen)
+	case []object:
+		w.WriteString("[")
+		for i, e := range v {
+			if i > 0 {
+				w.WriteString(" ")
+			}
+			if err := writeObject(w, e); err != nil {
+				return err
+			}
+		}
+		w.WriteString("]")
+	case dict:
+		return writeDict(w, v, nil)
+	case *stream:
+		if err := writeDict(w, v.Dict, v.Raw); err != nil {
+			return err
+		}
+		w.WriteString("\nstream\n")
+		w.Write(v.Raw)
+		w.WriteString("\nendstream")
+	default:
+		return fmt.Errorf("a value of type %T", o)
+	}
+	return nil
+}
+
+// writeDict writes d, keys in order; with data (a stream's), /Length is
+// its length.
+func writeDict(w *bytes.Buffer, d dict, data []byte) error {
+	keys := make([]string, 0, len(d))
+	for k := range d {
+		if data == nil || k != "Length" {
+			keys = append(keys, k)
+		}
+	}
+	slices.Sort(keys)
+	w.WriteString("<<")
+	for _, k := range keys {
+		w.WriteString(" ")
+		writeName(w, k)
+		w.WriteString(" ")
+		if err := writeObject(w, d[k]); err != nil {
+			return err
+		}
+	}
+	if data != nil {
+		fmt.Fprintf(w, " /Length %d", len(data))
+	}
+	w.WriteString(" >>")
+	return nil
+}
+
+// writeName writes /n, with #xx for what is not a regular character in
+// the printable range, and for '#'.
+func writeName(w *bytes.Buffer, n string) {
+	w.WriteByte('/')
+	for i := 0; i < len(n); i++ {
+		c := n[i]
+		if c < '!' || c > '~' || c == '#' || !isRegular(c) {
+			fmt.Fprintf(w, "#%02X", c)
+			continue
+		}
+		w.WriteByte(c)
+	}
+}
