@@ -59,9 +59,9 @@ type pdfFile struct {
 	// objDamage says, by offset, how precheckObjects found an object
 	// damaged inside (damagedObject).
 	objDamage map[int64]string
-	lim          *Limits
-	bud          *budget
-	getDepth     int // nesting of state.get (indirect /Length chains)
+	lim       *Limits
+	bud       *budget
+	getDepth  int // nesting of state.get (indirect /Length chains)
 	// digests hashes the signatures' byte ranges (set by verifyAll).
 	digests *prefixDigests
 	scratch scratch // the lexers' (f.lexer); a file is read by one goroutine
