@@ -336,11 +336,12 @@ func TestIntegrationTwoLayers(t *testing.T) {
 			}
 		}
 	}
-	// Each damage inside an object that readers recover from, on a table
-	// and on Chromium's compressed content: signed from the objects
-	// written again as readers take them (verify.RebuildXref).
+	// Each damage inside an object that readers recover from, and each
+	// page tree they read otherwise than it is written, on a table and on
+	// Chromium's compressed content: signed from the objects written again
+	// as readers take them (verify.RebuildXref).
 	chromium := readFile(t, "testdata/decision-chromium.pdf")
-	for _, d := range testpdf.ObjectDamages() {
+	for _, d := range append(testpdf.ObjectDamages(), testpdf.PageTreeDamages()...) {
 		for name, data := range map[string][]byte{"v13": v13, "chromium": chromium} {
 			if bad := d.Apply(data); bad != nil {
 				own = append(own, struct {

@@ -160,3 +160,61 @@ func retabled(pdf []byte) []byte {
 	fmt.Fprintf(&b, "startxref\n%d\n%%%%EOF\n", x)
 	return b.Bytes()
 }
+
+// PageTreeDamages lists page trees that readers read otherwise than they
+// are written (verify's pageTreeFixes), applied as ObjectDamages are: the
+// root node's /Count one too high, or missing; a null among its /Kids;
+// the first page without /Type, without /Parent, or (when no node above
+// it has one) without /MediaBox.
+func PageTreeDamages() []Damage {
+	return []Damage{
+		{"count-high", inPages(func(obj []byte) []byte {
+			return countKey.ReplaceAllFunc(obj, func(m []byte) []byte {
+				n, _ := strconv.Atoi(string(countKey.FindSubmatch(m)[1]))
+				return []byte(fmt.Sprintf("/Count %d", n+1))
+			})
+		})},
+		{"count-missing", inPages(func(obj []byte) []byte { return countKey.ReplaceAll(obj, nil) })},
+		{"kids-null", inPages(func(obj []byte) []byte { return kidsKey.ReplaceAll(obj, []byte("/Kids [null ")) })},
+		{"page-no-type", inPage(func(obj []byte) []byte { return typePage.ReplaceAll(obj, nil) })},
+		{"page-no-parent", inPage(func(obj []byte) []byte { return parentKey.ReplaceAll(obj, nil) })},
+		{"page-no-mediabox", func(pdf []byte) []byte {
+			objs, ok := objects(pdf)
+			if !ok {
+				return nil
+			}
+			for _, at := range objs {
+				if pagesType.Match(pdf[at[0]:at[1]]) && mediaBox.Match(pdf[at[0]:at[1]]) {
+					return nil // inherited
+				}
+			}
+			return inPage(func(obj []byte) []byte { return mediaBox.ReplaceAll(obj, nil) })(pdf)
+		}},
+	}
+}
+
+var (
+	pagesType = regexp.MustCompile(`/Type\s*/Pages\b`)
+	countKey  = regexp.MustCompile(`/Count\s+(\d+)`)
+	kidsKey   = regexp.MustCompile(`/Kids\s*\[\s*`)
+	parentKey = regexp.MustCompile(`/Parent\s+\d+\s+\d+\s+R`)
+	mediaBox  = regexp.MustCompile(`/MediaBox\s*\[[^\]]*\]`)
+)
+
+// inPages applies f to the root of the page tree (the node no /Parent
+// names a parent of).
+func inPages(f func(obj []byte) []byte) func([]byte) []byte {
+	return func(pdf []byte) []byte {
+		objs, ok := objects(pdf)
+		if !ok {
+			return nil
+		}
+		for _, at := range objs {
+			obj := pdf[at[0]:at[1]]
+			if pagesType.Match(obj) && !parentKey.Match(obj) {
+				return replaced(pdf, at, f(obj))
+			}
+		}
+		return nil
+	}
+}

@@ -78,7 +78,11 @@ func PrecheckFindings(pdf []byte, lim Limits) (Findings, error) {
 	if damaged == "" {
 		damaged = f.misplaced()
 	}
-	return Findings{Unplaced: f.unplaced(), Reread: f.rereadObjects(false), Empty: f.rereadObjects(true), Damaged: damaged, DamagedObject: f.damagedObject()}, nil
+	inside := f.damagedObject()
+	if inside == "" {
+		_, inside = f.states[0].pageTreeFixes()
+	}
+	return Findings{Unplaced: f.unplaced(), Reread: f.rereadObjects(false), Empty: f.rereadObjects(true), Damaged: damaged, DamagedObject: inside}, nil
 }
 
 func (f *pdfFile) precheck() error {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strconv"
@@ -31,7 +32,7 @@ func (l *lexer) damageAfter(o object) string {
 			return "no endstream after its stream's data"
 		}
 		if !l.lenTaken {
-			return fmt.Sprintf("its stream's /Length (%s) does not end where its data does: endstream comes after %d bytes", lengthText(s.Dict["Length"]), len(s.Raw)+l.eolsAt())
+			return fmt.Sprintf("its stream's /Length (%s) does not end where its data does: endstream comes after %d bytes", countText(s.Dict["Length"]), len(s.Raw)+l.eolsAt())
 		}
 		if t, err := l.token(); err != nil || t != keyword("endstream") {
 			return "no endstream after its stream's data"
@@ -41,19 +42,6 @@ func (l *lexer) damageAfter(o object) string {
 		return "no endobj after it"
 	}
 	return ""
-}
-
-// lengthText is a stream's /Length as the damage message quotes it.
-func lengthText(o object) string {
-	switch v := o.(type) {
-	case nil:
-		return "missing"
-	case ref:
-		return v.String() + " R"
-	case int64:
-		return strconv.FormatInt(v, 10)
-	}
-	return fmt.Sprintf("%v", o)
 }
 
 // unreadable is the damage of an object whose header reads and whose body
@@ -176,36 +164,44 @@ func (l *lexer) eolsAt() int {
 }
 
 // remake writes again, after the file, each object of s (a scan's
-// section) that is damaged inside, as readers take it, and lists it in s
-// at its new place. It returns what is to follow the file; nothing when no
-// object is damaged.
+// section) that is damaged inside, as readers take it, and the nodes of
+// the page tree readers read otherwise than they are written
+// (pageTreeFixes), and lists each in s at its new place. It returns what
+// is to follow the file; nothing when nothing is to be written again.
 func (f *pdfFile) remake(s *section) ([]byte, error) {
 	st := &state{f: f, sec: s, entries: s.entries, trailer: s.trailer, cache: map[int]object{}}
-	nums := make([]int, 0, len(s.entries))
+	remade := map[int]object{}
 	for num, e := range s.entries {
-		if e.kind == 1 {
-			nums = append(nums, num)
+		if e.kind != 1 {
+			continue
+		}
+		r, o, why, err := f.takenAt(st, e.off)
+		if err == nil && why != "" && r.Num == num {
+			remade[num] = o
+			st.cache[num] = o // the page tree is read as taken
 		}
 	}
-	slices.Sort(nums)
+	fixes, _ := st.pageTreeFixes()
+	for num, d := range fixes {
+		remade[num] = d
+	}
 	var out bytes.Buffer
-	for _, num := range nums {
-		e := s.entries[num]
-		r, o, why, err := f.takenAt(st, e.off)
-		if err != nil || why == "" || r.Num != num {
-			continue // sound, or not to be read (RebuildXref judges)
-		}
+	for _, num := range slices.Sorted(maps.Keys(remade)) {
 		if err := f.bud.spend(1); err != nil {
 			return nil, err
 		}
+		gen := 0
+		if e := s.entries[num]; e.kind == 1 {
+			gen = e.gen
+		}
 		out.WriteString("\n")
 		at := int64(len(f.b) + out.Len())
-		fmt.Fprintf(&out, "%d %d obj\n", num, r.Gen)
-		if err := writeObject(&out, o); err != nil {
-			return nil, fmt.Errorf("object %d (%s) cannot be written again: %w", num, why, err)
+		fmt.Fprintf(&out, "%d %d obj\n", num, gen)
+		if err := writeObject(&out, remade[num]); err != nil {
+			return nil, fmt.Errorf("object %d cannot be written again: %w", num, err)
 		}
 		out.WriteString("\nendobj\n")
-		s.entries[num] = entry{kind: 1, off: at, gen: e.gen}
+		s.entries[num] = entry{kind: 1, off: at, gen: gen}
 	}
 	return out.Bytes(), nil
 }

@@ -112,3 +112,97 @@ func TestObjectDamageUnrecovered(t *testing.T) {
 		t.Fatal("the rebuilt file is found sound; object 4 was made up")
 	}
 }
+
+// TestPageTreeFixes: for each page tree readers read otherwise than it is
+// written (testpdf.PageTreeDamages), the precheck finds it, and the
+// rebuilt file is found sound and holds the sound file's pages in order,
+// each typed, under the node that lists it, with the root's /Count their
+// number and a /MediaBox (its own, inherited, or Letter's).
+func TestPageTreeFixes(t *testing.T) {
+	chromium, err := os.ReadFile("../testdata/decision-chromium.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sources := map[string][]byte{"table": basePDF(), "fpdf": testpdf.Make(3, "pages"), "chromium": chromium}
+	for sname, sound := range sources {
+		want := pagesOf(t, sound)
+		for _, d := range testpdf.PageTreeDamages() {
+			bad := d.Apply(sound)
+			if bad == nil {
+				continue
+			}
+			t.Run(sname+"/"+d.Name, func(t *testing.T) {
+				found, err := PrecheckFindings(bad, DefaultLimits)
+				if err != nil || found.DamagedObject == "" {
+					t.Fatalf("precheck: %v, %q; want the damage found", err, found.DamagedObject)
+				}
+				t.Logf("found: %s", found.DamagedObject)
+				doc, err := RebuildXref(bad, DefaultLimits)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if again, err := PrecheckFindings(doc, DefaultLimits); err != nil || again.Damaged+again.DamagedObject != "" {
+					t.Fatalf("rebuilt: precheck %v, damage %q %q", err, again.Damaged, again.DamagedObject)
+				}
+				if got := pagesOf(t, doc); !reflect.DeepEqual(got, want) {
+					t.Fatalf("pages %v, want %v", got, want)
+				}
+			})
+		}
+	}
+}
+
+// pagesOf lists the pages of pdf in order, failing unless each is typed,
+// names the node that lists it, has a /MediaBox to hand, and the root's
+// /Count is their number.
+func pagesOf(t *testing.T, pdf []byte) []ref {
+	t.Helper()
+	f, err := parseFile(pdf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := f.states[0]
+	var out []ref
+	var walk func(r ref, boxed bool)
+	walk = func(r ref, boxed bool) {
+		d := st.dictOf(r)
+		boxed = boxed || d["MediaBox"] != nil
+		if asName(d["Type"]) == "Page" {
+			if !boxed {
+				t.Errorf("page %v has no /MediaBox", r)
+			}
+			out = append(out, r)
+			return
+		}
+		if asName(d["Type"]) != "Pages" {
+			t.Errorf("node %v: /Type %v", r, d["Type"])
+		}
+		for _, k := range st.resolve(d["Kids"]).([]object) {
+			kr, ok := k.(ref)
+			if !ok || st.dictOf(kr)["Parent"] != r {
+				t.Errorf("node %v: kid %v (its /Parent %v)", r, k, st.dictOf(kr)["Parent"])
+				continue
+			}
+			walk(kr, boxed)
+		}
+	}
+	root := st.root()["Pages"].(ref)
+	walk(root, false)
+	if n, _ := asInt(st.dictOf(root)["Count"]); int(n) != len(out) {
+		t.Errorf("/Count %d, %d pages", n, len(out))
+	}
+	return out
+}
+
+// TestPageTreeDirectKid: a /Kids entry that is a dictionary, not a
+// reference (readers differ), leaves the tree as it is.
+func TestPageTreeDirectKid(t *testing.T) {
+	w := testpdf.NewWriter("1.7")
+	w.Obj(1, "<< /Type /Catalog /Pages 2 0 R >>")
+	w.Obj(2, "<< /Type /Pages /Kids [3 0 R << /Type /Page /MediaBox [0 0 10 10] >>] /Count 1 >>")
+	w.Obj(3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>")
+	found, err := PrecheckFindings(w.Table("/Root 1 0 R", -1), DefaultLimits)
+	if err != nil || found.DamagedObject != "" {
+		t.Fatalf("precheck: %v, %q; want nothing to write again", err, found.DamagedObject)
+	}
+}
