@@ -90,6 +90,8 @@ func TestPagesSignedUndamaged(t *testing.T) {
 		{"direct annotation", pageDraft("/Annots ["+repairLink+" "+repairLink+"]", 0, 0), ""},
 		{"direct annotations in an array object", pageDraft("/Annots 6 0 R", 0, 0, "["+repairLink+" 7 0 R]", repairLink), ""},
 		{"missing annotation", pageDraft("/Annots [99 0 R]", 0, 0), ""},
+		// Readers step over entries that name no annotation.
+		{"annotations that name none", pageDraft("/Annots [5 null 99 0 R (x) /N [1] 6 0 R]", 0, 0, repairLink), ""},
 		{"page metadata stream", pageDraft("/Metadata 6 0 R", 0, 0, xmp), "/Metadata is a stream"},
 		{"page thumbnail", pageDraft("/Thumb 6 0 R", 0, 0, repairThumb), ""},
 		{"string with parentheses", pageDraft("/PieceInfo << /A << /LastModified (D:20260101) /Private << /Note (a\\)x) >> >> /B << /Private [(a\\(b) 1] >> >>", 0, 0), ""},

@@ -409,20 +409,38 @@ func pageByNumber(r *pdf.Reader, n int) (pdf.Value, error) {
 	return p.V, nil
 }
 
-// pageBox returns the page's crop box (or media box) as llx lly urx ury.
+// pageBox returns the visible page (its crop box within its media box) as
+// llx lly urx ury.
 func pageBox(r *pdf.Reader, n int) ([4]float64, error) {
 	p, err := pageByNumber(r, n)
 	if err != nil {
 		return [4]float64{}, err
 	}
-	box := inherited(p, "CropBox")
-	if box.Len() < 4 {
-		box = inherited(p, "MediaBox")
+	media, ok := boxOf(inherited(p, "MediaBox"))
+	if !ok {
+		media = [4]float64{0, 0, 612, 792} // what readers take: US Letter
 	}
-	if box.Len() < 4 {
-		return [4]float64{0, 0, 595.28, 841.89}, nil
+	crop, ok := boxOf(inherited(p, "CropBox"))
+	if !ok {
+		return media, nil
 	}
+	// The visible page is the crop box within the media box (ISO 32000-1
+	// 14.11.2: a crop box past the media box is cut to it); the media box
+	// when they do not meet.
+	b := [4]float64{max(crop[0], media[0]), max(crop[1], media[1]), min(crop[2], media[2]), min(crop[3], media[3])}
+	if b[0] >= b[2] || b[1] >= b[3] {
+		return media, nil
+	}
+	return b, nil
+}
+
+// boxOf reads a rectangle, its corners in order; false when it is not
+// one.
+func boxOf(box pdf.Value) ([4]float64, bool) {
 	var b [4]float64
+	if box.Len() < 4 {
+		return b, false
+	}
 	for i := range b {
 		b[i] = box.Index(i).Float64()
 	}
@@ -432,7 +450,7 @@ func pageBox(r *pdf.Reader, n int) ([4]float64, error) {
 	if b[1] > b[3] {
 		b[1], b[3] = b[3], b[1]
 	}
-	return b, nil
+	return b, true
 }
 
 // existingSignature describes a signed field already in the PDF.

@@ -239,7 +239,8 @@ func pageRepairs(u *incUpdate, page pdf.Value) (map[string]string, error) {
 
 // annotsRepaired writes a page's /Annots (v) as references only: a direct
 // dictionary moved to an object of u, null (or a reference to no object,
-// or to the page itself) left out.
+// or to the page itself, or a direct value that is no dictionary) left
+// out.
 func annotsRepaired(u *incUpdate, v, pageValue pdf.Value) (string, error) {
 	if v.Kind() != pdf.Array {
 		return "", errors.New("its /Annots is not an array")
@@ -261,6 +262,9 @@ func annotsRepaired(u *incUpdate, v, pageValue pdf.Value) (string, error) {
 			refs = append(refs, moved(u, e, pageValue))
 		case e.Kind() == pdf.Dict:
 			refs = append(refs, moved(u, e, v))
+		case p.GetID() == 0 || p.GetID() == page || p.GetID() == container:
+			// A direct number, name, string or array: it names no
+			// annotation, and readers step over it.
 		default:
 			return "", fmt.Errorf("its /Annots holds a %s", kindName(e))
 		}
