@@ -91,6 +91,12 @@ func pageRewriteProblem(page pdf.Value) string {
 	}
 	for _, k := range page.Keys() {
 		v := page.Key(k)
+		if pdfName(k) != "/"+k {
+			// The engine prints a key as it is: written so, the page
+			// would not read (a '#' not followed by two hexadecimal
+			// digits: the agency's signature could not go on it).
+			return fmt.Sprintf("its key %s has delimiters", pdfName(k))
+		}
 		switch k {
 		case "Parent":
 			if g := v.GetPtr().GetGen(); g != 0 {

@@ -98,6 +98,11 @@ func TestPagesSignedUndamaged(t *testing.T) {
 		{"page output intents", pageDraft("/OutputIntents ["+repairIntent+"]", 0, 0), ""},
 		{"page output intents in an object", pageDraft("/OutputIntents 6 0 R", 0, 0, "["+repairIntent+"]"), ""},
 		{"binary string", pageDraft("/ID <00ff2928>", 0, 0), "/ID is a string of bytes other than ASCII"},
+		// A '#' not followed by two hexadecimal digits: written again #23
+		// (verify.RebuildXref), which the engine would print back as it
+		// reads it, and layer 2 could not read the page.
+		{"key with a stray #", pageDraft("/X#ZZy 1", 0, 0), "its key /X#23ZZy has delimiters"},
+		{"key with delimiters", pageDraft("/A#28b 1", 0, 0), "its key /A#28b has delimiters"},
 		// Adobe Web Capture's page /ID: the engine prints the string a
 		// reference leads to in place of the reference.
 		{"binary string in an object of its own", pageDraft("/ID 6 0 R", 0, 0, "<00ff2928>"), "/ID is a string of bytes other than ASCII"},

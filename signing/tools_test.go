@@ -351,6 +351,12 @@ func TestIntegrationTwoLayers(t *testing.T) {
 			}
 		}
 	}
+	for name, keys := range map[string]string{"hex": "/Y <4142zz43>"} {
+		own = append(own, struct {
+			name string
+			data []byte
+		}{"damaged-inside-" + name, pageDraft(keys, 0, 0)})
+	}
 	for _, in := range own {
 		t.Run(in.name, func(t *testing.T) { check(t, in.name, in.data) })
 	}

@@ -77,6 +77,10 @@ type lexer struct {
 	// key whose value is a word that is no PDF object; junk says that it
 	// happened (takenAt).
 	lenient, junk bool
+	// badName says that a name read had a '#' not followed by two
+	// hexadecimal digits (readers keep it as it is; qpdf warns, and the
+	// signing engine cannot read the object).
+	badName bool
 	// lenTaken says that the last stream indirect read ended where its
 	// /Length says; false when the length was missing, wrong or not
 	// resolved, and the data was found by searching for "endstream".
@@ -143,7 +147,9 @@ func (l *lexer) token() (any, error) {
 		if v, ok := internedNames[string(l.b[start:l.pos])]; ok {
 			return v, nil
 		}
-		return name(decodeName(l.b[start:l.pos])), nil
+		n, bad := decodeName(l.b[start:l.pos])
+		l.badName = l.badName || bad
+		return name(n), nil
 	case ')':
 		return nil, fmt.Errorf("%w: stray ')' at %d", errSyntax, l.pos)
 	}
@@ -245,9 +251,12 @@ func internTokens(mk func(string) object, words ...string) map[string]object {
 	return m
 }
 
-func decodeName(b []byte) string {
+// decodeName decodes the #xx escapes of a name; a '#' not followed by two
+// hexadecimal digits stays as it is (qpdf's reading), and bad says there
+// was one.
+func decodeName(b []byte) (n string, bad bool) {
 	if bytes.IndexByte(b, '#') < 0 {
-		return string(b)
+		return string(b), false
 	}
 	out := make([]byte, 0, len(b))
 	for i := 0; i < len(b); i++ {
@@ -258,9 +267,10 @@ func decodeName(b []byte) string {
 				continue
 			}
 		}
+		bad = bad || b[i] == '#'
 		out = append(out, b[i])
 	}
-	return string(out)
+	return string(out), bad
 }
 
 func unhex(c byte) (byte, bool) {
@@ -311,6 +321,10 @@ func (l *lexer) hexBytes() ([]byte, error) {
 			continue
 		}
 		v, ok := unhex(c)
+		if !ok && l.lenient {
+			l.junk = true // stepped over, as poppler does
+			continue
+		}
 		if !ok {
 			return nil, fmt.Errorf("%w: bad hex string character %q", errSyntax, c)
 		}

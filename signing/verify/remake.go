@@ -22,11 +22,19 @@ import (
 //   - a dictionary with a word that is neither a key nor a value (a token
 //     where a key should be, a key whose value is no PDF object): the word
 //     is left out, with its key (poppler's reading; qpdf's keeps it under
-//     a made-up key, which no reader looks up).
+//     a made-up key, which no reader looks up);
+//   - a hexadecimal string with other characters: they are left out
+//     (poppler's reading);
+//   - a name with a '#' not followed by two hexadecimal digits, which the
+//     signing engine cannot read: the '#' is written #23, the name readers
+//     take (qpdf's reading).
 
 // damageAfter says how the object o, which l has just read with indirect,
 // is damaged by what l read of it and what follows it; "" when it is not.
 func (l *lexer) damageAfter(o object) string {
+	if l.badName {
+		return "a name with a # not followed by two hexadecimal digits"
+	}
 	if s, ok := o.(*stream); ok {
 		if !l.lenTaken && (bytes.Contains(s.Raw, []byte("endobj")) || endobjAt(l.b, l.pos)) {
 			return "no endstream after its stream's data"

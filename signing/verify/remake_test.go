@@ -206,3 +206,44 @@ func TestPageTreeDirectKid(t *testing.T) {
 		t.Fatalf("precheck: %v, %q; want nothing to write again", err, found.DamagedObject)
 	}
 }
+
+// TestRemakeNamesAndHexStrings: a name with a '#' not followed by two
+// hexadecimal digits (the signing engine cannot read the object; qpdf
+// keeps the '#') and a hexadecimal string with other characters (poppler
+// steps over them) are found, and written again as readers take them.
+func TestRemakeNamesAndHexStrings(t *testing.T) {
+	for _, c := range []struct {
+		name, entry, key string
+		want             object
+	}{
+		{"name", "/X#ZZy 1", "X#ZZy", int64(1)},
+		{"name as a value", "/X /A#4", "X", name("A#4")},
+		{"hex string", "/Y <4142zz43>", "Y", pdfString("ABC")},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			w := testpdf.NewWriter("1.7")
+			w.Obj(1, "<< /Type /Catalog /Pages 2 0 R >>")
+			w.Obj(2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+			w.Obj(3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "+c.entry+" >>")
+			bad := w.Table("/Root 1 0 R", -1)
+			found, err := PrecheckFindings(bad, DefaultLimits)
+			if err != nil || found.Damaged+found.DamagedObject == "" {
+				t.Fatalf("precheck: %v; want the damage found", err)
+			}
+			doc, err := RebuildXref(bad, DefaultLimits)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if again, err := PrecheckFindings(doc, DefaultLimits); err != nil || again.Damaged+again.DamagedObject != "" {
+				t.Fatalf("rebuilt: precheck %v, damage %q %q", err, again.Damaged, again.DamagedObject)
+			}
+			f, err := parseFile(doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := f.states[0].dictOf(ref{3, 0})[c.key]; !reflect.DeepEqual(got, c.want) {
+				t.Fatalf("/%s %#v, want %#v", c.key, got, c.want)
+			}
+		})
+	}
+}
