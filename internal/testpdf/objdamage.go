@@ -27,6 +27,13 @@ func ObjectDamages() []Damage {
 		{"no-endstream", inContent(func(obj []byte, n int) []byte {
 			return bytes.Replace(obj, []byte("endstream"), nil, 1)
 		})},
+		// "stream" followed by a carriage return only (classic Mac OS).
+		{"stream-cr", inContent(func(obj []byte, n int) []byte {
+			if !bytes.Contains(obj, []byte("stream\n")) {
+				return nil
+			}
+			return bytes.Replace(obj, []byte("stream\n"), []byte("stream\r"), 1)
+		})},
 		// No "endobj" after the first page.
 		{"no-endobj", inPage(func(obj []byte) []byte { return bytes.Replace(obj, []byte("endobj"), nil, 1) })},
 		// A word in the page's dictionary that is no key and no value.
@@ -86,7 +93,11 @@ func inContent(f func(obj []byte, n int) []byte) func([]byte) []byte {
 		if !ok || s < 0 || e < s {
 			return nil
 		}
-		return replaced(pdf, at, f(obj, e-s-len("stream")-1))
+		bad := f(obj, e-s-len("stream")-1)
+		if bad == nil {
+			return nil
+		}
+		return replaced(pdf, at, bad)
 	}
 }
 

@@ -81,6 +81,9 @@ type lexer struct {
 	// hexadecimal digits (readers keep it as it is; qpdf warns, and the
 	// signing engine cannot read the object).
 	badName bool
+	// loneCR says that a stream read had its "stream" keyword followed by
+	// a carriage return only (classic Mac OS writers; qpdf warns).
+	loneCR bool
 	// lenTaken says that the last stream indirect read ended where its
 	// /Length says; false when the length was missing, wrong or not
 	// resolved, and the data was found by searching for "endstream".
@@ -688,10 +691,11 @@ func (l *lexer) indirect(length func(object) (int, bool)) (ref, object, error) {
 		l.pos = save
 		return r, o, nil
 	}
-	// Data starts after CRLF or LF (a lone CR is tolerated).
+	// Data starts after CRLF or LF (a lone CR is tolerated: loneCR).
 	p := l.pos
 	if p < len(l.b) && l.b[p] == '\r' {
 		p++
+		l.loneCR = p >= len(l.b) || l.b[p] != '\n'
 	}
 	if p < len(l.b) && l.b[p] == '\n' {
 		p++

@@ -19,6 +19,8 @@ import (
 //     it left out), as qpdf's "recovered stream length" and poppler take
 //     it, and the /Length written is that length;
 //   - an object without "endobj" after it;
+//   - a stream whose "stream" keyword is followed by a carriage return
+//     only (classic Mac OS writers): written with a line feed;
 //   - a dictionary with a word that is neither a key nor a value (a token
 //     where a key should be, a key whose value is no PDF object): the word
 //     is left out, with its key (poppler's reading; qpdf's keeps it under
@@ -44,6 +46,9 @@ func (l *lexer) damageAfter(o object) string {
 		}
 		if t, err := l.token(); err != nil || t != keyword("endstream") {
 			return "no endstream after its stream's data"
+		}
+		if l.loneCR {
+			return "its stream keyword is followed by a carriage return only"
 		}
 	}
 	if t, err := l.token(); err != nil || t != keyword("endobj") {
