@@ -34,6 +34,10 @@ func ObjectDamages() []Damage {
 			}
 			return bytes.Replace(obj, []byte("stream\n"), []byte("stream\r"), 1)
 		})},
+		// "stream" followed by a space before the end of the line.
+		{"stream-space", inContent(func(obj []byte, n int) []byte {
+			return bytes.Replace(obj, []byte("stream\n"), []byte("stream \n"), 1)
+		})},
 		// No "endobj" after the first page.
 		{"no-endobj", inPage(func(obj []byte) []byte { return bytes.Replace(obj, []byte("endobj"), nil, 1) })},
 		// A word in the page's dictionary that is no key and no value.

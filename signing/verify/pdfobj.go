@@ -82,8 +82,9 @@ type lexer struct {
 	// signing engine cannot read the object).
 	badName bool
 	// loneCR says that a stream read had its "stream" keyword followed by
-	// a carriage return only (classic Mac OS writers; qpdf warns).
-	loneCR bool
+	// a carriage return only (classic Mac OS writers; qpdf warns), and
+	// streamSpace by spaces before the end of the line (qpdf warns).
+	loneCR, streamSpace bool
 	// lenTaken says that the last stream indirect read ended where its
 	// /Length says; false when the length was missing, wrong or not
 	// resolved, and the data was found by searching for "endstream".
@@ -691,8 +692,13 @@ func (l *lexer) indirect(length func(object) (int, bool)) (ref, object, error) {
 		l.pos = save
 		return r, o, nil
 	}
-	// Data starts after CRLF or LF (a lone CR is tolerated: loneCR).
+	// Data starts after CRLF or LF (a lone CR is tolerated: loneCR;
+	// spaces before the end of the line are stepped over, as poppler and
+	// qpdf do: streamSpace).
 	p := l.pos
+	if q := p + spacesAt(l.b[p:]); q > p && q < len(l.b) && (l.b[q] == '\r' || l.b[q] == '\n') {
+		p, l.streamSpace = q, true
+	}
 	if p < len(l.b) && l.b[p] == '\r' {
 		p++
 		l.loneCR = p >= len(l.b) || l.b[p] != '\n'
@@ -735,6 +741,15 @@ func (l *lexer) indirect(length func(object) (int, bool)) (ref, object, error) {
 	}
 	l.pos = p + n2
 	return r, &stream{Dict: d, Raw: l.b[p : p+n2]}, nil
+}
+
+// spacesAt counts the spaces and tabs at the start of b.
+func spacesAt(b []byte) int {
+	n := 0
+	for n < len(b) && (b[n] == ' ' || b[n] == '\t') {
+		n++
+	}
+	return n
 }
 
 // endobjAt says whether "endobj" is at b[i], after white space.

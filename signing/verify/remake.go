@@ -20,7 +20,8 @@ import (
 //     it, and the /Length written is that length;
 //   - an object without "endobj" after it;
 //   - a stream whose "stream" keyword is followed by a carriage return
-//     only (classic Mac OS writers): written with a line feed;
+//     only (classic Mac OS writers), or by spaces before the end of the
+//     line: written with a line feed;
 //   - a dictionary with a word that is neither a key nor a value (a token
 //     where a key should be, a key whose value is no PDF object): the word
 //     is left out, with its key (poppler's reading; qpdf's keeps it under
@@ -49,6 +50,9 @@ func (l *lexer) damageAfter(o object) string {
 		}
 		if l.loneCR {
 			return "its stream keyword is followed by a carriage return only"
+		}
+		if l.streamSpace {
+			return "its stream keyword is followed by spaces before the end of the line"
 		}
 	}
 	if t, err := l.token(); err != nil || t != keyword("endobj") {
