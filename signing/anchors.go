@@ -252,7 +252,7 @@ func detectLayout(in []byte) (det Detection, err error) {
 	}
 	det.Layout.Source = workflow.LayoutDetected
 	fonts := fontCache{}
-	pg1, err := readPage(rdr, 1, fonts)
+	pg1, err := readPage(rdr, in, 1, fonts)
 	if err != nil {
 		return det, unparsable(err)
 	}
@@ -282,7 +282,7 @@ func detectLayout(in []byte) (det Detection, err error) {
 	for p := n; p >= 1 && p > n-3; p-- {
 		page := first
 		if p != 1 {
-			g, _, err := pageGlyphs(rdr, p, fonts)
+			g, _, err := pageGlyphs(rdr, in, p, fonts)
 			if err != nil {
 				continue
 			}

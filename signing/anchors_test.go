@@ -157,7 +157,7 @@ func TestPageTextVietnamese(t *testing.T) {
 			det, _ := DetectLayout(in)
 			_ = det
 			rdr := mustReader(t, in)
-			gs, _, err := pageGlyphs(rdr, 1, fontCache{})
+			gs, _, err := pageGlyphs(rdr, nil, 1, fontCache{})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -404,7 +404,7 @@ func TestFontsReadOncePerDocument(t *testing.T) {
 		fonts := fontCache{}
 		var pages []string
 		for p := 1; p <= 3; p++ {
-			gs, _, err := pageGlyphs(rdr, p, fonts)
+			gs, _, err := pageGlyphs(rdr, nil, p, fonts)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -429,7 +429,7 @@ func TestFontsReadOncePerDocument(t *testing.T) {
 	one := testing.AllocsPerRun(5, func() { text(fontsPDF(1)) })
 	many := testing.AllocsPerRun(5, func() { text(in) })
 	font := mustReader(t, in).Page(1).Resources().Key("Font").Key("F1")
-	load := testing.AllocsPerRun(5, func() { loadFont(font) })
+	load := testing.AllocsPerRun(5, func() { loadFont(font, nil) })
 	t.Logf("allocations: one Tf %.0f, 25 Tf %.0f; reading the font %.0f", one, many, load)
 	if extra := many - one; extra > 960*load/4 {
 		t.Errorf("960 more Tf of one font: %.0f more allocations; reading the font is %.0f", extra, load)

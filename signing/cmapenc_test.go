@@ -56,7 +56,7 @@ func TestEmbeddedCMapEncoding(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := embeddedCMapPDF(tc.encoding, tc.tu, tc.w, tc.shown)
-			gs, _, err := pageGlyphs(mustReader(t, in), 1, fontCache{})
+			gs, _, err := pageGlyphs(mustReader(t, in), nil, 1, fontCache{})
 			if err != nil {
 				t.Fatal(err)
 			}

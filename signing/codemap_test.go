@@ -149,7 +149,7 @@ func TestFontLoadBounded(t *testing.T) {
 	for i := range 1000 {
 		fmt.Fprintf(&w, "%d %d 600 ", i*10, i*10+65535)
 	}
-	f = loadFont(testFontValue(t, "<< /Type /Font /Subtype /Type0 /BaseFont /X /Encoding /Identity-H /DescendantFonts [<< /Type /Font /Subtype /CIDFontType2 /DW 1000 /W ["+w.String()+"] >>] >>"))
+	f = loadFont(testFontValue(t, "<< /Type /Font /Subtype /Type0 /BaseFont /X /Encoding /Identity-H /DescendantFonts [<< /Type /Font /Subtype /CIDFontType2 /DW 1000 /W ["+w.String()+"] >>] >>"), nil)
 	if f.width(70000) != 600 || f.width(10_065_000) != 1000 {
 		t.Fatalf("widths: %v %v", f.width(70000), f.width(10_065_000))
 	}

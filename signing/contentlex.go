@@ -74,8 +74,8 @@ type contentLexer struct {
 // readContent reads the decoded data of a content stream into buf, at
 // most maxContentBytes of it; what the filters could decode before an
 // error.
-func readContent(s pdf.Value, buf *bytes.Buffer) []byte {
-	rd := s.Reader()
+func readContent(s pdf.Value, src []byte, buf *bytes.Buffer) []byte {
+	rd := streamData(s, src)
 	defer rd.Close()
 	buf.ReadFrom(io.LimitReader(rd, maxContentBytes)) // a filter's error keeps what it decoded
 	return buf.Bytes()
@@ -87,7 +87,7 @@ func readContent(s pdf.Value, buf *bytes.Buffer) []byte {
 var contentBufs = sync.Pool{New: func() any { return new(bytes.Buffer) }}
 
 // withContent runs fn on the decoded bytes of content stream s.
-func withContent(s pdf.Value, fn func([]byte)) {
+func withContent(s pdf.Value, src []byte, fn func([]byte)) {
 	buf := contentBufs.Get().(*bytes.Buffer)
 	buf.Reset()
 	defer func() {
@@ -95,7 +95,7 @@ func withContent(s pdf.Value, fn func([]byte)) {
 			contentBufs.Put(buf)
 		}
 	}()
-	fn(readContent(s, buf))
+	fn(readContent(s, src, buf))
 }
 
 // next returns the next operator and its operands; ok is false at the

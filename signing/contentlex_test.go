@@ -94,7 +94,7 @@ func TestTextAfterInlineImage(t *testing.T) {
 		[]byte(testpdf.Stream("", []byte(content))),
 		[]byte("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"),
 	})
-	gs, _, err := pageGlyphs(mustReader(t, in), 1, fontCache{})
+	gs, _, err := pageGlyphs(mustReader(t, in), nil, 1, fontCache{})
 	if err != nil {
 		t.Fatal(err)
 	}

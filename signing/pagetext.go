@@ -125,16 +125,16 @@ func (f *fontInfo) text(code uint32) []rune {
 	return []rune{rune(code)}
 }
 
-func loadFont(v pdf.Value) *fontInfo {
+func loadFont(v pdf.Value, src []byte) *fontInfo {
 	f := &fontInfo{dw: 1000}
 	sub := v.Key("Subtype").Name()
 	if tu := v.Key("ToUnicode"); tu.Kind() == pdf.Stream {
-		f.uni = parseToUnicode(tu.Data())
+		f.uni = parseToUnicode(streamBytes(tu, src, maxContentBytes))
 	}
 	if sub == "Type0" {
 		f.twoByte = true
 		if enc := v.Key("Encoding"); enc.Kind() == pdf.Stream {
-			f.spaces, f.cids = embeddedCMap(enc.Data())
+			f.spaces, f.cids = embeddedCMap(streamBytes(enc, src, maxContentBytes))
 		}
 		d := v.Key("DescendantFonts").Index(0)
 		if dw := d.Key("DW"); dw.Kind() == pdf.Integer || dw.Kind() == pdf.Real {
@@ -357,8 +357,8 @@ type textState struct {
 // coordinates; fonts is the document's fonts read so far, shared by the
 // pages read from one document. Malformed content ends the walk early;
 // what was read so far is returned.
-func pageGlyphs(r *pdf.Reader, n int, fonts fontCache) (out []glyph, geom pageGeom, err error) {
-	w, err := readPage(r, n, fonts)
+func pageGlyphs(r *pdf.Reader, src []byte, n int, fonts fontCache) (out []glyph, geom pageGeom, err error) {
+	w, err := readPage(r, src, n, fonts)
 	if err != nil {
 		return nil, geom, err
 	}
@@ -367,13 +367,13 @@ func pageGlyphs(r *pdf.Reader, n int, fonts fontCache) (out []glyph, geom pageGe
 
 // readPage walks page n's content: the walker holds its glyphs, its
 // geometry and how many glyphs were left out as not upright.
-func readPage(r *pdf.Reader, n int, fonts fontCache) (*glyphWalker, error) {
+func readPage(r *pdf.Reader, src []byte, n int, fonts fontCache) (*glyphWalker, error) {
 	geom, err := pageGeometry(r, n)
 	if err != nil {
 		return nil, err
 	}
 	page := r.Page(n)
-	w := &glyphWalker{geom: geom, fonts: fonts}
+	w := &glyphWalker{geom: geom, fonts: fonts, src: src}
 	w.walk(page.V.Key("Contents"), page.Resources(), textState{ctm: identity, th: 1}, 0)
 	return w, nil
 }
@@ -390,6 +390,7 @@ type fontCache map[pdf.Ptr]*fontInfo
 // glyphWalker collects the glyphs of a page and the Form XObjects it
 // draws; fonts is the document's fonts read so far.
 type glyphWalker struct {
+	src    []byte // the bytes r was made from, for streams it cannot decode (streamData); nil: none
 	geom   pageGeom
 	fonts  fontCache
 	out    []glyph
@@ -422,7 +423,7 @@ func (w *glyphWalker) walk(content, res pdf.Value, st textState, depth int) {
 
 func (c *contentWalk) interpret(s pdf.Value) {
 	defer func() { _ = recover() }() // malformed content: keep what was read
-	withContent(s, func(b []byte) {
+	withContent(s, c.w.src, func(b []byte) {
 		l := contentLexer{b: b}
 		for {
 			op, args, ok := l.next()
@@ -541,7 +542,7 @@ func (c *contentWalk) font(name string) *fontInfo {
 	own := v.Kind() == pdf.Dict && ref != dict.GetPtr() // reached through a reference
 	f, ok := c.w.fonts[ref]
 	if !own || !ok {
-		f = loadFont(v)
+		f = loadFont(v, c.w.src)
 		if own && c.w.fonts != nil {
 			c.w.fonts[ref] = f
 		}
