@@ -3,6 +3,7 @@ package signing
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -58,8 +59,9 @@ func TestInspectHostile(t *testing.T) {
 // TestWriteFuzzSeeds).
 func FuzzIntake(f *testing.F) {
 	f.Add([]byte("%PDF-1.7\ntrailer\n<< /Root 1 0 R >>"))
-	// Damaged cross-reference data, read from data made again by a scan.
-	for _, d := range testpdf.Damages() {
+	// Damaged cross-reference data, read from data made again by a scan;
+	// damaged objects and page trees, written again as readers take them.
+	for _, d := range slices.Concat(testpdf.Damages(), testpdf.ObjectDamages(), testpdf.PageTreeDamages()) {
 		if b := d.Apply(testpdf.Make(1, "fuzz")); b != nil {
 			f.Add(b)
 		}
