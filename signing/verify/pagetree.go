@@ -37,8 +37,8 @@ func (st *state) pageTreeFixes() (fixes map[int]dict, why string) {
 	if !ok {
 		return nil, ""
 	}
-	w := pageWalk{st: st, fixes: map[int]dict{}}
-	w.node(root, nil, false, 0)
+	w := pageWalk{st: st}
+	w.node(root, ref{}, false, 0)
 	if len(w.fixes) == 0 || w.direct {
 		return nil, ""
 	}
@@ -58,6 +58,9 @@ type pageWalk struct {
 func (w *pageWalk) fix(r ref, d dict, key string, v object, why string) {
 	f, ok := w.fixes[r.Num]
 	if !ok {
+		if w.fixes == nil {
+			w.fixes = map[int]dict{}
+		}
 		f = maps.Clone(d)
 		w.fixes[r.Num] = f
 	}
@@ -67,15 +70,17 @@ func (w *pageWalk) fix(r ref, d dict, key string, v object, why string) {
 	f[key] = v
 }
 
-// node walks the node or page r under parent (nil for the root), boxed
-// when it inherits a /MediaBox, and returns the number of pages it holds.
-func (w *pageWalk) node(r ref, parent *ref, boxed bool, depth int) int {
-	d, ok := w.st.resolve(r).(dict)
+// node walks the node or page r under parent (none, number 0, for the
+// root), boxed when it inherits a /MediaBox, and returns the number of
+// pages it holds.
+func (w *pageWalk) node(r ref, parent ref, boxed bool, depth int) int {
+	o, _ := w.st.get(r.Num) // not resolve(r): a reference boxed is an allocation
+	d, ok := o.(dict)
 	if !ok || depth > w.st.f.lim.MaxDepth {
 		return 0
 	}
-	if parent != nil && d["Parent"] != *parent {
-		w.fix(r, d, "Parent", *parent, fmt.Sprintf("is listed by object %d, and its /Parent is %s", parent.Num, countText(d["Parent"])))
+	if pr, ok := d["Parent"].(ref); parent.Num > 0 && (!ok || pr != parent) {
+		w.fix(r, d, "Parent", parent, fmt.Sprintf("is listed by object %d, and its /Parent is %s", parent.Num, countText(d["Parent"])))
 	}
 	boxed = boxed || d["MediaBox"] != nil
 	kids, isNode := w.st.resolve(d["Kids"]).([]object)
@@ -92,20 +97,25 @@ func (w *pageWalk) node(r ref, parent *ref, boxed bool, depth int) int {
 	if typ != "Pages" {
 		w.fix(r, d, "Type", name("Pages"), "is a node without /Type /Pages")
 	}
-	kept := make([]object, 0, len(kids))
+	var kept []object // the references, when kids holds anything else
 	count := 0
-	for _, k := range kids {
+	for i, k := range kids {
 		if _, isDict := k.(dict); isDict {
 			w.direct = true
 		}
 		kr, isRef := k.(ref)
+		if !isRef && kept == nil {
+			kept = slices.Clone(kids[:i])
+		}
 		if !isRef {
 			continue // null, a number: names no page
 		}
-		kept = append(kept, kr)
-		count += w.node(kr, &r, boxed, depth+1)
+		if kept != nil {
+			kept = append(kept, kr)
+		}
+		count += w.node(kr, r, boxed, depth+1)
 	}
-	if len(kept) != len(kids) {
+	if kept != nil {
 		w.fix(r, d, "Kids", kept, fmt.Sprintf("has %d /Kids entries that are no reference to a page or node", len(kids)-len(kept)))
 	}
 	if n, ok := w.st.resolve(d["Count"]).(int64); !ok || n != int64(count) {
