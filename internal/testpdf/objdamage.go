@@ -78,11 +78,7 @@ func objects(pdf []byte) (map[int][2]int, bool) {
 // length of its data).
 func inContent(f func(obj []byte, n int) []byte) func([]byte) []byte {
 	return func(pdf []byte) []byte {
-		objs, ok := objects(pdf)
-		if !ok {
-			return nil
-		}
-		page, ok := firstPage(pdf, objs)
+		objs, page, ok := firstPage(pdf)
 		if !ok {
 			return nil
 		}
@@ -108,11 +104,7 @@ func inContent(f func(obj []byte, n int) []byte) func([]byte) []byte {
 // inPage applies f to the first page object.
 func inPage(f func(obj []byte) []byte) func([]byte) []byte {
 	return func(pdf []byte) []byte {
-		objs, ok := objects(pdf)
-		if !ok {
-			return nil
-		}
-		page, ok := firstPage(pdf, objs)
+		_, page, ok := firstPage(pdf)
 		if !ok {
 			return nil
 		}
@@ -120,14 +112,20 @@ func inPage(f func(obj []byte) []byte) func([]byte) []byte {
 	}
 }
 
-func firstPage(pdf []byte, objs map[int][2]int) ([2]int, bool) {
+// firstPage returns the objects of pdf (objects) and where the first
+// page object is.
+func firstPage(pdf []byte) (map[int][2]int, [2]int, bool) {
+	objs, ok := objects(pdf)
+	if !ok {
+		return nil, [2]int{}, false
+	}
 	best, found := [2]int{}, false
 	for _, at := range objs {
 		if typePage.Match(pdf[at[0]:at[1]]) && !bytes.Contains(pdf[at[0]:at[1]], []byte("/Pages")) && (!found || at[0] < best[0]) {
 			best, found = at, true
 		}
 	}
-	return best, found
+	return objs, best, found
 }
 
 func withLength(obj []byte, v string) []byte {
