@@ -46,9 +46,12 @@ type Info struct {
 	// strips it before layer 1).
 	HeaderOffset int64 `json:"header_offset,omitempty"`
 	// XrefRebuilt is true when the file's cross-reference data (where
-	// each object is) is damaged and was made again by scanning the file
-	// for its objects, as viewers do: the rest of Info is read from the
-	// rebuilt file, which signing starts from (verify.RebuildXref).
+	// each object is) is damaged, or an unsigned file has an object
+	// damaged inside or a page tree readers read otherwise than it is
+	// written, and the data was made again by scanning the file for its
+	// objects, as viewers do, with those objects written again as they
+	// take them: the rest of Info is read from the rebuilt file, which
+	// signing starts from (verify.RebuildXref).
 	XrefRebuilt bool `json:"xref_rebuilt,omitempty"`
 }
 
