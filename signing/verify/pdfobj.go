@@ -692,6 +692,16 @@ func (l *lexer) indirect(length func(object) (int, bool)) (ref, object, error) {
 		l.pos = save
 		return r, o, nil
 	}
+	st, err := l.streamAfter(d, length)
+	if err != nil {
+		return r, nil, err // not a typed nil in the object
+	}
+	return r, st, nil
+}
+
+// streamAfter reads the data of the stream whose dictionary d and
+// "stream" keyword l has just read, its /Length resolved by length.
+func (l *lexer) streamAfter(d dict, length func(object) (int, bool)) (*stream, error) {
 	// Data starts after CRLF or LF (a lone CR is tolerated: loneCR;
 	// spaces before the end of the line are stepped over, as poppler and
 	// qpdf do: streamSpace).
@@ -727,11 +737,11 @@ func (l *lexer) indirect(length func(object) (int, bool)) (ref, object, error) {
 			// follows it (poppler's reading).
 			if v, ok := length(d["Length"]); ok && v >= 0 && p+v <= len(l.b) && endobjAt(l.b, p+v) {
 				l.pos = p + v
-				return r, &stream{Dict: d, Raw: l.b[p : p+v]}, nil
+				return &stream{Dict: d, Raw: l.b[p : p+v]}, nil
 			}
 		}
 		if e < 0 {
-			return r, nil, fmt.Errorf("%w: stream without endstream", errSyntax)
+			return nil, fmt.Errorf("%w: stream without endstream", errSyntax)
 		}
 		n2 = e
 		// Drop the end-of-line marker before "endstream".
@@ -740,7 +750,7 @@ func (l *lexer) indirect(length func(object) (int, bool)) (ref, object, error) {
 		}
 	}
 	l.pos = p + n2
-	return r, &stream{Dict: d, Raw: l.b[p : p+n2]}, nil
+	return &stream{Dict: d, Raw: l.b[p : p+n2]}, nil
 }
 
 // spacesAt counts the spaces and tabs at the start of b.
