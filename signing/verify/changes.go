@@ -247,20 +247,30 @@ func (r *roles) walkRendering(st *state, root, af dict, boundary map[int]bool, b
 
 // walkAnnotUse records, for every object an annotation reaches (its
 // appearance streams, their fonts and images...), the first annotation
-// that reaches it.
+// that reaches it. A field widget that no page lists (PDFBox 2 writes the
+// invisible widget of a signature added to a signed file so: the page is
+// not part of its update) has its appearance reached through the form.
 func (r *roles) walkAnnotUse(st *state, boundary map[int]bool, budget *int) {
 	seen := map[int]bool{}
+	use := func(a int) func(int) {
+		return func(n int) {
+			if _, ok := r.annotUse[n]; !ok {
+				r.annotUse[n] = a
+			}
+		}
+	}
 	for _, a := range sortedNums(r.annots) {
 		ad := st.dictOf(ref{a, 0})
 		for _, k := range sortedKeys(ad) {
 			if k == "P" || k == "Parent" {
 				continue
 			}
-			r.walk(st, ad[k], boundary, seen, budget, func(n int) {
-				if _, ok := r.annotUse[n]; !ok {
-					r.annotUse[n] = a
-				}
-			})
+			r.walk(st, ad[k], boundary, seen, budget, use(a))
+		}
+	}
+	for _, fl := range sortedNums(r.fields) {
+		if _, listed := r.annots[fl]; !listed {
+			r.walk(st, st.dictOf(ref{fl, 0})["AP"], boundary, seen, budget, use(fl))
 		}
 	}
 }
@@ -474,6 +484,7 @@ func (a *analyzer) section(k int) []Change {
 			if !ch.Allowed && ch.Verdict == "" {
 				ch.Verdict = Invalid
 			}
+			ch.mdpFree = c.mdpFree(num, ch)
 			out = append(out, ch)
 		}
 	}
@@ -927,7 +938,10 @@ func (c *updateCtx) checkPage(num int, od, nd dict) (bool, string) {
 }
 
 // checkCatalog allows catalog changes only in /AcroForm (fields added),
-// /DSS, /Version and /Perms.
+// /DSS, /Version, /Perms and /Extensions: the developer extensions a
+// validation-data update declares (iText's LtvVerification adds
+// /ADBE << /BaseVersion /1.7 /ExtensionLevel 5 >> with its /DSS), which
+// say what the file conforms to and draw nothing.
 func (c *updateCtx) checkCatalog() (bool, string) {
 	od, nd := c.oldS.root(), c.newS.root()
 	if od == nil || nd == nil {
@@ -936,7 +950,7 @@ func (c *updateCtx) checkCatalog() (bool, string) {
 	var diff []string
 	for _, k := range unionKeys(od, nd) {
 		switch k {
-		case "DSS", "Version", "Perms":
+		case "DSS", "Version", "Perms", "Extensions":
 			continue
 		case "AcroForm":
 			if ok, why := c.checkAcroForm(asDict(c.oldS.resolve(od[k])), asDict(c.newS.resolve(nd[k]))); !ok {

@@ -173,6 +173,9 @@ type Change struct {
 	// group: changes with the same group (an annotation and the objects of
 	// its appearance) make one warning.
 	group string
+	// mdpFree: a certification signature permits this change whatever its
+	// DocMDP level (docmdp.go).
+	mdpFree bool
 }
 
 // Verify validates every signature in pdf. It returns an error only when
@@ -635,6 +638,7 @@ func (s *Signature) checkByteRange(f *pdfFile, an *analyzer, fs foundSig, conten
 	rangeOK = len(s.Errors) == nerr
 	signed = &signedBytes{file: f.b, r: ByteRange{br[0], br[1], br[2], br[3]}, shared: f.digests}
 	s.LaterChanges = an.laterChanges(end)
+	applyDocMDP(docMDP(fs.state, fs.dict), s.LaterChanges)
 	s.judgeLaterChanges()
 	return signed, rangeOK, nil
 }
@@ -644,10 +648,16 @@ func (s *Signature) checkByteRange(f *pdfFile, an *analyzer, fs foundSig, conten
 // grouped by kind).
 func (s *Signature) judgeLaterChanges() {
 	groups := map[string][]string{}
-	var order []string
+	var order, errOrder []string
 	for _, c := range s.LaterChanges {
 		switch {
 		case c.Allowed:
+		case c.Verdict == Invalid && c.group != "":
+			// Forbidden by a certification (docmdp.go): one error.
+			if groups[c.group] == nil {
+				errOrder = append(errOrder, c.group)
+			}
+			groups[c.group] = append(groups[c.group], c.Object)
 		case c.Verdict == Indeterminate && c.group != "":
 			if groups[c.group] == nil {
 				order = append(order, c.group)
@@ -658,6 +668,9 @@ func (s *Signature) judgeLaterChanges() {
 		default:
 			s.fail("%s", changeSentence(c))
 		}
+	}
+	for _, g := range errOrder {
+		s.fail("%s (objects %s)", g, strings.Join(groups[g], ", "))
 	}
 	for _, g := range order {
 		s.Warnings = append(s.Warnings, fmt.Sprintf("%s (objects %s)", g, strings.Join(groups[g], ", ")))
