@@ -65,6 +65,7 @@ type leafOpts struct {
 	rsa                 bool
 	extKeyUsage         []x509.ExtKeyUsage
 	extKeyUsageOIDs     []asn1.ObjectIdentifier
+	crlDP               []string // CRL distribution points
 }
 
 func (ca *testCA) leaf(tb testing.TB, cn string, o leafOpts) (crypto.Signer, *x509.Certificate) {
@@ -90,13 +91,14 @@ func (ca *testCA) leaf(tb testing.TB, cn string, o leafOpts) (crypto.Signer, *x5
 	}
 	serial++
 	tmpl := &x509.Certificate{
-		SerialNumber:       big.NewInt(serial),
-		Subject:            pkix.Name{CommonName: cn, Organization: []string{"UBND Quận 1"}},
-		NotBefore:          o.notBefore,
-		NotAfter:           o.notAfter,
-		KeyUsage:           o.keyUsage,
-		ExtKeyUsage:        o.extKeyUsage,
-		UnknownExtKeyUsage: o.extKeyUsageOIDs,
+		SerialNumber:          big.NewInt(serial),
+		Subject:               pkix.Name{CommonName: cn, Organization: []string{"UBND Quận 1"}},
+		NotBefore:             o.notBefore,
+		NotAfter:              o.notAfter,
+		KeyUsage:              o.keyUsage,
+		ExtKeyUsage:           o.extKeyUsage,
+		UnknownExtKeyUsage:    o.extKeyUsageOIDs,
+		CRLDistributionPoints: o.crlDP,
 	}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, key.Public(), ca.key)
 	if err != nil {

@@ -3,11 +3,16 @@ package verify
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"crypto/x509"
 	"fmt"
+	"math/big"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/digitorus/pdfsign"
+	"github.com/digitorus/pdfsign/revocation"
 )
 
 // signCertified certifies in with a DocMDP certification signature of
@@ -102,6 +107,60 @@ func TestJavaProducerUpdates(t *testing.T) {
 			}
 			reasons := strings.Join(r.Reasons, "\n")
 			if r.Verdict != tt.verdict || !strings.Contains(reasons, tt.reason) {
+				t.Fatalf("verdict %s, want %s with %q:\n%s", r.Verdict, tt.verdict, tt.reason, reasons)
+			}
+		})
+	}
+}
+
+// TestArchivedRevocation: the CRL a signer embeds in its CMS's
+// adbe-revocationInfoArchival attribute (iText 5's signDetached with a
+// CrlClient) is revocation data, as the document's /DSS is.
+func TestArchivedRevocation(t *testing.T) {
+	ca := newCA(t, "Vanthu Test Root")
+	key, cert := ca.leaf(t, "Lê Văn C", leafOpts{crlDP: []string{"http://127.0.0.1:1/root.crl"}})
+	crl := func(revoked bool) []byte {
+		rl := &x509.RevocationList{Number: big.NewInt(1), ThisUpdate: time.Now().Add(-time.Minute), NextUpdate: time.Now().Add(24 * time.Hour)}
+		if revoked {
+			rl.RevokedCertificateEntries = []x509.RevocationListEntry{{SerialNumber: cert.SerialNumber, RevocationTime: time.Now().Add(-time.Hour)}}
+		}
+		der, err := x509.CreateRevocationList(rand.Reader, rl, ca.cert, ca.key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return der
+	}
+	signWith := func(crlDER []byte) []byte {
+		doc, err := pdfsign.Open(bytes.NewReader(basePDF()), int64(len(basePDF())))
+		if err != nil {
+			t.Fatal(err)
+		}
+		doc.Sign(key, cert, ca.cert).Type(pdfsign.ApprovalSignature).SignerName("Lê Văn C").
+			RevocationFunction(func(c, _ *x509.Certificate, i *revocation.InfoArchival) error {
+				if c.Equal(cert) {
+					return i.AddCRL(crlDER)
+				}
+				return nil
+			})
+		var out bytes.Buffer
+		if _, err := doc.Write(&out); err != nil {
+			t.Fatal(err)
+		}
+		return out.Bytes()
+	}
+	for _, tt := range []struct {
+		name, verdict, reason string
+		revoked               bool
+	}{
+		{"revoked", Invalid, "certificate revoked at", true},
+		{"good", Valid, "certificate not revoked then (embedded crl)", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := Verify(context.Background(), signWith(crl(tt.revoked)), Options{Roots: ca.pool})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if reasons := strings.Join(r.Reasons, "\n"); r.Verdict != tt.verdict || !strings.Contains(reasons, tt.reason) {
 				t.Fatalf("verdict %s, want %s with %q:\n%s", r.Verdict, tt.verdict, tt.reason, reasons)
 			}
 		})

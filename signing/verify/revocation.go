@@ -21,7 +21,8 @@ import (
 // Revocation checking. A signer certificate that names a revocation
 // service (an OCSP responder in its Authority Information Access, or a CRL
 // distribution point) is checked with, in this order: evidence embedded in
-// the document's /DSS (OCSP responses and CRLs), and evidence fetched
+// the document's /DSS or in the signature's adbe-revocationInfoArchival
+// attribute (OCSP responses and CRLs; revarchive.go), and evidence fetched
 // online through Options.Fetcher. Evidence only counts when it is signed
 // by the certificate's issuer (or, for OCSP, by a responder the issuer
 // delegated to) and speaks for the validation time:
@@ -384,6 +385,7 @@ func checkRevocation(ctx context.Context, rs *revocationState, s *Signature, opt
 	if ee == nil || s.SubFilter == "ETSI.RFC3161" {
 		return
 	}
+	rs = rs.withArchived(s.archived)
 	checkChainRevocation(ctx, rs, s, opts)
 	if !NamesRevocation(ee) {
 		s.Revocation = &Revocation{Status: RevocationNotApplicable, Source: SourceNone,

@@ -133,6 +133,7 @@ type Signature struct {
 	chain       []*x509.Certificate // the verified chain, signer first
 	certs       []*x509.Certificate
 	valAt       time.Time
+	archived    dssData // revocation data inside the CMS (revarchive.go)
 }
 
 // Certificate describes the signer's certificate.
@@ -580,7 +581,7 @@ func verifyOne(f *pdfFile, an *analyzer, fs foundSig, opts Options) Signature {
 		return s
 	}
 	s.Signer = describeCert(ee)
-	s.ee, s.certs = ee, p7.Certificates
+	s.ee, s.certs, s.archived = ee, p7.Certificates, archivedRevocation(p7)
 
 	claimed = signedAttrTime(p7, claimed)
 	if !claimed.IsZero() {
