@@ -2,8 +2,10 @@ package verify
 
 import (
 	"bytes"
+	"compress/zlib"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"math"
 	"slices"
@@ -164,11 +166,25 @@ func (l *lexer) dataBeforeEndstream(st *state, s *stream, p int) []byte {
 	case f == nil:
 		return marked
 	case asName(f) == "FlateDecode" || asName(f) == "Fl":
-		if _, err := st.f.decodeStream(&stream{Dict: s.Dict, Raw: marked}); err == nil {
+		if st.f.inflates(marked) {
 			return marked
 		}
 	}
 	return all
+}
+
+// inflates says whether data is a whole zlib stream, its checksum read
+// (decodeStream takes what a cut one gives), within what is left of the
+// file's budget of inflated bytes, which it spends.
+func (f *pdfFile) inflates(data []byte) bool {
+	limit := min(f.lim.MaxStreamBytes, f.lim.MaxDecodedBytes-f.bud.decoded)
+	zr, err := zlib.NewReader(bytes.NewReader(data))
+	if err != nil || limit <= 0 {
+		return false
+	}
+	n, err := io.Copy(io.Discard, io.LimitReader(zr, limit+1))
+	f.bud.decoded += n
+	return err == nil && n <= limit
 }
 
 // eolsAt counts the end-of-line bytes at l's position.

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"bytes"
+	"fmt"
 	"maps"
 	"os"
 	"reflect"
@@ -245,5 +246,38 @@ func TestRemakeNamesAndHexStrings(t *testing.T) {
 				t.Fatalf("/%s %#v, want %#v", c.key, got, c.want)
 			}
 		})
+	}
+}
+
+// TestRemadeStreamKeepsItsLastLineFeed: a compressed stream whose data
+// ends in a line feed, written with no end-of-line marker before
+// "endstream" (qpdf writes none after such data), and a /Length that is
+// wrong: the line feed is data, and the stream written again inflates.
+// Before, it was taken for the marker and the stream was cut by a byte
+// (qpdf: "input stream is complete but output may still be valid").
+func TestRemadeStreamKeepsItsLastLineFeed(t *testing.T) {
+	var data []byte
+	for i := 0; ; i++ {
+		data = testpdf.Deflate([]byte(fmt.Sprintf("BT /F1 12 Tf 72 700 Td (%d) Tj ET", i)))
+		if data[len(data)-1] == '\n' {
+			break
+		}
+	}
+	w := testpdf.NewWriter("1.7")
+	w.Obj(1, "<< /Type /Catalog /Pages 2 0 R >>")
+	w.Obj(2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+	w.Obj(3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R >>")
+	w.Obj(4, fmt.Sprintf("<< /Filter /FlateDecode /Length %d >>\nstream\n%sendstream", len(data)-5, data))
+	doc, err := RebuildXref(w.Table("/Root 1 0 R", -1), DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := parseFile(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, ok := must(f.states[0].get(4)).(*stream)
+	if !ok || !bytes.Equal(s.Raw, data) {
+		t.Fatalf("data %q, want %q", s.Raw, data)
 	}
 }
