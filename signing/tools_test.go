@@ -357,6 +357,10 @@ func TestIntegrationTwoLayers(t *testing.T) {
 			data []byte
 		}{"damaged-inside-" + name, pageDraft(keys, 0, 0)})
 	}
+	own = append(own, struct {
+		name string
+		data []byte
+	}{"damaged-inside-objstm", testpdf.ObjStmCatalog("/N 1", "", 10, "<< /Type /Catalog junk /Pages 2 0 R /Lang <7669zz> >>")})
 	for _, in := range own {
 		t.Run(in.name, func(t *testing.T) { check(t, in.name, in.data) })
 	}

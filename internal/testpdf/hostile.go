@@ -339,11 +339,16 @@ func ManySignatures(n int) []byte {
 // cross-reference data is a stream. The stream's header names the object
 // id (10 for a sound file; another makes a reader search for object 10).
 func ObjStm(n, extra string, id int) []byte {
+	return ObjStmCatalog(n, extra, id, "<< /Type /Catalog /Pages 2 0 R >>")
+}
+
+// ObjStmCatalog is ObjStm with catalog as the catalog's dictionary.
+func ObjStmCatalog(n, extra string, id int, catalog string) []byte {
 	w := NewWriter("1.7")
 	w.Obj(2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
 	w.Obj(3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>")
 	head := fmt.Sprintf("%d 0 ", id)
-	data := head + "<< /Type /Catalog /Pages 2 0 R >>"
+	data := head + catalog
 	w.Obj(5, Stream(fmt.Sprintf("/Type /ObjStm %s /First %d %s", n, len(head), extra), []byte(data)))
 	x := w.Len()
 	var rows bytes.Buffer

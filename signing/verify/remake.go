@@ -38,7 +38,7 @@ import (
 // is damaged by what l read of it and what follows it; "" when it is not.
 func (l *lexer) damageAfter(o object) string {
 	if l.badName {
-		return "a name with a # not followed by two hexadecimal digits"
+		return badNameDamage
 	}
 	if s, ok := o.(*stream); ok {
 		if !l.lenTaken && (bytes.Contains(s.Raw, []byte("endobj")) || endobjAt(l.b, l.pos)) {
@@ -75,19 +75,38 @@ func (f *pdfFile) markDamaged(off int64, why string) {
 	f.objDamage[off] = why
 }
 
+// markMemberDamaged notes that member num of an object stream of the
+// newest revision reads only as readers recover it (a name with a stray
+// '#'), or not at all.
+func (f *pdfFile) markMemberDamaged(num int, badName bool) {
+	if f.memberDamage == nil {
+		f.memberDamage = map[int]string{}
+	}
+	f.memberDamage[num] = "in an object stream, it cannot be read as written"
+	if badName {
+		f.memberDamage[num] = "in an object stream, " + badNameDamage
+	}
+}
+
+// badNameDamage is how a name with a stray '#' is reported.
+const badNameDamage = "a name with a # not followed by two hexadecimal digits"
+
 // damagedObject says how the first damaged object (by number) of the
 // newest revision is damaged inside (Findings.DamagedObject); "" when none
 // is.
 func (f *pdfFile) damagedObject() string {
-	if len(f.objDamage) == 0 {
+	if len(f.objDamage)+len(f.memberDamage) == 0 {
 		return ""
 	}
 	first, why := -1, ""
 	for num, e := range f.states[0].entries {
-		if num <= 0 || e.kind != 1 || (first >= 0 && num > first) {
+		if num <= 0 || (first >= 0 && num > first) {
 			continue
 		}
-		if pos, ok := f.placedAt(num, e.off); ok && f.objDamage[pos] != "" {
+		if e.kind == 2 && f.memberDamage[num] != "" {
+			first, why = num, f.memberDamage[num]
+		}
+		if pos, ok := f.placedAt(num, e.off); e.kind == 1 && ok && f.objDamage[pos] != "" {
 			first, why = num, f.objDamage[pos]
 		}
 	}
@@ -118,6 +137,28 @@ func (f *pdfFile) takenAt(st *state, off int64) (ref, object, string, error) {
 		why = "a word in a dictionary that is neither a key nor a value"
 	}
 	return r, o, why, nil
+}
+
+// memberTaken reads member num of an object stream (entry e of st) as
+// readers take it, when it is damaged (a junk word, a bad hexadecimal
+// string, a name with a stray '#'); nil when it reads as written, or not
+// at all. Written again, it leaves its object stream.
+func (f *pdfFile) memberTaken(st *state, num int, e entry) object {
+	os, err := f.objStream(st, int(e.off))
+	if err != nil {
+		return nil
+	}
+	rel, ok := os.offs[e.gen]
+	if !ok || os.nums[e.gen] != num || rel < 0 || os.first+rel >= len(os.data) {
+		return nil
+	}
+	l := f.lexer(os.data, os.first+rel)
+	l.lenient = true
+	o, err := l.object(0)
+	if err != nil || o == nil || (!l.junk && !l.badName) {
+		return nil
+	}
+	return o
 }
 
 // recoveredData sets s.Raw, which l has just read without its /Length
@@ -205,11 +246,17 @@ func (f *pdfFile) remake(s *section) ([]byte, error) {
 	st := &state{f: f, sec: s, entries: s.entries, trailer: s.trailer, cache: map[int]object{}}
 	remade := map[int]object{}
 	for num, e := range s.entries {
-		if e.kind != 1 {
-			continue
+		var o object
+		switch e.kind {
+		case 1:
+			r, taken, why, err := f.takenAt(st, e.off)
+			if err == nil && why != "" && r.Num == num {
+				o = taken
+			}
+		case 2:
+			o = f.memberTaken(st, num, e)
 		}
-		r, o, why, err := f.takenAt(st, e.off)
-		if err == nil && why != "" && r.Num == num {
+		if o != nil {
 			remade[num] = o
 			st.cache[num] = o // the page tree is read as taken
 		}

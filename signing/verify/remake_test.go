@@ -281,3 +281,31 @@ func TestRemadeStreamKeepsItsLastLineFeed(t *testing.T) {
 		t.Fatalf("data %q, want %q", s.Raw, data)
 	}
 }
+
+// TestRemakeObjectStreamMember: a member of an object stream damaged so
+// that readers recover it (a junk word, a bad hexadecimal string, a name
+// with a stray '#') is found, and written again, out of its stream, as
+// they take it.
+func TestRemakeObjectStreamMember(t *testing.T) {
+	bad := testpdf.ObjStmCatalog("/N 1", "", 10, "<< /Type /Catalog junk /Pages 2 0 R /Lang <7669zz> /X#ZZ 1 >>")
+	found, err := PrecheckFindings(bad, DefaultLimits)
+	if err != nil || found.DamagedObject == "" {
+		t.Fatalf("precheck: %v, %q; want the damage found", err, found.DamagedObject)
+	}
+	t.Logf("found: %s", found.DamagedObject)
+	doc, err := RebuildXref(bad, DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := PrecheckFindings(doc, DefaultLimits); err != nil || again.Damaged+again.DamagedObject != "" {
+		t.Fatalf("rebuilt: precheck %v, damage %q %q", err, again.Damaged, again.DamagedObject)
+	}
+	f, err := parseFile(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := dict{"Type": name("Catalog"), "Pages": ref{2, 0}, "Lang": pdfString("vi"), "X#ZZ": int64(1)}
+	if got := f.states[0].root(); !reflect.DeepEqual(got, want) || f.states[0].entries[10].kind != 1 {
+		t.Fatalf("catalog %v (entry %+v), want %v written again", got, f.states[0].entries[10], want)
+	}
+}

@@ -57,8 +57,10 @@ type pdfFile struct {
 	reread       map[int64]bool
 	rereadInStms map[int]bool
 	// objDamage says, by offset, how precheckObjects found an object
-	// damaged inside (damagedObject).
-	objDamage map[int64]string
+	// damaged inside (damagedObject), and memberDamage, by number, how it
+	// found a member of an object stream.
+	objDamage    map[int64]string
+	memberDamage map[int]string
 	lim       *Limits
 	bud       *budget
 	getDepth  int // nesting of state.get (indirect /Length chains)
@@ -738,11 +740,13 @@ func (s *state) load(num int) (object, error) {
 	}
 	l := s.f.lexer(os.data, os.first+rel)
 	o, err := l.object(0)
-	if l.dupKey && err == nil && len(s.f.states) > 0 && s == s.f.states[0] {
+	if newest := len(s.f.states) > 0 && s == s.f.states[0]; newest && l.dupKey && err == nil {
 		if s.f.rereadInStms == nil {
 			s.f.rereadInStms = map[int]bool{}
 		}
 		s.f.rereadInStms[num] = true
+	} else if newest && (l.badName || (err != nil && !errors.Is(err, ErrLimit))) {
+		s.f.markMemberDamaged(num, l.badName)
 	}
 	return o, err
 }
