@@ -61,9 +61,9 @@ type pdfFile struct {
 	// found a member of an object stream.
 	objDamage    map[int64]string
 	memberDamage map[int]string
-	lim       *Limits
-	bud       *budget
-	getDepth  int // nesting of state.get (indirect /Length chains)
+	lim          *Limits
+	bud          *budget
+	getDepth     int // nesting of state.get (indirect /Length chains)
 	// digests hashes the signatures' byte ranges (set by verifyAll).
 	digests *prefixDigests
 	scratch scratch // the lexers' (f.lexer); a file is read by one goroutine
