@@ -166,15 +166,17 @@ func spans(gs []glyph) []*textSpan {
 
 // spacingGlyphs returns the glyphs that take room on a line: not the
 // combining marks, which overlay the letter before them. A no-break or
-// other wide space (a browser's &nbsp;, mutool convert's every space) is
-// returned as ' ': the patterns and the blanks' tests know only ' '.
+// other wide space (a browser's &nbsp;, mutool convert's every space) and
+// a space glyph that /ToUnicode calls a tab or another white-space control
+// (wkhtmltopdf's Qt engine maps every space to U+0009) are returned as
+// ' ': the patterns and the blanks' tests know only ' '.
 func spacingGlyphs(gs []glyph) []glyph {
 	kept := make([]glyph, 0, len(gs))
 	for _, g := range gs {
 		if unicode.Is(unicode.Mn, g.r) || g.s <= 0 {
 			continue
 		}
-		if g.r != ' ' && unicode.Is(unicode.Zs, g.r) {
+		if g.r != ' ' && unicode.IsSpace(g.r) {
 			g.r = ' '
 		}
 		kept = append(kept, g)

@@ -42,6 +42,10 @@ func draftCases() []draftCase {
 		out = append(out, draftCase{string(p) + "/nbsp-blanks", testpdf.Draft{Producer: p, Regular: reg, Bold: bold, Pages: 1, SigTitleY: 300,
 			BlankRune: '\u00a0', YearBlank: true}})
 	}
+	// Spaces that /ToUnicode maps to U+0009 (wkhtmltopdf's Qt PDF
+	// engine), between words and in the blanks.
+	out = append(out, draftCase{"raw-simple/tab-spaces", testpdf.Draft{Producer: testpdf.RawSimple, Regular: reg, Bold: bold, Pages: 1, SigTitleY: 300,
+		SpaceText: '\t', BlankRune: ' ', YearBlank: true}})
 	// A portrait page made of a landscape media box and /Rotate (text
 	// turned back by a cm, so it reads upright), and a "DỰ THẢO" drawn
 	// diagonally through the signature block: glyphs are placed on the

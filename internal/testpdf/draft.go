@@ -53,6 +53,11 @@ type Draft struct {
 	// write &nbsp; and converters write every space) instead of leaving
 	// them as gaps between separately placed words.
 	BlankRune rune
+	// SpaceText (RawSimple), when set, is what the /ToUnicode CMap maps
+	// the space glyph to (U+0009: Qt's PDF engine, in wkhtmltopdf, maps
+	// it so), and each line is one string with its spaces as glyphs
+	// (with BlankRune ' ', the blanks too) instead of TJ offsets.
+	SpaceText rune
 	// Rotate (RawSimple), 90 or 270: the media box is landscape and
 	// /Rotate turns the page to portrait; the text is drawn turned back by
 	// a cm, so that it reads upright, as scanners and some print drivers
@@ -352,7 +357,7 @@ func writeRaw(d Draft, m *metrics, items []item) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &rawWriter{m: m, codes: codes, extra: extra}
+	w := &rawWriter{m: m, codes: codes, extra: extra, spaceText: d.SpaceText}
 	tu := w.obj(rawStream(w.toUnicode()))
 	w.f1, w.f2 = w.font("Times-Roman", false, tu), w.font("Times-Bold", true, tu)
 	pagesID := w.obj("") // the page tree, written when its kids are known
@@ -400,6 +405,8 @@ type rawWriter struct {
 	extra  []rune
 	objs   []string
 	f1, f2 int // the regular and bold fonts
+	// spaceText: what the space glyph means in /ToUnicode (0: a space)
+	spaceText rune
 }
 
 // obj adds an object and returns its number.
@@ -430,7 +437,11 @@ func (w *rawWriter) enc(s string) string {
 // toUnicode is the /ToUnicode CMap of the encoding.
 func (w *rawWriter) toUnicode() string {
 	var bf strings.Builder
-	fmt.Fprintf(&bf, "/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n/CMapName /Raw-UCS def\n1 begincodespacerange <00> <FF> endcodespacerange\n1 beginbfrange <20> <7E> <0020> endbfrange\n%d beginbfchar\n", len(w.extra))
+	ascii := "1 beginbfrange <20> <7E> <0020> endbfrange"
+	if w.spaceText != 0 {
+		ascii = fmt.Sprintf("2 beginbfrange <20> <20> <%04X> <21> <7E> <0021> endbfrange", w.spaceText)
+	}
+	fmt.Fprintf(&bf, "/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n/CMapName /Raw-UCS def\n1 begincodespacerange <00> <FF> endcodespacerange\n%s\n%d beginbfchar\n", ascii, len(w.extra))
 	for i, r := range w.extra {
 		fmt.Fprintf(&bf, "<%02X> <%04X>\n", 128+i, r)
 	}
@@ -513,6 +524,9 @@ func (w *rawWriter) contents(pg int, items []item, rot int) []int {
 			font = "/F2"
 		}
 		words := strings.Split(it.text, " ")
+		if w.spaceText != 0 {
+			words = []string{it.text} // spaces as glyphs
+		}
 		var tj strings.Builder
 		for k, word := range words {
 			if k > 0 {
