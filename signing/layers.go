@@ -893,7 +893,8 @@ func normalized(in []byte, x inspected) (docParts, bool, error) {
 		if problem = checkCatalogRewritable(rdr); problem == nil {
 			problem = checkPagesRewritable(rdr)
 		}
-		repair = problem != nil || sizeAboveHighest(rdr) || len(x.unplaced) > 0 || len(x.reread) > 0 || len(x.empty) > 0
+		repair = problem != nil || sizeAboveHighest(rdr) || trailerUneditable(bytes.NewReader(in[info.HeaderOffset:]), rdr) ||
+			len(x.unplaced) > 0 || len(x.reread) > 0 || len(x.empty) > 0
 	}
 	doc, changed, err := cutAndRaised(in, info)
 	if err != nil || !repair {
@@ -930,6 +931,54 @@ func sizeAboveHighest(rdr *pdf.Reader) bool {
 	return rdr.Trailer().Key("Size").Int64() > int64(highestObject(rdr))+1
 }
 
+// trailerUneditable says whether the engine would write the signed
+// update's trailer wrongly. It copies the newest classic trailer as written
+// and edits it as text (pdfsign's writeTrailer): "Root n g R", "Size n" and
+// "Prev n", each spelled with one space, are replaced, and nothing else
+// is. A trailer that spells one otherwise (dvipdfmx, writing PDF 1.4,
+// breaks "/Root" and "1 0 R" across lines) kept the old catalog as /Root,
+// so that the new one, with the signature field, was unreachable (qpdf:
+// "unable to find /Root dictionary"; layer 2 read the file as damaged),
+// or kept the old /Size or a second /Prev. repairForEngine's update ends
+// with a trailer of our own, spelled as the engine edits it. doc holds
+// the bytes rdr reads.
+func trailerUneditable(doc io.ReaderAt, rdr *pdf.Reader) bool {
+	xi := rdr.XrefInformation
+	n := xi.IncludingTrailerEndPos - xi.EndPos
+	if xi.Type != "table" || n <= 0 || n > 1<<20 {
+		return false
+	}
+	buf := make([]byte, n)
+	if k, _ := doc.ReadAt(buf, xi.EndPos+1); k == 0 {
+		return false
+	}
+	text := string(buf)
+	tr := rdr.Trailer()
+	root := tr.Key("Root").GetPtr()
+	spelled := hasWord(text, fmt.Sprintf("Root %d %d R", root.GetID(), root.GetGen())) &&
+		hasWord(text, fmt.Sprintf("Size %d", xi.ItemCount))
+	if prev := tr.Key("Prev"); spelled && !prev.IsNull() {
+		spelled = hasWord(text, "Prev "+prev.String())
+	}
+	return !spelled
+}
+
+// hasWord says whether w occurs in s not followed by a digit ("Size 27"
+// is not in "/Size 270").
+func hasWord(s, w string) bool {
+	for i := strings.Index(s, w); i >= 0; {
+		if end := i + len(w); end == len(s) || s[end] < '0' || s[end] > '9' {
+			return true
+		}
+		next := strings.Index(s[i+1:], w)
+		if next < 0 {
+			return false
+		}
+		i += 1 + next
+	}
+	return false
+}
+
 // repaired is doc with repairForEngine's update appended (fix: the
 // objects it lists free or writes again as read), checked again. When the update does not put
 // everything right, the error is problem (what the engine would write back
@@ -963,6 +1012,9 @@ func withRepair(doc docParts, fix rereads) (docParts, error) {
 	}
 	if sizeAboveHighest(rdr) {
 		return nil, errors.New("its /Size is still above the highest object number + 1")
+	}
+	if trailerUneditable(out, rdr) {
+		return nil, errors.New("its trailer is still not spelled as the engine edits it")
 	}
 	if err := checkCatalogRewritable(rdr); err != nil {
 		return nil, err

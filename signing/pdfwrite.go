@@ -127,6 +127,14 @@ func (u *incUpdate) finish() error {
 		return u.finishStream(extra)
 	}
 	nums := u.entries()
+	if len(nums) == 0 {
+		// An update that writes no object (only a trailer of our own:
+		// trailerUneditable) lists object 0, the head of the free list, as
+		// incremental updates commonly do: a section without a subsection
+		// is invalid syntax to qpdf.
+		u.free(0, 65535)
+		nums = []uint32{0}
+	}
 	xref := u.base + int64(u.buf.Len())
 	u.buf.WriteString("xref\n")
 	for i := 0; i < len(nums); {
