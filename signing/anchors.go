@@ -193,6 +193,9 @@ var (
 	// A cell that ends inside a date line's blanks: its rest is in the
 	// cells after it (joinedRight).
 	dateCutRe = regexp.MustCompile(`ngay[\s.…_\d]*(thang[\s.…_\d]*)?$`)
+	// A date line that ends after "tháng" and its blank: "năm 2026" is
+	// on the line below (dateWrapped).
+	dateWrapRe = regexp.MustCompile(`ngay([\s.…_\d]*)thang([\s.…_\d]*)$`)
 	// Titles of the person who signs, as they head the signature block. A
 	// collective body heads it only after "TM." (or KT., TL....): bare,
 	// "ỦY BAN NHÂN DÂN" is the agency's name at the top of the header.
@@ -384,6 +387,10 @@ func findDate(ss []*textSpan, ph float64) (workflow.Box, []float64, string, bool
 			sp = joinedRight(sp, ss[i+1:])
 			m = dateRe.FindStringSubmatchIndex(sp.text)
 		}
+		wrapped := m == nil && dateWrapped(ss, sp)
+		if wrapped {
+			m = dateWrapRe.FindStringSubmatchIndex(sp.text)
+		}
 		if m == nil {
 			continue
 		}
@@ -392,11 +399,17 @@ func findDate(ss []*textSpan, ph float64) (workflow.Box, []float64, string, bool
 		s := sp.s
 		dayL, dayR := endOf(m[2]), at(m[3]).x
 		// "tháng" starts where group 1 ends; group 2 is after "thang".
-		monL, monR := endOf(m[4]), at(m[5]).x
-		if m[5] >= len(sp.text) {
+		monL := endOf(m[4])
+		var monR, yearL float64
+		switch {
+		case wrapped: // the month's blank ends the line, the year is below
+			monR = math.Max(sp.x1, monL+2.2*s)
+			yearL = monR - 2.6*s
+		case m[5] >= len(sp.text):
 			continue
+		default:
+			monR, yearL = at(m[5]).x, endOf(m[6])
 		}
-		yearL := endOf(m[6])
 		x0 := sp.x0
 		right := math.Max(sp.x1, yearL+2.6*s)
 		blanks := []float64{(dayL+dayR)/2 - x0, (monL+monR)/2 - x0, yearL + 0.25*s + 1.05*s - x0}
@@ -406,7 +419,7 @@ func findDate(ss []*textSpan, ph float64) (workflow.Box, []float64, string, bool
 		if digits(sp.text[m[4]:m[5]]) {
 			blanks[1] = 0
 		}
-		if m[8] >= 0 || strings.TrimSpace(sp.text[m[1]:]) == "" && yearBelow(ss, sp) {
+		if wrapped || m[8] >= 0 || strings.TrimSpace(sp.text[m[1]:]) == "" && yearBelow(ss, sp, "") {
 			blanks[2] = 0
 		}
 		if blanks[0] == 0 && blanks[1] == 0 && blanks[2] == 0 && !dateLineStart(sp.text, m[0]) {
@@ -468,20 +481,30 @@ func narrowBlank(s float64, widths [2]float64, blanks []float64) string {
 }
 
 // yearBelow says whether the line right below the date line sp, within
-// its column, is a year alone: a date line too wide for its cell (a wider
-// font in a word processor's header table) wraps "2026" there, and that
-// year is filled, not a blank after "năm".
-func yearBelow(ss []*textSpan, sp *textSpan) bool {
+// its column, is a year after word: a date line too wide for its cell (a
+// wider font in a word processor's header table) wraps "2026" there
+// (word ""), and that year is filled, not a blank after "năm".
+func yearBelow(ss []*textSpan, sp *textSpan, word string) bool {
 	for _, u := range ss {
 		dy := sp.y - u.y
 		if dy <= 0.5*sp.s || dy > 1.6*sp.s || u.x1 <= sp.x0 || u.x0 >= sp.x1 {
 			continue
 		}
-		if y := strings.TrimSpace(u.text); len(y) == 4 && strings.IndexFunc(y, func(r rune) bool { return r < '0' || r > '9' }) < 0 {
+		y, ok := strings.CutPrefix(strings.TrimSpace(u.text), word)
+		if y = strings.TrimSpace(y); ok && len(y) == 4 && strings.IndexFunc(y, func(r rune) bool { return r < '0' || r > '9' }) < 0 {
 			return true
 		}
 	}
 	return false
+}
+
+// dateWrapped says whether sp is a date line wrapped after "tháng" and
+// its blank, "năm 2026" on the line below within its column: a column too
+// narrow for the line (an A5 page, a long place name, a larger font in the
+// header's table; LibreOffice, Chromium and XeLaTeX drafts wrap so). The
+// day's and the month's blanks are on sp; the year is filled.
+func dateWrapped(ss []*textSpan, sp *textSpan) bool {
+	return dateWrapRe.MatchString(sp.text) && yearBelow(ss, sp, "nam")
 }
 
 // dateLineStart says whether "ngày" at offset at of a line's text starts

@@ -46,6 +46,14 @@ func draftCases() []draftCase {
 	// engine), between words and in the blanks.
 	out = append(out, draftCase{"raw-simple/tab-spaces", testpdf.Draft{Producer: testpdf.RawSimple, Regular: reg, Bold: bold, Pages: 1, SigTitleY: 300,
 		SpaceText: '\t', BlankRune: ' ', YearBlank: true}})
+	// A date line wrapped after "tháng", "năm 2026" on the line below (a
+	// column too narrow for it: A5, a long place name), with its blanks
+	// as gaps and as no-break spaces.
+	for _, r := range []rune{0, '\u00a0'} {
+		out = append(out, draftCase{fmt.Sprintf("raw-simple/date-wrapped-%x", r), testpdf.Draft{Producer: testpdf.RawSimple, Regular: reg, Bold: bold, Pages: 1,
+			SigTitleY: 300, DateWrap: true, BlankRune: r}})
+	}
+	out = append(out, draftCase{"fpdf-unicode/date-wrapped", testpdf.Draft{Producer: testpdf.FPDFUnicode, Regular: reg, Bold: bold, Pages: 2, SigTitleY: 560, DateWrap: true}})
 	// A portrait page made of a landscape media box and /Rotate (text
 	// turned back by a cm, so it reads upright), and a "DỰ THẢO" drawn
 	// diagonally through the signature block: glyphs are placed on the

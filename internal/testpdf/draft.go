@@ -53,6 +53,10 @@ type Draft struct {
 	// write &nbsp; and converters write every space) instead of leaving
 	// them as gaps between separately placed words.
 	BlankRune rune
+	// DateWrap puts "năm 2026" of the date line on the line below, centred
+	// under it, as a column too narrow for the line (an A5 page, a long
+	// place name) wraps it.
+	DateWrap bool
 	// SpaceText (RawSimple), when set, is what the /ToUnicode CMap maps
 	// the space glyph to (U+0009: Qt's PDF engine, in wkhtmltopdf, maps
 	// it so), and each line is one string with its spaces as glyphs
@@ -206,9 +210,18 @@ func (l *layout) dateLine() {
 		year = ""
 	}
 	total := m.width(parts[0], 13, false) + m.width(parts[1], 13, false) + m.width(parts[2]+year, 13, false) + 2*dblank
+	if l.d.DateWrap {
+		l.add(item{page: 1, x: rightC, y: 740 - 17, size: 13, text: "năm" + year, centred: true})
+		parts = parts[:2]
+		total = m.width(parts[0], 13, false) + m.width(parts[1], 13, false) + dblank
+	}
 	x := rightC - total/2
 	if fill != "" {
-		l.add(item{page: 1, x: x, y: 740, size: 13, text: strings.Join(parts, fill) + year})
+		line := strings.Join(parts, fill)
+		if !l.d.DateWrap {
+			line += year
+		}
+		l.add(item{page: 1, x: x, y: 740, size: 13, text: line})
 	}
 	for i, p := range parts {
 		s := p
