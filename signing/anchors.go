@@ -226,7 +226,7 @@ func DetectLayout(in []byte) (Detection, error) {
 		return det, nil
 	}
 	if err == nil {
-		if found, perr := verify.PrecheckFindings(in, verify.DefaultLimits); perr != nil || found.Damaged+found.DamagedObject == "" {
+		if found, perr := verify.PrecheckFindings(in, verify.DefaultLimits); perr != nil || (found.Damaged+found.DamagedObject == "" && !found.Hybrid) {
 			return det, nil
 		}
 	}

@@ -159,6 +159,9 @@ type inspected struct {
 	// (verify.Findings.Damaged); empty when it is not. damagedObject says
 	// how an object is damaged inside (verify.Findings.DamagedObject).
 	damaged, damagedObject string
+	// hybrid says that the engine does not see the objects a
+	// cross-reference stream lists beside a table (verify.Findings.Hybrid).
+	hybrid bool
 }
 
 // inspectToSign is inspectParsed keeping the reader, with the unplaced
@@ -172,11 +175,13 @@ func inspectToSign(all []byte) (inspected, error) { return inspectParse(all, tru
 // engine may still read it, as before.
 //
 // An unsigned file with an object damaged inside is inspected so too
-// (RebuildXref writes the object again as readers take it); a signed one
-// is judged as it is, its signatures over what it holds.
+// (RebuildXref writes the object again as readers take it), and so is one
+// with hybrid cross-reference data (Microsoft Office's), whose objects in
+// object streams the engine does not see; a signed one is judged as it
+// is, its signatures over what it holds.
 func inspectParse(all []byte, keep bool) (x inspected, err error) {
 	x, engine, err := inspectParseAll(all, keep)
-	inside := x.damagedObject != "" && (err != nil || x.info.Signatures == 0)
+	inside := (x.damagedObject != "" || x.hybrid) && (err != nil || x.info.Signatures == 0)
 	if x.damaged != "" || inside || (err != nil && engine) {
 		if y, rerr := inspectRebuilt(all, keep); rerr == nil {
 			return y, nil
@@ -215,7 +220,7 @@ func inspectRebuilt(all []byte, keep bool) (inspected, error) {
 		return inspected{}, err
 	}
 	y, _, err := inspectParseAll(doc, keep)
-	if err == nil && y.damaged+y.damagedObject != "" {
+	if err == nil && (y.damaged+y.damagedObject != "" || y.hybrid) {
 		err = errors.New(y.damaged + y.damagedObject)
 	}
 	if err != nil {
@@ -244,6 +249,7 @@ func inspectParseAll(all []byte, keep bool) (x inspected, engine bool, err error
 		return x, false, workflow.Wrap(workflow.EUNPROCESSABLE, perr, "PDF cannot be processed: %v", perr)
 	}
 	x.unplaced, x.reread, x.empty, x.damaged, x.damagedObject = found.Unplaced, found.Reread, found.Empty, found.Damaged, found.DamagedObject
+	x.hybrid = found.Hybrid
 	// The library looks for %%EOF backwards from the end in ever larger
 	// reads, all the way to the start: time quadratic in the size of a
 	// file without it (Precheck bounds the bytes after the marker).

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/digitorus/pdf"
+
 	"github.com/vanthu/vanthu/internal/testpdf"
 	"github.com/vanthu/vanthu/signing/verify"
 	"github.com/vanthu/vanthu/workflow"
@@ -119,5 +121,37 @@ func TestDamagedXrefRefused(t *testing.T) {
 	_, err = SignAgency(context.Background(), damaged, AgencyLayer{Key: p.Agency, AgencyName: "UBND", Notation: "1/QĐ-UBND", IssueDate: at})
 	if workflow.ErrorCode(err) != workflow.EINVALID || !strings.Contains(err.Error(), "cross-reference data is damaged") {
 		t.Fatalf("layer 2 on a damaged layer 1: %v; want EINVALID", err)
+	}
+}
+
+// TestWordHybridSigned: a tagged draft laid out as Microsoft Word's "Save
+// as PDF" writes one (hybrid cross-reference data: the structure tree in
+// an object stream that only a cross-reference stream named by /XRefStm
+// lists) is signed with both layers from cross-reference data made again
+// (verify.RebuildXref), and keeps its structure tree, for the engine as
+// for every reader. Before, the engine, which reads tables alone, found
+// the tree free and wrote the catalog with /StructTreeRoot null: the
+// signed document lost its tags (its accessibility).
+func TestWordHybridSigned(t *testing.T) {
+	p := newTestPKI(t, "ec")
+	in := testpdf.WordHybrid("BT /F1 14 Tf 72 760 Td (QUYET DINH) Tj ET")
+	info, err := inspectBytes(in)
+	if err != nil || !info.XrefRebuilt {
+		t.Fatalf("intake: %+v, %v; want it read from rebuilt data", info, err)
+	}
+	l2 := bothLayersOrRefusal(t, p, in, "")
+	rdr, err := pdf.NewReader(bytes.NewReader(l2), int64(len(l2)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tree := rdr.Trailer().Key("Root").Key("StructTreeRoot")
+	if tree.Kind() != pdf.Dict || tree.Key("ParentTree").Key("Nums").Len() != 2 || tree.Key("K").Index(0).Key("S").Name() != "P" {
+		t.Fatalf("signed file's structure tree: %v", tree)
+	}
+	roots := x509.NewCertPool()
+	roots.AddCert(p.Root)
+	rep, err := verify.Verify(context.Background(), l2, verify.Options{Roots: roots})
+	if err != nil || rep.Verdict == verify.Invalid || len(rep.Signatures) != 2 {
+		t.Fatalf("verify: %v, %s, %d signatures: %v", err, rep.Verdict, len(rep.Signatures), rep.Reasons)
 	}
 }

@@ -48,6 +48,13 @@ type Findings struct {
 	// a dictionary with a word that is neither key nor value. RebuildXref
 	// writes such objects again as readers take them.
 	DamagedObject string
+	// Hybrid says that a cross-reference table of the file names, by
+	// /XRefStm, a cross-reference stream for the objects it lists free or
+	// not at all (ISO 32000-1 7.5.8.4; Microsoft Word's and Excel's "Save
+	// as PDF" keep the structure tree so). A reader of PDF 1.4 — the
+	// signing engine's parser — does not see those objects; RebuildXref
+	// lists every object in one cross-reference stream.
+	Hybrid bool
 }
 
 // PrecheckFindings is Precheck that also returns what it found of the
@@ -82,7 +89,13 @@ func PrecheckFindings(pdf []byte, lim Limits) (Findings, error) {
 	if inside == "" {
 		_, inside = f.states[0].pageTreeFixes()
 	}
-	return Findings{Unplaced: f.unplaced(), Reread: f.rereadObjects(false), Empty: f.rereadObjects(true), Damaged: damaged, DamagedObject: inside}, nil
+	hybrid := false
+	for _, s := range f.sections {
+		_, named := s.trailer["XRefStm"]
+		hybrid = hybrid || (s.xrefStm < 0 && named)
+	}
+	return Findings{Unplaced: f.unplaced(), Reread: f.rereadObjects(false), Empty: f.rereadObjects(true),
+		Damaged: damaged, DamagedObject: inside, Hybrid: hybrid}, nil
 }
 
 func (f *pdfFile) precheck() error {

@@ -309,3 +309,34 @@ func TestRemakeObjectStreamMember(t *testing.T) {
 		t.Fatalf("catalog %v (entry %+v), want %v written again", got, f.states[0].entries[10], want)
 	}
 }
+
+// TestHybridRebuilt: a hybrid-reference file laid out as Microsoft Word
+// writes it (testpdf.WordHybrid) is found hybrid, and the rebuilt file
+// lists every object in one cross-reference stream: the structure tree,
+// which a reader of tables alone finds free, is there.
+func TestHybridRebuilt(t *testing.T) {
+	hybrid := testpdf.WordHybrid("BT /F1 12 Tf 72 700 Td (x) Tj ET")
+	found, err := PrecheckFindings(hybrid, DefaultLimits)
+	if err != nil || !found.Hybrid || found.Damaged+found.DamagedObject != "" {
+		t.Fatalf("precheck: %+v, %v; want hybrid and nothing damaged", found, err)
+	}
+	if sound, _ := PrecheckFindings(basePDF(), DefaultLimits); sound.Hybrid {
+		t.Fatal("a file with a table alone found hybrid")
+	}
+	doc, err := RebuildXref(hybrid, DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := PrecheckFindings(doc, DefaultLimits); err != nil || again.Hybrid || again.Damaged+again.DamagedObject != "" {
+		t.Fatalf("rebuilt: %+v, %v", again, err)
+	}
+	f, err := parseFile(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := f.states[0]
+	tree := st.dictOf(st.root()["StructTreeRoot"])
+	if nums, ok := st.dictOf(tree["ParentTree"])["Nums"].([]object); !ok || len(nums) != 2 || st.entries[7].kind != 2 || st.sec.xrefStm < 0 {
+		t.Fatalf("structure tree %v, parent tree %v, entry %+v", tree, st.dictOf(tree["ParentTree"]), st.entries[7])
+	}
+}
