@@ -134,7 +134,13 @@ func TestDamagedXrefRefused(t *testing.T) {
 // signed document lost its tags (its accessibility).
 func TestWordHybridSigned(t *testing.T) {
 	p := newTestPKI(t, "ec")
-	in := testpdf.WordHybrid("BT /F1 14 Tf 72 760 Td (QUYET DINH) Tj ET")
+	text := "BT /F1 14 Tf 72 760 Td (QUYET DINH) Tj ET"
+	for name, in := range map[string][]byte{"update": testpdf.WordHybrid(text), "one table": testpdf.WordHybridOneTable(text)} {
+		t.Run(name, func(t *testing.T) { wordHybridSigned(t, p, in) })
+	}
+}
+
+func wordHybridSigned(t *testing.T, p *testPKI, in []byte) {
 	info, err := inspectBytes(in)
 	if err != nil || !info.XrefRebuilt {
 		t.Fatalf("intake: %+v, %v; want it read from rebuilt data", info, err)

@@ -19,7 +19,14 @@ import (
 // Objects: 1 catalog (/StructTreeRoot 7 0 R), 2 pages, 3 page, 4 content,
 // 5 font, 6 the object stream, 7 the structure tree root, 8 the
 // cross-reference stream, 9 a paragraph element, 10 the parent tree.
-func WordHybrid(content string) []byte {
+func WordHybrid(content string) []byte { return wordHybrid(content, false) }
+
+// WordHybridOneTable is WordHybrid with one section: the table that lists
+// the structure tree's objects free names the stream itself (/XRefStm in
+// its own trailer), as some Office versions write it.
+func WordHybridOneTable(content string) []byte { return wordHybrid(content, true) }
+
+func wordHybrid(content string, oneTable bool) []byte {
 	w := NewWriter("1.7")
 	w.Obj(1, "<< /Type /Catalog /Pages 2 0 R /StructTreeRoot 7 0 R /MarkInfo << /Marked true >> /Lang (vi-VN) >>")
 	w.Obj(2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
@@ -58,6 +65,10 @@ func WordHybrid(content string) []byte {
 		} else {
 			fmt.Fprintf(&w.b, "%010d 65535 f \n", (n+1)%11)
 		}
+	}
+	if oneTable {
+		fmt.Fprintf(&w.b, "trailer\n<< /Size 11 /Root 1 0 R /XRefStm %d >>\nstartxref\n%d\n%%%%EOF\n", xs, x)
+		return w.Bytes()
 	}
 	fmt.Fprintf(&w.b, "trailer\n<< /Size 11 /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", x)
 	// The update: an empty table, the companion stream named.

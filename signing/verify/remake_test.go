@@ -315,7 +315,21 @@ func TestRemakeObjectStreamMember(t *testing.T) {
 // lists every object in one cross-reference stream: the structure tree,
 // which a reader of tables alone finds free, is there.
 func TestHybridRebuilt(t *testing.T) {
-	hybrid := testpdf.WordHybrid("BT /F1 12 Tf 72 700 Td (x) Tj ET")
+	for name, hybrid := range map[string][]byte{
+		"update naming the stream": testpdf.WordHybrid("BT /F1 12 Tf 72 700 Td (x) Tj ET"),
+		// The table lists the tree free and names the stream in its own
+		// trailer: the stream's entries are taken (before, the tree was
+		// free to this parser too).
+		"one table": testpdf.WordHybridOneTable("BT /F1 12 Tf 72 700 Td (x) Tj ET"),
+	} {
+		t.Run(name, func(t *testing.T) { hybridRebuilt(t, hybrid) })
+	}
+}
+
+func hybridRebuilt(t *testing.T, hybrid []byte) {
+	if f, err := parseFile(hybrid); err != nil || f.states[0].dictOf(f.states[0].root()["StructTreeRoot"]) == nil {
+		t.Fatalf("the hybrid file: %v; its structure tree not found", err)
+	}
 	found, err := PrecheckFindings(hybrid, DefaultLimits)
 	if err != nil || !found.Hybrid || found.Damaged+found.DamagedObject != "" {
 		t.Fatalf("precheck: %+v, %v; want hybrid and nothing damaged", found, err)

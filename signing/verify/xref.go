@@ -224,7 +224,9 @@ func (f *pdfFile) readTable(off int64, l *lexer) (*section, error) {
 		s.prev = p
 	}
 	// Hybrid file: entries from the /XRefStm stream fill in what the table
-	// does not list.
+	// does not list, or lists free (Microsoft Office lists the objects it
+	// keeps in object streams free in its tables, for readers of PDF 1.4,
+	// and in use in the stream; readers of PDF 1.5 take the stream's).
 	if xo, ok := asInt(d["XRefStm"]); ok {
 		xs, err := f.readXrefStream(xo)
 		if errors.Is(err, ErrLimit) {
@@ -232,7 +234,7 @@ func (f *pdfFile) readTable(off int64, l *lexer) (*section, error) {
 		}
 		if err == nil {
 			for n, e := range xs.entries {
-				if _, have := s.entries[n]; !have {
+				if have, ok := s.entries[n]; !ok || (have.kind == 0 && e.kind != 0) {
 					s.entries[n] = e
 				}
 			}
