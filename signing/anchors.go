@@ -206,6 +206,13 @@ var (
 type Detection struct {
 	Layout workflow.Layout
 	Notes  []string // one per anchor that fell back to the default, or found with a blank too narrow
+
+	formFields bool // the file has form fields (AcroForm /Fields), which signing flattens
+}
+
+// complete says whether every part was found.
+func (d Detection) complete() bool {
+	return d.Layout.Signature != nil && d.Layout.Number != nil && d.Layout.Date != nil
 }
 
 // DetectLayout looks for the anchors of the Decree 30 template in the
@@ -220,10 +227,25 @@ type Detection struct {
 // as intake reads it, and signing signs it (from cross-reference data and
 // objects made again: inspectRebuilt). The check for damage runs only
 // then, off the path of a draft whose parts are all found.
+//
+// A draft with form fields is signed with its fields flattened into its
+// pages (normalizeFor): a template filled in through fields — "Số:", the
+// date line or the signer's name as a field's value, as web apps fill a
+// form with pdf-lib and leave it unflattened, or pdfkit's fields that ask
+// the viewer for their appearances — shows those parts in the fields'
+// appearances, which are no page content. When parts are missing there,
+// the draft is read as signing signs it, fields flattened.
 func DetectLayout(in []byte) (Detection, error) {
 	det, err := detectLayout(in)
-	if err == nil && det.Layout.Signature != nil && det.Layout.Number != nil && det.Layout.Date != nil {
+	if err == nil && det.complete() {
 		return det, nil
+	}
+	if err == nil && det.formFields {
+		if doc, _, nerr := normalizeFor(in, false); nerr == nil {
+			if again, err2 := detectLayout(bytes.Join(doc, nil)); err2 == nil {
+				return again, nil
+			}
+		}
 	}
 	if err == nil {
 		if found, perr := verify.PrecheckFindings(in, verify.DefaultLimits); perr != nil || (found.Damaged+found.DamagedObject == "" && !found.Hybrid) {
@@ -256,6 +278,7 @@ func detectLayout(in []byte) (det Detection, err error) {
 		return det, unparsable(fmt.Errorf("no pages"))
 	}
 	det.Layout.Source = workflow.LayoutDetected
+	det.formFields = rdr.Trailer().Key("Root").Key("AcroForm").Key("Fields").Len() > 0
 	fonts := fontCache{}
 	pg1, err := readPage(rdr, in, 1, fonts)
 	if err != nil {
