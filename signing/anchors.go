@@ -235,7 +235,8 @@ func (d Detection) complete() bool {
 // the viewer for their appearances — shows those parts in the fields'
 // appearances, which are no page content. When parts are missing there,
 // the draft is read as signing signs it, fields flattened.
-func DetectLayout(in []byte) (Detection, error) {
+func DetectLayout(in []byte) (out Detection, err error) {
+	defer func() { out.formFields = false }() // what detectLayout noted for this call
 	det, err := detectLayout(in)
 	if err == nil && det.complete() {
 		return det, nil
