@@ -39,20 +39,9 @@ func TestRebuildXrefRemakesObjects(t *testing.T) {
 				t.Fatalf("%s/%s does not apply", sname, d.Name)
 			}
 			t.Run(sname+"/"+d.Name, func(t *testing.T) {
-				found, err := PrecheckFindings(bad, DefaultLimits)
-				if err != nil || found.Damaged+found.DamagedObject == "" {
-					t.Fatalf("precheck: %v; want the damage found", err)
-				}
-				t.Logf("found: %s%s", found.Damaged, found.DamagedObject)
-				doc, err := RebuildXref(bad, DefaultLimits)
-				if err != nil {
-					t.Fatal(err)
-				}
+				doc := rebuiltSound(t, bad)
 				if !bytes.HasPrefix(doc, bad) {
 					t.Fatal("the rebuilt file does not extend the damaged one")
-				}
-				if again, err := PrecheckFindings(doc, DefaultLimits); err != nil || again.Damaged+again.DamagedObject != "" {
-					t.Fatalf("rebuilt: precheck %v, damage %q %q", err, again.Damaged, again.DamagedObject)
 				}
 				got, err := parseFile(doc)
 				if err != nil {
@@ -133,18 +122,7 @@ func TestPageTreeFixes(t *testing.T) {
 				continue
 			}
 			t.Run(sname+"/"+d.Name, func(t *testing.T) {
-				found, err := PrecheckFindings(bad, DefaultLimits)
-				if err != nil || found.DamagedObject == "" {
-					t.Fatalf("precheck: %v, %q; want the damage found", err, found.DamagedObject)
-				}
-				t.Logf("found: %s", found.DamagedObject)
-				doc, err := RebuildXref(bad, DefaultLimits)
-				if err != nil {
-					t.Fatal(err)
-				}
-				if again, err := PrecheckFindings(doc, DefaultLimits); err != nil || again.Damaged+again.DamagedObject != "" {
-					t.Fatalf("rebuilt: precheck %v, damage %q %q", err, again.Damaged, again.DamagedObject)
-				}
+				doc := rebuiltSound(t, bad)
 				if got := pagesOf(t, doc); !reflect.DeepEqual(got, want) {
 					t.Fatalf("pages %v, want %v", got, want)
 				}
@@ -227,17 +205,7 @@ func TestRemakeNamesAndHexStrings(t *testing.T) {
 			w.Obj(2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
 			w.Obj(3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "+c.entry+" >>")
 			bad := w.Table("/Root 1 0 R", -1)
-			found, err := PrecheckFindings(bad, DefaultLimits)
-			if err != nil || found.Damaged+found.DamagedObject == "" {
-				t.Fatalf("precheck: %v; want the damage found", err)
-			}
-			doc, err := RebuildXref(bad, DefaultLimits)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if again, err := PrecheckFindings(doc, DefaultLimits); err != nil || again.Damaged+again.DamagedObject != "" {
-				t.Fatalf("rebuilt: precheck %v, damage %q %q", err, again.Damaged, again.DamagedObject)
-			}
+			doc := rebuiltSound(t, bad)
 			f, err := parseFile(doc)
 			if err != nil {
 				t.Fatal(err)
@@ -288,18 +256,7 @@ func TestRemadeStreamKeepsItsLastLineFeed(t *testing.T) {
 // they take it.
 func TestRemakeObjectStreamMember(t *testing.T) {
 	bad := testpdf.ObjStmCatalog("/N 1", "", 10, "<< /Type /Catalog junk /Pages 2 0 R /Lang <7669zz> /X#ZZ 1 >>")
-	found, err := PrecheckFindings(bad, DefaultLimits)
-	if err != nil || found.DamagedObject == "" {
-		t.Fatalf("precheck: %v, %q; want the damage found", err, found.DamagedObject)
-	}
-	t.Logf("found: %s", found.DamagedObject)
-	doc, err := RebuildXref(bad, DefaultLimits)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if again, err := PrecheckFindings(doc, DefaultLimits); err != nil || again.Damaged+again.DamagedObject != "" {
-		t.Fatalf("rebuilt: precheck %v, damage %q %q", err, again.Damaged, again.DamagedObject)
-	}
+	doc := rebuiltSound(t, bad)
 	f, err := parseFile(doc)
 	if err != nil {
 		t.Fatal(err)
@@ -353,4 +310,24 @@ func hybridRebuilt(t *testing.T, hybrid []byte) {
 	if nums, ok := st.dictOf(tree["ParentTree"])["Nums"].([]object); !ok || len(nums) != 2 || st.entries[7].kind != 2 || st.sec.xrefStm < 0 {
 		t.Fatalf("structure tree %v, parent tree %v, entry %+v", tree, st.dictOf(tree["ParentTree"]), st.entries[7])
 	}
+}
+
+// rebuiltSound checks that the precheck finds bad damaged inside (or its
+// cross-reference data), rebuilds it, and checks that the rebuilt file is
+// found sound; it returns the rebuilt file.
+func rebuiltSound(t *testing.T, bad []byte) []byte {
+	t.Helper()
+	found, err := PrecheckFindings(bad, DefaultLimits)
+	if err != nil || found.Damaged+found.DamagedObject == "" {
+		t.Fatalf("precheck: %v; want the damage found", err)
+	}
+	t.Logf("found: %s%s", found.Damaged, found.DamagedObject)
+	doc, err := RebuildXref(bad, DefaultLimits)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if again, err := PrecheckFindings(doc, DefaultLimits); err != nil || again.Damaged+again.DamagedObject != "" {
+		t.Fatalf("rebuilt: precheck %v, damage %q %q", err, again.Damaged, again.DamagedObject)
+	}
+	return doc
 }
