@@ -242,10 +242,8 @@ func DetectLayout(in []byte) (out Detection, err error) {
 		return det, nil
 	}
 	if err == nil && det.formFields {
-		if doc, _, nerr := normalizeFor(in, false); nerr == nil {
-			if again, err2 := detectLayout(bytes.Join(doc, nil)); err2 == nil {
-				return again, nil
-			}
+		if again, ok := detectFlattened(in); ok {
+			return again, nil
 		}
 	}
 	if err == nil {
@@ -261,6 +259,23 @@ func DetectLayout(in []byte) (out Detection, err error) {
 		return again, nil
 	}
 	return det, err
+}
+
+// detectFlattened is detectLayout of in as signing signs it, its form
+// flattened (normalizeFor); false when that cannot be made or read — the
+// draft is then judged as it is, here as at signing.
+func detectFlattened(in []byte) (det Detection, ok bool) {
+	defer func() {
+		if p := recover(); p != nil { // a form the flattening cannot take
+			det, ok = Detection{}, false
+		}
+	}()
+	doc, _, err := normalizeFor(in, false)
+	if err != nil {
+		return det, false
+	}
+	det, err = detectLayout(bytes.Join(doc, nil))
+	return det, err == nil
 }
 
 func detectLayout(in []byte) (det Detection, err error) {
