@@ -39,7 +39,10 @@ func (st *state) pageTreeFixes() (fixes map[int]dict, why string) {
 	}
 	w := pageWalk{st: st}
 	w.node(root, ref{}, false, 0)
-	if len(w.fixes) == 0 || w.direct {
+	// Every node read spends the file's work budget (state.get): a tree
+	// that shares nodes, which a scan may find in a damaged file (the
+	// precheck refuses it in the file's own), ends the walk there.
+	if len(w.fixes) == 0 || w.direct || st.f.bud.err != nil {
 		return nil, ""
 	}
 	return w.fixes, w.why

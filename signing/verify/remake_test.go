@@ -7,6 +7,7 @@ import (
 	"os"
 	"reflect"
 	"testing"
+	"time"
 
 	"github.com/vanthu/vanthu/internal/testpdf"
 )
@@ -330,4 +331,28 @@ func rebuiltSound(t *testing.T, bad []byte) []byte {
 		t.Fatalf("rebuilt: precheck %v, damage %q %q", err, again.Damaged, again.DamagedObject)
 	}
 	return doc
+}
+
+// TestPageTreeSharedBounded: a page tree whose nodes are shared (each
+// node lists the next twice: 2^60 paths), as a scan may find it in a
+// damaged file, is walked within the file's work budget and left alone.
+func TestPageTreeSharedBounded(t *testing.T) {
+	w := testpdf.NewWriter("1.7")
+	w.Obj(1, "<< /Type /Catalog /Pages 2 0 R >>")
+	for n := 2; n < 62; n++ {
+		w.Obj(n, fmt.Sprintf("<< /Type /Pages /Kids [%d 0 R %d 0 R] /Count 1 >>", n+1, n+1))
+	}
+	w.Obj(62, "<< /Type /Page /Parent 61 0 R /MediaBox [0 0 595 842] >>")
+	bad := w.Raw("%%EOF\n").Bytes() // no cross-reference data: rebuilt by a scan
+	done := make(chan error, 1)
+	go func() {
+		_, err := RebuildXref(bad, DefaultLimits)
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		t.Logf("rebuild: %v", err)
+	case <-time.After(20 * time.Second):
+		t.Fatal("the walk of a shared page tree did not end")
+	}
 }
