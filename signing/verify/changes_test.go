@@ -45,13 +45,7 @@ func TestLaterChangesByRole(t *testing.T) {
 	emptyField := func() []byte {
 		rootNum, r2, st := rootUpdate(t, fx.twoLayers)
 		pnum, pd, size := page(t, fx.twoLayers, 1)
-		af := st.dictOf(r2["AcroForm"])
-		af2 := dict{}
-		for k, v := range af {
-			af2[k] = v
-		}
-		af2["Fields"] = append(append([]object{}, st.resolve(af["Fields"]).([]object)...), ref{size, 0})
-		r2["AcroForm"] = af2
+		listField(st, r2, ref{size, 0})
 		pd2 := dict{}
 		for k, v := range pd {
 			pd2[k] = v

@@ -341,3 +341,15 @@ func addAnnotation(tb testing.TB, pdf []byte) []byte {
 		pnum: serialize(pd2),
 	})
 }
+
+// listField sets root's /AcroForm (read in st) to a copy whose /Fields
+// also lists field.
+func listField(st *state, root dict, field ref) {
+	af := st.dictOf(root["AcroForm"])
+	af2 := dict{}
+	for k, v := range af {
+		af2[k] = v
+	}
+	af2["Fields"] = append(append([]object{}, st.resolve(af["Fields"]).([]object)...), field)
+	root["AcroForm"] = af2
+}

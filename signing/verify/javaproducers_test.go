@@ -62,13 +62,7 @@ func unlistedSigField(tb testing.TB, pdf []byte) []byte {
 	tb.Helper()
 	rootNum, r2, st := rootUpdate(tb, pdf)
 	pnum, _, size := page(tb, pdf, 1)
-	af := st.dictOf(r2["AcroForm"])
-	af2 := dict{}
-	for k, v := range af {
-		af2[k] = v
-	}
-	af2["Fields"] = append(append([]object{}, st.resolve(af["Fields"]).([]object)...), ref{size, 0})
-	r2["AcroForm"] = af2
+	listField(st, r2, ref{size, 0})
 	return appendUpdate(tb, pdf, map[int]string{
 		rootNum:  serialize(r2),
 		size:     fmt.Sprintf("<< /FT /Sig /Type /Annot /Subtype /Widget /F 132 /T (Signature1) /P %d 0 R /Rect [0 0 0 0] /AP %d 0 R >>", pnum, size+1),
