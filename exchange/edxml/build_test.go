@@ -186,7 +186,7 @@ func TestParseFieldChecks(t *testing.T) {
 		{"BadOrgID", "<edXML:OrganId>000.00.12.H13</edXML:OrganId>\n          <edXML:OrganizationInCharge>", "<edXML:OrganId>000..H13</edXML:OrganId>\n          <edXML:OrganizationInCharge>", []string{"MessageHeader/From/OrganId", `"000..H13"`}},
 		{"BadDocumentID", "<edXML:DocumentId>000.00.12.H13,2026/03/02,125/STTTT-VP", "<edXML:DocumentId>000.00.12.H13;2026/03/02;125", []string{"MessageHeader/DocumentId", "not like OrganId,yyyy/MM/dd,Số/KýHiệu"}},
 		{"BadDate", "<edXML:PromulgationDate>2026/03/02", "<edXML:PromulgationDate>2026/13/02", []string{"PromulgationDate", `"2026/13/02" is not a calendar date`}},
-		{"DashedDate", "<edXML:DueDate>2026/03/31", "<edXML:DueDate>2026-03-31", []string{"MessageHeader/DueDate", "is not yyyy/MM/dd"}},
+		{"WordsDate", "<edXML:DueDate>2026/03/31", "<edXML:DueDate>31 tháng 3", []string{"MessageHeader/DueDate", "is not yyyy/MM/dd"}},
 		{"BadTimestamp", "2026/03/02 09:15:00", "2026/03/02T09:15", []string{"TraceHeader[1]/Timestamp", "not yyyy/MM/dd HH:mm:ss"}},
 		{"BadBusiness", "<edXML:BussinessDocType>0<", "<edXML:BussinessDocType>4<", []string{"BussinessDocType", `"4"`}},
 		{"BadBase64", "<edXML:ContentTransferEncoded xmlns:edXML=\"http://www.mic.gov.vn/TBT/QCVN_102_2016\">", "<edXML:ContentTransferEncoded xmlns:edXML=\"http://www.mic.gov.vn/TBT/QCVN_102_2016\">!!", []string{"Attachment[1]/ContentTransferEncoded", "not base64"}},

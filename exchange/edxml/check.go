@@ -52,7 +52,12 @@ var receivedOrgID = regexp.MustCompile(`^[0-9A-Za-z]+(\.[0-9A-Za-z]+)+$`)
 // UUID as DocumentId instead of the "OrganId,date,Số/KýHiệu" form.
 var uuidPattern = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
 
-var dateShape = regexp.MustCompile(`^[0-9]{4}/[0-9]{2}/[0-9]{2}$`)
+// dateShape and timeShape are the standard's forms, which Build writes
+// and a DocumentId's date has.
+var (
+	dateShape = regexp.MustCompile(`^[0-9]{4}/[0-9]{2}/[0-9]{2}$`)
+	timeShape = regexp.MustCompile(`^[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$`)
+)
 
 // MakeDocumentID returns the QCVN 102 document identifier
 // "OrganId,yyyy/MM/dd,Số/KýHiệu".
@@ -103,29 +108,64 @@ func checkDocumentID(id string, mode idCheck) string {
 	return ""
 }
 
-// parseDate reads a yyyy/MM/dd calendar date: a day, with no time zone.
+// Dates and times as other vendors' systems write them. The standard's
+// forms (yyyy/MM/dd, yyyy/MM/dd HH:mm:ss) are what Build writes; on
+// receipt the unambiguous others are read too: ISO 8601 (2026-12-01,
+// 2026-12-01T10:00:00 with or without a zone and fractions of a second,
+// 2026-12-01 10:00:00) and the Vietnamese day-first dd/MM/yyyy (there is
+// no month-first use in Vietnam). A time without a zone is Vietnam time;
+// a date given as a date and time is that day in Vietnam. Before, any
+// other form refused the whole package (400), and the sender's delivery
+// of a document or status failed for good over a date's spelling.
+var (
+	dateLayouts = []string{dateLayout, "2006-01-02", "02/01/2006", "02-01-2006"}
+	timeLayouts = []string{timeLayout, "2006-01-02 15:04:05", "02/01/2006 15:04:05",
+		"2006-01-02T15:04:05Z07:00", "2006-01-02T15:04:05", "2006-01-02 15:04:05Z07:00", "2006/01/02 15:04:05Z07:00",
+		"02/01/2006 15:04:05Z07:00", "02/01/2006 15:04Z07:00", "2006/01/02 15:04Z07:00", "2006-01-02 15:04Z07:00",
+		"2006/01/02 15:04", "2006-01-02 15:04", "02/01/2006 15:04", "2006-01-02T15:04Z07:00", "2006-01-02T15:04"}
+	dateShapes  = regexp.MustCompile(`^([0-9]{4}[/-][0-9]{2}[/-][0-9]{2}|[0-9]{2}[/-][0-9]{2}[/-][0-9]{4})$`)
+	zoneNoColon = regexp.MustCompile(`([+-][0-9]{2})([0-9]{2})$`)
+	timeShapes  = regexp.MustCompile(`^([0-9]{4}/[0-9]{2}/[0-9]{2} |[0-9]{4}-[0-9]{2}-[0-9]{2}[ T]|[0-9]{2}/[0-9]{2}/[0-9]{4} )` +
+		`[0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?$`)
+)
+
+// parseDate reads a calendar date (see dateLayouts): a day, with no time
+// zone.
 func parseDate(s string) (workflow.Date, error) {
-	if !dateShape.MatchString(s) {
+	if !dateShapes.MatchString(s) {
+		if t, err := parseTime(s); err == nil && timeShapes.MatchString(s) {
+			return workflow.DateOf(t.In(Location)), nil
+		}
 		return workflow.Date{}, fmt.Errorf("%q is not yyyy/MM/dd", s)
 	}
-	t, err := time.Parse(dateLayout, s)
-	if err != nil {
-		return workflow.Date{}, fmt.Errorf("%q is not a calendar date", s)
+	for _, l := range dateLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return workflow.DateOf(t), nil
+		}
 	}
-	return workflow.DateOf(t), nil
+	return workflow.Date{}, fmt.Errorf("%q is not a calendar date", s)
 }
 
-var timeShape = regexp.MustCompile(`^[0-9]{4}/[0-9]{2}/[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}$`)
-
+// parseTime reads a date and time (see timeLayouts), or a date alone (its
+// midnight in Vietnam).
 func parseTime(s string) (time.Time, error) {
-	if !timeShape.MatchString(s) {
+	if dateShapes.MatchString(s) {
+		d, err := parseDate(s)
+		if err != nil {
+			return time.Time{}, fmt.Errorf("%q is not a valid date and time", s)
+		}
+		return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, Location), nil
+	}
+	if !timeShapes.MatchString(s) {
 		return time.Time{}, fmt.Errorf("%q is not yyyy/MM/dd HH:mm:ss", s)
 	}
-	t, err := time.ParseInLocation(timeLayout, s, Location)
-	if err != nil {
-		return time.Time{}, fmt.Errorf("%q is not a valid date and time", s)
+	v := zoneNoColon.ReplaceAllString(strings.Replace(s, ",", ".", 1), "$1:$2") // +0700
+	for _, l := range timeLayouts {
+		if t, err := time.ParseInLocation(l, v, Location); err == nil {
+			return t, nil
+		}
 	}
-	return t, nil
+	return time.Time{}, fmt.Errorf("%q is not a valid date and time", s) // its shape is, a field is out of range
 }
 
 func parseCount(s string) (int, error) {

@@ -303,7 +303,13 @@ func decodeBase64Bytes(b []byte) ([]byte, error) {
 		}
 		b = c
 	}
-	out := make([]byte, base64.StdEncoding.DecodedLen(len(b)))
-	n, err := base64.StdEncoding.Decode(out, b)
+	enc := base64.StdEncoding
+	if len(b)%4 != 0 && bytes.IndexByte(b, '=') < 0 {
+		// Without its padding, as some encoders write it (and as base64url
+		// is written): the length says how many bytes the last group holds.
+		enc = base64.RawStdEncoding
+	}
+	out := make([]byte, enc.DecodedLen(len(b)))
+	n, err := enc.Decode(out, b)
 	return out[:n], err
 }

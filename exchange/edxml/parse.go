@@ -2,10 +2,10 @@ package edxml
 
 import (
 	"bytes"
-	"encoding/base64"
 	"encoding/xml"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 
 	"golang.org/x/text/unicode/norm"
@@ -102,7 +102,7 @@ func toDocRef(p *problems, field string, w *wireDocRef) DocRef {
 func toStatus(mh *wireMessageHeader, p *problems) *Status {
 	st := &Status{
 		From:        toOrg(mh.From),
-		Code:        StatusCode(ts(*mh.StatusCode)),
+		Code:        statusCode(ts(*mh.StatusCode)),
 		Description: ts(mh.Description),
 	}
 	if mh.ResponseFor != nil {
@@ -119,6 +119,16 @@ func toStatus(mh *wireMessageHeader, p *problems) *Status {
 		st.Time = t
 	}
 	return st
+}
+
+// statusCode reads a status code written as a number ("3", "003" for
+// 03, as systems that keep it as an integer write it) as the standard's
+// two digits; anything else is left for checkStatus to refuse.
+func statusCode(s string) StatusCode {
+	if n, err := strconv.Atoi(s); err == nil && n >= 0 && n < 100 && strings.Trim(s, "0123456789") == "" {
+		return StatusCode(fmt.Sprintf("%02d", n))
+	}
+	return StatusCode(s)
 }
 
 // toDocument converts the wire form, reporting fields that do not convert
@@ -294,14 +304,5 @@ func first(a, b string) string {
 }
 
 func decodeBase64(s string) ([]byte, error) {
-	if strings.ContainsAny(s, " \t\r\n") {
-		s = strings.Map(func(r rune) rune {
-			switch r {
-			case ' ', '\t', '\r', '\n':
-				return -1
-			}
-			return r
-		}, s)
-	}
-	return base64.StdEncoding.DecodeString(s)
+	return decodeBase64Bytes([]byte(s))
 }
