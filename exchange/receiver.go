@@ -2,13 +2,16 @@ package exchange
 
 import (
 	"context"
+	"crypto/sha256"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"strings"
@@ -146,6 +149,9 @@ func (r *Receiver) registry() *Registry {
 }
 
 func (r *Receiver) readBody(w http.ResponseWriter, req *http.Request) ([]byte, error) {
+	if err := plainXML(req.Header); err != nil {
+		return nil, err
+	}
 	max := r.Limits.MaxBytes
 	if max <= 0 {
 		max = edxml.DefaultMaxBytes
@@ -158,6 +164,27 @@ func (r *Receiver) readBody(w http.ResponseWriter, req *http.Request) ([]byte, e
 		return nil, workflow.Wrap(workflow.EINVALID, err, "reading the package")
 	}
 	return b, nil
+}
+
+// plainXML refuses (EUNSUPPORTEDMEDIA) a request whose body is not the
+// package itself: a form (the package as a field or a file of it) or a
+// compressed body. Any other Content-Type is read as the XML it should be
+// (application/xml, text/xml, application/octet-stream, none: producers
+// differ). Before, such a body was refused as malformed XML, "junk before
+// the XML declaration", which told its sender nothing useful.
+func plainXML(h http.Header) error {
+	if ce := strings.TrimSpace(h.Get("Content-Encoding")); ce != "" && !strings.EqualFold(ce, "identity") {
+		return workflow.Errorf(workflow.EUNSUPPORTEDMEDIA, "Content-Encoding %q is not accepted: post the package uncompressed", ce)
+	}
+	mt, _, err := mime.ParseMediaType(h.Get("Content-Type"))
+	if err != nil {
+		return nil
+	}
+	if strings.HasPrefix(mt, "multipart/") || mt == "application/x-www-form-urlencoded" || mt == "application/json" {
+		return workflow.Errorf(workflow.EUNSUPPORTEDMEDIA, "the package is posted as the request body itself "+
+			"(Content-Type application/xml), not as %s", mt)
+	}
+	return nil
 }
 
 // presize bounds the room made for a body before its bytes arrive: what
@@ -318,6 +345,11 @@ func (r *Receiver) handleEdXML(w http.ResponseWriter, req *http.Request, peers [
 	if err != nil {
 		return nil, err
 	}
+	if !created {
+		if err := sameFiles(d, doc); err != nil {
+			return nil, err
+		}
+	}
 	ack, err := r.ackFor(ctx, d, created)
 	if err != nil {
 		return nil, err
@@ -328,6 +360,37 @@ func (r *Receiver) handleEdXML(w http.ResponseWriter, req *http.Request, peers [
 	r.log().InfoContext(ctx, "exchange document", "external_id", d.ExternalID, "doc_id", d.ID, "from", peer.OrgID,
 		"created", created, "ack", ack.StatusCode)
 	return ack, nil
+}
+
+// sameFiles refuses (ECONFLICT) a package under the DocumentId of d, a
+// document already received from the same sender, whose files are not
+// d's: it is another document under an identifier already used (the SDK's
+// sample update and replacement share theirs), not a redelivery. Answered
+// as a redelivery, it was dropped while its sender was told it arrived.
+// The files are compared by content: our own sender builds each attempt
+// again (a new trace time, a new signature), with the same files.
+func sameFiles(d *workflow.Document, doc *edxml.Document) error {
+	had := map[string]int{}
+	for _, f := range d.Files {
+		if f.Kind == workflow.FileMain || f.Kind == workflow.FileAttachment {
+			had[f.SHA256]++
+		}
+	}
+	same := len(doc.Attachments) > 0
+	for _, a := range doc.Attachments {
+		sum := sha256.Sum256(a.Data)
+		k := hex.EncodeToString(sum[:])
+		same = same && had[k] > 0
+		had[k]--
+	}
+	for _, n := range had {
+		same = same && n == 0
+	}
+	if !same {
+		return workflow.Errorf(workflow.ECONFLICT, "DocumentId %s was received before with other files: a changed document is sent "+
+			"with a DocumentId of its own (as an update, BussinessDocType 2, or a replacement, 3)", doc.DocumentID)
+	}
+	return nil
 }
 
 // ackFor answers a received document as it was answered the first time:

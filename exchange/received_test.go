@@ -1,0 +1,185 @@
+package exchange
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/vanthu/vanthu/exchange/edxml"
+	"github.com/vanthu/vanthu/internal/testpdf"
+	"github.com/vanthu/vanthu/workflow"
+	"github.com/vanthu/vanthu/workflow/workflowtest"
+)
+
+// receiving is a Receiver over an in-memory repository, served over TLS,
+// and a registered peer that posts to it.
+type receiving struct {
+	t    *testing.T
+	repo *workflowtest.Repository
+	peer tls.Certificate // TLS and signing certificate of the peer
+	url  string
+	n    int
+}
+
+const (
+	peerOrg = "000.00.32.H13"
+	selfOrg = "000.00.12.H13"
+)
+
+func newReceiving(t *testing.T) *receiving {
+	t.Helper()
+	ca := cert(t, "Exchange CA", true, nil, 0)
+	peer := cert(t, "peer", false, &ca, x509.ExtKeyUsageClientAuth)
+	serverCert := cert(t, "server", false, &ca, x509.ExtKeyUsageServerAuth, "localhost")
+	repo := workflowtest.NewRepository()
+	svc := &workflow.Service{Repo: repo, Blobs: workflowtest.TempBlobs(t)}
+	store := &memStore{list: []*Agency{{OrgID: peerOrg, Name: "An Thới", TLSCertPEM: certPEM(peer), SigningCertPEM: certPEM(peer)}}}
+	recv := &Receiver{Docs: svc, Repo: repo, Store: store, Self: workflow.Org{OrgID: selfOrg}}
+	srv := httptest.NewUnstartedServer(recv.Handler())
+	srv.TLS = ServerTLSConfig(serverCert)
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	return &receiving{t: t, repo: repo, peer: peer, url: srv.URL, n: 100}
+}
+
+// document is a document from the peer with number n and its attachments.
+func (r *receiving) document(n int, atts ...edxml.Attachment) edxml.Document {
+	return edxml.Document{From: edxml.Organization{ID: peerOrg, Name: "An Thới"}, To: []edxml.Organization{{ID: selfOrg}},
+		Number: fmt.Sprint(n), Notation: "UBND", PromulgationDate: workflow.NewDate(2026, 12, 1), TypeCode: "1", TypeName: "Công văn",
+		Subject: fmt.Sprintf("Công văn số %d", n), Attachments: atts}
+}
+
+func (r *receiving) signed(d edxml.Document) []byte {
+	r.t.Helper()
+	b, err := edxml.BuildSigned(d, r.peer.PrivateKey.(crypto.Signer), []*x509.Certificate{r.peer.Leaf})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return b
+}
+
+// post posts body with header and returns the status and the ack or the
+// error message.
+func (r *receiving) post(body []byte, header map[string]string) (int, Ack, string) {
+	r.t.Helper()
+	req, _ := http.NewRequest("POST", r.url+PathEdXML, bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/xml")
+	for k, v := range header {
+		req.Header.Set(k, v)
+	}
+	hc := &http.Client{Timeout: time.Minute, Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true,
+		Certificates: []tls.Certificate{r.peer}}}}
+	resp, err := hc.Do(req)
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	var ack Ack
+	var e struct {
+		Error struct{ Code, Message string }
+	}
+	if resp.StatusCode == 200 {
+		json.Unmarshal(b, &ack)
+	} else if err := json.Unmarshal(b, &e); err != nil || e.Error.Message == "" {
+		r.t.Fatalf("%d without a JSON error: %s", resp.StatusCode, b)
+	}
+	return resp.StatusCode, ack, e.Error.Message
+}
+
+func (r *receiving) documents() int {
+	r.t.Helper()
+	ds, _, err := r.repo.Documents(context.Background(), workflow.DocumentFilter{Direction: workflow.Incoming, Limit: 1000, SeeAll: true})
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	return len(ds)
+}
+
+func pdfAttachment(name string) edxml.Attachment {
+	return edxml.Attachment{Name: name, ContentType: "application/pdf", Data: testpdf.Make(1, name)}
+}
+
+// TestRedeliveryWithOtherFiles: a package under a DocumentId already
+// received from the same sender is a redelivery only when it carries the
+// same files: the same package again gets the first answer and stores
+// nothing; one with other files (another document under a DocumentId
+// already used, as the SDK's sample update and replacement share theirs)
+// is refused with 409 naming the DocumentId, not dropped while answered as
+// the first (which left the sender believing it delivered).
+func TestRedeliveryWithOtherFiles(t *testing.T) {
+	r := newReceiving(t)
+	first := r.signed(r.document(7, pdfAttachment("cv-7.pdf")))
+	if st, ack, msg := r.post(first, nil); st != 200 || ack.StatusCode != "01" {
+		t.Fatalf("first: %d %+v %s", st, ack, msg)
+	}
+	if st, ack, msg := r.post(first, nil); st != 200 || ack.StatusCode != "01" {
+		t.Fatalf("redelivery: %d %+v %s", st, ack, msg)
+	}
+	// Our own sender builds each attempt again: a new trace time, the same files.
+	again := r.document(7, pdfAttachment("cv-7.pdf"))
+	again.Trace = []edxml.Hop{{OrganID: peerOrg, Time: time.Now().Add(time.Minute)}}
+	if st, ack, msg := r.post(r.signed(again), nil); st != 200 || ack.StatusCode != "01" {
+		t.Fatalf("rebuilt redelivery: %d %+v %s", st, ack, msg)
+	}
+	for name, d := range map[string]edxml.Document{
+		"other file":    r.document(7, pdfAttachment("cv-7-khac.pdf")),
+		"one file more": r.document(7, pdfAttachment("cv-7.pdf"), pdfAttachment("phu-luc.pdf")),
+		"a replacement": func() edxml.Document {
+			d := r.document(7, pdfAttachment("thay-the.pdf"))
+			d.Business = edxml.Business{Type: edxml.BusinessReplace, Replaces: []edxml.Replacement{{DocumentID: peerOrg + ",2026/11/01,1/UBND"}}}
+			return d
+		}(),
+	} {
+		st, ack, msg := r.post(r.signed(d), nil)
+		if st != http.StatusConflict || !bytes.Contains([]byte(msg), []byte(d.From.ID+",2026/12/01,7/UBND")) {
+			t.Errorf("%s: %d %+v %q, want 409 naming the DocumentId", name, st, ack, msg)
+		}
+	}
+	if n := r.documents(); n != 1 {
+		t.Fatalf("%d documents, want 1", n)
+	}
+}
+
+// TestRequestEncodingRefused: a package posted as a form or compressed is
+// refused with 415 saying how to post it, not read as malformed XML.
+func TestRequestEncodingRefused(t *testing.T) {
+	r := newReceiving(t)
+	body := r.signed(r.document(8, pdfAttachment("cv-8.pdf")))
+	var gz bytes.Buffer
+	z := gzip.NewWriter(&gz)
+	z.Write(body)
+	z.Close()
+	for _, tc := range []struct {
+		name   string
+		body   []byte
+		header map[string]string
+		want   string
+	}{
+		{"multipart", append([]byte("--b\r\nContent-Disposition: form-data; name=\"file\"\r\n\r\n"), body...),
+			map[string]string{"Content-Type": "multipart/form-data; boundary=b"}, "multipart/form-data"},
+		{"form", []byte("edxml=%3CedXML"), map[string]string{"Content-Type": "application/x-www-form-urlencoded"}, "application/x-www-form-urlencoded"},
+		{"gzip", gz.Bytes(), map[string]string{"Content-Encoding": "gzip"}, "gzip"},
+	} {
+		st, _, msg := r.post(tc.body, tc.header)
+		if st != http.StatusUnsupportedMediaType || !bytes.Contains([]byte(msg), []byte(tc.want)) {
+			t.Errorf("%s: %d %q, want 415 naming %q", tc.name, st, msg, tc.want)
+		}
+	}
+	for _, ct := range []string{"application/xml", "text/xml; charset=utf-8", "application/octet-stream", ""} {
+		st, ack, msg := r.post(body, map[string]string{"Content-Type": ct})
+		if st != 200 || ack.StatusCode != "01" {
+			t.Errorf("Content-Type %q: %d %s", ct, st, msg)
+		}
+	}
+}
