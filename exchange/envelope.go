@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -204,7 +205,7 @@ func ReceiveInput(doc *edxml.Document) workflow.ReceiveInput {
 		main = 0
 	}
 	for i, a := range doc.Attachments {
-		u := workflow.Upload{Name: a.Name, Size: int64(len(a.Data)), Content: bytes.NewReader(a.Data)}
+		u := workflow.Upload{Name: attachmentName(a.Name, i), Size: int64(len(a.Data)), Content: bytes.NewReader(a.Data)}
 		if i == main {
 			in.File = &u
 		} else {
@@ -222,6 +223,29 @@ func ReceiveInput(doc *edxml.Document) workflow.ReceiveInput {
 		in.Updates = doc.Business.DocumentID
 	}
 	return in
+}
+
+// attachmentName is the name a received file is kept under: the last
+// element of the path the sender may have written ("C:\\Users\\...\\qd.pdf",
+// "../../qd.pdf"), as an upload's is, without control characters or the
+// bidirectional controls that make "vb\u202Efdp.exe" show as "vbexe.pdf";
+// a name left empty or of dots only is "attachment-N" (N from 1). Before,
+// the name was kept as sent, shown to the clerk and offered for download.
+func attachmentName(name string, i int) string {
+	if j := strings.LastIndexAny(name, `/\`); j >= 0 {
+		name = name[j+1:]
+	}
+	name = strings.TrimSpace(strings.Map(func(r rune) rune {
+		switch {
+		case unicode.IsControl(r), r >= 0x202a && r <= 0x202e, r >= 0x2066 && r <= 0x2069, r == 0x200e, r == 0x200f, r == 0x061c:
+			return -1
+		}
+		return r
+	}, name))
+	if strings.Trim(name, ". ") == "" {
+		return fmt.Sprintf("attachment-%d", i+1)
+	}
+	return name
 }
 
 // isPDFType says whether a MIME type is PDF's, as producers write it:

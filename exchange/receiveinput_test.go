@@ -42,3 +42,27 @@ func TestReceiveInputMainFile(t *testing.T) {
 		})
 	}
 }
+
+// TestReceiveInputNames: a received file is kept under the last element
+// of the path its sender wrote, without control characters or
+// bidirectional controls; a name of dots only, or none, gets one of its
+// own. Vietnamese names are kept.
+func TestReceiveInputNames(t *testing.T) {
+	for _, tc := range []struct{ sent, want string }{
+		{"Quyết định số 15.pdf", "Quyết định số 15.pdf"},
+		{"../../../etc/cron.d/vb.pdf", "vb.pdf"},
+		{`C:\Users\VanThu\Desktop\Công văn.pdf`, "Công văn.pdf"},
+		{"thu-muc/con/vb.pdf", "vb.pdf"},
+		{"vb\t\u202Efdp.exe", "vbfdp.exe"},
+		{"a\u2067b\u200f.pdf\x00", "ab.pdf"},
+		{"..", "attachment-1"},
+		{"thu-muc/", "attachment-1"},
+		{" . ", "attachment-1"},
+		{"", "attachment-1"},
+	} {
+		in := ReceiveInput(&edxml.Document{Attachments: []edxml.Attachment{{Name: tc.sent, ContentType: "application/pdf", Data: []byte("x")}}})
+		if in.File.Name != tc.want {
+			t.Errorf("%q kept as %q, want %q", tc.sent, in.File.Name, tc.want)
+		}
+	}
+}
