@@ -75,8 +75,13 @@ func (e *corpusEnv) checkStatuses(t *testing.T) {
 			t.Errorf("status %s recorded %d times", k, n)
 		}
 	}
-	if n := seen["05 2026-12-01T03:00:00Z"]; n != 1 {
-		t.Errorf("the status sent twice recorded %d times: %v", n, seen)
+	// The statuses sent at 2026/12/01 10:00:00 Vietnam time and in other
+	// spellings of an instant are recorded at that instant.
+	for _, k := range []string{"05 2026-12-01T03:00:00Z", "04 2026-12-01T03:00:00Z", "04 2026-12-01T03:00:01Z", "04 2026-12-01T03:00:02Z",
+		"04 2026-12-01T03:00:03.123Z", "04 2026-12-01T03:00:04Z", "04 2026-12-01T03:00:05Z", "04 2026-12-01T17:00:00Z"} {
+		if seen[k] != 1 {
+			t.Errorf("status %s recorded %d times: %v", k, seen[k], seen)
+		}
 	}
 	var d map[string]any
 	e.B.clerk.call("GET", "/api/v1/documents/"+e.sentDoc, nil, &d)
@@ -135,6 +140,7 @@ type sent struct {
 	body    []byte
 	number  string // original_number B should store ("" = none stored)
 	subject string // as stored (NFC)
+	date    string // the original date as stored (yyyy-mm-dd)
 	files   []wantFile
 	again   bool // post it twice (a redelivery)
 	racing  int  // post it this many times at once
@@ -261,9 +267,10 @@ func (e *corpusEnv) checkStored(t *testing.T, s sent, w want) string {
 		return "no document stored with original_number " + s.number
 	}
 	var d struct {
-		Subject string
-		State   string
-		Sender  struct {
+		Subject      string
+		OriginalDate string `json:"original_date"`
+		State        string
+		Sender       struct {
 			OrgID string `json:"org_id"`
 		}
 		Files []struct {
@@ -277,6 +284,9 @@ func (e *corpusEnv) checkStored(t *testing.T, s sent, w want) string {
 	}
 	if wantState := map[string]string{"01": "received", "02": "rejected"}[w.ack]; d.State != wantState {
 		return fmt.Sprintf("state %s, want %s", d.State, wantState)
+	}
+	if s.date != "" && d.OriginalDate != s.date {
+		return fmt.Sprintf("original date %s, want %s", d.OriginalDate, s.date)
 	}
 	if d.Sender.OrgID != e.A.orgID {
 		return "sender " + d.Sender.OrgID
@@ -318,7 +328,8 @@ func buildSent(t *testing.T, d edxml.Document) sent {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := sent{body: b, number: d.Number + "/" + d.Notation, subject: d.Subject}
+	pd := d.PromulgationDate
+	s := sent{body: b, number: d.Number + "/" + d.Notation, subject: d.Subject, date: fmt.Sprintf("%04d-%02d-%02d", pd.Year, pd.Month, pd.Day)}
 	for _, a := range d.Attachments {
 		s.files = append(s.files, wantFile{a.Name, a.Data})
 	}
