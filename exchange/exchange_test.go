@@ -383,6 +383,7 @@ func TestOwnDocumentIDs(t *testing.T) {
 		{"Own", edxml.Document{DocumentID: own}, true},
 		{"OwnAnsweringOther", edxml.Document{DocumentID: own, ResponseFor: &edxml.DocRef{DocumentID: other}}, true},
 		{"ErrOthersID", edxml.Document{DocumentID: other}, false},
+		{"ErrUUID", edxml.Document{DocumentID: "5e515fca-3627-4f2e-b517-7169acdc8bda"}, false},
 		{"ErrRevokeOthers", edxml.Document{DocumentID: own, Business: edxml.Business{Type: edxml.BusinessRevoke, DocumentID: other}}, false},
 		{"RevokeOwn", edxml.Document{DocumentID: own, Business: edxml.Business{Type: edxml.BusinessRevoke, DocumentID: own}}, true},
 		{"ErrUpdateOthers", edxml.Document{DocumentID: own, Business: edxml.Business{Type: edxml.BusinessUpdate, DocumentID: other}}, false},
@@ -395,6 +396,10 @@ func TestOwnDocumentIDs(t *testing.T) {
 			err := ownDocumentIDs(peer, &tc.doc)
 			if (err == nil) != tc.ok || (err != nil && workflow.ErrorCode(err) != workflow.EFORBIDDEN) {
 				t.Fatalf("err = %v, want ok=%v", err, tc.ok)
+			}
+			// The message says whose the identifier is, or that it names no agency.
+			if msg := workflow.ErrorMessage(err); err != nil && !strings.Contains(msg, "000.00.12.H13's") && !strings.Contains(msg, "names no agency") {
+				t.Fatalf("message %q", msg)
 			}
 		})
 	}

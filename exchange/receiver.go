@@ -239,6 +239,12 @@ func ownDocumentIDs(peer *Agency, doc *edxml.Document) error {
 		if id == "" {
 			return nil
 		}
+		if !strings.Contains(id, ",") {
+			// A UUID, as the national platform's gateway writes: it names
+			// no agency, so nothing shows it is the sender's to use.
+			return workflow.Errorf(workflow.EFORBIDDEN, "%s %q names no agency: a connected agency sends its documents "+
+				"under DocumentIds of its own (%s,yyyy/MM/dd,Số/KýHiệu)", what, id, peer.OrgID)
+		}
 		if org := OrgOfDocumentID(id); org != peer.OrgID {
 			return workflow.Errorf(workflow.EFORBIDDEN, "%s %q is %s's, not the sender's (%s)", what, id, org, peer.OrgID)
 		}
