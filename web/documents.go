@@ -8,7 +8,6 @@ import (
 	"io"
 	"mime"
 	"net/http"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -387,7 +386,7 @@ func decodeReport(v *workflow.Verification) *sigReport {
 	for _, sg := range rj.Signatures {
 		row := sigRow{Index: sg.Index + 1, When: rfcToVN(sg.SigningTime), ChainOK: sg.ChainTrusted, Errors: sg.Errors, Who: sg.Name}
 		if sg.Signer != nil {
-			row.Subject, row.Issuer, row.Serial = sg.Signer.Subject, sg.Signer.Issuer, sg.Signer.Serial
+			row.Subject, row.Issuer, row.Serial = dnVI(sg.Signer.Subject), dnVI(sg.Signer.Issuer), sg.Signer.Serial
 			if cn := commonName(sg.Signer.Subject); cn != "" {
 				row.Who = cn
 			}
@@ -588,31 +587,4 @@ func (u *UI) handleFile(w http.ResponseWriter, r *http.Request, s *Session) erro
 		u.log.WarnContext(r.Context(), "stream file", "doc_id", r.PathValue("id"), "err", err)
 	}
 	return nil
-}
-
-// reasonPatterns turn the verifier's English reasons into Vietnamese;
-// a reason no pattern knows is shown as a technical detail.
-var reasonPatterns = []struct {
-	re  *regexp.Regexp
-	out string
-}{
-	{regexp.MustCompile(`^The document has no digital signature\.$`), "Văn bản không có chữ ký số."},
-	{regexp.MustCompile(`^Signature (\d+)(?: \((.*)\))?: valid; later updates only add signatures, annotations or form data\.$`),
-		"Chữ ký $1 ($2): hợp lệ; các cập nhật sau chữ ký chỉ thêm chữ ký, chú thích hoặc dữ liệu biểu mẫu."},
-	{regexp.MustCompile(`^Signature (\d+)(?: \((.*)\))?: valid\.$`), "Chữ ký $1 ($2): hợp lệ."},
-	{regexp.MustCompile(`^Signature (\d+)(?: \((.*)\))?: the signature is intact but its certificate is not trusted: (.*)\.$`),
-		"Chữ ký $1 ($2): chữ ký còn nguyên vẹn nhưng chứng thư số không được tin cậy ($3)."},
-	{regexp.MustCompile(`^Decree 30: the official's signature \(layer 1\) is missing.*$`), "Nghị định 30: thiếu chữ ký của người có thẩm quyền (lớp 1)."},
-	{regexp.MustCompile(`^Decree 30: the agency signature \(layer 2\) is missing.*$`), "Nghị định 30: thiếu chữ ký số của cơ quan (lớp 2)."},
-	{regexp.MustCompile(`^Decree 30: an issued document carries two signatures.*$`), "Nghị định 30: văn bản phát hành phải có hai chữ ký số (người có thẩm quyền, rồi cơ quan); văn bản này không có."},
-	{regexp.MustCompile(`^Signature (\d+)(?: \((.*)\))?: (.*)$`), "Chữ ký $1 ($2): $3 (chi tiết kỹ thuật)"},
-}
-
-func reasonVI(r string) string {
-	for _, p := range reasonPatterns {
-		if p.re.MatchString(r) {
-			return strings.ReplaceAll(p.re.ReplaceAllString(r, p.out), " ()", "")
-		}
-	}
-	return r + " (chi tiết kỹ thuật)"
 }

@@ -15,7 +15,7 @@ func TestDecodeReport(t *testing.T) {
 		"Decree 30: the agency signature (layer 2) is missing: the document carries only the official's signature and was not issued.",
 		"Something new.",
 	}, Report: []byte(`{"verdict":"invalid","signatures":[
-	 {"index":0,"name":"x","signing_time":"2026-11-25T02:00:00Z","signer":{"subject":"CN=Trần Văn Quyết,O=UBND","issuer":"CN=Root","serial":"01","not_before":"2026-01-01T00:00:00Z","not_after":"2029-01-01T00:00:00Z"},
+	 {"index":0,"name":"x","signing_time":"2026-11-25T02:00:00Z","signer":{"subject":"CN=Trần Văn Quyết,O=UBND,0.9.2342.19200300.100.1.1=u1,2.5.4.12=Chủ tịch","issuer":"CN=Root","serial":"01","not_before":"2026-01-01T00:00:00Z","not_after":"2029-01-01T00:00:00Z"},
 	  "chain_trusted":true,"covers_whole_file":false,"byte_range":[0,10,20,30],"signature_valid":true,
 	  "later_changes":[{"object":"3 0","kind":"page","allowed":true},{"object":"5 0","kind":"annotation","allowed":true},{"object":"9 0","kind":"content","allowed":false,"detail":"page content changed"}]},
 	 {"index":1,"signer":{"subject":"CN=UBND quận Bình Thủy"},"chain_trusted":false,"chain_error":"unknown authority","covers_whole_file":true,"signature_valid":true}]}`)}
@@ -38,6 +38,10 @@ func TestDecodeReport(t *testing.T) {
 	if s1.Who != "Trần Văn Quyết" || s1.Verdict != workflow.VerdictInvalid || s1.When != "09:00:00 25/11/2026" ||
 		len(s1.Changes) != 2 || !strings.HasPrefix(s1.Changes[0], "2 đối tượng") || !strings.Contains(s1.Changes[1], "không được phép") {
 		t.Errorf("signature 1: %+v", s1)
+	}
+	// Attribute types Go writes as dotted numbers are named.
+	if s1.Subject != "CN=Trần Văn Quyết,O=UBND,UID=u1,Chức danh=Chủ tịch" {
+		t.Errorf("signature 1's subject shown as %q", s1.Subject)
 	}
 	if s2.Verdict != workflow.VerdictIndeterminate || s2.Covers != "Toàn bộ tệp" || !strings.Contains(s2.Chain, "không tin cậy") {
 		t.Errorf("signature 2: %+v", s2)
@@ -72,6 +76,42 @@ func TestWrongMethodIsVietnamese(t *testing.T) {
 		p := c.do(req)
 		if p.Status != http.StatusNotFound || !strings.Contains(p.Body, `<html lang="vi">`) || !strings.Contains(p.Body, "Không tìm thấy") {
 			t.Errorf("%s /registers: %d %.80q", m, p.Status, p.Body)
+		}
+	}
+}
+
+// validReasonEN is how the verifier (signing/verify) words a valid,
+// time-stamped signature with embedded revocation data; validReasonVI is
+// how the pages show it.
+const (
+	validReasonEN = "Signature 1 (Trần Văn Quyết): valid; later updates only add signatures, annotations or form data; judged at 2026-12-06T00:13:34Z (timestamp); certificate not revoked then (embedded ocsp)."
+	validReasonVI = "Chữ ký 1 (Trần Văn Quyết): hợp lệ; các cập nhật sau chữ ký chỉ thêm chữ ký, chú thích hoặc dữ liệu biểu mẫu; xét tại thời điểm 07:13:34 06/12/2026 (theo dấu thời gian của chữ ký); khi đó chứng thư số chưa bị thu hồi (OCSP lưu kèm trong tệp)."
+)
+
+// TestReasonVI: the verifier's reasons as it writes them today (a valid
+// signature judged at its time-stamp, a tampered file, a revoked or
+// expired certificate, a document time-stamp named by its subject) come
+// out in Vietnamese, times in Vietnam time, and an unknown clause alone
+// stays as a technical detail.
+func TestReasonVI(t *testing.T) {
+	for _, c := range []struct{ in, want string }{
+		{validReasonEN, validReasonVI},
+		{"Signature 2 (UBND quận Bình Thủy): valid; later updates only add signatures, annotations or form data; judged at 2026-12-06T00:13:34Z (current time); certificate not revoked then (fetched crl).",
+			"Chữ ký 2 (UBND quận Bình Thủy): hợp lệ; các cập nhật sau chữ ký chỉ thêm chữ ký, chú thích hoặc dữ liệu biểu mẫu; xét tại thời điểm 07:13:34 06/12/2026 (thời điểm kiểm tra, vì chữ ký không có dấu thời gian tin cậy); khi đó chứng thư số chưa bị thu hồi (CRL tra cứu trực tuyến)."},
+		{"Signature 3 (CN=UBND quận Bình Thủy Time-Stamping Authority,O=UBND quận Bình Thủy): valid.",
+			"Chữ ký 3 (UBND quận Bình Thủy Time-Stamping Authority): hợp lệ."},
+		{"Signature 1 (Trần Văn Quyết): the message digest does not match the signed byte ranges (the signed revision was modified).",
+			"Chữ ký 1 (Trần Văn Quyết): nội dung đã bị sửa sau khi ký (giá trị băm không khớp với phần được ký)."},
+		{"Signature 1 (Trần Văn Quyết): certificate revoked at 2026-12-01T03:00:00Z, reason keyCompromise, at or before the validation time 2026-12-06T00:13:34Z (timestamp; revocation data fetched, ocsp).",
+			"Chữ ký 1 (Trần Văn Quyết): chứng thư số đã bị thu hồi lúc 10:00:00 01/12/2026 (lý do: keyCompromise), trước thời điểm xét 07:13:34 06/12/2026 (theo dấu thời gian của chữ ký)."},
+		{"Signature 1 (A): certificate expired: it was valid until 2026-01-01T00:00:00Z, the validation time is 2026-12-06T00:13:34Z (current time; the signature claims it was made at 2025-12-01T00:00:00Z, but without a trusted timestamp that claim is not evidence).",
+			"Chữ ký 1 (A): chứng thư số đã hết hạn: có hiệu lực đến 07:00:00 01/01/2026, thời điểm xét là 07:13:34 06/12/2026 (thời điểm kiểm tra, vì chữ ký không có dấu thời gian tin cậy)."},
+		{"Signature 1 (UBND (cũ)): valid; something new at 2026-12-06T00:13:34Z.",
+			"Chữ ký 1 (UBND (cũ)): hợp lệ; something new at 07:13:34 06/12/2026 (chi tiết kỹ thuật)."},
+		{"The document has no digital signature.", "Văn bản không có chữ ký số."},
+	} {
+		if got := reasonVI(c.in); got != c.want {
+			t.Errorf("reasonVI(%q)\n got %q\nwant %q", c.in, got, c.want)
 		}
 	}
 }

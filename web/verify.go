@@ -89,7 +89,10 @@ func (u *UI) handleVerify(w http.ResponseWriter, r *http.Request, s *Session) er
 			res, err := u.cfg.Verify(r.Context(), b)
 			switch code := workflow.ErrorCode(err); {
 			case err == nil:
-				v.Verdict, v.Reasons = res.Verdict, res.Reasons
+				v.Verdict = res.Verdict
+				for _, x := range res.Reasons {
+					v.Reasons = append(v.Reasons, reasonVI(x))
+				}
 			case code == workflow.EUNPROCESSABLE || code == workflow.EUNSUPPORTEDMEDIA:
 				v.Verdict, v.Reasons = workflow.VerdictIndeterminate, []string{Message(err)}
 			default:

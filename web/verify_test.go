@@ -28,7 +28,7 @@ func withPages(t *testing.T, e *testEnv) {
 		Codes: e.docs, Reform: fakeReform{workflow.ReformCounts{Issued: 4, IssuedTwoLayers: 3, Archived: 10, ArchiveUsed: 6}},
 		Verify: func(_ context.Context, pdf []byte) (workflow.Verification, error) {
 			if strings.Contains(string(pdf), "signed") {
-				return workflow.Verification{Verdict: workflow.VerdictValid}, nil
+				return workflow.Verification{Verdict: workflow.VerdictValid, Reasons: []string{validReasonEN}}, nil
 			}
 			return workflow.Verification{Verdict: workflow.VerdictUnsigned}, nil
 		}})
@@ -63,6 +63,11 @@ func TestPublicVerifyPages(t *testing.T) {
 	p = c.postMultipart("/verify", nil, map[string][]byte{"file": []byte("%PDF-1.7 signed")})
 	if p.Status != 200 || !strings.Contains(p.Body, "hợp lệ") {
 		t.Fatalf("POST /verify signed: %d\n%s", p.Status, p.Body)
+	}
+	// The verifier's reasons, in Vietnamese and Vietnam time, as on the
+	// document page (they were shown as the verifier wrote them).
+	if !strings.Contains(p.Body, validReasonVI) || strings.Contains(p.Body, "judged at") {
+		t.Fatalf("POST /verify: the reasons are not in Vietnamese:\n%s", p.Body)
 	}
 	p = c.postMultipart("/verify", nil, map[string][]byte{"file": []byte("%PDF-1.7 plain")})
 	if !strings.Contains(p.Body, "không có chữ ký") {

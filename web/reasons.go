@@ -1,0 +1,186 @@
+package web
+
+import (
+	"regexp"
+	"strings"
+)
+
+// The verifier (signing/verify) writes its reasons in English, one
+// sentence each: "Signature N (name): clause; clause; ….", or a sentence
+// about the whole file. reasonVI says them in Vietnamese, clause by
+// clause, with every time in Vietnam time (dd/mm/yyyy); a clause no
+// pattern knows is kept as a technical detail, marked as such, so a new
+// wording of the verifier shows up as English in one clause only.
+
+// sentencePatterns are the reasons about the whole file.
+var sentencePatterns = []struct {
+	re  *regexp.Regexp
+	out string
+}{
+	{regexp.MustCompile(`^The document has no digital signature\.$`), "Văn bản không có chữ ký số."},
+	{regexp.MustCompile(`^Its cross-reference data is damaged \((.*)\); the objects were recovered by scanning\.$`),
+		"Bảng tham chiếu chéo của tệp bị hỏng; các đối tượng được đọc lại bằng cách quét tệp (chi tiết kỹ thuật: $1)."},
+	{regexp.MustCompile(`^The document cannot be validated: (.*)\.$`), "Không kiểm tra được văn bản (chi tiết kỹ thuật: $1)."},
+	{regexp.MustCompile(`^Decree 30: the official's signature \(layer 1\) is missing.*$`), "Nghị định 30: thiếu chữ ký của người có thẩm quyền (lớp 1)."},
+	{regexp.MustCompile(`^Decree 30: the agency signature \(layer 2\) is missing.*$`), "Nghị định 30: thiếu chữ ký số của cơ quan (lớp 2)."},
+	{regexp.MustCompile(`^Decree 30: an issued document carries two signatures.*$`), "Nghị định 30: văn bản phát hành phải có hai chữ ký số (người có thẩm quyền, rồi cơ quan); văn bản này không có."},
+	{regexp.MustCompile(`^Decree 30: layers in the wrong order.*$`), "Nghị định 30: sai thứ tự chữ ký: chữ ký của cơ quan (lớp 2) phải ở sau chữ ký của người có thẩm quyền (lớp 1)."},
+	{regexp.MustCompile(`^Decree 30: the agency signed (\d+) times.*$`), "Nghị định 30: cơ quan ký $1 lần; chữ ký của cơ quan (lớp 2) chỉ có một."},
+}
+
+// signatureReason is a reason about one signature.
+var signatureReason = regexp.MustCompile(`^Signature (\d+)(?: \((.*?)\))?: (.*?)\.?$`)
+
+// timeSources are the verifier's validation_time_source values.
+var timeSources = map[string]string{
+	"timestamp":          "theo dấu thời gian của chữ ký",
+	"document timestamp": "theo dấu thời gian của tài liệu",
+	"current time":       "thời điểm kiểm tra, vì chữ ký không có dấu thời gian tin cậy",
+}
+
+var revocationSources = map[string]string{"embedded": "lưu kèm trong tệp", "fetched": "tra cứu trực tuyến"}
+
+// clausePatterns are the clauses of a reason about one signature; out
+// gets the submatches (times already in Vietnam time).
+var clausePatterns = []struct {
+	re  *regexp.Regexp
+	out func(m []string) string
+}{
+	{regexp.MustCompile(`^valid$`), func([]string) string { return "hợp lệ" }},
+	{regexp.MustCompile(`^later updates only add signatures, annotations or form data$`),
+		func([]string) string {
+			return "các cập nhật sau chữ ký chỉ thêm chữ ký, chú thích hoặc dữ liệu biểu mẫu"
+		}},
+	{regexp.MustCompile(`^judged at (\S+) \((timestamp|document timestamp|current time)\)$`),
+		func(m []string) string { return "xét tại thời điểm " + m[1] + " (" + timeSources[m[2]] + ")" }},
+	{regexp.MustCompile(`^certificate not revoked then \((embedded|fetched) (ocsp|crl)\)$`),
+		func(m []string) string {
+			return "khi đó chứng thư số chưa bị thu hồi (" + strings.ToUpper(m[2]) + " " + revocationSources[m[1]] + ")"
+		}},
+	{regexp.MustCompile(`^it was revoked later, at (.*)$`), func(m []string) string { return "chứng thư số bị thu hồi sau đó, lúc " + m[1] }},
+	{regexp.MustCompile(`^the signature is intact but its certificate is not trusted: (.*)$`),
+		func(m []string) string {
+			return "chữ ký còn nguyên vẹn nhưng chứng thư số không được tin cậy (" + m[1] + ")"
+		}},
+	{regexp.MustCompile(`^its certificate is not trusted: (.*)$`), func(m []string) string { return "chứng thư số không được tin cậy (" + m[1] + ")" }},
+	{regexp.MustCompile(`^the (?:message|document) digest does not match the signed byte ranges \(the signed revision was modified\)$`),
+		func([]string) string {
+			return "nội dung đã bị sửa sau khi ký (giá trị băm không khớp với phần được ký)"
+		}},
+	{regexp.MustCompile(`^the document timestamp does not match the signed byte ranges \(the signed revision was modified\)$`),
+		func([]string) string {
+			return "nội dung đã bị sửa sau khi đóng dấu thời gian (giá trị băm không khớp)"
+		}},
+	{regexp.MustCompile(`^a forbidden change was made after signing: (.*)$`),
+		func(m []string) string {
+			return "có thay đổi không được phép sau khi ký (chi tiết kỹ thuật: " + m[1] + ")"
+		}},
+	{regexp.MustCompile(`^certificate revoked at ([^,]*)(?:, reason ([^,]*))?, at or before the validation time (\S+) \((timestamp|document timestamp|current time);.*\)$`),
+		func(m []string) string {
+			out := "chứng thư số đã bị thu hồi lúc " + m[1]
+			if m[2] != "" {
+				out += " (lý do: " + m[2] + ")"
+			}
+			return out + ", trước thời điểm xét " + m[3] + " (" + timeSources[m[4]] + ")"
+		}},
+	{regexp.MustCompile(`^certificate expired: it was valid until (\S+), the validation time is (\S+) \((timestamp|document timestamp|current time).*\)$`),
+		func(m []string) string {
+			return "chứng thư số đã hết hạn: có hiệu lực đến " + m[1] + ", thời điểm xét là " + m[2] + " (" + timeSources[m[3]] + ")"
+		}},
+	{regexp.MustCompile(`^certificate not yet valid: it is valid from (\S+), the validation time is (\S+) \((timestamp|document timestamp|current time).*\)$`),
+		func(m []string) string {
+			return "chứng thư số chưa có hiệu lực: có hiệu lực từ " + m[1] + ", thời điểm xét là " + m[2] + " (" + timeSources[m[3]] + ")"
+		}},
+	{regexp.MustCompile(`^no revocation data(?: for the intermediate CA certificate .*?)?: (.*)$`),
+		func(m []string) string {
+			return "không có dữ liệu để kiểm tra chứng thư số có bị thu hồi hay không (chi tiết kỹ thuật: " + m[1] + ")"
+		}},
+	{regexp.MustCompile(`^annotations added after signature: (.*)$`),
+		func(m []string) string {
+			return "có chú thích được thêm vào sau khi ký (chi tiết kỹ thuật: " + m[1] + ")"
+		}},
+	{regexp.MustCompile(`^the signer's certificate is not included in the signature$`),
+		func([]string) string { return "chữ ký không kèm chứng thư số của người ký" }},
+	{regexp.MustCompile(`^the CMS signature does not verify: (.*)$`),
+		func(m []string) string {
+			return "giá trị chữ ký không đúng (chi tiết kỹ thuật: " + m[1] + ")"
+		}},
+	{regexp.MustCompile(`^the signature timestamp cannot be verified: (.*)$`),
+		func(m []string) string {
+			return "không kiểm tra được dấu thời gian của chữ ký (chi tiết kỹ thuật: " + m[1] + ")"
+		}},
+}
+
+// rfc3339 finds the verifier's times (UTC, RFC 3339).
+var rfc3339 = regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?(?:Z|[+-]\d{2}:\d{2})`)
+
+// vnTimes writes every RFC 3339 time in s in Vietnam time.
+func vnTimes(s string) string {
+	return rfc3339.ReplaceAllStringFunc(s, rfcToVN)
+}
+
+// reasonVI says one of the verifier's reasons in Vietnamese.
+func reasonVI(r string) string {
+	for _, p := range sentencePatterns {
+		if p.re.MatchString(r) {
+			return vnTimes(p.re.ReplaceAllString(r, p.out))
+		}
+	}
+	m := signatureReason.FindStringSubmatch(r)
+	if m == nil {
+		return vnTimes(r) + " (chi tiết kỹ thuật)"
+	}
+	label := "Chữ ký " + m[1]
+	if name := m[2]; name != "" {
+		if cn := commonName(name); cn != "" {
+			name = cn
+		}
+		label += " (" + name + ")"
+	}
+	var parts []string
+	for _, c := range splitClauses(m[3]) {
+		parts = append(parts, clauseVI(c))
+	}
+	return label + ": " + strings.Join(parts, "; ") + "."
+}
+
+// splitClauses splits a reason's text at the "; " outside parentheses.
+func splitClauses(s string) []string {
+	var out []string
+	depth, start := 0, 0
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '(':
+			depth++
+		case s[i] == ')' && depth > 0:
+			depth--
+		case depth == 0 && strings.HasPrefix(s[i:], "; "):
+			out = append(out, s[start:i])
+			start = i + 2
+		}
+	}
+	return append(out, s[start:])
+}
+
+func clauseVI(c string) string {
+	for _, p := range clausePatterns {
+		if m := p.re.FindStringSubmatch(c); m != nil {
+			return vnTimes(p.out(m))
+		}
+	}
+	return vnTimes(c) + " (chi tiết kỹ thuật)"
+}
+
+// dnNames are the attribute types Go writes as dotted numbers in a
+// certificate's subject, by their names.
+var dnNames = strings.NewReplacer(
+	"0.9.2342.19200300.100.1.1=", "UID=",
+	"2.5.4.12=", "Chức danh=",
+	"2.5.4.97=", "Mã định danh=",
+	"1.2.840.113549.1.9.1=", "Email=",
+)
+
+// dnVI is a certificate subject or issuer as the page shows it.
+func dnVI(dn string) string {
+	return dnNames.Replace(dn)
+}
