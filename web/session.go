@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 
+	"golang.org/x/text/unicode/norm"
+
 	"github.com/vanthu/vanthu/auth"
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -130,7 +132,37 @@ func (u *UI) parseForm(w http.ResponseWriter, r *http.Request) error {
 		}
 		return workflow.Wrap(workflow.EINVALID, err, "cannot read the form")
 	}
+	normalizeForm(r)
 	return nil
+}
+
+// verbatimFields are the posted fields kept byte for byte: passwords (a
+// password is the bytes it was set with, through the API too) and tokens.
+var verbatimFields = map[string]bool{"password": true, csrfField: true}
+
+// normalizeForm puts every posted text value in Unicode NFC. Vietnamese
+// keyboards (Unikey's "Unicode tổ hợp", macOS input) type decomposed
+// letters, "ế" as e + U+0302 + U+0301: stored so, a subject counts up to
+// three times its letters against the 500-character limit, a name or
+// notation compares unequal to the same text typed elsewhere, and other
+// agencies' systems get text they may not match.
+func normalizeForm(r *http.Request) {
+	maps := []url.Values{r.Form, r.PostForm}
+	if r.MultipartForm != nil {
+		maps = append(maps, r.MultipartForm.Value)
+	}
+	for _, m := range maps {
+		for k, vs := range m {
+			if verbatimFields[k] {
+				continue
+			}
+			for i, v := range vs {
+				if !norm.NFC.IsNormalString(v) {
+					vs[i] = norm.NFC.String(v)
+				}
+			}
+		}
+	}
 }
 
 // setCookie sets an HttpOnly, SameSite=Lax cookie (Secure under TLS)
