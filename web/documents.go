@@ -528,6 +528,10 @@ func (u *UI) handleDocumentPost(w http.ResponseWriter, r *http.Request, s *Sessi
 		return nil
 	}
 	code, p := problemOf(err)
+	if (code == workflow.ECONFLICT || code == workflow.EILLEGAL) && action != "comment" && u.repeated(r, s, id, action, code) {
+		http.Redirect(w, r, "/documents/"+id+"?done="+string(action), http.StatusSeeOther)
+		return nil
+	}
 	if code == workflow.EFORBIDDEN || code == workflow.ENOTFOUND || code == workflow.EUNAUTHORIZED || p.Status >= 500 && code != workflow.EUNAVAILABLE {
 		return err
 	}
@@ -543,6 +547,58 @@ func (u *UI) handleDocumentPost(w http.ResponseWriter, r *http.Request, s *Sessi
 	v.Comment = comment
 	u.render(w, r, s, p.Status, "document", d.Subject, v)
 	return nil
+}
+
+// Repeated submissions: how long a second click waits for the first
+// one's work (a signature, a reserved number), and how recent the user's
+// own action must be to count as the one the click repeats.
+const (
+	repeatWait   = time.Minute
+	repeatWindow = 10 * time.Minute
+)
+
+// repeated reports whether a posted action that the service refused as
+// stale (ECONFLICT) or illegal in the document's state (EILLEGAL) is this
+// user's own action applied a moment ago: a double click on "Cấp số", a
+// form sent again from the back button or after a reload. Such a click
+// shows the action's result, not an error about the state its own first
+// click changed. While the document is still at the version the form
+// was posted with (the first click's signature or number in progress),
+// it waits for it, up to repeatWait.
+func (u *UI) repeated(r *http.Request, s *Session, id string, action workflow.Action, code string) bool {
+	ctx := r.Context()
+	posted, _ := strconv.Atoi(r.PostFormValue("version"))
+	deadline := time.Now().Add(repeatWait)
+	for {
+		d, err := u.cfg.Docs.Get(ctx, s.User, id)
+		if err != nil {
+			return false
+		}
+		if posted == 0 || d.Version != posted {
+			break
+		}
+		if code != workflow.ECONFLICT || time.Now().After(deadline) {
+			return false // unchanged since the form: not a repeat
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
+	evs, err := u.cfg.Docs.Events(ctx, s.User, id)
+	if err != nil {
+		return false
+	}
+	for i := len(evs) - 1; i >= 0; i-- {
+		e := evs[i]
+		if e.Kind != workflow.EventTransition {
+			continue
+		}
+		return e.Action == action && e.Actor == s.User.ID && u.now().Sub(e.At) <= repeatWindow &&
+			(action != workflow.Assign || e.Data["assignee_id"] == r.PostFormValue("assignee_id"))
+	}
+	return false
 }
 
 // actionProblem is the message of a failed action: specific where the

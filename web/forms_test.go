@@ -2,10 +2,16 @@ package web
 
 import (
 	"context"
+	"net/http"
 	"net/url"
+	"regexp"
+	"strings"
 	"testing"
 
 	"golang.org/x/text/unicode/norm"
+
+	"github.com/vanthu/vanthu/auth"
+	"github.com/vanthu/vanthu/workflow"
 )
 
 // TestFormsStoreNFC: text typed with decomposed letters (a Vietnamese
@@ -47,5 +53,64 @@ func TestFormsStoreNFC(t *testing.T) {
 	}
 	if _, _, _, err := e.auth.LoginFrom(context.Background(), "127.0.0.1", "thuky", password); err != nil {
 		t.Errorf("the password as typed (decomposed) no longer signs in: %v", err)
+	}
+}
+
+// TestRepeatedActionShowsItsResult: the same form posted twice (a double
+// click without JavaScript, the back button and "Vào sổ" again) shows
+// the action's result the second time, not "the document changed"; the
+// same post by someone else, or an assignment to another handler, is
+// still refused.
+func TestRepeatedActionShowsItsResult(t *testing.T) {
+	e := newTestEnv(t)
+	if _, err := e.auth.CreateUser(context.Background(), nil, auth.NewUser{Username: "vanthu2", Password: testPassword, FullName: "Văn Thư Hai",
+		Roles: []workflow.Role{workflow.RoleClerk}}); err != nil {
+		t.Fatal(err)
+	}
+	clerk, clerk2, officer := e.login("vanthu"), e.login("vanthu2"), e.login("lanhdao")
+	id := e.newIncoming(clerk, "Về việc kiểm tra lặp thao tác", nil)
+	form := func(c *client, action string, extra url.Values) url.Values {
+		p := c.get("/documents/" + id)
+		m := regexp.MustCompile(`name="version" value="(\d+)"`).FindStringSubmatch(p.Body)
+		if m == nil {
+			t.Fatalf("no version on the page:\n%s", p.Body)
+		}
+		f := url.Values{"action": {action}, "version": {m[1]}}
+		for k, v := range extra {
+			f[k] = v
+		}
+		return f
+	}
+	reg := form(clerk, "register", nil)
+	for i := range 2 {
+		p := clerk.post("/documents/"+id, reg)
+		if p.Status != http.StatusSeeOther || p.Location != "/documents/"+id+"?done=register" {
+			t.Fatalf("post %d of the same register form: %d %q\n%s", i+1, p.Status, p.Location, p.Body)
+		}
+	}
+	d, _ := e.docs.Get(context.Background(), e.users["vanthu"], id)
+	if d.Number != 1 {
+		t.Errorf("incoming number %d after two clicks, want 1", d.Number)
+	}
+	// Another clerk's stale register form is refused: it is not their click.
+	clerk2.get("/documents/" + id)
+	if p := clerk2.post("/documents/"+id, reg); p.Status == http.StatusSeeOther {
+		t.Errorf("another user's stale form passed as a repeat: %q", p.Location)
+	}
+
+	assign := form(officer, "assign", url.Values{"assignee_id": {e.users["chuyenvien"].ID}})
+	if p := officer.post("/documents/"+id, assign); p.Status != http.StatusSeeOther {
+		t.Fatalf("assign: %d\n%s", p.Status, p.Body)
+	}
+	if p := officer.post("/documents/"+id, assign); p.Status != http.StatusSeeOther || !strings.HasSuffix(p.Location, "?done=assign") {
+		t.Errorf("the same assignment again: %d %q", p.Status, p.Location)
+	}
+	other := url.Values{}
+	for k, v := range assign {
+		other[k] = v
+	}
+	other.Set("assignee_id", e.users["chuyenvien2"].ID)
+	if p := officer.post("/documents/"+id, other); p.Status == http.StatusSeeOther {
+		t.Errorf("a stale form assigning another handler passed as a repeat: %q", p.Location)
 	}
 }
