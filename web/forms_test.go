@@ -114,3 +114,48 @@ func TestRepeatedActionShowsItsResult(t *testing.T) {
 		t.Errorf("a stale form assigning another handler passed as a repeat: %q", p.Location)
 	}
 }
+
+// TestSessionEndsMidForm: a form posted after the session ended (expired,
+// or signed out in another tab) gets the login form, which comes back to
+// the form's page and shows the text typed, not an error page whose link
+// leads to the inbox; a page opened after it says why login is asked.
+func TestSessionEndsMidForm(t *testing.T) {
+	e := newTestEnv(t)
+	clerk := e.login("vanthu")
+	id := e.newIncoming(clerk, "Về việc phiên hết hạn", nil)
+	clerk.get("/documents/" + id)
+	base, _ := url.Parse(e.srv.URL)
+	cookies, token := clerk.hc.Jar.Cookies(base), clerk.csrf
+	if p := clerk.post("/logout", nil); p.Status != http.StatusSeeOther { // another tab signs out
+		t.Fatalf("logout: %d", p.Status)
+	}
+	send := func(method, path string, form url.Values) page {
+		req, _ := http.NewRequest(method, e.srv.URL+path, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
+		return e.client().do(req)
+	}
+	p := send(http.MethodPost, "/documents/"+id, url.Values{"action": {"comment"}, "comment": {"Đề nghị phòng Tư pháp góp ý"}, "csrf_token": {token}})
+	if p.Status != http.StatusUnauthorized || !strings.Contains(p.Body, `action="/login"`) ||
+		!strings.Contains(p.Body, `name="next" value="/documents/`+id+`"`) || !strings.Contains(p.Body, "Phiên làm việc đã hết hạn") ||
+		!strings.Contains(p.Body, "Đề nghị phòng Tư pháp góp ý") {
+		t.Fatalf("post after the session ended: %d\n%s", p.Status, p.Body)
+	}
+	// Signing in from that page comes back to the document.
+	c := e.client()
+	c.get("/login")
+	p = c.post("/login", url.Values{"username": {"vanthu"}, "password": {testPassword}, "next": {"/documents/" + id}})
+	if p.Status != http.StatusSeeOther || p.Location != "/documents/"+id {
+		t.Fatalf("login from the expired form: %d %q", p.Status, p.Location)
+	}
+	// A page opened with the ended session says why login is asked.
+	p = send(http.MethodGet, "/incoming", nil)
+	if p.Status != http.StatusSeeOther || !strings.Contains(p.Location, "expired=1") {
+		t.Fatalf("GET with an ended session: %d %q", p.Status, p.Location)
+	}
+	if p := e.client().get(p.Location); !strings.Contains(p.Body, "Phiên làm việc đã hết hạn") {
+		t.Errorf("the login page does not say the session ended:\n%s", p.Body)
+	}
+}

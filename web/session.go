@@ -73,11 +73,19 @@ func (u *UI) auth(fn pageFunc, guards ...func(*Session) error) http.Handler {
 				return
 			}
 			clearCookie(w, r, sessionCookie)
-			if r.Method == http.MethodGet || r.Method == http.MethodHead {
-				http.Redirect(w, r, "/login?next="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
-				return
+			expired := c != nil && c.Value != ""
+			switch {
+			case r.Method == http.MethodGet || r.Method == http.MethodHead:
+				q := "/login?next=" + url.QueryEscape(r.URL.RequestURI())
+				if expired {
+					q += "&expired=1"
+				}
+				http.Redirect(w, r, q, http.StatusSeeOther)
+			case r.URL.Path == "/logout":
+				http.Redirect(w, r, "/login", http.StatusSeeOther)
+			default:
+				u.renderExpired(w, r, expired)
 			}
-			u.renderError(w, r, nil, workflow.Errorf(workflow.EUNAUTHORIZED, "no session"))
 			return
 		}
 		s := &Session{User: user, Token: c.Value, CSRF: csrfToken(c.Value)}
@@ -183,6 +191,40 @@ type loginView struct {
 	Username string
 	Next     string
 	Error    string
+	// Kept is the text of a form posted after the session ended, shown
+	// for the user to copy (it was not saved).
+	Kept string
+}
+
+// expiredMessage is the login page's notice for a session that ended.
+const expiredMessage = "Phiên làm việc đã hết hạn hoặc đã đăng xuất. Vui lòng đăng nhập lại."
+
+// keptFields are the free-text fields of the forms, worth showing back
+// to a user whose session ended while typing them.
+var keptFields = []string{"subject", "notes", "comment"}
+
+// renderExpired answers a form posted without a live session: the login
+// form (401) coming back to the page of the form, saying that nothing
+// was done, with the text typed into a plain form shown to copy. An
+// upload's body is not read (the connection is closed instead).
+func (u *UI) renderExpired(w http.ResponseWriter, r *http.Request, expired bool) {
+	v := loginView{Next: safeNext(r.URL.Path), Error: "Bạn chưa đăng nhập: thao tác chưa được thực hiện."}
+	if expired {
+		v.Error = expiredMessage + " Thao tác vừa rồi chưa được thực hiện."
+	}
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		w.Header().Set("Connection", "close")
+	} else if u.parseForm(w, r) == nil {
+		var kept []string
+		for _, k := range keptFields {
+			if t := strings.TrimSpace(r.PostFormValue(k)); t != "" {
+				kept = append(kept, t)
+			}
+		}
+		v.Kept = strings.Join(kept, "\n\n")
+	}
+	_, p := problemOf(workflow.Errorf(workflow.EUNAUTHORIZED, "no session"))
+	u.renderLogin(w, r, p.Status, v)
 }
 
 func (u *UI) handleLoginForm(w http.ResponseWriter, r *http.Request) {
@@ -192,7 +234,11 @@ func (u *UI) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
-	u.renderLogin(w, r, http.StatusOK, loginView{Next: safeNext(r.URL.Query().Get("next"))})
+	v := loginView{Next: safeNext(r.URL.Query().Get("next"))}
+	if r.URL.Query().Get("expired") != "" {
+		v.Error = expiredMessage
+	}
+	u.renderLogin(w, r, http.StatusOK, v)
 }
 
 // public wraps a page that needs no login (e.g. /verify). Its forms are
