@@ -34,30 +34,37 @@ type archiveSearchView struct {
 	Rows                                       []*archive.Record
 	Next, First                                string
 	Searched                                   bool
+	Error                                      string // a filter that does not read
 }
 
 func (u *UI) handleArchiveSearch(w http.ResponseWriter, r *http.Request, s *Session) error {
 	qv := r.URL.Query()
 	q := archive.Query{Q: strings.TrimSpace(qv.Get("q")), Type: workflow.DocType(qv.Get("type")), Notation: strings.TrimSpace(qv.Get("notation")),
 		Signer: strings.TrimSpace(qv.Get("signer")), Org: strings.TrimSpace(qv.Get("org")), After: qv.Get("cursor"), Limit: listPageSize}
-	var err error
-	if q.From, err = parseFormDate("from", qv.Get("from")); err != nil {
-		return err
-	}
-	if q.To, err = parseFormDate("to", qv.Get("to")); err != nil {
-		return err
-	}
+	v := archiveSearchView{Q: q.Q, Notation: q.Notation, Signer: q.Signer, Org: q.Org, Number: qv.Get("number"),
+		From: qv.Get("from"), To: qv.Get("to"), Types: typeOptions(qv.Get("type")), Searched: len(qv) > 0}
+	var ferr, terr, nerr error
+	q.From, ferr = parseFormDate("from", qv.Get("from"))
+	q.To, terr = parseFormDate("to", qv.Get("to"))
 	if n := strings.TrimSpace(qv.Get("number")); n != "" {
-		if q.Number, err = strconv.Atoi(n); err != nil || q.Number < 1 {
-			return workflow.Errorf(workflow.EINVALID, "number")
+		if q.Number, nerr = strconv.Atoi(n); nerr != nil || q.Number < 1 {
+			nerr = workflow.Errorf(workflow.EINVALID, "number")
 		}
+	}
+	if err := errors.Join(ferr, terr, nerr); err != nil {
+		v.Error = badDateFilter
+		if nerr != nil {
+			v.Error = "Số phải là một số nguyên dương."
+		}
+		_, p := problemOf(err)
+		u.render(w, r, s, p.Status, "archive", "Kho lưu trữ", v)
+		return nil
 	}
 	recs, next, err := u.cfg.Archive.Search(r.Context(), s.User, q)
 	if err != nil {
 		return err
 	}
-	v := archiveSearchView{Q: q.Q, Notation: q.Notation, Signer: q.Signer, Org: q.Org, Number: qv.Get("number"),
-		From: qv.Get("from"), To: qv.Get("to"), Types: typeOptions(qv.Get("type")), Rows: recs, Searched: len(qv) > 0}
+	v.Rows = recs
 	if next != "" {
 		nq := cloneValues(qv)
 		nq.Set("cursor", next)

@@ -158,13 +158,13 @@ func createProblem(err error) string {
 	for _, f := range []struct{ key, text string }{
 		{"subject", "Trích yếu là bắt buộc (tối đa 500 ký tự)."},
 		{"original_number", "Số, ký hiệu của văn bản đến là bắt buộc."},
-		{"original_date", "Ngày của văn bản đến là bắt buộc (dd/mm/yyyy)."},
+		{"original_date", "Ngày của văn bản đến là bắt buộc: một ngày có thật, dạng dd/mm/yyyy (ví dụ 20/11/2026)."},
 		{"sender", "Cơ quan gửi là bắt buộc; mã định danh (nếu có) có dạng 000.00.00.H13."},
 		{"signer", "Hãy chọn người ký là một lãnh đạo."},
 		{"recipient", "Nơi nhận không hợp lệ."},
 		{"file", "Hãy chọn tệp PDF của văn bản."},
 		{"layout", "Vị trí dấu không hợp lệ: trang ≥ 0, tọa độ ≥ 0, rộng và cao > 0; số và ngày ở trang 1."},
-		{"due_date", "Hạn xử lý không hợp lệ."},
+		{"due_date", "Hạn xử lý không hợp lệ: nhập một ngày có thật, dạng dd/mm/yyyy (ví dụ 31/12/2026)."},
 		{"type", "Hãy chọn loại văn bản."},
 	} {
 		if workflow.ErrorCode(err) == workflow.EINVALID && strings.Contains(msg, f.key) {

@@ -3,13 +3,16 @@ package web
 import (
 	"context"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/vanthu/vanthu/archive"
 	"github.com/vanthu/vanthu/auth"
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -157,5 +160,48 @@ func TestSessionEndsMidForm(t *testing.T) {
 	}
 	if p := e.client().get(p.Location); !strings.Contains(p.Body, "Phiên làm việc đã hết hạn") {
 		t.Errorf("the login page does not say the session ended:\n%s", p.Body)
+	}
+}
+
+// searchArchive is an Archive whose Search records its query.
+type searchArchive struct {
+	Archive
+	got *archive.Query
+}
+
+func (a searchArchive) Search(_ context.Context, _ *workflow.User, q archive.Query) ([]*archive.Record, string, error) {
+	*a.got = q
+	return nil, "", nil
+}
+
+// TestDateFiltersThatDoNotRead: a list or archive search with a date that
+// does not read (31/02, a slip of the keyboard) shows the page with the
+// filters as typed and the problem named, not an error page without the
+// form; a date typed with spaces around it reads.
+func TestDateFiltersThatDoNotRead(t *testing.T) {
+	e := newTestEnv(t)
+	var got archive.Query
+	ui, err := New(Config{Docs: e.docs, Accounts: e.auth, Directory: e.repo, Agency: e.docs.Agency, Now: func() time.Time { return e.now },
+		Archive: searchArchive{got: &got}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv.Close()
+	e.srv = httptest.NewServer(Mount(http.NotFoundHandler(), ui))
+	t.Cleanup(e.srv.Close)
+	clerk := e.login("vanthu")
+	e.newIncoming(clerk, "Về việc lọc theo ngày", nil)
+	for _, path := range []string{"/incoming?q=l%E1%BB%8Dc&from=31/02/2026", "/archive?q=l%E1%BB%8Dc&from=31/02/2026"} {
+		p := clerk.get(path)
+		if p.Status != http.StatusBadRequest || !strings.Contains(p.Body, "Ngày lọc không hợp lệ") || !strings.Contains(p.Body, `value="31/02/2026"`) ||
+			!strings.Contains(p.Body, `value="lọc"`) {
+			t.Errorf("%s: %d\n%s", path, p.Status, p.Body)
+		}
+	}
+	if p := clerk.get("/incoming?from=+20/11/2026+"); p.Status != http.StatusOK || !strings.Contains(p.Body, "Về việc lọc theo ngày") {
+		t.Errorf("a date with spaces around it: %d", p.Status)
+	}
+	if p := clerk.get("/archive?from=+20/11/2026+"); p.Status != http.StatusOK || got.From == nil || got.From.String() != "2026-11-20" {
+		t.Errorf("archive search, a date with spaces around it: %d, from %v", p.Status, got.From)
 	}
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/vanthu/vanthu/workflow"
@@ -115,6 +116,7 @@ func fmtDateTime(t any) string {
 // browser's date picker shows the format of its own locale, and the
 // office writes dd/mm/yyyy.
 func parseFormDate(field, v string) (*workflow.Date, error) {
+	v = strings.TrimSpace(v)
 	if v == "" {
 		return nil, nil
 	}

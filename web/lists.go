@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -37,6 +38,7 @@ type listView struct {
 	CanCreate bool
 	CreateURL string
 	Filtered  bool
+	Error     string // a filter that does not read
 }
 
 // typeOptions lists the document types by name, the selected one marked.
@@ -49,37 +51,36 @@ func typeOptions(selected string) []option {
 	return out
 }
 
+// listFilter reads a list's filters; a date that does not read is
+// returned as an EINVALID error, the other filters read all the same.
+func listFilter(dir workflow.Direction, q url.Values) (workflow.DocumentFilter, error) {
+	f := workflow.DocumentFilter{Direction: dir, State: workflow.State(q.Get("state")), Type: workflow.DocType(q.Get("type")),
+		Query: strings.TrimSpace(q.Get("q")), After: q.Get("cursor"), Limit: listPageSize}
+	from, ferr := parseFormDate("from", q.Get("from"))
+	to, terr := parseFormDate("to", q.Get("to"))
+	// Creation times from the start of the first day to the end of
+	// the last, Vietnam days.
+	if from != nil {
+		start := from.Midnight(workflow.Vietnam)
+		f.From = &start
+	}
+	if to != nil {
+		end := to.AddDays(1).Midnight(workflow.Vietnam).Add(-time.Nanosecond)
+		f.To = &end
+	}
+	return f, errors.Join(ferr, terr)
+}
+
+// badDateFilter is shown above a list whose date filter does not read.
+const badDateFilter = "Ngày lọc không hợp lệ: nhập ngày có thật, dạng dd/mm/yyyy (ví dụ 20/11/2026)."
+
 func (u *UI) listPage(dir workflow.Direction) pageFunc {
 	return func(w http.ResponseWriter, r *http.Request, s *Session) error {
 		q := r.URL.Query()
-		f := workflow.DocumentFilter{Direction: dir, State: workflow.State(q.Get("state")), Type: workflow.DocType(q.Get("type")),
-			Query: strings.TrimSpace(q.Get("q")), After: q.Get("cursor"), Limit: listPageSize}
-		var err error
-		from, err := parseFormDate("from", q.Get("from"))
-		if err != nil {
-			return err
-		}
-		to, err := parseFormDate("to", q.Get("to"))
-		if err != nil {
-			return err
-		}
-		// Creation times from the start of the first day to the end of
-		// the last, Vietnam days.
-		if from != nil {
-			start := from.Midnight(workflow.Vietnam)
-			f.From = &start
-		}
-		if to != nil {
-			end := to.AddDays(1).Midnight(workflow.Vietnam).Add(-time.Nanosecond)
-			f.To = &end
-		}
-		docs, next, err := u.cfg.Docs.List(r.Context(), s.User, f)
-		if err != nil {
-			return err
-		}
+		f, ferr := listFilter(dir, q)
 		v := listView{Direction: dir, Title: directionNames[dir], Q: f.Query, From: q.Get("from"), To: q.Get("to"),
 			Types: typeOptions(q.Get("type"))}
-		v.Filtered = f.State != "" || f.Type != "" || f.Query != "" || f.From != nil || f.To != nil
+		v.Filtered = f.State != "" || f.Type != "" || f.Query != "" || q.Get("from") != "" || q.Get("to") != ""
 		for _, st := range workflow.States(dir) {
 			v.States = append(v.States, option{Value: string(st), Label: stateNames[st], Selected: st == f.State})
 		}
@@ -87,6 +88,16 @@ func (u *UI) listPage(dir workflow.Direction) pageFunc {
 			v.CanCreate, v.CreateURL = s.User.Has(workflow.RoleClerk), "/incoming/new"
 		} else {
 			v.CanCreate, v.CreateURL = s.User.Has(workflow.RoleHandler), "/outgoing/new"
+		}
+		if ferr != nil {
+			v.Error = badDateFilter
+			_, p := problemOf(ferr)
+			u.render(w, r, s, p.Status, "list", v.Title, v)
+			return nil
+		}
+		docs, next, err := u.cfg.Docs.List(r.Context(), s.User, f)
+		if err != nil {
+			return err
 		}
 		names, err := u.userNames(r)
 		if err != nil {
