@@ -205,3 +205,30 @@ func TestDateFiltersThatDoNotRead(t *testing.T) {
 		t.Errorf("archive search, a date with spaces around it: %d, from %v", p.Status, got.From)
 	}
 }
+
+// TestReformCSVLink: the report page's "Tải CSV" link works in the
+// browser that shows it (it led to the API, which wants a bearer token,
+// and answered a 401 in English JSON); a period that does not read is
+// named above the form.
+func TestReformCSVLink(t *testing.T) {
+	e := newTestEnv(t)
+	withPages(t, e)
+	c := e.login("vanthu")
+	p := c.get("/reports/reform?from=01/01/2026&to=25/11/2026")
+	m := regexp.MustCompile(`<a href="([^"]+)">Tải CSV</a>`).FindStringSubmatch(p.Body)
+	if m == nil {
+		t.Fatalf("no CSV link:\n%s", p.Body)
+	}
+	csv := c.get(strings.ReplaceAll(m[1], "&amp;", "&"))
+	if csv.Status != http.StatusOK || !strings.HasPrefix(csv.Header.Get("Content-Type"), "text/csv") ||
+		!strings.Contains(csv.Body, "2026-01-01,2026-11-25,") || !strings.Contains(csv.Header.Get("Content-Disposition"), "reform-2026-01-01-2026-11-25.csv") {
+		t.Fatalf("the CSV link %s: %d %s\n%s", m[1], csv.Status, csv.Header.Get("Content-Type"), csv.Body)
+	}
+	if p := e.login("chuyenvien").get(m[1]); p.Status != http.StatusForbidden {
+		t.Errorf("a handler downloads the report: %d", p.Status)
+	}
+	p = c.get("/reports/reform?from=25/11/2026&to=01/01/2026")
+	if p.Status != http.StatusBadRequest || !strings.Contains(p.Body, "Kỳ báo cáo không hợp lệ") || !strings.Contains(p.Body, `value="25/11/2026"`) {
+		t.Errorf("a period ending before it starts: %d\n%s", p.Status, p.Body)
+	}
+}

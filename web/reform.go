@@ -4,15 +4,17 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"strings"
+	"strconv"
 	"time"
 
+	"github.com/vanthu/vanthu/internal/csvsafe"
 	"github.com/vanthu/vanthu/workflow"
 )
 
 // Page 11: "Báo cáo cải cách hành chính": the reform figures of a period
 // as server-rendered SVG bars (no script) with the target marked, and a
-// table; the CSV is the API's (/api/v1/reports/reform?format=csv).
+// table; /reports/reform/csv downloads the API's CSV
+// (/api/v1/reports/reform?format=csv) with the session's cookie.
 
 // ReformReporter computes the report (workflow.Service).
 type ReformReporter interface {
@@ -22,6 +24,7 @@ type ReformReporter interface {
 // reformRoutes registers the reform report.
 func (u *UI) reformRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /reports/reform", u.auth(u.handleReform))
+	mux.Handle("GET /reports/reform/csv", u.auth(u.handleReformCSV))
 }
 
 // reformBar is one figure laid out for the SVG chart (viewBox 0 0 600 H).
@@ -37,39 +40,55 @@ type reformView struct {
 	Bars     []reformBar
 	Height   float64
 	CSV      string
+	Error    string // a period that does not read
 }
 
 const reformBarMax = 470.0
 
-func (u *UI) handleReform(w http.ResponseWriter, r *http.Request, s *Session) error {
-	if u.cfg.Reform == nil {
-		return workflow.Errorf(workflow.ENOTFOUND, "the reform report is not available")
-	}
-	now := time.Now().In(workflow.Vietnam)
-	if u.cfg.Now != nil {
-		now = u.cfg.Now().In(workflow.Vietnam)
-	}
-	from := time.Date(now.Year(), 1, 1, 0, 0, 0, 0, workflow.Vietnam)
+// reformPeriod reads the report's period (dd/mm/yyyy, inclusive; this
+// year up to today by default): from, and the day after to.
+func (u *UI) reformPeriod(r *http.Request) (from, end time.Time, err error) {
+	now := u.now().In(workflow.Vietnam)
+	from = time.Date(now.Year(), 1, 1, 0, 0, 0, 0, workflow.Vietnam)
 	to := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, workflow.Vietnam)
 	q := r.URL.Query()
 	for _, p := range []struct {
 		name string
 		dst  *time.Time
 	}{{"from", &from}, {"to", &to}} {
-		d, err := parseFormDate(p.name, strings.TrimSpace(q.Get(p.name)))
+		d, err := parseFormDate(p.name, q.Get(p.name))
 		if err != nil {
-			return err
+			return from, to, err
 		}
 		if d != nil {
 			*p.dst = d.Midnight(workflow.Vietnam)
 		}
 	}
-	rep, err := u.cfg.Reform.ReformReport(r.Context(), s.User, from, to.AddDate(0, 0, 1))
+	if to.Before(from) {
+		return from, to, workflow.Errorf(workflow.EINVALID, "to before from")
+	}
+	return from, to.AddDate(0, 0, 1), nil
+}
+
+func (u *UI) handleReform(w http.ResponseWriter, r *http.Request, s *Session) error {
+	if u.cfg.Reform == nil {
+		return workflow.Errorf(workflow.ENOTFOUND, "the reform report is not available")
+	}
+	from, end, perr := u.reformPeriod(r)
+	if perr != nil {
+		v := reformView{From: r.URL.Query().Get("from"), To: r.URL.Query().Get("to"),
+			Error: "Kỳ báo cáo không hợp lệ: nhập hai ngày có thật, dạng dd/mm/yyyy, ngày đầu không sau ngày cuối."}
+		_, p := problemOf(perr)
+		u.render(w, r, s, p.Status, "reform", "Báo cáo cải cách hành chính", v)
+		return nil
+	}
+	rep, err := u.cfg.Reform.ReformReport(r.Context(), s.User, from, end)
 	if err != nil {
 		return err
 	}
+	to := end.AddDate(0, 0, -1)
 	v := reformView{From: from.Format("02/01/2006"), To: to.Format("02/01/2006")}
-	v.CSV = fmt.Sprintf("/api/v1/reports/reform?format=csv&from=%s&to=%s", from.Format("2006-01-02"), to.Format("2006-01-02"))
+	v.CSV = fmt.Sprintf("/reports/reform/csv?from=%s&to=%s", from.Format("2006-01-02"), to.Format("2006-01-02"))
 	for i, f := range rep.Figures {
 		b := reformBar{ReformFigure: f, Y: float64(i)*52 + 8, W: f.Percent / 100 * reformBarMax,
 			TargetX: f.Target / 100 * reformBarMax, Fill: "#b91c1c", PercentText: fmt.Sprintf("%.1f%%", f.Percent)}
@@ -86,4 +105,34 @@ func (u *UI) handleReform(w http.ResponseWriter, r *http.Request, s *Session) er
 	v.Height = float64(len(v.Bars))*52 + 12
 	u.render(w, r, s, http.StatusOK, "reform", "Báo cáo cải cách hành chính", v)
 	return nil
+}
+
+// handleReformCSV downloads the report as the API's CSV
+// (GET /api/v1/reports/reform?format=csv, which needs a bearer token a
+// browser does not have): the same columns, formulas neutralised.
+func (u *UI) handleReformCSV(w http.ResponseWriter, r *http.Request, s *Session) error {
+	if u.cfg.Reform == nil {
+		return workflow.Errorf(workflow.ENOTFOUND, "the reform report is not available")
+	}
+	from, end, err := u.reformPeriod(r)
+	if err != nil {
+		return err
+	}
+	rep, err := u.cfg.Reform.ReformReport(r.Context(), s.User, from, end)
+	if err != nil {
+		return err
+	}
+	f, t := from.Format("2006-01-02"), end.AddDate(0, 0, -1).Format("2006-01-02")
+	h := w.Header()
+	h.Set("Content-Type", "text/csv; charset=utf-8")
+	h.Set("Content-Disposition", fmt.Sprintf("attachment; filename=reform-%s-%s.csv", f, t))
+	w.Write([]byte("\ufeff"))
+	cw := csvsafe.NewWriter(w)
+	cw.Write([]string{"from", "to", "key", "label", "numerator", "denominator", "percent", "target", "met"})
+	for _, x := range rep.Figures {
+		cw.Write([]string{f, t, x.Key, x.Label, strconv.Itoa(x.Numerator), strconv.Itoa(x.Denominator),
+			strconv.FormatFloat(x.Percent, 'f', 1, 64), strconv.FormatFloat(x.Target, 'f', 0, 64), strconv.FormatBool(x.Met)})
+	}
+	cw.Flush()
+	return cw.Error()
 }
