@@ -148,3 +148,35 @@ func TestRegisterPageShowsVoidedNumber(t *testing.T) {
 		t.Fatalf("csv: %s", csv.Body)
 	}
 }
+
+// TestAuditPage: an admin checks the audit chain from the browser (only
+// the API's /api/v1/audit/verify did, with a bearer token): whole, then
+// broken at the event altered, said in Vietnamese; other roles may not.
+func TestAuditPage(t *testing.T) {
+	e := newTestEnv(t)
+	clerk := e.login("vanthu")
+	e.newIncoming(clerk, "Về việc kiểm tra nhật ký", nil)
+	admin := e.login("quantri")
+	p := admin.get("/admin/audit")
+	if p.Status != http.StatusOK || !strings.Contains(p.Body, "toàn vẹn") || !regexp.MustCompile(`— \d+ sự kiện`).MatchString(p.Body) {
+		t.Fatalf("audit page: %d\n%s", p.Status, p.Body)
+	}
+	if !strings.Contains(admin.get("/admin/users").Body, `href="/admin/audit"`) {
+		t.Error("no tab to the audit check")
+	}
+	var evs []workflow.Event
+	err := e.repo.WalkEvents(context.Background(), func(ev workflow.Event) error { evs = append(evs, ev); return nil })
+	if err != nil || len(evs) < 2 {
+		t.Fatalf("events: %d, %v", len(evs), err)
+	}
+	altered := evs[1]
+	altered.Comment = "sửa lén"
+	e.repo.SetEvent(1, altered)
+	p = admin.get("/admin/audit")
+	if !strings.Contains(p.Body, "không toàn vẹn") || !strings.Contains(p.Body, "sự kiện số 2") || !strings.Contains(p.Body, "sự kiện đã bị sửa") {
+		t.Errorf("altered chain:\n%s", p.Body)
+	}
+	if p := clerk.get("/admin/audit"); p.Status != http.StatusForbidden {
+		t.Errorf("a clerk checks the audit chain: %d", p.Status)
+	}
+}

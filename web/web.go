@@ -55,6 +55,7 @@ type Documents interface {
 	Work(ctx context.Context, actor *workflow.User, action workflow.Action, limit int) ([]*workflow.Document, []workflow.WorkTab, int, error)
 	Comment(ctx context.Context, actor *workflow.User, id, text string) error
 	NextNotation(ctx context.Context, actor *workflow.User, id string) (int, string, error)
+	VerifyAuditFor(ctx context.Context, actor *workflow.User) (workflow.AuditReport, error)
 }
 
 // Archive is the district repository (archive.Service).
