@@ -596,3 +596,32 @@ func TestIntegrationBrowserRestartsAfterAChromiumCrash(t *testing.T) {
 		t.Fatalf("a second crash: %v, %d launches; want the exit error and no third chromium", err, b.launches)
 	}
 }
+
+// TestIntegrationBrowserPhone: at a phone's 360 px, the clerk's pages
+// never scroll sideways, even for a document whose subject ends in a long
+// unbroken token (a URL, as subjects quote the gazette) and whose sender
+// and number are long: such a title widened the document page to 415 px.
+func TestIntegrationBrowserPhone(t *testing.T) {
+	s := startServer(t, nil)
+	_, clerk, _, _ := officeStaff(t, s)
+	subject := "Về việc triển khai Kế hoạch cải cách hành chính, chuyển đổi số năm 2026, đăng tại " +
+		"https://congbao.cantho.gov.vn/van-ban/chi-tiet/quyet-dinh-so-1234-qd-ubnd-ve-viec-ban-hanh-quy-che-lam-viec"
+	doc, code := clerk.upload(map[string]any{"direction": "incoming", "type": "CV", "subject": subject, "urgency": "flash",
+		"confidentiality": "normal", "original_number": "12345/UBND-VPTTPVHCC-KSTTHC", "original_date": "2026-11-20",
+		"sender": map[string]any{"org_id": "000.00.00.H13", "name": "Văn phòng Ủy ban nhân dân thành phố Cần Thơ – Trung tâm Phục vụ hành chính công"}},
+		testpdf.Make(1, "Cong van den"))
+	if code != 201 {
+		t.Fatalf("upload: %d %v", code, doc)
+	}
+	b := StartBrowser(t, s.base)
+	b.Run(chromedp.EmulateViewport(360, 740))
+	b.As("clerk", "password-clerk")
+	for _, path := range []string{"/", "/incoming", "/incoming/new", "/documents/" + doc["id"].(string), "/registers", "/verify"} {
+		b.Go(path)
+		if w := Get(b, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w > 360 {
+			wide := Get(b, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('main *')).filter(e => e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).overflowX === 'visible' && !e.closest('.table-wrap')).slice(0, 5).map(e => e.tagName + ' ' + e.scrollWidth + '/' + e.clientWidth)`))
+			t.Errorf("%s is %d px wide at 360 px: %v", path, w, wide)
+		}
+	}
+	b.Shot("document-phone")
+}
