@@ -232,3 +232,26 @@ func TestReformCSVLink(t *testing.T) {
 		t.Errorf("a period ending before it starts: %d\n%s", p.Status, p.Body)
 	}
 }
+
+// TestCreateFormAfterAProblem: an upload form sent back with a problem
+// keeps what was typed and says that the file must be chosen again (a
+// browser never keeps a file input's choice across pages, and its own
+// "required" message would be the only hint); the date's message says
+// a real date is wanted, not that it is missing.
+func TestCreateFormAfterAProblem(t *testing.T) {
+	e := newTestEnv(t)
+	clerk := e.login("vanthu")
+	clerk.get("/incoming/new")
+	p := clerk.postMultipart("/incoming/new", url.Values{"type": {"CV"}, "subject": {"Về việc tổ chức hội nghị"}, "original_number": {"12/UBND-VP"},
+		"original_date": {"31/02/2026"}, "sender_name": {"UBND thành phố Cần Thơ"}, "urgency": {"flash"}, "confidentiality": {"normal"}},
+		map[string][]byte{"file:congvan.pdf": fakePDF})
+	for _, want := range []string{"Về việc tổ chức hội nghị", `value="31/02/2026"`, `value="flash" selected`, "ngày có thật",
+		"hãy chọn lại tệp PDF", `aria-describedby="file-again"`} {
+		if !strings.Contains(p.Body, want) {
+			t.Errorf("the form after a bad date lacks %q (status %d)", want, p.Status)
+		}
+	}
+	if p.Status != http.StatusBadRequest {
+		t.Errorf("status %d", p.Status)
+	}
+}
