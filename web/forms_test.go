@@ -166,12 +166,13 @@ func TestSessionEndsMidForm(t *testing.T) {
 // searchArchive is an Archive whose Search records its query.
 type searchArchive struct {
 	Archive
-	got *archive.Query
+	got  *archive.Query
+	recs []*archive.Record
 }
 
 func (a searchArchive) Search(_ context.Context, _ *workflow.User, q archive.Query) ([]*archive.Record, string, error) {
 	*a.got = q
-	return nil, "", nil
+	return a.recs, "", nil
 }
 
 // TestDateFiltersThatDoNotRead: a list or archive search with a date that
@@ -253,5 +254,34 @@ func TestCreateFormAfterAProblem(t *testing.T) {
 	}
 	if p.Status != http.StatusBadRequest {
 		t.Errorf("status %d", p.Status)
+	}
+}
+
+// TestPermanentRetentionShown: a permanent record is kept "Vĩnh viễn", not
+// "đến 01/01/10000" (its object-lock date, the end of year 9999 UTC, is
+// already the next year in Vietnam); a record kept for years shows its date.
+func TestPermanentRetentionShown(t *testing.T) {
+	e := newTestEnv(t)
+	var got archive.Query
+	recs := []*archive.Record{
+		{DocumentID: "d1", Subject: "Quyết định lưu vĩnh viễn", Class: archive.ClassPermanent, RetainUntil: archive.Forever},
+		{DocumentID: "d2", Subject: "Công văn lưu 10 năm", Class: archive.Class10y, RetainUntil: time.Date(2036, 12, 31, 17, 0, 0, 0, time.UTC)},
+	}
+	ui, err := New(Config{Docs: e.docs, Accounts: e.auth, Directory: e.repo, Agency: e.docs.Agency, Now: func() time.Time { return e.now },
+		Archive: searchArchive{got: &got, recs: recs}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv.Close()
+	e.srv = httptest.NewServer(Mount(http.NotFoundHandler(), ui))
+	t.Cleanup(e.srv.Close)
+	p := e.login("luutru").get("/archive?q=luu")
+	if strings.Contains(p.Body, "10000") || !strings.Contains(p.Body, "<td>Vĩnh viễn</td>") || !strings.Contains(p.Body, "<td>01/01/2037</td>") {
+		t.Errorf("archive search: %d\n%s", p.Status, p.Body)
+	}
+	for in, want := range map[time.Time]string{archive.Forever: "Vĩnh viễn", time.Date(2036, 12, 31, 17, 0, 0, 0, time.UTC): "01/01/2037"} {
+		if got := fmtUntil(in); got != want {
+			t.Errorf("fmtUntil(%v) = %q, want %q", in, got, want)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vanthu/vanthu/archive"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -93,6 +94,21 @@ func fmtDate(t any) string {
 		return v.In(workflow.Vietnam).Format(dateLayout)
 	}
 	return ""
+}
+
+// forever reports whether a retention date is a permanent record's: the
+// end of year 9999 (archive.Forever, the latest date object lock takes),
+// which is already 01/01/10000 in Vietnam.
+func forever(t time.Time) bool {
+	return t.UTC().Year() >= archive.Forever.Year()
+}
+
+// fmtUntil is a retention date as the archive pages show it.
+func fmtUntil(t time.Time) string {
+	if forever(t) {
+		return "Vĩnh viễn"
+	}
+	return fmtDate(t)
 }
 
 func fmtDateTime(t any) string {

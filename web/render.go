@@ -21,6 +21,8 @@ type pages struct{ byName map[string]*template.Template }
 var funcs = template.FuncMap{
 	"date":       fmtDate,
 	"datetime":   fmtDateTime,
+	"until":      fmtUntil,
+	"forever":    forever,
 	"size":       fmtSize,
 	"state":      func(s workflow.State) string { return orName(stateNames, s) },
 	"action":     func(a workflow.Action) string { return orName(actionNames, a) },
