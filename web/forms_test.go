@@ -285,3 +285,36 @@ func TestPermanentRetentionShown(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryCodeNamed: every state, action and inbox tab that a page can
+// show has its Vietnamese name, and every action a button can take its
+// confirmation (the clerk's tab of revocations to answer read
+// "accept_revoke": orName falls back to the code).
+func TestEveryCodeNamed(t *testing.T) {
+	missing := map[string]bool{}
+	for _, role := range workflow.Roles {
+		for _, c := range workflow.WorkClauses(&workflow.User{ID: "u", Roles: []workflow.Role{role}}) {
+			if _, ok := tabNames[c.Action]; !ok {
+				missing["inbox tab "+string(c.Action)] = true
+			}
+		}
+	}
+	for _, d := range []workflow.Direction{workflow.Incoming, workflow.Outgoing} {
+		for _, st := range workflow.States(d) {
+			if _, ok := stateNames[st]; !ok {
+				missing["state "+string(st)] = true
+			}
+		}
+		for _, a := range workflow.Actions(d) {
+			if _, ok := actionNames[a]; !ok {
+				missing["action "+string(a)] = true
+			}
+			if _, ok := actionDone[a]; !ok {
+				missing["confirmation of "+string(a)] = true
+			}
+		}
+	}
+	for m := range missing {
+		t.Errorf("no Vietnamese name: %s", m)
+	}
+}

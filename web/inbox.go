@@ -36,7 +36,7 @@ var tabNames = map[workflow.Action]string{
 	workflow.Register: "Chờ vào sổ", workflow.Assign: "Chờ phân công", workflow.Start: "Chờ xử lý",
 	workflow.Complete: "Đang xử lý", workflow.Submit: "Dự thảo của tôi", workflow.Approve: "Chờ duyệt",
 	workflow.Sign: "Chờ ký", workflow.Issue: "Chờ phát hành", workflow.Send: "Chờ gửi",
-	workflow.Archive: "Chờ lưu trữ",
+	workflow.Archive: "Chờ lưu trữ", workflow.AcceptRevoke: "Đề nghị thu hồi chờ trả lời",
 }
 
 // handleInbox is "Việc cần xử lý": what waits for this user, most urgent
