@@ -299,8 +299,13 @@ func eventText(e workflow.Event, names map[string]string) string {
 			t += " (vào sổ dù chữ ký không hợp lệ)"
 		}
 		return t
-	case workflow.EventArchive:
-		return "Lưu trữ"
+	case workflow.EventArchive, workflow.EventArchiveUse:
+		return archiveEventText(e)
+	case workflow.EventLayout:
+		return "Điều chỉnh vị trí số, ngày tháng và chữ ký"
+	case workflow.EventNumberVoided:
+		return fmt.Sprintf("Hủy số %s (%s năm %s) do phát hành không thành công", orDefault(e.Data["notation"], e.Data["number"]),
+			strings.ToLower(orName(registerNames, workflow.RegisterKind(e.Data["register"]))), e.Data["year"])
 	case "revoke":
 		return "Thu hồi văn bản"
 	case workflow.EventLink:
@@ -310,6 +315,24 @@ func eventText(e workflow.Event, names map[string]string) string {
 		return "Được cập nhật bởi văn bản " + e.Data["updated_by"]
 	}
 	return string(e.Kind)
+}
+
+// archiveEventText says what an archive event records: the archival, a
+// legal hold set or lifted, a use of the record (read, exported).
+func archiveEventText(e workflow.Event) string {
+	switch {
+	case e.Data["legal_hold"] == "on":
+		return "Đặt phong tỏa pháp lý hồ sơ lưu trữ"
+	case e.Data["legal_hold"] == "off":
+		return "Gỡ phong tỏa pháp lý hồ sơ lưu trữ"
+	case e.Kind == workflow.EventArchive:
+		return "Lưu trữ"
+	case e.Data["use"] == "export":
+		return "Xuất gói hồ sơ lưu trữ (BagIt)"
+	case e.Data["name"] != "":
+		return "Khai thác hồ sơ lưu trữ: mở tệp “" + e.Data["name"] + "”"
+	}
+	return "Khai thác hồ sơ lưu trữ"
 }
 
 // sigReport is the signature report as the page shows it (decoded from

@@ -318,3 +318,27 @@ func TestEveryCodeNamed(t *testing.T) {
 		t.Errorf("no Vietnamese name: %s", m)
 	}
 }
+
+// TestDocumentEventsSaid: the history of a document says every kind of
+// event it holds in Vietnamese (an archivist's read showed "archive_use",
+// a layout correction "layout", and a legal hold read "Lưu trữ").
+func TestDocumentEventsSaid(t *testing.T) {
+	names := map[string]string{}
+	for _, c := range []struct {
+		e    workflow.Event
+		want string
+	}{
+		{workflow.Event{Kind: workflow.EventArchiveUse, Data: map[string]string{"use": "retrieve", "name": "document.pdf"}}, "Khai thác hồ sơ lưu trữ: mở tệp “document.pdf”"},
+		{workflow.Event{Kind: workflow.EventArchiveUse, Data: map[string]string{"use": "export"}}, "Xuất gói hồ sơ lưu trữ (BagIt)"},
+		{workflow.Event{Kind: workflow.EventArchive, Data: map[string]string{"legal_hold": "on"}}, "Đặt phong tỏa pháp lý hồ sơ lưu trữ"},
+		{workflow.Event{Kind: workflow.EventArchive, Data: map[string]string{"legal_hold": "off"}}, "Gỡ phong tỏa pháp lý hồ sơ lưu trữ"},
+		{workflow.Event{Kind: workflow.EventArchive}, "Lưu trữ"},
+		{workflow.Event{Kind: workflow.EventLayout, Data: map[string]string{"layout": "{}"}}, "Điều chỉnh vị trí số, ngày tháng và chữ ký"},
+		{workflow.Event{Kind: workflow.EventNumberVoided, Data: map[string]string{"register": "outgoing", "year": "2026", "number": "3", "notation": "03/QĐ-UBND"}},
+			"Hủy số 03/QĐ-UBND (sổ văn bản đi năm 2026) do phát hành không thành công"},
+	} {
+		if got := eventText(c.e, names); got != c.want {
+			t.Errorf("event %s %v: %q, want %q", c.e.Kind, c.e.Data, got, c.want)
+		}
+	}
+}
