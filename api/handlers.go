@@ -20,6 +20,7 @@ import (
 
 	"github.com/vanthu/vanthu/auth"
 	"github.com/vanthu/vanthu/internal/csvsafe"
+	"github.com/vanthu/vanthu/internal/mediatype"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -491,11 +492,16 @@ func (s *Server) handleGetFile(c echo.Context) error {
 		return err
 	}
 	defer rc.Close()
+	typ, body, err := mediatype.Sniff(rc, f.Name)
+	if err != nil {
+		return fmt.Errorf("read file %s: %w", f.SHA256, err)
+	}
 	h := c.Response().Header()
 	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
 	h.Set("Content-Length", strconv.FormatInt(f.Size, 10))
 	h.Set("X-Content-SHA256", f.SHA256)
-	return c.Stream(http.StatusOK, "application/pdf", rc)
+	h.Set("X-Content-Type-Options", "nosniff")
+	return c.Stream(http.StatusOK, typ, body)
 }
 
 func (s *Server) handleEvents(c echo.Context) error {

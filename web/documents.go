@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vanthu/vanthu/archive"
+	"github.com/vanthu/vanthu/internal/mediatype"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -651,18 +652,22 @@ func (u *UI) handleFile(w http.ResponseWriter, r *http.Request, s *Session) erro
 		return err
 	}
 	defer rc.Close()
+	typ, body, err := mediatype.Sniff(rc, f.Name)
+	if err != nil {
+		return fmt.Errorf("read file %s: %w", f.SHA256, err)
+	}
 	disp := "inline"
-	if r.URL.Query().Get("download") != "" {
-		disp = "attachment"
+	if r.URL.Query().Get("download") != "" || !mediatype.Inline(typ) {
+		disp = "attachment" // a received .docx or .zip is downloaded, never shown here
 	}
 	h := w.Header()
 	allowSameOriginFrame(h)
-	h.Set("Content-Type", "application/pdf")
+	h.Set("Content-Type", typ)
 	h.Set("Content-Disposition", mime.FormatMediaType(disp, map[string]string{"filename": f.Name}))
 	h.Set("Content-Length", strconv.FormatInt(f.Size, 10))
 	h.Set("X-Content-SHA256", f.SHA256)
 	h.Set("Cache-Control", "private, no-store")
-	if _, err := io.Copy(w, rc); err != nil && !errors.Is(err, r.Context().Err()) {
+	if _, err := io.Copy(w, body); err != nil && !errors.Is(err, r.Context().Err()) {
 		u.log.WarnContext(r.Context(), "stream file", "doc_id", r.PathValue("id"), "err", err)
 	}
 	return nil

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -287,5 +288,42 @@ func TestOutgoingDraftForm(t *testing.T) {
 	// Signing is not configured here: the page says so in Vietnamese.
 	if p := act(t, e.login("lanhdao"), id, workflow.Sign, nil); p.Status != http.StatusServiceUnavailable || !strings.Contains(p.Body, "đang gián đoạn") {
 		t.Errorf("sign without signer: %d", p.Status)
+	}
+}
+
+// TestFilesServedAsWhatTheyAre: a document's PDF is shown in the page's
+// viewer; a file that is not a PDF (a received .docx, a .zip of annexes,
+// an .html someone attached) is offered for download under its own type,
+// never shown inline as a PDF (it was served as application/pdf, inline,
+// and opened as a broken PDF) nor as active content in our origin.
+func TestFilesServedAsWhatTheyAre(t *testing.T) {
+	e := newTestEnv(t)
+	clerk := e.login("vanthu")
+	clerk.get("/incoming/new")
+	f := url.Values{"type": {"CV"}, "subject": {"Về việc gửi phụ lục"}, "original_number": {"12/UBND-VP"}, "original_date": {"2026-11-20"},
+		"sender_name": {"UBND thành phố Cần Thơ"}, "sender_org_id": {"000.00.00.H13"}, "urgency": {"normal"}, "confidentiality": {"normal"}}
+	files := map[string][]byte{"file:congvan.pdf": fakePDF, "attachment:Phụ lục.docx": []byte("PK\x03\x04 a docx"),
+		"attachment:trang.html": []byte("<html><script>alert(1)</script>")}
+	id := docIDFrom(t, clerk.postMultipart("/incoming/new", f, files))
+	d, err := e.docs.Get(context.Background(), e.users["vanthu"], id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]struct{ typ, disp string }{
+		"congvan.pdf":  {"application/pdf", "inline"},
+		"Phụ lục.docx": {"application/vnd.openxmlformats-officedocument.wordprocessingml.document", "attachment"},
+		"trang.html":   {"application/octet-stream", "attachment"},
+	}
+	if len(d.Files) != len(want) {
+		t.Fatalf("%d files stored, want %d: %+v", len(d.Files), len(want), d.Files)
+	}
+	for _, file := range d.Files {
+		w := want[file.Name]
+		p := clerk.get("/documents/" + id + "/file?sha256=" + file.SHA256)
+		typ, disp := p.Header.Get("Content-Type"), p.Header.Get("Content-Disposition")
+		if p.Status != http.StatusOK || typ != w.typ || !strings.HasPrefix(disp, w.disp+";") || p.Header.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s: %d, Content-Type %q, Content-Disposition %q, nosniff %q; want %q, %s",
+				file.Name, p.Status, typ, disp, p.Header.Get("X-Content-Type-Options"), w.typ, w.disp)
+		}
 	}
 }

@@ -5,6 +5,9 @@ import (
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -302,6 +305,47 @@ func (e *corpusEnv) checkStored(t *testing.T, s sent, w want) string {
 		if !ok {
 			return fmt.Sprintf("file %q (%d bytes) not stored as sent: %+v", f.name, len(f.data), d.Files)
 		}
+		if msg := e.B.clerk.servedAs(fmt.Sprint(found["id"]), f.name, f.data); msg != "" {
+			return msg
+		}
+	}
+	return ""
+}
+
+// servedAs checks how the API serves a document's file: a PDF as
+// application/pdf, a .docx or .zip a connected agency attached under its
+// own type, anything else as application/octet-stream; always as an
+// attachment, never sniffed.
+func (c *client) servedAs(id, name string, data []byte) string {
+	req, _ := http.NewRequest("GET", c.base+"/api/v1/documents/"+id+"/file?sha256="+sha(data), nil)
+	req.Header.Set("Authorization", "Bearer "+c.token)
+	resp, err := c.http().Do(req)
+	if err != nil {
+		return err.Error()
+	}
+	defer resp.Body.Close()
+	got, _ := io.ReadAll(resp.Body)
+	want := "application/octet-stream"
+	switch ext := strings.ToLower(filepath.Ext(name)); {
+	case bytes.HasPrefix(data, []byte("%PDF-")):
+		want = "application/pdf"
+	case ext == ".docx":
+		want = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+	case ext == ".xlsx":
+		want = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+	case ext == ".doc":
+		want = "application/msword"
+	case ext == ".txt":
+		want = "text/plain; charset=utf-8"
+	case ext == ".zip":
+		want = "application/zip"
+	case ext == ".png":
+		want = "image/png"
+	}
+	typ, disp := resp.Header.Get("Content-Type"), resp.Header.Get("Content-Disposition")
+	if resp.StatusCode != http.StatusOK || !bytes.Equal(got, data) || typ != want || !strings.HasPrefix(disp, "attachment;") ||
+		resp.Header.Get("X-Content-Type-Options") != "nosniff" {
+		return fmt.Sprintf("file %q served: %d, %d bytes, Content-Type %q (want %q), Content-Disposition %q", name, resp.StatusCode, len(got), typ, want, disp)
 	}
 	return ""
 }
