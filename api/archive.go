@@ -2,15 +2,18 @@ package api
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"mime"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/labstack/echo/v4"
 
 	"github.com/vanthu/vanthu/archive"
+	"github.com/vanthu/vanthu/internal/mediatype"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -150,15 +153,19 @@ func (h archiveHandlers) object(c echo.Context) error {
 		return err
 	}
 	defer rc.Close()
-	ct := "application/pdf"
-	if len(name) > 5 && name[len(name)-5:] == ".json" {
+	ct, body, err := mediatype.Sniff(rc, name)
+	if err != nil {
+		return fmt.Errorf("read archive object %s: %w", name, err)
+	}
+	if strings.HasSuffix(name, ".json") {
 		ct = "application/json"
 	}
 	hd := c.Response().Header()
 	hd.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
 	hd.Set("Content-Length", strconv.FormatInt(o.Size, 10))
 	hd.Set("X-Content-SHA256", o.SHA256)
-	return c.Stream(http.StatusOK, ct, rc)
+	hd.Set("X-Content-Type-Options", "nosniff")
+	return c.Stream(http.StatusOK, ct, body)
 }
 
 func (h archiveHandlers) pkg(c echo.Context) error {

@@ -12,8 +12,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -446,5 +448,41 @@ func TestArchivePackageStoreDown(t *testing.T) {
 	wantStatus(t, rec, http.StatusServiceUnavailable)
 	if !strings.Contains(rec.Body.String(), `"code":"unavailable"`) || rec.Header().Get("Content-Disposition") != "" {
 		t.Fatalf("body %s, headers %v", rec.Body, rec.Header())
+	}
+}
+
+// TestArchiveObjectTypes: every object of a record is served as what it
+// is: the PDF as application/pdf, metadata.json as JSON, an attachment a
+// connected agency sent as a .docx under its own type, anything else
+// (an .html among them) as application/octet-stream; always as an
+// attachment, never sniffed. Every object was application/pdf.
+func TestArchiveObjectTypes(t *testing.T) {
+	f := newArchiveFixture(t, nil)
+	d := f.Completed(t, archivetest.Options{Others: map[string][]byte{
+		"Phụ lục.docx": []byte("PK\x03\x04 a docx"), "trang.html": []byte("<html><script>alert(1)</script>")}})
+	wantStatus(t, f.do(t, "archivist", "POST", "/api/v1/documents/"+d.ID+"/actions/archive", nil), http.StatusOK)
+	rec := f.do(t, "archivist", "GET", "/api/v1/archive/"+d.ID, nil)
+	wantStatus(t, rec, http.StatusOK)
+	var r api.ArchiveRecordJSON
+	json.Unmarshal(rec.Body.Bytes(), &r)
+	want := map[string]string{".pdf": "application/pdf", ".json": "application/json",
+		".docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document", ".html": "application/octet-stream"}
+	seen := 0
+	for _, o := range r.Objects {
+		rec := f.do(t, "archivist", "GET", "/api/v1/archive/"+d.ID+"/object?name="+url.QueryEscape(o.Name), nil)
+		wantStatus(t, rec, http.StatusOK)
+		h := rec.Header()
+		w, ok := want[path.Ext(o.Name)]
+		if !ok {
+			continue
+		}
+		seen++
+		if h.Get("Content-Type") != w || !strings.HasPrefix(h.Get("Content-Disposition"), "attachment;") || h.Get("X-Content-Type-Options") != "nosniff" {
+			t.Errorf("%s: Content-Type %q (want %q), Content-Disposition %q, nosniff %q", o.Name, h.Get("Content-Type"), w,
+				h.Get("Content-Disposition"), h.Get("X-Content-Type-Options"))
+		}
+	}
+	if seen != 4 {
+		t.Errorf("%d of the record's objects checked, want 4: %+v", seen, r.Objects)
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/vanthu/vanthu/internal/mediatype"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -531,7 +532,11 @@ func (s *Service) copyFile(ctx context.Context, key string, files []workflow.Fil
 		return workflow.ObjectInfo{}, storeErr(err, "read %q from the work store", f.Name)
 	}
 	defer rc.Close()
-	oi, err := s.Store.Put(ctx, key, rc, f.Size, f.SHA256, withType(opts, "application/pdf"))
+	typ, body, err := mediatype.Sniff(rc, f.Name) // a received .docx is not a PDF
+	if err != nil {
+		return workflow.ObjectInfo{}, storeErr(err, "read %q from the work store", f.Name)
+	}
+	oi, err := s.Store.Put(ctx, key, body, f.Size, f.SHA256, withType(opts, typ))
 	if err != nil {
 		if errors.Is(err, workflow.ErrDigestMismatch) {
 			return workflow.ObjectInfo{}, workflow.Wrap(workflow.EINTERNAL, err, "file %q in the work store does not match its SHA-256: storage corruption", f.Name)

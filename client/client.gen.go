@@ -10170,7 +10170,7 @@ func ParseGetArchiveObjectResponse(rsp *http.Response) (*GetArchiveObjectRespons
 		response.JSON503 = &dest
 
 	case rsp.StatusCode == 200:
-		// Content-type (application/pdf) unsupported
+		// Content-type (text/plain) unsupported
 
 	}
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/vanthu/vanthu/archive"
+	"github.com/vanthu/vanthu/internal/mediatype"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -146,21 +147,19 @@ func (u *UI) handleArchiveObject(w http.ResponseWriter, r *http.Request, s *Sess
 	if i := strings.LastIndex(name, "/"); i >= 0 {
 		name = name[i+1:]
 	}
-	ct := mime.TypeByExtension(strings.ToLower(name[strings.LastIndex(name, ".")+1:]))
-	if strings.HasSuffix(name, ".pdf") {
-		ct = "application/pdf"
-	} else if strings.HasSuffix(name, ".json") {
-		ct = "application/json"
+	ct, body, err := mediatype.Sniff(rc, name)
+	if err != nil {
+		return fmt.Errorf("read archive object %s: %w", name, err)
 	}
-	if ct == "" {
-		ct = "application/octet-stream"
+	if strings.HasSuffix(name, ".json") {
+		ct = "application/json"
 	}
 	h := w.Header()
 	h.Set("Content-Type", ct)
 	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
 	h.Set("Content-Length", strconv.FormatInt(o.Size, 10))
 	h.Set("X-Content-SHA256", o.SHA256)
-	if _, err := io.Copy(w, rc); err != nil && !errors.Is(err, r.Context().Err()) {
+	if _, err := io.Copy(w, body); err != nil && !errors.Is(err, r.Context().Err()) {
 		u.log.WarnContext(r.Context(), "stream archive object", "doc_id", r.PathValue("id"), "err", err)
 	}
 	return nil

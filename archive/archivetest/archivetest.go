@@ -8,6 +8,8 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 	"testing"
 	"time"
 
@@ -84,6 +86,9 @@ type Options struct {
 	Retention       string
 	PDF             []byte // the main file (a small generated PDF when nil)
 	Attachments     int
+	// Others are attachments of an incoming document that are not PDFs
+	// (as a connected agency's package carries them), by name.
+	Others map[string][]byte
 }
 
 func (o *Options) defaults(i int) {
@@ -140,7 +145,7 @@ func (f *Fixture) Completed(tb testing.TB, o Options) *workflow.Document {
 		Subject: o.Subject, Confidentiality: o.Confidentiality, Retention: o.Retention,
 		Sender:         &workflow.Org{OrgID: "000.00.00.H13", Name: "Sở Nội vụ thành phố Cần Thơ"},
 		OriginalNumber: "12/SNV-VP", OriginalDate: &od,
-		File: &workflow.Upload{Name: "cong-van-den.pdf", Size: int64(len(o.PDF)), Content: bytes.NewReader(o.PDF)}})
+		File: &workflow.Upload{Name: "cong-van-den.pdf", Size: int64(len(o.PDF)), Content: bytes.NewReader(o.PDF)}, Attachments: uploads(o.Others)})
 	if err != nil {
 		tb.Fatal(err)
 	}
@@ -160,6 +165,15 @@ func (f *Fixture) Completed(tb testing.TB, o Options) *workflow.Document {
 		}
 	}
 	return d
+}
+
+// uploads are files as uploads, in the order of their names.
+func uploads(files map[string][]byte) []workflow.Upload {
+	var out []workflow.Upload
+	for _, name := range slices.Sorted(maps.Keys(files)) {
+		out = append(out, workflow.Upload{Name: name, Size: int64(len(files[name])), Content: bytes.NewReader(files[name])})
+	}
+	return out
 }
 
 // ArchiveDoc archives a document as the archivist.
