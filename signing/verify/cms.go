@@ -7,6 +7,7 @@ import (
 	"crypto/rsa"
 	"crypto/subtle"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"encoding/asn1"
 	"errors"
 	"fmt"
@@ -28,15 +29,17 @@ var ErrDigestMismatch = errors.New("the message digest does not match the signed
 // signer's signature over the signed attributes (CheckSignature: a
 // signature already checked in this process is not checked again). The
 // signed bytes are hashed where they are, not copied. ErrUnsupportedCMS
-// for what it leaves to pkcs7 (no signed attributes, RSASSA-PSS, other
-// hashes or keys), ErrDigestMismatch when the bytes were changed.
+// for what it leaves to pkcs7 (no signed attributes but for RSASSA-PSS,
+// other hashes or keys), ErrDigestMismatch when the bytes were changed.
+// RSASSA-PSS (RFC 4056) is checked here, with or without signed
+// attributes: pkcs7 does not know it.
 func CMSIntact(p7 *pkcs7.PKCS7, digest func(crypto.Hash) []byte) error {
 	if len(p7.Signers) != 1 {
 		return fmt.Errorf("the CMS has %d signers, want 1", len(p7.Signers))
 	}
 	si := p7.Signers[0]
 	if len(si.AuthenticatedAttributes) == 0 {
-		return ErrUnsupportedCMS // digest signed directly (not PAdES)
+		return intactUnattributed(p7, digest)
 	}
 	hash, ok := cmsDigestHash(si.DigestAlgorithm.Algorithm)
 	if !ok {
@@ -57,14 +60,107 @@ func CMSIntact(p7 *pkcs7.PKCS7, digest func(crypto.Hash) []byte) error {
 	if err != nil {
 		return err
 	}
-	alg, err := signerAlgorithm(ee.PublicKey, si.DigestEncryptionAlgorithm.Algorithm, hash)
-	if err != nil {
-		return err
+	if si.DigestEncryptionAlgorithm.Algorithm.Equal(oidRSASSAPSS) {
+		err = checkPSS(ee, si.DigestEncryptionAlgorithm.Parameters, func(h crypto.Hash) []byte {
+			d := h.New()
+			d.Write(signed)
+			return d.Sum(nil)
+		}, si.EncryptedDigest)
+	} else {
+		var alg x509.SignatureAlgorithm
+		if alg, err = signerAlgorithm(ee.PublicKey, si.DigestEncryptionAlgorithm.Algorithm, hash); err != nil {
+			return err
+		}
+		err = CheckSignature(ee, alg, signed, si.EncryptedDigest)
 	}
-	if err := CheckSignature(ee, alg, signed, si.EncryptedDigest); err != nil {
+	if err != nil {
 		return fmt.Errorf("the signature over the signed attributes does not verify: %w", err)
 	}
 	return nil
+}
+
+// intactUnattributed checks a CMS without signed attributes, whose
+// signature is over the signed bytes themselves: RSASSA-PSS here, on
+// their digest in place; the rest (PKCS#1 v1.5, ECDSA, Ed25519) is left
+// to pkcs7 (ErrUnsupportedCMS).
+func intactUnattributed(p7 *pkcs7.PKCS7, digest func(crypto.Hash) []byte) error {
+	si := p7.Signers[0]
+	if !si.DigestEncryptionAlgorithm.Algorithm.Equal(oidRSASSAPSS) {
+		return ErrUnsupportedCMS
+	}
+	ee := signerCertificate(p7)
+	if ee == nil {
+		return errors.New("the signer's certificate is not in the signature")
+	}
+	if err := checkPSS(ee, si.DigestEncryptionAlgorithm.Parameters, digest, si.EncryptedDigest); err != nil {
+		return fmt.Errorf("the signature over the signed bytes does not verify: %w", err)
+	}
+	return nil
+}
+
+// oidRSASSAPSS is id-RSASSA-PSS (RFC 4055), the signature algorithm of an
+// RSASSA-PSS SignerInfo (RFC 4056); its parameters say the hash, the mask
+// generation and the salt length.
+var (
+	oidRSASSAPSS = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 10}
+	oidMGF1      = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 8}
+	oidSHA1      = asn1.ObjectIdentifier{1, 3, 14, 3, 2, 26}
+)
+
+// pssParams are RSASSA-PSS-params (RFC 4055 section 3.1), each with its
+// DEFAULT when absent (SHA-1, MGF1 with SHA-1, 20, 1).
+type pssParams struct {
+	Hash         pkix.AlgorithmIdentifier `asn1:"optional,explicit,tag:0"`
+	MGF          pkix.AlgorithmIdentifier `asn1:"optional,explicit,tag:1"`
+	SaltLength   int                      `asn1:"optional,explicit,tag:2,default:20"`
+	TrailerField int                      `asn1:"optional,explicit,tag:3,default:1"`
+}
+
+// checkPSS checks sig, an RSASSA-PSS signature by ee's key of a message
+// whose digest digest computes, with the hash, mask and salt length that
+// params (the algorithm's parameters) name. Only MGF1 with the same hash
+// as the message (what every producer writes, and all that crypto/rsa
+// does) and the trailer field 1 are read; anything else is refused.
+func checkPSS(ee *x509.Certificate, params asn1.RawValue, digest func(crypto.Hash) []byte, sig []byte) error {
+	pub, ok := ee.PublicKey.(*rsa.PublicKey)
+	if !ok {
+		return errors.New("an RSASSA-PSS signature with a certificate whose key is not RSA")
+	}
+	var p pssParams
+	if rest, err := asn1.Unmarshal(params.FullBytes, &p); err != nil || len(rest) > 0 {
+		return errors.New("unreadable RSASSA-PSS parameters")
+	}
+	hashOID := p.Hash.Algorithm
+	if len(hashOID) == 0 {
+		hashOID = oidSHA1
+	}
+	hash, ok := pssHash(hashOID)
+	if !ok {
+		return fmt.Errorf("RSASSA-PSS with the hash %v is not supported", hashOID)
+	}
+	mgfHash := oidSHA1
+	if len(p.MGF.Algorithm) > 0 {
+		var h pkix.AlgorithmIdentifier
+		if !p.MGF.Algorithm.Equal(oidMGF1) {
+			return fmt.Errorf("RSASSA-PSS with the mask generation %v is not supported", p.MGF.Algorithm)
+		}
+		if _, err := asn1.Unmarshal(p.MGF.Parameters.FullBytes, &h); err != nil {
+			return errors.New("unreadable RSASSA-PSS mask generation parameters")
+		}
+		mgfHash = h.Algorithm
+	}
+	if !mgfHash.Equal(hashOID) || p.TrailerField != 1 || p.SaltLength < 0 {
+		return errors.New("RSASSA-PSS parameters not supported (MGF1 with another hash, a trailer field other than 1 or a negative salt length)")
+	}
+	return rsa.VerifyPSS(pub, hash, digest(hash), sig, &rsa.PSSOptions{SaltLength: p.SaltLength, Hash: hash})
+}
+
+// pssHash is the hash an RSASSA-PSS signature may name.
+func pssHash(alg asn1.ObjectIdentifier) (crypto.Hash, bool) {
+	if alg.Equal(oidSHA1) {
+		return crypto.SHA1, true
+	}
+	return cmsDigestHash(alg)
 }
 
 // cmsDigestHash is the hash of a digest algorithm CMSIntact handles.

@@ -65,16 +65,20 @@ type leafOpts struct {
 	rsa                 bool
 	extKeyUsage         []x509.ExtKeyUsage
 	extKeyUsageOIDs     []asn1.ObjectIdentifier
-	crlDP               []string // CRL distribution points
+	crlDP               []string      // CRL distribution points
+	key                 crypto.Signer // the key to certify (nil: made here)
 }
 
 func (ca *testCA) leaf(tb testing.TB, cn string, o leafOpts) (crypto.Signer, *x509.Certificate) {
 	tb.Helper()
 	var key crypto.Signer
 	var err error
-	if o.rsa {
+	switch {
+	case o.key != nil:
+		key = o.key
+	case o.rsa:
 		key, err = rsa.GenerateKey(rand.Reader, 2048)
-	} else {
+	default:
 		key, err = ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	}
 	if err != nil {
