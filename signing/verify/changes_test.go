@@ -105,8 +105,9 @@ func TestLaterChangesByRole(t *testing.T) {
 	_, _, size := page(t, fx.twoLayers, 1)
 	orphanInfo := appendUpdate(t, fx.twoLayers, map[int]string{size: "<< /CreationDate (D:20240304142503+02'00') /Producer () /Trapped /False >>"})
 	orphanOther := appendUpdate(t, fx.twoLayers, map[int]string{size: "<< /Producer (x) /JS (app.alert\\(1\\)) >>"})
-	// A signature of the PKCS#1 form /adbe.x509.rsa_sha1, which is not
-	// checked: indeterminate, never valid or invalid.
+	// A CMS signature that claims the PKCS#1 form /adbe.x509.rsa_sha1,
+	// with no /Cert to check it with: indeterminate, never valid or
+	// invalid (handsigned_test.go checks real ones).
 	rsaSHA1 := string(signApproval(t, basePDF(), fx.officer, "Alice", 1, false))
 	for _, f := range []string{"/adbe.pkcs7.detached", "/ETSI.CAdES.detached"} {
 		rsaSHA1 = strings.Replace(rsaSHA1, "/SubFilter "+f, "/SubFilter /adbe.x509.rsa_sha1 ", 1)
@@ -121,7 +122,7 @@ func TestLaterChangesByRole(t *testing.T) {
 	}{
 		{"OK/document information nothing names", orphanInfo, Valid, "", nil},
 		{"Invalid/other object nothing names", orphanOther, Invalid, "object added that nothing in the document uses", nil},
-		{"Indeterminate/adbe.x509.rsa_sha1", []byte(rsaSHA1), Indeterminate, "/adbe.x509.rsa_sha1 (a bare PKCS#1 signature", func(t *testing.T, r *Report) {
+		{"Indeterminate/adbe.x509.rsa_sha1", []byte(rsaSHA1), Indeterminate, "(/Cert) of this /adbe.x509.rsa_sha1 signature cannot be read (there is none)", func(t *testing.T, r *Report) {
 			if r.Signatures[0].SignatureValid || len(r.Reasons) != 1 {
 				t.Errorf("signature valid %v, reasons %q", r.Signatures[0].SignatureValid, r.Reasons)
 			}

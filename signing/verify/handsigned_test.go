@@ -268,6 +268,34 @@ func cmsOver(tb testing.TB, s signer, spec cmsSpec) func([]byte) []byte {
 	}
 }
 
+// pkcs1Over is a handSig value for adbe.x509.rsa_sha1: a DER OCTET
+// STRING holding the PKCS#1 v1.5 signature of the hash of the signed
+// bytes.
+func pkcs1Over(tb testing.TB, key crypto.Signer, h crypto.Hash) func([]byte) []byte {
+	return func(signed []byte) []byte {
+		d := h.New()
+		d.Write(signed)
+		sig, err := key.Sign(rand.Reader, d.Sum(nil), h)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		return mustDER(tb, sig)
+	}
+}
+
+// certEntry is a /Cert entry: one certificate as a string, several as an
+// array of strings.
+func certEntry(certs ...*x509.Certificate) string {
+	var parts []string
+	for _, c := range certs {
+		parts = append(parts, "<"+hex.EncodeToString(c.Raw)+">")
+	}
+	if len(parts) == 1 {
+		return "/Cert " + parts[0] + " "
+	}
+	return "/Cert [" + strings.Join(parts, " ") + "] "
+}
+
 // intermediate is a CA certified by ca (its pool holds ca's root only).
 func (ca *testCA) intermediate(tb testing.TB, cn string) *testCA {
 	tb.Helper()
@@ -298,16 +326,20 @@ func (ca *testCA) intermediate(tb testing.TB, cn string) *testCA {
 
 // TestForeignSignatures: signatures as tools outside the repository write
 // them — every algorithm of ETSI TS 119 312 and ISO 32000 a PDF signer
-// uses, with and without signed attributes, the CMS subfilters, byte
-// ranges and hex strings written differently, a chain carried whole or
-// not — each intact (valid, or what the certificate makes it) and changed
-// after signing (invalid). Poppler's pdfsig 22.12 agrees on every verdict
-// but two: RSASSA-PSS without signed attributes and Ed25519 (NSS does not
-// verify them: "Signature is Invalid", "corrupted data"). pdfcpu 0.11
-// agrees but on Ed25519, PSS with a salt other than the hash's length and
-// adbe.pkcs7.sha1 with signed attributes ("not authentic"); it passes
-// tampered signatures without signed attributes. Before, every
-// RSASSA-PSS signature was invalid ("pkcs7: unsupported algorithm").
+// uses, with and without signed attributes, the four CMS subfilters and
+// the PKCS#1 one, byte ranges and hex strings written differently, a
+// chain carried whole or not — each intact (valid, or what the
+// certificate makes it) and changed after signing (invalid). Poppler's
+// pdfsig 22.12 agrees on every verdict but three: RSASSA-PSS without
+// signed attributes and Ed25519 (NSS does not verify them: "Signature is
+// Invalid", "corrupted data") and adbe.x509.rsa_sha1 ("not yet
+// verified"). pdfcpu 0.11 agrees but on Ed25519, PSS with a salt other
+// than the hash's length, adbe.x509.rsa_sha1 with SHA-256 (it knows
+// SHA-1 only) and adbe.pkcs7.sha1 with signed attributes ("not
+// authentic"); it passes tampered signatures without signed attributes.
+// Before, every RSASSA-PSS signature was invalid ("pkcs7: unsupported
+// algorithm") and every adbe.x509.rsa_sha1 one indeterminate, tampered
+// or not.
 func TestForeignSignatures(t *testing.T) {
 	root := newCA(t, "Foreign Root")
 	sub := root.intermediate(t, "Foreign Sub CA")
@@ -323,9 +355,13 @@ func TestForeignSignatures(t *testing.T) {
 	rsaS := mk(root, r2048, root.cert)
 	forged := signer{other, rsaS.cert, rsaS.chain} // rsaS's certificate, another key
 	viaSub := mk(sub, r2048, sub.cert)
-	const cades, p7, sha1SF = "ETSI.CAdES.detached", "adbe.pkcs7.detached", "adbe.pkcs7.sha1"
+	untrusted := newCA(t, "Unknown Root")
+	const cades, p7, sha1SF, pkcs1 = "ETSI.CAdES.detached", "adbe.pkcs7.detached", "adbe.pkcs7.sha1", "adbe.x509.rsa_sha1"
 	cms := func(sf string, s signer, spec cmsSpec) handSig {
 		return handSig{subFilter: sf, value: cmsOver(t, s, spec)}
+	}
+	raw := func(s signer, h crypto.Hash, certs ...*x509.Certificate) handSig {
+		return handSig{subFilter: pkcs1, extra: certEntry(certs...), value: pkcs1Over(t, s.key, h)}
 	}
 	spaced := func(a, b, c, d int64) string { return fmt.Sprintf("[ %d\n%d\r\n%d\t%d      ]", a, b, c, d) }
 	tests := []struct {
@@ -347,6 +383,11 @@ func TestForeignSignatures(t *testing.T) {
 		{"RSA no signed attributes", Valid, "", cms(p7, rsaS, cmsSpec{hash: crypto.SHA256, noAttrs: true})},
 		{"adbe.pkcs7.sha1", Valid, "", cms(sha1SF, rsaS, cmsSpec{hash: crypto.SHA1, encapsulate: true})},
 		{"adbe.pkcs7.sha1 no signed attributes", Valid, "", cms(sha1SF, rsaS, cmsSpec{hash: crypto.SHA1, encapsulate: true, noAttrs: true})},
+		{"adbe.x509.rsa_sha1 SHA-1 with chain", Valid, "", raw(rsaS, crypto.SHA1, rsaS.cert, root.cert)},
+		{"adbe.x509.rsa_sha1 SHA-256", Valid, "", raw(rsaS, crypto.SHA256, rsaS.cert)},
+		{"adbe.x509.rsa_sha1 by another key", Invalid, "the PKCS#1 signature does not match the signed byte ranges", raw(forged, crypto.SHA1, rsaS.cert)},
+		{"adbe.x509.rsa_sha1 untrusted", Indeterminate, "not issued by a trusted authority", raw(mk(untrusted, r2048), crypto.SHA1, mk(untrusted, r2048).cert)},
+		{"adbe.x509.rsa_sha1 /Cert not a certificate", Indeterminate, "(/Cert) of this /adbe.x509.rsa_sha1 signature cannot be read", handSig{subFilter: pkcs1, extra: "/Cert <3000> ", value: pkcs1Over(t, r2048, crypto.SHA1)}},
 		{"byte range with whitespace", Valid, "", handSig{subFilter: p7, byteRange: spaced, value: cmsOver(t, rsaS, cmsSpec{hash: crypto.SHA256})}},
 		{"upper-case hex", Valid, "", handSig{subFilter: p7, upper: true, value: cmsOver(t, rsaS, cmsSpec{hash: crypto.SHA256})}},
 		{"intermediate only in the CMS", Valid, "", cms(cades, viaSub, cmsSpec{hash: crypto.SHA256})},
@@ -355,8 +396,12 @@ func TestForeignSignatures(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			pdf := handSigned(t, basePDF(), tt.hs)
-			// And with a byte of the signed page content changed: invalid.
+			// And with a byte of the signed page content changed:
+			// invalid, unless nothing could be checked.
 			tampered := Invalid
+			if tt.verdict == Indeterminate && strings.Contains(tt.reason, "cannot be read") {
+				tampered = Indeterminate
+			}
 			for _, c := range []struct {
 				pdf             []byte
 				verdict, reason string

@@ -558,10 +558,8 @@ func verifyOne(f *pdfFile, an *analyzer, fs foundSig, opts Options) Signature {
 	}
 	if s.SubFilter == "adbe.x509.rsa_sha1" {
 		// A PKCS#1 signature with the certificates in /Cert, not CMS
-		// (deprecated by PDF 2.0; pdfsig does not check it either). Not
-		// checked here: neither valid nor invalid.
-		s.Warnings = append(s.Warnings, "the signature is of the form /adbe.x509.rsa_sha1 (a bare PKCS#1 signature with the certificate in /Cert, deprecated since PDF 2.0), which this verifier does not check: it can be neither accepted nor rejected")
-		s.verdict = Indeterminate
+		// (pkcs1sig.go).
+		s.verifyPKCS1(fs, contents, signed, rangeOK, claimed, opts)
 		return s
 	}
 	der, p7, err := parseCMS(contents)
@@ -824,13 +822,11 @@ func (s *Signature) checkDigest(p7 *pkcs7.PKCS7, signed *signedBytes, rangeOK bo
 	}
 }
 
-// validationTime checks the signature's timestamp and returns the time the
-// certificate is judged at and where it comes from. Only a trusted
-// timestamp moves the validation time away from now; the claimed signing
-// time never does.
-func (s *Signature) validationTime(p7 *pkcs7.PKCS7, opts Options) (time.Time, string) {
+// signatureTimestamp checks the signature's RFC 3161 time-stamp token (an
+// unsigned attribute of its CMS): the stamped time when the token covers
+// the signature and is trusted, otherwise now.
+func (s *Signature) signatureTimestamp(p7 *pkcs7.PKCS7, roots *x509.CertPool, now time.Time) (time.Time, string) {
 	si := p7.Signers[0]
-	now := opts.Now()
 	valAt, src := now, "current time"
 	for _, a := range si.UnauthenticatedAttributes {
 		if !a.Type.Equal(oidTimeStampToken) {
@@ -850,7 +846,7 @@ func (s *Signature) validationTime(p7 *pkcs7.PKCS7, opts Options) (time.Time, st
 		s.Timestamp = &Timestamp{Time: ts.Time.Format(time.RFC3339)}
 		if tsa != nil {
 			s.Timestamp.Authority = tsa.Subject.String()
-			s.Timestamp.Trusted = tsaTrusted(tsa, ts, opts.Roots)
+			s.Timestamp.Trusted = tsaTrusted(tsa, ts, roots)
 		}
 		if s.Timestamp.Trusted {
 			if ts.Time.After(now) {
@@ -860,6 +856,19 @@ func (s *Signature) validationTime(p7 *pkcs7.PKCS7, opts Options) (time.Time, st
 			valAt, src = ts.Time, "timestamp"
 		}
 		break
+	}
+	return valAt, src
+}
+
+// validationTime checks the signature's timestamp and returns the time the
+// certificate is judged at and where it comes from. Only a trusted
+// timestamp moves the validation time away from now; the claimed signing
+// time never does.
+func (s *Signature) validationTime(p7 *pkcs7.PKCS7, opts Options) (time.Time, string) {
+	now := opts.Now()
+	valAt, src := now, "current time"
+	if p7 != nil { // nil: a signature that is not CMS (adbe.x509.rsa_sha1)
+		valAt, src = s.signatureTimestamp(p7, opts.Roots, now)
 	}
 	if src == "current time" && len(s.ByteRange) == 4 {
 		// No trusted signature time-stamp: the earliest trusted document
