@@ -3,6 +3,7 @@ package verify
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"sort"
@@ -139,6 +140,7 @@ func newRoles(st *state, budget *int) *roles {
 		r.fieldsArray = fr.Num
 	}
 	r.walkFields(st, af["Fields"], budget)
+	r.walkFields(st, r.pageSigWidgets(st), budget)
 
 	boundary := r.boundary()
 	r.walkRendering(st, root, af, boundary, budget)
@@ -278,6 +280,20 @@ func (r *roles) walkAnnotUse(st *state, boundary map[int]bool, budget *int) {
 // walkFields records the field tree under /Fields: which nodes belong to
 // signature fields, whether they are signed, and their signature
 // dictionaries.
+// pageSigWidgets are the signature widgets the pages list that the
+// form's field tree does not reach (poppler's pdfsig writes its field so
+// when /Fields is an indirect array: sigWalker.pageWidgets): they are
+// signature fields all the same.
+func (r *roles) pageSigWidgets(st *state) []object {
+	var out []object
+	for _, num := range slices.Sorted(maps.Keys(r.annots)) {
+		if !r.fields[num] && asName(st.dictOf(ref{num, 0})["FT"]) == "Sig" {
+			out = append(out, ref{num, 0})
+		}
+	}
+	return out
+}
+
 func (r *roles) walkFields(st *state, fields object, budget *int) {
 	type item struct {
 		o      object
@@ -773,6 +789,13 @@ func (c *updateCtx) classifyOther(ch *Change, x *objChange) {
 		// can draw or run nothing.
 		ch.Kind, ch.Allowed = KindMetadata, true
 		ch.Detail = "document information that nothing in the document uses"
+	case !x.existed && emptyForm(x.newO):
+		// An empty form XObject nothing uses: poppler's pdfsig writes
+		// two with the appearance of a signature it adds to a signed
+		// file. Its content is empty: wherever it were drawn, it would
+		// draw nothing.
+		ch.Kind, ch.Allowed = KindAppearance, true
+		ch.Detail = "an empty form XObject that nothing in the document uses"
 	default:
 		ch.Kind = KindOther
 		if t := claimed(x.nd); t != "" {
@@ -866,6 +889,12 @@ func infoShaped(o object) bool {
 		}
 	}
 	return true
+}
+
+// emptyForm reports whether o is a form XObject stream with no data.
+func emptyForm(o object) bool {
+	st, ok := o.(*stream)
+	return ok && len(st.Raw) == 0 && asName(st.Dict["Subtype"]) == "Form"
 }
 
 func claimed(d dict) string {

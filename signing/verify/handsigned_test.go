@@ -41,6 +41,12 @@ type handSig struct {
 	// value is the signature value (DER) over the signed bytes.
 	value func(signed []byte) []byte
 	room  int // bytes of /Contents; 0 means 16 KiB
+	// unlisted: the field is listed by the page only, not by the form's
+	// /Fields (as poppler's pdfsig writes it when /Fields is indirect).
+	unlisted bool
+	// more are further objects written in the update, numbered after
+	// the field.
+	more []string
 }
 
 var placeholderBR = "[0 0000000000 0000000000 0000000000]"
@@ -56,6 +62,7 @@ func handSigned(tb testing.TB, pdf []byte, hs handSig) []byte {
 	pnum, pd, size := page(tb, pdf, 1)
 	sigNum, fieldNum := size, size+1
 	switch {
+	case hs.unlisted:
 	case st.root()["AcroForm"] == nil:
 		r2["AcroForm"] = dict{"Fields": []object{ref{fieldNum, 0}}, "SigFlags": int64(3)}
 	default:
@@ -74,6 +81,9 @@ func handSigned(tb testing.TB, pdf []byte, hs handSig) []byte {
 		pnum:     serialize(pd2),
 		sigNum:   sig,
 		fieldNum: fmt.Sprintf("<< /FT /Sig /T (Hand%d) /V %d 0 R /Type /Annot /Subtype /Widget /Rect [0 0 0 0] /F 132 /P %d 0 R >>", sigNum, sigNum, pnum),
+	}
+	for i, o := range hs.more {
+		objs[fieldNum+1+i] = o
 	}
 	out := appendUpdate(tb, pdf, objs)
 	return fillSignature(tb, out, hs)
@@ -417,6 +427,52 @@ func TestForeignSignatures(t *testing.T) {
 				if c.verdict == Valid && (!r.Signatures[0].SignatureValid || r.Signatures[0].Signer == nil) {
 					t.Fatalf("valid, but the signature is not intact or has no signer: %+v", r.Signatures[0])
 				}
+			}
+		})
+	}
+}
+
+// TestSignatureFieldOnlyOnPage: poppler's pdfsig 22.12 (-add-signature)
+// lists the field of the signature it adds in the page's /Annots but not
+// in the form's /Fields when that is an indirect array, and writes two
+// empty form XObjects nothing uses in the same update. pdfsig and pdfcpu
+// find and check such a signature; before, the verifier called a
+// document signed so "unsigned", and, signed so a second time, the first
+// signature invalid ("object added that nothing in the document uses")
+// or indeterminate (the second signature's widget taken for an
+// annotation no signature covers).
+func TestSignatureFieldOnlyOnPage(t *testing.T) {
+	ca := newCA(t, "Root")
+	k, c := ca.leaf(t, "Signer", leafOpts{rsa: true})
+	s := signer{k, c, []*x509.Certificate{ca.cert}}
+	opts := Options{Roots: ca.pool}
+	value := cmsOver(t, s, cmsSpec{hash: crypto.SHA256})
+	empty := streamObj("/Subtype /Form /BBox [0 0 0 0]", "")
+	drawn := streamObj("/Subtype /Form /BBox [0 0 100 100]", "0 0 1 rg 0 0 100 100 re f")
+	first := signApproval(t, basePDF(), s, "A", 1, false)
+	onlyOnPage := handSigned(t, basePDF(), handSig{subFilter: "adbe.pkcs7.detached", value: value, unlisted: true})
+	tests := []struct {
+		name, verdict, reason string
+		pdf                   []byte
+		sigs                  int
+	}{
+		{"only signature", Valid, "", onlyOnPage, 1},
+		{"only signature, tampered", Invalid, "the message digest does not match", flip(t, onlyOnPage, "QUYET DINH"), 1},
+		{"second signature with empty form XObjects", Valid, "later updates only add signatures",
+			handSigned(t, first, handSig{subFilter: "adbe.pkcs7.detached", value: value, unlisted: true, more: []string{empty, empty}}), 2},
+		{"second signature with a form XObject that draws", Invalid, "object added that nothing in the document uses",
+			handSigned(t, first, handSig{subFilter: "adbe.pkcs7.detached", value: value, unlisted: true, more: []string{drawn}}), 2},
+		{"annotation after it", Indeterminate, "annotations added after signature", addAnnotation(t, onlyOnPage), 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r, err := Verify(context.Background(), tt.pdf, opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			reasons := strings.Join(r.Reasons, "\n")
+			if r.Verdict != tt.verdict || !strings.Contains(reasons, tt.reason) || len(r.Signatures) != tt.sigs {
+				t.Fatalf("verdict %s with %d signatures, want %s with %q and %d:\n%s", r.Verdict, len(r.Signatures), tt.verdict, tt.reason, tt.sigs, reasons)
 			}
 		})
 	}

@@ -388,8 +388,9 @@ type foundSig struct {
 
 // findSignatures collects the signature dictionaries referenced by
 // signature fields in any revision (a later update cannot hide a
-// signature by dropping its field), each as first written, ordered by the
-// end of their byte range.
+// signature by dropping its field), and by signature widgets the pages
+// list outside the form, each as first written, ordered by the end of
+// their byte range.
 func findSignatures(f *pdfFile) []foundSig {
 	w := &sigWalker{byNum: map[int]foundSig{}}
 	for i := len(f.states) - 1; i >= 0; i-- {
@@ -400,6 +401,7 @@ func findSignatures(f *pdfFile) []foundSig {
 		for _, fo := range fields {
 			w.walk(fo, "", "", 0)
 		}
+		w.pageWidgets()
 	}
 	out := w.inline
 	for _, s := range w.byNum {
@@ -461,6 +463,34 @@ func (w *sigWalker) walk(o object, parent, ft string, depth int) {
 	kids, _ := st.resolve(d["Kids"]).([]object)
 	for _, k := range kids {
 		w.walk(k, fname, ft, depth+1)
+	}
+}
+
+// pageWidgets records the signed signature widgets the pages of the
+// revision list but its form does not: poppler's pdfsig 22.12 writes the
+// field of a signature it adds so when the form's /Fields is an indirect
+// array (it updates the page's /Annots, not /Fields). pdfsig and pdfcpu
+// find such a signature through the page; the document is not unsigned.
+func (w *sigWalker) pageWidgets() {
+	st := w.st
+	for _, p := range pageList(st, map[int]bool{}, map[int]bool{}, nil) {
+		annots, _ := st.resolve(st.dictOf(ref{p, 0})["Annots"]).([]object)
+		for _, a := range annots {
+			r, ok := a.(ref)
+			if !ok || w.seen[r.Num] {
+				continue
+			}
+			w.seen[r.Num] = true
+			d := st.dictOf(r)
+			if asName(d["FT"]) != "Sig" || d["V"] == nil {
+				continue
+			}
+			fname := ""
+			if t, ok := st.resolve(d["T"]).(pdfString); ok {
+				fname = decodeText(string(t))
+			}
+			w.value(d["V"], fname)
+		}
 	}
 }
 
