@@ -47,6 +47,11 @@ func (s *Signature) verifyPKCS1(fs foundSig, contents pdfString, signed *signedB
 		switch err := checkPKCS1(ee, []byte(contents[:derLen(contents)]), signed.digest); {
 		case errors.Is(err, rsa.ErrVerification):
 			s.fail("the PKCS#1 signature does not match the signed byte ranges (the signed revision was modified, or the signature is not by the certificate's key)")
+		case errors.Is(err, errPKCS1Digest):
+			// Made with a digest this verifier does not compute
+			// (RIPEMD-160, which ISO 32000-1 also allows, or older):
+			// neither accepted nor rejected.
+			s.Warnings = append(s.Warnings, fmt.Sprintf("the PKCS#1 signature cannot be checked: %v; it can be neither accepted nor rejected", err))
 		case err != nil:
 			s.fail("the PKCS#1 signature cannot be checked: %v", err)
 		default:
@@ -98,6 +103,10 @@ var pkcs1Hashes = map[string]crypto.Hash{
 	"2.16.840.1.101.3.4.2.2": crypto.SHA384, "2.16.840.1.101.3.4.2.3": crypto.SHA512,
 }
 
+// errPKCS1Digest: the signature's DigestInfo names a digest that is not
+// one of pkcs1Hashes.
+var errPKCS1Digest = errors.New("its digest algorithm is not supported")
+
 // checkPKCS1 checks der, the DER OCTET STRING of /Contents, as ee's
 // PKCS#1 v1.5 signature of the signed bytes, whose digest digest
 // computes. The hash is read from the signature's DigestInfo (opened
@@ -146,7 +155,7 @@ func pkcs1Hash(pub *rsa.PublicKey, sig []byte) (crypto.Hash, error) {
 	}
 	h, ok := pkcs1Hashes[info.Algorithm.Algorithm.String()]
 	if !ok {
-		return 0, fmt.Errorf("the digest algorithm %v is not supported", info.Algorithm.Algorithm)
+		return 0, fmt.Errorf("%w (%v)", errPKCS1Digest, info.Algorithm.Algorithm)
 	}
 	return h, nil
 }
