@@ -31,8 +31,10 @@ const (
 
 // translate turns a driver error into a workflow error: not found is
 // ENOTFOUND, a unique violation or a serialisation failure ECONFLICT, a
-// connection problem EUNAVAILABLE; anything else keeps its cause, wrapped
-// with what was being done. Domain errors and context errors pass through.
+// connection problem EUNAVAILABLE, text PostgreSQL cannot hold (a NUL
+// character, bytes that are not UTF-8: a client's input, never ours)
+// EINVALID; anything else keeps its cause, wrapped with what was being
+// done. Domain errors and context errors pass through.
 func (d *DB) translate(err error, format string, args ...any) error {
 	if err == nil {
 		return nil
@@ -59,6 +61,8 @@ func (d *DB) translate(err error, format string, args ...any) error {
 			return workflow.Wrap(workflow.ECONFLICT, err, "%s: already exists", what)
 		case pgErr.Code == "40001", pgErr.Code == "40P01", pgErr.Code == "55P03":
 			return workflow.Wrap(workflow.ECONFLICT, err, "%s: concurrent change, try again", what)
+		case pgErr.Code == "22021", pgErr.Code == "22P05": // character_not_in_repertoire, untranslatable_character
+			return workflow.Wrap(workflow.EINVALID, err, "text with a NUL character or bytes that are not UTF-8 cannot be stored or searched")
 		case strings.HasPrefix(pgErr.Code, "08"), // connection exception
 			strings.HasPrefix(pgErr.Code, "57P"), // operator intervention (shutdown)
 			pgErr.Code == "53300",                // too many connections
