@@ -391,7 +391,7 @@ func (p *DevPKI) TSA() (Key, error) {
 // issued/<serial hex>.pem). ENOTFOUND when it issued none with that serial
 // (or issued it before the record was kept).
 func (p *DevPKI) Issued(ctx context.Context, serial *big.Int) (*x509.Certificate, error) {
-	if serial == nil || serial.Sign() <= 0 {
+	if serial == nil || serial.Sign() <= 0 || serial.BitLen() > MaxSerialBits {
 		return nil, workflow.Errorf(workflow.ENOTFOUND, "dev PKI: no certificate with serial %v", serial)
 	}
 	data, err := p.store.Get(ctx, issuedEntry(serial))
@@ -424,6 +424,12 @@ func (p *DevPKI) OfficerCertificate(ctx context.Context, userID string) (*x509.C
 	}
 	return certs[0], nil
 }
+
+// MaxSerialBits bounds the serial numbers looked up: RFC 5280 allows a
+// certificate's at most 20 octets, and ours are shorter. A longer one (an
+// OCSP request's, a revocation's) was never issued here, and named a file
+// longer than the file system allows (500, ENAMETOOLONG, before).
+const MaxSerialBits = 20 * 8
 
 func issuedEntry(serial *big.Int) string { return issuedDir + "/" + serial.Text(16) + ".pem" }
 

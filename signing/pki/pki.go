@@ -108,6 +108,9 @@ func ParseSerial(s string) (*big.Int, error) {
 	if !ok || n.Sign() <= 0 || clean == "" {
 		return nil, workflow.Errorf(workflow.EINVALID, "serial number %q is not a positive hexadecimal number", s)
 	}
+	if n.BitLen() > keys.MaxSerialBits {
+		return nil, workflow.Errorf(workflow.EINVALID, "serial number %.24q... is longer than a certificate's (20 octets, RFC 5280)", clean)
+	}
 	return n, nil
 }
 

@@ -233,6 +233,10 @@ func TestRevokeRefusals(t *testing.T) {
 		{"400/bad reason", admin, pki.RevokeRequest{UserID: "u1", Reason: "cACompromise"}, workflow.EINVALID},
 		{"400/root", admin, pki.RevokeRequest{Serial: e.pki.Root().SerialNumber.Text(16)}, workflow.EINVALID},
 		{"404/unknown serial", admin, pki.RevokeRequest{Serial: "0123456789abcdef"}, workflow.ENOTFOUND},
+		// Longer than RFC 5280 allows: it named a file longer than the
+		// file system's limit, and the answer was 500 (the API hunt).
+		{"400/serial of 500 octets", admin, pki.RevokeRequest{Serial: strings.Repeat("1f", 500)}, workflow.EINVALID},
+		{"404/serial of 20 octets", admin, pki.RevokeRequest{Serial: strings.Repeat("7f", 20)}, workflow.ENOTFOUND},
 		{"404/user without certificate", admin, pki.RevokeRequest{UserID: "nobody"}, workflow.ENOTFOUND},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -392,6 +396,14 @@ func TestOCSPStatuses(t *testing.T) {
 	}
 	if r, err := ask(&unknown, e.pki.Root()); err != nil || r.Status != ocsp.Unknown {
 		t.Errorf("never issued: %+v, %v; want unknown", r, err)
+	}
+	// A serial longer than any certificate's (RFC 5280: 20 octets): before,
+	// its lookup named a file longer than the file system allows, and the
+	// responder failed (internalError, and a 500 at POST /pki/ocsp).
+	huge := unknown
+	huge.SerialNumber = new(big.Int).Lsh(big.NewInt(1), 4000)
+	if r, err := ask(&huge, e.pki.Root()); err != nil || r.Status != ocsp.Unknown {
+		t.Errorf("serial of 500 octets: %+v, %v; want unknown", r, err)
 	}
 	if _, err := ask(foreign.Chain[0], other.Root()); err == nil || !strings.Contains(err.Error(), "unauthorized") {
 		t.Errorf("another CA's certificate: %v; want unauthorized", err)
