@@ -455,6 +455,9 @@ type listResponse struct {
 func (s *Server) handleListDocuments(c echo.Context) error {
 	f := workflow.DocumentFilter{Direction: workflow.Direction(c.QueryParam("direction")), State: workflow.State(c.QueryParam("state")),
 		Type: workflow.DocType(c.QueryParam("type")), Query: c.QueryParam("q"), After: c.QueryParam("cursor")}
+	if err := checkListEnums(f); err != nil {
+		return err
+	}
 	var err error
 	if f.From, err = parseDate("from", c.QueryParam("from")); err != nil {
 		return err
@@ -476,6 +479,19 @@ func (s *Server) handleListDocuments(c echo.Context) error {
 		return err
 	}
 	return writeDocumentList(c, docs, next)
+}
+
+// checkListEnums refuses a direction or state filter that names none
+// (a misspelt ?state=recieved listed nothing, as if no document were in
+// that state).
+func checkListEnums(f workflow.DocumentFilter) error {
+	if f.Direction != "" && f.Direction != workflow.Outgoing && f.Direction != workflow.Incoming {
+		return workflow.Errorf(workflow.EINVALID, "direction must be outgoing or incoming")
+	}
+	if f.State == "" || slices.Contains(workflow.States(workflow.Outgoing), f.State) || slices.Contains(workflow.States(workflow.Incoming), f.State) {
+		return nil
+	}
+	return workflow.Errorf(workflow.EINVALID, "state %q is not a state of either machine", f.State)
 }
 
 func (s *Server) handleGetDocument(c echo.Context) error {

@@ -20,6 +20,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 	"github.com/prometheus/client_golang/prometheus"
@@ -171,6 +172,7 @@ func New(s *Server, logger *slog.Logger) *Server {
 	e.HTTPErrorHandler = s.errorHandler
 	e.Use(s.observe)
 	e.Use(s.recoverPanics)
+	e.Use(pathParamsAreText)
 	s.echo = e
 
 	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
@@ -267,6 +269,21 @@ func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 				err = fmt.Errorf("panic in %s %s: %v\n%s", c.Request().Method, c.Path(), p, debug.Stack())
 			}
 		}()
+		return next(c)
+	}
+}
+
+// pathParamsAreText answers 404 for a path whose parameters are not text
+// (a NUL character, bytes that are not UTF-8): no document, user, record
+// or code is named so. Before, PostgreSQL refused such an id in the
+// lookup and the answer was 500 (SQLite: 404).
+func pathParamsAreText(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		for _, v := range c.ParamValues() {
+			if strings.IndexByte(v, 0) >= 0 || !utf8.ValidString(v) {
+				return workflow.Errorf(workflow.ENOTFOUND, "nothing is named %q here", v)
+			}
+		}
 		return next(c)
 	}
 }
