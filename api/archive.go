@@ -119,10 +119,8 @@ func (h archiveHandlers) search(c echo.Context) error {
 			return workflow.Errorf(workflow.EINVALID, "number must be a positive number")
 		}
 	}
-	if l := c.QueryParam("limit"); l != "" {
-		if q.Limit, err = strconv.Atoi(l); err != nil || q.Limit < 1 {
-			return workflow.Errorf(workflow.EINVALID, "limit must be a positive number")
-		}
+	if q.Limit, err = pageLimit(c); err != nil {
+		return err
 	}
 	recs, next, err := h.a.Search(c.Request().Context(), Actor(c), q)
 	if err != nil {

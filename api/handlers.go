@@ -469,16 +469,32 @@ func (s *Server) handleListDocuments(c echo.Context) error {
 		end := f.To.Add(24*time.Hour - time.Nanosecond)
 		f.To = &end
 	}
-	if l := c.QueryParam("limit"); l != "" {
-		if f.Limit, err = strconv.Atoi(l); err != nil || f.Limit < 1 {
-			return workflow.Errorf(workflow.EINVALID, "limit must be a positive number")
-		}
+	if f.Limit, err = pageLimit(c); err != nil {
+		return err
 	}
 	docs, next, err := s.Docs.List(c.Request().Context(), Actor(c), f)
 	if err != nil {
 		return err
 	}
 	return writeDocumentList(c, docs, next)
+}
+
+// maxPage is the largest ?limit= of a listing (openapi.yaml: maximum).
+const maxPage = 200
+
+// pageLimit reads ?limit=: 0 when absent (the default page), else a
+// number from 1 to maxPage. A larger one was read as the default (50)
+// without a word: a client asking for 500 got 50.
+func pageLimit(c echo.Context) (int, error) {
+	l := c.QueryParam("limit")
+	if l == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(l)
+	if err != nil || n < 1 || n > maxPage {
+		return 0, workflow.Errorf(workflow.EINVALID, "limit must be a number from 1 to %d", maxPage)
+	}
+	return n, nil
 }
 
 // checkListEnums refuses a direction or state filter that names none

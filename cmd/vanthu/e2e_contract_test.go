@@ -16,13 +16,14 @@ import (
 
 // TestEndToEndHostileText sends what broken and malicious clients send
 // (a NUL or bytes that are not UTF-8 in path ids, query parameters and
-// JSON fields; filters naming no direction or state; a register that does
-// not exist; a serial longer than any certificate's) to `vanthu serve` on
-// every backend. Each answer must be the one the table gives, on every
-// backend alike where the table gives one status, and every answer is
-// checked against api/openapi.yaml (internal/apitest). The API hunt found
-// each of these answering 500 on PostgreSQL, 200 with an empty list, or a
-// status the document does not list; the audit chain must stay whole.
+// JSON fields; filters naming no direction or state; a page larger than
+// the document's maximum; a register that does not exist; a serial
+// longer than any certificate's) to `vanthu serve` on every backend.
+// Each answer must be one the table gives (one status: alike on every
+// backend), and every answer is checked against api/openapi.yaml
+// (internal/apitest). The API hunt found each of these answering 500 on
+// PostgreSQL, 200 with an empty list or with 50 items for limit=201, or a
+// status the document does not list. The audit chain must stay whole.
 func TestEndToEndHostileText(t *testing.T) {
 	for _, backend := range gormdbtest.Backends {
 		t.Run(backend, func(t *testing.T) {
@@ -62,6 +63,11 @@ func hostileTextCases(userID string) []hostileCase {
 		{"GET", "/api/v1/documents?direction=sideways", nil, []int{400}},
 		{"GET", "/api/v1/documents?state=recieved", nil, []int{400}},
 		{"GET", "/api/v1/documents?direction=incoming&state=registered", nil, []int{200}},
+		{"GET", "/api/v1/documents?limit=201", nil, []int{400}},
+		{"GET", "/api/v1/documents?limit=200", nil, []int{200}},
+		{"GET", "/api/v1/documents?limit=0", nil, []int{400}},
+		{"GET", "/api/v1/archive?limit=201", nil, []int{400}},
+		{"GET", "/api/v1/archive?limit=200", nil, []int{200}},
 		{"GET", "/api/v1/archive?signer=%00", nil, []int{200, 400}},
 		{"GET", "/api/v1/archive?org=%ff", nil, []int{200, 400}},
 		{"GET", "/api/v1/archive?notation=a%00b", nil, []int{200, 400}},
