@@ -84,6 +84,8 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	}
 	var werr error
 	if c.Request().Method == http.MethodHead {
+		// The headers a GET would get (RFC 9110, 9.3.2), without the body.
+		c.Response().Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
 		werr = c.NoContent(status)
 	} else {
 		werr = c.JSON(status, ErrorBody{ErrorDetail{Code: code, Message: msg}})

@@ -479,6 +479,16 @@ func (s *Server) handleListDocuments(c echo.Context) error {
 	return writeDocumentList(c, docs, next)
 }
 
+// checkFormat refuses a ?format= other than json or csv (?format=xlsx
+// answered JSON as if it had been asked for).
+func checkFormat(c echo.Context) error {
+	switch c.QueryParam("format") {
+	case "", "json", "csv":
+		return nil
+	}
+	return workflow.Errorf(workflow.EINVALID, "format must be json or csv")
+}
+
 // maxPage is the largest ?limit= of a listing (openapi.yaml: maximum).
 const maxPage = 200
 
@@ -608,6 +618,9 @@ func (s *Server) handleRegister(c echo.Context) error {
 	year, err := strconv.Atoi(c.Param("year"))
 	if err != nil || year < 1900 || year > 9999 {
 		return workflow.Errorf(workflow.EINVALID, "year must be a four-digit year")
+	}
+	if err := checkFormat(c); err != nil {
+		return err
 	}
 	rows, err := s.Docs.RegisterRows(c.Request().Context(), Actor(c), kind, year)
 	if err != nil {

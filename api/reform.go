@@ -117,6 +117,9 @@ func (s *Server) handleReform(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := checkFormat(c); err != nil {
+		return err
+	}
 	rep, err := rr.ReformReport(c.Request().Context(), Actor(c), from, to)
 	if err != nil {
 		return err

@@ -17,7 +17,8 @@
 //     on purpose) must be refused with a 4xx error answer that the
 //     document lists for the operation.
 //   - A request on no documented route must get a 404 or 405 error answer
-//     (schema Error).
+//     (schema Error), whether or not it carries a token; to HEAD, its
+//     headers (Content-Type application/json) without a body.
 package apitest
 
 import (
@@ -162,6 +163,13 @@ func checkErrorCode(ext any, x Exchange) error {
 func (s *Spec) checkErrorBody(x Exchange) error {
 	if mt, _, _ := mime.ParseMediaType(x.Header.Get("Content-Type")); mt != "application/json" {
 		return fmt.Errorf("error answer %d has Content-Type %q, want application/json", x.Status, x.Header.Get("Content-Type"))
+	}
+	if x.Request.Method == http.MethodHead {
+		// A GET's headers without its body (RFC 9110, 9.3.2).
+		if len(x.Body) > 0 {
+			return fmt.Errorf("answer %d to HEAD has a body of %d bytes", x.Status, len(x.Body))
+		}
+		return nil
 	}
 	schema := s.Doc.Components.Schemas["Error"]
 	v, err := openapi3filter.JSONBodyDecoder(bytes.NewReader(x.Body), x.Header, schema, nil)
