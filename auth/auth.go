@@ -542,7 +542,10 @@ func checkRoles(roles []workflow.Role) error {
 // UpdateUser changes user id by fn (admins only: EFORBIDDEN), with an
 // audit event. Whatever fn changed, the user keeps at least one role, each
 // known, and an admin cannot disable themselves or drop their own admin
-// role (EINVALID): the API and the web share these rules.
+// role (EINVALID): the API and the web share these rules. Disabling a
+// user ends every session of theirs in the same transaction, as a
+// password reset does: a token taken before the account was disabled
+// does not come back to life when it is enabled again.
 func (s *Service) UpdateUser(ctx context.Context, actor *workflow.User, id string, fn func(u *workflow.User) error) (*workflow.User, error) {
 	if actor == nil || !actor.Has(workflow.RoleAdmin) {
 		return nil, workflow.Errorf(workflow.EFORBIDDEN, "only an admin changes users")
@@ -570,9 +573,16 @@ func (s *Service) UpdateUser(ctx context.Context, actor *workflow.User, id strin
 		if err := tx.UpdateUser(ctx, u); err != nil {
 			return err
 		}
+		data := map[string]string{"updated_user": u.ID}
+		if u.Disabled {
+			n, err := endSessions(ctx, tx, u.ID)
+			if err != nil {
+				return err
+			}
+			data["sessions_ended"] = strconv.FormatInt(n, 10)
+		}
 		out = u
-		return tx.AppendEvent(ctx, &workflow.Event{Kind: workflow.EventUser, Actor: actor.ID, At: s.now(),
-			Data: map[string]string{"updated_user": u.ID}})
+		return tx.AppendEvent(ctx, &workflow.Event{Kind: workflow.EventUser, Actor: actor.ID, At: s.now(), Data: data})
 	})
 	if err == nil {
 		s.waitOutLeases(ctx)
@@ -585,6 +595,15 @@ func (s *Service) UpdateUser(ctx context.Context, actor *workflow.User, id strin
 // in-memory fake do).
 type UserSessionEnder interface {
 	DeleteUserSessions(ctx context.Context, userID string) (int64, error)
+}
+
+// endSessions ends every session of user id in tx.
+func endSessions(ctx context.Context, tx workflow.Tx, id string) (int64, error) {
+	ender, ok := tx.(UserSessionEnder)
+	if !ok {
+		return 0, workflow.Errorf(workflow.EUNAVAILABLE, "this store cannot end a user's sessions")
+	}
+	return ender.DeleteUserSessions(ctx, id)
 }
 
 // SetPassword gives a user a new password (admins only; an admin
@@ -607,10 +626,6 @@ func (s *Service) SetPassword(ctx context.Context, actor *workflow.User, id, pas
 	s.sessions.forgetUser(id)
 	defer s.sessions.forgetUser(id)
 	err = s.Repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
-		ender, ok := tx.(UserSessionEnder)
-		if !ok {
-			return workflow.Errorf(workflow.EUNAVAILABLE, "this store cannot end a user's sessions")
-		}
 		u, err := tx.User(ctx, id)
 		if err != nil {
 			return err
@@ -619,7 +634,7 @@ func (s *Service) SetPassword(ctx context.Context, actor *workflow.User, id, pas
 		if err := tx.UpdateUser(ctx, u); err != nil {
 			return err
 		}
-		n, err := ender.DeleteUserSessions(ctx, id)
+		n, err := endSessions(ctx, tx, id)
 		if err != nil {
 			return err
 		}

@@ -95,3 +95,81 @@ func passwordReset(t *testing.T, repo workflow.Repository, ttl time.Duration) {
 		t.Errorf("audit event sessions_ended = %q, want 2", ended)
 	}
 }
+
+// TestDisableEndsSessions: disabling a user ends their sessions, like a
+// password reset: the tokens stay dead when the account is enabled again.
+// Before, a disabled user's tokens were only refused while the flag was
+// set, and every one of them worked again on re-enabling (a token taken
+// from a lost laptop outlived the disabling meant to stop it). The audit
+// event counts the sessions ended; other users' sessions are untouched.
+func TestDisableEndsSessions(t *testing.T) {
+	run := func(t *testing.T, repo workflow.Repository) {
+		for _, ttl := range []time.Duration{-1, 2 * time.Second} {
+			t.Run("cache="+ttl.String(), func(t *testing.T) { disableEnable(t, repo, ttl) })
+		}
+	}
+	t.Run("memory", func(t *testing.T) { run(t, workflowtest.NewRepository()) })
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) { run(t, db) })
+}
+
+func disableEnable(t *testing.T, repo workflow.Repository, ttl time.Duration) {
+	ctx := context.Background()
+	s := &auth.Service{Repo: repo, Cost: bcrypt.MinCost, TokenTTL: time.Hour, SessionCacheTTL: ttl}
+	suffix := workflow.NewID(time.Now())
+	adminName, userName := "admin-"+suffix, "binh-"+suffix
+	admin, err := s.CreateUser(ctx, nil, auth.NewUser{Username: adminName, Password: "admin-password", Roles: []workflow.Role{workflow.RoleAdmin}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	u, err := s.CreateUser(ctx, admin, auth.NewUser{Username: userName, Password: "user-password", Roles: []workflow.Role{workflow.RoleClerk}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	login := func(name, pw string) string {
+		t.Helper()
+		tok, _, _, err := s.Login(ctx, name, pw)
+		if err != nil {
+			t.Fatalf("login %s: %v", name, err)
+		}
+		return tok
+	}
+	adminTok := login(adminName, "admin-password")
+	laptop, phone := login(userName, "user-password"), login(userName, "user-password")
+	for _, tok := range []string{adminTok, laptop, phone} {
+		if _, err := s.Authenticate(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setDisabled := func(v bool) {
+		t.Helper()
+		if _, err := s.UpdateUser(ctx, admin, u.ID, func(x *workflow.User) error { x.Disabled = v; return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	setDisabled(true)
+	setDisabled(false)
+	for name, tok := range map[string]string{"laptop": laptop, "phone": phone} {
+		if _, err := s.Authenticate(ctx, tok); workflow.ErrorCode(err) != workflow.EUNAUTHORIZED {
+			t.Errorf("%s session taken before the disabling, after enabling again: %v, want unauthorized", name, err)
+		}
+	}
+	if _, err := s.Authenticate(ctx, adminTok); err != nil {
+		t.Errorf("the admin's own session ended too: %v", err)
+	}
+	if _, err := s.Authenticate(ctx, login(userName, "user-password")); err != nil {
+		t.Errorf("new session after enabling again: %v", err)
+	}
+	var ended []string
+	err = repo.WalkEvents(ctx, func(e workflow.Event) error {
+		if e.Data["updated_user"] == u.ID {
+			ended = append(ended, e.Data["sessions_ended"])
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ended) != 2 || ended[0] != "2" || ended[1] != "" {
+		t.Errorf("audit events' sessions_ended = %q, want [2 (disabled), none (enabled)]", ended)
+	}
+}
