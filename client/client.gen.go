@@ -1445,7 +1445,9 @@ type File struct {
 	CreatedAt time.Time `json:"created_at"`
 	Kind      FileKind  `json:"kind"`
 
-	// Name Example: quyet-dinh-ban-hanh-quy-che.pdf
+	// Name the uploaded file's name, without control characters, shortened to 255 characters (extension kept)
+	//
+	// Example: quyet-dinh-ban-hanh-quy-che.pdf
 	Name   string `json:"name"`
 	Sha256 string `json:"sha256"`
 

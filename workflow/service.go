@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path"
 	"slices"
 	"strings"
 	"sync"
@@ -285,7 +286,34 @@ func (s *Service) store(ctx context.Context, u *Upload, kind FileKind, inspect b
 	if _, err := s.Blobs.Put(ctx, BlobKey(sum), io.NewSectionReader(u.Content, 0, u.Size), u.Size, sum, PutOptions{ContentType: "application/pdf"}); err != nil {
 		return File{}, fmt.Errorf("store %q: %w", u.Name, err)
 	}
-	return File{SHA256: sum, Name: u.Name, Size: u.Size, Kind: kind, CreatedAt: s.now()}, nil
+	return File{SHA256: sum, Name: FileName(u.Name), Size: u.Size, Kind: kind, CreatedAt: s.now()}, nil
+}
+
+// MaxFileName is the most characters a stored file name keeps: what file
+// systems allow (NTFS, ext4: 255), so every real file's name fits.
+const MaxFileName = 255
+
+// FileName is the name a file is kept under: name without control
+// characters, at most MaxFileName characters, its extension kept when it
+// is shortened. A client's name of 100,000 characters was kept whole and
+// sent back in the download's Content-Disposition header, which clients
+// refuse (over 64 KiB: the file could not be downloaded).
+func FileName(name string) string {
+	name = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
+			return -1
+		}
+		return r
+	}, name)
+	r := []rune(name)
+	if len(r) <= MaxFileName {
+		return name
+	}
+	ext := []rune(path.Ext(name))
+	if len(ext) > 16 {
+		ext = nil
+	}
+	return string(r[:MaxFileName-len(ext)]) + string(ext)
 }
 
 // fileOf describes b as a file of the document (its SHA-256 names the
