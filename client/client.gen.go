@@ -1335,14 +1335,14 @@ type DocumentMeta struct {
 	// Example: 125/UBND-VP
 	OriginalNumber *string `json:"original_number,omitempty"`
 
-	// Recipients outgoing: nơi nhận
+	// Recipients outgoing: nơi nhận (each name at most 500 characters)
 	Recipients *[]Org `json:"recipients,omitempty"`
 
 	// Replaces outgoing: ID of a sent outgoing document this one replaces (sent as edXML BussinessDocType 3); recipients default to that document's
 	Replaces  *string    `json:"replaces,omitempty"`
 	Retention *Retention `json:"retention,omitempty"`
 
-	// Sender an organisation (agency) by its code and name
+	// Sender incoming: the sender (name at most 500 characters)
 	Sender *Org `json:"sender,omitempty"`
 
 	// SignerId outgoing: the official who signs

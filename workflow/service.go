@@ -172,6 +172,9 @@ func (s *Service) validateCreate(ctx context.Context, actor *User, in *CreateInp
 	if utf8.RuneCountInString(in.Subject) > MaxSubject {
 		return Errorf(EINVALID, "subject is longer than %d characters", MaxSubject)
 	}
+	if err := checkLengths(in); err != nil {
+		return err
+	}
 	if in.Urgency == "" {
 		in.Urgency = UrgencyNormal
 	}
@@ -232,6 +235,41 @@ func (s *Service) validateCreate(ctx context.Context, actor *User, in *CreateInp
 	}
 	if in.OriginalDate == nil {
 		return Errorf(EINVALID, "original_date is required")
+	}
+	return nil
+}
+
+// Lengths of a new document's other text fields, in characters: the
+// drafting unit is an abbreviation (VP, TCKH) printed in the notation, the
+// sender's number/notation is one (125/UBND-VP), organisations have
+// names. Unbounded before: a 100,000-character drafting unit was issued
+// into a notation of as many characters, on page 1 and in the register.
+const (
+	MaxAbbr     = 20
+	MaxNotation = 100
+	MaxOrgName  = 500
+)
+
+type textField struct {
+	name, value string
+	max         int
+}
+
+// checkLengths bounds the text fields of a new document other than its
+// subject.
+func checkLengths(in *CreateInput) error {
+	fields := []textField{{"drafting_unit", in.DraftingUnit, MaxAbbr},
+		{"original_number", in.OriginalNumber, MaxNotation}, {"notes", in.Notes, MaxComment}}
+	if in.Sender != nil {
+		fields = append(fields, textField{"sender name", in.Sender.Name, MaxOrgName})
+	}
+	for _, r := range in.Recipients {
+		fields = append(fields, textField{"recipient name", r.Name, MaxOrgName})
+	}
+	for _, f := range fields {
+		if utf8.RuneCountInString(f.value) > f.max {
+			return Errorf(EINVALID, "%s is longer than %d characters", f.name, f.max)
+		}
 	}
 	return nil
 }
@@ -561,6 +599,11 @@ func joinRoles(rs []Role) string {
 // its register number in a short transaction before signing (see
 // numbering.go); a failure after that gives the number back or voids it.
 func (s *Service) Apply(ctx context.Context, actor *User, id string, action Action, in ActionInput) (*Document, error) {
+	// A person's comment is bounded as Comment's; a peer's reason (the
+	// exchange) is kept as it was sent.
+	if actor != Exchange && utf8.RuneCountInString(in.Comment) > MaxComment {
+		return nil, Errorf(EINVALID, "comment is longer than %d characters", MaxComment)
+	}
 	if !prework[action] {
 		return s.applyLocked(ctx, actor, id, action, in)
 	}
