@@ -326,6 +326,19 @@ func TestLegalHoldAfterRetention(t *testing.T) {
 
 	_, err := f.Archive.SetLegalHold(ctx, clerk, d.ID, true, "")
 	wantCode(t, err, workflow.EFORBIDDEN)
+	// A comment longer than workflow.MaxComment is refused before any
+	// object is held (it was kept whatever its size).
+	_, err = f.Archive.SetLegalHold(ctx, archivist, d.ID, true, strings.Repeat("x", workflow.MaxComment+1))
+	wantCode(t, err, workflow.EINVALID)
+	held, err := f.Index.Record(ctx, d.ID)
+	if err != nil || held.LegalHold {
+		t.Fatalf("record after the refusal: %v, hold %v", err, held.LegalHold)
+	}
+	for _, o := range held.Objects {
+		if info, _ := store.Stat(ctx, o.Key); info.LegalHold {
+			t.Fatalf("%s is held after the refusal", o.Key)
+		}
+	}
 	rec, err := f.Archive.SetLegalHold(ctx, archivist, d.ID, true, "thanh tra vụ việc 12/2026")
 	if err != nil || !rec.LegalHold {
 		t.Fatalf("hold: %v %+v", err, rec)

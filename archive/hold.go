@@ -96,6 +96,9 @@ func (s *Service) SetLegalHold(ctx context.Context, actor *workflow.User, docID 
 	if err := workflow.CheckLegalHolder(actor); err != nil {
 		return nil, err
 	}
+	if err := workflow.CheckCommentLength(comment); err != nil {
+		return nil, err // before any object's hold changes
+	}
 	if s.Docs == nil {
 		return nil, workflow.Errorf(workflow.EUNAVAILABLE, "legal holds are not wired on this server")
 	}

@@ -24,6 +24,9 @@ func (s *Service) SetLegalHold(ctx context.Context, actor *User, docID string, o
 	if err := CheckLegalHolder(actor); err != nil {
 		return nil, err
 	}
+	if err := CheckCommentLength(comment); err != nil {
+		return nil, err
+	}
 	var out *Document
 	err := s.Repo.Atomic(ctx, func(ctx context.Context, tx Tx) error {
 		d, err := tx.LockDocument(ctx, docID)

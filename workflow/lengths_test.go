@@ -67,4 +67,7 @@ func TestTextLengths(t *testing.T) {
 	if _, err := e.svc.Apply(ctx, e.users[workflow.RoleClerk], d.ID, workflow.Register, workflow.ActionInput{Comment: long(workflow.MaxComment)}); err != nil {
 		t.Fatalf("register with a comment at the limit: %v", err)
 	}
+	if err := e.svc.Comment(ctx, e.users[workflow.RoleClerk], d.ID, long(workflow.MaxComment+1)); workflow.ErrorCode(err) != workflow.EINVALID {
+		t.Fatalf("comment of %d characters: %v, want invalid", workflow.MaxComment+1, err)
+	}
 }

@@ -601,8 +601,10 @@ func joinRoles(rs []Role) string {
 func (s *Service) Apply(ctx context.Context, actor *User, id string, action Action, in ActionInput) (*Document, error) {
 	// A person's comment is bounded as Comment's; a peer's reason (the
 	// exchange) is kept as it was sent.
-	if actor != Exchange && utf8.RuneCountInString(in.Comment) > MaxComment {
-		return nil, Errorf(EINVALID, "comment is longer than %d characters", MaxComment)
+	if actor != Exchange {
+		if err := CheckCommentLength(in.Comment); err != nil {
+			return nil, err
+		}
 	}
 	if !prework[action] {
 		return s.applyLocked(ctx, actor, id, action, in)

@@ -173,6 +173,9 @@ func (a *Authority) Revoke(ctx context.Context, actor *workflow.User, req Revoke
 	if (req.Serial == "") == (req.UserID == "") {
 		return workflow.Revocation{}, workflow.Errorf(workflow.EINVALID, "name the certificate by serial number or by user, not both")
 	}
+	if err := workflow.CheckCommentLength(req.Comment); err != nil {
+		return workflow.Revocation{}, err
+	}
 	if _, ok := reasonOK(req.Reason); !ok {
 		return workflow.Revocation{}, workflow.Errorf(workflow.EINVALID, "revocation reason %q is not allowed", req.Reason)
 	}

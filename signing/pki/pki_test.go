@@ -237,6 +237,7 @@ func TestRevokeRefusals(t *testing.T) {
 		// file system's limit, and the answer was 500 (the API hunt).
 		{"400/serial of 500 octets", admin, pki.RevokeRequest{Serial: strings.Repeat("1f", 500)}, workflow.EINVALID},
 		{"404/serial of 20 octets", admin, pki.RevokeRequest{Serial: strings.Repeat("7f", 20)}, workflow.ENOTFOUND},
+		{"400/comment too long", admin, pki.RevokeRequest{UserID: "u1", Comment: strings.Repeat("x", workflow.MaxComment+1)}, workflow.EINVALID},
 		{"404/user without certificate", admin, pki.RevokeRequest{UserID: "nobody"}, workflow.ENOTFOUND},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
