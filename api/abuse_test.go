@@ -1,9 +1,12 @@
 package api_test
 
 import (
+	"bytes"
 	"encoding/json"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/textproto"
 	"strconv"
 	"strings"
 	"testing"
@@ -11,6 +14,7 @@ import (
 	"github.com/vanthu/vanthu/api"
 	"github.com/vanthu/vanthu/internal/apitest"
 	"github.com/vanthu/vanthu/internal/bodytest"
+	"github.com/vanthu/vanthu/internal/testpdf"
 )
 
 func TestLoginThrottled429(t *testing.T) {
@@ -111,5 +115,57 @@ func TestMetricsProtected(t *testing.T) {
 	}
 	if c := get(moved.MetricsHandler(), "Bearer s3cret-metrics"); c != http.StatusOK {
 		t.Errorf("moved: metrics handler answers %d", c)
+	}
+}
+
+// TestJSONBodyOneValue: a JSON body (and the meta part of an upload) is
+// one value and nothing after it but white space, at most 1 MiB; before,
+// `{...}garbage` and `{...}{...}` were read for their first value and
+// answered as if well formed, and a body over the limit was "not valid
+// JSON" with no word of its size.
+func TestJSONBodyOneValue(t *testing.T) {
+	f := newFixture(t, 1<<20)
+	login := `{"username":"clerk","password":"password-clerk"}`
+	for _, tc := range []struct {
+		name, body string
+		status     int
+		message    string
+	}{
+		{"OK", login, 200, ""},
+		{"OK/white space after", login + " \r\n\t ", 200, ""},
+		{"400/garbage after", login + "garbage", 400, "after the JSON value"},
+		{"400/a second value", login + ` {"username":"admin"}`, 400, "after the JSON value"},
+		{"400/larger than 1 MiB", `{"username":"clerk","password":"` + strings.Repeat("x", 1<<20) + `"}`, 400, "larger than"},
+	} {
+		t.Run("login/"+tc.name, func(t *testing.T) {
+			rec := f.do(t, "", "POST", "/api/v1/auth/login", strings.NewReader(tc.body), "application/json")
+			if rec.Code != tc.status || !strings.Contains(rec.Body.String(), tc.message) {
+				t.Fatalf("%d %.200s, want %d with %q", rec.Code, rec.Body, tc.status, tc.message)
+			}
+		})
+	}
+	meta, _ := json.Marshal(incomingMeta())
+	for _, tc := range []struct {
+		name, meta string
+		status     int
+	}{
+		{"OK", string(meta), 201},
+		{"400/garbage after", string(meta) + "garbage", 400},
+	} {
+		t.Run("meta/"+tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			w := multipart.NewWriter(&buf)
+			h := textproto.MIMEHeader{}
+			h.Set("Content-Disposition", `form-data; name="meta"`)
+			h.Set("Content-Type", "application/json")
+			pw, _ := w.CreatePart(h)
+			pw.Write([]byte(tc.meta))
+			fw, _ := w.CreateFormFile("file", "vanban.pdf")
+			fw.Write(testpdf.Make(1, "công văn"))
+			w.Close()
+			if rec := f.do(t, "clerk", "POST", "/api/v1/documents", &buf, w.FormDataContentType()); rec.Code != tc.status {
+				t.Fatalf("%d %.200s, want %d", rec.Code, rec.Body, tc.status)
+			}
+		})
 	}
 }

@@ -26,15 +26,35 @@ import (
 
 // bind decodes a JSON body strictly into v.
 func bind(c echo.Context, v any) error {
-	dec := json.NewDecoder(io.LimitReader(c.Request().Body, 1<<20))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
+	if err := decodeJSON(c.Request().Body, v); err != nil {
 		if errors.Is(err, io.EOF) {
 			return workflow.Errorf(workflow.EINVALID, "request body is empty: JSON expected")
 		}
 		return workflow.Errorf(workflow.EINVALID, "request body is not valid JSON for this route: %v", err)
 	}
 	return nil
+}
+
+// maxJSON is the largest JSON body or meta part read.
+const maxJSON = 1 << 20
+
+// decodeJSON reads one JSON value from r into v: no field v does not
+// have, nothing but white space after it (`{...}garbage` and `{...}{...}`
+// were taken for their first value), at most maxJSON bytes.
+func decodeJSON(r io.Reader, v any) error {
+	lr := &io.LimitedReader{R: r, N: maxJSON + 1}
+	dec := json.NewDecoder(lr)
+	dec.DisallowUnknownFields()
+	err := dec.Decode(v)
+	if err == nil {
+		if _, terr := dec.Token(); terr != io.EOF {
+			err = errors.New("data after the JSON value")
+		}
+	}
+	if err != nil && lr.N == 0 {
+		return fmt.Errorf("larger than %d bytes", maxJSON)
+	}
+	return err
 }
 
 type loginRequest struct {
@@ -393,9 +413,7 @@ func (s *Server) readCreateParts(c echo.Context, mr *multipart.Reader, up *uploa
 				return nil, workflow.Errorf(workflow.EINVALID, "only one part named meta is allowed")
 			}
 			out.meta = &metaRequest{}
-			dec := json.NewDecoder(io.LimitReader(p, 1<<20))
-			dec.DisallowUnknownFields()
-			if err := dec.Decode(out.meta); err != nil {
+			if err := decodeJSON(p, out.meta); err != nil {
 				return nil, refuseUpload(c, workflow.Errorf(workflow.EINVALID, "part meta is not valid JSON: %v", err))
 			}
 			// The direction decides the role: checked before any file
