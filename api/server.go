@@ -170,6 +170,8 @@ func New(s *Server, logger *slog.Logger) *Server {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
+	e.Pre(headRoutedAsGet)
+	e.Use(restoreHead)
 	e.Use(s.observe)
 	e.Use(s.recoverPanics)
 	e.Use(pathParamsAreText)
@@ -269,6 +271,33 @@ func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 				err = fmt.Errorf("panic in %s %s: %v\n%s", c.Request().Method, c.Path(), p, debug.Stack())
 			}
 		}()
+		return next(c)
+	}
+}
+
+// headKey marks a HEAD request routed as a GET (headRoutedAsGet).
+const headKey = "vanthu.head"
+
+// headRoutedAsGet lets every GET route answer HEAD (RFC 9110, 9.3.2:
+// the GET's status and headers, no body): the request is routed as its
+// GET, and restoreHead gives it its method back before any handler runs,
+// so that net/http sends no body and the Content-Length of the GET's.
+// Before, HEAD /healthz answered 405 and HEAD on any API route 404.
+func headRoutedAsGet(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if r := c.Request(); r.Method == http.MethodHead {
+			r.Method = http.MethodGet
+			c.Set(headKey, true)
+		}
+		return next(c)
+	}
+}
+
+func restoreHead(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		if head, _ := c.Get(headKey).(bool); head {
+			c.Request().Method = http.MethodHead
+		}
 		return next(c)
 	}
 }

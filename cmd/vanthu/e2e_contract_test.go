@@ -81,8 +81,11 @@ func hostileTextCases(userID string) []hostileCase {
 		{"POST", "/api/v1/pki/revocations", map[string]any{"user_id": userID + "\x00"}, []int{400, 404}},
 		{"GET", "/api/v1/registers/outgoing/2026?format=xlsx", nil, []int{400}},
 		{"GET", "/api/v1/reports/reform?format=xml", nil, []int{400}},
-		// No route: to HEAD, the headers of the GET without a body.
+		// HEAD: its GET's status and headers, no body (405 and 404 before).
 		{"HEAD", "/api/v1/nonexistent", nil, []int{404}},
+		{"HEAD", "/api/v1/documents", nil, []int{200}},
+		{"HEAD", "/api/v1/documents/a%00b", nil, []int{404}},
+		{"HEAD", "/api/v1/registers/incoming/2026?format=csv", nil, []int{200}},
 	}
 }
 
@@ -93,7 +96,9 @@ var anonymousCases = []hostileCase{
 	{"GET", "/api/v1/nonexistent", nil, []int{404}},
 	{"GET", "/api/v1/documents/x/actions/submit", nil, []int{404, 405}},
 	{"TRACE", "/api/v1/documents", nil, []int{404, 405}},
-	{"HEAD", "/pki/ca.crt", nil, []int{404, 405}},
+	{"HEAD", "/pki/ca.crt", nil, []int{200}},
+	{"HEAD", "/healthz", nil, []int{200}},
+	{"HEAD", "/api/v1/documents", nil, []int{401}},
 	{"GET", "/api/v1/documents", nil, []int{401}},
 }
 
