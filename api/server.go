@@ -185,7 +185,7 @@ func New(s *Server, logger *slog.Logger) *Server {
 	e.GET("/api/v1/openapi.yaml", func(c echo.Context) error { return c.Blob(http.StatusOK, "application/yaml", openapiYAML) })
 	e.POST("/api/v1/auth/login", s.handleLogin)
 
-	g := e.Group("/api/v1", s.authenticate)
+	g := e.Group(apiPrefix, s.authenticate)
 	g.POST("/auth/logout", s.handleLogout)
 	g.POST("/users", s.handleCreateUser)
 	g.GET("/users", s.handleListUsers)
@@ -317,6 +317,9 @@ func pathParamsAreText(next echo.HandlerFunc) echo.HandlerFunc {
 	}
 }
 
+// apiPrefix is the path of the authenticated API's group.
+const apiPrefix = "/api/v1"
+
 const (
 	userKey  = "vanthu.user"
 	tokenKey = "vanthu.token"
@@ -324,7 +327,7 @@ const (
 
 func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
-		if strings.HasSuffix(c.Path(), "/*") {
+		if p := c.Path(); strings.HasSuffix(p, "/*") || p == apiPrefix {
 			// No route of the group (an unknown path, or a method a
 			// path does not take): its 404 whoever asks, as the
 			// document says, not a 401 (GET /api/v1/public/verify/

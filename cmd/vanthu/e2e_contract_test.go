@@ -94,6 +94,8 @@ func hostileTextCases(userID string) []hostileCase {
 var anonymousCases = []hostileCase{
 	{"GET", "/api/v1/public/verify/", nil, []int{404}},
 	{"GET", "/api/v1/nonexistent", nil, []int{404}},
+	{"GET", "/api/v1", nil, []int{404}},
+	{"DELETE", "/api/v1/", nil, []int{404, 405}},
 	{"GET", "/api/v1/documents/x/actions/submit", nil, []int{404, 405}},
 	{"TRACE", "/api/v1/documents", nil, []int{404, 405}},
 	{"HEAD", "/pki/ca.crt", nil, []int{200}},
