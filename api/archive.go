@@ -105,6 +105,9 @@ type archiveListResponse struct {
 }
 
 func (h archiveHandlers) search(c echo.Context) error {
+	if err := checkQuery(c); err != nil {
+		return err
+	}
 	q := archive.Query{Q: c.QueryParam("q"), Type: workflow.DocType(c.QueryParam("type")), Notation: c.QueryParam("notation"),
 		Signer: c.QueryParam("signer"), Org: c.QueryParam("org"), After: c.QueryParam("cursor")}
 	var err error

@@ -9,6 +9,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"net/url"
 	"os"
 	"slices"
 	"strconv"
@@ -471,6 +472,9 @@ type listResponse struct {
 }
 
 func (s *Server) handleListDocuments(c echo.Context) error {
+	if err := checkQuery(c); err != nil {
+		return err
+	}
 	f := workflow.DocumentFilter{Direction: workflow.Direction(c.QueryParam("direction")), State: workflow.State(c.QueryParam("state")),
 		Type: workflow.DocType(c.QueryParam("type")), Query: c.QueryParam("q"), After: c.QueryParam("cursor")}
 	if err := checkListEnums(f); err != nil {
@@ -497,9 +501,22 @@ func (s *Server) handleListDocuments(c echo.Context) error {
 	return writeDocumentList(c, docs, next)
 }
 
+// checkQuery refuses a query string that does not parse (?q=%zz): Go
+// drops such a parameter, and the filter it meant was ignored without a
+// word (the whole list answered).
+func checkQuery(c echo.Context) error {
+	if _, err := url.ParseQuery(c.Request().URL.RawQuery); err != nil {
+		return workflow.Errorf(workflow.EINVALID, "the query string does not parse: %v", err)
+	}
+	return nil
+}
+
 // checkFormat refuses a ?format= other than json or csv (?format=xlsx
 // answered JSON as if it had been asked for).
 func checkFormat(c echo.Context) error {
+	if err := checkQuery(c); err != nil {
+		return err
+	}
 	switch c.QueryParam("format") {
 	case "", "json", "csv":
 		return nil
