@@ -235,14 +235,18 @@ func (d Detection) complete() bool {
 // the viewer for their appearances — shows those parts in the fields'
 // appearances, which are no page content. When parts are missing there,
 // the draft is read as signing signs it, fields flattened.
-func DetectLayout(in []byte) (out Detection, err error) {
+func DetectLayout(in []byte) (Detection, error) { return DetectLayoutFor(in, SignerHint{}) }
+
+// DetectLayoutFor is DetectLayout told who signs: of several signature
+// blocks (a joint document), the signer's is chosen (chooseBlock).
+func DetectLayoutFor(in []byte, who SignerHint) (out Detection, err error) {
 	defer func() { out.formFields = false }() // what detectLayout noted for this call
-	det, err := detectLayout(in)
+	det, err := detectLayout(in, who)
 	if err == nil && det.complete() {
 		return det, nil
 	}
 	if err == nil && det.formFields {
-		if again, ok := detectFlattened(in); ok {
+		if again, ok := detectFlattened(in, who); ok {
 			return again, nil
 		}
 	}
@@ -255,7 +259,7 @@ func DetectLayout(in []byte) (out Detection, err error) {
 	if rerr != nil {
 		return det, err
 	}
-	if again, err2 := detectLayout(y.rebuilt); err2 == nil {
+	if again, err2 := detectLayout(y.rebuilt, who); err2 == nil {
 		return again, nil
 	}
 	return det, err
@@ -264,7 +268,7 @@ func DetectLayout(in []byte) (out Detection, err error) {
 // detectFlattened is detectLayout of in as signing signs it, its form
 // flattened (normalizeFor); false when that cannot be made or read — the
 // draft is then judged as it is, here as at signing.
-func detectFlattened(in []byte) (det Detection, ok bool) {
+func detectFlattened(in []byte, who SignerHint) (det Detection, ok bool) {
 	defer func() {
 		if p := recover(); p != nil { // a form the flattening cannot take
 			det, ok = Detection{}, false
@@ -274,11 +278,11 @@ func detectFlattened(in []byte) (det Detection, ok bool) {
 	if err != nil {
 		return det, false
 	}
-	det, err = detectLayout(bytes.Join(doc, nil))
+	det, err = detectLayout(bytes.Join(doc, nil), who)
 	return det, err == nil
 }
 
-func detectLayout(in []byte) (det Detection, err error) {
+func detectLayout(in []byte, who SignerHint) (det Detection, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = workflow.Errorf(workflow.EUNPROCESSABLE, "the draft's text cannot be read: %v", p)
@@ -322,23 +326,24 @@ func detectLayout(in []byte) (det Detection, err error) {
 			det.Notes = append(det.Notes, `no "ngày … tháng … năm" line in the upper part of page 1: the date goes to the default position`)
 		}
 	}
-	// The signature block: the last page that has one.
-	for p := n; p >= 1 && p > n-3; p-- {
-		page := first
-		if p != 1 {
-			g, _, err := pageGlyphs(rdr, in, p, fonts)
-			if err != nil {
-				continue
-			}
-			page = spans(g)
+	pages := func(p int) ([]*textSpan, float64, bool) {
+		if p == 1 {
+			return first, ph, true
 		}
-		if b, ok := findSignature(page, p); ok {
-			det.Layout.Signature = &b
-			break
+		g, geom, err := pageGlyphs(rdr, in, p, fonts)
+		if err != nil {
+			return nil, 0, false
 		}
+		_, h := geom.size()
+		return spans(g), h, true
 	}
-	if det.Layout.Signature == nil && len(first) > 0 {
-		det.Notes = append(det.Notes, `no signature block (a title such as "CHỦ TỊCH" with the signer's name below it) on the last pages: the signature goes to the default position`)
+	if b, note, ok := lastSignature(n, pages, who); ok {
+		det.Layout.Signature = &b
+		if note != "" {
+			det.Notes = append(det.Notes, note)
+		}
+	} else if len(first) > 0 {
+		det.Notes = append(det.Notes, `no signature block (a title such as "CHỦ TỊCH" with the signer's name below it) on any page: the signature goes to the default position`)
 	}
 	return det, nil
 }
@@ -562,66 +567,6 @@ func digits(s string) bool {
 	return strings.IndexFunc(s, unicode.IsDigit) >= 0
 }
 
-// findSignature finds the signature block on one page: the lowest title
-// line with a name below it, centred on the same column, with room for
-// a signature between them. The box is the gap, centred over both.
-func findSignature(ss []*textSpan, page int) (workflow.Box, bool) {
-	var best *workflow.Box
-	bestY := math.Inf(1)
-	for _, t := range ss {
-		title := strings.TrimSpace(t.text)
-		if !titleRe.MatchString(title) || !upper(t.orig) || len([]rune(title)) > 60 {
-			continue
-		}
-		// The lowest line of the title (KT. CHỦ TỊCH / PHÓ CHỦ TỊCH).
-		for more := true; more; {
-			more = false
-			for _, u := range ss {
-				if u.y >= t.y || t.y-u.y > 2*t.s || math.Abs(u.centre()-t.centre()) > 40 {
-					continue
-				}
-				if upper(u.orig) && titleRe.MatchString(strings.TrimSpace(u.text)) {
-					t, more = u, true
-				}
-				break
-			}
-		}
-		// The name: the next line below in the same column, far enough
-		// below for a signature.
-		var name *textSpan
-		for _, u := range ss {
-			if u.y >= t.y || t.y-u.y > 200 || math.Abs(u.centre()-t.centre()) > 60 {
-				continue
-			}
-			if name == nil || u.y > name.y {
-				name = u
-			}
-		}
-		if name == nil || upper(name.orig) && !strings.ContainsAny(name.orig, "abcdefghijklmnopqrstuvwxyzđ") && titleRe.MatchString(strings.TrimSpace(name.text)) {
-			continue
-		}
-		top := t.y - 0.35*t.s
-		bottom := name.y + 0.9*name.s
-		h := top - bottom - 4
-		if h < 24 {
-			continue
-		}
-		cx := (t.centre() + name.centre()) / 2
-		w := math.Min(sigBoxW, math.Max(120, math.Max(t.x1-t.x0, name.x1-name.x0)))
-		b := workflow.Box{Page: page, X: round2(cx - w/2), Y: round2(bottom + 2), W: round2(w), H: round2(h)}
-		if b.X < 0 {
-			b.X = 0
-		}
-		if name.y < bestY {
-			bestY, best = name.y, &b
-		}
-	}
-	if best == nil {
-		return workflow.Box{}, false
-	}
-	return *best, true
-}
-
 // upper reports whether s has letters and all of them are upper case.
 func upper(s string) bool {
 	letters := 0
@@ -639,13 +584,18 @@ func upper(s string) bool {
 func round2(f float64) float64 { return math.Round(f*100) / 100 }
 
 // DetectLayout implements workflow.LayoutDetector: the anchors of the
-// draft's template, or nil when none was found.
-func (s *Service) DetectLayout(ctx context.Context, r io.ReaderAt, size int64) (*workflow.Layout, error) {
+// draft's template, or nil when none was found; of several signature
+// blocks, signer's (nil: by place alone).
+func (s *Service) DetectLayout(ctx context.Context, r io.ReaderAt, size int64, signer *workflow.User) (*workflow.Layout, error) {
 	b := make([]byte, size)
 	if _, err := r.ReadAt(b, 0); err != nil && err != io.EOF {
 		return nil, workflow.Wrap(workflow.EINVALID, err, "cannot read the upload")
 	}
-	det, err := DetectLayout(b)
+	var who SignerHint
+	if signer != nil {
+		who = SignerHint{Name: signer.FullName, Title: signer.Title}
+	}
+	det, err := DetectLayoutFor(b, who)
 	if err != nil {
 		return nil, err
 	}

@@ -260,7 +260,7 @@ func TestIntegrationDetectedLayoutRendered(t *testing.T) {
 func TestLayoutNotesFromService(t *testing.T) {
 	s := &Service{}
 	in := testpdf.Make(1, "plain")
-	l, err := s.DetectLayout(context.Background(), bytesReaderAt(in), int64(len(in)))
+	l, err := s.DetectLayout(context.Background(), bytesReaderAt(in), int64(len(in)), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -485,7 +485,7 @@ func TestFindSignatureNotInHeader(t *testing.T) {
 		{"block alone", block, true},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			b, ok := findSignature(spans(c.gs), 1)
+			b, _, ok := findSignature(spans(c.gs), 1, SignerHint{})
 			if ok != c.found {
 				t.Fatalf("found %v (%+v), want %v", ok, b, c.found)
 			}

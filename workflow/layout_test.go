@@ -8,11 +8,18 @@ import (
 	"github.com/vanthu/vanthu/workflow"
 )
 
-// detectingInspector finds a fixed layout in every upload.
-type detectingInspector struct{ l *workflow.Layout }
+// detectingInspector finds a fixed layout in every upload, and notes
+// whom it was told signs.
+type detectingInspector struct {
+	l      *workflow.Layout
+	signer **workflow.User
+}
 
 func (d detectingInspector) InspectPDF(context.Context, io.ReaderAt, int64) error { return nil }
-func (d detectingInspector) DetectLayout(context.Context, io.ReaderAt, int64) (*workflow.Layout, error) {
+func (d detectingInspector) DetectLayout(_ context.Context, _ io.ReaderAt, _ int64, signer *workflow.User) (*workflow.Layout, error) {
+	if d.signer != nil {
+		*d.signer = signer
+	}
 	c := *d.l
 	return &c, nil
 }
@@ -21,10 +28,16 @@ func TestCreateDetectsLayout(t *testing.T) {
 	e := newEnv(t)
 	found := &workflow.Layout{Number: &workflow.Box{Page: 1, X: 100, Y: 700, W: 40, H: 17}, NumberOnly: true, Source: workflow.LayoutDetected,
 		Notes: []string{"no date line"}}
-	e.svc.Inspector = detectingInspector{found}
+	var told *workflow.User
+	e.svc.Inspector = detectingInspector{found, &told}
 	d := e.create(t, workflow.Outgoing, workflow.Public)
 	if d.Layout == nil || d.Layout.Number == nil || d.Layout.Number.X != 100 || !d.Layout.NumberOnly || d.Layout.Source != workflow.LayoutDetected {
 		t.Fatalf("detected layout not kept: %+v", d.Layout)
+	}
+	// The detector is told who signs (the signer's block of a joint
+	// document's several).
+	if told == nil || told.ID != d.SignerID {
+		t.Fatalf("detector told signer %+v, want the document's (%s)", told, d.SignerID)
 	}
 	// Incoming documents keep no layout.
 	if in := e.create(t, workflow.Incoming, workflow.Public); in.Layout != nil {

@@ -376,9 +376,11 @@ func (f PDFInspectorFunc) InspectPDF(ctx context.Context, r io.ReaderAt, size in
 // own template puts the number, the date and the signature block (the
 // anchors of Decree 30's Appendix I in its text). The layout's boxes are
 // nil where nothing was found (the default positions), and its Notes say
-// why. EUNPROCESSABLE when the PDF's text cannot be read.
+// why. signer (nil: not known) is who will sign: of several signature
+// blocks (a joint document), the one with the signer's name or title is
+// chosen. EUNPROCESSABLE when the PDF's text cannot be read.
 type LayoutDetector interface {
-	DetectLayout(ctx context.Context, r io.ReaderAt, size int64) (*Layout, error)
+	DetectLayout(ctx context.Context, r io.ReaderAt, size int64, signer *User) (*Layout, error)
 }
 
 // LayoutChecker is implemented by inspectors that can tell whether a

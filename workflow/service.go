@@ -405,8 +405,10 @@ func (s *Service) Create(ctx context.Context, actor *User, in CreateInput) (*Doc
 		return nil, err
 	}
 	if ld, ok := s.Inspector.(LayoutDetector); ok && in.Direction == Outgoing && d.Layout == nil {
-		// No layout given: find the template's anchors in the draft.
-		l, err := ld.DetectLayout(ctx, in.File.Content, in.File.Size)
+		// No layout given: find the template's anchors in the draft, the
+		// signer's block of several (validateCreate found the signer).
+		signer, _ := s.Repo.User(ctx, in.SignerID)
+		l, err := ld.DetectLayout(ctx, in.File.Content, in.File.Size, signer)
 		switch {
 		case err != nil:
 			s.logger().WarnContext(ctx, "stamp layout not detected; defaults apply", "name", in.File.Name, "reason", err.Error())
