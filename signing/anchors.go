@@ -310,9 +310,12 @@ func detectLayout(in []byte, who SignerHint) (det Detection, err error) {
 		det.Notes = append(det.Notes, noTextNote(pg1.turned))
 	}
 	if len(first) > 0 {
-		if b, ok := findNumber(first, ph); ok {
+		if b, note, ok := findNumber(first, ph); ok {
 			det.Layout.Number = &b
 			det.Layout.NumberOnly = true
+			if note != "" {
+				det.Notes = append(det.Notes, note)
+			}
 		} else {
 			det.Notes = append(det.Notes, `no "Số: …/…" line in the upper part of page 1: the number goes to the default position`)
 		}
@@ -368,8 +371,10 @@ func fromHeader(in []byte) []byte {
 }
 
 // findNumber finds "Số:" in the upper 40% of page 1 and returns the blank
-// after it: up to the "/" of the notation, where the number goes.
-func findNumber(ss []*textSpan, ph float64) (workflow.Box, bool) {
+// after it: up to the "/" of the notation, where the number goes. A blank
+// narrower than one font size (a tab that stopped just after "Số:", one
+// space) gets a note: the number, written against the slash, covers "Số:".
+func findNumber(ss []*textSpan, ph float64) (workflow.Box, string, bool) {
 	for _, sp := range ss {
 		if sp.y < ph*0.6 {
 			continue
@@ -409,13 +414,15 @@ func findNumber(ss []*textSpan, ph float64) (workflow.Box, bool) {
 		}
 		s := sp.s
 		w := end - after - 0.1*s
+		note := ""
 		if w < s {
 			// A tight blank: the number still ends at the slash.
+			note = fmt.Sprintf(`the number's blank between "Số:" and the slash is %.1f pt wide, narrower than the number written into it (about %.0f pt for two digits): it will cover "Số:"; widen the blank in the draft (spaces rather than a tab) and upload it again`, end-after, s)
 			after, w = end-2.2*s, 2.1*s
 		}
-		return workflow.Box{Page: 1, X: round2(after), Y: round2(sp.y - 0.3*s), W: round2(w), H: round2(1.35 * s)}, true
+		return workflow.Box{Page: 1, X: round2(after), Y: round2(sp.y - 0.3*s), W: round2(w), H: round2(1.35 * s)}, note, true
 	}
-	return workflow.Box{}, false
+	return workflow.Box{}, "", false
 }
 
 // findDate finds "ngày … tháng … năm …" in the upper 45% of page 1 and

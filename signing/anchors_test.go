@@ -709,3 +709,41 @@ func TestDetectLayoutTurnedText(t *testing.T) {
 		})
 	}
 }
+
+// TestFindNumberNarrowBlank: a blank between "Số:" and the slash narrower
+// than one font size (a tab that stopped 3 pt after the colon, as Chromium
+// and Word set "Số:<tab>/KH-UBND" in a centred cell; one space) gets a note
+// at upload: the number, written against the slash, covers "Số:". Before,
+// the number was placed so silently. Wide blanks get none.
+func TestFindNumberNarrowBlank(t *testing.T) {
+	const ph, s = 842, 13
+	line := func(gap float64) []glyph {
+		l := glyphLine("Số:", 100, 740, s)
+		last := l[len(l)-1]
+		return slices.Concat(l, glyphLine("/KH-UBND", last.x+last.w+gap, 740, s))
+	}
+	for _, c := range []struct {
+		name string
+		gs   []glyph
+		note bool
+	}{
+		{"a 3 pt tab", line(3), true},
+		{"one space", glyphLine("Số: /KH-UBND", 100, 740, s), true},
+		{"a 30 pt tab", line(30), false},
+		{"spaces", glyphLine("Số:        /KH-UBND", 100, 740, s), false},
+		{"dots", glyphLine("Số: ........./KH-UBND", 100, 740, s), false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			b, note, ok := findNumber(spans(c.gs), ph)
+			if !ok {
+				t.Fatal("no number line")
+			}
+			if (note != "") != c.note {
+				t.Errorf("note %q, want one: %v", note, c.note)
+			}
+			if slash := c.gs[len(c.gs)-8].x; !near(b.X+b.W, slash, 2) {
+				t.Errorf("box %+v ends at %.1f, want the slash at %.1f", b, b.X+b.W, slash)
+			}
+		})
+	}
+}
