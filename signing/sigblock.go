@@ -275,8 +275,8 @@ func lastSignature(n int, page func(p int) ([]*textSpan, float64, bool), who Sig
 
 // splitSignature finds a signature block whose title ends page p (ss),
 // nothing below it in its column, and whose name is the first line of that
-// column on page p+1 (next, of height nextH). The signature goes above the
-// name, or, where the top margin has no room for it, below the title.
+// column on page p+1 (next, of height nextH). The signature goes where the
+// room is larger: above the name, or below the title.
 func splitSignature(ss, next []*textSpan, p int, nextH float64) (workflow.Box, string, bool) {
 	for _, t := range ss {
 		if !isTitle(t) {
@@ -305,13 +305,15 @@ func splitSignature(ss, next []*textSpan, p int, nextH float64) (workflow.Box, s
 				top = math.Min(top, u.y-0.35*u.s-2)
 			}
 		}
-		if h := math.Min(top-bottom, sigBoxH+20); h >= 24 {
-			return workflow.Box{Page: p + 1, X: round2(math.Max(0, cx-w/2)), Y: round2(bottom), W: round2(w), H: round2(h)},
+		under := above.y - 0.35*above.s - 2 // the room below the title: down to 10 pt from the page's foot
+		hAbove, hUnder := math.Min(top-bottom, sigBoxH+20), math.Min(under-10, sigBoxH+20)
+		x := round2(math.Max(0, cx-w/2))
+		switch {
+		case hAbove >= 24 && hAbove >= hUnder:
+			return workflow.Box{Page: p + 1, X: x, Y: round2(bottom), W: round2(w), H: round2(hAbove)},
 				note + "the signature goes above the name; keep the block on one page in the draft", true
-		}
-		top = above.y - 0.35*above.s - 2
-		if h := math.Min(top-10, sigBoxH+20); h >= 24 {
-			return workflow.Box{Page: p, X: round2(math.Max(0, cx-w/2)), Y: round2(top - h), W: round2(w), H: round2(h)},
+		case hUnder >= 24:
+			return workflow.Box{Page: p, X: x, Y: round2(under - hUnder), W: round2(w), H: round2(hUnder)},
 				note + "the signature goes below the title; keep the block on one page in the draft", true
 		}
 	}

@@ -64,7 +64,8 @@ func body(y float64, n int) []pdfLine {
 // the five pages of the regulation it issues (before, only the last three
 // pages were read and the signature went to the default position); a block
 // a page break split, its title ending page 1 and its name heading page 2
-// (the signature above the name, with a note); a direction in parentheses
+// (the signature above the name or below the title, where the room is
+// larger, with a note); a direction in parentheses
 // under the title ("(Da ky)") is not taken for the name. The issuing
 // authority's line at the foot of a page, with text after it, is no block.
 func TestDetectLayoutSignatureAcrossPages(t *testing.T) {
@@ -87,7 +88,9 @@ func TestDetectLayoutSignatureAcrossPages(t *testing.T) {
 		{"block on the last page", [][]pdfLine{body(780, 30), slices.Concat(body(780, 10), block(500))}, 2, 484, 390, ""},
 		{"direction under the title", [][]pdfLine{slices.Concat(body(700, 10), block(500, "(Da ky)"))}, 1, 468, 390, ""},
 		{"split by a page break", [][]pdfLine{slices.Concat(body(780, 38), []pdfLine{centred("TM. UY BAN NHAN DAN", 420, 76, 13), centred("CHU TICH", 420, 60, 13)}),
-			{centred("Nguyen Van An", 420, 780, 13), {85, 700, 11, "Noi nhan:"}}}, 2, 832, 780, "split by a page break"},
+			{centred("Nguyen Van An", 420, 760, 13), {85, 700, 11, "Noi nhan:"}}}, 2, 832, 760, "goes above the name"},
+		{"split, more room below the title", [][]pdfLine{slices.Concat(body(780, 34), []pdfLine{centred("TM. UY BAN NHAN DAN", 420, 136, 13), centred("CHU TICH", 420, 120, 13)}),
+			{centred("Nguyen Van An", 420, 780, 13), {85, 700, 11, "Noi nhan:"}}}, 1, 120, 10, "goes below the title"},
 		{"split, a page number above the name", [][]pdfLine{slices.Concat(body(780, 38), []pdfLine{centred("KT. CHU TICH", 420, 76, 13), centred("PHO CHU TICH", 420, 60, 13)}),
 			{centred("2", 297, 815, 12), centred("Tran Thi Binh", 420, 740, 13)}}, 2, 832, 740, "split by a page break"},
 	} {
