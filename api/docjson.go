@@ -184,9 +184,15 @@ func appendLayout(b []byte, l *LayoutJSON) ([]byte, error) {
 	if l.NumberOnly {
 		b = append(appendComma(b), `"number_only":true`...)
 	}
-	if len(l.DateBlanks) > 0 {
-		b = append(appendComma(b), `"date_blanks":[`...)
-		for i, f := range l.DateBlanks {
+	for _, fs := range []struct {
+		key string
+		v   []float64
+	}{{`"date_blanks":[`, l.DateBlanks}, {`"date_blanks_below":[`, l.DateBlanksBelow}} {
+		if len(fs.v) == 0 {
+			continue
+		}
+		b = append(appendComma(b), fs.key...)
+		for i, f := range fs.v {
 			if i > 0 {
 				b = append(b, ',')
 			}

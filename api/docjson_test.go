@@ -53,7 +53,7 @@ func fullDocumentJSON(s string) DocumentJSON {
 	return DocumentJSON{ID: "id" + s, Direction: "outgoing" + s, Type: "QĐ" + s, TypeName: s, Subject: s, Urgency: s, Confidentiality: s,
 		State: s, Version: -3, Register: str(s), Year: n(2026), Number: n(15), Notation: str(s), VerifyCode: s, SignerID: s,
 		Recipients: []workflow.Org{{OrgID: s, Name: s}, {OrgID: "b", Name: s}}, DraftingUnit: s,
-		Layout: &LayoutJSON{Signature: &BoxJSON{Page: 1, X: 1.5, Y: 2.25, W: 3, H: 4}, DateBlanks: []float64{1.5}, Notes: []string{s}, Source: s},
+		Layout: &LayoutJSON{Signature: &BoxJSON{Page: 1, X: 1.5, Y: 2.25, W: 3, H: 4}, DateBlanks: []float64{1.5}, DateBlanksBelow: []float64{0, 15.5}, Notes: []string{s}, Source: s},
 		Sender: &workflow.Org{OrgID: s, Name: s}, OriginalNumber: s, OriginalDate: str(s), IssuedAt: &tm, RegisteredAt: &tz,
 		AssigneeID: s, DueDate: str(s), Retention: s, Notes: s, RevokeState: s, RevokeReason: s, RevokeAnswer: s, RejectReason: s,
 		Replaces: s, Updates: s, ReplacedBy: s, UpdatedBy: s,
@@ -80,10 +80,10 @@ func TestAppendDocumentJSONIsEncodingJSON(t *testing.T) {
 	for i, f := range []float64{0, -0.5, 1e-7, 1.5e-7, 1e-6, 9.99e-7, 1e20, 1e21, 1.5e21, -3e-9, 123456789.125, 0.1, 1.0 / 3, 595.2756, 1e200, math.SmallestNonzeroFloat64} {
 		d := fullDocumentJSON("f")
 		d.Layout = &LayoutJSON{Number: &BoxJSON{Page: -1, X: f, Y: -f, W: f * 3, H: f / 7}, Date: &BoxJSON{X: f}, NumberOnly: true,
-			DateBlanks: []float64{f, -f, f * 1e10}}
+			DateBlanks: []float64{f, -f, f * 1e10}, DateBlanksBelow: []float64{f / 3, f}}
 		cases["float "+strconv.Itoa(i)] = d
 	}
-	for _, l := range []*LayoutJSON{{}, {Source: "manual"}, {Notes: []string{"a"}}, {NumberOnly: true}, {DateBlanks: []float64{}}, {Date: &BoxJSON{}}} {
+	for _, l := range []*LayoutJSON{{}, {Source: "manual"}, {Notes: []string{"a"}}, {NumberOnly: true}, {DateBlanks: []float64{}}, {DateBlanksBelow: []float64{}}, {Date: &BoxJSON{}}} {
 		d := fullDocumentJSON("l")
 		d.Layout = l
 		cases[fmt.Sprintf("layout %+v", *l)] = d

@@ -70,8 +70,10 @@ type LayoutJSON struct {
 	NumberOnly bool `json:"number_only,omitempty"`
 	// DateBlanks: centres of the day, month, year blanks from date.x.
 	DateBlanks []float64 `json:"date_blanks,omitempty"`
-	Source     string    `json:"source,omitempty"` // "detected" or "manual" (read-only)
-	Notes      []string  `json:"notes,omitempty"`  // why detected parts fell back (read-only)
+	// DateBlanksBelow: how far below the date box's line each blank is.
+	DateBlanksBelow []float64 `json:"date_blanks_below,omitempty"`
+	Source          string    `json:"source,omitempty"` // "detected" or "manual" (read-only)
+	Notes           []string  `json:"notes,omitempty"`  // why detected parts fell back (read-only)
 }
 
 func (l *LayoutJSON) toDomain() *workflow.Layout {
@@ -85,7 +87,7 @@ func (l *LayoutJSON) toDomain() *workflow.Layout {
 		return &workflow.Box{Page: b.Page, X: b.X, Y: b.Y, W: b.W, H: b.H}
 	}
 	return &workflow.Layout{Signature: box(l.Signature), Number: box(l.Number), Date: box(l.Date),
-		NumberOnly: l.NumberOnly, DateBlanks: l.DateBlanks}
+		NumberOnly: l.NumberOnly, DateBlanks: l.DateBlanks, DateBlanksBelow: l.DateBlanksBelow}
 }
 
 func toLayoutJSON(l *workflow.Layout) *LayoutJSON {
@@ -99,7 +101,7 @@ func toLayoutJSON(l *workflow.Layout) *LayoutJSON {
 		return &BoxJSON{Page: b.Page, X: b.X, Y: b.Y, W: b.W, H: b.H}
 	}
 	return &LayoutJSON{Signature: box(l.Signature), Number: box(l.Number), Date: box(l.Date),
-		NumberOnly: l.NumberOnly, DateBlanks: l.DateBlanks, Source: l.Source, Notes: l.Notes}
+		NumberOnly: l.NumberOnly, DateBlanks: l.DateBlanks, DateBlanksBelow: l.DateBlanksBelow, Source: l.Source, Notes: l.Notes}
 }
 
 // FileJSON is one stored file of a document.

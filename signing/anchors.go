@@ -34,6 +34,7 @@ type textSpan struct {
 	text   string // folded, one rune per glyph (spaces inserted for gaps)
 	orig   string // as extracted
 	gs     []glyph
+	lead   float64 // where the blank glyphs before x0 that spans left out start (x0: none)
 	y, s   float64 // baseline (at x0) and the largest font size
 	ly     float64 // the line's baseline at the page's left edge (glyph.lineY)
 	x0, x1 float64
@@ -119,6 +120,7 @@ func spans(gs []glyph) []*textSpan {
 	for _, l := range lines {
 		slices.SortStableFunc(l, func(a, b glyph) int { return cmp.Compare(a.x, b.x) })
 		var cur *textSpan
+		lead := math.NaN() // the first blank glyph since the last span
 		var text, orig strings.Builder
 		flush := func() {
 			if cur != nil {
@@ -149,9 +151,15 @@ func spans(gs []glyph) []*textSpan {
 			}
 			if cur == nil {
 				if g.r == ' ' {
+					if math.IsNaN(lead) {
+						lead = g.x
+					}
 					continue
 				}
-				cur = &textSpan{y: g.y, ly: g.lineY(), x0: g.x, x1: g.x, gs: make([]glyph, 0, min(len(l)-k, 32))}
+				cur = &textSpan{y: g.y, ly: g.lineY(), x0: g.x, x1: g.x, lead: g.x, gs: make([]glyph, 0, min(len(l)-k, 32))}
+				if !math.IsNaN(lead) {
+					cur.lead, lead = lead, math.NaN()
+				}
 			}
 			cur.gs = append(cur.gs, g)
 			text.WriteRune(fold(g.r))
@@ -322,6 +330,12 @@ func detectLayout(in []byte, who SignerHint) (det Detection, err error) {
 		if b, blanks, note, ok := findDate(first, ph); ok {
 			det.Layout.Date = &b
 			det.Layout.DateBlanks = blanks
+			if note != "" {
+				det.Notes = append(det.Notes, note)
+			}
+		} else if b, blanks, below, note, ok := findDateWrappedAfterDay(first, ph); ok {
+			det.Layout.Date = &b
+			det.Layout.DateBlanks, det.Layout.DateBlanksBelow = blanks, below
 			if note != "" {
 				det.Notes = append(det.Notes, note)
 			}

@@ -69,6 +69,9 @@ type AgencyLayer struct {
 	// centres (points from its left edge) of the day, month and year
 	// blanks, where only those are written (0 = not written).
 	DateBlanks []float64
+	// DateBlanksBelow: how far below DatePos's line each blank's line is
+	// (a date line wrapped after "ngày"); nil: all on it.
+	DateBlanksBelow []float64
 	// VerifyCode and VerifyURL, when set, print "Mã xác thực: CODE — URL"
 	// in the top margin of page 1, in the same update as the number (so
 	// layer 2 covers it); the code and the URL are also real text.
@@ -555,8 +558,11 @@ func (b *stampBuilder) date(date Rect, l AgencyLayer, issue time.Time, dateText 
 		if c <= 0 {
 			continue
 		}
-		w := 2.6 * size
-		if err := b.place(Rect{X: date.X + c - w/2, Y: date.Y, W: w, H: date.H},
+		w, y := 2.6*size, date.Y
+		if len(l.DateBlanksBelow) == len(l.DateBlanks) {
+			y -= l.DateBlanksBelow[i]
+		}
+		if err := b.place(Rect{X: date.X + c - w/2, Y: y, W: w, H: date.H},
 			[]textLine{{Text: parts[i], Size: size, Color: textDark, Align: 1}}); err != nil {
 			return err
 		}

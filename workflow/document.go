@@ -144,6 +144,11 @@ type Layout struct {
 	// Otherwise the box gets the whole line "Bình Thủy, ngày 25 tháng 11
 	// năm 2026".
 	DateBlanks []float64
+	// DateBlanksBelow, when set with DateBlanks, says how far (points)
+	// below the Date box's line each blank's line is: a date line that
+	// wraps after "ngày" has its month and year, and maybe its day, on the
+	// line below. Nil: every blank is on the box's line.
+	DateBlanksBelow []float64
 	// Source says how the layout was made: LayoutDetected (found in the
 	// draft's text at upload) or LayoutManual (given or corrected by a
 	// person).
@@ -187,6 +192,16 @@ func (l *Layout) Validate() error {
 		for _, o := range l.DateBlanks {
 			if o < 0 || o > l.Date.W+200 {
 				return Errorf(EINVALID, "layout.date_blanks: offsets from the date box's left edge, 0 = not written")
+			}
+		}
+	}
+	if len(l.DateBlanksBelow) > 0 {
+		if len(l.DateBlanksBelow) != 3 || len(l.DateBlanks) != 3 {
+			return Errorf(EINVALID, "layout.date_blanks_below: three distances (day, month, year), with date_blanks")
+		}
+		for _, d := range l.DateBlanksBelow {
+			if d < 0 || d > 3*l.Date.H || d > l.Date.Y {
+				return Errorf(EINVALID, "layout.date_blanks_below: points below the date box's line, at most three lines, on the page")
 			}
 		}
 	}

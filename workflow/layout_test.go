@@ -138,3 +138,32 @@ func TestReformFigures(t *testing.T) {
 		}
 	}
 }
+
+// TestLayoutValidateDateBlanksBelow: the distances below the date box's
+// line come three, with the three blanks, within three lines and on the
+// page.
+func TestLayoutValidateDateBlanksBelow(t *testing.T) {
+	date := &workflow.Box{Page: 1, X: 330, Y: 720, W: 180, H: 17.5}
+	for _, tc := range []struct {
+		name  string
+		below []float64
+		code  string
+	}{
+		{"OK/none", nil, ""},
+		{"OK/month and year on the next line", []float64{0, 15, 15}, ""},
+		{"ErrTwo", []float64{0, 15}, workflow.EINVALID},
+		{"ErrNegative", []float64{0, -15, 15}, workflow.EINVALID},
+		{"ErrFar", []float64{0, 15, 80}, workflow.EINVALID},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			l := &workflow.Layout{Date: date, DateBlanks: []float64{20, 60, 100}, DateBlanksBelow: tc.below}
+			if code := workflow.ErrorCode(l.Validate()); code != tc.code {
+				t.Errorf("code %q, want %q", code, tc.code)
+			}
+		})
+	}
+	l := &workflow.Layout{Date: date, DateBlanksBelow: []float64{0, 15, 15}}
+	if workflow.ErrorCode(l.Validate()) != workflow.EINVALID {
+		t.Error("distances below without the blanks accepted")
+	}
+}

@@ -51,7 +51,7 @@ func TestDecodeMemoKeepsNullAndEmptyApart(t *testing.T) {
 // workflow.Layout (a new field fails here until it is copied too).
 func TestCloneLayoutCopiesEveryField(t *testing.T) {
 	l := &workflow.Layout{Signature: &workflow.Box{Page: 1, X: 2}, Number: &workflow.Box{Page: 1, Y: 3}, Date: &workflow.Box{W: 4},
-		NumberOnly: true, DateBlanks: []float64{1, 2, 3}, Source: workflow.LayoutDetected, Notes: []string{"n"}}
+		NumberOnly: true, DateBlanks: []float64{1, 2, 3}, DateBlanksBelow: []float64{0, 15, 15}, Source: workflow.LayoutDetected, Notes: []string{"n"}}
 	v := reflect.ValueOf(*l)
 	for i := range v.NumField() {
 		if v.Field(i).IsZero() {
@@ -62,7 +62,7 @@ func TestCloneLayoutCopiesEveryField(t *testing.T) {
 	if !reflect.DeepEqual(c, l) {
 		t.Errorf("cloneLayout = %+v, want %+v", c, l)
 	}
-	if c.Signature == l.Signature || &c.DateBlanks[0] == &l.DateBlanks[0] || &c.Notes[0] == &l.Notes[0] {
+	if c.Signature == l.Signature || &c.DateBlanks[0] == &l.DateBlanks[0] || &c.DateBlanksBelow[0] == &l.DateBlanksBelow[0] || &c.Notes[0] == &l.Notes[0] {
 		t.Error("cloneLayout shares memory with its input")
 	}
 }
