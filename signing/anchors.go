@@ -207,7 +207,11 @@ var (
 	// Titles of the person who signs, as they head the signature block. A
 	// collective body heads it only after "TM." (or KT., TL....): bare,
 	// "ỦY BAN NHÂN DÂN" is the agency's name at the top of the header.
-	titleRe = regexp.MustCompile(`^(((kt|tm|tl|tuq|q)\s*\.\s*)?(pho\s+)?(chu tich|giam doc|tong giam doc|truong phong|pho truong phong|chanh van phong|pho chanh van phong|truong ban|bi thu|hieu truong|thu truong|cuc truong|vu truong|bo truong|chi cuc truong|truong phong|chu nhiem|tong cuc truong|nguoi ky|thu ky|ke toan truong)|(kt|tm|tl|tuq|q)\s*\.\s*(uy ban nhan dan|hoi dong nhan dan))\b`)
+	// After "KT.", "TM.", "TL." or "TUQ." any title or body heads a block
+	// (those abbreviations are the signature block's own: "TM. BAN THƯỜNG
+	// TRỰC", "KT. TRƯỞNG CÔNG AN QUẬN"); bare, the titles of the heads of
+	// the bodies a district's joint documents are signed with.
+	titleRe = regexp.MustCompile(`^((kt|tm|tl|tuq)\s*\.\s*[a-z]|(q\s*\.\s*)?(pho\s+)?(chu tich|giam doc|tong giam doc|truong phong|pho truong phong|chanh van phong|pho chanh van phong|truong ban|bi thu|hieu truong|thu truong|cuc truong|vu truong|bo truong|chi cuc truong|truong phong|chu nhiem|tong cuc truong|nguoi ky|thu ky|ke toan truong|chanh thanh tra|chanh an|vien truong|chi huy truong|truong cong an|chinh uy)\b)`)
 )
 
 // Detection is what DetectLayout found, and why parts were not found.

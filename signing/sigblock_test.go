@@ -212,3 +212,40 @@ func TestServiceDetectLayoutSigner(t *testing.T) {
 		})
 	}
 }
+
+// TestFindSignatureTitles: the blocks of the bodies a district's joint
+// documents are signed with are found: their heads' titles ("TRƯỞNG CÔNG
+// AN QUẬN", "CHỈ HUY TRƯỞNG", "VIỆN TRƯỞNG", "CHÁNH ÁN") and any title or
+// body after "KT.", "TM.", "TL.", "TUQ." ("TM. BAN THƯỜNG TRỰC"). Before,
+// only a fixed list was known, and these blocks were not seen at all. An
+// upper-case line of the text ("QUYẾT ĐỊNH:") heads none.
+func TestFindSignatureTitles(t *testing.T) {
+	for _, c := range []struct {
+		titles []string
+		found  bool
+	}{
+		{[]string{"TRƯỞNG CÔNG AN QUẬN"}, true},
+		{[]string{"KT. TRƯỞNG CÔNG AN QUẬN", "PHÓ TRƯỞNG CÔNG AN QUẬN"}, true},
+		{[]string{"CHỈ HUY TRƯỞNG"}, true},
+		{[]string{"VIỆN TRƯỞNG"}, true},
+		{[]string{"CHÁNH ÁN"}, true},
+		{[]string{"CHÁNH THANH TRA"}, true},
+		{[]string{"TM. BAN THƯỜNG TRỰC", "CHỦ TỊCH"}, true},
+		{[]string{"TM. BAN CHỈ ĐẠO", "PHÓ TRƯỞNG BAN"}, true},
+		{[]string{"TL. GIÁM ĐỐC", "CHÁNH VĂN PHÒNG"}, true},
+		{[]string{"QUYẾT ĐỊNH:"}, false},
+		{[]string{"ỦY BAN NHÂN DÂN"}, false},
+	} {
+		t.Run(strings.Join(c.titles, " / "), func(t *testing.T) {
+			var gs []glyph
+			for i, l := range c.titles {
+				gs = append(gs, glyphLine(l, 430-float64(len([]rune(l)))*3.5, 400-float64(i)*16, 14)...)
+			}
+			gs = append(gs, glyphLine("Nguyễn Văn An", 385, 300, 14)...)
+			b, _, ok := findSignature(spans(gs), 1, SignerHint{})
+			if ok != c.found {
+				t.Fatalf("found %v (%+v), want %v", ok, b, c.found)
+			}
+		})
+	}
+}
