@@ -202,6 +202,9 @@ func appendLayout(b []byte, l *LayoutJSON) ([]byte, error) {
 		}
 		b = append(b, ']')
 	}
+	if l.DateShortYear {
+		b = append(appendComma(b), `"date_short_year":true`...)
+	}
 	if l.Source != "" {
 		b = appendStringField(appendComma(b), `"source":`, l.Source)
 	}

@@ -53,7 +53,7 @@ func fullDocumentJSON(s string) DocumentJSON {
 	return DocumentJSON{ID: "id" + s, Direction: "outgoing" + s, Type: "QĐ" + s, TypeName: s, Subject: s, Urgency: s, Confidentiality: s,
 		State: s, Version: -3, Register: str(s), Year: n(2026), Number: n(15), Notation: str(s), VerifyCode: s, SignerID: s,
 		Recipients: []workflow.Org{{OrgID: s, Name: s}, {OrgID: "b", Name: s}}, DraftingUnit: s,
-		Layout: &LayoutJSON{Signature: &BoxJSON{Page: 1, X: 1.5, Y: 2.25, W: 3, H: 4}, DateBlanks: []float64{1.5}, DateBlanksBelow: []float64{0, 15.5}, Notes: []string{s}, Source: s},
+		Layout: &LayoutJSON{Signature: &BoxJSON{Page: 1, X: 1.5, Y: 2.25, W: 3, H: 4}, DateBlanks: []float64{1.5}, DateBlanksBelow: []float64{0, 15.5}, DateShortYear: true, Notes: []string{s}, Source: s},
 		Sender: &workflow.Org{OrgID: s, Name: s}, OriginalNumber: s, OriginalDate: str(s), IssuedAt: &tm, RegisteredAt: &tz,
 		AssigneeID: s, DueDate: str(s), Retention: s, Notes: s, RevokeState: s, RevokeReason: s, RevokeAnswer: s, RejectReason: s,
 		Replaces: s, Updates: s, ReplacedBy: s, UpdatedBy: s,

@@ -72,8 +72,10 @@ type LayoutJSON struct {
 	DateBlanks []float64 `json:"date_blanks,omitempty"`
 	// DateBlanksBelow: how far below the date box's line each blank is.
 	DateBlanksBelow []float64 `json:"date_blanks_below,omitempty"`
-	Source          string    `json:"source,omitempty"` // "detected" or "manual" (read-only)
-	Notes           []string  `json:"notes,omitempty"`  // why detected parts fell back (read-only)
+	// DateShortYear: the year's blank follows "20"; two digits go there.
+	DateShortYear bool     `json:"date_short_year,omitempty"`
+	Source        string   `json:"source,omitempty"` // "detected" or "manual" (read-only)
+	Notes         []string `json:"notes,omitempty"`  // why detected parts fell back (read-only)
 }
 
 func (l *LayoutJSON) toDomain() *workflow.Layout {
@@ -87,7 +89,7 @@ func (l *LayoutJSON) toDomain() *workflow.Layout {
 		return &workflow.Box{Page: b.Page, X: b.X, Y: b.Y, W: b.W, H: b.H}
 	}
 	return &workflow.Layout{Signature: box(l.Signature), Number: box(l.Number), Date: box(l.Date),
-		NumberOnly: l.NumberOnly, DateBlanks: l.DateBlanks, DateBlanksBelow: l.DateBlanksBelow}
+		NumberOnly: l.NumberOnly, DateBlanks: l.DateBlanks, DateBlanksBelow: l.DateBlanksBelow, DateShortYear: l.DateShortYear}
 }
 
 func toLayoutJSON(l *workflow.Layout) *LayoutJSON {
@@ -101,7 +103,7 @@ func toLayoutJSON(l *workflow.Layout) *LayoutJSON {
 		return &BoxJSON{Page: b.Page, X: b.X, Y: b.Y, W: b.W, H: b.H}
 	}
 	return &LayoutJSON{Signature: box(l.Signature), Number: box(l.Number), Date: box(l.Date),
-		NumberOnly: l.NumberOnly, DateBlanks: l.DateBlanks, DateBlanksBelow: l.DateBlanksBelow, Source: l.Source, Notes: l.Notes}
+		NumberOnly: l.NumberOnly, DateBlanks: l.DateBlanks, DateBlanksBelow: l.DateBlanksBelow, DateShortYear: l.DateShortYear, Source: l.Source, Notes: l.Notes}
 }
 
 // FileJSON is one stored file of a document.

@@ -331,17 +331,15 @@ func detectLayout(in []byte, who SignerHint) (det Detection, err error) {
 		} else {
 			det.Notes = append(det.Notes, `no "Số: …/…" line in the upper part of page 1: the number goes to the default position`)
 		}
-		if b, blanks, note, ok := findDate(first, ph); ok {
-			det.Layout.Date = &b
-			det.Layout.DateBlanks = blanks
-			if note != "" {
-				det.Notes = append(det.Notes, note)
-			}
-		} else if b, blanks, below, note, ok := findDateWrappedAfterDay(first, ph); ok {
-			det.Layout.Date = &b
-			det.Layout.DateBlanks, det.Layout.DateBlanksBelow = blanks, below
-			if note != "" {
-				det.Notes = append(det.Notes, note)
+		d, ok := findDate(first, ph)
+		if !ok {
+			d, ok = findDateWrappedAfterDay(first, ph)
+		}
+		if ok {
+			det.Layout.Date = &d.box
+			det.Layout.DateBlanks, det.Layout.DateBlanksBelow, det.Layout.DateShortYear = d.blanks, d.below, d.shortYear
+			if d.note != "" {
+				det.Notes = append(det.Notes, d.note)
 			}
 		} else {
 			det.Notes = append(det.Notes, `no "ngày … tháng … năm" line in the upper part of page 1: the date goes to the default position`)
@@ -443,10 +441,21 @@ func findNumber(ss []*textSpan, ph float64) (workflow.Box, string, bool) {
 	return workflow.Box{}, "", false
 }
 
-// findDate finds "ngày … tháng … năm …" in the upper 45% of page 1 and
-// returns the line's box and the centres of the day, month and year blanks
-// (relative to the box; 0 = filled in the draft already).
-func findDate(ss []*textSpan, ph float64) (workflow.Box, []float64, string, bool) {
+// dateLine is a date line found: its box (its first line's), the centres
+// of the day, month and year blanks from the box's left edge (0: filled in
+// the draft already), how far below the box's line each is (nil: on it),
+// whether the year's blank follows the century ("năm 20…", as Decree 30's
+// forms print it: only the last two digits go there), and a note.
+type dateLine struct {
+	box       workflow.Box
+	blanks    []float64
+	below     []float64
+	shortYear bool
+	note      string
+}
+
+// findDate finds "ngày … tháng … năm …" in the upper 45% of page 1.
+func findDate(ss []*textSpan, ph float64) (dateLine, bool) {
 	for i, sp := range ss {
 		if sp.y < ph*0.55 {
 			continue
@@ -488,8 +497,11 @@ func findDate(ss []*textSpan, ph float64) (workflow.Box, []float64, string, bool
 		if digits(sp.text[m[4]:m[5]]) {
 			blanks[1] = 0
 		}
+		short := false
 		if wrapped || m[8] >= 0 || strings.TrimSpace(sp.text[m[1]:]) == "" && yearBelow(ss, sp, "") {
 			blanks[2] = 0
+		} else if c, ok := shortYear(sp, m[7]); ok {
+			blanks[2], short, right = c-x0, true, math.Max(right, c+1.3*s)
 		}
 		if blanks[0] == 0 && blanks[1] == 0 && blanks[2] == 0 && !dateLineStart(sp.text, m[0]) {
 			continue // a citation in the text, not the date line
@@ -498,9 +510,34 @@ func findDate(ss []*textSpan, ph float64) (workflow.Box, []float64, string, bool
 		for i := range blanks {
 			blanks[i] = round2(blanks[i])
 		}
-		return workflow.Box{Page: 1, X: round2(x0), Y: round2(sp.y - 0.3*s), W: round2(right - x0), H: round2(1.35 * s)}, blanks, note, true
+		box := workflow.Box{Page: 1, X: round2(x0), Y: round2(sp.y - 0.3*s), W: round2(right - x0), H: round2(1.35 * s)}
+		return dateLine{box: box, blanks: blanks, shortYear: short, note: note}, true
 	}
-	return workflow.Box{}, nil, "", false
+	return dateLine{}, false
+}
+
+// shortYear finds, at offset off of sp's text (after "năm" and its
+// blank), the century and the year's blank after it, "20…": where the
+// year's last two digits go, and true.
+func shortYear(sp *textSpan, off int) (float64, bool) {
+	rest := []rune(sp.text[off:])
+	if len(rest) < 2 || string(rest[:2]) != "20" || len(rest) > 2 && unicode.IsDigit(rest[2]) {
+		return 0, false
+	}
+	i := runeIndex(sp.text, off) + 2
+	l := sp.gs[i-1].x + sp.gs[i-1].w
+	r := l
+	for _, c := range rest[2:] {
+		if !strings.ContainsRune(" .…_", c) {
+			break
+		}
+		r = sp.gs[i].x + sp.gs[i].w
+		i++
+	}
+	if r-l >= sp.s {
+		return (l + r) / 2, true
+	}
+	return l + 0.6*sp.s, true
 }
 
 // joinedRight is sp with the cells after it on its line (next, as spans

@@ -545,7 +545,8 @@ func TestFindDateNotACitation(t *testing.T) {
 		{"date line filled in already", slices.Concat(glyphLine("Bình Thủy, ngày 25 tháng 11 năm 2026", 280, 731, 14), citation), true, 731},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			b, _, _, ok := findDate(spans(c.gs), ph)
+			d, ok := findDate(spans(c.gs), ph)
+			b := d.box
 			if ok != c.found {
 				t.Fatalf("found %v (%+v), want %v", ok, b, c.found)
 			}
@@ -578,7 +579,8 @@ func TestFindDateYearWrapped(t *testing.T) {
 		{"a longer number below", slices.Concat(date, glyphLine("20262", 385, 708.8, 14)), false},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			_, blanks, _, ok := findDate(spans(c.gs), ph)
+			d, ok := findDate(spans(c.gs), ph)
+			blanks := d.blanks
 			if !ok {
 				t.Fatal("no date line")
 			}
@@ -614,7 +616,8 @@ func TestFindDateNarrowBlank(t *testing.T) {
 		{"month a 20 pt tab", tab("Bình Thủy, ngày   tháng", "năm 2026", 20), ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			_, _, note, ok := findDate(spans(c.gs), ph)
+			d, ok := findDate(spans(c.gs), ph)
+			note := d.note
 			if !ok {
 				t.Fatal("no date line")
 			}
@@ -656,7 +659,8 @@ func TestFindDateBlanksWiderThanColumnGap(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			gs := slices.Concat(number, cells(c.gap, "Bình Thủy, ngày", "tháng", "năm 2026"))
-			b, blanks, _, ok := findDate(spans(gs), ph)
+			d, ok := findDate(spans(gs), ph)
+			b, blanks := d.box, d.blanks
 			if ok != c.found {
 				t.Fatalf("found %v (%+v), want %v", ok, b, c.found)
 			}

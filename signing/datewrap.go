@@ -21,10 +21,9 @@ var (
 )
 
 // findDateWrappedAfterDay finds a date line wrapped after "ngày" in the
-// upper 45% of page 1: the box of its first line, the centres of the day,
-// month and year blanks (from the box's left edge; 0 = filled) and how far
-// below the box's line each is, and a note when the day's room is a guess.
-func findDateWrappedAfterDay(ss []*textSpan, ph float64) (box workflow.Box, blanks, below []float64, note string, ok bool) {
+// upper 45% of page 1 (a dateLine: its box is the first line's), with a
+// note when the day's room is a guess.
+func findDateWrappedAfterDay(ss []*textSpan, ph float64) (dateLine, bool) {
 	for _, sp := range ss {
 		if sp.y < ph*0.55 {
 			continue
@@ -46,6 +45,7 @@ func findDateWrappedAfterDay(ss []*textSpan, ph float64) (box workflow.Box, blan
 		leadL, leadR := nx.lead, at(nx, m2[3]).x
 		dayL, dayR := endOf(sp, m1[4]), sp.x1
 		dayBelow, day := dy, (leadL+leadR)/2
+		note := ""
 		switch {
 		case leadR-leadL >= s:
 		case dayR-dayL >= s:
@@ -58,12 +58,15 @@ func findDateWrappedAfterDay(ss []*textSpan, ph float64) (box workflow.Box, blan
 		yearL := endOf(nx, m2[6])
 		x0 := math.Min(sp.x0, math.Min(nx.x0, day-1.3*s))
 		right := math.Max(sp.x1, math.Max(nx.x1, yearL+2.6*s))
-		blanks = []float64{day - x0, (monL+monR)/2 - x0, yearL + 1.3*s - x0}
+		blanks := []float64{day - x0, (monL+monR)/2 - x0, yearL + 1.3*s - x0}
 		if digits(nx.text[m2[4]:m2[5]]) {
 			blanks[1] = 0
 		}
+		short := false
 		if m2[8] >= 0 {
 			blanks[2] = 0
+		} else if c, ok := shortYear(nx, m2[7]); ok {
+			blanks[2], short, right = c-x0, true, math.Max(right, c+1.3*s)
 		}
 		if n := narrowBlank(s, [2]float64{math.Max(leadR-leadL, dayR-dayL), monR - monL}, blanks); n != "" && note == "" {
 			note = n
@@ -71,10 +74,11 @@ func findDateWrappedAfterDay(ss []*textSpan, ph float64) (box workflow.Box, blan
 		for i := range blanks {
 			blanks[i] = round2(blanks[i])
 		}
-		box = workflow.Box{Page: 1, X: round2(x0), Y: round2(sp.y - 0.3*s), W: round2(right - x0), H: round2(1.35 * s)}
-		return box, blanks, []float64{round2(dayBelow), round2(dy), round2(dy)}, note, true
+		box := workflow.Box{Page: 1, X: round2(x0), Y: round2(sp.y - 0.3*s), W: round2(right - x0), H: round2(1.35 * s)}
+		below := []float64{round2(dayBelow), round2(dy), round2(dy)}
+		return dateLine{box: box, blanks: blanks, below: below, shortYear: short, note: note}, true
 	}
-	return box, nil, nil, "", false
+	return dateLine{}, false
 }
 
 // lineBelow is the highest line right below sp (within 1.8 font sizes)

@@ -1,9 +1,11 @@
 package signing
 
 import (
+	"bytes"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestDetectLayoutDateWrappedAfterDay: a date line that wraps after "ngày"
@@ -127,5 +129,77 @@ func TestDateBlanksBelowPlaced(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestFindDateShortYear: the date line of Decree 30's own forms, "năm
+// 20…", has the year's blank after the century: the year's last two
+// digits go there (DateShortYear), where before the whole year was
+// written over the "20" ("năm 202026" at best). A written year, or one
+// blank after "năm", is as before.
+func TestFindDateShortYear(t *testing.T) {
+	const ph, s = 842, 14
+	for _, c := range []struct {
+		name   string
+		line   string
+		short  bool
+		after  string  // the year's digits go after this part of the line
+		centre float64 // their centre, font sizes after it
+	}{
+		{"spaces after 20", "Bình Thủy, ngày   tháng   năm 20    ", true, "Bình Thủy, ngày   tháng   năm 20", 1},
+		{"dots after 20", "Bình Thủy, ngày ... tháng ... năm 20....", true, "Bình Thủy, ngày ... tháng ... năm 20", 1},
+		{"20 ends the line", "Bình Thủy, ngày   tháng   năm 20", true, "Bình Thủy, ngày   tháng   năm 20", 0.6},
+		{"the year written", "Bình Thủy, ngày   tháng   năm 2026", false, "", 0},
+		{"a blank after năm", "Bình Thủy, ngày   tháng   năm       ", false, "Bình Thủy, ngày   tháng   năm", 1.3},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			d, ok := findDate(spans(glyphLine(c.line, 280, 731, s)), ph)
+			if !ok {
+				t.Fatal("no date line")
+			}
+			if d.shortYear != c.short {
+				t.Errorf("short year %v, want %v", d.shortYear, c.short)
+			}
+			if c.after == "" {
+				if d.blanks[2] != 0 {
+					t.Errorf("year blank %v, want the year filled", d.blanks[2])
+				}
+				return
+			}
+			want := 280 + float64(len([]rune(c.after)))*s/2 + c.centre*s
+			if got := d.box.X + d.blanks[2]; !near(got, want, 0.2*s) {
+				t.Errorf("year at %.1f, want %.1f", got, want)
+			}
+		})
+	}
+}
+
+// TestDateShortYearWritten: with DateShortYear the stamp writes the
+// year's last two digits, not four.
+func TestDateShortYearWritten(t *testing.T) {
+	g := pageGeom{box: [4]float64{0, 0, 595, 842}}
+	year := func(short bool) []byte {
+		l := AgencyLayer{AgencyName: "Ủy ban nhân dân quận Bình Thủy", Place: "Bình Thủy", Notation: "15/QĐ-UBND", IssueDate: at,
+			DatePos: &Rect{Page: 1, X: 330, Y: 740, W: 180, H: 17.5}, DateBlanks: []float64{20, 70, 120}, DateShortYear: short}
+		st, err := numberDateStampAt(g, l, at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(st.vectors) != 4 {
+			t.Fatalf("%d vector texts, want number, day, month, year", len(st.vectors))
+		}
+		return st.vectors[3].ops
+	}
+	short, long := year(true), year(false)
+	day := func() []byte { // "25": the same two digits as the year's last
+		l := AgencyLayer{Notation: "15/QĐ-UBND", DatePos: &Rect{Page: 1, X: 330, Y: 740, W: 180, H: 17.5}, DateBlanks: []float64{20, 0, 0}}
+		st, err := numberDateStampAt(g, l, time.Date(2026, 11, 26, 9, 0, 0, 0, ict))
+		if err != nil || len(st.vectors) != 2 {
+			t.Fatalf("%v, %d vector texts", err, len(st.vectors))
+		}
+		return st.vectors[1].ops
+	}()
+	if !bytes.Equal(short, day) || bytes.Equal(long, day) {
+		t.Errorf("the short year's outlines (%d bytes) are not those of \"26\" (%d bytes); the full year's are %d bytes", len(short), len(day), len(long))
 	}
 }

@@ -72,6 +72,9 @@ type AgencyLayer struct {
 	// DateBlanksBelow: how far below DatePos's line each blank's line is
 	// (a date line wrapped after "ngày"); nil: all on it.
 	DateBlanksBelow []float64
+	// DateShortYear: the year's blank follows "20" ("năm 20…"); only the
+	// year's last two digits are written.
+	DateShortYear bool
 	// VerifyCode and VerifyURL, when set, print "Mã xác thực: CODE — URL"
 	// in the top margin of page 1, in the same update as the number (so
 	// layer 2 covers it); the code and the URL are also real text.
@@ -553,6 +556,9 @@ func (b *stampBuilder) date(date Rect, l AgencyLayer, issue time.Time, dateText 
 		month = "0" + month
 	}
 	parts := []string{fmt.Sprintf("%02d", d.Day()), month, fmt.Sprint(d.Year())}
+	if l.DateShortYear {
+		parts[2] = fmt.Sprintf("%02d", d.Year()%100)
+	}
 	size := min(14, date.H/1.35)
 	for i, c := range l.DateBlanks {
 		if c <= 0 {

@@ -91,7 +91,7 @@ func SignerView(d *workflow.Document) *workflow.Document {
 		IssuedAt: d.IssuedAt, VerifyCode: d.VerifyCode}
 	if l := d.Layout; l != nil {
 		v.Layout = &workflow.Layout{Signature: l.Signature, Number: l.Number, Date: l.Date,
-			NumberOnly: l.NumberOnly, DateBlanks: l.DateBlanks, DateBlanksBelow: l.DateBlanksBelow}
+			NumberOnly: l.NumberOnly, DateBlanks: l.DateBlanks, DateBlanksBelow: l.DateBlanksBelow, DateShortYear: l.DateShortYear}
 	}
 	return v
 }
@@ -150,7 +150,7 @@ func (s *Service) signAgency(ctx context.Context, d *workflow.Document, pdf []by
 		l.NumberPos, l.DatePos = rectOf(d.Layout.Number), rectOf(d.Layout.Date)
 		l.NumberOnly = d.Layout.NumberOnly && l.NumberPos != nil
 		if l.DatePos != nil {
-			l.DateBlanks, l.DateBlanksBelow = d.Layout.DateBlanks, d.Layout.DateBlanksBelow
+			l.DateBlanks, l.DateBlanksBelow, l.DateShortYear = d.Layout.DateBlanks, d.Layout.DateBlanksBelow, d.Layout.DateShortYear
 		}
 	}
 	if d.VerifyCode != "" {

@@ -162,7 +162,7 @@ func (u *UI) handleLayout(w http.ResponseWriter, r *http.Request, s *Session) er
 func layoutFromForm(r *http.Request, prev *workflow.Layout, pages int) (*workflow.Layout, error) {
 	l := &workflow.Layout{}
 	if prev != nil {
-		l.NumberOnly, l.DateBlanks, l.DateBlanksBelow = prev.NumberOnly, prev.DateBlanks, prev.DateBlanksBelow
+		l.NumberOnly, l.DateBlanks, l.DateBlanksBelow, l.DateShortYear = prev.NumberOnly, prev.DateBlanks, prev.DateBlanksBelow, prev.DateShortYear
 	}
 	num := func(name string) (float64, error) {
 		v, err := strconv.ParseFloat(r.PostFormValue(name), 64)

@@ -149,6 +149,10 @@ type Layout struct {
 	// wraps after "ngày" has its month and year, and maybe its day, on the
 	// line below. Nil: every blank is on the box's line.
 	DateBlanksBelow []float64
+	// DateShortYear, with DateBlanks, says the year's blank follows the
+	// century, "năm 20…" as Decree 30's forms print it: only the year's
+	// last two digits are written there.
+	DateShortYear bool
 	// Source says how the layout was made: LayoutDetected (found in the
 	// draft's text at upload) or LayoutManual (given or corrected by a
 	// person).
@@ -204,6 +208,9 @@ func (l *Layout) Validate() error {
 				return Errorf(EINVALID, "layout.date_blanks_below: points below the date box's line, at most three lines, on the page")
 			}
 		}
+	}
+	if l.DateShortYear && len(l.DateBlanks) != 3 {
+		return Errorf(EINVALID, "layout.date_short_year needs date_blanks")
 	}
 	if l.NumberOnly && l.Number == nil {
 		return Errorf(EINVALID, "layout.number_only needs the number box")

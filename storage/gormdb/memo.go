@@ -114,5 +114,5 @@ func cloneLayout(l *workflow.Layout) *workflow.Layout {
 		return &c
 	}
 	return &workflow.Layout{Signature: box(l.Signature), Number: box(l.Number), Date: box(l.Date), NumberOnly: l.NumberOnly,
-		DateBlanks: slices.Clone(l.DateBlanks), DateBlanksBelow: slices.Clone(l.DateBlanksBelow), Source: l.Source, Notes: slices.Clone(l.Notes)}
+		DateBlanks: slices.Clone(l.DateBlanks), DateBlanksBelow: slices.Clone(l.DateBlanksBelow), DateShortYear: l.DateShortYear, Source: l.Source, Notes: slices.Clone(l.Notes)}
 }

@@ -51,7 +51,7 @@ func TestDecodeMemoKeepsNullAndEmptyApart(t *testing.T) {
 // workflow.Layout (a new field fails here until it is copied too).
 func TestCloneLayoutCopiesEveryField(t *testing.T) {
 	l := &workflow.Layout{Signature: &workflow.Box{Page: 1, X: 2}, Number: &workflow.Box{Page: 1, Y: 3}, Date: &workflow.Box{W: 4},
-		NumberOnly: true, DateBlanks: []float64{1, 2, 3}, DateBlanksBelow: []float64{0, 15, 15}, Source: workflow.LayoutDetected, Notes: []string{"n"}}
+		NumberOnly: true, DateBlanks: []float64{1, 2, 3}, DateBlanksBelow: []float64{0, 15, 15}, DateShortYear: true, Source: workflow.LayoutDetected, Notes: []string{"n"}}
 	v := reflect.ValueOf(*l)
 	for i := range v.NumField() {
 		if v.Field(i).IsZero() {
