@@ -3,6 +3,7 @@ package signing
 import (
 	"fmt"
 	"math"
+	"regexp"
 	"strings"
 	"unicode"
 
@@ -337,9 +338,13 @@ func headOfColumn(ss []*textSpan, cx float64) *textSpan {
 
 // personName says whether s reads as a person's name: two to six words of
 // letters, each starting with a capital ("Nguyễn Văn An", "NGUYỄN VĂN AN"),
-// not a line of text that happens to head a page.
+// maybe after an academic title ("ThS.", "PGS.TS."); not a line of text
+// that happens to head a page.
 func personName(s string) bool {
 	words := strings.Fields(s)
+	if len(words) > 2 && academicRe.MatchString(words[0]) {
+		words = words[1:]
+	}
 	if len(words) < 2 || len(words) > 6 {
 		return false
 	}
@@ -352,3 +357,7 @@ func personName(s string) bool {
 	}
 	return true
 }
+
+// academicRe is an academic or professional title before a name: "TS.",
+// "ThS.", "PGS.TS.", "BSCKII.".
+var academicRe = regexp.MustCompile(`^(\p{Lu}[\p{L}]{0,6}\.){1,3}$`)

@@ -91,6 +91,8 @@ func TestDetectLayoutSignatureAcrossPages(t *testing.T) {
 			{centred("Nguyen Van An", 420, 760, 13), {85, 700, 11, "Noi nhan:"}}}, 2, 832, 760, "goes above the name"},
 		{"split, more room below the title", [][]pdfLine{slices.Concat(body(780, 34), []pdfLine{centred("TM. UY BAN NHAN DAN", 420, 136, 13), centred("CHU TICH", 420, 120, 13)}),
 			{centred("Nguyen Van An", 420, 780, 13), {85, 700, 11, "Noi nhan:"}}}, 1, 120, 10, "goes below the title"},
+		{"split, an academic title before the name", [][]pdfLine{slices.Concat(body(780, 38), []pdfLine{centred("KT. CHU TICH", 420, 76, 13), centred("PHO CHU TICH", 420, 60, 13)}),
+			{centred("ThS. Tran Thi Binh", 420, 760, 13)}}, 2, 832, 760, "split by a page break"},
 		{"split, a page number above the name", [][]pdfLine{slices.Concat(body(780, 38), []pdfLine{centred("KT. CHU TICH", 420, 76, 13), centred("PHO CHU TICH", 420, 60, 13)}),
 			{centred("2", 297, 815, 12), centred("Tran Thi Binh", 420, 740, 13)}}, 2, 832, 740, "split by a page break"},
 	} {
