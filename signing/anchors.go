@@ -173,7 +173,10 @@ func spans(gs []glyph) []*textSpan {
 }
 
 // spacingGlyphs returns the glyphs that take room on a line: not the
-// combining marks, which overlay the letter before them. A no-break or
+// combining marks, which overlay the letter before them, nor an accent of
+// no width that /ToUnicode (or a glyph's name) calls a spacing one — the
+// tone marks of a font that draws them as glyphs of their own, mapped to
+// "´", "`", "˜", "ˆ" — which overlays it as well. A no-break or
 // other wide space (a browser's &nbsp;, mutool convert's every space) and
 // a space glyph that /ToUnicode calls a tab or another white-space control
 // (wkhtmltopdf's Qt engine maps every space to U+0009) are returned as
@@ -181,7 +184,7 @@ func spans(gs []glyph) []*textSpan {
 func spacingGlyphs(gs []glyph) []glyph {
 	kept := make([]glyph, 0, len(gs))
 	for _, g := range gs {
-		if unicode.Is(unicode.Mn, g.r) || g.s <= 0 {
+		if unicode.Is(unicode.Mn, g.r) || g.s <= 0 || g.w < 0.05*g.s && (unicode.Is(unicode.Sk, g.r) || unicode.Is(unicode.Lm, g.r)) {
 			continue
 		}
 		if g.r != ' ' && unicode.IsSpace(g.r) {

@@ -751,3 +751,41 @@ func TestFindNumberNarrowBlank(t *testing.T) {
 		})
 	}
 }
+
+// TestSpacingAccentsOfNoWidth: a font that draws the tone marks as glyphs
+// of their own, of no width, with a /ToUnicode (or glyph names) that calls
+// them spacing accents ("S", "o", "ˆ", "´" for "Số") reads as its letters:
+// the accents overlay the letter before them, as combining marks do. Before,
+// "soˆ´:" hid "Số:", and "CHUˀ TI˔CH" the title. An accent that takes room
+// stays in the text.
+func TestSpacingAccentsOfNoWidth(t *testing.T) {
+	spacing := map[rune]rune{0x300: '`', 0x301: '´', 0x303: '˜', 0x309: 'ˀ', 0x323: '˔', 0x302: 'ˆ', 0x306: '˘', 0x31b: 'ʼ'}
+	line := func(text string, x, y, s float64) []glyph {
+		var gs []glyph
+		for _, r := range norm.NFD.String(text) {
+			if sp, ok := spacing[r]; ok {
+				gs = append(gs, glyph{r: sp, x: x, y: y, w: 0, s: s})
+				continue
+			}
+			gs = append(gs, glyph{r: r, x: x, y: y, w: s / 2, s: s})
+			x += s / 2
+		}
+		return gs
+	}
+	page := slices.Concat(line("Số:        /QĐ-UBND", 100, 740, 13), line("Ninh Kiều, ngày     tháng     năm 2026", 300, 740, 13),
+		line("TM. ỦY BAN NHÂN DÂN", 360, 400, 13), line("CHỦ TỊCH", 390, 384, 13), line("Nguyễn Văn An", 375, 300, 13))
+	ss := spans(page)
+	if _, _, ok := findNumber(ss, 842); !ok {
+		t.Error("no number line")
+	}
+	if _, ok := findDate(ss, 842); !ok {
+		t.Error("no date line")
+	}
+	if _, _, ok := findSignature(ss, 1, SignerHint{}); !ok {
+		t.Error("no signature block")
+	}
+	wide := spans([]glyph{{r: 'O', x: 100, y: 700, w: 7, s: 13}, {r: '´', x: 107, y: 700, w: 4, s: 13}, {r: 'N', x: 111, y: 700, w: 7, s: 13}})
+	if len(wide) != 1 || wide[0].orig != "O´N" {
+		t.Errorf("an accent that takes room: %q", wide[0].orig)
+	}
+}
