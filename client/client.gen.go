@@ -1466,6 +1466,12 @@ type Layout struct {
 	// DateBlanks centres of the day, month and year blanks of the date line, from date.x
 	DateBlanks *[]float32 `json:"date_blanks,omitempty"`
 
+	// DateBlanksBelow how far (points) below the date box's line each of the day, month and year blanks is: a date line wrapped after "ngày" has its month and year on the line below; absent: all on the box's line
+	DateBlanksBelow *[]float32 `json:"date_blanks_below,omitempty"`
+
+	// DateShortYear the year's blank follows the century ("năm 20…", as Decree 30's forms print it): only the year's last two digits are written there
+	DateShortYear *bool `json:"date_short_year,omitempty"`
+
 	// Notes why detected parts fell back to the defaults
 	//
 	// Example: ["không tìm thấy dòng ngày tháng"]

@@ -125,6 +125,8 @@ type CreateInput struct {
 	// goes to the same recipients unless others are given.
 	Replaces string
 	Updates  string
+
+	signer *User // the outgoing document's signer, as validateCreate read it
 }
 
 // MaxSubject is the longest subject accepted (trích yếu), in characters.
@@ -209,6 +211,7 @@ func (s *Service) validateCreate(ctx context.Context, actor *User, in *CreateInp
 		if !signer.Has(RoleOfficer) {
 			return Errorf(EINVALID, "signer %q is not an official (role officer)", signer.Username)
 		}
+		in.signer = signer
 		if err := s.validateAmends(ctx, actor, in); err != nil {
 			return err
 		}
@@ -407,8 +410,7 @@ func (s *Service) Create(ctx context.Context, actor *User, in CreateInput) (*Doc
 	if ld, ok := s.Inspector.(LayoutDetector); ok && in.Direction == Outgoing && d.Layout == nil {
 		// No layout given: find the template's anchors in the draft, the
 		// signer's block of several (validateCreate found the signer).
-		signer, _ := s.Repo.User(ctx, in.SignerID)
-		l, err := ld.DetectLayout(ctx, in.File.Content, in.File.Size, signer)
+		l, err := ld.DetectLayout(ctx, in.File.Content, in.File.Size, in.signer)
 		switch {
 		case err != nil:
 			s.logger().WarnContext(ctx, "stamp layout not detected; defaults apply", "name", in.File.Name, "reason", err.Error())
