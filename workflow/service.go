@@ -199,33 +199,7 @@ func (s *Service) validateCreate(ctx context.Context, actor *User, in *CreateInp
 		return err
 	}
 	if in.Direction == Outgoing {
-		if in.SignerID == "" {
-			return Errorf(EINVALID, "signer_id is required for an outgoing document")
-		}
-		signer, err := s.Repo.User(ctx, in.SignerID)
-		if ErrorCode(err) == ENOTFOUND {
-			return Errorf(EINVALID, "signer %q does not exist", in.SignerID)
-		} else if err != nil {
-			return err
-		}
-		if !signer.Has(RoleOfficer) {
-			return Errorf(EINVALID, "signer %q is not an official (role officer)", signer.Username)
-		}
-		in.signer = signer
-		if err := s.validateAmends(ctx, actor, in); err != nil {
-			return err
-		}
-		seen := map[string]bool{}
-		for _, r := range in.Recipients {
-			if !ValidOrgID(r.OrgID) {
-				return Errorf(EINVALID, "recipient organisation code %q is not like 000.00.00.H13", r.OrgID)
-			}
-			if seen[r.OrgID] {
-				return Errorf(EINVALID, "recipient %s is listed twice", r.OrgID)
-			}
-			seen[r.OrgID] = true
-		}
-		return nil
+		return s.validateOutgoing(ctx, actor, in)
 	}
 	if in.Sender == nil || strings.TrimSpace(in.Sender.Name) == "" {
 		return Errorf(EINVALID, "sender (org_id, name) is required for an incoming document")
@@ -238,6 +212,38 @@ func (s *Service) validateCreate(ctx context.Context, actor *User, in *CreateInp
 	}
 	if in.OriginalDate == nil {
 		return Errorf(EINVALID, "original_date is required")
+	}
+	return nil
+}
+
+// validateOutgoing checks an outgoing document's signer (an official, kept
+// in in.signer), what it replaces or updates and its recipients.
+func (s *Service) validateOutgoing(ctx context.Context, actor *User, in *CreateInput) error {
+	if in.SignerID == "" {
+		return Errorf(EINVALID, "signer_id is required for an outgoing document")
+	}
+	signer, err := s.Repo.User(ctx, in.SignerID)
+	if ErrorCode(err) == ENOTFOUND {
+		return Errorf(EINVALID, "signer %q does not exist", in.SignerID)
+	} else if err != nil {
+		return err
+	}
+	if !signer.Has(RoleOfficer) {
+		return Errorf(EINVALID, "signer %q is not an official (role officer)", signer.Username)
+	}
+	in.signer = signer
+	if err := s.validateAmends(ctx, actor, in); err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, r := range in.Recipients {
+		if !ValidOrgID(r.OrgID) {
+			return Errorf(EINVALID, "recipient organisation code %q is not like 000.00.00.H13", r.OrgID)
+		}
+		if seen[r.OrgID] {
+			return Errorf(EINVALID, "recipient %s is listed twice", r.OrgID)
+		}
+		seen[r.OrgID] = true
 	}
 	return nil
 }
