@@ -14,6 +14,7 @@ import (
 	"testing"
 
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/vanthu/vanthu/api"
 	"github.com/vanthu/vanthu/auth"
@@ -344,5 +345,31 @@ func TestLogout(t *testing.T) {
 	}
 	if rec := f.do(t, "officer", "GET", "/api/v1/documents", nil, ""); rec.Code != 200 {
 		t.Fatalf("another user's session ended too: %d", rec.Code)
+	}
+}
+
+// TestTextStoredComposed: a document's text typed with decomposed letters
+// (Unikey's "Unicode tổ hợp", macOS) is stored composed (NFC), as the web
+// forms and the exchange store it; so is an action's comment.
+func TestTextStoredComposed(t *testing.T) {
+	f := newFixture(t, 5<<20)
+	meta := incomingMeta()
+	meta["subject"] = norm.NFD.String("Về việc tổ chức Ngày hội Đại đoàn kết")
+	meta["sender"] = map[string]string{"org_id": "000.00.00.H13", "name": norm.NFD.String("UBND thành phố Cần Thơ")}
+	meta["original_number"] = norm.NFD.String("125/UBND-VP")
+	meta["notes"] = norm.NFD.String("Ghi chú của văn thư")
+	d := f.create(t, "clerk", meta)
+	for name, got := range map[string]string{"subject": d.Subject, "sender": d.Sender.Name, "notes": d.Notes} {
+		if !norm.NFC.IsNormalString(got) || got == "" {
+			t.Errorf("%s stored %q, not composed", name, got)
+		}
+	}
+	rec := f.json(t, "clerk", "POST", "/api/v1/documents/"+d.ID+"/actions/register", map[string]any{"comment": norm.NFD.String("Đã nhận")})
+	if rec.Code != http.StatusOK {
+		t.Fatalf("register: %d %s", rec.Code, rec.Body)
+	}
+	rec = f.do(t, "clerk", "GET", "/api/v1/documents/"+d.ID+"/events", nil, "")
+	if !strings.Contains(rec.Body.String(), `"Đã nhận"`) {
+		t.Errorf("the comment is not stored composed: %s", rec.Body)
 	}
 }

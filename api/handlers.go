@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/labstack/echo/v4"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/vanthu/vanthu/auth"
 	"github.com/vanthu/vanthu/internal/csvsafe"
@@ -456,6 +457,7 @@ func (p *createParts) input() (workflow.CreateInput, error) {
 		SignerID: meta.SignerID, Recipients: meta.Recipients, DraftingUnit: meta.DraftingUnit, Layout: meta.Layout.toDomain(), Sender: meta.Sender,
 		OriginalNumber: meta.OriginalNumber, Retention: meta.Retention, Notes: meta.Notes, File: p.file, Attachments: p.attachments,
 		Replaces: meta.Replaces, Updates: meta.Updates}
+	composeText(&in)
 	var err error
 	if in.OriginalDate, err = parseDay("original_date", meta.OriginalDate); err != nil {
 		return in, err
@@ -464,6 +466,30 @@ func (p *createParts) input() (workflow.CreateInput, error) {
 		return in, err
 	}
 	return in, nil
+}
+
+// composeText puts a new document's text in Unicode NFC, as the web
+// forms and the exchange do: Vietnamese keyboards and macOS type
+// decomposed letters ("ế" as e + U+0302 + U+0301), and stored so, a
+// subject counted up to three times its letters against its limit, and
+// registers, exports and other agencies' systems got text that does not
+// compare equal to the same words typed elsewhere.
+func composeText(in *workflow.CreateInput) {
+	for _, f := range []*string{&in.Subject, &in.DraftingUnit, &in.OriginalNumber, &in.Notes} {
+		*f = norm.NFC.String(*f)
+	}
+	if in.Sender != nil {
+		in.Sender.Name = norm.NFC.String(in.Sender.Name)
+	}
+	for i := range in.Recipients {
+		in.Recipients[i].Name = norm.NFC.String(in.Recipients[i].Name)
+	}
+	if in.File != nil {
+		in.File.Name = norm.NFC.String(in.File.Name)
+	}
+	for i := range in.Attachments {
+		in.Attachments[i].Name = norm.NFC.String(in.Attachments[i].Name)
+	}
 }
 
 type listResponse struct {
@@ -612,7 +638,7 @@ func (s *Server) handleAction(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in := workflow.ActionInput{Comment: req.Comment, AssigneeID: req.AssigneeID, DueDate: due, Version: req.Version, Override: req.Override}
+	in := workflow.ActionInput{Comment: norm.NFC.String(req.Comment), AssigneeID: req.AssigneeID, DueDate: due, Version: req.Version, Override: req.Override}
 	d, err := s.Docs.Apply(c.Request().Context(), Actor(c), c.Param("id"), workflow.Action(c.Param("action")), in)
 	if err != nil {
 		return err
