@@ -33,32 +33,9 @@ func TestPasswordResetEndsSessions(t *testing.T) {
 
 func passwordReset(t *testing.T, repo workflow.Repository, ttl time.Duration) {
 	ctx := context.Background()
-	s := &auth.Service{Repo: repo, Cost: bcrypt.MinCost, TokenTTL: time.Hour, SessionCacheTTL: ttl}
-	suffix := workflow.NewID(time.Now())
-	adminName, userName := "admin-"+suffix, "lan-"+suffix
-	admin, err := s.CreateUser(ctx, nil, auth.NewUser{Username: adminName, Password: "admin-password", Roles: []workflow.Role{workflow.RoleAdmin}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, err := s.CreateUser(ctx, admin, auth.NewUser{Username: userName, Password: "old-password", Roles: []workflow.Role{workflow.RoleHandler}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	login := func(name, pw string) string {
-		t.Helper()
-		tok, _, _, err := s.Login(ctx, name, pw)
-		if err != nil {
-			t.Fatalf("login %s: %v", name, err)
-		}
-		return tok
-	}
-	adminTok := login(adminName, "admin-password")
-	laptop, phone := login(userName, "old-password"), login(userName, "old-password")
-	for _, tok := range []string{adminTok, laptop, phone} {
-		if _, err := s.Authenticate(ctx, tok); err != nil {
-			t.Fatal(err)
-		}
-	}
+	x := newSessions(t, repo, ttl, "lan", "old-password", workflow.RoleHandler)
+	s, admin, u, login, userName := x.s, x.admin, x.u, x.login, x.userName
+	adminTok, laptop, phone := x.adminTok, x.laptop, x.phone
 
 	if _, err := s.SetPassword(ctx, u, u.ID, "not-an-admin"); workflow.ErrorCode(err) != workflow.EFORBIDDEN {
 		t.Fatalf("reset by the user themself: %v, want forbidden", err)
@@ -82,7 +59,7 @@ func passwordReset(t *testing.T, repo workflow.Repository, ttl time.Duration) {
 	}
 
 	var ended string
-	err = repo.WalkEvents(ctx, func(e workflow.Event) error {
+	err := repo.WalkEvents(ctx, func(e workflow.Event) error {
 		if e.Data["updated_user"] == u.ID && e.Data["password_reset"] == "true" {
 			ended = e.Data["sessions_ended"]
 		}
@@ -114,32 +91,9 @@ func TestDisableEndsSessions(t *testing.T) {
 
 func disableEnable(t *testing.T, repo workflow.Repository, ttl time.Duration) {
 	ctx := context.Background()
-	s := &auth.Service{Repo: repo, Cost: bcrypt.MinCost, TokenTTL: time.Hour, SessionCacheTTL: ttl}
-	suffix := workflow.NewID(time.Now())
-	adminName, userName := "admin-"+suffix, "binh-"+suffix
-	admin, err := s.CreateUser(ctx, nil, auth.NewUser{Username: adminName, Password: "admin-password", Roles: []workflow.Role{workflow.RoleAdmin}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	u, err := s.CreateUser(ctx, admin, auth.NewUser{Username: userName, Password: "user-password", Roles: []workflow.Role{workflow.RoleClerk}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	login := func(name, pw string) string {
-		t.Helper()
-		tok, _, _, err := s.Login(ctx, name, pw)
-		if err != nil {
-			t.Fatalf("login %s: %v", name, err)
-		}
-		return tok
-	}
-	adminTok := login(adminName, "admin-password")
-	laptop, phone := login(userName, "user-password"), login(userName, "user-password")
-	for _, tok := range []string{adminTok, laptop, phone} {
-		if _, err := s.Authenticate(ctx, tok); err != nil {
-			t.Fatal(err)
-		}
-	}
+	x := newSessions(t, repo, ttl, "binh", "user-password", workflow.RoleClerk)
+	s, admin, u, login, userName := x.s, x.admin, x.u, x.login, x.userName
+	adminTok, laptop, phone := x.adminTok, x.laptop, x.phone
 	setDisabled := func(v bool) {
 		t.Helper()
 		if _, err := s.UpdateUser(ctx, admin, u.ID, func(x *workflow.User) error { x.Disabled = v; return nil }); err != nil {
@@ -160,7 +114,7 @@ func disableEnable(t *testing.T, repo workflow.Repository, ttl time.Duration) {
 		t.Errorf("new session after enabling again: %v", err)
 	}
 	var ended []string
-	err = repo.WalkEvents(ctx, func(e workflow.Event) error {
+	err := repo.WalkEvents(ctx, func(e workflow.Event) error {
 		if e.Data["updated_user"] == u.ID {
 			ended = append(ended, e.Data["sessions_ended"])
 		}
@@ -172,4 +126,46 @@ func disableEnable(t *testing.T, repo workflow.Repository, ttl time.Duration) {
 	if len(ended) != 2 || ended[0] != "2" || ended[1] != "" {
 		t.Errorf("audit events' sessions_ended = %q, want [2 (disabled), none (enabled)]", ended)
 	}
+}
+
+// sessions is an admin and a user (name prefix, password pw, one role),
+// each signed in: the admin once, the user twice (a laptop and a phone).
+type sessions struct {
+	s                       *auth.Service
+	admin, u                *workflow.User
+	userName                string
+	login                   func(name, pw string) string
+	adminTok, laptop, phone string
+}
+
+func newSessions(t *testing.T, repo workflow.Repository, ttl time.Duration, prefix, pw string, role workflow.Role) *sessions {
+	t.Helper()
+	ctx := context.Background()
+	x := &sessions{s: &auth.Service{Repo: repo, Cost: bcrypt.MinCost, TokenTTL: time.Hour, SessionCacheTTL: ttl}}
+	suffix := workflow.NewID(time.Now())
+	adminName := "admin-" + suffix
+	x.userName = prefix + "-" + suffix
+	var err error
+	if x.admin, err = x.s.CreateUser(ctx, nil, auth.NewUser{Username: adminName, Password: "admin-password", Roles: []workflow.Role{workflow.RoleAdmin}}); err != nil {
+		t.Fatal(err)
+	}
+	if x.u, err = x.s.CreateUser(ctx, x.admin, auth.NewUser{Username: x.userName, Password: pw, Roles: []workflow.Role{role}}); err != nil {
+		t.Fatal(err)
+	}
+	x.login = func(name, pw string) string {
+		t.Helper()
+		tok, _, _, err := x.s.Login(ctx, name, pw)
+		if err != nil {
+			t.Fatalf("login %s: %v", name, err)
+		}
+		return tok
+	}
+	x.adminTok = x.login(adminName, "admin-password")
+	x.laptop, x.phone = x.login(x.userName, pw), x.login(x.userName, pw)
+	for _, tok := range []string{x.adminTok, x.laptop, x.phone} {
+		if _, err := x.s.Authenticate(ctx, tok); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return x
 }

@@ -11,15 +11,12 @@ import (
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/asn1"
 	"encoding/hex"
 	"fmt"
-	"math/big"
 	"sort"
 	"strings"
 	"testing"
-	"time"
 )
 
 // The signatures of this file are assembled by hand, the way signing
@@ -310,29 +307,7 @@ func certEntry(certs ...*x509.Certificate) string {
 // intermediate is a CA certified by ca (its pool holds ca's root only).
 func (ca *testCA) intermediate(tb testing.TB, cn string) *testCA {
 	tb.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	serial++
-	tmpl := &x509.Certificate{
-		SerialNumber:          big.NewInt(serial),
-		Subject:               pkix.Name{CommonName: cn, Organization: []string{"vanthu test"}},
-		NotBefore:             time.Now().Add(-5 * 365 * 24 * time.Hour),
-		NotAfter:              time.Now().Add(5 * 365 * 24 * time.Hour),
-		IsCA:                  true,
-		BasicConstraintsValid: true,
-		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, key.Public(), ca.key)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	cert, err := x509.ParseCertificate(der)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return &testCA{cert: cert, key: key, pool: ca.pool}
+	return makeCA(tb, cn, elliptic.P384(), 5, ca)
 }
 
 // TestForeignSignatures: signatures as tools outside the repository write

@@ -32,27 +32,43 @@ var serial int64 = 100
 
 func newCA(tb testing.TB, cn string) *testCA {
 	tb.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	return makeCA(tb, cn, elliptic.P256(), 10, nil)
+}
+
+// makeCA makes a CA certificate valid years before and after now, with a
+// key on curve, certified by parent (nil: self-signed, a root of its own
+// pool; else in parent's pool).
+func makeCA(tb testing.TB, cn string, curve elliptic.Curve, years int, parent *testCA) *testCA {
+	tb.Helper()
+	key, err := ecdsa.GenerateKey(curve, rand.Reader)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	serial++
+	span := time.Duration(years) * 365 * 24 * time.Hour
 	tmpl := &x509.Certificate{
 		SerialNumber:          big.NewInt(serial),
 		Subject:               pkix.Name{CommonName: cn, Organization: []string{"vanthu test"}},
-		NotBefore:             time.Now().Add(-10 * 365 * 24 * time.Hour),
-		NotAfter:              time.Now().Add(10 * 365 * 24 * time.Hour),
+		NotBefore:             time.Now().Add(-span),
+		NotAfter:              time.Now().Add(span),
 		IsCA:                  true,
 		BasicConstraintsValid: true,
 		KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
+	issuer, signer := tmpl, crypto.Signer(key)
+	if parent != nil {
+		issuer, signer = parent.cert, parent.key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, issuer, key.Public(), signer)
 	if err != nil {
 		tb.Fatal(err)
 	}
 	cert, err := x509.ParseCertificate(der)
 	if err != nil {
 		tb.Fatal(err)
+	}
+	if parent != nil {
+		return &testCA{cert: cert, key: key, pool: parent.pool}
 	}
 	pool := x509.NewCertPool()
 	pool.AddCert(cert)
