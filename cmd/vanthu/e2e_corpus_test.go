@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -37,7 +38,14 @@ import (
 func TestIntegrationReceivedCorpus(t *testing.T) {
 	e := newCorpusEnv(t)
 	var rows []string
+	fixtures := os.Getenv("VANTHU_INTEROP_FIXTURES") != ""
 	for _, c := range e.cases() {
+		if strings.HasPrefix(c.name, "sdk/") && !fixtures {
+			// The SDK's own packages are not ours to redistribute: the
+			// rest of the corpus runs without them.
+			rows = append(rows, fmt.Sprintf("%-44s %-70s %s", c.name, "-", "not run: VANTHU_INTEROP_FIXTURES is unset"))
+			continue
+		}
 		got, problem := e.run(t, c)
 		verdict := "ok"
 		if problem != "" {
