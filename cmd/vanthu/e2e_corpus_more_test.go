@@ -248,17 +248,18 @@ func (e *corpusEnv) gzipped() func(t *testing.T) sent {
 }
 
 func sdkRaw(name string) func(t *testing.T) sent {
-	return func(t *testing.T) sent {
-		dir := os.Getenv("VANTHU_INTEROP_FIXTURES")
-		if dir == "" {
-			t.Skip("VANTHU_INTEROP_FIXTURES is unset")
-		}
-		b, err := os.ReadFile(filepath.Join(dir, "edxml", name))
-		if err != nil {
-			t.Fatal(err)
-		}
-		return sent{body: b}
+	return func(t *testing.T) sent { return sent{body: sdkFile(t, name)} }
+}
+
+// sdkFile reads an SDK package of the interop corpus (the test leaves
+// these cases out without it).
+func sdkFile(t *testing.T, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(os.Getenv("VANTHU_INTEROP_FIXTURES"), "edxml", name))
+	if err != nil {
+		t.Fatal(err)
 	}
+	return b
 }
 
 // sdkDocument is an SDK document of the interop corpus made A's to B:
@@ -266,14 +267,7 @@ func sdkRaw(name string) func(t *testing.T) sent {
 // From A and first To B (the sender's code A elsewhere too), signed.
 func (e *corpusEnv) sdkDocument(name string) func(t *testing.T) sent {
 	return func(t *testing.T) sent {
-		dir := os.Getenv("VANTHU_INTEROP_FIXTURES")
-		if dir == "" {
-			t.Skip("VANTHU_INTEROP_FIXTURES is unset")
-		}
-		b, err := os.ReadFile(filepath.Join(dir, "edxml", name))
-		if err != nil {
-			t.Fatal(err)
-		}
+		b := sdkFile(t, name)
 		if i := bytes.Index(b, []byte("<?xml")); i > 0 {
 			b = b[i:]
 		}
