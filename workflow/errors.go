@@ -12,8 +12,10 @@ const (
 	EUNPROCESSABLE    = "unprocessable"          // well-formed request, content cannot be used (encrypted PDF...)
 	EUNSUPPORTEDMEDIA = "unsupported_media_type" // not the kind of content expected (not a PDF)
 	ENOTFOUND         = "not_found"
-	EILLEGAL          = "illegal_transition" // action not allowed in the document's state
-	ECONFLICT         = "conflict"           // stale version, duplicate
+	EILLEGAL          = "illegal_transition"     // action not allowed in the document's state
+	ECONFLICT         = "conflict"               // stale version, duplicate
+	EINPROGRESS       = "in_progress"            // the same request (idempotency key) is still being processed: retry soon
+	EKEYREUSED        = "idempotency_key_reused" // an idempotency key sent again with a different request
 	EFORBIDDEN        = "forbidden"
 	EUNAUTHORIZED     = "unauthorized"
 	ETOOLARGE         = "too_large"

@@ -101,6 +101,8 @@ type Tx interface {
 	// EnqueueDelivery queues a message to a connected agency (the
 	// transactional outbox); it is sent after the transaction commits.
 	EnqueueDelivery(ctx context.Context, d *Delivery) error
+	// FinishIdempotent completes an idempotency key (idempotency.go).
+	IdempotencyFinisher
 }
 
 // DocumentAdopter is a Tx that can change a document read outside it
@@ -200,6 +202,8 @@ type Repository interface {
 	Atomic(ctx context.Context, fn func(ctx context.Context, tx Tx) error) error
 	// Ping checks that the database answers (readiness).
 	Ping(ctx context.Context) error
+	// The idempotency keys of creating requests (idempotency.go).
+	IdempotencyKeys
 }
 
 // Verification is the validation report of a PDF's signatures.

@@ -125,6 +125,10 @@ type CreateInput struct {
 	// goes to the same recipients unless others are given.
 	Replaces string
 	Updates  string
+	// IdempotencyKey, when set, makes the creation idempotent
+	// (idempotency.go): the same key from the same user with the same
+	// request returns the document its first attempt created.
+	IdempotencyKey string
 
 	signer *User // the outgoing document's signer, as validateCreate read it
 }
@@ -379,8 +383,41 @@ func (s *Service) storeBytes(ctx context.Context, f File, b []byte) error {
 
 // Create registers a new document: outgoing drafts by handlers, incoming
 // documents by clerks. Files are checked and stored before the database
-// transaction; a failure leaves at most unreferenced blobs.
+// transaction; a failure leaves at most unreferenced blobs. With
+// in.IdempotencyKey it is CreateOnce.
 func (s *Service) Create(ctx context.Context, actor *User, in CreateInput) (*Document, error) {
+	d, _, err := s.CreateOnce(ctx, actor, in)
+	return d, err
+}
+
+// CreateOnce is Create, idempotent by in.IdempotencyKey when it is set
+// (idempotency.go): created is false when the key names a document an
+// earlier attempt with the same request created, returned as it is now
+// (nothing is stored: the files are hashed, not written). The same key
+// with another request is EKEYREUSED; one whose first attempt is still
+// running, EINPROGRESS. A failed attempt gives its key back.
+func (s *Service) CreateOnce(ctx context.Context, actor *User, in CreateInput) (d *Document, created bool, err error) {
+	if in.IdempotencyKey == "" {
+		d, err = s.create(ctx, actor, in, nil)
+		return d, err == nil, err
+	}
+	// Who may create is checked first: a refused user holds no key.
+	if err := CheckCreateRole(actor, in.Direction); err != nil {
+		return nil, false, err
+	}
+	k, replay, err := s.beginCreate(ctx, actor, &in)
+	if err != nil || replay != nil {
+		return replay, false, err
+	}
+	if d, err = s.create(ctx, actor, in, k); err != nil {
+		s.abandonCreate(ctx, k)
+		return nil, false, err
+	}
+	return d, true, nil
+}
+
+// create is Create; the creating transaction finishes key when not nil.
+func (s *Service) create(ctx context.Context, actor *User, in CreateInput, key *IdempotencyKey) (*Document, error) {
 	if err := s.validateCreate(ctx, actor, &in); err != nil {
 		return nil, err
 	}
@@ -443,6 +480,9 @@ func (s *Service) Create(ctx context.Context, actor *User, in CreateInput) (*Doc
 		for _, f := range d.Files {
 			events = append(events, &Event{DocumentID: d.ID, Actor: actor.ID, Kind: EventUpload, At: now,
 				Data: map[string]string{"sha256": f.SHA256, "name": f.Name, "kind": string(f.Kind), "size": fmt.Sprint(f.Size)}})
+		}
+		if err := finishCreate(ctx, tx, key, d); err != nil {
+			return err
 		}
 		return createAndAppend(WithLastWrite(ctx), tx, d, events)
 	})

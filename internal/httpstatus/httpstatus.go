@@ -17,6 +17,8 @@ var statusOf = map[string]int{
 	workflow.ENOTFOUND:         http.StatusNotFound,
 	workflow.EILLEGAL:          http.StatusConflict,
 	workflow.ECONFLICT:         http.StatusConflict,
+	workflow.EINPROGRESS:       http.StatusConflict,
+	workflow.EKEYREUSED:        http.StatusUnprocessableEntity,
 	workflow.EFORBIDDEN:        http.StatusForbidden,
 	workflow.EUNAUTHORIZED:     http.StatusUnauthorized,
 	workflow.ETOOLARGE:         http.StatusRequestEntityTooLarge,

@@ -104,6 +104,9 @@ type DB struct {
 	turnHead atomic.Pointer[headRow]
 	// revoked holds recent "not revoked" answers (Revocation).
 	revoked revocationCache
+	// idemPurged is when this instance last deleted the expired
+	// idempotency keys (Unix seconds; purgeIdempotencyKeys).
+	idemPurged atomic.Int64
 }
 
 var _ workflow.Repository = (*DB)(nil)

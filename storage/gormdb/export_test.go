@@ -14,7 +14,8 @@ import (
 var RowModels = []any{&documentRow{}, &userRow{}, &sessionRow{}, &counterRow{}, &eventRow{}, &headRow{},
 	&deliveryRow{}, &agencyRow{}, &sentRow{}, &statusRow{}, &leaseRow{}, &devPKIRow{},
 	&archiveRecordRow{}, &archiveObjectRow{}, &archiveImportRow{}, &revocationRow{}, &reservationRow{},
-	&archiveEvidenceRow{}, &blobClaimRow{}, &fileTailRow{}}
+	&archiveEvidenceRow{}, &blobClaimRow{}, &fileTailRow{},
+	&idempotencyKeyRow{}}
 
 // CreatePreMigrationsSchema creates the schema the way the code before
 // numbered migrations did (AutoMigrate and the extra SQL, no

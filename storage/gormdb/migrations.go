@@ -43,6 +43,7 @@ var migrations = []migration{
 	{6, "documents: no documents_direction_state (documents_work begins with its columns); lz4 for the large columns on PostgreSQL", documentsWriteCostV6},
 	{7, "documents: no single-column indexes on signer_id, assignee_id, created_by (documents_work serves every query that tests them)", documentsPartyIndexesV7},
 	{8, "file_tails: signed revisions stored as their incremental update (tails.go)", fileTailsV8},
+	{9, "idempotency_keys: the keys of creating requests sent again (idempotency.go)", idempotencyKeysV9},
 }
 
 // documentsPartyIndexesV7 drops the indexes on signer_id, assignee_id and

@@ -6,6 +6,7 @@ package workflowtest
 
 import (
 	"context"
+	"maps"
 	"sort"
 	"strings"
 	"sync"
@@ -24,6 +25,7 @@ type Repository struct {
 	events   []workflow.Event
 	counters map[string]int
 	reserved []workflow.Reservation
+	keys     map[[2]string]workflow.IdempotencyKey // by user and key
 	// Deliveries are the queued exchange messages, in order.
 	Deliveries []workflow.Delivery
 }
@@ -33,7 +35,8 @@ var _ workflow.Repository = (*Repository)(nil)
 // NewRepository returns an empty repository.
 func NewRepository() *Repository {
 	return &Repository{docs: map[string]*workflow.Document{}, users: map[string]*workflow.User{},
-		sessions: map[string]*workflow.Session{}, counters: map[string]int{}}
+		sessions: map[string]*workflow.Session{}, counters: map[string]int{},
+		keys: map[[2]string]workflow.IdempotencyKey{}}
 }
 
 func clone(d *workflow.Document) *workflow.Document {
@@ -65,9 +68,10 @@ func (r *Repository) Atomic(ctx context.Context, fn func(context.Context, workfl
 		snapCounters[k] = v
 	}
 	snapReserved := append([]workflow.Reservation(nil), r.reserved...)
+	snapKeys := maps.Clone(r.keys)
 	if err := fn(ctx, tx{r}); err != nil {
 		r.docs, r.users, r.events, r.counters, r.Deliveries = snapDocs, snapUsers, snapEvents, snapCounters, snapDeliveries
-		r.reserved = snapReserved
+		r.reserved, r.keys = snapReserved, snapKeys
 		return err
 	}
 	return nil
@@ -431,5 +435,37 @@ func (t tx) DeleteUserSessions(_ context.Context, userID string) (int64, error) 
 func (t tx) CreateSession(_ context.Context, s *workflow.Session) error {
 	c := *s
 	t.r.sessions[s.TokenHash] = &c
+	return nil
+}
+
+// BeginIdempotent implements workflow.IdempotencyKeys.
+func (r *Repository) BeginIdempotent(_ context.Context, k workflow.IdempotencyKey, stale time.Time) (*workflow.IdempotencyKey, error) {
+	defer r.lock()()
+	id := [2]string{k.UserID, k.Key}
+	if old, ok := r.keys[id]; ok && old.ExpiresAt.After(k.StartedAt) && (!old.InFlight() || !old.StartedAt.Before(stale)) {
+		return &old, nil
+	}
+	r.keys[id] = k
+	return nil, nil
+}
+
+// AbandonIdempotent implements workflow.IdempotencyKeys.
+func (r *Repository) AbandonIdempotent(_ context.Context, userID, key, token string) error {
+	defer r.lock()()
+	id := [2]string{userID, key}
+	if old, ok := r.keys[id]; ok && old.InFlight() && old.Token == token {
+		delete(r.keys, id)
+	}
+	return nil
+}
+
+func (t tx) FinishIdempotent(_ context.Context, userID, key, token, documentID string) error {
+	id := [2]string{userID, key}
+	old, ok := t.r.keys[id]
+	if !ok || !old.InFlight() || old.Token != token {
+		return workflow.Errorf(workflow.ECONFLICT, "idempotency key %q is not held by this attempt", key)
+	}
+	old.DocumentID = documentID
+	t.r.keys[id] = old
 	return nil
 }
