@@ -33,12 +33,22 @@ type fixture struct {
 
 func newFixture(t *testing.T, maxUpload int64) *fixture {
 	t.Helper()
+	return newFixtureWith(t, maxUpload, nil)
+}
+
+// newFixtureWith is newFixture with the document service changed by
+// tweak (nil: as it is).
+func newFixtureWith(t *testing.T, maxUpload int64, tweak func(*workflow.Service)) *fixture {
+	t.Helper()
 	ctx := context.Background()
 	repo := workflowtest.NewRepository()
 	accounts := &auth.Service{Repo: repo, Cost: bcrypt.MinCost}
 	docs := &workflow.Service{Repo: repo, Blobs: workflowtest.TempBlobs(t),
 		Inspector: workflow.PDFInspectorFunc(func(_ context.Context, r io.ReaderAt, n int64) error { _, err := signing.Inspect(r, n); return err }),
 		Agency:    workflow.Agency{OrgID: "000.00.12.H13", Name: "UBND quận Bình Thủy", Abbr: "UBND"}}
+	if tweak != nil {
+		tweak(docs)
+	}
 	f := &fixture{tokens: map[string]string{}, ids: map[string]string{}}
 	f.srv = api.New(&api.Server{Docs: docs, Accounts: accounts, Directory: repo, MaxUpload: maxUpload}, nil)
 	for _, r := range []string{"admin", "clerk", "officer", "handler", "archivist"} {

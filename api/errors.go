@@ -74,9 +74,10 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 		s.log.ErrorContext(c.Request().Context(), "request failed", "method", c.Request().Method,
 			"path", c.Path(), "status", status, "err", err)
 	}
-	// A throttled request says when to come back (RFC 9110 Retry-After).
+	// A throttled request, or one whose idempotency key is in flight, says
+	// when to come back (RFC 9110 Retry-After).
 	var ra interface{ RetryAfter() time.Duration }
-	if status == http.StatusTooManyRequests && errors.As(err, &ra) {
+	if (status == http.StatusTooManyRequests || code == workflow.EINPROGRESS) && errors.As(err, &ra) {
 		c.Response().Header().Set("Retry-After", strconv.FormatInt(int64(max(ra.RetryAfter(), time.Second)/time.Second), 10))
 	}
 	if pc, ok := publicCode[code]; ok {

@@ -382,11 +382,50 @@ func (s *Server) handleCreateDocument(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	d, err := s.Docs.Create(r.Context(), Actor(c), in)
+	if in.IdempotencyKey, err = idempotencyKey(r.Header); err != nil {
+		return err
+	}
+	d, created, err := s.Docs.CreateOnce(r.Context(), Actor(c), in)
 	if err != nil {
 		return err
 	}
+	if !created {
+		// The key's earlier document, as it is now (README, "Idempotent
+		// creation").
+		c.Response().Header().Set(HeaderIdempotentReplayed, "true")
+		return writeDocumentJSON(c, http.StatusOK, d)
+	}
 	return writeDocumentJSON(c, http.StatusCreated, d)
+}
+
+// Idempotent creation's headers: the request's key (the IETF draft
+// "The Idempotency-Key HTTP Header Field"), and the mark of an answer
+// that is a replay (as Stripe's).
+const (
+	HeaderIdempotencyKey     = "Idempotency-Key"
+	HeaderIdempotentReplayed = "Idempotent-Replayed"
+)
+
+// idempotencyKey is the request's Idempotency-Key ("" when there is
+// none): a token, or a quoted string as the IETF draft writes it
+// (Idempotency-Key: "8e03978e-40d5-43e8-bc93-6894a57f9324"). The
+// service checks the rest (length, printable ASCII).
+func idempotencyKey(h http.Header) (string, error) {
+	vs := h.Values(HeaderIdempotencyKey)
+	if len(vs) == 0 {
+		return "", nil
+	}
+	if len(vs) > 1 {
+		return "", workflow.Errorf(workflow.EINVALID, "only one Idempotency-Key header is allowed")
+	}
+	k := strings.TrimSpace(vs[0])
+	if len(k) >= 2 && k[0] == '"' && k[len(k)-1] == '"' {
+		k = k[1 : len(k)-1]
+	}
+	if k == "" {
+		return "", workflow.Errorf(workflow.EINVALID, "the Idempotency-Key header is empty: send a unique key (a UUID, for example) or no header")
+	}
+	return k, nil
 }
 
 // createParts are the parts of a POST /documents.

@@ -29,13 +29,13 @@ func (d *benchDocs) Apply(_ context.Context, _ *workflow.User, _ string, a workf
 	return &cp, nil
 }
 
-func (d *benchDocs) Create(_ context.Context, _ *workflow.User, in workflow.CreateInput) (*workflow.Document, error) {
+func (d *benchDocs) CreateOnce(_ context.Context, _ *workflow.User, in workflow.CreateInput) (*workflow.Document, bool, error) {
 	buf := make([]byte, 512)
 	if _, err := in.File.Content.ReadAt(buf, 0); err != nil && err != io.EOF {
-		return nil, err
+		return nil, false, err
 	}
 	cp := d.doc
-	return &cp, nil
+	return &cp, true, nil
 }
 
 type benchAccounts struct {

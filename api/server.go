@@ -38,7 +38,9 @@ func OpenAPI() []byte { return openapiYAML }
 
 // Documents is the document service the API calls (workflow.Service).
 type Documents interface {
-	Create(ctx context.Context, actor *workflow.User, in workflow.CreateInput) (*workflow.Document, error)
+	// CreateOnce creates a document, idempotent by in.IdempotencyKey
+	// (created false: the key's earlier document).
+	CreateOnce(ctx context.Context, actor *workflow.User, in workflow.CreateInput) (*workflow.Document, bool, error)
 	Get(ctx context.Context, actor *workflow.User, id string) (*workflow.Document, error)
 	List(ctx context.Context, actor *workflow.User, f workflow.DocumentFilter) ([]*workflow.Document, string, error)
 	OpenFile(ctx context.Context, actor *workflow.User, id, sha string) (io.ReadCloser, workflow.File, error)

@@ -276,10 +276,12 @@ func (e DocumentMetaDirection) Valid() bool {
 const (
 	ErrorCodeConflict             ErrorCode = "conflict"
 	ErrorCodeForbidden            ErrorCode = "forbidden"
+	ErrorCodeIdempotencyKeyReused ErrorCode = "idempotency_key_reused"
 	ErrorCodeIllegalTransition    ErrorCode = "illegal_transition"
 	ErrorCodeInternal             ErrorCode = "internal"
 	ErrorCodeInvalid              ErrorCode = "invalid"
 	ErrorCodeNotFound             ErrorCode = "not_found"
+	ErrorCodeRequestInProgress    ErrorCode = "request_in_progress"
 	ErrorCodeTooLarge             ErrorCode = "too_large"
 	ErrorCodeTooManyRequests      ErrorCode = "too_many_requests"
 	ErrorCodeUnauthorized         ErrorCode = "unauthorized"
@@ -294,6 +296,8 @@ func (e ErrorCode) Valid() bool {
 		return true
 	case ErrorCodeForbidden:
 		return true
+	case ErrorCodeIdempotencyKeyReused:
+		return true
 	case ErrorCodeIllegalTransition:
 		return true
 	case ErrorCodeInternal:
@@ -301,6 +305,8 @@ func (e ErrorCode) Valid() bool {
 	case ErrorCodeInvalid:
 		return true
 	case ErrorCodeNotFound:
+		return true
+	case ErrorCodeRequestInProgress:
 		return true
 	case ErrorCodeTooLarge:
 		return true
@@ -1939,6 +1945,9 @@ type VerificationReport struct {
 // VerificationReportVerdict defines model for VerificationReport.Verdict.
 type VerificationReportVerdict string
 
+// IdempotencyKey Example: 8e03978e-40d5-43e8-bc93-6894a57f9324
+type IdempotencyKey = string
+
 // Id Example: d-01JD8Y3M2Q7KXW
 type Id = string
 
@@ -1950,6 +1959,9 @@ type Conflict = Error
 
 // Forbidden every error answer
 type Forbidden = Error
+
+// IdempotencyKeyInFlight every error answer
+type IdempotencyKeyInFlight = Error
 
 // Internal every error answer
 type Internal = Error
@@ -1971,6 +1983,9 @@ type Unavailable = Error
 
 // Unprocessable every error answer
 type Unprocessable = Error
+
+// UnprocessableOrKeyReused every error answer
+type UnprocessableOrKeyReused = Error
 
 // UnsupportedMediaType every error answer
 type UnsupportedMediaType = Error
@@ -2026,6 +2041,20 @@ type ListDocumentsParams struct {
 
 // ListDocumentsParamsDirection defines parameters for ListDocuments.
 type ListDocumentsParamsDirection string
+
+// CreateDocumentParams defines parameters for CreateDocument.
+type CreateDocumentParams struct {
+	// IdempotencyKey Makes the request idempotent (the IETF draft "The Idempotency-Key HTTP Header Field";
+	// a plain token or a quoted string): a unique key per new document, e.g. a UUID, sent
+	// again unchanged with every retry of the same request. 1-255 printable ASCII
+	// characters; scoped to the caller; remembered for 24 hours from the first attempt.
+	// The same key with the same request (the meta part and each file's SHA-256 and name)
+	// answers 200 with the document the first attempt created, as it is now, and
+	// `Idempotent-Replayed: true`, storing nothing; with another request, 422
+	// `idempotency_key_reused`; while the first attempt still runs, 409 `request_in_progress` with
+	// `Retry-After`. A failed attempt does not keep its key.
+	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
+}
 
 // GetDocumentFileParams defines parameters for GetDocumentFile.
 type GetDocumentFileParams struct {
@@ -2269,11 +2298,12 @@ type ClientInterface interface {
 	// Multipart: meta (JSON, the first part), file (the PDF), any number of attachment parts.
 	// The caller's role is checked before the body is read, and against meta's direction
 	// before file and attachment are read: 403 at once for a user who may not create it.
+	// With an Idempotency-Key, a retry creates nothing twice (see the parameter).
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/documents (the `CreateDocument` operationId).
-	CreateDocumentWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	CreateDocumentWithBody(ctx context.Context, params *CreateDocumentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetDocument One document
 	//
@@ -2797,12 +2827,13 @@ func (c *Client) ListDocuments(ctx context.Context, params *ListDocumentsParams,
 // Multipart: meta (JSON, the first part), file (the PDF), any number of attachment parts.
 // The caller's role is checked before the body is read, and against meta's direction
 // before file and attachment are read: 403 at once for a user who may not create it.
+// With an Idempotency-Key, a retry creates nothing twice (see the parameter).
 //
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/documents (the `CreateDocument` operationId).
-func (c *Client) CreateDocumentWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewCreateDocumentRequestWithBody(c.Server, contentType, body)
+func (c *Client) CreateDocumentWithBody(ctx context.Context, params *CreateDocumentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateDocumentRequestWithBody(c.Server, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4163,7 +4194,7 @@ func NewListDocumentsRequest(server string, params *ListDocumentsParams) (*http.
 }
 
 // NewCreateDocumentRequestWithBody constructs an http.Request for the CreateDocument method, with any body, and a specified content type
-func NewCreateDocumentRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+func NewCreateDocumentRequestWithBody(server string, params *CreateDocumentParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	serverURL, err := url.Parse(server)
@@ -4187,6 +4218,21 @@ func NewCreateDocumentRequestWithBody(server string, contentType string, body io
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IdempotencyKey != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "Idempotency-Key", *params.IdempotencyKey, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("Idempotency-Key", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -5512,11 +5558,12 @@ type ClientWithResponsesInterface interface {
 	// Multipart: meta (JSON, the first part), file (the PDF), any number of attachment parts.
 	// The caller's role is checked before the body is read, and against meta's direction
 	// before file and attachment are read: 403 at once for a user who may not create it.
+	// With an Idempotency-Key, a retry creates nothing twice (see the parameter).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/documents (the `CreateDocument` operationId).
-	CreateDocumentWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateDocumentResponse, error)
+	CreateDocumentWithBodyWithResponse(ctx context.Context, params *CreateDocumentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateDocumentResponse, error)
 
 	// GetDocumentWithResponse One document
 	//
@@ -6742,9 +6789,21 @@ func (r ListDocumentsResponse) ContentType() string {
 	return ""
 }
 
+// CreateDocumentResponse200Headers the declared response headers of an HTTP 200 response for CreateDocument
+type CreateDocumentResponse200Headers struct {
+	IdempotentReplayed string
+}
+
+// CreateDocumentResponse409Headers the declared response headers of an HTTP 409 response for CreateDocument
+type CreateDocumentResponse409Headers struct {
+	RetryAfter int
+}
+
 type CreateDocumentResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Document
 	// JSON201 the response for an HTTP 201 `application/json` response
 	JSON201 *Document
 	// JSON400 the response for an HTTP 400 `application/json` response
@@ -6755,16 +6814,27 @@ type CreateDocumentResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *IdempotencyKeyInFlight
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *TooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
 	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
-	JSON422 *Unprocessable
+	JSON422 *UnprocessableOrKeyReused
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *CreateDocumentResponse200Headers
+	// Headers409 the parsed response headers for an HTTP 409 response
+	Headers409 *CreateDocumentResponse409Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r CreateDocumentResponse) GetJSON200() *Document {
+	return r.JSON200
 }
 
 // GetJSON201 returns the response for an HTTP 201 `application/json` response
@@ -6792,6 +6862,11 @@ func (r CreateDocumentResponse) GetJSON404() *NotFound {
 	return r.JSON404
 }
 
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r CreateDocumentResponse) GetJSON409() *IdempotencyKeyInFlight {
+	return r.JSON409
+}
+
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
 func (r CreateDocumentResponse) GetJSON413() *TooLarge {
 	return r.JSON413
@@ -6803,7 +6878,7 @@ func (r CreateDocumentResponse) GetJSON415() *UnsupportedMediaType {
 }
 
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
-func (r CreateDocumentResponse) GetJSON422() *Unprocessable {
+func (r CreateDocumentResponse) GetJSON422() *UnprocessableOrKeyReused {
 	return r.JSON422
 }
 
@@ -9178,12 +9253,13 @@ func (c *ClientWithResponses) ListDocumentsWithResponse(ctx context.Context, par
 // Multipart: meta (JSON, the first part), file (the PDF), any number of attachment parts.
 // The caller's role is checked before the body is read, and against meta's direction
 // before file and attachment are read: 403 at once for a user who may not create it.
+// With an Idempotency-Key, a retry creates nothing twice (see the parameter).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/documents (the `CreateDocument` operationId).
-func (c *ClientWithResponses) CreateDocumentWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateDocumentResponse, error) {
-	rsp, err := c.CreateDocumentWithBody(ctx, contentType, body, reqEditors...)
+func (c *ClientWithResponses) CreateDocumentWithBodyWithResponse(ctx context.Context, params *CreateDocumentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateDocumentResponse, error) {
+	rsp, err := c.CreateDocumentWithBody(ctx, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -10490,6 +10566,13 @@ func ParseCreateDocumentResponse(rsp *http.Response) (*CreateDocumentResponse, e
 	}
 
 	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Document
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
 		var dest Document
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -10525,6 +10608,13 @@ func ParseCreateDocumentResponse(rsp *http.Response) (*CreateDocumentResponse, e
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest IdempotencyKeyInFlight
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest TooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -10540,7 +10630,7 @@ func ParseCreateDocumentResponse(rsp *http.Response) (*CreateDocumentResponse, e
 		response.JSON415 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
-		var dest Unprocessable
+		var dest UnprocessableOrKeyReused
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -10560,6 +10650,29 @@ func ParseCreateDocumentResponse(rsp *http.Response) (*CreateDocumentResponse, e
 		}
 		response.JSON503 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers CreateDocumentResponse200Headers
+		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.IdempotentReplayed = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 409:
+		var headers CreateDocumentResponse409Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers409 = &headers
 	}
 
 	return response, nil

@@ -14,7 +14,7 @@ const (
 	ENOTFOUND         = "not_found"
 	EILLEGAL          = "illegal_transition"     // action not allowed in the document's state
 	ECONFLICT         = "conflict"               // stale version, duplicate
-	EINPROGRESS       = "in_progress"            // the same request (idempotency key) is still being processed: retry soon
+	EINPROGRESS       = "request_in_progress"    // the same request (idempotency key) is still being processed: retry soon
 	EKEYREUSED        = "idempotency_key_reused" // an idempotency key sent again with a different request
 	EFORBIDDEN        = "forbidden"
 	EUNAUTHORIZED     = "unauthorized"

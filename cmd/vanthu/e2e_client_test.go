@@ -74,7 +74,7 @@ func TestGeneratedClient(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	created, err := c.CreateDocumentWithBodyWithResponse(ctx, ct, b, handler)
+	created, err := c.CreateDocumentWithBodyWithResponse(ctx, nil, ct, b, handler)
 	must(t, err)
 	if created.JSON201 == nil {
 		t.Fatalf("create document: %s %s", created.Status(), created.Body)

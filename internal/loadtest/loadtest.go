@@ -528,7 +528,7 @@ func (r *runner) create(ctx context.Context, role string, w int, meta client.Doc
 			return false, err
 		}
 		t0 := time.Now()
-		resp, err := r.client().CreateDocumentWithBody(ctx, ct, rd, r.as(role, w))
+		resp, err := r.client().CreateDocumentWithBody(ctx, nil, ct, rd, r.as(role, w))
 		b, err := answer(action, resp, err, http.StatusCreated)
 		if err != nil {
 			return false, err
