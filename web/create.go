@@ -1,11 +1,14 @@
 package web
 
 import (
+	"crypto/rand"
+	"encoding/base64"
 	"mime/multipart"
 	"net/http"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -61,6 +64,11 @@ func (u *UI) newCreateView(r *http.Request, s *Session, dir workflow.Direction) 
 	}
 	if form["type"] == "" {
 		form["type"] = "CV"
+	}
+	if form[formKey] == "" {
+		// The form's one-time key, made as the form is shown: posting it
+		// twice creates one document (createOnce).
+		form[formKey] = newFormKey()
 	}
 	if r.Method == http.MethodGet && dir == workflow.Outgoing {
 		// "Soạn văn bản thay thế / cập nhật" on a sent document's page.
@@ -137,11 +145,17 @@ func (u *UI) handleCreate(w http.ResponseWriter, r *http.Request, s *Session, di
 		u.render(w, r, s, http.StatusOK, "create", title, v)
 		return nil
 	}
-	d, err := u.create(r, s, dir)
+	d, err := u.createOnce(r, s, dir)
 	if err != nil {
 		code, p := problemOf(err)
 		if code == workflow.EFORBIDDEN || p.Status >= 500 && code != workflow.EUNAVAILABLE {
 			return err
+		}
+		if code == workflow.EKEYREUSED {
+			// The form was posted before with other content (sent again
+			// after the back button and a change): sending it once more
+			// is a new document, under a new key.
+			v.Form[formKey] = newFormKey()
 		}
 		v.Error = createProblem(err)
 		u.render(w, r, s, p.Status, "create", title, v)
@@ -149,6 +163,37 @@ func (u *UI) handleCreate(w http.ResponseWriter, r *http.Request, s *Session, di
 	}
 	http.Redirect(w, r, "/documents/"+d.ID+"?ok=created", http.StatusSeeOther)
 	return nil
+}
+
+// formKey is the name of the create forms' hidden one-time key, the
+// service's idempotency key (workflow.CreateInput.IdempotencyKey).
+const formKey = "idempotency_key"
+
+// newFormKey is a fresh one-time key of a create form.
+func newFormKey() string {
+	var raw [18]byte
+	_, _ = rand.Read(raw[:])
+	return "web-" + base64.RawURLEncoding.EncodeToString(raw[:])
+}
+
+// createOnce is create, by the form's one-time key: a form posted again
+// (a double click, a reload that sends it again, a browser's retry) gets
+// the document of its first post. While that one is still being
+// processed, the second waits for it (repeatWait at most), as a repeated
+// action does (repeated).
+func (u *UI) createOnce(r *http.Request, s *Session, dir workflow.Direction) (*workflow.Document, error) {
+	deadline := time.Now().Add(repeatWait)
+	for {
+		d, err := u.create(r, s, dir)
+		if workflow.ErrorCode(err) != workflow.EINPROGRESS || time.Now().After(deadline) {
+			return d, err
+		}
+		select {
+		case <-r.Context().Done():
+			return nil, err
+		case <-time.After(200 * time.Millisecond):
+		}
+	}
 }
 
 // createProblem names the field at fault where the service's message
@@ -179,7 +224,7 @@ func (u *UI) create(r *http.Request, s *Session, dir workflow.Direction) (*workf
 	f := r.PostFormValue
 	in := workflow.CreateInput{Direction: dir, Type: workflow.DocType(f("type")), Subject: f("subject"),
 		Urgency: workflow.Urgency(f("urgency")), Confidentiality: workflow.Confidentiality(f("confidentiality")),
-		Retention: f("retention"), Notes: strings.TrimSpace(f("notes"))}
+		Retention: f("retention"), Notes: strings.TrimSpace(f("notes")), IdempotencyKey: f(formKey)}
 	var err error
 	if in.DueDate, err = parseFormDate("due_date", f("due_date")); err != nil {
 		return nil, err
