@@ -64,6 +64,7 @@ type IdempotencyKeys interface {
 	// before stale (its attempt presumed dead) — and returns nil: the
 	// caller's attempt holds the key. Otherwise it returns the stored key,
 	// unchanged. Concurrent calls for the same key: one holds it.
+	// EUNAVAILABLE when the database is down.
 	BeginIdempotent(ctx context.Context, k IdempotencyKey, stale time.Time) (*IdempotencyKey, error)
 	// AbandonIdempotent deletes the key if the attempt token still holds
 	// it in flight (a failed attempt gives it back); nil otherwise.
