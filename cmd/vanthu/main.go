@@ -211,6 +211,7 @@ func build(ctx context.Context, cfg *Config, opts options, logger *slog.Logger) 
 	db.Now = a.now
 	a.db = db
 	a.close = append(a.close, func() { db.Close() })
+	a.jobs = append(a.jobs, sessionSweep(db, logger, sessionSweepEvery))
 	blobs, err := openWorkStore(ctx, cfg)
 	if err != nil {
 		a.Close()
