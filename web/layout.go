@@ -3,12 +3,14 @@ package web
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 
 	"github.com/vanthu/vanthu/signing"
@@ -201,8 +203,23 @@ func layoutFromForm(r *http.Request, prev *workflow.Layout, pages int) (*workflo
 	return l, nil
 }
 
+// maxPreviewSide is the longest side, in pixels, of a page preview: a
+// page larger than maxPreviewSide points (A1 and up, a plan or a map
+// scanned whole, a 200-inch page) is rendered at the resolution that
+// fits it, not at 72 dpi — a 14,400-point page at 72 dpi is a 600 MB
+// bitmap and seconds of work for one preview.
+const maxPreviewSide = 2000
+
+// pdfinfo is poppler's, beside pdftoppm: it says a page's size, so that
+// the preview's resolution can be chosen ("" = not installed: every page
+// is then scaled to fit maxPreviewSide).
+var pdfinfo, _ = exec.LookPath("pdfinfo")
+
 // handlePagePNG renders one page of the document's current file with
-// pdftoppm at 72 dpi (one pixel per point): ENOTFOUND without pdftoppm.
+// pdftoppm at 72 dpi (one pixel per point), or smaller when the page is
+// larger than maxPreviewSide points: ENOTFOUND without pdftoppm, or for
+// a page the file does not have. The file goes to pdftoppm through a
+// temporary file, copied from the store without being held in memory.
 func (u *UI) handlePagePNG(w http.ResponseWriter, r *http.Request, s *Session) error {
 	if pdftoppm == "" {
 		return workflow.Errorf(workflow.ENOTFOUND, "page previews need poppler's pdftoppm")
@@ -211,20 +228,21 @@ func (u *UI) handlePagePNG(w http.ResponseWriter, r *http.Request, s *Session) e
 	if err != nil || n < 1 {
 		return workflow.Errorf(workflow.ENOTFOUND, "no such page")
 	}
-	b, err := u.currentPDF(r, s, r.PathValue("id"))
-	if err != nil {
-		return err
-	}
 	dir, err := os.MkdirTemp("", "vanthu-page-")
 	if err != nil {
 		return err
 	}
 	defer os.RemoveAll(dir)
 	in := filepath.Join(dir, "in.pdf")
-	if err := os.WriteFile(in, b, 0o600); err != nil {
+	if err := u.spoolPDF(r, s, r.PathValue("id"), in); err != nil {
 		return err
 	}
-	cmd := exec.CommandContext(r.Context(), pdftoppm, "-png", "-r", "72", "-cropbox", "-f", strconv.Itoa(n), "-l", strconv.Itoa(n), "-singlefile", in, filepath.Join(dir, "out"))
+	scale, err := previewScale(r.Context(), in, n)
+	if err != nil {
+		return err
+	}
+	args := append([]string{"-png", "-cropbox", "-f", strconv.Itoa(n), "-l", strconv.Itoa(n), "-singlefile"}, scale...)
+	cmd := exec.CommandContext(r.Context(), pdftoppm, append(args, in, filepath.Join(dir, "out"))...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	if err := cmd.Run(); err != nil {
@@ -238,4 +256,52 @@ func (u *UI) handlePagePNG(w http.ResponseWriter, r *http.Request, s *Session) e
 	w.Header().Set("Cache-Control", "private, no-store")
 	_, err = w.Write(png)
 	return err
+}
+
+// spoolPDF copies the document's current file to path.
+func (u *UI) spoolPDF(r *http.Request, s *Session, id, path string) error {
+	rc, _, err := u.cfg.Docs.OpenFile(r.Context(), s.User, id, "")
+	if err != nil {
+		return err
+	}
+	defer rc.Close()
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, io.LimitReader(rc, u.cfg.MaxUpload+1)); err != nil {
+		f.Close()
+		return fmt.Errorf("copy the file of %s: %w", id, err)
+	}
+	return f.Close()
+}
+
+// pageSizeLine is pdfinfo's line of a page's (crop box) size.
+var pageSizeLine = regexp.MustCompile(`(?m)^Page +(\d+) size: +([0-9.]+) x ([0-9.]+) pts`)
+
+// previewScale is pdftoppm's resolution arguments for page n of the file
+// at path: 72 dpi, or what fits the page in maxPreviewSide pixels.
+// ENOTFOUND when the file has no page n (pdfinfo lists none).
+func previewScale(ctx context.Context, path string, n int) ([]string, error) {
+	if pdfinfo == "" {
+		return []string{"-scale-to", strconv.Itoa(maxPreviewSide)}, nil
+	}
+	out, err := exec.CommandContext(ctx, pdfinfo, "-f", strconv.Itoa(n), "-l", strconv.Itoa(n), path).Output()
+	var exit *exec.ExitError
+	if errors.As(err, &exit) && exit.ExitCode() == 99 { // a page range past the last page
+		return nil, workflow.Errorf(workflow.ENOTFOUND, "the document has no page %d", n)
+	} else if err != nil {
+		return nil, workflow.Errorf(workflow.EUNPROCESSABLE, "the page cannot be rendered: %v", err)
+	}
+	m := pageSizeLine.FindSubmatch(out)
+	if m == nil || string(m[1]) != strconv.Itoa(n) {
+		return nil, workflow.Errorf(workflow.ENOTFOUND, "the document has no page %d", n)
+	}
+	w, _ := strconv.ParseFloat(string(m[2]), 64)
+	h, _ := strconv.ParseFloat(string(m[3]), 64)
+	dpi := 72.0
+	if side := max(w, h); side > maxPreviewSide {
+		dpi = 72 * maxPreviewSide / side
+	}
+	return []string{"-r", strconv.FormatFloat(dpi, 'f', 3, 64)}, nil
 }

@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"image/png"
 	"net/http"
 	"net/url"
 	"os/exec"
@@ -73,3 +74,56 @@ func TestStampLayoutPage(t *testing.T) {
 		t.Fatalf("forged layout post: %d", p.Status)
 	}
 }
+
+// TestPagePreviewSize: a page preview is one pixel per point up to
+// maxPreviewSide points, and a larger page (a map scanned whole, the
+// 200-inch largest page) is scaled to fit maxPreviewSide pixels instead
+// of becoming a bitmap of hundreds of megabytes; a page the document
+// does not have is not found.
+func TestPagePreviewSize(t *testing.T) {
+	if pdftoppm == "" {
+		t.Skip("pdftoppm not on PATH: no page previews")
+	}
+	w := testpdf.NewWriter("1.7")
+	w.Obj(1, "<< /Type /Catalog /Pages 2 0 R >>")
+	w.Obj(2, "<< /Type /Pages /Kids [3 0 R 4 0 R 5 0 R] /Count 3 >>")
+	w.Obj(3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] >>")
+	w.Obj(4, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 14400 10800] >>")
+	w.Obj(5, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 2384 3370] /Rotate 90 >>")
+	pdf := w.Table("/Root 1 0 R", -1)
+
+	e := newTestEnv(t)
+	c := e.login("vanthu")
+	c.get("/incoming/new")
+	f := url.Values{"type": {"CV"}, "subject": {"Bản đồ địa chính"}, "original_number": {"12/UBND-VP"}, "original_date": {"2026-11-20"},
+		"sender_name": {"UBND thành phố Cần Thơ"}, "urgency": {"normal"}, "confidentiality": {"normal"}}
+	id := docIDFrom(t, c.postMultipart("/incoming/new", f, map[string][]byte{"file:bando.pdf": pdf}))
+	for _, tc := range []struct {
+		page   string
+		status int
+		w, h   int
+	}{
+		{"1", 200, 595, 842},
+		{"2", 200, maxPreviewSide, maxPreviewSide * 3 / 4},
+		{"3", 200, maxPreviewSide, 1415}, // turned: 3370 × 2384 points
+		{"4", 404, 0, 0},
+	} {
+		p := c.get("/documents/" + id + "/page/" + tc.page)
+		if p.Status != tc.status {
+			t.Errorf("page %s: status %d, want %d\n%.300s", tc.page, p.Status, tc.status, p.Body)
+			continue
+		}
+		if tc.status != 200 {
+			continue
+		}
+		cfg, err := png.DecodeConfig(strings.NewReader(p.Body))
+		if err != nil {
+			t.Fatalf("page %s: %v", tc.page, err)
+		}
+		if abs(cfg.Width-tc.w) > 1 || abs(cfg.Height-tc.h) > 1 {
+			t.Errorf("page %s: %d × %d pixels, want %d × %d", tc.page, cfg.Width, cfg.Height, tc.w, tc.h)
+		}
+	}
+}
+
+func abs(x int) int { return max(x, -x) }
