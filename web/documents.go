@@ -501,12 +501,12 @@ func (u *UI) signatureReport(r *http.Request, s *Session, d *workflow.Document, 
 		v.ReportNote = "Dự thảo chưa được ký số."
 		return nil
 	}
-	rc, _, err := u.cfg.Docs.OpenFile(r.Context(), s.User, d.ID, "")
+	rc, f, err := u.cfg.Docs.OpenFile(r.Context(), s.User, d.ID, "")
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
-	pdf, err := io.ReadAll(io.LimitReader(rc, u.cfg.MaxUpload+1))
+	pdf, err := readSized(rc, f.Size, u.cfg.MaxUpload)
 	if err != nil {
 		return fmt.Errorf("read file of %s: %w", d.ID, err)
 	}

@@ -1,13 +1,16 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/vanthu/vanthu/internal/testpdf"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -113,5 +116,71 @@ func TestReformPage(t *testing.T) {
 	}
 	if p := e.login("chuyenvien").get("/reports/reform"); p.Status != http.StatusForbidden && p.Status != http.StatusNotFound {
 		t.Fatalf("handler sees the reform report: %d", p.Status)
+	}
+}
+
+// TestSignatureReportMemory: the document page of an incoming document
+// not yet registered verifies its file on every view; the file is read
+// into one slice of its size (io.ReadAll allocated about twice the size
+// of the file, per view).
+func TestSignatureReportMemory(t *testing.T) {
+	e := newTestEnv(t)
+	ui, err := New(Config{Docs: e.docs, Accounts: e.auth, Directory: e.repo, Agency: e.docs.Agency, Now: func() time.Time { return e.now },
+		Verify: func(context.Context, []byte) (workflow.Verification, error) {
+			return workflow.Verification{Verdict: workflow.VerdictUnsigned}, nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv.Close()
+	e.srv = httptest.NewServer(Mount(http.NotFoundHandler(), ui))
+	t.Cleanup(e.srv.Close)
+	const size = 8 << 20
+	var pdf bytes.Buffer
+	if _, err := testpdf.WriteLarge(&pdf, size, "scan"); err != nil {
+		t.Fatal(err)
+	}
+	c := e.login("vanthu")
+	c.get("/incoming/new")
+	f := url.Values{"type": {"CV"}, "subject": {"Văn bản quét"}, "original_number": {"12/UBND-VP"}, "original_date": {"2026-11-20"},
+		"sender_name": {"UBND thành phố Cần Thơ"}, "urgency": {"normal"}, "confidentiality": {"normal"}}
+	id := docIDFrom(t, c.postMultipart("/incoming/new", f, map[string][]byte{"file:scan.pdf": pdf.Bytes()}))
+	var p page
+	got := testpdf.Allocated(func() { p = c.get("/documents/" + id) })
+	if p.Status != 200 || !strings.Contains(p.Body, `id="h-sig"`) {
+		t.Fatalf("document page: %d\n%.300s", p.Status, p.Body)
+	}
+	if limit := uint64(pdf.Len()) * 13 / 10; got > limit {
+		t.Errorf("one view of a %d-byte file allocated %d bytes, want at most %d", pdf.Len(), got, limit)
+	}
+}
+
+func TestReadSized(t *testing.T) {
+	data := []byte("%PDF-1.7 file")
+	for _, tc := range []struct {
+		name        string
+		size, limit int64
+		want        string
+		code        string
+	}{
+		{"OK", int64(len(data)), 100, string(data), ""},
+		{"size unknown", 0, 100, string(data), ""},
+		{"ETOOLARGE", int64(len(data)), 5, "", workflow.ETOOLARGE},
+		{"ETOOLARGE/size unknown", 0, 5, "", workflow.ETOOLARGE},
+		{"short", int64(len(data)) + 1, 100, "", workflow.EINTERNAL},
+		{"longer", int64(len(data)) - 1, 100, "", workflow.EINTERNAL},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := readSized(bytes.NewReader(data), tc.size, tc.limit)
+			if tc.code != "" {
+				if err == nil || workflow.ErrorCode(err) != tc.code {
+					t.Fatalf("err %v (%s), want %s", err, workflow.ErrorCode(err), tc.code)
+				}
+				return
+			}
+			if err != nil || string(b) != tc.want || (tc.size > 0 && cap(b) != len(b)) {
+				t.Fatalf("got %q (cap %d), %v", b, cap(b), err)
+			}
+		})
 	}
 }
