@@ -242,11 +242,8 @@ func (u *UI) handlePagePNG(w http.ResponseWriter, r *http.Request, s *Session) e
 		return err
 	}
 	args := append([]string{"-png", "-cropbox", "-f", strconv.Itoa(n), "-l", strconv.Itoa(n), "-singlefile"}, scale...)
-	cmd := exec.CommandContext(r.Context(), pdftoppm, append(args, in, filepath.Join(dir, "out"))...)
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		return workflow.Errorf(workflow.EUNPROCESSABLE, "the page cannot be rendered: %v %s", err, stderr.String())
+	if err := u.renderPage(r.Context(), append(args, in, filepath.Join(dir, "out"))); err != nil {
+		return err
 	}
 	png, err := os.ReadFile(filepath.Join(dir, "out.png"))
 	if err != nil {
@@ -256,6 +253,30 @@ func (u *UI) handlePagePNG(w http.ResponseWriter, r *http.Request, s *Session) e
 	w.Header().Set("Cache-Control", "private, no-store")
 	_, err = w.Write(png)
 	return err
+}
+
+// renderPage runs pdftoppm with args in its turn (two at a time; EUNAVAILABLE
+// when ctx ends first), within Config.PreviewMemory of address space (a
+// shell's ulimit -v). poppler decodes some images whole whatever the
+// resolution of the preview: a JPEG 2000 scan of 10,000 × 14,000 pixels
+// takes 580 MB, the page of a 720-byte JBIG2 image 200 MB. Within the
+// bound such an image is left out of the preview (poppler says it cannot
+// decode it and draws the rest of the page).
+func (u *UI) renderPage(ctx context.Context, args []string) error {
+	select {
+	case u.previewTurns <- struct{}{}:
+		defer func() { <-u.previewTurns }()
+	case <-ctx.Done():
+		return workflow.Wrap(workflow.EUNAVAILABLE, ctx.Err(), "too many page previews at once; try again in a moment")
+	}
+	limit := "ulimit -v " + strconv.FormatInt(u.cfg.PreviewMemory>>10, 10) + ` && exec "$0" "$@"`
+	cmd := exec.CommandContext(ctx, "/bin/sh", append([]string{"-c", limit, pdftoppm}, args...)...)
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	if err := cmd.Run(); err != nil {
+		return workflow.Errorf(workflow.EUNPROCESSABLE, "the page cannot be rendered: %v %s", err, stderr.String())
+	}
+	return nil
 }
 
 // spoolPDF copies the document's current file to path.

@@ -2,12 +2,17 @@ package web
 
 import (
 	"bytes"
+	"encoding/binary"
+	"fmt"
 	"image/png"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os/exec"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/vanthu/vanthu/internal/testpdf"
 	"github.com/vanthu/vanthu/workflow"
@@ -127,3 +132,56 @@ func TestPagePreviewSize(t *testing.T) {
 }
 
 func abs(x int) int { return max(x, -x) }
+
+// TestPagePreviewMemory: pdftoppm runs within Config.PreviewMemory. The page of
+// a JBIG2 image 30,000 pixels square (a file of a few hundred bytes:
+// poppler decodes the whole bitmap, 112 MB, whatever the preview's
+// resolution) is rendered within a bound of 64 MiB, the image left out.
+func TestPagePreviewMemory(t *testing.T) {
+	if pdftoppm == "" {
+		t.Skip("pdftoppm not on PATH: no page previews")
+	}
+	const bound = 64 << 20
+	const side = 30000
+	seg := func(num uint32, typ byte, data []byte) []byte {
+		b := binary.BigEndian.AppendUint32(nil, num)
+		b = append(b, typ, 0, 1) // type; no referred-to segments; page 1
+		return append(binary.BigEndian.AppendUint32(b, uint32(len(data))), data...)
+	}
+	info := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(nil, side), side)
+	info = append(info, make([]byte, 11)...) // resolution, flags, striping
+	jbig2 := append(seg(1, 48, info), seg(2, 49, nil)...)
+	w := testpdf.NewWriter("1.7")
+	w.Obj(1, "<< /Type /Catalog /Pages 2 0 R >>")
+	w.Obj(2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
+	w.Obj(3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /XObject << /Im 5 0 R >> >> /Contents 4 0 R >>")
+	w.Obj(4, testpdf.Stream("", []byte("q 595 0 0 842 0 0 cm /Im Do Q")))
+	w.Obj(5, testpdf.Stream(fmt.Sprintf("/Type /XObject /Subtype /Image /Width %d /Height %d /ColorSpace /DeviceGray /BitsPerComponent 1 /Filter /JBIG2Decode", side, side), jbig2))
+	pdf := w.Table("/Root 1 0 R", -1)
+
+	e := newTestEnv(t)
+	ui, err := New(Config{Docs: e.docs, Accounts: e.auth, Directory: e.repo, Agency: e.docs.Agency, Now: func() time.Time { return e.now },
+		PreviewMemory: bound})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv.Close()
+	e.srv = httptest.NewServer(Mount(http.NotFoundHandler(), ui))
+	t.Cleanup(e.srv.Close)
+	c := e.login("vanthu")
+	c.get("/incoming/new")
+	f := url.Values{"type": {"CV"}, "subject": {"Văn bản quét"}, "original_number": {"12/UBND-VP"}, "original_date": {"2026-11-20"},
+		"sender_name": {"UBND thành phố Cần Thơ"}, "urgency": {"normal"}, "confidentiality": {"normal"}}
+	id := docIDFrom(t, c.postMultipart("/incoming/new", f, map[string][]byte{"file:scan.pdf": pdf}))
+	p := c.get("/documents/" + id + "/page/1")
+	if p.Status != 200 || !strings.HasPrefix(p.Body, "\x89PNG") {
+		t.Fatalf("page 1: %d %.300q", p.Status, p.Body)
+	}
+	var ru syscall.Rusage // the largest child this process waited for
+	if err := syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru); err != nil {
+		t.Fatal(err)
+	}
+	if got := ru.Maxrss << 10; got > bound {
+		t.Errorf("a preview's pdftoppm reached %d MB, want at most %d", got>>20, bound>>20)
+	}
+}

@@ -112,8 +112,11 @@ type Config struct {
 	Agency workflow.Agency
 	// MaxUpload is the largest file accepted, in bytes (default 50 MiB).
 	MaxUpload int64
-	Logger    *slog.Logger
-	Now       func() time.Time
+	// PreviewMemory bounds the address space of the pdftoppm of one page
+	// preview, in bytes (default 1 GiB; see renderPage).
+	PreviewMemory int64
+	Logger        *slog.Logger
+	Now           func() time.Time
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client (login throttling); empty = the TCP peer.
 	TrustedProxies []netip.Prefix
@@ -144,6 +147,8 @@ type UI struct {
 	// verifyLimit: 20 checks a minute per client address on the public
 	// verification pages.
 	verifyLimit *ratelimit.Limiter
+	// previewTurns: how many page previews are rendered at once.
+	previewTurns chan struct{}
 }
 
 // New builds the interface and its routes.
@@ -151,7 +156,10 @@ func New(cfg Config) (*UI, error) {
 	if cfg.MaxUpload <= 0 {
 		cfg.MaxUpload = 50 << 20
 	}
-	u := &UI{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux()}
+	if cfg.PreviewMemory <= 0 {
+		cfg.PreviewMemory = 1 << 30
+	}
+	u := &UI{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), previewTurns: make(chan struct{}, 2)}
 	u.verifyLimit = ratelimit.New(20, time.Minute).WithClock(u.now)
 	if u.log == nil {
 		u.log = slog.New(slog.DiscardHandler)
