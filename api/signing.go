@@ -72,12 +72,19 @@ func (s *Server) handleDocumentVerification(c echo.Context) error {
 	if ok && d.Verification != nil && len(d.Verification.Report) > 0 && f.Kind == workflow.FileSigned && d.State != workflow.OfficerSigned {
 		return c.JSONBlob(http.StatusOK, d.Verification.Report)
 	}
-	rc, _, err := s.Docs.OpenFile(ctx, Actor(c), d.ID, "")
+	rc, stored, err := s.Docs.OpenFile(ctx, Actor(c), d.ID, "")
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
-	pdf, err := io.ReadAll(rc)
+	// One buffer of the file's size (io.ReadAll grew one by copying:
+	// about twice a scan's size allocated on every call).
+	var pdf []byte
+	if stored.Size > 0 {
+		pdf, err = readAtMost(rc, stored.Size, stored.Size)
+	} else {
+		pdf, err = io.ReadAll(rc)
+	}
 	if err != nil {
 		return err
 	}
@@ -111,7 +118,9 @@ func (s *Server) handleVerifyUpload(c echo.Context) error {
 		if p.FormName() != "file" {
 			continue
 		}
-		pdf, err := io.ReadAll(io.LimitReader(p, s.MaxUpload+1))
+		// A buffer of the body's size at once (io.ReadAll grew one by
+		// copying: about twice the file's size allocated).
+		pdf, err := readAtMost(p, s.MaxUpload+1, r.ContentLength)
 		if err != nil {
 			return uploadErr(err)
 		}

@@ -1,0 +1,85 @@
+package api_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"github.com/vanthu/vanthu/api"
+	"github.com/vanthu/vanthu/auth"
+	"github.com/vanthu/vanthu/internal/testpdf"
+	"github.com/vanthu/vanthu/workflow"
+	"github.com/vanthu/vanthu/workflow/workflowtest"
+)
+
+// TestVerifyMemory: POST /verify and GET /documents/{id}/verification
+// read the file into one buffer of its size (io.ReadAll allocated about
+// twice the size of a scan, per call).
+func TestVerifyMemory(t *testing.T) {
+	ctx := context.Background()
+	repo := workflowtest.NewRepository()
+	accounts := &auth.Service{Repo: repo, Cost: bcrypt.MinCost}
+	docs := &workflow.Service{Repo: repo, Blobs: workflowtest.TempBlobs(t),
+		Agency: workflow.Agency{OrgID: "000.00.12.H13", Name: "UBND quận Bình Thủy", Abbr: "UBND"}}
+	unsigned := func(context.Context, []byte) (workflow.Verification, error) {
+		return workflow.Verification{Verdict: workflow.VerdictUnsigned, Report: []byte(`{"verdict":"unsigned"}`)}, nil
+	}
+	srv := api.New(&api.Server{Docs: docs, Accounts: accounts, Directory: repo, MaxUpload: 32 << 20,
+		Signing: &api.Signing{Verify: unsigned}}, nil)
+	if _, err := accounts.CreateUser(ctx, nil, auth.NewUser{Username: "clerk", Password: "password-clerk", Roles: []workflow.Role{workflow.RoleClerk}}); err != nil {
+		t.Fatal(err)
+	}
+	tok, _, _, err := accounts.Login(ctx, "clerk", "password-clerk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pdf bytes.Buffer
+	if _, err := testpdf.WriteLarge(&pdf, 8<<20, "scan"); err != nil {
+		t.Fatal(err)
+	}
+	serve := func(method, path string, body []byte, ct string) *httptest.ResponseRecorder {
+		req := httptest.NewRequest(method, path, bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		if ct != "" {
+			req.Header.Set("Content-Type", ct)
+		}
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		return rec
+	}
+	body, ct := multipartBody(t, incomingMeta(), pdf.Bytes())
+	create, _ := body.(*bytes.Buffer)
+	rec := serve("POST", "/api/v1/documents", bytes.Clone(create.Bytes()), ct)
+	if rec.Code != http.StatusCreated {
+		t.Fatalf("create: %d %s", rec.Code, rec.Body.String())
+	}
+	var d api.DocumentJSON
+	if err := json.Unmarshal(rec.Body.Bytes(), &d); err != nil {
+		t.Fatal(err)
+	}
+	id := d.ID
+	vbody, vct := multipartBody(t, nil, pdf.Bytes())
+	upload := vbody.(*bytes.Buffer).Bytes()
+	for _, tc := range []struct {
+		name, method, path string
+		body               []byte
+		ct                 string
+	}{
+		{"POST /verify", "POST", "/api/v1/verify", upload, vct},
+		{"GET /documents/{id}/verification", "GET", "/api/v1/documents/" + id + "/verification", nil, ""},
+	} {
+		var rec *httptest.ResponseRecorder
+		got := testpdf.Allocated(func() { rec = serve(tc.method, tc.path, tc.body, tc.ct) })
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%s: %d %s", tc.name, rec.Code, rec.Body.String())
+		}
+		if limit := uint64(pdf.Len()) * 13 / 10; got > limit {
+			t.Errorf("%s of a %d-byte file allocated %d bytes, want at most %d", tc.name, pdf.Len(), got, limit)
+		}
+	}
+}
