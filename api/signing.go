@@ -22,6 +22,18 @@ type Signing struct {
 	// Officials sets officials' signing keys and signature images
 	// (signing.Officials); nil: they cannot be set here (503).
 	Officials Officials
+	// Hold takes n bytes of the memory budget of PDF checks in flight
+	// (signing.Intake.Hold) while a verification holds a file of n bytes,
+	// waiting until ctx is done (EUNAVAILABLE); nil: no bound.
+	Hold func(ctx context.Context, n int64) (release func(), err error)
+}
+
+// hold is Hold, or nothing without it.
+func (sg *Signing) hold(ctx context.Context, n int64) (release func(), err error) {
+	if sg.Hold == nil {
+		return func() {}, nil
+	}
+	return sg.Hold(ctx, n)
 }
 
 // Officials sets officials' signing keys and signature images, with the
@@ -77,6 +89,11 @@ func (s *Server) handleDocumentVerification(c echo.Context) error {
 		return err
 	}
 	defer rc.Close()
+	release, err := sg.hold(ctx, stored.Size)
+	if err != nil {
+		return err
+	}
+	defer release()
 	// One buffer of the file's size (io.ReadAll grew one by copying:
 	// about twice a scan's size allocated on every call).
 	var pdf []byte
@@ -118,6 +135,15 @@ func (s *Server) handleVerifyUpload(c echo.Context) error {
 		if p.FormName() != "file" {
 			continue
 		}
+		n := r.ContentLength
+		if n < 0 || n > s.MaxUpload {
+			n = s.MaxUpload
+		}
+		release, err := sg.hold(r.Context(), n)
+		if err != nil {
+			return err
+		}
+		defer release()
 		// A buffer of the body's size at once (io.ReadAll grew one by
 		// copying: about twice the file's size allocated).
 		pdf, err := readAtMost(p, s.MaxUpload+1, r.ContentLength)

@@ -6,13 +6,16 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/crypto/bcrypt"
 
 	"github.com/vanthu/vanthu/api"
 	"github.com/vanthu/vanthu/auth"
 	"github.com/vanthu/vanthu/internal/testpdf"
+	"github.com/vanthu/vanthu/signing"
 	"github.com/vanthu/vanthu/workflow"
 	"github.com/vanthu/vanthu/workflow/workflowtest"
 )
@@ -80,6 +83,79 @@ func TestVerifyMemory(t *testing.T) {
 		}
 		if limit := uint64(pdf.Len()) * 13 / 10; got > limit {
 			t.Errorf("%s of a %d-byte file allocated %d bytes, want at most %d", tc.name, pdf.Len(), got, limit)
+		}
+	}
+}
+
+// TestVerifyWithinBudget: a verification on demand holds its file's size
+// of the intake's memory budget; when the budget is spent it waits, and
+// answers 503 when its request ends first (it read the file into memory
+// whatever other checks held).
+func TestVerifyWithinBudget(t *testing.T) {
+	ctx := context.Background()
+	repo := workflowtest.NewRepository()
+	accounts := &auth.Service{Repo: repo, Cost: bcrypt.MinCost}
+	docs := &workflow.Service{Repo: repo, Blobs: workflowtest.TempBlobs(t),
+		Agency: workflow.Agency{OrgID: "000.00.12.H13", Name: "UBND quận Bình Thủy", Abbr: "UBND"}}
+	intake, err := signing.NewIntake(1 << 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unsigned := func(context.Context, []byte) (workflow.Verification, error) {
+		return workflow.Verification{Verdict: workflow.VerdictUnsigned, Report: []byte(`{"verdict":"unsigned"}`)}, nil
+	}
+	srv := api.New(&api.Server{Docs: docs, Accounts: accounts, Directory: repo,
+		Signing: &api.Signing{Verify: unsigned, Hold: intake.Hold}}, nil)
+	if _, err := accounts.CreateUser(ctx, nil, auth.NewUser{Username: "clerk", Password: "password-clerk", Roles: []workflow.Role{workflow.RoleClerk}}); err != nil {
+		t.Fatal(err)
+	}
+	tok, _, _, err := accounts.Login(ctx, "clerk", "password-clerk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	serve := func(ctx context.Context, method, path string, body []byte, ct string) *httptest.ResponseRecorder {
+		req := httptest.NewRequestWithContext(ctx, method, path, bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		if ct != "" {
+			req.Header.Set("Content-Type", ct)
+		}
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		return rec
+	}
+	pdf := testpdf.Make(1, "scan")
+	cbody, cct := multipartBody(t, incomingMeta(), pdf)
+	rec := serve(ctx, "POST", "/api/v1/documents", cbody.(*bytes.Buffer).Bytes(), cct)
+	var d api.DocumentJSON
+	if rec.Code != http.StatusCreated || json.Unmarshal(rec.Body.Bytes(), &d) != nil {
+		t.Fatalf("create: %d %s", rec.Code, rec.Body.String())
+	}
+	vbody, vct := multipartBody(t, nil, pdf)
+	upload := vbody.(*bytes.Buffer).Bytes()
+	calls := []struct {
+		name, method, path string
+		body               []byte
+		ct                 string
+	}{
+		{"POST /verify", "POST", "/api/v1/verify", upload, vct},
+		{"GET /documents/{id}/verification", "GET", "/api/v1/documents/" + d.ID + "/verification", nil, ""},
+	}
+	release, err := intake.Hold(ctx, 1<<20) // every byte, as other checks in flight would
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range calls {
+		short, cancel := context.WithTimeout(ctx, 50*time.Millisecond)
+		rec := serve(short, c.method, c.path, c.body, c.ct)
+		cancel()
+		if rec.Code != http.StatusServiceUnavailable || !strings.Contains(rec.Body.String(), `"unavailable"`) {
+			t.Errorf("%s with the budget spent: %d %s, want 503 unavailable", c.name, rec.Code, rec.Body.String())
+		}
+	}
+	release()
+	for _, c := range calls {
+		if rec := serve(ctx, c.method, c.path, c.body, c.ct); rec.Code != http.StatusOK {
+			t.Errorf("%s: %d %s", c.name, rec.Code, rec.Body.String())
 		}
 	}
 }

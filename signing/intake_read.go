@@ -44,6 +44,15 @@ func (in *Intake) InspectPDF(ctx context.Context, r io.ReaderAt, size int64) err
 	return err
 }
 
+// Hold takes n bytes of the intake's budget (all of it when n is larger)
+// for a check that holds a file of n bytes in memory outside Inspect — a
+// verification on demand (a document's page or report, an uploaded file)
+// — waiting for them until ctx is done (EUNAVAILABLE); release gives them
+// back.
+func (in *Intake) Hold(ctx context.Context, n int64) (release func(), err error) {
+	return in.inFlight.acquire(ctx, n)
+}
+
 // defaultIntake serves the package's Inspect and InspectContext (and
 // Service.InspectPDF), with DefaultInspectBudget.
 var defaultIntake = &Intake{inFlight: newBudget(DefaultInspectBudget)}

@@ -506,6 +506,11 @@ func (u *UI) signatureReport(r *http.Request, s *Session, d *workflow.Document, 
 		return err
 	}
 	defer rc.Close()
+	release, err := u.hold(r.Context(), f.Size)
+	if err != nil {
+		return err
+	}
+	defer release()
 	pdf, err := readSized(rc, f.Size, u.cfg.MaxUpload)
 	if err != nil {
 		return fmt.Errorf("read file of %s: %w", d.ID, err)

@@ -53,18 +53,48 @@ func (u *UI) limited(r *http.Request) error {
 	return nil
 }
 
-// uploaded reads the "file" part in memory; ok=false when none came.
-func uploaded(r *http.Request, limit int64) (name string, b []byte, ok bool, err error) {
+// hold is Config.Hold, or nothing without it.
+func (u *UI) hold(ctx context.Context, n int64) (release func(), err error) {
+	if u.cfg.Hold == nil {
+		return func() {}, nil
+	}
+	return u.cfg.Hold(ctx, n)
+}
+
+// uploaded reads the "file" part in memory, holding its size of the
+// budget of checks in flight until release; ok=false when none came.
+func (u *UI) uploaded(r *http.Request) (name string, b []byte, release func(), ok bool, err error) {
 	f, h, err := r.FormFile("file")
 	if err != nil {
-		return "", nil, false, nil
+		return "", nil, nil, false, nil
 	}
 	defer f.Close()
-	b, err = readSized(f, h.Size, limit)
-	if err != nil {
-		return "", nil, false, err
+	if release, err = u.hold(r.Context(), min(h.Size, u.cfg.MaxUpload)); err != nil {
+		return "", nil, nil, false, err
 	}
-	return h.Filename, b, true, nil
+	if b, err = readSized(f, h.Size, u.cfg.MaxUpload); err != nil {
+		release()
+		return "", nil, nil, false, err
+	}
+	return h.Filename, b, release, true, nil
+}
+
+// uploadedSum is the SHA-256 of the "file" part, read as it comes (none
+// of it held); ok=false when none came.
+func (u *UI) uploadedSum(r *http.Request) (sum string, ok bool, err error) {
+	f, h, err := r.FormFile("file")
+	if err != nil {
+		return "", false, nil
+	}
+	defer f.Close()
+	if h.Size > u.cfg.MaxUpload {
+		return "", false, workflow.Errorf(workflow.ETOOLARGE, "the file is larger than the upload limit")
+	}
+	d := sha256.New()
+	if _, err := io.Copy(d, f); err != nil {
+		return "", false, fmt.Errorf("read the file: %w", err)
+	}
+	return hex.EncodeToString(d.Sum(nil)), true, nil
 }
 
 // readSized reads all of r, which holds size bytes (a stored file, a
@@ -100,9 +130,12 @@ func (u *UI) handleVerify(w http.ResponseWriter, r *http.Request, s *Session) er
 		if err := u.limited(r); err != nil {
 			return err
 		}
-		name, b, ok, err := uploaded(r, u.cfg.MaxUpload)
+		name, b, release, ok, err := u.uploaded(r)
 		if err != nil {
 			return err
+		}
+		if ok {
+			defer release()
 		}
 		if !ok {
 			v.Problem = "Chọn tệp PDF cần kiểm tra."
@@ -142,13 +175,12 @@ func (u *UI) handleVerifyCode(w http.ResponseWriter, r *http.Request, s *Session
 	}
 	v := verifyView{Code: r.PathValue("code"), Doc: d}
 	if r.Method == http.MethodPost && !d.Classified {
-		_, b, ok, err := uploaded(r, u.cfg.MaxUpload)
+		sum, ok, err := u.uploadedSum(r)
 		if err != nil {
 			return err
 		}
 		if ok {
-			sum := sha256.Sum256(b)
-			v.Compared, v.SHA256 = true, hex.EncodeToString(sum[:])
+			v.Compared, v.SHA256 = true, sum
 			v.Match = v.SHA256 == d.SHA256
 		}
 	}

@@ -3,14 +3,17 @@ package web
 import (
 	"bytes"
 	"context"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/vanthu/vanthu/internal/testpdf"
+	"github.com/vanthu/vanthu/signing"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -182,5 +185,77 @@ func TestReadSized(t *testing.T) {
 				t.Fatalf("got %q (cap %d), %v", b, cap(b), err)
 			}
 		})
+	}
+}
+
+// TestVerifyWithinBudget: the public verify page and the signature check
+// of the document page hold the file's size of the intake's memory
+// budget while they verify: with the budget spent they wait (and end
+// with their request) instead of reading one more file into memory.
+func TestVerifyWithinBudget(t *testing.T) {
+	e := newTestEnv(t)
+	intake, err := signing.NewIntake(1 << 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var verified atomic.Int32
+	ui, err := New(Config{Docs: e.docs, Accounts: e.auth, Directory: e.repo, Agency: e.docs.Agency, Now: func() time.Time { return e.now },
+		Hold: intake.Hold,
+		Verify: func(context.Context, []byte) (workflow.Verification, error) {
+			verified.Add(1)
+			return workflow.Verification{Verdict: workflow.VerdictUnsigned}, nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv.Close()
+	e.srv = httptest.NewServer(Mount(http.NotFoundHandler(), ui))
+	t.Cleanup(e.srv.Close)
+	clerk := e.login("vanthu")
+	id := e.newIncoming(clerk, "Văn bản quét", nil)
+	public := e.client()
+	public.get("/verify")
+	var upload bytes.Buffer
+	mw := multipart.NewWriter(&upload)
+	mw.WriteField("csrf_token", public.csrf)
+	fw, _ := mw.CreateFormFile("file", "scan.pdf")
+	fw.Write(testpdf.Make(1, "scan"))
+	mw.Close()
+	visits := []struct {
+		name string
+		c    *client
+		req  func(ctx context.Context) *http.Request
+	}{
+		{"document page", clerk, func(ctx context.Context) *http.Request {
+			r, _ := http.NewRequestWithContext(ctx, "GET", e.srv.URL+"/documents/"+id, nil)
+			return r
+		}},
+		{"verify page", public, func(ctx context.Context) *http.Request {
+			r, _ := http.NewRequestWithContext(ctx, "POST", e.srv.URL+"/verify", bytes.NewReader(upload.Bytes()))
+			r.Header.Set("Content-Type", mw.FormDataContentType())
+			return r
+		}},
+	}
+	release, err := intake.Hold(t.Context(), 1<<20) // every byte, as other checks in flight would
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range visits {
+		ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+		resp, err := v.c.hc.Do(v.req(ctx))
+		if err == nil {
+			t.Errorf("%s with the budget spent: %d before the request ended, want it to wait", v.name, resp.StatusCode)
+			resp.Body.Close()
+		}
+		cancel()
+		if n := verified.Load(); n != 0 {
+			t.Errorf("%s with the budget spent: %d verifications, want none until it is free", v.name, n)
+		}
+	}
+	release()
+	for i, v := range visits {
+		if p := v.c.do(v.req(t.Context())); p.Status != 200 || verified.Load() != int32(i+1) {
+			t.Errorf("%s: %d, %d verifications", v.name, p.Status, verified.Load())
+		}
 	}
 }

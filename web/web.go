@@ -124,6 +124,10 @@ type Config struct {
 	// Verify validates a PDF's signatures (the signing service); nil: no
 	// signature reports.
 	Verify func(ctx context.Context, pdf []byte) (workflow.Verification, error)
+	// Hold takes n bytes of the memory budget of PDF checks in flight
+	// (signing.Intake.Hold) while a verification holds a file of n bytes,
+	// waiting until ctx is done (EUNAVAILABLE); nil: no bound.
+	Hold func(ctx context.Context, n int64) (release func(), err error)
 	// Archive is the district repository; nil hides the archive pages.
 	Archive Archive
 	// Exchange is the interagency exchange; nil hides connected agencies

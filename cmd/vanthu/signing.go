@@ -190,7 +190,7 @@ func (a *app) useSigning(svc *signing.Service, policy *keys.Policy, roots *x509.
 	a.docs.Signer = svc
 	a.trust = roots
 	a.docs.Inspector = inspector{Service: svc, intake: a.intake}
-	a.web.Verify = svc.Verify
+	a.web.Verify, a.web.Hold = svc.Verify, a.intake.Hold
 	officials := &signing.Officials{Users: a.db, Accounts: a.auth, Blobs: a.blobs,
 		CheckKey: func(ctx context.Context, u *workflow.User, uri string, certPEM []byte) (string, error) {
 			others, err := a.db.Users(ctx)
@@ -200,7 +200,7 @@ func (a *app) useSigning(svc *signing.Service, policy *keys.Policy, roots *x509.
 			_, canonical, err := policy.OfficialKey(ctx, u, uri, certPEM, others)
 			return canonical, err
 		}}
-	a.api.Signing = &api.Signing{Verify: svc.Verify, TrustAnchorsPEM: anchorsPEM, Officials: officials}
+	a.api.Signing = &api.Signing{Verify: svc.Verify, TrustAnchorsPEM: anchorsPEM, Officials: officials, Hold: a.intake.Hold}
 	a.web.Keys = officials
 }
 
