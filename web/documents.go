@@ -511,7 +511,7 @@ func (u *UI) signatureReport(r *http.Request, s *Session, d *workflow.Document, 
 		return err
 	}
 	defer release()
-	pdf, err := readSized(rc, f.Size, u.cfg.MaxUpload)
+	pdf, err := readSized(rc, f.Size, max(f.Size, u.cfg.MaxUpload)) // stored: a signed revision may pass the upload limit
 	if err != nil {
 		return fmt.Errorf("read file of %s: %w", d.ID, err)
 	}

@@ -290,7 +290,7 @@ func (u *UI) spoolPDF(r *http.Request, s *Session, id, path string) error {
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(f, io.LimitReader(rc, u.cfg.MaxUpload+1)); err != nil {
+	if _, err := io.Copy(f, rc); err != nil { // whole: a signed revision may pass the upload limit
 		f.Close()
 		return fmt.Errorf("copy the file of %s: %w", id, err)
 	}

@@ -260,3 +260,36 @@ func TestVerifyWithinBudget(t *testing.T) {
 		}
 	}
 }
+
+// TestSignatureReportStoredLarge: a stored file larger than the upload
+// limit (a signed revision of a draft near it) is read whole for the
+// document page's check: not refused as too large, nor cut.
+func TestSignatureReportStoredLarge(t *testing.T) {
+	e := newTestEnv(t)
+	var got int
+	ui, err := New(Config{Docs: e.docs, Accounts: e.auth, Directory: e.repo, Agency: e.docs.Agency, Now: func() time.Time { return e.now },
+		MaxUpload: 1 << 20,
+		Verify: func(_ context.Context, pdf []byte) (workflow.Verification, error) {
+			got = len(pdf)
+			return workflow.Verification{Verdict: workflow.VerdictUnsigned}, nil
+		}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pdf bytes.Buffer
+	if _, err := testpdf.WriteLarge(&pdf, 2<<20, "scan"); err != nil {
+		t.Fatal(err)
+	}
+	c := e.login("vanthu")
+	c.get("/incoming/new")
+	f := url.Values{"type": {"CV"}, "subject": {"Văn bản quét"}, "original_number": {"12/UBND-VP"}, "original_date": {"2026-11-20"},
+		"sender_name": {"UBND thành phố Cần Thơ"}, "urgency": {"normal"}, "confidentiality": {"normal"}}
+	id := docIDFrom(t, c.postMultipart("/incoming/new", f, map[string][]byte{"file:scan.pdf": pdf.Bytes()}))
+	e.srv.Close() // the same documents, served with a lower upload limit
+	e.srv = httptest.NewServer(Mount(http.NotFoundHandler(), ui))
+	t.Cleanup(e.srv.Close)
+	c = e.login("vanthu")
+	if p := c.get("/documents/" + id); p.Status != 200 || got != pdf.Len() {
+		t.Fatalf("document page: %d, verified %d bytes of %d", p.Status, got, pdf.Len())
+	}
+}
