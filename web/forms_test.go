@@ -3,7 +3,6 @@ package web
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"regexp"
 	"strings"
@@ -182,14 +181,7 @@ func (a searchArchive) Search(_ context.Context, _ *workflow.User, q archive.Que
 func TestDateFiltersThatDoNotRead(t *testing.T) {
 	e := newTestEnv(t)
 	var got archive.Query
-	ui, err := New(Config{Docs: e.docs, Accounts: e.auth, Directory: e.repo, Agency: e.docs.Agency, Now: func() time.Time { return e.now },
-		Archive: searchArchive{got: &got}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.srv.Close()
-	e.srv = httptest.NewServer(Mount(http.NotFoundHandler(), ui))
-	t.Cleanup(e.srv.Close)
+	e.remount(t, Config{Archive: searchArchive{got: &got}})
 	clerk := e.login("vanthu")
 	e.newIncoming(clerk, "Về việc lọc theo ngày", nil)
 	for _, path := range []string{"/incoming?q=l%E1%BB%8Dc&from=31/02/2026", "/archive?q=l%E1%BB%8Dc&from=31/02/2026"} {
@@ -267,14 +259,7 @@ func TestPermanentRetentionShown(t *testing.T) {
 		{DocumentID: "d1", Subject: "Quyết định lưu vĩnh viễn", Class: archive.ClassPermanent, RetainUntil: archive.Forever},
 		{DocumentID: "d2", Subject: "Công văn lưu 10 năm", Class: archive.Class10y, RetainUntil: time.Date(2036, 12, 31, 17, 0, 0, 0, time.UTC)},
 	}
-	ui, err := New(Config{Docs: e.docs, Accounts: e.auth, Directory: e.repo, Agency: e.docs.Agency, Now: func() time.Time { return e.now },
-		Archive: searchArchive{got: &got, recs: recs}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.srv.Close()
-	e.srv = httptest.NewServer(Mount(http.NotFoundHandler(), ui))
-	t.Cleanup(e.srv.Close)
+	e.remount(t, Config{Archive: searchArchive{got: &got, recs: recs}})
 	p := e.login("luutru").get("/archive?q=luu")
 	if strings.Contains(p.Body, "10000") || !strings.Contains(p.Body, "<td>Vĩnh viễn</td>") || !strings.Contains(p.Body, "<td>01/01/2037</td>") {
 		t.Errorf("archive search: %d\n%s", p.Status, p.Body)

@@ -6,13 +6,11 @@ import (
 	"fmt"
 	"image/png"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/vanthu/vanthu/internal/testpdf"
 	"github.com/vanthu/vanthu/workflow"
@@ -160,14 +158,7 @@ func TestPagePreviewMemory(t *testing.T) {
 	pdf := w.Table("/Root 1 0 R", -1)
 
 	e := newTestEnv(t)
-	ui, err := New(Config{Docs: e.docs, Accounts: e.auth, Directory: e.repo, Agency: e.docs.Agency, Now: func() time.Time { return e.now },
-		PreviewMemory: bound})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.srv.Close()
-	e.srv = httptest.NewServer(Mount(http.NotFoundHandler(), ui))
-	t.Cleanup(e.srv.Close)
+	e.remount(t, Config{PreviewMemory: bound})
 	c := e.login("vanthu")
 	c.get("/incoming/new")
 	f := url.Values{"type": {"CV"}, "subject": {"Văn bản quét"}, "original_number": {"12/UBND-VP"}, "original_date": {"2026-11-20"},

@@ -30,20 +30,13 @@ func (f fakeReform) ReformReport(_ context.Context, actor *workflow.User, from, 
 // services configured.
 func withPages(t *testing.T, e *testEnv) {
 	t.Helper()
-	ui, err := New(Config{Docs: e.docs, Accounts: e.auth, Directory: e.repo, Agency: e.docs.Agency, Now: func() time.Time { return e.now },
-		Codes: e.docs, Reform: fakeReform{workflow.ReformCounts{Issued: 4, IssuedTwoLayers: 3, Archived: 10, ArchiveUsed: 6}},
+	e.remount(t, Config{Codes: e.docs, Reform: fakeReform{workflow.ReformCounts{Issued: 4, IssuedTwoLayers: 3, Archived: 10, ArchiveUsed: 6}},
 		Verify: func(_ context.Context, pdf []byte) (workflow.Verification, error) {
 			if strings.Contains(string(pdf), "signed") {
 				return workflow.Verification{Verdict: workflow.VerdictValid, Reasons: []string{validReasonEN}}, nil
 			}
 			return workflow.Verification{Verdict: workflow.VerdictUnsigned}, nil
 		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.srv.Close()
-	e.srv = httptest.NewServer(Mount(http.NotFoundHandler(), ui))
-	t.Cleanup(e.srv.Close)
 }
 
 func TestPublicVerifyPages(t *testing.T) {
@@ -128,16 +121,9 @@ func TestReformPage(t *testing.T) {
 // of the file, per view).
 func TestSignatureReportMemory(t *testing.T) {
 	e := newTestEnv(t)
-	ui, err := New(Config{Docs: e.docs, Accounts: e.auth, Directory: e.repo, Agency: e.docs.Agency, Now: func() time.Time { return e.now },
-		Verify: func(context.Context, []byte) (workflow.Verification, error) {
-			return workflow.Verification{Verdict: workflow.VerdictUnsigned}, nil
-		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.srv.Close()
-	e.srv = httptest.NewServer(Mount(http.NotFoundHandler(), ui))
-	t.Cleanup(e.srv.Close)
+	e.remount(t, Config{Verify: func(context.Context, []byte) (workflow.Verification, error) {
+		return workflow.Verification{Verdict: workflow.VerdictUnsigned}, nil
+	}})
 	const size = 8 << 20
 	var pdf bytes.Buffer
 	if _, err := testpdf.WriteLarge(&pdf, size, "scan"); err != nil {
@@ -199,18 +185,11 @@ func TestVerifyWithinBudget(t *testing.T) {
 		t.Fatal(err)
 	}
 	var verified atomic.Int32
-	ui, err := New(Config{Docs: e.docs, Accounts: e.auth, Directory: e.repo, Agency: e.docs.Agency, Now: func() time.Time { return e.now },
-		Hold: intake.Hold,
+	e.remount(t, Config{Hold: intake.Hold,
 		Verify: func(context.Context, []byte) (workflow.Verification, error) {
 			verified.Add(1)
 			return workflow.Verification{Verdict: workflow.VerdictUnsigned}, nil
 		}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.srv.Close()
-	e.srv = httptest.NewServer(Mount(http.NotFoundHandler(), ui))
-	t.Cleanup(e.srv.Close)
 	clerk := e.login("vanthu")
 	id := e.newIncoming(clerk, "Văn bản quét", nil)
 	public := e.client()

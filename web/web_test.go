@@ -70,6 +70,22 @@ func newTestEnv(t *testing.T) *testEnv {
 	return e
 }
 
+// remount serves the interface again with cfg: the environment's
+// services and clock, and what cfg adds (a subsystem, a limit, a fake).
+func (e *testEnv) remount(t *testing.T, cfg Config) *UI {
+	t.Helper()
+	cfg.Docs, cfg.Accounts, cfg.Directory, cfg.Agency = e.docs, e.auth, e.repo, e.docs.Agency
+	cfg.Now = func() time.Time { return e.now }
+	ui, err := New(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv.Close()
+	e.srv = httptest.NewServer(Mount(http.NotFoundHandler(), ui))
+	t.Cleanup(e.srv.Close)
+	return ui
+}
+
 // client is a browser-like HTTP client: cookies, no automatic redirects,
 // and the CSRF token of the last page it read.
 type client struct {
