@@ -24,36 +24,16 @@ import (
 // read the file into one buffer of its size (io.ReadAll allocated about
 // twice the size of a scan, per call).
 func TestVerifyMemory(t *testing.T) {
-	ctx := context.Background()
-	repo := workflowtest.NewRepository()
-	accounts := &auth.Service{Repo: repo, Cost: bcrypt.MinCost}
-	docs := &workflow.Service{Repo: repo, Blobs: workflowtest.TempBlobs(t),
-		Agency: workflow.Agency{OrgID: "000.00.12.H13", Name: "UBND quận Bình Thủy", Abbr: "UBND"}}
 	unsigned := func(context.Context, []byte) (workflow.Verification, error) {
 		return workflow.Verification{Verdict: workflow.VerdictUnsigned, Report: []byte(`{"verdict":"unsigned"}`)}, nil
 	}
-	srv := api.New(&api.Server{Docs: docs, Accounts: accounts, Directory: repo, MaxUpload: 32 << 20,
-		Signing: &api.Signing{Verify: unsigned}}, nil)
-	if _, err := accounts.CreateUser(ctx, nil, auth.NewUser{Username: "clerk", Password: "password-clerk", Roles: []workflow.Role{workflow.RoleClerk}}); err != nil {
-		t.Fatal(err)
-	}
-	tok, _, _, err := accounts.Login(ctx, "clerk", "password-clerk")
-	if err != nil {
-		t.Fatal(err)
+	ctxServe := clerkServer(t, 32<<20, &api.Signing{Verify: unsigned})
+	serve := func(method, path string, body []byte, ct string) *httptest.ResponseRecorder {
+		return ctxServe(context.Background(), method, path, body, ct)
 	}
 	var pdf bytes.Buffer
 	if _, err := testpdf.WriteLarge(&pdf, 8<<20, "scan"); err != nil {
 		t.Fatal(err)
-	}
-	serve := func(method, path string, body []byte, ct string) *httptest.ResponseRecorder {
-		req := httptest.NewRequest(method, path, bytes.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+tok)
-		if ct != "" {
-			req.Header.Set("Content-Type", ct)
-		}
-		rec := httptest.NewRecorder()
-		srv.ServeHTTP(rec, req)
-		return rec
 	}
 	body, ct := multipartBody(t, incomingMeta(), pdf.Bytes())
 	create, _ := body.(*bytes.Buffer)
@@ -93,10 +73,6 @@ func TestVerifyMemory(t *testing.T) {
 // whatever other checks held).
 func TestVerifyWithinBudget(t *testing.T) {
 	ctx := context.Background()
-	repo := workflowtest.NewRepository()
-	accounts := &auth.Service{Repo: repo, Cost: bcrypt.MinCost}
-	docs := &workflow.Service{Repo: repo, Blobs: workflowtest.TempBlobs(t),
-		Agency: workflow.Agency{OrgID: "000.00.12.H13", Name: "UBND quận Bình Thủy", Abbr: "UBND"}}
 	intake, err := signing.NewIntake(1 << 20)
 	if err != nil {
 		t.Fatal(err)
@@ -104,25 +80,7 @@ func TestVerifyWithinBudget(t *testing.T) {
 	unsigned := func(context.Context, []byte) (workflow.Verification, error) {
 		return workflow.Verification{Verdict: workflow.VerdictUnsigned, Report: []byte(`{"verdict":"unsigned"}`)}, nil
 	}
-	srv := api.New(&api.Server{Docs: docs, Accounts: accounts, Directory: repo,
-		Signing: &api.Signing{Verify: unsigned, Hold: intake.Hold}}, nil)
-	if _, err := accounts.CreateUser(ctx, nil, auth.NewUser{Username: "clerk", Password: "password-clerk", Roles: []workflow.Role{workflow.RoleClerk}}); err != nil {
-		t.Fatal(err)
-	}
-	tok, _, _, err := accounts.Login(ctx, "clerk", "password-clerk")
-	if err != nil {
-		t.Fatal(err)
-	}
-	serve := func(ctx context.Context, method, path string, body []byte, ct string) *httptest.ResponseRecorder {
-		req := httptest.NewRequestWithContext(ctx, method, path, bytes.NewReader(body))
-		req.Header.Set("Authorization", "Bearer "+tok)
-		if ct != "" {
-			req.Header.Set("Content-Type", ct)
-		}
-		rec := httptest.NewRecorder()
-		srv.ServeHTTP(rec, req)
-		return rec
-	}
+	serve := clerkServer(t, 0, &api.Signing{Verify: unsigned, Hold: intake.Hold})
 	pdf := testpdf.Make(1, "scan")
 	cbody, cct := multipartBody(t, incomingMeta(), pdf)
 	rec := serve(ctx, "POST", "/api/v1/documents", cbody.(*bytes.Buffer).Bytes(), cct)
@@ -157,5 +115,35 @@ func TestVerifyWithinBudget(t *testing.T) {
 		if rec := serve(ctx, c.method, c.path, c.body, c.ct); rec.Code != http.StatusOK {
 			t.Errorf("%s: %d %s", c.name, rec.Code, rec.Body.String())
 		}
+	}
+}
+
+// clerkServer is the API on an in-memory repository with sg's signing
+// services and an upload limit (0: the default), and a function that
+// sends a request as a signed-in clerk.
+func clerkServer(t *testing.T, maxUpload int64, sg *api.Signing) func(ctx context.Context, method, path string, body []byte, ct string) *httptest.ResponseRecorder {
+	t.Helper()
+	ctx := context.Background()
+	repo := workflowtest.NewRepository()
+	accounts := &auth.Service{Repo: repo, Cost: bcrypt.MinCost}
+	docs := &workflow.Service{Repo: repo, Blobs: workflowtest.TempBlobs(t),
+		Agency: workflow.Agency{OrgID: "000.00.12.H13", Name: "UBND quận Bình Thủy", Abbr: "UBND"}}
+	srv := api.New(&api.Server{Docs: docs, Accounts: accounts, Directory: repo, MaxUpload: maxUpload, Signing: sg}, nil)
+	if _, err := accounts.CreateUser(ctx, nil, auth.NewUser{Username: "clerk", Password: "password-clerk", Roles: []workflow.Role{workflow.RoleClerk}}); err != nil {
+		t.Fatal(err)
+	}
+	tok, _, _, err := accounts.Login(ctx, "clerk", "password-clerk")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return func(ctx context.Context, method, path string, body []byte, ct string) *httptest.ResponseRecorder {
+		req := httptest.NewRequestWithContext(ctx, method, path, bytes.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+tok)
+		if ct != "" {
+			req.Header.Set("Content-Type", ct)
+		}
+		rec := httptest.NewRecorder()
+		srv.ServeHTTP(rec, req)
+		return rec
 	}
 }
