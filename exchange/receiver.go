@@ -231,9 +231,12 @@ func OrgOfDocumentID(id string) string {
 // ownDocumentIDs refuses (EFORBIDDEN) a package from peer whose own
 // DocumentId, or the document it revokes, updates or replaces, carries
 // another agency's code: an agency only issues, revokes, updates and
-// replaces its own documents. Without this, a registered peer could take
-// another agency's future DocumentId (its real document would then be
-// dropped as a redelivery) or revoke or replace another agency's document.
+// replaces its own documents. Documents are looked up by (sender,
+// DocumentId), so a peer can neither take another agency's future
+// DocumentId nor reach another agency's document; this check says so
+// with a clear reason instead of storing a package that claims to. A
+// DocumentId without an agency's code (a UUID, as the national platform's
+// gateway writes) is the sender's own.
 func ownDocumentIDs(peer *Agency, doc *edxml.Document) error {
 	check := func(what, id string) error {
 		if id == "" {
@@ -241,9 +244,10 @@ func ownDocumentIDs(peer *Agency, doc *edxml.Document) error {
 		}
 		if !strings.Contains(id, ",") {
 			// A UUID, as the national platform's gateway writes: it names
-			// no agency, so nothing shows it is the sender's to use.
-			return workflow.Errorf(workflow.EFORBIDDEN, "%s %q names no agency: a connected agency sends its documents "+
-				"under DocumentIds of its own (%s,yyyy/MM/dd,Số/KýHiệu)", what, id, peer.OrgID)
+			// no agency, and is looked up among the sender's own documents
+			// only (a DocumentId is unique per sender), so it can neither
+			// take nor reach another agency's.
+			return nil
 		}
 		if org := OrgOfDocumentID(id); org != peer.OrgID {
 			return workflow.Errorf(workflow.EFORBIDDEN, "%s %q is %s's, not the sender's (%s)", what, id, org, peer.OrgID)

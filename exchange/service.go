@@ -182,14 +182,11 @@ func (r *Receiver) revokeRequested(ctx context.Context, peer *Agency, doc *edxml
 	}
 	ack := &Ack{DocumentID: target, StatusCode: string(edxml.StatusRevokeRequest)}
 	for attempt := 0; ; attempt++ {
-		d, err := r.Repo.DocumentByExternalID(ctx, target)
+		d, err := r.Repo.DocumentByExternalID(ctx, peer.OrgID, target)
 		if workflow.ErrorCode(err) == workflow.ENOTFOUND {
-			return nil, workflow.Errorf(workflow.ENOTFOUND, "no document received as %s", target)
+			return nil, workflow.Errorf(workflow.ENOTFOUND, "no document received from %s as %s", peer.OrgID, target)
 		} else if err != nil {
 			return nil, err
-		}
-		if d.Sender == nil || d.Sender.OrgID != peer.OrgID {
-			return nil, workflow.Errorf(workflow.EFORBIDDEN, "%s did not send %s", peer.OrgID, target)
 		}
 		if d.RevokeState == workflow.RevokeRequested || d.RevokeState == workflow.RevokeAccepted {
 			return ack, nil // a redelivery, or already revoked

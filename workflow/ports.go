@@ -28,9 +28,10 @@ type DocumentFilter struct {
 type Reader interface {
 	// Document returns the document with id, or ENOTFOUND.
 	Document(ctx context.Context, id string) (*Document, error)
-	// DocumentByExternalID returns the document received with an edXML
-	// DocumentId, or ENOTFOUND.
-	DocumentByExternalID(ctx context.Context, externalID string) (*Document, error)
+	// DocumentByExternalID returns the document received from the agency
+	// sender (its org code) with an edXML DocumentId, or ENOTFOUND. A
+	// DocumentId is unique per sender: each agency's are its own.
+	DocumentByExternalID(ctx context.Context, sender, externalID string) (*Document, error)
 	// Documents lists documents matching f and the cursor of the next page
 	// ("" when there is none).
 	Documents(ctx context.Context, f DocumentFilter) ([]*Document, string, error)

@@ -23,7 +23,8 @@ type ReceiveInput struct {
 // Receive registers a document that a connected agency sent. It is
 // idempotent by (sender, ExternalID) once the envelope verified: a
 // redelivery returns the first document and created=false, storing nothing
-// new; the same ExternalID from another sender is EFORBIDDEN. A document
+// new; the same ExternalID from another sender is another document (each
+// agency's DocumentIds are its own). A document
 // whose envelope failed is stored without ExternalID (and links to no
 // replaced document), so it never shadows a genuine one. The PDF's signatures are verified
 // (Decree 30 Art. 21.2); a document whose envelope or PDF fails
@@ -74,7 +75,7 @@ func (s *Service) Receive(ctx context.Context, in ReceiveInput) (d *Document, cr
 	})
 	if ErrorCode(err) == ECONFLICT && verified {
 		// A concurrent redelivery won the race.
-		if existing, err2 := s.Repo.DocumentByExternalID(ctx, in.ExternalID); err2 == nil && existing.Sender != nil && existing.Sender.OrgID == in.Sender.OrgID {
+		if existing, err2 := s.Repo.DocumentByExternalID(ctx, in.Sender.OrgID, in.ExternalID); err2 == nil {
 			return existing, false, nil
 		}
 	}
@@ -86,19 +87,16 @@ func (s *Service) Receive(ctx context.Context, in ReceiveInput) (d *Document, cr
 }
 
 // previousDelivery returns the document already received under in's
-// DocumentId from the same sender, nil when there is none, or EFORBIDDEN
-// when another agency sent it.
+// DocumentId from the same sender, or nil when there is none. A
+// DocumentId is the sender's own name for its document: the same one from
+// another agency names another document.
 func (s *Service) previousDelivery(ctx context.Context, in *ReceiveInput) (*Document, error) {
-	existing, err := s.Repo.DocumentByExternalID(ctx, in.ExternalID)
+	existing, err := s.Repo.DocumentByExternalID(ctx, in.Sender.OrgID, in.ExternalID)
 	if ErrorCode(err) == ENOTFOUND {
 		return nil, nil
 	}
 	if err != nil {
 		return nil, err
-	}
-	// Deduplicated by (sender, DocumentId).
-	if existing.Sender == nil || existing.Sender.OrgID != in.Sender.OrgID {
-		return nil, Errorf(EFORBIDDEN, "DocumentId %s was received from another agency", in.ExternalID)
 	}
 	return existing, nil
 }
@@ -110,7 +108,7 @@ func (s *Service) sameSenderDocument(ctx context.Context, ext, org string) strin
 	if ext == "" {
 		return ""
 	}
-	if old, err := s.Repo.DocumentByExternalID(ctx, ext); err == nil && old.Sender != nil && old.Sender.OrgID == org {
+	if old, err := s.Repo.DocumentByExternalID(ctx, org, ext); err == nil {
 		return old.ID
 	}
 	return ""

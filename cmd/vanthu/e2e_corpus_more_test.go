@@ -217,8 +217,8 @@ func (e *corpusEnv) brokenCases() []corpusCase {
 		{name: "sdk/edoc_update.edxml", make: e.sdkDocument("edoc_update.edxml"), want: rejected("PDF")},
 		{name: "sdk/edoc_replacement.edxml", make: e.sdkDocument("edoc_replacement.edxml"), want: refused(409, "received before with other files")},
 		{name: "sdk/edoc_revocation.edxml", make: e.sdkDocument("edoc_revocation.edxml"), want: refused(409, "cannot request_revoke a document in state rejected")},
-		{name: "sdk/gateway-2019 (UUID DocumentId)", make: e.sdkDocument("gateway-2019-852e179c.edxml"), want: refused(403, "names no agency")},
-		{name: "sdk/gateway-2025-9e272474 (UUID DocumentId)", make: e.sdkDocument("gateway-2025-9e272474.edxml"), want: refused(403, "names no agency")},
+		{name: "sdk/gateway-2019 (UUID DocumentId)", make: e.sdkDocument("gateway-2019-852e179c.edxml"), want: rejected("not a PDF")},
+		{name: "sdk/gateway-2025-9e272474 (UUID DocumentId)", make: e.sdkDocument("gateway-2025-9e272474.edxml"), want: accept()},
 	}
 }
 

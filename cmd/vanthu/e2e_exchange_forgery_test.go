@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -106,6 +107,41 @@ func TestExchangeForgedDocumentIDs(t *testing.T) {
 		ack, err := post(forge(t, "", "Công văn của phường An Thới", edxml.Business{}))
 		if err != nil || ack.StatusCode != "01" {
 			t.Fatalf("ack %+v, err %v", ack, err)
+		}
+	})
+
+	t.Run("C's document under a UUID, as the national gateway writes", func(t *testing.T) {
+		// Before: 403 "names no agency", and nothing stored.
+		const uuid = "9a3c1f52-0d7e-4b8e-9f21-5c6d7e8f9a0b"
+		withUUID := func(t *testing.T, d edxml.Document) []byte {
+			t.Helper()
+			raw, err := edxml.Build(d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			re := regexp.MustCompile(`(<edXML:DocumentId>)[^<]*(</edXML:DocumentId>)`)
+			if len(re.FindAll(raw, -1)) != 1 {
+				t.Fatalf("want one DocumentId in %s", raw)
+			}
+			b, err := edxml.Sign(re.ReplaceAll(raw, []byte("${1}"+uuid+"${2}")), cKey.Signer, cKey.Chain)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return b
+		}
+		body := withUUID(t, document("", "Công văn qua trục liên thông quốc gia", edxml.Business{}))
+		for i := range 2 { // the second is a redelivery
+			ack, err := post(body)
+			if err != nil || ack.StatusCode != "01" || ack.DocumentID != uuid {
+				t.Fatalf("delivery %d: ack %+v, err %v", i+1, ack, err)
+			}
+		}
+		if got := B.incomingBy(t, "Công văn qua trục liên thông quốc gia"); len(got) != 1 {
+			t.Fatalf("stored %d times", len(got))
+		}
+		ack, err := post(forge(t, "", "Thu hồi công văn", edxml.Business{Type: edxml.BusinessRevoke, DocumentID: uuid, Reason: "ban hành nhầm"}))
+		if err != nil || ack.StatusCode != "13" || ack.DocumentID != uuid {
+			t.Fatalf("C revokes its UUID document: ack %+v, err %v", ack, err)
 		}
 	})
 

@@ -427,8 +427,8 @@ func (d *DB) DocumentByVerifyCode(ctx context.Context, code string) (*workflow.D
 	return d.reader(ctx).DocumentByVerifyCode(ctx, code)
 }
 
-func (d *DB) DocumentByExternalID(ctx context.Context, externalID string) (*workflow.Document, error) {
-	return d.reader(ctx).DocumentByExternalID(ctx, externalID)
+func (d *DB) DocumentByExternalID(ctx context.Context, sender, externalID string) (*workflow.Document, error) {
+	return d.reader(ctx).DocumentByExternalID(ctx, sender, externalID)
 }
 
 func (d *DB) Documents(ctx context.Context, f workflow.DocumentFilter) ([]*workflow.Document, string, error) {

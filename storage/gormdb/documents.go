@@ -32,19 +32,19 @@ func (c *conn) Document(ctx context.Context, id string) (*workflow.Document, err
 // itself (SQLite never proves it from "= ?"; PostgreSQL not in a generic
 // plan), else every look-up scans the documents.
 const (
-	whereExternalID = " WHERE external_id = ? AND external_id <> ''"
+	whereExternalID = " WHERE sender_org_id = ? AND external_id = ? AND external_id <> ''"
 	whereVerifyCode = " WHERE verify_code = ? AND verify_code <> ''"
 )
 
-// DocumentByExternalID returns the document received with an edXML
-// DocumentId, or ENOTFOUND.
-func (c *conn) DocumentByExternalID(ctx context.Context, externalID string) (*workflow.Document, error) {
-	if externalID == "" {
+// DocumentByExternalID returns the document received from sender with an
+// edXML DocumentId, or ENOTFOUND (documents_sender_external_id).
+func (c *conn) DocumentByExternalID(ctx context.Context, sender, externalID string) (*workflow.Document, error) {
+	if externalID == "" || sender == "" {
 		return nil, workflow.Errorf(workflow.ENOTFOUND, "no external id")
 	}
-	r, err := c.queryDocument(ctx, whereExternalID, "", externalID)
+	r, err := c.queryDocument(ctx, whereExternalID, "", sender, externalID)
 	if err != nil {
-		return nil, c.db.translate(err, "document received as %s", externalID)
+		return nil, c.db.translate(err, "document received from %s as %s", sender, externalID)
 	}
 	return r.toDomain()
 }

@@ -81,7 +81,7 @@ func UpdateKeepsReport(tx workflow.Tx, d *workflow.Document, prev int) bool {
 
 // LookupWheres are the WHERE clauses of the look-ups by a partially
 // indexed column, by index name (TestLookupsUsePartialIndexes).
-var LookupWheres = map[string]string{"documents_external_id": whereExternalID, "documents_verify_code": whereVerifyCode}
+var LookupWheres = map[string]string{"documents_sender_external_id": whereExternalID, "documents_verify_code": whereVerifyCode}
 
 // UpdateChecksFiles reports whether an update of d from version prev in
 // tx checks the blob claims of d's files (not when the transaction read

@@ -18,7 +18,7 @@ func TestLookupsUsePartialIndexes(t *testing.T) {
 		t.Run(backend, func(t *testing.T) {
 			g := gormdbtest.Open(t, backend).Gorm()
 			for index, where := range gormdb.LookupWheres {
-				sql := "SELECT id FROM documents" + strings.Replace(where, "?", "'x'", 1)
+				sql := "SELECT id FROM documents" + strings.ReplaceAll(where, "?", "'x'")
 				var plan []string
 				err := g.Transaction(func(tx *gorm.DB) error {
 					if backend == gormdb.SQLite {

@@ -44,6 +44,27 @@ var migrations = []migration{
 	{7, "documents: no single-column indexes on signer_id, assignee_id, created_by (documents_work serves every query that tests them)", documentsPartyIndexesV7},
 	{8, "file_tails: signed revisions stored as their incremental update (tails.go)", fileTailsV8},
 	{9, "idempotency_keys: the keys of creating requests sent again (idempotency.go)", idempotencyKeysV9},
+	{10, "documents: a received DocumentId is unique per sender (documents_sender_external_id), not across agencies", documentsSenderExternalIDV10},
+}
+
+// documentsSenderExternalIDV10 makes a received document's DocumentId
+// unique per sender instead of across every agency: an edXML DocumentId is
+// the sender's name for its document (QCVN 102: "OrganId,yyyy/MM/dd,Số/Ký
+// hiệu", or a UUID where the national platform's gateway writes one, which
+// names no agency), so two agencies' identifiers never meet, and one
+// agency cannot take another's. Every existing DocumentId was unique
+// across agencies, so it is unique per sender: the new index is built
+// before the old one goes.
+func documentsSenderExternalIDV10(_ context.Context, _ *DB, g *gorm.DB) error {
+	for _, stmt := range []string{
+		`CREATE UNIQUE INDEX IF NOT EXISTS documents_sender_external_id ON documents (sender_org_id, external_id) WHERE external_id <> ''`,
+		`DROP INDEX IF EXISTS documents_external_id`,
+	} {
+		if err := g.Exec(stmt).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // documentsPartyIndexesV7 drops the indexes on signer_id, assignee_id and

@@ -86,9 +86,9 @@ func (r *Repository) Document(ctx context.Context, id string) (*workflow.Documen
 	defer r.lock()()
 	return tx{r}.Document(ctx, id)
 }
-func (r *Repository) DocumentByExternalID(ctx context.Context, id string) (*workflow.Document, error) {
+func (r *Repository) DocumentByExternalID(ctx context.Context, sender, id string) (*workflow.Document, error) {
 	defer r.lock()()
-	return tx{r}.DocumentByExternalID(ctx, id)
+	return tx{r}.DocumentByExternalID(ctx, sender, id)
 }
 func (r *Repository) Documents(ctx context.Context, f workflow.DocumentFilter) ([]*workflow.Document, string, error) {
 	defer r.lock()()
@@ -171,9 +171,9 @@ func (t tx) DocumentByVerifyCode(_ context.Context, code string) (*workflow.Docu
 	return nil, workflow.Errorf(workflow.ENOTFOUND, "no document with code %s", code)
 }
 
-func (t tx) DocumentByExternalID(_ context.Context, id string) (*workflow.Document, error) {
+func (t tx) DocumentByExternalID(_ context.Context, sender, id string) (*workflow.Document, error) {
 	for _, d := range t.r.docs {
-		if id != "" && d.ExternalID == id {
+		if id != "" && d.ExternalID == id && d.Sender != nil && d.Sender.OrgID == sender {
 			return clone(d), nil
 		}
 	}

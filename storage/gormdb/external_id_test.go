@@ -1,0 +1,41 @@
+package gormdb_test
+
+import (
+	"context"
+	"testing"
+
+	"github.com/vanthu/vanthu/storage/gormdb"
+	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// TestExternalIDPerSender: a received DocumentId is unique per sender
+// (documents_sender_external_id, migration 10), not across agencies: two
+// agencies' documents under one DocumentId (a UUID, as the national
+// platform's gateway writes) are both stored and each found by its
+// sender; the same sender's second document under it is ECONFLICT.
+// Before, the index was on external_id alone: the second agency's
+// document was refused.
+func TestExternalIDPerSender(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		ctx := context.Background()
+		const id = "5e515fca-3627-4f2e-b517-7169acdc8bda"
+		a, c := incomingDoc("from-a", 0), incomingDoc("from-c", 1)
+		a.ExternalID, c.ExternalID = id, id
+		c.Sender = &workflow.Org{OrgID: "000.00.32.H13", Name: "UBND huyện C"}
+		create(t, db, a)
+		create(t, db, c)
+		for _, want := range []*workflow.Document{a, c} {
+			got, err := db.DocumentByExternalID(ctx, want.Sender.OrgID, id)
+			if err != nil || got.ID != want.ID {
+				t.Fatalf("%s's %s: %v, %v (want %s)", want.Sender.OrgID, id, got, err, want.ID)
+			}
+		}
+		_, err := db.DocumentByExternalID(ctx, "000.00.99.H13", id)
+		wantCode(t, err, workflow.ENOTFOUND)
+		again := incomingDoc("from-a-again", 2)
+		again.ExternalID = id
+		err = db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error { return tx.CreateDocument(ctx, again) })
+		wantCode(t, err, workflow.ECONFLICT)
+	})
+}
