@@ -84,44 +84,51 @@ func TestDetectLayout(t *testing.T) {
 	for _, c := range draftCases() {
 		t.Run(c.name, func(t *testing.T) {
 			in, a := makeDraft(t, c.d)
-			det, err := DetectLayout(in)
-			if err != nil {
-				t.Fatal(err)
-			}
-			l := det.Layout
-			if len(det.Notes) != 0 {
-				t.Errorf("notes: %v", det.Notes)
-			}
-			if l.Number == nil || !l.NumberOnly {
-				t.Fatalf("number not found: %+v", l)
-			}
-			if n := l.Number; !near(n.X+n.W, a.NumberBlank[1], 4) || n.X < a.NumberBlank[0]-2 || !near(n.Y, a.NumberY-4, 3) || n.Page != 1 {
-				t.Errorf("number box %+v, want the blank %v at baseline %v", *n, a.NumberBlank, a.NumberY)
-			}
-			if l.Date == nil || len(l.DateBlanks) != 3 {
-				t.Fatalf("date not found: %+v", l)
-			}
-			day, month := l.Date.X+l.DateBlanks[0], l.Date.X+l.DateBlanks[1]
-			if !near(day, (a.DayX[0]+a.DayX[1])/2, 3) || !near(month, (a.MonthX[0]+a.MonthX[1])/2, 3) {
-				t.Errorf("day at %.1f, month at %.1f; want the blanks %v %v", day, month, a.DayX, a.MonthX)
-			}
-			if c.d.YearBlank != (l.DateBlanks[2] > 0) {
-				t.Errorf("year blank %v, draft has a year blank: %v", l.DateBlanks[2], c.d.YearBlank)
-			}
-			if c.d.YearBlank && !near(l.Date.X+l.DateBlanks[2], a.YearX+17, 6) {
-				t.Errorf("year at %.1f, after %.1f", l.Date.X+l.DateBlanks[2], a.YearX)
-			}
-			s := l.Signature
-			if s == nil {
-				t.Fatalf("signature block not found: %+v", l)
-			}
-			if s.Page != a.SigPage || !near(s.X+s.W/2, a.SigCX, 15) || s.Y < a.NameY+5 || s.Y+s.H > a.TitleY || s.H < 50 {
-				t.Errorf("signature box %+v; want between name (%v) and title (%v) around x %v on page %d", *s, a.NameY, a.TitleY, a.SigCX, a.SigPage)
-			}
-			if err := l.Validate(); err != nil {
-				t.Error(err)
-			}
+			checkDetected(t, c.d, in, a)
 		})
+	}
+}
+
+// checkDetected detects the layout of in, draft d made with its anchors
+// at a, and checks that every part is found where a says it is.
+func checkDetected(t *testing.T, d testpdf.Draft, in []byte, a testpdf.Anchors) {
+	t.Helper()
+	det, err := DetectLayout(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := det.Layout
+	if len(det.Notes) != 0 {
+		t.Errorf("notes: %v", det.Notes)
+	}
+	if l.Number == nil || !l.NumberOnly {
+		t.Fatalf("number not found: %+v", l)
+	}
+	if n := l.Number; !near(n.X+n.W, a.NumberBlank[1], 4) || n.X < a.NumberBlank[0]-2 || !near(n.Y, a.NumberY-4, 3) || n.Page != 1 {
+		t.Errorf("number box %+v, want the blank %v at baseline %v", *n, a.NumberBlank, a.NumberY)
+	}
+	if l.Date == nil || len(l.DateBlanks) != 3 {
+		t.Fatalf("date not found: %+v", l)
+	}
+	day, month := l.Date.X+l.DateBlanks[0], l.Date.X+l.DateBlanks[1]
+	if !near(day, (a.DayX[0]+a.DayX[1])/2, 3) || !near(month, (a.MonthX[0]+a.MonthX[1])/2, 3) {
+		t.Errorf("day at %.1f, month at %.1f; want the blanks %v %v", day, month, a.DayX, a.MonthX)
+	}
+	if d.YearBlank != (l.DateBlanks[2] > 0) {
+		t.Errorf("year blank %v, draft has a year blank: %v", l.DateBlanks[2], d.YearBlank)
+	}
+	if d.YearBlank && !near(l.Date.X+l.DateBlanks[2], a.YearX+17, 6) {
+		t.Errorf("year at %.1f, after %.1f", l.Date.X+l.DateBlanks[2], a.YearX)
+	}
+	s := l.Signature
+	if s == nil {
+		t.Fatalf("signature block not found: %+v", l)
+	}
+	if s.Page != a.SigPage || !near(s.X+s.W/2, a.SigCX, 15) || s.Y < a.NameY+5 || s.Y+s.H > a.TitleY || s.H < 50 {
+		t.Errorf("signature box %+v; want between name (%v) and title (%v) around x %v on page %d", *s, a.NameY, a.TitleY, a.SigCX, a.SigPage)
+	}
+	if err := l.Validate(); err != nil {
+		t.Error(err)
 	}
 }
 

@@ -57,6 +57,7 @@ type fontInfo struct {
 	cids    *codeMap[uint32] // and the CID of each code (nil: the code)
 	uni     *codeMap[[]rune] // from /ToUnicode
 	simple  pdf.TextEncoding // simple fonts without /ToUnicode
+	legacy  *legacyTable     // a TCVN3 or VNI font's: what its text stands for (nil: none)
 	widths  codeMap[float64]
 	dw      float64 // default width (1/1000 em)
 }
@@ -102,7 +103,17 @@ func (f *fontInfo) width(code uint32) float64 {
 	return f.dw
 }
 
+// text is the text of code: by /ToUnicode, the encoding or the code
+// itself, and for a legacy font decoded by its table.
 func (f *fontInfo) text(code uint32) []rune {
+	if f.legacy != nil {
+		return f.legacy.decode(f.mapped(code))
+	}
+	return f.mapped(code)
+}
+
+// mapped is code's text by /ToUnicode, the encoding or the code itself.
+func (f *fontInfo) mapped(code uint32) []rune {
 	if f.uni != nil {
 		if s, ok := f.uni.get(code); ok {
 			if code == s.base || len(s.v) == 0 {
@@ -130,6 +141,9 @@ func loadFont(v pdf.Value, src []byte) *fontInfo {
 	sub := v.Key("Subtype").Name()
 	if tu := v.Key("ToUnicode"); tu.Kind() == pdf.Stream {
 		f.uni = parseToUnicode(streamBytes(tu, src, maxContentBytes))
+	}
+	if t := legacyTableFor(v.Key("BaseFont").Name()); t != nil && (f.uni == nil || !mapsVietnamese(f.uni)) {
+		f.legacy = t
 	}
 	if sub == "Type0" {
 		f.twoByte = true
@@ -407,6 +421,9 @@ type contentWalk struct {
 	stack   []textState          // q/Q
 	tm, tlm mat                  // text and text line matrices
 	fonts   map[string]*fontInfo // the fonts of res named so far (nil: none yet)
+	// legacyEnd is len(w.out) after the last glyph of a legacy font: a
+	// diacritic read next goes on it (composeLegacy).
+	legacyEnd int
 }
 
 // walk interprets content (a stream or an array of streams).
@@ -627,10 +644,37 @@ func (c *contentWalk) show(raw []byte) {
 		// The advance's end is a point of its own: on a page turned by
 		// /Rotate 90 or 270 text that reads upright runs along user y.
 		ex, _ := c.w.geom.fromUser(x1, y1)
-		for _, ch := range f.text(code) {
+		rs := f.text(code)
+		if f.legacy != nil && c.composeLegacy(rs, ex) {
+			continue
+		}
+		for _, ch := range rs {
 			c.w.out = append(c.w.out, glyph{r: ch, x: dx, y: dy, w: ex - dx, s: size, slope: slope})
 		}
+		if f.legacy != nil {
+			c.legacyEnd = len(c.w.out)
+		}
 	}
+}
+
+// composeLegacy puts the diacritic rs of a legacy font (VNI's tone marks,
+// TCVN3's combining ones), which ends at ex, on the letter before it when
+// that is the last glyph the walk read and of a legacy font too: the
+// letter becomes the precomposed one and spans the diacritic's advance
+// too, if it has one (VNI's marks take no room). False when rs is no mark
+// or makes no letter with it; rs is then read as it is.
+func (c *contentWalk) composeLegacy(rs []rune, ex float64) bool {
+	n := len(c.w.out)
+	if len(rs) == 0 || !unicode.Is(unicode.Mn, rs[0]) || n == 0 || c.legacyEnd != n {
+		return false
+	}
+	prev := &c.w.out[n-1]
+	r, ok := composeMarks(prev.r, rs)
+	if !ok {
+		return false
+	}
+	prev.r, prev.w = r, max(prev.w, ex-prev.x)
+	return true
 }
 
 // doForm walks a Form XObject (up to 4 levels deep) with its matrix and

@@ -71,6 +71,8 @@ type Draft struct {
 	// lower half of the last page, through the signature block ("DỰ
 	// THẢO" over a draft).
 	Watermark string
+	// Legacy: the fonts of a Legacy draft.
+	Legacy LegacyFonts
 }
 
 // Anchors are where the draft's anchors are, in points from the page's
@@ -122,6 +124,8 @@ func MakeDraft(d Draft) ([]byte, Anchors, error) {
 		out, err = writeFPDF(d, l.items)
 	case RawSimple:
 		out, err = writeRaw(d, m, l.items)
+	case Legacy:
+		out, err = writeLegacy(d, m, l.items)
 	default:
 		err = fmt.Errorf("unknown producer %q", d.Producer)
 	}

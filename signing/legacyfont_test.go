@@ -1,0 +1,222 @@
+package signing
+
+import (
+	"fmt"
+	"os/exec"
+	"strings"
+	"testing"
+	"unicode"
+
+	"github.com/vanthu/vanthu/internal/testpdf"
+)
+
+// legacyCases are drafts typed in TCVN3 (.VnTime, with .VnTimeH for the
+// capitals with tones) and VNI (VNI-Times) fonts: WinAnsiEncoding or
+// symbolic, with no /ToUnicode, with one that maps every byte to its
+// Latin-1 look-alike (Word) or, for a symbolic font, to U+F000 + the
+// byte; names with and without a subset prefix; blanks as gaps and as
+// no-break spaces, the signature block on page 2 under three titles.
+func legacyCases() []draftCase {
+	reg, bold := Fonts()
+	var out []draftCase
+	for _, cs := range []testpdf.Charset{testpdf.TCVN3, testpdf.VNI} {
+		for _, f := range []testpdf.LegacyFonts{
+			{},
+			{ToUnicode: "latin1"},
+			{ToUnicode: "latin1", Subset: true},
+			{Symbolic: true},
+			{Symbolic: true, ToUnicode: "pua", Subset: true},
+		} {
+			f.Charset = cs
+			name := fmt.Sprintf("%s/tounicode-%q/subset-%v/symbolic-%v", cs, f.ToUnicode, f.Subset, f.Symbolic)
+			out = append(out, draftCase{name, testpdf.Draft{Producer: testpdf.Legacy, Legacy: f, Regular: reg, Bold: bold, Pages: 1, SigTitleY: 300}})
+		}
+		out = append(out, draftCase{string(cs) + "/nbsp-blanks-page-2", testpdf.Draft{Producer: testpdf.Legacy,
+			Legacy: testpdf.LegacyFonts{Charset: cs, ToUnicode: "latin1", Subset: true}, Regular: reg, Bold: bold,
+			Pages: 2, SigTitleY: 560, Titles: []string{"TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"},
+			Name: "Trần Thị Bình", YearBlank: true, BlankRune: '\u00a0'}})
+	}
+	return out
+}
+
+// TestDetectLayoutLegacyFonts finds number, date and signature block in
+// drafts typed in legacy fonts where they were put, and reads their text
+// as the Unicode it was typed from.
+func TestDetectLayoutLegacyFonts(t *testing.T) {
+	for _, c := range legacyCases() {
+		t.Run(c.name, func(t *testing.T) {
+			in, a := makeDraft(t, c.d)
+			checkDetected(t, c.d, in, a)
+			var all strings.Builder
+			for p := 1; p <= c.d.Pages; p++ {
+				gs, _, err := pageGlyphs(mustReader(t, in), in, p, fontCache{})
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, sp := range spans(gs) {
+					all.WriteString(sp.orig + "\n")
+				}
+			}
+			title, name := "CHỦ TỊCH", "Nguyễn Văn Sĩ" // MakeDraft's defaults
+			if len(c.d.Titles) > 0 {
+				title, name = c.d.Titles[len(c.d.Titles)-1], c.d.Name
+			}
+			for _, want := range []string{"ỦY BAN NHÂN DÂN", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", "Độc lập - Tự do - Hạnh phúc",
+				"Số:", "/QĐ-UBND", "Bình Thủy, ngày", "QUYẾT ĐỊNH", "Về việc ban hành quy chế làm việc",
+				"Theo đề nghị của Chánh Văn phòng Hội đồng nhân dân và Ủy ban nhân dân quận.", "Nơi nhận:", title, name} {
+				if !strings.Contains(all.String(), want) {
+					t.Errorf("%q not in the text read:\n%s", want, all.String())
+				}
+			}
+		})
+	}
+}
+
+// TestLegacyRoundTrip decodes every letter of Vietnamese as testpdf
+// writes it in each legacy encoding (from the converters' letter-by-letter
+// tables), and every lowercase one in the uppercase TCVN3 fonts as its
+// capital: the reader's byte tables and the writer's letter tables were
+// written apart, from different sources, and must agree.
+func TestLegacyRoundTrip(t *testing.T) {
+	cases := []struct {
+		cs    testpdf.Charset
+		font  string
+		upper bool
+	}{{testpdf.TCVN3, ".VnTime", false}, {testpdf.TCVN3, "ABCDEF+.VnTimeH,Bold", true}, {testpdf.VNI, "VNI-Times", false}}
+	for _, c := range cases {
+		t.Run(c.font, func(t *testing.T) {
+			tab := legacyTableFor(c.font)
+			n := 0
+			for letter, code := range testpdf.LegacyEncoding(c.cs) {
+				want := letter
+				if c.upper {
+					if !unicode.IsLower(letter) {
+						continue
+					}
+					want = unicode.ToUpper(letter)
+				}
+				if got := decodeLegacy(tab, code); got != string(want) {
+					t.Errorf("%q (% X): read %q, want %q", letter, code, got, want)
+				}
+				n++
+			}
+			if n < 67 { // 12 vowels × 6 tones less 5 (i, y... as in ASCII), and đ
+				t.Errorf("only %d letters checked", n)
+			}
+		})
+	}
+}
+
+// decodeLegacy reads the bytes of one letter as the page reader does:
+// each byte by tab, a diacritic put on the letter before it.
+func decodeLegacy(tab *legacyTable, code string) string {
+	var out []rune
+	for i := 0; i < len(code); i++ {
+		rs := tab.decode([]rune{rune(code[i])})
+		if len(out) > 0 && unicode.Is(unicode.Mn, rs[0]) {
+			if r, ok := composeMarks(out[len(out)-1], rs); ok {
+				out[len(out)-1] = r
+				continue
+			}
+		}
+		out = append(out, rs...)
+	}
+	return string(out)
+}
+
+// TestLegacyTablesAgainstIconv: the TCVN3 table is TCVN 5712's upper half
+// as GNU libc's iconv has it.
+func TestLegacyTablesAgainstIconv(t *testing.T) {
+	needTool(t, "iconv")
+	in := make([]byte, 0, 96)
+	for b := 0xA0; b <= 0xFF; b++ {
+		in = append(in, byte(b))
+	}
+	cmd := exec.Command("iconv", "-f", "TCVN5712-1", "-t", "UTF-32BE")
+	cmd.Stdin = strings.NewReader(string(in))
+	out, err := cmd.Output()
+	if err != nil || len(out) != 4*96 {
+		t.Fatalf("iconv: %v (%d bytes)", err, len(out))
+	}
+	for i := range 96 {
+		want := rune(out[4*i])<<24 | rune(out[4*i+1])<<16 | rune(out[4*i+2])<<8 | rune(out[4*i+3])
+		if got := tcvn3Table[0xA0+i]; len(got) != 1 || got[0] != want {
+			t.Errorf("0x%02X: %q, iconv says %q", 0xA0+i, got, want)
+		}
+	}
+}
+
+// TestLegacyTableFor: which base names are legacy fonts, and which of
+// them draw capitals.
+func TestLegacyTableFor(t *testing.T) {
+	for name, want := range map[string]*legacyTable{
+		".VnTime": tcvn3Table, "ABCDEF+.VnTime": tcvn3Table, ".VnTime,Bold": tcvn3Table, ".VnArial Narrow": tcvn3Table,
+		".VnTimeH": tcvn3UpperTable, "QWERTY+.VnTimeH,BoldItalic": tcvn3UpperTable, ".VnArialH-Bold": tcvn3UpperTable, ".VnTimeHBold": tcvn3UpperTable,
+		"VNI-Times": vniTable, "ABCDEF+VNI-Helve-Condense": vniTable, "VNI-Times,Bold": vniTable,
+		"Times-Roman": nil, "ABCDEF+Tinos": nil, "Vn": nil, ".Vn": nil, "VNI": nil, "VNIHelve": nil, "Arial,Bold": nil, "Abcdef+.VnTime": nil,
+	} {
+		if got := legacyTableFor(name); got != want {
+			t.Errorf("%q: %s, want %s", name, tableName(got), tableName(want))
+		}
+		// Every font of every draft is asked: no cost in allocations.
+		if a := testing.AllocsPerRun(10, func() { legacyTableFor(name) }); a != 0 {
+			t.Errorf("%q: %v allocations", name, a)
+		}
+	}
+}
+
+func tableName(t *legacyTable) string {
+	return map[*legacyTable]string{nil: "none", tcvn3Table: "TCVN3", tcvn3UpperTable: "TCVN3 capitals", vniTable: "VNI"}[t]
+}
+
+// TestMapsVietnamese: a /ToUnicode that maps some code to a letter of
+// Vietnamese outside Latin-1 is trusted in a font with a legacy name; one
+// that maps to Latin-1 look-alikes or the private use area is not.
+func TestMapsVietnamese(t *testing.T) {
+	for cmap, want := range map[string]bool{
+		"2 beginbfrange <20> <7E> <0020> <A0> <FF> <00A0> endbfrange": false,
+		"1 beginbfrange <20> <FF> <F020> endbfrange":                  false,
+		"1 beginbfchar <E8> <00E8> endbfchar":                         false,
+		"1 beginbfchar <E8> <1ED1> endbfchar":                         true,
+		"1 beginbfchar <E8> <006F0302> endbfchar":                     true,
+		"1 beginbfrange <0000> <FFFF> <0000> endbfrange":              true, // fpdf's identity map
+		"1 beginbfrange <01> <05> [<0041> <0103> <0042>] endbfrange":  true,
+		"1 beginbfrange <10> <20> <0100> endbfrange":                  true, // ...Ă (U+0102) at <12>
+		"1 beginbfrange <10> <11> <0100> endbfrange":                  false,
+	} {
+		if got := mapsVietnamese(parseToUnicode([]byte(cmap))); got != want {
+			t.Errorf("%s: %v, want %v", cmap, got, want)
+		}
+	}
+}
+
+// TestLegacyFontsLeaveOthersAlone: Latin-1 text in fonts of other names
+// (French, German: letters that are TCVN3's and VNI's codes) reads as it
+// is, and a VNI diacritic byte after a letter of a font of another name
+// is no diacritic.
+func TestLegacyFontsLeaveOthersAlone(t *testing.T) {
+	reg, bold := Fonts()
+	for _, cs := range []testpdf.Charset{testpdf.TCVN3, testpdf.VNI} {
+		d := testpdf.Draft{Producer: testpdf.Legacy, Legacy: testpdf.LegacyFonts{Charset: cs, ToUnicode: "latin1"}, Regular: reg, Bold: bold}
+		in, _ := makeDraft(t, d)
+		renamed := renameFonts(in)
+		gs, _, err := pageGlyphs(mustReader(t, renamed), renamed, 1, fontCache{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var text strings.Builder
+		for _, g := range gs {
+			text.WriteRune(g.r)
+		}
+		if want := map[testpdf.Charset]string{testpdf.TCVN3: "Sè:", testpdf.VNI: "Soá:"}[cs]; !strings.Contains(text.String(), want) {
+			t.Errorf("%s in fonts renamed: %q not in %q", cs, want, text.String())
+		}
+	}
+}
+
+// renameFonts gives a Legacy draft's fonts names of the same length that
+// are no legacy font's (".VnTime" -> "XVnTime", "VNI-Times" -> "VNX-Times").
+func renameFonts(in []byte) []byte {
+	s := strings.NewReplacer("/.VnTime", "/XVnTime", "/VNI-Times", "/VNX-Times").Replace(string(in))
+	return []byte(s)
+}
