@@ -7,7 +7,17 @@ from docx.oxml.ns import qn
 import gen
 
 def run(p, text, bold=False, italic=False, size=None, c=None):
-    r = p.add_run(gen.uni(c, text) if c else text)
+    if c and c['uni'] in gen.LEGACY:  # legacy.py: look-alikes, words in the uppercase font run in it
+        import legacy
+        for up, t in legacy.segments(c['uni'], text):
+            r = one_run(p, t, bold, italic, size)
+            if up:
+                r.font.name = '.VnTimeH'
+        return r
+    return one_run(p, gen.uni(c, text) if c else text, bold, italic, size)
+
+def one_run(p, text, bold, italic, size):
+    r = p.add_run(text)
     r.bold, r.italic = bold, italic
     if size:
         r.font.size = Pt(size)

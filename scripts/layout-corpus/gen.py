@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 # A corpus of Decree 30 drafts for the layout detection (signing.DetectLayout):
 # HTML printed by Chromium, docx (python-docx) printed by LibreOffice, XeLaTeX,
-# and ReportLab pages whose /ToUnicode maps are changed afterwards. Writes the
+# ReportLab pages whose /ToUnicode maps are changed afterwards, and drafts
+# typed in TCVN3 and VNI legacy fonts (legacy.py) by Chromium and LibreOffice. Writes the
 # drafts and manifest.json (what each holds) to $CORPUS_DIR. See run.sh.
 import json, os, subprocess, sys, unicodedata, html
 HERE = os.environ.get('CORPUS_DIR', '/tmp/layout-corpus')
@@ -35,7 +36,13 @@ def date_text(c):
              'form20': ', ngày … tháng … năm 20…', 'form20sp': ', ngày\u00a0\u00a0\u00a0\u00a0 tháng\u00a0\u00a0\u00a0\u00a0 năm 20\u00a0\u00a0\u00a0\u00a0'}
     return p + forms[c['date']]
 
+LEGACY = {'tcvn3': '.VnTime', 'vni': 'VNI-Times'}  # legacy.py: text in a legacy font's look-alikes
+
 def uni(c, s):
+    if c['uni'] in LEGACY:  # an HTML document: its text nodes, words in the uppercase font spanned
+        import re, legacy
+        span = '<span style="font-family:\'.VnTimeH\'">%s</span>'
+        return re.sub(r'>([^<>]+)<', lambda m: '>' + ''.join(span % t if up else t for up, t in legacy.segments(c['uni'], m.group(1))) + '<', s)
     if c['uni'] == 'nfd':
         return unicodedata.normalize('NFD', s)
     if c['uni'] == 'tohop':  # Unikey "Unicode tổ hợp": base with its hat/horn/breve + a combining tone mark
@@ -186,6 +193,13 @@ case('tex-a5', 'xelatex', page='A5', size=11)
 for tu in ['plain', 'base-letters', 'no-vietnamese', 'marks-apart', 'spacing-marks']:
     case('rl-tu-%s' % tu, 'reportlab', tu=tu)
 
+# legacy 8-bit fonts (legacy.py)
+for cs, f in LEGACY.items():
+    case('legacy-%s' % cs, 'chromium', uni=cs, font=f)
+    case('legacy-%s-kt-dots' % cs, 'chromium', uni=cs, font=f, sig=[['KT. CHỦ TỊCH', 'PHÓ CHỦ TỊCH']], blank='dots', date='dots', names=['Trần Thị Bình'])
+    case('lo-legacy-%s' % cs, 'lo-docx', uni=cs, font=f)
+    case('lo-legacy-%s-tl-a5' % cs, 'lo-docx', uni=cs, font=f, sig=[['TL. CHỦ TỊCH', 'CHÁNH VĂN PHÒNG']], page='A5', size=11, date='yearblank')
+
 case('cv-vv-long', 'chromium', type='CV', blank='nbsp', agency=['UBND QUẬN NINH KIỀU', 'VĂN PHÒNG HĐND VÀ UBND'])
 case('num-with-year', 'chromium', type='QC', blank='nbsp')
 case('lo-split-academic', 'lo-docx', page='A5', size=11, names=['ThS. Nguyễn Văn An'])
@@ -205,6 +219,9 @@ def producers():
 
 def main(only=None):
     P = producers()
+    if any(c['uni'] in LEGACY for cid, (_, c) in CASES.items() if not only or cid in only):
+        import legacy
+        os.environ['FONTCONFIG_FILE'] = legacy.build_fonts(os.path.join(HERE, 'fonts'))
     man = {}
     for cid, (prod, c) in CASES.items():
         if only and cid not in only:
@@ -214,7 +231,7 @@ def main(only=None):
         twin = None
         if c['uni'] != 'nfc' or c.get('tu') not in (None, 'plain'):  # the same draft in NFC: where the parts are
             twin = os.path.join(OUT, cid + '.twin.pdf')
-            P[prod](dict(c, uni='nfc', tu='plain' if c.get('tu') else None), twin)
+            P[prod](dict(c, uni='nfc', tu='plain' if c.get('tu') else None, font='Tinos' if c['uni'] in LEGACY else c['font']), twin)
         man[cid] = dict(producer=prod, case=c, twin=twin)
     mf = os.path.join(HERE, 'manifest.json')
     old = json.load(open(mf)) if only and os.path.exists(mf) else {}

@@ -3,7 +3,8 @@
 #   scripts/layout-corpus/run.sh [case...]
 # Needs chromium, libreoffice, xelatex (fonts-croscore, fonts-dejavu,
 # fonts-noto-core, fonts-liberation) and Debian's python3-docx,
-# python3-reportlab and python3-fitz (PyMuPDF), run by /usr/bin/python3.
+# python3-reportlab, python3-fitz (PyMuPDF) and python3-fonttools (the legacy
+# TCVN3/VNI fonts, made from Tinos into $CORPUS_DIR/fonts), run by /usr/bin/python3.
 # Output in $CORPUS_DIR (default /tmp/layout-corpus): the drafts, manifest.json,
 # results.json, and one line per draft on stdout with the totals.
 set -euo pipefail
