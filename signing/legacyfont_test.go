@@ -100,7 +100,7 @@ func TestLegacyRoundTrip(t *testing.T) {
 				}
 				n++
 			}
-			if n < 67 { // 12 vowels × 6 tones less 5 (i, y... as in ASCII), and đ
+			if n < 67 { // the lowercase letters: 12 vowels × 6 tones, less ASCII's 6, and đ
 				t.Errorf("only %d letters checked", n)
 			}
 		})
