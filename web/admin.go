@@ -167,6 +167,10 @@ func (u *UI) handleUser(w http.ResponseWriter, r *http.Request, s *Session) erro
 		var ok string
 		switch r.PostFormValue("action") {
 		case "update":
+			if r.PostFormValue("disabled") == "true" && !target.Disabled && !confirmed(r, "disable") {
+				u.confirmDisable(w, r, s, target)
+				return nil
+			}
 			_, err = u.cfg.Accounts.UpdateUser(ctx, s.User, id, userUpdate(r))
 			ok = "user"
 		case "password":
@@ -211,6 +215,21 @@ func (u *UI) handleUser(w http.ResponseWriter, r *http.Request, s *Session) erro
 	v := userView{Tabs: u.adminTabs("/admin/users"), U: target, Roles: roleOptions(target.Roles), Keys: u.cfg.Keys != nil, Error: problem}
 	u.render(w, r, s, status, "admin_user", "Người dùng "+target.Username, v)
 	return nil
+}
+
+// confirmDisable asks before the "update" form locks target's account:
+// every session of theirs ends at once, and enabling the account again
+// does not bring them back.
+func (u *UI) confirmDisable(w http.ResponseWriter, r *http.Request, s *Session, target *workflow.User) {
+	who := target.Username
+	if target.FullName != "" {
+		who = target.FullName + " (" + target.Username + ")"
+	}
+	v := confirmView{confirmText: confirmText{Heading: "Xác nhận khóa tài khoản", Button: "Xác nhận khóa tài khoản", Danger: true,
+		Facts: []string{"Người dùng không đăng nhập được nữa cho đến khi được mở khóa.",
+			"Mọi phiên đăng nhập đang mở của người dùng kết thúc ngay; mở khóa lại không khôi phục các phiên đó."}},
+		Subject: "Người dùng " + who, Post: "/admin/users/" + target.ID, Hidden: repost(r), Confirm: "disable", Back: "/admin/users/" + target.ID}
+	u.render(w, r, s, http.StatusOK, "confirm", v.Heading, v)
 }
 
 // userUpdate is the change the "update" form of the user page makes: the

@@ -37,9 +37,18 @@ func TestAdminUsers(t *testing.T) {
 		t.Fatalf("reset password: %d", p.Status)
 	}
 	e.login("moi")
-	// Roles and disabling.
-	if p := admin.post("/admin/users/"+id, url.Values{"action": {"update"}, "roles": {"handler", "archivist"}, "disabled": {"true"}, "full_name": {"Người Mới"}}); p.Status != http.StatusSeeOther {
-		t.Fatalf("update: %d", p.Status)
+	// Roles and disabling: locking the account asks first, and the form
+	// changes nothing until it is confirmed.
+	p = admin.post("/admin/users/"+id, url.Values{"action": {"update"}, "roles": {"handler", "archivist"}, "disabled": {"true"}, "full_name": {"Người Mới"}})
+	cf, ok := confirmForm(p, "disable")
+	if !ok {
+		t.Fatalf("disabling without confirmation: %d %q\n%s", p.Status, p.Location, p.Body)
+	}
+	if u, _ := e.repo.User(t.Context(), id); u.Disabled || u.Has(workflow.RoleArchivist) {
+		t.Fatalf("the unconfirmed form changed the user: %+v", u)
+	}
+	if p := admin.post("/admin/users/"+id, cf); p.Status != http.StatusSeeOther {
+		t.Fatalf("update: %d\n%s", p.Status, p.Body)
 	}
 	u, _ := e.repo.User(t.Context(), id)
 	if !u.Disabled || !u.Has(workflow.RoleArchivist) {
@@ -50,11 +59,21 @@ func TestAdminUsers(t *testing.T) {
 	if p := c.post("/login", url.Values{"username": {"moi"}, "password": {testPassword}}); p.Status != http.StatusUnauthorized {
 		t.Fatalf("disabled user logs in: %d", p.Status)
 	}
-	// An admin cannot lock themself out.
+	// Saved again while locked, or enabled again: nothing to confirm.
+	for _, disabled := range []string{"true", ""} {
+		if p := admin.post("/admin/users/"+id, url.Values{"action": {"update"}, "roles": {"handler"}, "disabled": {disabled}}); p.Status != http.StatusSeeOther {
+			t.Fatalf("update with disabled=%q: %d", disabled, p.Status)
+		}
+	}
+	// An admin cannot lock themself out, confirmed or not.
 	self := e.users["quantri"].ID
 	admin.get("/admin/users/" + self)
-	if p := admin.post("/admin/users/"+self, url.Values{"action": {"update"}, "roles": {"admin"}, "disabled": {"true"}}); p.Status != http.StatusBadRequest {
+	p = admin.post("/admin/users/"+self, url.Values{"action": {"update"}, "roles": {"admin"}, "disabled": {"true"}})
+	if cf, ok = confirmForm(p, "disable"); !ok {
 		t.Fatalf("self-disable: %d", p.Status)
+	}
+	if p := admin.post("/admin/users/"+self, cf); p.Status != http.StatusBadRequest {
+		t.Fatalf("self-disable confirmed: %d", p.Status)
 	}
 }
 

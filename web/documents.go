@@ -527,7 +527,9 @@ func (u *UI) signatureReport(r *http.Request, s *Session, d *workflow.Document, 
 }
 
 // handleDocumentPost applies the posted action (or adds a comment) and
-// goes back to the document page. A problem with the input is shown on
+// goes back to the document page; an action that cannot be undone is
+// applied only when the post confirms it (confirm.go), else the
+// confirmation page is shown. A problem with the input is shown on
 // the page; a document the user may not see, or an action the user may
 // not take, is the error page (not found, forbidden).
 func (u *UI) handleDocumentPost(w http.ResponseWriter, r *http.Request, s *Session) error {
@@ -544,7 +546,15 @@ func (u *UI) handleDocumentPost(w http.ResponseWriter, r *http.Request, s *Sessi
 		if vs := r.PostFormValue("version"); vs != "" {
 			in.Version, _ = strconv.Atoi(vs)
 		}
-		if in.DueDate, err = parseFormDate("due_date", r.PostFormValue("due_date")); err == nil {
+		_, ask := irreversible[action]
+		switch in.DueDate, err = parseFormDate("due_date", r.PostFormValue("due_date")); {
+		case err != nil:
+		case ask && !confirmed(r, string(action)):
+			// Not confirmed: the confirmation page, or why it cannot be done.
+			if err = u.confirmAction(w, r, s, id, action, in); err == nil {
+				return nil
+			}
+		default:
 			_, err = u.cfg.Docs.Apply(ctx, s.User, id, action, in)
 		}
 	}

@@ -83,12 +83,22 @@ func TestRepeatedActionShowsItsResult(t *testing.T) {
 		}
 		return f
 	}
-	reg := form(clerk, "register", nil)
+	// The button alone only asks; the confirmed form, posted twice,
+	// registers once; the unconfirmed one posted again afterwards (the
+	// back button) shows the result too.
+	unconfirmed := form(clerk, "register", nil)
+	if _, ok := confirmForm(clerk.post("/documents/"+id, unconfirmed), "register"); !ok {
+		t.Fatalf("register without confirmation does not ask")
+	}
+	reg := form(clerk, "register", url.Values{"confirm": {"register"}})
 	for i := range 2 {
 		p := clerk.post("/documents/"+id, reg)
 		if p.Status != http.StatusSeeOther || p.Location != "/documents/"+id+"?done=register" {
 			t.Fatalf("post %d of the same register form: %d %q\n%s", i+1, p.Status, p.Location, p.Body)
 		}
+	}
+	if p := clerk.post("/documents/"+id, unconfirmed); p.Status != http.StatusSeeOther || p.Location != "/documents/"+id+"?done=register" {
+		t.Fatalf("the unconfirmed form again: %d %q", p.Status, p.Location)
 	}
 	d, _ := e.docs.Get(context.Background(), e.users["vanthu"], id)
 	if d.Number != 1 {

@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"html"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -36,7 +37,8 @@ func (e *testEnv) newIncoming(c *client, subject string, extra url.Values) strin
 	return docIDFrom(e.t, c.postMultipart("/incoming/new", f, map[string][]byte{"file:congvan.pdf": fakePDF}))
 }
 
-// act presses an action button on the document page.
+// act presses an action button on the document page, and the
+// confirming button of the page that asks first, when one does.
 func act(t *testing.T, c *client, id string, action workflow.Action, extra url.Values) page {
 	t.Helper()
 	c.get("/documents/" + id)
@@ -44,7 +46,35 @@ func act(t *testing.T, c *client, id string, action workflow.Action, extra url.V
 	for k, v := range extra {
 		f[k] = v
 	}
-	return c.post("/documents/"+id, f)
+	p := c.post("/documents/"+id, f)
+	if cf, ok := confirmForm(p, string(action)); ok {
+		return c.post("/documents/"+id, cf)
+	}
+	return p
+}
+
+var (
+	confirmFormRe = regexp.MustCompile(`(?s)<section class="card confirm" id="confirm".*?<form method="post" action="([^"]+)">(.*?)</form>`)
+	hiddenRe      = regexp.MustCompile(`<input type="hidden" name="([^"]+)" value="([^"]*)">`)
+	textareaRe    = regexp.MustCompile(`(?s)<textarea id="[^"]+" name="([^"]+)"[^>]*>(.*?)</textarea>`)
+)
+
+// confirmForm returns what the confirmation page p sends when its button
+// confirming key is pressed: its hidden fields, its text, confirm=key;
+// false when p is no confirmation page of key.
+func confirmForm(p page, key string) (url.Values, bool) {
+	m := confirmFormRe.FindStringSubmatch(p.Body)
+	if p.Status != http.StatusOK || m == nil || !strings.Contains(m[2], `<button type="submit" name="confirm" value="`+key+`"`) {
+		return nil, false
+	}
+	f := url.Values{"confirm": {key}}
+	for _, h := range hiddenRe.FindAllStringSubmatch(m[2], -1) {
+		f.Add(h[1], html.UnescapeString(h[2]))
+	}
+	for _, ta := range textareaRe.FindAllStringSubmatch(m[2], -1) {
+		f.Add(ta[1], html.UnescapeString(ta[2]))
+	}
+	return f, true
 }
 
 func button(a workflow.Action) string {

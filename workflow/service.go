@@ -773,6 +773,18 @@ func unchanged(ctx context.Context, tx Tx, d *Document, t Transition) (*Document
 // transaction, on the document as locked (applyLocked).
 var prework = map[Action]bool{Sign: true, Issue: true, Register: true, Archive: true, Assign: true}
 
+// CheckAction returns the error Apply would refuse action with before
+// any of its work, for d as the caller loaded it: the role guard
+// (EFORBIDDEN), the state (EILLEGAL), the version (ECONFLICT); nil when
+// Apply would go on to the action's effects, which may still refuse its
+// input (a rejection without a reason). An interface that asks before an
+// action that cannot be undone (the web's confirmation page) calls it so
+// as to ask only about an action that can be taken.
+func CheckAction(d *Document, actor *User, action Action, in ActionInput) error {
+	_, err := check(d, actor, action, in)
+	return err
+}
+
 // check decides whether actor may apply action to d as loaded, and
 // returns its transition.
 func check(d *Document, actor *User, action Action, in ActionInput) (Transition, error) {
