@@ -722,18 +722,31 @@ func (s *Server) handleRegister(c echo.Context) error {
 	if err := checkFormat(c); err != nil {
 		return err
 	}
+	month, err := workflow.ParseRegisterMonth(c.QueryParam("month"))
+	if err != nil {
+		return err
+	}
 	rows, err := s.Docs.RegisterRows(c.Request().Context(), Actor(c), kind, year)
 	if err != nil {
 		return err
 	}
+	rows = workflow.RowsInMonth(rows, month)
 	entries := make([]RegisterEntry, len(rows))
 	for i, r := range rows {
 		entries[i] = toRegisterEntry(r)
 	}
 	if c.QueryParam("format") == "csv" {
-		return writeRegisterCSV(c, kind, year, entries)
+		name := fmt.Sprintf("register-%s-%d", kind, year)
+		if month != 0 {
+			name += fmt.Sprintf("-%02d", month)
+		}
+		return writeRegisterCSV(c, kind, name, entries)
 	}
-	return c.JSON(http.StatusOK, map[string]any{"register": kind, "year": year, "items": entries})
+	out := map[string]any{"register": kind, "year": year, "items": entries}
+	if month != 0 {
+		out["month"] = int(month)
+	}
+	return c.JSON(http.StatusOK, out)
 }
 
 func toRegisterEntry(r workflow.RegisterRow) RegisterEntry {
@@ -750,10 +763,12 @@ func toRegisterEntry(r workflow.RegisterRow) RegisterEntry {
 	return e
 }
 
-func writeRegisterCSV(c echo.Context, kind workflow.RegisterKind, year int, entries []RegisterEntry) error {
+// writeRegisterCSV writes entries of a register of kind as the file
+// name.csv.
+func writeRegisterCSV(c echo.Context, kind workflow.RegisterKind, name string, entries []RegisterEntry) error {
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
-	h.Set("Content-Disposition", fmt.Sprintf("attachment; filename=register-%s-%d.csv", kind, year))
+	h.Set("Content-Disposition", "attachment; filename="+name+".csv")
 	c.Response().WriteHeader(http.StatusOK)
 	c.Response().Write([]byte("\ufeff")) // BOM: spreadsheet programs then read UTF-8
 	w := csvsafe.NewWriter(c.Response()) // every cell neutralised against formula injection

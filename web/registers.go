@@ -3,8 +3,10 @@ package web
 import (
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/vanthu/vanthu/internal/csvsafe"
 	"github.com/vanthu/vanthu/workflow"
@@ -21,7 +23,11 @@ func (u *UI) registerRoutes(mux *http.ServeMux) {
 		if _, err := strconv.Atoi(y); err != nil {
 			return workflow.Errorf(workflow.ENOTFOUND, "no register year")
 		}
-		http.Redirect(w, r, "/registers/"+string(k)+"/"+y, http.StatusSeeOther)
+		to := "/registers/" + string(k) + "/" + y
+		if m := r.URL.Query().Get("month"); m != "" {
+			to += "?month=" + url.QueryEscape(m)
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
 		return nil
 	}))
 	mux.Handle("GET /registers/{kind}/{year}", u.auth(u.handleRegister))
@@ -42,9 +48,20 @@ func registerKinds(u *workflow.User) []workflow.RegisterKind {
 }
 
 type registersView struct {
-	Kinds []option
-	Years []int
-	Year  int
+	Kinds  []option
+	Years  []int
+	Year   int
+	Months []option
+}
+
+// monthOptions are the choices of the month filter: the whole year, then
+// each month, month m selected.
+func monthOptions(m time.Month) []option {
+	out := []option{{Value: "", Label: "Cả năm", Selected: m == 0}}
+	for i := time.January; i <= time.December; i++ {
+		out = append(out, option{Value: strconv.Itoa(int(i)), Label: fmt.Sprintf("Tháng %d", i), Selected: i == m})
+	}
+	return out
 }
 
 func (u *UI) handleRegisters(w http.ResponseWriter, r *http.Request, s *Session) error {
@@ -52,7 +69,7 @@ func (u *UI) handleRegisters(w http.ResponseWriter, r *http.Request, s *Session)
 		return workflow.Errorf(workflow.EFORBIDDEN, "registers")
 	}
 	year := workflow.RegisterYear(u.now())
-	v := registersView{Year: year}
+	v := registersView{Year: year, Months: monthOptions(0)}
 	for y := year; y > year-5; y-- {
 		v.Years = append(v.Years, y)
 	}
@@ -89,6 +106,9 @@ type registerView struct {
 	Kind     workflow.RegisterKind
 	Name     string
 	Year     int
+	Month    int    // 0: the whole year
+	Period   string // "năm 2026", "tháng 11 năm 2026"
+	Months   []option
 	Incoming bool
 	Rows     []registerRow
 	CSV      string
@@ -101,13 +121,21 @@ func (u *UI) registerRows(r *http.Request, s *Session) (*registerView, error) {
 	if err != nil || year < 1900 || year > 9999 {
 		return nil, workflow.Errorf(workflow.ENOTFOUND, "no such register year")
 	}
+	month, err := workflow.ParseRegisterMonth(r.URL.Query().Get("month"))
+	if err != nil {
+		return nil, err
+	}
 	rows, err := u.cfg.Docs.RegisterRows(r.Context(), s.User, kind, year)
 	if err != nil {
 		return nil, err
 	}
-	v := &registerView{Kind: kind, Name: orName(registerNames, kind), Year: year, Incoming: kind.Incoming(),
-		CSV: fmt.Sprintf("/registers/%s/%d/csv", kind, year), Agency: u.cfg.Agency.Name}
-	for _, x := range rows {
+	v := &registerView{Kind: kind, Name: orName(registerNames, kind), Year: year, Month: int(month), Months: monthOptions(month),
+		Period: fmt.Sprintf("năm %d", year), Incoming: kind.Incoming(), CSV: fmt.Sprintf("/registers/%s/%d/csv", kind, year), Agency: u.cfg.Agency.Name}
+	if month != 0 {
+		v.Period = fmt.Sprintf("tháng %d năm %d", month, year)
+		v.CSV += fmt.Sprintf("?month=%d", month)
+	}
+	for _, x := range workflow.RowsInMonth(rows, month) {
 		row := registerRow{Number: x.Number, Notation: x.Notation, Date: fmtDate(x.Date), Subject: x.Subject, Notes: x.Notes,
 			DocID: x.DocumentID, Status: string(x.Status), Signer: x.Signer, FileCopyUnit: x.FileCopyUnit, Copies: x.Copies,
 			OrigNumber: x.OriginalNumber, OrigDate: fmtDate(x.OriginalDate), Receiver: x.Receiver}
@@ -138,7 +166,7 @@ func (u *UI) handleRegister(w http.ResponseWriter, r *http.Request, s *Session) 
 	if err != nil {
 		return err
 	}
-	u.render(w, r, s, http.StatusOK, "register", fmt.Sprintf("%s năm %d", v.Name, v.Year), v)
+	u.render(w, r, s, http.StatusOK, "register", v.Name+" "+v.Period, v)
 	return nil
 }
 
@@ -151,7 +179,11 @@ func (u *UI) handleRegisterCSV(w http.ResponseWriter, r *http.Request, s *Sessio
 	}
 	h := w.Header()
 	h.Set("Content-Type", "text/csv; charset=utf-8")
-	h.Set("Content-Disposition", fmt.Sprintf("attachment; filename=so-dang-ky-%s-%d.csv", v.Kind, v.Year))
+	name := fmt.Sprintf("so-dang-ky-%s-%d", v.Kind, v.Year)
+	if v.Month != 0 {
+		name += fmt.Sprintf("-%02d", v.Month)
+	}
+	h.Set("Content-Disposition", "attachment; filename="+name+".csv")
 	w.Write([]byte("\ufeff"))
 	cw := csvsafe.NewWriter(w)
 	if v.Incoming {

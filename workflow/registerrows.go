@@ -3,6 +3,7 @@ package workflow
 import (
 	"context"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -107,6 +108,36 @@ func (s *Service) RegisterRows(ctx context.Context, actor *User, kind RegisterKi
 	}
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Number < rows[j].Number })
 	return rows, nil
+}
+
+// ParseRegisterMonth reads the month a register is filtered by: "" is
+// the whole year (0), else a month 1–12; EINVALID otherwise.
+func ParseRegisterMonth(s string) (time.Month, error) {
+	if s == "" {
+		return 0, nil
+	}
+	m, err := strconv.Atoi(s)
+	if err != nil || m < 1 || m > 12 {
+		return 0, Errorf(EINVALID, "month must be 1 to 12, not %q", s)
+	}
+	return time.Month(m), nil
+}
+
+// RowsInMonth returns the lines of a register year dated in month m —
+// by their Date: the date of issue, of registration, or when a number
+// was taken or voided — in their order; m == 0 returns rows whole. A
+// line without a date is in no month.
+func RowsInMonth(rows []RegisterRow, m time.Month) []RegisterRow {
+	if m == 0 {
+		return rows
+	}
+	out := make([]RegisterRow, 0, len(rows))
+	for _, r := range rows {
+		if r.Date != nil && r.Date.Month == m {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func vietnamDatePtr(t *time.Time) *Date {

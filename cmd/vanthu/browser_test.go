@@ -445,9 +445,21 @@ func TestIntegrationBrowserIncoming(t *testing.T) {
 	page = b.Text("main")
 	mustContain(t, "archived document", page, "Đã lưu trữ văn bản.", "Hồ sơ lưu trữ", "Phân công", "Đề nghị chuyên viên tham mưu")
 	b.Shot("document-archived")
-	b.Go("/registers/incoming/" + fmt.Sprint(time.Now().In(vietnam()).Year()))
+	today := time.Now().In(vietnam())
+	b.Go("/registers/incoming/" + fmt.Sprint(today.Year()))
 	mustContain(t, "incoming register", b.Text("main"), subject, "125/UBND-VP", "Phạm Thị Chuyên")
 	b.Shot("register-incoming")
+	// Filtered by month: this month lists it, with its CSV; another does not.
+	other := today.Month()%12 + 1
+	for _, m := range []time.Month{today.Month(), other} {
+		b.Run(chromedp.SetValue(chromedp.CSS(`#register-month select[name="month"]`), fmt.Sprint(int(m))),
+			chromedp.Click(chromedp.CSS(`#register-month button[type="submit"]`)),
+			chromedp.WaitVisible(chromedp.CSS(fmt.Sprintf(`#register-csv[href$="?month=%d"]`, m))))
+		txt := b.Text("main")
+		if in := strings.Contains(txt, subject); in != (m == today.Month()) || !strings.Contains(txt, fmt.Sprintf("tháng %d năm %d", m, today.Year())) {
+			t.Errorf("register of month %d: lists the document %v\n%s", m, in, txt)
+		}
+	}
 	// The list at tablet width.
 	b.Run(chromedp.EmulateViewport(768, 1024))
 	b.Go("/incoming?q=dai+doan+ket")
