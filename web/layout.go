@@ -56,15 +56,18 @@ type layoutPage struct {
 }
 
 type layoutView struct {
-	Doc      *workflow.Document
-	Pages    []layoutPage
-	Boxes    []stampBox // all three, for the numeric fields
-	CanSig   bool
-	CanND    bool
-	Notes    []string
-	Source   string
-	Problem  string
-	NumPages int
+	Doc    *workflow.Document
+	Pages  []layoutPage
+	Boxes  []stampBox // all three, for the numeric fields
+	Blanks dateBlanks // the blanks of the date line, in the date's fieldset
+	// BlankParts names them (ngày, tháng, năm).
+	BlankParts [3]string
+	CanSig     bool
+	CanND      bool
+	Notes      []string
+	Source     string
+	Problem    string
+	NumPages   int
 }
 
 func (u *UI) currentPDF(r *http.Request, s *Session, id string) ([]byte, error) {
@@ -120,13 +123,17 @@ func (u *UI) handleLayout(w http.ResponseWriter, r *http.Request, s *Session) er
 		if code := workflow.ErrorCode(err); code != workflow.EINVALID && code != workflow.ECONFLICT {
 			return err
 		}
-		v.Problem = Message(err)
+		v.Problem = layoutProblem(err)
 	}
 	def := defaultBoxes(sizes)
 	cur := map[string]*workflow.Box{}
 	if d.Layout != nil {
 		cur["number"], cur["date"], cur["signature"] = d.Layout.Number, d.Layout.Date, d.Layout.Signature
 		v.Notes, v.Source = d.Layout.Notes, d.Layout.Source
+	}
+	v.Blanks, v.BlankParts = blanksOf(d.Layout), blankParts
+	if r.Method == http.MethodPost {
+		v.Blanks = postedBlanks(r, v.Blanks) // as typed, beside the problem
 	}
 	byPage := map[int]*layoutPage{}
 	for _, f := range []struct{ field, label string }{{"number", "Số"}, {"date", "Ngày tháng"}, {"signature", "Chữ ký, dấu"}} {
@@ -165,6 +172,9 @@ func layoutFromForm(r *http.Request, prev *workflow.Layout, pages int) (*workflo
 	l := &workflow.Layout{}
 	if prev != nil {
 		l.NumberOnly, l.DateBlanks, l.DateBlanksBelow, l.DateShortYear = prev.NumberOnly, prev.DateBlanks, prev.DateBlanksBelow, prev.DateShortYear
+	}
+	if err := dateBlanksFromForm(r, l); err != nil {
+		return nil, err
 	}
 	num := func(name string) (float64, error) {
 		v, err := strconv.ParseFloat(r.PostFormValue(name), 64)

@@ -176,3 +176,103 @@ func TestPagePreviewMemory(t *testing.T) {
 		t.Errorf("a preview's pdftoppm reached %d MB, want at most %d", got>>20, bound>>20)
 	}
 }
+
+// TestStampLayoutDateBlanks: the layout page shows the date line's blanks
+// the detector sets — offsets, how far below the line each goes when the
+// line wraps (date_blanks_below), the two-digit year (date_short_year) —
+// and saves them changed; a value the API's rules refuse comes back with
+// its message and the values typed, nothing saved; a form without the
+// fields keeps them.
+func TestStampLayoutDateBlanks(t *testing.T) {
+	e := newTestEnv(t)
+	h := e.login("chuyenvien")
+	h.get("/outgoing/new")
+	f := url.Values{"type": {"QĐ"}, "subject": {"Quyết định có dòng ngày xuống dòng"}, "signer_id": {e.users["lanhdao"].ID}}
+	id := docIDFrom(t, h.postMultipart("/outgoing/new", f, map[string][]byte{"file": testpdf.Make(1, "layout")}))
+	date := &workflow.Box{Page: 1, X: 300, Y: 700, W: 240, H: 18}
+	if _, err := e.docs.SetLayout(t.Context(), e.users["chuyenvien"], id, 0, &workflow.Layout{Date: date,
+		DateBlanks: []float64{150, 20, 90}, DateBlanksBelow: []float64{0, 16.5, 16.5}, DateShortYear: true}); err != nil {
+		t.Fatal(err)
+	}
+	p := h.get("/documents/" + id + "/layout")
+	for _, want := range []string{`name="date_blanks" value="150"`, `name="date_blanks" value="20"`, `name="date_blanks" value="90"`,
+		`name="date_blanks_below" value="0"`, `name="date_blanks_below" value="16.5"`, `name="date_short_year" value="true" checked`} {
+		if !strings.Contains(p.Body, want) {
+			t.Errorf("layout page lacks %s", want)
+		}
+	}
+	base := func() url.Values {
+		form := url.Values{"signature_page": {"1"}, "date_fields": {"1"}, "date_blanks": {"150", "20", "90"}, "date_blanks_below": {"0", "16.5", "16.5"}}
+		for k, v := range map[string]string{"number_x": "60", "number_y": "700", "number_w": "120", "number_h": "18",
+			"date_x": "300", "date_y": "700", "date_w": "240", "date_h": "18",
+			"signature_x": "320", "signature_y": "420", "signature_w": "170", "signature_h": "70"} {
+			form.Set(k, v)
+		}
+		return form
+	}
+	layout := func() *workflow.Layout {
+		d, _ := e.docs.Get(t.Context(), e.users["chuyenvien"], id)
+		return d.Layout
+	}
+	// Changed: the year's blank lower, the whole year written.
+	form := base()
+	form["date_blanks_below"] = []string{"", "16.5", "30"}
+	if p := h.post("/documents/"+id+"/layout", form); p.Status != http.StatusSeeOther {
+		t.Fatalf("save: %d\n%s", p.Status, p.Body)
+	}
+	if l := layout(); fmt.Sprint(l.DateBlanks, l.DateBlanksBelow, l.DateShortYear) != "[150 20 90] [0 16.5 30] false" {
+		t.Fatalf("saved: %v %v %v", l.DateBlanks, l.DateBlanksBelow, l.DateShortYear)
+	}
+	// Refused by the API's rules: shown with the values typed, nothing saved.
+	for _, tc := range []struct {
+		name, want string
+		set        func(url.Values)
+	}{
+		{"below more than three lines", "Khoảng xuống dòng", func(f url.Values) { f["date_blanks_below"] = []string{"0", "0", "60"} }},
+		{"below without blanks", "Khoảng xuống dòng", func(f url.Values) { f["date_blanks"] = []string{"", "", ""} }},
+		{"two blanks", "Vị trí chỗ trống ngày, tháng, năm", func(f url.Values) { f["date_blanks"] = []string{"150", "20"} }},
+		{"offset past the box", "Vị trí chỗ trống ngày, tháng, năm", func(f url.Values) { f["date_blanks"] = []string{"150", "20", "500"} }},
+		{"short year without blanks", "hai chữ số cuối", func(f url.Values) {
+			f["date_blanks"], f["date_blanks_below"] = []string{"", "", ""}, nil
+			f.Set("date_short_year", "true")
+		}},
+		{"not a number", "Vị trí chỗ trống ngày, tháng, năm", func(f url.Values) { f["date_blanks"] = []string{"150", "hai", "90"} }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			form := base()
+			tc.set(form)
+			p := h.post("/documents/"+id+"/layout", form)
+			if p.Status != http.StatusOK || !strings.Contains(p.Body, `role="alert"`) || !strings.Contains(p.Body, tc.want) {
+				t.Fatalf("%d, want the message %q\n%s", p.Status, tc.want, p.Body)
+			}
+			if l := layout(); fmt.Sprint(l.DateBlanksBelow) != "[0 16.5 30]" || l.DateShortYear {
+				t.Errorf("saved anyway: %v %v", l.DateBlanksBelow, l.DateShortYear)
+			}
+			for _, v := range form["date_blanks"] {
+				if !strings.Contains(p.Body, `name="date_blanks" value="`+v+`"`) {
+					t.Errorf("the value typed %q is not shown again", v)
+				}
+			}
+		})
+	}
+	// A form without the fields (a fieldset the user may not edit) keeps them.
+	form = base()
+	for _, k := range []string{"date_fields", "date_blanks", "date_blanks_below"} {
+		form.Del(k)
+	}
+	if p := h.post("/documents/"+id+"/layout", form); p.Status != http.StatusSeeOther {
+		t.Fatalf("save without the fields: %d\n%s", p.Status, p.Body)
+	}
+	if l := layout(); fmt.Sprint(l.DateBlanks, l.DateBlanksBelow) != "[150 20 90] [0 16.5 30]" {
+		t.Fatalf("kept: %v %v", l.DateBlanks, l.DateBlanksBelow)
+	}
+	// None: the whole date line is written in the box.
+	form = base()
+	form["date_blanks"], form["date_blanks_below"] = []string{"", "", ""}, []string{"", "", ""}
+	if p := h.post("/documents/"+id+"/layout", form); p.Status != http.StatusSeeOther {
+		t.Fatalf("clear: %d\n%s", p.Status, p.Body)
+	}
+	if l := layout(); l.DateBlanks != nil || l.DateBlanksBelow != nil || l.DateShortYear {
+		t.Fatalf("cleared: %v %v %v", l.DateBlanks, l.DateBlanksBelow, l.DateShortYear)
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -43,6 +44,12 @@ func TestIntegrationBrowserLayoutVerifyReform(t *testing.T) {
 	b.Go("/documents/" + id + "/layout")
 	b.Run(chromedp.WaitVisible(chromedp.CSS(`rect.layout-signature`)))
 	mustContain(t, "layout page", b.HTML(), `rect class="layout-box layout-number"`, `name="signature_x"`, "tìm tự động")
+	// The date line's blanks the detector found are shown to edit.
+	blanks := doc["layout"].(map[string]any)["date_blanks"]
+	shown := Get(b, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('#date-blanks input[name="date_blanks"]')).map(e => e.value)`))
+	if fmt.Sprint(blanks) != "["+strings.Join(shown, " ")+"]" {
+		t.Errorf("date blanks shown %q, detected %v", shown, blanks)
+	}
 	b.Shot("layout-detected")
 	// Drag the signature box 40 px to the left, then three arrows down.
 	center := Get(b, chromedp.Evaluate[[]float64](`(function(){var e=document.querySelector("rect.layout-signature");e.scrollIntoView({block:"center"});var r=e.getBoundingClientRect();return [r.x+r.width/2,r.y+r.height/2];})()`))
@@ -54,6 +61,9 @@ func TestIntegrationBrowserLayoutVerifyReform(t *testing.T) {
 	var after map[string]any
 	handler.call("GET", "/api/v1/documents/"+id, nil, &after)
 	sig1 := after["layout"].(map[string]any)["signature"].(map[string]any)
+	if fmt.Sprint(after["layout"].(map[string]any)["date_blanks"]) != fmt.Sprint(blanks) {
+		t.Errorf("date blanks after saving the form: %v, were %v", after["layout"].(map[string]any)["date_blanks"], blanks)
+	}
 	dx, dy := sig1["x"].(float64)-sig0["x"].(float64), sig1["y"].(float64)-sig0["y"].(float64)
 	if dx > -10 || dy > -2.5 || dy < -3.5-10 {
 		t.Fatalf("signature box moved by (%.1f, %.1f) points; want left by the drag and 3 points down", dx, dy)
