@@ -26,6 +26,10 @@ func (u *UI) adminRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /admin/users/{id}", u.auth(u.handleUser))
 	mux.Handle("POST /admin/users/{id}", u.auth(u.handleUser, requireAdmin))
 	mux.Handle("GET /admin/audit", u.auth(u.handleAudit))
+	if u.cfg.PKI != nil {
+		mux.Handle("GET /admin/pki", u.auth(u.handlePKI))
+		mux.Handle("POST /admin/pki", u.auth(u.handlePKI, requireAdmin))
+	}
 	if u.cfg.Exchange != nil {
 		mux.Handle("GET /admin/agencies", u.auth(u.handleAgencies))
 		mux.Handle("POST /admin/agencies", u.auth(u.handleAgencies, requireAdmin))
@@ -51,6 +55,9 @@ func (u *UI) adminTabs(current string) []adminTab {
 	tabs := []adminTab{{Path: "/admin/users", Label: "Người dùng"}}
 	if u.cfg.Exchange != nil {
 		tabs = append(tabs, adminTab{Path: "/admin/agencies", Label: "Cơ quan liên thông"}, adminTab{Path: "/admin/exchange", Label: "Hàng đợi liên thông"})
+	}
+	if u.cfg.PKI != nil {
+		tabs = append(tabs, adminTab{Path: "/admin/pki", Label: "Thu hồi chứng thư"})
 	}
 	tabs = append(tabs, adminTab{Path: "/admin/audit", Label: "Nhật ký"})
 	for i := range tabs {

@@ -199,6 +199,7 @@ var okMessages = map[string]string{
 	"image":    "Đã lưu ảnh chữ ký.",
 	"agency":   "Đã lưu cơ quan liên thông.",
 	"hold":     "Đã cập nhật trạng thái phong tỏa.",
+	"revoke":   "Đã thu hồi chứng thư số.",
 }
 
 type errorView struct {

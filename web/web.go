@@ -140,6 +140,9 @@ type Config struct {
 	Codes CodeVerifier
 	// Reform computes the reform report; nil hides it.
 	Reform ReformReporter
+	// PKI revokes the development PKI's certificates; nil (configured
+	// keys, whose CA runs its own) hides the page.
+	PKI *PKIAdmin
 }
 
 // UI is the web interface; it implements http.Handler.

@@ -13,6 +13,7 @@ import (
 	"github.com/vanthu/vanthu/api"
 	"github.com/vanthu/vanthu/signing/keys"
 	"github.com/vanthu/vanthu/signing/pki"
+	"github.com/vanthu/vanthu/web"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -62,6 +63,7 @@ func wirePKI(ctx context.Context, a *app, kr *keyring) (string, error) {
 		},
 		Revocations: auth.Revocations,
 	}
+	a.web.PKI = &web.PKIAdmin{Revoke: a.api.PKI.Revoke, Revocations: a.api.PKI.Revocations} // the same functions as the API's
 	if a.cfg.TSAURL != "" {
 		return a.cfg.TSAURL, nil
 	}
