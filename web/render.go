@@ -51,7 +51,8 @@ var funcs = template.FuncMap{
 		}
 		return ""
 	},
-	"add": func(a, b int) int { return a + b },
+	"add":        func(a, b int) int { return a + b },
+	"stampValid": stampValid,
 	"dict": func(kv ...any) map[string]any {
 		m := map[string]any{}
 		for i := 0; i+1 < len(kv); i += 2 {

@@ -66,6 +66,7 @@ type Archive interface {
 	Parts(ctx context.Context, rec *archive.Record) ([]archive.Object, error)
 	SetLegalHold(ctx context.Context, actor *workflow.User, docID string, on bool, comment string) (*archive.Record, error)
 	WritePackage(ctx context.Context, actor *workflow.User, docID string, w io.Writer) error
+	CheckEvidence(ctx context.Context, actor *workflow.User, docID string) (*archive.EvidenceReport, error)
 }
 
 // Exchange is the interagency exchange (exchange.Service).

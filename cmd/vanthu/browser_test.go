@@ -581,6 +581,17 @@ func TestIntegrationBrowserOutgoing(t *testing.T) {
 		!bytes.Contains(zip.Bytes(), []byte("bagit.txt")) || !bytes.Contains(zip.Bytes(), []byte("manifest-sha256.txt")) {
 		t.Fatalf("package: %d %s, %d bytes", resp.StatusCode, resp.Header.Get("Content-Type"), zip.Len())
 	}
+	// The record's evidence checked from its page, with the API's verdict.
+	b.Run(chromedp.Click(chromedp.CSS(`#evidence-link`)), chromedp.WaitVisible(chromedp.CSS(`#evidence .verdict`)))
+	var ev struct{ Verdict string }
+	if code := A.srv.login(t, "archivist", "password-archivist").call("GET", "/api/v1/archive/"+id+"/evidence", nil, &ev); code != 200 {
+		t.Fatalf("evidence via the API: %d", code)
+	}
+	verdicts := map[string]string{"valid": "hợp lệ", "invalid": "không hợp lệ", "indeterminate": "chưa xác định"}
+	if got := strings.TrimSpace(b.Text(`#evidence .verdict`)); got != verdicts[ev.Verdict] {
+		t.Errorf("evidence page says %q, the API %q", got, ev.Verdict)
+	}
+	b.Shot("archive-evidence")
 
 	// Administration: the exchange queue and connected agencies.
 	b.As("admin2", "password-admin2")

@@ -1,0 +1,60 @@
+package web
+
+import (
+	"encoding/json"
+	"mime"
+	"net/http"
+	"time"
+
+	"github.com/vanthu/vanthu/archive"
+)
+
+// The check of an archived record's evidence (its chain of archive
+// time-stamps), as GET /api/v1/archive/{id}/evidence gives it: the same
+// service call (archive.Service.CheckEvidence: the readers of the
+// archive, the record's visibility), shown in Vietnamese, and its report
+// as a JSON file to keep with an export of the record.
+
+type evidenceView struct {
+	Rec    *archive.Record
+	Report *archive.EvidenceReport
+	JSON   string // the report's download link
+}
+
+// handleArchiveEvidence shows the check, or with ?format=json downloads
+// its report.
+func (u *UI) handleArchiveEvidence(w http.ResponseWriter, r *http.Request, s *Session) error {
+	id := r.PathValue("id")
+	rec, err := u.cfg.Archive.Get(r.Context(), s.User, id)
+	if err != nil {
+		return err
+	}
+	rep, err := u.cfg.Archive.CheckEvidence(r.Context(), s.User, id)
+	if err != nil {
+		return err
+	}
+	if r.URL.Query().Get("format") == "json" {
+		h := w.Header()
+		h.Set("Content-Type", "application/json")
+		h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": "chung-cu-" + id + ".json"}))
+		h.Set("Cache-Control", "private, no-store")
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		return enc.Encode(rep)
+	}
+	title := "Kiểm tra chứng cứ lưu trữ"
+	if rec.Notation != "" {
+		title += " · " + rec.Notation
+	}
+	u.render(w, r, s, http.StatusOK, "archive_evidence", title, evidenceView{Rec: rec, Report: rep, JSON: "/archive/" + id + "/evidence?format=json"})
+	return nil
+}
+
+// stampValid says until when an archive time-stamp proves what it covers
+// ("" when unknown).
+func stampValid(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return fmtDate(t)
+}

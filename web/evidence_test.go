@@ -1,0 +1,91 @@
+package web
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vanthu/vanthu/archive"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// evidenceArchive is an Archive with one record whose evidence check
+// answers rep, or refuses roles other than the archive's readers as the
+// service does.
+type evidenceArchive struct {
+	Archive
+	rec   *archive.Record
+	rep   *archive.EvidenceReport
+	calls *int
+}
+
+func (a evidenceArchive) Get(_ context.Context, actor *workflow.User, id string) (*archive.Record, error) {
+	if !actor.HasAny(archiveRoles) {
+		return nil, workflow.Errorf(workflow.EFORBIDDEN, "the archive")
+	}
+	if id != a.rec.DocumentID {
+		return nil, workflow.Errorf(workflow.ENOTFOUND, "no record")
+	}
+	return a.rec, nil
+}
+
+func (a evidenceArchive) Parts(context.Context, *archive.Record) ([]archive.Object, error) {
+	return nil, nil
+}
+
+func (a evidenceArchive) CheckEvidence(ctx context.Context, actor *workflow.User, id string) (*archive.EvidenceReport, error) {
+	if _, err := a.Get(ctx, actor, id); err != nil {
+		return nil, err
+	}
+	*a.calls++
+	return a.rep, nil
+}
+
+// TestArchiveEvidencePage: a reader of the archive checks a record's
+// archive time-stamp chain from the record's page (what GET
+// /api/v1/archive/{id}/evidence answers) and downloads the report; the
+// others get the archive's refusal.
+func TestArchiveEvidencePage(t *testing.T) {
+	e := newTestEnv(t)
+	ts := time.Date(2026, 11, 20, 3, 0, 0, 0, time.UTC)
+	rec := &archive.Record{DocumentID: "d1", Notation: "15/QĐ-UBND", Subject: "Quyết định ban hành quy chế", Class: archive.ClassPermanent,
+		RetainUntil: archive.Forever, ArchivedAt: ts}
+	rep := &archive.EvidenceReport{DocumentID: "d1", Record: "records/d1", CheckedAt: e.now, RetainUntil: archive.Forever, Verdict: workflow.VerdictValid,
+		Reasons:  []string{"every data object matches its recorded SHA-256"},
+		Document: &archive.DocumentEvidence{Name: "document.pdf", SHA256: "ab12", ValidationTime: ts, Verdict: workflow.VerdictValid},
+		TimeStamps: []archive.EvidenceStamp{{Seq: 1, Time: ts, Authority: "CN=Time-Stamping Authority", ValidUntil: time.Date(2036, 11, 20, 0, 0, 0, 0, time.UTC), Trusted: true},
+			{Seq: 2, Time: ts.AddDate(0, 1, 0), Authority: "CN=Other TSA", Trusted: false, Problems: []string{"certificate not trusted"}}}}
+	calls := 0
+	e.remount(t, Config{Archive: evidenceArchive{rec: rec, rep: rep, calls: &calls}})
+	c := e.login("luutru")
+	if p := c.get("/archive/d1"); !strings.Contains(p.Body, `href="/archive/d1/evidence"`) {
+		t.Fatalf("the record page has no link to the check:\n%s", p.Body)
+	}
+	p := c.get("/archive/d1/evidence")
+	for _, want := range []string{`<span class="v-valid verdict">hợp lệ</span>`, "CN=Time-Stamping Authority", "20/11/2036", "Tin cậy", "Không tin cậy",
+		"certificate not trusted", "document.pdf", "Vĩnh viễn", `href="/archive/d1/evidence?format=json"`} {
+		if !strings.Contains(p.Body, want) {
+			t.Errorf("evidence page lacks %s", want)
+		}
+	}
+	if p.Status != http.StatusOK || calls != 1 {
+		t.Fatalf("evidence page: %d, %d checks", p.Status, calls)
+	}
+	j := c.get("/archive/d1/evidence?format=json")
+	var got archive.EvidenceReport
+	if err := json.Unmarshal([]byte(j.Body), &got); err != nil || got.Verdict != workflow.VerdictValid || len(got.TimeStamps) != 2 ||
+		!strings.Contains(j.Header.Get("Content-Disposition"), "chung-cu-d1.json") {
+		t.Fatalf("report download: %v %+v %q", err, got, j.Header.Get("Content-Disposition"))
+	}
+	if p := c.get("/archive/d2/evidence"); p.Status != http.StatusNotFound {
+		t.Errorf("another record: %d", p.Status)
+	}
+	for _, name := range []string{"chuyenvien", "lanhdao"} {
+		if p := e.login(name).get("/archive/d1/evidence"); p.Status != http.StatusForbidden {
+			t.Errorf("%s: %d", name, p.Status)
+		}
+	}
+}
