@@ -62,6 +62,9 @@ var irreversible = map[workflow.Action]confirmText{
 		"Cơ quan gửi được thông báo đồng ý thu hồi (mã 15)."}},
 	workflow.RefuseRevoke: {Heading: "Xác nhận từ chối thu hồi văn bản", Button: "Xác nhận từ chối thu hồi", Reason: true, Danger: true, Facts: []string{
 		"Cơ quan gửi được thông báo từ chối thu hồi (mã 16) kèm lý do; không rút lại được."}},
+	workflow.Assign: {Heading: "Xác nhận phân công xử lý", Button: "Xác nhận phân công", Facts: []string{
+		"Văn bản được giao cho chuyên viên đã chọn với hạn xử lý đã nhập; không phân công lại hay đổi hạn được.",
+		"Văn bản nhận qua liên thông: cơ quan gửi được thông báo đã phân công (mã 04)."}},
 	workflow.Complete: {Heading: "Xác nhận hoàn thành xử lý", Button: "Xác nhận hoàn thành", Facts: []string{
 		"Văn bản chuyển sang đã xử lý xong và không mở lại để xử lý tiếp được.",
 		"Văn bản nhận qua liên thông: cơ quan gửi được thông báo đã hoàn thành (mã 06)."}},
@@ -69,8 +72,10 @@ var irreversible = map[workflow.Action]confirmText{
 
 // reversibleActions are the actions applied at the first click: a step
 // another user's action takes back (submit, approve: the official
-// returns; assign: assigned again) or one that only starts the work.
-var reversibleActions = []workflow.Action{workflow.Submit, workflow.Approve, workflow.Assign, workflow.Start}
+// returns the draft), or start, which cannot be taken back either but
+// only marks as begun the work the (confirmed) assignment gave the
+// handler who presses it.
+var reversibleActions = []workflow.Action{workflow.Submit, workflow.Approve, workflow.Start}
 
 // formField is one posted field, sent again by the confirmation page.
 type formField struct{ Name, Value string }
@@ -148,7 +153,24 @@ func (u *UI) confirmAction(w http.ResponseWriter, r *http.Request, s *Session, i
 		v.Details = stampPlaces(d.Layout)
 	case workflow.Register:
 		v.Details = append(v.Details, "Sổ đăng ký: "+orName(registerNames, workflow.RegisterFor(d))+".")
+	case workflow.Assign:
+		v.Details = append(v.Details, u.assignment(r, in))
 	}
 	u.render(w, r, s, http.StatusOK, "confirm", v.Heading, v)
 	return nil
+}
+
+// assignment says whom an assignment names and by when.
+func (u *UI) assignment(r *http.Request, in workflow.ActionInput) string {
+	who := "(chưa chọn)"
+	if in.AssigneeID != "" {
+		if x, err := u.cfg.Directory.User(r.Context(), in.AssigneeID); err == nil {
+			who = displayName(x)
+		}
+	}
+	due := "không có"
+	if in.DueDate != nil {
+		due = fmtDate(*in.DueDate)
+	}
+	return "Chuyên viên xử lý: " + who + "; hạn xử lý: " + due + "."
 }

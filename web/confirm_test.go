@@ -65,6 +65,8 @@ func TestIrreversibleActionsAskFirst(t *testing.T) {
 	}{
 		{workflow.Register, "vanthu", func() string { return incoming(workflow.Register) }, "", http.StatusSeeOther, "Sổ đăng ký: Sổ văn bản đến."},
 		{workflow.Reject, "vanthu", func() string { return incoming(workflow.Reject) }, "Sai thẩm quyền", http.StatusSeeOther, ""},
+		{workflow.Assign, "lanhdao", func() string { return incoming(workflow.Register, workflow.Assign) }, "Đề nghị xử lý", http.StatusSeeOther,
+			"Chuyên viên xử lý: Lê Chuyên Viên; hạn xử lý: 30/11/2026."},
 		{workflow.Complete, "chuyenvien", func() string {
 			return incoming(workflow.Register, workflow.Assign, workflow.Start, workflow.Complete)
 		}, "", http.StatusSeeOther, ""},
@@ -86,6 +88,10 @@ func TestIrreversibleActionsAskFirst(t *testing.T) {
 				t.Fatalf("no %s button on the page", tc.action)
 			}
 			f := url.Values{"action": {string(tc.action)}, "version": {m[1]}, "comment": {tc.comment}}
+			if tc.action == workflow.Assign {
+				f.Set("assignee_id", e.users["chuyenvien"].ID)
+				f.Set("due_date", "30/11/2026")
+			}
 			unchanged := func(what string) {
 				t.Helper()
 				if d, _ := e.docs.Get(bg, e.users["vanthu"], id); d.Version != before.Version || d.State != before.State {
@@ -118,6 +124,10 @@ func TestIrreversibleActionsAskFirst(t *testing.T) {
 			p = c.post("/documents/"+id, cf)
 			if p.Status != tc.want || tc.want == http.StatusSeeOther && p.Location != "/documents/"+id+"?done="+string(tc.action) {
 				t.Fatalf("confirmed: %d %q, want %d\n%s", p.Status, p.Location, tc.want, p.Body)
+			}
+			if d, _ := e.docs.Get(bg, e.users["vanthu"], id); tc.action == workflow.Assign &&
+				(d.AssigneeID != e.users["chuyenvien"].ID || d.DueDate == nil || d.DueDate.String() != "2026-11-30") {
+				t.Errorf("assigned to %q due %v", d.AssigneeID, d.DueDate)
 			}
 		})
 	}

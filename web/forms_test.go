@@ -110,7 +110,7 @@ func TestRepeatedActionShowsItsResult(t *testing.T) {
 		t.Errorf("another user's stale form passed as a repeat: %q", p.Location)
 	}
 
-	assign := form(officer, "assign", url.Values{"assignee_id": {e.users["chuyenvien"].ID}})
+	assign := form(officer, "assign", url.Values{"assignee_id": {e.users["chuyenvien"].ID}, "confirm": {"assign"}})
 	if p := officer.post("/documents/"+id, assign); p.Status != http.StatusSeeOther {
 		t.Fatalf("assign: %d\n%s", p.Status, p.Body)
 	}
