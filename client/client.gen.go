@@ -1673,7 +1673,10 @@ type ReformReport struct {
 
 // Register defines model for Register.
 type Register struct {
-	Items    []RegisterEntry  `json:"items"`
+	Items []RegisterEntry `json:"items"`
+
+	// Month the month filtered by, when one was asked
+	Month    *int             `json:"month,omitempty"`
 	Register RegisterRegister `json:"register"`
 
 	// Year Example: 2026
@@ -2063,6 +2066,8 @@ type GetDocumentFileParams struct {
 
 // GetRegisterParams defines parameters for GetRegister.
 type GetRegisterParams struct {
+	// Month only the entries dated in this month (date of issue, of registration, or when a number was taken or voided); absent: the whole year
+	Month  *int                     `form:"month,omitempty" json:"month,omitempty"`
 	Format *GetRegisterParamsFormat `form:"format,omitempty" json:"format,omitempty"`
 }
 
@@ -2438,7 +2443,7 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/public/verify/{code} (the `VerifyCodePublic` operationId).
 	VerifyCodePublic(ctx context.Context, code string, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// GetRegister A register (sổ đăng ký) for a year, JSON or CSV
+	// GetRegister A register (sổ đăng ký) for a year or one of its months, JSON or CSV
 	//
 	// Corresponds with GET /api/v1/registers/{kind}/{year} (the `GetRegister` operationId).
 	GetRegister(ctx context.Context, kind GetRegisterParamsKind, year int, params *GetRegisterParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3167,7 +3172,7 @@ func (c *Client) VerifyCodePublic(ctx context.Context, code string, reqEditors .
 	return c.Client.Do(req)
 }
 
-// GetRegister A register (sổ đăng ký) for a year, JSON or CSV
+// GetRegister A register (sổ đăng ký) for a year or one of its months, JSON or CSV
 //
 // Corresponds with GET /api/v1/registers/{kind}/{year} (the `GetRegister` operationId).
 func (c *Client) GetRegister(ctx context.Context, kind GetRegisterParamsKind, year int, params *GetRegisterParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -4826,6 +4831,18 @@ func NewGetRegisterRequest(server string, kind GetRegisterParamsKind, year int, 
 		// per the OpenAPI spec (e.g. "color=blue,black,brown").
 		var rawQueryFragments []string
 
+		if params.Month != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "month", *params.Month, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if params.Format != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "format", *params.Format, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
@@ -5716,7 +5733,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/public/verify/{code} (the `VerifyCodePublic` operationId).
 	VerifyCodePublicWithResponse(ctx context.Context, code string, reqEditors ...RequestEditorFn) (*VerifyCodePublicResponse, error)
 
-	// GetRegisterWithResponse A register (sổ đăng ký) for a year, JSON or CSV
+	// GetRegisterWithResponse A register (sổ đăng ký) for a year or one of its months, JSON or CSV
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -9531,7 +9548,7 @@ func (c *ClientWithResponses) VerifyCodePublicWithResponse(ctx context.Context, 
 	return ParseVerifyCodePublicResponse(rsp)
 }
 
-// GetRegisterWithResponse A register (sổ đăng ký) for a year, JSON or CSV
+// GetRegisterWithResponse A register (sổ đăng ký) for a year or one of its months, JSON or CSV
 //
 // Returns a wrapper object for the known response body format(s).
 //
