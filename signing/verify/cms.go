@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto"
 	"crypto/ecdsa"
+	"crypto/md5"
 	"crypto/rsa"
 	"crypto/subtle"
 	"crypto/x509"
@@ -32,7 +33,10 @@ var ErrDigestMismatch = errors.New("the message digest does not match the signed
 // for what it leaves to pkcs7 (no signed attributes but for RSASSA-PSS,
 // other hashes or keys), ErrDigestMismatch when the bytes were changed.
 // RSASSA-PSS (RFC 4056) is checked here, with or without signed
-// attributes: pkcs7 does not know it.
+// attributes: pkcs7 does not know it; so is MD5 with RSA (neither pkcs7
+// nor crypto/x509 computes it), so that a change after signing is found:
+// whether MD5 may be relied on at all is the cryptographic constraints'
+// business (cryptopolicy.go), not this check's.
 func CMSIntact(p7 *pkcs7.PKCS7, digest func(crypto.Hash) []byte) error {
 	if len(p7.Signers) != 1 {
 		return fmt.Errorf("the CMS has %d signers, want 1", len(p7.Signers))
@@ -42,7 +46,11 @@ func CMSIntact(p7 *pkcs7.PKCS7, digest func(crypto.Hash) []byte) error {
 		return intactUnattributed(p7, digest)
 	}
 	hash, ok := cmsDigestHash(si.DigestAlgorithm.Algorithm)
-	if !ok {
+	if !ok && si.DigestAlgorithm.Algorithm.Equal(oidMD5) {
+		// Checked so that a change is found (invalid); the cryptographic
+		// constraints (cryptopolicy.go) then keep it from being valid.
+		hash = crypto.MD5
+	} else if !ok {
 		return ErrUnsupportedCMS
 	}
 	ee := signerCertificate(p7)
@@ -60,13 +68,17 @@ func CMSIntact(p7 *pkcs7.PKCS7, digest func(crypto.Hash) []byte) error {
 	if err != nil {
 		return err
 	}
-	if si.DigestEncryptionAlgorithm.Algorithm.Equal(oidRSASSAPSS) {
+	switch {
+	case hash == crypto.MD5:
+		d := md5.Sum(signed)
+		err = checkMD5RSA(ee, si.DigestEncryptionAlgorithm.Algorithm, d[:], si.EncryptedDigest)
+	case si.DigestEncryptionAlgorithm.Algorithm.Equal(oidRSASSAPSS):
 		err = checkPSS(ee, si.DigestEncryptionAlgorithm.Parameters, func(h crypto.Hash) []byte {
 			d := h.New()
 			d.Write(signed)
 			return d.Sum(nil)
 		}, si.EncryptedDigest)
-	} else {
+	default:
 		var alg x509.SignatureAlgorithm
 		if alg, err = signerAlgorithm(ee.PublicKey, si.DigestEncryptionAlgorithm.Algorithm, hash); err != nil {
 			return err
@@ -85,12 +97,19 @@ func CMSIntact(p7 *pkcs7.PKCS7, digest func(crypto.Hash) []byte) error {
 // to pkcs7 (ErrUnsupportedCMS).
 func intactUnattributed(p7 *pkcs7.PKCS7, digest func(crypto.Hash) []byte) error {
 	si := p7.Signers[0]
-	if !si.DigestEncryptionAlgorithm.Algorithm.Equal(oidRSASSAPSS) {
+	md5RSA := si.DigestAlgorithm.Algorithm.Equal(oidMD5)
+	if !si.DigestEncryptionAlgorithm.Algorithm.Equal(oidRSASSAPSS) && !md5RSA {
 		return ErrUnsupportedCMS
 	}
 	ee := signerCertificate(p7)
 	if ee == nil {
 		return errors.New("the signer's certificate is not in the signature")
+	}
+	if md5RSA {
+		if err := checkMD5RSA(ee, si.DigestEncryptionAlgorithm.Algorithm, digest(crypto.MD5), si.EncryptedDigest); err != nil {
+			return fmt.Errorf("the signature over the signed bytes does not verify: %w", err)
+		}
+		return nil
 	}
 	if err := checkPSS(ee, si.DigestEncryptionAlgorithm.Parameters, digest, si.EncryptedDigest); err != nil {
 		return fmt.Errorf("the signature over the signed bytes does not verify: %w", err)
@@ -98,13 +117,27 @@ func intactUnattributed(p7 *pkcs7.PKCS7, digest func(crypto.Hash) []byte) error 
 	return nil
 }
 
+// checkMD5RSA checks sig, an RSA PKCS#1 v1.5 signature by ee's key of
+// a message whose MD5 digest is d (crypto/x509 refuses MD5 outright;
+// pkcs7 does not know it); ErrUnsupportedCMS for another key or
+// algorithm.
+func checkMD5RSA(ee *x509.Certificate, alg asn1.ObjectIdentifier, d, sig []byte) error {
+	pub, ok := ee.PublicKey.(*rsa.PublicKey)
+	if !ok || !(alg.Equal(pkcs7.OIDEncryptionAlgorithmRSA) || alg.Equal(oidMD5WithRSA)) {
+		return ErrUnsupportedCMS
+	}
+	return rsa.VerifyPKCS1v15(pub, crypto.MD5, d, sig)
+}
+
 // oidRSASSAPSS is id-RSASSA-PSS (RFC 4055), the signature algorithm of an
 // RSASSA-PSS SignerInfo (RFC 4056); its parameters say the hash, the mask
 // generation and the salt length.
 var (
-	oidRSASSAPSS = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 10}
-	oidMGF1      = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 8}
-	oidSHA1      = asn1.ObjectIdentifier{1, 3, 14, 3, 2, 26}
+	oidRSASSAPSS  = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 10}
+	oidMGF1       = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 8}
+	oidSHA1       = asn1.ObjectIdentifier{1, 3, 14, 3, 2, 26}
+	oidMD5        = asn1.ObjectIdentifier{1, 2, 840, 113549, 2, 5}
+	oidMD5WithRSA = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 4}
 )
 
 // pssParams are RSASSA-PSS-params (RFC 4055 section 3.1), each with its

@@ -7,7 +7,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/ed25519"
 	"crypto/elliptic"
-	_ "crypto/md5" // an adbe.x509.rsa_sha1 signature of a digest not checked
+	_ "crypto/md5" // MD5 signatures, checked and then not accepted
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/x509"
@@ -17,6 +17,8 @@ import (
 	"sort"
 	"strings"
 	"testing"
+
+	_ "golang.org/x/crypto/ripemd160" // an adbe.x509.rsa_sha1 signature of a digest not checked
 )
 
 // The signatures of this file are assembled by hand, the way signing
@@ -126,10 +128,17 @@ type cmsSpec struct {
 	// encapsulate: the content is carried inside the CMS (adbe.pkcs7.sha1
 	// carries the SHA-1 digest of the byte ranges), not detached.
 	encapsulate bool
+	// contentType is the encapsulated content's type (and the
+	// contentType attribute's); nil means id-data.
+	contentType asn1.ObjectIdentifier
 	// sigAlgOID, when set, is written as the signature algorithm
 	// instead of the one the key and hash give.
 	sigAlgOID asn1.ObjectIdentifier
 	certs     []*x509.Certificate // certificates carried, the signer's included or not
+	// stamp, when set, makes the RFC 3161 token (DER) carried as the
+	// signature time-stamp (an unsigned attribute) over the signature
+	// value.
+	stamp func(sig []byte) []byte
 }
 
 var (
@@ -140,7 +149,7 @@ var (
 	oidRSA           = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 1}
 	oidEd25519       = asn1.ObjectIdentifier{1, 3, 101, 112}
 	testHashOIDs     = map[crypto.Hash]asn1.ObjectIdentifier{
-		crypto.SHA1: {1, 3, 14, 3, 2, 26}, crypto.SHA256: {2, 16, 840, 1, 101, 3, 4, 2, 1},
+		crypto.MD5: {1, 2, 840, 113549, 2, 5}, crypto.SHA1: {1, 3, 14, 3, 2, 26}, crypto.SHA256: {2, 16, 840, 1, 101, 3, 4, 2, 1},
 		crypto.SHA384: {2, 16, 840, 1, 101, 3, 4, 2, 2}, crypto.SHA512: {2, 16, 840, 1, 101, 3, 4, 2, 3},
 	}
 	testECDSAOIDs = map[crypto.Hash]asn1.ObjectIdentifier{
@@ -212,8 +221,12 @@ func testCMS(tb testing.TB, key crypto.Signer, cert *x509.Certificate, spec cmsS
 		set := func(v any) asn1.RawValue {
 			return asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSet, IsCompound: true, Bytes: mustDER(tb, v)}
 		}
+		ct := spec.contentType
+		if ct == nil {
+			ct = oidData
+		}
 		enc := [][]byte{
-			mustDER(tb, attr{oidContentType, set(oidData)}),
+			mustDER(tb, attr{oidContentType, set(ct)}),
 			mustDER(tb, attr{oidMessageDigest, set(digest)}),
 		}
 		sort.Slice(enc, func(i, j int) bool { return bytes.Compare(enc[i], enc[j]) < 0 })
@@ -244,11 +257,21 @@ func testCMS(tb testing.TB, key crypto.Signer, cert *x509.Certificate, spec cmsS
 		si = append(si, asn1.RawValue{FullBytes: attrs})
 	}
 	si = append(si, alg, sig)
+	if spec.stamp != nil {
+		attr := mustDER(tb, struct {
+			Type  asn1.ObjectIdentifier
+			Value asn1.RawValue
+		}{oidTimeStampToken, asn1.RawValue{Class: asn1.ClassUniversal, Tag: asn1.TagSet, IsCompound: true, Bytes: spec.stamp(sig)}})
+		si = append(si, asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 1, IsCompound: true, Bytes: attr})
+	}
 	var certs []byte
 	for _, c := range spec.certs {
 		certs = append(certs, c.Raw...)
 	}
 	encap := []any{oidData}
+	if spec.contentType != nil {
+		encap = []any{spec.contentType}
+	}
 	if spec.encapsulate {
 		encap = append(encap, asn1.RawValue{Class: asn1.ClassContextSpecific, Tag: 0, IsCompound: true, Bytes: mustDER(tb, content)})
 	}
@@ -304,6 +327,10 @@ func certEntry(certs ...*x509.Certificate) string {
 	return "/Cert [" + strings.Join(parts, " ") + "] "
 }
 
+// weakAlg is the start of the reason an algorithm past its sunset
+// gives (cryptopolicy.go).
+func weakAlg(what string) string { return "weak algorithm: " + what }
+
 // intermediate is a CA certified by ca (its pool holds ca's root only).
 func (ca *testCA) intermediate(tb testing.TB, cn string) *testCA {
 	tb.Helper()
@@ -316,10 +343,13 @@ func (ca *testCA) intermediate(tb testing.TB, cn string) *testCA {
 // the PKCS#1 one, byte ranges and hex strings written differently, a
 // chain carried whole or not — each intact (valid, or what the
 // certificate makes it) and changed after signing (invalid). Poppler's
-// pdfsig 22.12 agrees on every verdict but three: RSASSA-PSS without
+// pdfsig 22.12 agrees on every verdict but these: RSASSA-PSS without
 // signed attributes and Ed25519 (NSS does not verify them: "Signature is
-// Invalid", "corrupted data") and adbe.x509.rsa_sha1 ("not yet
-// verified"). pdfcpu 0.11 agrees but on Ed25519, PSS with a salt other
+// Invalid", "corrupted data"), adbe.x509.rsa_sha1 ("not yet verified"),
+// and SHA-1 and MD5, which the cryptographic constraints make
+// indeterminate here (cryptopolicy.go, TestCryptoConstraints) and pdfsig
+// calls valid (SHA-1) or "Digest Mismatch" (MD5, which it cannot
+// compute). pdfcpu 0.11 agrees but on Ed25519, PSS with a salt other
 // than the hash's length, adbe.x509.rsa_sha1 with SHA-256 (it knows
 // SHA-1 only) and adbe.pkcs7.sha1 with signed attributes ("not
 // authentic"); it passes tampered signatures without signed attributes.
@@ -362,18 +392,20 @@ func TestForeignSignatures(t *testing.T) {
 		{"RSASSA-PSS by another key", Invalid, "the CMS signature does not verify", cms(cades, forged, cmsSpec{hash: crypto.SHA256, pss: true})},
 		{"RSASSA-PSS no signed attributes by another key", Invalid, "the CMS signature does not verify", cms(p7, forged, cmsSpec{hash: crypto.SHA256, pss: true, noAttrs: true})},
 		{"RSA SHA-384", Valid, "", cms(cades, rsaS, cmsSpec{hash: crypto.SHA384})},
-		{"RSA SHA-1", Valid, "", cms(p7, rsaS, cmsSpec{hash: crypto.SHA1})},
+		{"RSA SHA-1", Indeterminate, weakAlg("SHA-1 (message digest) retired on 2009-01-01"), cms(p7, rsaS, cmsSpec{hash: crypto.SHA1})},
 		{"ECDSA P-384", Valid, "", cms(cades, mk(root, p384, root.cert), cmsSpec{hash: crypto.SHA384})},
 		{"ECDSA P-521", Valid, "", cms(cades, mk(root, p521, root.cert), cmsSpec{hash: crypto.SHA512})},
 		{"Ed25519", Valid, "", cms(cades, mk(root, edk, root.cert), cmsSpec{hash: crypto.SHA512})},
 		{"RSA no signed attributes", Valid, "", cms(p7, rsaS, cmsSpec{hash: crypto.SHA256, noAttrs: true})},
-		{"adbe.pkcs7.sha1", Valid, "", cms(sha1SF, rsaS, cmsSpec{hash: crypto.SHA1, encapsulate: true})},
-		{"adbe.pkcs7.sha1 no signed attributes", Valid, "", cms(sha1SF, rsaS, cmsSpec{hash: crypto.SHA1, encapsulate: true, noAttrs: true})},
-		{"adbe.x509.rsa_sha1 SHA-1 with chain", Valid, "", raw(rsaS, crypto.SHA1, rsaS.cert, root.cert)},
+		{"adbe.pkcs7.sha1", Indeterminate, weakAlg("SHA-1 (document digest)"), cms(sha1SF, rsaS, cmsSpec{hash: crypto.SHA1, encapsulate: true})},
+		{"adbe.pkcs7.sha1 no signed attributes", Indeterminate, weakAlg("SHA-1 (document digest)"), cms(sha1SF, rsaS, cmsSpec{hash: crypto.SHA1, encapsulate: true, noAttrs: true})},
+		{"adbe.pkcs7.sha1 SHA-256 CMS", Indeterminate, weakAlg("SHA-1 (document digest)"), cms(sha1SF, rsaS, cmsSpec{hash: crypto.SHA256, encapsulate: true})},
+		{"adbe.x509.rsa_sha1 SHA-1 with chain", Indeterminate, weakAlg("SHA-1 (message digest)"), raw(rsaS, crypto.SHA1, rsaS.cert, root.cert)},
 		{"adbe.x509.rsa_sha1 SHA-256", Valid, "", raw(rsaS, crypto.SHA256, rsaS.cert)},
 		{"adbe.x509.rsa_sha1 by another key", Invalid, "the PKCS#1 signature does not match the signed byte ranges", raw(forged, crypto.SHA1, rsaS.cert)},
 		{"adbe.x509.rsa_sha1 untrusted", Indeterminate, "not issued by a trusted authority", raw(mk(untrusted, r2048), crypto.SHA1, mk(untrusted, r2048).cert)},
-		{"adbe.x509.rsa_sha1 MD5", Indeterminate, "the PKCS#1 signature cannot be checked: its digest algorithm is not supported (1.2.840.113549.2.5)", raw(rsaS, crypto.MD5, rsaS.cert)},
+		{"adbe.x509.rsa_sha1 MD5", Indeterminate, weakAlg("MD5 (message digest) retired on 2005-01-01"), raw(rsaS, crypto.MD5, rsaS.cert)},
+		{"adbe.x509.rsa_sha1 RIPEMD-160", Indeterminate, "the PKCS#1 signature cannot be checked: its digest algorithm is not supported (1.0.10118.3.0.49)", raw(rsaS, crypto.RIPEMD160, rsaS.cert)},
 		{"adbe.x509.rsa_sha1 /Cert not a certificate", Indeterminate, "(/Cert) of this /adbe.x509.rsa_sha1 signature cannot be read", handSig{subFilter: pkcs1, extra: "/Cert <3000> ", value: pkcs1Over(t, r2048, crypto.SHA1)}},
 		{"byte range with whitespace", Valid, "", handSig{subFilter: p7, byteRange: spaced, value: cmsOver(t, rsaS, cmsSpec{hash: crypto.SHA256})}},
 		{"upper-case hex", Valid, "", handSig{subFilter: p7, upper: true, value: cmsOver(t, rsaS, cmsSpec{hash: crypto.SHA256})}},

@@ -38,13 +38,18 @@ func (s *Signature) verifyPKCS1(fs foundSig, contents pdfString, signed *signedB
 		return
 	}
 	ee := certs[0]
+	var weak retired // the digest's sunset, when the signature names one
 	s.Signer = describeCert(ee)
 	s.ee, s.certs = ee, certs
 	if !claimed.IsZero() {
 		s.SigningTime = claimed.Format(time.RFC3339)
 	}
 	if signed != nil {
-		switch err := checkPKCS1(ee, []byte(contents[:derLen(contents)]), signed.digest); {
+		h, err := checkPKCS1(ee, []byte(contents[:derLen(contents)]), signed.digest)
+		if h != 0 {
+			weak = hashRetired(h, roleDigest)
+		}
+		switch {
 		case errors.Is(err, rsa.ErrVerification):
 			s.fail("the PKCS#1 signature does not match the signed byte ranges (the signed revision was modified, or the signature is not by the certificate's key)")
 		case errors.Is(err, errPKCS1Digest):
@@ -63,6 +68,7 @@ func (s *Signature) verifyPKCS1(fs foundSig, contents pdfString, signed *signedB
 	s.checkCertificate(ee, valAt, src, claimed)
 	s.certProblem = len(s.Errors) > nerr || len(s.Warnings) > nwarn
 	s.checkChain(certs, ee, valAt, src, opts.Roots)
+	s.judgeCrypto(earliest(weak, keyRetired(ee.PublicKey, roleKey)), poe{}, opts)
 	s.verdict = sigVerdict(s)
 }
 
@@ -99,7 +105,8 @@ func certEntries(st *state, o object) ([]*x509.Certificate, error) {
 // pkcs1Hashes are the digests an adbe.x509.rsa_sha1 signature may use,
 // by the OID its DigestInfo names.
 var pkcs1Hashes = map[string]crypto.Hash{
-	"1.3.14.3.2.26": crypto.SHA1, "2.16.840.1.101.3.4.2.1": crypto.SHA256,
+	"1.2.840.113549.2.5": crypto.MD5, // checked, then never accepted without proof of existence (cryptopolicy.go)
+	"1.3.14.3.2.26":      crypto.SHA1, "2.16.840.1.101.3.4.2.1": crypto.SHA256,
 	"2.16.840.1.101.3.4.2.2": crypto.SHA384, "2.16.840.1.101.3.4.2.3": crypto.SHA512,
 }
 
@@ -112,21 +119,21 @@ var errPKCS1Digest = errors.New("its digest algorithm is not supported")
 // computes. The hash is read from the signature's DigestInfo (opened
 // with the public key), then the signature is checked as a whole by
 // crypto/rsa with that hash: what was read only chooses which digest to
-// compute.
-func checkPKCS1(ee *x509.Certificate, der []byte, digest func(crypto.Hash) []byte) error {
+// compute. It returns that hash (0 when none was read).
+func checkPKCS1(ee *x509.Certificate, der []byte, digest func(crypto.Hash) []byte) (crypto.Hash, error) {
 	pub, ok := ee.PublicKey.(*rsa.PublicKey)
 	if !ok {
-		return errors.New("the signer's key is not RSA")
+		return 0, errors.New("the signer's key is not RSA")
 	}
 	var sig []byte
 	if rest, err := asn1.Unmarshal(der, &sig); err != nil || len(rest) > 0 {
-		return errors.New("the signature value is not a DER OCTET STRING")
+		return 0, errors.New("the signature value is not a DER OCTET STRING")
 	}
 	hash, err := pkcs1Hash(pub, sig)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	return rsa.VerifyPKCS1v15(pub, hash, digest(hash), sig)
+	return hash, rsa.VerifyPKCS1v15(pub, hash, digest(hash), sig)
 }
 
 // pkcs1Hash opens sig with pub (RSA's public operation) and returns the

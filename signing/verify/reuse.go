@@ -60,8 +60,9 @@ func key(tag string, parts ...[]byte) [32]byte {
 // verified, with the certificate that signed it (nil when the token
 // carries none).
 type parsedToken struct {
-	ts  *timestamp.Timestamp
-	tsa *x509.Certificate
+	ts   *timestamp.Timestamp
+	tsa  *x509.Certificate
+	weak retired // its algorithms' sunset (cryptopolicy.go)
 }
 
 var tokens memo.Map[parsedToken]
@@ -70,30 +71,34 @@ var tokens memo.Map[parsedToken]
 // and returns the certificate that signed it — found by the signer's
 // issuer and serial, not by its place in the certificate list. A token
 // that passed is remembered by its bytes; the result is shared and must
-// not be changed.
-func parseTimestamp(der []byte) (*timestamp.Timestamp, *x509.Certificate, error) {
+// not be changed. weak is the sunset of the token's algorithms (its
+// imprint, its CMS, its signer's key).
+func parseTimestamp(der []byte) (*timestamp.Timestamp, *x509.Certificate, retired, error) {
 	k := key("tst", der)
 	if t, ok := tokens.Get(k); ok {
-		return t.ts, t.tsa, nil
+		return t.ts, t.tsa, t.weak, nil
 	}
 	ts, err := parseTimestampToken(der)
 	if err != nil {
-		return nil, nil, err
+		return nil, nil, retired{}, err
+	}
+	// Read once more for its signer's algorithms: ParseCMS remembers
+	// what parseTimestampToken just read.
+	p7, err := ParseCMS(der)
+	if err != nil {
+		return nil, nil, retired{}, err
 	}
 	var tsa *x509.Certificate
 	if len(ts.Certificates) > 0 {
 		if tsa = onlySigner(der, ts.Certificates); tsa == nil {
 			// Not the DER this reads in place (or no such certificate):
 			// pkcs7's answer.
-			p7, err := ParseCMS(der)
-			if err != nil {
-				return nil, nil, err
-			}
 			tsa = p7.GetOnlySigner()
 		}
 	}
-	tokens.Put(k, parsedToken{ts: ts, tsa: tsa})
-	return ts, tsa, nil
+	t := parsedToken{ts: ts, tsa: tsa, weak: tokenRetired(ts.HashAlgorithm, p7, tsa)}
+	tokens.Put(k, t)
+	return ts, tsa, t.weak, nil
 }
 
 // ParseTimestampResponse is timestamp.ParseResponse (an RFC 3161
@@ -114,7 +119,7 @@ func ParseTimestampResponse(resp []byte) (*timestamp.Timestamp, error) {
 	if err != nil || len(rest) > 0 || r.Status.Status > 0 || len(r.TimeStampToken.Bytes) == 0 {
 		return timestamp.ParseResponse(resp) // its error (or, should it accept what this does not, its answer)
 	}
-	ts, _, err := parseTimestamp(r.TimeStampToken.FullBytes)
+	ts, _, _, err := parseTimestamp(r.TimeStampToken.FullBytes)
 	return ts, err
 }
 

@@ -79,10 +79,12 @@ type Options struct {
 }
 
 // docStamp is a trusted document time-stamp: it proves that the bytes up
-// to end existed at time t.
+// to end existed at time t, as long as its algorithms, which retire as
+// weak, can be relied on (cryptopolicy.go).
 type docStamp struct {
-	end int64
-	t   time.Time
+	end  int64
+	t    time.Time
+	weak retired
 }
 
 // Report is the validation report of one PDF.
@@ -134,6 +136,15 @@ type Signature struct {
 	certs       []*x509.Certificate
 	valAt       time.Time
 	archived    dssData // revocation data inside the CMS (revarchive.go)
+	// ownTS is the signature's own trusted time-stamp (zero when none),
+	// and tokenWeak the sunset of a document time-stamp's algorithms
+	// (cryptopolicy.go).
+	ownTS     poe
+	tokenWeak retired
+	// weak: an algorithm past its sunset with no proof of existence
+	// before it; cryptoNote: the proof that made one acceptable.
+	weak       bool
+	cryptoNote string
 }
 
 // Certificate describes the signer's certificate.
@@ -264,7 +275,16 @@ func verifyAll(ctx context.Context, f *pdfFile, sigs []foundSig, opts Options) (
 		s := verifyOne(f, an, fs, opts)
 		done[i] = s
 		if t, err := time.Parse(time.RFC3339, s.ValidationTime); err == nil && s.verdict != Invalid && s.ChainTrusted && s.SignatureValid && len(s.ByteRange) == 4 {
-			opts.docStamps = append(opts.docStamps, docStamp{end: s.ByteRange[2] + s.ByteRange[3], t: t})
+			opts.docStamps = append(opts.docStamps, docStamp{end: s.ByteRange[2] + s.ByteRange[3], t: t, weak: s.tokenWeak})
+		}
+	}
+	// A document time-stamp's own algorithms, once every later one that
+	// may prove it existed before their sunset is known.
+	for i, s := range done {
+		if s.verdict != Invalid {
+			s.judgeCrypto(s.tokenWeak, poe{}, opts)
+			s.verdict = sigVerdict(&s)
+			done[i] = s
 		}
 	}
 	rs := &revocationState{dss: readDSS(f), fetched: map[string]fetchResult{}}
@@ -357,6 +377,9 @@ func (s *Signature) validReason() string {
 	msg := "valid"
 	if !s.CoversWholeFile {
 		msg += "; later updates only add signatures, annotations or form data"
+	}
+	if s.cryptoNote != "" {
+		msg += "; " + s.cryptoNote
 	}
 	if r := s.Revocation; r != nil && r.Status != RevocationNotApplicable {
 		msg += fmt.Sprintf("; judged at %s (%s); certificate not revoked then (%s %s)", s.ValidationTime, s.ValidationTimeSource, r.Source, r.Kind)
@@ -625,6 +648,7 @@ func verifyOne(f *pdfFile, an *analyzer, fs foundSig, opts Options) Signature {
 	s.certProblem = len(s.Errors) > nerr || len(s.Warnings) > nwarn
 
 	s.checkChain(p7.Certificates, ee, valAt, src, opts.Roots)
+	s.judgeCrypto(cmsRetired(p7, ee, s.SubFilter), s.ownTS, opts)
 	s.verdict = sigVerdict(&s)
 	return s
 }
@@ -862,7 +886,7 @@ func (s *Signature) signatureTimestamp(p7 *pkcs7.PKCS7, roots *x509.CertPool, no
 		if !a.Type.Equal(oidTimeStampToken) {
 			continue
 		}
-		ts, tsa, err := parseTimestamp(a.Value.Bytes)
+		ts, tsa, weak, err := parseTimestamp(a.Value.Bytes)
 		if err != nil {
 			s.fail("the signature timestamp cannot be verified: %v", err)
 			break
@@ -884,6 +908,9 @@ func (s *Signature) signatureTimestamp(p7 *pkcs7.PKCS7, roots *x509.CertPool, no
 				break
 			}
 			valAt, src = ts.Time, "timestamp"
+			if len(s.ByteRange) == 4 {
+				s.ownTS = poe{t: ts.Time, end: s.ByteRange[2] + s.ByteRange[3], weak: weak}
+			}
 		}
 		break
 	}
@@ -1015,7 +1042,7 @@ func withdrawApprovals(sigs []Signature) {
 			}
 			// The approving signature must itself be sound; its own later
 			// changes are its business.
-			if by, ok := byNum[c.approvedBy]; ok && by.SignatureValid && by.ChainTrusted && !by.certProblem {
+			if by, ok := byNum[c.approvedBy]; ok && by.SignatureValid && by.ChainTrusted && !by.certProblem && !by.weak {
 				continue
 			}
 			c.Allowed, c.Verdict = false, Indeterminate
@@ -1144,11 +1171,12 @@ func ekuList(oids []asn1.ObjectIdentifier) []string {
 
 // verifyDocTimestamp checks a document timestamp (SubFilter ETSI.RFC3161).
 func verifyDocTimestamp(s *Signature, der []byte, signed *signedBytes, opts Options, fail func(string, ...any)) {
-	ts, tsa, err := parseTimestamp(der)
+	ts, tsa, weak, err := parseTimestamp(der)
 	if err != nil {
 		fail("the document timestamp cannot be verified: %v", err)
 		return
 	}
+	s.tokenWeak = weak
 	s.Timestamp = &Timestamp{Time: ts.Time.Format(time.RFC3339)}
 	s.SigningTime = s.Timestamp.Time
 	if signed != nil {
