@@ -40,6 +40,36 @@ var timeSources = map[string]string{
 
 var revocationSources = map[string]string{"embedded": "lưu kèm trong tệp", "fetched": "tra cứu trực tuyến"}
 
+// algorithmRoles are what the verifier's cryptographic constraints
+// (signing/verify/cryptopolicy.go) say a retired algorithm was used for.
+var algorithmRoles = map[string]string{
+	"message digest":                 "hàm băm của nội dung được ký",
+	"signature algorithm":            "thuật toán chữ ký",
+	"signer's key":                   "khóa của người ký",
+	"document digest":                "hàm băm của tài liệu",
+	"time-stamp imprint":             "hàm băm trong dấu thời gian",
+	"time-stamp digest":              "hàm băm của dấu thời gian",
+	"time-stamp signature algorithm": "thuật toán chữ ký của dấu thời gian",
+	"time-stamping authority's key":  "khóa của đơn vị cấp dấu thời gian",
+}
+
+var earliestProof = regexp.MustCompile(`^the earliest trusted time-stamp with accepted algorithms over the signature is of (\S+)$`)
+
+// retiredProof says in Vietnamese what the verifier found as proof that
+// a signature existed before its algorithm's sunset.
+func retiredProof(en string) string {
+	if m := earliestProof.FindStringSubmatch(en); m != nil {
+		return "dấu thời gian tin cậy (với thuật toán còn được chấp nhận) sớm nhất của chữ ký là lúc " + m[1] + ", đã muộn"
+	}
+	switch en {
+	case "no trusted time-stamp with accepted algorithms proves the signature existed before then":
+		return "không có dấu thời gian tin cậy (với thuật toán còn được chấp nhận) chứng minh chữ ký đã có trước ngày đó"
+	case "no time-stamp can make up for it":
+		return "không dấu thời gian nào bù lại được"
+	}
+	return en + " (chi tiết kỹ thuật)"
+}
+
 // clausePatterns are the clauses of a reason about one signature; out
 // gets the submatches (times already in Vietnam time).
 var clausePatterns = []struct {
@@ -104,6 +134,20 @@ var clausePatterns = []struct {
 	{regexp.MustCompile(`^the CMS signature does not verify: (.*)$`),
 		func(m []string) string {
 			return "giá trị chữ ký không đúng (chi tiết kỹ thuật: " + m[1] + ")"
+		}},
+	{regexp.MustCompile(`^weak algorithm: (\S+) \(([^)]*)\) (?:retired on (\d{4})-(\d{2})-(\d{2})|never accepted) \(([^)]*)\), (.*): it can be neither accepted nor rejected \(ETSI EN 319 102-1 INDETERMINATE/(\w+)\)$`),
+		func(m []string) string {
+			when := "không bao giờ được chấp nhận"
+			if m[3] != "" {
+				when = "bị ngừng chấp nhận từ ngày " + m[5] + "/" + m[4] + "/" + m[3]
+			}
+			return "thuật toán mật mã yếu: " + m[1] + " (" + algorithmRoles[m[2]] + ") " + when + " (" + m[6] + "), " + retiredProof(m[7]) +
+				": chưa thể kết luận chữ ký hợp lệ hay không (ETSI EN 319 102-1: " + m[8] + ")"
+		}},
+	{regexp.MustCompile(`^(\S+) \(([^)]*)\) retired on (\d{4})-(\d{2})-(\d{2}) \(([^)]*)\) is accepted: a trusted time-stamp of (\S+) proves the signature existed before then$`),
+		func(m []string) string {
+			return m[1] + " (" + algorithmRoles[m[2]] + ") bị ngừng chấp nhận từ ngày " + m[5] + "/" + m[4] + "/" + m[3] + " (" + m[6] +
+				") vẫn được chấp nhận: dấu thời gian tin cậy lúc " + m[7] + " chứng minh chữ ký đã có trước ngày đó"
 		}},
 	{regexp.MustCompile(`^the signature timestamp cannot be verified: (.*)$`),
 		func(m []string) string {

@@ -109,6 +109,14 @@ func TestReasonVI(t *testing.T) {
 		{"Signature 1 (UBND (cũ)): valid; something new at 2026-12-06T00:13:34Z.",
 			"Chữ ký 1 (UBND (cũ)): hợp lệ; something new at 07:13:34 06/12/2026 (chi tiết kỹ thuật)."},
 		{"The document has no digital signature.", "Văn bản không có chữ ký số."},
+		{"Signature 1 (CN=Signer,O=UBND Quận 1): weak algorithm: SHA-1 (message digest) retired on 2009-01-01 (ETSI TS 102 176-1 V2.0.0), no trusted time-stamp with accepted algorithms proves the signature existed before then: it can be neither accepted nor rejected (ETSI EN 319 102-1 INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE_NO_POE).",
+			"Chữ ký 1 (Signer): thuật toán mật mã yếu: SHA-1 (hàm băm của nội dung được ký) bị ngừng chấp nhận từ ngày 01/01/2009 (ETSI TS 102 176-1 V2.0.0), không có dấu thời gian tin cậy (với thuật toán còn được chấp nhận) chứng minh chữ ký đã có trước ngày đó: chưa thể kết luận chữ ký hợp lệ hay không (ETSI EN 319 102-1: CRYPTO_CONSTRAINTS_FAILURE_NO_POE)."},
+		{"Signature 1 (A): weak algorithm: SHA-1 (message digest) retired on 2009-01-01 (ETSI TS 102 176-1 V2.0.0), the earliest trusted time-stamp with accepted algorithms over the signature is of 2026-12-05T02:00:00Z: it can be neither accepted nor rejected (ETSI EN 319 102-1 INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE).",
+			"Chữ ký 1 (A): thuật toán mật mã yếu: SHA-1 (hàm băm của nội dung được ký) bị ngừng chấp nhận từ ngày 01/01/2009 (ETSI TS 102 176-1 V2.0.0), dấu thời gian tin cậy (với thuật toán còn được chấp nhận) sớm nhất của chữ ký là lúc 09:00:00 05/12/2026, đã muộn: chưa thể kết luận chữ ký hợp lệ hay không (ETSI EN 319 102-1: CRYPTO_CONSTRAINTS_FAILURE)."},
+		{"Signature 1 (A): weak algorithm: RSA-768 (signer's key) never accepted (EU DSS MiniPublicKeySize RSA 1024), no time-stamp can make up for it: it can be neither accepted nor rejected (ETSI EN 319 102-1 INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE).",
+			"Chữ ký 1 (A): thuật toán mật mã yếu: RSA-768 (khóa của người ký) không bao giờ được chấp nhận (EU DSS MiniPublicKeySize RSA 1024), không dấu thời gian nào bù lại được: chưa thể kết luận chữ ký hợp lệ hay không (ETSI EN 319 102-1: CRYPTO_CONSTRAINTS_FAILURE)."},
+		{"Signature 1 (A): valid; SHA-1 (message digest) retired on 2009-01-01 (ETSI TS 102 176-1 V2.0.0) is accepted: a trusted time-stamp of 2008-06-01T00:00:00Z proves the signature existed before then.",
+			"Chữ ký 1 (A): hợp lệ; SHA-1 (hàm băm của nội dung được ký) bị ngừng chấp nhận từ ngày 01/01/2009 (ETSI TS 102 176-1 V2.0.0) vẫn được chấp nhận: dấu thời gian tin cậy lúc 07:00:00 01/06/2008 chứng minh chữ ký đã có trước ngày đó."},
 	} {
 		if got := reasonVI(c.in); got != c.want {
 			t.Errorf("reasonVI(%q)\n got %q\nwant %q", c.in, got, c.want)
