@@ -1848,7 +1848,7 @@ type SignatureReport struct {
 	// ValidationTimeSource a trusted RFC 3161 signature timestamp, else the earliest trusted document time-stamp (PAdES B-LTA) covering the signature, else the current time; empty when the signature could not be judged
 	ValidationTimeSource SignatureReportValidationTimeSource `json:"validation_time_source"`
 
-	// Warnings they make the signature indeterminate: changes after it that are neither allowed nor an alteration of what it signed
+	// Warnings they make the signature indeterminate: changes after it that are neither allowed nor an alteration of what it signed, a certificate expired with nothing proving when it signed, and an algorithm or key size past its sunset ("weak algorithm: SHA-1 (message digest) retired on 2009-01-01 ...", ETSI EN 319 102-1 CRYPTO_CONSTRAINTS_FAILURE_NO_POE or CRYPTO_CONSTRAINTS_FAILURE) with no trusted time-stamp of accepted algorithms from before it; see docs/signing.md, Cryptographic constraints
 	Warnings *[]string `json:"warnings"`
 }
 
