@@ -69,6 +69,14 @@ func (r retired) name() string {
 	return r.alg
 }
 
+// or is *r, or nothing retired when r is nil.
+func (r *retired) or() retired {
+	if r == nil {
+		return retired{}
+	}
+	return *r
+}
+
 func day(y int, m time.Month, d int) time.Time { return time.Date(y, m, d, 0, 0, 0, 0, time.UTC) }
 
 // Sources of the dates.
@@ -267,9 +275,9 @@ func sound(w retired, end int64, now time.Time, stamps []docStamp) bool {
 // whose algorithms retire as w: nothing when none is retired by now; a
 // note (for its reason) when a sound time-stamp proves it existed before
 // the sunset; else a warning, which makes it indeterminate. own is its
-// signature time-stamp, when trusted (the zero poe otherwise). A signature with
+// signature time-stamp, when trusted (nil otherwise). A signature with
 // no sound byte range is not judged (it is invalid already).
-func (s *Signature) judgeCrypto(w retired, own poe, opts Options) {
+func (s *Signature) judgeCrypto(w retired, own *poe, opts Options) {
 	now := opts.Now()
 	if w.alg == "" || (!w.at.IsZero() && now.Before(w.at)) || len(s.ByteRange) != 4 {
 		return
@@ -281,8 +289,8 @@ func (s *Signature) judgeCrypto(w retired, own poe, opts Options) {
 			first = &p
 		}
 	}
-	if !own.t.IsZero() {
-		consider(own)
+	if own != nil {
+		consider(*own)
 	}
 	for _, d := range opts.docStamps {
 		if d.end > end {

@@ -68,7 +68,7 @@ func (s *Signature) verifyPKCS1(fs foundSig, contents pdfString, signed *signedB
 	s.checkCertificate(ee, valAt, src, claimed)
 	s.certProblem = len(s.Errors) > nerr || len(s.Warnings) > nwarn
 	s.checkChain(certs, ee, valAt, src, opts.Roots)
-	s.judgeCrypto(earliest(weak, keyRetired(ee.PublicKey, roleKey)), poe{}, opts)
+	s.judgeCrypto(earliest(weak, keyRetired(ee.PublicKey, roleKey)), nil, opts)
 	s.verdict = sigVerdict(s)
 }
 

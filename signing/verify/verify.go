@@ -136,11 +136,12 @@ type Signature struct {
 	certs       []*x509.Certificate
 	valAt       time.Time
 	archived    dssData // revocation data inside the CMS (revarchive.go)
-	// ownTS is the signature's own trusted time-stamp (zero when none),
-	// and tokenWeak the sunset of a document time-stamp's algorithms
-	// (cryptopolicy.go).
-	ownTS     poe
-	tokenWeak retired
+	// ownTS is the signature's own trusted time-stamp, and tokenWeak the
+	// sunset of a document time-stamp's algorithms when it has one
+	// (cryptopolicy.go); nil otherwise (pointers: a Signature is copied
+	// around, and most have neither).
+	ownTS     *poe
+	tokenWeak *retired
 	// weak: an algorithm past its sunset with no proof of existence
 	// before it; cryptoNote: the proof that made one acceptable.
 	weak       bool
@@ -275,14 +276,14 @@ func verifyAll(ctx context.Context, f *pdfFile, sigs []foundSig, opts Options) (
 		s := verifyOne(f, an, fs, opts)
 		done[i] = s
 		if t, err := time.Parse(time.RFC3339, s.ValidationTime); err == nil && s.verdict != Invalid && s.ChainTrusted && s.SignatureValid && len(s.ByteRange) == 4 {
-			opts.docStamps = append(opts.docStamps, docStamp{end: s.ByteRange[2] + s.ByteRange[3], t: t, weak: s.tokenWeak})
+			opts.docStamps = append(opts.docStamps, docStamp{end: s.ByteRange[2] + s.ByteRange[3], t: t, weak: s.tokenWeak.or()})
 		}
 	}
 	// A document time-stamp's own algorithms, once every later one that
 	// may prove it existed before their sunset is known.
 	for i, s := range done {
-		if s.verdict != Invalid {
-			s.judgeCrypto(s.tokenWeak, poe{}, opts)
+		if s.verdict != Invalid && s.tokenWeak != nil {
+			s.judgeCrypto(*s.tokenWeak, nil, opts)
 			s.verdict = sigVerdict(&s)
 			done[i] = s
 		}
@@ -909,7 +910,7 @@ func (s *Signature) signatureTimestamp(p7 *pkcs7.PKCS7, roots *x509.CertPool, no
 			}
 			valAt, src = ts.Time, "timestamp"
 			if len(s.ByteRange) == 4 {
-				s.ownTS = poe{t: ts.Time, end: s.ByteRange[2] + s.ByteRange[3], weak: weak}
+				s.ownTS = &poe{t: ts.Time, end: s.ByteRange[2] + s.ByteRange[3], weak: weak}
 			}
 		}
 		break
@@ -1176,7 +1177,9 @@ func verifyDocTimestamp(s *Signature, der []byte, signed *signedBytes, opts Opti
 		fail("the document timestamp cannot be verified: %v", err)
 		return
 	}
-	s.tokenWeak = weak
+	if weak.alg != "" {
+		s.tokenWeak = &weak
+	}
 	s.Timestamp = &Timestamp{Time: ts.Time.Format(time.RFC3339)}
 	s.SigningTime = s.Timestamp.Time
 	if signed != nil {
