@@ -73,6 +73,15 @@ type Draft struct {
 	Watermark string
 	// Legacy: the fonts of a Legacy draft.
 	Legacy LegacyFonts
+	// ToUnicode (RawSimple, GlyphIDs): "" the fonts' /ToUnicode maps
+	// every code (GlyphIDs: there is none), "none" there is none, "ascii"
+	// it maps only the printable ASCII characters (a map stripped of
+	// every Vietnamese letter).
+	ToUnicode string
+	// CIDToGID (GlyphIDs): the codes are CIDs numbered in the order the
+	// text uses the glyphs, mapped to glyph IDs by a /CIDToGIDMap stream
+	// (else /Identity: the codes are glyph IDs).
+	CIDToGID bool
 }
 
 // Anchors are where the draft's anchors are, in points from the page's
@@ -126,6 +135,8 @@ func MakeDraft(d Draft) ([]byte, Anchors, error) {
 		out, err = writeRaw(d, m, l.items)
 	case Legacy:
 		out, err = writeLegacy(d, m, l.items)
+	case GlyphIDs:
+		out, err = writeGlyphIDs(d, m, l.items)
 	default:
 		err = fmt.Errorf("unknown producer %q", d.Producer)
 	}
@@ -375,7 +386,13 @@ func writeRaw(d Draft, m *metrics, items []item) ([]byte, error) {
 		return nil, err
 	}
 	w := &rawWriter{m: m, codes: codes, extra: extra, spaceText: d.SpaceText}
-	tu := w.obj(rawStream(w.toUnicode()))
+	tu := 0
+	switch d.ToUnicode {
+	case "":
+		tu = w.obj(rawStream(w.toUnicode(w.extra)))
+	case "ascii":
+		tu = w.obj(rawStream(w.toUnicode(nil)))
+	}
 	w.f1, w.f2 = w.font("Times-Roman", false, tu), w.font("Times-Bold", true, tu)
 	pagesID := w.obj("") // the page tree, written when its kids are known
 	sort.SliceStable(items, func(i, j int) bool { return items[i].y > items[j].y })
@@ -451,15 +468,16 @@ func (w *rawWriter) enc(s string) string {
 	return b.String()
 }
 
-// toUnicode is the /ToUnicode CMap of the encoding.
-func (w *rawWriter) toUnicode() string {
+// toUnicode is the /ToUnicode CMap of the encoding: ASCII, and extra
+// (the encoding's other letters, from code 128 up; nil: none).
+func (w *rawWriter) toUnicode(extra []rune) string {
 	var bf strings.Builder
 	ascii := "1 beginbfrange <20> <7E> <0020> endbfrange"
 	if w.spaceText != 0 {
 		ascii = fmt.Sprintf("2 beginbfrange <20> <20> <%04X> <21> <7E> <0021> endbfrange", w.spaceText)
 	}
-	fmt.Fprintf(&bf, "/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n/CMapName /Raw-UCS def\n1 begincodespacerange <00> <FF> endcodespacerange\n%s\n%d beginbfchar\n", ascii, len(w.extra))
-	for i, r := range w.extra {
+	fmt.Fprintf(&bf, "/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n/CMapName /Raw-UCS def\n1 begincodespacerange <00> <FF> endcodespacerange\n%s\n%d beginbfchar\n", ascii, len(extra))
+	for i, r := range extra {
 		fmt.Fprintf(&bf, "<%02X> <%04X>\n", 128+i, r)
 	}
 	bf.WriteString("endbfchar\nendcmap CMapName currentdict /CMap defineresource pop end end\n")
@@ -468,7 +486,7 @@ func (w *rawWriter) toUnicode() string {
 
 // font adds a simple, not embedded font base with the encoding's
 // /Differences, the widths of the TrueType font, and the /ToUnicode
-// CMap tu, and returns its object number.
+// CMap tu (0: none), and returns its object number.
 func (w *rawWriter) font(base string, bold bool, tu int) int {
 	var diffs strings.Builder
 	diffs.WriteString("[128")
@@ -488,8 +506,12 @@ func (w *rawWriter) font(base string, bold bool, tu int) int {
 		fmt.Fprintf(&ws, " %.0f", w.m.advance(r, bold))
 	}
 	ws.WriteString(" ]")
-	return w.obj(fmt.Sprintf("<< /Type /Font /Subtype /Type1 /BaseFont /%s /FirstChar 32 /LastChar %d /Widths %s /Encoding << /Type /Encoding /BaseEncoding /WinAnsiEncoding /Differences %s >> /ToUnicode %d 0 R >>",
-		base, 127+len(w.extra), ws.String(), diffs.String(), tu))
+	tuRef := ""
+	if tu != 0 {
+		tuRef = fmt.Sprintf(" /ToUnicode %d 0 R", tu)
+	}
+	return w.obj(fmt.Sprintf("<< /Type /Font /Subtype /Type1 /BaseFont /%s /FirstChar 32 /LastChar %d /Widths %s /Encoding << /Type /Encoding /BaseEncoding /WinAnsiEncoding /Differences %s >>%s >>",
+		base, 127+len(w.extra), ws.String(), diffs.String(), tuRef))
 }
 
 // page adds page pg (its content streams, and its form with InForm) and
