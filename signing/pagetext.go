@@ -60,6 +60,15 @@ type fontInfo struct {
 	legacy  *legacyTable     // a TCVN3 or VNI font's: what its text stands for (nil: none)
 	widths  codeMap[float64]
 	dw      float64 // default width (1/1000 em)
+	// names: a simple font's codes that /Differences names uniXXXX or
+	// uXXXX, and their text (nil: none).
+	names map[byte][]rune
+	// cidFont is a Type0 font's CIDFont, whose embedded program, read at
+	// the first code /ToUnicode does not give (prog), may say what the
+	// codes draw (fontprogram.go); src the draft's bytes.
+	cidFont pdf.Value
+	src     []byte
+	prog    *fontProgram
 }
 
 // advance is the width (1/1000 em) of the glyph of code: a Type0 font's
@@ -124,7 +133,13 @@ func (f *fontInfo) mapped(code uint32) []rune {
 			return r
 		}
 	}
+	if rs, ok := f.names[byte(code)]; ok && code < 256 && !f.twoByte {
+		return rs
+	}
 	if f.twoByte {
+		if rs := f.programText(code); rs != nil {
+			return rs
+		}
 		if f.uni == nil && code >= 0x20 { // no map: fpdf-like fonts use Unicode CIDs
 			return []rune{rune(code)}
 		}
@@ -151,6 +166,7 @@ func loadFont(v pdf.Value, src []byte) *fontInfo {
 			f.spaces, f.cids = embeddedCMap(streamBytes(enc, src, maxContentBytes))
 		}
 		d := v.Key("DescendantFonts").Index(0)
+		f.cidFont, f.src = d, src
 		if dw := d.Key("DW"); dw.Kind() == pdf.Integer || dw.Kind() == pdf.Real {
 			f.dw = dw.Float64()
 		}
@@ -185,8 +201,11 @@ func loadFont(v pdf.Value, src []byte) *fontInfo {
 		return f
 	}
 	simpleWidths(f, v, sub == "Type3")
+	enc := v.Key("Encoding")
+	if enc.Kind() == pdf.Dict {
+		f.names = differenceNames(enc.Key("Differences"))
+	}
 	if f.uni == nil {
-		enc := v.Key("Encoding")
 		switch {
 		case enc.Kind() == pdf.Dict || (enc.Kind() == pdf.Name && (enc.Name() == "WinAnsiEncoding" || enc.Name() == "MacRomanEncoding")):
 			f.simple = pdf.Font{V: v}.Encoder()

@@ -1,0 +1,224 @@
+package signing
+
+import (
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/digitorus/pdf"
+	"golang.org/x/image/font/sfnt"
+)
+
+// Text from the embedded font program. A Type0 font written as glyph IDs
+// (Identity-H over a CIDFontType2 with an embedded TrueType program:
+// LibreOffice, iText without /ToUnicode, print drivers, Ghostscript) with
+// no /ToUnicode, or one stripped of the letters it draws, says what its
+// codes draw only through its program: the code is a CID, the CID a glyph
+// ID (/CIDToGIDMap: /Identity or a stream of two bytes a CID), and the
+// program's own cmap maps characters to glyph IDs. Inverted, that map is
+// the text of each glyph. golang.org/x/image/font/sfnt (the module the
+// stamps' text is drawn with) reads the program; it picks the program's
+// widest Unicode cmap ((3,10) or (0,4), else (3,1), (0,3)...). A glyph no
+// cmap entry reaches (a ligature, an alternate) is read by its name in the
+// post table (uniXXXX, uXXXXX). The program is read lazily, at the first
+// code /ToUnicode does not give, so a font that reads fine costs nothing,
+// and once per draft (the font is cached with its document's fonts).
+// Programs come from untrusted uploads: one larger than
+// maxFontProgramBytes or of more than maxProgramGlyphs glyphs is not read,
+// sfnt's errors and panics make it unreadable, and the codes then read as
+// they did without it.
+
+const (
+	maxFontProgramBytes = 16 << 20
+	maxProgramGlyphs    = 65536
+	// maxGlyphNames bounds the post table's names looked up in one program:
+	// sfnt finds a format 2 name by walking the names before it.
+	maxGlyphNames = 512
+)
+
+var errNoProgramText = errors.New("font program: no glyph reached by a Unicode cmap or named")
+
+// programRunes are the characters whose glyphs are looked up in a
+// program's cmap, in order of preference: the first character to claim a
+// glyph is its text (space before no-break space, Đ before Ð, which many
+// fonts draw with one glyph). Vietnamese and the Latin scripts, their
+// marks and punctuation: the text the layout detection reads.
+var programRunes = [][2]rune{
+	{0x20, 0x7E},
+	{0x0102, 0x0103}, {0x0110, 0x0111}, {0x0128, 0x0129}, {0x0168, 0x0169}, {0x01A0, 0x01A1}, {0x01AF, 0x01B0}, {0x1EA0, 0x1EF9},
+	{0x00A0, 0x00FF}, {0x0300, 0x036F}, {0x0100, 0x024F}, {0x02B0, 0x02FF}, {0x1E00, 0x1E9F}, {0x1EFA, 0x1EFF},
+	{0x2000, 0x206F}, {0x20A0, 0x20CF}, {0x2100, 0x215F}, {0x2190, 0x21FF}, {0x2200, 0x22FF}, {0x25A0, 0x25FF},
+}
+
+// fontProgramGlyphs reads an embedded TrueType or OpenType program: the
+// text of each glyph by its ID (0: none known).
+func fontProgramGlyphs(b []byte) (text []rune, err error) {
+	defer func() {
+		if recover() != nil {
+			text, err = nil, errors.New("font program: unreadable")
+		}
+	}()
+	if len(b) > maxFontProgramBytes {
+		return nil, errors.New("font program: too large")
+	}
+	f, err := sfnt.Parse(b)
+	if err != nil {
+		return nil, err
+	}
+	n := f.NumGlyphs()
+	if n <= 1 || n > maxProgramGlyphs {
+		return nil, errors.New("font program: bad number of glyphs")
+	}
+	text = make([]rune, n)
+	var buf sfnt.Buffer
+	found := false
+	for _, rg := range programRunes {
+		for r := rg[0]; r <= rg[1]; r++ {
+			g, err := f.GlyphIndex(&buf, r)
+			if err != nil || g == 0 || int(g) >= n || text[g] != 0 {
+				continue
+			}
+			text[g], found = r, true
+		}
+	}
+	names := 0
+	for g := 1; g < n && names < maxGlyphNames; g++ {
+		if text[g] != 0 {
+			continue
+		}
+		names++
+		name, err := f.GlyphName(&buf, sfnt.GlyphIndex(g))
+		if err != nil {
+			break
+		}
+		if r, ok := glyphNameRune(name); ok {
+			text[g], found = r, true
+		}
+	}
+	if !found {
+		return nil, errNoProgramText
+	}
+	return text, nil
+}
+
+// glyphNameRune is the character a glyph name stands for by the Adobe
+// Glyph List's rules for names of no list: "uniXXXX" (four hex digits,
+// not a surrogate), "uXXXX" to "uXXXXXX", and a name of one ASCII letter
+// or digit; a suffix after a period (".sc", ".alt") is dropped.
+func glyphNameRune(name string) (rune, bool) {
+	if i := strings.IndexByte(name, '.'); i > 0 {
+		name = name[:i]
+	}
+	hex := ""
+	switch {
+	case len(name) == 7 && strings.HasPrefix(name, "uni"):
+		hex = name[3:]
+	case len(name) >= 5 && len(name) <= 7 && name[0] == 'u':
+		hex = name[1:]
+	case len(name) == 1 && (name[0] >= 'A' && name[0] <= 'Z' || name[0] >= 'a' && name[0] <= 'z' || name[0] >= '0' && name[0] <= '9'):
+		return rune(name[0]), true
+	default:
+		return 0, false
+	}
+	if strings.ToUpper(hex) != hex { // the rules want uppercase hex digits
+		return 0, false
+	}
+	v, err := strconv.ParseUint(hex, 16, 32)
+	if err != nil || v > 0x10FFFF || (v >= 0xD800 && v <= 0xDFFF) {
+		return 0, false
+	}
+	return rune(v), true
+}
+
+// fontProgram is a Type0 font's embedded program as read (text nil:
+// none, or unreadable).
+type fontProgram struct {
+	text []rune // by glyph ID
+	gids []byte // the /CIDToGIDMap stream: a CID's glyph ID at 2×CID (nil: /Identity)
+}
+
+// loadProgram reads the program of the CIDFont d: a CIDFontType2's
+// FontFile2, or its FontFile3 of /Subtype /OpenType.
+func loadProgram(d pdf.Value, src []byte) *fontProgram {
+	p := &fontProgram{}
+	if d.Key("Subtype").Name() != "CIDFontType2" {
+		return p
+	}
+	desc := d.Key("FontDescriptor")
+	file := desc.Key("FontFile2")
+	if file.Kind() != pdf.Stream {
+		if file = desc.Key("FontFile3"); file.Kind() != pdf.Stream || file.Key("Subtype").Name() != "OpenType" {
+			return p
+		}
+	}
+	if m := d.Key("CIDToGIDMap"); m.Kind() == pdf.Stream {
+		if p.gids = streamBytes(m, src, 2*maxProgramGlyphs); len(p.gids) < 2 {
+			return p
+		}
+	}
+	data := streamBytes(file, src, maxFontProgramBytes+1)
+	p.text, _ = fontProgramGlyphs(data)
+	return p
+}
+
+// programText is the text of code by the font's program, nil if it has
+// none (not a Type0 font with an embedded TrueType or OpenType program,
+// an unreadable one, a glyph of no known text). The result is shared.
+func (f *fontInfo) programText(code uint32) []rune {
+	if f.prog == nil {
+		if f.cidFont.Kind() != pdf.Dict {
+			return nil
+		}
+		f.prog = loadProgram(f.cidFont, f.src)
+	}
+	p := f.prog
+	if p.text == nil {
+		return nil
+	}
+	cid := code
+	if f.cids != nil {
+		s, ok := f.cids.get(code)
+		if !ok {
+			return nil
+		}
+		cid = s.v + code - s.base
+	}
+	gid := cid
+	if p.gids != nil {
+		if uint64(cid)*2+1 >= uint64(len(p.gids)) {
+			return nil
+		}
+		gid = uint32(p.gids[2*cid])<<8 | uint32(p.gids[2*cid+1])
+	}
+	if gid == 0 || gid >= uint32(len(p.text)) || p.text[gid] == 0 {
+		return nil
+	}
+	return p.text[gid : gid+1 : gid+1]
+}
+
+// differenceNames is the text of the codes a simple font's /Differences
+// names by "uniXXXX" or "uXXXX" (the PDF library reads the Adobe Glyph
+// List's names, not these), and by such a name when /ToUnicode does not
+// map the code; nil when it names none so.
+func differenceNames(diffs pdf.Value) map[byte][]rune {
+	var out map[byte][]rune
+	code := -1
+	for i := 0; i < diffs.Len(); i++ {
+		x := diffs.Index(i)
+		switch x.Kind() {
+		case pdf.Integer:
+			code = int(x.Int64())
+		case pdf.Name:
+			if code >= 0 && code < 256 {
+				if r, ok := glyphNameRune(x.Name()); ok && len(x.Name()) > 1 {
+					if out == nil {
+						out = map[byte][]rune{}
+					}
+					out[byte(code)] = []rune{r}
+				}
+			}
+			code++
+		}
+	}
+	return out
+}
