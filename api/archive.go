@@ -23,6 +23,9 @@ type Archive interface {
 	Search(ctx context.Context, actor *workflow.User, q archive.Query) ([]*archive.Record, string, error)
 	Get(ctx context.Context, actor *workflow.User, docID string) (*archive.Record, error)
 	Open(ctx context.Context, actor *workflow.User, docID, name string) (io.ReadCloser, archive.Object, error)
+	// Stat is Open without the content (a HEAD): the object and the type
+	// its content was stored with.
+	Stat(ctx context.Context, actor *workflow.User, docID, name string) (archive.Object, string, error)
 	SetLegalHold(ctx context.Context, actor *workflow.User, docID string, on bool, comment string) (*archive.Record, error)
 	Delete(ctx context.Context, actor *workflow.User, docID string) error
 	WritePackage(ctx context.Context, actor *workflow.User, docID string, w io.Writer) error
@@ -149,7 +152,17 @@ func (h archiveHandlers) object(c echo.Context) error {
 	if name == "" {
 		name = archive.NameDocument
 	}
-	rc, o, err := h.a.Open(c.Request().Context(), Actor(c), c.Param("id"), name)
+	ctx, id := c.Request().Context(), c.Param("id")
+	if c.Request().Method == http.MethodHead {
+		// The GET's headers from the record and the object's info, no
+		// read of its content.
+		o, recorded, err := h.a.Stat(ctx, Actor(c), id, name)
+		if err != nil {
+			return err
+		}
+		return blobHeaders(c, objectType(mediatype.Recorded(recorded, name), name), name, o.SHA256, o.Size, nil)
+	}
+	rc, o, err := h.a.Open(ctx, Actor(c), id, name)
 	if err != nil {
 		return err
 	}
@@ -158,15 +171,16 @@ func (h archiveHandlers) object(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("read archive object %s: %w", name, err)
 	}
+	return blobHeaders(c, objectType(ct, name), name, o.SHA256, o.Size, body)
+}
+
+// objectType is the type an archive object named name is served with,
+// given the type of its content: its JSON files are JSON.
+func objectType(ct, name string) string {
 	if strings.HasSuffix(name, ".json") {
-		ct = "application/json"
+		return "application/json"
 	}
-	hd := c.Response().Header()
-	hd.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
-	hd.Set("Content-Length", strconv.FormatInt(o.Size, 10))
-	hd.Set("X-Content-SHA256", o.SHA256)
-	hd.Set("X-Content-Type-Options", "nosniff")
-	return c.Stream(http.StatusOK, ct, body)
+	return ct
 }
 
 func (h archiveHandlers) pkg(c echo.Context) error {
@@ -178,6 +192,11 @@ func (h archiveHandlers) pkg(c echo.Context) error {
 	hd := c.Response().Header()
 	hd.Set(echo.HeaderContentType, "application/zip")
 	hd.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": archive.PackageName(c.Param("id"))}))
+	if c.Request().Method == http.MethodHead {
+		// The zip is made as it is sent, its length unknown before: a
+		// HEAD gets the GET's headers without every object read for it.
+		return c.NoContent(http.StatusOK)
+	}
 	// The status goes with the first byte of the zip: a store that is down
 	// before then (the first object cannot be read) is still a 503.
 	if err := h.a.WritePackage(ctx, Actor(c), c.Param("id"), c.Response()); err != nil {

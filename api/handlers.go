@@ -629,7 +629,17 @@ func (s *Server) handleGetDocument(c echo.Context) error {
 }
 
 func (s *Server) handleGetFile(c echo.Context) error {
-	rc, f, err := s.Docs.OpenFile(c.Request().Context(), Actor(c), c.Param("id"), c.QueryParam("sha256"))
+	ctx, id, sha := c.Request().Context(), c.Param("id"), c.QueryParam("sha256")
+	if c.Request().Method == http.MethodHead {
+		// The GET's headers from the file's record and its blob's info:
+		// before, a HEAD read (and hashed) the whole file for nothing.
+		f, oi, err := s.Docs.StatFile(ctx, Actor(c), id, sha)
+		if err != nil {
+			return err
+		}
+		return blobHeaders(c, mediatype.Recorded(oi.ContentType, f.Name), f.Name, f.SHA256, f.Size, nil)
+	}
+	rc, f, err := s.Docs.OpenFile(ctx, Actor(c), id, sha)
 	if err != nil {
 		return err
 	}
@@ -638,11 +648,21 @@ func (s *Server) handleGetFile(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("read file %s: %w", f.SHA256, err)
 	}
+	return blobHeaders(c, typ, f.Name, f.SHA256, f.Size, body)
+}
+
+// blobHeaders answers a stored file named name: its headers, then body
+// (nil: none, a HEAD's answer).
+func blobHeaders(c echo.Context, typ, name, sha string, size int64, body io.Reader) error {
 	h := c.Response().Header()
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": f.Name}))
-	h.Set("Content-Length", strconv.FormatInt(f.Size, 10))
-	h.Set("X-Content-SHA256", f.SHA256)
+	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	h.Set("Content-Length", strconv.FormatInt(size, 10))
+	h.Set("X-Content-SHA256", sha)
 	h.Set("X-Content-Type-Options", "nosniff")
+	if body == nil {
+		h.Set(echo.HeaderContentType, typ)
+		return c.NoContent(http.StatusOK)
+	}
 	return c.Stream(http.StatusOK, typ, body)
 }
 

@@ -88,6 +88,36 @@ func (s *Service) Open(ctx context.Context, actor *workflow.User, docID, name st
 	return nil, Object{}, workflow.Errorf(workflow.ENOTFOUND, "record of %s has no object %q", docID, name)
 }
 
+// Stat is Open without the content, for a HEAD: the object and the
+// type its content was stored with, from the store's info (a Stat, no
+// read), or for a file the metadata.json carries (verification.json,
+// events.json) from the metadata, which is read. Nothing is retrieved, so
+// no use is recorded.
+func (s *Service) Stat(ctx context.Context, actor *workflow.User, docID, name string) (Object, string, error) {
+	rec, err := s.Get(ctx, actor, docID)
+	if err != nil {
+		return Object{}, "", err
+	}
+	if o, ok := objectByName(rec, name); ok {
+		oi, err := s.Store.Stat(ctx, o.Key)
+		if err != nil {
+			return Object{}, "", storeErr(err, "archive store: stat %s", o.Key)
+		}
+		return o, oi.ContentType, nil
+	}
+	if name == NameVerification || name == NameEvents {
+		rc, o, ok, err := s.openPart(ctx, rec, name)
+		if err != nil {
+			return Object{}, "", err
+		}
+		if ok {
+			rc.Close()
+			return o, "application/json", nil
+		}
+	}
+	return Object{}, "", workflow.Errorf(workflow.ENOTFOUND, "record of %s has no object %q", docID, name)
+}
+
 // SetLegalHold turns the legal hold of an archived record on or off
 // (archivists and admins): on every object in the store first, then on the
 // document with its audit event (Docs, workflow.Service.SetLegalHold). A hold blocks deletion even after the

@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"path"
@@ -20,6 +21,40 @@ type ObjectInfo struct {
 	RetainUntil time.Time
 	LegalHold   bool
 	VersionID   string // set by stores that keep versions (S3), else ""
+	// ContentType is the type recorded at Put (PutOptions.ContentType);
+	// "" where none was (a store may answer its default instead).
+	ContentType string
+}
+
+// SniffLen is how many of a file's first bytes IsPDF looks at: readers
+// find a PDF's header within its first 1,024 bytes (ISO 32000-2 7.5.2
+// notes that they may).
+const SniffLen = 1024
+
+// PDFType is the media type of PDF files.
+const PDFType = "application/pdf"
+
+// IsPDF reports whether a file whose first bytes are head (any number of
+// them; SniffLen are looked at) is a PDF: its header is among them.
+func IsPDF(head []byte) bool {
+	if len(head) > SniffLen {
+		head = head[:SniffLen]
+	}
+	return bytes.Contains(head, []byte("%PDF-"))
+}
+
+// FileContentType is the type a document file's blob is stored with,
+// decided by its content (a blob is named by its content, not by the
+// name of a file it is): PDFType when IsPDF, else
+// application/octet-stream. Served, a file's type is that of its name's
+// extension when it is not a PDF (internal/mediatype): a HEAD of the file
+// is answered from this and the name, without reading the content.
+// Blobs written before it was recorded say PDFType whatever they hold.
+func FileContentType(head []byte) string {
+	if IsPDF(head) {
+		return PDFType
+	}
+	return "application/octet-stream"
 }
 
 // PutOptions are the optional parts of a Put.

@@ -76,6 +76,26 @@ func (fs Files) Open(ctx context.Context, files []File, f File) (io.ReadCloser, 
 	return fs.open(ctx, files, f, 0)
 }
 
+// Stat returns the info of the blob f's content starts with, without
+// reading any content: f's own blob, or for a tailed file the whole blob
+// its chain of bases ends at (its ContentType is f's: a tail changes no
+// PDF into another kind of file). ENOTFOUND when the blob is missing;
+// EINTERNAL when the chain cannot be followed.
+func (fs Files) Stat(ctx context.Context, files []File, f File) (ObjectInfo, error) {
+	for depth := 0; f.Base != ""; depth++ {
+		base, ok := fileBySHA(files, f.Base)
+		if !ok || depth >= maxTailDepth {
+			return ObjectInfo{}, Errorf(EINTERNAL, "file %s extends %s, which cannot be read: storage corruption", f.SHA256, f.Base)
+		}
+		f = base
+	}
+	oi, err := fs.Blobs.Stat(ctx, BlobKey(f.SHA256))
+	if err != nil {
+		return ObjectInfo{}, fmt.Errorf("stat blob %s: %w", f.SHA256, err)
+	}
+	return oi, nil
+}
+
 // maxTailDepth bounds a chain of tails (a document has a few revisions).
 const maxTailDepth = 16
 

@@ -334,7 +334,11 @@ func (s *Service) store(ctx context.Context, u *Upload, kind FileKind, inspect b
 		return File{}, fmt.Errorf("read %q: %w", u.Name, err)
 	}
 	sum := hex.EncodeToString(h.Sum(nil))
-	if _, err := s.Blobs.Put(ctx, BlobKey(sum), io.NewSectionReader(u.Content, 0, u.Size), u.Size, sum, PutOptions{ContentType: "application/pdf"}); err != nil {
+	head := make([]byte, min(u.Size, SniffLen))
+	if _, err := u.Content.ReadAt(head, 0); err != nil && err != io.EOF {
+		return File{}, fmt.Errorf("read %q: %w", u.Name, err)
+	}
+	if _, err := s.Blobs.Put(ctx, BlobKey(sum), io.NewSectionReader(u.Content, 0, u.Size), u.Size, sum, PutOptions{ContentType: FileContentType(head)}); err != nil {
 		return File{}, fmt.Errorf("store %q: %w", u.Name, err)
 	}
 	return File{SHA256: sum, Name: FileName(u.Name), Size: u.Size, Kind: kind, CreatedAt: s.now()}, nil
@@ -375,7 +379,7 @@ func (s *Service) fileOf(name string, b []byte, kind FileKind) File {
 }
 
 func (s *Service) storeBytes(ctx context.Context, f File, b []byte) error {
-	if _, err := s.Blobs.Put(ctx, BlobKey(f.SHA256), bytes.NewReader(b), int64(len(b)), f.SHA256, PutOptions{ContentType: "application/pdf"}); err != nil {
+	if _, err := s.Blobs.Put(ctx, BlobKey(f.SHA256), bytes.NewReader(b), int64(len(b)), f.SHA256, PutOptions{ContentType: FileContentType(b)}); err != nil {
 		return fmt.Errorf("store %q: %w", f.Name, err)
 	}
 	return nil
@@ -552,6 +556,34 @@ func (s *Service) List(ctx context.Context, actor *User, f DocumentFilter) ([]*D
 
 // OpenFile streams a document's file by hash (which must belong to it).
 func (s *Service) OpenFile(ctx context.Context, actor *User, id, sha string) (io.ReadCloser, File, error) {
+	d, f, err := s.visibleFile(ctx, actor, id, sha)
+	if err != nil {
+		return nil, File{}, err
+	}
+	rc, err := s.files().Open(ctx, d.Files, f)
+	if err != nil {
+		return nil, File{}, fmt.Errorf("open file of %s: %w", id, err)
+	}
+	return rc, f, nil
+}
+
+// StatFile is OpenFile without the content: the file and the info of
+// its blob (Files.Stat), for a HEAD; no content is read.
+func (s *Service) StatFile(ctx context.Context, actor *User, id, sha string) (File, ObjectInfo, error) {
+	d, f, err := s.visibleFile(ctx, actor, id, sha)
+	if err != nil {
+		return File{}, ObjectInfo{}, err
+	}
+	oi, err := s.files().Stat(ctx, d.Files, f)
+	if err != nil {
+		return File{}, ObjectInfo{}, fmt.Errorf("stat file of %s: %w", id, err)
+	}
+	return f, oi, nil
+}
+
+// visibleFile returns a visible document and its file sha (its main
+// file when sha is ""); ENOTFOUND when it has none such.
+func (s *Service) visibleFile(ctx context.Context, actor *User, id, sha string) (*Document, File, error) {
 	d, err := s.Get(ctx, actor, id)
 	if err != nil {
 		return nil, File{}, err
@@ -561,7 +593,7 @@ func (s *Service) OpenFile(ctx context.Context, actor *User, id, sha string) (io
 	if sha == "" {
 		f, ok = d.MainFile()
 	} else {
-		for _, x := range d.Files {
+		for _, x := range d.Files { // the last of that content, as before
 			if x.SHA256 == sha {
 				f, ok = x, true
 			}
@@ -570,11 +602,7 @@ func (s *Service) OpenFile(ctx context.Context, actor *User, id, sha string) (io
 	if !ok {
 		return nil, File{}, Errorf(ENOTFOUND, "document %s has no such file", id)
 	}
-	rc, err := s.files().Open(ctx, d.Files, f)
-	if err != nil {
-		return nil, File{}, fmt.Errorf("open file of %s: %w", id, err)
-	}
-	return rc, f, nil
+	return d, f, nil
 }
 
 // Events returns a visible document's audit trail.

@@ -16,15 +16,16 @@ import (
 	"io"
 	"path"
 	"strings"
+
+	"github.com/vanthu/vanthu/workflow"
 )
 
 // PDF is the media type of PDF files.
-const PDF = "application/pdf"
+const PDF = workflow.PDFType
 
-// SniffLen is how many of a file's first bytes Of looks at: readers find
-// a PDF's header within its first 1,024 bytes (ISO 32000-2 7.5.2 notes
-// that they may).
-const SniffLen = 1024
+// SniffLen is how many of a file's first bytes Of looks at
+// (workflow.IsPDF).
+const SniffLen = workflow.SniffLen
 
 // byExtension are the non-PDF types served under their own name. Types a
 // browser renders as active content (HTML, SVG, XML) are not in it.
@@ -53,16 +54,29 @@ var byExtension = map[string]string{
 // Of returns the media type of a file whose first bytes are head (up to
 // SniffLen of them) and whose name is name.
 func Of(head []byte, name string) string {
-	if len(head) > SniffLen {
-		head = head[:SniffLen]
-	}
-	if bytes.Contains(head, []byte("%PDF-")) {
+	if workflow.IsPDF(head) {
 		return PDF
 	}
+	return byName(name)
+}
+
+// byName is the type of a file that is not a PDF, by its name.
+func byName(name string) string {
 	if t, ok := byExtension[strings.ToLower(path.Ext(name))]; ok {
 		return t
 	}
 	return "application/octet-stream"
+}
+
+// Recorded returns the media type of the file named name whose object
+// was stored with the type recorded (workflow.ObjectInfo.ContentType, as
+// Of or workflow.FileContentType gave it): what Of gives for its content,
+// without reading it (a HEAD).
+func Recorded(recorded, name string) string {
+	if recorded == PDF {
+		return PDF
+	}
+	return byName(name)
 }
 
 // Inline reports whether a file of media type t may be shown in the

@@ -130,11 +130,12 @@ type meta struct {
 
 func (m *meta) info() workflow.ObjectInfo {
 	oi := workflow.ObjectInfo{
-		Key:       m.Key,
-		Size:      m.Size,
-		SHA256:    m.SHA256,
-		Modtime:   m.Modtime,
-		LegalHold: m.LegalHold,
+		Key:         m.Key,
+		Size:        m.Size,
+		SHA256:      m.SHA256,
+		Modtime:     m.Modtime,
+		LegalHold:   m.LegalHold,
+		ContentType: m.ContentType,
 	}
 	if m.RetainUntil != nil {
 		oi.RetainUntil = *m.RetainUntil

@@ -301,7 +301,8 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, su
 	if mod.IsZero() {
 		mod = now
 	}
-	oi := workflow.ObjectInfo{Key: key, Size: size, SHA256: sum, Modtime: mod.UTC(), LegalHold: opts.LegalHold, VersionID: ui.VersionID}
+	oi := workflow.ObjectInfo{Key: key, Size: size, SHA256: sum, Modtime: mod.UTC(), LegalHold: opts.LegalHold, VersionID: ui.VersionID,
+		ContentType: po.ContentType}
 	if !opts.RetainUntil.IsZero() {
 		// S3 keeps retain-until dates to the second.
 		oi.RetainUntil = opts.RetainUntil.UTC().Truncate(time.Second)
@@ -510,11 +511,12 @@ func (s *Store) Stat(ctx context.Context, key string) (workflow.ObjectInfo, erro
 // info converts what the server says about an object.
 func (s *Store) info(key string, in s3.ObjectInfo) workflow.ObjectInfo {
 	oi := workflow.ObjectInfo{
-		Key:       key,
-		Size:      in.Size,
-		SHA256:    in.UserMetadata[metaSHA256],
-		Modtime:   in.LastModified.UTC(),
-		VersionID: in.VersionID,
+		Key:         key,
+		Size:        in.Size,
+		SHA256:      in.UserMetadata[metaSHA256],
+		Modtime:     in.LastModified.UTC(),
+		VersionID:   in.VersionID,
+		ContentType: in.ContentType,
 	}
 	if oi.SHA256 == "" {
 		oi.SHA256 = in.UserMetadataStripped[metaSHA256]

@@ -166,6 +166,10 @@ func testPutGet(t *testing.T, s workflow.Blobs) {
 		t.Fatal(err)
 	}
 	checkInfo(t, "Stat", si, key, b)
+	// The type put is in the info (a HEAD is answered from it).
+	if si.ContentType != "application/pdf" || gi.ContentType != "application/pdf" || oi.ContentType != "application/pdf" {
+		t.Errorf("ContentType: Put %q, Get %q, Stat %q, want the application/pdf put", oi.ContentType, gi.ContentType, si.ContentType)
+	}
 	if si.Modtime.Before(before) || si.Modtime.After(time.Now().Add(time.Minute)) {
 		t.Errorf("Stat: Modtime %v, want about now", si.Modtime)
 	}
