@@ -132,7 +132,7 @@ func TestArchiveRoutes(t *testing.T) {
 		// No route overwrites an archived object either; the document
 		// itself accepts no further action.
 		wantStatus(t, f.do(t, "archivist", "POST", "/api/v1/documents/"+d.ID+"/actions/archive", nil), http.StatusConflict)
-		wantStatus(t, f.do(t, "admin", "PUT", "/api/v1/archive/"+d.ID+"/object?name=document.pdf", nil), http.StatusNotFound)
+		wantStatus(t, f.do(t, "admin", "PUT", "/api/v1/archive/"+d.ID+"/object?name=document.pdf", nil), http.StatusMethodNotAllowed)
 	})
 	t.Run("legal hold", func(t *testing.T) {
 		wantStatus(t, f.do(t, "clerk", "PUT", "/api/v1/archive/"+d.ID+"/legal-hold", map[string]any{"on": true}), http.StatusForbidden)

@@ -118,6 +118,8 @@ type Server struct {
 	// uploadMemory counts the bytes of uploads held in memory by the
 	// requests in flight (uploads.reserve).
 	uploadMemory atomic.Int64
+	// table is the routes New registered (methods.go).
+	table routeTable
 }
 
 type routeKey struct {
@@ -179,6 +181,7 @@ func New(s *Server, logger *slog.Logger) *Server {
 	e.Use(restoreHead)
 	e.Use(s.observe)
 	e.Use(s.recoverPanics)
+	e.Use(s.methods)
 	e.Use(pathParamsAreText)
 	s.echo = e
 
@@ -209,6 +212,7 @@ func New(s *Server, logger *slog.Logger) *Server {
 	for _, fn := range s.Extra {
 		fn(g, s)
 	}
+	s.table = newRouteTable(e.Routes())
 	return s
 }
 

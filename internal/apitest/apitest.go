@@ -20,6 +20,10 @@
 //     (schema Error), whether or not it carries a token.
 //   - HEAD is checked as its GET: the status and headers the document
 //     gives the GET, and no body.
+//   - OPTIONS on a documented path is 204, no body, with an Allow header
+//     listing its documented methods (HEAD after GET, then OPTIONS); a
+//     method the path does not take is 405 with that Allow and the JSON
+//     error; no answer carries a CORS (Access-Control-*) header.
 package apitest
 
 import (
@@ -111,12 +115,22 @@ func (s *Spec) Check(ctx context.Context, x Exchange) error {
 		}
 		req.Method = http.MethodGet
 	}
+	if err := noCORS(x); err != nil {
+		return err
+	}
+	if req.Method == http.MethodOptions {
+		return s.checkOptions(req, x)
+	}
 	route, params, err := s.router.FindRoute(req)
 	if err != nil {
 		if !errors.Is(err, routers.ErrPathNotFound) && !errors.Is(err, routers.ErrMethodNotAllowed) {
 			return fmt.Errorf("find route: %w", err)
 		}
-		if x.Status != http.StatusNotFound && x.Status != http.StatusMethodNotAllowed {
+		if errors.Is(err, routers.ErrMethodNotAllowed) {
+			if err := s.checkAllow(req, x, http.StatusMethodNotAllowed); err != nil {
+				return err
+			}
+		} else if x.Status != http.StatusNotFound {
 			return fmt.Errorf("no operation in the document for %s %s, yet the server answered %d", req.Method, req.URL.Path, x.Status)
 		}
 		return s.checkErrorBody(x)
@@ -143,6 +157,70 @@ func (s *Spec) Check(ctx context.Context, x Exchange) error {
 	}
 	if resp != nil && resp.Value != nil && !head {
 		return checkErrorCode(resp.Value.Extensions["x-error-codes"], x)
+	}
+	return nil
+}
+
+// allowMethods are the methods an operation may have, in the order of
+// the server's Allow header (api/methods.go).
+var allowMethods = []string{http.MethodDelete, http.MethodGet, http.MethodPatch, http.MethodPost, http.MethodPut}
+
+// documentedAllow is the Allow header the document gives req's path: its
+// operations' methods, HEAD after GET, then OPTIONS; "" when it documents
+// no such path.
+func (s *Spec) documentedAllow(req *http.Request) string {
+	var out []string
+	for _, m := range allowMethods {
+		r := req.Clone(req.Context())
+		r.Method = m
+		if _, _, err := s.router.FindRoute(r); err == nil {
+			out = append(out, m)
+			if m == http.MethodGet {
+				out = append(out, http.MethodHead)
+			}
+		}
+	}
+	if out == nil {
+		return ""
+	}
+	return strings.Join(append(out, http.MethodOptions), ", ")
+}
+
+// checkAllow: an answer of status to a method the path does not take
+// carries the path's documented methods in Allow.
+func (s *Spec) checkAllow(req *http.Request, x Exchange, status int) error {
+	want := s.documentedAllow(req)
+	if x.Status != status || x.Header.Get("Allow") != want {
+		return fmt.Errorf("%s %s: answer %d with Allow %q; the document gives the path %q, so want %d with it",
+			req.Method, req.URL.Path, x.Status, x.Header.Get("Allow"), want, status)
+	}
+	return nil
+}
+
+// checkOptions: OPTIONS on a documented path is 204 with its Allow and
+// no body; on any other path the JSON 404.
+func (s *Spec) checkOptions(req *http.Request, x Exchange) error {
+	if s.documentedAllow(req) == "" {
+		if x.Status != http.StatusNotFound {
+			return fmt.Errorf("OPTIONS %s: no such path in the document, yet the server answered %d", req.URL.Path, x.Status)
+		}
+		return s.checkErrorBody(x)
+	}
+	if err := s.checkAllow(req, x, http.StatusNoContent); err != nil {
+		return err
+	}
+	if len(x.Body) > 0 {
+		return fmt.Errorf("OPTIONS %s: answer 204 has a body of %d bytes", req.URL.Path, len(x.Body))
+	}
+	return nil
+}
+
+// noCORS: no answer opens the API to other origins' scripts.
+func noCORS(x Exchange) error {
+	for h := range x.Header {
+		if strings.HasPrefix(http.CanonicalHeaderKey(h), "Access-Control-") {
+			return fmt.Errorf("answer %d carries %s: the API allows no other origin", x.Status, h)
+		}
 	}
 	return nil
 }
