@@ -6,6 +6,7 @@
 package httpserver
 
 import (
+	"fmt"
 	"io"
 	"net/http"
 	"sync"
@@ -28,7 +29,13 @@ type Timeouts struct {
 const (
 	ReadHeaderTimeout = 10 * time.Second // the request line and headers
 	IdleTimeout       = 2 * time.Minute  // a kept-alive connection between requests
-	MaxHeaderBytes    = 64 << 10         // request line and headers
+	MaxHeaderBytes    = 64 << 10         // request line and headers: more is a JSON 431 (HeaderLimit)
+	// ReadHeaderBytes is what net/http itself reads of a request line and
+	// headers at most (plus its own 4 KiB of slack), per connection: past
+	// it, it answers 431 itself, in plain text, before any handler. Above
+	// MaxHeaderBytes so that a request over the limit by less than as
+	// much again reaches HeaderLimit, which answers in JSON.
+	ReadHeaderBytes = 2 * MaxHeaderBytes
 )
 
 func (t Timeouts) withDefaults() Timeouts {
@@ -48,13 +55,48 @@ func (t Timeouts) withDefaults() Timeouts {
 func New(h http.Handler, t Timeouts) *http.Server {
 	t = t.withDefaults()
 	return &http.Server{
-		Handler:           Progress(h, t),
+		Handler:           Progress(HeaderLimit(h), t),
 		ReadHeaderTimeout: ReadHeaderTimeout,
 		ReadTimeout:       t.Stall,
 		WriteTimeout:      t.Stall,
 		IdleTimeout:       IdleTimeout,
-		MaxHeaderBytes:    MaxHeaderBytes,
+		MaxHeaderBytes:    ReadHeaderBytes,
 	}
+}
+
+// HeaderLimit answers a request whose request line and headers are over
+// MaxHeaderBytes (as received: each line with its CRLF) with 431 and the
+// API's JSON error, and closes the connection, before h sees it. Before,
+// net/http's own limit answered every such request in plain text.
+func HeaderLimit(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if HeaderSize(r) > MaxHeaderBytes {
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("Connection", "close")
+			w.WriteHeader(http.StatusRequestHeaderFieldsTooLarge)
+			if r.Method != http.MethodHead {
+				fmt.Fprintf(w, `{"error":{"code":"too_large","message":"the request line and headers are over %d KiB"}}`+"\n", MaxHeaderBytes>>10)
+			}
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+// HeaderSize is the size of r's request line and headers as they were
+// received (HTTP/1: each line with its CRLF, the empty line that ends
+// them included).
+func HeaderSize(r *http.Request) int {
+	n := len(r.Method) + 1 + len(r.RequestURI) + 1 + len(r.Proto) + 2
+	if r.Host != "" {
+		n += len("Host: ") + len(r.Host) + 2
+	}
+	for k, vs := range r.Header {
+		for _, v := range vs {
+			n += len(k) + 2 + len(v) + 2
+		}
+	}
+	return n + 2
 }
 
 // Progress wraps h so that every read of the request body and every

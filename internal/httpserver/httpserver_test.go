@@ -1,13 +1,16 @@
 package httpserver_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -141,5 +144,81 @@ func TestServerLimits(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
 		t.Fatalf("status %d, want 431", resp.StatusCode)
+	}
+}
+
+// rawRequest sends req as it is on a new TCP connection to addr and
+// returns the answer's status line, Content-Type and body.
+func rawRequest(t *testing.T, addr, req string) (status int, ctype, body string) {
+	t.Helper()
+	c, err := net.Dial("tcp", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	go io.WriteString(c, req) // an answer may come before the whole request is read
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatalf("read answer: %v", err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode, resp.Header.Get("Content-Type"), string(b)
+}
+
+// headerRequest is a GET whose request line and headers are n bytes
+// (n ≥ 64), padded with an X-Pad header.
+func headerRequest(n int) string {
+	head := "GET /x HTTP/1.1\r\nHost: a\r\nX-Pad: "
+	pad := n - len(head) - len("\r\n\r\n")
+	return head + strings.Repeat("p", pad) + "\r\n\r\n"
+}
+
+// TestHeaderLimitJSON sends raw requests: HeaderSize counts the request
+// line and headers as received; a request over MaxHeaderBytes gets a JSON
+// 431 (before, net/http's plain text one), up to the size net/http reads
+// (ReadHeaderBytes); past that, and for a malformed request, net/http's
+// own plain-text answers remain, as the README says.
+func TestHeaderLimitJSON(t *testing.T) {
+	var seen atomic.Int64
+	h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen.Store(int64(httpserver.HeaderSize(r)))
+		w.WriteHeader(http.StatusNoContent)
+	})
+	addr := strings.TrimPrefix(serve(t, h, httpserver.Timeouts{}), "http://")
+	for _, tc := range []struct {
+		name   string
+		req    string
+		status int
+		json   bool
+	}{
+		{"OK/small", headerRequest(200), http.StatusNoContent, false},
+		{"OK/at the limit", headerRequest(httpserver.MaxHeaderBytes), http.StatusNoContent, false},
+		{"431/one byte over", headerRequest(httpserver.MaxHeaderBytes + 1), http.StatusRequestHeaderFieldsTooLarge, true},
+		{"431/twice the limit", headerRequest(httpserver.ReadHeaderBytes), http.StatusRequestHeaderFieldsTooLarge, true},
+		{"431 plain/past what net/http reads", headerRequest(httpserver.ReadHeaderBytes + 8<<10), http.StatusRequestHeaderFieldsTooLarge, false},
+		{"400 plain/malformed request line", "GET\r\n\r\n", http.StatusBadRequest, false},
+		{"400 plain/malformed header", "GET /x HTTP/1.1\r\nHost: a\r\nno colon\r\n\r\n", http.StatusBadRequest, false},
+		{"505 plain/HTTP version", "GET /x HTTP/2.0\r\nHost: a\r\n\r\n", http.StatusHTTPVersionNotSupported, false},
+		{"400 plain/TLS handshake", "\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03\r\n\r\n", http.StatusBadRequest, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			seen.Store(0)
+			status, ctype, body := rawRequest(t, addr, tc.req)
+			if status != tc.status {
+				t.Fatalf("status %d, want %d: %q", status, tc.status, body)
+			}
+			var e struct {
+				Error struct{ Code, Message string }
+			}
+			isJSON := ctype == "application/json" && json.Unmarshal([]byte(body), &e) == nil && e.Error.Code == "too_large" && e.Error.Message != ""
+			if isJSON != tc.json || (!tc.json && status >= 400 && !strings.HasPrefix(ctype, "text/plain")) {
+				t.Fatalf("Content-Type %q, body %q; want JSON %v", ctype, body, tc.json)
+			}
+			if status == http.StatusNoContent && seen.Load() != int64(strings.Index(tc.req, "\r\n\r\n")+4) {
+				t.Fatalf("HeaderSize %d, the request line and headers were %d bytes", seen.Load(), strings.Index(tc.req, "\r\n\r\n")+4)
+			}
+		})
 	}
 }
