@@ -54,7 +54,7 @@ func loadtestCmd(ctx context.Context, args []string, getenv func(string) string,
 	sendTo := fs.String("send-to", "", "org ID of the agency to send to (default: the first connected one)")
 	jsonOut := fs.String("json", "", "write the report as JSON to this file")
 	quiet := fs.Bool("quiet", false, "no progress line")
-	retry := fs.Duration("retry", 0, "retry an action answered 503/429/502/504 or 409 conflict, or whose connection was lost, on the next server, for up to this long (0 = no retry; for runs through faults)")
+	retry := fs.Duration("retry", 0, "retry an action answered 503/429/502/504, 409 conflict or request_in_progress, or whose connection was lost, on the next server, for up to this long (0 = no retry; for runs through faults)")
 	procs := fs.Int("procs", 1, "Go processors for the tool (GOMAXPROCS; 0 = Go's default; the GOMAXPROCS variable, when set, wins)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the tool (runtime/pprof) to this file")
 	if err := fs.Parse(args); err != nil {

@@ -5,13 +5,21 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"net/http/httputil"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -323,5 +331,70 @@ func TestLoadtestToolProcs(t *testing.T) {
 		if during != tc.during || runtime.GOMAXPROCS(0) != prev {
 			t.Errorf("procs %d, GOMAXPROCS=%q: %d during the run (want %d), %d after (want %d)", tc.n, tc.env, during, tc.during, runtime.GOMAXPROCS(0), prev)
 		}
+	}
+}
+
+// losingCreates is a proxy's transport that loses the answers of the
+// first creates (the document is made, the tool gets a 502, as from a
+// load balancer whose backend answered too late), and notes the
+// Idempotency-Key of every create.
+type losingCreates struct {
+	mu      sync.Mutex
+	keys    map[string]int // key -> attempts
+	creates int
+	lost    int
+}
+
+func (l *losingCreates) RoundTrip(r *http.Request) (*http.Response, error) {
+	resp, err := http.DefaultTransport.RoundTrip(r)
+	if r.Method != http.MethodPost || r.URL.Path != "/api/v1/documents" || err != nil {
+		return resp, err
+	}
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	k := r.Header.Get("Idempotency-Key")
+	l.creates++
+	l.keys[k]++
+	if resp.StatusCode == http.StatusCreated && l.lost < 3 && (k == "" || l.keys[k] == 1) {
+		l.lost++
+		resp.Body.Close()
+		return nil, errors.New("answer lost")
+	}
+	return resp, nil
+}
+
+// TestLoadtestCreateRetryIdempotent: the tool sends each create with an
+// Idempotency-Key of its own and retries it with the same key, so a
+// create whose answer was lost and that was retried makes one document,
+// not two. Before, creates carried no key: each lost answer left a draft
+// behind.
+func TestLoadtestCreateRetryIdempotent(t *testing.T) {
+	s := startServer(t, nil)
+	target, _ := url.Parse(s.base)
+	lc := &losingCreates{keys: map[string]int{}}
+	rp := httputil.NewSingleHostReverseProxy(target)
+	rp.Transport = lc
+	rp.ErrorLog = log.New(io.Discard, "", 0)
+	proxy := httptest.NewServer(rp)
+	t.Cleanup(proxy.Close)
+	const count = 6
+	rep := checkLoadtest(t, []*server{{base: proxy.URL}}, count, 2, "--retry", "30s")
+	var list struct{ Items []struct{ ID string } }
+	if c := s.login(t, "admin", "admin-password-1").call("GET", "/api/v1/documents?limit=200", nil, &list); c != 200 || len(list.Items) != count {
+		t.Fatalf("%d: %d documents on the server after %d lifecycles", c, len(list.Items), count)
+	}
+	lc.mu.Lock()
+	defer lc.mu.Unlock()
+	if lc.lost != 3 || lc.keys[""] != 0 || len(lc.keys) != count || lc.creates != count+lc.lost {
+		t.Fatalf("%d creates, %d answers lost, attempts by key %v: want %d keys, each create with one, retries with the same", lc.creates, lc.lost, lc.keys, count)
+	}
+	n := 0
+	for k, v := range rep.Retried {
+		if strings.Contains(k, " create: 502") {
+			n += v
+		}
+	}
+	if n != lc.lost {
+		t.Errorf("retried creates: %v", rep.Retried)
 	}
 }

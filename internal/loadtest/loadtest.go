@@ -514,13 +514,16 @@ func (r *runner) as(role string, w int) client.RequestEditorFn {
 	return us[w%len(us)].auth
 }
 
-// create uploads a document (a PDF unique to the lifecycle). A retried
-// create may leave an unacknowledged draft behind: only the acknowledged
-// one goes on.
+// create uploads a document (a PDF unique to the lifecycle) with an
+// Idempotency-Key of its own, sent again unchanged with each retry: a
+// retry after a lost answer gets the document the first attempt created
+// (200, Idempotent-Replayed), not a second one. Before, it had no key,
+// and such a retry left an unacknowledged draft behind.
 func (r *runner) create(ctx context.Context, role string, w int, meta client.DocumentMeta, i int) (string, error) {
 	t := r.pdfs[i%len(r.pdfs)]
 	pdf := t.copyFor(i)
 	action := string(meta.Direction) + " create"
+	params := &client.CreateDocumentParams{IdempotencyKey: ptr(newKey())}
 	var id string
 	err := r.retry(ctx, action, func() (bool, error) {
 		ct, rd, err := client.NewDocumentBody(meta, client.NamedPDF{Name: t.name, PDF: bytes.NewReader(pdf)})
@@ -528,8 +531,12 @@ func (r *runner) create(ctx context.Context, role string, w int, meta client.Doc
 			return false, err
 		}
 		t0 := time.Now()
-		resp, err := r.client().CreateDocumentWithBody(ctx, nil, ct, rd, r.as(role, w))
-		b, err := answer(action, resp, err, http.StatusCreated)
+		resp, err := r.client().CreateDocumentWithBody(ctx, params, ct, rd, r.as(role, w))
+		want := http.StatusCreated
+		if err == nil && resp.StatusCode == http.StatusOK && resp.Header.Get("Idempotent-Replayed") == "true" {
+			want = http.StatusOK // an earlier attempt's document
+		}
+		b, err := answer(action, resp, err, want)
 		if err != nil {
 			return false, err
 		}
@@ -549,6 +556,18 @@ func (r *runner) create(ctx context.Context, role string, w int, meta client.Doc
 	})
 	return id, err
 }
+
+// newKey is a new Idempotency-Key: a random (version 4) UUID.
+func newKey() string {
+	var b [16]byte
+	rand.Read(b[:])
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	h := hex.EncodeToString(b[:])
+	return h[:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]
+}
+
+func ptr[T any](v T) *T { return &v }
 
 // answer reads an answer: its body when the status is want, else an
 // *httpError.
@@ -747,7 +766,7 @@ func (r *runner) retry(ctx context.Context, action string, attempt func() (bool,
 			return err
 		}
 		var he *httpError
-		if !errors.As(err, &he) || !(Retryable(he.status) || he.status == http.StatusConflict && he.code == "conflict") ||
+		if !errors.As(err, &he) || !(Retryable(he.status) || he.status == http.StatusConflict && (he.code == "conflict" || he.code == "request_in_progress")) ||
 			deadline.IsZero() || time.Now().After(deadline) {
 			return err
 		}
