@@ -139,19 +139,45 @@ func (u *UI) handleArchiveHold(w http.ResponseWriter, r *http.Request, s *Sessio
 }
 
 func (u *UI) handleArchiveObject(w http.ResponseWriter, r *http.Request, s *Session) error {
+	if r.Method == http.MethodHead {
+		// The GET's headers from the record and the object's info.
+		o, recorded, err := u.cfg.Archive.Stat(r.Context(), s.User, r.PathValue("id"), r.URL.Query().Get("name"))
+		if err != nil {
+			return err
+		}
+		name := baseName(o.Name)
+		archiveObjectHeaders(w, mediatype.Recorded(recorded, name), name, o)
+		w.WriteHeader(http.StatusOK)
+		return nil
+	}
 	rc, o, err := u.cfg.Archive.Open(r.Context(), s.User, r.PathValue("id"), r.URL.Query().Get("name"))
 	if err != nil {
 		return err
 	}
 	defer rc.Close()
-	name := o.Name
-	if i := strings.LastIndex(name, "/"); i >= 0 {
-		name = name[i+1:]
-	}
+	name := baseName(o.Name)
 	ct, body, err := mediatype.Sniff(rc, name)
 	if err != nil {
 		return fmt.Errorf("read archive object %s: %w", name, err)
 	}
+	archiveObjectHeaders(w, ct, name, o)
+	if _, err := io.Copy(w, body); err != nil && !errors.Is(err, r.Context().Err()) {
+		u.log.WarnContext(r.Context(), "stream archive object", "doc_id", r.PathValue("id"), "err", err)
+	}
+	return nil
+}
+
+// baseName is the last element of an object's name.
+func baseName(name string) string {
+	if i := strings.LastIndex(name, "/"); i >= 0 {
+		return name[i+1:]
+	}
+	return name
+}
+
+// archiveObjectHeaders are the headers of archive object o named name
+// whose content is of type ct (its JSON files are JSON).
+func archiveObjectHeaders(w http.ResponseWriter, ct, name string, o archive.Object) {
 	if strings.HasSuffix(name, ".json") {
 		ct = "application/json"
 	}
@@ -160,10 +186,6 @@ func (u *UI) handleArchiveObject(w http.ResponseWriter, r *http.Request, s *Sess
 	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
 	h.Set("Content-Length", strconv.FormatInt(o.Size, 10))
 	h.Set("X-Content-SHA256", o.SHA256)
-	if _, err := io.Copy(w, body); err != nil && !errors.Is(err, r.Context().Err()) {
-		u.log.WarnContext(r.Context(), "stream archive object", "doc_id", r.PathValue("id"), "err", err)
-	}
-	return nil
 }
 
 // handleArchivePackage streams the record as a BagIt zip. The record is
@@ -180,6 +202,9 @@ func (u *UI) handleArchivePackage(w http.ResponseWriter, r *http.Request, s *Ses
 	}
 	w.Header().Set("Content-Type", "application/zip")
 	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name + ".zip"}))
+	if r.Method == http.MethodHead {
+		return nil // the zip's headers, without making it
+	}
 	if err := u.cfg.Archive.WritePackage(r.Context(), s.User, id, w); err != nil {
 		u.log.ErrorContext(r.Context(), "write archive package", "doc_id", id, "err", err)
 	}

@@ -661,15 +661,30 @@ func actionProblem(a workflow.Action, err error) string {
 
 // handleFile streams a document's file: inline for the viewer in the
 // document page (same-origin frame only), as a download with ?download=1.
+//
+// A HEAD is answered from the file's record and its blob's info, reading
+// none of it (before, the whole file was read for a discarded body).
 func (u *UI) handleFile(w http.ResponseWriter, r *http.Request, s *Session) error {
-	rc, f, err := u.cfg.Docs.OpenFile(r.Context(), s.User, r.PathValue("id"), r.URL.Query().Get("sha256"))
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	typ, body, err := mediatype.Sniff(rc, f.Name)
-	if err != nil {
-		return fmt.Errorf("read file %s: %w", f.SHA256, err)
+	var typ string
+	var f workflow.File
+	var body io.Reader
+	if r.Method == http.MethodHead {
+		var oi workflow.ObjectInfo
+		var err error
+		if f, oi, err = u.cfg.Docs.StatFile(r.Context(), s.User, r.PathValue("id"), r.URL.Query().Get("sha256")); err != nil {
+			return err
+		}
+		typ = mediatype.Recorded(oi.ContentType, f.Name)
+	} else {
+		rc, of, err := u.cfg.Docs.OpenFile(r.Context(), s.User, r.PathValue("id"), r.URL.Query().Get("sha256"))
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		f = of
+		if typ, body, err = mediatype.Sniff(rc, f.Name); err != nil {
+			return fmt.Errorf("read file %s: %w", f.SHA256, err)
+		}
 	}
 	disp := "inline"
 	if r.URL.Query().Get("download") != "" || !mediatype.Inline(typ) {
@@ -682,6 +697,10 @@ func (u *UI) handleFile(w http.ResponseWriter, r *http.Request, s *Session) erro
 	h.Set("Content-Length", strconv.FormatInt(f.Size, 10))
 	h.Set("X-Content-SHA256", f.SHA256)
 	h.Set("Cache-Control", "private, no-store")
+	if body == nil {
+		w.WriteHeader(http.StatusOK)
+		return nil
+	}
 	if _, err := io.Copy(w, body); err != nil && !errors.Is(err, r.Context().Err()) {
 		u.log.WarnContext(r.Context(), "stream file", "doc_id", r.PathValue("id"), "err", err)
 	}

@@ -49,6 +49,8 @@ type Documents interface {
 	Get(ctx context.Context, actor *workflow.User, id string) (*workflow.Document, error)
 	List(ctx context.Context, actor *workflow.User, f workflow.DocumentFilter) ([]*workflow.Document, string, error)
 	OpenFile(ctx context.Context, actor *workflow.User, id, sha string) (io.ReadCloser, workflow.File, error)
+	// StatFile is OpenFile without the content (a HEAD).
+	StatFile(ctx context.Context, actor *workflow.User, id, sha string) (workflow.File, workflow.ObjectInfo, error)
 	Events(ctx context.Context, actor *workflow.User, id string) ([]workflow.Event, error)
 	Apply(ctx context.Context, actor *workflow.User, id string, a workflow.Action, in workflow.ActionInput) (*workflow.Document, error)
 	RegisterRows(ctx context.Context, actor *workflow.User, kind workflow.RegisterKind, year int) ([]workflow.RegisterRow, error)
@@ -63,6 +65,9 @@ type Archive interface {
 	Search(ctx context.Context, actor *workflow.User, q archive.Query) ([]*archive.Record, string, error)
 	Get(ctx context.Context, actor *workflow.User, docID string) (*archive.Record, error)
 	Open(ctx context.Context, actor *workflow.User, docID, name string) (io.ReadCloser, archive.Object, error)
+	// Stat is Open without the content (a HEAD): the object and the type
+	// it was stored with.
+	Stat(ctx context.Context, actor *workflow.User, docID, name string) (archive.Object, string, error)
 	Parts(ctx context.Context, rec *archive.Record) ([]archive.Object, error)
 	SetLegalHold(ctx context.Context, actor *workflow.User, docID string, on bool, comment string) (*archive.Record, error)
 	WritePackage(ctx context.Context, actor *workflow.User, docID string, w io.Writer) error
