@@ -181,7 +181,15 @@ func (u *UI) handleUser(w http.ResponseWriter, r *http.Request, s *Session) erro
 			_, err = u.cfg.Accounts.UpdateUser(ctx, s.User, id, userUpdate(r))
 			ok = "user"
 		case "password":
+			if !confirmed(r, "password") {
+				u.confirmPassword(w, r, s, target, http.StatusOK, "")
+				return nil
+			}
 			_, err = u.cfg.Accounts.SetPassword(ctx, s.User, id, r.PostFormValue("password"))
+			if code, p := problemOf(err); code == workflow.EINVALID {
+				u.confirmPassword(w, r, s, target, p.Status, userProblem(err))
+				return nil
+			}
 			ok = "password"
 		case "key":
 			if u.cfg.Keys == nil {
@@ -228,15 +236,38 @@ func (u *UI) handleUser(w http.ResponseWriter, r *http.Request, s *Session) erro
 // every session of theirs ends at once, and enabling the account again
 // does not bring them back.
 func (u *UI) confirmDisable(w http.ResponseWriter, r *http.Request, s *Session, target *workflow.User) {
-	who := target.Username
-	if target.FullName != "" {
-		who = target.FullName + " (" + target.Username + ")"
-	}
 	v := confirmView{confirmText: confirmText{Heading: "Xác nhận khóa tài khoản", Button: "Xác nhận khóa tài khoản", Danger: true,
 		Facts: []string{"Người dùng không đăng nhập được nữa cho đến khi được mở khóa.",
 			"Mọi phiên đăng nhập đang mở của người dùng kết thúc ngay; mở khóa lại không khôi phục các phiên đó."}},
-		Subject: "Người dùng " + who, Post: "/admin/users/" + target.ID, Hidden: repost(r), Confirm: "disable", Back: "/admin/users/" + target.ID}
+		Subject: "Người dùng " + userLabel(target), Post: "/admin/users/" + target.ID, Hidden: repost(r), Confirm: "disable", Back: "/admin/users/" + target.ID}
 	u.render(w, r, s, http.StatusOK, "confirm", v.Heading, v)
+}
+
+// confirmPassword is the page of a password reset: it says what the
+// reset ends (every session of target's) and only then asks for the new
+// password, which the confirming post (confirm=password) carries and
+// nothing else does: a reset posted without the confirmation, from an
+// old form or another client, shows this page, empty, and resets nothing;
+// no password is ever written into a page. problem is why the last try
+// was refused (a password too short), shown above the field.
+func (u *UI) confirmPassword(w http.ResponseWriter, r *http.Request, s *Session, target *workflow.User, status int, problem string) {
+	facts := []string{"Mật khẩu cũ không dùng được nữa; người dùng đăng nhập bằng mật khẩu mới.",
+		"Mọi phiên đăng nhập đang mở của người dùng kết thúc ngay."}
+	if target.ID == s.User.ID {
+		facts = append(facts, "Đây là tài khoản của chính đồng chí: phiên đăng nhập này cũng kết thúc, đồng chí đăng nhập lại bằng mật khẩu mới.")
+	}
+	v := confirmView{confirmText: confirmText{Heading: "Xác nhận đặt lại mật khẩu", Button: "Xác nhận đặt lại mật khẩu", Danger: true, Facts: facts},
+		Subject: "Người dùng " + userLabel(target), Post: "/admin/users/" + target.ID, Hidden: []formField{{Name: "action", Value: "password"}},
+		Confirm: "password", Back: "/admin/users/" + target.ID, Password: true, Error: problem}
+	u.render(w, r, s, status, "confirm", v.Heading, v)
+}
+
+// userLabel names a user on a confirmation page: "Full Name (username)".
+func userLabel(x *workflow.User) string {
+	if x.FullName != "" {
+		return x.FullName + " (" + x.Username + ")"
+	}
+	return x.Username
 }
 
 // userUpdate is the change the "update" form of the user page makes: the

@@ -32,15 +32,21 @@ func TestAdminUsers(t *testing.T) {
 	}
 	id := m[1]
 	admin.get("/admin/users/" + id)
-	// Reset the password; the user logs in with the new one.
-	if p := admin.post("/admin/users/"+id, url.Values{"action": {"password"}, "password": {testPassword}}); p.Status != http.StatusSeeOther {
+	// Reset the password (confirmed: TestPasswordResetAsksFirst); the
+	// user logs in with the new one.
+	cf, ok := confirmForm(admin.post("/admin/users/"+id, url.Values{"action": {"password"}}), "password")
+	if !ok {
+		t.Fatal("the reset did not ask first")
+	}
+	cf.Set("password", testPassword)
+	if p := admin.post("/admin/users/"+id, cf); p.Status != http.StatusSeeOther {
 		t.Fatalf("reset password: %d", p.Status)
 	}
 	e.login("moi")
 	// Roles and disabling: locking the account asks first, and the form
 	// changes nothing until it is confirmed.
 	p = admin.post("/admin/users/"+id, url.Values{"action": {"update"}, "roles": {"handler", "archivist"}, "disabled": {"true"}, "full_name": {"Người Mới"}})
-	cf, ok := confirmForm(p, "disable")
+	cf, ok = confirmForm(p, "disable")
 	if !ok {
 		t.Fatalf("disabling without confirmation: %d %q\n%s", p.Status, p.Location, p.Body)
 	}
@@ -74,6 +80,63 @@ func TestAdminUsers(t *testing.T) {
 	}
 	if p := admin.post("/admin/users/"+self, cf); p.Status != http.StatusBadRequest {
 		t.Fatalf("self-disable confirmed: %d", p.Status)
+	}
+}
+
+// TestPasswordResetAsksFirst: a password reset ends the user's sessions,
+// so it is done only by the confirmation page's form, which asks for the
+// new password itself; a reset posted without the confirmation (an old
+// form with the password in it) changes nothing and the page it shows
+// carries no password. A password the service refuses is asked again on
+// the same page.
+func TestPasswordResetAsksFirst(t *testing.T) {
+	e := newTestEnv(t)
+	admin, h := e.login("quantri"), e.login("chuyenvien")
+	id := e.users["chuyenvien"].ID
+	const leaked, fresh = "mat-khau-bi-lo-1", "mat-khau-moi-2"
+	signedIn := func() bool {
+		t.Helper()
+		p := h.get("/")
+		return !strings.Contains(p.Location, "/login")
+	}
+	loginWith := func(pw string) bool {
+		_, _, _, err := e.auth.LoginFrom(t.Context(), "127.0.0.1", "chuyenvien", pw)
+		return err == nil
+	}
+	if p := admin.get("/admin/users/" + id); strings.Contains(p.Body, `name="password"`) || !strings.Contains(p.Body, `name="action" value="password"`) {
+		t.Errorf("the user page asks for the password before the confirmation, or has no reset button")
+	}
+	for name, f := range map[string]url.Values{
+		"button":             {"action": {"password"}},
+		"old form, password": {"action": {"password"}, "password": {leaked}},
+		"other confirmation": {"action": {"password"}, "password": {leaked}, "confirm": {"disable"}},
+	} {
+		p := admin.post("/admin/users/"+id, f)
+		cf, ok := confirmForm(p, "password")
+		if !ok || !strings.Contains(p.Body, "Xác nhận đặt lại mật khẩu") || !strings.Contains(p.Body, `<input type="password" id="password" name="password"`) {
+			t.Fatalf("%s: no confirmation page: %d %q\n%s", name, p.Status, p.Location, p.Body)
+		}
+		if strings.Contains(p.Body, leaked) || cf.Has("password") {
+			t.Errorf("%s: the confirmation page carries the password", name)
+		}
+		if !signedIn() || !loginWith(testPassword) || loginWith(leaked) {
+			t.Fatalf("%s: the unconfirmed post reset the password", name)
+		}
+	}
+	cf, _ := confirmForm(admin.post("/admin/users/"+id, url.Values{"action": {"password"}}), "password")
+	cf.Set("password", "ngan")
+	if p := admin.post("/admin/users/"+id, cf); p.Status != http.StatusBadRequest || !strings.Contains(p.Body, "từ 8 ký tự") || !strings.Contains(p.Body, `name="confirm" value="password"`) {
+		t.Fatalf("short password: %d\n%s", p.Status, p.Body)
+	}
+	if !signedIn() || !loginWith(testPassword) {
+		t.Fatal("a refused password ended the sessions or changed the password")
+	}
+	cf.Set("password", fresh)
+	if p := admin.post("/admin/users/"+id, cf); p.Status != http.StatusSeeOther || p.Location != "/admin/users/"+id+"?ok=password" {
+		t.Fatalf("confirmed reset: %d %q", p.Status, p.Location)
+	}
+	if signedIn() || loginWith(testPassword) || !loginWith(fresh) {
+		t.Errorf("after the confirmed reset: session alive %v, old password %v, new password %v", signedIn(), loginWith(testPassword), loginWith(fresh))
 	}
 }
 

@@ -92,6 +92,10 @@ type confirmView struct {
 	// Comment is the posted comment, editable; shown only when HasComment.
 	Comment    string
 	HasComment bool
+	// Password: the page asks for a new password (a password reset's),
+	// posted with the confirmation and never written into the page.
+	Password bool
+	Error    string // why the last confirmed post was refused
 }
 
 // confirmed reports whether the post confirms key (an action, "disable").
