@@ -564,11 +564,8 @@ func (s *Service) UpdateUser(ctx context.Context, actor *workflow.User, id strin
 		if err := fn(u); err != nil {
 			return err
 		}
-		if err := checkRoles(u.Roles); err != nil {
+		if err := CheckUserUpdate(actor, u); err != nil {
 			return err
-		}
-		if u.ID == actor.ID && (u.Disabled || !u.Has(workflow.RoleAdmin)) {
-			return workflow.Errorf(workflow.EINVALID, "an admin cannot disable yourself or drop your own admin role")
 		}
 		if err := tx.UpdateUser(ctx, u); err != nil {
 			return err
@@ -588,6 +585,22 @@ func (s *Service) UpdateUser(ctx context.Context, actor *workflow.User, id strin
 		s.waitOutLeases(ctx)
 	}
 	return out, err
+}
+
+// CheckUserUpdate returns the error (EINVALID) with which UpdateUser
+// refuses user u as actor changed it: no role, an unknown one, or an
+// admin disabling themselves or dropping their own admin role. An
+// interface that asks before a change (the web's confirmation of locking
+// an account) calls it on the changed copy so as not to ask about a
+// change that will be refused.
+func CheckUserUpdate(actor, u *workflow.User) error {
+	if err := checkRoles(u.Roles); err != nil {
+		return err
+	}
+	if u.ID == actor.ID && (u.Disabled || !u.Has(workflow.RoleAdmin)) {
+		return workflow.Errorf(workflow.EINVALID, "an admin cannot disable yourself or drop your own admin role")
+	}
+	return nil
 }
 
 // UserSessionEnder is implemented by the transactions of repositories

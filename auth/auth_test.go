@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"context"
+	"slices"
 	"testing"
 	"time"
 
@@ -85,7 +86,8 @@ func TestCreateUserValidation(t *testing.T) {
 
 // TestUpdateUserRules: whatever the change (the web's user form, the
 // API's signing-key routes), UpdateUser keeps a user's roles valid and an
-// admin from locking themselves out; the user is unchanged on refusal.
+// admin from locking themselves out; the user is unchanged on refusal,
+// and CheckUserUpdate, asked before the change, answers the same.
 func TestUpdateUserRules(t *testing.T) {
 	ctx := context.Background()
 	s := &auth.Service{Repo: workflowtest.NewRepository(), Cost: bcrypt.MinCost}
@@ -116,6 +118,12 @@ func TestUpdateUserRules(t *testing.T) {
 			before, err := s.Repo.User(ctx, tt.target.ID)
 			if err != nil {
 				t.Fatal(err)
+			}
+			changed := *before
+			changed.Roles = slices.Clone(before.Roles)
+			tt.fn(&changed)
+			if err := auth.CheckUserUpdate(admin, &changed); workflow.ErrorCode(err) != tt.code {
+				t.Fatalf("CheckUserUpdate: %v, want %q", err, tt.code)
 			}
 			_, err = s.UpdateUser(ctx, admin, tt.target.ID, func(u *workflow.User) error { tt.fn(u); return nil })
 			if workflow.ErrorCode(err) != tt.code {

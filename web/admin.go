@@ -133,6 +133,8 @@ func userProblem(err error) string {
 		return "Mật khẩu phải có từ 8 ký tự trở lên (tối đa 72 byte)."
 	case strings.Contains(msg, "username"):
 		return "Tên đăng nhập gồm 1–64 ký tự, không có khoảng trắng hay dấu gạch chéo."
+	case strings.Contains(msg, "yourself"):
+		return "Không thể tự khóa tài khoản của chính mình hay bỏ vai trò Quản trị của chính mình."
 	case strings.Contains(msg, "role"):
 		return "Hãy chọn ít nhất một vai trò."
 	case strings.Contains(msg, "key_uri"), strings.Contains(msg, "cert"):
@@ -141,8 +143,6 @@ func userProblem(err error) string {
 		return "Ảnh chữ ký phải là tệp PNG từ 16×8 đến 4000×4000 điểm ảnh, tối đa 5 MB."
 	case strings.Contains(msg, "not an official"):
 		return "Chỉ lãnh đạo (vai trò Lãnh đạo) mới có khóa ký số và ảnh chữ ký."
-	case strings.Contains(msg, "yourself"):
-		return "Không thể tự khóa tài khoản của chính mình."
 	}
 	return Message(err)
 }
@@ -175,8 +175,12 @@ func (u *UI) handleUser(w http.ResponseWriter, r *http.Request, s *Session) erro
 		switch r.PostFormValue("action") {
 		case "update":
 			if r.PostFormValue("disabled") == "true" && !target.Disabled && !confirmed(r, "disable") {
-				u.confirmDisable(w, r, s, target)
-				return nil
+				// Ask only about a change the service takes.
+				if err = checkUpdate(s.User, target, r); err == nil {
+					u.confirmDisable(w, r, s, target)
+					return nil
+				}
+				break
 			}
 			_, err = u.cfg.Accounts.UpdateUser(ctx, s.User, id, userUpdate(r))
 			ok = "user"
@@ -284,6 +288,17 @@ func userUpdate(r *http.Request) func(*workflow.User) error {
 		x.Unit = strings.TrimSpace(r.PostFormValue("unit"))
 		return nil
 	}
+}
+
+// checkUpdate returns the error UpdateUser would refuse the "update"
+// form with (auth.CheckUserUpdate on a changed copy of target).
+func checkUpdate(actor, target *workflow.User, r *http.Request) error {
+	x := *target
+	x.Roles = slices.Clone(target.Roles)
+	if err := userUpdate(r)(&x); err != nil {
+		return err
+	}
+	return auth.CheckUserUpdate(actor, &x)
 }
 
 // postedCert is the certificate the "key" form posts: the uploaded file

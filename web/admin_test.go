@@ -71,15 +71,30 @@ func TestAdminUsers(t *testing.T) {
 			t.Fatalf("update with disabled=%q: %d", disabled, p.Status)
 		}
 	}
-	// An admin cannot lock themself out, confirmed or not.
+	// An admin cannot lock themself out, confirmed or not, and is told so
+	// at once, not after a confirmation (auth.CheckUserUpdate); nor can a
+	// user be locked with no role left.
 	self := e.users["quantri"].ID
 	admin.get("/admin/users/" + self)
-	p = admin.post("/admin/users/"+self, url.Values{"action": {"update"}, "roles": {"admin"}, "disabled": {"true"}})
-	if cf, ok = confirmForm(p, "disable"); !ok {
-		t.Fatalf("self-disable: %d", p.Status)
-	}
-	if p := admin.post("/admin/users/"+self, cf); p.Status != http.StatusBadRequest {
-		t.Fatalf("self-disable confirmed: %d", p.Status)
+	for _, tc := range []struct {
+		id   string
+		f    url.Values
+		says string
+	}{
+		{self, url.Values{"action": {"update"}, "roles": {"admin"}, "disabled": {"true"}}, "Không thể tự khóa"},
+		{self, url.Values{"action": {"update"}, "roles": {"admin"}, "disabled": {"true"}, "confirm": {"disable"}}, "Không thể tự khóa"},
+		{id, url.Values{"action": {"update"}, "disabled": {"true"}}, "ít nhất một vai trò"},
+	} {
+		if _, err := e.auth.UpdateUser(t.Context(), e.users["quantri"], id, func(x *workflow.User) error { x.Disabled = false; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		p := admin.post("/admin/users/"+tc.id, tc.f)
+		if _, asked := confirmForm(p, "disable"); asked || p.Status != http.StatusBadRequest || !strings.Contains(p.Body, tc.says) {
+			t.Errorf("%v: %d (asked %v), want 400 with %q", tc.f, p.Status, asked, tc.says)
+		}
+		if x, _ := e.repo.User(t.Context(), tc.id); x.Disabled {
+			t.Errorf("%v: the account was locked", tc.f)
+		}
 	}
 }
 

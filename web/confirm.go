@@ -1,6 +1,7 @@
 package web
 
 import (
+	"errors"
 	"net/http"
 	"slices"
 
@@ -128,16 +129,20 @@ func repost(r *http.Request, shown ...string) []formField {
 }
 
 // confirmAction answers an unconfirmed post of an irreversible action on
-// document id: the confirmation page when the action can be taken now
-// (workflow.CheckAction), else the error Apply would have returned, for
+// document id: the confirmation page when the service would take the
+// action with this input (workflow.Service.Precheck: the user's role, the
+// document's state and version, the handler chosen, a signer or the
+// exchange configured), else the error Apply would have returned, for
 // the caller to show as it shows Apply's (a form posted again after its
-// action: its result).
+// action: its result) — never a page whose confirmation would be
+// refused. A missing reason is the one refusal the page itself mends: it
+// asks for the reason.
 func (u *UI) confirmAction(w http.ResponseWriter, r *http.Request, s *Session, id string, a workflow.Action, in workflow.ActionInput) error {
 	d, err := u.cfg.Docs.Get(r.Context(), s.User, id)
 	if err != nil {
 		return err
 	}
-	if err := workflow.CheckAction(d, s.User, a, in); err != nil {
+	if err := u.cfg.Docs.Precheck(r.Context(), s.User, d, a, in); err != nil && !errors.Is(err, workflow.ErrNoReason) {
 		return err
 	}
 	v := confirmView{confirmText: irreversible[a], Subject: d.Subject, Post: "/documents/" + id, Hidden: repost(r, "comment"),

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/vanthu/vanthu/workflow"
+	"github.com/vanthu/vanthu/workflow/workflowtest"
 )
 
 // TestIrreversibleActionsAskFirst: the button of an action that cannot
@@ -60,7 +62,7 @@ func TestIrreversibleActionsAskFirst(t *testing.T) {
 		who     string
 		setup   func() string
 		comment string
-		want    int // the confirmed post's status (sign: no signer here)
+		want    int // the confirmed post's status
 		detail  string
 	}{
 		{workflow.Register, "vanthu", func() string { return incoming(workflow.Register) }, "", http.StatusSeeOther, "Sổ đăng ký: Sổ văn bản đến."},
@@ -76,7 +78,10 @@ func TestIrreversibleActionsAskFirst(t *testing.T) {
 		{workflow.AcceptRevoke, "vanthu", func() string { return incoming(workflow.RequestRevoke, workflow.AcceptRevoke) }, "", http.StatusSeeOther, ""},
 		{workflow.RefuseRevoke, "vanthu", func() string { return incoming(workflow.RequestRevoke, workflow.RefuseRevoke) }, "Đã niêm yết", http.StatusSeeOther, ""},
 		{workflow.Return, "lanhdao", func() string { return outgoing() }, "Sửa trích yếu", http.StatusSeeOther, ""},
-		{workflow.Sign, "lanhdao", func() string { return outgoing(workflow.Approve) }, "", http.StatusServiceUnavailable, "Chữ ký của lãnh đạo và dấu cơ quan: "},
+		{workflow.Sign, "lanhdao", func() string {
+			e.docs.Signer = workflowtest.Signer{} // else refused at the button (TestNoConfirmationOfRefusedInput)
+			return outgoing(workflow.Approve)
+		}, "", http.StatusSeeOther, "Chữ ký của lãnh đạo và dấu cơ quan: "},
 	} {
 		t.Run(string(tc.action), func(t *testing.T) {
 			id := tc.setup()
@@ -165,5 +170,88 @@ func TestEveryActionDecidedForConfirmation(t *testing.T) {
 		if c.Heading == "" || c.Button == "" || len(c.Facts) == 0 {
 			t.Errorf("%s: confirmation text incomplete: %+v", a, c)
 		}
+	}
+}
+
+// TestNoConfirmationOfRefusedInput: the button of an irreversible action
+// whose input or server the service refuses (workflow.Service.Precheck)
+// shows the refusal at once, with the document unchanged, instead of a
+// confirmation page that would only learn it after the confirmation. A
+// missing reason is asked for on the confirmation page itself.
+func TestNoConfirmationOfRefusedInput(t *testing.T) {
+	e := newTestEnv(t)
+	clerk := e.login("vanthu")
+	bg := context.Background()
+	registered := func() string {
+		id := e.newIncoming(clerk, "Về việc phân công chưa chọn người", nil)
+		if _, err := e.docs.Apply(bg, e.users["vanthu"], id, workflow.Register, workflow.ActionInput{}); err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	outgoing := func(steps ...workflow.Action) string {
+		h := e.login("chuyenvien")
+		h.get("/outgoing/new")
+		f := url.Values{"type": {"QĐ"}, "subject": {"Quyết định chưa ký được"}, "signer_id": {e.users["lanhdao"].ID}}
+		id := docIDFrom(t, h.postMultipart("/outgoing/new", f, map[string][]byte{"file": fakePDF}))
+		for _, a := range append([]workflow.Action{workflow.Submit}, steps...) {
+			who := map[workflow.Action]string{workflow.Submit: "chuyenvien", workflow.Issue: "vanthu"}[a]
+			if who == "" {
+				who = "lanhdao"
+			}
+			if _, err := e.docs.Apply(bg, e.users[who], id, a, workflow.ActionInput{}); err != nil {
+				t.Fatalf("%s: %v", a, err)
+			}
+		}
+		return id
+	}
+	for _, tc := range []struct {
+		name   string
+		who    string
+		action workflow.Action
+		setup  func() string
+		form   url.Values
+		want   int    // the button's status; 200: the confirmation page
+		says   string // on the page
+	}{
+		{"assign/no handler chosen", "lanhdao", workflow.Assign, registered, url.Values{"due_date": {"30/11/2026"}},
+			http.StatusBadRequest, "Phân công cần chọn một chuyên viên"},
+		{"assign/not a handler", "lanhdao", workflow.Assign, registered, url.Values{"assignee_id": {e.users["vanthu"].ID}},
+			http.StatusBadRequest, "Phân công cần chọn một chuyên viên"},
+		{"assign/disabled handler", "lanhdao", workflow.Assign, func() string {
+			if _, err := e.auth.UpdateUser(bg, e.users["quantri"], e.users["chuyenvien2"].ID, func(u *workflow.User) error { u.Disabled = true; return nil }); err != nil {
+				t.Fatal(err)
+			}
+			return registered()
+		}, url.Values{"assignee_id": {e.users["chuyenvien2"].ID}}, http.StatusBadRequest, "Phân công cần chọn một chuyên viên"},
+		{"sign/no signer on the server", "lanhdao", workflow.Sign, func() string { e.docs.Signer = nil; return outgoing(workflow.Approve) }, nil,
+			http.StatusServiceUnavailable, ""},
+		{"send/no exchange on the server", "vanthu", workflow.Send, func() string {
+			e.docs.Signer = workflowtest.Signer{}
+			return outgoing(workflow.Approve, workflow.Sign, workflow.Issue)
+		}, nil, http.StatusServiceUnavailable, ""},
+		{"reject/reason asked on the page", "vanthu", workflow.Reject, func() string { return e.newIncoming(clerk, "Về việc từ chối", nil) }, nil,
+			http.StatusOK, "Lý do (bắt buộc)"},
+		{"assign/OK", "lanhdao", workflow.Assign, registered, url.Values{"assignee_id": {e.users["chuyenvien"].ID}},
+			http.StatusOK, "Chuyên viên xử lý: Lê Chuyên Viên"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			id := tc.setup()
+			c := e.login(tc.who)
+			before, _ := e.docs.Get(bg, e.users["vanthu"], id)
+			c.get("/documents/" + id)
+			f := url.Values{"action": {string(tc.action)}, "version": {fmt.Sprint(before.Version)}}
+			for k, v := range tc.form {
+				f[k] = v
+			}
+			p := c.post("/documents/"+id, f)
+			_, asked := confirmForm(p, string(tc.action))
+			if p.Status != tc.want || asked != (tc.want == http.StatusOK) || !strings.Contains(p.Body, tc.says) {
+				t.Fatalf("the button: %d (confirmation page %v), want %d with %q\n%s", p.Status, asked, tc.want, tc.says, p.Body)
+			}
+			if d, _ := e.docs.Get(bg, e.users["vanthu"], id); d.Version != before.Version || d.State != before.State {
+				t.Fatalf("the button changed the document: %s v%d", d.State, d.Version)
+			}
+		})
 	}
 }

@@ -805,12 +805,34 @@ var prework = map[Action]bool{Sign: true, Issue: true, Register: true, Archive: 
 // any of its work, for d as the caller loaded it: the role guard
 // (EFORBIDDEN), the state (EILLEGAL), the version (ECONFLICT); nil when
 // Apply would go on to the action's effects, which may still refuse its
-// input (a rejection without a reason). An interface that asks before an
-// action that cannot be undone (the web's confirmation page) calls it so
-// as to ask only about an action that can be taken.
+// input (a rejection without a reason): Service.Precheck checks that too.
 func CheckAction(d *Document, actor *User, action Action, in ActionInput) error {
 	_, err := check(d, actor, action, in)
 	return err
+}
+
+// Precheck returns the error Apply would refuse action on d (as the
+// caller loaded it, with Get) with before doing any of its work, through
+// the same checks: a comment too long, CheckAction's (role, state,
+// version), then the action's input and what it needs of the server (a
+// rejection or revocation answer without its reason: ErrNoReason; an
+// assignment without an active handler; a signature, an issue or a
+// sending on a server without a signer or exchange; a sending with no
+// recipients). nil when Apply would go on to the work, which may still
+// fail (a signature, a number, the archival record). An interface that
+// asks before an action that cannot be undone calls it so as not to ask
+// about an action that will be refused.
+func (s *Service) Precheck(ctx context.Context, actor *User, d *Document, action Action, in ActionInput) error {
+	if actor != Exchange {
+		if err := CheckCommentLength(in.Comment); err != nil {
+			return err
+		}
+	}
+	t, err := check(d, actor, action, in)
+	if err != nil {
+		return err
+	}
+	return s.checkInput(ctx, d, t, in)
 }
 
 // check decides whether actor may apply action to d as loaded, and
@@ -929,6 +951,39 @@ func (s *Service) precheck(ctx context.Context, d *Document, t Transition, in Ac
 }
 
 func (s *Service) precheckInto(ctx context.Context, d *Document, t Transition, in ActionInput, pre *prechecked) error {
+	if err := s.checkInput(ctx, d, t, in); err != nil {
+		return err
+	}
+	if t.Action == Archive && s.Archiver != nil {
+		src := pre.source
+		if src == nil {
+			events, err := s.Repo.Events(ctx, d.ID)
+			if err != nil {
+				return err
+			}
+			src = &archiveSource{events: events}
+		}
+		// The record is written before the state changes; it is
+		// idempotent, so a failure after this point and a retry
+		// write nothing twice.
+		rec, err := s.archiveRecord(ctx, d, src)
+		if err != nil {
+			return fmt.Errorf("write archival record: %w", err)
+		}
+		pre.record = &rec
+	}
+	return nil
+}
+
+// ErrNoReason is the cause (errors.Is) of the EINVALID with which an
+// action that must say why (a rejection, a revocation, refusing one) is
+// refused without its reason in the comment.
+var ErrNoReason = errors.New("the action needs its reason in the comment")
+
+// checkInput refuses an action's input, or a collaborator it needs that
+// is missing, before any work and without changing anything: the checks
+// of precheck that Precheck offers to callers.
+func (s *Service) checkInput(ctx context.Context, d *Document, t Transition, in ActionInput) error {
 	switch t.Action {
 	case Sign, Issue:
 		if s.Signer == nil {
@@ -943,18 +998,18 @@ func (s *Service) precheckInto(ctx context.Context, d *Document, t Transition, i
 		}
 	case Reject:
 		if strings.TrimSpace(in.Comment) == "" {
-			return Errorf(EINVALID, "a rejection needs the reason in comment")
+			return Wrap(EINVALID, ErrNoReason, "a rejection needs the reason in comment")
 		}
 	case RequestRevoke:
 		if strings.TrimSpace(in.Comment) == "" {
-			return Errorf(EINVALID, "a revocation needs its reason in comment")
+			return Wrap(EINVALID, ErrNoReason, "a revocation needs its reason in comment")
 		}
 		if d.Direction == Outgoing && s.Outbox == nil {
 			return Errorf(EUNAVAILABLE, "interagency exchange is not configured on this server")
 		}
 	case RefuseRevoke:
 		if strings.TrimSpace(in.Comment) == "" {
-			return Errorf(EINVALID, "refusing a revocation needs the reason in comment")
+			return Wrap(EINVALID, ErrNoReason, "refusing a revocation needs the reason in comment")
 		}
 	case Assign:
 		if in.AssigneeID == "" {
@@ -968,25 +1023,6 @@ func (s *Service) precheckInto(ctx context.Context, d *Document, t Transition, i
 		}
 		if !u.Has(RoleHandler) || u.Disabled {
 			return Errorf(EINVALID, "assignee %q is not an active handler (chuyên viên)", u.Username)
-		}
-	case Archive:
-		if s.Archiver != nil {
-			src := pre.source
-			if src == nil {
-				events, err := s.Repo.Events(ctx, d.ID)
-				if err != nil {
-					return err
-				}
-				src = &archiveSource{events: events}
-			}
-			// The record is written before the state changes; it is
-			// idempotent, so a failure after this point and a retry
-			// write nothing twice.
-			rec, err := s.archiveRecord(ctx, d, src)
-			if err != nil {
-				return fmt.Errorf("write archival record: %w", err)
-			}
-			pre.record = &rec
 		}
 	}
 	return nil
