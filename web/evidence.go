@@ -46,8 +46,39 @@ func (u *UI) handleArchiveEvidence(w http.ResponseWriter, r *http.Request, s *Se
 	if rec.Notation != "" {
 		title += " · " + rec.Notation
 	}
-	u.render(w, r, s, http.StatusOK, "archive_evidence", title, evidenceView{Rec: rec, Report: rep, JSON: "/archive/" + id + "/evidence?format=json"})
+	u.render(w, r, s, http.StatusOK, "archive_evidence", title, evidenceView{Rec: rec, Report: evidenceReportVI(rep), JSON: "/archive/" + id + "/evidence?format=json"})
 	return nil
+}
+
+// evidenceReportVI is a copy of rep with its reasons and problems in
+// Vietnamese (evidenceVI; the document's signature reasons, the
+// verifier's, by reasonVI); the JSON download keeps the service's words.
+func evidenceReportVI(rep *archive.EvidenceReport) *archive.EvidenceReport {
+	out := *rep
+	out.Reasons = mapStrings(rep.Reasons, evidenceReasonVI)
+	if rep.Document != nil {
+		d := *rep.Document
+		d.Reasons = mapStrings(d.Reasons, reasonVI)
+		out.Document = &d
+	}
+	out.TimeStamps = make([]archive.EvidenceStamp, len(rep.TimeStamps))
+	for i, st := range rep.TimeStamps {
+		st.Problems = mapStrings(st.Problems, evidenceReasonVI)
+		st.Authority = dnVI(st.Authority)
+		out.TimeStamps[i] = st
+	}
+	return &out
+}
+
+func mapStrings(in []string, f func(string) string) []string {
+	if in == nil {
+		return nil
+	}
+	out := make([]string, len(in))
+	for i, s := range in {
+		out[i] = f(s)
+	}
+	return out
 }
 
 // stampValid says until when an archive time-stamp proves what it covers

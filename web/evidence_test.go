@@ -54,10 +54,13 @@ func TestArchiveEvidencePage(t *testing.T) {
 	rec := &archive.Record{DocumentID: "d1", Notation: "15/QĐ-UBND", Subject: "Quyết định ban hành quy chế", Class: archive.ClassPermanent,
 		RetainUntil: archive.Forever, ArchivedAt: ts}
 	rep := &archive.EvidenceReport{DocumentID: "d1", Record: "records/d1", CheckedAt: e.now, RetainUntil: archive.Forever, Verdict: workflow.VerdictValid,
-		Reasons:  []string{"every data object matches its recorded SHA-256"},
-		Document: &archive.DocumentEvidence{Name: "document.pdf", SHA256: "ab12", ValidationTime: ts, Verdict: workflow.VerdictValid},
+		Reasons: []string{"the record's 4 objects match their recorded SHA-256",
+			"time-stamp 2 (2026-12-20T03:00:00Z, by CN=Other TSA): its TSA certificate is not trusted: no trust anchors are configured",
+			"time-stamp 2: evidence/0002-timestamp.tst: the time-stamp token carries no TSA certificate"},
+		Document: &archive.DocumentEvidence{Name: "document.pdf", SHA256: "ab12", ValidationTime: ts, Verdict: workflow.VerdictValid,
+			Reasons: []string{"The document has no digital signature."}},
 		TimeStamps: []archive.EvidenceStamp{{Seq: 1, Time: ts, Authority: "CN=Time-Stamping Authority", ValidUntil: time.Date(2036, 11, 20, 0, 0, 0, 0, time.UTC), Trusted: true},
-			{Seq: 2, Time: ts.AddDate(0, 1, 0), Authority: "CN=Other TSA", Trusted: false, Problems: []string{"certificate not trusted"}}}}
+			{Seq: 2, Time: ts.AddDate(0, 1, 0), Authority: "CN=Other TSA", Trusted: false, Problems: []string{"evidence/0002-timestamp.tst: the time-stamp token carries no TSA certificate"}}}}
 	calls := 0
 	e.remount(t, Config{Archive: evidenceArchive{rec: rec, rep: rep, calls: &calls}})
 	c := e.login("luutru")
@@ -66,9 +69,19 @@ func TestArchiveEvidencePage(t *testing.T) {
 	}
 	p := c.get("/archive/d1/evidence")
 	for _, want := range []string{`<span class="v-valid verdict">hợp lệ</span>`, "CN=Time-Stamping Authority", "20/11/2036", "Tin cậy", "Không tin cậy",
-		"certificate not trusted", "document.pdf", "Vĩnh viễn", `href="/archive/d1/evidence?format=json"`} {
+		"document.pdf", "Vĩnh viễn", `href="/archive/d1/evidence?format=json"`,
+		// The reasons in Vietnamese (evidenceVI, reasonVI), times in Vietnam time.
+		"Cả 4 tệp dữ liệu của hồ sơ khớp mã băm SHA-256 đã ghi.",
+		"Dấu thời gian số 2 (lúc 10:00:00 20/12/2026, do CN=Other TSA cấp): chứng thư của đơn vị cấp dấu thời gian không được tin cậy: máy chủ chưa cấu hình chứng thư gốc tin cậy.",
+		"Dấu thời gian số 2: evidence/0002-timestamp.tst: dấu thời gian không kèm chứng thư của đơn vị cấp.",
+		"evidence/0002-timestamp.tst: dấu thời gian không kèm chứng thư của đơn vị cấp.", "Văn bản không có chữ ký số."} {
 		if !strings.Contains(p.Body, want) {
 			t.Errorf("evidence page lacks %s", want)
+		}
+	}
+	for _, english := range []string{`lang="en"`, "match their recorded", "is not trusted", "carries no TSA certificate", "no digital signature"} {
+		if strings.Contains(p.Body, english) {
+			t.Errorf("evidence page says %q", english)
 		}
 	}
 	if p.Status != http.StatusOK || calls != 1 {
@@ -76,7 +89,7 @@ func TestArchiveEvidencePage(t *testing.T) {
 	}
 	j := c.get("/archive/d1/evidence?format=json")
 	var got archive.EvidenceReport
-	if err := json.Unmarshal([]byte(j.Body), &got); err != nil || got.Verdict != workflow.VerdictValid || len(got.TimeStamps) != 2 ||
+	if err := json.Unmarshal([]byte(j.Body), &got); err != nil || got.Verdict != workflow.VerdictValid || len(got.TimeStamps) != 2 || got.Reasons[0] != rep.Reasons[0] ||
 		!strings.Contains(j.Header.Get("Content-Disposition"), "chung-cu-d1.json") {
 		t.Fatalf("report download: %v %+v %q", err, got, j.Header.Get("Content-Disposition"))
 	}
