@@ -129,7 +129,7 @@ func (u *UI) handleLayout(w http.ResponseWriter, r *http.Request, s *Session) er
 	cur := map[string]*workflow.Box{}
 	if d.Layout != nil {
 		cur["number"], cur["date"], cur["signature"] = d.Layout.Number, d.Layout.Date, d.Layout.Signature
-		v.Notes, v.Source = d.Layout.Notes, d.Layout.Source
+		v.Notes, v.Source = mapStrings(d.Layout.Notes, layoutNoteVI), d.Layout.Source
 	}
 	v.Blanks, v.BlankParts = blanksOf(d.Layout), blankParts
 	if r.Method == http.MethodPost {
