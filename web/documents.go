@@ -33,6 +33,7 @@ type docView struct {
 	Creator      string
 	Assignee     string
 	Actions      []workflow.Action // buttons of the main form (all allowed but assign)
+	Unavailable  []workflow.Action // allowed, but this server lacks what they need
 	CanAssign    bool
 	Handlers     []*workflow.User
 	Events       []eventRow
@@ -111,6 +112,13 @@ func (u *UI) documentView(r *http.Request, s *Session, d *workflow.Document) (*d
 	for _, a := range workflow.AllowedActions(d, s.User) {
 		if a == workflow.Assign {
 			v.CanAssign = true
+			continue
+		}
+		// A button this server can never take (no signer, no exchange:
+		// EUNAVAILABLE whatever the input; a reason is assumed, as the
+		// confirmation page asks for it) is not shown; the page says why.
+		if err := u.cfg.Docs.Precheck(ctx, s.User, d, a, workflow.ActionInput{Comment: "?"}); workflow.ErrorCode(err) == workflow.EUNAVAILABLE {
+			v.Unavailable = append(v.Unavailable, a)
 			continue
 		}
 		v.Actions = append(v.Actions, a)
