@@ -801,20 +801,10 @@ func unchanged(ctx context.Context, tx Tx, d *Document, t Transition) (*Document
 // transaction, on the document as locked (applyLocked).
 var prework = map[Action]bool{Sign: true, Issue: true, Register: true, Archive: true, Assign: true}
 
-// CheckAction returns the error Apply would refuse action with before
-// any of its work, for d as the caller loaded it: the role guard
-// (EFORBIDDEN), the state (EILLEGAL), the version (ECONFLICT); nil when
-// Apply would go on to the action's effects, which may still refuse its
-// input (a rejection without a reason): Service.Precheck checks that too.
-func CheckAction(d *Document, actor *User, action Action, in ActionInput) error {
-	_, err := check(d, actor, action, in)
-	return err
-}
-
 // Precheck returns the error Apply would refuse action on d (as the
 // caller loaded it, with Get) with before doing any of its work, through
-// the same checks: a comment too long, CheckAction's (role, state,
-// version), then the action's input and what it needs of the server (a
+// the same checks: a comment too long, the role guard (EFORBIDDEN), the
+// state (EILLEGAL), the version (ECONFLICT), then the action's input and what it needs of the server (a
 // rejection or revocation answer without its reason: ErrNoReason; an
 // assignment without an active handler; a signature, an issue or a
 // sending on a server without a signer or exchange; a sending with no
