@@ -361,6 +361,13 @@ func TestIntegrationTwoLayers(t *testing.T) {
 		name string
 		data []byte
 	}{"damaged-inside-objstm", testpdf.ObjStmCatalog("/N 1", "", 10, "<< /Type /Catalog junk /Pages 2 0 R /Lang <7669zz> >>")})
+	// Ghostscript 10.00.0's -dFastWebView: the information dictionary and
+	// an outline item with strings never closed, which readers take as
+	// null (before, signed as they were: qpdf reported the signed file).
+	own = append(own, struct {
+		name string
+		data []byte
+	}{"damaged-inside-unclosed-strings", testpdf.UnclosedStrings()})
 	// Microsoft Word's hybrid cross-reference data (the structure tree
 	// only a cross-reference stream lists): signed from data made again.
 	own = append(own, struct {

@@ -398,8 +398,12 @@ func (l *lexer) literalString() (any, error) {
 		}
 		out = append(out, c)
 	}
-	return nil, fmt.Errorf("%w: unterminated string", errSyntax)
+	return nil, errUnclosedString
 }
+
+// errUnclosedString is a literal string that no ')' closes before the end
+// of the bytes read.
+var errUnclosedString = fmt.Errorf("%w: unterminated string", errSyntax)
 
 // object parses one PDF object (not an "obj ... endobj" wrapper).
 func (l *lexer) object(depth int) (object, error) {

@@ -35,6 +35,7 @@ func RebuildXref(pdf []byte, lim Limits) (doc []byte, err error) {
 	if err != nil {
 		return nil, err
 	}
+	f.addListed(s, lim)
 	if s.trailer["Encrypt"] != nil {
 		return nil, errors.New("the file is encrypted")
 	}
@@ -59,6 +60,45 @@ func RebuildXref(pdf []byte, lim Limits) (doc []byte, err error) {
 		return nil, err
 	}
 	return doc, nil
+}
+
+// addListed adds to s the objects that the file's own cross-reference
+// data places where their header is and that the scan did not find: a
+// header glued to the bytes before it is none to a scan (Ghostscript
+// 10.00.0 cuts a string short and writes the next object right after
+// it, "(\xfe\xff23 0 obj"), but readers that trust the data read it.
+func (f *pdfFile) addListed(s *section, lim Limits) {
+	g, err := parseFileLimits(f.b, lim)
+	if err != nil || len(g.states) == 0 {
+		return
+	}
+	for num, e := range g.states[0].entries {
+		if _, ok := s.entries[num]; ok || num <= 0 || e.kind != 1 {
+			continue
+		}
+		for _, at := range []int64{e.off, e.off + int64(f.hdr)} {
+			if f.headerAt(at, num, e.gen) {
+				s.entries[num] = entry{kind: 1, off: at, gen: e.gen}
+				break
+			}
+		}
+	}
+}
+
+// headerAt says whether "num gen obj" is at offset at.
+func (f *pdfFile) headerAt(at int64, num, gen int) bool {
+	if at < 0 || at >= int64(len(f.b)) {
+		return false
+	}
+	l := f.lexer(f.b, int(at))
+	var t [3]any
+	for i := range t {
+		var err error
+		if t[i], err = l.token(); err != nil {
+			return false
+		}
+	}
+	return t[0] == int64(num) && t[1] == int64(gen) && t[2] == keyword("obj")
 }
 
 // complete checks that every object reached from the trailer's /Root and

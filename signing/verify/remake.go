@@ -32,7 +32,11 @@ import (
 //     (poppler's reading);
 //   - a name with a '#' not followed by two hexadecimal digits, which the
 //     signing engine cannot read: the '#' is written #23, the name readers
-//     take (qpdf's reading).
+//     take (qpdf's reading);
+//   - an object with a literal string that no ')' closes before the end
+//     of the file (Ghostscript 10.00.0's -dFastWebView cuts UTF-16 titles
+//     so, the next object inside the string): poppler, qpdf and MuPDF
+//     take the object as null, and it is written null.
 
 // damageAfter says how the object o, which l has just read with indirect,
 // is damaged by what l read of it and what follows it; "" when it is not.
@@ -62,6 +66,10 @@ func (l *lexer) damageAfter(o object) string {
 	}
 	return ""
 }
+
+// unclosedDamage is the damage of an object whose string is never closed
+// (takenAt: readers take it as null).
+const unclosedDamage = "a string not closed before the end of the file (readers take the object as null)"
 
 // unreadable is the damage of an object whose header reads and whose body
 // does not, even as readers recover one; placedAt does not find it.
@@ -123,6 +131,9 @@ func (f *pdfFile) takenAt(st *state, off int64) (ref, object, string, error) {
 	l := f.lexer(f.b, int(off))
 	l.lenient = true
 	r, o, err := l.indirect(st.lengthOf)
+	if errors.Is(err, errUnclosedString) && r.Num > 0 {
+		return r, nil, unclosedDamage, nil
+	}
 	if err != nil {
 		return r, nil, "", err
 	}
@@ -250,6 +261,10 @@ func (f *pdfFile) remake(s *section) ([]byte, error) {
 		switch e.kind {
 		case 1:
 			r, taken, why, err := f.takenAt(st, e.off)
+			if err == nil && why == unclosedDamage && r.Num == num {
+				remade[num] = nil // null, as readers take it
+				continue
+			}
 			if err == nil && why != "" && r.Num == num {
 				o = taken
 			}

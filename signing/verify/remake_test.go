@@ -356,3 +356,30 @@ func TestPageTreeSharedBounded(t *testing.T) {
 		t.Fatal("the walk of a shared page tree did not end")
 	}
 }
+
+// TestRebuildXrefUnclosedString: an object with a literal string that is
+// never closed — Ghostscript 10.00.0's -dFastWebView cuts UTF-16 titles
+// right after their byte-order mark, the next object inside the string —
+// is taken as null by poppler, qpdf and MuPDF; the rebuilt file writes it
+// so, and reads as a sound file (before, the scan refused the file, which
+// was then signed as it was: qpdf reported the signed file).
+func TestRebuildXrefUnclosedString(t *testing.T) {
+	doc := rebuiltSound(t, testpdf.UnclosedStrings())
+	f, err := parseFile(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := f.states[0]
+	for num := 1; num <= 8; num++ {
+		o, err := st.get(num)
+		switch {
+		case err != nil:
+			t.Errorf("object %d: %v", num, err)
+		case (num == 5 || num == 8) != (o == nil):
+			t.Errorf("object %d reads as %v; want null for 5 and 8 only", num, o)
+		}
+	}
+	if r, ok := st.trailer["Info"].(ref); !ok || r.Num != 8 {
+		t.Errorf("trailer /Info %v; want 8 0 R kept", st.trailer["Info"])
+	}
+}
