@@ -58,9 +58,18 @@ public class Draw {
         doc.getDocumentInformation().setTitle("Quyết định");
         doc.save(a[2]);
       }
+    } else if (a[0].equals("itext5-stamp")) {
+      // an incremental update (append mode) to the PDF a[3]: a note in Vietnamese on page 1
+      var reader = new com.itextpdf.text.pdf.PdfReader(a[3]);
+      var st = new com.itextpdf.text.pdf.PdfStamper(reader, new FileOutputStream(a[2]), '\0', true);
+      var note = com.itextpdf.text.pdf.PdfAnnotation.createText(st.getWriter(), new com.itextpdf.text.Rectangle(40, 780, 60, 800),
+          "Ghi chú", "Đề nghị kiểm tra lại căn cứ pháp lý trước khi trình ký.", false, "Comment");
+      st.addAnnotation(note, 1);
+      st.close();
     } else {
       var doc = new com.itextpdf.text.Document(new com.itextpdf.text.Rectangle(w, h));
       var wr = com.itextpdf.text.pdf.PdfWriter.getInstance(doc, new FileOutputStream(a[2]));
+      if (a[0].equals("itext5-full")) wr.setFullCompression(); // cross-reference and object streams
       doc.addTitle("Quyết định");
       doc.open();
       Map<String, com.itextpdf.text.pdf.BaseFont> fonts = new HashMap<>();

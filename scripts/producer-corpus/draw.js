@@ -20,8 +20,8 @@ async function pdfkit() {
   doc.end();
 }
 
-async function pdflib(plain) {
-  const { PDFDocument, StandardFonts } = require('pdf-lib');
+async function pdflib(plain, variant) {
+  const { PDFDocument, StandardFonts, degrees } = require('pdf-lib');
   const doc = await PDFDocument.create();
   doc.setTitle('Quyết định');
   const fonts = {};
@@ -35,8 +35,27 @@ async function pdflib(plain) {
     fonts.BoldItalic = await doc.embedFont(StandardFonts.TimesRomanBoldItalic);
   }
   for (const page of spec.pages) {
+    if (variant === 'rotated') {
+      // a portrait page made of a landscape box turned by /Rotate 90, as print drivers write it
+      const p = doc.addPage([spec.h, spec.w]);
+      p.setRotation(degrees(90));
+      for (const l of page) p.drawText(l.t, { x: spec.h - l.y, y: l.x, size: l.s, font: fonts[style(l)], rotate: degrees(90) });
+      continue;
+    }
     const p = doc.addPage([spec.w, spec.h]);
     for (const l of page) p.drawText(l.t, { x: l.x, y: l.y, size: l.s, font: fonts[style(l)] });
+  }
+  if (variant === 'form') {
+    // fillable fields on the last page, filled in Vietnamese, appearances made with Tinos
+    const form = doc.getForm();
+    const p = doc.getPages()[doc.getPageCount() - 1];
+    const f = form.createTextField('nguoi_soan');
+    f.setText('Trần Thị Bình, chuyên viên');
+    f.addToPage(p, { x: 85, y: 60, width: 220, height: 20, font: fonts.Regular });
+    f.updateAppearances(fonts.Regular);
+    const c = form.createCheckBox('khan');
+    c.addToPage(p, { x: 320, y: 60, width: 14, height: 14 });
+    c.check();
   }
   // pdf-lib-plain: a classic cross-reference table (useObjectStreams false)
   fs.writeFileSync(out, await doc.save({ useObjectStreams: !plain }));
@@ -74,6 +93,7 @@ async function pdfmake() {
     info: { title: 'Quyết định' } }).write(out);
 }
 
-const run = { pdfkit, 'pdf-lib': () => pdflib(false), 'pdf-lib-plain': () => pdflib(true), jspdf, pdfmake }[kind];
+const run = { pdfkit, 'pdf-lib': () => pdflib(false), 'pdf-lib-plain': () => pdflib(true),
+  'pdf-lib-rotated': () => pdflib(false, 'rotated'), 'pdf-lib-form': () => pdflib(false, 'form'), jspdf, pdfmake }[kind];
 if (!run) throw new Error('unknown writer ' + kind);
 run().catch((e) => { console.error(e); process.exit(1); });

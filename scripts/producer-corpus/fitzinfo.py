@@ -32,7 +32,7 @@ def truth(draft):
             pages = range(n) if key == 'so' else range(n - 1, -1, -1)
             for i in pages:
                 pg = doc[i]
-                hits = [r for t in texts for r in pg.search_for(t)]
+                hits = [r * pg.rotation_matrix for t in texts for r in pg.search_for(t)]  # as displayed
                 if hits:
                     r = hits[0] if key == 'so' else hits[-1]
                     h = pg.rect.height

@@ -78,6 +78,16 @@ def _(o):
     shutil.copy(base(), o)
 
 
+@case('weasyprint-a5', 'WeasyPrint 57, A5')
+def _(o):
+    sh('weasyprint', w('a5.html', d30.html_doc(3, page='A5').replace('font-size:13pt', 'font-size:10pt')), o)
+
+
+@case('wkhtmltopdf-landscape', 'wkhtmltopdf 0.12, A4 landscape')
+def _(o):
+    sh('wkhtmltopdf', '-q', '-O', 'Landscape', '--page-size', 'A4', w('wkl.html', d30.html_doc()), o)
+
+
 @case('weasyprint-2p', 'WeasyPrint 57, 2 pages')
 def _(o):
     shutil.copy(base(11), o)
@@ -269,6 +279,34 @@ def _(o):
     sh('pdfcpu', 'optimize', base(), o)
 
 
+@case('qpdf-rotate', 'qpdf 11 --rotate=+90 (a page shown landscape)')
+def _(o):
+    sh('qpdf', '--rotate=+90:1', base(), o)
+
+
+@case('pdfcpu-attach', 'pdfcpu 0.11 attachments add (an embedded file)')
+def _(o):
+    shutil.copy(base(), o)
+    sh('pdfcpu', 'attachments', 'add', o, w('phu-luc.txt', d30.text()))
+
+
+@case('pdfcpu-watermark', 'pdfcpu 0.11 watermark add (a diagonal "DU THAO" behind the text)')
+def _(o):
+    sh('pdfcpu', 'watermark', 'add', '-mode', 'text', '--', 'DU THAO', 'rot:45, op:.3', base(), o)
+
+
+@case('pikepdf-outline', 'pikepdf 6: bookmarks and document title in Vietnamese (UTF-16), a page label')
+def _(o):
+    import pikepdf
+    with pikepdf.open(base(11)) as p:
+        with p.open_outline() as ol:
+            ol.root.append(pikepdf.OutlineItem('Quyết định về việc ban hành Quy chế làm việc', 0))
+            ol.root.append(pikepdf.OutlineItem('Điều 5. Nơi nhận', len(p.pages) - 1))
+        p.docinfo['/Title'] = 'Quyết định ban hành Quy chế làm việc'
+        p.Root.PageLabels = pikepdf.Dictionary(Nums=[0, pikepdf.Dictionary(S=pikepdf.Name.D)])
+        p.save(o)
+
+
 @case('pdftk-cat', 'pdftk-java 3.3 cat (iText 2 underneath)')
 def _(o):
     sh('pdftk', base(11), 'cat', 'output', o)
@@ -377,10 +415,10 @@ def _(o):
     sh('php', os.path.join(HERE, 'fpdf.php'), atsv, o)
 
 
-def java(kind, o, pages):
+def java(kind, o, pages, *more):
     js, *_ = spec_files(pages)
     cp = ':'.join('/usr/share/java/%s.jar' % j for j in ('pdfbox2', 'fontbox2', 'commons-logging', 'itext5'))
-    sh('java', '-cp', cp, os.path.join(HERE, 'Draw.java'), kind, js, o)
+    sh('java', '-cp', cp, os.path.join(HERE, 'Draw.java'), kind, js, o, *more)
 
 
 @case('pdfbox', 'Apache PDFBox 2.0 (Java, Tinos Type 0)')
@@ -393,6 +431,16 @@ def _(o):
     java('itext5', o, 1)
 
 
+@case('itext5-full', 'iText 5.5, full compression (xref and object streams), 2 pages')
+def _(o):
+    java('itext5-full', o, 2)
+
+
+@case('itext5-stamper', 'iText 5.5 PdfStamper append mode: a note added to a WeasyPrint draft as an update')
+def _(o):
+    java('itext5-stamp', o, 1, base())
+
+
 def node(kind, o, pages):
     js, *_ = spec_files(pages)
     if kind == 'pdf-lib-plain':  # the standard fonts have no Vietnamese letters
@@ -402,7 +450,9 @@ def node(kind, o, pages):
 
 for _k, _p, _d in [('pdfkit', 1, 'pdfkit (npm, Tinos)'), ('pdf-lib', 2, 'pdf-lib 1.17 (npm, Tinos subset, object streams)'),
                    ('pdf-lib-plain', 1, 'pdf-lib 1.17 (npm, standard Times, xref table, ASCII)'),
-                   ('jspdf', 2, 'jsPDF (npm, Tinos)'), ('pdfmake', 1, 'pdfmake (npm, pdfkit underneath, Tinos)')]:
+                   ('jspdf', 2, 'jsPDF (npm, Tinos)'),
+                   ('pdf-lib-rotated', 1, 'pdf-lib 1.17, a landscape box turned by /Rotate 90 (portrait as shown)'),
+                   ('pdf-lib-form', 2, 'pdf-lib 1.17, a text field filled in Vietnamese and a check box'), ('pdfmake', 1, 'pdfmake (npm, pdfkit underneath, Tinos)')]:
     case('npm-' + _k, _d, _k != 'pdf-lib-plain')((lambda k, p: lambda o: node(k, o, p))(_k, _p))
 
 
