@@ -364,10 +364,12 @@ func TestIntegrationTwoLayers(t *testing.T) {
 	// Ghostscript 10.00.0's -dFastWebView: the information dictionary and
 	// an outline item with strings never closed, which readers take as
 	// null (before, signed as they were: qpdf reported the signed file).
-	own = append(own, struct {
-		name string
-		data []byte
-	}{"damaged-inside-unclosed-strings", testpdf.UnclosedStrings()})
+	for name, later := range map[string]bool{"": false, "-closed-later": true} {
+		own = append(own, struct {
+			name string
+			data []byte
+		}{"damaged-inside-unclosed-strings" + name, testpdf.UnclosedStrings(later)})
+	}
 	// Microsoft Word's hybrid cross-reference data (the structure tree
 	// only a cross-reference stream lists): signed from data made again.
 	own = append(own, struct {

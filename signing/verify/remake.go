@@ -33,10 +33,12 @@ import (
 //   - a name with a '#' not followed by two hexadecimal digits, which the
 //     signing engine cannot read: the '#' is written #23, the name readers
 //     take (qpdf's reading);
-//   - an object with a literal string that no ')' closes before the end
-//     of the file (Ghostscript 10.00.0's -dFastWebView cuts UTF-16 titles
-//     so, the next object inside the string): poppler, qpdf and MuPDF
-//     take the object as null, and it is written null.
+//   - an object that cannot be read, even as readers recover one, and
+//     whose text runs into the next object of the file: a literal string
+//     that no ')' closes before the next object, or before the end of the
+//     file (Ghostscript 10.00.0's -dFastWebView cuts UTF-16 titles so, the
+//     next object inside the string): qpdf and MuPDF take the object as
+//     null (poppler reports it), and it is written null.
 
 // damageAfter says how the object o, which l has just read with indirect,
 // is damaged by what l read of it and what follows it; "" when it is not.
@@ -67,9 +69,9 @@ func (l *lexer) damageAfter(o object) string {
 	return ""
 }
 
-// unclosedDamage is the damage of an object whose string is never closed
-// (takenAt: readers take it as null).
-const unclosedDamage = "a string not closed before the end of the file (readers take the object as null)"
+// overrunDamage is the damage of an object that does not read and whose
+// text runs into the next object (takenAt: readers take it as null).
+const overrunDamage = "it does not read and runs into the next object (a string never closed): readers take it as null"
 
 // unreadable is the damage of an object whose header reads and whose body
 // does not, even as readers recover one; placedAt does not find it.
@@ -126,13 +128,14 @@ func (f *pdfFile) damagedObject() string {
 
 // takenAt reads the object at off as readers take it (a lenient lexer,
 // lengths resolved in st) and says how it is damaged inside; "" when it is
-// not.
-func (f *pdfFile) takenAt(st *state, off int64) (ref, object, string, error) {
+// not. next is where the next object of the file starts (the end of the
+// file after the last).
+func (f *pdfFile) takenAt(st *state, off, next int64) (ref, object, string, error) {
 	l := f.lexer(f.b, int(off))
 	l.lenient = true
 	r, o, err := l.indirect(st.lengthOf)
-	if errors.Is(err, errUnclosedString) && r.Num > 0 {
-		return r, nil, unclosedDamage, nil
+	if err != nil && !errors.Is(err, ErrLimit) && r.Num > 0 && (errors.Is(err, errUnclosedString) || int64(l.pos) > next) {
+		return r, nil, overrunDamage, nil
 	}
 	if err != nil {
 		return r, nil, "", err
@@ -256,12 +259,23 @@ func (l *lexer) eolsAt() int {
 func (f *pdfFile) remake(s *section) ([]byte, error) {
 	st := &state{f: f, sec: s, entries: s.entries, trailer: s.trailer, cache: map[int]object{}}
 	remade := map[int]object{}
+	var starts []int64 // where each object of the file starts, in order
+	for _, e := range s.entries {
+		if e.kind == 1 {
+			starts = append(starts, e.off)
+		}
+	}
+	slices.Sort(starts)
 	for num, e := range s.entries {
 		var o object
 		switch e.kind {
 		case 1:
-			r, taken, why, err := f.takenAt(st, e.off)
-			if err == nil && why == unclosedDamage && r.Num == num {
+			next := int64(len(f.b))
+			if i, _ := slices.BinarySearch(starts, e.off+1); i < len(starts) {
+				next = starts[i]
+			}
+			r, taken, why, err := f.takenAt(st, e.off, next)
+			if err == nil && why == overrunDamage && r.Num == num {
 				remade[num] = nil // null, as readers take it
 				continue
 			}

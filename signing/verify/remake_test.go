@@ -360,26 +360,36 @@ func TestPageTreeSharedBounded(t *testing.T) {
 // TestRebuildXrefUnclosedString: an object with a literal string that is
 // never closed — Ghostscript 10.00.0's -dFastWebView cuts UTF-16 titles
 // right after their byte-order mark, the next object inside the string —
-// is taken as null by poppler, qpdf and MuPDF; the rebuilt file writes it
-// so, and reads as a sound file (before, the scan refused the file, which
-// was then signed as it was: qpdf reported the signed file).
+// is taken as null by qpdf and MuPDF, whether the string runs to the end
+// of the file or a lone ')' in a later stream closes it; the rebuilt file
+// writes it so, and reads as a sound file (before, the scan refused the
+// file, which was then signed as it was: qpdf reported the signed file).
 func TestRebuildXrefUnclosedString(t *testing.T) {
-	doc := rebuiltSound(t, testpdf.UnclosedStrings())
-	f, err := parseFile(doc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	st := f.states[0]
-	for num := 1; num <= 8; num++ {
-		o, err := st.get(num)
-		switch {
-		case err != nil:
-			t.Errorf("object %d: %v", num, err)
-		case (num == 5 || num == 8) != (o == nil):
-			t.Errorf("object %d reads as %v; want null for 5 and 8 only", num, o)
-		}
-	}
-	if r, ok := st.trailer["Info"].(ref); !ok || r.Num != 8 {
-		t.Errorf("trailer /Info %v; want 8 0 R kept", st.trailer["Info"])
+	for _, later := range []bool{false, true} {
+		t.Run(fmt.Sprintf("closedLater=%v", later), func(t *testing.T) {
+			doc := rebuiltSound(t, testpdf.UnclosedStrings(later))
+			f, err := parseFile(doc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			st := f.states[0]
+			for num := 1; num <= 8; num++ {
+				o, err := st.get(num)
+				switch {
+				case err != nil:
+					t.Errorf("object %d: %v", num, err)
+				case (num == 5 || num == 8) != (o == nil):
+					t.Errorf("object %d reads as %v; want null for 5 and 8 only", num, o)
+				}
+			}
+			if later {
+				if o, err := st.get(9); err != nil || o == nil {
+					t.Errorf("the stream inside the string, object 9: %v, %v; want it kept", o, err)
+				}
+			}
+			if r, ok := st.trailer["Info"].(ref); !ok || r.Num != 8 {
+				t.Errorf("trailer /Info %v; want 8 0 R kept", st.trailer["Info"])
+			}
+		})
 	}
 }
