@@ -225,6 +225,19 @@ for _n, _args in [('gs-pdfwrite', []), ('gs-pdf14', ['-dCompatibilityLevel=1.4']
     case(_n, 'Ghostscript 10 pdfwrite ' + (' '.join(_args) or '(defaults)'))(_mk(_args))
 
 
+@case('gs-fastwebview-2p', 'Ghostscript 10 pdfwrite -dFastWebView=true, 2 pages')
+def _(o):
+    sh('gs', '-q', '-dNOPAUSE', '-dBATCH', '-dSAFER', '-sDEVICE=pdfwrite', '-dFastWebView=true', '-sOutputFile=' + o, base(11))
+
+
+@case('gs-fastwebview-lualatex', 'pandoc → LuaLaTeX, then Ghostscript 10 pdfwrite -dFastWebView=true')
+def _(o):
+    src = os.path.join(WORK, 'lua.pdf')
+    sh('pandoc', w('p.md', d30.markdown()), '--pdf-engine=lualatex', '-V', 'mainfont=Tinos', '-V', 'papersize=a4',
+       '--metadata', 'title=Quyết định ban hành Quy chế', '-o', src)
+    sh('gs', '-q', '-dNOPAUSE', '-dBATCH', '-dSAFER', '-sDEVICE=pdfwrite', '-dFastWebView=true', '-sOutputFile=' + o, src)
+
+
 @case('pdftocairo', 'pdftocairo -pdf (poppler 22, cairo 1.16)')
 def _(o):
     sh('pdftocairo', '-pdf', base(11), o)
