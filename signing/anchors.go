@@ -95,8 +95,14 @@ func foldRune(r rune) rune {
 // by where it meets the page's left edge (glyph.lineY), not by its height:
 // on an askew scan's OCR text a line's height changes along it, by more
 // than a quarter of a font size across a column at half a degree.
+//
+// It runs on every page the detection reads, at every upload: the page's
+// spans share one array of glyphs, one of spans and one string of each
+// text (spanBuilder), rather than allocating and growing each span's own.
 func spans(gs []glyph) []*textSpan {
-	kept := spacingGlyphs(gs)
+	scratch := glyphBufs.Get().(*[]glyph)
+	kept := spacingGlyphs((*scratch)[:0], gs)
+	defer putGlyphs(scratch, kept)
 	slices.SortStableFunc(kept, func(a, b glyph) int {
 		if ay, by := a.lineY(), b.lineY(); math.Abs(ay-by) > 0.5 {
 			return cmp.Compare(by, ay)
@@ -105,74 +111,132 @@ func spans(gs []glyph) []*textSpan {
 	})
 	// A baseline is a run of kept (sorted by baseline): each line below
 	// is a part of it, sorted in place.
-	var lines [][]glyph
-	start := 0
-	for i, g := range kept {
-		if i > start && math.Abs(kept[start].lineY()-g.lineY()) > math.Max(1, 0.25*g.s) {
-			lines = append(lines, kept[start:i:i])
-			start = i
+	n := len(kept)
+	b := spanBuilder{gs: make([]glyph, 0, n+n/4), text: make([]byte, 0, n+n/4), orig: make([]byte, 0, 2*n),
+		spans: make([]textSpan, 0, n/16+4), marks: make([]spanMark, 0, n/16+4)}
+	for start := 0; start < len(kept); {
+		end := start + 1
+		for end < len(kept) && !(math.Abs(kept[start].lineY()-kept[end].lineY()) > math.Max(1, 0.25*kept[end].s)) {
+			end++
 		}
-	}
-	if start < len(kept) {
-		lines = append(lines, kept[start:])
-	}
-	var out []*textSpan
-	for _, l := range lines {
+		l := kept[start:end]
 		slices.SortStableFunc(l, func(a, b glyph) int { return cmp.Compare(a.x, b.x) })
-		var cur *textSpan
-		lead := math.NaN() // the first blank glyph since the last span
-		var text, orig strings.Builder
-		flush := func() {
-			if cur != nil {
-				cur.text, cur.orig = text.String(), orig.String()
-				if strings.TrimSpace(cur.text) != "" {
-					out = append(out, cur)
+		b.line(l)
+		start = end
+	}
+	return b.done()
+}
+
+// spanBuilder makes the spans of one page: their glyphs in one array,
+// their texts in one buffer each, the spans in one array; mark says where
+// each span's parts are in them until done.
+type spanBuilder struct {
+	gs         []glyph
+	text, orig []byte
+	spans      []textSpan
+	marks      []spanMark
+	cur        *textSpan // the span being made (the last of spans), nil: none
+}
+
+// spanMark is where a span's glyphs and texts start and end in a
+// spanBuilder's arrays.
+type spanMark struct{ g0, g1, t0, t1, o0, o1 int }
+
+// line splits one baseline's glyphs, sorted by x, into spans.
+func (b *spanBuilder) line(l []glyph) {
+	lead := math.NaN() // the first blank glyph since the last span
+	for _, g := range l {
+		if cur := b.cur; cur != nil {
+			gap := g.x - cur.x1
+			switch {
+			case gap > 2*g.s:
+				b.flush()
+			case gap > 0.2*g.s && g.r != ' ':
+				if b.gs[len(b.gs)-1].r != ' ' {
+					b.gs = append(b.gs, glyph{r: ' ', x: cur.x1, y: g.y, w: gap, s: g.s, slope: g.slope})
+					b.text = append(b.text, ' ')
+					b.orig = append(b.orig, ' ')
 				}
 			}
-			cur = nil
-			text.Reset()
-			orig.Reset()
 		}
-		for k, g := range l {
-			if cur != nil {
-				gap := g.x - cur.x1
-				switch {
-				case gap > 2*g.s:
-					flush()
-				case gap > 0.2*g.s && g.r != ' ':
-					last := cur.gs[len(cur.gs)-1]
-					if last.r != ' ' {
-						sp := glyph{r: ' ', x: cur.x1, y: g.y, w: gap, s: g.s, slope: g.slope}
-						cur.gs = append(cur.gs, sp)
-						text.WriteRune(' ')
-						orig.WriteRune(' ')
-					}
+		if b.cur == nil {
+			if g.r == ' ' {
+				if math.IsNaN(lead) {
+					lead = g.x
 				}
+				continue
 			}
-			if cur == nil {
-				if g.r == ' ' {
-					if math.IsNaN(lead) {
-						lead = g.x
-					}
-					continue
-				}
-				cur = &textSpan{y: g.y, ly: g.lineY(), x0: g.x, x1: g.x, lead: g.x, gs: make([]glyph, 0, min(len(l)-k, 32))}
-				if !math.IsNaN(lead) {
-					cur.lead, lead = lead, math.NaN()
-				}
+			b.start(g)
+			if !math.IsNaN(lead) {
+				b.cur.lead, lead = lead, math.NaN()
 			}
-			cur.gs = append(cur.gs, g)
-			text.WriteRune(fold(g.r))
-			orig.WriteRune(g.r)
-			cur.x1 = math.Max(cur.x1, g.x+g.w)
-			cur.s = math.Max(cur.s, g.s)
 		}
-		flush()
+		cur := b.cur
+		b.gs = append(b.gs, g)
+		b.text = utf8.AppendRune(b.text, fold(g.r))
+		b.orig = utf8.AppendRune(b.orig, g.r)
+		cur.x1 = math.Max(cur.x1, g.x+g.w)
+		cur.s = math.Max(cur.s, g.s)
+	}
+	b.flush()
+}
+
+// start begins a span at glyph g.
+func (b *spanBuilder) start(g glyph) {
+	b.spans = append(b.spans, textSpan{y: g.y, ly: g.lineY(), x0: g.x, x1: g.x, lead: g.x})
+	b.marks = append(b.marks, spanMark{g0: len(b.gs), t0: len(b.text), o0: len(b.orig)})
+	b.cur = &b.spans[len(b.spans)-1]
+}
+
+// flush ends the span being made: kept when its text is more than white
+// space, dropped (its glyphs and texts too) otherwise.
+func (b *spanBuilder) flush() {
+	if b.cur == nil {
+		return
+	}
+	b.cur = nil
+	m := &b.marks[len(b.marks)-1]
+	if len(bytes.TrimSpace(b.text[m.t0:])) == 0 {
+		b.gs, b.text, b.orig = b.gs[:m.g0], b.text[:m.t0], b.orig[:m.o0]
+		b.spans, b.marks = b.spans[:len(b.spans)-1], b.marks[:len(b.marks)-1]
+		return
+	}
+	m.g1, m.t1, m.o1 = len(b.gs), len(b.text), len(b.orig)
+}
+
+// done returns the spans made, their glyphs and texts in place.
+func (b *spanBuilder) done() []*textSpan {
+	if len(b.spans) == 0 {
+		return nil
+	}
+	text, orig := string(b.text), string(b.orig)
+	out := make([]*textSpan, len(b.spans))
+	for i, m := range b.marks {
+		sp := &b.spans[i]
+		sp.gs = b.gs[m.g0:m.g1:m.g1]
+		sp.text, sp.orig = text[m.t0:m.t1], orig[m.o0:m.o1]
+		out[i] = sp
 	}
 	return out
 }
 
-// spacingGlyphs returns the glyphs that take room on a line: not the
+// glyphBufs holds the buffers pages' glyphs are read into and spans sorts
+// them in: neither is kept past the page's spans (which copy the glyphs
+// they keep), and an upload reads one to three pages. Buffers of more
+// than maxPooledGlyphs are not kept.
+var glyphBufs = sync.Pool{New: func() any { return new([]glyph) }}
+
+const maxPooledGlyphs = 1 << 15
+
+// putGlyphs returns buf to glyphBufs, holding the array of gs.
+func putGlyphs(buf *[]glyph, gs []glyph) {
+	if cap(gs) <= maxPooledGlyphs {
+		*buf = gs[:0]
+		glyphBufs.Put(buf)
+	}
+}
+
+// spacingGlyphs appends to kept the glyphs that take room on a line: not the
 // combining marks, which overlay the letter before them, nor an accent of
 // no width that /ToUnicode (or a glyph's name) calls a spacing one — the
 // tone marks of a font that draws them as glyphs of their own, mapped to
@@ -181,8 +245,8 @@ func spans(gs []glyph) []*textSpan {
 // a space glyph that /ToUnicode calls a tab or another white-space control
 // (wkhtmltopdf's Qt engine maps every space to U+0009) are returned as
 // ' ': the patterns and the blanks' tests know only ' '.
-func spacingGlyphs(gs []glyph) []glyph {
-	kept := make([]glyph, 0, len(gs))
+func spacingGlyphs(kept, gs []glyph) []glyph {
+	kept = slices.Grow(kept, len(gs))
 	for _, g := range gs {
 		if unicode.Is(unicode.Mn, g.r) || g.s <= 0 || g.w < 0.05*g.s && (unicode.Is(unicode.Sk, g.r) || unicode.Is(unicode.Lm, g.r)) {
 			continue
@@ -315,10 +379,14 @@ func detectLayout(in []byte, who SignerHint) (det Detection, err error) {
 	det.Layout.Source = workflow.LayoutDetected
 	det.formFields = rdr.Trailer().Key("Root").Key("AcroForm").Key("Fields").Len() > 0
 	fonts := fontCache{}
-	pg1, err := readPage(rdr, in, 1, fonts)
+	// The pages' glyphs are read into one buffer: spans copies what it keeps.
+	buf := glyphBufs.Get().(*[]glyph)
+	defer func() { putGlyphs(buf, *buf) }()
+	pg1, err := readPage(rdr, in, 1, fonts, (*buf)[:0])
 	if err != nil {
 		return det, unparsable(err)
 	}
+	*buf = pg1.out
 	first := spans(pg1.out)
 	_, ph := pg1.geom.size()
 	if len(first) == 0 {
@@ -352,12 +420,13 @@ func detectLayout(in []byte, who SignerHint) (det Detection, err error) {
 		if p == 1 {
 			return first, ph, true
 		}
-		g, geom, err := pageGlyphs(rdr, in, p, fonts)
+		pg, err := readPage(rdr, in, p, fonts, (*buf)[:0])
 		if err != nil {
 			return nil, 0, false
 		}
-		_, h := geom.size()
-		return spans(g), h, true
+		*buf = pg.out
+		_, h := pg.geom.size()
+		return spans(pg.out), h, true
 	}
 	if b, note, ok := lastSignature(n, pages, who); ok {
 		det.Layout.Signature = &b

@@ -1,9 +1,9 @@
 package signing
 
 import (
+	"cmp"
 	"container/heap"
 	"slices"
-	"sort"
 )
 
 // codeMap maps a font's character codes to values (a ToUnicode CMap's
@@ -38,7 +38,7 @@ func newCodeMap[V any](defs []codeSeg[V]) codeMap[V] {
 	for i := range order {
 		order[i] = i
 	}
-	sort.SliceStable(order, func(a, b int) bool { return defs[order[a]].lo < defs[order[b]].lo })
+	slices.SortStableFunc(order, func(a, b int) int { return cmp.Compare(defs[a].lo, defs[b].lo) })
 	disjoint := true
 	for k := 1; k < len(order) && disjoint; k++ {
 		disjoint = defs[order[k]].lo > defs[order[k-1]].hi
@@ -90,9 +90,18 @@ func newCodeMap[V any](defs []codeSeg[V]) codeMap[V] {
 	return codeMap[V]{segs: segs}
 }
 
-// get returns the segment holding code c.
+// get returns the segment holding code c. It runs for every glyph read
+// (its text, its width): the search is sort.Search's, written out.
 func (m codeMap[V]) get(c uint32) (codeSeg[V], bool) {
-	i := sort.Search(len(m.segs), func(i int) bool { return m.segs[i].hi >= c })
+	i, j := 0, len(m.segs) // the first segment with hi >= c is in [i, j]
+	for i < j {
+		h := int(uint(i+j) >> 1)
+		if m.segs[h].hi < c {
+			i = h + 1
+		} else {
+			j = h
+		}
+	}
 	if i == len(m.segs) || m.segs[i].lo > c {
 		return codeSeg[V]{}, false
 	}

@@ -5,6 +5,7 @@ import (
 	"math/rand/v2"
 	"strings"
 	"testing"
+	"unicode/utf16"
 
 	"github.com/digitorus/pdf"
 )
@@ -109,13 +110,13 @@ func TestParseToUnicode(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			f := &fontInfo{twoByte: true, uni: parseToUnicode(tc.data)}
-			if got := string(f.text(tc.code)); got != tc.text {
+			if got := string(f.text(tc.code, nil)); got != tc.text {
 				t.Fatalf("code %#x: %q, want %q", tc.code, got, tc.text)
 			}
 			old := expandToUnicode(tc.data)
 			for c := uint32(0); c < 0x20000; c++ {
 				want, ok := old[c]
-				got := f.text(c)
+				got := f.text(c, nil)
 				if !ok && f.uni != nil {
 					if _, has := f.uni.get(c); has {
 						t.Fatalf("code %#x: %q, the old reader had no text", c, string(got))
@@ -142,7 +143,7 @@ func TestFontLoadBounded(t *testing.T) {
 		t.Fatalf("a CMap of 100 full ranges: %.0f allocations", allocs)
 	}
 	f := &fontInfo{twoByte: true, uni: parseToUnicode(data)}
-	if got := string(f.text(0x41)); got != "A" {
+	if got := string(f.text(0x41, nil)); got != "A" {
 		t.Fatalf("text of 0x41: %q", got)
 	}
 	var w strings.Builder
@@ -188,4 +189,63 @@ func testFontValue(t *testing.T, font string) pdf.Value {
 		[]byte("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R >> >> >>"),
 	}))
 	return r.Page(1).Resources().Key("Font").Key("F1")
+}
+
+// TestHexUTF16: a CMap's UTF-16BE text is read as utf16.Decode reads it
+// (lone and reversed surrogates as U+FFFD, an odd last byte dropped), into
+// one array whose texts do not overlap.
+func TestHexUTF16(t *testing.T) {
+	var texts []rune
+	var got [][]rune
+	toks := []string{"<0041>", "<D83DDE00>", "<D83D>", "<DE00D83D>", "<D83D0041>", "<00410042 0043>", "<FFFF>", "<E000DBFF DFFF>", "<004>", "<00410>"}
+	for _, tok := range toks {
+		rs, ok := hexUTF16(tok, &texts)
+		if !ok {
+			t.Fatalf("%s: unreadable", tok)
+		}
+		got = append(got, rs)
+	}
+	for i, tok := range toks {
+		b, _ := hexBytes(tok)
+		u := make([]uint16, len(b)/2)
+		for k := range u {
+			u[k] = uint16(b[2*k])<<8 | uint16(b[2*k+1])
+		}
+		if want := utf16.Decode(u); string(got[i]) != string(want) || cap(got[i]) != len(got[i]) {
+			t.Errorf("%s: %q (cap %d), utf16.Decode %q", tok, string(got[i]), cap(got[i]), string(want))
+		}
+	}
+	for _, tok := range []string{"<00>", "<zz00>", "0041", "<>"} {
+		if rs, ok := hexUTF16(tok, &texts); ok {
+			t.Errorf("%s: read as %q", tok, string(rs))
+		}
+	}
+}
+
+// TestShowAllocs: showing a string allocates nothing per glyph once its
+// font is read — a bfrange's text (the offset made in a buffer of the
+// walk's, not a clone), a simple font's decoded code (kept by the font) —
+// beyond the page's glyphs themselves.
+func TestShowAllocs(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		font *fontInfo
+	}{
+		{"bfrange offset", &fontInfo{twoByte: true, dw: 1000, uni: parseToUnicode(cmap("1 beginbfrange\n<0000> <FFFF> <0020>\nendbfrange"))}},
+		{"simple font by its encoding", &fontInfo{dw: 500, simple: pdf.Font{V: pdf.Value{}}.Encoder()}},
+		{"no map: the code", &fontInfo{twoByte: true, dw: 1000}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			w := &glyphWalker{geom: pageGeom{box: [4]float64{0, 0, 595, 842}}, out: make([]glyph, 0, 1<<16)}
+			c := &contentWalk{w: w, st: textState{ctm: identity, th: 1, size: 12, font: tc.font}, tm: identity, tlm: identity}
+			s := []byte("\x00\x41\x00\x42\x1e\xa0\x00\x43")
+			c.show(s) // the font's first use of each code
+			if n := testing.AllocsPerRun(100, func() { c.show(s) }); n != 0 {
+				t.Fatalf("%.0f allocations per string shown", n)
+			}
+			if len(w.out) == 0 {
+				t.Fatal("no glyph read")
+			}
+		})
+	}
 }

@@ -54,10 +54,15 @@ func (o operand) Float64() float64 {
 }
 
 func (o operand) Name() string {
+	return string(o.nameBytes())
+}
+
+// nameBytes is Name's bytes, valid as b is.
+func (o operand) nameBytes() []byte {
 	if o.kind == operandName {
-		return string(o.b)
+		return o.b
 	}
-	return ""
+	return nil
 }
 
 // contentLexer reads the operators of one content stream in order.
@@ -271,6 +276,9 @@ func textFollows(b []byte) bool {
 func operandOf(tok []byte) (operand, bool) {
 	switch c := tok[0]; {
 	case c >= '0' && c <= '9' || c == '+' || c == '-' || c == '.':
+		if f, ok := shortDecimal(tok); ok {
+			return operand{kind: operandNumber, num: f}, true
+		}
 		f, err := strconv.ParseFloat(string(tok), 64)
 		if err != nil || math.IsInf(f, 0) || math.IsNaN(f) { // "+Inf" and "-NaN" parse, "1e999" overflows
 			f = lenientNumber(tok)
@@ -280,6 +288,46 @@ func operandOf(tok []byte) (operand, bool) {
 		return operand{kind: operandOther}, true
 	}
 	return operand{}, false
+}
+
+// pow10 are the powers of ten a float64 holds exactly.
+var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15}
+
+// shortDecimal reads the numbers content streams are made of — a sign,
+// digits and a point, at most 15 digits — as strconv.ParseFloat does,
+// without its generality: the digits make an integer a float64 holds
+// exactly, and one division by an exact power of ten rounds correctly,
+// as ParseFloat's result is (its own fast path). False for anything else
+// (more digits, no digit, a second point or sign), which ParseFloat reads.
+func shortDecimal(tok []byte) (float64, bool) {
+	i, neg := 0, false
+	if tok[0] == '+' || tok[0] == '-' {
+		i, neg = 1, tok[0] == '-'
+	}
+	var mant uint64
+	digits, frac, dot := 0, 0, false
+	for ; i < len(tok); i++ {
+		switch c := tok[i]; {
+		case c >= '0' && c <= '9':
+			mant = mant*10 + uint64(c-'0')
+			digits++
+			if dot {
+				frac++
+			}
+		case c == '.' && !dot:
+			dot = true
+		default:
+			return 0, false
+		}
+	}
+	if digits == 0 || digits > 15 {
+		return 0, false
+	}
+	f := float64(mant) / pow10[frac]
+	if neg {
+		f = -f
+	}
+	return f, true
 }
 
 // lenientNumber reads a malformed number as readers do: its leading
@@ -464,15 +512,25 @@ func (l *contentLexer) skipSpace() {
 	}
 }
 
-func isSpace(c byte) bool {
-	return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == 0
-}
+func isSpace(c byte) bool { return byteClass[c] == classSpace }
 
 // isRegular: neither white space nor a delimiter (7.2.2).
-func isRegular(c byte) bool {
-	switch c {
-	case '(', ')', '<', '>', '[', ']', '{', '}', '/', '%':
-		return false
+func isRegular(c byte) bool { return byteClass[c] == classRegular }
+
+// byteClass is each byte's class (7.2.2), looked up for every byte the
+// lexer reads.
+var byteClass = func() (t [256]uint8) {
+	for _, c := range []byte(" \n\r\t\f\x00") {
+		t[c] = classSpace
 	}
-	return !isSpace(c)
-}
+	for _, c := range []byte("()<>[]{}/%") {
+		t[c] = classDelimiter
+	}
+	return t
+}()
+
+const (
+	classRegular uint8 = iota
+	classSpace
+	classDelimiter
+)

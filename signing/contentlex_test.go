@@ -2,6 +2,8 @@ package signing
 
 import (
 	"fmt"
+	"math"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 	"testing"
@@ -126,4 +128,64 @@ func FuzzContentLexer(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestShortDecimal: the numbers read without strconv are the numbers
+// strconv.ParseFloat reads, to the bit (the sign of zero too), and what
+// shortDecimal does not take is left to ParseFloat.
+func TestShortDecimal(t *testing.T) {
+	for _, tok := range []string{
+		"0", "-0", "+0", "1", "-1", "+7", ".5", "-.5", "5.", "-5.", "0.1", "0.3", ".23999999", "-.23999999",
+		"2316.6992", "115.625", "792", "3.125", "0.00000000000001", "999999999999999", "99999999.9999999",
+		"123456789012.345", "00000000000001.5",
+	} {
+		got, ok := shortDecimal([]byte(tok))
+		want, err := strconv.ParseFloat(tok, 64)
+		if !ok || err != nil || math.Float64bits(got) != math.Float64bits(want) {
+			t.Errorf("%q: %v (%v), ParseFloat %v (%v)", tok, got, ok, want, err)
+		}
+	}
+	for _, tok := range []string{"-", "+", ".", "-.", "1.2.3", "--5", "+-5", "1e5", "0x10", "1_0", "Inf", "1234567890123456", "1.234567890123456", "0.000000000000001", "1.7976931348623157"} {
+		if f, ok := shortDecimal([]byte(tok)); ok {
+			t.Errorf("%q read as %v: ParseFloat's to read", tok, f)
+		}
+	}
+	// Random decimals as content streams write them.
+	rnd := rand.New(rand.NewPCG(1, 2))
+	for range 200000 {
+		tok := strconv.FormatFloat((rnd.Float64()-0.5)*math.Pow(10, float64(rnd.IntN(12))), 'f', rnd.IntN(9), 64)
+		got, ok := shortDecimal([]byte(tok))
+		want, _ := strconv.ParseFloat(tok, 64)
+		if ok && math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("%q: %v, ParseFloat %v", tok, got, want)
+		}
+	}
+}
+
+// TestTextOp: the operators the walk runs, each by its own name, and no
+// other.
+func TestTextOp(t *testing.T) {
+	for _, op := range textOps {
+		if got := textOp([]byte(op)); got != op {
+			t.Errorf("%q: %q", op, got)
+		}
+	}
+	for _, op := range []string{"", "re", "f", "BI", "ET", "TJJ", "tj", "T", "Tj ", "d0", "BDC", "gs"} {
+		if got := textOp([]byte(op)); got != "" {
+			t.Errorf("%q: %q, want none", op, got)
+		}
+	}
+}
+
+// TestByteClass: white space and delimiters as ISO 32000-1, 7.2.2 lists
+// them; every other byte is regular.
+func TestByteClass(t *testing.T) {
+	for c := range 256 {
+		b := byte(c)
+		space := strings.IndexByte(" \n\r\t\f\x00", b) >= 0
+		delim := strings.IndexByte("()<>[]{}/%", b) >= 0
+		if isSpace(b) != space || isRegular(b) != (!space && !delim) {
+			t.Errorf("%#x: space %v, regular %v", b, isSpace(b), isRegular(b))
+		}
+	}
 }

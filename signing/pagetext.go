@@ -1,7 +1,6 @@
 package signing
 
 import (
-	"bytes"
 	"math"
 	"slices"
 	"strings"
@@ -69,6 +68,10 @@ type fontInfo struct {
 	cidFont pdf.Value
 	src     []byte
 	prog    *fontProgram
+	// decoded: a simple font's codes decoded by simple so far, each
+	// once (the library's decoder of a /Differences encoding walks the
+	// whole array for every code).
+	decoded *[256][]rune
 }
 
 // advance is the width (1/1000 em) of the glyph of code: a Type0 font's
@@ -113,22 +116,26 @@ func (f *fontInfo) width(code uint32) float64 {
 }
 
 // text is the text of code: by /ToUnicode, the encoding or the code
-// itself, and for a legacy font decoded by its table.
-func (f *fontInfo) text(code uint32) []rune {
+// itself, and for a legacy font decoded by its table. A text made for
+// this code (a bfrange's offset, the code itself) is made in buf's array
+// when it has room, so that reading a glyph allocates nothing; the result
+// may also be the font's own: the caller changes neither, nor keeps it.
+func (f *fontInfo) text(code uint32, buf []rune) []rune {
 	if f.legacy != nil {
-		return f.legacy.decode(f.mapped(code))
+		return f.legacy.decode(f.mapped(code, buf))
 	}
-	return f.mapped(code)
+	return f.mapped(code, buf)
 }
 
-// mapped is code's text by /ToUnicode, the encoding or the code itself.
-func (f *fontInfo) mapped(code uint32) []rune {
+// mapped is code's text by /ToUnicode, the encoding or the code itself
+// (made in buf as text says).
+func (f *fontInfo) mapped(code uint32, buf []rune) []rune {
 	if f.uni != nil {
 		if s, ok := f.uni.get(code); ok {
 			if code == s.base || len(s.v) == 0 {
 				return s.v
 			}
-			r := slices.Clone(s.v)
+			r := append(buf[:0], s.v...)
 			r[len(r)-1] += rune(code - s.base) // a bfrange: its first code's text, the last character offset
 			return r
 		}
@@ -141,14 +148,28 @@ func (f *fontInfo) mapped(code uint32) []rune {
 			return rs
 		}
 		if f.uni == nil && code >= 0x20 { // no map: fpdf-like fonts use Unicode CIDs
-			return []rune{rune(code)}
+			return append(buf[:0], rune(code))
 		}
 		return nil
 	}
 	if f.simple != nil {
-		return []rune(f.simple.Decode(string([]byte{byte(code)})))
+		return f.decode(byte(code))
 	}
-	return []rune{rune(code)}
+	return append(buf[:0], rune(code))
+}
+
+// decode is the text of a simple font's code by its encoding (simple),
+// decoded at its first use and kept.
+func (f *fontInfo) decode(c byte) []rune {
+	if f.decoded == nil {
+		f.decoded = new([256][]rune)
+	}
+	if rs := f.decoded[c]; rs != nil {
+		return rs
+	}
+	rs := []rune(f.simple.Decode(string([]byte{c})))
+	f.decoded[c] = rs
+	return rs
 }
 
 func loadFont(v pdf.Value, src []byte) *fontInfo {
@@ -258,6 +279,7 @@ func parseToUnicode(data []byte) *codeMap[[]rune] {
 // character offset (base = lo).
 func toUnicodeDefs(data []byte) []codeSeg[[]rune] {
 	var defs []codeSeg[[]rune]
+	var texts []rune // the texts, in one array (hexUTF16)
 	one := func(c uint32, dst []rune) { defs = append(defs, codeSeg[[]rune]{lo: c, hi: c, base: c, v: dst}) }
 	toks := cmapTokens(data)
 	for i := 0; i < len(toks); i++ {
@@ -265,7 +287,7 @@ func toUnicodeDefs(data []byte) []codeSeg[[]rune] {
 		case "beginbfchar":
 			for i++; i+1 < len(toks) && toks[i] != "endbfchar"; i += 2 {
 				src, ok1 := hexCode(toks[i])
-				dst, ok2 := hexUTF16(toks[i+1])
+				dst, ok2 := hexUTF16(toks[i+1], &texts)
 				if ok1 && ok2 {
 					one(src, dst)
 				}
@@ -277,14 +299,14 @@ func toUnicodeDefs(data []byte) []codeSeg[[]rune] {
 				if toks[i+2] == "[" {
 					j := i + 3
 					for c := lo; j < len(toks) && toks[j] != "]"; j, c = j+1, c+1 {
-						if dst, ok := hexUTF16(toks[j]); ok && ok1 {
+						if dst, ok := hexUTF16(toks[j], &texts); ok && ok1 {
 							one(c, dst)
 						}
 					}
 					i = j + 1
 					continue
 				}
-				dst, ok3 := hexUTF16(toks[i+2])
+				dst, ok3 := hexUTF16(toks[i+2], &texts)
 				i += 3
 				if !ok1 || !ok2 || !ok3 || hi < lo || hi-lo > 0xFFFF || len(dst) == 0 {
 					continue
@@ -296,21 +318,23 @@ func toUnicodeDefs(data []byte) []codeSeg[[]rune] {
 	return defs
 }
 
-// cmapTokens splits CMap text into <hex> strings, brackets and words.
-func cmapTokens(b []byte) []string {
+// cmapTokens splits CMap text into <hex> strings, brackets and words:
+// parts of one string made of b.
+func cmapTokens(data []byte) []string {
 	var out []string
+	b := string(data)
 	for i := 0; i < len(b); {
 		c := b[i]
 		switch {
 		case c == '<' && i+1 < len(b) && b[i+1] != '<':
-			j := bytes.IndexByte(b[i:], '>')
+			j := strings.IndexByte(b[i:], '>')
 			if j < 0 {
 				return out
 			}
-			out = append(out, string(b[i:i+j+1]))
+			out = append(out, b[i:i+j+1])
 			i += j + 1
 		case c == '[' || c == ']':
-			out = append(out, string(c))
+			out = append(out, b[i:i+1])
 			i++
 		case c == '%':
 			for i < len(b) && b[i] != '\n' && b[i] != '\r' {
@@ -323,7 +347,7 @@ func cmapTokens(b []byte) []string {
 			for j < len(b) && b[j] > ' ' && !strings.ContainsRune("<>[]()/{}%", rune(b[j])) {
 				j++
 			}
-			out = append(out, string(b[i:j]))
+			out = append(out, b[i:j])
 			i = j
 		}
 	}
@@ -331,6 +355,11 @@ func cmapTokens(b []byte) []string {
 }
 
 func hexBytes(tok string) ([]byte, bool) {
+	return appendHex(nil, tok)
+}
+
+// appendHex appends the bytes of the <hex> string tok to dst.
+func appendHex(dst []byte, tok string) ([]byte, bool) {
 	if len(tok) < 2 || tok[0] != '<' || tok[len(tok)-1] != '>' {
 		return nil, false
 	}
@@ -343,7 +372,7 @@ func hexBytes(tok string) ([]byte, bool) {
 	if len(h)%2 == 1 {
 		h += "0"
 	}
-	out := make([]byte, 0, len(h)/2)
+	out := slices.Grow(dst, len(h)/2)
 	for i := 0; i+1 < len(h); i += 2 {
 		hi, ok1 := unhexDigit(h[i])
 		lo, ok2 := unhexDigit(h[i+1])
@@ -356,7 +385,8 @@ func hexBytes(tok string) ([]byte, bool) {
 }
 
 func hexCode(tok string) (uint32, bool) {
-	b, ok := hexBytes(tok)
+	var buf [8]byte
+	b, ok := appendHex(buf[:0], tok)
 	if !ok || len(b) == 0 || len(b) > 4 {
 		return 0, false
 	}
@@ -367,16 +397,30 @@ func hexCode(tok string) (uint32, bool) {
 	return c, true
 }
 
-func hexUTF16(tok string) ([]rune, bool) {
-	b, ok := hexBytes(tok)
+// hexUTF16 is the text of the <hex> UTF-16BE string tok, appended to
+// *texts: the texts of one CMap share its array.
+func hexUTF16(tok string, texts *[]rune) ([]rune, bool) {
+	var buf [64]byte
+	b, ok := appendHex(buf[:0], tok)
 	if !ok || len(b) < 2 {
 		return nil, false
 	}
-	u := make([]uint16, 0, len(b)/2)
-	for i := 0; i+1 < len(b); i += 2 {
-		u = append(u, uint16(b[i])<<8|uint16(b[i+1]))
+	from := len(*texts)
+	rs := *texts
+	for i := 0; i+1 < len(b); i += 2 { // as utf16.Decode
+		u := rune(b[i])<<8 | rune(b[i+1])
+		switch {
+		case !utf16.IsSurrogate(u):
+			rs = append(rs, u)
+		case u < 0xDC00 && i+3 < len(b) && utf16.IsSurrogate(rune(b[i+2])<<8|rune(b[i+3])) && b[i+2] >= 0xDC:
+			rs = append(rs, utf16.DecodeRune(u, rune(b[i+2])<<8|rune(b[i+3])))
+			i += 2
+		default:
+			rs = append(rs, unicode.ReplacementChar)
+		}
 	}
-	return utf16.Decode(u), true
+	*texts = rs
+	return rs[from:len(rs):len(rs)], true
 }
 
 // textState is the part of the graphics state text showing needs.
@@ -391,22 +435,22 @@ type textState struct {
 // pages read from one document. Malformed content ends the walk early;
 // what was read so far is returned.
 func pageGlyphs(r *pdf.Reader, src []byte, n int, fonts fontCache) (out []glyph, geom pageGeom, err error) {
-	w, err := readPage(r, src, n, fonts)
+	w, err := readPage(r, src, n, fonts, nil)
 	if err != nil {
 		return nil, geom, err
 	}
 	return w.out, w.geom, nil
 }
 
-// readPage walks page n's content: the walker holds its glyphs, its
-// geometry and how many glyphs were left out as not upright.
-func readPage(r *pdf.Reader, src []byte, n int, fonts fontCache) (*glyphWalker, error) {
+// readPage walks page n's content: the walker holds its glyphs (appended
+// to buf), its geometry and how many glyphs were left out as not upright.
+func readPage(r *pdf.Reader, src []byte, n int, fonts fontCache, buf []glyph) (*glyphWalker, error) {
 	geom, err := pageGeometry(r, n)
 	if err != nil {
 		return nil, err
 	}
 	page := r.Page(n)
-	w := &glyphWalker{geom: geom, fonts: fonts, src: src}
+	w := &glyphWalker{geom: geom, fonts: fonts, src: src, out: buf}
 	w.walk(page.V.Key("Contents"), page.Resources(), textState{ctm: identity, th: 1}, 0)
 	return w, nil
 }
@@ -477,7 +521,7 @@ func (c *contentWalk) interpret(s pdf.Value) {
 // operator: no handler keeps them (a form is walked by a contentWalk and
 // a lexer of its own).
 func (c *contentWalk) op(op []byte, args []operand) {
-	switch name := textOps[string(op)]; name {
+	switch name := textOp(op); name {
 	case "q", "Q", "cm":
 		c.graphicsOp(name, args)
 	case "Tj", "'", "\"", "TJ":
@@ -490,15 +534,55 @@ func (c *contentWalk) op(op []byte, args []operand) {
 	}
 }
 
-// textOps are the operators op runs, each its own name: the lookup gives
-// the handlers a string without copying the operator's bytes.
-var textOps = func() map[string]string {
-	m := map[string]string{}
-	for _, op := range []string{"q", "Q", "cm", "BT", "Tf", "Tc", "Tw", "Tz", "TL", "Ts", "Td", "TD", "Tm", "T*", "Tj", "'", "\"", "TJ", "Do"} {
-		m[op] = op
+// textOps are the operators op runs.
+var textOps = []string{"q", "Q", "cm", "BT", "Tf", "Tc", "Tw", "Tz", "TL", "Ts", "Td", "TD", "Tm", "T*", "Tj", "'", "\"", "TJ", "Do"}
+
+// textOp is op's name when op runs it, "" otherwise: a string for the
+// handlers without copying the operator's bytes, found by a switch the
+// compiler makes a search of (a map's hash cost more, at every operator).
+func textOp(op []byte) string {
+	switch string(op) {
+	case "q":
+		return "q"
+	case "Q":
+		return "Q"
+	case "cm":
+		return "cm"
+	case "BT":
+		return "BT"
+	case "Tf":
+		return "Tf"
+	case "Tc":
+		return "Tc"
+	case "Tw":
+		return "Tw"
+	case "Tz":
+		return "Tz"
+	case "TL":
+		return "TL"
+	case "Ts":
+		return "Ts"
+	case "Td":
+		return "Td"
+	case "TD":
+		return "TD"
+	case "Tm":
+		return "Tm"
+	case "T*":
+		return "T*"
+	case "Tj":
+		return "Tj"
+	case "'":
+		return "'"
+	case "\"":
+		return "\""
+	case "TJ":
+		return "TJ"
+	case "Do":
+		return "Do"
 	}
-	return m
-}()
+	return ""
+}
 
 func numArg(args []operand, i int) float64 {
 	if i < len(args) {
@@ -535,7 +619,7 @@ func (c *contentWalk) textStateOp(op string, args []operand) {
 		c.tm, c.tlm = identity, identity
 	case "Tf":
 		if len(args) == 2 {
-			st.font, st.size = c.font(args[0].Name()), numArg(args, 1)
+			st.font, st.size = c.font(args[0].nameBytes()), numArg(args, 1)
 		}
 	case "Tc":
 		st.tc = numArg(args, 0)
@@ -567,11 +651,13 @@ func (c *contentWalk) textStateOp(op string, args []operand) {
 
 // font is the font res names name: read at its first use in this content
 // stream, or taken from the document's fonts when it is an object of its
-// own that was read before (fontCache).
-func (c *contentWalk) font(name string) *fontInfo {
-	if f, ok := c.fonts[name]; ok {
+// own that was read before (fontCache). A Tf of a font named before costs
+// a look-up, no copy of its name.
+func (c *contentWalk) font(nameb []byte) *fontInfo {
+	if f, ok := c.fonts[string(nameb)]; ok {
 		return f
 	}
+	name := string(nameb)
 	dict := c.res.Key("Font")
 	v := dict.Key(name)
 	ref := v.GetPtr()
@@ -633,6 +719,11 @@ func (c *contentWalk) show(raw []byte) {
 	if f == nil {
 		f = &fontInfo{dw: 500}
 	}
+	// The text rendering matrix at each glyph's origin; after a glyph's
+	// advance it is the next glyph's, computed once for both.
+	tsm := mat{st.size * st.th, 0, 0, st.size, 0, st.trise}
+	trm := tsm.mul(c.tm).mul(st.ctm)
+	var buf [4]rune // room for a glyph's text (fontInfo.text)
 	for i := 0; i < len(raw); {
 		n := f.codeLen(raw[i:])
 		if i+n > len(raw) {
@@ -643,7 +734,6 @@ func (c *contentWalk) show(raw []byte) {
 			code = code<<8 | uint32(b)
 		}
 		i += n
-		trm := mat{st.size * st.th, 0, 0, st.size, 0, st.trise}.mul(c.tm).mul(st.ctm)
 		x0, y0 := trm.apply(0, 0)
 		w0 := f.advance(code) / 1000
 		tx := w0*st.size + st.tc
@@ -652,18 +742,20 @@ func (c *contentWalk) show(raw []byte) {
 		}
 		tx *= st.th
 		c.tm = mat{1, 0, 0, 1, tx, 0}.mul(c.tm)
-		slope, ok := c.w.geom.baseline(trm)
+		at := trm
+		trm = tsm.mul(c.tm).mul(st.ctm)
+		slope, ok := c.w.geom.baseline(at)
 		if !ok {
 			c.w.turned++
 			continue
 		}
-		x1, y1 := mat{st.size * st.th, 0, 0, st.size, 0, st.trise}.mul(c.tm).mul(st.ctm).apply(0, 0)
-		size := math.Hypot(trm[2], trm[3])
+		x1, y1 := trm.apply(0, 0)
+		size := math.Hypot(at[2], at[3])
 		dx, dy := c.w.geom.fromUser(x0, y0)
 		// The advance's end is a point of its own: on a page turned by
 		// /Rotate 90 or 270 text that reads upright runs along user y.
 		ex, _ := c.w.geom.fromUser(x1, y1)
-		rs := f.text(code)
+		rs := f.text(code, buf[:0])
 		if f.legacy != nil && c.composeLegacy(rs, ex) {
 			continue
 		}

@@ -32,3 +32,11 @@ qpdf --check incremental.pdf >/dev/null
 # Needs chromium and fonts-croscore (Tinos for "Times New Roman"), as scripts/setup installs them.
 chromium --headless --no-sandbox --disable-gpu --no-pdf-header-footer \
   --print-to-pdf="$PWD/decision-chromium.pdf" "file://$PWD/src/decision-chromium.html" 2>/dev/null
+# A 3-page decision typed in Word's format (python-docx) and printed to PDF by LibreOffice (simple
+# TrueType subsets of Tinos with /ToUnicode): a third producer, made by the layout corpus's generator.
+# Needs libreoffice, python3-docx and fonts-croscore.
+tmp=$(mktemp -d)
+(cd ../../scripts/layout-corpus && CORPUS_DIR="$tmp" /usr/bin/python3 -c '
+import gen, docxgen, sys
+docxgen.libreoffice_docx(gen.default(paras=24), sys.argv[1])' "$tmp/decision-libreoffice.pdf")
+cp "$tmp/decision-libreoffice.pdf" . && rm -r "$tmp"
