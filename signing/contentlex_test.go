@@ -189,3 +189,24 @@ func TestByteClass(t *testing.T) {
 		}
 	}
 }
+
+// FuzzShortDecimal: whatever token shortDecimal reads, ParseFloat reads
+// too, to the same bits.
+func FuzzShortDecimal(f *testing.F) {
+	for _, s := range []string{"0", "-0", ".5", "-12.75", "999999999999999", "0.000000000000001", "+.1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, tok string) {
+		if tok == "" {
+			return
+		}
+		got, ok := shortDecimal([]byte(tok))
+		if !ok {
+			return
+		}
+		want, err := strconv.ParseFloat(tok, 64)
+		if err != nil || math.Float64bits(got) != math.Float64bits(want) {
+			t.Fatalf("%q: %v, ParseFloat %v (%v)", tok, got, want, err)
+		}
+	})
+}
