@@ -1,6 +1,7 @@
 package signing
 
 import (
+	"encoding/binary"
 	"errors"
 	"strconv"
 	"strings"
@@ -63,7 +64,13 @@ func fontProgramGlyphs(b []byte) (text []rune, err error) {
 	}
 	f, err := sfnt.Parse(b)
 	if err != nil {
-		return nil, err
+		a, ok := alignTables(b)
+		if !ok {
+			return nil, err
+		}
+		if f, err = sfnt.Parse(a); err != nil {
+			return nil, err
+		}
 	}
 	n := f.NumGlyphs()
 	if n <= 1 || n > maxProgramGlyphs {
@@ -99,6 +106,55 @@ func fontProgramGlyphs(b []byte) (text []rune, err error) {
 		return nil, errNoProgramText
 	}
 	return text, nil
+}
+
+// maxProgramTables bounds the table directory alignTables copies (real
+// programs have a few dozen tables).
+const maxProgramTables = 256
+
+// alignTables returns the TrueType or OpenType program b with each table
+// moved to a four-byte boundary, and true, when some table of b starts
+// elsewhere: the format asks for four, and sfnt refuses a program
+// otherwise ("invalid table offset"), but libharu 2.3 writes its subsets
+// with each table where the one before ends, and poppler, MuPDF and qpdf
+// read them. False when every table is aligned or the directory does not
+// read (a table past the end of b); the result is at most 3 bytes a
+// table longer than b.
+func alignTables(b []byte) ([]byte, bool) {
+	if len(b) < 12 {
+		return nil, false
+	}
+	n := int(binary.BigEndian.Uint16(b[4:]))
+	dir := 12 + 16*n
+	if n == 0 || n > maxProgramTables || dir > len(b) {
+		return nil, false
+	}
+	misaligned := false
+	size := dir
+	for k := range n {
+		rec := b[12+16*k:]
+		off, length := uint64(binary.BigEndian.Uint32(rec[8:])), uint64(binary.BigEndian.Uint32(rec[12:]))
+		if off+length > uint64(len(b)) {
+			return nil, false
+		}
+		misaligned = misaligned || off%4 != 0
+		size += int(length) + 3
+	}
+	if !misaligned {
+		return nil, false
+	}
+	out := make([]byte, dir, size)
+	copy(out, b[:dir])
+	for k := range n {
+		rec := b[12+16*k:]
+		off, length := binary.BigEndian.Uint32(rec[8:]), binary.BigEndian.Uint32(rec[12:])
+		for len(out)%4 != 0 {
+			out = append(out, 0)
+		}
+		binary.BigEndian.PutUint32(out[12+16*k+8:], uint32(len(out)))
+		out = append(out, b[off:off+length]...)
+	}
+	return out, true
 }
 
 // glyphNameRune is the character a glyph name stands for by the Adobe

@@ -8,6 +8,14 @@ import (
 	"github.com/vanthu/vanthu/internal/testpdf"
 )
 
+// misaligned is d with its font programs' tables off four-byte
+// boundaries, as libharu 2.3 writes them (before: sfnt refused such a
+// program, and the text read as none).
+func misaligned(d testpdf.Draft) testpdf.Draft {
+	d.MisalignedProgram = true
+	return d
+}
+
 // glyphCases are drafts whose text /ToUnicode does not give: Type0 fonts
 // whose codes are the embedded TrueType program's glyph IDs (directly, or
 // through a /CIDToGIDMap stream) with no /ToUnicode or one stripped of
@@ -24,6 +32,8 @@ func glyphCases() []draftCase {
 		{"glyph-ids/cidtogid-stream", d(testpdf.GlyphIDs, "", true)},
 		{"glyph-ids/tounicode-ascii", d(testpdf.GlyphIDs, "ascii", false)},
 		{"glyph-ids/cidtogid-tounicode-ascii", d(testpdf.GlyphIDs, "ascii", true)},
+		{"glyph-ids/misaligned-program", misaligned(d(testpdf.GlyphIDs, "", false))},
+		{"glyph-ids/cidtogid-misaligned-program", misaligned(d(testpdf.GlyphIDs, "", true))},
 		{"raw-simple/differences-no-tounicode", d(testpdf.RawSimple, "none", false)},
 		{"raw-simple/differences-tounicode-ascii", d(testpdf.RawSimple, "ascii", false)},
 	}

@@ -82,6 +82,10 @@ type Draft struct {
 	// text uses the glyphs, mapped to glyph IDs by a /CIDToGIDMap stream
 	// (else /Identity: the codes are glyph IDs).
 	CIDToGID bool
+	// MisalignedProgram (GlyphIDs): the embedded TrueType programs' tables
+	// start at offsets that are not multiples of four, as libharu 2.3
+	// writes its subsets (readers take them; the format asks for four).
+	MisalignedProgram bool
 }
 
 // Anchors are where the draft's anchors are, in points from the page's

@@ -1,6 +1,7 @@
 package testpdf
 
 import (
+	"encoding/binary"
 	"fmt"
 	"sort"
 	"strings"
@@ -117,6 +118,9 @@ func (w *glyphWriter) used(i int) (gids []sfnt.GlyphIndex, codes []uint16) {
 // font adds face i (the whole TrueType program embedded) and returns its
 // object number.
 func (w *glyphWriter) font(i int, program []byte, name string) int {
+	if w.d.MisalignedProgram {
+		program = misalignTables(program)
+	}
 	file := w.obj(Stream(fmt.Sprintf("/Length1 %d", len(program)), program))
 	desc := w.obj(fmt.Sprintf("<< /Type /FontDescriptor /FontName /%s /Flags 32 /FontBBox [-568 -216 2046 891] /ItalicAngle 0 /Ascent 891 /Descent -216 /CapHeight 662 /StemV 80 /FontFile2 %d 0 R >>", name, file))
 	gidMap := "/Identity"
@@ -175,4 +179,27 @@ func (w *glyphWriter) asciiToUnicode(i int) string {
 		n++
 	}
 	return fmt.Sprintf("/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n/CMapName /Adobe-Identity-UCS def\n1 begincodespacerange <0000> <FFFF> endcodespacerange\n%d beginbfchar\n%sendbfchar\nendcmap CMapName currentdict /CMap defineresource pop end end\n", n, bf.String())
+}
+
+// misalignTables rewrites a TrueType program with each table two bytes
+// after a four-byte boundary (libharu 2.3's subsets start tables where
+// the one before ends): the table directory's offsets say where.
+func misalignTables(b []byte) []byte {
+	n := int(binary.BigEndian.Uint16(b[4:]))
+	dir := 12 + 16*n
+	out := append([]byte(nil), b[:dir]...)
+	offs := make([]uint32, n)
+	for k := range n {
+		rec := b[12+16*k:]
+		off, size := binary.BigEndian.Uint32(rec[8:]), binary.BigEndian.Uint32(rec[12:])
+		for len(out)%4 != 2 {
+			out = append(out, 0)
+		}
+		offs[k] = uint32(len(out))
+		out = append(out, b[off:off+size]...)
+	}
+	for k, off := range offs {
+		binary.BigEndian.PutUint32(out[12+16*k+8:], off)
+	}
+	return out
 }
