@@ -318,56 +318,45 @@ func TestFoldAsBefore(t *testing.T) {
 	}
 }
 
-// TestDetectLayoutChromium: the anchors are found in a decision printed
-// to PDF by Chromium (Skia's writer: CID TrueType fonts, Identity-H,
-// ToUnicode ranges per subset; testdata/decision-chromium.pdf, made by
-// gen.sh from src/decision-chromium.html): the number's blank and the date
-// line on page 1 (the year already written), the signature block on the
-// last of its 4 pages, and nothing left to the defaults.
-func TestDetectLayoutChromium(t *testing.T) {
-	b, err := os.ReadFile("testdata/decision-chromium.pdf")
-	if err != nil {
-		t.Fatal(err)
-	}
-	det, err := DetectLayout(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := det.Layout
-	if len(det.Notes) != 0 || l.Number == nil || !l.NumberOnly || l.Date == nil || l.Signature == nil {
-		t.Fatalf("layout %+v, notes %v", l, det.Notes)
-	}
-	if l.Number.Page > 1 || l.Date.Page > 1 || l.Signature.Page != 4 {
-		t.Fatalf("pages: number %d, date %d, signature %d", l.Number.Page, l.Date.Page, l.Signature.Page)
-	}
-	if len(l.DateBlanks) != 3 || l.DateBlanks[0] <= 0 || l.DateBlanks[1] <= l.DateBlanks[0] || l.DateBlanks[2] != 0 {
-		t.Fatalf("date blanks %v (day, month, and the year already written)", l.DateBlanks)
-	}
-}
-
-// TestDetectLayoutLibreOffice: the anchors are found in a decision typed
-// in Word's format and printed to PDF by LibreOffice (simple TrueType
-// subsets of Tinos with /ToUnicode; testdata/decision-libreoffice.pdf, made
-// by gen.sh with scripts/layout-corpus's generator): number and date on
-// page 1 (the year written), the signature block on the last of 3 pages.
-func TestDetectLayoutLibreOffice(t *testing.T) {
-	b, err := os.ReadFile("testdata/decision-libreoffice.pdf")
-	if err != nil {
-		t.Fatal(err)
-	}
-	det, err := DetectLayout(b)
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := det.Layout
-	if len(det.Notes) != 0 || l.Number == nil || !l.NumberOnly || l.Date == nil || l.Signature == nil {
-		t.Fatalf("layout %+v, notes %v", l, det.Notes)
-	}
-	if l.Number.Page != 1 || l.Date.Page != 1 || l.Signature.Page != 3 {
-		t.Fatalf("pages: number %d, date %d, signature %d", l.Number.Page, l.Date.Page, l.Signature.Page)
-	}
-	if len(l.DateBlanks) != 3 || l.DateBlanks[0] <= 0 || l.DateBlanks[1] <= l.DateBlanks[0] || l.DateBlanks[2] != 0 {
-		t.Fatalf("date blanks %v (day, month, and the year already written)", l.DateBlanks)
+// TestDetectLayoutPrinted: the anchors are found in decisions printed to
+// PDF by office producers, with nothing left to the defaults: the number's
+// blank and the date line on page 1 (the year already written), the
+// signature block on the last page. Chromium (Skia's writer: CID TrueType
+// fonts, Identity-H, ToUnicode ranges per subset;
+// testdata/decision-chromium.pdf, made by gen.sh from
+// src/decision-chromium.html, 4 pages) and LibreOffice (a decision typed
+// in Word's format; simple TrueType subsets of Tinos with /ToUnicode;
+// testdata/decision-libreoffice.pdf, made by gen.sh with
+// scripts/layout-corpus's generator, 3 pages).
+func TestDetectLayoutPrinted(t *testing.T) {
+	for _, tc := range []struct {
+		file     string
+		sigPage  int
+		numOnPg1 bool // number and date say page 1 (else 0, the first, is taken too)
+	}{
+		{"testdata/decision-chromium.pdf", 4, false},
+		{"testdata/decision-libreoffice.pdf", 3, true},
+	} {
+		t.Run(tc.file, func(t *testing.T) {
+			b, err := os.ReadFile(tc.file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			det, err := DetectLayout(b)
+			if err != nil {
+				t.Fatal(err)
+			}
+			l := det.Layout
+			if len(det.Notes) != 0 || l.Number == nil || !l.NumberOnly || l.Date == nil || l.Signature == nil {
+				t.Fatalf("layout %+v, notes %v", l, det.Notes)
+			}
+			if l.Number.Page > 1 || l.Date.Page > 1 || l.Signature.Page != tc.sigPage || tc.numOnPg1 && (l.Number.Page != 1 || l.Date.Page != 1) {
+				t.Fatalf("pages: number %d, date %d, signature %d", l.Number.Page, l.Date.Page, l.Signature.Page)
+			}
+			if len(l.DateBlanks) != 3 || l.DateBlanks[0] <= 0 || l.DateBlanks[1] <= l.DateBlanks[0] || l.DateBlanks[2] != 0 {
+				t.Fatalf("date blanks %v (day, month, and the year already written)", l.DateBlanks)
+			}
+		})
 	}
 }
 
