@@ -165,15 +165,21 @@ func (b *Browser) Run(actions ...chromedp.Action[chromedp.Void]) {
 // Get runs an action that returns a value, failing the test on error.
 func Get[T any](b *Browser, a chromedp.Action[T]) T {
 	b.t.Helper()
+	v, err := Try(b, a)
+	if err != nil {
+		b.fail(err)
+	}
+	return v
+}
+
+// Try runs an action that returns a value, and returns its error.
+func Try[T any](b *Browser, a chromedp.Action[T]) (T, error) {
 	var v T
 	err := b.step(func(ctx context.Context) (err error) {
 		v, err = chromedp.Run(ctx, a)
 		return err
 	})
-	if err != nil {
-		b.fail(err)
-	}
-	return v
+	return v, err
 }
 
 // fail ends the test with where the browser is and what it shows.
@@ -253,18 +259,29 @@ func (b *Browser) Press(action string) {
 	confirmed := false
 	deadline := time.Now().Add(StepTimeout)
 	for {
-		loc := Get(b, chromedp.Location())
-		if strings.Contains(loc, "done="+action) {
+		// The clicks navigate: a look at the page while it is being
+		// replaced fails ("Inspected target navigated or closed"), and
+		// is tried again until the deadline.
+		loc, err := Try(b, chromedp.Location())
+		if err == nil && strings.Contains(loc, "done="+action) {
 			b.url = loc
 			break
 		}
-		if !confirmed && Get(b, chromedp.Evaluate[bool](fmt.Sprintf(`document.querySelector(%q) !== null`, confirm))) {
-			b.Run(chromedp.Click(chromedp.CSS(confirm)))
-			confirmed = true
-			continue
+		if err == nil && !confirmed {
+			if asks, err := Try(b, chromedp.Evaluate[bool](fmt.Sprintf(`document.querySelector(%q) !== null`, confirm))); err == nil && asks {
+				// A click the page's replacement interrupts is tried
+				// again if the button is still there (the server
+				// answers a repeated confirmation with the action's
+				// result).
+				confirmed = b.step(func(ctx context.Context) error { return chromedp.Do(ctx, chromedp.Click(chromedp.CSS(confirm))) }) == nil
+				continue
+			}
 		}
 		if time.Now().After(deadline) {
-			b.fail(fmt.Errorf("pressing %s led nowhere", action))
+			if err == nil {
+				err = fmt.Errorf("pressing %s led nowhere", action)
+			}
+			b.fail(err)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
