@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
-	"io"
 	"net/http"
 	"net/url"
 	"os"
@@ -16,18 +15,8 @@ import (
 	"github.com/vanthu/vanthu/archive/archivetest"
 	"github.com/vanthu/vanthu/storage/minio"
 	"github.com/vanthu/vanthu/workflow"
+	"github.com/vanthu/vanthu/workflow/workflowtest"
 )
-
-// countingStore counts the reads of content (Get) of a store.
-type countingStore struct {
-	workflow.Blobs
-	gets atomic.Int64
-}
-
-func (s *countingStore) Get(ctx context.Context, key string) (io.ReadCloser, workflow.ObjectInfo, error) {
-	s.gets.Add(1)
-	return s.Blobs.Get(ctx, key)
-}
 
 // blobHeaderNames are the headers a stored file's GET answers with.
 var blobHeaderNames = []string{"Content-Type", "Content-Length", "Content-Disposition", "X-Content-SHA256", "X-Content-Type-Options"}
@@ -61,7 +50,7 @@ func TestIntegrationHeadReadsNoContentMinIO(t *testing.T) {
 }
 
 func headReadsNoContent(t *testing.T, work, archived workflow.Blobs) {
-	st := &countingStore{Blobs: archived}
+	st := &workflowtest.CountingBlobs{Blobs: archived}
 	var f *archiveFixture
 	if archived == nil {
 		f = newArchiveFixture(t, nil)
@@ -73,7 +62,7 @@ func headReadsNoContent(t *testing.T, work, archived workflow.Blobs) {
 	if work == nil {
 		work = f.Work
 	}
-	wk := &countingStore{Blobs: work}
+	wk := &workflowtest.CountingBlobs{Blobs: work}
 	f.Work, f.Archive.Work, f.Docs.Blobs = wk, wk, wk
 	docs := []*workflow.Document{
 		f.Issued(t, archivetest.Options{Attachments: 1}),
@@ -104,9 +93,9 @@ func headReadsNoContent(t *testing.T, work, archived workflow.Blobs) {
 		wantStatus(t, rec, http.StatusOK)
 		var dj api.DocumentJSON
 		json.Unmarshal(rec.Body.Bytes(), &dj)
-		same("main file of "+d.ID, "/api/v1/documents/"+d.ID+"/file", &wk.gets)
+		same("main file of "+d.ID, "/api/v1/documents/"+d.ID+"/file", &wk.Gets)
 		for _, fl := range dj.Files {
-			same(fl.Name, "/api/v1/documents/"+d.ID+"/file?sha256="+fl.SHA256, &wk.gets)
+			same(fl.Name, "/api/v1/documents/"+d.ID+"/file?sha256="+fl.SHA256, &wk.Gets)
 			checked++
 		}
 		wantStatus(t, f.do(t, "archivist", "POST", "/api/v1/documents/"+d.ID+"/actions/archive", nil), http.StatusOK)
@@ -115,13 +104,13 @@ func headReadsNoContent(t *testing.T, work, archived workflow.Blobs) {
 		var r api.ArchiveRecordJSON
 		json.Unmarshal(rec.Body.Bytes(), &r)
 		for _, o := range r.Objects {
-			same(o.Name, "/api/v1/archive/"+d.ID+"/object?name="+url.QueryEscape(o.Name), &st.gets)
+			same(o.Name, "/api/v1/archive/"+d.ID+"/object?name="+url.QueryEscape(o.Name), &st.Gets)
 			checked++
 		}
-		n := st.gets.Load()
+		n := st.Gets.Load()
 		head := f.do(t, "archivist", "HEAD", "/api/v1/archive/"+d.ID+"/package", nil)
 		wantStatus(t, head, http.StatusOK)
-		if got := st.gets.Load() - n; got != 0 || head.Header().Get("Content-Type") != "application/zip" {
+		if got := st.Gets.Load() - n; got != 0 || head.Header().Get("Content-Type") != "application/zip" {
 			t.Errorf("package HEAD: %d reads, Content-Type %q", got, head.Header().Get("Content-Type"))
 		}
 	}

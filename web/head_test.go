@@ -11,18 +11,8 @@ import (
 
 	"github.com/vanthu/vanthu/archive"
 	"github.com/vanthu/vanthu/workflow"
+	"github.com/vanthu/vanthu/workflow/workflowtest"
 )
-
-// countingBlobs counts the reads of content (Get) of a store.
-type countingBlobs struct {
-	workflow.Blobs
-	gets atomic.Int64
-}
-
-func (s *countingBlobs) Get(ctx context.Context, key string) (io.ReadCloser, workflow.ObjectInfo, error) {
-	s.gets.Add(1)
-	return s.Blobs.Get(ctx, key)
-}
 
 // headArchive is an archive with one record of one object: reading its
 // content or making its package fails the test when the request is a
@@ -62,7 +52,7 @@ func (a headArchive) WritePackage(_ context.Context, _ *workflow.User, _ string,
 // whole file, and made the whole package, for a discarded body).
 func TestHeadReadsNoContent(t *testing.T) {
 	e := newTestEnv(t)
-	cb := &countingBlobs{Blobs: e.docs.Blobs}
+	cb := &workflowtest.CountingBlobs{Blobs: e.docs.Blobs}
 	e.docs.Blobs = cb
 	var headOnly atomic.Bool
 	e.remount(t, Config{Archive: headArchive{t: t, headOnly: &headOnly}})
@@ -83,12 +73,12 @@ func TestHeadReadsNoContent(t *testing.T) {
 	paths = append(paths, "/archive/"+id+"/object?name=ban-sao.odt", "/archive/"+id+"/package")
 	for _, p := range paths {
 		get := clerk.get(p)
-		n := cb.gets.Load()
+		n := cb.Gets.Load()
 		headOnly.Store(true)
 		req, _ := http.NewRequest(http.MethodHead, clerk.base+p, nil)
 		head := clerk.do(req)
 		headOnly.Store(false)
-		if got := cb.gets.Load() - n; got != 0 {
+		if got := cb.Gets.Load() - n; got != 0 {
 			t.Errorf("HEAD %s read content %d times", p, got)
 		}
 		if get.Status != http.StatusOK || head.Status != get.Status {

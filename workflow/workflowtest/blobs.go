@@ -1,6 +1,9 @@
 package workflowtest
 
 import (
+	"context"
+	"io"
+	"sync/atomic"
 	"testing"
 
 	"github.com/vanthu/vanthu/storage/localfs"
@@ -17,4 +20,17 @@ func TempBlobs(tb testing.TB) workflow.Blobs {
 		tb.Fatal(err)
 	}
 	return s
+}
+
+// CountingBlobs counts the reads of content (Get) of the store it wraps:
+// a HEAD, a stat or a listing must read none.
+type CountingBlobs struct {
+	workflow.Blobs
+	Gets atomic.Int64
+}
+
+// Get counts the read and reads from the wrapped store.
+func (s *CountingBlobs) Get(ctx context.Context, key string) (io.ReadCloser, workflow.ObjectInfo, error) {
+	s.Gets.Add(1)
+	return s.Blobs.Get(ctx, key)
 }
