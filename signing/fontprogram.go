@@ -17,11 +17,16 @@ import (
 // codes draw only through its program: the code is a CID, the CID a glyph
 // ID (/CIDToGIDMap: /Identity or a stream of two bytes a CID), and the
 // program's own cmap maps characters to glyph IDs. Inverted, that map is
-// the text of each glyph. golang.org/x/image/font/sfnt (the module the
-// stamps' text is drawn with) reads the program; it picks the program's
-// widest Unicode cmap ((3,10) or (0,4), else (3,1), (0,3)...). A glyph no
-// cmap entry reaches (a ligature, an alternate) is read by its name in the
-// post table (uniXXXX, uXXXXX). The program is read lazily, at the first
+// the text of each glyph: the program's widest Unicode cmap ((3,10) or
+// (0,4), else (3,1), (0,3)...; ttcmap.go: not a symbolic (3,0) or a Mac
+// (1,0) table, whose keys are codes, not characters). A glyph no cmap
+// entry reaches (a ligature, an alternate) is read by its name in the
+// post table (the Adobe Glyph List's, uniXXXX, uXXXXX), which
+// golang.org/x/image/font/sfnt (the module the stamps' text is drawn
+// with) reads. A simple font's program is read too, where it says what
+// the codes draw (loadSimpleProgram: a symbolic TrueType font's (3,0) or
+// (1,0) cmap, a bare CFF's built-in encoding, cff.go), and a
+// CIDFontType0's name-keyed CFF. The program is read lazily, at the first
 // code /ToUnicode does not give, so a font that reads fine costs nothing,
 // and once per draft (the font is cached with its document's fonts).
 // Programs come from untrusted uploads: one larger than
@@ -53,7 +58,12 @@ var programRunes = [][2]rune{
 
 // fontProgramGlyphs reads an embedded TrueType or OpenType program: the
 // text of each glyph by its ID (0: none known).
-func fontProgramGlyphs(b []byte) (text []rune, err error) {
+func fontProgramGlyphs(b []byte) ([]rune, error) { return programGlyphs(b, nil) }
+
+// programGlyphs is fontProgramGlyphs that looks up the post names of the
+// glyphs of want only (a simple font's codes' glyphs: nil, any), the
+// glyphs a Unicode cmap does not reach.
+func programGlyphs(b []byte, want *[256]int32) (text []rune, err error) {
 	defer func() {
 		if recover() != nil {
 			text, err = nil, errors.New("font program: unreadable")
@@ -79,33 +89,58 @@ func fontProgramGlyphs(b []byte) (text []rune, err error) {
 	text = make([]rune, n)
 	var buf sfnt.Buffer
 	found := false
-	for _, rg := range programRunes {
-		for r := rg[0]; r <= rg[1]; r++ {
-			g, err := f.GlyphIndex(&buf, r)
-			if err != nil || g == 0 || int(g) >= n || text[g] != 0 {
-				continue
+	if uni := unicodeCmap(cmapTables(b)); uni != nil {
+		for _, rg := range programRunes {
+			for r := rg[0]; r <= rg[1]; r++ {
+				g := uni.glyph(uint32(r))
+				if g <= 0 || g >= n || text[g] != 0 {
+					continue
+				}
+				text[g], found = r, true
 			}
-			text[g], found = r, true
 		}
 	}
-	names := 0
-	for g := 1; g < n && names < maxGlyphNames; g++ {
-		if text[g] != 0 {
-			continue
-		}
-		names++
-		name, err := f.GlyphName(&buf, sfnt.GlyphIndex(g))
-		if err != nil {
-			break
-		}
-		if r, ok := glyphNameRune(name); ok {
-			text[g], found = r, true
-		}
+	if nameGlyphs(f, &buf, text, want) {
+		found = true
 	}
 	if !found {
 		return nil, errNoProgramText
 	}
 	return text, nil
+}
+
+// nameGlyphs gives the glyphs of text with no text yet (of want, when
+// not nil) the text of their names in f's post table, at most
+// maxGlyphNames of them, and says whether it gave one.
+func nameGlyphs(f *sfnt.Font, buf *sfnt.Buffer, text []rune, want *[256]int32) bool {
+	found, names := false, 0
+	name := func(g int) bool {
+		if g <= 0 || g >= len(text) || text[g] != 0 {
+			return true
+		}
+		if names++; names > maxGlyphNames {
+			return false
+		}
+		name, err := f.GlyphName(buf, sfnt.GlyphIndex(g))
+		if err != nil {
+			return false
+		}
+		if r, ok := aglRune(name); ok {
+			text[g], found = r, true
+		}
+		return true
+	}
+	if want != nil {
+		for _, g := range want {
+			if !name(int(g)) {
+				break
+			}
+		}
+		return found
+	}
+	for g := 1; g < len(text) && name(g); g++ {
+	}
+	return found
 }
 
 // maxProgramTables bounds the table directory alignTables copies (real
@@ -186,21 +221,35 @@ func glyphNameRune(name string) (rune, bool) {
 	return rune(v), true
 }
 
-// fontProgram is a Type0 font's embedded program as read (text nil:
-// none, or unreadable).
+// fontProgram is a font's embedded program as read (text nil: none, or
+// unreadable).
 type fontProgram struct {
 	text []rune // by glyph ID
 	gids []byte // the /CIDToGIDMap stream: a CID's glyph ID at 2×CID (nil: /Identity)
+	// codes is a simple font's glyph ID of each code, by its program: a
+	// CFF's built-in encoding, a TrueType's (3,0) or (1,0) cmap (nil: a
+	// Type0 font's program).
+	codes *[256]int32
 }
 
 // loadProgram reads the program of the CIDFont d: a CIDFontType2's
-// FontFile2, or its FontFile3 of /Subtype /OpenType.
+// FontFile2, or its FontFile3 of /Subtype /OpenType; a CIDFontType0's
+// FontFile3 of /Subtype /CIDFontType0C, when the CFF is name-keyed (its
+// glyph IDs are then the CIDs, and its glyph names their text).
 func loadProgram(d pdf.Value, src []byte) *fontProgram {
 	p := &fontProgram{}
+	desc := d.Key("FontDescriptor")
+	if d.Key("Subtype").Name() == "CIDFontType0" {
+		if file := desc.Key("FontFile3"); file.Kind() == pdf.Stream && file.Key("Subtype").Name() == "CIDFontType0C" {
+			if c, err := readCFF(streamBytes(file, src, maxFontProgramBytes+1)); err == nil {
+				p.text = c.text
+			}
+		}
+		return p
+	}
 	if d.Key("Subtype").Name() != "CIDFontType2" {
 		return p
 	}
-	desc := d.Key("FontDescriptor")
 	file := desc.Key("FontFile2")
 	if file.Kind() != pdf.Stream {
 		if file = desc.Key("FontFile3"); file.Kind() != pdf.Stream || file.Key("Subtype").Name() != "OpenType" {
@@ -217,39 +266,114 @@ func loadProgram(d pdf.Value, src []byte) *fontProgram {
 	return p
 }
 
+// symbolicFlag is a font descriptor's /Flags bit of a symbolic font.
+const symbolicFlag = 1 << 2
+
+// loadSimpleProgram reads the program of the simple font v, whose
+// /Encoding is enc (none, or without /Differences), when the program
+// says what its codes draw: a Type1 font's bare CFF (FontFile3 /Type1C)
+// with no /Encoding (the CFF's built-in encoding then maps codes to
+// glyphs, its charset's names glyphs to text) or its Type 1 program
+// (FontFile, whose clear text names the glyph of each code), a symbolic TrueType
+// font's FontFile2 with no /Encoding or one not named WinAnsiEncoding or
+// MacRomanEncoding (its (3,0) or (1,0) cmap maps codes to glyphs, its
+// post names or Unicode cmap glyphs to text: PDF 32000-1 9.6.6.4; a
+// nonsymbolic font's codes, or a named encoding's, are glyph names by the
+// encoding, read as they were).
+func loadSimpleProgram(v, enc pdf.Value, src []byte) *fontProgram {
+	p := &fontProgram{}
+	desc := v.Key("FontDescriptor")
+	if file := desc.Key("FontFile3"); file.Kind() == pdf.Stream && file.Key("Subtype").Name() == "Type1C" {
+		if enc.Kind() != pdf.Null {
+			return p
+		}
+		if c, err := readCFF(streamBytes(file, src, maxFontProgramBytes+1)); err == nil && c.text != nil {
+			p.text, p.codes = c.text, &c.enc
+		}
+		return p
+	}
+	if file := desc.Key("FontFile"); file.Kind() == pdf.Stream {
+		if enc.Kind() == pdf.Null {
+			if text, codes, ok := type1Encoding(streamBytes(file, src, maxType1Clear)); ok {
+				p.text, p.codes = text, &codes
+			}
+		}
+		return p
+	}
+	file := desc.Key("FontFile2")
+	named := enc.Name() == "WinAnsiEncoding" || enc.Name() == "MacRomanEncoding"
+	if file.Kind() != pdf.Stream || named || desc.Key("Flags").Int64()&symbolicFlag == 0 {
+		return p
+	}
+	data := streamBytes(file, src, maxFontProgramBytes+1)
+	codes, ok := simpleCodes(data)
+	if !ok { // a Unicode cmap only: the codes are looked up as characters
+		uni := unicodeCmap(cmapTables(data))
+		if uni == nil {
+			return p
+		}
+		for c := range codes {
+			codes[c] = int32(max(uni.glyph(uint32(c)), 0))
+		}
+	}
+	text, err := programGlyphs(data, &codes)
+	if err != nil {
+		return p
+	}
+	p.text, p.codes = text, &codes
+	return p
+}
+
 // programText is the text of code by the font's program, nil if it has
-// none (not a Type0 font with an embedded TrueType or OpenType program,
-// an unreadable one, a glyph of no known text). The result is shared.
+// none (not a Type0 font with an embedded TrueType, OpenType or
+// name-keyed CFF program nor a simple font whose program loadSimpleProgram
+// reads, an unreadable one, a glyph of no known text). The result is
+// shared.
 func (f *fontInfo) programText(code uint32) []rune {
 	if f.prog == nil {
-		if f.cidFont.Kind() != pdf.Dict {
+		switch {
+		case f.twoByte && f.cidFont.Kind() == pdf.Dict:
+			f.prog = loadProgram(f.cidFont, f.src)
+		case !f.twoByte && f.progFont.Kind() == pdf.Dict:
+			f.prog = loadSimpleProgram(f.progFont, f.progFont.Key("Encoding"), f.src)
+		default:
 			return nil
 		}
-		f.prog = loadProgram(f.cidFont, f.src)
 	}
 	p := f.prog
 	if p.text == nil {
 		return nil
 	}
+	gid, ok := p.glyph(f, code)
+	if !ok || gid == 0 || gid >= uint32(len(p.text)) || p.text[gid] == 0 {
+		return nil
+	}
+	return p.text[gid : gid+1 : gid+1]
+}
+
+// glyph is the glyph ID of code in f, whose program p is.
+func (p *fontProgram) glyph(f *fontInfo, code uint32) (uint32, bool) {
+	if p.codes != nil {
+		if code > 255 {
+			return 0, false
+		}
+		return uint32(p.codes[code]), true
+	}
 	cid := code
 	if f.cids != nil {
 		s, ok := f.cids.get(code)
 		if !ok {
-			return nil
+			return 0, false
 		}
 		cid = s.v + code - s.base
 	}
-	gid := cid
-	if p.gids != nil {
-		if uint64(cid)*2+1 >= uint64(len(p.gids)) {
-			return nil
-		}
-		gid = uint32(p.gids[2*cid])<<8 | uint32(p.gids[2*cid+1])
+	if p.gids == nil {
+		return cid, true
 	}
-	if gid == 0 || gid >= uint32(len(p.text)) || p.text[gid] == 0 {
-		return nil
+	if uint64(cid)*2+1 >= uint64(len(p.gids)) {
+		return 0, false
 	}
-	return p.text[gid : gid+1 : gid+1]
+	return uint32(p.gids[2*cid])<<8 | uint32(p.gids[2*cid+1]), true
 }
 
 // differenceNames is the text of the codes a simple font's /Differences

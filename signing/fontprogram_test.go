@@ -19,8 +19,12 @@ func misaligned(d testpdf.Draft) testpdf.Draft {
 // glyphCases are drafts whose text /ToUnicode does not give: Type0 fonts
 // whose codes are the embedded TrueType program's glyph IDs (directly, or
 // through a /CIDToGIDMap stream) with no /ToUnicode or one stripped of
-// every Vietnamese letter, and simple fonts whose /Differences name the
-// glyphs (uniXXXX) with no /ToUnicode or such a stripped one.
+// every Vietnamese letter, simple fonts whose /Differences name the
+// glyphs (uniXXXX) with no /ToUnicode or such a stripped one, and simple
+// fonts with no /Differences whose embedded program maps the codes to
+// glyphs: a bare CFF's built-in encoding and names, a Type 1 program's
+// clear-text encoding, a symbolic TrueType's
+// (3,0) or (1,0) cmap and its post names or (3,1) cmap.
 func glyphCases() []draftCase {
 	reg, bold := Fonts()
 	d := func(p testpdf.Producer, tu string, cidToGID bool) testpdf.Draft {
@@ -36,7 +40,29 @@ func glyphCases() []draftCase {
 		{"glyph-ids/cidtogid-misaligned-program", misaligned(d(testpdf.GlyphIDs, "", true))},
 		{"raw-simple/differences-no-tounicode", d(testpdf.RawSimple, "none", false)},
 		{"raw-simple/differences-tounicode-ascii", d(testpdf.RawSimple, "ascii", false)},
+		{"cidfonttype0c/name-keyed", cff(d(testpdf.GlyphIDs, "", false), "names")},
+		{"cidfonttype0c/name-keyed-tounicode-ascii", cff(d(testpdf.GlyphIDs, "ascii", false), "names")},
+		{"type1c/builtin-encoding", program(d(testpdf.RawSimple, "none", false), testpdf.ProgramType1C)},
+		{"type1c/builtin-encoding-tounicode-ascii", program(d(testpdf.RawSimple, "ascii", false), testpdf.ProgramType1C)},
+		{"type1/builtin-encoding", program(d(testpdf.RawSimple, "none", false), testpdf.ProgramType1)},
+		{"truetype/symbolic-cmap30-post-names", program(d(testpdf.RawSimple, "none", false), testpdf.ProgramSymbolic)},
+		{"truetype/symbolic-cmap30-and-cmap31", program(d(testpdf.RawSimple, "none", false), testpdf.ProgramSymbolicUnicode)},
+		{"truetype/symbolic-cmap10-post-names", program(d(testpdf.RawSimple, "none", false), testpdf.ProgramMac)},
+		{"truetype/symbolic-cmap10-tounicode-ascii", program(d(testpdf.RawSimple, "ascii", false), testpdf.ProgramMac)},
 	}
+}
+
+// cff is d with its fonts CIDFontType0 fonts of bare CFF programs (kind
+// "names" or "cid": testpdf.Draft.CFF).
+func cff(d testpdf.Draft, kind string) testpdf.Draft {
+	d.CFF = kind
+	return d
+}
+
+// program is d with its fonts the embedded programs p.
+func program(d testpdf.Draft, p string) testpdf.Draft {
+	d.Program = p
+	return d
 }
 
 // TestDetectLayoutFromFontProgram finds the anchors of drafts whose

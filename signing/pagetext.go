@@ -68,6 +68,10 @@ type fontInfo struct {
 	cidFont pdf.Value
 	src     []byte
 	prog    *fontProgram
+	// progFont is a simple font whose program may say what its codes
+	// draw (no /Encoding, or one without /Differences: loadSimpleProgram;
+	// not a legacy font, whose table reads its codes).
+	progFont pdf.Value
 	// decoded: a simple font's codes decoded by simple so far, each
 	// once (the library's decoder of a /Differences encoding walks the
 	// whole array for every code).
@@ -142,6 +146,11 @@ func (f *fontInfo) mapped(code uint32, buf []rune) []rune {
 	}
 	if rs, ok := f.names[byte(code)]; ok && code < 256 && !f.twoByte {
 		return rs
+	}
+	if f.progFont.Kind() == pdf.Dict {
+		if rs := f.programText(code); rs != nil {
+			return rs
+		}
 	}
 	if f.twoByte {
 		if rs := f.programText(code); rs != nil {
@@ -225,6 +234,9 @@ func loadFont(v pdf.Value, src []byte) *fontInfo {
 	enc := v.Key("Encoding")
 	if enc.Kind() == pdf.Dict {
 		f.names = differenceNames(enc.Key("Differences"))
+	}
+	if (sub == "Type1" || sub == "TrueType") && enc.Key("Differences").Kind() != pdf.Array && f.legacy == nil {
+		f.progFont, f.src = v, src
 	}
 	if f.uni == nil {
 		switch {

@@ -86,6 +86,16 @@ type Draft struct {
 	// start at offsets that are not multiples of four, as libharu 2.3
 	// writes its subsets (readers take them; the format asks for four).
 	MisalignedProgram bool
+	// Program (RawSimple): the fonts are embedded programs that alone say
+	// what the codes draw (ProgramType1C, ProgramSymbolic...), with no
+	// /Differences (and, with ToUnicode "none", no /ToUnicode).
+	Program string
+	// CFF (GlyphIDs): the fonts are CIDFontType0 fonts whose programs are
+	// bare CFF (FontFile3 /CIDFontType0C) of the TrueType program's glyphs
+	// in its order: "names", name-keyed by its post names (the CIDs are
+	// the glyph IDs); "cid", CID-keyed with CIDs the glyph IDs (no names).
+	// The glyphs draw nothing.
+	CFF string
 }
 
 // Anchors are where the draft's anchors are, in points from the page's
@@ -389,7 +399,7 @@ func writeRaw(d Draft, m *metrics, items []item) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
-	w := &rawWriter{m: m, codes: codes, extra: extra, spaceText: d.SpaceText}
+	w := &rawWriter{m: m, codes: codes, extra: extra, spaceText: d.SpaceText, program: d.Program, progs: [2][]byte{d.Regular, d.Bold}}
 	tu := 0
 	switch d.ToUnicode {
 	case "":
@@ -397,7 +407,16 @@ func writeRaw(d Draft, m *metrics, items []item) ([]byte, error) {
 	case "ascii":
 		tu = w.obj(rawStream(w.toUnicode(nil)))
 	}
-	w.f1, w.f2 = w.font("Times-Roman", false, tu), w.font("Times-Bold", true, tu)
+	if d.Program != "" {
+		if w.f1, err = w.embedded("AAAAAA+Tinos", false, tu); err == nil {
+			w.f2, err = w.embedded("AAAAAB+Tinos-Bold", true, tu)
+		}
+		if err != nil {
+			return nil, err
+		}
+	} else {
+		w.f1, w.f2 = w.font("Times-Roman", false, tu), w.font("Times-Bold", true, tu)
+	}
 	pagesID := w.obj("") // the page tree, written when its kids are known
 	sort.SliceStable(items, func(i, j int) bool { return items[i].y > items[j].y })
 	var kids strings.Builder
@@ -445,6 +464,8 @@ type rawWriter struct {
 	f1, f2 int // the regular and bold fonts
 	// spaceText: what the space glyph means in /ToUnicode (0: a space)
 	spaceText rune
+	program   string    // Draft.Program
+	progs     [2][]byte // the regular and bold TrueType programs
 }
 
 // obj adds an object and returns its number.

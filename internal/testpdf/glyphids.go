@@ -121,9 +121,14 @@ func (w *glyphWriter) font(i int, program []byte, name string) int {
 	if w.d.MisalignedProgram {
 		program = misalignTables(program)
 	}
-	file := w.obj(Stream(fmt.Sprintf("/Length1 %d", len(program)), program))
-	desc := w.obj(fmt.Sprintf("<< /Type /FontDescriptor /FontName /%s /Flags 32 /FontBBox [-568 -216 2046 891] /ItalicAngle 0 /Ascent 891 /Descent -216 /CapHeight 662 /StemV 80 /FontFile2 %d 0 R >>", name, file))
-	gidMap := "/Identity"
+	file, sub, gidMap := 0, "CIDFontType2", "/Identity"
+	if w.d.CFF != "" {
+		file, sub = w.obj(Stream("/Subtype /CIDFontType0C", w.bareCFF(i))), "CIDFontType0"
+	} else {
+		file = w.obj(Stream(fmt.Sprintf("/Length1 %d", len(program)), program))
+	}
+	ff := map[string]string{"CIDFontType2": "FontFile2", "CIDFontType0": "FontFile3"}[sub]
+	desc := w.obj(fmt.Sprintf("<< /Type /FontDescriptor /FontName /%s /Flags 32 /FontBBox [-568 -216 2046 891] /ItalicAngle 0 /Ascent 891 /Descent -216 /CapHeight 662 /StemV 80 /%s %d 0 R >>", name, ff, file))
 	var widths strings.Builder
 	upem := float64(w.fnts[i].UnitsPerEm())
 	width := func(g sfnt.GlyphIndex) float64 {
@@ -151,8 +156,12 @@ func (w *glyphWriter) font(i int, program []byte, name string) int {
 		}
 		widths.WriteString(" ]")
 	}
-	cid := w.obj(fmt.Sprintf("<< /Type /Font /Subtype /CIDFontType2 /BaseFont /%s /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor %d 0 R /DW 500 /W [%s] /CIDToGIDMap %s >>",
-		name, desc, widths.String(), gidMap))
+	gidRef := " /CIDToGIDMap " + gidMap
+	if sub == "CIDFontType0" {
+		gidRef = ""
+	}
+	cid := w.obj(fmt.Sprintf("<< /Type /Font /Subtype /%s /BaseFont /%s /CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> /FontDescriptor %d 0 R /DW 500 /W [%s]%s >>",
+		sub, name, desc, widths.String(), gidRef))
 	tu := ""
 	if w.d.ToUnicode == "ascii" {
 		tu = fmt.Sprintf(" /ToUnicode %d 0 R", w.obj(Stream("", []byte(w.asciiToUnicode(i)))))
@@ -202,4 +211,24 @@ func misalignTables(b []byte) []byte {
 		binary.BigEndian.PutUint32(out[12+16*k+8:], off)
 	}
 	return out
+}
+
+// bareCFF is face i's glyphs as a bare CFF program (Draft.CFF): named by
+// the TrueType program's post names, or CID-keyed.
+func (w *glyphWriter) bareCFF(i int) []byte {
+	f := w.fnts[i]
+	gs := make([]CFFGlyph, f.NumGlyphs()-1)
+	for g := range gs {
+		gs[g].Code = -1
+		if w.d.CFF == "cid" {
+			gs[g].SID = g + 1
+			continue
+		}
+		name, err := f.GlyphName(&w.buf, sfnt.GlyphIndex(g+1))
+		if err != nil || name == "" {
+			name = fmt.Sprintf("glyph%d", g+1)
+		}
+		gs[g].Name = name
+	}
+	return BareCFF(gs, w.d.CFF == "cid")
 }
