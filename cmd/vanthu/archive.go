@@ -156,7 +156,7 @@ const archiveUsage = `usage:
   vanthu archive fixity [--json] [--report FILE] [--workers N]
         re-read every archived object, compare SHA-256 with the recorded value and the server's
         checksum; writes a JSON report (DATA_DIR/fixity/ unless --report); exit 1 on any problem
-  vanthu archive import [--csv FILE] [--dry-run] DIR
+  vanthu archive import [--csv FILE] DIR
         bulk-load signed PDFs with their register fields (DIR/index.csv by default) as archived
         incoming records; resumable (files already imported are skipped by SHA-256)
   vanthu archive renew [--doc ID]... [--force] [--json]
@@ -166,8 +166,9 @@ const archiveUsage = `usage:
   vanthu archive verify [--json] [--at TIME] ID...
         check a record and its chain of archive time-stamps (at TIME, RFC 3339, instead of now);
         prints the verdict with its reasons; exit 1 unless every record is valid
-  vanthu archive seed --count N
-        insert N synthetic archived records (search benchmarks; no objects)
+  vanthu archive seed --count N [--seed S] [--reform=false]
+        insert N synthetic archived records (search benchmarks; no objects), the same for the same S;
+        --reform=false: without what the reform report counts (verdicts, deliveries, uses, due dates)
 `
 
 func archiveCmd(ctx context.Context, opts options, args []string, getenv func(string) string, stdout, stderr io.Writer) int {

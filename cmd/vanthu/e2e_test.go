@@ -330,20 +330,6 @@ func TestConfigPrecedence(t *testing.T) {
 	}
 }
 
-// TestReadmeDocumentsEveryVariable keeps the README's configuration
-// table in step with the settings.
-func TestReadmeDocumentsEveryVariable(t *testing.T) {
-	b, err := os.ReadFile("../../README.md")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, s := range (&Config{}).settings() {
-		if !strings.Contains(string(b), "`"+s.env+"`") {
-			t.Errorf("README.md does not document %s", s.env)
-		}
-	}
-}
-
 func TestUnknownCommand(t *testing.T) {
 	var out, errb bytes.Buffer
 	if code := run(context.Background(), []string{"frobnicate"}, func(string) string { return "" }, &out, &errb); code != 2 {

@@ -74,9 +74,9 @@ Usage:
   vanthu migrate [--status] [flags]    apply the pending schema migrations and print the version (--status: list them, change nothing)
   vanthu user add --username U --password P --roles clerk,officer [--full-name N --title T --unit U]
   vanthu audit verify                  recompute the audit hash chain (exit 1 if broken)
-  vanthu pki init|officer|revoke ...   development PKI
-  vanthu sign --layer officer|agency ... in.pdf out.pdf
-  vanthu verify [--trust PEM] [--json] file.pdf   (exit 0 valid, 1 not valid, 2 error)
+  vanthu pki init|officer|certify|tls|root|revoke|revocations ...   development PKI ("vanthu pki -h")
+  vanthu sign --layer officer|agency|attachment ... in.pdf out.pdf   ("vanthu sign -h")
+  vanthu verify [--trust PEM] [--online] [--json] file.pdf   (exit 0 valid, 1 not valid, 2 error; "vanthu verify -h")
   vanthu archive fixity|renew|verify|import|seed ...  the district repository ("vanthu archive help")
   vanthu agency export|add FILE|list   agencies of the interagency exchange
   vanthu loadtest --url URL [flags]    drive document lifecycles against running servers ("vanthu loadtest -h")
