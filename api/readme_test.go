@@ -125,3 +125,41 @@ func TestReadmeErrorTable(t *testing.T) {
 		}
 	}
 }
+
+// TestReadmeRoutesAreServed: every route the README's API section names
+// in its tables (`GET /documents/{id}`, `/healthz`) is an operation of
+// api/openapi.yaml (under /api/v1 or as written), which
+// TestOpenAPICoversRoutes holds to the served routes.
+func TestReadmeRoutesAreServed(t *testing.T) {
+	b, err := os.ReadFile("../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, section, _ := strings.Cut(string(b), "\n## API\n")
+	section, _, _ = strings.Cut(section, "\n## ")
+	doc := apitest.Default(t).Doc
+	route := regexp.MustCompile("`(?:(GET|POST|PUT|DELETE) )?(/[^` ]*)`")
+	n := 0
+	for _, line := range strings.Split(section, "\n") {
+		if !strings.HasPrefix(line, "| `") {
+			continue
+		}
+		cell := strings.Split(line, "|")[1]
+		for _, m := range route.FindAllStringSubmatch(cell, -1) {
+			n++
+			item := doc.Paths.Value("/api/v1" + m[2])
+			if item == nil {
+				item = doc.Paths.Value(m[2])
+			}
+			switch {
+			case item == nil:
+				t.Errorf("README's API section names %s, which openapi.yaml does not have", m[0])
+			case m[1] != "" && item.GetOperation(m[1]) == nil:
+				t.Errorf("README's API section names %s; openapi.yaml has no %s on that path", m[0], m[1])
+			}
+		}
+	}
+	if n < 15 {
+		t.Fatalf("found %d routes in README's API tables: the test does not read them", n)
+	}
+}
