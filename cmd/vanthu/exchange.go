@@ -6,6 +6,7 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -180,6 +181,9 @@ func agencyCmd(ctx context.Context, args []string, getenv func(string) string, s
 	fs := flag.NewFlagSet("agency "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg, err := LoadConfig(fs, args[1:], getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 2

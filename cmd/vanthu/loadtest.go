@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -58,7 +59,7 @@ func loadtestCmd(ctx context.Context, args []string, getenv func(string) string,
 	procs := fs.Int("procs", 1, "Go processors for the tool (GOMAXPROCS; 0 = Go's default; the GOMAXPROCS variable, when set, wins)")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the tool (runtime/pprof) to this file")
 	if err := fs.Parse(args); err != nil {
-		return 2
+		return parseExit(err)
 	}
 	if *adminPW == "" {
 		*adminPW = getenv("VANTHU_ADMIN_PASSWORD")
@@ -147,4 +148,14 @@ func startCPUProfile(path string) (stop func(), err error) {
 		return nil, fmt.Errorf("cpu profile: %w", err)
 	}
 	return func() { pprof.StopCPUProfile(); f.Close() }, nil
+}
+
+// parseExit is the exit code of a command whose flags did not parse: 0
+// when they asked for help (-h), which the flag package has printed, 2
+// for a usage error.
+func parseExit(err error) int {
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
+	return 2
 }

@@ -512,6 +512,9 @@ func auditCmd(ctx context.Context, opts options, args []string, getenv func(stri
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	cfg, err := LoadConfig(fs, args[1:], getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		return 0
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 2

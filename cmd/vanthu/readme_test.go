@@ -267,7 +267,8 @@ func TestReadmeCLIMatchesHelp(t *testing.T) {
 
 // TestSubcommandHelpShowsItsFlags: "-h" after a subcommand prints that
 // subcommand's own flags and exits 0 (archive import printed the archive
-// usage and exited 2, so its flags were nowhere to read).
+// usage and exited 2, so its flags were nowhere to read; sign, loadtest,
+// agency and audit verify printed them but exited 2, as on an error).
 func TestSubcommandHelpShowsItsFlags(t *testing.T) {
 	for _, tc := range []struct {
 		args []string
@@ -277,6 +278,10 @@ func TestSubcommandHelpShowsItsFlags(t *testing.T) {
 		{[]string{"archive", "import", "--csv", "x.csv", "--help"}, "-csv"},
 		{[]string{"archive", "seed", "-h"}, "-seed"},
 		{[]string{"blobs", "gc", "-h"}, "-older-than"},
+		{[]string{"sign", "-h"}, "-layer"},
+		{[]string{"loadtest", "-h"}, "-url"},
+		{[]string{"agency", "export", "-h"}, "-exchange-addr"},
+		{[]string{"audit", "verify", "-h"}, "-data-dir"},
 	} {
 		t.Run(strings.Join(tc.args, " "), func(t *testing.T) {
 			env := map[string]string{"VANTHU_DATA_DIR": t.TempDir()}

@@ -6,6 +6,7 @@ package signcli
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -48,9 +49,9 @@ type signArgs struct {
 // memory bound of scripts/bench-memory.sh does not move. GOGC in the
 // environment wins.
 func Run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
-	a, ok := parseSignArgs(args, stderr)
-	if !ok {
-		return 2
+	a, code := parseSignArgs(args, stderr)
+	if a == nil {
+		return code
 	}
 	defer gcfloor.Start(gcfloor.DefaultFloor, getenv)()
 	out, err := a.sign(ctx)
@@ -65,9 +66,10 @@ func Run(ctx context.Context, args []string, getenv func(string) string, stdout,
 	return 0
 }
 
-// parseSignArgs parses the flags and the two file names; on a usage error
-// it has written the usage to stderr and returns false.
-func parseSignArgs(args []string, stderr io.Writer) (*signArgs, bool) {
+// parseSignArgs parses the flags and the two file names. When there is
+// nothing to sign it has written the usage to stderr and returns nil and
+// the exit code: 0 when help was asked for (-h), 2 on a usage error.
+func parseSignArgs(args []string, stderr io.Writer) (*signArgs, int) {
 	a := &signArgs{}
 	fs := flag.NewFlagSet("sign", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -90,14 +92,17 @@ func parseSignArgs(args []string, stderr io.Writer) (*signArgs, bool) {
 		fs.PrintDefaults()
 	}
 	if err := fs.Parse(args); err != nil {
-		return nil, false
+		if errors.Is(err, flag.ErrHelp) {
+			return nil, 0
+		}
+		return nil, 2
 	}
 	if fs.NArg() != 2 || a.keyURI == "" || a.certFile == "" {
 		fs.Usage()
-		return nil, false
+		return nil, 2
 	}
 	a.in, a.out = fs.Arg(0), fs.Arg(1)
-	return a, true
+	return a, 0
 }
 
 // sign loads the key and the input and applies the layer.
