@@ -69,6 +69,10 @@ type cliHelp struct {
 	// defined are the flags a path's "-h" lists as Go's flag package
 	// prints them ("  -name type"): the ones its flag set defines.
 	defined map[string]map[string]bool
+	// config are those of them that are serve's settings (their
+	// description names the variable: "(VANTHU_ADDR)"), which the
+	// configuration table documents.
+	config map[string]map[string]bool
 }
 
 var (
@@ -77,6 +81,9 @@ var (
 	cmdLine    = regexp.MustCompile(`vanthu ([a-z][a-z-]*)(?: ([a-z][a-z|-]*))?`)
 	flagToken  = regexp.MustCompile(`(?:^|[\s\[(|])--?([a-z][a-z0-9-]*)`)
 	flagDefine = regexp.MustCompile(`(?m)^  --?([a-z][a-z0-9-]*)`)
+	// flagBlock is a flag as Go's flag package prints it: its line, then
+	// its description's lines, indented by four spaces.
+	flagBlock = regexp.MustCompile(`(?m)^  -([a-z][a-z0-9-]*)[^\n]*\n((?:    [^\n]*\n)*)`)
 )
 
 // helpOf runs vanthu with args in a temporary data directory and returns
@@ -113,7 +120,7 @@ func (h *cliHelp) addPaths(text string, top map[string]bool) {
 func readCLIHelp(t *testing.T) *cliHelp {
 	t.Helper()
 	dir := t.TempDir()
-	h := &cliHelp{paths: map[string]bool{}, flags: map[string]map[string]bool{}, defined: map[string]map[string]bool{}}
+	h := &cliHelp{paths: map[string]bool{}, flags: map[string]map[string]bool{}, defined: map[string]map[string]bool{}, config: map[string]map[string]bool{}}
 	top := map[string]bool{}
 	for _, name := range dispatched(t) {
 		top[name] = true
@@ -136,13 +143,18 @@ func readCLIHelp(t *testing.T) *cliHelp {
 	}
 	for p := range h.paths {
 		if p == "sign-worker" || p == "help" {
-			h.flags[p] = map[string]bool{}
+			h.flags[p], h.config[p] = map[string]bool{}, map[string]bool{"h": true, "help": true}
 			continue
 		}
 		text := helpOf(t, dir, append(strings.Fields(p), "-h")...)
-		h.flags[p], h.defined[p] = map[string]bool{}, map[string]bool{}
+		h.flags[p], h.defined[p], h.config[p] = map[string]bool{}, map[string]bool{}, map[string]bool{"h": true, "help": true}
 		for _, m := range flagDefine.FindAllStringSubmatch(text, -1) {
 			h.defined[p][m[1]] = true
+		}
+		for _, m := range flagBlock.FindAllStringSubmatch(text, -1) {
+			if strings.Contains(m[2], "(VANTHU_") {
+				h.config[p][m[1]] = true
+			}
 		}
 		for _, m := range flagToken.FindAllStringSubmatch(text, -1) {
 			h.flags[p][m[1]] = true
@@ -234,9 +246,8 @@ func TestReadmeCLIMatchesHelp(t *testing.T) {
 			t.Fatalf("the help texts name no %q (found %v): the test does not read them", want, slices.Sorted(maps.Keys(h.paths)))
 		}
 	}
-	settings := map[string]bool{"h": true, "help": true}
-	for _, s := range (&Config{}).settings() {
-		settings[s.flag] = true
+	if !h.config["serve"]["addr"] || h.config["verify"]["agency-cert"] {
+		t.Fatalf("serve's settings read from its help: %v; verify's: %v", slices.Sorted(maps.Keys(h.config["serve"])), slices.Sorted(maps.Keys(h.config["verify"])))
 	}
 	section, readme := readmeCLI(t, h)
 	for _, p := range slices.Sorted(maps.Keys(h.paths)) {
@@ -244,10 +255,10 @@ func TestReadmeCLIMatchesHelp(t *testing.T) {
 			t.Errorf("README's CLI section does not name \"vanthu %s\"", p)
 		}
 		for _, f := range slices.Sorted(maps.Keys(h.flags[p])) {
-			if !settings[f] && !strings.Contains(section, "--"+f) {
+			if !h.config[p][f] && !strings.Contains(section, "--"+f) {
 				t.Errorf("vanthu %s: its help shows --%s, which README's CLI section does not", p, f)
 			}
-			if len(h.defined[p]) > 0 && !h.defined[p][f] && !settings[f] {
+			if len(h.defined[p]) > 0 && !h.defined[p][f] && !h.config[p][f] {
 				t.Errorf("vanthu %s: its help shows --%s, which it does not take", p, f)
 			}
 		}
@@ -258,7 +269,7 @@ func TestReadmeCLIMatchesHelp(t *testing.T) {
 			continue
 		}
 		for _, f := range slices.Sorted(maps.Keys(readme[p])) {
-			if !h.flags[p][f] && !h.defined[p][f] && !settings[f] {
+			if !h.flags[p][f] && !h.defined[p][f] && !h.config[p][f] {
 				t.Errorf("README's CLI section gives \"vanthu %s\" --%s, which its help does not show", p, f)
 			}
 		}
