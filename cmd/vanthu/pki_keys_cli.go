@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/vanthu/vanthu/signing/keys"
@@ -17,7 +18,8 @@ import (
 
 // Environment variables read by `vanthu pki` for flag defaults.
 const (
-	envPKIDir     = "VANTHU_PKI_DIR"     // default --dir (else defaultPKIDir)
+	envPKIDir     = "VANTHU_PKI_DIR"     // default --dir (else DATA_DIR/pki, else defaultPKIDir)
+	envDataDir    = "VANTHU_DATA_DIR"    // serve's data directory, whose pki/ serve uses on SQLite
 	envAgencyName = "VANTHU_AGENCY_NAME" // default --agency
 	envOrgID      = "VANTHU_ORG_ID"      // default --org
 	defaultPKIDir = "data/pki"
@@ -33,7 +35,8 @@ const pkiUsage = `usage:
   vanthu pki revocations
 
 init creates the development root CA and agency certificate under D (default
-$VANTHU_PKI_DIR or data/pki) and prints the trust anchor and the agency key
+$VANTHU_PKI_DIR, else $VANTHU_DATA_DIR/pki, the folder serve uses, else
+data/pki) and prints the trust anchor and the agency key
 URI; officer issues (or shows) an officer's personal certificate; certify
 issues a signing certificate over the public key of a key URI (e.g. a
 pkcs11: token key) and writes the chain PEM; tls issues a server+client TLS
@@ -88,6 +91,9 @@ func parsePKIArgs(cmd string, args []string, getenv func(string) string, stderr 
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, pkiUsage) }
 	dir := getenv(envPKIDir)
+	if d := getenv(envDataDir); dir == "" && d != "" {
+		dir = filepath.Join(d, "pki")
+	}
 	if dir == "" {
 		dir = defaultPKIDir
 	}
