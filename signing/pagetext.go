@@ -59,6 +59,11 @@ type fontInfo struct {
 	legacy  *legacyTable     // a TCVN3 or VNI font's: what its text stands for (nil: none)
 	widths  codeMap[float64]
 	dw      float64 // default width (1/1000 em)
+	// glyphSpace: a Type 3 font's /FontMatrix, its linear part over |d|
+	// (how its glyphs are turned, mirrored or stretched in text space),
+	// its translation as it is (where a glyph is drawn from the pen);
+	// nil for other fonts and for a matrix that only scales.
+	glyphSpace *mat
 	// names: a simple font's codes that /Differences names uniXXXX or
 	// uXXXX, and their text (nil: none).
 	names map[byte][]rune
@@ -252,11 +257,15 @@ func loadFont(v pdf.Value, src []byte) *fontInfo {
 // /FontMatrix maps to text space: not always by 1/1000 as other fonts'
 // (bitmap and OCR fonts use 1, 1/100...); read as thousandths they made
 // every glyph of such a font a dot wide, and the date line's blanks 0.1 pt.
+// As poppler and pdf.js do, the advance is the width times the matrix's
+// a (negative: the glyphs run leftward in text space, as a matrix turned
+// by 180° draws them); what else the matrix does is f.glyphSpace.
 func simpleWidths(f *fontInfo, v pdf.Value, type3 bool) {
 	scale := 1.0
 	if fm := v.Key("FontMatrix"); type3 && fm.Kind() == pdf.Array && fm.Len() == 6 {
-		if a := fm.Index(0).Float64() * 1000; a > 0 && !math.IsInf(a, 0) {
+		if a := fm.Index(0).Float64() * 1000; a != 0 && !math.IsInf(a, 0) && !math.IsNaN(a) {
 			scale = a
+			f.glyphSpace = type3GlyphSpace(fm)
 		}
 	}
 	f.dw = 500 // standard 14 fonts carry no /Widths: an average glyph
@@ -275,6 +284,36 @@ func simpleWidths(f *fontInfo, v pdf.Value, type3 bool) {
 	if mw := v.Key("FontDescriptor").Key("MissingWidth"); mw.Kind() == pdf.Integer || mw.Kind() == pdf.Real {
 		f.dw = mw.Float64() * scale
 	}
+}
+
+// type3GlyphSpace is the glyph space of a Type 3 font whose /FontMatrix
+// is fm (its a not 0) as fontInfo.glyphSpace has it: nil when fm only
+// scales, uniformly (the size of a glyph is then the font size, as for
+// other fonts).
+func type3GlyphSpace(fm pdf.Value) *mat {
+	var m mat
+	for i := range m {
+		m[i] = fm.Index(i).Float64()
+		if math.IsInf(m[i], 0) || math.IsNaN(m[i]) {
+			return nil
+		}
+	}
+	// The font size is the height of the em: the glyph space's unit is
+	// taken as 1/|d| of it (a matrix wider than tall condenses the
+	// glyphs, it does not enlarge them), or, with no d, the determinant's
+	// root.
+	n := math.Abs(m[3])
+	if n == 0 {
+		n = math.Sqrt(math.Abs(m[0]*m[3] - m[1]*m[2]))
+	}
+	if n == 0 || math.IsInf(1/n, 0) {
+		return nil
+	}
+	g := mat{m[0] / n, m[1] / n, m[2] / n, m[3] / n, m[4], m[5]}
+	if g == identity {
+		return nil
+	}
+	return &g
 }
 
 // parseToUnicode reads the bfchar and bfrange sections of a ToUnicode
@@ -746,7 +785,11 @@ func (c *contentWalk) show(raw []byte) {
 			code = code<<8 | uint32(b)
 		}
 		i += n
-		x0, y0 := trm.apply(0, 0)
+		at := trm
+		if f.glyphSpace != nil { // where and how a Type 3 glyph is drawn
+			at = f.glyphSpace.mul(trm)
+		}
+		x0, y0 := at.apply(0, 0)
 		w0 := f.advance(code) / 1000
 		tx := w0*st.size + st.tc
 		if n == 1 && code == ' ' { // word spacing: the single-byte code 32
@@ -754,7 +797,6 @@ func (c *contentWalk) show(raw []byte) {
 		}
 		tx *= st.th
 		c.tm = mat{1, 0, 0, 1, tx, 0}.mul(c.tm)
-		at := trm
 		trm = tsm.mul(c.tm).mul(st.ctm)
 		slope, ok := c.w.geom.baseline(at)
 		if !ok {
@@ -762,6 +804,9 @@ func (c *contentWalk) show(raw []byte) {
 			continue
 		}
 		x1, y1 := trm.apply(0, 0)
+		if f.glyphSpace != nil {
+			x1, y1 = f.glyphSpace.mul(trm).apply(0, 0)
+		}
 		size := math.Hypot(at[2], at[3])
 		dx, dy := c.w.geom.fromUser(x0, y0)
 		// The advance's end is a point of its own: on a page turned by
@@ -814,6 +859,10 @@ func (c *contentWalk) doForm(args []operand) {
 	if m := x.Key("Matrix"); m.Len() == 6 {
 		inner.ctm = mat{m.Index(0).Float64(), m.Index(1).Float64(), m.Index(2).Float64(),
 			m.Index(3).Float64(), m.Index(4).Float64(), m.Index(5).Float64()}.mul(c.st.ctm)
+	}
+	if r, ok := formGlyphRune(args[0].Name(), x); ok {
+		c.formGlyph(r, x, inner.ctm)
+		return
 	}
 	xres := x.Key("Resources")
 	if xres.Kind() != pdf.Dict {

@@ -96,6 +96,9 @@ type Draft struct {
 	// the glyph IDs); "cid", CID-keyed with CIDs the glyph IDs (no names).
 	// The glyphs draw nothing.
 	CFF string
+	// FontMatrix (Type3): the fonts' /FontMatrix (zero: [0.001 0 0
+	// 0.001 0 0], matplotlib's).
+	FontMatrix [6]float64
 }
 
 // Anchors are where the draft's anchors are, in points from the page's
@@ -151,6 +154,8 @@ func MakeDraft(d Draft) ([]byte, Anchors, error) {
 		out, err = writeLegacy(d, m, l.items)
 	case GlyphIDs:
 		out, err = writeGlyphIDs(d, m, l.items)
+	case Type3:
+		out, err = writeType3(d, m, l.items)
 	default:
 		err = fmt.Errorf("unknown producer %q", d.Producer)
 	}
