@@ -77,6 +77,10 @@ type fontInfo struct {
 	// draw (no /Encoding, or one without /Differences: loadSimpleProgram;
 	// not a legacy font, whose table reads its codes).
 	progFont pdf.Value
+	// guess: whether the font is to be tried as a legacy one under
+	// another name, and probe its text while it is (legacyguess.go).
+	guess uint8
+	probe []probeGlyph
 	// decoded: a simple font's codes decoded by simple so far, each
 	// once (the library's decoder of a /Differences encoding walks the
 	// whole array for every code).
@@ -233,6 +237,7 @@ func loadFont(v pdf.Value, src []byte) *fontInfo {
 			i += 3
 		}
 		f.widths = newCodeMap(defs)
+		f.guess = guessable(f)
 		return f
 	}
 	simpleWidths(f, v, sub == "Type3")
@@ -248,6 +253,9 @@ func loadFont(v pdf.Value, src []byte) *fontInfo {
 		case enc.Kind() == pdf.Dict || (enc.Kind() == pdf.Name && (enc.Name() == "WinAnsiEncoding" || enc.Name() == "MacRomanEncoding")):
 			f.simple = pdf.Font{V: v}.Encoder()
 		}
+	}
+	if sub != "Type3" {
+		f.guess = guessable(f)
 	}
 	return f
 }
@@ -503,6 +511,14 @@ func readPage(r *pdf.Reader, src []byte, n int, fonts fontCache, buf []glyph) (*
 	page := r.Page(n)
 	w := &glyphWalker{geom: geom, fonts: fonts, src: src, out: buf}
 	w.walk(page.V.Key("Contents"), page.Resources(), textState{ctm: identity, th: 1}, 0)
+	if len(w.seen) > 0 {
+		probe := &glyphWalker{geom: geom, fonts: fonts, src: src, probing: true}
+		probe.walk(page.V.Key("Contents"), page.Resources(), textState{ctm: identity, th: 1}, 0)
+		if decideLegacy(w.seen) { // read again, those fonts decoded
+			w.out, w.turned, w.seen = buf, 0, nil
+			w.walk(page.V.Key("Contents"), page.Resources(), textState{ctm: identity, th: 1}, 0)
+		}
+	}
 	return w, nil
 }
 
@@ -523,6 +539,11 @@ type glyphWalker struct {
 	fonts  fontCache
 	out    []glyph
 	turned int // glyphs left out: their baseline does not run left to right as shown
+	// seen: the fonts tried as legacy ones that showed a look-alike on
+	// the page (legacyguess.go); probing: the walk collects their text
+	// (fontInfo.probe) and no glyphs.
+	seen    []*fontInfo
+	probing bool
 }
 
 // contentWalk is the interpreter state of one content stream (a page's,
@@ -813,6 +834,16 @@ func (c *contentWalk) show(raw []byte) {
 		// /Rotate 90 or 270 text that reads upright runs along user y.
 		ex, _ := c.w.geom.fromUser(x1, y1)
 		rs := f.text(code, buf[:0])
+		if c.w.probing {
+			if f.guess == guessSeen {
+				f.probe = append(f.probe, probeGlyph{r: firstRune(rs), x: dx, y: dy, e: ex, s: size})
+			}
+			continue
+		}
+		if f.guess == guessOpen && lookalike(rs) {
+			f.guess = guessSeen
+			c.w.seen = append(c.w.seen, f)
+		}
 		if f.legacy != nil && c.composeLegacy(rs, ex) {
 			continue
 		}

@@ -1,0 +1,287 @@
+package signing
+
+import (
+	"math"
+	"strings"
+	"unicode"
+
+	"golang.org/x/text/unicode/norm"
+)
+
+// Legacy fonts under other names. A print driver or a PDF optimiser
+// renames ".VnTime" to "F1", "TT1" or a subset tag, and a word processor
+// may write a /ToUnicode that maps each byte to its Latin-1 look-alike
+// under any name: the name no longer says the text is TCVN3 or VNI, and
+// the draft reads "Sè:", "ngµy". A font that is not named as a legacy
+// one, and whose /ToUnicode (if any) maps no code to a letter only
+// Vietnamese has, is tried as one when it shows such a look-alike (a
+// character of U+00A0–U+00FF, or of U+F0A0–U+F0FF as Word maps a symbolic
+// font's bytes): its text on that page is read again both ways, word by
+// word, and the legacy reading is taken only when it makes syllables
+// Vietnamese writes of at least three of its words that the plain reading
+// does not, of most (three in five) of the words a look-alike is in, and
+// four times as many as the plain reading makes of words the legacy
+// reading does not. French, German or Spanish words read as TCVN3 or VNI
+// are no Vietnamese syllables ("été" would be "ộtộ", "Müller" "Mỹller"),
+// and Vietnamese typed in Unicode reads as Vietnamese as it is. A font is
+// decided once per draft, on the first page it shows a look-alike on;
+// the others are never read twice.
+
+// The states of fontInfo.guess.
+const (
+	guessNever uint8 = iota // named as a legacy font, or its text says what it is
+	guessOpen               // not tried yet
+	guessSeen               // showed a look-alike on the page being read
+	guessDone
+)
+
+// probeGlyph is a glyph of a font being tried: its plain text and where
+// it is.
+type probeGlyph struct {
+	r          rune
+	x, y, e, s float64
+}
+
+// guessable says whether f may be tried as a legacy font: not named as
+// one, and its /ToUnicode (if any) maps nothing to a letter of
+// Vietnamese outside Latin-1 (mapsVietnamese).
+func guessable(f *fontInfo) uint8 {
+	if f.legacy != nil || f.names != nil || (f.uni != nil && mapsVietnamese(f.uni)) {
+		return guessNever
+	}
+	return guessOpen
+}
+
+// lookalike says whether rs is one character that a legacy font's byte
+// would read as (see above).
+func lookalike(rs []rune) bool {
+	if len(rs) != 1 {
+		return false
+	}
+	r := rs[0]
+	return r >= 0xA0 && r <= 0xFF || r >= 0xF0A0 && r <= 0xF0FF
+}
+
+// decideLegacy tries each font of seen with the text the probe walk
+// collected for it, sets the legacy table of those that read as legacy
+// fonts, and says whether any did.
+func decideLegacy(seen []*fontInfo) bool {
+	any := false
+	for _, f := range seen {
+		if f.guess != guessSeen {
+			continue
+		}
+		f.legacy = guessTable(probeWords(f.probe))
+		f.guess, f.probe = guessDone, nil
+		any = any || f.legacy != nil
+	}
+	return any
+}
+
+// probeWords splits a font's glyphs into words: at spaces, ASCII
+// characters other than letters, and gaps or line changes between glyphs.
+func probeWords(gs []probeGlyph) [][]rune {
+	var out [][]rune
+	var cur []rune
+	flush := func() {
+		if len(cur) > 0 {
+			out = append(out, cur)
+			cur = nil
+		}
+	}
+	for i, g := range gs {
+		if i > 0 {
+			p := gs[i-1]
+			if math.Abs(g.y-p.y) > 0.3*g.s || g.x-p.e > 0.15*g.s || g.x < p.x-0.1*g.s {
+				flush()
+			}
+		}
+		b := g.r
+		if b >= 0xF020 && b <= 0xF0FF { // a symbolic font's byte, as Word maps it
+			b -= 0xF000
+		}
+		if b < 0x80 && !(b >= 'a' && b <= 'z' || b >= 'A' && b <= 'Z') || b == 0xA0 || unicode.IsSpace(b) {
+			flush()
+			continue
+		}
+		cur = append(cur, g.r)
+	}
+	flush()
+	return out
+}
+
+// guessTable is the legacy table words read as (see above), or nil.
+func guessTable(words [][]rune) *legacyTable {
+	var best *legacyTable
+	bestScore := 0
+	for _, t := range []*legacyTable{tcvn3Table, tcvn3UpperTable, vniTable} {
+		changed, legacyOnly, plainOnly := 0, 0, 0
+		counted := map[string]bool{} // each word once, however often shown
+		for _, w := range words {
+			if counted[string(w)] || !mixedWord(w) {
+				continue
+			}
+			counted[string(w)] = true
+			changed++
+			lv, pv := vietSyllable(legacyReading(t, w)), vietSyllable(string(w))
+			switch {
+			case lv && !pv:
+				legacyOnly++
+			case pv && !lv:
+				plainOnly++
+			}
+		}
+		if legacyOnly >= 3 && 5*legacyOnly >= 3*changed && legacyOnly >= 4*plainOnly && legacyOnly > bestScore {
+			best, bestScore = t, legacyOnly
+		}
+	}
+	return best
+}
+
+// legacyReading is w read through t, diacritics put on the letter before
+// them, as the page reader reads a legacy font (composeLegacy).
+func legacyReading(t *legacyTable, w []rune) string {
+	var out []rune
+	for _, r := range w {
+		rs := t.decode([]rune{r})
+		if len(out) > 0 && len(rs) > 0 && unicode.Is(unicode.Mn, rs[0]) {
+			if c, ok := composeMarks(out[len(out)-1], rs); ok {
+				out[len(out)-1] = c
+				continue
+			}
+		}
+		out = append(out, rs...)
+	}
+	return string(out)
+}
+
+// Vietnamese syllables: an onset, a vowel nucleus and a coda, written in
+// one case (or capitalised), with at most one tone mark, and a syllable
+// ending in c, ch, p or t takes only the acute or the dot below.
+var (
+	vietOnsets = []string{"ngh", "ng", "gh", "gi", "kh", "nh", "ph", "th", "tr", "ch", "qu",
+		"b", "c", "d", "đ", "g", "h", "k", "l", "m", "n", "p", "r", "s", "t", "v", "x", ""}
+	vietCodas = []string{"ng", "nh", "ch", "c", "m", "n", "p", "t", ""}
+	// nuclei that may take a coda (ă, â and those ending in them must)
+	vietNucleiCoda = setOf("a ă â e ê i o ô ơ u ư y iê yê oa oă oe oo uâ uê uô ươ uy uyê")
+	// nuclei ending in a glide: no coda
+	vietNucleiOpen = setOf("ai ao au ay âu ây eo êu ia iu oi ôi ơi ua ui ưa ưi ưu iêu yêu oai oay oao oeo uây uôi ươi ươu uya uyu uơ")
+	vietTones      = map[rune]bool{0x0300: true, 0x0301: true, 0x0303: true, 0x0309: true, 0x0323: true}
+)
+
+func setOf(s string) map[string]bool {
+	m := map[string]bool{}
+	for _, w := range strings.Fields(s) {
+		m[w] = true
+	}
+	return m
+}
+
+// vietSyllable says whether w is a syllable Vietnamese writes (above).
+func vietSyllable(w string) bool {
+	rs := []rune(w)
+	if len(rs) == 0 || len(rs) > 8 {
+		return false
+	}
+	upper := 0
+	for _, r := range rs {
+		if unicode.IsUpper(r) {
+			upper++
+		}
+	}
+	if upper != 0 && upper != len(rs) && (upper != 1 || !unicode.IsUpper(rs[0])) {
+		return false
+	}
+	var base []rune
+	var tone rune
+	for _, r := range norm.NFD.String(strings.ToLower(w)) {
+		switch {
+		case vietTones[r]:
+			if tone != 0 {
+				return false
+			}
+			tone = r
+		case r == 0x0302 || r == 0x0306 || r == 0x031B:
+			if len(base) == 0 {
+				return false
+			}
+			c, ok := composeMarks(base[len(base)-1], []rune{r})
+			if !ok {
+				return false
+			}
+			base[len(base)-1] = c
+		case r >= 'a' && r <= 'z' || r == 'đ':
+			base = append(base, r)
+		default:
+			return false
+		}
+	}
+	return vietParse(string(base), tone)
+}
+
+// vietParse says whether s, a syllable without its tone, parses as onset,
+// nucleus and coda.
+func vietParse(s string, tone rune) bool {
+	for _, on := range vietOnsets {
+		rest, ok := strings.CutPrefix(s, on)
+		if !ok || (on == "qu" || on == "gi") && rest == "" {
+			continue
+		}
+		for _, co := range vietCodas {
+			nu, ok := strings.CutSuffix(rest, co)
+			if !ok || nu == "" || !onsetFits(on, nu) {
+				continue
+			}
+			if co == "" && vietNucleiOpen[nu] || vietNucleiCoda[nu] && (co != "" || !needsCoda(nu)) {
+				stop := co == "c" || co == "ch" || co == "p" || co == "t"
+				if !stop || tone == 0x0301 || tone == 0x0323 {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// needsCoda: ă and â are written only before a coda.
+func needsCoda(nu string) bool { return strings.HasSuffix(nu, "ă") || strings.HasSuffix(nu, "â") }
+
+// onsetFits: k, gh and ngh are written before e, ê, i (and y, k's), c, g
+// and ng before the other vowels; q only as qu.
+func onsetFits(on, nu string) bool {
+	front := strings.IndexAny(nu[:1], "ei") == 0 || strings.HasPrefix(nu, "ê") || strings.HasPrefix(nu, "y")
+	switch on {
+	case "k", "gh", "ngh":
+		return front
+	case "c", "g", "ng":
+		return !front || on == "g" && strings.HasPrefix(nu, "i")
+	case "qu":
+		return !strings.HasPrefix(nu, "u") && !strings.HasPrefix(nu, "ư")
+	}
+	return true
+}
+
+// mixedWord says whether w has a look-alike and an ASCII letter (as
+// itself or as a symbolic font's byte): the words the guess weighs. A
+// symbol alone ("µ", "©", "×") or a word of look-alikes only reads as a
+// Vietnamese letter too often ("à", "â", "ì") to say anything.
+func mixedWord(w []rune) bool {
+	look, ascii := false, false
+	for _, r := range w {
+		look = look || lookalike([]rune{r})
+		if r >= 0xF020 && r <= 0xF07F {
+			r -= 0xF000
+		}
+		ascii = ascii || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z'
+	}
+	return look && ascii
+}
+
+// firstRune is rs's only character, or a space for none or several (a
+// ligature's text is no legacy byte).
+func firstRune(rs []rune) rune {
+	if len(rs) != 1 {
+		return ' '
+	}
+	return rs[0]
+}
