@@ -10,6 +10,7 @@
 #                              mutool sign -v, certutil (NSS trust db)
 #   fonts-croscore             Tinos (Vietnamese glyphs) for stamps
 #   openssl                    an independent PKCS#12 writer for signing/keys tests
+#   python3-matplotlib         a producer of Type 3 font drafts (TestDetectLayoutMatplotlib)
 # Creates a SoftHSM2 token "vanthu-test" under
 # ${VANTHU_TEST_TMP:-/tmp/vanthu-test}/softhsm with four key pairs:
 #   agency-rsa (RSA-2048, id 01)   agency-ec (EC P-256, id 02)
@@ -19,7 +20,7 @@
 #   VANTHU_TEST_PKCS11_SO_PIN
 
 _vanthu_signing_setup() {
-	local pkgs=(softhsm2 opensc poppler-utils qpdf mupdf-tools libnss3-tools fonts-croscore openssl)
+	local pkgs=(softhsm2 opensc poppler-utils qpdf mupdf-tools libnss3-tools fonts-croscore openssl python3-matplotlib)
 	local missing=() p
 	for p in "${pkgs[@]}"; do
 		if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
