@@ -96,6 +96,40 @@ func (fs Files) Stat(ctx context.Context, files []File, f File) (ObjectInfo, err
 	return oi, nil
 }
 
+// Head returns the first n bytes of f, a file of files (all of it when
+// it is shorter): a ranged read of the blob f's content starts with
+// (ReadHead), or for a tailed file whose base is shorter than n, of the
+// file as Open reads it. A HEAD reads this much, no more, of a file
+// whose blob was stored without its type (RecordedType).
+func (fs Files) Head(ctx context.Context, files []File, f File, n int) ([]byte, error) {
+	root := f
+	for depth := 0; root.Base != ""; depth++ {
+		base, ok := fileBySHA(files, root.Base)
+		if !ok || depth >= maxTailDepth {
+			return nil, Errorf(EINTERNAL, "file %s extends %s, which cannot be read: storage corruption", root.SHA256, root.Base)
+		}
+		root = base
+	}
+	if root.SHA256 == f.SHA256 || root.Size >= int64(n) {
+		head, err := ReadHead(ctx, fs.Blobs, BlobKey(root.SHA256), n)
+		if err != nil {
+			return nil, fmt.Errorf("read the head of blob %s: %w", root.SHA256, err)
+		}
+		return head, nil
+	}
+	rc, err := fs.Open(ctx, files, f)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	head := make([]byte, n)
+	got, err := io.ReadFull(rc, head)
+	if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+		return nil, err
+	}
+	return head[:got], nil
+}
+
 // maxTailDepth bounds a chain of tails (a document has a few revisions).
 const maxTailDepth = 16
 

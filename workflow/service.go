@@ -568,7 +568,9 @@ func (s *Service) OpenFile(ctx context.Context, actor *User, id, sha string) (io
 }
 
 // StatFile is OpenFile without the content: the file and the info of
-// its blob (Files.Stat), for a HEAD; no content is read.
+// its blob (Files.Stat), for a HEAD; no content is read when the blob's
+// type was recorded (RecordedType), else only its first SniffLen bytes
+// (Files.Head), and its ContentType is then the one they give.
 func (s *Service) StatFile(ctx context.Context, actor *User, id, sha string) (File, ObjectInfo, error) {
 	d, f, err := s.visibleFile(ctx, actor, id, sha)
 	if err != nil {
@@ -577,6 +579,15 @@ func (s *Service) StatFile(ctx context.Context, actor *User, id, sha string) (Fi
 	oi, err := s.files().Stat(ctx, d.Files, f)
 	if err != nil {
 		return File{}, ObjectInfo{}, fmt.Errorf("stat file of %s: %w", id, err)
+	}
+	if _, ok := RecordedType(oi.ContentType); !ok {
+		// Stored without its type (before it was recorded, or copied
+		// without it): its first bytes say, as for the GET.
+		head, err := s.files().Head(ctx, d.Files, f, SniffLen)
+		if err != nil {
+			return File{}, ObjectInfo{}, fmt.Errorf("stat file of %s: %w", id, err)
+		}
+		oi.ContentType = FileContentType(head)
 	}
 	return f, oi, nil
 }

@@ -70,10 +70,14 @@ func byName(name string) string {
 
 // Recorded returns the media type of the file named name whose object
 // was stored with the type recorded (workflow.ObjectInfo.ContentType, as
-// Of or workflow.FileContentType gave it): what Of gives for its content,
-// without reading it (a HEAD).
+// workflow.RecordType marked it from what Of or workflow.FileContentType
+// gave): what Of gives for its content, without reading it (a HEAD). A
+// type recorded without the mark says nothing of the content: the
+// services (workflow.Service.StatFile, archive.Service.Stat) read the
+// first SniffLen bytes of such an object and give the type they make
+// instead.
 func Recorded(recorded, name string) string {
-	if recorded == PDF {
+	if t, _ := workflow.RecordedType(recorded); t == PDF {
 		return PDF
 	}
 	return byName(name)

@@ -1,6 +1,10 @@
 package mediatype
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/vanthu/vanthu/workflow"
+)
 
 func TestOf(t *testing.T) {
 	docx := []byte("PK\x03\x04\x14\x00\x06\x00")
@@ -30,5 +34,22 @@ func TestOf(t *testing.T) {
 				t.Errorf("Of(%q) = %q (inline %v), want %q (inline %v)", c.file, got, Inline(got), c.want, c.inline)
 			}
 		})
+	}
+}
+
+// TestRecorded: a type recorded from the content (workflow.RecordType)
+// gives Of's answer for that content, without it.
+func TestRecorded(t *testing.T) {
+	docx := []byte("PK\x03\x04\x14\x00\x06\x00")
+	pdf := []byte("%PDF-1.7\n")
+	for _, c := range []struct {
+		head []byte
+		name string
+	}{{pdf, "qd.pdf"}, {pdf, "qd.bin"}, {docx, "Dự thảo.docx"}, {docx, "qd.pdf"}, {docx, "hồ sơ.zip"}, {nil, "README"}} {
+		for _, recorded := range []string{workflow.FileContentType(c.head), workflow.RecordType(Of(c.head, c.name))} {
+			if got, want := Recorded(recorded, c.name), Of(c.head, c.name); got != want {
+				t.Errorf("Recorded(%q, %q) = %q, want %q", recorded, c.name, got, want)
+			}
+		}
 	}
 }

@@ -86,7 +86,10 @@ type Store struct {
 	Now func() time.Time
 }
 
-var _ workflow.Blobs = (*Store)(nil)
+var (
+	_ workflow.Blobs       = (*Store)(nil)
+	_ workflow.RangeReader = (*Store)(nil)
+)
 
 // metaSHA256 is the user metadata key holding the hex SHA-256.
 const metaSHA256 = "Vanthu-Sha256"
@@ -453,6 +456,39 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, workflow.Ob
 		o.keep = newKeeper(oi.Size)
 	}
 	return o, oi, nil
+}
+
+// GetRange implements workflow.RangeReader: a ranged GET of the first n
+// bytes (the cache's copy when it holds the object), for a HEAD that
+// must see whether an object stored without its type is a PDF.
+func (s *Store) GetRange(ctx context.Context, key string, n int64) (io.ReadCloser, error) {
+	ctx = operation(ctx)
+	if err := ValidateKey(key); err != nil {
+		return nil, err
+	}
+	if data, _, ok := s.cache.get(key); ok {
+		return cached{bytes.NewReader(data[:min(int64(len(data)), n)])}, nil
+	}
+	var opts s3.GetObjectOptions
+	if n <= 0 {
+		return nil, workflow.Errorf(workflow.EINVALID, "a range of %d bytes", n)
+	}
+	if err := opts.SetRange(0, n-1); err != nil {
+		return nil, workflow.Wrap(workflow.EINVALID, err, "range of %q", key)
+	}
+	obj, err := s.client.GetObject(ctx, s.bucket, key, opts)
+	if err != nil {
+		return nil, s.mapErr(err, "get %q", key)
+	}
+	// A read of nothing sends the GET: a missing object is ENOTFOUND here.
+	if _, err := obj.Read(nil); err != nil && err != io.EOF {
+		obj.Close()
+		if s3.ToErrorResponse(err).Code == "InvalidRange" {
+			return cached{bytes.NewReader(nil)}, nil // an empty object has no byte 0
+		}
+		return nil, s.mapErr(err, "get %q", key)
+	}
+	return &object{obj: obj, s: s, key: key}, nil
 }
 
 // object maps read errors of a streamed object to domain errors, and

@@ -162,3 +162,44 @@ func (c *countedConn) Close() error {
 	c.once.Do(func() { c.closes.Add(1) })
 	return c.Conn.Close()
 }
+
+// TestIntegrationGetRange: GetRange reads an object's first bytes in one
+// ranged GET (what a HEAD of a file stored without its type reads),
+// all of a shorter object, nothing of an empty one; a missing object is
+// ENOTFOUND. From the cache, when it holds the object, without a request.
+func TestIntegrationGetRange(t *testing.T) {
+	for _, cache := range []int64{0, 1 << 20} {
+		cfg := envConfig(t)
+		base, err := s3.DefaultTransport(false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr := &countingTransport{base: base}
+		cfg.Transport, cfg.CacheBytes = tr, cache
+		s := newStore(t, cfg, false)
+		long := bytes.Repeat([]byte("0123456789"), 300)
+		for _, c := range []struct {
+			key     string
+			content []byte
+			want    int
+		}{{"long", long, workflow.SniffLen}, {"short", long[:10], 10}, {"empty", nil, 0}} {
+			key := workflow.BlobKey(storagetest.Sum(c.content)) // a key the cache keeps
+			putBytes(t, s, key, c.content, workflow.PutOptions{})
+			tr.take()
+			b, err := workflow.ReadHead(context.Background(), s, key, workflow.SniffLen)
+			if err != nil || !bytes.Equal(b, c.content[:c.want]) {
+				t.Errorf("cache %d, %s: %d bytes, %v; want the first %d", cache, c.key, len(b), err, c.want)
+			}
+			m := tr.take()
+			switch {
+			case cache > 0 && len(m) != 0:
+				t.Errorf("cache %d, %s: requests %v, want none", cache, c.key, m)
+			case cache == 0 && (len(m) != 1 || m[0] != http.MethodGet || tr.lastHeader().Get("Range") != "bytes=0-1023"):
+				t.Errorf("cache %d, %s: requests %v (Range %q), want one ranged GET", cache, c.key, m, tr.lastHeader().Get("Range"))
+			}
+		}
+		if _, err := s.GetRange(context.Background(), "missing", 10); workflow.ErrorCode(err) != workflow.ENOTFOUND {
+			t.Errorf("missing object: %v, want ENOTFOUND", err)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package workflowtest
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"sync/atomic"
@@ -22,11 +23,30 @@ func TempBlobs(tb testing.TB) workflow.Blobs {
 	return s
 }
 
-// CountingBlobs counts the reads of content (Get) of the store it wraps:
-// a HEAD, a stat or a listing must read none.
+// CountingBlobs counts the reads of content of the store it wraps: Get,
+// and the ranged reads of an object's first bytes (GetRange, with the
+// bytes they asked for): a HEAD, a stat or a listing must read none, but
+// a HEAD of a file stored without its type its first bytes.
 type CountingBlobs struct {
 	workflow.Blobs
-	Gets atomic.Int64
+	Gets   atomic.Int64
+	Ranges atomic.Int64
+	// RangeBytes is the sum of the bytes the ranged reads asked for.
+	RangeBytes atomic.Int64
+}
+
+var _ workflow.RangeReader = (*CountingBlobs)(nil)
+
+// GetRange counts the ranged read and reads from the wrapped store
+// (workflow.ReadHead: ranged where it can).
+func (s *CountingBlobs) GetRange(ctx context.Context, key string, n int64) (io.ReadCloser, error) {
+	s.Ranges.Add(1)
+	s.RangeBytes.Add(n)
+	b, err := workflow.ReadHead(ctx, s.Blobs, key, int(n))
+	if err != nil {
+		return nil, err
+	}
+	return io.NopCloser(bytes.NewReader(b)), nil
 }
 
 // Get counts the read and reads from the wrapped store.
