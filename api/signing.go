@@ -6,6 +6,7 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -82,7 +83,23 @@ func (s *Server) handleDocumentVerification(c echo.Context) error {
 	}
 	f, ok := d.MainFile()
 	if ok && d.Verification != nil && len(d.Verification.Report) > 0 && f.Kind == workflow.FileSigned && d.State != workflow.OfficerSigned {
+		// Its length said, on the GET as on the HEAD, whatever its size.
+		if c.Request().Method == http.MethodHead {
+			return jsonHeaders(c, len(d.Verification.Report))
+		}
+		c.Response().Header().Set(echo.HeaderContentLength, strconv.Itoa(len(d.Verification.Report)))
 		return c.JSONBlob(http.StatusOK, d.Verification.Report)
+	}
+	if c.Request().Method == http.MethodHead {
+		// No stored report: the GET would read the PDF and verify it,
+		// which a HEAD does not do (it is costly). The file's record and
+		// a stat of its blob give the GET's status where no check of
+		// the content decides it (404 for a missing file); the GET's
+		// Content-Type, no Content-Length (the report is not made).
+		if _, _, err := s.Docs.StatFile(ctx, Actor(c), d.ID, ""); err != nil {
+			return err
+		}
+		return jsonHeaders(c, -1)
 	}
 	rc, stored, err := s.Docs.OpenFile(ctx, Actor(c), d.ID, "")
 	if err != nil {
@@ -110,6 +127,17 @@ func (s *Server) handleDocumentVerification(c echo.Context) error {
 		return err
 	}
 	return c.JSONBlob(http.StatusOK, v.Report)
+}
+
+// jsonHeaders answers a HEAD with the headers of a JSON answer of n bytes
+// (n < 0: of a length not known without making it).
+func jsonHeaders(c echo.Context, n int) error {
+	h := c.Response().Header()
+	h.Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
+	if n >= 0 {
+		h.Set(echo.HeaderContentLength, strconv.Itoa(n))
+	}
+	return c.NoContent(http.StatusOK)
 }
 
 func (s *Server) handleVerifyUpload(c echo.Context) error {

@@ -2392,6 +2392,17 @@ type ClientInterface interface {
 
 	// GetDocumentVerification Validation report of the document's current PDF (every signature, in order)
 	//
+	// The report stored when the document was registered or issued, with its
+	// Content-Length; else (a draft, a revision in progress, a document received
+	// without a stored report) the current PDF is read and verified. A HEAD never
+	// reads the PDF nor verifies it: with a stored report it answers the GET's
+	// headers, Content-Length included; without one, the GET's status as far as
+	// the document and a stat of its file decide it (401, 404 for a document you
+	// cannot see or a missing file, 503 without signing services) and its
+	// Content-Type, but no Content-Length (the report is not made), and a
+	// PDF that the check would refuse (415, 422) or a check that finds no
+	// memory in time (503) is told only by the GET.
+	//
 	// Corresponds with GET /api/v1/documents/{id}/verification (the `GetDocumentVerification` operationId).
 	GetDocumentVerification(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -3050,6 +3061,17 @@ func (c *Client) RevokeDocument(ctx context.Context, id Id, body RevokeDocumentJ
 }
 
 // GetDocumentVerification Validation report of the document's current PDF (every signature, in order)
+//
+// The report stored when the document was registered or issued, with its
+// Content-Length; else (a draft, a revision in progress, a document received
+// without a stored report) the current PDF is read and verified. A HEAD never
+// reads the PDF nor verifies it: with a stored report it answers the GET's
+// headers, Content-Length included; without one, the GET's status as far as
+// the document and a stat of its file decide it (401, 404 for a document you
+// cannot see or a missing file, 503 without signing services) and its
+// Content-Type, but no Content-Length (the report is not made), and a
+// PDF that the check would refuse (415, 422) or a check that finds no
+// memory in time (503) is told only by the GET.
 //
 // Corresponds with GET /api/v1/documents/{id}/verification (the `GetDocumentVerification` operationId).
 func (c *Client) GetDocumentVerification(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5672,6 +5694,17 @@ type ClientWithResponsesInterface interface {
 
 	// GetDocumentVerificationWithResponse Validation report of the document's current PDF (every signature, in order)
 	//
+	// The report stored when the document was registered or issued, with its
+	// Content-Length; else (a draft, a revision in progress, a document received
+	// without a stored report) the current PDF is read and verified. A HEAD never
+	// reads the PDF nor verifies it: with a stored report it answers the GET's
+	// headers, Content-Length included; without one, the GET's status as far as
+	// the document and a stat of its file decide it (401, 404 for a document you
+	// cannot see or a missing file, 503 without signing services) and its
+	// Content-Type, but no Content-Length (the report is not made), and a
+	// PDF that the check would refuse (415, 422) or a check that finds no
+	// memory in time (503) is told only by the GET.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/documents/{id}/verification (the `GetDocumentVerification` operationId).
@@ -7554,6 +7587,11 @@ func (r RevokeDocumentResponse) ContentType() string {
 	return ""
 }
 
+// GetDocumentVerificationResponse200Headers the declared response headers of an HTTP 200 response for GetDocumentVerification
+type GetDocumentVerificationResponse200Headers struct {
+	ContentLength *int
+}
+
 type GetDocumentVerificationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -7569,6 +7607,8 @@ type GetDocumentVerificationResponse struct {
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetDocumentVerificationResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -9445,6 +9485,17 @@ func (c *ClientWithResponses) RevokeDocumentWithResponse(ctx context.Context, id
 
 // GetDocumentVerificationWithResponse Validation report of the document's current PDF (every signature, in order)
 //
+// The report stored when the document was registered or issued, with its
+// Content-Length; else (a draft, a revision in progress, a document received
+// without a stored report) the current PDF is read and verified. A HEAD never
+// reads the PDF nor verifies it: with a stored report it answers the GET's
+// headers, Content-Length included; without one, the GET's status as far as
+// the document and a stat of its file decide it (401, 404 for a document you
+// cannot see or a missing file, 503 without signing services) and its
+// Content-Type, but no Content-Length (the report is not made), and a
+// PDF that the check would refuse (415, 422) or a check that finds no
+// memory in time (503) is told only by the GET.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/documents/{id}/verification (the `GetDocumentVerification` operationId).
@@ -11259,6 +11310,19 @@ func ParseGetDocumentVerificationResponse(rsp *http.Response) (*GetDocumentVerif
 		}
 		response.JSON503 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetDocumentVerificationResponse200Headers
+		if values := rsp.Header.Values("Content-Length"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Length", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentLength = &value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
