@@ -51,6 +51,8 @@ var problems = map[string]problem{
 		Message: "Một thành phần của hệ thống (ký số, kho lưu trữ, liên thông) chưa được cấu hình hoặc đang gián đoạn. Vui lòng thử lại sau."},
 	workflow.EINTERNAL: {Title: "Lỗi hệ thống",
 		Message: "Hệ thống gặp lỗi khi xử lý yêu cầu. Vui lòng thử lại hoặc báo cho quản trị viên."},
+	EMETHOD: {Status: http.StatusMethodNotAllowed, Title: "Thao tác không được hỗ trợ",
+		Message: "Trang này không nhận yêu cầu theo cách vừa gửi. Vui lòng quay lại trang trước và dùng các nút, biểu mẫu của hệ thống."},
 	ECSRF: {Status: http.StatusForbidden, Title: "Biểu mẫu không hợp lệ",
 		Message: "Biểu mẫu đã hết hạn hoặc không được gửi từ trang của hệ thống. Vui lòng tải lại trang và thử lại."},
 }

@@ -67,14 +67,15 @@ func TestParseFormDate(t *testing.T) {
 }
 
 // TestWrongMethodIsVietnamese: a method a page does not take gets the
-// Vietnamese not-found page, never the mux's plain-text answer.
+// Vietnamese error page (405, with Allow: methods.go), never the mux's
+// plain-text answer.
 func TestWrongMethodIsVietnamese(t *testing.T) {
 	e := newTestEnv(t)
 	c := e.login("vanthu")
 	for _, m := range []string{"POST", "PUT", "DELETE"} {
 		req, _ := http.NewRequest(m, e.srv.URL+"/registers", nil)
 		p := c.do(req)
-		if p.Status != http.StatusNotFound || !strings.Contains(p.Body, `<html lang="vi">`) || !strings.Contains(p.Body, "Không tìm thấy") {
+		if p.Status != http.StatusMethodNotAllowed || !strings.Contains(p.Body, `<html lang="vi">`) || !strings.Contains(p.Body, problems[EMETHOD].Title) {
 			t.Errorf("%s /registers: %d %.80q", m, p.Status, p.Body)
 		}
 	}

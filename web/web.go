@@ -194,10 +194,9 @@ func New(cfg Config) (*UI, error) {
 		u.registerRoutes, u.archiveRoutes, u.reformRoutes, u.verifyRoutes, u.adminRoutes} {
 		r(u.mux)
 	}
-	// Anything else: the Vietnamese 404 page.
-	u.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
-		u.renderError(w, r, nil, workflow.Errorf(workflow.ENOTFOUND, "no page %s", r.URL.Path))
-	})
+	// Anything else: OPTIONS (204) and a method a page does not take
+	// (405), both with Allow, or the Vietnamese 404 page (methods.go).
+	u.mux.HandleFunc(notFoundPattern, u.handleUnrouted)
 	return u, nil
 }
 
