@@ -115,9 +115,9 @@ func (u *UI) documentView(r *http.Request, s *Session, d *workflow.Document) (*d
 			continue
 		}
 		// A button this server can never take (no signer, no exchange:
-		// EUNAVAILABLE whatever the input; a reason is assumed, as the
-		// confirmation page asks for it) is not shown; the page says why.
-		if err := u.cfg.Docs.Precheck(ctx, s.User, d, a, workflow.ActionInput{Comment: "?"}); workflow.ErrorCode(err) == workflow.EUNAVAILABLE {
+		// EUNAVAILABLE whatever the input) is not shown; the page says
+		// why.
+		if err := u.cfg.Docs.Available(d, a); err != nil {
 			v.Unavailable = append(v.Unavailable, a)
 			continue
 		}

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"bytes"
+	"context"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -8,6 +10,9 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/vanthu/vanthu/workflow"
 )
 
 // routeRe finds the pages' registrations in the package's source.
@@ -114,5 +119,49 @@ func TestMethodsOnEveryPage(t *testing.T) {
 		if p := send(clients["signed in"], m, "/khong-co-trang-nay"); p.Status != http.StatusNotFound || p.Header.Get("Allow") != "" {
 			t.Errorf("%s of no page: %d, Allow %q; want the 404 page", m, p.Status, p.Header.Get("Allow"))
 		}
+	}
+}
+
+// noPrecheck is the document service with a Precheck that fails the test:
+// the document page must not ask it with made-up input.
+type noPrecheck struct {
+	*workflow.Service
+	t *testing.T
+}
+
+func (d noPrecheck) Precheck(context.Context, *workflow.User, *workflow.Document, workflow.Action, workflow.ActionInput) error {
+	d.t.Errorf("the document page asked Precheck")
+	return nil
+}
+
+// TestDocumentPageAsksAvailable: the document page hides the buttons a
+// server without a signer or an exchange can never take by asking
+// workflow.Service.Available, not Precheck with a placeholder reason.
+func TestDocumentPageAsksAvailable(t *testing.T) {
+	e := newTestEnv(t)
+	ctx := context.Background()
+	d, err := e.docs.Create(ctx, e.users["chuyenvien"], workflow.CreateInput{Direction: workflow.Outgoing, Type: "QĐ",
+		Subject: "Quyết định chờ ký", SignerID: e.users["lanhdao"].ID,
+		File: &workflow.Upload{Name: "qd.pdf", Size: int64(len(fakePDF)), Content: bytes.NewReader(fakePDF)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []struct {
+		who string
+		a   workflow.Action
+	}{{"chuyenvien", workflow.Submit}, {"lanhdao", workflow.Approve}} {
+		if d, err = e.docs.Apply(ctx, e.users[step.who], d.ID, step.a, workflow.ActionInput{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.docs.Signer, e.docs.Outbox = nil, nil
+	ui, err := New(Config{Docs: noPrecheck{e.docs, t}, Accounts: e.auth, Directory: e.repo, Agency: e.docs.Agency,
+		Now: func() time.Time { return e.now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv.Config.Handler = Mount(http.NotFoundHandler(), ui)
+	if p := e.login("lanhdao").get("/documents/" + d.ID); p.Status != http.StatusOK || !strings.Contains(p.Body, `id="unavailable"`) {
+		t.Errorf("document page: %d, unavailable actions not said", p.Status)
 	}
 }

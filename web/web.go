@@ -54,6 +54,9 @@ type Documents interface {
 	Events(ctx context.Context, actor *workflow.User, id string) ([]workflow.Event, error)
 	Apply(ctx context.Context, actor *workflow.User, id string, a workflow.Action, in workflow.ActionInput) (*workflow.Document, error)
 	Precheck(ctx context.Context, actor *workflow.User, d *workflow.Document, a workflow.Action, in workflow.ActionInput) error
+	// Available is EUNAVAILABLE for an action this server can never
+	// take on d (no signer, no exchange), reading nothing.
+	Available(d *workflow.Document, a workflow.Action) error
 	RegisterRows(ctx context.Context, actor *workflow.User, kind workflow.RegisterKind, year int) ([]workflow.RegisterRow, error)
 	Work(ctx context.Context, actor *workflow.User, action workflow.Action, limit int) ([]*workflow.Document, []workflow.WorkTab, int, error)
 	Comment(ctx context.Context, actor *workflow.User, id, text string) error

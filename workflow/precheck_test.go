@@ -3,6 +3,7 @@ package workflow_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -72,5 +73,48 @@ func TestPrecheckAnswersAsApply(t *testing.T) {
 				t.Fatalf("Apply: %v, Precheck said %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// TestAvailableAgreesWithApply: for every row of both machines, on a
+// server with and without a signer and with and without the exchange,
+// Available is EUNAVAILABLE exactly when Apply, given the row's actor and
+// a valid input, refuses the action with EUNAVAILABLE; it answers nothing
+// else, and reads nothing (it takes no context: the web's document page
+// asks it for every button, with no placeholder input).
+func TestAvailableAgreesWithApply(t *testing.T) {
+	configs := []struct {
+		name           string
+		signer, outbox bool
+	}{{"everything", true, true}, {"no signer", false, true}, {"no exchange", true, false}, {"neither", false, false}}
+	seen := map[bool]int{}
+	for _, dir := range []workflow.Direction{workflow.Outgoing, workflow.Incoming} {
+		for _, tr := range workflow.Machine(dir) {
+			for _, c := range configs {
+				t.Run(fmt.Sprintf("%s/%s-%s/%s", dir, tr.From, tr.Action, c.name), func(t *testing.T) {
+					e := newEnv(t)
+					d := e.walkToRow(t, dir, tr)
+					if !c.signer {
+						e.svc.Signer = nil
+					}
+					if !c.outbox {
+						e.svc.Outbox = nil
+					}
+					avail := e.svc.Available(d, tr.Action)
+					if avail != nil && workflow.ErrorCode(avail) != workflow.EUNAVAILABLE {
+						t.Fatalf("Available: %v, want nil or EUNAVAILABLE", avail)
+					}
+					_, err := e.svc.Apply(context.Background(), e.actorFor(d, tr.Action), d.ID, tr.Action, e.inputFor(tr.Action))
+					unavailable := workflow.ErrorCode(err) == workflow.EUNAVAILABLE
+					if (avail != nil) != unavailable {
+						t.Fatalf("Available: %v; Apply: %v", avail, err)
+					}
+					seen[unavailable]++
+				})
+			}
+		}
+	}
+	if seen[true] == 0 || seen[false] == 0 {
+		t.Errorf("rows unavailable %d, available %d: the table or the fakes changed", seen[true], seen[false])
 	}
 }

@@ -976,6 +976,33 @@ func (s *Service) precheckInto(ctx context.Context, d *Document, t Transition, i
 	return nil
 }
 
+// Available returns the EUNAVAILABLE error with which Apply refuses
+// action on d on this server whoever asks and whatever the input, for
+// want of a collaborator it is not configured with: a signer (sign,
+// issue), the interagency exchange (send; a revocation request of an
+// outgoing document, which goes to its recipients); nil when the server
+// has what the action needs (Apply may still refuse it for the actor, the
+// state or the input). It reads nothing: the web's document page asks it
+// for each action the user may take, to hide the buttons this server can
+// never take. Apply checks it after the reason an action needs.
+func (s *Service) Available(d *Document, action Action) error {
+	switch action {
+	case Sign, Issue:
+		if s.Signer == nil {
+			return Errorf(EUNAVAILABLE, "signing is not configured on this server")
+		}
+	case Send:
+		if s.Outbox == nil {
+			return Errorf(EUNAVAILABLE, "interagency exchange is not configured on this server")
+		}
+	case RequestRevoke:
+		if d.Direction == Outgoing && s.Outbox == nil {
+			return Errorf(EUNAVAILABLE, "interagency exchange is not configured on this server")
+		}
+	}
+	return nil
+}
+
 // ErrNoReason is the cause (errors.Is) of the EINVALID with which an
 // action that must say why (a rejection, a revocation, refusing one) is
 // refused without its reason in the comment.
@@ -985,32 +1012,18 @@ var ErrNoReason = errors.New("the action needs its reason in the comment")
 // is missing, before any work and without changing anything: the checks
 // of precheck that Precheck offers to callers.
 func (s *Service) checkInput(ctx context.Context, d *Document, t Transition, in ActionInput) error {
+	// The request's own reason first (a revocation without one is 400
+	// whatever the server), then what the server lacks, then the rest.
+	if err := needsReason(t.Action, in); err != nil {
+		return err
+	}
+	if err := s.Available(d, t.Action); err != nil {
+		return err
+	}
 	switch t.Action {
-	case Sign, Issue:
-		if s.Signer == nil {
-			return Errorf(EUNAVAILABLE, "signing is not configured on this server")
-		}
 	case Send:
-		if s.Outbox == nil {
-			return Errorf(EUNAVAILABLE, "interagency exchange is not configured on this server")
-		}
 		if len(d.Recipients) == 0 {
 			return Errorf(EINVALID, "the document has no recipients: archive it instead of sending")
-		}
-	case Reject:
-		if strings.TrimSpace(in.Comment) == "" {
-			return Wrap(EINVALID, ErrNoReason, "a rejection needs the reason in comment")
-		}
-	case RequestRevoke:
-		if strings.TrimSpace(in.Comment) == "" {
-			return Wrap(EINVALID, ErrNoReason, "a revocation needs its reason in comment")
-		}
-		if d.Direction == Outgoing && s.Outbox == nil {
-			return Errorf(EUNAVAILABLE, "interagency exchange is not configured on this server")
-		}
-	case RefuseRevoke:
-		if strings.TrimSpace(in.Comment) == "" {
-			return Wrap(EINVALID, ErrNoReason, "refusing a revocation needs the reason in comment")
 		}
 	case Assign:
 		if in.AssigneeID == "" {
@@ -1025,6 +1038,23 @@ func (s *Service) checkInput(ctx context.Context, d *Document, t Transition, in 
 		if !u.Has(RoleHandler) || u.Disabled {
 			return Errorf(EINVALID, "assignee %q is not an active handler (chuyên viên)", u.Username)
 		}
+	}
+	return nil
+}
+
+// needsReason refuses an action that must say why without its reason in
+// the comment (ErrNoReason).
+func needsReason(a Action, in ActionInput) error {
+	if strings.TrimSpace(in.Comment) != "" {
+		return nil
+	}
+	switch a {
+	case Reject:
+		return Wrap(EINVALID, ErrNoReason, "a rejection needs the reason in comment")
+	case RequestRevoke:
+		return Wrap(EINVALID, ErrNoReason, "a revocation needs its reason in comment")
+	case RefuseRevoke:
+		return Wrap(EINVALID, ErrNoReason, "refusing a revocation needs the reason in comment")
 	}
 	return nil
 }
