@@ -27,18 +27,8 @@ fi
 (cd "$here/../.." && go build -o "$CORPUS_DIR/bin/vanthu" ./cmd/vanthu)
 /usr/bin/python3 "$here/gen.py" "$@"
 data=$(mktemp -d)
-port=${PORT:-18640}
-env PATH="$CORPUS_DIR/bin:$PATH" VANTHU_DATA_DIR="$data" VANTHU_ADDR=127.0.0.1:$port VANTHU_ADMIN_PASSWORD=admin-secret-1 \
-  VANTHU_LOG_LEVEL=warn "$CORPUS_DIR/bin/vanthu" serve >"$data/serve.out" 2>"$data/serve.err" &
-pid=$!
-trap 'kill $pid 2>/dev/null || true' EXIT
-b=http://127.0.0.1:$port
-for _ in $(seq 100); do curl -sf "$b/healthz" >/dev/null && break; sleep 0.3; done
-admin=$(curl -s "$b/api/v1/auth/login" -d '{"username":"admin","password":"admin-secret-1"}' | sed 's/.*"token":"\([^"]*\)".*/\1/')
-for r in clerk officer handler; do
-  curl -s -o /dev/null "$b/api/v1/users" -H "Authorization: Bearer $admin" \
-    -d "{\"username\":\"$r\",\"password\":\"pass-$r-1\",\"full_name\":\"Nguyễn Văn $r\",\"title\":\"Chủ tịch\",\"roles\":[\"$r\"]}"
-done
+source "$here/../lib/serve.sh"
+vanthu_serve "$CORPUS_DIR/bin/vanthu" "$data" "${PORT:-18640}"
 nss="$data/nss"
 mkdir -p "$nss"
 certutil -N -d "sql:$nss" --empty-password

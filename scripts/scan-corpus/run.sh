@@ -26,26 +26,16 @@ exec /usr/bin/time -a -o "$PDFTOPPM_LOG" -f "%e %M" $(command -v pdftoppm) "\$@"
 EOS
 chmod +x "$CORPUS_DIR/bin/pdftoppm"
 data=$(mktemp -d)
-port=${PORT:-18600}
-env=(PATH="$CORPUS_DIR/bin:$PATH" VANTHU_DATA_DIR="$data" VANTHU_ADDR=127.0.0.1:$port VANTHU_ADMIN_PASSWORD=admin-secret-1
-  VANTHU_LOG_LEVEL=warn VANTHU_TRUSTED_PROXIES=127.0.0.1)
+extra=(VANTHU_TRUSTED_PROXIES=127.0.0.1)
 if [ -n "$pg" ]; then
   db=scan_corpus_$$
   psql "$VANTHU_TEST_DATABASE_URL" -qc "CREATE DATABASE $db" >/dev/null
-  env+=(VANTHU_DATABASE_URL="${VANTHU_TEST_DATABASE_URL%%/postgres\?*}/$db?sslmode=disable"
+  extra+=(VANTHU_DATABASE_URL="${VANTHU_TEST_DATABASE_URL%%/postgres\?*}/$db?sslmode=disable"
     VANTHU_S3_ENDPOINT="$VANTHU_TEST_S3_ENDPOINT" VANTHU_S3_ACCESS_KEY="$VANTHU_TEST_S3_ACCESS_KEY"
     VANTHU_S3_SECRET_KEY="$VANTHU_TEST_S3_SECRET_KEY" VANTHU_S3_WORK_BUCKET=scan-$$-work VANTHU_S3_ARCHIVE_BUCKET=scan-$$-archive)
 fi
-env "${env[@]}" "$CORPUS_DIR/bin/vanthu" serve >"$data/serve.out" 2>"$data/serve.err" &
-pid=$!
-trap 'kill $pid 2>/dev/null || true' EXIT
-b=http://127.0.0.1:$port
-for _ in $(seq 100); do curl -sf "$b/healthz" >/dev/null && break; sleep 0.3; done
-admin=$(curl -s "$b/api/v1/auth/login" -d '{"username":"admin","password":"admin-secret-1"}' | sed 's/.*"token":"\([^"]*\)".*/\1/')
-for r in clerk officer handler; do
-  curl -s -o /dev/null "$b/api/v1/users" -H "Authorization: Bearer $admin" \
-    -d "{\"username\":\"$r\",\"password\":\"pass-$r-1\",\"full_name\":\"Nguyễn Văn $r\",\"title\":\"Chủ tịch\",\"roles\":[\"$r\"]}"
-done
+source "$here/../lib/serve.sh"
+vanthu_serve "$CORPUS_DIR/bin/vanthu" "$data" "${PORT:-18600}" "${extra[@]}"
 rm -f "$CORPUS_DIR/results.json"
 /usr/bin/python3 "$here/drive.py" "$b" "$pid" "$CORPUS_DIR/results.json" $(ls -S -r "$CORPUS_DIR"/*.pdf) >"$CORPUS_DIR/drive.log"
 /usr/bin/python3 "$here/table.py" "$CORPUS_DIR/results.json"
