@@ -633,7 +633,7 @@ func (s *Server) handleGetFile(c echo.Context) error {
 	if c.Request().Method == http.MethodHead {
 		// The GET's headers from the file's record and its blob's info:
 		// before, a HEAD read (and hashed) the whole file for nothing.
-		f, oi, err := s.Docs.StatFile(ctx, Actor(c), id, sha)
+		f, oi, err := s.Docs.HeadFile(ctx, Actor(c), id, sha)
 		if err != nil {
 			return err
 		}

@@ -90,32 +90,22 @@ func (s *Service) Open(ctx context.Context, actor *workflow.User, docID, name st
 }
 
 // Stat is Open without the content, for a HEAD: the object and the
-// type its content was stored with (workflow.RecordType), from the
-// store's info (a Stat, no read; for an object stored without its type,
-// a read of its first SniffLen bytes, workflow.ReadHead), or for a file the metadata.json carries (verification.json,
-// events.json) from the metadata, which is read. Nothing is retrieved, so
-// no use is recorded.
+// type of its content, from a read of its first SniffLen bytes
+// (workflow.ReadHead: records archived before the type was recorded say
+// application/pdf whatever they hold), or for a file the metadata.json
+// carries (verification.json, events.json) from the metadata, which is
+// read. Nothing is retrieved, so no use is recorded.
 func (s *Service) Stat(ctx context.Context, actor *workflow.User, docID, name string) (Object, string, error) {
 	rec, err := s.Get(ctx, actor, docID)
 	if err != nil {
 		return Object{}, "", err
 	}
 	if o, ok := objectByName(rec, name); ok {
-		oi, err := s.Store.Stat(ctx, o.Key)
-		if err != nil {
-			return Object{}, "", storeErr(err, "archive store: stat %s", o.Key)
-		}
-		if _, ok := workflow.RecordedType(oi.ContentType); ok {
-			return o, oi.ContentType, nil
-		}
-		// Stored without its type (records archived before it was
-		// recorded say application/pdf whatever they hold): its first
-		// bytes say, as for the GET.
 		head, err := workflow.ReadHead(ctx, s.Store, o.Key, mediatype.SniffLen)
 		if err != nil {
 			return Object{}, "", storeErr(err, "archive store: read the head of %s", o.Key)
 		}
-		return o, workflow.RecordType(mediatype.Of(head, name)), nil
+		return o, mediatype.Of(head, name), nil
 	}
 	if name == NameVerification || name == NameEvents {
 		rc, o, ok, err := s.openPart(ctx, rec, name)

@@ -546,10 +546,9 @@ func (s *Service) copyFile(ctx context.Context, key string, files []workflow.Fil
 	return oi, nil
 }
 
-// withType is o recording ct as the type of the object's content
-// (workflow.RecordType): a HEAD answers from it without a read.
+// withType is o recording ct as the type of the object's content.
 func withType(o workflow.PutOptions, ct string) workflow.PutOptions {
-	o.ContentType = workflow.RecordType(ct)
+	o.ContentType = ct
 	return o
 }
 

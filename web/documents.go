@@ -679,7 +679,7 @@ func (u *UI) handleFile(w http.ResponseWriter, r *http.Request, s *Session) erro
 	if r.Method == http.MethodHead {
 		var oi workflow.ObjectInfo
 		var err error
-		if f, oi, err = u.cfg.Docs.StatFile(r.Context(), s.User, r.PathValue("id"), r.URL.Query().Get("sha256")); err != nil {
+		if f, oi, err = u.cfg.Docs.HeadFile(r.Context(), s.User, r.PathValue("id"), r.URL.Query().Get("sha256")); err != nil {
 			return err
 		}
 		typ = mediatype.Recorded(oi.ContentType, f.Name)

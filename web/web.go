@@ -49,8 +49,9 @@ type Documents interface {
 	Get(ctx context.Context, actor *workflow.User, id string) (*workflow.Document, error)
 	List(ctx context.Context, actor *workflow.User, f workflow.DocumentFilter) ([]*workflow.Document, string, error)
 	OpenFile(ctx context.Context, actor *workflow.User, id, sha string) (io.ReadCloser, workflow.File, error)
-	// StatFile is OpenFile without the content (a HEAD).
-	StatFile(ctx context.Context, actor *workflow.User, id, sha string) (workflow.File, workflow.ObjectInfo, error)
+	// HeadFile is OpenFile for a HEAD: the file and the info of its
+	// blob, its type from the content's first bytes (no more is read).
+	HeadFile(ctx context.Context, actor *workflow.User, id, sha string) (workflow.File, workflow.ObjectInfo, error)
 	Events(ctx context.Context, actor *workflow.User, id string) ([]workflow.Event, error)
 	Apply(ctx context.Context, actor *workflow.User, id string, a workflow.Action, in workflow.ActionInput) (*workflow.Document, error)
 	Precheck(ctx context.Context, actor *workflow.User, d *workflow.Document, a workflow.Action, in workflow.ActionInput) error

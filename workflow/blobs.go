@@ -46,37 +46,19 @@ func IsPDF(head []byte) bool {
 // FileContentType is the type a document file's blob is stored with,
 // decided by its content (a blob is named by its content, not by the
 // name of a file it is): PDFType when IsPDF, else
-// application/octet-stream, recorded as RecordType. Served, a file's type
-// is that of its name's extension when it is not a PDF
-// (internal/mediatype): a HEAD of the file is answered from this and the
-// name, without reading the content.
+// application/octet-stream. Served, a file's type is that of its name's
+// extension when it is not a PDF (internal/mediatype). A HEAD does not
+// trust the type an object was stored with: objects written before it
+// was recorded say PDFType whatever they hold (a received .docx, .xlsx,
+// image or .zip attachment), and a copy made without it (a restore)
+// says nothing ("" on the local store, application/octet-stream on
+// S3); it reads the object's first SniffLen bytes instead (ReadHead),
+// as the GET does.
 func FileContentType(head []byte) string {
 	if IsPDF(head) {
-		return RecordType(PDFType)
+		return PDFType
 	}
-	return RecordType("application/octet-stream")
-}
-
-// sniffedMark is the parameter RecordType adds to a type.
-const sniffedMark = "; vanthu-sniffed=1"
-
-// RecordType is the type to record (PutOptions.ContentType) with an
-// object whose type t was decided from its content (IsPDF on its first
-// SniffLen bytes, then its name): t marked so that a reader of the
-// object's info knows that it says what the content is. A type recorded
-// without the mark says nothing of the content: every object written
-// before the mark was (they say application/pdf whatever they hold: a
-// received .docx, .xlsx, image or .zip attachment), and a copy made
-// without its type (a restore from a backup: "" on the local store,
-// application/octet-stream on S3).
-func RecordType(t string) string { return t + sniffedMark }
-
-// RecordedType returns the type RecordType recorded in ct (an
-// ObjectInfo.ContentType); ok is false when ct was not recorded by it
-// and so tells nothing of the object's content: its first bytes must be
-// read (ReadHead) to know whether it is a PDF.
-func RecordedType(ct string) (t string, ok bool) {
-	return strings.CutSuffix(ct, sniffedMark)
+	return "application/octet-stream"
 }
 
 // RangeReader is implemented by stores that read a part of an object
@@ -90,8 +72,7 @@ type RangeReader interface {
 // ReadHead returns the first n bytes of the object key (all of it when
 // it is shorter): a ranged read where b is a RangeReader, else a Get
 // closed after them (a local file: nothing more is read). A HEAD that
-// must know whether an object recorded without its type (RecordedType)
-// is a PDF reads no more than this. ENOTFOUND if missing.
+// must know whether an object is a PDF reads no more than this. ENOTFOUND if missing.
 func ReadHead(ctx context.Context, b Blobs, key string, n int) ([]byte, error) {
 	var rc io.ReadCloser
 	var err error

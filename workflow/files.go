@@ -99,8 +99,8 @@ func (fs Files) Stat(ctx context.Context, files []File, f File) (ObjectInfo, err
 // Head returns the first n bytes of f, a file of files (all of it when
 // it is shorter): a ranged read of the blob f's content starts with
 // (ReadHead), or for a tailed file whose base is shorter than n, of the
-// file as Open reads it. A HEAD reads this much, no more, of a file
-// whose blob was stored without its type (RecordedType).
+// file as Open reads it. A HEAD reads this much of a file, no more, to
+// know its type (FileContentType).
 func (fs Files) Head(ctx context.Context, files []File, f File, n int) ([]byte, error) {
 	root := f
 	for depth := 0; root.Base != ""; depth++ {

@@ -568,28 +568,40 @@ func (s *Service) OpenFile(ctx context.Context, actor *User, id, sha string) (io
 }
 
 // StatFile is OpenFile without the content: the file and the info of
-// its blob (Files.Stat), for a HEAD; no content is read when the blob's
-// type was recorded (RecordedType), else only its first SniffLen bytes
-// (Files.Head), and its ContentType is then the one they give.
+// its blob (Files.Stat), reading none of it. Its ContentType is the one
+// the blob was stored with, which may say nothing of the content
+// (FileContentType); HeadFile gives the content's.
 func (s *Service) StatFile(ctx context.Context, actor *User, id, sha string) (File, ObjectInfo, error) {
-	d, f, err := s.visibleFile(ctx, actor, id, sha)
+	_, f, oi, err := s.statFile(ctx, actor, id, sha)
+	return f, oi, err
+}
+
+// HeadFile is StatFile for a HEAD of the file: of the content only its
+// first SniffLen bytes are read (Files.Head), the bytes the GET looks
+// at, and the ContentType is the one they give (FileContentType).
+func (s *Service) HeadFile(ctx context.Context, actor *User, id, sha string) (File, ObjectInfo, error) {
+	d, f, oi, err := s.statFile(ctx, actor, id, sha)
 	if err != nil {
 		return File{}, ObjectInfo{}, err
 	}
+	head, err := s.files().Head(ctx, d.Files, f, SniffLen)
+	if err != nil {
+		return File{}, ObjectInfo{}, fmt.Errorf("read the head of the file of %s: %w", id, err)
+	}
+	oi.ContentType = FileContentType(head)
+	return f, oi, nil
+}
+
+func (s *Service) statFile(ctx context.Context, actor *User, id, sha string) (*Document, File, ObjectInfo, error) {
+	d, f, err := s.visibleFile(ctx, actor, id, sha)
+	if err != nil {
+		return nil, File{}, ObjectInfo{}, err
+	}
 	oi, err := s.files().Stat(ctx, d.Files, f)
 	if err != nil {
-		return File{}, ObjectInfo{}, fmt.Errorf("stat file of %s: %w", id, err)
+		return nil, File{}, ObjectInfo{}, fmt.Errorf("stat file of %s: %w", id, err)
 	}
-	if _, ok := RecordedType(oi.ContentType); !ok {
-		// Stored without its type (before it was recorded, or copied
-		// without it): its first bytes say, as for the GET.
-		head, err := s.files().Head(ctx, d.Files, f, SniffLen)
-		if err != nil {
-			return File{}, ObjectInfo{}, fmt.Errorf("stat file of %s: %w", id, err)
-		}
-		oi.ContentType = FileContentType(head)
-	}
-	return f, oi, nil
+	return d, f, oi, nil
 }
 
 // visibleFile returns a visible document and its file sha (its main

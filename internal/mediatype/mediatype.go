@@ -68,16 +68,13 @@ func byName(name string) string {
 	return "application/octet-stream"
 }
 
-// Recorded returns the media type of the file named name whose object
-// was stored with the type recorded (workflow.ObjectInfo.ContentType, as
-// workflow.RecordType marked it from what Of or workflow.FileContentType
-// gave): what Of gives for its content, without reading it (a HEAD). A
-// type recorded without the mark says nothing of the content: the
-// services (workflow.Service.StatFile, archive.Service.Stat) read the
-// first SniffLen bytes of such an object and give the type they make
-// instead.
+// Recorded returns the media type of the file named name whose content
+// was found to be of type recorded (what Of or workflow.FileContentType
+// gave for its first SniffLen bytes, which the services' Stat read for a
+// HEAD: workflow.Service.HeadFile, archive.Service.Stat): what Of gives
+// for its content.
 func Recorded(recorded, name string) string {
-	if t, _ := workflow.RecordedType(recorded); t == PDF {
+	if recorded == PDF {
 		return PDF
 	}
 	return byName(name)

@@ -37,8 +37,8 @@ func TestOf(t *testing.T) {
 	}
 }
 
-// TestRecorded: a type recorded from the content (workflow.RecordType)
-// gives Of's answer for that content, without it.
+// TestRecorded: the type found from the content's first bytes (by
+// workflow.FileContentType or Of) gives Of's answer for that content.
 func TestRecorded(t *testing.T) {
 	docx := []byte("PK\x03\x04\x14\x00\x06\x00")
 	pdf := []byte("%PDF-1.7\n")
@@ -46,7 +46,7 @@ func TestRecorded(t *testing.T) {
 		head []byte
 		name string
 	}{{pdf, "qd.pdf"}, {pdf, "qd.bin"}, {docx, "Dự thảo.docx"}, {docx, "qd.pdf"}, {docx, "hồ sơ.zip"}, {nil, "README"}} {
-		for _, recorded := range []string{workflow.FileContentType(c.head), workflow.RecordType(Of(c.head, c.name))} {
+		for _, recorded := range []string{workflow.FileContentType(c.head), Of(c.head, c.name)} {
 			if got, want := Recorded(recorded, c.name), Of(c.head, c.name); got != want {
 				t.Errorf("Recorded(%q, %q) = %q, want %q", recorded, c.name, got, want)
 			}
