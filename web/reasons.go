@@ -117,6 +117,21 @@ var clausePatterns = []struct {
 		func(m []string) string {
 			return "chứng thư số đã hết hạn: có hiệu lực đến " + m[1] + ", thời điểm xét là " + m[2] + " (" + timeSources[m[3]] + ")"
 		}},
+	{regexp.MustCompile(`^nothing proves the signature was made while the certificate was valid \((.*)\), so it can be neither accepted nor rejected(?: \(ETSI EN 319 102-1 INDETERMINATE/(\w+)\))?$`),
+		func(m []string) string {
+			out := "không có bằng chứng chữ ký được tạo khi chứng thư số còn hiệu lực"
+			if strings.Contains(m[1], "is not used: its own algorithm") {
+				out += " (dấu thời gian có trong tệp dùng thuật toán mật mã đã bị ngừng chấp nhận nên không được dùng làm bằng chứng về thời điểm ký)"
+			}
+			if strings.Contains(m[1], "is not used: the time-stamping authority's certificate was revoked") {
+				out += " (chứng thư số của đơn vị cấp dấu thời gian đã bị thu hồi nên dấu thời gian không được dùng làm bằng chứng về thời điểm ký)"
+			}
+			out += ": chưa thể kết luận chữ ký hợp lệ hay không"
+			if m[2] != "" {
+				out += " (ETSI EN 319 102-1: " + m[2] + ")"
+			}
+			return out
+		}},
 	{regexp.MustCompile(`^certificate not yet valid: it is valid from (\S+), the validation time is (\S+) \((timestamp|document timestamp|current time).*\)$`),
 		func(m []string) string {
 			return "chứng thư số chưa có hiệu lực: có hiệu lực từ " + m[1] + ", thời điểm xét là " + m[2] + " (" + timeSources[m[3]] + ")"

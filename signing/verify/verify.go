@@ -76,6 +76,11 @@ type Options struct {
 	Fetcher Fetcher
 	// docStamps are the trusted document time-stamps of the file.
 	docStamps []docStamp
+	// tsaRevoked says why a time-stamping authority's certificate (tsa,
+	// issued by issuer) keeps its token from proving anything, by its
+	// revocation status at the token's time at ("" when nothing does;
+	// nil: not checked). verifyAll sets it (tsarevocation.go).
+	tsaRevoked func(tsa, issuer *x509.Certificate, at time.Time) string
 }
 
 // docStamp is a trusted document time-stamp: it proves that the bytes up
@@ -146,6 +151,10 @@ type Signature struct {
 	// before it; cryptoNote: the proof that made one acceptable.
 	weak       bool
 	cryptoNote string
+	// unusedPOE says which time-stamps over the signature were not used
+	// as its validation time (for the reason a certificate expired by
+	// now gives).
+	unusedPOE []string
 }
 
 // Certificate describes the signer's certificate.
@@ -166,6 +175,12 @@ type Timestamp struct {
 	Time      string `json:"time"`
 	Authority string `json:"authority"`
 	Trusted   bool   `json:"trusted"` // the TSA certificate chains to Options.Roots
+	// NotUsed says why a time-stamp is not used as the validation time
+	// nor as proof of existence: its own algorithms are past their sunset
+	// with nothing proving it existed before (cryptopolicy.go), or its
+	// authority's certificate was revoked (tsarevocation.go). Empty when
+	// it is used, or not trusted at all.
+	NotUsed string `json:"not_used,omitempty"`
 }
 
 // Change is one object added or changed by an incremental update after the
@@ -269,6 +284,8 @@ func verifyAll(ctx context.Context, f *pdfFile, sigs []foundSig, opts Options) (
 	an := newAnalyzer(f)
 	f.digests = newPrefixDigests(f.b, directRanges(sigs))
 	done := map[int]Signature{}
+	rs := &revocationState{dss: readDSS(f), fetched: map[string]fetchResult{}}
+	opts.tsaRevoked = tsaRevocationCheck(ctx, rs, opts.Fetcher)
 	for i, fs := range sigs {
 		if fs.dict == nil || asName(fs.dict["SubFilter"]) != "ETSI.RFC3161" {
 			continue
@@ -288,7 +305,6 @@ func verifyAll(ctx context.Context, f *pdfFile, sigs []foundSig, opts Options) (
 			done[i] = s
 		}
 	}
-	rs := &revocationState{dss: readDSS(f), fetched: map[string]fetchResult{}}
 	out := []Signature{}
 	for i, fs := range sigs {
 		if err := ctx.Err(); err != nil {
@@ -879,8 +895,8 @@ func (s *Signature) checkDigest(p7 *pkcs7.PKCS7, signed *signedBytes, rangeOK bo
 
 // signatureTimestamp checks the signature's RFC 3161 time-stamp token (an
 // unsigned attribute of its CMS): the stamped time when the token covers
-// the signature and is trusted, otherwise now.
-func (s *Signature) signatureTimestamp(p7 *pkcs7.PKCS7, roots *x509.CertPool, now time.Time) (time.Time, string) {
+// the signature, is trusted and may be relied on (usable), otherwise now.
+func (s *Signature) signatureTimestamp(p7 *pkcs7.PKCS7, opts Options, now time.Time) (time.Time, string) {
 	si := p7.Signers[0]
 	valAt, src := now, "current time"
 	for _, a := range si.UnauthenticatedAttributes {
@@ -899,44 +915,90 @@ func (s *Signature) signatureTimestamp(p7 *pkcs7.PKCS7, roots *x509.CertPool, no
 			break
 		}
 		s.Timestamp = &Timestamp{Time: ts.Time.Format(time.RFC3339)}
+		var issuer *x509.Certificate
 		if tsa != nil {
 			s.Timestamp.Authority = tsa.Subject.String()
-			s.Timestamp.Trusted = tsaTrusted(tsa, ts, roots)
+			issuer, s.Timestamp.Trusted = tsaTrusted(tsa, ts, opts.Roots)
 		}
-		if s.Timestamp.Trusted {
-			if ts.Time.After(now) {
-				s.fail("the signature timestamp (%s) lies in the future", ts.Time.UTC().Format(time.RFC3339))
-				break
-			}
-			valAt, src = ts.Time, "timestamp"
-			if len(s.ByteRange) == 4 {
-				s.ownTS = &poe{t: ts.Time, end: s.ByteRange[2] + s.ByteRange[3], weak: weak}
-			}
+		if !s.Timestamp.Trusted {
+			break
+		}
+		if ts.Time.After(now) {
+			s.fail("the signature timestamp (%s) lies in the future", ts.Time.UTC().Format(time.RFC3339))
+			break
+		}
+		var end int64
+		if len(s.ByteRange) == 4 {
+			end = s.ByteRange[2] + s.ByteRange[3]
+		}
+		if why := s.tokenUnusable(tsa, issuer, ts.Time, weak, end, opts); why != "" {
+			s.Timestamp.NotUsed = why
+			s.unusedPOE = append(s.unusedPOE, "the signature time-stamp of "+s.Timestamp.Time+" is not used: "+why)
+			break
+		}
+		valAt, src = ts.Time, "timestamp"
+		if len(s.ByteRange) == 4 {
+			s.ownTS = &poe{t: ts.Time, end: end, weak: weak}
 		}
 		break
 	}
 	return valAt, src
 }
 
+// tokenUnusable says why a trusted time-stamp token at time at, by tsa
+// (issued by issuer), over the bytes up to end, whose algorithms retire
+// as weak, proves nothing, or "" when it may be relied on. ETSI EN 319
+// 102-1 (5.4 with 5.2.8, and 5.6.2.x: a proof of existence comes only
+// from a time-stamp that passes its own cryptographic constraints): one
+// past its sunset is no proof unless a later sound document time-stamp
+// shows it existed before; and a token whose authority's certificate
+// was revoked when it stamped (or whose key was compromised, RFC 3161
+// section 4) proves nothing.
+func (s *Signature) tokenUnusable(tsa, issuer *x509.Certificate, at time.Time, weak retired, end int64, opts Options) string {
+	if !sound(weak, end, opts.Now(), opts.docStamps) {
+		return weakTokenNote(weak)
+	}
+	if opts.tsaRevoked != nil && tsa != nil {
+		return opts.tsaRevoked(tsa, issuer, at)
+	}
+	return ""
+}
+
+// weakTokenNote says why a time-stamp whose algorithms retire as w is no
+// proof of existence.
+func weakTokenNote(w retired) string {
+	when := "never accepted"
+	if !w.at.IsZero() {
+		when = "retired on " + w.at.Format(time.DateOnly)
+	}
+	return fmt.Sprintf("its own algorithm %s (%s) is %s (%s) and no later trusted time-stamp proves the token existed before then, so it is no proof of existence (ETSI EN 319 102-1 5.2.8, 5.6.2)",
+		w.name(), w.role, when, w.source)
+}
+
 // validationTime checks the signature's timestamp and returns the time the
 // certificate is judged at and where it comes from. Only a trusted
-// timestamp moves the validation time away from now; the claimed signing
-// time never does.
+// timestamp that may be relied on (tokenUnusable) moves the validation
+// time away from now; the claimed signing time never does.
 func (s *Signature) validationTime(p7 *pkcs7.PKCS7, opts Options) (time.Time, string) {
 	now := opts.Now()
 	valAt, src := now, "current time"
 	if p7 != nil { // nil: a signature that is not CMS (adbe.x509.rsa_sha1)
-		valAt, src = s.signatureTimestamp(p7, opts.Roots, now)
+		valAt, src = s.signatureTimestamp(p7, opts, now)
 	}
 	if src == "current time" && len(s.ByteRange) == 4 {
-		// No trusted signature time-stamp: the earliest trusted document
-		// time-stamp over this signature proves it existed then (the
-		// archive time-stamp of PAdES B-LTA).
+		// No usable signature time-stamp: the earliest trusted document
+		// time-stamp over this signature that may be relied on proves it
+		// existed then (the archive time-stamp of PAdES B-LTA).
 		end := s.ByteRange[2] + s.ByteRange[3]
 		for _, d := range opts.docStamps {
-			if d.end >= end && d.t.Before(valAt) {
-				valAt, src = d.t, "document timestamp"
+			if d.end < end || !d.t.Before(valAt) {
+				continue
 			}
+			if !sound(d.weak, d.end, now, opts.docStamps) {
+				s.unusedPOE = append(s.unusedPOE, "the document time-stamp of "+d.t.UTC().Format(time.RFC3339)+" is not used: "+weakTokenNote(d.weak))
+				continue
+			}
+			valAt, src = d.t, "document timestamp"
 		}
 	}
 	s.ValidationTime = valAt.UTC().Format(time.RFC3339)
@@ -958,7 +1020,7 @@ func (s *Signature) validationTime(p7 *pkcs7.PKCS7, opts Options) (time.Time, st
 // invalid.
 func (s *Signature) checkCertificate(ee *x509.Certificate, valAt time.Time, src string, claimed time.Time) {
 	if valAt.After(ee.NotAfter) && src == "current time" {
-		s.Warnings = append(s.Warnings, fmt.Sprintf("certificate expired: it was valid until %s, the validation time is %s (%s%s); nothing proves the signature was made while the certificate was valid (no trusted timestamp), so it can be neither accepted nor rejected", ee.NotAfter.UTC().Format(time.RFC3339), s.ValidationTime, src, claimedNote(src, claimed)))
+		s.Warnings = append(s.Warnings, fmt.Sprintf("certificate expired: it was valid until %s, the validation time is %s (%s%s); nothing proves the signature was made while the certificate was valid (no trusted timestamp%s), so it can be neither accepted nor rejected (ETSI EN 319 102-1 INDETERMINATE/OUT_OF_BOUNDS_NO_POE)", ee.NotAfter.UTC().Format(time.RFC3339), s.ValidationTime, src, claimedNote(src, claimed), s.unusedNote()))
 	} else if valAt.After(ee.NotAfter) {
 		s.fail("certificate expired: it was valid until %s, the validation time is %s (%s%s)", ee.NotAfter.UTC().Format(time.RFC3339), s.ValidationTime, src, claimedNote(src, claimed))
 	} else if valAt.Before(ee.NotBefore) {
@@ -1067,10 +1129,11 @@ func withdrawApprovals(sigs []Signature) {
 }
 
 // tsaTrusted reports whether the timestamp's signer chains to roots at the
-// time it stamped and is a time-stamping certificate.
-func tsaTrusted(tsa *x509.Certificate, ts *timestamp.Timestamp, roots *x509.CertPool) bool {
+// time it stamped and is a time-stamping certificate, and returns its
+// issuer (nil for a self-signed one).
+func tsaTrusted(tsa *x509.Certificate, ts *timestamp.Timestamp, roots *x509.CertPool) (*x509.Certificate, bool) {
 	if roots == nil || !slices.Contains(tsa.ExtKeyUsage, x509.ExtKeyUsageTimeStamping) {
-		return false
+		return nil, false
 	}
 	var inter []*x509.Certificate
 	for _, c := range ts.Certificates {
@@ -1078,8 +1141,23 @@ func tsaTrusted(tsa *x509.Certificate, ts *timestamp.Timestamp, roots *x509.Cert
 			inter = append(inter, c)
 		}
 	}
-	_, err := verifyChain(tsa, inter, roots, ts.Time, x509.ExtKeyUsageTimeStamping)
-	return err == nil
+	chain, err := verifyChain(tsa, inter, roots, ts.Time, x509.ExtKeyUsageTimeStamping)
+	if err != nil {
+		return nil, false
+	}
+	if len(chain) > 1 {
+		return chain[1], true
+	}
+	return nil, true
+}
+
+// unusedNote names the time-stamps that were not used as proof of when
+// the signature was made, and why ("" for none).
+func (s *Signature) unusedNote() string {
+	if len(s.unusedPOE) == 0 {
+		return ""
+	}
+	return "; " + strings.Join(s.unusedPOE, "; ")
 }
 
 func claimedNote(src string, claimed time.Time) string {
@@ -1200,13 +1278,21 @@ func verifyDocTimestamp(s *Signature, der []byte, signed *signedBytes, opts Opti
 		s.ChainError = "no trust anchors are configured"
 		return
 	}
-	if !tsaTrusted(tsa, ts, opts.Roots) {
+	issuer, ok := tsaTrusted(tsa, ts, opts.Roots)
+	if !ok {
 		s.ChainError = "the time-stamping authority " + tsa.Subject.String() + " is not trusted (or its certificate is not a valid time-stamping certificate at " + s.Timestamp.Time + ")"
 		return
 	}
 	if ts.Time.After(opts.Now()) {
 		fail("the document timestamp (%s) lies in the future", s.Timestamp.Time)
 		return
+	}
+	if opts.tsaRevoked != nil {
+		if why := opts.tsaRevoked(tsa, issuer, ts.Time); why != "" {
+			s.Timestamp.NotUsed = why
+			s.ChainError = "the time-stamping authority " + tsa.Subject.String() + " cannot be relied on: " + why
+			return
+		}
 	}
 	s.ChainTrusted = true
 	s.Timestamp.Trusted = true
