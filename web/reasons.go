@@ -159,6 +159,15 @@ var clausePatterns = []struct {
 			return "thuật toán mật mã yếu: " + m[1] + " (" + algorithmRoles[m[2]] + ") " + when + " (" + m[6] + "), " + retiredProof(m[7]) +
 				": chưa thể kết luận chữ ký hợp lệ hay không (ETSI EN 319 102-1: " + m[8] + ")"
 		}},
+	{regexp.MustCompile(`^unsupported algorithm: (.*) \(([^)]*)\): (.*), so it can be neither accepted nor rejected \(ETSI EN 319 102-1 INDETERMINATE/(\w+)\)$`),
+		func(m []string) string {
+			what := "phần mềm không kiểm tra được giá trị chữ ký"
+			if strings.HasPrefix(m[3], "the digest of the signed content matches") {
+				what = "nội dung được ký không bị sửa (giá trị băm khớp) nhưng " + what
+			}
+			return "thuật toán mật mã không được hỗ trợ: " + m[1] + " (" + algorithmRoles[m[2]] + "), " + what +
+				": chưa thể kết luận chữ ký hợp lệ hay không (ETSI EN 319 102-1: " + m[4] + ")"
+		}},
 	{regexp.MustCompile(`^(\S+) \(([^)]*)\) retired on (\d{4})-(\d{2})-(\d{2}) \(([^)]*)\) is accepted: a trusted time-stamp of (\S+) proves the signature existed before then$`),
 		func(m []string) string {
 			return m[1] + " (" + algorithmRoles[m[2]] + ") bị ngừng chấp nhận từ ngày " + m[5] + "/" + m[4] + "/" + m[3] + " (" + m[6] +

@@ -3,6 +3,7 @@ package verify
 import (
 	"bytes"
 	"crypto"
+	"crypto/dsa" //nolint:staticcheck // DSA signatures of other producers (keytypes.go)
 	"crypto/ecdsa"
 	"crypto/md5"
 	"crypto/rsa"
@@ -42,6 +43,11 @@ func CMSIntact(p7 *pkcs7.PKCS7, digest func(crypto.Hash) []byte) error {
 		return fmt.Errorf("the CMS has %d signers, want 1", len(p7.Signers))
 	}
 	si := p7.Signers[0]
+	if ee := signerCertificate(p7); ee != nil {
+		if pub, ok := ee.PublicKey.(*dsa.PublicKey); ok {
+			return dsaIntact(p7, pub, digest) // keytypes.go
+		}
+	}
 	if len(si.AuthenticatedAttributes) == 0 {
 		return intactUnattributed(p7, digest)
 	}

@@ -2,6 +2,7 @@ package verify
 
 import (
 	"crypto"
+	"crypto/dsa" //nolint:staticcheck // DSA keys of other producers are judged
 	"crypto/ecdsa"
 	"crypto/rsa"
 	"crypto/x509"
@@ -87,6 +88,8 @@ const (
 	srcTS119312v142 = "ETSI TS 119 312 V1.4.2, SOG-IS ACM V1.2"
 	srcNIST         = "NIST SP 800-57 Part 1 Rev. 5, SP 800-131A Rev. 2: 112-bit security through 2030"
 	srcBelow1024    = "EU DSS MiniPublicKeySize RSA 1024"
+	srcDSABelow1024 = "EU DSS MiniPublicKeySize DSA 1024"
+	srcTS119312DSA  = "ETSI TS 119 312 V1.4.2"
 )
 
 // retiredHashes are the digests past their sunset, by OID. SHA-2 and
@@ -108,10 +111,11 @@ var retiredSigAlgs = []struct {
 	oid  asn1.ObjectIdentifier
 	hash crypto.Hash
 }{
-	{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 4}, crypto.MD5},  // md5WithRSAEncryption
-	{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 5}, crypto.SHA1}, // sha1WithRSAEncryption
-	{asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 1}, crypto.SHA1},     // ecdsa-with-SHA1
-	{asn1.ObjectIdentifier{1, 2, 840, 10040, 4, 3}, crypto.SHA1},     // dsa-with-sha1
+	{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 4}, crypto.MD5},        // md5WithRSAEncryption
+	{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 5}, crypto.SHA1},       // sha1WithRSAEncryption
+	{asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 1}, crypto.SHA1},           // ecdsa-with-SHA1
+	{asn1.ObjectIdentifier{1, 2, 840, 10040, 4, 3}, crypto.SHA1},           // dsa-with-sha1
+	{asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 3, 1}, crypto.SHA224}, // dsa-with-sha224
 	{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 14}, crypto.SHA224},
 	{asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 1}, crypto.SHA224},
 }
@@ -191,6 +195,8 @@ func keyRetired(pub crypto.PublicKey, role string) retired {
 			return retired{}
 		}
 		return r
+	case *dsa.PublicKey:
+		return dsaRetired(k, role)
 	case *ecdsa.PublicKey:
 		bits := k.Curve.Params().BitSize
 		switch {
@@ -201,6 +207,31 @@ func keyRetired(pub crypto.PublicKey, role string) retired {
 		}
 	}
 	return retired{}
+}
+
+// dsaRetired is the sunset of a DSA key by the size of its modulus p
+// (EU DSS's constraint.xml and the ETSI documents it cites): below 1024
+// bits never; 1024 until 2013 (TS 102 176-1 V2.1.1); 2048 until 2026 (TS
+// 119 312 V1.4.2); 3072 and more none here — DSS dates them 2029, as it
+// does RSA-3000 and P-256, which this table does not retire either
+// (TS 119 312 keeps them). FIPS 186-5 no longer approves DSA for making
+// signatures at all; verifying old ones is what is left.
+func dsaRetired(k *dsa.PublicKey, role string) retired {
+	if k.P == nil {
+		return retired{alg: "DSA", role: role, source: srcDSABelow1024}
+	}
+	r := retired{alg: "DSA", bits: k.P.BitLen(), role: role}
+	switch {
+	case r.bits < 1024:
+		r.source = srcDSABelow1024
+	case r.bits < 2048:
+		r.at, r.source = day(2013, 1, 1), srcTS102176v211
+	case r.bits < 3072:
+		r.at, r.source = day(2026, 1, 1), srcTS119312DSA
+	default:
+		return retired{}
+	}
+	return r
 }
 
 // earliest is whichever of a and b retires first ("never accepted"

@@ -3,7 +3,9 @@ package verify
 import (
 	"context"
 	"crypto"
+	"crypto/dsa" //nolint:staticcheck // the DSA rows of the table
 	"crypto/ecdsa"
+	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/rsa"
@@ -182,6 +184,9 @@ func TestRetiredTable(t *testing.T) {
 		return &rsa.PublicKey{N: new(big.Int).Lsh(big.NewInt(1), uint(bits-1)), E: 65537}
 	}
 	ecKey := func(c elliptic.Curve) crypto.PublicKey { return &ecdsa.PublicKey{Curve: c} }
+	dsaKey := func(bits int) crypto.PublicKey {
+		return &dsa.PublicKey{Parameters: dsa.Parameters{P: new(big.Int).Lsh(big.NewInt(1), uint(bits-1)), Q: big.NewInt(3), G: big.NewInt(2)}, Y: big.NewInt(2)}
+	}
 	pss := func(h asn1.ObjectIdentifier) pkix.AlgorithmIdentifier {
 		p := asn1.RawValue{FullBytes: []byte{0x30, 0}} // all defaults: SHA-1
 		if h != nil {
@@ -215,6 +220,13 @@ func TestRetiredTable(t *testing.T) {
 		{"RSA-3072", keyRetired(rsaKey(3072), roleKey), "", never},
 		{"P-224", keyRetired(ecKey(elliptic.P224()), roleKey), "P-224", day(2016, 1, 1)},
 		{"P-256", keyRetired(ecKey(elliptic.P256()), roleKey), "", never},
+		{"DSA-768", keyRetired(dsaKey(768), roleKey), "DSA-768", never},
+		{"DSA-1024", keyRetired(dsaKey(1024), roleKey), "DSA-1024", day(2013, 1, 1)},
+		{"DSA-2048", keyRetired(dsaKey(2048), roleKey), "DSA-2048", day(2026, 1, 1)},
+		{"DSA-3072", keyRetired(dsaKey(3072), roleKey), "", never},
+		{"DSA without parameters", keyRetired(&dsa.PublicKey{}, roleKey), "DSA", never},
+		{"dsa-with-sha224", sigAlgRetired(pkix.AlgorithmIdentifier{Algorithm: asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 3, 1}}, roleSigAlg), "SHA-224", day(2026, 1, 1)},
+		{"Ed25519", keyRetired(ed25519.PublicKey(make([]byte, 32)), roleKey), "", never},
 		{"earliest of SHA-1 and RSA-1024 and nothing", earliest(earliest(retired{}, hashRetired(crypto.SHA1, roleDigest)), keyRetired(rsaKey(1536), roleKey)), "SHA-1", day(2009, 1, 1)},
 		{"earliest: never first", earliest(keyRetired(rsaKey(1024), roleKey), keyRetired(rsaKey(512), roleKey)), "RSA-512", never},
 	}

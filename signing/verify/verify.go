@@ -633,9 +633,11 @@ func verifyOne(f *pdfFile, an *analyzer, fs foundSig, opts Options) Signature {
 		return s
 	}
 	der, p7, err := parseCMS(contents)
-	if err != nil {
-		s.fail("the signature value is not a valid CMS/PKCS#7 structure: %v", err)
-		s.verdict = Invalid
+	if err != nil { // a certificate crypto/x509 refuses is not a malformed CMS (keytypes.go)
+		if !s.unreadableSigner(der, signed) {
+			s.fail("the signature value is not a valid CMS/PKCS#7 structure: %v", err)
+		}
+		s.verdict = sigVerdict(&s)
 		return s
 	}
 	if s.SubFilter == "ETSI.RFC3161" {
@@ -655,9 +657,7 @@ func verifyOne(f *pdfFile, an *analyzer, fs foundSig, opts Options) Signature {
 	if !claimed.IsZero() {
 		s.SigningTime = claimed.Format(time.RFC3339)
 	}
-	if signed != nil {
-		s.checkDigest(p7, signed, rangeOK)
-	}
+	s.checkValue(p7, ee, signed, rangeOK)
 
 	nerr, nwarn := len(s.Errors), len(s.Warnings)
 	valAt, src := s.validationTime(p7, opts)
@@ -805,6 +805,7 @@ func (s *Signature) signerCert(p7 *pkcs7.PKCS7) *x509.Certificate {
 	si := p7.Signers[0]
 	for i, c := range p7.Certificates {
 		if c.SerialNumber.Cmp(si.IssuerAndSerialNumber.SerialNumber) == 0 && bytes.Equal(c.RawIssuer, si.IssuerAndSerialNumber.IssuerName.FullBytes) {
+			c = withPSSKey(c) // an RSA key certified as id-RSASSA-PSS (keytypes.go)
 			// Check the signature itself independently of the
 			// certificate's validity period, which is judged later.
 			wide := *c
@@ -856,6 +857,19 @@ func (b *signedBytes) bytes() []byte {
 	out := make([]byte, 0, b.r[1]+b.r[3])
 	out = append(out, b.file[b.r[0]:b.r[0]+b.r[1]]...)
 	return append(out, b.file[b.r[2]:b.r.End()]...)
+}
+
+// checkValue checks the CMS signature by ee over the signed bytes (nil:
+// a malformed byte range, nothing to check): checkDigest, or, for a key
+// this verifier cannot check (keytypes.go), checkUnsupported.
+func (s *Signature) checkValue(p7 *pkcs7.PKCS7, ee *x509.Certificate, signed *signedBytes, rangeOK bool) {
+	switch alg := unsupportedKey(ee); {
+	case signed == nil:
+	case alg != "":
+		s.checkUnsupported(p7, signed, alg)
+	default:
+		s.checkDigest(p7, signed, rangeOK)
+	}
 }
 
 // checkDigest checks that the CMS signature covers the signed bytes: by
