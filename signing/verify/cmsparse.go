@@ -306,11 +306,14 @@ var (
 func parseTimestampToken(der []byte) (*timestamp.Timestamp, error) {
 	p7, err := ParseCMS(der)
 	if err != nil {
+		if ue := unsupportedToken(der); ue != nil {
+			return nil, ue
+		}
 		return nil, err
 	}
 	withCerts := len(p7.Certificates) > 0
 	if withCerts {
-		if err := p7.Verify(); err != nil {
+		if err := verifyTokenSignature(p7); err != nil {
 			return nil, err
 		}
 	}

@@ -75,10 +75,10 @@ func genKey(tb testing.TB, dir, name string, args ...string) (string, []byte) {
 
 // foreignLeaf certifies spki (a SubjectPublicKeyInfo, DER) by ca as a
 // document-signing certificate valid from notBefore to notAfter.
-func (ca *testCA) foreignLeaf(tb testing.TB, cn string, spki []byte, notBefore, notAfter time.Time) []byte {
+func (ca *testCA) foreignLeaf(tb testing.TB, cn string, spki []byte, notBefore, notAfter time.Time, eku ...x509.ExtKeyUsage) []byte {
 	tb.Helper()
 	stand, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	_, c := ca.leaf(tb, cn, leafOpts{key: stand, notBefore: notBefore, notAfter: notAfter})
+	_, c := ca.leaf(tb, cn, leafOpts{key: stand, notBefore: notBefore, notAfter: notAfter, extKeyUsage: eku})
 	var fields []asn1.RawValue
 	var tbs asn1.RawValue
 	if _, err := asn1.Unmarshal(c.RawTBSCertificate, &tbs); err != nil {
@@ -123,8 +123,15 @@ func (ca *testCA) foreignLeaf(tb testing.TB, cn string, spki []byte, notBefore, 
 // newForeignKey makes an OpenSSL key (genKey's args) certified by ca.
 func (ca *testCA) newForeignKey(tb testing.TB, dir, name string, notBefore, notAfter time.Time, args ...string) foreignKey {
 	tb.Helper()
+	return ca.foreignKeyFor(tb, dir, name, notBefore, notAfter, nil, args...)
+}
+
+// foreignKeyFor is newForeignKey with the certificate's extended key
+// usages (timeStamping for a TSA).
+func (ca *testCA) foreignKeyFor(tb testing.TB, dir, name string, notBefore, notAfter time.Time, eku []x509.ExtKeyUsage, args ...string) foreignKey {
+	tb.Helper()
 	keyFile, spki := genKey(tb, dir, name, args...)
-	der := ca.foreignLeaf(tb, name, spki, notBefore, notAfter)
+	der := ca.foreignLeaf(tb, name, spki, notBefore, notAfter, eku...)
 	certFile := filepath.Join(dir, name+".crt")
 	if err := os.WriteFile(certFile, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}), 0o600); err != nil {
 		tb.Fatal(err)
@@ -294,12 +301,122 @@ func TestForeignKeyTypes(t *testing.T) {
 	}
 }
 
+// opensslToken is an RFC 3161 token at time at over digest (SHA-256),
+// signed by k with `openssl cms -sign -nodetach` (extra: -keyopt...).
+func (k foreignKey) opensslToken(tb testing.TB, dir string, at time.Time, digest []byte, extra ...string) []byte {
+	tb.Helper()
+	var info tstInfoDER
+	info.Version, info.Policy, info.SerialNumber, info.Time = 1, asn1.ObjectIdentifier{1, 2, 3}, big.NewInt(at.Unix()), at.UTC()
+	info.MessageImprint.HashAlgorithm.Algorithm = testHashOIDs[crypto.SHA256]
+	info.MessageImprint.HashAlgorithm.Parameters = asnNull
+	info.MessageImprint.HashedMessage = digest
+	in, err := os.CreateTemp(dir, "tstinfo")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	in.Write(mustDER(tb, info))
+	in.Close()
+	args := append([]string{"cms", "-sign", "-nodetach", "-binary", "-econtent_type", oidTSTInfo.String(), "-in", in.Name(),
+		"-signer", k.certFile, "-inkey", k.keyFile, "-outform", "DER", "-nosmimecap", "-md", "sha256"}, extra...)
+	return runOpenSSL(tb, args...)
+}
+
+// TestForeignTSAKeys: time-stamp tokens by authorities with the key
+// types of TestForeignKeyTypes. A DSA or RSA-PSS-key token is checked
+// (before: the signature was invalid, "the signature timestamp cannot
+// be verified": pkcs7 checks neither) and dated by the sunset table; a
+// token by a key this verifier cannot check (brainpool) is reported, not
+// used — the signature is judged now (before: invalid, "x509:
+// unsupported elliptic curve"); a document time-stamp by such a key is
+// indeterminate, unsupported algorithm.
+func TestForeignTSAKeys(t *testing.T) {
+	needOpenSSL(t)
+	dir := t.TempDir()
+	root := makeCA(t, "Foreign TSA Root", elliptic.P256(), 30, nil)
+	now := time.Now().UTC().Truncate(time.Second)
+	from, until := now.AddDate(-2, 0, 0), now.AddDate(2, 0, 0)
+	ts := []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}
+	mk := func(name string, args ...string) foreignKey {
+		return root.foreignKeyFor(t, dir, name, from, until, ts, args...)
+	}
+	dsa3072, dsa1024 := mk("DSA-3072 TSA", "DSA", "3072"), mk("DSA-1024 TSA", "DSA", "1024")
+	pss := mk("PSS TSA", "RSA-PSS", "-pkeyopt", "rsa_keygen_bits:2048")
+	bp := mk("BP TSA", "EC", "-pkeyopt", "ec_paramgen_curve:brainpoolP256r1", "-pkeyopt", "ec_param_enc:named_curve")
+	person := func(cn string, notAfter time.Time) signer {
+		k, c := root.leaf(t, cn, leafOpts{rsa: true, notBefore: from, notAfter: notAfter})
+		return signer{k, c, nil}
+	}
+	expired, current := person("Expired", now.AddDate(0, 0, -30)), person("Current", until)
+	at := now.AddDate(0, 0, -60)
+	stamped := func(s signer, k foreignKey, extra ...string) handSig {
+		return handSig{subFilter: "ETSI.CAdES.detached", value: cmsOver(t, s, cmsSpec{hash: crypto.SHA256, stamp: func(sig []byte) []byte {
+			d := sha256.Sum256(sig)
+			return k.opensslToken(t, dir, at, d[:], extra...)
+		}})}
+	}
+	docStamp := func(k foreignKey) *handSig {
+		return &handSig{subFilter: "ETSI.RFC3161", value: func(signed []byte) []byte {
+			d := sha256.Sum256(signed)
+			return k.opensslToken(t, dir, at, d[:])
+		}}
+	}
+	const noPOE = "INDETERMINATE/OUT_OF_BOUNDS_NO_POE"
+	tests := []struct {
+		name    string
+		sig     handSig
+		doc     *handSig
+		verdict string
+		source  string
+		reasons []string
+		notUsed string
+	}{
+		{"DSA-3072 authority", stamped(expired, dsa3072), nil, Valid, "timestamp", nil, ""},
+		{"DSA-1024 authority", stamped(expired, dsa1024), nil, Indeterminate, "current time", []string{noPOE}, "DSA-1024 (time-stamping authority's key)"},
+		{"RSA-PSS key authority", stamped(expired, pss, "-keyopt", "rsa_pss_saltlen:32"), nil, Valid, "timestamp", nil, ""},
+		{"brainpool authority, certificate expired since", stamped(expired, bp), nil, Indeterminate, "current time",
+			[]string{noPOE, "the signature time-stamp is not used: the time-stamping authority's key (ECDSA on brainpoolP256r1) is not supported"}, "ECDSA on brainpoolP256r1"},
+		{"brainpool authority, certificate valid now", stamped(current, bp), nil, Valid, "current time", nil, "ECDSA on brainpoolP256r1"},
+		{"brainpool document time-stamp", handSig{subFilter: "ETSI.CAdES.detached", value: cmsOver(t, current, cmsSpec{hash: crypto.SHA256})}, docStamp(bp), Indeterminate, "current time",
+			[]string{"unsupported algorithm: ECDSA on brainpoolP256r1 (time-stamping authority's key)", "INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE)"}, ""},
+		{"DSA-3072 document time-stamp", handSig{subFilter: "ETSI.CAdES.detached", value: cmsOver(t, expired, cmsSpec{hash: crypto.SHA256})}, docStamp(dsa3072), Valid, "document timestamp", nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			pdf := handSigned(t, basePDF(), tt.sig)
+			if tt.doc != nil {
+				pdf = handSigned(t, pdf, *tt.doc)
+			}
+			r, err := Verify(context.Background(), pdf, Options{Roots: root.pool})
+			if err != nil {
+				t.Fatal(err)
+			}
+			reasons := strings.Join(r.Reasons, "\n")
+			s := r.Signatures[0]
+			if r.Verdict != tt.verdict || s.ValidationTimeSource != tt.source {
+				t.Fatalf("verdict %s judged at %s (%s), want %s (%s):\n%s", r.Verdict, s.ValidationTime, s.ValidationTimeSource, tt.verdict, tt.source, reasons)
+			}
+			for _, want := range tt.reasons {
+				if !strings.Contains(reasons, want) {
+					t.Errorf("reasons lack %q:\n%s", want, reasons)
+				}
+			}
+			if tt.notUsed != "" && (s.Timestamp == nil || !strings.Contains(s.Timestamp.NotUsed, tt.notUsed)) {
+				t.Errorf("timestamp %+v, want not_used with %q", s.Timestamp, tt.notUsed)
+			}
+			if r, err := Verify(context.Background(), flip(t, pdf, "QUYET DINH"), Options{Roots: root.pool}); err != nil || r.Verdict != Invalid {
+				t.Errorf("changed after signing: %v, verdict %s", err, r.Verdict)
+			}
+		})
+	}
+}
+
 // FuzzForeignKeys: what keytypes.go reads of a signature this verifier
 // cannot otherwise parse — the SignedData without its certificates, the
 // certificates' fields, the public key's algorithm and curve, an RSA key
 // certified as id-RSASSA-PSS, a DSA signature value — never panics on
-// any bytes. Seeds: a CMS by a brainpool key (when OpenSSL is installed)
-// and one by a P-256 key.
+// any bytes, nor does what it reads of a time-stamp token by such a key.
+// Seeds: a CMS and a token by a brainpool key (when OpenSSL is
+// installed) and a CMS by a P-256 key.
 func FuzzForeignKeys(f *testing.F) {
 	root := makeCA(f, "Fuzz Root", elliptic.P256(), 10, nil)
 	content := basePDF()
@@ -311,6 +428,7 @@ func FuzzForeignKeys(f *testing.F) {
 		bp := root.newForeignKey(f, dir, "bp", time.Now().Add(-time.Hour), time.Now().Add(time.Hour), "EC", "-pkeyopt", "ec_paramgen_curve:brainpoolP256r1", "-pkeyopt", "ec_param_enc:named_curve")
 		f.Add(bp.opensslCMS(f, dir, "-md", "sha256")(content))
 		f.Add(bp.cert)
+		f.Add(bp.opensslToken(f, dir, time.Now(), make([]byte, 32)))
 	}
 	var params dsa.Parameters
 	if err := dsa.GenerateParameters(&params, rand.Reader, dsa.L1024N160); err != nil {
@@ -324,6 +442,8 @@ func FuzzForeignKeys(f *testing.F) {
 		_ = keyName(b)
 		_ = rdnString(b)
 		_ = withPSSKey(&x509.Certificate{RawSubjectPublicKeyInfo: b})
+		_ = unsupportedToken(b)
+		_ = unsupportedTokenOf("fuzz", b)
 		if p7, _, ok := rawSignedData(b); ok {
 			s.checkUnsupported(p7, signed, "fuzz")
 			_ = dsaIntact(p7, pub, signed.digest)

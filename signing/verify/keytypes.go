@@ -308,3 +308,80 @@ func dsaIntact(p7 *pkcs7.PKCS7, pub *dsa.PublicKey, digest func(crypto.Hash) []b
 	}
 	return nil
 }
+
+// unsupportedTokenError: a time-stamp token signed with a key this
+// verifier does not check (a brainpool or Ed448 TSA): not a broken
+// token, one that cannot be relied on here.
+type unsupportedTokenError struct {
+	alg     string      // the key's algorithm (keyName)
+	at      time.Time   // the time the token states (zero if unreadable)
+	imprint crypto.Hash // the hash of its message imprint (0 if unknown)
+	digest  []byte      // its message imprint
+}
+
+func (e *unsupportedTokenError) Error() string {
+	return "the time-stamping authority's key (" + e.alg + ") is not supported by this verifier, so the token cannot be checked"
+}
+
+// unsupportedTokenOf is the error for a token by a key of the algorithm
+// alg, whose TSTInfo is content (what of it can be read).
+func unsupportedTokenOf(alg string, content []byte) *unsupportedTokenError {
+	e := &unsupportedTokenError{alg: alg}
+	var inf tstInfoDER
+	if _, err := asn1.Unmarshal(content, &inf); err == nil {
+		e.at, e.digest = inf.Time, inf.MessageImprint.HashedMessage
+		e.imprint = tstHashes[inf.MessageImprint.HashAlgorithm.Algorithm.String()]
+	}
+	return e
+}
+
+// unsupportedToken is the error for a token that pkcs7 cannot parse
+// because crypto/x509 refuses its signer's certificate, or nil.
+func unsupportedToken(der []byte) error {
+	p7, certs, ok := rawSignedData(der)
+	if !ok {
+		return nil
+	}
+	ias := p7.Signers[0].IssuerAndSerialNumber
+	for _, raw := range certs {
+		var c rawCertDER
+		if _, err := asn1.Unmarshal(raw, &c); err != nil || c.TBS.Serial == nil || c.TBS.Serial.Cmp(ias.SerialNumber) != 0 ||
+			string(c.TBS.Issuer.FullBytes) != string(ias.IssuerName.FullBytes) {
+			continue
+		}
+		if _, err := x509.ParseCertificate(raw); err == nil {
+			return nil
+		}
+		return unsupportedTokenOf(keyName(c.TBS.SPKI.FullBytes), p7.Content)
+	}
+	return nil
+}
+
+// verifyTokenSignature checks a token's CMS signature (p7 carries the
+// TSA's certificate): by CMSIntact, which also checks DSA and RSA-PSS
+// keys, else by pkcs7; a key this verifier does not check is an
+// unsupportedTokenError.
+func verifyTokenSignature(p7 *pkcs7.PKCS7) error {
+	if len(p7.Signers) == 1 {
+		si := p7.Signers[0]
+		for i, c := range p7.Certificates {
+			if c.SerialNumber.Cmp(si.IssuerAndSerialNumber.SerialNumber) != 0 || string(c.RawIssuer) != string(si.IssuerAndSerialNumber.IssuerName.FullBytes) {
+				continue
+			}
+			c = withPSSKey(c)
+			p7.Certificates[i] = c // p7 is ParseCMS's copy: its slice is its own
+			if alg := unsupportedKey(c); alg != "" {
+				return unsupportedTokenOf(alg, p7.Content)
+			}
+		}
+	}
+	err := CMSIntact(p7, func(h crypto.Hash) []byte {
+		d := h.New()
+		d.Write(p7.Content)
+		return d.Sum(nil)
+	})
+	if errors.Is(err, ErrUnsupportedCMS) {
+		return p7.Verify()
+	}
+	return err
+}

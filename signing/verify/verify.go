@@ -633,15 +633,15 @@ func verifyOne(f *pdfFile, an *analyzer, fs foundSig, opts Options) Signature {
 		return s
 	}
 	der, p7, err := parseCMS(contents)
+	if s.SubFilter == "ETSI.RFC3161" && (err == nil || unsupportedToken(der) != nil) {
+		verifyDocTimestamp(&s, der, signed, opts, s.fail)
+		s.verdict = sigVerdict(&s)
+		return s
+	}
 	if err != nil { // a certificate crypto/x509 refuses is not a malformed CMS (keytypes.go)
 		if !s.unreadableSigner(der, signed) {
 			s.fail("the signature value is not a valid CMS/PKCS#7 structure: %v", err)
 		}
-		s.verdict = sigVerdict(&s)
-		return s
-	}
-	if s.SubFilter == "ETSI.RFC3161" {
-		verifyDocTimestamp(&s, der, signed, opts, s.fail)
 		s.verdict = sigVerdict(&s)
 		return s
 	}
@@ -918,6 +918,13 @@ func (s *Signature) signatureTimestamp(p7 *pkcs7.PKCS7, opts Options, now time.T
 			continue
 		}
 		ts, tsa, weak, err := parseTimestamp(a.Value.Bytes)
+		var ue *unsupportedTokenError
+		if errors.As(err, &ue) {
+			// Not broken: unusable here (keytypes.go). Reported, not used.
+			s.Timestamp = &Timestamp{Time: rfc3339(ue.at), NotUsed: ue.Error()}
+			s.unusedPOE = append(s.unusedPOE, "the signature time-stamp is not used: "+ue.Error())
+			break
+		}
 		if err != nil {
 			s.fail("the signature timestamp cannot be verified: %v", err)
 			break
@@ -1265,6 +1272,16 @@ func ekuList(oids []asn1.ObjectIdentifier) []string {
 // verifyDocTimestamp checks a document timestamp (SubFilter ETSI.RFC3161).
 func verifyDocTimestamp(s *Signature, der []byte, signed *signedBytes, opts Options, fail func(string, ...any)) {
 	ts, tsa, weak, err := parseTimestamp(der)
+	var ue *unsupportedTokenError
+	if errors.As(err, &ue) {
+		s.Timestamp = &Timestamp{Time: rfc3339(ue.at), NotUsed: ue.Error()}
+		s.ChainError = "not checked: " + ue.Error()
+		if signed != nil && ue.imprint.Available() && !bytes.Equal(signed.digest(ue.imprint), ue.digest) {
+			fail("the document timestamp does not match the signed byte ranges (the signed revision was modified)")
+		}
+		s.Warnings = append(s.Warnings, fmt.Sprintf("unsupported algorithm: %s (%s): the document time-stamp cannot be checked by this verifier, so it can be neither accepted nor rejected (ETSI EN 319 102-1 INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE)", ue.alg, roleTSKey))
+		return
+	}
 	if err != nil {
 		fail("the document timestamp cannot be verified: %v", err)
 		return
