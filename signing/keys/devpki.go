@@ -219,7 +219,21 @@ func (p *DevPKI) TLSKeyPath(cn string) string {
 // development PKI in dir from its agency certificate, without opening the
 // PKI: an error when there is none yet.
 func StoredAgency(dir string) (name, org string, err error) {
-	data, err := os.ReadFile(filepath.Join(dir, agencyFile))
+	return StoredAgencyIn(context.Background(), DirStore(dir))
+}
+
+// StoredAgencyIn is StoredAgency for the development PKI kept in store
+// (a directory, a database table, sealed by EncryptPKIStore): an error
+// wrapping fs.ErrNotExist when it holds no agency certificate yet; one
+// that names VANTHU_DEV_PKI_SECRET when the entry is sealed and store is
+// not opened with the secret. Opening the PKI with another agency name or
+// code would re-issue the agency certificate: callers that must not
+// change it compare first.
+func StoredAgencyIn(ctx context.Context, store PKIStore) (name, org string, err error) {
+	if _, ok := store.(*encryptedStore); !ok {
+		store = plainStore{store}
+	}
+	data, err := store.Get(ctx, agencyFile)
 	if err != nil {
 		return "", "", err
 	}
