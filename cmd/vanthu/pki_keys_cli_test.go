@@ -32,7 +32,7 @@ func TestPKIKeysCLI(t *testing.T) {
 		{"init", nil, []string{"init", "--dir", dir, "--agency", "UBND Quận Một", "--org", "000.00.00.H13"}, 0, "file:" + filepath.Join(dir, "agency.pem")},
 		{"init again is stable", nil, []string{"init", "--dir", dir}, 0, "O=UBND Quận Một"},
 		{"dir from the environment", map[string]string{"VANTHU_PKI_DIR": dir}, []string{"init"}, 0, "development PKI in " + dir},
-		{"dir in the data directory", map[string]string{"VANTHU_DATA_DIR": filepath.Dir(dir)}, []string{"root"}, 0, "BEGIN CERTIFICATE"},
+		{"dir in the data directory", map[string]string{"VANTHU_DATA_DIR": filepath.Dir(dir), "VANTHU_ORG_NAME": "UBND Quận Một", "VANTHU_ORG_ID": "000.00.00.H13"}, []string{"root"}, 0, "BEGIN CERTIFICATE"},
 		{"VANTHU_PKI_DIR before the data directory", map[string]string{"VANTHU_PKI_DIR": dir, "VANTHU_DATA_DIR": out}, []string{"root"}, 0, "BEGIN CERTIFICATE"},
 		{"officer needs name", nil, []string{"officer", "--dir", dir, "--user", "u1"}, 2, "--name"},
 		{"officer", nil, []string{"officer", "--dir", dir, "--user", "u1", "--name", "Nguyễn Văn A", "--title", "Chủ tịch", "--pem"}, 0, "BEGIN CERTIFICATE"},
