@@ -15,14 +15,31 @@ import (
 	"github.com/vanthu/vanthu/auth"
 	"github.com/vanthu/vanthu/internal/testpdf"
 	"github.com/vanthu/vanthu/workflow"
+	"github.com/vanthu/vanthu/workflow/workflowtest"
 )
 
 // benchDocs answers every call at once with one document: what the
 // benchmarks below measure is the HTTP layer's own work.
 type benchDocs struct {
 	api.Documents
-	doc workflow.Document
+	doc   workflow.Document
+	list  []*workflow.Document
+	avail *workflow.Service // whose Available answers; nil: everything is
 }
+
+func (d *benchDocs) List(context.Context, *workflow.User, workflow.DocumentFilter) ([]*workflow.Document, string, error) {
+	return d.list, "", nil
+}
+
+func (d *benchDocs) Available(doc *workflow.Document, a workflow.Action) error {
+	if d.avail == nil {
+		return nil
+	}
+	return d.avail.Available(doc, a)
+}
+
+// nopOutbox is an exchange that queues nothing.
+type nopOutbox struct{ workflow.Outbox }
 
 func (d *benchDocs) Apply(_ context.Context, _ *workflow.User, _ string, a workflow.Action, _ workflow.ActionInput) (*workflow.Document, error) {
 	cp := d.doc
@@ -76,6 +93,40 @@ func BenchmarkActionRequest(b *testing.B) {
 		if rec.Code != http.StatusOK {
 			b.Fatalf("status %d: %s", rec.Code, rec.Body)
 		}
+	}
+}
+
+// BenchmarkListRequest is one GET /documents answering a page of 50
+// documents (the default limit) across the outgoing and incoming states,
+// for a user with every role, on a server with a signer and the exchange
+// and on one with neither (whose actions needing them are not allowed).
+func BenchmarkListRequest(b *testing.B) {
+	for _, c := range []struct {
+		name string
+		svc  *workflow.Service
+	}{{"configured", &workflow.Service{Signer: workflowtest.Signer{}, Outbox: nopOutbox{}}}, {"bare", &workflow.Service{}}} {
+		b.Run(c.name, func(b *testing.B) {
+			srv := newBenchServer()
+			bd := srv.Docs.(*benchDocs)
+			bd.avail = c.svc
+			for i := range 50 {
+				d := bd.doc
+				dir := []workflow.Direction{workflow.Outgoing, workflow.Incoming}[i%2]
+				m := workflow.Machine(dir)
+				d.Direction, d.State, d.AssigneeID, d.SignerID = dir, m[(i/2)%len(m)].From, "u1", "u1"
+				bd.list = append(bd.list, &d)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				req := httptest.NewRequest(http.MethodGet, "/api/v1/documents", nil)
+				req.Header.Set("Authorization", "Bearer tok")
+				rec := httptest.NewRecorder()
+				srv.ServeHTTP(rec, req)
+				if rec.Code != http.StatusOK {
+					b.Fatalf("status %d: %s", rec.Code, rec.Body)
+				}
+			}
+		})
 	}
 }
 
