@@ -1001,19 +1001,27 @@ func (s *Service) Available(d *Document, action Action) error {
 	switch action {
 	case Sign, Issue:
 		if s.Signer == nil {
-			return Errorf(EUNAVAILABLE, "signing is not configured on this server")
+			return errNoSigner
 		}
 	case Send:
 		if s.Outbox == nil {
-			return Errorf(EUNAVAILABLE, "interagency exchange is not configured on this server")
+			return errNoExchange
 		}
 	case RequestRevoke:
 		if d.Direction == Outgoing && s.Outbox == nil {
-			return Errorf(EUNAVAILABLE, "interagency exchange is not configured on this server")
+			return errNoExchange
 		}
 	}
 	return nil
 }
+
+// The refusals of Available, made once: the API's document lists ask it
+// for every action of every document, and an error per refusal was two
+// allocations each.
+var (
+	errNoSigner   = &Error{Code: EUNAVAILABLE, Message: "signing is not configured on this server"}
+	errNoExchange = &Error{Code: EUNAVAILABLE, Message: "interagency exchange is not configured on this server"}
+)
 
 // ErrNoReason is the cause (errors.Is) of the EINVALID with which an
 // action that must say why (a rejection, a revocation, refusing one) is
