@@ -24,8 +24,8 @@ import (
 var jsonBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
 // writeDocumentJSON answers one document.
-func writeDocumentJSON(c echo.Context, status int, d *workflow.Document) error {
-	out := toDocumentJSON(d, Actor(c))
+func (s *Server) writeDocumentJSON(c echo.Context, status int, d *workflow.Document) error {
+	out := toDocumentJSON(d, Actor(c), s.Docs)
 	if pretty(c) {
 		return c.JSON(status, out)
 	}
@@ -156,6 +156,18 @@ func appendDocumentJSONTail(b []byte, d *DocumentJSON) ([]byte, error) {
 		return nil, err
 	}
 	b = appendStrings(append(b, `,"allowed_actions":`...), d.AllowedActions)
+	if len(d.UnavailableActions) > 0 {
+		b = append(b, `,"unavailable_actions":[`...)
+		for i, u := range d.UnavailableActions {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendStringField(b, `{"action":`, u.Action)
+			b = appendStringField(b, `,"message":`, u.Message)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
 	return append(b, '}'), nil
 }
 
@@ -378,12 +390,12 @@ func pretty(c echo.Context) bool {
 }
 
 // writeDocumentList answers a page of documents.
-func writeDocumentList(c echo.Context, docs []*workflow.Document, next string) error {
+func (s *Server) writeDocumentList(c echo.Context, docs []*workflow.Document, next string) error {
 	actor := Actor(c)
 	if pretty(c) {
 		out := listResponse{Items: make([]DocumentJSON, 0, len(docs)), NextCursor: next}
 		for _, d := range docs {
-			out.Items = append(out.Items, toDocumentJSON(d, actor))
+			out.Items = append(out.Items, toDocumentJSON(d, actor, s.Docs))
 		}
 		return c.JSON(http.StatusOK, out)
 	}
@@ -393,7 +405,7 @@ func writeDocumentList(c echo.Context, docs []*workflow.Document, next string) e
 			if i > 0 {
 				b = append(b, ',')
 			}
-			out := toDocumentJSON(d, actor)
+			out := toDocumentJSON(d, actor, s.Docs)
 			var err error
 			if b, err = appendDocumentJSON(b, &out); err != nil {
 				return nil, err

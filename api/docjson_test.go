@@ -25,7 +25,7 @@ func TestDocumentJSONFieldsKnown(t *testing.T) {
 		"issued_at", "registered_at", "assignee_id,omitempty", "due_date,omitempty", "retention,omitempty", "notes,omitempty",
 		"revoke_state,omitempty", "revoke_reason,omitempty", "revoke_answer,omitempty", "reject_reason,omitempty",
 		"replaces,omitempty", "updates,omitempty", "replaced_by,omitempty", "updated_by,omitempty", "files", "verification",
-		"created_by", "created_at", "updated_at", "allowed_actions"}
+		"created_by", "created_at", "updated_at", "allowed_actions", "unavailable_actions,omitempty"}
 	var got []string
 	ty := reflect.TypeOf(DocumentJSON{})
 	for i := range ty.NumField() {
@@ -34,8 +34,8 @@ func TestDocumentJSONFieldsKnown(t *testing.T) {
 	if !slices.Equal(got, known) {
 		t.Errorf("DocumentJSON's fields changed: update appendDocumentJSON, then this list\ngot  %v\nwant %v", got, known)
 	}
-	for _, typ := range []reflect.Type{reflect.TypeOf(FileJSON{}), reflect.TypeOf(VerificationJSON{}), reflect.TypeOf(workflow.Org{})} {
-		if n := map[string]int{"FileJSON": 5, "VerificationJSON": 2, "Org": 2}[typ.Name()]; typ.NumField() != n {
+	for _, typ := range []reflect.Type{reflect.TypeOf(FileJSON{}), reflect.TypeOf(VerificationJSON{}), reflect.TypeOf(workflow.Org{}), reflect.TypeOf(UnavailableActionJSON{})} {
+		if n := map[string]int{"FileJSON": 5, "VerificationJSON": 2, "Org": 2, "UnavailableActionJSON": 2}[typ.Name()]; typ.NumField() != n {
 			t.Errorf("%s has %d fields, appendDocumentJSON writes %d", typ.Name(), typ.NumField(), n)
 		}
 	}
@@ -59,7 +59,7 @@ func fullDocumentJSON(s string) DocumentJSON {
 		Replaces: s, Updates: s, ReplacedBy: s, UpdatedBy: s,
 		Files:        []FileJSON{{SHA256: s, Name: s, Size: 1 << 40, Kind: s, CreatedAt: tm}, {CreatedAt: tz}},
 		Verification: &VerificationJSON{Verdict: s, Reasons: []string{s, "x"}}, CreatedBy: s, CreatedAt: tm, UpdatedAt: tz,
-		AllowedActions: []string{s, "submit"}}
+		AllowedActions: []string{s, "submit"}, UnavailableActions: []UnavailableActionJSON{{Action: s, Message: s}, {Action: "send"}}}
 }
 
 // TestAppendDocumentJSONIsEncodingJSON: the hand-written encoder writes
@@ -67,7 +67,7 @@ func fullDocumentJSON(s string) DocumentJSON {
 // that need every kind of escape.
 func TestAppendDocumentJSONIsEncodingJSON(t *testing.T) {
 	cases := map[string]DocumentJSON{"zero": {}, "empty slices": {Files: []FileJSON{}, AllowedActions: []string{}, Recipients: []workflow.Org{},
-		Verification: &VerificationJSON{Reasons: []string{}}}}
+		Verification: &VerificationJSON{Reasons: []string{}}, UnavailableActions: []UnavailableActionJSON{}}}
 	for _, s := range awkward {
 		cases["full "+s] = fullDocumentJSON(s)
 	}

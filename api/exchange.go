@@ -25,7 +25,7 @@ type Exchange interface {
 // document, revocation.
 func ExchangeRoutes(x Exchange) func(g *echo.Group, s *Server) {
 	return func(g *echo.Group, s *Server) {
-		h := &exchangeHandlers{x: x}
+		h := &exchangeHandlers{x: x, s: s}
 		g.POST("/agencies", h.registerAgency)
 		g.GET("/agencies", h.listAgencies)
 		g.GET("/documents/:id/deliveries", h.deliveries)
@@ -34,7 +34,10 @@ func ExchangeRoutes(x Exchange) func(g *echo.Group, s *Server) {
 	}
 }
 
-type exchangeHandlers struct{ x Exchange }
+type exchangeHandlers struct {
+	x Exchange
+	s *Server // its Docs say which actions this server can take
+}
 
 // AgencyJSON is a connected agency.
 type AgencyJSON struct {
@@ -143,7 +146,7 @@ func (h *exchangeHandlers) revoke(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toDocumentJSON(d, Actor(c)))
+	return c.JSON(http.StatusOK, toDocumentJSON(d, Actor(c), h.s.Docs))
 }
 
 func (h *exchangeHandlers) revocation(c echo.Context) error {
@@ -161,5 +164,5 @@ func (h *exchangeHandlers) revocation(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toDocumentJSON(d, Actor(c)))
+	return c.JSON(http.StatusOK, toDocumentJSON(d, Actor(c), h.s.Docs))
 }

@@ -393,9 +393,9 @@ func (s *Server) handleCreateDocument(c echo.Context) error {
 		// The key's earlier document, as it is now (README, "Idempotent
 		// creation").
 		c.Response().Header().Set(HeaderIdempotentReplayed, "true")
-		return writeDocumentJSON(c, http.StatusOK, d)
+		return s.writeDocumentJSON(c, http.StatusOK, d)
 	}
-	return writeDocumentJSON(c, http.StatusCreated, d)
+	return s.writeDocumentJSON(c, http.StatusCreated, d)
 }
 
 // Idempotent creation's headers: the request's key (the IETF draft
@@ -563,7 +563,7 @@ func (s *Server) handleListDocuments(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return writeDocumentList(c, docs, next)
+	return s.writeDocumentList(c, docs, next)
 }
 
 // checkQuery refuses a query string that does not parse (?q=%zz): Go
@@ -625,7 +625,7 @@ func (s *Server) handleGetDocument(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return writeDocumentJSON(c, http.StatusOK, d)
+	return s.writeDocumentJSON(c, http.StatusOK, d)
 }
 
 func (s *Server) handleGetFile(c echo.Context) error {
@@ -702,7 +702,7 @@ func (s *Server) handleAction(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return writeDocumentJSON(c, http.StatusOK, d)
+	return s.writeDocumentJSON(c, http.StatusOK, d)
 }
 
 // RegisterEntry is one line of a register, with every field Decree 30

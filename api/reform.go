@@ -65,7 +65,7 @@ func (s *Server) handleSetLayout(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toDocumentJSON(d, Actor(c)))
+	return c.JSON(http.StatusOK, toDocumentJSON(d, Actor(c), s.Docs))
 }
 
 // ReformFigureJSON is one figure of the reform report.

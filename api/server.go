@@ -52,6 +52,11 @@ type Documents interface {
 	HeadFile(ctx context.Context, actor *workflow.User, id, sha string) (workflow.File, workflow.ObjectInfo, error)
 	Events(ctx context.Context, actor *workflow.User, id string) ([]workflow.Event, error)
 	Apply(ctx context.Context, actor *workflow.User, id string, a workflow.Action, in workflow.ActionInput) (*workflow.Document, error)
+	// Available is EUNAVAILABLE for an action this server can never take
+	// (no signer: sign, issue; no exchange: send, an outgoing document's
+	// revocation request), nil otherwise; it reads nothing. A document's
+	// allowed_actions leave such actions out.
+	Available(d *workflow.Document, a workflow.Action) error
 	RegisterRows(ctx context.Context, actor *workflow.User, kind workflow.RegisterKind, year int) ([]workflow.RegisterRow, error)
 	VerifyAuditFor(ctx context.Context, actor *workflow.User) (workflow.AuditReport, error)
 }

@@ -49,6 +49,18 @@ type DocumentJSON struct {
 	CreatedAt       time.Time         `json:"created_at"`
 	UpdatedAt       time.Time         `json:"updated_at"`
 	AllowedActions  []string          `json:"allowed_actions"`
+	// UnavailableActions are the actions the user's roles and the
+	// document's state allow but this server can never take, for want of
+	// a signer or the interagency exchange (Documents.Available): they are
+	// not in AllowedActions; absent when there are none.
+	UnavailableActions []UnavailableActionJSON `json:"unavailable_actions,omitempty"`
+}
+
+// UnavailableActionJSON is an action this server cannot take and why: the
+// message of the 503 unavailable the action would answer.
+type UnavailableActionJSON struct {
+	Action  string `json:"action"`
+	Message string `json:"message"`
 }
 
 // BoxJSON is a rectangle on a page in PDF points from the lower-left
@@ -132,7 +144,15 @@ func datePtr(d *workflow.Date) *string {
 	return &s
 }
 
-func toDocumentJSON(d *workflow.Document, actor *workflow.User) DocumentJSON {
+// availability says which actions this server can take (Documents.Available).
+type availability interface {
+	Available(d *workflow.Document, a workflow.Action) error
+}
+
+// toDocumentJSON shows d to actor: its allowed_actions are those the
+// actor may take that av says this server can (it reads nothing); the
+// others are its unavailable_actions.
+func toDocumentJSON(d *workflow.Document, actor *workflow.User, av availability) DocumentJSON {
 	out := DocumentJSON{
 		ID: d.ID, Direction: string(d.Direction), Type: string(d.Type), TypeName: workflow.DocTypes[d.Type],
 		Subject: d.Subject, Urgency: string(d.Urgency), Confidentiality: string(d.Confidentiality),
@@ -160,6 +180,10 @@ func toDocumentJSON(d *workflow.Document, actor *workflow.User) DocumentJSON {
 		out.Verification = &VerificationJSON{Verdict: d.Verification.Verdict, Reasons: d.Verification.Reasons}
 	}
 	for _, a := range workflow.AllowedActions(d, actor) {
+		if err := av.Available(d, a); err != nil {
+			out.UnavailableActions = append(out.UnavailableActions, UnavailableActionJSON{Action: string(a), Message: workflow.ErrorMessage(err)})
+			continue
+		}
 		out.AllowedActions = append(out.AllowedActions, string(a))
 	}
 	return out

@@ -1181,6 +1181,7 @@ type DeliveryList struct {
 
 // Document Example: {"allowed_actions":["send","archive"],"confidentiality":"normal","created_at":"2026-11-20T08:00:00+07:00","created_by":"u-01JD8Y0Z9Y8X7W","direction":"outgoing","files":[],"id":"d-01JD8Y3M2Q7KXW","issued_at":"2026-11-21T09:30:00+07:00","notation":"15/QĐ-UBND","number":15,"recipients":[{"name":"UBND phường Long Hòa","org_id":"000.00.31.H13"}],"register":"outgoing","registered_at":null,"signer_id":"u-01JD8Y1A2B3C4D","state":"issued","subject":"Về việc ban hành quy chế làm việc của UBND quận Bình Thủy","type":"QĐ","type_name":"Quyết định","updated_at":"2026-11-21T09:30:00+07:00","urgency":"urgent","verification":{"reasons":[],"verdict":"valid"},"version":5,"year":2026}
 type Document struct {
+	// AllowedActions the actions you may take now (your roles, the state) that this server can take; an action refused for want of a signer or the interagency exchange is in unavailable_actions instead
 	AllowedActions []Action `json:"allowed_actions"`
 	AssigneeId     *string  `json:"assignee_id,omitempty"`
 
@@ -1265,8 +1266,11 @@ type Document struct {
 	Type string `json:"type"`
 
 	// TypeName Example: Quyết định
-	TypeName  string    `json:"type_name"`
-	UpdatedAt time.Time `json:"updated_at"`
+	TypeName string `json:"type_name"`
+
+	// UnavailableActions the actions you may take now that this server can never take, for want of a signer (sign, issue) or of the interagency exchange (send, and request_revoke of an outgoing document), each with the message of the 503 unavailable it would answer; absent when there are none
+	UnavailableActions *[]UnavailableAction `json:"unavailable_actions,omitempty"`
+	UpdatedAt          time.Time            `json:"updated_at"`
 
 	// UpdatedBy ID of the latest document that updates this one
 	UpdatedBy *string `json:"updated_by,omitempty"`
@@ -1893,6 +1897,14 @@ type TimestampInfo struct {
 	Authority string `json:"authority"`
 	Time      string `json:"time"`
 	Trusted   bool   `json:"trusted"`
+}
+
+// UnavailableAction an action this server is not configured to take, and why
+type UnavailableAction struct {
+	Action Action `json:"action"`
+
+	// Message Example: interagency exchange is not configured on this server
+	Message string `json:"message"`
 }
 
 // Urgency thường, Khẩn, Thượng khẩn, Hỏa tốc
