@@ -1849,14 +1849,14 @@ type SignatureReport struct {
 	// ValidationTime the time the certificate was judged at, RFC 3339
 	ValidationTime string `json:"validation_time"`
 
-	// ValidationTimeSource a trusted RFC 3161 signature timestamp, else the earliest trusted document time-stamp (PAdES B-LTA) covering the signature, else the current time; empty when the signature could not be judged
+	// ValidationTimeSource a trusted RFC 3161 signature timestamp that may be relied on (see timestamp.not_used), else the earliest trusted document time-stamp (PAdES B-LTA) covering the signature, else the current time; empty when the signature could not be judged
 	ValidationTimeSource SignatureReportValidationTimeSource `json:"validation_time_source"`
 
-	// Warnings they make the signature indeterminate: changes after it that are neither allowed nor an alteration of what it signed, a certificate expired with nothing proving when it signed, and an algorithm or key size past its sunset ("weak algorithm: SHA-1 (message digest) retired on 2009-01-01 ...", ETSI EN 319 102-1 CRYPTO_CONSTRAINTS_FAILURE_NO_POE or CRYPTO_CONSTRAINTS_FAILURE) with no trusted time-stamp of accepted algorithms from before it; see docs/signing.md, Cryptographic constraints
+	// Warnings they make the signature indeterminate: changes after it that are neither allowed nor an alteration of what it signed, a certificate expired with nothing proving when it signed, and an algorithm or key size past its sunset ("weak algorithm: SHA-1 (message digest) retired on 2009-01-01 ...", ETSI EN 319 102-1 CRYPTO_CONSTRAINTS_FAILURE_NO_POE or CRYPTO_CONSTRAINTS_FAILURE) with no trusted time-stamp of accepted algorithms from before it, or an algorithm this verifier cannot check ("unsupported algorithm: ECDSA on brainpoolP256r1 (signer's key): ...", Ed448; CRYPTO_CONSTRAINTS_FAILURE); see docs/signing.md, Cryptographic constraints
 	Warnings *[]string `json:"warnings"`
 }
 
-// SignatureReportValidationTimeSource a trusted RFC 3161 signature timestamp, else the earliest trusted document time-stamp (PAdES B-LTA) covering the signature, else the current time; empty when the signature could not be judged
+// SignatureReportValidationTimeSource a trusted RFC 3161 signature timestamp that may be relied on (see timestamp.not_used), else the earliest trusted document time-stamp (PAdES B-LTA) covering the signature, else the current time; empty when the signature could not be judged
 type SignatureReportValidationTimeSource string
 
 // SigningKey defines model for SigningKey.
@@ -1895,8 +1895,11 @@ type StatusMessageCode string
 // TimestampInfo defines model for TimestampInfo.
 type TimestampInfo struct {
 	Authority string `json:"authority"`
-	Time      string `json:"time"`
-	Trusted   bool   `json:"trusted"`
+
+	// NotUsed why a trusted time-stamp is neither the validation time nor a proof of existence: its own algorithms past their sunset with no later time-stamp proving it older (ETSI EN 319 102-1 5.2.8, 5.6.2), or its authority's certificate revoked when it stamped or for a key compromise (RFC 3161 section 4); absent when it is used
+	NotUsed *string `json:"not_used,omitempty"`
+	Time    string  `json:"time"`
+	Trusted bool    `json:"trusted"`
 }
 
 // UnavailableAction an action this server is not configured to take, and why
