@@ -173,6 +173,11 @@ var clausePatterns = []struct {
 			return m[1] + " (" + algorithmRoles[m[2]] + ") bị ngừng chấp nhận từ ngày " + m[5] + "/" + m[4] + "/" + m[3] + " (" + m[6] +
 				") vẫn được chấp nhận: dấu thời gian tin cậy lúc " + m[7] + " chứng minh chữ ký đã có trước ngày đó"
 		}},
+	{regexp.MustCompile(`^(.*)[,:] (?:so )?(?:it|the signature) can be neither accepted nor rejected \(ETSI EN 319 102-1 INDETERMINATE/FORMAT_FAILURE\)$`),
+		func(m []string) string {
+			return "chữ ký hoặc dấu thời gian không đúng định dạng chuẩn nên phần mềm không kiểm tra được (chi tiết kỹ thuật: " + m[1] +
+				"): chưa thể kết luận chữ ký hợp lệ hay không (ETSI EN 319 102-1: FORMAT_FAILURE)"
+		}},
 	{regexp.MustCompile(`^the signature timestamp cannot be verified: (.*)$`),
 		func(m []string) string {
 			return "không kiểm tra được dấu thời gian của chữ ký (chi tiết kỹ thuật: " + m[1] + ")"

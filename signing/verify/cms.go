@@ -165,9 +165,19 @@ func checkPSS(ee *x509.Certificate, params asn1.RawValue, digest func(crypto.Has
 	if !ok {
 		return errors.New("an RSASSA-PSS signature with a certificate whose key is not RSA")
 	}
+	hash, salt, err := pssOptions(params)
+	if err != nil {
+		return fmt.Errorf("%w is not supported", err)
+	}
+	return rsa.VerifyPSS(pub, hash, digest(hash), sig, &rsa.PSSOptions{SaltLength: salt, Hash: hash})
+}
+
+// pssOptions reads RSASSA-PSS parameters: the hash and the salt length,
+// or what of them this verifier does not check (an error naming it).
+func pssOptions(params asn1.RawValue) (crypto.Hash, int, error) {
 	var p pssParams
 	if rest, err := asn1.Unmarshal(params.FullBytes, &p); err != nil || len(rest) > 0 {
-		return errors.New("unreadable RSASSA-PSS parameters")
+		return 0, 0, errors.New("RSASSA-PSS with unreadable parameters")
 	}
 	hashOID := p.Hash.Algorithm
 	if len(hashOID) == 0 {
@@ -175,23 +185,23 @@ func checkPSS(ee *x509.Certificate, params asn1.RawValue, digest func(crypto.Has
 	}
 	hash, ok := pssHash(hashOID)
 	if !ok {
-		return fmt.Errorf("RSASSA-PSS with the hash %v is not supported", hashOID)
+		return 0, 0, fmt.Errorf("RSASSA-PSS with the hash %v", hashOID)
 	}
 	mgfHash := oidSHA1
 	if len(p.MGF.Algorithm) > 0 {
 		var h pkix.AlgorithmIdentifier
 		if !p.MGF.Algorithm.Equal(oidMGF1) {
-			return fmt.Errorf("RSASSA-PSS with the mask generation %v is not supported", p.MGF.Algorithm)
+			return 0, 0, fmt.Errorf("RSASSA-PSS with the mask generation %v", p.MGF.Algorithm)
 		}
 		if _, err := asn1.Unmarshal(p.MGF.Parameters.FullBytes, &h); err != nil {
-			return errors.New("unreadable RSASSA-PSS mask generation parameters")
+			return 0, 0, errors.New("RSASSA-PSS with unreadable mask generation parameters")
 		}
 		mgfHash = h.Algorithm
 	}
 	if !mgfHash.Equal(hashOID) || p.TrailerField != 1 || p.SaltLength < 0 {
-		return errors.New("RSASSA-PSS parameters not supported (MGF1 with another hash, a trailer field other than 1 or a negative salt length)")
+		return 0, 0, errors.New("RSASSA-PSS with MGF1 of another hash, a trailer field other than 1 or a negative salt length")
 	}
-	return rsa.VerifyPSS(pub, hash, digest(hash), sig, &rsa.PSSOptions{SaltLength: p.SaltLength, Hash: hash})
+	return hash, p.SaltLength, nil
 }
 
 // pssHash is the hash an RSASSA-PSS signature may name.

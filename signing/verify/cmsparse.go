@@ -293,23 +293,38 @@ type tstInfoDER struct {
 }
 
 var (
+	// tstHashes are the imprint hashes a token is read with: MD5 and
+	// SHA-224 too (computed, then judged by the cryptographic
+	// constraints: retired), SHA-3 (TS 119 312 recommends it).
 	tstHashes = map[string]crypto.Hash{
 		"1.3.14.3.2.26": crypto.SHA1, "2.16.840.1.101.3.4.2.1": crypto.SHA256,
 		"2.16.840.1.101.3.4.2.2": crypto.SHA384, "2.16.840.1.101.3.4.2.3": crypto.SHA512,
+		"1.2.840.113549.2.5": crypto.MD5, "2.16.840.1.101.3.4.2.4": crypto.SHA224,
+		"2.16.840.1.101.3.4.2.8": crypto.SHA3_256, "2.16.840.1.101.3.4.2.9": crypto.SHA3_384, "2.16.840.1.101.3.4.2.10": crypto.SHA3_512,
 	}
 	oidQCStatements = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 1, 3}
 )
 
+// tokenFormatError: a time-stamp token that cannot be read (not a CMS
+// SignedData, not a TSTInfo): ETSI EN 319 102-1 FORMAT_FAILURE.
+type tokenFormatError struct{ err error }
+
+func (e *tokenFormatError) Error() string { return "it cannot be read: " + e.err.Error() }
+func (e *tokenFormatError) Unwrap() error { return e.err }
+
 // parseTimestampToken is timestamp.Parse (the token's CMS parsed, its
 // signature checked when it carries certificates, its TSTInfo read) with
-// the CMS read by ParseCMS: the same answer and the same errors.
+// the CMS read by ParseCMS. A token that cannot be read is a
+// tokenFormatError, one with an algorithm not checked here (its
+// authority's key or signature algorithm, its imprint's hash) an
+// unsupportedTokenError; any other error is its signature failing.
 func parseTimestampToken(der []byte) (*timestamp.Timestamp, error) {
 	p7, err := ParseCMS(der)
 	if err != nil {
 		if ue := unsupportedToken(der); ue != nil {
 			return nil, ue
 		}
-		return nil, err
+		return nil, &tokenFormatError{err}
 	}
 	withCerts := len(p7.Certificates) > 0
 	if withCerts {
@@ -319,10 +334,13 @@ func parseTimestampToken(der []byte) (*timestamp.Timestamp, error) {
 	}
 	var inf tstInfoDER
 	if _, err := asn1.Unmarshal(p7.Content, &inf); err != nil {
-		return nil, err
+		return nil, &tokenFormatError{err}
 	}
 	if len(inf.MessageImprint.HashedMessage) == 0 {
-		return nil, timestamp.ParseError("Time-Stamp response contains no hashed message")
+		return nil, &tokenFormatError{timestamp.ParseError("Time-Stamp response contains no hashed message")}
+	}
+	if _, ok := tstHashes[inf.MessageImprint.HashAlgorithm.Algorithm.String()]; !ok {
+		return nil, unsupportedTokenOf(inf.MessageImprint.HashAlgorithm.Algorithm.String(), roleTSImprint, p7.Content)
 	}
 	a := inf.Accuracy
 	ts := &timestamp.Timestamp{
@@ -339,9 +357,6 @@ func parseTimestampToken(der []byte) (*timestamp.Timestamp, error) {
 		AddTSACertificate: withCerts,
 		Extensions:        inf.Extensions,
 		HashAlgorithm:     tstHashes[inf.MessageImprint.HashAlgorithm.Algorithm.String()],
-	}
-	if ts.HashAlgorithm == 0 {
-		return nil, timestamp.ParseError("Time-Stamp response uses unknown hash function")
 	}
 	for _, e := range inf.Extensions {
 		if e.Id.Equal(oidQCStatements) {

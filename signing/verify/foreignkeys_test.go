@@ -443,9 +443,9 @@ func FuzzForeignKeys(f *testing.F) {
 		_ = rdnString(b)
 		_ = withPSSKey(&x509.Certificate{RawSubjectPublicKeyInfo: b})
 		_ = unsupportedToken(b)
-		_ = unsupportedTokenOf("fuzz", b)
+		_ = unsupportedTokenOf("fuzz", roleTSKey, b)
 		if p7, _, ok := rawSignedData(b); ok {
-			s.checkUnsupported(p7, signed, "fuzz")
+			s.checkUnsupported(p7, signed, "fuzz", roleKey)
 			_ = dsaIntact(p7, pub, signed.digest)
 		}
 	})

@@ -57,6 +57,11 @@ var (
 	cmsHashes = map[string]crypto.Hash{
 		"1.3.14.3.2.26": crypto.SHA1, "2.16.840.1.101.3.4.2.4": crypto.SHA224, "2.16.840.1.101.3.4.2.1": crypto.SHA256,
 		"2.16.840.1.101.3.4.2.2": crypto.SHA384, "2.16.840.1.101.3.4.2.3": crypto.SHA512,
+		// Computed for the messageDigest of a signature whose algorithms
+		// are not checked here (algorithms.go), so that a change is found.
+		"1.2.840.113549.2.5": crypto.MD5, "2.16.840.1.101.3.4.2.5": crypto.SHA512_224, "2.16.840.1.101.3.4.2.6": crypto.SHA512_256,
+		"2.16.840.1.101.3.4.2.7": crypto.SHA3_224, "2.16.840.1.101.3.4.2.8": crypto.SHA3_256,
+		"2.16.840.1.101.3.4.2.9": crypto.SHA3_384, "2.16.840.1.101.3.4.2.10": crypto.SHA3_512,
 	}
 )
 
@@ -125,7 +130,7 @@ func unsupportedKey(c *x509.Certificate) string {
 // which this verifier cannot check: the messageDigest signed attribute
 // against the signed bytes (a mismatch is invalid: the content was
 // changed), the rest a warning (INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE).
-func (s *Signature) checkUnsupported(p7 *pkcs7.PKCS7, signed *signedBytes, alg string) {
+func (s *Signature) checkUnsupported(p7 *pkcs7.PKCS7, signed *signedBytes, alg, role string) {
 	what := "the signature value cannot be checked by this verifier"
 	si := p7.Signers[0]
 	var md []byte
@@ -147,7 +152,7 @@ func (s *Signature) checkUnsupported(p7 *pkcs7.PKCS7, signed *signedBytes, alg s
 			what = "the digest of the signed content matches, but " + what
 		}
 	}
-	s.Warnings = append(s.Warnings, fmt.Sprintf("unsupported algorithm: %s (%s): %s, so it can be neither accepted nor rejected (ETSI EN 319 102-1 INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE)", alg, roleKey, what))
+	s.Warnings = append(s.Warnings, fmt.Sprintf("unsupported algorithm: %s (%s): %s, so it can be neither accepted nor rejected (ETSI EN 319 102-1 INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE)", alg, role, what))
 }
 
 // unsupportedDigest is the digest of the signed bytes in the digest
@@ -241,7 +246,7 @@ func (s *Signature) unreadableSigner(der []byte, signed *signedBytes) bool {
 			NotBefore: rfc3339(c.TBS.Validity.NotBefore), NotAfter: rfc3339(c.TBS.Validity.NotAfter), KeyUsage: []string{}, ExtKeyUsage: []string{}}
 		s.ChainError = "not checked: crypto/x509 cannot read the signer's certificate (" + alg + ")"
 		if signed != nil {
-			s.checkUnsupported(p7, signed, alg)
+			s.checkUnsupported(p7, signed, alg, roleKey)
 		}
 		return true
 	}
@@ -259,10 +264,11 @@ func rdnString(der []byte) string {
 	return n.String()
 }
 
-// DSA signature algorithms (RFC 3279, RFC 5758), and id-dsa, which some
+// DSA signature algorithms (RFC 3279, RFC 5758, NIST), and id-dsa, which some
 // producers write as the signature algorithm.
 var dsaSigAlgs = []asn1.ObjectIdentifier{
 	{1, 2, 840, 10040, 4, 3}, {2, 16, 840, 1, 101, 3, 4, 3, 1}, {2, 16, 840, 1, 101, 3, 4, 3, 2}, {1, 2, 840, 10040, 4, 1},
+	{2, 16, 840, 1, 101, 3, 4, 3, 3}, {2, 16, 840, 1, 101, 3, 4, 3, 4}, // id-dsa-with-sha384, -sha512 (NIST's arc)
 }
 
 // dsaIntact checks a CMS signature by a DSA key (crypto/x509 and pkcs7
@@ -313,20 +319,21 @@ func dsaIntact(p7 *pkcs7.PKCS7, pub *dsa.PublicKey, digest func(crypto.Hash) []b
 // verifier does not check (a brainpool or Ed448 TSA): not a broken
 // token, one that cannot be relied on here.
 type unsupportedTokenError struct {
-	alg     string      // the key's algorithm (keyName)
+	alg     string      // the algorithm (keyName for a key)
+	role    string      // what it is used for (roleTSKey, roleTSImprint, roleTSSigAlg)
 	at      time.Time   // the time the token states (zero if unreadable)
 	imprint crypto.Hash // the hash of its message imprint (0 if unknown)
 	digest  []byte      // its message imprint
 }
 
 func (e *unsupportedTokenError) Error() string {
-	return "the time-stamping authority's key (" + e.alg + ") is not supported by this verifier, so the token cannot be checked"
+	return "the " + e.role + " (" + e.alg + ") is not supported by this verifier, so the token cannot be checked"
 }
 
-// unsupportedTokenOf is the error for a token by a key of the algorithm
-// alg, whose TSTInfo is content (what of it can be read).
-func unsupportedTokenOf(alg string, content []byte) *unsupportedTokenError {
-	e := &unsupportedTokenError{alg: alg}
+// unsupportedTokenOf is the error for a token with the algorithm alg
+// used as role, whose TSTInfo is content (what of it can be read).
+func unsupportedTokenOf(alg, role string, content []byte) *unsupportedTokenError {
+	e := &unsupportedTokenError{alg: alg, role: role}
 	var inf tstInfoDER
 	if _, err := asn1.Unmarshal(content, &inf); err == nil {
 		e.at, e.digest = inf.Time, inf.MessageImprint.HashedMessage
@@ -352,7 +359,7 @@ func unsupportedToken(der []byte) error {
 		if _, err := x509.ParseCertificate(raw); err == nil {
 			return nil
 		}
-		return unsupportedTokenOf(keyName(c.TBS.SPKI.FullBytes), p7.Content)
+		return unsupportedTokenOf(keyName(c.TBS.SPKI.FullBytes), roleTSKey, p7.Content)
 	}
 	return nil
 }
@@ -371,7 +378,10 @@ func verifyTokenSignature(p7 *pkcs7.PKCS7) error {
 			c = withPSSKey(c)
 			p7.Certificates[i] = c // p7 is ParseCMS's copy: its slice is its own
 			if alg := unsupportedKey(c); alg != "" {
-				return unsupportedTokenOf(alg, p7.Content)
+				return unsupportedTokenOf(alg, roleTSKey, p7.Content)
+			}
+			if alg := unsupportedAlgorithm(p7, c.PublicKey); alg != "" {
+				return unsupportedTokenOf(alg, roleTSSigAlg, p7.Content)
 			}
 		}
 	}

@@ -633,14 +633,15 @@ func verifyOne(f *pdfFile, an *analyzer, fs foundSig, opts Options) Signature {
 		return s
 	}
 	der, p7, err := parseCMS(contents)
-	if s.SubFilter == "ETSI.RFC3161" && (err == nil || unsupportedToken(der) != nil) {
+	if s.SubFilter == "ETSI.RFC3161" {
 		verifyDocTimestamp(&s, der, signed, opts, s.fail)
 		s.verdict = sigVerdict(&s)
 		return s
 	}
 	if err != nil { // a certificate crypto/x509 refuses is not a malformed CMS (keytypes.go)
 		if !s.unreadableSigner(der, signed) {
-			s.fail("the signature value is not a valid CMS/PKCS#7 structure: %v", err)
+			// Nothing to check the bytes with (EN 319 102-1 5.2.2).
+			s.Warnings = append(s.Warnings, fmt.Sprintf("the signature value is not a valid CMS/PKCS#7 structure (%v), so the signature cannot be checked: it can be neither accepted nor rejected (ETSI EN 319 102-1 INDETERMINATE/FORMAT_FAILURE)", err))
 		}
 		s.verdict = sigVerdict(&s)
 		return s
@@ -863,10 +864,16 @@ func (b *signedBytes) bytes() []byte {
 // a malformed byte range, nothing to check): checkDigest, or, for a key
 // this verifier cannot check (keytypes.go), checkUnsupported.
 func (s *Signature) checkValue(p7 *pkcs7.PKCS7, ee *x509.Certificate, signed *signedBytes, rangeOK bool) {
+	var algs string // algorithms this verifier does not check (algorithms.go)
+	if s.SubFilter != "adbe.pkcs7.sha1" {
+		algs = unsupportedAlgorithm(p7, ee.PublicKey)
+	}
 	switch alg := unsupportedKey(ee); {
 	case signed == nil:
 	case alg != "":
-		s.checkUnsupported(p7, signed, alg)
+		s.checkUnsupported(p7, signed, alg, roleKey)
+	case algs != "":
+		s.checkUnsupported(p7, signed, algs, roleSigAlg)
 	default:
 		s.checkDigest(p7, signed, rangeOK)
 	}
@@ -890,7 +897,7 @@ func (s *Signature) checkDigest(p7 *pkcs7.PKCS7, signed *signedBytes, rangeOK bo
 			s.fail("the message digest does not match the signed byte ranges (the signed revision was modified)")
 			return
 		case !errors.Is(err, ErrUnsupportedCMS):
-			s.fail("the CMS signature does not verify: %v", err)
+			s.notVerified(p7, signed, err)
 			return
 		}
 		p7.Content = signed.bytes()
@@ -900,11 +907,22 @@ func (s *Signature) checkDigest(p7 *pkcs7.PKCS7, signed *signedBytes, rangeOK bo
 		if errors.As(err, &mm) {
 			s.fail("the message digest does not match the signed byte ranges (the signed revision was modified)")
 		} else {
-			s.fail("the CMS signature does not verify: %v", err)
+			s.notVerified(p7, signed, err)
 		}
 	} else {
 		s.SignatureValid = rangeOK
 	}
+}
+
+// notVerified records a CMS signature that does not verify (err): invalid,
+// unless it verifies with the other hash its signature algorithm names
+// (otherReading, algorithms.go): indeterminate.
+func (s *Signature) notVerified(p7 *pkcs7.PKCS7, signed *signedBytes, err error) {
+	if why := otherReading(p7, signerCertificate(p7), signed.digest); why != "" {
+		s.Warnings = append(s.Warnings, why)
+		return
+	}
+	s.fail("the CMS signature does not verify: %v", err)
 }
 
 // signatureTimestamp checks the signature's RFC 3161 time-stamp token (an
@@ -919,20 +937,28 @@ func (s *Signature) signatureTimestamp(p7 *pkcs7.PKCS7, opts Options, now time.T
 		}
 		ts, tsa, weak, err := parseTimestamp(a.Value.Bytes)
 		var ue *unsupportedTokenError
-		if errors.As(err, &ue) {
-			// Not broken: unusable here (keytypes.go). Reported, not used.
-			s.Timestamp = &Timestamp{Time: rfc3339(ue.at), NotUsed: ue.Error()}
-			s.unusedPOE = append(s.unusedPOE, "the signature time-stamp is not used: "+ue.Error())
-			break
-		}
 		if err != nil {
-			s.fail("the signature timestamp cannot be verified: %v", err)
+			// An unsigned attribute the signer did not sign: a token that
+			// cannot be read, checked or relied on proves no time (ETSI
+			// EN 319 102-1 5.5.4 removes it from the signature
+			// time-stamps). Reported, not used; the signature is judged
+			// without it.
+			var at string
+			why := err.Error()
+			var fe *tokenFormatError
+			switch {
+			case errors.As(err, &ue):
+				at = rfc3339(ue.at)
+			case !errors.As(err, &fe):
+				why = "its signature does not verify: " + why
+			}
+			s.tokenNotUsed(&Timestamp{Time: at}, why)
 			break
 		}
 		h := ts.HashAlgorithm.New()
 		h.Write(si.EncryptedDigest)
 		if !bytes.Equal(h.Sum(nil), ts.HashedMessage) {
-			s.fail("the signature timestamp does not cover this signature")
+			s.tokenNotUsed(&Timestamp{Time: ts.Time.Format(time.RFC3339)}, "it does not cover this signature (its imprint is of other bytes)")
 			break
 		}
 		s.Timestamp = &Timestamp{Time: ts.Time.Format(time.RFC3339)}
@@ -964,6 +990,13 @@ func (s *Signature) signatureTimestamp(p7 *pkcs7.PKCS7, opts Options, now time.T
 		break
 	}
 	return valAt, src
+}
+
+// tokenNotUsed reports the signature time-stamp ts as not used, and why.
+func (s *Signature) tokenNotUsed(ts *Timestamp, why string) {
+	ts.NotUsed = why
+	s.Timestamp = ts
+	s.unusedPOE = append(s.unusedPOE, "the signature time-stamp is not used: "+why)
 }
 
 // tokenUnusable says why a trusted time-stamp token at time at, by tsa
@@ -1086,7 +1119,10 @@ func (s *Signature) checkChain(certs []*x509.Certificate, ee *x509.Certificate, 
 		}
 	default:
 		var uae x509.UnknownAuthorityError
-		if errors.As(err, &uae) {
+		var uce x509.UnhandledCriticalExtension
+		if errors.As(err, &uce) {
+			s.ChainError = err.Error() + " (RFC 5280 6.1: a certificate with a critical extension that is not processed fails path validation; ETSI EN 319 102-1 INDETERMINATE/CERTIFICATE_CHAIN_GENERAL_FAILURE)"
+		} else if errors.As(err, &uae) {
 			s.ChainError = "the certificate is not issued by a trusted authority (" + ee.Issuer.String() + ")"
 		} else {
 			s.ChainError = err.Error()
@@ -1279,7 +1315,13 @@ func verifyDocTimestamp(s *Signature, der []byte, signed *signedBytes, opts Opti
 		if signed != nil && ue.imprint.Available() && !bytes.Equal(signed.digest(ue.imprint), ue.digest) {
 			fail("the document timestamp does not match the signed byte ranges (the signed revision was modified)")
 		}
-		s.Warnings = append(s.Warnings, fmt.Sprintf("unsupported algorithm: %s (%s): the document time-stamp cannot be checked by this verifier, so it can be neither accepted nor rejected (ETSI EN 319 102-1 INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE)", ue.alg, roleTSKey))
+		s.Warnings = append(s.Warnings, fmt.Sprintf("unsupported algorithm: %s (%s): the document time-stamp cannot be checked by this verifier, so it can be neither accepted nor rejected (ETSI EN 319 102-1 INDETERMINATE/CRYPTO_CONSTRAINTS_FAILURE)", ue.alg, ue.role))
+		return
+	}
+	var fe *tokenFormatError
+	if errors.As(err, &fe) {
+		s.ChainError = fmt.Sprintf("not checked: the document time-stamp cannot be read (%v)", fe.err)
+		s.Warnings = append(s.Warnings, fmt.Sprintf("the document time-stamp cannot be read (%v), so it can be neither accepted nor rejected (ETSI EN 319 102-1 INDETERMINATE/FORMAT_FAILURE)", fe.err))
 		return
 	}
 	if err != nil {
