@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -40,7 +41,12 @@ type Config struct {
 	// PublicURL/verify/CODE" printed with its number.
 	PublicURL string
 	Roots     *x509.CertPool // trust anchors for Verify
-	Now       func() time.Time
+	// AnchorCerts are the certificates of Roots (VANTHU_TRUST_ANCHORS):
+	// the DSS needs the issuer of the topmost intermediate CA to fetch and
+	// check that CA's revocation data (its issuer's CRL or OCSP answer),
+	// and a chain configured as leaf + intermediates does not hold it.
+	AnchorCerts []*x509.Certificate
+	Now         func() time.Time
 	// LTV: after layer 2, append the validation data (/DSS) and, with a
 	// TSA, a document time-stamp: PAdES B-LT, B-LTA (see AppendLTV).
 	LTV bool
@@ -176,8 +182,8 @@ func (s *Service) addLTV(ctx context.Context, signed *signedDoc) ([]byte, error)
 	var tail resultWriter // AppendLTV writes its update once, which it owns
 	all := append(signed.doc[:len(signed.doc):len(signed.doc)], signed.update)
 	o := LTV{
-		Fetcher: s.cfg.Fetcher, TSAURL: s.cfg.TSAURL, TSA: s.cfg.TSA, Anchors: s.cfg.Agency.Chain,
-		sigs: signed.sigs,
+		Fetcher: s.cfg.Fetcher, TSAURL: s.cfg.TSAURL, TSA: s.cfg.TSA,
+		Anchors: append(slices.Clip(s.cfg.Agency.Chain), s.cfg.AnchorCerts...), sigs: signed.sigs,
 	}
 	if signed.docHash != nil {
 		// The document time-stamp covers layer 2's input, which layer 2

@@ -42,8 +42,12 @@ func wireSigning(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
+	anchorCerts, err := keys.ParseCertificatesPEM(anchorsPEM)
+	if err != nil {
+		return fmt.Errorf("VANTHU_TRUST_ANCHORS: %w", err)
+	}
 	scfg := signing.Config{Agency: agency, AgencyName: cfg.OrgName, Place: cfg.OrgPlace,
-		Seal: seal, Officer: officerKeys(a, kr, policy), TSAURL: tsaURL, Roots: roots, PublicURL: cfg.PublicURL, Now: a.now,
+		Seal: seal, Officer: officerKeys(a, kr, policy), TSAURL: tsaURL, Roots: roots, AnchorCerts: anchorCerts, PublicURL: cfg.PublicURL, Now: a.now,
 		LTV: cfg.LTV, Fetcher: revocationFetcher(cfg)}
 	if cfg.AgencyKey == "" && kr.pki != nil {
 		// A revoked development agency certificate is replaced at once.
