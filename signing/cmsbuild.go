@@ -131,11 +131,11 @@ func timeStampAttribute(ctx context.Context, url string, sig []byte) ([]byte, er
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
-		return nil, workflow.Wrap(workflow.EUNAVAILABLE, err, "timestamp authority unavailable")
+		return nil, tsaUnavailable(url, err)
 	}
 	ts, err := verify.ParseTimestampResponse(resp)
 	if err != nil {
-		return nil, workflow.Wrap(workflow.EUNAVAILABLE, err, "timestamp authority unavailable")
+		return nil, tsaUnavailable(url, err)
 	}
 	noteToken(tsaKey(url, false), len(ts.RawToken))
 	return attribute(oidTimeStampToken, ts.RawToken), nil

@@ -123,7 +123,7 @@ func signEngine(ctx context.Context, doc docParts, p signParams) ([]byte, engine
 			return nil, stats, ctx.Err()
 		}
 		if p.tsaURL != "" && isTSAError(err) {
-			return nil, stats, workflow.Wrap(workflow.EUNAVAILABLE, err, "timestamp authority unavailable")
+			return nil, stats, tsaUnavailable(p.tsaURL, err)
 		}
 		return nil, stats, fmt.Errorf("sign: %w", err)
 	}

@@ -58,7 +58,11 @@ type Config struct {
 
 // Service adapts the two layers to the workflow: it implements
 // workflow.Signer and workflow.PDFInspector.
-type Service struct{ cfg Config }
+type Service struct {
+	cfg    Config
+	chains chainMemo // keys' chains completed to the trust anchors (signerready.go)
+	tsa    tsaTrust  // when the configured TSA was last found trusted
+}
 
 var (
 	_ workflow.Signer          = (*Service)(nil)
@@ -118,6 +122,13 @@ func (s *Service) signOfficial(ctx context.Context, d *workflow.Document, signer
 	if err != nil {
 		return nil, asUnavailable(err, "the signing key of %s cannot be used", signer.FullName)
 	}
+	if key, err = s.readySigner(ctx, key, "the official "+signer.FullName,
+		"an admin sets the official's key and its certificate chain (PUT /api/v1/users/{id}/signing-key)"); err != nil {
+		return nil, err
+	}
+	if err := s.checkTSA(ctx); err != nil {
+		return nil, err
+	}
 	name := signer.FullName
 	if name == "" {
 		name = signer.Username
@@ -148,7 +159,7 @@ func (s *Service) signAgency(ctx context.Context, d *workflow.Document, pdf []by
 	if d.IssuedAt != nil {
 		issued = *d.IssuedAt
 	}
-	l, err := s.agencyLayer(d.Notation, issued, now)
+	l, err := s.agencyLayer(ctx, d.Notation, issued, now)
 	if err != nil {
 		return nil, err
 	}
@@ -214,14 +225,14 @@ func (s *Service) signAttachment(ctx context.Context, d *workflow.Document, pdf 
 		return nil, workflow.Errorf(workflow.EINVALID, "the document has no number/notation yet")
 	}
 	now := s.cfg.Now()
-	l, err := s.agencyLayer(d.Notation, now, now)
+	l, err := s.agencyLayer(ctx, d.Notation, now, now)
 	if err != nil {
 		return nil, err
 	}
 	return SignAttachment(ctx, pdf, l)
 }
 
-func (s *Service) agencyLayer(notation string, issued, now time.Time) (AgencyLayer, error) {
+func (s *Service) agencyLayer(ctx context.Context, notation string, issued, now time.Time) (AgencyLayer, error) {
 	key := s.cfg.Agency
 	if s.cfg.CurrentAgency != nil {
 		k, err := s.cfg.CurrentAgency()
@@ -229,6 +240,13 @@ func (s *Service) agencyLayer(notation string, issued, now time.Time) (AgencyLay
 			return AgencyLayer{}, workflow.Wrap(workflow.EUNAVAILABLE, err, "the agency key cannot be used")
 		}
 		key = k
+	}
+	key, err := s.readySigner(ctx, key, "the agency", "configure VANTHU_AGENCY_KEY and VANTHU_AGENCY_CERT (its certificate chain)")
+	if err != nil {
+		return AgencyLayer{}, err
+	}
+	if err := s.checkTSA(ctx); err != nil {
+		return AgencyLayer{}, err
 	}
 	return AgencyLayer{
 		Key: key, AgencyName: s.cfg.AgencyName, Place: s.cfg.Place, Seal: s.cfg.Seal,
