@@ -562,6 +562,24 @@ func TestIntegrationProductionPKILifecycle(t *testing.T) {
 	if o.pki.ocspHits.Load() == 0 {
 		t.Error("the responder was never asked")
 	}
+
+	// The archived record: its metadata names the signer as the
+	// certificate does, and its validation report holds the UTF-8 subjects.
+	if code, body := action(t, o.clerk, id, "archive"); code != 200 {
+		t.Fatalf("archive: %d %s", code, body)
+	}
+	var md struct {
+		Signer struct {
+			FullName string `json:"full_name"`
+		}
+	}
+	if err := json.Unmarshal(o.clerk.get("/api/v1/archive/"+id+"/object?name=metadata.json"), &md); err != nil || md.Signer.FullName != prodOfficialCN {
+		t.Errorf("metadata.json signer %q (%v), want %q", md.Signer.FullName, err, prodOfficialCN)
+	}
+	if v := string(o.clerk.get("/api/v1/archive/" + id + "/object?name=verification.json")); !strings.Contains(v, "CN="+prodOfficialCN+",O="+prodAgencyCN) ||
+		!strings.Contains(v, "CN="+prodAgencyCN) {
+		t.Errorf("verification.json lacks the certificates' UTF-8 subjects: %.400s", v)
+	}
 }
 
 // wantRefused fails unless the action answered code with a JSON error
