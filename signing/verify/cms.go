@@ -37,7 +37,9 @@ var ErrDigestMismatch = errors.New("the message digest does not match the signed
 // attributes: pkcs7 does not know it; so is MD5 with RSA (neither pkcs7
 // nor crypto/x509 computes it), so that a change after signing is found:
 // whether MD5 may be relied on at all is the cryptographic constraints'
-// business (cryptopolicy.go), not this check's.
+// business (cryptopolicy.go), not this check's. So are RSA and ECDSA with
+// the SHA-224, SHA-512/224 and /256 and SHA-3 hashes pkcs7 does not
+// compute (intactDirect, algorithms.go).
 func CMSIntact(p7 *pkcs7.PKCS7, digest func(crypto.Hash) []byte) error {
 	if len(p7.Signers) != 1 {
 		return fmt.Errorf("the CMS has %d signers, want 1", len(p7.Signers))
@@ -47,16 +49,27 @@ func CMSIntact(p7 *pkcs7.PKCS7, digest func(crypto.Hash) []byte) error {
 		if pub, ok := ee.PublicKey.(*dsa.PublicKey); ok {
 			return dsaIntact(p7, pub, digest) // keytypes.go
 		}
+		if h, ok := directHash(si.DigestAlgorithm.Algorithm, si.DigestEncryptionAlgorithm.Algorithm, ee.PublicKey); ok {
+			return intactDirect(p7, ee.PublicKey, h, digest)
+		}
 	}
 	if len(si.AuthenticatedAttributes) == 0 {
 		return intactUnattributed(p7, digest)
 	}
 	hash, ok := cmsDigestHash(si.DigestAlgorithm.Algorithm)
-	if !ok && si.DigestAlgorithm.Algorithm.Equal(oidMD5) {
+	switch {
+	case ok:
+	case si.DigestAlgorithm.Algorithm.Equal(oidMD5):
 		// Checked so that a change is found (invalid); the cryptographic
 		// constraints (cryptopolicy.go) then keep it from being valid.
 		hash = crypto.MD5
-	} else if !ok {
+	case si.DigestEncryptionAlgorithm.Algorithm.Equal(oidRSASSAPSS):
+		// Any digest pssHash takes (SHA-1, SHA-224, SHA-3): pkcs7 knows
+		// no RSASSA-PSS.
+		if hash, ok = digestHash(si.DigestAlgorithm.Algorithm); !ok {
+			return ErrUnsupportedCMS
+		}
+	default:
 		return ErrUnsupportedCMS
 	}
 	ee := signerCertificate(p7)
@@ -119,6 +132,56 @@ func intactUnattributed(p7 *pkcs7.PKCS7, digest func(crypto.Hash) []byte) error 
 	}
 	if err := checkPSS(ee, si.DigestEncryptionAlgorithm.Parameters, digest, si.EncryptedDigest); err != nil {
 		return fmt.Errorf("the signature over the signed bytes does not verify: %w", err)
+	}
+	return nil
+}
+
+// directHash is the hash intactDirect checks a signature by pub with,
+// for the digest algorithm d and the signature algorithm enc that
+// neither crypto/x509 nor pkcs7 checks but crypto/rsa and crypto/ecdsa
+// do (SHA-224, SHA-512/224 and /256 and SHA-3 digests, the combined RSA
+// and ECDSA signature algorithms that name them); false for the rest
+// (RSASSA-PSS and MD5 are checked elsewhere in CMSIntact, the usual ones
+// by crypto/x509 or pkcs7).
+func directHash(d, enc asn1.ObjectIdentifier, pub crypto.PublicKey) (crypto.Hash, bool) {
+	if oidIn(d, sha12) && (oidIn(enc, rsaSigAlgs) || oidIn(enc, ecdsaSigAlgs)) {
+		return 0, false
+	}
+	h, ok := digestHash(d)
+	switch pub.(type) {
+	case *rsa.PublicKey:
+		return h, ok && sigAlgFor(enc, "RSA")
+	case *ecdsa.PublicKey:
+		return h, ok && sigAlgFor(enc, "ECDSA")
+	}
+	return 0, false
+}
+
+// intactDirect checks p7's signature by pub (RSA PKCS#1 v1.5, ECDSA or
+// DSA) with the digest algorithm's hash h: the messageDigest signed
+// attribute against the signed bytes and the signature over the signed
+// attributes, or, without them, the signature over the signed bytes.
+func intactDirect(p7 *pkcs7.PKCS7, pub crypto.PublicKey, h crypto.Hash, digest func(crypto.Hash) []byte) error {
+	si := p7.Signers[0]
+	sum := digest(h)
+	if len(si.AuthenticatedAttributes) > 0 {
+		var md []byte
+		if err := signedAttribute(p7, pkcs7.OIDAttributeMessageDigest, &md); err != nil {
+			return fmt.Errorf("no messageDigest attribute: %w", err)
+		}
+		if subtle.ConstantTimeCompare(md, sum) != 1 {
+			return ErrDigestMismatch
+		}
+		signed, err := signedAttributesDER(p7)
+		if err != nil {
+			return err
+		}
+		w := h.New()
+		w.Write(signed)
+		sum = w.Sum(nil)
+	}
+	if !verifiesWith(pub, h, sum, si.EncryptedDigest) {
+		return fmt.Errorf("the signature (%s) does not verify", h)
 	}
 	return nil
 }
@@ -204,12 +267,10 @@ func pssOptions(params asn1.RawValue) (crypto.Hash, int, error) {
 	return hash, p.SaltLength, nil
 }
 
-// pssHash is the hash an RSASSA-PSS signature may name.
+// pssHash is the hash an RSASSA-PSS signature may name: any that a CMS
+// digest algorithm may (SHA-1, SHA-2, SHA-3; RFC 4055, RFC 9688).
 func pssHash(alg asn1.ObjectIdentifier) (crypto.Hash, bool) {
-	if alg.Equal(oidSHA1) {
-		return crypto.SHA1, true
-	}
-	return cmsDigestHash(alg)
+	return digestHash(alg)
 }
 
 // cmsDigestHash is the hash of a digest algorithm CMSIntact handles.

@@ -294,13 +294,16 @@ type tstInfoDER struct {
 
 var (
 	// tstHashes are the imprint hashes a token is read with: MD5 and
-	// SHA-224 too (computed, then judged by the cryptographic
-	// constraints: retired), SHA-3 (TS 119 312 recommends it).
+	// the 224-bit hashes too (computed, then judged by the cryptographic
+	// constraints: retired), SHA-512/256 and SHA-3 (TS 119 312
+	// recommends them).
 	tstHashes = map[string]crypto.Hash{
 		"1.3.14.3.2.26": crypto.SHA1, "2.16.840.1.101.3.4.2.1": crypto.SHA256,
 		"2.16.840.1.101.3.4.2.2": crypto.SHA384, "2.16.840.1.101.3.4.2.3": crypto.SHA512,
 		"1.2.840.113549.2.5": crypto.MD5, "2.16.840.1.101.3.4.2.4": crypto.SHA224,
-		"2.16.840.1.101.3.4.2.8": crypto.SHA3_256, "2.16.840.1.101.3.4.2.9": crypto.SHA3_384, "2.16.840.1.101.3.4.2.10": crypto.SHA3_512,
+		"2.16.840.1.101.3.4.2.5": crypto.SHA512_224, "2.16.840.1.101.3.4.2.6": crypto.SHA512_256,
+		"2.16.840.1.101.3.4.2.7": crypto.SHA3_224, "2.16.840.1.101.3.4.2.8": crypto.SHA3_256,
+		"2.16.840.1.101.3.4.2.9": crypto.SHA3_384, "2.16.840.1.101.3.4.2.10": crypto.SHA3_512,
 	}
 	oidQCStatements = asn1.ObjectIdentifier{1, 3, 6, 1, 5, 5, 7, 1, 3}
 )

@@ -90,11 +90,18 @@ const (
 	srcBelow1024    = "EU DSS MiniPublicKeySize RSA 1024"
 	srcDSABelow1024 = "EU DSS MiniPublicKeySize DSA 1024"
 	srcTS119312DSA  = "ETSI TS 119 312 V1.4.2"
+	srcAsSHA224     = "ETSI TS 119 312 V1.4.2, SOG-IS ACM V1.2, SHA-224's date"
 )
 
-// retiredHashes are the digests past their sunset, by OID. SHA-2 and
-// SHA-3 have none here (DSS dates SHA-256..512 2029 only as an advisory
-// date past its policy's update; TS 119 312 keeps them recommended).
+// retiredHashes are the digests past their sunset, by OID. SHA-2 from
+// 256 bits (SHA-512/256 too) and SHA3-256/384/512 have none here: TS
+// 119 312 keeps them recommended (DSS dates SHA-256..512 and
+// SHA3-256..512 2029 only as an advisory date past its policy's
+// update). SHA-512/224 and SHA3-224 are 224-bit hashes of SHA-224's
+// strength (112 bits against collisions), which TS 119 312 V1.4.2 and
+// SOG-IS ACM V1.2 keep only until the end of 2025; nothing dates them
+// for later (DSS's policy leaves SHA3-224 out as "not referenced in
+// ETSI/SOGIS" and has no SHA-512/t), so they retire with SHA-224.
 var retiredHashes = []struct {
 	oid  asn1.ObjectIdentifier
 	hash crypto.Hash
@@ -104,20 +111,8 @@ var retiredHashes = []struct {
 	{asn1.ObjectIdentifier{1, 3, 14, 3, 2, 26}, crypto.SHA1, retired{alg: "SHA-1", at: day(2009, 1, 1), source: srcTS102176v200}},
 	{asn1.ObjectIdentifier{1, 3, 36, 3, 2, 1}, crypto.RIPEMD160, retired{alg: "RIPEMD-160", at: day(2011, 1, 1), source: srcTS102176v200}},
 	{asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 4}, crypto.SHA224, retired{alg: "SHA-224", at: day(2026, 1, 1), source: srcTS119312v142}},
-}
-
-// retiredSigAlgs are signature algorithms that name a retired hash.
-var retiredSigAlgs = []struct {
-	oid  asn1.ObjectIdentifier
-	hash crypto.Hash
-}{
-	{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 4}, crypto.MD5},        // md5WithRSAEncryption
-	{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 5}, crypto.SHA1},       // sha1WithRSAEncryption
-	{asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 1}, crypto.SHA1},           // ecdsa-with-SHA1
-	{asn1.ObjectIdentifier{1, 2, 840, 10040, 4, 3}, crypto.SHA1},           // dsa-with-sha1
-	{asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 3, 1}, crypto.SHA224}, // dsa-with-sha224
-	{asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 14}, crypto.SHA224},
-	{asn1.ObjectIdentifier{1, 2, 840, 10045, 4, 3, 1}, crypto.SHA224},
+	{asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 5}, crypto.SHA512_224, retired{alg: "SHA-512/224", at: day(2026, 1, 1), source: srcAsSHA224}},
+	{asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 7}, crypto.SHA3_224, retired{alg: "SHA3-224", at: day(2026, 1, 1), source: srcAsSHA224}},
 }
 
 // hashRetired is h's sunset, for role.
@@ -145,7 +140,8 @@ func digestRetired(oid asn1.ObjectIdentifier, role string) retired {
 }
 
 // sigAlgRetired is the sunset of the hash a signature algorithm names:
-// in its OID, or in its RSASSA-PSS parameters (SHA-1 when absent).
+// in its OID (sigAlgs, algorithms.go), or in its RSASSA-PSS parameters
+// (SHA-1 when absent).
 func sigAlgRetired(ai pkix.AlgorithmIdentifier, role string) retired {
 	if ai.Algorithm.Equal(oidRSASSAPSS) {
 		var p pssParams
@@ -157,10 +153,8 @@ func sigAlgRetired(ai pkix.AlgorithmIdentifier, role string) retired {
 		}
 		return digestRetired(p.Hash.Algorithm, role)
 	}
-	for _, e := range retiredSigAlgs {
-		if e.oid.Equal(ai.Algorithm) {
-			return hashRetired(e.hash, role)
-		}
+	if h := sigAlgOf(ai.Algorithm).hash; h != 0 {
+		return hashRetired(h, role)
 	}
 	return retired{}
 }

@@ -18,6 +18,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -302,7 +303,8 @@ func TestForeignKeyTypes(t *testing.T) {
 }
 
 // opensslToken is an RFC 3161 token at time at over digest (SHA-256),
-// signed by k with `openssl cms -sign -nodetach` (extra: -keyopt...).
+// signed by k with `openssl cms -sign -nodetach` (extra: -keyopt...;
+// -md, SHA-256 by default).
 func (k foreignKey) opensslToken(tb testing.TB, dir string, at time.Time, digest []byte, extra ...string) []byte {
 	tb.Helper()
 	var info tstInfoDER
@@ -316,8 +318,12 @@ func (k foreignKey) opensslToken(tb testing.TB, dir string, at time.Time, digest
 	}
 	in.Write(mustDER(tb, info))
 	in.Close()
-	args := append([]string{"cms", "-sign", "-nodetach", "-binary", "-econtent_type", oidTSTInfo.String(), "-in", in.Name(),
-		"-signer", k.certFile, "-inkey", k.keyFile, "-outform", "DER", "-nosmimecap", "-md", "sha256"}, extra...)
+	args := []string{"cms", "-sign", "-nodetach", "-binary", "-econtent_type", oidTSTInfo.String(), "-in", in.Name(),
+		"-signer", k.certFile, "-inkey", k.keyFile, "-outform", "DER", "-nosmimecap"}
+	if !slices.Contains(extra, "-md") {
+		args = append(args, "-md", "sha256")
+	}
+	args = append(args, extra...)
 	return runOpenSSL(tb, args...)
 }
 
@@ -429,6 +435,13 @@ func FuzzForeignKeys(f *testing.F) {
 		f.Add(bp.opensslCMS(f, dir, "-md", "sha256")(content))
 		f.Add(bp.cert)
 		f.Add(bp.opensslToken(f, dir, time.Now(), make([]byte, 32)))
+		// OpenSSL's own SHA-3 and SHA-512/256 CMS and token by an RSA key
+		// (checked here since they are; OpenSSL 3.0 signs no DSA or
+		// ECDSA CMS with SHA-3: "unsupported signature algorithm")
+		rs := root.newForeignKey(f, dir, "rsa", time.Now().Add(-time.Hour), time.Now().Add(time.Hour), "RSA", "-pkeyopt", "rsa_keygen_bits:2048")
+		f.Add(rs.opensslCMS(f, dir, "-md", "sha3-256")(content))
+		f.Add(rs.opensslCMS(f, dir, "-md", "sha512-256", "-noattr")(content))
+		f.Add(rs.opensslToken(f, dir, time.Now(), make([]byte, 32), "-md", "sha3-384"))
 	}
 	var params dsa.Parameters
 	if err := dsa.GenerateParameters(&params, rand.Reader, dsa.L1024N160); err != nil {
@@ -447,6 +460,9 @@ func FuzzForeignKeys(f *testing.F) {
 		if p7, _, ok := rawSignedData(b); ok {
 			s.checkUnsupported(p7, signed, "fuzz", roleKey)
 			_ = dsaIntact(p7, pub, signed.digest)
+			if h, ok := digestHash(p7.Signers[0].DigestAlgorithm.Algorithm); ok {
+				_ = intactDirect(p7, pub, h, signed.digest)
+			}
 		}
 	})
 }

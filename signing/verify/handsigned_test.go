@@ -151,7 +151,10 @@ var (
 	testHashOIDs     = map[crypto.Hash]asn1.ObjectIdentifier{
 		crypto.MD5: {1, 2, 840, 113549, 2, 5}, crypto.SHA1: {1, 3, 14, 3, 2, 26}, crypto.SHA256: {2, 16, 840, 1, 101, 3, 4, 2, 1},
 		crypto.SHA384: {2, 16, 840, 1, 101, 3, 4, 2, 2}, crypto.SHA512: {2, 16, 840, 1, 101, 3, 4, 2, 3},
-		crypto.SHA224: {2, 16, 840, 1, 101, 3, 4, 2, 4}, crypto.SHA3_256: {2, 16, 840, 1, 101, 3, 4, 2, 8},
+		crypto.SHA224: {2, 16, 840, 1, 101, 3, 4, 2, 4}, crypto.SHA512_224: {2, 16, 840, 1, 101, 3, 4, 2, 5},
+		crypto.SHA512_256: {2, 16, 840, 1, 101, 3, 4, 2, 6}, crypto.SHA3_224: {2, 16, 840, 1, 101, 3, 4, 2, 7},
+		crypto.SHA3_256: {2, 16, 840, 1, 101, 3, 4, 2, 8}, crypto.SHA3_384: {2, 16, 840, 1, 101, 3, 4, 2, 9},
+		crypto.SHA3_512: {2, 16, 840, 1, 101, 3, 4, 2, 10},
 	}
 	testECDSAOIDs = map[crypto.Hash]asn1.ObjectIdentifier{
 		crypto.SHA1: {1, 2, 840, 10045, 4, 1}, crypto.SHA256: {1, 2, 840, 10045, 4, 3, 2},

@@ -42,6 +42,7 @@ var (
 	oidPublicKeyRSASSAPSS = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 1, 10}
 	oidPublicKeyEC        = asn1.ObjectIdentifier{1, 2, 840, 10045, 2, 1}
 	oidEd448              = asn1.ObjectIdentifier{1, 3, 101, 113}
+	oidSHAKE128           = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 11}
 	oidSHAKE256           = asn1.ObjectIdentifier{2, 16, 840, 1, 101, 3, 4, 2, 12}
 	// curveNames are the named curves crypto/x509 does not read.
 	curveNames = map[string]string{
@@ -53,12 +54,15 @@ var (
 		"1.3.132.0.10": "secp256k1",
 	}
 	// cmsHashes are the digests the messageDigest of a signature by an
-	// unsupported key is checked with (SHAKE256: Ed448, RFC 8419).
+	// unsupported key is checked with (and SHAKE128 and SHAKE256:
+	// unsupportedDigest), and those signatures by RSA, ECDSA and DSA keys
+	// are checked with (digestHash, algorithms.go).
 	cmsHashes = map[string]crypto.Hash{
 		"1.3.14.3.2.26": crypto.SHA1, "2.16.840.1.101.3.4.2.4": crypto.SHA224, "2.16.840.1.101.3.4.2.1": crypto.SHA256,
 		"2.16.840.1.101.3.4.2.2": crypto.SHA384, "2.16.840.1.101.3.4.2.3": crypto.SHA512,
-		// Computed for the messageDigest of a signature whose algorithms
-		// are not checked here (algorithms.go), so that a change is found.
+		// MD5: checked with RSA only (cms.go); computed for the
+		// messageDigest of a signature by another key, so that a change
+		// is found.
 		"1.2.840.113549.2.5": crypto.MD5, "2.16.840.1.101.3.4.2.5": crypto.SHA512_224, "2.16.840.1.101.3.4.2.6": crypto.SHA512_256,
 		"2.16.840.1.101.3.4.2.7": crypto.SHA3_224, "2.16.840.1.101.3.4.2.8": crypto.SHA3_256,
 		"2.16.840.1.101.3.4.2.9": crypto.SHA3_384, "2.16.840.1.101.3.4.2.10": crypto.SHA3_512,
@@ -158,8 +162,11 @@ func (s *Signature) checkUnsupported(p7 *pkcs7.PKCS7, signed *signedBytes, alg, 
 // unsupportedDigest is the digest of the signed bytes in the digest
 // algorithm alg, if this verifier computes it.
 func unsupportedDigest(alg asn1.ObjectIdentifier, signed *signedBytes) ([]byte, bool) {
-	if alg.Equal(oidSHAKE256) {
+	switch {
+	case alg.Equal(oidSHAKE256): // 512 bits in CMS (RFC 8419, RFC 8702)
 		return sha3.SumSHAKE256(signed.bytes(), 64), true
+	case alg.Equal(oidSHAKE128): // 256 bits in CMS (RFC 8702)
+		return sha3.SumSHAKE128(signed.bytes(), 32), true
 	}
 	h, ok := cmsHashes[alg.String()]
 	if !ok || !h.Available() {
@@ -264,25 +271,16 @@ func rdnString(der []byte) string {
 	return n.String()
 }
 
-// DSA signature algorithms (RFC 3279, RFC 5758, NIST), and id-dsa, which some
-// producers write as the signature algorithm.
-var dsaSigAlgs = []asn1.ObjectIdentifier{
-	{1, 2, 840, 10040, 4, 3}, {2, 16, 840, 1, 101, 3, 4, 3, 1}, {2, 16, 840, 1, 101, 3, 4, 3, 2}, {1, 2, 840, 10040, 4, 1},
-	{2, 16, 840, 1, 101, 3, 4, 3, 3}, {2, 16, 840, 1, 101, 3, 4, 3, 4}, // id-dsa-with-sha384, -sha512 (NIST's arc)
-}
-
 // dsaIntact checks a CMS signature by a DSA key (crypto/x509 and pkcs7
-// check none): the messageDigest signed attribute, when there are signed
-// attributes, and the DSA signature over them or, without, over the
-// signed bytes, in the CMS's digest algorithm.
+// check none) with a DSA signature algorithm (sigAlgs: RFC 3279, RFC
+// 5758, NIST's arc for SHA-384/512 and SHA-3, and id-dsa, which some
+// producers write): the messageDigest signed attribute, when there are
+// signed attributes, and the DSA signature over them or, without, over
+// the signed bytes, in the CMS's digest algorithm.
 func dsaIntact(p7 *pkcs7.PKCS7, pub *dsa.PublicKey, digest func(crypto.Hash) []byte) error {
 	si := p7.Signers[0]
 	h, ok := cmsHashes[si.DigestAlgorithm.Algorithm.String()]
-	known := false
-	for _, o := range dsaSigAlgs {
-		known = known || o.Equal(si.DigestEncryptionAlgorithm.Algorithm)
-	}
-	if !ok || !known {
+	if !ok || !sigAlgFor(si.DigestEncryptionAlgorithm.Algorithm, "DSA") {
 		return fmt.Errorf("DSA with the digest %v and the algorithm %v is not supported", si.DigestAlgorithm.Algorithm, si.DigestEncryptionAlgorithm.Algorithm)
 	}
 	d := digest(h)
