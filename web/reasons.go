@@ -178,9 +178,16 @@ var clausePatterns = []struct {
 			return "chữ ký hoặc dấu thời gian không đúng định dạng chuẩn nên phần mềm không kiểm tra được (chi tiết kỹ thuật: " + m[1] +
 				"): chưa thể kết luận chữ ký hợp lệ hay không (ETSI EN 319 102-1: FORMAT_FAILURE)"
 		}},
-	{regexp.MustCompile(`^the signature timestamp cannot be verified: (.*)$`),
+	// The document time-stamp's own check failing (verify.go); the
+	// signature time-stamp's, as reports stored before it was reported
+	// as timestamp.not_used say it.
+	{regexp.MustCompile(`^the (signature|document) timestamp cannot be verified: (.*)$`),
 		func(m []string) string {
-			return "không kiểm tra được dấu thời gian của chữ ký (chi tiết kỹ thuật: " + m[1] + ")"
+			whose := "của chữ ký"
+			if m[1] == "document" {
+				whose = "của văn bản (dấu thời gian tài liệu)"
+			}
+			return "không kiểm tra được dấu thời gian " + whose + " (chi tiết kỹ thuật: " + m[2] + ")"
 		}},
 }
 
