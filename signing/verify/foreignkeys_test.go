@@ -388,27 +388,7 @@ func TestForeignTSAKeys(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			pdf := handSigned(t, basePDF(), tt.sig)
-			if tt.doc != nil {
-				pdf = handSigned(t, pdf, *tt.doc)
-			}
-			r, err := Verify(context.Background(), pdf, Options{Roots: root.pool})
-			if err != nil {
-				t.Fatal(err)
-			}
-			reasons := strings.Join(r.Reasons, "\n")
-			s := r.Signatures[0]
-			if r.Verdict != tt.verdict || s.ValidationTimeSource != tt.source {
-				t.Fatalf("verdict %s judged at %s (%s), want %s (%s):\n%s", r.Verdict, s.ValidationTime, s.ValidationTimeSource, tt.verdict, tt.source, reasons)
-			}
-			for _, want := range tt.reasons {
-				if !strings.Contains(reasons, want) {
-					t.Errorf("reasons lack %q:\n%s", want, reasons)
-				}
-			}
-			if tt.notUsed != "" && (s.Timestamp == nil || !strings.Contains(s.Timestamp.NotUsed, tt.notUsed)) {
-				t.Errorf("timestamp %+v, want not_used with %q", s.Timestamp, tt.notUsed)
-			}
+			pdf, _ := judgeStamped(t, tt.sig, tt.doc, Options{Roots: root.pool}, tt.verdict, tt.source, tt.reasons, tt.notUsed)
 			if r, err := Verify(context.Background(), flip(t, pdf, "QUYET DINH"), Options{Roots: root.pool}); err != nil || r.Verdict != Invalid {
 				t.Errorf("changed after signing: %v, verdict %s", err, r.Verdict)
 			}

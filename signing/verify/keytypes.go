@@ -234,30 +234,41 @@ type rawCertDER struct {
 // reports the signer and judges the signature as checkUnsupported does,
 // and returns true; false when der is not such a CMS.
 func (s *Signature) unreadableSigner(der []byte, signed *signedBytes) bool {
-	p7, certs, ok := rawSignedData(der)
+	p7, c, ok := unreadableSignerCert(der)
 	if !ok {
 		return false
 	}
+	alg := keyName(c.TBS.SPKI.FullBytes)
+	s.Signer = &Certificate{Subject: rdnString(c.TBS.Subject.FullBytes), Issuer: rdnString(c.TBS.Issuer.FullBytes), Serial: serialHex(c.TBS.Serial),
+		NotBefore: rfc3339(c.TBS.Validity.NotBefore), NotAfter: rfc3339(c.TBS.Validity.NotAfter), KeyUsage: []string{}, ExtKeyUsage: []string{}}
+	s.ChainError = "not checked: crypto/x509 cannot read the signer's certificate (" + alg + ")"
+	if signed != nil {
+		s.checkUnsupported(p7, signed, alg, roleKey)
+	}
+	return true
+}
+
+// unreadableSignerCert reads der as a SignedData whose signer's
+// certificate crypto/x509 refuses (its key's algorithm), and returns it
+// as read; ok is false when der is not such a CMS (not one, or its
+// signer's certificate is readable or absent).
+func unreadableSignerCert(der []byte) (p7 *pkcs7.PKCS7, c rawCertDER, ok bool) {
+	p7, certs, ok := rawSignedData(der)
+	if !ok {
+		return nil, rawCertDER{}, false
+	}
 	ias := p7.Signers[0].IssuerAndSerialNumber
 	for _, raw := range certs {
-		var c rawCertDER
 		if _, err := asn1.Unmarshal(raw, &c); err != nil || c.TBS.Serial == nil || c.TBS.Serial.Cmp(ias.SerialNumber) != 0 ||
 			string(c.TBS.Issuer.FullBytes) != string(ias.IssuerName.FullBytes) {
 			continue
 		}
 		if _, err := x509.ParseCertificate(raw); err == nil {
-			return false // readable: the CMS failed for another reason
+			return nil, rawCertDER{}, false // readable: the CMS failed for another reason
 		}
-		alg := keyName(c.TBS.SPKI.FullBytes)
-		s.Signer = &Certificate{Subject: rdnString(c.TBS.Subject.FullBytes), Issuer: rdnString(c.TBS.Issuer.FullBytes), Serial: serialHex(c.TBS.Serial),
-			NotBefore: rfc3339(c.TBS.Validity.NotBefore), NotAfter: rfc3339(c.TBS.Validity.NotAfter), KeyUsage: []string{}, ExtKeyUsage: []string{}}
-		s.ChainError = "not checked: crypto/x509 cannot read the signer's certificate (" + alg + ")"
-		if signed != nil {
-			s.checkUnsupported(p7, signed, alg, roleKey)
-		}
-		return true
+		return p7, c, true
 	}
-	return false
+	return nil, rawCertDER{}, false
 }
 
 // rdnString is a DER Name as crypto/x509 writes one ("" if unreadable).
@@ -343,23 +354,11 @@ func unsupportedTokenOf(alg, role string, content []byte) *unsupportedTokenError
 // unsupportedToken is the error for a token that pkcs7 cannot parse
 // because crypto/x509 refuses its signer's certificate, or nil.
 func unsupportedToken(der []byte) error {
-	p7, certs, ok := rawSignedData(der)
+	p7, c, ok := unreadableSignerCert(der)
 	if !ok {
 		return nil
 	}
-	ias := p7.Signers[0].IssuerAndSerialNumber
-	for _, raw := range certs {
-		var c rawCertDER
-		if _, err := asn1.Unmarshal(raw, &c); err != nil || c.TBS.Serial == nil || c.TBS.Serial.Cmp(ias.SerialNumber) != 0 ||
-			string(c.TBS.Issuer.FullBytes) != string(ias.IssuerName.FullBytes) {
-			continue
-		}
-		if _, err := x509.ParseCertificate(raw); err == nil {
-			return nil
-		}
-		return unsupportedTokenOf(keyName(c.TBS.SPKI.FullBytes), roleTSKey, p7.Content)
-	}
-	return nil
+	return unsupportedTokenOf(keyName(c.TBS.SPKI.FullBytes), roleTSKey, p7.Content)
 }
 
 // verifyTokenSignature checks a token's CMS signature (p7 carries the

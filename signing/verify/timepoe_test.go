@@ -109,30 +109,41 @@ func TestWeakTimestampValidationTime(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			pdf := handSigned(t, basePDF(), tt.sig)
-			if tt.doc != nil {
-				pdf = handSigned(t, pdf, *tt.doc)
-			}
-			r, err := Verify(context.Background(), pdf, Options{Roots: root.pool, Fetcher: tt.fetcher})
-			if err != nil {
-				t.Fatal(err)
-			}
-			reasons := strings.Join(r.Reasons, "\n")
-			s := r.Signatures[0]
-			if r.Verdict != tt.verdict || s.ValidationTimeSource != tt.source {
-				t.Fatalf("verdict %s judged at %s (%s), want %s (%s):\n%s", r.Verdict, s.ValidationTime, s.ValidationTimeSource, tt.verdict, tt.source, reasons)
-			}
-			for _, want := range tt.reasons {
-				if !strings.Contains(reasons, want) {
-					t.Errorf("reasons lack %q:\n%s", want, reasons)
-				}
-			}
-			if tt.notUsed != "" && (s.Timestamp == nil || !strings.Contains(s.Timestamp.NotUsed, tt.notUsed)) {
-				t.Errorf("timestamp %+v, want not_used with %q", s.Timestamp, tt.notUsed)
-			}
+			_, s := judgeStamped(t, tt.sig, tt.doc, Options{Roots: root.pool, Fetcher: tt.fetcher}, tt.verdict, tt.source, tt.reasons, tt.notUsed)
 			if tt.source != "timestamp" && s.Timestamp != nil && s.Timestamp.NotUsed == "" && s.Timestamp.Trusted {
 				t.Errorf("a trusted signature time-stamp not used, without saying why: %+v", s.Timestamp)
 			}
 		})
 	}
+}
+
+// judgeStamped signs a PDF with sig (and doc, a document time-stamp
+// after it, unless nil), verifies it with opts and fails t unless the
+// verdict, the first signature's validation_time_source, its reasons and
+// its time-stamp's not_used are as wanted; it returns the PDF and that
+// signature.
+func judgeStamped(t *testing.T, sig handSig, doc *handSig, opts Options, verdict, source string, reasons []string, notUsed string) ([]byte, *Signature) {
+	t.Helper()
+	pdf := handSigned(t, basePDF(), sig)
+	if doc != nil {
+		pdf = handSigned(t, pdf, *doc)
+	}
+	r, err := Verify(context.Background(), pdf, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := strings.Join(r.Reasons, "\n")
+	s := &r.Signatures[0]
+	if r.Verdict != verdict || s.ValidationTimeSource != source {
+		t.Fatalf("verdict %s judged at %s (%s), want %s (%s):\n%s", r.Verdict, s.ValidationTime, s.ValidationTimeSource, verdict, source, all)
+	}
+	for _, want := range reasons {
+		if !strings.Contains(all, want) {
+			t.Errorf("reasons lack %q:\n%s", want, all)
+		}
+	}
+	if notUsed != "" && (s.Timestamp == nil || !strings.Contains(s.Timestamp.NotUsed, notUsed)) {
+		t.Errorf("timestamp %+v, want not_used with %q", s.Timestamp, notUsed)
+	}
+	return pdf, s
 }
