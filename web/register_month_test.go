@@ -42,7 +42,7 @@ func TestRegisterMonthFilter(t *testing.T) {
 	} {
 		t.Run("month"+tc.query, func(t *testing.T) {
 			p := clerk.get("/registers/incoming/2026" + tc.query)
-			if p.Status != http.StatusOK || !strings.Contains(p.Body, "<h1>"+tc.heading+"</h1>") {
+			if p.Status != http.StatusOK || !strings.Contains(p.Body, `<h1 id="h-register">`+tc.heading+"</h1>") {
 				t.Fatalf("%d, heading %q missing\n%s", p.Status, tc.heading, p.Body)
 			}
 			csvLink := `href="/registers/incoming/2026/csv` + strings.ReplaceAll(tc.query, "&", "&amp;") + `"`
