@@ -94,6 +94,27 @@ func TestIntegrationBrowserWalk(t *testing.T) {
 	if os.Getenv(EnvChromium) == "" {
 		t.Skipf("%s is not set: no browser to drive (scripts/setup/web.sh installs chromium and sets it)", EnvChromium)
 	}
+	s, ids := walkSite(t)
+	b := StartBrowser(t, s.base)
+	problems, pages := walkPages(b, ids, true, func() []string { return Get(b, chromedp.Evaluate[[]string](pageProblems)) })
+	keys := make([]string, 0, len(problems))
+	for k := range problems {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		where := problems[k]
+		t.Errorf("%s\n\ton %d pages, e.g. %s", k, len(where), strings.Join(where[:min(3, len(where))], "; "))
+	}
+	t.Logf("checked %d page views", pages)
+}
+
+// walkSite starts a server with a clerk, an official, a handler and an
+// archivist, and documents in the states they meet (received, registered,
+// being handled, archived; issued, approved, submitted); it returns the
+// server and the users' ids.
+func walkSite(t *testing.T) (*server, map[string]string) {
+	t.Helper()
 	s := startServer(t, nil)
 	ids := addUsers(t, s,
 		[4]string{"clerk", "Lê Thị Văn Thư", "Văn thư", "clerk"},
@@ -135,8 +156,18 @@ func TestIntegrationBrowserWalk(t *testing.T) {
 	outgoing["subject"] = "Tờ trình chờ duyệt"
 	doc, _ = handler.upload(outgoing, testpdf.Make(1, "To trinh"))
 	handler.act(doc["id"].(string), "submit", nil)
+	return s, ids
+}
 
-	b := StartBrowser(t, s.base)
+// walkPages opens the login page signed out, then, for each role, every
+// page it reaches by its links (and the error page, and for the admin a
+// user's page) at 1366 and 360 px, and the confirmation page of each
+// button there that asks first; check runs on each of them. It returns
+// what check found, each problem with where it was found, and how many
+// page views it checked; with shots, it takes one screenshot of each kind
+// of page and of one confirmation per role at 360 px.
+func walkPages(b *Browser, ids map[string]string, shots bool, check func() []string) (map[string][]string, int) {
+	b.t.Helper()
 	problems := map[string][]string{} // problem -> where
 	pages := 0
 	note := func(where string, ps []string) {
@@ -148,7 +179,7 @@ func TestIntegrationBrowserWalk(t *testing.T) {
 		b.Run(chromedp.EmulateViewport(width, 800))
 		b.Go("/login")
 		pages++
-		note(fmt.Sprintf("signed out %dpx /login", width), Get(b, chromedp.Evaluate[[]string](pageProblems)))
+		note(fmt.Sprintf("signed out %dpx /login", width), check())
 	}
 	shot := map[string]bool{} // one screenshot of each confirmation at 360 px
 	for _, role := range []string{"clerk", "officer", "handler", "archivist", "admin"} {
@@ -162,37 +193,28 @@ func TestIntegrationBrowserWalk(t *testing.T) {
 		if role == "admin" {
 			paths = append(paths, "/admin/users/"+ids["handler"])
 		}
-		t.Logf("%s: %d pages: %s", role, len(paths), strings.Join(paths, " "))
+		b.t.Logf("%s: %d pages: %s", role, len(paths), strings.Join(paths, " "))
 		for _, width := range []int64{1366, 360} {
 			b.Run(chromedp.EmulateViewport(width, 800))
 			for _, p := range paths {
 				b.Go(p)
 				pages++
 				where := fmt.Sprintf("%s %dpx %s", role, width, p)
-				note(where, Get(b, chromedp.Evaluate[[]string](pageProblems)))
-				if kind := idRe.ReplaceAllString(p, "ID"); width == 360 && !shot[kind] {
+				note(where, check())
+				if kind := idRe.ReplaceAllString(p, "ID"); shots && width == 360 && !shot[kind] {
 					shot[kind] = true
 					b.Shot(strings.NewReplacer("/", "_", "?", "_", "=", "_").Replace(strings.Trim(kind, "/")) + "-360")
 				}
-				take := width == 360 && !shot[role]
-				for _, c := range confirmations(b, p, take) {
-					shot[role] = take
+				take := shots && width == 360 && !shot[role]
+				for _, c := range confirmations(b, p, take, check) {
+					shot[role] = shot[role] || take
 					pages++
 					note(where+" → "+c.name, c.problems)
 				}
 			}
 		}
 	}
-	keys := make([]string, 0, len(problems))
-	for k := range problems {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		where := problems[k]
-		t.Errorf("%s\n\ton %d pages, e.g. %s", k, len(where), strings.Join(where[:min(3, len(where))], "; "))
-	}
-	t.Logf("checked %d page views", pages)
+	return problems, pages
 }
 
 // walkLinks opens every same-server page reachable by links from the
@@ -242,9 +264,9 @@ type confirmation struct {
 }
 
 // confirmations presses each button of page path that asks first and
-// checks its confirmation page (pageProblems, and that its way back
-// leads back to path), coming back to path after each.
-func confirmations(b *Browser, path string, shots bool) []confirmation {
+// checks its confirmation page (check, and that its way back leads back
+// to path), coming back to path after each.
+func confirmations(b *Browser, path string, shots bool, check func() []string) []confirmation {
 	b.t.Helper()
 	var buttons []string
 	switch {
@@ -279,7 +301,7 @@ func confirmations(b *Browser, path string, shots bool) []confirmation {
 			out = append(out, c)
 			continue
 		}
-		c.problems = Get(b, chromedp.Evaluate[[]string](pageProblems))
+		c.problems = check()
 		if shots {
 			b.Shot("confirm-" + strings.Trim(strings.TrimPrefix(sel, `button[name="action"][value=`), `"]`))
 		}
