@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -10,7 +11,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
+
+	"github.com/vanthu/vanthu/internal/testpdf"
 )
 
 // EnvAxe names axe-core's axe.min.js, Deque's accessibility engine, which
@@ -61,7 +66,7 @@ func axeBlocking(line string) bool {
 
 // TestIntegrationBrowserAxe walks the pages TestIntegrationBrowserWalk
 // walks — every page each role reaches, the confirmation pages, at 1366
-// and 360 px — and runs axe-core on each with the WCAG 2.0/2.1 A and AA
+// and 360 px — and a few the links never show (axeStates), and runs axe-core on each with the WCAG 2.0/2.1 A and AA
 // rules: a violation of impact serious or critical fails it; moderate
 // and minor ones, the advice (axeAdvice) and what axe leaves to a person
 // are logged and counted.
@@ -79,7 +84,14 @@ func TestIntegrationBrowserAxe(t *testing.T) {
 	}
 	s, ids := walkSite(t)
 	b := StartBrowser(t, s.base)
-	problems, pages := walkPages(b, ids, false, axeCheck(b, string(src)))
+	check := axeCheck(b, string(src))
+	problems, pages := walkPages(b, ids, false, check)
+	for where, ps := range axeStates(t, b, check) {
+		pages++
+		for _, p := range ps {
+			problems[p] = append(problems[p], where)
+		}
+	}
 	keys := make([]string, 0, len(problems))
 	for k := range problems {
 		keys = append(keys, k)
@@ -101,6 +113,42 @@ func TestIntegrationBrowserAxe(t *testing.T) {
 		"%d of the advice (%s), %d for a person to review",
 		strings.Join(axeTags, ", "), pages, counts["critical"], counts["serious"], counts["moderate"], counts["minor"],
 		counts["advice"], strings.Join(axeAdvice, ", "), counts["review"])
+}
+
+// axeStates brings about pages the walk's links never show — a failed
+// sign-in, the incoming form sent back with a problem (posted through
+// app.js's upload, as a clerk's is), the check of an uploaded PDF on
+// /verify — and runs check on each; it returns what check found by page.
+func axeStates(t *testing.T, b *Browser, check func() []string) map[string][]string {
+	t.Helper()
+	out := map[string][]string{}
+	b.Run(chromedp.EmulateViewport(1366, 800))
+	b.As("clerk", "password-clerk")
+	b.Go("/incoming/new")
+	// Sent without a sender: the browser's own check (required) is
+	// turned off so that the server's answer is seen.
+	Get(b, chromedp.Evaluate[bool](`(() => { const f = document.querySelector('form[data-progress]'); f.noValidate = true; return true })()`))
+	b.Run(chromedp.SetUploadFiles(chromedp.CSS(`input[name="file"]`), []string{writePDF(t, "den.pdf", testpdf.Make(1, "Cong van den"))}),
+		chromedp.SendKeys(chromedp.CSS(`textarea[name="subject"]`), "Về việc thiếu cơ quan gửi"),
+		chromedp.Click(chromedp.CSS(`form[data-progress] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`p.error`)))
+	out["clerk 1366px /incoming/new with a problem"] = check()
+	b.Go("/verify")
+	b.Run(chromedp.SetUploadFiles(chromedp.CSS(`input[name="file"]`), []string{writePDF(t, "kiem-tra.pdf", testpdf.Make(1, "Kiem tra"))}),
+		chromedp.Click(chromedp.CSS(`form[action="/verify"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#verify-result`)))
+	out["clerk 1366px /verify with a result"] = check()
+	b.Run(chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		_, err := cdp.Call(ctx, tg, network.ClearBrowserCookies, cdp.Empty{})
+		return err
+	}))
+	b.Go("/login")
+	b.Run(chromedp.SendKeys(chromedp.CSS(`input[name="username"]`), "clerk"),
+		chromedp.SendKeys(chromedp.CSS(`input[name="password"]`), "sai-mat-khau"),
+		chromedp.Click(chromedp.CSS(`form[action="/login"] button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`p.error`)))
+	out["signed out 1366px /login refused"] = check()
+	return out
 }
 
 // axeBadPage has one fault of each kind the fixes of the templates dealt
