@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
@@ -57,13 +58,36 @@ func tabTo(t *testing.T, b *Browser, sel string, max int) []string {
 	return nil
 }
 
+// waitPDF waits (up to 20 s) until the page's PDF frame has loaded its
+// file, and a moment more for chromium's viewer to start.
+func waitPDF(t *testing.T, b *Browser) {
+	t.Helper()
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		if Get(b, chromedp.Evaluate[bool](`Array.from(document.querySelectorAll('iframe')).every(f => f.contentDocument && f.contentDocument.readyState === 'complete')`)) {
+			time.Sleep(time.Second)
+			return
+		}
+	}
+	t.Fatal("the PDF frame did not load in 20 s")
+}
+
+// stillOn fails the test unless the focus is (still) on sel: before a
+// key is pressed there.
+func stillOn(t *testing.T, b *Browser, sel string) {
+	t.Helper()
+	if !Get(b, chromedp.Evaluate[bool](fmt.Sprintf(`document.activeElement.matches(%q)`, sel))) {
+		t.Fatalf("the focus left %s for %s", sel, Get(b, chromedp.Evaluate[[]string](focusStop))[0])
+	}
+}
+
 // TestIntegrationBrowserKeyboard: the clerk's main flow — sign in, open
 // the incoming list, receive a paper document, register it, confirm —
 // done with the keyboard alone (Tab, typing, arrow keys, Enter; chromedp
 // key events), every focused element showing its focus ring, the skip
 // link first on a page and leading into the main content. The one step
 // that is not the page's is choosing the PDF: the operating system's file
-// dialog is set with SetUploadFiles.
+// dialog is set with SetUploadFiles. A form the server sends back puts
+// the focus on its message.
 func TestIntegrationBrowserKeyboard(t *testing.T) {
 	s := startServer(t, nil)
 	addUsers(t, s, [4]string{"clerk", "Lê Thị Văn Thư", "Văn thư", "clerk"})
@@ -114,10 +138,34 @@ func TestIntegrationBrowserKeyboard(t *testing.T) {
 	b.Run(chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.CSS(`button[name="action"][value="register"]`)))
 	mustContain(t, "the received document", b.Text("main"), subject, "45/SNV-VP", "Sở Nội vụ thành phố Cần Thơ", "20/11/2026")
 
-	// Vào sổ: the button, then its confirmation, by the keyboard.
+	// Vào sổ: the button, then its confirmation, by the keyboard — once
+	// the PDF viewer has loaded (it may take the focus when it does).
+	waitPDF(t, b)
 	t.Logf("Tab stops to Vào sổ: %s", strings.Join(tabTo(t, b, `button[name="action"][value="register"]`, 80), " → "))
+	stillOn(t, b, `button[name="action"][value="register"]`)
 	b.Run(chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.CSS(`#confirm button[name="confirm"][value="register"]`)))
 	tabTo(t, b, `#confirm button[name="confirm"]`, 20)
 	b.Run(chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.CSS(`p.flash`)))
 	mustContain(t, "the registered document", b.Text("main"), "Đã vào sổ văn bản đến.", "Số đến")
+
+	// A form the server sends back (a date that does not exist): the
+	// focus is on its message, and Tab goes on into the form.
+	b.Go("/incoming/new")
+	tabTo(t, b, `input[name="file"]`, 16)
+	b.Run(chromedp.SetUploadFiles(chromedp.CSS(`input[name="file"]`), []string{writePDF(t, "den2.pdf", testpdf.Make(1, "Cong van den"))}))
+	for _, f := range []struct{ sel, keys string }{
+		{`input[name="original_number"]`, "46/SNV-VP"},
+		{`input[name="original_date"]`, "31/02/2026"},
+		{`input[name="sender_name"]`, "Sở Nội vụ thành phố Cần Thơ"},
+		{`textarea[name="subject"]`, "Về việc ngày không có thật"},
+		{`form[data-progress] button[type="submit"]`, kb.Enter},
+	} {
+		tabTo(t, b, f.sel, 8)
+		b.Run(chromedp.KeyEvent(f.keys))
+	}
+	b.Run(chromedp.WaitVisible(chromedp.CSS(`p.error`)))
+	if got := Get(b, chromedp.Evaluate[string](`document.activeElement.matches('p.error') ? document.activeElement.innerText : document.activeElement.outerHTML.slice(0, 120)`)); !strings.Contains(got, "Ngày của văn bản đến") {
+		t.Errorf("the form came back with a problem; the focus is on %q, not on its message", got)
+	}
+	tabTo(t, b, `input[name="file"]`, 1)
 }

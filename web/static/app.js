@@ -71,6 +71,15 @@
     });
   }
 
+  // A page sent back with a problem (a form's error, role="alert"): the
+  // focus goes to the message, so that a screen reader reads it first —
+  // an alert already there when a page opens is not announced — and Tab
+  // goes on from there to the form.
+  function focusProblem() {
+    var problem = document.querySelector("main .error[role=alert]");
+    if (problem) { problem.setAttribute("tabindex", "-1"); problem.focus(); }
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var forms = document.querySelectorAll("form[data-progress]");
     for (var i = 0; i < forms.length; i++) { enhanceUpload(forms[i]); }
@@ -79,5 +88,6 @@
     confirmButtons();
     var prints = document.querySelectorAll("[data-print]");
     for (var k = 0; k < prints.length; k++) { prints[k].addEventListener("click", function () { window.print(); }); }
+    focusProblem();
   });
 })();
