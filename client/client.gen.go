@@ -394,6 +394,7 @@ const (
 	Attachment FileKind = "attachment"
 	Main       FileKind = "main"
 	Signed     FileKind = "signed"
+	Withdrawn  FileKind = "withdrawn"
 )
 
 // Valid indicates whether the value is a known member of the FileKind enum.
@@ -404,6 +405,8 @@ func (e FileKind) Valid() bool {
 	case Main:
 		return true
 	case Signed:
+		return true
+	case Withdrawn:
 		return true
 	default:
 		return false
@@ -946,7 +949,9 @@ type ActionRequest struct {
 	// AssigneeId assign: the handler
 	AssigneeId *string `json:"assignee_id,omitempty"`
 
-	// Comment Example: Đề nghị bổ sung căn cứ pháp lý
+	// Comment the reason, required (400 without) for reject, request_revoke, refuse_revoke and return from officer_signed
+	//
+	// Example: Đề nghị bổ sung căn cứ pháp lý
 	Comment *string `json:"comment,omitempty"`
 
 	// DueDate assign: YYYY-MM-DD
@@ -1453,7 +1458,9 @@ type EvidenceReportVerdict string
 // File defines model for File.
 type File struct {
 	CreatedAt time.Time `json:"created_at"`
-	Kind      FileKind  `json:"kind"`
+
+	// Kind withdrawn: a signed version withdrawn when the signed document was returned to its drafter (kept, never the current file)
+	Kind FileKind `json:"kind"`
 
 	// Name the uploaded file's name, without control characters, shortened to 255 characters (extension kept)
 	//
@@ -1465,7 +1472,7 @@ type File struct {
 	Size int64 `json:"size"`
 }
 
-// FileKind defines model for File.Kind.
+// FileKind withdrawn: a signed version withdrawn when the signed document was returned to its drafter (kept, never the current file)
 type FileKind string
 
 // Layout where the template puts the stamps; omitted boxes use the defaults

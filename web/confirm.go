@@ -38,7 +38,7 @@ type confirmText struct {
 var irreversible = map[workflow.Action]confirmText{
 	workflow.Sign: {Heading: "Xác nhận ký số văn bản", Button: "Xác nhận ký số", Facts: []string{
 		"Văn bản được ký bằng khóa ký số cá nhân của đồng chí, đúng tệp đang hiển thị; chữ ký số không thể gỡ bỏ.",
-		"Văn bản đã ký không trả lại để sửa được: văn thư cấp số và phát hành."}},
+		"Văn bản đã ký được văn thư kiểm tra, cấp số và phát hành; nếu trả lại để sửa, chữ ký này bị rút và văn bản phải trình, duyệt, ký lại."}},
 	workflow.Issue: {Heading: "Xác nhận cấp số và phát hành văn bản", Button: "Xác nhận phát hành", Facts: []string{
 		"Văn bản nhận số, ký hiệu kế tiếp của sổ và được ký số của cơ quan.",
 		"Số đã cấp không thu hồi, không dùng lại được; văn bản đã phát hành không sửa được."}},
@@ -70,6 +70,12 @@ var irreversible = map[workflow.Action]confirmText{
 		"Văn bản chuyển sang đã xử lý xong và không mở lại để xử lý tiếp được.",
 		"Văn bản nhận qua liên thông: cơ quan gửi được thông báo đã hoàn thành (mã 06)."}},
 }
+
+// returnSigned is the confirmation of a return from officer_signed: it
+// withdraws layer 1 and needs its reason.
+var returnSigned = confirmText{Heading: "Xác nhận trả lại văn bản đã ký", Button: "Xác nhận trả lại", Reason: true, Danger: true, Facts: []string{
+	"Chữ ký số của lãnh đạo trên văn bản bị rút: bản đã ký được giữ trong danh sách tệp và lịch sử xử lý, nhưng không còn là bản hiện hành.",
+	"Văn bản trở về dự thảo chưa ký; chuyên viên soạn thảo sửa, trình duyệt và lãnh đạo ký lại trước khi phát hành."}}
 
 // reversibleActions are the actions applied at the first click: a step
 // another user's action takes back (submit, approve: the official
@@ -145,7 +151,11 @@ func (u *UI) confirmAction(w http.ResponseWriter, r *http.Request, s *Session, i
 	if err := u.cfg.Docs.Precheck(r.Context(), s.User, d, a, in); err != nil && !errors.Is(err, workflow.ErrNoReason) {
 		return err
 	}
-	v := confirmView{confirmText: irreversible[a], Subject: d.Subject, Post: "/documents/" + id, Hidden: repost(r, "comment"),
+	text := irreversible[a]
+	if a == workflow.Return && d.State == workflow.OfficerSigned {
+		text = returnSigned
+	}
+	v := confirmView{confirmText: text, Subject: d.Subject, Post: "/documents/" + id, Hidden: repost(r, "comment"),
 		Confirm: string(a), Back: "/documents/" + id, Comment: r.PostFormValue("comment"), HasComment: true}
 	if d.Notation != "" {
 		v.Subject = d.Notation + " · " + d.Subject

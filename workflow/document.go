@@ -99,6 +99,10 @@ const (
 	FileMain       FileKind = "main"       // the document as uploaded or received
 	FileAttachment FileKind = "attachment" // a separate attachment
 	FileSigned     FileKind = "signed"     // a signed version (layer 1, then layer 2)
+	// FileWithdrawn is a signed version withdrawn when the signed
+	// document was returned to its drafter (return from officer_signed):
+	// kept in the document's files and trail, never its current file.
+	FileWithdrawn FileKind = "withdrawn"
 )
 
 // File is one stored file of a document, keyed by its content.

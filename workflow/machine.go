@@ -143,6 +143,12 @@ var outgoing = []Transition{
 	{From: Approved, Action: Return, To: Draft, Roles: []Role{RoleOfficer}},
 	{From: Approved, Action: Sign, To: OfficerSigned, Roles: []Role{RoleOfficer}, Party: NamedSigner},
 	{From: OfficerSigned, Action: Issue, To: Issued, Roles: []Role{RoleClerk}},
+	// A signed document not yet issued goes back to its drafter, with a
+	// reason: the clerk finds its form wrong before numbering it (Decree
+	// 30, Art. 15–16), or issue refuses its layer 1 for good (a revoked
+	// certificate); the official may take it back too. Layer 1 is
+	// withdrawn (FileWithdrawn), the draft is current again.
+	{From: OfficerSigned, Action: Return, To: Draft, Roles: []Role{RoleClerk, RoleOfficer}},
 	{From: Issued, Action: Send, To: Sent, Roles: []Role{RoleClerk}},
 	{From: Issued, Action: Archive, To: Archived, Roles: []Role{RoleClerk, RoleArchivist}},
 	{From: Sent, Action: Archive, To: Archived, Roles: []Role{RoleClerk, RoleArchivist}},

@@ -1034,7 +1034,7 @@ var ErrNoReason = errors.New("the action needs its reason in the comment")
 func (s *Service) checkInput(ctx context.Context, d *Document, t Transition, in ActionInput) error {
 	// The request's own reason first (a revocation without one is 400
 	// whatever the server), then what the server lacks, then the rest.
-	if err := needsReason(t.Action, in); err != nil {
+	if err := needsReason(t, in); err != nil {
 		return err
 	}
 	if err := s.Available(d, t.Action); err != nil {
@@ -1064,11 +1064,15 @@ func (s *Service) checkInput(ctx context.Context, d *Document, t Transition, in 
 
 // needsReason refuses an action that must say why without its reason in
 // the comment (ErrNoReason).
-func needsReason(a Action, in ActionInput) error {
+func needsReason(t Transition, in ActionInput) error {
 	if strings.TrimSpace(in.Comment) != "" {
 		return nil
 	}
-	switch a {
+	switch t.Action {
+	case Return:
+		if t.From == OfficerSigned {
+			return Wrap(EINVALID, ErrNoReason, "returning a signed document needs the reason in comment")
+		}
 	case Reject:
 		return Wrap(EINVALID, ErrNoReason, "a rejection needs the reason in comment")
 	case RequestRevoke:
@@ -1273,8 +1277,7 @@ func (s *Service) effects(ctx context.Context, tx Tx, d *Document, t Transition,
 	}
 	switch t.Action {
 	case Return:
-		// Back to draft: a signed or numbered state cannot be reached from
-		// here, so nothing to undo.
+		returnEffects(d, ev)
 	case Register:
 		return registerEffects(ctx, tx, d, now, ev, pre)
 	case Assign:
@@ -1300,6 +1303,29 @@ func (s *Service) effects(ctx context.Context, tx Tx, d *Document, t Transition,
 		return archiveEffects(ctx, tx, d, now, ev, pre)
 	}
 	return nil
+}
+
+// returnEffects sends d back to its drafter. From in_review or approved
+// nothing was signed or numbered. From officer_signed (never numbered:
+// issue numbers and leaves the state at once) layer 1 is withdrawn: each
+// signed file becomes FileWithdrawn, kept with its tail in the files and
+// named in the event, so the current file (MainFile) is the last
+// unsigned draft again and the official signs it anew; a verification,
+// were one stored, goes with it. The layout is the drafter's and stays.
+func returnEffects(d *Document, ev *Event) {
+	var withdrawn []string
+	files := slices.Clone(d.Files) // d's slice may be shared with the document as loaded
+	for i, f := range files {
+		if f.Kind == FileSigned {
+			files[i].Kind = FileWithdrawn
+			withdrawn = append(withdrawn, f.SHA256)
+		}
+	}
+	if len(withdrawn) == 0 {
+		return
+	}
+	d.Files, d.Verification = files, nil
+	ev.Data["withdrawn"] = strings.Join(withdrawn, " ")
 }
 
 // registerEffects gives an incoming document the next number of its
