@@ -12,38 +12,13 @@
 
 vanthu_redocly_version="2.77.0"
 
+source scripts/lib/npm.sh
+
 _vanthu_openapi_setup() {
 	local dir="${VANTHU_TEST_TMP:-/tmp/vanthu-test}/redocly"
 	local bin="$dir/node_modules/.bin/redocly"
-	if ! command -v npm >/dev/null 2>&1; then
-		echo "openapi setup: installing nodejs and npm" >&2
-		local sudo=""
-		if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
-		$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null || return 1
-		$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-			nodejs npm >/dev/null || return 1
-	fi
-	if [ ! -x "$bin" ] || [ "$("$bin" --version 2>/dev/null)" != "$vanthu_redocly_version" ]; then
-		echo "openapi setup: installing @redocly/cli@$vanthu_redocly_version" >&2
-		mkdir -p "$dir"
-		# A failed fetch is tried again after a pause rather than failing the
-		# whole suite.
-		# --prefix also moves npm's global config to $dir/etc/npmrc, so a
-		# machine's CA file set there (a network with its own TLS egress CA)
-		# would be lost: it is read first and passed on.
-		local try cafile
-		local -a ca=()
-		cafile="$(npm config get cafile 2>/dev/null || true)"
-		if [ -n "$cafile" ] && [ "$cafile" != null ] && [ -r "$cafile" ]; then ca=(--cafile "$cafile"); fi
-		for try in 1 2 3 4; do
-			if npm install --prefix "$dir" "${ca[@]}" --no-audit --no-fund --loglevel=error \
-				"@redocly/cli@$vanthu_redocly_version" >/dev/null; then
-				break
-			fi
-			if [ "$try" = 4 ]; then return 1; fi
-			echo "openapi setup: npm install failed (try $try of 4); again in 20 s" >&2
-			sleep 20
-		done
+	if [ ! -x "$bin" ] || ! command -v node >/dev/null 2>&1 || [ "$("$bin" --version 2>/dev/null)" != "$vanthu_redocly_version" ]; then
+		vanthu_npm_install openapi "$dir" "@redocly/cli@$vanthu_redocly_version" || return 1
 	fi
 	VANTHU_REDOCLY="$bin"
 	export VANTHU_REDOCLY

@@ -15,6 +15,8 @@
 
 vanthu_axe_version="4.14.1"
 
+source scripts/lib/npm.sh
+
 _vanthu_web_setup() {
 	local need=()
 	command -v chromium >/dev/null 2>&1 || need+=(chromium)
@@ -33,38 +35,15 @@ _vanthu_web_setup() {
 	return 0
 }
 
-# _vanthu_axe_setup installs axe-core $vanthu_axe_version with npm (as
-# scripts/setup/openapi.sh installs redocly) and exports VANTHU_TEST_AXE.
+# _vanthu_axe_setup installs axe-core $vanthu_axe_version with npm
+# (scripts/lib/npm.sh, as openapi.sh installs redocly) and exports
+# VANTHU_TEST_AXE.
 _vanthu_axe_setup() {
 	local dir="${VANTHU_TEST_TMP:-/tmp/vanthu-test}/axe-core"
 	local js="$dir/node_modules/axe-core/axe.min.js"
 	local pkg="$dir/node_modules/axe-core/package.json"
 	if [ ! -r "$js" ] || ! grep -q "\"version\": \"$vanthu_axe_version\"" "$pkg" 2>/dev/null; then
-		if ! command -v npm >/dev/null 2>&1; then
-			echo "web setup: installing nodejs and npm" >&2
-			local sudo=""
-			if [ "$(id -u)" != 0 ]; then sudo="sudo"; fi
-			$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq >/dev/null || return 1
-			$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
-				nodejs npm >/dev/null || return 1
-		fi
-		echo "web setup: installing axe-core@$vanthu_axe_version" >&2
-		mkdir -p "$dir"
-		# A machine's CA file (npm's global config, which --prefix moves
-		# away) is passed on; a failed fetch is tried again after a pause.
-		local try cafile
-		local -a ca=()
-		cafile="$(npm config get cafile 2>/dev/null || true)"
-		if [ -n "$cafile" ] && [ "$cafile" != null ] && [ -r "$cafile" ]; then ca=(--cafile "$cafile"); fi
-		for try in 1 2 3 4; do
-			if npm install --prefix "$dir" "${ca[@]}" --no-audit --no-fund --loglevel=error \
-				"axe-core@$vanthu_axe_version" >/dev/null; then
-				break
-			fi
-			if [ "$try" = 4 ]; then return 1; fi
-			echo "web setup: npm install failed (try $try of 4); again in 20 s" >&2
-			sleep 20
-		done
+		vanthu_npm_install web "$dir" "axe-core@$vanthu_axe_version" || return 1
 	fi
 	VANTHU_TEST_AXE="$js"
 	export VANTHU_TEST_AXE
