@@ -97,6 +97,8 @@ type createUserRequest struct {
 	Title    string   `json:"title"`
 	Unit     string   `json:"unit"`
 	Roles    []string `json:"roles"`
+	// PersonalID binds an official to a CA certificate whose UID names it.
+	PersonalID string `json:"personal_id"`
 }
 
 func (s *Server) handleCreateUser(c echo.Context) error {
@@ -107,7 +109,8 @@ func (s *Server) handleCreateUser(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	in := auth.NewUser{Username: req.Username, Password: req.Password, FullName: req.FullName, Title: req.Title, Unit: req.Unit}
+	in := auth.NewUser{Username: req.Username, Password: req.Password, FullName: req.FullName, Title: req.Title, Unit: req.Unit,
+		PersonalID: req.PersonalID}
 	for _, r := range req.Roles {
 		in.Roles = append(in.Roles, workflow.Role(r))
 	}
@@ -128,6 +131,60 @@ func (s *Server) handleListUsers(c echo.Context) error {
 		out = append(out, ToUserJSON(u))
 	}
 	return c.JSON(http.StatusOK, map[string]any{"items": out})
+}
+
+// updateUserRequest is PATCH /users/{id}: the fields given change, the
+// others stay.
+type updateUserRequest struct {
+	FullName   *string   `json:"full_name"`
+	Title      *string   `json:"title"`
+	Unit       *string   `json:"unit"`
+	Roles      *[]string `json:"roles"`
+	Disabled   *bool     `json:"disabled"`
+	PersonalID *string   `json:"personal_id"`
+}
+
+// handleUpdateUser changes a user's names, roles, disabled flag or
+// personal ID number (admins; the rules are auth.Service.UpdateUser's).
+func (s *Server) handleUpdateUser(c echo.Context) error {
+	if err := RequireRole(c, workflow.RoleAdmin); err != nil {
+		return err
+	}
+	var req updateUserRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	pid := ""
+	if req.PersonalID != nil {
+		var err error
+		if pid, err = auth.NormalizePersonalID(*req.PersonalID); err != nil {
+			return err
+		}
+	}
+	u, err := s.Accounts.UpdateUser(c.Request().Context(), Actor(c), c.Param("id"), func(u *workflow.User) error {
+		for p, v := range map[*string]*string{&u.FullName: req.FullName, &u.Title: req.Title, &u.Unit: req.Unit} {
+			if v != nil {
+				*p = strings.TrimSpace(*v)
+			}
+		}
+		if req.Roles != nil {
+			u.Roles = u.Roles[:0:0]
+			for _, r := range *req.Roles {
+				u.Roles = append(u.Roles, workflow.Role(r))
+			}
+		}
+		if req.Disabled != nil {
+			u.Disabled = *req.Disabled
+		}
+		if req.PersonalID != nil {
+			u.PersonalID = pid
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, ToUserJSON(u))
 }
 
 func (s *Server) handleGetUser(c echo.Context) error {

@@ -206,6 +206,7 @@ func New(s *Server, logger *slog.Logger) *Server {
 	g.POST("/users", s.handleCreateUser)
 	g.GET("/users", s.handleListUsers)
 	g.GET("/users/:id", s.handleGetUser)
+	g.PATCH("/users/:id", s.handleUpdateUser)
 	g.POST("/documents", s.handleCreateDocument)
 	g.GET("/documents", s.handleListDocuments)
 	g.GET("/documents/:id", s.handleGetDocument)

@@ -191,16 +191,19 @@ func toDocumentJSON(d *workflow.Document, actor *workflow.User, av availability)
 
 // UserJSON is a user as the API shows it (never the password hash).
 type UserJSON struct {
-	ID                string    `json:"id"`
-	Username          string    `json:"username"`
-	FullName          string    `json:"full_name"`
-	Title             string    `json:"title"`
-	Unit              string    `json:"unit"`
-	Roles             []string  `json:"roles"`
-	Disabled          bool      `json:"disabled"`
-	HasSigningKey     bool      `json:"has_signing_key"`
-	HasSignatureImage bool      `json:"has_signature_image"`
-	CreatedAt         time.Time `json:"created_at"`
+	ID                string   `json:"id"`
+	Username          string   `json:"username"`
+	FullName          string   `json:"full_name"`
+	Title             string   `json:"title"`
+	Unit              string   `json:"unit"`
+	Roles             []string `json:"roles"`
+	Disabled          bool     `json:"disabled"`
+	HasSigningKey     bool     `json:"has_signing_key"`
+	HasSignatureImage bool     `json:"has_signature_image"`
+	// HasPersonalID: the number itself is personal data, shown to no one
+	// through the API (the admin's user page shows it).
+	HasPersonalID bool      `json:"has_personal_id"`
+	CreatedAt     time.Time `json:"created_at"`
 }
 
 // ToUserJSON converts a user for the API.
@@ -211,7 +214,7 @@ func ToUserJSON(u *workflow.User) UserJSON {
 	}
 	return UserJSON{ID: u.ID, Username: u.Username, FullName: u.FullName, Title: u.Title, Unit: u.Unit,
 		Roles: roles, Disabled: u.Disabled, HasSigningKey: u.SigningKeyURI != "", HasSignatureImage: u.SignatureImage != "",
-		CreatedAt: u.CreatedAt}
+		HasPersonalID: u.PersonalID != "", CreatedAt: u.CreatedAt}
 }
 
 // EventJSON is an audit event.

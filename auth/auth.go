@@ -453,7 +453,29 @@ func (s *Service) sessionUser(ctx context.Context, h string) (*workflow.Session,
 // NewUser is what an admin gives to create a user.
 type NewUser struct {
 	Username, Password, FullName, Title, Unit string
-	Roles                                     []workflow.Role
+	// PersonalID: the official's personal ID number (CCCD), optional;
+	// see workflow.User.PersonalID and NormalizePersonalID.
+	PersonalID string
+	Roles      []workflow.Role
+}
+
+// NormalizePersonalID returns a personal ID number as stored: spaces
+// dropped, letters upper-cased; empty stays empty. EINVALID unless it is
+// 6–20 ASCII letters and digits (a CCCD's 12 digits, an older ID card's 9
+// or 12, a passport's letter and digits), or with a kind prefix such as
+// "CCCD:" (what a certificate's UID holds: the number is kept).
+func NormalizePersonalID(s string) (string, error) {
+	s = strings.ToUpper(strings.Join(strings.Fields(s), ""))
+	if s == "" {
+		return "", nil
+	}
+	if i := strings.IndexByte(s, ':'); i > 0 && strings.Trim(s[:i], "ABCDEFGHIJKLMNOPQRSTUVWXYZ") == "" {
+		s = s[i+1:]
+	}
+	if len(s) < 6 || len(s) > 20 || strings.Trim(s, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
+		return "", workflow.Errorf(workflow.EINVALID, "personal ID number must be 6-20 letters or digits (a CCCD's 12 digits), not %q", s)
+	}
+	return s, nil
 }
 
 // CreateUser creates a user (admins only; actor nil = the system, for
@@ -472,13 +494,17 @@ func (s *Service) CreateUser(ctx context.Context, actor *workflow.User, in NewUs
 	if err := checkRoles(in.Roles); err != nil {
 		return nil, err
 	}
+	pid, err := NormalizePersonalID(in.PersonalID)
+	if err != nil {
+		return nil, err
+	}
 	hash, err := s.HashPassword(in.Password)
 	if err != nil {
 		return nil, err
 	}
 	now := s.now()
 	u := &workflow.User{ID: workflow.NewID(now), Username: in.Username, FullName: in.FullName, Title: in.Title,
-		Unit: in.Unit, Roles: in.Roles, PasswordHash: hash, CreatedAt: now}
+		Unit: in.Unit, PersonalID: pid, Roles: in.Roles, PasswordHash: hash, CreatedAt: now}
 	actorID := ""
 	if actor != nil {
 		actorID = actor.ID
@@ -541,8 +567,9 @@ func checkRoles(roles []workflow.Role) error {
 
 // UpdateUser changes user id by fn (admins only: EFORBIDDEN), with an
 // audit event. Whatever fn changed, the user keeps at least one role, each
-// known, and an admin cannot disable themselves or drop their own admin
-// role (EINVALID): the API and the web share these rules. Disabling a
+// known, a personal ID number as NormalizePersonalID leaves it, and an
+// admin cannot disable themselves or drop their own admin role
+// (EINVALID): the API and the web share these rules. Disabling a
 // user ends every session of theirs in the same transaction, as a
 // password reset does: a token taken before the account was disabled
 // does not come back to life when it is enabled again.
@@ -595,6 +622,12 @@ func (s *Service) UpdateUser(ctx context.Context, actor *workflow.User, id strin
 // change that will be refused.
 func CheckUserUpdate(actor, u *workflow.User) error {
 	if err := checkRoles(u.Roles); err != nil {
+		return err
+	}
+	if pid, err := NormalizePersonalID(u.PersonalID); err != nil || pid != u.PersonalID {
+		if err == nil {
+			err = workflow.Errorf(workflow.EINVALID, "personal ID number %q is not normalised (NormalizePersonalID: %q)", u.PersonalID, pid)
+		}
 		return err
 	}
 	if u.ID == actor.ID && (u.Disabled || !u.Has(workflow.RoleAdmin)) {

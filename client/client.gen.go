@@ -1576,7 +1576,12 @@ type NewUser struct {
 
 	// Password Example: mat-khau-an-toan
 	Password string `json:"password"`
-	Roles    []Role `json:"roles"`
+
+	// PersonalId The official's personal ID number (số định danh cá nhân: a CCCD's 12 digits, an older ID card's number): what binds the official to a CA certificate whose subject UID names it ("CCCD:092080001234"). 6-20 letters or digits once spaces are dropped; a kind prefix such as "CCCD:" is accepted and dropped; empty = none. 400 otherwise.
+	//
+	// Example: 092080001234
+	PersonalId *PersonalID `json:"personal_id,omitempty"`
+	Roles      []Role      `json:"roles"`
 
 	// Title Example: Phó Chủ tịch
 	Title *string `json:"title,omitempty"`
@@ -1596,6 +1601,11 @@ type Org struct {
 	// OrgId Example: 000.00.31.H13
 	OrgId string `json:"org_id"`
 }
+
+// PersonalID The official's personal ID number (số định danh cá nhân: a CCCD's 12 digits, an older ID card's number): what binds the official to a CA certificate whose subject UID names it ("CCCD:092080001234"). 6-20 letters or digits once spaces are dropped; a kind prefix such as "CCCD:" is accepted and dropped; empty = none. 400 otherwise.
+//
+// Example: 092080001234
+type PersonalID = string
 
 // PublicDocument what a verification code reveals; a classified document shows only that the code is valid
 type PublicDocument struct {
@@ -1926,9 +1936,12 @@ type User struct {
 	Disabled  bool      `json:"disabled"`
 
 	// FullName Example: Nguyễn Văn An
-	FullName          string `json:"full_name"`
-	HasSignatureImage bool   `json:"has_signature_image"`
-	HasSigningKey     bool   `json:"has_signing_key"`
+	FullName string `json:"full_name"`
+
+	// HasPersonalId whether the user has a personal ID number (CCCD); the number itself is personal data and not shown
+	HasPersonalId     bool `json:"has_personal_id"`
+	HasSignatureImage bool `json:"has_signature_image"`
+	HasSigningKey     bool `json:"has_signing_key"`
 
 	// Id Example: u-01JD8Y1A2B3C4D
 	Id    string `json:"id"`
@@ -1947,6 +1960,29 @@ type User struct {
 // UserList defines model for UserList.
 type UserList struct {
 	Items []User `json:"items"`
+}
+
+// UserUpdate the fields given change, the others stay
+//
+// Example: {"personal_id":"092080001234","title":"Chủ tịch"}
+type UserUpdate struct {
+	// Disabled true ends every session of the user
+	Disabled *bool `json:"disabled,omitempty"`
+
+	// FullName Example: Trần Thị Bình
+	FullName *string `json:"full_name,omitempty"`
+
+	// PersonalId The official's personal ID number (số định danh cá nhân: a CCCD's 12 digits, an older ID card's number): what binds the official to a CA certificate whose subject UID names it ("CCCD:092080001234"). 6-20 letters or digits once spaces are dropped; a kind prefix such as "CCCD:" is accepted and dropped; empty = none. 400 otherwise.
+	//
+	// Example: 092080001234
+	PersonalId *PersonalID `json:"personal_id,omitempty"`
+	Roles      *[]Role     `json:"roles,omitempty"`
+
+	// Title Example: Chủ tịch
+	Title *string `json:"title,omitempty"`
+
+	// Unit Example: UBND quận Bình Thủy
+	Unit *string `json:"unit,omitempty"`
 }
 
 // Verdict the verdict of the document's signature check; the full report is at /documents/{id}/verification
@@ -2147,6 +2183,9 @@ type RevokeCertificateJSONRequestBody = CertificateRevocationRequest
 
 // CreateUserJSONRequestBody defines body for CreateUser for application/json ContentType.
 type CreateUserJSONRequestBody = NewUser
+
+// UpdateUserJSONRequestBody defines body for UpdateUser for application/json ContentType.
+type UpdateUserJSONRequestBody = UserUpdate
 
 // SetSigningKeyJSONRequestBody defines body for SetSigningKey for application/json ContentType.
 type SetSigningKeyJSONRequestBody = SigningKey
@@ -2510,6 +2549,24 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/users/{id} (the `GetUser` operationId).
 	GetUser(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// UpdateUserWithBody Change a user's names, roles, disabled flag or personal ID number (admin)
+	//
+	// A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/v1/users/{id} (the `UpdateUser` operationId).
+	UpdateUserWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UpdateUser Change a user's names, roles, disabled flag or personal ID number (admin)
+	//
+	// A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/v1/users/{id} (the `UpdateUser` operationId).
+	UpdateUser(ctx context.Context, id Id, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// SetSignatureImageWithBody Set an official's signature image (admin); PNG, blue on transparent
 	//
 	// Takes any type of body and a specified content type.
@@ -2519,7 +2576,7 @@ type ClientInterface interface {
 
 	// SetSigningKeyWithBody Set an official's signing key (admin); the key is loaded and checked against the certificate
 	//
-	// The location must be allowed by the server's configuration (file: under VANTHU_KEY_DIRS, outside the data directory; pkcs11: on a token of VANTHU_PKCS11_TOKENS, module and PIN from the server: module-path, pin-source, pin-value, pin-env, serial and slot-id are refused); the key must not be the agency's or another official's; the certificate's subject must name the official (CN = full name, UID if present = user ID or username). 403 for each refusal. The canonical URI is stored.
+	// The location must be allowed by the server's configuration (file: under VANTHU_KEY_DIRS, outside the data directory; pkcs11: on a token of VANTHU_PKCS11_TOKENS, module and PIN from the server: module-path, pin-source, pin-value, pin-env, serial and slot-id are refused); the key must not be the agency's or another official's; the certificate's subject must name the official (CN = full name, UID if present = user ID, username, or the user's personal ID number as in "CCCD:092080001234"). 403 for each refusal. The canonical URI is stored.
 	//
 	// Takes any type of body and a specified content type.
 	//
@@ -2528,7 +2585,7 @@ type ClientInterface interface {
 
 	// SetSigningKey Set an official's signing key (admin); the key is loaded and checked against the certificate
 	//
-	// The location must be allowed by the server's configuration (file: under VANTHU_KEY_DIRS, outside the data directory; pkcs11: on a token of VANTHU_PKCS11_TOKENS, module and PIN from the server: module-path, pin-source, pin-value, pin-env, serial and slot-id are refused); the key must not be the agency's or another official's; the certificate's subject must name the official (CN = full name, UID if present = user ID or username). 403 for each refusal. The canonical URI is stored.
+	// The location must be allowed by the server's configuration (file: under VANTHU_KEY_DIRS, outside the data directory; pkcs11: on a token of VANTHU_PKCS11_TOKENS, module and PIN from the server: module-path, pin-source, pin-value, pin-env, serial and slot-id are refused); the key must not be the agency's or another official's; the certificate's subject must name the official (CN = full name, UID if present = user ID, username, or the user's personal ID number as in "CCCD:092080001234"). 403 for each refusal. The canonical URI is stored.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3310,6 +3367,44 @@ func (c *Client) GetUser(ctx context.Context, id Id, reqEditors ...RequestEditor
 	return c.Client.Do(req)
 }
 
+// UpdateUserWithBody Change a user's names, roles, disabled flag or personal ID number (admin)
+//
+// A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/v1/users/{id} (the `UpdateUser` operationId).
+func (c *Client) UpdateUserWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateUserRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UpdateUser Change a user's names, roles, disabled flag or personal ID number (admin)
+//
+// A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/v1/users/{id} (the `UpdateUser` operationId).
+func (c *Client) UpdateUser(ctx context.Context, id Id, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUpdateUserRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // SetSignatureImageWithBody Set an official's signature image (admin); PNG, blue on transparent
 //
 // Takes any type of body and a specified content type.
@@ -3329,7 +3424,7 @@ func (c *Client) SetSignatureImageWithBody(ctx context.Context, id Id, contentTy
 
 // SetSigningKeyWithBody Set an official's signing key (admin); the key is loaded and checked against the certificate
 //
-// The location must be allowed by the server's configuration (file: under VANTHU_KEY_DIRS, outside the data directory; pkcs11: on a token of VANTHU_PKCS11_TOKENS, module and PIN from the server: module-path, pin-source, pin-value, pin-env, serial and slot-id are refused); the key must not be the agency's or another official's; the certificate's subject must name the official (CN = full name, UID if present = user ID or username). 403 for each refusal. The canonical URI is stored.
+// The location must be allowed by the server's configuration (file: under VANTHU_KEY_DIRS, outside the data directory; pkcs11: on a token of VANTHU_PKCS11_TOKENS, module and PIN from the server: module-path, pin-source, pin-value, pin-env, serial and slot-id are refused); the key must not be the agency's or another official's; the certificate's subject must name the official (CN = full name, UID if present = user ID, username, or the user's personal ID number as in "CCCD:092080001234"). 403 for each refusal. The canonical URI is stored.
 //
 // Takes any type of body and a specified content type.
 //
@@ -3348,7 +3443,7 @@ func (c *Client) SetSigningKeyWithBody(ctx context.Context, id Id, contentType s
 
 // SetSigningKey Set an official's signing key (admin); the key is loaded and checked against the certificate
 //
-// The location must be allowed by the server's configuration (file: under VANTHU_KEY_DIRS, outside the data directory; pkcs11: on a token of VANTHU_PKCS11_TOKENS, module and PIN from the server: module-path, pin-source, pin-value, pin-env, serial and slot-id are refused); the key must not be the agency's or another official's; the certificate's subject must name the official (CN = full name, UID if present = user ID or username). 403 for each refusal. The canonical URI is stored.
+// The location must be allowed by the server's configuration (file: under VANTHU_KEY_DIRS, outside the data directory; pkcs11: on a token of VANTHU_PKCS11_TOKENS, module and PIN from the server: module-path, pin-source, pin-value, pin-env, serial and slot-id are refused); the key must not be the agency's or another official's; the certificate's subject must name the official (CN = full name, UID if present = user ID, username, or the user's personal ID number as in "CCCD:092080001234"). 403 for each refusal. The canonical URI is stored.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -5092,6 +5187,53 @@ func NewGetUserRequest(server string, id Id) (*http.Request, error) {
 	return req, nil
 }
 
+// NewUpdateUserRequest calls the generic UpdateUser builder with application/json body
+func NewUpdateUserRequest(server string, id Id, body UpdateUserJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewUpdateUserRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewUpdateUserRequestWithBody constructs an http.Request for the UpdateUser method, with any body, and a specified content type
+func NewUpdateUserRequestWithBody(server string, id Id, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/users/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewSetSignatureImageRequestWithBody constructs an http.Request for the SetSignatureImage method, with any body, and a specified content type
 func NewSetSignatureImageRequestWithBody(server string, id Id, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
@@ -5830,6 +5972,24 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/users/{id} (the `GetUser` operationId).
 	GetUserWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetUserResponse, error)
 
+	// UpdateUserWithBodyWithResponse Change a user's names, roles, disabled flag or personal ID number (admin)
+	//
+	// A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/users/{id} (the `UpdateUser` operationId).
+	UpdateUserWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error)
+
+	// UpdateUserWithResponse Change a user's names, roles, disabled flag or personal ID number (admin)
+	//
+	// A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/users/{id} (the `UpdateUser` operationId).
+	UpdateUserWithResponse(ctx context.Context, id Id, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error)
+
 	// SetSignatureImageWithBodyWithResponse Set an official's signature image (admin); PNG, blue on transparent
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -5839,7 +5999,7 @@ type ClientWithResponsesInterface interface {
 
 	// SetSigningKeyWithBodyWithResponse Set an official's signing key (admin); the key is loaded and checked against the certificate
 	//
-	// The location must be allowed by the server's configuration (file: under VANTHU_KEY_DIRS, outside the data directory; pkcs11: on a token of VANTHU_PKCS11_TOKENS, module and PIN from the server: module-path, pin-source, pin-value, pin-env, serial and slot-id are refused); the key must not be the agency's or another official's; the certificate's subject must name the official (CN = full name, UID if present = user ID or username). 403 for each refusal. The canonical URI is stored.
+	// The location must be allowed by the server's configuration (file: under VANTHU_KEY_DIRS, outside the data directory; pkcs11: on a token of VANTHU_PKCS11_TOKENS, module and PIN from the server: module-path, pin-source, pin-value, pin-env, serial and slot-id are refused); the key must not be the agency's or another official's; the certificate's subject must name the official (CN = full name, UID if present = user ID, username, or the user's personal ID number as in "CCCD:092080001234"). 403 for each refusal. The canonical URI is stored.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -5848,7 +6008,7 @@ type ClientWithResponsesInterface interface {
 
 	// SetSigningKeyWithResponse Set an official's signing key (admin); the key is loaded and checked against the certificate
 	//
-	// The location must be allowed by the server's configuration (file: under VANTHU_KEY_DIRS, outside the data directory; pkcs11: on a token of VANTHU_PKCS11_TOKENS, module and PIN from the server: module-path, pin-source, pin-value, pin-env, serial and slot-id are refused); the key must not be the agency's or another official's; the certificate's subject must name the official (CN = full name, UID if present = user ID or username). 403 for each refusal. The canonical URI is stored.
+	// The location must be allowed by the server's configuration (file: under VANTHU_KEY_DIRS, outside the data directory; pkcs11: on a token of VANTHU_PKCS11_TOKENS, module and PIN from the server: module-path, pin-source, pin-value, pin-env, serial and slot-id are refused); the key must not be the agency's or another official's; the certificate's subject must name the official (CN = full name, UID if present = user ID, username, or the user's personal ID number as in "CCCD:092080001234"). 403 for each refusal. The canonical URI is stored.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -8375,6 +8535,82 @@ func (r GetUserResponse) ContentType() string {
 	return ""
 }
 
+type UpdateUserResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *User
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UpdateUserResponse) GetJSON200() *User {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r UpdateUserResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UpdateUserResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UpdateUserResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UpdateUserResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UpdateUserResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UpdateUserResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UpdateUserResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UpdateUserResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UpdateUserResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type SetSignatureImageResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9699,6 +9935,36 @@ func (c *ClientWithResponses) GetUserWithResponse(ctx context.Context, id Id, re
 	return ParseGetUserResponse(rsp)
 }
 
+// UpdateUserWithBodyWithResponse Change a user's names, roles, disabled flag or personal ID number (admin)
+//
+// A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/users/{id} (the `UpdateUser` operationId).
+func (c *ClientWithResponses) UpdateUserWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error) {
+	rsp, err := c.UpdateUserWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateUserResponse(rsp)
+}
+
+// UpdateUserWithResponse Change a user's names, roles, disabled flag or personal ID number (admin)
+//
+// A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/users/{id} (the `UpdateUser` operationId).
+func (c *ClientWithResponses) UpdateUserWithResponse(ctx context.Context, id Id, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error) {
+	rsp, err := c.UpdateUser(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUpdateUserResponse(rsp)
+}
+
 // SetSignatureImageWithBodyWithResponse Set an official's signature image (admin); PNG, blue on transparent
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -9714,7 +9980,7 @@ func (c *ClientWithResponses) SetSignatureImageWithBodyWithResponse(ctx context.
 
 // SetSigningKeyWithBodyWithResponse Set an official's signing key (admin); the key is loaded and checked against the certificate
 //
-// The location must be allowed by the server's configuration (file: under VANTHU_KEY_DIRS, outside the data directory; pkcs11: on a token of VANTHU_PKCS11_TOKENS, module and PIN from the server: module-path, pin-source, pin-value, pin-env, serial and slot-id are refused); the key must not be the agency's or another official's; the certificate's subject must name the official (CN = full name, UID if present = user ID or username). 403 for each refusal. The canonical URI is stored.
+// The location must be allowed by the server's configuration (file: under VANTHU_KEY_DIRS, outside the data directory; pkcs11: on a token of VANTHU_PKCS11_TOKENS, module and PIN from the server: module-path, pin-source, pin-value, pin-env, serial and slot-id are refused); the key must not be the agency's or another official's; the certificate's subject must name the official (CN = full name, UID if present = user ID, username, or the user's personal ID number as in "CCCD:092080001234"). 403 for each refusal. The canonical URI is stored.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -9729,7 +9995,7 @@ func (c *ClientWithResponses) SetSigningKeyWithBodyWithResponse(ctx context.Cont
 
 // SetSigningKeyWithResponse Set an official's signing key (admin); the key is loaded and checked against the certificate
 //
-// The location must be allowed by the server's configuration (file: under VANTHU_KEY_DIRS, outside the data directory; pkcs11: on a token of VANTHU_PKCS11_TOKENS, module and PIN from the server: module-path, pin-source, pin-value, pin-env, serial and slot-id are refused); the key must not be the agency's or another official's; the certificate's subject must name the official (CN = full name, UID if present = user ID or username). 403 for each refusal. The canonical URI is stored.
+// The location must be allowed by the server's configuration (file: under VANTHU_KEY_DIRS, outside the data directory; pkcs11: on a token of VANTHU_PKCS11_TOKENS, module and PIN from the server: module-path, pin-source, pin-value, pin-env, serial and slot-id are refused); the key must not be the agency's or another official's; the certificate's subject must name the official (CN = full name, UID if present = user ID, username, or the user's personal ID number as in "CCCD:092080001234"). 403 for each refusal. The canonical URI is stored.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -11875,6 +12141,67 @@ func ParseGetUserResponse(rsp *http.Response) (*GetUserResponse, error) {
 			return nil, err
 		}
 		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUpdateUserResponse parses an HTTP response from a UpdateUserWithResponse call
+func ParseUpdateUserResponse(rsp *http.Response) (*UpdateUserResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UpdateUserResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest User
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound

@@ -372,15 +372,24 @@ func startProdOffice(t *testing.T, su prodSetup) *prodOffice {
 	o.admin = o.s.login(t, "admin", "admin-password-1")
 	ids := addUsers(t, o.s,
 		[4]string{"clerk", "Lê Thị Văn Thư", "Văn thư", "clerk"},
-		[4]string{prodOfficialUID, prodOfficialCN, "Chủ tịch", "officer"},
+		[4]string{"chutich", prodOfficialCN, "Chủ tịch", "officer"},
 		[4]string{"handler", "Phạm Thị Chuyên", "Chuyên viên", "handler"})
-	o.officialID = ids[prodOfficialUID]
+	o.officialID = ids["chutich"]
+	// The certificate's UID names the official's CCCD, not the username:
+	// refused until an admin gives the official that personal ID number.
 	body, _ := json.Marshal(map[string]string{"key_uri": officialURI, "cert_pem": string(chain(su.officialChain, o.officialCert))})
+	if code, out := o.admin.put("/api/v1/users/"+o.officialID+"/signing-key", "application/json", body); code != 403 || !strings.Contains(out, "personal ID number") {
+		t.Fatalf("the official's token key before their personal ID number: %d %s", code, out)
+	}
+	if code, out := o.admin.raw("PATCH", "/api/v1/users/"+o.officialID, map[string]string{"personal_id": prodOfficialUID}); code != 200 ||
+		!strings.Contains(string(out), `"has_personal_id":true`) {
+		t.Fatalf("the official's personal ID number: %d %s", code, out)
+	}
 	if code, out := o.admin.put("/api/v1/users/"+o.officialID+"/signing-key", "application/json", body); code != 200 {
 		t.Fatalf("the official's token key: %d %s", code, out)
 	}
 	o.clerk, o.handler = o.s.login(t, "clerk", "password-clerk"), o.s.login(t, "handler", "password-handler")
-	o.officer = o.s.login(t, prodOfficialUID, "password-"+prodOfficialUID)
+	o.officer = o.s.login(t, "chutich", "password-chutich")
 	return o
 }
 

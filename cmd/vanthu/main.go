@@ -72,7 +72,7 @@ const usage = `vanthu — document workflow for a district People's Committee
 Usage:
   vanthu serve [flags]                 run the HTTP API (embedded defaults: SQLite + local objects + development keys)
   vanthu migrate [--status] [flags]    apply the pending schema migrations and print the version (--status: list them, change nothing)
-  vanthu user add --username U --password P --roles clerk,officer [--full-name N --title T --unit U]
+  vanthu user add --username U --password P --roles clerk,officer [--full-name N --title T --unit U --personal-id CCCD]
   vanthu audit verify                  recompute the audit hash chain (exit 1 if broken)
   vanthu pki init|officer|certify|tls|root|revoke|revocations ...   development PKI ("vanthu pki -h")
   vanthu sign --layer officer|agency|attachment ... in.pdf out.pdf   ("vanthu sign -h")
@@ -470,7 +470,7 @@ func printMigrationStatus(ctx context.Context, db *gormdb.DB, stdout io.Writer) 
 
 func userCmd(ctx context.Context, opts options, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "add" {
-		return fmt.Errorf("usage: vanthu user add --username U --password P --roles r1,r2 [--full-name N] [--title T] [--unit U]")
+		return fmt.Errorf("usage: vanthu user add --username U --password P --roles r1,r2 [--full-name N] [--title T] [--unit U] [--personal-id CCCD]")
 	}
 	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -481,6 +481,7 @@ func userCmd(ctx context.Context, opts options, args []string, getenv func(strin
 	fs.StringVar(&nu.FullName, "full-name", "", "full name")
 	fs.StringVar(&nu.Title, "title", "", "title (chức vụ)")
 	fs.StringVar(&nu.Unit, "unit", "", "unit (phòng ban)")
+	fs.StringVar(&nu.PersonalID, "personal-id", "", "personal ID number (CCCD) a CA certificate's UID names")
 	fs.StringVar(&roles, "roles", "", "comma-separated roles: clerk, officer, handler, archivist, admin")
 	cfg, err := LoadConfig(fs, args[1:], getenv)
 	if err != nil {

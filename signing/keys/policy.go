@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -285,7 +286,9 @@ func (p *Policy) OfficialKey(ctx context.Context, u *workflow.User, uri string, 
 // The rule (docs/signing.md): the subject's common name is u's full name
 // (Unicode NFC, case and runs of spaces ignored), and a subject UID
 // attribute (0.9.2342.19200300.100.1.1), when present, is u's vanthu user
-// ID or username. The development PKI issues CN = full name, UID = user ID.
+// ID or username, or names u's personal ID number (UIDNamesPersonalID:
+// "CCCD:092080001234" as Vietnamese CAs write it). The development PKI
+// issues CN = full name, UID = user ID.
 func CertificateNames(cert *x509.Certificate, u *workflow.User) error {
 	if cert == nil {
 		return workflow.Errorf(workflow.EFORBIDDEN, "no certificate")
@@ -303,10 +306,36 @@ func CertificateNames(cert *x509.Certificate, u *workflow.User) error {
 			uids = append(uids, fmt.Sprint(a.Value))
 		}
 	}
-	if len(uids) > 0 && !slices.Contains(uids, u.ID) && !slices.Contains(uids, u.Username) {
-		return workflow.Errorf(workflow.EFORBIDDEN, "the certificate's UID %q is not %s's user ID or username", strings.Join(uids, ","), u.Username)
+	if len(uids) == 0 || slices.Contains(uids, u.ID) || slices.Contains(uids, u.Username) {
+		return nil
 	}
-	return nil
+	for _, uid := range uids {
+		if UIDNamesPersonalID(uid, u.PersonalID) {
+			return nil
+		}
+	}
+	if u.PersonalID == "" {
+		return workflow.Errorf(workflow.EFORBIDDEN, "the certificate's UID %q is not %s's user ID or username, and %s has no personal ID number: "+
+			"set the official's personal ID number (CCCD) to the one the certificate names", strings.Join(uids, ","), u.Username, u.Username)
+	}
+	return workflow.Errorf(workflow.EFORBIDDEN, "the certificate's UID %q does not name %s's personal ID number (%s), user ID or username",
+		strings.Join(uids, ","), u.Username, u.PersonalID)
+}
+
+// UIDNamesPersonalID reports whether a certificate's UID value names the
+// personal ID number id (non-empty): the value itself, or the value after
+// a kind prefix of letters and a colon as Vietnamese CAs write it
+// ("CCCD:092080001234", "CMND:012345678", "HC:B1234567"), spaces and
+// letter case ignored.
+func UIDNamesPersonalID(uid, id string) bool {
+	if id == "" {
+		return false
+	}
+	v := uid
+	if i := strings.IndexByte(v, ':'); i > 0 && strings.IndexFunc(strings.TrimSpace(v[:i]), func(r rune) bool { return !unicode.IsLetter(r) }) < 0 {
+		v = v[i+1:]
+	}
+	return strings.EqualFold(strings.Join(strings.Fields(v), ""), strings.Join(strings.Fields(id), ""))
 }
 
 func normName(s string) string {

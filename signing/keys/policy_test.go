@@ -14,6 +14,7 @@ import (
 
 func TestCertificateNames(t *testing.T) {
 	u := &workflow.User{ID: "u1", Username: "quyet", FullName: "Trần  Văn Quyết"}
+	withID := &workflow.User{ID: "u1", Username: "quyet", FullName: "Trần Văn Quyết", PersonalID: "092080001234"}
 	cert := func(cn string, uids ...string) *x509.Certificate {
 		n := pkix.Name{CommonName: cn}
 		for _, id := range uids {
@@ -25,17 +26,32 @@ func TestCertificateNames(t *testing.T) {
 		name string
 		cert *x509.Certificate
 		ok   bool
+		user *workflow.User // nil = u
 	}{
-		{"SameName", cert("Trần Văn Quyết"), true},
-		{"CaseAndNFD", cert("TRA\u0302\u0300N VĂN QUYẾT"), true},
-		{"UIDUserID", cert("Trần Văn Quyết", "u1"), true},
-		{"UIDUsername", cert("Trần Văn Quyết", "quyet"), true},
-		{"ErrOtherName", cert("Trần Văn Quyến"), false},
-		{"ErrOtherUID", cert("Trần Văn Quyết", "u2"), false},
-		{"ErrNoCert", nil, false},
+		{"SameName", cert("Trần Văn Quyết"), true, nil},
+		{"CaseAndNFD", cert("TRA\u0302\u0300N VĂN QUYẾT"), true, nil},
+		{"UIDUserID", cert("Trần Văn Quyết", "u1"), true, nil},
+		{"UIDUsername", cert("Trần Văn Quyết", "quyet"), true, nil},
+		{"ErrOtherName", cert("Trần Văn Quyến"), false, nil},
+		{"ErrOtherUID", cert("Trần Văn Quyết", "u2"), false, nil},
+		{"ErrNoCert", nil, false, nil},
+		// A Vietnamese CA's UID names the person's ID card (CCCD, or an
+		// older CMND), bound by the user's personal ID number.
+		{"UIDCCCD", cert("Trần Văn Quyết", "CCCD:092080001234"), true, withID},
+		{"UIDCCCDSpaced", cert("Trần Văn Quyết", "cccd: 0920 8000 1234"), true, withID},
+		{"UIDBareNumber", cert("Trần Văn Quyết", "092080001234"), true, withID},
+		{"UIDCCCDAmongOthers", cert("Trần Văn Quyết", "MST:0101234567", "CCCD:092080001234"), true, withID},
+		{"ErrUIDOtherCCCD", cert("Trần Văn Quyết", "CCCD:092080001235"), false, withID},
+		{"ErrUIDCCCDNoPersonalID", cert("Trần Văn Quyết", "CCCD:092080001234"), false, nil},
+		{"ErrUIDNumberPrefix", cert("Trần Văn Quyết", "1:092080001234"), false, withID},
+		{"ErrUIDLonger", cert("Trần Văn Quyết", "CCCD:0920800012345"), false, withID},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			err := CertificateNames(tc.cert, u)
+			user := u
+			if tc.user != nil {
+				user = tc.user
+			}
+			err := CertificateNames(tc.cert, user)
 			if (err == nil) != tc.ok || (err != nil && workflow.ErrorCode(err) != workflow.EFORBIDDEN) {
 				t.Fatalf("err = %v, want ok=%v", err, tc.ok)
 			}

@@ -308,7 +308,7 @@ func TestUsersAndSessions(t *testing.T) {
 			Roles:        []workflow.Role{workflow.RoleOfficer, workflow.RoleAdmin},
 			PasswordHash: "$argon2id$v=19$m=65536,t=3,p=2$c2FsdA$aGFzaA", Disabled: true,
 			SigningKeyURI: "pkcs11:token=agency;object=sign", CertPEM: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
-			SignatureImage: hex62('a') + "ff", CreatedAt: t0,
+			SignatureImage: hex62('a') + "ff", CreatedAt: t0, PersonalID: "092080001234",
 		}
 		minimal := &workflow.User{ID: "u2", Username: "clerk"}
 		err := db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
@@ -395,6 +395,13 @@ func TestUsersAndSessions(t *testing.T) {
 			got, err := db.Session(ctx, "h1")
 			if err != nil || !reflect.DeepEqual(got, s) {
 				t.Errorf("Session = %+v, %v; want %+v", got, err, s)
+			}
+			// The hand-written reads of a session's user give every field.
+			if gs, gu, err := db.SessionUser(ctx, "h1"); err != nil || !reflect.DeepEqual(gs, s) || !reflect.DeepEqual(gu, full) {
+				t.Errorf("SessionUser = %+v, %+v, %v; want %+v, %+v", gs, gu, err, s, full)
+			}
+			if gss, gus, err := db.SessionUsers(ctx, []string{"h1"}); err != nil || len(gus) != 1 || !reflect.DeepEqual(gss[0], s) || !reflect.DeepEqual(gus[0], full) {
+				t.Errorf("SessionUsers = %+v, %+v, %v; want %+v", gss, gus, err, full)
 			}
 			now = t0.Add(time.Hour) // expired at ExpiresAt
 			_, err = db.Session(ctx, "h1")

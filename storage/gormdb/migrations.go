@@ -45,6 +45,18 @@ var migrations = []migration{
 	{8, "file_tails: signed revisions stored as their incremental update (tails.go)", fileTailsV8},
 	{9, "idempotency_keys: the keys of creating requests sent again (idempotency.go)", idempotencyKeysV9},
 	{10, "documents: a received DocumentId is unique per sender (documents_sender_external_id), not across agencies", documentsSenderExternalIDV10},
+	{11, "users: personal_id, the official's personal identification number a CA writes in a certificate's UID", usersPersonalIDV11},
+}
+
+// usersPersonalIDV11 adds users.personal_id (text, not null, default ''):
+// what binds an official to a CA-issued certificate whose UID is
+// "CCCD:<number>" (keys.CertificateNames), so that the username need not
+// be that value.
+func usersPersonalIDV11(_ context.Context, _ *DB, g *gorm.DB) error {
+	if g.Migrator().HasColumn("users", "personal_id") {
+		return nil // idempotent like the baseline
+	}
+	return g.Exec(`ALTER TABLE users ADD COLUMN personal_id text NOT NULL DEFAULT ''`).Error
 }
 
 // documentsSenderExternalIDV10 makes a received document's DocumentId

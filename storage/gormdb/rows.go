@@ -276,6 +276,7 @@ type userRow struct {
 	CertPEM        string    `gorm:"not null"`
 	SignatureImage string    `gorm:"not null"`
 	CreatedAt      time.Time `gorm:"not null;autoCreateTime:false"`
+	PersonalID     string    `gorm:"not null;default:''"`
 }
 
 func (userRow) TableName() string { return "users" }
@@ -298,6 +299,7 @@ func userFromDomain(u *workflow.User) *userRow {
 		CertPEM:        u.CertPEM,
 		SignatureImage: u.SignatureImage,
 		CreatedAt:      utc(u.CreatedAt),
+		PersonalID:     u.PersonalID,
 	}
 }
 
@@ -314,6 +316,7 @@ func (r *userRow) toDomain() *workflow.User {
 		CertPEM:        r.CertPEM,
 		SignatureImage: r.SignatureImage,
 		CreatedAt:      fromDB(r.CreatedAt),
+		PersonalID:     r.PersonalID,
 	}
 	if r.Roles != "" {
 		for _, s := range strings.Split(r.Roles, ",") {
