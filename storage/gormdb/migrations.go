@@ -48,7 +48,7 @@ var migrations = []migration{
 	{11, "users: personal_id, the official's personal identification number a CA writes in a certificate's UID", usersPersonalIDV11},
 }
 
-// usersPersonalIDV11 adds users.personal_id (text, not null, default ”):
+// usersPersonalIDV11 adds users.personal_id (text, not null, default empty):
 // what binds an official to a CA-issued certificate whose UID is
 // "CCCD:<number>" (keys.CertificateNames), so that the username need not
 // be that value.
