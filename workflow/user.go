@@ -4,17 +4,11 @@ import "time"
 
 // User is a person who works with documents.
 type User struct {
-	ID       string
-	Username string
-	FullName string
-	Title    string // chức vụ, printed in the signature block
-	Unit     string // phòng ban
-	// PersonalID is the official's personal identification number (số
-	// định danh cá nhân: the 12 digits of the CCCD, or an older card's
-	// number), as a CA writes it in a certificate's UID ("CCCD:…"): set,
-	// it is what binds a CA-issued certificate to this user
-	// (keys.CertificateNames). Empty for most users.
-	PersonalID   string
+	ID           string
+	Username     string
+	FullName     string
+	Title        string // chức vụ, printed in the signature block
+	Unit         string // phòng ban
 	Roles        []Role
 	PasswordHash string
 	Disabled     bool
@@ -23,7 +17,13 @@ type User struct {
 	SigningKeyURI  string
 	CertPEM        string
 	SignatureImage string
-	CreatedAt      time.Time
+	// PersonalID is the official's personal identification number (số
+	// định danh cá nhân: the 12 digits of the CCCD, or an older card's
+	// number), as a CA writes it in a certificate's UID ("CCCD:…"): set,
+	// it is what binds a CA-issued certificate to this user
+	// (keys.CertificateNames). Empty for most users.
+	PersonalID string
+	CreatedAt  time.Time
 }
 
 // Has reports whether the user holds role r.
