@@ -60,7 +60,7 @@ _vanthu_signing_setup() {
 	export VANTHU_TEST_PKCS11_TOKEN="$token"
 	export VANTHU_TEST_PKCS11_SO_PIN="$sopin"
 
-	if ! softhsm2-util --show-slots 2>/dev/null | grep -q "Label:[[:space:]]*$token\$"; then
+	if ! softhsm2-util --show-slots 2>/dev/null | grep -q "Label:[[:space:]]*$token[[:space:]]*\$"; then
 		softhsm2-util --init-token --free --label "$token" --so-pin "$sopin" --pin "$pin" >/dev/null || return 1
 	fi
 
