@@ -23,18 +23,26 @@ import (
 // another attempt under it is told to retry (EINPROGRESS). A failed
 // attempt gives its key back, so the corrected request may reuse it; one
 // that died holding it (a crashed instance) is taken over after
-// IdempotencyLease. The rule holds across instances: the repository keeps
+// Service.IdempotencyLease. The rule holds across instances: the repository keeps
 // the keys under a unique constraint on (user, key).
 
 // IdempotencyTTL is how long a key is remembered after its first attempt
 // began: a request sent again later creates a new document.
 const IdempotencyTTL = 24 * time.Hour
 
-// IdempotencyLease is how long an attempt in flight holds its key before
-// another attempt under the same key may take it over (the first is
-// presumed dead). The first attempt, should it still be running, then
-// fails at its commit (ECONFLICT): one document either way.
-const IdempotencyLease = 2 * time.Minute
+// DefaultIdempotencyLease is how long an attempt in flight holds its key
+// before another attempt under the same key may take it over (the first
+// is presumed dead), unless Service.IdempotencyLease says otherwise. The
+// first attempt, should it still be running, then fails at its commit
+// (EINPROGRESS): one document either way.
+const DefaultIdempotencyLease = 2 * time.Minute
+
+func (s *Service) idempotencyLease() time.Duration {
+	if s.IdempotencyLease > 0 {
+		return s.IdempotencyLease
+	}
+	return DefaultIdempotencyLease
+}
 
 // MaxIdempotencyKey is the longest key accepted, in bytes.
 const MaxIdempotencyKey = 255
@@ -164,7 +172,8 @@ func (s *Service) beginCreate(ctx context.Context, actor *User, in *CreateInput)
 	_, _ = rand.Read(tok[:])
 	k := IdempotencyKey{UserID: actor.ID, Key: in.IdempotencyKey, Fingerprint: fp, Token: hex.EncodeToString(tok[:]),
 		StartedAt: now, ExpiresAt: now.Add(IdempotencyTTL)}
-	held, err := s.Repo.BeginIdempotent(ctx, k, now.Add(-IdempotencyLease))
+	lease := s.idempotencyLease()
+	held, err := s.Repo.BeginIdempotent(ctx, k, now.Add(-lease))
 	switch {
 	case err != nil:
 		return nil, nil, fmt.Errorf("idempotency key: %w", err)
@@ -173,8 +182,11 @@ func (s *Service) beginCreate(ctx context.Context, actor *User, in *CreateInput)
 	case held.Fingerprint != fp:
 		return nil, nil, Errorf(EKEYREUSED, "this Idempotency-Key was used for a different request in the last %s: use a new key for a new document", IdempotencyTTL)
 	case held.InFlight():
+		// Its attempt may have died with its instance: say until when a
+		// retry is refused for it (the key is stored to the second).
 		return nil, nil, Wrap(EINPROGRESS, idempotencyCause(time.Second),
-			"a request with this Idempotency-Key is still being processed: retry in a moment to get its answer")
+			"a request with this Idempotency-Key is still being processed: retry in a moment to get its answer; if that request was cut off (its server stopped), a retry takes its key over from %s",
+			held.StartedAt.Add(lease).Truncate(time.Second).Add(time.Second).UTC().Format(time.RFC3339))
 	}
 	d, err := VisibleDocument(ctx, s.Repo, actor, held.DocumentID)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"io"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -207,7 +208,7 @@ func mustEvents(t *testing.T, e *env, id string) []workflow.Event {
 
 // TestCreateIdempotentInFlight: while the first attempt runs (held in
 // its store), the second is EINPROGRESS, and after it, a replay; an
-// attempt that outlives IdempotencyLease is taken over and fails at its
+// attempt that outlives DefaultIdempotencyLease is taken over and fails at its
 // commit: one document either way.
 func TestCreateIdempotentInFlight(t *testing.T) {
 	ctx := context.Background()
@@ -249,7 +250,7 @@ func TestCreateIdempotentInFlight(t *testing.T) {
 					t.Fatalf("after the first: %v, %v", again, err)
 				}
 			} else {
-				blobs.skew.Store(int64(workflow.IdempotencyLease + time.Second))
+				blobs.skew.Store(int64(workflow.DefaultIdempotencyLease + time.Second))
 				second := make(chan result, 1)
 				go func() {
 					d, err := e.svc.Create(ctx, h, e.draftInput("k-1", "Về việc A", minimalPDF))
@@ -260,6 +261,73 @@ func TestCreateIdempotentInFlight(t *testing.T) {
 				r1, r2 := <-first, <-second
 				if workflow.ErrorCode(r1.err) != workflow.EINPROGRESS || r2.err != nil {
 					t.Fatalf("taken over: first %v, second %v", r1.err, r2.err)
+				}
+			}
+			if n := e.countDocs(t); n != 1 {
+				t.Errorf("%d documents, want 1", n)
+			}
+		})
+	}
+}
+
+// TestCreateIdempotentLease: a retry under the key of an attempt still
+// in flight (its instance killed, say) is refused (EINPROGRESS, naming
+// when the key can be taken over) until Service.IdempotencyLease has
+// passed since that attempt began, then takes the key over: one
+// document. Before, the lease was a constant 2 minutes that no server
+// could shorten (the fault run waited 2 minutes on each create cut by
+// a kill -9).
+func TestCreateIdempotentLease(t *testing.T) {
+	ctx := context.Background()
+	for _, tc := range []struct {
+		name     string
+		lease    time.Duration // Service.IdempotencyLease (0: the default)
+		after    time.Duration // when the retry comes, from the first attempt
+		takeOver bool
+		from     string // the takeover time the refusal names
+	}{
+		{name: "default lease, retry after 30s", after: 30 * time.Second, from: "2026-11-25T03:02:01Z"},
+		{name: "default lease, retry after it", after: workflow.DefaultIdempotencyLease + time.Second, takeOver: true},
+		{name: "lease 20s, retry after 10s", lease: 20 * time.Second, after: 10 * time.Second, from: "2026-11-25T03:00:21Z"},
+		{name: "lease 20s, retry after 30s", lease: 20 * time.Second, after: 30 * time.Second, takeOver: true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, blobs := idemEnv(t)
+			e.svc.IdempotencyLease = tc.lease
+			h := e.users[workflow.RoleHandler]
+			entered, release := blobs.hold()
+			first := make(chan error, 1)
+			go func() {
+				_, err := e.svc.Create(ctx, h, e.draftInput("k-1", "Về việc A", minimalPDF))
+				first <- err
+			}()
+			<-entered
+			blobs.skew.Store(int64(tc.after))
+			second := make(chan error, 1)
+			go func() {
+				_, err := e.svc.Create(ctx, h, e.draftInput("k-1", "Về việc A", minimalPDF))
+				second <- err
+			}()
+			if tc.takeOver {
+				select {
+				case <-entered: // the retry holds the key and stores its file
+				case err := <-second:
+					release()
+					<-first
+					t.Fatalf("retry %s after the first attempt: %v, want it to take the key over", tc.after, err)
+				}
+				release()
+				if err1, err2 := <-first, <-second; workflow.ErrorCode(err1) != workflow.EINPROGRESS || err2 != nil {
+					t.Fatalf("taken over: first %v, retry %v", err1, err2)
+				}
+			} else {
+				err := <-second
+				release()
+				if workflow.ErrorCode(err) != workflow.EINPROGRESS || !strings.Contains(err.Error(), "takes its key over from "+tc.from) {
+					t.Errorf("retry while the first is in flight: %v, want %s naming %s", err, workflow.EINPROGRESS, tc.from)
+				}
+				if err := <-first; err != nil {
+					t.Fatalf("first attempt: %v", err)
 				}
 			}
 			if n := e.countDocs(t); n != 1 {

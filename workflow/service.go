@@ -44,6 +44,11 @@ type Service struct {
 	// before the next issue of the register gives it back or voids it
 	// (DefaultReservationTTL when 0).
 	ReservationTTL time.Duration
+	// IdempotencyLease is how long a create in flight holds its
+	// idempotency key before a retry under the key may take it over (its
+	// attempt presumed dead with its instance); DefaultIdempotencyLease
+	// when 0.
+	IdempotencyLease time.Duration
 	// SignConcurrency, when above 0, bounds the signatures and
 	// verifications of sign, issue and register running at once, so that
 	// on a small machine they leave CPU to the other requests; the rest

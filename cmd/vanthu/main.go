@@ -225,7 +225,8 @@ func build(ctx context.Context, cfg *Config, opts options, logger *slog.Logger) 
 	a.auth = &auth.Service{Repo: db, Now: a.now}
 	a.docs = &workflow.Service{Repo: db, Blobs: a.blobs, Logger: logger, Now: a.now,
 		Agency: workflow.Agency{OrgID: cfg.OrgID, Name: cfg.OrgName, Abbr: cfg.OrgAbbr}, VerifyCodes: cfg.PublicURL != ""}
-	a.docs.ReservationTTL, _ = time.ParseDuration(cfg.ReservationTTL) // checked by LoadConfig
+	a.docs.ReservationTTL, _ = time.ParseDuration(cfg.ReservationTTL)     // checked by LoadConfig
+	a.docs.IdempotencyLease, _ = time.ParseDuration(cfg.IdempotencyLease) // checked by LoadConfig
 	a.docs.SignConcurrency = cfg.SignConcurrency
 	if a.docs.SignConcurrency == 0 {
 		a.docs.SignConcurrency = defaultSignConcurrency(runtime.GOMAXPROCS(0),

@@ -171,7 +171,7 @@ func (e *env) start(ctx context.Context) error {
 	}
 	common := []string{"VANTHU_ADMIN_PASSWORD=" + adminPassword, "VANTHU_LOG_LEVEL=warn",
 		"VANTHU_EXCHANGE_POLL=500ms", "VANTHU_EXCHANGE_RETRY_BASE=1s", "VANTHU_EXCHANGE_RETRY_MAX=10s",
-		"VANTHU_EXCHANGE_LEASE=20s", "VANTHU_RESERVATION_TTL=20s"}
+		"VANTHU_EXCHANGE_LEASE=20s", "VANTHU_RESERVATION_TTL=20s", "VANTHU_IDEMPOTENCY_LEASE=20s"}
 	// The servers listen on ports of their own choosing (port 0), kept
 	// across restarts (Instance.Start).
 	for i := range e.cfg.Instances {
