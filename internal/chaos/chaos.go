@@ -84,6 +84,15 @@ const (
 	s3Key         = "vanthu-chaos-secret"
 	peerOrg       = "000.00.31.H13"
 	peerName      = "UBND phường Long Hòa"
+	// lease is how long the instances keep work held by one of them that
+	// died (a delivery claimed, a number reserved, the idempotency key of
+	// a create) before another takes it over: within the run.
+	lease = 20 * time.Second
+	// maxRetry is the longest one action may spend retrying: a lease,
+	// the outages (5 s each) and the backoff, with room for a loaded
+	// machine. A server's own lease longer than the run's (2 minutes,
+	// before VANTHU_IDEMPOTENCY_LEASE) shows as a longer wait.
+	maxRetry = 4 * lease
 )
 
 // env is the cluster under test.
@@ -171,7 +180,7 @@ func (e *env) start(ctx context.Context) error {
 	}
 	common := []string{"VANTHU_ADMIN_PASSWORD=" + adminPassword, "VANTHU_LOG_LEVEL=warn",
 		"VANTHU_EXCHANGE_POLL=500ms", "VANTHU_EXCHANGE_RETRY_BASE=1s", "VANTHU_EXCHANGE_RETRY_MAX=10s",
-		"VANTHU_EXCHANGE_LEASE=20s", "VANTHU_RESERVATION_TTL=20s", "VANTHU_IDEMPOTENCY_LEASE=20s"}
+		"VANTHU_EXCHANGE_LEASE=" + lease.String(), "VANTHU_RESERVATION_TTL=" + lease.String(), "VANTHU_IDEMPOTENCY_LEASE=" + lease.String()}
 	// The servers listen on ports of their own choosing (port 0), kept
 	// across restarts (Instance.Start).
 	for i := range e.cfg.Instances {

@@ -20,7 +20,9 @@ import (
 // copies of a real 4-page decision (as scripts/chaos --pdf), 3 kill -9,
 // one PostgreSQL and one MinIO restart, the receiving agency down for 10 s,
 // 2 uploads killed after their blob was written and before their row
-// committed; then every check of the full run must pass, and the
+// committed; then every check of the full run must pass (a retried
+// answer without an error code and message, or an action retried longer
+// than the run's leases allow, fails one), and the
 // unreferenced blobs compared with the collector's dry run are at least
 // those 2 (before, the run had none, and the comparison compared 0 with 0).
 func TestIntegrationChaosShort(t *testing.T) {
@@ -68,11 +70,12 @@ func TestIntegrationChaosShort(t *testing.T) {
 	if len(rep.PlantedOrphans) != 2 {
 		t.Errorf("%d uploads killed between blob and row, want 2", len(rep.PlantedOrphans))
 	}
-	compared := false
+	compared, waited := false, false
 	for _, c := range rep.Checks {
 		if !c.OK {
 			t.Errorf("check %q: %d bad: %s", c.Name, c.Bad, c.Detail)
 		}
+		waited = waited || c.Name == judgeLongestRetry(nil, maxRetry).Name
 		if c.Name == judgeCollectable(nil, nil, 0).Name {
 			compared = true
 			if c.Count < 2 {
@@ -82,6 +85,9 @@ func TestIntegrationChaosShort(t *testing.T) {
 	}
 	if !compared {
 		t.Error("the unreferenced blobs were not compared with the collector's dry run")
+	}
+	if !waited {
+		t.Error("the longest retry of one action was not checked against the leases")
 	}
 	if want := []loadtest.PDFUsed{{Name: "decision-chromium.pdf", Bytes: len(pdfs[0].Content)}}; !slices.Equal(rep.Load.PDFs, want) {
 		t.Errorf("the lifecycles uploaded copies of %v, want %v", rep.Load.PDFs, want)

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
 	"net/url"
 	"os"
@@ -155,7 +156,12 @@ func (k *checks) answers() {
 		c.Detail += fmt.Sprintf("%s ×%d; ", what, n)
 	}
 	c.Detail = strings.TrimSuffix(c.Detail, "; ")
+	for what, n := range l.Unclear {
+		c.fail("%s ×%d without an error code and message", what, n)
+		c.Bad += n - 1
+	}
 	k.add(c)
+	k.add(judgeLongestRetry(l.LongestRetry, maxRetry))
 	c = Check{Name: "500 answers to the load tool"}
 	for _, m := range []map[string]int{l.Errors, l.Retried} {
 		for what, n := range m {
@@ -174,6 +180,30 @@ func (k *checks) answers() {
 		}
 	}
 	k.add(c)
+}
+
+// judgeLongestRetry checks that no action spent longer than limit
+// retrying (loadtest.Report.LongestRetry): work held by a killed instance
+// is taken over within the run's leases. Count is the longest, in whole
+// seconds.
+func judgeLongestRetry(longest map[string]float64, limit time.Duration) Check {
+	c := Check{Name: fmt.Sprintf("longest retry of one action (at most %s)", limit)}
+	worst := ""
+	for action, s := range longest {
+		if worst == "" || s > longest[worst] || s == longest[worst] && action < worst {
+			worst = action
+		}
+		if s > limit.Seconds() {
+			c.fail("%s retried for %.0f s", action, s)
+		}
+	}
+	if worst != "" {
+		c.Count = int(math.Ceil(longest[worst]))
+		if c.Bad == 0 {
+			c.Detail = fmt.Sprintf("%s %.1f s", worst, longest[worst])
+		}
+	}
+	return c
 }
 
 // ready waits until every instance answers again, then logs in on the

@@ -102,8 +102,18 @@ type Report struct {
 	// Retried counts the retryable errors that were retried (Config.Retry),
 	// by "action: status code"; they are not in Errors unless the last
 	// attempt failed too.
-	Retried      map[string]int `json:"retried,omitempty"`
-	ErrorSamples []string       `json:"error_samples,omitempty"`
+	Retried map[string]int `json:"retried,omitempty"`
+	// Unclear counts the answers with an HTTP status but without an error
+	// code and message in their body (retried or not), by "action: status
+	// code": a server's refusal, even a retryable one, says what and why.
+	Unclear map[string]int `json:"unclear,omitempty"`
+	// LongestRetry is, per action, the longest one call of it spent
+	// retrying (Config.Retry): from its first failed attempt to its
+	// success or its last failure, in seconds. Work held by an instance
+	// that died (a number reservation, an idempotency key, a delivery's
+	// claim) bounds it by the server's lease on that work.
+	LongestRetry map[string]float64 `json:"longest_retry_seconds,omitempty"`
+	ErrorSamples []string           `json:"error_samples,omitempty"`
 	// Connections counts the connections the tool's HTTP client opened,
 	// setup included (none counted with Config.HTTPClient): kept alive and
 	// reused, they stay near the requests in flight at once.
@@ -170,6 +180,7 @@ type httpError struct {
 	status int
 	code   string
 	msg    string
+	bare   bool // an answer whose body had no error code and message (its msg is the body)
 }
 
 func (e *httpError) Error() string {
@@ -250,7 +261,8 @@ func Run(ctx context.Context, cfg Config) (*Report, error) {
 	hc := cfg.HTTPClient
 	r := &runner{cfg: cfg, users: map[string][]user{}, done: map[string]*atomic.Int64{Outgoing: {}, Incoming: {}},
 		rep: &Report{URLs: cfg.URLs, UsersPerRole: cfg.UsersPerRole, Lifecycles: map[string]*KindReport{Outgoing: {}, Incoming: {}},
-			Actions: map[string]*Latency{}, Errors: map[string]int{}, Retried: map[string]int{}}}
+			Actions: map[string]*Latency{}, Errors: map[string]int{}, Retried: map[string]int{}, Unclear: map[string]int{},
+			LongestRetry: map[string]float64{}}}
 	for _, u := range cfg.URLs {
 		c, err := client.NewClientWithResponses(strings.TrimRight(u, "/"), client.WithHTTPClient(hc))
 		if err != nil {
@@ -410,6 +422,7 @@ func check(action string, resp *http.Response, body []byte, err error, want int)
 	var e client.Error
 	_ = json.Unmarshal(body, &e)
 	code := string(e.Error.Code)
+	bare := code == "" || strings.TrimSpace(e.Error.Message) == ""
 	if code == "" {
 		code = "?"
 	}
@@ -420,7 +433,7 @@ func check(action string, resp *http.Response, body []byte, err error, want int)
 			msg = msg[:200]
 		}
 	}
-	return &httpError{action: action, status: resp.StatusCode, code: code, msg: msg}
+	return &httpError{action: action, status: resp.StatusCode, code: code, msg: msg, bare: bare}
 }
 
 var roles = []client.Role{client.Handler, client.Officer, client.Clerk, client.Archivist}
@@ -760,15 +773,29 @@ func (r *runner) retry(ctx context.Context, action string, attempt func() (bool,
 		deadline = time.Now().Add(r.cfg.Retry)
 	}
 	wait := 100 * time.Millisecond
+	var first time.Time // of the first failed attempt
+	defer func() {
+		if !first.IsZero() {
+			r.retried(action, time.Since(first))
+		}
+	}()
 	for {
 		done, err := attempt()
 		if done || err == nil {
 			return err
 		}
 		var he *httpError
+		if errors.As(err, &he) && he.bare && he.status != 0 {
+			r.mu.Lock()
+			r.rep.Unclear[he.key()]++
+			r.mu.Unlock()
+		}
 		if !errors.As(err, &he) || !(Retryable(he.status) || he.status == http.StatusConflict && (he.code == "conflict" || he.code == "request_in_progress")) ||
 			deadline.IsZero() || time.Now().After(deadline) {
 			return err
+		}
+		if first.IsZero() {
+			first = time.Now()
 		}
 		r.mu.Lock()
 		r.rep.Retried[he.key()]++
@@ -784,6 +811,13 @@ func (r *runner) retry(ctx context.Context, action string, attempt func() (bool,
 		}
 		wait = min(2*wait, 2*time.Second)
 	}
+}
+
+// retried records that action spent d retrying (Report.LongestRetry).
+func (r *runner) retried(action string, d time.Duration) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.rep.LongestRetry[action] = max(r.rep.LongestRetry[action], d.Seconds())
 }
 
 // act applies one action and records its latency. req is the request's
