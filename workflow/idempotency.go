@@ -196,12 +196,42 @@ func (s *Service) beginCreate(ctx context.Context, actor *User, in *CreateInput)
 }
 
 // abandonCreate gives k back after a failed attempt, whatever became of
-// the request's context; a failure to give it back is logged (the key
-// is taken over after IdempotencyLease).
+// the request's context. When the database is unavailable (most often
+// why the attempt failed) it keeps trying in the background, with
+// backoff, until the lease would have freed the key anyway: a retry once
+// the database is back finds the key free, not held for the lease.
+// Before, one try was made, and a create failed by a database restart
+// kept its retries waiting the whole lease (2 minutes by default). A
+// failure to give it back is logged (the key is taken over after the
+// lease).
 func (s *Service) abandonCreate(ctx context.Context, k *IdempotencyKey) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	ctx = context.WithoutCancel(ctx)
+	err := s.giveBack(ctx, k)
+	if ErrorCode(err) != EUNAVAILABLE {
+		s.notGivenBack(ctx, k, err)
+		return
+	}
+	deadline := time.Now().Add(s.idempotencyLease())
+	go func() {
+		for wait := 250 * time.Millisecond; time.Now().Add(wait).Before(deadline); wait = min(2*wait, 10*time.Second) {
+			time.Sleep(wait)
+			if err = s.giveBack(ctx, k); ErrorCode(err) != EUNAVAILABLE {
+				break
+			}
+		}
+		s.notGivenBack(ctx, k, err)
+	}()
+}
+
+// giveBack is one try of AbandonIdempotent of k, within 10 s.
+func (s *Service) giveBack(ctx context.Context, k *IdempotencyKey) error {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
-	if err := s.Repo.AbandonIdempotent(ctx, k.UserID, k.Key, k.Token); err != nil {
+	return s.Repo.AbandonIdempotent(ctx, k.UserID, k.Key, k.Token)
+}
+
+func (s *Service) notGivenBack(ctx context.Context, k *IdempotencyKey, err error) {
+	if err != nil {
 		s.logger().WarnContext(ctx, "idempotency key not given back: it is held until the lease ends", "user", k.UserID, "err", err)
 	}
 }

@@ -337,6 +337,66 @@ func TestCreateIdempotentLease(t *testing.T) {
 	}
 }
 
+// unavailableRepo answers AbandonIdempotent with EUNAVAILABLE while down
+// is above 0 (counting it down): a database that is back after a while.
+type unavailableRepo struct {
+	workflow.Repository
+	down atomic.Int32
+}
+
+func (r *unavailableRepo) AbandonIdempotent(ctx context.Context, userID, key, token string) error {
+	if r.down.Add(-1) >= 0 {
+		return workflow.Errorf(workflow.EUNAVAILABLE, "database unavailable")
+	}
+	return r.Repository.AbandonIdempotent(ctx, userID, key, token)
+}
+
+// unavailableBlobs fails the next Put with EUNAVAILABLE when fail is set.
+type unavailableBlobs struct {
+	workflow.Blobs
+	fail atomic.Bool
+}
+
+func (b *unavailableBlobs) Put(ctx context.Context, key string, r io.Reader, size int64, sum string, o workflow.PutOptions) (workflow.ObjectInfo, error) {
+	if b.fail.Swap(false) {
+		return workflow.ObjectInfo{}, workflow.Errorf(workflow.EUNAVAILABLE, "object store unreachable")
+	}
+	return b.Blobs.Put(ctx, key, r, size, sum, o)
+}
+
+// TestCreateIdempotentGiveBackRetried: a create that fails while the
+// database is down cannot give its key back at once; it does once the
+// database is back, so a retry then creates the document instead of being
+// refused (EINPROGRESS) until the lease ends. Before, the key was given
+// back with one try, and its retries waited the whole lease (2 minutes).
+func TestCreateIdempotentGiveBackRetried(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	repo := &unavailableRepo{Repository: e.svc.Repo}
+	blobs := &unavailableBlobs{Blobs: e.svc.Blobs}
+	e.svc.Repo, e.svc.Blobs = repo, blobs
+	h := e.users[workflow.RoleHandler]
+	blobs.fail.Store(true)
+	repo.down.Store(3) // the failed attempt's try and two more
+	if _, err := e.svc.Create(ctx, h, e.draftInput("k-1", "Về việc A", minimalPDF)); workflow.ErrorCode(err) != workflow.EUNAVAILABLE {
+		t.Fatalf("attempt while the stores are down: %v, want %s", err, workflow.EUNAVAILABLE)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		d, err := e.svc.Create(ctx, h, e.draftInput("k-1", "Về việc A", minimalPDF))
+		if err == nil {
+			if d == nil || e.countDocs(t) != 1 {
+				t.Fatalf("retry: %v, %d documents, want 1", d, e.countDocs(t))
+			}
+			return
+		}
+		if workflow.ErrorCode(err) != workflow.EINPROGRESS || time.Now().After(deadline) {
+			t.Fatalf("retry once the database is back: %v (key still held %s after the failure)", err, 10*time.Second)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
 // TestCreateIdempotentConcurrent: many attempts at once under one key
 // make one document; each of the others is a replay of it or
 // EINPROGRESS.
