@@ -123,7 +123,7 @@ func incomingMeta() map[string]any {
 }
 
 type errBody struct {
-	Error struct{ Code, Message string } `json:"error"`
+	Error struct{ Code, Message, Field string } `json:"error"`
 }
 
 func decodeErr(t *testing.T, rec *httptest.ResponseRecorder) errBody {
@@ -160,67 +160,80 @@ func TestErrors(t *testing.T) {
 		req    func() *httptest.ResponseRecorder
 		status int
 		code   string
+		field  string // the request field at fault in the JSON, if any
 	}{
-		{"401/no token", func() *httptest.ResponseRecorder { return f.do(t, "", "GET", "/api/v1/documents", nil, "") }, 401, "unauthorized"},
+		{"401/no token", func() *httptest.ResponseRecorder { return f.do(t, "", "GET", "/api/v1/documents", nil, "") }, 401, "unauthorized", ""},
 		{"401/bad token", func() *httptest.ResponseRecorder {
 			f.tokens["nobody"] = "forged"
 			return f.do(t, "nobody", "GET", "/api/v1/documents", nil, "")
-		}, 401, "unauthorized"},
+		}, 401, "unauthorized", ""},
 		{"401/wrong password", func() *httptest.ResponseRecorder {
 			return f.json(t, "", "POST", "/api/v1/auth/login", map[string]string{"username": "clerk", "password": "nope"})
-		}, 401, "unauthorized"},
+		}, 401, "unauthorized", ""},
 		{"403/non-admin creates user", func() *httptest.ResponseRecorder {
 			return f.json(t, "clerk", "POST", "/api/v1/users", map[string]any{"username": "x", "password": "12345678", "roles": []string{"clerk"}})
-		}, 403, "forbidden"},
+		}, 403, "forbidden", ""},
 		{"403/clerk drafts outgoing", func() *httptest.ResponseRecorder {
 			b, ct := multipartBody(t, f.outgoingMeta(), testpdf.Make(1, "x"))
 			return f.do(t, "clerk", "POST", "/api/v1/documents", b, ct)
-		}, 403, "forbidden"},
+		}, 403, "forbidden", ""},
 		{"403/wrong role beats illegal state", func() *httptest.ResponseRecorder {
 			return f.json(t, "handler", "POST", "/api/v1/documents/"+draft.ID+"/actions/issue", nil)
-		}, 403, "forbidden"},
-		{"403/audit verify by clerk", func() *httptest.ResponseRecorder { return f.do(t, "clerk", "GET", "/api/v1/audit/verify", nil, "") }, 403, "forbidden"},
-		{"404/no document", func() *httptest.ResponseRecorder { return f.do(t, "clerk", "GET", "/api/v1/documents/nope", nil, "") }, 404, "not_found"},
-		{"404/no route", func() *httptest.ResponseRecorder { return f.do(t, "clerk", "GET", "/api/v1/nothing", nil, "") }, 404, "not_found"},
+		}, 403, "forbidden", ""},
+		{"403/audit verify by clerk", func() *httptest.ResponseRecorder { return f.do(t, "clerk", "GET", "/api/v1/audit/verify", nil, "") }, 403, "forbidden", ""},
+		{"404/no document", func() *httptest.ResponseRecorder { return f.do(t, "clerk", "GET", "/api/v1/documents/nope", nil, "") }, 404, "not_found", ""},
+		{"404/no route", func() *httptest.ResponseRecorder { return f.do(t, "clerk", "GET", "/api/v1/nothing", nil, "") }, 404, "not_found", ""},
 		{"409/illegal transition", func() *httptest.ResponseRecorder {
 			return f.json(t, "officer", "POST", "/api/v1/documents/"+draft.ID+"/actions/approve", nil)
-		}, 409, "illegal_transition"},
+		}, 409, "illegal_transition", ""},
 		{"409/stale version", func() *httptest.ResponseRecorder {
 			return f.json(t, "handler", "POST", "/api/v1/documents/"+draft.ID+"/actions/submit", map[string]any{"version": 99})
-		}, 409, "conflict"},
+		}, 409, "conflict", ""},
 		{"409/duplicate user", func() *httptest.ResponseRecorder {
 			return f.json(t, "admin", "POST", "/api/v1/users", map[string]any{"username": "clerk", "password": "12345678", "roles": []string{"clerk"}})
-		}, 409, "conflict"},
+		}, 409, "conflict", ""},
 		{"413/oversize file", func() *httptest.ResponseRecorder {
 			b, ct := multipartBody(t, f.outgoingMeta(), big)
 			return f.do(t, "handler", "POST", "/api/v1/documents", b, ct)
-		}, 413, "too_large"},
+		}, 413, "too_large", "file"},
 		{"415/not multipart", func() *httptest.ResponseRecorder {
 			return f.do(t, "handler", "POST", "/api/v1/documents", strings.NewReader("{}"), "application/json")
-		}, 415, "unsupported_media_type"},
+		}, 415, "unsupported_media_type", ""},
 		{"415/not a PDF", func() *httptest.ResponseRecorder {
 			b, ct := multipartBody(t, f.outgoingMeta(), []byte("GIF89a this is an image, named .pdf"))
 			return f.do(t, "handler", "POST", "/api/v1/documents", b, ct)
-		}, 415, "unsupported_media_type"},
+		}, 415, "unsupported_media_type", "file"},
 		{"422/encrypted PDF", func() *httptest.ResponseRecorder {
 			b, ct := multipartBody(t, f.outgoingMeta(), encrypted)
 			return f.do(t, "handler", "POST", "/api/v1/documents", b, ct)
-		}, 422, "invalid"},
+		}, 422, "invalid", "file"},
 		{"422/truncated PDF", func() *httptest.ResponseRecorder {
 			pdf := testpdf.Make(2, "x")
 			b, ct := multipartBody(t, f.outgoingMeta(), pdf[:len(pdf)/2])
 			return f.do(t, "handler", "POST", "/api/v1/documents", b, ct)
-		}, 422, "invalid"},
+		}, 422, "invalid", "file"},
 		{"400/bad meta", func() *httptest.ResponseRecorder {
 			m := f.outgoingMeta()
 			m["type"] = "XYZ"
 			b, ct := multipartBody(t, m, testpdf.Make(1, "x"))
 			return f.do(t, "handler", "POST", "/api/v1/documents", b, ct)
-		}, 400, "invalid"},
+		}, 400, "invalid", "type"},
+		{"400/date that does not exist", func() *httptest.ResponseRecorder {
+			m := incomingMeta()
+			m["original_date"] = "2026-02-30"
+			b, ct := multipartBody(t, m, testpdf.Make(1, "x"))
+			return f.do(t, "clerk", "POST", "/api/v1/documents", b, ct)
+		}, 400, "invalid", "original_date"},
+		{"400/sender code", func() *httptest.ResponseRecorder {
+			m := incomingMeta()
+			m["sender"] = map[string]string{"org_id": "H13", "name": "UBND thành phố Cần Thơ"}
+			b, ct := multipartBody(t, m, testpdf.Make(1, "x"))
+			return f.do(t, "clerk", "POST", "/api/v1/documents", b, ct)
+		}, 400, "invalid", "sender.org_id"},
 		{"400/no file", func() *httptest.ResponseRecorder {
 			b, ct := multipartBody(t, f.outgoingMeta(), nil)
 			return f.do(t, "handler", "POST", "/api/v1/documents", b, ct)
-		}, 400, "invalid"},
+		}, 400, "invalid", "file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -228,8 +241,8 @@ func TestErrors(t *testing.T) {
 			if rec.Code != tt.status {
 				t.Fatalf("status %d, want %d: %s", rec.Code, tt.status, rec.Body.String())
 			}
-			if e := decodeErr(t, rec); e.Error.Code != tt.code {
-				t.Fatalf("code %q, want %q (%s)", e.Error.Code, tt.code, e.Error.Message)
+			if e := decodeErr(t, rec); e.Error.Code != tt.code || e.Error.Field != tt.field {
+				t.Fatalf("code %q field %q, want %q %q (%s)", e.Error.Code, e.Error.Field, tt.code, tt.field, e.Error.Message)
 			}
 		})
 	}
@@ -239,6 +252,31 @@ func TestErrors(t *testing.T) {
 	json.Unmarshal(rec.Body.Bytes(), &list)
 	if len(list.Items) != 1 || list.Items[0].State != "draft" || list.Items[0].Version != 1 {
 		t.Fatalf("refused requests changed data: %s", rec.Body.String())
+	}
+}
+
+// TestActionErrorField: an action refused for one input names it.
+func TestActionErrorField(t *testing.T) {
+	f := newFixture(t, 1<<20)
+	in := f.create(t, "clerk", incomingMeta())
+	if rec := f.json(t, "clerk", "POST", "/api/v1/documents/"+in.ID+"/actions/register", nil); rec.Code != http.StatusOK {
+		t.Fatalf("register: %d %s", rec.Code, rec.Body.String())
+	}
+	for _, tt := range []struct {
+		name, action string
+		body         map[string]any
+		field        string
+	}{
+		{"400/assign without assignee", "assign", map[string]any{}, "assignee_id"},
+		{"400/assign to nobody", "assign", map[string]any{"assignee_id": "u-nobody"}, "assignee_id"},
+		{"400/comment too long", "assign", map[string]any{"assignee_id": f.ids["handler"], "comment": strings.Repeat("ý", workflow.MaxComment+1)}, "comment"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := f.json(t, "officer", "POST", "/api/v1/documents/"+in.ID+"/actions/"+tt.action, tt.body)
+			if e := decodeErr(t, rec); rec.Code != http.StatusBadRequest || e.Error.Field != tt.field {
+				t.Fatalf("%d %s, want 400 on %q", rec.Code, rec.Body.String(), tt.field)
+			}
+		})
 	}
 }
 

@@ -36,10 +36,13 @@ type ErrorBody struct {
 	Error ErrorDetail `json:"error"`
 }
 
-// ErrorDetail is the code and message of an error answer.
+// ErrorDetail is the code and message of an error answer, and the
+// request field at fault where the error is one input's (the name the
+// API gives it: "subject", "sender.org_id", the part "file").
 type ErrorDetail struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
 }
 
 // errorHandler is Echo's HTTPErrorHandler: it renders every error as
@@ -49,7 +52,7 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
-	code, msg, status := workflow.EINTERNAL, "internal error", http.StatusInternalServerError
+	code, msg, field, status := workflow.EINTERNAL, "internal error", "", http.StatusInternalServerError
 	var he *echo.HTTPError
 	var de *workflow.Error
 	switch {
@@ -57,7 +60,7 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 		code = de.Code
 		status, _ = httpstatus.Of(code) // the one table of statuses
 		if code != workflow.EINTERNAL {
-			msg = de.Message
+			msg, field = de.Message, de.Field
 		}
 	case errors.As(err, &he):
 		status = he.Code
@@ -89,7 +92,7 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 		c.Response().Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
 		werr = c.NoContent(status)
 	} else {
-		werr = c.JSON(status, ErrorBody{ErrorDetail{Code: code, Message: msg}})
+		werr = c.JSON(status, ErrorBody{ErrorDetail{Code: code, Message: msg, Field: field}})
 	}
 	if werr != nil {
 		s.log.Warn("write error response", slog.Any("err", werr))

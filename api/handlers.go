@@ -225,7 +225,7 @@ func parseDay(field, v string) (*workflow.Date, error) {
 	}
 	d, err := workflow.ParseDate(v)
 	if err != nil {
-		return nil, workflow.Errorf(workflow.EINVALID, "%s must be a date like 2026-11-20", field)
+		return nil, workflow.Errorf(workflow.EINVALID, "%s must be a date like 2026-11-20", field).On(field)
 	}
 	return &d, nil
 }
@@ -526,12 +526,12 @@ func (s *Server) readCreateParts(c echo.Context, mr *multipart.Reader, up *uploa
 				return nil, workflow.Errorf(workflow.EINVALID, "only one part named file is allowed; use attachment for more")
 			}
 			if out.file, err = up.spool(p, s.MaxUpload); err != nil {
-				return nil, err
+				return nil, workflow.OnField(err, name)
 			}
 		case name == "attachment":
 			a, err := up.spool(p, s.MaxUpload)
 			if err != nil {
-				return nil, err
+				return nil, workflow.OnField(err, name)
 			}
 			out.attachments = append(out.attachments, *a)
 		default:

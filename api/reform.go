@@ -103,7 +103,7 @@ func ParsePeriod(fromS, toS string, now time.Time) (from, toExcl time.Time, err 
 		to = *p
 	}
 	if to.Before(from) {
-		return from, to, workflow.Errorf(workflow.EINVALID, "to must not be before from")
+		return from, to, workflow.Errorf(workflow.EINVALID, "to must not be before from").On("to")
 	}
 	return from, to.AddDate(0, 0, 1), nil
 }

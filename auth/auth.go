@@ -120,7 +120,7 @@ func (s *Service) HashPassword(pw string) (string, error) {
 		cost = bcrypt.DefaultCost
 	}
 	if len(pw) > 72 {
-		return "", workflow.Errorf(workflow.EINVALID, "password is longer than 72 bytes")
+		return "", workflow.Errorf(workflow.EINVALID, "password is longer than 72 bytes").On("password")
 	}
 	h, err := bcrypt.GenerateFromPassword([]byte(pw), cost)
 	if err != nil {
@@ -486,10 +486,10 @@ func (s *Service) CreateUser(ctx context.Context, actor *workflow.User, in NewUs
 	}
 	in.Username = strings.TrimSpace(in.Username)
 	if in.Username == "" || len(in.Username) > 64 || strings.ContainsAny(in.Username, " \t\n/") {
-		return nil, workflow.Errorf(workflow.EINVALID, "username must be 1-64 characters without spaces or slashes")
+		return nil, workflow.Errorf(workflow.EINVALID, "username must be 1-64 characters without spaces or slashes").On("username")
 	}
 	if len(in.Password) < 8 {
-		return nil, workflow.Errorf(workflow.EINVALID, "password must have at least 8 characters")
+		return nil, workflow.Errorf(workflow.EINVALID, "password must have at least 8 characters").On("password")
 	}
 	if err := checkRoles(in.Roles); err != nil {
 		return nil, err
@@ -555,11 +555,11 @@ func (s *Service) Bootstrap(ctx context.Context, password string) (created bool,
 // checkRoles: a user has at least one role, each of them known (EINVALID).
 func checkRoles(roles []workflow.Role) error {
 	if len(roles) == 0 {
-		return workflow.Errorf(workflow.EINVALID, "at least one role is required")
+		return workflow.Errorf(workflow.EINVALID, "at least one role is required").On("roles")
 	}
 	for _, r := range roles {
 		if !r.Valid() {
-			return workflow.Errorf(workflow.EINVALID, "unknown role %q (clerk, officer, handler, archivist, admin)", r)
+			return workflow.Errorf(workflow.EINVALID, "unknown role %q (clerk, officer, handler, archivist, admin)", r).On("roles")
 		}
 	}
 	return nil
@@ -662,7 +662,7 @@ func (s *Service) SetPassword(ctx context.Context, actor *workflow.User, id, pas
 		return nil, workflow.Errorf(workflow.EFORBIDDEN, "only an admin resets passwords")
 	}
 	if len(password) < 8 {
-		return nil, workflow.Errorf(workflow.EINVALID, "password must have at least 8 characters")
+		return nil, workflow.Errorf(workflow.EINVALID, "password must have at least 8 characters").On("password")
 	}
 	hash, err := s.HashPassword(password)
 	if err != nil {

@@ -1384,6 +1384,11 @@ type Error struct {
 	Error struct {
 		Code ErrorCode `json:"code"`
 
+		// Field the request field at fault, when the error is one input's (codes invalid, unsupported_media_type, too_large): a JSON field of the request as this document names it, nested ones joined by dots (subject, sender.org_id, layout.signature, comment, assignee_id), a multipart part (file, attachment) or a query parameter (from, to); absent otherwise
+		//
+		// Example: subject
+		Field *string `json:"field,omitempty"`
+
 		// Message Example: subject (trích yếu) is required
 		Message string `json:"message"`
 	} `json:"error"`

@@ -15,7 +15,7 @@ const MaxComment = 4000
 // certificate revocation's (each was kept whatever its size).
 func CheckCommentLength(text string) error {
 	if utf8.RuneCountInString(text) > MaxComment {
-		return Errorf(EINVALID, "comment is longer than %d characters", MaxComment)
+		return Errorf(EINVALID, "comment is longer than %d characters", MaxComment).On("comment")
 	}
 	return nil
 }
@@ -26,7 +26,7 @@ func CheckCommentLength(text string) error {
 func (s *Service) Comment(ctx context.Context, actor *User, id, text string) error {
 	text = strings.TrimSpace(text)
 	if text == "" {
-		return Errorf(EINVALID, "comment is empty")
+		return Errorf(EINVALID, "comment is empty").On("comment")
 	}
 	if err := CheckCommentLength(text); err != nil {
 		return err

@@ -185,39 +185,42 @@ func (l *Layout) Validate() error {
 		}
 		x := b.box
 		if x.Page < 0 || x.X < 0 || x.Y < 0 || x.W <= 0 || x.H <= 0 || x.X+x.W > 14400 || x.Y+x.H > 14400 {
-			return Errorf(EINVALID, "layout.%s: page >= 0 (0 = last), x, y >= 0 and w, h > 0 in points", b.name)
+			return Errorf(EINVALID, "layout.%s: page >= 0 (0 = last), x, y >= 0 and w, h > 0 in points", b.name).On("layout." + b.name)
 		}
 	}
-	for _, b := range []*Box{l.Number, l.Date} {
-		if b != nil && b.Page > 1 {
-			return Errorf(EINVALID, "layout: the number and the date go on page 1")
+	for _, b := range []struct {
+		name string
+		box  *Box
+	}{{"number", l.Number}, {"date", l.Date}} {
+		if b.box != nil && b.box.Page > 1 {
+			return Errorf(EINVALID, "layout: the number and the date go on page 1").On("layout." + b.name + ".page")
 		}
 	}
 	if len(l.DateBlanks) > 0 {
 		if len(l.DateBlanks) != 3 || l.Date == nil {
-			return Errorf(EINVALID, "layout.date_blanks: three offsets (day, month, year) inside the date box")
+			return Errorf(EINVALID, "layout.date_blanks: three offsets (day, month, year) inside the date box").On("layout.date_blanks")
 		}
 		for _, o := range l.DateBlanks {
 			if o < 0 || o > l.Date.W+200 {
-				return Errorf(EINVALID, "layout.date_blanks: offsets from the date box's left edge, 0 = not written")
+				return Errorf(EINVALID, "layout.date_blanks: offsets from the date box's left edge, 0 = not written").On("layout.date_blanks")
 			}
 		}
 	}
 	if len(l.DateBlanksBelow) > 0 {
 		if len(l.DateBlanksBelow) != 3 || len(l.DateBlanks) != 3 {
-			return Errorf(EINVALID, "layout.date_blanks_below: three distances (day, month, year), with date_blanks")
+			return Errorf(EINVALID, "layout.date_blanks_below: three distances (day, month, year), with date_blanks").On("layout.date_blanks_below")
 		}
 		for _, d := range l.DateBlanksBelow {
 			if d < 0 || d > 3*l.Date.H || d > l.Date.Y {
-				return Errorf(EINVALID, "layout.date_blanks_below: points below the date box's line, at most three lines, on the page")
+				return Errorf(EINVALID, "layout.date_blanks_below: points below the date box's line, at most three lines, on the page").On("layout.date_blanks_below")
 			}
 		}
 	}
 	if l.DateShortYear && len(l.DateBlanks) != 3 {
-		return Errorf(EINVALID, "layout.date_short_year needs date_blanks")
+		return Errorf(EINVALID, "layout.date_short_year needs date_blanks").On("layout.date_short_year")
 	}
 	if l.NumberOnly && l.Number == nil {
-		return Errorf(EINVALID, "layout.number_only needs the number box")
+		return Errorf(EINVALID, "layout.number_only needs the number box").On("layout.number_only")
 	}
 	return nil
 }

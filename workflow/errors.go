@@ -32,7 +32,12 @@ var ErrDigestMismatch = errors.New("content does not match its SHA-256")
 type Error struct {
 	Code    string
 	Message string
-	Err     error // optional cause, not shown to users
+	// Field names the input at fault, where one is, as the API names it:
+	// a JSON field ("subject"; nested: "sender.org_id", "layout.signature")
+	// or a multipart part ("file", "attachment"). "" when the error is not
+	// one input's (a forbidden action, a conflict, a dependency down).
+	Field string
+	Err   error // optional cause, not shown to users
 }
 
 func (e *Error) Error() string {
@@ -52,6 +57,40 @@ func Errorf(code, format string, args ...any) *Error {
 // Wrap returns an *Error with code and message that keeps err as its cause.
 func Wrap(code string, err error, format string, args ...any) *Error {
 	return &Error{Code: code, Message: fmt.Sprintf(format, args...), Err: err}
+}
+
+// On sets the input at fault (Field) and returns e:
+// Errorf(EINVALID, "subject is required").On("subject").
+func (e *Error) On(field string) *Error {
+	e.Field = field
+	return e
+}
+
+// inputCodes are the codes of an error in what a client sent, the ones
+// OnField ties to an input.
+var inputCodes = map[string]bool{EINVALID: true, EUNPROCESSABLE: true, EUNSUPPORTEDMEDIA: true, ETOOLARGE: true}
+
+// OnField returns err with field as the input at fault when err is an
+// error of the input (EINVALID, EUNPROCESSABLE, EUNSUPPORTEDMEDIA,
+// ETOOLARGE) naming none yet: an *Error of the same code and message that
+// wraps err. Any other err (nil, another code, a field already named) is
+// returned as it is.
+func OnField(err error, field string) error {
+	var e *Error
+	if !errors.As(err, &e) || e.Field != "" || !inputCodes[e.Code] {
+		return err
+	}
+	return &Error{Code: e.Code, Message: e.Message, Field: field, Err: err}
+}
+
+// ErrorField returns the input at fault of the first *Error in err's
+// chain (its Field), "" when there is none.
+func ErrorField(err error) string {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Field
+	}
+	return ""
 }
 
 // ErrorCode returns the code of the first *Error in err's chain, EINTERNAL

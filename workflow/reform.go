@@ -89,7 +89,7 @@ func (s *Service) ReformReport(ctx context.Context, actor *User, from, to time.T
 		return nil, Errorf(EFORBIDDEN, "the reform report is for leaders, clerks and administrators")
 	}
 	if !to.After(from) {
-		return nil, Errorf(EINVALID, "the period's end must be after its start")
+		return nil, Errorf(EINVALID, "the period's end must be after its start").On("to")
 	}
 	rc, ok := s.Repo.(ReformCounter)
 	if !ok {

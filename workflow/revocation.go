@@ -69,7 +69,7 @@ func ParseRevocationReason(s string) (RevocationReason, error) {
 	for _, r := range RevocationReasons() {
 		names = append(names, string(r))
 	}
-	return "", Errorf(EINVALID, "revocation reason %q is not one of %s", s, strings.Join(names, ", "))
+	return "", Errorf(EINVALID, "revocation reason %q is not one of %s", s, strings.Join(names, ", ")).On("reason")
 }
 
 // Revocation is the record that a certificate is revoked: kept in the

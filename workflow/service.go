@@ -174,14 +174,14 @@ func (s *Service) validateCreate(ctx context.Context, actor *User, in *CreateInp
 		return err
 	}
 	if !in.Type.Valid() {
-		return Errorf(EINVALID, "unknown document type %q: use a Decree 30 Appendix III abbreviation (QĐ, TB, KH, ...) or CV", in.Type)
+		return Errorf(EINVALID, "unknown document type %q: use a Decree 30 Appendix III abbreviation (QĐ, TB, KH, ...) or CV", in.Type).On("type")
 	}
 	in.Subject = strings.TrimSpace(in.Subject)
 	if in.Subject == "" {
-		return Errorf(EINVALID, "subject (trích yếu) is required")
+		return Errorf(EINVALID, "subject (trích yếu) is required").On("subject")
 	}
 	if utf8.RuneCountInString(in.Subject) > MaxSubject {
-		return Errorf(EINVALID, "subject is longer than %d characters", MaxSubject)
+		return Errorf(EINVALID, "subject is longer than %d characters", MaxSubject).On("subject")
 	}
 	if err := checkLengths(in); err != nil {
 		return err
@@ -190,19 +190,19 @@ func (s *Service) validateCreate(ctx context.Context, actor *User, in *CreateInp
 		in.Urgency = UrgencyNormal
 	}
 	if !in.Urgency.Valid() {
-		return Errorf(EINVALID, "urgency must be normal, urgent, very_urgent or flash")
+		return Errorf(EINVALID, "urgency must be normal, urgent, very_urgent or flash").On("urgency")
 	}
 	if in.Confidentiality == "" {
 		in.Confidentiality = Public
 	}
 	if !in.Confidentiality.Valid() {
-		return Errorf(EINVALID, "confidentiality must be normal, confidential, secret or top_secret")
+		return Errorf(EINVALID, "confidentiality must be normal, confidential, secret or top_secret").On("confidentiality")
 	}
 	if !retentionClasses[in.Retention] {
-		return Errorf(EINVALID, "retention must be 5y, 10y, 20y or permanent")
+		return Errorf(EINVALID, "retention must be 5y, 10y, 20y or permanent").On("retention")
 	}
 	if in.File == nil {
-		return Errorf(EINVALID, "the document file (part \"file\") is required")
+		return Errorf(EINVALID, "the document file (part \"file\") is required").On("file")
 	}
 	if err := in.Layout.Validate(); err != nil {
 		return err
@@ -211,16 +211,16 @@ func (s *Service) validateCreate(ctx context.Context, actor *User, in *CreateInp
 		return s.validateOutgoing(ctx, actor, in)
 	}
 	if in.Sender == nil || strings.TrimSpace(in.Sender.Name) == "" {
-		return Errorf(EINVALID, "sender (org_id, name) is required for an incoming document")
+		return Errorf(EINVALID, "sender (org_id, name) is required for an incoming document").On("sender.name")
 	}
 	if in.Sender.OrgID != "" && !ValidOrgID(in.Sender.OrgID) {
-		return Errorf(EINVALID, "sender organisation code %q is not like 000.00.00.H13", in.Sender.OrgID)
+		return Errorf(EINVALID, "sender organisation code %q is not like 000.00.00.H13", in.Sender.OrgID).On("sender.org_id")
 	}
 	if strings.TrimSpace(in.OriginalNumber) == "" {
-		return Errorf(EINVALID, "original_number (số/ký hiệu of the sender) is required")
+		return Errorf(EINVALID, "original_number (số/ký hiệu of the sender) is required").On("original_number")
 	}
 	if in.OriginalDate == nil {
-		return Errorf(EINVALID, "original_date is required")
+		return Errorf(EINVALID, "original_date is required").On("original_date")
 	}
 	return nil
 }
@@ -229,16 +229,16 @@ func (s *Service) validateCreate(ctx context.Context, actor *User, in *CreateInp
 // in in.signer), what it replaces or updates and its recipients.
 func (s *Service) validateOutgoing(ctx context.Context, actor *User, in *CreateInput) error {
 	if in.SignerID == "" {
-		return Errorf(EINVALID, "signer_id is required for an outgoing document")
+		return Errorf(EINVALID, "signer_id is required for an outgoing document").On("signer_id")
 	}
 	signer, err := s.Repo.User(ctx, in.SignerID)
 	if ErrorCode(err) == ENOTFOUND {
-		return Errorf(EINVALID, "signer %q does not exist", in.SignerID)
+		return Errorf(EINVALID, "signer %q does not exist", in.SignerID).On("signer_id")
 	} else if err != nil {
 		return err
 	}
 	if !signer.Has(RoleOfficer) {
-		return Errorf(EINVALID, "signer %q is not an official (role officer)", signer.Username)
+		return Errorf(EINVALID, "signer %q is not an official (role officer)", signer.Username).On("signer_id")
 	}
 	in.signer = signer
 	if err := s.validateAmends(ctx, actor, in); err != nil {
@@ -247,10 +247,10 @@ func (s *Service) validateOutgoing(ctx context.Context, actor *User, in *CreateI
 	seen := map[string]bool{}
 	for _, r := range in.Recipients {
 		if !ValidOrgID(r.OrgID) {
-			return Errorf(EINVALID, "recipient organisation code %q is not like 000.00.00.H13", r.OrgID)
+			return Errorf(EINVALID, "recipient organisation code %q is not like 000.00.00.H13", r.OrgID).On("recipients")
 		}
 		if seen[r.OrgID] {
-			return Errorf(EINVALID, "recipient %s is listed twice", r.OrgID)
+			return Errorf(EINVALID, "recipient %s is listed twice", r.OrgID).On("recipients")
 		}
 		seen[r.OrgID] = true
 	}
@@ -269,24 +269,24 @@ const (
 )
 
 type textField struct {
-	name, value string
-	max         int
+	name, field, value string
+	max                int
 }
 
 // checkLengths bounds the text fields of a new document other than its
 // subject.
 func checkLengths(in *CreateInput) error {
-	fields := []textField{{"drafting_unit", in.DraftingUnit, MaxAbbr},
-		{"original_number", in.OriginalNumber, MaxNotation}, {"notes", in.Notes, MaxComment}}
+	fields := []textField{{"drafting_unit", "drafting_unit", in.DraftingUnit, MaxAbbr},
+		{"original_number", "original_number", in.OriginalNumber, MaxNotation}, {"notes", "notes", in.Notes, MaxComment}}
 	if in.Sender != nil {
-		fields = append(fields, textField{"sender name", in.Sender.Name, MaxOrgName})
+		fields = append(fields, textField{"sender name", "sender.name", in.Sender.Name, MaxOrgName})
 	}
 	for _, r := range in.Recipients {
-		fields = append(fields, textField{"recipient name", r.Name, MaxOrgName})
+		fields = append(fields, textField{"recipient name", "recipients", r.Name, MaxOrgName})
 	}
 	for _, f := range fields {
 		if utf8.RuneCountInString(f.value) > f.max {
-			return Errorf(EINVALID, "%s is longer than %d characters", f.name, f.max)
+			return Errorf(EINVALID, "%s is longer than %d characters", f.name, f.max).On(f.field)
 		}
 	}
 	return nil
@@ -297,23 +297,23 @@ func checkLengths(in *CreateInput) error {
 // new document's recipients default to that document's.
 func (s *Service) validateAmends(ctx context.Context, actor *User, in *CreateInput) error {
 	in.Replaces, in.Updates = strings.TrimSpace(in.Replaces), strings.TrimSpace(in.Updates)
-	target := in.Replaces
+	target, field := in.Replaces, "replaces"
 	if target == "" {
-		target = in.Updates
+		target, field = in.Updates, "updates"
 	} else if in.Updates != "" {
-		return Errorf(EINVALID, "a document either replaces or updates another, not both")
+		return Errorf(EINVALID, "a document either replaces or updates another, not both").On("updates")
 	}
 	if target == "" {
 		return nil
 	}
 	old, err := VisibleDocument(ctx, s.Repo, actor, target)
 	if ErrorCode(err) == ENOTFOUND {
-		return Errorf(EINVALID, "the document to replace or update (%s) does not exist", target)
+		return Errorf(EINVALID, "the document to replace or update (%s) does not exist", target).On(field)
 	} else if err != nil {
 		return err
 	}
 	if old.Direction != Outgoing || (old.State != Sent && old.State != Revoked) {
-		return Errorf(EINVALID, "only a sent outgoing document can be replaced or updated (this one is %s %s)", old.Direction, old.State)
+		return Errorf(EINVALID, "only a sent outgoing document can be replaced or updated (this one is %s %s)", old.Direction, old.State).On(field)
 	}
 	if len(in.Recipients) == 0 {
 		in.Recipients = append([]Org(nil), old.Recipients...)
@@ -445,19 +445,19 @@ func (s *Service) create(ctx context.Context, actor *User, in CreateInput, key *
 		// A draft that could never be signed is refused now, not at layer
 		// 1; the check includes the PDF inspection.
 		if err := sc.CheckSignable(ctx, in.File.Content, in.File.Size); err != nil {
-			return nil, fmt.Errorf("file %q: %w", in.File.Name, err)
+			return nil, OnField(fmt.Errorf("file %q: %w", in.File.Name, err), "file")
 		}
 		inspect = false
 	}
 	if lc, ok := s.Inspector.(LayoutChecker); ok && in.Direction == Outgoing && d.Layout != nil {
 		// A layout given with the draft: its boxes on the draft's pages.
 		if err := lc.CheckLayout(ctx, in.File.Content, in.File.Size, d.Layout); err != nil {
-			return nil, err
+			return nil, OnField(err, "layout")
 		}
 	}
 	main, err := s.store(ctx, in.File, FileMain, inspect)
 	if err != nil {
-		return nil, err
+		return nil, OnField(err, "file")
 	}
 	if ld, ok := s.Inspector.(LayoutDetector); ok && in.Direction == Outgoing && d.Layout == nil {
 		// No layout given: find the template's anchors in the draft, the
@@ -479,7 +479,7 @@ func (s *Service) create(ctx context.Context, actor *User, in CreateInput, key *
 	for i := range in.Attachments {
 		f, err := s.storeUpload(ctx, &in.Attachments[i], FileAttachment)
 		if err != nil {
-			return nil, err
+			return nil, OnField(err, "attachment")
 		}
 		d.Files = append(d.Files, f)
 	}
@@ -1052,16 +1052,16 @@ func (s *Service) checkInput(ctx context.Context, d *Document, t Transition, in 
 		}
 	case Assign:
 		if in.AssigneeID == "" {
-			return Errorf(EINVALID, "assignee_id is required")
+			return Errorf(EINVALID, "assignee_id is required").On("assignee_id")
 		}
 		u, err := s.Repo.User(ctx, in.AssigneeID)
 		if ErrorCode(err) == ENOTFOUND {
-			return Errorf(EINVALID, "assignee %q does not exist", in.AssigneeID)
+			return Errorf(EINVALID, "assignee %q does not exist", in.AssigneeID).On("assignee_id")
 		} else if err != nil {
 			return err
 		}
 		if !u.Has(RoleHandler) || u.Disabled {
-			return Errorf(EINVALID, "assignee %q is not an active handler (chuyên viên)", u.Username)
+			return Errorf(EINVALID, "assignee %q is not an active handler (chuyên viên)", u.Username).On("assignee_id")
 		}
 	}
 	return nil
@@ -1076,14 +1076,14 @@ func needsReason(t Transition, in ActionInput) error {
 	switch t.Action {
 	case Return:
 		if t.From == OfficerSigned {
-			return Wrap(EINVALID, ErrNoReason, "returning a signed document needs the reason in comment")
+			return Wrap(EINVALID, ErrNoReason, "returning a signed document needs the reason in comment").On("comment")
 		}
 	case Reject:
-		return Wrap(EINVALID, ErrNoReason, "a rejection needs the reason in comment")
+		return Wrap(EINVALID, ErrNoReason, "a rejection needs the reason in comment").On("comment")
 	case RequestRevoke:
-		return Wrap(EINVALID, ErrNoReason, "a revocation needs its reason in comment")
+		return Wrap(EINVALID, ErrNoReason, "a revocation needs its reason in comment").On("comment")
 	case RefuseRevoke:
-		return Wrap(EINVALID, ErrNoReason, "refusing a revocation needs the reason in comment")
+		return Wrap(EINVALID, ErrNoReason, "refusing a revocation needs the reason in comment").On("comment")
 	}
 	return nil
 }

@@ -412,31 +412,61 @@ func TestAuditChainDetectsEdit(t *testing.T) {
 	}
 }
 
+// TestCreateValidation: each refused input has its code and names the
+// field at fault as the API names it (Error.Field), which the API's JSON
+// and the web forms show it beside.
 func TestCreateValidation(t *testing.T) {
 	e := newEnv(t)
 	file := &workflow.Upload{Name: "a.pdf", Size: int64(len(minimalPDF)), Content: bytes.NewReader(minimalPDF)}
 	handler, clerk := e.users[workflow.RoleHandler], e.users[workflow.RoleClerk]
+	day := workflow.NewDate(2026, 11, 20)
+	sender := &workflow.Org{Name: "UBND thành phố Cần Thơ"}
+	incoming := func(f func(*workflow.CreateInput)) workflow.CreateInput {
+		in := workflow.CreateInput{Direction: "incoming", Type: "CV", Subject: "s", Sender: sender, OriginalNumber: "1/UBND", OriginalDate: &day, File: file}
+		f(&in)
+		return in
+	}
+	outgoing := func(f func(*workflow.CreateInput)) workflow.CreateInput {
+		in := workflow.CreateInput{Direction: "outgoing", Type: "QĐ", Subject: "s", SignerID: "u-officer", File: file}
+		f(&in)
+		return in
+	}
 	tests := []struct {
 		name  string
 		actor *workflow.User
 		in    workflow.CreateInput
 		code  string
+		field string
 	}{
-		{"ErrBadType", handler, workflow.CreateInput{Direction: "outgoing", Type: "XX", Subject: "s", SignerID: "u-officer", File: file}, workflow.EINVALID},
-		{"ErrNoSubject", handler, workflow.CreateInput{Direction: "outgoing", Type: "QĐ", SignerID: "u-officer", File: file}, workflow.EINVALID},
-		{"ErrLongSubject", handler, workflow.CreateInput{Direction: "outgoing", Type: "QĐ", Subject: strings.Repeat("ă", 501), SignerID: "u-officer", File: file}, workflow.EINVALID},
-		{"ErrSignerNotOfficer", handler, workflow.CreateInput{Direction: "outgoing", Type: "QĐ", Subject: "s", SignerID: "u-clerk", File: file}, workflow.EINVALID},
-		{"ErrBadRecipient", handler, workflow.CreateInput{Direction: "outgoing", Type: "QĐ", Subject: "s", SignerID: "u-officer", Recipients: []workflow.Org{{OrgID: "abc"}}, File: file}, workflow.EINVALID},
-		{"ErrClerkDraftsOutgoing", clerk, workflow.CreateInput{Direction: "outgoing", Type: "QĐ", Subject: "s", SignerID: "u-officer", File: file}, workflow.EFORBIDDEN},
-		{"ErrHandlerReceives", handler, workflow.CreateInput{Direction: "incoming", Type: "CV", Subject: "s", File: file}, workflow.EFORBIDDEN},
-		{"ErrNoSender", clerk, workflow.CreateInput{Direction: "incoming", Type: "CV", Subject: "s", OriginalNumber: "1/UBND", File: file}, workflow.EINVALID},
-		{"ErrNoFile", handler, workflow.CreateInput{Direction: "outgoing", Type: "QĐ", Subject: "s", SignerID: "u-officer"}, workflow.EINVALID},
+		{"ErrBadType", handler, outgoing(func(in *workflow.CreateInput) { in.Type = "XX" }), workflow.EINVALID, "type"},
+		{"ErrNoSubject", handler, outgoing(func(in *workflow.CreateInput) { in.Subject = " " }), workflow.EINVALID, "subject"},
+		{"ErrLongSubject", handler, outgoing(func(in *workflow.CreateInput) { in.Subject = strings.Repeat("ă", 501) }), workflow.EINVALID, "subject"},
+		{"ErrBadUrgency", handler, outgoing(func(in *workflow.CreateInput) { in.Urgency = "now" }), workflow.EINVALID, "urgency"},
+		{"ErrBadConfidentiality", handler, outgoing(func(in *workflow.CreateInput) { in.Confidentiality = "x" }), workflow.EINVALID, "confidentiality"},
+		{"ErrBadRetention", handler, outgoing(func(in *workflow.CreateInput) { in.Retention = "7y" }), workflow.EINVALID, "retention"},
+		{"ErrLongDraftingUnit", handler, outgoing(func(in *workflow.CreateInput) { in.DraftingUnit = strings.Repeat("V", 21) }), workflow.EINVALID, "drafting_unit"},
+		{"ErrLongNotes", handler, outgoing(func(in *workflow.CreateInput) { in.Notes = strings.Repeat("n", workflow.MaxComment+1) }), workflow.EINVALID, "notes"},
+		{"ErrNoSigner", handler, outgoing(func(in *workflow.CreateInput) { in.SignerID = "" }), workflow.EINVALID, "signer_id"},
+		{"ErrUnknownSigner", handler, outgoing(func(in *workflow.CreateInput) { in.SignerID = "u-nobody" }), workflow.EINVALID, "signer_id"},
+		{"ErrSignerNotOfficer", handler, outgoing(func(in *workflow.CreateInput) { in.SignerID = "u-clerk" }), workflow.EINVALID, "signer_id"},
+		{"ErrBadRecipient", handler, outgoing(func(in *workflow.CreateInput) { in.Recipients = []workflow.Org{{OrgID: "abc"}} }), workflow.EINVALID, "recipients"},
+		{"ErrBadLayout", handler, outgoing(func(in *workflow.CreateInput) { in.Layout = &workflow.Layout{Signature: &workflow.Box{W: -1, H: 1}} }), workflow.EINVALID, "layout.signature"},
+		{"ErrDateNotOnPage1", handler, outgoing(func(in *workflow.CreateInput) { in.Layout = &workflow.Layout{Date: &workflow.Box{Page: 2, W: 1, H: 1}} }), workflow.EINVALID, "layout.date.page"},
+		{"ErrUnknownReplaced", handler, outgoing(func(in *workflow.CreateInput) { in.Replaces = "d-nothing" }), workflow.EINVALID, "replaces"},
+		{"ErrClerkDraftsOutgoing", clerk, outgoing(func(*workflow.CreateInput) {}), workflow.EFORBIDDEN, ""},
+		{"ErrHandlerReceives", handler, incoming(func(*workflow.CreateInput) {}), workflow.EFORBIDDEN, ""},
+		{"ErrNoSender", clerk, incoming(func(in *workflow.CreateInput) { in.Sender = nil }), workflow.EINVALID, "sender.name"},
+		{"ErrLongSenderName", clerk, incoming(func(in *workflow.CreateInput) { in.Sender = &workflow.Org{Name: strings.Repeat("ư", 501)} }), workflow.EINVALID, "sender.name"},
+		{"ErrBadSenderCode", clerk, incoming(func(in *workflow.CreateInput) { in.Sender = &workflow.Org{OrgID: "H13", Name: "x"} }), workflow.EINVALID, "sender.org_id"},
+		{"ErrNoOriginalNumber", clerk, incoming(func(in *workflow.CreateInput) { in.OriginalNumber = "" }), workflow.EINVALID, "original_number"},
+		{"ErrNoOriginalDate", clerk, incoming(func(in *workflow.CreateInput) { in.OriginalDate = nil }), workflow.EINVALID, "original_date"},
+		{"ErrNoFile", handler, outgoing(func(in *workflow.CreateInput) { in.File = nil }), workflow.EINVALID, "file"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			_, err := e.svc.Create(context.Background(), tt.actor, tt.in)
-			if workflow.ErrorCode(err) != tt.code {
-				t.Fatalf("got %v, want %s", err, tt.code)
+			if workflow.ErrorCode(err) != tt.code || workflow.ErrorField(err) != tt.field {
+				t.Fatalf("got %v (field %q), want %s on %q", err, workflow.ErrorField(err), tt.code, tt.field)
 			}
 		})
 	}

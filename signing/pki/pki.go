@@ -106,10 +106,10 @@ func ParseSerial(s string) (*big.Int, error) {
 	clean = strings.TrimPrefix(clean, "0x")
 	n, ok := new(big.Int).SetString(clean, 16)
 	if !ok || n.Sign() <= 0 || clean == "" {
-		return nil, workflow.Errorf(workflow.EINVALID, "serial number %q is not a positive hexadecimal number", s)
+		return nil, workflow.Errorf(workflow.EINVALID, "serial number %q is not a positive hexadecimal number", s).On("serial")
 	}
 	if n.BitLen() > keys.MaxSerialBits {
-		return nil, workflow.Errorf(workflow.EINVALID, "serial number %.24q... is longer than a certificate's (20 octets, RFC 5280)", clean)
+		return nil, workflow.Errorf(workflow.EINVALID, "serial number %.24q... is longer than a certificate's (20 octets, RFC 5280)", clean).On("serial")
 	}
 	return n, nil
 }
@@ -177,7 +177,7 @@ func (a *Authority) Revoke(ctx context.Context, actor *workflow.User, req Revoke
 		return workflow.Revocation{}, err
 	}
 	if _, ok := reasonOK(req.Reason); !ok {
-		return workflow.Revocation{}, workflow.Errorf(workflow.EINVALID, "revocation reason %q is not allowed", req.Reason)
+		return workflow.Revocation{}, workflow.Errorf(workflow.EINVALID, "revocation reason %q is not allowed", req.Reason).On("reason")
 	}
 	var cert *x509.Certificate
 	if req.UserID != "" {
