@@ -46,11 +46,14 @@ func (o *Officials) SetSigningKey(ctx context.Context, actor *workflow.User, id,
 	if !actor.Has(workflow.RoleAdmin) {
 		return nil, workflow.Errorf(workflow.EFORBIDDEN, "this needs role admin")
 	}
-	if keyURI == "" || certPEM == "" {
-		return nil, workflow.Errorf(workflow.EINVALID, "key_uri and cert_pem are required")
+	if keyURI == "" {
+		return nil, workflow.Errorf(workflow.EINVALID, "key_uri and cert_pem are required").On("key_uri")
+	}
+	if certPEM == "" {
+		return nil, workflow.Errorf(workflow.EINVALID, "key_uri and cert_pem are required").On("cert_pem")
 	}
 	if !strings.HasPrefix(keyURI, "file:") && !strings.HasPrefix(keyURI, "pkcs11:") {
-		return nil, workflow.Errorf(workflow.EINVALID, "key_uri must start with file: or pkcs11:")
+		return nil, workflow.Errorf(workflow.EINVALID, "key_uri must start with file: or pkcs11:").On("key_uri")
 	}
 	if o.CheckKey == nil || o.Users == nil {
 		return nil, workflow.Errorf(workflow.EUNAVAILABLE, "signing keys cannot be checked on this server")

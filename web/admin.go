@@ -67,11 +67,25 @@ func (u *UI) adminTabs(current string) []adminTab {
 }
 
 type usersView struct {
-	Tabs  []adminTab
-	Users []*workflow.User
-	Roles []option
-	Form  map[string]string
-	Error string
+	Tabs    []adminTab
+	Users   []*workflow.User
+	Roles   []option
+	Form    map[string]string
+	Error   string
+	Invalid Invalid // the input at fault, with Error
+}
+
+// userInputs are the inputs of the user forms by the API's names of
+// their fields ("roles" is the fieldset of the role boxes).
+var userInputs = sameInputs("username", "password", "roles", "key_uri", "cert_pem")
+
+// userInput is the input of a user form that err concerns: a taken
+// username is the username's (the one conflict of a new user).
+func userInput(err error) string {
+	if workflow.ErrorCode(err) == workflow.ECONFLICT {
+		return "username"
+	}
+	return inputOf(err, userInputs)
 }
 
 func roleOptions(have []workflow.Role) []option {
@@ -110,6 +124,7 @@ func (u *UI) handleUsers(w http.ResponseWriter, r *http.Request, s *Session) err
 			return err
 		}
 		status, v.Error = p.Status, userProblem(err)
+		v.Invalid = one(userInput(err), v.Error)
 		for _, k := range []string{"username", "full_name", "title", "unit"} {
 			v.Form[k] = r.PostFormValue(k)
 		}
@@ -127,6 +142,8 @@ func (u *UI) handleUsers(w http.ResponseWriter, r *http.Request, s *Session) err
 func userProblem(err error) string {
 	msg := workflow.ErrorMessage(err)
 	switch {
+	case workflow.ErrorCode(err) == workflow.EINVALID && workflow.ErrorField(err) == "signature_image":
+		return "Hãy chọn tệp ảnh chữ ký (PNG nền trong suốt)."
 	case workflow.ErrorCode(err) == workflow.ECONFLICT:
 		return "Tên đăng nhập này đã có người dùng."
 	case strings.Contains(msg, "password"):
@@ -148,11 +165,17 @@ func userProblem(err error) string {
 }
 
 type userView struct {
-	Tabs  []adminTab
-	U     *workflow.User
-	Roles []option
-	Keys  bool
-	Error string
+	Tabs    []adminTab
+	U       *workflow.User
+	Roles   []option
+	Keys    bool
+	Error   string
+	Invalid Invalid // the input at fault, with Error
+	// Shown is the user as the information form shows it: as posted
+	// when that form came back with a problem, else as stored; Form the
+	// key form's text as posted.
+	Shown *workflow.User
+	Form  map[string]string
 }
 
 // handleUser shows one user and applies its forms: action=update (roles,
@@ -168,8 +191,8 @@ func (u *UI) handleUser(w http.ResponseWriter, r *http.Request, s *Session) erro
 	if err != nil {
 		return err
 	}
+	v := userView{Tabs: u.adminTabs("/admin/users"), Keys: u.cfg.Keys != nil, Form: map[string]string{}}
 	status := http.StatusOK
-	var problem string
 	if r.Method == http.MethodPost {
 		var ok string
 		switch r.PostFormValue("action") {
@@ -195,26 +218,8 @@ func (u *UI) handleUser(w http.ResponseWriter, r *http.Request, s *Session) erro
 				return nil
 			}
 			ok = "password"
-		case "key":
-			if u.cfg.Keys == nil {
-				return workflow.Errorf(workflow.EUNAVAILABLE, "keys")
-			}
-			cert, rerr := postedCert(r)
-			if rerr != nil {
-				return rerr
-			}
-			_, err = u.cfg.Keys.SetSigningKey(ctx, s.User, id, strings.TrimSpace(r.PostFormValue("key_uri")), cert)
-			ok = "key"
-		case "image":
-			if u.cfg.Keys == nil {
-				return workflow.Errorf(workflow.EUNAVAILABLE, "keys")
-			}
-			b, rerr := readUpload(r, "signature_image", 5<<20+1)
-			if rerr != nil {
-				return rerr
-			}
-			_, err = u.cfg.Keys.SetSignatureImage(ctx, s.User, id, b)
-			ok = "image"
+		case "key", "image":
+			err, ok = u.setKeyOrImage(r, s, id), r.PostFormValue("action")
 		default:
 			return workflow.Errorf(workflow.EINVALID, "unknown form")
 		}
@@ -226,14 +231,63 @@ func (u *UI) handleUser(w http.ResponseWriter, r *http.Request, s *Session) erro
 		if code == workflow.EFORBIDDEN || code == workflow.ENOTFOUND || p.Status >= 500 && code != workflow.EUNAVAILABLE {
 			return err
 		}
-		status, problem = p.Status, userProblem(err)
+		status, v.Error = p.Status, userProblem(err)
+		refused := err
 		if target, err = u.cfg.Directory.User(ctx, id); err != nil {
 			return err
 		}
+		userFormProblem(r, target, refused, &v)
 	}
-	v := userView{Tabs: u.adminTabs("/admin/users"), U: target, Roles: roleOptions(target.Roles), Keys: u.cfg.Keys != nil, Error: problem}
+	v.U = target
+	if v.Shown == nil {
+		v.Shown = target
+	}
+	v.Roles = roleOptions(v.Shown.Roles)
 	u.render(w, r, s, status, "admin_user", "Người dùng "+target.Username, v)
 	return nil
+}
+
+// setKeyOrImage applies the user page's key form (action=key: signing
+// key URI and certificate) or its image form (action=image: signature
+// image PNG).
+func (u *UI) setKeyOrImage(r *http.Request, s *Session, id string) error {
+	if u.cfg.Keys == nil {
+		return workflow.Errorf(workflow.EUNAVAILABLE, "keys")
+	}
+	if r.PostFormValue("action") == "key" {
+		cert, err := postedCert(r)
+		if err == nil {
+			_, err = u.cfg.Keys.SetSigningKey(r.Context(), s.User, id, strings.TrimSpace(r.PostFormValue("key_uri")), cert)
+		}
+		return err
+	}
+	b, err := readUpload(r, "signature_image", 5<<20+1)
+	if err == nil {
+		_, err = u.cfg.Keys.SetSignatureImage(r.Context(), s.User, id, b)
+	}
+	return err
+}
+
+// userFormProblem fills in v the input of the user page's form at fault
+// that err concerns (the image form has one; the others' come from the
+// service's field) and what was typed: the user as the information form
+// posted it, the key form's text.
+func userFormProblem(r *http.Request, target *workflow.User, err error, v *userView) {
+	switch r.PostFormValue("action") {
+	case "update":
+		shown := *target
+		shown.Roles = slices.Clone(target.Roles)
+		_ = userUpdate(r)(&shown)
+		v.Invalid, v.Shown = one(inputOf(err, userInputs), v.Error), &shown
+	case "image":
+		switch workflow.ErrorCode(err) {
+		case workflow.EINVALID, workflow.ETOOLARGE, workflow.EUNSUPPORTEDMEDIA:
+			v.Invalid = one("signature_image", v.Error)
+		}
+	case "key":
+		v.Invalid = one(inputOf(err, userInputs), v.Error)
+		v.Form["key_uri"], v.Form["cert_pem"] = r.PostFormValue("key_uri"), r.PostFormValue("cert_pem")
+	}
 }
 
 // confirmDisable asks before the "update" form locks target's account:
@@ -263,6 +317,10 @@ func (u *UI) confirmPassword(w http.ResponseWriter, r *http.Request, s *Session,
 	v := confirmView{confirmText: confirmText{Heading: "Xác nhận đặt lại mật khẩu", Button: "Xác nhận đặt lại mật khẩu", Danger: true, Facts: facts},
 		Subject: "Người dùng " + userLabel(target), Post: "/admin/users/" + target.ID, Hidden: []formField{{Name: "action", Value: "password"}},
 		Confirm: "password", Back: "/admin/users/" + target.ID, Password: true, Error: problem}
+	if problem != "" {
+		// SetPassword's one problem of its input: the password's length.
+		v.Invalid = Invalid{"password": problem}
+	}
 	u.render(w, r, s, status, "confirm", v.Heading, v)
 }
 
@@ -308,7 +366,7 @@ func postedCert(r *http.Request) (string, error) {
 	if r.MultipartForm != nil && len(r.MultipartForm.File["cert_file"]) > 0 {
 		b, err := readUpload(r, "cert_file", 1<<20)
 		if err != nil {
-			return "", err
+			return "", workflow.OnField(err, "cert_pem")
 		}
 		if len(b) > 0 {
 			cert = string(b)
@@ -321,7 +379,7 @@ func postedCert(r *http.Request) (string, error) {
 // none was chosen.
 func readUpload(r *http.Request, field string, limit int64) ([]byte, error) {
 	if r.MultipartForm == nil || len(r.MultipartForm.File[field]) == 0 {
-		return nil, workflow.Errorf(workflow.EINVALID, "file %s is required", field)
+		return nil, workflow.Errorf(workflow.EINVALID, "file %s is required", field).On(field)
 	}
 	f, err := r.MultipartForm.File[field][0].Open()
 	if err != nil {
@@ -339,6 +397,7 @@ type agenciesView struct {
 	Tabs     []adminTab
 	Agencies []*exchange.Agency
 	Error    string
+	Invalid  Invalid // the file input, with Error
 }
 
 // handleAgencies lists the connected agencies and imports one from the
@@ -351,13 +410,13 @@ func (u *UI) handleAgencies(w http.ResponseWriter, r *http.Request, s *Session) 
 	status := http.StatusOK
 	if r.Method == http.MethodPost {
 		b, err := readUpload(r, "agency", 1<<20)
-		if err != nil {
-			return err
-		}
 		var a exchange.Agency
 		dec := json.NewDecoder(strings.NewReader(string(b)))
 		dec.DisallowUnknownFields()
-		if err := dec.Decode(&a); err != nil {
+		if err != nil {
+			_, p := problemOf(err)
+			status, v.Error = p.Status, "Hãy chọn tệp JSON thông tin cơ quan (tệp của lệnh vanthu agency export)."
+		} else if err := dec.Decode(&a); err != nil {
 			_, p := problemOf(workflow.Wrap(workflow.EINVALID, err, "agency file"))
 			status, v.Error = p.Status, "Tệp không phải là tệp xuất thông tin cơ quan (JSON của lệnh vanthu agency export)."
 		} else if _, err := u.cfg.Exchange.RegisterAgency(r.Context(), s.User, a); err != nil {
@@ -370,6 +429,10 @@ func (u *UI) handleAgencies(w http.ResponseWriter, r *http.Request, s *Session) 
 			http.Redirect(w, r, "/admin/agencies?ok=agency", http.StatusSeeOther)
 			return nil
 		}
+	}
+	if v.Error != "" {
+		// The form has one input, the file, which each problem concerns.
+		v.Invalid = Invalid{"agency": v.Error}
 	}
 	as, err := u.cfg.Exchange.Agencies(r.Context(), s.User)
 	if err != nil {

@@ -37,7 +37,11 @@ type archiveSearchView struct {
 	Next, First                                string
 	Searched                                   bool
 	Error                                      string // a filter that does not read
+	Invalid                                    Invalid
 }
+
+// badNumberFilter is shown when the archive's number filter does not read.
+const badNumberFilter = "Số phải là một số nguyên dương."
 
 func (u *UI) handleArchiveSearch(w http.ResponseWriter, r *http.Request, s *Session) error {
 	qv := r.URL.Query()
@@ -50,14 +54,15 @@ func (u *UI) handleArchiveSearch(w http.ResponseWriter, r *http.Request, s *Sess
 	q.To, terr = parseFormDate("to", qv.Get("to"))
 	if n := strings.TrimSpace(qv.Get("number")); n != "" {
 		if q.Number, nerr = strconv.Atoi(n); nerr != nil || q.Number < 1 {
-			nerr = workflow.Errorf(workflow.EINVALID, "number")
+			nerr = workflow.Errorf(workflow.EINVALID, "number").On("number")
 		}
 	}
 	if err := errors.Join(ferr, terr, nerr); err != nil {
 		v.Error = badDateFilter
 		if nerr != nil {
-			v.Error = "Số phải là một số nguyên dương."
+			v.Error = badNumberFilter
 		}
+		v.Invalid = invalidOf(err, sameInputs("from", "to", "number"), map[string]string{"number": badNumberFilter}, badDateFilter)
 		_, p := problemOf(err)
 		u.render(w, r, s, p.Status, "archive", "Kho lưu trữ", v)
 		return nil

@@ -103,6 +103,7 @@ type confirmView struct {
 	// posted with the confirmation and never written into the page.
 	Password bool
 	Error    string // why the last confirmed post was refused
+	Invalid  Invalid
 }
 
 // confirmed reports whether the post confirms key (an action, "disable").

@@ -3,6 +3,7 @@ package web
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"fmt"
 	"mime/multipart"
 	"net/http"
 	"slices"
@@ -40,6 +41,7 @@ type createView struct {
 	Recipients  []option
 	NoExchange  bool
 	Error       string
+	Invalid     Invalid // the input at fault, with Error
 	MaxUploadMB int64
 	LayoutBoxes []layoutBox
 }
@@ -157,7 +159,7 @@ func (u *UI) handleCreate(w http.ResponseWriter, r *http.Request, s *Session, di
 			// is a new document, under a new key.
 			v.Form[formKey] = newFormKey()
 		}
-		v.Error = createProblem(err)
+		v.Error, v.Invalid = createProblem(err, dir, v.MaxUploadMB)
 		u.render(w, r, s, p.Status, "create", title, v)
 		return nil
 	}
@@ -196,27 +198,70 @@ func (u *UI) createOnce(r *http.Request, s *Session, dir workflow.Direction) (*w
 	}
 }
 
-// createProblem names the field at fault where the service's message
-// does, else the table's message.
-func createProblem(err error) string {
-	msg := workflow.ErrorMessage(err)
-	for _, f := range []struct{ key, text string }{
-		{"subject", "Trích yếu là bắt buộc (tối đa 500 ký tự)."},
-		{"original_number", "Số, ký hiệu của văn bản đến là bắt buộc."},
-		{"original_date", "Ngày của văn bản đến là bắt buộc: một ngày có thật, dạng dd/mm/yyyy (ví dụ 20/11/2026)."},
-		{"sender", "Cơ quan gửi là bắt buộc; mã định danh (nếu có) có dạng 000.00.00.H13."},
-		{"signer", "Hãy chọn người ký là một lãnh đạo."},
-		{"recipient", "Nơi nhận không hợp lệ."},
-		{"file", "Hãy chọn tệp PDF của văn bản."},
-		{"layout", "Vị trí dấu không hợp lệ: trang ≥ 0, tọa độ ≥ 0, rộng và cao > 0; số và ngày ở trang 1."},
-		{"due_date", "Hạn xử lý không hợp lệ: nhập một ngày có thật, dạng dd/mm/yyyy (ví dụ 31/12/2026)."},
-		{"type", "Hãy chọn loại văn bản."},
-	} {
-		if workflow.ErrorCode(err) == workflow.EINVALID && strings.Contains(msg, f.key) {
-			return f.text
+// createTexts are the create forms' messages of an invalid input, by
+// the field the service names (workflow.ErrorField).
+var createTexts = map[string]string{
+	"type":            "Hãy chọn loại văn bản.",
+	"subject":         "Trích yếu là bắt buộc (tối đa 500 ký tự).",
+	"urgency":         "Hãy chọn độ khẩn trong danh sách.",
+	"confidentiality": "Hãy chọn độ mật trong danh sách.",
+	"retention":       "Hãy chọn thời hạn bảo quản trong danh sách.",
+	"notes":           "Ghi chú tối đa 4000 ký tự.",
+	"original_number": "Số, ký hiệu của văn bản đến là bắt buộc (tối đa 100 ký tự).",
+	"original_date":   "Ngày của văn bản đến là bắt buộc: một ngày có thật, dạng dd/mm/yyyy (ví dụ 20/11/2026).",
+	"sender.name":     "Cơ quan gửi là bắt buộc (tối đa 500 ký tự).",
+	"sender.org_id":   "Mã định danh cơ quan gửi có dạng 000.00.00.H13 (hoặc để trống).",
+	"due_date":        "Hạn xử lý không hợp lệ: nhập một ngày có thật, dạng dd/mm/yyyy (ví dụ 31/12/2026).",
+	"signer_id":       "Hãy chọn người ký là một lãnh đạo.",
+	"drafting_unit":   "Đơn vị soạn thảo là chữ viết tắt, tối đa 20 ký tự (ví dụ VP).",
+	"recipients":      "Nơi nhận không hợp lệ.",
+	"replaces":        "Chỉ thay thế được một văn bản đi đã gửi.",
+	"updates":         "Chỉ cập nhật được một văn bản đi đã gửi.",
+	"file":            "Hãy chọn tệp PDF của văn bản.",
+}
+
+// layoutText is the message of an invalid stamp position.
+const layoutText = "Vị trí dấu không hợp lệ: trang ≥ 0, tọa độ ≥ 0, rộng và cao > 0; số và ngày ở trang 1."
+
+// createInputs are the inputs of the create form of dir, by the API's
+// names of their fields.
+func createInputs(dir workflow.Direction) map[string]string {
+	m := sameInputs("type", "subject", "urgency", "confidentiality", "retention", "notes", "file")
+	if dir == workflow.Incoming {
+		for k, v := range sameInputs("original_number", "original_date", "due_date") {
+			m[k] = v
+		}
+		m["sender.name"], m["sender.org_id"] = "sender_name", "sender_org_id"
+		return m
+	}
+	for k, v := range sameInputs("signer_id", "drafting_unit", "attachment") {
+		m[k] = v
+	}
+	for _, b := range []string{"signature", "number", "date"} {
+		m["layout."+b] = "layout_" + b + "_page"
+		for _, k := range []string{"page", "x", "y", "w", "h"} {
+			m["layout."+b+"."+k] = "layout_" + b + "_" + k
 		}
 	}
-	return Message(err)
+	return m
+}
+
+// createProblem is the message of a create form's problem and the input
+// it concerns ("" when none of the form's does): the form's text for an
+// invalid field, else the table's message of its code.
+func createProblem(err error, dir workflow.Direction, maxMB int64) (string, Invalid) {
+	field, code := workflow.ErrorField(err), workflow.ErrorCode(err)
+	msg := Message(err)
+	switch {
+	case code == workflow.ETOOLARGE && (field == "file" || field == "attachment"):
+		msg = fmt.Sprintf("Tệp quá lớn: mỗi tệp tối đa %d MB.", maxMB)
+	case code != workflow.EINVALID:
+	case createTexts[field] != "":
+		msg = createTexts[field]
+	case strings.HasPrefix(field, "layout"):
+		msg = layoutText
+	}
+	return msg, one(inputOf(err, createInputs(dir)), msg)
 }
 
 // create reads the posted form into the service's input.
@@ -240,7 +285,7 @@ func (u *UI) create(r *http.Request, s *Session, dir workflow.Direction) (*workf
 		in.Replaces, in.Updates = f("replaces"), f("updates")
 		if chosen := r.PostForm["recipients"]; len(chosen) > 0 {
 			if u.cfg.Exchange == nil {
-				return nil, workflow.Errorf(workflow.EINVALID, "recipient: no exchange")
+				return nil, workflow.Errorf(workflow.EINVALID, "recipient: no exchange").On("recipients")
 			}
 			orgs, err := u.cfg.Exchange.Recipients(r.Context(), s.User)
 			if err != nil {
@@ -249,7 +294,7 @@ func (u *UI) create(r *http.Request, s *Session, dir workflow.Direction) (*workf
 			for _, id := range chosen {
 				i := slices.IndexFunc(orgs, func(o workflow.Org) bool { return o.OrgID == id })
 				if i < 0 {
-					return nil, workflow.Errorf(workflow.EINVALID, "recipient %s is not a connected agency", id)
+					return nil, workflow.Errorf(workflow.EINVALID, "recipient %s is not a connected agency", id).On("recipients")
 				}
 				in.Recipients = append(in.Recipients, orgs[i])
 			}
@@ -259,15 +304,15 @@ func (u *UI) create(r *http.Request, s *Session, dir workflow.Direction) (*workf
 		}
 	}
 	if r.MultipartForm == nil || len(r.MultipartForm.File["file"]) == 0 {
-		return nil, workflow.Errorf(workflow.EINVALID, "the document file is required")
+		return nil, workflow.Errorf(workflow.EINVALID, "the document file is required").On("file")
 	}
-	open := func(fh *multipart.FileHeader) (*workflow.Upload, error) {
+	open := func(fh *multipart.FileHeader, part string) (*workflow.Upload, error) {
 		if fh.Size > u.cfg.MaxUpload {
-			return nil, workflow.Errorf(workflow.ETOOLARGE, "file %q too large", fh.Filename)
+			return nil, workflow.Errorf(workflow.ETOOLARGE, "file %q too large", fh.Filename).On(part)
 		}
 		mf, err := fh.Open()
 		if err != nil {
-			return nil, workflow.Wrap(workflow.EINVALID, err, "cannot read the uploaded file")
+			return nil, workflow.Wrap(workflow.EINVALID, err, "cannot read the uploaded file").On(part)
 		}
 		return &workflow.Upload{Name: fh.Filename, Size: fh.Size, Content: mf}, nil
 	}
@@ -277,7 +322,7 @@ func (u *UI) create(r *http.Request, s *Session, dir workflow.Direction) (*workf
 			c.Close()
 		}
 	}()
-	if in.File, err = open(r.MultipartForm.File["file"][0]); err != nil {
+	if in.File, err = open(r.MultipartForm.File["file"][0], "file"); err != nil {
 		return nil, err
 	}
 	closers = append(closers, in.File.Content.(multipart.File))
@@ -285,7 +330,7 @@ func (u *UI) create(r *http.Request, s *Session, dir workflow.Direction) (*workf
 		if fh.Size == 0 && fh.Filename == "" {
 			continue
 		}
-		a, err := open(fh)
+		a, err := open(fh, "attachment")
 		if err != nil {
 			return nil, err
 		}
@@ -314,7 +359,7 @@ func formLayout(r *http.Request) (*workflow.Layout, error) {
 			}
 			x, err := strconv.ParseFloat(s, 64)
 			if err != nil {
-				return nil, workflow.Errorf(workflow.EINVALID, "layout.%s.%s is not a number", b.name, k)
+				return nil, workflow.Errorf(workflow.EINVALID, "layout.%s.%s is not a number", b.name, k).On("layout." + b.name + "." + k)
 			}
 			vals[i] = x
 			set++
@@ -323,7 +368,7 @@ func formLayout(r *http.Request) (*workflow.Layout, error) {
 			continue
 		}
 		if set < 5 {
-			return nil, workflow.Errorf(workflow.EINVALID, "layout.%s needs page, x, y, w and h", b.name)
+			return nil, workflow.Errorf(workflow.EINVALID, "layout.%s needs page, x, y, w and h", b.name).On("layout." + b.name)
 		}
 		*b.dst = &workflow.Box{Page: int(vals[0]), X: vals[1], Y: vals[2], W: vals[3], H: vals[4]}
 		any = true

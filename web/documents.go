@@ -51,7 +51,14 @@ type docView struct {
 	NeedOverride bool     // registering needs the override (invalid signatures)
 	Comment      string
 	CanAmend     bool // a handler may draft a replacement or an update of this sent document
+	// Invalid is the input at fault, with Error; Assign what the
+	// assignment form held when it came back with a problem.
+	Invalid Invalid
+	Assign  *assignForm
 }
+
+// assignForm is what was typed in the assignment form.
+type assignForm struct{ AssigneeID, DueDate, Comment string }
 
 type eventRow struct {
 	At      time.Time
@@ -591,7 +598,14 @@ func (u *UI) handleDocumentPost(w http.ResponseWriter, r *http.Request, s *Sessi
 		return verr
 	}
 	v.Error = actionProblem(action, err)
-	v.Comment = comment
+	inputs := map[string]string{"comment": "comment"}
+	if action == workflow.Assign {
+		v.Assign = &assignForm{AssigneeID: r.PostFormValue("assignee_id"), DueDate: r.PostFormValue("due_date"), Comment: comment}
+		inputs = map[string]string{"comment": "assign_comment", "assignee_id": "assignee_id", "due_date": "due_date"}
+	} else {
+		v.Comment = comment
+	}
+	v.Invalid = one(inputOf(err, inputs), v.Error)
 	u.render(w, r, s, p.Status, "document", d.Subject, v)
 	return nil
 }
@@ -651,8 +665,14 @@ func (u *UI) repeated(r *http.Request, s *Session, id string, action workflow.Ac
 // actionProblem is the message of a failed action: specific where the
 // cause is known, else the table's.
 func actionProblem(a workflow.Action, err error) string {
-	code := workflow.ErrorCode(err)
+	code, field := workflow.ErrorCode(err), workflow.ErrorField(err)
 	switch {
+	case code == workflow.EINVALID && field == "comment" && !errors.Is(err, workflow.ErrNoReason) && a != "comment":
+		return "Ý kiến tối đa 4000 ký tự."
+	case code == workflow.EINVALID && field == "due_date":
+		return "Hạn xử lý không hợp lệ: nhập một ngày có thật, dạng dd/mm/yyyy (ví dụ 31/12/2026)."
+	case code == workflow.EINVALID && field == "assignee_id":
+		return "Phân công cần chọn một chuyên viên đang hoạt động."
 	case a == workflow.Reject && code == workflow.EINVALID:
 		return "Từ chối văn bản cần ghi rõ lý do trong ô Ý kiến."
 	case a == workflow.Assign && code == workflow.EINVALID:
@@ -663,6 +683,8 @@ func actionProblem(a workflow.Action, err error) string {
 		return "Văn bản không có nơi nhận liên thông: hãy lưu trữ thay vì gửi."
 	case a == "comment" && code == workflow.EINVALID:
 		return "Ý kiến không được để trống (tối đa 4000 ký tự)."
+	case errors.Is(err, workflow.ErrNoReason):
+		return "Thao tác này cần ghi rõ lý do trong ô Ý kiến."
 	}
 	return Message(err)
 }

@@ -142,7 +142,7 @@ func parseFormDate(field, v string) (*workflow.Date, error) {
 			return &d, nil
 		}
 	}
-	return nil, workflow.Errorf(workflow.EINVALID, "%s must be a date like 20/11/2026", field)
+	return nil, workflow.Errorf(workflow.EINVALID, "%s must be a date like 20/11/2026", field).On(field)
 }
 
 func fmtSize(n int64) string {

@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strconv"
+	"strings"
 
 	"github.com/vanthu/vanthu/signing"
 	"github.com/vanthu/vanthu/workflow"
@@ -67,7 +68,23 @@ type layoutView struct {
 	Notes      []string
 	Source     string
 	Problem    string
+	Invalid    Invalid // the box (its fieldset) at fault, with Problem
 	NumPages   int
+}
+
+// layoutInput is the fieldset of the layout form that err concerns: a
+// box ("box-signature"), or the date line's blanks ("date-blanks").
+func layoutInput(err error) string {
+	f := strings.TrimPrefix(workflow.ErrorField(err), "layout.")
+	if strings.HasPrefix(f, "date_blanks") || f == "date_short_year" {
+		return "date-blanks"
+	}
+	for _, b := range []string{"number", "date", "signature"} {
+		if f == b || strings.HasPrefix(f, b+".") || strings.HasPrefix(f, b+"_") {
+			return "box-" + b
+		}
+	}
+	return ""
 }
 
 func (u *UI) currentPDF(r *http.Request, s *Session, id string) ([]byte, error) {
@@ -124,6 +141,7 @@ func (u *UI) handleLayout(w http.ResponseWriter, r *http.Request, s *Session) er
 			return err
 		}
 		v.Problem = layoutProblem(err)
+		v.Invalid = one(layoutInput(err), v.Problem)
 	}
 	def := defaultBoxes(sizes)
 	cur := map[string]*workflow.Box{}
@@ -140,6 +158,9 @@ func (u *UI) handleLayout(w http.ResponseWriter, r *http.Request, s *Session) er
 		bx := def[f.field]
 		if c := cur[f.field]; c != nil {
 			bx = *c
+		}
+		if r.Method == http.MethodPost {
+			bx = postedBox(r, f.field, bx) // as typed, beside the problem
 		}
 		if bx.Page == 0 {
 			bx.Page = len(sizes)
@@ -166,6 +187,20 @@ func (u *UI) handleLayout(w http.ResponseWriter, r *http.Request, s *Session) er
 	return nil
 }
 
+// postedBox is box field as posted: each number that reads replaces
+// bx's.
+func postedBox(r *http.Request, field string, bx workflow.Box) workflow.Box {
+	for k, dst := range map[string]*float64{"x": &bx.X, "y": &bx.Y, "w": &bx.W, "h": &bx.H} {
+		if x, err := strconv.ParseFloat(r.PostFormValue(field+"_"+k), 64); err == nil {
+			*dst = x
+		}
+	}
+	if p, err := strconv.Atoi(r.PostFormValue(field + "_page")); err == nil && field == "signature" {
+		bx.Page = p
+	}
+	return bx
+}
+
 // layoutFromForm reads the numeric fields (points, lower-left origin);
 // the detected blanks (number only, date parts) stay with their boxes.
 func layoutFromForm(r *http.Request, prev *workflow.Layout, pages int) (*workflow.Layout, error) {
@@ -179,7 +214,7 @@ func layoutFromForm(r *http.Request, prev *workflow.Layout, pages int) (*workflo
 	num := func(name string) (float64, error) {
 		v, err := strconv.ParseFloat(r.PostFormValue(name), 64)
 		if err != nil {
-			return 0, workflow.Errorf(workflow.EINVALID, "%s must be a number of points", name)
+			return 0, workflow.Errorf(workflow.EINVALID, "%s must be a number of points", name).On(name)
 		}
 		return v, nil
 	}
@@ -196,7 +231,7 @@ func layoutFromForm(r *http.Request, prev *workflow.Layout, pages int) (*workflo
 		if f == "signature" {
 			p, err := strconv.Atoi(r.PostFormValue("signature_page"))
 			if err != nil || p < 0 || p > pages {
-				return nil, workflow.Errorf(workflow.EINVALID, "signature_page must be a page of the document")
+				return nil, workflow.Errorf(workflow.EINVALID, "signature_page must be a page of the document").On("signature_page")
 			}
 			page = p
 		}

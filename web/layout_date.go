@@ -82,7 +82,7 @@ func threeNumbers(vals []string, name string) ([]float64, error) {
 		return nil, nil
 	}
 	if len(vals) != 3 {
-		return nil, workflow.Errorf(workflow.EINVALID, "layout.%s: three numbers (day, month, year)", name)
+		return nil, workflow.Errorf(workflow.EINVALID, "layout.%s: three numbers (day, month, year)", name).On("layout." + name)
 	}
 	out := make([]float64, 3)
 	for i, v := range vals {
@@ -91,7 +91,7 @@ func threeNumbers(vals []string, name string) ([]float64, error) {
 		}
 		x, err := strconv.ParseFloat(v, 64)
 		if err != nil {
-			return nil, workflow.Errorf(workflow.EINVALID, "layout.%s: %q is not a number of points", name, v)
+			return nil, workflow.Errorf(workflow.EINVALID, "layout.%s: %q is not a number of points", name, v).On("layout." + name)
 		}
 		out[i] = x
 	}
@@ -110,6 +110,8 @@ func layoutProblem(err error) string {
 		return "Vị trí chỗ trống ngày, tháng, năm: ba số point tính từ mép trái khung ngày tháng (0: đã điền sẵn), không quá chiều rộng khung thêm 200 point; để trống cả ba khi viết cả dòng ngày tháng."
 	case strings.Contains(msg, "date_short_year"):
 		return "Chỉ viết hai chữ số cuối của năm khi có vị trí chỗ trống ngày, tháng, năm."
+	case strings.HasPrefix(layoutInput(err), "box-"):
+		return layoutText
 	}
 	return Message(err)
 }

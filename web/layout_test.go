@@ -12,6 +12,8 @@ import (
 	"syscall"
 	"testing"
 
+	"golang.org/x/net/html"
+
 	"github.com/vanthu/vanthu/internal/testpdf"
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -65,12 +67,30 @@ func TestStampLayoutPage(t *testing.T) {
 	form.Set("number_w", "-3")
 	if p := h.post("/documents/"+id+"/layout", form); p.Status != 200 || !strings.Contains(p.Body, `role="alert"`) {
 		t.Fatalf("bad layout: %d\n%s", p.Status, p.Body)
+	} else {
+		// Beside its box, which keeps what was typed.
+		checkGroupProblem(t, p.Body, "box-number", "Vị trí")
+		doc := parseHTML(t, p.Body)
+		walkHTML(doc, func(n *html.Node) {
+			if name, _ := attrOf(n, "name"); name == "number_w" {
+				if v, _ := attrOf(n, "value"); v != "-3" {
+					t.Errorf("number_w shows %q after the problem, typed -3", v)
+				}
+			}
+		})
 	}
 	// Another handler may not edit: every fieldset is disabled, a forged post is refused.
 	other := e.login("chuyenvien2")
 	p = other.get("/documents/" + id + "/layout")
-	if p.Status != 200 || strings.Count(p.Body, "<fieldset disabled>") != 3 {
-		t.Fatalf("other handler's view: %d\n%s", p.Status, p.Body)
+	disabled := 0
+	walkHTML(parseHTML(t, p.Body), func(n *html.Node) {
+		id, _ := attrOf(n, "id")
+		if _, off := attrOf(n, "disabled"); n.Data == "fieldset" && strings.HasPrefix(id, "box-") && off {
+			disabled++
+		}
+	})
+	if p.Status != 200 || disabled != 3 {
+		t.Fatalf("other handler's view: %d, %d boxes disabled\n%s", p.Status, disabled, p.Body)
 	}
 	form.Set("number_w", "120")
 	if p := other.post("/documents/"+id+"/layout", form); p.Status != http.StatusForbidden {

@@ -39,6 +39,7 @@ type listView struct {
 	CreateURL string
 	Filtered  bool
 	Error     string // a filter that does not read
+	Invalid   Invalid
 }
 
 // typeOptions lists the document types by name, the selected one marked.
@@ -71,6 +72,9 @@ func listFilter(dir workflow.Direction, q url.Values) (workflow.DocumentFilter, 
 	return f, errors.Join(ferr, terr)
 }
 
+// dateFilterInputs are the date filters' inputs.
+var dateFilterInputs = sameInputs("from", "to")
+
 // badDateFilter is shown above a list whose date filter does not read.
 const badDateFilter = "Ngày lọc không hợp lệ: nhập ngày có thật, dạng dd/mm/yyyy (ví dụ 20/11/2026)."
 
@@ -91,6 +95,7 @@ func (u *UI) listPage(dir workflow.Direction) pageFunc {
 		}
 		if ferr != nil {
 			v.Error = badDateFilter
+			v.Invalid = invalidOf(ferr, dateFilterInputs, nil, badDateFilter)
 			_, p := problemOf(ferr)
 			u.render(w, r, s, p.Status, "list", v.Title, v)
 			return nil

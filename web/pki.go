@@ -44,6 +44,7 @@ type pkiView struct {
 	Revocations []revocationRow
 	Form        map[string]string
 	Error       string
+	Invalid     Invalid // the input at fault, with Error
 }
 
 // handlePKI lists the development PKI's revocations and revokes an
@@ -74,6 +75,7 @@ func (u *UI) handlePKI(w http.ResponseWriter, r *http.Request, s *Session) error
 			return err
 		}
 		status, v.Error = p.Status, pkiProblem(err)
+		v.Invalid = one(pkiInput(err, serial), v.Error)
 		v.Form = map[string]string{"serial": serial, "user_id": userID, "reason": string(reason), "comment": comment}
 	}
 	if err := u.pkiLists(r, &v); err != nil {
@@ -130,6 +132,20 @@ func (u *UI) confirmRevoke(w http.ResponseWriter, r *http.Request, s *Session, s
 		Hidden: repost(r, "comment"), Confirm: "revoke", Back: "/admin/pki", Comment: r.PostFormValue("comment"), HasComment: true}
 	u.render(w, r, s, http.StatusOK, "confirm", v.Heading, v)
 	return nil
+}
+
+// pkiInput is the input of the revocation form that err concerns: the
+// certificate named (by serial or by official) when it is not found or
+// revoked already, else the field the service names.
+func pkiInput(err error, serial string) string {
+	switch workflow.ErrorCode(err) {
+	case workflow.ENOTFOUND, workflow.ECONFLICT:
+		if serial != "" {
+			return "serial"
+		}
+		return "user_id"
+	}
+	return inputOf(err, sameInputs("serial", "user_id", "reason", "comment"))
 }
 
 // pkiProblem says why a revocation was refused.

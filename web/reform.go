@@ -41,6 +41,7 @@ type reformView struct {
 	Height   float64
 	CSV      string
 	Error    string // a period that does not read
+	Invalid  Invalid
 }
 
 const reformBarMax = 470.0
@@ -65,7 +66,7 @@ func (u *UI) reformPeriod(r *http.Request) (from, end time.Time, err error) {
 		}
 	}
 	if to.Before(from) {
-		return from, to, workflow.Errorf(workflow.EINVALID, "to before from")
+		return from, to, workflow.Errorf(workflow.EINVALID, "to before from").On("to")
 	}
 	return from, to.AddDate(0, 0, 1), nil
 }
@@ -78,6 +79,7 @@ func (u *UI) handleReform(w http.ResponseWriter, r *http.Request, s *Session) er
 	if perr != nil {
 		v := reformView{From: r.URL.Query().Get("from"), To: r.URL.Query().Get("to"),
 			Error: "Kỳ báo cáo không hợp lệ: nhập hai ngày có thật, dạng dd/mm/yyyy, ngày đầu không sau ngày cuối."}
+		v.Invalid = invalidOf(perr, dateFilterInputs, nil, v.Error)
 		_, p := problemOf(perr)
 		u.render(w, r, s, p.Status, "reform", "Báo cáo cải cách hành chính", v)
 		return nil

@@ -53,6 +53,9 @@ var funcs = template.FuncMap{
 	},
 	"add":        func(a, b int) int { return a + b },
 	"stampValid": stampValid,
+	"fieldAttrs": fieldAttrs,
+	"fieldError": fieldError,
+	"groupAttrs": groupAttrs,
 	"dict": func(kv ...any) map[string]any {
 		m := map[string]any{}
 		for i := 0; i+1 < len(kv); i += 2 {

@@ -39,6 +39,7 @@ type verifyView struct {
 	Verdict string // workflow verdict
 	Reasons []string
 	Problem string
+	Invalid Invalid // the file input, with Problem
 	// /verify/{code}
 	Code     string
 	Doc      *workflow.PublicDocument
@@ -139,6 +140,7 @@ func (u *UI) handleVerify(w http.ResponseWriter, r *http.Request, s *Session) er
 		}
 		if !ok {
 			v.Problem = "Chọn tệp PDF cần kiểm tra."
+			v.Invalid = Invalid{"file": v.Problem}
 		} else if u.cfg.Verify == nil {
 			return workflow.Errorf(workflow.EUNAVAILABLE, "verification is not configured")
 		} else {

@@ -87,7 +87,7 @@ func stillOn(t *testing.T, b *Browser, sel string) {
 // link first on a page and leading into the main content. The one step
 // that is not the page's is choosing the PDF: the operating system's file
 // dialog is set with SetUploadFiles. A form the server sends back puts
-// the focus on its message.
+// the focus on the input at fault, described by its message.
 func TestIntegrationBrowserKeyboard(t *testing.T) {
 	s := startServer(t, nil)
 	addUsers(t, s, [4]string{"clerk", "Lê Thị Văn Thư", "Văn thư", "clerk"})
@@ -149,7 +149,7 @@ func TestIntegrationBrowserKeyboard(t *testing.T) {
 	mustContain(t, "the registered document", b.Text("main"), "Đã vào sổ văn bản đến.", "Số đến")
 
 	// A form the server sends back (a date that does not exist): the
-	// focus is on its message, and Tab goes on into the form.
+	// focus is on the date, and Tab goes on into the form.
 	b.Go("/incoming/new")
 	tabTo(t, b, `input[name="file"]`, 16)
 	b.Run(chromedp.SetUploadFiles(chromedp.CSS(`input[name="file"]`), []string{writePDF(t, "den2.pdf", testpdf.Make(1, "Cong van den"))}))
@@ -164,8 +164,20 @@ func TestIntegrationBrowserKeyboard(t *testing.T) {
 		b.Run(chromedp.KeyEvent(f.keys))
 	}
 	b.Run(chromedp.WaitVisible(chromedp.CSS(`p.error`)))
-	if got := Get(b, chromedp.Evaluate[string](`document.activeElement.matches('p.error') ? document.activeElement.innerText : document.activeElement.outerHTML.slice(0, 120)`)); !strings.Contains(got, "Ngày của văn bản đến") {
-		t.Errorf("the form came back with a problem; the focus is on %q, not on its message", got)
+	// The focus is on the input at fault, which keeps what was typed and
+	// is described by its message beside it.
+	if got := Get(b, chromedp.Evaluate[[]string](focusedProblem)); len(got) != 4 || got[0] != "original_date" || got[1] != "true" ||
+		got[2] != "31/02/2026" || !strings.Contains(got[3], "Ngày của văn bản đến") {
+		t.Errorf("the form came back with a problem; focused [id, aria-invalid, value, description] = %q, want the date, invalid, kept, described by its message", got)
 	}
-	tabTo(t, b, `input[name="file"]`, 1)
+	tabTo(t, b, `input[name="sender_name"]`, 1)
 }
+
+// focusedProblem is the focused element's id, aria-invalid, value, and
+// the text of what its aria-describedby names.
+const focusedProblem = `(() => {
+  const e = document.activeElement;
+  const said = (e.getAttribute('aria-describedby') || '').split(/\s+/).filter(Boolean)
+    .map(id => { const d = document.getElementById(id); return d ? d.innerText : '(missing ' + id + ')'; }).join(' | ');
+  return [e.id || e.tagName, e.getAttribute('aria-invalid') || '', e.value || '', said];
+})()`

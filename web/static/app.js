@@ -72,12 +72,19 @@
   }
 
   // A page sent back with a problem (a form's error, role="alert"): the
-  // focus goes to the message, so that a screen reader reads it first —
-  // an alert already there when a page opens is not announced — and Tab
-  // goes on from there to the form.
+  // focus goes to the first input at fault (aria-invalid, described by
+  // its message beside it: a screen reader reads the label, "invalid",
+  // what was typed and the message; the first box of a group at fault,
+  // data-invalid), else to the message above the form
+  // — an alert already there when a page opens is not announced — and
+  // Tab goes on from there into the form.
   function focusProblem() {
     var problem = document.querySelector("main .error[role=alert]");
-    if (problem) { problem.setAttribute("tabindex", "-1"); problem.focus(); }
+    if (!problem) { return; }
+    var field = document.querySelector("main [aria-invalid=true], main [data-invalid=true] input");
+    if (field && field.offsetParent !== null) { field.focus(); return; }
+    problem.setAttribute("tabindex", "-1");
+    problem.focus();
   }
 
   document.addEventListener("DOMContentLoaded", function () {

@@ -1,0 +1,120 @@
+package web
+
+import (
+	"html/template"
+	"strings"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// Invalid is a form's problems by input: the id of each input at fault
+// and its message, shown beside it (fieldError) and tied to it
+// (fieldAttrs: aria-invalid, aria-describedby), besides the one message
+// above the form. app.js focuses the first input marked invalid.
+type Invalid map[string]string
+
+// inputOf is the id of a form's input that err concerns: the field the
+// service names (workflow.ErrorField, the API's name for it) through the
+// form's table from those names to its inputs' ids; "" when the form has
+// no such input (the message is then only the one above the form).
+func inputOf(err error, inputs map[string]string) string {
+	if f := workflow.ErrorField(err); f != "" {
+		return inputs[f]
+	}
+	return ""
+}
+
+// sameInputs is the table of a form whose inputs have the ids of the
+// API's fields.
+func sameInputs(fields ...string) map[string]string {
+	m := make(map[string]string, len(fields))
+	for _, f := range fields {
+		m[f] = f
+	}
+	return m
+}
+
+// one is the Invalid of a single input's message, nil when id is "".
+func one(id, msg string) Invalid {
+	if id == "" {
+		return nil
+	}
+	return Invalid{id: msg}
+}
+
+// invalidOf is the Invalid of each of err's inputs — of every error
+// joined in it (errors.Join), as a form that checks several inputs at
+// once (a filter's two dates) returns them — with its text by the field's
+// name, else msg.
+func invalidOf(err error, inputs, text map[string]string, msg string) Invalid {
+	var inv Invalid
+	var walk func(error)
+	walk = func(err error) {
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				walk(e)
+			}
+			return
+		}
+		if id := inputOf(err, inputs); id != "" {
+			if inv == nil {
+				inv = Invalid{}
+			}
+			inv[id] = msg
+			if t := text[workflow.ErrorField(err)]; t != "" {
+				inv[id] = t
+			}
+		}
+	}
+	walk(err)
+	return inv
+}
+
+// fieldErrorID is the id of the message of input id.
+func fieldErrorID(id string) string { return id + "-error" }
+
+// fieldAttrs are the attributes of input id: aria-invalid and
+// aria-describedby naming its message when it is at fault, and the ids
+// in also (other descriptions; "" skipped) in aria-describedby.
+func fieldAttrs(inv Invalid, id string, also ...string) template.HTMLAttr {
+	var by []string
+	_, bad := inv[id]
+	if bad {
+		by = append(by, fieldErrorID(id))
+	}
+	for _, a := range also {
+		if a != "" {
+			by = append(by, a)
+		}
+	}
+	var b strings.Builder
+	if bad {
+		b.WriteString(` aria-invalid="true"`)
+	}
+	if len(by) > 0 {
+		b.WriteString(` aria-describedby="` + template.HTMLEscapeString(strings.Join(by, " ")) + `"`)
+	}
+	return template.HTMLAttr(b.String())
+}
+
+// groupAttrs are the attributes of a fieldset of boxes (the roles) at
+// fault, as GOV.UK's design system marks one: aria-describedby naming its
+// message, which is put after the legend (fieldError), and data-invalid,
+// for app.js to focus its first box; aria-invalid is not an attribute
+// of a group (ARIA 1.2).
+func groupAttrs(inv Invalid, id string) template.HTMLAttr {
+	if _, bad := inv[id]; !bad {
+		return ""
+	}
+	return template.HTMLAttr(` data-invalid="true" aria-describedby="` + template.HTMLEscapeString(fieldErrorID(id)) + `"`)
+}
+
+// fieldError is the message of input id, beside it, when it is at fault.
+func fieldError(inv Invalid, id string) template.HTML {
+	msg, bad := inv[id]
+	if !bad {
+		return ""
+	}
+	return template.HTML(`<span class="field-error" id="` + template.HTMLEscapeString(fieldErrorID(id)) + `">` +
+		template.HTMLEscapeString(msg) + `</span>`)
+}
