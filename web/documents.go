@@ -81,6 +81,10 @@ type deliveryRow struct {
 	// Revocation is the recipient's latest answer to a revocation request
 	// (15 or 16, with a refusal's reason); "" when it gave none.
 	Revocation string
+	// Key names the delivery (its ID) and Said is its state in a
+	// sentence: app.js compares them before and after a refresh and has
+	// the page's live region say the rows whose state changed.
+	Key, Said string
 }
 
 // statusCodes are the edXML status codes (QCVN 102:2016) in Vietnamese.
@@ -224,6 +228,7 @@ func (u *UI) deliveries(ctx context.Context, s *Session, d *workflow.Document, v
 		}
 		row.CodeText = statusCodes[row.Code]
 		row.Revocation = revocationAnswer(rep.Statuses)
+		row.Key = rep.ID
 		if rep.State == workflow.DeliveryPending {
 			v.Pending = true
 			if rep.LastError != "" {
@@ -233,9 +238,30 @@ func (u *UI) deliveries(ctx context.Context, s *Session, d *workflow.Document, v
 		if rep.State == workflow.DeliveryFailed {
 			row.Note = rep.LastError
 		}
+		row.Said = row.said()
 		v.Deliveries = append(v.Deliveries, row)
 	}
 	return nil
+}
+
+// said is the row's state as one sentence, what a screen reader is told
+// when it changes: "Văn bản gửi UBND phường Long Hòa: Đã gửi đến, 03 ·
+// Đã tiếp nhận (vào sổ)."
+func (r deliveryRow) said() string {
+	s := r.Kind + " gửi " + r.Org + ": " + r.State
+	if r.Note != "" {
+		s += " (" + r.Note + ")"
+	}
+	if r.Code != "" {
+		s += ", " + r.Code
+		if r.CodeText != "" {
+			s += " · " + r.CodeText
+		}
+	}
+	if r.Revocation != "" {
+		s += ", thu hồi: " + r.Revocation
+	}
+	return s + "."
 }
 
 // revocationAnswer is a recipient's latest answer to a revocation request

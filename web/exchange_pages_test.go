@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"golang.org/x/net/html"
+
 	"github.com/vanthu/vanthu/exchange"
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -151,7 +153,7 @@ func TestRevocationAnswersPerRecipient(t *testing.T) {
 	if i < 0 {
 		t.Fatalf("no deliveries section:\n%s", p.Body)
 	}
-	rows := strings.Split(p.Body[i:], "<tr>")
+	rows := strings.Split(p.Body[i:], "<tr")
 	if len(rows) < 4 {
 		t.Fatalf("deliveries: %d rows", len(rows)-2)
 	}
@@ -167,5 +169,83 @@ func TestRevocationAnswersPerRecipient(t *testing.T) {
 				t.Errorf("row lacks %q:\n%s", w, c.row)
 			}
 		}
+	}
+}
+
+// TestDeliveryStatusLiveRegion: the deliveries section, which app.js
+// refreshes while a delivery is pending, names a polite live region
+// outside itself (so a refresh never replaces it), empty when the page
+// opens; each row carries its key and its state as a sentence, which
+// differs when the state does (app.js says only the rows that changed).
+func TestDeliveryStatusLiveRegion(t *testing.T) {
+	e := newTestEnv(t)
+	at := e.now
+	sent := &workflow.Document{ID: "sent1", Direction: workflow.Outgoing, Type: "QĐ", Subject: "Quyết định đã gửi",
+		Urgency: workflow.UrgencyNormal, Confidentiality: workflow.Public, State: workflow.Sent, Version: 6,
+		Recipients: []workflow.Org{{OrgID: "000.00.31.H13"}}, CreatedBy: e.users["vanthu"].ID, CreatedAt: at, UpdatedAt: at}
+	if err := e.repo.Atomic(context.Background(), func(ctx context.Context, tx workflow.Tx) error { return tx.CreateDocument(ctx, sent) }); err != nil {
+		t.Fatal(err)
+	}
+	said := map[workflow.DeliveryState]string{}
+	for _, st := range []struct {
+		state   workflow.DeliveryState
+		last    string
+		pending string
+		want    []string
+	}{
+		{workflow.DeliveryPending, "", "true", []string{"UBND phường Long Hòa", "Đang gửi"}},
+		{workflow.DeliveryDelivered, "03", "false", []string{"UBND phường Long Hòa", "Đã gửi đến", "03 · Đã tiếp nhận"}},
+		{workflow.DeliveryFailed, "", "false", []string{"UBND phường Long Hòa", "Gửi thất bại", "certificate expired"}},
+	} {
+		x := deliveriesOnly{reps: []exchange.DeliveryReport{{Delivery: workflow.Delivery{ID: "dl-1", DocumentID: "sent1",
+			OrgID: "000.00.31.H13", OrgName: "UBND phường Long Hòa", Kind: workflow.DeliverDocument, State: st.state,
+			LastStatus: st.last, LastError: "certificate expired", UpdatedAt: at}}}}
+		e.remount(t, Config{Exchange: x})
+		doc := parseHTML(t, e.login("vanthu").get("/documents/sent1").Body)
+		sec := byID(doc, "deliveries")
+		if sec == nil {
+			t.Fatalf("%s: no deliveries section", st.state)
+		}
+		if p, _ := attrOf(sec, "data-pending"); p != st.pending {
+			t.Errorf("%s: data-pending=%q, want %q", st.state, p, st.pending)
+		}
+		liveID, _ := attrOf(sec, "data-live")
+		live := byID(doc, liveID)
+		if live == nil {
+			t.Fatalf("%s: the section's live region %q is not on the page", st.state, liveID)
+		}
+		role, _ := attrOf(live, "role")
+		polite, _ := attrOf(live, "aria-live")
+		if role != "status" || polite != "polite" || strings.TrimSpace(textOf(live)) != "" {
+			t.Errorf("%s: live region role=%q aria-live=%q text %q, want an empty polite status", st.state, role, polite, textOf(live))
+		}
+		for n := live.Parent; n != nil; n = n.Parent {
+			if n == sec {
+				t.Errorf("%s: the live region is inside the section a refresh replaces", st.state)
+			}
+		}
+		var rows []*html.Node
+		walkHTML(sec, func(n *html.Node) {
+			if _, ok := attrOf(n, "data-said"); ok {
+				rows = append(rows, n)
+			}
+		})
+		if len(rows) != 1 {
+			t.Fatalf("%s: %d rows with data-said, want 1", st.state, len(rows))
+		}
+		key, _ := attrOf(rows[0], "data-delivery")
+		s, _ := attrOf(rows[0], "data-said")
+		if key != "dl-1" {
+			t.Errorf("%s: row key %q", st.state, key)
+		}
+		for _, w := range st.want {
+			if !strings.Contains(s, w) {
+				t.Errorf("%s: said %q lacks %q", st.state, s, w)
+			}
+		}
+		said[st.state] = s
+	}
+	if said[workflow.DeliveryPending] == said[workflow.DeliveryDelivered] || said[workflow.DeliveryPending] == said[workflow.DeliveryFailed] {
+		t.Errorf("a change of state is not a change of what is said: %q", said)
 	}
 }

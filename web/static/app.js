@@ -42,9 +42,22 @@
     });
   }
 
+  // The sentences of a region's rows (data-said) by their key
+  // (data-delivery).
+  function saidRows(el) {
+    var said = {};
+    var rows = el.querySelectorAll("[data-said]");
+    for (var i = 0; i < rows.length; i++) { said[rows[i].getAttribute("data-delivery")] = rows[i].getAttribute("data-said"); }
+    return said;
+  }
+
   // Live delivery status: a region with data-refresh reloads its own
-  // HTML from data-refresh every few seconds while it says pending.
+  // HTML from data-refresh every few seconds while it says pending. The
+  // rows whose state changed are said in the polite live region named by
+  // data-live (outside the region, so that it is never replaced); a poll
+  // that changes nothing says nothing.
   function refreshRegion(el) {
+    var live = document.getElementById(el.getAttribute("data-live") || "");
     var url = el.getAttribute("data-refresh");
     var timer = window.setInterval(function () {
       if (el.getAttribute("data-pending") !== "true") { window.clearInterval(timer); return; }
@@ -55,8 +68,14 @@
         var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
         var fresh = doc.getElementById(el.id);
         if (fresh) {
+          var before = saidRows(el);
           el.innerHTML = fresh.innerHTML;
           el.setAttribute("data-pending", fresh.getAttribute("data-pending") || "false");
+          var after = saidRows(el), changed = [];
+          for (var key in after) {
+            if (Object.prototype.hasOwnProperty.call(after, key) && after[key] !== before[key]) { changed.push(after[key]); }
+          }
+          if (live && changed.length > 0) { live.textContent = changed.join(" "); }
         }
       });
       xhr.send();
