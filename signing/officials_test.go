@@ -61,19 +61,21 @@ func TestOfficials(t *testing.T) {
 		actor      *workflow.User
 		id, uri    string
 		cert, want string
+		field      string // the input at fault (workflow.ErrorField)
 	}{
-		{"OK", admin, "off", "pkcs11:token=a;object=b", "PEM", ""},
-		{"ErrForbidden", clerk, "off", "pkcs11:token=a;object=b", "PEM", workflow.EFORBIDDEN},
-		{"ErrMissingCert", admin, "off", "file:/k.p12", "", workflow.EINVALID},
-		{"ErrScheme", admin, "off", "https://example.org/key", "PEM", workflow.EINVALID},
-		{"ErrNotOfficial", admin, "clk", "file:/k.p12", "PEM", workflow.EINVALID},
-		{"ErrNoUser", admin, "nobody", "file:/k.p12", "PEM", workflow.ENOTFOUND},
+		{"OK", admin, "off", "pkcs11:token=a;object=b", "PEM", "", ""},
+		{"ErrForbidden", clerk, "off", "pkcs11:token=a;object=b", "PEM", workflow.EFORBIDDEN, ""},
+		{"ErrMissingURI", admin, "off", "", "PEM", workflow.EINVALID, "key_uri"},
+		{"ErrMissingCert", admin, "off", "file:/k.p12", "", workflow.EINVALID, "cert_pem"},
+		{"ErrScheme", admin, "off", "https://example.org/key", "PEM", workflow.EINVALID, "key_uri"},
+		{"ErrNotOfficial", admin, "clk", "file:/k.p12", "PEM", workflow.EINVALID, ""},
+		{"ErrNoUser", admin, "nobody", "file:/k.p12", "PEM", workflow.ENOTFOUND, ""},
 	}
 	for _, tc := range keys {
 		t.Run("key/"+tc.name, func(t *testing.T) {
 			u, err := o.SetSigningKey(ctx, tc.actor, tc.id, tc.uri, tc.cert)
-			if workflow.ErrorCode(err) != tc.want {
-				t.Fatalf("err %v, want code %q", err, tc.want)
+			if workflow.ErrorCode(err) != tc.want || workflow.ErrorField(err) != tc.field {
+				t.Fatalf("err %v (field %q), want code %q on %q", err, workflow.ErrorField(err), tc.want, tc.field)
 			}
 			if err == nil && (u.SigningKeyURI != tc.uri+";canonical" || u.CertPEM != tc.cert) {
 				t.Errorf("stored %q %q", u.SigningKeyURI, u.CertPEM)
