@@ -41,6 +41,10 @@ type Error struct {
 }
 
 func (e *Error) Error() string {
+	var inner *Error
+	if errors.As(e.Err, &inner) && inner.Code == e.Code && inner.Message == e.Message {
+		return e.Err.Error() // OnField's copy: the cause says it all
+	}
 	if e.Err != nil {
 		return fmt.Sprintf("%s: %s: %v", e.Code, e.Message, e.Err)
 	}

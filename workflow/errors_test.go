@@ -50,6 +50,11 @@ func TestOnField(t *testing.T) {
 	if !errors.Is(workflow.OnField(cause, "comment"), workflow.ErrNoReason) {
 		t.Fatal("ErrNoReason lost")
 	}
+	// Logged once, not twice: the copy's text is its cause's.
+	wrapped := fmt.Errorf("file %q: %w", "a.pdf", workflow.Errorf(workflow.EUNSUPPORTEDMEDIA, "not a PDF"))
+	if got := workflow.OnField(wrapped, "file").Error(); got != wrapped.Error() {
+		t.Errorf("OnField(%q).Error() = %q", wrapped, got)
+	}
 }
 
 // TestCreateFileErrorsNameTheirPart: the inspector's refusal of the main
