@@ -473,7 +473,7 @@ func NormalizePersonalID(s string) (string, error) {
 		s = s[i+1:]
 	}
 	if len(s) < 6 || len(s) > 20 || strings.Trim(s, "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ") != "" {
-		return "", workflow.Errorf(workflow.EINVALID, "personal ID number must be 6-20 letters or digits (a CCCD's 12 digits), not %q", s)
+		return "", workflow.Errorf(workflow.EINVALID, "personal ID number must be 6-20 letters or digits (a CCCD's 12 digits), not %q", s).On("personal_id")
 	}
 	return s, nil
 }
@@ -626,7 +626,7 @@ func CheckUserUpdate(actor, u *workflow.User) error {
 	}
 	if pid, err := NormalizePersonalID(u.PersonalID); err != nil || pid != u.PersonalID {
 		if err == nil {
-			err = workflow.Errorf(workflow.EINVALID, "personal ID number %q is not normalised (NormalizePersonalID: %q)", u.PersonalID, pid)
+			err = workflow.Errorf(workflow.EINVALID, "personal ID number %q is not normalised (NormalizePersonalID: %q)", u.PersonalID, pid).On("personal_id")
 		}
 		return err
 	}

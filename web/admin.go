@@ -77,7 +77,7 @@ type usersView struct {
 
 // userInputs are the inputs of the user forms by the API's names of
 // their fields ("roles" is the fieldset of the role boxes).
-var userInputs = sameInputs("username", "password", "roles", "key_uri", "cert_pem")
+var userInputs = sameInputs("username", "password", "roles", "key_uri", "cert_pem", "personal_id")
 
 // userInput is the input of a user form that err concerns: a taken
 // username is the username's (the one conflict of a new user).
@@ -113,7 +113,7 @@ func (u *UI) handleUsers(w http.ResponseWriter, r *http.Request, s *Session) err
 	if r.Method == http.MethodPost {
 		in := auth.NewUser{Username: r.PostFormValue("username"), Password: r.PostFormValue("password"),
 			FullName: strings.TrimSpace(r.PostFormValue("full_name")), Title: strings.TrimSpace(r.PostFormValue("title")),
-			Unit: strings.TrimSpace(r.PostFormValue("unit")), Roles: formRoles(r)}
+			Unit: strings.TrimSpace(r.PostFormValue("unit")), PersonalID: r.PostFormValue("personal_id"), Roles: formRoles(r)}
 		nu, err := u.cfg.Accounts.CreateUser(r.Context(), s.User, in)
 		if err == nil {
 			http.Redirect(w, r, "/admin/users/"+nu.ID+"?ok=user", http.StatusSeeOther)
@@ -125,7 +125,7 @@ func (u *UI) handleUsers(w http.ResponseWriter, r *http.Request, s *Session) err
 		}
 		status, v.Error = p.Status, userProblem(err)
 		v.Invalid = one(userInput(err), v.Error)
-		for _, k := range []string{"username", "full_name", "title", "unit"} {
+		for _, k := range []string{"username", "full_name", "title", "unit", "personal_id"} {
 			v.Form[k] = r.PostFormValue(k)
 		}
 		v.Roles = roleOptions(in.Roles)
@@ -146,6 +146,8 @@ func userProblem(err error) string {
 		return "Hãy chọn tệp ảnh chữ ký (PNG nền trong suốt)."
 	case workflow.ErrorCode(err) == workflow.ECONFLICT:
 		return "Tên đăng nhập này đã có người dùng."
+	case workflow.ErrorField(err) == "personal_id":
+		return "Số định danh cá nhân gồm 6–20 chữ số hoặc chữ cái (CCCD: 12 chữ số), có thể ghi như trong chứng thư: CCCD:092080001234."
 	case strings.Contains(msg, "password"):
 		return "Mật khẩu phải có từ 8 ký tự trở lên (tối đa 72 byte)."
 	case strings.Contains(msg, "username"):
@@ -333,9 +335,11 @@ func userLabel(x *workflow.User) string {
 }
 
 // userUpdate is the change the "update" form of the user page makes: the
-// roles, the disabled flag and the names. The rules on them (at least one
-// role, each known; an admin cannot disable themselves or drop their own
-// admin role) are auth.Service.UpdateUser's.
+// roles, the disabled flag, the names and the personal ID number. The
+// rules on them (at least one role, each known; an admin cannot disable
+// themselves or drop their own admin role; a personal ID number as
+// auth.NormalizePersonalID takes it) are auth.Service.UpdateUser's. A
+// personal ID number refused is left as typed, for the form to show.
 func userUpdate(r *http.Request) func(*workflow.User) error {
 	roles := formRoles(r)
 	disabled := r.PostFormValue("disabled") == "true"
@@ -344,6 +348,12 @@ func userUpdate(r *http.Request) func(*workflow.User) error {
 		x.FullName = strings.TrimSpace(r.PostFormValue("full_name"))
 		x.Title = strings.TrimSpace(r.PostFormValue("title"))
 		x.Unit = strings.TrimSpace(r.PostFormValue("unit"))
+		pid, err := auth.NormalizePersonalID(r.PostFormValue("personal_id"))
+		if err != nil {
+			x.PersonalID = r.PostFormValue("personal_id")
+			return err
+		}
+		x.PersonalID = pid
 		return nil
 	}
 }

@@ -25,13 +25,25 @@ func TestAdminUsers(t *testing.T) {
 		t.Fatalf("short password: %d\n%s", p.Status, p.Body)
 	}
 	f.Set("password", "mat-khau-moi-1")
+	f.Set("personal_id", "cccd: 0920 8000 1234") // as a certificate's UID has it
 	p = admin.post("/admin/users", f)
 	m := regexp.MustCompile(`^/admin/users/([^?]+)`).FindStringSubmatch(p.Location)
 	if p.Status != http.StatusSeeOther || m == nil {
 		t.Fatalf("create: %d %s", p.Status, p.Location)
 	}
 	id := m[1]
-	admin.get("/admin/users/" + id)
+	if u, _ := e.repo.User(t.Context(), id); u.PersonalID != "092080001234" {
+		t.Fatalf("personal ID number stored as %q", u.PersonalID)
+	}
+	if p := admin.get("/admin/users/" + id); !strings.Contains(p.Body, `value="092080001234"`) {
+		t.Fatalf("the user page does not show the personal ID number\n%s", p.Body)
+	}
+	if p := admin.post("/admin/users/"+id, url.Values{"action": {"update"}, "roles": {"handler"}, "full_name": {"Người Mới"}, "personal_id": {""}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("clear the personal ID number: %d\n%s", p.Status, p.Body)
+	}
+	if u, _ := e.repo.User(t.Context(), id); u.PersonalID != "" {
+		t.Fatalf("personal ID number %q after clearing it", u.PersonalID)
+	}
 	// Reset the password (confirmed: TestPasswordResetAsksFirst); the
 	// user logs in with the new one.
 	cf, ok := confirmForm(admin.post("/admin/users/"+id, url.Values{"action": {"password"}}), "password")

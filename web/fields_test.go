@@ -336,6 +336,14 @@ func TestFormFieldProblems(t *testing.T) {
 			c.get("/admin/users/" + e.users["luutru"].ID)
 			return c.post("/admin/users/"+e.users["luutru"].ID, url.Values{"action": {"update"}, "full_name": {"Đỗ Lưu Trữ Mới"}})
 		}, true, []string{"roles"}, "ít nhất một vai trò", []kept{{"full_name", "Đỗ Lưu Trữ Mới"}}},
+		{"users/personal ID number", "quantri", func(c *client) page {
+			c.get("/admin/users")
+			return c.post("/admin/users", url.Values{"username": {"chutich"}, "password": {testPassword}, "roles": {"officer"}, "personal_id": {"0920-8000-1234"}})
+		}, false, []string{"personal_id"}, "Số định danh cá nhân", []kept{{"username", "chutich"}, {"personal_id", "0920-8000-1234"}}},
+		{"user/personal ID number", "quantri", func(c *client) page {
+			c.get("/admin/users/" + e.users["lanhdao"].ID)
+			return c.post("/admin/users/"+e.users["lanhdao"].ID, url.Values{"action": {"update"}, "roles": {"officer"}, "full_name": {"Lê Lãnh Đạo"}, "personal_id": {"CCCD:123"}})
+		}, false, []string{"personal_id"}, "Số định danh cá nhân", []kept{{"full_name", "Lê Lãnh Đạo"}, {"personal_id", "CCCD:123"}}},
 		{"user/password reset too short", "quantri", func(c *client) page {
 			c.get("/admin/users/" + e.users["luutru"].ID)
 			return c.post("/admin/users/"+e.users["luutru"].ID, url.Values{"action": {"password"}, "confirm": {"password"}, "password": {"ngan"}})
