@@ -112,7 +112,10 @@ type Blobs interface {
 	// where the backend has one) and returns EINVALID on mismatch without
 	// leaving a partial object visible. Putting identical content under an
 	// existing key is a no-op success (content-addressed keys make retries
-	// safe); different content under a key under retention is ECONFLICT.
+	// safe): the object keeps the ContentType it has unless opts names
+	// one (then, unless it is under retention or legal hold, that one);
+	// different content under a key under retention is ECONFLICT.
+	// A copy (Get, then Put) passes the ContentType Get gave.
 	// A backend outage is EUNAVAILABLE. A failure to read r is not the
 	// store's: r's own code when its error carries one, ETOOLARGE for a
 	// request body over its limit, else EINVALID (a client's stream that

@@ -188,7 +188,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, su
 	} else if done {
 		mu := s.lock(key)
 		mu.Lock()
-		oi, done, err = s.touchLocked(key, size, sum)
+		oi, done, err = s.touchLocked(key, size, sum, opts.ContentType)
 		mu.Unlock()
 		if done || err != nil {
 			return oi, err
@@ -236,7 +236,7 @@ func (s *Store) Put(ctx context.Context, key string, r io.Reader, size int64, su
 	if _, done, err := s.existing(key, size, sum, s.Now()); err != nil {
 		return workflow.ObjectInfo{}, err
 	} else if done {
-		if oi, done, err := s.touchLocked(key, size, sum); done || err != nil {
+		if oi, done, err := s.touchLocked(key, size, sum, opts.ContentType); done || err != nil {
 			return oi, err
 		}
 	}
@@ -634,9 +634,10 @@ func (s *Store) existing(key string, size int64, sum string, now time.Time) (wor
 // holding the key's lock: an object that is not locked gets its Modtime
 // set to now (a blob re-used by a new upload is as young as the upload,
 // so a collector of unreferenced blobs, which takes only those older than
-// its grace period, leaves it alone); a locked one is left as it is. Not
-// done when the object is gone or holds other content (the Put proceeds).
-func (s *Store) touchLocked(key string, size int64, sum string) (workflow.ObjectInfo, bool, error) {
+// its grace period, leaves it alone) and contentType when it names one
+// (else it keeps its own); a locked one is left as it is. Not done when
+// the object is gone or holds other content (the Put proceeds).
+func (s *Store) touchLocked(key string, size int64, sum, contentType string) (workflow.ObjectInfo, bool, error) {
 	m, err := s.readMeta(key)
 	switch {
 	case workflow.ErrorCode(err) == workflow.ENOTFOUND:
@@ -651,6 +652,9 @@ func (s *Store) touchLocked(key string, size int64, sum string) (workflow.Object
 		return m.info(), true, nil
 	}
 	m.Modtime = now.UTC()
+	if contentType != "" {
+		m.ContentType = contentType // named again: recorded; not named: kept
+	}
 	tmp, err := s.writeMetaTemp(m, 0o644)
 	if err != nil {
 		return workflow.ObjectInfo{}, false, err

@@ -377,8 +377,15 @@ func (s *Store) touch(ctx context.Context, cur workflow.ObjectInfo, po s3.PutObj
 	if locked(cur, now) {
 		return cur, nil
 	}
+	// The copy replaces the metadata: the type goes unless it is given
+	// again (minio-go then says binary/octet-stream). A Put naming none
+	// (a retry, a copy by a tool that knows no type) keeps the stored one.
+	ct := po.ContentType
+	if ct == "" {
+		ct = cur.ContentType
+	}
 	ui, err := s.client.CopyObject(ctx,
-		s3.CopyDestOptions{Bucket: s.bucket, Object: cur.Key, ReplaceMetadata: true, ContentType: po.ContentType,
+		s3.CopyDestOptions{Bucket: s.bucket, Object: cur.Key, ReplaceMetadata: true, ContentType: ct,
 			UserMetadata: map[string]string{metaSHA256: cur.SHA256}},
 		s3.CopySrcOptions{Bucket: s.bucket, Object: cur.Key, VersionID: cur.VersionID})
 	if err != nil {
@@ -391,7 +398,10 @@ func (s *Store) touch(ctx context.Context, cur workflow.ObjectInfo, po s3.PutObj
 		}
 		cur.VersionID = ui.VersionID
 	}
-	cur.Modtime = now.UTC()
+	if ct != cur.ContentType {
+		s.cache.remove(cur.Key) // its info says the type it had
+	}
+	cur.Modtime, cur.ContentType = now.UTC(), ct
 	if !ui.LastModified.IsZero() {
 		cur.Modtime = ui.LastModified.UTC()
 	}
@@ -703,6 +713,8 @@ func listInfo(o s3.ObjectInfo) (workflow.ObjectInfo, bool) {
 			oi.RetainUntil = t.UTC()
 		case "x-amz-object-lock-legal-hold":
 			oi.LegalHold = strings.EqualFold(v, "ON")
+		case "content-type":
+			oi.ContentType = v
 		}
 	}
 	return oi, true

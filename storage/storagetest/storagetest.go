@@ -43,6 +43,7 @@ func Run(t *testing.T, newStore func(t *testing.T) workflow.Blobs) {
 		{"ErrInvalidInput", testInvalidInput},
 		{"IdempotentPut", testIdempotentPut},
 		{"RePutRefreshesModtime", testRePutRefreshesModtime},
+		{"ContentTypeKept", testContentTypeKept},
 		{"Overwrite", testOverwrite},
 		{"NotFound", testNotFound},
 		{"List", testList},
@@ -336,6 +337,65 @@ func testRePutRefreshesModtime(t *testing.T, s workflow.Blobs) {
 	}
 	if got, _ := get(t, s, "reused"); !bytes.Equal(got, b) {
 		t.Error("content changed by the re-put")
+	}
+}
+
+// testContentTypeKept: an object keeps the type it was put with through
+// everything that writes it again with the same content (a retry, an
+// upload of the same bytes, a copy onto itself): a Put naming no type
+// keeps it, one naming a type records that one; Get, Stat and List all
+// give it. And a copy (Get, then Put of what it read with the type it
+// gave, as the blob collector and restore copy) keeps it too.
+func testContentTypeKept(t *testing.T, s workflow.Blobs) {
+	ctx := context.Background()
+	types := []string{"application/pdf", "application/json", "image/png",
+		"application/vnd.openxmlformats-officedocument.wordprocessingml.document"}
+	for i, ct := range types {
+		key := fmt.Sprintf("typed/%d", i)
+		b := RandomBytes(uint64(40+i), 512+i)
+		put(t, s, key, b, workflow.PutOptions{ContentType: ct})
+		// Written again with the same content, no type named.
+		if oi := put(t, s, key, b, workflow.PutOptions{}); oi.ContentType != ct {
+			t.Errorf("%s: Put again without a type: info says %q, want %q", key, oi.ContentType, ct)
+		}
+		wantType(t, s, key, ct)
+		// Copied within the store with the type its Get gave.
+		rc, gi, err := s.Get(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = s.Put(ctx, "copied/"+key, rc, gi.Size, gi.SHA256, workflow.PutOptions{ContentType: gi.ContentType})
+		rc.Close()
+		if err != nil {
+			t.Fatalf("copy %s: %v", key, err)
+		}
+		wantType(t, s, "copied/"+key, ct)
+	}
+	// Written again naming another type: that one.
+	b := RandomBytes(49, 300)
+	put(t, s, "retyped", b, workflow.PutOptions{ContentType: "application/octet-stream"})
+	put(t, s, "retyped", b, workflow.PutOptions{ContentType: "application/pdf"})
+	wantType(t, s, "retyped", "application/pdf")
+}
+
+// wantType checks that Get, Stat and List give key the type want.
+func wantType(t *testing.T, s workflow.Blobs, key, want string) {
+	t.Helper()
+	ctx := context.Background()
+	_, gi := get(t, s, key)
+	si, err := s.Stat(ctx, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var li workflow.ObjectInfo
+	s.List(ctx, key, func(oi workflow.ObjectInfo) error {
+		if oi.Key == key {
+			li = oi
+		}
+		return nil
+	})
+	if gi.ContentType != want || si.ContentType != want || li.ContentType != want {
+		t.Errorf("%s: type: Get %q, Stat %q, List %q; want %q", key, gi.ContentType, si.ContentType, li.ContentType, want)
 	}
 }
 
