@@ -581,8 +581,8 @@ func (c *Collector) restore(ctx context.Context, sum string, cl claim, dryRun bo
 	return true, nil
 }
 
-// copy copies a blob within the store (the store checks its SHA-256),
-// trying again when the target changed while it was written (another run
+// copy copies a blob within the store (the store checks its SHA-256)
+// with the type it was stored with (the file is served with it), trying again when the target changed while it was written (another run
 // writing the same blob).
 func (c *Collector) copy(ctx context.Context, from, to, sum string) error {
 	var err error
@@ -600,7 +600,7 @@ func (c *Collector) copyOnce(ctx context.Context, from, to, sum string) error {
 		return fmt.Errorf("blob collection: read %s: %w", from, err)
 	}
 	defer rc.Close()
-	if _, err := c.Blobs.Put(ctx, to, rc, oi.Size, sum, workflow.PutOptions{}); err != nil {
+	if _, err := c.Blobs.Put(ctx, to, rc, oi.Size, sum, workflow.PutOptions{ContentType: oi.ContentType}); err != nil {
 		return fmt.Errorf("blob collection: copy %s to %s: %w", from, to, err)
 	}
 	return nil
