@@ -51,6 +51,10 @@ type manifestEntry struct {
 	SHA256      string    `json:"sha256"`
 	RetainUntil time.Time `json:"retain_until,omitzero"`
 	LegalHold   bool      `json:"legal_hold,omitempty"`
+	// ContentType is the type the object was stored with (a file is
+	// served with it); "" in backups taken before it was recorded, whose
+	// objects are restored without one.
+	ContentType string `json:"content_type,omitempty"`
 }
 
 const backupUsage = `usage: vanthu backup [--objects copy|manifest] [--pg-bin DIR] DIR
@@ -58,14 +62,14 @@ const backupUsage = `usage: vanthu backup [--objects copy|manifest] [--pg-bin DI
 
 backup takes a consistent backup of this installation (VANTHU_* settings as for serve) while
 it serves: the database first (PostgreSQL: pg_dump, one snapshot; SQLite: VACUUM INTO), then
-every object of the work store and of the archive, each with its SHA-256, retention date and
-legal hold (manifest.jsonl; the objects under objects/ unless --objects manifest). Objects are
+every object of the work store and of the archive, each with its SHA-256, content type,
+retention date and legal hold (manifest.jsonl; the objects under objects/ unless --objects manifest). Objects are
 content-addressed and never rewritten, so every object the database snapshot refers to is
 copied; objects written after the snapshot are copied too and are harmless.
 
 restore brings a backup back into an empty installation (a fresh database and empty buckets or
 data directory, per the VANTHU_* settings): the database, then every object, its hash checked,
-archived objects with their retention date (S3 object lock, COMPLIANCE) and legal hold. With a
+with its content type, archived objects with their retention date (S3 object lock, COMPLIANCE) and legal hold. With a
 manifest-only backup it checks that every object is already in the stores with its hash.
 Afterwards run "vanthu audit verify" and "vanthu archive fixity".
 `
@@ -220,7 +224,7 @@ func backupObject(ctx context.Context, store workflow.Blobs, st, key, dir string
 		return e, fmt.Errorf("%s object %s: %w", st, key, err)
 	}
 	defer rc.Close()
-	e.RetainUntil, e.LegalHold = full.RetainUntil.UTC(), full.LegalHold
+	e.RetainUntil, e.LegalHold, e.ContentType = full.RetainUntil.UTC(), full.LegalHold, full.ContentType
 	if e.RetainUntil.IsZero() {
 		e.RetainUntil = time.Time{}
 	}
@@ -447,15 +451,15 @@ func checkObject(ctx context.Context, store workflow.Blobs, e manifestEntry) err
 	return nil
 }
 
-// restoreObject puts one copied object back with its retention date (when
-// still ahead of now) and legal hold.
+// restoreObject puts one copied object back with its content type, its
+// retention date (when still ahead of now) and legal hold.
 func restoreObject(ctx context.Context, store workflow.Blobs, dir string, e manifestEntry, now time.Time) error {
 	f, err := os.Open(filepath.Join(dir, "objects", e.Store, filepath.FromSlash(e.Key)))
 	if err != nil {
 		return err
 	}
 	defer f.Close()
-	opts := workflow.PutOptions{LegalHold: e.LegalHold}
+	opts := workflow.PutOptions{LegalHold: e.LegalHold, ContentType: e.ContentType}
 	if e.RetainUntil.After(now) {
 		opts.RetainUntil = e.RetainUntil
 	}
