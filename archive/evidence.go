@@ -20,6 +20,7 @@ import (
 	"github.com/digitorus/pkcs7"
 	"github.com/digitorus/timestamp"
 
+	"github.com/vanthu/vanthu/internal/dn"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -610,7 +611,7 @@ func (s *Service) Renew(ctx context.Context, docID string, force bool) (*RenewRe
 		return nil, err
 	}
 	res.Seq, res.Manifest, res.Token = m.Seq, mname, tname
-	res.Time, res.ValidUntil, res.Authority = pt.ts.Time.UTC(), pt.validUntil.UTC(), pt.cert.Subject.String()
+	res.Time, res.ValidUntil, res.Authority = pt.ts.Time.UTC(), pt.validUntil.UTC(), dn.Subject(pt.cert)
 	s.logger().InfoContext(ctx, "archive time-stamp added", "doc_id", docID, "seq", m.Seq, "time", res.Time,
 		"valid_until", res.ValidUntil, "reason", res.Reason)
 	return res, nil
@@ -1006,7 +1007,7 @@ func (s *Service) judgeStamp(rec *Record, links []*chainLink, i int, f *findings
 		return st
 	}
 	t := l.tok
-	st.Time, st.Authority, st.CertNotAfter, st.ValidUntil, st.Trusted = t.ts.Time.UTC(), t.cert.Subject.String(), t.cert.NotAfter.UTC(), t.validUntil.UTC(), t.trusted
+	st.Time, st.Authority, st.CertNotAfter, st.ValidUntil, st.Trusted = t.ts.Time.UTC(), dn.Subject(t.cert), t.cert.NotAfter.UTC(), t.validUntil.UTC(), t.trusted
 	switch {
 	case !t.trusted:
 		f.doubt(fmt.Sprintf("time-stamp %d (%s, by %s): its TSA certificate is not trusted: %s", l.seq, st.Time.Format(time.RFC3339), st.Authority, t.trustErr))

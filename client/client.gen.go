@@ -1082,13 +1082,17 @@ type Box struct {
 type CertificateInfo struct {
 	// ExtKeyUsage extended key usages; empty when the certificate has none (no restriction)
 	ExtKeyUsage *[]string `json:"ext_key_usage"`
-	Issuer      string    `json:"issuer"`
-	KeyUsage    *[]string `json:"key_usage"`
-	NotAfter    string    `json:"not_after"`
-	NotBefore   string    `json:"not_before"`
-	Serial      string    `json:"serial"`
 
-	// Subject Example: CN=Nguyễn Văn An,O=UBND quận Bình Thủy
+	// Issuer as subject
+	Issuer    string    `json:"issuer"`
+	KeyUsage  *[]string `json:"key_usage"`
+	NotAfter  string    `json:"not_after"`
+	NotBefore string    `json:"not_before"`
+	Serial    string    `json:"serial"`
+
+	// Subject RFC 4514 (last RDN first), values as UTF-8 text; title, UID, surname, given name, organizationIdentifier and emailAddress by their short names (T, UID, SN, GN, organizationIdentifier, emailAddress), other types not named by RFC 4514 as dotted OIDs (docs/signing.md)
+	//
+	// Example: UID=CCCD:092085001234,CN=Nguyễn Văn An,T=Chủ tịch,O=UBND quận Bình Thủy,C=VN
 	Subject string `json:"subject"`
 }
 

@@ -534,3 +534,16 @@ const (
 	classSpace
 	classDelimiter
 )
+
+// unhexDigit is the value of the hex digit c.
+func unhexDigit(c byte) (byte, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return c - '0', true
+	case c >= 'a' && c <= 'f':
+		return c - 'a' + 10, true
+	case c >= 'A' && c <= 'F':
+		return c - 'A' + 10, true
+	}
+	return 0, false
+}

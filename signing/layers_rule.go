@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/vanthu/vanthu/internal/dn"
 	"github.com/vanthu/vanthu/signing/verify"
 )
 
@@ -54,18 +55,19 @@ func SignerRole(c *verify.Certificate, agency []*x509.Certificate) string {
 		return RoleOfficial
 	}
 	for _, a := range agency {
-		if a != nil && strings.EqualFold(fmt.Sprintf("%X", a.SerialNumber), c.Serial) && a.Issuer.String() == c.Issuer {
+		// A report stored before dn named the issuer as crypto/x509 does.
+		if a != nil && strings.EqualFold(fmt.Sprintf("%X", a.SerialNumber), c.Serial) &&
+			(dn.Issuer(a) == c.Issuer || a.Issuer.String() == c.Issuer) {
 			return RoleAgency
 		}
 	}
-	dn := parseDN(c.Subject)
-	for _, personal := range []string{"2.5.4.12", "0.9.2342.19200300.100.1.1", "GN", "SN", "2.5.4.42", "2.5.4.4"} {
-		if len(dn[personal]) > 0 {
+	for _, personal := range []string{"T", "UID", "GN", "SN"} { // title, user ID, given name, surname
+		if len(dn.Values(c.Subject, personal)) > 0 {
 			return RoleOfficial
 		}
 	}
-	for _, cn := range dn["CN"] {
-		for _, o := range dn["O"] {
+	for _, cn := range dn.Values(c.Subject, "CN") {
+		for _, o := range dn.Values(c.Subject, "O") {
 			if strings.EqualFold(strings.TrimSpace(cn), strings.TrimSpace(o)) {
 				return RoleAgency
 			}
@@ -91,8 +93,8 @@ func CheckLayers(rep *verify.Report, rule LayerRule) []string {
 		}
 		who := s.Name
 		if s.Signer != nil {
-			if cn := parseDN(s.Signer.Subject)["CN"]; len(cn) > 0 {
-				who = cn[0]
+			if cn := dn.First(s.Signer.Subject, "CN"); cn != "" {
+				who = cn
 			}
 		}
 		ls = append(ls, layer{index: s.Index + 1, role: SignerRole(s.Signer, rule.Agency), who: who})
@@ -140,84 +142,4 @@ func CheckLayers(rep *verify.Report, rule LayerRule) []string {
 		}
 	}
 	return bad
-}
-
-// parseDN splits an RFC 4514 string as x509.Name.String writes it
-// ("CN=A,O=B\, C,2.5.4.12=#0c...") into attribute values by type. Values
-// written as "#hex" (DER, for types Go has no name for) are decoded when
-// they are simple strings.
-func parseDN(s string) map[string][]string {
-	out := map[string][]string{}
-	var key, val strings.Builder
-	inVal := false
-	flush := func() {
-		k := strings.TrimSpace(key.String())
-		if k != "" {
-			v := val.String()
-			if strings.HasPrefix(v, "#") {
-				v = derString(v[1:])
-			}
-			out[strings.ToUpper(k)] = append(out[strings.ToUpper(k)], v)
-		}
-		key.Reset()
-		val.Reset()
-		inVal = false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '\\' && i+1 < len(s):
-			i++
-			if inVal {
-				val.WriteByte(s[i])
-			} else {
-				key.WriteByte(s[i])
-			}
-		case c == '=' && !inVal:
-			inVal = true
-		case c == ',' || c == '+':
-			flush()
-		case inVal:
-			val.WriteByte(c)
-		default:
-			key.WriteByte(c)
-		}
-	}
-	flush()
-	return out
-}
-
-// derString decodes the hex DER of a simple string (UTF8String,
-// PrintableString, IA5String) with a short length; otherwise it returns
-// the hex.
-func derString(h string) string {
-	b := make([]byte, 0, len(h)/2)
-	for i := 0; i+1 < len(h); i += 2 {
-		hi, ok1 := unhexDigit(h[i])
-		lo, ok2 := unhexDigit(h[i+1])
-		if !ok1 || !ok2 {
-			return h
-		}
-		b = append(b, hi<<4|lo)
-	}
-	if len(b) < 2 || int(b[1]) != len(b)-2 || b[1] >= 0x80 {
-		return h
-	}
-	switch b[0] {
-	case 0x0c, 0x13, 0x16:
-		return string(b[2:])
-	}
-	return h
-}
-
-func unhexDigit(c byte) (byte, bool) {
-	switch {
-	case c >= '0' && c <= '9':
-		return c - '0', true
-	case c >= 'a' && c <= 'f':
-		return c - 'a' + 10, true
-	case c >= 'A' && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
 }

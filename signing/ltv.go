@@ -29,6 +29,7 @@ import (
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
 	"golang.org/x/crypto/ocsp"
 
+	"github.com/vanthu/vanthu/internal/dn"
 	"github.com/vanthu/vanthu/signing/verify"
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -477,7 +478,7 @@ func (c *dssCollector) revOf(cert, issuer *x509.Certificate) *dssEvidence {
 		return e
 	}
 	if c.o.Fetcher == nil {
-		c.missing = append(c.missing, cert.Subject.String()+": no revocation fetcher configured")
+		c.missing = append(c.missing, dn.Subject(cert)+": no revocation fetcher configured")
 		return e
 	}
 	ev, err := c.o.Fetcher.Fetch(c.ctx, cert, issuer)
@@ -485,7 +486,7 @@ func (c *dssCollector) revOf(cert, issuer *x509.Certificate) *dssEvidence {
 		_, err = verify.CheckEvidence(ev, cert, issuer)
 	}
 	if err != nil {
-		c.missing = append(c.missing, cert.Subject.String()+": "+workflow.ErrorMessage(err))
+		c.missing = append(c.missing, dn.Subject(cert)+": "+workflow.ErrorMessage(err))
 		return e
 	}
 	if ev.OCSP != nil {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/digitorus/pkcs7"
 
+	"github.com/vanthu/vanthu/internal/dn"
 	"github.com/vanthu/vanthu/signing/keys"
 	"github.com/vanthu/vanthu/signing/verify"
 	"github.com/vanthu/vanthu/workflow"
@@ -67,12 +68,12 @@ func (s *Service) readySigner(ctx context.Context, key keys.Key, whose, fix stri
 			code = workflow.EUNAVAILABLE
 		}
 		return keys.Key{}, workflow.Errorf(code, "the certificate of %s (%s) cannot sign: %s; %s",
-			whose, key.Chain[0].Subject, workflow.ErrorMessage(err), fix)
+			whose, dn.Subject(key.Chain[0]), workflow.ErrorMessage(err), fix)
 	}
 	key.Chain = chain
 	if err := s.checkNotRevoked(ctx, chain); err != nil {
 		return keys.Key{}, workflow.Errorf(workflow.EUNPROCESSABLE, "the certificate of %s (%s) cannot sign: %s; %s",
-			whose, chain[0].Subject, workflow.ErrorMessage(err), fix)
+			whose, dn.Subject(chain[0]), workflow.ErrorMessage(err), fix)
 	}
 	return key, nil
 }
@@ -119,7 +120,7 @@ func (s *Service) completeChain(ctx context.Context, chain []*x509.Certificate) 
 	}
 	return nil, workflow.Errorf(workflow.EUNPROCESSABLE,
 		"it is not issued under the trust anchors (VANTHU_TRUST_ANCHORS): its chain ends at %s, issued by %s, which is neither an anchor nor named by a caIssuers URL",
-		out[len(out)-1].Subject, out[len(out)-1].Issuer)
+		dn.Subject(out[len(out)-1]), dn.Issuer(out[len(out)-1]))
 }
 
 func (s *Service) remember(k string, chain []*x509.Certificate) {
@@ -165,14 +166,14 @@ func fetchIssuer(ctx context.Context, c *x509.Certificate) (*x509.Certificate, e
 				return p, nil
 			}
 		}
-		errs = append(errs, u+": no certificate there issued "+c.Subject.String())
+		errs = append(errs, u+": no certificate there issued "+dn.Subject(c))
 	}
 	if len(errs) == 0 {
 		return nil, workflow.Errorf(workflow.EUNPROCESSABLE,
-			"its issuer %s is not in the configured chain and the certificate names no caIssuers URL to fetch it from", c.Issuer)
+			"its issuer %s is not in the configured chain and the certificate names no caIssuers URL to fetch it from", dn.Issuer(c))
 	}
 	return nil, workflow.Errorf(workflow.EUNAVAILABLE, "its issuer %s is not in the configured chain and could not be fetched (%s)",
-		c.Issuer, strings.Join(errs, "; "))
+		dn.Issuer(c), strings.Join(errs, "; "))
 }
 
 func getCerts(ctx context.Context, addr string) ([]*x509.Certificate, error) {
@@ -294,5 +295,5 @@ func (s *Service) checkTSA(ctx context.Context) error {
 	}
 	return workflow.Errorf(workflow.EUNPROCESSABLE,
 		"the time-stamp authority %s (VANTHU_TSA_URL) signs with a certificate (%s, issued by %s) that is not under the trust anchors: its time-stamps would not be trusted and the document could not be issued; add the TSA's root CA to VANTHU_TRUST_ANCHORS",
-		s.cfg.TSAURL, ts.Certificates[0].Subject, ts.Certificates[0].Issuer)
+		s.cfg.TSAURL, dn.Subject(ts.Certificates[0]), dn.Issuer(ts.Certificates[0]))
 }

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vanthu/vanthu/internal/dn"
 	"github.com/vanthu/vanthu/signing/keys"
 	"github.com/vanthu/vanthu/signing/verify"
 	"github.com/vanthu/vanthu/workflow"
@@ -221,6 +222,13 @@ func TestSignerRole(t *testing.T) {
 		{`CN=Sở Tài chính\, TP Cần Thơ,O=Sở Tài chính\, TP Cần Thơ,C=VN`, RoleAgency},
 		// The development PKI's officer: title and UID attributes.
 		{"CN=UBND,O=UBND,2.5.4.12=#0c0843687520e1bb8b6368", RoleOfficial},
+		// As reports name them now (internal/dn), and as crypto/x509 did.
+		{"T=Chủ tịch,CN=UBND,O=UBND", RoleOfficial},
+		{"UID=CCCD:092085001234,CN=UBND,O=UBND", RoleOfficial},
+		{"0.9.2342.19200300.100.1.1=CCCD:092085001234,CN=UBND,O=UBND", RoleOfficial},
+		{"GN=Văn Sĩ,SN=Nguyễn,CN=UBND,O=UBND", RoleOfficial},
+		{"2.5.4.42=Văn Sĩ,CN=UBND,O=UBND", RoleOfficial},
+		{"SERIALNUMBER=MST:1800123456,CN=UBND,O=UBND", RoleAgency},
 		{"", RoleOfficial},
 	}
 	for _, tt := range tests {
@@ -229,10 +237,15 @@ func TestSignerRole(t *testing.T) {
 		}
 	}
 	// A configured agency certificate wins over the subject.
+	// Named as reports name it, and as a report stored before did.
 	c := p.Officer.Chain[0]
-	vc := &verify.Certificate{Subject: c.Subject.String(), Issuer: c.Issuer.String(), Serial: fmt.Sprintf("%X", c.SerialNumber)}
-	if got := SignerRole(vc, p.Officer.Chain[:1]); got != RoleAgency {
-		t.Errorf("configured agency certificate: %s", got)
+	for _, vc := range []*verify.Certificate{
+		{Subject: dn.Subject(c), Issuer: dn.Issuer(c), Serial: fmt.Sprintf("%X", c.SerialNumber)},
+		{Subject: c.Subject.String(), Issuer: c.Issuer.String(), Serial: fmt.Sprintf("%X", c.SerialNumber)},
+	} {
+		if got := SignerRole(vc, p.Officer.Chain[:1]); got != RoleAgency {
+			t.Errorf("configured agency certificate %s: %s", vc.Issuer, got)
+		}
 	}
 }
 

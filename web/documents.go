@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vanthu/vanthu/archive"
+	"github.com/vanthu/vanthu/internal/dn"
 	"github.com/vanthu/vanthu/internal/mediatype"
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -507,14 +508,7 @@ func decodeReport(v *workflow.Verification) *sigReport {
 	return out
 }
 
-func commonName(subject string) string {
-	for _, part := range strings.Split(subject, ",") {
-		if cn, ok := strings.CutPrefix(strings.TrimSpace(part), "CN="); ok {
-			return cn
-		}
-	}
-	return ""
-}
+func commonName(subject string) string { return dn.First(subject, "CN") }
 
 func rfcToVN(s string) string {
 	if s == "" {

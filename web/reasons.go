@@ -3,6 +3,8 @@ package web
 import (
 	"regexp"
 	"strings"
+
+	"github.com/vanthu/vanthu/internal/dn"
 )
 
 // The verifier (signing/verify) writes its reasons in English, one
@@ -251,16 +253,10 @@ func clauseVI(c string) string {
 	return vnTimes(c) + " (chi tiết kỹ thuật)"
 }
 
-// dnNames are the attribute types Go writes as dotted numbers in a
-// certificate's subject, by their names.
-var dnNames = strings.NewReplacer(
-	"0.9.2342.19200300.100.1.1=", "UID=",
-	"2.5.4.12=", "Chức danh=",
-	"2.5.4.97=", "Mã định danh=",
-	"1.2.840.113549.1.9.1=", "Email=",
-)
-
-// dnVI is a certificate subject or issuer as the page shows it.
-func dnVI(dn string) string {
-	return dnNames.Replace(dn)
+// dnVI is a certificate subject or issuer as the page shows it: as the
+// report, the API and the CLI write it (internal/dn: short names, values
+// as text), also for a report stored when crypto/x509 wrote it (title,
+// UID and others as dotted numbers).
+func dnVI(s string) string {
+	return dn.Normalize(s)
 }

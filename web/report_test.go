@@ -18,7 +18,7 @@ func TestDecodeReport(t *testing.T) {
 	 {"index":0,"name":"x","signing_time":"2026-11-25T02:00:00Z","signer":{"subject":"CN=Trần Văn Quyết,O=UBND,0.9.2342.19200300.100.1.1=u1,2.5.4.12=Chủ tịch","issuer":"CN=Root","serial":"01","not_before":"2026-01-01T00:00:00Z","not_after":"2029-01-01T00:00:00Z"},
 	  "chain_trusted":true,"covers_whole_file":false,"byte_range":[0,10,20,30],"signature_valid":true,
 	  "later_changes":[{"object":"3 0","kind":"page","allowed":true},{"object":"5 0","kind":"annotation","allowed":true},{"object":"9 0","kind":"content","allowed":false,"detail":"page content changed"}]},
-	 {"index":1,"signer":{"subject":"CN=UBND quận Bình Thủy"},"chain_trusted":false,"chain_error":"unknown authority","covers_whole_file":true,"signature_valid":true}]}`)}
+	 {"index":1,"signer":{"subject":"CN=UBND quận Bình Thủy\\, TP Cần Thơ,UID=MST:1800123456"},"chain_trusted":false,"chain_error":"unknown authority","covers_whole_file":true,"signature_valid":true}]}`)}
 	r := decodeReport(v)
 	want := []string{
 		"Chữ ký 1 (Trần Văn Quyết): hợp lệ; các cập nhật sau chữ ký chỉ thêm chữ ký, chú thích hoặc dữ liệu biểu mẫu.",
@@ -39,9 +39,14 @@ func TestDecodeReport(t *testing.T) {
 		len(s1.Changes) != 2 || !strings.HasPrefix(s1.Changes[0], "2 đối tượng") || !strings.Contains(s1.Changes[1], "không được phép") {
 		t.Errorf("signature 1: %+v", s1)
 	}
-	// Attribute types Go writes as dotted numbers are named.
-	if s1.Subject != "CN=Trần Văn Quyết,O=UBND,UID=u1,Chức danh=Chủ tịch" {
+	// Attribute types Go writes as dotted numbers (a report stored
+	// before) are named as the report names them now (internal/dn).
+	if s1.Subject != "CN=Trần Văn Quyết,O=UBND,UID=u1,T=Chủ tịch" {
 		t.Errorf("signature 1's subject shown as %q", s1.Subject)
+	}
+	// An escaped comma is part of the name.
+	if s2.Who != "UBND quận Bình Thủy, TP Cần Thơ" || s2.Subject != `CN=UBND quận Bình Thủy\, TP Cần Thơ,UID=MST:1800123456` {
+		t.Errorf("signature 2: who %q, subject %q", s2.Who, s2.Subject)
 	}
 	if s2.Verdict != workflow.VerdictIndeterminate || s2.Covers != "Toàn bộ tệp" || !strings.Contains(s2.Chain, "không tin cậy") {
 		t.Errorf("signature 2: %+v", s2)

@@ -510,8 +510,9 @@ func TestIntegrationProductionPKILifecycle(t *testing.T) {
 			t.Errorf("layer %d signer %q issuer %q: want the certificate's UTF-8 names", i+1, sig.Signer.Subject, sig.Signer.Issuer)
 		}
 	}
-	// The official's title and identity number read as text, not as hex DER.
-	if s := rep.Signatures[0].Signer.Subject; !strings.Contains(s, "Chủ tịch") || !strings.Contains(s, prodOfficialUID) {
+	// The official's title and identity number read as text, not as hex
+	// DER, under their names, not as dotted OIDs (internal/dn).
+	if s := rep.Signatures[0].Signer.Subject; !strings.Contains(s, "T=Chủ tịch") || !strings.Contains(s, "UID="+prodOfficialUID) {
 		t.Errorf("official's subject %q lacks the title and UID as text", s)
 	}
 	pdf := o.clerk.get("/api/v1/documents/" + id + "/file")

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/vanthu/vanthu/internal/dn"
 	"github.com/vanthu/vanthu/signing/keys"
 	"github.com/vanthu/vanthu/storage/gormdb"
 	"github.com/vanthu/vanthu/workflow"
@@ -353,7 +354,7 @@ func (a *pkiArgs) run(ctx context.Context, p *keys.DevPKI, stdout, stderr io.Wri
 			return err
 		}
 		fmt.Fprintf(stdout, "development PKI in %s\n", a.where)
-		fmt.Fprintf(stdout, "root CA:        %s\n  trust anchor: %s\n  SHA-256:      %s\n", p.Root().Subject, p.RootCertPath(), fingerprint(p.Root()))
+		fmt.Fprintf(stdout, "root CA:        %s\n  trust anchor: %s\n  SHA-256:      %s\n", dn.Subject(p.Root()), p.RootCertPath(), fingerprint(p.Root()))
 		printCert(stdout, "agency", k.Chain[0])
 		a.printKey(stdout, p.AgencyKeyPath())
 	case "root":
@@ -445,7 +446,7 @@ func (a *pkiArgs) tls(p *keys.DevPKI, stdout io.Writer) error {
 
 func printCert(w io.Writer, what string, c *x509.Certificate) {
 	fmt.Fprintf(w, "%s: %s\n  issuer:       %s\n  serial:       %s\n  valid:        %s .. %s\n  SHA-256:      %s\n",
-		what, c.Subject, c.Issuer, c.SerialNumber.Text(16),
+		what, dn.Subject(c), dn.Issuer(c), c.SerialNumber.Text(16),
 		c.NotBefore.UTC().Format("2006-01-02T15:04:05Z"), c.NotAfter.UTC().Format("2006-01-02T15:04:05Z"), fingerprint(c))
 }
 

@@ -154,6 +154,11 @@ func TestVerifyCLI(t *testing.T) {
 		stderr string
 	}{
 		{"OK/valid", []string{"--trust", p.root, l2}, nil, 0, []string{": VALID (2 signature(s)", "Signature 1 (official)", "Signature 2 (agency)", "chain:       trusted"}, ""},
+		// Subjects with the attributes crypto/x509 writes as dotted numbers
+		// (title, UID, organizationIdentifier) by their names (internal/dn).
+		{"OK/subject attributes named", []string{"--trust", p.root, l2}, nil, 0, []string{"T=Chủ tịch", "UID=u1", "CN=Nguyễn Văn Sĩ",
+			"organizationIdentifier=000.00.12.H13", "CN=UBND quận Bình Thủy"}, ""},
+		{"OK/json subject attributes named", []string{"--trust", p.root, "--json", l2}, nil, 0, []string{`T=Chủ tịch`, `UID=u1`, `organizationIdentifier=000.00.12.H13`}, ""},
 		{"OK/leading verify and flags after file", []string{"verify", l2, "--trust", p.root}, nil, 0, []string{"cryptographically valid"}, ""},
 		{"OK/expect two layers", []string{"--expect-layers", "2", "--trust", p.root, l2}, nil, 0, []string{"VALID"}, ""},
 		{"OK/expect any layers", []string{"--expect-layers=any", "--trust", p.root, l1}, nil, 0, []string{"VALID (1 signature(s)"}, ""},

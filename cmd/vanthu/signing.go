@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/vanthu/vanthu/api"
+	"github.com/vanthu/vanthu/internal/dn"
 	"github.com/vanthu/vanthu/signing"
 	"github.com/vanthu/vanthu/signing/keys"
 	"github.com/vanthu/vanthu/signing/verify"
@@ -222,7 +223,7 @@ func (a *app) logSigning(ctx context.Context, kr *keyring, agency keys.Key, tsaU
 		}
 	}
 	a.log.InfoContext(ctx, "signing configured", "agency_key", keys.RedactURI(cfg.AgencyKey), "dev_pki", kr.pki != nil,
-		"tsa", tsaURL != "", "tsa_builtin", cfg.TSAURL == "" && tsaURL != "", "key_dirs", cfg.KeyDirs, "pkcs11_tokens", cfg.PKCS11Tokens, "agency_cert_subject", agency.Chain[0].Subject.String())
+		"tsa", tsaURL != "", "tsa_builtin", cfg.TSAURL == "" && tsaURL != "", "key_dirs", cfg.KeyDirs, "pkcs11_tokens", cfg.PKCS11Tokens, "agency_cert_subject", dn.Subject(agency.Chain[0]))
 }
 
 // revocationFetcher is the OCSP/CRL client of signing and verification

@@ -28,6 +28,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/vanthu/vanthu/internal/dn"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -170,7 +171,7 @@ func assemble(uri string, signer crypto.Signer, certs []*x509.Certificate) (Key,
 	if leaf < 0 {
 		return Key{}, workflow.Errorf(workflow.EINVALID,
 			"key %s: certificate %q does not match the key (its public key differs from the key's)",
-			RedactURI(uri), certs[0].Subject.String())
+			RedactURI(uri), dn.Subject(certs[0]))
 	}
 	return Key{Signer: signer, Chain: orderChain(certs[leaf], certs)}, nil
 }

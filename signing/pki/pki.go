@@ -16,6 +16,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vanthu/vanthu/internal/dn"
 	"github.com/vanthu/vanthu/signing/keys"
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -207,7 +208,7 @@ func (a *Authority) Revoke(ctx context.Context, actor *workflow.User, req Revoke
 	r := workflow.Revocation{
 		Issuer:    IssuerID(a.pki.Root()),
 		Serial:    SerialHex(cert.SerialNumber),
-		Subject:   cert.Subject.String(),
+		Subject:   dn.Subject(cert),
 		UserID:    keys.SubjectUserID(cert),
 		Reason:    req.Reason,
 		RevokedAt: a.now().UTC().Truncate(time.Second),

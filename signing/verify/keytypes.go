@@ -17,6 +17,8 @@ import (
 	"github.com/digitorus/pkcs7"
 	"golang.org/x/crypto/cryptobyte"
 	cbasn1 "golang.org/x/crypto/cryptobyte/asn1"
+
+	"github.com/vanthu/vanthu/internal/dn"
 )
 
 // Key types beyond RSA, ECDSA on the NIST curves and Ed25519, which
@@ -271,16 +273,9 @@ func unreadableSignerCert(der []byte) (p7 *pkcs7.PKCS7, c rawCertDER, ok bool) {
 	return nil, rawCertDER{}, false
 }
 
-// rdnString is a DER Name as crypto/x509 writes one ("" if unreadable).
-func rdnString(der []byte) string {
-	var rdn pkix.RDNSequence
-	if _, err := asn1.Unmarshal(der, &rdn); err != nil {
-		return ""
-	}
-	var n pkix.Name
-	n.FillFromRDNSequence(&rdn)
-	return n.String()
-}
+// rdnString is a DER Name as reports show one (dn.String; "" if
+// unreadable).
+func rdnString(der []byte) string { return dn.String(der) }
 
 // dsaIntact checks a CMS signature by a DSA key (crypto/x509 and pkcs7
 // check none) with a DSA signature algorithm (sigAlgs: RFC 3279, RFC

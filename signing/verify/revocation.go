@@ -15,6 +15,7 @@ import (
 
 	"golang.org/x/crypto/ocsp"
 
+	"github.com/vanthu/vanthu/internal/dn"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -241,10 +242,10 @@ func judgeEvidence(ev Evidence, cert, issuer *x509.Certificate) (judged, error) 
 		// response was produced.
 		if rc := r.Certificate; rc != nil && !rc.Equal(issuer) {
 			if !slices.Contains(rc.ExtKeyUsage, x509.ExtKeyUsageOCSPSigning) {
-				return judged{}, fmt.Errorf("the OCSP response is signed by %s, which the issuer did not delegate OCSP signing to (no OCSPSigning usage)", rc.Subject)
+				return judged{}, fmt.Errorf("the OCSP response is signed by %s, which the issuer did not delegate OCSP signing to (no OCSPSigning usage)", dn.Subject(rc))
 			}
 			if r.ProducedAt.Before(rc.NotBefore) || r.ProducedAt.After(rc.NotAfter) {
-				return judged{}, fmt.Errorf("the OCSP responder certificate %s was not valid when the response was produced", rc.Subject)
+				return judged{}, fmt.Errorf("the OCSP responder certificate %s was not valid when the response was produced", dn.Subject(rc))
 			}
 		}
 		j := judged{kind: "ocsp", thisUpdate: r.ThisUpdate, nextUpdate: r.NextUpdate}
@@ -538,11 +539,11 @@ func checkChainRevocation(ctx context.Context, rs *revocationState, s *Signature
 		case !found:
 			s.noteUnreachable(rev)
 			s.Warnings = append(s.Warnings, fmt.Sprintf("no revocation data for the intermediate CA certificate %s: it names %s but no usable OCSP response or CRL was embedded or could be fetched (%s)",
-				c.Subject, revocationServices(c), rev.Detail))
+				dn.Subject(c), revocationServices(c), rev.Detail))
 		case rev.Status == RevocationRevoked:
 			if ra, _ := time.Parse(time.RFC3339, rev.RevokedAt); !ra.After(s.valAt) {
 				s.Errors = append(s.Errors, fmt.Sprintf("the intermediate CA certificate %s was revoked at %s, at or before the validation time %s (%s; revocation data %s, %s)",
-					c.Subject, rev.RevokedAt, s.ValidationTime, s.ValidationTimeSource, rev.Source, rev.Kind))
+					dn.Subject(c), rev.RevokedAt, s.ValidationTime, s.ValidationTimeSource, rev.Source, rev.Kind))
 				s.certProblem = true
 			}
 		}

@@ -30,6 +30,7 @@ import (
 	"github.com/digitorus/pkcs7"
 	"github.com/digitorus/timestamp"
 
+	"github.com/vanthu/vanthu/internal/dn"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -964,7 +965,7 @@ func (s *Signature) signatureTimestamp(p7 *pkcs7.PKCS7, opts Options, now time.T
 		s.Timestamp = &Timestamp{Time: ts.Time.Format(time.RFC3339)}
 		var issuer *x509.Certificate
 		if tsa != nil {
-			s.Timestamp.Authority = tsa.Subject.String()
+			s.Timestamp.Authority = dn.Subject(tsa)
 			issuer, s.Timestamp.Trusted = tsaTrusted(tsa, ts, opts.Roots)
 		}
 		if !s.Timestamp.Trusted {
@@ -1123,7 +1124,7 @@ func (s *Signature) checkChain(certs []*x509.Certificate, ee *x509.Certificate, 
 		if errors.As(err, &uce) {
 			s.ChainError = err.Error() + " (RFC 5280 6.1: a certificate with a critical extension that is not processed fails path validation; ETSI EN 319 102-1 INDETERMINATE/CERTIFICATE_CHAIN_GENERAL_FAILURE)"
 		} else if errors.As(err, &uae) {
-			s.ChainError = "the certificate is not issued by a trusted authority (" + ee.Issuer.String() + ")"
+			s.ChainError = "the certificate is not issued by a trusted authority (" + dn.Issuer(ee) + ")"
 		} else {
 			s.ChainError = err.Error()
 		}
@@ -1346,14 +1347,14 @@ func verifyDocTimestamp(s *Signature, der []byte, signed *signedBytes, opts Opti
 		return
 	}
 	s.Signer = describeCert(tsa)
-	s.Timestamp.Authority = tsa.Subject.String()
+	s.Timestamp.Authority = dn.Subject(tsa)
 	if opts.Roots == nil {
 		s.ChainError = "no trust anchors are configured"
 		return
 	}
 	issuer, ok := tsaTrusted(tsa, ts, opts.Roots)
 	if !ok {
-		s.ChainError = "the time-stamping authority " + tsa.Subject.String() + " is not trusted (or its certificate is not a valid time-stamping certificate at " + s.Timestamp.Time + ")"
+		s.ChainError = "the time-stamping authority " + dn.Subject(tsa) + " is not trusted (or its certificate is not a valid time-stamping certificate at " + s.Timestamp.Time + ")"
 		return
 	}
 	if ts.Time.After(opts.Now()) {
@@ -1363,7 +1364,7 @@ func verifyDocTimestamp(s *Signature, der []byte, signed *signedBytes, opts Opti
 	if opts.tsaRevoked != nil {
 		if why := opts.tsaRevoked(tsa, issuer, ts.Time); why != "" {
 			s.Timestamp.NotUsed = why
-			s.ChainError = "the time-stamping authority " + tsa.Subject.String() + " cannot be relied on: " + why
+			s.ChainError = "the time-stamping authority " + dn.Subject(tsa) + " cannot be relied on: " + why
 			return
 		}
 	}
@@ -1373,8 +1374,8 @@ func verifyDocTimestamp(s *Signature, der []byte, signed *signedBytes, opts Opti
 
 func describeCert(c *x509.Certificate) *Certificate {
 	out := &Certificate{
-		Subject:   c.Subject.String(),
-		Issuer:    c.Issuer.String(),
+		Subject:   dn.Subject(c),
+		Issuer:    dn.Issuer(c),
 		Serial:    serialHex(c.SerialNumber),
 		NotBefore: c.NotBefore.UTC().Format(time.RFC3339),
 		NotAfter:  c.NotAfter.UTC().Format(time.RFC3339),
