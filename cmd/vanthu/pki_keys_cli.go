@@ -11,7 +11,6 @@ import (
 	"io"
 	"io/fs"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/vanthu/vanthu/internal/dn"
@@ -278,10 +277,8 @@ func (a *pkiArgs) open(ctx context.Context, stderr io.Writer) (*keys.DevPKI, fun
 		db.Close()
 		return nil, nil, err
 	}
-	a.where, a.keyFiles = p.Dir(), cfg.DevPKISecret == ""
-	if db.Dialect() == gormdb.Postgres {
-		a.where, a.keyFiles, a.inDB = "the table dev_pki of the database (VANTHU_DATABASE_URL)", false, true
-	}
+	pl := devPKIPlaceFor(cfg, db)
+	a.where, a.keyFiles, a.inDB = pl.Where(), pl.KeyFiles(), pl.InDB
 	return p, func() { db.Close() }, nil
 }
 
@@ -312,23 +309,17 @@ func (a *pkiArgs) servesOfficer(ctx context.Context, db *gormdb.DB) error {
 }
 
 // checkServesAgency refuses to open serve's development PKI (where
-// keyring.devPKI finds it: on PostgreSQL the table, else a PKI
-// DATA_DIR/pki held before, which moves into it) when its agency
-// certificate names another agency than cfg: opening it would re-issue
-// the certificate serve signs with. Other errors are left to the opening.
+// keyring.devPKI finds it: devPKIPlaceFor's Stores, on PostgreSQL the
+// table, else a PKI DATA_DIR/pki held before, which moves into it) when
+// its agency certificate names another agency than cfg: opening it would
+// re-issue the certificate serve signs with. Other errors are left to
+// the opening.
 func checkServesAgency(ctx context.Context, cfg *Config, db *gormdb.DB) error {
-	stores := []keys.PKIStore{keys.DirStore(filepath.Join(cfg.DataDir, "pki"))}
-	if db.Dialect() == gormdb.Postgres {
-		stores = append([]keys.PKIStore{db.DevPKIStore()}, stores...)
+	stores, err := devPKIPlaceFor(cfg, db).Stores()
+	if err != nil {
+		return err
 	}
 	for _, s := range stores {
-		if cfg.DevPKISecret != "" {
-			sealed, err := keys.EncryptPKIStore(s, cfg.DevPKISecret)
-			if err != nil {
-				return err
-			}
-			s = sealed
-		}
 		name, org, err := keys.StoredAgencyIn(ctx, s)
 		if errors.Is(err, fs.ErrNotExist) {
 			continue
