@@ -196,40 +196,59 @@ var whiteSpace = regexp.MustCompile(`\s+`)
 // template) counts as none, as in XMLDSig, where KeyInfo is only a hint:
 // the signature must then be the one registered certificate's. goxmldsig
 // refused it ("missing X509Certificate") though the same package without
-// KeyInfo verified.
+// KeyInfo verified. A KeyInfo carrying a chain may list it in any order,
+// in one X509Data or several (XMLDSig §4.5.4 sets none): the registered
+// certificate is looked for among all of them. goxmldsig took the first
+// only, so a package whose signer wrote the chain CA first was refused as
+// signed by another certificate.
 func (c *validation) verifyCertificate(sig *types.Signature) (*x509.Certificate, error) {
-	var untrusted *x509.Certificate
+	var candidates []*x509.Certificate
 	if sig.KeyInfo != nil && len(sig.KeyInfo.X509Data.X509Certificates) > 0 {
-		certs := sig.KeyInfo.X509Data.X509Certificates
-		if certs[0].Data == "" {
-			return nil, errors.New("missing X509Certificate within KeyInfo")
-		}
-		der, err := base64.StdEncoding.DecodeString(whiteSpace.ReplaceAllString(certs[0].Data, ""))
-		if err != nil {
-			return nil, errors.New("Failed to parse certificate")
-		}
-		if untrusted, err = x509.ParseCertificate(der); err != nil {
+		var err error
+		if candidates, err = keyInfoCertificates(sig.KeyInfo.X509Data.X509Certificates); err != nil {
 			return nil, err
 		}
 	} else if len(c.trusted) == 1 {
-		untrusted = c.trusted[0]
+		candidates = c.trusted[:1]
 	} else {
 		return nil, errors.New("Missing x509 Element")
 	}
-	idx := -1
-	for i, root := range c.trusted {
-		if root.Equal(untrusted) {
-			idx = i
+	var trusted *x509.Certificate
+	for _, cand := range candidates {
+		for _, root := range c.trusted {
+			if trusted == nil && root.Equal(cand) {
+				trusted = root
+			}
 		}
 	}
-	if idx == -1 {
+	if trusted == nil {
 		return nil, errors.New("Could not verify certificate against trusted certs")
 	}
-	trusted := c.trusted[idx]
 	if c.now.Before(trusted.NotBefore) || c.now.After(trusted.NotAfter) {
 		return nil, errors.New("Cert is not valid at this time")
 	}
 	return trusted, nil
+}
+
+// keyInfoCertificates decodes the X509Certificate elements of a KeyInfo,
+// failing as goxmldsig does on one that is empty or not a certificate.
+func keyInfoCertificates(els []types.X509Certificate) ([]*x509.Certificate, error) {
+	var out []*x509.Certificate
+	for _, el := range els {
+		if el.Data == "" {
+			return nil, errors.New("missing X509Certificate within KeyInfo")
+		}
+		der, err := base64.StdEncoding.DecodeString(whiteSpace.ReplaceAllString(el.Data, ""))
+		if err != nil {
+			return nil, errors.New("Failed to parse certificate")
+		}
+		cert, err := x509.ParseCertificate(der)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, cert)
+	}
+	return out, nil
 }
 
 // x509Algorithms are goxmldsig's signature methods but SHA-1, which
