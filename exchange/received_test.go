@@ -12,8 +12,11 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/vanthu/vanthu/exchange/edxml"
 	"github.com/vanthu/vanthu/internal/testpdf"
@@ -181,5 +184,45 @@ func TestRequestEncodingRefused(t *testing.T) {
 		if st != 200 || ack.StatusCode != "01" {
 			t.Errorf("Content-Type %q: %d %s", ct, st, msg)
 		}
+	}
+}
+
+// TestRedeliveryOfAnotherDocument: a package under a DocumentId already
+// received from the same sender, with the same files, is a redelivery
+// only when it is the same document: another subject, date or number is
+// refused with 409 naming what differs (before, answered 01 and dropped,
+// merged into the first); the same subject spelled with other white
+// space, or in NFD, is the same delivery.
+func TestRedeliveryOfAnotherDocument(t *testing.T) {
+	r := newReceiving(t)
+	file := pdfAttachment("cv-8.pdf")
+	first := r.document(8, file)
+	if st, ack, msg := r.post(r.signed(first), nil); st != 200 || ack.StatusCode != "01" {
+		t.Fatalf("first: %d %+v %s", st, ack, msg)
+	}
+	id := edxml.MakeDocumentID(peerOrg, first.PromulgationDate, "8", "UBND")
+	for _, tc := range []struct {
+		name, want string // want "" = the same delivery
+		edit       func(*edxml.Document)
+	}{
+		{"white space in the subject", "", func(d *edxml.Document) { d.Subject = "Công văn   số\n 8" }},
+		{"NFD subject", "", func(d *edxml.Document) { d.Subject = norm.NFD.String("Công văn số 8") }},
+		{"another subject", "another subject", func(d *edxml.Document) { d.Subject = "Công văn số 8 (sửa)" }},
+		{"another date", "another date", func(d *edxml.Document) { d.PromulgationDate = workflow.NewDate(2026, 12, 2) }},
+		{"another number", "another number", func(d *edxml.Document) { d.Number = "80" }},
+	} {
+		d := r.document(8, file)
+		tc.edit(&d)
+		d.DocumentID = id
+		st, ack, msg := r.post(r.signed(d), nil)
+		switch {
+		case tc.want == "" && (st != 200 || ack.StatusCode != "01"):
+			t.Errorf("%s: %d %+v %q, want the first answer", tc.name, st, ack, msg)
+		case tc.want != "" && (st != http.StatusConflict || !strings.Contains(msg, tc.want) || !strings.Contains(msg, id)):
+			t.Errorf("%s: %d %+v %q, want 409 naming the DocumentId and %q", tc.name, st, ack, msg, tc.want)
+		}
+	}
+	if n := r.documents(); n != 1 {
+		t.Fatalf("%d documents, want 1", n)
 	}
 }

@@ -356,7 +356,7 @@ func (r *Receiver) handleEdXML(w http.ResponseWriter, req *http.Request, peers [
 		return nil, err
 	}
 	if !created {
-		if err := sameFiles(d, doc); err != nil {
+		if err := sameDelivery(d, doc, in); err != nil {
 			return nil, err
 		}
 	}
@@ -372,13 +372,47 @@ func (r *Receiver) handleEdXML(w http.ResponseWriter, req *http.Request, peers [
 	return ack, nil
 }
 
-// sameFiles refuses (ECONFLICT) a package under the DocumentId of d, a
-// document already received from the same sender, whose files are not
-// d's: it is another document under an identifier already used (the SDK's
-// sample update and replacement share theirs), not a redelivery. Answered
-// as a redelivery, it was dropped while its sender was told it arrived.
-// The files are compared by content: our own sender builds each attempt
-// again (a new trace time, a new signature), with the same files.
+// sameDelivery refuses (ECONFLICT) a package under the DocumentId of d,
+// a document already received from the same sender, that is not the same
+// document: other files (sameFiles), or another number, date or subject.
+// The same package sent again spelled otherwise (white space, line ends,
+// base64 wrapping, NFD, a new signature or trace time) is the same
+// delivery; the subject is compared with its white space runs made one
+// space. Before, only the files were compared, so a package under a used
+// DocumentId with another subject or date was answered 01 and dropped:
+// merged into the first while its sender was told it arrived.
+func sameDelivery(d *workflow.Document, doc *edxml.Document, in workflow.ReceiveInput) error {
+	if err := sameFiles(d, doc); err != nil {
+		return err
+	}
+	var field string
+	switch {
+	case strings.TrimSpace(in.OriginalNumber) != d.OriginalNumber:
+		field = fmt.Sprintf("number %q (before %q)", strings.TrimSpace(in.OriginalNumber), d.OriginalNumber)
+	case dateOf(in.OriginalDate) != dateOf(d.OriginalDate):
+		field = fmt.Sprintf("date %v (before %v)", dateOf(in.OriginalDate), dateOf(d.OriginalDate))
+	case strings.Join(strings.Fields(in.Subject), " ") != strings.Join(strings.Fields(d.Subject), " "):
+		field = "subject"
+	default:
+		return nil
+	}
+	return workflow.Errorf(workflow.ECONFLICT, "DocumentId %s was received before with another %s: a changed document is sent "+
+		"with a DocumentId of its own (as an update, BussinessDocType 2, or a replacement, 3)", doc.DocumentID, field)
+}
+
+func dateOf(d *workflow.Date) workflow.Date {
+	if d == nil {
+		return workflow.Date{}
+	}
+	return *d
+}
+
+// sameFiles refuses (ECONFLICT) a package whose files are not d's: it is
+// another document under an identifier already used (the SDK's sample
+// update and replacement share theirs), not a redelivery. Answered as a
+// redelivery, it was dropped while its sender was told it arrived. The
+// files are compared by content: our own sender builds each attempt again
+// (a new trace time, a new signature), with the same files.
 func sameFiles(d *workflow.Document, doc *edxml.Document) error {
 	had := map[string]int{}
 	for _, f := range d.Files {
