@@ -6,9 +6,11 @@ import (
 	"crypto"
 	"crypto/x509"
 	"fmt"
+	"net/url"
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/text/unicode/norm"
 
@@ -232,6 +234,7 @@ func ReceiveInput(doc *edxml.Document) workflow.ReceiveInput {
 // a name left empty or of dots only is "attachment-N" (N from 1). Before,
 // the name was kept as sent, shown to the clerk and offered for download.
 func attachmentName(name string, i int) string {
+	name = percentDecoded(name)
 	if j := strings.LastIndexAny(name, `/\`); j >= 0 {
 		name = name[j+1:]
 	}
@@ -246,6 +249,29 @@ func attachmentName(name string, i int) string {
 		return fmt.Sprintf("attachment-%d", i+1)
 	}
 	return name
+}
+
+// percentDecoded is name with its percent-escapes decoded, as systems
+// that keep file names URL-encoded send them
+// ("Quy%E1%BA%BFt%20%C4%91%E1%BB%8Bnh.pdf" for "Quyết định.pdf"), in NFC:
+// only a name all in ASCII, with at least one escape, every '%' starting
+// one, and UTF-8 once decoded; any other name is kept as sent ("Tăng
+// 50%.pdf"). A '+' stays a '+'. Before, the clerk saw and downloaded the
+// escapes.
+func percentDecoded(name string) string {
+	if !strings.Contains(name, "%") {
+		return name
+	}
+	for _, r := range name {
+		if r >= utf8.RuneSelf {
+			return name
+		}
+	}
+	dec, err := url.PathUnescape(name)
+	if err != nil || !utf8.ValidString(dec) {
+		return name
+	}
+	return norm.NFC.String(dec)
 }
 
 // isPDFType says whether a MIME type is PDF's, as producers write it:

@@ -59,6 +59,15 @@ func TestReceiveInputNames(t *testing.T) {
 		{"thu-muc/", "attachment-1"},
 		{" . ", "attachment-1"},
 		{"", "attachment-1"},
+		// Percent-escaped, as systems that keep names URL-encoded send them.
+		{"Quy%E1%BA%BFt%20%C4%91%E1%BB%8Bnh%20s%E1%BB%91%2015.pdf", "Quyết định số 15.pdf"},
+		{"Quye%CC%82%CC%81t%20%C4%91i%CC%A3nh.pdf", "Quyết định.pdf"}, // NFD, kept NFC
+		{"thu-muc%2Fvb%00.pdf", "vb.pdf"},
+		{"A+B%20C.pdf", "A+B C.pdf"},
+		{"Tăng 50%.pdf", "Tăng 50%.pdf"},
+		{"Tang%2050%.pdf", "Tang%2050%.pdf"},
+		{"100%25.pdf", "100%.pdf"},
+		{"bad%FF.pdf", "bad%FF.pdf"},
 	} {
 		in := ReceiveInput(&edxml.Document{Attachments: []edxml.Attachment{{Name: tc.sent, ContentType: "application/pdf", Data: []byte("x")}}})
 		if in.File.Name != tc.want {
