@@ -181,7 +181,6 @@ func TestParseFieldChecks(t *testing.T) {
 		want     []string
 	}{
 		{"SubjectTooLong", "<edXML:Subject>V/v", "<edXML:Subject>" + strings.Repeat("ư", 500), []string{"MessageHeader/Subject", "at most 500"}},
-		{"RepeatedTo", "000.00.00.G22</edXML:OrganId>", "000.00.00.H41</edXML:OrganId>", []string{"MessageHeader/To[2]/OrganId", "already recipient 1"}},
 		{"NoTo", "edXML:To>", "edXML:Tx>", []string{"MessageHeader/To: at least one recipient"}}, // all To renamed to an unknown element
 		{"BadOrgID", "<edXML:OrganId>000.00.12.H13</edXML:OrganId>\n          <edXML:OrganizationInCharge>", "<edXML:OrganId>000..H13</edXML:OrganId>\n          <edXML:OrganizationInCharge>", []string{"MessageHeader/From/OrganId", `"000..H13"`}},
 		{"BadDocumentID", "<edXML:DocumentId>000.00.12.H13,2026/03/02,125/STTTT-VP", "<edXML:DocumentId>000.00.12.H13;2026/03/02;125", []string{"MessageHeader/DocumentId", "not like OrganId,yyyy/MM/dd,Số/KýHiệu"}},

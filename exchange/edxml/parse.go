@@ -165,8 +165,16 @@ func headerDocument(mh *wireMessageHeader, p *problems) *Document {
 		Direction:     ts(mh.OtherInfo.Direction),
 		SteeringType:  ts(mh.SteeringType),
 	}
+	seen := map[string]bool{}
 	for _, to := range mh.To {
-		doc.To = append(doc.To, toOrg(to))
+		// A recipient named twice is one recipient (Build refuses it;
+		// other senders' systems write it): read once, the first time.
+		o := toOrg(to)
+		if o.ID != "" && seen[o.ID] {
+			continue
+		}
+		seen[o.ID] = true
+		doc.To = append(doc.To, o)
 	}
 	if s := ts(mh.Promulgation.Date); s != "" {
 		t, err := parseDate(s)

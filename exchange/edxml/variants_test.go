@@ -466,3 +466,32 @@ func TestVerifyKeyInfoChainOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestParseRecipientTwice: a package that names a recipient twice (Build
+// refuses it; other senders' systems write it) is read with that
+// recipient once; before, it was refused with 400 and the sender's
+// delivery failed for good.
+func TestParseRecipientTwice(t *testing.T) {
+	b, err := Build(sampleDocument()) // To: H41, G22
+	if err != nil {
+		t.Fatal(err)
+	}
+	to := regexp.MustCompile(`(?s)<edXML:To>.*?</edXML:To>`)
+	twice := to.ReplaceAllFunc(b, func(m []byte) []byte { return append(append([]byte{}, m...), m...) })
+	m, err := ParseBytes(twice, Limits{})
+	if err != nil {
+		t.Fatalf("refused: %v", err)
+	}
+	var ids []string
+	for _, o := range m.Document.To {
+		ids = append(ids, o.ID)
+	}
+	if strings.Join(ids, " ") != "000.00.00.H41 000.00.00.G22" {
+		t.Fatalf("To = %v", ids)
+	}
+	d := sampleDocument()
+	d.To = append(d.To, d.To[0])
+	if _, err := Build(d); err == nil || !strings.Contains(err.Error(), "already recipient") {
+		t.Fatalf("Build with a recipient twice: %v", err)
+	}
+}
