@@ -22,7 +22,7 @@ const ns = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
 func (e *corpusEnv) cases() []corpusCase {
 	var cs []corpusCase
 	for _, f := range []func() []corpusCase{e.spellingCases, e.moreSpellingCases, e.attachmentCases, e.moreAttachmentCases,
-		e.signatureCases, e.statusCases, e.brokenCases} {
+		e.signatureCases, e.statusCases, e.brokenCases, e.deliveryCases} {
 		cs = append(cs, f()...)
 	}
 	return cs

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"crypto/rand"
+	"crypto/x509"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -107,8 +108,9 @@ type corpusEnv struct {
 	signer  *vendorSigner
 	post    *rawPoster
 	n       int
-	sentID  string // the DocumentId of a document B sent to A, for statuses
-	sentDoc string // its ID at B
+	sentID  string              // the DocumentId of a document B sent to A, for statuses
+	sentDoc string              // its ID at B
+	chain   []*x509.Certificate // A's agency certificate and its CA(s)
 }
 
 func newCorpusEnv(t *testing.T) *corpusEnv {
@@ -123,7 +125,7 @@ func newCorpusEnv(t *testing.T) *corpusEnv {
 	B.start(t)
 	connect(t, A, B)
 	_, key := peerClient(t, A)
-	e := &corpusEnv{A: A, B: B, signer: newVendorSigner(t, key), post: newRawPoster(t, A, B.agency(t)), n: 500}
+	e := &corpusEnv{A: A, B: B, signer: newVendorSigner(t, key), post: newRawPoster(t, A, B.agency(t)), n: 500, chain: key.Chain}
 	e.sentID, e.sentDoc = e.sendToA(t)
 	return e
 }
@@ -153,8 +155,20 @@ type sent struct {
 	subject string // as stored (NFC)
 	date    string // the original date as stored (yyyy-mm-dd)
 	files   []wantFile
-	again   bool // post it twice (a redelivery)
-	racing  int  // post it this many times at once
+	again   bool       // post it twice (a redelivery)
+	racing  int        // post it this many times at once
+	main    string     // the name of the file B should keep as the document ("" = not checked)
+	then    []followUp // packages posted after it, each with its own answer
+}
+
+// followUp is a package posted after a case's first one and what B
+// should answer: the same delivery spelled otherwise (the first answer,
+// nothing stored) or another package (its own answer).
+type followUp struct {
+	name  string
+	body  []byte
+	want  want
+	added int // documents it should store
 }
 
 type wantFile struct {
@@ -216,11 +230,17 @@ func (e *corpusEnv) run(t *testing.T, c corpusCase) (string, string) {
 	if p := checkAnswer(a, c.want); p != "" {
 		return a.String(), p
 	}
-	added := len(e.B.incoming(t)) - before
 	wantAdded := 0
 	if path == exchange.PathEdXML && c.want.status == 200 {
 		wantAdded = 1
 	}
+	for _, f := range s.then {
+		if p := checkAnswer(e.post.post(path, h, f.body), f.want); p != "" {
+			return a.String(), f.name + ": " + p
+		}
+		wantAdded += f.added
+	}
+	added := len(e.B.incoming(t)) - before
 	if added != wantAdded {
 		return a.String(), fmt.Sprintf("%d documents stored, want %d", added, wantAdded)
 	}
@@ -284,10 +304,7 @@ func (e *corpusEnv) checkStored(t *testing.T, s sent, w want) string {
 		Sender       struct {
 			OrgID string `json:"org_id"`
 		}
-		Files []struct {
-			Name, SHA256, Kind string
-			Size               int64
-		}
+		Files []storedFile
 	}
 	json.Unmarshal(e.B.clerk.get("/api/v1/documents/"+fmt.Sprint(found["id"])), &d)
 	if s.subject != "" && d.Subject != s.subject {
@@ -301,6 +318,9 @@ func (e *corpusEnv) checkStored(t *testing.T, s sent, w want) string {
 	}
 	if d.Sender.OrgID != e.A.orgID {
 		return "sender " + d.Sender.OrgID
+	}
+	if p := mainFile(d.Files, s.main); p != "" {
+		return p
 	}
 	if len(d.Files) != len(s.files) {
 		return fmt.Sprintf("%d files stored, want %d", len(d.Files), len(s.files))
