@@ -446,6 +446,11 @@ func TestVerifyKeyInfoChainOrder(t *testing.T) {
 			{"CA first", withKeyInfo("", ca, leaf), ""},
 			{"separate X509Data, CA first", withKeyInfo("separate", ca, leaf), ""},
 			{"no KeyInfo", withKeyInfo("none"), ""},
+			{"IssuerSerial, SubjectName and KeyValue beside the chain", func(b []byte) []byte {
+				return bytes.Replace(withKeyInfo("", ca, leaf)(b), []byte("<X509Data>"), []byte("<KeyValue><RSAKeyValue><Modulus>AQAB</Modulus>"+
+					"<Exponent>AQAB</Exponent></RSAKeyValue></KeyValue><X509Data><X509IssuerSerial><X509IssuerName>CN=x</X509IssuerName>"+
+					"<X509SerialNumber>1</X509SerialNumber></X509IssuerSerial><X509SubjectName>CN=y</X509SubjectName>"), 1)
+			}, ""},
 			{"CA only", withKeyInfo("", ca), "registered certificate"},
 			{"another agency's chain", withKeyInfo("", other.chain[1], other.chain[0]), "registered certificate"},
 			{"an empty certificate then the leaf", func(b []byte) []byte {
