@@ -78,6 +78,7 @@ func (e *corpusEnv) deliveryCases() []corpusCase {
 		{name: "redelivery/white space inside the subject and number", make: e.resent(chain(
 			reReplace(`(<edXML:Subject>)([^<]*?) ([^<]*)(</)`, "${1}\n   ${2}  \n ${3}  ${4}"),
 			reReplace(`(<edXML:CodeNumber>)([^<]*)(</)`, "${1} ${2} ${3}"))), want: accept()},
+		{name: "redelivery/every text on lines of its own", make: e.resent(reReplace(`>([^<\s][^<]*)<`, ">\n        ${1}\n      <")), want: accept()},
 		{name: "redelivery/NFD subject", make: e.resent(func(b []byte) []byte { return []byte(norm.NFD.String(string(b))) }), want: accept()},
 		{name: "signature/KeyInfo with A's chain, CA first", make: e.keyInfo(true), want: accept()},
 		{name: "signature/KeyInfo with A's chain, leaf first", make: e.keyInfo(false), want: accept()},

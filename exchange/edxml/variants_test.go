@@ -211,6 +211,7 @@ func spellings() []spelling {
 		{"CRLF", rep("\n", "\r\n")},
 		{"one line", re(regexp.MustCompile(`>\s+<`), "><")},
 		{"tabs", rep("  ", "\t")},
+		{"text on lines of its own", re(regexp.MustCompile(`>([^<\s][^<]*)<`), ">\n        ${1}\n      <")},
 		{"base64 unwrapped", base64Wrap(0, "")},
 		{"base64 at 64 columns LF", base64Wrap(64, "\n")},
 		{"base64 at 76 columns CRLF", base64Wrap(76, "\r\n")},
