@@ -168,8 +168,8 @@ func docTypeOf(doc *edxml.Document) workflow.DocType {
 }
 
 // ReceiveInput converts a parsed edXML document into what
-// workflow.Service.Receive takes: the first PDF attachment (the one
-// described "main", else the first) is the document, the rest are
+// workflow.Service.Receive takes: the attachment described "main", else
+// the first PDF (firstPDF), is the document, the rest are
 // attachments; sender, original number and date, subject, urgency.
 func ReceiveInput(doc *edxml.Document) workflow.ReceiveInput {
 	in := workflow.ReceiveInput{ExternalID: doc.DocumentID}
@@ -196,15 +196,7 @@ func ReceiveInput(doc *edxml.Document) workflow.ReceiveInput {
 		}
 	}
 	if main < 0 {
-		for i, a := range doc.Attachments {
-			if isPDFType(a.ContentType) || strings.HasSuffix(strings.ToLower(a.Name), ".pdf") {
-				main = i
-				break
-			}
-		}
-	}
-	if main < 0 && len(doc.Attachments) > 0 {
-		main = 0
+		main = firstPDF(doc.Attachments)
 	}
 	for i, a := range doc.Attachments {
 		u := workflow.Upload{Name: attachmentName(a.Name, i), Size: int64(len(a.Data)), Content: bytes.NewReader(a.Data)}
@@ -225,6 +217,29 @@ func ReceiveInput(doc *edxml.Document) workflow.ReceiveInput {
 		in.Updates = doc.Business.DocumentID
 	}
 	return in
+}
+
+// firstPDF is the index of the first attachment that says it is a PDF
+// (by its MIME type or name), else of the first that is one by its bytes
+// (a type such as "application/x-pdf" and a name without extension, as
+// some senders write), else 0 (-1 without attachments). Before, such a
+// PDF after a Word file left the Word file as the document, rejected as
+// "not a PDF".
+func firstPDF(atts []edxml.Attachment) int {
+	for i, a := range atts {
+		if isPDFType(a.ContentType) || strings.HasSuffix(strings.ToLower(a.Name), ".pdf") {
+			return i
+		}
+	}
+	for i, a := range atts {
+		if bytes.HasPrefix(a.Data, []byte("%PDF-")) {
+			return i
+		}
+	}
+	if len(atts) > 0 {
+		return 0
+	}
+	return -1
 }
 
 // attachmentName is the name a received file is kept under: the last

@@ -27,6 +27,8 @@ func TestReceiveInputMainFile(t *testing.T) {
 		{"by name", doc(docx, edxml.Attachment{Name: "QD.PDF", ContentType: "application/octet-stream", Data: []byte("pdf")}), "QD.PDF"},
 		{"described main", doc(edxml.Attachment{Name: "a.pdf", ContentType: "application/pdf", Data: []byte("a")}, edxml.Attachment{Name: "b.pdf", ContentType: "application/pdf", Description: "main", Data: []byte("b")}), "b.pdf"},
 		{"no PDF: the first", doc(docx), "du-thao.docx"},
+		{"by its bytes", doc(docx, edxml.Attachment{Name: "QD15", ContentType: "application/x-pdf", Data: []byte("%PDF-1.7\n")}), "QD15"},
+		{"a PDF by type before one by bytes", doc(edxml.Attachment{Name: "b", Data: []byte("%PDF-1.4")}, edxml.Attachment{Name: "a.pdf", Data: []byte("x")}), "a.pdf"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			in := ReceiveInput(c.doc)

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/base64"
 	"fmt"
 	"net/url"
@@ -55,8 +56,10 @@ func (e *corpusEnv) deliveryCases() []corpusCase {
 					s.main = a.Name
 				}
 			}
-			if s.main == "" {
-				s.main = atts[0].Name
+			for _, a := range atts {
+				if s.main == "" && bytes.HasPrefix(a.Data, []byte("%PDF-")) {
+					s.main = a.Name // the first PDF
+				}
 			}
 			return s
 		}
@@ -65,6 +68,10 @@ func (e *corpusEnv) deliveryCases() []corpusCase {
 		{name: "attachments/two PDFs, none described main", make: many(pdf("Quyết định.pdf", ""), pdf("Phụ lục.pdf", "")), want: accept()},
 		{name: "attachments/three PDFs, the last described main", make: many(pdf("Phụ lục 1.pdf", "Phụ lục"), pdf("Phụ lục 2.pdf", "Phụ lục"),
 			pdf("Quyết định.pdf", "main")), want: accept()},
+		{name: "attachments/a docx, then a PDF typed application/x-pdf named without extension", make: many(
+			edxml.Attachment{Name: "Dự thảo.docx", ContentType: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+				Data: randomBytes(2000, "PK\x03\x04")},
+			edxml.Attachment{Name: "QD-15", ContentType: "application/x-pdf", Data: testpdf.Make(1, "QD-15")}), want: accept()},
 		{name: "to/B second of three recipients", make: e.addressed(func(d *edxml.Document) {
 			d.To = []edxml.Organization{{ID: "000.00.01.H13", Name: "Sở Nội vụ"}, d.To[0], {ID: "000.00.02.H13", Name: "Sở Tài chính"}}
 		}), want: accept()},
