@@ -72,6 +72,10 @@ func (e *corpusEnv) deliveryCases() []corpusCase {
 			edxml.Attachment{Name: "Dự thảo.docx", ContentType: "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
 				Data: randomBytes(2000, "PK\x03\x04")},
 			edxml.Attachment{Name: "QD-15", ContentType: "application/x-pdf", Data: testpdf.Make(1, "QD-15")}), want: accept()},
+		{name: "dates/PromulgationDate xs:date with its zone", make: e.signed(reReplace(`<edXML:PromulgationDate>([0-9]{4})/([0-9]{2})/([0-9]{2})<`,
+			"<edXML:PromulgationDate>$1-$2-$3+07:00<")), want: accept()},
+		{name: "dates/trace Timestamp xs:date with UTC zone", make: e.signed(reReplace(`<edXML:Timestamp>([0-9]{4})/([0-9]{2})/([0-9]{2}) [0-9:]{8}<`,
+			"<edXML:Timestamp>$1-$2-${3}Z<")), want: accept()},
 		{name: "to/B second of three recipients", make: e.addressed(func(d *edxml.Document) {
 			d.To = []edxml.Organization{{ID: "000.00.01.H13", Name: "Sở Nội vụ"}, d.To[0], {ID: "000.00.02.H13", Name: "Sở Tài chính"}}
 		}), want: accept()},

@@ -125,13 +125,20 @@ var (
 		"2006/01/02 15:04", "2006-01-02 15:04", "02/01/2006 15:04", "2006-01-02T15:04Z07:00", "2006-01-02T15:04"}
 	dateShapes  = regexp.MustCompile(`^([0-9]{4}[/-][0-9]{2}[/-][0-9]{2}|[0-9]{2}[/-][0-9]{2}[/-][0-9]{4})$`)
 	zoneNoColon = regexp.MustCompile(`([+-][0-9]{2})([0-9]{2})$`)
-	timeShapes  = regexp.MustCompile(`^([0-9]{4}/[0-9]{2}/[0-9]{2} |[0-9]{4}-[0-9]{2}-[0-9]{2}[ T]|[0-9]{2}/[0-9]{2}/[0-9]{4} )` +
+	// dateZone is an XML Schema xs:date with its zone (2026-12-01+07:00,
+	// 2026-12-01Z), as systems that bind the field to xs:date write it.
+	dateZone   = regexp.MustCompile(`^([0-9]{4}-[0-9]{2}-[0-9]{2})(Z|[+-][0-9]{2}:?[0-9]{2})$`)
+	timeShapes = regexp.MustCompile(`^([0-9]{4}/[0-9]{2}/[0-9]{2} |[0-9]{4}-[0-9]{2}-[0-9]{2}[ T]|[0-9]{2}/[0-9]{2}/[0-9]{4} )` +
 		`[0-9]{2}:[0-9]{2}(:[0-9]{2}([.,][0-9]+)?)?(Z|[+-][0-9]{2}:?[0-9]{2})?$`)
 )
 
 // parseDate reads a calendar date (see dateLayouts): a day, with no time
-// zone.
+// zone; an xs:date's zone is dropped, the day kept as written (before,
+// 400).
 func parseDate(s string) (workflow.Date, error) {
+	if m := dateZone.FindStringSubmatch(s); m != nil {
+		s = m[1]
+	}
 	if !dateShapes.MatchString(s) {
 		if t, err := parseTime(s); err == nil && timeShapes.MatchString(s) {
 			return workflow.DateOf(t.In(Location)), nil
@@ -155,6 +162,12 @@ func parseTime(s string) (time.Time, error) {
 			return time.Time{}, fmt.Errorf("%q is not a valid date and time", s)
 		}
 		return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, Location), nil
+	}
+	if dateZone.MatchString(s) { // an xs:date with its zone: its midnight there
+		if t, err := time.Parse("2006-01-02Z07:00", zoneNoColon.ReplaceAllString(s, "$1:$2")); err == nil {
+			return t, nil
+		}
+		return time.Time{}, fmt.Errorf("%q is not a valid date", s)
 	}
 	if !timeShapes.MatchString(s) {
 		return time.Time{}, fmt.Errorf("%q is not yyyy/MM/dd HH:mm:ss", s)

@@ -35,6 +35,12 @@ func TestParseDatesOtherVendorsWrite(t *testing.T) {
 		// A date sent as a date and time is that day in Vietnam.
 		{"<edXML:PromulgationDate>2026/03/02", "<edXML:PromulgationDate>2026-03-01T17:30:00Z", promulgated, day(2026, 3, 2), time.Time{}},
 		{"<edXML:DueDate>2026/03/31", "<edXML:DueDate>31/03/2026", due, day(2026, 3, 31), time.Time{}},
+		// An xs:date with its zone: the day as written.
+		{"<edXML:PromulgationDate>2026/03/02", "<edXML:PromulgationDate>2026-03-02+07:00", promulgated, day(2026, 3, 2), time.Time{}},
+		{"<edXML:PromulgationDate>2026/03/02", "<edXML:PromulgationDate>2026-03-02Z", promulgated, day(2026, 3, 2), time.Time{}},
+		{"<edXML:DueDate>2026/03/31", "<edXML:DueDate>2026-03-31-0500", due, day(2026, 3, 31), time.Time{}},
+		{"2026/03/02 09:15:00", "2026-03-02+07:00", nil, workflow.Date{}, ict(2026, 3, 2, 0, 0, 0, 0)},
+		{"2026/03/02 09:15:00", "2026-03-01Z", nil, workflow.Date{}, ict(2026, 3, 1, 7, 0, 0, 0)},
 		{"2026/03/02 09:15:00", "2026-03-02T09:15:00+07:00", nil, workflow.Date{}, ict(2026, 3, 2, 9, 15, 0, 0)},
 		{"2026/03/02 09:15:00", "2026-03-02T02:15:00Z", nil, workflow.Date{}, ict(2026, 3, 2, 9, 15, 0, 0)},
 		{"2026/03/02 09:15:00", "2026-03-02T09:15:00.250+0700", nil, workflow.Date{}, ict(2026, 3, 2, 9, 15, 0, 250e6)},
@@ -57,7 +63,7 @@ func TestParseDatesOtherVendorsWrite(t *testing.T) {
 			}
 		})
 	}
-	for _, bad := range []string{"2026/03/32", "32/03/2026", "03/32/2026", "hôm qua", "2026/03/02T09:15"} {
+	for _, bad := range []string{"2026/03/32", "32/03/2026", "03/32/2026", "hôm qua", "2026/03/02T09:15", "2026-02-30+07:00", "2026/03/02+07:00", "2026-03-02+7"} {
 		_, err := ParseBytes(bytes.Replace(base, []byte("<edXML:DueDate>2026/03/31"), []byte("<edXML:DueDate>"+bad), 1), Limits{})
 		assertCode(t, err, workflow.EINVALID, "MessageHeader/DueDate")
 	}
