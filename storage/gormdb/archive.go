@@ -172,16 +172,19 @@ func (x *ArchiveIndex) AddEvidence(ctx context.Context, docID, key string, ev wo
 // EvidenceDue implements archive.Index.
 func (x *ArchiveIndex) EvidenceDue(ctx context.Context, now time.Time, after string, limit int) ([]string, error) {
 	var ids []string
-	err := x.q(ctx).Table("archive_records AS r").Select("r.doc_id").
-		Joins("JOIN documents d ON d.id = r.doc_id AND d.state = ?", string(workflow.Archived)).
-		Joins("LEFT JOIN archive_evidence e ON e.doc_id = r.doc_id AND e.record_key = r.record_key").
-		Where("r.doc_id > ? AND r.retain_until > ?", after, utc(now)).
-		Where("e.doc_id IS NULL OR (e.renew_at <= ? AND r.retain_until > e.valid_until)", utc(now)).
-		Order("r.doc_id").Limit(limit).Pluck("r.doc_id", &ids).Error
-	if err != nil {
+	if err := evidenceDue(x.q(ctx), now, after, limit).Pluck("r.doc_id", &ids).Error; err != nil {
 		return nil, x.db.translate(err, "archived records due for renewal")
 	}
 	return ids, nil
+}
+
+// evidenceDue is EvidenceDue's query on g.
+func evidenceDue(g *gorm.DB, now time.Time, after string, limit int) *gorm.DB {
+	return g.Table("archive_records AS r").Select("r.doc_id").Where(recordArchived, string(workflow.Archived)).
+		Joins("LEFT JOIN archive_evidence e ON e.doc_id = r.doc_id AND e.record_key = r.record_key").
+		Where("r.doc_id > ? AND r.retain_until > ?", after, utc(now)).
+		Where("e.doc_id IS NULL OR (e.renew_at <= ? AND r.retain_until > e.valid_until)", utc(now)).
+		Order("r.doc_id").Limit(limit)
 }
 
 // StartRecord implements archive.Index in one statement when the record
@@ -424,6 +427,15 @@ func (x *ArchiveIndex) WalkObjects(ctx context.Context, fn func(workflow.Archive
 	}
 }
 
+// recordArchived keeps the records whose document is archived. As a
+// semi-join, not a JOIN: SQLite joined from the documents' index on the
+// state, every archived document, and sorted the matches before taking a
+// page (300,000 documents: 2.2 s for a search of a word found in many,
+// 1.5 s for each batch of the evidence renewal; BenchmarkAtSize); as
+// EXISTS it reads the records in doc_id order from their primary key and
+// stops at the page's end (2.7 ms, 0.4 ms).
+const recordArchived = "EXISTS (SELECT 1 FROM documents d WHERE d.id = r.doc_id AND d.state = ?)"
+
 // Search implements archive.Index: every filter is SQL over
 // archive_records joined with documents (only records whose document is
 // in state archived count: an attempt whose state change never committed
@@ -437,8 +449,7 @@ func (x *ArchiveIndex) Search(ctx context.Context, f workflow.ArchiveQuery) ([]*
 	if limit > MaxLimit {
 		limit = MaxLimit
 	}
-	q := x.q(ctx).Table("archive_records AS r").Select("r.*").
-		Joins("JOIN documents d ON d.id = r.doc_id AND d.state = ?", string(workflow.Archived))
+	q := x.q(ctx).Table("archive_records AS r").Select("r.*").Where(recordArchived, string(workflow.Archived))
 	for _, w := range strings.Fields(Fold(f.Q)) {
 		q = q.Where(`r.subject_norm LIKE ? ESCAPE '\'`, "%"+escapeLike(w)+"%")
 	}
@@ -491,8 +502,7 @@ func (x *ArchiveIndex) Search(ctx context.Context, f workflow.ArchiveQuery) ([]*
 func (x *ArchiveIndex) SearchSQL(ctx context.Context, f workflow.ArchiveQuery) string {
 	return x.q(ctx).ToSQL(func(tx *gorm.DB) *gorm.DB {
 		var rows []archiveRecordRow
-		q := tx.Table("archive_records AS r").Select("r.*").
-			Joins("JOIN documents d ON d.id = r.doc_id AND d.state = ?", string(workflow.Archived))
+		q := tx.Table("archive_records AS r").Select("r.*").Where(recordArchived, string(workflow.Archived))
 		for _, w := range strings.Fields(Fold(f.Q)) {
 			q = q.Where(`r.subject_norm LIKE ? ESCAPE '\'`, "%"+escapeLike(w)+"%")
 		}
