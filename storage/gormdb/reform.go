@@ -2,88 +2,128 @@ package gormdb
 
 import (
 	"context"
+	"database/sql"
 	"time"
-
-	"gorm.io/gorm"
 
 	"github.com/vanthu/vanthu/workflow"
 )
 
 var _ workflow.ReformCounter = (*DB)(nil)
 
+// The reform report's conditions on constants are written into its SQL
+// (our own identifiers, not input): a partial index serves a query only
+// when the query states the index's predicate itself, which SQLite never
+// proves from "= ?" nor PostgreSQL in a generic plan (reformIndexesV11).
+var (
+	// documents_issued_at: issued outgoing documents by time of issue.
+	issuedWhere = "d.direction = '" + string(workflow.Outgoing) + "' AND d.number > 0"
+	// audit_events_archive_use: the uses of archived records by time.
+	archiveUseWhere = "e.kind = '" + string(workflow.EventArchiveUse) + "'"
+	// audit_events_complete: each document's completions by time.
+	completeWhere = "e.kind = '" + string(workflow.EventTransition) + "' AND e.action = '" + string(workflow.Complete) + "'"
+)
+
 // ReformCounts implements workflow.ReformCounter with a few aggregate
 // queries over documents, deliveries and audit events. Only counts leave
 // the database; a viewer who does not see every classified document gets
-// counts without the classified documents they cannot open.
+// counts without the classified documents they cannot open. Each query
+// reads the period's rows from an index (reformIndexesV11, the created_at
+// index), not every document: the report of a year over six years of
+// history (300,000 documents) took 5.7 s on SQLite reading them all.
 func (d *DB) ReformCounts(ctx context.Context, f workflow.ReformFilter) (workflow.ReformCounts, error) {
 	c := d.reader(ctx)
-	from, to := utc(f.From), utc(f.To)
 	var out workflow.ReformCounts
-	docs := func() *gorm.DB {
-		return visibleTo(c.q(ctx).Table("documents AS d"), "d.", f.ViewerID, f.SeeAll)
-	}
-	count := func(dst *int, q *gorm.DB) error {
-		var n int64
-		if err := q.Count(&n).Error; err != nil {
-			return d.translate(err, "reform report")
+	for _, s := range reformSteps(f, &out) {
+		targets := make([]any, len(s.dst))
+		n := make([]sql.NullInt64, len(s.dst))
+		for i := range n {
+			targets[i] = &n[i]
 		}
-		*dst = int(n)
-		return nil
-	}
-	issued := func() *gorm.DB {
-		return docs().Where("d.direction = ? AND d.number > 0 AND d.issued_at >= ? AND d.issued_at < ?", workflow.Outgoing, from, to)
-	}
-	noRecipients := []string{"", "[]", "null"}
-	delivered := c.q(ctx).Table("deliveries AS x").Select("1").
-		Where("x.document_id = d.id AND x.kind = ? AND x.state = ?", workflow.DeliverDocument, workflow.DeliveryDelivered)
-	steps := []struct {
-		dst *int
-		q   *gorm.DB
-	}{
-		{&out.Issued, issued()},
-		{&out.IssuedTwoLayers, issued().Where("d.verification_verdict = ?", workflow.VerdictValid)},
-		{&out.IssuedToAgencies, issued().Where("d.recipients NOT IN ?", noRecipients)},
-		{&out.SentElectronically, issued().Where("d.recipients NOT IN ?", noRecipients).Where("EXISTS (?)", delivered)},
-		{&out.IncomingElectronic, docs().Where("d.direction = ? AND d.created_at >= ? AND d.created_at < ? AND d.external_id <> ''", workflow.Incoming, from, to)},
-		{&out.IncomingPaper, docs().Where("d.direction = ? AND d.created_at >= ? AND d.created_at < ? AND d.external_id = ''", workflow.Incoming, from, to)},
-		{&out.Archived, docs().Where("d.archived_at IS NOT NULL AND d.archived_at < ?", to)},
-	}
-	for _, s := range steps {
-		if err := count(s.dst, s.q); err != nil {
-			return out, err
+		if err := c.g.WithContext(ctx).Raw(s.query, s.args...).Row().Scan(targets...); err != nil {
+			return out, d.translate(err, "reform report")
+		}
+		for i := range n {
+			*s.dst[i] = int(n[i].Int64)
 		}
 	}
-	// Records used: distinct archived documents with a use in the period.
-	used := c.q(ctx).Table("audit_events AS e").Select("1").
-		Where("e.document_id = d.id AND e.kind = ? AND e.at_micros >= ? AND e.at_micros < ?", workflow.EventArchiveUse, from.UnixMicro(), to.UnixMicro())
-	if err := count(&out.ArchiveUsed, docs().Where("d.archived_at IS NOT NULL AND d.archived_at < ?", to).Where("EXISTS (?)", used)); err != nil {
-		return out, err
+	due, done, err := d.reformDue(ctx, c, f)
+	out.Due, out.DoneOnTime = due, done
+	return out, err
+}
+
+// reformStep is one query of the reform report: its counts go to dst.
+type reformStep struct {
+	query string
+	args  []any
+	dst   []*int
+}
+
+// reformVisible is visibleSQL for the documents "d" of f's viewer, "1 = 1"
+// when every row is visible.
+func reformVisible(f workflow.ReformFilter) (string, []any) {
+	vis, args := visibleSQL("d.", f.ViewerID, f.SeeAll)
+	if vis == "" {
+		vis = "1 = 1"
 	}
-	// On time: processing due in the period, completed by the end of the
-	// due day (Vietnam time); compared here, the dialects differ in date
-	// arithmetic.
+	return vis, args
+}
+
+// reformSteps are the queries of the counts of f, into out.
+func reformSteps(f workflow.ReformFilter, out *workflow.ReformCounts) []reformStep {
+	from, to := utc(f.From), utc(f.To)
+	vis, visArgs := reformVisible(f)
+	with := func(args ...any) []any { return append(args, visArgs...) }
+	sent := "d.recipients NOT IN ('', '[]', 'null')"
+	delivered := "EXISTS (SELECT 1 FROM deliveries x WHERE x.document_id = d.id AND x.kind = ? AND x.state = ?)"
+	return []reformStep{
+		{`SELECT COUNT(*), SUM(CASE WHEN d.verification_verdict = ? THEN 1 ELSE 0 END), SUM(CASE WHEN ` + sent + ` THEN 1 ELSE 0 END),
+SUM(CASE WHEN ` + sent + ` AND ` + delivered + ` THEN 1 ELSE 0 END)
+FROM documents d WHERE ` + issuedWhere + ` AND d.issued_at >= ? AND d.issued_at < ? AND ` + vis,
+			with(workflow.VerdictValid, workflow.DeliverDocument, workflow.DeliveryDelivered, from, to),
+			[]*int{&out.Issued, &out.IssuedTwoLayers, &out.IssuedToAgencies, &out.SentElectronically}},
+		{`SELECT SUM(CASE WHEN d.external_id <> '' THEN 1 ELSE 0 END), SUM(CASE WHEN d.external_id = '' THEN 1 ELSE 0 END)
+FROM documents d WHERE d.created_at >= ? AND d.created_at < ? AND d.direction = ? AND ` + vis,
+			with(from, to, workflow.Incoming), []*int{&out.IncomingElectronic, &out.IncomingPaper}},
+		{`SELECT COUNT(*) FROM documents d WHERE d.archived_at IS NOT NULL AND d.archived_at < ? AND ` + vis, with(to), []*int{&out.Archived}},
+		// Records used: distinct archived documents with a use in the
+		// period, found from the uses.
+		{`SELECT COUNT(DISTINCT d.id) FROM audit_events e JOIN documents d ON d.id = e.document_id
+WHERE ` + archiveUseWhere + ` AND e.at_micros >= ? AND e.at_micros < ? AND d.archived_at IS NOT NULL AND d.archived_at < ? AND ` + vis,
+			with(from.UnixMicro(), to.UnixMicro(), to), []*int{&out.ArchiveUsed}},
+	}
+}
+
+// reformDueQuery reads the due date of each document due in f's period
+// and its first completion. Due dates are calendar days: those whose
+// start (in Vietnam) falls in [from, to).
+func reformDueQuery(f workflow.ReformFilter) (string, []any) {
+	vis, visArgs := reformVisible(f)
+	return `SELECT d.due_date AS due_date, (SELECT MIN(e.at_micros) FROM audit_events e WHERE e.document_id = d.id AND ` + completeWhere + `) AS done
+FROM documents d WHERE d.due_date IS NOT NULL AND d.due_date >= ? AND d.due_date < ? AND ` + vis,
+		append([]any{dayStartingFrom(f.From), dayStartingFrom(f.To)}, visArgs...)
+}
+
+// reformDue counts the documents whose processing was due in f's period
+// and those completed by the end of their due day (Vietnam time; compared
+// here, the dialects differ in date arithmetic).
+func (d *DB) reformDue(ctx context.Context, c *conn, f workflow.ReformFilter) (due, done int, err error) {
 	type dueRow struct {
 		DueDate workflow.Date
 		Done    *int64
 	}
-	// Due dates are calendar days: those whose start (in Vietnam) falls
-	// in [from, to).
-	fromDay, toDay := dayStartingFrom(f.From), dayStartingFrom(f.To)
 	var rows []dueRow
-	q := docs().Select("d.due_date AS due_date, (SELECT MIN(e.at_micros) FROM audit_events e WHERE e.document_id = d.id AND e.kind = ? AND e.action = ?) AS done",
-		workflow.EventTransition, workflow.Complete).
-		Where("d.due_date IS NOT NULL AND d.due_date >= ? AND d.due_date < ?", fromDay, toDay)
-	if err := q.Scan(&rows).Error; err != nil {
-		return out, d.translate(err, "reform report: due dates")
+	q, args := reformDueQuery(f)
+	if err := c.g.WithContext(ctx).Raw(q, args...).Scan(&rows).Error; err != nil {
+		return 0, 0, d.translate(err, "reform report: due dates")
 	}
 	for _, r := range rows {
-		out.Due++
+		due++
 		end := r.DueDate.AddDays(1).Midnight(workflow.Vietnam)
 		if r.Done != nil && time.UnixMicro(*r.Done).Before(end) {
-			out.DoneOnTime++
+			done++
 		}
 	}
-	return out, nil
+	return due, done, nil
 }
 
 // dayStartingFrom returns the first calendar day that begins (in Vietnam)
