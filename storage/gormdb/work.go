@@ -53,6 +53,16 @@ func workClause(c workflow.WorkClause) (string, []any) {
 	return sql + ")", args
 }
 
+// workTable is the table the inbox reads, by dialect. On SQLite, named
+// with its index: every clause is a search of documents_work on its
+// (direction, state) prefix, but once ANALYZE has run, SQLite averages
+// the rows per (direction, state) over every state — the archived ones
+// are nearly all of them after a few years — and judged a dozen such
+// searches dearer than reading the whole table (a clerk's inbox over
+// 300,000 documents: 1.0 s a count instead of 14 ms). PostgreSQL keeps
+// the frequency of each state and searches the index by itself.
+var workTable = map[string]string{SQLite: "documents INDEXED BY documents_work", Postgres: "documents"}
+
 // workScope narrows a query to the documents matching any clause of q
 // that the viewer may see; false when q has no clause.
 func workScope(g *gorm.DB, q workflow.WorkQuery) (*gorm.DB, bool) {
@@ -78,7 +88,7 @@ const urgencyOrder = "CASE urgency WHEN 'flash' THEN 0 WHEN 'very_urgent' THEN 1
 // then loads the page's rows: the (direction, state) index narrows the
 // scan to the waiting states, and the sorter never carries whole rows.
 func (c *conn) Work(ctx context.Context, q workflow.WorkQuery) ([]*workflow.Document, error) {
-	g, ok := workScope(c.q(ctx).Model(&documentRow{}), q)
+	g, ok := workScope(c.q(ctx).Table(workTable[c.db.dialect]), q)
 	if !ok {
 		return nil, nil
 	}
@@ -121,7 +131,7 @@ func (c *conn) Work(ctx context.Context, q workflow.WorkQuery) ([]*workflow.Docu
 // CountWork counts every clause of q in one scan.
 func (c *conn) CountWork(ctx context.Context, q workflow.WorkQuery) ([]int, error) {
 	out := make([]int, len(q.Clauses))
-	g, ok := workScope(c.q(ctx).Model(&documentRow{}), q)
+	g, ok := workScope(c.q(ctx).Table(workTable[c.db.dialect]), q)
 	if !ok {
 		return out, nil
 	}
