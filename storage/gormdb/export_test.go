@@ -3,6 +3,7 @@ package gormdb
 import (
 	"context"
 	"database/sql"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -99,4 +100,30 @@ func UpdateChecksFiles(tx workflow.Tx, d *workflow.Document, prev int) bool {
 // write (pgTx.deferStmt).
 func DeferInTx(tx workflow.Tx, query string, args ...any) {
 	tx.(*conn).g.Statement.ConnPool.(*pgTx).deferStmt(pgStmt{query: query, args: args})
+}
+
+// ReformSQL is the SQL of each query of ReformCounts(f), its values
+// written in (for EXPLAIN).
+func ReformSQL(d *DB, f workflow.ReformFilter) []string {
+	var out []string
+	var counts workflow.ReformCounts
+	for _, s := range reformSteps(f, &counts) {
+		out = append(out, d.gdb.ToSQL(func(tx *gorm.DB) *gorm.DB { return tx.Raw(s.query, s.args...).Scan(&[]int{}) }))
+	}
+	q, args := reformDueQuery(f)
+	return append(out, d.gdb.ToSQL(func(tx *gorm.DB) *gorm.DB { return tx.Raw(q, args...).Scan(&[]int{}) }))
+}
+
+// WorkSQL is the SQL of the documents Work and CountWork read for q
+// (their table, index and conditions).
+func WorkSQL(d *DB, q workflow.WorkQuery) string {
+	return d.gdb.ToSQL(func(tx *gorm.DB) *gorm.DB {
+		g, _ := workScope(tx.Table(workTable[d.dialect]), q)
+		return g.Select("id").Find(&[]string{})
+	})
+}
+
+// EvidenceDueSQL is the SQL of ArchiveIndex.EvidenceDue.
+func EvidenceDueSQL(d *DB, now time.Time) string {
+	return d.gdb.ToSQL(func(tx *gorm.DB) *gorm.DB { return evidenceDue(tx, now, "", 100).Scan(&[]string{}) })
 }

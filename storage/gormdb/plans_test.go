@@ -1,0 +1,134 @@
+package gormdb_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/vanthu/vanthu/archive"
+	"github.com/vanthu/vanthu/storage/gormdb"
+	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// explain returns the plan of sql on db. On PostgreSQL, with sequential
+// scans forbidden unless seq: a small table is cheaper to scan, and the
+// question is whether the index applies at all.
+func explain(tb testing.TB, db *gormdb.DB, sql string, seq bool) string {
+	tb.Helper()
+	var plan []string
+	err := db.Gorm().Transaction(func(tx *gorm.DB) error {
+		if db.Dialect() == gormdb.SQLite {
+			var rows []struct{ Detail string }
+			err := tx.Raw("EXPLAIN QUERY PLAN " + sql).Scan(&rows).Error
+			for _, r := range rows {
+				plan = append(plan, r.Detail)
+			}
+			return err
+		}
+		if !seq {
+			if err := tx.Exec("SET LOCAL enable_seqscan = off").Error; err != nil {
+				return err
+			}
+		}
+		return tx.Raw("EXPLAIN " + sql).Scan(&plan).Error
+	})
+	if err != nil {
+		tb.Fatalf("EXPLAIN %s: %v", sql, err)
+	}
+	return strings.Join(plan, "\n")
+}
+
+// TestPlansAtSize: the reads that a history of years makes slow use their
+// indexes — the reform report its partial indexes, the inbox
+// documents_work also once ANALYZE has seen that nearly every document is
+// archived, the archive's search and renewal job the records' primary key
+// in order (no sort of every archived record). A small history, skewed
+// as a real one (BenchmarkAtSize measures 300,000 documents).
+func TestPlansAtSize(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		ctx := context.Background()
+		end := time.Date(2026, 11, 20, 3, 0, 0, 0, time.UTC)
+		if err := gormdbtest.SeedHistory(ctx, db, gormdbtest.History{Docs: 1500, Years: 3, End: end, Active: 3, Seed: 2}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Gorm().Exec("ANALYZE").Error; err != nil {
+			t.Fatal(err)
+		}
+		if db.Dialect() == gormdb.SQLite {
+			atSizeStats(t, db)
+		}
+		year := workflow.ReformFilter{From: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)}
+		leader := year
+		leader.ViewerID = gormdbtest.HistoryOfficers[0]
+		for _, f := range []workflow.ReformFilter{year, leader} {
+			sqls := gormdb.ReformSQL(db, f)
+			for i, index := range []string{"documents_issued_at", "idx_documents_created_at", "documents_archived_at", "audit_events_archive_use", "audit_events_complete"} {
+				if p := explain(t, db, sqls[i], false); !strings.Contains(p, index) {
+					t.Errorf("reform query %d (viewer %q) does not use %s:\n%s\n%s", i, f.ViewerID, index, sqls[i], p)
+				}
+			}
+		}
+		clerk := &workflow.User{ID: gormdbtest.HistoryClerks[0], Roles: []workflow.Role{workflow.RoleClerk}}
+		work := gormdb.WorkSQL(db, workflow.WorkQuery{Clauses: workflow.WorkClauses(clerk), ViewerID: clerk.ID, SeeAll: true})
+		if p := explain(t, db, work, true); !strings.Contains(p, "documents_work") {
+			t.Errorf("the clerk's inbox does not use documents_work:\n%s", p)
+		}
+		if db.Dialect() != gormdb.SQLite {
+			return // PostgreSQL's plans of the two below depend on its costs
+		}
+		search := gormdb.NewArchiveIndex(db).SearchSQL(ctx, archive.Query{Q: "binh thuy"})
+		due := gormdb.EvidenceDueSQL(db, end)
+		for name, sql := range map[string]string{"search": search, "evidence due": due} {
+			if p := explain(t, db, sql, true); strings.Contains(p, "TEMP B-TREE") {
+				t.Errorf("the archive's %s sorts the records:\n%s", name, p)
+			}
+		}
+	})
+}
+
+// sqliteStatsAtSize are SQLite's statistics (sqlite_stat1) of documents
+// and archive_records after ANALYZE of six years of a district's history
+// (BenchmarkAtSize, 300,000 documents, 294,000 archived): the rows per
+// value of each index's prefixes, which its planner judges plans by.
+var sqliteStatsAtSize = [][3]string{
+	{"documents", "documents_archived_at", "293989 1 1 1 1 1"},
+	{"documents", "documents_issued_at", "119856 1"},
+	{"documents", "documents_sender_external_id", "134496 26900 1"},
+	{"documents", "documents_verify_code", "119856 1"},
+	{"documents", "documents_register_number", "295413 73854 10551 1"},
+	{"documents", "documents_direction_id", "300000 150000 1"},
+	{"documents", "documents_work", "300000 150000 21429 10715 68 67 4 3 3 1"},
+	{"documents", "idx_documents_created_at", "300000 1"},
+	{"documents", "sqlite_autoindex_documents_1", "300000 1"},
+	{"archive_records", "archive_records_type", "293989 32666"},
+	{"archive_records", "archive_records_number", "293989 11"},
+	{"archive_records", "archive_records_doc_date", "293989 135"},
+	{"archive_records", "sqlite_autoindex_archive_records_1", "293989 1"},
+}
+
+// atSizeStats gives SQLite's planner the statistics of a database at size
+// (sqliteStatsAtSize) in place of those of the small one, and only those:
+// an ANALYZE by a sqlite3 built without SQLITE_ENABLE_STAT4 (Debian's
+// sqlite3 3.40, for one) leaves sqlite_stat4 empty, and the planner then
+// knows no more than the average rows per (direction, state).
+func atSizeStats(tb testing.TB, db *gormdb.DB) {
+	tb.Helper()
+	g := db.Gorm()
+	for _, stmt := range []string{"DELETE FROM sqlite_stat1 WHERE tbl IN ('documents', 'archive_records')", "DELETE FROM sqlite_stat4"} {
+		if err := g.Exec(stmt).Error; err != nil {
+			tb.Fatal(err)
+		}
+	}
+	for _, s := range sqliteStatsAtSize {
+		if err := g.Exec("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES (?, ?, ?)", s[0], s[1], s[2]).Error; err != nil {
+			tb.Fatal(err)
+		}
+	}
+	if err := g.Exec("ANALYZE sqlite_schema").Error; err != nil { // reload them
+		tb.Fatal(err)
+	}
+}
