@@ -142,6 +142,7 @@ var scaleReads = func() []scaleRead {
 		listRead("list/query", workflow.DocumentFilter{Query: "binh thuy", SeeAll: true}),
 		listRead("list/query-none", workflow.DocumentFilter{Query: "khong co dau", SeeAll: true}),
 		listRead("list/dates-old-month", workflow.DocumentFilter{From: tp(y25), To: tp(y25.AddDate(0, 1, 0)), SeeAll: true}),
+		listRead("list/dates-first-year-month", workflow.DocumentFilter{From: tp(time.Date(2021, 3, 1, 0, 0, 0, 0, time.UTC)), To: tp(time.Date(2021, 4, 1, 0, 0, 0, 0, time.UTC)), SeeAll: true}),
 		listRead("list/direction-dates-old", workflow.DocumentFilter{Direction: workflow.Incoming, From: tp(y25), To: tp(y25.AddDate(0, 1, 0)), SeeAll: true}),
 		listRead("list/deep-cursor", workflow.DocumentFilter{After: fmt.Sprintf("%013x", y25.UnixMicro()), SeeAll: true}),
 		inboxRead("inbox/handler", user(handler, workflow.RoleHandler)),
