@@ -366,6 +366,8 @@ func (w *sweepWorld) call(t *testing.T, op sweepOp, fx sweepFixtures) sweepAnswe
 		jsonBody(map[string]string{"username": "sweeper", "password": sweepPassword})
 	case "createUser":
 		jsonBody(map[string]any{"username": "sweep-" + strings.ReplaceAll(fx.phase, " ", "-") + "-user", "password": "password-123", "roles": []string{"clerk"}})
+	case "updateUser":
+		jsonBody(map[string]string{"title": "Chuyên viên " + fx.phase})
 	case "setSigningKey":
 		jsonBody(map[string]string{"key_uri": "file:/nonexistent/officer.p12", "cert_pem": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"})
 	case "setSignatureImage":
