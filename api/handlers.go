@@ -803,11 +803,10 @@ func (s *Server) handleRegister(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	rows, err := s.Docs.RegisterRows(c.Request().Context(), Actor(c), kind, year)
+	rows, err := s.Docs.RegisterRows(c.Request().Context(), Actor(c), kind, year, month)
 	if err != nil {
 		return err
 	}
-	rows = workflow.RowsInMonth(rows, month)
 	entries := make([]RegisterEntry, len(rows))
 	for i, r := range rows {
 		entries[i] = toRegisterEntry(r)

@@ -57,7 +57,7 @@ type Documents interface {
 	// revocation request), nil otherwise; it reads nothing. A document's
 	// allowed_actions leave such actions out.
 	Available(d *workflow.Document, a workflow.Action) error
-	RegisterRows(ctx context.Context, actor *workflow.User, kind workflow.RegisterKind, year int) ([]workflow.RegisterRow, error)
+	RegisterRows(ctx context.Context, actor *workflow.User, kind workflow.RegisterKind, year int, month time.Month) ([]workflow.RegisterRow, error)
 	VerifyAuditFor(ctx context.Context, actor *workflow.User) (workflow.AuditReport, error)
 }
 

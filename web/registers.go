@@ -125,7 +125,7 @@ func (u *UI) registerRows(r *http.Request, s *Session) (*registerView, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := u.cfg.Docs.RegisterRows(r.Context(), s.User, kind, year)
+	rows, err := u.cfg.Docs.RegisterRows(r.Context(), s.User, kind, year, month)
 	if err != nil {
 		return nil, err
 	}
@@ -135,7 +135,7 @@ func (u *UI) registerRows(r *http.Request, s *Session) (*registerView, error) {
 		v.Period = fmt.Sprintf("tháng %d năm %d", month, year)
 		v.CSV += fmt.Sprintf("?month=%d", month)
 	}
-	for _, x := range workflow.RowsInMonth(rows, month) {
+	for _, x := range rows {
 		row := registerRow{Number: x.Number, Notation: x.Notation, Date: fmtDate(x.Date), Subject: x.Subject, Notes: x.Notes,
 			DocID: x.DocumentID, Status: string(x.Status), Signer: x.Signer, FileCopyUnit: x.FileCopyUnit, Copies: x.Copies,
 			OrigNumber: x.OriginalNumber, OrigDate: fmtDate(x.OriginalDate), Receiver: x.Receiver}

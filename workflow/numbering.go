@@ -340,6 +340,12 @@ func (r ReservedNumber) Note() string {
 // numbers for actor, under the same rules as Register: a line of a
 // document the actor may not see is left out.
 func (s *Service) RegisterReservations(ctx context.Context, actor *User, kind RegisterKind, year int) ([]ReservedNumber, error) {
+	return s.reservationsOf(ctx, actor, kind, year, nil)
+}
+
+// reservationsOf is RegisterReservations of the reservations keep takes
+// (every one when keep is nil).
+func (s *Service) reservationsOf(ctx context.Context, actor *User, kind RegisterKind, year int, keep func(Reservation) bool) ([]ReservedNumber, error) {
 	if err := checkRegisterAccess(actor, kind); err != nil {
 		return nil, err
 	}
@@ -353,6 +359,9 @@ func (s *Service) RegisterReservations(ctx context.Context, actor *User, kind Re
 	}
 	out := make([]ReservedNumber, 0, len(rs))
 	for _, r := range rs {
+		if keep != nil && !keep(r) {
+			continue
+		}
 		d, err := s.Repo.Document(ctx, r.DocumentID)
 		switch {
 		case ErrorCode(err) == ENOTFOUND:

@@ -41,10 +41,15 @@ type RegisterRow struct {
 // RegisterRows returns the lines of a register year for actor, in number
 // order: its documents (as Register returns them) with names resolved,
 // a revoked document's reason in its notes, and the reserved and voided
-// numbers (as RegisterReservations returns them). EFORBIDDEN, EINVALID
-// as Register.
-func (s *Service) RegisterRows(ctx context.Context, actor *User, kind RegisterKind, year int) ([]RegisterRow, error) {
-	docs, err := s.Register(ctx, actor, kind, year)
+// numbers (as RegisterReservations returns them). A month 1–12 keeps the
+// lines dated in it (RowsInMonth), read as such from a repository that is
+// a RegisterDatedReader: a month costs a month's rows, not the year's; 0
+// is the whole year. EFORBIDDEN, EINVALID as Register.
+func (s *Service) RegisterRows(ctx context.Context, actor *User, kind RegisterKind, year int, month time.Month) ([]RegisterRow, error) {
+	if month < 0 || month > 12 {
+		return nil, Errorf(EINVALID, "month must be 1 to 12, not %d", month)
+	}
+	docs, err := s.registerDocuments(ctx, actor, kind, year, month)
 	if err != nil {
 		return nil, err
 	}
@@ -90,16 +95,12 @@ func (s *Service) RegisterRows(ctx context.Context, actor *User, kind RegisterKi
 		}
 		rows = append(rows, row)
 	}
-	rs, err := s.RegisterReservations(ctx, actor, kind, year)
+	rs, err := s.registerReservations(ctx, actor, kind, year, month)
 	if err != nil {
 		return nil, err
 	}
 	for _, r := range rs {
-		at := r.CreatedAt
-		if r.VoidedAt != nil {
-			at = *r.VoidedAt
-		}
-		day := VietnamDate(at)
+		day := reservationDate(r.Reservation)
 		row := RegisterRow{Number: r.Number, Notation: r.Notation, Date: &day, Notes: r.Note(), DocumentID: r.DocumentID, Status: r.State}
 		if d := r.Document; d != nil {
 			row.Type, row.Subject, row.Urgency, row.Confidentiality, row.State = d.Type, d.Subject, d.Urgency, d.Confidentiality, d.State
@@ -107,7 +108,80 @@ func (s *Service) RegisterRows(ctx context.Context, actor *User, kind RegisterKi
 		rows = append(rows, row)
 	}
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Number < rows[j].Number })
-	return rows, nil
+	// A document dated outside the register's year (an issue that ended
+	// after the new year began) came with the month's; RowsInMonth keeps
+	// it only if its month is m, as it did when the year was read whole.
+	return RowsInMonth(rows, month), nil
+}
+
+// RegisterDatedReader is a Repository that reads the part of a register
+// year dated in given spans of time, from an index of register, year and
+// date rather than the whole year.
+type RegisterDatedReader interface {
+	// RegisterEntriesDated returns the documents numbered in a register in
+	// a year whose register date — the time of issue of an outgoing
+	// document, of registration of an incoming one — is in one of spans
+	// (disjoint), by number. A document without that date is in none.
+	RegisterEntriesDated(ctx context.Context, kind RegisterKind, year int, spans []TimeSpan) ([]*Document, error)
+}
+
+// TimeSpan is the times from From up to, not including, To.
+type TimeSpan struct{ From, To time.Time }
+
+// Contains says whether t is in the span.
+func (p TimeSpan) Contains(t time.Time) bool { return !t.Before(p.From) && t.Before(p.To) }
+
+// RegisterMonthSpans are the spans of time whose register lines of year
+// may be dated in month m (Vietnam's calendar, as VietnamDate): the month
+// of that year, and the times before and after the year (a line of the
+// year dated in another year is in month m when its date's month is m, as
+// RowsInMonth reads it; such lines are rare, and few).
+func RegisterMonthSpans(year int, m time.Month) []TimeSpan {
+	start := time.Date(year, 1, 1, 0, 0, 0, 0, Vietnam)
+	end := start.AddDate(1, 0, 0)
+	from := time.Date(year, m, 1, 0, 0, 0, 0, Vietnam)
+	return []TimeSpan{
+		{time.Date(1, 1, 1, 0, 0, 0, 0, time.UTC), start},
+		{from, from.AddDate(0, 1, 0)},
+		{end, time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)},
+	}
+}
+
+// registerDocuments is Register, of a month when month is not 0: read as
+// such from a RegisterDatedReader, else the year's entries filtered here.
+func (s *Service) registerDocuments(ctx context.Context, actor *User, kind RegisterKind, year int, month time.Month) ([]*Document, error) {
+	dr, ok := s.Repo.(RegisterDatedReader)
+	if month == 0 || !ok {
+		return s.Register(ctx, actor, kind, year)
+	}
+	if err := checkRegisterAccess(actor, kind); err != nil {
+		return nil, err
+	}
+	docs, err := dr.RegisterEntriesDated(ctx, kind, year, RegisterMonthSpans(year, month))
+	if err != nil {
+		return nil, err
+	}
+	return visibleRegisterEntries(docs, actor), nil
+}
+
+// registerReservations is RegisterReservations, of a month when month is
+// not 0: the numbers dated in it (the lines of the others would be left
+// out by RowsInMonth), so that no document of another month is read.
+func (s *Service) registerReservations(ctx context.Context, actor *User, kind RegisterKind, year int, month time.Month) ([]ReservedNumber, error) {
+	var keep func(Reservation) bool
+	if month != 0 {
+		keep = func(r Reservation) bool { return reservationDate(r).Month == month }
+	}
+	return s.reservationsOf(ctx, actor, kind, year, keep)
+}
+
+// reservationDate is the date of a reserved or voided number's line:
+// when it was voided, or else taken.
+func reservationDate(r Reservation) Date {
+	if r.VoidedAt != nil {
+		return VietnamDate(*r.VoidedAt)
+	}
+	return VietnamDate(r.CreatedAt)
 }
 
 // ParseRegisterMonth reads the month a register is filtered by: "" is

@@ -1482,16 +1482,21 @@ func (s *Service) Register(ctx context.Context, actor *User, kind RegisterKind, 
 	if err != nil {
 		return nil, err
 	}
-	// The classified registers keep classified documents apart; a row the
-	// actor may not see in another register (a classified incoming
-	// document registered before it had a register of its own) is left out.
+	return visibleRegisterEntries(docs, actor), nil
+}
+
+// visibleRegisterEntries keeps the entries of a register actor may see.
+// The classified registers keep classified documents apart; a row the
+// actor may not see in another register (a classified incoming document
+// registered before it had a register of its own) is left out.
+func visibleRegisterEntries(docs []*Document, actor *User) []*Document {
 	out := docs[:0]
 	for _, d := range docs {
 		if CanSee(d, actor) {
 			out = append(out, d)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // checkRegisterAccess says whether actor may read register kind:

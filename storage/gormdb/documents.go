@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"slices"
+	"sort"
 	"strings"
 	"time"
 
@@ -370,6 +371,49 @@ func (c *conn) RegisterEntries(ctx context.Context, kind workflow.RegisterKind, 
 		}
 		docs = append(docs, d)
 	}
+	return docs, nil
+}
+
+// registerDate is the date of a register's line in SQL, as
+// workflow.RegisterRows dates it: the time of issue of an outgoing
+// document, of registration of an incoming one. Index
+// documents_register_date (registerDateIndexV13) is on this expression,
+// which a query must state as written here to be served by it.
+const registerDate = "(CASE WHEN direction = '" + string(workflow.Outgoing) + "' THEN issued_at ELSE registered_at END)"
+
+// registerDatedWhere is RegisterEntriesDated's condition: register, year
+// and a span of registerDate (the index's columns), and the index's
+// predicate number > 0.
+const registerDatedWhere = " WHERE register = ? AND year = ? AND number > 0 AND " + registerDate + " >= ? AND " + registerDate + " < ? ORDER BY number"
+
+var _ workflow.RegisterDatedReader = (*DB)(nil)
+
+// RegisterEntriesDated implements workflow.RegisterDatedReader: one read
+// of documents_register_date per span (a month of a register reads the
+// month's rows, not the year's), merged by number.
+func (c *conn) RegisterEntriesDated(ctx context.Context, kind workflow.RegisterKind, year int, spans []workflow.TimeSpan) ([]*workflow.Document, error) {
+	var rows []documentRow
+	for _, p := range spans {
+		if !p.From.Before(p.To) {
+			continue
+		}
+		// Each span's rows are read into a slice of their own (the
+		// PostgreSQL read starts its slice afresh at each attempt).
+		more, err := c.queryDocuments(ctx, 0, registerDatedWhere, string(kind), year, utc(p.From), utc(p.To))
+		if err != nil {
+			return nil, c.db.translate(err, "register %s %d", kind, year)
+		}
+		rows = append(rows, more...)
+	}
+	docs := make([]*workflow.Document, 0, len(rows))
+	for i := range rows {
+		d, err := rows[i].toDomain()
+		if err != nil {
+			return nil, err
+		}
+		docs = append(docs, d)
+	}
+	sort.SliceStable(docs, func(i, j int) bool { return docs[i].Number < docs[j].Number })
 	return docs, nil
 }
 

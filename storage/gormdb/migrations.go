@@ -47,6 +47,17 @@ var migrations = []migration{
 	{10, "documents: a received DocumentId is unique per sender (documents_sender_external_id), not across agencies", documentsSenderExternalIDV10},
 	{11, "users: personal_id, the official's personal identification number a CA writes in a certificate's UID", usersPersonalIDV11},
 	{12, "documents, audit_events: partial indexes for the reform report's period (issued, archived, archive uses, completions)", reformIndexesV12},
+	{13, "documents: documents_register_date, a register's lines by date (a month of a register reads the month's rows)", registerDateIndexV13},
+}
+
+// registerDateIndexV13 adds documents_register_date: the numbered
+// documents by register, year and the date of their line (registerDate,
+// documents.go), which RegisterEntriesDated reads a month from. Before it
+// a month was chosen after the whole year was read (300,000 documents of
+// history, a year of 30,000 incoming entries: 0.69 s for a month on
+// SQLite). A document gets an entry once numbered.
+func registerDateIndexV13(_ context.Context, _ *DB, g *gorm.DB) error {
+	return g.Exec(`CREATE INDEX IF NOT EXISTS documents_register_date ON documents (register, year, ` + registerDate + `) WHERE number > 0`).Error
 }
 
 // usersPersonalIDV11 adds users.personal_id (text, not null, default empty):

@@ -7,6 +7,7 @@ package workflowtest
 import (
 	"context"
 	"maps"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -101,6 +102,21 @@ func (r *Repository) Events(ctx context.Context, id string) ([]workflow.Event, e
 func (r *Repository) RegisterEntries(ctx context.Context, k workflow.RegisterKind, y int) ([]*workflow.Document, error) {
 	defer r.lock()()
 	return tx{r}.RegisterEntries(ctx, k, y)
+}
+func (r *Repository) RegisterEntriesDated(ctx context.Context, k workflow.RegisterKind, y int, spans []workflow.TimeSpan) ([]*workflow.Document, error) {
+	defer r.lock()()
+	all, err := tx{r}.RegisterEntries(ctx, k, y)
+	out := all[:0]
+	for _, d := range all {
+		at := d.RegisteredAt
+		if d.Direction == workflow.Outgoing {
+			at = d.IssuedAt
+		}
+		if at != nil && slices.ContainsFunc(spans, func(p workflow.TimeSpan) bool { return p.Contains(*at) }) {
+			out = append(out, d)
+		}
+	}
+	return out, err
 }
 func (r *Repository) WalkEvents(ctx context.Context, fn func(workflow.Event) error) error {
 	r.mu.Lock()
