@@ -127,3 +127,11 @@ func WorkSQL(d *DB, q workflow.WorkQuery) string {
 func EvidenceDueSQL(d *DB, now time.Time) string {
 	return d.gdb.ToSQL(func(tx *gorm.DB) *gorm.DB { return evidenceDue(tx, now, "", 100).Scan(&[]string{}) })
 }
+
+// RegisterDatedSQL is the SQL of RegisterEntriesDated's read of one span,
+// its values written in (for EXPLAIN).
+func RegisterDatedSQL(d *DB, kind workflow.RegisterKind, year int, p workflow.TimeSpan) string {
+	return d.gdb.ToSQL(func(tx *gorm.DB) *gorm.DB {
+		return tx.Raw(selectDocuments[d.dialect]+registerDatedWhere, string(kind), year, utc(p.From), utc(p.To)).Scan(&[]int{})
+	})
+}

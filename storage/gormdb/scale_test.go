@@ -152,6 +152,11 @@ var scaleReads = func() []scaleRead {
 			_, err := db.RegisterEntries(ctx, workflow.RegisterIncoming, 2025)
 			return err
 		}},
+		registerRead("register/incoming-year-rows", 0, false),
+		// The month as it was read before documents_register_date: the
+		// year's lines, then RowsInMonth.
+		registerRead("register/incoming-month-from-year", time.March, true),
+		registerRead("register/incoming-month-rows", time.March, false),
 		{"report/reform-year", func(ctx context.Context, db *gormdb.DB) error {
 			_, err := db.ReformCounts(ctx, workflow.ReformFilter{From: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC), To: time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC), SeeAll: true})
 			return err
@@ -279,4 +284,21 @@ func BenchmarkAtSizeJobs(b *testing.B) {
 			}
 		})
 	}
+}
+
+// registerRead reads the lines of register incoming 2025 as a clerk
+// through workflow.RegisterRows (the API's and the web pages' read), of
+// month m (0: the year); fromYear reads the year and filters it.
+func registerRead(name string, m time.Month, fromYear bool) scaleRead {
+	clerk := &workflow.User{ID: gormdbtest.HistoryClerks[0], Roles: []workflow.Role{workflow.RoleClerk}}
+	return scaleRead{name, func(ctx context.Context, db *gormdb.DB) error {
+		svc := &workflow.Service{Repo: db}
+		if !fromYear {
+			_, err := svc.RegisterRows(ctx, clerk, workflow.RegisterIncoming, 2025, m)
+			return err
+		}
+		rows, err := svc.RegisterRows(ctx, clerk, workflow.RegisterIncoming, 2025, 0)
+		_ = workflow.RowsInMonth(rows, m)
+		return err
+	}}
 }
