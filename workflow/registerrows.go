@@ -53,65 +53,87 @@ func (s *Service) RegisterRows(ctx context.Context, actor *User, kind RegisterKi
 	if err != nil {
 		return nil, err
 	}
-	users, err := s.Repo.Users(ctx)
+	names, err := s.registerNames(ctx)
 	if err != nil {
 		return nil, err
-	}
-	byID := make(map[string]*User, len(users))
-	for _, u := range users {
-		byID[u.ID] = u
-	}
-	person := func(id string) string {
-		if u := byID[id]; u != nil {
-			if u.FullName != "" {
-				return u.FullName
-			}
-			return u.Username
-		}
-		return id
-	}
-	rows := make([]RegisterRow, 0, len(docs))
-	for _, d := range docs {
-		row := RegisterRow{Number: d.Number, Notation: d.Notation, Type: d.Type, Subject: d.Subject, Urgency: d.Urgency,
-			Confidentiality: d.Confidentiality, State: d.State, Notes: d.Notes, DocumentID: d.ID}
-		if d.State == Revoked {
-			row.Notes = strings.TrimSpace("Đã thu hồi (revoked): " + d.RevokeReason + "\n" + row.Notes)
-		}
-		if d.Direction == Outgoing {
-			row.Date = vietnamDatePtr(d.IssuedAt)
-			row.Signer, row.Recipients, row.Copies = person(d.SignerID), d.Recipients, len(d.Recipients)+1
-			row.FileCopyUnit = d.DraftingUnit
-			if row.FileCopyUnit == "" {
-				if u := byID[d.CreatedBy]; u != nil {
-					row.FileCopyUnit = u.Unit
-				}
-			}
-		} else {
-			row.Date = vietnamDatePtr(d.RegisteredAt)
-			row.Sender, row.OriginalNumber, row.OriginalDate = d.Sender, d.OriginalNumber, d.OriginalDate
-			if d.AssigneeID != "" {
-				row.Receiver = person(d.AssigneeID)
-			}
-		}
-		rows = append(rows, row)
 	}
 	rs, err := s.registerReservations(ctx, actor, kind, year, month)
 	if err != nil {
 		return nil, err
 	}
+	rows := make([]RegisterRow, 0, len(docs)+len(rs))
+	for _, d := range docs {
+		rows = append(rows, names.row(d))
+	}
 	for _, r := range rs {
-		day := reservationDate(r.Reservation)
-		row := RegisterRow{Number: r.Number, Notation: r.Notation, Date: &day, Notes: r.Note(), DocumentID: r.DocumentID, Status: r.State}
-		if d := r.Document; d != nil {
-			row.Type, row.Subject, row.Urgency, row.Confidentiality, row.State = d.Type, d.Subject, d.Urgency, d.Confidentiality, d.State
-		}
-		rows = append(rows, row)
+		rows = append(rows, reservationRow(r))
 	}
 	sort.SliceStable(rows, func(i, j int) bool { return rows[i].Number < rows[j].Number })
 	// A document dated outside the register's year (an issue that ended
 	// after the new year began) came with the month's; RowsInMonth keeps
 	// it only if its month is m, as it did when the year was read whole.
 	return RowsInMonth(rows, month), nil
+}
+
+// registerNames resolves user ids to the names a register prints.
+type registerNames map[string]*User
+
+func (s *Service) registerNames(ctx context.Context) (registerNames, error) {
+	users, err := s.Repo.Users(ctx)
+	if err != nil {
+		return nil, err
+	}
+	byID := make(registerNames, len(users))
+	for _, u := range users {
+		byID[u.ID] = u
+	}
+	return byID, nil
+}
+
+func (n registerNames) person(id string) string {
+	if u := n[id]; u != nil {
+		if u.FullName != "" {
+			return u.FullName
+		}
+		return u.Username
+	}
+	return id
+}
+
+// row is the register line of document d.
+func (n registerNames) row(d *Document) RegisterRow {
+	row := RegisterRow{Number: d.Number, Notation: d.Notation, Type: d.Type, Subject: d.Subject, Urgency: d.Urgency,
+		Confidentiality: d.Confidentiality, State: d.State, Notes: d.Notes, DocumentID: d.ID}
+	if d.State == Revoked {
+		row.Notes = strings.TrimSpace("Đã thu hồi (revoked): " + d.RevokeReason + "\n" + row.Notes)
+	}
+	if d.Direction == Outgoing {
+		row.Date = vietnamDatePtr(d.IssuedAt)
+		row.Signer, row.Recipients, row.Copies = n.person(d.SignerID), d.Recipients, len(d.Recipients)+1
+		row.FileCopyUnit = d.DraftingUnit
+		if row.FileCopyUnit == "" {
+			if u := n[d.CreatedBy]; u != nil {
+				row.FileCopyUnit = u.Unit
+			}
+		}
+		return row
+	}
+	row.Date = vietnamDatePtr(d.RegisteredAt)
+	row.Sender, row.OriginalNumber, row.OriginalDate = d.Sender, d.OriginalNumber, d.OriginalDate
+	if d.AssigneeID != "" {
+		row.Receiver = n.person(d.AssigneeID)
+	}
+	return row
+}
+
+// reservationRow is the register line of a reserved or voided number.
+func reservationRow(r ReservedNumber) RegisterRow {
+	day := reservationDate(r.Reservation)
+	row := RegisterRow{Number: r.Number, Notation: r.Notation, Date: &day, Notes: r.Note(), DocumentID: r.DocumentID, Status: r.State}
+	if d := r.Document; d != nil {
+		row.Type, row.Subject, row.Urgency, row.Confidentiality, row.State = d.Type, d.Subject, d.Urgency, d.Confidentiality, d.State
+	}
+	return row
 }
 
 // RegisterDatedReader is a Repository that reads the part of a register
