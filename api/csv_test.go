@@ -55,3 +55,37 @@ func TestRegisterCSVNeutralisesFormulas(t *testing.T) {
 		}
 	}
 }
+
+// TestRegisterCSVInPages: the CSV of a register year, written a page of
+// documents at a time, is the file written from one read of the year —
+// the same lines in the same order — for pages of 1, 2 and more lines
+// than the register holds; a register the user may not read answers 403,
+// not a file.
+func TestRegisterCSVInPages(t *testing.T) {
+	var svc *workflow.Service
+	f := newFixtureWith(t, 5<<20, func(s *workflow.Service) { svc = s })
+	for i := range 5 {
+		m := incomingMeta()
+		m["subject"] = fmt.Sprintf("Văn bản %d", i)
+		d := f.create(t, "clerk", m)
+		if rec := f.json(t, "clerk", "POST", "/api/v1/documents/"+d.ID+"/actions/register", nil); rec.Code != 200 {
+			t.Fatalf("register: %d %s", rec.Code, rec.Body.String())
+		}
+	}
+	path := fmt.Sprintf("/api/v1/registers/incoming/%d?format=csv", workflow.RegisterYear(time.Now()))
+	svc.RegisterPage = 1000
+	whole := f.do(t, "clerk", "GET", path, nil, "").Body.String()
+	if n := strings.Count(whole, "\n"); n != 6 {
+		t.Fatalf("one page: %d lines, want 6:\n%s", n, whole)
+	}
+	for _, size := range []int{1, 2} {
+		svc.RegisterPage = size
+		if got := f.do(t, "clerk", "GET", path, nil, "").Body.String(); got != whole {
+			t.Errorf("pages of %d:\n%s\nwant\n%s", size, got, whole)
+		}
+	}
+	rec := f.do(t, "officer", "GET", fmt.Sprintf("/api/v1/registers/confidential_incoming/%d?format=csv", workflow.RegisterYear(time.Now())), nil, "")
+	if rec.Code != 403 || strings.Contains(rec.Header().Get("Content-Type"), "csv") {
+		t.Errorf("officer, classified register: %d %s %q", rec.Code, rec.Header().Get("Content-Type"), rec.Body.String())
+	}
+}

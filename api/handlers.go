@@ -803,6 +803,13 @@ func (s *Server) handleRegister(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if c.QueryParam("format") == "csv" {
+		name := fmt.Sprintf("register-%s-%d", kind, year)
+		if month != 0 {
+			name += fmt.Sprintf("-%02d", month)
+		}
+		return s.writeRegisterCSV(c, kind, year, month, name)
+	}
 	rows, err := s.Docs.RegisterRows(c.Request().Context(), Actor(c), kind, year, month)
 	if err != nil {
 		return err
@@ -810,13 +817,6 @@ func (s *Server) handleRegister(c echo.Context) error {
 	entries := make([]RegisterEntry, len(rows))
 	for i, r := range rows {
 		entries[i] = toRegisterEntry(r)
-	}
-	if c.QueryParam("format") == "csv" {
-		name := fmt.Sprintf("register-%s-%d", kind, year)
-		if month != 0 {
-			name += fmt.Sprintf("-%02d", month)
-		}
-		return writeRegisterCSV(c, kind, name, entries)
 	}
 	out := map[string]any{"register": kind, "year": year, "items": entries}
 	if month != 0 {
@@ -839,15 +839,47 @@ func toRegisterEntry(r workflow.RegisterRow) RegisterEntry {
 	return e
 }
 
-// writeRegisterCSV writes entries of a register of kind as the file
-// name.csv.
-func writeRegisterCSV(c echo.Context, kind workflow.RegisterKind, name string, entries []RegisterEntry) error {
+// writeRegisterCSV writes the lines of a register of kind (a year, or
+// its month) as the file name.csv, as they are read (EachRegisterRows: a
+// year a page at a time, not built whole in memory). An error before the
+// first lines answers the request; one after them cuts the file short.
+func (s *Server) writeRegisterCSV(c echo.Context, kind workflow.RegisterKind, year int, month time.Month, name string) error {
+	var w *csvsafe.Writer
+	err := s.Docs.EachRegisterRows(c.Request().Context(), Actor(c), kind, year, month, func(rows []workflow.RegisterRow) error {
+		if w == nil {
+			w = startRegisterCSV(c, kind, name)
+		}
+		for _, r := range rows {
+			writeRegisterLine(w, kind, toRegisterEntry(r))
+		}
+		w.Flush()
+		return w.Error()
+	})
+	if err != nil && w != nil {
+		s.log.WarnContext(c.Request().Context(), "register CSV cut short", "register", kind, "year", year, "err", err)
+	}
+	return err
+}
+
+// startRegisterCSV sends the headers of a register's CSV file and its
+// first line.
+func startRegisterCSV(c echo.Context, kind workflow.RegisterKind, name string) *csvsafe.Writer {
 	h := c.Response().Header()
 	h.Set(echo.HeaderContentType, "text/csv; charset=utf-8")
 	h.Set("Content-Disposition", "attachment; filename="+name+".csv")
 	c.Response().WriteHeader(http.StatusOK)
 	c.Response().Write([]byte("\ufeff")) // BOM: spreadsheet programs then read UTF-8
 	w := csvsafe.NewWriter(c.Response()) // every cell neutralised against formula injection
+	if kind.Incoming() {
+		w.Write([]string{"date_received", "incoming_number", "sender", "original_number", "original_date", "type", "subject", "urgency", "confidentiality", "receiver", "notes", "document_id"})
+	} else {
+		w.Write([]string{"number", "notation", "date", "type", "subject", "urgency", "confidentiality", "signer", "recipients", "file_copy_unit", "copies", "notes", "document_id"})
+	}
+	return w
+}
+
+// writeRegisterLine writes line e of a register of kind.
+func writeRegisterLine(w *csvsafe.Writer, kind workflow.RegisterKind, e RegisterEntry) {
 	orgs := func(os []workflow.Org) string {
 		parts := make([]string, len(os))
 		for i, o := range os {
@@ -856,22 +888,14 @@ func writeRegisterCSV(c echo.Context, kind workflow.RegisterKind, name string, e
 		return strings.Join(parts, "; ")
 	}
 	if kind.Incoming() {
-		w.Write([]string{"date_received", "incoming_number", "sender", "original_number", "original_date", "type", "subject", "urgency", "confidentiality", "receiver", "notes", "document_id"})
-		for _, e := range entries {
-			sender := ""
-			if e.Sender != nil {
-				sender = orgs([]workflow.Org{*e.Sender})
-			}
-			w.Write([]string{e.Date, strconv.Itoa(e.Number), sender, e.OriginalNumber, e.OriginalDate, e.TypeName, e.Subject, e.Urgency, e.Confidentiality, e.Receiver, e.Notes, e.DocumentID})
+		sender := ""
+		if e.Sender != nil {
+			sender = orgs([]workflow.Org{*e.Sender})
 		}
-	} else {
-		w.Write([]string{"number", "notation", "date", "type", "subject", "urgency", "confidentiality", "signer", "recipients", "file_copy_unit", "copies", "notes", "document_id"})
-		for _, e := range entries {
-			w.Write([]string{strconv.Itoa(e.Number), e.Notation, e.Date, e.TypeName, e.Subject, e.Urgency, e.Confidentiality, e.Signer, orgs(e.Recipients), e.FileCopyUnit, strconv.Itoa(e.Copies), e.Notes, e.DocumentID})
-		}
+		w.Write([]string{e.Date, strconv.Itoa(e.Number), sender, e.OriginalNumber, e.OriginalDate, e.TypeName, e.Subject, e.Urgency, e.Confidentiality, e.Receiver, e.Notes, e.DocumentID})
+		return
 	}
-	w.Flush()
-	return w.Error()
+	w.Write([]string{strconv.Itoa(e.Number), e.Notation, e.Date, e.TypeName, e.Subject, e.Urgency, e.Confidentiality, e.Signer, orgs(e.Recipients), e.FileCopyUnit, strconv.Itoa(e.Copies), e.Notes, e.DocumentID})
 }
 
 func (s *Server) handleAuditVerify(c echo.Context) error {

@@ -115,7 +115,9 @@ type registerView struct {
 	Agency   string
 }
 
-func (u *UI) registerRows(r *http.Request, s *Session) (*registerView, error) {
+// registerRequest reads the register, year and month a request names into
+// a view without its rows.
+func (u *UI) registerRequest(r *http.Request) (*registerView, error) {
 	kind := workflow.RegisterKind(r.PathValue("kind"))
 	year, err := strconv.Atoi(r.PathValue("year"))
 	if err != nil || year < 1900 || year > 9999 {
@@ -125,40 +127,53 @@ func (u *UI) registerRows(r *http.Request, s *Session) (*registerView, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := u.cfg.Docs.RegisterRows(r.Context(), s.User, kind, year, month)
-	if err != nil {
-		return nil, err
-	}
 	v := &registerView{Kind: kind, Name: orName(registerNames, kind), Year: year, Month: int(month), Months: monthOptions(month),
 		Period: fmt.Sprintf("năm %d", year), Incoming: kind.Incoming(), CSV: fmt.Sprintf("/registers/%s/%d/csv", kind, year), Agency: u.cfg.Agency.Name}
 	if month != 0 {
 		v.Period = fmt.Sprintf("tháng %d năm %d", month, year)
 		v.CSV += fmt.Sprintf("?month=%d", month)
 	}
+	return v, nil
+}
+
+func (u *UI) registerRows(r *http.Request, s *Session) (*registerView, error) {
+	v, err := u.registerRequest(r)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := u.cfg.Docs.RegisterRows(r.Context(), s.User, v.Kind, v.Year, time.Month(v.Month))
+	if err != nil {
+		return nil, err
+	}
 	for _, x := range rows {
-		row := registerRow{Number: x.Number, Notation: x.Notation, Date: fmtDate(x.Date), Subject: x.Subject, Notes: x.Notes,
-			DocID: x.DocumentID, Status: string(x.Status), Signer: x.Signer, FileCopyUnit: x.FileCopyUnit, Copies: x.Copies,
-			OrigNumber: x.OriginalNumber, OrigDate: fmtDate(x.OriginalDate), Receiver: x.Receiver}
-		if x.Type != "" {
-			row.Type = orName(workflow.DocTypes, x.Type)
-		}
-		if x.Urgency != "" {
-			row.Urgency = orName(urgencyNames, x.Urgency)
-		}
-		if x.Confidentiality != "" {
-			row.Conf = orName(confidentialityNames, x.Confidentiality)
-		}
-		var names []string
-		for _, o := range x.Recipients {
-			names = append(names, o.Name)
-		}
-		row.Recipients = strings.Join(names, "; ")
-		if x.Sender != nil {
-			row.Sender = x.Sender.Name
-		}
-		v.Rows = append(v.Rows, row)
+		v.Rows = append(v.Rows, toRegisterRow(x))
 	}
 	return v, nil
+}
+
+// toRegisterRow is a register line as the page and the CSV print it.
+func toRegisterRow(x workflow.RegisterRow) registerRow {
+	row := registerRow{Number: x.Number, Notation: x.Notation, Date: fmtDate(x.Date), Subject: x.Subject, Notes: x.Notes,
+		DocID: x.DocumentID, Status: string(x.Status), Signer: x.Signer, FileCopyUnit: x.FileCopyUnit, Copies: x.Copies,
+		OrigNumber: x.OriginalNumber, OrigDate: fmtDate(x.OriginalDate), Receiver: x.Receiver}
+	if x.Type != "" {
+		row.Type = orName(workflow.DocTypes, x.Type)
+	}
+	if x.Urgency != "" {
+		row.Urgency = orName(urgencyNames, x.Urgency)
+	}
+	if x.Confidentiality != "" {
+		row.Conf = orName(confidentialityNames, x.Confidentiality)
+	}
+	var names []string
+	for _, o := range x.Recipients {
+		names = append(names, o.Name)
+	}
+	row.Recipients = strings.Join(names, "; ")
+	if x.Sender != nil {
+		row.Sender = x.Sender.Name
+	}
+	return row
 }
 
 func (u *UI) handleRegister(w http.ResponseWriter, r *http.Request, s *Session) error {
@@ -173,10 +188,36 @@ func (u *UI) handleRegister(w http.ResponseWriter, r *http.Request, s *Session) 
 // handleRegisterCSV writes the register with Vietnamese headers, every
 // cell through csvsafe (no formula reaches a spreadsheet), UTF-8 with BOM.
 func (u *UI) handleRegisterCSV(w http.ResponseWriter, r *http.Request, s *Session) error {
-	v, err := u.registerRows(r, s)
+	v, err := u.registerRequest(r)
 	if err != nil {
 		return err
 	}
+	// The lines are written as they are read (a year a page at a time,
+	// not built whole in memory); an error before the first answers the
+	// request, one after them cuts the file short.
+	var cw *csvsafe.Writer
+	err = u.cfg.Docs.EachRegisterRows(r.Context(), s.User, v.Kind, v.Year, time.Month(v.Month), func(rows []workflow.RegisterRow) error {
+		if cw == nil {
+			cw = startRegisterCSV(w, v)
+		}
+		for _, x := range rows {
+			writeRegisterLine(cw, v.Incoming, toRegisterRow(x))
+		}
+		cw.Flush()
+		return cw.Error()
+	})
+	if cw == nil {
+		return err
+	}
+	if err != nil {
+		u.log.WarnContext(r.Context(), "write register CSV", "err", err)
+	}
+	return nil
+}
+
+// startRegisterCSV sends the headers of the CSV file of v and its first
+// line.
+func startRegisterCSV(w http.ResponseWriter, v *registerView) *csvsafe.Writer {
 	h := w.Header()
 	h.Set("Content-Type", "text/csv; charset=utf-8")
 	name := fmt.Sprintf("so-dang-ky-%s-%d", v.Kind, v.Year)
@@ -188,18 +229,17 @@ func (u *UI) handleRegisterCSV(w http.ResponseWriter, r *http.Request, s *Sessio
 	cw := csvsafe.NewWriter(w)
 	if v.Incoming {
 		cw.Write([]string{"Ngày đến", "Số đến", "Tác giả (cơ quan gửi)", "Số, ký hiệu", "Ngày tháng văn bản", "Tên loại", "Trích yếu nội dung", "Độ khẩn", "Độ mật", "Đơn vị hoặc người nhận", "Ghi chú"})
-		for _, x := range v.Rows {
-			cw.Write([]string{x.Date, strconv.Itoa(x.Number), x.Sender, x.OrigNumber, x.OrigDate, x.Type, x.Subject, x.Urgency, x.Conf, x.Receiver, x.Notes})
-		}
 	} else {
 		cw.Write([]string{"Số, ký hiệu", "Ngày tháng văn bản", "Tên loại", "Trích yếu nội dung", "Độ khẩn", "Độ mật", "Người ký", "Nơi nhận", "Đơn vị, người nhận bản lưu", "Số lượng bản", "Ghi chú"})
-		for _, x := range v.Rows {
-			cw.Write([]string{x.Notation, x.Date, x.Type, x.Subject, x.Urgency, x.Conf, x.Signer, x.Recipients, x.FileCopyUnit, strconv.Itoa(x.Copies), x.Notes})
-		}
 	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		u.log.WarnContext(r.Context(), "write register CSV", "err", err)
+	return cw
+}
+
+// writeRegisterLine writes line x of a register (incoming or not).
+func writeRegisterLine(cw *csvsafe.Writer, incoming bool, x registerRow) {
+	if incoming {
+		cw.Write([]string{x.Date, strconv.Itoa(x.Number), x.Sender, x.OrigNumber, x.OrigDate, x.Type, x.Subject, x.Urgency, x.Conf, x.Receiver, x.Notes})
+		return
 	}
-	return nil
+	cw.Write([]string{x.Notation, x.Date, x.Type, x.Subject, x.Urgency, x.Conf, x.Signer, x.Recipients, x.FileCopyUnit, strconv.Itoa(x.Copies), x.Notes})
 }

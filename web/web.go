@@ -59,6 +59,7 @@ type Documents interface {
 	// take on d (no signer, no exchange), reading nothing.
 	Available(d *workflow.Document, a workflow.Action) error
 	RegisterRows(ctx context.Context, actor *workflow.User, kind workflow.RegisterKind, year int, month time.Month) ([]workflow.RegisterRow, error)
+	EachRegisterRows(ctx context.Context, actor *workflow.User, kind workflow.RegisterKind, year int, month time.Month, fn func([]workflow.RegisterRow) error) error
 	Work(ctx context.Context, actor *workflow.User, action workflow.Action, limit int) ([]*workflow.Document, []workflow.WorkTab, int, error)
 	Comment(ctx context.Context, actor *workflow.User, id, text string) error
 	NextNotation(ctx context.Context, actor *workflow.User, id string) (int, string, error)

@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"cmp"
 	"context"
 	"sort"
 	"strconv"
@@ -73,6 +74,74 @@ func (s *Service) RegisterRows(ctx context.Context, actor *User, kind RegisterKi
 	// after the new year began) came with the month's; RowsInMonth keeps
 	// it only if its month is m, as it did when the year was read whole.
 	return RowsInMonth(rows, month), nil
+}
+
+// RegisterPager is a Repository that reads a register year a page at a
+// time, by number.
+type RegisterPager interface {
+	// RegisterEntriesAfter returns the first limit documents numbered in a
+	// register in a year whose numbers are above after, by number.
+	RegisterEntriesAfter(ctx context.Context, kind RegisterKind, year, after, limit int) ([]*Document, error)
+}
+
+// DefaultRegisterPage is Service.RegisterPage's default.
+const DefaultRegisterPage = 500
+
+// EachRegisterRows calls fn with the lines RegisterRows returns, in
+// number order, in parts: from a RegisterPager a year is read a page at a
+// time, so that its CSV is written as it is read rather than built whole
+// in memory (a month, or a repository without pages: one part). fn is
+// called at least once unless an error comes first; its error stops the
+// walk and is returned. The pages are not one snapshot: a number taken
+// during the walk is listed if its page is read after it; a number both
+// reserved when the walk began and issued before its page was read is
+// listed once, as the document.
+func (s *Service) EachRegisterRows(ctx context.Context, actor *User, kind RegisterKind, year int, month time.Month, fn func([]RegisterRow) error) error {
+	pager, ok := s.Repo.(RegisterPager)
+	if month != 0 || !ok {
+		rows, err := s.RegisterRows(ctx, actor, kind, year, month)
+		if err != nil {
+			return err
+		}
+		return fn(rows)
+	}
+	if err := checkRegisterAccess(actor, kind); err != nil {
+		return err
+	}
+	names, err := s.registerNames(ctx)
+	if err != nil {
+		return err
+	}
+	rs, err := s.registerReservations(ctx, actor, kind, year, 0)
+	if err != nil {
+		return err
+	}
+	sort.SliceStable(rs, func(i, j int) bool { return rs[i].Number < rs[j].Number })
+	size := cmp.Or(s.RegisterPage, DefaultRegisterPage)
+	for after := 0; ; {
+		docs, err := pager.RegisterEntriesAfter(ctx, kind, year, after, size)
+		if err != nil {
+			return err
+		}
+		last := len(docs) < size
+		rows := make([]RegisterRow, 0, len(docs))
+		issued := make(map[int]bool, len(docs))
+		for _, d := range docs {
+			issued[d.Number], after = true, d.Number
+		}
+		for _, d := range visibleRegisterEntries(docs, actor) {
+			rows = append(rows, names.row(d))
+		}
+		for ; len(rs) > 0 && (last || rs[0].Number <= after); rs = rs[1:] {
+			if !issued[rs[0].Number] {
+				rows = append(rows, reservationRow(rs[0]))
+			}
+		}
+		sort.SliceStable(rows, func(i, j int) bool { return rows[i].Number < rows[j].Number })
+		if err := fn(rows); err != nil || last {
+			return err
+		}
+	}
 }
 
 // registerNames resolves user ids to the names a register prints.

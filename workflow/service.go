@@ -44,6 +44,9 @@ type Service struct {
 	// before the next issue of the register gives it back or voids it
 	// (DefaultReservationTTL when 0).
 	ReservationTTL time.Duration
+	// RegisterPage is how many documents EachRegisterRows reads at a time
+	// (0: DefaultRegisterPage).
+	RegisterPage int
 	// IdempotencyLease is how long a create in flight holds its
 	// idempotency key before a retry under the key may take it over (its
 	// attempt presumed dead with its instance); DefaultIdempotencyLease

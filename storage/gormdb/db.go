@@ -443,6 +443,10 @@ func (d *DB) RegisterEntries(ctx context.Context, kind workflow.RegisterKind, ye
 	return d.reader(ctx).RegisterEntries(ctx, kind, year)
 }
 
+func (d *DB) RegisterEntriesAfter(ctx context.Context, kind workflow.RegisterKind, year, after, limit int) ([]*workflow.Document, error) {
+	return d.reader(ctx).RegisterEntriesAfter(ctx, kind, year, after, limit)
+}
+
 func (d *DB) RegisterEntriesDated(ctx context.Context, kind workflow.RegisterKind, year int, spans []workflow.TimeSpan) ([]*workflow.Document, error) {
 	return d.reader(ctx).RegisterEntriesDated(ctx, kind, year, spans)
 }

@@ -374,6 +374,28 @@ func (c *conn) RegisterEntries(ctx context.Context, kind workflow.RegisterKind, 
 	return docs, nil
 }
 
+var _ workflow.RegisterPager = (*DB)(nil)
+
+// RegisterEntriesAfter implements workflow.RegisterPager: a page of
+// documents_register_number (its predicate number > 0 stated, for
+// PostgreSQL's generic plan and SQLite).
+func (c *conn) RegisterEntriesAfter(ctx context.Context, kind workflow.RegisterKind, year, after, limit int) ([]*workflow.Document, error) {
+	rows, err := c.queryDocuments(ctx, min(limit, DefaultLimit), " WHERE register = ? AND year = ? AND number > 0 AND number > ? ORDER BY number LIMIT ?",
+		string(kind), year, after, limit)
+	if err != nil {
+		return nil, c.db.translate(err, "register %s %d", kind, year)
+	}
+	docs := make([]*workflow.Document, 0, len(rows))
+	for i := range rows {
+		d, err := rows[i].toDomain()
+		if err != nil {
+			return nil, err
+		}
+		docs = append(docs, d)
+	}
+	return docs, nil
+}
+
 // registerDate is the date of a register's line in SQL, as
 // workflow.RegisterRows dates it: the time of issue of an outgoing
 // document, of registration of an incoming one. Index

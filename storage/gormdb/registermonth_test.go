@@ -181,3 +181,40 @@ func wantLines(kind workflow.RegisterKind, m time.Month) []string {
 	}
 	return out
 }
+
+// TestRegisterPagesAreTheYear: a register year walked a page at a time
+// (the CSV of a year) gives the lines of the year read at once, in
+// order, reserved and voided numbers between the pages included, for
+// pages of every size around the register's.
+func TestRegisterPagesAreTheYear(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		ctx := context.Background()
+		seedRegisterLines(t, db)
+		clerk := &workflow.User{ID: "u-clerk", Roles: []workflow.Role{workflow.RoleClerk}}
+		for _, size := range []int{1, 2, 3, 7, 0} {
+			svc := &workflow.Service{Repo: db, RegisterPage: size}
+			for _, kind := range []workflow.RegisterKind{workflow.RegisterIncoming, workflow.RegisterConfidentialIncoming, workflow.RegisterOutgoing, workflow.RegisterConfidential} {
+				year, err := svc.RegisterRows(ctx, clerk, kind, 2025, 0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var got []workflow.RegisterRow
+				parts := 0
+				err = svc.EachRegisterRows(ctx, clerk, kind, 2025, 0, func(rows []workflow.RegisterRow) error {
+					parts++
+					got = append(got, rows...)
+					return nil
+				})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if g, w := lineNames(got), lineNames(year); !slices.Equal(g, w) || !slices.Equal(lineNumbers(got), lineNumbers(year)) {
+					t.Errorf("%s in pages of %d: %q, the year %q", kind, size, g, w)
+				}
+				if docs := len(year); size > 0 && size < docs && parts < 2 {
+					t.Errorf("%s in pages of %d: %d lines in %d part", kind, size, docs, parts)
+				}
+			}
+		}
+	})
+}

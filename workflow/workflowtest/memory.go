@@ -103,6 +103,12 @@ func (r *Repository) RegisterEntries(ctx context.Context, k workflow.RegisterKin
 	defer r.lock()()
 	return tx{r}.RegisterEntries(ctx, k, y)
 }
+func (r *Repository) RegisterEntriesAfter(ctx context.Context, k workflow.RegisterKind, y, after, limit int) ([]*workflow.Document, error) {
+	defer r.lock()()
+	all, err := tx{r}.RegisterEntries(ctx, k, y)
+	i, _ := slices.BinarySearchFunc(all, after+1, func(d *workflow.Document, n int) int { return d.Number - n })
+	return all[i:min(len(all), i+limit)], err
+}
 func (r *Repository) RegisterEntriesDated(ctx context.Context, k workflow.RegisterKind, y int, spans []workflow.TimeSpan) ([]*workflow.Document, error) {
 	defer r.lock()()
 	all, err := tx{r}.RegisterEntries(ctx, k, y)
