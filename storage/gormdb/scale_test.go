@@ -257,6 +257,24 @@ func BenchmarkAtSizeJobs(b *testing.B) {
 					runtime.KeepAlive(refs)
 					return err
 				}},
+				// The CSV of register incoming 2025: as it was (the year's
+				// lines read at once, then written) and as it is (a page
+				// of documents at a time).
+				{"register-year-whole", func(tick func()) error {
+					rows, err := (&workflow.Service{Repo: db}).RegisterRows(ctx, scaleClerk(), workflow.RegisterIncoming, 2025, 0)
+					for range rows {
+						tick()
+					}
+					return err
+				}},
+				{"register-year-pages", func(tick func()) error {
+					return (&workflow.Service{Repo: db}).EachRegisterRows(ctx, scaleClerk(), workflow.RegisterIncoming, 2025, 0, func(rows []workflow.RegisterRow) error {
+						for range rows {
+							tick()
+						}
+						return nil
+					})
+				}},
 				{"fixity-walk", func(tick func()) error {
 					return gormdb.NewArchiveIndex(db).WalkObjects(ctx, func(workflow.ArchiveObject) error { tick(); return nil })
 				}},
@@ -290,7 +308,7 @@ func BenchmarkAtSizeJobs(b *testing.B) {
 // through workflow.RegisterRows (the API's and the web pages' read), of
 // month m (0: the year); fromYear reads the year and filters it.
 func registerRead(name string, m time.Month, fromYear bool) scaleRead {
-	clerk := &workflow.User{ID: gormdbtest.HistoryClerks[0], Roles: []workflow.Role{workflow.RoleClerk}}
+	clerk := scaleClerk()
 	return scaleRead{name, func(ctx context.Context, db *gormdb.DB) error {
 		svc := &workflow.Service{Repo: db}
 		if !fromYear {
@@ -301,4 +319,9 @@ func registerRead(name string, m time.Month, fromYear bool) scaleRead {
 		_ = workflow.RowsInMonth(rows, m)
 		return err
 	}}
+}
+
+// scaleClerk is a clerk of the seeded history.
+func scaleClerk() *workflow.User {
+	return &workflow.User{ID: gormdbtest.HistoryClerks[0], Roles: []workflow.Role{workflow.RoleClerk}}
 }
