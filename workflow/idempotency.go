@@ -23,7 +23,8 @@ import (
 // another attempt under it is told to retry (EINPROGRESS). A failed
 // attempt gives its key back, so the corrected request may reuse it; one
 // that died holding it (a crashed instance) is taken over after
-// Service.IdempotencyLease. The rule holds across instances: the repository keeps
+// Service.IdempotencyLease, or at once when its instance is known dead
+// (liveness.go). The rule holds across instances: the repository keeps
 // the keys under a unique constraint on (user, key).
 
 // IdempotencyTTL is how long a key is remembered after its first attempt
@@ -58,6 +59,7 @@ type IdempotencyKey struct {
 	DocumentID string    // the document created, once the attempt committed
 	StartedAt  time.Time // when the attempt that holds it began
 	ExpiresAt  time.Time // StartedAt + IdempotencyTTL
+	Holder     string    // the instance of the attempt that holds it (Service.Instance)
 }
 
 // InFlight reports whether no attempt under k has committed yet.
@@ -69,11 +71,13 @@ type IdempotencyKeys interface {
 	// BeginIdempotent records k in flight when no key of k.UserID named
 	// k.Key is held — none is stored, or the stored one expired
 	// (ExpiresAt at or before k.StartedAt), or it is in flight since
-	// before stale (its attempt presumed dead) — and returns nil: the
-	// caller's attempt holds the key. Otherwise it returns the stored key,
+	// before stale (its attempt presumed dead), or it is in flight held
+	// by an instance whose liveness row was last renewed before
+	// aliveSince or is gone (Liveness) — and returns nil: the caller's
+	// attempt holds the key. Otherwise it returns the stored key,
 	// unchanged. Concurrent calls for the same key: one holds it.
 	// EUNAVAILABLE when the database is down.
-	BeginIdempotent(ctx context.Context, k IdempotencyKey, stale time.Time) (*IdempotencyKey, error)
+	BeginIdempotent(ctx context.Context, k IdempotencyKey, stale, aliveSince time.Time) (*IdempotencyKey, error)
 	// AbandonIdempotent deletes the key if the attempt token still holds
 	// it in flight (a failed attempt gives it back); nil otherwise.
 	AbandonIdempotent(ctx context.Context, userID, key, token string) error
@@ -171,9 +175,9 @@ func (s *Service) beginCreate(ctx context.Context, actor *User, in *CreateInput)
 	var tok [16]byte
 	_, _ = rand.Read(tok[:])
 	k := IdempotencyKey{UserID: actor.ID, Key: in.IdempotencyKey, Fingerprint: fp, Token: hex.EncodeToString(tok[:]),
-		StartedAt: now, ExpiresAt: now.Add(IdempotencyTTL)}
+		StartedAt: now, ExpiresAt: now.Add(IdempotencyTTL), Holder: s.Instance}
 	lease := s.idempotencyLease()
-	held, err := s.Repo.BeginIdempotent(ctx, k, now.Add(-lease))
+	held, err := s.Repo.BeginIdempotent(ctx, k, now.Add(-lease), s.aliveSince(now))
 	switch {
 	case err != nil:
 		return nil, nil, fmt.Errorf("idempotency key: %w", err)
@@ -185,8 +189,8 @@ func (s *Service) beginCreate(ctx context.Context, actor *User, in *CreateInput)
 		// Its attempt may have died with its instance: say until when a
 		// retry is refused for it (the key is stored to the second).
 		return nil, nil, Wrap(EINPROGRESS, idempotencyCause(time.Second),
-			"a request with this Idempotency-Key is still being processed: retry in a moment to get its answer; if that request was cut off (its server stopped), a retry takes its key over from %s",
-			held.StartedAt.Add(lease).Truncate(time.Second).Add(time.Second).UTC().Format(time.RFC3339))
+			"a request with this Idempotency-Key is still being processed: retry in a moment to get its answer; if that request was cut off (its server stopped), a retry takes its key over within %s of its server stopping, from %s at the latest",
+			s.instanceStale(), held.StartedAt.Add(lease).Truncate(time.Second).Add(time.Second).UTC().Format(time.RFC3339))
 	}
 	d, err := VisibleDocument(ctx, s.Repo, actor, held.DocumentID)
 	if err != nil {

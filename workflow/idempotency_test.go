@@ -323,7 +323,8 @@ func TestCreateIdempotentLease(t *testing.T) {
 			} else {
 				err := <-second
 				release()
-				if workflow.ErrorCode(err) != workflow.EINPROGRESS || !strings.Contains(err.Error(), "takes its key over from "+tc.from) {
+				if workflow.ErrorCode(err) != workflow.EINPROGRESS || !strings.Contains(err.Error(), "from "+tc.from+" at the latest") ||
+					!strings.Contains(err.Error(), "within "+workflow.DefaultInstanceStale.String()+" of its server stopping") {
 					t.Errorf("retry while the first is in flight: %v, want %s naming %s", err, workflow.EINPROGRESS, tc.from)
 				}
 				if err := <-first; err != nil {

@@ -40,8 +40,9 @@ import (
 //
 // A reservation whose request died between the phases is resolved the
 // same way by the next issue of that register (or by SweepReservations at
-// startup) once it is older than ReservationTTL; until then it shows in
-// the register as reserved. A request that outlives its TTL finds its
+// startup) once it is older than ReservationTTL, or at once when the
+// instance that holds it is known dead (liveness.go); until then it shows
+// in the register as reserved. A request that outlives its TTL finds its
 // reservation gone at phase 3 and fails with ECONFLICT.
 
 // ReservationState is where a reserved number stands.
@@ -77,6 +78,7 @@ type Reservation struct {
 	Reason     string // why it was voided
 	CreatedAt  time.Time
 	VoidedAt   *time.Time
+	Holder     string // the instance whose issue reserved it (Service.Instance)
 }
 
 // Reservations is what a transaction may do with reserved numbers
@@ -143,7 +145,7 @@ func (s *Service) reserveNumber(ctx context.Context, d *Document, t Transition, 
 	now := s.now()
 	reg, year := RegisterFor(d), RegisterYear(now)
 	r := &Reservation{ID: s.newID(), Register: reg, Year: year, DocumentID: d.ID, Actor: actor.ID,
-		State: NumberReserved, CreatedAt: now}
+		State: NumberReserved, CreatedAt: now, Holder: s.Instance}
 	for swept := false; ; swept = true {
 		err := s.Repo.Atomic(ctx, func(ctx context.Context, tx Tx) error {
 			return s.reserveIn(ctx, tx, d, t, r, !swept)
@@ -164,8 +166,8 @@ var errStaleReservation = errors.New("a stale reservation of the register")
 
 // reserveIn is reserveNumber's transaction: r, of d's register and year,
 // gets the register's next number. With sweep, a stale reservation of the
-// register (older than the TTL, still reserved) stops it with
-// errStaleReservation before anything is taken.
+// register (still reserved, older than the TTL or held by an instance
+// known dead) stops it with errStaleReservation before anything is taken.
 func (s *Service) reserveIn(ctx context.Context, tx Tx, d *Document, t Transition, r *Reservation, sweep bool) error {
 	nr, fused := tx.(NumberReserver)
 	var cur *Document
@@ -187,13 +189,17 @@ func (s *Service) reserveIn(ctx context.Context, tx Tx, d *Document, t Transitio
 			return err
 		}
 	}
-	if sweep && slices.ContainsFunc(live, func(o Reservation) bool { return s.stale(o, r.CreatedAt) }) {
-		return errStaleReservation
+	if sweep {
+		l, _ := tx.(Liveness)
+		dead := s.deadHolders(ctx, l, live, r.CreatedAt)
+		if slices.ContainsFunc(live, func(o Reservation) bool { return s.stale(o, r.CreatedAt, dead) }) {
+			return errStaleReservation
+		}
 	}
 	for _, o := range live {
 		if o.DocumentID == d.ID && o.State == NumberReserved {
-			return Errorf(ECONFLICT, "document %s is being issued by another request (number %d reserved): reload and retry; if that request was cut off, its number is released at %s",
-				d.ID, o.Number, o.CreatedAt.Add(s.reservationTTL()).UTC().Format(time.RFC3339))
+			return Errorf(ECONFLICT, "document %s is being issued by another request (number %d reserved): reload and retry; if that request was cut off, its number is released within %s of its server stopping, at %s at the latest",
+				d.ID, o.Number, s.instanceStale(), o.CreatedAt.Add(s.reservationTTL()).UTC().Format(time.RFC3339))
 		}
 	}
 	suffix := NotationSuffix(d.Type, s.Agency.Abbr, d.DraftingUnit)
@@ -210,9 +216,9 @@ func (s *Service) reserveIn(ctx context.Context, tx Tx, d *Document, t Transitio
 }
 
 // stale reports whether r is a reservation a sweep at now resolves: still
-// reserved, older than the TTL.
-func (s *Service) stale(r Reservation, now time.Time) bool {
-	return r.State == NumberReserved && now.Sub(r.CreatedAt) >= s.reservationTTL()
+// reserved, and older than the TTL or held by an instance in dead.
+func (s *Service) stale(r Reservation, now time.Time, dead map[string]bool) bool {
+	return r.State == NumberReserved && (now.Sub(r.CreatedAt) >= s.reservationTTL() || dead[r.Holder])
 }
 
 // releaseNumber resolves a reservation whose issue failed: given back if
@@ -274,7 +280,7 @@ func (s *Service) resolveReservation(ctx context.Context, id, actorID, reason st
 }
 
 // sweepRegister resolves the register year's reservations older than the
-// TTL, newest first (so a run of abandoned numbers at the end is given
+// TTL or held by an instance known dead, newest first (so a run of abandoned numbers at the end is given
 // back whole). Failures are logged: the sweep never fails an issue.
 func (s *Service) sweepRegister(ctx context.Context, reg RegisterKind, year int, now time.Time) int {
 	rr, ok := s.Repo.(ReservationReader)
@@ -286,13 +292,18 @@ func (s *Service) sweepRegister(ctx context.Context, reg RegisterKind, year int,
 		s.logger().WarnContext(ctx, "reservation sweep", "register", reg, "year", year, "err", err)
 		return 0
 	}
+	l, _ := s.Repo.(Liveness)
+	dead := s.deadHolders(ctx, l, rs, now)
 	n := 0
 	for i := len(rs) - 1; i >= 0; i-- {
 		r := rs[i]
-		if !s.stale(r, now) {
+		if !s.stale(r, now, dead) {
 			continue
 		}
 		reason := fmt.Sprintf("the issue that reserved this number did not finish within %s (the server stopped or the request was lost)", s.reservationTTL())
+		if dead[r.Holder] {
+			reason = fmt.Sprintf("the issue that reserved this number did not finish: the server running it stopped (no sign of life for %s)", s.instanceStale())
+		}
 		outcome, err := s.resolveReservation(ctx, r.ID, "", reason)
 		if err != nil {
 			s.logger().WarnContext(ctx, "reservation sweep", "doc_id", r.DocumentID, "register", reg, "year", year, "number", r.Number, "err", err)
@@ -306,7 +317,7 @@ func (s *Service) sweepRegister(ctx context.Context, reg RegisterKind, year int,
 }
 
 // SweepReservations resolves every abandoned reservation (older than the
-// TTL) of the current and the previous register year of every register,
+// TTL, or held by an instance known dead) of the current and the previous register year of every register,
 // and returns how many it resolved. Serve calls it at startup.
 func (s *Service) SweepReservations(ctx context.Context) int {
 	now := s.now()

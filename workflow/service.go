@@ -52,6 +52,14 @@ type Service struct {
 	// attempt presumed dead with its instance); DefaultIdempotencyLease
 	// when 0.
 	IdempotencyLease time.Duration
+	// Instance is this process's ID in the liveness rows (liveness.go):
+	// the holder recorded on the numbers it reserves and the keys it
+	// holds. Empty: none recorded (they wait for the TTL or the lease).
+	Instance string
+	// InstanceStale is how long another instance's liveness row may go
+	// unrenewed before what it holds is taken over
+	// (DefaultInstanceStale when 0).
+	InstanceStale time.Duration
 	// SignConcurrency, when above 0, bounds the signatures and
 	// verifications of sign, issue and register running at once, so that
 	// on a small machine they leave CPU to the other requests; the rest

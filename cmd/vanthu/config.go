@@ -87,6 +87,8 @@ type Config struct {
 	ExchangeLease     string
 	ReservationTTL    string
 	IdempotencyLease  string
+	Heartbeat         string
+	InstanceStale     string
 
 	// Abuse limits.
 	TrustedProxies string
@@ -170,6 +172,8 @@ func (c *Config) settings() []setting {
 		{env: "VANTHU_EXCHANGE_LEASE", flag: "exchange-lease", def: "5m", doc: "how long a delivery claimed by one instance is kept from the others (an instance killed while sending: another sends it after this); longer than a send may take", str: &c.ExchangeLease},
 		{env: "VANTHU_RESERVATION_TTL", flag: "reservation-ttl", def: "10m", doc: "how long an issue may hold its reserved register number; a number held longer (its request died with its instance) is given back or voided by the next issue of the register, so a retried issue of that document waits at most this long", str: &c.ReservationTTL},
 		{env: "VANTHU_IDEMPOTENCY_LEASE", flag: "idempotency-lease", def: "2m", doc: "how long a create in flight holds its Idempotency-Key (or the web form's one-time key); a retry under the key is refused (409 request_in_progress) until then, and takes it over after (its attempt died with its instance); longer than a create may take", str: &c.IdempotencyLease},
+		{env: "VANTHU_HEARTBEAT", flag: "heartbeat", def: "5s", doc: "how often this instance renews its liveness row in the database (table instances)", str: &c.Heartbeat},
+		{env: "VANTHU_INSTANCE_STALE", flag: "instance-stale", def: "15s", doc: "how long another instance's liveness row may go unrenewed before the register numbers and Idempotency-Keys it holds are taken over (it is known dead: killed, crashed, its host lost); at least twice VANTHU_HEARTBEAT; VANTHU_RESERVATION_TTL and VANTHU_IDEMPOTENCY_LEASE stay the bound for an instance alive but stuck", str: &c.InstanceStale},
 		{env: "VANTHU_SIGN_CONCURRENCY", flag: "sign-concurrency", def: "0", doc: "most signatures (sign, issue, and the check at register) running at once; the others wait their turn holding no database lock; 0 = one per CPU when they run in lowered worker processes (VANTHU_SIGN_ISOLATION=process, VANTHU_SIGN_NICE above 0, Linux), where they take only the CPU the requests leave; otherwise one fewer than the CPUs (at least 1), so signatures leave a CPU to the other requests", num: &c.SignConcurrency},
 		{env: "VANTHU_DB_CONNECT_TIMEOUT", flag: "db-connect-timeout", def: "5s", doc: "PostgreSQL: longest a new connection may take to set up (TCP, TLS, authentication), unless the URL sets connect_timeout", str: &c.DBConnectTimeout},
 		{env: "VANTHU_DB_TIMEOUT", flag: "db-timeout", def: "10s", doc: "PostgreSQL: longest the server may stay silent while vanthu waits for it (an answer, the next rows, room to send); then the connection is dropped and the request answers 503 — a partitioned or hung server costs a request this long; it measures silence, not duration (schema migrations get 5m)", str: &c.DBTimeout},
@@ -246,7 +250,7 @@ func (c *Config) validate() error {
 	}
 	for _, d := range []struct{ env, v string }{{"VANTHU_EXCHANGE_POLL", c.ExchangePoll}, {"VANTHU_EXCHANGE_RETRY_BASE", c.ExchangeRetryBase},
 		{"VANTHU_EXCHANGE_RETRY_MAX", c.ExchangeRetryMax}, {"VANTHU_FIXITY_INTERVAL", c.FixityInterval}, {"VANTHU_EXCHANGE_LEASE", c.ExchangeLease}, {"VANTHU_RESERVATION_TTL", c.ReservationTTL},
-		{"VANTHU_IDEMPOTENCY_LEASE", c.IdempotencyLease},
+		{"VANTHU_IDEMPOTENCY_LEASE", c.IdempotencyLease}, {"VANTHU_HEARTBEAT", c.Heartbeat}, {"VANTHU_INSTANCE_STALE", c.InstanceStale},
 		{"VANTHU_EVIDENCE_INTERVAL", c.EvidenceInterval}, {"VANTHU_BLOB_GC_INTERVAL", c.BlobGCInterval}, {"VANTHU_BLOB_GC_GRACE", c.BlobGCGrace},
 		{"VANTHU_HTTP_TIMEOUT", c.HTTPTimeout}, {"VANTHU_HTTP_MAX_DURATION", c.HTTPMaxTime},
 		{"VANTHU_DB_CONNECT_TIMEOUT", c.DBConnectTimeout}, {"VANTHU_DB_TIMEOUT", c.DBTimeout},
@@ -264,7 +268,23 @@ func (c *Config) validate() error {
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		return fmt.Errorf("VANTHU_DATABASE_URL must be empty (SQLite) or postgres://...")
 	}
-	return nil
+	_, _, err := c.liveness()
+	return err
+}
+
+// liveness returns VANTHU_HEARTBEAT and VANTHU_INSTANCE_STALE: a beat
+// above 0, and a stale time of two beats at least (one late beat does
+// not make an instance dead).
+func (c *Config) liveness() (beat, stale time.Duration, err error) {
+	beat, err = time.ParseDuration(c.Heartbeat)
+	if err != nil || beat <= 0 {
+		return 0, 0, fmt.Errorf("VANTHU_HEARTBEAT=%q is not a duration above 0 like 5s", c.Heartbeat)
+	}
+	stale, err = time.ParseDuration(c.InstanceStale)
+	if err != nil || stale < 2*beat {
+		return 0, 0, fmt.Errorf("VANTHU_INSTANCE_STALE=%q must be a duration of at least twice VANTHU_HEARTBEAT (%s)", c.InstanceStale, beat)
+	}
+	return beat, stale, nil
 }
 
 func newFlagSet() *flag.FlagSet {

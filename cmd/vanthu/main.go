@@ -305,8 +305,14 @@ func serve(ctx context.Context, opts options, args []string, getenv func(string)
 	if err := bootstrapAdmin(ctx, a, stdout); err != nil {
 		return err
 	}
-	// Numbers reserved by issues that died with an earlier process (kill -9)
-	// and are past VANTHU_RESERVATION_TTL are given back or voided now.
+	stopBeat, err := a.startHeartbeat(ctx)
+	if err != nil {
+		return err
+	}
+	defer stopBeat()
+	// Numbers reserved by issues that died with an earlier process (kill -9),
+	// past VANTHU_RESERVATION_TTL or held by an instance known dead, are
+	// given back or voided now.
 	if n := a.docs.SweepReservations(ctx); n > 0 {
 		logger.WarnContext(ctx, "abandoned register reservations resolved", "count", n)
 	}

@@ -84,9 +84,14 @@ const (
 	s3Key         = "vanthu-chaos-secret"
 	peerOrg       = "000.00.31.H13"
 	peerName      = "UBND phường Long Hòa"
-	// lease is how long the instances keep work held by one of them that
-	// died (a delivery claimed, a number reserved, the idempotency key of
-	// a create) before another takes it over: within the run.
+	// lease is how long the instances keep a delivery claimed by one of
+	// them that died before another sends it: within the run. A number
+	// reserved or the idempotency key of a create held by a killed
+	// instance is taken over once it is known dead
+	// (VANTHU_INSTANCE_STALE, 15 s by default): the run keeps
+	// VANTHU_RESERVATION_TTL and VANTHU_IDEMPOTENCY_LEASE at their
+	// production defaults (10 and 2 minutes), so that maxRetry fails it
+	// if they are waited out.
 	lease = 20 * time.Second
 	// maxRetry is the longest one action may spend retrying: a lease,
 	// the outages (5 s each) and the backoff, with room for a loaded
@@ -180,7 +185,7 @@ func (e *env) start(ctx context.Context) error {
 	}
 	common := []string{"VANTHU_ADMIN_PASSWORD=" + adminPassword, "VANTHU_LOG_LEVEL=warn",
 		"VANTHU_EXCHANGE_POLL=500ms", "VANTHU_EXCHANGE_RETRY_BASE=1s", "VANTHU_EXCHANGE_RETRY_MAX=10s",
-		"VANTHU_EXCHANGE_LEASE=" + lease.String(), "VANTHU_RESERVATION_TTL=" + lease.String(), "VANTHU_IDEMPOTENCY_LEASE=" + lease.String()}
+		"VANTHU_EXCHANGE_LEASE=" + lease.String()}
 	// The servers listen on ports of their own choosing (port 0), kept
 	// across restarts (Instance.Start).
 	for i := range e.cfg.Instances {

@@ -212,7 +212,8 @@ func TestIntegrationIssueSameDocumentTwice(t *testing.T) {
 		}
 		// It says when a cut-off request's number is released (a retry
 		// after kill -9 must know how long to wait).
-		if msg := workflow.ErrorMessage(err); !strings.Contains(msg, "released at "+e.now.Add(workflow.DefaultReservationTTL).UTC().Format(time.RFC3339)) {
+		if msg := workflow.ErrorMessage(err); !strings.Contains(msg, "at "+e.now.Add(workflow.DefaultReservationTTL).UTC().Format(time.RFC3339)+" at the latest") ||
+			!strings.Contains(msg, "within "+workflow.DefaultInstanceStale.String()+" of its server stopping") {
 			t.Fatalf("message %q does not say when the number is released", msg)
 		}
 		close(release)

@@ -24,6 +24,7 @@ type idempotencyKeyRow struct {
 	DocumentID  string    `gorm:"not null"` // '' while in flight
 	StartedAt   time.Time `gorm:"not null"`
 	ExpiresAt   time.Time `gorm:"not null;index:idempotency_keys_expires_at"`
+	Holder      string    `gorm:"not null;default:''"` // the instance of the attempt (liveness.go); '' before migration 14
 }
 
 func (idempotencyKeyRow) TableName() string { return "idempotency_keys" }
@@ -54,24 +55,29 @@ var _ workflow.IdempotencyKeys = (*DB)(nil)
 func idemTime(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
 
 // idemUpsert inserts a key in flight, or takes over the row of an expired
-// key or of an attempt in flight since before the stale time (the last
-// parameter); a held key is left as it is (no row affected).
-const idemUpsert = `INSERT INTO idempotency_keys (user_id, idem_key, fingerprint, token, document_id, started_at, expires_at)
-VALUES (?, ?, ?, ?, '', ?, ?)
+// key, of an attempt in flight since before the stale time (the
+// next-to-last parameter), or of an attempt in flight whose instance has
+// no liveness row renewed since the last parameter (it is known dead);
+// a held key is left as it is (no row affected).
+const idemUpsert = `INSERT INTO idempotency_keys (user_id, idem_key, fingerprint, token, document_id, started_at, expires_at, holder)
+VALUES (?, ?, ?, ?, '', ?, ?, ?)
 ON CONFLICT (user_id, idem_key) DO UPDATE SET fingerprint = excluded.fingerprint, token = excluded.token,
-	document_id = '', started_at = excluded.started_at, expires_at = excluded.expires_at
+	document_id = '', started_at = excluded.started_at, expires_at = excluded.expires_at, holder = excluded.holder
 WHERE idempotency_keys.expires_at <= excluded.started_at
-	OR (idempotency_keys.document_id = '' AND idempotency_keys.started_at < ?)`
+	OR (idempotency_keys.document_id = '' AND idempotency_keys.started_at < ?)
+	OR (idempotency_keys.document_id = '' AND idempotency_keys.holder <> '' AND NOT EXISTS
+		(SELECT 1 FROM instances WHERE instances.id = idempotency_keys.holder AND instances.seen_at >= ?))`
 
 // BeginIdempotent implements workflow.IdempotencyKeys: one statement (an
 // upsert guarded by its WHERE), so that of concurrent attempts on any
 // instances exactly one holds the key; the others read the row that
 // holds it. It also deletes the expired keys, at most once a minute per
 // instance.
-func (d *DB) BeginIdempotent(ctx context.Context, k workflow.IdempotencyKey, stale time.Time) (*workflow.IdempotencyKey, error) {
+func (d *DB) BeginIdempotent(ctx context.Context, k workflow.IdempotencyKey, stale, aliveSince time.Time) (*workflow.IdempotencyKey, error) {
 	d.purgeIdempotencyKeys(ctx, k.StartedAt)
 	for range 3 {
-		res := d.conn(ctx).Exec(idemUpsert, k.UserID, k.Key, k.Fingerprint, k.Token, idemTime(k.StartedAt), idemTime(k.ExpiresAt), idemTime(stale))
+		res := d.conn(ctx).Exec(idemUpsert, k.UserID, k.Key, k.Fingerprint, k.Token, idemTime(k.StartedAt), idemTime(k.ExpiresAt),
+			k.Holder, idemTime(stale), idemTime(aliveSince))
 		if res.Error != nil {
 			return nil, d.translate(res.Error, "begin idempotency key")
 		}
@@ -82,7 +88,7 @@ func (d *DB) BeginIdempotent(ctx context.Context, k workflow.IdempotencyKey, sta
 		err := d.conn(ctx).Where("user_id = ? AND idem_key = ?", k.UserID, k.Key).Take(&r).Error
 		if err == nil {
 			return &workflow.IdempotencyKey{UserID: r.UserID, Key: r.IdemKey, Fingerprint: r.Fingerprint, Token: r.Token,
-				DocumentID: r.DocumentID, StartedAt: fromDB(r.StartedAt), ExpiresAt: fromDB(r.ExpiresAt)}, nil
+				DocumentID: r.DocumentID, StartedAt: fromDB(r.StartedAt), ExpiresAt: fromDB(r.ExpiresAt), Holder: r.Holder}, nil
 		}
 		if !errors.Is(err, gorm.ErrRecordNotFound) {
 			return nil, d.translate(err, "read idempotency key")

@@ -29,7 +29,7 @@ func TestIdempotencyKeys(t *testing.T) {
 		}
 		begin := func(k workflow.IdempotencyKey, stale time.Time) *workflow.IdempotencyKey {
 			t.Helper()
-			held, err := db.BeginIdempotent(ctx, k, stale)
+			held, err := db.BeginIdempotent(ctx, k, stale, time.Time{})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -48,6 +48,7 @@ var migrations = []migration{
 	{11, "users: personal_id, the official's personal identification number a CA writes in a certificate's UID", usersPersonalIDV11},
 	{12, "documents, audit_events: partial indexes for the reform report's period (issued, archived, archive uses, completions)", reformIndexesV12},
 	{13, "documents: documents_register_date, a register's lines by date (a month of a register reads the month's rows)", registerDateIndexV13},
+	{14, "instances: serve processes' liveness; register_reservations, idempotency_keys: holder, the instance that holds them (liveness.go)", livenessV14},
 }
 
 // registerDateIndexV13 adds documents_register_date: the numbered

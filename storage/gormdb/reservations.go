@@ -33,6 +33,7 @@ type reservationRow struct {
 	Reason     string     `gorm:"not null"`
 	CreatedAt  time.Time  `gorm:"not null"`
 	VoidedAt   *time.Time ``
+	Holder     string     `gorm:"not null;default:''"` // the instance that reserved it (liveness.go); '' before migration 14
 }
 
 func (reservationRow) TableName() string { return "register_reservations" }
@@ -40,7 +41,7 @@ func (reservationRow) TableName() string { return "register_reservations" }
 func (r *reservationRow) toDomain() workflow.Reservation {
 	return workflow.Reservation{ID: r.ID, Register: workflow.RegisterKind(r.Kind), Year: r.Year, Number: r.Number,
 		Notation: r.Notation, DocumentID: r.DocumentID, Actor: r.Actor, State: workflow.ReservationState(r.State),
-		Reason: r.Reason, CreatedAt: fromDB(r.CreatedAt), VoidedAt: fromDBPtr(r.VoidedAt)}
+		Reason: r.Reason, CreatedAt: fromDB(r.CreatedAt), VoidedAt: fromDBPtr(r.VoidedAt), Holder: r.Holder}
 }
 
 var (
@@ -59,10 +60,10 @@ func (d *DB) ReservationsOf(ctx context.Context, kind workflow.RegisterKind, yea
 func (c *conn) CreateReservation(ctx context.Context, r *workflow.Reservation) error {
 	row := reservationRow{ID: r.ID, Kind: string(r.Register), Year: r.Year, Number: r.Number, Notation: r.Notation,
 		DocumentID: r.DocumentID, Actor: r.Actor, State: string(r.State), Reason: r.Reason,
-		CreatedAt: utc(r.CreatedAt), VoidedAt: utcPtr(r.VoidedAt)}
+		CreatedAt: utc(r.CreatedAt), VoidedAt: utcPtr(r.VoidedAt), Holder: r.Holder}
 	if t := c.lastWriteTx(ctx); t != nil {
 		args := []any{row.ID, row.Kind, row.Year, row.Number, row.Notation, row.DocumentID, row.Actor, row.State,
-			row.Reason, row.CreatedAt, row.VoidedAt}
+			row.Reason, row.CreatedAt, row.VoidedAt, row.Holder}
 		committed, err := c.commitWith(ctx, t, insertReservationPG, args, false, nil)
 		if err != nil {
 			return c.db.translate(err, "reserve number %d of register %s %d", r.Number, r.Register, r.Year)
@@ -80,8 +81,8 @@ func (c *conn) CreateReservation(ctx context.Context, r *workflow.Reservation) e
 // insertReservationPG is CreateReservation's INSERT as a transaction's
 // last statement, sent with COMMIT (pgTx.commitWith).
 const insertReservationPG = `INSERT INTO register_reservations
- (id, kind, year, number, notation, document_id, actor, state, reason, created_at, voided_at)
- VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)`
+ (id, kind, year, number, notation, document_id, actor, state, reason, created_at, voided_at, holder)
+ VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`
 
 // LockReservation returns the reservation, locked (FOR UPDATE on
 // PostgreSQL; SQLite's transaction holds the write lock). ENOTFOUND when
@@ -104,7 +105,7 @@ func (c *conn) ReservationsOf(ctx context.Context, kind workflow.RegisterKind, y
 	out := []workflow.Reservation{}
 	var r reservationRow
 	targets := []any{&r.ID, &r.Kind, &r.Year, &r.Number, &r.Notation, &r.DocumentID, &r.Actor, &r.State, &r.Reason,
-		&r.CreatedAt, &r.VoidedAt} // every target sets its field, NULL included
+		&r.CreatedAt, &r.VoidedAt, &r.Holder} // every target sets its field, NULL included
 	err := c.rawRows(ctx, reservationsOfQuery, []any{string(kind), year}, func(rs *sql.Rows) error {
 		if err := rs.Scan(targets...); err != nil {
 			return err
@@ -120,7 +121,7 @@ func (c *conn) ReservationsOf(ctx context.Context, kind workflow.RegisterKind, y
 
 // reservationsOfQuery is ReservationsOf's read.
 var reservationsOfQuery = newRawQuery(`SELECT id, kind, year, number, notation, document_id, actor, state, reason,
- created_at, voided_at FROM register_reservations WHERE kind = ? AND year = ? ORDER BY number`)
+ created_at, voided_at, holder FROM register_reservations WHERE kind = ? AND year = ? ORDER BY number`)
 
 // DeleteReservation removes a reservation still in state reserved;
 // ECONFLICT otherwise.
@@ -152,7 +153,7 @@ func (c *conn) LockWithReservations(ctx context.Context, id string, kind workflo
 	out := []workflow.Reservation{}
 	var r reservationRow
 	targets := []any{&r.ID, &r.Kind, intDest{&r.Year}, intDest{&r.Number}, &r.Notation, &r.DocumentID, &r.Actor,
-		&r.State, &r.Reason, timeDest{&r.CreatedAt}, nullTimeDest{&r.VoidedAt}} // reservationsOfQuery's columns
+		&r.State, &r.Reason, timeDest{&r.CreatedAt}, nullTimeDest{&r.VoidedAt}, &r.Holder} // reservationsOfQuery's columns
 	scan := func(fields []pgconn.FieldDescription, values [][]byte) error {
 		if len(values) != len(targets) || len(fields) != len(targets) {
 			return fmt.Errorf("reservation row of %d values, want %d", len(values), len(targets))
@@ -217,7 +218,7 @@ func (c *conn) ReserveNext(ctx context.Context, r *workflow.Reservation, suffix 
 		return c.CreateReservation(ctx, r)
 	}
 	args := []any{r.ID, string(r.Register), r.Year, suffix, r.DocumentID, r.Actor, string(r.State), r.Reason,
-		utc(r.CreatedAt), utcPtr(r.VoidedAt)}
+		utc(r.CreatedAt), utcPtr(r.VoidedAt), r.Holder}
 	number, notation, err := c.reserveNextPG(ctx, args)
 	if err != nil {
 		return c.db.translate(err, "reserve the next number of register %s %d", r.Register, r.Year)
@@ -269,9 +270,9 @@ func reservedNumber(res *pgconn.Result) (int, string, error) {
 // the suffix ($4).
 const reserveNextQuery = `WITH n AS (INSERT INTO register_counters (kind, year, last) VALUES ($2, $3, 1)
  ON CONFLICT (kind, year) DO UPDATE SET last = register_counters.last + 1 RETURNING last)
-INSERT INTO register_reservations (id, kind, year, number, notation, document_id, actor, state, reason, created_at, voided_at)
+INSERT INTO register_reservations (id, kind, year, number, notation, document_id, actor, state, reason, created_at, voided_at, holder)
 SELECT CAST($1 AS text), $2, $3, n.last, CASE WHEN n.last < 10 THEN '0' ELSE '' END || n.last || CAST($4 AS text),
- CAST($5 AS text), CAST($6 AS text), CAST($7 AS text), CAST($8 AS text), CAST($9 AS timestamptz), CAST($10 AS timestamptz) FROM n
+ CAST($5 AS text), CAST($6 AS text), CAST($7 AS text), CAST($8 AS text), CAST($9 AS timestamptz), CAST($10 AS timestamptz), CAST($11 AS text) FROM n
 RETURNING number, notation`
 
 // deleteReservationQuery is DeleteReservation's statement, written in
