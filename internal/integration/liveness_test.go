@@ -1,7 +1,9 @@
 package integration
 
 import (
+	"bytes"
 	"context"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -184,6 +186,67 @@ func TestIntegrationDeadInstanceTwoSurvivors(t *testing.T) {
 		rs, err := db.ReservationsOf(context.Background(), workflow.RegisterOutgoing, 2026)
 		if err != nil || len(rs) != 1 || !strings.Contains(rs[0].Reason, "stopped") || rs[0].Holder != "A" {
 			t.Fatalf("voided reservation %+v (%v): want A's, saying its server stopped", rs, err)
+		}
+	})
+}
+
+// heldBlobs is a blob store whose first Put waits until release is
+// closed: a create cut off between holding its idempotency key and its
+// commit.
+type heldBlobs struct {
+	workflow.Blobs
+	once             *sync.Once
+	entered, release chan struct{}
+}
+
+func (b heldBlobs) Put(ctx context.Context, key string, r io.Reader, size int64, sha256 string, opts workflow.PutOptions) (workflow.ObjectInfo, error) {
+	b.once.Do(func() { close(b.entered); <-b.release })
+	return b.Blobs.Put(ctx, key, r, size, sha256, opts)
+}
+
+// An Idempotency-Key held by a create on an instance known dead is taken
+// over by the retry through another instance at once, not after the
+// lease; while its instance is alive the retry is told to wait; the
+// first attempt, should it finish after all, fails at its commit: one
+// document for the key.
+func TestIntegrationIdempotencyKeyOfDeadInstance(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		e := newEnv(t, db)
+		db.Now = e.svc.Now
+		e.beat(t, "A", "B")
+		a, b := e.instance("A"), e.instance("B")
+		held := heldBlobs{Blobs: a.Blobs, once: &sync.Once{}, entered: make(chan struct{}), release: make(chan struct{})}
+		a.Blobs = held
+		in := func() workflow.CreateInput {
+			return workflow.CreateInput{Direction: workflow.Outgoing, Type: "TB", Subject: "Thông báo lịch họp", SignerID: e.users[workflow.RoleOfficer].ID,
+				IdempotencyKey: "k-1", File: &workflow.Upload{Name: "tb.pdf", Size: int64(len(pdf)), Content: bytes.NewReader(pdf)}}
+		}
+		actor := e.users[workflow.RoleHandler]
+		first := make(chan error, 1)
+		go func() { _, err := a.Create(context.Background(), actor, in()); first <- err }()
+		<-held.entered
+		e.setNow(e.now.Add(workflow.DefaultInstanceStale - time.Second))
+		e.beat(t, "B")
+		if _, err := b.Create(context.Background(), actor, in()); workflow.ErrorCode(err) != workflow.EINPROGRESS {
+			t.Fatalf("retry while A may be alive: %v, want EINPROGRESS", err)
+		}
+		e.setNow(e.now.Add(2 * time.Second))
+		e.beat(t, "B")
+		d, err := b.Create(context.Background(), actor, in())
+		if err != nil {
+			t.Fatalf("retry after A is known dead (long before the lease): %v", err)
+		}
+		close(held.release)
+		if err := <-first; workflow.ErrorCode(err) != workflow.EINPROGRESS {
+			t.Fatalf("A finishing late: %v, want EINPROGRESS (the key taken over)", err)
+		}
+		again, err := b.Create(context.Background(), actor, in())
+		if err != nil || again.ID != d.ID {
+			t.Fatalf("replay: %v %v, want document %s", again, err, d.ID)
+		}
+		var n int64
+		if err := db.Gorm().Table("documents").Count(&n).Error; err != nil || n != 1 {
+			t.Fatalf("%d documents (%v), want 1", n, err)
 		}
 	})
 }
