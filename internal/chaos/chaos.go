@@ -186,19 +186,26 @@ func (e *env) start(ctx context.Context) error {
 	common := []string{"VANTHU_ADMIN_PASSWORD=" + adminPassword, "VANTHU_LOG_LEVEL=warn",
 		"VANTHU_EXCHANGE_POLL=500ms", "VANTHU_EXCHANGE_RETRY_BASE=1s", "VANTHU_EXCHANGE_RETRY_MAX=10s",
 		"VANTHU_EXCHANGE_LEASE=" + lease.String()}
-	// The servers listen on ports of their own choosing (port 0), kept
-	// across restarts (Instance.Start).
+	// The servers listen on ports outside the kernel's ephemeral range
+	// (FreePort), kept across restarts (Instance.Start).
+	addrs := make([]string, 2*(e.cfg.Instances+1))
+	for i := range addrs {
+		if addrs[i], err = freeAddr(); err != nil {
+			return err
+		}
+	}
 	for i := range e.cfg.Instances {
 		name := fmt.Sprintf("vanthu%d", i+1)
 		in := &Instance{Name: name, Bin: e.cfg.Vanthu, Log: e.logFile(name + ".log"), Env: append(append([]string{}, common...),
-			"VANTHU_DATA_DIR="+filepath.Join(e.cfg.Dir, name), "VANTHU_ADDR=127.0.0.1:0",
+			"VANTHU_DATA_DIR="+filepath.Join(e.cfg.Dir, name), "VANTHU_ADDR="+addrs[2*i],
 			"VANTHU_DATABASE_URL="+e.pg.URL(), "VANTHU_S3_ENDPOINT="+e.s3.Addr(), "VANTHU_S3_ACCESS_KEY="+s3User,
-			"VANTHU_S3_SECRET_KEY="+s3Key, "VANTHU_EXCHANGE_ADDR=127.0.0.1:0")}
+			"VANTHU_S3_SECRET_KEY="+s3Key, "VANTHU_EXCHANGE_ADDR="+addrs[2*i+1])}
 		e.insts = append(e.insts, in)
 	}
+	n := 2 * e.cfg.Instances
 	e.peer = &Instance{Name: "peer", Bin: e.cfg.Vanthu, Log: e.logFile("peer.log"), Env: append(append([]string{}, common...),
-		"VANTHU_DATA_DIR="+filepath.Join(e.cfg.Dir, "peer"), "VANTHU_ADDR=127.0.0.1:0",
-		"VANTHU_ORG_ID="+peerOrg, "VANTHU_ORG_NAME="+peerName, "VANTHU_ORG_ABBR=UBND", "VANTHU_EXCHANGE_ADDR=127.0.0.1:0")}
+		"VANTHU_DATA_DIR="+filepath.Join(e.cfg.Dir, "peer"), "VANTHU_ADDR="+addrs[n],
+		"VANTHU_ORG_ID="+peerOrg, "VANTHU_ORG_NAME="+peerName, "VANTHU_ORG_ABBR=UBND", "VANTHU_EXCHANGE_ADDR="+addrs[n+1])}
 	for _, in := range append([]*Instance{e.peer}, e.insts...) {
 		if err := in.Start(ctx); err != nil {
 			return err

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -19,14 +20,54 @@ import (
 	"time"
 )
 
-// FreePort returns a TCP port on 127.0.0.1 nothing listens on now.
+// FreePort returns a TCP port on 127.0.0.1 nothing listens on now, taken
+// below the kernel's range of ephemeral ports (ip_local_port_range): the
+// servers of the run are killed and started again on their ports, and a
+// port of that range can be taken meanwhile as the local port of any
+// outgoing connection — in a full run the receiving agency, down for a
+// minute, could not listen on its port again (bind: address already in
+// use) for the 90 s a restart is tried. Ports of the range only when no
+// other is free.
 func FreePort() (int, error) {
+	lo := ephemeralLow()
+	base := 20000
+	if lo <= base+1000 {
+		base = 1024
+	}
+	for range 200 {
+		p := base + rand.IntN(lo-base)
+		if ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p))); err == nil {
+			ln.Close()
+			return p, nil
+		}
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return 0, err
 	}
 	defer ln.Close()
 	return ln.Addr().(*net.TCPAddr).Port, nil
+}
+
+// ephemeralLow is the first port of the kernel's ephemeral range (Linux's
+// default, 32768, where /proc does not say).
+func ephemeralLow() int {
+	b, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
+	if f := strings.Fields(string(b)); err == nil && len(f) == 2 {
+		if lo, err := strconv.Atoi(f[0]); err == nil && lo > 1024 {
+			return lo
+		}
+	}
+	return 32768
+}
+
+// freeAddr is FreePort as a 127.0.0.1 address.
+func freeAddr() (string, error) {
+	p, err := FreePort()
+	if err != nil {
+		return "", err
+	}
+	return net.JoinHostPort("127.0.0.1", strconv.Itoa(p)), nil
 }
 
 // Postgres is a throwaway PostgreSQL cluster of our own (initdb in a

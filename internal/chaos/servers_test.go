@@ -6,6 +6,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -104,5 +105,26 @@ func TestInstanceRestartWaitsForItsAddress(t *testing.T) {
 	}
 	if in.URL() != "http://"+held.Addr().String() {
 		t.Fatalf("listens on %s, want %s", in.URL(), held.Addr())
+	}
+}
+
+// TestFreePortOutsideEphemeralRange: the ports the run's servers are
+// restarted on are below the kernel's ephemeral range, where no outgoing
+// connection takes them while a server is down.
+func TestFreePortOutsideEphemeralRange(t *testing.T) {
+	lo := ephemeralLow()
+	for range 20 {
+		p, err := FreePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p >= lo {
+			t.Fatalf("FreePort = %d, in the ephemeral range from %d", p, lo)
+		}
+		ln, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
+		if err != nil {
+			t.Fatalf("port %d is not free: %v", p, err)
+		}
+		ln.Close()
 	}
 }
