@@ -340,15 +340,24 @@ func (c *conn) Documents(ctx context.Context, f workflow.DocumentFilter) ([]*wor
 		rows = rows[:limit]
 		next = rows[limit-1].ID
 	}
+	docs, err := documentsOf(rows)
+	if err != nil {
+		return nil, "", err
+	}
+	return docs, next, nil
+}
+
+// documentsOf converts rows to documents, in order.
+func documentsOf(rows []documentRow) ([]*workflow.Document, error) {
 	docs := make([]*workflow.Document, 0, len(rows))
 	for i := range rows {
 		d, err := rows[i].toDomain()
 		if err != nil {
-			return nil, "", err
+			return nil, err
 		}
 		docs = append(docs, d)
 	}
-	return docs, next, nil
+	return docs, nil
 }
 
 // escapeLike escapes LIKE's wildcards with a backslash.
@@ -363,15 +372,7 @@ func (c *conn) RegisterEntries(ctx context.Context, kind workflow.RegisterKind, 
 	if err != nil {
 		return nil, c.db.translate(err, "register %s %d", kind, year)
 	}
-	docs := make([]*workflow.Document, 0, len(rows))
-	for i := range rows {
-		d, err := rows[i].toDomain()
-		if err != nil {
-			return nil, err
-		}
-		docs = append(docs, d)
-	}
-	return docs, nil
+	return documentsOf(rows)
 }
 
 var _ workflow.RegisterPager = (*DB)(nil)
@@ -385,15 +386,7 @@ func (c *conn) RegisterEntriesAfter(ctx context.Context, kind workflow.RegisterK
 	if err != nil {
 		return nil, c.db.translate(err, "register %s %d", kind, year)
 	}
-	docs := make([]*workflow.Document, 0, len(rows))
-	for i := range rows {
-		d, err := rows[i].toDomain()
-		if err != nil {
-			return nil, err
-		}
-		docs = append(docs, d)
-	}
-	return docs, nil
+	return documentsOf(rows)
 }
 
 // registerDate is the date of a register's line in SQL, as
@@ -427,13 +420,9 @@ func (c *conn) RegisterEntriesDated(ctx context.Context, kind workflow.RegisterK
 		}
 		rows = append(rows, more...)
 	}
-	docs := make([]*workflow.Document, 0, len(rows))
-	for i := range rows {
-		d, err := rows[i].toDomain()
-		if err != nil {
-			return nil, err
-		}
-		docs = append(docs, d)
+	docs, err := documentsOf(rows)
+	if err != nil {
+		return nil, err
 	}
 	sort.SliceStable(docs, func(i, j int) bool { return docs[i].Number < docs[j].Number })
 	return docs, nil
