@@ -210,20 +210,31 @@ func (s *Service) beginCreate(ctx context.Context, actor *User, in *CreateInput)
 // lease).
 func (s *Service) abandonCreate(ctx context.Context, k *IdempotencyKey) {
 	ctx = context.WithoutCancel(ctx)
-	err := s.giveBack(ctx, k)
+	untilAvailable(s.idempotencyLease(), func() error { return s.giveBack(ctx, k) },
+		func(err error) { s.notGivenBack(ctx, k, err) })
+}
+
+// untilAvailable runs try, and again in the background with backoff
+// (250 ms doubling to 10 s) while it fails with EUNAVAILABLE and the next
+// try would start within the time left; then done with its last error. The
+// clean-up after a failed request (an idempotency key, a reserved number)
+// is most often needed because the database went away: tried once, it
+// failed too, and what it held stayed held for its whole lease or TTL.
+func untilAvailable(left time.Duration, try func() error, done func(error)) {
+	err := try()
 	if ErrorCode(err) != EUNAVAILABLE {
-		s.notGivenBack(ctx, k, err)
+		done(err)
 		return
 	}
-	deadline := time.Now().Add(s.idempotencyLease())
+	deadline := time.Now().Add(left)
 	go func() {
 		for wait := 250 * time.Millisecond; time.Now().Add(wait).Before(deadline); wait = min(2*wait, 10*time.Second) {
 			time.Sleep(wait)
-			if err = s.giveBack(ctx, k); ErrorCode(err) != EUNAVAILABLE {
+			if err = try(); ErrorCode(err) != EUNAVAILABLE {
 				break
 			}
 		}
-		s.notGivenBack(ctx, k, err)
+		done(err)
 	}()
 }
 

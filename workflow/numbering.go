@@ -225,20 +225,32 @@ func (s *Service) stale(r Reservation, now time.Time, dead map[string]bool) bool
 // it is still the register's last number, voided (visibly, with reason
 // and an audit event) otherwise. It runs on a context that outlives the
 // request's cancellation. A reservation that is gone already (consumed,
-// or resolved by a sweep) is left alone.
+// or resolved by a sweep) is left alone. When the database is unavailable
+// (most often why the issue failed) it is tried again in the background
+// until the reservation's TTL (untilAvailable): tried once, a number
+// reserved by an issue that a database restart cut off stayed reserved
+// for the TTL (10 minutes), its instance alive, and every retry of that
+// document's issue was refused 409 meanwhile (the short fault run of the
+// twenty-ninth session, once the run kept the production TTL).
 func (s *Service) releaseNumber(ctx context.Context, r *Reservation, actorID, reason string) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
-	defer cancel()
-	outcome, err := s.resolveReservation(ctx, r.ID, actorID, reason)
-	if err != nil {
-		// The reservation stays reserved; the next issue of the register
-		// resolves it once it is older than the TTL.
-		s.logger().ErrorContext(ctx, "reserved number not released", "doc_id", r.DocumentID, "register", r.Register,
-			"year", r.Year, "number", r.Number, "err", err)
-		return
-	}
-	s.logger().WarnContext(ctx, "issue failed after its number was reserved", "doc_id", r.DocumentID, "register", r.Register,
-		"year", r.Year, "number", r.Number, "outcome", outcome, "reason", reason)
+	ctx = context.WithoutCancel(ctx)
+	outcome := ""
+	untilAvailable(r.CreatedAt.Add(s.reservationTTL()).Sub(s.now()), func() (err error) {
+		tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+		defer cancel()
+		outcome, err = s.resolveReservation(tctx, r.ID, actorID, reason)
+		return err
+	}, func(err error) {
+		if err != nil {
+			// The reservation stays reserved; the next issue of the register
+			// resolves it once it is older than the TTL.
+			s.logger().ErrorContext(ctx, "reserved number not released", "doc_id", r.DocumentID, "register", r.Register,
+				"year", r.Year, "number", r.Number, "err", err)
+			return
+		}
+		s.logger().WarnContext(ctx, "issue failed after its number was reserved", "doc_id", r.DocumentID, "register", r.Register,
+			"year", r.Year, "number", r.Number, "outcome", outcome, "reason", reason)
+	})
 }
 
 // resolveReservation gives back or voids the reservation id in one

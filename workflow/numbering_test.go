@@ -190,3 +190,70 @@ func TestSignOnRunsTheSignaturesOnly(t *testing.T) {
 		t.Errorf("calls:\n got %q\nwant %q", calls, want)
 	}
 }
+
+// downRepo fails its next down Atomic calls with EUNAVAILABLE (the
+// database gone), then passes them on.
+type downRepo struct {
+	workflow.Repository
+	down atomic.Int32
+}
+
+func (r *downRepo) Atomic(ctx context.Context, fn func(ctx context.Context, tx workflow.Tx) error) error {
+	if r.down.Add(-1) >= 0 {
+		return workflow.Errorf(workflow.EUNAVAILABLE, "database unavailable")
+	}
+	return r.Repository.Atomic(ctx, fn)
+}
+
+// downAtLayer2 fails layer 2 with EUNAVAILABLE once, taking the database
+// down for the next n transactions as it does.
+type downAtLayer2 struct {
+	workflowtest.Signer
+	repo *downRepo
+	n    int32
+	done atomic.Bool
+}
+
+func (s *downAtLayer2) SignAgency(ctx context.Context, d *workflow.Document, pdf []byte) ([]byte, error) {
+	if !s.done.Swap(true) {
+		s.repo.down.Store(s.n)
+		return nil, workflow.Errorf(workflow.EUNAVAILABLE, "database unavailable")
+	}
+	return s.Signer.SignAgency(ctx, d, pdf)
+}
+
+// TestReleaseNumberRetriedWhileDatabaseDown: an issue cut off by a
+// database outage after its number was reserved cannot give the number
+// back at once; it does once the database is back, so a retry of the
+// issue then takes a number instead of being refused (ECONFLICT) for the
+// reservation's TTL with its instance alive (10 minutes: the short fault
+// run of the twenty-ninth session failed so once it kept the production
+// TTL). Before, the release was tried once.
+func TestReleaseNumberRetriedWhileDatabaseDown(t *testing.T) {
+	e := newEnv(t)
+	repo := &downRepo{Repository: e.svc.Repo}
+	e.svc.Repo = repo
+	e.svc.Signer = &downAtLayer2{repo: repo, n: 3} // the release's try and two more
+	d := e.walkTo(t, workflow.Outgoing, workflow.OfficerSigned)
+	clerk := e.users[workflow.RoleClerk]
+	if _, err := e.svc.Apply(context.Background(), clerk, d.ID, workflow.Issue, workflow.ActionInput{}); workflow.ErrorCode(err) != workflow.EUNAVAILABLE {
+		t.Fatalf("issue while the database goes down: %v, want EUNAVAILABLE", err)
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		got, err := e.svc.Apply(context.Background(), clerk, d.ID, workflow.Issue, workflow.ActionInput{})
+		if err == nil {
+			if got.Number != 1 {
+				t.Fatalf("issued as number %d, want 1 (the reserved number given back)", got.Number)
+			}
+			break
+		}
+		if c := workflow.ErrorCode(err); c != workflow.ECONFLICT && c != workflow.EUNAVAILABLE || time.Now().After(deadline) {
+			t.Fatalf("retry once the database is back: %v (the number still reserved %s after the failure)", err, 10*time.Second)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if rs, _ := e.repo.ReservationsOf(context.Background(), workflow.RegisterOutgoing, 2026); len(rs) != 0 {
+		t.Fatalf("reservations left: %+v", rs)
+	}
+}
