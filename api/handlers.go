@@ -154,13 +154,6 @@ func (s *Server) handleUpdateUser(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	pid := ""
-	if req.PersonalID != nil {
-		var err error
-		if pid, err = auth.NormalizePersonalID(*req.PersonalID); err != nil {
-			return err
-		}
-	}
 	u, err := s.Accounts.UpdateUser(c.Request().Context(), Actor(c), c.Param("id"), func(u *workflow.User) error {
 		for p, v := range map[*string]*string{&u.FullName: req.FullName, &u.Title: req.Title, &u.Unit: req.Unit} {
 			if v != nil {
@@ -177,7 +170,7 @@ func (s *Server) handleUpdateUser(c echo.Context) error {
 			u.Disabled = *req.Disabled
 		}
 		if req.PersonalID != nil {
-			u.PersonalID = pid
+			u.PersonalID = *req.PersonalID // normalised by UpdateUser
 		}
 		return nil
 	})

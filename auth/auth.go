@@ -567,7 +567,8 @@ func checkRoles(roles []workflow.Role) error {
 
 // UpdateUser changes user id by fn (admins only: EFORBIDDEN), with an
 // audit event. Whatever fn changed, the user keeps at least one role, each
-// known, a personal ID number as NormalizePersonalID leaves it, and an
+// known, a personal ID number NormalizePersonalID takes (stored as it
+// leaves it), and an
 // admin cannot disable themselves or drop their own admin role
 // (EINVALID): the API and the web share these rules. Disabling a
 // user ends every session of theirs in the same transaction, as a
@@ -594,6 +595,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor *workflow.User, id strin
 		if err := CheckUserUpdate(actor, u); err != nil {
 			return err
 		}
+		u.PersonalID, _ = NormalizePersonalID(u.PersonalID) // checked just above
 		if err := tx.UpdateUser(ctx, u); err != nil {
 			return err
 		}
@@ -624,10 +626,7 @@ func CheckUserUpdate(actor, u *workflow.User) error {
 	if err := checkRoles(u.Roles); err != nil {
 		return err
 	}
-	if pid, err := NormalizePersonalID(u.PersonalID); err != nil || pid != u.PersonalID {
-		if err == nil {
-			err = workflow.Errorf(workflow.EINVALID, "personal ID number %q is not normalised (NormalizePersonalID: %q)", u.PersonalID, pid).On("personal_id")
-		}
+	if _, err := NormalizePersonalID(u.PersonalID); err != nil {
 		return err
 	}
 	if u.ID == actor.ID && (u.Disabled || !u.Has(workflow.RoleAdmin)) {

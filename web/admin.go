@@ -338,8 +338,8 @@ func userLabel(x *workflow.User) string {
 // roles, the disabled flag, the names and the personal ID number. The
 // rules on them (at least one role, each known; an admin cannot disable
 // themselves or drop their own admin role; a personal ID number as
-// auth.NormalizePersonalID takes it) are auth.Service.UpdateUser's. A
-// personal ID number refused is left as typed, for the form to show.
+// auth.NormalizePersonalID takes it) are auth.Service.UpdateUser's, which
+// stores the number normalised; the form shows it as typed.
 func userUpdate(r *http.Request) func(*workflow.User) error {
 	roles := formRoles(r)
 	disabled := r.PostFormValue("disabled") == "true"
@@ -348,12 +348,7 @@ func userUpdate(r *http.Request) func(*workflow.User) error {
 		x.FullName = strings.TrimSpace(r.PostFormValue("full_name"))
 		x.Title = strings.TrimSpace(r.PostFormValue("title"))
 		x.Unit = strings.TrimSpace(r.PostFormValue("unit"))
-		pid, err := auth.NormalizePersonalID(r.PostFormValue("personal_id"))
-		if err != nil {
-			x.PersonalID = r.PostFormValue("personal_id")
-			return err
-		}
-		x.PersonalID = pid
+		x.PersonalID = r.PostFormValue("personal_id") // normalised by UpdateUser
 		return nil
 	}
 }
