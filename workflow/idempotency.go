@@ -72,12 +72,12 @@ type IdempotencyKeys interface {
 	// k.Key is held — none is stored, or the stored one expired
 	// (ExpiresAt at or before k.StartedAt), or it is in flight since
 	// before stale (its attempt presumed dead), or it is in flight held
-	// by an instance whose liveness row was last renewed before
-	// aliveSince or is gone (Liveness) — and returns nil: the caller's
+	// by an instance whose liveness row has not been renewed for
+	// instanceStale or is gone (Liveness) — and returns nil: the caller's
 	// attempt holds the key. Otherwise it returns the stored key,
 	// unchanged. Concurrent calls for the same key: one holds it.
 	// EUNAVAILABLE when the database is down.
-	BeginIdempotent(ctx context.Context, k IdempotencyKey, stale, aliveSince time.Time) (*IdempotencyKey, error)
+	BeginIdempotent(ctx context.Context, k IdempotencyKey, stale time.Time, instanceStale time.Duration) (*IdempotencyKey, error)
 	// AbandonIdempotent deletes the key if the attempt token still holds
 	// it in flight (a failed attempt gives it back); nil otherwise.
 	AbandonIdempotent(ctx context.Context, userID, key, token string) error
@@ -177,7 +177,7 @@ func (s *Service) beginCreate(ctx context.Context, actor *User, in *CreateInput)
 	k := IdempotencyKey{UserID: actor.ID, Key: in.IdempotencyKey, Fingerprint: fp, Token: hex.EncodeToString(tok[:]),
 		StartedAt: now, ExpiresAt: now.Add(IdempotencyTTL), Holder: s.Instance}
 	lease := s.idempotencyLease()
-	held, err := s.Repo.BeginIdempotent(ctx, k, now.Add(-lease), s.aliveSince(now))
+	held, err := s.Repo.BeginIdempotent(ctx, k, now.Add(-lease), s.instanceStale())
 	switch {
 	case err != nil:
 		return nil, nil, fmt.Errorf("idempotency key: %w", err)

@@ -27,10 +27,13 @@ const DefaultInstanceStale = 15 * time.Second
 
 // Liveness tells which instances are known dead.
 type Liveness interface {
-	// DeadInstances returns those of ids whose liveness row was last
-	// renewed before aliveSince, or that have none. EUNAVAILABLE when
-	// the database is down.
-	DeadInstances(ctx context.Context, ids []string, aliveSince time.Time) (map[string]bool, error)
+	// DeadInstances returns those of ids whose liveness row has not been
+	// renewed for stale, or that have none. The repository judges it by
+	// one clock, the one the rows were renewed by (the database server's
+	// where it can), not the caller's: instances on hosts whose clocks
+	// disagree do not take each other for dead. EUNAVAILABLE when the
+	// database is down.
+	DeadInstances(ctx context.Context, ids []string, stale time.Duration) (map[string]bool, error)
 }
 
 func (s *Service) instanceStale() time.Duration {
@@ -39,9 +42,6 @@ func (s *Service) instanceStale() time.Duration {
 	}
 	return DefaultInstanceStale
 }
-
-// aliveSince is the oldest renewal at now of an instance still alive.
-func (s *Service) aliveSince(now time.Time) time.Time { return now.Add(-s.instanceStale()) }
 
 // deadHolders returns the holders of rs's reservations that are still
 // reserved, not yet past their TTL and held by another instance, known
@@ -60,7 +60,7 @@ func (s *Service) deadHolders(ctx context.Context, l Liveness, rs []Reservation,
 	if len(ids) == 0 {
 		return nil
 	}
-	dead, err := l.DeadInstances(ctx, ids, s.aliveSince(now))
+	dead, err := l.DeadInstances(ctx, ids, s.instanceStale())
 	if err != nil {
 		s.logger().WarnContext(ctx, "liveness of the instances holding reservations", "err", err)
 		return nil

@@ -209,6 +209,9 @@ func build(ctx context.Context, cfg *Config, opts options, logger *slog.Logger) 
 		return nil, fmt.Errorf("open database: %w", err)
 	}
 	db.Now = a.now
+	// Instances on several hosts judge each other's liveness by the
+	// database server's clock, unless the clock is driven (tests).
+	db.ServerClock = opts.now == nil
 	a.db = db
 	a.close = append(a.close, func() { db.Close() })
 	a.jobs = append(a.jobs, sessionSweep(db, logger, sessionSweepEvery))

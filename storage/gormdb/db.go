@@ -60,6 +60,13 @@ type DB struct {
 	// Now is the clock that decides whether a session has expired;
 	// time.Now by default.
 	Now func() time.Time
+	// ServerClock makes the liveness of instances (Heartbeat,
+	// DeadInstances, BeginIdempotent's takeover) be judged by the
+	// PostgreSQL server's clock, not Now: instances on several hosts
+	// then need not agree on the time within the stale time. Ignored on
+	// SQLite, whose instances share one host and its clock. Serve sets
+	// it unless its clock is driven (tests). Set before use.
+	ServerClock bool
 	// FreshRevocations makes Revocation read the database every time
 	// rather than reuse an answer "not revoked" for RevocationLease: for
 	// a process that must see a revocation as soon as another one stores

@@ -57,7 +57,8 @@ func idemTime(t time.Time) time.Time { return t.UTC().Truncate(time.Second) }
 // idemUpsert inserts a key in flight, or takes over the row of an expired
 // key, of an attempt in flight since before the stale time (the
 // next-to-last parameter), or of an attempt in flight whose instance has
-// no liveness row renewed since the last parameter (it is known dead);
+// no liveness row renewed within the last parameter (it is known dead;
+// %s is DB.aliveAfter's condition);
 // a held key is left as it is (no row affected).
 const idemUpsert = `INSERT INTO idempotency_keys (user_id, idem_key, fingerprint, token, document_id, started_at, expires_at, holder)
 VALUES (?, ?, ?, ?, '', ?, ?, ?)
@@ -66,18 +67,26 @@ ON CONFLICT (user_id, idem_key) DO UPDATE SET fingerprint = excluded.fingerprint
 WHERE idempotency_keys.expires_at <= excluded.started_at
 	OR (idempotency_keys.document_id = '' AND idempotency_keys.started_at < ?)
 	OR (idempotency_keys.document_id = '' AND idempotency_keys.holder <> '' AND NOT EXISTS
-		(SELECT 1 FROM instances WHERE instances.id = idempotency_keys.holder AND instances.seen_at >= ?))`
+		(SELECT 1 FROM instances WHERE instances.id = idempotency_keys.holder AND %s))`
+
+// idemUpserts is idemUpsert with each of DB.aliveAfter's conditions.
+var idemUpserts = map[string]string{
+	aliveByNow:    fmt.Sprintf(idemUpsert, aliveByNow),
+	aliveByServer: fmt.Sprintf(idemUpsert, aliveByServer),
+}
 
 // BeginIdempotent implements workflow.IdempotencyKeys: one statement (an
 // upsert guarded by its WHERE), so that of concurrent attempts on any
 // instances exactly one holds the key; the others read the row that
 // holds it. It also deletes the expired keys, at most once a minute per
 // instance.
-func (d *DB) BeginIdempotent(ctx context.Context, k workflow.IdempotencyKey, stale, aliveSince time.Time) (*workflow.IdempotencyKey, error) {
+func (d *DB) BeginIdempotent(ctx context.Context, k workflow.IdempotencyKey, stale time.Time, instanceStale time.Duration) (*workflow.IdempotencyKey, error) {
 	d.purgeIdempotencyKeys(ctx, k.StartedAt)
+	alive, aliveArg := d.aliveAfter(instanceStale)
+	upsert := idemUpserts[alive]
 	for range 3 {
-		res := d.conn(ctx).Exec(idemUpsert, k.UserID, k.Key, k.Fingerprint, k.Token, idemTime(k.StartedAt), idemTime(k.ExpiresAt),
-			k.Holder, idemTime(stale), idemTime(aliveSince))
+		res := d.conn(ctx).Exec(upsert, k.UserID, k.Key, k.Fingerprint, k.Token, idemTime(k.StartedAt), idemTime(k.ExpiresAt),
+			k.Holder, idemTime(stale), aliveArg)
 		if res.Error != nil {
 			return nil, d.translate(res.Error, "begin idempotency key")
 		}

@@ -29,7 +29,7 @@ func TestIdempotencyKeys(t *testing.T) {
 		}
 		begin := func(k workflow.IdempotencyKey, stale time.Time) *workflow.IdempotencyKey {
 			t.Helper()
-			held, err := db.BeginIdempotent(ctx, k, stale, time.Time{})
+			held, err := db.BeginIdempotent(ctx, k, stale, workflow.DefaultInstanceStale)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -54,9 +54,40 @@ func livenessV14(_ context.Context, _ *DB, g *gorm.DB) error {
 	return nil
 }
 
-// Heartbeat records that the instance id is alive now (DB.Now, to the
-// second), and deletes the rows of instances gone for a day.
+// serverClock reports whether liveness is judged by the database
+// server's clock (ServerClock on PostgreSQL).
+func (d *DB) serverClock() bool { return d.ServerClock && d.dialect == "postgres" }
+
+// aliveAfter is the condition on instances.seen_at of an instance renewed
+// within stale, and its argument: by the server's clock (now() is the
+// transaction's start) or by Now, the clock Heartbeat then renews by.
+func (d *DB) aliveAfter(stale time.Duration) (cond string, arg any) {
+	if d.serverClock() {
+		return aliveByServer, stale.Seconds()
+	}
+	return aliveByNow, idemTime(d.Now().Add(-stale))
+}
+
+// The conditions of aliveAfter.
+const (
+	aliveByServer = "instances.seen_at >= now() - make_interval(secs => ?)"
+	aliveByNow    = "instances.seen_at >= ?"
+)
+
+// Heartbeat records that the instance id is alive now (the server's
+// clock, or Now to the second), and deletes the rows of instances gone
+// for a day.
 func (d *DB) Heartbeat(ctx context.Context, id string) error {
+	if d.serverClock() {
+		err := d.gdb.WithContext(ctx).Exec(`INSERT INTO instances (id, started_at, seen_at) VALUES (?, now(), now())
+ON CONFLICT (id) DO UPDATE SET seen_at = excluded.seen_at`, id).Error
+		if err != nil {
+			return d.translate(err, "heartbeat of instance %s", id)
+		}
+		err = d.gdb.WithContext(ctx).Exec(`DELETE FROM instances WHERE seen_at < now() - make_interval(secs => ?)`,
+			instanceGone.Seconds()).Error
+		return d.translate(err, "delete the rows of instances gone")
+	}
 	now := idemTime(d.Now())
 	err := d.gdb.WithContext(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "id"}},
@@ -77,25 +108,26 @@ func (d *DB) Retire(ctx context.Context, id string) error {
 }
 
 // DeadInstances implements workflow.Liveness.
-func (d *DB) DeadInstances(ctx context.Context, ids []string, aliveSince time.Time) (map[string]bool, error) {
-	dead, err := deadInstances(d.conn(ctx), ids, aliveSince)
+func (d *DB) DeadInstances(ctx context.Context, ids []string, stale time.Duration) (map[string]bool, error) {
+	dead, err := d.deadInstances(d.conn(ctx), ids, stale)
 	return dead, d.translate(err, "liveness of instances")
 }
 
 // DeadInstances implements workflow.Liveness: those of ids with no row
-// renewed at or after aliveSince.
-func (c *conn) DeadInstances(ctx context.Context, ids []string, aliveSince time.Time) (map[string]bool, error) {
-	dead, err := deadInstances(c.q(ctx), ids, aliveSince)
+// renewed within stale.
+func (c *conn) DeadInstances(ctx context.Context, ids []string, stale time.Duration) (map[string]bool, error) {
+	dead, err := c.db.deadInstances(c.q(ctx), ids, stale)
 	return dead, c.db.translate(err, "liveness of instances")
 }
 
-func deadInstances(g *gorm.DB, ids []string, aliveSince time.Time) (map[string]bool, error) {
+func (d *DB) deadInstances(g *gorm.DB, ids []string, stale time.Duration) (map[string]bool, error) {
 	dead := map[string]bool{}
 	if len(ids) == 0 {
 		return dead, nil
 	}
+	cond, arg := d.aliveAfter(stale)
 	var alive []string
-	if err := g.Model(&instanceRow{}).Where("id IN ? AND seen_at >= ?", ids, idemTime(aliveSince)).Pluck("id", &alive).Error; err != nil {
+	if err := g.Model(&instanceRow{}).Where("id IN ? AND "+cond, ids, arg).Pluck("id", &alive).Error; err != nil {
 		return nil, err
 	}
 	for _, id := range ids {

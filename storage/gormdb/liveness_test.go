@@ -2,6 +2,7 @@ package gormdb_test
 
 import (
 	"context"
+	"fmt"
 	"maps"
 	"slices"
 	"testing"
@@ -12,8 +13,8 @@ import (
 	"github.com/vanthu/vanthu/workflow"
 )
 
-// TestDeadInstances: an instance is alive while its row was renewed at
-// or after aliveSince; one not renewed since, one retired and one never
+// TestDeadInstances: an instance is alive while its row was renewed
+// within the stale time; one not renewed since, one retired and one never
 // seen are dead; a heartbeat renews, and rows gone a day are deleted.
 func TestDeadInstances(t *testing.T) {
 	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
@@ -28,32 +29,32 @@ func TestDeadInstances(t *testing.T) {
 				}
 			}
 		}
-		dead := func(aliveSince time.Time) []string {
+		dead := func(stale time.Duration) []string {
 			t.Helper()
-			got, err := db.DeadInstances(ctx, []string{"a", "b", "c", "d"}, aliveSince)
+			got, err := db.DeadInstances(ctx, []string{"a", "b", "c", "d"}, stale)
 			if err != nil {
 				t.Fatal(err)
 			}
 			return slices.Sorted(maps.Keys(got))
 		}
 		beat("a", "b", "c")
-		if got := dead(now.Add(-15 * time.Second)); !slices.Equal(got, []string{"d"}) {
+		if got := dead(15 * time.Second); !slices.Equal(got, []string{"d"}) {
 			t.Fatalf("all renewed: dead %v, want [d]", got)
 		}
 		now = now.Add(10 * time.Second)
 		beat("a", "c")
-		if got := dead(now.Add(-15 * time.Second)); !slices.Equal(got, []string{"d"}) {
+		if got := dead(15 * time.Second); !slices.Equal(got, []string{"d"}) {
 			t.Fatalf("b renewed 10 s ago: dead %v, want [d]", got)
 		}
 		now = now.Add(6 * time.Second)
 		beat("a", "c")
-		if got := dead(now.Add(-15 * time.Second)); !slices.Equal(got, []string{"b", "d"}) {
+		if got := dead(15 * time.Second); !slices.Equal(got, []string{"b", "d"}) {
 			t.Fatalf("b renewed 16 s ago: dead %v, want [b d]", got)
 		}
 		if err := db.Retire(ctx, "c"); err != nil {
 			t.Fatal(err)
 		}
-		if got := dead(now.Add(-15 * time.Second)); !slices.Equal(got, []string{"b", "c", "d"}) {
+		if got := dead(15 * time.Second); !slices.Equal(got, []string{"b", "c", "d"}) {
 			t.Fatalf("c retired: dead %v, want [b c d]", got)
 		}
 		now = now.Add(25 * time.Hour)
@@ -81,7 +82,7 @@ func TestIdempotencyKeyOfDeadInstance(t *testing.T) {
 		}
 		begin := func(k workflow.IdempotencyKey) *workflow.IdempotencyKey {
 			t.Helper()
-			held, err := db.BeginIdempotent(ctx, k, now.Add(-workflow.DefaultIdempotencyLease), now.Add(-staleAfter))
+			held, err := db.BeginIdempotent(ctx, k, now.Add(-workflow.DefaultIdempotencyLease), staleAfter)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -135,6 +136,63 @@ func TestIdempotencyKeyOfDeadInstance(t *testing.T) {
 		}
 		if held := begin(key("k-live", "c1", "C")); held != nil {
 			t.Fatalf("B retired: key not taken over: %+v", held)
+		}
+	})
+}
+
+// TestLivenessByServerClock: with ServerClock on PostgreSQL an instance
+// whose clock is a minute behind the others' is alive while it renews
+// its row, and its key is not taken over; by each instance's own clock
+// (the default, and SQLite) the same instance looks dead. A row the
+// server's clock says is stale is dead either way.
+func TestLivenessByServerClock(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		if db.Dialect() != "postgres" {
+			t.Skip("SQLite's instances share one host's clock")
+		}
+		ctx := context.Background()
+		behind := func() time.Time { return time.Now().Add(-time.Minute) }
+		const stale = 15 * time.Second
+		for _, tc := range []struct {
+			serverClock bool
+			wantDead    []string
+		}{
+			{serverClock: false, wantDead: []string{"A", "gone"}},
+			{serverClock: true, wantDead: []string{"gone"}},
+		} {
+			db.ServerClock = tc.serverClock
+			db.Now = behind // instance A renews by its clock
+			if err := db.Heartbeat(ctx, "A"); err != nil {
+				t.Fatal(err)
+			}
+			db.Now = time.Now // B judges by its own
+			got, err := db.DeadInstances(ctx, []string{"A", "gone"}, stale)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if ids := slices.Sorted(maps.Keys(got)); !slices.Equal(ids, tc.wantDead) {
+				t.Errorf("server clock %v: dead %v, want %v", tc.serverClock, ids, tc.wantDead)
+			}
+			now := time.Now()
+			k := workflow.IdempotencyKey{UserID: "u-1", Key: fmt.Sprint("k-", tc.serverClock), Fingerprint: "fp", Token: "a",
+				StartedAt: now, ExpiresAt: now.Add(workflow.IdempotencyTTL), Holder: "A"}
+			if held, err := db.BeginIdempotent(ctx, k, now.Add(-workflow.DefaultIdempotencyLease), stale); err != nil || held != nil {
+				t.Fatalf("A begins: held %+v, %v", held, err)
+			}
+			k.Token, k.Holder = "b", "B"
+			held, err := db.BeginIdempotent(ctx, k, now.Add(-workflow.DefaultIdempotencyLease), stale)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if takenOver := held == nil; takenOver != slices.Contains(tc.wantDead, "A") {
+				t.Errorf("server clock %v: A's key taken over %v, want %v", tc.serverClock, takenOver, !takenOver)
+			}
+		}
+		if err := db.Gorm().Exec(`UPDATE instances SET seen_at = now() - interval '20 seconds' WHERE id = 'A'`).Error; err != nil {
+			t.Fatal(err)
+		}
+		if got, err := db.DeadInstances(ctx, []string{"A"}, stale); err != nil || !got["A"] {
+			t.Fatalf("A renewed 20 s ago by the server's clock: dead %v (%v), want A", got, err)
 		}
 	})
 }

@@ -461,9 +461,9 @@ func (t tx) CreateSession(_ context.Context, s *workflow.Session) error {
 }
 
 // BeginIdempotent implements workflow.IdempotencyKeys. The memory
-// repository keeps no liveness rows (every instance is alive): aliveSince
-// is not used.
-func (r *Repository) BeginIdempotent(_ context.Context, k workflow.IdempotencyKey, stale, _ time.Time) (*workflow.IdempotencyKey, error) {
+// repository keeps no liveness rows (every instance is alive): the
+// instance stale time is not used.
+func (r *Repository) BeginIdempotent(_ context.Context, k workflow.IdempotencyKey, stale time.Time, _ time.Duration) (*workflow.IdempotencyKey, error) {
 	defer r.lock()()
 	id := [2]string{k.UserID, k.Key}
 	if old, ok := r.keys[id]; ok && old.ExpiresAt.After(k.StartedAt) && (!old.InFlight() || !old.StartedAt.Before(stale)) {
