@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"time"
@@ -203,26 +204,31 @@ func (s *Service) beginCreate(ctx context.Context, actor *User, in *CreateInput)
 // the request's context. When the database is unavailable (most often
 // why the attempt failed) it keeps trying in the background, with
 // backoff, until the lease would have freed the key anyway: a retry once
-// the database is back finds the key free, not held for the lease.
+// the database is back finds the key free, not held for the lease
+// (whileTransient).
 // Before, one try was made, and a create failed by a database restart
 // kept its retries waiting the whole lease (2 minutes by default). A
 // failure to give it back is logged (the key is taken over after the
 // lease).
 func (s *Service) abandonCreate(ctx context.Context, k *IdempotencyKey) {
 	ctx = context.WithoutCancel(ctx)
-	untilAvailable(s.idempotencyLease(), func() error { return s.giveBack(ctx, k) },
+	whileTransient(s.idempotencyLease(), func() error { return s.giveBack(ctx, k) },
 		func(err error) { s.notGivenBack(ctx, k, err) })
 }
 
-// untilAvailable runs try, and again in the background with backoff
-// (250 ms doubling to 10 s) while it fails with EUNAVAILABLE and the next
-// try would start within the time left; then done with its last error. The
+// whileTransient runs try, and again in the background with backoff
+// (250 ms doubling to 10 s) while it fails transiently and the next try
+// would start within the time left; then done with its last error. The
 // clean-up after a failed request (an idempotency key, a reserved number)
-// is most often needed because the database went away: tried once, it
-// failed too, and what it held stayed held for its whole lease or TTL.
-func untilAvailable(left time.Duration, try func() error, done func(error)) {
+// is most often needed because the database went away (EUNAVAILABLE):
+// tried once, it failed too, and what it held stayed held for its whole
+// lease or TTL. A concurrent change (ECONFLICT: PostgreSQL's
+// serialization failure or deadlock, a lock not granted) and a try that
+// ran out of its time are transient too: each clean-up is a guarded
+// statement or transaction that may run again.
+func whileTransient(left time.Duration, try func() error, done func(error)) {
 	err := try()
-	if ErrorCode(err) != EUNAVAILABLE {
+	if !transient(err) {
 		done(err)
 		return
 	}
@@ -230,12 +236,22 @@ func untilAvailable(left time.Duration, try func() error, done func(error)) {
 	go func() {
 		for wait := 250 * time.Millisecond; time.Now().Add(wait).Before(deadline); wait = min(2*wait, 10*time.Second) {
 			time.Sleep(wait)
-			if err = try(); ErrorCode(err) != EUNAVAILABLE {
+			if err = try(); !transient(err) {
 				break
 			}
 		}
 		done(err)
 	}()
+}
+
+// transient reports whether a clean-up that failed with err may succeed
+// if tried again.
+func transient(err error) bool {
+	switch ErrorCode(err) {
+	case EUNAVAILABLE, ECONFLICT:
+		return true
+	}
+	return errors.Is(err, context.DeadlineExceeded)
 }
 
 // giveBack is one try of AbandonIdempotent of k, within 10 s.

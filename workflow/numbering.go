@@ -226,8 +226,9 @@ func (s *Service) stale(r Reservation, now time.Time, dead map[string]bool) bool
 // and an audit event) otherwise. It runs on a context that outlives the
 // request's cancellation. A reservation that is gone already (consumed,
 // or resolved by a sweep) is left alone. When the database is unavailable
-// (most often why the issue failed) it is tried again in the background
-// until the reservation's TTL (untilAvailable): tried once, a number
+// (most often why the issue failed), or the release meets a concurrent
+// change or runs out of time, it is tried again in the background until
+// the reservation's TTL (whileTransient): tried once, a number
 // reserved by an issue that a database restart cut off stayed reserved
 // for the TTL (10 minutes), its instance alive, and every retry of that
 // document's issue was refused 409 meanwhile (the short fault run of the
@@ -235,7 +236,7 @@ func (s *Service) stale(r Reservation, now time.Time, dead map[string]bool) bool
 func (s *Service) releaseNumber(ctx context.Context, r *Reservation, actorID, reason string) {
 	ctx = context.WithoutCancel(ctx)
 	outcome := ""
-	untilAvailable(r.CreatedAt.Add(s.reservationTTL()).Sub(s.now()), func() (err error) {
+	whileTransient(r.CreatedAt.Add(s.reservationTTL()).Sub(s.now()), func() (err error) {
 		tctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 		defer cancel()
 		outcome, err = s.resolveReservation(tctx, r.ID, actorID, reason)

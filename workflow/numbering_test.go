@@ -196,10 +196,14 @@ func TestSignOnRunsTheSignaturesOnly(t *testing.T) {
 type downRepo struct {
 	workflow.Repository
 	down atomic.Int32
+	err  error // what a transaction fails with while down; EUNAVAILABLE when nil
 }
 
 func (r *downRepo) Atomic(ctx context.Context, fn func(ctx context.Context, tx workflow.Tx) error) error {
 	if r.down.Add(-1) >= 0 {
+		if r.err != nil {
+			return r.err
+		}
 		return workflow.Errorf(workflow.EUNAVAILABLE, "database unavailable")
 	}
 	return r.Repository.Atomic(ctx, fn)
@@ -228,10 +232,26 @@ func (s *downAtLayer2) SignAgency(ctx context.Context, d *workflow.Document, pdf
 // issue then takes a number instead of being refused (ECONFLICT) for the
 // reservation's TTL with its instance alive (10 minutes: the short fault
 // run of the twenty-ninth session failed so once it kept the production
-// TTL). Before, the release was tried once.
+// TTL). Before, the release was tried once. The same when the release's
+// transactions meet a concurrent change (PostgreSQL's serialization
+// failure, a deadlock) or run out of time: before, tried again only while
+// the database was unavailable.
 func TestReleaseNumberRetriedWhileDatabaseDown(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+	}{
+		{"unavailable", nil},
+		{"concurrent change", workflow.Errorf(workflow.ECONFLICT, "release: concurrent change, try again")},
+		{"out of time", fmt.Errorf("lock reservation: %w", context.DeadlineExceeded)},
+	} {
+		t.Run(tc.name, func(t *testing.T) { releaseRetried(t, tc.err) })
+	}
+}
+
+func releaseRetried(t *testing.T, downErr error) {
 	e := newEnv(t)
-	repo := &downRepo{Repository: e.svc.Repo}
+	repo := &downRepo{Repository: e.svc.Repo, err: downErr}
 	e.svc.Repo = repo
 	e.svc.Signer = &downAtLayer2{repo: repo, n: 3} // the release's try and two more
 	d := e.walkTo(t, workflow.Outgoing, workflow.OfficerSigned)
@@ -248,7 +268,7 @@ func TestReleaseNumberRetriedWhileDatabaseDown(t *testing.T) {
 			}
 			break
 		}
-		if c := workflow.ErrorCode(err); c != workflow.ECONFLICT && c != workflow.EUNAVAILABLE || time.Now().After(deadline) {
+		if time.Now().After(deadline) {
 			t.Fatalf("retry once the database is back: %v (the number still reserved %s after the failure)", err, 10*time.Second)
 		}
 		time.Sleep(100 * time.Millisecond)
