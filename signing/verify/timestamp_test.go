@@ -3,6 +3,7 @@ package verify
 import (
 	"bytes"
 	"context"
+	"strings"
 	"testing"
 	"time"
 
@@ -92,6 +93,64 @@ func TestVerifyTimestamp(t *testing.T) {
 			}
 			if ts.Authority != "CN=Vanthu Test TSA" || ts.Trusted != tt.trusted {
 				t.Errorf("timestamp %+v", ts)
+			}
+		})
+	}
+}
+
+// TestTimestampClockAhead: a token made by a time-stamping authority
+// whose clock runs ahead of the verifier's is a time in the future only
+// beyond ClockSkew (and the accuracy it states); within it, the signature
+// and the document time-stamp are valid — the issue verifies both layers
+// a moment after signing, and failed whenever the TSA ran a second
+// ahead. Both kinds of token, each way.
+func TestTimestampClockAhead(t *testing.T) {
+	ca := newCA(t, "Root")
+	k, c := ca.leaf(t, "Officer", leafOpts{})
+	for _, tc := range []struct {
+		name    string
+		ahead   time.Duration
+		verdict string
+	}{
+		{"a second ahead", time.Second, Valid},
+		{"within the skew", ClockSkew - 5*time.Second, Valid},
+		{"beyond the skew", 2*ClockSkew + 10*time.Second, Invalid},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			url := startTSA(t, ca, func() time.Time { return time.Now().Add(tc.ahead) })
+			in := basePDF()
+			doc, err := pdfsign.Open(bytes.NewReader(in), int64(len(in)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc.Sign(k, c, ca.cert).Type(pdfsign.ApprovalSignature).Format(pdfsign.PAdES_B_T).Timestamp(url).SignerName("Officer")
+			var signed bytes.Buffer
+			if _, err := doc.Write(&signed); err != nil {
+				t.Fatal(err)
+			}
+			doc2, err := pdfsign.Open(bytes.NewReader(signed.Bytes()), int64(signed.Len()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			doc2.Timestamp(url)
+			var stamped bytes.Buffer
+			if _, err := doc2.Write(&stamped); err != nil {
+				t.Fatal(err)
+			}
+			for _, f := range []struct {
+				what string
+				pdf  []byte
+			}{{"signature time-stamp", signed.Bytes()}, {"and document time-stamp", stamped.Bytes()}} {
+				r, err := Verify(context.Background(), f.pdf, Options{Roots: ca.pool})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if r.Verdict != tc.verdict {
+					t.Errorf("%s: verdict %s, want %s: %v", f.what, r.Verdict, tc.verdict, r.Reasons)
+				}
+				if future := strings.Contains(strings.Join(r.Reasons, "; "), "lies in the future"); future != (tc.verdict == Invalid) {
+					t.Errorf("%s: reasons %v", f.what, r.Reasons)
+				}
 			}
 		})
 	}

@@ -84,6 +84,22 @@ type Options struct {
 	tsaRevoked func(tsa, issuer *x509.Certificate, at time.Time) string
 }
 
+// ClockSkew is how far past this verifier's clock a time-stamp token's
+// time may lie, beyond the accuracy the token states (at most ClockSkew
+// more), before it is a time in the future, which makes its signature
+// invalid. A time-stamping authority's clock and the verifier's agree
+// only within their synchronisation's error: the issue verifies both
+// layers a moment after their tokens were made, and failed (invalid,
+// "lies in the future") whenever the TSA's clock ran a second ahead of
+// the server's and the token's time was past the server's.
+const ClockSkew = time.Minute
+
+// inFuture reports whether a token's time t, stated accurate to within
+// acc, lies in the future at now beyond the skew allowed.
+func inFuture(t time.Time, acc time.Duration, now time.Time) bool {
+	return t.After(now.Add(ClockSkew + min(max(acc, 0), ClockSkew)))
+}
+
 // docStamp is a trusted document time-stamp: it proves that the bytes up
 // to end existed at time t, as long as its algorithms, which retire as
 // weak, can be relied on (cryptopolicy.go).
@@ -971,7 +987,7 @@ func (s *Signature) signatureTimestamp(p7 *pkcs7.PKCS7, opts Options, now time.T
 		if !s.Timestamp.Trusted {
 			break
 		}
-		if ts.Time.After(now) {
+		if inFuture(ts.Time, ts.Accuracy, now) {
 			s.fail("the signature timestamp (%s) lies in the future", ts.Time.UTC().Format(time.RFC3339))
 			break
 		}
@@ -1357,7 +1373,7 @@ func verifyDocTimestamp(s *Signature, der []byte, signed *signedBytes, opts Opti
 		s.ChainError = "the time-stamping authority " + dn.Subject(tsa) + " is not trusted (or its certificate is not a valid time-stamping certificate at " + s.Timestamp.Time + ")"
 		return
 	}
-	if ts.Time.After(opts.Now()) {
+	if inFuture(ts.Time, ts.Accuracy, opts.Now()) {
 		fail("the document timestamp (%s) lies in the future", s.Timestamp.Time)
 		return
 	}
