@@ -234,7 +234,7 @@ func createInputs(dir workflow.Direction) map[string]string {
 		m["sender.name"], m["sender.org_id"] = "sender_name", "sender_org_id"
 		return m
 	}
-	for k, v := range sameInputs("signer_id", "drafting_unit", "attachment") {
+	for k, v := range sameInputs("signer_id", "drafting_unit", "attachment", "recipients") {
 		m[k] = v
 	}
 	for _, b := range []string{"signature", "number", "date"} {

@@ -109,6 +109,18 @@ func groupAttrs(inv Invalid, id string) template.HTMLAttr {
 	return template.HTMLAttr(` data-invalid="true" aria-describedby="` + template.HTMLEscapeString(fieldErrorID(id)) + `"`)
 }
 
+// boxAttrs are the attributes of each box (checkbox) of the group id
+// (a fieldset marked by groupAttrs) when the group is at fault:
+// aria-invalid, which the checkbox role takes (ARIA 1.2), unlike a group,
+// so that a screen reader says "invalid" on every box, after the group's
+// legend and message (the fieldset's aria-describedby).
+func boxAttrs(inv Invalid, id string) template.HTMLAttr {
+	if _, bad := inv[id]; !bad {
+		return ""
+	}
+	return ` aria-invalid="true"`
+}
+
 // fieldError is the message of input id, beside it, when it is at fault.
 func fieldError(inv Invalid, id string) template.HTML {
 	msg, bad := inv[id]

@@ -126,13 +126,12 @@ func checkFieldProblem(t *testing.T, body, id, want string) *html.Node {
 // checkGroupProblem checks a form sent back with a problem of a group of
 // inputs (a fieldset): the message above the form, the fieldset alone
 // marked (data-invalid, for app.js's focus) and described by a message
-// inside it that holds want; no input is marked aria-invalid.
-func checkGroupProblem(t *testing.T, body, id, want string) {
+// inside it that holds want; the only inputs marked aria-invalid are the
+// group's boxes (checkbox, radio), all of them, never the fieldset (a
+// group takes no aria-invalid). It returns the page.
+func checkGroupProblem(t *testing.T, body, id, want string) *html.Node {
 	t.Helper()
 	doc := parseHTML(t, body)
-	if got := invalidInputs(doc); len(got) != 0 {
-		t.Errorf("inputs marked invalid: %q, want none (the group is)", got)
-	}
 	var marked []string
 	walkHTML(doc, func(n *html.Node) {
 		if v, _ := attrOf(n, "data-invalid"); v == "true" {
@@ -144,18 +143,40 @@ func checkGroupProblem(t *testing.T, body, id, want string) {
 		t.Fatalf("groups marked invalid: %q, want only %q", marked, id)
 	}
 	g := byID(doc, id)
+	if v, ok := attrOf(g, "aria-invalid"); ok {
+		t.Errorf("the group %s has aria-invalid=%q, which a group does not take", id, v)
+	}
 	by, _ := attrOf(g, "aria-describedby")
 	msg := byID(doc, by)
 	if msg == nil || !strings.Contains(textOf(msg), want) {
 		t.Fatalf("%s is described by %q, not a message saying %q", id, by, want)
 	}
-	inside := false
-	for n := msg.Parent; n != nil; n = n.Parent {
-		inside = inside || n == g
-	}
-	if !inside {
+	if !inside(msg, g) {
 		t.Errorf("the message of %s is not inside it", id)
 	}
+	walkHTML(doc, func(n *html.Node) {
+		typ, _ := attrOf(n, "type")
+		box := n.Data == "input" && (typ == "checkbox" || typ == "radio") && inside(n, g)
+		v, _ := attrOf(n, "aria-invalid")
+		name, _ := attrOf(n, "id")
+		switch {
+		case box && v != "true":
+			t.Errorf("box %s of the group %s at fault is not marked aria-invalid", name, id)
+		case !box && v == "true":
+			t.Errorf("%s is marked invalid, outside the boxes of %s", name, id)
+		}
+	})
+	return doc
+}
+
+// inside says whether n is in g.
+func inside(n, g *html.Node) bool {
+	for ; n != nil; n = n.Parent {
+		if n == g {
+			return true
+		}
+	}
+	return false
 }
 
 // TestCreateFormFieldProblems: a create form sent back with a problem
@@ -436,6 +457,61 @@ func TestFormFieldProblems(t *testing.T) {
 				if n == nil || v != k.value {
 					t.Errorf("%s shows %q after the problem, typed %q", k.id, v, k.value)
 				}
+			}
+		})
+	}
+}
+
+// recipientsOnly is an Exchange that lists fixed recipients.
+type recipientsOnly struct {
+	Exchange
+	orgs []workflow.Org
+}
+
+func (x recipientsOnly) Recipients(context.Context, *workflow.User) ([]workflow.Org, error) {
+	return x.orgs, nil
+}
+
+// TestCreateFormRecipientsProblem: a problem of the outgoing draft's
+// recipients (a box group) is shown beside the group — its fieldset
+// described by the message after the legend, every box marked invalid,
+// app.js's data-invalid for the focus — with the boxes that were checked
+// still checked and what was typed kept; before, the message was only
+// above the form.
+func TestCreateFormRecipientsProblem(t *testing.T) {
+	e := newTestEnv(t)
+	longHoa, anThoi := "000.00.31.H13", "000.00.32.H13"
+	e.remount(t, Config{Exchange: recipientsOnly{orgs: []workflow.Org{
+		{OrgID: longHoa, Name: "UBND phường Long Hòa"}, {OrgID: anThoi, Name: "UBND phường An Thới"}}}})
+	for _, tt := range []struct {
+		name   string
+		chosen []string
+	}{
+		{"not a connected agency", []string{longHoa, "000.00.99.Z99"}}, // the list changed since the form was shown
+		{"listed twice", []string{longHoa, longHoa}},                   // the service's own check
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c := e.login("chuyenvien")
+			c.get("/outgoing/new")
+			form := url.Values{"type": {"QĐ"}, "subject": {"Về việc ban hành quy chế"}, "signer_id": {e.users["lanhdao"].ID},
+				"urgency": {"normal"}, "confidentiality": {"normal"}, "recipients": tt.chosen}
+			p := c.postMultipart("/outgoing/new", form, map[string][]byte{"file:duthao.pdf": fakePDF})
+			if p.Status != http.StatusBadRequest {
+				t.Fatalf("status %d, want 400\n%s", p.Status, p.Body)
+			}
+			doc := checkGroupProblem(t, p.Body, "recipients", "Nơi nhận không hợp lệ")
+			checked := map[string]bool{}
+			walkHTML(doc, func(n *html.Node) {
+				if name, _ := attrOf(n, "name"); name == "recipients" {
+					v, _ := attrOf(n, "value")
+					_, checked[v] = attrOf(n, "checked")
+				}
+			})
+			if len(checked) != 2 || !checked[longHoa] || checked[anThoi] {
+				t.Errorf("boxes checked after the problem: %v, want only %s", checked, longHoa)
+			}
+			if sub := byID(doc, "subject"); textOf(sub) != form.Get("subject") {
+				t.Errorf("subject: %q after the problem", textOf(sub))
 			}
 		})
 	}

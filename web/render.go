@@ -56,6 +56,7 @@ var funcs = template.FuncMap{
 	"fieldAttrs": fieldAttrs,
 	"fieldError": fieldError,
 	"groupAttrs": groupAttrs,
+	"boxAttrs":   boxAttrs,
 	"dict": func(kv ...any) map[string]any {
 		m := map[string]any{}
 		for i := 0; i+1 < len(kv); i += 2 {

@@ -100,7 +100,7 @@
   function focusProblem() {
     var problem = document.querySelector("main .error[role=alert]");
     if (!problem) { return; }
-    var field = document.querySelector("main [aria-invalid=true], main [data-invalid=true] input");
+    var field = document.querySelector("main [aria-invalid=true], main [data-invalid=true] input:not([type=hidden])");
     if (field && field.offsetParent !== null) { field.focus(); return; }
     problem.setAttribute("tabindex", "-1");
     problem.focus();
