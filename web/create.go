@@ -17,9 +17,9 @@ import (
 // createRoutes registers the forms that create documents.
 func (u *UI) createRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /incoming/new", u.auth(u.handleNewIncoming))
-	mux.Handle("POST /incoming/new", u.auth(u.handleNewIncoming, mayCreate(workflow.Incoming)))
+	mux.Handle("POST /incoming/new", u.upload(u.handleNewIncoming, mayCreate(workflow.Incoming)))
 	mux.Handle("GET /outgoing/new", u.auth(u.handleNewOutgoing))
-	mux.Handle("POST /outgoing/new", u.auth(u.handleNewOutgoing, mayCreate(workflow.Outgoing)))
+	mux.Handle("POST /outgoing/new", u.upload(u.handleNewOutgoing, mayCreate(workflow.Outgoing)))
 }
 
 // mayCreate is the guard of an upload form: the service's own role rule,
@@ -31,17 +31,20 @@ func mayCreate(d workflow.Direction) func(*Session) error {
 // createView is the form of a new document, incoming or outgoing, with
 // what was typed when it comes back with a problem.
 type createView struct {
-	Direction   workflow.Direction
-	Form        map[string]string
-	Types       []option
-	Urgencies   []option
-	Confs       []option
-	Retentions  []option
-	Officers    []option
-	Recipients  []option
-	NoExchange  bool
-	Error       string
-	Invalid     Invalid // the input at fault, with Error
+	Direction  workflow.Direction
+	Form       map[string]string
+	Types      []option
+	Urgencies  []option
+	Confs      []option
+	Retentions []option
+	Officers   []option
+	Recipients []option
+	NoExchange bool
+	Error      string
+	Invalid    Invalid // the input at fault, with Error
+	// Lost: the form was larger than the limit and the browser sent the
+	// text after the files (without app.js): nothing typed could be kept.
+	Lost        bool
 	MaxUploadMB int64
 	LayoutBoxes []layoutBox
 }
@@ -147,6 +150,15 @@ func (u *UI) handleCreate(w http.ResponseWriter, r *http.Request, s *Session, di
 		u.render(w, r, s, http.StatusOK, "create", title, v)
 		return nil
 	}
+	if formTooLarge(r) {
+		// Nothing was read past the text typed before the files: the
+		// form again, with it, and the limit beside the file input.
+		v.Error = tooLargeText(dir, u.formLimit()>>20, v.MaxUploadMB)
+		v.Invalid, v.Lost = Invalid{"file": v.Error}, r.PostForm.Get("type") == ""
+		_, p := problemOf(errFormTooLarge)
+		u.render(w, r, s, p.Status, "create", title, v)
+		return nil
+	}
 	d, err := u.createOnce(r, s, dir)
 	if err != nil {
 		code, p := problemOf(err)
@@ -218,6 +230,16 @@ var createTexts = map[string]string{
 	"replaces":        "Chỉ thay thế được một văn bản đi đã gửi.",
 	"updates":         "Chỉ cập nhật được một văn bản đi đã gửi.",
 	"file":            "Hãy chọn tệp PDF của văn bản.",
+}
+
+// tooLargeText is the message of a create form larger than the limit of
+// the whole form (formMB; each file maxMB).
+func tooLargeText(dir workflow.Direction, formMB, maxMB int64) string {
+	if dir == workflow.Incoming {
+		return fmt.Sprintf("Dữ liệu gửi lên quá lớn (giới hạn %d MB): văn bản chưa được lưu. Tệp PDF tối đa %d MB; hãy chọn tệp nhỏ hơn.", formMB, maxMB)
+	}
+	return fmt.Sprintf("Dữ liệu gửi lên quá lớn (giới hạn %d MB cho tệp văn bản và các phụ lục cộng lại): văn bản chưa được lưu. "+
+		"Mỗi tệp tối đa %d MB; hãy chọn tệp nhỏ hơn hoặc bớt phụ lục.", formMB, maxMB)
 }
 
 // layoutText is the message of an invalid stamp position.

@@ -1,11 +1,15 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"io"
+	"mime"
+	"mime/multipart"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -61,6 +65,18 @@ func sameToken(a, b string) bool {
 // and the connection is closed rather than drained, so a user without the
 // role cannot make the server spool an upload.
 func (u *UI) auth(fn pageFunc, guards ...func(*Session) error) http.Handler {
+	return u.authForm(fn, false, guards...)
+}
+
+// upload is auth for an upload form that shows itself again when posted
+// larger than the whole form may be (formTooLarge): fn is then called
+// with the text typed before the first file, as parseForm kept it, and
+// must answer without doing anything (413).
+func (u *UI) upload(fn pageFunc, guards ...func(*Session) error) http.Handler {
+	return u.authForm(fn, true, guards...)
+}
+
+func (u *UI) authForm(fn pageFunc, showTooLarge bool, guards ...func(*Session) error) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := r.Cookie(sessionCookie)
 		var user *workflow.User
@@ -90,27 +106,12 @@ func (u *UI) auth(fn pageFunc, guards ...func(*Session) error) http.Handler {
 		}
 		s := &Session{User: user, Token: c.Value, CSRF: csrfToken(c.Value)}
 		if !safeMethod(r.Method) {
-			for _, guard := range guards {
-				if err := guard(s); err != nil {
-					w.Header().Set("Connection", "close")
-					u.renderError(w, r, s, err)
-					return
-				}
-			}
-			if err := u.parseForm(w, r); err != nil {
-				u.renderError(w, r, s, err)
+			var ok bool
+			if r, ok = u.checkPost(w, r, s, showTooLarge, guards); !ok {
 				return
 			}
 			if r.MultipartForm != nil {
 				defer r.MultipartForm.RemoveAll()
-			}
-			got := r.PostFormValue(csrfField)
-			if got == "" {
-				got = r.Header.Get(csrfHeader)
-			}
-			if !sameToken(got, s.CSRF) {
-				u.renderError(w, r, s, &webError{ECSRF, "missing or wrong CSRF token"})
-				return
 			}
 		}
 		if err := fn(w, r, s); err != nil {
@@ -119,16 +120,59 @@ func (u *UI) auth(fn pageFunc, guards ...func(*Session) error) http.Handler {
 	})
 }
 
+// checkPost runs a state-changing request's guards, reads its form and
+// checks its CSRF token; it answers, and says false, when one fails. A
+// form larger than the limit is answered with the error page, unless
+// showTooLarge and the CSRF token came before the first file: the request
+// then goes on, marked (formTooLarge), with what was kept of its text.
+func (u *UI) checkPost(w http.ResponseWriter, r *http.Request, s *Session, showTooLarge bool, guards []func(*Session) error) (*http.Request, bool) {
+	for _, guard := range guards {
+		if err := guard(s); err != nil {
+			w.Header().Set("Connection", "close")
+			u.renderError(w, r, s, err)
+			return r, false
+		}
+	}
+	err := u.parseForm(w, r)
+	got := r.PostFormValue(csrfField)
+	if got == "" {
+		got = r.Header.Get(csrfHeader)
+	}
+	switch {
+	case errors.Is(err, errFormTooLarge) && showTooLarge && sameToken(got, s.CSRF):
+		return r.WithContext(context.WithValue(r.Context(), tooLargeKey{}, true)), true
+	case err != nil:
+		u.renderError(w, r, s, err)
+		return r, false
+	case !sameToken(got, s.CSRF):
+		u.renderError(w, r, s, &webError{ECSRF, "missing or wrong CSRF token"})
+		return r, false
+	}
+	return r, true
+}
+
 func safeMethod(m string) bool {
 	return m == http.MethodGet || m == http.MethodHead || m == http.MethodOptions
 }
 
 // parseForm reads a posted form, multipart ones (uploads) included,
-// within the upload limit: the main file plus attachments.
+// within formLimit. A multipart form that says it is larger
+// (Content-Length) is not read: only its text parts before the first
+// file, within keptTextLimit, are kept in r.PostForm, and the connection
+// closed after the answer; errFormTooLarge either way.
 func (u *UI) parseForm(w http.ResponseWriter, r *http.Request) error {
-	r.Body = http.MaxBytesReader(w, r.Body, 8*u.cfg.MaxUpload+(1<<20))
+	limit := u.formLimit()
+	multi := strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data")
+	if multi && r.ContentLength > limit {
+		w.Header().Set("Connection", "close")
+		r.PostForm = leadingText(r, keptTextLimit)
+		r.Form = r.PostForm
+		normalizeForm(r)
+		return errFormTooLarge
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, limit)
 	var err error
-	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+	if multi {
 		err = r.ParseMultipartForm(8 << 20)
 	} else {
 		err = r.ParseForm()
@@ -136,12 +180,60 @@ func (u *UI) parseForm(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		var mbe *http.MaxBytesError
 		if errors.As(err, &mbe) { // the body is an http.MaxBytesReader
-			return workflow.Errorf(workflow.ETOOLARGE, "form larger than the limit")
+			r.PostForm, r.Form, r.MultipartForm = url.Values{}, url.Values{}, nil
+			return errFormTooLarge
 		}
 		return workflow.Wrap(workflow.EINVALID, err, "cannot read the form")
 	}
 	normalizeForm(r)
 	return nil
+}
+
+// formLimit is the most a posted form may hold: the main file and
+// attachments, eight times the upload limit (each file is within it),
+// and 1 MiB of text.
+func (u *UI) formLimit() int64 { return 8*u.cfg.MaxUpload + 1<<20 }
+
+// errFormTooLarge is a posted form larger than formLimit.
+var errFormTooLarge = workflow.Errorf(workflow.ETOOLARGE, "form larger than the limit")
+
+// keptTextLimit bounds what is read of a form larger than the limit to
+// keep its text (leadingText).
+const keptTextLimit = 64 << 10
+
+// tooLargeKey marks, in its context, a request whose form was larger than
+// the limit (formTooLarge).
+type tooLargeKey struct{}
+
+// formTooLarge says whether r's form was larger than the limit: its
+// r.PostForm holds only the text that came before the first file.
+func formTooLarge(r *http.Request) bool {
+	v, _ := r.Context().Value(tooLargeKey{}).(bool)
+	return v
+}
+
+// leadingText reads the text parts of r's multipart body up to its first
+// file part, at most max bytes of the body in all: the fields a browser
+// sends before the files (app.js's upload sends every text field first).
+// A part cut by max is dropped; the rest of the body is never read.
+func leadingText(r *http.Request, max int64) url.Values {
+	vals := url.Values{}
+	_, params, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
+	if err != nil || params["boundary"] == "" {
+		return vals
+	}
+	mr := multipart.NewReader(io.LimitReader(r.Body, max), params["boundary"])
+	for {
+		p, err := mr.NextPart()
+		if err != nil || p.FileName() != "" || p.FormName() == "" {
+			return vals
+		}
+		b, err := io.ReadAll(p)
+		if err != nil {
+			return vals
+		}
+		vals.Add(p.FormName(), string(b))
+	}
 }
 
 // verbatimFields are the posted fields kept byte for byte: passwords (a

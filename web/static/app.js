@@ -3,6 +3,20 @@
 (function () {
   "use strict";
 
+  // The entries of a form with every text field before the files: a
+  // form larger than the server takes is answered after its text parts
+  // only (the server reads nothing past the first file), so that what was
+  // typed comes back in the form, not only what precedes the file input.
+  function textFirst(all) {
+    if (!all.forEach) { return all; }
+    var data = new FormData(), files = [];
+    all.forEach(function (v, k) {
+      if (typeof v === "string") { data.append(k, v); } else { files.push([k, v]); }
+    });
+    for (var i = 0; i < files.length; i++) { data.append(files[i][0], files[i][1]); }
+    return data;
+  }
+
   // Upload progress: a form with data-progress posts through
   // XMLHttpRequest so the progress bar can follow the upload; the server
   // answers with a redirect (followed) or a page, which replaces this one.
@@ -36,7 +50,7 @@
       });
       var buttons = form.querySelectorAll("button[type=submit]");
       for (var i = 0; i < buttons.length; i++) { buttons[i].disabled = true; }
-      var data = new FormData(form);
+      var data = textFirst(new FormData(form));
       if (ev.submitter && ev.submitter.name) { data.append(ev.submitter.name, ev.submitter.value); }
       xhr.send(data);
     });
