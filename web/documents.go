@@ -27,22 +27,26 @@ func (u *UI) documentRoutes(mux *http.ServeMux) {
 
 // docView is the document page.
 type docView struct {
-	Doc          *workflow.Document
-	Main         workflow.File
-	HasMain      bool
-	Signer       string
-	Creator      string
-	Assignee     string
-	Actions      []workflow.Action // buttons of the main form (all allowed but assign)
-	Unavailable  []workflow.Action // allowed, but this server lacks what they need
-	CanAssign    bool
-	Handlers     []*workflow.User
-	Events       []eventRow
-	Report       *sigReport
-	ReportNote   string // why there is no report
-	Deliveries   []deliveryRow
-	ShowDeliver  bool
-	Pending      bool
+	Doc         *workflow.Document
+	Main        workflow.File
+	HasMain     bool
+	Signer      string
+	Creator     string
+	Assignee    string
+	Actions     []workflow.Action // buttons of the main form (all allowed but assign)
+	Unavailable []workflow.Action // allowed, but this server lacks what they need
+	CanAssign   bool
+	Handlers    []*workflow.User
+	Events      []eventRow
+	Report      *sigReport
+	ReportNote  string // why there is no report
+	Deliveries  []deliveryRow
+	ShowDeliver bool
+	Pending     bool
+	// Watch: no delivery is pending, but a recipient may still report a
+	// status (settled); Refresh the pace of the refreshes, in ms.
+	Watch        bool
+	Refresh      [3]int64
 	Record       *archive.Record
 	Overdue      bool
 	Error        string // the problem of the last post, shown above the actions
@@ -214,11 +218,14 @@ func (u *UI) actionPreviews(ctx context.Context, s *Session, d *workflow.Documen
 // and status notices), and whether one is still pending.
 func (u *UI) deliveries(ctx context.Context, s *Session, d *workflow.Document, v *docView) error {
 	v.ShowDeliver = true
+	rf := u.cfg.Refresh
+	v.Refresh = [3]int64{rf.Pending.Milliseconds(), rf.Slow.Milliseconds(), rf.SlowMax.Milliseconds()}
 	reps, err := u.cfg.Exchange.Deliveries(ctx, s.User, d.ID)
 	if err != nil {
 		return err
 	}
 	for _, rep := range reps {
+		v.Watch = v.Watch || !settled(rep.Delivery, rep.Statuses, d)
 		row := deliveryRow{Org: rep.OrgName, OrgID: rep.OrgID, State: orName(deliveryStates, rep.State),
 			StateCls: "d-" + string(rep.State), Attempts: rep.Attempts, Code: rep.StatusCode}
 		if rep.Kind == workflow.DeliverDocument {
@@ -244,6 +251,38 @@ func (u *UI) deliveries(ctx context.Context, s *Session, d *workflow.Document, v
 	}
 	return nil
 }
+
+// settled says whether a delivery is where it ends, so that its row
+// changes no more by itself: a delivery failed for good, or delivered — a
+// status message, a revocation, or a document whose recipient has
+// reported the end of its processing (02 rejected, 06 completed, 15
+// revoked) and owes no answer to a revocation (latest 13, or a request
+// of d not answered yet). Pending is not settled.
+func settled(dl workflow.Delivery, sts []workflow.ReceivedStatus, d *workflow.Document) bool {
+	switch {
+	case dl.State == workflow.DeliveryFailed:
+		return true
+	case dl.State != workflow.DeliveryDelivered:
+		return false
+	case dl.Kind != workflow.DeliverDocument:
+		return true
+	}
+	ended := finalStatus(dl.LastStatus)
+	answer := ""
+	for _, st := range sts {
+		ended = ended || finalStatus(st.Code)
+		switch st.Code {
+		case "13", "15", "16":
+			answer = st.Code
+		}
+	}
+	owed := answer == "13" || answer == "" && d.RevokeState == workflow.RevokeRequested
+	return ended && !owed
+}
+
+// finalStatus says whether an edXML status code ends a recipient's
+// processing of a document: 02 rejected, 06 completed, 15 revoked.
+func finalStatus(code string) bool { return code == "02" || code == "06" || code == "15" }
 
 // said is the row's state as one sentence, what a screen reader is told
 // when it changes: "Văn bản gửi UBND phường Long Hòa: Đã gửi đến, 03 ·

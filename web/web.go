@@ -20,6 +20,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"embed"
 	"io"
@@ -155,6 +156,18 @@ type Config struct {
 	// PKI revokes the development PKI's certificates; nil (configured
 	// keys, whose CA runs its own) hides the page.
 	PKI *PKIAdmin
+	// Refresh paces the deliveries of a sent document refreshing
+	// themselves (app.js); zero fields take the defaults.
+	Refresh Refresh
+}
+
+// Refresh is how often a sent document's page refreshes its deliveries:
+// every Pending (default 4 s) while one is pending; then, while a
+// recipient may still report a status (03 to 06, an answer to a
+// revocation), after Slow (default 30 s), doubled after each refresh that
+// changed nothing, up to SlowMax (default 5 min).
+type Refresh struct {
+	Pending, Slow, SlowMax time.Duration
 }
 
 // UI is the web interface; it implements http.Handler.
@@ -178,6 +191,9 @@ func New(cfg Config) (*UI, error) {
 	if cfg.PreviewMemory <= 0 {
 		cfg.PreviewMemory = 1 << 30
 	}
+	cfg.Refresh.Pending = cmp.Or(cfg.Refresh.Pending, 4*time.Second)
+	cfg.Refresh.Slow = cmp.Or(cfg.Refresh.Slow, 30*time.Second)
+	cfg.Refresh.SlowMax = max(cmp.Or(cfg.Refresh.SlowMax, 5*time.Minute), cfg.Refresh.Slow)
 	u := &UI{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), previewTurns: make(chan struct{}, 2)}
 	u.verifyLimit = ratelimit.New(20, time.Minute).WithClock(u.now)
 	if u.log == nil {

@@ -65,35 +65,79 @@
     return said;
   }
 
+  // A region's pace attribute in ms, else def.
+  function pace(el, name, def) {
+    var n = parseInt(el.getAttribute(name) || "", 10);
+    return n > 0 ? n : def;
+  }
+
+  // Replaces the region's HTML with its fresh copy in html (a page), and
+  // says the rows whose state changed in the live region; returns whether
+  // one did.
+  function applyFresh(el, live, html) {
+    var fresh = new DOMParser().parseFromString(html, "text/html").getElementById(el.id);
+    if (!fresh) { return false; }
+    var before = saidRows(el);
+    el.innerHTML = fresh.innerHTML;
+    el.setAttribute("data-pending", fresh.getAttribute("data-pending") || "false");
+    el.setAttribute("data-watch", fresh.getAttribute("data-watch") || "false");
+    var after = saidRows(el), changed = [];
+    for (var key in after) {
+      if (Object.prototype.hasOwnProperty.call(after, key) && after[key] !== before[key]) { changed.push(after[key]); }
+    }
+    if (live && changed.length > 0) { live.textContent = changed.join(" "); }
+    return changed.length > 0;
+  }
+
   // Live delivery status: a region with data-refresh reloads its own
-  // HTML from data-refresh every few seconds while it says pending. The
-  // rows whose state changed are said in the polite live region named by
-  // data-live (outside the region, so that it is never replaced); a poll
-  // that changes nothing says nothing.
+  // HTML from data-refresh — every data-every ms while it says pending
+  // (data-pending); then, while a recipient may still report a status
+  // (data-watch: registered, assigned, in progress, completed, an answer
+  // to a revocation), after data-slow ms, doubled after each refresh that
+  // changed nothing up to data-slow-max, back to data-slow after one that
+  // did; it stops once neither. Nothing is fetched while the tab is
+  // hidden (Page Visibility): shown again, it refreshes when its time
+  // has come, at once if it came while hidden. The rows whose state
+  // changed are said in the polite live region named by data-live
+  // (outside the region, so that it is never replaced); a refresh that
+  // changes nothing says nothing.
   function refreshRegion(el) {
     var live = document.getElementById(el.getAttribute("data-live") || "");
     var url = el.getAttribute("data-refresh");
-    var timer = window.setInterval(function () {
-      if (el.getAttribute("data-pending") !== "true") { window.clearInterval(timer); return; }
+    var fast = pace(el, "data-every", 4000), slow = pace(el, "data-slow", 30000);
+    var slowMax = Math.max(pace(el, "data-slow-max", 300000), slow);
+    var wait = slow, timer = null, due = 0, busy = false;
+    function schedule() {
+      var ms = el.getAttribute("data-pending") === "true" ? fast : el.getAttribute("data-watch") === "true" ? wait : 0;
+      window.clearTimeout(timer);
+      timer = null;
+      due = ms > 0 ? Date.now() + ms : 0;
+      if (due && !document.hidden) { timer = window.setTimeout(poll, ms); }
+    }
+    function poll() {
+      timer = null;
+      if (document.hidden) { return; } // visibilitychange resumes it
+      busy = true;
+      var pending = el.getAttribute("data-pending") === "true";
       var xhr = new XMLHttpRequest();
       xhr.open("GET", url);
-      xhr.addEventListener("load", function () {
-        if (xhr.status !== 200) { return; }
-        var doc = new DOMParser().parseFromString(xhr.responseText, "text/html");
-        var fresh = doc.getElementById(el.id);
-        if (fresh) {
-          var before = saidRows(el);
-          el.innerHTML = fresh.innerHTML;
-          el.setAttribute("data-pending", fresh.getAttribute("data-pending") || "false");
-          var after = saidRows(el), changed = [];
-          for (var key in after) {
-            if (Object.prototype.hasOwnProperty.call(after, key) && after[key] !== before[key]) { changed.push(after[key]); }
-          }
-          if (live && changed.length > 0) { live.textContent = changed.join(" "); }
+      xhr.addEventListener("loadend", function () {
+        busy = false;
+        if (xhr.status === 200 && applyFresh(el, live, xhr.responseText)) {
+          wait = slow;
+        } else if (!pending) {
+          wait = Math.min(wait * 2, slowMax);
         }
+        schedule();
       });
       xhr.send();
-    }, 4000);
+    }
+    document.addEventListener("visibilitychange", function () {
+      window.clearTimeout(timer);
+      timer = null;
+      if (!document.hidden && due && !busy) { timer = window.setTimeout(poll, Math.max(0, due - Date.now())); }
+    });
+    schedule();
   }
 
   // Confirmation for buttons with data-confirm.
