@@ -226,3 +226,58 @@ func TestRedeliveryOfAnotherDocument(t *testing.T) {
 		t.Fatalf("%d documents, want 1", n)
 	}
 }
+
+// TestRedeliveryWithIdentifiersSpacedOtherwise: a package whose
+// DocumentId and OrganIds carry white space (a pretty-printer's line
+// breaks after the commas, no-break spaces, spaces around the
+// separators) is accepted (before, 400 for the DocumentId's date), under
+// the identifier written without, and a redelivery spelled otherwise is
+// the same delivery: the first answer, nothing stored; a DocumentId that
+// differs in a part stays another document.
+func TestRedeliveryWithIdentifiersSpacedOtherwise(t *testing.T) {
+	r := newReceiving(t)
+	d := r.document(9, pdfAttachment("cv-9.pdf"))
+	id := edxml.MakeDocumentID(peerOrg, d.PromulgationDate, "9", "UBND")
+	spaced := func(docID, org string) []byte {
+		b, err := edxml.Build(d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b = bytes.Replace(b, []byte(">"+id+"<"), []byte(">"+docID+"<"), 1)
+		b = bytes.ReplaceAll(b, []byte(">"+peerOrg+"<"), []byte(">"+org+"<"))
+		s, err := edxml.Sign(b, r.peer.PrivateKey.(crypto.Signer), []*x509.Certificate{r.peer.Leaf})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	for i, body := range [][]byte{
+		spaced(strings.ReplaceAll(id, ",", ",\n            "), "\n  "+peerOrg+"\n"),
+		spaced("\u00a0"+strings.ReplaceAll(id, ",", ", ")+"\u00a0", strings.Replace(peerOrg, ".", ". ", 1)),
+		spaced(strings.Replace(id, "/", " / ", 1), peerOrg),
+		r.signed(d),
+	} {
+		st, ack, msg := r.post(body, nil)
+		if st != 200 || ack.StatusCode != "01" || ack.DocumentID != id {
+			t.Fatalf("spelling %d: %d %+v %s, want 01 for %s", i, st, ack, msg, id)
+		}
+	}
+	if n := r.documents(); n != 1 {
+		t.Fatalf("%d documents, want 1", n)
+	}
+	got, err := r.repo.DocumentByExternalID(context.Background(), peerOrg, id)
+	if err != nil {
+		t.Fatalf("the document is not found under %s: %v", id, err)
+	}
+	if got.Sender.OrgID != peerOrg {
+		t.Errorf("sender %q", got.Sender.OrgID)
+	}
+	// A space inside the notation is a part of it: another identifier.
+	other := spaced(strings.Replace(id, "9/UBND", "9/UB ND", 1), peerOrg)
+	if st, ack, msg := r.post(other, nil); st != 200 || ack.StatusCode != "01" || ack.DocumentID == id {
+		t.Fatalf("another notation: %d %+v %s", st, ack, msg)
+	}
+	if n := r.documents(); n != 2 {
+		t.Fatalf("%d documents, want 2", n)
+	}
+}

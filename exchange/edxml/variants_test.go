@@ -227,6 +227,24 @@ func spellings() []spelling {
 		{"default namespace throughout", defaultNamespace},
 		{"NFD text", func(b []byte) []byte { return []byte(norm.NFD.String(string(b))) }},
 		{"character references", charReferences},
+		{"DocumentIds broken after their commas", idText(`DocumentId`, func(v string) string {
+			return strings.ReplaceAll(v, ",", ",\n            ")
+		})},
+		{"identifiers in no-break spaces", idText(`(?:DocumentId|OrganId)`, func(v string) string {
+			return "\u00a0" + strings.ReplaceAll(v, ",", ",\u00a0") + "\u00a0"
+		})},
+	}
+}
+
+// idText rewrites the text of every element named by the pattern
+// (identifiers of the envelope) with edit.
+func idText(name string, edit func(string) string) func([]byte) []byte {
+	re := regexp.MustCompile(`(<(?:[A-Za-z0-9_]+:)?` + name + `>)([^<]+)(</)`)
+	return func(b []byte) []byte {
+		return re.ReplaceAllFunc(b, func(m []byte) []byte {
+			s := re.FindSubmatch(m)
+			return []byte(string(s[1]) + edit(string(s[2])) + string(s[3]))
+		})
 	}
 }
 
