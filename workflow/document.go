@@ -266,11 +266,16 @@ type Document struct {
 	Files      []File
 
 	// Interagency exchange (liên thông).
-	ExternalID string // for a document received over the exchange: the sender's edXML DocumentId (unique)
-	Replaces   string // ID of the document this one replaces (edXML BussinessDocType 3)
-	Updates    string // ID of the document this one updates (edXML BussinessDocType 2)
-	ReplacedBy string // ID of the latest document that replaces this one
-	UpdatedBy  string // ID of the latest document that updates this one
+	ExternalID string // for a document received over the exchange: the sender's edXML DocumentId
+	// DeliveryKey tells apart a received update or replacement sent under
+	// the DocumentId of a document already received from its sender (as
+	// the national platform's SDK sample does): "" for the first document
+	// under a DocumentId; (sender, ExternalID, DeliveryKey) is unique.
+	DeliveryKey string
+	Replaces    string // ID of the document this one replaces (edXML BussinessDocType 3)
+	Updates     string // ID of the document this one updates (edXML BussinessDocType 2)
+	ReplacedBy  string // ID of the latest document that replaces this one
+	UpdatedBy   string // ID of the latest document that updates this one
 	// RevokeState is where a revocation stands: "", RevokeRequested,
 	// RevokeAccepted (the document is then Revoked) or RevokeRefused.
 	RevokeState string

@@ -29,9 +29,14 @@ type Reader interface {
 	// Document returns the document with id, or ENOTFOUND.
 	Document(ctx context.Context, id string) (*Document, error)
 	// DocumentByExternalID returns the document received from the agency
-	// sender (its org code) with an edXML DocumentId, or ENOTFOUND. A
-	// DocumentId is unique per sender: each agency's are its own.
+	// sender (its org code) with an edXML DocumentId, or ENOTFOUND: the
+	// first received under it (DeliveryKey ""). A DocumentId is unique
+	// per sender, each agency's its own, but for the updates and
+	// replacements sent under it (DocumentByDelivery).
 	DocumentByExternalID(ctx context.Context, sender, externalID string) (*Document, error)
+	// DocumentByDelivery returns the document received from sender with
+	// an edXML DocumentId and a DeliveryKey, or ENOTFOUND.
+	DocumentByDelivery(ctx context.Context, sender, externalID, key string) (*Document, error)
 	// Documents lists documents matching f and the cursor of the next page
 	// ("" when there is none).
 	Documents(ctx context.Context, f DocumentFilter) ([]*Document, string, error)

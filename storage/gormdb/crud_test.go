@@ -62,6 +62,7 @@ func fullDocument() *workflow.Document {
 		Layout: &workflow.Layout{Signature: &workflow.Box{Page: 0, X: 320, Y: 90, W: 200, H: 80},
 			Number: &workflow.Box{Page: 1, X: 60, Y: 760, W: 160, H: 16}},
 		ExternalID:   "000.00.00.H13,2026/11/20,125/UBND-VP",
+		DeliveryKey:  "update:5d0c2a9e",
 		VerifyCode:   "ABCDE23FGH",
 		Replaces:     "d-old",
 		Updates:      "d-older",

@@ -438,6 +438,10 @@ func (d *DB) DocumentByExternalID(ctx context.Context, sender, externalID string
 	return d.reader(ctx).DocumentByExternalID(ctx, sender, externalID)
 }
 
+func (d *DB) DocumentByDelivery(ctx context.Context, sender, externalID, key string) (*workflow.Document, error) {
+	return d.reader(ctx).DocumentByDelivery(ctx, sender, externalID, key)
+}
+
 func (d *DB) Documents(ctx context.Context, f workflow.DocumentFilter) ([]*workflow.Document, string, error) {
 	return d.reader(ctx).Documents(ctx, f)
 }

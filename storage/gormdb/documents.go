@@ -33,17 +33,24 @@ func (c *conn) Document(ctx context.Context, id string) (*workflow.Document, err
 // itself (SQLite never proves it from "= ?"; PostgreSQL not in a generic
 // plan), else every look-up scans the documents.
 const (
-	whereExternalID = " WHERE sender_org_id = ? AND external_id = ? AND external_id <> ''"
+	whereExternalID = " WHERE sender_org_id = ? AND external_id = ? AND delivery_key = ? AND external_id <> ''"
 	whereVerifyCode = " WHERE verify_code = ? AND verify_code <> ''"
 )
 
-// DocumentByExternalID returns the document received from sender with an
-// edXML DocumentId, or ENOTFOUND (documents_sender_external_id).
+// DocumentByExternalID returns the document received first from sender
+// with an edXML DocumentId, or ENOTFOUND (documents_sender_delivery).
 func (c *conn) DocumentByExternalID(ctx context.Context, sender, externalID string) (*workflow.Document, error) {
+	return c.DocumentByDelivery(ctx, sender, externalID, "")
+}
+
+// DocumentByDelivery returns the document received from sender with an
+// edXML DocumentId and a delivery key, or ENOTFOUND
+// (documents_sender_delivery).
+func (c *conn) DocumentByDelivery(ctx context.Context, sender, externalID, key string) (*workflow.Document, error) {
 	if externalID == "" || sender == "" {
 		return nil, workflow.Errorf(workflow.ENOTFOUND, "no external id")
 	}
-	r, err := c.queryDocument(ctx, whereExternalID, "", sender, externalID)
+	r, err := c.queryDocument(ctx, whereExternalID, "", sender, externalID, key)
 	if err != nil {
 		return nil, c.db.translate(err, "document received from %s as %s", sender, externalID)
 	}
@@ -251,7 +258,7 @@ func (r *documentRow) updateValues() []any {
 		r.SignerID, r.Recipients, r.DraftingUnit, r.SenderOrgID, r.SenderName, r.OriginalNumber, r.OriginalDate,
 		r.Register, r.Year, r.Number, r.Notation, r.IssuedAt, r.RegisteredAt,
 		r.AssigneeID, r.DueDate, r.Retention, r.Notes, r.Files,
-		r.Layout, r.ExternalID, r.VerifyCode, r.Replaces, r.RevokeState,
+		r.Layout, r.ExternalID, r.DeliveryKey, r.VerifyCode, r.Replaces, r.RevokeState,
 		r.Updates, r.ReplacedBy, r.UpdatedBy, r.RevokeReason, r.RevokeAnswer, r.RejectReason,
 		r.ArchivedAt, r.RetainUntil, r.LegalHold,
 		r.VerificationVerdict, r.VerificationReasons, r.VerificationReport,

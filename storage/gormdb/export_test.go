@@ -32,11 +32,12 @@ func CreateV1Document(ctx context.Context, d *DB, doc *workflow.Document) error 
 	if err != nil {
 		return err
 	}
-	return d.gdb.WithContext(ctx).Omit(v2DocumentColumns...).Create(r).Error
+	return d.gdb.WithContext(ctx).Omit(laterDocumentColumns...).Create(r).Error
 }
 
-// v2DocumentColumns are the documents columns migration 2 added.
-var v2DocumentColumns = []string{"updates", "replaced_by", "updated_by", "revoke_reason", "revoke_answer", "reject_reason"}
+// laterDocumentColumns are the documents columns later migrations added:
+// 2 (the exchange's links and reasons), 15 (delivery_key).
+var laterDocumentColumns = []string{"updates", "replaced_by", "updated_by", "revoke_reason", "revoke_answer", "reject_reason", "delivery_key"}
 
 // WriterStatements reports the SQLite writer's statements prepared on
 // the database and those run unprepared in a transaction (stmtPool).
@@ -82,7 +83,7 @@ func UpdateKeepsReport(tx workflow.Tx, d *workflow.Document, prev int) bool {
 
 // LookupWheres are the WHERE clauses of the look-ups by a partially
 // indexed column, by index name (TestLookupsUsePartialIndexes).
-var LookupWheres = map[string]string{"documents_sender_external_id": whereExternalID, "documents_verify_code": whereVerifyCode}
+var LookupWheres = map[string]string{"documents_sender_delivery": whereExternalID, "documents_verify_code": whereVerifyCode}
 
 // UpdateChecksFiles reports whether an update of d from version prev in
 // tx checks the blob claims of d's files (not when the transaction read

@@ -39,3 +39,35 @@ func TestExternalIDPerSender(t *testing.T) {
 		wantCode(t, err, workflow.ECONFLICT)
 	})
 }
+
+// TestDeliveryKeyUnderADocumentId: an update or replacement received under
+// the DocumentId of its sender's earlier document is stored beside it,
+// told apart by its delivery key (documents_sender_delivery, migration
+// 15); the first is still the one DocumentByExternalID finds, each is
+// found by its key, and a second document under the same DocumentId and
+// key is ECONFLICT (before, any second document under the DocumentId).
+func TestDeliveryKeyUnderADocumentId(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		ctx := context.Background()
+		const id = "000.00.32.H13,2026/12/01,7/UBND"
+		first, update := incomingDoc("first", 0), incomingDoc("update", 1)
+		first.ExternalID, update.ExternalID, update.DeliveryKey = id, id, "update:1f2e"
+		update.Sender = first.Sender
+		create(t, db, first)
+		create(t, db, update)
+		got, err := db.DocumentByExternalID(ctx, first.Sender.OrgID, id)
+		if err != nil || got.ID != first.ID || got.DeliveryKey != "" {
+			t.Fatalf("by DocumentId: %+v, %v (want %s)", got, err, first.ID)
+		}
+		got, err = db.DocumentByDelivery(ctx, first.Sender.OrgID, id, update.DeliveryKey)
+		if err != nil || got.ID != update.ID || got.DeliveryKey != update.DeliveryKey {
+			t.Fatalf("by delivery key: %+v, %v (want %s)", got, err, update.ID)
+		}
+		_, err = db.DocumentByDelivery(ctx, first.Sender.OrgID, id, "update:other")
+		wantCode(t, err, workflow.ENOTFOUND)
+		again := incomingDoc("update-again", 2)
+		again.ExternalID, again.DeliveryKey, again.Sender = id, update.DeliveryKey, first.Sender
+		err = db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error { return tx.CreateDocument(ctx, again) })
+		wantCode(t, err, workflow.ECONFLICT)
+	})
+}

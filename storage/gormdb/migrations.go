@@ -49,6 +49,7 @@ var migrations = []migration{
 	{12, "documents, audit_events: partial indexes for the reform report's period (issued, archived, archive uses, completions)", reformIndexesV12},
 	{13, "documents: documents_register_date, a register's lines by date (a month of a register reads the month's rows)", registerDateIndexV13},
 	{14, "instances: serve processes' liveness; register_reservations, idempotency_keys: holder, the instance that holds them (liveness.go)", livenessV14},
+	{15, "documents: delivery_key, an update or replacement received under its original's DocumentId (documents_sender_delivery)", documentsDeliveryKeyV15},
 }
 
 // registerDateIndexV13 adds documents_register_date: the numbered
@@ -96,6 +97,30 @@ var reformIndexes = []string{
 // a while, writes waiting meanwhile: see docs/performance.md).
 func reformIndexesV12(_ context.Context, _ *DB, g *gorm.DB) error {
 	for _, stmt := range reformIndexes {
+		if err := g.Exec(stmt).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// documentsDeliveryKeyV15 adds delivery_key: an update or replacement
+// (BussinessDocType 2, 3) that a sender sends under the DocumentId of a
+// document it sent before (as the national platform's SDK sample does) is
+// kept as a document of its own, told apart from the first by its
+// delivery key (workflow.Document.DeliveryKey), so the DocumentId is
+// unique per sender and delivery key. Every existing row gets the key "",
+// under which it was unique already: the new index is built before the
+// old one goes.
+func documentsDeliveryKeyV15(_ context.Context, _ *DB, g *gorm.DB) error {
+	stmts := []string{
+		`CREATE UNIQUE INDEX IF NOT EXISTS documents_sender_delivery ON documents (sender_org_id, external_id, delivery_key) WHERE external_id <> ''`,
+		`DROP INDEX IF EXISTS documents_sender_external_id`,
+	}
+	if !g.Migrator().HasColumn("documents", "delivery_key") {
+		stmts = append([]string{`ALTER TABLE documents ADD COLUMN delivery_key text NOT NULL DEFAULT ''`}, stmts...)
+	}
+	for _, stmt := range stmts {
 		if err := g.Exec(stmt).Error; err != nil {
 			return err
 		}

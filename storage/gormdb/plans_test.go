@@ -109,7 +109,7 @@ func TestPlansAtSize(t *testing.T) {
 var sqliteStatsAtSize = [][3]string{
 	{"documents", "documents_archived_at", "293989 1 1 1 1 1"},
 	{"documents", "documents_issued_at", "119856 1"},
-	{"documents", "documents_sender_external_id", "134496 26900 1"},
+	{"documents", "documents_sender_delivery", "134496 26900 1 1"},
 	{"documents", "documents_verify_code", "119856 1"},
 	{"documents", "documents_register_number", "295413 73854 10551 1"},
 	{"documents", "documents_direction_id", "300000 150000 1"},

@@ -47,7 +47,8 @@ type documentRow struct {
 	Files      string         `gorm:"not null"` // JSON array of fileJSON
 
 	Layout      *string // JSON of workflow.Layout; NULL = defaults
-	ExternalID  string  `gorm:"not null;default:''"` // unique where not empty (migrate.go)
+	ExternalID  string  `gorm:"not null;default:''"` // unique with sender_org_id, delivery_key where not empty (migrations.go)
+	DeliveryKey string  `gorm:"not null;default:''"`
 	VerifyCode  string  `gorm:"not null;default:''"` // unique where not empty (migrate.go)
 	Replaces    string  `gorm:"not null;default:''"`
 	RevokeState string  `gorm:"not null;default:''"`
@@ -113,6 +114,7 @@ func documentFromDomain(d *workflow.Document) (*documentRow, error) {
 		Retention:       d.Retention,
 		Notes:           d.Notes,
 		ExternalID:      d.ExternalID,
+		DeliveryKey:     d.DeliveryKey,
 		VerifyCode:      d.VerifyCode,
 		Replaces:        d.Replaces,
 		RevokeState:     d.RevokeState,
@@ -204,6 +206,7 @@ func (r *documentRow) toDomain() (*workflow.Document, error) {
 		Retention:       r.Retention,
 		Notes:           r.Notes,
 		ExternalID:      r.ExternalID,
+		DeliveryKey:     r.DeliveryKey,
 		VerifyCode:      r.VerifyCode,
 		Replaces:        r.Replaces,
 		RevokeState:     r.RevokeState,

@@ -91,6 +91,10 @@ func (r *Repository) DocumentByExternalID(ctx context.Context, sender, id string
 	defer r.lock()()
 	return tx{r}.DocumentByExternalID(ctx, sender, id)
 }
+func (r *Repository) DocumentByDelivery(ctx context.Context, sender, id, key string) (*workflow.Document, error) {
+	defer r.lock()()
+	return tx{r}.DocumentByDelivery(ctx, sender, id, key)
+}
 func (r *Repository) Documents(ctx context.Context, f workflow.DocumentFilter) ([]*workflow.Document, string, error) {
 	defer r.lock()()
 	return tx{r}.Documents(ctx, f)
@@ -193,9 +197,13 @@ func (t tx) DocumentByVerifyCode(_ context.Context, code string) (*workflow.Docu
 	return nil, workflow.Errorf(workflow.ENOTFOUND, "no document with code %s", code)
 }
 
-func (t tx) DocumentByExternalID(_ context.Context, sender, id string) (*workflow.Document, error) {
+func (t tx) DocumentByExternalID(ctx context.Context, sender, id string) (*workflow.Document, error) {
+	return t.DocumentByDelivery(ctx, sender, id, "")
+}
+
+func (t tx) DocumentByDelivery(_ context.Context, sender, id, key string) (*workflow.Document, error) {
 	for _, d := range t.r.docs {
-		if id != "" && d.ExternalID == id && d.Sender != nil && d.Sender.OrgID == sender {
+		if id != "" && d.ExternalID == id && d.DeliveryKey == key && d.Sender != nil && d.Sender.OrgID == sender {
 			return clone(d), nil
 		}
 	}
@@ -312,6 +320,13 @@ func (t tx) LockDocument(ctx context.Context, id string) (*workflow.Document, er
 func (t tx) CreateDocument(_ context.Context, d *workflow.Document) error {
 	if _, ok := t.r.docs[d.ID]; ok {
 		return workflow.Errorf(workflow.ECONFLICT, "document %s exists", d.ID)
+	}
+	if d.ExternalID != "" && d.Sender != nil {
+		// documents_sender_delivery: one document per sender, DocumentId
+		// and delivery key.
+		if _, err := t.DocumentByDelivery(context.Background(), d.Sender.OrgID, d.ExternalID, d.DeliveryKey); err == nil {
+			return workflow.Errorf(workflow.ECONFLICT, "a document was received from %s as %s", d.Sender.OrgID, d.ExternalID)
+		}
 	}
 	t.r.docs[d.ID] = clone(d)
 	return nil
