@@ -20,6 +20,7 @@ import (
 
 	"github.com/vanthu/vanthu/exchange/edxml"
 	"github.com/vanthu/vanthu/internal/testpdf"
+	"github.com/vanthu/vanthu/storage/localfs"
 	"github.com/vanthu/vanthu/workflow"
 	"github.com/vanthu/vanthu/workflow/workflowtest"
 )
@@ -27,11 +28,12 @@ import (
 // receiving is a Receiver over an in-memory repository, served over TLS,
 // and a registered peer that posts to it.
 type receiving struct {
-	t    *testing.T
-	repo *workflowtest.Repository
-	peer tls.Certificate // TLS and signing certificate of the peer
-	url  string
-	n    int
+	t     *testing.T
+	repo  workflow.Repository
+	blobs string          // the folder of its object store
+	peer  tls.Certificate // TLS and signing certificate of the peer
+	url   string
+	n     int
 }
 
 const (
@@ -41,18 +43,29 @@ const (
 
 func newReceiving(t *testing.T) *receiving {
 	t.Helper()
+	return newReceivingOn(t, workflowtest.NewRepository())
+}
+
+// newReceivingOn is a Receiver over repo (the in-memory one, or a
+// database's) and an object store in a folder of its own.
+func newReceivingOn(t *testing.T, repo workflow.Repository) *receiving {
+	t.Helper()
 	ca := cert(t, "Exchange CA", true, nil, 0)
 	peer := cert(t, "peer", false, &ca, x509.ExtKeyUsageClientAuth)
 	serverCert := cert(t, "server", false, &ca, x509.ExtKeyUsageServerAuth, "localhost")
-	repo := workflowtest.NewRepository()
-	svc := &workflow.Service{Repo: repo, Blobs: workflowtest.TempBlobs(t)}
+	dir := t.TempDir()
+	blobs, err := localfs.New(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	svc := &workflow.Service{Repo: repo, Blobs: blobs}
 	store := &memStore{list: []*Agency{{OrgID: peerOrg, Name: "An Thới", TLSCertPEM: certPEM(peer), SigningCertPEM: certPEM(peer)}}}
 	recv := &Receiver{Docs: svc, Repo: repo, Store: store, Self: workflow.Org{OrgID: selfOrg}}
 	srv := httptest.NewUnstartedServer(recv.Handler())
 	srv.TLS = ServerTLSConfig(serverCert)
 	srv.StartTLS()
 	t.Cleanup(srv.Close)
-	return &receiving{t: t, repo: repo, peer: peer, url: srv.URL, n: 100}
+	return &receiving{t: t, repo: repo, blobs: dir, peer: peer, url: srv.URL, n: 100}
 }
 
 // document is a document from the peer with number n and its attachments.
@@ -116,13 +129,15 @@ func pdfAttachment(name string) edxml.Attachment {
 // TestRedeliveryWithOtherFiles: a package under a DocumentId already
 // received from the same sender is a redelivery only when it carries the
 // same files: the same package again gets the first answer and stores
-// nothing; one with other files (another document under a DocumentId
-// already used, as the SDK's sample update and replacement share theirs)
-// is refused with 409 naming the DocumentId, not dropped while answered as
-// the first (which left the sender believing it delivered).
+// nothing; a new document (BussinessDocType 0) with other files under a
+// DocumentId already used is refused with 409 naming the DocumentId, not
+// dropped while answered as the first (which left the sender believing it
+// delivered). An update or replacement under it is received
+// (TestAmendmentUnderTheOriginalsDocumentId).
 func TestRedeliveryWithOtherFiles(t *testing.T) {
 	r := newReceiving(t)
-	first := r.signed(r.document(7, pdfAttachment("cv-7.pdf")))
+	file := pdfAttachment("cv-7.pdf") // made once: a PDF made a second later has other bytes (its creation date)
+	first := r.signed(r.document(7, file))
 	if st, ack, msg := r.post(first, nil); st != 200 || ack.StatusCode != "01" {
 		t.Fatalf("first: %d %+v %s", st, ack, msg)
 	}
@@ -130,19 +145,14 @@ func TestRedeliveryWithOtherFiles(t *testing.T) {
 		t.Fatalf("redelivery: %d %+v %s", st, ack, msg)
 	}
 	// Our own sender builds each attempt again: a new trace time, the same files.
-	again := r.document(7, pdfAttachment("cv-7.pdf"))
+	again := r.document(7, file)
 	again.Trace = []edxml.Hop{{OrganID: peerOrg, Time: time.Now().Add(time.Minute)}}
 	if st, ack, msg := r.post(r.signed(again), nil); st != 200 || ack.StatusCode != "01" {
 		t.Fatalf("rebuilt redelivery: %d %+v %s", st, ack, msg)
 	}
 	for name, d := range map[string]edxml.Document{
 		"other file":    r.document(7, pdfAttachment("cv-7-khac.pdf")),
-		"one file more": r.document(7, pdfAttachment("cv-7.pdf"), pdfAttachment("phu-luc.pdf")),
-		"a replacement": func() edxml.Document {
-			d := r.document(7, pdfAttachment("thay-the.pdf"))
-			d.Business = edxml.Business{Type: edxml.BusinessReplace, Replaces: []edxml.Replacement{{DocumentID: peerOrg + ",2026/11/01,1/UBND"}}}
-			return d
-		}(),
+		"one file more": r.document(7, file, pdfAttachment("phu-luc.pdf")),
 	} {
 		st, ack, msg := r.post(r.signed(d), nil)
 		if st != http.StatusConflict || !bytes.Contains([]byte(msg), []byte(d.From.ID+",2026/12/01,7/UBND")) {

@@ -14,6 +14,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -351,14 +352,9 @@ func (r *Receiver) handleEdXML(w http.ResponseWriter, req *http.Request, peers [
 	}
 	in := ReceiveInput(doc)
 	in.EnvelopeError = envErr
-	d, created, err := r.Docs.Receive(ctx, in)
+	d, created, err := r.receive(ctx, doc, in)
 	if err != nil {
 		return nil, err
-	}
-	if !created {
-		if err := sameDelivery(d, doc, in); err != nil {
-			return nil, err
-		}
 	}
 	ack, err := r.ackFor(ctx, d, created)
 	if err != nil {
@@ -370,6 +366,74 @@ func (r *Receiver) handleEdXML(w http.ResponseWriter, req *http.Request, peers [
 	r.log().InfoContext(ctx, "exchange document", "external_id", d.ExternalID, "doc_id", d.ID, "from", peer.OrgID,
 		"created", created, "ack", ack.StatusCode)
 	return ack, nil
+}
+
+// receive passes in to Receive. A package under a DocumentId already
+// received from its sender that is not that document again (sameDelivery)
+// is refused (ECONFLICT), but for an update or replacement (BussinessDocType
+// 2, 3): that is received as a document of its own, linked to the one it
+// changes, under the delivery key amendmentKey gives it — as the national
+// platform's SDK sends its sample update, a copy of its sample "new"
+// package, and other vendors' systems send a corrected document under its
+// unchanged number. Sent again, the same update has the same key: a
+// redelivery. Before, it was refused 409 and never reached the clerk.
+func (r *Receiver) receive(ctx context.Context, doc *edxml.Document, in workflow.ReceiveInput) (*workflow.Document, bool, error) {
+	d, created, err := r.Docs.Receive(ctx, in)
+	if err != nil || created {
+		return d, created, err
+	}
+	conflict := sameDelivery(d, doc, in)
+	if conflict == nil {
+		return d, false, nil
+	}
+	if doc.Business.Type != edxml.BusinessUpdate && doc.Business.Type != edxml.BusinessReplace {
+		return nil, false, conflict
+	}
+	in.DeliveryKey = amendmentKey(doc, in)
+	d, created, err = r.Docs.Receive(ctx, in)
+	if err != nil || created {
+		return d, created, err
+	}
+	if err := sameDelivery(d, doc, in); err != nil {
+		return nil, false, err
+	}
+	return d, false, nil
+}
+
+// amendmentKey is the delivery key of an update or replacement sent under
+// the DocumentId of an earlier document: its business type, then a digest
+// of what the receiver keeps of it and what names its target — the
+// documents it updates or replaces, its number, date and subject (white
+// space runs made one space) and its files' SHA-256, sorted — that is,
+// what sameDelivery compares. A redelivery, rebuilt and re-signed by its
+// sender with a new trace time or spelled otherwise, has the same key;
+// the trace time and the package's bytes are not in it, since they change
+// with every attempt. Two updates that differ only in what the receiver
+// does not keep (the receivers list of BussinessDocumentInfo) are one.
+func amendmentKey(doc *edxml.Document, in workflow.ReceiveInput) string {
+	h := sha256.New()
+	field := func(s string) {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	field(doc.Business.DocumentID)
+	for _, rp := range doc.Business.Replaces {
+		field(rp.DocumentID)
+	}
+	field(in.Replaces)
+	field(strings.TrimSpace(in.OriginalNumber))
+	field(dateOf(in.OriginalDate).String())
+	field(strings.Join(strings.Fields(in.Subject), " "))
+	sums := make([]string, 0, len(doc.Attachments))
+	for _, a := range doc.Attachments {
+		sum := sha256.Sum256(a.Data)
+		sums = append(sums, hex.EncodeToString(sum[:]))
+	}
+	slices.Sort(sums)
+	for _, s := range sums {
+		field(s)
+	}
+	return doc.Business.Type.String() + ":" + hex.EncodeToString(h.Sum(nil))[:32]
 }
 
 // sameDelivery refuses (ECONFLICT) a package under the DocumentId of d,

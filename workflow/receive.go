@@ -15,13 +15,21 @@ type ReceiveInput struct {
 	ExternalID  string // the edXML DocumentId, unique per sender document
 	Replaces    string // ExternalID of the document this one replaces (edXML type 3), if any
 	Updates     string // ExternalID of the document this one updates (edXML type 2), if any
+	// DeliveryKey, for an update or replacement sent under the
+	// ExternalID of a document already received from its sender, tells
+	// this delivery apart from that document and the other amendments
+	// under it (Document.DeliveryKey): received again with the same key,
+	// it is a redelivery. Such a document is linked to the document its
+	// Replaces or Updates names, else to the one first received under
+	// ExternalID.
+	DeliveryKey string
 	// EnvelopeError, when set, says why the envelope itself failed
 	// verification: the document is kept, rejected with that reason.
 	EnvelopeError string
 }
 
 // Receive registers a document that a connected agency sent. It is
-// idempotent by (sender, ExternalID) once the envelope verified: a
+// idempotent by (sender, ExternalID, DeliveryKey) once the envelope verified: a
 // redelivery returns the first document and created=false, storing nothing
 // new; the same ExternalID from another sender is another document (each
 // agency's DocumentIds are its own). A document
@@ -46,7 +54,7 @@ func (s *Service) Receive(ctx context.Context, in ReceiveInput) (d *Document, cr
 	claimedID := in.ExternalID
 	verified := in.EnvelopeError == ""
 	if !verified {
-		in.ExternalID, in.Replaces, in.Updates = "", "", ""
+		in.ExternalID, in.Replaces, in.Updates, in.DeliveryKey = "", "", "", ""
 	} else if existing, err := s.previousDelivery(ctx, &in); err != nil || existing != nil {
 		return existing, false, err
 	}
@@ -60,12 +68,9 @@ func (s *Service) Receive(ctx context.Context, in ReceiveInput) (d *Document, cr
 		Urgency: in.Urgency, Confidentiality: in.Confidentiality, State: Received, Version: 1,
 		Sender: in.Sender, OriginalNumber: strings.TrimSpace(in.OriginalNumber), OriginalDate: in.OriginalDate,
 		DueDate: in.DueDate, Retention: in.Retention, Notes: in.Notes, ExternalID: in.ExternalID,
-		CreatedAt: now, UpdatedAt: now,
+		DeliveryKey: in.DeliveryKey, CreatedAt: now, UpdatedAt: now,
 	}
-	d.Replaces = s.sameSenderDocument(ctx, in.Replaces, in.Sender.OrgID)
-	if d.Replaces == "" {
-		d.Updates = s.sameSenderDocument(ctx, in.Updates, in.Sender.OrgID)
-	}
+	s.linkReceived(ctx, d, &in)
 	reasons, err := s.receiveFiles(ctx, d, &in)
 	if err != nil {
 		return nil, false, err
@@ -75,7 +80,7 @@ func (s *Service) Receive(ctx context.Context, in ReceiveInput) (d *Document, cr
 	})
 	if ErrorCode(err) == ECONFLICT && verified {
 		// A concurrent redelivery won the race.
-		if existing, err2 := s.Repo.DocumentByExternalID(ctx, in.Sender.OrgID, in.ExternalID); err2 == nil {
+		if existing, err2 := s.Repo.DocumentByDelivery(ctx, in.Sender.OrgID, in.ExternalID, in.DeliveryKey); err2 == nil {
 			return existing, false, nil
 		}
 	}
@@ -87,11 +92,11 @@ func (s *Service) Receive(ctx context.Context, in ReceiveInput) (d *Document, cr
 }
 
 // previousDelivery returns the document already received under in's
-// DocumentId from the same sender, or nil when there is none. A
-// DocumentId is the sender's own name for its document: the same one from
-// another agency names another document.
+// DocumentId (and delivery key) from the same sender, or nil when there
+// is none. A DocumentId is the sender's own name for its document: the
+// same one from another agency names another document.
 func (s *Service) previousDelivery(ctx context.Context, in *ReceiveInput) (*Document, error) {
-	existing, err := s.Repo.DocumentByExternalID(ctx, in.Sender.OrgID, in.ExternalID)
+	existing, err := s.Repo.DocumentByDelivery(ctx, in.Sender.OrgID, in.ExternalID, in.DeliveryKey)
 	if ErrorCode(err) == ENOTFOUND {
 		return nil, nil
 	}
@@ -99,6 +104,27 @@ func (s *Service) previousDelivery(ctx context.Context, in *ReceiveInput) (*Docu
 		return nil, err
 	}
 	return existing, nil
+}
+
+// linkReceived sets the document d replaces or updates: the one in names,
+// when it came from the same sender; for an amendment sent under the
+// DocumentId of an earlier document (in.DeliveryKey), else that earlier
+// document (the SDK's sample update names a document never sent, under
+// the DocumentId of its sample "new" document).
+func (s *Service) linkReceived(ctx context.Context, d *Document, in *ReceiveInput) {
+	org := in.Sender.OrgID
+	d.Replaces = s.sameSenderDocument(ctx, in.Replaces, org)
+	if d.Replaces == "" {
+		d.Updates = s.sameSenderDocument(ctx, in.Updates, org)
+	}
+	if in.DeliveryKey == "" || d.Replaces != "" || d.Updates != "" {
+		return
+	}
+	if in.Replaces != "" {
+		d.Replaces = s.sameSenderDocument(ctx, in.ExternalID, org)
+	} else {
+		d.Updates = s.sameSenderDocument(ctx, in.ExternalID, org)
+	}
 }
 
 // sameSenderDocument is the ID of the document received under DocumentId

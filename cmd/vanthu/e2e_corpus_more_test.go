@@ -8,6 +8,7 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"fmt"
 	"math/big"
 	"mime/multipart"
 	"os"
@@ -214,8 +215,9 @@ func (e *corpusEnv) brokenCases() []corpusCase {
 		{name: "sdk/edoc.edxml as it is (unbound prefix)", make: sdkRaw("edoc.edxml"), want: refused(400, "not declared")},
 		{name: "sdk/edoc_new.edxml as it is (junk first)", make: sdkRaw("edoc_new.edxml"), want: refused(400, "before the XML declaration")},
 		{name: "sdk/edoc_new.edxml without its junk", make: e.sdkDocument("edoc_new.edxml"), want: refused(403, "DocumentId")},
-		{name: "sdk/edoc_update.edxml", make: e.sdkDocument("edoc_update.edxml"), want: rejected("PDF")},
-		{name: "sdk/edoc_replacement.edxml", make: e.sdkDocument("edoc_replacement.edxml"), want: refused(409, "received before with other files")},
+		{name: "sdk/edoc_update.edxml", make: e.sdkAgain("edoc_update.edxml", nil), want: rejected("PDF")},
+		{name: "sdk/edoc_replacement.edxml (under the update's DocumentId)", make: e.sdkAgain("edoc_replacement.edxml", nil), want: rejected("PDF")},
+		{name: "sdk/edoc_new.edxml from its DocumentId's agency, then its update", make: e.sdkNewThenUpdate(), want: rejected("PDF")},
 		{name: "sdk/edoc_revocation.edxml", make: e.sdkDocument("edoc_revocation.edxml"), want: refused(409, "cannot request_revoke a document in state rejected")},
 		{name: "sdk/gateway-2019 (UUID DocumentId)", make: e.sdkDocument("gateway-2019-852e179c.edxml"), want: rejected("not a PDF")},
 		{name: "sdk/gateway-2025-9e272474 (UUID DocumentId)", make: e.sdkDocument("gateway-2025-9e272474.edxml"), want: accept()},
@@ -265,9 +267,14 @@ func sdkFile(t *testing.T, name string) []byte {
 // sdkDocument is an SDK document of the interop corpus made A's to B:
 // junk before the declaration and the sample signature taken out, its
 // From A and first To B (the sender's code A elsewhere too), signed.
-func (e *corpusEnv) sdkDocument(name string) func(t *testing.T) sent {
+func (e *corpusEnv) sdkDocument(name string, edit ...func([]byte) []byte) func(t *testing.T) sent {
 	return func(t *testing.T) sent {
 		b := sdkFile(t, name)
+		for _, f := range edit {
+			if f != nil {
+				b = f(b)
+			}
+		}
 		if i := bytes.Index(b, []byte("<?xml")); i > 0 {
 			b = b[i:]
 		}
@@ -279,5 +286,44 @@ func (e *corpusEnv) sdkDocument(name string) func(t *testing.T) sent {
 		out = strings.ReplaceAll(out, ">"+from+"<", ">"+e.A.orgID+"<")
 		out = strings.ReplaceAll(out, ">"+from+",", ">"+e.A.orgID+",")
 		return sent{body: e.signer.sign(t, []byte(out), template("", excC14N, ""))}
+	}
+}
+
+// sdkAgain is the SDK document name made A's (sdkDocument, edited by
+// edit), followed by the same package signed anew: the same delivery,
+// the first answer, nothing stored.
+func (e *corpusEnv) sdkAgain(name string, edit func([]byte) []byte) func(t *testing.T) sent {
+	return func(t *testing.T) sent {
+		s := e.sdkDocument(name, edit)(t)
+		again := e.sdkDocument(name, edit)(t)
+		s.then = append(s.then, followUp{name: "signed anew", body: again.body, want: rejected("PDF")})
+		return s
+	}
+}
+
+// sdkNewThenUpdate: the SDK's sample new document sent by the agency its
+// DocumentId names (the sample's From is another agency's: refused 403
+// as it is), under a DocumentId of its own, then the SDK's sample update
+// and replacement, copies of it under its DocumentId, each sent twice:
+// each is received once, as an update or replacement of its own (before,
+// 409), and a new document with other content under the DocumentId is
+// still refused 409.
+func (e *corpusEnv) sdkNewThenUpdate() func(t *testing.T) sent {
+	own := func(b []byte) []byte {
+		b = bytes.ReplaceAll(b, []byte(">000.00.00.G22<"), []byte(">"+e.A.orgID+"<"))
+		b = bytes.ReplaceAll(b, []byte(">000.00.00.G22,"), []byte(">"+e.A.orgID+","))
+		return bytes.ReplaceAll(b, []byte(",2015/09/30,7816/"), []byte(",2015/09/30,7817/"))
+	}
+	return func(t *testing.T) sent {
+		s := e.sdkDocument("edoc_new.edxml", own)(t)
+		for _, name := range []string{"edoc_update.edxml", "edoc_replacement.edxml"} {
+			for i, added := range []int{1, 0} {
+				s.then = append(s.then, followUp{name: fmt.Sprintf("%s (%d)", name, i+1), body: e.sdkDocument(name, own)(t).body,
+					want: rejected("PDF"), added: added})
+			}
+		}
+		other := e.sdkDocument("edoc_new.edxml", own, replace("V/v kết nối, liên thông", "V/v thử nghiệm kết nối"))(t).body
+		s.then = append(s.then, followUp{name: "a new document under the DocumentId", body: other, want: refused(409, "7817")})
+		return s
 	}
 }
