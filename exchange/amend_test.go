@@ -2,14 +2,19 @@ package exchange
 
 import (
 	"context"
+	"crypto"
+	"crypto/x509"
 	"fmt"
 	"io/fs"
 	"net/http"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/vanthu/vanthu/exchange/edxml"
 	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
@@ -50,7 +55,7 @@ func testAmendments(t *testing.T, repo workflow.Repository) {
 		}
 		return d
 	}
-	for _, c := range []struct {
+	cases := []struct {
 		name   string
 		doc    edxml.Document
 		linkTo string // the document it should update or replace
@@ -64,7 +69,8 @@ func testAmendments(t *testing.T, repo workflow.Repository) {
 			d.Subject = "Công văn số 7 (đính chính trích yếu)"
 			return d
 		}(), orig.ID},
-	} {
+	}
+	for _, c := range cases {
 		n := r.documents()
 		d := r.postNew(t, c.doc, n+1)
 		got, err := r.repo.Document(ctx, d.ID)
@@ -88,6 +94,7 @@ func testAmendments(t *testing.T, repo workflow.Repository) {
 			t.Errorf("%s sent again: %d documents, want %d", c.name, m, n+1)
 		}
 	}
+	r.respelledIsTheSameDelivery(t, cases[0].doc, id)
 	// Copies of one more update posted at once: one document.
 	racing := r.signed(amend(edxml.BusinessUpdate, id, "cv-7-sua-3.pdf"))
 	n := r.documents()
@@ -116,6 +123,43 @@ func testAmendments(t *testing.T, repo workflow.Repository) {
 		t.Errorf("the original: %+v, %v", got, err)
 	}
 	r.refusedLeavesNothing(t, id)
+}
+
+// respelledIsTheSameDelivery: an update received before, sent again as
+// other vendors' systems spell it — CRLF, on one line, in NFD, its
+// identifiers broken after their commas or in no-break spaces — and
+// signed anew, is the same delivery: the first answer, nothing stored.
+func (r *receiving) respelledIsTheSameDelivery(t *testing.T, d edxml.Document, id string) {
+	t.Helper()
+	b, err := edxml.Build(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ids := regexp.MustCompile(`(<edXML:(?:DocumentId|OrganId)>)([^<]*)(<)`)
+	n := r.documents()
+	for name, respell := range map[string]func(string) string{
+		"CRLF":     func(s string) string { return strings.ReplaceAll(s, "\n", "\r\n") },
+		"one line": func(s string) string { return regexp.MustCompile(`>\s+<`).ReplaceAllString(s, "><") },
+		"NFD":      norm.NFD.String,
+		"identifiers broken after their commas": func(s string) string {
+			return ids.ReplaceAllStringFunc(s, func(m string) string { return strings.ReplaceAll(m, ",", ",\n      ") })
+		},
+		"identifiers in no-break spaces": func(s string) string { return ids.ReplaceAllString(s, "${1}\u00a0${2}\u00a0${3}") },
+	} {
+		signed, err := edxml.Sign([]byte(respell(string(b))), r.peer.PrivateKey.(crypto.Signer), []*x509.Certificate{r.peer.Leaf})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st, ack, msg := r.post(signed, nil); st != 200 || ack.StatusCode != "01" || ack.DocumentID != id {
+			t.Errorf("the update %s: %d %+v %s", name, st, ack, msg)
+		}
+		if m := r.documents(); m != n {
+			t.Errorf("the update %s: %d documents, want %d", name, m, n)
+		}
+	}
+	if m := r.documents(); m != n {
+		t.Errorf("the update respelled: %d documents, want %d", m, n)
+	}
 }
 
 // refusedLeavesNothing: a "new" package with other files under a used
