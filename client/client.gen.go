@@ -2105,7 +2105,7 @@ type ListDocumentsParams struct {
 	To    *openapi_types.Date `form:"to,omitempty" json:"to,omitempty"`
 	Limit *int                `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Cursor next_cursor of the previous page
+	// Cursor next_cursor of the previous page (opaque; a bare document ID is taken too)
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 }
 
@@ -2364,6 +2364,14 @@ type ClientInterface interface {
 	Logout(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListDocuments List documents the caller may see, newest first
+	//
+	// Ordered newest first by creation time (`created_at`), documents created in the same
+	// microsecond by ID. A page ends with `next_cursor` when more follow; pass it as `?cursor=`,
+	// with the same filters, for the next page. A cursor is opaque: it names the last document of
+	// the page by its creation time and ID, so no document is lost or listed twice across pages.
+	// A cursor of the form this list gave before it was ordered by creation time (a bare document
+	// ID) is still accepted and stands for that document; one that names no document, or any other
+	// string, is a 400 on `cursor` (start from the first page).
 	//
 	// Corresponds with GET /api/v1/documents (the `ListDocuments` operationId).
 	ListDocuments(ctx context.Context, params *ListDocumentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -2912,6 +2920,14 @@ func (c *Client) Logout(ctx context.Context, reqEditors ...RequestEditorFn) (*ht
 }
 
 // ListDocuments List documents the caller may see, newest first
+//
+// Ordered newest first by creation time (`created_at`), documents created in the same
+// microsecond by ID. A page ends with `next_cursor` when more follow; pass it as `?cursor=`,
+// with the same filters, for the next page. A cursor is opaque: it names the last document of
+// the page by its creation time and ID, so no document is lost or listed twice across pages.
+// A cursor of the form this list gave before it was ordered by creation time (a bare document
+// ID) is still accepted and stands for that document; one that names no document, or any other
+// string, is a 400 on `cursor` (start from the first page).
 //
 // Corresponds with GET /api/v1/documents (the `ListDocuments` operationId).
 func (c *Client) ListDocuments(ctx context.Context, params *ListDocumentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5759,6 +5775,14 @@ type ClientWithResponsesInterface interface {
 	LogoutWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*LogoutResponse, error)
 
 	// ListDocumentsWithResponse List documents the caller may see, newest first
+	//
+	// Ordered newest first by creation time (`created_at`), documents created in the same
+	// microsecond by ID. A page ends with `next_cursor` when more follow; pass it as `?cursor=`,
+	// with the same filters, for the next page. A cursor is opaque: it names the last document of
+	// the page by its creation time and ID, so no document is lost or listed twice across pages.
+	// A cursor of the form this list gave before it was ordered by creation time (a bare document
+	// ID) is still accepted and stands for that document; one that names no document, or any other
+	// string, is a 400 on `cursor` (start from the first page).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -9560,6 +9584,14 @@ func (c *ClientWithResponses) LogoutWithResponse(ctx context.Context, reqEditors
 }
 
 // ListDocumentsWithResponse List documents the caller may see, newest first
+//
+// Ordered newest first by creation time (`created_at`), documents created in the same
+// microsecond by ID. A page ends with `next_cursor` when more follow; pass it as `?cursor=`,
+// with the same filters, for the next page. A cursor is opaque: it names the last document of
+// the page by its creation time and ID, so no document is lost or listed twice across pages.
+// A cursor of the form this list gave before it was ordered by creation time (a bare document
+// ID) is still accepted and stands for that document; one that names no document, or any other
+// string, is a 400 on `cursor` (start from the first page).
 //
 // Returns a wrapper object for the known response body format(s).
 //

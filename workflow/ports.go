@@ -7,8 +7,9 @@ import (
 )
 
 // DocumentFilter selects documents for listing. Results are ordered newest
-// first by ID (IDs sort by creation time); After is the cursor: the ID of
-// the last document of the previous page.
+// first by (CreatedAt, ID); After is the cursor of the previous page
+// (ListCursor's String, or a bare document ID as the list once gave:
+// ParseListCursor), EINVALID when it is neither.
 type DocumentFilter struct {
 	Direction Direction
 	State     State

@@ -289,8 +289,14 @@ func (c *conn) execDocumentUpdate(ctx context.Context, r *documentRow, prevVersi
 	return res.RowsAffected()
 }
 
-// Documents lists documents matching f, newest first, and the cursor of
-// the next page. Every filter is SQL:
+// Documents lists documents matching f, newest first by (created_at, id),
+// and the cursor of the next page (workflow.ListCursor). Two indexes
+// serve that order: documents_created (created_at, id) and, with a
+// direction, documents_direction_created (direction, created_at, id), so
+// that a page of a date range is read from the range's newest end and
+// stops at the page's end, however much history lies outside it (migration
+// 15; ordered by id, a month five years back read every newer row on
+// PostgreSQL, and SQLite sorted the whole range). Every filter is SQL:
 //   - Query: every word (after Fold) must occur in the folded subject, so
 //     "binh thuy" and "Bình Thủy" both find "UBND quận Bình Thủy";
 //   - From/To: created_at within [From, To];
@@ -306,6 +312,39 @@ func (c *conn) Documents(ctx context.Context, f workflow.DocumentFilter) ([]*wor
 	if limit > MaxLimit {
 		limit = MaxLimit
 	}
+	var cur *workflow.ListCursor
+	if f.After != "" {
+		lc, err := c.listCursor(ctx, f.After)
+		if err != nil {
+			return nil, "", err
+		}
+		cur = &lc
+	}
+	rest, args := listWhere(f, cur, limit+1)
+	rows, err := c.queryDocuments(ctx, min(limit, DefaultLimit)+1, rest, args...)
+	if err != nil {
+		return nil, "", c.db.translate(err, "list documents")
+	}
+	more := len(rows) > limit
+	if more {
+		rows = rows[:limit]
+	}
+	docs, err := documentsOf(rows)
+	if err != nil {
+		return nil, "", err
+	}
+	next := ""
+	if more {
+		last := docs[limit-1]
+		next = workflow.ListCursor{CreatedAt: last.CreatedAt, ID: last.ID}.String()
+	}
+	return docs, next, nil
+}
+
+// listWhere is the SQL after the list's SELECT ... FROM documents: the
+// conditions of f, the rows after cur (nil: from the first), in the
+// list's order, n of them.
+func listWhere(f workflow.DocumentFilter, cur *workflow.ListCursor, n int) (string, []any) {
 	var where []string
 	var args []any
 	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }
@@ -330,28 +369,36 @@ func (c *conn) Documents(ctx context.Context, f workflow.DocumentFilter) ([]*wor
 	if cond, a := visibleSQL("", f.ViewerID, f.SeeAll); cond != "" {
 		add(cond, a...)
 	}
-	if f.After != "" {
-		add("id < ?", f.After)
+	if cur != nil {
+		// The condition on created_at alone bounds the index search;
+		// the OR picks the rows after the cursor within it.
+		at := utc(cur.CreatedAt)
+		add("created_at <= ? AND (created_at < ? OR id < ?)", at, at, cur.ID)
 	}
 	rest := ""
 	if len(where) > 0 {
 		rest = " WHERE " + strings.Join(where, " AND ")
 	}
-	args = append(args, limit+1)
-	rows, err := c.queryDocuments(ctx, min(limit, DefaultLimit)+1, rest+" ORDER BY id DESC LIMIT ?", args...)
+	return rest + " ORDER BY created_at DESC, id DESC LIMIT ?", append(args, n)
+}
+
+// listCursor reads the cursor of a page of the list. A bare document ID
+// (the cursor when the list was ordered by ID) stands for that document:
+// its creation time is read; one that names no document is EINVALID.
+func (c *conn) listCursor(ctx context.Context, s string) (workflow.ListCursor, error) {
+	cur, bareID, err := workflow.ParseListCursor(s)
+	if err != nil || !bareID {
+		return cur, err
+	}
+	d, err := c.Document(ctx, cur.ID)
+	if workflow.ErrorCode(err) == workflow.ENOTFOUND {
+		return cur, workflow.Errorf(workflow.EINVALID, "cursor %q names no document: start from the first page", s).On("cursor")
+	}
 	if err != nil {
-		return nil, "", c.db.translate(err, "list documents")
+		return cur, err
 	}
-	next := ""
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = rows[limit-1].ID
-	}
-	docs, err := documentsOf(rows)
-	if err != nil {
-		return nil, "", err
-	}
-	return docs, next, nil
+	cur.CreatedAt = d.CreatedAt
+	return cur, nil
 }
 
 // documentsOf converts rows to documents, in order.

@@ -192,7 +192,8 @@ func TestDocumentsFilter(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(got) != gormdb.DefaultLimit || next != got[len(got)-1].ID {
+			last := got[len(got)-1]
+			if len(got) != gormdb.DefaultLimit || next != (workflow.ListCursor{CreatedAt: last.CreatedAt, ID: last.ID}).String() {
 				t.Errorf("got %d documents, next %q", len(got), next)
 			}
 		})

@@ -136,3 +136,20 @@ func RegisterDatedSQL(d *DB, kind workflow.RegisterKind, year int, p workflow.Ti
 		return tx.Raw(selectDocuments[d.dialect]+registerDatedWhere, string(kind), year, utc(p.From), utc(p.To)).Scan(&[]int{})
 	})
 }
+
+// ListSQL is the SQL of Documents' read of a page of f (its cursor, if
+// any, a ListCursor's String), its values written in (for EXPLAIN).
+func ListSQL(d *DB, f workflow.DocumentFilter) string {
+	var cur *workflow.ListCursor
+	if f.After != "" {
+		c, _, err := workflow.ParseListCursor(f.After)
+		if err != nil {
+			panic(err)
+		}
+		cur = &c
+	}
+	rest, args := listWhere(f, cur, 51)
+	return d.gdb.ToSQL(func(tx *gorm.DB) *gorm.DB {
+		return tx.Raw(selectDocuments[d.dialect]+rest, args...).Scan(&[]int{})
+	})
+}

@@ -70,7 +70,7 @@ func TestPlansAtSize(t *testing.T) {
 		leader.ViewerID = gormdbtest.HistoryOfficers[0]
 		for _, f := range []workflow.ReformFilter{year, leader} {
 			sqls := gormdb.ReformSQL(db, f)
-			for i, index := range []string{"documents_issued_at", "idx_documents_created_at", "documents_archived_at", "audit_events_archive_use", "audit_events_complete"} {
+			for i, index := range []string{"documents_issued_at", "documents_direction_created", "documents_archived_at", "audit_events_archive_use", "audit_events_complete"} {
 				if p := explain(t, db, sqls[i], false); !strings.Contains(p, index) {
 					t.Errorf("reform query %d (viewer %q) does not use %s:\n%s\n%s", i, f.ViewerID, index, sqls[i], p)
 				}
@@ -89,6 +89,7 @@ func TestPlansAtSize(t *testing.T) {
 				t.Errorf("a month of a register does not use documents_register_date:\n%s\n%s", month, p)
 			}
 		}
+		listPlans(t, db)
 		if db.Dialect() != gormdb.SQLite {
 			return // PostgreSQL's plans of the two below depend on its costs
 		}
@@ -112,9 +113,9 @@ var sqliteStatsAtSize = [][3]string{
 	{"documents", "documents_sender_delivery", "134496 26900 1 1"},
 	{"documents", "documents_verify_code", "119856 1"},
 	{"documents", "documents_register_number", "295413 73854 10551 1"},
-	{"documents", "documents_direction_id", "300000 150000 1"},
+	{"documents", "documents_direction_created", "300000 150000 1 1"},
 	{"documents", "documents_work", "300000 150000 21429 10715 68 67 4 3 3 1"},
-	{"documents", "idx_documents_created_at", "300000 1"},
+	{"documents", "documents_created", "300000 1 1"},
 	{"documents", "sqlite_autoindex_documents_1", "300000 1"},
 	{"archive_records", "archive_records_type", "293989 32666"},
 	{"archive_records", "archive_records_number", "293989 11"},
@@ -143,4 +144,69 @@ func atSizeStats(tb testing.TB, db *gormdb.DB) {
 	if err := g.Exec("ANALYZE sqlite_schema").Error; err != nil { // reload them
 		tb.Fatal(err)
 	}
+}
+
+// listPlans: the list's pages are read in its order from an index of it
+// (documents_created, or documents_direction_created with a direction),
+// from the newest end of a date range, without sorting the range — also
+// with the other filters and after a cursor.
+func listPlans(t *testing.T, db *gormdb.DB) {
+	t.Helper()
+	month := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	from, to := &month, ptr(month.AddDate(0, 1, 0))
+	cur := workflow.ListCursor{CreatedAt: month.AddDate(0, 0, 10), ID: "0"}.String()
+	for _, tc := range []struct {
+		name, index string
+		f           workflow.DocumentFilter
+	}{
+		{"all", "documents_created", workflow.DocumentFilter{SeeAll: true}},
+		{"a month", "documents_created", workflow.DocumentFilter{From: from, To: to, SeeAll: true}},
+		{"a month, after a cursor", "documents_created", workflow.DocumentFilter{From: from, To: to, After: cur, SeeAll: true}},
+		{"a month, a handler", "documents_created", workflow.DocumentFilter{From: from, To: to, ViewerID: gormdbtest.HistoryHandlers[0]}},
+		{"a month, a state", "documents_created", workflow.DocumentFilter{State: workflow.Archived, From: from, To: to, SeeAll: true}},
+		{"a month, words", "documents_created", workflow.DocumentFilter{Query: "binh thuy", From: from, To: to, SeeAll: true}},
+		{"a direction", "documents_direction_created", workflow.DocumentFilter{Direction: workflow.Incoming, SeeAll: true}},
+		{"a direction, a month", "documents_direction_created", workflow.DocumentFilter{Direction: workflow.Incoming, From: from, To: to, SeeAll: true}},
+		{"a direction, a month, after a cursor", "documents_direction_created", workflow.DocumentFilter{Direction: workflow.Outgoing, From: from, To: to, After: cur, SeeAll: true}},
+		{"a direction, a type, a month", "documents_direction_created", workflow.DocumentFilter{Direction: workflow.Outgoing, Type: "QĐ", From: from, To: to, SeeAll: true}},
+	} {
+		sql := gormdb.ListSQL(db, tc.f)
+		if db.Dialect() == gormdb.SQLite {
+			if p := explain(t, db, sql, false); !strings.Contains(p, tc.index) || strings.Contains(p, "TEMP B-TREE") {
+				t.Errorf("the list, %s: not read in order from %s:\n%s\n%s", tc.name, tc.index, sql, p)
+			}
+			continue
+		}
+		// PostgreSQL sorts the few rows of a small table as it likes:
+		// with sorts and sequential scans forbidden, the plan shows that
+		// an index of the list's order serves it (either: with half the
+		// documents of a direction, reading documents_created and
+		// skipping the other half can cost less).
+		p := explainNoSort(t, db, sql)
+		if !strings.Contains(p, "Index Scan Backward using documents_created") && !strings.Contains(p, "Index Scan Backward using documents_direction_created") ||
+			strings.Contains(p, "Sort") {
+			t.Errorf("the list, %s: not read in order from an index of the order:\n%s\n%s", tc.name, sql, p)
+		}
+	}
+}
+
+// explainNoSort is explain on PostgreSQL with sorts and sequential scans
+// forbidden (costed as prohibitive): a Sort left in the plan means no
+// index could give the order.
+func explainNoSort(tb testing.TB, db *gormdb.DB, sql string) string {
+	tb.Helper()
+	var plan []string
+	err := db.Gorm().Transaction(func(tx *gorm.DB) error {
+		if err := tx.Exec("SET LOCAL enable_sort = off").Error; err != nil {
+			return err
+		}
+		if err := tx.Exec("SET LOCAL enable_seqscan = off").Error; err != nil {
+			return err
+		}
+		return tx.Raw("EXPLAIN " + sql).Scan(&plan).Error
+	})
+	if err != nil {
+		tb.Fatalf("EXPLAIN %s: %v", sql, err)
+	}
+	return strings.Join(plan, "\n")
 }

@@ -14,8 +14,8 @@ import (
 // and the verification report have columns of their own (NULL = none).
 // SubjectNorm is Fold(Subject), for accent-insensitive search.
 type documentRow struct {
-	ID              string `gorm:"primaryKey;index:documents_direction_id,priority:2;index:documents_work,priority:9"`
-	Direction       string `gorm:"not null;index:documents_direction_id,priority:1;index:documents_work,priority:1"`
+	ID              string `gorm:"primaryKey;index:documents_created,priority:2;index:documents_direction_created,priority:3;index:documents_work,priority:9"`
+	Direction       string `gorm:"not null;index:documents_direction_created,priority:1;index:documents_work,priority:1"`
 	Type            string `gorm:"not null"`
 	Subject         string `gorm:"not null"`
 	SubjectNorm     string `gorm:"not null"`
@@ -68,7 +68,7 @@ type documentRow struct {
 	VerificationReport  []byte
 
 	CreatedBy string    `gorm:"not null;index:documents_work,priority:7"`
-	CreatedAt time.Time `gorm:"not null;index;autoCreateTime:false"`
+	CreatedAt time.Time `gorm:"not null;index:documents_created,priority:1;index:documents_direction_created,priority:2;autoCreateTime:false"`
 	UpdatedAt time.Time `gorm:"not null;autoUpdateTime:false"`
 }
 

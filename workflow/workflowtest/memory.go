@@ -216,11 +216,27 @@ func (t tx) EnqueueDelivery(_ context.Context, d *workflow.Delivery) error {
 }
 
 func (t tx) Documents(_ context.Context, f workflow.DocumentFilter) ([]*workflow.Document, string, error) {
+	var cur *workflow.ListCursor
+	if f.After != "" {
+		c, bareID, err := workflow.ParseListCursor(f.After)
+		if err != nil {
+			return nil, "", err
+		}
+		if bareID {
+			d, ok := t.r.docs[c.ID]
+			if !ok {
+				return nil, "", workflow.Errorf(workflow.EINVALID, "cursor %q names no document", f.After).On("cursor")
+			}
+			c.CreatedAt = d.CreatedAt
+		}
+		cur = &c
+	}
 	var all []*workflow.Document
 	for _, d := range t.r.docs {
 		if (f.Direction != "" && d.Direction != f.Direction) || (f.State != "" && d.State != f.State) ||
 			(f.Type != "" && d.Type != f.Type) || (f.Query != "" && !strings.Contains(strings.ToLower(d.Subject), strings.ToLower(f.Query))) ||
-			(f.After != "" && d.ID >= f.After) {
+			(f.From != nil && d.CreatedAt.Before(*f.From)) || (f.To != nil && d.CreatedAt.After(*f.To)) ||
+			(cur != nil && !cur.After(d.CreatedAt, d.ID)) {
 			continue
 		}
 		if d.Confidentiality.Classified() && !f.SeeAll && d.SignerID != f.ViewerID && d.AssigneeID != f.ViewerID && d.CreatedBy != f.ViewerID {
@@ -228,11 +244,19 @@ func (t tx) Documents(_ context.Context, f workflow.DocumentFilter) ([]*workflow
 		}
 		all = append(all, clone(d))
 	}
-	sort.Slice(all, func(i, j int) bool { return all[i].ID > all[j].ID })
+	// Newest first by (CreatedAt, ID), as gormdb lists them.
+	sort.Slice(all, func(i, j int) bool {
+		a, b := all[i].CreatedAt.Truncate(time.Microsecond), all[j].CreatedAt.Truncate(time.Microsecond)
+		if !a.Equal(b) {
+			return a.After(b)
+		}
+		return all[i].ID > all[j].ID
+	})
 	next := ""
 	if f.Limit > 0 && len(all) > f.Limit {
 		all = all[:f.Limit]
-		next = all[len(all)-1].ID
+		last := all[len(all)-1]
+		next = workflow.ListCursor{CreatedAt: last.CreatedAt, ID: last.ID}.String()
 	}
 	return all, next, nil
 }
