@@ -38,7 +38,7 @@ func newFixture(t *testing.T, maxUpload int64) *fixture {
 
 // newFixtureWith is newFixture with the document service changed by
 // tweak (nil: as it is).
-func newFixtureWith(t *testing.T, maxUpload int64, tweak func(*workflow.Service)) *fixture {
+func newFixtureWith(t testing.TB, maxUpload int64, tweak func(*workflow.Service)) *fixture {
 	t.Helper()
 	ctx := context.Background()
 	repo := workflowtest.NewRepository()

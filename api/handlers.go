@@ -803,19 +803,7 @@ func (s *Server) handleRegister(c echo.Context) error {
 		}
 		return s.writeRegisterCSV(c, kind, year, month, name)
 	}
-	rows, err := s.Docs.RegisterRows(c.Request().Context(), Actor(c), kind, year, month)
-	if err != nil {
-		return err
-	}
-	entries := make([]RegisterEntry, len(rows))
-	for i, r := range rows {
-		entries[i] = toRegisterEntry(r)
-	}
-	out := map[string]any{"register": kind, "year": year, "items": entries}
-	if month != 0 {
-		out["month"] = int(month)
-	}
-	return c.JSON(http.StatusOK, out)
+	return s.writeRegisterJSON(c, kind, year, month)
 }
 
 func toRegisterEntry(r workflow.RegisterRow) RegisterEntry {
@@ -835,7 +823,10 @@ func toRegisterEntry(r workflow.RegisterRow) RegisterEntry {
 // writeRegisterCSV writes the lines of a register of kind (a year, or
 // its month) as the file name.csv, as they are read (EachRegisterRows: a
 // year a page at a time, not built whole in memory). An error before the
-// first lines answers the request; one after them cuts the file short.
+// first lines answers the request; one after them aborts the response
+// (http.ErrAbortHandler: the connection is closed without the chunked
+// body's end, so a client's read fails) — a CSV cut at a line's end and
+// ended as usual would look whole.
 func (s *Server) writeRegisterCSV(c echo.Context, kind workflow.RegisterKind, year int, month time.Month, name string) error {
 	var w *csvsafe.Writer
 	err := s.Docs.EachRegisterRows(c.Request().Context(), Actor(c), kind, year, month, func(rows []workflow.RegisterRow) error {
@@ -849,7 +840,8 @@ func (s *Server) writeRegisterCSV(c echo.Context, kind workflow.RegisterKind, ye
 		return w.Error()
 	})
 	if err != nil && w != nil {
-		s.log.WarnContext(c.Request().Context(), "register CSV cut short", "register", kind, "year", year, "err", err)
+		s.log.WarnContext(c.Request().Context(), "register CSV cut short: response aborted", "register", kind, "year", year, "err", err)
+		panic(http.ErrAbortHandler)
 	}
 	return err
 }

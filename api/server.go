@@ -57,7 +57,6 @@ type Documents interface {
 	// revocation request), nil otherwise; it reads nothing. A document's
 	// allowed_actions leave such actions out.
 	Available(d *workflow.Document, a workflow.Action) error
-	RegisterRows(ctx context.Context, actor *workflow.User, kind workflow.RegisterKind, year int, month time.Month) ([]workflow.RegisterRow, error)
 	EachRegisterRows(ctx context.Context, actor *workflow.User, kind workflow.RegisterKind, year int, month time.Month, fn func([]workflow.RegisterRow) error) error
 	VerifyAuditFor(ctx context.Context, actor *workflow.User) (workflow.AuditReport, error)
 }
