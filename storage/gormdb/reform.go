@@ -27,8 +27,8 @@ var (
 // queries over documents, deliveries and audit events. Only counts leave
 // the database; a viewer who does not see every classified document gets
 // counts without the classified documents they cannot open. Each query
-// reads the period's rows from an index (reformIndexesV11, the created_at
-// index), not every document: the report of a year over six years of
+// reads the period's rows from an index (reformIndexesV12, or
+// documents_direction_created), not every document: the report of a year over six years of
 // history (300,000 documents) took 5.7 s on SQLite reading them all.
 func (d *DB) ReformCounts(ctx context.Context, f workflow.ReformFilter) (workflow.ReformCounts, error) {
 	c := d.reader(ctx)
