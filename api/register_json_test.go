@@ -9,15 +9,21 @@ import (
 	"fmt"
 	"hash"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
 
+	"golang.org/x/crypto/bcrypt"
+
 	"github.com/vanthu/vanthu/api"
+	"github.com/vanthu/vanthu/auth"
+	"github.com/vanthu/vanthu/storage/gormdb"
 	"github.com/vanthu/vanthu/workflow"
 	"github.com/vanthu/vanthu/workflow/workflowtest"
 )
@@ -216,6 +222,7 @@ type heapWriter struct {
 	peak  uint64
 	code  int
 	sum   hash.Hash // of the body
+	heap  bool      // measure the heap (a collection at each write)
 	stats runtime.MemStats
 }
 
@@ -224,9 +231,11 @@ func (w *heapWriter) WriteHeader(code int) { w.code = code }
 func (w *heapWriter) Write(b []byte) (int, error) {
 	w.n += int64(len(b))
 	w.sum.Write(b)
-	runtime.GC()
-	runtime.ReadMemStats(&w.stats)
-	w.peak = max(w.peak, w.stats.HeapAlloc)
+	if w.heap {
+		runtime.GC()
+		runtime.ReadMemStats(&w.stats)
+		w.peak = max(w.peak, w.stats.HeapAlloc)
+	}
 	return len(b), nil
 }
 
@@ -243,7 +252,7 @@ func BenchmarkRegisterYearJSON(b *testing.B) {
 		runtime.GC()
 		var ms runtime.MemStats
 		runtime.ReadMemStats(&ms)
-		w := &heapWriter{h: http.Header{}, sum: sha256.New()}
+		w := &heapWriter{h: http.Header{}, sum: sha256.New(), heap: true}
 		req := httptest.NewRequest("GET", "/api/v1/registers/incoming/2025", nil)
 		req.Header.Set("Authorization", "Bearer "+f.tokens["clerk"])
 		f.srv.ServeHTTP(w, req)
@@ -255,4 +264,70 @@ func BenchmarkRegisterYearJSON(b *testing.B) {
 		b.Logf("body sha256 %x", w.sum.Sum(nil))
 	}
 	b.ReportMetric(float64(peak)/(1<<20), "heap-MB")
+}
+
+// BenchmarkRegisterYearJSONAtSize is BenchmarkRegisterYearJSON on a kept
+// database with years of history (storage/gormdb's BenchmarkAtSize:
+// VANTHU_SCALE_SQLITE names its directory, VANTHU_SCALE_PG its
+// PostgreSQL database; skipped without them): register incoming 2025
+// as a clerk (one made on the database, "bench-clerk"), through the
+// server, the live heap at each write of the response.
+func BenchmarkRegisterYearJSONAtSize(b *testing.B) {
+	for _, backend := range []struct{ name, dsn, dir string }{
+		{gormdb.SQLite, "", os.Getenv("VANTHU_SCALE_SQLITE")},
+		{gormdb.Postgres, os.Getenv("VANTHU_SCALE_PG"), ""},
+	} {
+		b.Run(backend.name, func(b *testing.B) {
+			if backend.dsn == "" && backend.dir == "" {
+				b.Skip("no kept database: VANTHU_SCALE_SQLITE, VANTHU_SCALE_PG")
+			}
+			ctx := context.Background()
+			dir := backend.dir
+			if dir == "" {
+				dir = b.TempDir()
+			}
+			db, err := gormdb.Open(ctx, backend.dsn, dir, slog.New(slog.DiscardHandler))
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			accounts := &auth.Service{Repo: db, Cost: bcrypt.MinCost}
+			if _, err := accounts.CreateUser(ctx, nil, auth.NewUser{Username: "bench-clerk", Password: "bench-clerk-pw",
+				Roles: []workflow.Role{workflow.RoleClerk}}); err != nil && workflow.ErrorCode(err) != workflow.ECONFLICT {
+				b.Fatal(err)
+			}
+			tok, _, _, err := accounts.Login(ctx, "bench-clerk", "bench-clerk-pw")
+			if err != nil {
+				b.Fatal(err)
+			}
+			srv := api.New(&api.Server{Docs: &workflow.Service{Repo: db}, Accounts: accounts, Directory: db}, nil)
+			for _, heap := range []bool{false, true} {
+				b.Run(map[bool]string{false: "time", true: "heap"}[heap], func(b *testing.B) { registerAtSize(b, srv, tok, heap) })
+			}
+		})
+	}
+}
+
+// registerAtSize is one run of BenchmarkRegisterYearJSONAtSize: timed
+// alone, or with the heap measured at each write.
+func registerAtSize(b *testing.B, srv http.Handler, tok string, heap bool) {
+	var peak uint64
+	for b.Loop() {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		w := &heapWriter{h: http.Header{}, sum: sha256.New(), heap: heap}
+		req := httptest.NewRequest("GET", "/api/v1/registers/incoming/2025", nil)
+		req.Header.Set("Authorization", "Bearer "+tok)
+		srv.ServeHTTP(w, req)
+		if w.code != 200 || w.n < 1<<20 {
+			b.Fatalf("%d, %d bytes", w.code, w.n)
+		}
+		peak = max(peak, w.peak-min(w.peak, ms.HeapAlloc))
+		b.ReportMetric(float64(w.n)/(1<<20), "body-MB")
+		b.Logf("body sha256 %x", w.sum.Sum(nil))
+	}
+	if heap {
+		b.ReportMetric(float64(peak)/(1<<20), "heap-MB")
+	}
 }
