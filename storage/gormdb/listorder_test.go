@@ -113,7 +113,7 @@ func TestDocumentsOrderedByCreation(t *testing.T) {
 			})
 		}
 		t.Run("bad cursor", func(t *testing.T) {
-			for _, c := range []string{"o999", "not a cursor", "12x.o001", ".o001", "123.", "+5.o001", "123.o001.x", "o001;--"} {
+			for _, c := range []string{"o999", "not a cursor", "12x.o001", ".o001", "123.", "+5.o001", "123.o001.x", "o001;--", "a\x00b", "a\xffb", "1.\xc3"} {
 				_, _, err := db.Documents(ctx, workflow.DocumentFilter{After: c, SeeAll: true})
 				if workflow.ErrorCode(err) != workflow.EINVALID || workflow.ErrorField(err) != "cursor" {
 					t.Errorf("cursor %q: %v, want EINVALID on cursor", c, err)
