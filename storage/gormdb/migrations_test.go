@@ -321,7 +321,7 @@ func checkUpgrade(t *testing.T, ctx context.Context, dsn, dir, user string) *gor
 // TestDocumentsWriteCost: after migration 6 the documents table has no
 // documents_direction_state index, and on PostgreSQL its large columns
 // are compressed with lz4; after migration 7 no index on signer_id,
-// assignee_id or created_by alone; after migration 15 none on created_at
+// assignee_id or created_by alone; after migration 16 none on created_at
 // alone or (direction, id), which the list's order indexes replace.
 func TestDocumentsWriteCost(t *testing.T) {
 	for _, backend := range gormdbtest.Backends {
@@ -334,7 +334,7 @@ func TestDocumentsWriteCost(t *testing.T) {
 				t.Error("documents_work is missing")
 			}
 			for _, index := range []string{"idx_documents_signer_id", "idx_documents_assignee_id", "idx_documents_created_by",
-				"idx_documents_created_at", "documents_direction_id"} { // the last two: migration 15
+				"idx_documents_created_at", "documents_direction_id"} { // the last two: migration 16
 				if g.Migrator().HasIndex("documents", index) {
 					t.Errorf("%s is still there", index)
 				}
