@@ -83,6 +83,9 @@ type AuditReport struct {
 	Events      int64  `json:"events"`
 	FirstBroken *Event `json:"first_broken,omitempty"`
 	Reason      string `json:"reason,omitempty"`
+	// Anchors is the check against the chain's anchors in the archive
+	// store (nil: none configured).
+	Anchors *AnchorReport `json:"anchors,omitempty"`
 }
 
 // ChainVerifier checks events fed to it in sequence order.

@@ -36,7 +36,11 @@ type Service struct {
 	Signer    Signer   // sign, issue; verification at registration
 	Archiver  Archiver // archive writes a record when set; else only the state changes
 	Outbox    Outbox   // send
-	Agency    Agency
+	// Anchors are the audit chain's signed checkpoints in the archive
+	// store (anchor.go): VerifyAudit checks the chain against each. Nil:
+	// only the chain itself is checked.
+	Anchors AnchorSource
+	Agency  Agency
 	// VerifyCodes gives every issued outgoing document a public
 	// verification code (set when the server has a public URL).
 	VerifyCodes bool
@@ -1525,14 +1529,24 @@ func checkRegisterAccess(actor *User, kind RegisterKind) error {
 	return nil
 }
 
-// VerifyAudit recomputes the whole audit chain.
+// VerifyAudit recomputes the whole audit chain and, when s.Anchors is
+// set, checks it against every checkpoint found there (anchor.go).
 func (s *Service) VerifyAudit(ctx context.Context) (AuditReport, error) {
+	var checks *anchorChecks
+	if s.Anchors != nil {
+		found, err := s.Anchors.AuditAnchors(ctx)
+		if err != nil {
+			return AuditReport{}, fmt.Errorf("verify audit: anchors: %w", err)
+		}
+		checks = newAnchorChecks(found)
+	}
 	var v ChainVerifier
 	errStop := errors.New("stop")
 	err := s.Repo.WalkEvents(ctx, func(e Event) error {
 		if !v.Add(e) {
 			return errStop
 		}
+		checks.see(&e)
 		return nil
 	})
 	if err != nil && !errors.Is(err, errStop) {
@@ -1550,5 +1564,6 @@ func (s *Service) VerifyAudit(ctx context.Context) (AuditReport, error) {
 			r.FirstBroken = head
 		}
 	}
+	checks.judge(&r)
 	return r, nil
 }

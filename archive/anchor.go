@@ -1,0 +1,318 @@
+package archive
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/sha256"
+	"crypto/x509"
+	"encoding/asn1"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/digitorus/pkcs7"
+	"github.com/digitorus/timestamp"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// AnchorPrefix is where the audit chain's anchors live in the archive
+// store: AnchorPrefix + {seq, 12 digits}-{the head hash's first 16 hex
+// digits}.p7m, and -restored.p7m for a restore acknowledgement. The key
+// names the head it anchors: two instances anchoring the same head write
+// one object (the second Put is refused under retention, and taken as
+// done).
+const AnchorPrefix = "audit/anchors/"
+
+// AnchorFormat is the Format of a Checkpoint.
+const AnchorFormat = "vanthu-audit-anchor/1"
+
+// Checkpoint is the content of an anchor: a CMS SignedData (RFC 5652,
+// DER, the checkpoint's JSON encapsulated) signed with the agency key,
+// its certificate chain included, SHA-256, a signing-time attribute, and
+// an RFC 3161 signature time-stamp as unsigned attribute when a
+// time-stamp authority is configured. `openssl cms -verify -inform DER
+// -in KEY.p7m -CAfile anchors.pem` checks it and prints the JSON.
+type Checkpoint struct {
+	Format   string    `json:"format"`
+	Org      string    `json:"org,omitempty"` // the agency's organisation code
+	Seq      int64     `json:"seq"`           // events in the chain (the head's sequence number)
+	Hash     string    `json:"hash"`          // the head event's hash
+	At       time.Time `json:"at"`
+	Instance string    `json:"instance"`
+	Restored bool      `json:"restored,omitempty"` // a restore acknowledgement (workflow.AuditAnchor)
+}
+
+// Anchors writes and reads the audit chain's anchors in the archive
+// store. It implements workflow.AnchorSource.
+type Anchors struct {
+	Store workflow.Blobs
+	// Head returns the chain head (workflow.Repository.AuditHead).
+	Head func(ctx context.Context) (*workflow.Event, error)
+	// Key is the agency's signing key and certificate chain (signer's
+	// first), asked at each anchor.
+	Key func() (crypto.Signer, []*x509.Certificate, error)
+	// Trust are the roots the signer's chain must lead to; Agency the
+	// agency certificate an anchor's signer must name the same subject as
+	// (an official's certificate under the same roots does not do).
+	Trust  func() *x509.CertPool
+	Agency func() *x509.Certificate
+	// Stamper, when set, time-stamps each anchor's signature (RFC 3161);
+	// when it fails, the anchor is written without.
+	Stamper  Stamper
+	Org      string
+	Instance string
+	Now      func() time.Time
+	// Workers bounds the anchors read at once by AuditAnchors (8 when 0).
+	Workers int
+}
+
+var _ workflow.AnchorSource = (*Anchors)(nil)
+
+func (a *Anchors) now() time.Time {
+	if a.Now != nil {
+		return a.Now()
+	}
+	return time.Now()
+}
+
+// AnchorKey is the key of the anchor of a head (seq, hash).
+func AnchorKey(seq int64, hash string, restored bool) string {
+	h := hash
+	if len(h) > 16 {
+		h = h[:16]
+	}
+	k := fmt.Sprintf("%s%012d-%s", AnchorPrefix, seq, h)
+	if restored {
+		k += "-restored"
+	}
+	return k + ".p7m"
+}
+
+// Anchor writes the anchor of the chain head unless it is anchored
+// already (the head did not move): the anchor, and whether this call
+// wrote it. No event: nil. restored writes a restore acknowledgement
+// (workflow.AuditAnchor.Restored). EUNAVAILABLE when the store, the key
+// or the time-stamp authority fails.
+func (a *Anchors) Anchor(ctx context.Context, restored bool) (*workflow.AuditAnchor, bool, error) {
+	head, err := a.Head(ctx)
+	if err != nil || head == nil {
+		return nil, false, err
+	}
+	key := AnchorKey(head.Seq, head.Hash, restored)
+	if _, err := a.Store.Stat(ctx, key); err == nil {
+		return &workflow.AuditAnchor{Key: key, Seq: head.Seq, Hash: head.Hash, Restored: restored}, false, nil
+	} else if workflow.ErrorCode(err) != workflow.ENOTFOUND {
+		return nil, false, err
+	}
+	cp := Checkpoint{Format: AnchorFormat, Org: a.Org, Seq: head.Seq, Hash: head.Hash,
+		At: a.now().UTC().Truncate(time.Second), Instance: a.Instance, Restored: restored}
+	der, stamped, err := a.sign(ctx, cp)
+	if err != nil {
+		return nil, false, err
+	}
+	sum := sha256.Sum256(der)
+	_, err = a.Store.Put(ctx, key, bytes.NewReader(der), int64(len(der)), hex.EncodeToString(sum[:]),
+		workflow.PutOptions{ContentType: "application/pkcs7-mime", RetainUntil: Forever})
+	if workflow.ErrorCode(err) == workflow.ECONFLICT {
+		// Another instance anchored the same head meanwhile.
+		return &workflow.AuditAnchor{Key: key, Seq: head.Seq, Hash: head.Hash, Restored: restored}, false, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("write audit anchor %s: %w", key, err)
+	}
+	return &workflow.AuditAnchor{Key: key, Seq: cp.Seq, Hash: cp.Hash, At: cp.At, Instance: cp.Instance,
+		Restored: restored, TimeStamped: stamped}, true, nil
+}
+
+// oidSignatureTimeStamp is the RFC 3161 signature-time-stamp attribute
+// (id-aa-signatureTimeStampToken, RFC 3161 Appendix A).
+var oidSignatureTimeStamp = asn1.ObjectIdentifier{1, 2, 840, 113549, 1, 9, 16, 2, 14}
+
+// sign makes the anchor object of cp; true when time-stamped.
+func (a *Anchors) sign(ctx context.Context, cp Checkpoint) ([]byte, bool, error) {
+	body, err := json.Marshal(cp)
+	if err != nil {
+		return nil, false, err
+	}
+	if a.Key == nil {
+		return nil, false, workflow.Errorf(workflow.EUNAVAILABLE, "no agency key to sign audit anchors with")
+	}
+	signer, chain, err := a.Key()
+	if err != nil {
+		return nil, false, workflow.Wrap(workflow.EUNAVAILABLE, err, "agency key")
+	}
+	if len(chain) == 0 {
+		return nil, false, workflow.Errorf(workflow.EUNAVAILABLE, "agency key has no certificate")
+	}
+	sd, err := pkcs7.NewSignedData(body)
+	if err != nil {
+		return nil, false, err
+	}
+	sd.SetDigestAlgorithm(pkcs7.OIDDigestAlgorithmSHA256)
+	signingTime := pkcs7.Attribute{Type: pkcs7.OIDAttributeSigningTime, Value: cp.At}
+	if err := sd.AddSignerChain(chain[0], signer, chain[1:], pkcs7.SignerInfoConfig{ExtraSignedAttributes: []pkcs7.Attribute{signingTime}}); err != nil {
+		return nil, false, workflow.Wrap(workflow.EUNAVAILABLE, err, "sign audit anchor")
+	}
+	stamped := false
+	if a.Stamper != nil {
+		si := &sd.GetSignedData().SignerInfos[0]
+		digest := sha256.Sum256(si.EncryptedDigest)
+		tok, err := a.Stamper.Stamp(ctx, digest[:])
+		if err != nil {
+			// The signature is the anchor; the time-stamp adds an outside
+			// witness of its time. Written without (the caller sees
+			// TimeStamped false) rather than not at all.
+			der, err := sd.Finish()
+			return der, false, err
+		}
+		attr := pkcs7.Attribute{Type: oidSignatureTimeStamp, Value: asn1.RawValue{FullBytes: tok}}
+		if err := si.SetUnauthenticatedAttributes([]pkcs7.Attribute{attr}); err != nil {
+			return nil, false, err
+		}
+		stamped = true
+	}
+	der, err := sd.Finish()
+	return der, stamped, err
+}
+
+// AuditAnchors implements workflow.AnchorSource: every object under
+// AnchorPrefix, read Workers at a time, each checked (checkAnchor).
+func (a *Anchors) AuditAnchors(ctx context.Context) ([]workflow.AuditAnchor, error) {
+	var keys []string
+	err := a.Store.List(ctx, AnchorPrefix, func(o workflow.ObjectInfo) error {
+		keys = append(keys, o.Key)
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("list audit anchors: %w", err)
+	}
+	out := make([]workflow.AuditAnchor, len(keys))
+	errs := make([]error, len(keys))
+	workers := a.Workers
+	if workers <= 0 {
+		workers = 8
+	}
+	sem := make(chan struct{}, workers)
+	var wg sync.WaitGroup
+	for i, k := range keys {
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			out[i], errs[i] = a.read(ctx, k)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// maxAnchorSize bounds an anchor object read (one is some 3 KB).
+const maxAnchorSize = 1 << 20
+
+// read reads the anchor at key and checks it; an object that is not a
+// valid anchor comes back with Rejected set, a store failure as an error.
+func (a *Anchors) read(ctx context.Context, key string) (workflow.AuditAnchor, error) {
+	rc, _, err := a.Store.Get(ctx, key)
+	if err != nil {
+		return workflow.AuditAnchor{}, fmt.Errorf("read audit anchor %s: %w", key, err)
+	}
+	defer rc.Close()
+	der, err := io.ReadAll(io.LimitReader(rc, maxAnchorSize+1))
+	if err != nil {
+		return workflow.AuditAnchor{}, fmt.Errorf("read audit anchor %s: %w", key, err)
+	}
+	an, err := a.checkAnchor(key, der)
+	if err != nil {
+		return workflow.AuditAnchor{Key: key, Rejected: err.Error()}, nil
+	}
+	return an, nil
+}
+
+// checkAnchor parses and verifies the anchor object der stored at key:
+// a CMS signature that verifies, by a certificate that chains to the
+// trust roots (at the signing time) and names the agency's subject, over
+// a checkpoint whose head is the one key names; a time-stamp, when
+// there is one, over the signature.
+func (a *Anchors) checkAnchor(key string, der []byte) (workflow.AuditAnchor, error) {
+	if len(der) > maxAnchorSize {
+		return workflow.AuditAnchor{}, errors.New("larger than an anchor")
+	}
+	p7, err := pkcs7.Parse(der)
+	if err != nil {
+		return workflow.AuditAnchor{}, fmt.Errorf("not a CMS signature: %v", err)
+	}
+	if len(p7.Signers) != 1 {
+		return workflow.AuditAnchor{}, fmt.Errorf("%d signers, want the agency's alone", len(p7.Signers))
+	}
+	if err := p7.VerifyWithChain(a.trust()); err != nil {
+		return workflow.AuditAnchor{}, fmt.Errorf("signature does not verify: %v", err)
+	}
+	signer := p7.GetOnlySigner()
+	agency := a.agency()
+	if signer == nil || agency == nil || !bytes.Equal(signer.RawSubject, agency.RawSubject) {
+		return workflow.AuditAnchor{}, errors.New("not signed by the agency's certificate")
+	}
+	var cp Checkpoint
+	dec := json.NewDecoder(bytes.NewReader(p7.Content))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&cp); err != nil || cp.Format != AnchorFormat {
+		return workflow.AuditAnchor{}, errors.New("signed content is not an audit checkpoint")
+	}
+	if AnchorKey(cp.Seq, cp.Hash, cp.Restored) != key {
+		return workflow.AuditAnchor{}, fmt.Errorf("signed checkpoint is of event %d, not the one its key names", cp.Seq)
+	}
+	stamped, err := checkAnchorStamp(p7)
+	if err != nil {
+		return workflow.AuditAnchor{}, err
+	}
+	return workflow.AuditAnchor{Key: key, Seq: cp.Seq, Hash: cp.Hash, At: cp.At, Instance: cp.Instance,
+		Restored: cp.Restored, TimeStamped: stamped}, nil
+}
+
+// checkAnchorStamp checks the signature time-stamp of p7's signer, if it
+// has one: a token (its own signature verified) over the signature.
+func checkAnchorStamp(p7 *pkcs7.PKCS7) (bool, error) {
+	si := p7.Signers[0]
+	for _, attr := range si.UnauthenticatedAttributes {
+		if !attr.Type.Equal(oidSignatureTimeStamp) {
+			continue
+		}
+		ts, err := timestamp.Parse(attr.Value.Bytes)
+		if err != nil {
+			return false, fmt.Errorf("time-stamp token: %v", err)
+		}
+		digest := sha256.Sum256(si.EncryptedDigest)
+		if ts.HashAlgorithm != crypto.SHA256 || !bytes.Equal(ts.HashedMessage, digest[:]) {
+			return false, errors.New("time-stamp token is not over the anchor's signature")
+		}
+		return true, nil
+	}
+	return false, nil
+}
+
+func (a *Anchors) trust() *x509.CertPool {
+	if a.Trust == nil {
+		return x509.NewCertPool() // nothing is trusted
+	}
+	return a.Trust()
+}
+
+func (a *Anchors) agency() *x509.Certificate {
+	if a.Agency == nil {
+		return nil
+	}
+	return a.Agency()
+}
+
+// IsAnchorKey reports whether key is an anchor's.
+func IsAnchorKey(key string) bool { return strings.HasPrefix(key, AnchorPrefix) }
