@@ -891,7 +891,12 @@ func (s *Server) handleAuditVerify(c echo.Context) error {
 	out := map[string]any{"ok": r.OK, "events": r.Events}
 	if r.FirstBroken != nil {
 		out["first_broken"] = toEventJSON(*r.FirstBroken)
+	}
+	if r.Reason != "" {
 		out["reason"] = r.Reason
+	}
+	if r.Anchors != nil {
+		out["anchors"] = toAnchorReportJSON(r.Anchors)
 	}
 	return c.JSON(http.StatusOK, out)
 }

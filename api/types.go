@@ -233,6 +233,53 @@ type EventJSON struct {
 	Hash       string            `json:"hash"`
 }
 
+// AuditAnchorJSON is one anchor of the audit chain (AnchorReportJSON).
+type AuditAnchorJSON struct {
+	Key         string     `json:"key"`
+	Seq         int64      `json:"seq,omitempty"`
+	Hash        string     `json:"hash,omitempty"`
+	At          *time.Time `json:"at,omitempty"`
+	Instance    string     `json:"instance,omitempty"`
+	Restored    bool       `json:"restored,omitempty"`
+	TimeStamped bool       `json:"time_stamped,omitempty"`
+	Rejected    string     `json:"rejected,omitempty"`
+}
+
+// AnchorReportJSON is what the audit verification found about the
+// chain's anchors in the archive store.
+type AnchorReportJSON struct {
+	Found      int               `json:"found"`
+	Checked    int               `json:"checked"`
+	Superseded int               `json:"superseded"`
+	Unchecked  int               `json:"unchecked"`
+	Rejected   []AuditAnchorJSON `json:"rejected,omitempty"`
+	Last       *AuditAnchorJSON  `json:"last,omitempty"`
+	Broken     *AuditAnchorJSON  `json:"broken,omitempty"`
+	Behind     *AuditAnchorJSON  `json:"behind,omitempty"`
+}
+
+func toAnchorJSON(a *workflow.AuditAnchor) *AuditAnchorJSON {
+	if a == nil {
+		return nil
+	}
+	out := &AuditAnchorJSON{Key: a.Key, Seq: a.Seq, Hash: a.Hash, Instance: a.Instance, Restored: a.Restored,
+		TimeStamped: a.TimeStamped, Rejected: a.Rejected}
+	if !a.At.IsZero() {
+		at := a.At.UTC()
+		out.At = &at
+	}
+	return out
+}
+
+func toAnchorReportJSON(r *workflow.AnchorReport) AnchorReportJSON {
+	out := AnchorReportJSON{Found: r.Found, Checked: r.Checked, Superseded: r.Superseded, Unchecked: r.Unchecked,
+		Last: toAnchorJSON(r.Last), Broken: toAnchorJSON(r.Broken), Behind: toAnchorJSON(r.Behind)}
+	for i := range r.Rejected {
+		out.Rejected = append(out.Rejected, *toAnchorJSON(&r.Rejected[i]))
+	}
+	return out
+}
+
 func toEventJSON(e workflow.Event) EventJSON {
 	return EventJSON{Seq: e.Seq, DocumentID: e.DocumentID, Actor: e.Actor, Kind: string(e.Kind), Action: string(e.Action),
 		From: string(e.From), To: string(e.To), Comment: e.Comment, Data: e.Data, At: e.At.UTC(), PrevHash: e.PrevHash, Hash: e.Hash}

@@ -1052,12 +1052,57 @@ type ArchiveRecord struct {
 // ArchiveRecordDirection defines model for ArchiveRecord.Direction.
 type ArchiveRecordDirection string
 
+// AuditAnchor One anchor. In `broken`, the first anchor whose hash the event at its position does not have (the chain was rewritten; first_broken is that event); in `behind`, the first anchor past the chain's end (the database was restored to an earlier backup, or its newest events removed).
+type AuditAnchor struct {
+	At       *time.Time `json:"at,omitempty"`
+	Hash     *string    `json:"hash,omitempty"`
+	Instance *string    `json:"instance,omitempty"`
+
+	// Key Example: audit/anchors/000000007821-3f1c9a0b6d2e4f51.p7m
+	Key string `json:"key"`
+
+	// Rejected why the object is not a valid anchor
+	Rejected    *string `json:"rejected,omitempty"`
+	Restored    *bool   `json:"restored,omitempty"`
+	Seq         *int64  `json:"seq,omitempty"`
+	TimeStamped *bool   `json:"time_stamped,omitempty"`
+}
+
+// AuditAnchorReport The chain checked against its anchors: signed checkpoints (position and head hash) written into the write-once archive store. Present when the server has an archive store.
+type AuditAnchorReport struct {
+	// Behind One anchor. In `broken`, the first anchor whose hash the event at its position does not have (the chain was rewritten; first_broken is that event); in `behind`, the first anchor past the chain's end (the database was restored to an earlier backup, or its newest events removed).
+	Behind *AuditAnchor `json:"behind,omitempty"`
+
+	// Broken One anchor. In `broken`, the first anchor whose hash the event at its position does not have (the chain was rewritten; first_broken is that event); in `behind`, the first anchor past the chain's end (the database was restored to an earlier backup, or its newest events removed).
+	Broken *AuditAnchor `json:"broken,omitempty"`
+
+	// Checked valid anchors the chain agrees with
+	Checked int `json:"checked"`
+
+	// Found anchor objects in the archive store
+	Found int `json:"found"`
+
+	// Last One anchor. In `broken`, the first anchor whose hash the event at its position does not have (the chain was rewritten; first_broken is that event); in `behind`, the first anchor past the chain's end (the database was restored to an earlier backup, or its newest events removed).
+	Last *AuditAnchor `json:"last,omitempty"`
+
+	// Rejected objects that are not valid anchors (no or a wrong signature): ignored
+	Rejected *[]AuditAnchor `json:"rejected,omitempty"`
+
+	// Superseded valid anchors that a later restore acknowledgement (vanthu audit anchor --restored) replaced
+	Superseded int `json:"superseded"`
+
+	// Unchecked valid anchors past the chain's first broken event
+	Unchecked int `json:"unchecked"`
+}
+
 // AuditReport defines model for AuditReport.
 type AuditReport struct {
-	Events      int     `json:"events"`
-	FirstBroken *Event  `json:"first_broken,omitempty"`
-	Ok          bool    `json:"ok"`
-	Reason      *string `json:"reason,omitempty"`
+	// Anchors The chain checked against its anchors: signed checkpoints (position and head hash) written into the write-once archive store. Present when the server has an archive store.
+	Anchors     *AuditAnchorReport `json:"anchors,omitempty"`
+	Events      int                `json:"events"`
+	FirstBroken *Event             `json:"first_broken,omitempty"`
+	Ok          bool               `json:"ok"`
+	Reason      *string            `json:"reason,omitempty"`
 }
 
 // Box a rectangle in PDF points from the lower-left corner of the page as displayed; page 1 is the first page, 0 the last
