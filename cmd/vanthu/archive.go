@@ -60,6 +60,9 @@ func wireArchive(ctx context.Context, a *app) error {
 	if err := wireEvidence(a, svc); err != nil {
 		return err
 	}
+	if _, err := wireAnchors(a, store, svc.Stamper); err != nil {
+		return err
+	}
 	a.api.Extra = append(a.api.Extra, api.ArchiveRoutes(svc))
 	a.web.Archive = svc
 	if interval > 0 {

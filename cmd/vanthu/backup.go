@@ -21,6 +21,7 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib" // database/sql driver "pgx": the emptiness check of restore
 
+	"github.com/vanthu/vanthu/archive"
 	"github.com/vanthu/vanthu/storage/gormdb"
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -65,7 +66,9 @@ it serves: the database first (PostgreSQL: pg_dump, one snapshot; SQLite: VACUUM
 every object of the work store and of the archive, each with its SHA-256, content type,
 retention date and legal hold (manifest.jsonl; the objects under objects/ unless --objects manifest). Objects are
 content-addressed and never rewritten, so every object the database snapshot refers to is
-copied; objects written after the snapshot are copied too and are harmless.
+copied; objects written after the snapshot are copied too and are harmless, except audit
+anchors written after the backup began, which are left out (they may anchor events the snapshot
+does not have).
 
 restore brings a backup back into an empty installation (a fresh database and empty buckets or
 data directory, per the VANTHU_* settings): the database, then every object, its hash checked,
@@ -198,6 +201,13 @@ func backupObjects(ctx context.Context, cfg *Config, dir string, copyObjects boo
 			return fmt.Errorf("list %s objects: %w", st, err)
 		}
 		for _, oi := range keys {
+			if st == "archive" && archive.IsAnchorKey(oi.Key) && oi.Modtime.After(info.CreatedAt) {
+				// An audit anchor written after the snapshot began may
+				// anchor events the snapshot does not have: restored with
+				// it, verify would report the database as restored to an
+				// earlier backup than its anchors.
+				continue
+			}
 			e, err := backupObject(ctx, store, st, oi.Key, dir, copyObjects)
 			if err != nil {
 				return err

@@ -70,6 +70,7 @@ type Config struct {
 	RetentionDefaults string
 	FixityInterval    string
 	EvidenceInterval  string // how often serve renews archive time-stamps (evidence renewal)
+	AnchorInterval    string // how often serve anchors the audit chain in the archive store
 	EvidenceRenew     string // renew this long before the newest time-stamp's certificate expires (1y, 18m, 90d)
 	BlobGCInterval    string // how often serve collects unreferenced work blobs
 	BlobGCGrace       string // the age below which no unreferenced blob is collected
@@ -152,6 +153,7 @@ func (c *Config) settings() []setting {
 		{env: "VANTHU_S3_CACHE_MB", flag: "s3-cache-mb", def: "64", doc: "S3: memory, MiB, of the cache of recently written or read working files (content-addressed, checked against their SHA-256), from which reads need no request; 0 = none", num: &c.S3CacheMB},
 		{env: "VANTHU_RETENTION_DEFAULTS", flag: "retention-defaults", def: "QĐ=permanent,NQ=permanent,QC=permanent,QyĐ=permanent,*=10y", doc: "retention class per document type when a document names none (TYPE=5y|10y|20y|permanent, * = any other)", str: &c.RetentionDefaults},
 		{env: "VANTHU_FIXITY_INTERVAL", flag: "fixity-interval", def: "24h", doc: "how often serve re-verifies every archived object (Go duration; 0 = never)", str: &c.FixityInterval},
+		{env: "VANTHU_AUDIT_ANCHOR_INTERVAL", flag: "audit-anchor-interval", def: "10m", doc: "how often serve writes a signed checkpoint of the audit chain into the archive store when the chain grew (Go duration; 0 = never)", str: &c.AnchorInterval},
 		{env: "VANTHU_EVIDENCE_INTERVAL", flag: "evidence-interval", def: "24h", doc: "how often serve adds archive time-stamps to the records that are due (Go duration; 0 = never)", str: &c.EvidenceInterval},
 		{env: "VANTHU_BLOB_GC_INTERVAL", flag: "blob-gc-interval", def: "24h", doc: "how often serve deletes the work store's unreferenced blobs older than VANTHU_BLOB_GC_GRACE (Go duration; 0 = never)", str: &c.BlobGCInterval},
 		{env: "VANTHU_BLOB_GC_GRACE", flag: "blob-gc-grace", def: "24h", doc: "unreferenced blobs younger than this are never collected (uploads in flight); longer than VANTHU_HTTP_MAX_DURATION", str: &c.BlobGCGrace},
@@ -251,7 +253,7 @@ func (c *Config) validate() error {
 	for _, d := range []struct{ env, v string }{{"VANTHU_EXCHANGE_POLL", c.ExchangePoll}, {"VANTHU_EXCHANGE_RETRY_BASE", c.ExchangeRetryBase},
 		{"VANTHU_EXCHANGE_RETRY_MAX", c.ExchangeRetryMax}, {"VANTHU_FIXITY_INTERVAL", c.FixityInterval}, {"VANTHU_EXCHANGE_LEASE", c.ExchangeLease}, {"VANTHU_RESERVATION_TTL", c.ReservationTTL},
 		{"VANTHU_IDEMPOTENCY_LEASE", c.IdempotencyLease}, {"VANTHU_HEARTBEAT", c.Heartbeat}, {"VANTHU_INSTANCE_STALE", c.InstanceStale},
-		{"VANTHU_EVIDENCE_INTERVAL", c.EvidenceInterval}, {"VANTHU_BLOB_GC_INTERVAL", c.BlobGCInterval}, {"VANTHU_BLOB_GC_GRACE", c.BlobGCGrace},
+		{"VANTHU_EVIDENCE_INTERVAL", c.EvidenceInterval}, {"VANTHU_AUDIT_ANCHOR_INTERVAL", c.AnchorInterval}, {"VANTHU_BLOB_GC_INTERVAL", c.BlobGCInterval}, {"VANTHU_BLOB_GC_GRACE", c.BlobGCGrace},
 		{"VANTHU_HTTP_TIMEOUT", c.HTTPTimeout}, {"VANTHU_HTTP_MAX_DURATION", c.HTTPMaxTime},
 		{"VANTHU_DB_CONNECT_TIMEOUT", c.DBConnectTimeout}, {"VANTHU_DB_TIMEOUT", c.DBTimeout},
 		{"VANTHU_S3_CONNECT_TIMEOUT", c.S3ConnectTimeout}, {"VANTHU_S3_TIMEOUT", c.S3Timeout}} {

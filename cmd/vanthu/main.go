@@ -29,6 +29,7 @@ import (
 	"github.com/vanthu/vanthu/internal/gcfloor"
 	"github.com/vanthu/vanthu/internal/httpserver"
 	"github.com/vanthu/vanthu/signing"
+	"github.com/vanthu/vanthu/signing/keys"
 	"github.com/vanthu/vanthu/signing/pki"
 	"github.com/vanthu/vanthu/storage/gormdb"
 	"github.com/vanthu/vanthu/storage/localfs"
@@ -73,7 +74,8 @@ Usage:
   vanthu serve [flags]                 run the HTTP API (embedded defaults: SQLite + local objects + development keys)
   vanthu migrate [--status] [flags]    apply the pending schema migrations and print the version (--status: list them, change nothing)
   vanthu user add --username U --password P --roles clerk,officer [--full-name N --title T --unit U --personal-id CCCD]
-  vanthu audit verify                  recompute the audit hash chain (exit 1 if broken)
+  vanthu audit verify                  recompute the audit hash chain, check it against its anchors (exit 1 if broken)
+  vanthu audit anchor [--restored]     anchor the chain head in the archive store (signed checkpoint)
   vanthu pki init|officer|certify|tls|root|revoke|revocations ...   development PKI ("vanthu pki -h")
   vanthu sign --layer officer|agency|attachment ... in.pdf out.pdf   ("vanthu sign -h")
   vanthu verify [--trust PEM] [--online] [--json] file.pdf   (exit 0 valid, 1 not valid, 2 error; "vanthu verify -h")
@@ -177,6 +179,9 @@ type app struct {
 	// intake checks uploads within VANTHU_INSPECT_BUDGET_MB.
 	intake *signing.Intake
 	trust  *x509.CertPool // trust anchors of verification (set by wireSigning)
+	// agency is the agency's signing key as it is now (set by
+	// wireSigning): the development PKI replaces a revoked one.
+	agency func() (keys.Key, error)
 	// jobs run beside the HTTP server in serve (exchange listener and
 	// worker, scheduled fixity audit) until its context ends; an error
 	// stops the server.
@@ -516,8 +521,11 @@ func userCmd(ctx context.Context, opts options, args []string, getenv func(strin
 }
 
 func auditCmd(ctx context.Context, opts options, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && args[0] == "anchor" {
+		return auditAnchorCmd(ctx, opts, args[1:], getenv, stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "verify" {
-		fmt.Fprintln(stderr, "usage: vanthu audit verify")
+		fmt.Fprintln(stderr, "usage: vanthu audit verify | vanthu audit anchor [--restored]")
 		return 2
 	}
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
@@ -541,13 +549,33 @@ func auditCmd(ctx context.Context, opts options, args []string, getenv func(stri
 		fmt.Fprintln(stderr, err)
 		return 2
 	}
+	printAnchors(stdout, r.Anchors)
 	if r.OK {
 		fmt.Fprintf(stdout, "audit chain intact: %d events\n", r.Events)
 		return 0
 	}
+	if r.FirstBroken == nil {
+		fmt.Fprintf(stdout, "audit chain BROKEN after %d events: %s\n", r.Events, r.Reason)
+		return 1
+	}
 	fmt.Fprintf(stdout, "audit chain BROKEN after %d events: event %d (%s, at %s): %s\n", r.Events, r.FirstBroken.Seq,
 		r.FirstBroken.Kind, r.FirstBroken.At.UTC().Format(time.RFC3339), r.Reason)
 	return 1
+}
+
+// printAnchors says what audit verify found about the anchors.
+func printAnchors(w io.Writer, r *workflow.AnchorReport) {
+	if r == nil {
+		return
+	}
+	fmt.Fprintf(w, "anchors: %d found, %d agree with the chain, %d superseded by a restore, %d past a broken event, %d rejected\n",
+		r.Found, r.Checked, r.Superseded, r.Unchecked, len(r.Rejected))
+	if r.Last != nil {
+		fmt.Fprintf(w, "last anchor: event %d, written %s (%s)\n", r.Last.Seq, r.Last.At.UTC().Format(time.RFC3339), r.Last.Key)
+	}
+	for _, x := range r.Rejected {
+		fmt.Fprintf(w, "WARNING: %s is not a valid anchor (%s): ignored; someone wrote the archive store without the agency key\n", x.Key, x.Rejected)
+	}
 }
 
 // openWorkStore opens the object store of working files: the work bucket

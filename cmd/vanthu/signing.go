@@ -67,6 +67,10 @@ func wireSigning(ctx context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
+	a.agency = func() (keys.Key, error) { return agency, nil }
+	if scfg.CurrentAgency != nil {
+		a.agency = scfg.CurrentAgency
+	}
 	a.useSigning(svc, policy, roots, anchorsPEM)
 	a.logSigning(ctx, kr, agency, tsaURL)
 	return nil

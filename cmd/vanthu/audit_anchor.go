@@ -1,0 +1,122 @@
+package main
+
+import (
+	"context"
+	"crypto"
+	"crypto/x509"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/vanthu/vanthu/archive"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// anchorLeaseName is the lease the instances sharing a database take
+// before anchoring the audit chain: one anchor per interval among them.
+const anchorLeaseName = "audit-anchor"
+
+// wireAnchors makes the archive store keep the audit chain's anchors
+// (archive.Anchors), signed with the agency key as wireSigning loads it
+// (asked at each anchor, so it may be wired later) and time-stamped by
+// stamper (nil: not time-stamped), and has serve anchor
+// every VANTHU_AUDIT_ANCHOR_INTERVAL when the chain grew.
+func wireAnchors(a *app, store workflow.Blobs, stamper archive.Stamper) (*archive.Anchors, error) {
+	interval, err := parseJobInterval("VANTHU_AUDIT_ANCHOR_INTERVAL", a.cfg.AnchorInterval)
+	if err != nil {
+		return nil, err
+	}
+	host, _ := os.Hostname()
+	an := &archive.Anchors{Store: store, Head: a.db.AuditHead, Org: a.cfg.OrgID, Now: a.now, Stamper: stamper,
+		Instance: fmt.Sprintf("%s/%d", host, os.Getpid()),
+		Key: func() (crypto.Signer, []*x509.Certificate, error) {
+			if a.agency == nil {
+				return nil, nil, workflow.Errorf(workflow.EUNAVAILABLE, "no agency key")
+			}
+			k, err := a.agency()
+			return k.Signer, k.Chain, err
+		},
+		Trust: func() *x509.CertPool { return a.trust },
+		Agency: func() *x509.Certificate {
+			if a.agency == nil {
+				return nil
+			}
+			k, err := a.agency()
+			if err != nil {
+				return nil
+			}
+			return k.Certificate()
+		},
+	}
+	a.docs.Anchors = an
+	if interval > 0 {
+		a.jobs = append(a.jobs, func(ctx context.Context) error {
+			if a.docs.Instance != "" { // its heartbeat's name (serve)
+				an.Instance = a.docs.Instance
+			}
+			runLeasedJob(ctx, "audit anchor", interval, a.log, newLeaseTurn(a.db, anchorLeaseName, interval), func(ctx context.Context) {
+				anchorOnce(ctx, an, a.log)
+			})
+			return nil
+		})
+	}
+	return an, nil
+}
+
+// anchorOnce writes the anchor of the chain head unless it is there
+// already, logging the outcome.
+func anchorOnce(ctx context.Context, an *archive.Anchors, log *slog.Logger) {
+	got, wrote, err := an.Anchor(ctx, false)
+	switch {
+	case err != nil:
+		log.ErrorContext(ctx, "audit anchor not written", "err", err)
+	case wrote && an.Stamper != nil && !got.TimeStamped:
+		log.WarnContext(ctx, "audit anchor written without a time-stamp: the authority failed", "key", got.Key, "seq", got.Seq)
+	case wrote:
+		log.InfoContext(ctx, "audit anchor written", "key", got.Key, "seq", got.Seq)
+	default:
+		log.DebugContext(ctx, "audit anchor: the chain did not grow")
+	}
+}
+
+// auditAnchorCmd is `vanthu audit anchor [--restored]`.
+func auditAnchorCmd(ctx context.Context, opts options, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("audit anchor", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	restored := fs.Bool("restored", false, "acknowledge a restore of the database to an earlier backup: the anchors written before that the chain no longer reaches or agrees with are superseded")
+	cfg, err := LoadConfig(fs, args, getenv)
+	if err == flag.ErrHelp {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	a, err := build(ctx, cfg, opts, newLogger(stderr, cfg.LogLevel))
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	defer a.Close()
+	an, ok := a.docs.Anchors.(*archive.Anchors)
+	if !ok {
+		fmt.Fprintln(stderr, "vanthu audit anchor: no archive store")
+		return 2
+	}
+	got, wrote, err := an.Anchor(ctx, *restored)
+	switch {
+	case err != nil:
+		fmt.Fprintf(stderr, "vanthu audit anchor: %v\n", err)
+		return 1
+	case got == nil:
+		fmt.Fprintln(stdout, "audit chain is empty: nothing to anchor")
+	case wrote:
+		fmt.Fprintf(stdout, "anchored event %d (hash %s) as %s at %s\n", got.Seq, got.Hash, got.Key, got.At.Format(time.RFC3339))
+	default:
+		fmt.Fprintf(stdout, "event %d is anchored already (%s)\n", got.Seq, got.Key)
+	}
+	return 0
+}
