@@ -69,11 +69,17 @@ type Anchors struct {
 	Org      string
 	Instance string
 	Now      func() time.Time
-	// Workers bounds the anchors read at once by AuditAnchors (8 when 0).
+	// Workers bounds the anchors read at once by AuditAnchors (16 when
+	// 0: a read is mostly a round trip to the store).
 	Workers int
+
+	checked sync.Map // key + "\x00" + version ID -> workflow.AuditAnchor (readCached)
 }
 
-var _ workflow.AnchorSource = (*Anchors)(nil)
+var (
+	_ workflow.AnchorSource     = (*Anchors)(nil)
+	_ workflow.AnchorPositioner = (*Anchors)(nil)
+)
 
 func (a *Anchors) now() time.Time {
 	if a.Now != nil {
@@ -182,38 +188,129 @@ func (a *Anchors) sign(ctx context.Context, cp Checkpoint) ([]byte, bool, error)
 	return der, stamped, err
 }
 
+// VersionedStore is a store that keeps every version of an object (S3
+// with versioning: storage/minio). Object lock keeps an anchor's version,
+// not its key: a newer version or a delete marker written over it with
+// the bucket's credentials would hide it from a plain read, so on such a
+// store every version of every anchor is read.
+type VersionedStore interface {
+	// ListVersions calls fn for every version under prefix (VersionID
+	// set), delete markers left out.
+	ListVersions(ctx context.Context, prefix string, fn func(workflow.ObjectInfo) error) error
+	// GetVersion opens one version of an object.
+	GetVersion(ctx context.Context, key, versionID string) (io.ReadCloser, error)
+}
+
 // AuditAnchors implements workflow.AnchorSource: every object under
-// AnchorPrefix, read Workers at a time, each checked (checkAnchor).
+// AnchorPrefix (every version of each on a VersionedStore), read Workers
+// at a time, each checked (checkAnchor). A key with a valid version is
+// that anchor; its other versions, and keys with none, are rejected.
+// A version checked before by this process is not read again (versions
+// never change; on stores without versions, every object is read).
 func (a *Anchors) AuditAnchors(ctx context.Context) ([]workflow.AuditAnchor, error) {
-	var keys []string
-	err := a.Store.List(ctx, AnchorPrefix, func(o workflow.ObjectInfo) error {
-		keys = append(keys, o.Key)
-		return nil
-	})
+	objs, err := a.objects(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("list audit anchors: %w", err)
+		return nil, err
 	}
-	out := make([]workflow.AuditAnchor, len(keys))
-	errs := make([]error, len(keys))
+	return a.check(ctx, objs)
+}
+
+// check reads and checks the anchor objects objs.
+func (a *Anchors) check(ctx context.Context, objs []workflow.ObjectInfo) ([]workflow.AuditAnchor, error) {
+	// Once: the development PKI reads its files for the agency key.
+	trust := &anchorTrust{roots: a.trust(), agency: a.agency(), chains: map[[32]byte]validity{}}
+	read := make([]workflow.AuditAnchor, len(objs))
+	errs := make([]error, len(objs))
 	workers := a.Workers
 	if workers <= 0 {
-		workers = 8
+		workers = 16
 	}
 	sem := make(chan struct{}, workers)
 	var wg sync.WaitGroup
-	for i, k := range keys {
+	for i, o := range objs {
 		sem <- struct{}{}
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			out[i], errs[i] = a.read(ctx, k)
+			read[i], errs[i] = a.readCached(ctx, o, trust)
 		}()
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	return out, nil
+	return byKey(read), nil
+}
+
+// byKey keeps one valid anchor per key (the first) and every rejected
+// version of a key.
+func byKey(read []workflow.AuditAnchor) []workflow.AuditAnchor {
+	valid := map[string]bool{}
+	out := make([]workflow.AuditAnchor, 0, len(read))
+	for _, an := range read {
+		if an.Rejected == "" && !valid[an.Key] {
+			valid[an.Key] = true
+			out = append(out, an)
+		}
+	}
+	for _, an := range read {
+		if an.Rejected != "" {
+			out = append(out, an)
+		}
+	}
+	return out
+}
+
+// objects lists the anchor objects: every version on a VersionedStore.
+func (a *Anchors) objects(ctx context.Context) ([]workflow.ObjectInfo, error) {
+	var objs []workflow.ObjectInfo
+	add := func(o workflow.ObjectInfo) error {
+		objs = append(objs, o)
+		return nil
+	}
+	var err error
+	if vs, ok := a.Store.(VersionedStore); ok {
+		err = vs.ListVersions(ctx, AnchorPrefix, add)
+	} else {
+		err = a.Store.List(ctx, AnchorPrefix, add)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("list audit anchors: %w", err)
+	}
+	return objs, nil
+}
+
+// AnchorPositions implements workflow.AnchorPositioner: the positions the
+// anchors' keys name (AnchorKey), unchecked (keys of another form are
+// left out: check rejects them), and the check of the objects listed.
+func (a *Anchors) AnchorPositions(ctx context.Context) ([]int64, func(context.Context) ([]workflow.AuditAnchor, error), error) {
+	objs, err := a.objects(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	out := make([]int64, 0, len(objs))
+	for _, o := range objs {
+		var seq int64
+		if _, err := fmt.Sscanf(strings.TrimPrefix(o.Key, AnchorPrefix), "%d-", &seq); err == nil {
+			out = append(out, seq)
+		}
+	}
+	return out, func(ctx context.Context) ([]workflow.AuditAnchor, error) { return a.check(ctx, objs) }, nil
+}
+
+// readCached is read, remembered for a version (VersionID set).
+func (a *Anchors) readCached(ctx context.Context, o workflow.ObjectInfo, trust *anchorTrust) (workflow.AuditAnchor, error) {
+	id := o.Key + "\x00" + o.VersionID
+	if o.VersionID != "" {
+		if an, ok := a.checked.Load(id); ok {
+			return an.(workflow.AuditAnchor), nil
+		}
+	}
+	an, err := a.read(ctx, o, trust)
+	if err == nil && o.VersionID != "" {
+		a.checked.Store(id, an)
+	}
+	return an, err
 }
 
 // maxAnchorSize bounds an anchor object read (one is some 3 KB).
@@ -221,8 +318,15 @@ const maxAnchorSize = 1 << 20
 
 // read reads the anchor at key and checks it; an object that is not a
 // valid anchor comes back with Rejected set, a store failure as an error.
-func (a *Anchors) read(ctx context.Context, key string) (workflow.AuditAnchor, error) {
-	rc, _, err := a.Store.Get(ctx, key)
+func (a *Anchors) read(ctx context.Context, o workflow.ObjectInfo, trust *anchorTrust) (workflow.AuditAnchor, error) {
+	key := o.Key
+	var rc io.ReadCloser
+	var err error
+	if vs, ok := a.Store.(VersionedStore); ok && o.VersionID != "" {
+		rc, err = vs.GetVersion(ctx, key, o.VersionID)
+	} else {
+		rc, _, err = a.Store.Get(ctx, key)
+	}
 	if err != nil {
 		return workflow.AuditAnchor{}, fmt.Errorf("read audit anchor %s: %w", key, err)
 	}
@@ -231,11 +335,63 @@ func (a *Anchors) read(ctx context.Context, key string) (workflow.AuditAnchor, e
 	if err != nil {
 		return workflow.AuditAnchor{}, fmt.Errorf("read audit anchor %s: %w", key, err)
 	}
-	an, err := a.checkAnchor(key, der)
+	an, err := checkAnchor(key, der, trust)
 	if err != nil {
+		if o.VersionID != "" {
+			err = fmt.Errorf("version %s: %w", o.VersionID, err)
+		}
 		return workflow.AuditAnchor{Key: key, Rejected: err.Error()}, nil
 	}
 	return an, nil
+}
+
+// anchorTrust is what an anchor's signer is checked against: the trust
+// roots, and the agency certificate whose subject it must have. The
+// anchors of a store share their signer's certificate: its chain is
+// built once (chains), and each anchor's signing time checked against
+// the period every certificate of that chain is valid.
+type anchorTrust struct {
+	roots  *x509.CertPool
+	agency *x509.Certificate
+	mu     sync.Mutex
+	chains map[[32]byte]validity // by the SHA-256 of the signer's certificate
+}
+
+// validity is the period in which every certificate of a chain is valid.
+type validity struct{ from, until time.Time }
+
+// verify checks that signer chains to the roots at time at, through
+// intermediates.
+func (t *anchorTrust) verify(signer *x509.Certificate, intermediates []*x509.Certificate, at time.Time) error {
+	id := sha256.Sum256(signer.Raw)
+	t.mu.Lock()
+	v, ok := t.chains[id]
+	t.mu.Unlock()
+	if ok && !at.Before(v.from) && !at.After(v.until) {
+		return nil
+	}
+	pool := x509.NewCertPool()
+	for _, c := range intermediates {
+		pool.AddCert(c)
+	}
+	chains, err := signer.Verify(x509.VerifyOptions{Roots: t.roots, Intermediates: pool, CurrentTime: at,
+		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
+	if err != nil {
+		return err
+	}
+	v = validity{from: signer.NotBefore, until: signer.NotAfter}
+	for _, c := range chains[0] {
+		if c.NotBefore.After(v.from) {
+			v.from = c.NotBefore
+		}
+		if c.NotAfter.Before(v.until) {
+			v.until = c.NotAfter
+		}
+	}
+	t.mu.Lock()
+	t.chains[id] = v
+	t.mu.Unlock()
+	return nil
 }
 
 // checkAnchor parses and verifies the anchor object der stored at key:
@@ -243,7 +399,7 @@ func (a *Anchors) read(ctx context.Context, key string) (workflow.AuditAnchor, e
 // trust roots (at the signing time) and names the agency's subject, over
 // a checkpoint whose head is the one key names; a time-stamp, when
 // there is one, over the signature.
-func (a *Anchors) checkAnchor(key string, der []byte) (workflow.AuditAnchor, error) {
+func checkAnchor(key string, der []byte, trust *anchorTrust) (workflow.AuditAnchor, error) {
 	if len(der) > maxAnchorSize {
 		return workflow.AuditAnchor{}, errors.New("larger than an anchor")
 	}
@@ -254,12 +410,21 @@ func (a *Anchors) checkAnchor(key string, der []byte) (workflow.AuditAnchor, err
 	if len(p7.Signers) != 1 {
 		return workflow.AuditAnchor{}, fmt.Errorf("%d signers, want the agency's alone", len(p7.Signers))
 	}
-	if err := p7.VerifyWithChain(a.trust()); err != nil {
+	if err := p7.Verify(); err != nil { // the signature, and the signing time within the signer's validity
 		return workflow.AuditAnchor{}, fmt.Errorf("signature does not verify: %v", err)
 	}
 	signer := p7.GetOnlySigner()
-	agency := a.agency()
-	if signer == nil || agency == nil || !bytes.Equal(signer.RawSubject, agency.RawSubject) {
+	if signer == nil {
+		return workflow.AuditAnchor{}, errors.New("no signer certificate")
+	}
+	var signedAt time.Time
+	if err := p7.UnmarshalSignedAttribute(pkcs7.OIDAttributeSigningTime, &signedAt); err != nil {
+		return workflow.AuditAnchor{}, errors.New("signature has no signing time")
+	}
+	if err := trust.verify(signer, p7.Certificates, signedAt); err != nil {
+		return workflow.AuditAnchor{}, fmt.Errorf("signer's certificate is not trusted: %v", err)
+	}
+	if trust.agency == nil || !bytes.Equal(signer.RawSubject, trust.agency.RawSubject) {
 		return workflow.AuditAnchor{}, errors.New("not signed by the agency's certificate")
 	}
 	var cp Checkpoint

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/digitorus/pkcs7"
+	s3 "github.com/minio/minio-go/v7"
 
 	"github.com/vanthu/vanthu/archive"
 	"github.com/vanthu/vanthu/internal/testtsa"
@@ -456,12 +457,13 @@ func TestAnchorTimeStamped(t *testing.T) {
 func TestIntegrationAnchorSameHeadOnce(t *testing.T) {
 	runAnchorStores(t, func(t *testing.T, e *anchorEnv) {
 		e.appendEvents(t, 4)
+		agency, _ := e.pki.Agency()
 		const n = 4
 		wrote := make([]bool, n)
 		errs := make([]error, n)
 		var wg sync.WaitGroup
 		for i := range n {
-			an := *e.an
+			an := anchorsWith(e.db, e.store, e.pki, agency)
 			an.Instance = fmt.Sprintf("instance-%d", i)
 			wg.Go(func() { _, wrote[i], errs[i] = an.Anchor(context.Background(), false) })
 		}
@@ -483,5 +485,38 @@ func TestIntegrationAnchorSameHeadOnce(t *testing.T) {
 		// existing key races with the other Put (S3 keeps both as
 		// versions): the same head, signed twice, still one key.
 		t.Logf("%d of %d wrote", writers, n)
+	})
+}
+
+// On MinIO, object lock keeps an anchor's version, not its key: whoever
+// holds the bucket's credentials can write a newer version over it or a
+// delete marker. Neither hides the anchor: every version is read.
+func TestIntegrationMinIOAnchorNotHiddenByVersions(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		store := sharedMinIO(t)
+		e := newAnchorEnv(t, db, store)
+		ctx := context.Background()
+		e.appendEvents(t, 4)
+		shadowed := e.anchor(t, false)
+		e.appendEvents(t, 4)
+		marked := e.anchor(t, false)
+		rewriteChain(t, e.db, 2)
+		junk := []byte("not an anchor")
+		if _, err := store.Client().PutObject(ctx, store.Bucket(), shadowed.Key, bytes.NewReader(junk), int64(len(junk)), s3.PutObjectOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := store.Client().RemoveObject(ctx, store.Bucket(), marked.Key, s3.RemoveObjectOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := store.Stat(ctx, marked.Key); workflow.ErrorCode(err) != workflow.ENOTFOUND {
+			t.Fatalf("the delete marker does not hide the key from a plain read: %v", err)
+		}
+		r := e.verify(t, e.svc)
+		if r.OK || r.Anchors.Broken == nil || r.Anchors.Broken.Key != shadowed.Key || len(r.Anchors.Rejected) != 1 {
+			t.Fatalf("anchors hidden by a newer version and a delete marker: %+v %+v", r, r.Anchors)
+		}
+		if r.Anchors.Found != 3 {
+			t.Errorf("found %d anchor objects, want the 2 genuine ones and the junk version", r.Anchors.Found)
+		}
 	})
 }

@@ -41,6 +41,18 @@ type AnchorSource interface {
 	AuditAnchors(ctx context.Context) ([]AuditAnchor, error)
 }
 
+// AnchorPositioner is implemented by anchor sources that know where their
+// anchors lie in the chain before checking them (archive.Anchors: from
+// their keys). VerifyAudit then checks them while it walks the chain,
+// keeping the events at those positions only.
+type AnchorPositioner interface {
+	// AnchorPositions lists the anchors and returns the positions they
+	// name (unchecked), and check, which reads and checks the anchors of
+	// that listing (as AuditAnchors does). EUNAVAILABLE when the store
+	// cannot be read.
+	AnchorPositions(ctx context.Context) (positions []int64, check func(context.Context) ([]AuditAnchor, error), err error)
+}
+
 // AnchorReport is what VerifyAudit found about the anchors.
 type AnchorReport struct {
 	Found      int `json:"found"`      // anchor objects in the store
@@ -90,6 +102,32 @@ func newAnchorChecks(found []AuditAnchor) *anchorChecks {
 	}
 	sort.SliceStable(c.valid, func(i, j int) bool { return c.valid[i].Seq < c.valid[j].Seq })
 	return c
+}
+
+// match compares the anchors with the events kept at their positions
+// (at: nil where the chain did not reach) and returns the position of the
+// first anchor the chain disagrees with (0: none), whose event the
+// caller gives brokenAt.
+func (c *anchorChecks) match(at map[int64]*keptEvent, lastSeen int64) int64 {
+	c.lastSeen = lastSeen
+	var first int64
+	for _, a := range c.valid {
+		e := at[a.Seq]
+		if e == nil {
+			continue
+		}
+		a.seen, a.agrees = true, a.Hash == e.Hash
+		if !a.agrees && first == 0 && !c.superseded(a) {
+			first = a.Seq
+		}
+	}
+	return first
+}
+
+// keptEvent is what VerifyAudit keeps of an event at an anchor's
+// position while it walks the chain.
+type keptEvent struct {
+	Hash string
 }
 
 // superseded reports whether a restore acknowledgement came after a.

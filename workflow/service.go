@@ -1530,32 +1530,32 @@ func checkRegisterAccess(actor *User, kind RegisterKind) error {
 }
 
 // VerifyAudit recomputes the whole audit chain and, when s.Anchors is
-// set, checks it against every checkpoint found there (anchor.go).
+// set, checks it against every checkpoint found there (anchor.go): read
+// and checked while the chain is walked when the source can name their
+// positions first (AnchorPositioner), else before.
 func (s *Service) VerifyAudit(ctx context.Context) (AuditReport, error) {
-	var checks *anchorChecks
-	if s.Anchors != nil {
-		found, err := s.Anchors.AuditAnchors(ctx)
-		if err != nil {
-			return AuditReport{}, fmt.Errorf("verify audit: anchors: %w", err)
-		}
-		checks = newAnchorChecks(found)
+	run, err := s.startAnchors(ctx)
+	if err != nil {
+		return AuditReport{}, fmt.Errorf("verify audit: anchors: %w", err)
 	}
 	var v ChainVerifier
 	errStop := errors.New("stop")
-	err := s.Repo.WalkEvents(ctx, func(e Event) error {
+	err = s.Repo.WalkEvents(ctx, func(e Event) error {
 		if !v.Add(e) {
 			return errStop
 		}
-		checks.see(&e)
+		run.see(&e)
 		return nil
 	})
 	if err != nil && !errors.Is(err, errStop) {
+		run.wait()
 		return AuditReport{}, fmt.Errorf("verify audit: %w", err)
 	}
 	r := v.Report()
 	if r.OK {
 		head, err := s.Repo.AuditHead(ctx)
 		if err != nil {
+			run.wait()
 			return AuditReport{}, fmt.Errorf("verify audit: %w", err)
 		}
 		if head != nil && (head.Seq != r.Events || (v.prev != nil && head.Hash != v.prev.Hash)) {
@@ -1564,6 +1564,123 @@ func (s *Service) VerifyAudit(ctx context.Context) (AuditReport, error) {
 			r.FirstBroken = head
 		}
 	}
+	checks, err := run.finish(ctx, s.eventAt)
+	if err != nil {
+		return AuditReport{}, fmt.Errorf("verify audit: anchors: %w", err)
+	}
 	checks.judge(&r)
 	return r, nil
+}
+
+// anchorRun is the anchors' check beside VerifyAudit's walk: before it
+// (checks set, at nil), or during it (at: the events kept at the
+// anchors' positions, found when done is closed).
+type anchorRun struct {
+	checks   *anchorChecks
+	at       map[int64]*keptEvent
+	lastSeen int64
+	done     chan struct{}
+	found    []AuditAnchor
+	err      error
+}
+
+// startAnchors starts the anchors' check (nil: no anchors configured).
+func (s *Service) startAnchors(ctx context.Context) (*anchorRun, error) {
+	if s.Anchors == nil {
+		return nil, nil
+	}
+	r := &anchorRun{}
+	p, ok := s.Anchors.(AnchorPositioner)
+	if !ok {
+		found, err := s.Anchors.AuditAnchors(ctx)
+		if err != nil {
+			return nil, err
+		}
+		r.checks = newAnchorChecks(found)
+		return r, nil
+	}
+	pos, check, err := p.AnchorPositions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r.at = make(map[int64]*keptEvent, len(pos))
+	for _, q := range pos {
+		r.at[q] = nil
+	}
+	r.done = make(chan struct{})
+	go func() {
+		defer close(r.done)
+		r.found, r.err = check(ctx)
+	}()
+	return r, nil
+}
+
+// see takes e, the next event of the chain walked.
+func (r *anchorRun) see(e *Event) {
+	switch {
+	case r == nil:
+	case r.at == nil:
+		r.checks.see(e)
+	default:
+		r.lastSeen = e.Seq
+		if _, ok := r.at[e.Seq]; ok {
+			r.at[e.Seq] = &keptEvent{Hash: e.Hash}
+		}
+	}
+}
+
+// wait waits for the anchors read beside the walk.
+func (r *anchorRun) wait() {
+	if r != nil && r.done != nil {
+		<-r.done
+	}
+}
+
+// finish returns the anchors' checks once the walk is over; eventAt
+// reads the event at the first anchor the chain disagrees with.
+func (r *anchorRun) finish(ctx context.Context, eventAt func(context.Context, int64) (*Event, error)) (*anchorChecks, error) {
+	if r == nil || r.at == nil {
+		return r.checksOrNil(), nil
+	}
+	r.wait()
+	if r.err != nil {
+		return nil, r.err
+	}
+	c := newAnchorChecks(r.found)
+	if seq := c.match(r.at, r.lastSeen); seq != 0 {
+		e, err := eventAt(ctx, seq)
+		if err != nil {
+			return nil, err
+		}
+		c.brokenAt = e
+	}
+	return c, nil
+}
+
+func (r *anchorRun) checksOrNil() *anchorChecks {
+	if r == nil {
+		return nil
+	}
+	return r.checks
+}
+
+// eventAt reads the event at position seq (a walk up to it: only when
+// an anchor disagrees with the chain).
+func (s *Service) eventAt(ctx context.Context, seq int64) (*Event, error) {
+	var got *Event
+	errFound := errors.New("found")
+	err := s.Repo.WalkEvents(ctx, func(e Event) error {
+		if e.Seq == seq {
+			got = &e
+			return errFound
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errFound) {
+		return nil, err
+	}
+	if got == nil {
+		return nil, Errorf(ENOTFOUND, "no audit event %d", seq)
+	}
+	return got, nil
 }
