@@ -2,6 +2,7 @@ package web
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"slices"
@@ -497,6 +498,24 @@ var auditReasons = map[string]string{
 	"hash does not match the event's content: the event was altered": "mã băm không khớp với nội dung: sự kiện đã bị sửa",
 }
 
+// anchorReasonVI says in Vietnamese why the chain's anchors break it
+// (workflow's anchor.go), "" when they do not.
+func anchorReasonVI(rep workflow.AuditReport) string {
+	a := rep.Anchors
+	switch {
+	case a == nil || rep.OK:
+		return ""
+	case a.Broken != nil && rep.FirstBroken != nil && rep.FirstBroken.Seq == a.Broken.Seq:
+		return fmt.Sprintf("mốc neo %s (ghi lúc %s) ghi mã băm khác với sự kiện số %d đang lưu: chuỗi đã bị sửa rồi tính lại ở sự kiện này hoặc trước đó",
+			a.Broken.Key, fmtDateTime(a.Broken.At), a.Broken.Seq)
+	case a.Behind != nil && rep.FirstBroken == nil:
+		return fmt.Sprintf("chuỗi chỉ có %d sự kiện nhưng mốc neo %s (ghi lúc %s) ghi sự kiện số %d: cơ sở dữ liệu đã được khôi phục từ một bản sao lưu cũ hơn, "+
+			"hoặc các sự kiện mới nhất đã bị xóa; nếu chính quản trị viên đã khôi phục, ghi nhận bằng lệnh vanthu audit anchor --restored",
+			rep.Events, a.Behind.Key, fmtDateTime(a.Behind.At), a.Behind.Seq)
+	}
+	return ""
+}
+
 // handleAudit recomputes the audit chain for an admin: the check the API
 // offers at /api/v1/audit/verify, which a browser could not reach.
 func (u *UI) handleAudit(w http.ResponseWriter, r *http.Request, s *Session) error {
@@ -508,6 +527,8 @@ func (u *UI) handleAudit(w http.ResponseWriter, r *http.Request, s *Session) err
 		return err
 	}
 	if vi, ok := auditReasons[rep.Reason]; ok {
+		rep.Reason = vi
+	} else if vi := anchorReasonVI(rep); vi != "" {
 		rep.Reason = vi
 	}
 	u.render(w, r, s, http.StatusOK, "admin_audit", "Kiểm tra nhật ký", auditView{Tabs: u.adminTabs("/admin/audit"), Report: rep})
