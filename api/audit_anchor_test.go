@@ -68,3 +68,15 @@ func TestAuditVerifyReportsAnchors(t *testing.T) {
 		t.Fatalf("broken: %+v", r)
 	}
 }
+
+// An archive store that cannot be read makes the verification 503, not a
+// verdict without the anchors.
+func TestAuditVerifyAnchorsUnavailable(t *testing.T) {
+	down := anchorSource(func(context.Context) ([]workflow.AuditAnchor, error) {
+		return nil, workflow.Errorf(workflow.EUNAVAILABLE, "archive store unreachable")
+	})
+	f := newFixtureWith(t, 5<<20, func(s *workflow.Service) { s.Anchors = down })
+	if rec := f.do(t, "admin", "GET", "/api/v1/audit/verify", nil, ""); rec.Code != 503 {
+		t.Fatalf("%d %s", rec.Code, rec.Body.String())
+	}
+}
