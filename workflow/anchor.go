@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -218,4 +219,117 @@ func (c *anchorChecks) brokenReason(r *AuditReport, a *anchorCheck, lastAgree *A
 	r.Reason = fmt.Sprintf("anchor %s (written %s by %s) records hash %s for event %d but the stored event has hash %s: "+
 		"the chain was rewritten at or before event %d%s%s",
 		a.Key, a.At.UTC().Format(time.RFC3339), a.Instance, a.Hash, a.Seq, e.Hash, a.Seq, since, later)
+}
+
+// anchorRun is the anchors' check beside VerifyAudit's walk: before it
+// (checks set, at nil), or during it (at: the events kept at the
+// anchors' positions, found when done is closed).
+type anchorRun struct {
+	checks   *anchorChecks
+	at       map[int64]*keptEvent
+	lastSeen int64
+	done     chan struct{}
+	found    []AuditAnchor
+	err      error
+}
+
+// startAnchors starts the anchors' check (nil: no anchors configured).
+func (s *Service) startAnchors(ctx context.Context) (*anchorRun, error) {
+	if s.Anchors == nil {
+		return nil, nil
+	}
+	r := &anchorRun{}
+	p, ok := s.Anchors.(AnchorPositioner)
+	if !ok {
+		found, err := s.Anchors.AuditAnchors(ctx)
+		if err != nil {
+			return nil, err
+		}
+		r.checks = newAnchorChecks(found)
+		return r, nil
+	}
+	pos, check, err := p.AnchorPositions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r.at = make(map[int64]*keptEvent, len(pos))
+	for _, q := range pos {
+		r.at[q] = nil
+	}
+	r.done = make(chan struct{})
+	go func() {
+		defer close(r.done)
+		r.found, r.err = check(ctx)
+	}()
+	return r, nil
+}
+
+// see takes e, the next event of the chain walked.
+func (r *anchorRun) see(e *Event) {
+	switch {
+	case r == nil:
+	case r.at == nil:
+		r.checks.see(e)
+	default:
+		r.lastSeen = e.Seq
+		if _, ok := r.at[e.Seq]; ok {
+			r.at[e.Seq] = &keptEvent{Hash: e.Hash}
+		}
+	}
+}
+
+// wait waits for the anchors read beside the walk.
+func (r *anchorRun) wait() {
+	if r != nil && r.done != nil {
+		<-r.done
+	}
+}
+
+// finish returns the anchors' checks once the walk is over; eventAt
+// reads the event at the first anchor the chain disagrees with.
+func (r *anchorRun) finish(ctx context.Context, eventAt func(context.Context, int64) (*Event, error)) (*anchorChecks, error) {
+	if r == nil || r.at == nil {
+		return r.checksOrNil(), nil
+	}
+	r.wait()
+	if r.err != nil {
+		return nil, r.err
+	}
+	c := newAnchorChecks(r.found)
+	if seq := c.match(r.at, r.lastSeen); seq != 0 {
+		e, err := eventAt(ctx, seq)
+		if err != nil {
+			return nil, err
+		}
+		c.brokenAt = e
+	}
+	return c, nil
+}
+
+func (r *anchorRun) checksOrNil() *anchorChecks {
+	if r == nil {
+		return nil
+	}
+	return r.checks
+}
+
+// eventAt reads the event at position seq (a walk up to it: only when
+// an anchor disagrees with the chain).
+func (s *Service) eventAt(ctx context.Context, seq int64) (*Event, error) {
+	var got *Event
+	errFound := errors.New("found")
+	err := s.Repo.WalkEvents(ctx, func(e Event) error {
+		if e.Seq == seq {
+			got = &e
+			return errFound
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, errFound) {
+		return nil, err
+	}
+	if got == nil {
+		return nil, Errorf(ENOTFOUND, "no audit event %d", seq)
+	}
+	return got, nil
 }
