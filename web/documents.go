@@ -60,6 +60,7 @@ type docView struct {
 	// assignment form held when it came back with a problem.
 	Invalid Invalid
 	Assign  *assignForm
+	Next    *nextStep // after an action or a save: what comes next
 }
 
 // assignForm is what was typed in the assignment form.
@@ -158,6 +159,7 @@ func (u *UI) documentView(r *http.Request, s *Session, d *workflow.Document) (*d
 	if err := u.actionPreviews(ctx, s, d, v); err != nil {
 		return nil, err
 	}
+	next(r, s, d, v)
 	if u.cfg.Exchange != nil && d.Direction == workflow.Outgoing && (d.State == workflow.Sent || d.State == workflow.Revoked || d.State == workflow.Archived) ||
 		u.cfg.Exchange != nil && d.ExternalID != "" {
 		if err := u.deliveries(ctx, s, d, v); err != nil {

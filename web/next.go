@@ -1,0 +1,81 @@
+package web
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// nextStep is what the document page says, under the confirmation of an
+// action or a save (?done=, ?ok=), about what comes next: the buttons
+// this user may press now, or else who acts next; with the links to go
+// on (the inbox; for a clerk who has just received or registered an
+// incoming document, the form for the next one, as they come in a row).
+type nextStep struct {
+	Text  string
+	Links []nextLink
+}
+
+type nextLink struct{ Path, Label string }
+
+// waitingFor says who acts next on a document in a state, when the user
+// reading the page has nothing to do on it.
+var waitingFor = map[workflow.State]string{
+	workflow.Draft:         "Dự thảo chờ chuyên viên sửa và trình duyệt lại.",
+	workflow.InReview:      "Văn bản chờ lãnh đạo duyệt.",
+	workflow.Approved:      "Văn bản chờ lãnh đạo ký số.",
+	workflow.OfficerSigned: "Văn bản chờ văn thư cấp số, phát hành.",
+	workflow.Issued:        "Văn bản chờ văn thư gửi liên thông hoặc lưu trữ.",
+	workflow.Sent:          "Văn bản đã gửi: trạng thái của từng nơi nhận hiện ở mục Gửi, nhận liên thông.",
+	workflow.Received:      "Văn bản chờ văn thư vào sổ.",
+	workflow.Registered:    "Văn bản chờ lãnh đạo phân công xử lý.",
+	workflow.Assigned:      "Văn bản chờ chuyên viên được phân công bắt đầu xử lý.",
+	workflow.InProgress:    "Chuyên viên đang xử lý văn bản.",
+	workflow.Completed:     "Văn bản chờ văn thư lưu trữ.",
+	workflow.Rejected:      "Văn bản đã bị từ chối: không còn việc gì phải làm.",
+	workflow.Archived:      "Văn bản đã vào kho lưu trữ: không còn việc gì phải làm.",
+	workflow.Revoked:       "Văn bản đã thu hồi.",
+}
+
+// goesBack are the actions that send a document back or undo its course
+// rather than move it on: offered, never said to be what comes next.
+var goesBack = map[workflow.Action]bool{
+	workflow.Return: true, workflow.Reject: true, workflow.RequestRevoke: true, workflow.RefuseRevoke: true,
+}
+
+// next fills v.Next when the page confirms an action or a save.
+func next(r *http.Request, s *Session, d *workflow.Document, v *docView) {
+	q := r.URL.Query()
+	if q.Get("done") == "" && q.Get("ok") == "" {
+		return
+	}
+	n := &nextStep{}
+	var ahead, besides []string // actions that move the document on; the others (sending it back)
+	for _, a := range v.Actions {
+		if goesBack[a] {
+			besides = append(besides, actionNames[a])
+		} else {
+			ahead = append(ahead, actionNames[a])
+		}
+	}
+	if v.CanAssign {
+		ahead = append(ahead, actionNames[workflow.Assign])
+	}
+	if len(ahead) > 0 {
+		n.Text = "Việc tiếp theo của bạn: " + strings.Join(ahead, ", ") + "."
+	} else {
+		n.Text = waitingFor[d.State]
+		if len(besides) > 0 {
+			n.Text += " Bạn vẫn có thể: " + strings.Join(besides, ", ") + "."
+		}
+	}
+	if len(ahead)+len(besides) > 0 {
+		n.Links = append(n.Links, nextLink{"#h-actions", "Đến mục Xử lý"})
+	}
+	if d.Direction == workflow.Incoming && s.User.Has(workflow.RoleClerk) && (d.State == workflow.Received || d.State == workflow.Registered) {
+		n.Links = append(n.Links, nextLink{"/incoming/new", "Tiếp nhận văn bản đến khác"})
+	}
+	n.Links = append(n.Links, nextLink{"/", "Về Việc cần xử lý"})
+	v.Next = n
+}

@@ -1,0 +1,89 @@
+package web
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+var nextRe = regexp.MustCompile(`(?s)<p class="next no-print" id="next">(.*?)</p>`)
+
+// TestNextStepAfterAnAction: the page after each step of an incoming
+// document's course says, under what was done, what comes next — the
+// buttons the reader may press now (a button that sends the document
+// back is offered, never said to be next), else who acts next — with the
+// ways on (for the clerk, the form of the next incoming document); a
+// page opened without an action says nothing of the kind.
+func TestNextStepAfterAnAction(t *testing.T) {
+	e := newTestEnv(t)
+	clerk, officer := e.login("vanthu"), e.login("lanhdao")
+	id := e.newIncoming(clerk, "Về việc chuẩn bị hội nghị", nil)
+	for _, tc := range []struct {
+		who         *client
+		action      workflow.Action // "" for the page right after the form
+		path        string
+		want, links []string
+		not         []string
+	}{
+		{clerk, "", "?ok=created", []string{"Việc tiếp theo của bạn: Vào sổ."}, []string{"#h-actions", "/incoming/new", `href="/"`}, []string{"Từ chối"}},
+		// The clerk may assign too (at the official's word).
+		{clerk, workflow.Register, "?done=register", []string{"Việc tiếp theo của bạn: Phân công."}, []string{"#h-actions", "/incoming/new", `href="/"`}, nil},
+		{officer, "", "?done=register", []string{"Việc tiếp theo của bạn: Phân công."}, []string{"#h-actions", `href="/"`}, []string{"/incoming/new"}},
+		{officer, workflow.Assign, "?done=assign", []string{"Văn bản chờ chuyên viên được phân công bắt đầu xử lý."}, []string{`href="/"`}, []string{"#h-actions", "/incoming/new"}},
+		{officer, "", "", nil, nil, []string{`id="next"`}},
+	} {
+		if tc.action != "" {
+			extra := url.Values{}
+			if tc.action == workflow.Assign {
+				extra = url.Values{"assignee_id": {e.users["chuyenvien"].ID}, "due_date": {"31/12/2026"}}
+			}
+			if p := act(t, tc.who, id, tc.action, extra); p.Status != 303 {
+				t.Fatalf("%s: %d", tc.action, p.Status)
+			}
+		}
+		p := tc.who.get("/documents/" + id + tc.path)
+		m := nextRe.FindStringSubmatch(p.Body)
+		next := ""
+		if m != nil {
+			next = m[1]
+		}
+		for _, w := range append(tc.want, tc.links...) {
+			if !strings.Contains(next, w) {
+				t.Errorf("%s: what comes next lacks %q: %q", tc.path, w, next)
+			}
+		}
+		for _, w := range tc.not {
+			if strings.Contains(next, w) || (w == `id="next"` && m != nil) {
+				t.Errorf("%s: what comes next has %q: %q", tc.path, w, next)
+			}
+		}
+	}
+}
+
+// TestNextStepOffersGoingBack: with only a button that sends the
+// document back (the official, after signing: Trả lại), the page says
+// who acts next and that the button remains.
+func TestNextStepOffersGoingBack(t *testing.T) {
+	for _, tc := range []struct {
+		actions []workflow.Action
+		state   workflow.State
+		want    string
+	}{
+		{[]workflow.Action{workflow.Return}, workflow.OfficerSigned, "Văn bản chờ văn thư cấp số, phát hành. Bạn vẫn có thể: Trả lại."},
+		{[]workflow.Action{workflow.Issue, workflow.Return}, workflow.OfficerSigned, "Việc tiếp theo của bạn: Phát hành."},
+		{[]workflow.Action{workflow.Register, workflow.Reject}, workflow.Received, "Việc tiếp theo của bạn: Vào sổ."},
+		{nil, workflow.Archived, "Văn bản đã vào kho lưu trữ: không còn việc gì phải làm."},
+	} {
+		r := httptest.NewRequest(http.MethodGet, "/documents/x?done=sign", nil)
+		v := &docView{Actions: tc.actions}
+		next(r, &Session{User: &workflow.User{Roles: []workflow.Role{workflow.RoleOfficer}}}, &workflow.Document{State: tc.state, Direction: workflow.Outgoing}, v)
+		if v.Next == nil || v.Next.Text != tc.want {
+			t.Errorf("%v at %s: %+v, want %q", tc.actions, tc.state, v.Next, tc.want)
+		}
+	}
+}
