@@ -10,7 +10,7 @@ import (
 // nextStep is what the document page says, under the confirmation of an
 // action or a save (?done=, ?ok=), about what comes next: the buttons
 // this user may press now, or else who acts next; with the links to go
-// on (the inbox; for a clerk who has just received or registered an
+// on (the inbox; for a clerk who has just registered or rejected an
 // incoming document, the form for the next one, as they come in a row).
 type nextStep struct {
 	Text  string
@@ -73,7 +73,7 @@ func next(r *http.Request, s *Session, d *workflow.Document, v *docView) {
 	if len(ahead)+len(besides) > 0 {
 		n.Links = append(n.Links, nextLink{"#h-actions", "Đến mục Xử lý"})
 	}
-	if d.Direction == workflow.Incoming && s.User.Has(workflow.RoleClerk) && (d.State == workflow.Received || d.State == workflow.Registered) {
+	if d.Direction == workflow.Incoming && s.User.Has(workflow.RoleClerk) && (d.State == workflow.Registered || d.State == workflow.Rejected) {
 		n.Links = append(n.Links, nextLink{"/incoming/new", "Tiếp nhận văn bản đến khác"})
 	}
 	n.Links = append(n.Links, nextLink{"/", "Về Việc cần xử lý"})

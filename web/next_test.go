@@ -30,7 +30,7 @@ func TestNextStepAfterAnAction(t *testing.T) {
 		want, links []string
 		not         []string
 	}{
-		{clerk, "", "?ok=created", []string{"Việc tiếp theo của bạn: Vào sổ."}, []string{"#h-actions", "/incoming/new", `href="/"`}, []string{"Từ chối"}},
+		{clerk, "", "?ok=created", []string{"Việc tiếp theo của bạn: Vào sổ."}, []string{"#h-actions", `href="/"`}, []string{"Từ chối", "/incoming/new"}},
 		// The clerk may assign too (at the official's word).
 		{clerk, workflow.Register, "?done=register", []string{"Việc tiếp theo của bạn: Phân công."}, []string{"#h-actions", "/incoming/new", `href="/"`}, nil},
 		{officer, "", "?done=register", []string{"Việc tiếp theo của bạn: Phân công."}, []string{"#h-actions", `href="/"`}, []string{"/incoming/new"}},
