@@ -40,7 +40,10 @@ var (
 //     inside a sentence or a table cell, which WCAG exempts;
 //   - text smaller than 12 px;
 //   - a heading, button, button link, label, legend, term or tab whose
-//     text overflows its box;
+//     text overflows its box, or a word of which is broken across two
+//     lines (a table column squeezed below its words' width);
+//   - a list of documents wider than its frame (the due date out of
+//     sight: registers may scroll, the lists an official reads may not);
 //   - a document's PDF in a frame on a touch screen (a phone's browser
 //     leaves it empty) or none on a desktop, or no link to open it.
 const screenProblems = `((W, touch) => {
@@ -82,6 +85,33 @@ const screenProblems = `((W, touch) => {
   for (const e of document.querySelectorAll('h1, h2, h3, button, a.button, label, legend, dt, nav.main a, .tabs a, .badge, th')) {
     if (!vis(e) || hidden(e)) continue;
     if (e.scrollWidth > e.clientWidth + 1 && getComputedStyle(e).display !== 'inline') out.push('text overflows its box (' + e.scrollWidth + '/' + e.clientWidth + '): ' + name(e));
+  }
+  // A word (a syllable of Vietnamese, a short word) split across two
+  // lines: a column squeezed below its words' width.
+  const broken = new Set();
+  for (const cell of document.querySelectorAll('td, th, dd, dt, h1, h2, h3, button, a.button, label')) {
+    if (!vis(cell) || hidden(cell)) continue;
+    const tw = document.createTreeWalker(cell, NodeFilter.SHOW_TEXT);
+    for (let n; (n = tw.nextNode());) {
+      // A certificate's name (CN=…, O=…) or a hash is an identifier
+      // that may break anywhere.
+      if (n.textContent.includes('=') || n.parentElement.closest('.hash, code, .mono')) continue;
+      const re = /[^\s\-\/.,:;()·0-9]{2,12}/gu;
+      for (let m; (m = re.exec(n.textContent));) {
+        if (!/\p{Ll}/u.test(m[0])) continue; // an acronym, a serial number in hex
+        const r = document.createRange();
+        r.setStart(n, m.index); r.setEnd(n, m.index + m[0].length);
+        const lines = new Set(Array.from(r.getClientRects()).filter(x => x.width > 0).map(x => Math.round(x.top)));
+        if (lines.size > 1) broken.add(name(cell.closest('td, th, dd, dt, h1, h2, h3, button, a, label') || cell) + ' at "' + m[0] + '"');
+      }
+    }
+  }
+  for (const b of Array.from(broken).slice(0, 5)) out.push('a word broken across lines: ' + b);
+  // A list of documents (the inbox, Văn bản đến/đi) fits its frame: its
+  // last column (the due date) is not out of sight to the right.
+  for (const t of document.querySelectorAll('.table-wrap > table.docs')) {
+    const wrap = t.parentElement;
+    if (wrap.scrollWidth > wrap.clientWidth + 1) out.push('the list of documents scrolls sideways: ' + wrap.scrollWidth + '/' + wrap.clientWidth + ' px');
   }
   const frame = document.querySelector('iframe.pdf');
   if (frame) {
