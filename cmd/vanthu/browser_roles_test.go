@@ -225,7 +225,7 @@ func TestIntegrationBrowserRoles(t *testing.T) {
 		b.Run(chromedp.Click(chromedp.CSS(`#confirm a.button`)), chromedp.WaitVisible(chromedp.CSS(`button[name="action"][value="sign"]`)))
 		b.Press("sign")
 		w.check("signed")
-		for _, p := range []string{"/outgoing", "/incoming", "/registers", fmt.Sprintf("/registers/incoming/%d", thisYear())} {
+		for _, p := range []string{"/outgoing", "/outgoing?q=ke+hoach", "/incoming", "/registers", fmt.Sprintf("/registers/incoming/%d", thisYear())} {
 			b.Go(p)
 			w.check(p)
 		}
@@ -271,7 +271,9 @@ func TestIntegrationBrowserRoles(t *testing.T) {
 	b.Go("/archive")
 	w.check("archive")
 	b.Run(chromedp.SendKeys(chromedp.CSS(`#q`), "luu tru ho so"), chromedp.Click(chromedp.CSS(`form[role="search"] button[type="submit"]`)),
-		chromedp.WaitVisible(chromedp.CSS(`table a[href^="/archive/"]`)))
+		// The results' page, not the form's (which lists records too):
+		// its search box holds the words in its value attribute.
+		chromedp.WaitVisible(chromedp.CSS(`#q[value="luu tru ho so"]`)), chromedp.WaitVisible(chromedp.CSS(`table a[href^="/archive/"]`)))
 	w.check("archive-search")
 	// Opened by its address: a click at the centre of a subject wrapped
 	// over several lines may fall between them.
