@@ -87,3 +87,13 @@ func TestNextStepOffersGoingBack(t *testing.T) {
 		}
 	}
 }
+
+// TestEveryStateSaysWhoIsNext: each state a document can be in has its
+// sentence of who acts next.
+func TestEveryStateSaysWhoIsNext(t *testing.T) {
+	for st := range stateNames {
+		if waitingFor[st] == "" {
+			t.Errorf("state %s: no sentence in waitingFor", st)
+		}
+	}
+}
