@@ -525,7 +525,7 @@ func auditCmd(ctx context.Context, opts options, args []string, getenv func(stri
 		return auditAnchorCmd(ctx, opts, args[1:], getenv, stdout, stderr)
 	}
 	if len(args) == 0 || args[0] != "verify" {
-		fmt.Fprintln(stderr, "usage: vanthu audit verify | vanthu audit anchor [--restored]")
+		fmt.Fprintln(stderr, "usage: vanthu audit verify\n       vanthu audit anchor [--restored]")
 		return 2
 	}
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
