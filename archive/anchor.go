@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -77,8 +78,8 @@ type Anchors struct {
 }
 
 var (
-	_ workflow.AnchorSource     = (*Anchors)(nil)
-	_ workflow.AnchorPositioner = (*Anchors)(nil)
+	_ workflow.AnchorSource = (*Anchors)(nil)
+	_ workflow.AnchorLister = (*Anchors)(nil)
 )
 
 func (a *Anchors) now() time.Time {
@@ -208,14 +209,18 @@ type VersionedStore interface {
 // A version checked before by this process is not read again (versions
 // never change; on stores without versions, every object is read).
 func (a *Anchors) AuditAnchors(ctx context.Context) ([]workflow.AuditAnchor, error) {
-	objs, err := a.objects(ctx)
+	var objs []workflow.ObjectInfo
+	if err := a.list(ctx, func(o workflow.ObjectInfo) error { objs = append(objs, o); return nil }); err != nil {
+		return nil, err
+	}
+	read, err := a.check(ctx, objs)
 	if err != nil {
 		return nil, err
 	}
-	return a.check(ctx, objs)
+	return byKey(read), nil
 }
 
-// check reads and checks the anchor objects objs.
+// check reads and checks the anchor objects objs: one anchor each.
 func (a *Anchors) check(ctx context.Context, objs []workflow.ObjectInfo) ([]workflow.AuditAnchor, error) {
 	// Once: the development PKI reads its files for the agency key.
 	trust := &anchorTrust{roots: a.trust(), agency: a.agency(), chains: map[[32]byte]validity{}}
@@ -239,7 +244,7 @@ func (a *Anchors) check(ctx context.Context, objs []workflow.ObjectInfo) ([]work
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	return byKey(read), nil
+	return read, nil
 }
 
 // byKey keeps one valid anchor per key (the first) and every rejected
@@ -261,41 +266,67 @@ func byKey(read []workflow.AuditAnchor) []workflow.AuditAnchor {
 	return out
 }
 
-// objects lists the anchor objects: every version on a VersionedStore.
-func (a *Anchors) objects(ctx context.Context) ([]workflow.ObjectInfo, error) {
-	var objs []workflow.ObjectInfo
-	add := func(o workflow.ObjectInfo) error {
-		objs = append(objs, o)
-		return nil
-	}
+// list calls fn for each anchor object: every version on a
+// VersionedStore.
+func (a *Anchors) list(ctx context.Context, fn func(workflow.ObjectInfo) error) error {
 	var err error
 	if vs, ok := a.Store.(VersionedStore); ok {
-		err = vs.ListVersions(ctx, AnchorPrefix, add)
+		err = vs.ListVersions(ctx, AnchorPrefix, fn)
 	} else {
-		err = a.Store.List(ctx, AnchorPrefix, add)
+		err = a.Store.List(ctx, AnchorPrefix, fn)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("list audit anchors: %w", err)
+		return fmt.Errorf("list audit anchors: %w", err)
 	}
-	return objs, nil
+	return nil
 }
 
-// AnchorPositions implements workflow.AnchorPositioner: the positions the
-// anchors' keys name (AnchorKey), unchecked (keys of another form are
-// left out: check rejects them), and the check of the objects listed.
-func (a *Anchors) AnchorPositions(ctx context.Context) ([]int64, func(context.Context) ([]workflow.AuditAnchor, error), error) {
-	objs, err := a.objects(ctx)
-	if err != nil {
-		return nil, nil, err
+// ListAnchors implements workflow.AnchorLister: the anchor objects (every
+// version on a VersionedStore) as their keys name them, unchecked. Only
+// the entries are kept, not the listing.
+func (a *Anchors) ListAnchors(ctx context.Context) ([]workflow.AnchorEntry, error) {
+	var out []workflow.AnchorEntry
+	err := a.list(ctx, func(o workflow.ObjectInfo) error {
+		out = append(out, anchorEntry(o.Key, o.VersionID))
+		return nil
+	})
+	return out, err
+}
+
+// anchorEntry is the entry of the object at key (version): the head its
+// key names when the key is of AnchorKey's form, else Seq -1 and Other.
+func anchorEntry(key, version string) workflow.AnchorEntry {
+	e := workflow.AnchorEntry{Seq: -1, Other: key, Version: version}
+	rest, ok := strings.CutSuffix(strings.TrimPrefix(key, AnchorPrefix), ".p7m")
+	if !ok || len(rest) < 12+1+16 || rest[12] != '-' {
+		return e
 	}
-	out := make([]int64, 0, len(objs))
-	for _, o := range objs {
-		var seq int64
-		if _, err := fmt.Sscanf(strings.TrimPrefix(o.Key, AnchorPrefix), "%d-", &seq); err == nil {
-			out = append(out, seq)
-		}
+	seq, err1 := strconv.ParseInt(rest[:12], 10, 64)
+	prefix, err2 := strconv.ParseUint(rest[13:29], 16, 64)
+	restored := rest[29:] == "-restored"
+	if err1 != nil || err2 != nil || (!restored && rest[29:] != "") || entryKey(workflow.AnchorEntry{Seq: seq, Prefix: prefix, Restored: restored}) != key {
+		return e
 	}
-	return out, func(ctx context.Context) ([]workflow.AuditAnchor, error) { return a.check(ctx, objs) }, nil
+	return workflow.AnchorEntry{Seq: seq, Prefix: prefix, Restored: restored, Version: version}
+}
+
+// entryKey is the key of the object of e.
+func entryKey(e workflow.AnchorEntry) string {
+	if e.Other != "" {
+		return e.Other
+	}
+	return AnchorKey(e.Seq, fmt.Sprintf("%016x", e.Prefix), e.Restored)
+}
+
+// CheckAnchors implements workflow.AnchorLister: the objects of entries
+// read (Workers at a time) and checked, as by AuditAnchors: one anchor
+// each, in their order.
+func (a *Anchors) CheckAnchors(ctx context.Context, entries []workflow.AnchorEntry) ([]workflow.AuditAnchor, error) {
+	objs := make([]workflow.ObjectInfo, len(entries))
+	for i, e := range entries {
+		objs[i] = workflow.ObjectInfo{Key: entryKey(e), VersionID: e.Version}
+	}
+	return a.check(ctx, objs)
 }
 
 // readCached is read, remembered for a version (VersionID set).

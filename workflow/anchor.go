@@ -42,26 +42,69 @@ type AnchorSource interface {
 	AuditAnchors(ctx context.Context) ([]AuditAnchor, error)
 }
 
-// AnchorPositioner is implemented by anchor sources that know where their
-// anchors lie in the chain before checking them (archive.Anchors: from
-// their keys). VerifyAudit then checks them while it walks the chain,
-// keeping the events at those positions only.
-type AnchorPositioner interface {
-	// AnchorPositions lists the anchors and returns the positions they
-	// name (unchecked), and check, which reads and checks the anchors of
-	// that listing (as AuditAnchors does). EUNAVAILABLE when the store
+// AnchorLister is implemented by anchor sources that can list their
+// anchors, unchecked, from their keys alone (archive.Anchors) and read
+// and check the few a verdict depends on. VerifyAudit then keeps a few
+// dozen bytes per anchor, compares each with the event at its position
+// by the hash its key names while it walks the chain, and checks the
+// signatures of those alone (anchorlist.go).
+type AnchorLister interface {
+	// ListAnchors lists the anchor objects (every version of each on a
+	// store that keeps versions), unchecked. EUNAVAILABLE when the store
 	// cannot be read.
-	AnchorPositions(ctx context.Context) (positions []int64, check func(context.Context) ([]AuditAnchor, error), err error)
+	ListAnchors(ctx context.Context) ([]AnchorEntry, error)
+	// CheckAnchors reads and checks the objects of entries (as
+	// AuditAnchors does): one anchor each, in their order, Rejected set
+	// when it is not a valid one.
+	CheckAnchors(ctx context.Context, entries []AnchorEntry) ([]AuditAnchor, error)
+}
+
+// AnchorEntry is an anchor object as its key names it, unchecked.
+type AnchorEntry struct {
+	Seq      int64  // the position the key names; -1 when the key is not of an anchor's form
+	Prefix   uint64 // the head hash's first 16 hex digits the key names
+	Restored bool   // the key is a restore acknowledgement's
+	Version  string // the object's version ("" on stores without)
+	Other    string // the key, when it is not of an anchor's form
+}
+
+// hashPrefix is the first 16 hex digits of hash, as AnchorEntry.Prefix.
+func hashPrefix(hash string) (uint64, bool) {
+	if len(hash) < 16 {
+		return 0, false
+	}
+	var p uint64
+	for i := range 16 {
+		c := hash[i]
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c -= 'a' - 10
+		default:
+			return 0, false
+		}
+		p = p<<4 | uint64(c)
+	}
+	return p, true
 }
 
 // AnchorReport is what VerifyAudit found about the anchors.
 type AnchorReport struct {
-	Found      int `json:"found"`      // anchor objects in the store
-	Checked    int `json:"checked"`    // valid anchors the chain agrees with
+	Found int `json:"found"` // anchor objects (versions) in the store
+	// Checked: anchors the chain agrees with, up to Last. From an
+	// AnchorLister, only Last's signature is checked among them (the
+	// hash chain makes it vouch for every event before it); the others
+	// agree by the hash their key names.
+	Checked    int `json:"checked"`
 	Superseded int `json:"superseded"` // valid anchors a later restore acknowledgement replaced
-	// Unchecked: valid anchors past the chain's first broken event.
-	Unchecked int           `json:"unchecked"`
-	Rejected  []AuditAnchor `json:"rejected,omitempty"` // not valid anchors: ignored
+	// Unchecked: anchors past the chain's first broken event (from an
+	// AnchorLister, not read: counted by key).
+	Unchecked int `json:"unchecked"`
+	// SignaturesChecked: the anchor objects read and their signatures
+	// checked (from an AnchorLister: those a decision depends on).
+	SignaturesChecked int           `json:"signatures_checked"`
+	Rejected          []AuditAnchor `json:"rejected,omitempty"` // not valid anchors: ignored
 	// Last is the agreeing anchor furthest along the chain.
 	Last *AuditAnchor `json:"last,omitempty"`
 	// Broken is the first anchor (lowest position) whose hash the event
@@ -90,7 +133,7 @@ type anchorCheck struct {
 }
 
 func newAnchorChecks(found []AuditAnchor) *anchorChecks {
-	c := &anchorChecks{report: AnchorReport{Found: len(found)}}
+	c := &anchorChecks{report: AnchorReport{Found: len(found), SignaturesChecked: len(found)}}
 	for _, a := range found {
 		if a.Rejected != "" {
 			c.report.Rejected = append(c.report.Rejected, a)
@@ -103,32 +146,6 @@ func newAnchorChecks(found []AuditAnchor) *anchorChecks {
 	}
 	sort.SliceStable(c.valid, func(i, j int) bool { return c.valid[i].Seq < c.valid[j].Seq })
 	return c
-}
-
-// match compares the anchors with the events kept at their positions
-// (at: nil where the chain did not reach) and returns the position of the
-// first anchor the chain disagrees with (0: none), whose event the
-// caller gives brokenAt.
-func (c *anchorChecks) match(at map[int64]*keptEvent, lastSeen int64) int64 {
-	c.lastSeen = lastSeen
-	var first int64
-	for _, a := range c.valid {
-		e := at[a.Seq]
-		if e == nil {
-			continue
-		}
-		a.seen, a.agrees = true, a.Hash == e.Hash
-		if !a.agrees && first == 0 && !c.superseded(a) {
-			first = a.Seq
-		}
-	}
-	return first
-}
-
-// keptEvent is what VerifyAudit keeps of an event at an anchor's
-// position while it walks the chain.
-type keptEvent struct {
-	Hash string
 }
 
 // superseded reports whether a restore acknowledgement came after a.
@@ -180,29 +197,37 @@ func (c *anchorChecks) judge(r *AuditReport) {
 		case a.seen && c.report.Broken == nil:
 			aa := a.AuditAnchor
 			c.report.Broken = &aa
-			c.brokenReason(r, a, lastAgree)
+			if c.brokenAt != nil {
+				brokenReason(r, aa, c.brokenAt, lastAgree)
+			}
 		case !a.seen && c.report.Behind == nil && c.report.Broken == nil:
 			aa := a.AuditAnchor
 			c.report.Behind = &aa
 		}
 	}
 	if b := c.report.Behind; b != nil && c.report.Broken == nil {
-		r.OK = false
-		r.FirstBroken = nil // no stored event is wrong: the ones anchored are missing
-		r.Reason = fmt.Sprintf("the chain ends at event %d but anchor %s (written %s) records event %d: "+
-			"the database was restored to an earlier backup, or its newest events were removed; events %d to %d are not in it. "+
-			"After a restore you made, record it with `vanthu audit anchor --restored`",
-			c.lastSeen, b.Key, b.At.UTC().Format(time.RFC3339), b.Seq, c.lastSeen+1, b.Seq)
+		behindReason(r, b, c.lastSeen)
 	}
 	rep := c.report
 	r.Anchors = &rep
 }
 
+// behindReason makes r say that b lies past the chain's end, at
+// lastSeen: no stored event is wrong, the ones anchored are missing.
+func behindReason(r *AuditReport, b *AuditAnchor, lastSeen int64) {
+	r.OK = false
+	r.FirstBroken = nil
+	r.Reason = fmt.Sprintf("the chain ends at event %d but anchor %s (written %s) records event %d: "+
+		"the database was restored to an earlier backup, or its newest events were removed; events %d to %d are not in it. "+
+		"After a restore you made, record it with `vanthu audit anchor --restored`",
+		lastSeen, b.Key, b.At.UTC().Format(time.RFC3339), b.Seq, lastSeen+1, b.Seq)
+}
+
 // brokenReason makes r name a, the first anchor the chain disagrees with,
-// and the event at its position, unless the chain broke before it.
-func (c *anchorChecks) brokenReason(r *AuditReport, a *anchorCheck, lastAgree *AuditAnchor) {
-	e := c.brokenAt
-	if e == nil || (r.FirstBroken != nil && r.FirstBroken.Seq < e.Seq) {
+// and e, the event at its position, unless the chain broke before it.
+// lastAgree: an agreeing anchor before a (nil: none known).
+func brokenReason(r *AuditReport, a AuditAnchor, e *Event, lastAgree *AuditAnchor) {
+	if r.FirstBroken != nil && r.FirstBroken.Seq < e.Seq {
 		return
 	}
 	since := ""
@@ -221,16 +246,12 @@ func (c *anchorChecks) brokenReason(r *AuditReport, a *anchorCheck, lastAgree *A
 		a.Key, a.At.UTC().Format(time.RFC3339), a.Instance, a.Hash, a.Seq, e.Hash, a.Seq, since, later)
 }
 
-// anchorRun is the anchors' check beside VerifyAudit's walk: before it
-// (checks set, at nil), or during it (at: the events kept at the
-// anchors' positions, found when done is closed).
+// anchorRun is the anchors' check beside VerifyAudit's walk: from an
+// AnchorLister (list), else from the anchors the source read and checked
+// before the walk (checks).
 type anchorRun struct {
-	checks   *anchorChecks
-	at       map[int64]*keptEvent
-	lastSeen int64
-	done     chan struct{}
-	found    []AuditAnchor
-	err      error
+	checks *anchorChecks
+	list   *anchorList
 }
 
 // startAnchors starts the anchors' check (nil: no anchors configured).
@@ -238,79 +259,42 @@ func (s *Service) startAnchors(ctx context.Context) (*anchorRun, error) {
 	if s.Anchors == nil {
 		return nil, nil
 	}
-	r := &anchorRun{}
-	p, ok := s.Anchors.(AnchorPositioner)
-	if !ok {
-		found, err := s.Anchors.AuditAnchors(ctx)
+	if l, ok := s.Anchors.(AnchorLister); ok {
+		entries, err := l.ListAnchors(ctx)
 		if err != nil {
 			return nil, err
 		}
-		r.checks = newAnchorChecks(found)
-		return r, nil
+		return &anchorRun{list: newAnchorList(l, entries)}, nil
 	}
-	pos, check, err := p.AnchorPositions(ctx)
+	found, err := s.Anchors.AuditAnchors(ctx)
 	if err != nil {
 		return nil, err
 	}
-	r.at = make(map[int64]*keptEvent, len(pos))
-	for _, q := range pos {
-		r.at[q] = nil
-	}
-	r.done = make(chan struct{})
-	go func() {
-		defer close(r.done)
-		r.found, r.err = check(ctx)
-	}()
-	return r, nil
+	return &anchorRun{checks: newAnchorChecks(found)}, nil
 }
 
 // see takes e, the next event of the chain walked.
 func (r *anchorRun) see(e *Event) {
 	switch {
 	case r == nil:
-	case r.at == nil:
-		r.checks.see(e)
+	case r.list != nil:
+		r.list.see(e)
 	default:
-		r.lastSeen = e.Seq
-		if _, ok := r.at[e.Seq]; ok {
-			r.at[e.Seq] = &keptEvent{Hash: e.Hash}
-		}
+		r.checks.see(e)
 	}
 }
 
-// wait waits for the anchors read beside the walk.
-func (r *anchorRun) wait() {
-	if r != nil && r.done != nil {
-		<-r.done
+// judge adds the anchors' verdict to rep once the walk is over; eventAt
+// reads an event the verdict names.
+func (r *anchorRun) judge(ctx context.Context, rep *AuditReport, eventAt func(context.Context, int64) (*Event, error)) error {
+	switch {
+	case r == nil:
+	case r.list != nil:
+		return r.list.judge(ctx, rep, eventAt)
+	default:
+		r.checks.judge(rep)
 	}
-}
-
-// finish returns the anchors' checks once the walk is over; eventAt
-// reads the event at the first anchor the chain disagrees with.
-func (r *anchorRun) finish(ctx context.Context, eventAt func(context.Context, int64) (*Event, error)) (*anchorChecks, error) {
-	if r == nil || r.at == nil {
-		return r.checksOrNil(), nil
-	}
-	r.wait()
-	if r.err != nil {
-		return nil, r.err
-	}
-	c := newAnchorChecks(r.found)
-	if seq := c.match(r.at, r.lastSeen); seq != 0 {
-		e, err := eventAt(ctx, seq)
-		if err != nil {
-			return nil, err
-		}
-		c.brokenAt = e
-	}
-	return c, nil
-}
-
-func (r *anchorRun) checksOrNil() *anchorChecks {
-	if r == nil {
-		return nil
-	}
-	return r.checks
+	return nil
 }
 
 // eventAt reads the event at position seq (a walk up to it: only when

@@ -1530,9 +1530,11 @@ func checkRegisterAccess(actor *User, kind RegisterKind) error {
 }
 
 // VerifyAudit recomputes the whole audit chain and, when s.Anchors is
-// set, checks it against every checkpoint found there (anchor.go): read
-// and checked while the chain is walked when the source can name their
-// positions first (AnchorPositioner), else before.
+// set, checks it against every checkpoint found there (anchor.go): each
+// compared with the event at its position while the chain is walked, by
+// the hash its key names when the source lists them unchecked
+// (AnchorLister, anchorlist.go: the signatures of those a verdict
+// depends on checked after the walk), else read and checked before.
 func (s *Service) VerifyAudit(ctx context.Context) (AuditReport, error) {
 	run, err := s.startAnchors(ctx)
 	if err != nil {
@@ -1548,14 +1550,12 @@ func (s *Service) VerifyAudit(ctx context.Context) (AuditReport, error) {
 		return nil
 	})
 	if err != nil && !errors.Is(err, errStop) {
-		run.wait()
 		return AuditReport{}, fmt.Errorf("verify audit: %w", err)
 	}
 	r := v.Report()
 	if r.OK {
 		head, err := s.Repo.AuditHead(ctx)
 		if err != nil {
-			run.wait()
 			return AuditReport{}, fmt.Errorf("verify audit: %w", err)
 		}
 		if head != nil && (head.Seq != r.Events || (v.prev != nil && head.Hash != v.prev.Hash)) {
@@ -1564,10 +1564,8 @@ func (s *Service) VerifyAudit(ctx context.Context) (AuditReport, error) {
 			r.FirstBroken = head
 		}
 	}
-	checks, err := run.finish(ctx, s.eventAt)
-	if err != nil {
+	if err := run.judge(ctx, &r, s.eventAt); err != nil {
 		return AuditReport{}, fmt.Errorf("verify audit: anchors: %w", err)
 	}
-	checks.judge(&r)
 	return r, nil
 }
