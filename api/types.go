@@ -248,14 +248,17 @@ type AuditAnchorJSON struct {
 // AnchorReportJSON is what the audit verification found about the
 // chain's anchors in the archive store.
 type AnchorReportJSON struct {
-	Found      int               `json:"found"`
-	Checked    int               `json:"checked"`
-	Superseded int               `json:"superseded"`
-	Unchecked  int               `json:"unchecked"`
-	Rejected   []AuditAnchorJSON `json:"rejected,omitempty"`
-	Last       *AuditAnchorJSON  `json:"last,omitempty"`
-	Broken     *AuditAnchorJSON  `json:"broken,omitempty"`
-	Behind     *AuditAnchorJSON  `json:"behind,omitempty"`
+	Found      int `json:"found"`
+	Checked    int `json:"checked"`
+	Superseded int `json:"superseded"`
+	Unchecked  int `json:"unchecked"`
+	// SignaturesChecked: the anchor objects read and their signatures
+	// checked (those a decision depends on).
+	SignaturesChecked int               `json:"signatures_checked"`
+	Rejected          []AuditAnchorJSON `json:"rejected,omitempty"`
+	Last              *AuditAnchorJSON  `json:"last,omitempty"`
+	Broken            *AuditAnchorJSON  `json:"broken,omitempty"`
+	Behind            *AuditAnchorJSON  `json:"behind,omitempty"`
 }
 
 func toAnchorJSON(a *workflow.AuditAnchor) *AuditAnchorJSON {
@@ -273,7 +276,7 @@ func toAnchorJSON(a *workflow.AuditAnchor) *AuditAnchorJSON {
 
 func toAnchorReportJSON(r *workflow.AnchorReport) AnchorReportJSON {
 	out := AnchorReportJSON{Found: r.Found, Checked: r.Checked, Superseded: r.Superseded, Unchecked: r.Unchecked,
-		Last: toAnchorJSON(r.Last), Broken: toAnchorJSON(r.Broken), Behind: toAnchorJSON(r.Behind)}
+		SignaturesChecked: r.SignaturesChecked, Last: toAnchorJSON(r.Last), Broken: toAnchorJSON(r.Broken), Behind: toAnchorJSON(r.Behind)}
 	for i := range r.Rejected {
 		out.Rejected = append(out.Rejected, *toAnchorJSON(&r.Rejected[i]))
 	}

@@ -1076,10 +1076,10 @@ type AuditAnchorReport struct {
 	// Broken One anchor. In `broken`, the first anchor whose hash the event at its position does not have (the chain was rewritten; first_broken is that event); in `behind`, the first anchor past the chain's end (the database was restored to an earlier backup, or its newest events removed).
 	Broken *AuditAnchor `json:"broken,omitempty"`
 
-	// Checked valid anchors the chain agrees with
+	// Checked anchors the chain agrees with, up to `last`. Only `last`'s signature is checked among them, and its hash compared in full: the hash chain makes it vouch for every event before it. The older ones agree by the hash their key names (its first 16 hex digits) and are not read.
 	Checked int `json:"checked"`
 
-	// Found anchor objects in the archive store
+	// Found anchor objects in the archive store (every version of each on a store that keeps versions)
 	Found int `json:"found"`
 
 	// Last One anchor. In `broken`, the first anchor whose hash the event at its position does not have (the chain was rewritten; first_broken is that event); in `behind`, the first anchor past the chain's end (the database was restored to an earlier backup, or its newest events removed).
@@ -1088,10 +1088,13 @@ type AuditAnchorReport struct {
 	// Rejected objects that are not valid anchors (no or a wrong signature): ignored
 	Rejected *[]AuditAnchor `json:"rejected,omitempty"`
 
+	// SignaturesChecked anchor objects read and their signatures checked: those a decision depends on (the newest agreeing one, and the one before it when that is not valid; every anchor the chain disagrees with; those past the chain's end; restore acknowledgements)
+	SignaturesChecked *int `json:"signatures_checked,omitempty"`
+
 	// Superseded valid anchors that a later restore acknowledgement (vanthu audit anchor --restored) replaced
 	Superseded int `json:"superseded"`
 
-	// Unchecked valid anchors past the chain's first broken event
+	// Unchecked anchors past the chain's first broken event: not read, counted by key (restore acknowledgements: read, counted when valid)
 	Unchecked int `json:"unchecked"`
 }
 

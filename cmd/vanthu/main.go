@@ -568,8 +568,8 @@ func printAnchors(w io.Writer, r *workflow.AnchorReport) {
 	if r == nil {
 		return
 	}
-	fmt.Fprintf(w, "anchors: %d found, %d agree with the chain, %d superseded by a restore, %d past a broken event, %d rejected\n",
-		r.Found, r.Checked, r.Superseded, r.Unchecked, len(r.Rejected))
+	fmt.Fprintf(w, "anchors: %d found, %d agree with the chain, %d superseded by a restore, %d past a broken event, %d rejected; %d signatures checked\n",
+		r.Found, r.Checked, r.Superseded, r.Unchecked, len(r.Rejected), r.SignaturesChecked)
 	if r.Last != nil {
 		fmt.Fprintf(w, "last anchor: event %d, written %s (%s)\n", r.Last.Seq, r.Last.At.UTC().Format(time.RFC3339), r.Last.Key)
 	}
