@@ -252,8 +252,8 @@ type AnchorReportJSON struct {
 	Checked    int `json:"checked"`
 	Superseded int `json:"superseded"`
 	Unchecked  int `json:"unchecked"`
-	// SignaturesChecked: the anchor objects read and their signatures
-	// checked (those a decision depends on).
+	// SignaturesChecked: the anchor objects whose signature the verdict
+	// needed (workflow.AnchorReport).
 	SignaturesChecked int               `json:"signatures_checked"`
 	Rejected          []AuditAnchorJSON `json:"rejected,omitempty"`
 	Last              *AuditAnchorJSON  `json:"last,omitempty"`

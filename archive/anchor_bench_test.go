@@ -126,6 +126,7 @@ func benchVerify(b *testing.B, svc func() *workflow.Service, events int64) {
 		}
 		if r.Anchors != nil {
 			b.ReportMetric(float64(r.Anchors.Checked), "anchors")
+			b.ReportMetric(float64(r.Anchors.SignaturesChecked), "signatures")
 		}
 	}
 	reportCPU(b, cpu0, minio0)

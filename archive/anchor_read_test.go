@@ -139,3 +139,25 @@ func TestIntegrationAnchorKeyAgreesSignedHashDoesNot(t *testing.T) {
 		}
 	})
 }
+
+// Past the chain's first broken event (an event altered, its hash not
+// recomputed), the anchors are counted unchecked, unread.
+func TestIntegrationAnchorsPastBrokenEventUnread(t *testing.T) {
+	runAnchorStores(t, func(t *testing.T, e *anchorEnv) {
+		var anchors []*workflow.AuditAnchor
+		for range 3 {
+			e.appendEvents(t, 3)
+			anchors = append(anchors, e.anchor(t, false))
+		}
+		if err := e.db.Gorm().Exec(`UPDATE audit_events SET comment = ? WHERE seq = ?`, "sửa lén", 5).Error; err != nil {
+			t.Fatal(err)
+		}
+		r, reads := countingVerify(t, e)
+		if r.OK || r.FirstBroken == nil || r.FirstBroken.Seq != 5 || r.Anchors.Broken != nil || r.Anchors.Behind != nil {
+			t.Fatalf("chain broken at event 5: %+v %+v", r, r.Anchors)
+		}
+		if r.Anchors.Checked != 1 || r.Anchors.Last.Key != anchors[0].Key || r.Anchors.Unchecked != 2 || reads != 1 {
+			t.Fatalf("anchors past the break (%d read): %+v", reads, r.Anchors)
+		}
+	})
+}

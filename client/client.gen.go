@@ -1088,7 +1088,7 @@ type AuditAnchorReport struct {
 	// Rejected objects that are not valid anchors (no or a wrong signature): ignored
 	Rejected *[]AuditAnchor `json:"rejected,omitempty"`
 
-	// SignaturesChecked anchor objects read and their signatures checked: those a decision depends on (the newest agreeing one, and the one before it when that is not valid; every anchor the chain disagrees with; those past the chain's end; restore acknowledgements)
+	// SignaturesChecked anchor objects (versions) whose signature the verdict needed, read and checked (or checked before by the same server process): those a decision depends on (the newest agreeing one, and the next older while it is not valid or its signed hash differs; every anchor the chain disagrees with; those past the chain's end; restore acknowledgements)
 	SignaturesChecked *int `json:"signatures_checked,omitempty"`
 
 	// Superseded valid anchors that a later restore acknowledgement (vanthu audit anchor --restored) replaced

@@ -101,8 +101,10 @@ type AnchorReport struct {
 	// Unchecked: anchors past the chain's first broken event (from an
 	// AnchorLister, not read: counted by key).
 	Unchecked int `json:"unchecked"`
-	// SignaturesChecked: the anchor objects read and their signatures
-	// checked (from an AnchorLister: those a decision depends on).
+	// SignaturesChecked: the anchor objects (versions) whose signature
+	// this verify needed, read and checked (or checked before by the same
+	// process: archive.Anchors remembers a version). From an
+	// AnchorLister, those a decision depends on; else all.
 	SignaturesChecked int           `json:"signatures_checked"`
 	Rejected          []AuditAnchor `json:"rejected,omitempty"` // not valid anchors: ignored
 	// Last is the agreeing anchor furthest along the chain.
