@@ -61,11 +61,12 @@ type AnchorLister interface {
 
 // AnchorEntry is an anchor object as its key names it, unchecked.
 type AnchorEntry struct {
-	Seq      int64  // the position the key names; -1 when the key is not of an anchor's form
-	Prefix   uint64 // the head hash's first 16 hex digits the key names
-	Restored bool   // the key is a restore acknowledgement's
-	Version  string // the object's version ("" on stores without)
-	Other    string // the key, when it is not of an anchor's form
+	Seq      int64       // the position the key names; -1 when the key is not of an anchor's form
+	Prefix   uint64      // the head hash's first 16 hex digits the key names
+	Restored bool        // the key is a restore acknowledgement's
+	Version  string      // the object's version ("" on stores without)
+	Other    string      // the key, when it is not of an anchor's form
+	state    anchorState // what VerifyAudit's walk found at its position (anchorlist.go)
 }
 
 // hashPrefix is the first 16 hex digits of hash, as AnchorEntry.Prefix.

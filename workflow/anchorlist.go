@@ -36,10 +36,9 @@ const (
 	anchorDisagrees                    // it names another
 )
 
-type listedAnchor struct {
-	AnchorEntry
-	state anchorState
-}
+// listedAnchor is an AnchorEntry with its state: kept in place, not
+// copied, a few dozen bytes each.
+type listedAnchor = AnchorEntry
 
 // recentAgreeing is how many of the newest anchors agreeing by key keep
 // their event's full hash from the walk (older ones: eventAt).
@@ -66,10 +65,7 @@ type anchorList struct {
 }
 
 func newAnchorList(src AnchorLister, entries []AnchorEntry) *anchorList {
-	l := &anchorList{src: src, entries: make([]listedAnchor, len(entries))}
-	for i, e := range entries {
-		l.entries[i].AnchorEntry = e
-	}
+	l := &anchorList{src: src, entries: entries}
 	sort.SliceStable(l.entries, func(i, j int) bool { return l.entries[i].Seq < l.entries[j].Seq })
 	return l
 }
@@ -135,7 +131,7 @@ func (l *anchorList) check(ctx context.Context, idx []int) ([]AuditAnchor, error
 	}
 	es := make([]AnchorEntry, len(idx))
 	for k, i := range idx {
-		es[k] = l.entries[i].AnchorEntry
+		es[k] = l.entries[i]
 	}
 	got, err := l.src.CheckAnchors(ctx, es)
 	if err != nil {
@@ -226,8 +222,8 @@ func (l *anchorList) newKey(i int) bool {
 	if i == 0 {
 		return true
 	}
-	a, b := l.entries[i-1].AnchorEntry, l.entries[i].AnchorEntry
-	a.Version, b.Version = "", ""
+	a, b := l.entries[i-1], l.entries[i]
+	a.Version, b.Version, a.state, b.state = "", "", 0, 0
 	return a != b
 }
 
