@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/vanthu/vanthu/archive"
+	"github.com/vanthu/vanthu/exchange"
 	"github.com/vanthu/vanthu/internal/dn"
 	"github.com/vanthu/vanthu/internal/mediatype"
 	"github.com/vanthu/vanthu/workflow"
@@ -227,7 +228,7 @@ func (u *UI) deliveries(ctx context.Context, s *Session, d *workflow.Document, v
 		return err
 	}
 	for _, rep := range reps {
-		v.Watch = v.Watch || !settled(rep.Delivery, rep.Statuses, d)
+		v.Watch = v.Watch || !exchange.Settled(rep.Delivery, rep.Statuses, d)
 		row := deliveryRow{Org: rep.OrgName, OrgID: rep.OrgID, State: orName(deliveryStates, rep.State),
 			StateCls: "d-" + string(rep.State), Attempts: rep.Attempts, Code: rep.StatusCode}
 		if rep.Kind == workflow.DeliverDocument {
@@ -253,38 +254,6 @@ func (u *UI) deliveries(ctx context.Context, s *Session, d *workflow.Document, v
 	}
 	return nil
 }
-
-// settled says whether a delivery is where it ends, so that its row
-// changes no more by itself: a delivery failed for good, or delivered — a
-// status message, a revocation, or a document whose recipient has
-// reported the end of its processing (02 rejected, 06 completed, 15
-// revoked) and owes no answer to a revocation (latest 13, or a request
-// of d not answered yet). Pending is not settled.
-func settled(dl workflow.Delivery, sts []workflow.ReceivedStatus, d *workflow.Document) bool {
-	switch {
-	case dl.State == workflow.DeliveryFailed:
-		return true
-	case dl.State != workflow.DeliveryDelivered:
-		return false
-	case dl.Kind != workflow.DeliverDocument:
-		return true
-	}
-	ended := finalStatus(dl.LastStatus)
-	answer := ""
-	for _, st := range sts {
-		ended = ended || finalStatus(st.Code)
-		switch st.Code {
-		case "13", "15", "16":
-			answer = st.Code
-		}
-	}
-	owed := answer == "13" || answer == "" && d.RevokeState == workflow.RevokeRequested
-	return ended && !owed
-}
-
-// finalStatus says whether an edXML status code ends a recipient's
-// processing of a document: 02 rejected, 06 completed, 15 revoked.
-func finalStatus(code string) bool { return code == "02" || code == "06" || code == "15" }
 
 // said is the row's state as one sentence, what a screen reader is told
 // when it changes: "Văn bản gửi UBND phường Long Hòa: Đã gửi đến, 03 ·
