@@ -54,9 +54,6 @@ func wireAnchors(a *app, store workflow.Blobs, stamper archive.Stamper) (*archiv
 	a.docs.Anchors = an
 	if interval > 0 {
 		a.jobs = append(a.jobs, func(ctx context.Context) error {
-			if a.docs.Instance != "" { // its heartbeat's name (serve)
-				an.Instance = a.docs.Instance
-			}
 			runLeasedJob(ctx, "audit anchor", interval, a.log, newLeaseTurn(a.db, anchorLeaseName, interval), func(ctx context.Context) {
 				anchorOnce(ctx, an, a.log)
 			})

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"time"
+
+	"github.com/vanthu/vanthu/archive"
 )
 
 // startHeartbeat gives this serve process an instance ID, records it alive
@@ -30,6 +32,9 @@ func (a *app) startHeartbeat(ctx context.Context) (stop func(), err error) {
 		return nil, fmt.Errorf("record this instance alive: %w", err)
 	}
 	a.docs.Instance, a.docs.InstanceStale = id, stale
+	if an, ok := a.docs.Anchors.(*archive.Anchors); ok {
+		an.Instance = id // anchors name the heartbeat's instance; set before any job or request runs
+	}
 	beatCtx, cancel := context.WithCancel(context.WithoutCancel(ctx))
 	done := make(chan struct{})
 	go func() {
