@@ -117,12 +117,58 @@ func testAmendments(t *testing.T, repo workflow.Repository) {
 	if m := r.documents(); m != n+1 {
 		t.Errorf("an update posted 4 times at once: %d documents, want %d", m, n+1)
 	}
+	r.differentUpdatesAtOnce(t, orig.ID, amend(edxml.BusinessUpdate, id, "cv-7-sua-4.pdf"), amend(edxml.BusinessUpdate, id, "cv-7-sua-5.pdf"))
 	// The document first received under the DocumentId is still the one
 	// it names (revocations, statuses), and says it was updated.
 	if got, err := r.repo.DocumentByExternalID(ctx, peerOrg, id); err != nil || got.ID != orig.ID || got.UpdatedBy == "" || got.ReplacedBy == "" {
 		t.Errorf("the original: %+v, %v", got, err)
 	}
 	r.refusedLeavesNothing(t, id)
+}
+
+// differentUpdatesAtOnce posts two different updates of one original at
+// the same moment, each twice: two documents, each once, each linked to
+// the original.
+func (r *receiving) differentUpdatesAtOnce(t *testing.T, origID string, a, b edxml.Document) {
+	t.Helper()
+	ctx := context.Background()
+	n := r.documents()
+	pkgs := [][]byte{r.signed(a), r.signed(b), r.signed(a), r.signed(b)}
+	answers := make([]string, len(pkgs))
+	start := make(chan struct{})
+	var wg sync.WaitGroup
+	for i, p := range pkgs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			<-start
+			st, ack, msg := r.post(p, nil)
+			answers[i] = fmt.Sprintf("%d %s %s", st, ack.StatusCode, msg)
+		}()
+	}
+	close(start)
+	wg.Wait()
+	for _, a := range answers {
+		if a != "200 01 " {
+			t.Errorf("two different updates at once: one answered %q", a)
+		}
+	}
+	if m := r.documents(); m != n+2 {
+		t.Fatalf("two different updates posted twice each at once: %d documents, want %d", m, n+2)
+	}
+	docs, _, err := r.repo.Documents(ctx, workflow.DocumentFilter{Direction: workflow.Incoming, Limit: 1000, SeeAll: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	subjects := map[string]int{}
+	for _, d := range docs {
+		if d.Updates == origID && (d.Files[0].Name == "cv-7-sua-4.pdf" || d.Files[0].Name == "cv-7-sua-5.pdf") {
+			subjects[d.Files[0].Name]++
+		}
+	}
+	if subjects["cv-7-sua-4.pdf"] != 1 || subjects["cv-7-sua-5.pdf"] != 1 {
+		t.Errorf("two different updates at once: documents updating the original by file %v, want each once", subjects)
+	}
 }
 
 // respelledIsTheSameDelivery: an update received before, sent again as
