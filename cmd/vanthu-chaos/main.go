@@ -35,6 +35,7 @@ func main() {
 	flag.DurationVar(&cfg.Outage, "outage", 5*time.Second, "how long PostgreSQL and MinIO stay down when restarted")
 	flag.DurationVar(&cfg.PeerDown, "peer-down", time.Minute, "the receiving agency is down this long mid-load (0 = never)")
 	flag.IntVar(&cfg.Orphans, "orphans", 3, "uploads killed (kill -9 of their instance) after their blob was written, before their row committed: unreferenced blobs the checks compare with the collector's dry run")
+	flag.DurationVar(&cfg.AnchorEvery, "anchor-interval", 10*time.Second, "the instances' VANTHU_AUDIT_ANCHOR_INTERVAL, so that anchors are written through the faults and checked after (0: their default, 10 min)")
 	flag.Uint64Var(&cfg.Seed, "seed", 0, "random seed (0 = from the clock)")
 	var pdfFiles []string
 	flag.Func("pdf", "a PDF for the lifecycles to upload (repeatable; as vanthu loadtest --pdf); default: the load tool's own page", func(f string) error {

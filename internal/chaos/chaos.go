@@ -14,6 +14,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -37,6 +38,7 @@ type Config struct {
 	RestartMinIO bool           // one MinIO restart mid-load
 	Outage       time.Duration  // how long PostgreSQL and MinIO stay down when restarted
 	PeerDown     time.Duration  // the receiving agency is down this long mid-load (0 = never)
+	AnchorEvery  time.Duration  // the instances' VANTHU_AUDIT_ANCHOR_INTERVAL (0: their default, 10 min): anchors written through the faults
 	Orphans      int            // uploads killed (kill -9) after their blob was written, before their row committed
 	Seed         uint64         // random seed (0 = from the clock)
 	PDFs         []loadtest.PDF // the documents the lifecycles upload (loadtest.Config.PDFs; none: the load tool's own page)
@@ -186,6 +188,10 @@ func (e *env) start(ctx context.Context) error {
 	common := []string{"VANTHU_ADMIN_PASSWORD=" + adminPassword, "VANTHU_LOG_LEVEL=warn",
 		"VANTHU_EXCHANGE_POLL=500ms", "VANTHU_EXCHANGE_RETRY_BASE=1s", "VANTHU_EXCHANGE_RETRY_MAX=10s",
 		"VANTHU_EXCHANGE_LEASE=" + lease.String()}
+	inst := []string{}
+	if e.cfg.AnchorEvery > 0 {
+		inst = append(inst, "VANTHU_AUDIT_ANCHOR_INTERVAL="+e.cfg.AnchorEvery.String())
+	}
 	// The servers listen on ports outside the kernel's ephemeral range
 	// (FreePort), kept across restarts (Instance.Start).
 	addrs := make([]string, 2*(e.cfg.Instances+1))
@@ -196,7 +202,7 @@ func (e *env) start(ctx context.Context) error {
 	}
 	for i := range e.cfg.Instances {
 		name := fmt.Sprintf("vanthu%d", i+1)
-		in := &Instance{Name: name, Bin: e.cfg.Vanthu, Log: e.logFile(name + ".log"), Env: append(append([]string{}, common...),
+		in := &Instance{Name: name, Bin: e.cfg.Vanthu, Log: e.logFile(name + ".log"), Env: append(append(slices.Clone(common), inst...),
 			"VANTHU_DATA_DIR="+filepath.Join(e.cfg.Dir, name), "VANTHU_ADDR="+addrs[2*i],
 			"VANTHU_DATABASE_URL="+e.pg.URL(), "VANTHU_S3_ENDPOINT="+e.s3.Addr(), "VANTHU_S3_ACCESS_KEY="+s3User,
 			"VANTHU_S3_SECRET_KEY="+s3Key, "VANTHU_EXCHANGE_ADDR="+addrs[2*i+1])}

@@ -55,7 +55,7 @@ func TestIntegrationChaosShort(t *testing.T) {
 	var log bytes.Buffer
 	rep, err := Run(ctx, Config{Vanthu: vanthu, Dir: filepath.Join(dir, "run"), PGBinDir: pgBin, MinIOBin: minioBin,
 		Instances: 3, Lifecycles: 100, UsersPerRole: 4, Kills: 3, RestartPG: true, RestartMinIO: true,
-		Outage: 3 * time.Second, PeerDown: 10 * time.Second, Orphans: 2, Seed: 11, PDFs: pdfs, Log: &log})
+		Outage: 3 * time.Second, PeerDown: 10 * time.Second, Orphans: 2, Seed: 11, PDFs: pdfs, AnchorEvery: 5 * time.Second, Log: &log})
 	var table bytes.Buffer
 	if rep != nil {
 		WriteTable(&table, rep)

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -126,9 +127,12 @@ func (e *env) check(ctx context.Context, rep *Report) {
 		if err != nil {
 			c.fail("%v", err)
 		} else {
-			c.Detail = firstLine(out)
+			c.Detail = lineWith(out, "audit chain ", firstLine(out))
 		}
 		k.add(c)
+		if t[0] == "audit" && e.cfg.AnchorEvery > 0 {
+			k.add(judgeAnchors(out, err, rep.Load.Seconds, e.cfg.AnchorEvery))
+		}
 	}
 	if !k.peerReceived(ctx) {
 		return
@@ -583,6 +587,46 @@ func count500(path string) (int, string) {
 		}
 	}
 	return n, sample
+}
+
+// anchorsLine is the line `vanthu audit verify` prints about the
+// anchors it found in the archive store.
+var anchorsLine = regexp.MustCompile(`(?m)^anchors: (\d+) found, (\d+) agree with the chain, \d+ superseded by a restore, (\d+) past a broken event, (\d+) rejected`)
+
+// judgeAnchors checks what audit verify (its output out, err) said of the
+// anchors the instances wrote every interval through the faults: none
+// rejected (each signed by the agency key, whichever instance wrote it),
+// none disagreeing with the chain, and at least one written when the load
+// lasted three intervals.
+func judgeAnchors(out string, err error, loadSeconds float64, interval time.Duration) Check {
+	c := Check{Name: "audit anchors written through the faults"}
+	m := anchorsLine.FindStringSubmatch(out)
+	if err != nil || m == nil {
+		c.fail("audit verify said nothing of anchors (%v)", err)
+		return c
+	}
+	n := func(i int) int { v, _ := strconv.Atoi(m[i]); return v }
+	c.Count, c.Detail = n(1), strings.TrimPrefix(m[0], "anchors: ")
+	if n(4) > 0 {
+		c.fail("%d rejected", n(4))
+	}
+	if agree, other := n(2), n(1)-n(4); agree != other || n(3) > 0 {
+		c.fail("%d of %d anchors agree with the chain", agree, other)
+	}
+	if c.Count == 0 && loadSeconds > 3*interval.Seconds() {
+		c.fail("no anchor written in %.0f s of load at an interval of %s", loadSeconds, interval)
+	}
+	return c
+}
+
+// lineWith is the first line of s that starts with prefix, else def.
+func lineWith(s, prefix, def string) string {
+	for _, l := range strings.Split(s, "\n") {
+		if strings.HasPrefix(l, prefix) {
+			return l
+		}
+	}
+	return def
 }
 
 func firstLine(s string) string {
