@@ -163,27 +163,38 @@ func directHash(d, enc asn1.ObjectIdentifier, pub crypto.PublicKey) (crypto.Hash
 // attributes, or, without them, the signature over the signed bytes.
 func intactDirect(p7 *pkcs7.PKCS7, pub crypto.PublicKey, h crypto.Hash, digest func(crypto.Hash) []byte) error {
 	si := p7.Signers[0]
-	sum := digest(h)
-	if len(si.AuthenticatedAttributes) > 0 {
-		var md []byte
-		if err := signedAttribute(p7, pkcs7.OIDAttributeMessageDigest, &md); err != nil {
-			return fmt.Errorf("no messageDigest attribute: %w", err)
-		}
-		if subtle.ConstantTimeCompare(md, sum) != 1 {
-			return ErrDigestMismatch
-		}
-		signed, err := signedAttributesDER(p7)
-		if err != nil {
-			return err
-		}
-		w := h.New()
-		w.Write(signed)
-		sum = w.Sum(nil)
+	sum, err := signedDigest(p7, h, digest)
+	if err != nil {
+		return err
 	}
 	if !verifiesWith(pub, h, sum, si.EncryptedDigest) {
 		return fmt.Errorf("the signature (%s) does not verify", h)
 	}
 	return nil
+}
+
+// signedDigest is the digest (by h) p7's signature value is over: with
+// signed attributes, theirs once their messageDigest is found to be the
+// signed bytes' digest; without, the signed bytes' own.
+func signedDigest(p7 *pkcs7.PKCS7, h crypto.Hash, digest func(crypto.Hash) []byte) ([]byte, error) {
+	sum := digest(h)
+	if len(p7.Signers[0].AuthenticatedAttributes) == 0 {
+		return sum, nil
+	}
+	var md []byte
+	if err := signedAttribute(p7, pkcs7.OIDAttributeMessageDigest, &md); err != nil {
+		return nil, fmt.Errorf("no messageDigest attribute: %w", err)
+	}
+	if subtle.ConstantTimeCompare(md, sum) != 1 {
+		return nil, ErrDigestMismatch
+	}
+	signed, err := signedAttributesDER(p7)
+	if err != nil {
+		return nil, err
+	}
+	w := h.New()
+	w.Write(signed)
+	return w.Sum(nil), nil
 }
 
 // checkMD5RSA checks sig, an RSA PKCS#1 v1.5 signature by ee's key of

@@ -289,22 +289,9 @@ func dsaIntact(p7 *pkcs7.PKCS7, pub *dsa.PublicKey, digest func(crypto.Hash) []b
 	if !ok || !sigAlgFor(si.DigestEncryptionAlgorithm.Algorithm, "DSA") {
 		return fmt.Errorf("DSA with the digest %v and the algorithm %v is not supported", si.DigestAlgorithm.Algorithm, si.DigestEncryptionAlgorithm.Algorithm)
 	}
-	d := digest(h)
-	if len(si.AuthenticatedAttributes) > 0 {
-		var md []byte
-		if err := signedAttribute(p7, pkcs7.OIDAttributeMessageDigest, &md); err != nil {
-			return fmt.Errorf("no messageDigest attribute: %w", err)
-		}
-		if subtle.ConstantTimeCompare(md, d) != 1 {
-			return ErrDigestMismatch
-		}
-		signed, err := signedAttributesDER(p7)
-		if err != nil {
-			return err
-		}
-		hh := h.New()
-		hh.Write(signed)
-		d = hh.Sum(nil)
+	d, err := signedDigest(p7, h, digest)
+	if err != nil {
+		return err
 	}
 	var rs struct{ R, S *big.Int }
 	if rest, err := asn1.Unmarshal(si.EncryptedDigest, &rs); err != nil || len(rest) > 0 || rs.R == nil || rs.S == nil {
