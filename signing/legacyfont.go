@@ -12,7 +12,10 @@ import (
 // TCVN3 (ABC) fonts — ".VnTime", ".VnArial"..., with an uppercase twin
 // ".VnTimeH" whose lowercase codes draw capitals — or VNI fonts
 // ("VNI-Times", "VNI-Helve"...), which write an accented letter as its
-// base letter followed by a byte whose glyph is the diacritic. A word
+// base letter followed by a byte whose glyph is the diacritic; and some
+// type in Windows-1258 (code page 1258, Windows's Vietnamese), Latin-1's
+// letters with ă â ê ô ơ ư đ in bytes of their own and each tone but
+// those of à á è é í ó ù ú ý as a combining byte after its letter. A word
 // processor exports such text as single-byte codes (WinAnsiEncoding, or
 // a symbolic font without /Encoding), with a /ToUnicode that maps each
 // byte to its Latin-1 look-alike ("Sè:" for "Số:", "CHñ TÞCH" for "CHỦ
@@ -88,12 +91,23 @@ var vniBytes = map[byte]string{
 	0xD4: "Ơ", 0xD6: "Ư", 0xCD: "Í", 0xCC: "Ì", 0xC6: "Ỉ", 0xD3: "Ĩ", 0xD2: "Ị", 0xCE: "Ỵ", 0xD1: "Đ",
 }
 
+// cp1258Bytes are the bytes of Windows-1258 in 0xA0–0xFF that are not
+// Latin-1's: its letters ă ơ ư đ and their capitals, the dong sign, and
+// the five tone marks, which go on the letter before them (a precomposed
+// one too: "ô" then 0xEC is "ố"). TestCP1258Table checks them against
+// x/text's charmap.Windows1258 (and glibc's iconv, byte by byte); 0x80–0x9F
+// hold Windows-1252's punctuation, which WinAnsiEncoding reads as it is.
+var cp1258Bytes = map[byte]rune{
+	0xC3: 'Ă', 0xD0: 'Đ', 0xD5: 'Ơ', 0xDD: 'Ư', 0xE3: 'ă', 0xF0: 'đ', 0xF5: 'ơ', 0xFD: 'ư', 0xFE: '₫',
+	0xCC: 0x0300, 0xEC: 0x0301, 0xD2: 0x0309, 0xDE: 0x0303, 0xF2: 0x0323, // grave, acute, hook above, tilde, dot below
+}
+
 var (
-	tcvn3Table, tcvn3UpperTable, vniTable = legacyTables()
+	tcvn3Table, tcvn3UpperTable, vniTable, cp1258Table = legacyTables()
 )
 
-func legacyTables() (lower, upper, vni *legacyTable) {
-	lower, upper, vni = new(legacyTable), new(legacyTable), new(legacyTable)
+func legacyTables() (lower, upper, vni, cp1258 *legacyTable) {
+	lower, upper, vni, cp1258 = new(legacyTable), new(legacyTable), new(legacyTable), new(legacyTable)
 	for i, r := range tcvn3High {
 		lower[0xA0+i] = []rune{r}
 	}
@@ -111,21 +125,28 @@ func legacyTables() (lower, upper, vni *legacyTable) {
 	for b, s := range vniBytes {
 		vni[b] = []rune(s)
 	}
+	for b, r := range cp1258Bytes {
+		cp1258[b] = []rune{r}
+	}
 	for b := range 256 {
-		for _, t := range []*legacyTable{lower, upper, vni} {
+		for _, t := range []*legacyTable{lower, upper, vni, cp1258} {
 			if t[b] == nil {
 				t[b] = []rune{rune(b)}
 			}
 		}
 	}
-	return lower, upper, vni
+	return lower, upper, vni, cp1258
 }
 
 // legacyTableFor is the table of the font whose /BaseFont is name, or nil
 // when the name is not one of a TCVN3 font (".VnTime", ".VnArial
 // NarrowH"; those ending in H, before a style, are the uppercase ones) or
 // of a VNI font ("VNI-Times"). A subset's prefix ("ABCDEF+") and a style
-// (",Bold", "-BoldItalic") are not part of the name.
+// (",Bold", "-BoldItalic") are not part of the name. No name says
+// Windows-1258: Word, PDFMaker and the print drivers name the font by its
+// face ("TimesNewRoman", "Arial,Bold") whatever code page it was typed in
+// (the charset Windows knows it by is not written), so such a font is
+// found only by its text (legacyguess.go).
 func legacyTableFor(name string) *legacyTable {
 	if len(name) > 7 && name[6] == '+' && strings.IndexFunc(name[:6], func(r rune) bool { return r < 'A' || r > 'Z' }) < 0 {
 		name = name[7:]

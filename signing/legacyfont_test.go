@@ -8,10 +8,12 @@ import (
 	"unicode"
 
 	"github.com/vanthu/vanthu/internal/testpdf"
+	"golang.org/x/text/encoding/charmap"
 )
 
 // legacyCases are drafts typed in TCVN3 (.VnTime, with .VnTimeH for the
-// capitals with tones) and VNI (VNI-Times) fonts: WinAnsiEncoding or
+// capitals with tones), VNI (VNI-Times) and Windows-1258 (TimesNewRoman,
+// as Word names a font whatever its code page) fonts: WinAnsiEncoding or
 // symbolic, with no /ToUnicode, with one that maps every byte to its
 // Latin-1 look-alike (Word) or, for a symbolic font, to U+F000 + the
 // byte; names with and without a subset prefix; blanks as gaps and as
@@ -19,7 +21,7 @@ import (
 func legacyCases() []draftCase {
 	reg, bold := Fonts()
 	var out []draftCase
-	for _, cs := range []testpdf.Charset{testpdf.TCVN3, testpdf.VNI} {
+	for _, cs := range []testpdf.Charset{testpdf.TCVN3, testpdf.VNI, testpdf.CP1258} {
 		for _, f := range []testpdf.LegacyFonts{
 			{},
 			{ToUnicode: "latin1"},
@@ -43,10 +45,14 @@ func legacyCases() []draftCase {
 // drafts typed in legacy fonts where they were put, and reads their text
 // as the Unicode it was typed from: fonts named as legacy ones, and the
 // same fonts renamed as print drivers and optimisers rename them (the
-// name says nothing: the text is tried both ways, legacyguess.go).
+// name says nothing: the text is tried each way, legacyguess.go). The
+// Windows-1258 ones are named as no legacy font is, to begin with.
 func TestDetectLayoutLegacyFonts(t *testing.T) {
 	for _, c := range legacyCases() {
 		for _, renamed := range []bool{false, true} {
+			if renamed && c.d.Legacy.Charset == testpdf.CP1258 {
+				continue
+			}
 			name := c.name
 			if renamed {
 				name = "renamed/" + name
@@ -80,18 +86,23 @@ func checkLegacyDraft(t *testing.T, c draftCase, renamed bool) {
 
 // TestLegacyRoundTrip decodes every letter of Vietnamese as testpdf
 // writes it in each legacy encoding (from the converters' letter-by-letter
-// tables), and every lowercase one in the uppercase TCVN3 fonts as its
-// capital: the reader's byte tables and the writer's letter tables were
-// written apart, from different sources, and must agree.
+// tables, Windows-1258's from the code page's letters and its rule of a
+// tone byte after the letter), and every lowercase one in the uppercase
+// TCVN3 fonts as its capital: the reader's byte tables and the writer's
+// letter tables were written apart, from different sources, and must agree.
 func TestLegacyRoundTrip(t *testing.T) {
 	cases := []struct {
 		cs    testpdf.Charset
 		font  string
 		upper bool
-	}{{testpdf.TCVN3, ".VnTime", false}, {testpdf.TCVN3, "ABCDEF+.VnTimeH,Bold", true}, {testpdf.VNI, "VNI-Times", false}}
+	}{{testpdf.TCVN3, ".VnTime", false}, {testpdf.TCVN3, "ABCDEF+.VnTimeH,Bold", true}, {testpdf.VNI, "VNI-Times", false},
+		{testpdf.CP1258, "", false}}
 	for _, c := range cases {
-		t.Run(c.font, func(t *testing.T) {
+		t.Run(string(c.cs)+"/"+c.font, func(t *testing.T) {
 			tab := legacyTableFor(c.font)
+			if c.cs == testpdf.CP1258 {
+				tab = cp1258Table // no font name says it
+			}
 			n := 0
 			for letter, code := range testpdf.LegacyEncoding(c.cs) {
 				want := letter
@@ -152,6 +163,37 @@ func TestLegacyTablesAgainstIconv(t *testing.T) {
 	}
 }
 
+// TestCP1258Table: the Windows-1258 table is the code page's upper half
+// (0xA0–0xFF) as x/text's charmap has it, and as glibc's iconv converts
+// each byte alone (iconv puts a tone byte on the letter before it).
+func TestCP1258Table(t *testing.T) {
+	dec := charmap.Windows1258.NewDecoder()
+	hasIconv := exec.Command("iconv", "--version").Run() == nil
+	for b := 0xA0; b <= 0xFF; b++ {
+		want, err := dec.String(string([]byte{byte(b)}))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := string(cp1258Table[b]); got != want {
+			t.Errorf("0x%02X: %q, charmap says %q", b, got, want)
+		}
+		if !hasIconv {
+			continue
+		}
+		cmd := exec.Command("iconv", "-f", "CP1258", "-t", "UTF-8")
+		cmd.Stdin = strings.NewReader(string([]byte{byte(b)}))
+		if out, err := cmd.Output(); err != nil || string(out) != string(cp1258Table[b]) {
+			t.Errorf("0x%02X: %q, iconv says %q (%v)", b, cp1258Table[b], out, err)
+		}
+	}
+	// No font's name is taken to say Windows-1258.
+	for _, name := range []string{"TimesNewRoman", "Arial,Bold", "ABCDEF+TimesNewRomanPSMT"} {
+		if got := legacyTableFor(name); got != nil {
+			t.Errorf("%q: %s", name, tableName(got))
+		}
+	}
+}
+
 // TestLegacyTableFor: which base names are legacy fonts, and which of
 // them draw capitals.
 func TestLegacyTableFor(t *testing.T) {
@@ -172,7 +214,7 @@ func TestLegacyTableFor(t *testing.T) {
 }
 
 func tableName(t *legacyTable) string {
-	return map[*legacyTable]string{nil: "none", tcvn3Table: "TCVN3", tcvn3UpperTable: "TCVN3 capitals", vniTable: "VNI"}[t]
+	return map[*legacyTable]string{nil: "none", tcvn3Table: "TCVN3", tcvn3UpperTable: "TCVN3 capitals", vniTable: "VNI", cp1258Table: "Windows-1258"}[t]
 }
 
 // TestMapsVietnamese: a /ToUnicode that maps some code to a letter of

@@ -12,20 +12,24 @@ import (
 // renames ".VnTime" to "F1", "TT1" or a subset tag, and a word processor
 // may write a /ToUnicode that maps each byte to its Latin-1 look-alike
 // under any name: the name no longer says the text is TCVN3 or VNI, and
-// the draft reads "Sè:", "ngµy". A font that is not named as a legacy
-// one, and whose /ToUnicode (if any) maps no code to a letter only
-// Vietnamese has, is tried as one when it shows such a look-alike (a
-// character of U+00A0–U+00FF, or of U+F0A0–U+F0FF as Word maps a symbolic
-// font's bytes): its text on that page is read again both ways, word by
-// word, and the legacy reading is taken only when it makes syllables
-// Vietnamese writes of at least three of its words that the plain reading
-// does not, of most (three in five) of the words a look-alike is in, and
-// four times as many as the plain reading makes of words the legacy
-// reading does not. French, German or Spanish words read as TCVN3 or VNI
-// are no Vietnamese syllables ("été" would be "ộtộ", "Müller" "Mỹller"),
-// and Vietnamese typed in Unicode reads as Vietnamese as it is. A font is
-// decided once per draft, on the first page it shows a look-alike on;
-// the others are never read twice.
+// the draft reads "Sè:", "ngµy". No name ever says Windows-1258: such
+// text reads "Sôì:" for "Số:", "CHUÒ TIòCH" for "CHỦ TỊCH". A font that
+// is not named as a legacy one, and whose /ToUnicode (if any) maps no
+// code to a letter only Vietnamese has, is tried as one when it shows
+// such a look-alike (a character of U+00A0–U+00FF, or of U+F0A0–U+F0FF
+// as Word maps a symbolic font's bytes): its text on that page is read
+// again each way, word by word, and a legacy reading is taken only when
+// it makes syllables Vietnamese writes of at least three of its words
+// that the plain reading does not, of most (three in five) of the words
+// with a look-alike that it reads otherwise, and four times as many as
+// the plain reading makes of words the legacy reading does not; and,
+// should another encoding's reading pass too, it must beat that reading
+// by the same measure (guessTable). French, German, Spanish or Italian
+// words read as TCVN3, VNI or Windows-1258 are no Vietnamese syllables
+// ("été" would be "ộtộ", "Müller" "Mỹller", "così" and "però" "coś" and
+// "peṛ"), and Vietnamese typed in Unicode reads as Vietnamese as it is. A
+// font is decided once per draft, on the first page it shows a look-alike
+// on; the others are never read twice.
 
 // The states of fontInfo.guess.
 const (
@@ -110,32 +114,84 @@ func probeWords(gs []probeGlyph) [][]rune {
 	return out
 }
 
-// guessTable is the legacy table words read as (see above), or nil.
+// guessTables are the tables a font is tried with, and the encoding
+// (family) each reads: TCVN3's two are one encoding, in two cases.
+var guessTables = []struct {
+	t      *legacyTable
+	family uint8
+}{{tcvn3Table, 1}, {tcvn3UpperTable, 1}, {vniTable, 2}, {cp1258Table, 3}}
+
+// guessTable is the legacy table words read as (see above), or nil. A
+// word a table reads as it is (Windows-1258 shares most of Latin-1's
+// letters: "tháng", "và") says nothing of it and is not weighed. Each
+// table's reading must beat the plain one; of those that do, the one that
+// makes the most syllables is taken only when it also beats, by the same
+// measure, each of the others of another encoding (TCVN3, VNI and
+// Windows-1258 all use Latin-1's upper half: "nghiò" is "nghị" in
+// Windows-1258 and "nghiũ" in TCVN3). When two encodings' readings both
+// pass and neither beats the other, the font is read as it is.
 func guessTable(words [][]rune) *legacyTable {
-	var best *legacyTable
-	bestScore := 0
-	for _, t := range []*legacyTable{tcvn3Table, tcvn3UpperTable, vniTable} {
-		changed, legacyOnly, plainOnly := 0, 0, 0
-		counted := map[string]bool{} // each word once, however often shown
-		for _, w := range words {
-			if counted[string(w)] || !mixedWord(w) {
-				continue
-			}
+	var ws []string // the words weighed, each once however often shown
+	counted := map[string]bool{}
+	for _, w := range words {
+		if !counted[string(w)] && mixedWord(w) {
 			counted[string(w)] = true
-			changed++
-			lv, pv := vietSyllable(legacyReading(t, w)), vietSyllable(string(w))
-			switch {
-			case lv && !pv:
-				legacyOnly++
-			case pv && !lv:
-				plainOnly++
-			}
-		}
-		if legacyOnly >= 3 && 5*legacyOnly >= 3*changed && legacyOnly >= 4*plainOnly && legacyOnly > bestScore {
-			best, bestScore = t, legacyOnly
+			ws = append(ws, string(w))
 		}
 	}
-	return best
+	plain := make([]bool, len(ws))
+	for i, w := range ws {
+		plain[i] = vietSyllable(w)
+	}
+	reads := make([][]bool, len(guessTables))
+	best, bestScore := -1, 0
+	for k, g := range guessTables {
+		reads[k] = make([]bool, len(ws))
+		changed := 0
+		for i, w := range ws {
+			r := legacyReading(g.t, []rune(w))
+			if r == w {
+				reads[k][i] = plain[i]
+				continue
+			}
+			changed++
+			reads[k][i] = vietSyllable(r)
+		}
+		legacyOnly, plainOnly := beats(reads[k], plain)
+		if legacyOnly < 3 || 5*legacyOnly < 3*changed || legacyOnly < 4*plainOnly {
+			reads[k] = nil // no rival
+			continue
+		}
+		if legacyOnly > bestScore {
+			best, bestScore = k, legacyOnly
+		}
+	}
+	if best < 0 {
+		return nil
+	}
+	for k, g := range guessTables {
+		if reads[k] == nil || g.family == guessTables[best].family {
+			continue
+		}
+		if won, lost := beats(reads[best], reads[k]); won < 3 || won < 4*lost {
+			return nil
+		}
+	}
+	return guessTables[best].t
+}
+
+// beats counts the words reading a makes syllables of that reading b
+// does not (won), and those b makes syllables of that a does not (lost).
+func beats(a, b []bool) (won, lost int) {
+	for i := range a {
+		switch {
+		case a[i] && !b[i]:
+			won++
+		case b[i] && !a[i]:
+			lost++
+		}
+	}
+	return won, lost
 }
 
 // legacyReading is w read through t, diacritics put on the letter before

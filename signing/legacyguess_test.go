@@ -9,7 +9,8 @@ import (
 )
 
 // latin1Texts are texts whose letters are all Latin-1's, many of them the
-// look-alikes of TCVN3's and VNI's codes: they must read as they are in a
+// look-alikes of TCVN3's, VNI's and Windows-1258's codes (ã õ ì ò ý ð Þ are
+// ă ơ and tone marks in Windows-1258): they must read as they are in a
 // font of any name, whatever its /ToUnicode.
 var latin1Texts = map[string][]string{
 	"french": {
@@ -28,6 +29,20 @@ var latin1Texts = map[string][]string{
 		"La niña española comió piña en el jardín; ¡qué rápido corrió después!",
 		"Según la información, el camión llegó a Córdoba y León por la mañana.",
 	},
+	"italian": {
+		"Però ciò non può essere così: lì c'è più gente, sì, e già farò ciò che andò storto.",
+		"Perché il comitato votò, e ciò portò la città di Forlì a cambiare; può darsi, però no.",
+		"Lunedì e martedì Niccolò andò a Cefalù; così finì la gita, e lui tornò più tardi.",
+	},
+	"portuguese": {
+		"Não são as informações da população que estão em questão, mas as razões e as ações.",
+		"As mães e os irmãos põem pão na mesa; então a lição da canção é atenção e emoção.",
+		"Os cidadãos de São João receberam as notificações e as decisões da comissão.",
+	},
+	"icelandic": {
+		"Þetta er ýmislegt sem við höfum séð áður, og það var gott í Reykjavík með þér.",
+		"Jón Þórðarson og Guðrún fóru til Akureyrar; þau eiga tvö börn og búa á Ísafirði.",
+	},
 	"english-symbols": {
 		"The filter passes particles under 5 µm; a 10 µg dose, 3 µs pulses, 2 µl drops.",
 		"© 2026 Acme Ltd. All rights reserved. Café menu: crème brûlée, piña colada, jalapeño.",
@@ -40,6 +55,9 @@ var latin1Texts = map[string][]string{
 		"Bình và các cán bà là chính mình, có gì thì trình bày.",
 		"Tôn Thành Hà Nam, tên gì, mình là ai, bàn ghi chìm.",
 		"Nam Tây Bình Thành, các tòa nhà màu xám, má bé ngà.",
+		// ì ò ã õ ý, which Windows-1258 reads as tones and ă ơ
+		"Thì bà Tý và ông Lý gõ cõi, xã Tân Hãy thì lò bò; mì và bò, Thõa ý.",
+		"Hãy gõ: THÌ XÃ MÃ LÝ TÝ HÒA BÌNH, Mã Lò Võ Thì, mình chì, Tòa Thõ.",
 	},
 }
 
@@ -104,6 +122,73 @@ func TestVietSyllable(t *testing.T) {
 	} {
 		if got := vietSyllable(w); got != want {
 			t.Errorf("%q: %v, want %v", w, got, want)
+		}
+	}
+}
+
+// TestGuessTableAmbiguous: words that read as syllables in two encodings
+// that share Latin-1's upper half ("nghiò" is "nghị" in Windows-1258 and
+// "nghiũ" in TCVN3; "bôò" "bộ" and, in VNI, "bơị") decide nothing alone:
+// the encoding whose reading makes syllables of words the other's does
+// not, four times as many as the reverse, is taken; none when neither.
+func TestGuessTableAmbiguous(t *testing.T) {
+	enc := func(cs testpdf.Charset, text string) []string {
+		m := testpdf.LegacyEncoding(cs)
+		var out []string
+		for _, w := range strings.Fields(text) {
+			var b []rune
+			for _, r := range w {
+				code, ok := m[r]
+				if !ok {
+					code = string(r)
+				}
+				for i := 0; i < len(code); i++ {
+					b = append(b, rune(code[i])) // the byte's look-alike
+				}
+			}
+			out = append(out, string(b))
+		}
+		return out
+	}
+	// Each word reads as a syllable both in Windows-1258 and in TCVN3.
+	amb1258 := enc(testpdf.CP1258, "nghị ngủ ngã ngõ ngò nghỉ nguỵ")
+	ambTCVN3 := enc(testpdf.TCVN3, "nghiền nguề ngoè nghiề ngoèn")
+	amb1258VNI := enc(testpdf.CP1258, "bộ cụ thụ phụ trụ")
+	for _, c := range []struct {
+		name  string
+		words []string
+		want  *legacyTable
+	}{
+		{"1258-tcvn3-ambiguous-only", amb1258, nil},
+		{"1258-ambiguous-and-decisive", append(enc(testpdf.CP1258, "Số Quyết định Điều việc hiệu lực Luật của"), amb1258...), cp1258Table},
+		{"1258-decisive-too-few", append(enc(testpdf.CP1258, "Số Quyết"), amb1258...), nil},
+		{"tcvn3-ambiguous-and-decisive", append(enc(testpdf.TCVN3, "Số Quyết định Điều việc hiệu lực Luật của"), ambTCVN3...), tcvn3Table},
+		{"1258-vni-ambiguous-and-decisive", append(enc(testpdf.CP1258, "Số Quyết định Điều việc hiệu lực"), amb1258VNI...), cp1258Table},
+		{"vni-as-itself", enc(testpdf.VNI, "Số Quyết định Điều việc hiệu lực Luật của bộ"), vniTable},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			var words [][]rune
+			for _, w := range c.words {
+				words = append(words, []rune(w))
+			}
+			if got := guessTable(words); got != c.want {
+				t.Errorf("%q: %s, want %s", c.words, tableName(got), tableName(c.want))
+			}
+		})
+	}
+	for _, w := range amb1258 {
+		if !vietSyllable(legacyReading(cp1258Table, []rune(w))) || !vietSyllable(legacyReading(tcvn3Table, []rune(w))) {
+			t.Errorf("%q is not ambiguous: %q, %q", w, legacyReading(cp1258Table, []rune(w)), legacyReading(tcvn3Table, []rune(w)))
+		}
+	}
+	for _, w := range ambTCVN3 {
+		if !vietSyllable(legacyReading(cp1258Table, []rune(w))) || !vietSyllable(legacyReading(tcvn3Table, []rune(w))) {
+			t.Errorf("%q is not ambiguous: %q, %q", w, legacyReading(cp1258Table, []rune(w)), legacyReading(tcvn3Table, []rune(w)))
+		}
+	}
+	for _, w := range amb1258VNI {
+		if !vietSyllable(legacyReading(cp1258Table, []rune(w))) || !vietSyllable(legacyReading(vniTable, []rune(w))) {
+			t.Errorf("%q is not ambiguous: %q, %q", w, legacyReading(cp1258Table, []rune(w)), legacyReading(vniTable, []rune(w)))
 		}
 	}
 }

@@ -12,7 +12,8 @@ import (
 // Drafts typed in Vietnam's legacy 8-bit fonts, as district offices still
 // type them and word processors export them: single-byte codes in an
 // embedded TrueType font named as the legacy font is (TCVN3's ".VnTime",
-// with ".VnTimeH" for the capitals with tones, or VNI's "VNI-Times"), the
+// with ".VnTimeH" for the capitals with tones, or VNI's "VNI-Times"; a
+// Windows-1258 one is named by its face, "TimesNewRoman"), the
 // font's widths those of the letters the codes stand for. The glyphs are
 // Tinos's (the reader of the draft reads codes, names and widths). What
 // the bytes mean is written here from the converters' tables letter by
@@ -31,7 +32,50 @@ const (
 	TCVN3 Charset = "TCVN3"
 	// VNI: a base letter and, after it, a byte for its diacritics.
 	VNI Charset = "VNI"
+	// CP1258: Windows-1258, Windows's Vietnamese code page: its letters
+	// (Latin-1's, and ă â ê ô ơ ư đ) in a byte each, a tone that none of
+	// them carries as a byte after its letter. Its fonts are named as
+	// any (TimesNewRoman): nothing says the code page but the text.
+	CP1258 Charset = "CP1258"
 )
+
+// cp1258Letters are the letters of Windows-1258 and their bytes, from
+// Microsoft's code page chart (those of Vietnamese: Latin-1's at their
+// places, Ă Đ Ơ Ư ă đ ơ ư at 0xC3 0xD0 0xD5 0xDD 0xE3 0xF0 0xF5 0xFD);
+// cp1258Tones the bytes of the tones, as gridTones orders them.
+var (
+	cp1258Letters = map[rune]byte{
+		'À': 0xC0, 'Á': 0xC1, 'Â': 0xC2, 'Ă': 0xC3, 'È': 0xC8, 'É': 0xC9, 'Ê': 0xCA, 'Í': 0xCD,
+		'Đ': 0xD0, 'Ó': 0xD3, 'Ô': 0xD4, 'Ơ': 0xD5, 'Ù': 0xD9, 'Ú': 0xDA, 'Ư': 0xDD,
+		'à': 0xE0, 'á': 0xE1, 'â': 0xE2, 'ă': 0xE3, 'è': 0xE8, 'é': 0xE9, 'ê': 0xEA, 'í': 0xED,
+		'đ': 0xF0, 'ó': 0xF3, 'ô': 0xF4, 'ơ': 0xF5, 'ù': 0xF9, 'ú': 0xFA, 'ư': 0xFD,
+	}
+	cp1258Tones = map[string]byte{"\u0301": 0xEC, "\u0300": 0xCC, "\u0309": 0xD2, "\u0303": 0xDE, "\u0323": 0xF2}
+)
+
+// cp1258Code is letter in Windows-1258: its own byte, or its letter
+// without the tone and the tone's byte ("ố": "ô", 0xEC), as Windows's
+// converter writes a letter the code page has no byte for.
+func cp1258Code(letter rune) string {
+	if b, ok := cp1258Letters[letter]; ok {
+		return string([]byte{b})
+	}
+	var base []rune
+	var tone byte
+	for _, r := range norm.NFD.String(string(letter)) {
+		if b, ok := cp1258Tones[string(r)]; ok {
+			tone = b
+			continue
+		}
+		base = append(base, r)
+	}
+	bare := []rune(norm.NFC.String(string(base)))[0]
+	code := string(bare)
+	if b, ok := cp1258Letters[bare]; ok {
+		code = string([]byte{b})
+	}
+	return code + string([]byte{tone})
+}
 
 // LegacyFonts says how a Legacy draft's fonts are written.
 type LegacyFonts struct {
@@ -86,6 +130,8 @@ func LegacyEncoding(cs Charset) map[rune]string {
 			case VNI:
 				out[letter] = latin1s(vniGrid[i][j])
 				out[unicode.ToUpper(letter)] = latin1s(strings.ToUpper(vniGrid[i][j]))
+			case CP1258:
+				out[letter], out[unicode.ToUpper(letter)] = cp1258Code(letter), cp1258Code(unicode.ToUpper(letter))
 			}
 		}
 	}
@@ -96,6 +142,8 @@ func LegacyEncoding(cs Charset) map[rune]string {
 		}
 	case VNI:
 		out['đ'], out['Đ'] = "\xf1", "\xd1"
+	case CP1258:
+		out['đ'], out['Đ'] = "\xf0", "\xd0"
 	}
 	for r, s := range out {
 		if r < 0x80 {
@@ -146,6 +194,8 @@ func writeLegacy(d Draft, m *metrics, items []item) ([]byte, error) {
 			{".VnTimeH", false, true, "/F3"}, {".VnTimeH,Bold", true, true, "/F4"}}
 	case VNI:
 		w.faces = []legacyFace{{"VNI-Times", false, false, "/F1"}, {"VNI-Times-Bold", true, false, "/F2"}}
+	case CP1258:
+		w.faces = []legacyFace{{"TimesNewRoman", false, false, "/F1"}, {"TimesNewRoman,Bold", true, false, "/F2"}}
 	default:
 		return nil, fmt.Errorf("unknown legacy charset %q", d.Legacy.Charset)
 	}
