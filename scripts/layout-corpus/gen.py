@@ -2,7 +2,7 @@
 # A corpus of Decree 30 drafts for the layout detection (signing.DetectLayout):
 # HTML printed by Chromium, docx (python-docx) printed by LibreOffice, XeLaTeX,
 # ReportLab pages whose /ToUnicode maps are changed afterwards, and drafts
-# typed in TCVN3 and VNI legacy fonts (legacy.py) by Chromium and LibreOffice. Writes the
+# typed in TCVN3, VNI and Windows-1258 legacy fonts (legacy.py) by Chromium and LibreOffice. Writes the
 # drafts and manifest.json (what each holds) to $CORPUS_DIR. See run.sh.
 import json, os, subprocess, sys, unicodedata, html
 HERE = os.environ.get('CORPUS_DIR', '/tmp/layout-corpus')
@@ -36,7 +36,7 @@ def date_text(c):
              'form20': ', ngày … tháng … năm 20…', 'form20sp': ', ngày\u00a0\u00a0\u00a0\u00a0 tháng\u00a0\u00a0\u00a0\u00a0 năm 20\u00a0\u00a0\u00a0\u00a0'}
     return p + forms[c['date']]
 
-LEGACY = {'tcvn3': '.VnTime', 'vni': 'VNI-Times'}  # legacy.py: text in a legacy font's look-alikes
+LEGACY = {'tcvn3': '.VnTime', 'vni': 'VNI-Times', 'cp1258': 'Tinos1258'}  # legacy.py: text in a legacy font's look-alikes
 
 def uni(c, s):
     if c['uni'] in LEGACY:  # an HTML document: its text nodes, words in the uppercase font spanned

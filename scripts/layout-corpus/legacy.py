@@ -1,6 +1,8 @@
 # Drafts typed in Vietnam's legacy 8-bit fonts: TCVN3 (ABC; ".VnTime", and
-# ".VnTimeH" whose lowercase codes draw the capitals) and VNI ("VNI-Times",
-# a base letter and a byte for its diacritics). The fonts are made here from
+# ".VnTimeH" whose lowercase codes draw the capitals), VNI ("VNI-Times",
+# a base letter and a byte for its diacritics) and Windows-1258 (code page
+# 1258: Latin-1's letters, ă â ê ô ơ ư đ in their own bytes, a tone as a
+# combining byte after its letter; in a font named as none, "Tinos1258"). The fonts are made here from
 # Tinos (fontTools): renamed, their cmap sending each code's Latin-1
 # look-alike to the glyph of the letter it stands for (the diacritics of VNI
 # to the combining marks, which take no room), so that a draft typed in
@@ -23,8 +25,27 @@ VNI_MARKS = {'ù': '\u0301', 'ø': '\u0300', 'û': '\u0309', 'õ': '\u0303', 'ï
              'â': '\u0302', 'á': '\u0302', 'à': '\u0302', 'å': '\u0302', 'ã': '\u0302', 'ä': '\u0302',
              'ê': '\u0306', 'é': '\u0306', 'è': '\u0306', 'ú': '\u0306', 'ü': '\u0306', 'ë': '\u0306'}
 
+def cp1258_code(letter):
+    """letter in Windows-1258: its own byte when the code page has one
+    (à, é, ô, ă...), else its letter without the tone and the tone's byte
+    (ố: ô and 0xEC), as Windows's converter writes it."""
+    try:
+        return letter.encode('cp1258')
+    except UnicodeEncodeError:
+        d = unicodedata.normalize('NFD', letter)
+        tone = [ch for ch in d if ch in TONES[1:]]
+        base = unicodedata.normalize('NFC', ''.join(ch for ch in d if ch not in TONES[1:]))
+        return base.encode('cp1258') + ''.join(tone).encode('cp1258')
+
 def encoding(cs):
     out = {}
+    if cs == 'cp1258':  # the bytes as their Latin-1 look-alikes
+        for v in VOWELS + ['đ']:
+            for t in TONES if v != 'đ' else ['']:
+                letter = unicodedata.normalize('NFC', v + t)
+                for l in (letter, letter.upper()):
+                    out[l] = cp1258_code(l).decode('latin-1')
+        return {k: v for k, v in out.items() if ord(k) >= 128}
     for i, v in enumerate(VOWELS):
         for j, t in enumerate(TONES):
             letter = unicodedata.normalize('NFC', v + t)
@@ -69,7 +90,9 @@ def segments(cs, text):
             out.append((upper, code))
     return out
 
-FAMILIES = {'tcvn3': [('.VnTime', False), ('.VnTimeH', True)], 'vni': [('VNI-Times', False)]}
+FAMILIES = {'tcvn3': [('.VnTime', False), ('.VnTimeH', True)], 'vni': [('VNI-Times', False)], 'cp1258': [('Tinos1258', False)]}
+# Windows-1258's tone bytes, as their look-alikes: the marks they draw.
+CP1258_MARKS = {'Ì': '\u0300', 'ì': '\u0301', 'Ò': '\u0309', 'Þ': '\u0303', 'ò': '\u0323'}
 STYLES = [('Regular', ''), ('Bold', '-Bold'), ('Italic', '-Italic')]
 
 def build_fonts(outdir):
@@ -88,6 +111,10 @@ def build_fonts(outdir):
                     shown = letter.upper() if upper else letter
                     if len(code) == 1:
                         remap[ord(code)] = uni[ord(shown)]
+                    elif cs == 'cp1258':  # a letter (its look-alike: ã for ă) and a tone
+                        bare = unicodedata.normalize('NFC', ''.join(ch for ch in unicodedata.normalize('NFD', shown) if ch not in TONES[1:]))
+                        remap[ord(code[0])] = uni[ord(bare)]
+                        remap[ord(code[1])] = uni[ord(CP1258_MARKS[code[1]])]
                     else:
                         remap[ord(code[1])] = uni[ord(VNI_MARKS[code[1].lower()])]
                 if upper:
