@@ -62,6 +62,23 @@ func TestDetectLayoutLegacyFonts(t *testing.T) {
 	}
 }
 
+// TestDetectLayoutCP1258CodePageNames: a Windows-1258 font whose /Encoding
+// names the code page's glyphs (/Differences: Abreve, ohorn, gravecomb...,
+// as PDFlib's "cp1258" and Distiller write it) reads as Unicode, the tone
+// marks apart from their letters, which the anchors' folding drops: found
+// as it was before Windows-1258 was looked for, and not guessed (its
+// names say what its codes are).
+func TestDetectLayoutCP1258CodePageNames(t *testing.T) {
+	reg, bold := Fonts()
+	d := testpdf.Draft{Producer: testpdf.Legacy, Legacy: testpdf.LegacyFonts{Charset: testpdf.CP1258, CodePageNames: true},
+		Regular: reg, Bold: bold, Pages: 1, SigTitleY: 300}
+	in, a := makeDraft(t, d)
+	checkDetected(t, d, in, a)
+	if text := draftText(t, in, 1); !strings.Contains(text, "Căn cư") || strings.Contains(text, "Cãn") {
+		t.Errorf("not read by its glyph names:\n%s", text)
+	}
+}
+
 // checkLegacyDraft checks the layout and the text read of legacy draft c,
 // its fonts renamed or not.
 func checkLegacyDraft(t *testing.T, c draftCase, renamed bool) {

@@ -86,6 +86,19 @@ type LegacyFonts struct {
 	ToUnicode string
 	Subset    bool // base names with a subset prefix ("AAAAAB+.VnTimeH")
 	Symbolic  bool // no /Encoding, the font flagged symbolic (else WinAnsiEncoding)
+	// CodePageNames: Windows-1258 only: an /Encoding of WinAnsiEncoding
+	// with /Differences naming the code page's own glyphs at its bytes
+	// (Abreve, gravecomb...), as PDFlib's "cp1258" encoding and Distiller
+	// write a code page's font: its text reads as Unicode, the tones apart.
+	CodePageNames bool
+}
+
+// cp1258Names are the glyph names (Adobe Glyph List) of the bytes where
+// Windows-1258 differs from WinAnsiEncoding.
+var cp1258Names = map[byte]string{
+	0xC3: "Abreve", 0xCC: "gravecomb", 0xD0: "Dcroat", 0xD2: "hookabovecomb", 0xD5: "Ohorn", 0xDD: "Uhorn",
+	0xDE: "tildecomb", 0xE3: "abreve", 0xEC: "acutecomb", 0xF0: "dcroat", 0xF2: "dotbelowcomb", 0xF5: "ohorn",
+	0xFD: "uhorn", 0xFE: "dong",
 }
 
 // The vowels of Vietnamese with their hat, horn or breve, and the five
@@ -273,6 +286,15 @@ func (w *legacyWriter) font(i int, f legacyFace, file, tu int) int {
 	flags, enc := 32, " /Encoding /WinAnsiEncoding"
 	if w.d.Legacy.Symbolic {
 		flags, enc = 4, ""
+	}
+	if w.d.Legacy.CodePageNames {
+		var diffs strings.Builder
+		for b := 0xC0; b <= 0xFF; b++ {
+			if n, ok := cp1258Names[byte(b)]; ok {
+				fmt.Fprintf(&diffs, " %d /%s", b, n)
+			}
+		}
+		enc = fmt.Sprintf(" /Encoding << /Type /Encoding /BaseEncoding /WinAnsiEncoding /Differences [%s ] >>", diffs.String())
 	}
 	desc := w.obj(fmt.Sprintf("<< /Type /FontDescriptor /FontName /%s /Flags %d /FontBBox [-568 -216 2046 891] /ItalicAngle 0 /Ascent 891 /Descent -216 /CapHeight 662 /StemV 80 /FontFile2 %d 0 R >>",
 		name, flags, file))
