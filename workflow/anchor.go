@@ -287,6 +287,35 @@ func (r *anchorRun) see(e *Event) {
 	}
 }
 
+// seeStored is see for s, an event as stored, decoded only when an
+// anchor lies at or before its position (the others need its position
+// alone).
+func (r *anchorRun) seeStored(s *StoredEvent) error {
+	switch {
+	case r == nil:
+		return nil
+	case r.list != nil && !r.list.due(s.Seq):
+		r.list.lastSeen = s.Seq
+		return nil
+	case r.list == nil && !r.checks.due(s.Seq):
+		if r.checks != nil {
+			r.checks.lastSeen = s.Seq
+		}
+		return nil
+	}
+	e, err := s.Event()
+	if err != nil {
+		return err
+	}
+	r.see(&e)
+	return nil
+}
+
+// due: an anchor not yet reached lies at or before seq.
+func (c *anchorChecks) due(seq int64) bool {
+	return c != nil && c.next < len(c.valid) && c.valid[c.next].Seq <= seq
+}
+
 // judge adds the anchors' verdict to rep once the walk is over; eventAt
 // reads an event the verdict names.
 func (r *anchorRun) judge(ctx context.Context, rep *AuditReport, eventAt func(context.Context, int64) (*Event, error)) error {

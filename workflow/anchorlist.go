@@ -91,6 +91,11 @@ func (l *anchorList) see(e *Event) {
 	}
 }
 
+// due: an anchor not yet reached lies at or before seq.
+func (l *anchorList) due(seq int64) bool {
+	return l.next < len(l.entries) && l.entries[l.next].Seq <= seq
+}
+
 // judge adds the anchors' verdict to r (see anchorChecks.judge: the same
 // report, from the anchors read here).
 func (l *anchorList) judge(ctx context.Context, r *AuditReport, eventAt func(context.Context, int64) (*Event, error)) error {

@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -88,10 +89,15 @@ type AuditReport struct {
 	Anchors *AnchorReport `json:"anchors,omitempty"`
 }
 
-// ChainVerifier checks events fed to it in sequence order.
+// ChainVerifier checks events fed to it in sequence order: Event values
+// (Add), or stored rows (AddStored) whose hashes it recomputes in
+// buffers it reuses.
 type ChainVerifier struct {
-	prev   *Event
-	report AuditReport
+	started  bool   // an event was added
+	prevSeq  int64  // the last event's sequence number
+	prevHash []byte // and its stored hash
+	hasher   eventHasher
+	report   AuditReport
 }
 
 // Add checks the next event; it returns false once the chain is broken.
@@ -100,20 +106,61 @@ func (v *ChainVerifier) Add(e Event) bool {
 		return false
 	}
 	v.report.Events++
-	wantSeq, wantPrev := int64(1), GenesisHash
-	if v.prev != nil {
-		wantSeq, wantPrev = v.prev.Seq+1, v.prev.Hash
+	if reason := v.check(e.Seq, e.PrevHash == v.wantPrev(), func() bool { return HashEvent(&e) == e.Hash }); reason != "" {
+		v.fail(e, reason)
 	}
-	switch {
-	case e.Seq != wantSeq:
-		v.fail(e, "sequence gap: an event before this one is missing")
-	case e.PrevHash != wantPrev:
-		v.fail(e, "previous-hash does not match the event before it")
-	case HashEvent(&e) != e.Hash:
-		v.fail(e, "hash does not match the event's content: the event was altered")
-	}
-	v.prev = &e
+	v.started, v.prevSeq, v.prevHash = true, e.Seq, append(v.prevHash[:0], e.Hash...)
 	return v.report.FirstBroken == nil
+}
+
+// AddStored checks the next event as stored (s is not kept); it returns
+// false once the chain is broken. An error: an event whose data does not
+// decode (the walk of Events stops there with the same error).
+func (v *ChainVerifier) AddStored(s *StoredEvent) (bool, error) {
+	if v.report.FirstBroken != nil {
+		return false, nil
+	}
+	sum, err := v.hasher.hash(s) // first: a walk of Events decodes before it checks
+	if err != nil {
+		return false, err
+	}
+	v.report.Events++
+	if reason := v.check(s.Seq, string(s.PrevHash) == v.wantPrev(), func() bool { return bytes.Equal(sum, s.Hash) }); reason != "" {
+		e, err := s.Event()
+		if err != nil {
+			return false, err
+		}
+		v.fail(e, reason)
+	}
+	v.started, v.prevSeq, v.prevHash = true, s.Seq, append(v.prevHash[:0], s.Hash...)
+	return v.report.FirstBroken == nil, nil
+}
+
+// wantPrev is the previous hash the next event must carry.
+func (v *ChainVerifier) wantPrev() string {
+	if !v.started {
+		return GenesisHash
+	}
+	return string(v.prevHash)
+}
+
+// check returns why the event at seq breaks the chain ("": it does not);
+// prevOK: its previous hash is the one wanted; hashOK recomputes its hash.
+func (v *ChainVerifier) check(seq int64, prevOK bool, hashOK func() bool) string {
+	switch {
+	case seq != v.prevSeq+1:
+		return "sequence gap: an event before this one is missing"
+	case !prevOK:
+		return "previous-hash does not match the event before it"
+	case !hashOK():
+		return "hash does not match the event's content: the event was altered"
+	}
+	return ""
+}
+
+// lastHash returns the hash of the last event added (false: none).
+func (v *ChainVerifier) lastHash() (string, bool) {
+	return string(v.prevHash), v.started
 }
 
 func (v *ChainVerifier) fail(e Event, reason string) {

@@ -1529,6 +1529,38 @@ func checkRegisterAccess(actor *User, kind RegisterKind) error {
 	return nil
 }
 
+// walkChain feeds every event of the chain to v, and to run (the
+// anchors' check), until v finds it broken: the rows as stored when the
+// repository reads them so (StoredEventWalker), else its Events.
+func (s *Service) walkChain(ctx context.Context, v *ChainVerifier, run *anchorRun) error {
+	errStop := errors.New("stop")
+	var err error
+	if w, ok := s.Repo.(StoredEventWalker); ok {
+		err = w.WalkStoredEvents(ctx, func(se *StoredEvent) error {
+			ok, err := v.AddStored(se)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return errStop
+			}
+			return run.seeStored(se)
+		})
+	} else {
+		err = s.Repo.WalkEvents(ctx, func(e Event) error {
+			if !v.Add(e) {
+				return errStop
+			}
+			run.see(&e)
+			return nil
+		})
+	}
+	if errors.Is(err, errStop) {
+		return nil
+	}
+	return err
+}
+
 // VerifyAudit recomputes the whole audit chain and, when s.Anchors is
 // set, checks it against every checkpoint found there (anchor.go): each
 // compared with the event at its position while the chain is walked, by
@@ -1541,15 +1573,7 @@ func (s *Service) VerifyAudit(ctx context.Context) (AuditReport, error) {
 		return AuditReport{}, fmt.Errorf("verify audit: anchors: %w", err)
 	}
 	var v ChainVerifier
-	errStop := errors.New("stop")
-	err = s.Repo.WalkEvents(ctx, func(e Event) error {
-		if !v.Add(e) {
-			return errStop
-		}
-		run.see(&e)
-		return nil
-	})
-	if err != nil && !errors.Is(err, errStop) {
+	if err := s.walkChain(ctx, &v, run); err != nil {
 		return AuditReport{}, fmt.Errorf("verify audit: %w", err)
 	}
 	r := v.Report()
@@ -1558,7 +1582,8 @@ func (s *Service) VerifyAudit(ctx context.Context) (AuditReport, error) {
 		if err != nil {
 			return AuditReport{}, fmt.Errorf("verify audit: %w", err)
 		}
-		if head != nil && (head.Seq != r.Events || (v.prev != nil && head.Hash != v.prev.Hash)) {
+		lastHash, walked := v.lastHash()
+		if head != nil && (head.Seq != r.Events || (walked && head.Hash != lastHash)) {
 			r.OK = false
 			r.Reason = fmt.Sprintf("the chain head records %d events but %d are stored: events were removed from the end", head.Seq, r.Events)
 			r.FirstBroken = head

@@ -466,6 +466,11 @@ func (d *DB) WalkEvents(ctx context.Context, fn func(workflow.Event) error) erro
 	return d.reader(ctx).WalkEvents(ctx, fn)
 }
 
+// WalkStoredEvents implements workflow.StoredEventWalker.
+func (d *DB) WalkStoredEvents(ctx context.Context, fn func(*workflow.StoredEvent) error) error {
+	return d.reader(ctx).WalkStoredEvents(ctx, fn)
+}
+
 func (d *DB) AuditHead(ctx context.Context) (*workflow.Event, error) {
 	return d.reader(ctx).AuditHead(ctx)
 }
