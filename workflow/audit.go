@@ -106,7 +106,7 @@ func (v *ChainVerifier) Add(e Event) bool {
 		return false
 	}
 	v.report.Events++
-	if reason := v.check(e.Seq, e.PrevHash == v.wantPrev(), func() bool { return HashEvent(&e) == e.Hash }); reason != "" {
+	if reason := v.check(e.Seq, v.prevIs(e.PrevHash), func() bool { return HashEvent(&e) == e.Hash }); reason != "" {
 		v.fail(e, reason)
 	}
 	v.started, v.prevSeq, v.prevHash = true, e.Seq, append(v.prevHash[:0], e.Hash...)
@@ -125,7 +125,7 @@ func (v *ChainVerifier) AddStored(s *StoredEvent) (bool, error) {
 		return false, err
 	}
 	v.report.Events++
-	if reason := v.check(s.Seq, string(s.PrevHash) == v.wantPrev(), func() bool { return bytes.Equal(sum, s.Hash) }); reason != "" {
+	if reason := v.check(s.Seq, v.prevIsBytes(s.PrevHash), func() bool { return bytes.Equal(sum, s.Hash) }); reason != "" {
 		e, err := s.Event()
 		if err != nil {
 			return false, err
@@ -136,12 +136,20 @@ func (v *ChainVerifier) AddStored(s *StoredEvent) (bool, error) {
 	return v.report.FirstBroken == nil, nil
 }
 
-// wantPrev is the previous hash the next event must carry.
-func (v *ChainVerifier) wantPrev() string {
+// prevIs: h is the previous hash the next event must carry.
+func (v *ChainVerifier) prevIs(h string) bool {
 	if !v.started {
-		return GenesisHash
+		return h == GenesisHash
 	}
-	return string(v.prevHash)
+	return h == string(v.prevHash)
+}
+
+// prevIsBytes is prevIs for a stored hash.
+func (v *ChainVerifier) prevIsBytes(h []byte) bool {
+	if !v.started {
+		return string(h) == GenesisHash
+	}
+	return bytes.Equal(h, v.prevHash)
 }
 
 // check returns why the event at seq breaks the chain ("": it does not);

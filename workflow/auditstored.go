@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"hash"
 	"strconv"
 	"time"
 	"unicode/utf8"
@@ -62,15 +61,14 @@ func (s *StoredEvent) Event() (Event, error) {
 // Event each decodes to) in buffers it reuses.
 type eventHasher struct {
 	buf []byte
-	h   hash.Hash
-	sum [sha256.Size]byte
 	hex [2 * sha256.Size]byte
 }
 
 // hash returns the hex hash of s, valid until the next call; an error
 // if its Data does not decode (as Event's).
 func (x *eventHasher) hash(s *StoredEvent) ([]byte, error) {
-	b := append(x.buf[:0], `{"seq":`...)
+	b := append(append(x.buf[:0], s.PrevHash...), '\n') // the hash covers PrevHash, a newline, the canonical form
+	b = append(b, `{"seq":`...)
 	b = strconv.AppendInt(b, s.Seq, 10)
 	b = appendJSONField(b, `,"doc":`, s.DocumentID)
 	b = appendJSONField(b, `,"actor":`, s.Actor)
@@ -88,14 +86,8 @@ func (x *eventHasher) hash(s *StoredEvent) ([]byte, error) {
 	b = strconv.AppendInt(b, s.AtMicros, 10)
 	b = append(b, '}')
 	x.buf = b
-	if x.h == nil {
-		x.h = sha256.New()
-	}
-	x.h.Reset()
-	x.h.Write(s.PrevHash)
-	x.h.Write([]byte{'\n'})
-	x.h.Write(b)
-	hex.Encode(x.hex[:], x.h.Sum(x.sum[:0]))
+	sum := sha256.Sum256(b)
+	hex.Encode(x.hex[:], sum[:])
 	return x.hex[:], nil
 }
 

@@ -662,47 +662,6 @@ func (c *conn) WalkEvents(ctx context.Context, fn func(workflow.Event) error) er
 	}
 }
 
-// storedWalkBatch is how many events WalkStoredEvents reads per query.
-const storedWalkBatch = 5000
-
-// walkStoredQuery is WalkStoredEvents' read: a page after a seq.
-var walkStoredQuery = newRawQuery(`SELECT ` + eventColumns + ` FROM audit_events WHERE seq > ? ORDER BY seq LIMIT ` +
-	strconv.Itoa(storedWalkBatch))
-
-// WalkStoredEvents implements workflow.StoredEventWalker: WalkEvents's
-// walk (keyset pages on seq, storedWalkBatch events each), each row
-// scanned into buffers reused for the next (no Event, no decoded map).
-func (c *conn) WalkStoredEvents(ctx context.Context, fn func(*workflow.StoredEvent) error) error {
-	var s workflow.StoredEvent
-	targets := []any{&s.Seq, (*sql.RawBytes)(&s.DocumentID), (*sql.RawBytes)(&s.Actor), (*sql.RawBytes)(&s.Kind),
-		(*sql.RawBytes)(&s.Action), (*sql.RawBytes)(&s.From), (*sql.RawBytes)(&s.To), (*sql.RawBytes)(&s.Comment),
-		(*sql.RawBytes)(&s.Data), &s.AtMicros, (*sql.RawBytes)(&s.PrevHash), (*sql.RawBytes)(&s.Hash)} // eventColumns' order
-	after := int64(-1 << 62)
-	for {
-		n, fnErr := 0, error(nil)
-		err := c.rawRows(ctx, walkStoredQuery, []any{after}, func(rs *sql.Rows) error {
-			if err := rs.Scan(targets...); err != nil {
-				return err
-			}
-			n++
-			if fnErr = fn(&s); fnErr != nil {
-				return fnErr
-			}
-			return nil
-		})
-		if fnErr != nil {
-			return fnErr
-		}
-		if err != nil {
-			return c.db.translate(err, "walk audit events after %d", after)
-		}
-		if n < storedWalkBatch {
-			return nil
-		}
-		after = s.Seq
-	}
-}
-
 // AuditHead returns the chain head — Seq and Hash of the last event
 // appended — or nil if no event was ever appended. A verifier compares
 // it with the last event it walked to detect a truncated tail.
