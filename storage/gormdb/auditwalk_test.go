@@ -2,11 +2,15 @@ package gormdb_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strconv"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/vanthu/vanthu/storage/gormdb"
 	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
@@ -21,9 +25,15 @@ type eventsOnly struct{ workflow.Repository }
 // and fails unless both give the same report (or the same error).
 func verifyBoth(t *testing.T, db *gormdb.DB) (workflow.AuditReport, error) {
 	t.Helper()
+	return verifyBothAnchored(t, db, nil)
+}
+
+// verifyBothAnchored is verifyBoth with the anchors of src (nil: none).
+func verifyBothAnchored(t *testing.T, db *gormdb.DB, src workflow.AnchorSource) (workflow.AuditReport, error) {
+	t.Helper()
 	ctx := context.Background()
-	got, err := (&workflow.Service{Repo: db}).VerifyAudit(ctx)
-	want, wantErr := (&workflow.Service{Repo: eventsOnly{db}}).VerifyAudit(ctx)
+	got, err := (&workflow.Service{Repo: db, Anchors: src}).VerifyAudit(ctx)
+	want, wantErr := (&workflow.Service{Repo: eventsOnly{db}, Anchors: src}).VerifyAudit(ctx)
 	if fmt.Sprint(err) != fmt.Sprint(wantErr) {
 		t.Fatalf("stored walk: error %v; events walk: %v", err, wantErr)
 	}
@@ -209,4 +219,99 @@ func awkwardText(rng *rand.Rand, n int) string {
 		b = append(b, awkwardPieces[rng.IntN(len(awkwardPieces))]...)
 	}
 	return string(b)
+}
+
+// anchorList is a workflow.AnchorSource (not a lister: the anchors
+// come checked, and the walk compares each at its position).
+type anchorList []workflow.AuditAnchor
+
+func (l anchorList) AuditAnchors(context.Context) ([]workflow.AuditAnchor, error) { return l, nil }
+
+// TestVerifyAuditStoredWalkAnchors: with anchors — agreeing ones every
+// 37 events, then one the chain disagrees with, one past its end, a
+// restore's — the walk over the stored rows reports what the walk over
+// the Events reports (the event at a disagreeing anchor's position read
+// in full).
+func TestVerifyAuditStoredWalkAnchors(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		events := variedEvents(rand.New(rand.NewPCG(5, 6)), 300)
+		seedChain(t, db, events)
+		at := events[len(events)-1].At.Add(time.Hour)
+		var agree anchorList
+		for seq := int64(37); seq <= 300; seq += 37 {
+			agree = append(agree, workflow.AuditAnchor{Key: fmt.Sprintf("audit/anchors/%d.p7m", seq), Seq: seq, Hash: events[seq-1].Hash, At: at})
+		}
+		cases := map[string]anchorList{
+			"Agreeing":  agree,
+			"Disagrees": append(slices.Clone(agree), workflow.AuditAnchor{Key: "audit/anchors/100.p7m", Seq: 100, Hash: strings.Repeat("e", 64), At: at}),
+			"Behind":    append(slices.Clone(agree), workflow.AuditAnchor{Key: "audit/anchors/1000.p7m", Seq: 1000, Hash: strings.Repeat("f", 64), At: at}),
+			"Restored": append(slices.Clone(agree), workflow.AuditAnchor{Key: "audit/anchors/500.p7m", Seq: 500, Hash: strings.Repeat("f", 64), At: at},
+				workflow.AuditAnchor{Key: "audit/anchors/300-r.p7m", Seq: 300, Hash: events[299].Hash, At: at.Add(time.Hour), Restored: true}),
+		}
+		for name, anchors := range cases {
+			t.Run(name, func(t *testing.T) {
+				r, err := verifyBothAnchored(t, db, anchors)
+				if err != nil || r.Anchors == nil || r.Anchors.Checked < len(agree) || r.OK != (name == "Agreeing" || name == "Restored") {
+					t.Errorf("%+v, %v (anchors %+v)", r, err, r.Anchors)
+				}
+				if name == "Disagrees" && (r.FirstBroken == nil || r.FirstBroken.Seq != 100 || r.FirstBroken.Hash != events[99].Hash) {
+					t.Errorf("first broken %+v; want event 100 as stored", r.FirstBroken)
+				}
+			})
+		}
+	})
+}
+
+// TestWalkStoredEvents: outside and inside a transaction (pgx's rows, or
+// database/sql's), the stored rows decode to the events WalkEvents
+// returns, in order, past a page; fn's error stops the walk and comes
+// back as is.
+func TestWalkStoredEvents(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		ctx := context.Background()
+		seedChain(t, db, variedEvents(rand.New(rand.NewPCG(8, 9)), 5003))
+		check := func(t *testing.T, r workflow.Reader) {
+			var want []workflow.Event
+			if err := r.WalkEvents(ctx, func(e workflow.Event) error { want = append(want, e); return nil }); err != nil {
+				t.Fatal(err)
+			}
+			w, ok := r.(workflow.StoredEventWalker)
+			if !ok {
+				t.Fatalf("%T is no StoredEventWalker", r)
+			}
+			i := 0
+			err := w.WalkStoredEvents(ctx, func(s *workflow.StoredEvent) error {
+				e, err := s.Event()
+				if err != nil || i >= len(want) || !reflect.DeepEqual(e, want[i]) {
+					t.Fatalf("stored event %d: %+v, %v", i, e, err)
+				}
+				i++
+				return nil
+			})
+			if err != nil || i != len(want) || i != 5003 {
+				t.Fatalf("walked %d of %d: %v", i, len(want), err)
+			}
+			stop := errors.New("stop")
+			n := 0
+			err = w.WalkStoredEvents(ctx, func(s *workflow.StoredEvent) error {
+				if n++; s.Seq == 5001 {
+					return stop
+				}
+				return nil
+			})
+			if err != stop || n != 5001 {
+				t.Errorf("WalkStoredEvents = %v after %d events; want the callback's error after 5001", err, n)
+			}
+		}
+		t.Run("Pool", func(t *testing.T) { check(t, db) })
+		t.Run("Tx", func(t *testing.T) {
+			err := db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+				check(t, tx)
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+		})
+	})
 }
