@@ -6,7 +6,9 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
 	"slices"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -142,4 +144,125 @@ func cpuTime() time.Duration {
 		return 0
 	}
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}
+
+// benchRegisterLines is the size of the register year of
+// BenchmarkRegisterPage: a district's incoming register of a busy year.
+const benchRegisterLines = 30000
+
+// benchRegisterUI is the interface on a SQLite database holding an
+// incoming register of benchRegisterLines documents in 2026, and a
+// clerk's session.
+func benchRegisterUI(b *testing.B) (http.Handler, *http.Cookie) {
+	b.Helper()
+	ctx := context.Background()
+	db, err := gormdb.Open(ctx, "", b.TempDir(), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { db.Close() })
+	now := time.Date(2026, 12, 30, 9, 0, 0, 0, workflow.Vietnam)
+	as := &auth.Service{Repo: db, Cost: 4, Now: func() time.Time { return now }}
+	clerk, err := as.CreateUser(ctx, nil, auth.NewUser{Username: "clerk", Password: "mat-khau-thu", FullName: "Người văn thư", Roles: []workflow.Role{workflow.RoleClerk}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	err = db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+		start := time.Date(2026, 1, 2, 7, 0, 0, 0, workflow.Vietnam)
+		for i := range benchRegisterLines {
+			n, err := tx.NextNumber(ctx, workflow.RegisterIncoming, 2026)
+			if err != nil {
+				return err
+			}
+			at := start.Add(time.Duration(i) * 17 * time.Minute)
+			od := workflow.VietnamDate(at.AddDate(0, 0, -2))
+			d := &workflow.Document{ID: workflow.NewID(at), Direction: workflow.Incoming, Type: "CV", State: workflow.Archived,
+				Subject: fmt.Sprintf("Về việc triển khai kế hoạch phòng chống thiên tai và tìm kiếm cứu nạn trên địa bàn quận, số %d", i),
+				Urgency: workflow.UrgencyNormal, Confidentiality: workflow.Public, Version: 1, CreatedBy: clerk.ID, CreatedAt: at, UpdatedAt: at,
+				Register: workflow.RegisterIncoming, Year: 2026, Number: n, RegisteredAt: &at, AssigneeID: clerk.ID,
+				Sender: &workflow.Org{OrgID: "000.00.00.H13", Name: "UBND thành phố Cần Thơ"}, OriginalNumber: fmt.Sprintf("%d/UBND-VP", i+100), OriginalDate: &od,
+				Files: []workflow.File{{SHA256: fmt.Sprintf("%064x", i), Name: "vb.pdf", Size: 1000, Kind: workflow.FileMain, CreatedAt: at}}}
+			if err := tx.CreateDocument(ctx, d); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	docs := &workflow.Service{Repo: db, Blobs: workflowtest.TempBlobs(b), Now: func() time.Time { return now }}
+	ui, err := New(Config{Docs: docs, Accounts: as, Directory: db, Now: func() time.Time { return now }})
+	if err != nil {
+		b.Fatal(err)
+	}
+	token, _, _, err := as.Login(ctx, "clerk", "mat-khau-thu")
+	if err != nil {
+		b.Fatal(err)
+	}
+	return ui, &http.Cookie{Name: sessionCookie, Value: token}
+}
+
+// heapAtWrite is a ResponseWriter that keeps no body and measures the
+// live heap at each write (after a collection: what the handler holds
+// then — a page is rendered into a buffer and written at once, so at its
+// write the page's lines and its HTML are alive).
+type heapAtWrite struct {
+	h       http.Header
+	code    int
+	n       int64
+	peak    uint64
+	measure bool
+}
+
+func (w *heapAtWrite) Header() http.Header  { return w.h }
+func (w *heapAtWrite) WriteHeader(code int) { w.code = code }
+func (w *heapAtWrite) Write(p []byte) (int, error) {
+	if w.measure {
+		var ms runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&ms)
+		w.peak = max(w.peak, ms.HeapAlloc)
+	}
+	w.n += int64(len(p))
+	return len(p), nil
+}
+
+// BenchmarkRegisterPage renders the register page of a year of
+// benchRegisterLines incoming documents — its first page, and a page at
+// the end of the year — and reports the time of a render (cpu-ms, wall
+// ms, renders without collections), the live heap one more render
+// reached above the heap before it (heap-MB, measured at its write) and
+// the size of the page (body-KB).
+func BenchmarkRegisterPage(b *testing.B) {
+	h, cookie := benchRegisterUI(b)
+	render := func(b *testing.B, path string, w *heapAtWrite) {
+		req := httptest.NewRequest(http.MethodGet, path, nil)
+		req.AddCookie(cookie)
+		h.ServeHTTP(w, req)
+		if w.code != 0 && w.code != http.StatusOK {
+			b.Fatalf("%s: %d", path, w.code)
+		}
+	}
+	for _, path := range []string{"/registers/incoming/2026", fmt.Sprintf("/registers/incoming/2026?page=%d", benchRegisterLines/100)} {
+		b.Run(strings.TrimPrefix(path, "/registers/incoming/2026"), func(b *testing.B) {
+			var wall time.Duration
+			cpu0, renders := cpuTime(), 0
+			for b.Loop() {
+				start := time.Now()
+				render(b, path, &heapAtWrite{h: http.Header{}})
+				wall, renders = wall+time.Since(start), renders+1
+			}
+			cpu := cpuTime() - cpu0
+			runtime.GC()
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			w := &heapAtWrite{h: http.Header{}, measure: true}
+			render(b, path, w)
+			b.ReportMetric(float64(cpu.Microseconds())/1000/float64(renders), "cpu-ms/op")
+			b.ReportMetric(float64(wall.Microseconds())/1000/float64(renders), "wall-ms/op")
+			b.ReportMetric(float64(w.peak-min(w.peak, ms.HeapAlloc))/(1<<20), "heap-MB")
+			b.ReportMetric(float64(w.n)/1024, "body-KB")
+		})
+	}
 }

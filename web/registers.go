@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -112,8 +113,25 @@ type registerView struct {
 	Incoming bool
 	Rows     []registerRow
 	CSV      string
+	YearCSV  string // the whole year's CSV (the page shows a page of it)
 	Agency   string
+	Pager    registerPager
 }
+
+// registerPager is where a page of a register is (registerPageSize
+// lines a page): page Page of Pages, the numbers (of a year) or lines (of
+// a month) it shows, and the links to the others ("" where none).
+type registerPager struct {
+	Page, Pages             int
+	Range                   string
+	First, Prev, Next, Last string
+}
+
+// registerPageSize is the default number of lines of a register page.
+const registerPageSize = 100
+
+// maxRegisterPage bounds the page a request may name.
+const maxRegisterPage = 1 << 20
 
 // registerRequest reads the register, year and month a request names into
 // a view without its rows.
@@ -129,6 +147,7 @@ func (u *UI) registerRequest(r *http.Request) (*registerView, error) {
 	}
 	v := &registerView{Kind: kind, Name: orName(registerNames, kind), Year: year, Month: int(month), Months: monthOptions(month),
 		Period: fmt.Sprintf("năm %d", year), Incoming: kind.Incoming(), CSV: fmt.Sprintf("/registers/%s/%d/csv", kind, year), Agency: u.cfg.Agency.Name}
+	v.YearCSV = v.CSV
 	if month != 0 {
 		v.Period = fmt.Sprintf("tháng %d năm %d", month, year)
 		v.CSV += fmt.Sprintf("?month=%d", month)
@@ -136,19 +155,73 @@ func (u *UI) registerRequest(r *http.Request) (*registerView, error) {
 	return v, nil
 }
 
+// registerRows reads the page of the register a request names (?page,
+// from 1): of a year, the lines numbered (page-1)×size+1 to page×size,
+// read as such (RegisterRowsBetween: a page costs a page, not the year);
+// of a month, the month's lines read as before, shown size at a time.
 func (u *UI) registerRows(r *http.Request, s *Session) (*registerView, error) {
 	v, err := u.registerRequest(r)
 	if err != nil {
 		return nil, err
 	}
-	rows, err := u.cfg.Docs.RegisterRows(r.Context(), s.User, v.Kind, v.Year, time.Month(v.Month))
-	if err != nil {
-		return nil, err
+	page := 1
+	if q := r.URL.Query().Get("page"); q != "" {
+		if page, err = strconv.Atoi(q); err != nil || page < 1 || page > maxRegisterPage {
+			return nil, workflow.Errorf(workflow.EINVALID, "page must be 1 to %d, not %q", maxRegisterPage, q)
+		}
+	}
+	size := cmp.Or(u.cfg.RegisterPage, registerPageSize)
+	var rows []workflow.RegisterRow
+	var pages int
+	if v.Month != 0 {
+		all, err := u.cfg.Docs.RegisterRows(r.Context(), s.User, v.Kind, v.Year, time.Month(v.Month))
+		if err != nil {
+			return nil, err
+		}
+		from, to := min((page-1)*size, len(all)), min(page*size, len(all))
+		rows, pages = all[from:to], (len(all)+size-1)/size
+		v.Pager.Range = fmt.Sprintf("dòng %d–%d trong %d dòng của tháng", from+1, to, len(all))
+	} else {
+		p, err := u.cfg.Docs.RegisterRowsBetween(r.Context(), s.User, v.Kind, v.Year, (page-1)*size+1, page*size)
+		if err != nil {
+			return nil, err
+		}
+		rows, pages = p.Rows, (p.Last+size-1)/size
+		if p.More {
+			pages = max(pages, page+1)
+		}
+		v.Pager.Range = fmt.Sprintf("số %d–%d", (page-1)*size+1, min(page*size, max(p.Last, (page-1)*size+1)))
 	}
 	for _, x := range rows {
 		v.Rows = append(v.Rows, toRegisterRow(x))
 	}
+	v.Pager.setLinks(fmt.Sprintf("/registers/%s/%d", v.Kind, v.Year), v.Month, page, max(pages, 1))
 	return v, nil
+}
+
+// setLinks sets the pager of page page of pages of the register at base
+// (a month's when month is not 0).
+func (p *registerPager) setLinks(base string, month, page, pages int) {
+	p.Page, p.Pages = page, pages
+	link := func(n int) string {
+		q := url.Values{}
+		if month != 0 {
+			q.Set("month", strconv.Itoa(month))
+		}
+		if n > 1 {
+			q.Set("page", strconv.Itoa(n))
+		}
+		if len(q) == 0 {
+			return base
+		}
+		return base + "?" + q.Encode()
+	}
+	if page > 1 {
+		p.First, p.Prev = link(1), link(min(page-1, pages))
+	}
+	if page < pages {
+		p.Next, p.Last = link(page+1), link(pages)
+	}
 }
 
 // toRegisterRow is a register line as the page and the CSV print it.

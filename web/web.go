@@ -61,6 +61,7 @@ type Documents interface {
 	Available(d *workflow.Document, a workflow.Action) error
 	RegisterRows(ctx context.Context, actor *workflow.User, kind workflow.RegisterKind, year int, month time.Month) ([]workflow.RegisterRow, error)
 	EachRegisterRows(ctx context.Context, actor *workflow.User, kind workflow.RegisterKind, year int, month time.Month, fn func([]workflow.RegisterRow) error) error
+	RegisterRowsBetween(ctx context.Context, actor *workflow.User, kind workflow.RegisterKind, year, first, last int) (workflow.RegisterPage, error)
 	Work(ctx context.Context, actor *workflow.User, action workflow.Action, limit int) ([]*workflow.Document, []workflow.WorkTab, int, error)
 	Comment(ctx context.Context, actor *workflow.User, id, text string) error
 	NextNotation(ctx context.Context, actor *workflow.User, id string) (int, string, error)
@@ -159,6 +160,9 @@ type Config struct {
 	// Refresh paces the deliveries of a sent document refreshing
 	// themselves (app.js); zero fields take the defaults.
 	Refresh Refresh
+	// RegisterPage is the number of lines of a page of a register
+	// (default 100).
+	RegisterPage int
 }
 
 // Refresh is how often a sent document's page refreshes its deliveries:

@@ -3,6 +3,7 @@ package workflow
 import (
 	"cmp"
 	"context"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -320,4 +321,101 @@ func (s *Service) VerifyAuditFor(ctx context.Context, actor *User) (AuditReport,
 		return AuditReport{}, Errorf(EFORBIDDEN, "this needs role admin")
 	}
 	return s.VerifyAudit(ctx)
+}
+
+// RegisterPage is a page of a register year: its lines, whether the
+// register has a line after them, and the highest number the register
+// has given (its counter where the repository is a NumberPeeker, else
+// the highest seen on the page; 0 if none).
+type RegisterPage struct {
+	Rows []RegisterRow
+	More bool
+	Last int
+}
+
+// RegisterRowsBetween returns the lines of a register year for actor
+// numbered first to last, in number order, as RegisterRows lists them
+// (a page of the register; its numbers are gapless, so a page of n
+// numbers is n lines but for those the actor may not see). From a
+// RegisterPager only the page's documents are read, and the documents of
+// the reserved and voided numbers on it: a page costs a page, not the
+// year. EFORBIDDEN, ENOTFOUND as Register; EINVALID unless 1 <= first <=
+// last.
+func (s *Service) RegisterRowsBetween(ctx context.Context, actor *User, kind RegisterKind, year, first, last int) (RegisterPage, error) {
+	if first < 1 || last < first {
+		return RegisterPage{}, Errorf(EINVALID, "register lines %d to %d", first, last)
+	}
+	pager, ok := s.Repo.(RegisterPager)
+	if !ok {
+		rows, err := s.RegisterRows(ctx, actor, kind, year, 0)
+		if err != nil {
+			return RegisterPage{}, err
+		}
+		at := func(n int) int {
+			i, _ := slices.BinarySearchFunc(rows, n, func(r RegisterRow, n int) int { return cmp.Compare(r.Number, n) })
+			return i
+		}
+		p := RegisterPage{Rows: rows[at(first):at(last+1)], More: at(last+1) < len(rows)}
+		if len(rows) > 0 {
+			p.Last = rows[len(rows)-1].Number
+		}
+		return p, nil
+	}
+	if err := checkRegisterAccess(actor, kind); err != nil {
+		return RegisterPage{}, err
+	}
+	p, err := s.registerPageOf(ctx, pager, actor, kind, year, first, last)
+	if err != nil {
+		return RegisterPage{}, err
+	}
+	if peek, ok := s.Repo.(NumberPeeker); ok {
+		n, err := peek.PeekNumber(ctx, kind, year)
+		if err != nil {
+			return RegisterPage{}, err
+		}
+		p.Last = max(p.Last, n-1)
+	}
+	return p, nil
+}
+
+// registerPageOf reads the lines numbered first to last from pager (the
+// actor's access checked): the documents on the page, and the reserved
+// and voided numbers on it.
+func (s *Service) registerPageOf(ctx context.Context, pager RegisterPager, actor *User, kind RegisterKind, year, first, last int) (RegisterPage, error) {
+	var p RegisterPage
+	names, err := s.registerNames(ctx)
+	if err != nil {
+		return p, err
+	}
+	rs, err := s.reservationsOf(ctx, actor, kind, year, func(r Reservation) bool {
+		p.More, p.Last = p.More || r.Number > last, max(p.Last, r.Number)
+		return r.Number >= first && r.Number <= last
+	})
+	if err != nil {
+		return p, err
+	}
+	docs, err := pager.RegisterEntriesAfter(ctx, kind, year, first-1, last-first+2)
+	if err != nil {
+		return p, err
+	}
+	issued := make(map[int]bool, len(docs))
+	p.Rows = make([]RegisterRow, 0, len(docs)+len(rs))
+	for _, d := range docs {
+		p.Last = max(p.Last, d.Number)
+		if d.Number > last {
+			p.More = true
+			continue
+		}
+		issued[d.Number] = true
+		if CanSee(d, actor) {
+			p.Rows = append(p.Rows, names.row(d))
+		}
+	}
+	for _, r := range rs {
+		if !issued[r.Number] {
+			p.Rows = append(p.Rows, reservationRow(r))
+		}
+	}
+	sort.SliceStable(p.Rows, func(i, j int) bool { return p.Rows[i].Number < p.Rows[j].Number })
+	return p, nil
 }

@@ -1,0 +1,162 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"html"
+	"net/http"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// seedOutgoingRegister numbers 1..n in the outgoing register of 2026:
+// a voided line (its reason in the notes) at each number of voided, an
+// issued document dated in November at every other.
+func seedOutgoingRegister(t *testing.T, e *testEnv, n int, voided ...int) {
+	t.Helper()
+	signer := e.users["lanhdao"].ID
+	err := e.repo.Atomic(t.Context(), func(ctx context.Context, tx workflow.Tx) error {
+		for range n {
+			num, err := tx.NextNumber(ctx, workflow.RegisterOutgoing, 2026)
+			if err != nil {
+				return err
+			}
+			at := time.Date(2026, 11, 1, 8, 0, 0, 0, workflow.Vietnam).Add(time.Duration(num) * time.Hour)
+			notation := fmt.Sprintf("%02d/QĐ-UBND", num)
+			d := &workflow.Document{ID: fmt.Sprintf("doc-%03d", num), Direction: workflow.Outgoing, Type: "QĐ",
+				Subject: fmt.Sprintf("Quyết định dòng %d", num), Urgency: workflow.UrgencyNormal, Confidentiality: workflow.Public,
+				State: workflow.Issued, Version: 1, CreatedAt: at, UpdatedAt: at, SignerID: signer}
+			if !slices.Contains(voided, num) {
+				d.Register, d.Year, d.Number, d.Notation, d.IssuedAt = workflow.RegisterOutgoing, 2026, num, notation, &at
+			}
+			if err := tx.CreateDocument(ctx, d); err != nil {
+				return err
+			}
+			if !slices.Contains(voided, num) {
+				continue
+			}
+			r := &workflow.Reservation{ID: fmt.Sprintf("r%d", num), Register: workflow.RegisterOutgoing, Year: 2026, Number: num,
+				Notation: notation, DocumentID: d.ID, State: workflow.NumberReserved, CreatedAt: at}
+			if err := tx.CreateReservation(ctx, r); err != nil {
+				return err
+			}
+			if err := tx.VoidReservation(ctx, r.ID, fmt.Sprintf("ký số thất bại lần %d", num), at); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+var (
+	registerNotation = regexp.MustCompile(`<tr(?: class="(number-\w+)")?><td>(\d+/QĐ-UBND)</td>`)
+	registerNext     = regexp.MustCompile(`<a href="([^"]+)" rel="next">`)
+)
+
+// registerPageLines are the notations of a register page's lines, a
+// voided one marked "(voided)".
+func registerPageLines(body string) []string {
+	var out []string
+	for _, m := range registerNotation.FindAllStringSubmatch(body, -1) {
+		if m[1] == "number-voided" {
+			m[2] += " (voided)"
+		}
+		out = append(out, m[2])
+	}
+	return out
+}
+
+// TestRegisterPaged: a register year is shown a page of numbers at a
+// time; walked by its "Trang sau" links, the pages list every line once,
+// in number order, voided numbers as lines of their own where they fall
+// (on a page's first and last line too), as the whole year's CSV does; a
+// month is paged the same way; the pages keep the register's access
+// rules.
+func TestRegisterPaged(t *testing.T) {
+	e := newTestEnv(t)
+	e.remount(t, Config{RegisterPage: 3})
+	seedOutgoingRegister(t, e, 8, 3, 7)
+	clerk := e.login("vanthu")
+	var want []string
+	for n := 1; n <= 8; n++ {
+		l := fmt.Sprintf("%02d/QĐ-UBND", n)
+		if n == 3 || n == 7 {
+			l += " (voided)"
+		}
+		want = append(want, l)
+	}
+	for _, base := range []string{"/registers/outgoing/2026", "/registers/outgoing/2026?month=11"} {
+		t.Run(base, func(t *testing.T) {
+			var got []string
+			var pages int
+			for path := base; path != ""; pages++ {
+				p := clerk.get(path)
+				if p.Status != http.StatusOK {
+					t.Fatalf("%s: %d", path, p.Status)
+				}
+				lines := registerPageLines(p.Body)
+				if len(lines) > 3 || (len(lines) == 0) {
+					t.Errorf("%s: %d lines %q", path, len(lines), lines)
+				}
+				if !strings.Contains(p.Body, fmt.Sprintf("<span>Trang %d/3</span>", pages+1)) {
+					t.Errorf("%s: not said to be page %d of 3", path, pages+1)
+				}
+				got = append(got, lines...)
+				path = ""
+				if m := registerNext.FindStringSubmatch(p.Body); m != nil {
+					path = html.UnescapeString(m[1])
+				}
+			}
+			if pages != 3 || !slices.Equal(got, want) {
+				t.Errorf("%d pages, lines %q, want 3 pages, %q", pages, got, want)
+			}
+		})
+	}
+	csv := clerk.get("/registers/outgoing/2026/csv")
+	var inCSV []string
+	for _, l := range strings.Split(csv.Body, "\n")[1:] {
+		if f := strings.SplitN(l, ",", 2); len(f) == 2 {
+			inCSV = append(inCSV, f[0])
+		}
+	}
+	if len(inCSV) != 8 || !strings.Contains(csv.Body, "ký số thất bại lần 7") {
+		t.Errorf("the year's CSV: %q", inCSV)
+	}
+	p := clerk.get("/registers/outgoing/2026?page=3")
+	if !strings.Contains(p.Body, "ký số thất bại lần 7") || !strings.Contains(p.Body, `href="/registers/outgoing/2026/csv"`) ||
+		!strings.Contains(p.Body, `href="/registers/outgoing/2026"`) || registerNext.MatchString(p.Body) {
+		t.Errorf("last page: no reason of the voided line, no CSV of the year, no first page or a next one\n%s", p.Body)
+	}
+	if p := clerk.get("/registers/outgoing/2026?month=11&page=2"); !strings.Contains(p.Body, `href="/registers/outgoing/2026/csv"`) {
+		t.Errorf("a month's page has no link to the year's CSV")
+	}
+	if p := clerk.get("/registers/outgoing/2026?page=9"); p.Status != http.StatusOK || !strings.Contains(p.Body, "Trang 9 không có dòng nào") {
+		t.Errorf("page past the end: %d", p.Status)
+	}
+	for _, bad := range []string{"0", "-1", "hai", "99999999999"} {
+		if p := clerk.get("/registers/outgoing/2026?page=" + bad); p.Status != http.StatusBadRequest {
+			t.Errorf("page=%s: %d", bad, p.Status)
+		}
+	}
+	for _, x := range []struct {
+		user, path string
+		want       int
+	}{
+		{"chuyenvien", "/registers/outgoing/2026?page=2", http.StatusForbidden},
+		{"lanhdao", "/registers/outgoing/2026?page=2", http.StatusOK},
+		{"lanhdao", "/registers/confidential/2026?page=2", http.StatusForbidden},
+		{"luutru", "/registers/outgoing/2026?month=11&page=2", http.StatusOK},
+	} {
+		if p := e.login(x.user).get(x.path); p.Status != x.want {
+			t.Errorf("%s %s: %d, want %d", x.user, x.path, p.Status, x.want)
+		}
+	}
+}
