@@ -31,6 +31,7 @@ type docView struct {
 	Doc         *workflow.Document
 	Main        workflow.File
 	HasMain     bool
+	PageImage   *pageImage // the first page, for touch screens (reader.go)
 	Signer      string
 	Creator     string
 	Assignee    string
@@ -126,6 +127,7 @@ func (u *UI) documentView(r *http.Request, s *Session, d *workflow.Document) (*d
 	v := &docView{Doc: d, Signer: names[d.SignerID], Creator: names[d.CreatedBy], Assignee: names[d.AssigneeID],
 		Overdue: workflow.Overdue(d, u.now())}
 	v.Main, v.HasMain = d.MainFile()
+	v.PageImage = firstPageImage(d)
 	v.CanAmend = d.Direction == workflow.Outgoing && (d.State == workflow.Sent || d.State == workflow.Revoked) && s.User.Has(workflow.RoleHandler)
 	for _, a := range workflow.AllowedActions(d, s.User) {
 		if a == workflow.Assign {

@@ -36,6 +36,7 @@ func (u *UI) layoutRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /documents/{id}/layout", u.auth(u.handleLayout))
 	mux.Handle("POST /documents/{id}/layout", u.auth(u.handleLayout))
 	mux.Handle("GET /documents/{id}/page/{n}", u.auth(u.handlePagePNG))
+	mux.Handle("GET /documents/{id}/read", u.auth(u.handleRead))
 }
 
 // pdftoppm is poppler's renderer, found once on PATH ("" = no previews).
@@ -261,9 +262,12 @@ const maxPreviewSide = 2000
 var pdfinfo, _ = exec.LookPath("pdfinfo")
 
 // handlePagePNG renders one page of the document's current file with
-// pdftoppm at 72 dpi (one pixel per point), or smaller when the page is
-// larger than maxPreviewSide points: ENOTFOUND without pdftoppm, or for
-// a page the file does not have. The file goes to pdftoppm through a
+// pdftoppm at 72 dpi (one pixel per point), or, with ?w=W (1 to
+// maxPreviewSide), W pixels wide — the page images of a touch screen,
+// whose srcset asks for the width its screen's pixels need; in any case
+// smaller when the page's longest side would pass maxPreviewSide pixels.
+// ENOTFOUND without pdftoppm, or for a page the file does not have;
+// EINVALID for another width. The file goes to pdftoppm through a
 // temporary file, copied from the store without being held in memory.
 func (u *UI) handlePagePNG(w http.ResponseWriter, r *http.Request, s *Session) error {
 	if pdftoppm == "" {
@@ -272,6 +276,12 @@ func (u *UI) handlePagePNG(w http.ResponseWriter, r *http.Request, s *Session) e
 	n, err := strconv.Atoi(r.PathValue("n"))
 	if err != nil || n < 1 {
 		return workflow.Errorf(workflow.ENOTFOUND, "no such page")
+	}
+	width := 0
+	if q := r.URL.Query().Get("w"); q != "" {
+		if width, err = strconv.Atoi(q); err != nil || width < 1 || width > maxPreviewSide {
+			return workflow.Errorf(workflow.EINVALID, "w must be a width of 1 to %d pixels, not %q", maxPreviewSide, q)
+		}
 	}
 	dir, err := os.MkdirTemp("", "vanthu-page-")
 	if err != nil {
@@ -282,7 +292,7 @@ func (u *UI) handlePagePNG(w http.ResponseWriter, r *http.Request, s *Session) e
 	if err := u.spoolPDF(r, s, r.PathValue("id"), in); err != nil {
 		return err
 	}
-	scale, err := previewScale(r.Context(), in, n)
+	scale, err := previewScale(r.Context(), in, n, width)
 	if err != nil {
 		return err
 	}
@@ -342,13 +352,19 @@ func (u *UI) spoolPDF(r *http.Request, s *Session, id, path string) error {
 	return f.Close()
 }
 
-// pageSizeLine is pdfinfo's line of a page's (crop box) size.
-var pageSizeLine = regexp.MustCompile(`(?m)^Page +(\d+) size: +([0-9.]+) x ([0-9.]+) pts`)
+// pageSizeLine is pdfinfo's line of a page's (crop box) size, and
+// pageRotLine its line of the page's rotation.
+var (
+	pageSizeLine = regexp.MustCompile(`(?m)^Page +(\d+) size: +([0-9.]+) x ([0-9.]+) pts`)
+	pageRotLine  = regexp.MustCompile(`(?m)^Page +(\d+) rot: +(\d+)`)
+)
 
 // previewScale is pdftoppm's resolution arguments for page n of the file
-// at path: 72 dpi, or what fits the page in maxPreviewSide pixels.
-// ENOTFOUND when the file has no page n (pdfinfo lists none).
-func previewScale(ctx context.Context, path string, n int) ([]string, error) {
+// at path: 72 dpi, or width pixels wide when width is not 0 (the page as
+// shown, turned by its /Rotate), and in either case what fits the page in
+// maxPreviewSide pixels when that is less. ENOTFOUND when the file has no
+// page n (pdfinfo lists none).
+func previewScale(ctx context.Context, path string, n, width int) ([]string, error) {
 	if pdfinfo == "" {
 		return []string{"-scale-to", strconv.Itoa(maxPreviewSide)}, nil
 	}
@@ -365,9 +381,15 @@ func previewScale(ctx context.Context, path string, n int) ([]string, error) {
 	}
 	w, _ := strconv.ParseFloat(string(m[2]), 64)
 	h, _ := strconv.ParseFloat(string(m[3]), 64)
+	if r := pageRotLine.FindSubmatch(out); r != nil && (string(r[2]) == "90" || string(r[2]) == "270") {
+		w, h = h, w
+	}
 	dpi := 72.0
-	if side := max(w, h); side > maxPreviewSide {
-		dpi = 72 * maxPreviewSide / side
+	if width > 0 && w > 0 {
+		dpi = 72 * float64(width) / w
+	}
+	if side := max(w, h) * dpi / 72; side > maxPreviewSide {
+		dpi = 72 * maxPreviewSide / max(w, h)
 	}
 	return []string{"-r", strconv.FormatFloat(dpi, 'f', 3, 64)}, nil
 }
