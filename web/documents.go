@@ -24,6 +24,7 @@ func (u *UI) documentRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /documents/{id}", u.auth(u.handleDocument))
 	mux.Handle("POST /documents/{id}", u.auth(u.handleDocumentPost))
 	mux.Handle("GET /documents/{id}/file", u.auth(u.handleFile))
+	mux.Handle("GET /documents/{id}/deliveries", u.auth(u.handleDeliveries))
 }
 
 // docView is the document page.
@@ -163,8 +164,7 @@ func (u *UI) documentView(r *http.Request, s *Session, d *workflow.Document) (*d
 		return nil, err
 	}
 	next(r, s, d, v)
-	if u.cfg.Exchange != nil && d.Direction == workflow.Outgoing && (d.State == workflow.Sent || d.State == workflow.Revoked || d.State == workflow.Archived) ||
-		u.cfg.Exchange != nil && d.ExternalID != "" {
+	if u.showsDeliveries(d) {
 		if err := u.deliveries(ctx, s, d, v); err != nil {
 			return nil, err
 		}

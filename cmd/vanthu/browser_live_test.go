@@ -235,4 +235,14 @@ func TestIntegrationBrowserLaterStatuses(t *testing.T) {
 		!strings.Contains(said[2], "06 · Hoàn thành") {
 		t.Fatalf("without a reload (%v), the live region said %q over %d answers, want 03, 05 and 06, each once", same, said, x.count())
 	}
+	// Each refresh fetched the section's own route, never the whole page.
+	fetched := Get(b, chromedp.Evaluate[[]string](`performance.getEntriesByType('resource').filter(e => e.initiatorType === 'xmlhttprequest').map(e => new URL(e.name).pathname)`))
+	for _, f := range fetched {
+		if f != "/documents/sent1/deliveries" {
+			t.Errorf("a refresh fetched %s, want the deliveries alone (/documents/sent1/deliveries)", f)
+		}
+	}
+	if len(fetched) < 3 {
+		t.Errorf("refreshes fetched %q, want at least 3", fetched)
+	}
 }

@@ -71,9 +71,10 @@
     return n > 0 ? n : def;
   }
 
-  // Replaces the region's HTML with its fresh copy in html (a page), and
-  // says the rows whose state changed in the live region; returns whether
-  // one did.
+  // Replaces the region's HTML with its fresh copy in html (the region
+  // alone, as data-refresh answers it, or a page holding it), and says
+  // the rows whose state changed in the live region; returns whether one
+  // did.
   function applyFresh(el, live, html) {
     var fresh = new DOMParser().parseFromString(html, "text/html").getElementById(el.id);
     if (!fresh) { return false; }
@@ -90,7 +91,8 @@
   }
 
   // Live delivery status: a region with data-refresh reloads its own
-  // HTML from data-refresh — every data-every ms while it says pending
+  // HTML from data-refresh (the region alone, not the page around it) —
+  // every data-every ms while it says pending
   // (data-pending); then, while a recipient may still report a status
   // (data-watch: registered, assigned, in progress, completed, an answer
   // to a revocation), after data-slow ms, doubled after each refresh that
