@@ -5,13 +5,17 @@ import (
 	"fmt"
 	"html"
 	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/vanthu/vanthu/auth"
+	"github.com/vanthu/vanthu/storage/gormdb"
 	"github.com/vanthu/vanthu/workflow"
+	"github.com/vanthu/vanthu/workflow/workflowtest"
 )
 
 // seedOutgoingRegister numbers 1..n in the outgoing register of 2026:
@@ -19,8 +23,15 @@ import (
 // issued document dated in November at every other.
 func seedOutgoingRegister(t *testing.T, e *testEnv, n int, voided ...int) {
 	t.Helper()
-	signer := e.users["lanhdao"].ID
-	err := e.repo.Atomic(t.Context(), func(ctx context.Context, tx workflow.Tx) error {
+	seedRegister(t, e.repo, e.users["lanhdao"].ID, n, voided...)
+}
+
+// seedRegister is seedOutgoingRegister on repo, signed by signer.
+func seedRegister(t *testing.T, repo interface {
+	Atomic(context.Context, func(context.Context, workflow.Tx) error) error
+}, signer string, n int, voided ...int) {
+	t.Helper()
+	err := repo.Atomic(t.Context(), func(ctx context.Context, tx workflow.Tx) error {
 		for range n {
 			num, err := tx.NextNumber(ctx, workflow.RegisterOutgoing, 2026)
 			if err != nil {
@@ -159,4 +170,72 @@ func TestRegisterPaged(t *testing.T) {
 			t.Errorf("%s %s: %d, want %d", x.user, x.path, p.Status, x.want)
 		}
 	}
+}
+
+// TestRegisterPagedSQLite: the pages of a register year read from the
+// embedded database (its RegisterEntriesAfter, the register's counter
+// and reservations): 250 numbers at the default 100 a page, voided
+// numbers on both sides of a page's edge, every line once and in order.
+func TestRegisterPagedSQLite(t *testing.T) {
+	ctx := context.Background()
+	db, err := gormdb.Open(ctx, "", t.TempDir(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	now := time.Date(2026, 12, 1, 9, 0, 0, 0, workflow.Vietnam)
+	db.Now = func() time.Time { return now }
+	as := &auth.Service{Repo: db, Cost: 4, Now: func() time.Time { return now }}
+	var ids []string
+	for _, r := range []workflow.Role{workflow.RoleClerk, workflow.RoleOfficer} {
+		u, err := as.CreateUser(ctx, nil, auth.NewUser{Username: string(r), Password: testPassword, FullName: "Người " + string(r), Roles: []workflow.Role{r}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, u.ID)
+	}
+	voided := []int{100, 101, 250}
+	seedRegister(t, db, ids[1], 250, voided...)
+	docs := &workflow.Service{Repo: db, Blobs: workflowtest.TempBlobs(t), Now: func() time.Time { return now }}
+	ui, err := New(Config{Docs: docs, Accounts: as, Directory: db, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(Mount(http.NotFoundHandler(), ui))
+	t.Cleanup(srv.Close)
+	e := &testEnv{t: t, srv: srv}
+	c := e.login("clerk")
+	var got []string
+	pages := 0
+	for path := "/registers/outgoing/2026"; path != ""; pages++ {
+		p := c.get(path)
+		if p.Status != http.StatusOK {
+			t.Fatalf("%s: %d", path, p.Status)
+		}
+		got = append(got, registerPageLines(p.Body)...)
+		path = ""
+		if m := registerNext.FindStringSubmatch(p.Body); m != nil {
+			path = html.UnescapeString(m[1])
+		}
+	}
+	var want []string
+	for n := 1; n <= 250; n++ {
+		l := fmt.Sprintf("%02d/QĐ-UBND", n)
+		if slices.Contains(voided, n) {
+			l += " (voided)"
+		}
+		want = append(want, l)
+	}
+	if pages != 3 || !slices.Equal(got, want) {
+		t.Errorf("%d pages, %d lines, want 3 pages of %d lines in order; first differences: %q", pages, len(got), len(want), firstDiff(got, want))
+	}
+}
+
+// firstDiff is where two lists first part, a few lines of each.
+func firstDiff(a, b []string) [2][]string {
+	i := 0
+	for i < len(a) && i < len(b) && a[i] == b[i] {
+		i++
+	}
+	return [2][]string{a[i:min(i+3, len(a))], b[i:min(i+3, len(b))]}
 }
