@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"html"
 	"net/http"
@@ -141,8 +142,31 @@ func TestRegisterPaged(t *testing.T) {
 	if len(inCSV) != 8 || !strings.Contains(csv.Body, "ký số thất bại lần 7") {
 		t.Errorf("the year's CSV: %q", inCSV)
 	}
+	for _, q := range []string{"", "?month=11"} {
+		j := clerk.get("/registers/outgoing/2026/json" + q)
+		var doc struct {
+			Register string `json:"register"`
+			Year     int    `json:"year"`
+			Items    []struct {
+				Notation, Status, Notes string
+			} `json:"items"`
+		}
+		if err := json.Unmarshal([]byte(j.Body), &doc); err != nil || j.Status != http.StatusOK || doc.Register != "outgoing" || doc.Year != 2026 {
+			t.Fatalf("JSON%s: %d %v\n%s", q, j.Status, err, j.Body)
+		}
+		var lines []string
+		for _, it := range doc.Items {
+			if it.Status == "voided" {
+				it.Notation += " (voided)"
+			}
+			lines = append(lines, it.Notation)
+		}
+		if !slices.Equal(lines, want) || !strings.Contains(j.Header.Get("Content-Disposition"), ".json") {
+			t.Errorf("JSON%s: %q, want %q", q, lines, want)
+		}
+	}
 	p := clerk.get("/registers/outgoing/2026?page=3")
-	if !strings.Contains(p.Body, "ký số thất bại lần 7") || !strings.Contains(p.Body, `href="/registers/outgoing/2026/csv"`) ||
+	if !strings.Contains(p.Body, "ký số thất bại lần 7") || !strings.Contains(p.Body, `href="/registers/outgoing/2026/csv"`) || !strings.Contains(p.Body, `href="/registers/outgoing/2026/json"`) ||
 		!strings.Contains(p.Body, `href="/registers/outgoing/2026"`) || registerNext.MatchString(p.Body) {
 		t.Errorf("last page: no reason of the voided line, no CSV of the year, no first page or a next one\n%s", p.Body)
 	}
@@ -162,6 +186,9 @@ func TestRegisterPaged(t *testing.T) {
 		want       int
 	}{
 		{"chuyenvien", "/registers/outgoing/2026?page=2", http.StatusForbidden},
+		{"chuyenvien", "/registers/outgoing/2026/json", http.StatusForbidden},
+		{"lanhdao", "/registers/confidential/2026/json", http.StatusForbidden},
+		{"luutru", "/registers/outgoing/2026/json?month=11", http.StatusOK},
 		{"lanhdao", "/registers/outgoing/2026?page=2", http.StatusOK},
 		{"lanhdao", "/registers/confidential/2026?page=2", http.StatusForbidden},
 		{"luutru", "/registers/outgoing/2026?month=11&page=2", http.StatusOK},

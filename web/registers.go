@@ -33,6 +33,7 @@ func (u *UI) registerRoutes(mux *http.ServeMux) {
 	}))
 	mux.Handle("GET /registers/{kind}/{year}", u.auth(u.handleRegister))
 	mux.Handle("GET /registers/{kind}/{year}/csv", u.auth(u.handleRegisterCSV))
+	mux.Handle("GET /registers/{kind}/{year}/json", u.auth(u.handleRegisterJSON))
 }
 
 // registerRoles keep or read the registers (workflow.Service.Register
@@ -113,7 +114,9 @@ type registerView struct {
 	Incoming bool
 	Rows     []registerRow
 	CSV      string
-	YearCSV  string // the whole year's CSV (the page shows a page of it)
+	JSON     string
+	YearCSV  string // the whole year's CSV and JSON (the page shows a page of it)
+	YearJSON string
 	Agency   string
 	Pager    registerPager
 }
@@ -147,10 +150,12 @@ func (u *UI) registerRequest(r *http.Request) (*registerView, error) {
 	}
 	v := &registerView{Kind: kind, Name: orName(registerNames, kind), Year: year, Month: int(month), Months: monthOptions(month),
 		Period: fmt.Sprintf("năm %d", year), Incoming: kind.Incoming(), CSV: fmt.Sprintf("/registers/%s/%d/csv", kind, year), Agency: u.cfg.Agency.Name}
-	v.YearCSV = v.CSV
+	v.JSON = fmt.Sprintf("/registers/%s/%d/json", kind, year)
+	v.YearCSV, v.YearJSON = v.CSV, v.JSON
 	if month != 0 {
 		v.Period = fmt.Sprintf("tháng %d năm %d", month, year)
 		v.CSV += fmt.Sprintf("?month=%d", month)
+		v.JSON += fmt.Sprintf("?month=%d", month)
 	}
 	return v, nil
 }
