@@ -195,13 +195,21 @@ func (u *UI) registerRows(r *http.Request, s *Session) (*registerView, error) {
 		if p.More {
 			pages = max(pages, page+1)
 		}
-		v.Pager.Range = fmt.Sprintf("số %d–%d", (page-1)*size+1, min(page*size, max(p.Last, (page-1)*size+1)))
+		v.Pager.Range = numberRange((page-1)*size+1, min(page*size, max(p.Last, (page-1)*size+1)))
 	}
 	for _, x := range rows {
 		v.Rows = append(v.Rows, toRegisterRow(x))
 	}
 	v.Pager.setLinks(fmt.Sprintf("/registers/%s/%d", v.Kind, v.Year), v.Month, page, max(pages, 1))
 	return v, nil
+}
+
+// numberRange says the numbers from to to: "số 101–200", "số 201".
+func numberRange(from, to int) string {
+	if from == to {
+		return fmt.Sprintf("số %d", from)
+	}
+	return fmt.Sprintf("số %d–%d", from, to)
 }
 
 // setLinks sets the pager of page page of pages of the register at base

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"testing"
 
@@ -81,4 +82,39 @@ func TestIntegrationBrowserPhonePageImage(t *testing.T) {
 		}
 		t.Logf("%s: %.0f image px for %.0f CSS px (%s)", path, st.Natural, st.CSS, st.Src)
 	}
+}
+
+// TestIntegrationBrowserPhoneRegisterPages: a register of more than a
+// page on a phone: its pager's links are 44×44 and the page does not
+// scroll sideways (roleWalk's checks, axe too), and "Trang sau" leads to
+// the next numbers.
+func TestIntegrationBrowserPhoneRegisterPages(t *testing.T) {
+	s := startServer(t, nil)
+	_, clerk, _, _ := officeStaff(t, s)
+	for i := range 101 {
+		doc, code := clerk.upload(map[string]any{"direction": "incoming", "type": "CV", "subject": fmt.Sprintf("Công văn đến số %d", i+1),
+			"urgency": "normal", "confidentiality": "normal", "original_number": fmt.Sprintf("%d/UBND-VP", i+1), "original_date": "2026-11-20",
+			"sender": map[string]any{"org_id": "000.00.00.H13", "name": "UBND thành phố Cần Thơ"}}, testpdf.Make(1, "Cong van den"))
+		if code != 201 {
+			t.Fatalf("upload: %d %v", code, doc)
+		}
+		clerk.act(doc["id"].(string), "register", nil)
+	}
+	b := StartBrowser(t, s.base)
+	w := &roleWalk{t: t, b: b, role: "clerk"}
+	if src := os.Getenv(EnvAxe); src != "" {
+		js, err := os.ReadFile(src)
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.axe = axeCheck(b, string(js))
+	}
+	w.at(phone)
+	b.As("clerk", "password-clerk")
+	b.Go(fmt.Sprintf("/registers/incoming/%d", thisYear()))
+	w.check("register-page-1")
+	mustContain(t, "page 1", b.Text("main"), "Trang 1/2", "số 1–100")
+	b.Run(chromedp.Click(chromedp.CSS(`nav.pager a[rel="next"]`)), chromedp.WaitVisible(chromedp.CSS(`nav.pager a[rel="prev"]`)))
+	w.check("register-page-2")
+	mustContain(t, "page 2", b.Text("main"), "Trang 2/2", "Công văn đến số 101")
 }
