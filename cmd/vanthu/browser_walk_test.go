@@ -70,7 +70,7 @@ func walkSkip(href string) bool {
 		return true
 	}
 	q := u.Query()
-	for _, s := range []string{"/file", "/object", "/package", "/page/", "csv", "/print", "/export"} {
+	for _, s := range []string{"/file", "/object", "/package", "/page/", "csv", "/json", "/print", "/export"} {
 		if strings.Contains(u.Path, s) {
 			return true
 		}
