@@ -280,7 +280,9 @@ func (u *UI) handleRegisterCSV(w http.ResponseWriter, r *http.Request, s *Sessio
 	}
 	// The lines are written as they are read (a year a page at a time,
 	// not built whole in memory); an error before the first answers the
-	// request, one after them cuts the file short.
+	// request, one after them aborts the response (http.ErrAbortHandler:
+	// the connection closed before the chunked body's end), so that a cut
+	// file is not taken for the whole register, as the API does.
 	var cw *csvsafe.Writer
 	err = u.cfg.Docs.EachRegisterRows(r.Context(), s.User, v.Kind, v.Year, time.Month(v.Month), func(rows []workflow.RegisterRow) error {
 		if cw == nil {
@@ -296,7 +298,8 @@ func (u *UI) handleRegisterCSV(w http.ResponseWriter, r *http.Request, s *Sessio
 		return err
 	}
 	if err != nil {
-		u.log.WarnContext(r.Context(), "write register CSV", "err", err)
+		u.log.WarnContext(r.Context(), "register CSV cut short: response aborted", "register", v.Kind, "year", v.Year, "err", err)
+		panic(http.ErrAbortHandler)
 	}
 	return nil
 }
