@@ -303,8 +303,16 @@ func (c *conn) execDocumentUpdate(ctx context.Context, r *documentRow, prevVersi
 //   - visibility: unless SeeAll, classified documents only where ViewerID
 //     is the signer, the assignee or the creator (with no ViewerID: none).
 //
-// Limit defaults to DefaultLimit and is capped at MaxLimit.
+// Limit defaults to DefaultLimit and is capped at MaxLimit. On SQLite a
+// search may first read its candidates from subjectFTS (subjectPlan).
 func (c *conn) Documents(ctx context.Context, f workflow.DocumentFilter) ([]*workflow.Document, string, error) {
+	return c.documents(ctx, f, c.subjectPlan)
+}
+
+// documents is Documents with the plan of its search chosen by plan (the
+// MATCH of subjectFTS for the page's rows, or "" for none).
+func (c *conn) documents(ctx context.Context, f workflow.DocumentFilter,
+	plan func(ctx context.Context, query string, rows int) (string, error)) ([]*workflow.Document, string, error) {
 	limit := f.Limit
 	if limit <= 0 {
 		limit = DefaultLimit
@@ -320,7 +328,11 @@ func (c *conn) Documents(ctx context.Context, f workflow.DocumentFilter) ([]*wor
 		}
 		cur = &lc
 	}
-	rest, args := listWhere(f, cur, limit+1)
+	match, err := plan(ctx, f.Query, limit+1)
+	if err != nil {
+		return nil, "", c.db.translate(err, "list documents")
+	}
+	rest, args := listWhere(f, cur, limit+1, match)
 	rows, err := c.queryDocuments(ctx, min(limit, DefaultLimit)+1, rest, args...)
 	if err != nil {
 		return nil, "", c.db.translate(err, "list documents")
@@ -343,8 +355,10 @@ func (c *conn) Documents(ctx context.Context, f workflow.DocumentFilter) ([]*wor
 
 // listWhere is the SQL after the list's SELECT ... FROM documents: the
 // conditions of f, the rows after cur (nil: from the first), in the
-// list's order, n of them.
-func listWhere(f workflow.DocumentFilter, cur *workflow.ListCursor, n int) (string, []any) {
+// list's order, n of them. With match (SQLite, subjectPlan), the rows are
+// first those of subjectFTS that match it, read by rowid (NOT INDEXED:
+// not an index of the order) and sorted.
+func listWhere(f workflow.DocumentFilter, cur *workflow.ListCursor, n int, match string) (string, []any) {
 	var where []string
 	var args []any
 	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }
@@ -356,6 +370,9 @@ func listWhere(f workflow.DocumentFilter, cur *workflow.ListCursor, n int) (stri
 	}
 	if f.Type != "" {
 		add("type = ?", string(f.Type))
+	}
+	if match != "" {
+		add("rowid IN (SELECT rowid FROM "+subjectFTS+" WHERE "+subjectFTS+" MATCH ?)", match)
 	}
 	for _, w := range strings.Fields(Fold(f.Query)) {
 		add(`subject_norm LIKE ? ESCAPE '\'`, "%"+escapeLike(w)+"%")
@@ -379,7 +396,13 @@ func listWhere(f workflow.DocumentFilter, cur *workflow.ListCursor, n int) (stri
 	if len(where) > 0 {
 		rest = " WHERE " + strings.Join(where, " AND ")
 	}
-	return rest + " ORDER BY created_at DESC, id DESC LIMIT ?", append(args, n)
+	const order = " ORDER BY created_at DESC, id DESC"
+	if match != "" {
+		// The page's rowids first, sorted by the order's columns alone;
+		// then its rows.
+		return " WHERE rowid IN (SELECT rowid FROM documents NOT INDEXED" + rest + order + " LIMIT ?)" + order, append(args, n)
+	}
+	return rest + order + " LIMIT ?", append(args, n)
 }
 
 // listCursor reads the cursor of a page of the list. A bare document ID

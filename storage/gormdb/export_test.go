@@ -3,6 +3,7 @@ package gormdb
 import (
 	"context"
 	"database/sql"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -148,8 +149,26 @@ func ListSQL(d *DB, f workflow.DocumentFilter) string {
 		}
 		cur = &c
 	}
-	rest, args := listWhere(f, cur, 51)
+	rest, args := listWhere(f, cur, 51, "")
 	return d.gdb.ToSQL(func(tx *gorm.DB) *gorm.DB {
 		return tx.Raw(selectDocuments[d.dialect]+rest, args...).Scan(&[]int{})
 	})
 }
+
+// DocumentsPlanned is Documents with the plan of its search forced: fts
+// reads the candidates from documents_subject_fts whenever the query has
+// a word of three characters or more (SQLite), else the scan.
+func DocumentsPlanned(ctx context.Context, d *DB, f workflow.DocumentFilter, fts bool) ([]*workflow.Document, string, error) {
+	return d.reader(ctx).documents(ctx, f, func(context.Context, string, int) (string, error) {
+		if !fts || d.dialect != SQLite {
+			return "", nil
+		}
+		return subjectMatch(strings.Fields(Fold(f.Query))), nil
+	})
+}
+
+// SubjectMatch is the MATCH of subjectFTS for a search query, and
+// SubjectBound the count of candidates under which the list uses it.
+func SubjectMatch(query string) string { return subjectMatch(strings.Fields(Fold(query))) }
+
+func SubjectBound(rows int, docs int64) int { return subjectBound(rows, docs) }

@@ -51,6 +51,7 @@ var migrations = []migration{
 	{14, "instances: serve processes' liveness; register_reservations, idempotency_keys: holder, the instance that holds them (liveness.go)", livenessV14},
 	{15, "documents: delivery_key, an update or replacement received under its original's DocumentId (documents_sender_delivery)", documentsDeliveryKeyV15},
 	{16, "documents: the list's order, documents_created (created_at, id) and documents_direction_created (direction, created_at, id), in place of idx_documents_created_at and documents_direction_id", listOrderV16},
+	{17, "documents_subject_fts: on SQLite, an FTS5 index of trigrams of the folded subjects, kept by triggers (the list's search when few match)", subjectFTSV17},
 }
 
 // listOrderV16 builds the indexes of the document list's order, newest
