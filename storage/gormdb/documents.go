@@ -357,7 +357,8 @@ func (c *conn) documents(ctx context.Context, f workflow.DocumentFilter,
 // conditions of f, the rows after cur (nil: from the first), in the
 // list's order, n of them. With match (SQLite, subjectPlan), the rows are
 // first those of subjectFTS that match it, read by rowid (NOT INDEXED:
-// not an index of the order) and sorted.
+// not an index of the order), and the page's rowids sorted by the order's
+// columns alone; then the page's rows are read by rowid.
 func listWhere(f workflow.DocumentFilter, cur *workflow.ListCursor, n int, match string) (string, []any) {
 	var where []string
 	var args []any
@@ -400,7 +401,7 @@ func listWhere(f workflow.DocumentFilter, cur *workflow.ListCursor, n int, match
 	if match != "" {
 		// The page's rowids first, sorted by the order's columns alone;
 		// then its rows.
-		return " WHERE rowid IN (SELECT rowid FROM documents NOT INDEXED" + rest + order + " LIMIT ?)" + order, append(args, n)
+		return " NOT INDEXED WHERE rowid IN (SELECT rowid FROM documents NOT INDEXED" + rest + order + " LIMIT ?)" + order, append(args, n)
 	}
 	return rest + order + " LIMIT ?", append(args, n)
 }

@@ -139,8 +139,9 @@ func RegisterDatedSQL(d *DB, kind workflow.RegisterKind, year int, p workflow.Ti
 }
 
 // ListSQL is the SQL of Documents' read of a page of f (its cursor, if
-// any, a ListCursor's String), its values written in (for EXPLAIN).
-func ListSQL(d *DB, f workflow.DocumentFilter) string {
+// any, a ListCursor's String), its values written in (for EXPLAIN); with
+// fts, as the index's plan reads it (SQLite).
+func ListSQL(d *DB, f workflow.DocumentFilter, fts bool) string {
 	var cur *workflow.ListCursor
 	if f.After != "" {
 		c, _, err := workflow.ParseListCursor(f.After)
@@ -149,7 +150,11 @@ func ListSQL(d *DB, f workflow.DocumentFilter) string {
 		}
 		cur = &c
 	}
-	rest, args := listWhere(f, cur, 51, "")
+	match := ""
+	if fts {
+		match = subjectMatch(strings.Fields(Fold(f.Query)))
+	}
+	rest, args := listWhere(f, cur, 51, match)
 	return d.gdb.ToSQL(func(tx *gorm.DB) *gorm.DB {
 		return tx.Raw(selectDocuments[d.dialect]+rest, args...).Scan(&[]int{})
 	})

@@ -93,6 +93,7 @@ func TestPlansAtSize(t *testing.T) {
 		if db.Dialect() != gormdb.SQLite {
 			return // PostgreSQL's plans of the two below depend on its costs
 		}
+		searchPlans(t, db)
 		search := gormdb.NewArchiveIndex(db).SearchSQL(ctx, archive.Query{Q: "binh thuy"})
 		due := gormdb.EvidenceDueSQL(db, end)
 		for name, sql := range map[string]string{"search": search, "evidence due": due} {
@@ -170,7 +171,7 @@ func listPlans(t *testing.T, db *gormdb.DB) {
 		{"a direction, a month, after a cursor", "documents_direction_created", workflow.DocumentFilter{Direction: workflow.Outgoing, From: from, To: to, After: cur, SeeAll: true}},
 		{"a direction, a type, a month", "documents_direction_created", workflow.DocumentFilter{Direction: workflow.Outgoing, Type: "QĐ", From: from, To: to, SeeAll: true}},
 	} {
-		sql := gormdb.ListSQL(db, tc.f)
+		sql := gormdb.ListSQL(db, tc.f, false)
 		if db.Dialect() == gormdb.SQLite {
 			if p := explain(t, db, sql, false); !strings.Contains(p, tc.index) || strings.Contains(p, "TEMP B-TREE") {
 				t.Errorf("the list, %s: not read in order from %s:\n%s\n%s", tc.name, tc.index, sql, p)
@@ -186,6 +187,27 @@ func listPlans(t *testing.T, db *gormdb.DB) {
 		if !strings.Contains(p, "Index Scan Backward using documents_created") && !strings.Contains(p, "Index Scan Backward using documents_direction_created") ||
 			strings.Contains(p, "Sort") {
 			t.Errorf("the list, %s: not read in order from an index of the order:\n%s\n%s", tc.name, sql, p)
+		}
+	}
+}
+
+// searchPlans: on SQLite, the index's plan of the list's search reads
+// documents only by rowid — the candidates of documents_subject_fts, then
+// the page's rows — and sorts; it scans no index of documents.
+func searchPlans(t *testing.T, db *gormdb.DB) {
+	t.Helper()
+	month := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	cur := workflow.ListCursor{CreatedAt: month, ID: "0"}.String()
+	for _, f := range []workflow.DocumentFilter{
+		{Query: "binh thuy", SeeAll: true},
+		{Query: "binh thuy", Direction: workflow.Incoming, State: workflow.Archived, From: &month, After: cur, ViewerID: gormdbtest.HistoryHandlers[0]},
+	} {
+		sql := gormdb.ListSQL(db, f, true)
+		p := explain(t, db, sql, false)
+		if strings.Count(p, "SEARCH documents USING INTEGER PRIMARY KEY (rowid=?)") != 2 ||
+			strings.Contains(p+"\n", "SCAN documents\n") || strings.Contains(p, "SCAN documents USING") ||
+			!strings.Contains(p, "VIRTUAL TABLE INDEX") {
+			t.Errorf("the search through documents_subject_fts, %+v:\n%s\n%s", f, sql, p)
 		}
 	}
 }
