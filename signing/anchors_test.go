@@ -2,6 +2,7 @@ package signing
 
 import (
 	"bytes"
+	"crypto/sha256"
 
 	"context"
 	"fmt"
@@ -478,7 +479,8 @@ func fontsPDF(tfs int) []byte {
 // form (form 8, drawn 40 times with 25 Tf each, read it 1,000 times
 // before); fonts written inline keep their own, also when they share a
 // dictionary (the reader gives them its reference, so a cache keyed on it
-// would mix them up) or a name with another font.
+// would mix them up) or a name with another font, and are kept by their
+// content: two written alike are one.
 func TestFontsReadOncePerDocument(t *testing.T) {
 	text := func(in []byte) []string {
 		rdr := mustReader(t, in)
@@ -495,8 +497,8 @@ func TestFontsReadOncePerDocument(t *testing.T) {
 			}
 			pages = append(pages, b.String())
 		}
-		if len(fonts) != 1 {
-			t.Errorf("%d fonts kept by reference, want 1 (object 3; the inline ones are not)", len(fonts))
+		if len(fonts) != 3 || fonts.inline() != 2 {
+			t.Errorf("%d fonts kept, %d inline, want 3: object 3, and two inline ones by their content (page 2's F2 and form 9's F1 are one)", len(fonts), fonts.inline())
 		}
 		return pages
 	}
@@ -856,5 +858,67 @@ func TestSpacingAccentsOfNoWidth(t *testing.T) {
 	wide := spans([]glyph{{r: 'O', x: 100, y: 700, w: 7, s: 13}, {r: '´', x: 107, y: 700, w: 4, s: 13}, {r: 'N', x: 111, y: 700, w: 7, s: 13}})
 	if len(wide) != 1 || wide[0].orig != "O´N" {
 		t.Errorf("an accent that takes room: %q", wide[0].orig)
+	}
+}
+
+// TestInlineFontKey: inline font dictionaries are one font when written
+// alike (in another page's resources), two when a value differs or they
+// refer to other objects; one of more than 8,192 values is not kept; and a
+// document keeps at most maxInlineFonts of them.
+func TestInlineFontKey(t *testing.T) {
+	big := "[" + strings.Repeat("500 ", 9000) + "]"
+	fonts := []string{
+		"<< /Type /Font /Subtype /TrueType /BaseFont /TT1 /Widths [500 600] /ToUnicode 10 0 R >>",
+		"<< /Type /Font /Subtype /TrueType /BaseFont /TT1 /Widths [500 600] /ToUnicode 10 0 R >>",
+		"<< /Type /Font /Subtype /TrueType /BaseFont /TT1 /Widths [500 600] /ToUnicode 11 0 R >>",
+		"<< /Type /Font /Subtype /TrueType /BaseFont /TT1 /Widths [500 601] /ToUnicode 10 0 R >>",
+		"<< /Type /Font /Subtype /TrueType /BaseFont /TT1 /Encoding << /Differences [1 /a] >> >>",
+		"<< /Type /Font /Subtype /TrueType /BaseFont /TT1 /Encoding << /Differences [1 /b] >> >>",
+		"<< /Type /Font /Subtype /TrueType /BaseFont /TT1 /Widths " + big + " >>",
+	}
+	objs := [][]byte{[]byte("<< /Type /Catalog /Pages 2 0 R >>"), nil}
+	var kids []string
+	for i, f := range fonts {
+		kids = append(kids, fmt.Sprintf("%d 0 R", 3+i))
+		objs = append(objs, []byte(fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F%d %s >> >> >>", i, f)))
+	}
+	objs[1] = []byte(fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), len(kids)))
+	objs = append(objs, []byte(testpdf.Stream("", cmap())), []byte(testpdf.Stream("", cmap()))) // 10 and 11
+	rdr := mustReader(t, buildPDF("1.7", objs))
+	var sums [][sha256.Size]byte
+	for i := range fonts {
+		v := rdr.Page(i + 1).Resources().Key("Font").Key(fmt.Sprintf("F%d", i))
+		sum, ok := inlineFontKey(v)
+		if ok != (i < 6) {
+			t.Errorf("font %d: kept %v", i, ok)
+		}
+		sums = append(sums, sum)
+	}
+	if sums[0] != sums[1] {
+		t.Error("fonts written alike: two keys")
+	}
+	for i := 1; i < 6; i++ {
+		for j := i + 1; j < 6; j++ {
+			if sums[i] == sums[j] {
+				t.Errorf("fonts %d and %d: one key", i, j)
+			}
+		}
+	}
+	// A page of 300 inline fonts that differ: the document keeps 256.
+	var res, content strings.Builder
+	for i := range 300 {
+		fmt.Fprintf(&res, " /F%d << /Type /Font /Subtype /Type1 /BaseFont /Helvetica /FirstChar %d >>", i, i)
+		fmt.Fprintf(&content, "BT /F%d 12 Tf 10 10 Td (A) Tj ET\n", i)
+	}
+	in := buildPDF("1.7", [][]byte{[]byte("<< /Type /Catalog /Pages 2 0 R >>"), []byte("<< /Type /Pages /Kids [3 0 R] /Count 1 >>"),
+		[]byte("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font <<" + res.String() + " >> >> /Contents 4 0 R >>"),
+		[]byte(testpdf.Stream("", []byte(content.String())))})
+	fc := fontCache{}
+	gs, _, err := pageGlyphs(mustReader(t, in), in, 1, fc)
+	if err != nil || len(gs) != 300 {
+		t.Fatalf("%d glyphs, %v", len(gs), err)
+	}
+	if fc.inline() != maxInlineFonts {
+		t.Errorf("%d inline fonts kept, want %d", fc.inline(), maxInlineFonts)
 	}
 }

@@ -37,6 +37,11 @@ func legacyCases() []draftCase {
 			Legacy: testpdf.LegacyFonts{Charset: cs, ToUnicode: "latin1", Subset: true}, Regular: reg, Bold: bold,
 			Pages: 2, SigTitleY: 560, Titles: []string{"TM. ỦY BAN NHÂN DÂN", "KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"},
 			Name: "Trần Thị Bình", YearBlank: true, BlankRune: '\u00a0'}})
+		// the fonts written inline in each page's resources (read anew at
+		// each content stream before: kept by their content, pagetext.go)
+		out = append(out, draftCase{string(cs) + "/inline-fonts-page-2", testpdf.Draft{Producer: testpdf.Legacy,
+			Legacy: testpdf.LegacyFonts{Charset: cs, ToUnicode: "latin1", InlineFonts: true}, Regular: reg, Bold: bold,
+			Pages: 2, SigTitleY: 560, Titles: []string{"KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"}, Name: "Trần Thị Bình"}})
 	}
 	return out
 }

@@ -1,6 +1,9 @@
 package signing
 
 import (
+	"crypto/sha256"
+	"encoding/binary"
+	"hash"
 	"math"
 	"slices"
 	"strings"
@@ -522,14 +525,29 @@ func readPage(r *pdf.Reader, src []byte, n int, fonts fontCache, buf []glyph) (*
 	return w, nil
 }
 
-// fontCache holds a document's fonts read so far by object reference. A
-// font dictionary that is an object of its own is the same font on every
-// page and in every form that names it, so it is read once per document,
-// not once per page or, in a form, at every Tf. A font dictionary written
-// inline has no reference of its own (the reader gives it its container's:
-// two inline fonts of one container would share it), so it is not kept
-// here but by name, for one content stream (contentWalk.fonts).
-type fontCache map[pdf.Ptr]*fontInfo
+// fontCache holds a document's fonts read so far: by object reference
+// for a font dictionary that is an object of its own, the same font on
+// every page and in every form that names it, so it is read once per
+// document, not once per page or, in a form, at every Tf. A font
+// dictionary written inline has no reference of its own (the reader gives
+// it its container's: two inline fonts of one container would share it),
+// so it is kept by its content (inlineFontKey): an inline font written
+// alike in each page's resources is one font too, and what the legacy
+// guess decided of it holds on every page (legacyguess.go). At most
+// maxInlineFonts such, and only dictionaries of a bounded size.
+type fontCache map[fontKey]*fontInfo
+
+// fontKey is a font's key in fontCache: its reference, or for an inline
+// one the digest of its content (inline true).
+type fontKey struct {
+	ref    pdf.Ptr
+	inline bool
+	sum    [sha256.Size]byte
+}
+
+// maxInlineFonts is how many inline fonts a document's fontCache keeps;
+// those after are read at each content stream, as before.
+const maxInlineFonts = 256
 
 // glyphWalker collects the glyphs of a page and the Form XObjects it
 // draws; fonts is the document's fonts read so far.
@@ -732,13 +750,19 @@ func (c *contentWalk) font(nameb []byte) *fontInfo {
 	name := string(nameb)
 	dict := c.res.Key("Font")
 	v := dict.Key(name)
-	ref := v.GetPtr()
-	own := v.Kind() == pdf.Dict && ref != dict.GetPtr() // reached through a reference
-	f, ok := c.w.fonts[ref]
-	if !own || !ok {
+	key, keep := fontKey{ref: v.GetPtr()}, v.Kind() == pdf.Dict && c.w.fonts != nil
+	if keep && v.GetPtr() == dict.GetPtr() { // written inline
+		key = fontKey{inline: true}
+		key.sum, keep = inlineFontKey(v)
+	}
+	var f *fontInfo
+	if keep {
+		f = c.w.fonts[key]
+	}
+	if f == nil {
 		f = loadFont(v, c.w.src)
-		if own && c.w.fonts != nil {
-			c.w.fonts[ref] = f
+		if keep && (!key.inline || c.w.fonts.inline() < maxInlineFonts) {
+			c.w.fonts[key] = f
 		}
 	}
 	if c.fonts == nil {
@@ -746,6 +770,17 @@ func (c *contentWalk) font(nameb []byte) *fontInfo {
 	}
 	c.fonts[name] = f
 	return f
+}
+
+// inline counts the inline fonts fc keeps.
+func (fc fontCache) inline() int {
+	n := 0
+	for k := range fc {
+		if k.inline {
+			n++
+		}
+	}
+	return n
 }
 
 func (c *contentWalk) nextLine() {
@@ -900,4 +935,79 @@ func (c *contentWalk) doForm(args []operand) {
 		xres = c.res
 	}
 	c.w.walk(x, xres, inner, c.depth+1)
+}
+
+// inlineFontKey is the digest of an inline font dictionary's content: its
+// keys and values, an object it refers to by its reference (a /ToUnicode
+// or /FontFile stream, a descendant font), direct ones as they are, up to
+// 4 levels deep; false when the dictionary holds more than 8,192 values
+// (such a font is read at each content stream, as before).
+func inlineFontKey(v pdf.Value) (sum [sha256.Size]byte, ok bool) {
+	h := sha256.New()
+	budget := 8192
+	var put func(v pdf.Value, container pdf.Ptr, depth int) bool
+	put = func(v pdf.Value, container pdf.Ptr, depth int) bool {
+		if budget--; budget < 0 {
+			return false
+		}
+		var b [16]byte
+		if p := v.GetPtr(); p != container && depth > 0 { // an object of its own
+			b[0] = 'R'
+			binary.BigEndian.PutUint32(b[1:], p.GetID())
+			binary.BigEndian.PutUint16(b[5:], p.GetGen())
+			h.Write(b[:7])
+			return true
+		}
+		k := v.Kind()
+		b[0] = byte(k)
+		h.Write(b[:1])
+		switch k {
+		case pdf.Dict, pdf.Array:
+			if depth >= 4 {
+				return false
+			}
+			n := v.Len()
+			keys := v.Keys()
+			if k == pdf.Dict {
+				n = len(keys)
+			}
+			binary.BigEndian.PutUint32(b[:], uint32(n))
+			h.Write(b[:4])
+			for i := range n {
+				e := v.Index(i)
+				if k == pdf.Dict {
+					writeLenString(h, keys[i])
+					e = v.Key(keys[i])
+				}
+				if !put(e, v.GetPtr(), depth+1) {
+					return false
+				}
+			}
+		case pdf.Name:
+			writeLenString(h, v.Name())
+		case pdf.String:
+			writeLenString(h, v.RawString())
+		case pdf.Integer, pdf.Real, pdf.Bool:
+			binary.BigEndian.PutUint64(b[:], math.Float64bits(v.Float64()))
+			b[8] = 0
+			if v.Kind() == pdf.Bool && v.Bool() {
+				b[8] = 1
+			}
+			h.Write(b[:9])
+		}
+		return true
+	}
+	if !put(v, v.GetPtr(), 0) {
+		return sum, false
+	}
+	h.Sum(sum[:0])
+	return sum, true
+}
+
+// writeLenString writes s to h after its length.
+func writeLenString(h hash.Hash, s string) {
+	var b [4]byte
+	binary.BigEndian.PutUint32(b[:], uint32(len(s)))
+	h.Write(b[:])
+	h.Write([]byte(s))
 }

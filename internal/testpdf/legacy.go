@@ -91,6 +91,10 @@ type LegacyFonts struct {
 	// (Abreve, gravecomb...), as PDFlib's "cp1258" encoding and Distiller
 	// write a code page's font: its text reads as Unicode, the tones apart.
 	CodePageNames bool
+	// InlineFonts: the font dictionaries written in each page's
+	// resources, not as objects of their own (their descriptors, programs
+	// and /ToUnicode are), as some converters write them.
+	InlineFonts bool
 }
 
 // cp1258Names are the glyph names (Adobe Glyph List) of the bytes where
@@ -221,7 +225,12 @@ func writeLegacy(d Draft, m *metrics, items []item) ([]byte, error) {
 		if f.bold {
 			file = files[1]
 		}
-		w.ids = append(w.ids, w.font(i, f, file, tu))
+		dict := w.font(i, f, file, tu)
+		if w.d.Legacy.InlineFonts {
+			fmt.Fprintf(&fontRes, " %s %s", f.res, dict)
+			continue
+		}
+		w.ids = append(w.ids, w.obj(dict))
 		fmt.Fprintf(&fontRes, " %s %d 0 R", f.res, w.ids[i])
 	}
 	pagesID := w.obj("")
@@ -262,10 +271,10 @@ func (w *legacyWriter) toUnicode() int {
 	return w.obj(Stream("", []byte(cmap)))
 }
 
-// font adds face i, its descriptor with the embedded TrueType file, and
-// returns its object number. Its widths are those of the letters its
+// font adds face i's descriptor with the embedded TrueType file, and
+// returns its font dictionary. Its widths are those of the letters its
 // codes stand for; VNI's diacritics take no room.
-func (w *legacyWriter) font(i int, f legacyFace, file, tu int) int {
+func (w *legacyWriter) font(i int, f legacyFace, file, tu int) string {
 	name := f.name
 	if w.d.Legacy.Subset {
 		name = fmt.Sprintf("AAAAA%c+%s", 'A'+i, f.name)
@@ -302,8 +311,8 @@ func (w *legacyWriter) font(i int, f legacyFace, file, tu int) int {
 	if tu != 0 {
 		tuRef = fmt.Sprintf(" /ToUnicode %d 0 R", tu)
 	}
-	return w.obj(fmt.Sprintf("<< /Type /Font /Subtype /TrueType /BaseFont /%s /FirstChar 32 /LastChar 255 /Widths [%s ]%s /FontDescriptor %d 0 R%s >>",
-		name, ws.String(), enc, desc, tuRef))
+	return fmt.Sprintf("<< /Type /Font /Subtype /TrueType /BaseFont /%s /FirstChar 32 /LastChar 255 /Widths [%s ]%s /FontDescriptor %d 0 R%s >>",
+		name, ws.String(), enc, desc, tuRef)
 }
 
 // meanings returns the letter each byte stands for (Latin-1's where the
