@@ -29,7 +29,11 @@ import (
 // ("été" would be "ộtộ", "Müller" "Mỹller", "così" and "però" "coś" and
 // "peṛ"), and Vietnamese typed in Unicode reads as Vietnamese as it is. A
 // font is decided once per draft, on the first page it shows a look-alike
-// on; the others are never read twice.
+// on; the others are never read twice. A font with too few words on that
+// page to decide (a bold font that shows only the signer's title, an
+// italic one "Nơi nhận:") is read as the draft's other legacy fonts are,
+// when its words so read are syllables (borrowTable), or tried again on
+// the next pages with its words kept (decideLegacy).
 
 // The states of fontInfo.guess.
 const (
@@ -37,6 +41,7 @@ const (
 	guessOpen               // not tried yet
 	guessSeen               // showed a look-alike on the page being read
 	guessDone
+	guessFew // tried, its words too few to decide: tried again (fontInfo.kept)
 )
 
 // probeGlyph is a glyph of a font being tried: its plain text and where
@@ -67,19 +72,150 @@ func lookalike(rs []rune) bool {
 }
 
 // decideLegacy tries each font of seen with the text the probe walk
-// collected for it, sets the legacy table of those that read as legacy
-// fonts, and says whether any did.
-func decideLegacy(seen []*fontInfo) bool {
+// collected for it, with the words it showed on earlier pages when those
+// were too few to decide (fontInfo.kept), sets the legacy table of those
+// that read as legacy fonts, and says whether any did. A font whose words
+// are too few to decide by themselves (fewer than three that a table
+// reads otherwise: a title "CHỦ TỊCH" alone in a bold font, "Nơi nhận:" in
+// an italic one) is read with the encoding another font of the draft is
+// read with, when its words read so make syllables (borrowTable); else it
+// is tried again, its words kept, on the next page it shows a look-alike
+// on, up to maxFewTries pages.
+func decideLegacy(seen []*fontInfo, fonts fontCache) bool {
 	any := false
+	var few []*fontInfo
 	for _, f := range seen {
 		if f.guess != guessSeen {
 			continue
 		}
-		f.legacy = guessTable(probeWords(f.probe))
-		f.guess, f.probe = guessDone, nil
+		ws := weighedWords(probeWords(f.probe), f.kept)
+		var evidence int
+		f.legacy, evidence = guessWords(ws)
+		f.guess, f.probe, f.kept = guessDone, nil, nil
+		if f.legacy == nil && evidence < minGuessWords {
+			f.kept = changedWords(ws)
+			few = append(few, f)
+		}
 		any = any || f.legacy != nil
 	}
+	if len(few) == 0 {
+		return any
+	}
+	families := legacyFamilies(fonts, seen)
+	for _, f := range few {
+		if f.legacy = borrowTable(f.kept, families); f.legacy != nil {
+			f.kept, any = nil, true
+			continue
+		}
+		if f.tries++; f.tries < maxFewTries {
+			f.guess = guessFew
+			continue
+		}
+		f.kept = nil
+	}
 	return any
+}
+
+const (
+	// minGuessWords: a font is decided by its own words when at least
+	// so many of them read otherwise in some legacy encoding.
+	minGuessWords = 3
+	// maxFewTries: a font with fewer such words is tried again on so
+	// many pages it shows a look-alike on, at most (each such page is
+	// walked once more), its words that some table reads otherwise kept
+	// (fewer than minGuessWords: the others weigh nothing).
+	maxFewTries = 4
+)
+
+// weighedWords are the words of words the guess weighs (mixedWord), each
+// once, after those of kept (a font's words from earlier pages).
+func weighedWords(words [][]rune, kept []string) []string {
+	ws := kept
+	counted := map[string]bool{}
+	for _, w := range kept {
+		counted[w] = true
+	}
+	for _, w := range words {
+		if !counted[string(w)] && mixedWord(w) {
+			counted[string(w)] = true
+			ws = append(ws, string(w))
+		}
+	}
+	return ws
+}
+
+// changedWords are the words of ws that some table reads otherwise.
+func changedWords(ws []string) []string {
+	var out []string
+	for _, w := range ws {
+		for _, g := range guessTables {
+			if legacyReading(g.t, []rune(w)) != w {
+				out = append(out, w)
+				break
+			}
+		}
+	}
+	return out
+}
+
+// legacyFamilies are the encodings (guessTables' families, as bits) that
+// fonts of the draft read so far are read with: by their names or by
+// their text.
+func legacyFamilies(fonts fontCache, seen []*fontInfo) uint8 {
+	var fams uint8
+	add := func(f *fontInfo) {
+		for _, g := range guessTables {
+			if f.legacy == g.t {
+				fams |= 1 << g.family
+			}
+		}
+	}
+	for _, f := range fonts {
+		add(f)
+	}
+	for _, f := range seen {
+		add(f)
+	}
+	return fams
+}
+
+// borrowTable is the table of one of the encodings families (bits) that
+// the words ws of a font with too few of them to decide alone read as,
+// or nil: the table's reading must make syllables of at least one word
+// the plain reading does not, of three in five of the words it reads
+// otherwise, and four times as many as the plain reading makes of words
+// it does not (guessWords' measure, but for the count); of TCVN3's two
+// cases the one that makes more. Should two encodings pass, the one that
+// makes the most syllables is taken only when it makes more than the
+// other; else none. A font of French or German words ("Müller" would be
+// "Mỹller", "été" "ộtộ") reads as it is whatever the draft's other fonts.
+func borrowTable(ws []string, families uint8) *legacyTable {
+	if families == 0 || len(ws) == 0 {
+		return nil
+	}
+	plain := plainReadings(ws)
+	var best *legacyTable
+	bestScore, bestFamily, tied := 0, uint8(0), false
+	for _, g := range guessTables {
+		if families&(1<<g.family) == 0 {
+			continue
+		}
+		_, legacyOnly, plainOnly, changed := tableReadings(g.t, ws, plain)
+		if legacyOnly < 1 || 5*legacyOnly < 3*changed || legacyOnly < 4*plainOnly {
+			continue
+		}
+		switch {
+		case legacyOnly > bestScore:
+			tied = false
+			best, bestScore, bestFamily = g.t, legacyOnly, g.family
+		case legacyOnly == bestScore && g.family != bestFamily:
+			tied = true
+		}
+	}
+	if tied {
+		return nil
+	}
+	return best
 }
 
 // probeWords splits a font's glyphs into words: at spaces, ASCII
@@ -131,33 +267,21 @@ var guessTables = []struct {
 // Windows-1258 and "nghiũ" in TCVN3). When two encodings' readings both
 // pass and neither beats the other, the font is read as it is.
 func guessTable(words [][]rune) *legacyTable {
-	var ws []string // the words weighed, each once however often shown
-	counted := map[string]bool{}
-	for _, w := range words {
-		if !counted[string(w)] && mixedWord(w) {
-			counted[string(w)] = true
-			ws = append(ws, string(w))
-		}
-	}
-	plain := make([]bool, len(ws))
-	for i, w := range ws {
-		plain[i] = vietSyllable(w)
-	}
+	t, _ := guessWords(weighedWords(words, nil))
+	return t
+}
+
+// guessWords is guessTable of the words ws, each once, and how many of
+// them some table reads otherwise: the evidence the guess had (fewer than
+// minGuessWords: too few to decide either way).
+func guessWords(ws []string) (*legacyTable, int) {
+	plain := plainReadings(ws)
 	reads := make([][]bool, len(guessTables))
-	best, bestScore := -1, 0
+	best, bestScore, evidence := -1, 0, 0
 	for k, g := range guessTables {
-		reads[k] = make([]bool, len(ws))
-		changed := 0
-		for i, w := range ws {
-			r := legacyReading(g.t, []rune(w))
-			if r == w {
-				reads[k][i] = plain[i]
-				continue
-			}
-			changed++
-			reads[k][i] = vietSyllable(r)
-		}
-		legacyOnly, plainOnly := beats(reads[k], plain)
+		var legacyOnly, plainOnly, changed int
+		reads[k], legacyOnly, plainOnly, changed = tableReadings(g.t, ws, plain)
+		evidence = max(evidence, changed)
 		if legacyOnly < 3 || 5*legacyOnly < 3*changed || legacyOnly < 4*plainOnly {
 			reads[k] = nil // no rival
 			continue
@@ -167,17 +291,45 @@ func guessTable(words [][]rune) *legacyTable {
 		}
 	}
 	if best < 0 {
-		return nil
+		return nil, evidence
 	}
 	for k, g := range guessTables {
 		if reads[k] == nil || g.family == guessTables[best].family {
 			continue
 		}
 		if won, lost := beats(reads[best], reads[k]); won < 3 || won < 4*lost {
-			return nil
+			return nil, evidence
 		}
 	}
-	return guessTables[best].t
+	return guessTables[best].t, evidence
+}
+
+// plainReadings says of each word of ws whether it is a syllable as it is.
+func plainReadings(ws []string) []bool {
+	plain := make([]bool, len(ws))
+	for i, w := range ws {
+		plain[i] = vietSyllable(w)
+	}
+	return plain
+}
+
+// tableReadings says of each word of ws whether t's reading of it is a
+// syllable (a word t reads as it is: as plain says), and counts the words
+// t's reading makes syllables of and the plain one does not (legacyOnly),
+// the reverse (plainOnly), and the words t reads otherwise (changed).
+func tableReadings(t *legacyTable, ws []string, plain []bool) (reads []bool, legacyOnly, plainOnly, changed int) {
+	reads = make([]bool, len(ws))
+	for i, w := range ws {
+		r := legacyReading(t, []rune(w))
+		if r == w {
+			reads[i] = plain[i]
+			continue
+		}
+		changed++
+		reads[i] = vietSyllable(r)
+	}
+	legacyOnly, plainOnly = beats(reads, plain)
+	return reads, legacyOnly, plainOnly, changed
 }
 
 // beats counts the words reading a makes syllables of that reading b

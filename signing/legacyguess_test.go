@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 	"testing"
+	"unicode"
 
 	"github.com/vanthu/vanthu/internal/testpdf"
 )
@@ -189,6 +190,179 @@ func TestGuessTableAmbiguous(t *testing.T) {
 	for _, w := range amb1258VNI {
 		if !vietSyllable(legacyReading(cp1258Table, []rune(w))) || !vietSyllable(legacyReading(vniTable, []rune(w))) {
 			t.Errorf("%q is not ambiguous: %q, %q", w, legacyReading(cp1258Table, []rune(w)), legacyReading(vniTable, []rune(w)))
+		}
+	}
+}
+
+// legacyBytes is text as a legacy font's bytes, each byte as its Latin-1
+// look-alike: TCVN3's capitals with tones (upper) as the lowercase codes
+// an uppercase font (".VnTimeH") draws them with.
+func legacyBytes(t *testing.T, cs testpdf.Charset, text string, upper bool) string {
+	t.Helper()
+	m := testpdf.LegacyEncoding(cs)
+	var b strings.Builder
+	for _, r := range text {
+		code, ok := m[r]
+		if !ok && upper {
+			code, ok = m[unicode.ToLower(r)]
+		}
+		switch {
+		case ok:
+			b.WriteString(code)
+		case r <= 0xFF:
+			b.WriteByte(byte(r))
+		default:
+			t.Fatalf("%s has no code for %q", cs, r)
+		}
+	}
+	return b.String()
+}
+
+// fewLine is a line of fewWordsPDF: its font's resource name and its bytes.
+type fewLine struct{ font, bytes string }
+
+// fewWordsPDF writes pages of lines in fonts F1 and F2, renamed TrueType
+// fonts in WinAnsiEncoding whose /ToUnicode maps each byte to its Latin-1
+// look-alike (Word's), and F3 whose /ToUnicode maps 0xE0 to "ủ" (a
+// Unicode font: never guessed) and the other bytes to their look-alikes.
+func fewWordsPDF(pages [][]fewLine) []byte {
+	w := testpdf.NewWriter("1.4")
+	n := len(pages)
+	kids := make([]string, n)
+	for i := range pages {
+		kids[i] = fmt.Sprintf("%d 0 R", 10+2*i)
+	}
+	w.Obj(1, "<< /Type /Catalog /Pages 2 0 R >>")
+	w.Obj(2, fmt.Sprintf("<< /Type /Pages /Kids [%s] /Count %d >>", strings.Join(kids, " "), n))
+	for i, name := range []string{"TT1", "TT2", "TT3"} {
+		tu := 6
+		if i == 2 {
+			tu = 7
+		}
+		w.Obj(3+i, fmt.Sprintf("<< /Type /Font /Subtype /TrueType /BaseFont /%s /Encoding /WinAnsiEncoding /ToUnicode %d 0 R >>", name, tu))
+	}
+	latin1 := "<20> <7E> <0020> <A0> <FF> <00A0>"
+	w.Obj(6, testpdf.Stream("", []byte("begincmap 1 begincodespacerange <00> <FF> endcodespacerange 2 beginbfrange "+latin1+" endbfrange endcmap")))
+	w.Obj(7, testpdf.Stream("", []byte("begincmap 1 begincodespacerange <00> <FF> endcodespacerange 2 beginbfrange "+latin1+" endbfrange 1 beginbfchar <E0> <1EE7> endbfchar endcmap")))
+	esc := strings.NewReplacer(`\`, `\\`, "(", `\(`, ")", `\)`)
+	for i, lines := range pages {
+		var content strings.Builder
+		for j, l := range lines {
+			fmt.Fprintf(&content, "BT /%s 12 Tf 40 %d Td (%s) Tj ET\n", l.font, 780-20*j, esc.Replace(l.bytes))
+		}
+		w.Obj(10+2*i, fmt.Sprintf("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 3 0 R /F2 4 0 R /F3 5 0 R >> >> /Contents %d 0 R >>", 11+2*i))
+		w.Obj(11+2*i, testpdf.Stream("", []byte(content.String())))
+	}
+	return w.Table("/Root 1 0 R", -1)
+}
+
+// TestLegacyFewWords: a font whose look-alike words are too few to decide
+// by themselves (a bold font that shows only "CHỦ TỊCH") is read as the
+// draft's other legacy fonts are when its words so read are syllables;
+// French or German words in it ("Müller", "été") read as they are, and so
+// does such a font in a draft with no legacy font, or a font whose
+// /ToUnicode maps a Vietnamese letter. A font with too few words on its
+// first page is tried again, its words kept, on the next pages.
+func TestLegacyFewWords(t *testing.T) {
+	body := func(cs testpdf.Charset) []fewLine {
+		var out []fewLine
+		for _, l := range []string{"Căn cứ Luật Tổ chức chính quyền địa phương ngày 19 tháng 6 năm 2015;",
+			"Theo đề nghị của Chánh Văn phòng Hội đồng nhân dân quận về việc ban hành quy chế."} {
+			out = append(out, fewLine{"F1", legacyBytes(t, cs, l, false)})
+		}
+		return out
+	}
+	french := []fewLine{{"F1", latin1Bytes(t, "Le conseil municipal s'est réuni à la mairie après la fête de l'été.")},
+		{"F1", latin1Bytes(t, "Déjà très préoccupé, le maître d'école a reçu un rôle clé.")}}
+	title := func(cs testpdf.Charset) fewLine {
+		return fewLine{"F2", legacyBytes(t, cs, "CHỦ TỊCH", cs == testpdf.TCVN3)}
+	}
+	for _, c := range []struct {
+		name  string
+		pages [][]fewLine
+		want  []string // on the last page
+		not   []string
+	}{
+		{"tcvn3-title", [][]fewLine{append(body(testpdf.TCVN3), title(testpdf.TCVN3))}, []string{"CHỦ TỊCH", "Căn cứ"}, nil},
+		{"vni-title", [][]fewLine{append(body(testpdf.VNI), title(testpdf.VNI))}, []string{"CHỦ TỊCH", "Căn cứ"}, nil},
+		{"cp1258-title", [][]fewLine{append(body(testpdf.CP1258), title(testpdf.CP1258))}, []string{"CHỦ TỊCH", "Căn cứ"}, nil},
+		{"tcvn3-italic-noi-nhan", [][]fewLine{append(body(testpdf.TCVN3), fewLine{"F2", legacyBytes(t, testpdf.TCVN3, "Nơi nhận:", false)})},
+			[]string{"Nơi nhận:"}, nil},
+		{"tcvn3-title-next-page", [][]fewLine{body(testpdf.TCVN3), {title(testpdf.TCVN3), {"F1", legacyBytes(t, testpdf.TCVN3, "Nguyễn Văn Sĩ", false)}}},
+			[]string{"CHỦ TỊCH", "Nguyễn Văn Sĩ"}, nil},
+		{"tcvn3-german-bold", [][]fewLine{append(body(testpdf.TCVN3), fewLine{"F2", latin1Bytes(t, "Müller été")})},
+			[]string{"Müller été", "Căn cứ"}, nil},
+		{"tcvn3-unicode-font", [][]fewLine{append(body(testpdf.TCVN3), fewLine{"F3", legacyBytes(t, testpdf.TCVN3, "CHỦ TỊCH", true)})},
+			[]string{"CH\u00f1 T\u00deCH", "Căn cứ"}, []string{"CHỦ TỊCH"}},
+		{"french-with-tcvn3-title", [][]fewLine{append(french, title(testpdf.TCVN3))},
+			[]string{"CH\u00f1 T\u00deCH", "réuni à la mairie après la fête de l'été"}, []string{"CHỦ"}},
+		// No other legacy font: the title's two words on page 1, two of
+		// the name on page 2 (too few alone), decided there with all four.
+		{"deferred-to-page-2", [][]fewLine{{title(testpdf.TCVN3)}, {{"F2", legacyBytes(t, testpdf.TCVN3, "NGUYỄN VĂN", true)}}},
+			[]string{"NGUYỄN VĂN"}, nil},
+		{"french-word-a-page", [][]fewLine{{{"F2", latin1Bytes(t, "été")}}, {{"F2", latin1Bytes(t, "Müller")}},
+			{{"F2", latin1Bytes(t, "où")}}, {{"F2", latin1Bytes(t, "là")}}, {{"F2", latin1Bytes(t, "déjà")}}, {{"F2", latin1Bytes(t, "clé")}}},
+			[]string{"clé"}, nil},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			in := fewWordsPDF(c.pages)
+			text := draftText(t, in, len(c.pages))
+			for _, w := range c.want {
+				if !strings.Contains(text, w) {
+					t.Errorf("%q not read:\n%s", w, text)
+				}
+			}
+			for _, w := range c.not {
+				if strings.Contains(text, w) {
+					t.Errorf("%q read:\n%s", w, text)
+				}
+			}
+		})
+	}
+}
+
+// latin1Bytes is Latin-1 text as its bytes.
+func latin1Bytes(t *testing.T, s string) string {
+	t.Helper()
+	var b []byte
+	for _, r := range s {
+		if r > 0xFF {
+			t.Fatalf("%q is not Latin-1", r)
+		}
+		b = append(b, byte(r))
+	}
+	return string(b)
+}
+
+// TestLegacyFewWordsTriedBounded: a font that shows the same word of
+// French on every page is tried on maxFewTries pages, then no more (each
+// try walks its page once more), and keeps no words.
+func TestLegacyFewWordsTriedBounded(t *testing.T) {
+	var pages [][]fewLine
+	for range 7 {
+		pages = append(pages, []fewLine{{"F2", latin1Bytes(t, "Le comité, été")}})
+	}
+	in := fewWordsPDF(pages)
+	rdr := mustReader(t, in)
+	fonts := fontCache{}
+	for p := 1; p <= len(pages); p++ {
+		if _, _, err := pageGlyphs(rdr, in, p, fonts); err != nil {
+			t.Fatal(err)
+		}
+		var f *fontInfo
+		for _, g := range fonts {
+			if g.guess != guessNever {
+				f = g
+			}
+		}
+		if f == nil {
+			t.Fatalf("page %d: the font was not read", p)
+		}
+		if want := p < maxFewTries; (f.guess == guessFew) != want || f.legacy != nil || f.tries != uint8(min(p, maxFewTries)) {
+			t.Errorf("page %d: state %d, tries %d, table %s; want tried again: %v", p, f.guess, f.tries, tableName(f.legacy), want)
+		}
+		if p >= maxFewTries && f.kept != nil {
+			t.Errorf("page %d: kept %q", p, f.kept)
 		}
 	}
 }

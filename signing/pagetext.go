@@ -82,8 +82,12 @@ type fontInfo struct {
 	progFont pdf.Value
 	// guess: whether the font is to be tried as a legacy one under
 	// another name, and probe its text while it is (legacyguess.go).
+	// kept: the words of a font whose words were too few to decide
+	// (guessFew), tried again with them on later pages, tries times.
 	guess uint8
+	tries uint8
 	probe []probeGlyph
+	kept  []string
 	// decoded: a simple font's codes decoded by simple so far, each
 	// once (the library's decoder of a /Differences encoding walks the
 	// whole array for every code).
@@ -517,7 +521,7 @@ func readPage(r *pdf.Reader, src []byte, n int, fonts fontCache, buf []glyph) (*
 	if len(w.seen) > 0 {
 		probe := &glyphWalker{geom: geom, fonts: fonts, src: src, probing: true}
 		probe.walk(page.V.Key("Contents"), page.Resources(), textState{ctm: identity, th: 1}, 0)
-		if decideLegacy(w.seen) { // read again, those fonts decoded
+		if decideLegacy(w.seen, fonts) { // read again, those fonts decoded
 			w.out, w.turned, w.seen = buf, 0, nil
 			w.walk(page.V.Key("Contents"), page.Resources(), textState{ctm: identity, th: 1}, 0)
 		}
@@ -875,7 +879,7 @@ func (c *contentWalk) show(raw []byte) {
 			}
 			continue
 		}
-		if f.guess == guessOpen && lookalike(rs) {
+		if (f.guess == guessOpen || f.guess == guessFew) && lookalike(rs) {
 			f.guess = guessSeen
 			c.w.seen = append(c.w.seen, f)
 		}

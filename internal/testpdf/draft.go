@@ -124,6 +124,7 @@ type item struct {
 	x, y    float64 // baseline start
 	size    float64
 	bold    bool
+	title   bool // one of the signer's titles ("CHỦ TỊCH")
 	text    string
 	centred bool    // x is the centre
 	angle   float64 // degrees, anticlockwise on the displayed page
@@ -193,6 +194,9 @@ const leftC, rightC = 150.0, 400.0
 
 // add places it (centred on its x when it.centred) and returns it placed.
 func (l *layout) add(it item) item {
+	if l.d.Producer == Legacy && l.d.Legacy.BoldTitlesOnly && !it.title {
+		it.bold = false
+	}
 	if it.centred {
 		it.x -= l.m.width(it.text, it.size, it.bold) / 2
 		it.centred = false
@@ -315,7 +319,7 @@ func (l *layout) signatureBlock() {
 	last := d.Pages
 	ty := d.SigTitleY + float64(len(d.Titles)-1)*15
 	for _, t := range d.Titles {
-		l.add(item{page: last, x: sigC, y: ty, size: 13, bold: true, text: t, centred: true})
+		l.add(item{page: last, x: sigC, y: ty, size: 13, bold: true, title: true, text: t, centred: true})
 		l.a.TitleY = ty
 		ty -= 15
 	}

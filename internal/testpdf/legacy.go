@@ -91,6 +91,11 @@ type LegacyFonts struct {
 	// (Abreve, gravecomb...), as PDFlib's "cp1258" encoding and Distiller
 	// write a code page's font: its text reads as Unicode, the tones apart.
 	CodePageNames bool
+	// BoldTitlesOnly: the bold faces show only the signer's titles
+	// ("CHỦ TỊCH", "KT. CHỦ TỊCH"): the other lines, the name too, are in
+	// the regular faces. Typed so, the title's font has two or three
+	// words of its own in the whole draft.
+	BoldTitlesOnly bool
 	// InlineFonts: the font dictionaries written in each page's
 	// resources, not as objects of their own (their descriptors, programs
 	// and /ToUnicode are), as some converters write them.
