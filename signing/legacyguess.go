@@ -52,13 +52,28 @@ type probeGlyph struct {
 }
 
 // guessable says whether f may be tried as a legacy font: not named as
-// one, and its /ToUnicode (if any) maps nothing to a letter of
-// Vietnamese outside Latin-1 (mapsVietnamese).
+// one, and neither its /ToUnicode (if any) nor the uniXXXX names of its
+// /Differences map anything to a letter of Vietnamese outside Latin-1
+// (mapsVietnamese; a Type 3 font's glyphs named "uni00B5", "uni00B2", as
+// Tinos's post table names µ and ², say nothing of it).
 func guessable(f *fontInfo) uint8 {
-	if f.legacy != nil || f.names != nil || (f.uni != nil && mapsVietnamese(f.uni)) {
+	if f.legacy != nil || namesVietnamese(f.names) || (f.uni != nil && mapsVietnamese(f.uni)) {
 		return guessNever
 	}
 	return guessOpen
+}
+
+// namesVietnamese says whether names (fontInfo.names) gives some code a
+// letter or mark of Vietnamese outside Latin-1.
+func namesVietnamese(names map[byte][]rune) bool {
+	for _, rs := range names {
+		for _, r := range rs {
+			if vietnameseIn(r, r) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // lookalike says whether rs is one character that a legacy font's byte

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"unicode"
 
+	"golang.org/x/image/font/sfnt"
+
 	"github.com/vanthu/vanthu/internal/testpdf"
 )
 
@@ -65,13 +67,14 @@ var latin1Texts = map[string][]string{
 // TestLegacyGuessLeavesLatin1Alone: Latin-1 text in fonts named as no
 // legacy font is (French, German, Spanish, English with µ, è, ©; and
 // Vietnamese's Latin-1 letters) reads as it is, shown by a standard font
-// in WinAnsiEncoding without /ToUnicode, and by one whose /ToUnicode maps
-// each byte to its Latin-1 letter.
+// in WinAnsiEncoding without /ToUnicode, by one whose /ToUnicode maps
+// each byte to its Latin-1 letter, and by a Type 3 font whose
+// /Differences names each code's glyph as Tinos's post table does.
 func TestLegacyGuessLeavesLatin1Alone(t *testing.T) {
 	for lang, lines := range latin1Texts {
-		for _, tu := range []bool{false, true} {
-			t.Run(fmt.Sprintf("%s/tounicode-%v", lang, tu), func(t *testing.T) {
-				in := latin1PDF(t, lines, tu)
+		for _, kind := range []string{"standard", "tounicode", "type3"} {
+			t.Run(lang+"/"+kind, func(t *testing.T) {
+				in := latin1PDF(t, lines, kind)
 				text := draftText(t, in, 1)
 				for _, l := range lines {
 					if !strings.Contains(text, l) {
@@ -83,9 +86,11 @@ func TestLegacyGuessLeavesLatin1Alone(t *testing.T) {
 	}
 }
 
-// latin1PDF writes lines in a font named F1/TT1 in WinAnsiEncoding, with
-// a /ToUnicode mapping each byte to its Latin-1 character if tu.
-func latin1PDF(t *testing.T, lines []string, tu bool) []byte {
+// latin1PDF writes lines in a font: kind "standard" Times-Roman in
+// WinAnsiEncoding, "tounicode" TT1 with a /ToUnicode mapping each byte to
+// its Latin-1 character, "type3" a Type 3 font whose /Differences names
+// each byte's glyph (Tinos's post table's names).
+func latin1PDF(t *testing.T, lines []string, kind string) []byte {
 	t.Helper()
 	var content strings.Builder
 	for i, l := range lines {
@@ -103,12 +108,16 @@ func latin1PDF(t *testing.T, lines []string, tu bool) []byte {
 	w.Obj(2, "<< /Type /Pages /Kids [3 0 R] /Count 1 >>")
 	w.Obj(3, "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>")
 	font := "<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman /Encoding /WinAnsiEncoding >>"
-	if tu {
+	switch kind {
+	case "tounicode":
 		font = "<< /Type /Font /Subtype /TrueType /BaseFont /TT1 /Encoding /WinAnsiEncoding /ToUnicode 6 0 R >>"
+	case "type3":
+		font = type3Latin1Font(t)
 	}
 	w.Obj(4, font)
 	w.Obj(5, testpdf.Stream("", []byte(content.String())))
 	w.Obj(6, testpdf.Stream("", []byte("begincmap 1 begincodespacerange <00> <FF> endcodespacerange 2 beginbfrange <20> <7E> <0020> <A0> <FF> <00A0> endbfrange endcmap")))
+	w.Obj(7, testpdf.Stream("", []byte("500 0 d0")))
 	return w.Table("/Root 1 0 R", -1)
 }
 
@@ -363,6 +372,59 @@ func TestLegacyFewWordsTriedBounded(t *testing.T) {
 		}
 		if p >= maxFewTries && f.kept != nil {
 			t.Errorf("page %d: kept %q", p, f.kept)
+		}
+	}
+}
+
+// type3Latin1Font is a Type 3 font dictionary whose /Differences names the
+// glyph of each byte from 0x21 as Tinos's post table names its Latin-1
+// character (ASCII and U+00A1–U+00FF), each glyph an empty procedure 500
+// units wide.
+func type3Latin1Font(t *testing.T) string {
+	t.Helper()
+	reg, _ := Fonts()
+	f, err := sfnt.Parse(reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf sfnt.Buffer
+	var diffs, procs strings.Builder
+	for b := 0x21; b <= 0xFF; b++ {
+		if b >= 0x7F && b < 0xA1 {
+			continue
+		}
+		gi, err := f.GlyphIndex(&buf, rune(b))
+		if err != nil || gi == 0 {
+			t.Fatalf("Tinos has no glyph for %q", rune(b))
+		}
+		name, err := f.GlyphName(&buf, gi)
+		if err != nil || name == "" {
+			t.Fatalf("%q: no glyph name", rune(b))
+		}
+		fmt.Fprintf(&diffs, " %d /%s", b, name)
+		fmt.Fprintf(&procs, " /%s 7 0 R", name)
+	}
+	return fmt.Sprintf("<< /Type /Font /Subtype /Type3 /FontBBox [0 0 0 0] /FontMatrix [0.001 0 0 0.001 0 0] /CharProcs <<%s >> "+
+		"/Encoding << /Type /Encoding /Differences [ 32 /space%s ] >> /FirstChar 32 /LastChar 255 /Widths [%s] /Resources << >> >>",
+		procs.String(), diffs.String(), strings.TrimSpace(strings.Repeat("500 ", 224)))
+}
+
+// TestGuessableNames: a font whose /Differences names a code uniXXXX is
+// tried as a legacy one unless a name gives a letter of Vietnamese
+// outside Latin-1 (Tinos names µ "uni00B5"; TCVN3's 0xB5 is "à").
+func TestGuessableNames(t *testing.T) {
+	for _, c := range []struct {
+		names map[byte][]rune
+		want  uint8
+	}{
+		{nil, guessOpen},
+		{map[byte][]rune{0xB5: {0xB5}, 0xB2: {0xB2}}, guessOpen},
+		{map[byte][]rune{0xB5: {0xB5}, 0xE0: {0x1EA1}}, guessNever},
+		{map[byte][]rune{0x41: {0x0103}}, guessNever},
+		{map[byte][]rune{0x41: {0x0301}}, guessNever},
+	} {
+		if got := guessable(&fontInfo{names: c.names}); got != c.want {
+			t.Errorf("%v: %d, want %d", c.names, got, c.want)
 		}
 	}
 }

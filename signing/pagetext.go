@@ -203,7 +203,7 @@ func loadFont(v pdf.Value, src []byte) *fontInfo {
 	if tu := v.Key("ToUnicode"); tu.Kind() == pdf.Stream {
 		f.uni = parseToUnicode(streamBytes(tu, src, maxContentBytes))
 	}
-	if t := legacyTableFor(v.Key("BaseFont").Name()); t != nil && (f.uni == nil || !mapsVietnamese(f.uni)) {
+	if t := legacyTableFor(fontName(v, sub)); t != nil && (f.uni == nil || !mapsVietnamese(f.uni)) {
 		f.legacy = t
 	}
 	if sub == "Type0" {
@@ -261,10 +261,21 @@ func loadFont(v pdf.Value, src []byte) *fontInfo {
 			f.simple = pdf.Font{V: v}.Encoder()
 		}
 	}
-	if sub != "Type3" {
-		f.guess = guessable(f)
-	}
+	f.guess = guessable(f)
 	return f
+}
+
+// fontName is the name of the font v of subtype sub: its /BaseFont; for a
+// Type 3 font, which has none, its descriptor's /FontName (as PDF 1.5 has
+// it) or, failing that, its /Name.
+func fontName(v pdf.Value, sub string) string {
+	if n := v.Key("BaseFont"); n.Kind() == pdf.Name || sub != "Type3" {
+		return n.Name()
+	}
+	if n := v.Key("FontDescriptor").Key("FontName"); n.Kind() == pdf.Name {
+		return n.Name()
+	}
+	return v.Key("Name").Name()
 }
 
 // simpleWidths reads the widths of a simple font into f, in thousandths of

@@ -63,6 +63,33 @@ func TestDetectLayoutType3(t *testing.T) {
 	}
 }
 
+// TestDetectLayoutType3Legacy: drafts in Type 3 fonts typed in VNI or
+// Windows-1258, their glyphs named as the bytes' Latin-1 look-alikes
+// ("ocircumflex"), named by their /FontDescriptor's /FontName (a Type 3
+// font has no /BaseFont) "VNI-Times", renamed ("TTFont-01"), or
+// "TimesNewRoman": read through the encoding's table as other simple
+// fonts are, by the name or by the text (legacyguess.go).
+func TestDetectLayoutType3Legacy(t *testing.T) {
+	reg, bold := Fonts()
+	for _, cs := range []testpdf.Charset{testpdf.VNI, testpdf.CP1258} {
+		for _, renamed := range []bool{false, true} {
+			if renamed && cs == testpdf.CP1258 {
+				continue // no name says it
+			}
+			for _, pages := range []int{1, 2} {
+				d := testpdf.Draft{Producer: testpdf.Type3, Legacy: testpdf.LegacyFonts{Charset: cs}, Regular: reg, Bold: bold, Pages: pages, SigTitleY: 300}
+				if pages == 2 {
+					d.SigTitleY, d.Titles, d.Name = 560, []string{"KT. CHỦ TỊCH", "PHÓ CHỦ TỊCH"}, "Trần Thị Bình"
+				}
+				t.Run(fmt.Sprintf("%s/renamed-%v/pages-%d", cs, renamed, pages), func(t *testing.T) {
+					c := draftCase{"", d}
+					checkLegacyDraft(t, c, renamed)
+				})
+			}
+		}
+	}
+}
+
 // TestDetectLayoutMatplotlib finds the anchors of a draft that matplotlib
 // draws in Type 3 fonts (testdata/src/matplotlib-type3.py, run here: the
 // letters past U+00FF are forms drawn one by one, the others the fonts'
@@ -147,6 +174,27 @@ func TestGlyphNamesAgainstTheLibrary(t *testing.T) {
 	for _, r := range "ĂăĐđĨĩŨũƠơƯư" + "ẠạẢảẤấẦầẨẩẪẫẬậẮắẰằẲẳẴẵẶặẸẹẺẻẼẽẾếỀềỂểỄễỆệỈỉỊịỌọỎỏỐốỒồỔổỖỗỘộỚớỜờỞởỠỡỢợỤụỦủỨứỪừỬửỮữỰựỲỳỴỵỶỷỸỹ" {
 		if !slices.Contains(slices.Collect(maps.Values(names)), r) {
 			t.Errorf("%q has no name", r)
+		}
+	}
+}
+
+// TestFontName: the name a font is taken to be a legacy one by: its
+// /BaseFont; a Type 3 font's descriptor's /FontName, or its /Name.
+func TestFontName(t *testing.T) {
+	fonts := map[string]string{
+		"<< /Type /Font /Subtype /TrueType /BaseFont /VNI-Times >>":                                               "VNI-Times",
+		"<< /Type /Font /Subtype /TrueType /FontDescriptor << /FontName /VNI-Times >> >>":                         "",
+		"<< /Type /Font /Subtype /Type3 /FontDescriptor << /FontName /ABCDEF+.VnTimeH >> /Name /F1 >>":            "ABCDEF+.VnTimeH",
+		"<< /Type /Font /Subtype /Type3 /Name /.VnTime >>":                                                        ".VnTime",
+		"<< /Type /Font /Subtype /Type3 /BaseFont /VNI-Helve /FontDescriptor << /FontName /Other >> /Name /F1 >>": "VNI-Helve",
+		"<< /Type /Font /Subtype /Type3 /FontDescriptor << /Type /FontDescriptor >> /Name /T3Font_0 >>":           "T3Font_0",
+	}
+	for dict, want := range fonts {
+		in := buildPDF("1.7", [][]byte{[]byte("<< /Type /Catalog /Pages 2 0 R >>"), []byte("<< /Type /Pages /Kids [3 0 R] /Count 1 >>"),
+			[]byte("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Resources << /Font << /F1 4 0 R >> >> >>"), []byte(dict)})
+		v := mustReader(t, in).Page(1).Resources().Key("Font").Key("F1")
+		if got := fontName(v, v.Key("Subtype").Name()); got != want {
+			t.Errorf("%s: %q, want %q", dict, got, want)
 		}
 	}
 }

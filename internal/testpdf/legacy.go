@@ -324,15 +324,20 @@ func (w *legacyWriter) font(i int, f legacyFace, file, tu int) string {
 // encoding has none) and the bytes that are only diacritics after a
 // letter (VNI's).
 func (w *legacyWriter) meanings() (meaning [256]rune, marks [256]bool) {
+	return legacyMeanings(w.enc)
+}
+
+// legacyMeanings is meanings of the encoding enc (LegacyEncoding's).
+func legacyMeanings(enc map[rune]string) (meaning [256]rune, marks [256]bool) {
 	for b := range 256 {
 		meaning[b] = rune(b)
 	}
-	for r, s := range w.enc {
+	for r, s := range enc {
 		if len(s) == 1 {
 			meaning[s[0]] = r
 		}
 	}
-	for _, s := range w.enc {
+	for _, s := range enc {
 		if len(s) == 2 && meaning[s[1]] == rune(s[1]) {
 			marks[s[1]] = true
 		}

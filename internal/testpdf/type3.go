@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"golang.org/x/image/font/sfnt"
+	"golang.org/x/text/unicode/norm"
 )
 
 // Type3: simple Type 3 fonts, as matplotlib (pdf.fonttype 3), TeX's
@@ -21,6 +22,15 @@ import (
 // that turns them back.
 const Type3 Producer = "type3"
 
+// A Type3 draft with Draft.Legacy.Charset VNI or CP1258 is typed in that
+// legacy encoding: its glyphs are named as the bytes' Latin-1 look-alikes
+// are ("ocircumflex", "ugrave": a VNI or Windows-1258 TrueType font
+// turned into a Type 3 one, as a print driver that sends fonts as bitmaps
+// does), each as wide as the letter it stands for (VNI's and the code
+// page's tone bytes after a letter take no room), and named, by their
+// /FontDescriptor's /FontName, "VNI-Times" or "TimesNewRoman". (TCVN3's
+// capitals with tones need a font of their own: not written so.)
+
 // type3Writer holds the objects of a Type3 PDF (object i+1 is objs[i]).
 type type3Writer struct {
 	d    Draft
@@ -28,6 +38,10 @@ type type3Writer struct {
 	fm   [6]float64
 	objs []string
 	code map[rune]byte
+	// a legacy draft's: the letter each look-alike stands for, and
+	// those that are marks after a letter
+	meaning [256]rune
+	marks   [256]bool
 }
 
 func (w *type3Writer) obj(s string) int { w.objs = append(w.objs, s); return len(w.objs) }
@@ -37,6 +51,11 @@ func writeType3(d Draft, m *metrics, items []item) ([]byte, error) {
 	w := &type3Writer{d: d, m: m, fm: d.FontMatrix, code: map[rune]byte{}}
 	if w.fm == ([6]float64{}) {
 		w.fm = [6]float64{0.001, 0, 0, 0.001, 0, 0}
+	}
+	if d.Legacy.Charset != "" {
+		if err := w.legacyText(items); err != nil {
+			return nil, err
+		}
 	}
 	if err := w.assignCodes(items); err != nil {
 		return nil, err
@@ -82,6 +101,35 @@ func (w *type3Writer) assignCodes(items []item) error {
 	return nil
 }
 
+// legacyText types the items' text in the draft's legacy encoding: each
+// letter as its bytes' Latin-1 look-alikes.
+func (w *type3Writer) legacyText(items []item) error {
+	cs := w.d.Legacy.Charset
+	if cs != VNI && cs != CP1258 {
+		return fmt.Errorf("type3: legacy charset %q not written", cs)
+	}
+	enc := LegacyEncoding(cs)
+	w.meaning, w.marks = legacyMeanings(enc)
+	for i := range items {
+		var b strings.Builder
+		for _, r := range norm.NFC.String(items[i].text) {
+			code, ok := enc[r]
+			switch {
+			case r < 0x80 || r == '\u00a0':
+				b.WriteRune(r)
+			case !ok:
+				return fmt.Errorf("type3: %s has no code for %q", cs, r)
+			default:
+				for j := 0; j < len(code); j++ {
+					b.WriteRune(rune(code[j]))
+				}
+			}
+		}
+		items[i].text = b.String()
+	}
+	return nil
+}
+
 // glyphName is the post table's name of r's glyph in f, or uniXXXX.
 func (w *type3Writer) glyphName(f *sfnt.Font, r rune) string {
 	var buf sfnt.Buffer
@@ -113,14 +161,29 @@ func (w *type3Writer) font(bold bool) int {
 	h := 0.7 / w.fm[3] // a glyph's height: 0.7 em, up as shown
 	for _, r := range runes {
 		name := w.glyphName(f, r)
-		gw := w.m.advance(r, bold) / 1000 / math.Abs(w.fm[0])
+		adv := w.m.advance(r, bold)
+		if w.d.Legacy.Charset != "" && r < 256 {
+			adv = w.m.advance(w.meaning[r], bold)
+			if w.marks[r] {
+				adv = 0
+			}
+		}
+		gw := adv / 1000 / math.Abs(w.fm[0])
 		widths[w.code[r]-32] = fmt.Sprintf("%.4f", gw)
 		fmt.Fprintf(&diffs, " %d /%s", w.code[r], name)
 		proc := fmt.Sprintf("%.4f 0 d0 0 0 m %.4f 0 l %.4f %.4f l 0 %.4f l f", gw, gw*0.9, gw*0.9, h, h)
 		fmt.Fprintf(&procs, " /%s %d 0 R", name, w.obj(Stream("", []byte(proc))))
 	}
-	return w.obj(fmt.Sprintf("<< /Type /Font /Subtype /Type3 /FontBBox [0 0 0 0] /FontMatrix [%s] /CharProcs <<%s >> /Encoding << /Type /Encoding /Differences [%s ] >> /FirstChar 32 /LastChar 255 /Widths [%s] /Resources << >> >>",
-		fmtNums(w.fm[:]), procs.String(), diffs.String(), strings.Join(widths, " ")))
+	desc := ""
+	if cs := w.d.Legacy.Charset; cs != "" {
+		name := map[Charset]string{VNI: "VNI-Times", CP1258: "TimesNewRoman"}[cs]
+		if bold {
+			name += ",Bold"
+		}
+		desc = fmt.Sprintf(" /FontDescriptor %d 0 R", w.obj(fmt.Sprintf("<< /Type /FontDescriptor /FontName /%s /Flags 32 /FontBBox [0 0 0 0] /ItalicAngle 0 /Ascent 891 /Descent -216 /CapHeight 662 /StemV 80 >>", name)))
+	}
+	return w.obj(fmt.Sprintf("<< /Type /Font /Subtype /Type3 /FontBBox [0 0 0 0] /FontMatrix [%s] /CharProcs <<%s >> /Encoding << /Type /Encoding /Differences [%s ] >> /FirstChar 32 /LastChar 255 /Widths [%s] /Resources << >>%s >>",
+		fmtNums(w.fm[:]), procs.String(), diffs.String(), strings.Join(widths, " "), desc))
 }
 
 func fmtNums(v []float64) string {
