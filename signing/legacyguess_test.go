@@ -7,6 +7,7 @@ import (
 	"unicode"
 
 	"golang.org/x/image/font/sfnt"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/vanthu/vanthu/internal/testpdf"
 )
@@ -426,5 +427,48 @@ func TestGuessableNames(t *testing.T) {
 		if got := guessable(&fontInfo{names: c.names}); got != c.want {
 			t.Errorf("%v: %d, want %d", c.names, got, c.want)
 		}
+	}
+}
+
+// TestBorrowLeavesLatin1Syllables: a font of a legacy draft that shows a
+// Vietnamese syllable typed in Unicode with Latin-1's letters only ("Tôn",
+// "Thành", "xã", some 20,000 of them, capitalised or not) reads as it is,
+// whatever encodings the draft's other fonts are read with: as it is, the
+// word is a syllable already.
+func TestBorrowLeavesLatin1Syllables(t *testing.T) {
+	tones := []string{"", "\u0301", "\u0300", "\u0309", "\u0303", "\u0323"}
+	n := 0
+	try := func(w string) {
+		w = norm.NFC.String(w)
+		if strings.IndexFunc(w, func(r rune) bool { return r > 0xFF }) >= 0 || !mixedWord([]rune(w)) || !vietSyllable(w) {
+			return
+		}
+		for _, v := range []string{w, strings.ToUpper(w[:1]) + w[1:]} {
+			n++
+			if tb := borrowTable([]string{v}, 0xFF); tb != nil {
+				t.Errorf("%q read as %s: %q", v, tableName(tb), legacyReading(tb, []rune(v)))
+			}
+		}
+	}
+	syllables := func(on, nu, co string) {
+		rs := []rune(nu)
+		for _, tn := range tones {
+			for p := range rs { // the tone on each vowel
+				try(on + string(rs[:p+1]) + tn + string(rs[p+1:]) + co)
+			}
+		}
+	}
+	for _, on := range vietOnsets {
+		for nu := range vietNucleiCoda {
+			for _, co := range vietCodas {
+				syllables(on, nu, co)
+			}
+		}
+		for nu := range vietNucleiOpen {
+			syllables(on, nu, "")
+		}
+	}
+	if n < 10000 {
+		t.Errorf("only %d words tried", n)
 	}
 }
