@@ -90,7 +90,7 @@ func lookalike(rs []rune) bool {
 // collected for it, with the words it showed on earlier pages when those
 // were too few to decide (fontInfo.kept), sets the legacy table of those
 // that read as legacy fonts, and says whether any did. A font whose words
-// are too few to decide by themselves (fewer than three that a table
+// are too few to decide by themselves (fewer than three that some table
 // reads otherwise: a title "CHỦ TỊCH" alone in a bold font, "Nơi nhận:" in
 // an italic one) is read with the encoding another font of the draft is
 // read with, when its words read so make syllables (borrowTable); else it
@@ -108,7 +108,7 @@ func decideLegacy(seen []*fontInfo, fonts fontCache) bool {
 		f.legacy, evidence = guessWords(ws)
 		f.guess, f.probe, f.kept = guessDone, nil, nil
 		if f.legacy == nil && evidence < minGuessWords {
-			f.kept = changedWords(ws)
+			f.kept = changedWords(ws, maxKeptWords)
 			few = append(few, f)
 		}
 		any = any || f.legacy != nil
@@ -135,11 +135,12 @@ const (
 	// minGuessWords: a font is decided by its own words when at least
 	// so many of them read otherwise in some legacy encoding.
 	minGuessWords = 3
-	// maxFewTries: a font with fewer such words is tried again on so
-	// many pages it shows a look-alike on, at most (each such page is
-	// walked once more), its words that some table reads otherwise kept
-	// (fewer than minGuessWords: the others weigh nothing).
-	maxFewTries = 4
+	// maxFewTries: a font with fewer such words for some table is tried
+	// again on so many pages it shows a look-alike on, at most (each
+	// such page is walked once more), its words that some table reads
+	// otherwise kept (the others weigh nothing), maxKeptWords of them.
+	maxFewTries  = 4
+	maxKeptWords = 32
 )
 
 // weighedWords are the words of words the guess weighs (mixedWord), each
@@ -159,10 +160,14 @@ func weighedWords(words [][]rune, kept []string) []string {
 	return ws
 }
 
-// changedWords are the words of ws that some table reads otherwise.
-func changedWords(ws []string) []string {
+// changedWords are the words of ws that some table reads otherwise, the
+// first n of them.
+func changedWords(ws []string, n int) []string {
 	var out []string
 	for _, w := range ws {
+		if len(out) == n {
+			break
+		}
 		for _, g := range guessTables {
 			if legacyReading(g.t, []rune(w)) != w {
 				out = append(out, w)
@@ -198,9 +203,10 @@ func legacyFamilies(fonts fontCache, seen []*fontInfo) uint8 {
 // the words ws of a font with too few of them to decide alone read as,
 // or nil: the table's reading must make syllables of at least one word
 // the plain reading does not, of three in five of the words it reads
-// otherwise, and four times as many as the plain reading makes of words
-// it does not (guessWords' measure, but for the count); of TCVN3's two
-// cases the one that makes more. Should two encodings pass, the one that
+// otherwise (whether the plain reading makes one of them too: "nãm" is a
+// syllable, and "năm" in Windows-1258), and four times as many as the
+// plain reading makes of words it does not; of TCVN3's two cases the one
+// that makes more. Should two encodings pass, the one that
 // makes the most syllables is taken only when it makes more than the
 // other; else none. A font of French or German words ("Müller" would be
 // "Mỹller", "été" "ộtộ") reads as it is whatever the draft's other fonts.
@@ -215,8 +221,14 @@ func borrowTable(ws []string, families uint8) *legacyTable {
 		if families&(1<<g.family) == 0 {
 			continue
 		}
-		_, legacyOnly, plainOnly, changed := tableReadings(g.t, ws, plain)
-		if legacyOnly < 1 || 5*legacyOnly < 3*changed || legacyOnly < 4*plainOnly {
+		reads, legacyOnly, plainOnly, changed := tableReadings(g.t, ws, plain)
+		syllables := 0 // of the words it reads otherwise
+		for i, w := range ws {
+			if reads[i] && legacyReading(g.t, []rune(w)) != w {
+				syllables++
+			}
+		}
+		if legacyOnly < 1 || 5*syllables < 3*changed || legacyOnly < 4*plainOnly {
 			continue
 		}
 		switch {
@@ -286,17 +298,20 @@ func guessTable(words [][]rune) *legacyTable {
 	return t
 }
 
-// guessWords is guessTable of the words ws, each once, and how many of
-// them some table reads otherwise: the evidence the guess had (fewer than
-// minGuessWords: too few to decide either way).
+// guessWords is guessTable of the words ws, each once, and the fewest of
+// them a table reads otherwise: the evidence the guess had of the table
+// it had least of (fewer than minGuessWords: that table could not pass,
+// however its words read; Windows-1258 reads most of Latin-1's letters as
+// they are, so a date line "Ninh Kiều, ngày tháng năm" in a font of its
+// own has two words it reads otherwise).
 func guessWords(ws []string) (*legacyTable, int) {
 	plain := plainReadings(ws)
 	reads := make([][]bool, len(guessTables))
-	best, bestScore, evidence := -1, 0, 0
+	best, bestScore, evidence := -1, 0, len(ws)
 	for k, g := range guessTables {
 		var legacyOnly, plainOnly, changed int
 		reads[k], legacyOnly, plainOnly, changed = tableReadings(g.t, ws, plain)
-		evidence = max(evidence, changed)
+		evidence = min(evidence, changed)
 		if legacyOnly < 3 || 5*legacyOnly < 3*changed || legacyOnly < 4*plainOnly {
 			reads[k] = nil // no rival
 			continue

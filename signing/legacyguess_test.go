@@ -298,6 +298,10 @@ func TestLegacyFewWords(t *testing.T) {
 		{"cp1258-title", [][]fewLine{append(body(testpdf.CP1258), title(testpdf.CP1258))}, []string{"CHỦ TỊCH", "Căn cứ"}, nil},
 		{"tcvn3-italic-noi-nhan", [][]fewLine{append(body(testpdf.TCVN3), fewLine{"F2", legacyBytes(t, testpdf.TCVN3, "Nơi nhận:", false)})},
 			[]string{"Nơi nhận:"}, nil},
+		// Windows-1258 reads "ngày", "tháng" as they are: two words of
+		// the date line it reads otherwise ("nãm" a syllable as it is)
+		{"cp1258-italic-date", [][]fewLine{append(body(testpdf.CP1258), fewLine{"F2", legacyBytes(t, testpdf.CP1258, "Ninh Kiều, ngày tháng năm 2026", false)})},
+			[]string{"Ninh Kiều, ngày tháng năm 2026"}, nil},
 		{"tcvn3-title-next-page", [][]fewLine{body(testpdf.TCVN3), {title(testpdf.TCVN3), {"F1", legacyBytes(t, testpdf.TCVN3, "Nguyễn Văn Sĩ", false)}}},
 			[]string{"CHỦ TỊCH", "Nguyễn Văn Sĩ"}, nil},
 		{"tcvn3-german-bold", [][]fewLine{append(body(testpdf.TCVN3), fewLine{"F2", latin1Bytes(t, "Müller été")})},
