@@ -7,6 +7,8 @@ from docx.oxml.ns import qn
 import gen
 
 def run(p, text, bold=False, italic=False, size=None, c=None):
+    if c and c.get('boldtitles') and text not in {x for t in c['sig'] for x in t}:
+        bold = False  # the signer's titles the only bold text
     if c and c['uni'] in gen.LEGACY:  # legacy.py: look-alikes, words in the uppercase font run in it
         import legacy
         for up, t in legacy.segments(c['uni'], text):

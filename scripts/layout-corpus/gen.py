@@ -57,7 +57,8 @@ def uni(c, s):
     return s
 
 def sig_html(c, titles, name):
-    t = '<br>'.join('<b>%s</b>' % html.escape(x) for x in titles)
+    tag = 'strong' if c.get('boldtitles') else 'b'  # boldtitles: the only bold text (html_doc)
+    t = '<br>'.join('<%s>%s</%s>' % (tag, html.escape(x), tag) for x in titles)
     if c.get('hint'):
         t += '<br><i>%s</i>' % html.escape(c['hint'])
     return '%s%s<b>%s</b>' % (t, '<br>' * c['gap'], html.escape(name))
@@ -114,7 +115,11 @@ def html_doc(c):
     if c['pagebreak']:
         body += '<div style="height:%s"></div>' % c['pagebreak']
     css = CSS % dict(page=c['page'], font=c['font'], size=c['size'], dlw=dlw)
-    doc = '<!doctype html><html><head><meta charset="utf-8"><style>%s</style></head><body>%s%s%s%s</body></html>' % (css, head, title, body, sig_area(c) + attachment_html(c))
+    main = head + title + body + sig_area(c) + attachment_html(c)
+    if c.get('boldtitles'):  # the signer's titles the only bold text: their font has two or three words
+        css += ' h3{font-weight:normal}'
+        main = main.replace('<b>', '<span>').replace('</b>', '</span>')
+    doc = '<!doctype html><html><head><meta charset="utf-8"><style>%s</style></head><body>%s</body></html>' % (css, main)
     return uni(c, doc)
 
 def chromium(c, path):
@@ -199,6 +204,9 @@ for cs, f in LEGACY.items():
     case('legacy-%s-kt-dots' % cs, 'chromium', uni=cs, font=f, sig=[['KT. CHỦ TỊCH', 'PHÓ CHỦ TỊCH']], blank='dots', date='dots', names=['Trần Thị Bình'])
     case('lo-legacy-%s' % cs, 'lo-docx', uni=cs, font=f)
     case('lo-legacy-%s-tl-a5' % cs, 'lo-docx', uni=cs, font=f, sig=[['TL. CHỦ TỊCH', 'CHÁNH VĂN PHÒNG']], page='A5', size=11, date='yearblank')
+# Windows-1258 (no name says it: found by the text) with only the signer's title in bold
+case('legacy-cp1258-bold-titles', 'chromium', uni='cp1258', font=LEGACY['cp1258'], sig=[['CHỦ TỊCH']], boldtitles=True)
+case('lo-legacy-cp1258-bold-titles', 'lo-docx', uni='cp1258', font=LEGACY['cp1258'], sig=[['CHỦ TỊCH']], boldtitles=True)
 
 case('cv-vv-long', 'chromium', type='CV', blank='nbsp', agency=['UBND QUẬN NINH KIỀU', 'VĂN PHÒNG HĐND VÀ UBND'])
 case('num-with-year', 'chromium', type='QC', blank='nbsp')
