@@ -989,10 +989,12 @@ func inlineFontKey(v pdf.Value) (sum [sha256.Size]byte, ok bool) {
 			binary.BigEndian.PutUint32(b[:], uint32(n))
 			h.Write(b[:4])
 			for i := range n {
-				e := v.Index(i)
+				var e pdf.Value
 				if k == pdf.Dict {
 					writeLenString(h, keys[i])
 					e = v.Key(keys[i])
+				} else {
+					e = v.Index(i)
 				}
 				if !put(e, v.GetPtr(), depth+1) {
 					return false
