@@ -267,8 +267,16 @@ var pdfinfo, _ = exec.LookPath("pdfinfo")
 // whose srcset asks for the width its screen's pixels need; in any case
 // smaller when the page's longest side would pass maxPreviewSide pixels.
 // ENOTFOUND without pdftoppm, or for a page the file does not have;
-// EINVALID for another width. The file goes to pdftoppm through a
-// temporary file, copied from the store without being held in memory.
+// EINVALID for another width. The image comes from the cache of rendered
+// pages, rendered once from the file in the cache of spooled files
+// (pdfcache.go), copied from the store once.
+//
+// The image of a page is the file's (by its SHA-256), the page's and the
+// width's: its ETag says them, and a browser that has it revalidates
+// (Cache-Control no-cache) to a 304 — after the access check, which every
+// request passes first, and without a render. A classified document's
+// page (Mật and above) has no ETag and is never stored (no-store), as its
+// file is not.
 func (u *UI) handlePagePNG(w http.ResponseWriter, r *http.Request, s *Session) error {
 	if pdftoppm == "" {
 		return workflow.Errorf(workflow.ENOTFOUND, "page previews need poppler's pdftoppm")
@@ -283,31 +291,85 @@ func (u *UI) handlePagePNG(w http.ResponseWriter, r *http.Request, s *Session) e
 			return workflow.Errorf(workflow.EINVALID, "w must be a width of 1 to %d pixels, not %q", maxPreviewSide, q)
 		}
 	}
-	dir, err := os.MkdirTemp("", "vanthu-page-")
+	d, err := u.cfg.Docs.Get(r.Context(), s.User, r.PathValue("id")) // the access check
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	in := filepath.Join(dir, "in.pdf")
-	if err := u.spoolPDF(r, s, r.PathValue("id"), in); err != nil {
-		return err
+	main, ok := d.MainFile()
+	if !ok {
+		return workflow.Errorf(workflow.ENOTFOUND, "document %s has no file", d.ID)
 	}
-	scale, err := previewScale(r.Context(), in, n, width)
+	etag := ""
+	if d.Confidentiality.Classified() {
+		w.Header().Set("Cache-Control", "private, no-store")
+	} else {
+		etag = fmt.Sprintf(`"p1-%s-%d-%d"`, main.SHA256, n, width)
+		w.Header().Set("Cache-Control", "private, no-cache")
+		w.Header().Set("ETag", etag)
+		if etagMatch(r.Header.Get("If-None-Match"), etag) {
+			w.WriteHeader(http.StatusNotModified)
+			return nil
+		}
+	}
+	path, release, err := u.pagePNG(r, s, d.ID, main.SHA256, n, width)
 	if err != nil {
+		w.Header().Del("ETag")
+		w.Header().Del("Cache-Control")
 		return err
 	}
-	args := append([]string{"-png", "-cropbox", "-f", strconv.Itoa(n), "-l", strconv.Itoa(n), "-singlefile"}, scale...)
-	if err := u.renderPage(r.Context(), append(args, in, filepath.Join(dir, "out"))); err != nil {
-		return err
-	}
-	png, err := os.ReadFile(filepath.Join(dir, "out.png"))
+	defer release()
+	png, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("read rendered page: %w", err)
 	}
 	w.Header().Set("Content-Type", "image/png")
-	w.Header().Set("Cache-Control", "private, no-store")
 	_, err = w.Write(png)
 	return err
+}
+
+// etagMatch reports whether an If-None-Match header names etag (weak or
+// strong, or *).
+func etagMatch(header, etag string) bool {
+	for t := range strings.SplitSeq(header, ",") {
+		if t = strings.TrimPrefix(strings.TrimSpace(t), "W/"); t == etag || t == "*" {
+			return true
+		}
+	}
+	return false
+}
+
+// pagePNG is the path of the image of page n of document id's file sha
+// (width as handlePagePNG's), from the cache or rendered into it, and the
+// release to call when done reading it.
+func (u *UI) pagePNG(r *http.Request, s *Session, id, sha string, n, width int) (string, func(), error) {
+	key := fmt.Sprintf("%s-%d-%d", sha, n, width)
+	return u.pdfs.acquire(r.Context(), key, func(w io.Writer) error {
+		in, release, err := u.cachedPDF(r, s, id, sha)
+		if err != nil {
+			return err
+		}
+		defer release()
+		scale, err := previewScale(r.Context(), in, n, width)
+		if err != nil {
+			return err
+		}
+		dir, err := os.MkdirTemp("", "vanthu-page-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		args := append([]string{"-png", "-cropbox", "-f", strconv.Itoa(n), "-l", strconv.Itoa(n), "-singlefile"}, scale...)
+		if err := u.renderPage(r.Context(), append(args, in, filepath.Join(dir, "out"))); err != nil {
+			return err
+		}
+		f, err := os.Open(filepath.Join(dir, "out.png"))
+		if err != nil {
+			return fmt.Errorf("read rendered page: %w", err)
+		}
+		defer f.Close()
+		_, err = io.Copy(w, f)
+		return err
+	})
 }
 
 // renderPage runs pdftoppm with args in its turn (two at a time; EUNAVAILABLE
@@ -334,22 +396,22 @@ func (u *UI) renderPage(ctx context.Context, args []string) error {
 	return nil
 }
 
-// spoolPDF copies the document's current file to path.
-func (u *UI) spoolPDF(r *http.Request, s *Session, id, path string) error {
-	rc, _, err := u.cfg.Docs.OpenFile(r.Context(), s.User, id, "")
-	if err != nil {
-		return err
-	}
-	defer rc.Close()
-	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(f, rc); err != nil { // whole: a signed revision may pass the upload limit
-		f.Close()
-		return fmt.Errorf("copy the file of %s: %w", id, err)
-	}
-	return f.Close()
+// cachedPDF is the path of document id's file sha, from the cache of
+// spooled files or copied there from the store (as the request's user:
+// the service checks the access again), and the release to call when done
+// reading it. The caller has passed the access check of the document.
+func (u *UI) cachedPDF(r *http.Request, s *Session, id, sha string) (string, func(), error) {
+	return u.pdfs.acquire(r.Context(), sha, spoolChecked(sha, func(w io.Writer) error {
+		rc, _, err := u.cfg.Docs.OpenFile(r.Context(), s.User, id, sha)
+		if err != nil {
+			return err
+		}
+		defer rc.Close()
+		if _, err := io.Copy(w, rc); err != nil { // whole: a signed revision may pass the upload limit
+			return fmt.Errorf("copy the file of %s: %w", id, err)
+		}
+		return nil
+	}))
 }
 
 // pageSizeLine is pdfinfo's line of a page's (crop box) size, and

@@ -4,9 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -88,15 +86,11 @@ func (u *UI) handleRead(w http.ResponseWriter, r *http.Request, s *Session) erro
 	if v.Main, ok = d.MainFile(); !ok || pdftoppm == "" || pdfinfo == "" {
 		return workflow.Errorf(workflow.ENOTFOUND, "no page images of this document")
 	}
-	dir, err := os.MkdirTemp("", "vanthu-read-")
+	in, release, err := u.cachedPDF(r, s, d.ID, v.Main.SHA256)
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
-	in := filepath.Join(dir, "in.pdf")
-	if err := u.spoolPDF(r, s, d.ID, in); err != nil {
-		return err
-	}
+	defer release()
 	out, err := exec.CommandContext(r.Context(), pdfinfo, "-f", "1", "-l", strconv.Itoa(maxReaderPages), in).Output()
 	var exit *exec.ExitError
 	if err != nil && !(errors.As(err, &exit) && exit.ExitCode() == 99) { // 99: fewer pages than the range

@@ -28,6 +28,8 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -129,8 +131,15 @@ type Config struct {
 	// PreviewMemory bounds the address space of the pdftoppm of one page
 	// preview, in bytes (default 1 GiB; see renderPage).
 	PreviewMemory int64
-	Logger        *slog.Logger
-	Now           func() time.Time
+	// PreviewCacheDir is where the files of page previews are kept
+	// between requests (pdfcache.go), in a directory of this process's
+	// own; "" = vanthu-previews in the system's temporary directory.
+	PreviewCacheDir string
+	// PreviewCache bounds, in bytes, the files kept there that no render
+	// is reading (default 512 MiB; negative: none beyond those in use).
+	PreviewCache int64
+	Logger       *slog.Logger
+	Now          func() time.Time
 	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
 	// the client (login throttling); empty = the TCP peer.
 	TrustedProxies []netip.Prefix
@@ -185,6 +194,8 @@ type UI struct {
 	verifyLimit *ratelimit.Limiter
 	// previewTurns: how many page previews are rendered at once.
 	previewTurns chan struct{}
+	// pdfs are the files of page previews, spooled once (pdfcache.go).
+	pdfs *pdfCache
 }
 
 // New builds the interface and its routes.
@@ -195,10 +206,15 @@ func New(cfg Config) (*UI, error) {
 	if cfg.PreviewMemory <= 0 {
 		cfg.PreviewMemory = 1 << 30
 	}
+	if cfg.PreviewCache == 0 {
+		cfg.PreviewCache = 512 << 20
+	}
+	cfg.PreviewCacheDir = cmp.Or(cfg.PreviewCacheDir, filepath.Join(os.TempDir(), "vanthu-previews"))
 	cfg.Refresh.Pending = cmp.Or(cfg.Refresh.Pending, 4*time.Second)
 	cfg.Refresh.Slow = cmp.Or(cfg.Refresh.Slow, 30*time.Second)
 	cfg.Refresh.SlowMax = max(cmp.Or(cfg.Refresh.SlowMax, 5*time.Minute), cfg.Refresh.Slow)
-	u := &UI{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), previewTurns: make(chan struct{}, 2)}
+	u := &UI{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), previewTurns: make(chan struct{}, 2),
+		pdfs: newPDFCache(cfg.PreviewCacheDir, cfg.PreviewCache)}
 	u.verifyLimit = ratelimit.New(20, time.Minute).WithClock(u.now)
 	if u.log == nil {
 		u.log = slog.New(slog.DiscardHandler)

@@ -60,6 +60,9 @@ type Config struct {
 	S3ArchiveBucket string
 	// S3CacheMB bounds the cache of work blobs in memory (minio.Config.CacheBytes).
 	S3CacheMB int
+	// PreviewCacheMB bounds the disk cache of the files of page previews
+	// (web.Config.PreviewCache).
+	PreviewCacheMB int
 	// Timeouts of PostgreSQL and S3 (Go durations; "" = the defaults).
 	DBConnectTimeout string
 	DBTimeout        string
@@ -151,6 +154,7 @@ func (c *Config) settings() []setting {
 		{env: "VANTHU_S3_WORK_BUCKET", flag: "s3-work-bucket", def: "vanthu-work", doc: "bucket of working files", str: &c.S3WorkBucket},
 		{env: "VANTHU_S3_ARCHIVE_BUCKET", flag: "s3-archive-bucket", def: "vanthu-archive", doc: "bucket of archived records (object lock)", str: &c.S3ArchiveBucket},
 		{env: "VANTHU_S3_CACHE_MB", flag: "s3-cache-mb", def: "64", doc: "S3: memory, MiB, of the cache of recently written or read working files (content-addressed, checked against their SHA-256), from which reads need no request; 0 = none", num: &c.S3CacheMB},
+		{env: "VANTHU_PREVIEW_CACHE_MB", flag: "preview-cache-mb", def: "512", doc: "disk, MiB, of the copies of documents' files kept in DATA_DIR/preview-cache for their page images (content-addressed by SHA-256, least recently used removed first, emptied at start), so that reading a long document copies its file out of the store once, not once per page; 0 = kept only while a page is rendered", num: &c.PreviewCacheMB},
 		{env: "VANTHU_RETENTION_DEFAULTS", flag: "retention-defaults", def: "QĐ=permanent,NQ=permanent,QC=permanent,QyĐ=permanent,*=10y", doc: "retention class per document type when a document names none (TYPE=5y|10y|20y|permanent, * = any other)", str: &c.RetentionDefaults},
 		{env: "VANTHU_FIXITY_INTERVAL", flag: "fixity-interval", def: "24h", doc: "how often serve re-verifies every archived object (Go duration; 0 = never)", str: &c.FixityInterval},
 		{env: "VANTHU_AUDIT_ANCHOR_INTERVAL", flag: "audit-anchor-interval", def: "10m", doc: "how often serve writes a signed checkpoint of the audit chain into the archive store when the chain grew (Go duration; 0 = never)", str: &c.AnchorInterval},
@@ -243,6 +247,9 @@ func (c *Config) validate() error {
 	}
 	if c.S3CacheMB < 0 || c.S3CacheMB > maxInspectBudgetMB {
 		return fmt.Errorf("VANTHU_S3_CACHE_MB=%d must be from 0 to %d (MiB)", c.S3CacheMB, maxInspectBudgetMB)
+	}
+	if c.PreviewCacheMB < 0 || c.PreviewCacheMB > maxInspectBudgetMB {
+		return fmt.Errorf("VANTHU_PREVIEW_CACHE_MB=%d must be from 0 to %d (MiB)", c.PreviewCacheMB, maxInspectBudgetMB)
 	}
 	if !workflow.ValidOrgID(c.OrgID) {
 		return fmt.Errorf("VANTHU_ORG_ID %q is not an organisation code like 000.00.12.H13", c.OrgID)
@@ -343,4 +350,13 @@ func (c *Config) httpTimeouts() httpserver.Timeouts {
 	stall, _ := time.ParseDuration(c.HTTPTimeout)
 	maxd, _ := time.ParseDuration(c.HTTPMaxTime)
 	return httpserver.Timeouts{Stall: stall, Max: maxd}
+}
+
+// previewCacheBytes is web.Config.PreviewCache of VANTHU_PREVIEW_CACHE_MB
+// (0: negative, keep none beyond the files in use).
+func previewCacheBytes(mb int) int64 {
+	if mb == 0 {
+		return -1
+	}
+	return int64(mb) << 20
 }

@@ -244,7 +244,8 @@ func build(ctx context.Context, cfg *Config, opts options, logger *slog.Logger) 
 	a.api = &api.Server{Docs: a.docs, Accounts: a.auth, Directory: db, Ready: a.ready,
 		MaxUpload: int64(cfg.MaxUploadMB) << 20, Now: a.now}
 	a.web = &web.Config{Docs: a.docs, Accounts: a.auth, Directory: db, Logger: logger, Now: a.now,
-		Agency: a.docs.Agency, MaxUpload: int64(cfg.MaxUploadMB) << 20}
+		Agency: a.docs.Agency, MaxUpload: int64(cfg.MaxUploadMB) << 20,
+		PreviewCacheDir: filepath.Join(cfg.DataDir, "preview-cache"), PreviewCache: previewCacheBytes(cfg.PreviewCacheMB)}
 	a.api.TrustedProxies, _ = parsePrefixes(cfg.TrustedProxies) // checked by LoadConfig
 	a.web.TrustedProxies = a.api.TrustedProxies
 	a.web.Codes, a.web.Reform = a.docs, a.docs // public verification codes, the reform report
