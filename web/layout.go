@@ -328,10 +328,10 @@ func (u *UI) handlePagePNG(w http.ResponseWriter, r *http.Request, s *Session) e
 }
 
 // etagMatch reports whether an If-None-Match header names etag (weak or
-// strong, or *).
+// strong; not "*", which would say a page past the file's last exists).
 func etagMatch(header, etag string) bool {
 	for t := range strings.SplitSeq(header, ",") {
-		if t = strings.TrimPrefix(strings.TrimSpace(t), "W/"); t == etag || t == "*" {
+		if t = strings.TrimPrefix(strings.TrimSpace(t), "W/"); t == etag {
 			return true
 		}
 	}

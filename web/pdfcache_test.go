@@ -122,8 +122,8 @@ func TestPageImagesSpoolOnce(t *testing.T) {
 
 // TestPageImageRevalidation: a page image carries an ETag of the file,
 // page and width and no-cache; asked again with it, the answer is a 304
-// without the file being read — but only for a user who may see the
-// document. A classified document's page has no ETag, is no-store, and
+// without the file being read — but only for a user signed in who may
+// see the document. A classified document's page has no ETag, is no-store, and
 // is rendered again whatever If-None-Match says; a user who may not see
 // it gets 404 with the tag as without.
 func TestPageImageRevalidation(t *testing.T) {
@@ -159,6 +159,12 @@ func TestPageImageRevalidation(t *testing.T) {
 		if p := get(c, "/documents/"+id+other, tag); p.Status != http.StatusOK || p.Header.Get("ETag") == tag {
 			t.Errorf("%s with page 2's tag at 360 px: %d, ETag %q", other, p.Status, p.Header.Get("ETag"))
 		}
+	}
+	if p := get(e.client(), "/documents/"+id+"/page/2?w=360", tag); p.Status == http.StatusNotModified || p.Header.Get("ETag") != "" {
+		t.Errorf("signed out, with the tag: %d, ETag %q", p.Status, p.Header.Get("ETag"))
+	}
+	if p := get(c, "/documents/"+id+"/page/4?w=360", "*"); p.Status != http.StatusNotFound {
+		t.Errorf("a page past the last, If-None-Match *: %d", p.Status)
 	}
 	if g := blobs.gets.Load(); g != before {
 		t.Errorf("the 304 and the renders from the cache read the store %d times", g-before)
