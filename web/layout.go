@@ -275,8 +275,9 @@ var pdfinfo, _ = exec.LookPath("pdfinfo")
 // width's: its ETag says them, and a browser that has it revalidates
 // (Cache-Control no-cache) to a 304 — after the access check, which every
 // request passes first, and without a render. A classified document's
-// page (Mật and above) has no ETag and is never stored (no-store), as its
-// file is not.
+// page (Mật and above) has no ETag and is never stored (no-store); its
+// file and page stay in the server's cache only while requests read them
+// (transientKey).
 func (u *UI) handlePagePNG(w http.ResponseWriter, r *http.Request, s *Session) error {
 	if pdftoppm == "" {
 		return workflow.Errorf(workflow.ENOTFOUND, "page previews need poppler's pdftoppm")
@@ -311,7 +312,7 @@ func (u *UI) handlePagePNG(w http.ResponseWriter, r *http.Request, s *Session) e
 			return nil
 		}
 	}
-	path, release, err := u.pagePNG(r, s, d.ID, main.SHA256, n, width)
+	path, release, err := u.pagePNG(r, s, d, main.SHA256, n, width)
 	if err != nil {
 		w.Header().Del("ETag")
 		w.Header().Del("Cache-Control")
@@ -341,10 +342,10 @@ func etagMatch(header, etag string) bool {
 // pagePNG is the path of the image of page n of document id's file sha
 // (width as handlePagePNG's), from the cache or rendered into it, and the
 // release to call when done reading it.
-func (u *UI) pagePNG(r *http.Request, s *Session, id, sha string, n, width int) (string, func(), error) {
-	key := fmt.Sprintf("%s-%d-%d", sha, n, width)
+func (u *UI) pagePNG(r *http.Request, s *Session, d *workflow.Document, sha string, n, width int) (string, func(), error) {
+	key := transientKey(fmt.Sprintf("%s-%d-%d", sha, n, width), d.Confidentiality.Classified())
 	return u.pdfs.acquire(r.Context(), key, func(w io.Writer) error {
-		in, release, err := u.cachedPDF(r, s, id, sha)
+		in, release, err := u.cachedPDF(r, s, d, sha)
 		if err != nil {
 			return err
 		}
@@ -400,8 +401,9 @@ func (u *UI) renderPage(ctx context.Context, args []string) error {
 // spooled files or copied there from the store (as the request's user:
 // the service checks the access again), and the release to call when done
 // reading it. The caller has passed the access check of the document.
-func (u *UI) cachedPDF(r *http.Request, s *Session, id, sha string) (string, func(), error) {
-	return u.pdfs.acquire(r.Context(), sha, spoolChecked(sha, func(w io.Writer) error {
+func (u *UI) cachedPDF(r *http.Request, s *Session, d *workflow.Document, sha string) (string, func(), error) {
+	id := d.ID
+	return u.pdfs.acquire(r.Context(), transientKey(sha, d.Confidentiality.Classified()), spoolChecked(sha, func(w io.Writer) error {
 		rc, _, err := u.cfg.Docs.OpenFile(r.Context(), s.User, id, sha)
 		if err != nil {
 			return err

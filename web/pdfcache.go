@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/vanthu/vanthu/workflow"
@@ -48,11 +49,23 @@ type pdfCache struct {
 }
 
 type pdfEntry struct {
-	key  string
-	path string
-	size int64
-	refs int // renders reading it: never removed while > 0
-	elem *list.Element
+	key       string
+	path      string
+	size      int64
+	refs      int  // renders reading it: never removed while > 0
+	transient bool // removed once no request reads it (transientKey)
+	elem      *list.Element
+}
+
+// transientKey is the key of a classified document's file or page (Mật
+// and above): kept only while requests read it — concurrent ones share
+// it — and removed when the last is done, never left on disk for later,
+// as a classified page is never stored by the browser (no-store).
+func transientKey(key string, classified bool) string {
+	if classified {
+		return "x-" + key
+	}
+	return key
 }
 
 func newPDFCache(parent string, limit int64) *pdfCache {
@@ -159,7 +172,7 @@ func (c *pdfCache) spool(key, path string, fill func(io.Writer) error) (*pdfEntr
 		os.Remove(path)
 		return nil, err
 	}
-	return &pdfEntry{key: key, path: path, size: cw.n, refs: 1}, nil
+	return &pdfEntry{key: key, path: path, size: cw.n, refs: 1, transient: strings.HasPrefix(key, "x-")}, nil
 }
 
 // spoolChecked is a fill writing what copy writes, checking that its
@@ -195,6 +208,9 @@ func (c *pdfCache) releaser(e *pdfEntry) func() {
 			c.mu.Lock()
 			defer c.mu.Unlock()
 			e.refs--
+			if e.transient && e.refs == 0 {
+				c.remove(e)
+			}
 			c.evict()
 		})
 	}
@@ -210,13 +226,19 @@ func (c *pdfCache) evict() {
 		if e.refs > 0 {
 			continue
 		}
-		c.lru.Remove(e.elem)
-		delete(c.byKey, e.key)
-		c.size -= e.size
-		os.Remove(e.path)
-		if c.evicted != nil {
-			c.evicted(e.key)
-		}
+		c.remove(e)
+	}
+}
+
+// remove takes e, not in use, out of the cache and its file off the disk
+// (c.mu held).
+func (c *pdfCache) remove(e *pdfEntry) {
+	c.lru.Remove(e.elem)
+	delete(c.byKey, e.key)
+	c.size -= e.size
+	os.Remove(e.path)
+	if c.evicted != nil {
+		c.evicted(e.key)
 	}
 }
 

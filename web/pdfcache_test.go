@@ -13,6 +13,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -175,6 +176,19 @@ func TestPageImageRevalidation(t *testing.T) {
 	p := get(c, path, tag)
 	if p.Status != http.StatusOK || p.Body != first.Body || p.Header.Get("ETag") != "" || p.Header.Get("Cache-Control") != "private, no-store" {
 		t.Errorf("classified, clerk, with the tag: %d, ETag %q, Cache-Control %q", p.Status, p.Header.Get("ETag"), p.Header.Get("Cache-Control"))
+	}
+	if p := get(c, "/documents/"+secret+"/read", ""); p.Status != http.StatusOK {
+		t.Errorf("classified, the reader: %d", p.Status)
+	}
+	e.ui.pdfs.mu.Lock()
+	for k := range e.ui.pdfs.byKey {
+		if strings.HasPrefix(k, "x-") {
+			t.Errorf("a classified document's file or page %s kept in the cache after its requests", k)
+		}
+	}
+	e.ui.pdfs.mu.Unlock()
+	if left, _ := filepath.Glob(filepath.Join(e.ui.pdfs.dir, "x-*")); len(left) > 0 {
+		t.Errorf("classified files left on disk: %q", left)
 	}
 	h := e.login("chuyenvien")
 	for _, inm := range []string{tag, "*", ""} {

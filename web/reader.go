@@ -86,7 +86,7 @@ func (u *UI) handleRead(w http.ResponseWriter, r *http.Request, s *Session) erro
 	if v.Main, ok = d.MainFile(); !ok || pdftoppm == "" || pdfinfo == "" {
 		return workflow.Errorf(workflow.ENOTFOUND, "no page images of this document")
 	}
-	in, release, err := u.cachedPDF(r, s, d.ID, v.Main.SHA256)
+	in, release, err := u.cachedPDF(r, s, d, v.Main.SHA256)
 	if err != nil {
 		return err
 	}
