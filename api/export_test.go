@@ -1,5 +1,5 @@
 package api
 
-// ToRegisterEntry is toRegisterEntry, for the tests that build a
+// ToRegisterEntry is RegisterEntryOf, for the tests that build a
 // register's JSON the way the handler once did.
-var ToRegisterEntry = toRegisterEntry
+var ToRegisterEntry = RegisterEntryOf

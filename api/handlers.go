@@ -806,7 +806,9 @@ func (s *Server) handleRegister(c echo.Context) error {
 	return s.writeRegisterJSON(c, kind, year, month)
 }
 
-func toRegisterEntry(r workflow.RegisterRow) RegisterEntry {
+// RegisterEntryOf is the API's line of register row r (also the web's
+// JSON download's).
+func RegisterEntryOf(r workflow.RegisterRow) RegisterEntry {
 	e := RegisterEntry{Number: r.Number, Notation: r.Notation, Type: string(r.Type), TypeName: workflow.DocTypes[r.Type],
 		Subject: r.Subject, Urgency: string(r.Urgency), Confidentiality: string(r.Confidentiality), State: string(r.State),
 		Signer: r.Signer, Recipients: r.Recipients, FileCopyUnit: r.FileCopyUnit, Copies: r.Copies, Sender: r.Sender,
@@ -834,7 +836,7 @@ func (s *Server) writeRegisterCSV(c echo.Context, kind workflow.RegisterKind, ye
 			w = startRegisterCSV(c, kind, name)
 		}
 		for _, r := range rows {
-			writeRegisterLine(w, kind, toRegisterEntry(r))
+			writeRegisterLine(w, kind, RegisterEntryOf(r))
 		}
 		w.Flush()
 		return w.Error()

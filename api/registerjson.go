@@ -29,7 +29,7 @@ func (s *Server) writeRegisterJSON(c echo.Context, kind workflow.RegisterKind, y
 			w = startRegisterJSON(c, pretty(c))
 		}
 		for _, r := range rows {
-			if err := w.item(toRegisterEntry(r)); err != nil {
+			if err := w.item(RegisterEntryOf(r)); err != nil {
 				return err
 			}
 		}

@@ -7,49 +7,9 @@ import (
 	"net/http"
 	"time"
 
+	"github.com/vanthu/vanthu/api"
 	"github.com/vanthu/vanthu/workflow"
 )
-
-// registerJSONLine is a line of a register's JSON download, with the
-// field names of the API's register (GET /api/v1/registers/{kind}/{year},
-// api.RegisterEntry), which a browser cannot open (it takes a bearer
-// token).
-type registerJSONLine struct {
-	Number          int            `json:"number"`
-	Notation        string         `json:"notation,omitempty"`
-	Date            string         `json:"date"`
-	Type            string         `json:"type"`
-	TypeName        string         `json:"type_name"`
-	Subject         string         `json:"subject"`
-	Urgency         string         `json:"urgency"`
-	Confidentiality string         `json:"confidentiality"`
-	Signer          string         `json:"signer,omitempty"`
-	Recipients      []workflow.Org `json:"recipients,omitempty"`
-	FileCopyUnit    string         `json:"file_copy_unit,omitempty"`
-	Copies          int            `json:"copies,omitempty"`
-	Sender          *workflow.Org  `json:"sender,omitempty"`
-	OriginalNumber  string         `json:"original_number,omitempty"`
-	OriginalDate    string         `json:"original_date,omitempty"`
-	Receiver        string         `json:"receiver,omitempty"`
-	Notes           string         `json:"notes"`
-	DocumentID      string         `json:"document_id"`
-	State           string         `json:"state"`
-	Status          string         `json:"status,omitempty"`
-}
-
-func toRegisterJSONLine(r workflow.RegisterRow) registerJSONLine {
-	l := registerJSONLine{Number: r.Number, Notation: r.Notation, Type: string(r.Type), TypeName: workflow.DocTypes[r.Type],
-		Subject: r.Subject, Urgency: string(r.Urgency), Confidentiality: string(r.Confidentiality), State: string(r.State),
-		Signer: r.Signer, Recipients: r.Recipients, FileCopyUnit: r.FileCopyUnit, Copies: r.Copies, Sender: r.Sender,
-		OriginalNumber: r.OriginalNumber, Receiver: r.Receiver, Notes: r.Notes, DocumentID: r.DocumentID, Status: string(r.Status)}
-	if r.Date != nil {
-		l.Date = r.Date.String()
-	}
-	if r.OriginalDate != nil {
-		l.OriginalDate = r.OriginalDate.String()
-	}
-	return l
-}
 
 // handleRegisterJSON writes the register a request names (a year, or
 // its month) as {"register", "year", "month", "items"}, the items as the
@@ -71,7 +31,7 @@ func (u *UI) handleRegisterJSON(w http.ResponseWriter, r *http.Request, s *Sessi
 			startRegisterJSON(w, v, &buf)
 		}
 		for _, x := range rows {
-			b, err := json.Marshal(toRegisterJSONLine(x))
+			b, err := json.Marshal(api.RegisterEntryOf(x))
 			if err != nil {
 				return err
 			}
