@@ -84,18 +84,9 @@ func auditAnchorCmd(ctx context.Context, opts options, args []string, getenv fun
 	fs := flag.NewFlagSet("audit anchor", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	restored := fs.Bool("restored", false, "acknowledge a restore of the database to an earlier backup: the anchors written before that the chain no longer reaches or agrees with are superseded")
-	cfg, err := LoadConfig(fs, args, getenv)
-	if err == flag.ErrHelp {
-		return 0
-	}
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 2
-	}
-	a, err := build(ctx, cfg, opts, newLogger(stderr, cfg.LogLevel))
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 2
+	a, code := auditApp(ctx, opts, fs, args, getenv, stderr)
+	if code >= 0 {
+		return code
 	}
 	defer a.Close()
 	an, ok := a.docs.Anchors.(*archive.Anchors)
