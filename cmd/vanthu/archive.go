@@ -200,24 +200,15 @@ func archiveCmd(ctx context.Context, opts options, args []string, getenv func(st
 
 // archiveApp builds the app for an archive subcommand and returns its
 // archive service.
-func archiveApp(ctx context.Context, opts options, name string, fs *flag.FlagSet, args []string, getenv func(string) string, stderr io.Writer) (*app, *archive.Service, int) {
-	cfg, err := LoadConfig(fs, args, getenv)
-	if err != nil {
-		if err == flag.ErrHelp {
-			return nil, nil, 0
-		}
-		fmt.Fprintf(stderr, "vanthu archive %s: %v\n", name, err)
-		return nil, nil, 2
-	}
-	a, err := build(ctx, cfg, opts, newLogger(stderr, "warn"))
-	if err != nil {
-		fmt.Fprintf(stderr, "vanthu archive %s: %v\n", name, err)
-		return nil, nil, 2
+func archiveApp(ctx context.Context, opts options, fs *flag.FlagSet, args []string, getenv func(string) string, stderr io.Writer) (*app, *archive.Service, int) {
+	a, code := loadApp(ctx, opts, fs, args, getenv, "warn", stderr)
+	if code >= 0 {
+		return nil, nil, code
 	}
 	svc, ok := a.docs.Archiver.(*archive.Service)
 	if !ok {
 		a.Close()
-		fmt.Fprintf(stderr, "vanthu archive %s: the archive is not wired\n", name)
+		fmt.Fprintf(stderr, "vanthu %s: the archive is not wired\n", fs.Name())
 		return nil, nil, 2
 	}
 	return a, svc, -1
@@ -229,7 +220,7 @@ func archiveFixityCmd(ctx context.Context, opts options, args []string, getenv f
 	asJSON := fs.Bool("json", false, "print the report as JSON on stdout")
 	report := fs.String("report", "", "write the report to this file (default DATA_DIR/fixity/fixity-TIME.json)")
 	workers := fs.Int("workers", 4, "parallel reads")
-	a, svc, code := archiveApp(ctx, opts, "fixity", fs, args, getenv, stderr)
+	a, svc, code := archiveApp(ctx, opts, fs, args, getenv, stderr)
 	if code >= 0 {
 		return code
 	}

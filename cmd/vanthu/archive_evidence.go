@@ -157,7 +157,7 @@ func archiveRenewCmd(ctx context.Context, opts options, args []string, getenv fu
 	fs.Var(&docs, "doc", "renew this record (repeatable); default: every record that is due")
 	force := fs.Bool("force", false, "with --doc: add a time-stamp even when none is due")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
-	a, svc, code := archiveApp(ctx, opts, "renew", fs, args, getenv, stderr)
+	a, svc, code := archiveApp(ctx, opts, fs, args, getenv, stderr)
 	if code >= 0 {
 		return code
 	}
@@ -220,7 +220,7 @@ func archiveVerifyCmd(ctx context.Context, opts options, args []string, getenv f
 	fs.SetOutput(stderr)
 	asJSON := fs.Bool("json", false, "print the reports as JSON")
 	at := fs.String("at", "", "check as of this time (RFC 3339) instead of now")
-	a, svc, code := archiveApp(ctx, opts, "verify", fs, args, getenv, stderr)
+	a, svc, code := archiveApp(ctx, opts, fs, args, getenv, stderr)
 	if code >= 0 {
 		return code
 	}

@@ -59,7 +59,7 @@ func archiveImportCmd(ctx context.Context, opts options, args []string, getenv f
 	csvPath := fs.String("csv", "", "CSV of register fields (default DIR/index.csv); columns: "+strings.Join(ImportColumns, ","))
 	// Flags come before DIR; pull DIR off the end for LoadConfig.
 	if n := len(args); n > 0 && (args[n-1] == "-h" || args[n-1] == "-help" || args[n-1] == "--help") {
-		_, _, code := archiveApp(ctx, opts, "import", fs, args, getenv, stderr) // prints the flags
+		_, _, code := archiveApp(ctx, opts, fs, args, getenv, stderr) // prints the flags
 		return code
 	}
 	if len(args) == 0 || strings.HasPrefix(args[len(args)-1], "-") {
@@ -67,7 +67,7 @@ func archiveImportCmd(ctx context.Context, opts options, args []string, getenv f
 		return 2
 	}
 	dir := args[len(args)-1]
-	a, svc, code := archiveApp(ctx, opts, "import", fs, args[:len(args)-1], getenv, stderr)
+	a, svc, code := archiveApp(ctx, opts, fs, args[:len(args)-1], getenv, stderr)
 	if code >= 0 {
 		return code
 	}

@@ -36,7 +36,7 @@ func TestArchiveImportMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	a, svc, code := archiveApp(ctx, options{}, "import", flag.NewFlagSet("t", flag.ContinueOnError), nil,
+	a, svc, code := archiveApp(ctx, options{}, flag.NewFlagSet("t", flag.ContinueOnError), nil,
 		func(k string) string { return env[k] }, io.Discard)
 	if code >= 0 {
 		t.Fatalf("archive app: exit %d", code)

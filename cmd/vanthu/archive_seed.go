@@ -40,7 +40,7 @@ func archiveSeedCmd(ctx context.Context, opts options, args []string, getenv fun
 	count := fs.Int("count", 1000, "records to insert")
 	seed := fs.Uint64("seed", 1, "random seed")
 	reform := fs.Bool("reform", true, "also seed what the reform report counts: signature verdicts, deliveries, record uses, incoming documents with due dates")
-	a, svc, code := archiveApp(ctx, opts, "seed", fs, args, getenv, stderr)
+	a, svc, code := archiveApp(ctx, opts, fs, args, getenv, stderr)
 	if code >= 0 {
 		return code
 	}

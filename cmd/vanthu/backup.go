@@ -7,7 +7,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -83,13 +82,9 @@ func backupCmd(ctx context.Context, args []string, getenv func(string) string, s
 	fs.Usage = func() { fmt.Fprint(stderr, backupUsage) }
 	objects := fs.String("objects", "copy", "copy: copy every object into DIR/objects; manifest: record keys and hashes only")
 	pgBin := fs.String("pg-bin", "", "directory of pg_dump/pg_restore (default: PATH, then /usr/lib/postgresql/*/bin)")
-	cfg, err := LoadConfig(fs, args, getenv)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		fmt.Fprintln(stderr, "vanthu backup:", err)
-		return 2
+	cfg, code := cliConfig(fs, args, getenv, stderr)
+	if code >= 0 {
+		return code
 	}
 	if fs.NArg() != 1 || (*objects != "copy" && *objects != "manifest") {
 		fmt.Fprint(stderr, backupUsage)
@@ -288,13 +283,9 @@ func restoreCmd(ctx context.Context, args []string, getenv func(string) string, 
 	fs.SetOutput(stderr)
 	fs.Usage = func() { fmt.Fprint(stderr, backupUsage) }
 	pgBin := fs.String("pg-bin", "", "directory of pg_dump/pg_restore (default: PATH, then /usr/lib/postgresql/*/bin)")
-	cfg, err := LoadConfig(fs, args, getenv)
-	if err != nil {
-		if errors.Is(err, flag.ErrHelp) {
-			return 0
-		}
-		fmt.Fprintln(stderr, "vanthu restore:", err)
-		return 2
+	cfg, code := cliConfig(fs, args, getenv, stderr)
+	if code >= 0 {
+		return code
 	}
 	if fs.NArg() != 1 {
 		fmt.Fprint(stderr, backupUsage)

@@ -85,13 +85,9 @@ func blobsCmd(ctx context.Context, opts options, args []string, getenv func(stri
 	dry := fs.Bool("dry-run", false, "list what would be collected; change nothing")
 	older := fs.Duration("older-than", 0, "collect blobs older than this (default VANTHU_BLOB_GC_GRACE)")
 	asJSON := fs.Bool("json", false, "print the report as JSON")
-	cfg, err := LoadConfig(fs, args[1:], getenv)
-	if err != nil {
-		if err == flag.ErrHelp {
-			return 0
-		}
-		fmt.Fprintf(stderr, "vanthu blobs gc: %v\n", err)
-		return 2
+	cfg, code := cliConfig(fs, args[1:], getenv, stderr)
+	if code >= 0 {
+		return code
 	}
 	grace, err := blobGrace(cfg)
 	if err == nil && *older != 0 {
@@ -104,10 +100,9 @@ func blobsCmd(ctx context.Context, opts options, args []string, getenv func(stri
 		fmt.Fprintf(stderr, "vanthu blobs gc: %v\n", err)
 		return 2
 	}
-	a, err := build(ctx, cfg, opts, newLogger(stderr, "warn"))
-	if err != nil {
-		fmt.Fprintf(stderr, "vanthu blobs gc: %v\n", err)
-		return 2
+	a, code := cliApp(ctx, opts, fs, cfg, "warn", stderr)
+	if code >= 0 {
+		return code
 	}
 	defer a.Close()
 	c := &blobgc.Collector{Blobs: a.blobs, Refs: a.db, Claims: a.db, Grace: grace, Now: a.now}

@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -180,14 +179,11 @@ func agencyCmd(ctx context.Context, args []string, getenv func(string) string, s
 	}
 	fs := flag.NewFlagSet("agency "+args[0], flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	cfg, err := LoadConfig(fs, args[1:], getenv)
-	if errors.Is(err, flag.ErrHelp) {
-		return 0
+	cfg, code := cliConfig(fs, args[1:], getenv, stderr)
+	if code >= 0 {
+		return code
 	}
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 2
-	}
+	var err error
 	switch args[0] {
 	case "export":
 		err = agencyExport(ctx, cfg, stdout)

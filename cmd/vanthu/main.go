@@ -531,7 +531,7 @@ func auditCmd(ctx context.Context, opts options, args []string, getenv func(stri
 	}
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	a, code := auditApp(ctx, opts, fs, args[1:], getenv, stderr)
+	a, code := loadApp(ctx, opts, fs, args[1:], getenv, "", stderr)
 	if code >= 0 {
 		return code
 	}
@@ -553,26 +553,6 @@ func auditCmd(ctx context.Context, opts options, args []string, getenv func(stri
 	fmt.Fprintf(stdout, "audit chain BROKEN after %d events: event %d (%s, at %s): %s\n", r.Events, r.FirstBroken.Seq,
 		r.FirstBroken.Kind, r.FirstBroken.At.UTC().Format(time.RFC3339), r.Reason)
 	return 1
-}
-
-// auditApp loads the configuration of an audit command (its flags in fs)
-// and builds the app; a code >= 0 is the exit code to return at once (0
-// after -h, 2 when the configuration or the app fails, said on stderr).
-func auditApp(ctx context.Context, opts options, fs *flag.FlagSet, args []string, getenv func(string) string, stderr io.Writer) (*app, int) {
-	cfg, err := LoadConfig(fs, args, getenv)
-	if errors.Is(err, flag.ErrHelp) {
-		return nil, 0
-	}
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return nil, 2
-	}
-	a, err := build(ctx, cfg, opts, newLogger(stderr, cfg.LogLevel))
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return nil, 2
-	}
-	return a, -1
 }
 
 // printAnchors says what audit verify found about the anchors.

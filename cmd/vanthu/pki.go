@@ -102,13 +102,9 @@ func pkiRevokeCmd(ctx context.Context, opts options, args []string, getenv func(
 		fs.StringVar(&reason, "reason", "unspecified", "RFC 5280 reason")
 		fs.StringVar(&comment, "comment", "", "why, for the audit trail")
 	}
-	cfg, err := LoadConfig(fs, args, getenv)
-	if err != nil {
-		if err == flag.ErrHelp {
-			return 0
-		}
-		fmt.Fprintf(stderr, "vanthu pki %s: %v\n", cmd, err)
-		return 2
+	cfg, code := cliConfig(fs, args, getenv, stderr)
+	if code >= 0 {
+		return code
 	}
 	r, err := workflow.ParseRevocationReason(reason)
 	if err != nil {
