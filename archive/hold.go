@@ -128,7 +128,7 @@ func (s *Service) SetLegalHold(ctx context.Context, actor *workflow.User, docID 
 	if err := workflow.CheckLegalHolder(actor); err != nil {
 		return nil, err
 	}
-	if err := workflow.CheckCommentLength(comment); err != nil {
+	if err := workflow.CheckComment(comment); err != nil {
 		return nil, err // before any object's hold changes
 	}
 	if s.Docs == nil {

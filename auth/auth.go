@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"golang.org/x/crypto/bcrypt"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -149,6 +150,9 @@ func (s *Service) Login(ctx context.Context, username, password string) (string,
 // first failures of a key and then one login_throttled event per lockout
 // (with counts), so a flood of guesses cannot flood the audit trail.
 func (s *Service) LoginFrom(ctx context.Context, addr, username, password string) (token string, sess *workflow.Session, u *workflow.User, err error) {
+	// As stored: no name has a space or decomposed accents (a phone's
+	// keyboard adds a space after a word it completed).
+	username = norm.NFC.String(strings.TrimSpace(username))
 	th := s.throttle()
 	keys := []string{AccountKey(username), AddressKey(addr)}
 	if wait, ok := th.Begin(s.now(), keys...); !ok {
@@ -484,9 +488,9 @@ func (s *Service) CreateUser(ctx context.Context, actor *workflow.User, in NewUs
 	if actor != nil && !actor.Has(workflow.RoleAdmin) {
 		return nil, workflow.Errorf(workflow.EFORBIDDEN, "only an admin creates users")
 	}
-	in.Username = strings.TrimSpace(in.Username)
-	if in.Username == "" || len(in.Username) > 64 || strings.ContainsAny(in.Username, " \t\n/") {
-		return nil, workflow.Errorf(workflow.EINVALID, "username must be 1-64 characters without spaces or slashes").On("username")
+	var err error
+	if in.Username, err = NormalizeUsername(in.Username); err != nil {
+		return nil, err
 	}
 	if len(in.Password) < 8 {
 		return nil, workflow.Errorf(workflow.EINVALID, "password must have at least 8 characters").On("password")
@@ -498,6 +502,11 @@ func (s *Service) CreateUser(ctx context.Context, actor *workflow.User, in NewUs
 	if err != nil {
 		return nil, err
 	}
+	profile := workflow.User{FullName: in.FullName, Title: in.Title, Unit: in.Unit}
+	if err := cleanProfile(&profile); err != nil {
+		return nil, err
+	}
+	in.FullName, in.Title, in.Unit = profile.FullName, profile.Title, profile.Unit
 	hash, err := s.HashPassword(in.Password)
 	if err != nil {
 		return nil, err
@@ -592,6 +601,9 @@ func (s *Service) UpdateUser(ctx context.Context, actor *workflow.User, id strin
 		if err := fn(u); err != nil {
 			return err
 		}
+		if err := cleanProfile(u); err != nil {
+			return err
+		}
 		if err := CheckUserUpdate(actor, u); err != nil {
 			return err
 		}
@@ -617,7 +629,9 @@ func (s *Service) UpdateUser(ctx context.Context, actor *workflow.User, id strin
 }
 
 // CheckUserUpdate returns the error (EINVALID) with which UpdateUser
-// refuses user u as actor changed it: no role, an unknown one, or an
+// refuses user u as actor changed it: no role, an unknown one, a full
+// name, title or unit with a character workflow.CleanLine refuses or too
+// long, or an
 // admin disabling themselves or dropping their own admin role. An
 // interface that asks before a change (the web's confirmation of locking
 // an account) calls it on the changed copy so as not to ask about a
@@ -627,6 +641,10 @@ func CheckUserUpdate(actor, u *workflow.User) error {
 		return err
 	}
 	if _, err := NormalizePersonalID(u.PersonalID); err != nil {
+		return err
+	}
+	c := *u // cleaned by UpdateUser; here only checked
+	if err := cleanProfile(&c); err != nil {
 		return err
 	}
 	if u.ID == actor.ID && (u.Disabled || !u.Has(workflow.RoleAdmin)) {

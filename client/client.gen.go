@@ -1415,7 +1415,9 @@ type DocumentMeta struct {
 	// SignerId outgoing: the official who signs
 	SignerId *string `json:"signer_id,omitempty"`
 
-	// Subject Example: Về việc tổng kết năm 2026 quận Bình Thủy
+	// Subject trích yếu; stored as it reads (README, API): tabs, line breaks and Unicode spaces a space, a run of them one, zero-width spaces, soft hyphens and direction marks removed; control characters, bytes that are not UTF-8 and bidirectional embeddings, overrides and isolates refused (400 invalid, field subject). The other text fields the same way (notes keep their lines)
+	//
+	// Example: Về việc tổng kết năm 2026 quận Bình Thủy
 	Subject string `json:"subject"`
 
 	// Type Example: QĐ
@@ -1628,7 +1630,9 @@ type NewDocument struct {
 
 // NewUser Example: {"full_name":"Trần Thị Bình","password":"mat-khau-an-toan","roles":["officer"],"title":"Phó Chủ tịch","unit":"UBND quận Bình Thủy","username":"tranthibinh"}
 type NewUser struct {
-	// FullName Example: Trần Thị Bình
+	// FullName stored as it reads, as a document's one-line fields (README, API): spaces made plain, invisible characters removed; control characters and bidirectional overrides refused
+	//
+	// Example: Trần Thị Bình
 	FullName *string `json:"full_name,omitempty"`
 
 	// Password Example: mat-khau-an-toan
@@ -1646,7 +1650,9 @@ type NewUser struct {
 	// Unit Example: Phòng Nội vụ
 	Unit *string `json:"unit,omitempty"`
 
-	// Username Example: tranthibinh
+	// Username letters, digits and . _ - @ only; stored in NFC, the ends trimmed
+	//
+	// Example: tranthibinh
 	Username string `json:"username"`
 }
 

@@ -4,21 +4,10 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 )
 
 // MaxComment is the longest comment accepted, in characters.
 const MaxComment = 4000
-
-// CheckCommentLength refuses (EINVALID) a person's comment, reason or
-// remark longer than MaxComment: an action's comment, a legal hold's, a
-// certificate revocation's (each was kept whatever its size).
-func CheckCommentLength(text string) error {
-	if utf8.RuneCountInString(text) > MaxComment {
-		return Errorf(EINVALID, "comment is longer than %d characters", MaxComment).On("comment")
-	}
-	return nil
-}
 
 // Comment adds a remark (ý kiến) to the audit trail of a document the
 // actor may see; the state does not change. EINVALID for an empty or too
@@ -28,7 +17,7 @@ func (s *Service) Comment(ctx context.Context, actor *User, id, text string) err
 	if text == "" {
 		return Errorf(EINVALID, "comment is empty").On("comment")
 	}
-	if err := CheckCommentLength(text); err != nil {
+	if err := CheckComment(text); err != nil {
 		return err
 	}
 	d, err := s.Get(ctx, actor, id)

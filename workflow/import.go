@@ -14,7 +14,8 @@ import (
 // transaction (the importer's mark of the file): an interrupted import
 // leaves either nothing or all of it. The actor is a clerk (EFORBIDDEN
 // otherwise); source names the imported file in the creation event. The
-// caller validates in (its columns); the file is stored first, not
+// caller validates in (its columns); its text fields are cleaned and
+// bounded as a created document's (CleanLine); the file is stored first, not
 // inspected, and its signatures are verified when a Signer is set (a
 // failure leaves the document unverified).
 func (s *Service) Import(ctx context.Context, actor *User, in CreateInput, source string, extra func(ctx context.Context, tx Tx, d *Document) error) (*Document, error) {
@@ -23,6 +24,15 @@ func (s *Service) Import(ctx context.Context, actor *User, in CreateInput, sourc
 	}
 	if in.File == nil {
 		return nil, Errorf(EINVALID, "an imported document needs its file")
+	}
+	if err := cleanFields(&in, textRule{}); err != nil {
+		return nil, err
+	}
+	if in.Subject == "" {
+		return nil, Errorf(EINVALID, "subject is empty").On("subject")
+	}
+	if err := checkLengths(&in); err != nil {
+		return nil, err
 	}
 	main, err := s.store(ctx, in.File, FileMain, false)
 	if err != nil {

@@ -24,7 +24,7 @@ func (s *Service) SetLegalHold(ctx context.Context, actor *User, docID string, o
 	if err := CheckLegalHolder(actor); err != nil {
 		return nil, err
 	}
-	if err := CheckCommentLength(comment); err != nil {
+	if err := CheckComment(comment); err != nil {
 		return nil, err
 	}
 	var out *Document

@@ -191,7 +191,9 @@ func (s *Service) validateCreate(ctx context.Context, actor *User, in *CreateInp
 	if !in.Type.Valid() {
 		return Errorf(EINVALID, "unknown document type %q: use a Decree 30 Appendix III abbreviation (QĐ, TB, KH, ...) or CV", in.Type).On("type")
 	}
-	in.Subject = strings.TrimSpace(in.Subject)
+	if err := cleanFields(in, textRule{drop: actor == Exchange}); err != nil {
+		return err
+	}
 	if in.Subject == "" {
 		return Errorf(EINVALID, "subject (trích yếu) is required").On("subject")
 	}
@@ -303,6 +305,35 @@ func checkLengths(in *CreateInput) error {
 		if utf8.RuneCountInString(f.value) > f.max {
 			return Errorf(EINVALID, "%s is longer than %d characters", f.name, f.max).On(f.field)
 		}
+	}
+	return nil
+}
+
+// cleanFields cleans a new document's text fields as CleanLine and
+// CleanLines do (notes); a peer's text (rule.drop) loses the characters a
+// person's would be refused for.
+func cleanFields(in *CreateInput, rule textRule) error {
+	type field struct {
+		name string
+		text *string
+		rule textRule
+	}
+	lines := rule
+	lines.lines = true
+	fields := []field{{"subject", &in.Subject, rule}, {"drafting_unit", &in.DraftingUnit, rule},
+		{"original_number", &in.OriginalNumber, rule}, {"notes", &in.Notes, lines}}
+	if in.Sender != nil {
+		fields = append(fields, field{"sender.name", &in.Sender.Name, rule})
+	}
+	for i := range in.Recipients {
+		fields = append(fields, field{"recipients", &in.Recipients[i].Name, rule})
+	}
+	for _, f := range fields {
+		t, err := cleanText(f.name, *f.text, f.rule)
+		if err != nil {
+			return err
+		}
+		*f.text = t
 	}
 	return nil
 }
@@ -723,7 +754,7 @@ func (s *Service) Apply(ctx context.Context, actor *User, id string, action Acti
 	// A person's comment is bounded as Comment's; a peer's reason (the
 	// exchange) is kept as it was sent.
 	if actor != Exchange {
-		if err := CheckCommentLength(in.Comment); err != nil {
+		if err := CheckComment(in.Comment); err != nil {
 			return nil, err
 		}
 	}
@@ -857,7 +888,7 @@ var prework = map[Action]bool{Sign: true, Issue: true, Register: true, Archive: 
 // about an action that will be refused.
 func (s *Service) Precheck(ctx context.Context, actor *User, d *Document, action Action, in ActionInput) error {
 	if actor != Exchange {
-		if err := CheckCommentLength(in.Comment); err != nil {
+		if err := CheckComment(in.Comment); err != nil {
 			return err
 		}
 	}

@@ -174,7 +174,7 @@ func (a *Authority) Revoke(ctx context.Context, actor *workflow.User, req Revoke
 	if (req.Serial == "") == (req.UserID == "") {
 		return workflow.Revocation{}, workflow.Errorf(workflow.EINVALID, "name the certificate by serial number or by user, not both")
 	}
-	if err := workflow.CheckCommentLength(req.Comment); err != nil {
+	if err := workflow.CheckComment(req.Comment); err != nil {
 		return workflow.Revocation{}, err
 	}
 	if _, ok := reasonOK(req.Reason); !ok {
