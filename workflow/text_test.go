@@ -103,6 +103,9 @@ func TestCreateCleansText(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if found, _, err := e.svc.List(ctx, e.users[workflow.RoleClerk], workflow.DocumentFilter{Query: "triển khai"}); err != nil || len(found) != 1 {
+		t.Fatalf("a search for the words pasted with a zero-width space: %v %v", found, err)
+	}
 	if d.Subject != "Về việc triển khai" || d.Sender.Name != "UBND tỉnh" || d.OriginalNumber != "12/UBND" || d.Notes != "dòng 1\ndòng 2" {
 		t.Fatalf("stored %q %q %q %q", d.Subject, d.Sender.Name, d.OriginalNumber, d.Notes)
 	}
