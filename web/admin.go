@@ -78,7 +78,7 @@ type usersView struct {
 
 // userInputs are the inputs of the user forms by the API's names of
 // their fields ("roles" is the fieldset of the role boxes).
-var userInputs = sameInputs("username", "password", "roles", "key_uri", "cert_pem", "personal_id")
+var userInputs = sameInputs("username", "password", "full_name", "title", "unit", "roles", "key_uri", "cert_pem", "personal_id")
 
 // userInput is the input of a user form that err concerns: a taken
 // username is the username's (the one conflict of a new user).
@@ -141,6 +141,9 @@ func (u *UI) handleUsers(w http.ResponseWriter, r *http.Request, s *Session) err
 }
 
 func userProblem(err error) string {
+	if m, ok := unsafeTextMessage(err); ok {
+		return m
+	}
 	msg := workflow.ErrorMessage(err)
 	switch {
 	case workflow.ErrorCode(err) == workflow.EINVALID && workflow.ErrorField(err) == "signature_image":
@@ -152,7 +155,7 @@ func userProblem(err error) string {
 	case strings.Contains(msg, "password"):
 		return "Mật khẩu phải có từ 8 ký tự trở lên (tối đa 72 byte)."
 	case strings.Contains(msg, "username"):
-		return "Tên đăng nhập gồm 1–64 ký tự, không có khoảng trắng hay dấu gạch chéo."
+		return "Tên đăng nhập gồm 1–64 chữ cái, chữ số hoặc các dấu . _ - @ (không có khoảng trắng)."
 	case strings.Contains(msg, "yourself"):
 		return "Không thể tự khóa tài khoản của chính mình hay bỏ vai trò Quản trị của chính mình."
 	case strings.Contains(msg, "role"):

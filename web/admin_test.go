@@ -25,6 +25,17 @@ func TestAdminUsers(t *testing.T) {
 		t.Fatalf("short password: %d\n%s", p.Status, p.Body)
 	}
 	f.Set("password", "mat-khau-moi-1")
+	for field, bad := range map[string]string{"username": "moi mới", "full_name": "Người\u202e Mới"} {
+		g := url.Values{}
+		for k, v := range f {
+			g[k] = v
+		}
+		g.Set(field, bad)
+		if p := admin.post("/admin/users", g); p.Status != http.StatusBadRequest || !strings.Contains(p.Body, map[string]string{
+			"username": "chữ cái, chữ số hoặc các dấu", "full_name": "202E) ở ký tự thứ 6"}[field]) {
+			t.Fatalf("%s %q: %d\n%s", field, bad, p.Status, p.Body)
+		}
+	}
 	f.Set("personal_id", "cccd: 0920 8000 1234") // as a certificate's UID has it
 	p = admin.post("/admin/users", f)
 	m := regexp.MustCompile(`^/admin/users/([^?]+)`).FindStringSubmatch(p.Location)

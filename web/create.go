@@ -3,6 +3,7 @@ package web
 import (
 	"crypto/rand"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"mime/multipart"
 	"net/http"
@@ -278,6 +279,7 @@ func createProblem(err error, dir workflow.Direction, maxMB int64) (string, Inva
 	case code == workflow.ETOOLARGE && (field == "file" || field == "attachment"):
 		msg = fmt.Sprintf("Tệp quá lớn: mỗi tệp tối đa %d MB.", maxMB)
 	case code != workflow.EINVALID:
+	case errors.As(err, new(*workflow.UnsafeText)): // Message says which character
 	case createTexts[field] != "":
 		msg = createTexts[field]
 	case strings.HasPrefix(field, "layout"):

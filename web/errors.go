@@ -82,6 +82,9 @@ func (e *webError) Error() string { return e.code + ": " + e.detail }
 // Message returns the Vietnamese message of err (for forms that show the
 // error beside the fields instead of an error page).
 func Message(err error) string {
+	if m, ok := unsafeTextMessage(err); ok {
+		return m
+	}
 	_, p := problemOf(err)
 	return p.Message
 }

@@ -227,6 +227,8 @@ func TestCreateFormFieldProblems(t *testing.T) {
 		{"due date", "vanthu", "/incoming/new", incoming(map[string]string{"due_date": "32/12/2026"}), pdf, 400, "due_date", "Hạn xử lý không hợp lệ"},
 		{"no subject", "vanthu", "/incoming/new", incoming(map[string]string{"subject": "  "}), pdf, 400, "subject", "Trích yếu là bắt buộc"},
 		{"long subject", "vanthu", "/incoming/new", incoming(map[string]string{"subject": strings.Repeat("ư", 501)}), pdf, 400, "subject", "tối đa 500 ký tự"},
+		{"override in subject", "vanthu", "/incoming/new", incoming(map[string]string{"subject": "Về việc\u202e hội nghị"}), pdf, 400, "subject", "ký tự ẩn làm đảo thứ tự hiển thị của chữ (U+202E) ở ký tự thứ 8"},
+		{"control in sender", "vanthu", "/incoming/new", incoming(map[string]string{"sender_name": "UBND\x07"}), pdf, 400, "sender_name", "ký tự điều khiển (U+0007) ở ký tự thứ 5"},
 		{"no sender", "vanthu", "/incoming/new", incoming(map[string]string{"sender_name": ""}), pdf, 400, "sender_name", "Cơ quan gửi là bắt buộc"},
 		{"sender code", "vanthu", "/incoming/new", incoming(map[string]string{"sender_org_id": "H13"}), pdf, 400, "sender_org_id", "000.00.00.H13"},
 		{"no number", "vanthu", "/incoming/new", incoming(map[string]string{"original_number": ""}), pdf, 400, "original_number", "Số, ký hiệu"},

@@ -134,17 +134,35 @@ func invisible(r rune) bool {
 	return false
 }
 
+// UnsafeText is the cause (errors.As) of the EINVALID with which a text
+// field is refused for a character CleanLine refuses, so that an
+// interface can say it in its own words.
+type UnsafeText struct {
+	Rune    rune // the character (utf8.RuneError for a byte that is not UTF-8)
+	Byte    byte // that byte, when Rune is utf8.RuneError
+	Pos     int  // its position in the text, in characters from 1
+	Control bool // a control character (else a bidirectional control, or not UTF-8)
+}
+
+func (u *UnsafeText) Error() string {
+	if u.Rune == utf8.RuneError {
+		return fmt.Sprintf("byte 0x%02X at character %d", u.Byte, u.Pos)
+	}
+	return fmt.Sprintf("U+%04X at character %d", u.Rune, u.Pos)
+}
+
 // unsafeError says which character of field's text s at byte i is refused.
 func unsafeError(field, s string, i int, r rune) error {
-	pos := utf8.RuneCountInString(s[:i]) + 1
+	u := &UnsafeText{Rune: r, Pos: utf8.RuneCountInString(s[:i]) + 1, Control: unicode.IsControl(r)}
 	var what string
 	switch {
 	case r == utf8.RuneError:
+		u.Byte = s[i]
 		what = fmt.Sprintf("byte 0x%02X, which is not UTF-8 text", s[i])
 	case bidiControl(r):
 		what = fmt.Sprintf("U+%04X, an invisible character that changes the direction the text around it reads in", r)
 	default:
 		what = fmt.Sprintf("the control character U+%04X", r)
 	}
-	return Errorf(EINVALID, "%s has %s at character %d: remove it and send the text again", field, what, pos).On(field)
+	return Wrap(EINVALID, u, "%s has %s at character %d: remove it and send the text again", field, what, u.Pos).On(field)
 }
