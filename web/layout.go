@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -35,7 +34,7 @@ type LayoutEditor interface {
 func (u *UI) layoutRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /documents/{id}/layout", u.auth(u.handleLayout))
 	mux.Handle("POST /documents/{id}/layout", u.auth(u.handleLayout))
-	mux.Handle("GET /documents/{id}/page/{n}", u.auth(u.handlePagePNG))
+	mux.Handle("GET /documents/{id}/page/{n}", u.auth(u.handlePageImage))
 	mux.Handle("GET /documents/{id}/read", u.auth(u.handleRead))
 }
 
@@ -261,7 +260,7 @@ const maxPreviewSide = 2000
 // is then scaled to fit maxPreviewSide).
 var pdfinfo, _ = exec.LookPath("pdfinfo")
 
-// handlePagePNG renders one page of the document's current file with
+// handlePageImage renders one page of the document's current file with
 // pdftoppm at 72 dpi (one pixel per point), or, with ?w=W (1 to
 // maxPreviewSide), W pixels wide — the page images of a touch screen,
 // whose srcset asks for the width its screen's pixels need; in any case
@@ -269,7 +268,8 @@ var pdfinfo, _ = exec.LookPath("pdfinfo")
 // ENOTFOUND without pdftoppm, or for a page the file does not have;
 // EINVALID for another width. The image comes from the cache of rendered
 // pages, rendered once from the file in the cache of spooled files
-// (pdfcache.go), copied from the store once.
+// (pdfcache.go), copied from the store once; it is a PNG, or a JPEG for
+// a photographic page (a scan: pageimage.go), its Content-Type says which.
 //
 // The image of a page is the file's (by its SHA-256), the page's and the
 // width's: its ETag says them, and a browser that has it revalidates
@@ -278,7 +278,7 @@ var pdfinfo, _ = exec.LookPath("pdfinfo")
 // page (Mật and above) has no ETag and is never stored (no-store); its
 // file and page stay in the server's cache only while requests read them
 // (transientKey).
-func (u *UI) handlePagePNG(w http.ResponseWriter, r *http.Request, s *Session) error {
+func (u *UI) handlePageImage(w http.ResponseWriter, r *http.Request, s *Session) error {
 	if pdftoppm == "" {
 		return workflow.Errorf(workflow.ENOTFOUND, "page previews need poppler's pdftoppm")
 	}
@@ -304,7 +304,7 @@ func (u *UI) handlePagePNG(w http.ResponseWriter, r *http.Request, s *Session) e
 	if d.Confidentiality.Classified() {
 		w.Header().Set("Cache-Control", "private, no-store")
 	} else {
-		etag = fmt.Sprintf(`"p1-%s-%d-%d"`, main.SHA256, n, width)
+		etag = fmt.Sprintf(`"p2-%s-%d-%d"`, main.SHA256, n, width) // p2: PNG or JPEG (p1: poppler's PNG)
 		w.Header().Set("Cache-Control", "private, no-cache")
 		w.Header().Set("ETag", etag)
 		if etagMatch(r.Header.Get("If-None-Match"), etag) {
@@ -312,19 +312,19 @@ func (u *UI) handlePagePNG(w http.ResponseWriter, r *http.Request, s *Session) e
 			return nil
 		}
 	}
-	path, release, err := u.pagePNG(r, s, d, main.SHA256, n, width)
+	path, release, err := u.pageImage(r, s, d, main.SHA256, n, width)
 	if err != nil {
 		w.Header().Del("ETag")
 		w.Header().Del("Cache-Control")
 		return err
 	}
 	defer release()
-	png, err := os.ReadFile(path)
+	img, err := os.ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("read rendered page: %w", err)
 	}
-	w.Header().Set("Content-Type", "image/png")
-	_, err = w.Write(png)
+	w.Header().Set("Content-Type", pageImageType(img))
+	_, err = w.Write(img)
 	return err
 }
 
@@ -339,10 +339,10 @@ func etagMatch(header, etag string) bool {
 	return false
 }
 
-// pagePNG is the path of the image of page n of document id's file sha
-// (width as handlePagePNG's), from the cache or rendered into it, and the
+// pageImage is the path of the image of page n of document id's file sha
+// (width as handlePageImage's), from the cache or rendered into it, and the
 // release to call when done reading it.
-func (u *UI) pagePNG(r *http.Request, s *Session, d *workflow.Document, sha string, n, width int) (string, func(), error) {
+func (u *UI) pageImage(r *http.Request, s *Session, d *workflow.Document, sha string, n, width int) (string, func(), error) {
 	key := transientKey(fmt.Sprintf("%s-%d-%d", sha, n, width), d.Confidentiality.Classified())
 	return u.pdfs.acquire(r.Context(), key, func(w io.Writer) error {
 		in, release, err := u.cachedPDF(r, s, d, sha)
@@ -354,33 +354,25 @@ func (u *UI) pagePNG(r *http.Request, s *Session, d *workflow.Document, sha stri
 		if err != nil {
 			return err
 		}
-		dir, err := os.MkdirTemp("", "vanthu-page-")
-		if err != nil {
-			return err
-		}
-		defer os.RemoveAll(dir)
-		args := append([]string{"-png", "-cropbox", "-f", strconv.Itoa(n), "-l", strconv.Itoa(n), "-singlefile"}, scale...)
-		if err := u.renderPage(r.Context(), append(args, in, filepath.Join(dir, "out"))); err != nil {
-			return err
-		}
-		f, err := os.Open(filepath.Join(dir, "out.png"))
-		if err != nil {
-			return fmt.Errorf("read rendered page: %w", err)
-		}
-		defer f.Close()
-		_, err = io.Copy(w, f)
-		return err
+		return u.renderPage(r.Context(), append(pageArgs(n, scale), in), w)
 	})
+}
+
+// pageArgs is pdftoppm's arguments for page n at scale, as raw pixels on
+// its standard output (PPM; encoded by encodePageImage).
+func pageArgs(n int, scale []string) []string {
+	return append([]string{"-cropbox", "-f", strconv.Itoa(n), "-l", strconv.Itoa(n), "-singlefile"}, scale...)
 }
 
 // renderPage runs pdftoppm with args in its turn (two at a time; EUNAVAILABLE
 // when ctx ends first), within Config.PreviewMemory of address space (a
-// shell's ulimit -v). poppler decodes some images whole whatever the
-// resolution of the preview: a JPEG 2000 scan of 10,000 × 14,000 pixels
-// takes 580 MB, the page of a 720-byte JBIG2 image 200 MB. Within the
-// bound such an image is left out of the preview (poppler says it cannot
-// decode it and draws the rest of the page).
-func (u *UI) renderPage(ctx context.Context, args []string) error {
+// shell's ulimit -v), and writes the page it draws to w (encodePageImage).
+// poppler decodes some images whole whatever the resolution of the
+// preview: a JPEG 2000 scan of 10,000 × 14,000 pixels takes 580 MB, the
+// page of a 720-byte JBIG2 image 200 MB. Within the bound such an image
+// is left out of the preview (poppler says it cannot decode it and draws
+// the rest of the page).
+func (u *UI) renderPage(ctx context.Context, args []string, w io.Writer) error {
 	select {
 	case u.previewTurns <- struct{}{}:
 		defer func() { <-u.previewTurns }()
@@ -391,10 +383,24 @@ func (u *UI) renderPage(ctx context.Context, args []string) error {
 	cmd := exec.CommandContext(ctx, "/bin/sh", append([]string{"-c", limit, pdftoppm}, args...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
-	if err := cmd.Run(); err != nil {
-		return workflow.Errorf(workflow.EUNPROCESSABLE, "the page cannot be rendered: %v %s", err, stderr.String())
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return err
 	}
-	return nil
+	if err := cmd.Start(); err != nil {
+		return workflow.Errorf(workflow.EUNPROCESSABLE, "the page cannot be rendered: %v", err)
+	}
+	img, derr := decodePPM(out)
+	if derr != nil {
+		cmd.Process.Kill()
+	}
+	io.Copy(io.Discard, out) // what is left (none), so that it can exit
+	if err := cmd.Wait(); err != nil {
+		return workflow.Errorf(workflow.EUNPROCESSABLE, "the page cannot be rendered: %v %s", err, stderr.String())
+	} else if derr != nil {
+		return workflow.Errorf(workflow.EUNPROCESSABLE, "the page cannot be rendered: %v", derr)
+	}
+	return encodePageImage(w, img)
 }
 
 // cachedPDF is the path of document id's file sha, from the cache of

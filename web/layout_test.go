@@ -188,12 +188,19 @@ func TestPagePreviewMemory(t *testing.T) {
 	if p.Status != 200 || !strings.HasPrefix(p.Body, "\x89PNG") {
 		t.Fatalf("page 1: %d %.300q", p.Status, p.Body)
 	}
-	var ru syscall.Rusage // the largest child this process waited for
+	// The largest child this process waited for. On Linux a child's
+	// maxrss is at least this process's own peak at its fork (the child
+	// shares the parent's memory until exec), so the bound is checked
+	// above that; unbounded, this page's pdftoppm takes ≈ 112 MB.
+	var ru, self syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_CHILDREN, &ru); err != nil {
 		t.Fatal(err)
 	}
-	if got := ru.Maxrss << 10; got > bound {
-		t.Errorf("a preview's pdftoppm reached %d MB, want at most %d", got>>20, bound>>20)
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &self); err != nil {
+		t.Fatal(err)
+	}
+	if got := ru.Maxrss << 10; got > max(bound, self.Maxrss<<10) {
+		t.Errorf("a preview's pdftoppm reached %d MB, want at most %d (this process: %d MB)", got>>20, bound>>20, self.Maxrss>>10)
 	}
 }
 

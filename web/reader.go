@@ -14,7 +14,7 @@ import (
 
 // A phone's browser shows no PDF inside a page, and the page preview at
 // 72 dpi is a blur on its screen of two or three pixels per CSS pixel.
-// So a touch screen reads the document as page images (handlePagePNG
+// So a touch screen reads the document as page images (handlePageImage
 // ?w=) in the widths its screen needs: the document page shows the first
 // page, /documents/{id}/read every page, each an <img srcset> from which
 // the browser takes the width of its screen's pixels (TestPageImageWidths,
