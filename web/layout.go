@@ -391,14 +391,15 @@ func (u *UI) renderPage(ctx context.Context, args []string, w io.Writer) error {
 		return workflow.Errorf(workflow.EUNPROCESSABLE, "the page cannot be rendered: %v", err)
 	}
 	img, derr := decodePPM(out)
-	if derr != nil {
-		cmd.Process.Kill()
+	ended := errors.Is(derr, io.EOF) || errors.Is(derr, io.ErrUnexpectedEOF) // it stopped writing
+	if derr != nil && !ended {
+		cmd.Process.Kill() // it writes no page we can read
 	}
 	io.Copy(io.Discard, out) // what is left (none), so that it can exit
-	if err := cmd.Wait(); err != nil {
+	if err := cmd.Wait(); err != nil && (derr == nil || ended) {
 		return workflow.Errorf(workflow.EUNPROCESSABLE, "the page cannot be rendered: %v %s", err, stderr.String())
 	} else if derr != nil {
-		return workflow.Errorf(workflow.EUNPROCESSABLE, "the page cannot be rendered: %v", derr)
+		return workflow.Errorf(workflow.EUNPROCESSABLE, "the page cannot be rendered: %v %s", derr, stderr.String())
 	}
 	return encodePageImage(w, img)
 }

@@ -76,11 +76,11 @@ func decodePPM(r io.Reader) (image.Image, error) {
 	var f [4]int
 	for i := range f {
 		tok, err := ppmToken(br)
-		if i == 0 && tok != "P6" {
-			return nil, fmt.Errorf("the renderer wrote no page (%q, %v)", tok, err)
+		if err != nil {
+			return nil, fmt.Errorf("the renderer's page ends in its header (%q): %w", tok, err)
 		}
-		if f[i], _ = strconv.Atoi(tok); i > 0 && (err != nil || f[i] < 1) {
-			return nil, fmt.Errorf("the renderer wrote a bad page header (%q, %v)", tok, err)
+		if f[i], _ = strconv.Atoi(tok); i == 0 && tok != "P6" || i > 0 && f[i] < 1 {
+			return nil, fmt.Errorf("the renderer wrote no PPM page (%q in its header)", tok)
 		}
 	}
 	w, h := f[1], f[2]

@@ -140,8 +140,8 @@ func TestDecodePPM(t *testing.T) {
 }
 
 // TestRenderPageError: a file pdftoppm cannot render is EUNPROCESSABLE,
-// "the page cannot be rendered", with poppler's words, and nothing is
-// written.
+// "the page cannot be rendered" (with pdftoppm's exit status and words),
+// and nothing is written.
 func TestRenderPageError(t *testing.T) {
 	if pdftoppm == "" {
 		t.Skip("pdftoppm not on PATH: no page previews")
