@@ -84,8 +84,11 @@ func decodePPM(r io.Reader) (image.Image, error) {
 		}
 	}
 	w, h := f[1], f[2]
-	if f[3] != 255 || w > maxPreviewSide+1 || h > maxPreviewSide+1 {
-		return nil, fmt.Errorf("the renderer wrote a page of %d × %d pixels, maximum %d", w, h, f[3])
+	if f[3] != 255 {
+		return nil, fmt.Errorf("the renderer wrote %d levels a sample, not 256", f[3]+1)
+	}
+	if w > maxPreviewSide+1 || h > maxPreviewSide+1 {
+		return nil, fmt.Errorf("the renderer wrote a page of %d × %d pixels, at most %d a side", w, h, maxPreviewSide+1)
 	}
 	g, row := image.NewGray(image.Rect(0, 0, w, h)), make([]byte, 3*w)
 	var c *image.RGBA // from the first row not grey
