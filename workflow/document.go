@@ -266,7 +266,11 @@ type Document struct {
 	Files      []File
 
 	// Interagency exchange (liên thông).
-	ExternalID string // for a document received over the exchange: the sender's edXML DocumentId
+	ExternalID string // for a document received over the exchange: the sender's edXML DocumentId, read as an identifier
+	// ExternalIDAsSent is the DocumentId as the sender spelled it, when
+	// that differs from ExternalID (white space, NFD): the status
+	// messages about the document carry it (ExternalIDSpelled).
+	ExternalIDAsSent string
 	// DeliveryKey tells apart a received update or replacement sent under
 	// the DocumentId of a document already received from its sender (as
 	// the national platform's SDK sample does): "" for the first document
@@ -318,4 +322,14 @@ func (d *Document) MainFile() (File, bool) {
 		}
 	}
 	return main, found
+}
+
+// ExternalIDSpelled is the DocumentId of a received document as its
+// sender spelled it: what the status messages about it carry, since a
+// sender finds them by the string it sent.
+func (d *Document) ExternalIDSpelled() string {
+	if d.ExternalIDAsSent != "" {
+		return d.ExternalIDAsSent
+	}
+	return d.ExternalID
 }

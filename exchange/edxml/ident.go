@@ -8,7 +8,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// identifier reads an identifier of the envelope — a DocumentId
+// Identifier reads an identifier of the envelope — a DocumentId
 // ("OrganId,yyyy/MM/dd,Số/KýHiệu" or the gateway's UUID) or an OrganId —
 // as the same identifier however its sender spaced it: in NFC, every
 // white space character (XML's four, and the no-break space, line
@@ -25,8 +25,9 @@ import (
 // a second space inside its notation was stored as another identifier
 // than its redelivery written with one. A space inside a part (a
 // notation "QĐ UBND") is kept, collapsed: that identifier stays distinct
-// from "QĐ-UBND" and "QĐUBND".
-func identifier(s string) string {
+// from "QĐ-UBND" and "QĐUBND". Migration 18 (storage/gormdb) rewrites
+// with it the DocumentIds stored before this reading.
+func Identifier(s string) string {
 	s = norm.NFC.String(s)
 	var b strings.Builder
 	b.Grow(len(s))

@@ -258,7 +258,7 @@ func (r *documentRow) updateValues() []any {
 		r.SignerID, r.Recipients, r.DraftingUnit, r.SenderOrgID, r.SenderName, r.OriginalNumber, r.OriginalDate,
 		r.Register, r.Year, r.Number, r.Notation, r.IssuedAt, r.RegisteredAt,
 		r.AssigneeID, r.DueDate, r.Retention, r.Notes, r.Files,
-		r.Layout, r.ExternalID, r.DeliveryKey, r.VerifyCode, r.Replaces, r.RevokeState,
+		r.Layout, r.ExternalID, r.ExternalIDSent, r.DeliveryKey, r.VerifyCode, r.Replaces, r.RevokeState,
 		r.Updates, r.ReplacedBy, r.UpdatedBy, r.RevokeReason, r.RevokeAnswer, r.RejectReason,
 		r.ArchivedAt, r.RetainUntil, r.LegalHold,
 		r.VerificationVerdict, r.VerificationReasons, r.VerificationReport,

@@ -37,8 +37,33 @@ func CreateV1Document(ctx context.Context, d *DB, doc *workflow.Document) error 
 }
 
 // laterDocumentColumns are the documents columns later migrations added:
-// 2 (the exchange's links and reasons), 15 (delivery_key).
-var laterDocumentColumns = []string{"updates", "replaced_by", "updated_by", "revoke_reason", "revoke_answer", "reject_reason", "delivery_key"}
+// 2 (the exchange's links and reasons), 15 (delivery_key), 18
+// (external_id_sent).
+var laterDocumentColumns = []string{"updates", "replaced_by", "updated_by", "revoke_reason", "revoke_answer", "reject_reason", "delivery_key",
+	"external_id_sent"}
+
+// MigrateUpTo applies the migrations up to version only: a database as
+// the code of that version left it.
+func MigrateUpTo(ctx context.Context, d *DB, version int) error {
+	_, _, err := d.migrate(ctx, migrations[:version])
+	return err
+}
+
+// CreateV17Document inserts doc with the columns of the schema at
+// migration 17: as the code before external_id_sent wrote it.
+func CreateV17Document(ctx context.Context, d *DB, doc *workflow.Document) error {
+	r, err := documentFromDomain(doc)
+	if err != nil {
+		return err
+	}
+	return d.gdb.WithContext(ctx).Omit("external_id_sent").Create(r).Error
+}
+
+// RerunExternalIDsV18 runs migration 18 again, as over a database whose
+// schema_migrations was lost.
+func RerunExternalIDsV18(ctx context.Context, d *DB) error {
+	return d.gdb.WithContext(ctx).Transaction(func(g *gorm.DB) error { return externalIDsV18(ctx, d, g) })
+}
 
 // WriterStatements reports the SQLite writer's statements prepared on
 // the database and those run unprepared in a transaction (stmtPool).

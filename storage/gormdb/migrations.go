@@ -52,6 +52,7 @@ var migrations = []migration{
 	{15, "documents: delivery_key, an update or replacement received under its original's DocumentId (documents_sender_delivery)", documentsDeliveryKeyV15},
 	{16, "documents: the list's order, documents_created (created_at, id) and documents_direction_created (direction, created_at, id), in place of idx_documents_created_at and documents_direction_id", listOrderV16},
 	{17, "documents_subject_fts: on SQLite, an FTS5 index of trigrams of the folded subjects, kept by triggers (the list's search when few match)", subjectFTSV17},
+	{18, "documents: external_id_sent, a DocumentId as its sender spelled it; documents.external_id and exchange_sent.external_id read as identifiers (edxml.Identifier)", externalIDsV18},
 }
 
 // listOrderV16 builds the indexes of the document list's order, newest
@@ -291,6 +292,11 @@ func SchemaVersion() int { return migrations[len(migrations)-1].version }
 // (tables but no schema_migrations) starts at version 0: the baseline
 // migration is idempotent and brings it to version 1 unchanged.
 func (d *DB) Migrate(ctx context.Context) (from, to int, err error) {
+	return d.migrate(ctx, migrations)
+}
+
+// migrate is Migrate with the migrations of list (a test stops at one).
+func (d *DB) migrate(ctx context.Context, list []migration) (from, to int, err error) {
 	defer d.relax(migrationTimeout)()
 	run := func(g *gorm.DB) error {
 		if err := d.lockSchema(g); err != nil {
@@ -305,7 +311,7 @@ func (d *DB) Migrate(ctx context.Context) (from, to int, err error) {
 			from = max(from, v)
 		}
 		to = from
-		for _, m := range migrations {
+		for _, m := range list {
 			if _, ok := applied[m.version]; ok {
 				continue
 			}

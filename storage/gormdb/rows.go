@@ -46,12 +46,14 @@ type documentRow struct {
 	Notes      string         `gorm:"not null"`
 	Files      string         `gorm:"not null"` // JSON array of fileJSON
 
-	Layout      *string // JSON of workflow.Layout; NULL = defaults
-	ExternalID  string  `gorm:"not null;default:''"` // unique with sender_org_id, delivery_key where not empty (migrations.go)
-	DeliveryKey string  `gorm:"not null;default:''"`
-	VerifyCode  string  `gorm:"not null;default:''"` // unique where not empty (migrate.go)
-	Replaces    string  `gorm:"not null;default:''"`
-	RevokeState string  `gorm:"not null;default:''"`
+	Layout     *string // JSON of workflow.Layout; NULL = defaults
+	ExternalID string  `gorm:"not null;default:''"` // unique with sender_org_id, delivery_key where not empty (migrations.go)
+	// ExternalIDSent: the DocumentId as its sender spelled it, '' when that is external_id (migration 18).
+	ExternalIDSent string `gorm:"not null;default:''"`
+	DeliveryKey    string `gorm:"not null;default:''"`
+	VerifyCode     string `gorm:"not null;default:''"` // unique where not empty (migrate.go)
+	Replaces       string `gorm:"not null;default:''"`
+	RevokeState    string `gorm:"not null;default:''"`
 	// Exchange: links and reasons (typed, not in Notes).
 	Updates      string `gorm:"not null;default:''"`
 	ReplacedBy   string `gorm:"not null;default:''"`
@@ -114,6 +116,7 @@ func documentFromDomain(d *workflow.Document) (*documentRow, error) {
 		Retention:       d.Retention,
 		Notes:           d.Notes,
 		ExternalID:      d.ExternalID,
+		ExternalIDSent:  d.ExternalIDAsSent,
 		DeliveryKey:     d.DeliveryKey,
 		VerifyCode:      d.VerifyCode,
 		Replaces:        d.Replaces,
@@ -223,6 +226,7 @@ func (r *documentRow) toDomain() (*workflow.Document, error) {
 		CreatedAt:       fromDB(r.CreatedAt),
 		UpdatedAt:       fromDB(r.UpdatedAt),
 	}
+	d.ExternalIDAsSent = r.ExternalIDSent
 	if r.SenderOrgID != nil || r.SenderName != nil {
 		d.Sender = &workflow.Org{}
 		if r.SenderOrgID != nil {
