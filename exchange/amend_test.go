@@ -196,7 +196,8 @@ func (r *receiving) respelledIsTheSameDelivery(t *testing.T, d edxml.Document, i
 		if err != nil {
 			t.Fatal(err)
 		}
-		if st, ack, msg := r.post(signed, nil); st != 200 || ack.StatusCode != "01" || ack.DocumentID != id {
+		// The acknowledgement echoes the DocumentId as this request spelled it.
+		if st, ack, msg := r.post(signed, nil); st != 200 || ack.StatusCode != "01" || edxml.Identifier(ack.DocumentID) != id {
 			t.Errorf("the update %s: %d %+v %s", name, st, ack, msg)
 		}
 		if m := r.documents(); m != n {

@@ -173,6 +173,9 @@ func docTypeOf(doc *edxml.Document) workflow.DocType {
 // attachments; sender, original number and date, subject, urgency.
 func ReceiveInput(doc *edxml.Document) workflow.ReceiveInput {
 	in := workflow.ReceiveInput{ExternalID: doc.DocumentID}
+	if doc.DocumentIDAsSent != doc.DocumentID {
+		in.ExternalIDAsSent = doc.DocumentIDAsSent
+	}
 	in.Type = docTypeOf(doc)
 	in.Subject = doc.Subject
 	in.Urgency = urgencyOf[doc.Priority]

@@ -361,8 +361,12 @@ func (r *Receiver) handleEdXML(w http.ResponseWriter, req *http.Request, peers [
 		return nil, err
 	}
 	// A document whose envelope failed is kept without its (unproven)
-	// DocumentId: answer with the id the package claimed.
-	ack.DocumentID = doc.DocumentID
+	// DocumentId: answer with the id the package claimed, as it spelled
+	// it (a redelivery spelled otherwise is answered in its own spelling).
+	ack.DocumentID = doc.DocumentIDAsSent
+	if ack.DocumentID == "" {
+		ack.DocumentID = doc.DocumentID
+	}
 	r.log().InfoContext(ctx, "exchange document", "external_id", d.ExternalID, "doc_id", d.ID, "from", peer.OrgID,
 		"created", created, "ack", ack.StatusCode)
 	return ack, nil

@@ -271,7 +271,9 @@ func (w *Worker) build(ctx context.Context, dl workflow.Delivery) ([]byte, strin
 		if err != nil {
 			return nil, "", err
 		}
-		if err := w.Store.RememberSent(ctx, id, d.ID); err != nil {
+		// Kept as a status message's ResponseFor is read (edxml.Identifier),
+		// whatever white space our notation holds, so the answer finds it.
+		if err := w.Store.RememberSent(ctx, edxml.Identifier(id), d.ID); err != nil {
 			return nil, "", err
 		}
 		return body, PathEdXML, nil
@@ -322,7 +324,10 @@ func BuildStatus(self Identity, d *workflow.Document, code edxml.StatusCode, des
 	if d.ExternalID == "" || d.Sender == nil {
 		return nil, workflow.Errorf(workflow.EINVALID, "document %s did not arrive over the exchange", d.ID)
 	}
-	ref := edxml.DocRef{OrganID: d.Sender.OrgID, Code: d.OriginalNumber, DocumentID: d.ExternalID}
+	// The DocumentId as the sender spelled it, not as we read it: QCVN 102's
+	// ResponseFor/DocumentId names the document answered, which the
+	// sender finds by the string it sent (docs/exchange.md).
+	ref := edxml.DocRef{OrganID: d.Sender.OrgID, Code: d.OriginalNumber, DocumentID: d.ExternalIDSpelled()}
 	if d.OriginalDate != nil {
 		ref.PromulgationDate = *d.OriginalDate
 	}

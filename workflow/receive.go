@@ -13,8 +13,11 @@ import (
 type ReceiveInput struct {
 	CreateInput        // Direction is set to Incoming; Sender is the sending agency
 	ExternalID  string // the edXML DocumentId, unique per sender document
-	Replaces    string // ExternalID of the document this one replaces (edXML type 3), if any
-	Updates     string // ExternalID of the document this one updates (edXML type 2), if any
+	// ExternalIDAsSent is the DocumentId as the sender spelled it, ""
+	// when that is ExternalID (Document.ExternalIDAsSent).
+	ExternalIDAsSent string
+	Replaces         string // ExternalID of the document this one replaces (edXML type 3), if any
+	Updates          string // ExternalID of the document this one updates (edXML type 2), if any
 	// DeliveryKey, for an update or replacement sent under the
 	// ExternalID of a document already received from its sender, tells
 	// this delivery apart from that document and the other amendments
@@ -54,7 +57,7 @@ func (s *Service) Receive(ctx context.Context, in ReceiveInput) (d *Document, cr
 	claimedID := in.ExternalID
 	verified := in.EnvelopeError == ""
 	if !verified {
-		in.ExternalID, in.Replaces, in.Updates, in.DeliveryKey = "", "", "", ""
+		in.ExternalID, in.ExternalIDAsSent, in.Replaces, in.Updates, in.DeliveryKey = "", "", "", "", ""
 	} else if existing, err := s.previousDelivery(ctx, &in); err != nil || existing != nil {
 		return existing, false, err
 	}
@@ -67,7 +70,7 @@ func (s *Service) Receive(ctx context.Context, in ReceiveInput) (d *Document, cr
 		ID: s.newID(), Direction: Incoming, Type: in.Type, Subject: in.Subject,
 		Urgency: in.Urgency, Confidentiality: in.Confidentiality, State: Received, Version: 1,
 		Sender: in.Sender, OriginalNumber: strings.TrimSpace(in.OriginalNumber), OriginalDate: in.OriginalDate,
-		DueDate: in.DueDate, Retention: in.Retention, Notes: in.Notes, ExternalID: in.ExternalID,
+		DueDate: in.DueDate, Retention: in.Retention, Notes: in.Notes, ExternalID: in.ExternalID, ExternalIDAsSent: in.ExternalIDAsSent,
 		DeliveryKey: in.DeliveryKey, CreatedAt: now, UpdatedAt: now,
 	}
 	s.linkReceived(ctx, d, &in)

@@ -61,6 +61,7 @@ func TestBuildParseRoundTrip(t *testing.T) {
 	got := m.Document
 	want := doc
 	want.DocumentID = "000.00.12.H13,2026/03/02,125/STTTT-VP"
+	want.DocumentIDAsSent = want.DocumentID // as Build wrote it
 	want.Attachments = slices.Clone(doc.Attachments)
 	want.Attachments[1].ContentType = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 	if got.DocumentID != want.DocumentID {

@@ -295,7 +295,9 @@ func checkHeaderFields(p *problems, doc *Document, strict bool) {
 // prefix): its agency and document identifiers.
 func checkDocRef(p *problems, prefix string, r DocRef) {
 	checkOrgID(p, prefix+"OrganId", r.OrganID, false)
-	if msg := checkDocumentID(r.DocumentID, idRef); msg != "" {
+	// As a reader reads it (Identifier): a status message echoes a
+	// received DocumentId as its sender spelled it.
+	if msg := checkDocumentID(Identifier(r.DocumentID), idRef); msg != "" {
 		p.add(prefix+"DocumentId", "%s", msg)
 	}
 }

@@ -168,8 +168,15 @@ type Document struct {
 
 	// DocumentID is "OrganId,yyyy/MM/dd,Số/KýHiệu". Build derives it from
 	// From.ID, PromulgationDate, Number and Notation when empty. Packages
-	// relayed by the national platform may carry a UUID instead.
+	// relayed by the national platform may carry a UUID instead. Parse
+	// reads it as an identifier (Identifier: white space beside the
+	// separators dropped, runs collapsed, NFC).
 	DocumentID string
+	// DocumentIDAsSent is MessageHeader/DocumentId exactly as the package
+	// wrote it (the element's text); set by Parse, ignored by Build. The
+	// status messages about the document echo it: a sender finds them by
+	// the string it sent.
+	DocumentIDAsSent string
 
 	Number           string        // Code/CodeNumber (số)
 	Notation         string        // Code/CodeNotation (ký hiệu)

@@ -149,21 +149,22 @@ func toDocument(w *wirePackage, pkg *Package, p *problems) *Document {
 func headerDocument(mh *wireMessageHeader, p *problems) *Document {
 	const h = "MessageHeader/"
 	doc := &Document{
-		From:          toOrg(mh.From),
-		DocumentID:    Identifier(mh.DocumentID),
-		Number:        ts(mh.Code.Number),
-		Notation:      ts(mh.Code.Notation),
-		Place:         ts(mh.Promulgation.Place),
-		TypeCode:      ts(mh.DocumentType.Type),
-		TypeDetail:    ts(mh.DocumentType.Detail),
-		TypeName:      ts(mh.DocumentType.Name),
-		Subject:       ts(mh.Subject),
-		Content:       ts(mh.Content),
-		Signer:        Signer{Competence: ts(mh.Signer.Competence), Position: ts(mh.Signer.Position), FullName: ts(mh.Signer.FullName)},
-		Sphere:        ts(mh.OtherInfo.Sphere),
-		TyperNotation: ts(mh.OtherInfo.TyperNotation),
-		Direction:     ts(mh.OtherInfo.Direction),
-		SteeringType:  ts(mh.SteeringType),
+		From:             toOrg(mh.From),
+		DocumentID:       Identifier(mh.DocumentID),
+		DocumentIDAsSent: mh.DocumentID,
+		Number:           ts(mh.Code.Number),
+		Notation:         ts(mh.Code.Notation),
+		Place:            ts(mh.Promulgation.Place),
+		TypeCode:         ts(mh.DocumentType.Type),
+		TypeDetail:       ts(mh.DocumentType.Detail),
+		TypeName:         ts(mh.DocumentType.Name),
+		Subject:          ts(mh.Subject),
+		Content:          ts(mh.Content),
+		Signer:           Signer{Competence: ts(mh.Signer.Competence), Position: ts(mh.Signer.Position), FullName: ts(mh.Signer.FullName)},
+		Sphere:           ts(mh.OtherInfo.Sphere),
+		TyperNotation:    ts(mh.OtherInfo.TyperNotation),
+		Direction:        ts(mh.OtherInfo.Direction),
+		SteeringType:     ts(mh.SteeringType),
 	}
 	seen := map[string]bool{}
 	for _, to := range mh.To {
