@@ -273,7 +273,7 @@ func (w *Worker) build(ctx context.Context, dl workflow.Delivery) ([]byte, strin
 		}
 		// Kept as a status message's ResponseFor is read (edxml.Identifier),
 		// whatever white space our notation holds, so the answer finds it.
-		if err := w.Store.RememberSent(ctx, edxml.Identifier(id), d.ID); err != nil {
+		if err := w.Store.RememberSent(ctx, workflow.Identifier(id), d.ID); err != nil {
 			return nil, "", err
 		}
 		return body, PathEdXML, nil

@@ -297,7 +297,7 @@ func checkDocRef(p *problems, prefix string, r DocRef) {
 	checkOrgID(p, prefix+"OrganId", r.OrganID, false)
 	// As a reader reads it (Identifier): a status message echoes a
 	// received DocumentId as its sender spelled it.
-	if msg := checkDocumentID(Identifier(r.DocumentID), idRef); msg != "" {
+	if msg := checkDocumentID(workflow.Identifier(r.DocumentID), idRef); msg != "" {
 		p.add(prefix+"DocumentId", "%s", msg)
 	}
 }

@@ -1,4 +1,4 @@
-package edxml
+package workflow
 
 import (
 	"strings"
@@ -8,7 +8,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 )
 
-// Identifier reads an identifier of the envelope — a DocumentId
+// Identifier reads an identifier of an edXML envelope — a DocumentId
 // ("OrganId,yyyy/MM/dd,Số/KýHiệu" or the gateway's UUID) or an OrganId —
 // as the same identifier however its sender spaced it: in NFC, every
 // white space character (XML's four, and the no-break space, line

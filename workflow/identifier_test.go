@@ -1,6 +1,10 @@
-package edxml
+package workflow_test
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/vanthu/vanthu/workflow"
+)
 
 // TestIdentifier: an identifier of the envelope spelled with white space
 // a pretty-printer, a word processor or a person leaves is the same
@@ -26,10 +30,10 @@ func TestIdentifier(t *testing.T) {
 		{"\t9fbfbad2-f1f8-4256-a2eb-50fb1061cddb\n", "9fbfbad2-f1f8-4256-a2eb-50fb1061cddb"},
 		{" \u00a0\n", ""},
 	} {
-		if got := Identifier(c.in); got != c.want {
+		if got := workflow.Identifier(c.in); got != c.want {
 			t.Errorf("Identifier(%q) = %q, want %q", c.in, got, c.want)
 		}
-		if again := Identifier(c.want); again != c.want {
+		if again := workflow.Identifier(c.want); again != c.want {
 			t.Errorf("Identifier(%q) = %q: an identifier read again changes", c.want, again)
 		}
 	}
