@@ -17,6 +17,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/vanthu/vanthu/exchange/edxml"
+	"github.com/vanthu/vanthu/internal/edxmlid"
 	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
 	"github.com/vanthu/vanthu/workflow"
 	"github.com/vanthu/vanthu/workflow/workflowtest"
@@ -197,7 +198,7 @@ func (r *receiving) respelledIsTheSameDelivery(t *testing.T, d edxml.Document, i
 			t.Fatal(err)
 		}
 		// The acknowledgement echoes the DocumentId as this request spelled it.
-		if st, ack, msg := r.post(signed, nil); st != 200 || ack.StatusCode != "01" || workflow.Identifier(ack.DocumentID) != id {
+		if st, ack, msg := r.post(signed, nil); st != 200 || ack.StatusCode != "01" || edxmlid.Identifier(ack.DocumentID) != id {
 			t.Errorf("the update %s: %d %+v %s", name, st, ack, msg)
 		}
 		if m := r.documents(); m != n {

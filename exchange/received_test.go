@@ -19,6 +19,7 @@ import (
 	"golang.org/x/text/unicode/norm"
 
 	"github.com/vanthu/vanthu/exchange/edxml"
+	"github.com/vanthu/vanthu/internal/edxmlid"
 	"github.com/vanthu/vanthu/internal/testpdf"
 	"github.com/vanthu/vanthu/storage/localfs"
 	"github.com/vanthu/vanthu/workflow"
@@ -270,7 +271,7 @@ func TestRedeliveryWithIdentifiersSpacedOtherwise(t *testing.T) {
 		{id, peerOrg},
 	} {
 		st, ack, msg := r.post(spaced(c.docID, c.org), nil)
-		if st != 200 || ack.StatusCode != "01" || ack.DocumentID != c.docID || workflow.Identifier(ack.DocumentID) != id {
+		if st != 200 || ack.StatusCode != "01" || ack.DocumentID != c.docID || edxmlid.Identifier(ack.DocumentID) != id {
 			t.Fatalf("spelling %d: %d %+v %s, want 01 for %q", i, st, ack, msg, c.docID)
 		}
 	}
@@ -286,7 +287,7 @@ func TestRedeliveryWithIdentifiersSpacedOtherwise(t *testing.T) {
 	}
 	// A space inside the notation is a part of it: another identifier.
 	other := spaced(strings.Replace(id, "9/UBND", "9/UB ND", 1), peerOrg)
-	if st, ack, msg := r.post(other, nil); st != 200 || ack.StatusCode != "01" || workflow.Identifier(ack.DocumentID) == id {
+	if st, ack, msg := r.post(other, nil); st != 200 || ack.StatusCode != "01" || edxmlid.Identifier(ack.DocumentID) == id {
 		t.Fatalf("another notation: %d %+v %s", st, ack, msg)
 	}
 	if n := r.documents(); n != 2 {

@@ -122,7 +122,7 @@ func (s *sentStore) RememberSent(_ context.Context, externalID, documentID strin
 }
 
 // TestSentIDAsStatusesReadIt: the DocumentId a document goes out as is
-// remembered as a status message's ResponseFor is read (edxml.Identifier),
+// remembered as a status message's ResponseFor is read (edxmlid.Identifier),
 // so an answer that echoes it as we spelled it — a notation whose drafting
 // unit holds a space beside a '.' ("UBND-P. TC") — or as the recipient
 // read it finds the document. Before, it was remembered as built and

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/vanthu/vanthu/exchange/edxml"
+	"github.com/vanthu/vanthu/internal/edxmlid"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -271,9 +272,9 @@ func (w *Worker) build(ctx context.Context, dl workflow.Delivery) ([]byte, strin
 		if err != nil {
 			return nil, "", err
 		}
-		// Kept as a status message's ResponseFor is read (edxml.Identifier),
+		// Kept as a status message's ResponseFor is read (edxmlid.Identifier),
 		// whatever white space our notation holds, so the answer finds it.
-		if err := w.Store.RememberSent(ctx, workflow.Identifier(id), d.ID); err != nil {
+		if err := w.Store.RememberSent(ctx, edxmlid.Identifier(id), d.ID); err != nil {
 			return nil, "", err
 		}
 		return body, PathEdXML, nil

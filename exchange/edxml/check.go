@@ -8,6 +8,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/vanthu/vanthu/internal/edxmlid"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -297,7 +298,7 @@ func checkDocRef(p *problems, prefix string, r DocRef) {
 	checkOrgID(p, prefix+"OrganId", r.OrganID, false)
 	// As a reader reads it (Identifier): a status message echoes a
 	// received DocumentId as its sender spelled it.
-	if msg := checkDocumentID(workflow.Identifier(r.DocumentID), idRef); msg != "" {
+	if msg := checkDocumentID(edxmlid.Identifier(r.DocumentID), idRef); msg != "" {
 		p.add(prefix+"DocumentId", "%s", msg)
 	}
 }

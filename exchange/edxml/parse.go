@@ -10,6 +10,7 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/vanthu/vanthu/internal/edxmlid"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -75,7 +76,7 @@ func ts(s string) string { return norm.NFC.String(strings.TrimSpace(s)) }
 
 func toOrg(w wireOrg) Organization {
 	return Organization{
-		ID: workflow.Identifier(w.OrganID), InCharge: ts(w.InCharge), Name: ts(w.Name), Address: ts(w.Address),
+		ID: edxmlid.Identifier(w.OrganID), InCharge: ts(w.InCharge), Name: ts(w.Name), Address: ts(w.Address),
 		Email: ts(w.Email), Telephone: ts(w.Telephone), Fax: ts(w.Fax), Website: ts(w.Website),
 	}
 }
@@ -88,7 +89,7 @@ func toStaff(w *wireStaff) *Staff {
 }
 
 func toDocRef(p *problems, field string, w *wireDocRef) DocRef {
-	r := DocRef{OrganID: workflow.Identifier(w.OrganID), Code: ts(w.Code), DocumentID: workflow.Identifier(w.DocumentID)}
+	r := DocRef{OrganID: edxmlid.Identifier(w.OrganID), Code: ts(w.Code), DocumentID: edxmlid.Identifier(w.DocumentID)}
 	if s := ts(w.PromulgationDate); s != "" {
 		t, err := parseDate(s)
 		if err != nil {
@@ -150,7 +151,7 @@ func headerDocument(mh *wireMessageHeader, p *problems) *Document {
 	const h = "MessageHeader/"
 	doc := &Document{
 		From:             toOrg(mh.From),
-		DocumentID:       workflow.Identifier(mh.DocumentID),
+		DocumentID:       edxmlid.Identifier(mh.DocumentID),
 		DocumentIDAsSent: mh.DocumentID,
 		Number:           ts(mh.Code.Number),
 		Notation:         ts(mh.Code.Notation),
@@ -220,7 +221,7 @@ func headerDocument(mh *wireMessageHeader, p *problems) *Document {
 // information.
 func traceInto(doc *Document, tl *wireTraceList, p *problems) {
 	for i, th := range tl.Headers {
-		hop := Hop{OrganID: workflow.Identifier(th.OrganID)}
+		hop := Hop{OrganID: edxmlid.Identifier(th.OrganID)}
 		t, err := parseTime(ts(th.Timestamp))
 		if err != nil {
 			p.add(fmt.Sprintf("TraceHeaderList/TraceHeader[%d]/Timestamp", i+1), "%v", err)
@@ -232,21 +233,21 @@ func traceInto(doc *Document, tl *wireTraceList, p *problems) {
 		doc.Business = Business{
 			Type:       BusinessType(ts(b.DocType)),
 			Reason:     ts(b.Reason),
-			DocumentID: workflow.Identifier(b.DocumentID),
+			DocumentID: edxmlid.Identifier(b.DocumentID),
 			Paper:      first(ts(b.Paper), "0"), // absent = no paper copy, as Build writes it
 			Staff:      toStaff(b.StaffInfo),
 		}
 		for _, r := range b.Replacements {
-			rep := Replacement{DocumentID: workflow.Identifier(r.DocumentID)}
+			rep := Replacement{DocumentID: edxmlid.Identifier(r.DocumentID)}
 			for _, o := range r.OrganIDs {
-				rep.OrganIDs = append(rep.OrganIDs, workflow.Identifier(o))
+				rep.OrganIDs = append(rep.OrganIDs, edxmlid.Identifier(o))
 			}
 			doc.Business.Replaces = append(doc.Business.Replaces, rep)
 		}
 		if di := b.DocumentInfo; di != nil {
 			u := &UpdateInfo{DocumentInfo: ts(di.DocumentInfo), DocumentReceiver: ts(di.DocumentReceiver)}
 			for _, r := range di.Receivers {
-				u.Receivers = append(u.Receivers, Receiver{OrganID: workflow.Identifier(r.OrganID), Type: ts(r.Type)})
+				u.Receivers = append(u.Receivers, Receiver{OrganID: edxmlid.Identifier(r.OrganID), Type: ts(r.Type)})
 			}
 			doc.Business.Update = u
 		}

@@ -26,8 +26,8 @@ import (
 
 	"golang.org/x/text/unicode/norm"
 
+	"github.com/vanthu/vanthu/internal/edxmlid"
 	"github.com/vanthu/vanthu/internal/interop"
-	"github.com/vanthu/vanthu/workflow"
 )
 
 // TestIntegrationVariantCorpus: the same packages as other senders spell
@@ -118,7 +118,7 @@ func variantVerdict(signed []byte, want *Message, sender *x509.Certificate) stri
 	if m.Document != nil && want.Document != nil {
 		// The DocumentId as spelled is the variant's own (what the answers
 		// echo); read as an identifier, it is the base's.
-		if got := workflow.Identifier(m.Document.DocumentIDAsSent); got != want.Document.DocumentID {
+		if got := edxmlid.Identifier(m.Document.DocumentIDAsSent); got != want.Document.DocumentID {
 			return fmt.Sprintf("read otherwise: DocumentIDAsSent %q reads as %q, want %q", m.Document.DocumentIDAsSent, got, want.Document.DocumentID)
 		}
 		d := *m.Document

@@ -5,12 +5,12 @@ import (
 
 	"gorm.io/gorm"
 
-	"github.com/vanthu/vanthu/workflow"
+	"github.com/vanthu/vanthu/internal/edxmlid"
 )
 
 // externalIDsV18 adds documents.external_id_sent and rewrites the
 // DocumentIds stored before the exchange read them as identifiers
-// (workflow.Identifier: white space beside ',' '/' '.' dropped, runs made one
+// (edxmlid.Identifier: white space beside ',' '/' '.' dropped, runs made one
 // space, NFC), so a redelivery, whose DocumentId is read so, finds the
 // document received before: before, one stored as "H13, 2026/12/01,
 // 15/QĐ-UBND" was not found by "H13,2026/12/01,15/QĐ-UBND" and the
@@ -20,7 +20,7 @@ import (
 // the DocumentIds our documents went out as, which a status message's
 // ResponseFor, read as an identifier, looks up.
 //
-// The rule is workflow.Identifier itself, run here in Go, not a second
+// The rule is edxmlid.Identifier itself, run here in Go, not a second
 // version of it in SQL. Two rows that read as one identifier (the same
 // sender and delivery key; in exchange_sent, the same id) cannot both
 // take it: the unique index forbids it. Nothing fails and nothing is
@@ -90,7 +90,7 @@ func (d *DB) normaliseReceivedIDs(ctx context.Context, g *gorm.DB) error {
 			return err
 		}
 		unique := func(ext string) string { return sender + "\x00" + ext + "\x00" + key }
-		r.key, r.want = unique(r.ext), unique(workflow.Identifier(r.ext))
+		r.key, r.want = unique(r.ext), unique(edxmlid.Identifier(r.ext))
 		rows = append(rows, r)
 	}
 	if err := rs.Close(); err != nil {
@@ -103,13 +103,13 @@ func (d *DB) normaliseReceivedIDs(ctx context.Context, g *gorm.DB) error {
 			sent = r.ext
 		}
 		if err := g.Exec(`UPDATE documents SET external_id = ?, external_id_sent = ? WHERE id = ?`,
-			workflow.Identifier(r.ext), sent, r.id).Error; err != nil {
+			edxmlid.Identifier(r.ext), sent, r.id).Error; err != nil {
 			return err
 		}
 	}
 	for _, c := range clash {
 		d.log.WarnContext(ctx, "a received DocumentId reads as the identifier of another document from its sender: kept as spelled, a redelivery finds the other",
-			"doc_id", c[0].id, "external_id", c[0].ext, "identifier", workflow.Identifier(c[0].ext), "found_doc_id", c[1].id)
+			"doc_id", c[0].id, "external_id", c[0].ext, "identifier", edxmlid.Identifier(c[0].ext), "found_doc_id", c[1].id)
 	}
 	return nil
 }
@@ -125,7 +125,7 @@ func (d *DB) normaliseSentIDs(ctx context.Context, g *gorm.DB) error {
 	}
 	rows := make([]storedID, len(got))
 	for i, r := range got {
-		rows[i] = storedID{id: r.DocumentID, ext: r.ExternalID, key: r.ExternalID, want: workflow.Identifier(r.ExternalID)}
+		rows[i] = storedID{id: r.DocumentID, ext: r.ExternalID, key: r.ExternalID, want: edxmlid.Identifier(r.ExternalID)}
 	}
 	rewrite, clash := takeIdentifiers(rows)
 	for _, r := range rewrite {

@@ -32,7 +32,7 @@ func (l *lockedBuffer) String() string {
 }
 
 // TestMigrateExternalIDs: migration 18 rewrites the DocumentIds stored
-// before the exchange read them as identifiers (edxml.Identifier), so a
+// before the exchange read them as identifiers (edxmlid.Identifier), so a
 // redelivery, whose DocumentId is read so, finds the document received
 // then; the spelling it had is kept (external_id_sent) for the status
 // messages. Two rows that read as one identifier are both kept: the one

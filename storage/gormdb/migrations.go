@@ -52,7 +52,7 @@ var migrations = []migration{
 	{15, "documents: delivery_key, an update or replacement received under its original's DocumentId (documents_sender_delivery)", documentsDeliveryKeyV15},
 	{16, "documents: the list's order, documents_created (created_at, id) and documents_direction_created (direction, created_at, id), in place of idx_documents_created_at and documents_direction_id", listOrderV16},
 	{17, "documents_subject_fts: on SQLite, an FTS5 index of trigrams of the folded subjects, kept by triggers (the list's search when few match)", subjectFTSV17},
-	{18, "documents: external_id_sent, a DocumentId as its sender spelled it; documents.external_id and exchange_sent.external_id read as identifiers (edxml.Identifier)", externalIDsV18},
+	{18, "documents: external_id_sent, a DocumentId as its sender spelled it; documents.external_id and exchange_sent.external_id read as identifiers (edxmlid.Identifier)", externalIDsV18},
 }
 
 // listOrderV16 builds the indexes of the document list's order, newest

@@ -1,9 +1,9 @@
-package workflow_test
+package edxmlid_test
 
 import (
 	"testing"
 
-	"github.com/vanthu/vanthu/workflow"
+	"github.com/vanthu/vanthu/internal/edxmlid"
 )
 
 // TestIdentifier: an identifier of the envelope spelled with white space
@@ -30,10 +30,10 @@ func TestIdentifier(t *testing.T) {
 		{"\t9fbfbad2-f1f8-4256-a2eb-50fb1061cddb\n", "9fbfbad2-f1f8-4256-a2eb-50fb1061cddb"},
 		{" \u00a0\n", ""},
 	} {
-		if got := workflow.Identifier(c.in); got != c.want {
+		if got := edxmlid.Identifier(c.in); got != c.want {
 			t.Errorf("Identifier(%q) = %q, want %q", c.in, got, c.want)
 		}
-		if again := workflow.Identifier(c.want); again != c.want {
+		if again := edxmlid.Identifier(c.want); again != c.want {
 			t.Errorf("Identifier(%q) = %q: an identifier read again changes", c.want, again)
 		}
 	}
