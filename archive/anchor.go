@@ -64,6 +64,9 @@ type Anchors struct {
 	// (an official's certificate under the same roots does not do).
 	Trust  func() *x509.CertPool
 	Agency func() *x509.Certificate
+	// Revocation, when set, is asked the revocation status of each
+	// anchor signer's certificate (anchorrevocation.go); nil: not checked.
+	Revocation RevocationStatus
 	// Stamper, when set, time-stamps each anchor's signature (RFC 3161);
 	// when it fails, the anchor is written without.
 	Stamper  Stamper
@@ -73,8 +76,22 @@ type Anchors struct {
 	// Workers bounds the anchors read at once by AuditAnchors (16 when
 	// 0: a read is mostly a round trip to the store).
 	Workers int
+	// Record, when set, records each anchor this writes in the audit
+	// chain (workflow.Service.RecordAnchor) and returns the event: the
+	// chain then says which anchors must exist, and verify reports one
+	// the store lacks as missing.
+	Record func(ctx context.Context, a workflow.AuditAnchor) (*workflow.Event, error)
 
-	checked sync.Map // key + "\x00" + version ID -> workflow.AuditAnchor (readCached)
+	checked sync.Map // key + "\x00" + version ID -> checkedAnchor (readCached)
+	// recorded is the last event Record appended, with the anchor it
+	// records: a head that is that event is anchored already (its own
+	// record does not make the chain grow for the next interval).
+	recordedMu sync.Mutex
+	recorded   struct {
+		seq  int64
+		hash string
+		an   workflow.AuditAnchor
+	}
 }
 
 var (
@@ -118,6 +135,15 @@ func (a *Anchors) Anchor(ctx context.Context, restored bool) (*workflow.AuditAnc
 	} else if workflow.ErrorCode(err) != workflow.ENOTFOUND {
 		return nil, false, err
 	}
+	if !restored {
+		an, ok, err := a.ownRecord(ctx, head)
+		if err != nil {
+			return nil, false, err
+		}
+		if ok {
+			return &an, false, nil
+		}
+	}
 	cp := Checkpoint{Format: AnchorFormat, Org: a.Org, Seq: head.Seq, Hash: head.Hash,
 		At: a.now().UTC().Truncate(time.Second), Instance: a.Instance, Restored: restored}
 	der, stamped, err := a.sign(ctx, cp)
@@ -134,8 +160,76 @@ func (a *Anchors) Anchor(ctx context.Context, restored bool) (*workflow.AuditAnc
 	if err != nil {
 		return nil, false, fmt.Errorf("write audit anchor %s: %w", key, err)
 	}
-	return &workflow.AuditAnchor{Key: key, Seq: cp.Seq, Hash: cp.Hash, At: cp.At, Instance: cp.Instance,
-		Restored: restored, TimeStamped: stamped}, true, nil
+	got := &workflow.AuditAnchor{Key: key, Seq: cp.Seq, Hash: cp.Hash, At: cp.At, Instance: cp.Instance,
+		Restored: restored, TimeStamped: stamped}
+	if err := a.record(ctx, *got); err != nil {
+		return got, true, err
+	}
+	return got, true, nil
+}
+
+// record records an, just written, in the audit chain (Record), and
+// remembers the event.
+func (a *Anchors) record(ctx context.Context, an workflow.AuditAnchor) error {
+	if a.Record == nil {
+		return nil
+	}
+	ev, err := a.Record(ctx, an)
+	if err != nil {
+		// The anchor is written: it counts; the chain does not require it.
+		return fmt.Errorf("audit anchor %s written but not recorded in the audit chain: %w", an.Key, err)
+	}
+	a.remember(ev.Seq, ev.Hash, an)
+	return nil
+}
+
+func (a *Anchors) remember(seq int64, hash string, an workflow.AuditAnchor) {
+	a.recordedMu.Lock()
+	a.recorded.seq, a.recorded.hash, a.recorded.an = seq, hash, an
+	a.recordedMu.Unlock()
+}
+
+// ownRecord reports whether head is, by all appearances, the event
+// recording the anchor of the event before it: then the chain did not
+// grow since, and the anchor of that event is returned. Only when
+// anchors are recorded (Record). Known without a read when this process
+// wrote or found it last; else a genuine anchor of head.Seq-1 in the
+// store (its key listed, its signature checked) says so. Instances
+// taking turns, or the CLI, thus do not anchor each other's records.
+// A head that is some other event right after an anchor waits for the
+// next event to be anchored, as a rewrite after the last anchor does.
+func (a *Anchors) ownRecord(ctx context.Context, head *workflow.Event) (workflow.AuditAnchor, bool, error) {
+	if a.Record == nil {
+		return workflow.AuditAnchor{}, false, nil
+	}
+	a.recordedMu.Lock()
+	r := a.recorded
+	a.recordedMu.Unlock()
+	if r.seq == head.Seq && r.hash == head.Hash && r.an.Seq == head.Seq-1 {
+		return r.an, true, nil
+	}
+	var objs []workflow.ObjectInfo
+	err := a.Store.List(ctx, fmt.Sprintf("%s%012d-", AnchorPrefix, head.Seq-1), func(o workflow.ObjectInfo) error {
+		if e := anchorEntry(o.Key, ""); e.Seq == head.Seq-1 {
+			objs = append(objs, o)
+		}
+		return nil
+	})
+	if err != nil {
+		return workflow.AuditAnchor{}, false, fmt.Errorf("list audit anchors: %w", err)
+	}
+	trust := &anchorTrust{roots: a.trust(), agency: a.agency(), chains: map[[32]byte]validity{}}
+	for _, o := range objs {
+		c, err := a.readCached(ctx, o, trust)
+		if err != nil {
+			return workflow.AuditAnchor{}, false, err
+		}
+		if c.an.Rejected == "" {
+			a.remember(head.Seq, head.Hash, c.an)
+			return c.an, true, nil
+		}
+	}
+	return workflow.AuditAnchor{}, false, nil
 }
 
 // oidSignatureTimeStamp is the RFC 3161 signature-time-stamp attribute
@@ -224,7 +318,7 @@ func (a *Anchors) AuditAnchors(ctx context.Context) ([]workflow.AuditAnchor, err
 func (a *Anchors) check(ctx context.Context, objs []workflow.ObjectInfo) ([]workflow.AuditAnchor, error) {
 	// Once: the development PKI reads its files for the agency key.
 	trust := &anchorTrust{roots: a.trust(), agency: a.agency(), chains: map[[32]byte]validity{}}
-	read := make([]workflow.AuditAnchor, len(objs))
+	got := make([]checkedAnchor, len(objs))
 	errs := make([]error, len(objs))
 	workers := a.Workers
 	if workers <= 0 {
@@ -237,14 +331,15 @@ func (a *Anchors) check(ctx context.Context, objs []workflow.ObjectInfo) ([]work
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			read[i], errs[i] = a.readCached(ctx, o, trust)
+			got[i], errs[i] = a.readCached(ctx, o, trust)
 		}()
 	}
 	wg.Wait()
 	if err := errors.Join(errs...); err != nil {
 		return nil, err
 	}
-	return read, nil
+	// Not remembered with a version: a certificate may be revoked since.
+	return a.revocations(ctx, got, trust)
 }
 
 // byKey keeps one valid anchor per key (the first) and every rejected
@@ -330,11 +425,11 @@ func (a *Anchors) CheckAnchors(ctx context.Context, entries []workflow.AnchorEnt
 }
 
 // readCached is read, remembered for a version (VersionID set).
-func (a *Anchors) readCached(ctx context.Context, o workflow.ObjectInfo, trust *anchorTrust) (workflow.AuditAnchor, error) {
+func (a *Anchors) readCached(ctx context.Context, o workflow.ObjectInfo, trust *anchorTrust) (checkedAnchor, error) {
 	id := o.Key + "\x00" + o.VersionID
 	if o.VersionID != "" {
 		if an, ok := a.checked.Load(id); ok {
-			return an.(workflow.AuditAnchor), nil
+			return an.(checkedAnchor), nil
 		}
 	}
 	an, err := a.read(ctx, o, trust)
@@ -349,7 +444,7 @@ const maxAnchorSize = 1 << 20
 
 // read reads the anchor at key and checks it; an object that is not a
 // valid anchor comes back with Rejected set, a store failure as an error.
-func (a *Anchors) read(ctx context.Context, o workflow.ObjectInfo, trust *anchorTrust) (workflow.AuditAnchor, error) {
+func (a *Anchors) read(ctx context.Context, o workflow.ObjectInfo, trust *anchorTrust) (checkedAnchor, error) {
 	key := o.Key
 	var rc io.ReadCloser
 	var err error
@@ -359,19 +454,19 @@ func (a *Anchors) read(ctx context.Context, o workflow.ObjectInfo, trust *anchor
 		rc, _, err = a.Store.Get(ctx, key)
 	}
 	if err != nil {
-		return workflow.AuditAnchor{}, fmt.Errorf("read audit anchor %s: %w", key, err)
+		return checkedAnchor{}, fmt.Errorf("read audit anchor %s: %w", key, err)
 	}
 	defer rc.Close()
 	der, err := io.ReadAll(io.LimitReader(rc, maxAnchorSize+1))
 	if err != nil {
-		return workflow.AuditAnchor{}, fmt.Errorf("read audit anchor %s: %w", key, err)
+		return checkedAnchor{}, fmt.Errorf("read audit anchor %s: %w", key, err)
 	}
 	an, err := checkAnchor(key, der, trust)
 	if err != nil {
 		if o.VersionID != "" {
 			err = fmt.Errorf("version %s: %w", o.VersionID, err)
 		}
-		return workflow.AuditAnchor{Key: key, Rejected: err.Error()}, nil
+		return checkedAnchor{an: workflow.AuditAnchor{Key: key, Rejected: err.Error()}}, nil
 	}
 	return an, nil
 }
@@ -388,18 +483,22 @@ type anchorTrust struct {
 	chains map[[32]byte]validity // by the SHA-256 of the signer's certificate
 }
 
-// validity is the period in which every certificate of a chain is valid.
-type validity struct{ from, until time.Time }
+// validity is the period in which every certificate of a chain is
+// valid, and the signer's issuer in it.
+type validity struct {
+	from, until time.Time
+	issuer      *x509.Certificate
+}
 
 // verify checks that signer chains to the roots at time at, through
-// intermediates.
-func (t *anchorTrust) verify(signer *x509.Certificate, intermediates []*x509.Certificate, at time.Time) error {
+// intermediates, and returns its issuer.
+func (t *anchorTrust) verify(signer *x509.Certificate, intermediates []*x509.Certificate, at time.Time) (*x509.Certificate, error) {
 	id := sha256.Sum256(signer.Raw)
 	t.mu.Lock()
 	v, ok := t.chains[id]
 	t.mu.Unlock()
 	if ok && !at.Before(v.from) && !at.After(v.until) {
-		return nil
+		return v.issuer, nil
 	}
 	pool := x509.NewCertPool()
 	for _, c := range intermediates {
@@ -408,9 +507,12 @@ func (t *anchorTrust) verify(signer *x509.Certificate, intermediates []*x509.Cer
 	chains, err := signer.Verify(x509.VerifyOptions{Roots: t.roots, Intermediates: pool, CurrentTime: at,
 		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny}})
 	if err != nil {
-		return err
+		return nil, err
 	}
-	v = validity{from: signer.NotBefore, until: signer.NotAfter}
+	v = validity{from: signer.NotBefore, until: signer.NotAfter, issuer: signer}
+	if len(chains[0]) > 1 {
+		v.issuer = chains[0][1]
+	}
 	for _, c := range chains[0] {
 		if c.NotBefore.After(v.from) {
 			v.from = c.NotBefore
@@ -422,7 +524,7 @@ func (t *anchorTrust) verify(signer *x509.Certificate, intermediates []*x509.Cer
 	t.mu.Lock()
 	t.chains[id] = v
 	t.mu.Unlock()
-	return nil
+	return v.issuer, nil
 }
 
 // checkAnchor parses and verifies the anchor object der stored at key:
@@ -430,54 +532,56 @@ func (t *anchorTrust) verify(signer *x509.Certificate, intermediates []*x509.Cer
 // trust roots (at the signing time) and names the agency's subject, over
 // a checkpoint whose head is the one key names; a time-stamp, when
 // there is one, over the signature.
-func checkAnchor(key string, der []byte, trust *anchorTrust) (workflow.AuditAnchor, error) {
+func checkAnchor(key string, der []byte, trust *anchorTrust) (checkedAnchor, error) {
 	if len(der) > maxAnchorSize {
-		return workflow.AuditAnchor{}, errors.New("larger than an anchor")
+		return checkedAnchor{}, errors.New("larger than an anchor")
 	}
 	p7, err := pkcs7.Parse(der)
 	if err != nil {
-		return workflow.AuditAnchor{}, fmt.Errorf("not a CMS signature: %v", err)
+		return checkedAnchor{}, fmt.Errorf("not a CMS signature: %v", err)
 	}
 	if len(p7.Signers) != 1 {
-		return workflow.AuditAnchor{}, fmt.Errorf("%d signers, want the agency's alone", len(p7.Signers))
+		return checkedAnchor{}, fmt.Errorf("%d signers, want the agency's alone", len(p7.Signers))
 	}
 	if err := p7.Verify(); err != nil { // the signature, and the signing time within the signer's validity
-		return workflow.AuditAnchor{}, fmt.Errorf("signature does not verify: %v", err)
+		return checkedAnchor{}, fmt.Errorf("signature does not verify: %v", err)
 	}
 	signer := p7.GetOnlySigner()
 	if signer == nil {
-		return workflow.AuditAnchor{}, errors.New("no signer certificate")
+		return checkedAnchor{}, errors.New("no signer certificate")
 	}
 	var signedAt time.Time
 	if err := p7.UnmarshalSignedAttribute(pkcs7.OIDAttributeSigningTime, &signedAt); err != nil {
-		return workflow.AuditAnchor{}, errors.New("signature has no signing time")
+		return checkedAnchor{}, errors.New("signature has no signing time")
 	}
-	if err := trust.verify(signer, p7.Certificates, signedAt); err != nil {
-		return workflow.AuditAnchor{}, fmt.Errorf("signer's certificate is not trusted: %v", err)
+	issuer, err := trust.verify(signer, p7.Certificates, signedAt)
+	if err != nil {
+		return checkedAnchor{}, fmt.Errorf("signer's certificate is not trusted: %v", err)
 	}
 	if trust.agency == nil || !bytes.Equal(signer.RawSubject, trust.agency.RawSubject) {
-		return workflow.AuditAnchor{}, errors.New("not signed by the agency's certificate")
+		return checkedAnchor{}, errors.New("not signed by the agency's certificate")
 	}
 	var cp Checkpoint
 	dec := json.NewDecoder(bytes.NewReader(p7.Content))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&cp); err != nil || cp.Format != AnchorFormat {
-		return workflow.AuditAnchor{}, errors.New("signed content is not an audit checkpoint")
+		return checkedAnchor{}, errors.New("signed content is not an audit checkpoint")
 	}
 	if AnchorKey(cp.Seq, cp.Hash, cp.Restored) != key {
-		return workflow.AuditAnchor{}, fmt.Errorf("signed checkpoint is of event %d, not the one its key names", cp.Seq)
+		return checkedAnchor{}, fmt.Errorf("signed checkpoint is of event %d, not the one its key names", cp.Seq)
 	}
-	stamped, err := checkAnchorStamp(p7)
+	stamp, err := checkAnchorStamp(p7)
 	if err != nil {
-		return workflow.AuditAnchor{}, err
+		return checkedAnchor{}, err
 	}
-	return workflow.AuditAnchor{Key: key, Seq: cp.Seq, Hash: cp.Hash, At: cp.At, Instance: cp.Instance,
-		Restored: cp.Restored, TimeStamped: stamped}, nil
+	return checkedAnchor{an: workflow.AuditAnchor{Key: key, Seq: cp.Seq, Hash: cp.Hash, At: cp.At, Instance: cp.Instance,
+		Restored: cp.Restored, TimeStamped: stamp != nil}, signer: signer, issuer: issuer, stampedAt: trust.stampTime(stamp)}, nil
 }
 
 // checkAnchorStamp checks the signature time-stamp of p7's signer, if it
-// has one: a token (its own signature verified) over the signature.
-func checkAnchorStamp(p7 *pkcs7.PKCS7) (bool, error) {
+// has one: a token (its own signature verified) over the signature; nil
+// when there is none.
+func checkAnchorStamp(p7 *pkcs7.PKCS7) (*timestamp.Timestamp, error) {
 	si := p7.Signers[0]
 	for _, attr := range si.UnauthenticatedAttributes {
 		if !attr.Type.Equal(oidSignatureTimeStamp) {
@@ -485,15 +589,15 @@ func checkAnchorStamp(p7 *pkcs7.PKCS7) (bool, error) {
 		}
 		ts, err := timestamp.Parse(attr.Value.Bytes)
 		if err != nil {
-			return false, fmt.Errorf("time-stamp token: %v", err)
+			return nil, fmt.Errorf("time-stamp token: %v", err)
 		}
 		digest := sha256.Sum256(si.EncryptedDigest)
 		if ts.HashAlgorithm != crypto.SHA256 || !bytes.Equal(ts.HashedMessage, digest[:]) {
-			return false, errors.New("time-stamp token is not over the anchor's signature")
+			return nil, errors.New("time-stamp token is not over the anchor's signature")
 		}
-		return true, nil
+		return ts, nil
 	}
-	return false, nil
+	return nil, nil
 }
 
 func (a *Anchors) trust() *x509.CertPool {

@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -27,6 +28,11 @@ type AuditAnchor struct {
 	Restored bool `json:"restored,omitempty"`
 	// TimeStamped: the signature carries an RFC 3161 time-stamp token.
 	TimeStamped bool `json:"time_stamped,omitempty"`
+	// Revocation is the revocation status of the signer's certificate
+	// when it was checked: good, not_applicable (it names no OCSP
+	// responder or CRL), revoked (after the anchor's trusted time-stamp);
+	// "" when not checked (no checker configured, or not read).
+	Revocation string `json:"revocation,omitempty"`
 	// Rejected says why the object is not a valid anchor (no signature,
 	// a signature that does not verify, a signer other than the agency);
 	// "" for a valid one. Rejected anchors are reported and ignored.
@@ -116,6 +122,13 @@ type AnchorReport struct {
 	// Behind is the first anchor past the chain's end: the database was
 	// restored to an earlier backup (or its newest events removed).
 	Behind *AuditAnchor `json:"behind,omitempty"`
+	// Recorded: anchors the chain records as written (EventAnchored
+	// events walked; 0 for a chain from before they were recorded).
+	Recorded int `json:"recorded"`
+	// Missing: anchors the chain records but the store does not hold, or
+	// holds with content that is not a valid anchor (Rejected says which):
+	// deleted or replaced. Any makes the chain fail.
+	Missing []AuditAnchor `json:"missing,omitempty"`
 }
 
 // anchorChecks compares the events VerifyAudit walks with the anchors.
@@ -128,6 +141,10 @@ type anchorChecks struct {
 	lastSeen int64
 	// brokenAt is the stored event at Broken's position.
 	brokenAt *Event
+	records  anchorRecords
+	// validKeys: the valid anchors' keys; rejectedKeys: why the objects
+	// of the others were rejected.
+	validKeys, rejectedKeys map[string]string
 }
 
 type anchorCheck struct {
@@ -136,12 +153,15 @@ type anchorCheck struct {
 }
 
 func newAnchorChecks(found []AuditAnchor) *anchorChecks {
-	c := &anchorChecks{report: AnchorReport{Found: len(found), SignaturesChecked: len(found)}}
+	c := &anchorChecks{report: AnchorReport{Found: len(found), SignaturesChecked: len(found)},
+		validKeys: map[string]string{}, rejectedKeys: map[string]string{}}
 	for _, a := range found {
 		if a.Rejected != "" {
 			c.report.Rejected = append(c.report.Rejected, a)
+			c.rejectedKeys[a.Key] = a.Rejected
 			continue
 		}
+		c.validKeys[a.Key] = ""
 		if a.Restored && a.At.After(c.restored) {
 			c.restored = a.At
 		}
@@ -163,6 +183,10 @@ func (c *anchorChecks) see(e *Event) {
 		return
 	}
 	c.lastSeen = e.Seq
+	c.records.see(e, func(a AuditAnchor) (bool, string) {
+		_, ok := c.validKeys[a.Key]
+		return ok, c.rejectedKeys[a.Key]
+	})
 	for c.next < len(c.valid) && c.valid[c.next].Seq <= e.Seq {
 		a := c.valid[c.next]
 		c.next++
@@ -211,6 +235,7 @@ func (c *anchorChecks) judge(r *AuditReport) {
 	if b := c.report.Behind; b != nil && c.report.Broken == nil {
 		behindReason(r, b, c.lastSeen)
 	}
+	c.records.judge(&c.report, r)
 	rep := c.report
 	r.Anchors = &rep
 }
@@ -294,6 +319,8 @@ func (r *anchorRun) seeStored(s *StoredEvent) error {
 	switch {
 	case r == nil:
 		return nil
+	case bytes.Equal(s.Kind, anchoredKind):
+		// An anchor recorded: decoded, whatever its position.
 	case r.list != nil && !r.list.due(s.Seq):
 		r.list.lastSeen = s.Seq
 		return nil
@@ -310,6 +337,8 @@ func (r *anchorRun) seeStored(s *StoredEvent) error {
 	r.see(&e)
 	return nil
 }
+
+var anchoredKind = []byte(EventAnchored)
 
 // due: an anchor not yet reached lies at or before seq.
 func (c *anchorChecks) due(seq int64) bool {

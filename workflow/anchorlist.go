@@ -62,6 +62,7 @@ type anchorList struct {
 	restored  time.Time           // the latest genuine restore acknowledgement
 	read      map[int]AuditAnchor // the restore acknowledgements read, by entry
 	lastValid string              // the key of the last valid anchor folded
+	records   anchorRecords       // the anchors the chain records as written
 }
 
 func newAnchorList(src AnchorLister, entries []AnchorEntry) *anchorList {
@@ -74,6 +75,7 @@ func newAnchorList(src AnchorLister, entries []AnchorEntry) *anchorList {
 // position.
 func (l *anchorList) see(e *Event) {
 	l.lastSeen = e.Seq
+	l.records.see(e, func(a AuditAnchor) (bool, string) { return len(l.entriesOf(a)) > 0, "" })
 	for l.next < len(l.entries) && l.entries[l.next].Seq <= e.Seq {
 		a := &l.entries[l.next]
 		l.next++
@@ -124,6 +126,10 @@ func (l *anchorList) judge(ctx context.Context, r *AuditReport, eventAt func(con
 	} else if b := l.rep.Behind; b != nil {
 		behindReason(r, b, l.lastSeen)
 	}
+	if err := l.checkNewestRecorded(ctx); err != nil {
+		return err
+	}
+	l.records.judge(&l.rep, r)
 	rep := l.rep
 	r.Anchors = &rep
 	return nil
@@ -330,4 +336,44 @@ func (l *anchorList) hashAt(ctx context.Context, seq int64, eventAt func(context
 		return "", err
 	}
 	return e.Hash, nil
+}
+
+// entriesOf is the entries (versions) listed under a's key.
+func (l *anchorList) entriesOf(a AuditAnchor) []int {
+	p, ok := hashPrefix(a.Hash)
+	if !ok {
+		return nil
+	}
+	var idx []int
+	i := sort.Search(len(l.entries), func(i int) bool { return l.entries[i].Seq >= a.Seq })
+	for ; i < len(l.entries) && l.entries[i].Seq == a.Seq; i++ {
+		if e := l.entries[i]; e.Other == "" && e.Prefix == p && e.Restored == a.Restored {
+			idx = append(idx, i)
+		}
+	}
+	return idx
+}
+
+// checkNewestRecorded reads the newest anchor the chain records, unless
+// Last lies at or past it (a genuine anchor the chain agrees with vouches
+// for the events before it, and so for the records of the anchors
+// before): missing when no version of its key is a valid anchor.
+func (l *anchorList) checkNewestRecorded(ctx context.Context) error {
+	n := l.records.newest
+	if n == nil || (l.rep.Last != nil && l.rep.Last.Seq >= n.Seq) {
+		return nil
+	}
+	got, err := l.check(ctx, l.entriesOf(*n))
+	if err != nil {
+		return err
+	}
+	why := ""
+	for _, x := range got {
+		if x.Rejected == "" {
+			return nil
+		}
+		why = x.Rejected
+	}
+	l.records.miss(*n, l.records.newestBy, why)
+	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/vanthu/vanthu/archive"
+	"github.com/vanthu/vanthu/signing/verify"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -50,6 +51,10 @@ func wireAnchors(a *app, store workflow.Blobs, stamper archive.Stamper) (*archiv
 			}
 			return k.Certificate()
 		},
+		Record: a.docs.RecordAnchor,
+		Revocation: func(ctx context.Context, cert, issuer *x509.Certificate) (archive.CertStatus, error) {
+			return anchorSignerStatus(ctx, a, cert, issuer)
+		},
 	}
 	a.docs.Anchors = an
 	if interval > 0 {
@@ -63,11 +68,34 @@ func wireAnchors(a *app, store workflow.Blobs, stamper archive.Stamper) (*archiv
 	return an, nil
 }
 
+// anchorSignerStatus is the revocation status of an anchor signer's
+// certificate now, as signing/verify finds a PDF signer's: the
+// development PKI's certificates asked in process, others online as
+// VANTHU_REVOCATION_ONLINE says (offline: unknown).
+func anchorSignerStatus(ctx context.Context, a *app, cert, issuer *x509.Certificate) (archive.CertStatus, error) {
+	f := revocationFetcher(a.cfg)
+	if a.pki != nil {
+		f = a.pki.Fetcher(f)
+	}
+	rev := verify.CertificateStatus(ctx, cert, issuer, a.now(), f)
+	st := archive.CertStatus{Status: rev.Status, Reason: rev.Reason, Detail: rev.Detail}
+	if rev.RevokedAt != "" {
+		t, err := time.Parse(time.RFC3339, rev.RevokedAt)
+		if err != nil {
+			return archive.CertStatus{}, err
+		}
+		st.RevokedAt = t
+	}
+	return st, nil
+}
+
 // anchorOnce writes the anchor of the chain head unless it is there
 // already, logging the outcome.
 func anchorOnce(ctx context.Context, an *archive.Anchors, log *slog.Logger) {
 	got, wrote, err := an.Anchor(ctx, false)
 	switch {
+	case err != nil && wrote:
+		log.ErrorContext(ctx, "audit anchor written, not recorded in the audit chain", "key", got.Key, "err", err)
 	case err != nil:
 		log.ErrorContext(ctx, "audit anchor not written", "err", err)
 	case wrote && an.Stamper != nil && !got.TimeStamped:
@@ -96,6 +124,10 @@ func auditAnchorCmd(ctx context.Context, opts options, args []string, getenv fun
 	}
 	got, wrote, err := an.Anchor(ctx, *restored)
 	switch {
+	case err != nil && wrote:
+		fmt.Fprintf(stdout, "anchored event %d (hash %s) as %s\n", got.Seq, got.Hash, got.Key)
+		fmt.Fprintf(stderr, "vanthu audit anchor: %v\n", err)
+		return 1
 	case err != nil:
 		fmt.Fprintf(stderr, "vanthu audit anchor: %v\n", err)
 		return 1

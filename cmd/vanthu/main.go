@@ -564,6 +564,15 @@ func printAnchors(w io.Writer, r *workflow.AnchorReport) {
 		r.Found, r.Checked, r.Superseded, r.Unchecked, len(r.Rejected), r.SignaturesChecked)
 	if r.Last != nil {
 		fmt.Fprintf(w, "last anchor: event %d, written %s (%s)\n", r.Last.Seq, r.Last.At.UTC().Format(time.RFC3339), r.Last.Key)
+		if r.Last.Revocation != "" {
+			fmt.Fprintf(w, "last anchor's signer certificate: %s\n", strings.ReplaceAll(r.Last.Revocation, "_", " "))
+		}
+	}
+	if r.Recorded > 0 {
+		fmt.Fprintf(w, "anchors recorded in the chain: %d, missing from the store: %d\n", r.Recorded, len(r.Missing))
+	}
+	for _, x := range r.Missing {
+		fmt.Fprintf(w, "MISSING: %s, anchor of event %d written %s: %s\n", x.Key, x.Seq, x.At.UTC().Format(time.RFC3339), x.Rejected)
 	}
 	for _, x := range r.Rejected {
 		fmt.Fprintf(w, "WARNING: %s is not a valid anchor (%s): ignored; someone wrote the archive store without the agency key\n", x.Key, x.Rejected)

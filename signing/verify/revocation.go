@@ -618,3 +618,18 @@ func CheckEvidence(ev Evidence, cert, issuer *x509.Certificate) (string, error) 
 	j, err := judge(ev, cert, issuer)
 	return j.status, err
 }
+
+// CertificateStatus is the revocation status of cert, issued by issuer,
+// at time at, as a signature's verification finds it for its signer
+// (statusOf: the evidence fetched through fetcher, nil = offline; none is
+// embedded): RevocationNotApplicable when cert names no OCSP responder or
+// CRL; RevocationUnknown (Detail says why) when no usable evidence speaks
+// for at. For what is not a PDF signature: the audit chain's anchors.
+func CertificateStatus(ctx context.Context, cert, issuer *x509.Certificate, at time.Time, fetcher Fetcher) *Revocation {
+	if !NamesRevocation(cert) {
+		return &Revocation{Status: RevocationNotApplicable, Source: SourceNone,
+			Detail: "the certificate names no OCSP responder or CRL distribution point"}
+	}
+	rev, _ := statusOf(ctx, &revocationState{fetched: map[string]fetchResult{}}, cert, issuer, at, Options{Fetcher: fetcher})
+	return rev
+}
