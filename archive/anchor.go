@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"strconv"
 	"strings"
 	"sync"
@@ -452,6 +453,11 @@ func (a *Anchors) read(ctx context.Context, o workflow.ObjectInfo, trust *anchor
 		rc, err = vs.GetVersion(ctx, key, o.VersionID)
 	} else {
 		rc, _, err = a.Store.Get(ctx, key)
+	}
+	if workflow.ErrorCode(err) == workflow.ENOTFOUND || errors.Is(err, fs.ErrNotExist) {
+		// Listed, but gone: removed from under the listing (on the local
+		// folder, its file deleted and its metadata left).
+		return checkedAnchor{an: workflow.AuditAnchor{Key: key, Rejected: "listed, but the store does not hold its content"}}, nil
 	}
 	if err != nil {
 		return checkedAnchor{}, fmt.Errorf("read audit anchor %s: %w", key, err)

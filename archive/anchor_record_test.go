@@ -49,6 +49,19 @@ func removeFromDisk(t *testing.T, store *localfs.Store, key string) {
 	}
 }
 
+// removeContentOnDisk removes the anchor's file alone: the store still
+// lists it.
+func removeContentOnDisk(t *testing.T, store *localfs.Store, key string) {
+	t.Helper()
+	p, err := store.Path(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Remove(p); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // overwriteOnDisk replaces the anchor's file with other bytes.
 func overwriteOnDisk(t *testing.T, store *localfs.Store, key string) {
 	t.Helper()
@@ -79,6 +92,7 @@ func TestIntegrationAnchorRemovedFromLocalStore(t *testing.T) {
 		{"middle removed", 1, removeFromDisk, "does not hold it"},
 		{"oldest removed", 0, removeFromDisk, "does not hold it"},
 		{"newest overwritten", 2, overwriteOnDisk, "no valid anchor"},
+		{"newest's file removed, its metadata left", 2, removeContentOnDisk, "does not hold its content"},
 	}
 	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
 		for _, c := range cases {

@@ -326,6 +326,7 @@ func (e ErrorCode) Valid() bool {
 // Defines values for EventKind.
 const (
 	EventKindArchive            EventKind = "archive"
+	EventKindAuditAnchored      EventKind = "audit_anchored"
 	EventKindCertificateRevoked EventKind = "certificate_revoked"
 	EventKindComment            EventKind = "comment"
 	EventKindCreate             EventKind = "create"
@@ -342,6 +343,8 @@ const (
 func (e EventKind) Valid() bool {
 	switch e {
 	case EventKindArchive:
+		return true
+	case EventKindAuditAnchored:
 		return true
 	case EventKindCertificateRevoked:
 		return true
@@ -1061,9 +1064,12 @@ type AuditAnchor struct {
 	// Key Example: audit/anchors/000000007821-3f1c9a0b6d2e4f51.p7m
 	Key string `json:"key"`
 
-	// Rejected why the object is not a valid anchor
-	Rejected    *string `json:"rejected,omitempty"`
-	Restored    *bool   `json:"restored,omitempty"`
+	// Rejected why the object is not a valid anchor; for a missing one, why it is missing
+	Rejected *string `json:"rejected,omitempty"`
+	Restored *bool   `json:"restored,omitempty"`
+
+	// Revocation good, revoked or not_applicable: the revocation status of the signer's certificate when this verify checked it (OCSP, else CRL): not_applicable when it names no responder or CRL; revoked for an anchor time-stamped before the revocation (after it, or without a trusted time-stamp, the anchor is rejected); absent when not checked. A status that cannot be obtained makes verify answer 503 unavailable.
+	Revocation  *string `json:"revocation,omitempty"`
 	Seq         *int64  `json:"seq,omitempty"`
 	TimeStamped *bool   `json:"time_stamped,omitempty"`
 }
@@ -1085,7 +1091,13 @@ type AuditAnchorReport struct {
 	// Last One anchor. In `broken`, the first anchor whose hash the event at its position does not have (the chain was rewritten; first_broken is that event); in `behind`, the first anchor past the chain's end (the database was restored to an earlier backup, or its newest events removed).
 	Last *AuditAnchor `json:"last,omitempty"`
 
-	// Rejected objects that are not valid anchors (no or a wrong signature): ignored
+	// Missing anchors the chain records as written that the archive store does not hold, or (the newest recorded, when no newer anchor agrees with the chain) holds with content that is not a valid anchor: deleted or replaced. Any makes ok false; `rejected` of each says which.
+	Missing *[]AuditAnchor `json:"missing,omitempty"`
+
+	// Recorded anchors the chain records as written (audit_anchored events walked; 0 for a chain from before anchors were recorded: such anchors are checked as they are found, and one removed is not seen)
+	Recorded *int `json:"recorded,omitempty"`
+
+	// Rejected objects that are not valid anchors (no or a wrong signature, or signed by an agency certificate revoked before it, as its trusted time-stamp shows, or without one): ignored
 	Rejected *[]AuditAnchor `json:"rejected,omitempty"`
 
 	// SignaturesChecked anchor objects (versions) whose signature the verdict needed, read and checked (or checked before by the same server process): those a decision depends on (the newest agreeing one, and the next older while it is not valid or its signed hash differs; every anchor the chain disagrees with; those past the chain's end; restore acknowledgements)
@@ -2395,6 +2407,8 @@ type ClientInterface interface {
 
 	// VerifyAudit Recompute the audit hash chain (admin)
 	//
+	// The chain recomputed and checked against its anchors in the archive store (README "Audit trail"). 503 when the archive store cannot be read, or the revocation status of an anchor's signer cannot be obtained: no verdict without the anchors, which whoever cuts the store or the responder off could otherwise obtain.
+	//
 	// Corresponds with GET /api/v1/audit/verify (the `VerifyAudit` operationId).
 	VerifyAudit(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -2910,6 +2924,8 @@ func (c *Client) GetArchivePackage(ctx context.Context, id Id, reqEditors ...Req
 }
 
 // VerifyAudit Recompute the audit hash chain (admin)
+//
+// The chain recomputed and checked against its anchors in the archive store (README "Audit trail"). 503 when the archive store cannot be read, or the revocation status of an anchor's signer cannot be obtained: no verdict without the anchors, which whoever cuts the store or the responder off could otherwise obtain.
 //
 // Corresponds with GET /api/v1/audit/verify (the `VerifyAudit` operationId).
 func (c *Client) VerifyAudit(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5801,6 +5817,8 @@ type ClientWithResponsesInterface interface {
 	GetArchivePackageWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetArchivePackageResponse, error)
 
 	// VerifyAuditWithResponse Recompute the audit hash chain (admin)
+	//
+	// The chain recomputed and checked against its anchors in the archive store (README "Audit trail"). 503 when the archive store cannot be read, or the revocation status of an anchor's signer cannot be obtained: no verdict without the anchors, which whoever cuts the store or the responder off could otherwise obtain.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -9593,6 +9611,8 @@ func (c *ClientWithResponses) GetArchivePackageWithResponse(ctx context.Context,
 }
 
 // VerifyAuditWithResponse Recompute the audit hash chain (admin)
+//
+// The chain recomputed and checked against its anchors in the archive store (README "Audit trail"). 503 when the archive store cannot be read, or the revocation status of an anchor's signer cannot be obtained: no verdict without the anchors, which whoever cuts the store or the responder off could otherwise obtain.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -515,6 +515,10 @@ func anchorReasonVI(rep workflow.AuditReport) string {
 		return fmt.Sprintf("chuỗi chỉ có %d sự kiện nhưng mốc neo %s (ghi lúc %s) ghi sự kiện số %d: cơ sở dữ liệu đã được khôi phục từ một bản sao lưu cũ hơn, "+
 			"hoặc các sự kiện mới nhất đã bị xóa; nếu chính quản trị viên đã khôi phục, ghi nhận bằng lệnh vanthu audit anchor --restored",
 			rep.Events, a.Behind.Key, fmtDateTime(a.Behind.At), a.Behind.Seq)
+	case len(a.Missing) > 0 && a.Broken == nil:
+		m := a.Missing[0]
+		return fmt.Sprintf("mốc neo %s của sự kiện số %d (ghi lúc %s), mà chuỗi ghi nhận là đã ghi, không còn trong kho lưu trữ hoặc đã bị thay bằng nội dung khác: "+
+			"mốc neo chỉ ghi một lần và giữ vĩnh viễn, nên ai đó đã xóa hay thay nó, cùng với bằng chứng nó giữ", m.Key, m.Seq, fmtDateTime(m.At))
 	}
 	return ""
 }

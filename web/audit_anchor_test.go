@@ -46,4 +46,13 @@ func TestAuditPageAnchors(t *testing.T) {
 	if p = admin.get("/admin/audit"); !strings.Contains(p.Body, "khôi phục từ một bản sao lưu cũ hơn") || !strings.Contains(p.Body, "vanthu audit anchor --restored") {
 		t.Fatalf("restored chain:\n%s", p.Body)
 	}
+	// The chain records an anchor the store does not hold.
+	extra = nil
+	if _, err := e.docs.RecordAnchor(context.Background(), workflow.AuditAnchor{Key: "audit/anchors/da-xoa.p7m", Seq: 1, Hash: "ab", At: at}); err != nil {
+		t.Fatal(err)
+	}
+	if p = admin.get("/admin/audit"); !strings.Contains(p.Body, "không toàn vẹn") || !strings.Contains(p.Body, "Thiếu mốc neo:</span> 1 mốc") ||
+		!strings.Contains(p.Body, "mốc neo audit/anchors/da-xoa.p7m của sự kiện số 1") {
+		t.Fatalf("anchor missing:\n%s", p.Body)
+	}
 }

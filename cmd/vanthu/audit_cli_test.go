@@ -3,7 +3,10 @@ package main
 import (
 	"bytes"
 	"context"
+	"io/fs"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -108,5 +111,50 @@ func TestAuditAnchorCLI(t *testing.T) {
 	code := cli("audit", "verify")
 	if code != 1 || !strings.Contains(out.String(), "BROKEN") || !strings.Contains(out.String(), "audit/anchors/000000000003-") {
 		t.Fatalf("rewritten: exit %d: %s %s", code, out.String(), errb.String())
+	}
+}
+
+// The CLI records each anchor it writes in the chain: a second `audit
+// anchor` finds the head, the record, anchored already; the anchor's
+// file removed from the archive folder (by someone with the disk), audit
+// verify fails naming it.
+func TestAuditAnchorRemovedCLI(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"VANTHU_DATA_DIR": dir, "VANTHU_ADMIN_PASSWORD": "admin-password-1", "VANTHU_LOG_LEVEL": "error"}
+	getenv := func(k string) string { return env[k] }
+	var out, errb bytes.Buffer
+	cli := func(args ...string) int {
+		out.Reset()
+		errb.Reset()
+		return run(context.Background(), args, getenv, &out, &errb)
+	}
+	if code := cli("user", "add", "--username", "lan", "--password", "password-lan", "--roles", "clerk"); code != 0 {
+		t.Fatalf("user add: %d %s", code, errb.String())
+	}
+	if code := cli("audit", "anchor"); code != 0 || !strings.Contains(out.String(), "anchored event 1") {
+		t.Fatalf("anchor: exit %d: %s %s", code, out.String(), errb.String())
+	}
+	if code := cli("audit", "anchor"); code != 0 || !strings.Contains(out.String(), "event 1 is anchored already") {
+		t.Fatalf("anchor again (the head is its record): exit %d: %s %s", code, out.String(), errb.String())
+	}
+	if code := cli("audit", "verify"); code != 0 || !strings.Contains(out.String(), "anchors recorded in the chain: 1, missing from the store: 0") {
+		t.Fatalf("verify: exit %d: %s %s", code, out.String(), errb.String())
+	}
+	var files []string
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err == nil && !d.IsDir() && strings.HasSuffix(p, ".p7m") && strings.Contains(filepath.ToSlash(p), "objects/audit/anchors/") {
+			files = append(files, p)
+		}
+		return nil
+	})
+	if len(files) != 1 {
+		t.Fatalf("anchor files %v", files)
+	}
+	if err := os.Remove(files[0]); err != nil {
+		t.Fatal(err)
+	}
+	code := cli("audit", "verify")
+	if code != 1 || !strings.Contains(out.String(), "MISSING: audit/anchors/000000000001-") || !strings.Contains(out.String(), "is missing from the archive store") {
+		t.Fatalf("anchor removed: exit %d: %s %s", code, out.String(), errb.String())
 	}
 }
