@@ -24,6 +24,10 @@ import (
 //     genuine or does not agree in full, the next newest, until one is.
 //     The hash chain makes that one vouch for every event before it: the
 //     older agreeing anchors are not read.
+//   - the newest anchor the chain records as written (EventAnchored,
+//     anchorrecord.go), when it lies past that one: missing unless a
+//     version of its key is a valid anchor. Every recorded anchor's key
+//     must be listed (missing otherwise); that needs no read.
 
 // anchorWindow is how many anchors are read and checked at once.
 const anchorWindow = 256
