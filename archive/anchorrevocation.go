@@ -29,6 +29,10 @@ import (
 //     (AuditAnchor.Revocation says which);
 //   - revoked: an anchor time-stamped before the revocation counts; any
 //     other is rejected, with the revocation's time and reason;
+//   - not checked, because revocation checking is off by configuration
+//     (VANTHU_REVOCATION_ONLINE=false: a network without the CA's
+//     responder): counts, and the report says so (Revocation
+//     "not_checked") — else every check of such an office would fail;
 //   - the status cannot be had (the responder and the CRL unreachable,
 //     an answer that does not verify): the check fails EUNAVAILABLE (verify
 //     answers 503 unavailable, the CLI exits 2), as when the store cannot
@@ -42,11 +46,12 @@ const (
 	RevocationRevoked       = "revoked"
 	RevocationUnknown       = "unknown"
 	RevocationNotApplicable = "not_applicable"
+	RevocationNotChecked    = "not_checked" // revocation checking off by configuration
 )
 
 // CertStatus is the revocation status of a certificate now.
 type CertStatus struct {
-	Status    string // RevocationGood, RevocationRevoked, RevocationUnknown, RevocationNotApplicable
+	Status    string // RevocationGood, RevocationRevoked, RevocationUnknown, RevocationNotApplicable, RevocationNotChecked
 	RevokedAt time.Time
 	Reason    string // RFC 5280 CRLReason name, when revoked
 	Detail    string // why unknown

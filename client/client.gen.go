@@ -1068,7 +1068,7 @@ type AuditAnchor struct {
 	Rejected *string `json:"rejected,omitempty"`
 	Restored *bool   `json:"restored,omitempty"`
 
-	// Revocation good, revoked or not_applicable: the revocation status of the signer's certificate when this verify checked it (OCSP, else CRL): not_applicable when it names no responder or CRL; revoked for an anchor time-stamped before the revocation (after it, or without a trusted time-stamp, the anchor is rejected); absent when not checked. A status that cannot be obtained makes verify answer 503 unavailable.
+	// Revocation good, revoked, not_applicable or not_checked: the revocation status of the signer's certificate when this verify checked it (OCSP, else CRL): not_applicable when it names no responder or CRL; revoked for an anchor time-stamped before the revocation (after it, or without a trusted time-stamp, the anchor is rejected); not_checked when revocation checking is off by configuration (VANTHU_REVOCATION_ONLINE=false); absent when not read. With it on, a status that cannot be obtained makes verify answer 503 unavailable.
 	Revocation  *string `json:"revocation,omitempty"`
 	Seq         *int64  `json:"seq,omitempty"`
 	TimeStamped *bool   `json:"time_stamped,omitempty"`

@@ -30,8 +30,9 @@ type AuditAnchor struct {
 	TimeStamped bool `json:"time_stamped,omitempty"`
 	// Revocation is the revocation status of the signer's certificate
 	// when it was checked: good, not_applicable (it names no OCSP
-	// responder or CRL), revoked (after the anchor's trusted time-stamp);
-	// "" when not checked (no checker configured, or not read).
+	// responder or CRL), revoked (after the anchor's trusted time-stamp),
+	// not_checked (revocation checking off by configuration); "" when not
+	// read or no checker is configured.
 	Revocation string `json:"revocation,omitempty"`
 	// Rejected says why the object is not a valid anchor (no signature,
 	// a signature that does not verify, a signer other than the agency);

@@ -71,13 +71,19 @@ func wireAnchors(a *app, store workflow.Blobs, stamper archive.Stamper) (*archiv
 // anchorSignerStatus is the revocation status of an anchor signer's
 // certificate now, as signing/verify finds a PDF signer's: the
 // development PKI's certificates asked in process, others online as
-// VANTHU_REVOCATION_ONLINE says (offline: unknown).
+// VANTHU_REVOCATION_ONLINE says (offline: not checked, said in the report).
 func anchorSignerStatus(ctx context.Context, a *app, cert, issuer *x509.Certificate) (archive.CertStatus, error) {
 	f := revocationFetcher(a.cfg)
 	if a.pki != nil {
 		f = a.pki.Fetcher(f)
 	}
 	rev := verify.CertificateStatus(ctx, cert, issuer, a.now(), f)
+	if rev.Status == verify.RevocationUnknown && !a.cfg.RevOnline {
+		// Offline by configuration (an office network without the CA's
+		// responder): not a responder cut off, so not 503 on every check.
+		return archive.CertStatus{Status: archive.RevocationNotChecked,
+			Detail: "VANTHU_REVOCATION_ONLINE=false: the agency certificate's revocation is not asked (" + rev.Detail + ")"}, nil
+	}
 	st := archive.CertStatus{Status: rev.Status, Reason: rev.Reason, Detail: rev.Detail}
 	if rev.RevokedAt != "" {
 		t, err := time.Parse(time.RFC3339, rev.RevokedAt)
