@@ -37,6 +37,7 @@ type docView struct {
 	Creator     string
 	Assignee    string
 	Actions     []workflow.Action // buttons of the main form (all allowed but assign)
+	Reasoned    []workflow.Action // those of Actions that need a reason in the comment, which its label names
 	Unavailable []workflow.Action // allowed, but this server lacks what they need
 	CanAssign   bool
 	Handlers    []*workflow.User
@@ -143,6 +144,9 @@ func (u *UI) documentView(r *http.Request, s *Session, d *workflow.Document) (*d
 			continue
 		}
 		v.Actions = append(v.Actions, a)
+		if needsReason(d, a) {
+			v.Reasoned = append(v.Reasoned, a)
+		}
 	}
 	if v.CanAssign {
 		if v.Handlers, err = u.assignees(ctx); err != nil {
@@ -767,4 +771,18 @@ func (u *UI) handleFile(w http.ResponseWriter, r *http.Request, s *Session) erro
 		u.log.WarnContext(r.Context(), "stream file", "doc_id", r.PathValue("id"), "err", err)
 	}
 	return nil
+}
+
+// needsReason reports whether action a on d is refused without its
+// reason in the comment (workflow's ErrNoReason): a rejection, a
+// revocation's request or refusal, the return of a signed document.
+// TestCommentLabelNamesReasonedActions checks it against the service.
+func needsReason(d *workflow.Document, a workflow.Action) bool {
+	switch a {
+	case workflow.Reject, workflow.RequestRevoke, workflow.RefuseRevoke:
+		return true
+	case workflow.Return:
+		return d.State == workflow.OfficerSigned
+	}
+	return false
 }

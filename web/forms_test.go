@@ -271,7 +271,7 @@ func TestPermanentRetentionShown(t *testing.T) {
 	}
 	e.remount(t, Config{Archive: searchArchive{got: &got, recs: recs}})
 	p := e.login("luutru").get("/archive?q=luu")
-	if strings.Contains(p.Body, "10000") || !strings.Contains(p.Body, "<td>Vĩnh viễn</td>") || !strings.Contains(p.Body, "<td>01/01/2037</td>") {
+	if strings.Contains(p.Body, "10000") || !strings.Contains(p.Body, `<td data-label="Bảo quản đến">Vĩnh viễn</td>`) || !strings.Contains(p.Body, `<td data-label="Bảo quản đến">01/01/2037</td>`) {
 		t.Errorf("archive search: %d\n%s", p.Status, p.Body)
 	}
 	for in, want := range map[time.Time]string{archive.Forever: "Vĩnh viễn", time.Date(2036, 12, 31, 17, 0, 0, 0, time.UTC): "01/01/2037"} {

@@ -69,7 +69,7 @@ func seedRegister(t *testing.T, repo interface {
 }
 
 var (
-	registerNotation = regexp.MustCompile(`<tr(?: class="(number-\w+)")?><td>(\d+/QĐ-UBND)</td>`)
+	registerNotation = regexp.MustCompile(`<tr(?: class="(number-\w+)")?><td(?: class="doc-number")?>(\d+/QĐ-UBND)</td>`)
 	registerNext     = regexp.MustCompile(`<a href="([^"]+)" rel="next">`)
 )
 
