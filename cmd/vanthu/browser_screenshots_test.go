@@ -117,6 +117,8 @@ func TestIntegrationBrowserScreenshots(t *testing.T) {
 //     (a register's sender squeezed to its longest word);
 //   - a card whose heading, its first line, starts further below its top
 //     than its padding (the heading's margin added to it);
+//   - an error code of the API (forbidden, not_found, …) shown as text
+//     rather than marked as a code (<code lang="en">);
 //   - on a desktop, a document's number and notation ("106/UBND-VP", up
 //     to 20 characters) split over two lines.
 const shotProblems = `(W => {
@@ -126,6 +128,13 @@ const shotProblems = `(W => {
     if (!h || !/^H[1-3]$/.test(h.tagName)) continue;
     const gap = h.getBoundingClientRect().top - c.getBoundingClientRect().top - parseFloat(getComputedStyle(c).borderTopWidth) - parseFloat(getComputedStyle(c).paddingTop);
     if (gap > 2) out.push('a card\'s heading ' + Math.round(gap) + ' px below its padding: ' + h.innerText.trim().slice(0, 40));
+  }
+  const codes = /\b(forbidden|not_found|unauthorized|conflict|too_large|unavailable|internal)\b/;
+  const tw = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  for (let n; (n = tw.nextNode());) {
+    const p = n.parentElement;
+    if (!p || p.closest('code, [lang="en"], script, style, .hash, .mono')) continue;
+    if (codes.test(n.textContent)) out.push('an English error code as text: ' + n.textContent.trim().slice(0, 60));
   }
   if (W <= 640) {
     for (const t of document.querySelectorAll('.table-wrap table:not(.register)')) {
