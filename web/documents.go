@@ -159,7 +159,10 @@ func (u *UI) documentView(r *http.Request, s *Session, d *workflow.Document) (*d
 	}
 	for i := len(evs) - 1; i >= 0; i-- {
 		e := evs[i]
-		v.Events = append(v.Events, eventRow{At: e.At, Actor: orDefault(names[e.Actor], "Hệ thống"), Text: eventText(e, names), Comment: e.Comment})
+		v.Events = append(v.Events, eventRow{At: e.At, Actor: orDefault(names[e.Actor], "Hệ thống"), Text: eventText(e, names), Comment: personComment(e)})
+		if e.Kind == workflow.EventCreate && v.Creator == "" {
+			v.Creator = orDefault(names[e.Actor], "Hệ thống") // a received document has no CreatedBy
+		}
 	}
 	if err := u.signatureReport(r, s, d, v); err != nil {
 		return nil, err
@@ -335,6 +338,12 @@ func stampPlaces(l *workflow.Layout) []string {
 func eventText(e workflow.Event, names map[string]string) string {
 	switch e.Kind {
 	case workflow.EventCreate:
+		switch {
+		case e.Actor == workflow.Exchange.ID:
+			return "Nhận văn bản qua trục liên thông"
+		case e.Data["import_file"] != "":
+			return "Nhập văn bản từ kho lưu trữ có sẵn (tệp “" + e.Data["import_file"] + "”)"
+		}
 		return "Tạo văn bản"
 	case workflow.EventUpload:
 		kind := map[string]string{"main": "văn bản", "attachment": "phụ lục", "signed": "bản đã ký"}[e.Data["kind"]]
@@ -785,4 +794,15 @@ func needsReason(d *workflow.Document, a workflow.Action) bool {
 		return d.State == workflow.OfficerSigned
 	}
 	return false
+}
+
+// personComment is an event's comment as the history shows it: what a
+// person wrote; the note the service writes itself on a document's
+// creation over the exchange or by an import ("received over the
+// exchange", in English) is not shown — eventText says it in Vietnamese.
+func personComment(e workflow.Event) string {
+	if e.Kind == workflow.EventCreate && (e.Actor == workflow.Exchange.ID || e.Data["import_file"] != "") {
+		return ""
+	}
+	return e.Comment
 }

@@ -84,10 +84,12 @@ func (u *UI) userNames(r *http.Request) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	out := make(map[string]string, len(users))
+	out := make(map[string]string, len(users)+1)
 	for _, x := range users {
 		out[x.ID] = displayName(x)
 	}
+	// The exchange creates the documents it receives, and acts on them.
+	out[workflow.Exchange.ID] = displayName(workflow.Exchange)
 	return out, nil
 }
 

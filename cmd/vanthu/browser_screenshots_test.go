@@ -29,8 +29,9 @@ var shotSubjects = []string{
 
 // TestIntegrationBrowserScreenshots saves full-page screenshots of every
 // main page, as each role sees it, at a desktop's 1366 px and a phone's
-// 390 px, to the directory $VANTHU_SCREENSHOTS (skipped without it): for
-// a person to look at. The site has documents in each state, incoming and
+// 390 px, to the directory $VANTHU_SCREENSHOTS (none without it): for a
+// person to look at; and fails on what shotProblems and the walk's
+// pageProblems find in them. The site has documents in each state, incoming and
 // outgoing, a register of a few dozen lines, a document sent to a
 // connected agency and received by it, and an archived record.
 func TestIntegrationBrowserScreenshots(t *testing.T) {
@@ -52,7 +53,9 @@ func TestIntegrationBrowserScreenshots(t *testing.T) {
 		if strings.HasSuffix(name, "-390") {
 			w = 390
 		}
-		for _, p := range Get(b, chromedp.Evaluate[[]string](fmt.Sprintf("(%s)(%d)", shotProblems, w))) {
+		found := append(Get(b, chromedp.Evaluate[[]string](fmt.Sprintf("(%s)(%d)", shotProblems, w))),
+			Get(b, chromedp.Evaluate[[]string](pageProblems))...)
+		for _, p := range found {
 			problems[p] = append(problems[p], name)
 		}
 		if dir == "" {
