@@ -116,6 +116,7 @@ func TestIntegrationBrowserScreenshots(t *testing.T) {
 //     its last columns (a signature's verdict, a delivery's status) out
 //     of sight, the others squeezed to a word a line; such a table
 //     reflows into one card per row (class "stack");
+//   - on a phone, a row's card naming a cell with nothing in it;
 //   - on a phone, a table cell of three words or more shown a word a line
 //     (a register's sender squeezed to its longest word);
 //   - a card whose heading, its first line, starts further below its top
@@ -143,6 +144,9 @@ const shotProblems = `(W => {
     for (const t of document.querySelectorAll('.table-wrap table:not(.register)')) {
       const wrap = t.closest('.table-wrap');
       if (wrap.scrollWidth > wrap.clientWidth + 1) out.push('a table wider than its frame on a phone: ' + (wrap.getAttribute('aria-label') || t.id || t.className));
+    }
+    for (const td of document.querySelectorAll('table.stack td[data-label]')) {
+      if (td.offsetHeight > 0 && !td.innerText.trim() && !out.some(o => o.startsWith('a row'))) out.push('a row\'s card names an empty cell: ' + td.dataset.label);
     }
     for (const td of document.querySelectorAll('td')) {
       const words = td.innerText.trim().split(/\s+/).length;
