@@ -116,6 +116,8 @@ func TestIntegrationBrowserScreenshots(t *testing.T) {
 //     its last columns (a signature's verdict, a delivery's status) out
 //     of sight, the others squeezed to a word a line; such a table
 //     reflows into one card per row (class "stack");
+//   - on a phone, a table's caption narrower than the table (wrapped a
+//     word a line beside its cards);
 //   - on a phone, a row's card naming a cell with nothing in it;
 //   - on a phone, a table cell of three words or more shown a word a line
 //     (a register's sender squeezed to its longest word);
@@ -144,6 +146,10 @@ const shotProblems = `(W => {
     for (const t of document.querySelectorAll('.table-wrap table:not(.register)')) {
       const wrap = t.closest('.table-wrap');
       if (wrap.scrollWidth > wrap.clientWidth + 1) out.push('a table wider than its frame on a phone: ' + (wrap.getAttribute('aria-label') || t.id || t.className));
+    }
+    for (const c of document.querySelectorAll('table caption')) {
+      const t = c.closest('table').getBoundingClientRect(), r = c.getBoundingClientRect();
+      if (r.width > 0 && r.width < t.width - 2) out.push('a table\'s caption squeezed to ' + Math.round(r.width) + ' of ' + Math.round(t.width) + ' px: ' + c.innerText.trim().slice(0, 40));
     }
     for (const td of document.querySelectorAll('table.stack td[data-label]')) {
       if (td.offsetHeight > 0 && !td.innerText.trim() && !out.some(o => o.startsWith('a row'))) out.push('a row\'s card names an empty cell: ' + td.dataset.label);
