@@ -553,7 +553,7 @@ func (s *Service) Bootstrap(ctx context.Context, password string) (created bool,
 		}
 		password = base64.RawURLEncoding.EncodeToString(raw[:])
 	}
-	_, err = s.CreateUser(ctx, nil, NewUser{Username: "admin", Password: password, FullName: "Administrator",
+	_, err = s.CreateUser(ctx, nil, NewUser{Username: "admin", Password: password, FullName: "Quản trị hệ thống",
 		Roles: []workflow.Role{workflow.RoleAdmin}})
 	if err != nil {
 		return false, "", err
