@@ -71,6 +71,13 @@ var irreversible = map[workflow.Action]confirmText{
 		"Văn bản nhận qua liên thông: cơ quan gửi được thông báo đã hoàn thành (mã 06)."}},
 }
 
+// dangerAction says whether a's button is red, on the document page as
+// on its confirmation: a refusal, a return, a withdrawal (irreversible's
+// Danger; Return, which is confirmed only from officer_signed, always).
+func dangerAction(a workflow.Action) bool {
+	return irreversible[a].Danger
+}
+
 // returnSigned is the confirmation of a return from officer_signed: it
 // withdraws layer 1 and needs its reason.
 var returnSigned = confirmText{Heading: "Xác nhận trả lại văn bản đã ký", Button: "Xác nhận trả lại", Reason: true, Danger: true, Facts: []string{

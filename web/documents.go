@@ -8,6 +8,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -148,6 +149,17 @@ func (u *UI) documentView(r *http.Request, s *Session, d *workflow.Document) (*d
 			v.Reasoned = append(v.Reasoned, a)
 		}
 	}
+	// The step forward first, the red refusals and withdrawals after it
+	// ("Trả lại" came before "Ký số").
+	slices.SortStableFunc(v.Actions, func(a, b workflow.Action) int {
+		switch da, db := dangerAction(a), dangerAction(b); {
+		case da == db:
+			return 0
+		case da:
+			return 1
+		}
+		return -1
+	})
 	if v.CanAssign {
 		if v.Handlers, err = u.assignees(ctx); err != nil {
 			return nil, err

@@ -26,6 +26,7 @@ var funcs = template.FuncMap{
 	"size":       fmtSize,
 	"state":      func(s workflow.State) string { return orName(stateNames, s) },
 	"action":     func(a workflow.Action) string { return orName(actionNames, a) },
+	"danger":     dangerAction,
 	"urgency":    func(x workflow.Urgency) string { return orName(urgencyNames, x) },
 	"urgencyCls": func(x workflow.Urgency) string { return "u-" + strings.ReplaceAll(string(x), "_", "-") },
 	"conf":       func(c workflow.Confidentiality) string { return orName(confidentialityNames, c) },
