@@ -178,7 +178,7 @@ func (s *Service) LoginFrom(ctx context.Context, addr, username, password string
 		if u != nil {
 			actor = u.ID
 		}
-		s.auditFailure(ctx, actor, username, addr, first, locks)
+		s.auditFailure(ctx, actor, username, addr, first, locks, "")
 		return "", nil, nil, workflow.Errorf(workflow.EUNAUTHORIZED, "wrong username or password")
 	}
 	var raw [32]byte
@@ -247,8 +247,10 @@ func (s *Service) compareHash(hash, pw []byte) error {
 // else (one event even when the failure locked both the account and the
 // address). At most FailureAuditsPerMinute login_failed events are written
 // per minute across all keys (a distributed flood); the number left out
-// is recorded in the next event written.
-func (s *Service) auditFailure(ctx context.Context, actor, username, addr string, first bool, locks []Lock) {
+// is recorded in the next event written. during, when set, names what
+// the password was checked for ("password_change": the current password
+// of a change), as data during=… of the events.
+func (s *Service) auditFailure(ctx context.Context, actor, username, addr string, first bool, locks []Lock, during string) {
 	now := s.now()
 	var events []*workflow.Event
 	s.auditMu.Lock()
@@ -294,6 +296,11 @@ func (s *Service) auditFailure(ctx context.Context, actor, username, addr string
 	s.auditMu.Unlock()
 	if len(events) == 0 {
 		return
+	}
+	if during != "" {
+		for _, e := range events {
+			e.Data["during"] = during
+		}
 	}
 	_ = s.Repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
 		for _, e := range events {
@@ -461,6 +468,12 @@ type NewUser struct {
 	// see workflow.User.PersonalID and NormalizePersonalID.
 	PersonalID string
 	Roles      []workflow.Role
+	// Temporary: the user must change the password at the first login
+	// (workflow.User.MustChangePassword). Read only when the system
+	// creates the user (actor nil: bootstrap with a generated password,
+	// the CLI's `user add` without --own-password); a user an admin
+	// creates (the API, the web) always has a temporary password.
+	Temporary bool
 }
 
 // NormalizePersonalID returns a personal ID number as stored: spaces
@@ -483,7 +496,10 @@ func NormalizePersonalID(s string) (string, error) {
 }
 
 // CreateUser creates a user (admins only; actor nil = the system, for
-// bootstrap and the CLI).
+// bootstrap and the CLI). The password of a user an admin creates is
+// temporary (MustChangePassword): the admin knows it, and the user's
+// login approves and signs in their name; the system's is as
+// in.Temporary says.
 func (s *Service) CreateUser(ctx context.Context, actor *workflow.User, in NewUser) (*workflow.User, error) {
 	if actor != nil && !actor.Has(workflow.RoleAdmin) {
 		return nil, workflow.Errorf(workflow.EFORBIDDEN, "only an admin creates users")
@@ -513,7 +529,8 @@ func (s *Service) CreateUser(ctx context.Context, actor *workflow.User, in NewUs
 	}
 	now := s.now()
 	u := &workflow.User{ID: workflow.NewID(now), Username: in.Username, FullName: in.FullName, Title: in.Title,
-		Unit: in.Unit, PersonalID: pid, Roles: in.Roles, PasswordHash: hash, CreatedAt: now}
+		Unit: in.Unit, PersonalID: pid, Roles: in.Roles, PasswordHash: hash, CreatedAt: now,
+		MustChangePassword: actor != nil || in.Temporary}
 	actorID := ""
 	if actor != nil {
 		actorID = actor.ID
@@ -527,7 +544,8 @@ func (s *Service) CreateUser(ctx context.Context, actor *workflow.User, in NewUs
 			roles[i] = string(r)
 		}
 		return tx.AppendEvent(ctx, &workflow.Event{Kind: workflow.EventUser, Actor: actorID, At: now,
-			Data: map[string]string{"created_user": u.ID, "username": u.Username, "roles": strings.Join(roles, ",")}})
+			Data: map[string]string{"created_user": u.ID, "username": u.Username, "roles": strings.Join(roles, ","),
+				"must_change_password": strconv.FormatBool(u.MustChangePassword)}})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("create user %s: %w", in.Username, err)
@@ -536,8 +554,10 @@ func (s *Service) CreateUser(ctx context.Context, actor *workflow.User, in NewUs
 }
 
 // Bootstrap creates the first admin when there are no users. With an
-// empty password it generates one and returns it (generated=true) so the
-// caller can show it once.
+// empty password it generates one and returns it so the caller can show
+// it once; a generated password is temporary (it was shown on the
+// console and written to a file: the admin must change it at the first
+// login), one the operator gave is the admin's own.
 func (s *Service) Bootstrap(ctx context.Context, password string) (created bool, pw string, err error) {
 	users, err := s.Repo.Users(ctx)
 	if err != nil {
@@ -546,7 +566,8 @@ func (s *Service) Bootstrap(ctx context.Context, password string) (created bool,
 	if len(users) > 0 {
 		return false, "", nil
 	}
-	if password == "" {
+	generated := password == ""
+	if generated {
 		var raw [18]byte
 		if _, err := rand.Read(raw[:]); err != nil {
 			return false, "", err
@@ -554,7 +575,7 @@ func (s *Service) Bootstrap(ctx context.Context, password string) (created bool,
 		password = base64.RawURLEncoding.EncodeToString(raw[:])
 	}
 	_, err = s.CreateUser(ctx, nil, NewUser{Username: "admin", Password: password, FullName: "Quản trị hệ thống",
-		Roles: []workflow.Role{workflow.RoleAdmin}})
+		Roles: []workflow.Role{workflow.RoleAdmin}, Temporary: generated})
 	if err != nil {
 		return false, "", err
 	}
@@ -673,7 +694,9 @@ func endSessions(ctx context.Context, tx workflow.Tx, id string) (int64, error) 
 // resetting a forgotten or leaked password). EINVALID when it is shorter
 // than 8 characters or longer than 72 bytes. Every session of the user
 // ends in the same transaction: a token taken with the old password does
-// not outlive the reset.
+// not outlive the reset. The new password is temporary
+// (MustChangePassword: the admin knows it) unless the admin reset their
+// own.
 func (s *Service) SetPassword(ctx context.Context, actor *workflow.User, id, password string) (*workflow.User, error) {
 	if actor == nil || !actor.Has(workflow.RoleAdmin) {
 		return nil, workflow.Errorf(workflow.EFORBIDDEN, "only an admin resets passwords")
@@ -694,6 +717,7 @@ func (s *Service) SetPassword(ctx context.Context, actor *workflow.User, id, pas
 			return err
 		}
 		u.PasswordHash = hash
+		u.MustChangePassword = u.ID != actor.ID
 		if err := tx.UpdateUser(ctx, u); err != nil {
 			return err
 		}
@@ -703,7 +727,8 @@ func (s *Service) SetPassword(ctx context.Context, actor *workflow.User, id, pas
 		}
 		out = u
 		return tx.AppendEvent(ctx, &workflow.Event{Kind: workflow.EventUser, Actor: actor.ID, At: s.now(),
-			Data: map[string]string{"updated_user": u.ID, "password_reset": "true", "sessions_ended": strconv.FormatInt(n, 10)}})
+			Data: map[string]string{"updated_user": u.ID, "password_reset": "true", "sessions_ended": strconv.FormatInt(n, 10),
+				"must_change_password": strconv.FormatBool(u.MustChangePassword)}})
 	})
 	if err != nil {
 		return nil, fmt.Errorf("set password: %w", err)

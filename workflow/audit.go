@@ -20,8 +20,11 @@ const (
 	// address (one event per lockout, with counts, instead of one per guess).
 	EventLoginThrottled EventKind = "login_throttled"
 	EventUser           EventKind = "user"
-	EventArchive        EventKind = "archive"
-	EventComment        EventKind = "comment" // a remark on a document, no state change
+	// EventPasswordChanged: a user changed their own password (the data
+	// say how many of their other sessions ended; never a secret).
+	EventPasswordChanged EventKind = "password_changed"
+	EventArchive         EventKind = "archive"
+	EventComment         EventKind = "comment" // a remark on a document, no state change
 )
 
 // Event is one entry of the append-only audit trail. Events form a hash

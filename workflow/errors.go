@@ -18,10 +18,13 @@ const (
 	EKEYREUSED        = "idempotency_key_reused" // an idempotency key sent again with a different request
 	EFORBIDDEN        = "forbidden"
 	EUNAUTHORIZED     = "unauthorized"
-	ETOOLARGE         = "too_large"
-	ETOOMANY          = "too_many_requests" // throttled (failed logins): try again later
-	EUNAVAILABLE      = "unavailable"       // a dependency (signer, storage, peer) is down or not configured
-	EINTERNAL         = "internal"
+	// EPASSWORDCHANGE: the account's password was set by an admin (or
+	// generated) and must be changed before anything else is done.
+	EPASSWORDCHANGE = "password_change_required"
+	ETOOLARGE       = "too_large"
+	ETOOMANY        = "too_many_requests" // throttled (failed logins): try again later
+	EUNAVAILABLE    = "unavailable"       // a dependency (signer, storage, peer) is down or not configured
+	EINTERNAL       = "internal"
 )
 
 // ErrDigestMismatch is the cause (errors.Is) of the EINVALID that

@@ -11,7 +11,12 @@ type User struct {
 	Unit         string // phòng ban
 	Roles        []Role
 	PasswordHash string
-	Disabled     bool
+	// MustChangePassword: the password was set by someone else (an admin
+	// creating the account or resetting it, or generated at bootstrap);
+	// until the user changes it, they can do nothing but change it, read
+	// their own account and log out.
+	MustChangePassword bool
+	Disabled           bool
 	// Signing (officials): key URI and certificate chain (PEM); empty = the
 	// development PKI. SignatureImage is the SHA-256 of the PNG in Blobs.
 	SigningKeyURI  string

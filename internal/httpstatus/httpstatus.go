@@ -21,6 +21,7 @@ var statusOf = map[string]int{
 	workflow.EKEYREUSED:        http.StatusUnprocessableEntity,
 	workflow.EFORBIDDEN:        http.StatusForbidden,
 	workflow.EUNAUTHORIZED:     http.StatusUnauthorized,
+	workflow.EPASSWORDCHANGE:   http.StatusForbidden,
 	workflow.ETOOLARGE:         http.StatusRequestEntityTooLarge,
 	workflow.ETOOMANY:          http.StatusTooManyRequests,
 	workflow.EUNAVAILABLE:      http.StatusServiceUnavailable,

@@ -176,7 +176,7 @@ func readForArchive(ctx context.Context, pc *pgx.Conn, q *documentQuery, id stri
 	var r userRow
 	if err := scanText(mrr, pc, us.Fields, func() error { u = &r; return nil },
 		&r.ID, &r.Username, &r.FullName, &r.Title, &r.Unit, &r.Roles, &r.PasswordHash, &r.Disabled,
-		&r.SigningKeyURI, &r.CertPEM, &r.SignatureImage, &r.PersonalID, &r.CreatedAt); err != nil {
+		&r.SigningKeyURI, &r.CertPEM, &r.SignatureImage, &r.PersonalID, &r.MustChangePassword, &r.CreatedAt); err != nil {
 		return nil, nil, nil, err
 	}
 	return rows, events, u, mrr.Close()

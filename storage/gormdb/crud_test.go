@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vanthu/vanthu/auth"
 	"github.com/vanthu/vanthu/storage/gormdb"
 	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
 	"github.com/vanthu/vanthu/workflow"
@@ -310,7 +311,7 @@ func TestUsersAndSessions(t *testing.T) {
 			Roles:        []workflow.Role{workflow.RoleOfficer, workflow.RoleAdmin},
 			PasswordHash: "$argon2id$v=19$m=65536,t=3,p=2$c2FsdA$aGFzaA", Disabled: true,
 			SigningKeyURI: "pkcs11:token=agency;object=sign", CertPEM: "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n",
-			SignatureImage: hex62('a') + "ff", CreatedAt: t0, PersonalID: "092080001234",
+			SignatureImage: hex62('a') + "ff", CreatedAt: t0, PersonalID: "092080001234", MustChangePassword: true,
 		}
 		minimal := &workflow.User{ID: "u2", Username: "clerk"}
 		err := db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
@@ -428,6 +429,37 @@ func TestUsersAndSessions(t *testing.T) {
 			}
 			_, err = db.Session(ctx, "h2")
 			wantCode(t, err, workflow.ENOTFOUND)
+		})
+		t.Run("DeleteOtherSessions", func(t *testing.T) {
+			// A user's own password change ends their sessions but the
+			// one they changed it in; another user's stay.
+			err := db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+				for _, s := range []*workflow.Session{{TokenHash: "keep", UserID: "u1"}, {TokenHash: "o1", UserID: "u1"},
+					{TokenHash: "o2", UserID: "u1"}, {TokenHash: "else", UserID: "u2"}} {
+					s.CreatedAt, s.ExpiresAt = time.Now(), time.Now().Add(time.Hour)
+					if err := tx.CreateSession(ctx, s); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var n int64
+			err = db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+				var err error
+				n, err = tx.(auth.OtherSessionEnder).DeleteOtherSessions(ctx, "u1", "keep")
+				return err
+			})
+			if err != nil || n != 2 {
+				t.Fatalf("DeleteOtherSessions = %d, %v; want 2", n, err)
+			}
+			for h, live := range map[string]bool{"keep": true, "o1": false, "o2": false, "else": true} {
+				if _, err := db.Session(ctx, h); (err == nil) != live {
+					t.Errorf("session %s after DeleteOtherSessions: %v, want live=%v", h, err, live)
+				}
+			}
 		})
 	})
 }

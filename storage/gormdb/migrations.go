@@ -53,6 +53,7 @@ var migrations = []migration{
 	{16, "documents: the list's order, documents_created (created_at, id) and documents_direction_created (direction, created_at, id), in place of idx_documents_created_at and documents_direction_id", listOrderV16},
 	{17, "documents_subject_fts: on SQLite, an FTS5 index of trigrams of the folded subjects, kept by triggers (the list's search when few match)", subjectFTSV17},
 	{18, "documents: external_id_sent, a DocumentId as its sender spelled it; documents.external_id and exchange_sent.external_id read as identifiers (edxmlid.Identifier)", externalIDsV18},
+	{19, "users: must_change_password, a password an admin set (or generated) that its user must change at the next login", usersMustChangePasswordV19},
 }
 
 // listOrderV16 builds the indexes of the document list's order, newest
@@ -100,6 +101,22 @@ func usersPersonalIDV11(_ context.Context, _ *DB, g *gorm.DB) error {
 		return nil // idempotent like the baseline
 	}
 	return g.Exec(`ALTER TABLE users ADD COLUMN personal_id text NOT NULL DEFAULT ''`).Error
+}
+
+// usersMustChangePasswordV19 adds users.must_change_password, false for
+// the users who exist: nothing says who set their passwords (an admin
+// who wants a user to choose one resets it).
+// The column's type is gorm's for a bool on each database (numeric on
+// SQLite, like disabled).
+func usersMustChangePasswordV19(_ context.Context, d *DB, g *gorm.DB) error {
+	if g.Migrator().HasColumn("users", "must_change_password") {
+		return nil // idempotent like the baseline
+	}
+	typ := "numeric"
+	if d.dialect == Postgres {
+		typ = "boolean"
+	}
+	return g.Exec(`ALTER TABLE users ADD COLUMN must_change_password ` + typ + ` NOT NULL DEFAULT false`).Error
 }
 
 // reformIndexes are the partial indexes of migration 12 and the queries

@@ -284,6 +284,8 @@ type userRow struct {
 	SignatureImage string    `gorm:"not null"`
 	CreatedAt      time.Time `gorm:"not null;autoCreateTime:false"`
 	PersonalID     string    `gorm:"not null;default:''"`
+	// MustChangePassword: migration 19.
+	MustChangePassword bool `gorm:"not null;default:false"`
 }
 
 func (userRow) TableName() string { return "users" }
@@ -294,36 +296,38 @@ func userFromDomain(u *workflow.User) *userRow {
 		roles[i] = string(r)
 	}
 	return &userRow{
-		ID:             u.ID,
-		Username:       u.Username,
-		FullName:       u.FullName,
-		Title:          u.Title,
-		Unit:           u.Unit,
-		Roles:          strings.Join(roles, ","),
-		PasswordHash:   u.PasswordHash,
-		Disabled:       u.Disabled,
-		SigningKeyURI:  u.SigningKeyURI,
-		CertPEM:        u.CertPEM,
-		SignatureImage: u.SignatureImage,
-		CreatedAt:      utc(u.CreatedAt),
-		PersonalID:     u.PersonalID,
+		ID:                 u.ID,
+		Username:           u.Username,
+		FullName:           u.FullName,
+		Title:              u.Title,
+		Unit:               u.Unit,
+		Roles:              strings.Join(roles, ","),
+		PasswordHash:       u.PasswordHash,
+		Disabled:           u.Disabled,
+		SigningKeyURI:      u.SigningKeyURI,
+		CertPEM:            u.CertPEM,
+		SignatureImage:     u.SignatureImage,
+		CreatedAt:          utc(u.CreatedAt),
+		PersonalID:         u.PersonalID,
+		MustChangePassword: u.MustChangePassword,
 	}
 }
 
 func (r *userRow) toDomain() *workflow.User {
 	u := &workflow.User{
-		ID:             r.ID,
-		Username:       r.Username,
-		FullName:       r.FullName,
-		Title:          r.Title,
-		Unit:           r.Unit,
-		PasswordHash:   r.PasswordHash,
-		Disabled:       r.Disabled,
-		SigningKeyURI:  r.SigningKeyURI,
-		CertPEM:        r.CertPEM,
-		SignatureImage: r.SignatureImage,
-		CreatedAt:      fromDB(r.CreatedAt),
-		PersonalID:     r.PersonalID,
+		ID:                 r.ID,
+		Username:           r.Username,
+		FullName:           r.FullName,
+		Title:              r.Title,
+		Unit:               r.Unit,
+		PasswordHash:       r.PasswordHash,
+		Disabled:           r.Disabled,
+		SigningKeyURI:      r.SigningKeyURI,
+		CertPEM:            r.CertPEM,
+		SignatureImage:     r.SignatureImage,
+		CreatedAt:          fromDB(r.CreatedAt),
+		PersonalID:         r.PersonalID,
+		MustChangePassword: r.MustChangePassword,
 	}
 	if r.Roles != "" {
 		for _, s := range strings.Split(r.Roles, ",") {

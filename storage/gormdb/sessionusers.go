@@ -34,9 +34,9 @@ func (c *conn) SessionUsers(ctx context.Context, tokenHashes []string) ([]*workf
 
 func (c *conn) sessionUsers(ctx context.Context, hashes []string, fn func(*workflow.Session, *workflow.User)) (err error) {
 	cols := []string{"u.id", "u.username", "u.full_name", "u.title", "u.unit", "u.roles", "u.password_hash", "u.disabled",
-		"u.signing_key_uri", "u.cert_pem", "u.signature_image", "u.personal_id", "u.created_at", "s.token_hash", "s.created_at", "s.expires_at"}
+		"u.signing_key_uri", "u.cert_pem", "u.signature_image", "u.personal_id", "u.must_change_password", "u.created_at", "s.token_hash", "s.created_at", "s.expires_at"}
 	if !c.pg() {
-		for _, i := range []int{12, 14, 15} { // times as text: see selectDocuments
+		for _, i := range []int{13, 15, 16} { // times as text: see selectDocuments
 			cols[i] = "CAST(" + cols[i] + " AS TEXT)"
 		}
 	}
@@ -65,7 +65,7 @@ func (c *conn) sessionUsers(ctx context.Context, hashes []string, fn func(*workf
 		var r userRow
 		sess := &workflow.Session{}
 		if err := rows.Scan(&r.ID, &r.Username, &r.FullName, &r.Title, &r.Unit, &r.Roles, &r.PasswordHash, boolDest{&r.Disabled},
-			&r.SigningKeyURI, &r.CertPEM, &r.SignatureImage, &r.PersonalID, timeDest{&r.CreatedAt}, &sess.TokenHash, timeDest{&sess.CreatedAt}, timeDest{&sess.ExpiresAt}); err != nil {
+			&r.SigningKeyURI, &r.CertPEM, &r.SignatureImage, &r.PersonalID, boolDest{&r.MustChangePassword}, timeDest{&r.CreatedAt}, &sess.TokenHash, timeDest{&sess.CreatedAt}, timeDest{&sess.ExpiresAt}); err != nil {
 			return c.db.translate(err, "sessions")
 		}
 		sess.UserID, sess.CreatedAt, sess.ExpiresAt = r.ID, fromDB(sess.CreatedAt), fromDB(sess.ExpiresAt)

@@ -22,7 +22,8 @@ func (c *conn) User(ctx context.Context, id string) (_ *workflow.User, err error
 	}()
 	var r userRow
 	err = g.Statement.ConnPool.QueryRowContext(ctx, query, id).Scan(&r.ID, &r.Username, &r.FullName, &r.Title, &r.Unit,
-		&r.Roles, &r.PasswordHash, boolDest{&r.Disabled}, &r.SigningKeyURI, &r.CertPEM, &r.SignatureImage, &r.PersonalID, timeDest{&r.CreatedAt})
+		&r.Roles, &r.PasswordHash, boolDest{&r.Disabled}, &r.SigningKeyURI, &r.CertPEM, &r.SignatureImage, &r.PersonalID,
+		boolDest{&r.MustChangePassword}, timeDest{&r.CreatedAt})
 	if err != nil {
 		return nil, c.db.translate(err, "user %s", id)
 	}
@@ -31,7 +32,7 @@ func (c *conn) User(ctx context.Context, id string) (_ *workflow.User, err error
 
 // userColumns are the columns of a user, in userRow's order (User,
 // SessionUser: read without gorm's reflection, on every action).
-const userColumns = "id, username, full_name, title, unit, roles, password_hash, disabled, signing_key_uri, cert_pem, signature_image, personal_id"
+const userColumns = "id, username, full_name, title, unit, roles, password_hash, disabled, signing_key_uri, cert_pem, signature_image, personal_id, must_change_password"
 
 // User's statement on each database (SQLite's times as text: see
 // selectDocuments).
@@ -124,6 +125,18 @@ func (c *conn) DeleteUserSessions(ctx context.Context, userID string) (int64, er
 	return res.RowsAffected, nil
 }
 
+// DeleteOtherSessions ends every session of a user but the one of token
+// hash keep (the user's own password change, made in that session) and
+// returns how many it ended; inside the transaction of the change.
+// Implements auth.OtherSessionEnder.
+func (c *conn) DeleteOtherSessions(ctx context.Context, userID, keep string) (int64, error) {
+	res := c.q(ctx).Where("user_id = ? AND token_hash <> ?", userID, keep).Delete(&sessionRow{})
+	if res.Error != nil {
+		return 0, c.db.translate(res.Error, "delete other sessions")
+	}
+	return res.RowsAffected, nil
+}
+
 // Session returns the session of a token hash if it has not expired (by
 // DB.Now), or ENOTFOUND.
 func (c *conn) Session(ctx context.Context, tokenHash string) (*workflow.Session, error) {
@@ -141,9 +154,9 @@ func (c *conn) Session(ctx context.Context, tokenHash string) (*workflow.Session
 // gone. Implements auth.SessionUserReader.
 func (c *conn) SessionUser(ctx context.Context, tokenHash string) (sess *workflow.Session, u *workflow.User, err error) {
 	cols := []string{"u.id", "u.username", "u.full_name", "u.title", "u.unit", "u.roles", "u.password_hash", "u.disabled",
-		"u.signing_key_uri", "u.cert_pem", "u.signature_image", "u.personal_id", "u.created_at", "s.created_at", "s.expires_at"}
+		"u.signing_key_uri", "u.cert_pem", "u.signature_image", "u.personal_id", "u.must_change_password", "u.created_at", "s.created_at", "s.expires_at"}
 	if !c.pg() {
-		for _, i := range []int{12, 13, 14} { // times as text: see selectDocuments
+		for _, i := range []int{13, 14, 15} { // times as text: see selectDocuments
 			cols[i] = "CAST(" + cols[i] + " AS TEXT)"
 		}
 	}
@@ -161,7 +174,7 @@ func (c *conn) SessionUser(ctx context.Context, tokenHash string) (sess *workflo
 	sess = &workflow.Session{TokenHash: tokenHash}
 	row := g.Statement.ConnPool.QueryRowContext(ctx, query, tokenHash, utc(c.db.Now()))
 	err = row.Scan(&r.ID, &r.Username, &r.FullName, &r.Title, &r.Unit, &r.Roles, &r.PasswordHash, boolDest{&r.Disabled},
-		&r.SigningKeyURI, &r.CertPEM, &r.SignatureImage, &r.PersonalID, timeDest{&r.CreatedAt}, timeDest{&sess.CreatedAt}, timeDest{&sess.ExpiresAt})
+		&r.SigningKeyURI, &r.CertPEM, &r.SignatureImage, &r.PersonalID, boolDest{&r.MustChangePassword}, timeDest{&r.CreatedAt}, timeDest{&sess.CreatedAt}, timeDest{&sess.ExpiresAt})
 	if err != nil {
 		return nil, nil, c.db.translate(err, "session")
 	}

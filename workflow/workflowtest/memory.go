@@ -493,6 +493,19 @@ func (t tx) DeleteUserSessions(_ context.Context, userID string) (int64, error) 
 	return n, nil
 }
 
+// DeleteOtherSessions ends every session of a user but the one of token
+// hash keep (auth.OtherSessionEnder).
+func (t tx) DeleteOtherSessions(_ context.Context, userID, keep string) (int64, error) {
+	var n int64
+	for h, s := range t.r.sessions {
+		if s.UserID == userID && h != keep {
+			delete(t.r.sessions, h)
+			n++
+		}
+	}
+	return n, nil
+}
+
 func (t tx) CreateSession(_ context.Context, s *workflow.Session) error {
 	c := *s
 	t.r.sessions[s.TokenHash] = &c
