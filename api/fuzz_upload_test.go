@@ -38,6 +38,9 @@ func (a fuzzAccounts) Authenticate(_ context.Context, token string) (*workflow.U
 	return nil, workflow.Errorf(workflow.EUNAUTHORIZED, "invalid token")
 }
 func (a fuzzAccounts) Logout(context.Context, string) error { return nil }
+func (a fuzzAccounts) ChangePasswordFrom(context.Context, string, *workflow.User, string, string, string) (*workflow.User, error) {
+	return nil, workflow.Errorf(workflow.EFORBIDDEN, "no")
+}
 func (a fuzzAccounts) CreateUser(context.Context, *workflow.User, auth.NewUser) (*workflow.User, error) {
 	return nil, workflow.Errorf(workflow.EFORBIDDEN, "no")
 }

@@ -90,6 +90,27 @@ func (s *Server) handleLogout(c echo.Context) error {
 	return c.NoContent(http.StatusNoContent)
 }
 
+type changePasswordRequest struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+}
+
+// handleChangePassword is the logged-in user's own change of password:
+// the session of this request stays, the user's others end.
+func (s *Server) handleChangePassword(c echo.Context) error {
+	var req changePasswordRequest
+	if err := bind(c, &req); err != nil {
+		return err
+	}
+	token, _ := c.Get(tokenKey).(string)
+	u, err := s.Accounts.ChangePasswordFrom(c.Request().Context(), auth.ClientAddr(c.Request(), s.TrustedProxies), Actor(c),
+		token, req.CurrentPassword, req.NewPassword)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, ToUserJSON(u))
+}
+
 type createUserRequest struct {
 	Username string   `json:"username"`
 	Password string   `json:"password"`

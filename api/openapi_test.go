@@ -172,3 +172,38 @@ func TestOpenAPIRedoclyLint(t *testing.T) {
 	}
 	t.Logf("redocly lint:\n%s", out)
 }
+
+// TestOpenAPIPasswordChangeRequired: every operation behind the bearer
+// token, but the password change and logout, may answer 403
+// password_change_required (a user whose password an admin set), and the
+// document says so.
+func TestOpenAPIPasswordChangeRequired(t *testing.T) {
+	spec := apitest.Default(t)
+	allowed := map[string]bool{"POST /api/v1/auth/password": true, "POST /api/v1/auth/logout": true}
+	n := 0
+	for path, item := range spec.Doc.Paths.Map() {
+		for method, op := range item.Operations() {
+			where := method + " " + path
+			if !strings.HasPrefix(path, "/api/v1/") || allowed[where] || op.Security != nil && len(*op.Security) == 0 {
+				continue
+			}
+			n++
+			ref := op.Responses.Status(http.StatusForbidden)
+			if ref == nil || ref.Value == nil {
+				t.Errorf("%s: no 403 answer, yet a user who must change their password gets 403 password_change_required", where)
+				continue
+			}
+			codes, _ := ref.Value.Extensions["x-error-codes"].([]any)
+			found := false
+			for _, c := range codes {
+				found = found || c == "password_change_required"
+			}
+			if !found {
+				t.Errorf("%s: 403 allows codes %v, not password_change_required", where, codes)
+			}
+		}
+	}
+	if n < 30 {
+		t.Errorf("only %d operations behind the token: the test reads the document wrong", n)
+	}
+}

@@ -68,6 +68,9 @@ type Accounts interface {
 	LoginFrom(ctx context.Context, addr, username, password string) (string, *workflow.Session, *workflow.User, error)
 	Authenticate(ctx context.Context, token string) (*workflow.User, error)
 	Logout(ctx context.Context, token string) error
+	// ChangePasswordFrom is the logged-in user's own change (the current
+	// password checked and throttled as a login; the other sessions end).
+	ChangePasswordFrom(ctx context.Context, addr string, actor *workflow.User, token, current, newPW string) (*workflow.User, error)
 	CreateUser(ctx context.Context, actor *workflow.User, in auth.NewUser) (*workflow.User, error)
 	UpdateUser(ctx context.Context, actor *workflow.User, id string, fn func(*workflow.User) error) (*workflow.User, error)
 }
@@ -203,6 +206,7 @@ func New(s *Server, logger *slog.Logger) *Server {
 
 	g := e.Group(apiPrefix, s.authenticate)
 	g.POST("/auth/logout", s.handleLogout)
+	g.POST("/auth/password", s.handleChangePassword)
 	g.POST("/users", s.handleCreateUser)
 	g.GET("/users", s.handleListUsers)
 	g.GET("/users/:id", s.handleGetUser)
@@ -363,8 +367,26 @@ func (s *Server) authenticate(next echo.HandlerFunc) echo.HandlerFunc {
 		}
 		c.Set(userKey, u)
 		c.Set(tokenKey, strings.TrimSpace(token))
+		if u.MustChangePassword && !allowedBeforeChange(c, u) {
+			return workflow.Errorf(workflow.EPASSWORDCHANGE, "the password of this account was set by an administrator "+
+				"and must be changed first: POST /api/v1/auth/password with current_password and new_password")
+		}
 		return next(c)
 	}
+}
+
+// allowedBeforeChange: what a user whose password is temporary
+// (MustChangePassword) may do before changing it — change it, log out,
+// read their own account.
+func allowedBeforeChange(c echo.Context, u *workflow.User) bool {
+	m := c.Request().Method
+	switch c.Path() {
+	case apiPrefix + "/auth/password", apiPrefix + "/auth/logout":
+		return m == http.MethodPost
+	case apiPrefix + "/users/:id":
+		return (m == http.MethodGet || m == http.MethodHead) && c.Param("id") == u.ID
+	}
+	return false
 }
 
 // Actor returns the authenticated user of a request.

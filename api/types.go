@@ -202,8 +202,13 @@ type UserJSON struct {
 	HasSignatureImage bool     `json:"has_signature_image"`
 	// HasPersonalID: the number itself is personal data, shown to no one
 	// through the API (the admin's user page shows it).
-	HasPersonalID bool      `json:"has_personal_id"`
-	CreatedAt     time.Time `json:"created_at"`
+	HasPersonalID bool `json:"has_personal_id"`
+	// MustChangePassword: the password was set by an admin (or
+	// generated); until the user changes it (POST /auth/password) every
+	// other route but logout and GET of their own user answers 403
+	// password_change_required.
+	MustChangePassword bool      `json:"must_change_password"`
+	CreatedAt          time.Time `json:"created_at"`
 }
 
 // ToUserJSON converts a user for the API.
@@ -214,7 +219,7 @@ func ToUserJSON(u *workflow.User) UserJSON {
 	}
 	return UserJSON{ID: u.ID, Username: u.Username, FullName: u.FullName, Title: u.Title, Unit: u.Unit,
 		Roles: roles, Disabled: u.Disabled, HasSigningKey: u.SigningKeyURI != "", HasSignatureImage: u.SignatureImage != "",
-		HasPersonalID: u.PersonalID != "", CreatedAt: u.CreatedAt}
+		HasPersonalID: u.PersonalID != "", MustChangePassword: u.MustChangePassword, CreatedAt: u.CreatedAt}
 }
 
 // EventJSON is an audit event.

@@ -274,19 +274,20 @@ func (e DocumentMetaDirection) Valid() bool {
 
 // Defines values for ErrorCode.
 const (
-	ErrorCodeConflict             ErrorCode = "conflict"
-	ErrorCodeForbidden            ErrorCode = "forbidden"
-	ErrorCodeIdempotencyKeyReused ErrorCode = "idempotency_key_reused"
-	ErrorCodeIllegalTransition    ErrorCode = "illegal_transition"
-	ErrorCodeInternal             ErrorCode = "internal"
-	ErrorCodeInvalid              ErrorCode = "invalid"
-	ErrorCodeNotFound             ErrorCode = "not_found"
-	ErrorCodeRequestInProgress    ErrorCode = "request_in_progress"
-	ErrorCodeTooLarge             ErrorCode = "too_large"
-	ErrorCodeTooManyRequests      ErrorCode = "too_many_requests"
-	ErrorCodeUnauthorized         ErrorCode = "unauthorized"
-	ErrorCodeUnavailable          ErrorCode = "unavailable"
-	ErrorCodeUnsupportedMediaType ErrorCode = "unsupported_media_type"
+	ErrorCodeConflict               ErrorCode = "conflict"
+	ErrorCodeForbidden              ErrorCode = "forbidden"
+	ErrorCodeIdempotencyKeyReused   ErrorCode = "idempotency_key_reused"
+	ErrorCodeIllegalTransition      ErrorCode = "illegal_transition"
+	ErrorCodeInternal               ErrorCode = "internal"
+	ErrorCodeInvalid                ErrorCode = "invalid"
+	ErrorCodeNotFound               ErrorCode = "not_found"
+	ErrorCodePasswordChangeRequired ErrorCode = "password_change_required"
+	ErrorCodeRequestInProgress      ErrorCode = "request_in_progress"
+	ErrorCodeTooLarge               ErrorCode = "too_large"
+	ErrorCodeTooManyRequests        ErrorCode = "too_many_requests"
+	ErrorCodeUnauthorized           ErrorCode = "unauthorized"
+	ErrorCodeUnavailable            ErrorCode = "unavailable"
+	ErrorCodeUnsupportedMediaType   ErrorCode = "unsupported_media_type"
 )
 
 // Valid indicates whether the value is a known member of the ErrorCode enum.
@@ -305,6 +306,8 @@ func (e ErrorCode) Valid() bool {
 	case ErrorCodeInvalid:
 		return true
 	case ErrorCodeNotFound:
+		return true
+	case ErrorCodePasswordChangeRequired:
 		return true
 	case ErrorCodeRequestInProgress:
 		return true
@@ -333,6 +336,7 @@ const (
 	EventKindLink               EventKind = "link"
 	EventKindLoginFailed        EventKind = "login_failed"
 	EventKindLoginThrottled     EventKind = "login_throttled"
+	EventKindPasswordChanged    EventKind = "password_changed"
 	EventKindRevoke             EventKind = "revoke"
 	EventKindTransition         EventKind = "transition"
 	EventKindUpload             EventKind = "upload"
@@ -357,6 +361,8 @@ func (e EventKind) Valid() bool {
 	case EventKindLoginFailed:
 		return true
 	case EventKindLoginThrottled:
+		return true
+	case EventKindPasswordChanged:
 		return true
 	case EventKindRevoke:
 		return true
@@ -1204,6 +1210,17 @@ type Change struct {
 	Object string `json:"object"`
 }
 
+// ChangePasswordRequest defines model for ChangePasswordRequest.
+type ChangePasswordRequest struct {
+	// CurrentPassword Example: mat-khau-tam
+	CurrentPassword string `json:"current_password"`
+
+	// NewPassword at least 8 characters, at most 72 bytes, not the current password
+	//
+	// Example: mat-khau-cua-toi
+	NewPassword string `json:"new_password"`
+}
+
 // Confidentiality thường, Mật, Tối mật, Tuyệt mật
 type Confidentiality string
 
@@ -1647,7 +1664,9 @@ type NewUser struct {
 	// Example: Trần Thị Bình
 	FullName *string `json:"full_name,omitempty"`
 
-	// Password Example: mat-khau-an-toan
+	// Password temporary: the user must change it at the first login (must_change_password)
+	//
+	// Example: mat-khau-an-toan
 	Password string `json:"password"`
 
 	// PersonalId The official's personal ID number (số định danh cá nhân: a CCCD's 12 digits, an older ID card's number): what binds the official to a CA certificate whose subject UID names it ("CCCD:092080001234"). 6-20 letters or digits once spaces are dropped; a kind prefix such as "CCCD:" is accepted and dropped; empty = none. 400 otherwise.
@@ -2019,8 +2038,11 @@ type User struct {
 	HasSigningKey     bool `json:"has_signing_key"`
 
 	// Id Example: u-01JD8Y1A2B3C4D
-	Id    string `json:"id"`
-	Roles []Role `json:"roles"`
+	Id string `json:"id"`
+
+	// MustChangePassword the password was set by an admin (a user created through the API or the web, or whose password an admin reset) or generated (the first admin's, when VANTHU_ADMIN_PASSWORD is unset): until the user changes it (POST /api/v1/auth/password), every route but that one, logout and GET of their own user answers 403 password_change_required
+	MustChangePassword bool   `json:"must_change_password"`
+	Roles              []Role `json:"roles"`
 
 	// Title Example: Chủ tịch
 	Title string `json:"title"`
@@ -2238,6 +2260,9 @@ type SetLegalHoldJSONRequestBody = LegalHoldRequest
 // LoginJSONRequestBody defines body for Login for application/json ContentType.
 type LoginJSONRequestBody = LoginRequest
 
+// ChangePasswordJSONRequestBody defines body for ChangePassword for application/json ContentType.
+type ChangePasswordJSONRequestBody = ChangePasswordRequest
+
 // CreateDocumentMultipartRequestBody defines body for CreateDocument for multipart/form-data ContentType.
 type CreateDocumentMultipartRequestBody = NewDocument
 
@@ -2430,6 +2455,42 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/auth/logout (the `Logout` operationId).
 	Logout(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ChangePasswordWithBody Change the caller's own password
+	//
+	// The logged-in user's own change, the only way to clear
+	// `must_change_password`. The current password is checked as a login
+	// checks one (the same bcrypt work, the same throttle per account and
+	// per address): a wrong one is 401 and counts as a failed login, and
+	// while the account or the address is locked out the change is 429
+	// with `Retry-After`, unchecked. The new password must have at least 8
+	// characters (at most 72 bytes) and differ from the current one (400
+	// `invalid`, field `new_password`). Every other session of the user
+	// ends; the session of this request stays. An audit event
+	// `password_changed` records it (no secret in it).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/auth/password (the `ChangePassword` operationId).
+	ChangePasswordWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ChangePassword Change the caller's own password
+	//
+	// The logged-in user's own change, the only way to clear
+	// `must_change_password`. The current password is checked as a login
+	// checks one (the same bcrypt work, the same throttle per account and
+	// per address): a wrong one is 401 and counts as a failed login, and
+	// while the account or the address is locked out the change is 429
+	// with `Retry-After`, unchecked. The new password must have at least 8
+	// characters (at most 72 bytes) and differ from the current one (400
+	// `invalid`, field `new_password`). Every other session of the user
+	// ends; the session of this request stays. An audit event
+	// `password_changed` records it (no secret in it).
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/auth/password (the `ChangePassword` operationId).
+	ChangePassword(ctx context.Context, body ChangePasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListDocuments List documents the caller may see, newest first
 	//
@@ -2979,6 +3040,62 @@ func (c *Client) Login(ctx context.Context, body LoginJSONRequestBody, reqEditor
 // Corresponds with POST /api/v1/auth/logout (the `Logout` operationId).
 func (c *Client) Logout(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewLogoutRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ChangePasswordWithBody Change the caller's own password
+//
+// The logged-in user's own change, the only way to clear
+// `must_change_password`. The current password is checked as a login
+// checks one (the same bcrypt work, the same throttle per account and
+// per address): a wrong one is 401 and counts as a failed login, and
+// while the account or the address is locked out the change is 429
+// with `Retry-After`, unchecked. The new password must have at least 8
+// characters (at most 72 bytes) and differ from the current one (400
+// `invalid`, field `new_password`). Every other session of the user
+// ends; the session of this request stays. An audit event
+// `password_changed` records it (no secret in it).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/auth/password (the `ChangePassword` operationId).
+func (c *Client) ChangePasswordWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewChangePasswordRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ChangePassword Change the caller's own password
+//
+// The logged-in user's own change, the only way to clear
+// `must_change_password`. The current password is checked as a login
+// checks one (the same bcrypt work, the same throttle per account and
+// per address): a wrong one is 401 and counts as a failed login, and
+// while the account or the address is locked out the change is 429
+// with `Retry-After`, unchecked. The new password must have at least 8
+// characters (at most 72 bytes) and differ from the current one (400
+// `invalid`, field `new_password`). Every other session of the user
+// ends; the session of this request stays. An audit event
+// `password_changed` records it (no secret in it).
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/auth/password (the `ChangePassword` operationId).
+func (c *Client) ChangePassword(ctx context.Context, body ChangePasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewChangePasswordRequest(c.Server, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4290,6 +4407,46 @@ func NewLogoutRequest(server string) (*http.Request, error) {
 	if err != nil {
 		return nil, err
 	}
+
+	return req, nil
+}
+
+// NewChangePasswordRequest calls the generic ChangePassword builder with application/json body
+func NewChangePasswordRequest(server string, body ChangePasswordJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewChangePasswordRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewChangePasswordRequestWithBody constructs an http.Request for the ChangePassword method, with any body, and a specified content type
+func NewChangePasswordRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/auth/password")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -5846,6 +6003,42 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/auth/logout (the `Logout` operationId).
 	LogoutWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*LogoutResponse, error)
 
+	// ChangePasswordWithBodyWithResponse Change the caller's own password
+	//
+	// The logged-in user's own change, the only way to clear
+	// `must_change_password`. The current password is checked as a login
+	// checks one (the same bcrypt work, the same throttle per account and
+	// per address): a wrong one is 401 and counts as a failed login, and
+	// while the account or the address is locked out the change is 429
+	// with `Retry-After`, unchecked. The new password must have at least 8
+	// characters (at most 72 bytes) and differ from the current one (400
+	// `invalid`, field `new_password`). Every other session of the user
+	// ends; the session of this request stays. An audit event
+	// `password_changed` records it (no secret in it).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/auth/password (the `ChangePassword` operationId).
+	ChangePasswordWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChangePasswordResponse, error)
+
+	// ChangePasswordWithResponse Change the caller's own password
+	//
+	// The logged-in user's own change, the only way to clear
+	// `must_change_password`. The current password is checked as a login
+	// checks one (the same bcrypt work, the same throttle per account and
+	// per address): a wrong one is 401 and counts as a failed login, and
+	// while the account or the address is locked out the change is 429
+	// with `Retry-After`, unchecked. The new password must have at least 8
+	// characters (at most 72 bytes) and differ from the current one (400
+	// `invalid`, field `new_password`). Every other session of the user
+	// ends; the session of this request stays. An audit event
+	// `password_changed` records it (no secret in it).
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/auth/password (the `ChangePassword` operationId).
+	ChangePasswordWithResponse(ctx context.Context, body ChangePasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangePasswordResponse, error)
+
 	// ListDocumentsWithResponse List documents the caller may see, newest first
 	//
 	// Ordered newest first by creation time (`created_at`), documents created in the same
@@ -7071,6 +7264,82 @@ func (r LogoutResponse) ContentType() string {
 	return ""
 }
 
+// ChangePasswordResponse429Headers the declared response headers of an HTTP 429 response for ChangePassword
+type ChangePasswordResponse429Headers struct {
+	RetryAfter int
+}
+
+type ChangePasswordResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *User
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ChangePasswordResponse429Headers
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ChangePasswordResponse) GetJSON200() *User {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ChangePasswordResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ChangePasswordResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ChangePasswordResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ChangePasswordResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ChangePasswordResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ChangePasswordResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ChangePasswordResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ChangePasswordResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListDocumentsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -7080,6 +7349,8 @@ type ListDocumentsResponse struct {
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 }
@@ -7097,6 +7368,11 @@ func (r ListDocumentsResponse) GetJSON400() *BadRequest {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r ListDocumentsResponse) GetJSON401() *Unauthorized {
 	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListDocumentsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -7272,6 +7548,8 @@ type GetDocumentResponse struct {
 	JSON200 *Document
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -7286,6 +7564,11 @@ func (r GetDocumentResponse) GetJSON200() *Document {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r GetDocumentResponse) GetJSON401() *Unauthorized {
 	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetDocumentResponse) GetJSON403() *Forbidden {
+	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
@@ -7500,6 +7783,8 @@ type ListDocumentEventsResponse struct {
 	JSON200 *EventList
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -7514,6 +7799,11 @@ func (r ListDocumentEventsResponse) GetJSON200() *EventList {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r ListDocumentEventsResponse) GetJSON401() *Unauthorized {
 	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListDocumentEventsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
@@ -7566,6 +7856,8 @@ type GetDocumentFileResponse struct {
 	HTTPResponse *http.Response
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -7579,6 +7871,11 @@ type GetDocumentFileResponse struct {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r GetDocumentFileResponse) GetJSON401() *Unauthorized {
 	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetDocumentFileResponse) GetJSON403() *Forbidden {
+	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
@@ -7893,6 +8190,8 @@ type GetDocumentVerificationResponse struct {
 	JSON200 *VerificationReport
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
 	// JSON422 the response for an HTTP 422 `application/json` response
@@ -7913,6 +8212,11 @@ func (r GetDocumentVerificationResponse) GetJSON200() *VerificationReport {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r GetDocumentVerificationResponse) GetJSON401() *Unauthorized {
 	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetDocumentVerificationResponse) GetJSON403() *Forbidden {
+	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
@@ -8169,6 +8473,8 @@ type GetTrustAnchorsResponse struct {
 	HTTPResponse *http.Response
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -8178,6 +8484,11 @@ type GetTrustAnchorsResponse struct {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r GetTrustAnchorsResponse) GetJSON401() *Unauthorized {
 	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetTrustAnchorsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -8461,6 +8772,8 @@ type ListUsersResponse struct {
 	JSON200 *UserList
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 }
@@ -8473,6 +8786,11 @@ func (r ListUsersResponse) GetJSON200() *UserList {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r ListUsersResponse) GetJSON401() *Unauthorized {
 	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListUsersResponse) GetJSON403() *Forbidden {
+	return r.JSON403
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -8592,6 +8910,8 @@ type GetUserResponse struct {
 	JSON200 *User
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
@@ -8606,6 +8926,11 @@ func (r GetUserResponse) GetJSON200() *User {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r GetUserResponse) GetJSON401() *Unauthorized {
 	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetUserResponse) GetJSON403() *Forbidden {
+	return r.JSON403
 }
 
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
@@ -8926,6 +9251,8 @@ type VerifyUploadResponse struct {
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *TooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
@@ -8951,6 +9278,11 @@ func (r VerifyUploadResponse) GetJSON400() *BadRequest {
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
 func (r VerifyUploadResponse) GetJSON401() *Unauthorized {
 	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r VerifyUploadResponse) GetJSON403() *Forbidden {
+	return r.JSON403
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -9662,6 +9994,54 @@ func (c *ClientWithResponses) LogoutWithResponse(ctx context.Context, reqEditors
 		return nil, err
 	}
 	return ParseLogoutResponse(rsp)
+}
+
+// ChangePasswordWithBodyWithResponse Change the caller's own password
+//
+// The logged-in user's own change, the only way to clear
+// `must_change_password`. The current password is checked as a login
+// checks one (the same bcrypt work, the same throttle per account and
+// per address): a wrong one is 401 and counts as a failed login, and
+// while the account or the address is locked out the change is 429
+// with `Retry-After`, unchecked. The new password must have at least 8
+// characters (at most 72 bytes) and differ from the current one (400
+// `invalid`, field `new_password`). Every other session of the user
+// ends; the session of this request stays. An audit event
+// `password_changed` records it (no secret in it).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/auth/password (the `ChangePassword` operationId).
+func (c *ClientWithResponses) ChangePasswordWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ChangePasswordResponse, error) {
+	rsp, err := c.ChangePasswordWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseChangePasswordResponse(rsp)
+}
+
+// ChangePasswordWithResponse Change the caller's own password
+//
+// The logged-in user's own change, the only way to clear
+// `must_change_password`. The current password is checked as a login
+// checks one (the same bcrypt work, the same throttle per account and
+// per address): a wrong one is 401 and counts as a failed login, and
+// while the account or the address is locked out the change is 429
+// with `Retry-After`, unchecked. The new password must have at least 8
+// characters (at most 72 bytes) and differ from the current one (400
+// `invalid`, field `new_password`). Every other session of the user
+// ends; the session of this request stays. An audit event
+// `password_changed` records it (no secret in it).
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/auth/password (the `ChangePassword` operationId).
+func (c *ClientWithResponses) ChangePasswordWithResponse(ctx context.Context, body ChangePasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangePasswordResponse, error) {
+	rsp, err := c.ChangePassword(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseChangePasswordResponse(rsp)
 }
 
 // ListDocumentsWithResponse List documents the caller may see, newest first
@@ -10990,6 +11370,73 @@ func ParseLogoutResponse(rsp *http.Response) (*LogoutResponse, error) {
 	return response, nil
 }
 
+// ParseChangePasswordResponse parses an HTTP response from a ChangePasswordWithResponse call
+func ParseChangePasswordResponse(rsp *http.Response) (*ChangePasswordResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ChangePasswordResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest User
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 429:
+		var headers ChangePasswordResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListDocumentsResponse parses an HTTP response from a ListDocumentsWithResponse call
 func ParseListDocumentsResponse(rsp *http.Response) (*ListDocumentsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -11024,6 +11471,13 @@ func ParseListDocumentsResponse(rsp *http.Response) (*ListDocumentsResponse, err
 			return nil, err
 		}
 		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
@@ -11190,6 +11644,13 @@ func ParseGetDocumentResponse(rsp *http.Response) (*GetDocumentResponse, error) 
 			return nil, err
 		}
 		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
@@ -11374,6 +11835,13 @@ func ParseListDocumentEventsResponse(rsp *http.Response) (*ListDocumentEventsRes
 		}
 		response.JSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -11413,6 +11881,13 @@ func ParseGetDocumentFileResponse(rsp *http.Response) (*GetDocumentFileResponse,
 			return nil, err
 		}
 		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
@@ -11699,6 +12174,13 @@ func ParseGetDocumentVerificationResponse(rsp *http.Response) (*GetDocumentVerif
 		}
 		response.JSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -11920,6 +12402,13 @@ func ParseGetTrustAnchorsResponse(rsp *http.Response) (*GetTrustAnchorsResponse,
 			return nil, err
 		}
 		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
@@ -12170,6 +12659,13 @@ func ParseListUsersResponse(rsp *http.Response) (*ListUsersResponse, error) {
 		}
 		response.JSON401 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -12270,6 +12766,13 @@ func ParseGetUserResponse(rsp *http.Response) (*GetUserResponse, error) {
 			return nil, err
 		}
 		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
 		var dest NotFound
@@ -12549,6 +13052,13 @@ func ParseVerifyUploadResponse(rsp *http.Response) (*VerifyUploadResponse, error
 			return nil, err
 		}
 		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest TooLarge
