@@ -65,7 +65,16 @@ func TestAdminUsers(t *testing.T) {
 	if p := admin.post("/admin/users/"+id, cf); p.Status != http.StatusSeeOther {
 		t.Fatalf("reset password: %d", p.Status)
 	}
-	e.login("moi")
+	// The password the admin set is temporary: the login goes to the
+	// change first.
+	if u, _ := e.repo.User(t.Context(), id); !u.MustChangePassword {
+		t.Error("the reset password is not temporary")
+	}
+	moi := e.client()
+	moi.get("/login")
+	if p := moi.post("/login", url.Values{"username": {"moi"}, "password": {testPassword}}); p.Status != http.StatusSeeOther || p.Location != "/password?next=%2F" {
+		t.Fatalf("login after the reset: %d %q, want the password change", p.Status, p.Location)
+	}
 	// Roles and disabling: locking the account asks first, and the form
 	// changes nothing until it is confirmed.
 	p = admin.post("/admin/users/"+id, url.Values{"action": {"update"}, "roles": {"handler", "archivist"}, "disabled": {"true"}, "full_name": {"Người Mới"}})

@@ -43,6 +43,8 @@ var problems = map[string]problem{
 		Message: "Bạn không có quyền thực hiện thao tác này."},
 	workflow.EUNAUTHORIZED: {Title: "Chưa đăng nhập",
 		Message: "Sai tên đăng nhập hoặc mật khẩu, hoặc phiên làm việc đã hết hạn."},
+	workflow.EPASSWORDCHANGE: {Title: "Cần đổi mật khẩu",
+		Message: "Mật khẩu của tài khoản này do quản trị viên đặt. Vui lòng đổi mật khẩu trước khi làm việc khác."},
 	workflow.ETOOLARGE: {Title: "Tệp quá lớn",
 		Message: "Tệp tải lên vượt quá dung lượng cho phép."},
 	workflow.ETOOMANY: {Title: "Đăng nhập sai quá nhiều lần",

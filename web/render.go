@@ -201,11 +201,13 @@ var okMessages = map[string]string{
 	"comment":  "Đã gửi ý kiến.",
 	"user":     "Đã lưu người dùng.",
 	"password": "Đã đặt lại mật khẩu.",
-	"key":      "Đã lưu khóa ký số.",
-	"image":    "Đã lưu ảnh chữ ký.",
-	"agency":   "Đã lưu cơ quan liên thông.",
-	"hold":     "Đã cập nhật trạng thái phong tỏa.",
-	"revoke":   "Đã thu hồi chứng thư số.",
+	// The user's own change (password.go).
+	"password_changed": "Đã đổi mật khẩu. Các phiên đăng nhập khác của đồng chí đã kết thúc; phiên này vẫn tiếp tục.",
+	"key":              "Đã lưu khóa ký số.",
+	"image":            "Đã lưu ảnh chữ ký.",
+	"agency":           "Đã lưu cơ quan liên thông.",
+	"hold":             "Đã cập nhật trạng thái phong tỏa.",
+	"revoke":           "Đã thu hồi chứng thư số.",
 }
 
 type errorView struct {

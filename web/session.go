@@ -105,6 +105,9 @@ func (u *UI) authForm(fn pageFunc, showTooLarge bool, guards ...func(*Session) e
 			return
 		}
 		s := &Session{User: user, Token: c.Value, CSRF: csrfToken(c.Value)}
+		if u.passwordGate(w, r, s) {
+			return
+		}
 		if !safeMethod(r.Method) {
 			var ok bool
 			if r, ok = u.checkPost(w, r, s, showTooLarge, guards); !ok {
@@ -238,7 +241,7 @@ func leadingText(r *http.Request, max int64) url.Values {
 
 // verbatimFields are the posted fields kept byte for byte: passwords (a
 // password is the bytes it was set with, through the API too) and tokens.
-var verbatimFields = map[string]bool{"password": true, csrfField: true}
+var verbatimFields = map[string]bool{"password": true, "current_password": true, "new_password": true, "new_password2": true, csrfField: true}
 
 // normalizeForm puts every posted text value in Unicode NFC. Vietnamese
 // keyboards (Unikey's "Unicode tổ hợp", macOS input) type decomposed
@@ -400,7 +403,7 @@ func (u *UI) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	username := strings.TrimSpace(r.PostFormValue("username"))
 	next := safeNext(r.PostFormValue("next"))
-	token, sess, _, err := u.cfg.Accounts.LoginFrom(r.Context(), auth.ClientAddr(r, u.cfg.TrustedProxies), username, r.PostFormValue("password"))
+	token, sess, user, err := u.cfg.Accounts.LoginFrom(r.Context(), auth.ClientAddr(r, u.cfg.TrustedProxies), username, r.PostFormValue("password"))
 	if err != nil {
 		_, p := problemOf(err)
 		status := p.Status
@@ -415,6 +418,10 @@ func (u *UI) handleLogin(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	setCookie(w, r, sessionCookie, token, sess.ExpiresAt.Sub(sess.CreatedAt))
+	if user.MustChangePassword {
+		// A password an admin set: the change first, then the page asked for.
+		next = passwordPath + "?next=" + url.QueryEscape(next)
+	}
 	http.Redirect(w, r, next, http.StatusSeeOther)
 }
 

@@ -99,6 +99,9 @@ type Accounts interface {
 	LoginFrom(ctx context.Context, addr, username, password string) (string, *workflow.Session, *workflow.User, error)
 	Authenticate(ctx context.Context, token string) (*workflow.User, error)
 	Logout(ctx context.Context, token string) error
+	// ChangePasswordFrom is the logged-in user's own change (the current
+	// password checked and throttled as a login; the other sessions end).
+	ChangePasswordFrom(ctx context.Context, addr string, actor *workflow.User, token, current, newPW string) (*workflow.User, error)
 	CreateUser(ctx context.Context, actor *workflow.User, in auth.NewUser) (*workflow.User, error)
 	UpdateUser(ctx context.Context, actor *workflow.User, id string, fn func(*workflow.User) error) (*workflow.User, error)
 	SetPassword(ctx context.Context, actor *workflow.User, id, password string) (*workflow.User, error)
@@ -232,7 +235,7 @@ func New(cfg Config) (*UI, error) {
 	u.mux.Handle("GET /{$}", u.auth(u.handleInbox))
 	// The pages, each registered by a method in its own file.
 	for _, r := range []func(*http.ServeMux){u.listRoutes, u.createRoutes, u.documentRoutes, u.layoutRoutes,
-		u.registerRoutes, u.archiveRoutes, u.reformRoutes, u.verifyRoutes, u.adminRoutes} {
+		u.registerRoutes, u.archiveRoutes, u.reformRoutes, u.verifyRoutes, u.adminRoutes, u.passwordRoutes} {
 		r(u.mux)
 	}
 	// Anything else: OPTIONS (204) and a method a page does not take
