@@ -115,7 +115,18 @@ func (o *benchOffice) call(token, method, path string, body io.Reader, ct string
 }
 
 func (o *benchOffice) login(u, p string) string {
-	var out struct{ Token string }
+	var out struct {
+		Token string
+		User  struct {
+			MustChangePassword bool `json:"must_change_password"`
+		}
+	}
 	json.Unmarshal(o.call("", "POST", "/api/v1/auth/login", bytes.NewReader([]byte(`{"username":"`+u+`","password":"`+p+`"}`)), "application/json"), &out)
+	if out.User.MustChangePassword { // created by the admin: the first login's change, then back
+		for _, step := range [][2]string{{p, p + "-own"}, {p + "-own", p}} {
+			b, _ := json.Marshal(map[string]string{"current_password": step[0], "new_password": step[1]})
+			o.call(out.Token, "POST", "/api/v1/auth/password", bytes.NewReader(b), "application/json")
+		}
+	}
 	return out.Token
 }

@@ -396,6 +396,9 @@ func addUsers(t *testing.T, s *server, users ...[4]string) map[string]string {
 			t.Fatalf("create %s: %d", u[0], code)
 		}
 		ids[u[0]] = out.ID
+		// The first login's change of the password the admin set (and
+		// back): the browser then logs in as a user who did it.
+		s.login(t, u[0], "password-"+u[0])
 	}
 	return ids
 }

@@ -221,6 +221,10 @@ type sweepWorld struct {
 	archived  string // ID of an archived document
 	root      *x509.Certificate
 	png       []byte
+	// password is the sweeper's password now: changePassword changes it
+	// in every phase where it goes through; rotation numbers the changes.
+	password string
+	rotation int
 }
 
 // sweepFixtures are one phase's own documents and session: the sweep's
@@ -237,7 +241,7 @@ const sweepPassword = "sweep-password-1"
 
 func newSweepWorld(t *testing.T, s *server) *sweepWorld {
 	t.Helper()
-	w := &sweepWorld{s: s, admin: s.login(t, "admin", "admin-password-1")}
+	w := &sweepWorld{s: s, admin: s.login(t, "admin", "admin-password-1"), password: sweepPassword}
 	var u struct{ ID string }
 	if code := w.admin.call("POST", "/api/v1/users", map[string]any{"username": "sweeper", "password": sweepPassword,
 		"full_name": "Nguyễn Văn Quét", "title": "Chánh Văn phòng",
@@ -296,7 +300,7 @@ func (w *sweepWorld) draft(t *testing.T, c *client, subject string) string {
 // everything up.
 func (w *sweepWorld) fixtures(t *testing.T, phase string) sweepFixtures {
 	t.Helper()
-	c := w.s.login(t, "sweeper", sweepPassword)
+	c := w.s.login(t, "sweeper", w.password)
 	fx := sweepFixtures{phase: phase, token: c.token}
 	fx.draft = w.draft(t, c, "draft "+phase)
 	fx.approved = w.outgoing(t, c, "approved "+phase)
@@ -363,7 +367,12 @@ func (w *sweepWorld) call(t *testing.T, op sweepOp, fx sweepFixtures) sweepAnswe
 	jsonBody := func(v any) { b, _ := json.Marshal(v); body = bytes.NewReader(b) }
 	switch op.id {
 	case "login":
-		jsonBody(map[string]string{"username": "sweeper", "password": sweepPassword})
+		jsonBody(map[string]string{"username": "sweeper", "password": w.password})
+	case "changePassword":
+		// The sweeper's password changes whenever the change goes through
+		// (w.password follows; see below).
+		w.rotation++
+		jsonBody(map[string]string{"current_password": w.password, "new_password": fmt.Sprintf("%s-%d", sweepPassword, w.rotation)})
 	case "createUser":
 		jsonBody(map[string]any{"username": "sweep-" + strings.ReplaceAll(fx.phase, " ", "-") + "-user", "password": "password-123", "roles": []string{"clerk"}})
 	case "updateUser":
@@ -421,7 +430,11 @@ func (w *sweepWorld) call(t *testing.T, op sweepOp, fx sweepFixtures) sweepAnswe
 		req.Header.Set("Content-Type", ctype)
 	}
 	req.Header.Set("Authorization", "Bearer "+fx.token)
-	return timed(req)
+	a := timed(req)
+	if op.id == "changePassword" && a.err == nil && a.status == http.StatusOK {
+		w.password = fmt.Sprintf("%s-%d", sweepPassword, w.rotation)
+	}
+	return a
 }
 
 // ocspRequest is an OCSP request to the development root for a serial it

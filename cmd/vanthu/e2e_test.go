@@ -129,15 +129,39 @@ type client struct {
 // against api/openapi.yaml (internal/apitest).
 func (c *client) http() *http.Client { return apitest.Client(c.t) }
 
+// login logs in as user. A user the admin created (or whose password
+// the admin reset) must change the password first: login does the
+// change the server asks for, and changes it back, so that the test's
+// later logins keep the password it gave (the change itself is tested
+// by TestEndToEndPasswordChange).
 func (s *server) login(t *testing.T, user, pw string) *client {
 	t.Helper()
 	c := &client{t: t, base: s.base}
-	var out struct{ Token string }
+	var out struct {
+		Token string
+		User  struct {
+			MustChangePassword bool `json:"must_change_password"`
+		}
+	}
 	if code := c.call("POST", "/api/v1/auth/login", map[string]string{"username": user, "password": pw}, &out); code != 200 {
 		t.Fatalf("login %s: %d", user, code)
 	}
 	c.token = out.Token
+	if out.User.MustChangePassword {
+		c.changePasswordAndBack(pw)
+	}
 	return c
+}
+
+// changePasswordAndBack changes the password of the client's user from
+// pw to another and back to pw, clearing must_change_password.
+func (c *client) changePasswordAndBack(pw string) {
+	c.t.Helper()
+	for _, step := range [][2]string{{pw, pw + "-own"}, {pw + "-own", pw}} {
+		if code := c.call("POST", "/api/v1/auth/password", map[string]string{"current_password": step[0], "new_password": step[1]}, nil); code != 200 {
+			c.t.Fatalf("change password: %d", code)
+		}
+	}
 }
 
 func (c *client) call(method, path string, body any, out any) int {

@@ -73,7 +73,7 @@ const usage = `vanthu — document workflow for a district People's Committee
 Usage:
   vanthu serve [flags]                 run the HTTP API (embedded defaults: SQLite + local objects + development keys)
   vanthu migrate [--status] [flags]    apply the pending schema migrations and print the version (--status: list them, change nothing)
-  vanthu user add --username U --password P --roles clerk,officer [--full-name N --title T --unit U --personal-id CCCD]
+  vanthu user add --username U --password P --roles clerk,officer [--full-name N --title T --unit U --personal-id CCCD] [--own-password]
   vanthu audit verify                  recompute the audit hash chain, check it against its anchors (exit 1 if broken)
   vanthu audit anchor [--restored]     anchor the chain head in the archive store (signed checkpoint)
   vanthu pki init|officer|certify|tls|root|revoke|revocations ...   development PKI ("vanthu pki -h")
@@ -348,7 +348,8 @@ func serve(ctx context.Context, opts options, args []string, getenv func(string)
 
 // bootstrapAdmin creates the admin user on first start, with
 // VANTHU_ADMIN_PASSWORD or a generated password written to
-// DATA_DIR/admin-password.txt.
+// DATA_DIR/admin-password.txt (temporary: shown on the console and left
+// in a file, it must be changed at the first login).
 func bootstrapAdmin(ctx context.Context, a *app, stdout io.Writer) error {
 	cfg := a.cfg
 	created, pw, err := a.auth.Bootstrap(ctx, cfg.AdminPassword)
@@ -363,7 +364,7 @@ func bootstrapAdmin(ctx context.Context, a *app, stdout io.Writer) error {
 	if err := os.WriteFile(p, []byte(pw+"\n"), 0o600); err != nil {
 		return fmt.Errorf("write admin password: %w", err)
 	}
-	fmt.Fprintf(stdout, "created user admin with generated password %s (also in %s)\n", pw, p)
+	fmt.Fprintf(stdout, "created user admin with generated password %s (also in %s); it must be changed at the first login\n", pw, p)
 	return nil
 }
 
@@ -486,7 +487,7 @@ func printMigrationStatus(ctx context.Context, db *gormdb.DB, stdout io.Writer) 
 
 func userCmd(ctx context.Context, opts options, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
 	if len(args) == 0 || args[0] != "add" {
-		return fmt.Errorf("usage: vanthu user add --username U --password P --roles r1,r2 [--full-name N] [--title T] [--unit U] [--personal-id CCCD]")
+		return fmt.Errorf("usage: vanthu user add --username U --password P --roles r1,r2 [--full-name N] [--title T] [--unit U] [--personal-id CCCD] [--own-password]")
 	}
 	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
 	fs.SetOutput(stderr)
@@ -499,6 +500,7 @@ func userCmd(ctx context.Context, opts options, args []string, getenv func(strin
 	fs.StringVar(&nu.Unit, "unit", "", "unit (phòng ban)")
 	fs.StringVar(&nu.PersonalID, "personal-id", "", "personal ID number (CCCD) a CA certificate's UID names")
 	fs.StringVar(&roles, "roles", "", "comma-separated roles: clerk, officer, handler, archivist, admin")
+	own := fs.Bool("own-password", false, "the password is the user's own (they typed it): not to be changed at the first login")
 	cfg, err := LoadConfig(fs, args[1:], getenv)
 	if err != nil {
 		return err
@@ -508,6 +510,7 @@ func userCmd(ctx context.Context, opts options, args []string, getenv func(strin
 			nu.Roles = append(nu.Roles, workflow.Role(r))
 		}
 	}
+	nu.Temporary = !*own
 	a, err := build(ctx, cfg, opts, newLogger(stderr, cfg.LogLevel))
 	if err != nil {
 		return err
@@ -518,6 +521,9 @@ func userCmd(ctx context.Context, opts options, args []string, getenv func(strin
 		return fmt.Errorf("%s", workflow.ErrorMessage(err))
 	}
 	fmt.Fprintf(stdout, "created user %s (id %s)\n", u.Username, u.ID)
+	if u.MustChangePassword {
+		fmt.Fprintln(stdout, "the password is temporary: the user must change it at the first login")
+	}
 	return nil
 }
 

@@ -463,6 +463,15 @@ func (r *runner) setup(ctx context.Context) error {
 			if err := check("login", httpResp(l), body(l), err, 200); err != nil {
 				return fmt.Errorf("loadtest: %w", err)
 			}
+			if l.JSON200.User.MustChangePassword {
+				// The admin set it: the user's own change first, as
+				// a person's first login does.
+				cp, err := r.client().ChangePasswordWithResponse(ctx, client.ChangePasswordJSONRequestBody{CurrentPassword: pw,
+					NewPassword: pw + "-" + name}, client.Bearer(l.JSON200.Token))
+				if err := check("change password", httpResp(cp), body(cp), err, 200); err != nil {
+					return fmt.Errorf("loadtest: %w", err)
+				}
+			}
 			r.users[string(role)] = append(r.users[string(role)], user{id: cu.JSON201.Id, auth: client.Bearer(l.JSON200.Token)})
 		}
 	}

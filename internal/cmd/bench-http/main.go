@@ -432,8 +432,16 @@ func call(base, token, method, path string, body io.Reader, ct string, out any) 
 // handler, and returns the handler's token and the last document's ID.
 func seed(base string) (string, string, error) {
 	login := func(u, p string) (string, error) {
-		var out struct{ Token string }
+		var out struct {
+			Token string
+			User  struct {
+				MustChangePassword bool `json:"must_change_password"`
+			}
+		}
 		err := call(base, "", "POST", "/api/v1/auth/login", strings.NewReader(`{"username":"`+u+`","password":"`+p+`"}`), "application/json", &out)
+		if err == nil && out.User.MustChangePassword { // created by the admin: the first login's change
+			err = call(base, out.Token, "POST", "/api/v1/auth/password", strings.NewReader(`{"current_password":"`+p+`","new_password":"`+p+`-own"}`), "application/json", nil)
+		}
 		return out.Token, err
 	}
 	admin, err := login("admin", "bench-admin-password")
