@@ -335,7 +335,65 @@ func TestGeneratedAdminPassword(t *testing.T) {
 	if st.Mode().Perm() != 0o600 {
 		t.Fatalf("password file mode %v", st.Mode().Perm())
 	}
-	s.login(t, "admin", strings.TrimSpace(string(b)))
+	// Printed and left in a file, the password is temporary: nothing but
+	// the change until it is changed.
+	pw := strings.TrimSpace(string(b))
+	c := &client{t: t, base: s.base}
+	var out struct {
+		Token string
+		User  struct {
+			MustChangePassword bool `json:"must_change_password"`
+		}
+	}
+	if code := c.call("POST", "/api/v1/auth/login", map[string]string{"username": "admin", "password": pw}, &out); code != 200 || !out.User.MustChangePassword {
+		t.Fatalf("login: %d, must_change_password %v", code, out.User.MustChangePassword)
+	}
+	c.token = out.Token
+	if code := c.call("GET", "/api/v1/users", nil, nil); code != 403 {
+		t.Fatalf("before the change: %d, want 403", code)
+	}
+	if code := c.call("POST", "/api/v1/auth/password", map[string]string{"current_password": pw, "new_password": "admin-own-password"}, nil); code != 200 {
+		t.Fatalf("change: %d", code)
+	}
+	if code := c.call("GET", "/api/v1/users", nil, nil); code != 200 {
+		t.Fatalf("after the change: %d", code)
+	}
+}
+
+// TestUserAddTemporaryPassword: vanthu user add gives a temporary
+// password unless --own-password.
+func TestUserAddTemporaryPassword(t *testing.T) {
+	dir := t.TempDir()
+	env := map[string]string{"VANTHU_DATA_DIR": dir, "VANTHU_ADMIN_PASSWORD": "admin-password-1", "VANTHU_LOG_LEVEL": "error"}
+	getenv := func(k string) string { return env[k] }
+	for _, tc := range []struct {
+		name string
+		own  bool
+	}{{"tam", false}, {"rieng", true}} {
+		args := []string{"user", "add", "--username", tc.name, "--password", "password-" + tc.name, "--roles", "clerk"}
+		if tc.own {
+			args = append(args, "--own-password")
+		}
+		var out, errb bytes.Buffer
+		if code := run(context.Background(), args, getenv, &out, &errb); code != 0 {
+			t.Fatalf("user add %s: %d %s", tc.name, code, errb.String())
+		}
+		if strings.Contains(out.String(), "temporary") == tc.own {
+			t.Errorf("user add %s (own %v) says: %s", tc.name, tc.own, out.String())
+		}
+	}
+	s := startServer(t, map[string]string{"VANTHU_DATA_DIR": dir})
+	for name, want := range map[string]int{"tam": 403, "rieng": 200} {
+		c := &client{t: t, base: s.base}
+		var out struct{ Token string }
+		if code := c.call("POST", "/api/v1/auth/login", map[string]string{"username": name, "password": "password-" + name}, &out); code != 200 {
+			t.Fatalf("login %s: %d", name, code)
+		}
+		c.token = out.Token
+		if code := c.call("GET", "/api/v1/documents", nil, nil); code != want {
+			t.Errorf("%s: GET /documents %d, want %d", name, code, want)
+		}
+	}
 }
 
 func TestConfigPrecedence(t *testing.T) {

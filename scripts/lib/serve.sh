@@ -36,5 +36,11 @@ vanthu_serve() {
   for r in clerk officer handler; do
     curl -s -o /dev/null "$b/api/v1/users" -H "Authorization: Bearer $admin" \
       -d "{\"username\":\"$r\",\"password\":\"pass-$r-1\",\"full_name\":\"Nguyễn Văn $r\",\"title\":\"Chủ tịch\",\"roles\":[\"$r\"]}"
+    # The password the admin set is temporary: the first login's change,
+    # and back, so that the drivers log in with pass-$r-1.
+    local t
+    t=$(curl -s "$b/api/v1/auth/login" -d "{\"username\":\"$r\",\"password\":\"pass-$r-1\"}" | sed 's/.*"token":"\([^"]*\)".*/\1/')
+    curl -s -o /dev/null "$b/api/v1/auth/password" -H "Authorization: Bearer $t" -d "{\"current_password\":\"pass-$r-1\",\"new_password\":\"pass-$r-1-own\"}"
+    curl -s -o /dev/null "$b/api/v1/auth/password" -H "Authorization: Bearer $t" -d "{\"current_password\":\"pass-$r-1-own\",\"new_password\":\"pass-$r-1\"}"
   done
 }
