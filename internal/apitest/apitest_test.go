@@ -13,7 +13,7 @@ func TestCheck(t *testing.T) {
 	spec := Default(t)
 	jsonH := http.Header{"Content-Type": {"application/json; charset=UTF-8"}}
 	user := `{"id":"u1","username":"nguyenvana","full_name":"Nguyễn Văn An","title":"","unit":"","roles":["officer"],` +
-		`"disabled":false,"has_signing_key":false,"has_signature_image":false,"has_personal_id":false,"created_at":"2026-11-20T08:00:00Z"}`
+		`"disabled":false,"has_signing_key":false,"has_signature_image":false,"has_personal_id":false,"must_change_password":false,"created_at":"2026-11-20T08:00:00Z"}`
 	errBody := `{"error":{"code":"invalid","message":"thiếu trường"}}`
 	tests := []struct {
 		name    string

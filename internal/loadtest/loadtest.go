@@ -509,6 +509,10 @@ func httpResp(a any) *http.Response {
 		if v != nil {
 			return v.HTTPResponse
 		}
+	case *client.ChangePasswordResponse:
+		if v != nil {
+			return v.HTTPResponse
+		}
 	}
 	return nil
 }
@@ -524,6 +528,10 @@ func body(a any) []byte {
 			return v.Body
 		}
 	case *client.ListAgenciesResponse:
+		if v != nil {
+			return v.Body
+		}
+	case *client.ChangePasswordResponse:
 		if v != nil {
 			return v.Body
 		}
