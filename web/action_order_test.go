@@ -1,8 +1,6 @@
 package web
 
 import (
-	"net/http"
-	"net/url"
 	"regexp"
 	"testing"
 
@@ -19,20 +17,7 @@ func TestActionButtonsOrder(t *testing.T) {
 	e := newTestEnv(t)
 	e.docs.Signer = workflowtest.Signer{} // "Ký số" is shown
 	clerk, officer, handler := e.login("vanthu"), e.login("lanhdao"), e.login("chuyenvien")
-	outgoing := func(steps ...workflow.Action) string {
-		f := url.Values{"type": {"QĐ"}, "subject": {"Quyết định ban hành quy chế"}, "signer_id": {e.users["lanhdao"].ID}}
-		id := docIDFrom(t, handler.postMultipart("/outgoing/new", f, map[string][]byte{"file": fakePDF}))
-		for _, a := range steps {
-			c := officer
-			if a == workflow.Submit {
-				c = handler
-			}
-			if p := act(t, c, id, a, nil); p.Status != http.StatusSeeOther {
-				t.Fatalf("%s: %d\n%s", a, p.Status, p.Body)
-			}
-		}
-		return id
-	}
+	outgoing := func(steps ...workflow.Action) string { return e.outgoingThrough(t, handler, officer, steps...) }
 	for _, pg := range []struct {
 		name string
 		who  *client

@@ -24,20 +24,7 @@ var (
 func TestCommentLabelNamesReasonedActions(t *testing.T) {
 	e := newTestEnv(t)
 	clerk, officer, handler := e.login("vanthu"), e.login("lanhdao"), e.login("chuyenvien")
-	outgoing := func(steps ...workflow.Action) string {
-		f := url.Values{"type": {"QĐ"}, "subject": {"Quyết định ban hành quy chế"}, "signer_id": {e.users["lanhdao"].ID}}
-		id := docIDFrom(t, handler.postMultipart("/outgoing/new", f, map[string][]byte{"file": fakePDF}))
-		for _, a := range steps {
-			c := officer
-			if a == workflow.Submit {
-				c = handler
-			}
-			if p := act(t, c, id, a, nil); p.Status != http.StatusSeeOther {
-				t.Fatalf("%s: %d\n%s", a, p.Status, p.Body)
-			}
-		}
-		return id
-	}
+	outgoing := func(steps ...workflow.Action) string { return e.outgoingThrough(t, handler, officer, steps...) }
 	pages := []struct {
 		name string
 		who  *client
@@ -71,4 +58,23 @@ func TestCommentLabelNamesReasonedActions(t *testing.T) {
 			}
 		}
 	}
+}
+
+// outgoingThrough drafts an outgoing decision as handler (signer
+// lanhdao) and takes it through steps: submit as handler, the others as
+// officer. It returns the document's ID.
+func (e *testEnv) outgoingThrough(t *testing.T, handler, officer *client, steps ...workflow.Action) string {
+	t.Helper()
+	f := url.Values{"type": {"QĐ"}, "subject": {"Quyết định ban hành quy chế"}, "signer_id": {e.users["lanhdao"].ID}}
+	id := docIDFrom(t, handler.postMultipart("/outgoing/new", f, map[string][]byte{"file": fakePDF}))
+	for _, a := range steps {
+		c := officer
+		if a == workflow.Submit {
+			c = handler
+		}
+		if p := act(t, c, id, a, nil); p.Status != http.StatusSeeOther {
+			t.Fatalf("%s: %d\n%s", a, p.Status, p.Body)
+		}
+	}
+	return id
 }
