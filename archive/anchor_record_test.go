@@ -36,13 +36,7 @@ func (r checkAllFirst) AuditAnchors(ctx context.Context) ([]workflow.AuditAnchor
 // and its metadata removed.
 func removeFromDisk(t *testing.T, store *localfs.Store, key string) {
 	t.Helper()
-	p, err := store.Path(key)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := os.Remove(p); err != nil {
-		t.Fatal(err)
-	}
+	removeContentOnDisk(t, store, key)
 	meta, _ := filepath.Glob(filepath.Join(store.Dir(), "meta", filepath.FromSlash(key)) + "*")
 	for _, m := range meta {
 		os.Remove(m)

@@ -61,9 +61,6 @@ func CheckComment(text string) error {
 }
 
 func cleanText(field, s string, rule textRule) (string, error) {
-	if i, r, ok := firstUnsafe(s); !ok && !rule.drop {
-		return "", unsafeError(field, s, i, r)
-	}
 	var b strings.Builder
 	b.Grow(len(s))
 	space := false // a space is due before the next character
@@ -84,8 +81,10 @@ func cleanText(field, s string, rule textRule) (string, error) {
 			} else {
 				space = b.Len() > 0
 			}
+		case unsafeRune(r, n) && !rule.drop:
+			return "", unsafeError(field, s, i-n, r)
 		case invisible(r) || unsafeRune(r, n):
-			// dropped (unsafe ones only for a peer's text: refused above)
+			// dropped (unsafe ones only from a peer's text)
 		default:
 			if space {
 				b.WriteByte(' ')

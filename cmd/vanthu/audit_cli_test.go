@@ -121,24 +121,17 @@ func TestAuditAnchorCLI(t *testing.T) {
 func TestAuditAnchorRemovedCLI(t *testing.T) {
 	dir := t.TempDir()
 	env := map[string]string{"VANTHU_DATA_DIR": dir, "VANTHU_ADMIN_PASSWORD": "admin-password-1", "VANTHU_LOG_LEVEL": "error"}
-	getenv := func(k string) string { return env[k] }
-	var out, errb bytes.Buffer
-	cli := func(args ...string) int {
-		out.Reset()
-		errb.Reset()
-		return run(context.Background(), args, getenv, &out, &errb)
+	if code, _, errs := runCLI(t, env, "user", "add", "--username", "lan", "--password", "password-lan", "--roles", "clerk"); code != 0 {
+		t.Fatalf("user add: %d %s", code, errs)
 	}
-	if code := cli("user", "add", "--username", "lan", "--password", "password-lan", "--roles", "clerk"); code != 0 {
-		t.Fatalf("user add: %d %s", code, errb.String())
+	if code, out, errs := runCLI(t, env, "audit", "anchor"); code != 0 || !strings.Contains(out, "anchored event 1") {
+		t.Fatalf("anchor: exit %d: %s %s", code, out, errs)
 	}
-	if code := cli("audit", "anchor"); code != 0 || !strings.Contains(out.String(), "anchored event 1") {
-		t.Fatalf("anchor: exit %d: %s %s", code, out.String(), errb.String())
+	if code, out, errs := runCLI(t, env, "audit", "anchor"); code != 0 || !strings.Contains(out, "event 1 is anchored already") {
+		t.Fatalf("anchor again (the head is its record): exit %d: %s %s", code, out, errs)
 	}
-	if code := cli("audit", "anchor"); code != 0 || !strings.Contains(out.String(), "event 1 is anchored already") {
-		t.Fatalf("anchor again (the head is its record): exit %d: %s %s", code, out.String(), errb.String())
-	}
-	if code := cli("audit", "verify"); code != 0 || !strings.Contains(out.String(), "anchors recorded in the chain: 1, missing from the store: 0") {
-		t.Fatalf("verify: exit %d: %s %s", code, out.String(), errb.String())
+	if code, out, errs := runCLI(t, env, "audit", "verify"); code != 0 || !strings.Contains(out, "anchors recorded in the chain: 1, missing from the store: 0") {
+		t.Fatalf("verify: exit %d: %s %s", code, out, errs)
 	}
 	var files []string
 	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
@@ -153,8 +146,8 @@ func TestAuditAnchorRemovedCLI(t *testing.T) {
 	if err := os.Remove(files[0]); err != nil {
 		t.Fatal(err)
 	}
-	code := cli("audit", "verify")
-	if code != 1 || !strings.Contains(out.String(), "MISSING: audit/anchors/000000000001-") || !strings.Contains(out.String(), "is missing from the archive store") {
-		t.Fatalf("anchor removed: exit %d: %s %s", code, out.String(), errb.String())
+	code, out, errs := runCLI(t, env, "audit", "verify")
+	if code != 1 || !strings.Contains(out, "MISSING: audit/anchors/000000000001-") || !strings.Contains(out, "is missing from the archive store") {
+		t.Fatalf("anchor removed: exit %d: %s %s", code, out, errs)
 	}
 }
