@@ -7,6 +7,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/vanthu/vanthu/internal/edxmlid"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -81,7 +82,14 @@ func FuzzParse(f *testing.F) {
 			if err != nil {
 				t.Fatalf("Parse(Build(Parse(x))): %v\n%s", err, out)
 			}
-			assertSameDocument(t, again.Document, d)
+			// The DocumentId as sent is the text read; Build writes the
+			// identifier it reads as (TestBuild: "as Build wrote it").
+			if id := edxmlid.Identifier(d.DocumentIDAsSent); id != d.DocumentID {
+				t.Fatalf("DocumentId %q read as %q, its identifier is %q", d.DocumentIDAsSent, d.DocumentID, id)
+			}
+			want := *d
+			want.DocumentIDAsSent = d.DocumentID
+			assertSameDocument(t, again.Document, &want)
 		default:
 			t.Fatalf("Kind = %q", m.Kind)
 		}
