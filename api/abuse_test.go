@@ -122,7 +122,7 @@ func TestMetricsProtected(t *testing.T) {
 // one value and nothing after it but white space, at most 1 MiB; before,
 // `{...}garbage` and `{...}{...}` were read for their first value and
 // answered as if well formed, and a body over the limit was "not valid
-// JSON" with no word of its size.
+// JSON" with no word of its size (now 413 too_large, probe_test.go).
 func TestJSONBodyOneValue(t *testing.T) {
 	f := newFixture(t, 1<<20)
 	login := `{"username":"clerk","password":"password-clerk"}`
@@ -135,7 +135,7 @@ func TestJSONBodyOneValue(t *testing.T) {
 		{"OK/white space after", login + " \r\n\t ", 200, ""},
 		{"400/garbage after", login + "garbage", 400, "after the JSON value"},
 		{"400/a second value", login + ` {"username":"admin"}`, 400, "after the JSON value"},
-		{"400/larger than 1 MiB", `{"username":"clerk","password":"` + strings.Repeat("x", 1<<20) + `"}`, 400, "larger than"},
+		{"413/larger than 1 MiB", `{"username":"clerk","password":"` + strings.Repeat("x", 1<<20) + `"}`, 413, "larger than"},
 	} {
 		t.Run("login/"+tc.name, func(t *testing.T) {
 			rec := f.do(t, "", "POST", "/api/v1/auth/login", strings.NewReader(tc.body), "application/json")

@@ -122,7 +122,7 @@ func (h archiveHandlers) search(c echo.Context) error {
 	}
 	if n := c.QueryParam("number"); n != "" {
 		if q.Number, err = strconv.Atoi(n); err != nil || q.Number < 1 {
-			return workflow.Errorf(workflow.EINVALID, "number must be a positive number")
+			return workflow.Errorf(workflow.EINVALID, "number must be a positive number").On("number")
 		}
 	}
 	if q.Limit, err = pageLimit(c); err != nil {

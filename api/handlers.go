@@ -26,13 +26,15 @@ import (
 	"github.com/vanthu/vanthu/workflow"
 )
 
-// bind decodes a JSON body strictly into v.
+// bind decodes a JSON body strictly into v, a struct: a Content-Type
+// that says the body is something else is 415, an error in the JSON 400
+// (413 past maxJSON), naming the field at fault (jsonBodyError).
 func bind(c echo.Context, v any) error {
+	if err := checkJSONType(c.Request().Header.Get(echo.HeaderContentType)); err != nil {
+		return err
+	}
 	if err := decodeJSON(c.Request().Body, v); err != nil {
-		if errors.Is(err, io.EOF) {
-			return workflow.Errorf(workflow.EINVALID, "request body is empty: JSON expected")
-		}
-		return workflow.Errorf(workflow.EINVALID, "request body is not valid JSON for this route: %v", err)
+		return jsonBodyError("the request body", err)
 	}
 	return nil
 }
@@ -40,23 +42,29 @@ func bind(c echo.Context, v any) error {
 // maxJSON is the largest JSON body or meta part read.
 const maxJSON = 1 << 20
 
-// decodeJSON reads one JSON value from r into v: no field v does not
-// have, nothing but white space after it (`{...}garbage` and `{...}{...}`
-// were taken for their first value), at most maxJSON bytes.
+// decodeJSON reads one JSON object from r into v: no field v does not
+// have (unknownFieldError), nothing but white space after it
+// (`{...}garbage` and `{...}{...}` were taken for their first value), at
+// most maxJSON bytes (errJSONTooLarge).
 func decodeJSON(r io.Reader, v any) error {
-	lr := &io.LimitedReader{R: r, N: maxJSON + 1}
-	dec := json.NewDecoder(lr)
+	data, err := io.ReadAll(&io.LimitedReader{R: r, N: maxJSON + 1})
+	if err != nil {
+		return err
+	}
+	if len(data) > maxJSON {
+		return errJSONTooLarge
+	}
+	if err := expectObject(data); err != nil {
+		return err
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	err := dec.Decode(v)
-	if err == nil {
+	if err = dec.Decode(v); err == nil {
 		if _, terr := dec.Token(); terr != io.EOF {
 			err = errors.New("data after the JSON value")
 		}
 	}
-	if err != nil && lr.N == 0 {
-		return fmt.Errorf("larger than %d bytes", maxJSON)
-	}
-	return err
+	return unknownField(err, data, v)
 }
 
 type loginRequest struct {
@@ -526,7 +534,7 @@ func (s *Server) readCreateParts(c echo.Context, mr *multipart.Reader, up *uploa
 			}
 			out.meta = &metaRequest{}
 			if err := decodeJSON(p, out.meta); err != nil {
-				return nil, refuseUpload(c, workflow.Errorf(workflow.EINVALID, "part meta is not valid JSON: %v", err))
+				return nil, refuseUpload(c, jsonBodyError("part meta", err))
 			}
 			// The direction decides the role: checked before any file
 			// part is read.
@@ -657,7 +665,7 @@ func checkFormat(c echo.Context) error {
 	case "", "json", "csv":
 		return nil
 	}
-	return workflow.Errorf(workflow.EINVALID, "format must be json or csv")
+	return workflow.Errorf(workflow.EINVALID, "format must be json or csv").On("format")
 }
 
 // maxPage is the largest ?limit= of a listing (openapi.yaml: maximum).
@@ -673,7 +681,7 @@ func pageLimit(c echo.Context) (int, error) {
 	}
 	n, err := strconv.Atoi(l)
 	if err != nil || n < 1 || n > maxPage {
-		return 0, workflow.Errorf(workflow.EINVALID, "limit must be a number from 1 to %d", maxPage)
+		return 0, workflow.Errorf(workflow.EINVALID, "limit must be a number from 1 to %d", maxPage).On("limit")
 	}
 	return n, nil
 }
@@ -683,12 +691,12 @@ func pageLimit(c echo.Context) (int, error) {
 // that state).
 func checkListEnums(f workflow.DocumentFilter) error {
 	if f.Direction != "" && f.Direction != workflow.Outgoing && f.Direction != workflow.Incoming {
-		return workflow.Errorf(workflow.EINVALID, "direction must be outgoing or incoming")
+		return workflow.Errorf(workflow.EINVALID, "direction must be outgoing or incoming").On("direction")
 	}
 	if f.State == "" || slices.Contains(workflow.States(workflow.Outgoing), f.State) || slices.Contains(workflow.States(workflow.Incoming), f.State) {
 		return nil
 	}
-	return workflow.Errorf(workflow.EINVALID, "state %q is not a state of either machine", f.State)
+	return workflow.Errorf(workflow.EINVALID, "state %q is not a state of either machine", f.State).On("state")
 }
 
 func (s *Server) handleGetDocument(c echo.Context) error {
@@ -815,7 +823,7 @@ func (s *Server) handleRegister(c echo.Context) error {
 	}
 	month, err := workflow.ParseRegisterMonth(c.QueryParam("month"))
 	if err != nil {
-		return err
+		return workflow.OnField(err, "month")
 	}
 	if c.QueryParam("format") == "csv" {
 		name := fmt.Sprintf("register-%s-%d", kind, year)
