@@ -188,6 +188,7 @@ func New(s *Server, logger *slog.Logger) *Server {
 	e := echo.New()
 	e.HideBanner, e.HidePort = true, true
 	e.HTTPErrorHandler = s.errorHandler
+	e.Pre(responseHeaders)
 	e.Pre(headRoutedAsGet)
 	e.Use(restoreHead)
 	e.Use(s.observe)
@@ -293,6 +294,24 @@ func (s *Server) recoverPanics(next echo.HandlerFunc) echo.HandlerFunc {
 				err = fmt.Errorf("panic in %s %s: %v\n%s", c.Request().Method, c.Path(), p, debug.Stack())
 			}
 		}()
+		return next(c)
+	}
+}
+
+// responseHeaders sets what every answer carries, error answers and
+// unknown paths included: X-Content-Type-Options nosniff (a JSON answer
+// is never read as a page or a script), and on /api/v1/... but the
+// OpenAPI document, Cache-Control no-store: those answers are one user's
+// (a document, a list, the bearer token of a login, RFC 6749 5.1) or
+// change from one request to the next, and no cache along the way, nor
+// the browser's, may keep them. The answers had no Cache-Control at all.
+func responseHeaders(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		h := c.Response().Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		if p := c.Request().URL.Path; strings.HasPrefix(p, apiPrefix+"/") && p != apiPrefix+"/openapi.yaml" {
+			h.Set("Cache-Control", "no-store")
+		}
 		return next(c)
 	}
 }
