@@ -224,7 +224,7 @@ func (h archiveHandlers) legalHold(c echo.Context) error {
 		return err
 	}
 	if req.On == nil {
-		return workflow.Errorf(workflow.EINVALID, `"on" (true or false) is required`)
+		return workflow.Errorf(workflow.EINVALID, `"on" (true or false) is required`).On("on")
 	}
 	r, err := h.a.SetLegalHold(c.Request().Context(), Actor(c), c.Param("id"), *req.On, req.Comment)
 	if err != nil {

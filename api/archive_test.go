@@ -136,8 +136,12 @@ func TestArchiveRoutes(t *testing.T) {
 	})
 	t.Run("legal hold", func(t *testing.T) {
 		wantStatus(t, f.do(t, "clerk", "PUT", "/api/v1/archive/"+d.ID+"/legal-hold", map[string]any{"on": true}), http.StatusForbidden)
-		wantStatus(t, f.do(t, "archivist", "PUT", "/api/v1/archive/"+d.ID+"/legal-hold", map[string]any{}), http.StatusBadRequest)
-		rec := f.do(t, "archivist", "PUT", "/api/v1/archive/"+d.ID+"/legal-hold", map[string]any{"on": true, "comment": "thanh tra"})
+		rec := f.do(t, "archivist", "PUT", "/api/v1/archive/"+d.ID+"/legal-hold", map[string]any{})
+		wantStatus(t, rec, http.StatusBadRequest)
+		if e := decodeErr(t, rec); e.Error.Field != "on" { // it named none
+			t.Errorf("no on: field %q, want on", e.Error.Field)
+		}
+		rec = f.do(t, "archivist", "PUT", "/api/v1/archive/"+d.ID+"/legal-hold", map[string]any{"on": true, "comment": "thanh tra"})
 		wantStatus(t, rec, http.StatusOK)
 		var r api.ArchiveRecordJSON
 		json.Unmarshal(rec.Body.Bytes(), &r)

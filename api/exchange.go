@@ -2,8 +2,10 @@ package api
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"time"
+	"unicode/utf8"
 
 	"github.com/labstack/echo/v4"
 
@@ -142,9 +144,12 @@ func (h *exchangeHandlers) revoke(c echo.Context) error {
 	if err := bind(c, &in); err != nil {
 		return err
 	}
+	if err := checkReason(in.Reason); err != nil {
+		return err
+	}
 	d, err := h.x.Revoke(c.Request().Context(), Actor(c), c.Param("id"), in.Reason)
 	if err != nil {
-		return err
+		return asReason(err)
 	}
 	return c.JSON(http.StatusOK, toDocumentJSON(d, Actor(c), h.s.Docs))
 }
@@ -158,11 +163,41 @@ func (h *exchangeHandlers) revocation(c echo.Context) error {
 		return err
 	}
 	if in.Accept == nil {
-		return workflow.Errorf(workflow.EINVALID, "accept (true or false) is required")
+		return workflow.Errorf(workflow.EINVALID, "accept (true or false) is required").On("accept")
+	}
+	if err := checkReason(in.Reason); err != nil {
+		return err
 	}
 	d, err := h.x.DecideRevocation(c.Request().Context(), Actor(c), c.Param("id"), *in.Accept, in.Reason)
 	if err != nil {
-		return err
+		return asReason(err)
 	}
 	return c.JSON(http.StatusOK, toDocumentJSON(d, Actor(c), h.s.Docs))
+}
+
+// checkReason checks a revocation's reason as the action's comment it
+// becomes is checked (length, characters), under the name this route
+// gives it: the action's check named the field "comment", which these
+// routes do not have.
+func checkReason(reason string) error {
+	if utf8.RuneCountInString(reason) > workflow.MaxComment {
+		return workflow.Errorf(workflow.EINVALID, "reason is longer than %d characters", workflow.MaxComment).On("reason")
+	}
+	_, err := workflow.CleanLines("reason", reason)
+	return err
+}
+
+// asReason is err, an action's refusal, with the field "reason" where
+// the action named its comment: a revocation without its reason said
+// "a revocation needs its reason in comment", field comment.
+func asReason(err error) error {
+	var e *workflow.Error
+	if !errors.As(err, &e) || e.Field != "comment" {
+		return err
+	}
+	msg := e.Message
+	if errors.Is(err, workflow.ErrNoReason) {
+		msg = "reason is required"
+	}
+	return &workflow.Error{Code: e.Code, Message: msg, Field: "reason", Err: err}
 }

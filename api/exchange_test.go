@@ -186,3 +186,40 @@ func TestDeliveriesAPI(t *testing.T) {
 		t.Fatalf("revoke without reason: %d %s", rec.Code, rec.Body)
 	}
 }
+
+// TestRevocationRefusalsNameTheirField: the revocation routes' refusals
+// name the field of their body. Before, a revoke without its reason said
+// "a revocation needs its reason in comment", field comment (a field
+// these routes do not have), a reason with a control character or too
+// long likewise, and a decision without accept named no field.
+func TestRevocationRefusalsNameTheirField(t *testing.T) {
+	f, _, repo := exchangeFixture(t)
+	if err := repo.Atomic(context.Background(), func(ctx context.Context, tx workflow.Tx) error {
+		return tx.CreateDocument(ctx, &workflow.Document{ID: "doc1", Direction: workflow.Outgoing, Type: "QĐ", Subject: "s",
+			State: workflow.Sent, Version: 1, Urgency: workflow.UrgencyNormal, Confidentiality: workflow.Public})
+	}); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, path string
+		body       map[string]any
+		field      string
+	}{
+		{"revoke/no reason", "revoke", map[string]any{"reason": ""}, "reason"},
+		{"revoke/control character", "revoke", map[string]any{"reason": "sai\x00sót"}, "reason"},
+		{"revoke/too long", "revoke", map[string]any{"reason": strings.Repeat("a", workflow.MaxComment+1)}, "reason"},
+		{"revocation/no accept", "revocation", map[string]any{"reason": "x"}, "accept"},
+		{"revocation/control character", "revocation", map[string]any{"accept": false, "reason": "\x01"}, "reason"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := f.json(t, "clerk", "POST", "/api/v1/documents/doc1/"+tt.path, tt.body)
+			if rec.Code != http.StatusBadRequest {
+				t.Fatalf("status %d %s, want 400", rec.Code, rec.Body)
+			}
+			if e := decodeErr(t, rec); e.Error.Field != tt.field || strings.Contains(e.Error.Message, "comment") {
+				t.Errorf("error %+v, want field %q and no word of a comment", e.Error, tt.field)
+			}
+		})
+	}
+}
