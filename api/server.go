@@ -195,6 +195,7 @@ func New(s *Server, logger *slog.Logger) *Server {
 	e.Use(s.recoverPanics)
 	e.Use(s.methods)
 	e.Use(pathParamsAreText)
+	e.Use(queryParamsAreText)
 	s.echo = e
 
 	e.GET("/healthz", func(c echo.Context) error { return c.JSON(http.StatusOK, map[string]string{"status": "ok"}) })
@@ -350,13 +351,38 @@ func restoreHead(next echo.HandlerFunc) echo.HandlerFunc {
 func pathParamsAreText(next echo.HandlerFunc) echo.HandlerFunc {
 	return func(c echo.Context) error {
 		for _, v := range c.ParamValues() {
-			if strings.IndexByte(v, 0) >= 0 || !utf8.ValidString(v) {
+			if !isText(v) {
 				return workflow.Errorf(workflow.ENOTFOUND, "nothing is named %q here", v)
 			}
 		}
 		return next(c)
 	}
 }
+
+// queryParamsAreText refuses a query whose parameter names or values hold
+// a NUL or bytes that are not UTF-8, naming the parameter (400 invalid):
+// no parameter means such text, and past here PostgreSQL would refuse it
+// only when a value reached a query (a 400 naming no field), SQLite
+// would search for it.
+func queryParamsAreText(next echo.HandlerFunc) echo.HandlerFunc {
+	return func(c echo.Context) error {
+		for k, vs := range c.QueryParams() {
+			if !isText(k) {
+				return workflow.Errorf(workflow.EINVALID, "a query parameter's name is not text (a NUL character or bytes that are not UTF-8)")
+			}
+			for _, v := range vs {
+				if !isText(v) {
+					return workflow.OnField(workflow.Errorf(workflow.EINVALID,
+						"%s: a NUL character or bytes that are not UTF-8", k), k)
+				}
+			}
+		}
+		return next(c)
+	}
+}
+
+// isText reports whether s is UTF-8 without a NUL.
+func isText(s string) bool { return strings.IndexByte(s, 0) < 0 && utf8.ValidString(s) }
 
 // apiPrefix is the path of the authenticated API's group.
 const apiPrefix = "/api/v1"

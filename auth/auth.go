@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	"golang.org/x/crypto/bcrypt"
 	"golang.org/x/text/unicode/norm"
@@ -160,7 +161,13 @@ func (s *Service) LoginFrom(ctx context.Context, addr, username, password string
 		return "", nil, nil, workflow.Wrap(ETOOMANY, RetryAfter(time.Duration(secs)*time.Second),
 			"too many failed logins for this account or from this address; try again in %d s", secs)
 	}
-	u, err = s.Repo.UserByUsername(ctx, username)
+	if strings.IndexByte(username, 0) >= 0 || !utf8.ValidString(username) {
+		// No account has such a name; PostgreSQL would refuse to look
+		// it up (a 400 the failed guess would not count towards).
+		u, err = nil, workflow.Errorf(workflow.ENOTFOUND, "no such user")
+	} else {
+		u, err = s.Repo.UserByUsername(ctx, username)
+	}
 	if err != nil && workflow.ErrorCode(err) != workflow.ENOTFOUND {
 		th.Cancel(keys...) // a database error is not a guess
 		return "", nil, nil, fmt.Errorf("login: %w", err)
