@@ -15,7 +15,8 @@ import (
 // leaves either nothing or all of it. The actor is a clerk (EFORBIDDEN
 // otherwise); source names the imported file in the creation event. The
 // caller validates in (its columns); its text fields are cleaned and
-// bounded as a created document's (CleanLine); the file is stored first, not
+// bounded as a created document's (CleanLine), every field's problem
+// reported (joined, as Create's); the file is stored first, not
 // inspected, and its signatures are verified when a Signer is set (a
 // failure leaves the document unverified).
 func (s *Service) Import(ctx context.Context, actor *User, in CreateInput, source string, extra func(ctx context.Context, tx Tx, d *Document) error) (*Document, error) {
@@ -25,13 +26,13 @@ func (s *Service) Import(ctx context.Context, actor *User, in CreateInput, sourc
 	if in.File == nil {
 		return nil, Errorf(EINVALID, "an imported document needs its file")
 	}
-	if err := cleanFields(&in, textRule{}); err != nil {
-		return nil, err
-	}
+	var p problems
+	cleanFields(&in, textRule{}, &p)
 	if in.Subject == "" {
-		return nil, Errorf(EINVALID, "subject is empty").On("subject")
+		p.add(Errorf(EINVALID, "subject is empty").On("subject"))
 	}
-	if err := checkLengths(&in); err != nil {
+	checkLengths(&in, &p)
+	if err := p.err(); err != nil {
 		return nil, err
 	}
 	main, err := s.store(ctx, in.File, FileMain, false)

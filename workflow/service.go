@@ -149,6 +149,11 @@ type CreateInput struct {
 	// (idempotency.go): the same key from the same user with the same
 	// request returns the document its first attempt created.
 	IdempotencyKey string
+	// Problems are what the caller could not read of the input (a date
+	// not a date), each an *Error on its field: the validation reports
+	// them first, with its own, and does not check their fields again.
+	// The document is not created while there is one.
+	Problems []error
 
 	signer *User // the outgoing document's signer, as validateCreate read it
 }
@@ -184,93 +189,123 @@ func CheckCreateRole(actor *User, d Direction) error {
 	return nil
 }
 
+// validateCreate checks a new document's fields and reports every
+// field's problem (problems: the first one first, in the order below),
+// after the problems the caller found reading them (in.Problems).
 func (s *Service) validateCreate(ctx context.Context, actor *User, in *CreateInput) error {
 	if err := CheckCreateRole(actor, in.Direction); err != nil {
 		return err
 	}
+	var p problems
+	for _, err := range in.Problems {
+		p.add(err)
+	}
 	if !in.Type.Valid() {
-		return Errorf(EINVALID, "unknown document type %q: use a Decree 30 Appendix III abbreviation (QĐ, TB, KH, ...) or CV", in.Type).On("type")
+		p.add(Errorf(EINVALID, "unknown document type %q: use a Decree 30 Appendix III abbreviation (QĐ, TB, KH, ...) or CV", in.Type).On("type"))
 	}
-	if err := cleanFields(in, textRule{drop: actor == Exchange}); err != nil {
-		return err
-	}
-	if in.Subject == "" {
-		return Errorf(EINVALID, "subject (trích yếu) is required").On("subject")
-	}
-	if utf8.RuneCountInString(in.Subject) > MaxSubject {
-		return Errorf(EINVALID, "subject is longer than %d characters", MaxSubject).On("subject")
-	}
-	if err := checkLengths(in); err != nil {
-		return err
-	}
+	cleanFields(in, textRule{drop: actor == Exchange}, &p)
+	checkSubject(in.Subject, &p)
+	checkLengths(in, &p)
 	if in.Urgency == "" {
 		in.Urgency = UrgencyNormal
 	}
 	if !in.Urgency.Valid() {
-		return Errorf(EINVALID, "urgency must be normal, urgent, very_urgent or flash").On("urgency")
+		p.add(Errorf(EINVALID, "urgency must be normal, urgent, very_urgent or flash").On("urgency"))
 	}
 	if in.Confidentiality == "" {
 		in.Confidentiality = Public
 	}
 	if !in.Confidentiality.Valid() {
-		return Errorf(EINVALID, "confidentiality must be normal, confidential, secret or top_secret").On("confidentiality")
+		p.add(Errorf(EINVALID, "confidentiality must be normal, confidential, secret or top_secret").On("confidentiality"))
 	}
 	if !retentionClasses[in.Retention] {
-		return Errorf(EINVALID, "retention must be 5y, 10y, 20y or permanent").On("retention")
+		p.add(Errorf(EINVALID, "retention must be 5y, 10y, 20y or permanent").On("retention"))
 	}
 	if in.File == nil {
-		return Errorf(EINVALID, "the document file (part \"file\") is required").On("file")
+		p.add(Errorf(EINVALID, "the document file (part \"file\") is required").On("file"))
 	}
-	if err := in.Layout.Validate(); err != nil {
-		return err
-	}
+	p.add(in.Layout.Validate())
 	if in.Direction == Outgoing {
-		return s.validateOutgoing(ctx, actor, in)
+		if err := s.validateOutgoing(ctx, actor, in, &p); err != nil {
+			return err
+		}
+		return p.err()
 	}
+	validateIncoming(in, &p)
+	return p.err()
+}
+
+// checkSubject checks that a subject, cleaned, is there and not too long.
+func checkSubject(subject string, p *problems) {
+	if subject == "" {
+		p.add(Errorf(EINVALID, "subject (trích yếu) is required").On("subject"))
+	} else if utf8.RuneCountInString(subject) > MaxSubject {
+		p.add(Errorf(EINVALID, "subject is longer than %d characters", MaxSubject).On("subject"))
+	}
+}
+
+// validateIncoming checks an incoming document's sender and its number
+// and date.
+func validateIncoming(in *CreateInput, p *problems) {
 	if in.Sender == nil || strings.TrimSpace(in.Sender.Name) == "" {
-		return Errorf(EINVALID, "sender (org_id, name) is required for an incoming document").On("sender.name")
+		p.add(Errorf(EINVALID, "sender (org_id, name) is required for an incoming document").On("sender.name"))
 	}
-	if in.Sender.OrgID != "" && !ValidOrgID(in.Sender.OrgID) {
-		return Errorf(EINVALID, "sender organisation code %q is not like 000.00.00.H13", in.Sender.OrgID).On("sender.org_id")
+	if in.Sender != nil && in.Sender.OrgID != "" && !ValidOrgID(in.Sender.OrgID) {
+		p.add(Errorf(EINVALID, "sender organisation code %q is not like 000.00.00.H13", in.Sender.OrgID).On("sender.org_id"))
 	}
 	if strings.TrimSpace(in.OriginalNumber) == "" {
-		return Errorf(EINVALID, "original_number (số/ký hiệu of the sender) is required").On("original_number")
+		p.add(Errorf(EINVALID, "original_number (số/ký hiệu of the sender) is required").On("original_number"))
 	}
 	if in.OriginalDate == nil {
-		return Errorf(EINVALID, "original_date is required").On("original_date")
+		p.add(Errorf(EINVALID, "original_date is required").On("original_date"))
 	}
-	return nil
 }
 
 // validateOutgoing checks an outgoing document's signer (an official, kept
-// in in.signer), what it replaces or updates and its recipients.
-func (s *Service) validateOutgoing(ctx context.Context, actor *User, in *CreateInput) error {
-	if in.SignerID == "" {
-		return Errorf(EINVALID, "signer_id is required for an outgoing document").On("signer_id")
-	}
-	signer, err := s.Repo.User(ctx, in.SignerID)
-	if ErrorCode(err) == ENOTFOUND {
-		return Errorf(EINVALID, "signer %q does not exist", in.SignerID).On("signer_id")
-	} else if err != nil {
+// in in.signer), what it replaces or updates and its recipients, adding
+// their problems to p; it returns only an error that is not the input's
+// (the repository's).
+func (s *Service) validateOutgoing(ctx context.Context, actor *User, in *CreateInput, p *problems) error {
+	if err := s.validateSigner(ctx, in, p); err != nil {
 		return err
 	}
-	if !signer.Has(RoleOfficer) {
-		return Errorf(EINVALID, "signer %q is not an official (role officer)", signer.Username).On("signer_id")
-	}
-	in.signer = signer
-	if err := s.validateAmends(ctx, actor, in); err != nil {
+	if err := s.validateAmends(ctx, actor, in); ErrorCode(err) == EINVALID {
+		p.add(err)
+	} else if err != nil {
 		return err
 	}
 	seen := map[string]bool{}
 	for _, r := range in.Recipients {
 		if !ValidOrgID(r.OrgID) {
-			return Errorf(EINVALID, "recipient organisation code %q is not like 000.00.00.H13", r.OrgID).On("recipients")
+			p.add(Errorf(EINVALID, "recipient organisation code %q is not like 000.00.00.H13", r.OrgID).On("recipients"))
 		}
 		if seen[r.OrgID] {
-			return Errorf(EINVALID, "recipient %s is listed twice", r.OrgID).On("recipients")
+			p.add(Errorf(EINVALID, "recipient %s is listed twice", r.OrgID).On("recipients"))
 		}
 		seen[r.OrgID] = true
 	}
+	return nil
+}
+
+// validateSigner checks an outgoing document's signer, an official, and
+// keeps it in in.signer.
+func (s *Service) validateSigner(ctx context.Context, in *CreateInput, p *problems) error {
+	if in.SignerID == "" {
+		p.add(Errorf(EINVALID, "signer_id is required for an outgoing document").On("signer_id"))
+		return nil
+	}
+	signer, err := s.Repo.User(ctx, in.SignerID)
+	if ErrorCode(err) == ENOTFOUND {
+		p.add(Errorf(EINVALID, "signer %q does not exist", in.SignerID).On("signer_id"))
+		return nil
+	} else if err != nil {
+		return err
+	}
+	if !signer.Has(RoleOfficer) {
+		p.add(Errorf(EINVALID, "signer %q is not an official (role officer)", signer.Username).On("signer_id"))
+		return nil
+	}
+	in.signer = signer
 	return nil
 }
 
@@ -291,8 +326,8 @@ type textField struct {
 }
 
 // checkLengths bounds the text fields of a new document other than its
-// subject.
-func checkLengths(in *CreateInput) error {
+// subject, adding each one too long to p.
+func checkLengths(in *CreateInput, p *problems) {
 	fields := []textField{{"drafting_unit", "drafting_unit", in.DraftingUnit, MaxAbbr},
 		{"original_number", "original_number", in.OriginalNumber, MaxNotation}, {"notes", "notes", in.Notes, MaxComment}}
 	if in.Sender != nil {
@@ -303,16 +338,16 @@ func checkLengths(in *CreateInput) error {
 	}
 	for _, f := range fields {
 		if utf8.RuneCountInString(f.value) > f.max {
-			return Errorf(EINVALID, "%s is longer than %d characters", f.name, f.max).On(f.field)
+			p.add(Errorf(EINVALID, "%s is longer than %d characters", f.name, f.max).On(f.field))
 		}
 	}
-	return nil
 }
 
 // cleanFields cleans a new document's text fields as CleanLine and
-// CleanLines do (notes); a peer's text (rule.drop) loses the characters a
-// person's would be refused for.
-func cleanFields(in *CreateInput, rule textRule) error {
+// CleanLines do (notes), adding the problem of each field refused to p
+// (its text is then left as it was); a peer's text (rule.drop) loses the
+// characters a person's would be refused for.
+func cleanFields(in *CreateInput, rule textRule, p *problems) {
 	type field struct {
 		name string
 		text *string
@@ -331,11 +366,11 @@ func cleanFields(in *CreateInput, rule textRule) error {
 	for _, f := range fields {
 		t, err := cleanText(f.name, *f.text, f.rule)
 		if err != nil {
-			return err
+			p.add(err)
+			continue
 		}
 		*f.text = t
 	}
-	return nil
 }
 
 // validateAmends checks the document a new outgoing one replaces or

@@ -301,7 +301,7 @@ func importResult(ctx context.Context, rows []importRow, out []importOutcome) (*
 		case o.err == nil:
 			res.Imported++
 		default:
-			res.Rejected = append(res.Rejected, ImportReject{Line: r.line, File: r.rec["file"], Reason: workflow.ErrorMessage(o.err) + detail(o.err)})
+			res.Rejected = append(res.Rejected, ImportReject{Line: r.line, File: r.rec["file"], Reason: problemsMessage(o.err) + detail(o.err)})
 		}
 	}
 	if err := ctx.Err(); err != nil {
@@ -366,20 +366,28 @@ func importOne(ctx context.Context, docs *workflow.Service, svc *archive.Service
 	return size, false, err
 }
 
+// importInput is a row's document; a date that cannot be read refuses
+// it at once, with every other problem of its columns (validateImport),
+// which are otherwise checked when its file is not one imported already.
 func importInput(m map[string]string) (workflow.CreateInput, error) {
 	in := workflow.CreateInput{Direction: workflow.Incoming, Type: workflow.DocType(m["type"]), Subject: m["subject"],
 		Sender: &workflow.Org{OrgID: m["sender_org_id"], Name: m["sender_name"]}, OriginalNumber: m["original_number"],
 		Retention: m["retention"], Confidentiality: workflow.Confidentiality(m["confidentiality"]), Notes: m["notes"]}
+	var dateErr error
 	if m["original_date"] == "" {
-		return in, workflow.Errorf(workflow.EINVALID, "original_date is empty")
+		dateErr = workflow.Errorf(workflow.EINVALID, "original_date is empty")
+	} else if od, err := workflow.ParseDate(m["original_date"]); err != nil {
+		dateErr = workflow.Errorf(workflow.EINVALID, "original_date %q is not YYYY-MM-DD", m["original_date"])
+	} else {
+		in.OriginalDate = &od
 	}
-	od, err := workflow.ParseDate(m["original_date"])
-	if err != nil {
-		return in, workflow.Errorf(workflow.EINVALID, "original_date %q is not YYYY-MM-DD", m["original_date"])
-	}
-	in.OriginalDate = &od
 	if in.Confidentiality == "" {
 		in.Confidentiality = workflow.Public
+	}
+	if dateErr != nil {
+		// Refused before its file is read, as ever: with every other
+		// column's problem too.
+		return in, validateImport(&in, dateErr)
 	}
 	return in, nil
 }
@@ -390,7 +398,7 @@ func importInput(m map[string]string) (workflow.CreateInput, error) {
 // run leaves either nothing or a document the next run finds by the
 // file's hash.
 func createImported(ctx context.Context, docs *workflow.Service, svc *archive.Service, in workflow.CreateInput, sum, name string) (*workflow.Document, error) {
-	if err := validateImport(&in); err != nil {
+	if err := validateImport(&in, nil); err != nil {
 		return nil, err
 	}
 	return docs.Import(ctx, importer, in, name, func(ctx context.Context, _ workflow.Tx, d *workflow.Document) error {
@@ -403,24 +411,53 @@ func createImported(ctx context.Context, docs *workflow.Service, svc *archive.Se
 	})
 }
 
-func validateImport(in *workflow.CreateInput) error {
-	switch {
-	case !in.Type.Valid():
-		return workflow.Errorf(workflow.EINVALID, "unknown document type %q", in.Type)
-	case in.Subject == "":
-		return workflow.Errorf(workflow.EINVALID, "subject is empty")
-	case len([]rune(in.Subject)) > workflow.MaxSubject:
-		return workflow.Errorf(workflow.EINVALID, "subject is longer than %d characters", workflow.MaxSubject)
-	case in.Sender == nil || in.Sender.Name == "":
-		return workflow.Errorf(workflow.EINVALID, "sender_name is empty")
-	case in.Sender.OrgID != "" && !workflow.ValidOrgID(in.Sender.OrgID):
-		return workflow.Errorf(workflow.EINVALID, "sender_org_id %q is not like 000.00.00.H13", in.Sender.OrgID)
-	case in.OriginalNumber == "":
-		return workflow.Errorf(workflow.EINVALID, "original_number is empty")
-	case in.Retention != "" && !archive.ValidClass(in.Retention):
-		return workflow.Errorf(workflow.EINVALID, "retention %q: want 5y, 10y, 20y or permanent", in.Retention)
-	case !in.Confidentiality.Valid():
-		return workflow.Errorf(workflow.EINVALID, "confidentiality %q: want normal, confidential, secret or top_secret", in.Confidentiality)
+// validateImport checks a row's columns, returning every problem
+// joined: the date's (dateErr, found reading it) first, as it was when
+// the first problem stopped the check, then the others in order.
+func validateImport(in *workflow.CreateInput, dateErr error) error {
+	var errs []error
+	if dateErr != nil {
+		errs = append(errs, dateErr)
 	}
-	return nil
+	bad := func(format string, args ...any) {
+		errs = append(errs, workflow.Errorf(workflow.EINVALID, format, args...))
+	}
+	if !in.Type.Valid() {
+		bad("unknown document type %q", in.Type)
+	}
+	if in.Subject == "" {
+		bad("subject is empty")
+	} else if len([]rune(in.Subject)) > workflow.MaxSubject {
+		bad("subject is longer than %d characters", workflow.MaxSubject)
+	}
+	if in.Sender == nil || in.Sender.Name == "" {
+		bad("sender_name is empty")
+	}
+	if in.Sender != nil && in.Sender.OrgID != "" && !workflow.ValidOrgID(in.Sender.OrgID) {
+		bad("sender_org_id %q is not like 000.00.00.H13", in.Sender.OrgID)
+	}
+	if in.OriginalNumber == "" {
+		bad("original_number is empty")
+	}
+	if in.Retention != "" && !archive.ValidClass(in.Retention) {
+		bad("retention %q: want 5y, 10y, 20y or permanent", in.Retention)
+	}
+	if !in.Confidentiality.Valid() {
+		bad("confidentiality %q: want normal, confidential, secret or top_secret", in.Confidentiality)
+	}
+	return errors.Join(errs...)
+}
+
+// problemsMessage is the message of every problem in err (a row's
+// columns'), joined by "; ".
+func problemsMessage(err error) string {
+	ps := workflow.Problems(err)
+	if len(ps) < 2 {
+		return workflow.ErrorMessage(err)
+	}
+	msgs := make([]string, len(ps))
+	for i, p := range ps {
+		msgs[i] = p.Message
+	}
+	return strings.Join(msgs, "; ")
 }
