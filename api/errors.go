@@ -43,16 +43,42 @@ type ErrorDetail struct {
 	Code    string `json:"code"`
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
+	// Fields is every problem of the input, the first one the error's
+	// own (Field, Message), when there are two or more (workflow.Problems:
+	// a validation reports each field's); absent otherwise.
+	Fields []FieldProblem `json:"fields,omitempty"`
+}
+
+// FieldProblem is one of an input's problems: its field ("" when none)
+// and message.
+type FieldProblem struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// fieldProblems is err's problems when it has two or more input ones.
+func fieldProblems(err error) []FieldProblem {
+	ps := workflow.Problems(err)
+	if len(ps) < 2 {
+		return nil
+	}
+	out := make([]FieldProblem, len(ps))
+	for i, p := range ps {
+		out[i] = FieldProblem{Field: p.Field, Message: p.Message}
+	}
+	return out
 }
 
 // errorHandler is Echo's HTTPErrorHandler: it renders every error as
-// {"error":{"code","message"}}; internal errors are logged once, here,
+// {"error":{"code","message"}} (with "field", and "fields" for several
+// problems, an input's); internal errors are logged once, here,
 // and shown as "internal error".
 func (s *Server) errorHandler(err error, c echo.Context) {
 	if c.Response().Committed {
 		return
 	}
 	code, msg, field, status := workflow.EINTERNAL, "internal error", "", http.StatusInternalServerError
+	var fields []FieldProblem
 	var he *echo.HTTPError
 	var de *workflow.Error
 	switch {
@@ -61,6 +87,7 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 		status, _ = httpstatus.Of(code) // the one table of statuses
 		if code != workflow.EINTERNAL {
 			msg, field = de.Message, de.Field
+			fields = fieldProblems(err)
 		}
 	case errors.As(err, &he):
 		status = he.Code
@@ -92,7 +119,7 @@ func (s *Server) errorHandler(err error, c echo.Context) {
 		c.Response().Header().Set(echo.HeaderContentType, echo.MIMEApplicationJSON)
 		werr = c.NoContent(status)
 	} else {
-		werr = c.JSON(status, ErrorBody{ErrorDetail{Code: code, Message: msg, Field: field}})
+		werr = c.JSON(status, ErrorBody{ErrorDetail{Code: code, Message: msg, Field: field, Fields: fields}})
 	}
 	if werr != nil {
 		s.log.Warn("write error response", slog.Any("err", werr))

@@ -1467,10 +1467,19 @@ type Error struct {
 	Error struct {
 		Code ErrorCode `json:"code"`
 
-		// Field the request field at fault, when the error is one input's (codes invalid, unsupported_media_type, too_large): a JSON field of the request as this document names it, nested ones joined by dots (subject, sender.org_id, layout.signature, comment, assignee_id), a multipart part (file, attachment) or a query parameter (from, to); absent otherwise
+		// Field the request field at fault, when the error is one input's (codes invalid, unsupported_media_type, too_large): a JSON field of the request as this document names it, nested ones joined by dots (subject, sender.org_id, layout.signature, comment, assignee_id), a multipart part (file, attachment) or a query parameter (from, to); absent otherwise. When the input has several problems, this is the first one's field (and code, message its problem); fields lists them all
 		//
 		// Example: subject
 		Field *string `json:"field,omitempty"`
+
+		// Fields every problem of the input, in order, the first one the error's own field and message: present only when there are two or more (a new document with its subject empty and its sender's code mistyped), so that a form can show each beside its input at once
+		//
+		// Example: [{"field":"subject","message":"subject (trích yếu) is required"},{"field":"sender.org_id","message":"sender organisation code \"H13\" is not like 000.00.00.H13"}]
+		Fields *[]struct {
+			// Field as field above; empty when the problem is no one input's
+			Field   string `json:"field"`
+			Message string `json:"message"`
+		} `json:"fields,omitempty"`
 
 		// Message Example: subject (trích yếu) is required
 		Message string `json:"message"`
