@@ -269,10 +269,42 @@ func createInputs(dir workflow.Direction) map[string]string {
 	return m
 }
 
-// createProblem is the message of a create form's problem and the input
-// it concerns ("" when none of the form's does): the form's text for an
-// invalid field, else the table's message of its code.
+// createProblem is the message above a create form and the message
+// beside each input at fault: the service reports every field's problem
+// at once (workflow.Problems), each shown beside its input, and the
+// message above says how many there are and lists them.
 func createProblem(err error, dir workflow.Direction, maxMB int64) (string, Invalid) {
+	ps := workflow.Problems(err)
+	if len(ps) < 2 {
+		msg := createText(err, maxMB)
+		return msg, one(inputOf(err, createInputs(dir)), msg)
+	}
+	var inv Invalid
+	msgs := make([]string, 0, len(ps))
+	for _, p := range ps {
+		msg := createText(p, maxMB)
+		msgs = append(msgs, msg)
+		if id := inputOf(p, createInputs(dir)); id != "" {
+			if inv == nil {
+				inv = Invalid{}
+			}
+			if _, ok := inv[id]; !ok {
+				inv[id] = msg
+			}
+		}
+	}
+	return manyProblems(msgs), inv
+}
+
+// manyProblems is the message above a form of several problems: how
+// many, then each.
+func manyProblems(msgs []string) string {
+	return fmt.Sprintf("Có %d lỗi cần sửa (ghi bên cạnh từng ô): %s", len(msgs), strings.Join(msgs, " "))
+}
+
+// createText is the message of one problem of a create form: the form's
+// text for an invalid field, else the table's message of its code.
+func createText(err error, maxMB int64) string {
 	field, code := workflow.ErrorField(err), workflow.ErrorCode(err)
 	msg := Message(err)
 	switch {
@@ -285,7 +317,7 @@ func createProblem(err error, dir workflow.Direction, maxMB int64) (string, Inva
 	case strings.HasPrefix(field, "layout"):
 		msg = layoutText
 	}
-	return msg, one(inputOf(err, createInputs(dir)), msg)
+	return msg
 }
 
 // create reads the posted form into the service's input.
@@ -294,15 +326,18 @@ func (u *UI) create(r *http.Request, s *Session, dir workflow.Direction) (*workf
 	in := workflow.CreateInput{Direction: dir, Type: workflow.DocType(f("type")), Subject: f("subject"),
 		Urgency: workflow.Urgency(f("urgency")), Confidentiality: workflow.Confidentiality(f("confidentiality")),
 		Retention: f("retention"), Notes: strings.TrimSpace(f("notes")), IdempotencyKey: f(formKey)}
+	// What cannot be read (a date, a box's number) goes to the service
+	// with the rest (in.Problems), which reports it first and every
+	// other field's problem with it: the form shows them all at once.
 	var err error
 	if in.DueDate, err = parseFormDate("due_date", f("due_date")); err != nil {
-		return nil, err
+		in.Problems = append(in.Problems, err)
 	}
 	if dir == workflow.Incoming {
 		in.Sender = &workflow.Org{OrgID: strings.TrimSpace(f("sender_org_id")), Name: strings.TrimSpace(f("sender_name"))}
 		in.OriginalNumber = f("original_number")
 		if in.OriginalDate, err = parseFormDate("original_date", f("original_date")); err != nil {
-			return nil, err
+			in.Problems = append(in.Problems, err)
 		}
 	} else {
 		in.SignerID, in.DraftingUnit = f("signer_id"), strings.TrimSpace(f("drafting_unit"))
@@ -324,11 +359,12 @@ func (u *UI) create(r *http.Request, s *Session, dir workflow.Direction) (*workf
 			}
 		}
 		if in.Layout, err = formLayout(r); err != nil {
-			return nil, err
+			in.Problems = append(in.Problems, err)
 		}
 	}
 	if r.MultipartForm == nil || len(r.MultipartForm.File["file"]) == 0 {
-		return nil, workflow.Errorf(workflow.EINVALID, "the document file is required").On("file")
+		// The service says the file is missing, with the other problems.
+		return u.cfg.Docs.Create(r.Context(), s.User, in)
 	}
 	open := func(fh *multipart.FileHeader, part string) (*workflow.Upload, error) {
 		if fh.Size > u.cfg.MaxUpload {

@@ -1,0 +1,68 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// TestCreateFormShowsEveryProblem: a create form with several inputs at
+// fault comes back with each one's message beside it (and the input
+// marked invalid), the message above saying how many, and what was typed
+// kept; no document is created.
+func TestCreateFormShowsEveryProblem(t *testing.T) {
+	e := newTestEnv(t)
+	tests := []struct {
+		name, user, path string
+		form             url.Values
+		inputs           []string // the inputs at fault, in the page's order
+		kept             []string
+	}{
+		{"incoming/date, sender code, subject", "vanthu", "/incoming/new", url.Values{"type": {"CV"}, "subject": {"  "},
+			"original_number": {"12/UBND-VP"}, "original_date": {"31/02/2026"}, "sender_name": {"UBND thành phố Cần Thơ"},
+			"sender_org_id": {"H13"}, "urgency": {"flash"}, "confidentiality": {"normal"}},
+			[]string{"original_date", "sender_org_id", "subject"}, []string{`value="31/02/2026"`, `value="H13"`, `value="12/UBND-VP"`, `value="flash" selected`}},
+		{"incoming/number, sender, due date, urgency", "vanthu", "/incoming/new", url.Values{"type": {"CV"}, "subject": {"Về việc tổ chức hội nghị"},
+			"original_date": {"20/11/2026"}, "due_date": {"hôm nay"}, "urgency": {"now"}, "confidentiality": {"normal"}},
+			[]string{"original_number", "sender_name", "urgency", "due_date"}, []string{"Về việc tổ chức hội nghị", `value="hôm nay"`}},
+		{"outgoing/signer, drafting unit, type", "chuyenvien", "/outgoing/new", url.Values{"type": {"XX"}, "subject": {"Về việc ban hành quy chế"},
+			"drafting_unit": {strings.Repeat("V", 21)}, "urgency": {"normal"}, "confidentiality": {"normal"}},
+			[]string{"type", "signer_id", "drafting_unit"}, []string{"Về việc ban hành quy chế", strings.Repeat("V", 21)}},
+	}
+	fieldError := regexp.MustCompile(`<span class="field-error" id="([a-z_]+)-error">`)
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := e.login(tt.user)
+			c.get(tt.path)
+			p := c.postMultipart(tt.path, tt.form, map[string][]byte{"file:congvan.pdf": fakePDF})
+			if p.Status != http.StatusBadRequest {
+				t.Fatalf("status %d, want 400", p.Status)
+			}
+			var got []string
+			for _, m := range fieldError.FindAllStringSubmatch(p.Body, -1) {
+				got = append(got, m[1])
+			}
+			slices.Sort(got)
+			want := slices.Sorted(slices.Values(tt.inputs))
+			if !slices.Equal(got, want) {
+				t.Errorf("messages beside %q, want beside %q", got, want)
+			}
+			for _, id := range tt.inputs {
+				if !regexp.MustCompile(`id="` + id + `"[^>]*aria-invalid="true"[^>]*aria-describedby="` + id + `-error`).MatchString(p.Body) {
+					t.Errorf("input %s is not marked invalid and described by its message", id)
+				}
+			}
+			if n := len(tt.inputs); !strings.Contains(p.Body, "Có "+string(rune('0'+n))+" lỗi") {
+				t.Errorf("the message above does not say %d problems:\n%s", n, p.Body)
+			}
+			for _, k := range tt.kept {
+				if !strings.Contains(p.Body, k) {
+					t.Errorf("what was typed is lost: no %q", k)
+				}
+			}
+		})
+	}
+}
