@@ -27,18 +27,21 @@ func (u *UI) reformRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /reports/reform/csv", u.auth(u.handleReformCSV))
 }
 
-// reformBar is one figure laid out for the SVG chart (viewBox 0 0 600 H).
+// reformBar is one figure of the chart: its label and figure are the
+// page's text, its bar a small SVG (viewBox 0 0 reformBarMax 24) stretched
+// to the row's width. One SVG of the whole chart, scaled down to a
+// phone's column, drew its labels at 5 px.
 type reformBar struct {
 	workflow.ReformFigure
-	Y, TextY, BarY, TY2, W, TargetX float64
-	Fill                            string
-	PercentText                     string
+	W, TargetX  float64
+	Fill        string
+	PercentText string
 }
 
 type reformView struct {
 	From, To string // dd/mm/yyyy, inclusive
 	Bars     []reformBar
-	Height   float64
+	BarMax   float64 // the bars' full width, in the SVG's units
 	CSV      string
 	Error    string // a period that does not read
 	Invalid  Invalid
@@ -91,10 +94,9 @@ func (u *UI) handleReform(w http.ResponseWriter, r *http.Request, s *Session) er
 	to := end.AddDate(0, 0, -1)
 	v := reformView{From: from.Format("02/01/2006"), To: to.Format("02/01/2006")}
 	v.CSV = fmt.Sprintf("/reports/reform/csv?from=%s&to=%s", from.Format("2006-01-02"), to.Format("2006-01-02"))
-	for i, f := range rep.Figures {
-		b := reformBar{ReformFigure: f, Y: float64(i)*52 + 8, W: f.Percent / 100 * reformBarMax,
+	for _, f := range rep.Figures {
+		b := reformBar{ReformFigure: f, W: f.Percent / 100 * reformBarMax,
 			TargetX: f.Target / 100 * reformBarMax, Fill: "#b91c1c", PercentText: fmt.Sprintf("%.1f%%", f.Percent)}
-		b.TextY, b.BarY, b.TY2 = b.Y+12, b.Y+18, b.Y+42
 		if f.Met {
 			b.Fill = "#15803d"
 		}
@@ -104,7 +106,7 @@ func (u *UI) handleReform(w http.ResponseWriter, r *http.Request, s *Session) er
 		}
 		v.Bars = append(v.Bars, b)
 	}
-	v.Height = float64(len(v.Bars))*52 + 12
+	v.BarMax = reformBarMax
 	u.render(w, r, s, http.StatusOK, "reform", "Báo cáo cải cách hành chính", v)
 	return nil
 }
