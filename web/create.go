@@ -270,36 +270,9 @@ func createInputs(dir workflow.Direction) map[string]string {
 }
 
 // createProblem is the message above a create form and the message
-// beside each input at fault: the service reports every field's problem
-// at once (workflow.Problems), each shown beside its input, and the
-// message above says how many there are and lists them.
+// beside each input at fault (formProblems).
 func createProblem(err error, dir workflow.Direction, maxMB int64) (string, Invalid) {
-	ps := workflow.Problems(err)
-	if len(ps) < 2 {
-		msg := createText(err, maxMB)
-		return msg, one(inputOf(err, createInputs(dir)), msg)
-	}
-	var inv Invalid
-	msgs := make([]string, 0, len(ps))
-	for _, p := range ps {
-		msg := createText(p, maxMB)
-		msgs = append(msgs, msg)
-		if id := inputOf(p, createInputs(dir)); id != "" {
-			if inv == nil {
-				inv = Invalid{}
-			}
-			if _, ok := inv[id]; !ok {
-				inv[id] = msg
-			}
-		}
-	}
-	return manyProblems(msgs), inv
-}
-
-// manyProblems is the message above a form of several problems: how
-// many, then each.
-func manyProblems(msgs []string) string {
-	return fmt.Sprintf("Có %d lỗi cần sửa (ghi bên cạnh từng ô): %s", len(msgs), strings.Join(msgs, " "))
+	return formProblems(err, createInputs(dir), func(err error) string { return createText(err, maxMB) })
 }
 
 // createText is the message of one problem of a create form: the form's

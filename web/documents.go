@@ -619,8 +619,12 @@ func (u *UI) handleDocumentPost(w http.ResponseWriter, r *http.Request, s *Sessi
 			in.Version, _ = strconv.Atoi(vs)
 		}
 		_, ask := irreversible[action]
-		switch in.DueDate, err = parseFormDate("due_date", r.PostFormValue("due_date")); {
-		case err != nil:
+		// A due date that cannot be read is refused with the input's other
+		// problems (ActionInput.Problems): the form shows them all at once.
+		if in.DueDate, err = parseFormDate("due_date", r.PostFormValue("due_date")); err != nil {
+			in.Problems = append(in.Problems, err)
+		}
+		switch {
 		case ask && !confirmed(r, string(action)):
 			// Not confirmed: the confirmation page, or why it cannot be done.
 			if err = u.confirmAction(w, r, s, id, action, in); err == nil {
@@ -654,7 +658,6 @@ func (u *UI) handleDocumentPost(w http.ResponseWriter, r *http.Request, s *Sessi
 	if verr != nil {
 		return verr
 	}
-	v.Error = actionProblem(action, err)
 	inputs := map[string]string{"comment": "comment"}
 	if action == workflow.Assign {
 		v.Assign = &assignForm{AssigneeID: r.PostFormValue("assignee_id"), DueDate: r.PostFormValue("due_date"), Comment: comment}
@@ -662,7 +665,7 @@ func (u *UI) handleDocumentPost(w http.ResponseWriter, r *http.Request, s *Sessi
 	} else {
 		v.Comment = comment
 	}
-	v.Invalid = one(inputOf(err, inputs), v.Error)
+	v.Error, v.Invalid = formProblems(err, inputs, func(err error) string { return actionProblem(action, err) })
 	u.render(w, r, s, p.Status, "document", d.Subject, v)
 	return nil
 }

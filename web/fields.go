@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"html/template"
 	"strings"
 
@@ -68,6 +69,32 @@ func invalidOf(err error, inputs, text map[string]string, msg string) Invalid {
 	}
 	walk(err)
 	return inv
+}
+
+// formProblems is the message above a form and the message beside each
+// of its inputs at fault (inputs: the form's table of them), each
+// problem's message text(problem): the services report every field's
+// problem at once (workflow.Problems), each shown beside its input, and
+// the message above says how many there are and lists them. One
+// problem's message is the one above and beside its input.
+func formProblems(err error, inputs map[string]string, text func(error) string) (string, Invalid) {
+	ps := workflow.Problems(err)
+	if len(ps) < 2 {
+		msg := text(err)
+		return msg, one(inputOf(err, inputs), msg)
+	}
+	inv := Invalid{}
+	msgs := make([]string, 0, len(ps))
+	for _, p := range ps {
+		msg := text(p)
+		msgs = append(msgs, msg)
+		if id := inputOf(p, inputs); id != "" {
+			if _, ok := inv[id]; !ok {
+				inv[id] = msg
+			}
+		}
+	}
+	return fmt.Sprintf("Có %d lỗi cần sửa (ghi bên cạnh từng ô): %s", len(msgs), strings.Join(msgs, " ")), inv
 }
 
 // fieldErrorID is the id of the message of input id.

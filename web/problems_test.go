@@ -66,3 +66,44 @@ func TestCreateFormShowsEveryProblem(t *testing.T) {
 		})
 	}
 }
+
+// TestAssignFormShowsEveryProblem: the assignment form with its due date,
+// comment and handler at fault shows each one's message beside it, says
+// there are 3 above, and keeps what was typed.
+func TestAssignFormShowsEveryProblem(t *testing.T) {
+	e := newTestEnv(t)
+	clerk := e.login("vanthu")
+	in := e.newIncoming(clerk, "Về việc phân công xử lý", nil)
+	if p := clerk.post("/documents/"+in, url.Values{"action": {"register"}, "confirm": {"register"}, "version": {"1"}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("register: %d", p.Status)
+	}
+	c := e.login("lanhdao")
+	c.get("/documents/" + in)
+	long := strings.Repeat("ý", 4001)
+	p := c.post("/documents/"+in, url.Values{"action": {"assign"}, "confirm": {"assign"}, "version": {"2"}, "due_date": {"31/02/2026"}, "comment": {long}})
+	if p.Status != http.StatusBadRequest {
+		t.Fatalf("status %d, want 400", p.Status)
+	}
+	doc := parseHTML(t, p.Body)
+	want := []string{"due_date", "assign_comment", "assignee_id"}
+	got := invalidInputs(doc)
+	slices.Sort(got)
+	if !slices.Equal(got, slices.Sorted(slices.Values(want))) {
+		t.Fatalf("inputs marked invalid %q, want %q", got, want)
+	}
+	for _, id := range want {
+		by, _ := attrOf(byID(doc, id), "aria-describedby")
+		if m := byID(doc, by); m == nil || !strings.Contains(by, id+"-error") || textOf(m) == "" {
+			t.Errorf("%s is not described by its message (%q)", id, by)
+		}
+	}
+	if !strings.Contains(p.Body, "Có 3 lỗi") {
+		t.Errorf("the message above does not say 3 problems")
+	}
+	if v, _ := attrOf(byID(doc, "due_date"), "value"); v != "31/02/2026" {
+		t.Errorf("due date shows %q after the problem", v)
+	}
+	if n := byID(doc, "assign_comment"); n == nil || textOf(n) != long {
+		t.Errorf("the comment typed is lost")
+	}
+}

@@ -136,3 +136,44 @@ func TestProblems(t *testing.T) {
 		})
 	}
 }
+
+// TestActionReportsEveryProblem: an action's input with several problems
+// (the assignment: the due date the caller could not read, the comment,
+// the assignee) is refused with every one, in that order, by Apply and
+// Precheck alike and without a change; an actor who may not take the
+// action learns only of the comment, as before.
+func TestActionReportsEveryProblem(t *testing.T) {
+	long := strings.Repeat("ý", workflow.MaxComment+1)
+	badDate := workflow.Errorf(workflow.EINVALID, "due_date must be a date like 20/11/2026").On("due_date")
+	tests := []struct {
+		name   string
+		actor  workflow.Role
+		in     workflow.ActionInput
+		fields []string
+		code   string
+	}{
+		{"comment, assignee", workflow.RoleOfficer, workflow.ActionInput{Comment: long}, []string{"comment", "assignee_id"}, workflow.EINVALID},
+		{"due date, comment, assignee", workflow.RoleOfficer, workflow.ActionInput{Comment: long, AssigneeID: "u-none", Problems: []error{badDate}},
+			[]string{"due_date", "comment", "assignee_id"}, workflow.EINVALID},
+		{"due date, assignee not a handler", workflow.RoleClerk, workflow.ActionInput{AssigneeID: "u-clerk", Problems: []error{badDate}},
+			[]string{"due_date", "assignee_id"}, workflow.EINVALID},
+		{"not allowed: the comment alone", workflow.RoleHandler, workflow.ActionInput{Comment: long}, []string{"comment"}, workflow.EINVALID},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newEnv(t)
+			d := e.walkTo(t, workflow.Incoming, workflow.Registered)
+			actor := e.users[tt.actor]
+			pre := e.svc.Precheck(context.Background(), actor, d, workflow.Assign, tt.in)
+			_, err := e.svc.Apply(context.Background(), actor, d.ID, workflow.Assign, tt.in)
+			for name, err := range map[string]error{"Apply": err, "Precheck": pre} {
+				if got := fieldsOf(err); !slices.Equal(got, tt.fields) || workflow.ErrorCode(err) != tt.code {
+					t.Errorf("%s: %s on %q, want %s on %q (%v)", name, workflow.ErrorCode(err), got, tt.code, tt.fields, err)
+				}
+			}
+			if after, _ := e.svc.Get(context.Background(), e.users[workflow.RoleClerk], d.ID); after.State != workflow.Registered || after.Version != d.Version {
+				t.Errorf("refused assignment changed the document: %s v%d", after.State, after.Version)
+			}
+		})
+	}
+}

@@ -729,6 +729,11 @@ type ActionInput struct {
 	DueDate    *Date
 	Version    int  // when not 0, the version the caller saw (else ECONFLICT)
 	Override   bool // register an incoming document whose verification is invalid
+	// Problems are what the caller could not read of the input (a due
+	// date not a date), each an *Error on its field: the action is
+	// refused with them first, then the comment's and the rest of the
+	// input's problems (actionProblems).
+	Problems []error
 }
 
 // AllowedActions lists the actions u may take on d now.
@@ -788,10 +793,12 @@ func joinRoles(rs []Role) string {
 func (s *Service) Apply(ctx context.Context, actor *User, id string, action Action, in ActionInput) (*Document, error) {
 	// A person's comment is bounded as Comment's; a peer's reason (the
 	// exchange) is kept as it was sent.
-	if actor != Exchange {
-		if err := CheckComment(in.Comment); err != nil {
-			return nil, err
+	if early := earlyProblems(actor, in); early != nil {
+		d, err := VisibleDocument(ctx, s.Repo, actor, id)
+		if err != nil {
+			return nil, early
 		}
+		return nil, s.actionProblems(ctx, d, actor, action, in, early)
 	}
 	if !prework[action] {
 		return s.applyLocked(ctx, actor, id, action, in)
@@ -922,10 +929,8 @@ var prework = map[Action]bool{Sign: true, Issue: true, Register: true, Archive: 
 // asks before an action that cannot be undone calls it so as not to ask
 // about an action that will be refused.
 func (s *Service) Precheck(ctx context.Context, actor *User, d *Document, action Action, in ActionInput) error {
-	if actor != Exchange {
-		if err := CheckComment(in.Comment); err != nil {
-			return err
-		}
+	if early := earlyProblems(actor, in); early != nil {
+		return s.actionProblems(ctx, d, actor, action, in, early)
 	}
 	t, err := check(d, actor, action, in)
 	if err != nil {
@@ -1146,6 +1151,42 @@ func (s *Service) checkInput(ctx context.Context, d *Document, t Transition, in 
 		}
 	}
 	return nil
+}
+
+// earlyProblems are the problems of an action's input refused before
+// anything else (they were, one at a time): what the caller could not
+// read (in.Problems) and a person's comment too long or with a character
+// refused (a peer's reason, the exchange's, is kept as it was sent).
+func earlyProblems(actor *User, in ActionInput) error {
+	var p problems
+	for _, err := range in.Problems {
+		p.add(err)
+	}
+	if actor != Exchange {
+		p.add(CheckComment(in.Comment))
+	}
+	return p.err()
+}
+
+// actionProblems is the refusal of an action whose input has early
+// problems: those, then the rest of the input's (checkInput: an
+// assignee) when the actor may take the action on d in its state, so
+// that a form shows every one at once; early alone otherwise, as before.
+func (s *Service) actionProblems(ctx context.Context, d *Document, actor *User, action Action, in ActionInput, early error) error {
+	t, err := check(d, actor, action, in)
+	if err != nil {
+		return early
+	}
+	rest := s.checkInput(ctx, d, t, in)
+	if !inputCodes[ErrorCode(rest)] || ErrorField(rest) == "" {
+		return early
+	}
+	var p problems
+	for _, e := range Problems(early) {
+		p.add(e)
+	}
+	p.add(rest)
+	return p.err()
 }
 
 // needsReason refuses an action that must say why without its reason in
