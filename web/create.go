@@ -272,7 +272,7 @@ func createInputs(dir workflow.Direction) map[string]string {
 // createProblem is the message above a create form and the message
 // beside each input at fault (formProblems).
 func createProblem(err error, dir workflow.Direction, maxMB int64) (string, Invalid) {
-	return formProblems(err, createInputs(dir), func(err error) string { return createText(err, maxMB) })
+	return formProblems(err, inputIn(createInputs(dir)), func(err error) string { return createText(err, maxMB) })
 }
 
 // createText is the message of one problem of a create form: the form's

@@ -665,7 +665,7 @@ func (u *UI) handleDocumentPost(w http.ResponseWriter, r *http.Request, s *Sessi
 	} else {
 		v.Comment = comment
 	}
-	v.Error, v.Invalid = formProblems(err, inputs, func(err error) string { return actionProblem(action, err) })
+	v.Error, v.Invalid = formProblems(err, inputIn(inputs), func(err error) string { return actionProblem(action, err) })
 	u.render(w, r, s, p.Status, "document", d.Subject, v)
 	return nil
 }

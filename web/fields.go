@@ -3,6 +3,7 @@ package web
 import (
 	"fmt"
 	"html/template"
+	"slices"
 	"strings"
 
 	"github.com/vanthu/vanthu/workflow"
@@ -23,6 +24,11 @@ func inputOf(err error, inputs map[string]string) string {
 		return inputs[f]
 	}
 	return ""
+}
+
+// inputIn is inputOf with the form's table inputs.
+func inputIn(inputs map[string]string) func(error) string {
+	return func(err error) string { return inputOf(err, inputs) }
 }
 
 // sameInputs is the table of a form whose inputs have the ids of the
@@ -72,29 +78,31 @@ func invalidOf(err error, inputs, text map[string]string, msg string) Invalid {
 }
 
 // formProblems is the message above a form and the message beside each
-// of its inputs at fault (inputs: the form's table of them), each
-// problem's message text(problem): the services report every field's
+// of its inputs at fault (input: the id of the one a problem concerns,
+// "" when none), each problem's message text(problem): the services report every field's
 // problem at once (workflow.Problems), each shown beside its input, and
 // the message above says how many there are and lists them. One
 // problem's message is the one above and beside its input.
-func formProblems(err error, inputs map[string]string, text func(error) string) (string, Invalid) {
+func formProblems(err error, input, text func(error) string) (string, Invalid) {
 	ps := workflow.Problems(err)
 	if len(ps) < 2 {
 		msg := text(err)
-		return msg, one(inputOf(err, inputs), msg)
+		return msg, one(input(err), msg)
 	}
 	inv := Invalid{}
 	msgs := make([]string, 0, len(ps))
 	for _, p := range ps {
 		msg := text(p)
-		msgs = append(msgs, msg)
-		if id := inputOf(p, inputs); id != "" {
+		if !slices.Contains(msgs, msg) { // two boxes' problems may read the same
+			msgs = append(msgs, msg)
+		}
+		if id := input(p); id != "" {
 			if _, ok := inv[id]; !ok {
 				inv[id] = msg
 			}
 		}
 	}
-	return fmt.Sprintf("Có %d lỗi cần sửa (ghi bên cạnh từng ô): %s", len(msgs), strings.Join(msgs, " ")), inv
+	return fmt.Sprintf("Có %d lỗi cần sửa (ghi bên cạnh từng ô): %s", len(ps), strings.Join(msgs, " ")), inv
 }
 
 // fieldErrorID is the id of the message of input id.

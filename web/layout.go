@@ -140,8 +140,7 @@ func (u *UI) handleLayout(w http.ResponseWriter, r *http.Request, s *Session) er
 		if code := workflow.ErrorCode(err); code != workflow.EINVALID && code != workflow.ECONFLICT {
 			return err
 		}
-		v.Problem = layoutProblem(err)
-		v.Invalid = one(layoutInput(err), v.Problem)
+		v.Problem, v.Invalid = formProblems(err, layoutInput, layoutProblem)
 	}
 	def := defaultBoxes(sizes)
 	cur := map[string]*workflow.Box{}

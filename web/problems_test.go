@@ -7,6 +7,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"golang.org/x/net/html"
+
+	"github.com/vanthu/vanthu/internal/testpdf"
 )
 
 // TestCreateFormShowsEveryProblem: a create form with several inputs at
@@ -105,5 +109,48 @@ func TestAssignFormShowsEveryProblem(t *testing.T) {
 	}
 	if n := byID(doc, "assign_comment"); n == nil || textOf(n) != long {
 		t.Errorf("the comment typed is lost")
+	}
+}
+
+// TestLayoutFormShowsEveryProblem: the stamp layout form with two boxes
+// at fault marks both, says there are 2 and keeps what was typed.
+func TestLayoutFormShowsEveryProblem(t *testing.T) {
+	e := newTestEnv(t)
+	h := e.login("chuyenvien")
+	h.get("/outgoing/new")
+	f := url.Values{"type": {"QĐ"}, "subject": {"Quyết định có bố cục"}, "signer_id": {e.users["lanhdao"].ID}}
+	id := docIDFrom(t, h.postMultipart("/outgoing/new", f, map[string][]byte{"file": testpdf.Make(2, "layout")}))
+	h.get("/documents/" + id + "/layout")
+	form := url.Values{"version": {"0"}, "signature_page": {"1"}}
+	for k, v := range map[string]string{"number_x": "60", "number_y": "700", "number_w": "-3", "number_h": "18",
+		"date_x": "300", "date_y": "700", "date_w": "240", "date_h": "18",
+		"signature_x": "320", "signature_y": "420", "signature_w": "170", "signature_h": "0"} {
+		form.Set(k, v)
+	}
+	p := h.post("/documents/"+id+"/layout", form)
+	if !strings.Contains(p.Body, "Có 2 lỗi") {
+		t.Errorf("the message above does not say 2 problems (status %d)", p.Status)
+	}
+	doc := parseHTML(t, p.Body)
+	var marked []string
+	walkHTML(doc, func(n *html.Node) {
+		if v, _ := attrOf(n, "data-invalid"); v == "true" {
+			id, _ := attrOf(n, "id")
+			marked = append(marked, id)
+		}
+	})
+	if want := []string{"box-number", "box-signature"}; !slices.Equal(marked, want) && !slices.Equal(marked, []string{want[1], want[0]}) {
+		t.Fatalf("groups marked invalid %q, want %q", marked, want)
+	}
+	for _, id := range marked {
+		by, _ := attrOf(byID(doc, id), "aria-describedby")
+		if m := byID(doc, by); m == nil || !inside(m, byID(doc, id)) || !strings.Contains(textOf(m), "Vị trí") {
+			t.Errorf("%s is not described by its message inside it (%q)", id, by)
+		}
+	}
+	for name, want := range map[string]string{"number_w": "-3", "signature_h": "0"} {
+		if !regexp.MustCompile(`name="` + name + `"[^>]*value="` + regexp.QuoteMeta(want) + `"`).MatchString(p.Body) {
+			t.Errorf("%s does not keep %q", name, want)
+		}
 	}
 }

@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"regexp"
+	"slices"
 	"time"
 )
 
@@ -171,11 +172,14 @@ const (
 	LayoutManual   = "manual"
 )
 
-// Validate returns EINVALID for a box outside any page.
+// Validate returns EINVALID for a box outside any page, and for date
+// blanks or flags that do not fit the boxes: every problem, one per field
+// (joined, the first one first; see problems).
 func (l *Layout) Validate() error {
 	if l == nil {
 		return nil
 	}
+	var p problems
 	for _, b := range []struct {
 		name string
 		box  *Box
@@ -185,44 +189,43 @@ func (l *Layout) Validate() error {
 		}
 		x := b.box
 		if x.Page < 0 || x.X < 0 || x.Y < 0 || x.W <= 0 || x.H <= 0 || x.X+x.W > 14400 || x.Y+x.H > 14400 {
-			return Errorf(EINVALID, "layout.%s: page >= 0 (0 = last), x, y >= 0 and w, h > 0 in points", b.name).On("layout." + b.name)
+			p.add(Errorf(EINVALID, "layout.%s: page >= 0 (0 = last), x, y >= 0 and w, h > 0 in points", b.name).On("layout." + b.name))
 		}
 	}
 	for _, b := range []struct {
 		name string
 		box  *Box
 	}{{"number", l.Number}, {"date", l.Date}} {
-		if b.box != nil && b.box.Page > 1 {
-			return Errorf(EINVALID, "layout: the number and the date go on page 1").On("layout." + b.name + ".page")
+		if b.box != nil && b.box.Page > 1 && !p.has("layout."+b.name) {
+			p.add(Errorf(EINVALID, "layout: the number and the date go on page 1").On("layout." + b.name + ".page"))
 		}
 	}
+	l.validateDateBlanks(&p)
+	if l.NumberOnly && l.Number == nil {
+		p.add(Errorf(EINVALID, "layout.number_only needs the number box").On("layout.number_only"))
+	}
+	return p.err()
+}
+
+// validateDateBlanks checks the date's blanks and their flags.
+func (l *Layout) validateDateBlanks(p *problems) {
 	if len(l.DateBlanks) > 0 {
 		if len(l.DateBlanks) != 3 || l.Date == nil {
-			return Errorf(EINVALID, "layout.date_blanks: three offsets (day, month, year) inside the date box").On("layout.date_blanks")
-		}
-		for _, o := range l.DateBlanks {
-			if o < 0 || o > l.Date.W+200 {
-				return Errorf(EINVALID, "layout.date_blanks: offsets from the date box's left edge, 0 = not written").On("layout.date_blanks")
-			}
+			p.add(Errorf(EINVALID, "layout.date_blanks: three offsets (day, month, year) inside the date box").On("layout.date_blanks"))
+		} else if slices.ContainsFunc(l.DateBlanks, func(o float64) bool { return o < 0 || o > l.Date.W+200 }) {
+			p.add(Errorf(EINVALID, "layout.date_blanks: offsets from the date box's left edge, 0 = not written").On("layout.date_blanks"))
 		}
 	}
 	if len(l.DateBlanksBelow) > 0 {
-		if len(l.DateBlanksBelow) != 3 || len(l.DateBlanks) != 3 {
-			return Errorf(EINVALID, "layout.date_blanks_below: three distances (day, month, year), with date_blanks").On("layout.date_blanks_below")
-		}
-		for _, d := range l.DateBlanksBelow {
-			if d < 0 || d > 3*l.Date.H || d > l.Date.Y {
-				return Errorf(EINVALID, "layout.date_blanks_below: points below the date box's line, at most three lines, on the page").On("layout.date_blanks_below")
-			}
+		if len(l.DateBlanksBelow) != 3 || len(l.DateBlanks) != 3 || l.Date == nil {
+			p.add(Errorf(EINVALID, "layout.date_blanks_below: three distances (day, month, year), with date_blanks").On("layout.date_blanks_below"))
+		} else if slices.ContainsFunc(l.DateBlanksBelow, func(d float64) bool { return d < 0 || d > 3*l.Date.H || d > l.Date.Y }) {
+			p.add(Errorf(EINVALID, "layout.date_blanks_below: points below the date box's line, at most three lines, on the page").On("layout.date_blanks_below"))
 		}
 	}
 	if l.DateShortYear && len(l.DateBlanks) != 3 {
-		return Errorf(EINVALID, "layout.date_short_year needs date_blanks").On("layout.date_short_year")
+		p.add(Errorf(EINVALID, "layout.date_short_year needs date_blanks").On("layout.date_short_year"))
 	}
-	if l.NumberOnly && l.Number == nil {
-		return Errorf(EINVALID, "layout.number_only needs the number box").On("layout.number_only")
-	}
-	return nil
 }
 
 // Document is an official document, incoming or outgoing.

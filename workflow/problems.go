@@ -32,6 +32,19 @@ func (p *problems) add(err error) {
 	p.errs = append(p.errs, err)
 }
 
+// addAll records each problem of err (Problems: every one joined in
+// it), or err itself when it holds none.
+func (p *problems) addAll(err error) {
+	ps := Problems(err)
+	if len(ps) == 0 {
+		p.add(err)
+		return
+	}
+	for _, e := range ps {
+		p.add(e)
+	}
+}
+
 // has reports whether a problem of field was recorded.
 func (p *problems) has(field string) bool { return p.fields[field] }
 

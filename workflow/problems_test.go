@@ -177,3 +177,40 @@ func TestActionReportsEveryProblem(t *testing.T) {
 		})
 	}
 }
+
+// TestLayoutReportsEveryProblem: a layout with several boxes or blanks
+// at fault is refused with each one's problem, in order, one per field.
+func TestLayoutReportsEveryProblem(t *testing.T) {
+	box := func(page int, w float64) *workflow.Box { return &workflow.Box{Page: page, X: 10, Y: 10, W: w, H: 10} }
+	tests := []struct {
+		name   string
+		l      workflow.Layout
+		fields []string
+	}{
+		{"two boxes", workflow.Layout{Signature: box(1, -1), Number: box(1, 0)}, []string{"layout.signature", "layout.number"}},
+		{"a box and its page", workflow.Layout{Number: box(2, 10), Date: box(1, -1)}, []string{"layout.date", "layout.number.page"}},
+		{"box, blanks, flags", workflow.Layout{Signature: box(0, -5), DateBlanks: []float64{1, 2}, DateShortYear: true, NumberOnly: true},
+			[]string{"layout.signature", "layout.date_blanks", "layout.date_short_year", "layout.number_only"}},
+		{"one box at fault once", workflow.Layout{Date: box(3, -1)}, []string{"layout.date"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := fieldsOf(tt.l.Validate()); !slices.Equal(got, tt.fields) {
+				t.Fatalf("problems on %q, want %q", got, tt.fields)
+			}
+		})
+	}
+}
+
+// TestCreateLayoutProblemsEach: a new draft's layout with two boxes at
+// fault is two problems of the draft, beside its others.
+func TestCreateLayoutProblemsEach(t *testing.T) {
+	e := newEnv(t)
+	file := &workflow.Upload{Name: "a.pdf", Size: int64(len(minimalPDF)), Content: bytes.NewReader(minimalPDF)}
+	in := workflow.CreateInput{Direction: "outgoing", Type: "QĐ", Subject: "", SignerID: "u-officer", File: file,
+		Layout: &workflow.Layout{Signature: &workflow.Box{W: -1, H: 1}, Number: &workflow.Box{Page: 2, W: 1, H: 1}}}
+	_, err := e.svc.Create(context.Background(), e.users[workflow.RoleHandler], in)
+	if got, want := fieldsOf(err), []string{"subject", "layout.signature", "layout.number.page"}; !slices.Equal(got, want) {
+		t.Fatalf("problems on %q, want %q", got, want)
+	}
+}

@@ -198,7 +198,7 @@ func (s *Service) validateCreate(ctx context.Context, actor *User, in *CreateInp
 	}
 	var p problems
 	for _, err := range in.Problems {
-		p.add(err)
+		p.addAll(err)
 	}
 	if !in.Type.Valid() {
 		p.add(Errorf(EINVALID, "unknown document type %q: use a Decree 30 Appendix III abbreviation (QĐ, TB, KH, ...) or CV", in.Type).On("type"))
@@ -224,7 +224,7 @@ func (s *Service) validateCreate(ctx context.Context, actor *User, in *CreateInp
 	if in.File == nil {
 		p.add(Errorf(EINVALID, "the document file (part \"file\") is required").On("file"))
 	}
-	p.add(in.Layout.Validate())
+	p.addAll(in.Layout.Validate())
 	if in.Direction == Outgoing {
 		if err := s.validateOutgoing(ctx, actor, in, &p); err != nil {
 			return err
@@ -1160,7 +1160,7 @@ func (s *Service) checkInput(ctx context.Context, d *Document, t Transition, in 
 func earlyProblems(actor *User, in ActionInput) error {
 	var p problems
 	for _, err := range in.Problems {
-		p.add(err)
+		p.addAll(err)
 	}
 	if actor != Exchange {
 		p.add(CheckComment(in.Comment))
@@ -1182,10 +1182,8 @@ func (s *Service) actionProblems(ctx context.Context, d *Document, actor *User, 
 		return early
 	}
 	var p problems
-	for _, e := range Problems(early) {
-		p.add(e)
-	}
-	p.add(rest)
+	p.addAll(early)
+	p.addAll(rest)
 	return p.err()
 }
 
