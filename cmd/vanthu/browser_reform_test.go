@@ -47,7 +47,7 @@ type reformChartState struct {
 // label and figure of the reform report's chart is drawn at 12 CSS px or
 // more (the chart's SVG, scaled to the phone's column, drew its 12-unit
 // labels at about 6 px), none runs past the chart, and the page does not
-// scroll sideways; at 1366 px as well.
+// scroll sideways; at 1366 px as well; axe finds nothing serious.
 func TestIntegrationBrowserReformChartPhone(t *testing.T) {
 	s := startServer(t, nil)
 	b := StartBrowser(t, s.base)
@@ -70,6 +70,7 @@ func TestIntegrationBrowserReformChartPhone(t *testing.T) {
 			t.Errorf("%d px: text past the chart %q; page %d px wide in a %d px window", w, st.Out, st.Wide, st.Window)
 		}
 		b.Shot(fmt.Sprintf("reform-chart-%d", w))
+		axeSerious(t, b, fmt.Sprintf("/reports/reform at %d px", w))
 		t.Logf("%d px: smallest text %.1f px (%q)", w, st.Min, st.Smallest)
 	}
 }
