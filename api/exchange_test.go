@@ -11,6 +11,7 @@ import (
 	"encoding/pem"
 	"math/big"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -219,6 +220,59 @@ func TestRevocationRefusalsNameTheirField(t *testing.T) {
 			}
 			if e := decodeErr(t, rec); e.Error.Field != tt.field || strings.Contains(e.Error.Message, "comment") {
 				t.Errorf("error %+v, want field %q and no word of a comment", e.Error, tt.field)
+			}
+		})
+	}
+}
+
+// TestAgencyRefusalsNameTheirFields: an agency's registration names each
+// field at fault, every one at once ("fields" when two or more, in the
+// order org_id, name, endpoint, signing_cert_pem, tls_cert_pem). Before:
+// the first problem only, with no field (the API probe).
+func TestAgencyRefusalsNameTheirFields(t *testing.T) {
+	f, _, _ := exchangeFixture(t)
+	good := map[string]string{"org_id": "000.00.31.H13", "name": "UBND phường Long Hòa", "endpoint": "https://127.0.0.1:8443",
+		"signing_cert_pem": testCertPEM, "tls_cert_pem": testCertPEM}
+	for _, tc := range []struct {
+		name   string
+		change map[string]string
+		fields []string
+	}{
+		{"org", map[string]string{"org_id": "31"}, []string{"org_id"}},
+		{"name", map[string]string{"name": "  "}, []string{"name"}},
+		{"endpoint", map[string]string{"endpoint": "http://127.0.0.1:8443"}, []string{"endpoint"}},
+		{"signing certificate", map[string]string{"signing_cert_pem": "nope"}, []string{"signing_cert_pem"}},
+		{"everything", map[string]string{"org_id": "", "name": "", "endpoint": "ftp://x", "signing_cert_pem": "", "tls_cert_pem": "x"},
+			[]string{"org_id", "name", "endpoint", "signing_cert_pem", "tls_cert_pem"}},
+		{"two", map[string]string{"endpoint": "https://x/path", "tls_cert_pem": ""}, []string{"endpoint", "tls_cert_pem"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			body := map[string]string{}
+			for k, v := range good {
+				body[k] = v
+			}
+			for k, v := range tc.change {
+				body[k] = v
+			}
+			rec := f.json(t, "admin", "POST", "/api/v1/agencies", body)
+			var e struct {
+				Error struct {
+					Code, Field string
+					Fields      []struct{ Field, Message string }
+				}
+			}
+			if err := json.Unmarshal(rec.Body.Bytes(), &e); err != nil || rec.Code != 400 {
+				t.Fatalf("%d %s", rec.Code, rec.Body)
+			}
+			if e.Error.Code != "invalid" || e.Error.Field != tc.fields[0] {
+				t.Fatalf("error %+v, want invalid on %s", e.Error, tc.fields[0])
+			}
+			var got []string
+			for _, p := range e.Error.Fields {
+				got = append(got, p.Field)
+			}
+			if len(tc.fields) > 1 && !slices.Equal(got, tc.fields) || len(tc.fields) == 1 && got != nil {
+				t.Fatalf("fields %v, want %v", got, tc.fields)
 			}
 		})
 	}

@@ -2,6 +2,7 @@ package exchange
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -31,27 +32,33 @@ type Service struct {
 }
 
 // CheckAgency validates a connected agency's registration: org code,
-// name, https endpoint, parsable signing and TLS certificates.
+// name, https endpoint, parsable signing and TLS certificates. Every
+// problem is reported, each naming its field (org_id, name, endpoint,
+// signing_cert_pem, tls_cert_pem), joined in that order (errors.Join:
+// the first is the answer's code, message and field).
 func CheckAgency(a *Agency) error {
 	a.OrgID, a.Name, a.Endpoint = strings.TrimSpace(a.OrgID), strings.TrimSpace(a.Name), strings.TrimSpace(a.Endpoint)
+	var errs []error
 	if !workflow.ValidOrgID(a.OrgID) {
-		return workflow.Errorf(workflow.EINVALID, "org_id %q is not like 000.00.00.H13", a.OrgID)
+		errs = append(errs, workflow.OnField(workflow.Errorf(workflow.EINVALID, "org_id %q is not like 000.00.00.H13", a.OrgID), "org_id"))
 	}
 	if a.Name == "" {
-		return workflow.Errorf(workflow.EINVALID, "name is required")
+		errs = append(errs, workflow.OnField(workflow.Errorf(workflow.EINVALID, "name is required"), "name"))
 	}
-	u, err := url.Parse(a.Endpoint)
-	if err != nil || u.Scheme != "https" || u.Host == "" || (u.Path != "" && u.Path != "/") {
-		return workflow.Errorf(workflow.EINVALID, "endpoint %q is not https://host:port", a.Endpoint)
+	if u, err := url.Parse(a.Endpoint); err != nil || u.Scheme != "https" || u.Host == "" || (u.Path != "" && u.Path != "/") {
+		errs = append(errs, workflow.OnField(workflow.Errorf(workflow.EINVALID, "endpoint %q is not https://host:port", a.Endpoint), "endpoint"))
+	} else {
+		a.Endpoint = strings.TrimSuffix(a.Endpoint, "/")
 	}
-	a.Endpoint = strings.TrimSuffix(a.Endpoint, "/")
-	if _, err := ParseCertsPEM("signing_cert_pem", []byte(a.SigningCertPEM)); err != nil {
-		return err
+	for _, pem := range []struct{ field, text string }{{"signing_cert_pem", a.SigningCertPEM}, {"tls_cert_pem", a.TLSCertPEM}} {
+		if _, err := ParseCertsPEM(pem.field, []byte(pem.text)); err != nil {
+			errs = append(errs, workflow.OnField(err, pem.field))
+		}
 	}
-	if _, err := ParseCertsPEM("tls_cert_pem", []byte(a.TLSCertPEM)); err != nil {
-		return err
+	if len(errs) == 1 {
+		return errs[0]
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
 // RegisterAgency registers (or updates) a connected agency. Admins only.
