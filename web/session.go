@@ -300,16 +300,26 @@ var keptFields = []string{"subject", "notes", "comment"}
 
 // renderExpired answers a form posted without a live session: the login
 // form (401) coming back to the page of the form, saying that nothing
-// was done, with the text typed into a plain form shown to copy. An
-// upload's body is not read (the connection is closed instead).
+// was done, with the text typed into a plain form shown to copy. Of an
+// upload only the text before its first file is read (leadingText, at
+// most keptTextLimit: app.js sends every text field first, so a create
+// form's subject and notes come back), never the files (the connection
+// is closed instead).
 func (u *UI) renderExpired(w http.ResponseWriter, r *http.Request, expired bool) {
 	v := loginView{Next: safeNext(r.URL.Path), Error: "Bạn chưa đăng nhập: thao tác chưa được thực hiện."}
 	if expired {
 		v.Error = expiredMessage + " Thao tác vừa rồi chưa được thực hiện."
 	}
+	readable := true
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 		w.Header().Set("Connection", "close")
-	} else if u.parseForm(w, r) == nil {
+		r.PostForm = leadingText(r, keptTextLimit)
+		r.Form = r.PostForm
+		normalizeForm(r)
+	} else {
+		readable = u.parseForm(w, r) == nil
+	}
+	if readable {
 		var kept []string
 		for _, k := range keptFields {
 			if t := strings.TrimSpace(r.PostFormValue(k)); t != "" {
