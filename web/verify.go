@@ -138,29 +138,50 @@ func (u *UI) handleVerify(w http.ResponseWriter, r *http.Request, s *Session) er
 		if ok {
 			defer release()
 		}
-		if !ok {
+		switch {
+		case !ok:
 			v.Problem = "Chọn tệp PDF cần kiểm tra."
-			v.Invalid = Invalid{"file": v.Problem}
-		} else if u.cfg.Verify == nil {
+		case u.cfg.Verify == nil:
 			return workflow.Errorf(workflow.EUNAVAILABLE, "verification is not configured")
-		} else {
-			sum := sha256.Sum256(b)
-			v.Checked, v.Name, v.SHA256 = true, name, hex.EncodeToString(sum[:])
-			res, err := u.cfg.Verify(r.Context(), b)
-			switch code := workflow.ErrorCode(err); {
-			case err == nil:
-				v.Verdict = res.Verdict
-				for _, x := range res.Reasons {
-					v.Reasons = append(v.Reasons, reasonVI(x))
-				}
-			case code == workflow.EUNPROCESSABLE || code == workflow.EUNSUPPORTEDMEDIA:
-				v.Verdict, v.Reasons = workflow.VerdictIndeterminate, []string{Message(err)}
-			default:
+		case len(b) == 0:
+			v.Problem = fmt.Sprintf("Tệp “%s” rỗng (0 byte): hãy chọn lại tệp PDF cần kiểm tra.", name)
+		default:
+			if err := u.verifyFile(r, &v, name, b); err != nil {
 				return err
 			}
 		}
+		if v.Problem != "" {
+			v.Invalid = Invalid{"file": v.Problem}
+		}
 	}
 	u.render(w, r, s, http.StatusOK, "verify", "Kiểm tra văn bản điện tử", v)
+	return nil
+}
+
+// verifyFile checks the uploaded file b, named name, into v: its verdict
+// and reasons; a file that is not a PDF at all (a Word file renamed .pdf,
+// an image) is a problem beside the file input, not a verdict — there is
+// no signature to be undecided about. A PDF that cannot be read
+// (damaged, encrypted) is indeterminate, with why.
+func (u *UI) verifyFile(r *http.Request, v *verifyView, name string, b []byte) error {
+	res, err := u.cfg.Verify(r.Context(), b)
+	switch code := workflow.ErrorCode(err); {
+	case code == workflow.EUNSUPPORTEDMEDIA:
+		v.Problem = fmt.Sprintf("Tệp “%s” không phải là tệp PDF (có thể là tệp Word hoặc ảnh được đổi đuôi thành .pdf): hãy chọn tệp PDF của văn bản.", name)
+		return nil
+	case err != nil && code != workflow.EUNPROCESSABLE:
+		return err
+	}
+	sum := sha256.Sum256(b)
+	v.Checked, v.Name, v.SHA256 = true, name, hex.EncodeToString(sum[:])
+	if err != nil {
+		v.Verdict, v.Reasons = workflow.VerdictIndeterminate, []string{Message(err)}
+		return nil
+	}
+	v.Verdict = res.Verdict
+	for _, x := range res.Reasons {
+		v.Reasons = append(v.Reasons, reasonVI(x))
+	}
 	return nil
 }
 
