@@ -29,7 +29,8 @@ var evidencePatterns = []viPattern{
 		return "Cả " + m[1] + " tệp dữ liệu của hồ sơ khớp mã băm SHA-256 đã ghi."
 	}),
 	pat("^no archive time-stamp: nothing proves when the record existed \\(run `vanthu archive renew`\\)$", func([]string) string {
-		return "Hồ sơ chưa có dấu thời gian lưu trữ: không có gì chứng minh hồ sơ đã có từ lúc nào (chạy lệnh `vanthu archive renew`)."
+		return "Hồ sơ chưa có dấu thời gian lưu trữ: chưa có gì chứng minh hồ sơ đã có từ lúc nào. Máy chủ tự cấp dấu thời gian cho hồ sơ mới trong lần gia hạn chứng cứ định kỳ " +
+			"(mặc định mỗi ngày một lần); muốn cấp ngay, đề nghị quản trị hệ thống chạy lệnh `vanthu archive renew`."
 	}),
 	pat(`^the newest time-stamp \((\d+)\) stays verifiable until (\S+); checked at (\S+)$`, func(m []string) string {
 		return "Dấu thời gian mới nhất (số " + m[1] + ") còn kiểm chứng được đến " + m[2] + "; kiểm tra lúc " + m[3] + "."
