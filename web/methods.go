@@ -51,7 +51,7 @@ const notFoundPattern = "/"
 func (u *UI) handleUnrouted(w http.ResponseWriter, r *http.Request) {
 	allow := u.allow(r)
 	if allow == nil {
-		u.renderError(w, r, nil, workflow.Errorf(workflow.ENOTFOUND, "no page %s", r.URL.Path))
+		u.renderError(w, r, u.signedIn(r), workflow.Errorf(workflow.ENOTFOUND, "no page %s", r.URL.Path))
 		return
 	}
 	w.Header().Set("Allow", strings.Join(allow, ", "))
@@ -59,5 +59,5 @@ func (u *UI) handleUnrouted(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 		return
 	}
-	u.renderError(w, r, nil, &webError{EMETHOD, r.URL.Path + " takes " + strings.Join(allow, ", ") + ", not " + r.Method})
+	u.renderError(w, r, u.signedIn(r), &webError{EMETHOD, r.URL.Path + " takes " + strings.Join(allow, ", ") + ", not " + r.Method})
 }

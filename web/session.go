@@ -352,11 +352,9 @@ func (u *UI) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 // cookie comes along (for the navigation), else nil.
 func (u *UI) public(fn pageFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		s := &Session{}
-		if c, err := r.Cookie(sessionCookie); err == nil && c.Value != "" {
-			if user, err := u.cfg.Accounts.Authenticate(r.Context(), c.Value); err == nil {
-				s.User, s.Token, s.CSRF = user, c.Value, csrfToken(c.Value)
-			}
+		s := u.signedIn(r)
+		if s == nil {
+			s = &Session{}
 		}
 		if !safeMethod(r.Method) {
 			if err := u.parseForm(w, r); err != nil {
@@ -380,6 +378,21 @@ func (u *UI) public(fn pageFunc) http.Handler {
 			u.renderError(w, r, s, err)
 		}
 	})
+}
+
+// signedIn returns the session of r's live session cookie, or nil: for a
+// page anyone may see (the public pages, the page of a path that does not
+// exist), shown with the navigation of the user when one is signed in.
+func (u *UI) signedIn(r *http.Request) *Session {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil || c.Value == "" {
+		return nil
+	}
+	user, err := u.cfg.Accounts.Authenticate(r.Context(), c.Value)
+	if err != nil || user == nil {
+		return nil
+	}
+	return &Session{User: user, Token: c.Value, CSRF: csrfToken(c.Value)}
 }
 
 // formToken returns the double-submit token of a browser without a
