@@ -24,8 +24,11 @@ type confirmText struct {
 	Heading string   // "Xác nhận phát hành văn bản"
 	Button  string   // the confirming button
 	Facts   []string // what follows that cannot be undone
-	Reason  bool     // the comment is the required reason
-	Danger  bool     // the button is red (a refusal, a withdrawal)
+	// Exchanged is what follows besides for a document received over
+	// the exchange (the sender is told); not said of a paper one.
+	Exchanged string
+	Reason    bool // the comment is the required reason
+	Danger    bool // the button is red (a refusal, a withdrawal)
 }
 
 // irreversible are the workflow actions the web asks to confirm: each
@@ -49,11 +52,11 @@ var irreversible = map[workflow.Action]confirmText{
 		"Văn bản cùng các tệp, kết quả kiểm tra chữ ký và lịch sử xử lý được chuyển vào kho lưu trữ; văn bản không xử lý tiếp được.",
 		"Hồ sơ lưu trữ không sửa, không xóa được trong thời hạn bảo quản."}},
 	workflow.Register: {Heading: "Xác nhận vào sổ văn bản đến", Button: "Xác nhận vào sổ", Facts: []string{
-		"Văn bản nhận số đến kế tiếp của sổ; số đã vào sổ không hủy được.",
-		"Văn bản nhận qua liên thông: cơ quan gửi được thông báo đã tiếp nhận (mã 03)."}},
+		"Văn bản nhận số đến kế tiếp của sổ; số đã vào sổ không hủy được."},
+		Exchanged: "Văn bản nhận qua liên thông: cơ quan gửi được thông báo đã tiếp nhận (mã 03)."},
 	workflow.Reject: {Heading: "Xác nhận từ chối tiếp nhận văn bản", Button: "Xác nhận từ chối", Reason: true, Danger: true, Facts: []string{
-		"Văn bản không được vào sổ và không xử lý tiếp được; việc từ chối không hủy được.",
-		"Văn bản nhận qua liên thông: cơ quan gửi được thông báo từ chối (mã 02) kèm lý do."}},
+		"Văn bản không được vào sổ và không xử lý tiếp được; việc từ chối không hủy được."},
+		Exchanged: "Văn bản nhận qua liên thông: cơ quan gửi được thông báo từ chối (mã 02) kèm lý do."},
 	workflow.Return: {Heading: "Xác nhận trả lại văn bản", Button: "Xác nhận trả lại", Danger: true, Facts: []string{
 		"Văn bản trở về dự thảo; chuyên viên soạn thảo phải sửa và trình duyệt lại từ đầu."}},
 	workflow.RequestRevoke: {Heading: "Xác nhận đề nghị thu hồi văn bản", Button: "Xác nhận đề nghị thu hồi", Reason: true, Danger: true, Facts: []string{
@@ -167,6 +170,9 @@ func (u *UI) confirmAction(w http.ResponseWriter, r *http.Request, s *Session, i
 		Confirm: string(a), Back: "/documents/" + id, Comment: r.PostFormValue("comment"), HasComment: true}
 	if d.Notation != "" {
 		v.Subject = d.Notation + " · " + d.Subject
+	}
+	if text.Exchanged != "" && d.ExternalID != "" {
+		v.Facts = append(slices.Clip(v.Facts), text.Exchanged)
 	}
 	switch a {
 	case workflow.Issue:
