@@ -66,6 +66,9 @@ type docView struct {
 	Invalid Invalid
 	Assign  *assignForm
 	Next    *nextStep // after an action or a save: what comes next
+	// Returned is the return that sent this draft back, while it is
+	// one: who, when and why, shown at the top of the page.
+	Returned *eventRow
 }
 
 // assignForm is what was typed in the assignment form.
@@ -176,6 +179,7 @@ func (u *UI) documentView(r *http.Request, s *Session, d *workflow.Document) (*d
 			v.Creator = orDefault(names[e.Actor], "Hệ thống") // a received document has no CreatedBy
 		}
 	}
+	v.Returned = lastReturn(d, evs, names)
 	if err := u.signatureReport(r, s, d, v); err != nil {
 		return nil, err
 	}
@@ -815,6 +819,26 @@ func needsReason(d *workflow.Document, a workflow.Action) bool {
 // person wrote; the note the service writes itself on a document's
 // creation over the exchange or by an import ("received over the
 // exchange", in English) is not shown — eventText says it in Vietnamese.
+// lastReturn is the event of the return that made d a draft again —
+// its latest transition, while d is a draft — else nil: the drafter sees
+// who returned it and why without reading the history to its end.
+func lastReturn(d *workflow.Document, evs []workflow.Event, names map[string]string) *eventRow {
+	if d.State != workflow.Draft {
+		return nil
+	}
+	for i := len(evs) - 1; i >= 0; i-- {
+		e := evs[i]
+		if e.Kind != workflow.EventTransition {
+			continue
+		}
+		if e.Action != workflow.Return {
+			return nil
+		}
+		return &eventRow{At: e.At, Actor: orDefault(names[e.Actor], "Hệ thống"), Comment: e.Comment}
+	}
+	return nil
+}
+
 func personComment(e workflow.Event) string {
 	if e.Kind == workflow.EventCreate && (e.Actor == workflow.Exchange.ID || e.Data["import_file"] != "") {
 		return ""
