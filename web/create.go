@@ -269,6 +269,9 @@ func createInputs(dir workflow.Direction) map[string]string {
 	return m
 }
 
+// errEmptyFile is the cause of a chosen file of no bytes.
+var errEmptyFile = errors.New("the file is empty")
+
 // createProblem is the message above a create form and the message
 // beside each input at fault (formProblems).
 func createProblem(err error, dir workflow.Direction, maxMB int64) (string, Invalid) {
@@ -283,6 +286,10 @@ func createText(err error, maxMB int64) string {
 	switch {
 	case code == workflow.ETOOLARGE && (field == "file" || field == "attachment"):
 		msg = fmt.Sprintf("Tệp quá lớn: mỗi tệp tối đa %d MB.", maxMB)
+	case errors.Is(err, errEmptyFile):
+		msg = "Tệp đã chọn rỗng (0 byte). Hãy chọn tệp PDF của văn bản."
+	case code == workflow.EUNSUPPORTEDMEDIA && field == "file":
+		msg = "Tệp đã chọn không phải là tệp PDF. Hãy chọn tệp PDF của văn bản (văn bản soạn bằng Word cần lưu ra PDF trước)."
 	case code != workflow.EINVALID:
 	case errors.As(err, new(*workflow.UnsafeText)): // Message says which character
 	case createTexts[field] != "":
@@ -355,10 +362,19 @@ func (u *UI) create(r *http.Request, s *Session, dir workflow.Direction) (*workf
 			c.Close()
 		}
 	}()
-	if in.File, err = open(r.MultipartForm.File["file"][0], "file"); err != nil {
-		return nil, err
+	switch fh := r.MultipartForm.File["file"][0]; {
+	case fh.Size == 0 && fh.Filename == "":
+		// No file chosen: the service says the file is missing.
+	case fh.Size == 0:
+		// Said beside the file input with the form's other problems.
+		in.Problems = append(in.Problems, workflow.Wrap(workflow.EUNSUPPORTEDMEDIA, errEmptyFile,
+			"file %q is empty, not a PDF", fh.Filename).On("file"))
+	default:
+		if in.File, err = open(fh, "file"); err != nil {
+			return nil, err
+		}
+		closers = append(closers, in.File.Content.(multipart.File))
 	}
-	closers = append(closers, in.File.Content.(multipart.File))
 	for _, fh := range r.MultipartForm.File["attachment"] {
 		if fh.Size == 0 && fh.Filename == "" {
 			continue

@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"io"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -11,6 +13,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/vanthu/vanthu/internal/testpdf"
+	"github.com/vanthu/vanthu/workflow"
 )
 
 // TestCreateFormShowsEveryProblem: a create form with several inputs at
@@ -153,4 +156,71 @@ func TestLayoutFormShowsEveryProblem(t *testing.T) {
 			t.Errorf("%s does not keep %q", name, want)
 		}
 	}
+}
+
+// TestCreateFormFileProblems: a chosen file of no bytes is named empty
+// beside the file input, with the form's other problems (it stopped the
+// form at a message about PNG signature images); a file that is not a
+// PDF (a .docx renamed) is named so, without the signature images'
+// PNG, which the create form has nothing to do with.
+func TestCreateFormFileProblems(t *testing.T) {
+	e := newTestEnv(t)
+	e.docs.Inspector = headerInspector{}
+	form := url.Values{"type": {"CV"}, "subject": {"Về việc tổ chức hội nghị"}, "original_number": {"12/UBND-VP"},
+		"original_date": {"20/11/2026"}, "sender_name": {"UBND thành phố Cần Thơ"}, "urgency": {"normal"}, "confidentiality": {"normal"}}
+	noSubject := url.Values{}
+	for k, v := range form {
+		noSubject[k] = v
+	}
+	noSubject.Set("subject", " ")
+	fileError := regexp.MustCompile(`<span class="field-error" id="file-error">([^<]*)</span>`)
+	// An outgoing draft (an incoming document may be any file: a scan, a
+	// .docx), its signer the form's first official.
+	page := e.login("chuyenvien").get("/outgoing/new")
+	signer := regexp.MustCompile(`<option value="([0-9a-f]+)">`).FindStringSubmatch(page.Body)
+	if signer == nil {
+		t.Fatal("no official to choose on the outgoing form")
+	}
+	draft := url.Values{"type": {"QĐ"}, "subject": {"Về việc ban hành quy chế"}, "urgency": {"normal"},
+		"confidentiality": {"normal"}, "signer_id": {signer[1]}}
+	tests := []struct {
+		name, user, path string
+		form             url.Values
+		file             map[string][]byte
+		want             string
+		problems         int
+	}{
+		{"empty", "vanthu", "/incoming/new", form, map[string][]byte{"file:congvan.pdf": {}}, "rỗng (0 byte)", 1},
+		{"empty, and no subject", "vanthu", "/incoming/new", noSubject, map[string][]byte{"file:congvan.pdf": {}}, "rỗng (0 byte)", 2},
+		{"a .docx renamed", "chuyenvien", "/outgoing/new", draft, map[string][]byte{"file:duthao.pdf": []byte("PK\x03\x04word/document.xml")}, "không phải là tệp PDF", 1},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := e.login(tt.user)
+			c.get(tt.path)
+			p := c.postMultipart(tt.path, tt.form, tt.file)
+			if p.Status/100 != 4 {
+				t.Fatalf("status %d, want 4xx", p.Status)
+			}
+			m := fileError.FindStringSubmatch(p.Body)
+			if m == nil || !strings.Contains(html.UnescapeString(m[1]), tt.want) || strings.Contains(m[1], "PNG") {
+				t.Fatalf("beside the file: %q, want %q and no PNG", m, tt.want)
+			}
+			if tt.problems > 1 && !strings.Contains(p.Body, "Có "+string(rune('0'+tt.problems))+" lỗi") {
+				t.Errorf("the message above does not say %d problems", tt.problems)
+			}
+		})
+	}
+}
+
+// headerInspector refuses as signing's does a file without a PDF header
+// (EUNSUPPORTEDMEDIA), and takes any other.
+type headerInspector struct{}
+
+func (headerInspector) InspectPDF(_ context.Context, r io.ReaderAt, _ int64) error {
+	b := make([]byte, 5)
+	if _, err := r.ReadAt(b, 0); err != nil || string(b) != "%PDF-" {
+		return workflow.Errorf(workflow.EUNSUPPORTEDMEDIA, "not a PDF file (no %%PDF- header)")
+	}
+	return nil
 }
