@@ -428,7 +428,10 @@ type sigReport struct {
 }
 
 type sigRow struct {
-	Index       int
+	Index int
+	// Stamp: a document time-stamp (/SubFilter ETSI.RFC3161), whose
+	// "signer" is the time-stamping authority, not a person or an agency.
+	Stamp       bool
 	Who         string
 	Subject     string
 	Issuer      string
@@ -452,6 +455,7 @@ type reportJSON struct {
 	Signatures []struct {
 		Index       int    `json:"index"`
 		Name        string `json:"name"`
+		SubFilter   string `json:"subfilter"`
 		SigningTime string `json:"signing_time"`
 		Signer      *struct {
 			Subject   string `json:"subject"`
@@ -482,16 +486,14 @@ type reportJSON struct {
 
 // decodeReport turns a verification into the page's report.
 func decodeReport(v *workflow.Verification) *sigReport {
-	out := &sigReport{Verdict: v.Verdict}
-	for _, r := range v.Reasons {
-		out.Reasons = append(out.Reasons, reasonVI(r))
-	}
+	out := &sigReport{Verdict: v.Verdict, Reasons: reasonsVI(v)}
 	var rj reportJSON
 	if len(v.Report) == 0 || json.Unmarshal(v.Report, &rj) != nil {
 		return out
 	}
 	for _, sg := range rj.Signatures {
-		row := sigRow{Index: sg.Index + 1, When: rfcToVN(sg.SigningTime), ChainOK: sg.ChainTrusted, Errors: sg.Errors, Who: sg.Name}
+		row := sigRow{Index: sg.Index + 1, When: rfcToVN(sg.SigningTime), ChainOK: sg.ChainTrusted, Errors: sg.Errors, Who: sg.Name,
+			Stamp: sg.SubFilter == docTimeStampSubFilter}
 		if sg.Signer != nil {
 			row.Subject, row.Issuer, row.Serial = dnVI(sg.Signer.Subject), dnVI(sg.Signer.Issuer), sg.Signer.Serial
 			if cn := commonName(sg.Signer.Subject); cn != "" {

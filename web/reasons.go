@@ -1,10 +1,13 @@
 package web
 
 import (
+	"encoding/json"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/vanthu/vanthu/internal/dn"
+	"github.com/vanthu/vanthu/workflow"
 )
 
 // The verifier (signing/verify) writes its reasons in English, one
@@ -201,8 +204,43 @@ func vnTimes(s string) string {
 	return rfc3339.ReplaceAllStringFunc(s, rfcToVN)
 }
 
+// docTimeStampSubFilter is the /SubFilter of a document time-stamp.
+const docTimeStampSubFilter = "ETSI.RFC3161"
+
+// reasonsVI says a verification's reasons in Vietnamese, a document
+// time-stamp's (its report's /SubFilter) as one, not as "Chữ ký N" of
+// the time-stamping authority's name.
+func reasonsVI(v *workflow.Verification) []string {
+	var stamps map[string]bool
+	var rj struct {
+		Signatures []struct {
+			Index     int    `json:"index"`
+			SubFilter string `json:"subfilter"`
+		} `json:"signatures"`
+	}
+	if len(v.Report) > 0 && json.Unmarshal(v.Report, &rj) == nil {
+		for _, sg := range rj.Signatures {
+			if sg.SubFilter == docTimeStampSubFilter {
+				if stamps == nil {
+					stamps = map[string]bool{}
+				}
+				stamps[strconv.Itoa(sg.Index+1)] = true
+			}
+		}
+	}
+	var out []string
+	for _, r := range v.Reasons {
+		out = append(out, reasonOf(r, stamps))
+	}
+	return out
+}
+
 // reasonVI says one of the verifier's reasons in Vietnamese.
-func reasonVI(r string) string {
+func reasonVI(r string) string { return reasonOf(r, nil) }
+
+// reasonOf is reasonVI of r, a signature whose number is in stamps
+// named a document time-stamp.
+func reasonOf(r string, stamps map[string]bool) string {
 	for _, p := range sentencePatterns {
 		if p.re.MatchString(r) {
 			return vnTimes(p.re.ReplaceAllString(r, p.out))
@@ -213,6 +251,9 @@ func reasonVI(r string) string {
 		return vnTimes(r) + " (chi tiết kỹ thuật)"
 	}
 	label := "Chữ ký " + m[1]
+	if stamps[m[1]] {
+		label = "Dấu thời gian tài liệu, chữ ký " + m[1]
+	}
 	if name := m[2]; name != "" {
 		if cn := commonName(name); cn != "" {
 			name = cn

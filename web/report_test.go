@@ -53,6 +53,35 @@ func TestDecodeReport(t *testing.T) {
 	}
 }
 
+// TestDecodeReportDocTimeStamp: a document time-stamp (/SubFilter
+// ETSI.RFC3161) is said to be one, in the reasons and the table, not
+// "Chữ ký 3" of a time-stamping authority's name in the signer's column.
+func TestDecodeReportDocTimeStamp(t *testing.T) {
+	v := &workflow.Verification{Verdict: workflow.VerdictValid, Reasons: []string{
+		"Signature 2 (UBND quận Bình Thủy): valid.",
+		"Signature 3 (Vanthu Dev Time-Stamping Authority): valid.",
+	}, Report: []byte(`{"verdict":"valid","signatures":[
+	 {"index":1,"subfilter":"ETSI.CAdES.detached","name":"UBND","signer":{"subject":"CN=UBND quận Bình Thủy"},"chain_trusted":true,"covers_whole_file":false},
+	 {"index":2,"subfilter":"ETSI.RFC3161","signer":{"subject":"CN=Vanthu Dev Time-Stamping Authority"},"chain_trusted":true,"covers_whole_file":true}]}`)}
+	r := decodeReport(v)
+	want := []string{
+		"Chữ ký 2 (UBND quận Bình Thủy): hợp lệ.",
+		"Dấu thời gian tài liệu, chữ ký 3 (Vanthu Dev Time-Stamping Authority): hợp lệ.",
+	}
+	for i, w := range want {
+		if i >= len(r.Reasons) || r.Reasons[i] != w {
+			t.Errorf("reason %d = %q, want %q", i, r.Reasons, w)
+		}
+	}
+	if len(r.Signatures) != 2 || r.Signatures[0].Stamp || !r.Signatures[1].Stamp {
+		t.Fatalf("signatures %+v: only the second is a document time-stamp", r.Signatures)
+	}
+	// No report (or not JSON): the reasons as before.
+	if got := reasonsVI(&workflow.Verification{Reasons: v.Reasons}); got[1] != "Chữ ký 3 (Vanthu Dev Time-Stamping Authority): hợp lệ." {
+		t.Errorf("without a report: %q", got[1])
+	}
+}
+
 func TestParseFormDate(t *testing.T) {
 	for in, want := range map[string]string{"20/11/2026": "2026-11-20", "2/1/2026": "2026-01-02", "2026-11-20": "2026-11-20", "": ""} {
 		d, err := parseFormDate("x", in)

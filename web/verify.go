@@ -179,9 +179,7 @@ func (u *UI) verifyFile(r *http.Request, v *verifyView, name string, b []byte) e
 		return nil
 	}
 	v.Verdict = res.Verdict
-	for _, x := range res.Reasons {
-		v.Reasons = append(v.Reasons, reasonVI(x))
-	}
+	v.Reasons = reasonsVI(&res)
 	return nil
 }
 
