@@ -195,7 +195,15 @@ func (s *Service) LoginFrom(ctx context.Context, addr, username, password string
 	token = base64.RawURLEncoding.EncodeToString(raw[:])
 	now := s.now()
 	sess = &workflow.Session{TokenHash: HashToken(token), UserID: u.ID, CreatedAt: now, ExpiresAt: now.Add(s.ttl())}
-	err = s.Repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error { return tx.CreateSession(ctx, sess) })
+	err = s.Repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+		if err := tx.CreateSession(ctx, sess); err != nil {
+			return err
+		}
+		if r, ok := tx.(LoginRecorder); ok {
+			return r.RecordLogin(ctx, u.ID, now)
+		}
+		return nil
+	})
 	if err != nil {
 		return "", nil, nil, fmt.Errorf("login: %w", err)
 	}
@@ -610,7 +618,11 @@ func checkRoles(roles []workflow.Role) error {
 // (EINVALID): the API and the web share these rules. Disabling a
 // user ends every session of theirs in the same transaction, as a
 // password reset does: a token taken before the account was disabled
-// does not come back to life when it is enabled again.
+// does not come back to life when it is enabled again. Setting
+// MustChangePassword (an admin requiring a new password of a user whose
+// password may have been seen) ends them too, and is recorded as
+// must_change_password=true; clearing it, or setting it on one's own
+// account, is EINVALID (requirePasswordChange).
 func (s *Service) UpdateUser(ctx context.Context, actor *workflow.User, id string, fn func(u *workflow.User) error) (*workflow.User, error) {
 	if actor == nil || !actor.Has(workflow.RoleAdmin) {
 		return nil, workflow.Errorf(workflow.EFORBIDDEN, "only an admin changes users")
@@ -626,6 +638,7 @@ func (s *Service) UpdateUser(ctx context.Context, actor *workflow.User, id strin
 		if err != nil {
 			return err
 		}
+		was := u.MustChangePassword
 		if err := fn(u); err != nil {
 			return err
 		}
@@ -635,12 +648,19 @@ func (s *Service) UpdateUser(ctx context.Context, actor *workflow.User, id strin
 		if err := CheckUserUpdate(actor, u); err != nil {
 			return err
 		}
+		required, err := requirePasswordChange(actor, u, was)
+		if err != nil {
+			return err
+		}
 		u.PersonalID, _ = NormalizePersonalID(u.PersonalID) // checked just above
 		if err := tx.UpdateUser(ctx, u); err != nil {
 			return err
 		}
 		data := map[string]string{"updated_user": u.ID}
-		if u.Disabled {
+		if required {
+			data["must_change_password"] = "true"
+		}
+		if u.Disabled || required {
 			n, err := endSessions(ctx, tx, u.ID)
 			if err != nil {
 				return err

@@ -205,3 +205,36 @@ func (t *Throttle) Len() int {
 	defer t.mu.Unlock()
 	return len(t.keys)
 }
+
+// LockedUntil returns until when key is locked out, or the zero time when
+// it is not locked at now. It reads without counting an attempt (an
+// admin looking at an account does not keep its entry alive).
+func (t *Throttle) LockedUntil(key string, now time.Time) time.Time {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if el, ok := t.keys[key]; ok {
+		if e := el.Value.(*tentry); now.Before(e.until) {
+			return e.until
+		}
+	}
+	return time.Time{}
+}
+
+// Unlock forgets the failures and the lockout of key, as a successful
+// login of its account would (attempts running keep their count). It
+// returns until when the key was locked (zero: it was not).
+func (t *Throttle) Unlock(key string, now time.Time) time.Time {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	el, ok := t.keys[key]
+	if !ok {
+		return time.Time{}
+	}
+	e := el.Value.(*tentry)
+	was := e.until
+	if !now.Before(was) {
+		was = time.Time{}
+	}
+	e.failures, e.until, e.refused = 0, time.Time{}, 0
+	return was
+}

@@ -54,6 +54,7 @@ var migrations = []migration{
 	{17, "documents_subject_fts: on SQLite, an FTS5 index of trigrams of the folded subjects, kept by triggers (the list's search when few match)", subjectFTSV17},
 	{18, "documents: external_id_sent, a DocumentId as its sender spelled it; documents.external_id and exchange_sent.external_id read as identifiers (edxmlid.Identifier)", externalIDsV18},
 	{19, "users: must_change_password, a password an admin set (or generated) that its user must change at the next login", usersMustChangePasswordV19},
+	{20, "user_logins: each user's last successful login, shown to admins", userLoginsV20},
 }
 
 // listOrderV16 builds the indexes of the document list's order, newest

@@ -23,6 +23,7 @@ type Repository struct {
 	docs     map[string]*workflow.Document
 	users    map[string]*workflow.User
 	sessions map[string]*workflow.Session
+	logins   map[string]time.Time // last login by user ID
 	events   []workflow.Event
 	counters map[string]int
 	reserved []workflow.Reservation
@@ -36,7 +37,7 @@ var _ workflow.Repository = (*Repository)(nil)
 // NewRepository returns an empty repository.
 func NewRepository() *Repository {
 	return &Repository{docs: map[string]*workflow.Document{}, users: map[string]*workflow.User{},
-		sessions: map[string]*workflow.Session{}, counters: map[string]int{},
+		sessions: map[string]*workflow.Session{}, logins: map[string]time.Time{}, counters: map[string]int{},
 		keys: map[[2]string]workflow.IdempotencyKey{}}
 }
 
@@ -69,10 +70,10 @@ func (r *Repository) Atomic(ctx context.Context, fn func(context.Context, workfl
 		snapCounters[k] = v
 	}
 	snapReserved := append([]workflow.Reservation(nil), r.reserved...)
-	snapKeys := maps.Clone(r.keys)
+	snapKeys, snapLogins := maps.Clone(r.keys), maps.Clone(r.logins)
 	if err := fn(ctx, tx{r}); err != nil {
 		r.docs, r.users, r.events, r.counters, r.Deliveries = snapDocs, snapUsers, snapEvents, snapCounters, snapDeliveries
-		r.reserved, r.keys = snapReserved, snapKeys
+		r.reserved, r.keys, r.logins = snapReserved, snapKeys, snapLogins
 		return err
 	}
 	return nil
@@ -504,6 +505,19 @@ func (t tx) DeleteOtherSessions(_ context.Context, userID, keep string) (int64, 
 		}
 	}
 	return n, nil
+}
+
+// RecordLogin records the time of a user's login (auth.LoginRecorder).
+func (t tx) RecordLogin(_ context.Context, userID string, at time.Time) error {
+	t.r.logins[userID] = at
+	return nil
+}
+
+// LastLogins returns the last login of every user who has one
+// (auth.LastLoginReader).
+func (r *Repository) LastLogins(context.Context) (map[string]time.Time, error) {
+	defer r.lock()()
+	return maps.Clone(r.logins), nil
 }
 
 func (t tx) CreateSession(_ context.Context, s *workflow.Session) error {
