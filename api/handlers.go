@@ -147,7 +147,7 @@ func (s *Server) handleCreateUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, ToUserJSON(u))
+	return s.userJSON(c, http.StatusCreated, u)
 }
 
 func (s *Server) handleListUsers(c echo.Context) error {
@@ -155,9 +155,9 @@ func (s *Server) handleListUsers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	out := make([]UserJSON, 0, len(users))
-	for _, u := range users {
-		out = append(out, ToUserJSON(u))
+	out, err := s.usersJSON(c, users)
+	if err != nil {
+		return err
 	}
 	return c.JSON(http.StatusOK, map[string]any{"items": out})
 }
@@ -171,10 +171,16 @@ type updateUserRequest struct {
 	Roles      *[]string `json:"roles"`
 	Disabled   *bool     `json:"disabled"`
 	PersonalID *string   `json:"personal_id"`
+	// MustChangePassword true requires a new password of the user at the
+	// next login (and ends their sessions); only the user clears it.
+	MustChangePassword *bool `json:"must_change_password"`
 }
 
-// handleUpdateUser changes a user's names, roles, disabled flag or
-// personal ID number (admins; the rules are auth.Service.UpdateUser's).
+// handleUpdateUser changes a user's names, roles, disabled flag,
+// personal ID number or requires a new password (must_change_password
+// true: a field of the user like disabled, which likewise ends the
+// user's sessions, changed in the same transaction as the others; admins;
+// the rules are auth.Service.UpdateUser's).
 func (s *Server) handleUpdateUser(c echo.Context) error {
 	if err := RequireRole(c, workflow.RoleAdmin); err != nil {
 		return err
@@ -201,12 +207,15 @@ func (s *Server) handleUpdateUser(c echo.Context) error {
 		if req.PersonalID != nil {
 			u.PersonalID = *req.PersonalID // normalised by UpdateUser
 		}
+		if req.MustChangePassword != nil {
+			u.MustChangePassword = *req.MustChangePassword // the rules are UpdateUser's
+		}
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, ToUserJSON(u))
+	return s.userJSON(c, http.StatusOK, u)
 }
 
 func (s *Server) handleGetUser(c echo.Context) error {
@@ -214,7 +223,7 @@ func (s *Server) handleGetUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, ToUserJSON(u))
+	return s.userJSON(c, http.StatusOK, u)
 }
 
 // metaRequest is the "meta" part of POST /documents.

@@ -3,6 +3,7 @@ package api
 import (
 	"time"
 
+	"github.com/vanthu/vanthu/auth"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -209,6 +210,23 @@ type UserJSON struct {
 	// password_change_required.
 	MustChangePassword bool      `json:"must_change_password"`
 	CreatedAt          time.Time `json:"created_at"`
+	// LastLoginAt and LockedUntil are shown to admins only
+	// (auth.AccountStatus): the last successful login (absent: none
+	// recorded) and until when failed logins lock the account out on the
+	// server that answers (absent: not locked).
+	LastLoginAt *time.Time `json:"last_login_at,omitempty"`
+	LockedUntil *time.Time `json:"locked_until,omitempty"`
+}
+
+// withStatus adds an account's status, as an admin sees it.
+func (j UserJSON) withStatus(st auth.AccountStatus) UserJSON {
+	if t := st.LastLogin; !t.IsZero() {
+		j.LastLoginAt = &t
+	}
+	if t := st.LockedUntil; !t.IsZero() {
+		j.LockedUntil = &t
+	}
+	return j
 }
 
 // ToUserJSON converts a user for the API.

@@ -2049,6 +2049,12 @@ type User struct {
 	// Id Example: u-01JD8Y1A2B3C4D
 	Id string `json:"id"`
 
+	// LastLoginAt shown to admins only: the user's last successful login (absent: none recorded; logins are recorded from schema migration 20 on)
+	LastLoginAt *time.Time `json:"last_login_at,omitempty"`
+
+	// LockedUntil shown to admins only, and only while it lasts: failed logins lock the account out until then (5 free failures, then 30 s doubling up to 15 min). The lockout is kept in the memory of each server process: this is the one of the server that answers (POST /api/v1/users/{id}/unlock ends it)
+	LockedUntil *time.Time `json:"locked_until,omitempty"`
+
 	// MustChangePassword the password was set by an admin (a user created through the API or the web, or whose password an admin reset) or generated (the first admin's, when VANTHU_ADMIN_PASSWORD is unset): until the user changes it (POST /api/v1/auth/password), every route but that one, logout and GET of their own user answers 403 password_change_required
 	MustChangePassword bool   `json:"must_change_password"`
 	Roles              []Role `json:"roles"`
@@ -2077,6 +2083,9 @@ type UserUpdate struct {
 
 	// FullName Example: Trần Thị Bình
 	FullName *string `json:"full_name,omitempty"`
+
+	// MustChangePassword true requires a new password of the user (one that may have been seen): their password still logs in, but every route but the change (POST /api/v1/auth/password), logout and GET of their own user answers 403 password_change_required until they change it; every session of theirs ends. false is accepted only when it is already false (400 `invalid` on `must_change_password` otherwise: only the user's own change clears it), and an admin cannot set it on their own account (400)
+	MustChangePassword *bool `json:"must_change_password,omitempty"`
 
 	// PersonalId The official's personal ID number (số định danh cá nhân: a CCCD's 12 digits, an older ID card's number): what binds the official to a CA certificate whose subject UID names it ("CCCD:092080001234"). 6-20 letters or digits once spaces are dropped; a kind prefix such as "CCCD:" is accepted and dropped; empty = none. 400 otherwise.
 	//
@@ -2704,18 +2713,18 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/users/{id} (the `GetUser` operationId).
 	GetUser(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UpdateUserWithBody Change a user's names, roles, disabled flag or personal ID number (admin)
+	// UpdateUserWithBody Change a user's names, roles, disabled flag or personal ID number, or require a new password (admin)
 	//
-	// A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs.
+	// A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs, and so does requiring a new password (`must_change_password: true`), in the same transaction as the other changes.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /api/v1/users/{id} (the `UpdateUser` operationId).
 	UpdateUserWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UpdateUser Change a user's names, roles, disabled flag or personal ID number (admin)
+	// UpdateUser Change a user's names, roles, disabled flag or personal ID number, or require a new password (admin)
 	//
-	// A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs.
+	// A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs, and so does requiring a new password (`must_change_password: true`), in the same transaction as the other changes.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -2746,6 +2755,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with PUT /api/v1/users/{id}/signing-key (the `SetSigningKey` operationId).
 	SetSigningKey(ctx context.Context, id Id, body SetSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// UnlockUser End the lockout of an account that failed logins caused (admin)
+	//
+	// Forgets the account's failed logins, as its successful login would, on the server that answers (the lockout is kept in each server process's memory; with several behind one address, the others' run out by themselves, 15 minutes at most). The lockout of a client address stays. Recorded in the audit trail (a user event with unlocked=true and locked_until, empty when it was not locked); 200 also when it was not locked.
+	//
+	// Corresponds with POST /api/v1/users/{id}/unlock (the `UnlockUser` operationId).
+	UnlockUser(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// VerifyUploadWithBody Validation report of any uploaded PDF
 	//
@@ -3588,9 +3604,9 @@ func (c *Client) GetUser(ctx context.Context, id Id, reqEditors ...RequestEditor
 	return c.Client.Do(req)
 }
 
-// UpdateUserWithBody Change a user's names, roles, disabled flag or personal ID number (admin)
+// UpdateUserWithBody Change a user's names, roles, disabled flag or personal ID number, or require a new password (admin)
 //
-// A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs.
+// A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs, and so does requiring a new password (`must_change_password: true`), in the same transaction as the other changes.
 //
 // Takes any type of body and a specified content type.
 //
@@ -3607,9 +3623,9 @@ func (c *Client) UpdateUserWithBody(ctx context.Context, id Id, contentType stri
 	return c.Client.Do(req)
 }
 
-// UpdateUser Change a user's names, roles, disabled flag or personal ID number (admin)
+// UpdateUser Change a user's names, roles, disabled flag or personal ID number, or require a new password (admin)
 //
-// A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs.
+// A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs, and so does requiring a new password (`must_change_password: true`), in the same transaction as the other changes.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -3671,6 +3687,23 @@ func (c *Client) SetSigningKeyWithBody(ctx context.Context, id Id, contentType s
 // Corresponds with PUT /api/v1/users/{id}/signing-key (the `SetSigningKey` operationId).
 func (c *Client) SetSigningKey(ctx context.Context, id Id, body SetSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSetSigningKeyRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// UnlockUser End the lockout of an account that failed logins caused (admin)
+//
+// Forgets the account's failed logins, as its successful login would, on the server that answers (the lockout is kept in each server process's memory; with several behind one address, the others' run out by themselves, 15 minutes at most). The lockout of a client address stays. Recorded in the audit trail (a user event with unlocked=true and locked_until, empty when it was not locked); 200 also when it was not locked.
+//
+// Corresponds with POST /api/v1/users/{id}/unlock (the `UnlockUser` operationId).
+func (c *Client) UnlockUser(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewUnlockUserRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -5578,6 +5611,40 @@ func NewSetSigningKeyRequestWithBody(server string, id Id, contentType string, b
 	return req, nil
 }
 
+// NewUnlockUserRequest constructs an http.Request for the UnlockUser method
+func NewUnlockUserRequest(server string, id Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/users/%s/unlock", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewVerifyUploadRequestWithBody constructs an http.Request for the VerifyUpload method, with any body, and a specified content type
 func NewVerifyUploadRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
@@ -6279,18 +6346,18 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/users/{id} (the `GetUser` operationId).
 	GetUserWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetUserResponse, error)
 
-	// UpdateUserWithBodyWithResponse Change a user's names, roles, disabled flag or personal ID number (admin)
+	// UpdateUserWithBodyWithResponse Change a user's names, roles, disabled flag or personal ID number, or require a new password (admin)
 	//
-	// A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs.
+	// A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs, and so does requiring a new password (`must_change_password: true`), in the same transaction as the other changes.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/users/{id} (the `UpdateUser` operationId).
 	UpdateUserWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error)
 
-	// UpdateUserWithResponse Change a user's names, roles, disabled flag or personal ID number (admin)
+	// UpdateUserWithResponse Change a user's names, roles, disabled flag or personal ID number, or require a new password (admin)
 	//
-	// A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs.
+	// A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs, and so does requiring a new password (`must_change_password: true`), in the same transaction as the other changes.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -6321,6 +6388,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PUT /api/v1/users/{id}/signing-key (the `SetSigningKey` operationId).
 	SetSigningKeyWithResponse(ctx context.Context, id Id, body SetSigningKeyJSONRequestBody, reqEditors ...RequestEditorFn) (*SetSigningKeyResponse, error)
+
+	// UnlockUserWithResponse End the lockout of an account that failed logins caused (admin)
+	//
+	// Forgets the account's failed logins, as its successful login would, on the server that answers (the lockout is kept in each server process's memory; with several behind one address, the others' run out by themselves, 15 minutes at most). The lockout of a client address stays. Recorded in the audit trail (a user event with unlocked=true and locked_until, empty when it was not locked); 200 also when it was not locked.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/users/{id}/unlock (the `UnlockUser` operationId).
+	UnlockUserWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*UnlockUserResponse, error)
 
 	// VerifyUploadWithBodyWithResponse Validation report of any uploaded PDF
 	//
@@ -9419,6 +9495,75 @@ func (r SetSigningKeyResponse) ContentType() string {
 	return ""
 }
 
+type UnlockUserResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *User
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r UnlockUserResponse) GetJSON200() *User {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r UnlockUserResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r UnlockUserResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r UnlockUserResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r UnlockUserResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r UnlockUserResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r UnlockUserResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r UnlockUserResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r UnlockUserResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type VerifyUploadResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10614,9 +10759,9 @@ func (c *ClientWithResponses) GetUserWithResponse(ctx context.Context, id Id, re
 	return ParseGetUserResponse(rsp)
 }
 
-// UpdateUserWithBodyWithResponse Change a user's names, roles, disabled flag or personal ID number (admin)
+// UpdateUserWithBodyWithResponse Change a user's names, roles, disabled flag or personal ID number, or require a new password (admin)
 //
-// A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs.
+// A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs, and so does requiring a new password (`must_change_password: true`), in the same transaction as the other changes.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -10629,9 +10774,9 @@ func (c *ClientWithResponses) UpdateUserWithBodyWithResponse(ctx context.Context
 	return ParseUpdateUserResponse(rsp)
 }
 
-// UpdateUserWithResponse Change a user's names, roles, disabled flag or personal ID number (admin)
+// UpdateUserWithResponse Change a user's names, roles, disabled flag or personal ID number, or require a new password (admin)
 //
-// A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs.
+// A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs, and so does requiring a new password (`must_change_password: true`), in the same transaction as the other changes.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
@@ -10685,6 +10830,21 @@ func (c *ClientWithResponses) SetSigningKeyWithResponse(ctx context.Context, id 
 		return nil, err
 	}
 	return ParseSetSigningKeyResponse(rsp)
+}
+
+// UnlockUserWithResponse End the lockout of an account that failed logins caused (admin)
+//
+// Forgets the account's failed logins, as its successful login would, on the server that answers (the lockout is kept in each server process's memory; with several behind one address, the others' run out by themselves, 15 minutes at most). The lockout of a client address stays. Recorded in the audit trail (a user event with unlocked=true and locked_until, empty when it was not locked); 200 also when it was not locked.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/users/{id}/unlock (the `UnlockUser` operationId).
+func (c *ClientWithResponses) UnlockUserWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*UnlockUserResponse, error) {
+	rsp, err := c.UnlockUser(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseUnlockUserResponse(rsp)
 }
 
 // VerifyUploadWithBodyWithResponse Validation report of any uploaded PDF
@@ -13357,6 +13517,60 @@ func ParseSetSigningKeyResponse(rsp *http.Response) (*SetSigningKeyResponse, err
 			return nil, err
 		}
 		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseUnlockUserResponse parses an HTTP response from a UnlockUserWithResponse call
+func ParseUnlockUserResponse(rsp *http.Response) (*UnlockUserResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &UnlockUserResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest User
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
 
 	}
 

@@ -377,6 +377,8 @@ func (w *sweepWorld) call(t *testing.T, op sweepOp, fx sweepFixtures) sweepAnswe
 		jsonBody(map[string]any{"username": "sweep-" + strings.ReplaceAll(fx.phase, " ", "-") + "-user", "password": "password-123", "roles": []string{"clerk"}})
 	case "updateUser":
 		jsonBody(map[string]string{"title": "Chuyên viên " + fx.phase})
+	case "unlockUser":
+		// No body: it ends the lockout of w.userID's account (none here).
 	case "setSigningKey":
 		jsonBody(map[string]string{"key_uri": "file:/nonexistent/officer.p12", "cert_pem": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"})
 	case "setSignatureImage":
