@@ -70,6 +70,7 @@ func (u *UI) adminTabs(current string) []adminTab {
 type usersView struct {
 	Tabs    []adminTab
 	Users   []*workflow.User
+	Status  map[string]auth.AccountStatus // by user ID; empty when the service shows none
 	Roles   []option
 	Form    map[string]string
 	Error   string
@@ -136,6 +137,9 @@ func (u *UI) handleUsers(w http.ResponseWriter, r *http.Request, s *Session) err
 		return err
 	}
 	v.Users = users
+	if v.Status, err = u.accountStatuses(r.Context(), s, users); err != nil {
+		return err
+	}
 	u.render(w, r, s, status, "admin_users", "Quản trị người dùng", v)
 	return nil
 }
@@ -152,6 +156,8 @@ func userProblem(err error) string {
 		return "Tên đăng nhập này đã có người dùng."
 	case workflow.ErrorField(err) == "personal_id":
 		return "Số định danh cá nhân gồm 6–20 chữ số hoặc chữ cái (CCCD: 12 chữ số), có thể ghi như trong chứng thư: CCCD:092080001234."
+	case workflow.ErrorField(err) == "must_change_password":
+		return "Không thể yêu cầu chính mình đổi mật khẩu: hãy tự đổi mật khẩu của mình (trang Đổi mật khẩu)."
 	case strings.Contains(msg, "password"):
 		return "Mật khẩu phải có từ 8 ký tự trở lên (tối đa 72 byte)."
 	case strings.Contains(msg, "username"):
@@ -182,11 +188,16 @@ type userView struct {
 	// key form's text as posted.
 	Shown *workflow.User
 	Form  map[string]string
+	// Status is the account's status (last login, lockout); Self: the
+	// user is the admin looking.
+	Status auth.AccountStatus
+	Self   bool
 }
 
 // handleUser shows one user and applies its forms: action=update (roles,
-// names, disabled), password, key (signing key URI and certificate),
-// image (signature image PNG).
+// names, disabled), password, require_password (a new password required
+// at the next login), unlock (the lockout by failed logins ended), key
+// (signing key URI and certificate), image (signature image PNG).
 func (u *UI) handleUser(w http.ResponseWriter, r *http.Request, s *Session) error {
 	if err := requireAdmin(s); err != nil {
 		return err
@@ -226,6 +237,12 @@ func (u *UI) handleUser(w http.ResponseWriter, r *http.Request, s *Session) erro
 			ok = "password"
 		case "key", "image":
 			err, ok = u.setKeyOrImage(r, s, id), r.PostFormValue("action")
+		case "require_password", "unlock":
+			var asked bool
+			if asked, err = u.accountAction(w, r, s, target); asked {
+				return nil
+			}
+			ok = r.PostFormValue("action")
 		default:
 			return workflow.Errorf(workflow.EINVALID, "unknown form")
 		}
@@ -244,11 +261,16 @@ func (u *UI) handleUser(w http.ResponseWriter, r *http.Request, s *Session) erro
 		}
 		userFormProblem(r, target, refused, &v)
 	}
-	v.U = target
+	v.U, v.Self = target, target.ID == s.User.ID
 	if v.Shown == nil {
 		v.Shown = target
 	}
 	v.Roles = roleOptions(v.Shown.Roles)
+	st, err := u.accountStatuses(ctx, s, []*workflow.User{target})
+	if err != nil {
+		return err
+	}
+	v.Status = st[target.ID]
 	u.render(w, r, s, status, "admin_user", "Người dùng "+target.Username, v)
 	return nil
 }

@@ -201,6 +201,9 @@ var okMessages = map[string]string{
 	"comment":  "Đã gửi ý kiến.",
 	"user":     "Đã lưu người dùng.",
 	"password": "Đã đặt lại mật khẩu.",
+	// The user page's account forms (admin_account.go).
+	"require_password": "Đã yêu cầu người dùng đổi mật khẩu; các phiên đăng nhập của người dùng đã kết thúc.",
+	"unlock":           "Đã mở tạm khóa đăng nhập của người dùng.",
 	// The user's own change (password.go).
 	"password_changed": "Đã đổi mật khẩu. Các phiên đăng nhập khác của đồng chí đã kết thúc; phiên này vẫn tiếp tục.",
 	"key":              "Đã lưu khóa ký số.",
