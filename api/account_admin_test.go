@@ -117,3 +117,26 @@ func TestRequirePasswordChangeAPI(t *testing.T) {
 		t.Fatalf("admin clearing it: %d %s", rec.Code, rec.Body)
 	}
 }
+
+// TestPasswordReuseAPI: POST /auth/password refuses one of the user's
+// last 5 passwords: 400 invalid on new_password.
+func TestPasswordReuseAPI(t *testing.T) {
+	f := newFixture(t, 1<<20)
+	change := func(current, next string) (int, string, string) {
+		rec := f.json(t, "clerk", "POST", "/api/v1/auth/password", map[string]string{"current_password": current, "new_password": next})
+		var e struct {
+			Error struct{ Code, Field string } `json:"error"`
+		}
+		json.Unmarshal(rec.Body.Bytes(), &e)
+		return rec.Code, e.Error.Code, e.Error.Field
+	}
+	if code, _, _ := change("password-clerk", "password-clerk-2"); code != http.StatusOK {
+		t.Fatalf("first change: %d", code)
+	}
+	if code, ecode, field := change("password-clerk-2", "password-clerk"); code != 400 || ecode != "invalid" || field != "new_password" {
+		t.Fatalf("back to the previous password: %d %s %s", code, ecode, field)
+	}
+	if code, _, _ := change("password-clerk-2", "password-clerk-3"); code != http.StatusOK {
+		t.Fatalf("a new one: %d", code)
+	}
+}

@@ -2,6 +2,7 @@ package auth_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
 	"time"
@@ -207,6 +208,70 @@ func TestRequirePasswordChange(t *testing.T) {
 		u, _ = x.s.Authenticate(ctx, tok)
 		if u, err = x.s.ChangePasswordFrom(ctx, "", u, tok, "own-password", "chosen-again"); err != nil || u.MustChangePassword {
 			t.Fatalf("the user's change: %v", err)
+		}
+	})
+}
+
+// TestPasswordReuse: a user's own change refuses their last 5 passwords
+// (the current one and the 4 before it, kept as hashes: EINVALID on
+// new_password, cause ErrPasswordReused) and takes the 6th back; an
+// admin's reset may set any password, and the one it replaces joins the
+// history (a password reset because it leaked does not come back).
+func TestPasswordReuse(t *testing.T) {
+	eachRepo(t, func(t *testing.T, repo workflow.Repository) {
+		ctx := context.Background()
+		x := newAdminAndUser(t, repo)
+		tok, _, _, err := x.s.Login(ctx, "Lan.Nguyen", "own-password")
+		if err != nil {
+			t.Fatal(err)
+		}
+		current := "own-password"
+		change := func(to string) error {
+			t.Helper()
+			u, err := x.s.Authenticate(ctx, tok)
+			if err != nil {
+				t.Fatal(err)
+			}
+			x.advance(time.Minute)
+			_, err = x.s.ChangePasswordFrom(ctx, "", u, tok, current, to)
+			if err == nil {
+				current = to
+			}
+			return err
+		}
+		reused := func(err error) bool {
+			return workflow.ErrorCode(err) == workflow.EINVALID && workflow.ErrorField(err) == "new_password" && errors.Is(err, auth.ErrPasswordReused)
+		}
+		for _, p := range []string{"password-1", "password-2", "password-3", "password-4"} {
+			if err := change(p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, p := range []string{"own-password", "password-1", "password-2", "password-3"} {
+			if err := change(p); !reused(err) {
+				t.Errorf("back to %s (one of the last 5): %v", p, err)
+			}
+		}
+		if err := change("password-5"); err != nil {
+			t.Fatal(err)
+		}
+		if err := change("own-password"); err != nil { // the 6th back
+			t.Fatalf("back to the 6th password: %v", err)
+		}
+		// An admin's reset to a password of the history is taken; the
+		// user's own password it replaced cannot come back.
+		if _, err := x.s.SetPassword(ctx, x.admin, x.u.ID, "password-4"); err != nil {
+			t.Fatalf("reset to an old password: %v", err)
+		}
+		if tok, _, _, err = x.s.Login(ctx, "Lan.Nguyen", "password-4"); err != nil {
+			t.Fatal(err)
+		}
+		current = "password-4"
+		if err := change("own-password"); !reused(err) {
+			t.Fatalf("back to the password the reset replaced: %v", err)
+		}
+		if err := change("password-new"); err != nil {
+			t.Fatal(err)
 		}
 	})
 }

@@ -723,7 +723,9 @@ func endSessions(ctx context.Context, tx workflow.Tx, id string) (int64, error) 
 // ends in the same transaction: a token taken with the old password does
 // not outlive the reset. The new password is temporary
 // (MustChangePassword: the admin knows it) unless the admin reset their
-// own.
+// own. It may be any password, one the user had before too (temporary
+// anyway); the replaced one joins the user's password history, so that
+// the user cannot choose again a password reset because it leaked.
 func (s *Service) SetPassword(ctx context.Context, actor *workflow.User, id, password string) (*workflow.User, error) {
 	if actor == nil || !actor.Has(workflow.RoleAdmin) {
 		return nil, workflow.Errorf(workflow.EFORBIDDEN, "only an admin resets passwords")
@@ -741,6 +743,9 @@ func (s *Service) SetPassword(ctx context.Context, actor *workflow.User, id, pas
 	err = s.Repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
 		u, err := tx.User(ctx, id)
 		if err != nil {
+			return err
+		}
+		if err := keepPrevious(ctx, tx, u, s.now()); err != nil {
 			return err
 		}
 		u.PasswordHash = hash

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -21,13 +22,71 @@ type OtherSessionEnder interface {
 	DeleteOtherSessions(ctx context.Context, userID, keep string) (int64, error)
 }
 
+// PasswordHistory is how many of a user's last passwords, the current one
+// included, their own change refuses as the new one: the PasswordHistory-1
+// before the current one are kept as bcrypt hashes in the repository's
+// password history.
+const PasswordHistory = 5
+
+// ErrPasswordReused is the cause of the EINVALID (on new_password) of a
+// change to one of the user's previous passwords.
+var ErrPasswordReused = errors.New("the new password is one the user had before")
+
+// PasswordHistoryReader is implemented by repositories that keep the
+// hashes of users' previous passwords (storage/gormdb and the in-memory
+// fake do): the last n of userID's, newest first.
+type PasswordHistoryReader interface {
+	PreviousPasswordHashes(ctx context.Context, userID string, n int) ([]string, error)
+}
+
+// PasswordHistoryWriter is implemented by their transactions: hash is a
+// password userID had until at; only the keep newest of theirs are kept.
+type PasswordHistoryWriter interface {
+	AddPreviousPassword(ctx context.Context, userID, hash string, at time.Time, keep int) error
+}
+
+// keepPrevious records u's password hash, about to be replaced, in the
+// password history (nothing on a repository without one).
+func keepPrevious(ctx context.Context, tx workflow.Tx, u *workflow.User, at time.Time) error {
+	w, ok := tx.(PasswordHistoryWriter)
+	if !ok || u.PasswordHash == "" {
+		return nil
+	}
+	return w.AddPreviousPassword(ctx, u.ID, u.PasswordHash, at, PasswordHistory-1)
+}
+
+// checkNotReused refuses (EINVALID on new_password, cause
+// ErrPasswordReused) a new password of user id that is one of their
+// PasswordHistory-1 previous ones (the current one is refused before): a password an admin reset because it
+// leaked does not come back by the user's own change. One bcrypt
+// comparison per previous password, after the current one was checked.
+func (s *Service) checkNotReused(ctx context.Context, id, newPW string) error {
+	r, ok := s.Repo.(PasswordHistoryReader)
+	if !ok {
+		return nil
+	}
+	hashes, err := r.PreviousPasswordHashes(ctx, id, PasswordHistory-1)
+	if err != nil {
+		return fmt.Errorf("change password: %w", err)
+	}
+	for _, h := range hashes {
+		if s.compareHash([]byte(h), []byte(newPW)) == nil {
+			return workflow.Wrap(workflow.EINVALID, ErrPasswordReused,
+				"the new password must not be one of your last %d passwords", PasswordHistory).On("new_password")
+		}
+	}
+	return nil
+}
+
 // ChangePasswordFrom changes the password of the user logged in with
 // token (actor, from Authenticate), asked from client address addr: the
 // user's own change, the only way to clear MustChangePassword.
 //
 // newPW must have at least 8 characters and at most 72 bytes and differ
 // from current (EINVALID on new_password; checked first, counting no
-// failure). current is checked as a login checks a password, with the
+// failure), and, once current is checked, must not be one of the user's
+// PasswordHistory-1 previous passwords (EINVALID on new_password, cause
+// ErrPasswordReused); the replaced one joins them. current is checked as a login checks a password, with the
 // same bcrypt work and the same throttle: a wrong one is EUNAUTHORIZED
 // and counts as a failed login of the account and the address (audited
 // as one, with password_change=true); while either is locked the change
@@ -50,6 +109,9 @@ func (s *Service) ChangePasswordFrom(ctx context.Context, addr string, actor *wo
 	if err := s.checkCurrentPassword(ctx, addr, actor, current); err != nil {
 		return nil, err
 	}
+	if err := s.checkNotReused(ctx, actor.ID, newPW); err != nil {
+		return nil, err
+	}
 	keep := HashToken(token)
 	var out *workflow.User
 	s.sessions.forgetUser(actor.ID)
@@ -57,6 +119,9 @@ func (s *Service) ChangePasswordFrom(ctx context.Context, addr string, actor *wo
 	err = s.Repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
 		u, err := tx.User(ctx, actor.ID)
 		if err != nil {
+			return err
+		}
+		if err := keepPrevious(ctx, tx, u, s.now()); err != nil {
 			return err
 		}
 		u.PasswordHash, u.MustChangePassword = hash, false

@@ -2482,8 +2482,11 @@ type ClientInterface interface {
 	// per address): a wrong one is 401 and counts as a failed login, and
 	// while the account or the address is locked out the change is 429
 	// with `Retry-After`, unchecked. The new password must have at least 8
-	// characters (at most 72 bytes) and differ from the current one (400
-	// `invalid`, field `new_password`). Every other session of the user
+	// characters (at most 72 bytes) and be none of the user's last 5
+	// passwords: neither the current one nor the 4 before it, kept as
+	// bcrypt hashes, an admin's temporary ones included (400 `invalid`,
+	// field `new_password`; checked after the current password). An
+	// admin's reset may set any password. Every other session of the user
 	// ends; the session of this request stays. An audit event
 	// `password_changed` records it (no secret in it).
 	//
@@ -2500,8 +2503,11 @@ type ClientInterface interface {
 	// per address): a wrong one is 401 and counts as a failed login, and
 	// while the account or the address is locked out the change is 429
 	// with `Retry-After`, unchecked. The new password must have at least 8
-	// characters (at most 72 bytes) and differ from the current one (400
-	// `invalid`, field `new_password`). Every other session of the user
+	// characters (at most 72 bytes) and be none of the user's last 5
+	// passwords: neither the current one nor the 4 before it, kept as
+	// bcrypt hashes, an admin's temporary ones included (400 `invalid`,
+	// field `new_password`; checked after the current password). An
+	// admin's reset may set any password. Every other session of the user
 	// ends; the session of this request stays. An audit event
 	// `password_changed` records it (no secret in it).
 	//
@@ -3083,8 +3089,11 @@ func (c *Client) Logout(ctx context.Context, reqEditors ...RequestEditorFn) (*ht
 // per address): a wrong one is 401 and counts as a failed login, and
 // while the account or the address is locked out the change is 429
 // with `Retry-After`, unchecked. The new password must have at least 8
-// characters (at most 72 bytes) and differ from the current one (400
-// `invalid`, field `new_password`). Every other session of the user
+// characters (at most 72 bytes) and be none of the user's last 5
+// passwords: neither the current one nor the 4 before it, kept as
+// bcrypt hashes, an admin's temporary ones included (400 `invalid`,
+// field `new_password`; checked after the current password). An
+// admin's reset may set any password. Every other session of the user
 // ends; the session of this request stays. An audit event
 // `password_changed` records it (no secret in it).
 //
@@ -3111,8 +3120,11 @@ func (c *Client) ChangePasswordWithBody(ctx context.Context, contentType string,
 // per address): a wrong one is 401 and counts as a failed login, and
 // while the account or the address is locked out the change is 429
 // with `Retry-After`, unchecked. The new password must have at least 8
-// characters (at most 72 bytes) and differ from the current one (400
-// `invalid`, field `new_password`). Every other session of the user
+// characters (at most 72 bytes) and be none of the user's last 5
+// passwords: neither the current one nor the 4 before it, kept as
+// bcrypt hashes, an admin's temporary ones included (400 `invalid`,
+// field `new_password`; checked after the current password). An
+// admin's reset may set any password. Every other session of the user
 // ends; the session of this request stays. An audit event
 // `password_changed` records it (no secret in it).
 //
@@ -6087,8 +6099,11 @@ type ClientWithResponsesInterface interface {
 	// per address): a wrong one is 401 and counts as a failed login, and
 	// while the account or the address is locked out the change is 429
 	// with `Retry-After`, unchecked. The new password must have at least 8
-	// characters (at most 72 bytes) and differ from the current one (400
-	// `invalid`, field `new_password`). Every other session of the user
+	// characters (at most 72 bytes) and be none of the user's last 5
+	// passwords: neither the current one nor the 4 before it, kept as
+	// bcrypt hashes, an admin's temporary ones included (400 `invalid`,
+	// field `new_password`; checked after the current password). An
+	// admin's reset may set any password. Every other session of the user
 	// ends; the session of this request stays. An audit event
 	// `password_changed` records it (no secret in it).
 	//
@@ -6105,8 +6120,11 @@ type ClientWithResponsesInterface interface {
 	// per address): a wrong one is 401 and counts as a failed login, and
 	// while the account or the address is locked out the change is 429
 	// with `Retry-After`, unchecked. The new password must have at least 8
-	// characters (at most 72 bytes) and differ from the current one (400
-	// `invalid`, field `new_password`). Every other session of the user
+	// characters (at most 72 bytes) and be none of the user's last 5
+	// passwords: neither the current one nor the 4 before it, kept as
+	// bcrypt hashes, an admin's temporary ones included (400 `invalid`,
+	// field `new_password`; checked after the current password). An
+	// admin's reset may set any password. Every other session of the user
 	// ends; the session of this request stays. An audit event
 	// `password_changed` records it (no secret in it).
 	//
@@ -10326,8 +10344,11 @@ func (c *ClientWithResponses) LogoutWithResponse(ctx context.Context, reqEditors
 // per address): a wrong one is 401 and counts as a failed login, and
 // while the account or the address is locked out the change is 429
 // with `Retry-After`, unchecked. The new password must have at least 8
-// characters (at most 72 bytes) and differ from the current one (400
-// `invalid`, field `new_password`). Every other session of the user
+// characters (at most 72 bytes) and be none of the user's last 5
+// passwords: neither the current one nor the 4 before it, kept as
+// bcrypt hashes, an admin's temporary ones included (400 `invalid`,
+// field `new_password`; checked after the current password). An
+// admin's reset may set any password. Every other session of the user
 // ends; the session of this request stays. An audit event
 // `password_changed` records it (no secret in it).
 //
@@ -10350,8 +10371,11 @@ func (c *ClientWithResponses) ChangePasswordWithBodyWithResponse(ctx context.Con
 // per address): a wrong one is 401 and counts as a failed login, and
 // while the account or the address is locked out the change is 429
 // with `Retry-After`, unchecked. The new password must have at least 8
-// characters (at most 72 bytes) and differ from the current one (400
-// `invalid`, field `new_password`). Every other session of the user
+// characters (at most 72 bytes) and be none of the user's last 5
+// passwords: neither the current one nor the 4 before it, kept as
+// bcrypt hashes, an admin's temporary ones included (400 `invalid`,
+// field `new_password`; checked after the current password). An
+// admin's reset may set any password. Every other session of the user
 // ends; the session of this request stays. An audit event
 // `password_changed` records it (no secret in it).
 //

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -83,6 +84,9 @@ func passwordProblem(err error, same bool) string {
 		}
 		if same {
 			return "Mật khẩu mới phải khác mật khẩu hiện tại."
+		}
+		if errors.Is(err, auth.ErrPasswordReused) {
+			return fmt.Sprintf("Mật khẩu mới không được trùng với %d mật khẩu gần nhất của đồng chí; hãy chọn mật khẩu khác.", auth.PasswordHistory)
 		}
 		return "Mật khẩu mới phải có ít nhất 8 ký tự (và không quá 72 byte)."
 	}

@@ -54,7 +54,12 @@ var migrations = []migration{
 	{17, "documents_subject_fts: on SQLite, an FTS5 index of trigrams of the folded subjects, kept by triggers (the list's search when few match)", subjectFTSV17},
 	{18, "documents: external_id_sent, a DocumentId as its sender spelled it; documents.external_id and exchange_sent.external_id read as identifiers (edxmlid.Identifier)", externalIDsV18},
 	{19, "users: must_change_password, a password an admin set (or generated) that its user must change at the next login", usersMustChangePasswordV19},
-	{20, "user_logins: each user's last successful login, shown to admins", userLoginsV20},
+	{20, "user_logins, password_history: each user's last successful login (shown to admins) and the hashes of their previous passwords (a new password may not be one of them)", func(ctx context.Context, d *DB, g *gorm.DB) error {
+		if err := userLoginsV20(ctx, d, g); err != nil {
+			return err
+		}
+		return passwordHistoryV20(ctx, d, g)
+	}},
 }
 
 // listOrderV16 builds the indexes of the document list's order, newest

@@ -24,6 +24,7 @@ type Repository struct {
 	users    map[string]*workflow.User
 	sessions map[string]*workflow.Session
 	logins   map[string]time.Time // last login by user ID
+	previous map[string][]string  // previous password hashes by user ID, newest first
 	events   []workflow.Event
 	counters map[string]int
 	reserved []workflow.Reservation
@@ -37,7 +38,7 @@ var _ workflow.Repository = (*Repository)(nil)
 // NewRepository returns an empty repository.
 func NewRepository() *Repository {
 	return &Repository{docs: map[string]*workflow.Document{}, users: map[string]*workflow.User{},
-		sessions: map[string]*workflow.Session{}, logins: map[string]time.Time{}, counters: map[string]int{},
+		sessions: map[string]*workflow.Session{}, logins: map[string]time.Time{}, previous: map[string][]string{}, counters: map[string]int{},
 		keys: map[[2]string]workflow.IdempotencyKey{}}
 }
 
@@ -70,10 +71,10 @@ func (r *Repository) Atomic(ctx context.Context, fn func(context.Context, workfl
 		snapCounters[k] = v
 	}
 	snapReserved := append([]workflow.Reservation(nil), r.reserved...)
-	snapKeys, snapLogins := maps.Clone(r.keys), maps.Clone(r.logins)
+	snapKeys, snapLogins, snapPrevious := maps.Clone(r.keys), maps.Clone(r.logins), maps.Clone(r.previous)
 	if err := fn(ctx, tx{r}); err != nil {
 		r.docs, r.users, r.events, r.counters, r.Deliveries = snapDocs, snapUsers, snapEvents, snapCounters, snapDeliveries
-		r.reserved, r.keys, r.logins = snapReserved, snapKeys, snapLogins
+		r.reserved, r.keys, r.logins, r.previous = snapReserved, snapKeys, snapLogins, snapPrevious
 		return err
 	}
 	return nil
@@ -518,6 +519,22 @@ func (t tx) RecordLogin(_ context.Context, userID string, at time.Time) error {
 func (r *Repository) LastLogins(context.Context) (map[string]time.Time, error) {
 	defer r.lock()()
 	return maps.Clone(r.logins), nil
+}
+
+// AddPreviousPassword records a replaced password hash of a user and keeps
+// their keep newest (auth.PasswordHistoryWriter).
+func (t tx) AddPreviousPassword(_ context.Context, userID, hash string, _ time.Time, keep int) error {
+	p := append([]string{hash}, t.r.previous[userID]...)
+	t.r.previous[userID] = p[:min(len(p), keep)]
+	return nil
+}
+
+// PreviousPasswordHashes returns a user's last n replaced password hashes,
+// newest first (auth.PasswordHistoryReader).
+func (r *Repository) PreviousPasswordHashes(_ context.Context, userID string, n int) ([]string, error) {
+	defer r.lock()()
+	p := r.previous[userID]
+	return slices.Clone(p[:min(len(p), n)]), nil
 }
 
 func (t tx) CreateSession(_ context.Context, s *workflow.Session) error {
