@@ -213,10 +213,12 @@ func TestRequirePasswordChange(t *testing.T) {
 }
 
 // TestPasswordReuse: a user's own change refuses their last 5 passwords
-// (the current one and the 4 before it, kept as hashes: EINVALID on
-// new_password, cause ErrPasswordReused) and takes the 6th back; an
-// admin's reset may set any password, and the one it replaces joins the
-// history (a password reset because it leaked does not come back).
+// of their own (the current one and the 4 before it, kept as hashes:
+// EINVALID on new_password, cause ErrPasswordReused) and takes the 6th
+// back; an admin's reset may set any password, and the user's own one it
+// replaces joins the history (a password reset because it leaked does
+// not come back), as does one whose change an admin required; a
+// temporary password does not.
 func TestPasswordReuse(t *testing.T) {
 	eachRepo(t, func(t *testing.T, repo workflow.Repository) {
 		ctx := context.Background()
@@ -258,20 +260,41 @@ func TestPasswordReuse(t *testing.T) {
 		if err := change("own-password"); err != nil { // the 6th back
 			t.Fatalf("back to the 6th password: %v", err)
 		}
-		// An admin's reset to a password of the history is taken; the
-		// user's own password it replaced cannot come back.
-		if _, err := x.s.SetPassword(ctx, x.admin, x.u.ID, "password-4"); err != nil {
-			t.Fatalf("reset to an old password: %v", err)
+		// An admin's reset may set a password of the history; the user's
+		// own password it replaced cannot come back, the temporary one
+		// can (an admin's, not one of the user's own).
+		relogin := func(pw string) {
+			t.Helper()
+			if tok, _, _, err = x.s.Login(ctx, "Lan.Nguyen", pw); err != nil {
+				t.Fatal(err)
+			}
+			current = pw
 		}
-		if tok, _, _, err = x.s.Login(ctx, "Lan.Nguyen", "password-4"); err != nil {
-			t.Fatal(err)
+		for _, temp := range []string{"password-5", "tam-thoi-1"} {
+			if _, err := x.s.SetPassword(ctx, x.admin, x.u.ID, temp); err != nil {
+				t.Fatalf("reset to %s: %v", temp, err)
+			}
 		}
-		current = "password-4"
+		relogin("tam-thoi-1")
 		if err := change("own-password"); !reused(err) {
 			t.Fatalf("back to the password the reset replaced: %v", err)
 		}
 		if err := change("password-new"); err != nil {
 			t.Fatal(err)
+		}
+		if err := change("tam-thoi-1"); err != nil {
+			t.Fatalf("back to the temporary password: %v", err)
+		}
+		// A password whose change an admin required cannot come back.
+		if _, err := x.s.UpdateUser(ctx, x.admin, x.u.ID, func(u *workflow.User) error { u.MustChangePassword = true; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		relogin("tam-thoi-1")
+		if err := change("password-after"); err != nil {
+			t.Fatal(err)
+		}
+		if err := change("tam-thoi-1"); !reused(err) {
+			t.Fatalf("back to the password whose change was required: %v", err)
 		}
 	})
 }

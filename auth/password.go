@@ -22,10 +22,12 @@ type OtherSessionEnder interface {
 	DeleteOtherSessions(ctx context.Context, userID, keep string) (int64, error)
 }
 
-// PasswordHistory is how many of a user's last passwords, the current one
-// included, their own change refuses as the new one: the PasswordHistory-1
-// before the current one are kept as bcrypt hashes in the repository's
-// password history.
+// PasswordHistory is how many of a user's last passwords of their own,
+// the current one included, their own change refuses as the new one: the
+// PasswordHistory-1 before the current one are kept as bcrypt hashes in
+// the repository's password history. A temporary password (one an admin
+// set) is not one of them; the user's own password an admin's reset
+// replaced, or whose change an admin required, is.
 const PasswordHistory = 5
 
 // ErrPasswordReused is the cause of the EINVALID (on new_password) of a
@@ -46,13 +48,25 @@ type PasswordHistoryWriter interface {
 }
 
 // keepPrevious records u's password hash, about to be replaced, in the
-// password history (nothing on a repository without one).
+// password history when it is the user's own: a temporary one (an admin
+// set it: MustChangePassword) is not, so that the first change from it
+// is not held against the user, while the own password an admin's
+// requirement flagged was recorded by that requirement (UpdateUser).
+// Nothing on a repository without a history.
 func keepPrevious(ctx context.Context, tx workflow.Tx, u *workflow.User, at time.Time) error {
-	w, ok := tx.(PasswordHistoryWriter)
-	if !ok || u.PasswordHash == "" {
+	if u.MustChangePassword {
 		return nil
 	}
-	return w.AddPreviousPassword(ctx, u.ID, u.PasswordHash, at, PasswordHistory-1)
+	return recordPrevious(ctx, tx, u.ID, u.PasswordHash, at)
+}
+
+// recordPrevious adds hash to user id's password history.
+func recordPrevious(ctx context.Context, tx workflow.Tx, id, hash string, at time.Time) error {
+	w, ok := tx.(PasswordHistoryWriter)
+	if !ok || hash == "" {
+		return nil
+	}
+	return w.AddPreviousPassword(ctx, id, hash, at, PasswordHistory-1)
 }
 
 // checkNotReused refuses (EINVALID on new_password, cause

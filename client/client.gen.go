@@ -2483,10 +2483,12 @@ type ClientInterface interface {
 	// while the account or the address is locked out the change is 429
 	// with `Retry-After`, unchecked. The new password must have at least 8
 	// characters (at most 72 bytes) and be none of the user's last 5
-	// passwords: neither the current one nor the 4 before it, kept as
-	// bcrypt hashes, an admin's temporary ones included (400 `invalid`,
-	// field `new_password`; checked after the current password). An
-	// admin's reset may set any password. Every other session of the user
+	// passwords of their own: neither the current one nor the 4 before it,
+	// kept as bcrypt hashes (400 `invalid`, field `new_password`; checked
+	// after the current password). A temporary password (an admin's
+	// choice) is not counted; the user's own password an admin's reset
+	// replaced, or whose change an admin required, is. An admin's reset
+	// may set any password. Every other session of the user
 	// ends; the session of this request stays. An audit event
 	// `password_changed` records it (no secret in it).
 	//
@@ -2504,10 +2506,12 @@ type ClientInterface interface {
 	// while the account or the address is locked out the change is 429
 	// with `Retry-After`, unchecked. The new password must have at least 8
 	// characters (at most 72 bytes) and be none of the user's last 5
-	// passwords: neither the current one nor the 4 before it, kept as
-	// bcrypt hashes, an admin's temporary ones included (400 `invalid`,
-	// field `new_password`; checked after the current password). An
-	// admin's reset may set any password. Every other session of the user
+	// passwords of their own: neither the current one nor the 4 before it,
+	// kept as bcrypt hashes (400 `invalid`, field `new_password`; checked
+	// after the current password). A temporary password (an admin's
+	// choice) is not counted; the user's own password an admin's reset
+	// replaced, or whose change an admin required, is. An admin's reset
+	// may set any password. Every other session of the user
 	// ends; the session of this request stays. An audit event
 	// `password_changed` records it (no secret in it).
 	//
@@ -3090,10 +3094,12 @@ func (c *Client) Logout(ctx context.Context, reqEditors ...RequestEditorFn) (*ht
 // while the account or the address is locked out the change is 429
 // with `Retry-After`, unchecked. The new password must have at least 8
 // characters (at most 72 bytes) and be none of the user's last 5
-// passwords: neither the current one nor the 4 before it, kept as
-// bcrypt hashes, an admin's temporary ones included (400 `invalid`,
-// field `new_password`; checked after the current password). An
-// admin's reset may set any password. Every other session of the user
+// passwords of their own: neither the current one nor the 4 before it,
+// kept as bcrypt hashes (400 `invalid`, field `new_password`; checked
+// after the current password). A temporary password (an admin's
+// choice) is not counted; the user's own password an admin's reset
+// replaced, or whose change an admin required, is. An admin's reset
+// may set any password. Every other session of the user
 // ends; the session of this request stays. An audit event
 // `password_changed` records it (no secret in it).
 //
@@ -3121,10 +3127,12 @@ func (c *Client) ChangePasswordWithBody(ctx context.Context, contentType string,
 // while the account or the address is locked out the change is 429
 // with `Retry-After`, unchecked. The new password must have at least 8
 // characters (at most 72 bytes) and be none of the user's last 5
-// passwords: neither the current one nor the 4 before it, kept as
-// bcrypt hashes, an admin's temporary ones included (400 `invalid`,
-// field `new_password`; checked after the current password). An
-// admin's reset may set any password. Every other session of the user
+// passwords of their own: neither the current one nor the 4 before it,
+// kept as bcrypt hashes (400 `invalid`, field `new_password`; checked
+// after the current password). A temporary password (an admin's
+// choice) is not counted; the user's own password an admin's reset
+// replaced, or whose change an admin required, is. An admin's reset
+// may set any password. Every other session of the user
 // ends; the session of this request stays. An audit event
 // `password_changed` records it (no secret in it).
 //
@@ -6100,10 +6108,12 @@ type ClientWithResponsesInterface interface {
 	// while the account or the address is locked out the change is 429
 	// with `Retry-After`, unchecked. The new password must have at least 8
 	// characters (at most 72 bytes) and be none of the user's last 5
-	// passwords: neither the current one nor the 4 before it, kept as
-	// bcrypt hashes, an admin's temporary ones included (400 `invalid`,
-	// field `new_password`; checked after the current password). An
-	// admin's reset may set any password. Every other session of the user
+	// passwords of their own: neither the current one nor the 4 before it,
+	// kept as bcrypt hashes (400 `invalid`, field `new_password`; checked
+	// after the current password). A temporary password (an admin's
+	// choice) is not counted; the user's own password an admin's reset
+	// replaced, or whose change an admin required, is. An admin's reset
+	// may set any password. Every other session of the user
 	// ends; the session of this request stays. An audit event
 	// `password_changed` records it (no secret in it).
 	//
@@ -6121,10 +6131,12 @@ type ClientWithResponsesInterface interface {
 	// while the account or the address is locked out the change is 429
 	// with `Retry-After`, unchecked. The new password must have at least 8
 	// characters (at most 72 bytes) and be none of the user's last 5
-	// passwords: neither the current one nor the 4 before it, kept as
-	// bcrypt hashes, an admin's temporary ones included (400 `invalid`,
-	// field `new_password`; checked after the current password). An
-	// admin's reset may set any password. Every other session of the user
+	// passwords of their own: neither the current one nor the 4 before it,
+	// kept as bcrypt hashes (400 `invalid`, field `new_password`; checked
+	// after the current password). A temporary password (an admin's
+	// choice) is not counted; the user's own password an admin's reset
+	// replaced, or whose change an admin required, is. An admin's reset
+	// may set any password. Every other session of the user
 	// ends; the session of this request stays. An audit event
 	// `password_changed` records it (no secret in it).
 	//
@@ -10345,10 +10357,12 @@ func (c *ClientWithResponses) LogoutWithResponse(ctx context.Context, reqEditors
 // while the account or the address is locked out the change is 429
 // with `Retry-After`, unchecked. The new password must have at least 8
 // characters (at most 72 bytes) and be none of the user's last 5
-// passwords: neither the current one nor the 4 before it, kept as
-// bcrypt hashes, an admin's temporary ones included (400 `invalid`,
-// field `new_password`; checked after the current password). An
-// admin's reset may set any password. Every other session of the user
+// passwords of their own: neither the current one nor the 4 before it,
+// kept as bcrypt hashes (400 `invalid`, field `new_password`; checked
+// after the current password). A temporary password (an admin's
+// choice) is not counted; the user's own password an admin's reset
+// replaced, or whose change an admin required, is. An admin's reset
+// may set any password. Every other session of the user
 // ends; the session of this request stays. An audit event
 // `password_changed` records it (no secret in it).
 //
@@ -10372,10 +10386,12 @@ func (c *ClientWithResponses) ChangePasswordWithBodyWithResponse(ctx context.Con
 // while the account or the address is locked out the change is 429
 // with `Retry-After`, unchecked. The new password must have at least 8
 // characters (at most 72 bytes) and be none of the user's last 5
-// passwords: neither the current one nor the 4 before it, kept as
-// bcrypt hashes, an admin's temporary ones included (400 `invalid`,
-// field `new_password`; checked after the current password). An
-// admin's reset may set any password. Every other session of the user
+// passwords of their own: neither the current one nor the 4 before it,
+// kept as bcrypt hashes (400 `invalid`, field `new_password`; checked
+// after the current password). A temporary password (an admin's
+// choice) is not counted; the user's own password an admin's reset
+// replaced, or whose change an admin required, is. An admin's reset
+// may set any password. Every other session of the user
 // ends; the session of this request stays. An audit event
 // `password_changed` records it (no secret in it).
 //
