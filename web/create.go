@@ -346,6 +346,22 @@ func (u *UI) create(r *http.Request, s *Session, dir workflow.Direction) (*workf
 		// The service says the file is missing, with the other problems.
 		return u.cfg.Docs.Create(r.Context(), s.User, in)
 	}
+	closers, err := u.formFiles(r, &in)
+	defer func() {
+		for _, c := range closers {
+			c.Close()
+		}
+	}()
+	if err != nil {
+		return nil, err
+	}
+	return u.cfg.Docs.Create(r.Context(), s.User, in)
+}
+
+// formFiles reads the posted form's file and attachments into in (a
+// file of no bytes is one of in's Problems), returning the files opened,
+// which the caller closes, whatever the error.
+func (u *UI) formFiles(r *http.Request, in *workflow.CreateInput) ([]multipart.File, error) {
 	open := func(fh *multipart.FileHeader, part string) (*workflow.Upload, error) {
 		if fh.Size > u.cfg.MaxUpload {
 			return nil, workflow.Errorf(workflow.ETOOLARGE, "file %q too large", fh.Filename).On(part)
@@ -357,11 +373,6 @@ func (u *UI) create(r *http.Request, s *Session, dir workflow.Direction) (*workf
 		return &workflow.Upload{Name: fh.Filename, Size: fh.Size, Content: mf}, nil
 	}
 	var closers []multipart.File
-	defer func() {
-		for _, c := range closers {
-			c.Close()
-		}
-	}()
 	switch fh := r.MultipartForm.File["file"][0]; {
 	case fh.Size == 0 && fh.Filename == "":
 		// No file chosen: the service says the file is missing.
@@ -370,9 +381,11 @@ func (u *UI) create(r *http.Request, s *Session, dir workflow.Direction) (*workf
 		in.Problems = append(in.Problems, workflow.Wrap(workflow.EUNSUPPORTEDMEDIA, errEmptyFile,
 			"file %q is empty, not a PDF", fh.Filename).On("file"))
 	default:
-		if in.File, err = open(fh, "file"); err != nil {
-			return nil, err
+		f, err := open(fh, "file")
+		if err != nil {
+			return closers, err
 		}
+		in.File = f
 		closers = append(closers, in.File.Content.(multipart.File))
 	}
 	for _, fh := range r.MultipartForm.File["attachment"] {
@@ -381,12 +394,12 @@ func (u *UI) create(r *http.Request, s *Session, dir workflow.Direction) (*workf
 		}
 		a, err := open(fh, "attachment")
 		if err != nil {
-			return nil, err
+			return closers, err
 		}
 		closers = append(closers, a.Content.(multipart.File))
 		in.Attachments = append(in.Attachments, *a)
 	}
-	return u.cfg.Docs.Create(r.Context(), s.User, in)
+	return closers, nil
 }
 
 // formLayout reads the layout boxes (layout_{signature,number,date}_{page,x,y,w,h},
