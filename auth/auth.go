@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -519,25 +520,23 @@ func (s *Service) CreateUser(ctx context.Context, actor *workflow.User, in NewUs
 	if actor != nil && !actor.Has(workflow.RoleAdmin) {
 		return nil, workflow.Errorf(workflow.EFORBIDDEN, "only an admin creates users")
 	}
-	var err error
-	if in.Username, err = NormalizeUsername(in.Username); err != nil {
-		return nil, err
-	}
+	// Every field's problem at once (the admin's form shows each beside
+	// its input), in the form's order: the first is the answer's.
+	var errs []error
+	name, err := NormalizeUsername(in.Username)
+	errs = appendErr(errs, err)
 	if len(in.Password) < 8 {
-		return nil, workflow.Errorf(workflow.EINVALID, "password must have at least 8 characters").On("password")
-	}
-	if err := checkRoles(in.Roles); err != nil {
-		return nil, err
-	}
-	pid, err := NormalizePersonalID(in.PersonalID)
-	if err != nil {
-		return nil, err
+		errs = append(errs, workflow.Errorf(workflow.EINVALID, "password must have at least 8 characters").On("password"))
 	}
 	profile := workflow.User{FullName: in.FullName, Title: in.Title, Unit: in.Unit}
-	if err := cleanProfile(&profile); err != nil {
-		return nil, err
+	errs = appendErr(errs, cleanProfile(&profile))
+	pid, err := NormalizePersonalID(in.PersonalID)
+	errs = appendErr(errs, err)
+	errs = appendErr(errs, checkRoles(in.Roles))
+	if len(errs) > 0 {
+		return nil, joinErrs(errs)
 	}
-	in.FullName, in.Title, in.Unit = profile.FullName, profile.Title, profile.Unit
+	in.Username, in.FullName, in.Title, in.Unit = name, profile.FullName, profile.Title, profile.Unit
 	hash, err := s.HashPassword(in.Password)
 	if err != nil {
 		return nil, err
@@ -598,6 +597,23 @@ func (s *Service) Bootstrap(ctx context.Context, password string) (created bool,
 }
 
 // checkRoles: a user has at least one role, each of them known (EINVALID).
+// appendErr appends err to errs unless it is nil.
+func appendErr(errs []error, err error) []error {
+	if err == nil {
+		return errs
+	}
+	return append(errs, err)
+}
+
+// joinErrs is errs' one error, or all of them joined (errors.Join:
+// workflow.Problems lists them, ErrorCode and the like read the first).
+func joinErrs(errs []error) error {
+	if len(errs) == 1 {
+		return errs[0]
+	}
+	return errors.Join(errs...)
+}
+
 func checkRoles(roles []workflow.Role) error {
 	if len(roles) == 0 {
 		return workflow.Errorf(workflow.EINVALID, "at least one role is required").On("roles")

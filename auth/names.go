@@ -37,18 +37,23 @@ func NormalizeUsername(s string) (string, error) {
 // one-line fields are (workflow.CleanLine, after NFC) and bounds them
 // (EINVALID).
 func cleanProfile(u *workflow.User) error {
+	var errs []error
 	for _, f := range []struct {
 		name string
 		text *string
 	}{{"full_name", &u.FullName}, {"title", &u.Title}, {"unit", &u.Unit}} {
 		t, err := workflow.CleanLine(f.name, norm.NFC.String(*f.text))
-		if err != nil {
-			return err
+		switch {
+		case err != nil:
+			errs = append(errs, err)
+		case utf8.RuneCountInString(t) > MaxProfileText:
+			errs = append(errs, workflow.Errorf(workflow.EINVALID, "%s is longer than %d characters", f.name, MaxProfileText).On(f.name))
+		default:
+			*f.text = t
 		}
-		if utf8.RuneCountInString(t) > MaxProfileText {
-			return workflow.Errorf(workflow.EINVALID, "%s is longer than %d characters", f.name, MaxProfileText).On(f.name)
-		}
-		*f.text = t
+	}
+	if len(errs) > 0 {
+		return joinErrs(errs)
 	}
 	return nil
 }

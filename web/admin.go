@@ -125,8 +125,8 @@ func (u *UI) handleUsers(w http.ResponseWriter, r *http.Request, s *Session) err
 		if code == workflow.EFORBIDDEN || p.Status >= 500 {
 			return err
 		}
-		status, v.Error = p.Status, userProblem(err)
-		v.Invalid = one(userInput(err), v.Error)
+		status = p.Status
+		v.Error, v.Invalid = formProblems(err, userInput, userProblem)
 		for _, k := range []string{"username", "full_name", "title", "unit", "personal_id"} {
 			v.Form[k] = r.PostFormValue(k)
 		}
@@ -306,7 +306,8 @@ func userFormProblem(r *http.Request, target *workflow.User, err error, v *userV
 		shown := *target
 		shown.Roles = slices.Clone(target.Roles)
 		_ = userUpdate(r)(&shown)
-		v.Invalid, v.Shown = one(inputOf(err, userInputs), v.Error), &shown
+		v.Error, v.Invalid = formProblems(err, func(err error) string { return inputOf(err, userInputs) }, userProblem)
+		v.Shown = &shown
 	case "image":
 		switch workflow.ErrorCode(err) {
 		case workflow.EINVALID, workflow.ETOOLARGE, workflow.EUNSUPPORTEDMEDIA:

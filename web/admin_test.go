@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -307,5 +308,30 @@ func TestAuditPage(t *testing.T) {
 	}
 	if p := clerk.get("/admin/audit"); p.Status != http.StatusForbidden {
 		t.Errorf("a clerk checks the audit chain: %d", p.Status)
+	}
+}
+
+// TestAdminUserFormShowsEveryProblem: the admin's new-user form with its
+// name, password and full name at fault comes back with each message
+// beside its input, "Có 3 lỗi" above, and what was typed kept. Before:
+// the first problem only.
+func TestAdminUserFormShowsEveryProblem(t *testing.T) {
+	e := newTestEnv(t)
+	admin := e.login("quantri")
+	admin.get("/admin/users")
+	f := url.Values{"username": {"moi mới"}, "password": {"ngan"}, "full_name": {"Người\u202e Mới"}, "unit": {"Văn phòng"}, "roles": {"handler"}}
+	p := admin.post("/admin/users", f)
+	if p.Status != http.StatusBadRequest {
+		t.Fatalf("status %d", p.Status)
+	}
+	var got []string
+	for _, m := range regexp.MustCompile(`<span class="field-error" id="([a-z_]+)-error">`).FindAllStringSubmatch(p.Body, -1) {
+		got = append(got, m[1])
+	}
+	if want := []string{"username", "password", "full_name"}; !slices.Equal(got, want) {
+		t.Errorf("messages beside %v, want beside %v", got, want)
+	}
+	if !strings.Contains(p.Body, "Có 3 lỗi") || !strings.Contains(p.Body, `value="Văn phòng"`) {
+		t.Errorf("no count above, or what was typed lost:\n%s", p.Body)
 	}
 }
