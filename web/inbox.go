@@ -14,6 +14,9 @@ type inboxRow struct {
 	Doc     *workflow.Document
 	Overdue bool
 	Who     string // sender (incoming) or signer (outgoing)
+	// Returned: the return that made the draft one again (lastReturn),
+	// so its drafter sees which drafts came back, by whom and why.
+	Returned *eventRow
 }
 
 type inboxTab struct {
@@ -63,6 +66,9 @@ func (u *UI) handleInbox(w http.ResponseWriter, r *http.Request, s *Session) err
 		} else if d.SignerID != "" {
 			row.Who = names[d.SignerID]
 		}
+		if row.Returned, err = u.returned(r, s, d, names); err != nil {
+			return err
+		}
 		v.Rows = append(v.Rows, row)
 	}
 	count := v.Total
@@ -76,6 +82,19 @@ func (u *UI) handleInbox(w http.ResponseWriter, r *http.Request, s *Session) err
 	}
 	u.render(w, r, s, http.StatusOK, "inbox", "Việc cần xử lý", v)
 	return nil
+}
+
+// returned is lastReturn of d, read from its history only for a draft
+// that has moved before (a draft never submitted has version 1).
+func (u *UI) returned(r *http.Request, s *Session, d *workflow.Document, names map[string]string) (*eventRow, error) {
+	if d.State != workflow.Draft || d.Version <= 1 {
+		return nil, nil
+	}
+	evs, err := u.cfg.Docs.Events(r.Context(), s.User, d.ID)
+	if err != nil {
+		return nil, err
+	}
+	return lastReturn(d, evs, names), nil
 }
 
 // userNames maps user IDs to display names.

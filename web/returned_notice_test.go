@@ -47,3 +47,34 @@ func TestReturnedDraftSaysWhy(t *testing.T) {
 		t.Errorf("submitted again, the draft still says it was returned:\n%s", p.Body)
 	}
 }
+
+// TestInboxMarksReturnedDrafts: the drafter's inbox marks a draft the
+// official returned ("Bị trả lại", by whom, why) — it showed a plain
+// "Dự thảo" like the drafts never submitted, so a returned one waited
+// unnoticed among them; a draft never submitted is not marked, nor one
+// submitted again (it leaves the drafter's inbox).
+func TestInboxMarksReturnedDrafts(t *testing.T) {
+	e := newTestEnv(t)
+	handler, officer := e.login("chuyenvien"), e.login("lanhdao")
+	plain := e.outgoingThrough(t, handler, officer)
+	returned := e.outgoingThrough(t, handler, officer, workflow.Submit)
+	reason := "Đề nghị bổ sung căn cứ pháp lý"
+	if p := act(t, officer, returned, workflow.Return, url.Values{"comment": {reason}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("return: %d\n%s", p.Status, p.Body)
+	}
+	p := handler.get("/")
+	row := func(id string) string {
+		i := strings.Index(p.Body, `href="/documents/`+id+`"`)
+		if i < 0 {
+			t.Fatalf("document %s not in the inbox:\n%s", id, p.Body)
+		}
+		end := strings.Index(p.Body[i:], "</tr>")
+		return p.Body[i : i+end]
+	}
+	if r := row(returned); !strings.Contains(r, "Bị trả lại") || !strings.Contains(r, "Trần Văn Lãnh Đạo") || !strings.Contains(r, reason) {
+		t.Errorf("the returned draft's row: %s", r)
+	}
+	if r := row(plain); strings.Contains(r, "Bị trả lại") {
+		t.Errorf("a draft never submitted is marked returned: %s", r)
+	}
+}
