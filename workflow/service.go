@@ -200,12 +200,23 @@ func (s *Service) validateCreate(ctx context.Context, actor *User, in *CreateInp
 	for _, err := range in.Problems {
 		p.addAll(err)
 	}
+	if err := s.checkFields(ctx, actor, in, true, &p); err != nil {
+		return err
+	}
+	return p.err()
+}
+
+// checkFields adds to p the problem of each of a document's fields, a
+// new one's or a revised draft's (then the file is not required: the
+// draft has one), cleaning its text; it returns only an error that is
+// not the input's (the repository's).
+func (s *Service) checkFields(ctx context.Context, actor *User, in *CreateInput, needFile bool, p *problems) error {
 	if !in.Type.Valid() {
 		p.add(Errorf(EINVALID, "unknown document type %q: use a Decree 30 Appendix III abbreviation (QĐ, TB, KH, ...) or CV", in.Type).On("type"))
 	}
-	cleanFields(in, textRule{drop: actor == Exchange}, &p)
-	checkSubject(in.Subject, &p)
-	checkLengths(in, &p)
+	cleanFields(in, textRule{drop: actor == Exchange}, p)
+	checkSubject(in.Subject, p)
+	checkLengths(in, p)
 	if in.Urgency == "" {
 		in.Urgency = UrgencyNormal
 	}
@@ -221,18 +232,15 @@ func (s *Service) validateCreate(ctx context.Context, actor *User, in *CreateInp
 	if !retentionClasses[in.Retention] {
 		p.add(Errorf(EINVALID, "retention must be 5y, 10y, 20y or permanent").On("retention"))
 	}
-	if in.File == nil {
+	if in.File == nil && needFile {
 		p.add(Errorf(EINVALID, "the document file (part \"file\") is required").On("file"))
 	}
 	p.addAll(in.Layout.Validate())
 	if in.Direction == Outgoing {
-		if err := s.validateOutgoing(ctx, actor, in, &p); err != nil {
-			return err
-		}
-		return p.err()
+		return s.validateOutgoing(ctx, actor, in, p)
 	}
-	validateIncoming(in, &p)
-	return p.err()
+	validateIncoming(in, p)
+	return nil
 }
 
 // checkSubject checks that a subject, cleaned, is there and not too long.
@@ -521,40 +529,9 @@ func (s *Service) create(ctx context.Context, actor *User, in CreateInput, key *
 		DueDate: in.DueDate, Retention: in.Retention, Notes: in.Notes, Replaces: in.Replaces, Updates: in.Updates,
 		CreatedBy: actor.ID, CreatedAt: now, UpdatedAt: now,
 	}
-	inspect := true
-	if sc, ok := s.Inspector.(SignableChecker); ok && in.Direction == Outgoing {
-		// A draft that could never be signed is refused now, not at layer
-		// 1; the check includes the PDF inspection.
-		if err := sc.CheckSignable(ctx, in.File.Content, in.File.Size); err != nil {
-			return nil, OnField(fmt.Errorf("file %q: %w", in.File.Name, err), "file")
-		}
-		inspect = false
-	}
-	if lc, ok := s.Inspector.(LayoutChecker); ok && in.Direction == Outgoing && d.Layout != nil {
-		// A layout given with the draft: its boxes on the draft's pages.
-		if err := lc.CheckLayout(ctx, in.File.Content, in.File.Size, d.Layout); err != nil {
-			return nil, OnField(err, "layout")
-		}
-	}
-	main, err := s.store(ctx, in.File, FileMain, inspect)
+	main, err := s.storeMain(ctx, &in, d)
 	if err != nil {
-		return nil, OnField(err, "file")
-	}
-	if ld, ok := s.Inspector.(LayoutDetector); ok && in.Direction == Outgoing && d.Layout == nil {
-		// No layout given: find the template's anchors in the draft, the
-		// signer's block of several (validateCreate found the signer).
-		l, err := ld.DetectLayout(ctx, in.File.Content, in.File.Size, in.signer)
-		switch {
-		case err != nil:
-			s.logger().WarnContext(ctx, "stamp layout not detected; defaults apply", "name", in.File.Name, "reason", err.Error())
-		case l != nil:
-			if len(l.Notes) > 0 {
-				s.logger().InfoContext(ctx, "stamp layout partly detected; defaults apply to the rest", "name", in.File.Name, "reasons", strings.Join(l.Notes, "; "))
-			}
-			if l.Validate() == nil {
-				d.Layout = l
-			}
-		}
+		return nil, err
 	}
 	d.Files = append(d.Files, main)
 	for i := range in.Attachments {
@@ -581,6 +558,61 @@ func (s *Service) create(ctx context.Context, actor *User, in CreateInput, key *
 	}
 	s.logger().InfoContext(ctx, "document created", "doc_id", d.ID, "direction", string(d.Direction), "state", string(d.State), "actor", actor.ID)
 	return d, nil
+}
+
+// storeMain checks and stores the principal file of a new document d
+// (in.File), and of a draft's revision: an outgoing draft's PDF must be
+// signable (SignableChecker, the inspection included) and fit the layout
+// given with it (d.Layout, LayoutChecker); with none given, the layout is
+// found in its text (detectLayout). Errors are on the field "file" or
+// "layout".
+func (s *Service) storeMain(ctx context.Context, in *CreateInput, d *Document) (File, error) {
+	inspect := true
+	if sc, ok := s.Inspector.(SignableChecker); ok && in.Direction == Outgoing {
+		// A draft that could never be signed is refused now, not at layer
+		// 1; the check includes the PDF inspection.
+		if err := sc.CheckSignable(ctx, in.File.Content, in.File.Size); err != nil {
+			return File{}, OnField(fmt.Errorf("file %q: %w", in.File.Name, err), "file")
+		}
+		inspect = false
+	}
+	if lc, ok := s.Inspector.(LayoutChecker); ok && in.Direction == Outgoing && d.Layout != nil {
+		// A layout given with the draft: its boxes on the draft's pages.
+		if err := lc.CheckLayout(ctx, in.File.Content, in.File.Size, d.Layout); err != nil {
+			return File{}, OnField(err, "layout")
+		}
+	}
+	main, err := s.store(ctx, in.File, FileMain, inspect)
+	if err != nil {
+		return File{}, OnField(err, "file")
+	}
+	if in.Direction == Outgoing && d.Layout == nil {
+		d.Layout = s.detectLayout(ctx, in.File, in.signer)
+	}
+	return main, nil
+}
+
+// detectLayout finds the template's anchors in a draft's PDF, the
+// signer's block of several (LayoutDetector); nil (the defaults) when
+// there is no detector or nothing valid was found.
+func (s *Service) detectLayout(ctx context.Context, f *Upload, signer *User) *Layout {
+	ld, ok := s.Inspector.(LayoutDetector)
+	if !ok {
+		return nil
+	}
+	l, err := ld.DetectLayout(ctx, f.Content, f.Size, signer)
+	switch {
+	case err != nil:
+		s.logger().WarnContext(ctx, "stamp layout not detected; defaults apply", "name", f.Name, "reason", err.Error())
+	case l != nil:
+		if len(l.Notes) > 0 {
+			s.logger().InfoContext(ctx, "stamp layout partly detected; defaults apply to the rest", "name", f.Name, "reasons", strings.Join(l.Notes, "; "))
+		}
+		if l.Validate() == nil {
+			return l
+		}
+	}
+	return nil
 }
 
 // CanSee reports whether u may see d: classified documents only by
