@@ -217,6 +217,7 @@ func New(s *Server, logger *slog.Logger) *Server {
 	g.POST("/documents", s.handleCreateDocument)
 	g.GET("/documents", s.handleListDocuments)
 	g.GET("/documents/:id", s.handleGetDocument)
+	g.PATCH("/documents/:id", s.handleRevise)
 	g.GET("/documents/:id/file", s.handleGetFile)
 	g.GET("/documents/:id/events", s.handleEvents)
 	g.POST("/documents/:id/actions/:action", s.handleAction)

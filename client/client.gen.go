@@ -97,28 +97,28 @@ func (e ArchiveRecordDirection) Valid() bool {
 
 // Defines values for CertificateRevocationReason.
 const (
-	AffiliationChanged   CertificateRevocationReason = "affiliationChanged"
-	CessationOfOperation CertificateRevocationReason = "cessationOfOperation"
-	KeyCompromise        CertificateRevocationReason = "keyCompromise"
-	PrivilegeWithdrawn   CertificateRevocationReason = "privilegeWithdrawn"
-	Superseded           CertificateRevocationReason = "superseded"
-	Unspecified          CertificateRevocationReason = "unspecified"
+	CertificateRevocationReasonAffiliationChanged   CertificateRevocationReason = "affiliationChanged"
+	CertificateRevocationReasonCessationOfOperation CertificateRevocationReason = "cessationOfOperation"
+	CertificateRevocationReasonKeyCompromise        CertificateRevocationReason = "keyCompromise"
+	CertificateRevocationReasonPrivilegeWithdrawn   CertificateRevocationReason = "privilegeWithdrawn"
+	CertificateRevocationReasonSuperseded           CertificateRevocationReason = "superseded"
+	CertificateRevocationReasonUnspecified          CertificateRevocationReason = "unspecified"
 )
 
 // Valid indicates whether the value is a known member of the CertificateRevocationReason enum.
 func (e CertificateRevocationReason) Valid() bool {
 	switch e {
-	case AffiliationChanged:
+	case CertificateRevocationReasonAffiliationChanged:
 		return true
-	case CessationOfOperation:
+	case CertificateRevocationReasonCessationOfOperation:
 		return true
-	case KeyCompromise:
+	case CertificateRevocationReasonKeyCompromise:
 		return true
-	case PrivilegeWithdrawn:
+	case CertificateRevocationReasonPrivilegeWithdrawn:
 		return true
-	case Superseded:
+	case CertificateRevocationReasonSuperseded:
 		return true
-	case Unspecified:
+	case CertificateRevocationReasonUnspecified:
 		return true
 	default:
 		return false
@@ -400,22 +400,25 @@ func (e EvidenceReportVerdict) Valid() bool {
 
 // Defines values for FileKind.
 const (
-	Attachment FileKind = "attachment"
-	Main       FileKind = "main"
-	Signed     FileKind = "signed"
-	Withdrawn  FileKind = "withdrawn"
+	FileKindAttachment FileKind = "attachment"
+	FileKindMain       FileKind = "main"
+	FileKindSigned     FileKind = "signed"
+	FileKindSuperseded FileKind = "superseded"
+	FileKindWithdrawn  FileKind = "withdrawn"
 )
 
 // Valid indicates whether the value is a known member of the FileKind enum.
 func (e FileKind) Valid() bool {
 	switch e {
-	case Attachment:
+	case FileKindAttachment:
 		return true
-	case Main:
+	case FileKindMain:
 		return true
-	case Signed:
+	case FileKindSigned:
 		return true
-	case Withdrawn:
+	case FileKindSuperseded:
+		return true
+	case FileKindWithdrawn:
 		return true
 	default:
 		return false
@@ -1462,6 +1465,51 @@ type DocumentMeta struct {
 // DocumentMetaDirection defines model for DocumentMeta.Direction.
 type DocumentMetaDirection string
 
+// DraftRevision a draft's revision (PATCH /documents/{id}): each field given replaces the draft's, checked as in DocumentMeta; those left out stay
+//
+// Example: {"notes":"Sửa theo ý kiến của lãnh đạo","subject":"Về việc tổng kết năm 2026 quận Bình Thủy (sửa đổi)","version":3}
+type DraftRevision struct {
+	// Confidentiality thường, Mật, Tối mật, Tuyệt mật
+	Confidentiality *Confidentiality `json:"confidentiality,omitempty"`
+
+	// DraftingUnit Example: VP
+	DraftingUnit *string `json:"drafting_unit,omitempty"`
+
+	// Layout the stamp layout, set by a person; left out with a new PDF, the layout found in the new PDF
+	Layout *Layout `json:"layout,omitempty"`
+	Notes  *string `json:"notes,omitempty"`
+
+	// Recipients nơi nhận, the whole list
+	Recipients *[]Org     `json:"recipients,omitempty"`
+	Retention  *Retention `json:"retention,omitempty"`
+
+	// SignerId the official who signs
+	SignerId *string `json:"signer_id,omitempty"`
+
+	// Subject Example: Về việc tổng kết năm 2026 quận Bình Thủy (sửa đổi)
+	Subject *string `json:"subject,omitempty"`
+
+	// Type Example: KH
+	Type *string `json:"type,omitempty"`
+
+	// Urgency thường, Khẩn, Thượng khẩn, Hỏa tốc
+	Urgency *Urgency `json:"urgency,omitempty"`
+
+	// Version the version the caller saw; 409 if stale (0 or left out = any)
+	Version *int `json:"version,omitempty"`
+}
+
+// DraftRevisionUpload defines model for DraftRevisionUpload.
+type DraftRevisionUpload struct {
+	// File the new PDF (left out: the draft keeps its own)
+	File *openapi_types.File `json:"file,omitempty"`
+
+	// Meta a draft's revision (PATCH /documents/{id}): each field given replaces the draft's, checked as in DocumentMeta; those left out stay
+	//
+	// Example: {"notes":"Sửa theo ý kiến của lãnh đạo","subject":"Về việc tổng kết năm 2026 quận Bình Thủy (sửa đổi)","version":3}
+	Meta DraftRevision `json:"meta"`
+}
+
 // Error every error answer
 type Error struct {
 	Error struct {
@@ -1556,7 +1604,7 @@ type EvidenceReportVerdict string
 type File struct {
 	CreatedAt time.Time `json:"created_at"`
 
-	// Kind withdrawn: a signed version withdrawn when the signed document was returned to its drafter (kept, never the current file)
+	// Kind withdrawn: a signed version withdrawn when the signed document was returned to its drafter (kept, never the current file); superseded: a draft's PDF replaced by a revision (PATCH /documents/{id}; kept, never the current file again)
 	Kind FileKind `json:"kind"`
 
 	// Name the uploaded file's name, without control characters, shortened to 255 characters (extension kept)
@@ -1569,7 +1617,7 @@ type File struct {
 	Size int64 `json:"size"`
 }
 
-// FileKind withdrawn: a signed version withdrawn when the signed document was returned to its drafter (kept, never the current file)
+// FileKind withdrawn: a signed version withdrawn when the signed document was returned to its drafter (kept, never the current file); superseded: a draft's PDF replaced by a revision (PATCH /documents/{id}; kept, never the current file again)
 type FileKind string
 
 // Layout where the template puts the stamps; omitted boxes use the defaults
@@ -2284,6 +2332,12 @@ type ChangePasswordJSONRequestBody = ChangePasswordRequest
 // CreateDocumentMultipartRequestBody defines body for CreateDocument for multipart/form-data ContentType.
 type CreateDocumentMultipartRequestBody = NewDocument
 
+// ReviseDocumentJSONRequestBody defines body for ReviseDocument for application/json ContentType.
+type ReviseDocumentJSONRequestBody = DraftRevision
+
+// ReviseDocumentMultipartRequestBody defines body for ReviseDocument for multipart/form-data ContentType.
+type ReviseDocumentMultipartRequestBody = DraftRevisionUpload
+
 // ApplyActionJSONRequestBody defines body for ApplyAction for application/json ContentType.
 type ApplyActionJSONRequestBody = ActionRequest
 
@@ -2549,6 +2603,48 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/documents/{id} (the `GetDocument` operationId).
 	GetDocument(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReviseDocumentWithBody Revise a draft (its drafting handler, in state draft) — correct its fields and/or replace its PDF
+	//
+	// The way to "fix and resubmit" a draft an official returned: the fields given replace the
+	// draft's, those left out stay; `application/json` corrects fields only, `multipart/form-data`
+	// (part `meta`, this JSON, first; then part `file`, the new PDF) replaces the PDF with them in
+	// the same revision. The new PDF goes through what a new draft's does: the upload limit (413),
+	// the check that it can be signed (an encrypted or malformed PDF: 422), a layout given checked
+	// on its pages, else the stamp layout found in its text; the old PDF stays in `files` as
+	// `superseded`, the new one is the current file. The fields are checked as a new document's,
+	// every problem at once (400, `problems`). `version` is the version the caller saw (409 if
+	// stale; 0 or left out: any). Only an outgoing document in state `draft`, only by the
+	// handler who drafted it (403 for anyone else, checked before the body is read for a user who
+	// is not a handler; 409 `illegal_transition` in any other state). A revision that changes
+	// nothing is a 400. One audit event, `draft_revised`, names the fields changed and the old and
+	// new SHA-256.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with PATCH /api/v1/documents/{id} (the `ReviseDocument` operationId).
+	ReviseDocumentWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReviseDocument Revise a draft (its drafting handler, in state draft) — correct its fields and/or replace its PDF
+	//
+	// The way to "fix and resubmit" a draft an official returned: the fields given replace the
+	// draft's, those left out stay; `application/json` corrects fields only, `multipart/form-data`
+	// (part `meta`, this JSON, first; then part `file`, the new PDF) replaces the PDF with them in
+	// the same revision. The new PDF goes through what a new draft's does: the upload limit (413),
+	// the check that it can be signed (an encrypted or malformed PDF: 422), a layout given checked
+	// on its pages, else the stamp layout found in its text; the old PDF stays in `files` as
+	// `superseded`, the new one is the current file. The fields are checked as a new document's,
+	// every problem at once (400, `problems`). `version` is the version the caller saw (409 if
+	// stale; 0 or left out: any). Only an outgoing document in state `draft`, only by the
+	// handler who drafted it (403 for anyone else, checked before the body is read for a user who
+	// is not a handler; 409 `illegal_transition` in any other state). A revision that changes
+	// nothing is a 400. One audit event, `draft_revised`, names the fields changed and the old and
+	// new SHA-256.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with PATCH /api/v1/documents/{id} (the `ReviseDocument` operationId).
+	ReviseDocument(ctx context.Context, id Id, body ReviseDocumentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ApplyActionWithBody Apply an action (submit, approve, return, sign, issue, send, archive, register, reject, assign, start, complete)
 	//
@@ -3201,6 +3297,68 @@ func (c *Client) CreateDocumentWithBody(ctx context.Context, params *CreateDocum
 // Corresponds with GET /api/v1/documents/{id} (the `GetDocument` operationId).
 func (c *Client) GetDocument(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetDocumentRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReviseDocumentWithBody Revise a draft (its drafting handler, in state draft) — correct its fields and/or replace its PDF
+//
+// The way to "fix and resubmit" a draft an official returned: the fields given replace the
+// draft's, those left out stay; `application/json` corrects fields only, `multipart/form-data`
+// (part `meta`, this JSON, first; then part `file`, the new PDF) replaces the PDF with them in
+// the same revision. The new PDF goes through what a new draft's does: the upload limit (413),
+// the check that it can be signed (an encrypted or malformed PDF: 422), a layout given checked
+// on its pages, else the stamp layout found in its text; the old PDF stays in `files` as
+// `superseded`, the new one is the current file. The fields are checked as a new document's,
+// every problem at once (400, `problems`). `version` is the version the caller saw (409 if
+// stale; 0 or left out: any). Only an outgoing document in state `draft`, only by the
+// handler who drafted it (403 for anyone else, checked before the body is read for a user who
+// is not a handler; 409 `illegal_transition` in any other state). A revision that changes
+// nothing is a 400. One audit event, `draft_revised`, names the fields changed and the old and
+// new SHA-256.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with PATCH /api/v1/documents/{id} (the `ReviseDocument` operationId).
+func (c *Client) ReviseDocumentWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReviseDocumentRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReviseDocument Revise a draft (its drafting handler, in state draft) — correct its fields and/or replace its PDF
+//
+// The way to "fix and resubmit" a draft an official returned: the fields given replace the
+// draft's, those left out stay; `application/json` corrects fields only, `multipart/form-data`
+// (part `meta`, this JSON, first; then part `file`, the new PDF) replaces the PDF with them in
+// the same revision. The new PDF goes through what a new draft's does: the upload limit (413),
+// the check that it can be signed (an encrypted or malformed PDF: 422), a layout given checked
+// on its pages, else the stamp layout found in its text; the old PDF stays in `files` as
+// `superseded`, the new one is the current file. The fields are checked as a new document's,
+// every problem at once (400, `problems`). `version` is the version the caller saw (409 if
+// stale; 0 or left out: any). Only an outgoing document in state `draft`, only by the
+// handler who drafted it (403 for anyone else, checked before the body is read for a user who
+// is not a handler; 409 `illegal_transition` in any other state). A revision that changes
+// nothing is a 400. One audit event, `draft_revised`, names the fields changed and the old and
+// new SHA-256.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with PATCH /api/v1/documents/{id} (the `ReviseDocument` operationId).
+func (c *Client) ReviseDocument(ctx context.Context, id Id, body ReviseDocumentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReviseDocumentRequest(c.Server, id, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4729,6 +4887,53 @@ func NewGetDocumentRequest(server string, id Id) (*http.Request, error) {
 	return req, nil
 }
 
+// NewReviseDocumentRequest calls the generic ReviseDocument builder with application/json body
+func NewReviseDocumentRequest(server string, id Id, body ReviseDocumentJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReviseDocumentRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewReviseDocumentRequestWithBody constructs an http.Request for the ReviseDocument method, with any body, and a specified content type
+func NewReviseDocumentRequestWithBody(server string, id Id, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/documents/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPatch, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewApplyActionRequest calls the generic ApplyAction builder with application/json body
 func NewApplyActionRequest(server string, id Id, action Action, body ApplyActionJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -6178,6 +6383,48 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/documents/{id} (the `GetDocument` operationId).
 	GetDocumentWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetDocumentResponse, error)
+
+	// ReviseDocumentWithBodyWithResponse Revise a draft (its drafting handler, in state draft) — correct its fields and/or replace its PDF
+	//
+	// The way to "fix and resubmit" a draft an official returned: the fields given replace the
+	// draft's, those left out stay; `application/json` corrects fields only, `multipart/form-data`
+	// (part `meta`, this JSON, first; then part `file`, the new PDF) replaces the PDF with them in
+	// the same revision. The new PDF goes through what a new draft's does: the upload limit (413),
+	// the check that it can be signed (an encrypted or malformed PDF: 422), a layout given checked
+	// on its pages, else the stamp layout found in its text; the old PDF stays in `files` as
+	// `superseded`, the new one is the current file. The fields are checked as a new document's,
+	// every problem at once (400, `problems`). `version` is the version the caller saw (409 if
+	// stale; 0 or left out: any). Only an outgoing document in state `draft`, only by the
+	// handler who drafted it (403 for anyone else, checked before the body is read for a user who
+	// is not a handler; 409 `illegal_transition` in any other state). A revision that changes
+	// nothing is a 400. One audit event, `draft_revised`, names the fields changed and the old and
+	// new SHA-256.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/documents/{id} (the `ReviseDocument` operationId).
+	ReviseDocumentWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReviseDocumentResponse, error)
+
+	// ReviseDocumentWithResponse Revise a draft (its drafting handler, in state draft) — correct its fields and/or replace its PDF
+	//
+	// The way to "fix and resubmit" a draft an official returned: the fields given replace the
+	// draft's, those left out stay; `application/json` corrects fields only, `multipart/form-data`
+	// (part `meta`, this JSON, first; then part `file`, the new PDF) replaces the PDF with them in
+	// the same revision. The new PDF goes through what a new draft's does: the upload limit (413),
+	// the check that it can be signed (an encrypted or malformed PDF: 422), a layout given checked
+	// on its pages, else the stamp layout found in its text; the old PDF stays in `files` as
+	// `superseded`, the new one is the current file. The fields are checked as a new document's,
+	// every problem at once (400, `problems`). `version` is the version the caller saw (409 if
+	// stale; 0 or left out: any). Only an outgoing document in state `draft`, only by the
+	// handler who drafted it (403 for anyone else, checked before the body is read for a user who
+	// is not a handler; 409 `illegal_transition` in any other state). A revision that changes
+	// nothing is a 400. One audit event, `draft_revised`, names the fields changed and the old and
+	// new SHA-256.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with PATCH /api/v1/documents/{id} (the `ReviseDocument` operationId).
+	ReviseDocumentWithResponse(ctx context.Context, id Id, body ReviseDocumentJSONRequestBody, reqEditors ...RequestEditorFn) (*ReviseDocumentResponse, error)
 
 	// ApplyActionWithBodyWithResponse Apply an action (submit, approve, return, sign, issue, send, archive, register, reject, assign, start, complete)
 	//
@@ -7775,6 +8022,117 @@ func (r GetDocumentResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r GetDocumentResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ReviseDocumentResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Document
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Unprocessable
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReviseDocumentResponse) GetJSON200() *Document {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ReviseDocumentResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ReviseDocumentResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ReviseDocumentResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ReviseDocumentResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ReviseDocumentResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ReviseDocumentResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r ReviseDocumentResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ReviseDocumentResponse) GetJSON422() *Unprocessable {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ReviseDocumentResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ReviseDocumentResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ReviseDocumentResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReviseDocumentResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReviseDocumentResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReviseDocumentResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -10458,6 +10816,60 @@ func (c *ClientWithResponses) GetDocumentWithResponse(ctx context.Context, id Id
 	return ParseGetDocumentResponse(rsp)
 }
 
+// ReviseDocumentWithBodyWithResponse Revise a draft (its drafting handler, in state draft) — correct its fields and/or replace its PDF
+//
+// The way to "fix and resubmit" a draft an official returned: the fields given replace the
+// draft's, those left out stay; `application/json` corrects fields only, `multipart/form-data`
+// (part `meta`, this JSON, first; then part `file`, the new PDF) replaces the PDF with them in
+// the same revision. The new PDF goes through what a new draft's does: the upload limit (413),
+// the check that it can be signed (an encrypted or malformed PDF: 422), a layout given checked
+// on its pages, else the stamp layout found in its text; the old PDF stays in `files` as
+// `superseded`, the new one is the current file. The fields are checked as a new document's,
+// every problem at once (400, `problems`). `version` is the version the caller saw (409 if
+// stale; 0 or left out: any). Only an outgoing document in state `draft`, only by the
+// handler who drafted it (403 for anyone else, checked before the body is read for a user who
+// is not a handler; 409 `illegal_transition` in any other state). A revision that changes
+// nothing is a 400. One audit event, `draft_revised`, names the fields changed and the old and
+// new SHA-256.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/documents/{id} (the `ReviseDocument` operationId).
+func (c *ClientWithResponses) ReviseDocumentWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReviseDocumentResponse, error) {
+	rsp, err := c.ReviseDocumentWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReviseDocumentResponse(rsp)
+}
+
+// ReviseDocumentWithResponse Revise a draft (its drafting handler, in state draft) — correct its fields and/or replace its PDF
+//
+// The way to "fix and resubmit" a draft an official returned: the fields given replace the
+// draft's, those left out stay; `application/json` corrects fields only, `multipart/form-data`
+// (part `meta`, this JSON, first; then part `file`, the new PDF) replaces the PDF with them in
+// the same revision. The new PDF goes through what a new draft's does: the upload limit (413),
+// the check that it can be signed (an encrypted or malformed PDF: 422), a layout given checked
+// on its pages, else the stamp layout found in its text; the old PDF stays in `files` as
+// `superseded`, the new one is the current file. The fields are checked as a new document's,
+// every problem at once (400, `problems`). `version` is the version the caller saw (409 if
+// stale; 0 or left out: any). Only an outgoing document in state `draft`, only by the
+// handler who drafted it (403 for anyone else, checked before the body is read for a user who
+// is not a handler; 409 `illegal_transition` in any other state). A revision that changes
+// nothing is a 400. One audit event, `draft_revised`, names the fields changed and the old and
+// new SHA-256.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with PATCH /api/v1/documents/{id} (the `ReviseDocument` operationId).
+func (c *ClientWithResponses) ReviseDocumentWithResponse(ctx context.Context, id Id, body ReviseDocumentJSONRequestBody, reqEditors ...RequestEditorFn) (*ReviseDocumentResponse, error) {
+	rsp, err := c.ReviseDocument(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReviseDocumentResponse(rsp)
+}
+
 // ApplyActionWithBodyWithResponse Apply an action (submit, approve, return, sign, issue, send, archive, register, reject, assign, start, complete)
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -12098,6 +12510,102 @@ func ParseGetDocumentResponse(rsp *http.Response) (*GetDocumentResponse, error) 
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseReviseDocumentResponse parses an HTTP response from a ReviseDocumentWithResponse call
+func ParseReviseDocumentResponse(rsp *http.Response) (*ReviseDocumentResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReviseDocumentResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Document
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 

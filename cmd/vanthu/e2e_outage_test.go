@@ -342,7 +342,7 @@ func (w *sweepWorld) call(t *testing.T, op sweepOp, fx sweepFixtures) sweepAnswe
 	t.Helper()
 	docID := fx.approved
 	switch op.id {
-	case "setLayout":
+	case "setLayout", "reviseDocument":
 		docID = fx.draft
 	case "decideRevocation":
 		docID = fx.incoming
@@ -401,6 +401,8 @@ func (w *sweepWorld) call(t *testing.T, op sweepOp, fx sweepFixtures) sweepAnswe
 		body, ctype = &buf, mw.FormDataContentType()
 	case "applyAction":
 		jsonBody(map[string]any{})
+	case "reviseDocument":
+		jsonBody(map[string]any{"subject": "Công văn sửa " + fx.phase})
 	case "setLayout":
 		jsonBody(map[string]any{"layout": map[string]any{"signature": map[string]any{"page": 1, "x": 300, "y": 100, "w": 200, "h": 80}}})
 	case "revokeDocument":
