@@ -80,6 +80,13 @@ func (u *UI) newCreateView(r *http.Request, s *Session, dir workflow.Direction) 
 		// "Soạn văn bản thay thế / cập nhật" on a sent document's page.
 		form["replaces"], form["updates"] = r.URL.Query().Get("replaces"), r.URL.Query().Get("updates")
 	}
+	return u.formView(r, s, dir, form, r.PostForm["recipients"])
+}
+
+// formView is the form of a document of direction dir holding form, the
+// connected agencies in chosen ticked: a new document's, or a draft's
+// revision (reviseView).
+func (u *UI) formView(r *http.Request, s *Session, dir workflow.Direction, form map[string]string, chosen []string) (*createView, error) {
 	v := &createView{Direction: dir, Form: form, Types: typeOptions(form["type"]), MaxUploadMB: u.cfg.MaxUpload >> 20}
 	for _, x := range []workflow.Urgency{workflow.UrgencyNormal, workflow.UrgencyUrgent, workflow.UrgencyVeryUrgent, workflow.UrgencyFlash} {
 		v.Urgencies = append(v.Urgencies, option{Value: string(x), Label: urgencyNames[x], Selected: form["urgency"] == string(x)})
@@ -109,7 +116,6 @@ func (u *UI) newCreateView(r *http.Request, s *Session, dir workflow.Direction) 
 			if err != nil {
 				return nil, err
 			}
-			chosen := r.PostForm["recipients"]
 			for _, o := range orgs {
 				v.Recipients = append(v.Recipients, option{Value: o.OrgID, Label: o.Name, Selected: slices.Contains(chosen, o.OrgID)})
 			}

@@ -69,6 +69,8 @@ type docView struct {
 	// Returned is the return that sent this draft back, while it is
 	// one: who, when and why, shown at the top of the page.
 	Returned *eventRow
+	// CanRevise: the user may revise this draft ("Sửa dự thảo").
+	CanRevise bool
 }
 
 // assignForm is what was typed in the assignment form.
@@ -179,7 +181,7 @@ func (u *UI) documentView(r *http.Request, s *Session, d *workflow.Document) (*d
 			v.Creator = orDefault(names[e.Actor], "Hệ thống") // a received document has no CreatedBy
 		}
 	}
-	v.Returned = lastReturn(d, evs, names)
+	v.Returned, v.CanRevise = lastReturn(d, evs, names), u.mayRevise(d, s)
 	if err := u.signatureReport(r, s, d, v); err != nil {
 		return nil, err
 	}
@@ -387,6 +389,8 @@ func eventText(e workflow.Event, names map[string]string) string {
 		return archiveEventText(e)
 	case workflow.EventLayout:
 		return "Điều chỉnh vị trí số, ngày tháng và chữ ký"
+	case workflow.EventRevise:
+		return reviseEventText(e)
 	case workflow.EventNumberVoided:
 		return fmt.Sprintf("Hủy số %s (%s năm %s) do phát hành không thành công", orDefault(e.Data["notation"], e.Data["number"]),
 			strings.ToLower(orName(registerNames, workflow.RegisterKind(e.Data["register"]))), e.Data["year"])

@@ -198,6 +198,7 @@ func (u *UI) render(w http.ResponseWriter, r *http.Request, s *Session, status i
 var okMessages = map[string]string{
 	"created":  "Đã lưu văn bản.",
 	"layout":   "Đã lưu vị trí số, ngày tháng và chữ ký.",
+	"revised":  "Đã lưu dự thảo đã sửa.",
 	"comment":  "Đã gửi ý kiến.",
 	"user":     "Đã lưu người dùng.",
 	"password": "Đã đặt lại mật khẩu.",

@@ -234,7 +234,7 @@ func New(cfg Config) (*UI, error) {
 	u.mux.Handle("POST /logout", u.auth(u.handleLogout))
 	u.mux.Handle("GET /{$}", u.auth(u.handleInbox))
 	// The pages, each registered by a method in its own file.
-	for _, r := range []func(*http.ServeMux){u.listRoutes, u.createRoutes, u.documentRoutes, u.layoutRoutes,
+	for _, r := range []func(*http.ServeMux){u.listRoutes, u.createRoutes, u.documentRoutes, u.layoutRoutes, u.reviseRoutes,
 		u.registerRoutes, u.archiveRoutes, u.reformRoutes, u.verifyRoutes, u.adminRoutes, u.passwordRoutes} {
 		r(u.mux)
 	}
