@@ -333,6 +333,7 @@ const (
 	EventKindCertificateRevoked EventKind = "certificate_revoked"
 	EventKindComment            EventKind = "comment"
 	EventKindCreate             EventKind = "create"
+	EventKindDraftRevised       EventKind = "draft_revised"
 	EventKindLink               EventKind = "link"
 	EventKindLoginFailed        EventKind = "login_failed"
 	EventKindLoginThrottled     EventKind = "login_throttled"
@@ -355,6 +356,8 @@ func (e EventKind) Valid() bool {
 	case EventKindComment:
 		return true
 	case EventKindCreate:
+		return true
+	case EventKindDraftRevised:
 		return true
 	case EventKindLink:
 		return true
@@ -1549,13 +1552,15 @@ type Event struct {
 	DocumentId *string            `json:"document_id,omitempty"`
 	From       *string            `json:"from,omitempty"`
 	Hash       string             `json:"hash"`
-	Kind       EventKind          `json:"kind"`
-	PrevHash   string             `json:"prev_hash"`
-	Seq        int64              `json:"seq"`
-	To         *string            `json:"to,omitempty"`
+
+	// Kind draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF), old_sha256, new_sha256 and name (the new PDF)
+	Kind     EventKind `json:"kind"`
+	PrevHash string    `json:"prev_hash"`
+	Seq      int64     `json:"seq"`
+	To       *string   `json:"to,omitempty"`
 }
 
-// EventKind defines model for Event.Kind.
+// EventKind draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF), old_sha256, new_sha256 and name (the new PDF)
 type EventKind string
 
 // EventList defines model for EventList.

@@ -199,19 +199,25 @@ func (c *client) send(req *http.Request, out any) int {
 
 func (c *client) upload(meta map[string]any, pdf []byte) (map[string]any, int) {
 	c.t.Helper()
+	var out map[string]any
+	code := c.send(c.metaAndFile("POST", "/api/v1/documents", meta, "vanban.pdf", pdf), &out)
+	return out, code
+}
+
+// metaAndFile is a multipart request of parts meta (JSON) and file.
+func (c *client) metaAndFile(method, path string, meta map[string]any, name string, pdf []byte) *http.Request {
+	c.t.Helper()
 	var buf bytes.Buffer
 	w := multipart.NewWriter(&buf)
 	if err := apitest.WriteJSONPart(w, "meta", meta); err != nil {
 		c.t.Fatal(err)
 	}
-	fw, _ := w.CreateFormFile("file", "vanban.pdf")
+	fw, _ := w.CreateFormFile("file", name)
 	fw.Write(pdf)
 	w.Close()
-	req, _ := http.NewRequest("POST", c.base+"/api/v1/documents", &buf)
+	req, _ := http.NewRequest(method, c.base+path, &buf)
 	req.Header.Set("Content-Type", w.FormDataContentType())
-	var out map[string]any
-	code := c.send(req, &out)
-	return out, code
+	return req
 }
 
 func (c *client) act(id, action string, body map[string]any) map[string]any {

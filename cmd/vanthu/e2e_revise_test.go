@@ -1,0 +1,107 @@
+package main
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/vanthu/vanthu/internal/testpdf"
+	"github.com/vanthu/vanthu/storage/gormdb"
+	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
+)
+
+// TestIntegrationReviseReturnedDraft: the whole path of a draft sent back
+// — return, revise (a new PDF and a new subject, PATCH /documents/{id}),
+// submit, approve, sign, issue — on every backend. The issued PDF is
+// valid and is the new draft signed: its text is the new draft's
+// (pdftotext), not the first one's; the subject searched without
+// diacritics finds the revised subject; the trail names the revision with
+// both PDFs' SHA-256 and stays whole.
+func TestIntegrationReviseReturnedDraft(t *testing.T) {
+	pdftotext := needTool(t, "pdftotext")
+	for _, backend := range gormdbtest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			env := map[string]string{}
+			if backend == gormdb.Postgres {
+				env["VANTHU_DATABASE_URL"] = gormdbtest.CreatePostgresDatabase(t)
+			}
+			testReviseReturnedDraft(t, startServer(t, env), pdftotext)
+		})
+	}
+}
+
+func testReviseReturnedDraft(t *testing.T, s *server, pdftotext string) {
+	admin := s.login(t, "admin", "admin-password-1")
+	ids := map[string]string{}
+	for _, r := range []string{"clerk", "officer", "handler"} {
+		var u struct{ ID string }
+		if code := admin.call("POST", "/api/v1/users", map[string]any{"username": r, "password": "password-" + r,
+			"full_name": "Nguyễn Văn " + r, "roles": []string{r}}, &u); code != 201 {
+			t.Fatalf("create %s: %d", r, code)
+		}
+		ids[r] = u.ID
+	}
+	clerk, officer, handler := s.login(t, "clerk", "password-clerk"), s.login(t, "officer", "password-officer"), s.login(t, "handler", "password-handler")
+	doc, code := handler.upload(map[string]any{"direction": "outgoing", "type": "QĐ", "subject": "Quyết định ban hành quy chế",
+		"signer_id": ids["officer"]}, testpdf.Make(1, "du thao lan mot"))
+	if code != 201 {
+		t.Fatalf("upload: %d", code)
+	}
+	id := doc["id"].(string)
+	handler.act(id, "submit", nil)
+	officer.act(id, "return", map[string]any{"comment": "Bổ sung căn cứ pháp lý"})
+	first := doc["files"].([]any)[0].(map[string]any)["sha256"].(string)
+
+	doc = handler.revise(id, map[string]any{"version": 3, "subject": "Quyết định ban hành quy chế làm việc Bình Thủy"}, testpdf.Make(1, "du thao lan hai"))
+	files := doc["files"].([]any)
+	second := files[1].(map[string]any)["sha256"].(string)
+	if doc["state"] != "draft" || len(files) != 2 || files[0].(map[string]any)["kind"] != "superseded" || second == first {
+		t.Fatalf("revised: %v", doc)
+	}
+	var list struct{ Items []map[string]any }
+	clerk.call("GET", "/api/v1/documents?q=lam+viec+binh+thuy", nil, &list)
+	if len(list.Items) != 1 || list.Items[0]["id"] != id {
+		t.Fatalf("the revised subject is not found: %v", list.Items)
+	}
+	handler.act(id, "submit", nil)
+	officer.act(id, "approve", nil)
+	officer.act(id, "sign", nil)
+	doc = clerk.act(id, "issue", nil)
+	if v, _ := doc["verification"].(map[string]any); doc["state"] != "issued" || v == nil || v["verdict"] != "valid" {
+		t.Fatalf("issued: %v", doc)
+	}
+	pdf := clerk.get("/api/v1/documents/" + id + "/file")
+	file := filepath.Join(t.TempDir(), "issued.pdf")
+	os.WriteFile(file, pdf, 0o600)
+	txt, err := exec.Command(pdftotext, file, "-").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(txt), "du thao lan hai") || strings.Contains(string(txt), "du thao lan mot") {
+		t.Fatalf("the issued PDF is not the revised draft signed:\n%s", txt)
+	}
+	var events struct{ Items []map[string]any }
+	handler.call("GET", "/api/v1/documents/"+id+"/events", nil, &events)
+	revised := false
+	for _, e := range events.Items {
+		d, _ := e["data"].(map[string]any)
+		revised = revised || (e["kind"] == "draft_revised" && d["old_sha256"] == first && d["new_sha256"] == second && d["fields"] == "subject file")
+	}
+	var audit map[string]any
+	admin.call("GET", "/api/v1/audit/verify", nil, &audit)
+	if !revised || audit["ok"] != true {
+		t.Fatalf("no draft_revised event naming both PDFs (%v), or the trail is broken (%v)", events, audit)
+	}
+}
+
+// revise sends PATCH /documents/{id} as multipart: meta, and the new PDF.
+func (c *client) revise(id string, meta map[string]any, pdf []byte) map[string]any {
+	c.t.Helper()
+	var out map[string]any
+	if code := c.send(c.metaAndFile("PATCH", "/api/v1/documents/"+id, meta, "du-thao-2.pdf", pdf), &out); code != 200 {
+		c.t.Fatalf("revise: %d", code)
+	}
+	return out
+}
