@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"slices"
 	"strconv"
@@ -77,6 +78,9 @@ func (u *UI) handleRevise(w http.ResponseWriter, r *http.Request, s *Session) er
 			return err
 		}
 		v.Error, v.Invalid = formProblems(err, inputIn(reviseInputs), func(err error) string { return createText(err, v.MaxUploadMB) })
+		if errors.Is(err, workflow.ErrNothingRevised) {
+			v.Error = "Không có gì thay đổi: hãy sửa thông tin của dự thảo hoặc chọn tệp PDF mới."
+		}
 		u.render(w, r, s, p.Status, "revise", "Sửa dự thảo", v)
 		return nil
 	}

@@ -55,6 +55,10 @@ func TestReviseDraftForm(t *testing.T) {
 	if after, _ := e.docs.Get(context.Background(), e.users["chuyenvien"], id); after.Version != d.Version {
 		t.Fatalf("an invalid post changed the draft")
 	}
+	same := url.Values{"version": {"0"}, "type": {"QĐ"}, "subject": {"Quyết định ban hành quy chế"}, "signer_id": {e.users["lanhdao"].ID}}
+	if p := handler.postMultipart("/documents/"+id+"/revise", same, nil); p.Status != http.StatusBadRequest || !strings.Contains(p.Body, "Không có gì thay đổi") {
+		t.Fatalf("a post that changes nothing: %d\n%s", p.Status, p.Body)
+	}
 	newPDF := append([]byte(nil), fakePDF...)
 	newPDF = append(newPDF, []byte("% du thao sua\n")...)
 	good := url.Values{"version": {"0"}, "type": {"QĐ"}, "subject": {"Quyết định ban hành quy chế (sửa đổi)"}, "signer_id": {e.users["lanhdao"].ID}}

@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -41,6 +42,10 @@ type ReviseInput struct {
 	// first with the others, as CreateInput.Problems.
 	Problems []error
 }
+
+// ErrNothingRevised is the cause (errors.Is) of the EINVALID with which
+// a revision that changes nothing is refused.
+var ErrNothingRevised = errors.New("the revision changes nothing")
 
 // CanRevise reports whether u may revise d now: an outgoing draft, by the
 // handler who drafted it. Nobody else: a revision changes what the
@@ -105,7 +110,7 @@ func (s *Service) Revise(ctx context.Context, actor *User, id string, in ReviseI
 		}
 	}
 	if len(fields) == 0 {
-		return nil, Errorf(EINVALID, "the revision changes nothing: give the fields to correct or a new PDF")
+		return nil, Wrap(EINVALID, ErrNothingRevised, "the revision changes nothing: give the fields to correct or a new PDF")
 	}
 	out, err := s.commitRevision(ctx, actor, d, &next, main, fields)
 	if err != nil {

@@ -3,6 +3,7 @@ package workflow_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"strings"
 	"testing"
@@ -119,6 +120,9 @@ func TestRevise(t *testing.T) {
 			got, err := e.svc.Revise(ctx, actor, d.ID, tc.in(e, d))
 			if workflow.ErrorCode(err) != tc.want {
 				t.Fatalf("Revise: %v, want code %q", err, tc.want)
+			}
+			if errors.Is(err, workflow.ErrNothingRevised) != (tc.name == "ErrInvalid/nothing changes") {
+				t.Fatalf("Revise: %v: ErrNothingRevised is for a revision that changes nothing only", err)
 			}
 			if tc.fields != nil {
 				var fields []string

@@ -156,6 +156,12 @@ func walkSite(t *testing.T) (*server, map[string]string) {
 	outgoing["subject"] = "Tờ trình chờ duyệt"
 	doc, _ = handler.upload(outgoing, testpdf.Make(1, "To trinh"))
 	handler.act(doc["id"].(string), "submit", nil)
+	// A draft returned to its drafter: the handler's walk reaches its
+	// revision form (Sửa dự thảo) from the notice at the page's top.
+	outgoing["subject"] = "Kế hoạch bị trả lại"
+	doc, _ = handler.upload(outgoing, testpdf.Make(1, "Ke hoach"))
+	handler.act(doc["id"].(string), "submit", nil)
+	officer.act(doc["id"].(string), "return", map[string]any{"comment": "Bổ sung kinh phí"})
 	return s, ids
 }
 
