@@ -45,6 +45,12 @@ func TestLayoutReformAndPublicVerifyRoutes(t *testing.T) {
 			t.Errorf("layout answer %s", rec.Body)
 		}
 	}
+	// The history of a document whose layout was corrected is what the
+	// document says (openapi's Event.kind lacked "layout": every answer
+	// is checked against it).
+	if rec := f.do(t, "handler", "GET", "/api/v1/documents/"+doc.ID+"/events", nil, ""); rec.Code != 200 || !strings.Contains(rec.Body.String(), `"kind":"layout"`) {
+		t.Errorf("events after a layout correction: %d %s", rec.Code, rec.Body)
+	}
 	if rec := f.do(t, "handler", "GET", "/api/v1/reports/reform", nil, ""); rec.Code != http.StatusForbidden {
 		t.Errorf("handler reads the reform report: %d", rec.Code)
 	}

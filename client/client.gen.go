@@ -329,14 +329,17 @@ func (e ErrorCode) Valid() bool {
 // Defines values for EventKind.
 const (
 	EventKindArchive            EventKind = "archive"
+	EventKindArchiveUse         EventKind = "archive_use"
 	EventKindAuditAnchored      EventKind = "audit_anchored"
 	EventKindCertificateRevoked EventKind = "certificate_revoked"
 	EventKindComment            EventKind = "comment"
 	EventKindCreate             EventKind = "create"
 	EventKindDraftRevised       EventKind = "draft_revised"
+	EventKindLayout             EventKind = "layout"
 	EventKindLink               EventKind = "link"
 	EventKindLoginFailed        EventKind = "login_failed"
 	EventKindLoginThrottled     EventKind = "login_throttled"
+	EventKindNumberVoided       EventKind = "number_voided"
 	EventKindPasswordChanged    EventKind = "password_changed"
 	EventKindRevoke             EventKind = "revoke"
 	EventKindTransition         EventKind = "transition"
@@ -349,6 +352,8 @@ func (e EventKind) Valid() bool {
 	switch e {
 	case EventKindArchive:
 		return true
+	case EventKindArchiveUse:
+		return true
 	case EventKindAuditAnchored:
 		return true
 	case EventKindCertificateRevoked:
@@ -359,11 +364,15 @@ func (e EventKind) Valid() bool {
 		return true
 	case EventKindDraftRevised:
 		return true
+	case EventKindLayout:
+		return true
 	case EventKindLink:
 		return true
 	case EventKindLoginFailed:
 		return true
 	case EventKindLoginThrottled:
+		return true
+	case EventKindNumberVoided:
 		return true
 	case EventKindPasswordChanged:
 		return true
@@ -1553,14 +1562,14 @@ type Event struct {
 	From       *string            `json:"from,omitempty"`
 	Hash       string             `json:"hash"`
 
-	// Kind draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF), old_sha256, new_sha256 and name (the new PDF)
+	// Kind revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF), old_sha256, new_sha256 and name (the new PDF)
 	Kind     EventKind `json:"kind"`
 	PrevHash string    `json:"prev_hash"`
 	Seq      int64     `json:"seq"`
 	To       *string   `json:"to,omitempty"`
 }
 
-// EventKind draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF), old_sha256, new_sha256 and name (the new PDF)
+// EventKind revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF), old_sha256, new_sha256 and name (the new PDF)
 type EventKind string
 
 // EventList defines model for EventList.
