@@ -60,6 +60,7 @@ var migrations = []migration{
 		}
 		return passwordHistoryV20(ctx, d, g)
 	}},
+	{21, "login_throttle: failed logins and lockouts per account and client address, shared by the instances (throttle.go)", loginThrottleV21},
 }
 
 // listOrderV16 builds the indexes of the document list's order, newest
