@@ -55,6 +55,9 @@ type Service struct {
 	// goroutine).
 	spawnFn func(func())
 
+	sweepMu sync.Mutex
+	swept   time.Time // the last SweepThrottle
+
 	auditMu     sync.Mutex
 	auditWindow time.Time
 	auditCount  int
@@ -155,9 +158,11 @@ func (s *Service) LoginFrom(ctx context.Context, addr, username, password string
 	// As stored: no name has a space or decomposed accents (a phone's
 	// keyboard adds a space after a word it completed).
 	username = norm.NFC.String(strings.TrimSpace(username))
-	th := s.throttle()
-	keys := []string{AccountKey(username), AddressKey(addr)}
-	if wait, ok := th.Begin(s.now(), keys...); !ok {
+	a, wait, err := s.beginAttempt(ctx, []string{AccountKey(username), AddressKey(addr)})
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("login: %w", err)
+	}
+	if wait > 0 {
 		secs := int64((wait + time.Second - 1) / time.Second)
 		return "", nil, nil, workflow.Wrap(ETOOMANY, RetryAfter(time.Duration(secs)*time.Second),
 			"too many failed logins for this account or from this address; try again in %d s", secs)
@@ -170,7 +175,7 @@ func (s *Service) LoginFrom(ctx context.Context, addr, username, password string
 		u, err = s.Repo.UserByUsername(ctx, username)
 	}
 	if err != nil && workflow.ErrorCode(err) != workflow.ENOTFOUND {
-		th.Cancel(keys...) // a database error is not a guess
+		s.cancelAttempt(a) // a database error is not a guess
 		return "", nil, nil, fmt.Errorf("login: %w", err)
 	}
 	// bcrypt runs for unknown and disabled users too, against a dummy hash
@@ -180,7 +185,10 @@ func (s *Service) LoginFrom(ctx context.Context, addr, username, password string
 		hash = []byte(u.PasswordHash)
 	}
 	ok := s.compareHash(hash, []byte(password)) == nil && err == nil && !u.Disabled
-	locks, first := th.End(s.now(), ok, keys...)
+	locks, first, err := s.endAttempt(ctx, a, ok)
+	if err != nil {
+		return "", nil, nil, fmt.Errorf("login: %w", err)
+	}
 	if !ok {
 		actor := ""
 		if u != nil {

@@ -178,20 +178,25 @@ func checkNewPassword(current, newPW string) error {
 // same bcrypt work, the same audit of a failure.
 func (s *Service) checkCurrentPassword(ctx context.Context, addr string, actor *workflow.User, current string) error {
 	username := norm.NFC.String(strings.TrimSpace(actor.Username))
-	th := s.throttle()
-	keys := []string{AccountKey(username), AddressKey(addr)}
-	if wait, ok := th.Begin(s.now(), keys...); !ok {
+	a, wait, err := s.beginAttempt(ctx, []string{AccountKey(username), AddressKey(addr)})
+	if err != nil {
+		return fmt.Errorf("change password: %w", err)
+	}
+	if wait > 0 {
 		secs := int64((wait + time.Second - 1) / time.Second)
 		return workflow.Wrap(ETOOMANY, RetryAfter(time.Duration(secs)*time.Second),
 			"too many wrong passwords for this account or from this address; try again in %d s", secs)
 	}
 	u, err := s.Repo.User(ctx, actor.ID)
 	if err != nil {
-		th.Cancel(keys...) // a database error is not a guess
+		s.cancelAttempt(a) // a database error is not a guess
 		return fmt.Errorf("change password: %w", err)
 	}
 	ok := s.compareHash([]byte(u.PasswordHash), []byte(current)) == nil && !u.Disabled
-	locks, first := th.End(s.now(), ok, keys...)
+	locks, first, err := s.endAttempt(ctx, a, ok)
+	if err != nil {
+		return fmt.Errorf("change password: %w", err)
+	}
 	if !ok {
 		s.auditFailure(ctx, u.ID, username, addr, first, locks, "password_change")
 		return workflow.Errorf(workflow.EUNAUTHORIZED, "wrong current password").On("current_password")

@@ -17,9 +17,9 @@ type AccountStatus struct {
 	// (zero: none recorded; logins are recorded from migration 20 on).
 	LastLogin time.Time
 	// LockedUntil is until when failed logins lock the account out (zero:
-	// not locked). The throttle is kept in each server process's memory:
-	// this is the lockout of the process that answers, and a restart
-	// forgets it.
+	// not locked). With a database the lockout is stored there, the same
+	// for every instance (ThrottleStore); without one (the in-memory
+	// repository) it is the Throttle's.
 	LockedUntil time.Time
 }
 
@@ -50,9 +50,17 @@ func (s *Service) AccountStatuses(ctx context.Context, actor *workflow.User, use
 		}
 	}
 	th, now := s.throttle(), s.now()
+	lockedUntil := func(key string) time.Time { return th.LockedUntil(key, now) }
+	if st := s.throttleStore(); st != nil {
+		locked, err := st.ThrottleLocked(ctx, now)
+		if err != nil {
+			return nil, err
+		}
+		lockedUntil = func(key string) time.Time { return locked[key] }
+	}
 	out := make(map[string]AccountStatus, len(users))
 	for _, u := range users {
-		out[u.ID] = AccountStatus{LastLogin: last[u.ID], LockedUntil: th.LockedUntil(accountKeyOf(u), now)}
+		out[u.ID] = AccountStatus{LastLogin: last[u.ID], LockedUntil: lockedUntil(accountKeyOf(u))}
 	}
 	return out, nil
 }
@@ -65,11 +73,11 @@ func accountKeyOf(u *workflow.User) string {
 
 // UnlockAccount ends the lockout of user id's account that failed logins
 // caused (admins only: EFORBIDDEN), with an audit event (user, with
-// unlocked=true and locked_until, empty when it was not locked). Like
-// the lockout, it is in the memory of the process that runs it: with
-// several serve processes behind one address, the others keep theirs
-// until it runs out. The lockout of a client address stays (an address
-// that guesses at many accounts is not one account's business).
+// unlocked=true and locked_until, empty when it was not locked). With a
+// database it clears the stored failures and lockout (ThrottleStore):
+// every instance sees the account unlocked at once. The lockout of a
+// client address stays (an address that guesses at many accounts is not
+// one account's business).
 func (s *Service) UnlockAccount(ctx context.Context, actor *workflow.User, id string) (*workflow.User, error) {
 	if actor == nil || !actor.Has(workflow.RoleAdmin) {
 		return nil, workflow.Errorf(workflow.EFORBIDDEN, "only an admin unlocks accounts")
@@ -78,7 +86,16 @@ func (s *Service) UnlockAccount(ctx context.Context, actor *workflow.User, id st
 	if err != nil {
 		return nil, err
 	}
-	was := s.throttle().Unlock(accountKeyOf(u), s.now())
+	key, now := accountKeyOf(u), s.now()
+	was := s.throttle().Unlock(key, now)
+	if st := s.throttleStore(); st != nil {
+		if was, err = st.ThrottleClear(ctx, key); err != nil {
+			return nil, err
+		}
+		if !now.Before(was) {
+			was = time.Time{}
+		}
+	}
 	data := map[string]string{"updated_user": u.ID, "unlocked": "true", "locked_until": ""}
 	if !was.IsZero() {
 		data["locked_until"] = was.UTC().Format(time.RFC3339)

@@ -19,6 +19,11 @@ import (
 // used are forgotten first. It is safe for concurrent use; concurrent
 // attempts on one key are counted while they run, so a burst of parallel
 // guesses cannot slip past the limit before their failures are recorded.
+//
+// When the Service's repository is a ThrottleStore (the database), the
+// failures and lockouts are the store's, shared by every instance and
+// kept across restarts (throttle_store.go); the Throttle then gives the
+// settings and keeps, per process, the attempts running and refused.
 type Throttle struct {
 	AccountFree int           // failures allowed per account before the first lockout; default 5
 	AddressFree int           // failures allowed per client address; default 20 (offices share a NAT)
@@ -30,6 +35,7 @@ type Throttle struct {
 	mu   sync.Mutex
 	keys map[string]*list.Element // of *tentry
 	lru  list.List                // front = most recently used
+	seq  uint64                   // counts the stored states reported (stored)
 }
 
 type tentry struct {
@@ -40,6 +46,11 @@ type tentry struct {
 	until    time.Time // locked until
 	last     time.Time // last use
 	refused  int       // attempts refused since the last report
+	// With a ThrottleStore: the state its last failure here returned,
+	// and t.seq then. A read begun before it may have missed it.
+	seen      int
+	seenUntil time.Time
+	seenSeq   uint64
 }
 
 // Lock describes a key that a failure has just locked; the audit trail
@@ -58,6 +69,8 @@ func (t *Throttle) free(address bool) int {
 	return def(t.AccountFree, 5)
 }
 
+func (t *Throttle) isAddress(key string) bool { return strings.HasPrefix(key, "address:") }
+
 func def[T int | time.Duration](v, d T) T {
 	if v > 0 {
 		return v
@@ -68,8 +81,12 @@ func def[T int | time.Duration](v, d T) T {
 // AccountKey and AddressKey name the two kinds of keys. Usernames are
 // folded to lower case; IPv6 addresses are limited per /64, the block one
 // client usually holds.
+// A key is valid UTF-8 without NUL (a ThrottleStore keeps it as text):
+// a name cut at 100 bytes, or one no account could have, has its bad
+// bytes replaced.
 func AccountKey(username string) string {
-	return "account:" + strings.ToLower(truncate(username, 100))
+	name := strings.ToLower(truncate(username, 100))
+	return "account:" + strings.ToValidUTF8(strings.ReplaceAll(name, "\x00", "\uFFFD"), "\uFFFD")
 }
 
 // AddressKey is the throttle key of a client address ("" = unknown: no key).
@@ -119,19 +136,35 @@ func (t *Throttle) entry(key string, now time.Time) *tentry {
 // the attempts already running on a key would use up its free failures.
 // After ok=true the caller must call End with the same keys.
 func (t *Throttle) Begin(now time.Time, keys ...string) (wait time.Duration, ok bool) {
+	return t.begin(now, keys, nil, nil, 0)
+}
+
+// begin is Begin; with failures and until (in keys' order: a
+// ThrottleStore's state, read after mark) it judges by them in place of
+// the ones kept here — or by what a failure here stored after mark, when
+// more — and keeps only the attempts running and the refused count.
+func (t *Throttle) begin(now time.Time, keys []string, failures []int, until []time.Time, mark uint64) (wait time.Duration, ok bool) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var es []*tentry
-	for _, k := range keys {
+	for i, k := range keys {
 		if k == "" {
 			continue
 		}
 		e := t.entry(k, now)
 		es = append(es, e)
+		f, u := e.failures, e.until
+		if failures != nil {
+			f, u = failures[i], until[i]
+			if e.seenSeq > mark { // the read may have begun before that failure's write
+				f = max(f, e.seen)
+				u = later(u, e.seenUntil)
+			}
+		}
 		switch {
-		case now.Before(e.until):
-			wait = max(wait, e.until.Sub(now))
-		case e.inflight > 0 && e.failures+e.inflight >= t.free(e.address):
+		case now.Before(u):
+			wait = max(wait, u.Sub(now))
+		case e.inflight > 0 && f+e.inflight >= t.free(e.address):
 			wait = max(wait, time.Second)
 		}
 	}
@@ -145,6 +178,63 @@ func (t *Throttle) Begin(now time.Time, keys ...string) (wait time.Duration, ok 
 		e.inflight++
 	}
 	return 0, true
+}
+
+// steps are the lockouts after the free failures: the first is
+// BaseLockout, each the double of the one before, the last MaxLockout
+// (every further failure locks for it).
+func (t *Throttle) steps() []time.Duration {
+	base, top := def(t.BaseLockout, 30*time.Second), def(t.MaxLockout, 15*time.Minute)
+	d := min(base, top)
+	out := []time.Duration{d}
+	for d < top {
+		d = min(2*d, top)
+		out = append(out, d)
+	}
+	return out
+}
+
+// mark is the count of stored states reported so far: taken before a
+// ThrottleStore read, it tells begin which reports the read may miss.
+func (t *Throttle) mark() uint64 {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.seq
+}
+
+// stored reports the state a failure of key here stored, before the
+// attempt ends: a read already under way may not see it, and begin
+// takes it instead (each process then runs at most free+1 attempts on a
+// key before it sees the lockout).
+func (t *Throttle) stored(key string, failures int, until time.Time, now time.Time) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.seq++
+	e := t.entry(key, now)
+	e.seen, e.seenUntil, e.seenSeq = failures, until, t.seq
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// takeRefused returns the attempts on key refused since its previous
+// lock, and starts the count afresh (a lock that a ThrottleStore
+// reported).
+func (t *Throttle) takeRefused(key string) int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	el, ok := t.keys[key]
+	if !ok {
+		return 0
+	}
+	e := el.Value.(*tentry)
+	n := e.refused
+	e.refused = 0
+	return n
 }
 
 // End finishes an attempt begun with Begin. A failure counts against
