@@ -3,6 +3,7 @@ package auth_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -309,5 +310,28 @@ func TestIntegrationThrottleDoubling(t *testing.T) {
 	eachBackend(t, func(t *testing.T, backend string) {
 		x := newInstances(t, backend, 2)
 		run(t, x, x.dbs[0])
+	})
+}
+
+// TestIntegrationThrottleOddNames: a name no account can have (a NUL, a
+// byte that is not UTF-8) and a long one cut at 100 bytes inside a
+// letter are wrong passwords like any other, counted and locked out in
+// the database (PostgreSQL keeps only valid UTF-8 without NUL as text).
+func TestIntegrationThrottleOddNames(t *testing.T) {
+	long := strings.Repeat("ă", 49) + "ễn" // "ă" is 2 bytes, "ễ" 3: the 100th byte is inside "ễ"
+	eachBackend(t, func(t *testing.T, backend string) {
+		x := newInstances(t, backend, 2)
+		for _, name := range []string{long, "lan\x00", "l\xffan"} {
+			for i := range 6 {
+				_, _, _, err := x.ss[i%2].LoginFrom(context.Background(), "", name, "guess")
+				if workflow.ErrorCode(err) != workflow.EUNAUTHORIZED {
+					t.Fatalf("%q, guess %d: %v, want unauthorized", name, i+1, err)
+				}
+			}
+			_, _, _, err := x.ss[0].LoginFrom(context.Background(), "", name, "guess")
+			if workflow.ErrorCode(err) != workflow.ETOOMANY {
+				t.Fatalf("%q after 6 failures: %v, want too many", name, err)
+			}
+		}
 	})
 }
