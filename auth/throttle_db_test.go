@@ -335,3 +335,33 @@ func TestIntegrationThrottleOddNames(t *testing.T) {
 		}
 	})
 }
+
+// TestIntegrationThrottlePasswordChange: a wrong current password of a
+// password change on one instance counts with the failed logins on the
+// other; the lockout they reach refuses both on both.
+func TestIntegrationThrottlePasswordChange(t *testing.T) {
+	eachBackend(t, func(t *testing.T, backend string) {
+		ctx := context.Background()
+		x := newInstances(t, backend, 2)
+		tok, _, u, err := x.ss[0].Login(ctx, "Lan.Nguyen", "own-password")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range 6 {
+			if i%2 == 0 {
+				err = x.login(x.ss[1], "guess")
+			} else {
+				_, err = x.ss[0].ChangePasswordFrom(ctx, "", u, tok, "wrong-password", "new-password-1")
+			}
+			if workflow.ErrorCode(err) != workflow.EUNAUTHORIZED {
+				t.Fatalf("failure %d: %v", i+1, err)
+			}
+		}
+		for i, s := range x.ss {
+			if _, err := s.ChangePasswordFrom(ctx, "", u, tok, "own-password", "new-password-1"); workflow.ErrorCode(err) != workflow.ETOOMANY {
+				t.Fatalf("service %d: change with the right password while locked: %v, want too many", i, err)
+			}
+		}
+		x.wantLocked(t, x.now.Add(30*time.Second), x.ss...)
+	})
+}
