@@ -1,7 +1,6 @@
 package api
 
 import (
-	"context"
 	"net/http"
 
 	"github.com/labstack/echo/v4"
@@ -10,22 +9,15 @@ import (
 	"github.com/vanthu/vanthu/workflow"
 )
 
-// accountAdmin is the part of Accounts (auth.Service) that shows an
-// admin the status of accounts and ends a lockout; an Accounts without
-// it shows no status and answers an unlock 503.
-type accountAdmin interface {
-	AccountStatuses(ctx context.Context, actor *workflow.User, users []*workflow.User) (map[string]auth.AccountStatus, error)
-	UnlockAccount(ctx context.Context, actor *workflow.User, id string) (*workflow.User, error)
-}
-
 // usersJSON converts users for the caller: with their status
-// (last_login_at, locked_until) when the caller is an admin.
+// (last_login_at, locked_until) when the caller is an admin and Accounts
+// is an auth.AccountAdmin (else no status; an unlock is then 503).
 func (s *Server) usersJSON(c echo.Context, users []*workflow.User) ([]UserJSON, error) {
 	out := make([]UserJSON, len(users))
 	for i, u := range users {
 		out[i] = ToUserJSON(u)
 	}
-	a, ok := s.Accounts.(accountAdmin)
+	a, ok := s.Accounts.(auth.AccountAdmin)
 	if actor := Actor(c); !ok || !actor.Has(workflow.RoleAdmin) {
 		return out, nil
 	}
@@ -54,7 +46,7 @@ func (s *Server) handleUnlockUser(c echo.Context) error {
 	if err := RequireRole(c, workflow.RoleAdmin); err != nil {
 		return err
 	}
-	a, ok := s.Accounts.(accountAdmin)
+	a, ok := s.Accounts.(auth.AccountAdmin)
 	if !ok {
 		return workflow.Errorf(workflow.EUNAVAILABLE, "this server cannot unlock accounts")
 	}

@@ -36,6 +36,16 @@ type LastLoginReader interface {
 	LastLogins(ctx context.Context) (map[string]time.Time, error)
 }
 
+// AccountAdmin is what shows an admin the status of accounts (last
+// login, lockout) and ends a lockout; Service is one. The API and the web
+// take it from their Accounts when it has it.
+type AccountAdmin interface {
+	AccountStatuses(ctx context.Context, actor *workflow.User, users []*workflow.User) (map[string]AccountStatus, error)
+	UnlockAccount(ctx context.Context, actor *workflow.User, id string) (*workflow.User, error)
+}
+
+var _ AccountAdmin = (*Service)(nil)
+
 // AccountStatuses returns the status of each of users (admins only:
 // EFORBIDDEN), by user ID.
 func (s *Service) AccountStatuses(ctx context.Context, actor *workflow.User, users []*workflow.User) (map[string]AccountStatus, error) {

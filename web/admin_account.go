@@ -8,18 +8,11 @@ import (
 	"github.com/vanthu/vanthu/workflow"
 )
 
-// accountAdmin is the part of Accounts (auth.Service) that shows an
-// admin the status of accounts and ends a lockout; with an Accounts
-// without it the user pages show no status and an unlock is refused.
-type accountAdmin interface {
-	AccountStatuses(ctx context.Context, actor *workflow.User, users []*workflow.User) (map[string]auth.AccountStatus, error)
-	UnlockAccount(ctx context.Context, actor *workflow.User, id string) (*workflow.User, error)
-}
-
 // accountStatuses returns the status of users' accounts (none when the
-// service shows none).
+// service shows none: an Accounts that is not an auth.AccountAdmin, with
+// which the user pages show no status and an unlock is refused).
 func (u *UI) accountStatuses(ctx context.Context, s *Session, users []*workflow.User) (map[string]auth.AccountStatus, error) {
-	a, ok := u.cfg.Accounts.(accountAdmin)
+	a, ok := u.cfg.Accounts.(auth.AccountAdmin)
 	if !ok {
 		return nil, nil
 	}
@@ -31,7 +24,7 @@ func (u *UI) accountStatuses(ctx context.Context, s *Session, users []*workflow.
 // shown, nothing done), and unlock, at once (it only ends a lockout).
 func (u *UI) accountAction(w http.ResponseWriter, r *http.Request, s *Session, target *workflow.User) (asked bool, err error) {
 	if r.PostFormValue("action") == "unlock" {
-		a, ok := u.cfg.Accounts.(accountAdmin)
+		a, ok := u.cfg.Accounts.(auth.AccountAdmin)
 		if !ok {
 			return false, workflow.Errorf(workflow.EUNAVAILABLE, "accounts")
 		}

@@ -16,13 +16,7 @@ import (
 // draft never returned, and a returned one submitted again, say nothing.
 func TestReturnedDraftSaysWhy(t *testing.T) {
 	e := newTestEnv(t)
-	handler, officer := e.login("chuyenvien"), e.login("lanhdao")
-	plain := e.outgoingThrough(t, handler, officer)
-	returned := e.outgoingThrough(t, handler, officer, workflow.Submit)
-	reason := "Đề nghị bổ sung căn cứ pháp lý"
-	if p := act(t, officer, returned, workflow.Return, url.Values{"comment": {reason}}); p.Status != http.StatusSeeOther {
-		t.Fatalf("return: %d\n%s", p.Status, p.Body)
-	}
+	handler, plain, returned, reason := returnedDraft(t, e)
 	if p := handler.get("/documents/" + plain); strings.Contains(p.Body, `id="returned"`) {
 		t.Errorf("a draft never returned says it was:\n%s", p.Body)
 	}
@@ -55,13 +49,7 @@ func TestReturnedDraftSaysWhy(t *testing.T) {
 // submitted again (it leaves the drafter's inbox).
 func TestInboxMarksReturnedDrafts(t *testing.T) {
 	e := newTestEnv(t)
-	handler, officer := e.login("chuyenvien"), e.login("lanhdao")
-	plain := e.outgoingThrough(t, handler, officer)
-	returned := e.outgoingThrough(t, handler, officer, workflow.Submit)
-	reason := "Đề nghị bổ sung căn cứ pháp lý"
-	if p := act(t, officer, returned, workflow.Return, url.Values{"comment": {reason}}); p.Status != http.StatusSeeOther {
-		t.Fatalf("return: %d\n%s", p.Status, p.Body)
-	}
+	handler, plain, returned, reason := returnedDraft(t, e)
 	p := handler.get("/")
 	row := func(id string) string {
 		i := strings.Index(p.Body, `href="/documents/`+id+`"`)
@@ -77,4 +65,19 @@ func TestInboxMarksReturnedDrafts(t *testing.T) {
 	if r := row(plain); strings.Contains(r, "Bị trả lại") {
 		t.Errorf("a draft never submitted is marked returned: %s", r)
 	}
+}
+
+// returnedDraft makes two drafts of the handler chuyenvien: plain, never
+// submitted, and returned, submitted and returned by the official
+// lanhdao with reason.
+func returnedDraft(t *testing.T, e *testEnv) (handler *client, plain, returned, reason string) {
+	t.Helper()
+	handler, officer := e.login("chuyenvien"), e.login("lanhdao")
+	plain = e.outgoingThrough(t, handler, officer)
+	returned = e.outgoingThrough(t, handler, officer, workflow.Submit)
+	reason = "Đề nghị bổ sung căn cứ pháp lý"
+	if p := act(t, officer, returned, workflow.Return, url.Values{"comment": {reason}}); p.Status != http.StatusSeeOther {
+		t.Fatalf("return: %d\n%s", p.Status, p.Body)
+	}
+	return handler, plain, returned, reason
 }
