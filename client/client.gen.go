@@ -2114,7 +2114,7 @@ type User struct {
 	// LastLoginAt shown to admins only: the user's last successful login (absent: none recorded; logins are recorded from schema migration 20 on)
 	LastLoginAt *time.Time `json:"last_login_at,omitempty"`
 
-	// LockedUntil shown to admins only, and only while it lasts: failed logins lock the account out until then (5 free failures, then 30 s doubling up to 15 min). The lockout is kept in the memory of each server process: this is the one of the server that answers (POST /api/v1/users/{id}/unlock ends it)
+	// LockedUntil shown to admins only, and only while it lasts: failed logins lock the account out until then (5 free failures, then 30 s doubling up to 15 min). The lockout is kept in the database: every server sharing it shows and enforces the same one (POST /api/v1/users/{id}/unlock ends it)
 	LockedUntil *time.Time `json:"locked_until,omitempty"`
 
 	// MustChangePassword the password was set by an admin (a user created through the API or the web, or whose password an admin reset) or generated (the first admin's, when VANTHU_ADMIN_PASSWORD is unset): until the user changes it (POST /api/v1/auth/password), every route but that one, logout and GET of their own user answers 403 password_change_required
@@ -2878,7 +2878,7 @@ type ClientInterface interface {
 
 	// UnlockUser End the lockout of an account that failed logins caused (admin)
 	//
-	// Forgets the account's failed logins, as its successful login would, on the server that answers (the lockout is kept in each server process's memory; with several behind one address, the others' run out by themselves, 15 minutes at most). The lockout of a client address stays. Recorded in the audit trail (a user event with unlocked=true and locked_until, empty when it was not locked); 200 also when it was not locked.
+	// Forgets the account's failed logins, as its successful login would, for every server sharing the database (the lockout is kept there). The lockout of a client address stays. Recorded in the audit trail (a user event with unlocked=true and locked_until, empty when it was not locked); 200 also when it was not locked.
 	//
 	// Corresponds with POST /api/v1/users/{id}/unlock (the `UnlockUser` operationId).
 	UnlockUser(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3891,7 +3891,7 @@ func (c *Client) SetSigningKey(ctx context.Context, id Id, body SetSigningKeyJSO
 
 // UnlockUser End the lockout of an account that failed logins caused (admin)
 //
-// Forgets the account's failed logins, as its successful login would, on the server that answers (the lockout is kept in each server process's memory; with several behind one address, the others' run out by themselves, 15 minutes at most). The lockout of a client address stays. Recorded in the audit trail (a user event with unlocked=true and locked_until, empty when it was not locked); 200 also when it was not locked.
+// Forgets the account's failed logins, as its successful login would, for every server sharing the database (the lockout is kept there). The lockout of a client address stays. Recorded in the audit trail (a user event with unlocked=true and locked_until, empty when it was not locked); 200 also when it was not locked.
 //
 // Corresponds with POST /api/v1/users/{id}/unlock (the `UnlockUser` operationId).
 func (c *Client) UnlockUser(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -6682,7 +6682,7 @@ type ClientWithResponsesInterface interface {
 
 	// UnlockUserWithResponse End the lockout of an account that failed logins caused (admin)
 	//
-	// Forgets the account's failed logins, as its successful login would, on the server that answers (the lockout is kept in each server process's memory; with several behind one address, the others' run out by themselves, 15 minutes at most). The lockout of a client address stays. Recorded in the audit trail (a user event with unlocked=true and locked_until, empty when it was not locked); 200 also when it was not locked.
+	// Forgets the account's failed logins, as its successful login would, for every server sharing the database (the lockout is kept there). The lockout of a client address stays. Recorded in the audit trail (a user event with unlocked=true and locked_until, empty when it was not locked); 200 also when it was not locked.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -11300,7 +11300,7 @@ func (c *ClientWithResponses) SetSigningKeyWithResponse(ctx context.Context, id 
 
 // UnlockUserWithResponse End the lockout of an account that failed logins caused (admin)
 //
-// Forgets the account's failed logins, as its successful login would, on the server that answers (the lockout is kept in each server process's memory; with several behind one address, the others' run out by themselves, 15 minutes at most). The lockout of a client address stays. Recorded in the audit trail (a user event with unlocked=true and locked_until, empty when it was not locked); 200 also when it was not locked.
+// Forgets the account's failed logins, as its successful login would, for every server sharing the database (the lockout is kept there). The lockout of a client address stays. Recorded in the audit trail (a user event with unlocked=true and locked_until, empty when it was not locked); 200 also when it was not locked.
 //
 // Returns a wrapper object for the known response body format(s).
 //
