@@ -337,3 +337,45 @@ func TestDocumentEventsSaid(t *testing.T) {
 		}
 	}
 }
+
+// TestReformQuarters: the reform report offers each quarter of the
+// period's year (a clerk reports by quarter and had to type both dates
+// of one; ?quarter= does nothing), the quarter shown marked, and writes
+// its percentages with a decimal comma as Vietnamese does (it wrote
+// 100.0%); the CSV keeps the point.
+func TestReformQuarters(t *testing.T) {
+	e := newTestEnv(t)
+	withPages(t, e)
+	c := e.login("vanthu")
+	p := c.get("/reports/reform?from=01/10/2026&to=31/12/2026")
+	if p.Status != http.StatusOK {
+		t.Fatalf("reform page: %d\n%s", p.Status, p.Body)
+	}
+	for _, want := range []string{
+		`<a href="/reports/reform?from=01/01/2026&amp;to=31/03/2026">Quý I/2026</a>`,
+		`<a href="/reports/reform?from=01/04/2026&amp;to=30/06/2026">Quý II/2026</a>`,
+		`<a href="/reports/reform?from=01/07/2026&amp;to=30/09/2026">Quý III/2026</a>`,
+		`<a href="/reports/reform?from=01/10/2026&amp;to=31/12/2026" aria-current="true">Quý IV/2026</a>`,
+	} {
+		if !strings.Contains(p.Body, want) {
+			t.Errorf("no %s on the reform page", want)
+		}
+	}
+	if m := regexp.MustCompile(`\d+\.\d%`).FindString(p.Body); m != "" {
+		t.Errorf("a percentage with a decimal point: %s", m)
+	}
+	if p := c.get("/reports/reform?from=01/01/2026&to=25/11/2026"); strings.Contains(p.Body, `aria-current="true">Quý`) {
+		t.Error("a period that is no quarter is marked as one")
+	}
+	if p := c.get("/reports/reform?from=25/11/2026&to=01/01/2026"); !strings.Contains(p.Body, ">Quý IV/") {
+		t.Error("the page of a period that does not read offers no quarter")
+	}
+}
+
+func TestPercentVI(t *testing.T) {
+	for in, want := range map[float64]string{100: "100,0%", 87.5: "87,5%", 0: "0,0%", 33.333: "33,3%"} {
+		if got := percentVI(in); got != want {
+			t.Errorf("percentVI(%v) = %q, want %q", in, got, want)
+		}
+	}
+}

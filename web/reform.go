@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/vanthu/vanthu/internal/csvsafe"
@@ -45,6 +46,34 @@ type reformView struct {
 	CSV      string
 	Error    string // a period that does not read
 	Invalid  Invalid
+	Quarters []quarterLink // the four quarters of the period's year
+}
+
+// quarterLink is a shortcut to one quarter's report (Quý I–IV): a clerk
+// reports by quarter and had to type both of its dates.
+type quarterLink struct {
+	Label, Href string
+	Current     bool // the period shown is this quarter
+}
+
+// quarterLinks are the quarters of year; the one running from from to to
+// (inclusive) is marked.
+func quarterLinks(year int, from, to time.Time) []quarterLink {
+	out := make([]quarterLink, 0, 4)
+	for q, name := range []string{"I", "II", "III", "IV"} {
+		start := time.Date(year, time.Month(3*q+1), 1, 0, 0, 0, 0, workflow.Vietnam)
+		last := start.AddDate(0, 3, -1)
+		out = append(out, quarterLink{Label: fmt.Sprintf("Quý %s/%d", name, year),
+			Href:    fmt.Sprintf("/reports/reform?from=%s&to=%s", start.Format("02/01/2006"), last.Format("02/01/2006")),
+			Current: start.Equal(from) && last.Equal(to)})
+	}
+	return out
+}
+
+// percentVI writes a percentage the Vietnamese way, a comma before its
+// one decimal (87,5%); the CSV keeps the point for spreadsheets.
+func percentVI(p float64) string {
+	return strings.Replace(strconv.FormatFloat(p, 'f', 1, 64), ".", ",", 1) + "%"
 }
 
 const reformBarMax = 470.0
@@ -81,7 +110,8 @@ func (u *UI) handleReform(w http.ResponseWriter, r *http.Request, s *Session) er
 	from, end, perr := u.reformPeriod(r)
 	if perr != nil {
 		v := reformView{From: r.URL.Query().Get("from"), To: r.URL.Query().Get("to"),
-			Error: "Kỳ báo cáo không hợp lệ: nhập hai ngày có thật, dạng dd/mm/yyyy, ngày đầu không sau ngày cuối."}
+			Error:    "Kỳ báo cáo không hợp lệ: nhập hai ngày có thật, dạng dd/mm/yyyy, ngày đầu không sau ngày cuối.",
+			Quarters: quarterLinks(workflow.RegisterYear(u.now()), time.Time{}, time.Time{})}
 		v.Invalid = invalidOf(perr, dateFilterInputs, nil, v.Error)
 		_, p := problemOf(perr)
 		u.render(w, r, s, p.Status, "reform", "Báo cáo cải cách hành chính", v)
@@ -92,11 +122,11 @@ func (u *UI) handleReform(w http.ResponseWriter, r *http.Request, s *Session) er
 		return err
 	}
 	to := end.AddDate(0, 0, -1)
-	v := reformView{From: from.Format("02/01/2006"), To: to.Format("02/01/2006")}
+	v := reformView{From: from.Format("02/01/2006"), To: to.Format("02/01/2006"), Quarters: quarterLinks(from.Year(), from, to)}
 	v.CSV = fmt.Sprintf("/reports/reform/csv?from=%s&to=%s", from.Format("2006-01-02"), to.Format("2006-01-02"))
 	for _, f := range rep.Figures {
 		b := reformBar{ReformFigure: f, W: f.Percent / 100 * reformBarMax,
-			TargetX: f.Target / 100 * reformBarMax, Fill: "#b91c1c", PercentText: fmt.Sprintf("%.1f%%", f.Percent)}
+			TargetX: f.Target / 100 * reformBarMax, Fill: "#b91c1c", PercentText: percentVI(f.Percent)}
 		if f.Met {
 			b.Fill = "#15803d"
 		}

@@ -105,7 +105,7 @@ func TestReformPage(t *testing.T) {
 	withPages(t, e)
 	c := e.login("vanthu")
 	p := c.get("/reports/reform?from=01/01/2026&to=25/11/2026")
-	if p.Status != 200 || !strings.Contains(p.Body, "<svg") || !strings.Contains(p.Body, "75.0%") || !strings.Contains(p.Body, "60.0%") ||
+	if p.Status != 200 || !strings.Contains(p.Body, "<svg") || !strings.Contains(p.Body, "75,0%") || !strings.Contains(p.Body, "60,0%") ||
 		!strings.Contains(p.Body, "50%") || !strings.Contains(p.Body, "Đạt") || !strings.Contains(p.Body, `value="25/11/2026"`) ||
 		!strings.Contains(p.Body, "from=2026-01-01&amp;to=2026-11-25") {
 		t.Fatalf("reform page: %d\n%s", p.Status, p.Body)
