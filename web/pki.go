@@ -126,7 +126,8 @@ func (u *UI) confirmRevoke(w http.ResponseWriter, r *http.Request, s *Session, s
 	}
 	v := confirmView{confirmText: confirmText{Heading: "Xác nhận thu hồi chứng thư số", Button: "Xác nhận thu hồi", Danger: true,
 		Facts: []string{"Chứng thư bị thu hồi ngay: OCSP và danh sách thu hồi (CRL) của PKI thử nghiệm báo đã thu hồi từ thời điểm này.",
-			"Chữ ký số tạo sau thời điểm thu hồi bằng khóa này không còn hợp lệ; lãnh đạo cần được cấp chứng thư mới để ký.",
+			"Chữ ký số tạo sau thời điểm thu hồi bằng khóa này không còn hợp lệ; văn bản đã ký trước thời điểm đó (dấu thời gian của chữ ký có trước) vẫn hợp lệ và vẫn phát hành được.",
+			"Nếu đây là chứng thư hiện tại của lãnh đạo, lần ký số sau máy chủ tự cấp cho lãnh đạo chứng thư mới (PKI thử nghiệm): lãnh đạo ký như thường, không cần làm gì thêm.",
 			"Việc thu hồi không hủy được."}},
 		Subject: what, Details: []string{"Lý do: " + orName(revocationReasonNames, reason) + "."}, Post: "/admin/pki",
 		Hidden: repost(r, "comment"), Confirm: "revoke", Back: "/admin/pki", Comment: r.PostFormValue("comment"), HasComment: true}

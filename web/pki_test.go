@@ -57,6 +57,13 @@ func TestRevokeCertificatePage(t *testing.T) {
 	if len(calls) != 0 {
 		t.Fatalf("revoked before the confirmation: %+v", calls)
 	}
+	// The development PKI issues the official a new certificate at their
+	// next signature: the page said one had to be issued to them, and a
+	// document signed before the revocation is still valid and issued.
+	if strings.Contains(p.Body, "cần được cấp chứng thư mới") || !strings.Contains(p.Body, "máy chủ tự cấp cho lãnh đạo chứng thư mới") ||
+		!strings.Contains(p.Body, "vẫn hợp lệ và vẫn phát hành được") {
+		t.Errorf("the confirmation does not say what follows for the official:\n%s", p.Body)
+	}
 	p = admin.post("/admin/pki", cf)
 	want := call{e.users["quantri"].ID, "", e.users["lanhdao"].ID, "Mất thiết bị ký", workflow.ReasonKeyCompromise}
 	if p.Status != http.StatusSeeOther || p.Location != "/admin/pki?ok=revoke" || len(calls) != 1 || calls[0] != want {
