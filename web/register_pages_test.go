@@ -7,6 +7,7 @@ import (
 	"html"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"regexp"
 	"slices"
 	"strings"
@@ -69,7 +70,7 @@ func seedRegister(t *testing.T, repo interface {
 }
 
 var (
-	registerNotation = regexp.MustCompile(`<tr(?: class="(number-\w+)")?><td(?: class="doc-number")?>(\d+/QĐ-UBND)</td>`)
+	registerNotation = regexp.MustCompile(`<tr(?: class="(number-\w+)?[^"]*")? id="so-\d+"><td(?: class="doc-number")?>(\d+/QĐ-UBND)</td>`)
 	registerNext     = regexp.MustCompile(`<a href="([^"]+)" rel="next">`)
 )
 
@@ -265,4 +266,53 @@ func firstDiff(a, b []string) [2][]string {
 		i++
 	}
 	return [2][]string{a[i:min(i+3, len(a))], b[i:min(i+3, len(b))]}
+}
+
+// TestRegisterFindNumber: a clerk finds a number in a register year —
+// typed as 5, 05, 05/QĐ-UBND or "số 5" — on the page that has it, its
+// line marked and scrolled to; a number the register has not reached is
+// said to be missing; a search naming no number is named beside its
+// input with what was typed. The page offered no way but walking the
+// pages (the lists search subjects only).
+func TestRegisterFindNumber(t *testing.T) {
+	e := newTestEnv(t)
+	e.remount(t, Config{RegisterPage: 3})
+	seedOutgoingRegister(t, e, 8, 7)
+	clerk := e.login("vanthu")
+	if p := clerk.get("/registers/outgoing/2026"); !strings.Contains(p.Body, `id="register-find"`) {
+		t.Fatalf("no search by number on the register page:\n%s", p.Body)
+	}
+	for _, tc := range []struct {
+		q    string
+		to   string
+		line string
+	}{
+		{"5", "/registers/outgoing/2026?page=2&tim=5#so-5", "05/QĐ-UBND"},
+		{" 05/QĐ-UBND ", "/registers/outgoing/2026?page=2&tim=5#so-5", "05/QĐ-UBND"},
+		{"số 7", "/registers/outgoing/2026?page=3&tim=7#so-7", "07/QĐ-UBND"},
+		{"1", "/registers/outgoing/2026?page=1&tim=1#so-1", "01/QĐ-UBND"},
+		{"12", "/registers/outgoing/2026?page=4&tim=12#so-12", ""},
+	} {
+		p := clerk.get("/registers/outgoing/2026?month=11&so=" + url.QueryEscape(tc.q))
+		if p.Status != http.StatusSeeOther || p.Location != tc.to {
+			t.Errorf("so=%q: %d → %q, want %q", tc.q, p.Status, p.Location, tc.to)
+			continue
+		}
+		p = clerk.get(strings.Split(tc.to, "#")[0])
+		n := strings.TrimPrefix(tc.to[strings.Index(tc.to, "#"):], "#so-")
+		marked := regexp.MustCompile(`<tr class="[^"]*\bsought\b[^"]*" id="so-` + n + `"><td class="doc-number">([^<]*)<`).FindStringSubmatch(p.Body)
+		switch {
+		case tc.line == "" && (marked != nil || !strings.Contains(p.Body, "Sổ năm 2026 chưa có số "+n+".")):
+			t.Errorf("so=%q: a number not reached is not said to be missing:\n%s", tc.q, p.Body)
+		case tc.line != "" && (marked == nil || marked[1] != tc.line || !strings.Contains(p.Body, "Số "+n+": dòng được tô đậm")):
+			t.Errorf("so=%q: line %s not marked:\n%s", tc.q, tc.line, p.Body)
+		}
+	}
+	for _, q := range []string{"", "QĐ-UBND", "0", "-3"} {
+		p := clerk.get("/registers/outgoing/2026?so=" + url.QueryEscape(q))
+		if p.Status != http.StatusBadRequest || !strings.Contains(p.Body, `id="so-error">Nhập số cần tìm`) ||
+			!strings.Contains(p.Body, `value="`+html.EscapeString(q)+`"`) || !strings.Contains(p.Body, `aria-invalid="true"`) {
+			t.Errorf("so=%q: %d, no message beside the input with what was typed", q, p.Status)
+		}
+	}
 }

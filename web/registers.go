@@ -119,6 +119,12 @@ type registerView struct {
 	YearJSON string
 	Agency   string
 	Pager    registerPager
+	// Sought is the number looked for (?tim=, after the form's ?so=), 0
+	// if none; SoughtShown whether the page has its line.
+	Sought      int
+	SoughtShown bool
+	Find        string  // ?so= as typed
+	Invalid     Invalid // ?so= named no number
 }
 
 // registerPager is where a page of a register is (registerPageSize
@@ -263,11 +269,32 @@ func toRegisterRow(x workflow.RegisterRow) registerRow {
 }
 
 func (u *UI) handleRegister(w http.ResponseWriter, r *http.Request, s *Session) error {
+	find, finding := r.URL.Query()["so"]
+	if finding {
+		if n, ok := registerNumberOf(find[0]); ok {
+			size := cmp.Or(u.cfg.RegisterPage, registerPageSize)
+			to := fmt.Sprintf("%s?page=%d&tim=%d#so-%d", r.URL.Path, (n-1)/size+1, n, n)
+			http.Redirect(w, r, to, http.StatusSeeOther)
+			return nil
+		}
+	}
 	v, err := u.registerRows(r, s)
 	if err != nil {
 		return err
 	}
-	u.render(w, r, s, http.StatusOK, "register", v.Name+" "+v.Period, v)
+	status := http.StatusOK
+	if finding {
+		v.Find, v.Invalid = find[0], Invalid{"so": "Nhập số cần tìm: số thứ tự trong sổ, ví dụ 5 hoặc 05/QĐ-UBND."}
+		_, p := problemOf(workflow.Errorf(workflow.EINVALID, "no number to find in %q", find[0]).On("so"))
+		status = p.Status
+	}
+	if n, err := strconv.Atoi(r.URL.Query().Get("tim")); err == nil && n > 0 {
+		v.Sought = n
+		for _, x := range v.Rows {
+			v.SoughtShown = v.SoughtShown || x.Number == n
+		}
+	}
+	u.render(w, r, s, status, "register", v.Name+" "+v.Period, v)
 	return nil
 }
 
@@ -331,4 +358,21 @@ func writeRegisterLine(cw *csvsafe.Writer, incoming bool, x registerRow) {
 		return
 	}
 	cw.Write([]string{x.Notation, x.Date, x.Type, x.Subject, x.Urgency, x.Conf, x.Signer, x.Recipients, x.FileCopyUnit, strconv.Itoa(x.Copies), x.Notes})
+}
+
+// registerNumberOf reads the number a clerk looks for in a register: the
+// digits it starts with, after any "số" — 5, 05, 05/QĐ-UBND, số 12 — at
+// most maxRegisterPage×registerPageSize; false if it names none.
+func registerNumberOf(q string) (int, bool) {
+	q = strings.TrimSpace(q)
+	q = strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(q, "Số"), "số"))
+	end := strings.IndexFunc(q, func(r rune) bool { return r < '0' || r > '9' })
+	if end < 0 {
+		end = len(q)
+	}
+	n, err := strconv.Atoi(q[:end])
+	if err != nil || n < 1 || n > maxRegisterPage*registerPageSize {
+		return 0, false
+	}
+	return n, true
 }
