@@ -97,6 +97,9 @@ type deliveryRow struct {
 	// Revocation is the recipient's latest answer to a revocation request
 	// (15 or 16, with a refusal's reason); "" when it gave none.
 	Revocation string
+	// Reason is why the recipient refused the document (the description
+	// of its status 02), when Code is 02.
+	Reason string
 	// Key names the delivery (its ID) and Said is its state in a
 	// sentence: app.js compares them before and after a refresh and has
 	// the page's live region say the rows whose state changed.
@@ -266,6 +269,9 @@ func (u *UI) deliveries(ctx context.Context, s *Session, d *workflow.Document, v
 		}
 		row.CodeText = statusCodes[row.Code]
 		row.Revocation = revocationAnswer(rep.Statuses)
+		if row.Code == "02" {
+			row.Reason = refusalReason(rep.Statuses)
+		}
 		row.Key = rep.ID
 		if rep.State == workflow.DeliveryPending {
 			v.Pending = true
@@ -296,6 +302,9 @@ func (r deliveryRow) said() string {
 			s += " · " + r.CodeText
 		}
 	}
+	if r.Reason != "" {
+		s += ", lý do: " + r.Reason
+	}
 	if r.Revocation != "" {
 		s += ", thu hồi: " + r.Revocation
 	}
@@ -315,6 +324,17 @@ func revocationAnswer(sts []workflow.ReceivedStatus) string {
 			return strings.TrimSuffix(statusCodes[st.Code]+": "+strings.TrimSpace(st.Description), ": ")
 		case "13":
 			return "" // asked again: no answer yet to the latest request
+		}
+	}
+	return ""
+}
+
+// refusalReason is the reason the recipient gave with its latest 02
+// (refused on receipt or by its clerk); "" if it gave none.
+func refusalReason(sts []workflow.ReceivedStatus) string {
+	for i := len(sts) - 1; i >= 0; i-- {
+		if sts[i].Code == "02" {
+			return strings.TrimSpace(sts[i].Description)
 		}
 	}
 	return ""

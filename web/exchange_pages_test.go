@@ -249,3 +249,60 @@ func TestDeliveryStatusLiveRegion(t *testing.T) {
 		t.Errorf("a change of state is not a change of what is said: %q", said)
 	}
 }
+
+// TestRefusalReasonShown: the sender's document page (and the deliveries
+// fragment app.js refreshes) shows why a recipient refused the document
+// (status 02 and its description, as its clerk typed it) — it showed
+// "02 · Từ chối tiếp nhận" alone, and the reason B's clerk wrote reached
+// A's database but no page; a recipient that refused and later went on
+// shows no stale reason.
+func TestRefusalReasonShown(t *testing.T) {
+	e := newTestEnv(t)
+	at := e.now
+	st := func(org, code, desc string, min int) workflow.ReceivedStatus {
+		return workflow.ReceivedStatus{DocumentID: "sent2", OrgID: org, Code: code, Description: desc,
+			At: at.Add(time.Duration(min) * time.Minute), ReceivedAt: at.Add(time.Duration(min) * time.Minute)}
+	}
+	dl := func(org, name, last string, sts ...workflow.ReceivedStatus) exchange.DeliveryReport {
+		return exchange.DeliveryReport{Delivery: workflow.Delivery{ID: org, DocumentID: "sent2", OrgID: org, OrgName: name,
+			Kind: workflow.DeliverDocument, State: workflow.DeliveryDelivered, LastStatus: last, UpdatedAt: at}, Statuses: sts}
+	}
+	x := deliveriesOnly{reps: []exchange.DeliveryReport{
+		dl("000.00.31.H13", "UBND phường Long Hòa", "02", st("000.00.31.H13", "01", "", 1),
+			st("000.00.31.H13", "02", " Văn bản không thuộc thẩm quyền của phường ", 2)),
+		dl("000.00.32.H13", "UBND phường An Thới", "03", st("000.00.32.H13", "02", "Thiếu phụ lục", 1), st("000.00.32.H13", "03", "", 3)),
+	}}
+	ui, err := New(Config{Docs: e.docs, Accounts: e.auth, Directory: e.repo, Agency: e.docs.Agency, Exchange: x,
+		Now: func() time.Time { return e.now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv = httptest.NewServer(Mount(http.NotFoundHandler(), ui))
+	t.Cleanup(e.srv.Close)
+	sent := &workflow.Document{ID: "sent2", Direction: workflow.Outgoing, Type: "QĐ", Subject: "Quyết định đã gửi",
+		Urgency: workflow.UrgencyNormal, Confidentiality: workflow.Public, State: workflow.Sent, Version: 6,
+		Recipients: []workflow.Org{{OrgID: "000.00.31.H13"}, {OrgID: "000.00.32.H13"}},
+		CreatedBy:  e.users["vanthu"].ID, CreatedAt: at, UpdatedAt: at}
+	if err := e.repo.Atomic(context.Background(), func(ctx context.Context, tx workflow.Tx) error { return tx.CreateDocument(ctx, sent) }); err != nil {
+		t.Fatal(err)
+	}
+	c := e.login("vanthu")
+	for _, path := range []string{"/documents/sent2", "/documents/sent2/deliveries"} {
+		p := c.get(path)
+		i := strings.Index(p.Body, `id="deliveries"`)
+		if p.Status != http.StatusOK || i < 0 {
+			t.Fatalf("%s: %d, no deliveries section", path, p.Status)
+		}
+		rows := strings.Split(p.Body[i:], "<tr")
+		if len(rows) < 4 {
+			t.Fatalf("%s: %d rows", path, len(rows)-2)
+		}
+		if !strings.Contains(rows[2], "02 · Từ chối tiếp nhận<br><span class=\"reason\">Lý do: Văn bản không thuộc thẩm quyền của phường</span>") ||
+			!strings.Contains(rows[2], `data-said="Văn bản gửi UBND phường Long Hòa: Đã gửi đến, 02 · Từ chối tiếp nhận, lý do: Văn bản không thuộc thẩm quyền của phường."`) {
+			t.Errorf("%s: the refusal's reason is not shown:\n%s", path, rows[2])
+		}
+		if strings.Contains(rows[3], "Thiếu phụ lục") {
+			t.Errorf("%s: a refusal the recipient went past is shown:\n%s", path, rows[3])
+		}
+	}
+}
