@@ -498,7 +498,7 @@ func (u *UI) handleQueue(w http.ResponseWriter, r *http.Request, s *Session) err
 		}
 		at := d.UpdatedAt
 		return deliveryRow{Org: d.OrgName, OrgID: d.OrgID, Kind: kind, State: orName(deliveryStates, d.State), At: &at,
-			Attempts: d.Attempts, Note: d.LastError, Code: d.DocumentID}
+			Attempts: d.Attempts, Note: deliveryProblem(d.LastError), Raw: d.LastError, Code: d.DocumentID}
 	}
 	for _, d := range q.Waiting {
 		v.Waiting = append(v.Waiting, row(d))

@@ -94,6 +94,9 @@ type deliveryRow struct {
 	At       *time.Time
 	Attempts int
 	Note     string
+	// Raw is the delivery's last error as the exchange worker wrote it
+	// (English, for the administrator), Note saying it in Vietnamese.
+	Raw string
 	// Revocation is the recipient's latest answer to a revocation request
 	// (15 or 16, with a refusal's reason); "" when it gave none.
 	Revocation string
@@ -276,11 +279,11 @@ func (u *UI) deliveries(ctx context.Context, s *Session, d *workflow.Document, v
 		if rep.State == workflow.DeliveryPending {
 			v.Pending = true
 			if rep.LastError != "" {
-				row.Note = "Đang thử lại"
+				row.Note = "Đang thử lại: " + deliveryProblem(rep.LastError)
 			}
 		}
 		if rep.State == workflow.DeliveryFailed {
-			row.Note = rep.LastError
+			row.Note, row.Raw = deliveryProblem(rep.LastError), rep.LastError
 		}
 		row.Said = row.said()
 		v.Deliveries = append(v.Deliveries, row)

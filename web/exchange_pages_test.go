@@ -195,7 +195,7 @@ func TestDeliveryStatusLiveRegion(t *testing.T) {
 	}{
 		{workflow.DeliveryPending, "", "true", []string{"UBND phường Long Hòa", "Đang gửi"}},
 		{workflow.DeliveryDelivered, "03", "false", []string{"UBND phường Long Hòa", "Đã gửi đến", "03 · Đã tiếp nhận"}},
-		{workflow.DeliveryFailed, "", "false", []string{"UBND phường Long Hòa", "Gửi thất bại", "certificate expired"}},
+		{workflow.DeliveryFailed, "", "false", []string{"UBND phường Long Hòa", "Gửi thất bại", "chứng thư của máy chủ đó không khớp"}},
 	} {
 		x := deliveriesOnly{reps: []exchange.DeliveryReport{{Delivery: workflow.Delivery{ID: "dl-1", DocumentID: "sent1",
 			OrgID: "000.00.31.H13", OrgName: "UBND phường Long Hòa", Kind: workflow.DeliverDocument, State: st.state,

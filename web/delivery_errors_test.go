@@ -1,0 +1,72 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vanthu/vanthu/exchange"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// TestDeliveryProblem: a delivery's last error, the exchange worker's
+// English (Go's network and TLS errors, a peer's HTTP answer), is said in
+// Vietnamese; one it does not know is said to have failed, never left
+// as the English alone.
+func TestDeliveryProblem(t *testing.T) {
+	for _, tc := range []struct{ raw, want string }{
+		{`Post "https://127.0.0.1:37905/exchange/v1/edxml": dial tcp 127.0.0.1:37905: connect: connection refused`, "không nhận kết nối (có thể đang tắt)"},
+		{`Post "https://vanthu.longhoa.example:8443/exchange/v1/edxml": dial tcp: lookup vanthu.longhoa.example: no such host`, "Không tìm thấy máy chủ liên thông"},
+		{`Post "https://10.0.0.9:8443/exchange/v1/edxml": context deadline exceeded (Client.Timeout exceeded while awaiting headers)`, "quá thời gian chờ"},
+		{`Post "https://10.0.0.9:8443/exchange/v1/edxml": tls: failed to verify certificate: x509: certificate signed by unknown authority`, "chứng thư của máy chủ đó không khớp"},
+		{`Post "https://10.0.0.9:8443/exchange/v1/edxml": read tcp 10.0.0.1:5000->10.0.0.9:8443: read: connection reset by peer`, "bị ngắt giữa chừng"},
+		{`Post "https://10.0.0.9:8443/exchange/v1/edxml": EOF`, "bị ngắt giữa chừng"},
+		{`peer answered 503: service unavailable`, "từ chối gói tin (mã HTTP 503)"},
+		{`000.00.31.H13 is not a connected agency`, "không có trong danh sách cơ quan liên thông"},
+		{`cannot build the package: file missing`, "Không tạo được gói tin"},
+		{`something else went wrong`, "Gửi không thành công"},
+		{"", ""},
+	} {
+		got := deliveryProblem(tc.raw)
+		if (tc.want == "" && got != "") || !strings.Contains(got, tc.want) {
+			t.Errorf("deliveryProblem(%q) = %q, want it to say %q", tc.raw, got, tc.want)
+		}
+	}
+}
+
+// queueOnly is an exchange whose queue is fixed.
+type queueOnly struct {
+	deliveriesOnly
+	q exchange.QueueState
+}
+
+func (x queueOnly) Queue(context.Context, *workflow.User, int) (*exchange.QueueState, error) {
+	return &x.q, nil
+}
+
+// TestQueueSaysWhyInVietnamese: the admin's exchange queue, with a peer
+// down, says why in Vietnamese, the worker's error beside it marked as
+// English — it showed `Post "https://…": dial tcp …: connect: connection
+// refused` alone (found by the second walk, B stopped).
+func TestQueueSaysWhyInVietnamese(t *testing.T) {
+	e := newTestEnv(t)
+	raw := `Post "https://127.0.0.1:37905/exchange/v1/edxml": dial tcp 127.0.0.1:37905: connect: connection refused`
+	dl := workflow.Delivery{ID: "d1", DocumentID: "sent3", OrgID: "000.00.31.H13", OrgName: "UBND phường Long Hòa",
+		Kind: workflow.DeliverDocument, State: workflow.DeliveryPending, Attempts: 7, LastError: raw, UpdatedAt: e.now}
+	x := queueOnly{q: exchange.QueueState{Counts: map[workflow.DeliveryState]int{workflow.DeliveryPending: 1}, Waiting: []workflow.Delivery{dl}}}
+	ui, err := New(Config{Docs: e.docs, Accounts: e.auth, Directory: e.repo, Agency: e.docs.Agency, Exchange: x,
+		Now: func() time.Time { return e.now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.srv = httptest.NewServer(Mount(http.NotFoundHandler(), ui))
+	t.Cleanup(e.srv.Close)
+	p := e.login("quantri").get("/admin/exchange")
+	want := `Máy chủ liên thông của cơ quan nhận không nhận kết nối (có thể đang tắt).<br><code class="muted" lang="en">`
+	if p.Status != http.StatusOK || !strings.Contains(p.Body, want) {
+		t.Errorf("the queue does not say why in Vietnamese: %d\n%s", p.Status, p.Body)
+	}
+}
