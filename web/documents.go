@@ -66,6 +66,9 @@ type docView struct {
 	Invalid Invalid
 	Assign  *assignForm
 	Next    *nextStep // after an action or a save: what comes next
+	// Replaces, Updates, ReplacedBy and UpdatedBy are the documents
+	// linked to this one by a replacement or an update (nil: none).
+	Replaces, Updates, ReplacedBy, UpdatedBy *relatedDoc
 	// Returned is the return that sent this draft back, while it is
 	// one: who, when and why, shown at the top of the page.
 	Returned *eventRow
@@ -160,17 +163,7 @@ func (u *UI) documentView(r *http.Request, s *Session, d *workflow.Document) (*d
 			v.Reasoned = append(v.Reasoned, a)
 		}
 	}
-	// The step forward first, the red refusals and withdrawals after it
-	// ("Trả lại" came before "Ký số").
-	slices.SortStableFunc(v.Actions, func(a, b workflow.Action) int {
-		switch da, db := dangerAction(a), dangerAction(b); {
-		case da == db:
-			return 0
-		case da:
-			return 1
-		}
-		return -1
-	})
+	sortActions(v.Actions)
 	if v.CanAssign {
 		if v.Handlers, err = u.assignees(ctx); err != nil {
 			return nil, err
@@ -188,6 +181,7 @@ func (u *UI) documentView(r *http.Request, s *Session, d *workflow.Document) (*d
 		}
 	}
 	v.Returned, v.CanRevise = lastReturn(d, evs, names), u.mayRevise(d, s)
+	u.related(ctx, s, d, v)
 	if err := u.signatureReport(r, s, d, v); err != nil {
 		return nil, err
 	}
@@ -873,4 +867,49 @@ func personComment(e workflow.Event) string {
 		return ""
 	}
 	return e.Comment
+}
+
+// relatedDoc is a document linked to the one shown (it replaces or
+// updates it, or is replaced or updated by it), named by its number and
+// subject; by its id only when the user may not see it.
+type relatedDoc struct{ ID, Label string }
+
+// related names the documents linked to d: the page showed their ids
+// alone, and a clerk could not tell which document a replacement
+// replaces without opening it.
+func (u *UI) related(ctx context.Context, s *Session, d *workflow.Document, v *docView) {
+	name := func(id string) *relatedDoc {
+		if id == "" {
+			return nil
+		}
+		r := &relatedDoc{ID: id, Label: id}
+		x, err := u.cfg.Docs.Get(ctx, s.User, id)
+		if err != nil {
+			return r
+		}
+		number := x.Notation
+		if x.Direction == workflow.Incoming {
+			number = x.OriginalNumber
+		}
+		r.Label = x.Subject
+		if number != "" {
+			r.Label = number + " — " + x.Subject
+		}
+		return r
+	}
+	v.Replaces, v.Updates, v.ReplacedBy, v.UpdatedBy = name(d.Replaces), name(d.Updates), name(d.ReplacedBy), name(d.UpdatedBy)
+}
+
+// sortActions puts the step forward first, the red refusals and
+// withdrawals after it ("Trả lại" came before "Ký số").
+func sortActions(as []workflow.Action) {
+	slices.SortStableFunc(as, func(a, b workflow.Action) int {
+		switch da, db := dangerAction(a), dangerAction(b); {
+		case da == db:
+			return 0
+		case da:
+			return 1
+		}
+		return -1
+	})
 }

@@ -306,3 +306,38 @@ func TestRefusalReasonShown(t *testing.T) {
 		}
 	}
 }
+
+// TestReplacementNamed: a received replacement names the document it
+// replaces by its number and subject, and the replaced one says at its
+// top that the sender replaced it, naming the replacement — the page
+// showed the other's id alone, in the information list, and a clerk
+// with both waiting to be registered could not tell them apart.
+func TestReplacementNamed(t *testing.T) {
+	e := newTestEnv(t)
+	at := e.now
+	sender := &workflow.Org{OrgID: "000.00.12.H13", Name: "UBND quận Bình Thủy"}
+	orig := &workflow.Document{ID: "orig1", Direction: workflow.Incoming, Type: "QĐ", Subject: "Quyết định về việc điều chỉnh kế hoạch",
+		Urgency: workflow.UrgencyNormal, Confidentiality: workflow.Public, State: workflow.Received, Version: 2, Sender: sender,
+		OriginalNumber: "02/QĐ-UBND", ReplacedBy: "repl1", CreatedAt: at, UpdatedAt: at}
+	repl := &workflow.Document{ID: "repl1", Direction: workflow.Incoming, Type: "QĐ", Subject: "Quyết định thay thế về việc điều chỉnh kế hoạch",
+		Urgency: workflow.UrgencyNormal, Confidentiality: workflow.Public, State: workflow.Received, Version: 1, Sender: sender,
+		OriginalNumber: "04/QĐ-UBND", Replaces: "orig1", CreatedAt: at, UpdatedAt: at}
+	if err := e.repo.Atomic(context.Background(), func(ctx context.Context, tx workflow.Tx) error {
+		if err := tx.CreateDocument(ctx, orig); err != nil {
+			return err
+		}
+		return tx.CreateDocument(ctx, repl)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	c := e.login("vanthu")
+	p := c.get("/documents/repl1")
+	if !strings.Contains(p.Body, `<dt>Thay thế văn bản</dt><dd><a href="/documents/orig1">02/QĐ-UBND — Quyết định về việc điều chỉnh kế hoạch</a></dd>`) {
+		t.Errorf("the replacement does not name what it replaces:\n%s", p.Body)
+	}
+	p = c.get("/documents/orig1")
+	if !strings.Contains(p.Body, `<p class="notice" id="replaced">Cơ quan gửi đã thay thế văn bản này bằng <a href="/documents/repl1">04/QĐ-UBND — Quyết định thay thế về việc điều chỉnh kế hoạch</a>.</p>`) ||
+		!strings.Contains(p.Body, `<dt>Được thay thế bởi</dt><dd><a href="/documents/repl1">04/QĐ-UBND — `) {
+		t.Errorf("the replaced document does not say it was replaced:\n%s", p.Body)
+	}
+}
