@@ -87,6 +87,15 @@ func TestPageImageWidths(t *testing.T) {
 		}
 	}
 	checkSet(htmlUnescape(imgs[1][2]), true)
+	// Each page says which it is, where a reader sees it, and can be
+	// linked to (#trang-2): an official reading a long document saw
+	// pages with no number between them and could not say "trang 17"
+	// in a return's reason.
+	for n := 1; n <= 2; n++ {
+		if !strings.Contains(read.Body, `<li id="trang-`+strconv.Itoa(n)+`"><img`) || !strings.Contains(read.Body, `<p class="page-no" aria-hidden="true">Trang `+strconv.Itoa(n)+`/2</p>`) {
+			t.Errorf("page %d of the reader page shows no number", n)
+		}
+	}
 
 	for _, bad := range []string{"0", "-5", "2001", "rộng"} {
 		if p := c.get("/documents/" + id + "/page/1?w=" + url.QueryEscape(bad)); p.Status != http.StatusBadRequest {
