@@ -601,6 +601,14 @@ func (u *UI) signatureReport(r *http.Request, s *Session, d *workflow.Document, 
 		return nil
 	}
 	rc, f, err := u.cfg.Docs.OpenFile(r.Context(), s.User, d.ID, "")
+	if code := workflow.ErrorCode(err); code == workflow.ENOTFOUND || code == workflow.EUNAVAILABLE {
+		// The document is the user's to see (d was read for them): its
+		// file is missing from the store or the store is down. The page
+		// says so and shows the rest (it answered "Không tìm thấy").
+		u.log.WarnContext(r.Context(), "document file unreadable", "doc_id", d.ID, "err", err)
+		v.ReportNote = fileUnreadable
+		return nil
+	}
 	if err != nil {
 		return err
 	}
@@ -795,7 +803,7 @@ func (u *UI) handleFile(w http.ResponseWriter, r *http.Request, s *Session) erro
 	} else {
 		rc, of, err := u.cfg.Docs.OpenFile(r.Context(), s.User, r.PathValue("id"), r.URL.Query().Get("sha256"))
 		if err != nil {
-			return err
+			return u.fileError(r, s, err)
 		}
 		defer rc.Close()
 		f = of
@@ -912,4 +920,24 @@ func sortActions(as []workflow.Action) {
 		}
 		return -1
 	})
+}
+
+// fileUnreadable is what a document's page says when the store cannot
+// give its file.
+const fileUnreadable = "Không đọc được tệp văn bản trong kho lưu trữ lúc này, nên chưa kiểm tra được chữ ký số. Các thông tin khác của văn bản vẫn đúng; báo quản trị hệ thống nếu tình trạng kéo dài."
+
+// fileError is the error of a file the store did not give: ENOTFOUND of
+// a document the user may see (its file missing from the store) is
+// EUNAVAILABLE — the page said the document did not exist or was not
+// theirs to see; other errors, and a document not theirs, are as they
+// were.
+func (u *UI) fileError(r *http.Request, s *Session, err error) error {
+	if workflow.ErrorCode(err) != workflow.ENOTFOUND {
+		return err
+	}
+	if _, gerr := u.cfg.Docs.Get(r.Context(), s.User, r.PathValue("id")); gerr != nil {
+		return err
+	}
+	u.log.WarnContext(r.Context(), "document file missing from the store", "doc_id", r.PathValue("id"), "err", err)
+	return workflow.Wrap(workflow.EUNAVAILABLE, err, "the document's file cannot be read from the store")
 }

@@ -88,7 +88,7 @@ func (u *UI) handleRead(w http.ResponseWriter, r *http.Request, s *Session) erro
 	}
 	in, release, err := u.cachedPDF(r, s, d, v.Main.SHA256)
 	if err != nil {
-		return err
+		return u.fileError(r, s, err)
 	}
 	defer release()
 	out, err := exec.CommandContext(r.Context(), pdfinfo, "-f", "1", "-l", strconv.Itoa(maxReaderPages), in).Output()

@@ -1,0 +1,62 @@
+package web
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// lostBlobs is a store that has lost every object (code ENOTFOUND) or is
+// down (EUNAVAILABLE).
+type lostBlobs struct {
+	workflow.Blobs
+	code string
+}
+
+func (b lostBlobs) Get(context.Context, string) (io.ReadCloser, workflow.ObjectInfo, error) {
+	return nil, workflow.ObjectInfo{}, workflow.Errorf(b.code, "object gone")
+}
+
+func (b lostBlobs) Stat(context.Context, string) (workflow.ObjectInfo, error) {
+	return workflow.ObjectInfo{}, workflow.Errorf(b.code, "object gone")
+}
+
+// TestDocumentPageWithoutItsFile: when the store cannot give a document's
+// file (the object lost, the store down), the document's page still
+// shows the document — its information, history and buttons — and says
+// the file cannot be read now; the file itself answers that the store is
+// unavailable. Both answered "Không tìm thấy: Trang hoặc văn bản này
+// không tồn tại, hoặc bạn không có quyền xem" (found by the second walk,
+// the objects folder taken away), as if the document were gone. A
+// document the user may not see stays not found.
+func TestDocumentPageWithoutItsFile(t *testing.T) {
+	for _, code := range []string{workflow.ENOTFOUND, workflow.EUNAVAILABLE} {
+		t.Run(code, func(t *testing.T) {
+			e := newTestEnv(t)
+			e.remount(t, Config{Verify: func(context.Context, []byte) (workflow.Verification, error) {
+				return workflow.Verification{Verdict: workflow.VerdictUnsigned}, nil
+			}})
+			clerk := e.login("vanthu")
+			id := e.newIncoming(clerk, "Công văn có tệp bị mất", nil)
+			e.docs.Blobs = lostBlobs{e.docs.Blobs, code}
+			p := clerk.get("/documents/" + id)
+			if p.Status != http.StatusOK || !strings.Contains(p.Body, "Công văn có tệp bị mất") || !strings.Contains(p.Body, "Không đọc được tệp văn bản trong kho lưu trữ") ||
+				!strings.Contains(p.Body, `value="register"`) {
+				t.Errorf("document page: %d\n%s", p.Status, p.Body)
+			}
+			for _, path := range []string{"/file", "/read"} {
+				p := clerk.get("/documents/" + id + path)
+				if p.Status != http.StatusServiceUnavailable || !strings.Contains(p.Body, "Dịch vụ tạm thời gián đoạn") {
+					t.Errorf("%s: %d\n%s", path, p.Status, p.Body)
+				}
+			}
+			if p := clerk.get("/documents/khong-co/file"); p.Status != http.StatusNotFound {
+				t.Errorf("the file of no document: %d", p.Status)
+			}
+		})
+	}
+}
