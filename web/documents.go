@@ -677,6 +677,7 @@ func (u *UI) handleDocumentPost(w http.ResponseWriter, r *http.Request, s *Sessi
 		http.Redirect(w, r, "/documents/"+id+q, http.StatusSeeOther)
 		return nil
 	}
+	err = u.fileLost(r, s, id, err)
 	code, p := problemOf(err)
 	if (code == workflow.ECONFLICT || code == workflow.EILLEGAL) && action != "comment" && u.repeated(r, s, id, action, code) {
 		http.Redirect(w, r, "/documents/"+id+"?done="+string(action), http.StatusSeeOther)
@@ -778,6 +779,8 @@ func actionProblem(a workflow.Action, err error) string {
 		return "Văn bản không có nơi nhận liên thông: hãy lưu trữ thay vì gửi."
 	case a == "comment" && code == workflow.EINVALID:
 		return "Ý kiến không được để trống (tối đa 4000 ký tự)."
+	case errors.Is(err, errFileLost):
+		return "Không đọc được tệp văn bản trong kho lưu trữ lúc này nên chưa thực hiện được thao tác. Báo quản trị hệ thống."
 	case errors.Is(err, workflow.ErrNoReason):
 		return "Thao tác này cần ghi rõ lý do trong ô Ý kiến."
 	}
@@ -920,6 +923,29 @@ func sortActions(as []workflow.Action) {
 		}
 		return -1
 	})
+}
+
+// errFileLost marks an action refused because the store lost the
+// document's file (fileLost).
+var errFileLost = errors.New("the document's file is missing from the store")
+
+// fileLost is err of an action on document id, except that ENOTFOUND
+// of a document the user sees whose file the store has lost (the action
+// read it: register, sign, issue) is EUNAVAILABLE (errFileLost), shown on
+// the document's page — it answered "Không tìm thấy … không tồn tại",
+// as if the document were gone.
+func (u *UI) fileLost(r *http.Request, s *Session, id string, err error) error {
+	if workflow.ErrorCode(err) != workflow.ENOTFOUND {
+		return err
+	}
+	if _, _, herr := u.cfg.Docs.HeadFile(r.Context(), s.User, id, ""); workflow.ErrorCode(herr) != workflow.ENOTFOUND {
+		return err
+	}
+	if _, gerr := u.cfg.Docs.Get(r.Context(), s.User, id); gerr != nil {
+		return err
+	}
+	u.log.WarnContext(r.Context(), "action on a document whose file is missing from the store", "doc_id", id, "err", err)
+	return workflow.Wrap(workflow.EUNAVAILABLE, errors.Join(errFileLost, err), "the document's file cannot be read from the store")
 }
 
 // fileUnreadable is what a document's page says when the store cannot

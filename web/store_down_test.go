@@ -43,6 +43,7 @@ func TestDocumentPageWithoutItsFile(t *testing.T) {
 			clerk := e.login("vanthu")
 			id := e.newIncoming(clerk, "Công văn có tệp bị mất", nil)
 			e.docs.Blobs = lostBlobs{e.docs.Blobs, code}
+			e.docs.Signer = invalidSigner{} // register verifies the file: it reads it
 			p := clerk.get("/documents/" + id)
 			if p.Status != http.StatusOK || !strings.Contains(p.Body, "Công văn có tệp bị mất") || !strings.Contains(p.Body, "Không đọc được tệp văn bản trong kho lưu trữ") ||
 				!strings.Contains(p.Body, `value="register"`) {
@@ -53,6 +54,17 @@ func TestDocumentPageWithoutItsFile(t *testing.T) {
 				if p.Status != http.StatusServiceUnavailable || !strings.Contains(p.Body, "Dịch vụ tạm thời gián đoạn") {
 					t.Errorf("%s: %d\n%s", path, p.Status, p.Body)
 				}
+			}
+			// Registering reads the file: refused on the document's page,
+			// saying why, the document unchanged.
+			p = act(t, clerk, id, workflow.Register, nil)
+			if p.Status != http.StatusServiceUnavailable || !strings.Contains(p.Body, "Công văn có tệp bị mất") ||
+				!strings.Contains(p.Body, map[string]string{workflow.ENOTFOUND: "Không đọc được tệp văn bản trong kho lưu trữ lúc này nên chưa thực hiện được thao tác",
+					workflow.EUNAVAILABLE: "kho lưu trữ, liên thông) chưa được cấu hình hoặc đang gián đoạn"}[code]) {
+				t.Errorf("register: %d\n%s", p.Status, p.Body)
+			}
+			if d, err := e.docs.Get(t.Context(), e.users["vanthu"], id); err != nil || d.State != workflow.Received {
+				t.Errorf("after the refused register: %v %v", d.State, err)
 			}
 			if p := clerk.get("/documents/khong-co/file"); p.Status != http.StatusNotFound {
 				t.Errorf("the file of no document: %d", p.Status)
