@@ -325,7 +325,8 @@ func userFormProblem(r *http.Request, target *workflow.User, err error, v *userV
 func (u *UI) confirmDisable(w http.ResponseWriter, r *http.Request, s *Session, target *workflow.User) {
 	v := confirmView{confirmText: confirmText{Heading: "Xác nhận khóa tài khoản", Button: "Xác nhận khóa tài khoản", Danger: true,
 		Facts: []string{"Người dùng không đăng nhập được nữa cho đến khi được mở khóa.",
-			"Mọi phiên đăng nhập đang mở của người dùng kết thúc ngay; mở khóa lại không khôi phục các phiên đó."}},
+			"Mọi phiên đăng nhập đang mở của người dùng kết thúc ngay; mở khóa lại không khôi phục các phiên đó."},
+		Undo: "Có thể mở khóa lại tài khoản sau (bỏ chọn “Khóa tài khoản”); các phiên đăng nhập đã kết thúc không được khôi phục."},
 		Subject: "Người dùng " + userLabel(target), Post: "/admin/users/" + target.ID, Hidden: repost(r), Confirm: "disable", Back: "/admin/users/" + target.ID}
 	u.render(w, r, s, http.StatusOK, "confirm", v.Heading, v)
 }

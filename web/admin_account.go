@@ -35,7 +35,8 @@ func (u *UI) accountAction(w http.ResponseWriter, r *http.Request, s *Session, t
 		v := confirmView{confirmText: confirmText{Heading: "Xác nhận yêu cầu đổi mật khẩu", Button: "Xác nhận yêu cầu đổi mật khẩu", Danger: true,
 			Facts: []string{"Người dùng vẫn đăng nhập bằng mật khẩu hiện tại, nhưng phải đặt mật khẩu mới trước khi làm bất cứ việc gì khác.",
 				"Mọi phiên đăng nhập đang mở của người dùng kết thúc ngay.",
-				"Chỉ người dùng xóa được yêu cầu này, bằng cách tự đổi mật khẩu."}},
+				"Chỉ người dùng xóa được yêu cầu này, bằng cách tự đổi mật khẩu."},
+			Undo: "Quản trị viên không hủy được yêu cầu này (chỉ người dùng, khi tự đổi mật khẩu); các phiên đăng nhập đã kết thúc không được khôi phục."},
 			Subject: "Người dùng " + userLabel(target), Post: "/admin/users/" + target.ID,
 			Hidden: []formField{{Name: "action", Value: "require_password"}}, Confirm: "require_password", Back: "/admin/users/" + target.ID}
 		u.render(w, r, s, http.StatusOK, "confirm", v.Heading, v)

@@ -49,7 +49,9 @@ func TestAdminSeesAccountStatus(t *testing.T) {
 		{"chuyenvien", "09:00 25/11/2026", "Mật khẩu tạm"},
 		{"luutru", "Mật khẩu tạm", "Tạm khóa"},
 		{"luutru", "Chưa ghi nhận", "09:00"},
-		{"vanthu", "Tạm khóa đăng nhập đến 09:00 25/11/2026", "Mật khẩu tạm"},
+		// To the second: a 30 s lockout shown to the minute read "until
+		// 09:00" at 09:00.
+		{"vanthu", "Tạm khóa đăng nhập đến 09:00:30 25/11/2026", "Mật khẩu tạm"},
 	} {
 		if row := userRow(t, list, tc.user); !strings.Contains(row, tc.want) || strings.Contains(row, tc.not) {
 			t.Errorf("row of %s: want %q, not %q\n%s", tc.user, tc.want, tc.not, row)
@@ -58,9 +60,9 @@ func TestAdminSeesAccountStatus(t *testing.T) {
 	for _, tc := range []struct{ user, want string }{
 		{"chuyenvien", "Đăng nhập gần nhất: 09:00 25/11/2026"},
 		{"chuyenvien", "Mật khẩu: do người dùng tự đặt"},
-		{"luutru", "phải đổi ở lần đăng nhập tới"},
+		{"luutru", "phải tự đặt mật khẩu mới ở lần đăng nhập tới"},
 		{"luutru", "Đăng nhập gần nhất: chưa ghi nhận"},
-		{"vanthu", "tạm khóa đăng nhập đến 09:00 25/11/2026"},
+		{"vanthu", "tạm khóa đăng nhập đến 09:00:30 25/11/2026"},
 		{"vanthu", `value="unlock"`},
 		{"vanthu", "Tài khoản: đang hoạt động"},
 	} {

@@ -83,6 +83,11 @@ func TestAdminUsers(t *testing.T) {
 	if !ok {
 		t.Fatalf("disabling without confirmation: %d %q\n%s", p.Status, p.Location, p.Body)
 	}
+	// A disabled account can be enabled again: the page says so, not
+	// that the step cannot be undone.
+	if strings.Contains(p.Body, "không hoàn tác được") || !strings.Contains(p.Body, "Có thể mở khóa lại tài khoản") {
+		t.Errorf("the confirmation of disabling says it cannot be undone:\n%s", p.Body)
+	}
 	if u, _ := e.repo.User(t.Context(), id); u.Disabled || u.Has(workflow.RoleArchivist) {
 		t.Fatalf("the unconfirmed form changed the user: %+v", u)
 	}

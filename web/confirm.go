@@ -29,6 +29,10 @@ type confirmText struct {
 	Exchanged string
 	Reason    bool // the comment is the required reason
 	Danger    bool // the button is red (a refusal, a withdrawal)
+	// Undo, when set, says what of it can be undone and how, in place of
+	// "Thao tác này không hoàn tác được" (a disabled account can be
+	// enabled again).
+	Undo string
 }
 
 // irreversible are the workflow actions the web asks to confirm: each

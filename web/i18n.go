@@ -111,6 +111,15 @@ func fmtUntil(t time.Time) string {
 	return fmtDate(t)
 }
 
+// fmtLockEnd is a lockout's end to the second (a lock of 30 s shown to
+// the minute read "until 03:14" at 03:14).
+func fmtLockEnd(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(workflow.Vietnam).Format("15:04:05 02/01/2006")
+}
+
 func fmtDateTime(t any) string {
 	switch v := t.(type) {
 	case time.Time:

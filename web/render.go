@@ -21,6 +21,7 @@ type pages struct{ byName map[string]*template.Template }
 var funcs = template.FuncMap{
 	"date":       fmtDate,
 	"datetime":   fmtDateTime,
+	"lockend":    fmtLockEnd,
 	"until":      fmtUntil,
 	"forever":    forever,
 	"size":       fmtSize,
