@@ -169,8 +169,18 @@ func (u *UI) handleCreate(w http.ResponseWriter, r *http.Request, s *Session, di
 	d, err := u.createOnce(r, s, dir)
 	if err != nil {
 		code, p := problemOf(err)
-		if code == workflow.EFORBIDDEN || p.Status >= 500 && code != workflow.EUNAVAILABLE {
+		if code == workflow.EFORBIDDEN {
 			return err
+		}
+		if p.Status >= 500 && code != workflow.EUNAVAILABLE {
+			// The server's fault (a store that fails): logged as the
+			// error page would, and the form again with what was typed,
+			// under the same one-time key (a create that did commit is
+			// not made twice when it is sent again).
+			u.logIfInternal(r, err)
+			v.Error = Message(err) + " " + keptText
+			u.render(w, r, s, p.Status, "create", title, v)
+			return nil
 		}
 		if code == workflow.EKEYREUSED {
 			// The form was posted before with other content (sent again
@@ -185,6 +195,9 @@ func (u *UI) handleCreate(w http.ResponseWriter, r *http.Request, s *Session, di
 	http.Redirect(w, r, "/documents/"+d.ID+"?ok=created", http.StatusSeeOther)
 	return nil
 }
+
+// keptText follows the message of a create the server failed.
+const keptText = "Các thông tin đã nhập được giữ lại dưới đây: hãy chọn lại tệp rồi gửi lại."
 
 // formKey is the name of the create forms' hidden one-time key, the
 // service's idempotency key (workflow.CreateInput.IdempotencyKey).

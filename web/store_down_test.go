@@ -2,8 +2,10 @@ package web
 
 import (
 	"context"
+	"errors"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 
@@ -70,5 +72,39 @@ func TestDocumentPageWithoutItsFile(t *testing.T) {
 				t.Errorf("the file of no document: %d", p.Status)
 			}
 		})
+	}
+}
+
+// brokenPut is a store whose writes fail with no code of their own (a
+// folder taken away, a disk error): the server's fault, 500.
+type brokenPut struct{ workflow.Blobs }
+
+func (brokenPut) Put(context.Context, string, io.Reader, int64, string, workflow.PutOptions) (workflow.ObjectInfo, error) {
+	return workflow.ObjectInfo{}, errors.New("mkdir objects/ab: no such file or directory")
+}
+
+// TestCreateFormKeptOnServerFailure: a new document the server fails to
+// store (its store broken) comes back as the form with what was typed and
+// why, asking for the file again — it was the bare error page ("Lỗi hệ
+// thống"), the subject, number and sender typed lost (found by the second
+// walk, the objects folder taken away).
+func TestCreateFormKeptOnServerFailure(t *testing.T) {
+	e := newTestEnv(t)
+	clerk := e.login("vanthu")
+	clerk.get("/incoming/new")
+	e.docs.Blobs = brokenPut{e.docs.Blobs}
+	form := url.Values{"type": {"CV"}, "subject": {"Về việc tổng kết năm 2026"}, "original_number": {"88/UBND-VP"},
+		"original_date": {"20/11/2026"}, "sender_name": {"UBND thành phố Cần Thơ"}, "urgency": {"normal"}, "confidentiality": {"normal"}}
+	p := clerk.postMultipart("/incoming/new", form, map[string][]byte{"file:congvan.pdf": fakePDF})
+	if p.Status != http.StatusInternalServerError {
+		t.Fatalf("status %d, want 500", p.Status)
+	}
+	for _, want := range []string{"Về việc tổng kết năm 2026", `value="88/UBND-VP"`, `value="UBND thành phố Cần Thơ"`, "hãy chọn lại tệp", `name="idempotency_key"`} {
+		if !strings.Contains(p.Body, want) {
+			t.Errorf("the form lacks %q:\n%s", want, p.Body)
+		}
+	}
+	if strings.Contains(p.Body, "no such file") {
+		t.Error("the page shows the server's error text")
 	}
 }
