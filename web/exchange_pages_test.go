@@ -116,14 +116,7 @@ func (x deliveriesOnly) Deliveries(context.Context, *workflow.User, string) ([]e
 func TestRevocationAnswersPerRecipient(t *testing.T) {
 	e := newTestEnv(t)
 	at := e.now
-	st := func(org, code, desc string, min int) workflow.ReceivedStatus {
-		return workflow.ReceivedStatus{DocumentID: "sent1", OrgID: org, Code: code, Description: desc,
-			At: at.Add(time.Duration(min) * time.Minute), ReceivedAt: at.Add(time.Duration(min) * time.Minute)}
-	}
-	dl := func(org, name, last string, sts ...workflow.ReceivedStatus) exchange.DeliveryReport {
-		return exchange.DeliveryReport{Delivery: workflow.Delivery{ID: org, DocumentID: "sent1", OrgID: org, OrgName: name,
-			Kind: workflow.DeliverDocument, State: workflow.DeliveryDelivered, LastStatus: last, UpdatedAt: at}, Statuses: sts}
-	}
+	st, dl := deliveryFakes("sent1", at)
 	x := deliveriesOnly{reps: []exchange.DeliveryReport{
 		dl("000.00.31.H13", "UBND phường Long Hòa", "15", st("000.00.31.H13", "01", "", 1), st("000.00.31.H13", "13", "", 5), st("000.00.31.H13", "15", "", 6)),
 		// Refused, then went on with the document: the refusal stays shown.
@@ -259,14 +252,7 @@ func TestDeliveryStatusLiveRegion(t *testing.T) {
 func TestRefusalReasonShown(t *testing.T) {
 	e := newTestEnv(t)
 	at := e.now
-	st := func(org, code, desc string, min int) workflow.ReceivedStatus {
-		return workflow.ReceivedStatus{DocumentID: "sent2", OrgID: org, Code: code, Description: desc,
-			At: at.Add(time.Duration(min) * time.Minute), ReceivedAt: at.Add(time.Duration(min) * time.Minute)}
-	}
-	dl := func(org, name, last string, sts ...workflow.ReceivedStatus) exchange.DeliveryReport {
-		return exchange.DeliveryReport{Delivery: workflow.Delivery{ID: org, DocumentID: "sent2", OrgID: org, OrgName: name,
-			Kind: workflow.DeliverDocument, State: workflow.DeliveryDelivered, LastStatus: last, UpdatedAt: at}, Statuses: sts}
-	}
+	st, dl := deliveryFakes("sent2", at)
 	x := deliveriesOnly{reps: []exchange.DeliveryReport{
 		dl("000.00.31.H13", "UBND phường Long Hòa", "02", st("000.00.31.H13", "01", "", 1),
 			st("000.00.31.H13", "02", " Văn bản không thuộc thẩm quyền của phường ", 2)),
@@ -340,4 +326,19 @@ func TestReplacementNamed(t *testing.T) {
 		!strings.Contains(p.Body, `<dt>Được thay thế bởi</dt><dd><a href="/documents/repl1">04/QĐ-UBND — `) {
 		t.Errorf("the replaced document does not say it was replaced:\n%s", p.Body)
 	}
+}
+
+// deliveryFakes makes the statuses (st: at + min minutes) and delivery
+// reports (dl) of document doc sent at at, as the exchange reports them.
+func deliveryFakes(doc string, at time.Time) (st func(org, code, desc string, min int) workflow.ReceivedStatus,
+	dl func(org, name, last string, sts ...workflow.ReceivedStatus) exchange.DeliveryReport) {
+	st = func(org, code, desc string, min int) workflow.ReceivedStatus {
+		return workflow.ReceivedStatus{DocumentID: doc, OrgID: org, Code: code, Description: desc,
+			At: at.Add(time.Duration(min) * time.Minute), ReceivedAt: at.Add(time.Duration(min) * time.Minute)}
+	}
+	dl = func(org, name, last string, sts ...workflow.ReceivedStatus) exchange.DeliveryReport {
+		return exchange.DeliveryReport{Delivery: workflow.Delivery{ID: org, DocumentID: doc, OrgID: org, OrgName: name,
+			Kind: workflow.DeliverDocument, State: workflow.DeliveryDelivered, LastStatus: last, UpdatedAt: at}, Statuses: sts}
+	}
+	return st, dl
 }
