@@ -97,7 +97,7 @@ func TestIntegrationBrowserLayoutVerifyReform(t *testing.T) {
 	b.As("clerk", "password-clerk")
 	b.Go("/reports/reform")
 	b.Run(chromedp.WaitVisible(chromedp.CSS(`#reform-chart svg`)))
-	mustContain(t, "reform report", b.Text("main"), "Báo cáo cải cách hành chính", "hai lớp chữ ký số", "100.0%", "Chỉ tiêu")
+	mustContain(t, "reform report", b.Text("main"), "Báo cáo cải cách hành chính", "hai lớp chữ ký số", "100,0%", "Chỉ tiêu")
 	b.Shot("reform-report")
 	raw, _ := json.Marshal(issued["layout"])
 	t.Logf("issued with layout %s", raw)
