@@ -3,10 +3,8 @@ package web
 import (
 	"context"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/vanthu/vanthu/exchange"
 	"github.com/vanthu/vanthu/workflow"
@@ -57,13 +55,7 @@ func TestQueueSaysWhyInVietnamese(t *testing.T) {
 	dl := workflow.Delivery{ID: "d1", DocumentID: "sent3", OrgID: "000.00.31.H13", OrgName: "UBND phường Long Hòa",
 		Kind: workflow.DeliverDocument, State: workflow.DeliveryPending, Attempts: 7, LastError: raw, UpdatedAt: e.now}
 	x := queueOnly{q: exchange.QueueState{Counts: map[workflow.DeliveryState]int{workflow.DeliveryPending: 1}, Waiting: []workflow.Delivery{dl}}}
-	ui, err := New(Config{Docs: e.docs, Accounts: e.auth, Directory: e.repo, Agency: e.docs.Agency, Exchange: x,
-		Now: func() time.Time { return e.now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.srv = httptest.NewServer(Mount(http.NotFoundHandler(), ui))
-	t.Cleanup(e.srv.Close)
+	e.remount(t, Config{Exchange: x})
 	p := e.login("quantri").get("/admin/exchange")
 	want := `Máy chủ liên thông của cơ quan nhận không nhận kết nối (có thể đang tắt).<br><code class="muted" lang="en">`
 	if p.Status != http.StatusOK || !strings.Contains(p.Body, want) {

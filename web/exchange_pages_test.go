@@ -258,13 +258,7 @@ func TestRefusalReasonShown(t *testing.T) {
 			st("000.00.31.H13", "02", " Văn bản không thuộc thẩm quyền của phường ", 2)),
 		dl("000.00.32.H13", "UBND phường An Thới", "03", st("000.00.32.H13", "02", "Thiếu phụ lục", 1), st("000.00.32.H13", "03", "", 3)),
 	}}
-	ui, err := New(Config{Docs: e.docs, Accounts: e.auth, Directory: e.repo, Agency: e.docs.Agency, Exchange: x,
-		Now: func() time.Time { return e.now }})
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.srv = httptest.NewServer(Mount(http.NotFoundHandler(), ui))
-	t.Cleanup(e.srv.Close)
+	e.remount(t, Config{Exchange: x})
 	sent := &workflow.Document{ID: "sent2", Direction: workflow.Outgoing, Type: "QĐ", Subject: "Quyết định đã gửi",
 		Urgency: workflow.UrgencyNormal, Confidentiality: workflow.Public, State: workflow.Sent, Version: 6,
 		Recipients: []workflow.Org{{OrgID: "000.00.31.H13"}, {OrgID: "000.00.32.H13"}},
