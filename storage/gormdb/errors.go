@@ -89,6 +89,9 @@ func (d *DB) translate(err error, format string, args ...any) error {
 		// The server closed the connection (stopped or killed: pgx reads
 		// "unexpected EOF" on a pooled connection).
 		errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, io.EOF) ||
+		// A statement on a connection pgx had already closed (the server
+		// went away under an earlier statement of the transaction).
+		errors.Is(err, pgconn.ErrConnClosed) ||
 		pgconn.Timeout(err) {
 		return workflow.Wrap(workflow.EUNAVAILABLE, err, "%s: database unavailable", what)
 	}

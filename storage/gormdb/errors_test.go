@@ -29,6 +29,9 @@ func TestTranslateUnavailable(t *testing.T) {
 		{"unexpected EOF", fmt.Errorf("read: %w", io.ErrUnexpectedEOF), workflow.EUNAVAILABLE},
 		{"EOF", io.EOF, workflow.EUNAVAILABLE},
 		{"bad conn", driver.ErrBadConn, workflow.EUNAVAILABLE},
+		// A statement on a connection pgx had closed: before, 500 in the
+		// middle of an issue while PostgreSQL restarted (TestIntegrationChaosShort).
+		{"conn closed", fmt.Errorf("reserve: %w", pgconn.ErrConnClosed), workflow.EUNAVAILABLE},
 		{"canceled", context.Canceled, workflow.EINTERNAL},
 		// pgx's connect_timeout expired (VANTHU_DB_CONNECT_TIMEOUT): before,
 		// a DeadlineExceeded like a caller's own, and 500 (TestIntegrationReadinessPartition).
