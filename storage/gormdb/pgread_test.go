@@ -211,3 +211,46 @@ func BenchmarkPostgresRead(b *testing.B) {
 		})
 	}
 }
+
+// TestPostgresReserveNextConnectionKilled: the issue's transaction whose
+// backend is terminated between the document's lock and the number's
+// reservation (PostgreSQL restarted mid-issue) fails EUNAVAILABLE, a
+// retryable 503, not an internal error; it took no number, and the next
+// reservation takes 1.
+func TestPostgresReserveNextConnectionKilled(t *testing.T) {
+	db, admin, name := openPostgres(t)
+	ctx := context.Background()
+	doc := fullDocument().ID
+	err := db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+		nr := tx.(workflow.NumberReserver)
+		if _, _, err := nr.LockWithReservations(ctx, doc, workflow.RegisterOutgoing, 2026); err != nil {
+			t.Fatal(err)
+		}
+		terminateBackends(t, admin, name)
+		r := &workflow.Reservation{ID: "r1", Register: workflow.RegisterOutgoing, Year: 2026, DocumentID: doc, Actor: "u",
+			State: workflow.NumberReserved, CreatedAt: t0}
+		return nr.ReserveNext(workflow.WithLastWrite(ctx), r, "/QĐ-UBND")
+	})
+	if code := workflow.ErrorCode(err); code != workflow.EUNAVAILABLE {
+		t.Fatalf("reserve on a terminated connection: %s (%v), want %s", code, err, workflow.EUNAVAILABLE)
+	}
+	r, _, err := reserveNext(ctx, db, "r2", doc)
+	if err != nil || r.Number != 1 {
+		t.Fatalf("reservation after the failed one: number %d, %v; want 1", r.Number, err)
+	}
+}
+
+// terminateBackends ends every connection to database name and waits
+// until the server has no backend of it left.
+func terminateBackends(t *testing.T, admin *sql.DB, name string) {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := admin.ExecContext(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1`, name); err != nil {
+		t.Fatal(err)
+	}
+	for n := 1; n > 0; time.Sleep(5 * time.Millisecond) {
+		if err := admin.QueryRowContext(ctx, `SELECT count(*) FROM pg_stat_activity WHERE datname = $1`, name).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
