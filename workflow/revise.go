@@ -10,12 +10,16 @@ import (
 
 // EventRevise records a revision of a draft: Data "fields" names the
 // fields changed (space-separated, the API's names: "file" when its PDF
-// was replaced), "old_sha256" and "new_sha256" the PDFs before and after
-// when it was replaced, "name" the new PDF's name.
+// was replaced, "attachments" when attachments were added or removed),
+// "old_sha256" and "new_sha256" the PDFs before and after when it was
+// replaced, "name" the new PDF's name; "attachment_added:{sha256}" and
+// "attachment_removed:{sha256}" each attachment added or removed, with
+// its name.
 const EventRevise EventKind = "draft_revised"
 
-// FileSuperseded is a draft's PDF replaced by a revision (Revise): kept
-// in the document's files and trail, never its current file again.
+// FileSuperseded is a draft's PDF replaced by a revision (Revise), or an
+// attachment it removed: kept in the document's files and trail, never
+// its current file (or attachment) again.
 const FileSuperseded FileKind = "superseded"
 
 // ReviseInput is a revision of a draft: each field given (not nil)
@@ -38,6 +42,12 @@ type ReviseInput struct {
 	// pages.
 	Layout *Layout
 	File   *Upload
+	// Attachments are added to the draft's, checked and stored as a new
+	// draft's (storeAttachments). RemoveAttachments names by SHA-256
+	// attachments of the draft to remove (kept in its files as
+	// FileSuperseded); one named and added again stays.
+	Attachments       []Upload
+	RemoveAttachments []string
 	// Problems are what the caller could not read of the input, reported
 	// first with the others, as CreateInput.Problems.
 	Problems []error
@@ -79,8 +89,9 @@ func checkRevise(d *Document, u *User, version int) error {
 // ECONFLICT). The fields are checked as a new document's (every problem
 // at once, EINVALID); a new PDF goes through what a new draft's does
 // (storeMain: signable, layout, stored as a blob) and becomes the current
-// file, the old one kept as FileSuperseded. One event, EventRevise,
-// records it with the new version.
+// file, the old one kept as FileSuperseded; attachments are added
+// (storeAttachments) and removed (kept as FileSuperseded) likewise. One
+// event, EventRevise, records it with the new version.
 func (s *Service) Revise(ctx context.Context, actor *User, id string, in ReviseInput) (*Document, error) {
 	d, err := s.Get(ctx, actor, id)
 	if err != nil {
@@ -109,10 +120,17 @@ func (s *Service) Revise(ctx context.Context, actor *User, id string, in ReviseI
 			return nil, err
 		}
 	}
-	if len(fields) == 0 {
-		return nil, Wrap(EINVALID, ErrNothingRevised, "the revision changes nothing: give the fields to correct or a new PDF")
+	att, err := s.reviseAttachments(ctx, d, main, &in)
+	if err != nil {
+		return nil, err
 	}
-	out, err := s.commitRevision(ctx, actor, d, &next, main, fields)
+	if len(att.added)+len(att.removed) > 0 {
+		fields = append(fields, "attachments")
+	}
+	if len(fields) == 0 {
+		return nil, Wrap(EINVALID, ErrNothingRevised, "the revision changes nothing: give the fields to correct, a new PDF or attachments")
+	}
+	out, err := s.commitRevision(ctx, actor, d, &next, revisedFiles{main: main, att: att, fields: fields})
 	if err != nil {
 		return nil, fmt.Errorf("revise %s: %w", id, err)
 	}
@@ -154,6 +172,11 @@ func (s *Service) checkRevision(ctx context.Context, actor *User, d *Document, i
 	}
 	if err := s.checkFields(ctx, actor, ci, false, &p); err != nil {
 		return nil, err
+	}
+	for _, sha := range in.RemoveAttachments {
+		if f, ok := fileBySHA(d.Files, sha); !ok || f.Kind != FileAttachment {
+			p.add(Errorf(EINVALID, "%q is not the SHA-256 of one of the draft's attachments", sha).On("remove_attachments"))
+		}
 	}
 	if err := p.err(); err != nil {
 		return nil, err
@@ -212,10 +235,17 @@ func (s *Service) reviseFile(ctx context.Context, d *Document, ci *CreateInput, 
 	return &f, nil
 }
 
-// commitRevision writes next, the draft d revised (main: its new PDF, nil
-// when it keeps its own), with its event, if the draft is still as d was
-// read.
-func (s *Service) commitRevision(ctx context.Context, actor *User, d, next *Document, main *File, fields []string) (*Document, error) {
+// revisedFiles is what a revision changes of a draft's files and the
+// fields it names.
+type revisedFiles struct {
+	main   *File // the new PDF; nil when the draft keeps its own
+	att    attachmentChange
+	fields []string
+}
+
+// commitRevision writes next, the draft d revised (rv: its files), with
+// its event, if the draft is still as d was read.
+func (s *Service) commitRevision(ctx context.Context, actor *User, d, next *Document, rv revisedFiles) (*Document, error) {
 	var out *Document
 	err := s.Repo.Atomic(ctx, func(ctx context.Context, tx Tx) error {
 		cur, err := tx.LockDocument(ctx, d.ID)
@@ -226,10 +256,12 @@ func (s *Service) commitRevision(ctx context.Context, actor *User, d, next *Docu
 			return err
 		}
 		ev := &Event{DocumentID: d.ID, Actor: actor.ID, Kind: EventRevise, At: s.now(),
-			Data: map[string]string{"fields": strings.Join(fields, " ")}}
-		files := slices.Clone(cur.Files)
-		if main != nil {
-			files = replaceMain(files, *main, ev)
+			Data: map[string]string{"fields": strings.Join(rv.fields, " ")}}
+		// Attachments first: a PDF removed from them may become the
+		// current file.
+		files := rv.att.apply(slices.Clone(cur.Files), ev)
+		if rv.main != nil {
+			files = replaceMain(files, *rv.main, ev)
 		}
 		prev := cur.Version
 		r := *next
@@ -259,4 +291,79 @@ func replaceMain(files []File, f File, ev *Event) []File {
 		return files
 	}
 	return append(files, f)
+}
+
+// attachmentChange is what a revision changes of a draft's attachments:
+// the files added (new, or files the draft had before: attached again)
+// and the attachments removed.
+type attachmentChange struct {
+	added   []File
+	removed []File
+}
+
+// reviseAttachments stores the attachments in adds (storeAttachments)
+// and reads which of the draft's in removes; in.RemoveAttachments were
+// checked (checkRevision). An attachment the draft has and keeps, or
+// added twice, is no change; one added that is the draft's PDF (main:
+// the new one, when it is replaced) is EINVALID, as a new PDF that is
+// an attachment the draft keeps.
+func (s *Service) reviseAttachments(ctx context.Context, d *Document, main *File, in *ReviseInput) (attachmentChange, error) {
+	var c attachmentChange
+	removed := map[string]bool{}
+	for _, sha := range in.RemoveAttachments {
+		removed[sha] = true
+	}
+	stored, err := s.storeAttachments(ctx, in.Attachments)
+	if err != nil {
+		return c, err
+	}
+	pdf, _ := d.MainFile()
+	if main != nil {
+		pdf = *main
+		if cur, ok := fileBySHA(d.Files, main.SHA256); ok && cur.Kind == FileAttachment && !removed[cur.SHA256] {
+			return c, Errorf(EINVALID, "the new PDF is the draft's attachment %q: remove it from the attachments", cur.Name).On("file")
+		}
+	}
+	seen := map[string]bool{}
+	for _, f := range stored {
+		if f.SHA256 == pdf.SHA256 {
+			return c, Errorf(EINVALID, "attachment %q is the draft's PDF itself", f.Name).On("attachment")
+		}
+		cur, had := fileBySHA(d.Files, f.SHA256)
+		switch {
+		case seen[f.SHA256]:
+		case had && cur.Kind == FileAttachment:
+			delete(removed, f.SHA256) // named and added again: it stays
+		default:
+			c.added = append(c.added, f)
+		}
+		seen[f.SHA256] = true
+	}
+	for _, f := range d.Files {
+		if removed[f.SHA256] && f.Kind == FileAttachment {
+			c.removed = append(c.removed, f)
+		}
+	}
+	return c, nil
+}
+
+// apply makes c's change to files, recorded in ev: an attachment removed
+// is kept as FileSuperseded; one added is appended, or a file the draft
+// had before (by its SHA-256) is an attachment again.
+func (c attachmentChange) apply(files []File, ev *Event) []File {
+	for _, r := range c.removed {
+		if i := slices.IndexFunc(files, func(x File) bool { return x.SHA256 == r.SHA256 }); i >= 0 {
+			files[i].Kind = FileSuperseded
+			ev.Data["attachment_removed:"+r.SHA256] = r.Name
+		}
+	}
+	for _, a := range c.added {
+		ev.Data["attachment_added:"+a.SHA256] = a.Name
+		if i := slices.IndexFunc(files, func(x File) bool { return x.SHA256 == a.SHA256 }); i >= 0 {
+			files[i].Kind = FileAttachment
+			continue
+		}
+		files = append(files, a)
+	}
+	return files
 }

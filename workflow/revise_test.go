@@ -3,8 +3,11 @@ package workflow_test
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"io"
+	"slices"
 	"strings"
 	"testing"
 
@@ -199,4 +202,132 @@ func TestReviseBackToEarlierPDF(t *testing.T) {
 	if main.SHA256 != first.SHA256 || len(d.Files) != 2 || d.Files[1].Kind != workflow.FileSuperseded {
 		t.Fatalf("files %+v", d.Files)
 	}
+}
+
+// TestReviseAttachments: a revision adds attachments (checked as a new
+// draft's), removes them by SHA-256 (kept as superseded), or both (one
+// replaced); the event names each added and removed, with its SHA-256.
+// Removing one the draft does not have is refused on its field, with the
+// other problems; adding one the draft keeps changes nothing. Each case
+// starts from a draft with one attachment, phu-luc-1.pdf.
+func TestReviseAttachments(t *testing.T) {
+	ctx := context.Background()
+	pdfA := []byte("%PDF-1.4\n% phu luc 1\n%%EOF\n")
+	pdfB := []byte("%PDF-1.4\n% phu luc 2\n%%EOF\n")
+	shaA, shaB := sha256hex(pdfA), sha256hex(pdfB)
+	for _, tc := range []struct {
+		name string
+		in   workflow.ReviseInput
+		want string
+		// files are the draft's files after (name:kind); event its added
+		// and removed ("+name" "-name").
+		files, event string
+		fields       []string
+	}{
+		{name: "OK/add", in: workflow.ReviseInput{Attachments: []workflow.Upload{*upload("phu-luc-2.pdf", pdfB)}},
+			files: "a.pdf:main phu-luc-1.pdf:attachment phu-luc-2.pdf:attachment", event: "+phu-luc-2.pdf"},
+		{name: "OK/remove", in: workflow.ReviseInput{RemoveAttachments: []string{shaA}},
+			files: "a.pdf:main phu-luc-1.pdf:superseded", event: "-phu-luc-1.pdf"},
+		{name: "OK/replace", in: workflow.ReviseInput{RemoveAttachments: []string{shaA}, Attachments: []workflow.Upload{*upload("phu-luc-2.pdf", pdfB)}},
+			files: "a.pdf:main phu-luc-1.pdf:superseded phu-luc-2.pdf:attachment", event: "+phu-luc-2.pdf -phu-luc-1.pdf"},
+		{name: "OK/with a field", in: workflow.ReviseInput{Subject: ptr("Về việc sửa phụ lục"), RemoveAttachments: []string{shaA}},
+			files: "a.pdf:main phu-luc-1.pdf:superseded", event: "-phu-luc-1.pdf"},
+		{name: "ErrInvalid/remove one not there", want: workflow.EINVALID, fields: []string{"remove_attachments"},
+			in: workflow.ReviseInput{RemoveAttachments: []string{shaB}}},
+		{name: "ErrInvalid/remove the PDF", want: workflow.EINVALID, fields: []string{"remove_attachments"},
+			in: workflow.ReviseInput{RemoveAttachments: []string{sha256hex(minimalPDF)}}},
+		{name: "ErrInvalid/with other problems", want: workflow.EINVALID, fields: []string{"subject", "remove_attachments"},
+			in: workflow.ReviseInput{Subject: ptr(" "), RemoveAttachments: []string{"x"}, Attachments: []workflow.Upload{*upload("phu-luc-2.pdf", pdfB)}}},
+		{name: "ErrInvalid/the PDF as an attachment", want: workflow.EINVALID, fields: []string{"attachment"},
+			in: workflow.ReviseInput{Attachments: []workflow.Upload{*upload("a.pdf", minimalPDF)}}},
+		{name: "ErrInvalid/an attachment as the PDF", want: workflow.EINVALID, fields: []string{"file"},
+			in: workflow.ReviseInput{File: upload("phu-luc-1.pdf", pdfA)}},
+		{name: "ErrInvalid/an encrypted attachment", want: workflow.EUNPROCESSABLE, fields: []string{"attachment"},
+			in: workflow.ReviseInput{Attachments: []workflow.Upload{*upload("enc.pdf", []byte("%PDF-1.4\ntrailer<</Encrypt 5 0 R>>\n%%EOF\n"))}}},
+		{name: "ErrInvalid/adding one it has", want: workflow.EINVALID,
+			in: workflow.ReviseInput{Attachments: []workflow.Upload{*upload("phu-luc-1.pdf", pdfA)}}},
+		{name: "ErrInvalid/removing and adding the same", want: workflow.EINVALID,
+			in: workflow.ReviseInput{RemoveAttachments: []string{shaA}, Attachments: []workflow.Upload{*upload("phu-luc-1.pdf", pdfA)}}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newEnv(t)
+			e.svc.Inspector = reviseInspector{}
+			h := e.users[workflow.RoleHandler]
+			d := e.create(t, workflow.Outgoing, workflow.Public)
+			d, err := e.svc.Revise(ctx, h, d.ID, workflow.ReviseInput{Attachments: []workflow.Upload{*upload("phu-luc-1.pdf", pdfA)}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			before, _ := e.svc.Events(ctx, h, d.ID)
+			_, err = e.svc.Revise(ctx, h, d.ID, tc.in)
+			if workflow.ErrorCode(err) != tc.want {
+				t.Fatalf("Revise: %v, want code %q", err, tc.want)
+			}
+			if tc.fields != nil {
+				var fields []string
+				for _, p := range workflow.Problems(err) {
+					fields = append(fields, p.Field)
+				}
+				if strings.Join(fields, " ") != strings.Join(tc.fields, " ") {
+					t.Fatalf("problems on %v, want %v: %v", fields, tc.fields, err)
+				}
+			}
+			if tc.want == workflow.EINVALID && tc.fields == nil && !errors.Is(err, workflow.ErrNothingRevised) {
+				t.Fatalf("Revise: %v, want ErrNothingRevised", err)
+			}
+			after, _ := e.repo.Document(ctx, d.ID)
+			events, _ := e.svc.Events(ctx, h, d.ID)
+			if tc.want != "" {
+				if after.Version != d.Version || len(after.Files) != len(d.Files) || after.Files[1].Kind != workflow.FileAttachment || len(events) != len(before) {
+					t.Fatalf("a refused revision changed the draft: v%d %+v, %d events", after.Version, after.Files, len(events))
+				}
+				return
+			}
+			var files []string
+			for _, f := range after.Files {
+				files = append(files, f.Name+":"+string(f.Kind))
+			}
+			if strings.Join(files, " ") != tc.files {
+				t.Errorf("files %v, want %s", files, tc.files)
+			}
+			ev := events[len(events)-1]
+			var got []string
+			for k, v := range ev.Data {
+				if sha, ok := strings.CutPrefix(k, "attachment_added:"); ok && (sha == shaB) == (v == "phu-luc-2.pdf") {
+					got = append(got, "+"+v)
+				} else if sha, ok := strings.CutPrefix(k, "attachment_removed:"); ok && (sha == shaA) == (v == "phu-luc-1.pdf") {
+					got = append(got, "-"+v)
+				}
+			}
+			slices.Sort(got)
+			if strings.Join(got, " ") != tc.event || !strings.Contains(ev.Data["fields"], "attachments") {
+				t.Errorf("event %v, want %s and the field attachments", ev.Data, tc.event)
+			}
+		})
+	}
+}
+
+// TestReviseAttachmentAgain: an attachment removed and added again in a
+// later revision is the draft's attachment again, kept once.
+func TestReviseAttachmentAgain(t *testing.T) {
+	ctx := context.Background()
+	e := newEnv(t)
+	h := e.users[workflow.RoleHandler]
+	pdfA := []byte("%PDF-1.4\n% phu luc 1\n%%EOF\n")
+	d := e.create(t, workflow.Outgoing, workflow.Public)
+	for _, in := range []workflow.ReviseInput{{Attachments: []workflow.Upload{*upload("phu-luc-1.pdf", pdfA)}},
+		{RemoveAttachments: []string{sha256hex(pdfA)}}, {Attachments: []workflow.Upload{*upload("phu-luc-1 (2).pdf", pdfA)}}} {
+		var err error
+		if d, err = e.svc.Revise(ctx, h, d.ID, in); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(d.Files) != 2 || d.Files[1].Kind != workflow.FileAttachment || d.Files[1].Name != "phu-luc-1.pdf" {
+		t.Fatalf("files %+v", d.Files)
+	}
+}
+
+func sha256hex(b []byte) string {
+	s := sha256.Sum256(b)
+	return hex.EncodeToString(s[:])
 }

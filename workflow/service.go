@@ -410,6 +410,21 @@ func (s *Service) validateAmends(ctx context.Context, actor *User, in *CreateInp
 	return nil
 }
 
+// storeAttachments checks (PDFs only), hashes and stores the
+// attachments of a new document or of a draft's revision: errors on the
+// field "attachment".
+func (s *Service) storeAttachments(ctx context.Context, ups []Upload) ([]File, error) {
+	var out []File
+	for i := range ups {
+		f, err := s.storeUpload(ctx, &ups[i], FileAttachment)
+		if err != nil {
+			return nil, OnField(err, "attachment")
+		}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
 // storeUpload checks (PDFs only), hashes and stores one upload.
 func (s *Service) storeUpload(ctx context.Context, u *Upload, kind FileKind) (File, error) {
 	return s.store(ctx, u, kind, true)
@@ -533,14 +548,11 @@ func (s *Service) create(ctx context.Context, actor *User, in CreateInput, key *
 	if err != nil {
 		return nil, err
 	}
-	d.Files = append(d.Files, main)
-	for i := range in.Attachments {
-		f, err := s.storeUpload(ctx, &in.Attachments[i], FileAttachment)
-		if err != nil {
-			return nil, OnField(err, "attachment")
-		}
-		d.Files = append(d.Files, f)
+	attachments, err := s.storeAttachments(ctx, in.Attachments)
+	if err != nil {
+		return nil, err
 	}
+	d.Files = append(append(d.Files, main), attachments...)
 	err = s.Repo.Atomic(ctx, func(ctx context.Context, tx Tx) error {
 		events := []*Event{{DocumentID: d.ID, Actor: actor.ID, Kind: EventCreate, To: d.State, At: now,
 			Data: map[string]string{"direction": string(d.Direction), "type": string(d.Type)}}}
