@@ -454,15 +454,12 @@ func (s *Server) handleCreateDocument(c echo.Context) error {
 	if err != nil || mt != "multipart/form-data" || params["boundary"] == "" {
 		return workflow.Errorf(workflow.EUNSUPPORTEDMEDIA, "POST /documents takes multipart/form-data with parts meta, file and attachment")
 	}
-	if r.ContentLength > 0 && r.ContentLength > 8*s.MaxUpload+(1<<20) {
-		return workflow.Errorf(workflow.ETOOLARGE, "upload is larger than the limit")
+	up, err := s.limitUploads(c)
+	if err != nil {
+		return err
 	}
-	// Every file is limited to MaxUpload; the whole body to a multiple of
-	// it (main file plus attachments).
-	r.Body = http.MaxBytesReader(c.Response(), r.Body, 8*s.MaxUpload+(1<<20))
-	up := uploads{budget: &s.uploadMemory, body: &countingReader{r: r.Body}, size: r.ContentLength}
 	defer up.cleanup()
-	parts, err := s.readCreateParts(c, multipart.NewReader(up.body, params["boundary"]), &up)
+	parts, err := s.readCreateParts(c, multipart.NewReader(up.body, params["boundary"]), up)
 	if err != nil {
 		return err
 	}
@@ -516,11 +513,56 @@ func idempotencyKey(h http.Header) (string, error) {
 	return k, nil
 }
 
-// createParts are the parts of a POST /documents.
-type createParts struct {
-	meta        *metaRequest
+// limitUploads limits the body of a multipart upload with files (a
+// create, a draft's revision): every file to MaxUpload (the parts'
+// spool), the whole body to a multiple of it (main file plus
+// attachments), refused at once when its Content-Length says more.
+func (s *Server) limitUploads(c echo.Context) (*uploads, error) {
+	r := c.Request()
+	if r.ContentLength > 0 && r.ContentLength > 8*s.MaxUpload+(1<<20) {
+		return nil, workflow.Errorf(workflow.ETOOLARGE, "upload is larger than the limit")
+	}
+	r.Body = http.MaxBytesReader(c.Response(), r.Body, 8*s.MaxUpload+(1<<20))
+	return &uploads{budget: &s.uploadMemory, body: &countingReader{r: r.Body}, size: r.ContentLength}, nil
+}
+
+// fileParts are the files of a multipart create or revision: the part
+// file (at most one) and the parts attachment.
+type fileParts struct {
 	file        *workflow.Upload
 	attachments []workflow.Upload
+}
+
+// readFilePart reads p into out when it is a part file or attachment,
+// spooled to up within the upload limit (errors on the part's field);
+// false for another part.
+func (s *Server) readFilePart(p *multipart.Part, up *uploads, out *fileParts) (bool, error) {
+	switch name := p.FormName(); name {
+	case "file":
+		if out.file != nil {
+			return true, workflow.Errorf(workflow.EINVALID, "only one part named file is allowed; use attachment for more")
+		}
+		f, err := up.spool(p, s.MaxUpload)
+		if err != nil {
+			return true, workflow.OnField(err, name)
+		}
+		out.file = f
+	case "attachment":
+		a, err := up.spool(p, s.MaxUpload)
+		if err != nil {
+			return true, workflow.OnField(err, name)
+		}
+		out.attachments = append(out.attachments, *a)
+	default:
+		return false, nil
+	}
+	return true, nil
+}
+
+// createParts are the parts of a POST /documents.
+type createParts struct {
+	meta *metaRequest
+	fileParts
 }
 
 // readCreateParts reads the parts of a POST /documents: meta first (its
@@ -552,21 +594,12 @@ func (s *Server) readCreateParts(c echo.Context, mr *multipart.Reader, up *uploa
 			}
 		case out.meta == nil && (name == "file" || name == "attachment"):
 			return nil, refuseUpload(c, workflow.Errorf(workflow.EINVALID, "part meta must come before the file and attachment parts"))
-		case name == "file":
-			if out.file != nil {
-				return nil, workflow.Errorf(workflow.EINVALID, "only one part named file is allowed; use attachment for more")
-			}
-			if out.file, err = up.spool(p, s.MaxUpload); err != nil {
-				return nil, workflow.OnField(err, name)
-			}
-		case name == "attachment":
-			a, err := up.spool(p, s.MaxUpload)
-			if err != nil {
-				return nil, workflow.OnField(err, name)
-			}
-			out.attachments = append(out.attachments, *a)
 		default:
-			return nil, workflow.Errorf(workflow.EINVALID, "unknown part %q: expected meta, file, attachment", p.FormName())
+			if ok, err := s.readFilePart(p, up, &out.fileParts); err != nil {
+				return nil, err
+			} else if !ok {
+				return nil, workflow.Errorf(workflow.EINVALID, "unknown part %q: expected meta, file, attachment", p.FormName())
+			}
 		}
 		p.Close()
 	}

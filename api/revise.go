@@ -21,25 +21,29 @@ type DraftReviser interface {
 
 // reviseRequest is the body of PATCH /documents/{id} (JSON), or its part
 // meta (multipart): the fields given replace the draft's, those left out
-// stay; version is the one the caller saw (0 = any).
+// stay; version is the one the caller saw (0 = any); remove_attachments
+// names by SHA-256 attachments of the draft to remove.
 type reviseRequest struct {
-	Version         int             `json:"version"`
-	Type            *string         `json:"type"`
-	Subject         *string         `json:"subject"`
-	Urgency         *string         `json:"urgency"`
-	Confidentiality *string         `json:"confidentiality"`
-	SignerID        *string         `json:"signer_id"`
-	Recipients      *[]workflow.Org `json:"recipients"`
-	DraftingUnit    *string         `json:"drafting_unit"`
-	Retention       *string         `json:"retention"`
-	Notes           *string         `json:"notes"`
-	Layout          *LayoutJSON     `json:"layout"`
+	Version           int             `json:"version"`
+	Type              *string         `json:"type"`
+	Subject           *string         `json:"subject"`
+	Urgency           *string         `json:"urgency"`
+	Confidentiality   *string         `json:"confidentiality"`
+	SignerID          *string         `json:"signer_id"`
+	Recipients        *[]workflow.Org `json:"recipients"`
+	DraftingUnit      *string         `json:"drafting_unit"`
+	Retention         *string         `json:"retention"`
+	Notes             *string         `json:"notes"`
+	Layout            *LayoutJSON     `json:"layout"`
+	RemoveAttachments []string        `json:"remove_attachments"`
 }
 
-// handleRevise is PATCH /documents/{id}: a draft's fields corrected
-// (application/json), and its PDF replaced with them (multipart/form-data:
-// part meta, the same JSON, then part file) — one request, one revision,
-// one event, as a create is one request with its file.
+// handleRevise is PATCH /documents/{id}: a draft's fields corrected and
+// attachments removed (application/json), and its PDF replaced and
+// attachments added with them (multipart/form-data: part meta, the same
+// JSON, then part file and parts attachment, read as a create's) — one
+// request, one revision, one event, as a create is one request with its
+// files.
 func (s *Server) handleRevise(c echo.Context) error {
 	dr, ok := s.Docs.(DraftReviser)
 	if !ok {
@@ -52,65 +56,61 @@ func (s *Server) handleRevise(c echo.Context) error {
 	}
 	r := c.Request()
 	var req reviseRequest
-	var file *workflow.Upload
+	var files fileParts
 	mt, params, err := mime.ParseMediaType(r.Header.Get(echo.HeaderContentType))
 	if err == nil && mt == "multipart/form-data" && params["boundary"] != "" {
-		r.Body = http.MaxBytesReader(c.Response(), r.Body, s.MaxUpload+(1<<20))
-		up := uploads{budget: &s.uploadMemory, body: &countingReader{r: r.Body}, size: r.ContentLength}
+		up, err := s.limitUploads(c)
+		if err != nil {
+			return refuseUpload(c, err)
+		}
 		defer up.cleanup()
-		if file, err = s.readReviseParts(c, multipart.NewReader(up.body, params["boundary"]), &up, &req); err != nil {
+		if files, err = s.readReviseParts(c, multipart.NewReader(up.body, params["boundary"]), up, &req); err != nil {
 			return err
 		}
 	} else if err := bind(c, &req); err != nil {
 		return err
 	}
-	d, err := dr.Revise(r.Context(), Actor(c), c.Param("id"), req.input(file))
+	d, err := dr.Revise(r.Context(), Actor(c), c.Param("id"), req.input(files))
 	if err != nil {
 		return err
 	}
 	return s.writeDocumentJSON(c, http.StatusOK, d)
 }
 
-// readReviseParts reads a multipart revision: part meta (into req), then
-// at most one part file, spooled to up as a create's.
-func (s *Server) readReviseParts(c echo.Context, mr *multipart.Reader, up *uploads, req *reviseRequest) (*workflow.Upload, error) {
-	var file *workflow.Upload
+// readReviseParts reads a multipart revision: part meta (into req), at
+// most one part file and any number of parts attachment, spooled to up
+// as a create's (readFilePart).
+func (s *Server) readReviseParts(c echo.Context, mr *multipart.Reader, up *uploads, req *reviseRequest) (fileParts, error) {
+	var out fileParts
 	meta := false
 	for {
 		p, err := mr.NextPart()
 		if err == io.EOF {
-			return file, nil
+			return out, nil
 		}
 		if err != nil {
-			return nil, uploadErr(err)
+			return out, uploadErr(err)
 		}
-		switch p.FormName() {
-		case "meta":
+		if p.FormName() == "meta" {
 			if meta {
-				return nil, workflow.Errorf(workflow.EINVALID, "only one part named meta is allowed")
+				return out, workflow.Errorf(workflow.EINVALID, "only one part named meta is allowed")
 			}
 			meta = true
 			if err := decodeJSON(p, req); err != nil {
-				return nil, refuseUpload(c, jsonBodyError("part meta", err))
+				return out, refuseUpload(c, jsonBodyError("part meta", err))
 			}
-		case "file":
-			if file != nil {
-				return nil, workflow.Errorf(workflow.EINVALID, "only one part named file is allowed")
-			}
-			if file, err = up.spool(p, s.MaxUpload); err != nil {
-				return nil, workflow.OnField(err, "file")
-			}
-			file.Name = norm.NFC.String(file.Name)
-		default:
-			return nil, workflow.Errorf(workflow.EINVALID, "unknown part %q: expected meta and file", p.FormName())
+		} else if ok, err := s.readFilePart(p, up, &out); err != nil {
+			return out, err
+		} else if !ok {
+			return out, workflow.Errorf(workflow.EINVALID, "unknown part %q: expected meta, file, attachment", p.FormName())
 		}
 		p.Close()
 	}
 }
 
-// input is the service's input of the request, its text in NFC as a
-// create's (composeText).
-func (req *reviseRequest) input(file *workflow.Upload) workflow.ReviseInput {
+// input is the service's input of the request and its files, its text
+// (the files' names included) in NFC as a create's (composeText).
+func (req *reviseRequest) input(files fileParts) workflow.ReviseInput {
 	nfc := func(s *string) *string {
 		if s == nil {
 			return nil
@@ -119,7 +119,14 @@ func (req *reviseRequest) input(file *workflow.Upload) workflow.ReviseInput {
 		return &v
 	}
 	in := workflow.ReviseInput{Version: req.Version, Subject: nfc(req.Subject), SignerID: req.SignerID,
-		DraftingUnit: nfc(req.DraftingUnit), Retention: req.Retention, Notes: nfc(req.Notes), Layout: req.Layout.toDomain(), File: file}
+		DraftingUnit: nfc(req.DraftingUnit), Retention: req.Retention, Notes: nfc(req.Notes), Layout: req.Layout.toDomain(),
+		File: files.file, Attachments: files.attachments, RemoveAttachments: req.RemoveAttachments}
+	if in.File != nil {
+		in.File.Name = norm.NFC.String(in.File.Name)
+	}
+	for i := range in.Attachments {
+		in.Attachments[i].Name = norm.NFC.String(in.Attachments[i].Name)
+	}
 	if req.Type != nil {
 		in.Type = (*workflow.DocType)(req.Type)
 	}

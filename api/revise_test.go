@@ -117,3 +117,53 @@ func (f *fixture) get(t *testing.T, user, id string) api.DocumentJSON {
 	}
 	return d
 }
+
+// TestReviseAttachments: a multipart PATCH adds attachment parts (read
+// as a create's: the same upload limit, 413 over it) and its meta
+// removes attachments by SHA-256; the removed one stays in the files as
+// superseded, and the draft_revised event names both. Removing one the
+// draft does not have is a 400 on remove_attachments, in JSON too.
+func TestReviseAttachments(t *testing.T) {
+	f := newFixture(t, 64<<10)
+	annexA, annexB := testpdf.Make(1, "phu luc sai"), testpdf.Make(1, "phu luc dung")
+	body, ct := multipartBody(t, f.outgoingMeta(), testpdf.Make(1, "du thao"), annexA)
+	rec := f.do(t, "handler", "POST", "/api/v1/documents", body, ct)
+	var d api.DocumentJSON
+	if err := json.Unmarshal(rec.Body.Bytes(), &d); err != nil || rec.Code != 201 || len(d.Files) != 2 || d.Files[1].Kind != "attachment" {
+		t.Fatalf("create: %d %s", rec.Code, rec.Body.String())
+	}
+	path, shaA := "/api/v1/documents/"+d.ID, d.Files[1].SHA256
+	if rec := f.json(t, "handler", "PATCH", path, map[string]any{"remove_attachments": []string{d.Files[0].SHA256}}); rec.Code != 400 ||
+		!strings.Contains(rec.Body.String(), `"field":"remove_attachments"`) {
+		t.Fatalf("removing the PDF as an attachment: %d %s", rec.Code, rec.Body.String())
+	}
+	body, ct = multipartBody(t, map[string]any{"remove_attachments": []string{shaA}}, nil, bytes.Repeat([]byte("%PDF-1.4\n"), 10<<10))
+	if rec := f.do(t, "handler", "PATCH", path, body, ct); rec.Code != 413 || !strings.Contains(rec.Body.String(), `"field":"attachment"`) {
+		t.Fatalf("an attachment over the limit: %d %s", rec.Code, rec.Body.String())
+	}
+	body, ct = multipartBody(t, map[string]any{"version": d.Version, "remove_attachments": []string{shaA}}, nil, annexB)
+	if rec = f.do(t, "handler", "PATCH", path, body, ct); rec.Code != 200 {
+		t.Fatalf("replace the attachment: %d %s", rec.Code, rec.Body.String())
+	}
+	got := f.get(t, "handler", d.ID)
+	var kinds []string
+	for _, x := range got.Files {
+		kinds = append(kinds, x.Name+":"+x.Kind)
+	}
+	if strings.Join(kinds, " ") != "vanban.pdf:main phuluc-0.pdf:superseded phuluc-0.pdf:attachment" || got.Files[1].SHA256 != shaA ||
+		got.Version != d.Version+1 {
+		t.Fatalf("files after: %v (v%d)", kinds, got.Version)
+	}
+	rec = f.do(t, "handler", "GET", path+"/file?sha256="+got.Files[2].SHA256, nil, "")
+	if !bytes.Equal(rec.Body.Bytes(), annexB) {
+		t.Fatalf("the new attachment is not the one sent (%d bytes)", rec.Body.Len())
+	}
+	rec = f.do(t, "handler", "GET", path+"/events", nil, "")
+	var events struct{ Items []api.EventJSON }
+	json.Unmarshal(rec.Body.Bytes(), &events)
+	last := events.Items[len(events.Items)-1]
+	if last.Kind != "draft_revised" || last.Data["fields"] != "attachments" || last.Data["attachment_removed:"+shaA] != "phuluc-0.pdf" ||
+		last.Data["attachment_added:"+got.Files[2].SHA256] != "phuluc-0.pdf" {
+		t.Fatalf("event: %+v", last)
+	}
+}

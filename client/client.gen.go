@@ -1492,8 +1492,11 @@ type DraftRevision struct {
 	Notes  *string `json:"notes,omitempty"`
 
 	// Recipients nơi nhận, the whole list
-	Recipients *[]Org     `json:"recipients,omitempty"`
-	Retention  *Retention `json:"retention,omitempty"`
+	Recipients *[]Org `json:"recipients,omitempty"`
+
+	// RemoveAttachments attachments of the draft to remove, by their SHA-256 (as in `files`): each stays in `files` with kind `superseded`; one that is not a current attachment of the draft is a 400 on the field `remove_attachments`. One named and added again (part `attachment`) stays
+	RemoveAttachments *[]string  `json:"remove_attachments,omitempty"`
+	Retention         *Retention `json:"retention,omitempty"`
 
 	// SignerId the official who signs
 	SignerId *string `json:"signer_id,omitempty"`
@@ -1513,6 +1516,9 @@ type DraftRevision struct {
 
 // DraftRevisionUpload defines model for DraftRevisionUpload.
 type DraftRevisionUpload struct {
+	// Attachment attachments (PDF) added to the draft's, any number, checked as a new document's (upload limit, PDF check); one the draft has already changes nothing
+	Attachment *[]openapi_types.File `json:"attachment,omitempty"`
+
 	// File the new PDF (left out: the draft keeps its own)
 	File *openapi_types.File `json:"file,omitempty"`
 
@@ -1562,14 +1568,14 @@ type Event struct {
 	From       *string            `json:"from,omitempty"`
 	Hash       string             `json:"hash"`
 
-	// Kind revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF), old_sha256, new_sha256 and name (the new PDF)
+	// Kind revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF, "attachments" when attachments were added or removed), old_sha256, new_sha256 and name (the new PDF), attachment_added:{sha256} and attachment_removed:{sha256} (each attachment added or removed: its name)
 	Kind     EventKind `json:"kind"`
 	PrevHash string    `json:"prev_hash"`
 	Seq      int64     `json:"seq"`
 	To       *string   `json:"to,omitempty"`
 }
 
-// EventKind revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF), old_sha256, new_sha256 and name (the new PDF)
+// EventKind revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF, "attachments" when attachments were added or removed), old_sha256, new_sha256 and name (the new PDF), attachment_added:{sha256} and attachment_removed:{sha256} (each attachment added or removed: its name)
 type EventKind string
 
 // EventList defines model for EventList.
@@ -2618,12 +2624,15 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/documents/{id} (the `GetDocument` operationId).
 	GetDocument(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ReviseDocumentWithBody Revise a draft (its drafting handler, in state draft) — correct its fields and/or replace its PDF
+	// ReviseDocumentWithBody Revise a draft (its drafting handler, in state draft) — correct its fields, replace its PDF, add or remove attachments
 	//
 	// The way to "fix and resubmit" a draft an official returned: the fields given replace the
-	// draft's, those left out stay; `application/json` corrects fields only, `multipart/form-data`
-	// (part `meta`, this JSON, first; then part `file`, the new PDF) replaces the PDF with them in
-	// the same revision. The new PDF goes through what a new draft's does: the upload limit (413),
+	// draft's, those left out stay; `application/json` corrects fields, `multipart/form-data`
+	// (part `meta`, this JSON, first; then part `file`, the new PDF, and any number of parts
+	// `attachment`) replaces the PDF and adds attachments with them in the same revision;
+	// `remove_attachments` (either body) removes attachments by SHA-256, each kept in `files` as
+	// `superseded` (a wrong annex is replaced by removing it and adding the right one). The whole
+	// body is limited as a create's. New files go through what a new draft's do: the upload limit (413),
 	// the check that it can be signed (an encrypted or malformed PDF: 422), a layout given checked
 	// on its pages, else the stamp layout found in its text; the old PDF stays in `files` as
 	// `superseded`, the new one is the current file. The fields are checked as a new document's,
@@ -2632,19 +2641,22 @@ type ClientInterface interface {
 	// handler who drafted it (403 for anyone else, checked before the body is read for a user who
 	// is not a handler; 409 `illegal_transition` in any other state). A revision that changes
 	// nothing is a 400. One audit event, `draft_revised`, names the fields changed and the old and
-	// new SHA-256.
+	// new SHA-256, and each attachment added and removed (name and SHA-256, never the content).
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /api/v1/documents/{id} (the `ReviseDocument` operationId).
 	ReviseDocumentWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ReviseDocument Revise a draft (its drafting handler, in state draft) — correct its fields and/or replace its PDF
+	// ReviseDocument Revise a draft (its drafting handler, in state draft) — correct its fields, replace its PDF, add or remove attachments
 	//
 	// The way to "fix and resubmit" a draft an official returned: the fields given replace the
-	// draft's, those left out stay; `application/json` corrects fields only, `multipart/form-data`
-	// (part `meta`, this JSON, first; then part `file`, the new PDF) replaces the PDF with them in
-	// the same revision. The new PDF goes through what a new draft's does: the upload limit (413),
+	// draft's, those left out stay; `application/json` corrects fields, `multipart/form-data`
+	// (part `meta`, this JSON, first; then part `file`, the new PDF, and any number of parts
+	// `attachment`) replaces the PDF and adds attachments with them in the same revision;
+	// `remove_attachments` (either body) removes attachments by SHA-256, each kept in `files` as
+	// `superseded` (a wrong annex is replaced by removing it and adding the right one). The whole
+	// body is limited as a create's. New files go through what a new draft's do: the upload limit (413),
 	// the check that it can be signed (an encrypted or malformed PDF: 422), a layout given checked
 	// on its pages, else the stamp layout found in its text; the old PDF stays in `files` as
 	// `superseded`, the new one is the current file. The fields are checked as a new document's,
@@ -2653,7 +2665,7 @@ type ClientInterface interface {
 	// handler who drafted it (403 for anyone else, checked before the body is read for a user who
 	// is not a handler; 409 `illegal_transition` in any other state). A revision that changes
 	// nothing is a 400. One audit event, `draft_revised`, names the fields changed and the old and
-	// new SHA-256.
+	// new SHA-256, and each attachment added and removed (name and SHA-256, never the content).
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3321,12 +3333,15 @@ func (c *Client) GetDocument(ctx context.Context, id Id, reqEditors ...RequestEd
 	return c.Client.Do(req)
 }
 
-// ReviseDocumentWithBody Revise a draft (its drafting handler, in state draft) — correct its fields and/or replace its PDF
+// ReviseDocumentWithBody Revise a draft (its drafting handler, in state draft) — correct its fields, replace its PDF, add or remove attachments
 //
 // The way to "fix and resubmit" a draft an official returned: the fields given replace the
-// draft's, those left out stay; `application/json` corrects fields only, `multipart/form-data`
-// (part `meta`, this JSON, first; then part `file`, the new PDF) replaces the PDF with them in
-// the same revision. The new PDF goes through what a new draft's does: the upload limit (413),
+// draft's, those left out stay; `application/json` corrects fields, `multipart/form-data`
+// (part `meta`, this JSON, first; then part `file`, the new PDF, and any number of parts
+// `attachment`) replaces the PDF and adds attachments with them in the same revision;
+// `remove_attachments` (either body) removes attachments by SHA-256, each kept in `files` as
+// `superseded` (a wrong annex is replaced by removing it and adding the right one). The whole
+// body is limited as a create's. New files go through what a new draft's do: the upload limit (413),
 // the check that it can be signed (an encrypted or malformed PDF: 422), a layout given checked
 // on its pages, else the stamp layout found in its text; the old PDF stays in `files` as
 // `superseded`, the new one is the current file. The fields are checked as a new document's,
@@ -3335,7 +3350,7 @@ func (c *Client) GetDocument(ctx context.Context, id Id, reqEditors ...RequestEd
 // handler who drafted it (403 for anyone else, checked before the body is read for a user who
 // is not a handler; 409 `illegal_transition` in any other state). A revision that changes
 // nothing is a 400. One audit event, `draft_revised`, names the fields changed and the old and
-// new SHA-256.
+// new SHA-256, and each attachment added and removed (name and SHA-256, never the content).
 //
 // Takes any type of body and a specified content type.
 //
@@ -3352,12 +3367,15 @@ func (c *Client) ReviseDocumentWithBody(ctx context.Context, id Id, contentType 
 	return c.Client.Do(req)
 }
 
-// ReviseDocument Revise a draft (its drafting handler, in state draft) — correct its fields and/or replace its PDF
+// ReviseDocument Revise a draft (its drafting handler, in state draft) — correct its fields, replace its PDF, add or remove attachments
 //
 // The way to "fix and resubmit" a draft an official returned: the fields given replace the
-// draft's, those left out stay; `application/json` corrects fields only, `multipart/form-data`
-// (part `meta`, this JSON, first; then part `file`, the new PDF) replaces the PDF with them in
-// the same revision. The new PDF goes through what a new draft's does: the upload limit (413),
+// draft's, those left out stay; `application/json` corrects fields, `multipart/form-data`
+// (part `meta`, this JSON, first; then part `file`, the new PDF, and any number of parts
+// `attachment`) replaces the PDF and adds attachments with them in the same revision;
+// `remove_attachments` (either body) removes attachments by SHA-256, each kept in `files` as
+// `superseded` (a wrong annex is replaced by removing it and adding the right one). The whole
+// body is limited as a create's. New files go through what a new draft's do: the upload limit (413),
 // the check that it can be signed (an encrypted or malformed PDF: 422), a layout given checked
 // on its pages, else the stamp layout found in its text; the old PDF stays in `files` as
 // `superseded`, the new one is the current file. The fields are checked as a new document's,
@@ -3366,7 +3384,7 @@ func (c *Client) ReviseDocumentWithBody(ctx context.Context, id Id, contentType 
 // handler who drafted it (403 for anyone else, checked before the body is read for a user who
 // is not a handler; 409 `illegal_transition` in any other state). A revision that changes
 // nothing is a 400. One audit event, `draft_revised`, names the fields changed and the old and
-// new SHA-256.
+// new SHA-256, and each attachment added and removed (name and SHA-256, never the content).
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6398,12 +6416,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/documents/{id} (the `GetDocument` operationId).
 	GetDocumentWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetDocumentResponse, error)
 
-	// ReviseDocumentWithBodyWithResponse Revise a draft (its drafting handler, in state draft) — correct its fields and/or replace its PDF
+	// ReviseDocumentWithBodyWithResponse Revise a draft (its drafting handler, in state draft) — correct its fields, replace its PDF, add or remove attachments
 	//
 	// The way to "fix and resubmit" a draft an official returned: the fields given replace the
-	// draft's, those left out stay; `application/json` corrects fields only, `multipart/form-data`
-	// (part `meta`, this JSON, first; then part `file`, the new PDF) replaces the PDF with them in
-	// the same revision. The new PDF goes through what a new draft's does: the upload limit (413),
+	// draft's, those left out stay; `application/json` corrects fields, `multipart/form-data`
+	// (part `meta`, this JSON, first; then part `file`, the new PDF, and any number of parts
+	// `attachment`) replaces the PDF and adds attachments with them in the same revision;
+	// `remove_attachments` (either body) removes attachments by SHA-256, each kept in `files` as
+	// `superseded` (a wrong annex is replaced by removing it and adding the right one). The whole
+	// body is limited as a create's. New files go through what a new draft's do: the upload limit (413),
 	// the check that it can be signed (an encrypted or malformed PDF: 422), a layout given checked
 	// on its pages, else the stamp layout found in its text; the old PDF stays in `files` as
 	// `superseded`, the new one is the current file. The fields are checked as a new document's,
@@ -6412,19 +6433,22 @@ type ClientWithResponsesInterface interface {
 	// handler who drafted it (403 for anyone else, checked before the body is read for a user who
 	// is not a handler; 409 `illegal_transition` in any other state). A revision that changes
 	// nothing is a 400. One audit event, `draft_revised`, names the fields changed and the old and
-	// new SHA-256.
+	// new SHA-256, and each attachment added and removed (name and SHA-256, never the content).
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/documents/{id} (the `ReviseDocument` operationId).
 	ReviseDocumentWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReviseDocumentResponse, error)
 
-	// ReviseDocumentWithResponse Revise a draft (its drafting handler, in state draft) — correct its fields and/or replace its PDF
+	// ReviseDocumentWithResponse Revise a draft (its drafting handler, in state draft) — correct its fields, replace its PDF, add or remove attachments
 	//
 	// The way to "fix and resubmit" a draft an official returned: the fields given replace the
-	// draft's, those left out stay; `application/json` corrects fields only, `multipart/form-data`
-	// (part `meta`, this JSON, first; then part `file`, the new PDF) replaces the PDF with them in
-	// the same revision. The new PDF goes through what a new draft's does: the upload limit (413),
+	// draft's, those left out stay; `application/json` corrects fields, `multipart/form-data`
+	// (part `meta`, this JSON, first; then part `file`, the new PDF, and any number of parts
+	// `attachment`) replaces the PDF and adds attachments with them in the same revision;
+	// `remove_attachments` (either body) removes attachments by SHA-256, each kept in `files` as
+	// `superseded` (a wrong annex is replaced by removing it and adding the right one). The whole
+	// body is limited as a create's. New files go through what a new draft's do: the upload limit (413),
 	// the check that it can be signed (an encrypted or malformed PDF: 422), a layout given checked
 	// on its pages, else the stamp layout found in its text; the old PDF stays in `files` as
 	// `superseded`, the new one is the current file. The fields are checked as a new document's,
@@ -6433,7 +6457,7 @@ type ClientWithResponsesInterface interface {
 	// handler who drafted it (403 for anyone else, checked before the body is read for a user who
 	// is not a handler; 409 `illegal_transition` in any other state). A revision that changes
 	// nothing is a 400. One audit event, `draft_revised`, names the fields changed and the old and
-	// new SHA-256.
+	// new SHA-256, and each attachment added and removed (name and SHA-256, never the content).
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -10830,12 +10854,15 @@ func (c *ClientWithResponses) GetDocumentWithResponse(ctx context.Context, id Id
 	return ParseGetDocumentResponse(rsp)
 }
 
-// ReviseDocumentWithBodyWithResponse Revise a draft (its drafting handler, in state draft) — correct its fields and/or replace its PDF
+// ReviseDocumentWithBodyWithResponse Revise a draft (its drafting handler, in state draft) — correct its fields, replace its PDF, add or remove attachments
 //
 // The way to "fix and resubmit" a draft an official returned: the fields given replace the
-// draft's, those left out stay; `application/json` corrects fields only, `multipart/form-data`
-// (part `meta`, this JSON, first; then part `file`, the new PDF) replaces the PDF with them in
-// the same revision. The new PDF goes through what a new draft's does: the upload limit (413),
+// draft's, those left out stay; `application/json` corrects fields, `multipart/form-data`
+// (part `meta`, this JSON, first; then part `file`, the new PDF, and any number of parts
+// `attachment`) replaces the PDF and adds attachments with them in the same revision;
+// `remove_attachments` (either body) removes attachments by SHA-256, each kept in `files` as
+// `superseded` (a wrong annex is replaced by removing it and adding the right one). The whole
+// body is limited as a create's. New files go through what a new draft's do: the upload limit (413),
 // the check that it can be signed (an encrypted or malformed PDF: 422), a layout given checked
 // on its pages, else the stamp layout found in its text; the old PDF stays in `files` as
 // `superseded`, the new one is the current file. The fields are checked as a new document's,
@@ -10844,7 +10871,7 @@ func (c *ClientWithResponses) GetDocumentWithResponse(ctx context.Context, id Id
 // handler who drafted it (403 for anyone else, checked before the body is read for a user who
 // is not a handler; 409 `illegal_transition` in any other state). A revision that changes
 // nothing is a 400. One audit event, `draft_revised`, names the fields changed and the old and
-// new SHA-256.
+// new SHA-256, and each attachment added and removed (name and SHA-256, never the content).
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -10857,12 +10884,15 @@ func (c *ClientWithResponses) ReviseDocumentWithBodyWithResponse(ctx context.Con
 	return ParseReviseDocumentResponse(rsp)
 }
 
-// ReviseDocumentWithResponse Revise a draft (its drafting handler, in state draft) — correct its fields and/or replace its PDF
+// ReviseDocumentWithResponse Revise a draft (its drafting handler, in state draft) — correct its fields, replace its PDF, add or remove attachments
 //
 // The way to "fix and resubmit" a draft an official returned: the fields given replace the
-// draft's, those left out stay; `application/json` corrects fields only, `multipart/form-data`
-// (part `meta`, this JSON, first; then part `file`, the new PDF) replaces the PDF with them in
-// the same revision. The new PDF goes through what a new draft's does: the upload limit (413),
+// draft's, those left out stay; `application/json` corrects fields, `multipart/form-data`
+// (part `meta`, this JSON, first; then part `file`, the new PDF, and any number of parts
+// `attachment`) replaces the PDF and adds attachments with them in the same revision;
+// `remove_attachments` (either body) removes attachments by SHA-256, each kept in `files` as
+// `superseded` (a wrong annex is replaced by removing it and adding the right one). The whole
+// body is limited as a create's. New files go through what a new draft's do: the upload limit (413),
 // the check that it can be signed (an encrypted or malformed PDF: 422), a layout given checked
 // on its pages, else the stamp layout found in its text; the old PDF stays in `files` as
 // `superseded`, the new one is the current file. The fields are checked as a new document's,
@@ -10871,7 +10901,7 @@ func (c *ClientWithResponses) ReviseDocumentWithBodyWithResponse(ctx context.Con
 // handler who drafted it (403 for anyone else, checked before the body is read for a user who
 // is not a handler; 409 `illegal_transition` in any other state). A revision that changes
 // nothing is a 400. One audit event, `draft_revised`, names the fields changed and the old and
-// new SHA-256.
+// new SHA-256, and each attachment added and removed (name and SHA-256, never the content).
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
