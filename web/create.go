@@ -378,7 +378,8 @@ func (u *UI) create(r *http.Request, s *Session, dir workflow.Direction) (*workf
 }
 
 // formFiles reads the posted form's file and attachments into in (a
-// file of no bytes is one of in's Problems), returning the files opened,
+// file of no bytes is one of in's Problems), a create's or a draft's
+// revision's (revise), returning the files opened,
 // which the caller closes, whatever the error.
 func (u *UI) formFiles(r *http.Request, in *workflow.CreateInput) ([]multipart.File, error) {
 	open := func(fh *multipart.FileHeader, part string) (*workflow.Upload, error) {
@@ -392,15 +393,16 @@ func (u *UI) formFiles(r *http.Request, in *workflow.CreateInput) ([]multipart.F
 		return &workflow.Upload{Name: fh.Filename, Size: fh.Size, Content: mf}, nil
 	}
 	var closers []multipart.File
-	switch fh := r.MultipartForm.File["file"][0]; {
-	case fh.Size == 0 && fh.Filename == "":
+	switch fhs := r.MultipartForm.File["file"]; {
+	case len(fhs) == 0: // no input file (a revision's form may have none)
+	case fhs[0].Size == 0 && fhs[0].Filename == "":
 		// No file chosen: the service says the file is missing.
-	case fh.Size == 0:
+	case fhs[0].Size == 0:
 		// Said beside the file input with the form's other problems.
 		in.Problems = append(in.Problems, workflow.Wrap(workflow.EUNSUPPORTEDMEDIA, errEmptyFile,
-			"file %q is empty, not a PDF", fh.Filename).On("file"))
+			"file %q is empty, not a PDF", fhs[0].Filename).On("file"))
 	default:
-		f, err := open(fh, "file")
+		f, err := open(fhs[0], "file")
 		if err != nil {
 			return closers, err
 		}

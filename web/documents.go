@@ -74,6 +74,9 @@ type docView struct {
 	Returned *eventRow
 	// CanRevise: the user may revise this draft ("Sửa dự thảo").
 	CanRevise bool
+	// Removed are the attachments a revision removed, by SHA-256: a
+	// superseded file that is one is said so, not as an earlier PDF.
+	Removed map[string]bool
 }
 
 // assignForm is what was typed in the assignment form.
@@ -180,7 +183,7 @@ func (u *UI) documentView(r *http.Request, s *Session, d *workflow.Document) (*d
 			v.Creator = orDefault(names[e.Actor], "Hệ thống") // a received document has no CreatedBy
 		}
 	}
-	v.Returned, v.CanRevise = lastReturn(d, evs, names), u.mayRevise(d, s)
+	v.Returned, v.CanRevise, v.Removed = lastReturn(d, evs, names), u.mayRevise(d, s), removedAttachments(evs)
 	u.related(ctx, s, d, v)
 	if err := u.signatureReport(r, s, d, v); err != nil {
 		return nil, err

@@ -18,8 +18,9 @@ type DraftReviser interface {
 }
 
 // reviseRoutes registers the form that revises a draft ("Sửa dự thảo"):
-// its drafter corrects its fields and may replace its PDF, after an
-// official returned it or before submitting it.
+// its drafter corrects its fields and may replace its PDF, add
+// attachments and remove them, after an official returned it or before
+// submitting it.
 func (u *UI) reviseRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /documents/{id}/revise", u.auth(u.handleRevise))
 	mux.Handle("POST /documents/{id}/revise", u.upload(u.handleRevise, mayCreate(workflow.Outgoing)))
@@ -29,14 +30,20 @@ func (u *UI) reviseRoutes(mux *http.ServeMux) {
 // with the draft's, and the draft.
 type reviseView struct {
 	*createView
-	Doc     *workflow.Document
-	Main    workflow.File // the draft's current PDF
-	Version int
+	Doc         *workflow.Document
+	Main        workflow.File   // the draft's current PDF
+	Attachments []workflow.File // its attachments
+	Remove      map[string]bool // the attachments ticked "Bỏ", by SHA-256
+	Version     int
 }
 
 // reviseInputs are the revision form's inputs by the API's field names:
-// the outgoing create form's.
-var reviseInputs = createInputs(workflow.Outgoing)
+// the outgoing create form's, and the attachments' boxes "Bỏ".
+var reviseInputs = func() map[string]string {
+	m := createInputs(workflow.Outgoing)
+	m["remove_attachments"] = "remove_attachments"
+	return m
+}()
 
 // mayRevise reports whether s's user may revise d now.
 func (u *UI) mayRevise(d *workflow.Document, s *Session) bool {
@@ -77,15 +84,31 @@ func (u *UI) handleRevise(w http.ResponseWriter, r *http.Request, s *Session) er
 		if code == workflow.EFORBIDDEN || p.Status >= 500 && code != workflow.EUNAVAILABLE {
 			return err
 		}
-		v.Error, v.Invalid = formProblems(err, inputIn(reviseInputs), func(err error) string { return createText(err, v.MaxUploadMB) })
+		v.Error, v.Invalid = formProblems(err, inputIn(reviseInputs), func(err error) string { return reviseText(err, v.MaxUploadMB) })
 		if errors.Is(err, workflow.ErrNothingRevised) {
-			v.Error = "Không có gì thay đổi: hãy sửa thông tin của dự thảo hoặc chọn tệp PDF mới."
+			v.Error = "Không có gì thay đổi: hãy sửa thông tin của dự thảo, chọn tệp PDF mới, thêm hoặc bỏ phụ lục."
 		}
 		u.render(w, r, s, p.Status, "revise", "Sửa dự thảo", v)
 		return nil
 	}
 	http.Redirect(w, r, "/documents/"+id+"?ok=revised", http.StatusSeeOther)
 	return nil
+}
+
+// reviseText is the message of one problem of the revision form: the
+// create form's (createText), but for the attachments' own.
+func reviseText(err error, maxMB int64) string {
+	if workflow.ErrorCode(err) == workflow.EINVALID {
+		switch workflow.ErrorField(err) {
+		case "remove_attachments":
+			return "Phụ lục đánh dấu “Bỏ” không còn là phụ lục của dự thảo: hãy mở lại trang Sửa dự thảo."
+		case "attachment":
+			return "Phụ lục thêm vào trùng với tệp PDF của dự thảo."
+		case "file":
+			return "Tệp PDF mới trùng với một phụ lục của dự thảo: hãy đánh dấu “Bỏ” phụ lục đó."
+		}
+	}
+	return createText(err, maxMB)
 }
 
 // reviseView is the form of d's revision: on a GET, filled in with d's
@@ -117,19 +140,30 @@ func (u *UI) reviseView(r *http.Request, s *Session, d *workflow.Document) (*rev
 		version = n // the version the form was filled in from
 	}
 	main, _ := d.MainFile()
-	return &reviseView{createView: cv, Doc: d, Main: main, Version: version}, nil
+	v := &reviseView{createView: cv, Doc: d, Main: main, Version: version, Remove: map[string]bool{}}
+	for _, f := range d.Files {
+		if f.Kind == workflow.FileAttachment {
+			v.Attachments = append(v.Attachments, f)
+		}
+	}
+	for _, sha := range r.PostForm["remove_attachments"] {
+		v.Remove[sha] = true
+	}
+	return v, nil
 }
 
 // revise reads the posted form into the service's input: every field
 // as the form holds it (the service tells which changed), the recipients
-// when the exchange offers them, the PDF when one was chosen.
+// when the exchange offers them, the PDF and attachments chosen (read
+// as the create form's, formFiles), the attachments ticked "Bỏ".
 func (u *UI) revise(r *http.Request, s *Session, dr DraftReviser, id string) (*workflow.Document, error) {
 	f := r.PostFormValue
 	str := func(name string) *string { v := strings.TrimSpace(f(name)); return &v }
 	typ, urg, conf := workflow.DocType(f("type")), workflow.Urgency(f("urgency")), workflow.Confidentiality(f("confidentiality"))
 	version, _ := strconv.Atoi(f("version"))
 	in := workflow.ReviseInput{Version: version, Type: &typ, Urgency: &urg, Confidentiality: &conf, Subject: str("subject"),
-		SignerID: str("signer_id"), DraftingUnit: str("drafting_unit"), Retention: str("retention"), Notes: str("notes")}
+		SignerID: str("signer_id"), DraftingUnit: str("drafting_unit"), Retention: str("retention"), Notes: str("notes"),
+		RemoveAttachments: r.PostForm["remove_attachments"]}
 	if u.cfg.Exchange != nil {
 		orgs, err := u.cfg.Exchange.Recipients(r.Context(), s.User)
 		if err != nil {
@@ -145,17 +179,18 @@ func (u *UI) revise(r *http.Request, s *Session, dr DraftReviser, id string) (*w
 		}
 		in.Recipients = &rs
 	}
-	if r.MultipartForm != nil && len(r.MultipartForm.File["file"]) > 0 {
-		fh := r.MultipartForm.File["file"][0]
-		if fh.Size > u.cfg.MaxUpload {
-			return nil, workflow.Errorf(workflow.ETOOLARGE, "file %q too large", fh.Filename).On("file")
-		}
-		mf, err := fh.Open()
+	if r.MultipartForm != nil {
+		var files workflow.CreateInput
+		closers, err := u.formFiles(r, &files)
+		defer func() {
+			for _, c := range closers {
+				c.Close()
+			}
+		}()
 		if err != nil {
-			return nil, workflow.Wrap(workflow.EINVALID, err, "cannot read the uploaded file").On("file")
+			return nil, err
 		}
-		defer mf.Close()
-		in.File = &workflow.Upload{Name: fh.Filename, Size: fh.Size, Content: mf}
+		in.File, in.Attachments, in.Problems = files.File, files.Attachments, files.Problems
 	}
 	return dr.Revise(r.Context(), s.User, id, in)
 }
@@ -164,7 +199,7 @@ func (u *UI) revise(r *http.Request, s *Session, dr DraftReviser, id string) (*w
 var reviseFieldNames = map[string]string{
 	"file": "tệp PDF", "type": "loại văn bản", "subject": "trích yếu", "urgency": "độ khẩn", "confidentiality": "độ mật",
 	"signer_id": "người ký", "recipients": "nơi nhận", "drafting_unit": "đơn vị soạn thảo", "retention": "thời hạn bảo quản",
-	"notes": "ghi chú", "layout": "vị trí số, ngày tháng, chữ ký",
+	"notes": "ghi chú", "layout": "vị trí số, ngày tháng, chữ ký", "attachments": "phụ lục",
 }
 
 // reviseEventText says what a revision changed.
@@ -177,5 +212,38 @@ func reviseEventText(e workflow.Event) string {
 	if e.Data["new_sha256"] != "" {
 		t += " (tệp mới “" + e.Data["name"] + "”, SHA-256 " + e.Data["new_sha256"][:12] + "…)"
 	}
+	var added, removed []string
+	for k, name := range e.Data {
+		if strings.HasPrefix(k, "attachment_added:") {
+			added = append(added, "“"+name+"”")
+		} else if strings.HasPrefix(k, "attachment_removed:") {
+			removed = append(removed, "“"+name+"”")
+		}
+	}
+	slices.Sort(added)
+	slices.Sort(removed)
+	if len(added) > 0 {
+		t += "; thêm phụ lục " + strings.Join(added, ", ")
+	}
+	if len(removed) > 0 {
+		t += "; bỏ phụ lục " + strings.Join(removed, ", ")
+	}
 	return t
+}
+
+// removedAttachments are the attachments the revisions in evs removed,
+// by SHA-256.
+func removedAttachments(evs []workflow.Event) map[string]bool {
+	out := map[string]bool{}
+	for _, e := range evs {
+		if e.Kind != workflow.EventRevise {
+			continue
+		}
+		for k := range e.Data {
+			if sha, ok := strings.CutPrefix(k, "attachment_removed:"); ok {
+				out[sha] = true
+			}
+		}
+	}
+	return out
 }

@@ -94,3 +94,57 @@ func noticeOf(body string) string {
 	j := strings.Index(body[i:], "</p>")
 	return body[i : i+j]
 }
+
+// TestReviseAttachmentsForm: the revision form lists the draft's
+// attachments, each with a box "Bỏ", and takes new ones; a box naming
+// one the draft no longer has comes back with the message beside the
+// boxes, nothing changed; a wrong annex ticked and the right one chosen
+// replace it, and the page then lists the old one as removed and the
+// history names both.
+func TestReviseAttachmentsForm(t *testing.T) {
+	e := newTestEnv(t)
+	handler, officer := e.login("chuyenvien"), e.login("lanhdao")
+	id := e.outgoingThrough(t, handler, officer)
+	wrong := append(append([]byte(nil), fakePDF...), "% phu luc sai\n"...)
+	right := append(append([]byte(nil), fakePDF...), "% phu luc dung\n"...)
+	fields := func(extra ...string) url.Values {
+		v := url.Values{"version": {"0"}, "type": {"QĐ"}, "subject": {"Quyết định ban hành quy chế"}, "signer_id": {e.users["lanhdao"].ID}}
+		for i := 0; i+1 < len(extra); i += 2 {
+			v.Add(extra[i], extra[i+1])
+		}
+		return v
+	}
+	if p := handler.postMultipart("/documents/"+id+"/revise", fields(), map[string][]byte{"attachment:phu-luc-sai.pdf": wrong}); p.Status != http.StatusSeeOther {
+		t.Fatalf("add an attachment: %d\n%s", p.Status, p.Body)
+	}
+	d, _ := e.docs.Get(context.Background(), e.users["chuyenvien"], id)
+	if len(d.Files) != 2 || d.Files[1].Kind != workflow.FileAttachment {
+		t.Fatalf("files %+v", d.Files)
+	}
+	sha := d.Files[1].SHA256
+	form := handler.get("/documents/" + id + "/revise")
+	for _, want := range []string{`name="remove_attachments" value="` + sha + `"`, `>Bỏ<span class="visually-hidden"> phụ lục “phu-luc-sai.pdf”`,
+		`id="attachment" name="attachment"`} {
+		if !strings.Contains(html.UnescapeString(form.Body), want) {
+			t.Errorf("the form lacks %q", want)
+		}
+	}
+	p := handler.postMultipart("/documents/"+id+"/revise", fields("remove_attachments", strings.Repeat("0", 64)), nil)
+	if p.Status != http.StatusBadRequest || !strings.Contains(p.Body, `id="remove_attachments-error"`) || !strings.Contains(p.Body, `data-invalid="true" aria-describedby="remove_attachments-error"`) {
+		t.Fatalf("removing one not there: %d\n%s", p.Status, p.Body)
+	}
+	if after, _ := e.docs.Get(context.Background(), e.users["chuyenvien"], id); after.Version != d.Version {
+		t.Fatalf("an invalid post changed the draft")
+	}
+	p = handler.postMultipart("/documents/"+id+"/revise", fields("remove_attachments", sha), map[string][]byte{"attachment:phu-luc-dung.pdf": right})
+	if p.Status != http.StatusSeeOther {
+		t.Fatalf("replace the attachment: %d\n%s", p.Status, p.Body)
+	}
+	body := html.UnescapeString(handler.get(p.Location).Body)
+	for _, want := range []string{">phu-luc-sai.pdf</a> · phụ lục đã bỏ khi sửa dự thảo", ">phu-luc-dung.pdf</a> · phụ lục ·",
+		"Sửa dự thảo: phụ lục; thêm phụ lục “phu-luc-dung.pdf”; bỏ phụ lục “phu-luc-sai.pdf”"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the page after the revision lacks %q", want)
+		}
+	}
+}
