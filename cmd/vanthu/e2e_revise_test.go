@@ -1,12 +1,16 @@
 package main
 
 import (
+	"bytes"
+	"mime/multipart"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/vanthu/vanthu/internal/apitest"
 	"github.com/vanthu/vanthu/internal/testpdf"
 	"github.com/vanthu/vanthu/storage/gormdb"
 	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
@@ -18,7 +22,9 @@ import (
 // valid and is the new draft signed: its text is the new draft's
 // (pdftotext), not the first one's; the subject searched without
 // diacritics finds the revised subject; the trail names the revision with
-// both PDFs' SHA-256 and stays whole.
+// both PDFs' SHA-256 and stays whole. Two attachments added and the wrong
+// one removed (PATCH, multipart then JSON), the issue signs the one kept
+// only.
 func TestIntegrationReviseReturnedDraft(t *testing.T) {
 	pdftotext := needTool(t, "pdftotext")
 	for _, backend := range gormdbtest.Backends {
@@ -60,6 +66,17 @@ func testReviseReturnedDraft(t *testing.T, s *server, pdftotext string) {
 	if doc["state"] != "draft" || len(files) != 2 || files[0].(map[string]any)["kind"] != "superseded" || second == first {
 		t.Fatalf("revised: %v", doc)
 	}
+	doc = handler.reviseAttachments(id, map[string]any{}, map[string][]byte{"phu-luc.pdf": testpdf.Make(1, "phu luc dung"),
+		"phu-luc-sai.pdf": testpdf.Make(1, "phu luc sai")})
+	wrong := ""
+	for _, f := range doc["files"].([]any) {
+		if f := f.(map[string]any); f["name"] == "phu-luc-sai.pdf" {
+			wrong = f["sha256"].(string)
+		}
+	}
+	if code := handler.call("PATCH", "/api/v1/documents/"+id, map[string]any{"remove_attachments": []string{wrong}}, &doc); code != 200 || wrong == "" {
+		t.Fatalf("remove the wrong attachment: %d %v", code, doc)
+	}
 	var list struct{ Items []map[string]any }
 	clerk.call("GET", "/api/v1/documents?q=lam+viec+binh+thuy", nil, &list)
 	if len(list.Items) != 1 || list.Items[0]["id"] != id {
@@ -84,10 +101,18 @@ func testReviseReturnedDraft(t *testing.T, s *server, pdftotext string) {
 	}
 	var events struct{ Items []map[string]any }
 	handler.call("GET", "/api/v1/documents/"+id+"/events", nil, &events)
-	revised := false
+	revised, signed := false, []string{}
 	for _, e := range events.Items {
 		d, _ := e["data"].(map[string]any)
 		revised = revised || (e["kind"] == "draft_revised" && d["old_sha256"] == first && d["new_sha256"] == second && d["fields"] == "subject file")
+		for k, v := range d {
+			if e["action"] == "issue" && strings.HasPrefix(k, "attachment:") {
+				signed = append(signed, v.(string))
+			}
+		}
+	}
+	if len(signed) != 1 || signed[0] != "phu-luc.pdf" {
+		t.Fatalf("the issue signed the attachments %v, want phu-luc.pdf alone", signed)
 	}
 	var audit map[string]any
 	admin.call("GET", "/api/v1/audit/verify", nil, &audit)
@@ -102,6 +127,29 @@ func (c *client) revise(id string, meta map[string]any, pdf []byte) map[string]a
 	var out map[string]any
 	if code := c.send(c.metaAndFile("PATCH", "/api/v1/documents/"+id, meta, "du-thao-2.pdf", pdf), &out); code != 200 {
 		c.t.Fatalf("revise: %d", code)
+	}
+	return out
+}
+
+// reviseAttachments sends PATCH /documents/{id} as multipart: meta, and
+// attachments by name.
+func (c *client) reviseAttachments(id string, meta map[string]any, attachments map[string][]byte) map[string]any {
+	c.t.Helper()
+	var buf bytes.Buffer
+	w := multipart.NewWriter(&buf)
+	if err := apitest.WriteJSONPart(w, "meta", meta); err != nil {
+		c.t.Fatal(err)
+	}
+	for name, b := range attachments {
+		fw, _ := w.CreateFormFile("attachment", name)
+		fw.Write(b)
+	}
+	w.Close()
+	req, _ := http.NewRequest("PATCH", c.base+"/api/v1/documents/"+id, &buf)
+	req.Header.Set("Content-Type", w.FormDataContentType())
+	var out map[string]any
+	if code := c.send(req, &out); code != 200 {
+		c.t.Fatalf("revise attachments: %d %v", code, out)
 	}
 	return out
 }
