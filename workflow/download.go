@@ -28,7 +28,9 @@ const MaxDownloadStem = 80
 //     registered); an outgoing one not yet numbered, "Dự thảo";
 //   - the type's name and the subject (the subject cut at a word so the
 //     name keeps to MaxDownloadStem characters); an attachment's own
-//     name comes before them, after "Phụ lục" unless it starts so;
+//     name comes before them, after "Phụ lục" unless it starts so, and
+//     so does the own name of a file of a kind not a document's (an
+//     archived record's metadata.json: FileKind "record");
 //   - in parentheses, what the file is when it is not the document's
 //     current one: "dự thảo", "bản ký lần 1", "bản ký đã rút",
 //     "dự thảo trước"; a name another file of d already has gets a
@@ -76,8 +78,8 @@ func downloadName(d *Document, f File, n int) string {
 	}
 	room := MaxDownloadStem - utf8.RuneCountInString(head) - utf8.RuneCountInString(label)
 	body := typeAndSubject(d)
-	if f.Kind == FileAttachment {
-		own := cutText(attachmentTitle(f.Name), room-1)
+	if f.Kind == FileAttachment || !documentKind(f.Kind) {
+		own := cutText(ownTitle(f), room-1)
 		room -= utf8.RuneCountInString(own) + 1
 		if rest := cutText(body, room-3); utf8.RuneCountInString(rest) >= 10 {
 			own += " - " + rest
@@ -115,13 +117,26 @@ func typeAndSubject(d *Document) string {
 	return strings.TrimSpace(typ + " " + subject)
 }
 
-// attachmentTitle is an attachment's stored name without its extension,
+// documentKind reports whether k is a kind of a document's file.
+func documentKind(k FileKind) bool {
+	switch k {
+	case FileMain, FileSigned, FileAttachment, FileWithdrawn, FileSuperseded:
+		return true
+	}
+	return false
+}
+
+// ownTitle is f's stored name without its extension; an attachment's
 // after "Phụ lục" unless it says so already.
-func attachmentTitle(name string) string {
+func ownTitle(f File) string {
+	name := f.Name
 	if fileExt(name) != "" {
 		name = strings.TrimSuffix(name, path.Ext(name))
 	}
 	t := cleanName(name)
+	if f.Kind != FileAttachment {
+		return t
+	}
 	for _, p := range []string{"phụ lục", "phu luc", "phu-luc", "phuluc"} {
 		if strings.HasPrefix(strings.ToLower(t), p) {
 			return t
@@ -143,28 +158,28 @@ func fileLabel(d *Document, f File) string {
 	case FileSuperseded:
 		return "dự thảo trước"
 	}
+	if !documentKind(f.Kind) {
+		return ""
+	}
 	if m, ok := d.MainFile(); !ok || sameFile(m, f) {
 		return ""
 	}
-	switch f.Kind {
-	case FileMain:
+	if f.Kind == FileMain {
 		if d.Direction == Outgoing {
 			return "dự thảo"
 		}
 		return "bản gốc"
-	case FileSigned:
-		n := 0
-		for _, x := range d.Files {
-			if x.Kind == FileSigned {
-				n++
-			}
-			if sameFile(x, f) {
-				break
-			}
-		}
-		return "bản ký lần " + strconv.Itoa(n)
 	}
-	return cleanName(string(f.Kind))
+	n := 0
+	for _, x := range d.Files {
+		if x.Kind == FileSigned {
+			n++
+		}
+		if sameFile(x, f) {
+			break
+		}
+	}
+	return "bản ký lần " + strconv.Itoa(n) // FileSigned
 }
 
 // unsignedAttachment reports whether f is an attachment of an issued

@@ -35,6 +35,8 @@ func TestDownloadName(t *testing.T) {
 		{"outgoing/layer 1", issuedQD, l1, "05-QĐ-UBND Quyết định Phê duyệt kế hoạch (bản ký lần 1).pdf"},
 		{"outgoing/signed attachment", issuedQD, attSigned, "05-QĐ-UBND Phụ lục 1 - Quyết định Phê duyệt kế hoạch.xlsx"},
 		{"outgoing/attachment before issue", issuedQD, att, "05-QĐ-UBND Phụ lục 1 - Quyết định Phê duyệt kế hoạch (dự thảo).xlsx"},
+		{"object of another kind/its own name", issuedQD, file("m", "metadata.json", "record", issued),
+			"05-QĐ-UBND metadata - Quyết định Phê duyệt kế hoạch.json"},
 		{"incoming/sender's notation", incoming, incoming.Files[0], "123-UBND-VP Công văn Về việc báo cáo quý IV.pdf"},
 		{"incoming/registered, no notation", &workflow.Document{Direction: workflow.Incoming, Type: "TB", Subject: "Thông báo lịch họp", Number: 15},
 			file("e", "x.pdf", workflow.FileMain, t0), "Văn bản đến số 15 Thông báo lịch họp.pdf"},
