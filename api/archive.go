@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -22,10 +21,10 @@ import (
 type Archive interface {
 	Search(ctx context.Context, actor *workflow.User, q archive.Query) ([]*archive.Record, string, error)
 	Get(ctx context.Context, actor *workflow.User, docID string) (*archive.Record, error)
-	Open(ctx context.Context, actor *workflow.User, docID, name string) (io.ReadCloser, archive.Object, error)
+	Open(ctx context.Context, actor *workflow.User, docID, name string) (io.ReadCloser, *archive.Record, archive.Object, error)
 	// Stat is Open without the content (a HEAD): the object and the type
 	// its content was stored with.
-	Stat(ctx context.Context, actor *workflow.User, docID, name string) (archive.Object, string, error)
+	Stat(ctx context.Context, actor *workflow.User, docID, name string) (*archive.Record, archive.Object, string, error)
 	SetLegalHold(ctx context.Context, actor *workflow.User, docID string, on bool, comment string) (*archive.Record, error)
 	Delete(ctx context.Context, actor *workflow.User, docID string) error
 	WritePackage(ctx context.Context, actor *workflow.User, docID string, w io.Writer) error
@@ -156,13 +155,13 @@ func (h archiveHandlers) object(c echo.Context) error {
 	if c.Request().Method == http.MethodHead {
 		// The GET's headers from the record and the object's info, no
 		// read of its content.
-		o, recorded, err := h.a.Stat(ctx, Actor(c), id, name)
+		rec, o, recorded, err := h.a.Stat(ctx, Actor(c), id, name)
 		if err != nil {
 			return err
 		}
-		return blobHeaders(c, objectType(mediatype.Recorded(recorded, name), name), name, o.SHA256, o.Size, nil)
+		return blobHeaders(c, objectType(mediatype.Recorded(recorded, name), name), archive.DownloadName(rec, name), o.SHA256, o.Size, nil)
 	}
-	rc, o, err := h.a.Open(ctx, Actor(c), id, name)
+	rc, rec, o, err := h.a.Open(ctx, Actor(c), id, name)
 	if err != nil {
 		return err
 	}
@@ -171,7 +170,7 @@ func (h archiveHandlers) object(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("read archive object %s: %w", name, err)
 	}
-	return blobHeaders(c, objectType(ct, name), name, o.SHA256, o.Size, body)
+	return blobHeaders(c, objectType(ct, name), archive.DownloadName(rec, name), o.SHA256, o.Size, body)
 }
 
 // objectType is the type an archive object named name is served with,
@@ -186,12 +185,13 @@ func objectType(ct, name string) string {
 func (h archiveHandlers) pkg(c echo.Context) error {
 	ctx := c.Request().Context()
 	// Refusals (403, 404, 503) before the first byte of the zip.
-	if _, err := h.a.Get(ctx, Actor(c), c.Param("id")); err != nil {
+	rec, err := h.a.Get(ctx, Actor(c), c.Param("id"))
+	if err != nil {
 		return err
 	}
 	hd := c.Response().Header()
 	hd.Set(echo.HeaderContentType, "application/zip")
-	hd.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": archive.PackageName(c.Param("id"))}))
+	hd.Set("Content-Disposition", mediatype.Disposition("attachment", archive.PackageDownloadName(rec)))
 	if c.Request().Method == http.MethodHead {
 		// The zip is made as it is sent, its length unknown before: a
 		// HEAD gets the GET's headers without every object read for it.

@@ -754,13 +754,13 @@ func (s *Server) handleGetFile(c echo.Context) error {
 	if c.Request().Method == http.MethodHead {
 		// The GET's headers from the file's record and its blob's info:
 		// before, a HEAD read (and hashed) the whole file for nothing.
-		f, oi, err := s.Docs.HeadFile(ctx, Actor(c), id, sha)
+		d, f, oi, err := s.Docs.HeadFile(ctx, Actor(c), id, sha)
 		if err != nil {
 			return err
 		}
-		return blobHeaders(c, mediatype.Recorded(oi.ContentType, f.Name), f.Name, f.SHA256, f.Size, nil)
+		return blobHeaders(c, mediatype.Recorded(oi.ContentType, f.Name), workflow.DownloadName(d, f), f.SHA256, f.Size, nil)
 	}
-	rc, f, err := s.Docs.OpenFile(ctx, Actor(c), id, sha)
+	rc, d, f, err := s.Docs.OpenFile(ctx, Actor(c), id, sha)
 	if err != nil {
 		return err
 	}
@@ -769,14 +769,15 @@ func (s *Server) handleGetFile(c echo.Context) error {
 	if err != nil {
 		return fmt.Errorf("read file %s: %w", f.SHA256, err)
 	}
-	return blobHeaders(c, typ, f.Name, f.SHA256, f.Size, body)
+	return blobHeaders(c, typ, workflow.DownloadName(d, f), f.SHA256, f.Size, body)
 }
 
-// blobHeaders answers a stored file named name: its headers, then body
-// (nil: none, a HEAD's answer).
+// blobHeaders answers a stored file downloaded as name (a document's
+// file: workflow.DownloadName): its headers, then body (nil: none, a
+// HEAD's answer).
 func blobHeaders(c echo.Context, typ, name, sha string, size int64, body io.Reader) error {
 	h := c.Response().Header()
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	h.Set("Content-Disposition", mediatype.Disposition("attachment", name))
 	h.Set("Content-Length", strconv.FormatInt(size, 10))
 	h.Set("X-Content-SHA256", sha)
 	h.Set("X-Content-Type-Options", "nosniff")

@@ -43,13 +43,14 @@ type Documents interface {
 	CreateOnce(ctx context.Context, actor *workflow.User, in workflow.CreateInput) (*workflow.Document, bool, error)
 	Get(ctx context.Context, actor *workflow.User, id string) (*workflow.Document, error)
 	List(ctx context.Context, actor *workflow.User, f workflow.DocumentFilter) ([]*workflow.Document, string, error)
-	OpenFile(ctx context.Context, actor *workflow.User, id, sha string) (io.ReadCloser, workflow.File, error)
+	// OpenFile streams a file, with its document as read.
+	OpenFile(ctx context.Context, actor *workflow.User, id, sha string) (io.ReadCloser, *workflow.Document, workflow.File, error)
 	// StatFile is OpenFile without the content: the file and the info of
 	// its blob, reading none of it.
 	StatFile(ctx context.Context, actor *workflow.User, id, sha string) (workflow.File, workflow.ObjectInfo, error)
 	// HeadFile is StatFile for a HEAD of the file: its type from the
 	// content's first bytes, which it reads (no more).
-	HeadFile(ctx context.Context, actor *workflow.User, id, sha string) (workflow.File, workflow.ObjectInfo, error)
+	HeadFile(ctx context.Context, actor *workflow.User, id, sha string) (*workflow.Document, workflow.File, workflow.ObjectInfo, error)
 	Events(ctx context.Context, actor *workflow.User, id string) ([]workflow.Event, error)
 	Apply(ctx context.Context, actor *workflow.User, id string, a workflow.Action, in workflow.ActionInput) (*workflow.Document, error)
 	// Available is EUNAVAILABLE for an action this server can never take

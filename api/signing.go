@@ -101,7 +101,7 @@ func (s *Server) handleDocumentVerification(c echo.Context) error {
 		}
 		return jsonHeaders(c, -1)
 	}
-	rc, stored, err := s.Docs.OpenFile(ctx, Actor(c), d.ID, "")
+	rc, _, stored, err := s.Docs.OpenFile(ctx, Actor(c), d.ID, "")
 	if err != nil {
 		return err
 	}

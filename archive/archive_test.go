@@ -94,7 +94,7 @@ func TestArchiveIssuedDocument(t *testing.T) {
 			t.Errorf("record has %d objects, want 4 (only the signed attachments): %v", len(names), names)
 		}
 		// The PDF is byte-identical to the signed version in the work store.
-		rc, _, err := f.Archive.Open(ctx, f.Users[workflow.RoleClerk], d.ID, "document.pdf")
+		rc, _, _, err := f.Archive.Open(ctx, f.Users[workflow.RoleClerk], d.ID, "document.pdf")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -154,7 +154,7 @@ func TestArchiveIssuedDocument(t *testing.T) {
 // against want and the one Open gives.
 func openAll(t *testing.T, f *archivetest.Fixture, docID, name, want string) []byte {
 	t.Helper()
-	rc, o, err := f.Archive.Open(context.Background(), f.Users[workflow.RoleClerk], docID, name)
+	rc, _, o, err := f.Archive.Open(context.Background(), f.Users[workflow.RoleClerk], docID, name)
 	if err != nil {
 		t.Fatalf("open %s: %v", name, err)
 	}

@@ -55,38 +55,39 @@ func (s *Service) Get(ctx context.Context, actor *workflow.User, docID string) (
 
 // Open streams one object of a record by its name within the record;
 // verification.json and events.json also when the record's metadata.json
-// carries them (Parts).
-func (s *Service) Open(ctx context.Context, actor *workflow.User, docID, name string) (io.ReadCloser, Object, error) {
+// carries them (Parts). The record is returned with the object (for
+// DownloadName).
+func (s *Service) Open(ctx context.Context, actor *workflow.User, docID, name string) (io.ReadCloser, *Record, Object, error) {
 	rec, err := s.Get(ctx, actor, docID)
 	if err != nil {
-		return nil, Object{}, err
+		return nil, nil, Object{}, err
 	}
 	for _, o := range rec.Objects {
 		if o.Name == name {
 			rc, _, err := s.Store.Get(ctx, o.Key)
 			if err != nil {
-				return nil, Object{}, storeErr(err, "archive store: read %s", o.Key)
+				return nil, nil, Object{}, storeErr(err, "archive store: read %s", o.Key)
 			}
 			if err := s.recordUse(ctx, actor, docID, "retrieve", name); err != nil {
 				rc.Close()
-				return nil, Object{}, err
+				return nil, nil, Object{}, err
 			}
-			return rc, o, nil
+			return rc, rec, o, nil
 		}
 	}
 	if name == NameVerification || name == NameEvents {
 		rc, o, ok, err := s.openPart(ctx, rec, name)
 		if err != nil {
-			return nil, Object{}, err
+			return nil, nil, Object{}, err
 		}
 		if ok {
 			if err := s.recordUse(ctx, actor, docID, "retrieve", name); err != nil {
-				return nil, Object{}, err
+				return nil, nil, Object{}, err
 			}
-			return rc, o, nil
+			return rc, rec, o, nil
 		}
 	}
-	return nil, Object{}, workflow.Errorf(workflow.ENOTFOUND, "record of %s has no object %q", docID, name)
+	return nil, nil, Object{}, workflow.Errorf(workflow.ENOTFOUND, "record of %s has no object %q", docID, name)
 }
 
 // Stat is Open without the content, for a HEAD: the object and the
@@ -94,30 +95,31 @@ func (s *Service) Open(ctx context.Context, actor *workflow.User, docID, name st
 // (workflow.ReadHead: records archived before the type was recorded say
 // application/pdf whatever they hold), or for a file the metadata.json
 // carries (verification.json, events.json) from the metadata, which is
-// read. Nothing is retrieved, so no use is recorded.
-func (s *Service) Stat(ctx context.Context, actor *workflow.User, docID, name string) (Object, string, error) {
+// read. Nothing is retrieved, so no use is recorded. The record is
+// returned as Open returns it.
+func (s *Service) Stat(ctx context.Context, actor *workflow.User, docID, name string) (*Record, Object, string, error) {
 	rec, err := s.Get(ctx, actor, docID)
 	if err != nil {
-		return Object{}, "", err
+		return nil, Object{}, "", err
 	}
 	if o, ok := objectByName(rec, name); ok {
 		head, err := workflow.ReadHead(ctx, s.Store, o.Key, mediatype.SniffLen)
 		if err != nil {
-			return Object{}, "", storeErr(err, "archive store: read the head of %s", o.Key)
+			return nil, Object{}, "", storeErr(err, "archive store: read the head of %s", o.Key)
 		}
-		return o, mediatype.Of(head, name), nil
+		return rec, o, mediatype.Of(head, name), nil
 	}
 	if name == NameVerification || name == NameEvents {
 		rc, o, ok, err := s.openPart(ctx, rec, name)
 		if err != nil {
-			return Object{}, "", err
+			return nil, Object{}, "", err
 		}
 		if ok {
 			rc.Close()
-			return o, "application/json", nil
+			return rec, o, "application/json", nil
 		}
 	}
-	return Object{}, "", workflow.Errorf(workflow.ENOTFOUND, "record of %s has no object %q", docID, name)
+	return nil, Object{}, "", workflow.Errorf(workflow.ENOTFOUND, "record of %s has no object %q", docID, name)
 }
 
 // SetLegalHold turns the legal hold of an archived record on or off

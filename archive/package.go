@@ -11,9 +11,6 @@ import (
 	"github.com/vanthu/vanthu/workflow"
 )
 
-// PackageName is the file name of a record's BagIt package.
-func PackageName(docID string) string { return "record-" + docID + ".zip" }
-
 // WritePackage streams the record of an archived document as a BagIt zip
 // (RFC 8493): data/ holds every object of the record under its name, and
 // the validation report and audit trail metadata.json carries, as

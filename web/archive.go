@@ -4,7 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"strconv"
 	"strings"
@@ -146,16 +145,16 @@ func (u *UI) handleArchiveHold(w http.ResponseWriter, r *http.Request, s *Sessio
 func (u *UI) handleArchiveObject(w http.ResponseWriter, r *http.Request, s *Session) error {
 	if r.Method == http.MethodHead {
 		// The GET's headers from the record and the object's info.
-		o, recorded, err := u.cfg.Archive.Stat(r.Context(), s.User, r.PathValue("id"), r.URL.Query().Get("name"))
+		rec, o, recorded, err := u.cfg.Archive.Stat(r.Context(), s.User, r.PathValue("id"), r.URL.Query().Get("name"))
 		if err != nil {
 			return err
 		}
 		name := baseName(o.Name)
-		archiveObjectHeaders(w, mediatype.Recorded(recorded, name), name, o)
+		archiveObjectHeaders(w, mediatype.Recorded(recorded, name), archive.DownloadName(rec, o.Name), o)
 		w.WriteHeader(http.StatusOK)
 		return nil
 	}
-	rc, o, err := u.cfg.Archive.Open(r.Context(), s.User, r.PathValue("id"), r.URL.Query().Get("name"))
+	rc, rec, o, err := u.cfg.Archive.Open(r.Context(), s.User, r.PathValue("id"), r.URL.Query().Get("name"))
 	if err != nil {
 		return err
 	}
@@ -165,7 +164,7 @@ func (u *UI) handleArchiveObject(w http.ResponseWriter, r *http.Request, s *Sess
 	if err != nil {
 		return fmt.Errorf("read archive object %s: %w", name, err)
 	}
-	archiveObjectHeaders(w, ct, name, o)
+	archiveObjectHeaders(w, ct, archive.DownloadName(rec, o.Name), o)
 	if _, err := io.Copy(w, body); err != nil && !errors.Is(err, r.Context().Err()) {
 		u.log.WarnContext(r.Context(), "stream archive object", "doc_id", r.PathValue("id"), "err", err)
 	}
@@ -180,15 +179,16 @@ func baseName(name string) string {
 	return name
 }
 
-// archiveObjectHeaders are the headers of archive object o named name
-// whose content is of type ct (its JSON files are JSON).
+// archiveObjectHeaders are the headers of archive object o downloaded as
+// name (archive.DownloadName) whose content is of type ct (its JSON
+// files are JSON).
 func archiveObjectHeaders(w http.ResponseWriter, ct, name string, o archive.Object) {
-	if strings.HasSuffix(name, ".json") {
+	if strings.HasSuffix(o.Name, ".json") {
 		ct = "application/json"
 	}
 	h := w.Header()
 	h.Set("Content-Type", ct)
-	h.Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name}))
+	h.Set("Content-Disposition", mediatype.Disposition("attachment", name))
 	h.Set("Content-Length", strconv.FormatInt(o.Size, 10))
 	h.Set("X-Content-SHA256", o.SHA256)
 }
@@ -201,12 +201,8 @@ func (u *UI) handleArchivePackage(w http.ResponseWriter, r *http.Request, s *Ses
 	if err != nil {
 		return err
 	}
-	name := "ho-so-" + rec.DocumentID
-	if rec.Notation != "" {
-		name = "ho-so-" + strings.NewReplacer("/", "-", " ", "-").Replace(rec.Notation) + fmt.Sprintf("-%d", rec.Year)
-	}
 	w.Header().Set("Content-Type", "application/zip")
-	w.Header().Set("Content-Disposition", mime.FormatMediaType("attachment", map[string]string{"filename": name + ".zip"}))
+	w.Header().Set("Content-Disposition", mediatype.Disposition("attachment", archive.PackageDownloadName(rec)))
 	if r.Method == http.MethodHead {
 		return nil // the zip's headers, without making it
 	}

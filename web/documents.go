@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"mime"
 	"net/http"
 	"slices"
 	"strconv"
@@ -603,7 +602,7 @@ func (u *UI) signatureReport(r *http.Request, s *Session, d *workflow.Document, 
 		v.ReportNote = "Dự thảo chưa được ký số."
 		return nil
 	}
-	rc, f, err := u.cfg.Docs.OpenFile(r.Context(), s.User, d.ID, "")
+	rc, _, f, err := u.cfg.Docs.OpenFile(r.Context(), s.User, d.ID, "")
 	if code := workflow.ErrorCode(err); code == workflow.ENOTFOUND || code == workflow.EUNAVAILABLE {
 		// The document is the user's to see (d was read for them): its
 		// file is missing from the store or the store is down. The page
@@ -797,22 +796,23 @@ func actionProblem(a workflow.Action, err error) string {
 // none of it (before, the whole file was read for a discarded body).
 func (u *UI) handleFile(w http.ResponseWriter, r *http.Request, s *Session) error {
 	var typ string
+	var d *workflow.Document
 	var f workflow.File
 	var body io.Reader
 	if r.Method == http.MethodHead {
 		var oi workflow.ObjectInfo
 		var err error
-		if f, oi, err = u.cfg.Docs.HeadFile(r.Context(), s.User, r.PathValue("id"), r.URL.Query().Get("sha256")); err != nil {
+		if d, f, oi, err = u.cfg.Docs.HeadFile(r.Context(), s.User, r.PathValue("id"), r.URL.Query().Get("sha256")); err != nil {
 			return err
 		}
 		typ = mediatype.Recorded(oi.ContentType, f.Name)
 	} else {
-		rc, of, err := u.cfg.Docs.OpenFile(r.Context(), s.User, r.PathValue("id"), r.URL.Query().Get("sha256"))
+		rc, od, of, err := u.cfg.Docs.OpenFile(r.Context(), s.User, r.PathValue("id"), r.URL.Query().Get("sha256"))
 		if err != nil {
 			return u.fileError(r, s, err)
 		}
 		defer rc.Close()
-		f = of
+		d, f = od, of
 		if typ, body, err = mediatype.Sniff(rc, f.Name); err != nil {
 			return fmt.Errorf("read file %s: %w", f.SHA256, err)
 		}
@@ -824,7 +824,7 @@ func (u *UI) handleFile(w http.ResponseWriter, r *http.Request, s *Session) erro
 	h := w.Header()
 	allowSameOriginFrame(h)
 	h.Set("Content-Type", typ)
-	h.Set("Content-Disposition", mime.FormatMediaType(disp, map[string]string{"filename": f.Name}))
+	h.Set("Content-Disposition", mediatype.Disposition(disp, workflow.DownloadName(d, f)))
 	h.Set("Content-Length", strconv.FormatInt(f.Size, 10))
 	h.Set("X-Content-SHA256", f.SHA256)
 	h.Set("Cache-Control", "private, no-store")
@@ -941,7 +941,7 @@ func (u *UI) fileLost(r *http.Request, s *Session, id string, err error) error {
 	if workflow.ErrorCode(err) != workflow.ENOTFOUND {
 		return err
 	}
-	if _, _, herr := u.cfg.Docs.HeadFile(r.Context(), s.User, id, ""); workflow.ErrorCode(herr) != workflow.ENOTFOUND {
+	if _, _, _, herr := u.cfg.Docs.HeadFile(r.Context(), s.User, id, ""); workflow.ErrorCode(herr) != workflow.ENOTFOUND {
 		return err
 	}
 	if _, gerr := u.cfg.Docs.Get(r.Context(), s.User, id); gerr != nil {

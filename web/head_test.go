@@ -27,15 +27,15 @@ func (a headArchive) Get(_ context.Context, _ *workflow.User, id string) (*archi
 	return &archive.Record{DocumentID: id}, nil
 }
 
-func (a headArchive) Stat(_ context.Context, _ *workflow.User, _, name string) (archive.Object, string, error) {
-	return archive.Object{Name: name, Size: 5, SHA256: "ab"}, "application/vnd.oasis.opendocument.text", nil
+func (a headArchive) Stat(_ context.Context, _ *workflow.User, id, name string) (*archive.Record, archive.Object, string, error) {
+	return &archive.Record{DocumentID: id}, archive.Object{Name: name, Size: 5, SHA256: "ab"}, "application/vnd.oasis.opendocument.text", nil
 }
 
-func (a headArchive) Open(_ context.Context, _ *workflow.User, _, name string) (io.ReadCloser, archive.Object, error) {
+func (a headArchive) Open(_ context.Context, _ *workflow.User, id, name string) (io.ReadCloser, *archive.Record, archive.Object, error) {
 	if a.headOnly.Load() {
 		a.t.Errorf("HEAD of %s read the object", name)
 	}
-	return io.NopCloser(strings.NewReader("PK...")), archive.Object{Name: name, Size: 5, SHA256: "ab"}, nil
+	return io.NopCloser(strings.NewReader("PK...")), &archive.Record{DocumentID: id}, archive.Object{Name: name, Size: 5, SHA256: "ab"}, nil
 }
 
 func (a headArchive) WritePackage(_ context.Context, _ *workflow.User, _ string, w io.Writer) error {

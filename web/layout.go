@@ -88,7 +88,7 @@ func layoutInput(err error) string {
 }
 
 func (u *UI) currentPDF(r *http.Request, s *Session, id string) ([]byte, error) {
-	rc, _, err := u.cfg.Docs.OpenFile(r.Context(), s.User, id, "")
+	rc, _, _, err := u.cfg.Docs.OpenFile(r.Context(), s.User, id, "")
 	if err != nil {
 		return nil, err
 	}
@@ -410,7 +410,7 @@ func (u *UI) renderPage(ctx context.Context, args []string, w io.Writer) error {
 func (u *UI) cachedPDF(r *http.Request, s *Session, d *workflow.Document, sha string) (string, func(), error) {
 	id := d.ID
 	return u.pdfs.acquire(r.Context(), transientKey(sha, d.Confidentiality.Classified()), spoolChecked(sha, func(w io.Writer) error {
-		rc, _, err := u.cfg.Docs.OpenFile(r.Context(), s.User, id, sha)
+		rc, _, _, err := u.cfg.Docs.OpenFile(r.Context(), s.User, id, sha)
 		if err != nil {
 			return err
 		}

@@ -51,10 +51,11 @@ type Documents interface {
 	Create(ctx context.Context, actor *workflow.User, in workflow.CreateInput) (*workflow.Document, error)
 	Get(ctx context.Context, actor *workflow.User, id string) (*workflow.Document, error)
 	List(ctx context.Context, actor *workflow.User, f workflow.DocumentFilter) ([]*workflow.Document, string, error)
-	OpenFile(ctx context.Context, actor *workflow.User, id, sha string) (io.ReadCloser, workflow.File, error)
+	// OpenFile streams a file, with its document as read.
+	OpenFile(ctx context.Context, actor *workflow.User, id, sha string) (io.ReadCloser, *workflow.Document, workflow.File, error)
 	// HeadFile is OpenFile for a HEAD: the file and the info of its
 	// blob, its type from the content's first bytes (no more is read).
-	HeadFile(ctx context.Context, actor *workflow.User, id, sha string) (workflow.File, workflow.ObjectInfo, error)
+	HeadFile(ctx context.Context, actor *workflow.User, id, sha string) (*workflow.Document, workflow.File, workflow.ObjectInfo, error)
 	Events(ctx context.Context, actor *workflow.User, id string) ([]workflow.Event, error)
 	Apply(ctx context.Context, actor *workflow.User, id string, a workflow.Action, in workflow.ActionInput) (*workflow.Document, error)
 	Precheck(ctx context.Context, actor *workflow.User, d *workflow.Document, a workflow.Action, in workflow.ActionInput) error
@@ -74,10 +75,10 @@ type Documents interface {
 type Archive interface {
 	Search(ctx context.Context, actor *workflow.User, q archive.Query) ([]*archive.Record, string, error)
 	Get(ctx context.Context, actor *workflow.User, docID string) (*archive.Record, error)
-	Open(ctx context.Context, actor *workflow.User, docID, name string) (io.ReadCloser, archive.Object, error)
+	Open(ctx context.Context, actor *workflow.User, docID, name string) (io.ReadCloser, *archive.Record, archive.Object, error)
 	// Stat is Open without the content (a HEAD): the object and the type
 	// it was stored with.
-	Stat(ctx context.Context, actor *workflow.User, docID, name string) (archive.Object, string, error)
+	Stat(ctx context.Context, actor *workflow.User, docID, name string) (*archive.Record, archive.Object, string, error)
 	Parts(ctx context.Context, rec *archive.Record) ([]archive.Object, error)
 	SetLegalHold(ctx context.Context, actor *workflow.User, docID string, on bool, comment string) (*archive.Record, error)
 	WritePackage(ctx context.Context, actor *workflow.User, docID string, w io.Writer) error

@@ -110,7 +110,7 @@ func TestReturnSignedWithdrawsLayer1(t *testing.T) {
 	if got.Layout == nil || *got.Layout.Signature != *layout.Signature {
 		t.Fatalf("layout after return: %+v", got.Layout)
 	}
-	rc, f, err := e.svc.OpenFile(ctx, e.users[workflow.RoleClerk], d.ID, l1.SHA256)
+	rc, _, f, err := e.svc.OpenFile(ctx, e.users[workflow.RoleClerk], d.ID, l1.SHA256)
 	if err != nil || f.Kind != workflow.FileWithdrawn {
 		t.Fatalf("the withdrawn file: %v %+v", err, f)
 	}

@@ -684,17 +684,19 @@ func (s *Service) List(ctx context.Context, actor *User, f DocumentFilter) ([]*D
 	return s.Repo.Documents(ctx, f)
 }
 
-// OpenFile streams a document's file by hash (which must belong to it).
-func (s *Service) OpenFile(ctx context.Context, actor *User, id, sha string) (io.ReadCloser, File, error) {
+// OpenFile streams a document's file by hash (which must belong to it;
+// its main file when sha is ""), with the document as read (for its
+// DownloadName).
+func (s *Service) OpenFile(ctx context.Context, actor *User, id, sha string) (io.ReadCloser, *Document, File, error) {
 	d, f, err := s.visibleFile(ctx, actor, id, sha)
 	if err != nil {
-		return nil, File{}, err
+		return nil, nil, File{}, err
 	}
 	rc, err := s.files().Open(ctx, d.Files, f)
 	if err != nil {
-		return nil, File{}, fmt.Errorf("open file of %s: %w", id, err)
+		return nil, nil, File{}, fmt.Errorf("open file of %s: %w", id, err)
 	}
-	return rc, f, nil
+	return rc, d, f, nil
 }
 
 // StatFile is OpenFile without the content: the file and the info of
@@ -708,18 +710,19 @@ func (s *Service) StatFile(ctx context.Context, actor *User, id, sha string) (Fi
 
 // HeadFile is StatFile for a HEAD of the file: of the content only its
 // first SniffLen bytes are read (Files.Head), the bytes the GET looks
-// at, and the ContentType is the one they give (FileContentType).
-func (s *Service) HeadFile(ctx context.Context, actor *User, id, sha string) (File, ObjectInfo, error) {
+// at, and the ContentType is the one they give (FileContentType). The
+// document is returned as read, as OpenFile returns it.
+func (s *Service) HeadFile(ctx context.Context, actor *User, id, sha string) (*Document, File, ObjectInfo, error) {
 	d, f, oi, err := s.statFile(ctx, actor, id, sha)
 	if err != nil {
-		return File{}, ObjectInfo{}, err
+		return nil, File{}, ObjectInfo{}, err
 	}
 	head, err := s.files().Head(ctx, d.Files, f, SniffLen)
 	if err != nil {
-		return File{}, ObjectInfo{}, fmt.Errorf("read the head of the file of %s: %w", id, err)
+		return nil, File{}, ObjectInfo{}, fmt.Errorf("read the head of the file of %s: %w", id, err)
 	}
 	oi.ContentType = FileContentType(head)
-	return f, oi, nil
+	return d, f, oi, nil
 }
 
 func (s *Service) statFile(ctx context.Context, actor *User, id, sha string) (*Document, File, ObjectInfo, error) {

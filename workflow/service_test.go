@@ -650,7 +650,7 @@ func TestNotFoundSameForHiddenAndMissing(t *testing.T) {
 	}{
 		{"Get", func(id string) error { _, err := e.svc.Get(ctx, e.other, id); return err }},
 		{"Events", func(id string) error { _, err := e.svc.Events(ctx, e.other, id); return err }},
-		{"OpenFile", func(id string) error { _, _, err := e.svc.OpenFile(ctx, e.other, id, ""); return err }},
+		{"OpenFile", func(id string) error { _, _, _, err := e.svc.OpenFile(ctx, e.other, id, ""); return err }},
 		{"Apply", func(id string) error {
 			_, err := e.svc.Apply(ctx, e.other, id, workflow.Assign, workflow.ActionInput{AssigneeID: e.other.ID})
 			return err

@@ -106,7 +106,7 @@ func (e *tailEnv) read(t *testing.T, d *workflow.Document, f workflow.File) ([]b
 func (e *tailEnv) readOn(t *testing.T, svc *workflow.Service, db *gormdb.DB, d *workflow.Document, f workflow.File) ([]byte, error) {
 	t.Helper()
 	ctx := context.Background()
-	rc, _, err := svc.OpenFile(ctx, e.users[workflow.RoleClerk], d.ID, f.SHA256)
+	rc, _, _, err := svc.OpenFile(ctx, e.users[workflow.RoleClerk], d.ID, f.SHA256)
 	if err != nil {
 		return nil, err
 	}
