@@ -76,6 +76,9 @@ type docView struct {
 	// Removed are the attachments a revision removed, by SHA-256: a
 	// superseded file that is one is said so, not as an earlier PDF.
 	Removed map[string]bool
+	// Duplicates: before "Vào sổ", the other incoming documents of the
+	// same sender and notation (duplicates.go).
+	Duplicates []*workflow.Document
 }
 
 // assignForm is what was typed in the assignment form.
@@ -227,7 +230,7 @@ func (u *UI) assignees(ctx context.Context) ([]*workflow.User, error) {
 
 // actionPreviews fills in what the page says before an action: the number
 // issuing would take, where signing puts its stamps, whether registering
-// needs the override.
+// needs the override and what it may duplicate.
 func (u *UI) actionPreviews(ctx context.Context, s *Session, d *workflow.Document, v *docView) error {
 	for _, a := range v.Actions {
 		switch a {
@@ -241,6 +244,10 @@ func (u *UI) actionPreviews(ctx context.Context, s *Session, d *workflow.Documen
 			v.Stamp = stampPlaces(d.Layout)
 		case workflow.Register:
 			v.NeedOverride = v.Report != nil && v.Report.Verdict == workflow.VerdictInvalid
+			var err error
+			if v.Duplicates, err = u.duplicates(ctx, s, d); err != nil {
+				return err
+			}
 		}
 	}
 	return nil

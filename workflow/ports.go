@@ -14,10 +14,13 @@ type DocumentFilter struct {
 	Direction Direction
 	State     State
 	Type      DocType
-	Query     string     // words in the subject
-	From, To  *time.Time // creation date range, inclusive
-	After     string
-	Limit     int
+	Query     string // words in the subject
+	// OriginalNumber: the sender's number and notation, exactly (an
+	// incoming document's số, ký hiệu gốc).
+	OriginalNumber string
+	From, To       *time.Time // creation date range, inclusive
+	After          string
+	Limit          int
 	// Viewer restricts the result to what a user may see: classified
 	// documents only where the user is signer, assignee or creator,
 	// unless SeeAll (admins and clerks).

@@ -372,6 +372,9 @@ func listWhere(f workflow.DocumentFilter, cur *workflow.ListCursor, n int, match
 	if f.Type != "" {
 		add("type = ?", string(f.Type))
 	}
+	if f.OriginalNumber != "" {
+		add("original_number = ?", f.OriginalNumber)
+	}
 	if match != "" {
 		add("rowid IN (SELECT rowid FROM "+subjectFTS+" WHERE "+subjectFTS+" MATCH ?)", match)
 	}

@@ -32,6 +32,9 @@ var (
 	states = []workflow.State{workflow.Received, workflow.Registered, workflow.Draft, workflow.InReview}
 	types  = []workflow.DocType{workflow.CongVan, "QĐ", "TB", "KH", "TTr"}
 	people = []string{"u1", "u2", "u3"}
+	// numbers are senders' numbers and notations, one a prefix of another
+	// (an exact match, not a LIKE).
+	numbers = []string{"12/UBND-VP", "12/UBND-VPx", "112/UBND-VP", "88/STC-NS"}
 )
 
 // seed creates n documents with every property cycling independently.
@@ -46,6 +49,7 @@ func seed(tb testing.TB, db *gormdb.DB, n int) []*workflow.Document {
 		d.State = states[i%len(states)]
 		d.Type = types[i%len(types)]
 		d.Subject = subjects[i%len(subjects)].subject
+		d.OriginalNumber = numbers[i%len(numbers)]
 		if i%3 == 0 {
 			d.Confidentiality = workflow.Confidential
 		}
@@ -73,6 +77,7 @@ func matches(i int, d *workflow.Document, f workflow.DocumentFilter, plainQuery 
 	if f.Direction != "" && d.Direction != f.Direction ||
 		f.State != "" && d.State != f.State ||
 		f.Type != "" && d.Type != f.Type ||
+		f.OriginalNumber != "" && d.OriginalNumber != f.OriginalNumber ||
 		f.From != nil && d.CreatedAt.Before(*f.From) ||
 		f.To != nil && d.CreatedAt.After(*f.To) {
 		return false
@@ -104,6 +109,8 @@ func TestDocumentsFilter(t *testing.T) {
 			{"state", workflow.DocumentFilter{State: workflow.Registered, SeeAll: true}, "", 15},
 			{"type", workflow.DocumentFilter{Type: "QĐ", SeeAll: true}, "", 12},
 			{"direction state type viewer", workflow.DocumentFilter{Direction: workflow.Incoming, State: workflow.Received, Type: workflow.CongVan, ViewerID: "u2"}, "", 2},
+			{"original number, exactly", workflow.DocumentFilter{OriginalNumber: "12/UBND-VP", SeeAll: true}, "", 15},
+			{"original number and direction", workflow.DocumentFilter{OriginalNumber: "88/STC-NS", Direction: workflow.Outgoing, SeeAll: true}, "", 15},
 			{"date range inclusive", workflow.DocumentFilter{From: &from, To: &to, SeeAll: true}, "", 11},
 			{"from only", workflow.DocumentFilter{From: &to, SeeAll: true}, "", 40},
 			{"to only, in another zone", workflow.DocumentFilter{To: ptr(from.In(workflow.Vietnam)), SeeAll: true}, "", 11},

@@ -236,7 +236,7 @@ func (t tx) Documents(_ context.Context, f workflow.DocumentFilter) ([]*workflow
 	var all []*workflow.Document
 	for _, d := range t.r.docs {
 		if (f.Direction != "" && d.Direction != f.Direction) || (f.State != "" && d.State != f.State) ||
-			(f.Type != "" && d.Type != f.Type) || (f.Query != "" && !strings.Contains(strings.ToLower(d.Subject), strings.ToLower(f.Query))) ||
+			(f.Type != "" && d.Type != f.Type) || (f.OriginalNumber != "" && d.OriginalNumber != f.OriginalNumber) || (f.Query != "" && !strings.Contains(strings.ToLower(d.Subject), strings.ToLower(f.Query))) ||
 			(f.From != nil && d.CreatedAt.Before(*f.From)) || (f.To != nil && d.CreatedAt.After(*f.To)) ||
 			(cur != nil && !cur.After(d.CreatedAt, d.ID)) {
 			continue
