@@ -53,6 +53,7 @@ type docView struct {
 	Refresh      [3]int64
 	Record       *archive.Record
 	Overdue      bool
+	DueLeft      string // days to the due date (dueLeft)
 	Error        string // the problem of the last post, shown above the actions
 	NextNumber   int    // before "Phát hành": the number it would take (a peek)
 	NextNotation string
@@ -147,7 +148,7 @@ func (u *UI) documentView(r *http.Request, s *Session, d *workflow.Document) (*d
 		return nil, err
 	}
 	v := &docView{Doc: d, Signer: names[d.SignerID], Creator: names[d.CreatedBy], Assignee: names[d.AssigneeID],
-		Overdue: workflow.Overdue(d, u.now())}
+		Overdue: overdue(d, u.now()), DueLeft: dueLeft(d, u.now())}
 	v.Main, v.HasMain = d.MainFile()
 	v.PageImage = firstPageImage(d)
 	v.CanAmend = d.Direction == workflow.Outgoing && (d.State == workflow.Sent || d.State == workflow.Revoked) && s.User.Has(workflow.RoleHandler)

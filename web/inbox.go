@@ -13,6 +13,7 @@ const inboxLimit = 50
 type inboxRow struct {
 	Doc     *workflow.Document
 	Overdue bool
+	DueLeft string // days to the due date (dueLeft)
 	Who     string // sender (incoming) or signer (outgoing)
 	// Returned: the return that made the draft one again (lastReturn),
 	// so its drafter sees which drafts came back, by whom and why.
@@ -60,7 +61,7 @@ func (u *UI) handleInbox(w http.ResponseWriter, r *http.Request, s *Session) err
 	}
 	now := u.now()
 	for _, d := range docs {
-		row := inboxRow{Doc: d, Overdue: workflow.Overdue(d, now)}
+		row := inboxRow{Doc: d, Overdue: overdue(d, now), DueLeft: dueLeft(d, now)}
 		if d.Direction == workflow.Incoming && d.Sender != nil {
 			row.Who = d.Sender.Name
 		} else if d.SignerID != "" {

@@ -110,7 +110,7 @@ func (u *UI) listPage(dir workflow.Direction) pageFunc {
 		}
 		now := u.now()
 		for _, d := range docs {
-			row := inboxRow{Doc: d, Overdue: workflow.Overdue(d, now)}
+			row := inboxRow{Doc: d, Overdue: overdue(d, now), DueLeft: dueLeft(d, now)}
 			if d.Direction == workflow.Incoming && d.Sender != nil {
 				row.Who = d.Sender.Name
 			} else {

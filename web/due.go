@@ -1,0 +1,40 @@
+package web
+
+import (
+	"fmt"
+	"time"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// dueOpen are the states of an incoming document still to be handled:
+// its due date counts. One completed, archived or rejected is no longer
+// overdue, whenever it was completed.
+var dueOpen = map[workflow.State]bool{
+	workflow.Received: true, workflow.Registered: true, workflow.Assigned: true, workflow.InProgress: true,
+}
+
+// overdue is workflow.Overdue for a document still to be handled.
+func overdue(d *workflow.Document, now time.Time) bool {
+	return dueOpen[d.State] && workflow.Overdue(d, now)
+}
+
+// dueLeft says, in calendar days of Vietnam, how long a document still
+// to be handled has until its due date: "còn 3 ngày", "đến hạn hôm
+// nay", "Quá hạn 2 ngày"; "" without a due date or once handled. The
+// inbox showed the date alone, and the handler counted the days.
+func dueLeft(d *workflow.Document, now time.Time) string {
+	if d.DueDate == nil || !dueOpen[d.State] {
+		return ""
+	}
+	today := workflow.VietnamDate(now).Midnight(time.UTC)
+	days := int(d.DueDate.Midnight(time.UTC).Sub(today).Hours() / 24)
+	switch {
+	case days < 0:
+		return fmt.Sprintf("Quá hạn %d ngày", -days)
+	case days == 0:
+		return "đến hạn hôm nay"
+	default:
+		return fmt.Sprintf("còn %d ngày", days)
+	}
+}
