@@ -68,8 +68,12 @@ func (u *UI) adminTabs(current string) []adminTab {
 }
 
 type usersView struct {
-	Tabs    []adminTab
-	Users   []*workflow.User
+	Tabs  []adminTab
+	Users []*workflow.User
+	// Q is the search of the list (userMatches), All how many users
+	// there are in all.
+	Q       string
+	All     int
 	Status  map[string]auth.AccountStatus // by user ID; empty when the service shows none
 	Roles   []option
 	Form    map[string]string
@@ -136,8 +140,9 @@ func (u *UI) handleUsers(w http.ResponseWriter, r *http.Request, s *Session) err
 	if err != nil {
 		return err
 	}
-	v.Users = users
-	if v.Status, err = u.accountStatuses(r.Context(), s, users); err != nil {
+	v.Q, v.All = strings.TrimSpace(r.URL.Query().Get("q")), len(users)
+	v.Users = userMatches(users, v.Q)
+	if v.Status, err = u.accountStatuses(r.Context(), s, v.Users); err != nil {
 		return err
 	}
 	u.render(w, r, s, status, "admin_users", "Quản trị người dùng", v)
