@@ -52,6 +52,7 @@ func (u *UI) handleInbox(w http.ResponseWriter, r *http.Request, s *Session) err
 		return err
 	}
 	v := inboxView{All: action == "", Total: total}
+	rememberTab(w, r, action)
 	for _, t := range tabs {
 		v.Tabs = append(v.Tabs, inboxTab{Action: t.Action, Label: orName(tabNames, t.Action), Count: t.Count, Active: t.Action == action})
 	}
@@ -118,4 +119,29 @@ func displayName(x *workflow.User) string {
 		return x.FullName
 	}
 	return x.Username
+}
+
+// tabCookie holds the inbox tab the user last opened (its action), so
+// that the document page, after an action, leads back to that tab
+// rather than to "Tất cả": a handler working through "Chờ xử lý" was
+// taken to the whole inbox after each document.
+const tabCookie = "vanthu_tab"
+
+// rememberTab keeps the inbox tab of action ("": all of them).
+func rememberTab(w http.ResponseWriter, r *http.Request, action workflow.Action) {
+	if _, ok := tabNames[action]; ok {
+		setCookie(w, r, tabCookie, string(action), 0)
+	} else if _, err := r.Cookie(tabCookie); err == nil {
+		clearCookie(w, r, tabCookie)
+	}
+}
+
+// inboxLink is the way back to the inbox tab the user last opened.
+func inboxLink(r *http.Request) nextLink {
+	if c, err := r.Cookie(tabCookie); err == nil {
+		if name, ok := tabNames[workflow.Action(c.Value)]; ok {
+			return nextLink{"/?task=" + c.Value, "Về Việc cần xử lý: " + name}
+		}
+	}
+	return nextLink{"/", "Về Việc cần xử lý"}
 }

@@ -76,6 +76,6 @@ func next(r *http.Request, s *Session, d *workflow.Document, v *docView) {
 	if d.Direction == workflow.Incoming && s.User.Has(workflow.RoleClerk) && (d.State == workflow.Registered || d.State == workflow.Rejected) {
 		n.Links = append(n.Links, nextLink{"/incoming/new", "Tiếp nhận văn bản đến khác"})
 	}
-	n.Links = append(n.Links, nextLink{"/", "Về Việc cần xử lý"})
+	n.Links = append(n.Links, inboxLink(r))
 	v.Next = n
 }

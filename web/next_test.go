@@ -1,6 +1,8 @@
 package web
 
 import (
+	"context"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -95,5 +97,53 @@ func TestEveryStateSaysWhoIsNext(t *testing.T) {
 		if waitingFor[st] == "" {
 			t.Errorf("state %s: no sentence in waitingFor", st)
 		}
+	}
+}
+
+// TestNextLeadsBackToTheTab: after an action, the document page leads
+// back to the inbox tab the user was working through ("Chờ xử lý"),
+// named, not to the whole inbox; after the whole inbox, or with no tab
+// remembered, to the whole inbox. A cookie naming no tab is ignored.
+func TestNextLeadsBackToTheTab(t *testing.T) {
+	e := newTestEnv(t)
+	clerk, handler := e.login("vanthu"), e.login("chuyenvien")
+	var ids []string
+	for i := range 3 {
+		id := e.newIncoming(clerk, fmt.Sprintf("Về việc xử lý hồ sơ đất đai số %d", i), nil)
+		for _, step := range []struct {
+			who string
+			a   workflow.Action
+			in  workflow.ActionInput
+		}{{"vanthu", workflow.Register, workflow.ActionInput{}}, {"lanhdao", workflow.Assign, workflow.ActionInput{AssigneeID: e.users["chuyenvien"].ID}}} {
+			if _, err := e.docs.Apply(context.Background(), e.users[step.who], id, step.a, step.in); err != nil {
+				t.Fatal(err)
+			}
+		}
+		ids = append(ids, id)
+	}
+	back := func(id string, a workflow.Action) string {
+		t.Helper()
+		p := act(t, handler, id, a, nil)
+		body := handler.get(p.Location).Body
+		m := regexp.MustCompile(`<a class="button" href="([^"]*)">(Về Việc cần xử lý[^<]*)</a>`).FindStringSubmatch(body)
+		if m == nil {
+			t.Fatalf("no way back to the inbox after %s:\n%s", a, body)
+		}
+		return m[1] + " " + m[2]
+	}
+	handler.get("/?task=start")
+	if got, want := back(ids[0], workflow.Start), "/?task=start Về Việc cần xử lý: Chờ xử lý"; got != want {
+		t.Errorf("from the tab Chờ xử lý: %q, want %q", got, want)
+	}
+	handler.get("/")
+	if got, want := back(ids[1], workflow.Start), "/ Về Việc cần xử lý"; got != want {
+		t.Errorf("from the whole inbox: %q, want %q", got, want)
+	}
+	stranger := e.login("chuyenvien")
+	u, _ := url.Parse(e.srv.URL)
+	stranger.hc.Jar.SetCookies(u, []*http.Cookie{{Name: tabCookie, Value: "<script>"}})
+	handler = stranger
+	if got, want := back(ids[2], workflow.Start), "/ Về Việc cần xử lý"; got != want {
+		t.Errorf("with a cookie naming no tab: %q, want %q", got, want)
 	}
 }
