@@ -32,6 +32,7 @@ var archiveRoles = []workflow.Role{workflow.RoleArchivist, workflow.RoleClerk, w
 type archiveSearchView struct {
 	Q, Notation, Signer, Org, Number, From, To string
 	Types                                      []option
+	Classes                                    []option // retention classes (Thời hạn bảo quản)
 	Rows                                       []*archive.Record
 	Next, First                                string
 	Searched                                   bool
@@ -48,6 +49,12 @@ func (u *UI) handleArchiveSearch(w http.ResponseWriter, r *http.Request, s *Sess
 		Signer: strings.TrimSpace(qv.Get("signer")), Org: strings.TrimSpace(qv.Get("org")), After: qv.Get("cursor"), Limit: listPageSize}
 	v := archiveSearchView{Q: q.Q, Notation: q.Notation, Signer: q.Signer, Org: q.Org, Number: qv.Get("number"),
 		From: qv.Get("from"), To: qv.Get("to"), Types: typeOptions(qv.Get("type")), Searched: len(qv) > 0}
+	if c := qv.Get("class"); archive.ValidClass(c) {
+		q.Class = c
+	}
+	for _, c := range []string{archive.ClassPermanent, archive.Class20y, archive.Class10y, archive.Class5y} {
+		v.Classes = append(v.Classes, option{Value: c, Label: retentionNames[c], Selected: c == q.Class})
+	}
 	var ferr, terr, nerr error
 	q.From, ferr = parseFormDate("from", qv.Get("from"))
 	q.To, terr = parseFormDate("to", qv.Get("to"))

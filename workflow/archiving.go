@@ -74,6 +74,7 @@ type ArchiveQuery struct {
 	Notation string
 	Signer   string // signer's name or user id
 	Org      string // sender or recipient: organisation code or name
+	Class    string // retention class ("permanent", "10y", ...), exactly
 	After    string // cursor: the last document ID of the previous page
 	Limit    int
 	// Visibility as CanSee: classified records only where

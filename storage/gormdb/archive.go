@@ -456,6 +456,9 @@ func (x *ArchiveIndex) Search(ctx context.Context, f workflow.ArchiveQuery) ([]*
 	if f.Type != "" {
 		q = q.Where("r.type = ?", string(f.Type))
 	}
+	if f.Class != "" {
+		q = q.Where("r.class = ?", f.Class)
+	}
 	if f.Number > 0 {
 		q = q.Where("r.number = ?", f.Number)
 	}

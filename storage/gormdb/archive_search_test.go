@@ -54,6 +54,7 @@ func TestArchiveSearch(t *testing.T) {
 			r.Orgs = []workflow.Org{{OrgID: "000.00.13.H13", Name: "UBND quận Ninh Kiều"}}
 			day := workflow.NewDate(2025, 6, 1)
 			r.DocDate = &day
+			r.Class, r.RetainUntil = archive.ClassPermanent, archive.Forever
 		})
 		archived(t, db, idx, "a3", "Quyết định mật về BÌNH THỦY", func(d *workflow.Document, r *archive.Record) {
 			d.Confidentiality, r.Confidentiality = workflow.Confidential, workflow.Confidential
@@ -83,6 +84,8 @@ func TestArchiveSearch(t *testing.T) {
 			{"signer name without diacritics", archive.Query{Signer: "tran thi binh", Type: "BC", SeeAll: true}, "a2"},
 			{"org by code", archive.Query{Org: "000.00.13.H13", SeeAll: true}, "a2"},
 			{"org by name", archive.Query{Org: "thanh pho can tho", SeeAll: true}, "a3,a1"},
+			{"retention class", archive.Query{Class: archive.ClassPermanent, SeeAll: true}, "a2"},
+			{"another retention class", archive.Query{Class: archive.Class10y, Q: "binh thuy", SeeAll: true}, "a3,a1"},
 			{"date range", archive.Query{From: &from, To: &to, SeeAll: true}, "a2"},
 			{"date range of one day", archive.Query{From: &june1, To: &june1, SeeAll: true}, "a2"},
 			{"date range ending the day before", archive.Query{From: &from, To: &may31, SeeAll: true}, ""},
