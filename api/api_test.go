@@ -421,3 +421,25 @@ func TestTextStoredComposed(t *testing.T) {
 		t.Errorf("the comment is not stored composed: %s", rec.Body)
 	}
 }
+
+// TestIncomingSenderWithoutCode: a paper document from a sender with no
+// agency code (a company, a citizen, a body outside the exchange) is
+// registered with the sender's name alone, and the OpenAPI document
+// describes that request (its sender's org_id is optional; it required
+// it, while the server took it: found by the third walk). A code given
+// must still be one.
+func TestIncomingSenderWithoutCode(t *testing.T) {
+	f := newFixture(t, 5<<20)
+	meta := incomingMeta()
+	meta["sender"] = map[string]string{"name": "Công ty TNHH Xây dựng Phú Thành"}
+	d := f.create(t, "clerk", meta)
+	if d.Sender == nil || d.Sender.Name != "Công ty TNHH Xây dựng Phú Thành" || d.Sender.OrgID != "" {
+		t.Fatalf("sender stored as %+v", d.Sender)
+	}
+	meta["sender"] = map[string]string{"org_id": "H13", "name": "UBND thành phố Cần Thơ"}
+	body, ct := multipartBody(t, meta, testpdf.Make(2, "vanthu test"))
+	rec := f.do(t, "clerk", "POST", "/api/v1/documents", body, ct)
+	if e := decodeErr(t, rec); rec.Code != http.StatusBadRequest || e.Error.Field != "sender.org_id" {
+		t.Fatalf("sender code H13: %d %+v", rec.Code, e.Error)
+	}
+}

@@ -124,6 +124,12 @@ func (h archiveHandlers) search(c echo.Context) error {
 			return workflow.Errorf(workflow.EINVALID, "number must be a positive number").On("number")
 		}
 	}
+	if cl := c.QueryParam("class"); cl != "" {
+		if !archive.ValidClass(cl) {
+			return workflow.Errorf(workflow.EINVALID, "class must be one of 5y, 10y, 20y, permanent, not %q", cl).On("class")
+		}
+		q.Class = cl
+	}
 	if q.Limit, err = pageLimit(c); err != nil {
 		return err
 	}

@@ -108,6 +108,20 @@ func TestArchiveRoutes(t *testing.T) {
 		}
 		wantStatus(t, f.do(t, "handler", "GET", "/api/v1/archive?q=binh", nil), http.StatusForbidden)
 		wantStatus(t, f.do(t, "clerk", "GET", "/api/v1/archive?number=x", nil), http.StatusBadRequest)
+		// By retention class, as the web's search (Thời hạn bảo quản).
+		for class, n := range map[string]int{"10y": 1, "permanent": 0} {
+			rec := f.do(t, "archivist", "GET", "/api/v1/archive?class="+class, nil)
+			wantStatus(t, rec, http.StatusOK)
+			var out struct{ Items []api.ArchiveRecordJSON }
+			json.Unmarshal(rec.Body.Bytes(), &out)
+			if len(out.Items) != n {
+				t.Fatalf("class=%s: %d records, want %d: %s", class, len(out.Items), n, rec.Body)
+			}
+		}
+		rec := f.do(t, "archivist", "GET", "/api/v1/archive?class=forever", nil)
+		if wantStatus(t, rec, http.StatusBadRequest); !strings.Contains(rec.Body.String(), `"field":"class"`) {
+			t.Fatalf("class=forever: %s", rec.Body)
+		}
 	})
 	t.Run("record and object", func(t *testing.T) {
 		rec := f.do(t, "archivist", "GET", "/api/v1/archive/"+d.ID, nil)

@@ -1454,7 +1454,7 @@ type DocumentMeta struct {
 	Retention *Retention `json:"retention,omitempty"`
 
 	// Sender incoming: the sender (name at most 500 characters)
-	Sender *Org `json:"sender,omitempty"`
+	Sender *Sender `json:"sender,omitempty"`
 
 	// SignerId outgoing: the official who signs
 	SignerId *string `json:"signer_id,omitempty"`
@@ -1992,6 +1992,17 @@ type RevokeRequest struct {
 // Role văn thư, lãnh đạo, chuyên viên, lưu trữ, quản trị
 type Role string
 
+// Sender an incoming document's sender as a clerk registers it: its name, and its agency code when it has one (a body outside the exchange, a company or a citizen sending paper has none)
+type Sender struct {
+	// Name Example: UBND thành phố Cần Thơ
+	Name string `json:"name"`
+
+	// OrgId when given, like 000.00.00.H13 (400 invalid, field sender.org_id)
+	//
+	// Example: 000.00.00.H13
+	OrgId *string `json:"org_id,omitempty"`
+}
+
 // Session a session (bearer token) and its user
 type Session struct {
 	// ExpiresAt Example: 2026-12-02T12:00:00Z
@@ -2255,6 +2266,9 @@ type SearchArchiveParams struct {
 
 	// Org sender or recipient organisation code or name (part)
 	Org *string `form:"org,omitempty" json:"org,omitempty"`
+
+	// Class retention class (thời hạn bảo quản), exactly: permanent finds the records kept forever
+	Class *Retention `form:"class,omitempty" json:"class,omitempty"`
 
 	// Cursor next_cursor of the previous page
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
@@ -4278,6 +4292,18 @@ func NewSearchArchiveRequest(server string, params *SearchArchiveParams) (*http.
 		if params.Org != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "org", *params.Org, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Class != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "class", *params.Class, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {

@@ -917,9 +917,10 @@ func (r *runner) lifecycle(ctx context.Context, kind string, w, i int) (string, 
 		return id, nil
 	}
 	num, date := fmt.Sprintf("%d/UBND-VP", i+1), r.cfg.Now().Format("2006-01-02")
+	senderCode := "000.00.00.H13"
 	meta := client.DocumentMeta{Direction: client.DocumentMetaDirectionIncoming, Type: "CV",
 		Subject: fmt.Sprintf("Công văn đến thử tải số %d", i), Confidentiality: &normal, Urgency: &urgent,
-		Sender: &client.Org{OrgId: "000.00.00.H13", Name: "UBND thành phố Cần Thơ"}, OriginalNumber: &num, OriginalDate: &date}
+		Sender: &client.Sender{OrgId: &senderCode, Name: "UBND thành phố Cần Thơ"}, OriginalNumber: &num, OriginalDate: &date}
 	id, err := r.create(ctx, string(client.Clerk), w, meta, i)
 	if err != nil {
 		return "", err
