@@ -26,6 +26,10 @@ func (a namedArchive) Open(ctx context.Context, u *workflow.User, id, name strin
 	return io.NopCloser(strings.NewReader("{}")), rec, archive.Object{Name: name, Size: 2, SHA256: "ab"}, nil
 }
 
+func (namedArchive) Parts(context.Context, *archive.Record) ([]archive.Object, error) {
+	return nil, nil
+}
+
 func (namedArchive) WritePackage(_ context.Context, _ *workflow.User, _ string, w io.Writer) error {
 	_, err := io.WriteString(w, "PK zip")
 	return err
@@ -76,5 +80,17 @@ func TestDownloadNames(t *testing.T) {
 		if _, params, err = mime.ParseMediaType(plain); err != nil || params["filename"] != tc.ascii {
 			t.Errorf("%s: Content-Disposition %q: ASCII name %q, %v; want %q", tc.path, h, params["filename"], err, tc.ascii)
 		}
+	}
+}
+
+// TestArchiveRecordIncomingNumber: an archived incoming document's number
+// is its incoming register's, called Số đến on the record's page (it read
+// Số, as an outgoing document's own number; found by the third walk).
+func TestArchiveRecordIncomingNumber(t *testing.T) {
+	e := newTestEnv(t)
+	e.remount(t, Config{Archive: namedArchive{}})
+	p := e.login("luutru").get("/archive/doc-in")
+	if !strings.Contains(p.Body, "<dt>Số đến</dt><dd>3 (năm 2026)</dd>") {
+		t.Fatalf("the record's page does not call the incoming number Số đến:\n%s", p.Body)
 	}
 }
