@@ -78,6 +78,12 @@ type Config struct {
 	BlobGCInterval    string // how often serve collects unreferenced work blobs
 	BlobGCGrace       string // the age below which no unreferenced blob is collected
 
+	// E-mail notifications (notify; empty SMTPURL = off).
+	SMTPURL        string
+	MailFrom       string
+	MailInterval   string // how often serve derives and sends the mail owed
+	MailRetryAfter string // the wait after a first failed send, doubled after each
+
 	// Interagency exchange (docs/exchange.md).
 	ExchangeAddr string
 	ExchangeCert string
@@ -161,6 +167,10 @@ func (c *Config) settings() []setting {
 		{env: "VANTHU_EVIDENCE_INTERVAL", flag: "evidence-interval", def: "24h", doc: "how often serve adds archive time-stamps to the records that are due (Go duration; 0 = never)", str: &c.EvidenceInterval},
 		{env: "VANTHU_BLOB_GC_INTERVAL", flag: "blob-gc-interval", def: "24h", doc: "how often serve deletes the work store's unreferenced blobs older than VANTHU_BLOB_GC_GRACE (Go duration; 0 = never)", str: &c.BlobGCInterval},
 		{env: "VANTHU_BLOB_GC_GRACE", flag: "blob-gc-grace", def: "24h", doc: "unreferenced blobs younger than this are never collected (uploads in flight); longer than VANTHU_HTTP_MAX_DURATION", str: &c.BlobGCGrace},
+		{env: "VANTHU_SMTP_URL", flag: "smtp-url", def: "", doc: "SMTP server of the e-mail notifications: smtp://user:pass@host:port (STARTTLS when offered) or smtps://... (implicit TLS); empty = no notifications", str: &c.SMTPURL},
+		{env: "VANTHU_MAIL_FROM", flag: "mail-from", def: "", doc: "From address of the notifications (required with VANTHU_SMTP_URL)", str: &c.MailFrom},
+		{env: "VANTHU_MAIL_INTERVAL", flag: "mail-interval", def: "10s", doc: "how often serve derives the notifications owed from the audit trail and sends them (Go duration)", str: &c.MailInterval},
+		{env: "VANTHU_MAIL_RETRY", flag: "mail-retry", def: "30s", doc: "wait after a notification's first failed send, doubled after each further one, at most 1h (Go duration)", str: &c.MailRetryAfter},
 		{env: "VANTHU_EVIDENCE_RENEW_BEFORE", flag: "evidence-renew-before", def: "1y", doc: "renew a record's archive time-stamp this long before its TSA certificate expires (1y, 18m, 90d)", str: &c.EvidenceRenew},
 		{env: "VANTHU_EXCHANGE_ADDR", flag: "exchange-addr", def: "", doc: "mutual-TLS listener for connected agencies (e.g. 127.0.0.1:8443; port 0 picks a free one, then set VANTHU_EXCHANGE_URL for agency export); empty = exchange off", str: &c.ExchangeAddr},
 		{env: "VANTHU_EXCHANGE_CERT", flag: "exchange-cert", def: "", doc: "this agency's TLS certificate chain (PEM), used as server and client; empty = from the development PKI", str: &c.ExchangeCert},
@@ -261,6 +271,7 @@ func (c *Config) validate() error {
 		{"VANTHU_EXCHANGE_RETRY_MAX", c.ExchangeRetryMax}, {"VANTHU_FIXITY_INTERVAL", c.FixityInterval}, {"VANTHU_EXCHANGE_LEASE", c.ExchangeLease}, {"VANTHU_RESERVATION_TTL", c.ReservationTTL},
 		{"VANTHU_IDEMPOTENCY_LEASE", c.IdempotencyLease}, {"VANTHU_HEARTBEAT", c.Heartbeat}, {"VANTHU_INSTANCE_STALE", c.InstanceStale},
 		{"VANTHU_EVIDENCE_INTERVAL", c.EvidenceInterval}, {"VANTHU_AUDIT_ANCHOR_INTERVAL", c.AnchorInterval}, {"VANTHU_BLOB_GC_INTERVAL", c.BlobGCInterval}, {"VANTHU_BLOB_GC_GRACE", c.BlobGCGrace},
+		{"VANTHU_MAIL_INTERVAL", c.MailInterval}, {"VANTHU_MAIL_RETRY", c.MailRetryAfter},
 		{"VANTHU_HTTP_TIMEOUT", c.HTTPTimeout}, {"VANTHU_HTTP_MAX_DURATION", c.HTTPMaxTime},
 		{"VANTHU_DB_CONNECT_TIMEOUT", c.DBConnectTimeout}, {"VANTHU_DB_TIMEOUT", c.DBTimeout},
 		{"VANTHU_S3_CONNECT_TIMEOUT", c.S3ConnectTimeout}, {"VANTHU_S3_TIMEOUT", c.S3Timeout}} {

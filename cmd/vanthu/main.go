@@ -251,7 +251,7 @@ func build(ctx context.Context, cfg *Config, opts options, logger *slog.Logger) 
 	a.web.Codes, a.web.Reform = a.docs, a.docs // public verification codes, the reform report
 	a.api.MetricsToken, a.api.MetricsElsewhere = cfg.MetricsToken, cfg.MetricsAddr != ""
 	// The optional subsystems, each in its own file of this package.
-	for _, wire := range []func(context.Context, *app) error{wireArchive, wireExchange, wirePprof, wireSigning, wireBlobGC} {
+	for _, wire := range []func(context.Context, *app) error{wireArchive, wireExchange, wirePprof, wireSigning, wireBlobGC, wireMail} {
 		if err := wire(ctx, a); err != nil {
 			a.Close()
 			return nil, err

@@ -17,7 +17,8 @@ var RowModels = []any{&documentRow{}, &userRow{}, &sessionRow{}, &counterRow{}, 
 	&deliveryRow{}, &agencyRow{}, &sentRow{}, &statusRow{}, &leaseRow{}, &devPKIRow{},
 	&archiveRecordRow{}, &archiveObjectRow{}, &archiveImportRow{}, &revocationRow{}, &reservationRow{},
 	&archiveEvidenceRow{}, &blobClaimRow{}, &fileTailRow{},
-	&idempotencyKeyRow{}, &instanceRow{}, &loginRow{}, &passwordHistoryRow{}, &throttleRow{}}
+	&idempotencyKeyRow{}, &instanceRow{}, &loginRow{}, &passwordHistoryRow{}, &throttleRow{},
+	&userMailRow{}, &mailCursorRow{}, &mailOutboxRow{}}
 
 // CreatePreMigrationsSchema creates the schema the way the code before
 // numbered migrations did (AutoMigrate and the extra SQL, no

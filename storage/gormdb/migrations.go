@@ -61,6 +61,7 @@ var migrations = []migration{
 		return passwordHistoryV20(ctx, d, g)
 	}},
 	{21, "login_throttle: failed logins and lockouts per account and client address, shared by the instances (throttle.go)", loginThrottleV21},
+	{22, "user_mail, mail_cursor, mail_outbox: users' e-mail addresses and notification choice, the notifier's place in the audit trail, the mail owed and its retries (mail.go)", mailV22},
 }
 
 // listOrderV16 builds the indexes of the document list's order, newest

@@ -1,0 +1,72 @@
+package notify
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// Message is what one mail says.
+type Message struct {
+	Subject string
+	Body    string
+}
+
+// headline is each reason's words: the subject's and the body's first
+// line.
+var headline = map[Reason]string{
+	ToApprove: "Văn bản chờ duyệt",
+	ToSign:    "Văn bản chờ ký",
+	Returned:  "Dự thảo bị trả lại",
+	Assigned:  "Văn bản được giao xử lý",
+}
+
+// Compose writes the mail to a user about d: Vietnamese, plain text.
+// actor is who acted (nil: unknown), comment the event's (a return's
+// reason), publicURL the server's base URL ("" = no link). A classified
+// document's subject (trích yếu) and the comment are never written: the
+// mail says only that one waits, and the link leads to it.
+func Compose(r Reason, d *workflow.Document, actor *workflow.User, comment, publicURL string) Message {
+	kind := workflow.DocTypes[d.Type]
+	if kind == "" {
+		kind = "Văn bản"
+	}
+	ref := kind
+	if d.Notation != "" {
+		ref += " số " + d.Notation
+	}
+	subject := "[vanthu] " + headline[r] + ": " + ref
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s.\n\n", headline[r])
+	fmt.Fprintf(&b, "Loại văn bản: %s\n", kind)
+	if d.Notation != "" {
+		fmt.Fprintf(&b, "Số, ký hiệu: %s\n", d.Notation)
+	}
+	classified := d.Confidentiality.Classified()
+	if classified {
+		b.WriteString("Độ mật: văn bản mật — trích yếu không gửi qua thư điện tử; xem văn bản trên hệ thống.\n")
+	} else {
+		fmt.Fprintf(&b, "Trích yếu: %s\n", oneLine(d.Subject))
+		subject += " — " + oneLine(d.Subject)
+	}
+	if actor != nil {
+		name := actor.FullName
+		if name == "" {
+			name = actor.Username
+		}
+		fmt.Fprintf(&b, "Người thực hiện: %s\n", name)
+	}
+	if c := strings.TrimSpace(comment); c != "" && !classified && r == Returned {
+		fmt.Fprintf(&b, "Lý do: %s\n", c)
+	}
+	if publicURL != "" {
+		fmt.Fprintf(&b, "\nXem văn bản: %s/documents/%s\n", strings.TrimRight(publicURL, "/"), d.ID)
+	}
+	b.WriteString("\n-- \nThư tự động của hệ thống quản lý văn bản (vanthu). Tắt thông báo trên trang Tài khoản.\n")
+	return Message{Subject: subject, Body: b.String()}
+}
+
+// oneLine folds a subject's line breaks and tabs into spaces (a header
+// is one line).
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

@@ -1,0 +1,27 @@
+package workflow
+
+import "time"
+
+// Notification is one e-mail owed to a user about an audit event (the
+// notify package derives them from the trail and sends them). EventSeq
+// and UserID together name it: deriving the same event again owes the
+// same mail, not a second one.
+type Notification struct {
+	ID        int64
+	EventSeq  int64
+	UserID    string
+	Address   string
+	Subject   string
+	Body      string
+	Attempts  int       // failed sends so far
+	NextAt    time.Time // not sent before this (retries back off)
+	LastError string
+}
+
+// MailSettings is a user's e-mail address and whether they want the
+// notifications (Off: none, whatever the address). The zero value: no
+// address, so no mail.
+type MailSettings struct {
+	Email string
+	Off   bool
+}
