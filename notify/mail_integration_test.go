@@ -1,0 +1,249 @@
+package notify_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vanthu/vanthu/internal/faultproxy"
+	"github.com/vanthu/vanthu/internal/testpdf"
+	"github.com/vanthu/vanthu/notify"
+	"github.com/vanthu/vanthu/storage/gormdb"
+	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
+	"github.com/vanthu/vanthu/storage/localfs"
+	"github.com/vanthu/vanthu/workflow"
+	"github.com/vanthu/vanthu/workflow/workflowtest"
+)
+
+// mailEnv is a workflow service on a real database, a notifier sending
+// to Mailpit (scripts/setup/mail.sh) through a proxy that can play the
+// SMTP server down, and one user per role with an address of their own.
+type mailEnv struct {
+	svc   *workflow.Service
+	db    *gormdb.DB
+	n     *notify.Notifier
+	proxy *faultproxy.Proxy
+	smtp  string // Mailpit's SMTP host:port
+	api   string
+	users map[workflow.Role]*workflow.User
+	addr  map[workflow.Role]string
+}
+
+const publicURL = "https://vanthu.test.example"
+
+func newMailEnv(t *testing.T) *mailEnv {
+	t.Helper()
+	smtp, api := os.Getenv("VANTHU_TEST_MAILPIT_SMTP"), os.Getenv("VANTHU_TEST_MAILPIT_API")
+	if smtp == "" || api == "" {
+		t.Skip("VANTHU_TEST_MAILPIT_SMTP not set: source scripts/setup/mail.sh (or run ./scripts/test)")
+	}
+	db := gormdbtest.Open(t, "sqlite")
+	blobs, err := localfs.New(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &mailEnv{db: db, smtp: smtp, api: api, users: map[workflow.Role]*workflow.User{}, addr: map[workflow.Role]string{}}
+	e.svc = &workflow.Service{Repo: db, Blobs: blobs, Signer: workflowtest.Signer{},
+		Agency: workflow.Agency{OrgID: "000.00.12.H13", Name: "UBND quận Bình Thủy", Abbr: "UBND"}}
+	ctx := context.Background()
+	var tag [6]byte
+	rand.Read(tag[:])
+	for _, r := range []workflow.Role{workflow.RoleHandler, workflow.RoleOfficer, workflow.RoleClerk} {
+		u := &workflow.User{ID: "u-" + string(r), Username: string(r), FullName: "Người " + string(r), Roles: []workflow.Role{r}, CreatedAt: time.Now()}
+		if err := db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error { return tx.CreateUser(ctx, u) }); err != nil {
+			t.Fatal(err)
+		}
+		e.users[r], e.addr[r] = u, string(r)+"-"+hex.EncodeToString(tag[:])+"@quan.test"
+		if err := db.SetUserMail(ctx, u.ID, workflow.MailSettings{Email: e.addr[r]}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.proxy = faultproxy.New(t, smtp)
+	sender, err := notify.ParseSMTP("smtp://"+e.proxy.Addr(), "Văn thư <vanthu@quan.test>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	sender.Timeout = 5 * time.Second
+	e.n = &notify.Notifier{Store: db, Sender: sender, PublicURL: publicURL, Log: slog.New(slog.DiscardHandler), RetryAfter: time.Millisecond}
+	e.run(t) // the cursor starts at the trail's head
+	return e
+}
+
+func (e *mailEnv) run(t *testing.T) {
+	t.Helper()
+	if err := e.n.Run(context.Background()); err != nil {
+		t.Fatalf("notifier: %v", err)
+	}
+}
+
+var draftPDF = testpdf.Make(1, "thông báo")
+
+func (e *mailEnv) draft(t *testing.T, conf workflow.Confidentiality) *workflow.Document {
+	t.Helper()
+	d, err := e.svc.Create(context.Background(), e.users[workflow.RoleHandler], workflow.CreateInput{Direction: workflow.Outgoing,
+		Type: "TB", Subject: "Thông báo lịch tiếp công dân tháng 12", Confidentiality: conf, SignerID: e.users[workflow.RoleOfficer].ID,
+		File: &workflow.Upload{Name: "tb.pdf", Size: int64(len(draftPDF)), Content: bytes.NewReader(draftPDF)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
+}
+
+func (e *mailEnv) apply(t *testing.T, r workflow.Role, d *workflow.Document, a workflow.Action, comment string) {
+	t.Helper()
+	if _, err := e.svc.Apply(context.Background(), e.users[r], d.ID, a, workflow.ActionInput{Comment: comment}); err != nil {
+		t.Fatalf("%s: %v", a, err)
+	}
+}
+
+// mail is a message as Mailpit's API gives it.
+type mail struct {
+	ID      string
+	Subject string
+	To      []struct{ Address string }
+	Text    string
+}
+
+// mails lists the messages Mailpit holds for address, each read whole.
+func (e *mailEnv) mails(t *testing.T, address string) []mail {
+	t.Helper()
+	var list struct{ Messages []mail }
+	e.get(t, "/api/v1/messages?limit=1000", &list)
+	var out []mail
+	for _, m := range list.Messages {
+		if len(m.To) == 1 && m.To[0].Address == address {
+			var full mail
+			e.get(t, "/api/v1/message/"+m.ID, &full)
+			out = append(out, full)
+		}
+	}
+	return out
+}
+
+func (e *mailEnv) get(t *testing.T, path string, v any) {
+	t.Helper()
+	res, err := http.Get(e.api + path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	if res.StatusCode != 200 {
+		t.Fatalf("GET %s: %d %s", path, res.StatusCode, b)
+	}
+	if err := json.Unmarshal(b, v); err != nil {
+		t.Fatalf("GET %s: %v", path, err)
+	}
+}
+
+// waitMails waits until address has n messages (Mailpit stores a
+// message just after its SMTP answer), and a little more for extra ones.
+func (e *mailEnv) waitMails(t *testing.T, address string, n int) []mail {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		got := e.mails(t, address)
+		if len(got) >= n || time.Now().After(deadline) {
+			time.Sleep(200 * time.Millisecond)
+			return e.mails(t, address)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+func TestIntegrationMailSubmitTellsSigner(t *testing.T) {
+	e := newMailEnv(t)
+	d := e.draft(t, workflow.Public)
+	e.apply(t, workflow.RoleHandler, d, workflow.Submit, "")
+	e.run(t)
+	e.run(t) // nothing more: the event is derived once, the mail sent once
+
+	got := e.waitMails(t, e.addr[workflow.RoleOfficer], 1)
+	if len(got) != 1 {
+		t.Fatalf("the signer got %d mails, want 1", len(got))
+	}
+	m := got[0]
+	if want := "[vanthu] Văn bản chờ duyệt: Thông báo — Thông báo lịch tiếp công dân tháng 12"; m.Subject != want {
+		t.Errorf("subject %q, want %q", m.Subject, want)
+	}
+	for _, s := range []string{publicURL + "/documents/" + d.ID, "Người thực hiện: Người handler", "Loại văn bản: Thông báo"} {
+		if !strings.Contains(m.Text, s) {
+			t.Errorf("body lacks %q:\n%s", s, m.Text)
+		}
+	}
+	if n := len(e.mails(t, e.addr[workflow.RoleHandler])); n != 0 {
+		t.Errorf("the handler who submitted got %d mails, want none", n)
+	}
+
+	e.apply(t, workflow.RoleOfficer, d, workflow.Return, "Sai thể thức")
+	e.run(t)
+	back := e.waitMails(t, e.addr[workflow.RoleHandler], 1)
+	if len(back) != 1 || !strings.HasPrefix(back[0].Subject, "[vanthu] Dự thảo bị trả lại: ") || !strings.Contains(back[0].Text, "Lý do: Sai thể thức") {
+		t.Errorf("the drafter's mail of the return: %+v", back)
+	}
+}
+
+func TestIntegrationMailConfidentialHasNoSubject(t *testing.T) {
+	e := newMailEnv(t)
+	d := e.draft(t, workflow.Confidential)
+	e.apply(t, workflow.RoleHandler, d, workflow.Submit, "")
+	e.run(t)
+	got := e.waitMails(t, e.addr[workflow.RoleOfficer], 1)
+	if len(got) != 1 {
+		t.Fatalf("the signer got %d mails, want 1", len(got))
+	}
+	if strings.Contains(got[0].Subject+got[0].Text, "tiếp công dân") {
+		t.Errorf("a confidential document's mail carries its subject:\n%s\n%s", got[0].Subject, got[0].Text)
+	}
+	if !strings.Contains(got[0].Text, publicURL+"/documents/"+d.ID) || !strings.Contains(got[0].Text, "văn bản mật") {
+		t.Errorf("a confidential document's mail:\n%s", got[0].Text)
+	}
+}
+
+func TestIntegrationMailOffGetsNone(t *testing.T) {
+	e := newMailEnv(t)
+	if err := e.db.SetUserMail(context.Background(), e.users[workflow.RoleOfficer].ID,
+		workflow.MailSettings{Email: e.addr[workflow.RoleOfficer], Off: true}); err != nil {
+		t.Fatal(err)
+	}
+	d := e.draft(t, workflow.Public)
+	e.apply(t, workflow.RoleHandler, d, workflow.Submit, "")
+	e.apply(t, workflow.RoleOfficer, d, workflow.Return, "Bổ sung số liệu")
+	e.run(t)
+	// The drafter's mail of the return, sent after the submit's would
+	// have been, is there: had the signer been owed one, it would be too.
+	if n := len(e.waitMails(t, e.addr[workflow.RoleHandler], 1)); n != 1 {
+		t.Fatalf("the drafter got %d mails, want 1", n)
+	}
+	if n := len(e.mails(t, e.addr[workflow.RoleOfficer])); n != 0 {
+		t.Errorf("the signer who turned notifications off got %d mails", n)
+	}
+}
+
+func TestIntegrationMailSMTPDownThenBack(t *testing.T) {
+	e := newMailEnv(t)
+	e.proxy.Retarget("") // the SMTP server is down: every connection is closed at once
+	d := e.draft(t, workflow.Public)
+	e.apply(t, workflow.RoleHandler, d, workflow.Submit, "") // the transition does not wait for mail
+	e.run(t)
+	e.run(t)
+	if n := len(e.mails(t, e.addr[workflow.RoleOfficer])); n != 0 {
+		t.Fatalf("%d mails while the server was down", n)
+	}
+	e.proxy.Retarget(e.smtp)           // back
+	time.Sleep(100 * time.Millisecond) // past the retry's backoff (a few ms)
+	e.run(t)
+	e.run(t)
+	if n := len(e.waitMails(t, e.addr[workflow.RoleOfficer], 1)); n != 1 {
+		t.Errorf("once the server is back the signer got %d mails, want 1", n)
+	}
+}
