@@ -128,6 +128,8 @@ type createUserRequest struct {
 	Roles    []string `json:"roles"`
 	// PersonalID binds an official to a CA certificate whose UID names it.
 	PersonalID string `json:"personal_id"`
+	// Email is where the notifications go (README "E-mail notifications").
+	Email string `json:"email"`
 }
 
 func (s *Server) handleCreateUser(c echo.Context) error {
@@ -138,6 +140,10 @@ func (s *Server) handleCreateUser(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
+	mc, err := mailChange{Email: &req.Email}.checked()
+	if err != nil {
+		return err
+	}
 	in := auth.NewUser{Username: req.Username, Password: req.Password, FullName: req.FullName, Title: req.Title, Unit: req.Unit,
 		PersonalID: req.PersonalID}
 	for _, r := range req.Roles {
@@ -146,6 +152,11 @@ func (s *Server) handleCreateUser(c echo.Context) error {
 	u, err := s.Accounts.CreateUser(c.Request().Context(), Actor(c), in)
 	if err != nil {
 		return err
+	}
+	if *mc.Email != "" {
+		if err := s.applyMail(c.Request().Context(), u.ID, mc); err != nil {
+			return err
+		}
 	}
 	return s.userJSON(c, http.StatusCreated, u)
 }
@@ -174,6 +185,14 @@ type updateUserRequest struct {
 	// MustChangePassword true requires a new password of the user at the
 	// next login (and ends their sessions); only the user clears it.
 	MustChangePassword *bool `json:"must_change_password"`
+	mailChange
+}
+
+// accountGiven reports whether req changes anything but the e-mail
+// settings.
+func (r *updateUserRequest) accountGiven() bool {
+	return r.FullName != nil || r.Title != nil || r.Unit != nil || r.Roles != nil || r.Disabled != nil ||
+		r.PersonalID != nil || r.MustChangePassword != nil
 }
 
 // handleUpdateUser changes a user's names, roles, disabled flag,
@@ -182,12 +201,31 @@ type updateUserRequest struct {
 // user's sessions, changed in the same transaction as the others; admins;
 // the rules are auth.Service.UpdateUser's).
 func (s *Server) handleUpdateUser(c echo.Context) error {
-	if err := RequireRole(c, workflow.RoleAdmin); err != nil {
-		return err
+	self := Actor(c) != nil && Actor(c).ID == c.Param("id")
+	notAdmin := RequireRole(c, workflow.RoleAdmin)
+	if notAdmin != nil && !self {
+		return notAdmin
 	}
 	var req updateUserRequest
 	if err := bind(c, &req); err != nil {
 		return err
+	}
+	if notAdmin != nil && req.accountGiven() {
+		return notAdmin // a user changes only their own e-mail settings
+	}
+	var err error
+	if req.mailChange, err = req.mailChange.checked(); err != nil {
+		return err
+	}
+	if !req.accountGiven() {
+		u, err := s.Directory.User(c.Request().Context(), c.Param("id"))
+		if err != nil {
+			return err
+		}
+		if err := s.applyMail(c.Request().Context(), u.ID, req.mailChange); err != nil {
+			return err
+		}
+		return s.userJSON(c, http.StatusOK, u)
 	}
 	u, err := s.Accounts.UpdateUser(c.Request().Context(), Actor(c), c.Param("id"), func(u *workflow.User) error {
 		for p, v := range map[*string]*string{&u.FullName: req.FullName, &u.Title: req.Title, &u.Unit: req.Unit} {
@@ -213,6 +251,9 @@ func (s *Server) handleUpdateUser(c echo.Context) error {
 		return nil
 	})
 	if err != nil {
+		return err
+	}
+	if err := s.applyMail(c.Request().Context(), u.ID, req.mailChange); err != nil {
 		return err
 	}
 	return s.userJSON(c, http.StatusOK, u)

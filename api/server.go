@@ -87,6 +87,9 @@ type Server struct {
 	Docs      Documents
 	Accounts  Accounts
 	Directory Directory
+	// Mail keeps users' e-mail addresses and notification choice; nil =
+	// none (the user JSON then has neither).
+	Mail MailSettings
 	// Ready reports whether the server can serve (database reachable).
 	Ready func(ctx context.Context) error
 	// ReadyInfo are facts about the configuration /readyz shows (e.g.

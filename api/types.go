@@ -216,6 +216,11 @@ type UserJSON struct {
 	// server that answers (absent: not locked).
 	LastLoginAt *time.Time `json:"last_login_at,omitempty"`
 	LockedUntil *time.Time `json:"locked_until,omitempty"`
+	// Email and Notifications are shown to admins and the user themself
+	// (README "E-mail notifications"): the address the notifications go
+	// to ("" = none) and whether the user wants them.
+	Email         string `json:"email,omitempty"`
+	Notifications *bool  `json:"notifications,omitempty"`
 }
 
 // withStatus adds an account's status, as an admin sees it.

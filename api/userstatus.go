@@ -15,7 +15,11 @@ import (
 func (s *Server) usersJSON(c echo.Context, users []*workflow.User) ([]UserJSON, error) {
 	out := make([]UserJSON, len(users))
 	for i, u := range users {
-		out[i] = ToUserJSON(u)
+		j, err := s.withMail(c, u, ToUserJSON(u))
+		if err != nil {
+			return nil, err
+		}
+		out[i] = j
 	}
 	a, ok := s.Accounts.(auth.AccountAdmin)
 	if actor := Actor(c); !ok || !actor.Has(workflow.RoleAdmin) {

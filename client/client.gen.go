@@ -1528,6 +1528,11 @@ type DraftRevisionUpload struct {
 	Meta DraftRevision `json:"meta"`
 }
 
+// Email where the user's e-mail notifications go: one bare address (no display name), the ends trimmed; empty = none. 400 `invalid` on `email` otherwise.
+//
+// Example: tranthibinh@binhthuy.gov.vn
+type Email = string
+
 // Error every error answer
 type Error struct {
 	Error struct {
@@ -1736,6 +1741,11 @@ type NewDocument struct {
 
 // NewUser Example: {"full_name":"Trần Thị Bình","password":"mat-khau-an-toan","roles":["officer"],"title":"Phó Chủ tịch","unit":"UBND quận Bình Thủy","username":"tranthibinh"}
 type NewUser struct {
+	// Email where the user's e-mail notifications go: one bare address (no display name), the ends trimmed; empty = none. 400 `invalid` on `email` otherwise.
+	//
+	// Example: tranthibinh@binhthuy.gov.vn
+	Email *Email `json:"email,omitempty"`
+
 	// FullName stored as it reads, as a document's one-line fields (README, API): spaces made plain, invisible characters removed; control characters and bidirectional overrides refused
 	//
 	// Example: Trần Thị Bình
@@ -2117,6 +2127,11 @@ type User struct {
 	CreatedAt time.Time `json:"created_at"`
 	Disabled  bool      `json:"disabled"`
 
+	// Email shown to admins and to the user themself only: where the e-mail notifications go (README "E-mail notifications"); absent = none
+	//
+	// Example: nguyenvanan@binhthuy.gov.vn
+	Email *openapi_types.Email `json:"email,omitempty"`
+
 	// FullName Example: Nguyễn Văn An
 	FullName string `json:"full_name"`
 
@@ -2135,8 +2150,11 @@ type User struct {
 	LockedUntil *time.Time `json:"locked_until,omitempty"`
 
 	// MustChangePassword the password was set by an admin (a user created through the API or the web, or whose password an admin reset) or generated (the first admin's, when VANTHU_ADMIN_PASSWORD is unset): until the user changes it (POST /api/v1/auth/password), every route but that one, logout and GET of their own user answers 403 password_change_required
-	MustChangePassword bool   `json:"must_change_password"`
-	Roles              []Role `json:"roles"`
+	MustChangePassword bool `json:"must_change_password"`
+
+	// Notifications shown to admins and to the user themself only: whether the user gets the e-mail notifications (false: none, whatever the address)
+	Notifications *bool  `json:"notifications,omitempty"`
+	Roles         []Role `json:"roles"`
 
 	// Title Example: Chủ tịch
 	Title string `json:"title"`
@@ -2160,11 +2178,19 @@ type UserUpdate struct {
 	// Disabled true ends every session of the user
 	Disabled *bool `json:"disabled,omitempty"`
 
+	// Email where the user's e-mail notifications go: one bare address (no display name), the ends trimmed; empty = none. 400 `invalid` on `email` otherwise.
+	//
+	// Example: tranthibinh@binhthuy.gov.vn
+	Email *Email `json:"email,omitempty"`
+
 	// FullName Example: Trần Thị Bình
 	FullName *string `json:"full_name,omitempty"`
 
 	// MustChangePassword true requires a new password of the user (one that may have been seen): their password still logs in, but every route but the change (POST /api/v1/auth/password), logout and GET of their own user answers 403 password_change_required until they change it; every session of theirs ends. false is accepted only when it is already false (400 `invalid` on `must_change_password` otherwise: only the user's own change clears it), and an admin cannot set it on their own account (400)
 	MustChangePassword *bool `json:"must_change_password,omitempty"`
+
+	// Notifications false = no e-mail notifications for this user, whatever the address
+	Notifications *bool `json:"notifications,omitempty"`
 
 	// PersonalId The official's personal ID number (số định danh cá nhân: a CCCD's 12 digits, an older ID card's number): what binds the official to a CA certificate whose subject UID names it ("CCCD:092080001234"). 6-20 letters or digits once spaces are dropped; a kind prefix such as "CCCD:" is accepted and dropped; empty = none. 400 otherwise.
 	//
@@ -2859,18 +2885,18 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/users/{id} (the `GetUser` operationId).
 	GetUser(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UpdateUserWithBody Change a user's names, roles, disabled flag or personal ID number, or require a new password (admin)
+	// UpdateUserWithBody Change a user's names, roles, disabled flag, personal ID number or e-mail settings, or require a new password (admin; a user their own e-mail settings)
 	//
-	// A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs, and so does requiring a new password (`must_change_password: true`), in the same transaction as the other changes.
+	// An admin changes any field of any user; any other user only `email` and `notifications`, and only their own (403 otherwise). A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs, and so does requiring a new password (`must_change_password: true`), in the same transaction as the other changes.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /api/v1/users/{id} (the `UpdateUser` operationId).
 	UpdateUserWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// UpdateUser Change a user's names, roles, disabled flag or personal ID number, or require a new password (admin)
+	// UpdateUser Change a user's names, roles, disabled flag, personal ID number or e-mail settings, or require a new password (admin; a user their own e-mail settings)
 	//
-	// A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs, and so does requiring a new password (`must_change_password: true`), in the same transaction as the other changes.
+	// An admin changes any field of any user; any other user only `email` and `notifications`, and only their own (403 otherwise). A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs, and so does requiring a new password (`must_change_password: true`), in the same transaction as the other changes.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -3828,9 +3854,9 @@ func (c *Client) GetUser(ctx context.Context, id Id, reqEditors ...RequestEditor
 	return c.Client.Do(req)
 }
 
-// UpdateUserWithBody Change a user's names, roles, disabled flag or personal ID number, or require a new password (admin)
+// UpdateUserWithBody Change a user's names, roles, disabled flag, personal ID number or e-mail settings, or require a new password (admin; a user their own e-mail settings)
 //
-// A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs, and so does requiring a new password (`must_change_password: true`), in the same transaction as the other changes.
+// An admin changes any field of any user; any other user only `email` and `notifications`, and only their own (403 otherwise). A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs, and so does requiring a new password (`must_change_password: true`), in the same transaction as the other changes.
 //
 // Takes any type of body and a specified content type.
 //
@@ -3847,9 +3873,9 @@ func (c *Client) UpdateUserWithBody(ctx context.Context, id Id, contentType stri
 	return c.Client.Do(req)
 }
 
-// UpdateUser Change a user's names, roles, disabled flag or personal ID number, or require a new password (admin)
+// UpdateUser Change a user's names, roles, disabled flag, personal ID number or e-mail settings, or require a new password (admin; a user their own e-mail settings)
 //
-// A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs, and so does requiring a new password (`must_change_password: true`), in the same transaction as the other changes.
+// An admin changes any field of any user; any other user only `email` and `notifications`, and only their own (403 otherwise). A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs, and so does requiring a new password (`must_change_password: true`), in the same transaction as the other changes.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -6687,18 +6713,18 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/users/{id} (the `GetUser` operationId).
 	GetUserWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetUserResponse, error)
 
-	// UpdateUserWithBodyWithResponse Change a user's names, roles, disabled flag or personal ID number, or require a new password (admin)
+	// UpdateUserWithBodyWithResponse Change a user's names, roles, disabled flag, personal ID number or e-mail settings, or require a new password (admin; a user their own e-mail settings)
 	//
-	// A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs, and so does requiring a new password (`must_change_password: true`), in the same transaction as the other changes.
+	// An admin changes any field of any user; any other user only `email` and `notifications`, and only their own (403 otherwise). A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs, and so does requiring a new password (`must_change_password: true`), in the same transaction as the other changes.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/users/{id} (the `UpdateUser` operationId).
 	UpdateUserWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error)
 
-	// UpdateUserWithResponse Change a user's names, roles, disabled flag or personal ID number, or require a new password (admin)
+	// UpdateUserWithResponse Change a user's names, roles, disabled flag, personal ID number or e-mail settings, or require a new password (admin; a user their own e-mail settings)
 	//
-	// A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs, and so does requiring a new password (`must_change_password: true`), in the same transaction as the other changes.
+	// An admin changes any field of any user; any other user only `email` and `notifications`, and only their own (403 otherwise). A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs, and so does requiring a new password (`must_change_password: true`), in the same transaction as the other changes.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -11281,9 +11307,9 @@ func (c *ClientWithResponses) GetUserWithResponse(ctx context.Context, id Id, re
 	return ParseGetUserResponse(rsp)
 }
 
-// UpdateUserWithBodyWithResponse Change a user's names, roles, disabled flag or personal ID number, or require a new password (admin)
+// UpdateUserWithBodyWithResponse Change a user's names, roles, disabled flag, personal ID number or e-mail settings, or require a new password (admin; a user their own e-mail settings)
 //
-// A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs, and so does requiring a new password (`must_change_password: true`), in the same transaction as the other changes.
+// An admin changes any field of any user; any other user only `email` and `notifications`, and only their own (403 otherwise). A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs, and so does requiring a new password (`must_change_password: true`), in the same transaction as the other changes.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -11296,9 +11322,9 @@ func (c *ClientWithResponses) UpdateUserWithBodyWithResponse(ctx context.Context
 	return ParseUpdateUserResponse(rsp)
 }
 
-// UpdateUserWithResponse Change a user's names, roles, disabled flag or personal ID number, or require a new password (admin)
+// UpdateUserWithResponse Change a user's names, roles, disabled flag, personal ID number or e-mail settings, or require a new password (admin; a user their own e-mail settings)
 //
-// A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs, and so does requiring a new password (`must_change_password: true`), in the same transaction as the other changes.
+// An admin changes any field of any user; any other user only `email` and `notifications`, and only their own (403 otherwise). A user keeps at least one role, each known; an admin cannot disable themselves or drop their own admin role (400). Disabling a user ends every session of theirs, and so does requiring a new password (`must_change_password: true`), in the same transaction as the other changes.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

@@ -79,11 +79,13 @@ type usersView struct {
 	Form    map[string]string
 	Error   string
 	Invalid Invalid // the input at fault, with Error
+	// Mail: the server keeps e-mail addresses (the form asks for one).
+	Mail bool
 }
 
 // userInputs are the inputs of the user forms by the API's names of
 // their fields ("roles" is the fieldset of the role boxes).
-var userInputs = sameInputs("username", "password", "full_name", "title", "unit", "roles", "key_uri", "cert_pem", "personal_id")
+var userInputs = sameInputs("username", "password", "full_name", "title", "unit", "roles", "key_uri", "cert_pem", "personal_id", "email")
 
 // userInput is the input of a user form that err concerns: a taken
 // username is the username's (the one conflict of a new user).
@@ -114,13 +116,13 @@ func (u *UI) handleUsers(w http.ResponseWriter, r *http.Request, s *Session) err
 	if err := requireAdmin(s); err != nil {
 		return err
 	}
-	v := usersView{Tabs: u.adminTabs("/admin/users"), Form: map[string]string{}, Roles: roleOptions(nil)}
+	v := usersView{Tabs: u.adminTabs("/admin/users"), Form: map[string]string{}, Roles: roleOptions(nil), Mail: u.cfg.Mail != nil}
 	status := http.StatusOK
 	if r.Method == http.MethodPost {
 		in := auth.NewUser{Username: r.PostFormValue("username"), Password: r.PostFormValue("password"),
 			FullName: strings.TrimSpace(r.PostFormValue("full_name")), Title: strings.TrimSpace(r.PostFormValue("title")),
 			Unit: strings.TrimSpace(r.PostFormValue("unit")), PersonalID: r.PostFormValue("personal_id"), Roles: formRoles(r)}
-		nu, err := u.cfg.Accounts.CreateUser(r.Context(), s.User, in)
+		nu, err := u.createUser(r, s, in)
 		if err == nil {
 			http.Redirect(w, r, "/admin/users/"+nu.ID+"?ok=user", http.StatusSeeOther)
 			return nil
@@ -131,7 +133,7 @@ func (u *UI) handleUsers(w http.ResponseWriter, r *http.Request, s *Session) err
 		}
 		status = p.Status
 		v.Error, v.Invalid = formProblems(err, userInput, userProblem)
-		for _, k := range []string{"username", "full_name", "title", "unit", "personal_id"} {
+		for _, k := range []string{"username", "full_name", "title", "unit", "personal_id", "email"} {
 			v.Form[k] = r.PostFormValue(k)
 		}
 		v.Roles = roleOptions(in.Roles)
@@ -161,6 +163,8 @@ func userProblem(err error) string {
 		return "Tên đăng nhập này đã có người dùng."
 	case workflow.ErrorField(err) == "personal_id":
 		return "Số định danh cá nhân gồm 6–20 chữ số hoặc chữ cái (CCCD: 12 chữ số), có thể ghi như trong chứng thư: CCCD:092080001234."
+	case workflow.ErrorField(err) == "email":
+		return "Địa chỉ thư điện tử không hợp lệ: ghi một địa chỉ, như tranthibinh@binhthuy.gov.vn."
 	case workflow.ErrorField(err) == "must_change_password":
 		return "Không thể yêu cầu chính mình đổi mật khẩu: hãy tự đổi mật khẩu của mình (trang Đổi mật khẩu)."
 	case strings.Contains(msg, "password"):
@@ -197,6 +201,10 @@ type userView struct {
 	// user is the admin looking.
 	Status auth.AccountStatus
 	Self   bool
+	// Mail: the server keeps e-mail addresses; Email the user's, as
+	// posted when the information form came back with a problem.
+	Mail  bool
+	Email string
 }
 
 // handleUser shows one user and applies its forms: action=update (roles,
@@ -227,8 +235,7 @@ func (u *UI) handleUser(w http.ResponseWriter, r *http.Request, s *Session) erro
 				}
 				break
 			}
-			_, err = u.cfg.Accounts.UpdateUser(ctx, s.User, id, userUpdate(r))
-			ok = "user"
+			err, ok = u.updateUser(r, s, id), "user"
 		case "password":
 			if !confirmed(r, "password") {
 				u.confirmPassword(w, r, s, target, http.StatusOK, "")
@@ -271,11 +278,9 @@ func (u *UI) handleUser(w http.ResponseWriter, r *http.Request, s *Session) erro
 		v.Shown = target
 	}
 	v.Roles = roleOptions(v.Shown.Roles)
-	st, err := u.accountStatuses(ctx, s, []*workflow.User{target})
-	if err != nil {
+	if err := u.fillAccount(r, s, target, &v); err != nil {
 		return err
 	}
-	v.Status = st[target.ID]
 	u.render(w, r, s, status, "admin_user", "Người dùng "+target.Username, v)
 	return nil
 }
@@ -569,4 +574,57 @@ func (u *UI) handleAudit(w http.ResponseWriter, r *http.Request, s *Session) err
 	}
 	u.render(w, r, s, http.StatusOK, "admin_audit", "Kiểm tra nhật ký", auditView{Tabs: u.adminTabs("/admin/audit"), Report: rep})
 	return nil
+}
+
+// createUser creates the user of the new-user form, with its e-mail
+// address (checked first: 400 on email).
+func (u *UI) createUser(r *http.Request, s *Session, in auth.NewUser) (*workflow.User, error) {
+	email, err := workflow.CheckEmail(r.PostFormValue("email"))
+	if err != nil {
+		return nil, err
+	}
+	nu, err := u.cfg.Accounts.CreateUser(r.Context(), s.User, in)
+	if err != nil || email == "" || u.cfg.Mail == nil {
+		return nu, err
+	}
+	return nu, u.cfg.Mail.SetUserMail(r.Context(), nu.ID, workflow.MailSettings{Email: email})
+}
+
+// updateUser applies the user page's information form, its e-mail
+// address included (the user's choice of notifications kept).
+func (u *UI) updateUser(r *http.Request, s *Session, id string) error {
+	email, err := workflow.CheckEmail(r.PostFormValue("email"))
+	if err != nil {
+		return err
+	}
+	if _, err := u.cfg.Accounts.UpdateUser(r.Context(), s.User, id, userUpdate(r)); err != nil || u.cfg.Mail == nil {
+		return err
+	}
+	m, err := u.cfg.Mail.UserMail(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	m.Email = email
+	return u.cfg.Mail.SetUserMail(r.Context(), id, m)
+}
+
+// fillAccount adds to v the account's status (last login, lockout) and
+// its e-mail address: as posted when the information form came back,
+// else as stored.
+func (u *UI) fillAccount(r *http.Request, s *Session, target *workflow.User, v *userView) error {
+	st, err := u.accountStatuses(r.Context(), s, []*workflow.User{target})
+	if err != nil {
+		return err
+	}
+	v.Status = st[target.ID]
+	if v.Mail = u.cfg.Mail != nil; !v.Mail {
+		return nil
+	}
+	if r.Method == http.MethodPost && r.PostFormValue("action") == "update" {
+		v.Email = r.PostFormValue("email")
+		return nil
+	}
+	m, err := u.cfg.Mail.UserMail(r.Context(), target.ID)
+	v.Email = m.Email
+	return err
 }

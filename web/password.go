@@ -21,6 +21,7 @@ const passwordPath = "/password"
 func (u *UI) passwordRoutes(mux *http.ServeMux) {
 	mux.Handle("GET "+passwordPath, u.auth(u.handlePassword))
 	mux.Handle("POST "+passwordPath, u.auth(u.handlePassword))
+	mux.Handle("POST "+notificationsPath, u.auth(u.handleNotifications))
 }
 
 // passwordView is the password page.
@@ -31,6 +32,9 @@ type passwordView struct {
 	Next     string
 	Error    string
 	Invalid  Invalid // the input at fault, with Error
+	// Mail is the user's e-mail notifications (nil: the server keeps
+	// none, or the password must be changed first).
+	Mail *mailView
 }
 
 // passwordInputs are the inputs of the form by the service's field names.
@@ -43,8 +47,16 @@ var passwordInputs = map[string]string{"current_password": "current_password", "
 // this session stays, the user's others end.
 func (u *UI) handlePassword(w http.ResponseWriter, r *http.Request, s *Session) error {
 	v := passwordView{Required: s.User.MustChangePassword, Next: safeNext(r.FormValue("next"))}
+	title := "Đổi mật khẩu"
+	if !v.Required {
+		var err error
+		if v.Mail, err = u.accountMail(r.Context(), s); err != nil {
+			return err
+		}
+		title = "Tài khoản"
+	}
 	if r.Method != http.MethodPost {
-		u.render(w, r, s, http.StatusOK, "password", "Đổi mật khẩu", v)
+		u.render(w, r, s, http.StatusOK, "password", title, v)
 		return nil
 	}
 	current, next := r.PostFormValue("current_password"), r.PostFormValue("new_password")
@@ -68,7 +80,7 @@ func (u *UI) handlePassword(w http.ResponseWriter, r *http.Request, s *Session) 
 	}
 	v.Error = passwordProblem(err, current == next)
 	v.Invalid = one(inputOf(err, passwordInputs), v.Error)
-	u.render(w, r, s, p.Status, "password", "Đổi mật khẩu", v)
+	u.render(w, r, s, p.Status, "password", title, v)
 	return nil
 }
 

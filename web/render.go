@@ -208,11 +208,14 @@ var okMessages = map[string]string{
 	"unlock":           "Đã mở tạm khóa đăng nhập của người dùng.",
 	// The user's own change (password.go).
 	"password_changed": "Đã đổi mật khẩu. Các phiên đăng nhập khác của đồng chí đã kết thúc; phiên này vẫn tiếp tục.",
-	"key":              "Đã lưu khóa ký số.",
-	"image":            "Đã lưu ảnh chữ ký.",
-	"agency":           "Đã lưu cơ quan liên thông.",
-	"hold":             "Đã cập nhật trạng thái phong tỏa.",
-	"revoke":           "Đã thu hồi chứng thư số.",
+	// The user's own notifications (notifications.go).
+	"notifications_on":  "Đã bật thông báo qua thư điện tử.",
+	"notifications_off": "Đã tắt thông báo qua thư điện tử: đồng chí sẽ không nhận thư nào của hệ thống.",
+	"key":               "Đã lưu khóa ký số.",
+	"image":             "Đã lưu ảnh chữ ký.",
+	"agency":            "Đã lưu cơ quan liên thông.",
+	"hold":              "Đã cập nhật trạng thái phong tỏa.",
+	"revoke":            "Đã thu hồi chứng thư số.",
 }
 
 type errorView struct {

@@ -1,6 +1,10 @@
 package workflow
 
-import "time"
+import (
+	"net/mail"
+	"strings"
+	"time"
+)
 
 // Notification is one e-mail owed to a user about an audit event (the
 // notify package derives them from the trail and sends them). EventSeq
@@ -24,4 +28,19 @@ type Notification struct {
 type MailSettings struct {
 	Email string
 	Off   bool
+}
+
+// CheckEmail normalises an e-mail address as a user's: trimmed, one bare
+// address (no display name), at most 254 characters; "" = none. EINVALID
+// on the field email otherwise.
+func CheckEmail(s string) (string, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return "", nil
+	}
+	a, err := mail.ParseAddress(s)
+	if err != nil || a.Address != s || len(s) > 254 {
+		return "", Errorf(EINVALID, "email must be one address like ten@quan.gov.vn").On("email")
+	}
+	return s, nil
 }

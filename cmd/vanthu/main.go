@@ -241,9 +241,9 @@ func build(ctx context.Context, cfg *Config, opts options, logger *slog.Logger) 
 			cfg.SignIsolation == "process" && opts.now == nil && cfg.SignNice > 0 && runtime.GOOS == "linux")
 	}
 	a.docs.SignOn = onLowerPriority(cfg.SignNice, logger)
-	a.api = &api.Server{Docs: a.docs, Accounts: a.auth, Directory: db, Ready: a.ready,
+	a.api = &api.Server{Docs: a.docs, Accounts: a.auth, Directory: db, Mail: db, Ready: a.ready,
 		MaxUpload: int64(cfg.MaxUploadMB) << 20, Now: a.now}
-	a.web = &web.Config{Docs: a.docs, Accounts: a.auth, Directory: db, Logger: logger, Now: a.now,
+	a.web = &web.Config{Docs: a.docs, Accounts: a.auth, Directory: db, Mail: db, Logger: logger, Now: a.now,
 		Agency: a.docs.Agency, MaxUpload: int64(cfg.MaxUploadMB) << 20,
 		PreviewCacheDir: filepath.Join(cfg.DataDir, "preview-cache"), PreviewCache: previewCacheBytes(cfg.PreviewCacheMB)}
 	a.api.TrustedProxies, _ = parsePrefixes(cfg.TrustedProxies) // checked by LoadConfig
