@@ -71,6 +71,18 @@ func TestCompose(t *testing.T) {
 		t.Errorf("confidential body:\n%s", m.Body)
 	}
 
+	in := &workflow.Document{ID: "d-8", Direction: workflow.Incoming, Type: "CV", OriginalNumber: "125/UBND-VP", Number: 42,
+		Subject: "Về việc tổng kết năm", Sender: &workflow.Org{Name: "UBND thành phố Cần Thơ"}}
+	m = Compose(Assigned, in, actor, "", "")
+	if want := "[vanthu] Văn bản được giao xử lý: Công văn số 125/UBND-VP — Về việc tổng kết năm"; m.Subject != want {
+		t.Errorf("incoming subject %q, want %q", m.Subject, want)
+	}
+	for _, s := range []string{"Cơ quan gửi: UBND thành phố Cần Thơ\n", "Số đến: 42\n", "Số, ký hiệu: 125/UBND-VP\n"} {
+		if !strings.Contains(m.Body, s) {
+			t.Errorf("incoming body lacks %q:\n%s", s, m.Body)
+		}
+	}
+
 	m = Compose(Returned, d, nil, "Sai thể thức", "")
 	if !strings.Contains(m.Body, "Lý do: Sai thể thức\n") || strings.Contains(m.Body, "Xem văn bản") || strings.Contains(m.Body, "Người thực hiện") {
 		t.Errorf("a return without a public URL nor actor:\n%s", m.Body)

@@ -32,16 +32,28 @@ func Compose(r Reason, d *workflow.Document, actor *workflow.User, comment, publ
 	if kind == "" {
 		kind = "Văn bản"
 	}
+	notation := d.Notation // an incoming document's: the sender's number and notation
+	if d.Direction == workflow.Incoming {
+		notation = d.OriginalNumber
+	}
 	ref := kind
-	if d.Notation != "" {
-		ref += " số " + d.Notation
+	if notation != "" {
+		ref += " số " + notation
 	}
 	subject := "[vanthu] " + headline[r] + ": " + ref
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s.\n\n", headline[r])
 	fmt.Fprintf(&b, "Loại văn bản: %s\n", kind)
-	if d.Notation != "" {
-		fmt.Fprintf(&b, "Số, ký hiệu: %s\n", d.Notation)
+	if notation != "" {
+		fmt.Fprintf(&b, "Số, ký hiệu: %s\n", notation)
+	}
+	if d.Direction == workflow.Incoming {
+		if d.Sender != nil && d.Sender.Name != "" {
+			fmt.Fprintf(&b, "Cơ quan gửi: %s\n", d.Sender.Name)
+		}
+		if d.Number > 0 {
+			fmt.Fprintf(&b, "Số đến: %d\n", d.Number)
+		}
 	}
 	classified := d.Confidentiality.Classified()
 	if classified {
