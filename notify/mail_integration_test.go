@@ -42,11 +42,17 @@ const publicURL = "https://vanthu.test.example"
 
 func newMailEnv(t *testing.T) *mailEnv {
 	t.Helper()
+	return newMailEnvOn(t, "sqlite")
+}
+
+// newMailEnvOn is newMailEnv on backend ("sqlite" or "postgres").
+func newMailEnvOn(t *testing.T, backend string) *mailEnv {
+	t.Helper()
 	smtp, api := os.Getenv("VANTHU_TEST_MAILPIT_SMTP"), os.Getenv("VANTHU_TEST_MAILPIT_API")
 	if smtp == "" || api == "" {
 		t.Skip("VANTHU_TEST_MAILPIT_SMTP not set: source scripts/setup/mail.sh (or run ./scripts/test)")
 	}
-	db := gormdbtest.Open(t, "sqlite")
+	db := gormdbtest.Open(t, backend)
 	blobs, err := localfs.New(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
@@ -161,7 +167,12 @@ func (e *mailEnv) waitMails(t *testing.T, address string, n int) []mail {
 }
 
 func TestIntegrationMailSubmitTellsSigner(t *testing.T) {
-	e := newMailEnv(t)
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) { testSubmitTellsSigner(t, newMailEnvOn(t, backend)) })
+	}
+}
+
+func testSubmitTellsSigner(t *testing.T, e *mailEnv) {
 	d := e.draft(t, workflow.Public)
 	e.apply(t, workflow.RoleHandler, d, workflow.Submit, "")
 	e.run(t)
@@ -230,7 +241,12 @@ func TestIntegrationMailOffGetsNone(t *testing.T) {
 }
 
 func TestIntegrationMailSMTPDownThenBack(t *testing.T) {
-	e := newMailEnv(t)
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) { testSMTPDownThenBack(t, newMailEnvOn(t, backend)) })
+	}
+}
+
+func testSMTPDownThenBack(t *testing.T, e *mailEnv) {
 	e.proxy.Retarget("") // the SMTP server is down: every connection is closed at once
 	d := e.draft(t, workflow.Public)
 	e.apply(t, workflow.RoleHandler, d, workflow.Submit, "") // the transition does not wait for mail
