@@ -3,11 +3,7 @@ package archive
 import (
 	"bytes"
 	"encoding/json"
-	"strings"
 	"time"
-	"unicode"
-
-	"golang.org/x/text/unicode/norm"
 
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -287,19 +283,4 @@ func eventsJSON(events []workflow.Event) []eventJSON {
 			At: e.At.UTC(), AtMicros: e.At.UnixMicro(), PrevHash: e.PrevHash, Hash: e.Hash})
 	}
 	return out
-}
-
-// fold lowercases s and strips diacritics (đ -> d), as gormdb.Fold does.
-func fold(s string) string {
-	var b strings.Builder
-	for _, r := range norm.NFD.String(s) {
-		if unicode.Is(unicode.Mn, r) {
-			continue
-		}
-		if r == 'đ' || r == 'Đ' {
-			r = 'd'
-		}
-		b.WriteRune(unicode.ToLower(r))
-	}
-	return norm.NFC.String(b.String())
 }

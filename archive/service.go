@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/vanthu/vanthu/internal/mediatype"
+	"github.com/vanthu/vanthu/internal/vifold"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -283,7 +284,7 @@ type namedFile struct {
 // ASCII letters, digits, '.', '-' and '_' (diacritics removed).
 func safeName(name string) string {
 	var b strings.Builder
-	for _, r := range fold(name) {
+	for _, r := range vifold.Fold(name) {
 		switch {
 		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '.', r == '-', r == '_':
 			b.WriteRune(r)

@@ -2,10 +2,8 @@ package web
 
 import (
 	"strings"
-	"unicode"
 
-	"golang.org/x/text/unicode/norm"
-
+	"github.com/vanthu/vanthu/internal/vifold"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -14,13 +12,13 @@ import (
 // finds Nguyễn Văn A); all of them when q is empty. With sixty accounts
 // the administrator scrolled the whole list to find one.
 func userMatches(users []*workflow.User, q string) []*workflow.User {
-	words := strings.Fields(foldVi(q))
+	words := strings.Fields(vifold.Fold(q))
 	if len(words) == 0 {
 		return users
 	}
 	var out []*workflow.User
 	for _, x := range users {
-		text := foldVi(strings.Join([]string{x.Username, x.FullName, x.Title, x.Unit}, " "))
+		text := vifold.Fold(strings.Join([]string{x.Username, x.FullName, x.Title, x.Unit}, " "))
 		all := true
 		for _, w := range words {
 			all = all && strings.Contains(text, w)
@@ -30,20 +28,4 @@ func userMatches(users []*workflow.User, q string) []*workflow.User {
 		}
 	}
 	return out
-}
-
-// foldVi lowercases s and strips its diacritics (đ becomes d), as
-// storage/gormdb.Fold folds the subjects the lists search.
-func foldVi(s string) string {
-	var b strings.Builder
-	for _, r := range norm.NFD.String(s) {
-		if unicode.Is(unicode.Mn, r) {
-			continue
-		}
-		if r == 'đ' || r == 'Đ' {
-			r = 'd'
-		}
-		b.WriteRune(unicode.ToLower(r))
-	}
-	return b.String()
 }

@@ -10,6 +10,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/vanthu/vanthu/internal/vifold"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -450,7 +451,7 @@ func (x *ArchiveIndex) Search(ctx context.Context, f workflow.ArchiveQuery) ([]*
 		limit = MaxLimit
 	}
 	q := x.q(ctx).Table("archive_records AS r").Select("r.*").Where(recordArchived, string(workflow.Archived))
-	for _, w := range strings.Fields(Fold(f.Q)) {
+	for _, w := range strings.Fields(vifold.Fold(f.Q)) {
 		q = q.Where(`r.subject_norm LIKE ? ESCAPE '\'`, "%"+escapeLike(w)+"%")
 	}
 	if f.Type != "" {
@@ -462,13 +463,13 @@ func (x *ArchiveIndex) Search(ctx context.Context, f workflow.ArchiveQuery) ([]*
 	if f.Number > 0 {
 		q = q.Where("r.number = ?", f.Number)
 	}
-	if n := strings.TrimSpace(Fold(f.Notation)); n != "" {
+	if n := strings.TrimSpace(vifold.Fold(f.Notation)); n != "" {
 		q = q.Where(`r.notation_norm LIKE ? ESCAPE '\'`, "%"+escapeLike(n)+"%")
 	}
 	if sg := strings.TrimSpace(f.Signer); sg != "" {
-		q = q.Where(`(r.signer_id = ? OR r.signer_norm LIKE ? ESCAPE '\')`, sg, "%"+escapeLike(Fold(sg))+"%")
+		q = q.Where(`(r.signer_id = ? OR r.signer_norm LIKE ? ESCAPE '\')`, sg, "%"+escapeLike(vifold.Fold(sg))+"%")
 	}
-	if o := strings.TrimSpace(Fold(f.Org)); o != "" {
+	if o := strings.TrimSpace(vifold.Fold(f.Org)); o != "" {
 		q = q.Where(`r.orgs_norm LIKE ? ESCAPE '\'`, "%"+escapeLike(o)+"%")
 	}
 	if f.From != nil {
@@ -506,7 +507,7 @@ func (x *ArchiveIndex) SearchSQL(ctx context.Context, f workflow.ArchiveQuery) s
 	return x.q(ctx).ToSQL(func(tx *gorm.DB) *gorm.DB {
 		var rows []archiveRecordRow
 		q := tx.Table("archive_records AS r").Select("r.*").Where(recordArchived, string(workflow.Archived))
-		for _, w := range strings.Fields(Fold(f.Q)) {
+		for _, w := range strings.Fields(vifold.Fold(f.Q)) {
 			q = q.Where(`r.subject_norm LIKE ? ESCAPE '\'`, "%"+escapeLike(w)+"%")
 		}
 		return q.Order("r.doc_id DESC").Limit(51).Find(&rows)
@@ -540,7 +541,7 @@ func archiveRecordFromDomain(r *workflow.ArchiveRecord) (*archiveRecordRow, erro
 	var norm strings.Builder
 	for _, o := range r.Orgs {
 		orgs = append(orgs, orgJSON(o))
-		norm.WriteString("|" + Fold(o.OrgID) + " " + Fold(o.Name))
+		norm.WriteString("|" + vifold.Fold(o.OrgID) + " " + vifold.Fold(o.Name))
 	}
 	if norm.Len() > 0 {
 		norm.WriteString("|")
@@ -552,9 +553,9 @@ func archiveRecordFromDomain(r *workflow.ArchiveRecord) (*archiveRecordRow, erro
 	return &archiveRecordRow{
 		DocID: r.DocumentID, Version: r.Version, Key: r.Key, Class: r.Class,
 		ArchivedAt: utc(r.ArchivedAt), RetainUntil: utc(r.RetainUntil), LegalHold: r.LegalHold,
-		Direction: string(r.Direction), Type: string(r.Type), Subject: r.Subject, SubjectNorm: Fold(r.Subject),
-		Number: r.Number, Year: r.Year, Notation: r.Notation, NotationNorm: Fold(r.Notation),
-		DocDate: r.DocDate, SignerID: r.SignerID, SignerName: r.SignerName, SignerNorm: Fold(r.SignerName),
+		Direction: string(r.Direction), Type: string(r.Type), Subject: r.Subject, SubjectNorm: vifold.Fold(r.Subject),
+		Number: r.Number, Year: r.Year, Notation: r.Notation, NotationNorm: vifold.Fold(r.Notation),
+		DocDate: r.DocDate, SignerID: r.SignerID, SignerName: r.SignerName, SignerNorm: vifold.Fold(r.SignerName),
 		Orgs: string(b), OrgsNorm: norm.String(), Confidentiality: string(r.Confidentiality),
 		CreatedBy: r.CreatedBy, AssigneeID: r.AssigneeID, EventsThrough: r.EventsThrough,
 	}, nil

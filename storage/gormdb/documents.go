@@ -10,6 +10,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/vanthu/vanthu/internal/vifold"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -378,7 +379,7 @@ func listWhere(f workflow.DocumentFilter, cur *workflow.ListCursor, n int, match
 	if match != "" {
 		add("rowid IN (SELECT rowid FROM "+subjectFTS+" WHERE "+subjectFTS+" MATCH ?)", match)
 	}
-	for _, w := range strings.Fields(Fold(f.Query)) {
+	for _, w := range strings.Fields(vifold.Fold(f.Query)) {
 		add(`subject_norm LIKE ? ESCAPE '\'`, "%"+escapeLike(w)+"%")
 	}
 	if f.From != nil {

@@ -8,6 +8,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/vanthu/vanthu/internal/vifold"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -178,7 +179,7 @@ func ListSQL(d *DB, f workflow.DocumentFilter, fts bool) string {
 	}
 	match := ""
 	if fts {
-		match = subjectMatch(strings.Fields(Fold(f.Query)))
+		match = subjectMatch(strings.Fields(vifold.Fold(f.Query)))
 	}
 	rest, args := listWhere(f, cur, 51, match)
 	return d.gdb.ToSQL(func(tx *gorm.DB) *gorm.DB {
@@ -194,12 +195,12 @@ func DocumentsPlanned(ctx context.Context, d *DB, f workflow.DocumentFilter, fts
 		if !fts || d.dialect != SQLite {
 			return "", nil
 		}
-		return subjectMatch(strings.Fields(Fold(f.Query))), nil
+		return subjectMatch(strings.Fields(vifold.Fold(f.Query))), nil
 	})
 }
 
 // SubjectMatch is the MATCH of subjectFTS for a search query, and
 // SubjectBound the count of candidates under which the list uses it.
-func SubjectMatch(query string) string { return subjectMatch(strings.Fields(Fold(query))) }
+func SubjectMatch(query string) string { return subjectMatch(strings.Fields(vifold.Fold(query))) }
 
 func SubjectBound(rows int, docs int64) int { return subjectBound(rows, docs) }

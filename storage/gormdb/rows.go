@@ -6,13 +6,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/vanthu/vanthu/internal/vifold"
 	"github.com/vanthu/vanthu/workflow"
 )
 
 // documentRow is a row of documents. Recipients and files are JSON text
 // (they are only ever read and written with their document); the sender
 // and the verification report have columns of their own (NULL = none).
-// SubjectNorm is Fold(Subject), for accent-insensitive search.
+// SubjectNorm is vifold.Fold(Subject), for accent-insensitive search.
 type documentRow struct {
 	ID              string `gorm:"primaryKey;index:documents_created,priority:2;index:documents_direction_created,priority:3;index:documents_work,priority:9"`
 	Direction       string `gorm:"not null;index:documents_direction_created,priority:1;index:documents_work,priority:1"`
@@ -96,7 +97,7 @@ func documentFromDomain(d *workflow.Document) (*documentRow, error) {
 		Direction:       string(d.Direction),
 		Type:            string(d.Type),
 		Subject:         d.Subject,
-		SubjectNorm:     Fold(d.Subject),
+		SubjectNorm:     vifold.Fold(d.Subject),
 		Urgency:         string(d.Urgency),
 		Confidentiality: string(d.Confidentiality),
 		State:           string(d.State),

@@ -8,6 +8,8 @@ import (
 	"unicode/utf8"
 
 	"gorm.io/gorm"
+
+	"github.com/vanthu/vanthu/internal/vifold"
 )
 
 // On SQLite the folded subjects are also indexed by an FTS5 table of
@@ -103,7 +105,7 @@ func (c *conn) subjectPlan(ctx context.Context, query string, rows int) (string,
 	if c.db.dialect != SQLite {
 		return "", nil
 	}
-	match := subjectMatch(strings.Fields(Fold(query)))
+	match := subjectMatch(strings.Fields(vifold.Fold(query)))
 	if match == "" {
 		return "", nil
 	}

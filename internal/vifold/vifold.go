@@ -1,4 +1,7 @@
-package gormdb
+// Package vifold folds Vietnamese text for accent-insensitive search and
+// matching: the one fold the database's search columns, the archive's
+// object names and the web's lists use.
+package vifold
 
 import (
 	"strings"
