@@ -89,7 +89,7 @@ type Server struct {
 	Directory Directory
 	// Mail keeps users' e-mail addresses and notification choice; nil =
 	// none (the user JSON then has neither).
-	Mail MailSettings
+	Mail workflow.MailSettingsStore
 	// Ready reports whether the server can serve (database reachable).
 	Ready func(ctx context.Context) error
 	// ReadyInfo are facts about the configuration /readyz shows (e.g.

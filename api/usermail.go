@@ -8,13 +8,6 @@ import (
 	"github.com/vanthu/vanthu/workflow"
 )
 
-// MailSettings stores users' e-mail addresses and notification choice
-// (storage/gormdb.DB; README "E-mail notifications").
-type MailSettings interface {
-	UserMail(ctx context.Context, userID string) (workflow.MailSettings, error)
-	SetUserMail(ctx context.Context, userID string, s workflow.MailSettings) error
-}
-
 // withMail adds the mail settings of u to j when the caller may see them
 // (an admin, or u themself) and the server keeps them.
 func (s *Server) withMail(c echo.Context, u *workflow.User, j UserJSON) (UserJSON, error) {

@@ -1,40 +1,19 @@
 package api_test
 
 import (
-	"context"
 	"encoding/json"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/vanthu/vanthu/workflow"
+	"github.com/vanthu/vanthu/workflow/workflowtest"
 )
-
-// memMail is an in-memory api.MailSettings.
-type memMail struct {
-	mu sync.Mutex
-	m  map[string]workflow.MailSettings
-}
-
-func (s *memMail) UserMail(_ context.Context, id string) (workflow.MailSettings, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.m[id], nil
-}
-
-func (s *memMail) SetUserMail(_ context.Context, id string, v workflow.MailSettings) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.m[id] = v
-	return nil
-}
 
 // TestUserEmail: an admin gives a user an e-mail address (create and
 // PATCH); admins and the user see it, others do not; the user turns their
 // notifications off themself, and changes nothing else of their own.
 func TestUserEmail(t *testing.T) {
 	f := newFixture(t, 1<<20)
-	mail := &memMail{m: map[string]workflow.MailSettings{}}
+	mail := &workflowtest.MailSettings{}
 	f.srv.Mail = mail
 	rec := f.json(t, "admin", "POST", "/api/v1/users", map[string]any{"username": "an", "password": "12345678",
 		"roles": []string{"officer"}, "email": " an@binhthuy.gov.vn "})
@@ -43,7 +22,7 @@ func TestUserEmail(t *testing.T) {
 	}
 	var u struct{ ID string }
 	json.Unmarshal(rec.Body.Bytes(), &u)
-	if got := mail.m[u.ID]; got.Email != "an@binhthuy.gov.vn" || got.Off {
+	if got := mail.Get(u.ID); got.Email != "an@binhthuy.gov.vn" || got.Off {
 		t.Fatalf("stored %+v", got)
 	}
 	if rec := f.do(t, "clerk", "GET", "/api/v1/users/"+u.ID, nil, ""); rec.Code != 200 || strings.Contains(rec.Body.String(), "email") ||
@@ -71,7 +50,7 @@ func TestUserEmail(t *testing.T) {
 			}
 		})
 	}
-	if got := mail.m[handler]; got.Email != "xuly@binhthuy.gov.vn" || !got.Off {
+	if got := mail.Get(handler); got.Email != "xuly@binhthuy.gov.vn" || !got.Off {
 		t.Errorf("stored %+v, want the address with notifications off", got)
 	}
 	if rec := f.do(t, "handler", "GET", "/api/v1/users/"+handler, nil, ""); !strings.Contains(rec.Body.String(), `"notifications":false`) {

@@ -7,13 +7,6 @@ import (
 	"github.com/vanthu/vanthu/workflow"
 )
 
-// MailSettings keeps users' e-mail addresses and notification choice
-// (storage/gormdb.DB; README "E-mail notifications").
-type MailSettings interface {
-	UserMail(ctx context.Context, userID string) (workflow.MailSettings, error)
-	SetUserMail(ctx context.Context, userID string, s workflow.MailSettings) error
-}
-
 // notificationsPath is where the account page's notification form posts.
 const notificationsPath = "/account/notifications"
 

@@ -1,34 +1,13 @@
 package web
 
 import (
-	"context"
 	"net/http"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 
-	"github.com/vanthu/vanthu/workflow"
+	"github.com/vanthu/vanthu/workflow/workflowtest"
 )
-
-// memMail is an in-memory MailSettings.
-type memMail struct {
-	mu sync.Mutex
-	m  map[string]workflow.MailSettings
-}
-
-func (s *memMail) UserMail(_ context.Context, id string) (workflow.MailSettings, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.m[id], nil
-}
-
-func (s *memMail) SetUserMail(_ context.Context, id string, v workflow.MailSettings) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.m[id] = v
-	return nil
-}
 
 // TestNotificationsPages: the admin gives a user an e-mail address on
 // the new-user form and on the user's page (a malformed one comes back
@@ -36,7 +15,7 @@ func (s *memMail) SetUserMail(_ context.Context, id string, v workflow.MailSetti
 // the notifications off and on there, the address kept.
 func TestNotificationsPages(t *testing.T) {
 	e := newTestEnv(t)
-	mail := &memMail{m: map[string]workflow.MailSettings{}}
+	mail := &workflowtest.MailSettings{}
 	e.remount(t, Config{Mail: mail})
 	admin := e.login("quantri")
 	admin.get("/admin/users")
@@ -52,7 +31,7 @@ func TestNotificationsPages(t *testing.T) {
 		t.Fatalf("create: %d\n%s", p.Status, p.Body)
 	}
 	id := strings.TrimPrefix(strings.SplitN(p.Location, "?", 2)[0], "/admin/users/")
-	if got := mail.m[id]; got.Email != "moi@binhthuy.gov.vn" || got.Off {
+	if got := mail.Get(id); got.Email != "moi@binhthuy.gov.vn" || got.Off {
 		t.Fatalf("stored %+v", got)
 	}
 
@@ -62,8 +41,8 @@ func TestNotificationsPages(t *testing.T) {
 	}
 	p = admin.post("/admin/users/"+u.ID, url.Values{"action": {"update"}, "full_name": {u.FullName}, "roles": {"handler"},
 		"email": {"chuyenvien@binhthuy.gov.vn"}})
-	if p.Status != http.StatusSeeOther || mail.m[u.ID].Email != "chuyenvien@binhthuy.gov.vn" {
-		t.Fatalf("update: %d %+v\n%s", p.Status, mail.m[u.ID], p.Body)
+	if p.Status != http.StatusSeeOther || mail.Get(u.ID).Email != "chuyenvien@binhthuy.gov.vn" {
+		t.Fatalf("update: %d %+v\n%s", p.Status, mail.Get(u.ID), p.Body)
 	}
 
 	c := e.login("chuyenvien")
@@ -72,16 +51,16 @@ func TestNotificationsPages(t *testing.T) {
 		t.Fatalf("the account page:\n%s", p.Body)
 	}
 	p = c.post("/account/notifications", url.Values{}) // the box unticked
-	if p.Status != http.StatusSeeOther || !mail.m[u.ID].Off || mail.m[u.ID].Email != "chuyenvien@binhthuy.gov.vn" {
-		t.Fatalf("turned off: %d %+v", p.Status, mail.m[u.ID])
+	if p.Status != http.StatusSeeOther || !mail.Get(u.ID).Off || mail.Get(u.ID).Email != "chuyenvien@binhthuy.gov.vn" {
+		t.Fatalf("turned off: %d %+v", p.Status, mail.Get(u.ID))
 	}
 	if p := c.get(p.Location); !strings.Contains(p.Body, "Đã tắt thông báo") || strings.Contains(p.Body, `value="on" checked`) {
 		t.Errorf("after turning off:\n%s", p.Body)
 	}
-	if p := c.post("/account/notifications", url.Values{"notifications": {"on"}}); p.Status != http.StatusSeeOther || mail.m[u.ID].Off {
-		t.Errorf("turned on: %d %+v", p.Status, mail.m[u.ID])
+	if p := c.post("/account/notifications", url.Values{"notifications": {"on"}}); p.Status != http.StatusSeeOther || mail.Get(u.ID).Off {
+		t.Errorf("turned on: %d %+v", p.Status, mail.Get(u.ID))
 	}
-	if p := c.post("/account/notifications", url.Values{"csrf_token": {""}}); p.Status != http.StatusForbidden || mail.m[u.ID].Off {
-		t.Errorf("without the CSRF token: %d %+v", p.Status, mail.m[u.ID])
+	if p := c.post("/account/notifications", url.Values{"csrf_token": {""}}); p.Status != http.StatusForbidden || mail.Get(u.ID).Off {
+		t.Errorf("without the CSRF token: %d %+v", p.Status, mail.Get(u.ID))
 	}
 }

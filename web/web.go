@@ -130,7 +130,7 @@ type Config struct {
 	Directory Directory
 	// Mail keeps users' e-mail addresses and notification choice; nil =
 	// none (the account page and the admin's forms then show no address).
-	Mail MailSettings
+	Mail workflow.MailSettingsStore
 	// Agency is this agency (shown in the header).
 	Agency workflow.Agency
 	// MaxUpload is the largest file accepted, in bytes (default 50 MiB).

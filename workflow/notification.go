@@ -1,6 +1,7 @@
 package workflow
 
 import (
+	"context"
 	"net/mail"
 	"strings"
 	"time"
@@ -28,6 +29,14 @@ type Notification struct {
 type MailSettings struct {
 	Email string
 	Off   bool
+}
+
+// MailSettingsStore keeps users' e-mail addresses and notification
+// choice (storage/gormdb.DB; README "E-mail notifications"): the API and
+// the web read and set them through it.
+type MailSettingsStore interface {
+	UserMail(ctx context.Context, userID string) (MailSettings, error)
+	SetUserMail(ctx context.Context, userID string, s MailSettings) error
 }
 
 // CheckEmail normalises an e-mail address as a user's: trimmed, one bare
