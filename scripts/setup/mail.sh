@@ -13,6 +13,8 @@
 #   VANTHU_TEST_MAILPIT_BIN      the mailpit binary (tests that stop and restart one start their own)
 #   VANTHU_TEST_MAILPIT_PIDFILE  pid file; stop the server with: vanthu_mail_stop
 
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/pidfile.sh"
+
 vanthu_mailpit_version="v1.33.1"
 
 vanthu_mail_fail() {
@@ -36,21 +38,7 @@ vanthu_mail_ready() { # $1 = http://host:port
 	curl -fsS -o /dev/null --max-time 2 "$1/api/v1/messages" 2>/dev/null
 }
 
-vanthu_mail_stop() {
-	local pidfile=${VANTHU_TEST_MAILPIT_PIDFILE:-}
-	[ -n "$pidfile" ] && [ -f "$pidfile" ] || return 0
-	local pid
-	pid=$(cat "$pidfile")
-	if kill -0 "$pid" 2>/dev/null; then
-		kill "$pid" 2>/dev/null || true
-		for _ in $(seq 1 50); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -9 "$pid" 2>/dev/null || true
-	fi
-	rm -f "$pidfile"
-}
+vanthu_mail_stop() { vanthu_stop_pidfile "${VANTHU_TEST_MAILPIT_PIDFILE:-}"; }
 
 vanthu_mail_setup() {
 	command -v go >/dev/null 2>&1 || vanthu_mail_fail "go is required" || return 1

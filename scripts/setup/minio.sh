@@ -21,6 +21,8 @@
 #
 # MinIO is AGPL-3.0: it runs as a separate process, we never import it.
 
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/pidfile.sh"
+
 vanthu_minio_version="v0.0.0-20260212201848-7aac2a2c5b7c"
 
 vanthu_minio_fail() {
@@ -80,21 +82,7 @@ vanthu_minio_ready() { # $1 = host:port
 	) 2>/dev/null
 }
 
-vanthu_minio_stop() {
-	local pidfile=${VANTHU_TEST_MINIO_PIDFILE:-}
-	[ -n "$pidfile" ] && [ -f "$pidfile" ] || return 0
-	local pid
-	pid=$(cat "$pidfile")
-	if kill -0 "$pid" 2>/dev/null; then
-		kill "$pid" 2>/dev/null || true
-		for _ in $(seq 1 50); do
-			kill -0 "$pid" 2>/dev/null || break
-			sleep 0.1
-		done
-		kill -9 "$pid" 2>/dev/null || true
-	fi
-	rm -f "$pidfile"
-}
+vanthu_minio_stop() { vanthu_stop_pidfile "${VANTHU_TEST_MINIO_PIDFILE:-}"; }
 
 vanthu_minio_setup() {
 	command -v go >/dev/null 2>&1 || vanthu_minio_fail "go is required" || return 1
