@@ -91,6 +91,9 @@ type Index interface {
 	// Search returns the records matching q whose document is archived,
 	// newest document first, and the cursor of the next page ("" if none).
 	Search(ctx context.Context, q Query) ([]*Record, string, error)
+	// Count counts the records Search finds for q on all its pages
+	// (q.After and q.Limit do not matter), with the same visibility.
+	Count(ctx context.Context, q Query) (int, error)
 	// Imported returns the document ID a file with this SHA-256 was
 	// imported as, or "" when it was not.
 	Imported(ctx context.Context, sha256 string) (string, error)

@@ -214,17 +214,37 @@ func (s *Service) Delete(ctx context.Context, actor *workflow.User, docID string
 
 // Search finds archived records the actor may see.
 func (s *Service) Search(ctx context.Context, actor *workflow.User, q Query) ([]*Record, string, error) {
-	if !actor.HasAny(readerRoles) {
-		return nil, "", roleErr("searching the archive", readerRoles)
+	q, err := s.visibleQuery(actor, q)
+	if err != nil {
+		return nil, "", err
 	}
-	if s.Index == nil {
-		return nil, "", workflow.Errorf(workflow.EUNAVAILABLE, "the archive is not configured on this server")
-	}
-	q.ViewerID, q.SeeAll = actor.ID, workflow.SeesAllClassified(actor)
 	if q.Limit <= 0 || q.Limit > 200 {
 		q.Limit = 50
 	}
 	return s.Index.Search(ctx, q)
+}
+
+// Count counts the archived records Search finds for the actor on all
+// its pages: one COUNT query.
+func (s *Service) Count(ctx context.Context, actor *workflow.User, q Query) (int, error) {
+	q, err := s.visibleQuery(actor, q)
+	if err != nil {
+		return 0, err
+	}
+	return s.Index.Count(ctx, q)
+}
+
+// visibleQuery is q restricted to the records actor may see; EFORBIDDEN
+// for a role that does not search the archive, EUNAVAILABLE without one.
+func (s *Service) visibleQuery(actor *workflow.User, q Query) (Query, error) {
+	if !actor.HasAny(readerRoles) {
+		return q, roleErr("searching the archive", readerRoles)
+	}
+	if s.Index == nil {
+		return q, workflow.Errorf(workflow.EUNAVAILABLE, "the archive is not configured on this server")
+	}
+	q.ViewerID, q.SeeAll = actor.ID, workflow.SeesAllClassified(actor)
+	return q, nil
 }
 
 // recordUse writes an audit event for a use of an archived record (a

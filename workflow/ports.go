@@ -44,6 +44,10 @@ type Reader interface {
 	// Documents lists documents matching f and the cursor of the next page
 	// ("" when there is none).
 	Documents(ctx context.Context, f DocumentFilter) ([]*Document, string, error)
+	// CountDocuments counts the documents Documents lists for f, on every
+	// page together: After and Limit are ignored, the visibility is the
+	// same (ViewerID, SeeAll).
+	CountDocuments(ctx context.Context, f DocumentFilter) (int, error)
 	// Events returns a document's audit events in order.
 	Events(ctx context.Context, documentID string) ([]Event, error)
 	// RegisterEntries returns the documents numbered in a register in a

@@ -677,11 +677,23 @@ func (s *Service) Get(ctx context.Context, actor *User, id string) (*Document, e
 
 // List lists the documents the actor may see.
 func (s *Service) List(ctx context.Context, actor *User, f DocumentFilter) ([]*Document, string, error) {
-	f.ViewerID, f.SeeAll = actor.ID, SeesAllClassified(actor)
+	f = visibleFilter(actor, f)
 	if f.Limit <= 0 || f.Limit > 200 {
 		f.Limit = 50
 	}
 	return s.Repo.Documents(ctx, f)
+}
+
+// Count counts the documents List gives the actor for f, on every page
+// together (f.After and f.Limit do not matter): one COUNT query.
+func (s *Service) Count(ctx context.Context, actor *User, f DocumentFilter) (int, error) {
+	return s.Repo.CountDocuments(ctx, visibleFilter(actor, f))
+}
+
+// visibleFilter is f restricted to what actor may see.
+func visibleFilter(actor *User, f DocumentFilter) DocumentFilter {
+	f.ViewerID, f.SeeAll = actor.ID, SeesAllClassified(actor)
+	return f
 }
 
 // OpenFile streams a document's file by hash (which must belong to it;

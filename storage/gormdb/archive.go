@@ -23,7 +23,7 @@ type ArchiveIndex struct {
 }
 
 // archiveRecordRow is a row of archive_records: one per archived
-// document (the latest attempt). *Norm columns hold Fold()ed text.
+// document (the latest attempt). *Norm columns hold vifold.Fold()ed text.
 type archiveRecordRow struct {
 	DocID           string         `gorm:"primaryKey"`
 	Version         int            `gorm:"not null"`
@@ -450,7 +450,45 @@ func (x *ArchiveIndex) Search(ctx context.Context, f workflow.ArchiveQuery) ([]*
 	if limit > MaxLimit {
 		limit = MaxLimit
 	}
-	q := x.q(ctx).Table("archive_records AS r").Select("r.*").Where(recordArchived, string(workflow.Archived))
+	q := searchWhere(x.q(ctx).Table("archive_records AS r").Select("r.*"), f)
+	if f.After != "" {
+		q = q.Where("r.doc_id < ?", f.After)
+	}
+	var rows []archiveRecordRow
+	if err := q.Order("r.doc_id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+		return nil, "", x.db.translate(err, "search the archive")
+	}
+	next := ""
+	if len(rows) > limit {
+		rows = rows[:limit]
+		next = rows[limit-1].DocID
+	}
+	out := make([]*workflow.ArchiveRecord, 0, len(rows))
+	for i := range rows {
+		r, err := rows[i].toDomain()
+		if err != nil {
+			return nil, "", err
+		}
+		out = append(out, r)
+	}
+	return out, next, nil
+}
+
+// Count implements archive.Index: one SELECT count(*) with the search's
+// own conditions (searchWhere, the visibility included), on all pages.
+func (x *ArchiveIndex) Count(ctx context.Context, f workflow.ArchiveQuery) (int, error) {
+	var n int64
+	if err := searchWhere(x.q(ctx).Table("archive_records AS r"), f).Count(&n).Error; err != nil {
+		return 0, x.db.translate(err, "count archive records")
+	}
+	return int(n), nil
+}
+
+// searchWhere adds the conditions of f but its cursor to q, a query of
+// archive_records AS r: the records of archived documents that match f
+// and that f's viewer may see.
+func searchWhere(q *gorm.DB, f workflow.ArchiveQuery) *gorm.DB {
+	q = q.Where(recordArchived, string(workflow.Archived))
 	for _, w := range strings.Fields(vifold.Fold(f.Q)) {
 		q = q.Where(`r.subject_norm LIKE ? ESCAPE '\'`, "%"+escapeLike(w)+"%")
 	}
@@ -478,28 +516,7 @@ func (x *ArchiveIndex) Search(ctx context.Context, f workflow.ArchiveQuery) ([]*
 	if f.To != nil {
 		q = q.Where("r.doc_date <= ?", *f.To)
 	}
-	q = visibleTo(q, "r.", f.ViewerID, f.SeeAll)
-	if f.After != "" {
-		q = q.Where("r.doc_id < ?", f.After)
-	}
-	var rows []archiveRecordRow
-	if err := q.Order("r.doc_id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
-		return nil, "", x.db.translate(err, "search the archive")
-	}
-	next := ""
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = rows[limit-1].DocID
-	}
-	out := make([]*workflow.ArchiveRecord, 0, len(rows))
-	for i := range rows {
-		r, err := rows[i].toDomain()
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, r)
-	}
-	return out, next, nil
+	return visibleTo(q, "r.", f.ViewerID, f.SeeAll)
 }
 
 // SearchSQL returns the SQL of a search (for EXPLAIN in tests and tools).

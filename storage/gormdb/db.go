@@ -446,6 +446,10 @@ func (d *DB) Documents(ctx context.Context, f workflow.DocumentFilter) ([]*workf
 	return d.reader(ctx).Documents(ctx, f)
 }
 
+func (d *DB) CountDocuments(ctx context.Context, f workflow.DocumentFilter) (int, error) {
+	return d.reader(ctx).CountDocuments(ctx, f)
+}
+
 func (d *DB) Events(ctx context.Context, documentID string) ([]workflow.Event, error) {
 	return d.reader(ctx).Events(ctx, documentID)
 }

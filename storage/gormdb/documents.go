@@ -361,6 +361,20 @@ func (c *conn) documents(ctx context.Context, f workflow.DocumentFilter,
 // not an index of the order), and the page's rowids sorted by the order's
 // columns alone; then the page's rows are read by rowid.
 func listWhere(f workflow.DocumentFilter, cur *workflow.ListCursor, n int, match string) (string, []any) {
+	rest, args := listConds(f, cur, match)
+	const order = " ORDER BY created_at DESC, id DESC"
+	if match != "" {
+		// The page's rowids first, sorted by the order's columns alone;
+		// then its rows.
+		return " NOT INDEXED WHERE rowid IN (SELECT rowid FROM documents NOT INDEXED" + rest + order + " LIMIT ?)" + order, append(args, n)
+	}
+	return rest + order + " LIMIT ?", append(args, n)
+}
+
+// listConds is the WHERE clause of the list (listWhere), "" when it has
+// no condition: f's filters and visibility, the rows after cur (nil: from
+// the first), and with match the rows of subjectFTS that match it.
+func listConds(f workflow.DocumentFilter, cur *workflow.ListCursor, match string) (string, []any) {
 	var where []string
 	var args []any
 	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }
@@ -397,17 +411,36 @@ func listWhere(f workflow.DocumentFilter, cur *workflow.ListCursor, n int, match
 		at := utc(cur.CreatedAt)
 		add("created_at <= ? AND (created_at < ? OR id < ?)", at, at, cur.ID)
 	}
-	rest := ""
-	if len(where) > 0 {
-		rest = " WHERE " + strings.Join(where, " AND ")
+	if len(where) == 0 {
+		return "", args
 	}
-	const order = " ORDER BY created_at DESC, id DESC"
-	if match != "" {
-		// The page's rowids first, sorted by the order's columns alone;
-		// then its rows.
-		return " NOT INDEXED WHERE rowid IN (SELECT rowid FROM documents NOT INDEXED" + rest + order + " LIMIT ?)" + order, append(args, n)
+	return " WHERE " + strings.Join(where, " AND "), args
+}
+
+// CountDocuments counts the documents Documents lists for f on all its
+// pages: one SELECT count(*) with the list's own conditions (listConds,
+// the visibility included). A count reads every matching row, so on
+// SQLite a search's candidates always come from subjectFTS when its
+// words give a MATCH (no plan to choose: the scan would read them all
+// too).
+func (c *conn) CountDocuments(ctx context.Context, f workflow.DocumentFilter) (int, error) {
+	match := ""
+	if c.db.dialect == SQLite {
+		match = subjectMatch(strings.Fields(vifold.Fold(f.Query)))
 	}
-	return rest + order + " LIMIT ?", append(args, n)
+	where, args := listConds(f, nil, match)
+	query := "SELECT count(*) FROM documents" + where
+	if c.pg() {
+		query = dollarPlaceholders(query)
+	}
+	var n int
+	start := time.Now()
+	err := c.g.Statement.ConnPool.QueryRowContext(ctx, query, args...).Scan(&n)
+	c.g.Logger.Trace(ctx, start, func() (string, int64) { return query, 1 }, err)
+	if err != nil {
+		return 0, c.db.translate(err, "count documents")
+	}
+	return n, nil
 }
 
 // listCursor reads the cursor of a page of the list. A bare document ID

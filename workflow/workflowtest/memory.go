@@ -101,6 +101,10 @@ func (r *Repository) Documents(ctx context.Context, f workflow.DocumentFilter) (
 	defer r.lock()()
 	return tx{r}.Documents(ctx, f)
 }
+func (r *Repository) CountDocuments(ctx context.Context, f workflow.DocumentFilter) (int, error) {
+	defer r.lock()()
+	return tx{r}.CountDocuments(ctx, f)
+}
 func (r *Repository) Events(ctx context.Context, id string) ([]workflow.Event, error) {
 	defer r.lock()()
 	return tx{r}.Events(ctx, id)
@@ -235,13 +239,7 @@ func (t tx) Documents(_ context.Context, f workflow.DocumentFilter) ([]*workflow
 	}
 	var all []*workflow.Document
 	for _, d := range t.r.docs {
-		if (f.Direction != "" && d.Direction != f.Direction) || (f.State != "" && d.State != f.State) ||
-			(f.Type != "" && d.Type != f.Type) || (f.OriginalNumber != "" && d.OriginalNumber != f.OriginalNumber) || (f.Query != "" && !strings.Contains(strings.ToLower(d.Subject), strings.ToLower(f.Query))) ||
-			(f.From != nil && d.CreatedAt.Before(*f.From)) || (f.To != nil && d.CreatedAt.After(*f.To)) ||
-			(cur != nil && !cur.After(d.CreatedAt, d.ID)) {
-			continue
-		}
-		if d.Confidentiality.Classified() && !f.SeeAll && d.SignerID != f.ViewerID && d.AssigneeID != f.ViewerID && d.CreatedBy != f.ViewerID {
+		if !listed(f, d) || (cur != nil && !cur.After(d.CreatedAt, d.ID)) {
 			continue
 		}
 		all = append(all, clone(d))
@@ -261,6 +259,26 @@ func (t tx) Documents(_ context.Context, f workflow.DocumentFilter) ([]*workflow
 		next = workflow.ListCursor{CreatedAt: last.CreatedAt, ID: last.ID}.String()
 	}
 	return all, next, nil
+}
+
+// listed reports whether Documents lists d for f (on some page).
+func listed(f workflow.DocumentFilter, d *workflow.Document) bool {
+	if (f.Direction != "" && d.Direction != f.Direction) || (f.State != "" && d.State != f.State) ||
+		(f.Type != "" && d.Type != f.Type) || (f.OriginalNumber != "" && d.OriginalNumber != f.OriginalNumber) || (f.Query != "" && !strings.Contains(strings.ToLower(d.Subject), strings.ToLower(f.Query))) ||
+		(f.From != nil && d.CreatedAt.Before(*f.From)) || (f.To != nil && d.CreatedAt.After(*f.To)) {
+		return false
+	}
+	return !d.Confidentiality.Classified() || f.SeeAll || d.SignerID == f.ViewerID || d.AssigneeID == f.ViewerID || d.CreatedBy == f.ViewerID
+}
+
+func (t tx) CountDocuments(_ context.Context, f workflow.DocumentFilter) (int, error) {
+	n := 0
+	for _, d := range t.r.docs {
+		if listed(f, d) {
+			n++
+		}
+	}
+	return n, nil
 }
 
 func (t tx) Events(_ context.Context, id string) ([]workflow.Event, error) {
