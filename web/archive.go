@@ -34,10 +34,10 @@ type archiveSearchView struct {
 	Types                                      []option
 	Classes                                    []option // retention classes (Thời hạn bảo quản)
 	Rows                                       []*archive.Record
-	Next, First                                string
-	Searched                                   bool
-	Error                                      string // a filter that does not read
-	Invalid                                    Invalid
+	Pager
+	Searched bool
+	Error    string // a filter that does not read
+	Invalid  Invalid
 }
 
 // badNumberFilter is shown when the archive's number filter does not read.
@@ -77,17 +77,12 @@ func (u *UI) handleArchiveSearch(w http.ResponseWriter, r *http.Request, s *Sess
 	if err != nil {
 		return err
 	}
+	total, err := u.cfg.Archive.Count(r.Context(), s.User, q)
+	if err != nil {
+		return err
+	}
 	v.Rows = recs
-	if next != "" {
-		nq := cloneValues(qv)
-		nq.Set("cursor", next)
-		v.Next = "/archive?" + nq.Encode()
-	}
-	if q.After != "" {
-		fq := cloneValues(qv)
-		fq.Del("cursor")
-		v.First = "/archive?" + fq.Encode()
-	}
+	v.Pager = pagerOf("/archive", qv, next, len(recs), total, "hồ sơ")
 	u.render(w, r, s, http.StatusOK, "archive", "Kho lưu trữ", v)
 	return nil
 }

@@ -184,6 +184,10 @@ func (a searchArchive) Search(_ context.Context, _ *workflow.User, q archive.Que
 	return a.recs, "", nil
 }
 
+func (a searchArchive) Count(context.Context, *workflow.User, archive.Query) (int, error) {
+	return len(a.recs), nil
+}
+
 // TestDateFiltersThatDoNotRead: a list or archive search with a date that
 // does not read (31/02, a slip of the keyboard) shows the page with the
 // filters as typed and the problem named, not an error page without the

@@ -33,8 +33,7 @@ type listView struct {
 	Q         string
 	From, To  string
 	Rows      []inboxRow
-	Next      string // URL of the next page ("" on the last)
-	First     string // URL of the first page when not on it
+	Pager
 	CanCreate bool
 	CreateURL string
 	Filtered  bool
@@ -104,6 +103,10 @@ func (u *UI) listPage(dir workflow.Direction) pageFunc {
 		if err != nil {
 			return err
 		}
+		total, err := u.cfg.Docs.Count(r.Context(), s.User, f)
+		if err != nil {
+			return err
+		}
 		names, err := u.userNames(r)
 		if err != nil {
 			return err
@@ -118,16 +121,7 @@ func (u *UI) listPage(dir workflow.Direction) pageFunc {
 			}
 			v.Rows = append(v.Rows, row)
 		}
-		if next != "" {
-			nq := cloneValues(q)
-			nq.Set("cursor", next)
-			v.Next = r.URL.Path + "?" + nq.Encode()
-		}
-		if f.After != "" {
-			fq := cloneValues(q)
-			fq.Del("cursor")
-			v.First = r.URL.Path + "?" + fq.Encode()
-		}
+		v.Pager = pagerOf(r.URL.Path, q, next, len(v.Rows), total, "văn bản")
 		u.render(w, r, s, http.StatusOK, "list", v.Title, v)
 		return nil
 	}

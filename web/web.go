@@ -51,6 +51,8 @@ type Documents interface {
 	Create(ctx context.Context, actor *workflow.User, in workflow.CreateInput) (*workflow.Document, error)
 	Get(ctx context.Context, actor *workflow.User, id string) (*workflow.Document, error)
 	List(ctx context.Context, actor *workflow.User, f workflow.DocumentFilter) ([]*workflow.Document, string, error)
+	// Count counts what List finds for f on all its pages.
+	Count(ctx context.Context, actor *workflow.User, f workflow.DocumentFilter) (int, error)
 	// OpenFile streams a file, with its document as read.
 	OpenFile(ctx context.Context, actor *workflow.User, id, sha string) (io.ReadCloser, *workflow.Document, workflow.File, error)
 	// HeadFile is OpenFile for a HEAD: the file and the info of its
@@ -74,6 +76,8 @@ type Documents interface {
 // Archive is the district repository (archive.Service).
 type Archive interface {
 	Search(ctx context.Context, actor *workflow.User, q archive.Query) ([]*archive.Record, string, error)
+	// Count counts what Search finds for q on all its pages.
+	Count(ctx context.Context, actor *workflow.User, q archive.Query) (int, error)
 	Get(ctx context.Context, actor *workflow.User, docID string) (*archive.Record, error)
 	Open(ctx context.Context, actor *workflow.User, docID, name string) (io.ReadCloser, *archive.Record, archive.Object, error)
 	// Stat is Open without the content (a HEAD): the object and the type
