@@ -13,24 +13,12 @@
 #   VANTHU_TEST_MAILPIT_BIN      the mailpit binary (tests that stop and restart one start their own)
 #   VANTHU_TEST_MAILPIT_PIDFILE  pid file; stop the server with: vanthu_mail_stop
 
-source "$(dirname "${BASH_SOURCE[0]}")/../lib/pidfile.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/server.sh"
 
 vanthu_mailpit_version="v1.33.1"
 
 vanthu_mail_fail() {
 	echo "setup/mail.sh: $*" >&2
-	return 1
-}
-
-vanthu_mail_free_port() {
-	local port
-	for _ in $(seq 1 50); do
-		port=$((20000 + RANDOM % 20000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-			echo "$port"
-			return 0
-		fi
-	done
 	return 1
 }
 
@@ -66,8 +54,8 @@ vanthu_mail_setup() {
 	fi
 	if [ -z "$smtp" ]; then
 		local sport hport
-		sport=$(vanthu_mail_free_port) || vanthu_mail_fail "no free port" || return 1
-		hport=$(vanthu_mail_free_port) || vanthu_mail_fail "no free port" || return 1
+		sport=$(vanthu_free_port) || vanthu_mail_fail "no free port" || return 1
+		hport=$(vanthu_free_port) || vanthu_mail_fail "no free port" || return 1
 		smtp="127.0.0.1:$sport" api="http://127.0.0.1:$hport"
 		# No --database: messages in memory, gone when it stops.
 		"$bin" --smtp "$smtp" --listen "127.0.0.1:$hport" --disable-version-check --quiet \

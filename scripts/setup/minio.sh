@@ -21,7 +21,7 @@
 #
 # MinIO is AGPL-3.0: it runs as a separate process, we never import it.
 
-source "$(dirname "${BASH_SOURCE[0]}")/../lib/pidfile.sh"
+source "$(dirname "${BASH_SOURCE[0]}")/../lib/server.sh"
 
 vanthu_minio_version="v0.0.0-20260212201848-7aac2a2c5b7c"
 
@@ -47,23 +47,6 @@ os.execv(sys.argv[1], sys.argv[1:])' "$@"
 	fi
 	echo "setup/minio.sh: no python3: MinIO runs with the kernel's default timer slack" >&2
 	exec "$@"
-}
-
-# vanthu_minio_free_port prints a free TCP port on 127.0.0.1, preferring $1.
-vanthu_minio_free_port() {
-	local want=$1 port
-	if ! (exec 3<>"/dev/tcp/127.0.0.1/$want") 2>/dev/null; then
-		echo "$want"
-		return 0
-	fi
-	for _ in $(seq 1 50); do
-		port=$((20000 + RANDOM % 20000))
-		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
-			echo "$port"
-			return 0
-		fi
-	done
-	return 1
 }
 
 vanthu_minio_ready() { # $1 = host:port
@@ -117,8 +100,8 @@ vanthu_minio_setup() {
 	fi
 	if [ -z "$addr" ]; then
 		local port cport
-		port=$(vanthu_minio_free_port "${VANTHU_TEST_MINIO_PORT:-19000}") || vanthu_minio_fail "no free port" || return 1
-		cport=$(vanthu_minio_free_port $((port + 1))) || vanthu_minio_fail "no free port" || return 1
+		port=$(vanthu_free_port "${VANTHU_TEST_MINIO_PORT:-19000}") || vanthu_minio_fail "no free port" || return 1
+		cport=$(vanthu_free_port $((port + 1))) || vanthu_minio_fail "no free port" || return 1
 		addr="127.0.0.1:$port"
 		rm -rf "$dir" && mkdir -p "$dir" # a fresh server starts empty
 		MINIO_BROWSER=off MINIO_UPDATE=off \

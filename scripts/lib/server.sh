@@ -1,6 +1,24 @@
 # shellcheck shell=bash
-# scripts/lib/pidfile.sh — sourced by the setup scripts that start a
+# scripts/lib/server.sh — sourced by the setup scripts that start a
 # server of their own (minio.sh, mail.sh).
+
+# vanthu_free_port [WANT] prints a free TCP port on 127.0.0.1: WANT when
+# it is free, else one of 20000–39999.
+vanthu_free_port() {
+	local want=${1:-} port
+	if [ -n "$want" ] && ! (exec 3<>"/dev/tcp/127.0.0.1/$want") 2>/dev/null; then
+		echo "$want"
+		return 0
+	fi
+	for _ in $(seq 1 50); do
+		port=$((20000 + RANDOM % 20000))
+		if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+			echo "$port"
+			return 0
+		fi
+	done
+	return 1
+}
 
 # vanthu_stop_pidfile PIDFILE stops the process PIDFILE names (TERM, then
 # KILL after 5 s) and removes the file; nothing when there is none.
