@@ -60,19 +60,13 @@ func TestIntegrationMailServe(t *testing.T) {
 	}
 	s := startServer(t, map[string]string{"VANTHU_SMTP_URL": "smtp://" + smtp, "VANTHU_MAIL_FROM": "Văn thư <vanthu@binhthuy.test>",
 		"VANTHU_MAIL_INTERVAL": "200ms", "VANTHU_PUBLIC_URL": "https://vanthu.binhthuy.test"})
-	admin := s.login(t, "admin", "admin-password-1")
 	var tag [6]byte
 	rand.Read(tag[:])
-	ids, addr := map[string]string{}, map[string]string{}
-	for _, r := range []string{"clerk", "officer", "handler"} {
+	addr := map[string]string{}
+	ids := s.staff(t, func(r string) map[string]any {
 		addr[r] = r + "-" + hex.EncodeToString(tag[:]) + "@binhthuy.test"
-		var u struct{ ID string }
-		if code := admin.call("POST", "/api/v1/users", map[string]any{"username": r, "password": "password-" + r,
-			"full_name": "Nguyễn Văn " + r, "roles": []string{r}, "email": addr[r]}, &u); code != 201 {
-			t.Fatalf("create %s: %d", r, code)
-		}
-		ids[r] = u.ID
-	}
+		return map[string]any{"email": addr[r]}
+	})
 	clerk, officer, handler := s.login(t, "clerk", "password-clerk"), s.login(t, "officer", "password-officer"), s.login(t, "handler", "password-handler")
 
 	doc, code := handler.upload(map[string]any{"direction": "outgoing", "type": "QĐ", "subject": "Quyết định ban hành quy chế tiếp công dân",

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"maps"
 	"mime/multipart"
 	"net/http"
 	"os"
@@ -39,16 +40,7 @@ func TestIntegrationReviseReturnedDraft(t *testing.T) {
 }
 
 func testReviseReturnedDraft(t *testing.T, s *server, pdftotext string) {
-	admin := s.login(t, "admin", "admin-password-1")
-	ids := map[string]string{}
-	for _, r := range []string{"clerk", "officer", "handler"} {
-		var u struct{ ID string }
-		if code := admin.call("POST", "/api/v1/users", map[string]any{"username": r, "password": "password-" + r,
-			"full_name": "Nguyễn Văn " + r, "roles": []string{r}}, &u); code != 201 {
-			t.Fatalf("create %s: %d", r, code)
-		}
-		ids[r] = u.ID
-	}
+	ids := s.staff(t, nil)
 	clerk, officer, handler := s.login(t, "clerk", "password-clerk"), s.login(t, "officer", "password-officer"), s.login(t, "handler", "password-handler")
 	doc, code := handler.upload(map[string]any{"direction": "outgoing", "type": "QĐ", "subject": "Quyết định ban hành quy chế",
 		"signer_id": ids["officer"]}, testpdf.Make(1, "du thao lan mot"))
@@ -115,7 +107,7 @@ func testReviseReturnedDraft(t *testing.T, s *server, pdftotext string) {
 		t.Fatalf("the issue signed the attachments %v, want phu-luc.pdf alone", signed)
 	}
 	var audit map[string]any
-	admin.call("GET", "/api/v1/audit/verify", nil, &audit)
+	s.login(t, "admin", "admin-password-1").call("GET", "/api/v1/audit/verify", nil, &audit)
 	if !revised || audit["ok"] != true {
 		t.Fatalf("no draft_revised event naming both PDFs (%v), or the trail is broken (%v)", events, audit)
 	}
@@ -152,4 +144,26 @@ func (c *client) reviseAttachments(id string, meta map[string]any, attachments m
 		c.t.Fatalf("revise attachments: %d %v", code, out)
 	}
 	return out
+}
+
+// staff creates, as the admin, a clerk, an officer and a handler, each
+// named by their role (password "password-" + role, full name "Nguyễn
+// Văn " + role), with the extra fields more gives a role (nil: none),
+// and returns their ids by role.
+func (s *server) staff(t *testing.T, more func(role string) map[string]any) map[string]string {
+	t.Helper()
+	admin := s.login(t, "admin", "admin-password-1")
+	ids := map[string]string{}
+	for _, r := range []string{"clerk", "officer", "handler"} {
+		body := map[string]any{"username": r, "password": "password-" + r, "full_name": "Nguyễn Văn " + r, "roles": []string{r}}
+		if more != nil {
+			maps.Copy(body, more(r))
+		}
+		var u struct{ ID string }
+		if code := admin.call("POST", "/api/v1/users", body, &u); code != 201 {
+			t.Fatalf("create %s: %d", r, code)
+		}
+		ids[r] = u.ID
+	}
+	return ids
 }
