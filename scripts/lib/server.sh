@@ -37,3 +37,27 @@ vanthu_stop_pidfile() {
 	fi
 	rm -f "$pidfile"
 }
+
+# vanthu_wait_started NAME PIDFILE LOG TRIES PAUSE CHECK... waits until
+# CHECK succeeds (TRIES times, PAUSE seconds apart) for the server NAME
+# that PIDFILE names; when it exits or stays unready, prints the end of
+# LOG, stops it and fails.
+vanthu_wait_started() {
+	local name=$1 pidfile=$2 log=$3 tries=$4 pause=$5
+	shift 5
+	for _ in $(seq 1 "$tries"); do
+		"$@" && return 0
+		if ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
+			echo "$name exited at start; log $log:" >&2
+			tail -20 "$log" >&2
+			rm -f "$pidfile"
+			return 1
+		fi
+		sleep "$pause"
+	done
+	"$@" && return 0
+	echo "$name not ready; log $log:" >&2
+	tail -20 "$log" >&2
+	vanthu_stop_pidfile "$pidfile"
+	return 1
+}

@@ -62,16 +62,7 @@ vanthu_mail_setup() {
 			>"$log" 2>&1 </dev/null &
 		echo $! >"$pidfile"
 		echo "$smtp $api" >"$addrfile"
-		for _ in $(seq 1 60); do
-			vanthu_mail_ready "$api" && break
-			if ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-				vanthu_mail_fail "mailpit exited at start; log $log:" || true
-				tail -20 "$log" >&2
-				return 1
-			fi
-			sleep 0.25
-		done
-		vanthu_mail_ready "$api" || { vanthu_mail_fail "mailpit not ready on $api; log $log:" || true; tail -20 "$log" >&2; vanthu_mail_stop; return 1; }
+		vanthu_wait_started "setup/mail.sh: mailpit on $api" "$pidfile" "$log" 60 0.25 vanthu_mail_ready "$api" || return 1
 	fi
 	export VANTHU_TEST_MAILPIT_SMTP="$smtp" VANTHU_TEST_MAILPIT_API="$api"
 }

@@ -109,22 +109,7 @@ vanthu_minio_setup() {
 			>"$log" 2>&1 </dev/null &
 		echo $! >"$pidfile"
 		echo "$addr" >"$addrfile"
-		local i
-		for i in $(seq 1 120); do
-			vanthu_minio_ready "$addr" && break
-			if ! kill -0 "$(cat "$pidfile")" 2>/dev/null; then
-				vanthu_minio_fail "minio exited at start; log $log:" || true
-				tail -20 "$log" >&2
-				return 1
-			fi
-			sleep 0.5
-		done
-		if ! vanthu_minio_ready "$addr"; then
-			vanthu_minio_fail "minio on $addr not ready after 60 s; log $log:" || true
-			tail -20 "$log" >&2
-			vanthu_minio_stop
-			return 1
-		fi
+		vanthu_wait_started "setup/minio.sh: minio on $addr" "$pidfile" "$log" 120 0.5 vanthu_minio_ready "$addr" || return 1
 	fi
 	export VANTHU_TEST_MINIO_ADDR="$addr"
 	export VANTHU_TEST_S3_ENDPOINT="$addr"
