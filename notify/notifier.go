@@ -137,6 +137,7 @@ func (n *Notifier) owed(ctx context.Context, e workflow.Event) ([]workflow.Notif
 		return nil, err
 	}
 	var out []workflow.Notification
+	var actor *workflow.User
 	for _, t := range Targets(e, d) {
 		s, err := n.Store.UserMail(ctx, t.UserID)
 		if err != nil {
@@ -145,9 +146,10 @@ func (n *Notifier) owed(ctx context.Context, e workflow.Event) ([]workflow.Notif
 		if s.Email == "" || s.Off {
 			continue
 		}
-		actor, err := n.Store.User(ctx, e.Actor)
-		if err != nil {
-			actor = nil // a system action, or a user gone: the mail names nobody
+		if actor == nil {
+			if actor, err = n.Store.User(ctx, e.Actor); err != nil {
+				actor = nil // a system action, or a user gone: the mail names nobody
+			}
 		}
 		m := Compose(t.Reason, d, actor, e.Comment, n.PublicURL)
 		out = append(out, workflow.Notification{EventSeq: e.Seq, UserID: t.UserID, Address: s.Email, Subject: m.Subject, Body: m.Body})
