@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 )
 
 // RebuildXref makes again, by scanning, the cross-reference data of a PDF
@@ -131,16 +133,22 @@ func (s *state) complete() error {
 		case []object:
 			todo = append(todo, v...)
 		case dict:
-			for _, e := range v {
-				todo = append(todo, e)
-			}
+			todo = appendValues(todo, v)
 		case *stream:
-			for _, e := range v.Dict {
-				todo = append(todo, e)
-			}
+			todo = appendValues(todo, v.Dict)
 		}
 	}
 	return nil
+}
+
+// appendValues appends d's values to todo in the order of their keys: a
+// walk in map order read a deep chain of objects in a different order
+// from run to run, within the chain limit or past it.
+func appendValues(todo []object, d dict) []object {
+	for _, k := range slices.Sorted(maps.Keys(d)) {
+		todo = append(todo, d[k])
+	}
+	return todo
 }
 
 // writeSection writes s as the complete cross-reference section of a

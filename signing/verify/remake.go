@@ -266,7 +266,12 @@ func (f *pdfFile) remake(s *section) ([]byte, error) {
 		}
 	}
 	slices.Sort(starts)
-	for num, e := range s.entries {
+	// In object number order: an object read resolves others through
+	// st's cache and within the chain limit, so the order decides what a
+	// deep chain reads (map order made one file rebuild or not from run
+	// to run, found by FuzzIntake).
+	for _, num := range slices.Sorted(maps.Keys(s.entries)) {
+		e := s.entries[num]
 		var o object
 		switch e.kind {
 		case 1:
