@@ -102,7 +102,7 @@ func BuildSigned(doc Document, key crypto.Signer, chain []*x509.Certificate) ([]
 	if err != nil {
 		return nil, err
 	}
-	tree, header, err := readUnsigned(raw)
+	tree, header, err := readBuilt(raw)
 	if err != nil {
 		return nil, err
 	}
@@ -235,6 +235,16 @@ func readUnsigned(xmlBytes []byte) (*etree.Document, *etree.Element, error) {
 	if sr.signed {
 		return nil, nil, workflow.Errorf(workflow.EINVALID, "edxml: sign: the package is already signed")
 	}
+	return readBuilt(xmlBytes)
+}
+
+// readBuilt reads a package Build has just written into a tree, without
+// readUnsigned's scan: that scan is for a package from elsewhere, and what
+// it refuses Build does not write (its strict checks bound the
+// attachments, it writes no signature, no DTD and no prefix it does not
+// declare). The scan was some 40 % of reading the tree, ≈ 0.1 ms of an
+// outgoing lifecycle's send step (docs/performance.md).
+func readBuilt(xmlBytes []byte) (*etree.Document, *etree.Element, error) {
 	doc := etree.NewDocument()
 	if err := doc.ReadFromBytes(xmlBytes); err != nil {
 		return nil, nil, workflow.Wrap(workflow.EINVALID, err, "edxml: sign: reading package")
