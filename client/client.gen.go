@@ -334,6 +334,7 @@ const (
 	EventKindCertificateRevoked EventKind = "certificate_revoked"
 	EventKindComment            EventKind = "comment"
 	EventKindCreate             EventKind = "create"
+	EventKindDeliveryRefused    EventKind = "delivery_refused"
 	EventKindDraftRevised       EventKind = "draft_revised"
 	EventKindLayout             EventKind = "layout"
 	EventKindLink               EventKind = "link"
@@ -361,6 +362,8 @@ func (e EventKind) Valid() bool {
 	case EventKindComment:
 		return true
 	case EventKindCreate:
+		return true
+	case EventKindDeliveryRefused:
 		return true
 	case EventKindDraftRevised:
 		return true
@@ -1573,14 +1576,14 @@ type Event struct {
 	From       *string            `json:"from,omitempty"`
 	Hash       string             `json:"hash"`
 
-	// Kind revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF, "attachments" when attachments were added or removed), old_sha256, new_sha256 and name (the new PDF), attachment_added:{sha256} and attachment_removed:{sha256} (each attachment added or removed: its name)
+	// Kind delivery_refused: a message to a connected agency refused for good, by the exchange — the agency answered the document with status 02, or the delivery failed for good and is not retried (data: org_id, org_name, delivery: document, revoke or status, status: the agency's code when it answered; comment: the reason); revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF, "attachments" when attachments were added or removed), old_sha256, new_sha256 and name (the new PDF), attachment_added:{sha256} and attachment_removed:{sha256} (each attachment added or removed: its name)
 	Kind     EventKind `json:"kind"`
 	PrevHash string    `json:"prev_hash"`
 	Seq      int64     `json:"seq"`
 	To       *string   `json:"to,omitempty"`
 }
 
-// EventKind revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF, "attachments" when attachments were added or removed), old_sha256, new_sha256 and name (the new PDF), attachment_added:{sha256} and attachment_removed:{sha256} (each attachment added or removed: its name)
+// EventKind delivery_refused: a message to a connected agency refused for good, by the exchange — the agency answered the document with status 02, or the delivery failed for good and is not retried (data: org_id, org_name, delivery: document, revoke or status, status: the agency's code when it answered; comment: the reason); revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF, "attachments" when attachments were added or removed), old_sha256, new_sha256 and name (the new PDF), attachment_added:{sha256} and attachment_removed:{sha256} (each attachment added or removed: its name)
 type EventKind string
 
 // EventList defines model for EventList.

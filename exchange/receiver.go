@@ -575,7 +575,7 @@ func (r *Receiver) handleStatus(w http.ResponseWriter, req *http.Request, peers 
 	if !recipient {
 		return nil, workflow.Errorf(workflow.EFORBIDDEN, "%s is not a recipient of %s", peer.OrgID, st.ResponseFor.DocumentID)
 	}
-	created, err := r.Store.RecordStatus(ctx, ReceivedStatus{DocumentID: d.ID, OrgID: peer.OrgID, Code: string(st.Code),
+	created, err := r.recordStatus(ctx, peer, ReceivedStatus{DocumentID: d.ID, OrgID: peer.OrgID, Code: string(st.Code),
 		Description: st.Description, At: st.Time, ReceivedAt: r.now()})
 	if err != nil {
 		return nil, err
@@ -587,6 +587,25 @@ func (r *Receiver) handleStatus(w http.ResponseWriter, req *http.Request, peers 
 		}
 	}
 	return &Ack{DocumentID: st.ResponseFor.DocumentID, StatusCode: string(st.Code)}, nil
+}
+
+// recordStatus stores a status message; a refusal (02, từ chối tiếp
+// nhận) received for the first time also writes the delivery_refused
+// event, in the same transaction (the clerks are told).
+func (r *Receiver) recordStatus(ctx context.Context, peer *Agency, st ReceivedStatus) (bool, error) {
+	if edxml.StatusCode(st.Code) != edxml.StatusRejected || r.Repo == nil {
+		return r.Store.RecordStatus(ctx, st)
+	}
+	var created bool
+	err := r.Repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+		var err error
+		if created, err = r.Store.RecordStatus(ctx, st); err != nil || !created {
+			return err
+		}
+		dl := workflow.Delivery{DocumentID: st.DocumentID, Kind: workflow.DeliverDocument, OrgID: peer.OrgID, OrgName: peer.Name}
+		return tx.AppendEvent(ctx, workflow.DeliveryRefused(dl, st.Code, strings.TrimSpace(st.Description), r.now()))
+	})
+	return created, err
 }
 
 // Listen opens the exchange listener on addr: TLS with cert, a client

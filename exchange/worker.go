@@ -35,6 +35,11 @@ type Worker struct {
 	Concurrency int           // deliveries sent at once; default 4
 	Logger      *slog.Logger
 	Now         func() time.Time
+	// Trail, when set, is the repository that records a delivery failed
+	// for good in the audit trail (workflow.EventDeliveryRefused) in the
+	// transaction that marks it failed: it must be Store's database (the
+	// mark joins the transaction through its context, as gormdb's do).
+	Trail workflow.Repository
 
 	wakeOnce sync.Once
 	wakeC    chan struct{}
@@ -201,7 +206,7 @@ func (w *Worker) deliver(ctx context.Context, dl workflow.Delivery) {
 	lg := w.log().With("delivery", dl.ID, "doc_id", dl.DocumentID, "kind", dl.Kind, "org_id", dl.OrgID, "attempt", dl.Attempts)
 	fail := func(reason string) {
 		lg.WarnContext(ctx, "delivery failed for good", "reason", reason)
-		if err := w.Store.MarkFailed(ctx, dl.ID, w.now(), reason); err != nil {
+		if err := w.markFailed(ctx, dl, reason); err != nil {
 			lg.ErrorContext(ctx, "mark delivery failed", "err", err)
 		}
 	}
@@ -243,6 +248,20 @@ func (w *Worker) deliver(ctx context.Context, dl workflow.Delivery) {
 	default:
 		retry(err.Error())
 	}
+}
+
+// markFailed gives up on dl and, with a Trail, writes its
+// delivery_refused event in the same transaction.
+func (w *Worker) markFailed(ctx context.Context, dl workflow.Delivery, reason string) error {
+	if w.Trail == nil {
+		return w.Store.MarkFailed(ctx, dl.ID, w.now(), reason)
+	}
+	return w.Trail.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+		if err := w.Store.MarkFailed(ctx, dl.ID, w.now(), reason); err != nil {
+			return err
+		}
+		return tx.AppendEvent(ctx, workflow.DeliveryRefused(dl, "", reason, w.now()))
+	})
 }
 
 // build makes the signed package of a delivery and the path it goes to.

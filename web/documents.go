@@ -423,6 +423,12 @@ func eventText(e workflow.Event, names map[string]string) string {
 			strings.ToLower(orName(registerNames, workflow.RegisterKind(e.Data["register"]))), e.Data["year"])
 	case "revoke":
 		return "Thu hồi văn bản"
+	case workflow.EventDeliveryRefused:
+		org := orDefault(e.Data["org_name"], e.Data["org_id"])
+		if e.Data["status"] == "" {
+			return "Gửi liên thông đến " + org + " thất bại, không gửi lại"
+		}
+		return org + " từ chối tiếp nhận văn bản gửi liên thông"
 	case workflow.EventLink:
 		if id := e.Data["replaced_by"]; id != "" {
 			return "Được thay thế bởi văn bản " + id

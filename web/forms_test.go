@@ -335,6 +335,10 @@ func TestDocumentEventsSaid(t *testing.T) {
 		{workflow.Event{Kind: workflow.EventLayout, Data: map[string]string{"layout": "{}"}}, "Điều chỉnh vị trí số, ngày tháng và chữ ký"},
 		{workflow.Event{Kind: workflow.EventNumberVoided, Data: map[string]string{"register": "outgoing", "year": "2026", "number": "3", "notation": "03/QĐ-UBND"}},
 			"Hủy số 03/QĐ-UBND (sổ văn bản đi năm 2026) do phát hành không thành công"},
+		{workflow.Event{Kind: workflow.EventDeliveryRefused, Data: map[string]string{"org_id": "000.00.31.H13", "org_name": "UBND phường Long Hòa", "status": "02"}},
+			"UBND phường Long Hòa từ chối tiếp nhận văn bản gửi liên thông"},
+		{workflow.Event{Kind: workflow.EventDeliveryRefused, Data: map[string]string{"org_id": "000.00.31.H13"}},
+			"Gửi liên thông đến 000.00.31.H13 thất bại, không gửi lại"},
 	} {
 		if got := eventText(c.e, names); got != c.want {
 			t.Errorf("event %s %v: %q, want %q", c.e.Kind, c.e.Data, got, c.want)

@@ -141,7 +141,7 @@ func wireExchange(ctx context.Context, a *app) error {
 	worker := &exchange.Worker{Store: reg, Repo: a.db, Blobs: a.blobs, Client: &exchange.Client{Cert: id.tlsCert, Now: a.now},
 		Self: id.self, Logger: logger, Poll: configDuration(cfg.ExchangePoll),
 		Backoff: configDuration(cfg.ExchangeRetryBase), MaxBackoff: configDuration(cfg.ExchangeRetryMax),
-		Lease: configDuration(cfg.ExchangeLease), Now: a.now}
+		Lease: configDuration(cfg.ExchangeLease), Now: a.now, Trail: a.db}
 	outbox.Wake, outbox.Worker = worker.Wake, worker
 	a.docs.Outbox = outbox
 	recv := &exchange.Receiver{Docs: a.docs, Repo: a.db, Store: a.db, Outbox: outbox, Self: id.self.Org,
