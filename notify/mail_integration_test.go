@@ -263,3 +263,48 @@ func testSMTPDownThenBack(t *testing.T, e *mailEnv) {
 		t.Errorf("once the server is back the signer got %d mails, want 1", n)
 	}
 }
+
+// TestIntegrationMailClerks: the official's signature tells the clerk
+// the document waits for its number and the agency's signature, and a
+// delivery refused for good (the event the exchange writes) tells the
+// clerk, with the agency and the reason; neither tells the official (who
+// has the submit's mail only).
+func TestIntegrationMailClerks(t *testing.T) {
+	e := newMailEnv(t)
+	d := e.draft(t, workflow.Public)
+	e.apply(t, workflow.RoleHandler, d, workflow.Submit, "")
+	e.apply(t, workflow.RoleOfficer, d, workflow.Approve, "")
+	e.apply(t, workflow.RoleOfficer, d, workflow.Sign, "")
+	e.run(t)
+	clerk := e.addr[workflow.RoleClerk]
+	got := e.waitMails(t, clerk, 1)
+	if len(got) != 1 || got[0].Subject != "[vanthu] Văn bản chờ cấp số và đóng dấu: Thông báo — Thông báo lịch tiếp công dân tháng 12" ||
+		!strings.Contains(got[0].Text, publicURL+"/documents/"+d.ID) || !strings.Contains(got[0].Text, "Người thực hiện: Người officer") {
+		t.Fatalf("the clerk's mail of the signature: %+v", got)
+	}
+
+	refused := workflow.DeliveryRefused(workflow.Delivery{DocumentID: d.ID, Kind: workflow.DeliverDocument, OrgID: "000.00.31.H13",
+		OrgName: "UBND phường Long Hòa"}, "02", "Không đúng thẩm quyền", time.Now())
+	if err := e.db.Atomic(context.Background(), func(ctx context.Context, tx workflow.Tx) error { return tx.AppendEvent(ctx, refused) }); err != nil {
+		t.Fatal(err)
+	}
+	e.run(t)
+	got = e.waitMails(t, clerk, 2)
+	if len(got) != 2 {
+		t.Fatalf("the clerk got %d mails, want 2", len(got))
+	}
+	var m mail
+	for _, x := range got {
+		if strings.HasPrefix(x.Subject, "[vanthu] Văn bản gửi liên thông bị từ chối: ") {
+			m = x
+		}
+	}
+	for _, s := range []string{"Cơ quan nhận: UBND phường Long Hòa (000.00.31.H13)", "Lý do: Không đúng thẩm quyền"} {
+		if !strings.Contains(m.Text, s) {
+			t.Errorf("the refusal's mail lacks %q: %+v", s, m)
+		}
+	}
+	if got := e.mails(t, e.addr[workflow.RoleOfficer]); len(got) != 1 || !strings.HasPrefix(got[0].Subject, "[vanthu] Văn bản chờ duyệt: ") {
+		t.Errorf("the official's mails, want the submit's only: %+v", got)
+	}
+}

@@ -17,6 +17,7 @@ type Store interface {
 	AuditHead(ctx context.Context) (*workflow.Event, error)
 	Document(ctx context.Context, id string) (*workflow.Document, error)
 	User(ctx context.Context, id string) (*workflow.User, error)
+	Users(ctx context.Context) ([]*workflow.User, error)
 	UserMail(ctx context.Context, userID string) (workflow.MailSettings, error)
 	EnqueueNotifications(ctx context.Context, ns []workflow.Notification) error
 	DueNotifications(ctx context.Context, now time.Time, limit int) ([]workflow.Notification, error)
@@ -80,6 +81,15 @@ func (n *Notifier) Derive(ctx context.Context) error {
 	if !ok {
 		return n.start(ctx)
 	}
+	var users []*workflow.User
+	loadUsers := func() ([]*workflow.User, error) {
+		if users != nil {
+			return users, nil
+		}
+		var err error
+		users, err = n.Store.Users(ctx)
+		return users, err
+	}
 	for {
 		events, err := n.Store.EventsAfter(ctx, cur, batch)
 		if err != nil || len(events) == 0 {
@@ -91,7 +101,7 @@ func (n *Notifier) Derive(ctx context.Context) error {
 			if e.Seq != last+1 {
 				break // not yet visible: the next run reads it
 			}
-			ns, err := n.owed(ctx, e)
+			ns, err := n.owed(ctx, e, loadUsers)
 			if err != nil {
 				return err
 			}
@@ -124,9 +134,9 @@ func (n *Notifier) start(ctx context.Context) error {
 }
 
 // owed is the mail event e owes: one per target with an address who has
-// not turned notifications off.
-func (n *Notifier) owed(ctx context.Context, e workflow.Event) ([]workflow.Notification, error) {
-	if e.Kind != workflow.EventTransition || e.DocumentID == "" {
+// not turned notifications off. users reads the accounts (once a run).
+func (n *Notifier) owed(ctx context.Context, e workflow.Event, users func() ([]*workflow.User, error)) ([]workflow.Notification, error) {
+	if e.DocumentID == "" || (e.Kind != workflow.EventTransition && e.Kind != workflow.EventDeliveryRefused) {
 		return nil, nil
 	}
 	d, err := n.Store.Document(ctx, e.DocumentID)
@@ -136,9 +146,15 @@ func (n *Notifier) owed(ctx context.Context, e workflow.Event) ([]workflow.Notif
 	if err != nil {
 		return nil, err
 	}
+	var all []*workflow.User
+	if NeedsUsers(e) {
+		if all, err = users(); err != nil {
+			return nil, err
+		}
+	}
 	var out []workflow.Notification
 	var actor *workflow.User
-	for _, t := range Targets(e, d) {
+	for _, t := range Targets(e, d, all) {
 		s, err := n.Store.UserMail(ctx, t.UserID)
 		if err != nil {
 			return nil, err
@@ -151,7 +167,7 @@ func (n *Notifier) owed(ctx context.Context, e workflow.Event) ([]workflow.Notif
 				actor = nil // a system action, or a user gone: the mail names nobody
 			}
 		}
-		m := Compose(t.Reason, d, actor, e.Comment, n.PublicURL)
+		m := Compose(t.Reason, d, actor, e, n.PublicURL)
 		out = append(out, workflow.Notification{EventSeq: e.Seq, UserID: t.UserID, Address: s.Email, Subject: m.Subject, Body: m.Body})
 	}
 	return out, nil

@@ -24,6 +24,12 @@ const (
 	Returned Reason = "returned"
 	// Assigned: an incoming document was assigned to a handler.
 	Assigned Reason = "assigned"
+	// ToIssue: the official signed; a clerk gives the document its
+	// number and the agency's signature (issue).
+	ToIssue Reason = "to_issue"
+	// DeliveryRefused: a connected agency refused the document, or its
+	// delivery failed for good (workflow.EventDeliveryRefused).
+	DeliveryRefused Reason = "delivery_refused"
 )
 
 // Target is one user to tell, and why.
@@ -32,24 +38,46 @@ type Target struct {
 	Reason Reason
 }
 
+// NeedsUsers reports whether Targets reads the accounts for e: the
+// events that tell the clerks.
+func NeedsUsers(e workflow.Event) bool {
+	return e.Kind == workflow.EventDeliveryRefused || (e.Kind == workflow.EventTransition && e.Action == workflow.Sign)
+}
+
 // Targets says whom event e tells about document d (d as it is now): a
 // submit its signer, an approve by someone else its signer, a return the
-// drafter, an assign the assignee. Never the actor about their own
-// action; nobody about any other event.
-func Targets(e workflow.Event, d *workflow.Document) []Target {
-	if e.Kind != workflow.EventTransition || d == nil {
+// drafter, an assign the assignee; a signature that leaves d waiting for
+// its number the users whose inbox it then waits in to be issued (the
+// clerks: workflow.WaitsFor, among users); a delivery refused for good
+// the clerks who may see d. Never the actor about their own action;
+// nobody about any other event. users are the accounts (NeedsUsers).
+func Targets(e workflow.Event, d *workflow.Document, users []*workflow.User) []Target {
+	if d == nil {
+		return nil
+	}
+	switch e.Kind {
+	case workflow.EventDeliveryRefused:
+		return clerks(e, users, DeliveryRefused, func(u *workflow.User) bool {
+			return u.Has(workflow.RoleClerk) && !u.Disabled && workflow.CanSee(d, u)
+		})
+	case workflow.EventTransition:
+	default:
 		return nil
 	}
 	var t Target
-	switch {
-	case e.Action == workflow.Submit:
+	switch e.Action {
+	case workflow.Submit:
 		t = Target{d.SignerID, ToApprove}
-	case e.Action == workflow.Approve:
+	case workflow.Approve:
 		t = Target{d.SignerID, ToSign}
-	case e.Action == workflow.Return:
+	case workflow.Return:
 		t = Target{d.CreatedBy, Returned}
-	case e.Action == workflow.Assign:
+	case workflow.Assign:
 		t = Target{strings.TrimSpace(e.Data["assignee_id"]), Assigned}
+	case workflow.Sign:
+		signed := *d
+		signed.State = e.To // as the signature left it, whatever came after
+		return clerks(e, users, ToIssue, func(u *workflow.User) bool { return workflow.WaitsFor(u, &signed, workflow.Issue) })
 	default:
 		return nil
 	}
@@ -57,4 +85,16 @@ func Targets(e workflow.Event, d *workflow.Document) []Target {
 		return nil
 	}
 	return []Target{t}
+}
+
+// clerks is a target for reason r of each of users that tells says, the
+// actor excepted.
+func clerks(e workflow.Event, users []*workflow.User, r Reason, tells func(*workflow.User) bool) []Target {
+	var out []Target
+	for _, u := range users {
+		if u.ID != e.Actor && tells(u) {
+			out = append(out, Target{u.ID, r})
+		}
+	}
+	return out
 }

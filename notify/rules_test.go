@@ -10,10 +10,19 @@ import (
 )
 
 func TestTargets(t *testing.T) {
-	d := &workflow.Document{ID: "d-1", SignerID: "u-signer", CreatedBy: "u-drafter", AssigneeID: "u-old"}
+	d := &workflow.Document{ID: "d-1", Direction: workflow.Outgoing, State: workflow.Issued, SignerID: "u-signer", CreatedBy: "u-drafter",
+		AssigneeID: "u-old"}
 	tr := func(a workflow.Action, actor string, data map[string]string) workflow.Event {
 		return workflow.Event{Kind: workflow.EventTransition, Action: a, Actor: actor, DocumentID: "d-1", Data: data}
 	}
+	user := func(id string, roles ...workflow.Role) *workflow.User { return &workflow.User{ID: id, Roles: roles} }
+	gone := user("u-clerk-gone", workflow.RoleClerk)
+	gone.Disabled = true
+	users := []*workflow.User{user("u-signer", workflow.RoleOfficer), user("u-drafter", workflow.RoleHandler),
+		user("u-clerk", workflow.RoleClerk), user("u-admin", workflow.RoleAdmin), gone, user("u-clerk2", workflow.RoleHandler, workflow.RoleClerk)}
+	signed := tr(workflow.Sign, "u-signer", nil)
+	signed.From, signed.To = workflow.Approved, workflow.OfficerSigned
+	refused := *workflow.DeliveryRefused(workflow.Delivery{DocumentID: "d-1", Kind: workflow.DeliverDocument, OrgID: "000.00.31.H13"}, "02", "Sai địa chỉ", time.Now())
 	for _, c := range []struct {
 		name string
 		e    workflow.Event
@@ -25,18 +34,28 @@ func TestTargets(t *testing.T) {
 		{"return tells the drafter", tr(workflow.Return, "u-signer", nil), []Target{{"u-drafter", Returned}}},
 		{"assign tells the assignee the event names", tr(workflow.Assign, "u-clerk", map[string]string{"assignee_id": "u-new"}), []Target{{"u-new", Assigned}}},
 		{"assign to oneself tells nobody", tr(workflow.Assign, "u-new", map[string]string{"assignee_id": "u-new"}), nil},
-		{"sign tells nobody", tr(workflow.Sign, "u-signer", nil), nil},
+		// As the signature left it (officer_signed), though issued since.
+		{"sign tells the clerks who can issue, not a disabled one", signed, []Target{{"u-clerk", ToIssue}, {"u-clerk2", ToIssue}}},
+		{"sign by a clerk-official tells the other clerks", func() workflow.Event { e := signed; e.Actor = "u-clerk2"; return e }(), []Target{{"u-clerk", ToIssue}}},
 		{"issue tells nobody", tr(workflow.Issue, "u-clerk", nil), nil},
+		{"a refused delivery tells the clerks", refused, []Target{{"u-clerk", DeliveryRefused}, {"u-clerk2", DeliveryRefused}}},
 		{"a comment tells nobody", workflow.Event{Kind: workflow.EventComment, Action: workflow.Submit, Actor: "u-x"}, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			if got := Targets(c.e, d); !reflect.DeepEqual(got, c.want) {
+			if got := Targets(c.e, d, users); !reflect.DeepEqual(got, c.want) {
 				t.Errorf("Targets = %v, want %v", got, c.want)
+			}
+			if want := c.e.Kind == workflow.EventDeliveryRefused || c.e.Action == workflow.Sign; NeedsUsers(c.e) != want {
+				t.Errorf("NeedsUsers = %v, want %v", !want, want)
 			}
 		})
 	}
-	if got := Targets(tr(workflow.Submit, "u-drafter", nil), &workflow.Document{CreatedBy: "u-drafter"}); got != nil {
+	if got := Targets(tr(workflow.Submit, "u-drafter", nil), &workflow.Document{CreatedBy: "u-drafter"}, users); got != nil {
 		t.Errorf("a draft with no signer: Targets = %v, want none", got)
+	}
+	in := &workflow.Document{ID: "d-2", Direction: workflow.Incoming, State: workflow.Received}
+	if got := Targets(signed, in, users); got != nil {
+		t.Errorf("a sign that leaves nothing to issue: Targets = %v, want none", got)
 	}
 }
 
@@ -44,7 +63,7 @@ func TestCompose(t *testing.T) {
 	actor := &workflow.User{Username: "tp", FullName: "Trần Văn Phúc"}
 	d := &workflow.Document{ID: "d-7", Type: "QĐ", Notation: "05/QĐ-UBND", Subject: "Về việc\nthành lập tổ công tác",
 		Confidentiality: workflow.Public}
-	m := Compose(ToSign, d, actor, "", "https://vanthu.example.gov.vn/")
+	m := Compose(ToSign, d, actor, workflow.Event{}, "https://vanthu.example.gov.vn/")
 	if want := "[vanthu] Văn bản chờ ký: Quyết định số 05/QĐ-UBND — Về việc thành lập tổ công tác"; m.Subject != want {
 		t.Errorf("subject %q, want %q", m.Subject, want)
 	}
@@ -58,7 +77,7 @@ func TestCompose(t *testing.T) {
 	secret := *d
 	secret.Confidentiality = workflow.Confidential
 	secret.Notation = ""
-	m = Compose(Returned, &secret, actor, "Sai thể thức: thiếu nơi nhận", "https://x")
+	m = Compose(Returned, &secret, actor, workflow.Event{Comment: "Sai thể thức: thiếu nơi nhận"}, "https://x")
 	if want := "[vanthu] Dự thảo bị trả lại: Quyết định"; m.Subject != want {
 		t.Errorf("confidential subject %q, want %q", m.Subject, want)
 	}
@@ -73,7 +92,7 @@ func TestCompose(t *testing.T) {
 
 	in := &workflow.Document{ID: "d-8", Direction: workflow.Incoming, Type: "CV", OriginalNumber: "125/UBND-VP", Number: 42,
 		Subject: "Về việc tổng kết năm", Sender: &workflow.Org{Name: "UBND thành phố Cần Thơ"}}
-	m = Compose(Assigned, in, actor, "", "")
+	m = Compose(Assigned, in, actor, workflow.Event{}, "")
 	if want := "[vanthu] Văn bản được giao xử lý: Công văn số 125/UBND-VP — Về việc tổng kết năm"; m.Subject != want {
 		t.Errorf("incoming subject %q, want %q", m.Subject, want)
 	}
@@ -83,9 +102,55 @@ func TestCompose(t *testing.T) {
 		}
 	}
 
-	m = Compose(Returned, d, nil, "Sai thể thức", "")
+	m = Compose(Returned, d, nil, workflow.Event{Comment: "Sai thể thức"}, "")
 	if !strings.Contains(m.Body, "Lý do: Sai thể thức\n") || strings.Contains(m.Body, "Xem văn bản") || strings.Contains(m.Body, "Người thực hiện") {
 		t.Errorf("a return without a public URL nor actor:\n%s", m.Body)
+	}
+}
+
+func TestComposeClerks(t *testing.T) {
+	d := &workflow.Document{ID: "d-9", Type: "CV", Notation: "12/UBND-VP", Subject: "Về việc báo cáo quý IV", Confidentiality: workflow.Public}
+	refused := *workflow.DeliveryRefused(workflow.Delivery{DocumentID: "d-9", Kind: workflow.DeliverDocument, OrgID: "000.00.31.H13",
+		OrgName: "UBND phường Long Hòa"}, "02", "Không đúng thẩm quyền", time.Now())
+	for _, c := range []struct {
+		name    string
+		r       Reason
+		e       workflow.Event
+		conf    workflow.Confidentiality
+		subject string
+		body    []string
+		never   []string
+	}{
+		{"to issue", ToIssue, workflow.Event{Kind: workflow.EventTransition, Action: workflow.Sign}, workflow.Public,
+			"[vanthu] Văn bản chờ cấp số và đóng dấu: Công văn số 12/UBND-VP — Về việc báo cáo quý IV",
+			[]string{"Văn bản chờ cấp số và đóng dấu.\n", "Trích yếu: Về việc báo cáo quý IV\n", "https://x/documents/d-9\n"}, nil},
+		{"refused", DeliveryRefused, refused, workflow.Public,
+			"[vanthu] Văn bản gửi liên thông bị từ chối: Công văn số 12/UBND-VP — Về việc báo cáo quý IV",
+			[]string{"Cơ quan nhận: UBND phường Long Hòa (000.00.31.H13)\n", "Nội dung gửi: văn bản\n", "Lý do: Không đúng thẩm quyền\n"}, nil},
+		{"classified to issue", ToIssue, workflow.Event{Kind: workflow.EventTransition, Action: workflow.Sign}, workflow.Secret,
+			"[vanthu] Văn bản chờ cấp số và đóng dấu: Công văn số 12/UBND-VP", []string{"văn bản mật"}, []string{"báo cáo quý"}},
+		{"classified refused", DeliveryRefused, refused, workflow.Secret,
+			"[vanthu] Văn bản gửi liên thông bị từ chối: Công văn số 12/UBND-VP", []string{"Cơ quan nhận: UBND phường Long Hòa"},
+			[]string{"báo cáo quý", "thẩm quyền", "Lý do"}},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			dd := *d
+			dd.Confidentiality = c.conf
+			m := Compose(c.r, &dd, nil, c.e, "https://x")
+			if m.Subject != c.subject {
+				t.Errorf("subject %q, want %q", m.Subject, c.subject)
+			}
+			for _, s := range c.body {
+				if !strings.Contains(m.Body, s) {
+					t.Errorf("body lacks %q:\n%s", s, m.Body)
+				}
+			}
+			for _, s := range c.never {
+				if strings.Contains(m.Subject+m.Body, s) {
+					t.Errorf("mail says %q:\n%s\n%s", s, m.Subject, m.Body)
+				}
+			}
+		})
 	}
 }
 

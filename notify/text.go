@@ -20,14 +20,25 @@ var headline = map[Reason]string{
 	ToSign:    "Văn bản chờ ký",
 	Returned:  "Dự thảo bị trả lại",
 	Assigned:  "Văn bản được giao xử lý",
+	ToIssue:   "Văn bản chờ cấp số và đóng dấu",
+	// A refused status message is about an incoming document: the
+	// headline stays, the body says what was sent.
+	DeliveryRefused: "Văn bản gửi liên thông bị từ chối",
 }
 
-// Compose writes the mail to a user about d: Vietnamese, plain text.
-// actor is who acted (nil: unknown), comment the event's (a return's
-// reason), publicURL the server's base URL ("" = no link). A classified
-// document's subject (trích yếu) and the comment are never written: the
-// mail says only that one waits, and the link leads to it.
-func Compose(r Reason, d *workflow.Document, actor *workflow.User, comment, publicURL string) Message {
+// deliveryNames say what a refused delivery carried.
+var deliveryNames = map[string]string{
+	"document": "văn bản", "revoke": "đề nghị thu hồi văn bản", "status": "thông báo tình trạng xử lý văn bản đến",
+}
+
+// Compose writes the mail to a user about d, told by event e:
+// Vietnamese, plain text. actor is who acted (nil: unknown), publicURL
+// the server's base URL ("" = no link). The event's comment is written as
+// the reason of a return or a refused delivery, with a refused delivery's
+// agency. A classified document's subject (trích yếu) and the reason are
+// never written: the mail says only that one waits, and the link leads
+// to it.
+func Compose(r Reason, d *workflow.Document, actor *workflow.User, e workflow.Event, publicURL string) Message {
 	kind := workflow.DocTypes[d.Type]
 	if kind == "" {
 		kind = "Văn bản"
@@ -69,8 +80,14 @@ func Compose(r Reason, d *workflow.Document, actor *workflow.User, comment, publ
 		}
 		fmt.Fprintf(&b, "Người thực hiện: %s\n", name)
 	}
-	if c := strings.TrimSpace(comment); c != "" && !classified && r == Returned {
-		fmt.Fprintf(&b, "Lý do: %s\n", c)
+	if r == DeliveryRefused {
+		fmt.Fprintf(&b, "Cơ quan nhận: %s\n", agency(e))
+		if what := deliveryNames[e.Data["delivery"]]; what != "" {
+			fmt.Fprintf(&b, "Nội dung gửi: %s\n", what)
+		}
+	}
+	if c := strings.TrimSpace(e.Comment); c != "" && !classified && (r == Returned || r == DeliveryRefused) {
+		fmt.Fprintf(&b, "Lý do: %s\n", oneLine(c))
 	}
 	if publicURL != "" {
 		fmt.Fprintf(&b, "\nXem văn bản: %s/documents/%s\n", strings.TrimRight(publicURL, "/"), d.ID)
@@ -82,3 +99,16 @@ func Compose(r Reason, d *workflow.Document, actor *workflow.User, comment, publ
 // oneLine folds a subject's line breaks and tabs into spaces (a header
 // is one line).
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
+
+// agency names the connected agency of a refused delivery: its name and
+// code.
+func agency(e workflow.Event) string {
+	name, id := e.Data["org_name"], e.Data["org_id"]
+	switch {
+	case name == "":
+		return id
+	case id == "":
+		return name
+	}
+	return name + " (" + id + ")"
+}

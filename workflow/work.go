@@ -271,3 +271,18 @@ func (w scanWork) CountWork(ctx context.Context, q WorkQuery) ([]int, error) {
 	}
 	return out, nil
 }
+
+// WaitsFor reports whether d waits for u to take action a: whether d is
+// in u's inbox under a (WorkClauses, and CanSee: the same selection the
+// inbox makes in the database). Disabled accounts wait for nothing.
+func WaitsFor(u *User, d *Document, a Action) bool {
+	if u == nil || u.Disabled || !CanSee(d, u) {
+		return false
+	}
+	for _, c := range WorkClauses(u) {
+		if c.Action == a && c.Matches(d) {
+			return true
+		}
+	}
+	return false
+}
