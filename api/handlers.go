@@ -154,7 +154,7 @@ func (s *Server) handleCreateUser(c echo.Context) error {
 		return err
 	}
 	if *mc.Email != "" {
-		if err := s.applyMail(c.Request().Context(), u.ID, mc); err != nil {
+		if err := s.applyMail(c.Request().Context(), Actor(c), u.ID, mc); err != nil {
 			return err
 		}
 	}
@@ -222,7 +222,7 @@ func (s *Server) handleUpdateUser(c echo.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := s.applyMail(c.Request().Context(), u.ID, req.mailChange); err != nil {
+		if err := s.applyMail(c.Request().Context(), Actor(c), u.ID, req.mailChange); err != nil {
 			return err
 		}
 		return s.userJSON(c, http.StatusOK, u)
@@ -253,7 +253,7 @@ func (s *Server) handleUpdateUser(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := s.applyMail(c.Request().Context(), u.ID, req.mailChange); err != nil {
+	if err := s.applyMail(c.Request().Context(), Actor(c), u.ID, req.mailChange); err != nil {
 		return err
 	}
 	return s.userJSON(c, http.StatusOK, u)

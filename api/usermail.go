@@ -42,9 +42,9 @@ func (m mailChange) checked() (mailChange, error) {
 	return m, err
 }
 
-// apply writes the change of user id's settings (503 when the server
-// keeps none).
-func (s *Server) applyMail(ctx context.Context, id string, m mailChange) error {
+// applyMail writes actor's change of user id's settings, audited (503
+// when the server keeps none).
+func (s *Server) applyMail(ctx context.Context, actor *workflow.User, id string, m mailChange) error {
 	if !m.given() {
 		return nil
 	}
@@ -61,5 +61,5 @@ func (s *Server) applyMail(ctx context.Context, id string, m mailChange) error {
 	if m.Notifications != nil {
 		cur.Off = !*m.Notifications
 	}
-	return s.Mail.SetUserMail(ctx, id, cur)
+	return s.Mail.SetUserMail(ctx, actor.ID, id, cur)
 }

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vanthu/vanthu/workflow"
 	"github.com/vanthu/vanthu/workflow/workflowtest"
 )
 
@@ -55,5 +56,16 @@ func TestUserEmail(t *testing.T) {
 	}
 	if rec := f.do(t, "handler", "GET", "/api/v1/users/"+handler, nil, ""); !strings.Contains(rec.Body.String(), `"notifications":false`) {
 		t.Errorf("the user's own GET: %s", rec.Body)
+	}
+	// Each change audited, by whoever made it; the refused one not.
+	want := [][3]string{{f.ids["admin"], u.ID, "email"}, {f.ids["admin"], handler, "email"}, {handler, handler, "notifications"}}
+	evs := mail.Events()
+	if len(evs) != len(want) {
+		t.Fatalf("audit events %+v, want %d", evs, len(want))
+	}
+	for i, w := range want {
+		if evs[i].Kind != workflow.EventUser || evs[i].Actor != w[0] || evs[i].Data["updated_user"] != w[1] || evs[i].Data["changed"] != w[2] {
+			t.Errorf("event %d %+v, want %v", i, evs[i], w)
+		}
 	}
 }

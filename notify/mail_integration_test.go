@@ -69,7 +69,7 @@ func newMailEnvOn(t *testing.T, backend string) *mailEnv {
 			t.Fatal(err)
 		}
 		e.users[r], e.addr[r] = u, string(r)+"-"+hex.EncodeToString(tag[:])+"@quan.test"
-		if err := db.SetUserMail(ctx, u.ID, workflow.MailSettings{Email: e.addr[r]}); err != nil {
+		if err := db.SetUserMail(ctx, "", u.ID, workflow.MailSettings{Email: e.addr[r]}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -222,7 +222,7 @@ func TestIntegrationMailConfidentialHasNoSubject(t *testing.T) {
 
 func TestIntegrationMailOffGetsNone(t *testing.T) {
 	e := newMailEnv(t)
-	if err := e.db.SetUserMail(context.Background(), e.users[workflow.RoleOfficer].ID,
+	if err := e.db.SetUserMail(context.Background(), e.users[workflow.RoleOfficer].ID, e.users[workflow.RoleOfficer].ID,
 		workflow.MailSettings{Email: e.addr[workflow.RoleOfficer], Off: true}); err != nil {
 		t.Fatal(err)
 	}

@@ -164,7 +164,7 @@ func userProblem(err error) string {
 	case workflow.ErrorField(err) == "personal_id":
 		return "Số định danh cá nhân gồm 6–20 chữ số hoặc chữ cái (CCCD: 12 chữ số), có thể ghi như trong chứng thư: CCCD:092080001234."
 	case workflow.ErrorField(err) == "email":
-		return "Địa chỉ thư điện tử không hợp lệ: ghi một địa chỉ, như tranthibinh@binhthuy.gov.vn."
+		return emailProblem
 	case workflow.ErrorField(err) == "must_change_password":
 		return "Không thể yêu cầu chính mình đổi mật khẩu: hãy tự đổi mật khẩu của mình (trang Đổi mật khẩu)."
 	case strings.Contains(msg, "password"):
@@ -587,7 +587,7 @@ func (u *UI) createUser(r *http.Request, s *Session, in auth.NewUser) (*workflow
 	if err != nil || email == "" || u.cfg.Mail == nil {
 		return nu, err
 	}
-	return nu, u.cfg.Mail.SetUserMail(r.Context(), nu.ID, workflow.MailSettings{Email: email})
+	return nu, u.cfg.Mail.SetUserMail(r.Context(), s.User.ID, nu.ID, workflow.MailSettings{Email: email})
 }
 
 // updateUser applies the user page's information form, its e-mail
@@ -605,7 +605,7 @@ func (u *UI) updateUser(r *http.Request, s *Session, id string) error {
 		return err
 	}
 	m.Email = email
-	return u.cfg.Mail.SetUserMail(r.Context(), id, m)
+	return u.cfg.Mail.SetUserMail(r.Context(), s.User.ID, id, m)
 }
 
 // fillAccount adds to v the account's status (last login, lockout) and

@@ -14,7 +14,14 @@ const notificationsPath = "/account/notifications"
 type mailView struct {
 	Email string
 	On    bool
+	// Error and Invalid: an address refused (shown as typed).
+	Error   string
+	Invalid Invalid
 }
+
+// emailProblem is the text of an address workflow.CheckEmail refuses,
+// on the admin's user forms and the user's account page alike.
+const emailProblem = "Địa chỉ thư điện tử không hợp lệ: ghi một địa chỉ, như tranthibinh@binhthuy.gov.vn."
 
 // accountMail is the user's section, nil when the server keeps no
 // settings.
@@ -29,8 +36,11 @@ func (u *UI) accountMail(ctx context.Context, s *Session) (*mailView, error) {
 	return &mailView{Email: m.Email, On: !m.Off}, nil
 }
 
-// handleNotifications turns the user's own notifications on or off (the
-// box "notifications"); the address is the admin's to set.
+// handleNotifications sets the user's own address (the input "email",
+// checked as the admin's forms check it: the page comes back with the
+// address as typed when it is refused; a post without it keeps the
+// address) and turns their notifications on or off (the box
+// "notifications"). The change is audited (MailSettingsStore).
 func (u *UI) handleNotifications(w http.ResponseWriter, r *http.Request, s *Session) error {
 	if u.cfg.Mail == nil {
 		return workflow.Errorf(workflow.EUNAVAILABLE, "this server keeps no e-mail settings")
@@ -39,13 +49,26 @@ func (u *UI) handleNotifications(w http.ResponseWriter, r *http.Request, s *Sess
 	if err != nil {
 		return err
 	}
+	was := m.Email
 	m.Off = r.PostFormValue("notifications") != "on"
-	if err := u.cfg.Mail.SetUserMail(r.Context(), s.User.ID, m); err != nil {
+	if _, given := r.PostForm["email"]; given {
+		if m.Email, err = workflow.CheckEmail(r.PostFormValue("email")); err != nil {
+			v := passwordView{Next: "/", Mail: &mailView{Email: r.PostFormValue("email"), On: !m.Off, Error: emailProblem,
+				Invalid: one("email", emailProblem)}}
+			_, p := problemOf(err)
+			u.render(w, r, s, p.Status, "password", "Tài khoản", v)
+			return nil
+		}
+	}
+	if err := u.cfg.Mail.SetUserMail(r.Context(), s.User.ID, s.User.ID, m); err != nil {
 		return err
 	}
 	ok := "notifications_on"
-	if m.Off {
+	switch {
+	case m.Off:
 		ok = "notifications_off"
+	case m.Email != was:
+		ok = "mail_saved"
 	}
 	http.Redirect(w, r, withOK(passwordPath, ok), http.StatusSeeOther)
 	return nil

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/vanthu/vanthu/workflow"
 	"github.com/vanthu/vanthu/workflow/workflowtest"
 )
 
@@ -62,5 +63,57 @@ func TestNotificationsPages(t *testing.T) {
 	}
 	if p := c.post("/account/notifications", url.Values{"csrf_token": {""}}); p.Status != http.StatusForbidden || mail.Get(u.ID).Off {
 		t.Errorf("without the CSRF token: %d %+v", p.Status, mail.Get(u.ID))
+	}
+}
+
+// TestAccountSetsOwnAddress: a user sets their own address on the
+// account page, beside the on/off box; one the admin's forms refuse comes
+// back as typed with the same Vietnamese message beside its input, and
+// nothing is stored. Each change, the admin's and the user's, is audited
+// (kind user, by whoever made it, saying what changed).
+func TestAccountSetsOwnAddress(t *testing.T) {
+	e := newTestEnv(t)
+	mail := &workflowtest.MailSettings{}
+	e.remount(t, Config{Mail: mail})
+	u := e.users["chuyenvien"]
+	c := e.login("chuyenvien")
+	if p := c.get("/password"); !strings.Contains(p.Body, `name="email" value=""`) || !strings.Contains(p.Body, "chưa có địa chỉ thư điện tử") {
+		t.Fatalf("the account page has no address input:\n%s", p.Body)
+	}
+	p := c.post("/account/notifications", url.Values{"email": {"chuyenvien@"}, "notifications": {"on"}})
+	if p.Status != http.StatusBadRequest || !strings.Contains(p.Body, `id="email-error"`) || !strings.Contains(p.Body, emailProblem) ||
+		!strings.Contains(p.Body, `value="chuyenvien@"`) || !strings.Contains(p.Body, `aria-invalid="true"`) {
+		t.Fatalf("a malformed address: %d\n%s", p.Status, p.Body)
+	}
+	if got := mail.Get(u.ID); got != (workflow.MailSettings{}) {
+		t.Fatalf("a refused address stored %+v", got)
+	}
+	p = c.post("/account/notifications", url.Values{"email": {" chuyenvien@binhthuy.gov.vn "}, "notifications": {"on"}})
+	if p.Status != http.StatusSeeOther || mail.Get(u.ID).Email != "chuyenvien@binhthuy.gov.vn" || mail.Get(u.ID).Off {
+		t.Fatalf("set: %d %+v", p.Status, mail.Get(u.ID))
+	}
+	if p := c.get(p.Location); !strings.Contains(p.Body, "Đã lưu địa chỉ thư điện tử") || !strings.Contains(p.Body, `value="chuyenvien@binhthuy.gov.vn"`) {
+		t.Errorf("after setting:\n%s", p.Body)
+	}
+	c.post("/account/notifications", url.Values{"email": {"chuyenvien@binhthuy.gov.vn"}}) // the box unticked
+
+	admin := e.login("quantri")
+	admin.post("/admin/users/"+u.ID, url.Values{"action": {"update"}, "full_name": {u.FullName}, "roles": {"handler"},
+		"email": {"cv@binhthuy.gov.vn"}})
+	want := []struct{ actor, changed, email, notifications string }{
+		{u.ID, "email", "chuyenvien@binhthuy.gov.vn", ""},
+		{u.ID, "notifications", "", "off"},
+		{e.users["quantri"].ID, "email", "cv@binhthuy.gov.vn", ""},
+	}
+	evs := mail.Events()
+	if len(evs) != len(want) {
+		t.Fatalf("events %+v, want %d", evs, len(want))
+	}
+	for i, w := range want {
+		d := evs[i].Data
+		if evs[i].Kind != workflow.EventUser || evs[i].Actor != w.actor || d["updated_user"] != u.ID || d["changed"] != w.changed ||
+			d["email"] != w.email || d["notifications"] != w.notifications {
+			t.Errorf("event %d: %+v, want %+v", i, evs[i], w)
+		}
 	}
 }

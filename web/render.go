@@ -211,6 +211,7 @@ var okMessages = map[string]string{
 	// The user's own notifications (notifications.go).
 	"notifications_on":  "Đã bật thông báo qua thư điện tử.",
 	"notifications_off": "Đã tắt thông báo qua thư điện tử: đồng chí sẽ không nhận thư nào của hệ thống.",
+	"mail_saved":        "Đã lưu địa chỉ thư điện tử nhận thông báo.",
 	"key":               "Đã lưu khóa ký số.",
 	"image":             "Đã lưu ảnh chữ ký.",
 	"agency":            "Đã lưu cơ quan liên thông.",

@@ -36,7 +36,36 @@ type MailSettings struct {
 // the web read and set them through it.
 type MailSettingsStore interface {
 	UserMail(ctx context.Context, userID string) (MailSettings, error)
-	SetUserMail(ctx context.Context, userID string, s MailSettings) error
+	// SetUserMail writes user userID's settings as actorID (the admin,
+	// or the user) set them and, when they differ from the stored ones,
+	// the audit event of the change (MailChanged) in the same
+	// transaction.
+	SetUserMail(ctx context.Context, actorID, userID string, s MailSettings) error
+}
+
+// MailChanged is the audit event of actorID changing user userID's mail
+// settings from old to s: kind user, data updated_user, changed (the
+// settings changed, space-separated: email, notifications), email (the
+// new address; absent when removed) when it changed, notifications (on or
+// off) when it changed. nil when nothing changed.
+func MailChanged(actorID, userID string, old, s MailSettings, at time.Time) *Event {
+	data := map[string]string{"updated_user": userID}
+	var changed []string
+	if s.Email != old.Email {
+		changed = append(changed, "email")
+		if s.Email != "" {
+			data["email"] = s.Email
+		}
+	}
+	if s.Off != old.Off {
+		changed = append(changed, "notifications")
+		data["notifications"] = map[bool]string{false: "on", true: "off"}[s.Off]
+	}
+	if changed == nil {
+		return nil
+	}
+	data["changed"] = strings.Join(changed, " ")
+	return &Event{Kind: EventUser, Actor: actorID, At: at, Data: data}
 }
 
 // CheckEmail normalises an e-mail address as a user's: trimmed, one bare

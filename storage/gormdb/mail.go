@@ -75,13 +75,27 @@ func (d *DB) UserMail(ctx context.Context, userID string) (workflow.MailSettings
 	return workflow.MailSettings{Email: r.Email, Off: r.MailOff}, nil
 }
 
-// SetUserMail writes a user's mail settings.
-func (d *DB) SetUserMail(ctx context.Context, userID string, s workflow.MailSettings) error {
-	err := d.writer(ctx).q(ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "user_id"}},
-		DoUpdates: clause.AssignmentColumns([]string{"email", "mail_off"}),
-	}).Create(&userMailRow{UserID: userID, Email: s.Email, MailOff: s.Off}).Error
-	return d.translate(err, "set mail settings of %s", userID)
+// SetUserMail writes a user's mail settings and, when they change, the
+// audit event of the change (workflow.MailChanged), in one transaction.
+func (d *DB) SetUserMail(ctx context.Context, actorID, userID string, s workflow.MailSettings) error {
+	return d.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+		old, err := d.UserMail(ctx, userID)
+		if err != nil {
+			return err
+		}
+		e := workflow.MailChanged(actorID, userID, old, s, d.Now())
+		if e == nil {
+			return nil
+		}
+		err = d.writer(ctx).q(ctx).Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "user_id"}},
+			DoUpdates: clause.AssignmentColumns([]string{"email", "mail_off"}),
+		}).Create(&userMailRow{UserID: userID, Email: s.Email, MailOff: s.Off}).Error
+		if err != nil {
+			return d.translate(err, "set mail settings of %s", userID)
+		}
+		return tx.AppendEvent(ctx, e)
+	})
 }
 
 // MailCursor returns the seq of the last audit event mail was derived

@@ -3,6 +3,7 @@ package workflowtest
 import (
 	"context"
 	"sync"
+	"time"
 
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -10,8 +11,9 @@ import (
 // MailSettings is an in-memory workflow.MailSettingsStore (the zero
 // value is ready).
 type MailSettings struct {
-	mu sync.Mutex
-	m  map[string]workflow.MailSettings
+	mu     sync.Mutex
+	m      map[string]workflow.MailSettings
+	events []workflow.Event // of the changes, in order
 }
 
 // UserMail implements workflow.MailSettingsStore.
@@ -22,11 +24,14 @@ func (s *MailSettings) UserMail(_ context.Context, id string) (workflow.MailSett
 }
 
 // SetUserMail implements workflow.MailSettingsStore.
-func (s *MailSettings) SetUserMail(_ context.Context, id string, v workflow.MailSettings) error {
+func (s *MailSettings) SetUserMail(_ context.Context, actorID, id string, v workflow.MailSettings) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.m == nil {
 		s.m = map[string]workflow.MailSettings{}
+	}
+	if e := workflow.MailChanged(actorID, id, s.m[id], v, time.Now()); e != nil {
+		s.events = append(s.events, *e)
 	}
 	s.m[id] = v
 	return nil
@@ -36,4 +41,11 @@ func (s *MailSettings) SetUserMail(_ context.Context, id string, v workflow.Mail
 func (s *MailSettings) Get(id string) workflow.MailSettings {
 	v, _ := s.UserMail(context.Background(), id)
 	return v
+}
+
+// Events returns the audit events of the changes so far, in order.
+func (s *MailSettings) Events() []workflow.Event {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]workflow.Event(nil), s.events...)
 }
