@@ -8,8 +8,10 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
+	"os/exec"
 	"strings"
 	"testing"
 	"time"
@@ -306,5 +308,98 @@ func TestIntegrationMailClerks(t *testing.T) {
 	}
 	if got := e.mails(t, e.addr[workflow.RoleOfficer]); len(got) != 1 || !strings.HasPrefix(got[0].Subject, "[vanthu] Văn bản chờ duyệt: ") {
 		t.Errorf("the official's mails, want the submit's only: %+v", got)
+	}
+}
+
+// refusingMailpit starts a Mailpit of the test's own (the binary of
+// scripts/setup/mail.sh) on 127.0.0.1 at free ports, accepting only the
+// recipients that match allowed (--smtp-allowed-recipients) and refusing
+// the others as a real server refuses an unknown mailbox, with a 5xx to
+// RCPT TO; it is stopped when the test ends. It returns its SMTP and API
+// addresses.
+func refusingMailpit(t *testing.T, allowed string) (smtp, api string) {
+	t.Helper()
+	bin := os.Getenv("VANTHU_TEST_MAILPIT_BIN")
+	if bin == "" {
+		t.Skip("VANTHU_TEST_MAILPIT_BIN not set: source scripts/setup/mail.sh (or run ./scripts/test)")
+	}
+	free := func() string {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		return l.Addr().String()
+	}
+	smtp, listen := free(), free()
+	cmd := exec.Command(bin, "--smtp", smtp, "--listen", listen, "--disable-version-check", "--quiet",
+		"--smtp-allowed-recipients", allowed)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	api = "http://" + listen
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if res, err := http.Get(api + "/api/v1/messages"); err == nil {
+			res.Body.Close()
+			if res.StatusCode == 200 {
+				return smtp, api
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("mailpit on %s did not start:\n%s", api, out.String())
+		}
+	}
+}
+
+// TestIntegrationMailRefusedForGood: an address the SMTP server refuses
+// for good (Mailpit's 5xx to RCPT TO) is marked failed with the server's
+// answer, logged once and never sent again — it was retried hourly for
+// ever — while the mail to an address it accepts goes on (SQLite and
+// PostgreSQL); a temporary failure is still retried
+// (TestIntegrationMailSMTPDownThenBack).
+func TestIntegrationMailRefusedForGood(t *testing.T) {
+	for _, backend := range []string{"sqlite", "postgres"} {
+		t.Run(backend, func(t *testing.T) { testRefusedForGood(t, newMailEnvOn(t, backend)) })
+	}
+}
+
+func testRefusedForGood(t *testing.T, e *mailEnv) {
+	smtp, api := refusingMailpit(t, "^handler-")
+	e.proxy.Retarget(smtp)
+	e.api = api
+	var logs bytes.Buffer
+	e.n.Log = slog.New(slog.NewTextHandler(&logs, nil))
+	d := e.draft(t, workflow.Public)
+	e.apply(t, workflow.RoleHandler, d, workflow.Submit, "") // to the official, whose address is refused
+	for range 3 {
+		e.run(t)
+		time.Sleep(20 * time.Millisecond) // past a retry's backoff (a few ms)
+	}
+	if n := strings.Count(logs.String(), "notification refused for good"); n != 1 || !strings.Contains(logs.String(), "550") ||
+		strings.Contains(logs.String(), "notification not sent") {
+		t.Fatalf("want one refusal logged with the server's answer, no retry:\n%s", logs.String())
+	}
+	if due, err := e.db.DueNotifications(context.Background(), time.Now().Add(2*time.Hour), 10); err != nil || len(due) != 0 {
+		t.Fatalf("still due: %+v %v", due, err)
+	}
+	var row struct {
+		Attempts  int
+		FailedAt  int64
+		LastError string
+	}
+	if err := e.db.Gorm().Raw("SELECT attempts, failed_at, last_error FROM mail_outbox WHERE user_id = ?", e.users[workflow.RoleOfficer].ID).
+		Scan(&row).Error; err != nil || row.Attempts != 1 || row.FailedAt == 0 || !strings.Contains(row.LastError, "550") {
+		t.Fatalf("the refused row: %+v %v", row, err)
+	}
+	e.apply(t, workflow.RoleOfficer, d, workflow.Return, "Sai thể thức")
+	e.run(t)
+	if got := e.waitMails(t, e.addr[workflow.RoleHandler], 1); len(got) != 1 {
+		t.Errorf("the drafter, whose address the server accepts, got %d mails, want 1", len(got))
+	}
+	if got := e.mails(t, e.addr[workflow.RoleOfficer]); len(got) != 0 {
+		t.Errorf("the refused address got %d mails", len(got))
 	}
 }

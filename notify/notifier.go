@@ -23,10 +23,13 @@ type Store interface {
 	DueNotifications(ctx context.Context, now time.Time, limit int) ([]workflow.Notification, error)
 	NotificationSent(ctx context.Context, id int64, at time.Time) error
 	NotificationFailed(ctx context.Context, id int64, attempts int, next time.Time, why string) error
+	NotificationRefused(ctx context.Context, id int64, attempts int, at time.Time, why string) error
 }
 
 // Sender delivers one mail (*SMTP).
 type Sender interface {
+	// Send delivers n; an error that Refused reports is final (the
+	// server refused the address or the message for good).
 	Send(ctx context.Context, n workflow.Notification) error
 }
 
@@ -48,7 +51,8 @@ type Notifier struct {
 const batch = 100
 
 // Backoff is the wait after the n-th failed send of a mail (n ≥ 1):
-// first, doubled each time, at most an hour. A mail is never dropped.
+// first, doubled each time, at most an hour. A mail is dropped only
+// when the server refuses it for good (Refused).
 func Backoff(n int, first time.Duration) time.Duration {
 	d := first
 	if d <= 0 {
@@ -174,7 +178,8 @@ func (n *Notifier) owed(ctx context.Context, e workflow.Event, users func() ([]*
 }
 
 // SendDue sends the mail due now. A failed send is tried again after
-// Backoff; the other mails go on. It stops at the first error of the
+// Backoff, one the server refused for good (Refused) never; the other
+// mails go on. It stops at the first error of the
 // store, or when ctx ends.
 func (n *Notifier) SendDue(ctx context.Context) error {
 	for {
@@ -186,19 +191,7 @@ func (n *Notifier) SendDue(ctx context.Context) error {
 			if err := ctx.Err(); err != nil {
 				return err
 			}
-			if err := n.Sender.Send(ctx, m); err != nil {
-				if errors.Is(err, context.Canceled) && ctx.Err() != nil {
-					return ctx.Err()
-				}
-				m.Attempts++
-				next := n.now().Add(Backoff(m.Attempts, n.RetryAfter))
-				n.Log.WarnContext(ctx, "notification not sent", "id", m.ID, "to", m.Address, "attempts", m.Attempts, "next", next, "err", err)
-				if err := n.Store.NotificationFailed(ctx, m.ID, m.Attempts, next, err.Error()); err != nil {
-					return err
-				}
-				continue
-			}
-			if err := n.Store.NotificationSent(ctx, m.ID, n.now()); err != nil {
+			if err := n.send(ctx, m); err != nil {
 				return err
 			}
 		}
@@ -206,6 +199,28 @@ func (n *Notifier) SendDue(ctx context.Context) error {
 			return nil
 		}
 	}
+}
+
+// send sends m and marks it: sent; refused for good (Refused: never sent
+// again, logged once); or failed, to be tried again after Backoff. It
+// returns the store's errors, or ctx's when it ends.
+func (n *Notifier) send(ctx context.Context, m workflow.Notification) error {
+	err := n.Sender.Send(ctx, m)
+	switch {
+	case err == nil:
+		return n.Store.NotificationSent(ctx, m.ID, n.now())
+	case errors.Is(err, context.Canceled) && ctx.Err() != nil:
+		return ctx.Err()
+	case Refused(err):
+		m.Attempts++
+		n.Log.WarnContext(ctx, "notification refused for good: not sent again", "id", m.ID, "to", m.Address, "user", m.UserID,
+			"attempts", m.Attempts, "err", err)
+		return n.Store.NotificationRefused(ctx, m.ID, m.Attempts, n.now(), err.Error())
+	}
+	m.Attempts++
+	next := n.now().Add(Backoff(m.Attempts, n.RetryAfter))
+	n.Log.WarnContext(ctx, "notification not sent", "id", m.ID, "to", m.Address, "attempts", m.Attempts, "next", next, "err", err)
+	return n.Store.NotificationFailed(ctx, m.ID, m.Attempts, next, err.Error())
 }
 
 func (n *Notifier) now() time.Time {

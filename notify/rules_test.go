@@ -1,8 +1,13 @@
 package notify
 
 import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
 	"reflect"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -165,6 +170,19 @@ func TestBackoff(t *testing.T) {
 	} {
 		if got := Backoff(c.n, c.first); got != c.want {
 			t.Errorf("Backoff(%d, %v) = %v, want %v", c.n, c.first, got, c.want)
+		}
+	}
+}
+
+// TestRefusedOnlySMTPAnswers: what is not go-mail's report of a 5xx to
+// RCPT or DATA is not final — an error that merely reads like one, a
+// connection refused, a context ended (the 5xx itself:
+// TestIntegrationMailRefusedForGood, against Mailpit).
+func TestRefusedOnlySMTPAnswers(t *testing.T) {
+	for _, err := range []error{nil, errors.New("550 5.1.1 mailbox unavailable"), &net.OpError{Op: "dial", Err: syscall.ECONNREFUSED},
+		context.DeadlineExceeded, fmt.Errorf("send: %w", context.Canceled)} {
+		if Refused(err) {
+			t.Errorf("Refused(%v) = true", err)
 		}
 	}
 }

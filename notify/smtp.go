@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/url"
 	"strconv"
@@ -85,4 +86,22 @@ func (s *SMTP) Send(ctx context.Context, n workflow.Notification) error {
 		return err
 	}
 	return c.DialAndSendWithContext(ctx, m)
+}
+
+// Refused reports whether err is an SMTP server's permanent refusal of a
+// mail's recipient or of the message: a 5xx answer to RCPT TO or to DATA
+// (before or after the message), as go-mail reports it (SendError).
+// Sending it again would be refused again. A temporary answer (4xx), a
+// connection refused or cut, a timeout, a refusal of the sender or of the
+// login are not: they may pass later.
+func Refused(err error) bool {
+	var se *mail.SendError
+	if !errors.As(err, &se) || se.IsTemp() {
+		return false
+	}
+	switch se.Reason {
+	case mail.ErrSMTPRcptTo, mail.ErrSMTPData, mail.ErrSMTPDataClose:
+		return se.ErrorCode() >= 500 && se.ErrorCode() <= 599
+	}
+	return false
 }

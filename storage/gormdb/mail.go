@@ -44,9 +44,21 @@ type mailOutboxRow struct {
 	SentAt    int64  `gorm:"not null;default:0;index:mail_outbox_due,priority:1"`
 	LastError string `gorm:"not null;default:''"`
 	CreatedAt int64  `gorm:"not null;autoCreateTime:false"`
+	// FailedAt: when the server refused it for good (never sent again);
+	// 0 = not (migration 23).
+	FailedAt int64 `gorm:"not null;default:0"`
 }
 
 func (mailOutboxRow) TableName() string { return "mail_outbox" }
+
+// mailOutboxFailedV23 adds mail_outbox.failed_at (a fresh database has
+// it from mailV22, which creates the table as it is now).
+func mailOutboxFailedV23(_ context.Context, _ *DB, g *gorm.DB) error {
+	if g.Migrator().HasColumn(&mailOutboxRow{}, "failed_at") {
+		return nil
+	}
+	return g.Exec(`ALTER TABLE mail_outbox ADD COLUMN failed_at bigint NOT NULL DEFAULT 0`).Error
+}
 
 // mailV22 creates the three tables.
 func mailV22(_ context.Context, _ *DB, g *gorm.DB) error {
@@ -156,10 +168,10 @@ func (d *DB) EnqueueNotifications(ctx context.Context, ns []workflow.Notificatio
 }
 
 // DueNotifications returns at most limit unsent notifications due at
-// now, oldest first.
+// now, oldest first; none refused for good.
 func (d *DB) DueNotifications(ctx context.Context, now time.Time, limit int) ([]workflow.Notification, error) {
 	var rows []mailOutboxRow
-	err := d.writer(ctx).q(ctx).Where("sent_at = 0 AND next_at <= ?", millis(now)).Order("id").Limit(limit).Find(&rows).Error
+	err := d.writer(ctx).q(ctx).Where("sent_at = 0 AND failed_at = 0 AND next_at <= ?", millis(now)).Order("id").Limit(limit).Find(&rows).Error
 	if err != nil {
 		return nil, d.translate(err, "due notifications")
 	}
@@ -184,4 +196,12 @@ func (d *DB) NotificationFailed(ctx context.Context, id int64, attempts int, nex
 	err := d.writer(ctx).q(ctx).Model(&mailOutboxRow{}).Where("id = ?", id).
 		Updates(map[string]any{"attempts": attempts, "next_at": millis(next), "last_error": why}).Error
 	return d.translate(err, "notification %d failed", id)
+}
+
+// NotificationRefused marks notification id refused for good at (never
+// due again), with its attempts and the server's answer.
+func (d *DB) NotificationRefused(ctx context.Context, id int64, attempts int, at time.Time, why string) error {
+	err := d.writer(ctx).q(ctx).Model(&mailOutboxRow{}).Where("id = ?", id).
+		Updates(map[string]any{"attempts": attempts, "failed_at": max(millis(at), 1), "last_error": why}).Error
+	return d.translate(err, "notification %d refused", id)
 }
