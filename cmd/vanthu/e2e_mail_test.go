@@ -50,8 +50,9 @@ func mailpitMessages(t *testing.T, api, address string) (subjects, texts []strin
 }
 
 // TestIntegrationMailServe: serve with VANTHU_SMTP_URL sends the signer
-// of a submitted draft, and the handler an incoming document is assigned
-// to, their mail, with the link under VANTHU_PUBLIC_URL; the addresses
+// of a submitted draft, the clerk the signed document that waits for its
+// number, and the handler an incoming document is assigned to, their
+// mail, with the link under VANTHU_PUBLIC_URL; the addresses
 // are set through the API.
 func TestIntegrationMailServe(t *testing.T) {
 	smtp, api := os.Getenv("VANTHU_TEST_MAILPIT_SMTP"), os.Getenv("VANTHU_TEST_MAILPIT_API")
@@ -80,6 +81,12 @@ func TestIntegrationMailServe(t *testing.T) {
 	if len(subjects) != 1 || subjects[0] != "[vanthu] Văn bản chờ duyệt: Quyết định — Quyết định ban hành quy chế tiếp công dân" ||
 		!strings.Contains(texts[0], "https://vanthu.binhthuy.test/documents/"+id) || !strings.Contains(texts[0], "Nguyễn Văn handler") {
 		t.Fatalf("the signer's mail: %q %q", subjects, texts)
+	}
+	officer.act(id, "approve", nil)
+	officer.act(id, "sign", nil)
+	subjects, _ = mailpitMessages(t, api, addr["clerk"])
+	if len(subjects) != 1 || subjects[0] != "[vanthu] Văn bản chờ cấp số và đóng dấu: Quyết định — Quyết định ban hành quy chế tiếp công dân" {
+		t.Fatalf("the clerk's mail of the signature: %q", subjects)
 	}
 
 	doc, code = clerk.upload(map[string]any{"direction": "incoming", "type": "CV", "subject": "Về việc tổng kết năm",
