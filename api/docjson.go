@@ -23,8 +23,9 @@ import (
 
 var jsonBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b }}
 
-// writeDocumentJSON answers one document.
+// writeDocumentJSON answers one document, with its ETag (etag.go).
 func (s *Server) writeDocumentJSON(c echo.Context, status int, d *workflow.Document) error {
+	c.Response().Header().Set("ETag", docETag(d.Version))
 	out := toDocumentJSON(d, Actor(c), s.Docs)
 	if pretty(c) {
 		return c.JSON(status, out)

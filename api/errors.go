@@ -24,6 +24,7 @@ var codeOfStatus = map[int]string{
 	http.StatusUnauthorized:          workflow.EUNAUTHORIZED,
 	http.StatusForbidden:             workflow.EFORBIDDEN,
 	http.StatusNotFound:              workflow.ENOTFOUND,
+	http.StatusPreconditionFailed:    workflow.EPRECONDITION,
 	http.StatusMethodNotAllowed:      workflow.ENOTFOUND,
 	http.StatusRequestEntityTooLarge: workflow.ETOOLARGE,
 	http.StatusUnsupportedMediaType:  workflow.EUNSUPPORTEDMEDIA,

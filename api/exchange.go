@@ -151,7 +151,7 @@ func (h *exchangeHandlers) revoke(c echo.Context) error {
 	if err != nil {
 		return asReason(err)
 	}
-	return c.JSON(http.StatusOK, toDocumentJSON(d, Actor(c), h.s.Docs))
+	return h.s.writeDocumentJSON(c, http.StatusOK, d)
 }
 
 func (h *exchangeHandlers) revocation(c echo.Context) error {
@@ -172,7 +172,7 @@ func (h *exchangeHandlers) revocation(c echo.Context) error {
 	if err != nil {
 		return asReason(err)
 	}
-	return c.JSON(http.StatusOK, toDocumentJSON(d, Actor(c), h.s.Docs))
+	return h.s.writeDocumentJSON(c, http.StatusOK, d)
 }
 
 // checkReason checks a revocation's reason as the action's comment it

@@ -787,6 +787,9 @@ func (s *Server) handleGetDocument(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if done, err := notModified(c, d); done || err != nil {
+		return err
+	}
 	return s.writeDocumentJSON(c, http.StatusOK, d)
 }
 
@@ -860,10 +863,14 @@ func (s *Server) handleAction(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	in := workflow.ActionInput{Comment: norm.NFC.String(req.Comment), AssigneeID: req.AssigneeID, DueDate: due, Version: req.Version, Override: req.Override}
-	d, err := s.Docs.Apply(c.Request().Context(), Actor(c), c.Param("id"), workflow.Action(c.Param("action")), in)
+	version, err := s.ifMatch(c, req.Version)
 	if err != nil {
 		return err
+	}
+	in := workflow.ActionInput{Comment: norm.NFC.String(req.Comment), AssigneeID: req.AssigneeID, DueDate: due, Version: version, Override: req.Override}
+	d, err := s.Docs.Apply(c.Request().Context(), Actor(c), c.Param("id"), workflow.Action(c.Param("action")), in)
+	if err != nil {
+		return s.preconditionFailed(c, err)
 	}
 	return s.writeDocumentJSON(c, http.StatusOK, d)
 }

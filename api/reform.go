@@ -61,11 +61,15 @@ func (s *Server) handleSetLayout(c echo.Context) error {
 	if err := bind(c, &req); err != nil {
 		return err
 	}
-	d, err := le.SetLayout(c.Request().Context(), Actor(c), c.Param("id"), req.Version, req.Layout.toDomain())
+	version, err := s.ifMatch(c, req.Version)
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toDocumentJSON(d, Actor(c), s.Docs))
+	d, err := le.SetLayout(c.Request().Context(), Actor(c), c.Param("id"), version, req.Layout.toDomain())
+	if err != nil {
+		return s.preconditionFailed(c, err)
+	}
+	return s.writeDocumentJSON(c, http.StatusOK, d)
 }
 
 // ReformFigureJSON is one figure of the reform report.

@@ -70,9 +70,12 @@ func (s *Server) handleRevise(c echo.Context) error {
 	} else if err := bind(c, &req); err != nil {
 		return err
 	}
+	if req.Version, err = s.ifMatch(c, req.Version); err != nil {
+		return err
+	}
 	d, err := dr.Revise(r.Context(), Actor(c), c.Param("id"), req.input(files))
 	if err != nil {
-		return err
+		return s.preconditionFailed(c, err)
 	}
 	return s.writeDocumentJSON(c, http.StatusOK, d)
 }

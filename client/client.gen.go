@@ -282,6 +282,7 @@ const (
 	ErrorCodeInvalid                ErrorCode = "invalid"
 	ErrorCodeNotFound               ErrorCode = "not_found"
 	ErrorCodePasswordChangeRequired ErrorCode = "password_change_required"
+	ErrorCodePreconditionFailed     ErrorCode = "precondition_failed"
 	ErrorCodeRequestInProgress      ErrorCode = "request_in_progress"
 	ErrorCodeTooLarge               ErrorCode = "too_large"
 	ErrorCodeTooManyRequests        ErrorCode = "too_many_requests"
@@ -308,6 +309,8 @@ func (e ErrorCode) Valid() bool {
 	case ErrorCodeNotFound:
 		return true
 	case ErrorCodePasswordChangeRequired:
+		return true
+	case ErrorCodePreconditionFailed:
 		return true
 	case ErrorCodeRequestInProgress:
 		return true
@@ -2232,6 +2235,12 @@ type VerificationReportVerdict string
 // IdempotencyKey Example: 8e03978e-40d5-43e8-bc93-6894a57f9324
 type IdempotencyKey = string
 
+// IfMatch Example: "v3"
+type IfMatch = string
+
+// IfNoneMatch Example: "v3"
+type IfNoneMatch = string
+
 // Id Example: d-01JD8Y3M2Q7KXW
 type Id = string
 
@@ -2252,6 +2261,9 @@ type Internal = Error
 
 // NotFound every error answer
 type NotFound = Error
+
+// PreconditionFailed every error answer
+type PreconditionFailed = Error
 
 // TooLarge every error answer
 type TooLarge = Error
@@ -2343,9 +2355,48 @@ type CreateDocumentParams struct {
 	IdempotencyKey *IdempotencyKey `json:"Idempotency-Key,omitempty"`
 }
 
+// GetDocumentParams defines parameters for GetDocument.
+type GetDocumentParams struct {
+	// IfNoneMatch the ETag the caller holds (RFC 9110, 13.1.2; weak comparison): 304 with no body while the document is still at that version, the document otherwise
+	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
+}
+
+// ReviseDocumentParams defines parameters for ReviseDocument.
+type ReviseDocumentParams struct {
+	// IfMatch Optimistic concurrency in HTTP's terms (RFC 9110, 13.1.1): the `ETag` of the document as the
+	// caller saw it (`"v3"`), or several, or `*` (any version). When no tag names the current
+	// version the change is refused with 412 `precondition_failed` and changes nothing; the check
+	// is the one of the body's `version`, atomic with the write. A weak tag (`W/"v3"`) never
+	// matches. If-Match and a body `version` may both be given only when the body's version is one
+	// the tags name: if they disagree neither wins, the answer is 400 `invalid` on `version`.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
+// ApplyActionParams defines parameters for ApplyAction.
+type ApplyActionParams struct {
+	// IfMatch Optimistic concurrency in HTTP's terms (RFC 9110, 13.1.1): the `ETag` of the document as the
+	// caller saw it (`"v3"`), or several, or `*` (any version). When no tag names the current
+	// version the change is refused with 412 `precondition_failed` and changes nothing; the check
+	// is the one of the body's `version`, atomic with the write. A weak tag (`W/"v3"`) never
+	// matches. If-Match and a body `version` may both be given only when the body's version is one
+	// the tags name: if they disagree neither wins, the answer is 400 `invalid` on `version`.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
+}
+
 // GetDocumentFileParams defines parameters for GetDocumentFile.
 type GetDocumentFileParams struct {
 	Sha256 *string `form:"sha256,omitempty" json:"sha256,omitempty"`
+}
+
+// SetLayoutParams defines parameters for SetLayout.
+type SetLayoutParams struct {
+	// IfMatch Optimistic concurrency in HTTP's terms (RFC 9110, 13.1.1): the `ETag` of the document as the
+	// caller saw it (`"v3"`), or several, or `*` (any version). When no tag names the current
+	// version the change is refused with 412 `precondition_failed` and changes nothing; the check
+	// is the one of the body's `version`, atomic with the write. A weak tag (`W/"v3"`) never
+	// matches. If-Match and a body `version` may both be given only when the body's version is one
+	// the tags name: if they disagree neither wins, the answer is 400 `invalid` on `version`.
+	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // GetRegisterParams defines parameters for GetRegister.
@@ -2665,7 +2716,7 @@ type ClientInterface interface {
 	// GetDocument One document
 	//
 	// Corresponds with GET /api/v1/documents/{id} (the `GetDocument` operationId).
-	GetDocument(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+	GetDocument(ctx context.Context, id Id, params *GetDocumentParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ReviseDocumentWithBody Revise a draft (its drafting handler, in state draft) — correct its fields, replace its PDF, add or remove attachments
 	//
@@ -2685,11 +2736,12 @@ type ClientInterface interface {
 	// is not a handler; 409 `illegal_transition` in any other state). A revision that changes
 	// nothing is a 400. One audit event, `draft_revised`, names the fields changed and the old and
 	// new SHA-256, and each attachment added and removed (name and SHA-256, never the content).
+	// `If-Match` (the document's `ETag`) is the header form of `version`: 412 if stale.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PATCH /api/v1/documents/{id} (the `ReviseDocument` operationId).
-	ReviseDocumentWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ReviseDocumentWithBody(ctx context.Context, id Id, params *ReviseDocumentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ReviseDocument Revise a draft (its drafting handler, in state draft) — correct its fields, replace its PDF, add or remove attachments
 	//
@@ -2709,25 +2761,26 @@ type ClientInterface interface {
 	// is not a handler; 409 `illegal_transition` in any other state). A revision that changes
 	// nothing is a 400. One audit event, `draft_revised`, names the fields changed and the old and
 	// new SHA-256, and each attachment added and removed (name and SHA-256, never the content).
+	// `If-Match` (the document's `ETag`) is the header form of `version`: 412 if stale.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PATCH /api/v1/documents/{id} (the `ReviseDocument` operationId).
-	ReviseDocument(ctx context.Context, id Id, body ReviseDocumentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ReviseDocument(ctx context.Context, id Id, params *ReviseDocumentParams, body ReviseDocumentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ApplyActionWithBody Apply an action (submit, approve, return, sign, issue, send, archive, register, reject, assign, start, complete)
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/documents/{id}/actions/{action} (the `ApplyAction` operationId).
-	ApplyActionWithBody(ctx context.Context, id Id, action Action, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ApplyActionWithBody(ctx context.Context, id Id, action Action, params *ApplyActionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ApplyAction Apply an action (submit, approve, return, sign, issue, send, archive, register, reject, assign, start, complete)
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with POST /api/v1/documents/{id}/actions/{action} (the `ApplyAction` operationId).
-	ApplyAction(ctx context.Context, id Id, action Action, body ApplyActionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	ApplyAction(ctx context.Context, id Id, action Action, params *ApplyActionParams, body ApplyActionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListDeliveries Deliveries of a document to connected agencies, with each recipient's state, attempts, last error, last status code and the status messages it sent, in order
 	//
@@ -2746,21 +2799,21 @@ type ClientInterface interface {
 
 	// SetLayoutWithBody Correct the stamp layout (handler who drafted, signer, clerk; signature block until layer 1, number and date until issue)
 	//
-	// A box on a page the document does not have, or wholly outside its page, is refused with 400 (invalid), the page's size in the message.
+	// A box on a page the document does not have, or wholly outside its page, is refused with 400 (invalid), the page's size in the message. `If-Match` (the document's `ETag`) is the header form of `version`, 412 if stale.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with PUT /api/v1/documents/{id}/layout (the `SetLayout` operationId).
-	SetLayoutWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SetLayoutWithBody(ctx context.Context, id Id, params *SetLayoutParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SetLayout Correct the stamp layout (handler who drafted, signer, clerk; signature block until layer 1, number and date until issue)
 	//
-	// A box on a page the document does not have, or wholly outside its page, is refused with 400 (invalid), the page's size in the message.
+	// A box on a page the document does not have, or wholly outside its page, is refused with 400 (invalid), the page's size in the message. `If-Match` (the document's `ETag`) is the header form of `version`, 412 if stale.
 	//
 	// Takes a body of the `application/json` content type.
 	//
 	// Corresponds with PUT /api/v1/documents/{id}/layout (the `SetLayout` operationId).
-	SetLayout(ctx context.Context, id Id, body SetLayoutJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SetLayout(ctx context.Context, id Id, params *SetLayoutParams, body SetLayoutJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DecideRevocationWithBody Decide on a sender's request to revoke a received document (clerk); accepted, the document moves to revoked and the sender is told 15; refused (with a reason), it stays as it was and the sender is told 16 with the reason
 	//
@@ -3364,8 +3417,8 @@ func (c *Client) CreateDocumentWithBody(ctx context.Context, params *CreateDocum
 // GetDocument One document
 //
 // Corresponds with GET /api/v1/documents/{id} (the `GetDocument` operationId).
-func (c *Client) GetDocument(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewGetDocumentRequest(c.Server, id)
+func (c *Client) GetDocument(ctx context.Context, id Id, params *GetDocumentParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDocumentRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -3394,12 +3447,13 @@ func (c *Client) GetDocument(ctx context.Context, id Id, reqEditors ...RequestEd
 // is not a handler; 409 `illegal_transition` in any other state). A revision that changes
 // nothing is a 400. One audit event, `draft_revised`, names the fields changed and the old and
 // new SHA-256, and each attachment added and removed (name and SHA-256, never the content).
+// `If-Match` (the document's `ETag`) is the header form of `version`: 412 if stale.
 //
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PATCH /api/v1/documents/{id} (the `ReviseDocument` operationId).
-func (c *Client) ReviseDocumentWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewReviseDocumentRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) ReviseDocumentWithBody(ctx context.Context, id Id, params *ReviseDocumentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReviseDocumentRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3428,12 +3482,13 @@ func (c *Client) ReviseDocumentWithBody(ctx context.Context, id Id, contentType 
 // is not a handler; 409 `illegal_transition` in any other state). A revision that changes
 // nothing is a 400. One audit event, `draft_revised`, names the fields changed and the old and
 // new SHA-256, and each attachment added and removed (name and SHA-256, never the content).
+// `If-Match` (the document's `ETag`) is the header form of `version`: 412 if stale.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PATCH /api/v1/documents/{id} (the `ReviseDocument` operationId).
-func (c *Client) ReviseDocument(ctx context.Context, id Id, body ReviseDocumentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewReviseDocumentRequest(c.Server, id, body)
+func (c *Client) ReviseDocument(ctx context.Context, id Id, params *ReviseDocumentParams, body ReviseDocumentJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReviseDocumentRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3449,8 +3504,8 @@ func (c *Client) ReviseDocument(ctx context.Context, id Id, body ReviseDocumentJ
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/documents/{id}/actions/{action} (the `ApplyAction` operationId).
-func (c *Client) ApplyActionWithBody(ctx context.Context, id Id, action Action, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewApplyActionRequestWithBody(c.Server, id, action, contentType, body)
+func (c *Client) ApplyActionWithBody(ctx context.Context, id Id, action Action, params *ApplyActionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewApplyActionRequestWithBody(c.Server, id, action, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3466,8 +3521,8 @@ func (c *Client) ApplyActionWithBody(ctx context.Context, id Id, action Action, 
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with POST /api/v1/documents/{id}/actions/{action} (the `ApplyAction` operationId).
-func (c *Client) ApplyAction(ctx context.Context, id Id, action Action, body ApplyActionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewApplyActionRequest(c.Server, id, action, body)
+func (c *Client) ApplyAction(ctx context.Context, id Id, action Action, params *ApplyActionParams, body ApplyActionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewApplyActionRequest(c.Server, id, action, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3525,13 +3580,13 @@ func (c *Client) GetDocumentFile(ctx context.Context, id Id, params *GetDocument
 
 // SetLayoutWithBody Correct the stamp layout (handler who drafted, signer, clerk; signature block until layer 1, number and date until issue)
 //
-// A box on a page the document does not have, or wholly outside its page, is refused with 400 (invalid), the page's size in the message.
+// A box on a page the document does not have, or wholly outside its page, is refused with 400 (invalid), the page's size in the message. `If-Match` (the document's `ETag`) is the header form of `version`, 412 if stale.
 //
 // Takes any type of body and a specified content type.
 //
 // Corresponds with PUT /api/v1/documents/{id}/layout (the `SetLayout` operationId).
-func (c *Client) SetLayoutWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewSetLayoutRequestWithBody(c.Server, id, contentType, body)
+func (c *Client) SetLayoutWithBody(ctx context.Context, id Id, params *SetLayoutParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetLayoutRequestWithBody(c.Server, id, params, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -3544,13 +3599,13 @@ func (c *Client) SetLayoutWithBody(ctx context.Context, id Id, contentType strin
 
 // SetLayout Correct the stamp layout (handler who drafted, signer, clerk; signature block until layer 1, number and date until issue)
 //
-// A box on a page the document does not have, or wholly outside its page, is refused with 400 (invalid), the page's size in the message.
+// A box on a page the document does not have, or wholly outside its page, is refused with 400 (invalid), the page's size in the message. `If-Match` (the document's `ETag`) is the header form of `version`, 412 if stale.
 //
 // Takes a body of the `application/json` content type.
 //
 // Corresponds with PUT /api/v1/documents/{id}/layout (the `SetLayout` operationId).
-func (c *Client) SetLayout(ctx context.Context, id Id, body SetLayoutJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewSetLayoutRequest(c.Server, id, body)
+func (c *Client) SetLayout(ctx context.Context, id Id, params *SetLayoutParams, body SetLayoutJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSetLayoutRequest(c.Server, id, params, body)
 	if err != nil {
 		return nil, err
 	}
@@ -4941,7 +4996,7 @@ func NewCreateDocumentRequestWithBody(server string, params *CreateDocumentParam
 }
 
 // NewGetDocumentRequest constructs an http.Request for the GetDocument method
-func NewGetDocumentRequest(server string, id Id) (*http.Request, error) {
+func NewGetDocumentRequest(server string, id Id, params *GetDocumentParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -4971,22 +5026,37 @@ func NewGetDocumentRequest(server string, id Id) (*http.Request, error) {
 		return nil, err
 	}
 
+	if params != nil {
+
+		if params.IfNoneMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-None-Match", *params.IfNoneMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-None-Match", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewReviseDocumentRequest calls the generic ReviseDocument builder with application/json body
-func NewReviseDocumentRequest(server string, id Id, body ReviseDocumentJSONRequestBody) (*http.Request, error) {
+func NewReviseDocumentRequest(server string, id Id, params *ReviseDocumentParams, body ReviseDocumentJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewReviseDocumentRequestWithBody(server, id, "application/json", bodyReader)
+	return NewReviseDocumentRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewReviseDocumentRequestWithBody constructs an http.Request for the ReviseDocument method, with any body, and a specified content type
-func NewReviseDocumentRequestWithBody(server string, id Id, contentType string, body io.Reader) (*http.Request, error) {
+func NewReviseDocumentRequestWithBody(server string, id Id, params *ReviseDocumentParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -5018,22 +5088,37 @@ func NewReviseDocumentRequestWithBody(server string, id Id, contentType string, 
 
 	req.Header.Add("Content-Type", contentType)
 
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
+
 	return req, nil
 }
 
 // NewApplyActionRequest calls the generic ApplyAction builder with application/json body
-func NewApplyActionRequest(server string, id Id, action Action, body ApplyActionJSONRequestBody) (*http.Request, error) {
+func NewApplyActionRequest(server string, id Id, action Action, params *ApplyActionParams, body ApplyActionJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewApplyActionRequestWithBody(server, id, action, "application/json", bodyReader)
+	return NewApplyActionRequestWithBody(server, id, action, params, "application/json", bodyReader)
 }
 
 // NewApplyActionRequestWithBody constructs an http.Request for the ApplyAction method, with any body, and a specified content type
-func NewApplyActionRequestWithBody(server string, id Id, action Action, contentType string, body io.Reader) (*http.Request, error) {
+func NewApplyActionRequestWithBody(server string, id Id, action Action, params *ApplyActionParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -5071,6 +5156,21 @@ func NewApplyActionRequestWithBody(server string, id Id, action Action, contentT
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -5205,18 +5305,18 @@ func NewGetDocumentFileRequest(server string, id Id, params *GetDocumentFilePara
 }
 
 // NewSetLayoutRequest calls the generic SetLayout builder with application/json body
-func NewSetLayoutRequest(server string, id Id, body SetLayoutJSONRequestBody) (*http.Request, error) {
+func NewSetLayoutRequest(server string, id Id, params *SetLayoutParams, body SetLayoutJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
 	buf, err := json.Marshal(body)
 	if err != nil {
 		return nil, err
 	}
 	bodyReader = bytes.NewReader(buf)
-	return NewSetLayoutRequestWithBody(server, id, "application/json", bodyReader)
+	return NewSetLayoutRequestWithBody(server, id, params, "application/json", bodyReader)
 }
 
 // NewSetLayoutRequestWithBody constructs an http.Request for the SetLayout method, with any body, and a specified content type
-func NewSetLayoutRequestWithBody(server string, id Id, contentType string, body io.Reader) (*http.Request, error) {
+func NewSetLayoutRequestWithBody(server string, id Id, params *SetLayoutParams, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -5247,6 +5347,21 @@ func NewSetLayoutRequestWithBody(server string, id Id, contentType string, body 
 	}
 
 	req.Header.Add("Content-Type", contentType)
+
+	if params != nil {
+
+		if params.IfMatch != nil {
+			var headerParam0 string
+
+			headerParam0, err = runtime.StyleParamWithOptions("simple", false, "If-Match", *params.IfMatch, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: ""})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("If-Match", headerParam0)
+		}
+
+	}
 
 	return req, nil
 }
@@ -6469,7 +6584,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/documents/{id} (the `GetDocument` operationId).
-	GetDocumentWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetDocumentResponse, error)
+	GetDocumentWithResponse(ctx context.Context, id Id, params *GetDocumentParams, reqEditors ...RequestEditorFn) (*GetDocumentResponse, error)
 
 	// ReviseDocumentWithBodyWithResponse Revise a draft (its drafting handler, in state draft) — correct its fields, replace its PDF, add or remove attachments
 	//
@@ -6489,11 +6604,12 @@ type ClientWithResponsesInterface interface {
 	// is not a handler; 409 `illegal_transition` in any other state). A revision that changes
 	// nothing is a 400. One audit event, `draft_revised`, names the fields changed and the old and
 	// new SHA-256, and each attachment added and removed (name and SHA-256, never the content).
+	// `If-Match` (the document's `ETag`) is the header form of `version`: 412 if stale.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/documents/{id} (the `ReviseDocument` operationId).
-	ReviseDocumentWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReviseDocumentResponse, error)
+	ReviseDocumentWithBodyWithResponse(ctx context.Context, id Id, params *ReviseDocumentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReviseDocumentResponse, error)
 
 	// ReviseDocumentWithResponse Revise a draft (its drafting handler, in state draft) — correct its fields, replace its PDF, add or remove attachments
 	//
@@ -6513,25 +6629,26 @@ type ClientWithResponsesInterface interface {
 	// is not a handler; 409 `illegal_transition` in any other state). A revision that changes
 	// nothing is a 400. One audit event, `draft_revised`, names the fields changed and the old and
 	// new SHA-256, and each attachment added and removed (name and SHA-256, never the content).
+	// `If-Match` (the document's `ETag`) is the header form of `version`: 412 if stale.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PATCH /api/v1/documents/{id} (the `ReviseDocument` operationId).
-	ReviseDocumentWithResponse(ctx context.Context, id Id, body ReviseDocumentJSONRequestBody, reqEditors ...RequestEditorFn) (*ReviseDocumentResponse, error)
+	ReviseDocumentWithResponse(ctx context.Context, id Id, params *ReviseDocumentParams, body ReviseDocumentJSONRequestBody, reqEditors ...RequestEditorFn) (*ReviseDocumentResponse, error)
 
 	// ApplyActionWithBodyWithResponse Apply an action (submit, approve, return, sign, issue, send, archive, register, reject, assign, start, complete)
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/documents/{id}/actions/{action} (the `ApplyAction` operationId).
-	ApplyActionWithBodyWithResponse(ctx context.Context, id Id, action Action, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ApplyActionResponse, error)
+	ApplyActionWithBodyWithResponse(ctx context.Context, id Id, action Action, params *ApplyActionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ApplyActionResponse, error)
 
 	// ApplyActionWithResponse Apply an action (submit, approve, return, sign, issue, send, archive, register, reject, assign, start, complete)
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/documents/{id}/actions/{action} (the `ApplyAction` operationId).
-	ApplyActionWithResponse(ctx context.Context, id Id, action Action, body ApplyActionJSONRequestBody, reqEditors ...RequestEditorFn) (*ApplyActionResponse, error)
+	ApplyActionWithResponse(ctx context.Context, id Id, action Action, params *ApplyActionParams, body ApplyActionJSONRequestBody, reqEditors ...RequestEditorFn) (*ApplyActionResponse, error)
 
 	// ListDeliveriesWithResponse Deliveries of a document to connected agencies, with each recipient's state, attempts, last error, last status code and the status messages it sent, in order
 	//
@@ -6556,21 +6673,21 @@ type ClientWithResponsesInterface interface {
 
 	// SetLayoutWithBodyWithResponse Correct the stamp layout (handler who drafted, signer, clerk; signature block until layer 1, number and date until issue)
 	//
-	// A box on a page the document does not have, or wholly outside its page, is refused with 400 (invalid), the page's size in the message.
+	// A box on a page the document does not have, or wholly outside its page, is refused with 400 (invalid), the page's size in the message. `If-Match` (the document's `ETag`) is the header form of `version`, 412 if stale.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /api/v1/documents/{id}/layout (the `SetLayout` operationId).
-	SetLayoutWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetLayoutResponse, error)
+	SetLayoutWithBodyWithResponse(ctx context.Context, id Id, params *SetLayoutParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetLayoutResponse, error)
 
 	// SetLayoutWithResponse Correct the stamp layout (handler who drafted, signer, clerk; signature block until layer 1, number and date until issue)
 	//
-	// A box on a page the document does not have, or wholly outside its page, is refused with 400 (invalid), the page's size in the message.
+	// A box on a page the document does not have, or wholly outside its page, is refused with 400 (invalid), the page's size in the message. `If-Match` (the document's `ETag`) is the header form of `version`, 412 if stale.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with PUT /api/v1/documents/{id}/layout (the `SetLayout` operationId).
-	SetLayoutWithResponse(ctx context.Context, id Id, body SetLayoutJSONRequestBody, reqEditors ...RequestEditorFn) (*SetLayoutResponse, error)
+	SetLayoutWithResponse(ctx context.Context, id Id, params *SetLayoutParams, body SetLayoutJSONRequestBody, reqEditors ...RequestEditorFn) (*SetLayoutResponse, error)
 
 	// DecideRevocationWithBodyWithResponse Decide on a sender's request to revoke a received document (clerk); accepted, the document moves to revoked and the sender is told 15; refused (with a reason), it stays as it was and the sender is told 16 with the reason
 	//
@@ -7922,7 +8039,13 @@ func (r ListDocumentsResponse) ContentType() string {
 
 // CreateDocumentResponse200Headers the declared response headers of an HTTP 200 response for CreateDocument
 type CreateDocumentResponse200Headers struct {
+	ETag               string
 	IdempotentReplayed string
+}
+
+// CreateDocumentResponse201Headers the declared response headers of an HTTP 201 response for CreateDocument
+type CreateDocumentResponse201Headers struct {
+	ETag string
 }
 
 // CreateDocumentResponse409Headers the declared response headers of an HTTP 409 response for CreateDocument
@@ -7959,6 +8082,8 @@ type CreateDocumentResponse struct {
 	JSON503 *Unavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *CreateDocumentResponse200Headers
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *CreateDocumentResponse201Headers
 	// Headers409 the parsed response headers for an HTTP 409 response
 	Headers409 *CreateDocumentResponse409Headers
 }
@@ -8052,6 +8177,16 @@ func (r CreateDocumentResponse) ContentType() string {
 	return ""
 }
 
+// GetDocumentResponse200Headers the declared response headers of an HTTP 200 response for GetDocument
+type GetDocumentResponse200Headers struct {
+	ETag string
+}
+
+// GetDocumentResponse304Headers the declared response headers of an HTTP 304 response for GetDocument
+type GetDocumentResponse304Headers struct {
+	ETag string
+}
+
 type GetDocumentResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8065,6 +8200,10 @@ type GetDocumentResponse struct {
 	JSON404 *NotFound
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetDocumentResponse200Headers
+	// Headers304 the parsed response headers for an HTTP 304 response
+	Headers304 *GetDocumentResponse304Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8121,6 +8260,11 @@ func (r GetDocumentResponse) ContentType() string {
 	return ""
 }
 
+// ReviseDocumentResponse200Headers the declared response headers of an HTTP 200 response for ReviseDocument
+type ReviseDocumentResponse200Headers struct {
+	ETag string
+}
+
 type ReviseDocumentResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8136,6 +8280,8 @@ type ReviseDocumentResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *PreconditionFailed
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *TooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
@@ -8146,6 +8292,8 @@ type ReviseDocumentResponse struct {
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ReviseDocumentResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8176,6 +8324,11 @@ func (r ReviseDocumentResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r ReviseDocumentResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r ReviseDocumentResponse) GetJSON412() *PreconditionFailed {
+	return r.JSON412
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -8232,6 +8385,11 @@ func (r ReviseDocumentResponse) ContentType() string {
 	return ""
 }
 
+// ApplyActionResponse200Headers the declared response headers of an HTTP 200 response for ApplyAction
+type ApplyActionResponse200Headers struct {
+	ETag string
+}
+
 type ApplyActionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8247,6 +8405,8 @@ type ApplyActionResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *PreconditionFailed
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *TooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
@@ -8257,6 +8417,8 @@ type ApplyActionResponse struct {
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *ApplyActionResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8287,6 +8449,11 @@ func (r ApplyActionResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r ApplyActionResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r ApplyActionResponse) GetJSON412() *PreconditionFailed {
+	return r.JSON412
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -8558,6 +8725,11 @@ func (r GetDocumentFileResponse) ContentType() string {
 	return ""
 }
 
+// SetLayoutResponse200Headers the declared response headers of an HTTP 200 response for SetLayout
+type SetLayoutResponse200Headers struct {
+	ETag string
+}
+
 type SetLayoutResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8573,6 +8745,8 @@ type SetLayoutResponse struct {
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
 	JSON409 *Conflict
+	// JSON412 the response for an HTTP 412 `application/json` response
+	JSON412 *PreconditionFailed
 	// JSON413 the response for an HTTP 413 `application/json` response
 	JSON413 *TooLarge
 	// JSON415 the response for an HTTP 415 `application/json` response
@@ -8581,6 +8755,8 @@ type SetLayoutResponse struct {
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *SetLayoutResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8611,6 +8787,11 @@ func (r SetLayoutResponse) GetJSON404() *NotFound {
 // GetJSON409 returns the response for an HTTP 409 `application/json` response
 func (r SetLayoutResponse) GetJSON409() *Conflict {
 	return r.JSON409
+}
+
+// GetJSON412 returns the response for an HTTP 412 `application/json` response
+func (r SetLayoutResponse) GetJSON412() *PreconditionFailed {
+	return r.JSON412
 }
 
 // GetJSON413 returns the response for an HTTP 413 `application/json` response
@@ -8662,6 +8843,11 @@ func (r SetLayoutResponse) ContentType() string {
 	return ""
 }
 
+// DecideRevocationResponse200Headers the declared response headers of an HTTP 200 response for DecideRevocation
+type DecideRevocationResponse200Headers struct {
+	ETag string
+}
+
 type DecideRevocationResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8683,6 +8869,8 @@ type DecideRevocationResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *DecideRevocationResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -8759,6 +8947,11 @@ func (r DecideRevocationResponse) ContentType() string {
 	return ""
 }
 
+// RevokeDocumentResponse200Headers the declared response headers of an HTTP 200 response for RevokeDocument
+type RevokeDocumentResponse200Headers struct {
+	ETag string
+}
+
 type RevokeDocumentResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -8780,6 +8973,8 @@ type RevokeDocumentResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *RevokeDocumentResponse200Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10901,8 +11096,8 @@ func (c *ClientWithResponses) CreateDocumentWithBodyWithResponse(ctx context.Con
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/documents/{id} (the `GetDocument` operationId).
-func (c *ClientWithResponses) GetDocumentWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetDocumentResponse, error) {
-	rsp, err := c.GetDocument(ctx, id, reqEditors...)
+func (c *ClientWithResponses) GetDocumentWithResponse(ctx context.Context, id Id, params *GetDocumentParams, reqEditors ...RequestEditorFn) (*GetDocumentResponse, error) {
+	rsp, err := c.GetDocument(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -10927,12 +11122,13 @@ func (c *ClientWithResponses) GetDocumentWithResponse(ctx context.Context, id Id
 // is not a handler; 409 `illegal_transition` in any other state). A revision that changes
 // nothing is a 400. One audit event, `draft_revised`, names the fields changed and the old and
 // new SHA-256, and each attachment added and removed (name and SHA-256, never the content).
+// `If-Match` (the document's `ETag`) is the header form of `version`: 412 if stale.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /api/v1/documents/{id} (the `ReviseDocument` operationId).
-func (c *ClientWithResponses) ReviseDocumentWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReviseDocumentResponse, error) {
-	rsp, err := c.ReviseDocumentWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) ReviseDocumentWithBodyWithResponse(ctx context.Context, id Id, params *ReviseDocumentParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReviseDocumentResponse, error) {
+	rsp, err := c.ReviseDocumentWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -10957,12 +11153,13 @@ func (c *ClientWithResponses) ReviseDocumentWithBodyWithResponse(ctx context.Con
 // is not a handler; 409 `illegal_transition` in any other state). A revision that changes
 // nothing is a 400. One audit event, `draft_revised`, names the fields changed and the old and
 // new SHA-256, and each attachment added and removed (name and SHA-256, never the content).
+// `If-Match` (the document's `ETag`) is the header form of `version`: 412 if stale.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PATCH /api/v1/documents/{id} (the `ReviseDocument` operationId).
-func (c *ClientWithResponses) ReviseDocumentWithResponse(ctx context.Context, id Id, body ReviseDocumentJSONRequestBody, reqEditors ...RequestEditorFn) (*ReviseDocumentResponse, error) {
-	rsp, err := c.ReviseDocument(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) ReviseDocumentWithResponse(ctx context.Context, id Id, params *ReviseDocumentParams, body ReviseDocumentJSONRequestBody, reqEditors ...RequestEditorFn) (*ReviseDocumentResponse, error) {
+	rsp, err := c.ReviseDocument(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -10974,8 +11171,8 @@ func (c *ClientWithResponses) ReviseDocumentWithResponse(ctx context.Context, id
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/documents/{id}/actions/{action} (the `ApplyAction` operationId).
-func (c *ClientWithResponses) ApplyActionWithBodyWithResponse(ctx context.Context, id Id, action Action, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ApplyActionResponse, error) {
-	rsp, err := c.ApplyActionWithBody(ctx, id, action, contentType, body, reqEditors...)
+func (c *ClientWithResponses) ApplyActionWithBodyWithResponse(ctx context.Context, id Id, action Action, params *ApplyActionParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ApplyActionResponse, error) {
+	rsp, err := c.ApplyActionWithBody(ctx, id, action, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -10987,8 +11184,8 @@ func (c *ClientWithResponses) ApplyActionWithBodyWithResponse(ctx context.Contex
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/documents/{id}/actions/{action} (the `ApplyAction` operationId).
-func (c *ClientWithResponses) ApplyActionWithResponse(ctx context.Context, id Id, action Action, body ApplyActionJSONRequestBody, reqEditors ...RequestEditorFn) (*ApplyActionResponse, error) {
-	rsp, err := c.ApplyAction(ctx, id, action, body, reqEditors...)
+func (c *ClientWithResponses) ApplyActionWithResponse(ctx context.Context, id Id, action Action, params *ApplyActionParams, body ApplyActionJSONRequestBody, reqEditors ...RequestEditorFn) (*ApplyActionResponse, error) {
+	rsp, err := c.ApplyAction(ctx, id, action, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -11036,13 +11233,13 @@ func (c *ClientWithResponses) GetDocumentFileWithResponse(ctx context.Context, i
 
 // SetLayoutWithBodyWithResponse Correct the stamp layout (handler who drafted, signer, clerk; signature block until layer 1, number and date until issue)
 //
-// A box on a page the document does not have, or wholly outside its page, is refused with 400 (invalid), the page's size in the message.
+// A box on a page the document does not have, or wholly outside its page, is refused with 400 (invalid), the page's size in the message. `If-Match` (the document's `ETag`) is the header form of `version`, 412 if stale.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /api/v1/documents/{id}/layout (the `SetLayout` operationId).
-func (c *ClientWithResponses) SetLayoutWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetLayoutResponse, error) {
-	rsp, err := c.SetLayoutWithBody(ctx, id, contentType, body, reqEditors...)
+func (c *ClientWithResponses) SetLayoutWithBodyWithResponse(ctx context.Context, id Id, params *SetLayoutParams, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*SetLayoutResponse, error) {
+	rsp, err := c.SetLayoutWithBody(ctx, id, params, contentType, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -11051,13 +11248,13 @@ func (c *ClientWithResponses) SetLayoutWithBodyWithResponse(ctx context.Context,
 
 // SetLayoutWithResponse Correct the stamp layout (handler who drafted, signer, clerk; signature block until layer 1, number and date until issue)
 //
-// A box on a page the document does not have, or wholly outside its page, is refused with 400 (invalid), the page's size in the message.
+// A box on a page the document does not have, or wholly outside its page, is refused with 400 (invalid), the page's size in the message. `If-Match` (the document's `ETag`) is the header form of `version`, 412 if stale.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with PUT /api/v1/documents/{id}/layout (the `SetLayout` operationId).
-func (c *ClientWithResponses) SetLayoutWithResponse(ctx context.Context, id Id, body SetLayoutJSONRequestBody, reqEditors ...RequestEditorFn) (*SetLayoutResponse, error) {
-	rsp, err := c.SetLayout(ctx, id, body, reqEditors...)
+func (c *ClientWithResponses) SetLayoutWithResponse(ctx context.Context, id Id, params *SetLayoutParams, body SetLayoutJSONRequestBody, reqEditors ...RequestEditorFn) (*SetLayoutResponse, error) {
+	rsp, err := c.SetLayout(ctx, id, params, body, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -12538,6 +12735,13 @@ func ParseCreateDocumentResponse(rsp *http.Response) (*CreateDocumentResponse, e
 	switch {
 	case rsp.StatusCode == 200:
 		var headers CreateDocumentResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
 		if values := rsp.Header.Values("Idempotent-Replayed"); len(values) > 0 {
 			var value string
 			if err := runtime.BindStyledParameterWithOptions("simple", "Idempotent-Replayed", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
@@ -12546,6 +12750,16 @@ func ParseCreateDocumentResponse(rsp *http.Response) (*CreateDocumentResponse, e
 			headers.IdempotentReplayed = value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 201:
+		var headers CreateDocumentResponse201Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers201 = &headers
 	case rsp.StatusCode == 409:
 		var headers CreateDocumentResponse409Headers
 		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
@@ -12582,6 +12796,9 @@ func ParseGetDocumentResponse(rsp *http.Response) (*GetDocumentResponse, error) 
 		}
 		response.JSON200 = &dest
 
+	case rsp.StatusCode == 304:
+		break // No content-type
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -12610,6 +12827,29 @@ func ParseGetDocumentResponse(rsp *http.Response) (*GetDocumentResponse, error) 
 		}
 		response.JSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetDocumentResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	case rsp.StatusCode == 304:
+		var headers GetDocumentResponse304Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers304 = &headers
 	}
 
 	return response, nil
@@ -12671,6 +12911,13 @@ func ParseReviseDocumentResponse(rsp *http.Response) (*ReviseDocumentResponse, e
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest TooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -12706,6 +12953,19 @@ func ParseReviseDocumentResponse(rsp *http.Response) (*ReviseDocumentResponse, e
 		}
 		response.JSON503 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ReviseDocumentResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -12767,6 +13027,13 @@ func ParseApplyActionResponse(rsp *http.Response) (*ApplyActionResponse, error) 
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest TooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -12802,6 +13069,19 @@ func ParseApplyActionResponse(rsp *http.Response) (*ApplyActionResponse, error) 
 		}
 		response.JSON503 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers ApplyActionResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -13045,6 +13325,13 @@ func ParseSetLayoutResponse(rsp *http.Response) (*SetLayoutResponse, error) {
 		}
 		response.JSON409 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 412:
+		var dest PreconditionFailed
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON412 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
 		var dest TooLarge
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -13073,6 +13360,19 @@ func ParseSetLayoutResponse(rsp *http.Response) (*SetLayoutResponse, error) {
 		}
 		response.JSON503 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers SetLayoutResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil
@@ -13157,6 +13457,19 @@ func ParseDecideRevocationResponse(rsp *http.Response) (*DecideRevocationRespons
 
 	}
 
+	switch {
+	case rsp.StatusCode == 200:
+		var headers DecideRevocationResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
+	}
+
 	return response, nil
 }
 
@@ -13237,6 +13550,19 @@ func ParseRevokeDocumentResponse(rsp *http.Response) (*RevokeDocumentResponse, e
 		}
 		response.JSON500 = &dest
 
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers RevokeDocumentResponse200Headers
+		if values := rsp.Header.Values("ETag"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "ETag", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ETag = value
+		}
+		response.Headers200 = &headers
 	}
 
 	return response, nil

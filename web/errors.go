@@ -35,6 +35,8 @@ var problems = map[string]problem{
 		Message: "Văn bản đang ở trạng thái không cho phép thao tác này. Vui lòng tải lại trang."},
 	workflow.ECONFLICT: {Title: "Dữ liệu đã thay đổi",
 		Message: "Văn bản vừa được người khác thay đổi, hoặc dữ liệu này đã tồn tại. Vui lòng tải lại trang và thử lại."},
+	workflow.EPRECONDITION: {Title: "Văn bản đã thay đổi",
+		Message: "Văn bản đã được người khác thay đổi kể từ khi bạn mở nó. Vui lòng tải lại trang và thử lại."},
 	workflow.EINPROGRESS: {Title: "Yêu cầu đang được xử lý",
 		Message: "Biểu mẫu này vừa được gửi và hệ thống vẫn đang xử lý lần gửi trước. Vui lòng đợi giây lát rồi tải lại trang."},
 	workflow.EKEYREUSED: {Title: "Biểu mẫu đã được gửi",

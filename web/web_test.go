@@ -295,7 +295,7 @@ func TestNoInlineScriptOrStyle(t *testing.T) {
 
 func TestErrorTableCoversEveryCode(t *testing.T) {
 	for _, code := range []string{workflow.EINVALID, workflow.EUNPROCESSABLE, workflow.EUNSUPPORTEDMEDIA, workflow.ENOTFOUND,
-		workflow.EILLEGAL, workflow.ECONFLICT, workflow.EINPROGRESS, workflow.EKEYREUSED, workflow.EFORBIDDEN, workflow.EUNAUTHORIZED, workflow.ETOOLARGE,
+		workflow.EILLEGAL, workflow.ECONFLICT, workflow.EPRECONDITION, workflow.EINPROGRESS, workflow.EKEYREUSED, workflow.EFORBIDDEN, workflow.EUNAUTHORIZED, workflow.ETOOLARGE,
 		workflow.EUNAVAILABLE, workflow.EINTERNAL, ECSRF} {
 		p, ok := problems[code]
 		var err error = workflow.Errorf(code, "x")

@@ -14,6 +14,7 @@ const (
 	ENOTFOUND         = "not_found"
 	EILLEGAL          = "illegal_transition"     // action not allowed in the document's state
 	ECONFLICT         = "conflict"               // stale version, duplicate
+	EPRECONDITION     = "precondition_failed"    // a condition the request sets on the current version (HTTP If-Match) does not hold
 	EINPROGRESS       = "request_in_progress"    // the same request (idempotency key) is still being processed: retry soon
 	EKEYREUSED        = "idempotency_key_reused" // an idempotency key sent again with a different request
 	EFORBIDDEN        = "forbidden"

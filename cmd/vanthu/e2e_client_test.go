@@ -99,17 +99,17 @@ func TestGeneratedClient(t *testing.T) {
 		t.Fatalf("list documents: %s %s", list.Status(), list.Body)
 	}
 	version := doc.Version
-	submitted, err := c.ApplyActionWithResponse(ctx, doc.Id, apiclient.ActionSubmit, apiclient.ApplyActionJSONRequestBody{Version: &version}, handler)
+	submitted, err := c.ApplyActionWithResponse(ctx, doc.Id, apiclient.ActionSubmit, nil, apiclient.ApplyActionJSONRequestBody{Version: &version}, handler)
 	must(t, err)
 	if submitted.JSON200 == nil || submitted.JSON200.State != apiclient.InReview {
 		t.Fatalf("submit: %s %s", submitted.Status(), submitted.Body)
 	}
-	again, err := c.ApplyActionWithResponse(ctx, doc.Id, apiclient.ActionSubmit, apiclient.ApplyActionJSONRequestBody{}, handler)
+	again, err := c.ApplyActionWithResponse(ctx, doc.Id, apiclient.ActionSubmit, nil, apiclient.ApplyActionJSONRequestBody{}, handler)
 	must(t, err)
 	if again.JSON409 == nil || again.JSON409.Error.Code != apiclient.ErrorCodeIllegalTransition {
 		t.Fatalf("submit twice: %s %s", again.Status(), again.Body)
 	}
-	missing, err := c.GetDocumentWithResponse(ctx, "khong-co", handler)
+	missing, err := c.GetDocumentWithResponse(ctx, "khong-co", nil, handler)
 	must(t, err)
 	if missing.JSON404 == nil || missing.JSON404.Error.Code != apiclient.ErrorCodeNotFound {
 		t.Fatalf("missing document: %s %s", missing.Status(), missing.Body)

@@ -17,6 +17,7 @@ var statusOf = map[string]int{
 	workflow.ENOTFOUND:         http.StatusNotFound,
 	workflow.EILLEGAL:          http.StatusConflict,
 	workflow.ECONFLICT:         http.StatusConflict,
+	workflow.EPRECONDITION:     http.StatusPreconditionFailed,
 	workflow.EINPROGRESS:       http.StatusConflict,
 	workflow.EKEYREUSED:        http.StatusUnprocessableEntity,
 	workflow.EFORBIDDEN:        http.StatusForbidden,

@@ -844,7 +844,7 @@ func (r *runner) act(ctx context.Context, kind, role string, w int, id string, a
 	retried := false
 	return r.retry(ctx, name, func() (bool, error) {
 		t0 := time.Now()
-		resp, err := r.client().ApplyActionWithBody(ctx, id, action, "application/json", bytes.NewReader(req), r.as(role, w))
+		resp, err := r.client().ApplyActionWithBody(ctx, id, action, nil, "application/json", bytes.NewReader(req), r.as(role, w))
 		b, err := answer(name, resp, err, http.StatusOK)
 		if err == nil {
 			err = checkDocument(name, b, id, after[action])
@@ -852,7 +852,7 @@ func (r *runner) act(ctx context.Context, kind, role string, w int, id string, a
 		var he *httpError
 		if err != nil && retried && errors.As(err, &he) && he.status == http.StatusConflict {
 			// The attempt before may have been applied, its answer lost.
-			g, gerr := r.client().GetDocumentWithResponse(ctx, id, r.as(role, w))
+			g, gerr := r.client().GetDocumentWithResponse(ctx, id, nil, r.as(role, w))
 			if gerr = check(name+" (look)", httpRespOf(g), bodyOf(g), gerr, 200); gerr != nil {
 				return false, gerr
 			}
