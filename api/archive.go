@@ -29,6 +29,9 @@ type Archive interface {
 	Delete(ctx context.Context, actor *workflow.User, docID string) error
 	WritePackage(ctx context.Context, actor *workflow.User, docID string, w io.Writer) error
 	CheckEvidence(ctx context.Context, actor *workflow.User, docID string) (*archive.EvidenceReport, error)
+	// Count counts the records Search finds on all its pages (the cursor
+	// and limit do not matter).
+	Count(ctx context.Context, actor *workflow.User, q archive.Query) (int, error)
 }
 
 // ArchiveRoutes returns the registration of the archive routes, for
@@ -104,6 +107,7 @@ func toArchiveRecordJSON(r *archive.Record) ArchiveRecordJSON {
 type archiveListResponse struct {
 	Items      []ArchiveRecordJSON `json:"items"`
 	NextCursor string              `json:"next_cursor,omitempty"`
+	Total      *int                `json:"total,omitempty"` // with ?count=true
 }
 
 func (h archiveHandlers) search(c echo.Context) error {
@@ -133,11 +137,18 @@ func (h archiveHandlers) search(c echo.Context) error {
 	if q.Limit, err = pageLimit(c); err != nil {
 		return err
 	}
+	if _, err := wantCount(c); err != nil {
+		return err
+	}
 	recs, next, err := h.a.Search(c.Request().Context(), Actor(c), q)
 	if err != nil {
 		return err
 	}
-	out := archiveListResponse{Items: make([]ArchiveRecordJSON, 0, len(recs)), NextCursor: next}
+	n, err := total(c, func() (int, error) { return h.a.Count(c.Request().Context(), Actor(c), q) })
+	if err != nil {
+		return err
+	}
+	out := archiveListResponse{Items: make([]ArchiveRecordJSON, 0, len(recs)), NextCursor: next, Total: n}
 	for _, r := range recs {
 		out.Items = append(out.Items, toArchiveRecordJSON(r))
 	}

@@ -390,11 +390,12 @@ func pretty(c echo.Context) bool {
 	return ok
 }
 
-// writeDocumentList answers a page of documents.
-func (s *Server) writeDocumentList(c echo.Context, docs []*workflow.Document, next string) error {
+// writeDocumentList answers a page of documents, with the total of
+// every page when there is one (?count=true).
+func (s *Server) writeDocumentList(c echo.Context, docs []*workflow.Document, next string, total *int) error {
 	actor := Actor(c)
 	if pretty(c) {
-		out := listResponse{Items: make([]DocumentJSON, 0, len(docs)), NextCursor: next}
+		out := listResponse{Items: make([]DocumentJSON, 0, len(docs)), NextCursor: next, Total: total}
 		for _, d := range docs {
 			out.Items = append(out.Items, toDocumentJSON(d, actor, s.Docs))
 		}
@@ -415,6 +416,9 @@ func (s *Server) writeDocumentList(c echo.Context, docs []*workflow.Document, ne
 		b = append(b, ']')
 		if next != "" {
 			b = appendStringField(b, `,"next_cursor":`, next)
+		}
+		if total != nil {
+			b = strconv.AppendInt(append(b, `,"total":`...), int64(*total), 10)
 		}
 		return append(b, '}'), nil
 	})

@@ -2,6 +2,7 @@ package api
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -696,6 +697,40 @@ func composeText(in *workflow.CreateInput) {
 type listResponse struct {
 	Items      []DocumentJSON `json:"items"`
 	NextCursor string         `json:"next_cursor,omitempty"`
+	Total      *int           `json:"total,omitempty"` // with ?count=true
+}
+
+// DocumentCounter counts what Documents.List finds on all its pages
+// (workflow.Service.Count); a Docs without it answers ?count=true 503.
+type DocumentCounter interface {
+	Count(ctx context.Context, actor *workflow.User, f workflow.DocumentFilter) (int, error)
+}
+
+// wantCount reads ?count=: true asks a list for its total (one COUNT of
+// every match, which a page does not pay unless asked), false or absent
+// does not; anything else is a 400 on count.
+func wantCount(c echo.Context) (bool, error) {
+	switch c.QueryParam("count") {
+	case "", "false":
+		return false, nil
+	case "true":
+		return true, nil
+	}
+	return false, workflow.Errorf(workflow.EINVALID, "count must be true or false").On("count")
+}
+
+// total counts with count when the list asks for it (?count=true); nil
+// when it does not.
+func total(c echo.Context, count func() (int, error)) (*int, error) {
+	want, err := wantCount(c)
+	if err != nil || !want {
+		return nil, err
+	}
+	n, err := count()
+	if err != nil {
+		return nil, err
+	}
+	return &n, nil
 }
 
 func (s *Server) handleListDocuments(c echo.Context) error {
@@ -721,11 +756,24 @@ func (s *Server) handleListDocuments(c echo.Context) error {
 	if f.Limit, err = pageLimit(c); err != nil {
 		return err
 	}
+	if _, err := wantCount(c); err != nil { // refused before any query
+		return err
+	}
 	docs, next, err := s.Docs.List(c.Request().Context(), Actor(c), f)
 	if err != nil {
 		return err
 	}
-	return s.writeDocumentList(c, docs, next)
+	n, err := total(c, func() (int, error) {
+		dc, ok := s.Docs.(DocumentCounter)
+		if !ok {
+			return 0, workflow.Errorf(workflow.EUNAVAILABLE, "counting documents is not available")
+		}
+		return dc.Count(c.Request().Context(), Actor(c), f)
+	})
+	if err != nil {
+		return err
+	}
+	return s.writeDocumentList(c, docs, next, n)
 }
 
 // checkQuery refuses a query string that does not parse (?q=%zz): Go

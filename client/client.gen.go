@@ -1022,6 +1022,11 @@ type AgencyList struct {
 type ArchiveList struct {
 	Items      []ArchiveRecord `json:"items"`
 	NextCursor *string         `json:"next_cursor,omitempty"`
+
+	// Total with ?count=true only: how many the list finds with these filters on all its pages together (the cursor and limit do not matter), counted for the caller as the items are (what they may not see is not counted) — one count of every match, read just after the page, so a change in between can make it differ by the documents changed; absent without ?count=true
+	//
+	// Example: 187
+	Total *Total `json:"total,omitempty"`
 }
 
 // ArchiveObject defines model for ArchiveObject.
@@ -1416,6 +1421,11 @@ type DocumentList struct {
 
 	// NextCursor pass as ?cursor= for the next page; absent on the last page
 	NextCursor *string `json:"next_cursor,omitempty"`
+
+	// Total with ?count=true only: how many the list finds with these filters on all its pages together (the cursor and limit do not matter), counted for the caller as the items are (what they may not see is not counted) — one count of every match, read just after the page, so a change in between can make it differ by the documents changed; absent without ?count=true
+	//
+	// Example: 187
+	Total *Total `json:"total,omitempty"`
 }
 
 // DocumentMeta the meta part of POST /documents
@@ -2117,6 +2127,11 @@ type TimestampInfo struct {
 	Trusted bool    `json:"trusted"`
 }
 
+// Total with ?count=true only: how many the list finds with these filters on all its pages together (the cursor and limit do not matter), counted for the caller as the items are (what they may not see is not counted) — one count of every match, read just after the page, so a change in between can make it differ by the documents changed; absent without ?count=true
+//
+// Example: 187
+type Total = int
+
 // UnavailableAction an action this server is not configured to take, and why
 type UnavailableAction struct {
 	Action Action `json:"action"`
@@ -2241,6 +2256,9 @@ type IfMatch = string
 // IfNoneMatch Example: "v3"
 type IfNoneMatch = string
 
+// Count defines model for count.
+type Count = bool
+
 // Id Example: d-01JD8Y3M2Q7KXW
 type Id = string
 
@@ -2314,6 +2332,9 @@ type SearchArchiveParams struct {
 	// Cursor next_cursor of the previous page
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
+
+	// Count true: the answer has `total`, how many match on all pages (one count of every match, so a page pays for it only when asked: a client walking every page asks on the first); false or absent: no `total`; anything else is a 400 on count
+	Count *Count `form:"count,omitempty" json:"count,omitempty"`
 }
 
 // GetArchiveObjectParams defines parameters for GetArchiveObject.
@@ -2336,6 +2357,9 @@ type ListDocumentsParams struct {
 
 	// Cursor next_cursor of the previous page (opaque; a bare document ID is taken too)
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+
+	// Count true: the answer has `total`, how many match on all pages (one count of every match, so a page pays for it only when asked: a client walking every page asks on the first); false or absent: no `total`; anything else is a 400 on count
+	Count *Count `form:"count,omitempty" json:"count,omitempty"`
 }
 
 // ListDocumentsParamsDirection defines parameters for ListDocuments.
@@ -4421,6 +4445,18 @@ func NewSearchArchiveRequest(server string, params *SearchArchiveParams) (*http.
 
 		}
 
+		if params.Count != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "count", *params.Count, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
 		if encoded := queryValues.Encode(); encoded != "" {
 			rawQueryFragments = append(rawQueryFragments, encoded)
 		}
@@ -4928,6 +4964,18 @@ func NewListDocumentsRequest(server string, params *ListDocumentsParams) (*http.
 		if params.Cursor != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Count != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "count", *params.Count, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "boolean", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {

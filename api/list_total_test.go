@@ -1,0 +1,147 @@
+package api_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/vanthu/vanthu/archive/archivetest"
+)
+
+// listPage is a page of GET /documents or GET /archive, total kept as
+// sent (nil when absent).
+type listPage struct {
+	Items      []json.RawMessage `json:"items"`
+	NextCursor string            `json:"next_cursor"`
+	Total      *int              `json:"total"`
+}
+
+// TestListTotal: GET /documents?count=true says how many documents its
+// filters find for the caller on all pages — a known set of 8 (5
+// outgoing, one of them confidential, and 3 incoming), counted as each
+// user may see them; every page of a walk gives the same total, and the
+// pages hold that many; without count=true there is no total; another
+// value of count is a 400 on count.
+func TestListTotal(t *testing.T) {
+	f := newFixture(t, 1<<20)
+	for i := range 5 {
+		m := f.outgoingMeta()
+		if i == 4 {
+			m["confidentiality"] = "confidential"
+		}
+		f.create(t, "handler", m)
+	}
+	for range 3 {
+		f.create(t, "clerk", incomingMeta())
+	}
+	page := func(t *testing.T, user, query string) listPage {
+		t.Helper()
+		rec := f.do(t, user, "GET", "/api/v1/documents?"+query, nil, "")
+		if rec.Code != http.StatusOK {
+			t.Fatalf("%s: %d %s", query, rec.Code, rec.Body)
+		}
+		var p listPage
+		if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	for _, tc := range []struct {
+		user, query string
+		total       int
+	}{
+		{"handler", "", 8},                          // the confidential draft is the handler's own
+		{"officer", "", 8},                          // its signer
+		{"archivist", "", 7},                        // no party to it
+		{"handler", "direction=outgoing", 5},        // a filter
+		{"archivist", "direction=outgoing", 4},      // a filter and the visibility
+		{"handler", "direction=incoming", 3},        //
+		{"handler", "q=th%C3%A0nh+ph%E1%BB%91", 3},  // words of the subject (thành phố)
+		{"handler", "state=registered", 0},          // none
+		{"handler", "direction=outgoing&pretty", 5}, // the indented answer too
+	} {
+		t.Run(tc.user+"/"+tc.query, func(t *testing.T) {
+			q := "count=true&limit=3"
+			if tc.query != "" {
+				q = tc.query + "&" + q
+			}
+			seen, pages := 0, 0
+			for cursor := ""; ; pages++ {
+				p := page(t, tc.user, q+cursor)
+				if p.Total == nil || *p.Total != tc.total {
+					t.Fatalf("page %d: total %s, want %d (%d items)", pages+1, fmtTotal(p.Total), tc.total, len(p.Items))
+				}
+				seen += len(p.Items)
+				if p.NextCursor == "" {
+					break
+				}
+				cursor = "&cursor=" + url.QueryEscape(p.NextCursor)
+			}
+			if seen != tc.total {
+				t.Fatalf("the pages hold %d documents, the total says %d", seen, tc.total)
+			}
+		})
+	}
+	for _, q := range []string{"", "count=false", "limit=2"} {
+		if p := page(t, "handler", q); p.Total != nil {
+			t.Errorf("%q: total %d without count=true", q, *p.Total)
+		}
+	}
+	rec := f.do(t, "handler", "GET", "/api/v1/documents?count=yes", nil, "")
+	if e := decodeErr(t, rec); rec.Code != http.StatusBadRequest || e.Error.Field != "count" {
+		t.Errorf("count=yes: %d %+v, want 400 on count", rec.Code, e.Error)
+	}
+}
+
+// TestArchiveSearchTotal: GET /archive?count=true says how many records
+// the search finds on all its pages (3 archived, one kept permanently).
+func TestArchiveSearchTotal(t *testing.T) {
+	f := newArchiveFixture(t, nil)
+	for _, ret := range []string{"10y", "10y", "permanent"} {
+		d := f.Issued(t, archivetest.Options{Retention: ret})
+		wantStatus(t, f.do(t, "archivist", "POST", "/api/v1/documents/"+d.ID+"/actions/archive", nil), http.StatusOK)
+	}
+	for _, tc := range []struct {
+		query        string
+		total, items int
+	}{
+		{"count=true&limit=1", 3, 1},
+		{"count=true&class=permanent", 1, 1},
+		{"count=true&class=5y", 0, 0},
+		{"limit=1", -1, 1}, // no total unless asked
+	} {
+		t.Run(tc.query, func(t *testing.T) {
+			rec := f.do(t, "clerk", "GET", "/api/v1/archive?"+tc.query, nil)
+			wantStatus(t, rec, http.StatusOK)
+			var p listPage
+			json.Unmarshal(rec.Body.Bytes(), &p)
+			got := -1
+			if p.Total != nil {
+				got = *p.Total
+			}
+			if got != tc.total || len(p.Items) != tc.items {
+				t.Fatalf("total %d, %d items; want %d, %d: %s", got, len(p.Items), tc.total, tc.items, rec.Body)
+			}
+			if tc.total > 0 && strings.Contains(tc.query, "limit=1") {
+				rec := f.do(t, "clerk", "GET", "/api/v1/archive?"+tc.query+"&cursor="+url.QueryEscape(p.NextCursor), nil)
+				var next listPage
+				json.Unmarshal(rec.Body.Bytes(), &next)
+				if next.Total == nil || *next.Total != tc.total {
+					t.Fatalf("second page: total %v, want %d", next.Total, tc.total)
+				}
+			}
+		})
+	}
+	rec := f.do(t, "clerk", "GET", "/api/v1/archive?count=1", nil)
+	wantStatus(t, rec, http.StatusBadRequest)
+}
+
+func fmtTotal(n *int) string {
+	if n == nil {
+		return "absent"
+	}
+	return strconv.Itoa(*n)
+}
