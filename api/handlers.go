@@ -44,7 +44,8 @@ func bind(c echo.Context, v any) error {
 const maxJSON = 1 << 20
 
 // decodeJSON reads one JSON object from r into v: no field v does not
-// have (unknownFieldError), nothing but white space after it
+// have (unknownFieldError), a null only where the field takes one
+// (applyNulls: nullFieldError), nothing but white space after it
 // (`{...}garbage` and `{...}{...}` were taken for their first value), at
 // most maxJSON bytes (errJSONTooLarge).
 func decodeJSON(r io.Reader, v any) error {
@@ -65,7 +66,10 @@ func decodeJSON(r io.Reader, v any) error {
 			err = errors.New("data after the JSON value")
 		}
 	}
-	return unknownField(err, data, v)
+	if err = unknownField(err, data, v); err != nil {
+		return err
+	}
+	return applyNulls(data, v)
 }
 
 type loginRequest struct {
@@ -178,11 +182,11 @@ func (s *Server) handleListUsers(c echo.Context) error {
 // others stay.
 type updateUserRequest struct {
 	FullName   *string   `json:"full_name"`
-	Title      *string   `json:"title"`
-	Unit       *string   `json:"unit"`
+	Title      *string   `json:"title" null:"clear"`
+	Unit       *string   `json:"unit" null:"clear"`
 	Roles      *[]string `json:"roles"`
 	Disabled   *bool     `json:"disabled"`
-	PersonalID *string   `json:"personal_id"`
+	PersonalID *string   `json:"personal_id" null:"clear"`
 	// MustChangePassword true requires a new password of the user at the
 	// next login (and ends their sessions); only the user clears it.
 	MustChangePassword *bool `json:"must_change_password"`
@@ -278,8 +282,8 @@ type metaRequest struct {
 	SignerID        string         `json:"signer_id"`
 	Recipients      []workflow.Org `json:"recipients"`
 	DraftingUnit    string         `json:"drafting_unit"`
-	Layout          *LayoutJSON    `json:"layout"`
-	Sender          *workflow.Org  `json:"sender"`
+	Layout          *LayoutJSON    `json:"layout" null:"omit"`
+	Sender          *workflow.Org  `json:"sender" null:"omit"`
 	OriginalNumber  string         `json:"original_number"`
 	OriginalDate    string         `json:"original_date"`
 	DueDate         string         `json:"due_date"`

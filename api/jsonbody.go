@@ -115,20 +115,124 @@ func unknownIn(val any, t reflect.Type, path string) string {
 // their types (embedded structs' fields included, as encoding/json does).
 func jsonFields(t reflect.Type) map[string]reflect.Type {
 	out := map[string]reflect.Type{}
+	for name, f := range jsonStructFields(t) {
+		out[name] = f.Type
+	}
+	return out
+}
+
+// jsonStructFields are struct t's fields by their JSON names, lower
+// case; an embedded struct's fields are its own, their Index the path
+// from t (for reflect.Value.FieldByIndex).
+func jsonStructFields(t reflect.Type) map[string]reflect.StructField {
+	out := map[string]reflect.StructField{}
 	for f := range t.Fields() {
 		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
 		switch {
 		case name == "-" || !f.IsExported() && !f.Anonymous:
 			continue
 		case f.Anonymous && name == "" && f.Type.Kind() == reflect.Struct:
-			maps.Copy(out, jsonFields(f.Type))
+			for n, sub := range jsonStructFields(f.Type) {
+				sub.Index = append(slices.Clone(f.Index), sub.Index...)
+				out[n] = sub
+			}
 			continue
 		case name == "":
 			name = f.Name
 		}
-		out[strings.ToLower(name)] = f.Type
+		out[strings.ToLower(name)] = f
 	}
 	return out
+}
+
+// nullFieldError: the JSON gives null for a field that cannot be
+// cleared (path as sent: "subject", "layout").
+type nullFieldError struct{ path string }
+
+func (e nullFieldError) Error() string { return fmt.Sprintf("field %q cannot be null", e.path) }
+
+// applyNulls gives each null of data, the JSON object decoded into v,
+// its meaning, in every body (JSON and the meta parts) at once. Decoded
+// by encoding/json, a null left a pointer field nil, as if the field were
+// left out: in a PATCH, "notes": null kept the notes, and "subject": null
+// was ignored without a word. A null for a field that is a pointer — one
+// whose absence means something, "keep it" in a PATCH — is now what the
+// field's tag null says:
+//
+//	null:"clear"  the field's empty value, given ("" or no items): cleared
+//	null:"omit"   as if left out (a box of a layout given whole: none)
+//	(no tag)      refused: a nullFieldError naming the field (it cannot
+//	              be cleared: give a value, or leave it out)
+//
+// A null for a field that is no pointer is its zero value, which its
+// absence means too, as before.
+func applyNulls(data []byte, v any) error {
+	if !bytes.Contains(data, []byte("null")) { // most bodies: nothing to read again
+		return nil
+	}
+	var val any
+	if err := json.Unmarshal(data, &val); err != nil {
+		return err
+	}
+	return nullsIn(val, reflect.ValueOf(v), "")
+}
+
+// nullsIn applies the nulls of val, decoded JSON, to rv (applyNulls).
+func nullsIn(val any, rv reflect.Value, path string) error {
+	for rv.Kind() == reflect.Pointer {
+		if rv.IsNil() {
+			return nil
+		}
+		rv = rv.Elem()
+	}
+	if reflect.PointerTo(rv.Type()).Implements(jsonUnmarshaler) {
+		return nil
+	}
+	switch rv.Kind() {
+	case reflect.Struct:
+		m, _ := val.(map[string]any)
+		fields := jsonStructFields(rv.Type())
+		for _, k := range slices.Sorted(maps.Keys(m)) {
+			sf, ok := fields[strings.ToLower(k)]
+			if !ok {
+				continue
+			}
+			sub, fv := strings.TrimPrefix(path+"."+k, "."), rv.FieldByIndex(sf.Index)
+			var err error
+			if m[k] == nil {
+				err = setNull(fv, sf.Tag.Get("null"), sub)
+			} else {
+				err = nullsIn(m[k], fv, sub)
+			}
+			if err != nil {
+				return err
+			}
+		}
+	case reflect.Slice, reflect.Array:
+		a, _ := val.([]any)
+		for i := 0; i < len(a) && i < rv.Len(); i++ {
+			if err := nullsIn(a[i], rv.Index(i), path+"."+strconv.Itoa(i)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// setNull gives field fv, sent as null, the meaning its tag says
+// (applyNulls).
+func setNull(fv reflect.Value, tag, path string) error {
+	if fv.Kind() != reflect.Pointer {
+		return nil
+	}
+	switch tag {
+	case "clear":
+		fv.Set(reflect.New(fv.Type().Elem()))
+	case "omit":
+	default:
+		return nullFieldError{path}
+	}
+	return nil
 }
 
 // jsonBodyError is the error answer for err, decodeJSON's error on the
@@ -156,6 +260,10 @@ func jsonBodyError(where string, err error) error {
 		return workflow.Errorf(workflow.EINVALID, "%s is not valid JSON: it ends inside the value", where)
 	case errors.As(err, &de):
 		return err // a field's own check (a date)
+	}
+	var nf nullFieldError
+	if errors.As(err, &nf) {
+		return workflow.Errorf(workflow.EINVALID, "%s cannot be cleared (null in %s): give a value, or leave it out", nf.path, where).On(fieldOfPath(nf.path))
 	}
 	var ue unknownFieldError
 	if errors.As(err, &ue) {

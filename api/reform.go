@@ -48,7 +48,7 @@ func (s *Server) reformRoutes(e *echo.Echo, g *echo.Group) {
 }
 
 type layoutRequest struct {
-	Layout  *LayoutJSON `json:"layout"`
+	Layout  *LayoutJSON `json:"layout" null:"omit"`
 	Version int         `json:"version"`
 }
 

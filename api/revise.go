@@ -30,10 +30,10 @@ type reviseRequest struct {
 	Urgency           *string         `json:"urgency"`
 	Confidentiality   *string         `json:"confidentiality"`
 	SignerID          *string         `json:"signer_id"`
-	Recipients        *[]workflow.Org `json:"recipients"`
-	DraftingUnit      *string         `json:"drafting_unit"`
+	Recipients        *[]workflow.Org `json:"recipients" null:"clear"`
+	DraftingUnit      *string         `json:"drafting_unit" null:"clear"`
 	Retention         *string         `json:"retention"`
-	Notes             *string         `json:"notes"`
+	Notes             *string         `json:"notes" null:"clear"`
 	Layout            *LayoutJSON     `json:"layout"`
 	RemoveAttachments []string        `json:"remove_attachments"`
 }

@@ -76,9 +76,9 @@ type BoxJSON struct {
 
 // LayoutJSON says where the template puts the stamps.
 type LayoutJSON struct {
-	Signature *BoxJSON `json:"signature,omitempty"`
-	Number    *BoxJSON `json:"number,omitempty"`
-	Date      *BoxJSON `json:"date,omitempty"`
+	Signature *BoxJSON `json:"signature,omitempty" null:"omit"`
+	Number    *BoxJSON `json:"number,omitempty" null:"omit"`
+	Date      *BoxJSON `json:"date,omitempty" null:"omit"`
 	// NumberOnly: the number box is the draft's blank after "Số:".
 	NumberOnly bool `json:"number_only,omitempty"`
 	// DateBlanks: centres of the day, month, year blanks from date.x.

@@ -26,7 +26,7 @@ func (s *Server) withMail(c echo.Context, u *workflow.User, j UserJSON) (UserJSO
 
 // mailChange is the e-mail part of a user's create or update.
 type mailChange struct {
-	Email         *string `json:"email"`
+	Email         *string `json:"email" null:"clear"`
 	Notifications *bool   `json:"notifications"`
 }
 

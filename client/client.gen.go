@@ -1314,7 +1314,7 @@ type Document struct {
 	Id       string     `json:"id"`
 	IssuedAt *time.Time `json:"issued_at"`
 
-	// Layout where the template puts the stamps; omitted boxes use the defaults
+	// Layout where the template puts the stamps; omitted boxes (or null) use the defaults
 	Layout *Layout `json:"layout,omitempty"`
 
 	// Notation Example: 15/QĐ-UBND
@@ -1446,7 +1446,7 @@ type DocumentMeta struct {
 	// Example: 2026-12-15
 	DueDate *string `json:"due_date,omitempty"`
 
-	// Layout where the template puts the stamps; omitted boxes use the defaults
+	// Layout null: as left out
 	Layout *Layout `json:"layout,omitempty"`
 
 	// Notes Example: Gửi kèm phụ lục
@@ -1469,7 +1469,7 @@ type DocumentMeta struct {
 	Replaces  *string    `json:"replaces,omitempty"`
 	Retention *Retention `json:"retention,omitempty"`
 
-	// Sender incoming: the sender (name at most 500 characters)
+	// Sender incoming: the sender (name at most 500 characters); null: as left out
 	Sender *Sender `json:"sender,omitempty"`
 
 	// SignerId outgoing: the official who signs
@@ -1493,21 +1493,25 @@ type DocumentMeta struct {
 // DocumentMetaDirection defines model for DocumentMeta.Direction.
 type DocumentMetaDirection string
 
-// DraftRevision a draft's revision (PATCH /documents/{id}): each field given replaces the draft's, checked as in DocumentMeta; those left out stay
+// DraftRevision a draft's revision (PATCH /documents/{id}): each field given replaces the draft's, checked as in DocumentMeta; those left out stay; null clears a field that may be empty (recipients, drafting_unit, notes) and is a 400 on any other (it cannot be cleared)
 //
 // Example: {"notes":"Sửa theo ý kiến của lãnh đạo","subject":"Về việc tổng kết năm 2026 quận Bình Thủy (sửa đổi)","version":3}
 type DraftRevision struct {
 	// Confidentiality thường, Mật, Tối mật, Tuyệt mật
 	Confidentiality *Confidentiality `json:"confidentiality,omitempty"`
 
-	// DraftingUnit Example: VP
+	// DraftingUnit null or "" clears it
+	//
+	// Example: VP
 	DraftingUnit *string `json:"drafting_unit,omitempty"`
 
 	// Layout the stamp layout, set by a person; left out with a new PDF, the layout found in the new PDF
 	Layout *Layout `json:"layout,omitempty"`
-	Notes  *string `json:"notes,omitempty"`
 
-	// Recipients nơi nhận, the whole list
+	// Notes null or "" clears them
+	Notes *string `json:"notes,omitempty"`
+
+	// Recipients nơi nhận, the whole list; null or [] clears it
 	Recipients *[]Org `json:"recipients,omitempty"`
 
 	// RemoveAttachments attachments of the draft to remove, by their SHA-256 (as in `files`): each stays in `files` with kind `superseded`; one that is not a current attachment of the draft is a 400 on the field `remove_attachments`. One named and added again (part `attachment`) stays
@@ -1538,7 +1542,7 @@ type DraftRevisionUpload struct {
 	// File the new PDF (left out: the draft keeps its own)
 	File *openapi_types.File `json:"file,omitempty"`
 
-	// Meta a draft's revision (PATCH /documents/{id}): each field given replaces the draft's, checked as in DocumentMeta; those left out stay
+	// Meta a draft's revision (PATCH /documents/{id}): each field given replaces the draft's, checked as in DocumentMeta; those left out stay; null clears a field that may be empty (recipients, drafting_unit, notes) and is a 400 on any other (it cannot be cleared)
 	//
 	// Example: {"notes":"Sửa theo ý kiến của lãnh đạo","subject":"Về việc tổng kết năm 2026 quận Bình Thủy (sửa đổi)","version":3}
 	Meta DraftRevision `json:"meta"`
@@ -1661,9 +1665,8 @@ type File struct {
 // FileKind withdrawn: a signed version withdrawn when the signed document was returned to its drafter (kept, never the current file); superseded: a draft's PDF replaced by a revision (PATCH /documents/{id}; kept, never the current file again)
 type FileKind string
 
-// Layout where the template puts the stamps; omitted boxes use the defaults
+// Layout where the template puts the stamps; omitted boxes (or null) use the defaults
 type Layout struct {
-	// Date a rectangle in PDF points from the lower-left corner of the page as displayed; page 1 is the first page, 0 the last
 	Date *Box `json:"date,omitempty"`
 
 	// DateBlanks centres of the day, month and year blanks of the date line, from date.x
@@ -1678,16 +1681,12 @@ type Layout struct {
 	// Notes why detected parts fell back to the defaults
 	//
 	// Example: ["không tìm thấy dòng ngày tháng"]
-	Notes *[]string `json:"notes,omitempty"`
-
-	// Number a rectangle in PDF points from the lower-left corner of the page as displayed; page 1 is the first page, 0 the last
-	Number *Box `json:"number,omitempty"`
+	Notes  *[]string `json:"notes,omitempty"`
+	Number *Box      `json:"number,omitempty"`
 
 	// NumberOnly the number box is the draft's blank after "Số:"
 	NumberOnly *bool `json:"number_only,omitempty"`
-
-	// Signature a rectangle in PDF points from the lower-left corner of the page as displayed; page 1 is the first page, 0 the last
-	Signature *Box `json:"signature,omitempty"`
+	Signature  *Box  `json:"signature,omitempty"`
 
 	// Source found in the draft's text, or given
 	Source *LayoutSource `json:"source,omitempty"`
@@ -1698,7 +1697,7 @@ type LayoutSource string
 
 // LayoutRequest defines model for LayoutRequest.
 type LayoutRequest struct {
-	// Layout where the template puts the stamps; omitted boxes use the defaults
+	// Layout null: as left out
 	Layout *Layout `json:"layout,omitempty"`
 
 	// Version the version the caller saw; 409 if stale
@@ -2192,17 +2191,13 @@ type UserList struct {
 	Items []User `json:"items"`
 }
 
-// UserUpdate the fields given change, the others stay
+// UserUpdate the fields given change, the others stay; null clears a field that may be empty (title, unit, personal_id, email) and is a 400 on any other (it cannot be cleared)
 //
 // Example: {"personal_id":"092080001234","title":"Chủ tịch"}
 type UserUpdate struct {
 	// Disabled true ends every session of the user
-	Disabled *bool `json:"disabled,omitempty"`
-
-	// Email where the user's e-mail notifications go: one bare address (no display name), the ends trimmed; empty = none. 400 `invalid` on `email` otherwise.
-	//
-	// Example: tranthibinh@binhthuy.gov.vn
-	Email *Email `json:"email,omitempty"`
+	Disabled *bool  `json:"disabled,omitempty"`
+	Email    *Email `json:"email,omitempty"`
 
 	// FullName Example: Trần Thị Bình
 	FullName *string `json:"full_name,omitempty"`
@@ -2211,13 +2206,9 @@ type UserUpdate struct {
 	MustChangePassword *bool `json:"must_change_password,omitempty"`
 
 	// Notifications false = no e-mail notifications for this user, whatever the address
-	Notifications *bool `json:"notifications,omitempty"`
-
-	// PersonalId The official's personal ID number (số định danh cá nhân: a CCCD's 12 digits, an older ID card's number): what binds the official to a CA certificate whose subject UID names it ("CCCD:092080001234"). 6-20 letters or digits once spaces are dropped; a kind prefix such as "CCCD:" is accepted and dropped; empty = none. 400 otherwise.
-	//
-	// Example: 092080001234
-	PersonalId *PersonalID `json:"personal_id,omitempty"`
-	Roles      *[]Role     `json:"roles,omitempty"`
+	Notifications *bool       `json:"notifications,omitempty"`
+	PersonalId    *PersonalID `json:"personal_id,omitempty"`
+	Roles         *[]Role     `json:"roles,omitempty"`
 
 	// Title Example: Chủ tịch
 	Title *string `json:"title,omitempty"`
