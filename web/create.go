@@ -48,6 +48,10 @@ type createView struct {
 	Lost        bool
 	MaxUploadMB int64
 	LayoutBoxes []layoutBox
+	// Registered is the incoming document the clerk has just registered
+	// ("Vào sổ" leads here, to the next one: ?registered=): the page
+	// says so, and the focus is on the form.
+	Registered *workflow.Document
 }
 
 type layoutBox struct {
@@ -154,6 +158,13 @@ func (u *UI) handleCreate(w http.ResponseWriter, r *http.Request, s *Session, di
 		return err
 	}
 	if r.Method == http.MethodGet {
+		if id := r.URL.Query().Get("registered"); id != "" && dir == workflow.Incoming {
+			// A document the user may not see, or no longer registered,
+			// is simply not named.
+			if d, err := u.cfg.Docs.Get(r.Context(), s.User, id); err == nil && d.Number > 0 && d.Direction == workflow.Incoming {
+				v.Registered = d
+			}
+		}
 		u.render(w, r, s, http.StatusOK, "create", title, v)
 		return nil
 	}

@@ -682,7 +682,11 @@ func (u *UI) handleDocumentPost(w http.ResponseWriter, r *http.Request, s *Sessi
 				return nil
 			}
 		default:
-			_, err = u.cfg.Docs.Apply(ctx, s.User, id, action, in)
+			var d *workflow.Document
+			if d, err = u.cfg.Docs.Apply(ctx, s.User, id, action, in); err == nil && nextPaper(d, action) {
+				http.Redirect(w, r, nextPaperURL(id), http.StatusSeeOther)
+				return nil
+			}
 		}
 	}
 	if err == nil {
@@ -696,7 +700,13 @@ func (u *UI) handleDocumentPost(w http.ResponseWriter, r *http.Request, s *Sessi
 	err = u.fileLost(r, s, id, err)
 	code, p := problemOf(err)
 	if (code == workflow.ECONFLICT || code == workflow.EILLEGAL) && action != "comment" && u.repeated(r, s, id, action, code) {
-		http.Redirect(w, r, "/documents/"+id+"?done="+string(action), http.StatusSeeOther)
+		// The page the first post led to (a double click shows the
+		// second's answer).
+		to := "/documents/" + id + "?done=" + string(action)
+		if d, gerr := u.cfg.Docs.Get(ctx, s.User, id); gerr == nil && nextPaper(d, action) {
+			to = nextPaperURL(id)
+		}
+		http.Redirect(w, r, to, http.StatusSeeOther)
 		return nil
 	}
 	if code == workflow.EFORBIDDEN || code == workflow.ENOTFOUND || code == workflow.EUNAUTHORIZED || p.Status >= 500 && code != workflow.EUNAVAILABLE {
@@ -721,6 +731,17 @@ func (u *UI) handleDocumentPost(w http.ResponseWriter, r *http.Request, s *Sessi
 	u.render(w, r, s, p.Status, "document", d.Subject, v)
 	return nil
 }
+
+// nextPaper says whether "Vào sổ" leads to the form of the next incoming
+// document rather than back to the registered one: a paper document
+// typed in by hand (not received over the exchange), as a clerk takes
+// them from the pile one after the other; the form names the one just
+// registered, with its link.
+func nextPaper(d *workflow.Document, a workflow.Action) bool {
+	return a == workflow.Register && d != nil && d.Direction == workflow.Incoming && d.ExternalID == ""
+}
+
+func nextPaperURL(id string) string { return "/incoming/new?done=register&registered=" + id }
 
 // Repeated submissions: how long a second click waits for the first
 // one's work (a signature, a reserved number), and how recent the user's

@@ -93,11 +93,12 @@ func TestRepeatedActionShowsItsResult(t *testing.T) {
 	reg := form(clerk, "register", url.Values{"confirm": {"register"}})
 	for i := range 2 {
 		p := clerk.post("/documents/"+id, reg)
-		if p.Status != http.StatusSeeOther || p.Location != "/documents/"+id+"?done=register" {
+		// A paper document: on to the form of the next one.
+		if p.Status != http.StatusSeeOther || p.Location != "/incoming/new?done=register&registered="+id {
 			t.Fatalf("post %d of the same register form: %d %q\n%s", i+1, p.Status, p.Location, p.Body)
 		}
 	}
-	if p := clerk.post("/documents/"+id, unconfirmed); p.Status != http.StatusSeeOther || p.Location != "/documents/"+id+"?done=register" {
+	if p := clerk.post("/documents/"+id, unconfirmed); p.Status != http.StatusSeeOther || p.Location != "/incoming/new?done=register&registered="+id {
 		t.Fatalf("the unconfirmed form again: %d %q", p.Status, p.Location)
 	}
 	d, _ := e.docs.Get(context.Background(), e.users["vanthu"], id)

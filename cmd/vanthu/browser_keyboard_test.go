@@ -81,7 +81,8 @@ func stillOn(t *testing.T, b *Browser, sel string) {
 }
 
 // TestIntegrationBrowserKeyboard: the clerk's main flow — sign in, open
-// the incoming list, receive a paper document, register it, confirm —
+// the incoming list, receive a paper document, register it, confirm, and
+// land in the first field of the next one's form —
 // done with the keyboard alone (Tab, typing, arrow keys, Enter; chromedp
 // key events), every focused element showing its focus ring, the skip
 // link first on a page and leading into the main content. The one step
@@ -113,8 +114,8 @@ func TestIntegrationBrowserKeyboard(t *testing.T) {
 	b.Run(chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.CSS(`a[href="/incoming/new"]`)))
 	tabTo(t, b, `a[href="/incoming/new"]`, 16)
 	b.Run(chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.CSS(`input[name="file"]`)))
-
-	tabTo(t, b, `input[name="file"]`, 16)
+	// The form starts in its first field.
+	stillOn(t, b, `input[name="file"]`)
 	b.Run(chromedp.SetUploadFiles(chromedp.CSS(`input[name="file"]`), []string{writePDF(t, "den.pdf", testpdf.Make(1, "Cong van den"))}))
 	// Then each field in the order it is shown, as a clerk goes down the
 	// form; a select changed with the arrow keys.
@@ -146,12 +147,16 @@ func TestIntegrationBrowserKeyboard(t *testing.T) {
 	b.Run(chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.CSS(`#confirm button[name="confirm"][value="register"]`)))
 	tabTo(t, b, `#confirm button[name="confirm"]`, 20)
 	b.Run(chromedp.KeyEvent(kb.Enter), chromedp.WaitVisible(chromedp.CSS(`p.flash`)))
-	mustContain(t, "the registered document", b.Text("main"), "Đã vào sổ văn bản đến.", "Số đến")
+	// On to the next paper document: its form, the focus in its first
+	// field, the registration announced (role=status) and named.
+	mustContain(t, "the form after Vào sổ", b.Text("main"), "Đã vào sổ văn bản đến.", "Số đến 1/", subject, "Tiếp nhận văn bản đến")
+	if said := Get(b, chromedp.Evaluate[string](`document.querySelector('p.flash[role="status"]').innerText`)); said != "Đã vào sổ văn bản đến." {
+		t.Errorf("the status says %q", said)
+	}
+	stillOn(t, b, `input[name="file"]`)
 
 	// A form the server sends back (a date that does not exist): the
 	// focus is on the date, and Tab goes on into the form.
-	b.Go("/incoming/new")
-	tabTo(t, b, `input[name="file"]`, 16)
 	b.Run(chromedp.SetUploadFiles(chromedp.CSS(`input[name="file"]`), []string{writePDF(t, "den2.pdf", testpdf.Make(1, "Cong van den"))}))
 	for _, f := range []struct{ sel, keys string }{
 		{`input[name="original_number"]`, "46/SNV-VP"},
