@@ -213,12 +213,13 @@ func TestRequirePasswordChange(t *testing.T) {
 }
 
 // TestPasswordReuse: a user's own change refuses their last 5 passwords
-// of their own (the current one and the 4 before it, kept as hashes:
-// EINVALID on new_password, cause ErrPasswordReused) and takes the 6th
-// back; an admin's reset may set any password, and the user's own one it
-// replaces joins the history (a password reset because it leaked does
-// not come back), as does one whose change an admin required; a
-// temporary password does not.
+// (the current one and the 4 before it, kept as hashes: EINVALID on
+// new_password, cause ErrPasswordReused) and takes the 6th back; an
+// admin's reset may set any password, and the one it replaces joins the
+// history (a password reset because it leaked does not come back), as
+// does one whose change an admin required, and the temporary one the
+// user changed (the admin knew it: it is not taken back as the user's
+// own), as for a user created with one.
 func TestPasswordReuse(t *testing.T) {
 	eachRepo(t, func(t *testing.T, repo workflow.Repository) {
 		ctx := context.Background()
@@ -260,12 +261,12 @@ func TestPasswordReuse(t *testing.T) {
 		if err := change("own-password"); err != nil { // the 6th back
 			t.Fatalf("back to the 6th password: %v", err)
 		}
-		// An admin's reset may set a password of the history; the user's
-		// own password it replaced cannot come back, the temporary one
-		// can (an admin's, not one of the user's own).
-		relogin := func(pw string) {
+		// An admin's reset may set a password of the history; neither the
+		// user's own password it replaced nor the temporary ones can come
+		// back, the one replaced by another reset included.
+		relogin := func(username, pw string) {
 			t.Helper()
-			if tok, _, _, err = x.s.Login(ctx, "Lan.Nguyen", pw); err != nil {
+			if tok, _, _, err = x.s.Login(ctx, username, pw); err != nil {
 				t.Fatal(err)
 			}
 			current = pw
@@ -275,26 +276,40 @@ func TestPasswordReuse(t *testing.T) {
 				t.Fatalf("reset to %s: %v", temp, err)
 			}
 		}
-		relogin("tam-thoi-1")
+		relogin("Lan.Nguyen", "tam-thoi-1")
 		if err := change("own-password"); !reused(err) {
 			t.Fatalf("back to the password the reset replaced: %v", err)
 		}
 		if err := change("password-new"); err != nil {
 			t.Fatal(err)
 		}
-		if err := change("tam-thoi-1"); err != nil {
+		if err := change("tam-thoi-1"); !reused(err) {
 			t.Fatalf("back to the temporary password: %v", err)
 		}
 		// A password whose change an admin required cannot come back.
 		if _, err := x.s.UpdateUser(ctx, x.admin, x.u.ID, func(u *workflow.User) error { u.MustChangePassword = true; return nil }); err != nil {
 			t.Fatal(err)
 		}
-		relogin("tam-thoi-1")
+		relogin("Lan.Nguyen", "password-new")
 		if err := change("password-after"); err != nil {
 			t.Fatal(err)
 		}
-		if err := change("tam-thoi-1"); !reused(err) {
-			t.Fatalf("back to the password whose change was required: %v", err)
+		for _, p := range []string{"password-new", "tam-thoi-1"} {
+			if err := change(p); !reused(err) {
+				t.Fatalf("back to %s (whose change was required; temporary): %v", p, err)
+			}
+		}
+		// A user created by an admin: the temporary password is refused
+		// once it was changed.
+		if _, err := x.s.CreateUser(ctx, x.admin, auth.NewUser{Username: "moi", Password: "tam-thoi-moi", Roles: []workflow.Role{workflow.RoleClerk}}); err != nil {
+			t.Fatal(err)
+		}
+		relogin("moi", "tam-thoi-moi")
+		if err := change("cua-rieng-1"); err != nil {
+			t.Fatal(err)
+		}
+		if err := change("tam-thoi-moi"); !reused(err) {
+			t.Fatalf("a new user back to their first, temporary password: %v", err)
 		}
 	})
 }

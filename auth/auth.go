@@ -677,12 +677,8 @@ func (s *Service) UpdateUser(ctx context.Context, actor *workflow.User, id strin
 			return err
 		}
 		u.PersonalID, _ = NormalizePersonalID(u.PersonalID) // checked just above
-		// The user's own password, maybe seen: it does not come back.
-		if required {
-			if err := recordPrevious(ctx, tx, u.ID, u.PasswordHash, s.now()); err != nil {
-				return err
-			}
-		}
+		// The password whose change is required joins the history when
+		// it is replaced (keepPrevious), as every one does.
 		if err := tx.UpdateUser(ctx, u); err != nil {
 			return err
 		}
@@ -754,9 +750,9 @@ func endSessions(ctx context.Context, tx workflow.Tx, id string) (int64, error) 
 // not outlive the reset. The new password is temporary
 // (MustChangePassword: the admin knows it) unless the admin reset their
 // own. It may be any password, one the user had before too (temporary
-// anyway); the replaced one, if the user's own, joins their password
-// history, so that the user cannot choose again a password reset
-// because it leaked.
+// anyway); the replaced one joins their password history, so that the
+// user cannot choose again a password reset because it leaked, nor keep
+// or take back one the admin knew.
 func (s *Service) SetPassword(ctx context.Context, actor *workflow.User, id, password string) (*workflow.User, error) {
 	if actor == nil || !actor.Has(workflow.RoleAdmin) {
 		return nil, workflow.Errorf(workflow.EFORBIDDEN, "only an admin resets passwords")

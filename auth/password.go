@@ -22,12 +22,13 @@ type OtherSessionEnder interface {
 	DeleteOtherSessions(ctx context.Context, userID, keep string) (int64, error)
 }
 
-// PasswordHistory is how many of a user's last passwords of their own,
-// the current one included, their own change refuses as the new one: the
+// PasswordHistory is how many of a user's last passwords, the current one
+// included, their own change refuses as the new one: the
 // PasswordHistory-1 before the current one are kept as bcrypt hashes in
-// the repository's password history. A temporary password (one an admin
-// set) is not one of them; the user's own password an admin's reset
-// replaced, or whose change an admin required, is.
+// the repository's password history. Every password replaced joins them:
+// the user's own, one an admin's reset replaced or whose change an admin
+// required, and a temporary one (an admin's or the system's) — known to
+// someone else, it does not come back as the user's own.
 const PasswordHistory = 5
 
 // ErrPasswordReused is the cause of the EINVALID (on new_password) of a
@@ -48,15 +49,10 @@ type PasswordHistoryWriter interface {
 }
 
 // keepPrevious records u's password hash, about to be replaced, in the
-// password history when it is the user's own: a temporary one (an admin
-// set it: MustChangePassword) is not, so that the first change from it
-// is not held against the user, while the own password an admin's
-// requirement flagged was recorded by that requirement (UpdateUser).
-// Nothing on a repository without a history.
+// password history, whoever chose it: the user's own, or a temporary one
+// (MustChangePassword: an admin set it, or required its change). Nothing
+// on a repository without a history.
 func keepPrevious(ctx context.Context, tx workflow.Tx, u *workflow.User, at time.Time) error {
-	if u.MustChangePassword {
-		return nil
-	}
 	return recordPrevious(ctx, tx, u.ID, u.PasswordHash, at)
 }
 

@@ -2666,11 +2666,11 @@ type ClientInterface interface {
 	// while the account or the address is locked out the change is 429
 	// with `Retry-After`, unchecked. The new password must have at least 8
 	// characters (at most 72 bytes) and be none of the user's last 5
-	// passwords of their own: neither the current one nor the 4 before it,
-	// kept as bcrypt hashes (400 `invalid`, field `new_password`; checked
-	// after the current password). A temporary password (an admin's
-	// choice) is not counted; the user's own password an admin's reset
-	// replaced, or whose change an admin required, is. An admin's reset
+	// passwords: neither the current one nor the 4 before it, kept as
+	// bcrypt hashes (400 `invalid`, field `new_password`; checked after
+	// the current password). Every replaced password counts: the user's
+	// own, one an admin's reset replaced or whose change an admin
+	// required, and a temporary one (an admin's choice). An admin's reset
 	// may set any password. Every other session of the user
 	// ends; the session of this request stays. An audit event
 	// `password_changed` records it (no secret in it).
@@ -2689,11 +2689,11 @@ type ClientInterface interface {
 	// while the account or the address is locked out the change is 429
 	// with `Retry-After`, unchecked. The new password must have at least 8
 	// characters (at most 72 bytes) and be none of the user's last 5
-	// passwords of their own: neither the current one nor the 4 before it,
-	// kept as bcrypt hashes (400 `invalid`, field `new_password`; checked
-	// after the current password). A temporary password (an admin's
-	// choice) is not counted; the user's own password an admin's reset
-	// replaced, or whose change an admin required, is. An admin's reset
+	// passwords: neither the current one nor the 4 before it, kept as
+	// bcrypt hashes (400 `invalid`, field `new_password`; checked after
+	// the current password). Every replaced password counts: the user's
+	// own, one an admin's reset replaced or whose change an admin
+	// required, and a temporary one (an admin's choice). An admin's reset
 	// may set any password. Every other session of the user
 	// ends; the session of this request stays. An audit event
 	// `password_changed` records it (no secret in it).
@@ -3327,11 +3327,11 @@ func (c *Client) Logout(ctx context.Context, reqEditors ...RequestEditorFn) (*ht
 // while the account or the address is locked out the change is 429
 // with `Retry-After`, unchecked. The new password must have at least 8
 // characters (at most 72 bytes) and be none of the user's last 5
-// passwords of their own: neither the current one nor the 4 before it,
-// kept as bcrypt hashes (400 `invalid`, field `new_password`; checked
-// after the current password). A temporary password (an admin's
-// choice) is not counted; the user's own password an admin's reset
-// replaced, or whose change an admin required, is. An admin's reset
+// passwords: neither the current one nor the 4 before it, kept as
+// bcrypt hashes (400 `invalid`, field `new_password`; checked after
+// the current password). Every replaced password counts: the user's
+// own, one an admin's reset replaced or whose change an admin
+// required, and a temporary one (an admin's choice). An admin's reset
 // may set any password. Every other session of the user
 // ends; the session of this request stays. An audit event
 // `password_changed` records it (no secret in it).
@@ -3360,11 +3360,11 @@ func (c *Client) ChangePasswordWithBody(ctx context.Context, contentType string,
 // while the account or the address is locked out the change is 429
 // with `Retry-After`, unchecked. The new password must have at least 8
 // characters (at most 72 bytes) and be none of the user's last 5
-// passwords of their own: neither the current one nor the 4 before it,
-// kept as bcrypt hashes (400 `invalid`, field `new_password`; checked
-// after the current password). A temporary password (an admin's
-// choice) is not counted; the user's own password an admin's reset
-// replaced, or whose change an admin required, is. An admin's reset
+// passwords: neither the current one nor the 4 before it, kept as
+// bcrypt hashes (400 `invalid`, field `new_password`; checked after
+// the current password). Every replaced password counts: the user's
+// own, one an admin's reset replaced or whose change an admin
+// required, and a temporary one (an admin's choice). An admin's reset
 // may set any password. Every other session of the user
 // ends; the session of this request stays. An audit event
 // `password_changed` records it (no secret in it).
@@ -6554,11 +6554,11 @@ type ClientWithResponsesInterface interface {
 	// while the account or the address is locked out the change is 429
 	// with `Retry-After`, unchecked. The new password must have at least 8
 	// characters (at most 72 bytes) and be none of the user's last 5
-	// passwords of their own: neither the current one nor the 4 before it,
-	// kept as bcrypt hashes (400 `invalid`, field `new_password`; checked
-	// after the current password). A temporary password (an admin's
-	// choice) is not counted; the user's own password an admin's reset
-	// replaced, or whose change an admin required, is. An admin's reset
+	// passwords: neither the current one nor the 4 before it, kept as
+	// bcrypt hashes (400 `invalid`, field `new_password`; checked after
+	// the current password). Every replaced password counts: the user's
+	// own, one an admin's reset replaced or whose change an admin
+	// required, and a temporary one (an admin's choice). An admin's reset
 	// may set any password. Every other session of the user
 	// ends; the session of this request stays. An audit event
 	// `password_changed` records it (no secret in it).
@@ -6577,11 +6577,11 @@ type ClientWithResponsesInterface interface {
 	// while the account or the address is locked out the change is 429
 	// with `Retry-After`, unchecked. The new password must have at least 8
 	// characters (at most 72 bytes) and be none of the user's last 5
-	// passwords of their own: neither the current one nor the 4 before it,
-	// kept as bcrypt hashes (400 `invalid`, field `new_password`; checked
-	// after the current password). A temporary password (an admin's
-	// choice) is not counted; the user's own password an admin's reset
-	// replaced, or whose change an admin required, is. An admin's reset
+	// passwords: neither the current one nor the 4 before it, kept as
+	// bcrypt hashes (400 `invalid`, field `new_password`; checked after
+	// the current password). Every replaced password counts: the user's
+	// own, one an admin's reset replaced or whose change an admin
+	// required, and a temporary one (an admin's choice). An admin's reset
 	// may set any password. Every other session of the user
 	// ends; the session of this request stays. An audit event
 	// `password_changed` records it (no secret in it).
@@ -11042,11 +11042,11 @@ func (c *ClientWithResponses) LogoutWithResponse(ctx context.Context, reqEditors
 // while the account or the address is locked out the change is 429
 // with `Retry-After`, unchecked. The new password must have at least 8
 // characters (at most 72 bytes) and be none of the user's last 5
-// passwords of their own: neither the current one nor the 4 before it,
-// kept as bcrypt hashes (400 `invalid`, field `new_password`; checked
-// after the current password). A temporary password (an admin's
-// choice) is not counted; the user's own password an admin's reset
-// replaced, or whose change an admin required, is. An admin's reset
+// passwords: neither the current one nor the 4 before it, kept as
+// bcrypt hashes (400 `invalid`, field `new_password`; checked after
+// the current password). Every replaced password counts: the user's
+// own, one an admin's reset replaced or whose change an admin
+// required, and a temporary one (an admin's choice). An admin's reset
 // may set any password. Every other session of the user
 // ends; the session of this request stays. An audit event
 // `password_changed` records it (no secret in it).
@@ -11071,11 +11071,11 @@ func (c *ClientWithResponses) ChangePasswordWithBodyWithResponse(ctx context.Con
 // while the account or the address is locked out the change is 429
 // with `Retry-After`, unchecked. The new password must have at least 8
 // characters (at most 72 bytes) and be none of the user's last 5
-// passwords of their own: neither the current one nor the 4 before it,
-// kept as bcrypt hashes (400 `invalid`, field `new_password`; checked
-// after the current password). A temporary password (an admin's
-// choice) is not counted; the user's own password an admin's reset
-// replaced, or whose change an admin required, is. An admin's reset
+// passwords: neither the current one nor the 4 before it, kept as
+// bcrypt hashes (400 `invalid`, field `new_password`; checked after
+// the current password). Every replaced password counts: the user's
+// own, one an admin's reset replaced or whose change an admin
+// required, and a temporary one (an admin's choice). An admin's reset
 // may set any password. Every other session of the user
 // ends; the session of this request stays. An audit event
 // `password_changed` records it (no secret in it).
