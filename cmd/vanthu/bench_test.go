@@ -12,6 +12,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/vanthu/vanthu/internal/pwbacktest"
 	"github.com/vanthu/vanthu/internal/testpdf"
 	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
 )
@@ -123,7 +124,7 @@ func (o *benchOffice) login(u, p string) string {
 	}
 	json.Unmarshal(o.call("", "POST", "/api/v1/auth/login", bytes.NewReader([]byte(`{"username":"`+u+`","password":"`+p+`"}`)), "application/json"), &out)
 	if out.User.MustChangePassword { // created by the admin: the first login's change, then back
-		for _, step := range [][2]string{{p, p + "-own"}, {p + "-own", p}} {
+		for _, step := range pwbacktest.Steps(p) {
 			b, _ := json.Marshal(map[string]string{"current_password": step[0], "new_password": step[1]})
 			o.call(out.Token, "POST", "/api/v1/auth/password", bytes.NewReader(b), "application/json")
 		}

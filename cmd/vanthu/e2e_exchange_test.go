@@ -27,6 +27,7 @@ import (
 	"github.com/vanthu/vanthu/exchange"
 	"github.com/vanthu/vanthu/exchange/edxml"
 	"github.com/vanthu/vanthu/internal/faultproxy"
+	"github.com/vanthu/vanthu/internal/pwbacktest"
 	"github.com/vanthu/vanthu/internal/testpdf"
 	"github.com/vanthu/vanthu/signing/keys"
 )
@@ -574,7 +575,7 @@ func (s *benchServer) login(b *testing.B, user, pw string) {
 	s.call(b, "", "POST", "/api/v1/auth/login", map[string]string{"username": user, "password": pw}, &out, 200)
 	s.tokens[user] = out.Token
 	if out.User.MustChangePassword { // created by the admin: the first login's change, then back
-		for _, step := range [][2]string{{pw, pw + "-own"}, {pw + "-own", pw}} {
+		for _, step := range pwbacktest.Steps(pw) {
 			s.call(b, user, "POST", "/api/v1/auth/password", map[string]string{"current_password": step[0], "new_password": step[1]}, nil, 200)
 		}
 	}

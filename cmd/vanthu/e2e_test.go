@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/vanthu/vanthu/internal/apitest"
+	"github.com/vanthu/vanthu/internal/pwbacktest"
 	"github.com/vanthu/vanthu/internal/testpdf"
 )
 
@@ -154,12 +155,12 @@ func (s *server) login(t *testing.T, user, pw string) *client {
 }
 
 // changePasswordAndBack changes the password of the client's user from
-// pw to another and back to pw, clearing must_change_password.
+// pw to others and back to pw (pwbacktest), clearing must_change_password.
 func (c *client) changePasswordAndBack(pw string) {
 	c.t.Helper()
-	for _, step := range [][2]string{{pw, pw + "-own"}, {pw + "-own", pw}} {
+	for i, step := range pwbacktest.Steps(pw) {
 		if code := c.call("POST", "/api/v1/auth/password", map[string]string{"current_password": step[0], "new_password": step[1]}, nil); code != 200 {
-			c.t.Fatalf("change password: %d", code)
+			c.t.Fatalf("change password, step %d: %d", i+1, code)
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"net/textproto"
 	"time"
 
+	"github.com/vanthu/vanthu/internal/pwbacktest"
 	"github.com/vanthu/vanthu/internal/testpdf"
 	"github.com/vanthu/vanthu/storage/minio"
 	"github.com/vanthu/vanthu/workflow"
@@ -125,7 +126,7 @@ func orphanClerk(ctx context.Context, base string) (*api, error) {
 	if out.User.MustChangePassword {
 		// Created by the admin: the first login's change, then back to
 		// orphanPassword (the next run logs in with it).
-		for _, step := range [][2]string{{orphanPassword, orphanPassword + "-own"}, {orphanPassword + "-own", orphanPassword}} {
+		for _, step := range pwbacktest.Steps(orphanPassword) {
 			code, err := c.call(ctx, "POST", "/api/v1/auth/password", map[string]string{"current_password": step[0], "new_password": step[1]}, nil)
 			if err != nil || code != http.StatusOK {
 				return nil, fmt.Errorf("change the password of %s on %s: %d %v", orphanUser, base, code, err)

@@ -37,10 +37,16 @@ vanthu_serve() {
     curl -s -o /dev/null "$b/api/v1/users" -H "Authorization: Bearer $admin" \
       -d "{\"username\":\"$r\",\"password\":\"pass-$r-1\",\"full_name\":\"Nguyễn Văn $r\",\"title\":\"Chủ tịch\",\"roles\":[\"$r\"]}"
     # The password the admin set is temporary: the first login's change,
-    # and back, so that the drivers log in with pass-$r-1.
-    local t
+    # and back, so that the drivers log in with pass-$r-1 — which stays
+    # in the password history until 5 others replaced it (internal/pwbacktest).
+    local t cur next i
     t=$(curl -s "$b/api/v1/auth/login" -d "{\"username\":\"$r\",\"password\":\"pass-$r-1\"}" | sed 's/.*"token":"\([^"]*\)".*/\1/')
-    curl -s -o /dev/null "$b/api/v1/auth/password" -H "Authorization: Bearer $t" -d "{\"current_password\":\"pass-$r-1\",\"new_password\":\"pass-$r-1-own\"}"
-    curl -s -o /dev/null "$b/api/v1/auth/password" -H "Authorization: Bearer $t" -d "{\"current_password\":\"pass-$r-1-own\",\"new_password\":\"pass-$r-1\"}"
+    cur="pass-$r-1"
+    for i in 1 2 3 4 5 back; do
+      next="pass-$r-1-own-$i"
+      [ "$i" = back ] && next="pass-$r-1"
+      curl -s -o /dev/null "$b/api/v1/auth/password" -H "Authorization: Bearer $t" -d "{\"current_password\":\"$cur\",\"new_password\":\"$next\"}"
+      cur=$next
+    done
   done
 }
