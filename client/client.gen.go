@@ -1505,7 +1505,7 @@ type DraftRevision struct {
 	// Example: VP
 	DraftingUnit *string `json:"drafting_unit,omitempty"`
 
-	// Layout the stamp layout, set by a person; left out with a new PDF, the layout found in the new PDF
+	// Layout the stamp layout, set by a person; left out with a new PDF, the hand-set layout kept when it fits the new pages, else the layout found in the new PDF
 	Layout *Layout `json:"layout,omitempty"`
 
 	// Notes null or "" clears them
@@ -2743,7 +2743,9 @@ type ClientInterface interface {
 	// `superseded` (a wrong annex is replaced by removing it and adding the right one). The whole
 	// body is limited as a create's. New files go through what a new draft's do: the upload limit (413),
 	// the check that it can be signed (an encrypted or malformed PDF: 422), a layout given checked
-	// on its pages, else the stamp layout found in its text; the old PDF stays in `files` as
+	// on its pages, else a layout set by hand kept when each of its boxes lies wholly inside its
+	// page of the new PDF, else the stamp layout found in its text (the `draft_revised` event's
+	// `layout_reset` names the part of a hand-set layout that did not fit); the old PDF stays in `files` as
 	// `superseded`, the new one is the current file. The fields are checked as a new document's,
 	// every problem at once (400, `problems`). `version` is the version the caller saw (409 if
 	// stale; 0 or left out: any). Only an outgoing document in state `draft`, only by the
@@ -2768,7 +2770,9 @@ type ClientInterface interface {
 	// `superseded` (a wrong annex is replaced by removing it and adding the right one). The whole
 	// body is limited as a create's. New files go through what a new draft's do: the upload limit (413),
 	// the check that it can be signed (an encrypted or malformed PDF: 422), a layout given checked
-	// on its pages, else the stamp layout found in its text; the old PDF stays in `files` as
+	// on its pages, else a layout set by hand kept when each of its boxes lies wholly inside its
+	// page of the new PDF, else the stamp layout found in its text (the `draft_revised` event's
+	// `layout_reset` names the part of a hand-set layout that did not fit); the old PDF stays in `files` as
 	// `superseded`, the new one is the current file. The fields are checked as a new document's,
 	// every problem at once (400, `problems`). `version` is the version the caller saw (409 if
 	// stale; 0 or left out: any). Only an outgoing document in state `draft`, only by the
@@ -3454,7 +3458,9 @@ func (c *Client) GetDocument(ctx context.Context, id Id, params *GetDocumentPara
 // `superseded` (a wrong annex is replaced by removing it and adding the right one). The whole
 // body is limited as a create's. New files go through what a new draft's do: the upload limit (413),
 // the check that it can be signed (an encrypted or malformed PDF: 422), a layout given checked
-// on its pages, else the stamp layout found in its text; the old PDF stays in `files` as
+// on its pages, else a layout set by hand kept when each of its boxes lies wholly inside its
+// page of the new PDF, else the stamp layout found in its text (the `draft_revised` event's
+// `layout_reset` names the part of a hand-set layout that did not fit); the old PDF stays in `files` as
 // `superseded`, the new one is the current file. The fields are checked as a new document's,
 // every problem at once (400, `problems`). `version` is the version the caller saw (409 if
 // stale; 0 or left out: any). Only an outgoing document in state `draft`, only by the
@@ -3489,7 +3495,9 @@ func (c *Client) ReviseDocumentWithBody(ctx context.Context, id Id, params *Revi
 // `superseded` (a wrong annex is replaced by removing it and adding the right one). The whole
 // body is limited as a create's. New files go through what a new draft's do: the upload limit (413),
 // the check that it can be signed (an encrypted or malformed PDF: 422), a layout given checked
-// on its pages, else the stamp layout found in its text; the old PDF stays in `files` as
+// on its pages, else a layout set by hand kept when each of its boxes lies wholly inside its
+// page of the new PDF, else the stamp layout found in its text (the `draft_revised` event's
+// `layout_reset` names the part of a hand-set layout that did not fit); the old PDF stays in `files` as
 // `superseded`, the new one is the current file. The fields are checked as a new document's,
 // every problem at once (400, `problems`). `version` is the version the caller saw (409 if
 // stale; 0 or left out: any). Only an outgoing document in state `draft`, only by the
@@ -6635,7 +6643,9 @@ type ClientWithResponsesInterface interface {
 	// `superseded` (a wrong annex is replaced by removing it and adding the right one). The whole
 	// body is limited as a create's. New files go through what a new draft's do: the upload limit (413),
 	// the check that it can be signed (an encrypted or malformed PDF: 422), a layout given checked
-	// on its pages, else the stamp layout found in its text; the old PDF stays in `files` as
+	// on its pages, else a layout set by hand kept when each of its boxes lies wholly inside its
+	// page of the new PDF, else the stamp layout found in its text (the `draft_revised` event's
+	// `layout_reset` names the part of a hand-set layout that did not fit); the old PDF stays in `files` as
 	// `superseded`, the new one is the current file. The fields are checked as a new document's,
 	// every problem at once (400, `problems`). `version` is the version the caller saw (409 if
 	// stale; 0 or left out: any). Only an outgoing document in state `draft`, only by the
@@ -6660,7 +6670,9 @@ type ClientWithResponsesInterface interface {
 	// `superseded` (a wrong annex is replaced by removing it and adding the right one). The whole
 	// body is limited as a create's. New files go through what a new draft's do: the upload limit (413),
 	// the check that it can be signed (an encrypted or malformed PDF: 422), a layout given checked
-	// on its pages, else the stamp layout found in its text; the old PDF stays in `files` as
+	// on its pages, else a layout set by hand kept when each of its boxes lies wholly inside its
+	// page of the new PDF, else the stamp layout found in its text (the `draft_revised` event's
+	// `layout_reset` names the part of a hand-set layout that did not fit); the old PDF stays in `files` as
 	// `superseded`, the new one is the current file. The fields are checked as a new document's,
 	// every problem at once (400, `problems`). `version` is the version the caller saw (409 if
 	// stale; 0 or left out: any). Only an outgoing document in state `draft`, only by the
@@ -11153,7 +11165,9 @@ func (c *ClientWithResponses) GetDocumentWithResponse(ctx context.Context, id Id
 // `superseded` (a wrong annex is replaced by removing it and adding the right one). The whole
 // body is limited as a create's. New files go through what a new draft's do: the upload limit (413),
 // the check that it can be signed (an encrypted or malformed PDF: 422), a layout given checked
-// on its pages, else the stamp layout found in its text; the old PDF stays in `files` as
+// on its pages, else a layout set by hand kept when each of its boxes lies wholly inside its
+// page of the new PDF, else the stamp layout found in its text (the `draft_revised` event's
+// `layout_reset` names the part of a hand-set layout that did not fit); the old PDF stays in `files` as
 // `superseded`, the new one is the current file. The fields are checked as a new document's,
 // every problem at once (400, `problems`). `version` is the version the caller saw (409 if
 // stale; 0 or left out: any). Only an outgoing document in state `draft`, only by the
@@ -11184,7 +11198,9 @@ func (c *ClientWithResponses) ReviseDocumentWithBodyWithResponse(ctx context.Con
 // `superseded` (a wrong annex is replaced by removing it and adding the right one). The whole
 // body is limited as a create's. New files go through what a new draft's do: the upload limit (413),
 // the check that it can be signed (an encrypted or malformed PDF: 422), a layout given checked
-// on its pages, else the stamp layout found in its text; the old PDF stays in `files` as
+// on its pages, else a layout set by hand kept when each of its boxes lies wholly inside its
+// page of the new PDF, else the stamp layout found in its text (the `draft_revised` event's
+// `layout_reset` names the part of a hand-set layout that did not fit); the old PDF stays in `files` as
 // `superseded`, the new one is the current file. The fields are checked as a new document's,
 // every problem at once (400, `problems`). `version` is the version the caller saw (409 if
 // stale; 0 or left out: any). Only an outgoing document in state `draft`, only by the

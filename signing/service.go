@@ -366,6 +366,32 @@ func checkLayout(b []byte, l *workflow.Layout) error {
 	return nil
 }
 
+var _ workflow.PageSizer = (*Service)(nil)
+
+// PageSizes implements workflow.PageSizer: each page's displayed size
+// (crop box, turned by /Rotate), the space of a layout's boxes.
+func (s *Service) PageSizes(_ context.Context, r io.ReaderAt, size int64) ([]workflow.PageSize, error) {
+	b := make([]byte, size)
+	if _, err := r.ReadAt(b, 0); err != nil && !errors.Is(err, io.EOF) {
+		return nil, workflow.Wrap(workflow.EINVALID, err, "cannot read the PDF")
+	}
+	return safely("reading the page sizes", func() ([]workflow.PageSize, error) {
+		_, rdr, err := inspectParsed(b, true)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]workflow.PageSize, rdr.NumPage())
+		for i := range out {
+			g, err := pageGeometry(rdr, i+1)
+			if err != nil {
+				return nil, unparsable(err)
+			}
+			out[i].W, out[i].H = g.size()
+		}
+		return out, nil
+	})
+}
+
 // InspectPDF implements workflow.PDFInspector with InspectContext.
 func (s *Service) InspectPDF(ctx context.Context, r io.ReaderAt, size int64) error {
 	_, err := InspectContext(ctx, r, size)

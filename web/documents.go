@@ -72,6 +72,10 @@ type docView struct {
 	// Returned is the return that sent this draft back, while it is
 	// one: who, when and why, shown at the top of the page.
 	Returned *eventRow
+	// LayoutReset says why the stamp layout set by hand was dropped when
+	// the draft's PDF was replaced, until the layout is set again; to
+	// those who may set it (layoutReset).
+	LayoutReset string
 	// CanRevise: the user may revise this draft ("Sửa dự thảo").
 	CanRevise bool
 	// Removed are the attachments a revision removed, by SHA-256: a
@@ -187,6 +191,9 @@ func (u *UI) documentView(r *http.Request, s *Session, d *workflow.Document) (*d
 		}
 	}
 	v.Returned, v.CanRevise, v.Removed = lastReturn(d, evs, names), u.mayRevise(d, s), removedAttachments(evs)
+	if sig, nd := workflow.CanEditLayout(d, s.User); sig || nd {
+		v.LayoutReset = layoutReset(evs)
+	}
 	u.related(ctx, s, d, v)
 	if err := u.signatureReport(r, s, d, v); err != nil {
 		return nil, err
@@ -1004,4 +1011,35 @@ func (u *UI) fileError(r *http.Request, s *Session, err error) error {
 	}
 	u.log.WarnContext(r.Context(), "document file missing from the store", "doc_id", r.PathValue("id"), "err", err)
 	return workflow.Wrap(workflow.EUNAVAILABLE, err, "the document's file cannot be read from the store")
+}
+
+// layoutPartNames are the layout page's names of a layout's boxes.
+var layoutPartNames = map[string]string{"signature": "Chữ ký, dấu", "number": "Số", "date": "Ngày tháng"}
+
+// layoutReset says why the last replacement of the draft's PDF dropped
+// the layout set by hand (the draft_revised event's layout_reset,
+// workflow.LayoutMisfit), unless the layout was set since; "" when it
+// did not.
+func layoutReset(evs []workflow.Event) string {
+	for i := len(evs) - 1; i >= 0; i-- {
+		e := evs[i]
+		switch {
+		case e.Kind == workflow.EventLayout, e.Kind == workflow.EventRevise && strings.Contains(" "+e.Data["fields"]+" ", " layout "):
+			return ""
+		case e.Kind != workflow.EventRevise || e.Data["new_sha256"] == "":
+			continue
+		}
+		part := e.Data["layout_reset"]
+		if part == "" {
+			return ""
+		}
+		why := "không đọc được kích thước các trang của tệp mới"
+		if name, ok := layoutPartNames[part]; ok && e.Data["layout_reset_missing"] == "true" {
+			why = fmt.Sprintf("ô “%s” ở trang %s, nhưng tệp mới chỉ có %s trang", name, e.Data["layout_reset_page"], e.Data["layout_reset_pages"])
+		} else if ok {
+			why = fmt.Sprintf("ô “%s” nằm ra ngoài trang %s của tệp mới (khổ giấy hoặc hướng trang khác)", name, e.Data["layout_reset_page"])
+		}
+		return "Vị trí số, ngày tháng, chữ ký đã đặt bằng tay không còn hợp với tệp PDF mới của dự thảo nên đã được đặt lại theo tệp mới: " + why + "."
+	}
+	return ""
 }

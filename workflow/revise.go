@@ -14,7 +14,8 @@ import (
 // "old_sha256" and "new_sha256" the PDFs before and after when it was
 // replaced, "name" the new PDF's name; "attachment_added:{sha256}" and
 // "attachment_removed:{sha256}" each attachment added or removed, with
-// its name.
+// its name; "layout_reset" and the keys beside it (LayoutMisfit) why a
+// hand-set layout was dropped for the new PDF.
 const EventRevise EventKind = "draft_revised"
 
 // FileSuperseded is a draft's PDF replaced by a revision (Revise), or an
@@ -37,9 +38,9 @@ type ReviseInput struct {
 	Retention       *string
 	Notes           *string
 	// Layout, when given, is the stamp layout, set by a person (as
-	// SetLayout). A new File without it gets the layout found in the new
-	// PDF, as a new draft does: the old one placed the stamps on the old
-	// pages.
+	// SetLayout). A new File without it keeps the draft's hand-set layout
+	// when that still fits the new pages (keepLayoutFor), else gets the
+	// layout found in the new PDF, as a new draft does.
 	Layout *Layout
 	File   *Upload
 	// Attachments are added to the draft's, checked and stored as a new
@@ -108,8 +109,9 @@ func (s *Service) Revise(ctx context.Context, actor *User, id string, in ReviseI
 	reviseFields(&next, ci)
 	fields := changedFields(d, &next, in.Layout != nil)
 	var main *File
+	var rv revisedFiles
 	if in.File != nil {
-		if main, err = s.reviseFile(ctx, d, ci, &in, &next); err != nil {
+		if main, err = s.reviseFile(ctx, d, ci, &in, &next, &rv); err != nil {
 			return nil, err
 		}
 		if main != nil {
@@ -130,7 +132,8 @@ func (s *Service) Revise(ctx context.Context, actor *User, id string, in ReviseI
 	if len(fields) == 0 {
 		return nil, Wrap(EINVALID, ErrNothingRevised, "the revision changes nothing: give the fields to correct, a new PDF or attachments")
 	}
-	out, err := s.commitRevision(ctx, actor, d, &next, revisedFiles{main: main, att: att, fields: fields})
+	rv.main, rv.att, rv.fields = main, att, fields
+	out, err := s.commitRevision(ctx, actor, d, &next, rv)
 	if err != nil {
 		return nil, fmt.Errorf("revise %s: %w", id, err)
 	}
@@ -219,11 +222,16 @@ func changedFields(a, b *Document, layout bool) []string {
 }
 
 // reviseFile checks and stores the revision's PDF as a new draft's
-// (storeMain), the layout next gets with it included; nil when it is the
-// draft's current PDF already.
-func (s *Service) reviseFile(ctx context.Context, d *Document, ci *CreateInput, in *ReviseInput, next *Document) (*File, error) {
+// (storeMain), the layout next gets with it included (and in rv why a
+// hand-set one was dropped); nil when it is the draft's current PDF
+// already.
+func (s *Service) reviseFile(ctx context.Context, d *Document, ci *CreateInput, in *ReviseInput, next *Document, rv *revisedFiles) (*File, error) {
 	ci.File = in.File
 	nd := &Document{Layout: ci.Layout}
+	var misfit *LayoutMisfit
+	if ci.Layout == nil {
+		nd.Layout, misfit = s.keepLayoutFor(ctx, d.Layout, in.File)
+	}
 	f, err := s.storeMain(ctx, ci, nd)
 	if err != nil {
 		return nil, err
@@ -231,7 +239,7 @@ func (s *Service) reviseFile(ctx context.Context, d *Document, ci *CreateInput, 
 	if cur, ok := d.MainFile(); ok && cur.SHA256 == f.SHA256 {
 		return nil, nil
 	}
-	next.Layout = nd.Layout
+	next.Layout, rv.layoutReset = nd.Layout, misfit
 	return &f, nil
 }
 
@@ -241,6 +249,8 @@ type revisedFiles struct {
 	main   *File // the new PDF; nil when the draft keeps its own
 	att    attachmentChange
 	fields []string
+	// layoutReset: the hand-set layout did not fit the new PDF.
+	layoutReset *LayoutMisfit
 }
 
 // commitRevision writes next, the draft d revised (rv: its files), with
@@ -262,6 +272,7 @@ func (s *Service) commitRevision(ctx context.Context, actor *User, d, next *Docu
 		files := rv.att.apply(slices.Clone(cur.Files), ev)
 		if rv.main != nil {
 			files = replaceMain(files, *rv.main, ev)
+			rv.layoutReset.eventData(ev.Data)
 		}
 		prev := cur.Version
 		r := *next
