@@ -375,21 +375,15 @@ func (s *Service) PageSizes(_ context.Context, r io.ReaderAt, size int64) ([]wor
 	if _, err := r.ReadAt(b, 0); err != nil && !errors.Is(err, io.EOF) {
 		return nil, workflow.Wrap(workflow.EINVALID, err, "cannot read the PDF")
 	}
-	return safely("reading the page sizes", func() ([]workflow.PageSize, error) {
-		_, rdr, err := inspectParsed(b, true)
-		if err != nil {
-			return nil, err
-		}
-		out := make([]workflow.PageSize, rdr.NumPage())
-		for i := range out {
-			g, err := pageGeometry(rdr, i+1)
-			if err != nil {
-				return nil, unparsable(err)
-			}
-			out[i].W, out[i].H = g.size()
-		}
-		return out, nil
-	})
+	sizes, err := PageSizes(b)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]workflow.PageSize, len(sizes))
+	for i, wh := range sizes {
+		out[i].W, out[i].H = wh[0], wh[1]
+	}
+	return out, nil
 }
 
 // InspectPDF implements workflow.PDFInspector with InspectContext.
