@@ -202,6 +202,9 @@ func (u *UI) documentView(r *http.Request, s *Session, d *workflow.Document) (*d
 		return nil, err
 	}
 	next(r, s, d, v)
+	if err := u.nextWaiting(r, s, d, v); err != nil {
+		return nil, err
+	}
 	if u.showsDeliveries(d) {
 		if err := u.deliveries(ctx, s, d, v); err != nil {
 			return nil, err

@@ -138,10 +138,19 @@ func rememberTab(w http.ResponseWriter, r *http.Request, action workflow.Action)
 
 // inboxLink is the way back to the inbox tab the user last opened.
 func inboxLink(r *http.Request) nextLink {
-	if c, err := r.Cookie(tabCookie); err == nil {
-		if name, ok := tabNames[workflow.Action(c.Value)]; ok {
-			return nextLink{"/?task=" + c.Value, "Về Việc cần xử lý: " + name}
-		}
+	if tab := rememberedTab(r); tab != "" {
+		return nextLink{"/?task=" + string(tab), "Về Việc cần xử lý: " + tabNames[tab]}
 	}
 	return nextLink{"/", "Về Việc cần xử lý"}
+}
+
+// rememberedTab is the inbox tab the user last opened (tabCookie), ""
+// for the whole inbox or none.
+func rememberedTab(r *http.Request) workflow.Action {
+	if c, err := r.Cookie(tabCookie); err == nil {
+		if _, ok := tabNames[workflow.Action(c.Value)]; ok {
+			return workflow.Action(c.Value)
+		}
+	}
+	return ""
 }

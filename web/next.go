@@ -79,3 +79,28 @@ func next(r *http.Request, s *Session, d *workflow.Document, v *docView) {
 	n.Links = append(n.Links, inboxLink(r))
 	v.Next = n
 }
+
+// nextWaiting adds to what comes next after an action (?done=) the way to
+// the next document waiting for the user — the first of the inbox tab
+// they were working through (tabCookie), or of the whole inbox, other
+// than this one — before the way back to the inbox: an official with a
+// row of drafts to approve and sign goes from one to the next without
+// going back to the list each time.
+func (u *UI) nextWaiting(r *http.Request, s *Session, d *workflow.Document, v *docView) error {
+	if v.Next == nil || r.URL.Query().Get("done") == "" {
+		return nil
+	}
+	docs, _, _, err := u.cfg.Docs.Work(r.Context(), s.User, rememberedTab(r), 2)
+	if err != nil {
+		return err
+	}
+	for _, w := range docs {
+		if w.ID != d.ID {
+			back := len(v.Next.Links) - 1 // the inbox link comes last
+			link := nextLink{"/documents/" + w.ID, "Văn bản chờ tiếp theo"}
+			v.Next.Links = append(v.Next.Links[:back], link, v.Next.Links[back])
+			return nil
+		}
+	}
+	return nil
+}

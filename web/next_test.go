@@ -147,3 +147,43 @@ func TestNextLeadsBackToTheTab(t *testing.T) {
 		t.Errorf("with a cookie naming no tab: %q, want %q", got, want)
 	}
 }
+
+// TestNextWaitingDocument: after an action, the page leads to the next
+// document waiting for the user in the inbox tab they work through (the
+// official approving a row of drafts goes from one to the next), never to
+// the document just acted on — even when it still waits for them (to be
+// signed, in the whole inbox) — and offers no such link when nothing else
+// waits.
+func TestNextWaitingDocument(t *testing.T) {
+	e := newTestEnv(t)
+	handler, officer := e.login("chuyenvien"), e.login("lanhdao")
+	var ids []string
+	for range 3 {
+		ids = append(ids, e.outgoingThrough(t, handler, officer, workflow.Submit))
+	}
+	link := regexp.MustCompile(`<a class="button" href="/documents/([^"]+)">Văn bản chờ tiếp theo</a>`)
+	nextOf := func(id string, a workflow.Action) string {
+		t.Helper()
+		p := act(t, officer, id, a, nil)
+		if p.Status != http.StatusSeeOther {
+			t.Fatalf("%s: %d", a, p.Status)
+		}
+		m := link.FindStringSubmatch(nextRe.FindString(officer.get(p.Location).Body))
+		if m == nil {
+			return ""
+		}
+		return m[1]
+	}
+	officer.get("/") // the whole inbox: the first document, approved, still waits to be signed
+	if got := nextOf(ids[0], workflow.Approve); got == "" || got == ids[0] {
+		t.Errorf("after approving %s from the whole inbox: next %q, want another waiting draft", ids[0], got)
+	}
+	officer.get("/?task=approve")
+	got := nextOf(ids[1], workflow.Approve)
+	if got != ids[2] {
+		t.Errorf("after approving %s from the tab Chờ duyệt: next %q, want the last draft waiting %s", ids[1], got, ids[2])
+	}
+	if got := nextOf(ids[2], workflow.Approve); got != "" {
+		t.Errorf("after approving the last draft from the tab Chờ duyệt: next %q, want none", got)
+	}
+}
