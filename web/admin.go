@@ -230,8 +230,7 @@ func (u *UI) handleUser(w http.ResponseWriter, r *http.Request, s *Session) erro
 			if r.PostFormValue("disabled") == "true" && !target.Disabled && !confirmed(r, "disable") {
 				// Ask only about a change the service takes.
 				if err = checkUpdate(s.User, target, r); err == nil {
-					u.confirmDisable(w, r, s, target)
-					return nil
+					return u.confirmDisable(w, r, s, target)
 				}
 				break
 			}
@@ -331,14 +330,41 @@ func userFormProblem(r *http.Request, target *workflow.User, err error, v *userV
 
 // confirmDisable asks before the "update" form locks target's account:
 // every session of theirs ends at once, and enabling the account again
-// does not bring them back.
-func (u *UI) confirmDisable(w http.ResponseWriter, r *http.Request, s *Session, target *workflow.User) {
+// does not bring them back; what waits for them (drafts to approve and
+// sign, documents to handle) stays with them.
+func (u *UI) confirmDisable(w http.ResponseWriter, r *http.Request, s *Session, target *workflow.User) error {
+	facts := []string{"Người dùng không đăng nhập được nữa cho đến khi được mở khóa.",
+		"Mọi phiên đăng nhập đang mở của người dùng kết thúc ngay; mở khóa lại không khôi phục các phiên đó."}
+	waiting, err := u.waitingFor(r, target)
+	if err != nil {
+		return err
+	}
+	if waiting != "" {
+		facts = append(facts, "Văn bản đang chờ người dùng này: "+waiting+". Khóa tài khoản không chuyển các văn bản đó cho người khác: "+
+			"văn bản chỉ người này được duyệt, ký hoặc xử lý sẽ đứng chờ cho đến khi tài khoản được mở khóa.")
+	}
 	v := confirmView{confirmText: confirmText{Heading: "Xác nhận khóa tài khoản", Button: "Xác nhận khóa tài khoản", Danger: true,
-		Facts: []string{"Người dùng không đăng nhập được nữa cho đến khi được mở khóa.",
-			"Mọi phiên đăng nhập đang mở của người dùng kết thúc ngay; mở khóa lại không khôi phục các phiên đó."},
-		Undo: "Có thể mở khóa lại tài khoản sau (bỏ chọn “Khóa tài khoản”); các phiên đăng nhập đã kết thúc không được khôi phục."},
+		Facts: facts, Undo: "Có thể mở khóa lại tài khoản sau (bỏ chọn “Khóa tài khoản”); các phiên đăng nhập đã kết thúc không được khôi phục."},
 		Subject: "Người dùng " + userLabel(target), Post: "/admin/users/" + target.ID, Hidden: repost(r), Confirm: "disable", Back: "/admin/users/" + target.ID}
 	u.render(w, r, s, http.StatusOK, "confirm", v.Heading, v)
+	return nil
+}
+
+// waitingFor says what waits for user, by inbox tab ("Chờ duyệt 3, Chờ
+// ký 1"), "" when nothing does: the counts of their inbox, no document
+// named.
+func (u *UI) waitingFor(r *http.Request, user *workflow.User) (string, error) {
+	_, tabs, _, err := u.cfg.Docs.Work(r.Context(), user, "", 1)
+	if err != nil {
+		return "", err
+	}
+	var parts []string
+	for _, t := range tabs {
+		if t.Count > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", orName(tabNames, t.Action), t.Count))
+		}
+	}
+	return strings.Join(parts, ", "), nil
 }
 
 // confirmPassword is the page of a password reset: it says what the

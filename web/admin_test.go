@@ -340,3 +340,35 @@ func TestAdminUserFormShowsEveryProblem(t *testing.T) {
 		t.Errorf("no count above, or what was typed lost:\n%s", p.Body)
 	}
 }
+
+// TestDisableWarnsOfWaitingWork: locking an official with drafts waiting
+// for him says, before it is confirmed, how many wait and that locking
+// passes none of them to anyone; a user with nothing waiting is told
+// nothing of the kind.
+func TestDisableWarnsOfWaitingWork(t *testing.T) {
+	e := newTestEnv(t)
+	handler, officer, admin := e.login("chuyenvien"), e.login("lanhdao"), e.login("quantri")
+	for range 2 {
+		e.outgoingThrough(t, handler, officer, workflow.Submit)
+	}
+	e.outgoingThrough(t, handler, officer, workflow.Submit, workflow.Approve)
+	warning := "Khóa tài khoản không chuyển các văn bản đó cho người khác"
+	for _, tc := range []struct {
+		user, want string
+	}{
+		{"lanhdao", "Văn bản đang chờ người dùng này: Chờ duyệt 2, Chờ ký 1."},
+		{"luutru", ""},
+	} {
+		u := e.users[tc.user]
+		p := admin.post("/admin/users/"+u.ID, url.Values{"action": {"update"}, "roles": {string(u.Roles[0])}, "disabled": {"true"}})
+		if _, ok := confirmForm(p, "disable"); !ok {
+			t.Fatalf("%s: disabling did not ask: %d\n%s", tc.user, p.Status, p.Body)
+		}
+		if tc.want == "" && strings.Contains(p.Body, warning) {
+			t.Errorf("%s, with nothing waiting: the confirmation warns of waiting documents", tc.user)
+		}
+		if tc.want != "" && (!strings.Contains(p.Body, tc.want) || !strings.Contains(p.Body, warning)) {
+			t.Errorf("%s: the confirmation lacks %q and the warning:\n%s", tc.user, tc.want, p.Body)
+		}
+	}
+}
