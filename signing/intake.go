@@ -116,7 +116,7 @@ func (in *Intake) InspectContext(ctx context.Context, r io.ReaderAt, size int64)
 	defer release()
 	all := make([]byte, size)
 	if n, rerr := r.ReadAt(all, 0); rerr != nil && !(errors.Is(rerr, io.EOF) && int64(n) == size) {
-		return Info{}, workflow.Wrap(workflow.EUNPROCESSABLE, rerr, "PDF cannot be read")
+		return Info{}, workflow.Wrap(workflow.EUNPROCESSABLE, errors.Join(workflow.ErrPDFDamaged, rerr), "PDF cannot be read")
 	}
 	return inspectBytes(all)
 }
@@ -246,7 +246,7 @@ func inspectParseAll(all []byte, keep bool) (x inspected, engine bool, err error
 
 	found, perr := verify.PrecheckFindings(all, verify.DefaultLimits)
 	if perr != nil {
-		return x, false, workflow.Wrap(workflow.EUNPROCESSABLE, perr, "PDF cannot be processed: %v", perr)
+		return x, false, workflow.Wrap(workflow.EUNPROCESSABLE, errors.Join(workflow.ErrPDFDamaged, perr), "PDF cannot be processed: %v", perr)
 	}
 	x.unplaced, x.reread, x.empty, x.damaged, x.damagedObject = found.Unplaced, found.Reread, found.Empty, found.Damaged, found.DamagedObject
 	x.hybrid = found.Hybrid
@@ -378,7 +378,7 @@ func isEncryptionError(err error) bool {
 }
 
 func encryptedError() error {
-	return workflow.Errorf(workflow.EUNPROCESSABLE,
+	return workflow.Wrap(workflow.EUNPROCESSABLE, workflow.ErrPDFEncrypted,
 		"PDF is encrypted (password protected); remove the protection and upload again")
 }
 
@@ -388,5 +388,5 @@ func unparsable(err error) error {
 	if i := strings.Index(msg, ": {"); i > 0 {
 		msg = msg[:i]
 	}
-	return workflow.Wrap(workflow.EUNPROCESSABLE, err, "PDF cannot be parsed: %s", msg)
+	return workflow.Wrap(workflow.EUNPROCESSABLE, errors.Join(workflow.ErrPDFDamaged, err), "PDF cannot be parsed: %s", msg)
 }

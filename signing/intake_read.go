@@ -121,7 +121,7 @@ func inspectMapped(b []byte) (info Info, err error) {
 			if !ok {
 				panic(p)
 			}
-			info, err = Info{}, workflow.Wrap(workflow.EUNPROCESSABLE, fault, "PDF cannot be read")
+			info, err = Info{}, workflow.Wrap(workflow.EUNPROCESSABLE, errors.Join(workflow.ErrPDFDamaged, fault), "PDF cannot be read")
 		}
 	}()
 	return inspectBytes(b)

@@ -830,7 +830,7 @@ func normalizeFor(in []byte, unsigned bool) (doc docParts, rdr *pdf.Reader, err 
 		}
 	}
 	if unsigned && x.info.Signatures > 0 {
-		return nil, nil, workflow.Errorf(workflow.EUNPROCESSABLE, "PDF already carries %d signature(s); an outgoing document is signed here, by the official and then by the agency: upload it as it was before it was signed", x.info.Signatures)
+		return nil, nil, workflow.Wrap(workflow.EUNPROCESSABLE, workflow.ErrPDFSigned, "PDF already carries %d signature(s); an outgoing document is signed here, by the official and then by the agency: upload it as it was before it was signed", x.info.Signatures)
 	}
 	rdr = x.rdr
 	doc, raised, err := normalized(in, x)
@@ -877,7 +877,7 @@ func flattened(in []byte, x inspected) ([]byte, inspected, error) {
 	}
 	upd, err := flattenForm(docParts{in}, rdr)
 	if err != nil {
-		return nil, x, workflow.Errorf(workflow.EUNPROCESSABLE, "PDF contains fillable form fields that cannot be put into the page before signing (%v); flatten the form (print to PDF) and upload again", err)
+		return nil, x, workflow.Wrap(workflow.EUNPROCESSABLE, workflow.ErrPDFForm, "PDF contains fillable form fields that cannot be put into the page before signing (%v); flatten the form (print to PDF) and upload again", err)
 	}
 	out := append(slices.Clip(in), upd...)
 	x, err = inspectToSign(out)
@@ -889,13 +889,13 @@ func flattened(in []byte, x inspected) ([]byte, inspected, error) {
 func normalized(in []byte, x inspected) (docParts, bool, error) {
 	info, rdr := x.info, x.rdr
 	if info.DynamicXFA {
-		return nil, false, workflow.Errorf(workflow.EUNPROCESSABLE, "PDF is a dynamic XFA form: viewers draw its pages from the form, so its pages are not what they show; print it to PDF and upload the result")
+		return nil, false, workflow.Wrap(workflow.EUNPROCESSABLE, workflow.ErrPDFForm, "PDF is a dynamic XFA form: viewers draw its pages from the form, so its pages are not what they show; print it to PDF and upload the result")
 	}
 	if info.HasXFA {
-		return nil, false, workflow.Errorf(workflow.EUNPROCESSABLE, "PDF contains an XFA form, which signing would lose; flatten or print it to PDF and upload again")
+		return nil, false, workflow.Wrap(workflow.EUNPROCESSABLE, workflow.ErrPDFForm, "PDF contains an XFA form, which signing would lose; flatten or print it to PDF and upload again")
 	}
 	if info.HasAcroForm {
-		return nil, false, workflow.Errorf(workflow.EUNPROCESSABLE, "PDF contains fillable form fields, which signing would lose; flatten the form (print to PDF) and upload again")
+		return nil, false, workflow.Wrap(workflow.EUNPROCESSABLE, workflow.ErrPDFForm, "PDF contains fillable form fields, which signing would lose; flatten the form (print to PDF) and upload again")
 	}
 	// problem is what the engine would write back damaged; repair says an
 	// update of our own is to put it right (repair.go).
@@ -1003,7 +1003,7 @@ func repaired(doc docParts, problem error, fix rereads) (docParts, error) {
 	case problem != nil:
 		return nil, problem
 	}
-	return nil, workflow.Wrap(workflow.EUNPROCESSABLE, err, "PDF cross-reference data cannot be put right before signing; open and save it again (or print it to PDF) and upload the result")
+	return nil, workflow.Wrap(workflow.EUNPROCESSABLE, errors.Join(workflow.ErrPDFDamaged, err), "PDF cross-reference data cannot be put right before signing; open and save it again (or print it to PDF) and upload the result")
 }
 
 func withRepair(doc docParts, fix rereads) (docParts, error) {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
+	"errors"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -89,14 +90,22 @@ func TestSignAgencyRefusals(t *testing.T) {
 }
 
 // TestSignOfficerRefusesForms: an XFA form without fields (its pages are
-// not its content) and an encrypted file are refused; a filled-in form is
+// not its content) and an encrypted file are refused, each with its
+// cause (a page says what to do by it); a filled-in form is
 // flattened and signed (TestFormFlattenedBeforeSigning).
 func TestSignOfficerRefusesForms(t *testing.T) {
 	p := newTestPKI(t, "ec")
-	for _, f := range []string{"form-xfa.pdf", "encrypted-owner-only.pdf"} {
-		_, err := SignOfficer(context.Background(), readFile(t, "testdata/"+f), OfficerLayer{Key: p.Officer, Name: "A"})
-		if workflow.ErrorCode(err) != workflow.EUNPROCESSABLE {
-			t.Errorf("%s: got %v, want EUNPROCESSABLE", f, err)
+	for _, tc := range []struct {
+		name  string
+		pdf   []byte
+		cause error
+	}{
+		{"form-xfa.pdf", readFile(t, "testdata/form-xfa.pdf"), workflow.ErrPDFForm},
+		{"encrypted-owner-only.pdf", readFile(t, "testdata/encrypted-owner-only.pdf"), workflow.ErrPDFEncrypted},
+	} {
+		_, err := SignOfficer(context.Background(), tc.pdf, OfficerLayer{Key: p.Officer, Name: "A"})
+		if workflow.ErrorCode(err) != workflow.EUNPROCESSABLE || !errors.Is(err, tc.cause) {
+			t.Errorf("%s: got %v, want EUNPROCESSABLE caused by %q", tc.name, err, tc.cause)
 		}
 	}
 }

@@ -320,6 +320,8 @@ func createText(err error, maxMB int64) string {
 		msg = "Tệp đã chọn rỗng (0 byte). Hãy chọn tệp PDF của văn bản."
 	case code == workflow.EUNSUPPORTEDMEDIA && field == "file":
 		msg = "Tệp đã chọn không phải là tệp PDF. Hãy chọn tệp PDF của văn bản (văn bản soạn bằng Word cần lưu ra PDF trước)."
+	case code == workflow.EUNPROCESSABLE && unusablePDF(err) != "":
+		msg = unusablePDF(err)
 	case code != workflow.EINVALID:
 	case errors.As(err, new(*workflow.UnsafeText)): // Message says which character
 	case createTexts[field] != "":
@@ -328,6 +330,30 @@ func createText(err error, maxMB int64) string {
 		msg = layoutText
 	}
 	return msg
+}
+
+// unusablePDFTexts say why an uploaded PDF cannot be used, and what to
+// do, by the cause of the inspection's refusal (signing: intake.go,
+// layers.go); a refusal with none of them keeps the code's message.
+var unusablePDFTexts = []struct {
+	cause error
+	text  string
+}{
+	{workflow.ErrPDFEncrypted, "Tệp PDF được đặt mật khẩu (mã hóa) nên hệ thống không đọc được. Hãy bỏ mật khẩu của tệp (hoặc in tệp ra PDF) rồi chọn lại."},
+	{workflow.ErrPDFForm, "Tệp PDF có biểu mẫu để điền: hãy in tệp ra PDF (làm phẳng biểu mẫu) rồi chọn lại tệp đã in."},
+	{workflow.ErrPDFSigned, "Tệp PDF đã có chữ ký số. Văn bản đi được ký trong hệ thống: hãy chọn bản dự thảo chưa ký."},
+	{workflow.ErrPDFDamaged, "Tệp PDF bị hỏng, không đọc được. Hãy mở và lưu lại tệp (hoặc in tệp ra PDF) rồi chọn lại."},
+}
+
+// unusablePDF is the form's message of an uploaded PDF the inspection
+// refused, "" when its cause is none of unusablePDFTexts'.
+func unusablePDF(err error) string {
+	for _, x := range unusablePDFTexts {
+		if errors.Is(err, x.cause) {
+			return x.text
+		}
+	}
+	return ""
 }
 
 // create reads the posted form into the service's input.

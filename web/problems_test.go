@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/vanthu/vanthu/internal/testpdf"
+	"github.com/vanthu/vanthu/signing"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -223,4 +225,42 @@ func (headerInspector) InspectPDF(_ context.Context, r io.ReaderAt, _ int64) err
 		return workflow.Errorf(workflow.EUNSUPPORTEDMEDIA, "not a PDF file (no %%PDF- header)")
 	}
 	return nil
+}
+
+// TestCreateFormUnusablePDF: a PDF the inspection refuses is named
+// beside the file input by why, with what to do — a password-protected
+// one is not called "encrypted, damaged, a form or a bad signature" —
+// through signing's own inspection.
+func TestCreateFormUnusablePDF(t *testing.T) {
+	e := newTestEnv(t)
+	intake, err := signing.NewIntake(1 << 20)
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.docs.Inspector = intake
+	encrypted, err := os.ReadFile("../signing/testdata/encrypted-aes256.pdf")
+	if err != nil {
+		t.Fatal(err)
+	}
+	form := url.Values{"type": {"CV"}, "subject": {"Về việc tổ chức hội nghị"}, "original_number": {"12/UBND-VP"},
+		"original_date": {"20/11/2026"}, "sender_name": {"UBND thành phố Cần Thơ"}, "urgency": {"normal"}, "confidentiality": {"normal"}}
+	fileError := regexp.MustCompile(`<span class="field-error" id="file-error">([^<]*)</span>`)
+	for _, tc := range []struct {
+		name string
+		pdf  []byte
+		want string
+	}{
+		{"password-protected", encrypted, "Tệp PDF được đặt mật khẩu (mã hóa)"},
+		{"damaged", []byte("%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R\n%%EOF\n"), "Tệp PDF bị hỏng, không đọc được"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c := e.login("vanthu")
+			c.get("/incoming/new")
+			p := c.postMultipart("/incoming/new", form, map[string][]byte{"file:congvan.pdf": tc.pdf})
+			m := fileError.FindStringSubmatch(p.Body)
+			if p.Status/100 != 4 || m == nil || !strings.Contains(html.UnescapeString(m[1]), tc.want) {
+				t.Fatalf("%d, beside the file: %q, want %q", p.Status, m, tc.want)
+			}
+		})
+	}
 }

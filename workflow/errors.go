@@ -32,6 +32,16 @@ const (
 // Blobs.Put returns when the content does not match its declared SHA-256.
 var ErrDigestMismatch = errors.New("content does not match its SHA-256")
 
+// Why an uploaded PDF was refused (EUNPROCESSABLE): the inspection's
+// refusal has one of these as a cause (errors.Is), so a page can say what
+// to do about it.
+var (
+	ErrPDFEncrypted = errors.New("the PDF is encrypted")
+	ErrPDFDamaged   = errors.New("the PDF cannot be read")
+	ErrPDFForm      = errors.New("the PDF is a form")
+	ErrPDFSigned    = errors.New("the PDF is signed already")
+)
+
 // Error is the domain error: a code for machines and a message for people.
 type Error struct {
 	Code    string
