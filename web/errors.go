@@ -18,6 +18,14 @@ type problem struct {
 // ECSRF is the web's own code for a form posted without its CSRF token.
 const ECSRF = "csrf"
 
+// ECHECKS is the web's own code for the public verification's rate limit
+// (verifyLimit): not the login's throttling, whose text speaks of wrong
+// passwords.
+const ECHECKS = "too_many_checks"
+
+// tooManyStatus is ECHECKS's status: ETOOMANY's, from the table.
+var tooManyStatus, _ = httpstatus.Of(workflow.ETOOMANY)
+
 // problems maps every error code of the services (workflow.E*) and the
 // web's own to its Vietnamese text (the status of a service's code comes
 // from internal/httpstatus, the one table of statuses). A user
@@ -50,13 +58,15 @@ var problems = map[string]problem{
 	workflow.ETOOLARGE: {Title: "Tệp quá lớn",
 		Message: "Tệp tải lên vượt quá dung lượng cho phép."},
 	workflow.ETOOMANY: {Title: "Đăng nhập sai quá nhiều lần",
-		Message: "Tài khoản này hoặc máy này đã đăng nhập sai quá nhiều lần. Vui lòng đợi vài phút rồi thử lại."},
+		Message: "Tài khoản này hoặc máy này đã đăng nhập sai quá nhiều lần. Vui lòng đợi vài phút rồi thử lại, hoặc nhờ quản trị hệ thống mở tạm khóa đăng nhập."},
 	workflow.EUNAVAILABLE: {Title: "Dịch vụ tạm thời gián đoạn",
 		Message: "Một thành phần của hệ thống (ký số, kho lưu trữ, liên thông) chưa được cấu hình hoặc đang gián đoạn. Vui lòng thử lại sau."},
 	workflow.EINTERNAL: {Title: "Lỗi hệ thống",
 		Message: "Hệ thống gặp lỗi khi xử lý yêu cầu. Vui lòng thử lại hoặc báo cho quản trị viên."},
 	EMETHOD: {Status: http.StatusMethodNotAllowed, Title: "Thao tác không được hỗ trợ",
 		Message: "Trang này không nhận yêu cầu theo cách vừa gửi. Vui lòng quay lại trang trước và dùng các nút, biểu mẫu của hệ thống."},
+	ECHECKS: {Status: tooManyStatus, Title: "Kiểm tra quá nhiều lần",
+		Message: "Máy này đã kiểm tra quá nhiều văn bản trong một phút. Vui lòng đợi một phút rồi thử lại."},
 	ECSRF: {Status: http.StatusForbidden, Title: "Biểu mẫu không hợp lệ",
 		Message: "Biểu mẫu đã hết hạn hoặc không được gửi từ trang của hệ thống. Vui lòng tải lại trang và thử lại."},
 }

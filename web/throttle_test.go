@@ -20,7 +20,8 @@ func TestLoginFormThrottled(t *testing.T) {
 		}
 	}
 	p := c.post("/login", url.Values{"username": {"luutru"}, "password": {testPassword}})
-	if p.Status != http.StatusTooManyRequests || p.Header.Get("Retry-After") == "" || !strings.Contains(p.Body, "đăng nhập sai quá nhiều lần") {
+	if p.Status != http.StatusTooManyRequests || p.Header.Get("Retry-After") == "" || !strings.Contains(p.Body, "đăng nhập sai quá nhiều lần") ||
+		!strings.Contains(p.Body, "nhờ quản trị hệ thống mở tạm khóa") {
 		t.Fatalf("right password while locked: %d, Retry-After %q", p.Status, p.Header.Get("Retry-After"))
 	}
 	if p := e.login("vanthu"); p == nil {

@@ -49,7 +49,7 @@ type verifyView struct {
 
 func (u *UI) limited(r *http.Request) error {
 	if !u.verifyLimit.Allow(auth.ClientAddr(r, u.cfg.TrustedProxies)) {
-		return workflow.Errorf(workflow.ETOOMANY, "too many verifications from this address; try again in a minute")
+		return &webError{ECHECKS, "too many verifications from this address; try again in a minute"}
 	}
 	return nil
 }

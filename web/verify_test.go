@@ -88,10 +88,14 @@ func TestPublicVerifyPages(t *testing.T) {
 	}
 	// The rate limit answers 429 after 20 checks a minute from one address
 	// (a minute of the UI's clock).
+	// Its page speaks of checks, not of wrong passwords.
 	limited := false
 	for range 25 {
-		if c.get("/verify/ABCDE23FGH").Status == http.StatusTooManyRequests {
+		if p := c.get("/verify/ABCDE23FGH"); p.Status == http.StatusTooManyRequests {
 			limited = true
+			if !strings.Contains(p.Body, "kiểm tra quá nhiều văn bản") || strings.Contains(p.Body, "đăng nhập sai") {
+				t.Errorf("the rate limit's page does not say what was limited:\n%s", p.Body)
+			}
 			break
 		}
 	}
