@@ -14,7 +14,7 @@ type inboxRow struct {
 	Doc     *workflow.Document
 	Overdue bool
 	DueLeft string // days to the due date (dueLeft)
-	Who     string // sender (incoming) or signer (outgoing)
+	Who     string // sender (incoming), signer (outgoing), or drafter when the signer is the reader
 	// Returned: the return that made the draft one again (lastReturn),
 	// so its drafter sees which drafts came back, by whom and why.
 	Returned *eventRow
@@ -63,9 +63,14 @@ func (u *UI) handleInbox(w http.ResponseWriter, r *http.Request, s *Session) err
 	now := u.now()
 	for _, d := range docs {
 		row := inboxRow{Doc: d, Overdue: overdue(d, now), DueLeft: dueLeft(d, now)}
-		if d.Direction == workflow.Incoming && d.Sender != nil {
+		switch {
+		case d.Direction == workflow.Incoming && d.Sender != nil:
 			row.Who = d.Sender.Name
-		} else if d.SignerID != "" {
+		case d.SignerID == s.User.ID && d.CreatedBy != "":
+			// The official's own drafts to approve and sign: who sent
+			// them, not himself.
+			row.Who = "Người soạn: " + names[d.CreatedBy]
+		case d.SignerID != "":
 			row.Who = names[d.SignerID]
 		}
 		if row.Returned, err = u.returned(r, s, d, names); err != nil {

@@ -366,3 +366,31 @@ func TestFilesServedAsWhatTheyAre(t *testing.T) {
 		}
 	}
 }
+
+// TestInboxNamesTheDrafter: in an official's inbox, a draft he is to
+// approve and sign names who drafted it, not himself as its signer; the
+// clerk's inbox still names the signer of a document to issue.
+func TestInboxNamesTheDrafter(t *testing.T) {
+	e := newTestEnv(t)
+	e.docs.Signer = workflowtest.Signer{}
+	handler, officer, clerk := e.login("chuyenvien"), e.login("lanhdao"), e.login("vanthu")
+	e.outgoingThrough(t, handler, officer, workflow.Submit)
+	e.outgoingThrough(t, handler, officer, workflow.Submit, workflow.Approve, workflow.Sign)
+	cell := regexp.MustCompile(`<td data-label="Nơi gửi / Người ký">([^<]*)</td>`)
+	for _, tc := range []struct {
+		who  *client
+		name string
+		want []string
+	}{
+		{officer, "the official", []string{"Người soạn: Lê Chuyên Viên"}},
+		{clerk, "the clerk", []string{"Trần Văn Lãnh Đạo"}},
+	} {
+		var got []string
+		for _, m := range cell.FindAllStringSubmatch(tc.who.get("/").Body, -1) {
+			got = append(got, m[1])
+		}
+		if strings.Join(got, "|") != strings.Join(tc.want, "|") {
+			t.Errorf("%s's inbox names %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
