@@ -414,6 +414,14 @@ func (u *UI) create(r *http.Request, s *Session, dir workflow.Direction) (*workf
 	return u.cfg.Docs.Create(r.Context(), s.User, in)
 }
 
+// uploadIsPDF reports whether an upload's first bytes hold a PDF's
+// header (workflow.IsPDF).
+func uploadIsPDF(f *workflow.Upload) bool {
+	head := make([]byte, min(f.Size, workflow.SniffLen))
+	n, _ := f.Content.ReadAt(head, 0)
+	return workflow.IsPDF(head[:n])
+}
+
 // formFiles reads the posted form's file and attachments into in (a
 // file of no bytes is one of in's Problems), a create's or a draft's
 // revision's (revise), returning the files opened,
@@ -445,6 +453,12 @@ func (u *UI) formFiles(r *http.Request, in *workflow.CreateInput) ([]multipart.F
 		}
 		in.File = f
 		closers = append(closers, in.File.Content.(multipart.File))
+		if in.Direction == workflow.Outgoing && !uploadIsPDF(f) {
+			// A draft must be a PDF: said with the form's other
+			// problems, not after they are put right.
+			in.Problems = append(in.Problems, workflow.Errorf(workflow.EUNSUPPORTEDMEDIA,
+				"file %q is not a PDF (no %%PDF- header)", f.Name).On("file"))
+		}
 	}
 	for _, fh := range r.MultipartForm.File["attachment"] {
 		if fh.Size == 0 && fh.Filename == "" {

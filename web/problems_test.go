@@ -164,7 +164,8 @@ func TestLayoutFormShowsEveryProblem(t *testing.T) {
 // beside the file input, with the form's other problems (it stopped the
 // form at a message about PNG signature images); a file that is not a
 // PDF (a .docx renamed) is named so, without the signature images'
-// PNG, which the create form has nothing to do with.
+// PNG, which the create form has nothing to do with — with the form's
+// other problems (a draft's missing signer), not once they are put right.
 func TestCreateFormFileProblems(t *testing.T) {
 	e := newTestEnv(t)
 	e.docs.Inspector = headerInspector{}
@@ -185,6 +186,11 @@ func TestCreateFormFileProblems(t *testing.T) {
 	}
 	draft := url.Values{"type": {"QĐ"}, "subject": {"Về việc ban hành quy chế"}, "urgency": {"normal"},
 		"confidentiality": {"normal"}, "signer_id": {signer[1]}}
+	noSigner := url.Values{}
+	for k, v := range draft {
+		noSigner[k] = v
+	}
+	noSigner.Del("signer_id")
 	tests := []struct {
 		name, user, path string
 		form             url.Values
@@ -195,6 +201,8 @@ func TestCreateFormFileProblems(t *testing.T) {
 		{"empty", "vanthu", "/incoming/new", form, map[string][]byte{"file:congvan.pdf": {}}, "rỗng (0 byte)", 1},
 		{"empty, and no subject", "vanthu", "/incoming/new", noSubject, map[string][]byte{"file:congvan.pdf": {}}, "rỗng (0 byte)", 2},
 		{"a .docx renamed", "chuyenvien", "/outgoing/new", draft, map[string][]byte{"file:duthao.pdf": []byte("PK\x03\x04word/document.xml")}, "không phải là tệp PDF", 1},
+		// Said with the form's other problems, not once they are put right.
+		{"a .docx, and no signer", "chuyenvien", "/outgoing/new", noSigner, map[string][]byte{"file:duthao.docx": []byte("PK\x03\x04word/document.xml")}, "không phải là tệp PDF", 2},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
