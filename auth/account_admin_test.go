@@ -313,3 +313,43 @@ func TestPasswordReuse(t *testing.T) {
 		}
 	})
 }
+
+// TestPasswordReuseClockSteppedBack: the password history keeps a user's
+// last passwords in the order they were replaced, not by the clock's word
+// — here a clock stepped back a minute before each change (as NTP may, or
+// two instances' clocks apart): the 6th password back may come again, the
+// last 5 may not.
+func TestPasswordReuseClockSteppedBack(t *testing.T) {
+	eachRepo(t, func(t *testing.T, repo workflow.Repository) {
+		ctx := context.Background()
+		x := newAdminAndUser(t, repo)
+		tok, _, _, err := x.s.Login(ctx, "Lan.Nguyen", "own-password")
+		if err != nil {
+			t.Fatal(err)
+		}
+		current := "own-password"
+		change := func(to string) error {
+			t.Helper()
+			u, err := x.s.Authenticate(ctx, tok)
+			if err != nil {
+				t.Fatal(err)
+			}
+			x.advance(-time.Minute)
+			if _, err = x.s.ChangePasswordFrom(ctx, "", u, tok, current, to); err == nil {
+				current = to
+			}
+			return err
+		}
+		for _, p := range []string{"password-1", "password-2", "password-3", "password-4", "password-5"} {
+			if err := change(p); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if err := change("password-2"); !errors.Is(err, auth.ErrPasswordReused) {
+			t.Errorf("back to password-2 (one of the last 5): %v", err)
+		}
+		if err := change("own-password"); err != nil {
+			t.Errorf("back to the 6th password: %v", err)
+		}
+	})
+}
