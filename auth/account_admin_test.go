@@ -224,24 +224,8 @@ func TestPasswordReuse(t *testing.T) {
 	eachRepo(t, func(t *testing.T, repo workflow.Repository) {
 		ctx := context.Background()
 		x := newAdminAndUser(t, repo)
-		tok, _, _, err := x.s.Login(ctx, "Lan.Nguyen", "own-password")
-		if err != nil {
-			t.Fatal(err)
-		}
-		current := "own-password"
-		change := func(to string) error {
-			t.Helper()
-			u, err := x.s.Authenticate(ctx, tok)
-			if err != nil {
-				t.Fatal(err)
-			}
-			x.advance(time.Minute)
-			_, err = x.s.ChangePasswordFrom(ctx, "", u, tok, current, to)
-			if err == nil {
-				current = to
-			}
-			return err
-		}
+		c := loginChanger(t, x, "Lan.Nguyen", "own-password", time.Minute)
+		change := c.change
 		reused := func(err error) bool {
 			return workflow.ErrorCode(err) == workflow.EINVALID && workflow.ErrorField(err) == "new_password" && errors.Is(err, auth.ErrPasswordReused)
 		}
@@ -264,13 +248,7 @@ func TestPasswordReuse(t *testing.T) {
 		// An admin's reset may set a password of the history; neither the
 		// user's own password it replaced nor the temporary ones can come
 		// back, the one replaced by another reset included.
-		relogin := func(username, pw string) {
-			t.Helper()
-			if tok, _, _, err = x.s.Login(ctx, username, pw); err != nil {
-				t.Fatal(err)
-			}
-			current = pw
-		}
+		relogin := func(username, pw string) { c = loginChanger(t, x, username, pw, time.Minute); change = c.change }
 		for _, temp := range []string{"password-5", "tam-thoi-1"} {
 			if _, err := x.s.SetPassword(ctx, x.admin, x.u.ID, temp); err != nil {
 				t.Fatalf("reset to %s: %v", temp, err)
@@ -321,25 +299,8 @@ func TestPasswordReuse(t *testing.T) {
 // last 5 may not.
 func TestPasswordReuseClockSteppedBack(t *testing.T) {
 	eachRepo(t, func(t *testing.T, repo workflow.Repository) {
-		ctx := context.Background()
 		x := newAdminAndUser(t, repo)
-		tok, _, _, err := x.s.Login(ctx, "Lan.Nguyen", "own-password")
-		if err != nil {
-			t.Fatal(err)
-		}
-		current := "own-password"
-		change := func(to string) error {
-			t.Helper()
-			u, err := x.s.Authenticate(ctx, tok)
-			if err != nil {
-				t.Fatal(err)
-			}
-			x.advance(-time.Minute)
-			if _, err = x.s.ChangePasswordFrom(ctx, "", u, tok, current, to); err == nil {
-				current = to
-			}
-			return err
-		}
+		change := loginChanger(t, x, "Lan.Nguyen", "own-password", -time.Minute).change
 		for _, p := range []string{"password-1", "password-2", "password-3", "password-4", "password-5"} {
 			if err := change(p); err != nil {
 				t.Fatal(err)
@@ -352,4 +313,37 @@ func TestPasswordReuseClockSteppedBack(t *testing.T) {
 			t.Errorf("back to the 6th password: %v", err)
 		}
 	})
+}
+
+// passwordChanger changes the password of a user logged in, the clock
+// moved by step before each change.
+type passwordChanger struct {
+	t            *testing.T
+	x            *adminAndUser
+	tok, current string
+	step         time.Duration
+}
+
+func loginChanger(t *testing.T, x *adminAndUser, username, pw string, step time.Duration) *passwordChanger {
+	t.Helper()
+	tok, _, _, err := x.s.Login(context.Background(), username, pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &passwordChanger{t: t, x: x, tok: tok, current: pw, step: step}
+}
+
+// change changes the password to to; on success to is the current one.
+func (c *passwordChanger) change(to string) error {
+	c.t.Helper()
+	ctx := context.Background()
+	u, err := c.x.s.Authenticate(ctx, c.tok)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	c.x.advance(c.step)
+	if _, err = c.x.s.ChangePasswordFrom(ctx, "", u, c.tok, c.current, to); err == nil {
+		c.current = to
+	}
+	return err
 }
