@@ -22,14 +22,16 @@ type PageSizer interface {
 // PDF does not have (Missing), or not wholly inside its page.
 type LayoutMisfit struct {
 	Part    string // "signature", "number" or "date"
-	Page    int    // the box's page (0, the last page, as the PDF's last)
+	Page    int    // the box's page: the signature's (0, the last, as the PDF's last), 1 for the number and date
 	Pages   int    // how many pages the PDF has
 	Missing bool   // the page is not in the PDF; else the box leaves it
 }
 
 // Misfit is nil when every box of l lies wholly inside its page of
-// pages: a hand-set layout kept for a draft's new PDF must put the stamps
-// where the drafter placed them, on paper that has room for them.
+// pages (the signature's Page, 0 being the last; page 1 for the number
+// and the date, where they are always stamped: Layout). A hand-set
+// layout kept for a draft's new PDF must put the stamps where the drafter
+// placed them, on paper that has room for them.
 func (l *Layout) Misfit(pages []PageSize) *LayoutMisfit {
 	if l == nil {
 		return nil
@@ -41,9 +43,11 @@ func (l *Layout) Misfit(pages []PageSize) *LayoutMisfit {
 		if b.box == nil {
 			continue
 		}
-		x, page := b.box, b.box.Page
-		if page == 0 {
-			page = len(pages)
+		x, page := b.box, 1
+		if b.part == "signature" {
+			if page = x.Page; page == 0 {
+				page = len(pages)
+			}
 		}
 		if page < 1 || page > len(pages) {
 			return &LayoutMisfit{Part: b.part, Page: page, Pages: len(pages), Missing: true}

@@ -9,7 +9,8 @@ import (
 )
 
 // TestLayoutMisfit: a layout fits a PDF when each of its boxes lies
-// wholly inside its page (page 0: the last); else the first box that
+// wholly inside its page (the signature's page 0: the last; the number
+// and the date on page 1, whatever their Page says); else the first box that
 // does not says why — its page is gone, or it leaves the page.
 func TestLayoutMisfit(t *testing.T) {
 	a4 := workflow.PageSize{W: 595, H: 842}
@@ -28,6 +29,8 @@ func TestLayoutMisfit(t *testing.T) {
 		{"OK/no layout", nil, []workflow.PageSize{a4}, nil},
 		{"OK/same pages", &workflow.Layout{Signature: sig(2, 350, 150), Number: num}, []workflow.PageSize{a4, a4}, nil},
 		{"OK/last page, more pages", &workflow.Layout{Signature: sig(0, 350, 150)}, []workflow.PageSize{a4, a4, a4}, nil},
+		{"OK/number and date on page 1, the last page landscape", &workflow.Layout{Number: &workflow.Box{Page: 0, X: 60, Y: 700, W: 150, H: 20},
+			Date: &workflow.Box{Page: 0, X: 300, Y: 700, W: 200, H: 20}}, []workflow.PageSize{a4, a4l}, nil},
 		{"OK/touching the edges", &workflow.Layout{Signature: &workflow.Box{Page: 1, X: 0, Y: 0, W: 595, H: 842}}, []workflow.PageSize{a4}, nil},
 		{"Misfit/page gone", &workflow.Layout{Signature: sig(3, 350, 150)}, []workflow.PageSize{a4, a4},
 			&workflow.LayoutMisfit{Part: "signature", Page: 3, Pages: 2, Missing: true}},
