@@ -218,6 +218,7 @@ func New(s *Server, logger *slog.Logger) *Server {
 	g.GET("/users/:id", s.handleGetUser)
 	g.PATCH("/users/:id", s.handleUpdateUser)
 	g.POST("/users/:id/unlock", s.handleUnlockUser)
+	g.POST("/users/:id/reassign", s.handleReassign)
 	g.POST("/documents", s.handleCreateDocument)
 	g.GET("/documents", s.handleListDocuments)
 	g.GET("/documents/:id", s.handleGetDocument)

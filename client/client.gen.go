@@ -345,6 +345,7 @@ const (
 	EventKindLoginThrottled     EventKind = "login_throttled"
 	EventKindNumberVoided       EventKind = "number_voided"
 	EventKindPasswordChanged    EventKind = "password_changed"
+	EventKindReassigned         EventKind = "reassigned"
 	EventKindRevoke             EventKind = "revoke"
 	EventKindTransition         EventKind = "transition"
 	EventKindUpload             EventKind = "upload"
@@ -381,6 +382,8 @@ func (e EventKind) Valid() bool {
 	case EventKindNumberVoided:
 		return true
 	case EventKindPasswordChanged:
+		return true
+	case EventKindReassigned:
 		return true
 	case EventKindRevoke:
 		return true
@@ -1593,14 +1596,14 @@ type Event struct {
 	From       *string            `json:"from,omitempty"`
 	Hash       string             `json:"hash"`
 
-	// Kind delivery_refused: a message to a connected agency refused for good, by the exchange — the agency answered the document with status 02, or the delivery failed for good and is not retried (data: org_id, org_name, delivery: document, revoke or status, status: the agency's code when it answered; comment: the reason); revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF, "attachments" when attachments were added or removed), old_sha256, new_sha256 and name (the new PDF), attachment_added:{sha256} and attachment_removed:{sha256} (each attachment added or removed: its name)
+	// Kind reassigned: what waited for one user now waits for another (POST /users/{id}/reassign; data: role, officer or handler; from and to, the users' IDs; state, the document's, unchanged); delivery_refused: a message to a connected agency refused for good, by the exchange — the agency answered the document with status 02, or the delivery failed for good and is not retried (data: org_id, org_name, delivery: document, revoke or status, status: the agency's code when it answered; comment: the reason); revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF, "attachments" when attachments were added or removed), old_sha256, new_sha256 and name (the new PDF), attachment_added:{sha256} and attachment_removed:{sha256} (each attachment added or removed: its name)
 	Kind     EventKind `json:"kind"`
 	PrevHash string    `json:"prev_hash"`
 	Seq      int64     `json:"seq"`
 	To       *string   `json:"to,omitempty"`
 }
 
-// EventKind delivery_refused: a message to a connected agency refused for good, by the exchange — the agency answered the document with status 02, or the delivery failed for good and is not retried (data: org_id, org_name, delivery: document, revoke or status, status: the agency's code when it answered; comment: the reason); revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF, "attachments" when attachments were added or removed), old_sha256, new_sha256 and name (the new PDF), attachment_added:{sha256} and attachment_removed:{sha256} (each attachment added or removed: its name)
+// EventKind reassigned: what waited for one user now waits for another (POST /users/{id}/reassign; data: role, officer or handler; from and to, the users' IDs; state, the document's, unchanged); delivery_refused: a message to a connected agency refused for good, by the exchange — the agency answered the document with status 02, or the delivery failed for good and is not retried (data: org_id, org_name, delivery: document, revoke or status, status: the agency's code when it answered; comment: the reason); revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF, "attachments" when attachments were added or removed), old_sha256, new_sha256 and name (the new PDF), attachment_added:{sha256} and attachment_removed:{sha256} (each attachment added or removed: its name)
 type EventKind string
 
 // EventList defines model for EventList.
@@ -1851,6 +1854,24 @@ type ReadinessSigning string
 
 // ReadinessStatus defines model for Readiness.Status.
 type ReadinessStatus string
+
+// ReassignRequest defines model for ReassignRequest.
+type ReassignRequest struct {
+	// Role the role the documents wait for the user in: officer (signer_id) or handler (assignee_id); another role is 400
+	Role Role `json:"role"`
+
+	// To the ID of the user they move to: active, holding the role, not the user
+	To string `json:"to"`
+}
+
+// Reassignment defines model for Reassignment.
+type Reassignment struct {
+	// Documents their IDs, in the order moved
+	Documents []string `json:"documents"`
+
+	// Moved how many documents moved
+	Moved int `json:"moved"`
+}
 
 // ReformFigure defines model for ReformFigure.
 type ReformFigure struct {
@@ -2488,6 +2509,9 @@ type CreateUserJSONRequestBody = NewUser
 // UpdateUserJSONRequestBody defines body for UpdateUser for application/json ContentType.
 type UpdateUserJSONRequestBody = UserUpdate
 
+// ReassignUserJSONRequestBody defines body for ReassignUser for application/json ContentType.
+type ReassignUserJSONRequestBody = ReassignRequest
+
 // SetSigningKeyJSONRequestBody defines body for SetSigningKey for application/json ContentType.
 type SetSigningKeyJSONRequestBody = SigningKey
 
@@ -2977,6 +3001,24 @@ type ClientInterface interface {
 	//
 	// Corresponds with PATCH /api/v1/users/{id} (the `UpdateUser` operationId).
 	UpdateUser(ctx context.Context, id Id, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReassignUserWithBody Pass what waits for a user in a role to a colleague (admin; a clerk for a handler's documents)
+	//
+	// For a user on leave, moved or gone. role officer: the outgoing documents naming the user as signer that they can still approve or sign (draft, in_review, approved) name `to` instead; role handler: the incoming documents assigned to the user and not yet completed (assigned, in_progress) are assigned to `to`. Signed, issued, sent, completed, archived and revoked documents are never moved: they record what the user did. `to` must be an active account holding the role (400 `invalid`, field `to`). An admin may pass either; a clerk, who assigns incoming documents and sees every classified one, a handler's (403 for an official's). Each document moves in its own transaction: its version goes up by one and one audit event `reassigned` (data: role, from, to, state) is written with it; numbers are not touched. A document that changed meanwhile so that it no longer waits for the user (signed, moved by another request) is left as it is. The new person is told by e-mail as for a submission, an approval by another or an assignment (README "E-mail notifications"). 200 with the documents moved, none when nothing waited; 404 for an unknown user.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/users/{id}/reassign (the `ReassignUser` operationId).
+	ReassignUserWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ReassignUser Pass what waits for a user in a role to a colleague (admin; a clerk for a handler's documents)
+	//
+	// For a user on leave, moved or gone. role officer: the outgoing documents naming the user as signer that they can still approve or sign (draft, in_review, approved) name `to` instead; role handler: the incoming documents assigned to the user and not yet completed (assigned, in_progress) are assigned to `to`. Signed, issued, sent, completed, archived and revoked documents are never moved: they record what the user did. `to` must be an active account holding the role (400 `invalid`, field `to`). An admin may pass either; a clerk, who assigns incoming documents and sees every classified one, a handler's (403 for an official's). Each document moves in its own transaction: its version goes up by one and one audit event `reassigned` (data: role, from, to, state) is written with it; numbers are not touched. A document that changed meanwhile so that it no longer waits for the user (signed, moved by another request) is left as it is. The new person is told by e-mail as for a submission, an approval by another or an assignment (README "E-mail notifications"). 200 with the documents moved, none when nothing waited; 404 for an unknown user.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/users/{id}/reassign (the `ReassignUser` operationId).
+	ReassignUser(ctx context.Context, id Id, body ReassignUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// SetSignatureImageWithBody Set an official's signature image (admin); PNG, blue on transparent
 	//
@@ -3963,6 +4005,44 @@ func (c *Client) UpdateUserWithBody(ctx context.Context, id Id, contentType stri
 // Corresponds with PATCH /api/v1/users/{id} (the `UpdateUser` operationId).
 func (c *Client) UpdateUser(ctx context.Context, id Id, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewUpdateUserRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReassignUserWithBody Pass what waits for a user in a role to a colleague (admin; a clerk for a handler's documents)
+//
+// For a user on leave, moved or gone. role officer: the outgoing documents naming the user as signer that they can still approve or sign (draft, in_review, approved) name `to` instead; role handler: the incoming documents assigned to the user and not yet completed (assigned, in_progress) are assigned to `to`. Signed, issued, sent, completed, archived and revoked documents are never moved: they record what the user did. `to` must be an active account holding the role (400 `invalid`, field `to`). An admin may pass either; a clerk, who assigns incoming documents and sees every classified one, a handler's (403 for an official's). Each document moves in its own transaction: its version goes up by one and one audit event `reassigned` (data: role, from, to, state) is written with it; numbers are not touched. A document that changed meanwhile so that it no longer waits for the user (signed, moved by another request) is left as it is. The new person is told by e-mail as for a submission, an approval by another or an assignment (README "E-mail notifications"). 200 with the documents moved, none when nothing waited; 404 for an unknown user.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/users/{id}/reassign (the `ReassignUser` operationId).
+func (c *Client) ReassignUserWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReassignUserRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ReassignUser Pass what waits for a user in a role to a colleague (admin; a clerk for a handler's documents)
+//
+// For a user on leave, moved or gone. role officer: the outgoing documents naming the user as signer that they can still approve or sign (draft, in_review, approved) name `to` instead; role handler: the incoming documents assigned to the user and not yet completed (assigned, in_progress) are assigned to `to`. Signed, issued, sent, completed, archived and revoked documents are never moved: they record what the user did. `to` must be an active account holding the role (400 `invalid`, field `to`). An admin may pass either; a clerk, who assigns incoming documents and sees every classified one, a handler's (403 for an official's). Each document moves in its own transaction: its version goes up by one and one audit event `reassigned` (data: role, from, to, state) is written with it; numbers are not touched. A document that changed meanwhile so that it no longer waits for the user (signed, moved by another request) is left as it is. The new person is told by e-mail as for a submission, an approval by another or an assignment (README "E-mail notifications"). 200 with the documents moved, none when nothing waited; 404 for an unknown user.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/users/{id}/reassign (the `ReassignUser` operationId).
+func (c *Client) ReassignUser(ctx context.Context, id Id, body ReassignUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewReassignUserRequest(c.Server, id, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6002,6 +6082,53 @@ func NewUpdateUserRequestWithBody(server string, id Id, contentType string, body
 	return req, nil
 }
 
+// NewReassignUserRequest calls the generic ReassignUser builder with application/json body
+func NewReassignUserRequest(server string, id Id, body ReassignUserJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewReassignUserRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewReassignUserRequestWithBody constructs an http.Request for the ReassignUser method, with any body, and a specified content type
+func NewReassignUserRequestWithBody(server string, id Id, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/users/%s/reassign", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewSetSignatureImageRequestWithBody constructs an http.Request for the SetSignatureImage method, with any body, and a specified content type
 func NewSetSignatureImageRequestWithBody(server string, id Id, contentType string, body io.Reader) (*http.Request, error) {
 	var err error
@@ -6901,6 +7028,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with PATCH /api/v1/users/{id} (the `UpdateUser` operationId).
 	UpdateUserWithResponse(ctx context.Context, id Id, body UpdateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*UpdateUserResponse, error)
+
+	// ReassignUserWithBodyWithResponse Pass what waits for a user in a role to a colleague (admin; a clerk for a handler's documents)
+	//
+	// For a user on leave, moved or gone. role officer: the outgoing documents naming the user as signer that they can still approve or sign (draft, in_review, approved) name `to` instead; role handler: the incoming documents assigned to the user and not yet completed (assigned, in_progress) are assigned to `to`. Signed, issued, sent, completed, archived and revoked documents are never moved: they record what the user did. `to` must be an active account holding the role (400 `invalid`, field `to`). An admin may pass either; a clerk, who assigns incoming documents and sees every classified one, a handler's (403 for an official's). Each document moves in its own transaction: its version goes up by one and one audit event `reassigned` (data: role, from, to, state) is written with it; numbers are not touched. A document that changed meanwhile so that it no longer waits for the user (signed, moved by another request) is left as it is. The new person is told by e-mail as for a submission, an approval by another or an assignment (README "E-mail notifications"). 200 with the documents moved, none when nothing waited; 404 for an unknown user.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/users/{id}/reassign (the `ReassignUser` operationId).
+	ReassignUserWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReassignUserResponse, error)
+
+	// ReassignUserWithResponse Pass what waits for a user in a role to a colleague (admin; a clerk for a handler's documents)
+	//
+	// For a user on leave, moved or gone. role officer: the outgoing documents naming the user as signer that they can still approve or sign (draft, in_review, approved) name `to` instead; role handler: the incoming documents assigned to the user and not yet completed (assigned, in_progress) are assigned to `to`. Signed, issued, sent, completed, archived and revoked documents are never moved: they record what the user did. `to` must be an active account holding the role (400 `invalid`, field `to`). An admin may pass either; a clerk, who assigns incoming documents and sees every classified one, a handler's (403 for an official's). Each document moves in its own transaction: its version goes up by one and one audit event `reassigned` (data: role, from, to, state) is written with it; numbers are not touched. A document that changed meanwhile so that it no longer waits for the user (signed, moved by another request) is left as it is. The new person is told by e-mail as for a submission, an approval by another or an assignment (README "E-mail notifications"). 200 with the documents moved, none when nothing waited; 404 for an unknown user.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/users/{id}/reassign (the `ReassignUser` operationId).
+	ReassignUserWithResponse(ctx context.Context, id Id, body ReassignUserJSONRequestBody, reqEditors ...RequestEditorFn) (*ReassignUserResponse, error)
 
 	// SetSignatureImageWithBodyWithResponse Set an official's signature image (admin); PNG, blue on transparent
 	//
@@ -10014,6 +10159,103 @@ func (r UpdateUserResponse) ContentType() string {
 	return ""
 }
 
+type ReassignUserResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Reassignment
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ReassignUserResponse) GetJSON200() *Reassignment {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ReassignUserResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ReassignUserResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ReassignUserResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ReassignUserResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ReassignUserResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r ReassignUserResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ReassignUserResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ReassignUserResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ReassignUserResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ReassignUserResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ReassignUserResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ReassignUserResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type SetSignatureImageResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -11590,6 +11832,36 @@ func (c *ClientWithResponses) UpdateUserWithResponse(ctx context.Context, id Id,
 		return nil, err
 	}
 	return ParseUpdateUserResponse(rsp)
+}
+
+// ReassignUserWithBodyWithResponse Pass what waits for a user in a role to a colleague (admin; a clerk for a handler's documents)
+//
+// For a user on leave, moved or gone. role officer: the outgoing documents naming the user as signer that they can still approve or sign (draft, in_review, approved) name `to` instead; role handler: the incoming documents assigned to the user and not yet completed (assigned, in_progress) are assigned to `to`. Signed, issued, sent, completed, archived and revoked documents are never moved: they record what the user did. `to` must be an active account holding the role (400 `invalid`, field `to`). An admin may pass either; a clerk, who assigns incoming documents and sees every classified one, a handler's (403 for an official's). Each document moves in its own transaction: its version goes up by one and one audit event `reassigned` (data: role, from, to, state) is written with it; numbers are not touched. A document that changed meanwhile so that it no longer waits for the user (signed, moved by another request) is left as it is. The new person is told by e-mail as for a submission, an approval by another or an assignment (README "E-mail notifications"). 200 with the documents moved, none when nothing waited; 404 for an unknown user.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/users/{id}/reassign (the `ReassignUser` operationId).
+func (c *ClientWithResponses) ReassignUserWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ReassignUserResponse, error) {
+	rsp, err := c.ReassignUserWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReassignUserResponse(rsp)
+}
+
+// ReassignUserWithResponse Pass what waits for a user in a role to a colleague (admin; a clerk for a handler's documents)
+//
+// For a user on leave, moved or gone. role officer: the outgoing documents naming the user as signer that they can still approve or sign (draft, in_review, approved) name `to` instead; role handler: the incoming documents assigned to the user and not yet completed (assigned, in_progress) are assigned to `to`. Signed, issued, sent, completed, archived and revoked documents are never moved: they record what the user did. `to` must be an active account holding the role (400 `invalid`, field `to`). An admin may pass either; a clerk, who assigns incoming documents and sees every classified one, a handler's (403 for an official's). Each document moves in its own transaction: its version goes up by one and one audit event `reassigned` (data: role, from, to, state) is written with it; numbers are not touched. A document that changed meanwhile so that it no longer waits for the user (signed, moved by another request) is left as it is. The new person is told by e-mail as for a submission, an approval by another or an assignment (README "E-mail notifications"). 200 with the documents moved, none when nothing waited; 404 for an unknown user.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/users/{id}/reassign (the `ReassignUser` operationId).
+func (c *ClientWithResponses) ReassignUserWithResponse(ctx context.Context, id Id, body ReassignUserJSONRequestBody, reqEditors ...RequestEditorFn) (*ReassignUserResponse, error) {
+	rsp, err := c.ReassignUser(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseReassignUserResponse(rsp)
 }
 
 // SetSignatureImageWithBodyWithResponse Set an official's signature image (admin); PNG, blue on transparent
@@ -14367,6 +14639,88 @@ func ParseUpdateUserResponse(rsp *http.Response) (*UpdateUserResponse, error) {
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseReassignUserResponse parses an HTTP response from a ReassignUserWithResponse call
+func ParseReassignUserResponse(rsp *http.Response) (*ReassignUserResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ReassignUserResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Reassignment
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 

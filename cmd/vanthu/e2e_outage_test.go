@@ -213,9 +213,12 @@ func sweepOperations(t *testing.T) []sweepOp {
 // sweepWorld is what the sweep's requests refer to: a user with every
 // role, an issued and an archived document, the PKI's certificates.
 type sweepWorld struct {
-	s         *server
-	admin     *client
-	userID    string
+	s      *server
+	admin  *client
+	userID string
+	// handlerID is a second handler: reassignUser passes the sweeper's
+	// assigned documents (none) to them.
+	handlerID string
 	issued    map[string]any // an issued document
 	issuedPDF []byte
 	archived  string // ID of an archived document
@@ -249,6 +252,11 @@ func newSweepWorld(t *testing.T, s *server) *sweepWorld {
 		t.Fatalf("create the sweeper: %d", code)
 	}
 	w.userID = u.ID
+	if code := w.admin.call("POST", "/api/v1/users", map[string]any{"username": "sweep-handler", "password": sweepPassword,
+		"roles": []string{"handler"}}, &u); code != 201 {
+		t.Fatalf("create the sweep's second handler: %d", code)
+	}
+	w.handlerID = u.ID
 	c := s.login(t, "sweeper", sweepPassword)
 	id := w.outgoing(t, c, "issued")
 	c.act(id, "sign", nil)
@@ -377,6 +385,11 @@ func (w *sweepWorld) call(t *testing.T, op sweepOp, fx sweepFixtures) sweepAnswe
 		jsonBody(map[string]any{"username": "sweep-" + strings.ReplaceAll(fx.phase, " ", "-") + "-user", "password": "password-123", "roles": []string{"clerk"}})
 	case "updateUser":
 		jsonBody(map[string]string{"title": "Chuyên viên " + fx.phase})
+	case "reassignUser":
+		// The sweeper's assigned documents (none: the phases' incoming
+		// one is only received) to the second handler: it reads the users
+		// and the documents, and changes nothing the other phases use.
+		jsonBody(map[string]string{"role": "handler", "to": w.handlerID})
 	case "unlockUser":
 		// No body: it ends the lockout of w.userID's account (none here).
 	case "setSigningKey":
