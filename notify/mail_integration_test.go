@@ -403,3 +403,34 @@ func testRefusedForGood(t *testing.T, e *mailEnv) {
 		t.Errorf("the refused address got %d mails", len(got))
 	}
 }
+
+// TestIntegrationMailReassigned: a draft waiting for its signer's
+// approval, passed by the admin to another official, mails that official
+// "Văn bản chờ duyệt" — and the first signer nothing more.
+func TestIntegrationMailReassigned(t *testing.T) {
+	e := newMailEnv(t)
+	ctx := context.Background()
+	deputy := &workflow.User{ID: "u-deputy", Username: "pho", FullName: "Phó Chủ tịch", Roles: []workflow.Role{workflow.RoleOfficer}, CreatedAt: time.Now()}
+	if err := e.db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error { return tx.CreateUser(ctx, deputy) }); err != nil {
+		t.Fatal(err)
+	}
+	addr := "deputy-" + e.addr[workflow.RoleOfficer]
+	if err := e.db.SetUserMail(ctx, "", deputy.ID, workflow.MailSettings{Email: addr}); err != nil {
+		t.Fatal(err)
+	}
+	d := e.draft(t, workflow.Public)
+	e.apply(t, workflow.RoleHandler, d, workflow.Submit, "")
+	e.run(t)
+	admin := &workflow.User{ID: "u-admin", Username: "quantri", Roles: []workflow.Role{workflow.RoleAdmin}}
+	if _, err := e.svc.Reassign(ctx, admin, workflow.ReassignInput{From: e.users[workflow.RoleOfficer].ID, To: deputy.ID, Role: workflow.RoleOfficer}); err != nil {
+		t.Fatal(err)
+	}
+	e.run(t)
+	got := e.waitMails(t, addr, 1)
+	if len(got) != 1 || !strings.HasPrefix(got[0].Subject, "[vanthu] Văn bản chờ duyệt: ") || !strings.Contains(got[0].Text, publicURL+"/documents/"+d.ID) {
+		t.Errorf("the new signer's mail: %+v", got)
+	}
+	if n := len(e.mails(t, e.addr[workflow.RoleOfficer])); n != 1 {
+		t.Errorf("the first signer got %d mails, want the submission's only", n)
+	}
+}

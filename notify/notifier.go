@@ -140,7 +140,7 @@ func (n *Notifier) start(ctx context.Context) error {
 // owed is the mail event e owes: one per target with an address who has
 // not turned notifications off. users reads the accounts (once a run).
 func (n *Notifier) owed(ctx context.Context, e workflow.Event, users func() ([]*workflow.User, error)) ([]workflow.Notification, error) {
-	if e.DocumentID == "" || (e.Kind != workflow.EventTransition && e.Kind != workflow.EventDeliveryRefused) {
+	if e.DocumentID == "" || (e.Kind != workflow.EventTransition && e.Kind != workflow.EventDeliveryRefused && e.Kind != workflow.EventReassigned) {
 		return nil, nil
 	}
 	d, err := n.Store.Document(ctx, e.DocumentID)

@@ -49,7 +49,9 @@ func NeedsUsers(e workflow.Event) bool {
 // drafter, an assign the assignee; a signature that leaves d waiting for
 // its number the users whose inbox it then waits in to be issued (the
 // clerks: workflow.WaitsFor, among users); a delivery refused for good
-// the clerks who may see d. Never the actor about their own action;
+// the clerks who may see d; a document passed to another person (a
+// reassigned event) that person, as its submission, approval or
+// assignment would have (a draft not yet submitted: nobody). Never the actor about their own action;
 // nobody about any other event. users are the accounts (NeedsUsers).
 func Targets(e workflow.Event, d *workflow.Document, users []*workflow.User) []Target {
 	if d == nil {
@@ -60,6 +62,8 @@ func Targets(e workflow.Event, d *workflow.Document, users []*workflow.User) []T
 		return clerks(e, users, DeliveryRefused, func(u *workflow.User) bool {
 			return u.Has(workflow.RoleClerk) && !u.Disabled && workflow.CanSee(d, u)
 		})
+	case workflow.EventReassigned:
+		return reassigned(e)
 	case workflow.EventTransition:
 	default:
 		return nil
@@ -97,4 +101,22 @@ func clerks(e workflow.Event, users []*workflow.User, r Reason, tells func(*work
 		}
 	}
 	return out
+}
+
+// reassignedReasons: what the person a document was passed to is told,
+// by the state it was passed in — the message they would have had if it
+// had reached them so (a draft still being written waits for nobody).
+var reassignedReasons = map[workflow.State]Reason{
+	workflow.InReview: ToApprove, workflow.Approved: ToSign,
+	workflow.Assigned: Assigned, workflow.InProgress: Assigned,
+}
+
+// reassigned is the target of a reassigned event: its "to".
+func reassigned(e workflow.Event) []Target {
+	r, ok := reassignedReasons[workflow.State(e.Data["state"])]
+	to := e.Data["to"]
+	if !ok || to == "" || to == e.Actor {
+		return nil
+	}
+	return []Target{{to, r}}
 }

@@ -25,6 +25,10 @@ func TestTargets(t *testing.T) {
 	gone.Disabled = true
 	users := []*workflow.User{user("u-signer", workflow.RoleOfficer), user("u-drafter", workflow.RoleHandler),
 		user("u-clerk", workflow.RoleClerk), user("u-admin", workflow.RoleAdmin), gone, user("u-clerk2", workflow.RoleHandler, workflow.RoleClerk)}
+	moved := func(st workflow.State, to string) workflow.Event {
+		return workflow.Event{Kind: workflow.EventReassigned, Actor: "u-admin", DocumentID: "d-1",
+			Data: map[string]string{"role": "officer", "from": "u-signer", "to": to, "state": string(st)}}
+	}
 	signed := tr(workflow.Sign, "u-signer", nil)
 	signed.From, signed.To = workflow.Approved, workflow.OfficerSigned
 	refused := *workflow.DeliveryRefused(workflow.Delivery{DocumentID: "d-1", Kind: workflow.DeliverDocument, OrgID: "000.00.31.H13"}, "02", "Sai địa chỉ", time.Now())
@@ -44,6 +48,12 @@ func TestTargets(t *testing.T) {
 		{"sign by a clerk-official tells the other clerks", func() workflow.Event { e := signed; e.Actor = "u-clerk2"; return e }(), []Target{{"u-clerk", ToIssue}}},
 		{"issue tells nobody", tr(workflow.Issue, "u-clerk", nil), nil},
 		{"a refused delivery tells the clerks", refused, []Target{{"u-clerk", DeliveryRefused}, {"u-clerk2", DeliveryRefused}}},
+		{"passed on in review tells the new signer, as a submit", moved(workflow.InReview, "u-deputy"), []Target{{"u-deputy", ToApprove}}},
+		{"passed on approved tells the new signer, as an approval", moved(workflow.Approved, "u-deputy"), []Target{{"u-deputy", ToSign}}},
+		{"passed on assigned tells the new assignee", moved(workflow.Assigned, "u-new"), []Target{{"u-new", Assigned}}},
+		{"passed on in progress tells the new assignee", moved(workflow.InProgress, "u-new"), []Target{{"u-new", Assigned}}},
+		{"a draft passed on tells nobody: nothing waits for the signer yet", moved(workflow.Draft, "u-deputy"), nil},
+		{"passed on to the actor tells nobody", moved(workflow.Assigned, "u-admin"), nil},
 		{"a comment tells nobody", workflow.Event{Kind: workflow.EventComment, Action: workflow.Submit, Actor: "u-x"}, nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
