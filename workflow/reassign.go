@@ -130,17 +130,8 @@ func (s *Service) Reassign(ctx context.Context, actor *User, in ReassignInput) (
 	if err := CheckReassign(actor, from, to, in.Role); err != nil {
 		return res, err
 	}
-	r := reassignRules[in.Role]
-	q := WorkQuery{SeeAll: true, Limit: reassignBatch}
-	for _, st := range r.States {
-		c := WorkClause{Direction: r.Direction, State: st}
-		*r.clauseField(&c) = from.ID
-		q.Clauses = append(q.Clauses, c)
-	}
-	wl, ok := s.Repo.(WorkLister)
-	if !ok {
-		wl = scanWork{s.Repo}
-	}
+	q := WorkQuery{Clauses: reassignClauses(in.Role, from.ID), SeeAll: true, Limit: reassignBatch}
+	wl := s.workLister()
 	for {
 		docs, err := wl.Work(ctx, q)
 		if err != nil {
@@ -161,6 +152,44 @@ func (s *Service) Reassign(ctx context.Context, actor *User, in ReassignInput) (
 			return res, nil
 		}
 	}
+}
+
+// reassignClauses selects the documents waiting for userID in role by
+// name (WaitsByName), one clause per state.
+func reassignClauses(role Role, userID string) []WorkClause {
+	r := reassignRules[role]
+	var out []WorkClause
+	for _, st := range r.States {
+		c := WorkClause{Direction: r.Direction, State: st}
+		*r.clauseField(&c) = userID
+		out = append(out, c)
+	}
+	return out
+}
+
+// workLister is the repository's WorkLister, or a scan of Documents.
+func (s *Service) workLister() WorkLister {
+	if wl, ok := s.Repo.(WorkLister); ok {
+		return wl
+	}
+	return scanWork{s.Repo}
+}
+
+// WaitingByName counts, for each role of ReassignRoles, the documents
+// that wait for user userID by name and Reassign would move (every one,
+// classified included: for the admin's page, which names no document).
+func (s *Service) WaitingByName(ctx context.Context, userID string) (map[Role]int, error) {
+	out := map[Role]int{}
+	for _, role := range ReassignRoles() {
+		counts, err := s.workLister().CountWork(ctx, WorkQuery{Clauses: reassignClauses(role, userID), SeeAll: true})
+		if err != nil {
+			return nil, err
+		}
+		for _, n := range counts {
+			out[role] += n
+		}
+	}
+	return out, nil
 }
 
 // clauseField is the WorkClause field narrowing to the party.

@@ -115,6 +115,9 @@ func TestReassign(t *testing.T) {
 			for _, st := range append(slices.Clone(tc.moved), tc.stayed...) {
 				before[st] = e.walkTo(t, tc.dir, st)
 			}
+			if n, err := e.svc.WaitingByName(ctx, from.ID); err != nil || n[tc.role] != len(tc.moved) {
+				t.Errorf("WaitingByName = %v, %v; want %d for %s", n, err, len(tc.moved), tc.role)
+			}
 			res, err := e.svc.Reassign(ctx, tc.actor, workflow.ReassignInput{From: from.ID, To: e.other.ID, Role: tc.role})
 			if err != nil {
 				t.Fatal(err)
@@ -154,6 +157,9 @@ func TestReassign(t *testing.T) {
 			}
 			if _, err := e.svc.Apply(ctx, e.other, last.ID, tc.act, workflow.ActionInput{}); err != nil {
 				t.Errorf("%s by the new party: %v", tc.act, err)
+			}
+			if n, err := e.svc.WaitingByName(ctx, from.ID); err != nil || n[tc.role] != 0 {
+				t.Errorf("after: WaitingByName = %v, %v; want none for %s", n, err, tc.role)
 			}
 			again, err := e.svc.Reassign(ctx, tc.actor, workflow.ReassignInput{From: from.ID, To: e.other.ID, Role: tc.role})
 			if err != nil || len(again.Moved) != 0 {
