@@ -165,6 +165,8 @@ func userProblem(err error) string {
 		return "Số định danh cá nhân gồm 6–20 chữ số hoặc chữ cái (CCCD: 12 chữ số), có thể ghi như trong chứng thư: CCCD:092080001234."
 	case workflow.ErrorField(err) == "email":
 		return emailProblem
+	case workflow.ErrorField(err) == "to":
+		return reassignProblem(err)
 	case workflow.ErrorField(err) == "must_change_password":
 		return "Không thể yêu cầu chính mình đổi mật khẩu: hãy tự đổi mật khẩu của mình (trang Đổi mật khẩu)."
 	case strings.Contains(msg, "password"):
@@ -205,6 +207,9 @@ type userView struct {
 	// posted when the information form came back with a problem.
 	Mail  bool
 	Email string
+	// Reassign: what waits for the user by name, by role, and who may
+	// take it over (Chuyển việc cho…).
+	Reassign []reassignOffer
 }
 
 // handleUser shows one user and applies its forms: action=update (roles,
@@ -248,6 +253,12 @@ func (u *UI) handleUser(w http.ResponseWriter, r *http.Request, s *Session) erro
 			ok = "password"
 		case "key", "image":
 			err, ok = u.setKeyOrImage(r, s, id), r.PostFormValue("action")
+		case "reassign":
+			var asked bool
+			if asked, err = u.reassign(w, r, s, target); asked {
+				return nil
+			}
+			ok = "reassign"
 		case "require_password", "unlock":
 			var asked bool
 			if asked, err = u.accountAction(w, r, s, target); asked {
@@ -322,6 +333,8 @@ func userFormProblem(r *http.Request, target *workflow.User, err error, v *userV
 		case workflow.EINVALID, workflow.ETOOLARGE, workflow.EUNSUPPORTEDMEDIA:
 			v.Invalid = one("signature_image", v.Error)
 		}
+	case "reassign":
+		v.Invalid = one("to-"+r.PostFormValue("role"), v.Error)
 	case "key":
 		v.Invalid = one(inputOf(err, userInputs), v.Error)
 		v.Form["key_uri"], v.Form["cert_pem"] = r.PostFormValue("key_uri"), r.PostFormValue("cert_pem")
@@ -339,13 +352,21 @@ func (u *UI) confirmDisable(w http.ResponseWriter, r *http.Request, s *Session, 
 	if err != nil {
 		return err
 	}
+	var also *link
 	if waiting != "" {
 		facts = append(facts, "Văn bản đang chờ người dùng này: "+waiting+". Khóa tài khoản không chuyển các văn bản đó cho người khác: "+
 			"văn bản chỉ người này được duyệt, ký hoặc xử lý sẽ đứng chờ cho đến khi tài khoản được mở khóa.")
+		offers, err := u.reassignOffers(r.Context(), target)
+		if err != nil {
+			return err
+		}
+		if len(offers) > 0 {
+			also = &link{Href: "/admin/users/" + target.ID + "#reassign", Text: "Chuyển việc cho… (trước khi khóa)"}
+		}
 	}
 	v := confirmView{confirmText: confirmText{Heading: "Xác nhận khóa tài khoản", Button: "Xác nhận khóa tài khoản", Danger: true,
 		Facts: facts, Undo: "Có thể mở khóa lại tài khoản sau (bỏ chọn “Khóa tài khoản”); các phiên đăng nhập đã kết thúc không được khôi phục."},
-		Subject: "Người dùng " + userLabel(target), Post: "/admin/users/" + target.ID, Hidden: repost(r), Confirm: "disable", Back: "/admin/users/" + target.ID}
+		Subject: "Người dùng " + userLabel(target), Post: "/admin/users/" + target.ID, Hidden: repost(r), Confirm: "disable", Back: "/admin/users/" + target.ID, Also: also}
 	u.render(w, r, s, http.StatusOK, "confirm", v.Heading, v)
 	return nil
 }
@@ -643,6 +664,9 @@ func (u *UI) fillAccount(r *http.Request, s *Session, target *workflow.User, v *
 		return err
 	}
 	v.Status = st[target.ID]
+	if v.Reassign, err = u.reassignOffers(r.Context(), target); err != nil {
+		return err
+	}
 	if v.Mail = u.cfg.Mail != nil; !v.Mail {
 		return nil
 	}

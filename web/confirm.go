@@ -102,6 +102,9 @@ var reversibleActions = []workflow.Action{workflow.Submit, workflow.Approve, wor
 type formField struct{ Name, Value string }
 
 // confirmView is the confirmation page.
+// link is a link a page offers: where it leads and what it says.
+type link struct{ Href, Text string }
+
 type confirmView struct {
 	confirmText
 	Subject string   // what the action is on
@@ -117,7 +120,10 @@ type confirmView struct {
 	// posted with the confirmation and never written into the page.
 	Password bool
 	Error    string // why the last confirmed post was refused
-	Invalid  Invalid
+	// Also is another way than the action, offered beside it (locking an
+	// account: Chuyển việc cho… first).
+	Also    *link
+	Invalid Invalid
 }
 
 // confirmed reports whether the post confirms key (an action, "disable").

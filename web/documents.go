@@ -439,6 +439,10 @@ func eventText(e workflow.Event, names map[string]string) string {
 			return "Gửi liên thông đến " + org + " thất bại, không gửi lại"
 		}
 		return org + " từ chối tiếp nhận văn bản gửi liên thông"
+	case workflow.EventReassigned:
+		who := map[string]string{string(workflow.RoleOfficer): "người ký", string(workflow.RoleHandler): "người xử lý"}[e.Data["role"]]
+		from, to := e.Data["from"], e.Data["to"]
+		return fmt.Sprintf("Chuyển %s: %s → %s", orDefault(who, "việc"), orDefault(names[from], from), orDefault(names[to], to))
 	case workflow.EventLink:
 		if id := e.Data["replaced_by"]; id != "" {
 			return "Được thay thế bởi văn bản " + id

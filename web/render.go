@@ -206,6 +206,7 @@ var okMessages = map[string]string{
 	// The user page's account forms (admin_account.go).
 	"require_password": "Đã yêu cầu người dùng đổi mật khẩu; các phiên đăng nhập của người dùng đã kết thúc.",
 	"unlock":           "Đã mở tạm khóa đăng nhập của người dùng.",
+	"reassign":         "Đã chuyển việc: các văn bản chờ người dùng này nay chờ người được chọn.",
 	// The user's own change (password.go).
 	"password_changed": "Đã đổi mật khẩu. Các phiên đăng nhập khác của đồng chí đã kết thúc; phiên này vẫn tiếp tục.",
 	// The user's own notifications (notifications.go).

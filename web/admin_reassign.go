@@ -1,0 +1,115 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// reassigner is the document service's reassignment (workflow.Service):
+// what waits for a user by name, passed to a colleague.
+type reassigner interface {
+	Reassign(ctx context.Context, actor *workflow.User, in workflow.ReassignInput) (workflow.ReassignResult, error)
+	WaitingByName(ctx context.Context, userID string) (map[workflow.Role]int, error)
+}
+
+// reassignOffer is one role's "Chuyển việc cho…" on the user page: how
+// many documents wait for the user in it, and who may take them.
+type reassignOffer struct {
+	Role  workflow.Role
+	Count int
+	What  string
+	To    []option
+}
+
+// reassignWhat names, by role, the documents that move.
+var reassignWhat = map[workflow.Role]string{
+	workflow.RoleOfficer: "văn bản đi người này là người ký, đang chờ duyệt hoặc ký",
+	workflow.RoleHandler: "văn bản đến giao người này xử lý, chưa hoàn thành",
+}
+
+// reassignOffers lists the user page's offers for target: one per role
+// something waits for them in (none when the service cannot move them).
+func (u *UI) reassignOffers(ctx context.Context, target *workflow.User) ([]reassignOffer, error) {
+	ra, ok := u.cfg.Docs.(reassigner)
+	if !ok {
+		return nil, nil
+	}
+	counts, err := ra.WaitingByName(ctx, target.ID)
+	if err != nil || len(counts) == 0 {
+		return nil, err
+	}
+	users, err := u.cfg.Directory.Users(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var out []reassignOffer
+	for _, role := range workflow.ReassignRoles() {
+		if counts[role] == 0 {
+			continue
+		}
+		o := reassignOffer{Role: role, Count: counts[role], What: reassignWhat[role]}
+		for _, x := range users {
+			if x.ID != target.ID && !x.Disabled && x.Has(role) {
+				o.To = append(o.To, option{Value: x.ID, Label: userLabel(x)})
+			}
+		}
+		out = append(out, o)
+	}
+	return out, nil
+}
+
+// reassign applies the user page's action=reassign to target: checked,
+// then its confirmation page (asked: the page was shown, nothing moved),
+// then the move.
+func (u *UI) reassign(w http.ResponseWriter, r *http.Request, s *Session, target *workflow.User) (asked bool, err error) {
+	ra, ok := u.cfg.Docs.(reassigner)
+	if !ok {
+		return false, workflow.Errorf(workflow.EUNAVAILABLE, "reassign")
+	}
+	role := workflow.Role(r.PostFormValue("role"))
+	to, err := u.cfg.Directory.User(r.Context(), r.PostFormValue("to"))
+	if workflow.ErrorCode(err) == workflow.ENOTFOUND {
+		return false, workflow.Errorf(workflow.EINVALID, "choose the user the documents move to").On("to")
+	} else if err != nil {
+		return false, err
+	}
+	if err := workflow.CheckReassign(s.User, target, to, role); err != nil {
+		return false, err
+	}
+	if confirmed(r, "reassign") {
+		_, err = ra.Reassign(r.Context(), s.User, workflow.ReassignInput{From: target.ID, To: to.ID, Role: role})
+		return false, err
+	}
+	counts, err := ra.WaitingByName(r.Context(), target.ID)
+	if err != nil {
+		return false, err
+	}
+	v := confirmView{confirmText: confirmText{Heading: "Xác nhận chuyển việc", Button: "Xác nhận chuyển việc",
+		Facts: []string{fmt.Sprintf("%d %s sẽ chờ %s thay cho %s.", counts[role], reassignWhat[role], userLabel(to), userLabel(target)),
+			"Văn bản đã ký, đã phát hành hoặc đã hoàn thành không chuyển: đó là việc người này đã làm.",
+			"Lịch sử của mỗi văn bản ghi lại việc chuyển; người nhận được báo qua thư điện tử (nếu có địa chỉ)."},
+		Undo: "Có thể chuyển lại sau, bằng “Chuyển việc cho…” trên trang của người nhận (khi đó mọi văn bản đang chờ người nhận cùng chuyển)."},
+		Subject: "Người dùng " + userLabel(target), Post: "/admin/users/" + target.ID, Hidden: repost(r), Confirm: "reassign",
+		Back: "/admin/users/" + target.ID + "#reassign"}
+	u.render(w, r, s, http.StatusOK, "confirm", v.Heading, v)
+	return true, nil
+}
+
+// reassignProblem says in Vietnamese why a reassignment was refused
+// (CheckReassign's refusals on "to").
+func reassignProblem(err error) string {
+	msg := workflow.ErrorMessage(err)
+	switch {
+	case strings.Contains(msg, "locked"):
+		return "Tài khoản người nhận đang bị khóa: hãy chọn người đang làm việc."
+	case strings.Contains(msg, "does not hold the role"):
+		return "Người nhận không có vai trò cần thiết (lãnh đạo để duyệt, ký; chuyên viên để xử lý)."
+	case strings.Contains(msg, "already wait"):
+		return "Văn bản đã chờ chính người này: hãy chọn người khác."
+	}
+	return "Hãy chọn người nhận việc trong danh sách."
+}

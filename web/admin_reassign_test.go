@@ -1,0 +1,61 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// TestReassignFromUserPage: locking an official with drafts waiting
+// offers Chuyển việc cho…; his page offers the active officials only;
+// a handler chosen is refused, named why, and nothing moves; after the
+// confirmation his drafts name the colleague as signer, their history
+// says so, and the page offers nothing more.
+func TestReassignFromUserPage(t *testing.T) {
+	e := newTestEnv(t)
+	handler, officer, admin := e.login("chuyenvien"), e.login("lanhdao"), e.login("quantri")
+	ids := []string{e.outgoingThrough(t, handler, officer, workflow.Submit), e.outgoingThrough(t, handler, officer, workflow.Submit, workflow.Approve)}
+	from, deputy := e.users["lanhdao"], e.users["lanhdao2"]
+	path := "/admin/users/" + from.ID
+	p := admin.post(path, url.Values{"action": {"update"}, "roles": {"officer"}, "disabled": {"true"}})
+	if !strings.Contains(p.Body, `href="`+path+`#reassign"`) || !strings.Contains(p.Body, "Chuyển việc cho…") {
+		t.Errorf("locking an official with drafts waiting does not offer Chuyển việc cho…:\n%s", p.Body)
+	}
+	p = admin.get(path)
+	option := func(u *workflow.User) string { return `<option value="` + u.ID + `">` }
+	if !strings.Contains(p.Body, `id="reassign"`) || !strings.Contains(p.Body, "2 văn bản đi người này là người ký") ||
+		!strings.Contains(p.Body, option(deputy)) || strings.Contains(p.Body, option(e.users["chuyenvien"])) || strings.Contains(p.Body, option(from)) {
+		t.Fatalf("the user page's offer: want 2 drafts, the other official only:\n%s", p.Body)
+	}
+	p = admin.post(path, url.Values{"action": {"reassign"}, "role": {"officer"}, "to": {e.users["chuyenvien"].ID}})
+	if p.Status != http.StatusBadRequest || !strings.Contains(p.Body, "Người nhận không có vai trò cần thiết") {
+		t.Errorf("a handler chosen: %d, want 400 saying why:\n%s", p.Status, p.Body)
+	}
+	cf, ok := confirmForm(admin.post(path, url.Values{"action": {"reassign"}, "role": {"officer"}, "to": {deputy.ID}}), "reassign")
+	if !ok {
+		t.Fatal("reassigning did not ask first")
+	}
+	for _, id := range ids {
+		if d, _ := e.repo.Document(t.Context(), id); d.SignerID != from.ID {
+			t.Fatalf("moved before the confirmation, or by a refused choice: signer %s", d.SignerID)
+		}
+	}
+	if p = admin.post(path, cf); p.Status != http.StatusSeeOther || p.Location != path+"?ok=reassign" {
+		t.Fatalf("confirmed: %d %s", p.Status, p.Location)
+	}
+	for _, id := range ids {
+		page := admin.get("/documents/" + id)
+		if !strings.Contains(page.Body, "Chuyển người ký: Trần Văn Lãnh Đạo → Phạm Phó Chủ Tịch") {
+			t.Errorf("%s: the history does not say it moved:\n%s", id, page.Body)
+		}
+		if d, _ := e.repo.Document(t.Context(), id); d.SignerID != deputy.ID {
+			t.Errorf("%s: signer %s, want %s", id, d.SignerID, deputy.ID)
+		}
+	}
+	if p = admin.get(path); strings.Contains(p.Body, `id="reassign"`) {
+		t.Errorf("nothing waits any more, yet the page offers Chuyển việc cho…")
+	}
+}
