@@ -25,12 +25,18 @@ var jsonBufs = sync.Pool{New: func() any { b := make([]byte, 0, 4096); return &b
 
 // writeDocumentJSON answers one document, with its ETag (etag.go).
 func (s *Server) writeDocumentJSON(c echo.Context, status int, d *workflow.Document) error {
-	c.Response().Header().Set("ETag", docETag(d.Version))
 	out := toDocumentJSON(d, Actor(c), s.Docs)
+	return writeDocumentOut(c, status, &out, docETag(&out))
+}
+
+// writeDocumentOut answers out, the document as the caller sees it, with
+// its ETag tag.
+func writeDocumentOut(c echo.Context, status int, out *DocumentJSON, tag string) error {
+	c.Response().Header().Set("ETag", tag)
 	if pretty(c) {
 		return c.JSON(status, out)
 	}
-	return writeJSONBytes(c, status, func(b []byte) ([]byte, error) { return appendDocumentJSON(b, &out) })
+	return writeJSONBytes(c, status, func(b []byte) ([]byte, error) { return appendDocumentJSON(b, out) })
 }
 
 // writeJSONBytes answers the JSON that fill appends to an empty buffer.

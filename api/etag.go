@@ -1,6 +1,8 @@
 package api
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"net/http"
 	"slices"
 	"strconv"
@@ -13,27 +15,66 @@ import (
 
 // Optimistic concurrency in HTTP's own terms (RFC 9110, 8.8.3 and 13.1):
 // every answer that is one document carries its ETag, a strong validator
-// made of its version ("v3"; the URL names the document); a change with
-// If-Match whose tags do not name the current version is 412
-// precondition_failed, If-Match: * takes any version; a GET with
-// If-None-Match naming it is 304. The check is the version check of the
-// body's `version` (atomic with the write), so a document changed between
-// the request's read and its write is a 412 too. If-Match and a body
-// `version` that disagree are a 400 on `version`: neither wins, the
-// request has two ideas of what it saw.
+// of the answer: the document's version and a short hash of what in the
+// answer depends on the caller and the server rather than on the version
+// — its allowed_actions and unavailable_actions ("v3-1a2b3c4d"; the URL
+// names the document). A GET with If-None-Match naming that tag is 304:
+// a user whose roles changed, or who is no longer (or now) the named
+// signer or assignee, or a second user behind the same cache, gets the
+// document again with the actions that are now theirs.
+//
+// If-Match is judged by the version alone: a tag names its version
+// whatever its hash (and the tag of old, "v3", names version 3 too), so a
+// change sent with a tag from before a role change is made while the
+// document is still at that version — the change's own role check judges
+// the caller as they are now. A change with If-Match whose tags name no
+// current version is 412 precondition_failed, If-Match: * takes any
+// version. The check is the version check of the body's `version`
+// (atomic with the write), so a document changed between the request's
+// read and its write is a 412 too. If-Match and a body `version` that
+// disagree are a 400 on `version`: neither wins, the request has two
+// ideas of what it saw.
 
-// docETag is the entity tag of a document at version v.
-func docETag(v int) string { return `"v` + strconv.Itoa(v) + `"` }
+// docETag is the entity tag of the answer out (its version and actions).
+func docETag(out *DocumentJSON) string {
+	h := sha256.New()
+	for _, a := range out.AllowedActions {
+		h.Write([]byte(a))
+		h.Write([]byte{0})
+	}
+	h.Write([]byte{1})
+	for _, u := range out.UnavailableActions {
+		h.Write([]byte(u.Action))
+		h.Write([]byte{0})
+		h.Write([]byte(u.Message))
+		h.Write([]byte{0})
+	}
+	return `"v` + strconv.Itoa(out.Version) + "-" + hex.EncodeToString(h.Sum(nil)[:4]) + `"`
+}
 
-// etagVersion is the version a strong tag of docETag's form names; ok is
-// false for any other tag (a weak one, another server's).
+// etagVersion is the version a strong tag of docETag's form (or the
+// version-only "v3" of before) names; ok is false for any other tag (a
+// weak one, another server's).
 func etagVersion(tag string) (v int, ok bool) {
 	s, found := strings.CutPrefix(tag, `"v`)
-	if !found || !strings.HasSuffix(s, `"`) {
+	if !found {
 		return 0, false
 	}
-	v, err := strconv.Atoi(strings.TrimSuffix(s, `"`))
-	return v, err == nil && v > 0 && docETag(v) == tag
+	s, found = strings.CutSuffix(s, `"`)
+	if !found {
+		return 0, false
+	}
+	num, hash, hashed := strings.Cut(s, "-")
+	if hashed && (len(hash) != 8 || strings.Trim(hash, hexDigits) != "") {
+		return 0, false
+	}
+	v, err := strconv.Atoi(num)
+	return v, err == nil && v > 0 && strconv.Itoa(v) == num
+}
+
+// namesVersion: one of tags names version v.
+func namesVersion(tags []string, v int) bool {
+	return slices.ContainsFunc(tags, func(t string) bool { tv, ok := etagVersion(t); return ok && tv == v })
 }
 
 // etagList is the tags of a conditional header (several fields and
@@ -50,12 +91,12 @@ func etagList(h http.Header, name string) []string {
 	return out
 }
 
-// notModified answers 304 to a GET (or HEAD) of d whose If-None-Match
-// names its tag or is "*" (weak comparison, RFC 9110 13.1.2: W/"v3"
-// matches); false when the document is to be sent.
-func notModified(c echo.Context, d *workflow.Document) (bool, error) {
+// notModified answers 304 to a GET (or HEAD) whose If-None-Match names
+// cur, the answer's tag, or is "*" (weak comparison, RFC 9110 13.1.2:
+// W/"v3-…" matches; the version alone, "v3", does not); false when the
+// document is to be sent.
+func notModified(c echo.Context, cur string) (bool, error) {
 	tags := etagList(c.Request().Header, "If-None-Match")
-	cur := docETag(d.Version)
 	if !slices.ContainsFunc(tags, func(t string) bool { return t == "*" || strings.TrimPrefix(t, "W/") == cur }) {
 		return false, nil
 	}
@@ -94,7 +135,7 @@ func (s *Server) ifMatch(c echo.Context, body int) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	if !slices.Contains(versions, d.Version) {
+	if !namesVersion(tags, d.Version) {
 		return 0, stale(d, tags, nil)
 	}
 	return d.Version, nil
@@ -113,7 +154,7 @@ func (s *Server) preconditionFailed(c echo.Context, err error) error {
 		return err
 	}
 	d, gerr := s.Docs.Get(c.Request().Context(), Actor(c), c.Param("id"))
-	if gerr != nil || slices.Contains(tags, docETag(d.Version)) {
+	if gerr != nil || namesVersion(tags, d.Version) {
 		return err
 	}
 	return stale(d, tags, err)
@@ -123,6 +164,6 @@ func (s *Server) preconditionFailed(c echo.Context, err error) error {
 // version.
 func stale(d *workflow.Document, tags []string, cause error) error {
 	return workflow.Wrap(workflow.EPRECONDITION, cause,
-		"document %s changed: it is at version %d (ETag %s), not the one If-Match names (%s); reload it and retry",
-		d.ID, d.Version, docETag(d.Version), strings.Join(tags, ", "))
+		"document %s changed: it is at version %d, not the one If-Match names (%s); reload it and retry",
+		d.ID, d.Version, strings.Join(tags, ", "))
 }

@@ -839,10 +839,12 @@ func (s *Server) handleGetDocument(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if done, err := notModified(c, d); done || err != nil {
+	out := toDocumentJSON(d, Actor(c), s.Docs)
+	tag := docETag(&out)
+	if done, err := notModified(c, tag); done || err != nil {
 		return err
 	}
-	return s.writeDocumentJSON(c, http.StatusOK, d)
+	return writeDocumentOut(c, http.StatusOK, &out, tag)
 }
 
 func (s *Server) handleGetFile(c echo.Context) error {

@@ -2262,10 +2262,10 @@ type VerificationReportVerdict string
 // IdempotencyKey Example: 8e03978e-40d5-43e8-bc93-6894a57f9324
 type IdempotencyKey = string
 
-// IfMatch Example: "v3"
+// IfMatch Example: "v3-1a2b3c4d"
 type IfMatch = string
 
-// IfNoneMatch Example: "v3"
+// IfNoneMatch Example: "v3-1a2b3c4d"
 type IfNoneMatch = string
 
 // Count defines model for count.
@@ -2393,29 +2393,37 @@ type CreateDocumentParams struct {
 
 // GetDocumentParams defines parameters for GetDocument.
 type GetDocumentParams struct {
-	// IfNoneMatch the ETag the caller holds (RFC 9110, 13.1.2; weak comparison): 304 with no body while the document is still at that version, the document otherwise
+	// IfNoneMatch the ETag the caller holds (RFC 9110, 13.1.2; weak comparison): 304 with no body while the answer would be the same (the document at that version, with the same `allowed_actions` and `unavailable_actions` for the caller), the document otherwise; a version-only tag (`"v3"`) never matches
 	IfNoneMatch *IfNoneMatch `json:"If-None-Match,omitempty"`
 }
 
 // ReviseDocumentParams defines parameters for ReviseDocument.
 type ReviseDocumentParams struct {
 	// IfMatch Optimistic concurrency in HTTP's terms (RFC 9110, 13.1.1): the `ETag` of the document as the
-	// caller saw it (`"v3"`), or several, or `*` (any version). When no tag names the current
-	// version the change is refused with 412 `precondition_failed` and changes nothing; the check
-	// is the one of the body's `version`, atomic with the write. A weak tag (`W/"v3"`) never
-	// matches. If-Match and a body `version` may both be given only when the body's version is one
-	// the tags name: if they disagree neither wins, the answer is 400 `invalid` on `version`.
+	// caller saw it (`"v3-1a2b3c4d"`), or several, or `*` (any version). If-Match is judged by the
+	// version a tag names alone: the hash after it (the caller's actions) is not compared, and
+	// `"v3"` names version 3 too, so a change sent with a tag from before the caller's roles
+	// changed is made while the document is still at that version (the change's role check
+	// judges the caller as they are now). When no tag names the current version the change is
+	// refused with 412 `precondition_failed` and changes nothing; the check is the one of the
+	// body's `version`, atomic with the write. A weak tag (`W/"v3-1a2b3c4d"`) never matches.
+	// If-Match and a body `version` may both be given only when the body's version is one the
+	// tags name: if they disagree neither wins, the answer is 400 `invalid` on `version`.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
 // ApplyActionParams defines parameters for ApplyAction.
 type ApplyActionParams struct {
 	// IfMatch Optimistic concurrency in HTTP's terms (RFC 9110, 13.1.1): the `ETag` of the document as the
-	// caller saw it (`"v3"`), or several, or `*` (any version). When no tag names the current
-	// version the change is refused with 412 `precondition_failed` and changes nothing; the check
-	// is the one of the body's `version`, atomic with the write. A weak tag (`W/"v3"`) never
-	// matches. If-Match and a body `version` may both be given only when the body's version is one
-	// the tags name: if they disagree neither wins, the answer is 400 `invalid` on `version`.
+	// caller saw it (`"v3-1a2b3c4d"`), or several, or `*` (any version). If-Match is judged by the
+	// version a tag names alone: the hash after it (the caller's actions) is not compared, and
+	// `"v3"` names version 3 too, so a change sent with a tag from before the caller's roles
+	// changed is made while the document is still at that version (the change's role check
+	// judges the caller as they are now). When no tag names the current version the change is
+	// refused with 412 `precondition_failed` and changes nothing; the check is the one of the
+	// body's `version`, atomic with the write. A weak tag (`W/"v3-1a2b3c4d"`) never matches.
+	// If-Match and a body `version` may both be given only when the body's version is one the
+	// tags name: if they disagree neither wins, the answer is 400 `invalid` on `version`.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
@@ -2427,11 +2435,15 @@ type GetDocumentFileParams struct {
 // SetLayoutParams defines parameters for SetLayout.
 type SetLayoutParams struct {
 	// IfMatch Optimistic concurrency in HTTP's terms (RFC 9110, 13.1.1): the `ETag` of the document as the
-	// caller saw it (`"v3"`), or several, or `*` (any version). When no tag names the current
-	// version the change is refused with 412 `precondition_failed` and changes nothing; the check
-	// is the one of the body's `version`, atomic with the write. A weak tag (`W/"v3"`) never
-	// matches. If-Match and a body `version` may both be given only when the body's version is one
-	// the tags name: if they disagree neither wins, the answer is 400 `invalid` on `version`.
+	// caller saw it (`"v3-1a2b3c4d"`), or several, or `*` (any version). If-Match is judged by the
+	// version a tag names alone: the hash after it (the caller's actions) is not compared, and
+	// `"v3"` names version 3 too, so a change sent with a tag from before the caller's roles
+	// changed is made while the document is still at that version (the change's role check
+	// judges the caller as they are now). When no tag names the current version the change is
+	// refused with 412 `precondition_failed` and changes nothing; the check is the one of the
+	// body's `version`, atomic with the write. A weak tag (`W/"v3-1a2b3c4d"`) never matches.
+	// If-Match and a body `version` may both be given only when the body's version is one the
+	// tags name: if they disagree neither wins, the answer is 400 `invalid` on `version`.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
