@@ -29,9 +29,10 @@ type Archive interface {
 	Delete(ctx context.Context, actor *workflow.User, docID string) error
 	WritePackage(ctx context.Context, actor *workflow.User, docID string, w io.Writer) error
 	CheckEvidence(ctx context.Context, actor *workflow.User, docID string) (*archive.EvidenceReport, error)
-	// Count counts the records Search finds on all its pages (the cursor
-	// and limit do not matter).
-	Count(ctx context.Context, actor *workflow.User, q archive.Query) (int, error)
+	// SearchCount is Search with the count of the records it finds on
+	// all its pages (the cursor and limit do not matter), both read in
+	// one snapshot: the total never disagrees with the pages.
+	SearchCount(ctx context.Context, actor *workflow.User, q archive.Query) ([]*archive.Record, string, int, error)
 }
 
 // ArchiveRoutes returns the registration of the archive routes, for
@@ -137,14 +138,20 @@ func (h archiveHandlers) search(c echo.Context) error {
 	if q.Limit, err = pageLimit(c); err != nil {
 		return err
 	}
-	if _, err := wantCount(c); err != nil {
-		return err
-	}
-	recs, next, err := h.a.Search(c.Request().Context(), Actor(c), q)
+	want, err := wantCount(c)
 	if err != nil {
 		return err
 	}
-	n, err := total(c, func() (int, error) { return h.a.Count(c.Request().Context(), Actor(c), q) })
+	var recs []*archive.Record
+	var next string
+	var n *int
+	if want {
+		var total int
+		recs, next, total, err = h.a.SearchCount(c.Request().Context(), Actor(c), q)
+		n = &total
+	} else {
+		recs, next, err = h.a.Search(c.Request().Context(), Actor(c), q)
+	}
 	if err != nil {
 		return err
 	}

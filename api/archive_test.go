@@ -48,9 +48,18 @@ type archiveFixture struct {
 
 func newArchiveFixture(t *testing.T, store workflow.Blobs) *archiveFixture {
 	t.Helper()
+	return newArchiveFixtureOn(t, gormdbtest.Open(t, gormdb.SQLite), store, nil)
+}
+
+// newArchiveFixtureOn is newArchiveFixture on db, with the fixture
+// changed by tweak before the server is built (nil: as it is).
+func newArchiveFixtureOn(t *testing.T, db *gormdb.DB, store workflow.Blobs, tweak func(*archivetest.Fixture)) *archiveFixture {
+	t.Helper()
 	ctx := context.Background()
-	db := gormdbtest.Open(t, gormdb.SQLite)
 	f := &archiveFixture{Fixture: archivetest.New(t, db, store), tokens: map[string]string{}}
+	if tweak != nil {
+		tweak(f.Fixture)
+	}
 	accounts := &auth.Service{Repo: db, Cost: bcrypt.MinCost}
 	f.srv = api.New(&api.Server{Docs: f.Docs, Accounts: accounts, Directory: db,
 		Extra: []func(g *echo.Group, s *api.Server){api.ArchiveRoutes(f.Archive)}}, nil)

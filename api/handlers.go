@@ -704,10 +704,13 @@ type listResponse struct {
 	Total      *int           `json:"total,omitempty"` // with ?count=true
 }
 
-// DocumentCounter counts what Documents.List finds on all its pages
-// (workflow.Service.Count); a Docs without it answers ?count=true 503.
+// DocumentCounter lists with the total of every page
+// (workflow.Service.ListCount); a Docs without it answers ?count=true 503.
 type DocumentCounter interface {
-	Count(ctx context.Context, actor *workflow.User, f workflow.DocumentFilter) (int, error)
+	// ListCount is List with the count of what it finds on all its
+	// pages, both read in one snapshot: the total never disagrees with
+	// the pages.
+	ListCount(ctx context.Context, actor *workflow.User, f workflow.DocumentFilter) ([]*workflow.Document, string, int, error)
 }
 
 // wantCount reads ?count=: true asks a list for its total (one COUNT of
@@ -721,20 +724,6 @@ func wantCount(c echo.Context) (bool, error) {
 		return true, nil
 	}
 	return false, workflow.Errorf(workflow.EINVALID, "count must be true or false").On("count")
-}
-
-// total counts with count when the list asks for it (?count=true); nil
-// when it does not.
-func total(c echo.Context, count func() (int, error)) (*int, error) {
-	want, err := wantCount(c)
-	if err != nil || !want {
-		return nil, err
-	}
-	n, err := count()
-	if err != nil {
-		return nil, err
-	}
-	return &n, nil
 }
 
 func (s *Server) handleListDocuments(c echo.Context) error {
@@ -760,24 +749,26 @@ func (s *Server) handleListDocuments(c echo.Context) error {
 	if f.Limit, err = pageLimit(c); err != nil {
 		return err
 	}
-	if _, err := wantCount(c); err != nil { // refused before any query
-		return err
-	}
-	docs, next, err := s.Docs.List(c.Request().Context(), Actor(c), f)
+	want, err := wantCount(c) // refused before any query
 	if err != nil {
 		return err
 	}
-	n, err := total(c, func() (int, error) {
-		dc, ok := s.Docs.(DocumentCounter)
-		if !ok {
-			return 0, workflow.Errorf(workflow.EUNAVAILABLE, "counting documents is not available")
+	if !want {
+		docs, next, err := s.Docs.List(c.Request().Context(), Actor(c), f)
+		if err != nil {
+			return err
 		}
-		return dc.Count(c.Request().Context(), Actor(c), f)
-	})
+		return s.writeDocumentList(c, docs, next, nil)
+	}
+	dc, ok := s.Docs.(DocumentCounter)
+	if !ok {
+		return workflow.Errorf(workflow.EUNAVAILABLE, "counting documents is not available")
+	}
+	docs, next, n, err := dc.ListCount(c.Request().Context(), Actor(c), f)
 	if err != nil {
 		return err
 	}
-	return s.writeDocumentList(c, docs, next, n)
+	return s.writeDocumentList(c, docs, next, &n)
 }
 
 // checkQuery refuses a query string that does not parse (?q=%zz): Go

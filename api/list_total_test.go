@@ -1,6 +1,7 @@
 package api_test
 
 import (
+	"context"
 	"encoding/json"
 	"net/http"
 	"net/url"
@@ -9,6 +10,9 @@ import (
 	"testing"
 
 	"github.com/vanthu/vanthu/archive/archivetest"
+	"github.com/vanthu/vanthu/storage/gormdb"
+	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
+	"github.com/vanthu/vanthu/workflow"
 )
 
 // listPage is a page of GET /documents or GET /archive, total kept as
@@ -137,6 +141,87 @@ func TestArchiveSearchTotal(t *testing.T) {
 	}
 	rec := f.do(t, "clerk", "GET", "/api/v1/archive?count=1", nil)
 	wantStatus(t, rec, http.StatusBadRequest)
+}
+
+// racingRepo is a database where a document is created (race, once
+// armed) between a list's page and its count — another user's request
+// committing in between.
+type racingRepo struct {
+	*gormdb.DB
+	race *func()
+}
+
+func (r racingRepo) CountDocuments(ctx context.Context, f workflow.DocumentFilter) (int, error) {
+	if race := *r.race; race != nil {
+		*r.race = nil
+		race()
+	}
+	return r.DB.CountDocuments(ctx, f)
+}
+
+// racingIndex is an archive index where a document is archived (race,
+// once armed) between a search's page and its count.
+type racingIndex struct {
+	*gormdb.ArchiveIndex
+	race *func()
+}
+
+func (x racingIndex) Count(ctx context.Context, q workflow.ArchiveQuery) (int, error) {
+	if race := *x.race; race != nil {
+		*x.race = nil
+		race()
+	}
+	return x.ArchiveIndex.Count(ctx, q)
+}
+
+// TestTotalAndPageOneSnapshot: a document created, or a record archived,
+// by someone else between a list's page and its count is in neither —
+// the page and its total are read in one snapshot (REPEATABLE READ, read
+// only, on PostgreSQL; one transaction on SQLite) — so a list that fits
+// on one page says as many as it holds; the next request sees the new
+// one in both.
+func TestTotalAndPageOneSnapshot(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		var race func()
+		f := newArchiveFixtureOn(t, db, nil, func(fx *archivetest.Fixture) {
+			fx.Docs.Repo = racingRepo{DB: db, race: &race}
+			fx.Archive.Index = racingIndex{ArchiveIndex: fx.Index, race: &race}
+		})
+		f.Issued(t, archivetest.Options{})
+		archived := f.Issued(t, archivetest.Options{})
+		f.ArchiveDoc(t, archived.ID)
+		later := f.Issued(t, archivetest.Options{})
+		for _, tc := range []struct {
+			path string
+			race func()
+		}{
+			{"/api/v1/documents?count=true", func() { f.Issued(t, archivetest.Options{}) }},
+			{"/api/v1/archive?count=true", func() { f.ArchiveDoc(t, later.ID) }},
+		} {
+			t.Run(tc.path, func(t *testing.T) {
+				seen := -1
+				for i, raced := range []bool{true, false} {
+					if raced {
+						race = tc.race
+					}
+					rec := f.do(t, "clerk", "GET", tc.path, nil)
+					wantStatus(t, rec, http.StatusOK)
+					if race != nil {
+						t.Fatal("the race did not run")
+					}
+					var p listPage
+					json.Unmarshal(rec.Body.Bytes(), &p)
+					if p.Total == nil || *p.Total != len(p.Items) || p.NextCursor != "" {
+						t.Fatalf("request %d: total %s for the %d items of its only page", i+1, fmtTotal(p.Total), len(p.Items))
+					}
+					if !raced && len(p.Items) != seen+1 {
+						t.Fatalf("the request after the race: %d items, want %d", len(p.Items), seen+1)
+					}
+					seen = len(p.Items)
+				}
+			})
+		}
+	})
 }
 
 func fmtTotal(n *int) string {

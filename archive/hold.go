@@ -234,6 +234,20 @@ func (s *Service) Count(ctx context.Context, actor *workflow.User, q Query) (int
 	return s.Index.Count(ctx, q)
 }
 
+// SearchCount is Search with Count's total, both read in one snapshot of
+// the index (workflow.InSnapshot): a record archived between the page and
+// the count cannot make the total disagree with the pages.
+func (s *Service) SearchCount(ctx context.Context, actor *workflow.User, q Query) (recs []*Record, next string, total int, err error) {
+	err = workflow.InSnapshot(ctx, s.Index, func(ctx context.Context) error {
+		if recs, next, err = s.Search(ctx, actor, q); err != nil {
+			return err
+		}
+		total, err = s.Count(ctx, actor, q)
+		return err
+	})
+	return recs, next, total, err
+}
+
 // visibleQuery is q restricted to the records actor may see; EFORBIDDEN
 // for a role that does not search the archive, EUNAVAILABLE without one.
 func (s *Service) visibleQuery(actor *workflow.User, q Query) (Query, error) {

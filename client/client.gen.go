@@ -1026,7 +1026,7 @@ type ArchiveList struct {
 	Items      []ArchiveRecord `json:"items"`
 	NextCursor *string         `json:"next_cursor,omitempty"`
 
-	// Total with ?count=true only: how many the list finds with these filters on all its pages together (the cursor and limit do not matter), counted for the caller as the items are (what they may not see is not counted) — one count of every match, read just after the page, so a change in between can make it differ by the documents changed; absent without ?count=true
+	// Total with ?count=true only: how many the list finds with these filters on all its pages together (the cursor and limit do not matter), counted for the caller as the items are (what they may not see is not counted) — one count of every match, read with the page in one snapshot of the database (a read-only transaction, REPEATABLE READ on PostgreSQL), so a change committed meanwhile is in neither and the total agrees with the page; pages fetched later may see changes made since (the total of each page is that of its own moment); absent without ?count=true
 	//
 	// Example: 187
 	Total *Total `json:"total,omitempty"`
@@ -1425,7 +1425,7 @@ type DocumentList struct {
 	// NextCursor pass as ?cursor= for the next page; absent on the last page
 	NextCursor *string `json:"next_cursor,omitempty"`
 
-	// Total with ?count=true only: how many the list finds with these filters on all its pages together (the cursor and limit do not matter), counted for the caller as the items are (what they may not see is not counted) — one count of every match, read just after the page, so a change in between can make it differ by the documents changed; absent without ?count=true
+	// Total with ?count=true only: how many the list finds with these filters on all its pages together (the cursor and limit do not matter), counted for the caller as the items are (what they may not see is not counted) — one count of every match, read with the page in one snapshot of the database (a read-only transaction, REPEATABLE READ on PostgreSQL), so a change committed meanwhile is in neither and the total agrees with the page; pages fetched later may see changes made since (the total of each page is that of its own moment); absent without ?count=true
 	//
 	// Example: 187
 	Total *Total `json:"total,omitempty"`
@@ -2147,7 +2147,7 @@ type TimestampInfo struct {
 	Trusted bool    `json:"trusted"`
 }
 
-// Total with ?count=true only: how many the list finds with these filters on all its pages together (the cursor and limit do not matter), counted for the caller as the items are (what they may not see is not counted) — one count of every match, read just after the page, so a change in between can make it differ by the documents changed; absent without ?count=true
+// Total with ?count=true only: how many the list finds with these filters on all its pages together (the cursor and limit do not matter), counted for the caller as the items are (what they may not see is not counted) — one count of every match, read with the page in one snapshot of the database (a read-only transaction, REPEATABLE READ on PostgreSQL), so a change committed meanwhile is in neither and the total agrees with the page; pages fetched later may see changes made since (the total of each page is that of its own moment); absent without ?count=true
 //
 // Example: 187
 type Total = int

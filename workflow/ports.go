@@ -207,6 +207,25 @@ func createAndAppend(ctx context.Context, tx Tx, d *Document, events []*Event) e
 	return nil
 }
 
+// Snapshotter is a store whose reads can share one consistent view of
+// the database: storage/gormdb's DB and archive index implement it.
+type Snapshotter interface {
+	// Snapshot runs fn with a ctx whose reads through the store (and
+	// the stores sharing its database) all see the database as it was at
+	// one moment: one read-only transaction. fn must not write. fn's
+	// error is returned as it is.
+	Snapshot(ctx context.Context, fn func(ctx context.Context) error) error
+}
+
+// InSnapshot runs fn in one snapshot of store when it is a Snapshotter,
+// else with ctx as it is (reads one after the other).
+func InSnapshot(ctx context.Context, store any, fn func(ctx context.Context) error) error {
+	if sn, ok := store.(Snapshotter); ok {
+		return sn.Snapshot(ctx, fn)
+	}
+	return fn(ctx)
+}
+
 // Repository is the system of record. storage/gormdb implements it on
 // SQLite and PostgreSQL.
 type Repository interface {

@@ -690,6 +690,21 @@ func (s *Service) Count(ctx context.Context, actor *User, f DocumentFilter) (int
 	return s.Repo.CountDocuments(ctx, visibleFilter(actor, f))
 }
 
+// ListCount is List with Count's total, both read in one snapshot of
+// the repository (InSnapshot): a document created or changed between the
+// page and the count cannot make the total disagree with the pages ("51–
+// 100 of 187" while 188 match, or the page's own documents not counted).
+func (s *Service) ListCount(ctx context.Context, actor *User, f DocumentFilter) (docs []*Document, next string, total int, err error) {
+	err = InSnapshot(ctx, s.Repo, func(ctx context.Context) error {
+		if docs, next, err = s.List(ctx, actor, f); err != nil {
+			return err
+		}
+		total, err = s.Count(ctx, actor, f)
+		return err
+	})
+	return docs, next, total, err
+}
+
 // visibleFilter is f restricted to what actor may see.
 func visibleFilter(actor *User, f DocumentFilter) DocumentFilter {
 	f.ViewerID, f.SeeAll = actor.ID, SeesAllClassified(actor)

@@ -99,6 +99,12 @@ func NewArchiveIndex(d *DB) *ArchiveIndex { return &ArchiveIndex{db: d} }
 
 func (x *ArchiveIndex) q(ctx context.Context) *gorm.DB { return x.db.conn(ctx) }
 
+// Snapshot implements workflow.Snapshotter: the DB's (a search and its
+// count read in one view of the database).
+func (x *ArchiveIndex) Snapshot(ctx context.Context, fn func(ctx context.Context) error) error {
+	return x.db.Snapshot(ctx, fn)
+}
+
 // Record implements archive.Index.
 func (x *ArchiveIndex) Record(ctx context.Context, docID string) (*workflow.ArchiveRecord, error) {
 	var r archiveRecordRow

@@ -22,6 +22,7 @@ package gormdb
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -116,7 +117,10 @@ type DB struct {
 	idemPurged atomic.Int64
 }
 
-var _ workflow.Repository = (*DB)(nil)
+var (
+	_ workflow.Repository  = (*DB)(nil)
+	_ workflow.Snapshotter = (*DB)(nil)
+)
 
 // Open connects to the database and brings its schema up to date
 // (Migrate). An empty dsn opens (creating it if needed) the SQLite file
@@ -404,6 +408,35 @@ func (d *DB) Atomic(ctx context.Context, fn func(ctx context.Context, tx workflo
 		return fnErr
 	}
 	return d.translate(err, "transaction")
+}
+
+// Snapshot implements workflow.Snapshotter: fn's reads through ctx (the
+// DB's Reader methods, the archive index's) run in one read-only
+// transaction and see the database as at one moment — on PostgreSQL
+// REPEATABLE READ READ ONLY (the snapshot its first statement takes), on
+// SQLite one transaction on a reader connection (in WAL mode, the
+// snapshot its first read takes). In a transaction already (ctx carries
+// one of this DB's), fn runs in it.
+func (d *DB) Snapshot(ctx context.Context, fn func(ctx context.Context) error) error {
+	if t, ok := ctx.Value(txKey{}).(*conn); ok && t.db == d {
+		return fn(ctx)
+	}
+	var opts *sql.TxOptions
+	if d.dialect == Postgres {
+		opts = &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true}
+	}
+	var fnErr error
+	err := d.rdb.WithContext(ctx).Transaction(func(g *gorm.DB) error {
+		fnErr = fn(context.WithValue(ctx, txKey{}, &conn{g: g, db: d}))
+		return fnErr
+	}, opts)
+	if fnErr != nil && errors.Is(err, fnErr) {
+		return fnErr
+	}
+	if err != nil {
+		return d.translate(err, "read snapshot")
+	}
+	return nil
 }
 
 // conn returns the handle to use for ctx: the transaction ctx carries,
