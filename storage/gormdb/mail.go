@@ -57,7 +57,10 @@ func mailOutboxFailedV23(_ context.Context, _ *DB, g *gorm.DB) error {
 	if g.Migrator().HasColumn(&mailOutboxRow{}, "failed_at") {
 		return nil
 	}
-	return g.Exec(`ALTER TABLE mail_outbox ADD COLUMN failed_at bigint NOT NULL DEFAULT 0`).Error
+	// As gorm declares it in a fresh table (integer on SQLite, bigint on
+	// PostgreSQL): "bigint" on SQLite left an upgraded database's schema
+	// unlike a fresh one's (TestMigrateFromV22WithRows).
+	return g.Migrator().AddColumn(&mailOutboxRow{}, "FailedAt")
 }
 
 // mailV22 creates the three tables.

@@ -44,7 +44,8 @@ func passwordHistorySeqV24(_ context.Context, _ *DB, g *gorm.DB) error {
 	if g.Migrator().HasColumn(&passwordHistoryRow{}, "seq") {
 		return nil
 	}
-	return g.Exec(`ALTER TABLE password_history ADD COLUMN seq bigint NOT NULL DEFAULT 0`).Error
+	// As gorm declares it in a fresh table (mailOutboxFailedV23).
+	return g.Migrator().AddColumn(&passwordHistoryRow{}, "Seq")
 }
 
 // PreviousPasswordHashes returns the hashes of the last n passwords
