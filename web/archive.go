@@ -73,11 +73,7 @@ func (u *UI) handleArchiveSearch(w http.ResponseWriter, r *http.Request, s *Sess
 		u.render(w, r, s, p.Status, "archive", "Kho lưu trữ", v)
 		return nil
 	}
-	recs, next, err := u.cfg.Archive.Search(r.Context(), s.User, q)
-	if err != nil {
-		return err
-	}
-	total, err := u.cfg.Archive.Count(r.Context(), s.User, q)
+	recs, next, total, err := u.cfg.Archive.SearchCount(r.Context(), s.User, q)
 	if err != nil {
 		return err
 	}

@@ -185,8 +185,9 @@ func (a searchArchive) Search(_ context.Context, _ *workflow.User, q archive.Que
 	return a.recs, "", nil
 }
 
-func (a searchArchive) Count(context.Context, *workflow.User, archive.Query) (int, error) {
-	return len(a.recs), nil
+func (a searchArchive) SearchCount(ctx context.Context, u *workflow.User, q archive.Query) ([]*archive.Record, string, int, error) {
+	recs, next, err := a.Search(ctx, u, q)
+	return recs, next, len(recs), err
 }
 
 // TestDateFiltersThatDoNotRead: a list or archive search with a date that

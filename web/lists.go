@@ -99,11 +99,9 @@ func (u *UI) listPage(dir workflow.Direction) pageFunc {
 			u.render(w, r, s, p.Status, "list", v.Title, v)
 			return nil
 		}
-		docs, next, err := u.cfg.Docs.List(r.Context(), s.User, f)
-		if err != nil {
-			return err
-		}
-		total, err := u.cfg.Docs.Count(r.Context(), s.User, f)
+		// The page and its total from one snapshot: "51–100 of 187" is
+		// never off by a document created in between.
+		docs, next, total, err := u.cfg.Docs.ListCount(r.Context(), s.User, f)
 		if err != nil {
 			return err
 		}

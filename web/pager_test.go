@@ -104,11 +104,12 @@ func (a pagedArchive) Search(_ context.Context, _ *workflow.User, q archive.Quer
 	return recs, next, nil
 }
 
-func (a pagedArchive) Count(_ context.Context, _ *workflow.User, q archive.Query) (int, error) {
+func (a pagedArchive) SearchCount(ctx context.Context, u *workflow.User, q archive.Query) ([]*archive.Record, string, int, error) {
+	recs, next, err := a.Search(ctx, u, q)
 	if q.Q != "" {
-		return 0, nil
+		return recs, next, 0, err
 	}
-	return a.total, nil
+	return recs, next, a.total, err
 }
 
 // TestArchiveSearchSaysHowManyAndWhere: the archive search says how many

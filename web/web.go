@@ -51,8 +51,9 @@ type Documents interface {
 	Create(ctx context.Context, actor *workflow.User, in workflow.CreateInput) (*workflow.Document, error)
 	Get(ctx context.Context, actor *workflow.User, id string) (*workflow.Document, error)
 	List(ctx context.Context, actor *workflow.User, f workflow.DocumentFilter) ([]*workflow.Document, string, error)
-	// Count counts what List finds for f on all its pages.
-	Count(ctx context.Context, actor *workflow.User, f workflow.DocumentFilter) (int, error)
+	// ListCount is List with the count of what it finds for f on all
+	// its pages, both read in one snapshot.
+	ListCount(ctx context.Context, actor *workflow.User, f workflow.DocumentFilter) ([]*workflow.Document, string, int, error)
 	// OpenFile streams a file, with its document as read.
 	OpenFile(ctx context.Context, actor *workflow.User, id, sha string) (io.ReadCloser, *workflow.Document, workflow.File, error)
 	// HeadFile is OpenFile for a HEAD: the file and the info of its
@@ -75,9 +76,9 @@ type Documents interface {
 
 // Archive is the district repository (archive.Service).
 type Archive interface {
-	Search(ctx context.Context, actor *workflow.User, q archive.Query) ([]*archive.Record, string, error)
-	// Count counts what Search finds for q on all its pages.
-	Count(ctx context.Context, actor *workflow.User, q archive.Query) (int, error)
+	// SearchCount finds records for q, with the count of what it finds
+	// on all its pages, both read in one snapshot.
+	SearchCount(ctx context.Context, actor *workflow.User, q archive.Query) ([]*archive.Record, string, int, error)
 	Get(ctx context.Context, actor *workflow.User, docID string) (*archive.Record, error)
 	Open(ctx context.Context, actor *workflow.User, docID, name string) (io.ReadCloser, *archive.Record, archive.Object, error)
 	// Stat is Open without the content (a HEAD): the object and the type
