@@ -25,6 +25,7 @@ func (u *UI) documentRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /documents/{id}", u.auth(u.handleDocumentPost))
 	mux.Handle("GET /documents/{id}/file", u.auth(u.handleFile))
 	mux.Handle("GET /documents/{id}/deliveries", u.auth(u.handleDeliveries))
+	mux.Handle("POST /documents/{id}/refusals-seen", u.auth(u.handleRefusalsSeen))
 }
 
 // docView is the document page.
@@ -443,6 +444,8 @@ func eventText(e workflow.Event, names map[string]string) string {
 		who := map[string]string{string(workflow.RoleOfficer): "người ký", string(workflow.RoleHandler): "người xử lý"}[e.Data["role"]]
 		from, to := e.Data["from"], e.Data["to"]
 		return fmt.Sprintf("Chuyển %s: %s → %s", orDefault(who, "việc"), orDefault(names[from], from), orDefault(names[to], to))
+	case workflow.EventRefusalsSeen:
+		return "Đánh dấu đã xử lý việc gửi liên thông bị từ chối"
 	case workflow.EventLink:
 		if id := e.Data["replaced_by"]; id != "" {
 			return "Được thay thế bởi văn bản " + id

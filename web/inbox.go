@@ -33,6 +33,9 @@ type inboxView struct {
 	All   bool
 	Rows  []inboxRow
 	Shown int // rows shown when fewer than the tab's count
+	// Refused: the tab of refused deliveries is open (its rows).
+	Refused     bool
+	RefusedRows []refusedRow
 }
 
 // tabNames are the inbox tabs, by the action that waits.
@@ -41,6 +44,7 @@ var tabNames = map[workflow.Action]string{
 	workflow.Complete: "Đang xử lý", workflow.Submit: "Dự thảo của tôi", workflow.Approve: "Chờ duyệt",
 	workflow.Sign: "Chờ ký", workflow.Issue: "Chờ phát hành", workflow.Send: "Chờ gửi",
 	workflow.Archive: "Chờ lưu trữ", workflow.AcceptRevoke: "Đề nghị thu hồi chờ trả lời",
+	tabRefused: "Gửi bị từ chối",
 }
 
 // handleInbox is "Việc cần xử lý": what waits for this user, most urgent
@@ -55,6 +59,9 @@ func (u *UI) handleInbox(w http.ResponseWriter, r *http.Request, s *Session) err
 	rememberTab(w, r, action)
 	for _, t := range tabs {
 		v.Tabs = append(v.Tabs, inboxTab{Action: t.Action, Label: orName(tabNames, t.Action), Count: t.Count, Active: t.Action == action})
+	}
+	if err := u.refusedTab(r, s, action, &v); err != nil {
+		return err
 	}
 	names, err := u.userNames(r)
 	if err != nil {
@@ -84,7 +91,7 @@ func (u *UI) handleInbox(w http.ResponseWriter, r *http.Request, s *Session) err
 			count = t.Count
 		}
 	}
-	if len(v.Rows) < count {
+	if len(v.Rows) < count && !v.Refused {
 		v.Shown = len(v.Rows)
 	}
 	u.render(w, r, s, http.StatusOK, "inbox", "Việc cần xử lý", v)

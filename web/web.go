@@ -69,6 +69,11 @@ type Documents interface {
 	EachRegisterRows(ctx context.Context, actor *workflow.User, kind workflow.RegisterKind, year int, month time.Month, fn func([]workflow.RegisterRow) error) error
 	RegisterRowsBetween(ctx context.Context, actor *workflow.User, kind workflow.RegisterKind, year, first, last int) (workflow.RegisterPage, error)
 	Work(ctx context.Context, actor *workflow.User, action workflow.Action, limit int) ([]*workflow.Document, []workflow.WorkTab, int, error)
+	// Refusals lists the outgoing documents whose deliveries were refused
+	// and nobody has dealt with yet (clerks only), and how many in all;
+	// SeeRefusals marks a document's refusals seen.
+	Refusals(ctx context.Context, actor *workflow.User, limit int) ([]workflow.RefusedDocument, int, error)
+	SeeRefusals(ctx context.Context, actor *workflow.User, id string) error
 	Comment(ctx context.Context, actor *workflow.User, id, text string) error
 	NextNotation(ctx context.Context, actor *workflow.User, id string) (int, string, error)
 	VerifyAuditFor(ctx context.Context, actor *workflow.User) (workflow.AuditReport, error)
