@@ -226,6 +226,8 @@ func New(s *Server, logger *slog.Logger) *Server {
 	g.GET("/documents/:id/file", s.handleGetFile)
 	g.GET("/documents/:id/events", s.handleEvents)
 	g.POST("/documents/:id/actions/:action", s.handleAction)
+	g.POST("/documents/:id/refusals/seen", s.handleSeeRefusals)
+	g.GET("/refusals", s.handleRefusals)
 	g.GET("/registers/:kind/:year", s.handleRegister)
 	g.GET("/audit/verify", s.handleAuditVerify)
 	s.signingRoutes(g)

@@ -235,19 +235,19 @@ func (e DocumentRegister) Valid() bool {
 
 // Defines values for DocumentRevokeState.
 const (
-	Accepted  DocumentRevokeState = "accepted"
-	Refused   DocumentRevokeState = "refused"
-	Requested DocumentRevokeState = "requested"
+	DocumentRevokeStateAccepted  DocumentRevokeState = "accepted"
+	DocumentRevokeStateRefused   DocumentRevokeState = "refused"
+	DocumentRevokeStateRequested DocumentRevokeState = "requested"
 )
 
 // Valid indicates whether the value is a known member of the DocumentRevokeState enum.
 func (e DocumentRevokeState) Valid() bool {
 	switch e {
-	case Accepted:
+	case DocumentRevokeStateAccepted:
 		return true
-	case Refused:
+	case DocumentRevokeStateRefused:
 		return true
-	case Requested:
+	case DocumentRevokeStateRequested:
 		return true
 	default:
 		return false
@@ -331,25 +331,26 @@ func (e ErrorCode) Valid() bool {
 
 // Defines values for EventKind.
 const (
-	EventKindArchive            EventKind = "archive"
-	EventKindArchiveUse         EventKind = "archive_use"
-	EventKindAuditAnchored      EventKind = "audit_anchored"
-	EventKindCertificateRevoked EventKind = "certificate_revoked"
-	EventKindComment            EventKind = "comment"
-	EventKindCreate             EventKind = "create"
-	EventKindDeliveryRefused    EventKind = "delivery_refused"
-	EventKindDraftRevised       EventKind = "draft_revised"
-	EventKindLayout             EventKind = "layout"
-	EventKindLink               EventKind = "link"
-	EventKindLoginFailed        EventKind = "login_failed"
-	EventKindLoginThrottled     EventKind = "login_throttled"
-	EventKindNumberVoided       EventKind = "number_voided"
-	EventKindPasswordChanged    EventKind = "password_changed"
-	EventKindReassigned         EventKind = "reassigned"
-	EventKindRevoke             EventKind = "revoke"
-	EventKindTransition         EventKind = "transition"
-	EventKindUpload             EventKind = "upload"
-	EventKindUser               EventKind = "user"
+	EventKindArchive             EventKind = "archive"
+	EventKindArchiveUse          EventKind = "archive_use"
+	EventKindAuditAnchored       EventKind = "audit_anchored"
+	EventKindCertificateRevoked  EventKind = "certificate_revoked"
+	EventKindComment             EventKind = "comment"
+	EventKindCreate              EventKind = "create"
+	EventKindDeliveryRefused     EventKind = "delivery_refused"
+	EventKindDeliveryRefusedSeen EventKind = "delivery_refused_seen"
+	EventKindDraftRevised        EventKind = "draft_revised"
+	EventKindLayout              EventKind = "layout"
+	EventKindLink                EventKind = "link"
+	EventKindLoginFailed         EventKind = "login_failed"
+	EventKindLoginThrottled      EventKind = "login_throttled"
+	EventKindNumberVoided        EventKind = "number_voided"
+	EventKindPasswordChanged     EventKind = "password_changed"
+	EventKindReassigned          EventKind = "reassigned"
+	EventKindRevoke              EventKind = "revoke"
+	EventKindTransition          EventKind = "transition"
+	EventKindUpload              EventKind = "upload"
+	EventKindUser                EventKind = "user"
 )
 
 // Valid indicates whether the value is a known member of the EventKind enum.
@@ -368,6 +369,8 @@ func (e EventKind) Valid() bool {
 	case EventKindCreate:
 		return true
 	case EventKindDeliveryRefused:
+		return true
+	case EventKindDeliveryRefusedSeen:
 		return true
 	case EventKindDraftRevised:
 		return true
@@ -1596,14 +1599,14 @@ type Event struct {
 	From       *string            `json:"from,omitempty"`
 	Hash       string             `json:"hash"`
 
-	// Kind reassigned: what waited for one user now waits for another (POST /users/{id}/reassign; data: role, officer or handler; from and to, the users' IDs; state, the document's, unchanged); delivery_refused: a message to a connected agency refused for good, by the exchange — the agency answered the document with status 02, or the delivery failed for good and is not retried (data: org_id, org_name, delivery: document, revoke or status, status: the agency's code when it answered; comment: the reason); revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF, "attachments" when attachments were added or removed), old_sha256, new_sha256 and name (the new PDF), attachment_added:{sha256} and attachment_removed:{sha256} (each attachment added or removed: its name)
+	// Kind reassigned: what waited for one user now waits for another (POST /users/{id}/reassign; data: role, officer or handler; from and to, the users' IDs; state, the document's, unchanged); delivery_refused_seen: a clerk marked a document's refused deliveries dealt with (POST /documents/{id}/refusals/seen; data: through, the seq of the last refusal it covers): every delivery_refused before it leaves GET /refusals and the inbox; delivery_refused: a message to a connected agency refused for good, by the exchange — the agency answered the document with status 02, or the delivery failed for good and is not retried (data: org_id, org_name, delivery: document, revoke or status, status: the agency's code when it answered; comment: the reason); revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF, "attachments" when attachments were added or removed), old_sha256, new_sha256 and name (the new PDF), attachment_added:{sha256} and attachment_removed:{sha256} (each attachment added or removed: its name)
 	Kind     EventKind `json:"kind"`
 	PrevHash string    `json:"prev_hash"`
 	Seq      int64     `json:"seq"`
 	To       *string   `json:"to,omitempty"`
 }
 
-// EventKind reassigned: what waited for one user now waits for another (POST /users/{id}/reassign; data: role, officer or handler; from and to, the users' IDs; state, the document's, unchanged); delivery_refused: a message to a connected agency refused for good, by the exchange — the agency answered the document with status 02, or the delivery failed for good and is not retried (data: org_id, org_name, delivery: document, revoke or status, status: the agency's code when it answered; comment: the reason); revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF, "attachments" when attachments were added or removed), old_sha256, new_sha256 and name (the new PDF), attachment_added:{sha256} and attachment_removed:{sha256} (each attachment added or removed: its name)
+// EventKind reassigned: what waited for one user now waits for another (POST /users/{id}/reassign; data: role, officer or handler; from and to, the users' IDs; state, the document's, unchanged); delivery_refused_seen: a clerk marked a document's refused deliveries dealt with (POST /documents/{id}/refusals/seen; data: through, the seq of the last refusal it covers): every delivery_refused before it leaves GET /refusals and the inbox; delivery_refused: a message to a connected agency refused for good, by the exchange — the agency answered the document with status 02, or the delivery failed for good and is not retried (data: org_id, org_name, delivery: document, revoke or status, status: the agency's code when it answered; comment: the reason); revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF, "attachments" when attachments were added or removed), old_sha256, new_sha256 and name (the new PDF), attachment_added:{sha256} and attachment_removed:{sha256} (each attachment added or removed: its name)
 type EventKind string
 
 // EventList defines model for EventList.
@@ -1907,6 +1910,26 @@ type ReformReport struct {
 	//
 	// Example: 2026-11-30
 	To openapi_types.Date `json:"to"`
+}
+
+// Refused defines model for Refused.
+type Refused struct {
+	// Confidentiality thường, Mật, Tối mật, Tuyệt mật
+	Confidentiality Confidentiality `json:"confidentiality"`
+	DocumentId      string          `json:"document_id"`
+	Notation        string          `json:"notation"`
+
+	// Refusals its delivery_refused events after the last delivery_refused_seen, newest first
+	Refusals []Event `json:"refusals"`
+	Subject  string  `json:"subject"`
+}
+
+// RefusedList defines model for RefusedList.
+type RefusedList struct {
+	Items []Refused `json:"items"`
+
+	// Total refused documents not dealt with, on all pages
+	Total int `json:"total"`
 }
 
 // Register defines model for Register.
@@ -2447,6 +2470,11 @@ type SetLayoutParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// ListRefusalsParams defines parameters for ListRefusals.
+type ListRefusalsParams struct {
+	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
 // GetRegisterParams defines parameters for GetRegister.
 type GetRegisterParams struct {
 	// Month only the entries dated in this month (date of issue, of registration, or when a number was taken or voided); absent: the whole year
@@ -2870,6 +2898,11 @@ type ClientInterface interface {
 	// Corresponds with PUT /api/v1/documents/{id}/layout (the `SetLayout` operationId).
 	SetLayout(ctx context.Context, id Id, params *SetLayoutParams, body SetLayoutJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// SeeRefusals Mark a document's refused deliveries dealt with (clerk): an audit event delivery_refused_seen; the document leaves GET /refusals until refused again
+	//
+	// Corresponds with POST /api/v1/documents/{id}/refusals/seen (the `SeeRefusals` operationId).
+	SeeRefusals(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// DecideRevocationWithBody Decide on a sender's request to revoke a received document (clerk); accepted, the document moves to revoked and the sender is told 15; refused (with a reason), it stays as it was and the sender is told 16 with the reason
 	//
 	// Takes any type of body and a specified content type.
@@ -2961,6 +2994,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/public/verify/{code} (the `VerifyCodePublic` operationId).
 	VerifyCodePublic(ctx context.Context, code string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListRefusals Outgoing documents whose delivery a connected agency refused (status 02) or that failed for good, that no clerk has dealt with yet, the one refused last first (clerks; the web inbox's Gửi bị từ chối)
+	//
+	// A document leaves the list when a clerk marks its refusals dealt with (POST /documents/{id}/refusals/seen), and comes back with a later refusal. Each item holds the refusals after the last such mark, newest first: delivery_refused events (data: org_id, org_name, status; comment: the reason).
+	//
+	// Corresponds with GET /api/v1/refusals (the `ListRefusals` operationId).
+	ListRefusals(ctx context.Context, params *ListRefusalsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetRegister A register (sổ đăng ký) for a year or one of its months, JSON or CSV
 	//
@@ -3693,6 +3733,21 @@ func (c *Client) SetLayout(ctx context.Context, id Id, params *SetLayoutParams, 
 	return c.Client.Do(req)
 }
 
+// SeeRefusals Mark a document's refused deliveries dealt with (clerk): an audit event delivery_refused_seen; the document leaves GET /refusals until refused again
+//
+// Corresponds with POST /api/v1/documents/{id}/refusals/seen (the `SeeRefusals` operationId).
+func (c *Client) SeeRefusals(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSeeRefusalsRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // DecideRevocationWithBody Decide on a sender's request to revoke a received document (clerk); accepted, the document moves to revoked and the sender is told 15; refused (with a reason), it stays as it was and the sender is told 16 with the reason
 //
 // Takes any type of body and a specified content type.
@@ -3885,6 +3940,23 @@ func (c *Client) GetTrustAnchors(ctx context.Context, reqEditors ...RequestEdito
 // Corresponds with GET /api/v1/public/verify/{code} (the `VerifyCodePublic` operationId).
 func (c *Client) VerifyCodePublic(ctx context.Context, code string, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewVerifyCodePublicRequest(c.Server, code)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListRefusals Outgoing documents whose delivery a connected agency refused (status 02) or that failed for good, that no clerk has dealt with yet, the one refused last first (clerks; the web inbox's Gửi bị từ chối)
+//
+// A document leaves the list when a clerk marks its refusals dealt with (POST /documents/{id}/refusals/seen), and comes back with a later refusal. Each item holds the refusals after the last such mark, newest first: delivery_refused events (data: org_id, org_name, status; comment: the reason).
+//
+// Corresponds with GET /api/v1/refusals (the `ListRefusals` operationId).
+func (c *Client) ListRefusals(ctx context.Context, params *ListRefusalsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListRefusalsRequest(c.Server, params)
 	if err != nil {
 		return nil, err
 	}
@@ -5505,6 +5577,40 @@ func NewSetLayoutRequestWithBody(server string, id Id, params *SetLayoutParams, 
 	return req, nil
 }
 
+// NewSeeRefusalsRequest constructs an http.Request for the SeeRefusals method
+func NewSeeRefusalsRequest(server string, id Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/documents/%s/refusals/seen", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewDecideRevocationRequest calls the generic DecideRevocation builder with application/json body
 func NewDecideRevocationRequest(server string, id Id, body DecideRevocationJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -5778,6 +5884,60 @@ func NewVerifyCodePublicRequest(server string, code string) (*http.Request, erro
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListRefusalsRequest constructs an http.Request for the ListRefusals method
+func NewListRefusalsRequest(server string, params *ListRefusalsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/refusals")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
@@ -6879,6 +7039,13 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with PUT /api/v1/documents/{id}/layout (the `SetLayout` operationId).
 	SetLayoutWithResponse(ctx context.Context, id Id, params *SetLayoutParams, body SetLayoutJSONRequestBody, reqEditors ...RequestEditorFn) (*SetLayoutResponse, error)
 
+	// SeeRefusalsWithResponse Mark a document's refused deliveries dealt with (clerk): an audit event delivery_refused_seen; the document leaves GET /refusals until refused again
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/documents/{id}/refusals/seen (the `SeeRefusals` operationId).
+	SeeRefusalsWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*SeeRefusalsResponse, error)
+
 	// DecideRevocationWithBodyWithResponse Decide on a sender's request to revoke a received document (clerk); accepted, the document moves to revoked and the sender is told 15; refused (with a reason), it stays as it was and the sender is told 16 with the reason
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -6980,6 +7147,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/public/verify/{code} (the `VerifyCodePublic` operationId).
 	VerifyCodePublicWithResponse(ctx context.Context, code string, reqEditors ...RequestEditorFn) (*VerifyCodePublicResponse, error)
+
+	// ListRefusalsWithResponse Outgoing documents whose delivery a connected agency refused (status 02) or that failed for good, that no clerk has dealt with yet, the one refused last first (clerks; the web inbox's Gửi bị từ chối)
+	//
+	// A document leaves the list when a clerk marks its refusals dealt with (POST /documents/{id}/refusals/seen), and comes back with a later refusal. Each item holds the refusals after the last such mark, newest first: delivery_refused events (data: org_id, org_name, status; comment: the reason).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/refusals (the `ListRefusals` operationId).
+	ListRefusalsWithResponse(ctx context.Context, params *ListRefusalsParams, reqEditors ...RequestEditorFn) (*ListRefusalsResponse, error)
 
 	// GetRegisterWithResponse A register (sổ đăng ký) for a year or one of its months, JSON or CSV
 	//
@@ -9051,6 +9227,75 @@ func (r SetLayoutResponse) ContentType() string {
 	return ""
 }
 
+type SeeRefusalsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r SeeRefusalsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r SeeRefusalsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r SeeRefusalsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r SeeRefusalsResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r SeeRefusalsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r SeeRefusalsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r SeeRefusalsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r SeeRefusalsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r SeeRefusalsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // DecideRevocationResponse200Headers the declared response headers of an HTTP 200 response for DecideRevocation
 type DecideRevocationResponse200Headers struct {
 	ETag string
@@ -9702,6 +9947,75 @@ func (r VerifyCodePublicResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r VerifyCodePublicResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListRefusalsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *RefusedList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListRefusalsResponse) GetJSON200() *RefusedList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListRefusalsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListRefusalsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListRefusalsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListRefusalsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r ListRefusalsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListRefusalsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListRefusalsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListRefusalsResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -11570,6 +11884,19 @@ func (c *ClientWithResponses) SetLayoutWithResponse(ctx context.Context, id Id, 
 	return ParseSetLayoutResponse(rsp)
 }
 
+// SeeRefusalsWithResponse Mark a document's refused deliveries dealt with (clerk): an audit event delivery_refused_seen; the document leaves GET /refusals until refused again
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/documents/{id}/refusals/seen (the `SeeRefusals` operationId).
+func (c *ClientWithResponses) SeeRefusalsWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*SeeRefusalsResponse, error) {
+	rsp, err := c.SeeRefusals(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseSeeRefusalsResponse(rsp)
+}
+
 // DecideRevocationWithBodyWithResponse Decide on a sender's request to revoke a received document (clerk); accepted, the document moves to revoked and the sender is told 15; refused (with a reason), it stays as it was and the sender is told 16 with the reason
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -11736,6 +12063,21 @@ func (c *ClientWithResponses) VerifyCodePublicWithResponse(ctx context.Context, 
 		return nil, err
 	}
 	return ParseVerifyCodePublicResponse(rsp)
+}
+
+// ListRefusalsWithResponse Outgoing documents whose delivery a connected agency refused (status 02) or that failed for good, that no clerk has dealt with yet, the one refused last first (clerks; the web inbox's Gửi bị từ chối)
+//
+// A document leaves the list when a clerk marks its refusals dealt with (POST /documents/{id}/refusals/seen), and comes back with a later refusal. Each item holds the refusals after the last such mark, newest first: delivery_refused events (data: org_id, org_name, status; comment: the reason).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/refusals (the `ListRefusals` operationId).
+func (c *ClientWithResponses) ListRefusalsWithResponse(ctx context.Context, params *ListRefusalsParams, reqEditors ...RequestEditorFn) (*ListRefusalsResponse, error) {
+	rsp, err := c.ListRefusals(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListRefusalsResponse(rsp)
 }
 
 // GetRegisterWithResponse A register (sổ đăng ký) for a year or one of its months, JSON or CSV
@@ -13717,6 +14059,63 @@ func ParseSetLayoutResponse(rsp *http.Response) (*SetLayoutResponse, error) {
 	return response, nil
 }
 
+// ParseSeeRefusalsResponse parses an HTTP response from a SeeRefusalsWithResponse call
+func ParseSeeRefusalsResponse(rsp *http.Response) (*SeeRefusalsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &SeeRefusalsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case rsp.StatusCode == 204:
+		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseDecideRevocationResponse parses an HTTP response from a DecideRevocationWithResponse call
 func ParseDecideRevocationResponse(rsp *http.Response) (*DecideRevocationResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -14273,6 +14672,60 @@ func ParseVerifyCodePublicResponse(rsp *http.Response) (*VerifyCodePublicRespons
 			headers.RetryAfter = value
 		}
 		response.Headers429 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListRefusalsResponse parses an HTTP response from a ListRefusalsWithResponse call
+func ParseListRefusalsResponse(rsp *http.Response) (*ListRefusalsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListRefusalsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest RefusedList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
 	}
 
 	return response, nil

@@ -1,0 +1,84 @@
+package api
+
+import (
+	"context"
+	"net/http"
+
+	"github.com/labstack/echo/v4"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// RefusalDocs is implemented by document services that list the refused
+// deliveries nobody has dealt with and mark them seen (workflow.Service).
+type RefusalDocs interface {
+	Refusals(ctx context.Context, actor *workflow.User, limit int) ([]workflow.RefusedDocument, int, error)
+	SeeRefusals(ctx context.Context, actor *workflow.User, id string) error
+}
+
+// RefusedJSON is an outgoing document with refusals not yet dealt with.
+type RefusedJSON struct {
+	DocumentID      string      `json:"document_id"`
+	Notation        string      `json:"notation"`
+	Subject         string      `json:"subject"`
+	Confidentiality string      `json:"confidentiality"`
+	Refusals        []EventJSON `json:"refusals"`
+}
+
+// refusalDocs is s.Docs as RefusalDocs (EUNAVAILABLE when it is not).
+func (s *Server) refusalDocs() (RefusalDocs, error) {
+	if r, ok := s.Docs.(RefusalDocs); ok {
+		return r, nil
+	}
+	return nil, workflow.Errorf(workflow.EUNAVAILABLE, "this server does not list refused deliveries")
+}
+
+// handleRefusals lists the refused deliveries not yet dealt with, the
+// document refused last first (clerks: the inbox's "Gửi bị từ chối").
+func (s *Server) handleRefusals(c echo.Context) error {
+	actor := Actor(c)
+	if !workflow.SeesRefusals(actor) {
+		return workflow.Errorf(workflow.EFORBIDDEN, "only a clerk deals with refused deliveries")
+	}
+	limit, err := pageLimit(c)
+	if err != nil {
+		return err
+	}
+	rd, err := s.refusalDocs()
+	if err != nil {
+		return err
+	}
+	docs, n, err := rd.Refusals(c.Request().Context(), actor, orInt(limit, 50))
+	if err != nil {
+		return err
+	}
+	out := make([]RefusedJSON, 0, len(docs))
+	for _, d := range docs {
+		j := RefusedJSON{DocumentID: d.Doc.ID, Notation: d.Doc.Notation, Subject: d.Doc.Subject,
+			Confidentiality: string(d.Doc.Confidentiality), Refusals: make([]EventJSON, 0, len(d.Refusals))}
+		for _, e := range d.Refusals {
+			j.Refusals = append(j.Refusals, toEventJSON(e))
+		}
+		out = append(out, j)
+	}
+	return c.JSON(http.StatusOK, map[string]any{"items": out, "total": n})
+}
+
+// handleSeeRefusals marks a document's refusals dealt with (204).
+func (s *Server) handleSeeRefusals(c echo.Context) error {
+	rd, err := s.refusalDocs()
+	if err != nil {
+		return err
+	}
+	if err := rd.SeeRefusals(c.Request().Context(), Actor(c), c.Param("id")); err != nil {
+		return err
+	}
+	return c.NoContent(http.StatusNoContent)
+}
+
+func orInt(n, def int) int {
+	if n == 0 {
+		return def
+	}
+	return n
+}
