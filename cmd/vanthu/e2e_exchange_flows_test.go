@@ -195,6 +195,40 @@ func TestExchangeFlows(t *testing.T) {
 					}
 				}
 			})
+
+			t.Run("refused", func(t *testing.T) {
+				// B refuses a document (02): A's clerks find it in their
+				// refused deliveries until one of them marks it dealt with.
+				subject := "Công văn đề nghị báo cáo số liệu quý IV"
+				doc := A.issueAndSend(t, subject, B)
+				bid := B.receivedAs(t, subject)["id"].(string)
+				B.clerk.act(bid, "reject", map[string]any{"comment": "Không thuộc thẩm quyền của phường"})
+				type refusedList struct {
+					Items []struct {
+						DocumentID string `json:"document_id"`
+						Refusals   []map[string]any
+					}
+					Total int
+				}
+				var list refusedList
+				eventually(t, "A's clerk sees the refusal", 20*time.Second, func() (bool, string) {
+					list = refusedList{}
+					A.clerk.call("GET", "/api/v1/refusals", nil, &list)
+					return list.Total == 1, fmt.Sprint(list)
+				})
+				r := list.Items[0]
+				if r.DocumentID != doc || len(r.Refusals) != 1 || r.Refusals[0]["comment"] != "Không thuộc thẩm quyền của phường" ||
+					fmt.Sprint(r.Refusals[0]["data"].(map[string]any)["org_id"]) != B.orgID {
+					t.Fatalf("A's refused deliveries: %+v", list)
+				}
+				if code := A.clerk.call("POST", "/api/v1/documents/"+doc+"/refusals/seen", nil, nil); code != 204 {
+					t.Fatalf("mark seen: %d", code)
+				}
+				list = refusedList{}
+				if A.clerk.call("GET", "/api/v1/refusals", nil, &list); list.Total != 0 || len(list.Items) != 0 {
+					t.Fatalf("after the mark: %+v", list)
+				}
+			})
 		})
 	}
 }

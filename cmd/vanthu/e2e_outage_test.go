@@ -179,6 +179,7 @@ var sweepRefused = map[string]string{
 	"decideRevocation":    "no sender asked to revoke the document (409)",
 	"deleteArchiveRecord": "archived records are write-once: always refused (409)",
 	"registerAgency":      "the exchange is off in the sweep",
+	"seeRefusals":         "no delivery was refused: the exchange is off in the sweep (409)",
 	"revokeCertificate":   "the sweep names a serial the PKI never issued (404), so as not to change the other phases' keys",
 }
 
@@ -392,6 +393,10 @@ func (w *sweepWorld) call(t *testing.T, op sweepOp, fx sweepFixtures) sweepAnswe
 		jsonBody(map[string]string{"role": "handler", "to": w.handlerID})
 	case "unlockUser":
 		// No body: it ends the lockout of w.userID's account (none here).
+	case "seeRefusals":
+		// No body: it marks the refusals of the approved document dealt
+		// with (none here: 409). listRefusals is a GET of the sweeper's
+		// (a clerk's) refused deliveries: an empty list.
 	case "setSigningKey":
 		jsonBody(map[string]string{"key_uri": "file:/nonexistent/officer.p12", "cert_pem": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"})
 	case "setSignatureImage":
