@@ -3,7 +3,9 @@ package gormdb_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/vanthu/vanthu/storage/gormdb"
@@ -106,4 +108,67 @@ func seqs(evs []workflow.Event) []int64 {
 		out[i] = e.Seq
 	}
 	return out
+}
+
+// TestRefusalsStatements: a page of refused documents costs three
+// statements whatever its size (the page, its rows, its events) and the
+// count one — never one per row — on every backend, counted in the
+// slow-query log with every statement slow.
+func TestRefusalsStatements(t *testing.T) {
+	for _, backend := range gormdbtest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			var dsn string
+			if backend == gormdb.Postgres {
+				dsn = gormdbtest.CreatePostgresDatabase(t)
+			}
+			var buf syncBuffer
+			ctx := context.Background()
+			db, err := gormdb.Open(ctx, dsn, t.TempDir(), slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelWarn})))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			var docs []*workflow.Document
+			for i := range 40 {
+				d := incomingDoc(docID(i), i)
+				d.Direction, d.Sender, d.State = workflow.Outgoing, nil, workflow.Sent
+				docs = append(docs, d)
+			}
+			create(t, db, docs...)
+			err = db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+				for _, d := range docs {
+					for _, org := range []string{"000.00.31.H13", "000.00.32.H13"} {
+						dl := workflow.Delivery{DocumentID: d.ID, OrgID: org, OrgName: org}
+						if err := tx.AppendEvent(ctx, workflow.DeliveryRefused(dl, "02", "Sai thể thức", t0)); err != nil {
+							return err
+						}
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			db.SetSlowQueryThreshold(0)
+			for _, limit := range []int{1, 5, 40} {
+				before := strings.Count(buf.String(), "slow query")
+				got, err := db.Refusals(ctx, workflow.RefusalQuery{SeeAll: true, Limit: limit})
+				if err != nil {
+					t.Fatal(err)
+				}
+				n := strings.Count(buf.String(), "slow query") - before
+				if len(got) != limit || len(got[0].Refusals) != 2 || n != 3 {
+					t.Errorf("a page of %d: %d rows (%d refusals in the first), %d statements; want %d rows of 2, 3 statements",
+						limit, len(got), len(got[0].Refusals), n, limit)
+				}
+			}
+			before := strings.Count(buf.String(), "slow query")
+			if n, err := db.CountRefusals(ctx, workflow.RefusalQuery{SeeAll: true}); err != nil || n != 40 {
+				t.Errorf("CountRefusals = %d, %v", n, err)
+			}
+			if n := strings.Count(buf.String(), "slow query") - before; n != 1 {
+				t.Errorf("the count took %d statements", n)
+			}
+		})
+	}
 }
