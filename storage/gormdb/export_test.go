@@ -204,3 +204,16 @@ func DocumentsPlanned(ctx context.Context, d *DB, f workflow.DocumentFilter, fts
 func SubjectMatch(query string) string { return subjectMatch(strings.Fields(vifold.Fold(query))) }
 
 func SubjectBound(rows int, docs int64) int { return subjectBound(rows, docs) }
+
+// RefusalsSQL is the SQL of a page of refused documents (Refusals' first
+// statement) and of their count (CountRefusals).
+func RefusalsSQL(d *DB, q workflow.RefusalQuery) (page, count string) {
+	page = d.gdb.ToSQL(func(tx *gorm.DB) *gorm.DB {
+		return refusalPage(unseenRefusals(tx, q), q.Limit).Scan(&[]refusalPageRow{})
+	})
+	count = d.gdb.ToSQL(func(tx *gorm.DB) *gorm.DB {
+		var n int64
+		return unseenRefusals(tx, q).Distinct("e.document_id").Count(&n)
+	})
+	return page, count
+}

@@ -64,7 +64,7 @@ var migrations = []migration{
 	{22, "user_mail, mail_cursor, mail_outbox: users' e-mail addresses and notification choice, the notifier's place in the audit trail, the mail owed and its retries (mail.go)", mailV22},
 	{23, "mail_outbox: failed_at, a notification the SMTP server refused for good (5xx to RCPT or DATA), never sent again (mail.go)", mailOutboxFailedV23},
 	{24, "password_history: seq, a user's previous passwords in the order they were replaced, whatever the clocks said (passwords.go)", passwordHistorySeqV24},
-	{25, "audit_events: audit_events_refusals, the refused deliveries and their marks seen (the clerks' inbox: refusals.go)", refusalIndexV25},
+	{25, "audit_events: audit_events_refused and audit_events_refused_seen, the refused deliveries and their marks seen (the clerks' inbox: refusals.go)", refusalIndexV25},
 }
 
 // listOrderV16 builds the indexes of the document list's order, newest

@@ -14,9 +14,12 @@ var _ workflow.RefusalLister = (*DB)(nil)
 var refusalKinds = []string{string(workflow.EventDeliveryRefused), string(workflow.EventRefusalsSeen)}
 
 // refusalsV25 indexes the refusals and their marks seen: the inbox's
-// "Gửi bị từ chối" reads these few events, never the whole trail.
+// "Gửi bị từ chối" reads these few events, never the whole trail. One
+// index per kind, each with the predicate its queries write (SQLite uses
+// a partial index only when the query's WHERE names its terms).
 var refusalsV25 = []string{
-	`CREATE INDEX IF NOT EXISTS audit_events_refusals ON audit_events (document_id, seq) WHERE kind IN ('delivery_refused', 'delivery_refused_seen')`,
+	`CREATE INDEX IF NOT EXISTS audit_events_refused ON audit_events (document_id, seq) WHERE kind = 'delivery_refused'`,
+	`CREATE INDEX IF NOT EXISTS audit_events_refused_seen ON audit_events (document_id, seq) WHERE kind = 'delivery_refused_seen'`,
 }
 
 func refusalIndexV25(_ context.Context, _ *DB, g *gorm.DB) error {
@@ -42,7 +45,12 @@ func (d *DB) CountRefusals(ctx context.Context, q workflow.RefusalQuery) (int, e
 // documents the viewer may see: no delivery_refused_seen of the same
 // document after them.
 func (c *conn) unseenRefusals(ctx context.Context, q workflow.RefusalQuery) *gorm.DB {
-	g := c.q(ctx).Table("audit_events e").Joins("JOIN documents d ON d.id = e.document_id").
+	return unseenRefusals(c.q(ctx), q)
+}
+
+// unseenRefusals is conn.unseenRefusals on g.
+func unseenRefusals(g *gorm.DB, q workflow.RefusalQuery) *gorm.DB {
+	g = g.Table("audit_events e").Joins("JOIN documents d ON d.id = e.document_id").
 		Where("e.kind = ? AND d.direction = ?", string(workflow.EventDeliveryRefused), string(workflow.Outgoing)).
 		Where("NOT EXISTS (SELECT 1 FROM audit_events s WHERE s.document_id = e.document_id AND s.kind = ? AND s.seq > e.seq)",
 			string(workflow.EventRefusalsSeen))
@@ -58,6 +66,20 @@ func (c *conn) CountRefusals(ctx context.Context, q workflow.RefusalQuery) (int,
 	return int(n), nil
 }
 
+// refusalPageRow is a document of a page of refused documents: its last
+// refusal not seen.
+type refusalPageRow struct {
+	DocumentID string
+	Last       int64
+}
+
+// refusalPage narrows g (unseenRefusals) to a page of documents, by
+// their last refusal not seen, newest first.
+func refusalPage(g *gorm.DB, limit int) *gorm.DB {
+	return g.Select("e.document_id AS document_id, MAX(e.seq) AS last").Group("e.document_id").
+		Order("last DESC").Order("document_id").Limit(limit)
+}
+
 // Refusals reads a page in three statements, whatever its size: the
 // page's documents (by their last refusal not seen, newest first), their
 // rows, and their refusals and marks seen (workflow.Unseen keeps those
@@ -67,12 +89,8 @@ func (c *conn) Refusals(ctx context.Context, q workflow.RefusalQuery) ([]workflo
 	if limit <= 0 || limit > MaxLimit {
 		limit = DefaultLimit
 	}
-	var page []struct {
-		DocumentID string
-		Last       int64
-	}
-	err := c.unseenRefusals(ctx, q).Select("e.document_id AS document_id, MAX(e.seq) AS last").Group("e.document_id").
-		Order("last DESC").Order("document_id").Limit(limit).Scan(&page).Error
+	var page []refusalPageRow
+	err := refusalPage(c.unseenRefusals(ctx, q), limit).Scan(&page).Error
 	if err != nil || len(page) == 0 {
 		return nil, c.db.translate(err, "list refused deliveries")
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -171,4 +172,52 @@ func TestRefusalsStatements(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRefusalPlans: the page of refused documents and its count read the
+// refusals from their partial index (audit_events_refused), and whether
+// a mark seen follows from the marks' (audit_events_refused_seen), not
+// the whole audit trail — which is nearly all other events.
+func TestRefusalPlans(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		ctx := context.Background()
+		var docs []*workflow.Document
+		for i := range 50 {
+			d := incomingDoc(docID(i), i)
+			d.Direction, d.Sender, d.State = workflow.Outgoing, nil, workflow.Sent
+			docs = append(docs, d)
+		}
+		create(t, db, docs...)
+		err := db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+			for i := range 2000 {
+				d := docs[i%len(docs)]
+				e := &workflow.Event{DocumentID: d.ID, Actor: "u-x", Kind: workflow.EventComment, Comment: "ý kiến", At: t0}
+				if i%100 == 0 {
+					e = workflow.DeliveryRefused(workflow.Delivery{DocumentID: d.ID, OrgID: "000.00.31.H13"}, "02", "Sai", t0)
+				}
+				if i%300 == 0 {
+					e = &workflow.Event{DocumentID: d.ID, Actor: "u-x", Kind: workflow.EventRefusalsSeen, At: t0}
+				}
+				if err := tx.AppendEvent(ctx, e); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Gorm().Exec("ANALYZE").Error; err != nil {
+			t.Fatal(err)
+		}
+		page, count := gormdb.RefusalsSQL(db, workflow.RefusalQuery{ViewerID: "u-x", Limit: 50})
+		for name, sql := range map[string]string{"page": page, "count": count} {
+			plan := explain(t, db, sql, false)
+			for _, idx := range []string{"audit_events_refused", "audit_events_refused_seen"} {
+				if !regexp.MustCompile(idx + `\b`).MatchString(plan) {
+					t.Errorf("%s does not use %s:\n%s\n%s", name, idx, sql, plan)
+				}
+			}
+		}
+	})
 }
