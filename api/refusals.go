@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"net/http"
+	"strconv"
 
 	"github.com/labstack/echo/v4"
 
@@ -13,7 +14,7 @@ import (
 // deliveries nobody has dealt with and mark them seen (workflow.Service).
 type RefusalDocs interface {
 	Refusals(ctx context.Context, actor *workflow.User, limit int) ([]workflow.RefusedDocument, int, error)
-	SeeRefusals(ctx context.Context, actor *workflow.User, id string) error
+	SeeRefusals(ctx context.Context, actor *workflow.User, id string, through int64) error
 }
 
 // RefusedJSON is an outgoing document with refusals not yet dealt with.
@@ -70,7 +71,15 @@ func (s *Server) handleSeeRefusals(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	if err := rd.SeeRefusals(c.Request().Context(), Actor(c), c.Param("id")); err != nil {
+	var through int64
+	if q := c.QueryParam("through"); q != "" {
+		n, err := strconv.ParseInt(q, 10, 64)
+		if err != nil || n < 1 {
+			return workflow.Errorf(workflow.EINVALID, "through must be the seq of a refusal, a positive integer").On("through")
+		}
+		through = n
+	}
+	if err := rd.SeeRefusals(c.Request().Context(), Actor(c), c.Param("id"), through); err != nil {
 		return err
 	}
 	return c.NoContent(http.StatusNoContent)

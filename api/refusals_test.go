@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"testing"
 	"time"
@@ -20,12 +21,16 @@ func TestRefusals(t *testing.T) {
 	f := newFixtureWith(t, 10<<20, func(s *workflow.Service) { docs = s })
 	d := f.create(t, "handler", f.outgoingMeta())
 	dl := workflow.Delivery{DocumentID: d.ID, OrgID: "000.00.31.H13", OrgName: "UBND phường Long Hòa"}
-	err := docs.Repo.Atomic(context.Background(), func(ctx context.Context, tx workflow.Tx) error {
-		return tx.AppendEvent(ctx, workflow.DeliveryRefused(dl, "02", "Sai thể thức", time.Now()))
-	})
-	if err != nil {
-		t.Fatal(err)
+	refuse := func(reason string) {
+		t.Helper()
+		err := docs.Repo.Atomic(context.Background(), func(ctx context.Context, tx workflow.Tx) error {
+			return tx.AppendEvent(ctx, workflow.DeliveryRefused(dl, "02", reason, time.Now()))
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
+	refuse("Sai thể thức")
 	list := func() (out struct {
 		Items []api.RefusedJSON `json:"items"`
 		Total int               `json:"total"`
@@ -63,5 +68,28 @@ func TestRefusals(t *testing.T) {
 	evs, _ := docs.Repo.Events(context.Background(), d.ID)
 	if last := evs[len(evs)-1]; last.Kind != workflow.EventRefusalsSeen || last.Actor != f.ids["clerk"] {
 		t.Errorf("the mark is not audited: %+v", last)
+	}
+
+	// through names the newest refusal the clerk was shown: refused
+	// again after it, nothing is marked (409); naming the newest, marked.
+	refuse("Thiếu phụ lục")
+	shown := list().Items[0].Refusals[0].Seq
+	refuse("Thiếu chữ ký số")
+	seen := "/api/v1/documents/" + d.ID + "/refusals/seen?through="
+	if rec := f.do(t, "clerk", http.MethodPost, seen+fmt.Sprint(shown), nil, ""); rec.Code != http.StatusConflict {
+		t.Errorf("a mark through a refusal older than the newest: %d %s", rec.Code, rec.Body)
+	}
+	if got := list(); got.Total != 1 || len(got.Items[0].Refusals) != 2 {
+		t.Fatalf("a refused mark changed the list: %+v", got)
+	}
+	if rec := f.do(t, "clerk", http.MethodPost, seen+"abc", nil, ""); rec.Code != http.StatusBadRequest {
+		t.Errorf("through=abc: %d %s", rec.Code, rec.Body)
+	}
+	newest := list().Items[0].Refusals[0].Seq
+	if rec := f.do(t, "clerk", http.MethodPost, seen+fmt.Sprint(newest), nil, ""); rec.Code != http.StatusNoContent {
+		t.Errorf("a mark through the newest refusal: %d %s", rec.Code, rec.Body)
+	}
+	if got := list(); got.Total != 0 {
+		t.Errorf("after the mark through the newest: %+v", got)
 	}
 }

@@ -2470,6 +2470,12 @@ type SetLayoutParams struct {
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
 }
 
+// SeeRefusalsParams defines parameters for SeeRefusals.
+type SeeRefusalsParams struct {
+	// Through the seq of the newest refusal the clerk was shown (GET /refusals' first refusal of the item): if the document was refused again after it, nothing is marked and the answer is 409 — a mark never covers a refusal nobody saw. Left out, every refusal waiting is marked.
+	Through *int64 `form:"through,omitempty" json:"through,omitempty"`
+}
+
 // ListRefusalsParams defines parameters for ListRefusals.
 type ListRefusalsParams struct {
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
@@ -2901,7 +2907,7 @@ type ClientInterface interface {
 	// SeeRefusals Mark a document's refused deliveries dealt with (clerk): an audit event delivery_refused_seen; the document leaves GET /refusals until refused again
 	//
 	// Corresponds with POST /api/v1/documents/{id}/refusals/seen (the `SeeRefusals` operationId).
-	SeeRefusals(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+	SeeRefusals(ctx context.Context, id Id, params *SeeRefusalsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DecideRevocationWithBody Decide on a sender's request to revoke a received document (clerk); accepted, the document moves to revoked and the sender is told 15; refused (with a reason), it stays as it was and the sender is told 16 with the reason
 	//
@@ -3736,8 +3742,8 @@ func (c *Client) SetLayout(ctx context.Context, id Id, params *SetLayoutParams, 
 // SeeRefusals Mark a document's refused deliveries dealt with (clerk): an audit event delivery_refused_seen; the document leaves GET /refusals until refused again
 //
 // Corresponds with POST /api/v1/documents/{id}/refusals/seen (the `SeeRefusals` operationId).
-func (c *Client) SeeRefusals(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
-	req, err := NewSeeRefusalsRequest(c.Server, id)
+func (c *Client) SeeRefusals(ctx context.Context, id Id, params *SeeRefusalsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewSeeRefusalsRequest(c.Server, id, params)
 	if err != nil {
 		return nil, err
 	}
@@ -5578,7 +5584,7 @@ func NewSetLayoutRequestWithBody(server string, id Id, params *SetLayoutParams, 
 }
 
 // NewSeeRefusalsRequest constructs an http.Request for the SeeRefusals method
-func NewSeeRefusalsRequest(server string, id Id) (*http.Request, error) {
+func NewSeeRefusalsRequest(server string, id Id, params *SeeRefusalsParams) (*http.Request, error) {
 	var err error
 
 	var pathParam0 string
@@ -5601,6 +5607,33 @@ func NewSeeRefusalsRequest(server string, id Id) (*http.Request, error) {
 	queryURL, err := serverURL.Parse(operationPath)
 	if err != nil {
 		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Through != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "through", *params.Through, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: "int64"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
 	}
 
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
@@ -7044,7 +7077,7 @@ type ClientWithResponsesInterface interface {
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/documents/{id}/refusals/seen (the `SeeRefusals` operationId).
-	SeeRefusalsWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*SeeRefusalsResponse, error)
+	SeeRefusalsWithResponse(ctx context.Context, id Id, params *SeeRefusalsParams, reqEditors ...RequestEditorFn) (*SeeRefusalsResponse, error)
 
 	// DecideRevocationWithBodyWithResponse Decide on a sender's request to revoke a received document (clerk); accepted, the document moves to revoked and the sender is told 15; refused (with a reason), it stays as it was and the sender is told 16 with the reason
 	//
@@ -9230,6 +9263,8 @@ func (r SetLayoutResponse) ContentType() string {
 type SeeRefusalsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
@@ -9240,6 +9275,11 @@ type SeeRefusalsResponse struct {
 	JSON409 *Conflict
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r SeeRefusalsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
 }
 
 // GetJSON401 returns the response for an HTTP 401 `application/json` response
@@ -11889,8 +11929,8 @@ func (c *ClientWithResponses) SetLayoutWithResponse(ctx context.Context, id Id, 
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/documents/{id}/refusals/seen (the `SeeRefusals` operationId).
-func (c *ClientWithResponses) SeeRefusalsWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*SeeRefusalsResponse, error) {
-	rsp, err := c.SeeRefusals(ctx, id, reqEditors...)
+func (c *ClientWithResponses) SeeRefusalsWithResponse(ctx context.Context, id Id, params *SeeRefusalsParams, reqEditors ...RequestEditorFn) (*SeeRefusalsResponse, error) {
+	rsp, err := c.SeeRefusals(ctx, id, params, reqEditors...)
 	if err != nil {
 		return nil, err
 	}
@@ -14075,6 +14115,13 @@ func ParseSeeRefusalsResponse(rsp *http.Response) (*SeeRefusalsResponse, error) 
 	switch {
 	case rsp.StatusCode == 204:
 		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized

@@ -2,6 +2,8 @@ package web
 
 import (
 	"net/http"
+	"net/url"
+	"strconv"
 
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -16,6 +18,8 @@ const tabRefused workflow.Action = "refused"
 type refusedRow struct {
 	Doc      *workflow.Document
 	Refusals []refusalLine
+	Through  int64 // the seq of the newest refusal shown: the mark covers up to it
+	Again    bool  // refused again after the clerk last looked (her mark was refused)
 }
 
 // refusalLine is one refusal: the agency, what happened and why — no
@@ -49,7 +53,10 @@ func (u *UI) refusedTab(r *http.Request, s *Session, action workflow.Action, v *
 	}
 	v.Refused = true
 	for _, d := range docs {
-		row := refusedRow{Doc: d.Doc}
+		row := refusedRow{Doc: d.Doc, Again: d.Doc.ID == r.URL.Query().Get("again")}
+		if len(d.Refusals) > 0 {
+			row.Through = d.Refusals[0].Seq
+		}
 		for _, e := range d.Refusals {
 			l := refusalLine{Agency: orDefault(e.Data["org_name"], e.Data["org_id"]), At: fmtDateTime(e.At)}
 			l.What = "Từ chối tiếp nhận"
@@ -72,7 +79,14 @@ func (u *UI) refusedTab(r *http.Request, s *Session, action workflow.Action, v *
 // handleRefusalsSeen marks the refusals of a document seen (dealt with)
 // and leads back to the tab: the document leaves it.
 func (u *UI) handleRefusalsSeen(w http.ResponseWriter, r *http.Request, s *Session) error {
-	if err := u.cfg.Docs.SeeRefusals(r.Context(), s.User, r.PathValue("id")); err != nil {
+	through, _ := strconv.ParseInt(r.PostFormValue("through"), 10, 64)
+	err := u.cfg.Docs.SeeRefusals(r.Context(), s.User, r.PathValue("id"), max(through, 0))
+	if workflow.ErrorCode(err) == workflow.ECONFLICT {
+		// Refused again since the page was shown: show the new refusal.
+		http.Redirect(w, r, "/?task="+string(tabRefused)+"&again="+url.QueryEscape(r.PathValue("id")), http.StatusSeeOther)
+		return nil
+	}
+	if err != nil {
 		return err
 	}
 	http.Redirect(w, r, "/?task="+string(tabRefused), http.StatusSeeOther)

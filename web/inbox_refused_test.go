@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -122,4 +123,31 @@ func TestInboxRefused(t *testing.T) {
 	if got := tabOf(clerk); got != fmt.Sprint(3) {
 		t.Errorf("refused again: the tab counts %q, want 3", got)
 	}
+
+	// Refused once more after the clerk looked: her mark (naming the
+	// newest refusal she was shown) marks nothing and shows the new one.
+	m := throughRe.FindStringSubmatch(body)
+	if m == nil {
+		t.Fatalf("the mark's form does not name the refusal shown:\n%s", body)
+	}
+	refuse("old", "UBND phường Cái Khế", "02", "Thiếu chữ ký số của cơ quan")
+	p = clerk.post("/documents/old/refusals-seen", url.Values{"through": {m[1]}})
+	if p.Status != http.StatusSeeOther || p.Location != "/?task=refused&again=old" {
+		t.Fatalf("a stale mark: %d %s", p.Status, p.Location)
+	}
+	body = clerk.get(p.Location).Body
+	if !strings.Contains(body, "Thiếu chữ ký số của cơ quan") || !strings.Contains(body, "vừa bị từ chối thêm lần nữa") {
+		t.Errorf("after a stale mark the new refusal or the notice is not shown")
+	}
+	m = throughRe.FindStringSubmatch(body)
+	if p := clerk.post("/documents/old/refusals-seen", url.Values{"through": {m[1]}}); p.Status != http.StatusSeeOther || p.Location != "/?task=refused" {
+		t.Fatalf("mark after looking again: %d %s", p.Status, p.Location)
+	}
+	if body := clerk.get("/?task=refused").Body; strings.Contains(body, "Quyết định old") {
+		t.Errorf("marked after looking again, still listed")
+	}
 }
+
+// throughRe finds the first row's mark form's refusal (the old document's
+// is the first: it was refused last).
+var throughRe = regexp.MustCompile(`(?s)action="/documents/old/refusals-seen">.*?name="through" value="(\d+)"`)

@@ -73,7 +73,7 @@ type Documents interface {
 	// and nobody has dealt with yet (clerks only), and how many in all;
 	// SeeRefusals marks a document's refusals seen.
 	Refusals(ctx context.Context, actor *workflow.User, limit int) ([]workflow.RefusedDocument, int, error)
-	SeeRefusals(ctx context.Context, actor *workflow.User, id string) error
+	SeeRefusals(ctx context.Context, actor *workflow.User, id string, through int64) error
 	Comment(ctx context.Context, actor *workflow.User, id, text string) error
 	NextNotation(ctx context.Context, actor *workflow.User, id string) (int, string, error)
 	VerifyAuditFor(ctx context.Context, actor *workflow.User) (workflow.AuditReport, error)

@@ -89,9 +89,12 @@ func (s *Service) Refusals(ctx context.Context, actor *User, limit int) ([]Refus
 
 // SeeRefusals marks the refusals of document id seen by the actor (a
 // clerk: EFORBIDDEN otherwise): a delivery_refused_seen event, and the
-// document leaves the inbox's refused deliveries. ENOTFOUND for a
+// document leaves the inbox's refused deliveries. through, when not 0,
+// is the seq of the newest refusal the clerk was shown: a refusal newer
+// than it (arrived after she looked) is ECONFLICT and nothing is marked,
+// so that a mark never covers a refusal nobody saw. ENOTFOUND for a
 // document the actor may not see, EILLEGAL when no refusal of it waits.
-func (s *Service) SeeRefusals(ctx context.Context, actor *User, id string) error {
+func (s *Service) SeeRefusals(ctx context.Context, actor *User, id string, through int64) error {
 	if !SeesRefusals(actor) {
 		return Errorf(EFORBIDDEN, "only a clerk deals with refused deliveries")
 	}
@@ -107,6 +110,9 @@ func (s *Service) SeeRefusals(ctx context.Context, actor *User, id string) error
 		un := Unseen(evs)
 		if d.Direction != Outgoing || len(un) == 0 {
 			return Errorf(EILLEGAL, "no refused delivery of document %s waits to be seen", d.ID)
+		}
+		if through != 0 && un[0].Seq > through {
+			return Errorf(ECONFLICT, "document %s was refused again after the refusals you were shown: look at the new refusal first", d.ID)
 		}
 		return tx.AppendEvent(ctx, &Event{DocumentID: d.ID, Actor: actor.ID, Kind: EventRefusalsSeen, At: s.now(),
 			Data: map[string]string{"through": strconv.FormatInt(un[0].Seq, 10)}})
