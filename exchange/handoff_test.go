@@ -2,6 +2,8 @@ package exchange
 
 import (
 	"context"
+	"crypto"
+	"crypto/x509"
 	"sync"
 	"testing"
 	"time"
@@ -82,9 +84,15 @@ func TestOutboxHandsToARunningWorker(t *testing.T) {
 				t.Fatalf("after the commit: %d handed, woken %d times; want %d and %d", len(w.handC), woken, tc.handed, tc.woken)
 			}
 			if tc.handed == 1 {
-				d := <-w.handC
+				h := <-w.handC
+				d := h.dl
 				if d.ID == "" || d.ID != c.claimed[0].ID || d.Attempts != 1 || d.DocumentID != "d1" || d.Kind != workflow.DeliverDocument {
 					t.Fatalf("handed %+v, want the claimed delivery %+v", d, c.claimed[0])
+				}
+				// The document goes with it as committed, a copy of its
+				// own: the worker builds the package without reading it.
+				if h.doc == nil || h.doc == doc || h.doc.ID != "d1" || h.doc.Direction != doc.Direction {
+					t.Fatalf("handed document %+v, want a copy of %+v", h.doc, doc)
 				}
 			}
 		})
@@ -182,5 +190,30 @@ func receive(t *testing.T, ch <-chan struct{}, what string) {
 	case <-ch:
 	case <-time.After(10 * time.Second):
 		t.Fatal(what + " within 10 s")
+	}
+}
+
+// TestBuildFromHandedDocument: a delivery handed with its document is
+// built from that document, without reading it (the repository here does
+// not hold it); without one, or with another document, it is read.
+func TestBuildFromHandedDocument(t *testing.T) {
+	ctx := context.Background()
+	agency := cert(t, "UBND quận Bình Thủy", false, nil, x509.ExtKeyUsageAny)
+	self := Identity{Org: workflow.Org{OrgID: selfOrg, Name: "UBND quận Bình Thủy"}, Place: "Cần Thơ",
+		Key: agency.PrivateKey.(crypto.Signer), Chain: []*x509.Certificate{agency.Leaf}}
+	blobs := workflowtest.TempBlobs(t)
+	issued := time.Date(2026, 12, 1, 9, 0, 0, 0, workflow.Vietnam)
+	d := &workflow.Document{ID: "d1", Direction: workflow.Outgoing, Type: "CV", Subject: "Công văn", Urgency: workflow.UrgencyNormal,
+		State: workflow.Sent, Notation: "05/UBND-VP", IssuedAt: &issued, Recipients: []workflow.Org{{OrgID: peerOrg, Name: "An Thới"}},
+		Files: []workflow.File{putPDF(t, blobs, "qd.signed.pdf")}, CreatedAt: issued, UpdatedAt: issued}
+	w := &Worker{Repo: workflowtest.NewRepository(), Blobs: blobs, Self: self, Store: &sentStore{sent: map[string]string{}}}
+	dl := workflow.Delivery{DocumentID: d.ID, Kind: workflow.DeliverDocument, OrgID: peerOrg}
+	if _, _, err := w.build(ctx, dl, d); err != nil {
+		t.Fatalf("built from the handed document: %v", err)
+	}
+	for _, handed := range []*workflow.Document{nil, {ID: "other"}} {
+		if _, _, err := w.build(ctx, dl, handed); workflow.ErrorCode(err) != workflow.ENOTFOUND {
+			t.Errorf("handed %v: err %v, want the read's ENOTFOUND", handed, err)
+		}
 	}
 }

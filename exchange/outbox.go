@@ -38,9 +38,10 @@ type ClaimingQueue interface {
 }
 
 // enqueue queues d in tx: claimed for the worker and handed to it once
-// tx commits when it can be (true), else due for a claim (the caller
-// wakes the worker once tx commits).
-func (o *Outbox) enqueue(ctx context.Context, tx workflow.Tx, d *workflow.Delivery) (bool, error) {
+// tx commits when it can be (true), with a copy of doc as committed
+// (the worker then need not read it back), else due for a claim (the
+// caller wakes the worker once tx commits).
+func (o *Outbox) enqueue(ctx context.Context, tx workflow.Tx, d *workflow.Delivery, doc *workflow.Document) (bool, error) {
 	q, ok := tx.(ClaimingQueue)
 	if !ok || o.Worker == nil || !o.Worker.running.Load() {
 		return false, tx.EnqueueDelivery(ctx, d)
@@ -50,7 +51,10 @@ func (o *Outbox) enqueue(ctx context.Context, tx workflow.Tx, d *workflow.Delive
 		return false, err
 	}
 	dl, w := *d, o.Worker
-	workflow.AfterCommit(tx, func() { w.Hand(dl) })
+	workflow.AfterCommit(tx, func() {
+		snap := *doc
+		w.handWith(dl, &snap)
+	})
 	return true, nil
 }
 
@@ -88,7 +92,7 @@ func (o *Outbox) Transitioned(ctx context.Context, tx workflow.Tx, d *workflow.D
 			if name == "" {
 				name = a.Name
 			}
-			handed, err := o.enqueue(ctx, tx, &workflow.Delivery{DocumentID: d.ID, Kind: workflow.DeliverDocument, OrgID: r.OrgID, OrgName: name})
+			handed, err := o.enqueue(ctx, tx, &workflow.Delivery{DocumentID: d.ID, Kind: workflow.DeliverDocument, OrgID: r.OrgID, OrgName: name}, d)
 			if err != nil {
 				return err
 			}
@@ -99,7 +103,7 @@ func (o *Outbox) Transitioned(ctx context.Context, tx workflow.Tx, d *workflow.D
 		wake := false
 		for _, r := range d.Recipients {
 			handed, err := o.enqueue(ctx, tx, &workflow.Delivery{DocumentID: d.ID, Kind: DeliverRevoke, OrgID: r.OrgID,
-				OrgName: r.Name, Description: d.RevokeReason})
+				OrgName: r.Name, Description: d.RevokeReason}, d)
 			if err != nil {
 				return err
 			}
@@ -141,7 +145,7 @@ func (o *Outbox) status(ctx context.Context, tx workflow.Tx, d *workflow.Documen
 		desc = "rejected"
 	}
 	handed, err := o.enqueue(ctx, tx, &workflow.Delivery{DocumentID: d.ID, Kind: workflow.DeliverStatus, OrgID: d.Sender.OrgID,
-		OrgName: d.Sender.Name, StatusCode: string(code), Description: desc})
+		OrgName: d.Sender.Name, StatusCode: string(code), Description: desc}, d)
 	if err == nil {
 		o.wakeAfterIf(tx, !handed)
 	}

@@ -45,8 +45,15 @@ type Worker struct {
 	wakeC    chan struct{}
 	// handC holds the deliveries handed to the worker (Hand); running
 	// says Run runs (an Outbox hands deliveries only then).
-	handC   chan workflow.Delivery
+	handC   chan handed
 	running atomic.Bool
+}
+
+// handed is a delivery handed to the worker, with the document as the
+// transaction that queued it committed it (nil: read it at delivery).
+type handed struct {
+	dl  workflow.Delivery
+	doc *workflow.Document
 }
 
 // handQueue is how many handed deliveries wait for a sender at most.
@@ -55,7 +62,7 @@ const handQueue = 256
 func (w *Worker) init() {
 	w.wakeOnce.Do(func() {
 		w.wakeC = make(chan struct{}, 1)
-		w.handC = make(chan workflow.Delivery, handQueue)
+		w.handC = make(chan handed, handQueue)
 	})
 }
 
@@ -67,10 +74,16 @@ func (w *Worker) lease() time.Duration { return orDefault(w.Lease, 5*time.Minute
 // one of Concurrency senders is free, without a claim. With handQueue
 // deliveries already waiting, d is made due instead (next attempt now)
 // and the worker woken: a claim takes it. It never blocks.
-func (w *Worker) Hand(d workflow.Delivery) {
+func (w *Worker) Hand(d workflow.Delivery) { w.handWith(d, nil) }
+
+// handWith is Hand with doc, the document d is about as the transaction
+// that queued d committed it: the package is built from it, not from a
+// read of it (a copy of its own, nothing else changes it). A retry, or a
+// claim, reads the document again.
+func (w *Worker) handWith(d workflow.Delivery, doc *workflow.Document) {
 	w.init()
 	select {
-	case w.handC <- d:
+	case w.handC <- handed{d, doc}:
 		return
 	default:
 	}
@@ -91,12 +104,12 @@ func (w *Worker) sendHanded(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case d := <-w.handC:
-			if w.now().Add(w.lease() / 2).After(d.NextAttempt) {
-				w.log().InfoContext(ctx, "handed delivery left to a claim: its lease is half gone", "delivery", d.ID)
+		case h := <-w.handC:
+			if w.now().Add(w.lease() / 2).After(h.dl.NextAttempt) {
+				w.log().InfoContext(ctx, "handed delivery left to a claim: its lease is half gone", "delivery", h.dl.ID)
 				continue
 			}
-			w.deliver(ctx, d)
+			w.deliver(ctx, h.dl, h.doc)
 		}
 	}
 }
@@ -182,7 +195,7 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			w.deliver(ctx, d)
+			w.deliver(ctx, d, nil)
 		}()
 	}
 	wg.Wait()
@@ -202,7 +215,8 @@ func (w *Worker) backoff(attempts int) time.Duration {
 	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
 }
 
-func (w *Worker) deliver(ctx context.Context, dl workflow.Delivery) {
+// deliver sends dl; doc is its document as handed (nil: read here).
+func (w *Worker) deliver(ctx context.Context, dl workflow.Delivery, doc *workflow.Document) {
 	lg := w.log().With("delivery", dl.ID, "doc_id", dl.DocumentID, "kind", dl.Kind, "org_id", dl.OrgID, "attempt", dl.Attempts)
 	fail := func(reason string) {
 		lg.WarnContext(ctx, "delivery failed for good", "reason", reason)
@@ -225,7 +239,7 @@ func (w *Worker) deliver(ctx context.Context, dl workflow.Delivery) {
 		retry(err.Error())
 		return
 	}
-	body, path, err := w.build(ctx, dl)
+	body, path, err := w.build(ctx, dl, doc)
 	if err != nil {
 		if code := workflow.ErrorCode(err); code == workflow.EINVALID || code == workflow.ENOTFOUND {
 			fail("cannot build the package: " + workflow.ErrorMessage(err))
@@ -264,11 +278,14 @@ func (w *Worker) markFailed(ctx context.Context, dl workflow.Delivery, reason st
 	})
 }
 
-// build makes the signed package of a delivery and the path it goes to.
-func (w *Worker) build(ctx context.Context, dl workflow.Delivery) ([]byte, string, error) {
-	d, err := w.Repo.Document(ctx, dl.DocumentID)
-	if err != nil {
-		return nil, "", err
+// build makes the signed package of a delivery and the path it goes to,
+// from d when it is the delivery's document as handed, else from a read.
+func (w *Worker) build(ctx context.Context, dl workflow.Delivery, d *workflow.Document) ([]byte, string, error) {
+	var err error
+	if d == nil || d.ID != dl.DocumentID {
+		if d, err = w.Repo.Document(ctx, dl.DocumentID); err != nil {
+			return nil, "", err
+		}
 	}
 	switch dl.Kind {
 	case workflow.DeliverDocument, DeliverRevoke:
