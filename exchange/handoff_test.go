@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto"
 	"crypto/x509"
+	"maps"
 	"sync"
 	"testing"
 	"time"
@@ -208,12 +209,75 @@ func TestBuildFromHandedDocument(t *testing.T) {
 		Files: []workflow.File{putPDF(t, blobs, "qd.signed.pdf")}, CreatedAt: issued, UpdatedAt: issued}
 	w := &Worker{Repo: workflowtest.NewRepository(), Blobs: blobs, Self: self, Store: &sentStore{sent: map[string]string{}}}
 	dl := workflow.Delivery{DocumentID: d.ID, Kind: workflow.DeliverDocument, OrgID: peerOrg}
-	if _, _, err := w.build(ctx, dl, d); err != nil {
+	if _, _, err := w.build(ctx, handed{dl: dl, doc: d}); err != nil {
 		t.Fatalf("built from the handed document: %v", err)
 	}
-	for _, handed := range []*workflow.Document{nil, {ID: "other"}} {
-		if _, _, err := w.build(ctx, dl, handed); workflow.ErrorCode(err) != workflow.ENOTFOUND {
-			t.Errorf("handed %v: err %v, want the read's ENOTFOUND", handed, err)
+	for _, doc := range []*workflow.Document{nil, {ID: "other"}} {
+		if _, _, err := w.build(ctx, handed{dl: dl, doc: doc}); workflow.ErrorCode(err) != workflow.ENOTFOUND {
+			t.Errorf("handed %v: err %v, want the read's ENOTFOUND", doc, err)
 		}
+	}
+}
+
+// rememberingTx is a claimingTx that records the DocumentIds remembered
+// in it (SentRememberer).
+type rememberingTx struct {
+	*claimingTx
+	sent map[string]string
+}
+
+func (r *rememberingTx) RememberSent(_ context.Context, externalID, documentID string) error {
+	r.sent[externalID] = documentID
+	return nil
+}
+
+// TestHandedDeliveryRemembersSentInItsTransaction: a document delivery
+// handed to the worker has its DocumentId recorded in the send's
+// transaction, and the worker, building that same id, does not record it
+// again (one write transaction less per delivery); a delivery handed
+// without it (or claimed) is recorded by the worker as before.
+func TestHandedDeliveryRemembersSentInItsTransaction(t *testing.T) {
+	ctx := context.Background()
+	agency := cert(t, "UBND quận Bình Thủy", false, nil, x509.ExtKeyUsageAny)
+	self := Identity{Org: workflow.Org{OrgID: selfOrg, Name: "UBND quận Bình Thủy"}, Place: "Cần Thơ",
+		Key: agency.PrivateKey.(crypto.Signer), Chain: []*x509.Certificate{agency.Leaf}}
+	blobs := workflowtest.TempBlobs(t)
+	issued := time.Date(2026, 12, 1, 9, 0, 0, 0, workflow.Vietnam)
+	doc := &workflow.Document{ID: "d1", Direction: workflow.Outgoing, Type: "CV", Subject: "Công văn", Urgency: workflow.UrgencyNormal,
+		State: workflow.Sent, Notation: "05/UBND-P. TC", IssuedAt: &issued, Recipients: []workflow.Org{{OrgID: peerOrg, Name: "An Thới"}},
+		Files: []workflow.File{putPDF(t, blobs, "qd.signed.pdf")}, CreatedAt: issued, UpdatedAt: issued}
+	store := &sentStore{sent: map[string]string{}}
+	w := &Worker{Repo: workflowtest.NewRepository(), Blobs: blobs, Self: self, Store: store}
+	w.init()
+	w.running.Store(true)
+	o := &Outbox{Agencies: agencies{peerOrg: {OrgID: peerOrg, Name: "An Thới"}}, Worker: w}
+	send, _ := workflow.Next(workflow.Outgoing, workflow.Issued, workflow.Send)
+	var tx *rememberingTx
+	err := workflowtest.NewRepository().Atomic(ctx, func(ctx context.Context, wtx workflow.Tx) error {
+		tx = &rememberingTx{claimingTx: &claimingTx{hookTx: hookTx{Tx: wtx}, claim: true}, sent: map[string]string{}}
+		return o.Transitioned(ctx, tx, doc, send, &workflow.Event{})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range tx.after {
+		f()
+	}
+	h := <-w.handC
+	if len(tx.sent) != 1 || tx.sent[h.sentID] != "d1" {
+		t.Fatalf("remembered in the transaction %v, handed with %q", tx.sent, h.sentID)
+	}
+	if _, _, err := w.build(ctx, h); err != nil {
+		t.Fatal(err)
+	}
+	if len(store.sent) != 0 {
+		t.Fatalf("the worker remembered %v again", store.sent)
+	}
+	h.sentID = ""
+	if _, _, err := w.build(ctx, h); err != nil {
+		t.Fatal(err)
+	}
+	if len(store.sent) != 1 || !maps.Equal(store.sent, tx.sent) {
+		t.Fatalf("without it the worker remembered %v, want %v", store.sent, tx.sent)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/vanthu/vanthu/exchange/edxml"
+	"github.com/vanthu/vanthu/internal/edxmlid"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -50,12 +51,41 @@ func (o *Outbox) enqueue(ctx context.Context, tx workflow.Tx, d *workflow.Delive
 	if err != nil || !claimed {
 		return false, err
 	}
+	sentID, err := o.rememberSent(ctx, tx, d, doc)
+	if err != nil {
+		return false, err
+	}
 	dl, w := *d, o.Worker
 	workflow.AfterCommit(tx, func() {
 		snap := *doc
-		w.handWith(dl, &snap)
+		w.handWith(dl, &snap, sentID)
 	})
 	return true, nil
+}
+
+// SentRememberer is a transaction that can record the DocumentId a
+// document goes out as (gormdb: on PostgreSQL sent with the statements
+// that commit, no round trip of its own).
+type SentRememberer interface {
+	RememberSent(ctx context.Context, externalID, documentID string) error
+}
+
+// rememberSent records in tx, for a document delivery about to be
+// handed, the DocumentId its package will carry (as the worker would
+// before sending it: one write transaction less per delivery), and
+// returns it; "" when tx cannot or the document has none yet (the worker
+// then records it as before).
+func (o *Outbox) rememberSent(ctx context.Context, tx workflow.Tx, d *workflow.Delivery, doc *workflow.Document) (string, error) {
+	r, ok := tx.(SentRememberer)
+	if !ok || d.Kind != workflow.DeliverDocument {
+		return "", nil
+	}
+	id, err := ExternalID(o.Worker.Self.Org, doc)
+	if err != nil {
+		return "", nil
+	}
+	id = edxmlid.Identifier(id)
+	return id, r.RememberSent(ctx, id, doc.ID)
 }
 
 var _ workflow.Outbox = (*Outbox)(nil)

@@ -28,7 +28,7 @@ func TestRefusalsWriteTheTrail(t *testing.T) {
 			t.Fatalf("claimed %v, %v", claimed, err)
 		}
 		w := &Worker{Store: db, Repo: db, Trail: db}
-		w.deliver(ctx, claimed[0], nil)
+		w.deliver(ctx, handed{dl: claimed[0]})
 		if ds, _ := db.Deliveries(ctx, "d1"); len(ds) != 1 || ds[0].State != workflow.DeliveryFailed {
 			t.Fatalf("deliveries %+v, want one failed", ds)
 		}

@@ -145,7 +145,7 @@ func TestSentIDAsStatusesReadIt(t *testing.T) {
 		}
 		store := &sentStore{sent: map[string]string{}}
 		w := &Worker{Repo: repo, Blobs: blobs, Self: self, Store: store}
-		body, _, err := w.build(ctx, workflow.Delivery{DocumentID: d.ID, Kind: workflow.DeliverDocument, OrgID: peerOrg}, nil)
+		body, _, err := w.build(ctx, handed{dl: workflow.Delivery{DocumentID: d.ID, Kind: workflow.DeliverDocument, OrgID: peerOrg}})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -50,10 +50,12 @@ type Worker struct {
 }
 
 // handed is a delivery handed to the worker, with the document as the
-// transaction that queued it committed it (nil: read it at delivery).
+// transaction that queued it committed it (nil: read it at delivery) and
+// the DocumentId that transaction recorded for it ("": none).
 type handed struct {
-	dl  workflow.Delivery
-	doc *workflow.Document
+	dl     workflow.Delivery
+	doc    *workflow.Document
+	sentID string
 }
 
 // handQueue is how many handed deliveries wait for a sender at most.
@@ -74,16 +76,17 @@ func (w *Worker) lease() time.Duration { return orDefault(w.Lease, 5*time.Minute
 // one of Concurrency senders is free, without a claim. With handQueue
 // deliveries already waiting, d is made due instead (next attempt now)
 // and the worker woken: a claim takes it. It never blocks.
-func (w *Worker) Hand(d workflow.Delivery) { w.handWith(d, nil) }
+func (w *Worker) Hand(d workflow.Delivery) { w.handWith(d, nil, "") }
 
 // handWith is Hand with doc, the document d is about as the transaction
 // that queued d committed it: the package is built from it, not from a
-// read of it (a copy of its own, nothing else changes it). A retry, or a
-// claim, reads the document again.
-func (w *Worker) handWith(d workflow.Delivery, doc *workflow.Document) {
+// read of it (a copy of its own, nothing else changes it), and sentID,
+// the DocumentId the transaction recorded (exchange_sent), is not
+// recorded again. A retry, or a claim, reads the document again.
+func (w *Worker) handWith(d workflow.Delivery, doc *workflow.Document, sentID string) {
 	w.init()
 	select {
-	case w.handC <- handed{d, doc}:
+	case w.handC <- handed{d, doc, sentID}:
 		return
 	default:
 	}
@@ -109,7 +112,7 @@ func (w *Worker) sendHanded(ctx context.Context) {
 				w.log().InfoContext(ctx, "handed delivery left to a claim: its lease is half gone", "delivery", h.dl.ID)
 				continue
 			}
-			w.deliver(ctx, h.dl, h.doc)
+			w.deliver(ctx, h)
 		}
 	}
 }
@@ -195,7 +198,7 @@ func (w *Worker) RunOnce(ctx context.Context) (int, error) {
 		wg.Add(1)
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			w.deliver(ctx, d, nil)
+			w.deliver(ctx, handed{dl: d})
 		}()
 	}
 	wg.Wait()
@@ -215,8 +218,9 @@ func (w *Worker) backoff(attempts int) time.Duration {
 	return d/2 + time.Duration(rand.Int64N(int64(d/2)+1))
 }
 
-// deliver sends dl; doc is its document as handed (nil: read here).
-func (w *Worker) deliver(ctx context.Context, dl workflow.Delivery, doc *workflow.Document) {
+// deliver sends h's delivery (with what was handed with it).
+func (w *Worker) deliver(ctx context.Context, h handed) {
+	dl := h.dl
 	lg := w.log().With("delivery", dl.ID, "doc_id", dl.DocumentID, "kind", dl.Kind, "org_id", dl.OrgID, "attempt", dl.Attempts)
 	fail := func(reason string) {
 		lg.WarnContext(ctx, "delivery failed for good", "reason", reason)
@@ -239,7 +243,7 @@ func (w *Worker) deliver(ctx context.Context, dl workflow.Delivery, doc *workflo
 		retry(err.Error())
 		return
 	}
-	body, path, err := w.build(ctx, dl, doc)
+	body, path, err := w.build(ctx, h)
 	if err != nil {
 		if code := workflow.ErrorCode(err); code == workflow.EINVALID || code == workflow.ENOTFOUND {
 			fail("cannot build the package: " + workflow.ErrorMessage(err))
@@ -279,8 +283,10 @@ func (w *Worker) markFailed(ctx context.Context, dl workflow.Delivery, reason st
 }
 
 // build makes the signed package of a delivery and the path it goes to,
-// from d when it is the delivery's document as handed, else from a read.
-func (w *Worker) build(ctx context.Context, dl workflow.Delivery, d *workflow.Document) ([]byte, string, error) {
+// from the document handed with it when it is the delivery's, else from
+// a read.
+func (w *Worker) build(ctx context.Context, h handed) ([]byte, string, error) {
+	dl, d := h.dl, h.doc
 	var err error
 	if d == nil || d.ID != dl.DocumentID {
 		if d, err = w.Repo.Document(ctx, dl.DocumentID); err != nil {
@@ -310,8 +316,10 @@ func (w *Worker) build(ctx context.Context, dl workflow.Delivery, d *workflow.Do
 		}
 		// Kept as a status message's ResponseFor is read (edxmlid.Identifier),
 		// whatever white space our notation holds, so the answer finds it.
-		if err := w.Store.RememberSent(ctx, edxmlid.Identifier(id), d.ID); err != nil {
-			return nil, "", err
+		if sent := edxmlid.Identifier(id); sent != h.sentID {
+			if err := w.Store.RememberSent(ctx, sent, d.ID); err != nil {
+				return nil, "", err
+			}
 		}
 		return body, PathEdXML, nil
 	case workflow.DeliverStatus:

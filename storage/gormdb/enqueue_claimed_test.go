@@ -2,10 +2,12 @@ package gormdb_test
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
 	"github.com/vanthu/vanthu/exchange"
+	"github.com/vanthu/vanthu/storage/gormdb"
 	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -116,4 +118,50 @@ func TestEnqueueClaimed(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRememberSentInTransaction: the DocumentId recorded in a transaction
+// (exchange.SentRememberer; on PostgreSQL sent with its COMMIT) is there
+// once it commits and not when it rolls back; recording it again, in a
+// transaction or by the worker, changes nothing.
+func TestRememberSentInTransaction(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		ctx := context.Background()
+		sent := incomingDoc("doc1", 0)
+		sent.Direction, sent.State, sent.Sender = workflow.Outgoing, workflow.Sent, nil
+		create(t, db, sent)
+		remember := func(id string, fail error) error {
+			return db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+				if err := tx.(exchange.SentRememberer).RememberSent(ctx, id, "doc1"); err != nil {
+					return err
+				}
+				_, err := tx.(claimingQueue).EnqueueClaimed(ctx, &workflow.Delivery{DocumentID: "doc1", Kind: workflow.DeliverDocument,
+					OrgID: "000.00.31.H13"}, time.Minute)
+				if err != nil {
+					return err
+				}
+				return fail
+			})
+		}
+		rolledBack := errors.New("rolled back")
+		if err := remember("000.00.12.H13,2026/11/20,02/QĐ-UBND", rolledBack); !errors.Is(err, rolledBack) {
+			t.Fatal(err)
+		}
+		_, err := db.SentDocument(ctx, "000.00.12.H13,2026/11/20,02/QĐ-UBND")
+		wantCode(t, err, workflow.ENOTFOUND)
+		for range 2 {
+			if err := remember("000.00.12.H13,2026/11/20,01/QĐ-UBND", nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+		for _, by := range []string{"the transactions", "the worker too"} {
+			got, err := db.SentDocument(ctx, "000.00.12.H13,2026/11/20,01/QĐ-UBND")
+			if err != nil || got.ID != "doc1" {
+				t.Fatalf("recorded by %s: sent = %+v, %v", by, got, err)
+			}
+			if err := db.RememberSent(ctx, "000.00.12.H13,2026/11/20,01/QĐ-UBND", "doc1"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
 }

@@ -191,6 +191,21 @@ func (d *DB) RememberSent(ctx context.Context, externalID, documentID string) er
 	return d.translate(err, "remember sent %s", externalID)
 }
 
+// RememberSent implements exchange.SentRememberer: the DocumentId
+// recorded in the transaction. On PostgreSQL the insert is not sent on
+// its own: it goes with the statement that commits (pgTx.deferStmt).
+func (c *conn) RememberSent(ctx context.Context, externalID, documentID string) error {
+	if p, ok := c.g.Statement.ConnPool.(*pgTx); ok {
+		p.deferStmt(pgStmt{query: rememberSentPG, args: []any{externalID, documentID}})
+		return nil
+	}
+	err := c.q(ctx).Clauses(clause.OnConflict{DoNothing: true}).Create(&sentRow{ExternalID: externalID, DocumentID: documentID}).Error
+	return c.db.translate(err, "remember sent %s", externalID)
+}
+
+// rememberSentPG is RememberSent's statement on PostgreSQL.
+const rememberSentPG = "INSERT INTO exchange_sent (external_id, document_id) VALUES ($1, $2) ON CONFLICT DO NOTHING"
+
 // SentDocument returns our document that went out as externalID, or
 // ENOTFOUND: the sent-id look-up and the document in one read (one round
 // trip), as a status message about it needs both.
