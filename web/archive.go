@@ -58,17 +58,20 @@ func (u *UI) handleArchiveSearch(w http.ResponseWriter, r *http.Request, s *Sess
 	var ferr, terr, nerr error
 	q.From, ferr = parseFormDate("from", qv.Get("from"))
 	q.To, terr = parseFormDate("to", qv.Get("to"))
+	if ferr == nil && terr == nil {
+		terr = dateOrder(q.From, q.To)
+	}
 	if n := strings.TrimSpace(qv.Get("number")); n != "" {
 		if q.Number, nerr = strconv.Atoi(n); nerr != nil || q.Number < 1 {
 			nerr = workflow.Errorf(workflow.EINVALID, "number").On("number")
 		}
 	}
 	if err := errors.Join(ferr, terr, nerr); err != nil {
-		v.Error = badDateFilter
+		v.Error = dateFilterMessage(err)
 		if nerr != nil {
 			v.Error = badNumberFilter
 		}
-		v.Invalid = invalidOf(err, sameInputs("from", "to", "number"), map[string]string{"number": badNumberFilter}, badDateFilter)
+		v.Invalid = invalidOf(err, sameInputs("from", "to", "number"), map[string]string{"number": badNumberFilter}, dateFilterMessage(err))
 		_, p := problemOf(err)
 		u.render(w, r, s, p.Status, "archive", "Kho lưu trữ", v)
 		return nil

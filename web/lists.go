@@ -58,6 +58,9 @@ func listFilter(dir workflow.Direction, q url.Values) (workflow.DocumentFilter, 
 		Query: strings.TrimSpace(q.Get("q")), After: q.Get("cursor"), Limit: listPageSize}
 	from, ferr := parseFormDate("from", q.Get("from"))
 	to, terr := parseFormDate("to", q.Get("to"))
+	if ferr == nil && terr == nil {
+		terr = dateOrder(from, to)
+	}
 	// Creation times from the start of the first day to the end of
 	// the last, Vietnam days.
 	if from != nil {
@@ -77,6 +80,32 @@ var dateFilterInputs = sameInputs("from", "to")
 // badDateFilter is shown above a list whose date filter does not read.
 const badDateFilter = "Ngày lọc không hợp lệ: nhập ngày có thật, dạng dd/mm/yyyy (ví dụ 20/11/2026)."
 
+// badDateOrder is shown above a list whose date filter ends before it
+// starts: the list would be empty without saying why.
+const badDateOrder = "Khoảng ngày bị ngược: ngày bắt đầu sau ngày kết thúc. Hãy đổi chỗ hai ngày."
+
+// errDateOrder is the EINVALID error, on "to", of a date filter whose
+// from is after its to.
+var errDateOrder = workflow.Errorf(workflow.EINVALID, "to is before from").On("to")
+
+// dateOrder is errDateOrder when from is after to; nil when either is
+// missing or they are in order.
+func dateOrder(from, to *workflow.Date) error {
+	if from != nil && to != nil && from.After(*to) {
+		return errDateOrder
+	}
+	return nil
+}
+
+// dateFilterMessage is the message of a date filter's error: the days in
+// the wrong order, or a date that does not read.
+func dateFilterMessage(err error) string {
+	if errors.Is(err, errDateOrder) {
+		return badDateOrder
+	}
+	return badDateFilter
+}
+
 func (u *UI) listPage(dir workflow.Direction) pageFunc {
 	return func(w http.ResponseWriter, r *http.Request, s *Session) error {
 		q := r.URL.Query()
@@ -93,8 +122,8 @@ func (u *UI) listPage(dir workflow.Direction) pageFunc {
 			v.CanCreate, v.CreateURL = s.User.Has(workflow.RoleHandler), "/outgoing/new"
 		}
 		if ferr != nil {
-			v.Error = badDateFilter
-			v.Invalid = invalidOf(ferr, dateFilterInputs, nil, badDateFilter)
+			v.Error = dateFilterMessage(ferr)
+			v.Invalid = invalidOf(ferr, dateFilterInputs, nil, v.Error)
 			_, p := problemOf(ferr)
 			u.render(w, r, s, p.Status, "list", v.Title, v)
 			return nil
