@@ -71,11 +71,11 @@ var irreversible = map[workflow.Action]confirmText{
 	workflow.RefuseRevoke: {Heading: "Xác nhận từ chối thu hồi văn bản", Button: "Xác nhận từ chối thu hồi", Reason: true, Danger: true, Facts: []string{
 		"Cơ quan gửi được thông báo từ chối thu hồi (mã 16) kèm lý do; không rút lại được."}},
 	workflow.Assign: {Heading: "Xác nhận phân công xử lý", Button: "Xác nhận phân công", Facts: []string{
-		"Văn bản được giao cho chuyên viên đã chọn với hạn xử lý đã nhập; không phân công lại hay đổi hạn được.",
-		"Văn bản nhận qua liên thông: cơ quan gửi được thông báo đã phân công (mã 04)."}},
+		"Văn bản được giao cho chuyên viên đã chọn với hạn xử lý đã nhập; không phân công lại hay đổi hạn được."},
+		Exchanged: "Văn bản nhận qua liên thông: cơ quan gửi được thông báo đã phân công (mã 04)."},
 	workflow.Complete: {Heading: "Xác nhận hoàn thành xử lý", Button: "Xác nhận hoàn thành", Facts: []string{
-		"Văn bản chuyển sang đã xử lý xong và không mở lại để xử lý tiếp được.",
-		"Văn bản nhận qua liên thông: cơ quan gửi được thông báo đã hoàn thành (mã 06)."}},
+		"Văn bản chuyển sang đã xử lý xong và không mở lại để xử lý tiếp được."},
+		Exchanged: "Văn bản nhận qua liên thông: cơ quan gửi được thông báo đã hoàn thành (mã 06)."},
 }
 
 // dangerAction says whether a's button is red, on the document page as
