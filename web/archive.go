@@ -5,10 +5,12 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
 	"github.com/vanthu/vanthu/archive"
+	"github.com/vanthu/vanthu/internal/csvsafe"
 	"github.com/vanthu/vanthu/internal/mediatype"
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -36,6 +38,7 @@ type archiveSearchView struct {
 	Rows                                       []*archive.Record
 	Pager
 	Searched bool
+	CSV      string // the list of everything found, as a CSV file
 	Error    string // a filter that does not read
 	Invalid  Invalid
 }
@@ -43,8 +46,10 @@ type archiveSearchView struct {
 // badNumberFilter is shown when the archive's number filter does not read.
 const badNumberFilter = "Số phải là một số nguyên dương."
 
-func (u *UI) handleArchiveSearch(w http.ResponseWriter, r *http.Request, s *Session) error {
-	qv := r.URL.Query()
+// archiveQuery reads the archive search's filters into the query and
+// the page's view; an error names the filters that do not read, with
+// v.Error and v.Invalid set for the page.
+func archiveQuery(qv url.Values) (archive.Query, archiveSearchView, error) {
 	q := archive.Query{Q: strings.TrimSpace(qv.Get("q")), Type: workflow.DocType(qv.Get("type")), Notation: strings.TrimSpace(qv.Get("notation")),
 		Signer: strings.TrimSpace(qv.Get("signer")), Org: strings.TrimSpace(qv.Get("org")), After: qv.Get("cursor"), Limit: listPageSize}
 	v := archiveSearchView{Q: q.Q, Notation: q.Notation, Signer: q.Signer, Org: q.Org, Number: qv.Get("number"),
@@ -72,6 +77,18 @@ func (u *UI) handleArchiveSearch(w http.ResponseWriter, r *http.Request, s *Sess
 			v.Error = badNumberFilter
 		}
 		v.Invalid = invalidOf(err, sameInputs("from", "to", "number"), map[string]string{"number": badNumberFilter}, dateFilterMessage(err))
+		return q, v, err
+	}
+	return q, v, nil
+}
+
+func (u *UI) handleArchiveSearch(w http.ResponseWriter, r *http.Request, s *Session) error {
+	qv := r.URL.Query()
+	if qv.Get("format") == "csv" {
+		return u.handleArchiveCSV(w, r, s)
+	}
+	q, v, err := archiveQuery(qv)
+	if err != nil {
 		_, p := problemOf(err)
 		u.render(w, r, s, p.Status, "archive", "Kho lưu trữ", v)
 		return nil
@@ -82,8 +99,89 @@ func (u *UI) handleArchiveSearch(w http.ResponseWriter, r *http.Request, s *Sess
 	}
 	v.Rows = recs
 	v.Pager = pagerOf("/archive", qv, next, len(recs), total, "hồ sơ")
+	if total > 0 {
+		cq := cloneValues(qv)
+		cq.Del("cursor")
+		cq.Del("start")
+		cq.Set("format", "csv")
+		v.CSV = "/archive?" + cq.Encode()
+	}
 	u.render(w, r, s, http.StatusOK, "archive", "Kho lưu trữ", v)
 	return nil
+}
+
+// archiveCSVPage is how many records the CSV export reads at a time (the
+// archive's largest page).
+const archiveCSVPage = 200
+
+// handleArchiveCSV (/archive?format=csv) writes everything the archive
+// search finds, on all its pages, as a CSV file: Vietnamese headers, every cell through
+// csvsafe, UTF-8 with BOM — the list an archivist hands to whoever asked.
+// A filter that does not read shows the search page with its problem. An
+// error after the first lines aborts the response (as the register's
+// CSV), so that a cut file is not taken for the whole list.
+func (u *UI) handleArchiveCSV(w http.ResponseWriter, r *http.Request, s *Session) error {
+	q, v, err := archiveQuery(r.URL.Query())
+	if err != nil {
+		_, p := problemOf(err)
+		u.render(w, r, s, p.Status, "archive", "Kho lưu trữ", v)
+		return nil
+	}
+	q.After, q.Limit = "", archiveCSVPage
+	var cw *csvsafe.Writer
+	for {
+		recs, next, _, err := u.cfg.Archive.SearchCount(r.Context(), s.User, q)
+		if err != nil {
+			if cw == nil {
+				return err
+			}
+			u.log.WarnContext(r.Context(), "archive CSV cut short: response aborted", "err", err)
+			panic(http.ErrAbortHandler)
+		}
+		if cw == nil {
+			cw = startArchiveCSV(w)
+		}
+		for _, rec := range recs {
+			cw.Write(archiveCSVLine(rec))
+		}
+		cw.Flush()
+		if werr := cw.Error(); werr != nil || next == "" {
+			return nil // all written, or the reader went away
+		}
+		q.After = next
+	}
+}
+
+// startArchiveCSV sends the headers of the archive's CSV file and its
+// first line.
+func startArchiveCSV(w http.ResponseWriter) *csvsafe.Writer {
+	h := w.Header()
+	h.Set("Content-Type", "text/csv; charset=utf-8")
+	h.Set("Content-Disposition", "attachment; filename=kho-luu-tru.csv")
+	w.Write([]byte("\ufeff"))
+	cw := csvsafe.NewWriter(w)
+	cw.Write([]string{"Số, ký hiệu", "Ngày văn bản", "Văn bản", "Loại", "Trích yếu", "Người ký", "Cơ quan gửi, nhận", "Độ mật",
+		"Thời hạn bảo quản", "Bảo quản đến", "Phong tỏa pháp lý", "Ngày lưu trữ", "Mã hồ sơ"})
+	return cw
+}
+
+// archiveCSVLine is rec's line of the archive's CSV file.
+func archiveCSVLine(rec *archive.Record) []string {
+	number := rec.Notation
+	if number == "" && rec.Number > 0 {
+		number = strconv.Itoa(rec.Number)
+	}
+	orgs := make([]string, 0, len(rec.Orgs))
+	for _, o := range rec.Orgs {
+		orgs = append(orgs, o.Name)
+	}
+	hold := "Không"
+	if rec.LegalHold {
+		hold = "Có"
+	}
+	return []string{number, fmtDate(rec.DocDate), orName(directionNames, rec.Direction), orName(workflow.DocTypes, rec.Type), rec.Subject,
+		rec.SignerName, strings.Join(orgs, "; "), orName(confidentialityNames, rec.Confidentiality), orName(retentionNames, rec.Class),
+		fmtUntil(rec.RetainUntil), hold, fmtDateTime(rec.ArchivedAt), rec.Key}
 }
 
 type archiveRecordView struct {
