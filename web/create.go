@@ -80,11 +80,50 @@ func (u *UI) newCreateView(r *http.Request, s *Session, dir workflow.Direction) 
 		// twice creates one document (createOnce).
 		form[formKey] = newFormKey()
 	}
+	chosen := r.PostForm["recipients"]
 	if r.Method == http.MethodGet && dir == workflow.Outgoing {
 		// "Soạn văn bản thay thế / cập nhật" on a sent document's page.
 		form["replaces"], form["updates"] = r.URL.Query().Get("replaces"), r.URL.Query().Get("updates")
+		if id := r.URL.Query().Get("reply_to"); id != "" {
+			// "Soạn văn bản trả lời" on an incoming document's page.
+			in, err := u.cfg.Docs.Get(r.Context(), s.User, id)
+			if err != nil {
+				return nil, err
+			}
+			chosen = replyDraft(in, form)
+		}
 	}
-	return u.formView(r, s, dir, form, r.PostForm["recipients"])
+	return u.formView(r, s, dir, form, chosen)
+}
+
+// replyDraft fills form, a new outgoing document's, as a reply to the
+// incoming document in: its urgency and confidentiality, a note naming
+// what it answers (number, date, sender, incoming number), which the
+// handler may edit; it returns the sender's code, to tick it among the
+// recipients when it is a connected agency.
+func replyDraft(in *workflow.Document, form map[string]string) []string {
+	if in.Direction != workflow.Incoming {
+		return nil
+	}
+	form["urgency"], form["confidentiality"] = string(in.Urgency), string(in.Confidentiality)
+	note := "Trả lời văn bản"
+	if in.OriginalNumber != "" {
+		note += " số " + in.OriginalNumber
+	}
+	if in.OriginalDate != nil {
+		note += " ngày " + fmtDate(in.OriginalDate)
+	}
+	if in.Sender != nil {
+		note += " của " + in.Sender.Name
+	}
+	if in.Number > 0 {
+		note += fmt.Sprintf(" (số đến %d/%d)", in.Number, in.Year)
+	}
+	form["notes"] = note + ": " + in.Subject
+	if in.Sender == nil || in.Sender.OrgID == "" {
+		return nil
+	}
+	return []string{in.Sender.OrgID}
 }
 
 // formView is the form of a document of direction dir holding form, the

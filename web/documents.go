@@ -62,6 +62,7 @@ type docView struct {
 	NeedOverride bool     // registering needs the override (invalid signatures)
 	Comment      string
 	CanAmend     bool // a handler may draft a replacement or an update of this sent document
+	CanReply     bool // its handler may draft an outgoing reply to this incoming document
 	// Invalid is the input at fault, with Error; Assign what the
 	// assignment form held when it came back with a problem.
 	Invalid Invalid
@@ -156,6 +157,8 @@ func (u *UI) documentView(r *http.Request, s *Session, d *workflow.Document) (*d
 		Overdue: overdue(d, u.now()), DueLeft: dueLeft(d, u.now())}
 	v.Main, v.HasMain = d.MainFile()
 	v.PageImage = firstPageImage(d)
+	v.CanReply = d.Direction == workflow.Incoming && (d.State == workflow.InProgress || d.State == workflow.Completed) &&
+		d.AssigneeID == s.User.ID && s.User.Has(workflow.RoleHandler)
 	v.CanAmend = d.Direction == workflow.Outgoing && (d.State == workflow.Sent || d.State == workflow.Revoked) && s.User.Has(workflow.RoleHandler)
 	for _, a := range workflow.AllowedActions(d, s.User) {
 		if a == workflow.Assign {
