@@ -124,6 +124,9 @@ func (h archiveHandlers) search(c echo.Context) error {
 	if q.To, err = parseDay("to", c.QueryParam("to")); err != nil {
 		return err
 	}
+	if err := workflow.CheckRange(q.From, q.To); err != nil {
+		return err
+	}
 	if n := c.QueryParam("number"); n != "" {
 		if q.Number, err = strconv.Atoi(n); err != nil || q.Number < 1 {
 			return workflow.Errorf(workflow.EINVALID, "number must be a positive number").On("number")

@@ -117,6 +117,10 @@ func TestArchiveRoutes(t *testing.T) {
 		}
 		wantStatus(t, f.do(t, "handler", "GET", "/api/v1/archive?q=binh", nil), http.StatusForbidden)
 		wantStatus(t, f.do(t, "clerk", "GET", "/api/v1/archive?number=x", nil), http.StatusBadRequest)
+		// A range the wrong way round could match nothing: said, not an empty list.
+		if rec := f.do(t, "clerk", "GET", "/api/v1/archive?from=2026-12-31&to=2026-01-01", nil); rec.Code != http.StatusBadRequest || !strings.Contains(rec.Body.String(), `"field":"to"`) {
+			t.Errorf("a reversed range: %d %s", rec.Code, rec.Body)
+		}
 		// By retention class, as the web's search (Thời hạn bảo quản).
 		for class, n := range map[string]int{"10y": 1, "permanent": 0} {
 			rec := f.do(t, "archivist", "GET", "/api/v1/archive?class="+class, nil)

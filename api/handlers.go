@@ -307,6 +307,17 @@ func parseDay(field, v string) (*workflow.Date, error) {
 	return &d, nil
 }
 
+// checkDayRange is workflow.CheckRange of the query's from and to days
+// (their own errors are parseDay's, reported by the caller).
+func checkDayRange(c echo.Context) error {
+	from, ferr := parseDay("from", c.QueryParam("from"))
+	to, terr := parseDay("to", c.QueryParam("to"))
+	if ferr != nil || terr != nil {
+		return nil
+	}
+	return workflow.CheckRange(from, to)
+}
+
 // parseDate reads "YYYY-MM-DD" as the instant that day begins in Vietnam,
 // for filters over instants (creation time).
 func parseDate(field, v string) (*time.Time, error) {
@@ -737,6 +748,9 @@ func (s *Server) handleListDocuments(c echo.Context) error {
 	}
 	var err error
 	if f.From, err = parseDate("from", c.QueryParam("from")); err != nil {
+		return err
+	}
+	if err := checkDayRange(c); err != nil {
 		return err
 	}
 	if f.To, err = parseDate("to", c.QueryParam("to")); err != nil {

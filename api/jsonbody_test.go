@@ -137,6 +137,7 @@ func TestQueryRefusalsNameTheParameter(t *testing.T) {
 		{"/api/v1/documents?direction=sideways", "direction"},
 		{"/api/v1/documents?state=recieved", "state"},
 		{"/api/v1/documents?from=2026-02-30", "from"},
+		{"/api/v1/documents?from=2026-12-31&to=2026-01-01", "to"},
 		{"/api/v1/registers/outgoing/2026?month=13", "month"},
 		{"/api/v1/registers/outgoing/2026?format=xlsx", "format"},
 		{"/api/v1/reports/reform?format=xlsx", "format"},

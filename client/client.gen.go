@@ -2348,7 +2348,9 @@ type SearchArchiveParams struct {
 	Type *string `form:"type,omitempty" json:"type,omitempty"`
 
 	// From document date from (issued, or the sender's date)
-	From   *openapi_types.Date `form:"from,omitempty" json:"from,omitempty"`
+	From *openapi_types.Date `form:"from,omitempty" json:"from,omitempty"`
+
+	// To last day, included; before from is a 400 on to (the range could match nothing)
 	To     *openapi_types.Date `form:"to,omitempty" json:"to,omitempty"`
 	Number *int                `form:"number,omitempty" json:"number,omitempty"`
 
@@ -2385,8 +2387,10 @@ type ListDocumentsParams struct {
 	Type      *string                       `form:"type,omitempty" json:"type,omitempty"`
 
 	// Q words of the subject, with or without diacritics
-	Q     *string             `form:"q,omitempty" json:"q,omitempty"`
-	From  *openapi_types.Date `form:"from,omitempty" json:"from,omitempty"`
+	Q    *string             `form:"q,omitempty" json:"q,omitempty"`
+	From *openapi_types.Date `form:"from,omitempty" json:"from,omitempty"`
+
+	// To last day, included; before from is a 400 on to (the range could match nothing)
 	To    *openapi_types.Date `form:"to,omitempty" json:"to,omitempty"`
 	Limit *int                `form:"limit,omitempty" json:"limit,omitempty"`
 

@@ -64,7 +64,7 @@ func archiveQuery(qv url.Values) (archive.Query, archiveSearchView, error) {
 	q.From, ferr = parseFormDate("from", qv.Get("from"))
 	q.To, terr = parseFormDate("to", qv.Get("to"))
 	if ferr == nil && terr == nil {
-		terr = dateOrder(q.From, q.To)
+		terr = workflow.CheckRange(q.From, q.To)
 	}
 	if n := strings.TrimSpace(qv.Get("number")); n != "" {
 		if q.Number, nerr = strconv.Atoi(n); nerr != nil || q.Number < 1 {

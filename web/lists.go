@@ -59,7 +59,7 @@ func listFilter(dir workflow.Direction, q url.Values) (workflow.DocumentFilter, 
 	from, ferr := parseFormDate("from", q.Get("from"))
 	to, terr := parseFormDate("to", q.Get("to"))
 	if ferr == nil && terr == nil {
-		terr = dateOrder(from, to)
+		terr = workflow.CheckRange(from, to)
 	}
 	// Creation times from the start of the first day to the end of
 	// the last, Vietnam days.
@@ -84,23 +84,10 @@ const badDateFilter = "Ngày lọc không hợp lệ: nhập ngày có thật, d
 // starts: the list would be empty without saying why.
 const badDateOrder = "Khoảng ngày bị ngược: ngày bắt đầu sau ngày kết thúc. Hãy đổi chỗ hai ngày."
 
-// errDateOrder is the EINVALID error, on "to", of a date filter whose
-// from is after its to.
-var errDateOrder = workflow.Errorf(workflow.EINVALID, "to is before from").On("to")
-
-// dateOrder is errDateOrder when from is after to; nil when either is
-// missing or they are in order.
-func dateOrder(from, to *workflow.Date) error {
-	if from != nil && to != nil && from.After(*to) {
-		return errDateOrder
-	}
-	return nil
-}
-
 // dateFilterMessage is the message of a date filter's error: the days in
 // the wrong order, or a date that does not read.
 func dateFilterMessage(err error) string {
-	if errors.Is(err, errDateOrder) {
+	if errors.Is(err, workflow.ErrRangeReversed) {
 		return badDateOrder
 	}
 	return badDateFilter

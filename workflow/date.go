@@ -47,6 +47,19 @@ func ParseDate(s string) (Date, error) {
 	return DateOf(t), nil
 }
 
+// ErrRangeReversed is CheckRange's error: EINVALID on "to".
+var ErrRangeReversed = Errorf(EINVALID, "to is before from: the range would match nothing").On("to")
+
+// CheckRange is ErrRangeReversed when a filter's from is after its to
+// (it could match nothing: the web and the API say so rather than answer
+// an empty list); nil when either is missing or they are in order.
+func CheckRange(from, to *Date) error {
+	if from != nil && to != nil && from.After(*to) {
+		return ErrRangeReversed
+	}
+	return nil
+}
+
 // IsZero reports whether d is the zero Date (no date).
 func (d Date) IsZero() bool { return d == Date{} }
 
