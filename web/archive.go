@@ -130,7 +130,7 @@ func (u *UI) handleArchiveCSV(w http.ResponseWriter, r *http.Request, s *Session
 	q.After, q.Limit = "", archiveCSVPage
 	var cw *csvsafe.Writer
 	for {
-		recs, next, _, err := u.cfg.Archive.SearchCount(r.Context(), s.User, q)
+		recs, next, err := u.cfg.Archive.Search(r.Context(), s.User, q)
 		if err != nil {
 			if cw == nil {
 				return err

@@ -81,6 +81,9 @@ type Documents interface {
 
 // Archive is the district repository (archive.Service).
 type Archive interface {
+	// Search finds a page of records for q (no count: the CSV export
+	// walks every page).
+	Search(ctx context.Context, actor *workflow.User, q archive.Query) ([]*archive.Record, string, error)
 	// SearchCount finds records for q, with the count of what it finds
 	// on all its pages, both read in one snapshot.
 	SearchCount(ctx context.Context, actor *workflow.User, q archive.Query) ([]*archive.Record, string, int, error)
