@@ -60,6 +60,9 @@ func (u *UI) adminTabs(current string) []adminTab {
 	if u.cfg.PKI != nil {
 		tabs = append(tabs, adminTab{Path: "/admin/pki", Label: "Thu hồi chứng thư"})
 	}
+	if u.cfg.Outbox != nil {
+		tabs = append(tabs, adminTab{Path: "/admin/mail", Label: "Thư thông báo"})
+	}
 	tabs = append(tabs, adminTab{Path: "/admin/audit", Label: "Nhật ký"})
 	for i := range tabs {
 		tabs[i].Active = strings.HasPrefix(current, tabs[i].Path)
@@ -81,6 +84,9 @@ type usersView struct {
 	Invalid Invalid // the input at fault, with Error
 	// Mail: the server keeps e-mail addresses (the form asks for one).
 	Mail bool
+	// MailFailed: the notifications the SMTP server refused for good
+	// (the notice "N thư không gửi được").
+	MailFailed int
 }
 
 // userInputs are the inputs of the user forms by the API's names of
@@ -118,6 +124,10 @@ func (u *UI) handleUsers(w http.ResponseWriter, r *http.Request, s *Session) err
 	}
 	v := usersView{Tabs: u.adminTabs("/admin/users"), Form: map[string]string{}, Roles: roleOptions(nil), Mail: u.cfg.Mail != nil}
 	status := http.StatusOK
+	var err error
+	if v.MailFailed, err = u.failedMail(r, s); err != nil {
+		return err
+	}
 	if r.Method == http.MethodPost {
 		in := auth.NewUser{Username: r.PostFormValue("username"), Password: r.PostFormValue("password"),
 			FullName: strings.TrimSpace(r.PostFormValue("full_name")), Title: strings.TrimSpace(r.PostFormValue("title")),

@@ -36,6 +36,8 @@ type inboxView struct {
 	// Refused: the tab of refused deliveries is open (its rows).
 	Refused     bool
 	RefusedRows []refusedRow
+	// MailFailed: to an admin, the notifications refused for good.
+	MailFailed int
 }
 
 // tabNames are the inbox tabs, by the action that waits.
@@ -56,6 +58,9 @@ func (u *UI) handleInbox(w http.ResponseWriter, r *http.Request, s *Session) err
 		return err
 	}
 	v := inboxView{All: action == "", Total: total}
+	if v.MailFailed, err = u.failedMail(r, s); err != nil {
+		return err
+	}
 	rememberTab(w, r, action)
 	for _, t := range tabs {
 		v.Tabs = append(v.Tabs, inboxTab{Action: t.Action, Label: orName(tabNames, t.Action), Count: t.Count, Active: t.Action == action})

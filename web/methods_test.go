@@ -63,7 +63,7 @@ func concrete(pattern string) string {
 // these but the last were the 404 page.
 func TestMethodsOnEveryPage(t *testing.T) {
 	e := newTestEnv(t)
-	e.remount(t, Config{Archive: struct{ Archive }{}, Exchange: struct{ Exchange }{}, PKI: &PKIAdmin{}})
+	e.remount(t, Config{Archive: struct{ Archive }{}, Exchange: struct{ Exchange }{}, PKI: &PKIAdmin{}, Outbox: struct{ MailOutbox }{}})
 	clients := map[string]*client{"anonymous": e.client(), "signed in": e.login("quantri")}
 	send := func(c *client, method, path string) page {
 		t.Helper()

@@ -218,6 +218,9 @@ var okMessages = map[string]string{
 	"agency":            "Đã lưu cơ quan liên thông.",
 	"hold":              "Đã cập nhật trạng thái phong tỏa.",
 	"revoke":            "Đã thu hồi chứng thư số.",
+	// The outbox's Gửi lại (admin_mail.go).
+	"mail_retried":         "Đã đặt thư gửi lại đến địa chỉ hiện tại của người nhận: thư sẽ đi trong lần gửi tới.",
+	"mail_retried_already": "Thư này đã được đặt gửi lại trước đó (hoặc không còn ở tình trạng không gửi được): không có gì thay đổi.",
 }
 
 type errorView struct {

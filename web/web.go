@@ -144,6 +144,9 @@ type Config struct {
 	// Mail keeps users' e-mail addresses and notification choice; nil =
 	// none (the account page and the admin's forms then show no address).
 	Mail workflow.MailSettingsStore
+	// Outbox shows the notifications' outbox to the admins (Thư thông
+	// báo); nil hides the page.
+	Outbox MailOutbox
 	// Agency is this agency (shown in the header).
 	Agency workflow.Agency
 	// MaxUpload is the largest file accepted, in bytes (default 50 MiB).
@@ -252,7 +255,7 @@ func New(cfg Config) (*UI, error) {
 	u.mux.Handle("GET /{$}", u.auth(u.handleInbox))
 	// The pages, each registered by a method in its own file.
 	for _, r := range []func(*http.ServeMux){u.listRoutes, u.createRoutes, u.documentRoutes, u.layoutRoutes, u.reviseRoutes,
-		u.registerRoutes, u.archiveRoutes, u.reformRoutes, u.verifyRoutes, u.adminRoutes, u.passwordRoutes} {
+		u.registerRoutes, u.archiveRoutes, u.reformRoutes, u.verifyRoutes, u.adminRoutes, u.mailRoutes, u.passwordRoutes} {
 		r(u.mux)
 	}
 	// Anything else: OPTIONS (204) and a method a page does not take

@@ -66,7 +66,7 @@ func axeBlocking(line string) bool {
 
 // TestIntegrationBrowserAxe walks the pages TestIntegrationBrowserWalk
 // walks — every page each role reaches, the confirmation pages, at 1366
-// and 360 px — and a few the links never show (axeStates, axeRefused), and runs axe-core on each with the WCAG 2.0/2.1 A and AA
+// and 360 px — and a few the links never show (axeStates, axeRefused, axeOutbox), and runs axe-core on each with the WCAG 2.0/2.1 A and AA
 // rules: a violation of impact serious or critical fails it; moderate
 // and minor ones, the advice (axeAdvice) and what axe leaves to a person
 // are logged and counted.
@@ -88,6 +88,9 @@ func TestIntegrationBrowserAxe(t *testing.T) {
 	problems, pages := walkPages(b, ids, false, check)
 	states := axeStates(t, b, check)
 	for where, ps := range axeRefused(t, s, b, check) {
+		states[where] = ps
+	}
+	for where, ps := range axeOutbox(t, s, b, check) {
 		states[where] = ps
 	}
 	for where, ps := range states {
