@@ -90,6 +90,9 @@ type Server struct {
 	// Mail keeps users' e-mail addresses and notification choice; nil =
 	// none (the user JSON then has neither).
 	Mail workflow.MailSettingsStore
+	// Outbox shows the notifications' outbox to the admins (GET /mail,
+	// POST /mail/{id}/retry); nil: 503.
+	Outbox MailOutbox
 	// Ready reports whether the server can serve (database reachable).
 	Ready func(ctx context.Context) error
 	// ReadyInfo are facts about the configuration /readyz shows (e.g.
@@ -228,6 +231,8 @@ func New(s *Server, logger *slog.Logger) *Server {
 	g.POST("/documents/:id/actions/:action", s.handleAction)
 	g.POST("/documents/:id/refusals/seen", s.handleSeeRefusals)
 	g.GET("/refusals", s.handleRefusals)
+	g.GET("/mail", s.handleMail)
+	g.POST("/mail/:id/retry", s.handleRetryMail)
 	g.GET("/registers/:kind/:year", s.handleRegister)
 	g.GET("/audit/verify", s.handleAuditVerify)
 	s.signingRoutes(g)

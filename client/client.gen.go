@@ -172,19 +172,19 @@ func (e DeliveryKind) Valid() bool {
 
 // Defines values for DeliveryState.
 const (
-	Delivered DeliveryState = "delivered"
-	Failed    DeliveryState = "failed"
-	Pending   DeliveryState = "pending"
+	DeliveryStateDelivered DeliveryState = "delivered"
+	DeliveryStateFailed    DeliveryState = "failed"
+	DeliveryStatePending   DeliveryState = "pending"
 )
 
 // Valid indicates whether the value is a known member of the DeliveryState enum.
 func (e DeliveryState) Valid() bool {
 	switch e {
-	case Delivered:
+	case DeliveryStateDelivered:
 		return true
-	case Failed:
+	case DeliveryStateFailed:
 		return true
-	case Pending:
+	case DeliveryStatePending:
 		return true
 	default:
 		return false
@@ -344,6 +344,7 @@ const (
 	EventKindLink                EventKind = "link"
 	EventKindLoginFailed         EventKind = "login_failed"
 	EventKindLoginThrottled      EventKind = "login_throttled"
+	EventKindMailRetried         EventKind = "mail_retried"
 	EventKindNumberVoided        EventKind = "number_voided"
 	EventKindPasswordChanged     EventKind = "password_changed"
 	EventKindReassigned          EventKind = "reassigned"
@@ -381,6 +382,8 @@ func (e EventKind) Valid() bool {
 	case EventKindLoginFailed:
 		return true
 	case EventKindLoginThrottled:
+		return true
+	case EventKindMailRetried:
 		return true
 	case EventKindNumberVoided:
 		return true
@@ -461,6 +464,24 @@ func (e LayoutSource) Valid() bool {
 	case Detected:
 		return true
 	case Manual:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for MailState.
+const (
+	MailStateFailed  MailState = "failed"
+	MailStatePending MailState = "pending"
+)
+
+// Valid indicates whether the value is a known member of the MailState enum.
+func (e MailState) Valid() bool {
+	switch e {
+	case MailStateFailed:
+		return true
+	case MailStatePending:
 		return true
 	default:
 		return false
@@ -911,6 +932,24 @@ func (e ListDocumentsParamsDirection) Valid() bool {
 	case ListDocumentsParamsDirectionIncoming:
 		return true
 	case ListDocumentsParamsDirectionOutgoing:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListMailParamsState.
+const (
+	ListMailParamsStateFailed  ListMailParamsState = "failed"
+	ListMailParamsStatePending ListMailParamsState = "pending"
+)
+
+// Valid indicates whether the value is a known member of the ListMailParamsState enum.
+func (e ListMailParamsState) Valid() bool {
+	switch e {
+	case ListMailParamsStateFailed:
+		return true
+	case ListMailParamsStatePending:
 		return true
 	default:
 		return false
@@ -1599,14 +1638,14 @@ type Event struct {
 	From       *string            `json:"from,omitempty"`
 	Hash       string             `json:"hash"`
 
-	// Kind reassigned: what waited for one user now waits for another (POST /users/{id}/reassign; data: role, officer or handler; from and to, the users' IDs; state, the document's, unchanged); delivery_refused_seen: a clerk marked a document's refused deliveries dealt with (POST /documents/{id}/refusals/seen; data: through, the seq of the last refusal it covers): every delivery_refused before it leaves GET /refusals and the inbox; delivery_refused: a message to a connected agency refused for good, by the exchange — the agency answered the document with status 02, or the delivery failed for good and is not retried (data: org_id, org_name, delivery: document, revoke or status, status: the agency's code when it answered; comment: the reason); revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF, "attachments" when attachments were added or removed), old_sha256, new_sha256 and name (the new PDF), attachment_added:{sha256} and attachment_removed:{sha256} (each attachment added or removed: its name)
+	// Kind mail_retried: an admin sent again an e-mail notification the SMTP server had refused for good (POST /mail/{id}/retry; no document; data: mail, the outbox row's id; user; address, where it goes now; refused_address, the refused one when it differs; refused, the server's answer); reassigned: what waited for one user now waits for another (POST /users/{id}/reassign; data: role, officer or handler; from and to, the users' IDs; state, the document's, unchanged); delivery_refused_seen: a clerk marked a document's refused deliveries dealt with (POST /documents/{id}/refusals/seen; data: through, the seq of the last refusal it covers): every delivery_refused before it leaves GET /refusals and the inbox; delivery_refused: a message to a connected agency refused for good, by the exchange — the agency answered the document with status 02, or the delivery failed for good and is not retried (data: org_id, org_name, delivery: document, revoke or status, status: the agency's code when it answered; comment: the reason); revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF, "attachments" when attachments were added or removed), old_sha256, new_sha256 and name (the new PDF), attachment_added:{sha256} and attachment_removed:{sha256} (each attachment added or removed: its name)
 	Kind     EventKind `json:"kind"`
 	PrevHash string    `json:"prev_hash"`
 	Seq      int64     `json:"seq"`
 	To       *string   `json:"to,omitempty"`
 }
 
-// EventKind reassigned: what waited for one user now waits for another (POST /users/{id}/reassign; data: role, officer or handler; from and to, the users' IDs; state, the document's, unchanged); delivery_refused_seen: a clerk marked a document's refused deliveries dealt with (POST /documents/{id}/refusals/seen; data: through, the seq of the last refusal it covers): every delivery_refused before it leaves GET /refusals and the inbox; delivery_refused: a message to a connected agency refused for good, by the exchange — the agency answered the document with status 02, or the delivery failed for good and is not retried (data: org_id, org_name, delivery: document, revoke or status, status: the agency's code when it answered; comment: the reason); revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF, "attachments" when attachments were added or removed), old_sha256, new_sha256 and name (the new PDF), attachment_added:{sha256} and attachment_removed:{sha256} (each attachment added or removed: its name)
+// EventKind mail_retried: an admin sent again an e-mail notification the SMTP server had refused for good (POST /mail/{id}/retry; no document; data: mail, the outbox row's id; user; address, where it goes now; refused_address, the refused one when it differs; refused, the server's answer); reassigned: what waited for one user now waits for another (POST /users/{id}/reassign; data: role, officer or handler; from and to, the users' IDs; state, the document's, unchanged); delivery_refused_seen: a clerk marked a document's refused deliveries dealt with (POST /documents/{id}/refusals/seen; data: through, the seq of the last refusal it covers): every delivery_refused before it leaves GET /refusals and the inbox; delivery_refused: a message to a connected agency refused for good, by the exchange — the agency answered the document with status 02, or the delivery failed for good and is not retried (data: org_id, org_name, delivery: document, revoke or status, status: the agency's code when it answered; comment: the reason); revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF, "attachments" when attachments were added or removed), old_sha256, new_sha256 and name (the new PDF), attachment_added:{sha256} and attachment_removed:{sha256} (each attachment added or removed: its name)
 type EventKind string
 
 // EventList defines model for EventList.
@@ -1724,6 +1763,55 @@ type LoginRequest struct {
 
 	// Username Example: nguyenvana
 	Username string `json:"username"`
+}
+
+// Mail One e-mail notification of the outbox. Its subject is the mail's subject line, which never holds a classified document's subject (trích yếu); its body is never shown.
+type Mail struct {
+	// Address where it goes (for a failed mail: the address the server refused)
+	Address string `json:"address"`
+
+	// Attempts failed sends so far
+	Attempts  int       `json:"attempts"`
+	CreatedAt time.Time `json:"created_at"`
+
+	// FailedAt failed: when the server refused it for good
+	FailedAt *time.Time `json:"failed_at,omitempty"`
+	Id       int64      `json:"id"`
+
+	// LastError the server's answer (failed) or the last error (pending); empty when none
+	LastError string `json:"last_error"`
+
+	// NextAt pending: not tried before this
+	NextAt  *time.Time `json:"next_at,omitempty"`
+	State   MailState  `json:"state"`
+	Subject string     `json:"subject"`
+
+	// UserId the user it is for
+	UserId string `json:"user_id"`
+}
+
+// MailState defines model for Mail.State.
+type MailState string
+
+// MailList defines model for MailList.
+type MailList struct {
+	Counts struct {
+		// Failed mail the SMTP server refused for good and nobody sent again, in all
+		Failed int `json:"failed"`
+
+		// Pending mail waiting to be sent (or tried again), in all
+		Pending int `json:"pending"`
+
+		// Sent mail sent since sent_since
+		Sent int `json:"sent"`
+
+		// SentSince 7 days before the request
+		SentSince time.Time `json:"sent_since"`
+	} `json:"counts"`
+	Items []Mail `json:"items"`
+
+	// NextCursor pass as ?cursor= for the next page; absent on the last page
+	NextCursor *string `json:"next_cursor,omitempty"`
 }
 
 // NewAgency Example: {"endpoint":"https://10.0.0.31:8443","name":"UBND phường Long Hòa","org_id":"000.00.31.H13","signing_cert_pem":"-----BEGIN CERTIFICATE-----\nMIIB...\n-----END CERTIFICATE-----\n","tls_cert_pem":"-----BEGIN CERTIFICATE-----\nMIIB...\n-----END CERTIFICATE-----\n"}
@@ -2480,6 +2568,19 @@ type SeeRefusalsParams struct {
 	Through *int64 `form:"through,omitempty" json:"through,omitempty"`
 }
 
+// ListMailParams defines parameters for ListMail.
+type ListMailParams struct {
+	// State only these; left out, both (the failed first)
+	State *ListMailParamsState `form:"state,omitempty" json:"state,omitempty"`
+
+	// Cursor next_cursor of the previous page
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
+}
+
+// ListMailParamsState defines parameters for ListMail.
+type ListMailParamsState string
+
 // ListRefusalsParams defines parameters for ListRefusals.
 type ListRefusalsParams struct {
 	Limit *int `form:"limit,omitempty" json:"limit,omitempty"`
@@ -2956,6 +3057,20 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/documents/{id}/verification (the `GetDocumentVerification` operationId).
 	GetDocumentVerification(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListMail The e-mail notifications' outbox (admin; the web's Quản trị › Thư thông báo): counts, then the unsent mail, those refused for good first, then those waiting, each newest first
+	//
+	// One statement per page plus one for the counts. A mail refused for good (a 5xx answer to RCPT TO or DATA) is never sent again unless an admin retries it (POST /mail/{id}/retry).
+	//
+	// Corresponds with GET /api/v1/mail (the `ListMail` operationId).
+	ListMail(ctx context.Context, params *ListMailParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RetryMail Send a mail the SMTP server refused for good again (admin): due at once, to the CURRENT address of the user it is for
+	//
+	// Correct the user's address first (PATCH /users/{id} email). The attempts and the error start afresh; an audit event mail_retried is written with it. retried false: the mail was not failed (already sent again, or waiting): nothing changed — a second POST is harmless. 409 when the user has no address now or turned the notifications off.
+	//
+	// Corresponds with POST /api/v1/mail/{id}/retry (the `RetryMail` operationId).
+	RetryMail(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetOpenAPIDocument This document
 	//
@@ -3842,6 +3957,40 @@ func (c *Client) RevokeDocument(ctx context.Context, id Id, body RevokeDocumentJ
 // Corresponds with GET /api/v1/documents/{id}/verification (the `GetDocumentVerification` operationId).
 func (c *Client) GetDocumentVerification(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetDocumentVerificationRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListMail The e-mail notifications' outbox (admin; the web's Quản trị › Thư thông báo): counts, then the unsent mail, those refused for good first, then those waiting, each newest first
+//
+// One statement per page plus one for the counts. A mail refused for good (a 5xx answer to RCPT TO or DATA) is never sent again unless an admin retries it (POST /mail/{id}/retry).
+//
+// Corresponds with GET /api/v1/mail (the `ListMail` operationId).
+func (c *Client) ListMail(ctx context.Context, params *ListMailParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListMailRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RetryMail Send a mail the SMTP server refused for good again (admin): due at once, to the CURRENT address of the user it is for
+//
+// Correct the user's address first (PATCH /users/{id} email). The attempts and the error start afresh; an audit event mail_retried is written with it. retried false: the mail was not failed (already sent again, or waiting): nothing changed — a second POST is harmless. 409 when the user has no address now or turned the notifications off.
+//
+// Corresponds with POST /api/v1/mail/{id}/retry (the `RetryMail` operationId).
+func (c *Client) RetryMail(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRetryMailRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -5776,6 +5925,118 @@ func NewGetDocumentVerificationRequest(server string, id Id) (*http.Request, err
 	return req, nil
 }
 
+// NewListMailRequest constructs an http.Request for the ListMail method
+func NewListMailRequest(server string, params *ListMailParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/mail")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.State != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "state", *params.State, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRetryMailRequest constructs an http.Request for the RetryMail method
+func NewRetryMailRequest(server string, id int64) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "integer", Format: "int64"})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/mail/%s/retry", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewGetOpenAPIDocumentRequest constructs an http.Request for the GetOpenAPIDocument method
 func NewGetOpenAPIDocumentRequest(server string) (*http.Request, error) {
 	var err error
@@ -7128,6 +7389,24 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/documents/{id}/verification (the `GetDocumentVerification` operationId).
 	GetDocumentVerificationWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetDocumentVerificationResponse, error)
+
+	// ListMailWithResponse The e-mail notifications' outbox (admin; the web's Quản trị › Thư thông báo): counts, then the unsent mail, those refused for good first, then those waiting, each newest first
+	//
+	// One statement per page plus one for the counts. A mail refused for good (a 5xx answer to RCPT TO or DATA) is never sent again unless an admin retries it (POST /mail/{id}/retry).
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/mail (the `ListMail` operationId).
+	ListMailWithResponse(ctx context.Context, params *ListMailParams, reqEditors ...RequestEditorFn) (*ListMailResponse, error)
+
+	// RetryMailWithResponse Send a mail the SMTP server refused for good again (admin): due at once, to the CURRENT address of the user it is for
+	//
+	// Correct the user's address first (PATCH /users/{id} email). The attempts and the error start afresh; an audit event mail_retried is written with it. retried false: the mail was not failed (already sent again, or waiting): nothing changed — a second POST is harmless. 409 when the user has no address now or turned the notifications off.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/mail/{id}/retry (the `RetryMail` operationId).
+	RetryMailWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*RetryMailResponse, error)
 
 	// GetOpenAPIDocumentWithResponse This document
 	//
@@ -9638,6 +9917,169 @@ func (r GetDocumentVerificationResponse) ContentType() string {
 	return ""
 }
 
+type ListMailResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *MailList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListMailResponse) GetJSON200() *MailList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListMailResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListMailResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListMailResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListMailResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListMailResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListMailResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListMailResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListMailResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListMailResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RetryMailResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Retried bool `json:"retried"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RetryMailResponse) GetJSON200() *struct {
+	Retried bool `json:"retried"`
+} {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RetryMailResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RetryMailResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RetryMailResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r RetryMailResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RetryMailResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r RetryMailResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RetryMailResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RetryMailResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RetryMailResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RetryMailResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetOpenAPIDocumentResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -12015,6 +12457,36 @@ func (c *ClientWithResponses) GetDocumentVerificationWithResponse(ctx context.Co
 		return nil, err
 	}
 	return ParseGetDocumentVerificationResponse(rsp)
+}
+
+// ListMailWithResponse The e-mail notifications' outbox (admin; the web's Quản trị › Thư thông báo): counts, then the unsent mail, those refused for good first, then those waiting, each newest first
+//
+// One statement per page plus one for the counts. A mail refused for good (a 5xx answer to RCPT TO or DATA) is never sent again unless an admin retries it (POST /mail/{id}/retry).
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/mail (the `ListMail` operationId).
+func (c *ClientWithResponses) ListMailWithResponse(ctx context.Context, params *ListMailParams, reqEditors ...RequestEditorFn) (*ListMailResponse, error) {
+	rsp, err := c.ListMail(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListMailResponse(rsp)
+}
+
+// RetryMailWithResponse Send a mail the SMTP server refused for good again (admin): due at once, to the CURRENT address of the user it is for
+//
+// Correct the user's address first (PATCH /users/{id} email). The attempts and the error start afresh; an audit event mail_retried is written with it. retried false: the mail was not failed (already sent again, or waiting): nothing changed — a second POST is harmless. 409 when the user has no address now or turned the notifications off.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/mail/{id}/retry (the `RetryMail` operationId).
+func (c *ClientWithResponses) RetryMailWithResponse(ctx context.Context, id int64, reqEditors ...RequestEditorFn) (*RetryMailResponse, error) {
+	rsp, err := c.RetryMail(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRetryMailResponse(rsp)
 }
 
 // GetOpenAPIDocumentWithResponse This document
@@ -14433,6 +14905,137 @@ func ParseGetDocumentVerificationResponse(rsp *http.Response) (*GetDocumentVerif
 			headers.ContentLength = &value
 		}
 		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListMailResponse parses an HTTP response from a ListMailWithResponse call
+func ParseListMailResponse(rsp *http.Response) (*ListMailResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListMailResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest MailList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRetryMailResponse parses an HTTP response from a RetryMailWithResponse call
+func ParseRetryMailResponse(rsp *http.Response) (*RetryMailResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RetryMailResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Retried bool `json:"retried"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
 	}
 
 	return response, nil

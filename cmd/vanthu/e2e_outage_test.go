@@ -180,6 +180,7 @@ var sweepRefused = map[string]string{
 	"deleteArchiveRecord": "archived records are write-once: always refused (409)",
 	"registerAgency":      "the exchange is off in the sweep",
 	"seeRefusals":         "no delivery was refused: the exchange is off in the sweep (409)",
+	"retryMail":           "the sweep sends no mail (no SMTP server): outbox row 1 does not exist (404)",
 	"revokeCertificate":   "the sweep names a serial the PKI never issued (404), so as not to change the other phases' keys",
 }
 
@@ -368,6 +369,8 @@ func (w *sweepWorld) call(t *testing.T, op sweepOp, fx sweepFixtures) sweepAnswe
 		path = strings.ReplaceAll(path, "{id}", w.userID)
 	case strings.HasPrefix(path, "/api/v1/archive/"):
 		path = strings.ReplaceAll(path, "{id}", w.archived)
+	case strings.HasPrefix(path, "/api/v1/mail/"):
+		path = strings.ReplaceAll(path, "{id}", "1")
 	default:
 		path = strings.ReplaceAll(path, "{id}", docID)
 	}
@@ -393,6 +396,9 @@ func (w *sweepWorld) call(t *testing.T, op sweepOp, fx sweepFixtures) sweepAnswe
 		jsonBody(map[string]string{"role": "handler", "to": w.handlerID})
 	case "unlockUser":
 		// No body: it ends the lockout of w.userID's account (none here).
+	case "retryMail":
+		// No body: it sends outbox row 1 again (none: the sweep sends no
+		// mail, 404). listMail is a GET of the outbox: counts, no rows.
 	case "seeRefusals":
 		// No body: it marks the refusals of the approved document dealt
 		// with (none here: 409). listRefusals is a GET of the sweeper's
