@@ -194,19 +194,27 @@ func receive(t *testing.T, ch <-chan struct{}, what string) {
 	}
 }
 
-// TestBuildFromHandedDocument: a delivery handed with its document is
-// built from that document, without reading it (the repository here does
-// not hold it); without one, or with another document, it is read.
-func TestBuildFromHandedDocument(t *testing.T) {
-	ctx := context.Background()
+// handedDocument is an issued document sent to peerOrg, its signed PDF in
+// blobs, and the identity of the agency sending it.
+func handedDocument(t *testing.T, notation string) (Identity, workflow.Blobs, *workflow.Document) {
+	t.Helper()
 	agency := cert(t, "UBND quận Bình Thủy", false, nil, x509.ExtKeyUsageAny)
 	self := Identity{Org: workflow.Org{OrgID: selfOrg, Name: "UBND quận Bình Thủy"}, Place: "Cần Thơ",
 		Key: agency.PrivateKey.(crypto.Signer), Chain: []*x509.Certificate{agency.Leaf}}
 	blobs := workflowtest.TempBlobs(t)
 	issued := time.Date(2026, 12, 1, 9, 0, 0, 0, workflow.Vietnam)
 	d := &workflow.Document{ID: "d1", Direction: workflow.Outgoing, Type: "CV", Subject: "Công văn", Urgency: workflow.UrgencyNormal,
-		State: workflow.Sent, Notation: "05/UBND-VP", IssuedAt: &issued, Recipients: []workflow.Org{{OrgID: peerOrg, Name: "An Thới"}},
+		State: workflow.Sent, Notation: notation, IssuedAt: &issued, Recipients: []workflow.Org{{OrgID: peerOrg, Name: "An Thới"}},
 		Files: []workflow.File{putPDF(t, blobs, "qd.signed.pdf")}, CreatedAt: issued, UpdatedAt: issued}
+	return self, blobs, d
+}
+
+// TestBuildFromHandedDocument: a delivery handed with its document is
+// built from that document, without reading it (the repository here does
+// not hold it); without one, or with another document, it is read.
+func TestBuildFromHandedDocument(t *testing.T) {
+	ctx := context.Background()
+	self, blobs, d := handedDocument(t, "05/UBND-VP")
 	w := &Worker{Repo: workflowtest.NewRepository(), Blobs: blobs, Self: self, Store: &sentStore{sent: map[string]string{}}}
 	dl := workflow.Delivery{DocumentID: d.ID, Kind: workflow.DeliverDocument, OrgID: peerOrg}
 	if _, _, err := w.build(ctx, handed{dl: dl, doc: d}); err != nil {
@@ -238,14 +246,7 @@ func (r *rememberingTx) RememberSent(_ context.Context, externalID, documentID s
 // without it (or claimed) is recorded by the worker as before.
 func TestHandedDeliveryRemembersSentInItsTransaction(t *testing.T) {
 	ctx := context.Background()
-	agency := cert(t, "UBND quận Bình Thủy", false, nil, x509.ExtKeyUsageAny)
-	self := Identity{Org: workflow.Org{OrgID: selfOrg, Name: "UBND quận Bình Thủy"}, Place: "Cần Thơ",
-		Key: agency.PrivateKey.(crypto.Signer), Chain: []*x509.Certificate{agency.Leaf}}
-	blobs := workflowtest.TempBlobs(t)
-	issued := time.Date(2026, 12, 1, 9, 0, 0, 0, workflow.Vietnam)
-	doc := &workflow.Document{ID: "d1", Direction: workflow.Outgoing, Type: "CV", Subject: "Công văn", Urgency: workflow.UrgencyNormal,
-		State: workflow.Sent, Notation: "05/UBND-P. TC", IssuedAt: &issued, Recipients: []workflow.Org{{OrgID: peerOrg, Name: "An Thới"}},
-		Files: []workflow.File{putPDF(t, blobs, "qd.signed.pdf")}, CreatedAt: issued, UpdatedAt: issued}
+	self, blobs, doc := handedDocument(t, "05/UBND-P. TC")
 	store := &sentStore{sent: map[string]string{}}
 	w := &Worker{Repo: workflowtest.NewRepository(), Blobs: blobs, Self: self, Store: store}
 	w.init()
