@@ -40,11 +40,15 @@ func (u *UI) refusedTab(r *http.Request, s *Session, action workflow.Action, v *
 	if !workflow.SeesRefusals(s.User) {
 		return nil
 	}
-	docs, n, err := u.cfg.Docs.Refusals(r.Context(), s.User, inboxLimit)
+	open := action == tabRefused
+	limit := 0 // the tab's count alone, unless it is open
+	if open {
+		limit = inboxLimit
+	}
+	docs, n, err := u.cfg.Docs.Refusals(r.Context(), s.User, limit)
 	if err != nil {
 		return err
 	}
-	open := action == tabRefused
 	if n > 0 || open {
 		v.Tabs = append(v.Tabs, inboxTab{Action: tabRefused, Label: tabNames[tabRefused], Count: n, Active: open})
 	}

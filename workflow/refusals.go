@@ -63,22 +63,23 @@ func Unseen(evs []Event) []Event {
 
 // Refusals returns the refused documents waiting for the actor (a
 // clerk; none for the other roles), newest refusal first, and how many
-// there are in all.
+// there are in all; with limit 0 only how many (an inbox whose tab is
+// not open shows the count alone).
 func (s *Service) Refusals(ctx context.Context, actor *User, limit int) ([]RefusedDocument, int, error) {
 	rl, ok := s.Repo.(RefusalLister)
 	if !SeesRefusals(actor) || !ok {
 		return nil, 0, nil
 	}
 	q := RefusalQuery{ViewerID: actor.ID, SeeAll: SeesAllClassified(actor), Limit: limit}
-	if q.Limit <= 0 || q.Limit > 500 {
+	if q.Limit < 0 || q.Limit > 500 {
 		q.Limit = 100
 	}
 	n, err := rl.CountRefusals(ctx, q)
 	if err != nil {
 		return nil, 0, fmt.Errorf("count refused deliveries: %w", err)
 	}
-	if n == 0 {
-		return nil, 0, nil
+	if n == 0 || q.Limit == 0 {
+		return nil, n, nil
 	}
 	docs, err := rl.Refusals(ctx, q)
 	if err != nil {
