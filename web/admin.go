@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 
@@ -265,10 +266,11 @@ func (u *UI) handleUser(w http.ResponseWriter, r *http.Request, s *Session) erro
 			err, ok = u.setKeyOrImage(r, s, id), r.PostFormValue("action")
 		case "reassign":
 			var asked bool
-			if asked, err = u.reassign(w, r, s, target); asked {
+			var moved int
+			if asked, moved, err = u.reassign(w, r, s, target); asked {
 				return nil
 			}
-			ok = "reassign"
+			ok = fmt.Sprintf("reassign&moved=%d&to=%s", moved, url.QueryEscape(r.PostFormValue("to")))
 		case "require_password", "unlock":
 			var asked bool
 			if asked, err = u.accountAction(w, r, s, target); asked {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strconv"
 	"strings"
 
 	"github.com/vanthu/vanthu/workflow"
@@ -64,29 +65,29 @@ func (u *UI) reassignOffers(ctx context.Context, target *workflow.User) ([]reass
 
 // reassign applies the user page's action=reassign to target: checked,
 // then its confirmation page (asked: the page was shown, nothing moved),
-// then the move.
-func (u *UI) reassign(w http.ResponseWriter, r *http.Request, s *Session, target *workflow.User) (asked bool, err error) {
+// then the move (moved: how many documents).
+func (u *UI) reassign(w http.ResponseWriter, r *http.Request, s *Session, target *workflow.User) (asked bool, moved int, err error) {
 	ra, ok := u.cfg.Docs.(reassigner)
 	if !ok {
-		return false, workflow.Errorf(workflow.EUNAVAILABLE, "reassign")
+		return false, 0, workflow.Errorf(workflow.EUNAVAILABLE, "reassign")
 	}
 	role := workflow.Role(r.PostFormValue("role"))
 	to, err := u.cfg.Directory.User(r.Context(), r.PostFormValue("to"))
 	if workflow.ErrorCode(err) == workflow.ENOTFOUND {
-		return false, workflow.Errorf(workflow.EINVALID, "choose the user the documents move to").On("to")
+		return false, 0, workflow.Errorf(workflow.EINVALID, "choose the user the documents move to").On("to")
 	} else if err != nil {
-		return false, err
+		return false, 0, err
 	}
 	if err := workflow.CheckReassign(s.User, target, to, role); err != nil {
-		return false, err
+		return false, 0, err
 	}
 	if confirmed(r, "reassign") {
-		_, err = ra.Reassign(r.Context(), s.User, workflow.ReassignInput{From: target.ID, To: to.ID, Role: role})
-		return false, err
+		res, err := ra.Reassign(r.Context(), s.User, workflow.ReassignInput{From: target.ID, To: to.ID, Role: role})
+		return false, len(res.Moved), err
 	}
 	counts, err := ra.WaitingByName(r.Context(), target.ID)
 	if err != nil {
-		return false, err
+		return false, 0, err
 	}
 	v := confirmView{confirmText: confirmText{Heading: "Xác nhận chuyển việc", Button: "Xác nhận chuyển việc",
 		Facts: []string{fmt.Sprintf("%d %s sẽ chờ %s thay cho %s.", counts[role], reassignWhat[role], userLabel(to), userLabel(target)),
@@ -96,7 +97,27 @@ func (u *UI) reassign(w http.ResponseWriter, r *http.Request, s *Session, target
 		Subject: "Người dùng " + userLabel(target), Post: "/admin/users/" + target.ID, Hidden: repost(r), Confirm: "reassign",
 		Back: "/admin/users/" + target.ID + "#reassign"}
 	u.render(w, r, s, http.StatusOK, "confirm", v.Heading, v)
-	return true, nil
+	return true, 0, nil
+}
+
+// reassignedFlash is the confirmation after a hand-over (?ok=reassign
+// &moved=N&to=ID): how many documents moved, and to whom — the name read
+// from the directory, for an admin only (never text from the URL); def
+// when the URL does not say.
+func (u *UI) reassignedFlash(r *http.Request, s *Session, def string) string {
+	q := r.URL.Query()
+	n, err := strconv.Atoi(q.Get("moved"))
+	if err != nil || n < 0 || s.User == nil || !s.User.Has(workflow.RoleAdmin) {
+		return def
+	}
+	if n == 0 {
+		return "Không có văn bản nào được chuyển: không còn văn bản chờ người dùng này (có thể đã được xử lý hoặc chuyển trước đó)."
+	}
+	to, err := u.cfg.Directory.User(r.Context(), q.Get("to"))
+	if err != nil {
+		return def
+	}
+	return fmt.Sprintf("Đã chuyển %d văn bản cho %s: các văn bản này nay chờ người được chọn.", n, userLabel(to))
 }
 
 // reassignProblem says in Vietnamese why a reassignment was refused

@@ -43,8 +43,11 @@ func TestReassignFromUserPage(t *testing.T) {
 			t.Fatalf("moved before the confirmation, or by a refused choice: signer %s", d.SignerID)
 		}
 	}
-	if p = admin.post(path, cf); p.Status != http.StatusSeeOther || p.Location != path+"?ok=reassign" {
+	if p = admin.post(path, cf); p.Status != http.StatusSeeOther || !strings.HasPrefix(p.Location, path+"?ok=reassign&") {
 		t.Fatalf("confirmed: %d %s", p.Status, p.Location)
+	}
+	if done := admin.get(p.Location).Body; !strings.Contains(done, "Đã chuyển 2 văn bản cho Phạm Phó Chủ Tịch") {
+		t.Errorf("the confirmation does not say how many moved and to whom:\n%s", done)
 	}
 	for _, id := range ids {
 		page := admin.get("/documents/" + id)

@@ -178,6 +178,9 @@ func (u *UI) render(w http.ResponseWriter, r *http.Request, s *Session, status i
 	}
 	if m := r.URL.Query().Get("ok"); m != "" {
 		v.Flash = okMessages[m]
+		if m == "reassign" && s != nil {
+			v.Flash = u.reassignedFlash(r, s, v.Flash)
+		}
 	}
 	var buf bytes.Buffer
 	if err := t.ExecuteTemplate(&buf, "layout", v); err != nil {
