@@ -3,7 +3,8 @@ package workflow
 import "context"
 
 // EventLink records on a document that another one now replaces or
-// updates it (Data: "replaced_by" or "updated_by" = that document's ID).
+// updates it, or answers it (Data: "replaced_by", "updated_by" or
+// "replied_by" = that document's ID).
 const EventLink EventKind = "link"
 
 // linkAmended records, inside tx, the link back from the document d
@@ -17,20 +18,29 @@ func (s *Service) linkAmended(ctx context.Context, tx Tx, d *Document, actor *Us
 	if target == "" {
 		return nil
 	}
+	return s.linkBack(ctx, tx, target, field, d.ID, actor)
+}
+
+// linkBack sets, inside tx, the link field (replaced_by, updated_by,
+// replied_by) of document target to id, with its EventLink.
+func (s *Service) linkBack(ctx context.Context, tx Tx, target, field, id string, actor *User) error {
 	old, err := tx.LockDocument(ctx, target)
 	if err != nil {
 		return err
 	}
 	prev := old.Version
-	if field == "replaced_by" {
-		old.ReplacedBy = d.ID
-	} else {
-		old.UpdatedBy = d.ID
+	switch field {
+	case "replaced_by":
+		old.ReplacedBy = id
+	case "updated_by":
+		old.UpdatedBy = id
+	default:
+		old.RepliedBy = id
 	}
 	old.Version, old.UpdatedAt = old.Version+1, s.now()
 	if err := tx.UpdateDocument(ctx, old, prev); err != nil {
 		return err
 	}
 	return tx.AppendEvent(ctx, &Event{DocumentID: old.ID, Actor: actor.ID, Kind: EventLink, At: s.now(),
-		Data: map[string]string{field: d.ID}})
+		Data: map[string]string{field: id}})
 }

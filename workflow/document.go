@@ -283,6 +283,11 @@ type Document struct {
 	Updates     string // ID of the document this one updates (edXML BussinessDocType 2)
 	ReplacedBy  string // ID of the latest document that replaces this one
 	UpdatedBy   string // ID of the latest document that updates this one
+	// RepliesTo is the incoming document this outgoing one answers;
+	// RepliedBy, on an incoming document, the latest outgoing one drafted
+	// as its answer (reply.go).
+	RepliesTo string
+	RepliedBy string
 	// RevokeState is where a revocation stands: "", RevokeRequested,
 	// RevokeAccepted (the document is then Revoked) or RevokeRefused.
 	RevokeState string

@@ -145,6 +145,9 @@ type CreateInput struct {
 	// goes to the same recipients unless others are given.
 	Replaces string
 	Updates  string
+	// RepliesTo (outgoing) names the incoming document this one answers,
+	// one the actor may see (reply.go).
+	RepliesTo string
 	// IdempotencyKey, when set, makes the creation idempotent
 	// (idempotency.go): the same key from the same user with the same
 	// request returns the document its first attempt created.
@@ -240,6 +243,9 @@ func (s *Service) checkFields(ctx context.Context, actor *User, in *CreateInput,
 		return s.validateOutgoing(ctx, actor, in, p)
 	}
 	validateIncoming(in, p)
+	if strings.TrimSpace(in.RepliesTo) != "" {
+		p.add(Errorf(EINVALID, "only an outgoing document replies to another").On("replies_to"))
+	}
 	return nil
 }
 
@@ -277,10 +283,12 @@ func (s *Service) validateOutgoing(ctx context.Context, actor *User, in *CreateI
 	if err := s.validateSigner(ctx, in, p); err != nil {
 		return err
 	}
-	if err := s.validateAmends(ctx, actor, in); ErrorCode(err) == EINVALID {
-		p.add(err)
-	} else if err != nil {
-		return err
+	for _, check := range []func(context.Context, *User, *CreateInput) error{s.validateAmends, s.validateReply} {
+		if err := check(ctx, actor, in); ErrorCode(err) == EINVALID {
+			p.add(err)
+		} else if err != nil {
+			return err
+		}
 	}
 	seen := map[string]bool{}
 	for _, r := range in.Recipients {
@@ -542,6 +550,7 @@ func (s *Service) create(ctx context.Context, actor *User, in CreateInput, key *
 		SignerID: in.SignerID, Recipients: in.Recipients, DraftingUnit: in.DraftingUnit, Layout: in.Layout,
 		Sender: in.Sender, OriginalNumber: strings.TrimSpace(in.OriginalNumber), OriginalDate: in.OriginalDate,
 		DueDate: in.DueDate, Retention: in.Retention, Notes: in.Notes, Replaces: in.Replaces, Updates: in.Updates,
+		RepliesTo: in.RepliesTo,
 		CreatedBy: actor.ID, CreatedAt: now, UpdatedAt: now,
 	}
 	main, err := s.storeMain(ctx, &in, d)
@@ -560,7 +569,13 @@ func (s *Service) create(ctx context.Context, actor *User, in CreateInput, key *
 			events = append(events, &Event{DocumentID: d.ID, Actor: actor.ID, Kind: EventUpload, At: now,
 				Data: map[string]string{"sha256": f.SHA256, "name": f.Name, "kind": string(f.Kind), "size": fmt.Sprint(f.Size)}})
 		}
+		if d.RepliesTo != "" {
+			events[0].Data["replies_to"] = d.RepliesTo
+		}
 		if err := finishCreate(ctx, tx, key, d); err != nil {
+			return err
+		}
+		if err := s.linkReply(ctx, tx, d, actor); err != nil {
 			return err
 		}
 		return createAndAppend(WithLastWrite(ctx), tx, d, events)

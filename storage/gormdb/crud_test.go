@@ -74,6 +74,8 @@ func fullDocument() *workflow.Document {
 		RevokeReason:     "Ban hành nhầm thẩm quyền",
 		RevokeAnswer:     "Đã thi hành xong",
 		RejectReason:     "envelope: digest mismatch",
+		RepliesTo:        "d-letter",
+		RepliedBy:        "d-reply",
 		ArchivedAt:       &archived,
 		RetainUntil:      &retain,
 		LegalHold:        true,

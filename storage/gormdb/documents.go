@@ -296,7 +296,7 @@ func (r *documentRow) updateValues() []any {
 		r.Register, r.Year, r.Number, r.Notation, r.IssuedAt, r.RegisteredAt,
 		r.AssigneeID, r.DueDate, r.Retention, r.Notes, r.Files,
 		r.Layout, r.ExternalID, r.ExternalIDSent, r.DeliveryKey, r.VerifyCode, r.Replaces, r.RevokeState,
-		r.Updates, r.ReplacedBy, r.UpdatedBy, r.RevokeReason, r.RevokeAnswer, r.RejectReason,
+		r.Updates, r.ReplacedBy, r.UpdatedBy, r.RevokeReason, r.RevokeAnswer, r.RejectReason, r.RepliesTo, r.RepliedBy,
 		r.ArchivedAt, r.RetainUntil, r.LegalHold,
 		r.VerificationVerdict, r.VerificationReasons, r.VerificationReport,
 		r.CreatedBy, r.CreatedAt, r.UpdatedAt,

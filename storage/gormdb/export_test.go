@@ -40,9 +40,9 @@ func CreateV1Document(ctx context.Context, d *DB, doc *workflow.Document) error 
 
 // laterDocumentColumns are the documents columns later migrations added:
 // 2 (the exchange's links and reasons), 15 (delivery_key), 18
-// (external_id_sent).
+// (external_id_sent), 26 (replies_to, replied_by).
 var laterDocumentColumns = []string{"updates", "replaced_by", "updated_by", "revoke_reason", "revoke_answer", "reject_reason", "delivery_key",
-	"external_id_sent"}
+	"external_id_sent", "replies_to", "replied_by"}
 
 // MigrateUpTo applies the migrations up to version only: a database as
 // the code of that version left it.
@@ -58,7 +58,17 @@ func CreateV17Document(ctx context.Context, d *DB, doc *workflow.Document) error
 	if err != nil {
 		return err
 	}
-	return d.gdb.WithContext(ctx).Omit("external_id_sent").Create(r).Error
+	return d.gdb.WithContext(ctx).Omit("external_id_sent", "replies_to", "replied_by").Create(r).Error
+}
+
+// CreateV25Document inserts doc with the columns of the schema at
+// migration 25: as the code before replies_to and replied_by wrote it.
+func CreateV25Document(ctx context.Context, d *DB, doc *workflow.Document) error {
+	r, err := documentFromDomain(doc)
+	if err != nil {
+		return err
+	}
+	return d.gdb.WithContext(ctx).Omit("replies_to", "replied_by").Create(r).Error
 }
 
 // RerunExternalIDsV18 runs migration 18 again, as over a database whose

@@ -65,6 +65,7 @@ var migrations = []migration{
 	{23, "mail_outbox: failed_at, a notification the SMTP server refused for good (5xx to RCPT or DATA), never sent again (mail.go)", mailOutboxFailedV23},
 	{24, "password_history: seq, a user's previous passwords in the order they were replaced, whatever the clocks said (passwords.go)", passwordHistorySeqV24},
 	{25, "audit_events: audit_events_refused and audit_events_refused_seen, the refused deliveries and their marks seen (the clerks' inbox: refusals.go)", refusalIndexV25},
+	{26, "documents: replies_to and replied_by, an outgoing reply and the incoming letter it answers (workflow/reply.go)", documentsRepliesV26},
 }
 
 // listOrderV16 builds the indexes of the document list's order, newest
@@ -265,6 +266,20 @@ func documentsExchangeV2(_ context.Context, _ *DB, g *gorm.DB) error {
 	for _, col := range []string{"updates", "replaced_by", "updated_by", "revoke_reason", "revoke_answer", "reject_reason"} {
 		if g.Migrator().HasColumn("documents", col) {
 			continue // idempotent like the baseline
+		}
+		if err := g.Exec(`ALTER TABLE documents ADD COLUMN ` + col + ` text NOT NULL DEFAULT ''`).Error; err != nil {
+			return fmt.Errorf("documents.%s: %w", col, err)
+		}
+	}
+	return nil
+}
+
+// documentsRepliesV26 adds documents.replies_to and replied_by: text, not
+// null, default ” on both dialects, like migration 2's links.
+func documentsRepliesV26(_ context.Context, _ *DB, g *gorm.DB) error {
+	for _, col := range []string{"replies_to", "replied_by"} {
+		if g.Migrator().HasColumn("documents", col) {
+			continue
 		}
 		if err := g.Exec(`ALTER TABLE documents ADD COLUMN ` + col + ` text NOT NULL DEFAULT ''`).Error; err != nil {
 			return fmt.Errorf("documents.%s: %w", col, err)

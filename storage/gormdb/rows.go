@@ -62,9 +62,12 @@ type documentRow struct {
 	RevokeReason string `gorm:"not null;default:''"`
 	RevokeAnswer string `gorm:"not null;default:''"`
 	RejectReason string `gorm:"not null;default:''"`
-	ArchivedAt   *time.Time
-	RetainUntil  *time.Time
-	LegalHold    bool `gorm:"not null;default:false"`
+	// A reply and the incoming letter it answers (migration 26).
+	RepliesTo   string `gorm:"not null;default:''"`
+	RepliedBy   string `gorm:"not null;default:''"`
+	ArchivedAt  *time.Time
+	RetainUntil *time.Time
+	LegalHold   bool `gorm:"not null;default:false"`
 
 	VerificationVerdict *string // NULL: not verified
 	VerificationReasons string  `gorm:"not null"` // JSON array
@@ -128,6 +131,8 @@ func documentFromDomain(d *workflow.Document) (*documentRow, error) {
 		RevokeReason:    d.RevokeReason,
 		RevokeAnswer:    d.RevokeAnswer,
 		RejectReason:    d.RejectReason,
+		RepliesTo:       d.RepliesTo,
+		RepliedBy:       d.RepliedBy,
 		ArchivedAt:      utcPtr(d.ArchivedAt),
 		RetainUntil:     utcPtr(d.RetainUntil),
 		LegalHold:       d.LegalHold,
@@ -220,6 +225,8 @@ func (r *documentRow) toDomain() (*workflow.Document, error) {
 		RevokeReason:    r.RevokeReason,
 		RevokeAnswer:    r.RevokeAnswer,
 		RejectReason:    r.RejectReason,
+		RepliesTo:       r.RepliesTo,
+		RepliedBy:       r.RepliedBy,
 		ArchivedAt:      fromDBPtr(r.ArchivedAt),
 		RetainUntil:     fromDBPtr(r.RetainUntil),
 		LegalHold:       r.LegalHold,
