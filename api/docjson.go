@@ -125,6 +125,8 @@ func appendDocumentJSONTail(b []byte, d *DocumentJSON) ([]byte, error) {
 	b = appendOmitEmpty(b, `,"updates":`, d.Updates)
 	b = appendOmitEmpty(b, `,"replaced_by":`, d.ReplacedBy)
 	b = appendOmitEmpty(b, `,"updated_by":`, d.UpdatedBy)
+	b = appendOmitEmpty(b, `,"replies_to":`, d.RepliesTo)
+	b = appendOmitEmpty(b, `,"replied_by":`, d.RepliedBy)
 	b = append(b, `,"files":`...)
 	if d.Files == nil {
 		b = append(b, "null"...)

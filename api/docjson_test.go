@@ -24,7 +24,8 @@ func TestDocumentJSONFieldsKnown(t *testing.T) {
 		"drafting_unit,omitempty", "layout,omitempty", "sender,omitempty", "original_number,omitempty", "original_date,omitempty",
 		"issued_at", "registered_at", "assignee_id,omitempty", "due_date,omitempty", "retention,omitempty", "notes,omitempty",
 		"revoke_state,omitempty", "revoke_reason,omitempty", "revoke_answer,omitempty", "reject_reason,omitempty",
-		"replaces,omitempty", "updates,omitempty", "replaced_by,omitempty", "updated_by,omitempty", "files", "verification",
+		"replaces,omitempty", "updates,omitempty", "replaced_by,omitempty", "updated_by,omitempty",
+		"replies_to,omitempty", "replied_by,omitempty", "files", "verification",
 		"created_by", "created_at", "updated_at", "allowed_actions", "unavailable_actions,omitempty"}
 	var got []string
 	ty := reflect.TypeOf(DocumentJSON{})
@@ -56,7 +57,7 @@ func fullDocumentJSON(s string) DocumentJSON {
 		Layout: &LayoutJSON{Signature: &BoxJSON{Page: 1, X: 1.5, Y: 2.25, W: 3, H: 4}, DateBlanks: []float64{1.5}, DateBlanksBelow: []float64{0, 15.5}, DateShortYear: true, Notes: []string{s}, Source: s},
 		Sender: &workflow.Org{OrgID: s, Name: s}, OriginalNumber: s, OriginalDate: str(s), IssuedAt: &tm, RegisteredAt: &tz,
 		AssigneeID: s, DueDate: str(s), Retention: s, Notes: s, RevokeState: s, RevokeReason: s, RevokeAnswer: s, RejectReason: s,
-		Replaces: s, Updates: s, ReplacedBy: s, UpdatedBy: s,
+		Replaces: s, Updates: s, ReplacedBy: s, UpdatedBy: s, RepliesTo: s, RepliedBy: s,
 		Files:        []FileJSON{{SHA256: s, Name: s, Size: 1 << 40, Kind: s, CreatedAt: tm}, {CreatedAt: tz}},
 		Verification: &VerificationJSON{Verdict: s, Reasons: []string{s, "x"}}, CreatedBy: s, CreatedAt: tm, UpdatedAt: tz,
 		AllowedActions: []string{s, "submit"}, UnavailableActions: []UnavailableActionJSON{{Action: s, Message: s}, {Action: "send"}}}

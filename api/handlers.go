@@ -293,6 +293,8 @@ type metaRequest struct {
 	// replaces (edXML type 3) or updates (type 2).
 	Replaces string `json:"replaces"`
 	Updates  string `json:"updates"`
+	// RepliesTo: the ID of the incoming document this outgoing one answers.
+	RepliesTo string `json:"replies_to"`
 }
 
 // parseDay reads a calendar date "YYYY-MM-DD" (nil when empty).
@@ -673,7 +675,7 @@ func (p *createParts) input() (workflow.CreateInput, error) {
 		Subject: meta.Subject, Urgency: workflow.Urgency(meta.Urgency), Confidentiality: workflow.Confidentiality(meta.Confidentiality),
 		SignerID: meta.SignerID, Recipients: meta.Recipients, DraftingUnit: meta.DraftingUnit, Layout: meta.Layout.toDomain(), Sender: meta.Sender,
 		OriginalNumber: meta.OriginalNumber, Retention: meta.Retention, Notes: meta.Notes, File: p.file, Attachments: p.attachments,
-		Replaces: meta.Replaces, Updates: meta.Updates}
+		Replaces: meta.Replaces, Updates: meta.Updates, RepliesTo: meta.RepliesTo}
 	composeText(&in)
 	var err error
 	if in.OriginalDate, err = parseDay("original_date", meta.OriginalDate); err != nil {

@@ -44,6 +44,8 @@ type DocumentJSON struct {
 	Updates         string            `json:"updates,omitempty"`       // ID of the document this one updates (edXML type 2)
 	ReplacedBy      string            `json:"replaced_by,omitempty"`   // ID of the latest document replacing this one
 	UpdatedBy       string            `json:"updated_by,omitempty"`    // ID of the latest document updating this one
+	RepliesTo       string            `json:"replies_to,omitempty"`    // ID of the incoming document this outgoing one answers
+	RepliedBy       string            `json:"replied_by,omitempty"`    // ID of the latest outgoing document answering this one
 	Files           []FileJSON        `json:"files"`
 	Verification    *VerificationJSON `json:"verification"`
 	CreatedBy       string            `json:"created_by"`
@@ -163,6 +165,7 @@ func toDocumentJSON(d *workflow.Document, actor *workflow.User, av availability)
 		AssigneeID: d.AssigneeID, DueDate: datePtr(d.DueDate), Retention: d.Retention, Notes: d.Notes, RevokeState: d.RevokeState,
 		RevokeReason: d.RevokeReason, RevokeAnswer: d.RevokeAnswer, RejectReason: d.RejectReason,
 		Replaces: d.Replaces, Updates: d.Updates, ReplacedBy: d.ReplacedBy, UpdatedBy: d.UpdatedBy,
+		RepliesTo: d.RepliesTo, RepliedBy: d.RepliedBy,
 		CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt,
 		Files: []FileJSON{}, AllowedActions: []string{},
 	}
