@@ -99,7 +99,8 @@ func (u *UI) newCreateView(r *http.Request, s *Session, dir workflow.Direction) 
 // replyDraft fills form, a new outgoing document's, as a reply to the
 // incoming document in: its urgency and confidentiality, a note naming
 // what it answers (number, date, sender, incoming number), which the
-// handler may edit; it returns the sender's code, to tick it among the
+// handler may edit, and the letter's ID (replies_to, kept with the
+// draft: the two pages link to each other); it returns the sender's code, to tick it among the
 // recipients when it is a connected agency.
 func replyDraft(in *workflow.Document, form map[string]string) []string {
 	if in.Direction != workflow.Incoming {
@@ -120,6 +121,7 @@ func replyDraft(in *workflow.Document, form map[string]string) []string {
 		note += fmt.Sprintf(" (số đến %d/%d)", in.Number, in.Year)
 	}
 	form["notes"] = note + ": " + in.Subject
+	form["replies_to"] = in.ID
 	if in.Sender == nil || in.Sender.OrgID == "" {
 		return nil
 	}
@@ -299,6 +301,7 @@ var createTexts = map[string]string{
 	"recipients":      "Nơi nhận không hợp lệ.",
 	"replaces":        "Chỉ thay thế được một văn bản đi đã gửi.",
 	"updates":         "Chỉ cập nhật được một văn bản đi đã gửi.",
+	"replies_to":      "Chỉ trả lời được một văn bản đến mà bạn được xem.",
 	"file":            "Hãy chọn tệp PDF của văn bản.",
 }
 
@@ -416,7 +419,7 @@ func (u *UI) create(r *http.Request, s *Session, dir workflow.Direction) (*workf
 		}
 	} else {
 		in.SignerID, in.DraftingUnit = f("signer_id"), strings.TrimSpace(f("drafting_unit"))
-		in.Replaces, in.Updates = f("replaces"), f("updates")
+		in.Replaces, in.Updates, in.RepliesTo = f("replaces"), f("updates"), f("replies_to")
 		if chosen := r.PostForm["recipients"]; len(chosen) > 0 {
 			if u.cfg.Exchange == nil {
 				return nil, workflow.Errorf(workflow.EINVALID, "recipient: no exchange").On("recipients")

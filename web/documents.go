@@ -71,6 +71,9 @@ type docView struct {
 	// Replaces, Updates, ReplacedBy and UpdatedBy are the documents
 	// linked to this one by a replacement or an update (nil: none).
 	Replaces, Updates, ReplacedBy, UpdatedBy *relatedDoc
+	// RepliesTo is the incoming letter this draft answers, RepliedBy the
+	// latest reply drafted to this letter (nil: none).
+	RepliesTo, RepliedBy *relatedDoc
 	// Returned is the return that sent this draft back, while it is
 	// one: who, when and why, shown at the top of the page.
 	Returned *eventRow
@@ -452,6 +455,9 @@ func eventText(e workflow.Event, names map[string]string) string {
 	case workflow.EventLink:
 		if id := e.Data["replaced_by"]; id != "" {
 			return "Được thay thế bởi văn bản " + id
+		}
+		if id := e.Data["replied_by"]; id != "" {
+			return "Có văn bản trả lời " + id
 		}
 		return "Được cập nhật bởi văn bản " + e.Data["updated_by"]
 	}
@@ -939,9 +945,13 @@ func personComment(e workflow.Event) string {
 }
 
 // relatedDoc is a document linked to the one shown (it replaces or
-// updates it, or is replaced or updated by it), named by its number and
-// subject; by its id only when the user may not see it.
-type relatedDoc struct{ ID, Label string }
+// updates it, or is replaced or updated by it, answers it or is answered
+// by it), named by its number and subject, with its state; by its id
+// only (no state) when the user may not see it.
+type relatedDoc struct {
+	ID, Label string
+	State     workflow.State
+}
 
 // related names the documents linked to d: the page showed their ids
 // alone, and a clerk could not tell which document a replacement
@@ -959,14 +969,17 @@ func (u *UI) related(ctx context.Context, s *Session, d *workflow.Document, v *d
 		number := x.Notation
 		if x.Direction == workflow.Incoming {
 			number = x.OriginalNumber
+		} else if number == "" && id == d.RepliedBy {
+			number = "chưa có số"
 		}
-		r.Label = x.Subject
+		r.Label, r.State = x.Subject, x.State
 		if number != "" {
 			r.Label = number + " — " + x.Subject
 		}
 		return r
 	}
 	v.Replaces, v.Updates, v.ReplacedBy, v.UpdatedBy = name(d.Replaces), name(d.Updates), name(d.ReplacedBy), name(d.UpdatedBy)
+	v.RepliesTo, v.RepliedBy = name(d.RepliesTo), name(d.RepliedBy)
 }
 
 // sortActions puts the step forward first, the red refusals and

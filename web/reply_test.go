@@ -2,9 +2,12 @@ package web
 
 import (
 	"html"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+
+	xhtml "golang.org/x/net/html"
 
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -55,4 +58,62 @@ func TestReplyToIncoming(t *testing.T) {
 			t.Errorf("recipient %d checked: %v, want %v", i, checked, want)
 		}
 	}
+}
+
+// TestReplyLinksBothWays: the draft made from Soạn văn bản trả lời
+// carries the letter's ID (the form's hidden replies_to), and then the
+// reply's page names the letter it answers and the letter's page its
+// reply (number or "chưa có số", state, link), its history saying it; a
+// classified reply is named by its ID alone to a user who may see the
+// letter but not it. An ID that is no letter is refused on the form.
+// Before, the note in the draft was the only link between the two.
+func TestReplyLinksBothWays(t *testing.T) {
+	e := newTestEnv(t)
+	clerk, handler := e.login("vanthu"), e.login("chuyenvien")
+	id := incomingBefore(t, e, clerk, workflow.Complete, false)
+	m := regexp.MustCompile(`href="(/outgoing/new\?reply_to=[^"]+)"`).FindStringSubmatch(handler.get("/documents/" + id).Body)
+	if m == nil {
+		t.Fatal("its handler is offered no reply")
+	}
+	form := handler.get(html.UnescapeString(m[1])).Body
+	if !strings.Contains(form, `name="replies_to" value="`+id+`"`) {
+		t.Fatalf("the reply's form does not carry the letter's ID %s", id)
+	}
+	f := url.Values{"type": {"CV"}, "subject": {"Về việc trả lời mật"}, "signer_id": {e.users["lanhdao"].ID},
+		"confidentiality": {"secret"}, "urgency": {"normal"}, "replies_to": {"khong-co-van-ban"}}
+	if p := handler.postMultipart("/outgoing/new", f, map[string][]byte{"file": fakePDF}); !strings.Contains(p.Body, "Chỉ trả lời được một văn bản đến") {
+		t.Errorf("a reply to no letter: the form does not say so (%d)", p.Status)
+	}
+	f.Set("replies_to", id)
+	handler.get(html.UnescapeString(m[1]))
+	reply := docIDFrom(t, handler.postMultipart("/outgoing/new", f, map[string][]byte{"file": fakePDF}))
+	doc := parseHTML(t, handler.get("/documents/"+reply).Body)
+	if got, href := textOf(byID(doc, "replies-to")), hrefIn(byID(doc, "replies-to")); got != "12/UBND-VP — Về việc chờ complete" || href != "/documents/"+id {
+		t.Errorf("reply's page: replies to %q (%s)", got, href)
+	}
+	page := handler.get("/documents/" + id).Body
+	doc = parseHTML(t, page)
+	if got, href := textOf(byID(doc, "replied-by")), hrefIn(byID(doc, "replied-by")); got != "chưa có số — Về việc trả lời mật (Dự thảo)" || href != "/documents/"+reply {
+		t.Errorf("letter's page: replied by %q (%s)", got, href)
+	}
+	if !strings.Contains(page, "Có văn bản trả lời "+reply) {
+		t.Error("the letter's history does not say it was replied to")
+	}
+	doc = parseHTML(t, e.login("chuyenvien2").get("/documents/"+id).Body)
+	if got := textOf(byID(doc, "replied-by")); got != reply {
+		t.Errorf("letter's page, to a handler who may not see the secret reply: %q, want its ID alone", got)
+	}
+}
+
+// hrefIn is the target of the first link under n ("" for none).
+func hrefIn(n *xhtml.Node) string {
+	href := ""
+	if n != nil {
+		walkHTML(n, func(c *xhtml.Node) {
+			if v, ok := attrOf(c, "href"); ok && c.Data == "a" && href == "" {
+				href = v
+			}
+		})
+	}
+	return href
 }
