@@ -54,6 +54,8 @@ type Metadata struct {
 	Updates         string            `json:"updates,omitempty"`
 	ReplacedBy      string            `json:"replaced_by,omitempty"`
 	UpdatedBy       string            `json:"updated_by,omitempty"`
+	RepliesTo       string            `json:"replies_to,omitempty"` // the incoming letter an outgoing document answers
+	RepliedBy       string            `json:"replied_by,omitempty"` // an incoming letter's latest reply
 	CreatedBy       string            `json:"created_by"`
 	CreatedAt       time.Time         `json:"created_at"`
 	UpdatedAt       time.Time         `json:"updated_at"`
@@ -239,7 +241,7 @@ func (s *Service) metadata(d *workflow.Document, rec *Record, signer *workflow.U
 		AssigneeID: d.AssigneeID, DueDate: d.DueDate, Notes: d.Notes, ExternalID: d.ExternalID,
 		Replaces: d.Replaces, RevokeState: d.RevokeState, CreatedBy: d.CreatedBy,
 		RevokeReason: d.RevokeReason, RevokeAnswer: d.RevokeAnswer, RejectReason: d.RejectReason,
-		Updates: d.Updates, ReplacedBy: d.ReplacedBy, UpdatedBy: d.UpdatedBy,
+		Updates: d.Updates, ReplacedBy: d.ReplacedBy, UpdatedBy: d.UpdatedBy, RepliesTo: d.RepliesTo, RepliedBy: d.RepliedBy,
 		CreatedAt: d.CreatedAt.UTC(), UpdatedAt: d.UpdatedAt.UTC(),
 		Files: files, Verification: v, Events: ev,
 		Retention: RetentionMeta{Class: rec.Class, ArchivedAt: rec.ArchivedAt.UTC(), RetainUntil: rec.RetainUntil.UTC(), Mode: "compliance"},
