@@ -78,19 +78,8 @@ func oldDocs() []*workflow.Document {
 
 func testMigrateExternalIDs(t *testing.T, backend string) {
 	ctx := context.Background()
-	dir, dsn := t.TempDir(), ""
-	if backend == gormdb.Postgres {
-		dsn = gormdbtest.CreatePostgresDatabase(t)
-	}
 	var logged lockedBuffer
-	db, err := gormdb.Connect(ctx, dsn, dir, slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelWarn})))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := gormdb.MigrateUpTo(ctx, db, 17); err != nil {
-		t.Fatal(err)
-	}
+	db, _, _ := openAt(t, backend, 17, slog.New(slog.NewTextHandler(&logged, &slog.HandlerOptions{Level: slog.LevelWarn})))
 	for _, d := range oldDocs() {
 		if err := gormdb.CreateV17Document(ctx, db, d); err != nil {
 			t.Fatal(err)

@@ -3,10 +3,12 @@ package gormdb_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"testing"
 	"time"
 
 	"github.com/vanthu/vanthu/storage/gormdb"
+	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -81,4 +83,32 @@ func createAndRegister(ctx context.Context, db *gormdb.DB, d *workflow.Document,
 		return tx.AppendEvent(ctx, &workflow.Event{DocumentID: d.ID, Actor: "u-clerk", Kind: workflow.EventTransition,
 			Action: workflow.Register, From: workflow.Received, To: workflow.Registered, At: t0})
 	})
+}
+
+// openAt connects a new, empty database on backend (a database of its
+// own on PostgreSQL, a temporary folder for SQLite), logging to log (nil:
+// discarded), and applies the migrations up to version only (0: none),
+// as the code of that version left it. The database is closed when the
+// test ends; its folder and DSN are returned for tests that reopen it.
+func openAt(t *testing.T, backend string, version int, log *slog.Logger) (db *gormdb.DB, dir, dsn string) {
+	t.Helper()
+	ctx := context.Background()
+	dir = t.TempDir()
+	if backend == gormdb.Postgres {
+		dsn = gormdbtest.CreatePostgresDatabase(t)
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	db, err := gormdb.Connect(ctx, dsn, dir, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if version > 0 {
+		if err := gormdb.MigrateUpTo(ctx, db, version); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return db, dir, dsn
 }

@@ -108,17 +108,8 @@ func readSchema(t *testing.T, g *gorm.DB) map[string]tableSchema {
 func TestMigrationsMatchRows(t *testing.T) {
 	for _, backend := range gormdbtest.Backends {
 		t.Run(backend, func(t *testing.T) {
-			ctx := context.Background()
 			migrated := gormdbtest.Open(t, backend)
-			var dsn string
-			if backend == gormdb.Postgres {
-				dsn = gormdbtest.CreatePostgresDatabase(t)
-			}
-			plain, err := gormdb.Connect(ctx, dsn, t.TempDir(), slog.New(slog.DiscardHandler))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer plain.Close()
+			plain, _, _ := openAt(t, backend, 0, nil)
 			if err := plain.Gorm().AutoMigrate(gormdb.RowModels...); err != nil {
 				t.Fatal(err)
 			}
@@ -217,14 +208,7 @@ func TestMigratePreMigrationsSchema(t *testing.T) {
 	for _, backend := range gormdbtest.Backends {
 		t.Run(backend, func(t *testing.T) {
 			ctx := context.Background()
-			dir, dsn := t.TempDir(), ""
-			if backend == gormdb.Postgres {
-				dsn = gormdbtest.CreatePostgresDatabase(t)
-			}
-			db, err := gormdb.Connect(ctx, dsn, dir, slog.New(slog.DiscardHandler))
-			if err != nil {
-				t.Fatal(err)
-			}
+			db, dir, dsn := openAt(t, backend, 0, nil)
 			if err := gormdb.CreatePreMigrationsSchema(ctx, db); err != nil {
 				t.Fatal(err)
 			}
@@ -233,7 +217,7 @@ func TestMigratePreMigrationsSchema(t *testing.T) {
 			}
 			// The users columns of the baseline (the code's CreateUser writes
 			// later ones: personal_id, migration 11).
-			err = db.Gorm().Exec(`INSERT INTO users (id, username, full_name, title, unit, roles, password_hash, disabled,
+			err := db.Gorm().Exec(`INSERT INTO users (id, username, full_name, title, unit, roles, password_hash, disabled,
 				signing_key_uri, cert_pem, signature_image, created_at) VALUES ('u1', 'old', '', '', '', 'clerk', '', false, '', '', '', ?)`, t0).Error
 			if err != nil {
 				t.Fatal(err)

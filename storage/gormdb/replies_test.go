@@ -2,7 +2,6 @@ package gormdb_test
 
 import (
 	"context"
-	"log/slog"
 	"testing"
 
 	"github.com/vanthu/vanthu/storage/gormdb"
@@ -18,18 +17,7 @@ func TestMigrateReplies(t *testing.T) {
 	for _, backend := range gormdbtest.Backends {
 		t.Run(backend, func(t *testing.T) {
 			ctx := context.Background()
-			dir, dsn := t.TempDir(), ""
-			if backend == gormdb.Postgres {
-				dsn = gormdbtest.CreatePostgresDatabase(t)
-			}
-			db, err := gormdb.Connect(ctx, dsn, dir, slog.New(slog.DiscardHandler))
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { db.Close() })
-			if err := gormdb.MigrateUpTo(ctx, db, 25); err != nil {
-				t.Fatal(err)
-			}
+			db, _, _ := openAt(t, backend, 25, nil)
 			if err := gormdb.CreateV25Document(ctx, db, incomingDoc("letter", 0)); err != nil {
 				t.Fatal(err)
 			}
@@ -41,7 +29,7 @@ func TestMigrateReplies(t *testing.T) {
 			}
 			reply := incomingDoc("reply", 1)
 			reply.Direction, reply.Sender, reply.RepliesTo = workflow.Outgoing, nil, "letter"
-			err = db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+			err := db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
 				l, err := tx.LockDocument(ctx, "letter")
 				if err != nil {
 					return err

@@ -2,7 +2,6 @@ package gormdb_test
 
 import (
 	"context"
-	"log/slog"
 	"reflect"
 	"slices"
 	"testing"
@@ -65,19 +64,7 @@ func TestMigrateFromV22WithRows(t *testing.T) {
 // with the columns 23 and 24 add: those are dropped.
 func openV22(t *testing.T, backend string) *gormdb.DB {
 	t.Helper()
-	ctx := context.Background()
-	dir, dsn := t.TempDir(), ""
-	if backend == gormdb.Postgres {
-		dsn = gormdbtest.CreatePostgresDatabase(t)
-	}
-	db, err := gormdb.Connect(ctx, dsn, dir, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { db.Close() })
-	if err := gormdb.MigrateUpTo(ctx, db, 22); err != nil {
-		t.Fatal(err)
-	}
+	db, _, _ := openAt(t, backend, 22, nil)
 	g := db.Gorm()
 	for _, c := range [][2]string{{"mail_outbox", "failed_at"}, {"password_history", "seq"}} {
 		if err := g.Exec("ALTER TABLE " + c[0] + " DROP COLUMN " + c[1]).Error; err != nil {
