@@ -24,6 +24,7 @@ type Store interface {
 	NotificationSent(ctx context.Context, id int64, at time.Time) error
 	NotificationFailed(ctx context.Context, id int64, attempts int, next time.Time, why string) error
 	NotificationRefused(ctx context.Context, id int64, attempts int, at time.Time, why string) error
+	PurgeSentMail(ctx context.Context, before time.Time, limit int) (int64, error)
 }
 
 // Sender delivers one mail (*SMTP).
@@ -45,7 +46,15 @@ type Notifier struct {
 	// RetryAfter is the wait after a first failed send (0 = 30 s),
 	// doubled after each further one, at most an hour.
 	RetryAfter time.Duration
+	// KeepSent is how long a sent mail stays in the outbox (0 = for
+	// ever); Run deletes older ones at most once per PurgeEvery.
+	KeepSent time.Duration
+
+	lastPurge time.Time
 }
+
+// PurgeEvery is how often Run deletes the sent mail older than KeepSent.
+const PurgeEvery = time.Hour
 
 // batch is how many events, or mails, one step reads.
 const batch = 100
@@ -71,7 +80,37 @@ func (n *Notifier) Run(ctx context.Context) error {
 	if err := n.Derive(ctx); err != nil {
 		return err
 	}
-	return n.SendDue(ctx)
+	if err := n.SendDue(ctx); err != nil {
+		return err
+	}
+	return n.PurgeSent(ctx)
+}
+
+// PurgeSent deletes the mail sent more than KeepSent ago, a batch at a
+// time, unless it did so less than PurgeEvery ago (or KeepSent is 0).
+// The outbox's one row per event and user is what keeps a batch derived
+// twice after a crash from mailing twice: those rows are minutes old,
+// never KeepSent.
+func (n *Notifier) PurgeSent(ctx context.Context) error {
+	now := n.now()
+	if n.KeepSent <= 0 || (!n.lastPurge.IsZero() && now.Sub(n.lastPurge) < PurgeEvery) {
+		return nil
+	}
+	before, total := now.Add(-n.KeepSent), int64(0)
+	for {
+		k, err := n.Store.PurgeSentMail(ctx, before, batch)
+		if err != nil {
+			return err
+		}
+		if total += k; k < batch || ctx.Err() != nil {
+			break
+		}
+	}
+	n.lastPurge = now
+	if total > 0 {
+		n.Log.InfoContext(ctx, "sent mail deleted from the outbox", "mails", total, "sent_before", before)
+	}
+	return nil
 }
 
 // Derive stores the mail owed for the events after the cursor and moves

@@ -83,6 +83,7 @@ type Config struct {
 	MailFrom       string
 	MailInterval   string // how often serve derives and sends the mail owed
 	MailRetryAfter string // the wait after a first failed send, doubled after each
+	MailKeepSent   string // how long a sent mail stays in the outbox (90d; 0 = for ever)
 
 	// Interagency exchange (docs/exchange.md).
 	ExchangeAddr string
@@ -171,6 +172,7 @@ func (c *Config) settings() []setting {
 		{env: "VANTHU_MAIL_FROM", flag: "mail-from", def: "", doc: "From address of the notifications (required with VANTHU_SMTP_URL)", str: &c.MailFrom},
 		{env: "VANTHU_MAIL_INTERVAL", flag: "mail-interval", def: "10s", doc: "how often serve derives the notifications owed from the audit trail and sends them (Go duration)", str: &c.MailInterval},
 		{env: "VANTHU_MAIL_RETRY", flag: "mail-retry", def: "30s", doc: "wait after a notification's first failed send, doubled after each further one, at most 1h (Go duration)", str: &c.MailRetryAfter},
+		{env: "VANTHU_MAIL_KEEP_SENT", flag: "mail-keep-sent", def: "90d", doc: "how long a sent notification stays in the outbox before it is deleted (90d, 1y; at least 7d; 0 = for ever)", str: &c.MailKeepSent},
 		{env: "VANTHU_EVIDENCE_RENEW_BEFORE", flag: "evidence-renew-before", def: "1y", doc: "renew a record's archive time-stamp this long before its TSA certificate expires (1y, 18m, 90d)", str: &c.EvidenceRenew},
 		{env: "VANTHU_EXCHANGE_ADDR", flag: "exchange-addr", def: "", doc: "mutual-TLS listener for connected agencies (e.g. 127.0.0.1:8443; port 0 picks a free one, then set VANTHU_EXCHANGE_URL for agency export); empty = exchange off", str: &c.ExchangeAddr},
 		{env: "VANTHU_EXCHANGE_CERT", flag: "exchange-cert", def: "", doc: "this agency's TLS certificate chain (PEM), used as server and client; empty = from the development PKI", str: &c.ExchangeCert},

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/vanthu/vanthu/archive"
 	"github.com/vanthu/vanthu/notify"
 )
 
@@ -31,7 +32,11 @@ func wireMail(_ context.Context, a *app) error {
 	if err != nil || retry <= 0 {
 		return fmt.Errorf("VANTHU_MAIL_RETRY=%q: want a Go duration like 30s", a.cfg.MailRetryAfter)
 	}
-	n := &notify.Notifier{Store: a.db, Sender: smtp, PublicURL: a.cfg.PublicURL, Log: a.log, Now: a.now, RetryAfter: retry}
+	keep, err := mailKeepSent(a.cfg.MailKeepSent, a.now())
+	if err != nil {
+		return err
+	}
+	n := &notify.Notifier{Store: a.db, Sender: smtp, PublicURL: a.cfg.PublicURL, Log: a.log, Now: a.now, RetryAfter: retry, KeepSent: keep}
 	// The lease outlives a run's sends (each at most 30 s): a minute at least.
 	turn := newLeaseTurn(a.db, mailLeaseName, max(interval, time.Minute))
 	a.jobs = append(a.jobs, func(ctx context.Context) error {
@@ -43,4 +48,22 @@ func wireMail(_ context.Context, a *app) error {
 		return nil
 	})
 	return nil
+}
+
+// mailKeepSent reads VANTHU_MAIL_KEEP_SENT ("90d", "1y", "0" = for ever)
+// as a duration from now: at least 7 days, which the admin's outbox page
+// counts as sent.
+func mailKeepSent(s string, now time.Time) (time.Duration, error) {
+	if s == "0" {
+		return 0, nil
+	}
+	p, err := archive.ParsePeriod(s)
+	if err != nil {
+		return 0, fmt.Errorf("VANTHU_MAIL_KEEP_SENT: %w", err)
+	}
+	keep := now.Sub(now.AddDate(-p.Years, -p.Months, -p.Days))
+	if keep < 7*24*time.Hour {
+		return 0, fmt.Errorf("VANTHU_MAIL_KEEP_SENT=%q: keep sent mail 7 days (7d) or more, or 0 for ever", s)
+	}
+	return keep, nil
 }

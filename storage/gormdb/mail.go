@@ -208,3 +208,13 @@ func (d *DB) NotificationRefused(ctx context.Context, id int64, attempts int, at
 		Updates(map[string]any{"attempts": attempts, "failed_at": max(millis(at), 1), "last_error": why}).Error
 	return d.translate(err, "notification %d refused", id)
 }
+
+// PurgeSentMail deletes at most limit mails sent before before, oldest
+// first, and says how many it deleted. Unsent mail — waiting or refused
+// for good — is never deleted; the audit trail keeps the events the mail
+// told of.
+func (d *DB) PurgeSentMail(ctx context.Context, before time.Time, limit int) (int64, error) {
+	res := d.writer(ctx).q(ctx).Exec(`DELETE FROM mail_outbox WHERE id IN
+		(SELECT id FROM mail_outbox WHERE sent_at > 0 AND sent_at < ? ORDER BY sent_at LIMIT ?)`, millis(before), limit)
+	return res.RowsAffected, d.translate(res.Error, "purge sent mail")
+}

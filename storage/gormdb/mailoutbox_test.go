@@ -143,3 +143,41 @@ func mustDo(t *testing.T, err error) {
 		t.Fatal(err)
 	}
 }
+
+// TestPurgeSentMail: only mail sent before the cut is deleted, oldest
+// first, at most limit at a time; mail waiting or refused for good stays
+// whatever its age.
+func TestPurgeSentMail(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		ctx := context.Background()
+		now := time.Now().Truncate(time.Millisecond)
+		var ns []workflow.Notification
+		for i := range 6 {
+			ns = append(ns, workflow.Notification{EventSeq: int64(700 + i), UserID: fmt.Sprintf("u-%d", i),
+				Address: fmt.Sprintf("u%d@quan.vn", i), Subject: fmt.Sprintf("[vanthu] thư %d", i), Body: "nội dung"})
+		}
+		mustDo(t, db.EnqueueNotifications(ctx, ns))
+		due, err := db.DueNotifications(ctx, now.Add(time.Minute), 100)
+		if err != nil || len(due) != 6 {
+			t.Fatalf("due %d, %v", len(due), err)
+		}
+		// 0 sent 100 days ago, 1 sent 95, 2 sent 10; 3 refused and 4 failed
+		// 200 days ago; 5 waiting.
+		mustDo(t, db.NotificationSent(ctx, due[0].ID, now.AddDate(0, 0, -100)))
+		mustDo(t, db.NotificationSent(ctx, due[1].ID, now.AddDate(0, 0, -95)))
+		mustDo(t, db.NotificationSent(ctx, due[2].ID, now.AddDate(0, 0, -10)))
+		mustDo(t, db.NotificationRefused(ctx, due[3].ID, 1, now.AddDate(0, 0, -200), "550 5.1.1 no such mailbox"))
+		mustDo(t, db.NotificationFailed(ctx, due[4].ID, 3, now.AddDate(0, 0, -200), "connection refused"))
+		cut := now.AddDate(0, 0, -90)
+		for _, want := range []int64{1, 1, 0} {
+			n, err := db.PurgeSentMail(ctx, cut, 1)
+			if err != nil || n != want {
+				t.Fatalf("PurgeSentMail: %d, %v; want %d", n, err, want)
+			}
+		}
+		c, err := db.CountMail(ctx, time.Time{})
+		if err != nil || c.Sent != 1 || c.Failed != 1 || c.Pending != 2 {
+			t.Fatalf("after the purge: %+v, %v; want 1 sent (10 days old), 1 refused, 2 waiting", c, err)
+		}
+	})
+}
