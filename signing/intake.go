@@ -180,7 +180,7 @@ func inspectToSign(all []byte) (inspected, error) { return inspectParse(all, tru
 // object streams the engine does not see; a signed one is judged as it
 // is, its signatures over what it holds.
 func inspectParse(all []byte, keep bool) (x inspected, err error) {
-	x, engine, err := inspectParseAll(all, keep)
+	x, engine, err := inspectParseAll(all, keep, false)
 	inside := (x.damagedObject != "" || x.hybrid) && (err != nil || x.info.Signatures == 0)
 	if x.damaged != "" || inside || (err != nil && engine) {
 		if y, rerr := inspectRebuilt(all, keep); rerr == nil {
@@ -219,7 +219,7 @@ func inspectRebuilt(all []byte, keep bool) (inspected, error) {
 	if err != nil {
 		return inspected{}, err
 	}
-	y, _, err := inspectParseAll(doc, keep)
+	y, _, err := inspectParseAll(doc, keep, false)
 	if err == nil && (y.damaged+y.damagedObject != "" || y.hybrid) {
 		err = errors.New(y.damaged + y.damagedObject)
 	}
@@ -231,9 +231,24 @@ func inspectRebuilt(all []byte, keep bool) (inspected, error) {
 	return y, nil
 }
 
+// inspectOwn is inspectParsed (with keep) of a layer-1 file this system's
+// signer wrote, read from storage with its SHA-256 checked against the
+// record made of the signer's output (AgencyLayer.own): the engine reads
+// it as it reads any file, without the precheck first. Its bytes are an
+// input the intake accepted at upload and again at layer 1 (read by the
+// engine then) and the update layer 1 wrote; nothing is rebuilt, and an
+// error refuses it.
+func inspectOwn(all []byte) (Info, *pdf.Reader, error) {
+	x, _, err := inspectParseAll(all, true, true)
+	if err != nil {
+		return x.info, nil, err
+	}
+	return x.info, x.rdr, nil
+}
+
 // inspectParseAll is one inspection of all; engine says that an error is
-// the engine's (the precheck passed).
-func inspectParseAll(all []byte, keep bool) (x inspected, engine bool, err error) {
+// the engine's (the precheck passed). own skips the precheck (inspectOwn).
+func inspectParseAll(all []byte, keep, own bool) (x inspected, engine bool, err error) {
 	size := int64(len(all))
 	head := all[:min(size, headerWindow)]
 	off := headerOffset(all)
@@ -244,12 +259,14 @@ func inspectParseAll(all []byte, keep bool) (x inspected, engine bool, err error
 	info.HeaderOffset = int64(off)
 	info.Version = headerVersion(head[off:])
 
-	found, perr := verify.PrecheckFindings(all, verify.DefaultLimits)
-	if perr != nil {
-		return x, false, workflow.Wrap(workflow.EUNPROCESSABLE, errors.Join(workflow.ErrPDFDamaged, perr), "PDF cannot be processed: %v", perr)
+	if !own {
+		found, perr := verify.PrecheckFindings(all, verify.DefaultLimits)
+		if perr != nil {
+			return x, false, workflow.Wrap(workflow.EUNPROCESSABLE, errors.Join(workflow.ErrPDFDamaged, perr), "PDF cannot be processed: %v", perr)
+		}
+		x.unplaced, x.reread, x.empty, x.damaged, x.damagedObject = found.Unplaced, found.Reread, found.Empty, found.Damaged, found.DamagedObject
+		x.hybrid = found.Hybrid
 	}
-	x.unplaced, x.reread, x.empty, x.damaged, x.damagedObject = found.Unplaced, found.Reread, found.Empty, found.Damaged, found.DamagedObject
-	x.hybrid = found.Hybrid
 	// The library looks for %%EOF backwards from the end in ever larger
 	// reads, all the way to the start: time quadratic in the size of a
 	// file without it (Precheck bounds the bytes after the marker).

@@ -136,12 +136,13 @@ func (d *devServer) signOfficial(tb testing.TB, in []byte) []byte {
 }
 
 // issue is what workflow's issue does with the signer: layer 2 with the
-// number (B-LTA) and the verification of the result, which must be valid.
+// number (B-LTA) over layer 1 as stored (SignAgencyOwn with its SHA-256)
+// and the verification of the result, which must be valid.
 func (d *devServer) issue(tb testing.TB, l1 []byte, n int) []byte {
 	tb.Helper()
 	now := time.Now()
 	doc := &workflow.Document{Direction: workflow.Outgoing, Number: n, Notation: "15/QĐ-UBND", IssuedAt: &now}
-	out, err := d.svc.SignAgency(context.Background(), doc, l1)
+	out, err := d.svc.SignAgencyOwn(context.Background(), doc, l1, *ownOf(l1))
 	if err != nil {
 		tb.Fatal(err)
 	}

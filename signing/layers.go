@@ -82,6 +82,13 @@ type AgencyLayer struct {
 	Time                  time.Time
 	TSAURL                string      // set = PAdES B-T
 	TSA                   TimeStamper // as OfficerLayer.TSA
+
+	// own says that the input is this system's layer 1 as stored: bytes
+	// whose SHA-256 is that of the document's layer-1 file, made of
+	// SignOfficial's output (Service.SignAgencyOwn, which checks the
+	// hash). Their intake's precheck is not run again (inspectOwn); only
+	// this package sets it, never for bytes from elsewhere.
+	own bool
 }
 
 // Vietnam's time zone, for the times printed on stamps.
@@ -312,7 +319,7 @@ type stampResult struct {
 // requireAgencyLayer is SignAgency's precondition: an intact layer 1
 // (requireLayer1), no layer 2 yet, an agency name and a notation.
 func requireAgencyLayer(in []byte, l AgencyLayer) (*pdf.Reader, []existingSignature, *layer1Check, error) {
-	rdr, sigs, check, err := requireLayer1(in)
+	rdr, sigs, check, err := requireLayer1For(in, l.own)
 	if err != nil {
 		return nil, nil, nil, err
 	}
@@ -690,10 +697,20 @@ func signAttachment(ctx context.Context, in []byte, l AgencyLayer) (*signedDoc, 
 // the signed byte ranges in place; SignAgency runs it concurrently with
 // the signing of layer 2 and discards the result when it fails.
 func requireLayer1(in []byte) (*pdf.Reader, []existingSignature, *layer1Check, error) {
+	return requireLayer1For(in, false)
+}
+
+// requireLayer1For is requireLayer1; own reads in as this system's layer
+// 1 (AgencyLayer.own: inspectOwn, without the precheck).
+func requireLayer1For(in []byte, own bool) (*pdf.Reader, []existingSignature, *layer1Check, error) {
 	// One parse for the intake's checks, the signatures' extraction, the
 	// widgets and the engine: the intake's reader reads in itself (from
 	// its header, which a signed file has at 0).
-	info, rdr, err := inspectParsed(in, true)
+	inspect := inspectParsed
+	if own {
+		inspect = func(b []byte, _ bool) (Info, *pdf.Reader, error) { return inspectOwn(b) }
+	}
+	info, rdr, err := inspect(in, true)
 	if err != nil {
 		return nil, nil, nil, err
 	}

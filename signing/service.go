@@ -3,7 +3,9 @@ package signing
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"crypto/x509"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"io"
@@ -150,7 +152,27 @@ func (s *Service) SignAgency(ctx context.Context, d *workflow.Document, pdf []by
 	return safely("layer 2 (agency signature)", func() ([]byte, error) { return s.signAgency(ctx, d, pdf) })
 }
 
+// SignAgencyOwn is SignAgency of this system's layer 1 as the issue read
+// it (workflow.OwnLayer1Signer): when pdf's SHA-256 is own's, the intake's
+// precheck is not run on it again (AgencyLayer.own); other bytes are
+// read as SignAgency reads them.
+func (s *Service) SignAgencyOwn(ctx context.Context, d *workflow.Document, pdf []byte, own workflow.OwnLayer1) ([]byte, error) {
+	return safely("layer 2 (agency signature)", func() ([]byte, error) { return s.signAgencyFor(ctx, d, pdf, isOwn(pdf, own)) })
+}
+
+// isOwn says whether pdf is the layer-1 file own names: its SHA-256.
+func isOwn(pdf []byte, own workflow.OwnLayer1) bool {
+	sum := sha256.Sum256(pdf)
+	return own.SHA256 != "" && hex.EncodeToString(sum[:]) == own.SHA256
+}
+
 func (s *Service) signAgency(ctx context.Context, d *workflow.Document, pdf []byte) ([]byte, error) {
+	return s.signAgencyFor(ctx, d, pdf, false)
+}
+
+// signAgencyFor is signAgency; own: pdf is this system's layer 1
+// (AgencyLayer.own).
+func (s *Service) signAgencyFor(ctx context.Context, d *workflow.Document, pdf []byte, own bool) ([]byte, error) {
 	if d == nil || d.Notation == "" {
 		return nil, workflow.Errorf(workflow.EINVALID, "the document has no number/notation yet")
 	}
@@ -176,6 +198,7 @@ func (s *Service) signAgency(ctx context.Context, d *workflow.Document, pdf []by
 			l.VerifyURL = strings.TrimRight(s.cfg.PublicURL, "/") + "/verify/" + d.VerifyCode
 		}
 	}
+	l.own = own
 	signed, err := signAgency(ctx, pdf, l)
 	if err != nil {
 		return nil, err

@@ -275,6 +275,21 @@ type Signer interface {
 	Verify(ctx context.Context, pdf []byte) (Verification, error)
 }
 
+// OwnLayer1 names the layer-1 file an issue hands to layer 2: SHA256 is
+// the document's record of it, a signed version (FileSigned), which only
+// the workflow's sign makes, of SignOfficial's output; the bytes handed
+// with it were read from storage with that hash checked (Files.Read).
+type OwnLayer1 struct{ SHA256 string }
+
+// OwnLayer1Signer is implemented by Signers that take layer 1 as this
+// system's own: SignAgencyOwn is SignAgency of pdf which, when pdf's
+// SHA-256 is own's, does not run the intake's precheck on pdf again as it
+// does on bytes from elsewhere. Only the issue calls it, with the file it
+// read.
+type OwnLayer1Signer interface {
+	SignAgencyOwn(ctx context.Context, d *Document, pdf []byte, own OwnLayer1) ([]byte, error)
+}
+
 // DocumentVerifier is implemented by Signers that also check a
 // document's own rules, e.g. that an issued outgoing document carries
 // both layers in order. The service prefers it to Signer.Verify.

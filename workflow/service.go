@@ -1435,7 +1435,7 @@ func (s *Service) signIssue(ctx context.Context, d *Document, res *Reservation, 
 // verification of the signed file. It returns the signed files, the main
 // one first.
 func (s *Service) signIssued(ctx context.Context, w, d *Document, pdf []byte, src File, pre *prechecked) ([]revision, Verification, error) {
-	signed, err := s.Signer.SignAgency(ctx, w, pdf)
+	signed, err := s.signAgency(ctx, w, pdf, src)
 	if err != nil {
 		return nil, Verification{}, fmt.Errorf("layer 2 (agency) signature: %w", err)
 	}
@@ -1469,6 +1469,17 @@ func (s *Service) signIssued(ctx context.Context, w, d *Document, pdf []byte, sr
 		return nil, Verification{}, fmt.Errorf("verify issued document: %w", err)
 	}
 	return revs, v, nil
+}
+
+// signAgency is layer 2 on pdf, the content of src (read with its hash
+// checked). src's SHA-256 goes with a layer-1 version (FileSigned: the
+// signer's own output, recorded by Sign) to a signer that takes it
+// (OwnLayer1Signer), which then does not precheck those bytes again.
+func (s *Service) signAgency(ctx context.Context, w *Document, pdf []byte, src File) ([]byte, error) {
+	if o, ok := s.Signer.(OwnLayer1Signer); ok && src.Kind == FileSigned && w.Direction == Outgoing {
+		return o.SignAgencyOwn(ctx, w, pdf, OwnLayer1{SHA256: src.SHA256})
+	}
+	return s.Signer.SignAgency(ctx, w, pdf)
 }
 
 // signOn runs fn, the CPU-bound work of a turn to sign, with SignOn.

@@ -276,10 +276,24 @@ func (p *Pool) SignOfficial(ctx context.Context, d *workflow.Document, signer *w
 // the report is kept for the VerifyDocument call that an issue makes next
 // on those bytes.
 func (p *Pool) SignAgency(ctx context.Context, d *workflow.Document, pdf []byte) ([]byte, error) {
+	return p.signAgency(ctx, d, pdf, "")
+}
+
+// SignAgencyOwn implements workflow.OwnLayer1Signer in a worker: SignAgency
+// with own's SHA-256 sent along (the worker's signer checks it).
+func (p *Pool) SignAgencyOwn(ctx context.Context, d *workflow.Document, pdf []byte, own workflow.OwnLayer1) ([]byte, error) {
+	return p.signAgency(ctx, d, pdf, own.SHA256)
+}
+
+func (p *Pool) signAgency(ctx context.Context, d *workflow.Document, pdf []byte, own string) ([]byte, error) {
 	if p.cfg.View == nil {
-		return p.signed(ctx, opAgency, d, nil, pdf)
+		_, out, err := p.call(ctx, &request{Op: opAgency, Doc: d, Own: own}, pdf)
+		if err != nil {
+			return nil, err
+		}
+		return out, nil
 	}
-	req := &request{Op: opAgency, Doc: p.view(d), Verify: true}
+	req := &request{Op: opAgency, Doc: p.view(d), Verify: true, Own: own}
 	resp, out, err := p.call(ctx, req, pdf)
 	if err != nil {
 		return nil, err

@@ -72,6 +72,13 @@ func (f fakeSigner) SignAgency(_ context.Context, d *workflow.Document, pdf []by
 	return fmt.Appendf(nil, "agency(%s,%s):%s", d.Notation, d.IssuedAt.UTC().Format(time.RFC3339), pdf), nil
 }
 
+// SignAgencyOwn answers as SignAgency with the layer-1 record's hash it
+// was handed.
+func (f fakeSigner) SignAgencyOwn(ctx context.Context, d *workflow.Document, pdf []byte, own workflow.OwnLayer1) ([]byte, error) {
+	out, err := f.SignAgency(ctx, d, pdf)
+	return fmt.Appendf(nil, "own(%s)%s", own.SHA256, out), err
+}
+
 func (f fakeSigner) SignAttachment(ctx context.Context, d *workflow.Document, pdf []byte) ([]byte, error) {
 	return f.SignAgency(ctx, d, pdf)
 }
@@ -167,6 +174,20 @@ func TestPoolCalls(t *testing.T) {
 		v, err = p.VerifyDocument(ctx, d, []byte("%PDF"))
 		if err != nil || v.Verdict != workflow.VerdictInvalid || v.Reasons[0] != "document d1" || !strings.HasSuffix(v.Reasons[1], `of "%PDF"`) {
 			t.Errorf("VerifyDocument = %+v, %v", v, err)
+		}
+	})
+	t.Run("OwnLayer1", func(t *testing.T) {
+		// The layer-1 record's hash crosses with the call; without one
+		// the worker's SignAgency answers.
+		for _, own := range []string{"ab12", ""} {
+			out, err := p.SignAgencyOwn(ctx, d, []byte("%PDF"), workflow.OwnLayer1{SHA256: own})
+			want := "agency(15/QĐ-UBND,2026-12-02T09:00:00Z):%PDF"
+			if own != "" {
+				want = "own(" + own + ")" + want
+			}
+			if err != nil || string(out) != want {
+				t.Errorf("SignAgencyOwn(%q) = %q, %v; want %q", own, out, err, want)
+			}
 		}
 	})
 	t.Run("ErrKeepsItsCode", func(t *testing.T) {

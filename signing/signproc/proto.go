@@ -38,12 +38,15 @@ const (
 // the server's revocation epoch (Config.Epoch) when the call was made.
 // Verify, with sign-agency, asks for the verification of the signed PDF
 // too (VerifyDocument with Doc), answered in the response's Verification.
+// Own, with sign-agency, is the SHA-256 of the layer-1 file the PDF is
+// (workflow.OwnLayer1: SignAgencyOwn).
 type request struct {
 	Op     string
 	Doc    *workflow.Document `json:",omitempty"`
 	Signer *workflow.User     `json:",omitempty"`
 	Epoch  uint64             `json:",omitempty"`
 	Verify bool               `json:",omitempty"`
+	Own    string             `json:",omitempty"`
 }
 
 // response is the header of an answer; a signed PDF is the frame's body.

@@ -63,7 +63,7 @@ func answer(s workflow.Signer, req request, pdf []byte, logger *slog.Logger) (re
 	case opOfficial:
 		out, err = s.SignOfficial(ctx, req.Doc, req.Signer, pdf)
 	case opAgency:
-		out, err = s.SignAgency(ctx, req.Doc, pdf)
+		out, err = signAgency(ctx, s, req, pdf)
 		if err == nil && req.Verify {
 			return agencyVerified(ctx, s, req, out, logger), out
 		}
@@ -83,6 +83,15 @@ func answer(s workflow.Signer, req request, pdf []byte, logger *slog.Logger) (re
 		return response{Verification: &v}, nil
 	}
 	return response{}, out
+}
+
+// signAgency is s's SignAgency, or its SignAgencyOwn when the server
+// named the layer-1 file pdf is (request.Own).
+func signAgency(ctx context.Context, s workflow.Signer, req request, pdf []byte) ([]byte, error) {
+	if o, ok := s.(workflow.OwnLayer1Signer); ok && req.Own != "" {
+		return o.SignAgencyOwn(ctx, req.Doc, pdf, workflow.OwnLayer1{SHA256: req.Own})
+	}
+	return s.SignAgency(ctx, req.Doc, pdf)
 }
 
 // verifyDocument is s's VerifyDocument, or its Verify when s has no
