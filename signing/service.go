@@ -390,6 +390,7 @@ func checkLayout(b []byte, l *workflow.Layout) error {
 }
 
 var _ workflow.PageSizer = (*Service)(nil)
+var _ workflow.OwnLayer1Signer = (*Service)(nil)
 
 // PageSizes implements workflow.PageSizer: each page's displayed size
 // (crop box, turned by /Rotate), the space of a layout's boxes.

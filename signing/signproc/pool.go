@@ -285,6 +285,8 @@ func (p *Pool) SignAgencyOwn(ctx context.Context, d *workflow.Document, pdf []by
 	return p.signAgency(ctx, d, pdf, own.SHA256)
 }
 
+var _ workflow.OwnLayer1Signer = (*Pool)(nil)
+
 func (p *Pool) signAgency(ctx context.Context, d *workflow.Document, pdf []byte, own string) ([]byte, error) {
 	if p.cfg.View == nil {
 		_, out, err := p.call(ctx, &request{Op: opAgency, Doc: d, Own: own}, pdf)
