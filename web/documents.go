@@ -754,8 +754,38 @@ func (u *UI) handleDocumentPost(w http.ResponseWriter, r *http.Request, s *Sessi
 		v.Comment = comment
 	}
 	v.Error, v.Invalid = formProblems(err, inputIn(inputs), func(err error) string { return actionProblem(action, err) })
+	if changed := changedMeanwhile(r, code, action, d, v); changed != "" {
+		v.Error = changed
+	}
 	u.render(w, r, s, p.Status, "document", d.Subject, v)
 	return nil
+}
+
+// changedMeanwhile is the message of an action refused because the
+// document changed after the user opened its page (someone else returned
+// it, signed it, commented): what the action did not do, the last change
+// (who, what, when) and the state now, and that the comment typed is
+// kept. The table's text ("Vui lòng tải lại trang") asked to reload the
+// page the user was already reading again. "" when the document is at
+// the version the form was posted with (another cause).
+func changedMeanwhile(r *http.Request, code string, action workflow.Action, d *workflow.Document, v *docView) string {
+	posted, _ := strconv.Atoi(r.PostFormValue("version"))
+	if code != workflow.EILLEGAL && code != workflow.ECONFLICT && code != workflow.EPRECONDITION || posted == 0 || posted == d.Version {
+		return ""
+	}
+	msg := fmt.Sprintf("Chưa thực hiện “%s”: văn bản đã thay đổi sau khi bạn mở trang", orName(actionNames, action))
+	if len(v.Events) > 0 {
+		e := v.Events[0] // the newest
+		msg += fmt.Sprintf(" — %s: %s, lúc %s", e.Actor, e.Text, fmtDateTime(e.At))
+	}
+	msg += fmt.Sprintf(". Dưới đây là văn bản hiện tại (trạng thái “%s”)", orName(stateNames, d.State))
+	if slices.Contains(v.Actions, action) {
+		msg += fmt.Sprintf("; xem lại rồi bấm “%s” lần nữa nếu vẫn muốn", orName(actionNames, action))
+	}
+	if strings.TrimSpace(r.PostFormValue("comment")) != "" {
+		msg += "; ý kiến bạn đã nhập vẫn còn trong ô Ý kiến"
+	}
+	return msg + "."
 }
 
 // nextPaper says whether "Vào sổ" leads to the form of the next incoming
