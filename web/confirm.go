@@ -124,6 +124,11 @@ type confirmView struct {
 	// account: Chuyển việc cho… first).
 	Also    *link
 	Invalid Invalid
+	// Duplicates: before "Vào sổ", the incoming documents of the same
+	// sender and number (duplicates.go), as the document page warns: the
+	// clerk's last look before the number is taken.
+	Duplicates     []*workflow.Document
+	OriginalNumber string
 }
 
 // confirmed reports whether the post confirms key (an action, "disable").
@@ -196,6 +201,10 @@ func (u *UI) confirmAction(w http.ResponseWriter, r *http.Request, s *Session, i
 		v.Details = stampPlaces(d.Layout)
 	case workflow.Register:
 		v.Details = append(v.Details, "Sổ đăng ký: "+orName(registerNames, workflow.RegisterFor(d))+".")
+		if v.Duplicates, err = u.duplicates(r.Context(), s, d); err != nil {
+			return err
+		}
+		v.OriginalNumber = d.OriginalNumber
 	case workflow.Assign:
 		v.Details = append(v.Details, u.assignment(r, in))
 	}

@@ -15,6 +15,7 @@ import (
 // the earlier one with its incoming number; the clerk was not warned and
 // registered it twice. Another notation, or another sender with the
 // same notation, is no duplicate; a registered document no longer warns.
+// The confirmation of "Vào sổ" warns again.
 func TestReceivedDuplicateWarned(t *testing.T) {
 	e := newTestEnv(t)
 	clerk := e.login("vanthu")
@@ -40,6 +41,16 @@ func TestReceivedDuplicateWarned(t *testing.T) {
 			i := strings.Index(body, `id="duplicates"`)
 			if (i >= 0) != tc.warned {
 				t.Fatalf("warned %v, want %v:\n%s", i >= 0, tc.warned, body)
+			}
+			// "Vào sổ" asks first: its confirmation, the clerk's last
+			// look before the number is taken, warns again.
+			conf := clerk.post("/documents/"+id, url.Values{"action": {"register"}}).Body
+			ci := strings.Index(conf, `id="confirm-duplicates"`)
+			if (ci >= 0) != tc.warned || !strings.Contains(conf, `value="register"`) {
+				t.Fatalf("confirmation warns %v, want %v:\n%s", ci >= 0, tc.warned, conf)
+			}
+			if tc.warned && !strings.Contains(conf[ci:], `href="/documents/`+first+`"`) {
+				t.Errorf("the confirmation's warning does not link the earlier document: %s", conf[ci:])
 			}
 			if !tc.warned {
 				return
