@@ -37,6 +37,24 @@ type reformBar struct {
 	W, TargetX  float64
 	Fill        string
 	PercentText string
+	How         string // what its two counts count (reformHow)
+}
+
+// reformHow says, per figure, what "Đạt" and "Trên tổng" count (from
+// workflow.ReformCounts and storage/gormdb's queries): a chairman read
+// "Hồ sơ xử lý đúng hạn: chưa có số liệu" the month his office
+// registered a hundred letters, none with a due date, and "0,0%" of
+// incoming received electronically with no word that paper counts.
+var reformHow = map[string]string{
+	"two_layers": "Trên tổng: văn bản đi phát hành trong kỳ. Đạt: văn bản mà lúc phát hành kiểm tra thấy hợp lệ cả chữ ký số của " +
+		"lãnh đạo và chữ ký số của cơ quan.",
+	"sent_electronically": "Trên tổng: văn bản đi phát hành trong kỳ có nơi nhận là cơ quan kết nối liên thông (văn bản chỉ gửi bản " +
+		"giấy không tính). Đạt: văn bản đã gửi đến được ít nhất một cơ quan qua trục liên thông.",
+	"incoming_electronic": "Trên tổng: văn bản đến tiếp nhận trong kỳ, cả nhận qua trục liên thông lẫn bản giấy văn thư nhập vào. " +
+		"Đạt: văn bản nhận qua trục liên thông.",
+	"on_time": "Trên tổng: văn bản có hạn xử lý rơi vào kỳ (văn bản không ghi hạn xử lý không tính). Đạt: văn bản được chuyên " +
+		"viên bấm “Hoàn thành” chậm nhất trong ngày hạn.",
+	"archive_reuse": "Trên tổng: hồ sơ có trong kho lưu trữ đến cuối kỳ. Đạt: hồ sơ được mở tệp hoặc tải gói lưu trữ trong kỳ.",
 }
 
 type reformView struct {
@@ -126,7 +144,7 @@ func (u *UI) handleReform(w http.ResponseWriter, r *http.Request, s *Session) er
 	v.CSV = fmt.Sprintf("/reports/reform/csv?from=%s&to=%s", from.Format("2006-01-02"), to.Format("2006-01-02"))
 	for _, f := range rep.Figures {
 		b := reformBar{ReformFigure: f, W: f.Percent / 100 * reformBarMax,
-			TargetX: f.Target / 100 * reformBarMax, Fill: "#b91c1c", PercentText: percentVI(f.Percent)}
+			TargetX: f.Target / 100 * reformBarMax, Fill: "#b91c1c", PercentText: percentVI(f.Percent), How: reformHow[f.Key]}
 		if f.Met {
 			b.Fill = "#15803d"
 		}
