@@ -88,30 +88,41 @@ func TestInboxOrder(t *testing.T) {
 }
 
 // TestInboxTotalCountsDocumentsOnce: an issued document waits to be sent
-// and to be archived (two tabs) but is one document in "Tất cả".
+// and to be archived (two tabs) but is one document in "Tất cả"; one
+// addressed to no connected agency waits only to be archived — "Chờ gửi"
+// counted and listed it, and its page could not send it.
 func TestInboxTotalCountsDocumentsOnce(t *testing.T) {
 	e := newTestEnv(t)
 	h := e.login("chuyenvien")
-	h.get("/outgoing/new")
-	id := docIDFrom(t, h.postMultipart("/outgoing/new", url.Values{"type": {"TB"}, "subject": {"Thông báo lịch tiếp dân"}, "signer_id": {e.users["lanhdao"].ID}},
-		map[string][]byte{"file": fakePDF}))
-	// Force the state an issued document has (signing is not configured
-	// in these tests).
-	err := e.repo.Atomic(t.Context(), func(ctx context.Context, tx workflow.Tx) error {
-		d, err := tx.LockDocument(ctx, id)
+	issued := func(subject string, to []workflow.Org) string {
+		h.get("/outgoing/new")
+		id := docIDFrom(t, h.postMultipart("/outgoing/new", url.Values{"type": {"TB"}, "subject": {subject}, "signer_id": {e.users["lanhdao"].ID}},
+			map[string][]byte{"file": fakePDF}))
+		// Force the state an issued document has (signing is not
+		// configured in these tests).
+		err := e.repo.Atomic(t.Context(), func(ctx context.Context, tx workflow.Tx) error {
+			d, err := tx.LockDocument(ctx, id)
+			if err != nil {
+				return err
+			}
+			d.State, d.Recipients = workflow.Issued, to
+			return tx.UpdateDocument(ctx, d, d.Version)
+		})
 		if err != nil {
-			return err
+			t.Fatal(err)
 		}
-		d.State = workflow.Issued
-		return tx.UpdateDocument(ctx, d, d.Version)
-	})
-	if err != nil {
-		t.Fatal(err)
+		return id
 	}
-	p := e.login("vanthu").get("/")
-	for _, want := range []string{`Tất cả <span class="count">1</span>`, `Chờ gửi <span class="count">1</span>`, `Chờ lưu trữ <span class="count">1</span>`} {
+	issued("Thông báo lịch tiếp dân", []workflow.Org{{OrgID: "000.00.31.H13", Name: "UBND phường Long Hòa"}})
+	internal := issued("Quyết định khen thưởng nội bộ", nil)
+	clerk := e.login("vanthu")
+	p := clerk.get("/")
+	for _, want := range []string{`Tất cả <span class="count">2</span>`, `Chờ gửi <span class="count">1</span>`, `Chờ lưu trữ <span class="count">2</span>`} {
 		if !strings.Contains(p.Body, want) {
 			t.Errorf("inbox lacks %s", want)
 		}
+	}
+	if p := clerk.get("/?task=send"); !strings.Contains(p.Body, "Thông báo lịch tiếp dân") || strings.Contains(p.Body, internal) {
+		t.Errorf("Chờ gửi lists the document addressed to no agency, or not the other:\n%s", p.Body)
 	}
 }

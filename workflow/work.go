@@ -19,6 +19,11 @@ type WorkClause struct {
 	// RevokeState, when set, narrows it to documents in that revocation
 	// state (a revocation waiting for the clerk's answer).
 	RevokeState string
+	// HasRecipients narrows it to documents with recipients: an issued
+	// document addressed to no connected agency waits to be archived,
+	// not sent (the clerk's "Chờ gửi" counted it, and its page could
+	// not send it).
+	HasRecipients bool
 }
 
 // Matches reports whether d is selected by c.
@@ -27,7 +32,8 @@ func (c WorkClause) Matches(d *Document) bool {
 		(c.SignerID == "" || d.SignerID == c.SignerID) &&
 		(c.AssigneeID == "" || d.AssigneeID == c.AssigneeID) &&
 		(c.CreatedBy == "" || d.CreatedBy == c.CreatedBy) &&
-		(c.RevokeState == "" || d.RevokeState == c.RevokeState)
+		(c.RevokeState == "" || d.RevokeState == c.RevokeState) &&
+		(!c.HasRecipients || len(d.Recipients) > 0)
 }
 
 // WorkQuery selects what waits for a user: documents matching any clause
@@ -121,6 +127,9 @@ func WorkClauses(u *User) []WorkClause {
 			if t.If == RevokePending {
 				c.RevokeState = RevokeRequested
 			}
+			if t.Action == Send {
+				c.HasRecipients = true
+			}
 			if !seen[c] {
 				seen[c] = true
 				out = append(out, c)
@@ -159,12 +168,12 @@ func (s *Service) Work(ctx context.Context, actor *User, action Action, limit in
 	idx := map[Action]int{}
 	// Clauses of the transition tables overlap only when they select the
 	// same documents (same machine, state and party): count those once.
-	// A clause narrowed to a pending revocation selects a subset of the
-	// clause of its state without it, when the actor has that one: its
-	// documents are counted there.
+	// A clause narrowed to a pending revocation, or to documents with
+	// recipients, selects a subset of the clause of its state without
+	// it, when the actor has that one: its documents are counted there.
 	wide := map[WorkClause]bool{}
 	for _, c := range all {
-		if c.RevokeState == "" {
+		if c.RevokeState == "" && !c.HasRecipients {
 			c.Action = ""
 			wide[c] = true
 		}
@@ -175,8 +184,8 @@ func (s *Service) Work(ctx context.Context, actor *User, action Action, limit in
 		key := c
 		key.Action = ""
 		wider := key
-		wider.RevokeState = ""
-		inWider := key.RevokeState != "" && wide[wider]
+		wider.RevokeState, wider.HasRecipients = "", false
+		inWider := wider != key && wide[wider]
 		if !inWider && !seen[key] {
 			seen[key] = true
 			total += counts[i]

@@ -50,6 +50,9 @@ func workClause(c workflow.WorkClause) (string, []any) {
 		sql += " AND revoke_state = ?"
 		args = append(args, c.RevokeState)
 	}
+	if c.HasRecipients {
+		sql += " AND recipients NOT IN ('', '[]', 'null')"
+	}
 	return sql + ")", args
 }
 

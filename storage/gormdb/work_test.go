@@ -39,6 +39,11 @@ func TestWork(t *testing.T) {
 			if i%11 == 0 {
 				d.Confidentiality = workflow.Secret
 			}
+			if i%8 == 1 {
+				// Addressed to a connected agency: an issued one waits
+				// to be sent (the others only to be archived).
+				d.Recipients = []workflow.Org{{OrgID: "000.00.31.H13", Name: "UBND phường Long Hòa"}}
+			}
 			if i%7 == 0 {
 				// A sender asked to revoke it: it waits for the clerk's answer.
 				d.RevokeState = []string{workflow.RevokeRequested, workflow.RevokeRefused}[i/7%2]
