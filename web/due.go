@@ -7,11 +7,15 @@ import (
 	"github.com/vanthu/vanthu/workflow"
 )
 
-// dueOpen are the states of an incoming document still to be handled:
-// its due date counts. One completed, archived or rejected is no longer
-// overdue, whenever it was completed.
+// dueOpen are the states of a document still to be handled: its due
+// date counts. An incoming one completed, archived or rejected is no
+// longer overdue, whenever it was completed; an outgoing one (a due date
+// set through the API: a report the city asked for by a day) until it is
+// issued — an official's inbox showed a draft waiting past its due date
+// unmarked among the others.
 var dueOpen = map[workflow.State]bool{
 	workflow.Received: true, workflow.Registered: true, workflow.Assigned: true, workflow.InProgress: true,
+	workflow.Draft: true, workflow.InReview: true, workflow.Approved: true, workflow.OfficerSigned: true,
 }
 
 // overdue is workflow.Overdue for a document still to be handled.

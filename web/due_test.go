@@ -30,9 +30,15 @@ func TestDueLeft(t *testing.T) {
 		{"across the new year", workflow.Assigned, "2027-01-10", "còn 34 ngày", false},
 		{"completed late", workflow.Completed, "2026-11-20", "", false},
 		{"archived", workflow.Archived, "2026-11-20", "", false},
+		{"outgoing, in review late", workflow.InReview, "2026-12-01", "Quá hạn 6 ngày", true},
+		{"outgoing, signed, due today", workflow.OfficerSigned, "2026-12-07", "đến hạn hôm nay", false},
+		{"outgoing, issued late", workflow.Issued, "2026-12-01", "", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			d := &workflow.Document{Direction: workflow.Incoming, State: tc.state}
+			if strings.HasPrefix(tc.name, "outgoing") {
+				d.Direction = workflow.Outgoing
+			}
 			if tc.due != "" {
 				due, err := workflow.ParseDate(tc.due)
 				if err != nil {
