@@ -52,8 +52,8 @@ var reformHow = map[string]string{
 		"giấy không tính). Đạt: văn bản đã gửi đến được ít nhất một cơ quan qua trục liên thông.",
 	"incoming_electronic": "Trên tổng: văn bản đến tiếp nhận trong kỳ, cả nhận qua trục liên thông lẫn bản giấy văn thư nhập vào. " +
 		"Đạt: văn bản nhận qua trục liên thông.",
-	"on_time": "Trên tổng: văn bản có hạn xử lý rơi vào kỳ (văn bản không ghi hạn xử lý không tính). Đạt: văn bản được chuyên " +
-		"viên bấm “Hoàn thành” chậm nhất trong ngày hạn.",
+	"on_time": "Trên tổng: văn bản có hạn xử lý rơi vào kỳ (văn bản không ghi hạn xử lý không tính). Đạt: văn bản đến được chuyên " +
+		"viên bấm “Hoàn thành”, văn bản đi được phát hành, chậm nhất trong ngày hạn.",
 	"archive_reuse": "Trên tổng: hồ sơ có trong kho lưu trữ đến cuối kỳ. Đạt: hồ sơ được mở tệp hoặc tải gói lưu trữ trong kỳ.",
 }
 

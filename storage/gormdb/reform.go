@@ -93,23 +93,29 @@ WHERE ` + archiveUseWhere + ` AND e.at_micros >= ? AND e.at_micros < ? AND d.arc
 	}
 }
 
-// reformDueQuery reads the due date of each document due in f's period
-// and its first completion. Due dates are calendar days: those whose
-// start (in Vietnam) falls in [from, to).
+// reformDueQuery reads the due date of each document due in f's period,
+// its direction, its first completion (incoming) and its issue
+// (outgoing). Due dates are calendar days: those whose start (in Vietnam)
+// falls in [from, to).
 func reformDueQuery(f workflow.ReformFilter) (string, []any) {
 	vis, visArgs := reformVisible(f)
-	return `SELECT d.due_date AS due_date, (SELECT MIN(e.at_micros) FROM audit_events e WHERE e.document_id = d.id AND ` + completeWhere + `) AS done
+	return `SELECT d.due_date AS due_date, d.direction AS direction, d.issued_at AS issued_at,
+(SELECT MIN(e.at_micros) FROM audit_events e WHERE e.document_id = d.id AND ` + completeWhere + `) AS done
 FROM documents d WHERE d.due_date IS NOT NULL AND d.due_date >= ? AND d.due_date < ? AND ` + vis,
 		append([]any{dayStartingFrom(f.From), dayStartingFrom(f.To)}, visArgs...)
 }
 
 // reformDue counts the documents whose processing was due in f's period
-// and those completed by the end of their due day (Vietnam time; compared
-// here, the dialects differ in date arithmetic).
+// and those done by the end of their due day (Vietnam time; compared
+// here, the dialects differ in date arithmetic): an incoming document
+// completed by its handler, an outgoing one issued — an outgoing document
+// is never completed, and counted late for ever before.
 func (d *DB) reformDue(ctx context.Context, c *conn, f workflow.ReformFilter) (due, done int, err error) {
 	type dueRow struct {
-		DueDate workflow.Date
-		Done    *int64
+		DueDate   workflow.Date
+		Direction workflow.Direction
+		IssuedAt  *time.Time
+		Done      *int64
 	}
 	var rows []dueRow
 	q, args := reformDueQuery(f)
@@ -119,7 +125,15 @@ func (d *DB) reformDue(ctx context.Context, c *conn, f workflow.ReformFilter) (d
 	for _, r := range rows {
 		due++
 		end := r.DueDate.AddDays(1).Midnight(workflow.Vietnam)
-		if r.Done != nil && time.UnixMicro(*r.Done).Before(end) {
+		var at *time.Time
+		switch {
+		case r.Direction == workflow.Outgoing:
+			at = r.IssuedAt
+		case r.Done != nil:
+			t := time.UnixMicro(*r.Done)
+			at = &t
+		}
+		if at != nil && at.Before(end) {
 			done++
 		}
 	}

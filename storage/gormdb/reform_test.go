@@ -50,6 +50,9 @@ func TestReformCounts(t *testing.T) {
 		due := workflow.NewDate(2026, 10, 15)
 		late := workflow.NewDate(2026, 10, 20)
 		i1.DueDate, i2.DueDate, i3.DueDate = &due, &due, &late
+		// Outgoing: o1 issued (the 11th) before its due day, o2 after it.
+		early := workflow.NewDate(2026, 10, 5)
+		o1.DueDate, o2.DueDate = &due, &early
 		archived := from.AddDate(0, 0, -40)
 		o4.ArchivedAt, o4.State = &archived, workflow.Archived
 		i3.ArchivedAt = &archived
@@ -88,13 +91,13 @@ func TestReformCounts(t *testing.T) {
 		}{
 			{"OK/all", workflow.ReformFilter{From: from, To: to, SeeAll: true}, workflow.ReformCounts{
 				Issued: 4, IssuedTwoLayers: 3, IssuedToAgencies: 2, SentElectronically: 1,
-				IncomingElectronic: 1, IncomingPaper: 2, Due: 3, DoneOnTime: 1, Archived: 2, ArchiveUsed: 1}},
+				IncomingElectronic: 1, IncomingPaper: 2, Due: 5, DoneOnTime: 2, Archived: 2, ArchiveUsed: 1}},
 			{"OK/viewer without the secret one", workflow.ReformFilter{From: from, To: to, ViewerID: "u-handler"}, workflow.ReformCounts{
 				Issued: 3, IssuedTwoLayers: 2, IssuedToAgencies: 2, SentElectronically: 1,
-				IncomingElectronic: 1, IncomingPaper: 2, Due: 3, DoneOnTime: 1, Archived: 2, ArchiveUsed: 1}},
+				IncomingElectronic: 1, IncomingPaper: 2, Due: 5, DoneOnTime: 2, Archived: 2, ArchiveUsed: 1}},
 			{"OK/the signer sees it", workflow.ReformFilter{From: from, To: to, ViewerID: "u-officer"}, workflow.ReformCounts{
 				Issued: 4, IssuedTwoLayers: 3, IssuedToAgencies: 2, SentElectronically: 1,
-				IncomingElectronic: 1, IncomingPaper: 2, Due: 3, DoneOnTime: 1, Archived: 2, ArchiveUsed: 1}},
+				IncomingElectronic: 1, IncomingPaper: 2, Due: 5, DoneOnTime: 2, Archived: 2, ArchiveUsed: 1}},
 			{"OK/empty period", workflow.ReformFilter{From: to, To: to.AddDate(0, 1, 0), SeeAll: true}, workflow.ReformCounts{Archived: 2}},
 		}
 		for _, tc := range tests {
