@@ -280,18 +280,25 @@ func TestOutgoingDraftForm(t *testing.T) {
 	h := e.login("chuyenvien")
 	p := h.get("/outgoing/new")
 	for _, want := range []string{`name="subject"`, `name="type"`, `name="urgency"`, `name="confidentiality"`, `name="signer_id"`,
-		`name="file"`, `name="attachment"`, `name="layout_signature_x"`, "Trần Văn Lãnh Đạo", "data-progress"} {
+		`name="file"`, `name="attachment"`, `name="layout_signature_x"`, "Trần Văn Lãnh Đạo", "data-progress", `name="due_date"`} {
 		if !strings.Contains(p.Body, want) {
 			t.Errorf("draft form lacks %s", want)
 		}
 	}
 	f := url.Values{"type": {"QĐ"}, "subject": {"Quyết định ban hành quy chế"}, "signer_id": {e.users["lanhdao"].ID},
-		"layout_signature_page": {"0"}, "layout_signature_x": {"300"}, "layout_signature_y": {"100"}, "layout_signature_w": {"200"}, "layout_signature_h": {"80"}}
+		"layout_signature_page": {"0"}, "layout_signature_x": {"300"}, "layout_signature_y": {"100"}, "layout_signature_w": {"200"}, "layout_signature_h": {"80"},
+		"due_date": {"15/12/2026"}}
 	id := docIDFrom(t, h.postMultipart("/outgoing/new", f, map[string][]byte{"file": fakePDF, "attachment:phuluc.pdf": fakePDF}))
 	d, _ := e.docs.Get(t.Context(), e.users["chuyenvien"], id)
 	if d.Layout == nil || d.Layout.Signature == nil || d.Layout.Signature.X != 300 || len(d.Files) != 2 {
 		t.Fatalf("draft: layout %+v, %d files", d.Layout, len(d.Files))
 	}
+	// The due date typed on the form (an outgoing draft's could be set
+	// through the API only).
+	if d.DueDate == nil || d.DueDate.String() != "2026-12-15" {
+		t.Fatalf("draft's due date %v, want 2026-12-15", d.DueDate)
+	}
+	f.Del("due_date")
 	// A bad layout comes back with the form and the values typed.
 	f.Set("layout_signature_w", "")
 	f.Set("subject", "Quyết định giữ lại")
