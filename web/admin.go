@@ -88,6 +88,9 @@ type usersView struct {
 	// MailFailed: the notifications the SMTP server refused for good
 	// (the notice "N thư không gửi được").
 	MailFailed int
+	// Waiting says, by user ID, what documents wait for the user by name
+	// (waitingText); absent: none.
+	Waiting map[string]string
 }
 
 // userInputs are the inputs of the user forms by the API's names of
@@ -156,6 +159,9 @@ func (u *UI) handleUsers(w http.ResponseWriter, r *http.Request, s *Session) err
 	v.Q, v.All = strings.TrimSpace(r.URL.Query().Get("q")), len(users)
 	v.Users = userMatches(users, v.Q)
 	if v.Status, err = u.accountStatuses(r.Context(), s, v.Users); err != nil {
+		return err
+	}
+	if v.Waiting, err = u.waitingByUser(r.Context()); err != nil {
 		return err
 	}
 	u.render(w, r, s, status, "admin_users", "Quản trị người dùng", v)

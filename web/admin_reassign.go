@@ -17,6 +17,48 @@ type reassigner interface {
 	WaitingByName(ctx context.Context, userID string) (map[workflow.Role]int, error)
 }
 
+// waitingCounter is the document service's count of what waits for
+// every user by name (workflow.Service.WaitingByUser): one statement for
+// the admin's whole list of users.
+type waitingCounter interface {
+	WaitingByUser(ctx context.Context) (map[string]map[workflow.Role]int, error)
+}
+
+// waitingShort names, by role, the documents counted on the list of
+// users.
+var waitingShort = map[workflow.Role]string{
+	workflow.RoleOfficer: "văn bản đi chờ duyệt, ký",
+	workflow.RoleHandler: "văn bản đến chờ xử lý",
+}
+
+// waitingByUser says, by user ID, what waits for each user on the admin's
+// list ("3 văn bản đi chờ duyệt, ký; 1 văn bản đến chờ xử lý"), so that
+// she sees who has work before locking an account; nil when the service
+// cannot count it.
+func (u *UI) waitingByUser(ctx context.Context) (map[string]string, error) {
+	wc, ok := u.cfg.Docs.(waitingCounter)
+	if !ok {
+		return nil, nil
+	}
+	counts, err := wc.WaitingByUser(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for id, byRole := range counts {
+		var parts []string
+		for _, role := range workflow.ReassignRoles() {
+			if n := byRole[role]; n > 0 {
+				parts = append(parts, fmt.Sprintf("%d %s", n, waitingShort[role]))
+			}
+		}
+		if len(parts) > 0 {
+			out[id] = strings.Join(parts, "; ")
+		}
+	}
+	return out, nil
+}
+
 // reassignOffer is one role's "Chuyển việc cho…" on the user page: how
 // many documents wait for the user in it, and who may take them.
 type reassignOffer struct {

@@ -246,3 +246,52 @@ func (s *Service) reassignOne(ctx context.Context, actor *User, id string, role 
 		return moved && err == nil, err
 	}
 }
+
+// WaitingRule returns what role's waiting work is, by name: the
+// direction, the states in which it can be passed on, and the party
+// naming the person (NamedSigner: signer_id, TheAssignee: assignee_id);
+// ok false for a role naming nobody. For repositories answering
+// WaitingCounter in their own query language.
+func WaitingRule(role Role) (dir Direction, states []State, party Party, ok bool) {
+	r, ok := reassignRules[role]
+	return r.Direction, r.States, r.Party, ok
+}
+
+// WaitingCounter is implemented by repositories that count what waits
+// for every user by name in one statement (storage/gormdb).
+type WaitingCounter interface {
+	// WaitingByUser returns, by user ID, how many documents wait for
+	// each user in each role of ReassignRoles (WaitsByName; classified
+	// included); a user with none is absent.
+	WaitingByUser(ctx context.Context) (map[string]map[Role]int, error)
+}
+
+// WaitingByUser counts, for every user, what WaitingByName counts for
+// one — for the admin's list of users, which names no document: the
+// repository's one statement (WaitingCounter), else a scan of the
+// waiting states.
+func (s *Service) WaitingByUser(ctx context.Context) (map[string]map[Role]int, error) {
+	if wc, ok := s.Repo.(WaitingCounter); ok {
+		return wc.WaitingByUser(ctx)
+	}
+	out := map[string]map[Role]int{}
+	for _, role := range ReassignRoles() {
+		per, err := scanWork{s.Repo}.candidates(ctx, WorkQuery{Clauses: reassignClauses(role, ""), SeeAll: true})
+		if err != nil {
+			return nil, err
+		}
+		for _, docs := range per {
+			for _, d := range docs {
+				id := *reassignRules[role].field(d)
+				if id == "" {
+					continue
+				}
+				if out[id] == nil {
+					out[id] = map[Role]int{}
+				}
+				out[id][role]++
+			}
+		}
+	}
+	return out, nil
+}

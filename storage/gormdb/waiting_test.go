@@ -1,0 +1,83 @@
+package gormdb_test
+
+import (
+	"context"
+	"log/slog"
+	"reflect"
+	"strings"
+	"testing"
+
+	"github.com/vanthu/vanthu/storage/gormdb"
+	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// TestWaitingByUser: what waits for every user by name — an official's
+// outgoing drafts to review or sign, a handler's incoming documents
+// assigned or in progress, classified included — is counted in one
+// statement on every backend, whatever the number of users (the admin's
+// list of users); signed or completed work is not counted.
+func TestWaitingByUser(t *testing.T) {
+	for _, backend := range gormdbtest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			var dsn string
+			if backend == gormdb.Postgres {
+				dsn = gormdbtest.CreatePostgresDatabase(t)
+			}
+			var buf syncBuffer
+			ctx := context.Background()
+			db, err := gormdb.Open(ctx, dsn, t.TempDir(), slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelWarn})))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			var docs []*workflow.Document
+			add := func(dir workflow.Direction, st workflow.State, signer, assignee string, conf workflow.Confidentiality) {
+				d := incomingDoc(docID(len(docs)), len(docs))
+				d.Direction, d.State, d.SignerID, d.AssigneeID, d.Confidentiality = dir, st, signer, assignee, conf
+				if dir == workflow.Outgoing {
+					d.Sender = nil
+				}
+				docs = append(docs, d)
+			}
+			for _, st := range []workflow.State{workflow.Draft, workflow.InReview, workflow.Approved, workflow.OfficerSigned, workflow.Issued} {
+				add(workflow.Outgoing, st, "u-lead", "", workflow.Public)
+			}
+			add(workflow.Outgoing, workflow.InReview, "u-lead2", "", workflow.Secret)
+			add(workflow.Outgoing, workflow.Draft, "", "", workflow.Public)
+			for _, st := range []workflow.State{workflow.Registered, workflow.Assigned, workflow.InProgress, workflow.Completed} {
+				add(workflow.Incoming, st, "", "u-h1", workflow.Public)
+			}
+			add(workflow.Incoming, workflow.Assigned, "", "u-h2", workflow.Secret)
+			create(t, db, docs...)
+			db.SetSlowQueryThreshold(0)
+			before := strings.Count(buf.String(), "slow query")
+			got, err := db.WaitingByUser(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := strings.Count(buf.String(), "slow query") - before; n != 1 {
+				t.Errorf("%d statements, want 1", n)
+			}
+			want := map[string]map[workflow.Role]int{
+				"u-lead": {workflow.RoleOfficer: 3}, "u-lead2": {workflow.RoleOfficer: 1},
+				"u-h1": {workflow.RoleHandler: 2}, "u-h2": {workflow.RoleHandler: 1},
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("WaitingByUser = %v, want %v", got, want)
+			}
+			svc := &workflow.Service{Repo: db}
+			for id, roles := range want {
+				one, err := svc.WaitingByName(ctx, id)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for role, n := range roles {
+					if one[role] != n {
+						t.Errorf("%s %s: WaitingByName %d, WaitingByUser %d", id, role, one[role], n)
+					}
+				}
+			}
+		})
+	}
+}
