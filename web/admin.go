@@ -28,6 +28,10 @@ func (u *UI) adminRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /admin/users/{id}", u.auth(u.handleUser))
 	mux.Handle("POST /admin/users/{id}", u.auth(u.handleUser, requireAdmin))
 	mux.Handle("GET /admin/audit", u.auth(u.handleAudit))
+	// A clerk's page of a user: Chuyển việc cho… for a handler's incoming
+	// documents, the admin's page and handler with nothing else on it.
+	mux.Handle("GET /users/{id}", u.auth(u.handleUser))
+	mux.Handle("POST /users/{id}", u.auth(u.handleUser))
 	if u.cfg.PKI != nil {
 		mux.Handle("GET /admin/pki", u.auth(u.handlePKI))
 		mux.Handle("POST /admin/pki", u.auth(u.handlePKI, requireAdmin))
@@ -225,8 +229,12 @@ type userView struct {
 	Mail  bool
 	Email string
 	// Reassign: what waits for the user by name, by role, and who may
-	// take it over (Chuyển việc cho…).
+	// take it over (Chuyển việc cho…): the roles the viewer may pass on.
 	Reassign []reassignOffer
+	// Clerk: the page is a clerk's (/users/{id}): Chuyển việc cho… for a
+	// handler's documents alone; Path is the page's path.
+	Clerk bool
+	Path  string
 }
 
 // handleUser shows one user and applies its forms: action=update (roles,
@@ -234,60 +242,28 @@ type userView struct {
 // at the next login), unlock (the lockout by failed logins ended), key
 // (signing key URI and certificate), image (signature image PNG).
 func (u *UI) handleUser(w http.ResponseWriter, r *http.Request, s *Session) error {
-	if err := requireAdmin(s); err != nil {
+	id := r.PathValue("id")
+	clerk, done, err := userPageGate(w, r, s, id)
+	if done || err != nil {
 		return err
 	}
-	id := r.PathValue("id")
 	ctx := r.Context()
 	target, err := u.cfg.Directory.User(ctx, id)
 	if err != nil {
 		return err
 	}
-	v := userView{Tabs: u.adminTabs("/admin/users"), Keys: u.cfg.Keys != nil, Form: map[string]string{}}
+	v := userView{Tabs: u.adminTabs("/admin/users"), Keys: u.cfg.Keys != nil, Form: map[string]string{}, Clerk: clerk, Path: userPagePath(s, id)}
 	status := http.StatusOK
 	if r.Method == http.MethodPost {
-		var ok string
-		switch r.PostFormValue("action") {
-		case "update":
-			if r.PostFormValue("disabled") == "true" && !target.Disabled && !confirmed(r, "disable") {
-				// Ask only about a change the service takes.
-				if err = checkUpdate(s.User, target, r); err == nil {
-					return u.confirmDisable(w, r, s, target)
-				}
-				break
-			}
-			err, ok = u.updateUser(r, s, id), "user"
-		case "password":
-			if !confirmed(r, "password") {
-				u.confirmPassword(w, r, s, target, http.StatusOK, "")
-				return nil
-			}
-			_, err = u.cfg.Accounts.SetPassword(ctx, s.User, id, r.PostFormValue("password"))
-			if code, p := problemOf(err); code == workflow.EINVALID {
-				u.confirmPassword(w, r, s, target, p.Status, userProblem(err))
-				return nil
-			}
-			ok = "password"
-		case "key", "image":
-			err, ok = u.setKeyOrImage(r, s, id), r.PostFormValue("action")
-		case "reassign":
-			var asked bool
-			var moved int
-			if asked, moved, err = u.reassign(w, r, s, target); asked {
-				return nil
-			}
-			ok = fmt.Sprintf("reassign&moved=%d&to=%s", moved, url.QueryEscape(r.PostFormValue("to")))
-		case "require_password", "unlock":
-			var asked bool
-			if asked, err = u.accountAction(w, r, s, target); asked {
-				return nil
-			}
-			ok = r.PostFormValue("action")
-		default:
-			return workflow.Errorf(workflow.EINVALID, "unknown form")
+		if clerk && r.PostFormValue("action") != "reassign" {
+			return workflow.Errorf(workflow.EFORBIDDEN, "a clerk may only pass a handler's documents on")
+		}
+		ok, answered, err := u.userAction(w, r, s, target)
+		if answered {
+			return err
 		}
 		if err == nil {
-			http.Redirect(w, r, "/admin/users/"+id+"?ok="+ok, http.StatusSeeOther)
+			http.Redirect(w, r, v.Path+"?ok="+ok, http.StatusSeeOther)
 			return nil
 		}
 		code, p := problemOf(err)
@@ -311,6 +287,81 @@ func (u *UI) handleUser(w http.ResponseWriter, r *http.Request, s *Session) erro
 	}
 	u.render(w, r, s, status, "admin_user", "Người dùng "+target.Username, v)
 	return nil
+}
+
+// userAction applies the user page's form (action) to target: ok is the
+// confirmation's key when it was applied; answered when it wrote the
+// page itself (a confirmation asked) or refused the form outright (err).
+func (u *UI) userAction(w http.ResponseWriter, r *http.Request, s *Session, target *workflow.User) (ok string, answered bool, err error) {
+	switch r.PostFormValue("action") {
+	case "update":
+		if r.PostFormValue("disabled") == "true" && !target.Disabled && !confirmed(r, "disable") {
+			// Ask only about a change the service takes.
+			if err = checkUpdate(s.User, target, r); err == nil {
+				return "", true, u.confirmDisable(w, r, s, target)
+			}
+			break
+		}
+		err, ok = u.updateUser(r, s, target.ID), "user"
+	case "password":
+		if !confirmed(r, "password") {
+			u.confirmPassword(w, r, s, target, http.StatusOK, "")
+			return "", true, nil
+		}
+		_, err = u.cfg.Accounts.SetPassword(r.Context(), s.User, target.ID, r.PostFormValue("password"))
+		if code, p := problemOf(err); code == workflow.EINVALID {
+			u.confirmPassword(w, r, s, target, p.Status, userProblem(err))
+			return "", true, nil
+		}
+		ok = "password"
+	case "key", "image":
+		err, ok = u.setKeyOrImage(r, s, target.ID), r.PostFormValue("action")
+	case "reassign":
+		var asked bool
+		var moved int
+		if asked, moved, err = u.reassign(w, r, s, target); asked {
+			return "", true, nil
+		}
+		ok = fmt.Sprintf("reassign&moved=%d&to=%s", moved, url.QueryEscape(r.PostFormValue("to")))
+	case "require_password", "unlock":
+		var asked bool
+		if asked, err = u.accountAction(w, r, s, target); asked {
+			return "", true, nil
+		}
+		ok = r.PostFormValue("action")
+	default:
+		return "", true, workflow.Errorf(workflow.EINVALID, "unknown form")
+	}
+	return ok, false, err
+}
+
+// userPagePath is the page of user id for s: an admin's under
+// /admin/users, a clerk's /users/{id}.
+func userPagePath(s *Session, id string) string {
+	if s.User.Has(workflow.RoleAdmin) {
+		return "/admin/users/" + id
+	}
+	return "/users/" + id
+}
+
+// userPageGate lets an admin onto /admin/users/{id} (sent there from
+// /users/{id}) and a clerk onto /users/{id} (clerk true: she may pass a
+// handler's documents on, workflow.MayReassign); EFORBIDDEN for anyone
+// else, and for a clerk under /admin; done when it answered.
+func userPageGate(w http.ResponseWriter, r *http.Request, s *Session, id string) (clerk, done bool, err error) {
+	admin := strings.HasPrefix(r.URL.Path, "/admin/")
+	switch {
+	case s.User.Has(workflow.RoleAdmin) && !admin && safeMethod(r.Method):
+		http.Redirect(w, r, userPagePath(s, id), http.StatusSeeOther)
+		return false, true, nil
+	case s.User.Has(workflow.RoleAdmin) && !admin:
+		return false, false, workflow.Errorf(workflow.EFORBIDDEN, "an admin's forms post to /admin/users")
+	case s.User.Has(workflow.RoleAdmin):
+		return false, false, nil
+	case admin || !workflow.MayReassign(s.User, workflow.RoleHandler):
+		return false, false, requireAdmin(s)
+	}
+	return true, false, nil
 }
 
 // setKeyOrImage applies the user page's key form (action=key: signing
@@ -374,7 +425,7 @@ func (u *UI) confirmDisable(w http.ResponseWriter, r *http.Request, s *Session, 
 	if waiting != "" {
 		facts = append(facts, "Văn bản đang chờ người dùng này: "+waiting+". Khóa tài khoản không chuyển các văn bản đó cho người khác: "+
 			"văn bản chỉ người này được duyệt, ký hoặc xử lý sẽ đứng chờ cho đến khi tài khoản được mở khóa.")
-		offers, err := u.reassignOffers(r.Context(), target)
+		offers, err := u.reassignOffers(r.Context(), s.User, target)
 		if err != nil {
 			return err
 		}
@@ -677,15 +728,16 @@ func (u *UI) updateUser(r *http.Request, s *Session, id string) error {
 // its e-mail address: as posted when the information form came back,
 // else as stored.
 func (u *UI) fillAccount(r *http.Request, s *Session, target *workflow.User, v *userView) error {
+	var err error
+	if v.Reassign, err = u.reassignOffers(r.Context(), s.User, target); err != nil || v.Clerk {
+		return err
+	}
 	st, err := u.accountStatuses(r.Context(), s, []*workflow.User{target})
 	if err != nil {
 		return err
 	}
 	v.Status = st[target.ID]
-	if v.Reassign, err = u.reassignOffers(r.Context(), target); err != nil {
-		return err
-	}
-	if v.Mail = u.cfg.Mail != nil; !v.Mail {
+	if v.Mail = u.cfg.Mail != nil && !v.Clerk; !v.Mail {
 		return nil
 	}
 	if r.Method == http.MethodPost && r.PostFormValue("action") == "update" {

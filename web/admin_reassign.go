@@ -75,8 +75,9 @@ var reassignWhat = map[workflow.Role]string{
 }
 
 // reassignOffers lists the user page's offers for target: one per role
-// something waits for them in (none when the service cannot move them).
-func (u *UI) reassignOffers(ctx context.Context, target *workflow.User) ([]reassignOffer, error) {
+// something waits for them in that actor may pass on (a clerk: a
+// handler's; none when the service cannot move them).
+func (u *UI) reassignOffers(ctx context.Context, actor, target *workflow.User) ([]reassignOffer, error) {
 	ra, ok := u.cfg.Docs.(reassigner)
 	if !ok {
 		return nil, nil
@@ -91,7 +92,7 @@ func (u *UI) reassignOffers(ctx context.Context, target *workflow.User) ([]reass
 	}
 	var out []reassignOffer
 	for _, role := range workflow.ReassignRoles() {
-		if counts[role] == 0 {
+		if counts[role] == 0 || !workflow.MayReassign(actor, role) {
 			continue
 		}
 		o := reassignOffer{Role: role, Count: counts[role], What: reassignWhat[role]}
@@ -136,20 +137,20 @@ func (u *UI) reassign(w http.ResponseWriter, r *http.Request, s *Session, target
 			"Văn bản đã ký, đã phát hành hoặc đã hoàn thành không chuyển: đó là việc người này đã làm.",
 			"Lịch sử của mỗi văn bản ghi lại việc chuyển; người nhận được báo qua thư điện tử (nếu có địa chỉ)."},
 		Undo: "Có thể chuyển lại sau, bằng “Chuyển việc cho…” trên trang của người nhận (khi đó mọi văn bản đang chờ người nhận cùng chuyển)."},
-		Subject: "Người dùng " + userLabel(target), Post: "/admin/users/" + target.ID, Hidden: repost(r), Confirm: "reassign",
-		Back: "/admin/users/" + target.ID + "#reassign"}
+		Subject: "Người dùng " + userLabel(target), Post: userPagePath(s, target.ID), Hidden: repost(r), Confirm: "reassign",
+		Back: userPagePath(s, target.ID) + "#reassign"}
 	u.render(w, r, s, http.StatusOK, "confirm", v.Heading, v)
 	return true, 0, nil
 }
 
 // reassignedFlash is the confirmation after a hand-over (?ok=reassign
 // &moved=N&to=ID): how many documents moved, and to whom — the name read
-// from the directory, for an admin only (never text from the URL); def
-// when the URL does not say.
+// from the directory, for an admin or a clerk (who may pass a handler's
+// work on) only, never text from the URL; def when the URL does not say.
 func (u *UI) reassignedFlash(r *http.Request, s *Session, def string) string {
 	q := r.URL.Query()
 	n, err := strconv.Atoi(q.Get("moved"))
-	if err != nil || n < 0 || s.User == nil || !s.User.Has(workflow.RoleAdmin) {
+	if err != nil || n < 0 || s.User == nil || !workflow.MayReassign(s.User, workflow.RoleHandler) {
 		return def
 	}
 	if n == 0 {

@@ -89,6 +89,11 @@ type docView struct {
 	// Duplicates: before "Vào sổ", the other incoming documents of the
 	// same sender and notation (duplicates.go).
 	Duplicates []*workflow.Document
+
+	// AssigneeWork is the page where the viewer passes the assignee's
+	// waiting documents to another handler (Chuyển việc cho…), while this
+	// one waits for the assignee and the viewer may ("": not).
+	AssigneeWork string
 }
 
 // assignForm is what was typed in the assignment form.
@@ -150,6 +155,16 @@ func (u *UI) handleDocument(w http.ResponseWriter, r *http.Request, s *Session) 
 	return nil
 }
 
+// assigneeWork is docView.AssigneeWork: where a clerk (or an admin) who
+// finds a document waiting for a handler who is away passes that
+// handler's work on — from the document, where she sees it waits.
+func assigneeWork(s *Session, d *workflow.Document) string {
+	if !workflow.WaitsByName(d, workflow.RoleHandler, d.AssigneeID) || !workflow.MayReassign(s.User, workflow.RoleHandler) {
+		return ""
+	}
+	return userPagePath(s, d.AssigneeID) + "#reassign"
+}
+
 func (u *UI) documentView(r *http.Request, s *Session, d *workflow.Document) (*docView, error) {
 	ctx := r.Context()
 	names, err := u.userNames(r)
@@ -157,7 +172,7 @@ func (u *UI) documentView(r *http.Request, s *Session, d *workflow.Document) (*d
 		return nil, err
 	}
 	v := &docView{Doc: d, Signer: names[d.SignerID], Creator: names[d.CreatedBy], Assignee: names[d.AssigneeID],
-		Overdue: overdue(d, u.now()), DueLeft: dueLeft(d, u.now())}
+		Overdue: overdue(d, u.now()), DueLeft: dueLeft(d, u.now()), AssigneeWork: assigneeWork(s, d)}
 	v.Main, v.HasMain = d.MainFile()
 	v.PageImage = firstPageImage(d)
 	v.CanReply = d.Direction == workflow.Incoming && (d.State == workflow.InProgress || d.State == workflow.Completed) &&
