@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"net/http"
+	"time"
 
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -17,7 +18,25 @@ type mailView struct {
 	// Error and Invalid: an address refused (shown as typed).
 	Error   string
 	Invalid Invalid
+	// Failed: the latest notification to the user the SMTP server
+	// refused for good (nil: none, or the store cannot say).
+	Failed *failedMail
 }
+
+// failedMail is the account page's notice of mail refused for good: the
+// latest refusal (the address it went to, the server's answer, when),
+// how many more wait refused, and whether the user has changed the
+// address since (a refused mail goes again only when an admin retries
+// it).
+type failedMail struct {
+	Address, Answer string
+	At              time.Time
+	More            int
+	Changed         bool
+}
+
+// failedMailLimit is how many refused mails the account page reads.
+const failedMailLimit = 50
 
 // emailProblem is the text of an address workflow.CheckEmail refuses,
 // on the admin's user forms and the user's account page alike.
@@ -33,7 +52,16 @@ func (u *UI) accountMail(ctx context.Context, s *Session) (*mailView, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &mailView{Email: m.Email, On: !m.Off}, nil
+	v := &mailView{Email: m.Email, On: !m.Off}
+	if fm, ok := u.cfg.Mail.(workflow.UserFailedMail); ok {
+		failed, err := fm.FailedMailTo(ctx, s.User.ID, failedMailLimit)
+		if err != nil || len(failed) == 0 {
+			return v, err
+		}
+		f := failed[0]
+		v.Failed = &failedMail{Address: f.Address, Answer: f.LastError, At: f.FailedAt, More: len(failed) - 1, Changed: f.Address != m.Email}
+	}
+	return v, nil
 }
 
 // handleNotifications sets the user's own address (the input "email",

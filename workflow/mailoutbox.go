@@ -156,3 +156,14 @@ func MailRetried(actorID string, n Notification, address string, at time.Time) *
 	}
 	return &Event{Kind: EventMailRetried, Actor: actorID, At: at, Data: data}
 }
+
+// UserFailedMail is implemented by stores that say which notifications
+// to one user the SMTP server refused for good (storage/gormdb.DB): the
+// user's own account page says so, where before only the admin's outbox
+// did.
+type UserFailedMail interface {
+	// FailedMailTo returns the notifications to user userID refused for
+	// good and not retried since, newest refusal first, at most limit,
+	// in one statement (never a body).
+	FailedMailTo(ctx context.Context, userID string, limit int) ([]OutboxMail, error)
+}

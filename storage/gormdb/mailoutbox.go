@@ -8,7 +8,10 @@ import (
 	"github.com/vanthu/vanthu/workflow"
 )
 
-var _ workflow.MailOutboxStore = (*DB)(nil)
+var (
+	_ workflow.MailOutboxStore = (*DB)(nil)
+	_ workflow.UserFailedMail  = (*DB)(nil)
+)
 
 // mailListColumns are the outbox's columns the admin's page reads: not
 // the body.
@@ -86,6 +89,25 @@ func (d *DB) ListMail(ctx context.Context, q workflow.MailQuery) ([]workflow.Out
 		}
 	}
 	return out, next, nil
+}
+
+// FailedMailTo returns the mail to userID refused for good, newest
+// refusal first, in one statement over the unsent rows (the index
+// mail_outbox_due leads with sent_at: the unsent are the few).
+func (d *DB) FailedMailTo(ctx context.Context, userID string, limit int) ([]workflow.OutboxMail, error) {
+	var rows []mailOutboxRow
+	err := d.reader(ctx).q(ctx).Select(mailListColumns).Where("sent_at = 0 AND failed_at <> 0 AND user_id = ?", userID).
+		Order("failed_at DESC, id DESC").Limit(limit).Find(&rows).Error
+	if err != nil {
+		return nil, d.translate(err, "failed mail of %s", userID)
+	}
+	out := make([]workflow.OutboxMail, len(rows))
+	for i, r := range rows {
+		out[i] = workflow.OutboxMail{Notification: workflow.Notification{ID: r.ID, EventSeq: r.EventSeq, UserID: r.UserID,
+			Address: r.Address, Subject: r.Subject, Attempts: r.Attempts, NextAt: fromMillis(r.NextAt), LastError: r.LastError},
+			State: workflow.MailFailed, CreatedAt: fromMillis(r.CreatedAt), FailedAt: fromMillis(r.FailedAt)}
+	}
+	return out, nil
 }
 
 // RetryMail makes failed mail id due at now to its user's current

@@ -3,6 +3,8 @@ package gormdb_test
 import (
 	"context"
 	"fmt"
+	"log/slog"
+	"strings"
 	"testing"
 	"time"
 
@@ -180,4 +182,69 @@ func TestPurgeSentMail(t *testing.T) {
 			t.Fatalf("after the purge: %+v, %v; want 1 sent (10 days old), 1 refused, 2 waiting", c, err)
 		}
 	})
+
+// TestFailedMailTo: a user's own mail refused for good, newest refusal
+// first, up to the limit — not another user's, not the pending or sent,
+// not one an admin retried — in one statement on every backend.
+func TestFailedMailTo(t *testing.T) {
+	for _, backend := range gormdbtest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			var dsn string
+			if backend == gormdb.Postgres {
+				dsn = gormdbtest.CreatePostgresDatabase(t)
+			}
+			var buf syncBuffer
+			ctx := context.Background()
+			db, err := gormdb.Open(ctx, dsn, t.TempDir(), slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelWarn})))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			now := time.Now().Truncate(time.Millisecond)
+			users := []string{"u-a", "u-a", "u-a", "u-a", "u-a", "u-b"}
+			var ns []workflow.Notification
+			for i, u := range users {
+				ns = append(ns, workflow.Notification{EventSeq: int64(700 + i), UserID: u, Address: u + "@sai", Subject: fmt.Sprint("thư ", i), Body: "b"})
+			}
+			mustDo(t, db.SetUserMail(ctx, "u-a", "u-a", workflow.MailSettings{Email: "u-a@dung.vn"}))
+			mustDo(t, db.EnqueueNotifications(ctx, ns))
+			due, err := db.DueNotifications(ctx, now.Add(time.Minute), 100)
+			if err != nil || len(due) != len(users) {
+				t.Fatalf("due %d, %v", len(due), err)
+			}
+			// 0, 1 and 3 refused (1 the latest), 2 sent, 4 pending, 5 another's refused; then 3 retried.
+			mustDo(t, db.NotificationRefused(ctx, due[0].ID, 1, now.Add(-2*time.Hour), "550 first"))
+			mustDo(t, db.NotificationRefused(ctx, due[1].ID, 1, now.Add(-time.Minute), "550 latest"))
+			mustDo(t, db.NotificationSent(ctx, due[2].ID, now))
+			mustDo(t, db.NotificationRefused(ctx, due[3].ID, 1, now.Add(-time.Hour), "550 retried"))
+			mustDo(t, db.NotificationRefused(ctx, due[5].ID, 1, now, "550 other"))
+			if ok, err := db.RetryMail(ctx, "u-admin", due[3].ID, time.Time{}, now); err != nil || !ok {
+				t.Fatalf("retry: %v %v", ok, err)
+			}
+			db.SetSlowQueryThreshold(0)
+			for _, tc := range []struct {
+				limit int
+				want  []string
+			}{{10, []string{"550 latest", "550 first"}}, {1, []string{"550 latest"}}} {
+				before := strings.Count(buf.String(), "slow query")
+				got, err := db.FailedMailTo(ctx, "u-a", tc.limit)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n := strings.Count(buf.String(), "slow query") - before; n != 1 {
+					t.Errorf("limit %d: %d statements, want 1", tc.limit, n)
+				}
+				var errs []string
+				for _, m := range got {
+					errs = append(errs, m.LastError)
+					if m.State != workflow.MailFailed || m.Address != "u-a@sai" || m.FailedAt.IsZero() {
+						t.Errorf("%+v: want failed, to u-a@sai, with its time", m)
+					}
+				}
+				if fmt.Sprint(errs) != fmt.Sprint(tc.want) {
+					t.Errorf("limit %d: %v, want %v", tc.limit, errs, tc.want)
+				}
+			}
+		})
+	}
 }
