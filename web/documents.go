@@ -71,9 +71,10 @@ type docView struct {
 	// Replaces, Updates, ReplacedBy and UpdatedBy are the documents
 	// linked to this one by a replacement or an update (nil: none).
 	Replaces, Updates, ReplacedBy, UpdatedBy *relatedDoc
-	// RepliesTo is the incoming letter this draft answers, RepliedBy the
-	// latest reply drafted to this letter (nil: none).
-	RepliesTo, RepliedBy *relatedDoc
+	// RepliesTo is the incoming letter this draft answers (nil: none),
+	// Replies every reply drafted to this letter, oldest first.
+	RepliesTo *relatedDoc
+	Replies   []*relatedDoc
 	// Returned is the return that sent this draft back, while it is
 	// one: who, when and why, shown at the top of the page.
 	Returned *eventRow
@@ -1011,20 +1012,64 @@ func (u *UI) related(ctx context.Context, s *Session, d *workflow.Document, v *d
 		if err != nil {
 			return r
 		}
-		number := x.Notation
-		if x.Direction == workflow.Incoming {
-			number = x.OriginalNumber
-		} else if number == "" && id == d.RepliedBy {
-			number = "chưa có số"
-		}
-		r.Label, r.State = x.Subject, x.State
-		if number != "" {
-			r.Label = number + " — " + x.Subject
-		}
-		return r
+		return relatedOf(x, x.RepliesTo == d.ID)
 	}
 	v.Replaces, v.Updates, v.ReplacedBy, v.UpdatedBy = name(d.Replaces), name(d.Updates), name(d.ReplacedBy), name(d.UpdatedBy)
-	v.RepliesTo, v.RepliedBy = name(d.RepliesTo), name(d.RepliedBy)
+	v.RepliesTo = name(d.RepliesTo)
+	v.Replies = u.replies(ctx, s, d)
+	if v.Replies == nil && d.RepliedBy != "" {
+		v.Replies = []*relatedDoc{name(d.RepliedBy)}
+	}
+}
+
+// relatedOf names x, a document the user may see: its number (an
+// incoming one's the sender's; "chưa có số" for a reply, unnumbered)
+// and subject, its state.
+func relatedOf(x *workflow.Document, reply bool) *relatedDoc {
+	number := x.Notation
+	if x.Direction == workflow.Incoming {
+		number = x.OriginalNumber
+	} else if number == "" && reply {
+		number = "chưa có số"
+	}
+	r := &relatedDoc{ID: x.ID, Label: x.Subject, State: x.State}
+	if number != "" {
+		r.Label = number + " — " + x.Subject
+	}
+	return r
+}
+
+// replier is the document service's list of a letter's replies
+// (workflow.Service.Replies).
+type replier interface {
+	Replies(ctx context.Context, actor *workflow.User, letter *workflow.Document) ([]workflow.Reply, error)
+}
+
+// replies names every reply drafted to letter, oldest first: each one
+// the user may see by number or "chưa có số", subject and state (a
+// draft says Dự thảo: none is left out, as none can be thrown away);
+// a classified one she may not see by its ID alone. nil when the
+// service cannot list them, or failed to (logged: the page then names
+// the latest reply alone, as before).
+func (u *UI) replies(ctx context.Context, s *Session, letter *workflow.Document) []*relatedDoc {
+	rp, ok := u.cfg.Docs.(replier)
+	if !ok {
+		return nil
+	}
+	rs, err := rp.Replies(ctx, s.User, letter)
+	if err != nil {
+		u.log.WarnContext(ctx, "list replies", "doc_id", letter.ID, "err", err)
+		return nil
+	}
+	var out []*relatedDoc
+	for _, x := range rs {
+		if x.Doc == nil {
+			out = append(out, &relatedDoc{ID: x.ID, Label: x.ID})
+			continue
+		}
+		out = append(out, relatedOf(x.Doc, true))
+	}
+	return out
 }
 
 // sortActions puts the step forward first, the red refusals and

@@ -2,10 +2,12 @@ package web
 
 import (
 	"html"
+	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	xhtml "golang.org/x/net/html"
 
@@ -116,4 +118,48 @@ func hrefIn(n *xhtml.Node) string {
 		})
 	}
 	return href
+}
+
+// TestEveryReplyOnLetter: a letter answered twice names both replies on
+// its page, oldest first — each by number or "chưa có số", subject and
+// state (a draft says Dự thảo), linked — where it named the latest one
+// alone; a classified reply by its ID alone to a user who may see the
+// letter but not the reply.
+func TestEveryReplyOnLetter(t *testing.T) {
+	e := newTestEnv(t)
+	clerk, handler := e.login("vanthu"), e.login("chuyenvien")
+	id := incomingBefore(t, e, clerk, workflow.Complete, false)
+	var replies []string
+	for _, x := range []struct{ subject, conf string }{{"Về việc trả lời lần đầu", "normal"}, {"Về việc trả lời mật", "secret"}} {
+		f := url.Values{"type": {"CV"}, "subject": {x.subject}, "signer_id": {e.users["lanhdao"].ID},
+			"confidentiality": {x.conf}, "urgency": {"normal"}, "replies_to": {id}}
+		handler.get("/outgoing/new?reply_to=" + id)
+		replies = append(replies, docIDFrom(t, handler.postMultipart("/outgoing/new", f, map[string][]byte{"file": fakePDF})))
+		e.now = e.now.Add(time.Minute)
+	}
+	if p := act(t, handler, replies[0], workflow.Submit, nil); p.Status != http.StatusSeeOther {
+		t.Fatalf("submit: %d", p.Status)
+	}
+	items := func(c *client) []string {
+		var out []string
+		walkHTML(byID(parseHTML(t, c.get("/documents/"+id).Body), "replied-by"), func(n *xhtml.Node) {
+			if n.Data == "li" {
+				out = append(out, textOf(n)+" → "+hrefIn(n))
+			}
+		})
+		return out
+	}
+	for _, x := range []struct {
+		who  *client
+		want []string
+	}{
+		{handler, []string{"chưa có số — Về việc trả lời lần đầu (Chờ duyệt) → /documents/" + replies[0],
+			"chưa có số — Về việc trả lời mật (Dự thảo) → /documents/" + replies[1]}},
+		{e.login("chuyenvien2"), []string{"chưa có số — Về việc trả lời lần đầu (Chờ duyệt) → /documents/" + replies[0],
+			replies[1] + " → /documents/" + replies[1]}},
+	} {
+		if got := items(x.who); strings.Join(got, "\n") != strings.Join(x.want, "\n") {
+			t.Errorf("the letter's replies:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(x.want, "\n"))
+		}
+	}
 }

@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"slices"
 	"strings"
 )
 
@@ -38,4 +39,82 @@ func (s *Service) linkReply(ctx context.Context, tx Tx, d *Document, actor *User
 		return nil
 	}
 	return s.linkBack(ctx, tx, d.RepliesTo, "replied_by", d.ID, actor)
+}
+
+// ReplyLister is implemented by repositories that list a letter's
+// replies in one statement (storage/gormdb).
+type ReplyLister interface {
+	// Replies returns the documents whose RepliesTo is letterID, oldest
+	// first, classified ones included.
+	Replies(ctx context.Context, letterID string) ([]*Document, error)
+}
+
+// Reply is one reply to a letter as a viewer may know it: its ID, and
+// the document only when the viewer may see it (CanSee; nil: the ID
+// alone, as a classified reply is named to who may see the letter but
+// not the reply).
+type Reply struct {
+	ID  string
+	Doc *Document
+}
+
+// Replies returns every reply drafted to letter (already read, and one
+// actor may see: DocumentNotFound otherwise), oldest first, for actor. No
+// statement for a letter never replied to (RepliedBy names the latest
+// reply); else the repository's one (ReplyLister), or a scan of the
+// outgoing documents for repositories without it.
+func (s *Service) Replies(ctx context.Context, actor *User, letter *Document) ([]Reply, error) {
+	if !CanSee(letter, actor) {
+		return nil, DocumentNotFound()
+	}
+	if letter.Direction != Incoming || letter.RepliedBy == "" {
+		return nil, nil
+	}
+	var docs []*Document
+	var err error
+	if rl, ok := s.Repo.(ReplyLister); ok {
+		docs, err = rl.Replies(ctx, letter.ID)
+	} else {
+		docs, err = scanReplies(ctx, s.Repo, letter.ID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Reply, len(docs))
+	for i, d := range docs {
+		out[i].ID = d.ID
+		if CanSee(d, actor) {
+			out[i].Doc = d
+		}
+	}
+	return out, nil
+}
+
+// scanReplies reads every outgoing document for the replies to letterID,
+// oldest first.
+func scanReplies(ctx context.Context, r Reader, letterID string) ([]*Document, error) {
+	var out []*Document
+	f := DocumentFilter{Direction: Outgoing, SeeAll: true, Limit: 1000}
+	for {
+		docs, next, err := r.Documents(ctx, f)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range docs {
+			if d.RepliesTo == letterID {
+				out = append(out, d)
+			}
+		}
+		if next == "" {
+			break
+		}
+		f.After = next
+	}
+	slices.SortStableFunc(out, func(a, b *Document) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, nil
 }

@@ -487,6 +487,13 @@ func (d *DB) Events(ctx context.Context, documentID string) ([]workflow.Event, e
 	return d.reader(ctx).Events(ctx, documentID)
 }
 
+var _ workflow.ReplyLister = (*DB)(nil)
+
+// Replies implements workflow.ReplyLister.
+func (d *DB) Replies(ctx context.Context, letterID string) ([]*workflow.Document, error) {
+	return d.reader(ctx).Replies(ctx, letterID)
+}
+
 func (d *DB) RegisterEntries(ctx context.Context, kind workflow.RegisterKind, year int) ([]*workflow.Document, error) {
 	return d.reader(ctx).RegisterEntries(ctx, kind, year)
 }

@@ -516,6 +516,18 @@ func escapeLike(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
+// Replies implements workflow.ReplyLister: the documents answering
+// letterID, oldest first, in one statement. No index leads with
+// replies_to: it reads the documents of the outgoing direction (an index
+// on replies_to would make it a look-up: a migration of its own).
+func (c *conn) Replies(ctx context.Context, letterID string) ([]*workflow.Document, error) {
+	rows, err := c.queryDocuments(ctx, 0, " WHERE replies_to = ? AND direction = 'outgoing' ORDER BY created_at, id", letterID)
+	if err != nil {
+		return nil, c.db.translate(err, "replies to %s", letterID)
+	}
+	return documentsOf(rows)
+}
+
 // RegisterEntries returns the documents numbered in a register in a
 // year, by number.
 func (c *conn) RegisterEntries(ctx context.Context, kind workflow.RegisterKind, year int) ([]*workflow.Document, error) {

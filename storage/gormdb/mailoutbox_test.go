@@ -182,6 +182,7 @@ func TestPurgeSentMail(t *testing.T) {
 			t.Fatalf("after the purge: %+v, %v; want 1 sent (10 days old), 1 refused, 2 waiting", c, err)
 		}
 	})
+}
 
 // TestFailedMailTo: a user's own mail refused for good, newest refusal
 // first, up to the limit — not another user's, not the pending or sent,

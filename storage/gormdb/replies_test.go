@@ -2,7 +2,10 @@ package gormdb_test
 
 import (
 	"context"
+	"log/slog"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/vanthu/vanthu/storage/gormdb"
 	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
@@ -51,6 +54,59 @@ func TestMigrateReplies(t *testing.T) {
 			r, err := db.Document(ctx, "reply")
 			if err != nil || r.RepliesTo != "letter" {
 				t.Errorf("reply: %v replies_to=%q, want letter", err, r.RepliesTo)
+			}
+		})
+	}
+}
+
+// TestReplies: a letter's replies — the outgoing documents whose
+// replies_to names it, classified included, oldest first, not another
+// letter's — in one statement on every backend; and the service's
+// Replies names a classified one by its ID alone to who may not see it.
+func TestReplies(t *testing.T) {
+	for _, backend := range gormdbtest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			var dsn string
+			if backend == gormdb.Postgres {
+				dsn = gormdbtest.CreatePostgresDatabase(t)
+			}
+			var buf syncBuffer
+			ctx := context.Background()
+			db, err := gormdb.Open(ctx, dsn, t.TempDir(), slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelWarn})))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			letter, other := incomingDoc("letter", 0), incomingDoc("other", 1)
+			reply := func(id string, i int, to string, conf workflow.Confidentiality) *workflow.Document {
+				d := incomingDoc(id, i)
+				d.Direction, d.Sender, d.State, d.RepliesTo, d.Confidentiality, d.CreatedBy = workflow.Outgoing, nil, workflow.Draft, to, conf, "u-drafter"
+				return d
+			}
+			// Created out of order: the page lists them by creation.
+			docs := []*workflow.Document{letter, other, reply("r-late", 9, "letter", workflow.Public), reply("r-secret", 5, "letter", workflow.Secret),
+				reply("r-first", 3, "letter", workflow.Public), reply("r-other", 4, "other", workflow.Public)}
+			letter.RepliedBy = "r-late"
+			create(t, db, docs...)
+			db.SetSlowQueryThreshold(0)
+			before := strings.Count(buf.String(), "slow query")
+			got, err := db.Replies(ctx, "letter")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if n := strings.Count(buf.String(), "slow query") - before; n != 1 {
+				t.Errorf("%d statements, want 1", n)
+			}
+			if ids := docIDs(got); strings.Join(ids, " ") != "r-first r-secret r-late" {
+				t.Errorf("replies %v, want r-first r-secret r-late", ids)
+			}
+			svc := &workflow.Service{Repo: db, Now: func() time.Time { return t0 }}
+			rs, err := svc.Replies(ctx, &workflow.User{ID: "u-other", Roles: []workflow.Role{workflow.RoleHandler}}, letter)
+			if err != nil || len(rs) != 3 || rs[0].Doc == nil || rs[1].Doc != nil || rs[1].ID != "r-secret" || rs[2].Doc == nil {
+				t.Errorf("Replies to a handler who may not see r-secret: %+v, %v", rs, err)
+			}
+			if rs, _ := svc.Replies(ctx, &workflow.User{ID: "u-drafter", Roles: []workflow.Role{workflow.RoleHandler}}, letter); len(rs) != 3 || rs[1].Doc == nil {
+				t.Errorf("Replies to its drafter: %+v", rs)
 			}
 		})
 	}
