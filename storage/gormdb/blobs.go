@@ -10,7 +10,7 @@ import (
 // committed row refers to: each file of each document (documents.files)
 // stored whole — a tailed file has no blob, and its base is a file of
 // the same document — and each user's signature image
-// (users.signature_image). A SHA-256 may
+// (users.signature_image), and each copy's signed PDF (copies.sha256). A SHA-256 may
 // come more than once. It reads from the reader pool, so the single
 // SQLite writer is not held while it walks every document. The blob
 // collector (blobgc) deletes nothing this names.
@@ -49,7 +49,11 @@ func (d *DB) ReferencedBlobs(ctx context.Context, fn func(sha256 string) error) 
 	if err := g.Model(&userRow{}).Where("signature_image <> ''").Pluck("signature_image", &images).Error; err != nil {
 		return d.translate(err, "referenced blobs: users")
 	}
-	for _, sum := range images {
+	var copies []string
+	if err := g.Model(&copyRow{}).Pluck("sha256", &copies).Error; err != nil {
+		return d.translate(err, "referenced blobs: copies")
+	}
+	for _, sum := range append(images, copies...) {
 		if err := fn(sum); err != nil {
 			return err
 		}

@@ -592,13 +592,13 @@ func (c *conn) RegisterEntriesDated(ctx context.Context, kind workflow.RegisterK
 }
 
 // NextNumber takes the next number of a register in a year — 1 for the
-// first — by a locked increment of its counter row in the caller's
+// first; the register of copies (workflow.RegisterCopies) too — by a locked increment of its counter row in the caller's
 // transaction (INSERT ... ON CONFLICT DO UPDATE ... RETURNING: the row
 // stays locked until the transaction ends on PostgreSQL; on SQLite the
 // transaction holds the database's write lock). A rolled-back transaction
 // gives its number back.
 func (c *conn) NextNumber(ctx context.Context, kind workflow.RegisterKind, year int) (int, error) {
-	if !kind.Valid() {
+	if !kind.Valid() && kind != workflow.RegisterCopies {
 		return 0, workflow.Errorf(workflow.EINVALID, "unknown register %q", kind)
 	}
 	var last int

@@ -66,6 +66,7 @@ var migrations = []migration{
 	{24, "password_history: seq, a user's previous passwords in the order they were replaced, whatever the clocks said (passwords.go)", passwordHistorySeqV24},
 	{25, "audit_events: audit_events_refused and audit_events_refused_seen, the refused deliveries and their marks seen (the clerks' inbox: refusals.go)", refusalIndexV25},
 	{26, "documents: replies_to and replied_by, an outgoing reply and the incoming letter it answers (workflow/reply.go)", documentsRepliesV26},
+	{27, "copies: the copies (bản sao) of documents, numbered in the register of copies (register_counters kind copies; copies.go)", copiesV27},
 }
 
 // listOrderV16 builds the indexes of the document list's order, newest

@@ -28,6 +28,7 @@ type Repository struct {
 	events   []workflow.Event
 	counters map[string]int
 	reserved []workflow.Reservation
+	copies   []workflow.Copy
 	keys     map[[2]string]workflow.IdempotencyKey // by user and key
 	// Deliveries are the queued exchange messages, in order.
 	Deliveries []workflow.Delivery
@@ -71,10 +72,12 @@ func (r *Repository) Atomic(ctx context.Context, fn func(context.Context, workfl
 		snapCounters[k] = v
 	}
 	snapReserved := append([]workflow.Reservation(nil), r.reserved...)
+	snapCopies := append([]workflow.Copy(nil), r.copies...)
 	snapKeys, snapLogins, snapPrevious := maps.Clone(r.keys), maps.Clone(r.logins), maps.Clone(r.previous)
 	if err := fn(ctx, tx{r}); err != nil {
 		r.docs, r.users, r.events, r.counters, r.Deliveries = snapDocs, snapUsers, snapEvents, snapCounters, snapDeliveries
 		r.reserved, r.keys, r.logins, r.previous = snapReserved, snapKeys, snapLogins, snapPrevious
+		r.copies = snapCopies
 		return err
 	}
 	return nil

@@ -1,0 +1,369 @@
+package workflow
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+)
+
+// Copies (bản sao) of a document, Decree 30/2020/NĐ-CP Art. 25–27 and
+// Appendix I. A copy is the original's signed PDF with the agency's
+// signature added as an incremental update (the original's own
+// signatures stay intact): no image, at the top right of page 1 the form
+// of copy, the agency's name, the copy's number and the signing time. It
+// has its own number in the register of copies (RegisterCopies), one per
+// year for every form, from 01 on 1 January, gapless; its notation is
+// "{number}/{SY|SL|TS}-{agency abbr.}" (07/SY-UBND).
+//
+// Which forms a source allows:
+//   - a paper document registered by hand (an incoming one that did not
+//     come over the exchange): SAO Y only, the scan signed by the agency
+//     (Art. 25.1: sao y from paper to electronic is the scan with the
+//     agency's digital signature);
+//   - an electronic original (an outgoing document issued here, an
+//     incoming one received over the exchange): SAO Y and SAO LỤC. Both
+//     are made from the same bytes: an electronic sao y carries the
+//     original's signatures whole, so a sao lục of it (Art. 25.2: a copy
+//     made from a sao y) has the same content, and the office may be
+//     asked for either by name;
+//   - TRÍCH SAO (selected pages) is not made yet: EINVALID.
+//
+// The number, the copy's row and the audit event "copied" on the
+// original commit in one transaction; the signature is made inside it,
+// because the number is printed in the signature and a number taken in
+// a transaction that then failed would leave a gap (a transaction that
+// rolls back gives its number back). The signed file is stored before
+// the commit: a failed commit leaves a blob no row refers to, which the
+// blob collector deletes.
+
+// CopyForm is the form of a copy: its notation's code.
+type CopyForm string
+
+const (
+	CopySaoY     CopyForm = "SY" // sao y
+	CopySaoLuc   CopyForm = "SL" // sao lục
+	CopyTrichSao CopyForm = "TS" // trích sao
+)
+
+// RegisterCopies numbers the copies (sổ đăng ký bản sao): one sequence
+// per year for every form. It is no document register (RegisterKind's
+// Valid is false): only NextNumber takes its numbers.
+const RegisterCopies RegisterKind = "copies"
+
+// EventCopied records on the original that a copy was made (Data: copy,
+// number, notation, form, requested_for).
+const EventCopied EventKind = "copied"
+
+// MaxRequestedFor is the most characters of a copy's "for whom".
+const MaxRequestedFor = 500
+
+// Label is the form as printed on the copy ("SAO Y").
+func (f CopyForm) Label() string {
+	switch f {
+	case CopySaoY:
+		return "SAO Y"
+	case CopySaoLuc:
+		return "SAO LỤC"
+	case CopyTrichSao:
+		return "TRÍCH SAO"
+	}
+	return string(f)
+}
+
+// Valid reports whether f is a form of copy.
+func (f CopyForm) Valid() bool {
+	return f == CopySaoY || f == CopySaoLuc || f == CopyTrichSao
+}
+
+// Copy is one copy of a document, numbered in the register of copies.
+type Copy struct {
+	ID           string
+	DocumentID   string // the original
+	Form         CopyForm
+	Year         int
+	Number       int
+	Notation     string // "07/SY-UBND"
+	RequestedFor string // for whom, free text ("Ông Nguyễn Văn A, theo đơn ngày …")
+	CreatedBy    string
+	CreatedAt    time.Time
+	SHA256       string // the signed copy's blob (BlobKey)
+	Size         int64
+}
+
+// CopyNotation is the notation of copy number n in form f.
+func CopyNotation(n int, f CopyForm, agencyAbbr string) string {
+	return NotationWith(n, "/"+string(f)+"-"+agencyAbbr)
+}
+
+// CopyWriter is a Tx that stores copies.
+type CopyWriter interface {
+	// CreateCopy inserts c; its blob is a reference the blob collector
+	// keeps (EUNAVAILABLE when the collector deleted it meanwhile).
+	CreateCopy(ctx context.Context, c *Copy) error
+}
+
+// CopyReader reads copies outside a transaction.
+type CopyReader interface {
+	// CopiesOf returns the copies of document id, by number.
+	CopiesOf(ctx context.Context, documentID string) ([]Copy, error)
+	// Copy returns copy id; ENOTFOUND if missing.
+	Copy(ctx context.Context, id string) (*Copy, error)
+	// CopyRegister returns a year's copies, by number.
+	CopyRegister(ctx context.Context, year int) ([]Copy, error)
+}
+
+// CopySigner applies the agency's signature of a copy. signing.Service
+// implements it.
+type CopySigner interface {
+	// SignCopy signs pdf as copy c: EUNAVAILABLE when the agency key
+	// cannot be used, EUNPROCESSABLE when the PDF cannot be signed.
+	SignCopy(ctx context.Context, c *Copy, pdf []byte) ([]byte, error)
+}
+
+// CopyInput is a request for a copy.
+type CopyInput struct {
+	Form         CopyForm
+	RequestedFor string
+}
+
+// CopyForms returns the forms a copy of d may take (none when d cannot
+// be copied: see checkCopyable).
+func CopyForms(d *Document) []CopyForm {
+	if checkCopyable(d) != nil {
+		return nil
+	}
+	if d.Direction == Incoming && d.ExternalID == "" {
+		return []CopyForm{CopySaoY}
+	}
+	return []CopyForm{CopySaoY, CopySaoLuc}
+}
+
+// checkCopyable says why d's PDF is not final, ECONFLICT: an outgoing
+// document before its issue (drafts never), an incoming one before its
+// registration or rejected, a revoked one.
+func checkCopyable(d *Document) error {
+	ok := false
+	switch d.Direction {
+	case Outgoing:
+		ok = d.State == Issued || d.State == Sent || d.State == Archived
+	case Incoming:
+		ok = d.State == Registered || d.State == Assigned || d.State == InProgress || d.State == Completed || d.State == Archived
+	}
+	if !ok {
+		return Errorf(ECONFLICT, "a %s document in state %s cannot be copied: only an issued outgoing document or a registered incoming one", d.Direction, d.State)
+	}
+	if _, found := d.MainFile(); !found {
+		return Errorf(ECONFLICT, "document %s has no file to copy", d.ID)
+	}
+	return nil
+}
+
+// validateCopy checks the request against d: EINVALID on form or
+// requested_for.
+func validateCopy(d *Document, in *CopyInput) error {
+	in.RequestedFor = strings.TrimSpace(in.RequestedFor)
+	if !in.Form.Valid() {
+		return Errorf(EINVALID, "form must be SY (sao y), SL (sao lục) or TS (trích sao)").On("form")
+	}
+	if in.Form == CopyTrichSao {
+		return Errorf(EINVALID, "trích sao (an extract of selected pages) is not made yet: make a sao y").On("form")
+	}
+	if !slices.Contains(CopyForms(d), in.Form) {
+		return Errorf(EINVALID, "a document registered from paper is copied as sao y (its scan signed by the agency), not %s", in.Form.Label()).On("form")
+	}
+	if in.RequestedFor == "" {
+		return Errorf(EINVALID, "say for whom the copy is made").On("requested_for")
+	}
+	if utf8.RuneCountInString(in.RequestedFor) > MaxRequestedFor {
+		return Errorf(EINVALID, "for whom: at most %d characters", MaxRequestedFor).On("requested_for")
+	}
+	return nil
+}
+
+// MakeCopy makes a copy of document id for actor, a clerk: EFORBIDDEN for
+// anyone else, DocumentNotFound for a document actor may not see,
+// ECONFLICT for one whose PDF is not final (checkCopyable), EINVALID for
+// a form the document does not allow or no "for whom", EUNAVAILABLE when
+// the repository or the signer cannot make copies.
+func (s *Service) MakeCopy(ctx context.Context, actor *User, id string, in CopyInput) (*Copy, error) {
+	if !actor.Has(RoleClerk) {
+		return nil, Errorf(EFORBIDDEN, "only a clerk (văn thư) makes copies of documents")
+	}
+	d, err := VisibleDocument(ctx, s.Repo, actor, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkCopyable(d); err != nil {
+		return nil, err
+	}
+	if err := validateCopy(d, &in); err != nil {
+		return nil, err
+	}
+	signer, ok := s.Signer.(CopySigner)
+	if !ok {
+		return nil, Errorf(EUNAVAILABLE, "the signer cannot sign copies")
+	}
+	src, err := s.readMain(ctx, d)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now()
+	c := &Copy{ID: s.newID(), DocumentID: d.ID, Form: in.Form, Year: RegisterYear(now), RequestedFor: in.RequestedFor,
+		CreatedBy: actor.ID, CreatedAt: now}
+	err = s.Repo.Atomic(ctx, func(ctx context.Context, tx Tx) error {
+		return s.copyIn(ctx, tx, signer, c, src)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("copy of %s: %w", id, err)
+	}
+	return c, nil
+}
+
+// copyIn is MakeCopy's transaction: the number, the signature, the blob,
+// the row and the event.
+func (s *Service) copyIn(ctx context.Context, tx Tx, signer CopySigner, c *Copy, src []byte) error {
+	w, ok := tx.(CopyWriter)
+	if !ok {
+		return Errorf(EUNAVAILABLE, "the repository cannot store copies")
+	}
+	n, err := tx.NextNumber(ctx, RegisterCopies, c.Year)
+	if err != nil {
+		return fmt.Errorf("take a copy number: %w", err)
+	}
+	c.Number, c.Notation = n, CopyNotation(n, c.Form, s.Agency.Abbr)
+	signed, err := signer.SignCopy(ctx, c, src)
+	if err != nil {
+		return err
+	}
+	sum := sha256.Sum256(signed)
+	c.SHA256, c.Size = hex.EncodeToString(sum[:]), int64(len(signed))
+	if _, err := s.Blobs.Put(ctx, BlobKey(c.SHA256), bytes.NewReader(signed), c.Size, c.SHA256, PutOptions{ContentType: PDFType}); err != nil {
+		return fmt.Errorf("store the copy: %w", err)
+	}
+	if err := w.CreateCopy(ctx, c); err != nil {
+		return err
+	}
+	return tx.AppendEvent(WithLastWrite(ctx), &Event{DocumentID: c.DocumentID, Actor: c.CreatedBy, Kind: EventCopied, At: c.CreatedAt,
+		Data: map[string]string{"copy": c.ID, "number": fmt.Sprint(c.Number), "notation": c.Notation,
+			"form": string(c.Form), "requested_for": c.RequestedFor}})
+}
+
+// readMain reads d's current principal file whole.
+func (s *Service) readMain(ctx context.Context, d *Document) ([]byte, error) {
+	f, _ := d.MainFile()
+	rc, err := s.files().Open(ctx, d.Files, f)
+	if err != nil {
+		return nil, fmt.Errorf("open the file of %s: %w", d.ID, err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		return nil, Wrap(EUNAVAILABLE, err, "read the file of %s", d.ID)
+	}
+	return b, nil
+}
+
+// copyReader is the repository's CopyReader; EUNAVAILABLE without one.
+func (s *Service) copyReader() (CopyReader, error) {
+	r, ok := s.Repo.(CopyReader)
+	if !ok {
+		return nil, Errorf(EUNAVAILABLE, "the repository keeps no copies")
+	}
+	return r, nil
+}
+
+// Copies returns the copies of a document actor may see, by number:
+// DocumentNotFound as Get.
+func (s *Service) Copies(ctx context.Context, actor *User, id string) ([]Copy, error) {
+	if _, err := VisibleDocument(ctx, s.Repo, actor, id); err != nil {
+		return nil, err
+	}
+	r, err := s.copyReader()
+	if err != nil {
+		return nil, err
+	}
+	return r.CopiesOf(ctx, id)
+}
+
+// OpenCopy streams a copy's signed PDF, with its original as actor may
+// see it: ENOTFOUND ("copy not found") for a copy that does not exist or
+// whose original actor may not see.
+func (s *Service) OpenCopy(ctx context.Context, actor *User, copyID string) (io.ReadCloser, *Copy, *Document, error) {
+	r, err := s.copyReader()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	c, err := r.Copy(ctx, copyID)
+	if ErrorCode(err) == ENOTFOUND {
+		return nil, nil, nil, Errorf(ENOTFOUND, "copy not found")
+	} else if err != nil {
+		return nil, nil, nil, err
+	}
+	d, err := VisibleDocument(ctx, s.Repo, actor, c.DocumentID)
+	if ErrorCode(err) == ENOTFOUND {
+		return nil, nil, nil, Errorf(ENOTFOUND, "copy not found")
+	} else if err != nil {
+		return nil, nil, nil, err
+	}
+	rc, _, err := s.Blobs.Get(ctx, BlobKey(c.SHA256))
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("open copy %s: %w", c.ID, err)
+	}
+	return rc, c, d, nil
+}
+
+// CopyRegister returns a year's register of copies for actor (a clerk or
+// an admin, as the other registers): the lines of originals actor may
+// not see are left out.
+func (s *Service) CopyRegister(ctx context.Context, actor *User, year int) ([]CopyLine, error) {
+	if !actor.Has(RoleClerk) && !actor.Has(RoleAdmin) {
+		return nil, Errorf(EFORBIDDEN, "the register of copies is the clerk's")
+	}
+	r, err := s.copyReader()
+	if err != nil {
+		return nil, err
+	}
+	cs, err := r.CopyRegister(ctx, year)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]CopyLine, 0, len(cs))
+	for _, c := range cs {
+		d, err := VisibleDocument(ctx, s.Repo, actor, c.DocumentID)
+		if ErrorCode(err) == ENOTFOUND {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		out = append(out, CopyLine{Copy: c, Original: d})
+	}
+	return out, nil
+}
+
+// CopyLine is a line of the register of copies: the copy and its
+// original.
+type CopyLine struct {
+	Copy
+	Original *Document
+}
+
+// CopyDownloadName is the name copy c of d is downloaded under: "Bản sao
+// y 07-SY-UBND - " and the original's download name.
+func CopyDownloadName(d *Document, c *Copy) string {
+	f, _ := d.MainFile()
+	orig := DownloadName(d, f)
+	label := map[CopyForm]string{CopySaoY: "Bản sao y", CopySaoLuc: "Bản sao lục", CopyTrichSao: "Bản trích sao"}[c.Form]
+	head := label + " " + strings.ReplaceAll(c.Notation, "/", "-") + " - "
+	stem := strings.TrimSuffix(orig, ".pdf")
+	if room := MaxDownloadStem - utf8.RuneCountInString(head); utf8.RuneCountInString(stem) > room {
+		stem = strings.TrimSpace(string([]rune(stem)[:room]))
+	}
+	return head + stem + ".pdf"
+}

@@ -1,0 +1,59 @@
+package workflowtest
+
+import (
+	"context"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+var (
+	_ workflow.CopyWriter = tx{}
+	_ workflow.CopyReader = (*Repository)(nil)
+	_ workflow.CopySigner = Signer{}
+)
+
+// CreateCopy implements workflow.CopyWriter.
+func (t tx) CreateCopy(_ context.Context, c *workflow.Copy) error {
+	t.r.copies = append(t.r.copies, *c)
+	return nil
+}
+
+// CopiesOf implements workflow.CopyReader.
+func (r *Repository) CopiesOf(_ context.Context, id string) ([]workflow.Copy, error) {
+	defer r.lock()()
+	var out []workflow.Copy
+	for _, c := range r.copies {
+		if c.DocumentID == id {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// Copy implements workflow.CopyReader.
+func (r *Repository) Copy(_ context.Context, id string) (*workflow.Copy, error) {
+	defer r.lock()()
+	for _, c := range r.copies {
+		if c.ID == id {
+			return &c, nil
+		}
+	}
+	return nil, workflow.Errorf(workflow.ENOTFOUND, "copy %s not found", id)
+}
+
+// CopyRegister implements workflow.CopyReader.
+func (r *Repository) CopyRegister(_ context.Context, year int) ([]workflow.Copy, error) {
+	defer r.lock()()
+	var out []workflow.Copy
+	for _, c := range r.copies {
+		if c.Year == year {
+			out = append(out, c)
+		}
+	}
+	return out, nil
+}
+
+// SignCopy marks pdf "%C <notation>".
+func (Signer) SignCopy(_ context.Context, c *workflow.Copy, pdf []byte) ([]byte, error) {
+	return mark(pdf, "%C "+c.Notation), nil
+}
