@@ -649,12 +649,21 @@ func SignAttachment(ctx context.Context, in []byte, l AgencyLayer) ([]byte, erro
 }
 
 func signAttachment(ctx context.Context, in []byte, l AgencyLayer) (*signedDoc, error) {
+	if strings.TrimSpace(l.AgencyName) == "" || strings.TrimSpace(l.Notation) == "" {
+		return nil, workflow.Errorf(workflow.EINVALID, "agency name and number/notation are required")
+	}
+	stamp := StampTime(orNow(l.Time))
+	return signTopRight(ctx, in, l, []string{l.Notation, stamp, l.AgencyName},
+		fmt.Sprintf("Ban hành kèm văn bản số %s; %s", l.Notation, stamp))
+}
+
+// signTopRight applies l's agency signature to in with no image: lines
+// of text at the top right of page 1 (Tinos 10 pt, black), as an
+// incremental update (the signatures in carries stay intact).
+func signTopRight(ctx context.Context, in []byte, l AgencyLayer, lines []string, reason string) (*signedDoc, error) {
 	doc, rdr, err := normalize(in)
 	if err != nil {
 		return nil, err
-	}
-	if strings.TrimSpace(l.AgencyName) == "" || strings.TrimSpace(l.Notation) == "" {
-		return nil, workflow.Errorf(workflow.EINVALID, "agency name and number/notation are required")
 	}
 	g, err := pageGeometry(rdr, 1)
 	if err != nil {
@@ -662,9 +671,7 @@ func signAttachment(ctx context.Context, in []byte, l AgencyLayer) (*signedDoc, 
 	}
 	pw, ph := g.size()
 	t := orNow(l.Time)
-	stamp := StampTime(t)
-	lines := []string{l.Notation, stamp, l.AgencyName}
-	const w, h = 210.0, 40.0
+	w, h := 210.0, 10*float64(len(lines))+10
 	var tl []textLine
 	for _, s := range lines {
 		tl = append(tl, textLine{Text: s, Size: fitSize(s, false, 10, w), Color: textDark, Align: 2})
@@ -677,7 +684,7 @@ func signAttachment(ctx context.Context, in []byte, l AgencyLayer) (*signedDoc, 
 	return signStream(ctx, doc, signParams{
 		key:      l.Key,
 		name:     l.AgencyName,
-		reason:   fmt.Sprintf("Ban hành kèm văn bản số %s; %s", l.Notation, stamp),
+		reason:   reason,
 		location: l.Place,
 		page:     1,
 		geom:     g,

@@ -423,3 +423,19 @@ func asUnavailable(err error, format string, args ...any) error {
 	}
 	return workflow.Wrap(workflow.EUNAVAILABLE, err, format, args...)
 }
+
+var _ workflow.CopySigner = (*Service)(nil)
+
+// SignCopy applies the agency's signature of copy c to pdf, the
+// original's signed PDF (workflow/copy.go): an incremental update that
+// keeps the original's signatures intact.
+func (s *Service) SignCopy(ctx context.Context, c *workflow.Copy, pdf []byte) ([]byte, error) {
+	return safely("the copy's signature", func() ([]byte, error) {
+		now := s.cfg.Now()
+		l, err := s.agencyLayer(ctx, c.Notation, now, now)
+		if err != nil {
+			return nil, err
+		}
+		return SignCopy(ctx, pdf, CopyLayer{AgencyLayer: l, Form: c.Form.Label()})
+	})
+}
