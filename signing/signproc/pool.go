@@ -311,6 +311,14 @@ func (p *Pool) SignAttachment(ctx context.Context, d *workflow.Document, pdf []b
 	return p.signed(ctx, opAttachment, d, nil, pdf)
 }
 
+var _ workflow.CopySigner = (*Pool)(nil)
+
+// SignCopy implements workflow.CopySigner in a worker.
+func (p *Pool) SignCopy(ctx context.Context, c *workflow.Copy, pdf []byte) ([]byte, error) {
+	_, out, err := p.call(ctx, &request{Op: opCopy, Copy: c}, pdf)
+	return out, err
+}
+
 // Verify implements workflow.Signer in a worker.
 func (p *Pool) Verify(ctx context.Context, pdf []byte) (workflow.Verification, error) {
 	return p.verify(ctx, opVerify, nil, pdf)

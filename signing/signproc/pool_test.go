@@ -83,6 +83,13 @@ func (f fakeSigner) SignAttachment(ctx context.Context, d *workflow.Document, pd
 	return f.SignAgency(ctx, d, pdf)
 }
 
+func (f fakeSigner) SignCopy(_ context.Context, c *workflow.Copy, pdf []byte) ([]byte, error) {
+	if err := f.act(pdf); err != nil {
+		return nil, err
+	}
+	return fmt.Appendf(nil, "copy(%s,%s,%s):%s", c.Form.Label(), c.Notation, c.DocumentID, pdf), nil
+}
+
 func (f fakeSigner) Verify(_ context.Context, pdf []byte) (workflow.Verification, error) {
 	if err := f.act(pdf); err != nil {
 		return workflow.Verification{}, err
@@ -166,6 +173,10 @@ func TestPoolCalls(t *testing.T) {
 		out, err = p.SignAgency(ctx, d, []byte("%PDF"))
 		if want := "agency(15/QĐ-UBND,2026-12-02T09:00:00Z):%PDF"; err != nil || string(out) != want {
 			t.Errorf("SignAgency = %q, %v; want %q", out, err, want)
+		}
+		out, err = p.SignCopy(ctx, &workflow.Copy{DocumentID: "d1", Form: workflow.CopySaoLuc, Notation: "07/SL-UBND"}, []byte("%PDF"))
+		if want := "copy(SAO LỤC,07/SL-UBND,d1):%PDF"; err != nil || string(out) != want {
+			t.Errorf("SignCopy = %q, %v; want %q", out, err, want)
 		}
 		v, err := p.Verify(ctx, []byte("%PDF"))
 		if err != nil || v.Verdict != workflow.VerdictValid || string(v.Report) != `{"n":1}` || len(v.Reasons) != 1 {

@@ -30,6 +30,7 @@ const (
 	opOfficial       = "sign-official"
 	opAgency         = "sign-agency"
 	opAttachment     = "sign-attachment"
+	opCopy           = "sign-copy" // workflow.CopySigner
 	opVerify         = "verify"
 	opVerifyDocument = "verify-document"
 )
@@ -44,6 +45,7 @@ type request struct {
 	Op     string
 	Doc    *workflow.Document `json:",omitempty"`
 	Signer *workflow.User     `json:",omitempty"`
+	Copy   *workflow.Copy     `json:",omitempty"` // sign-copy
 	Epoch  uint64             `json:",omitempty"`
 	Verify bool               `json:",omitempty"`
 	Own    string             `json:",omitempty"`

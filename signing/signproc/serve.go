@@ -69,6 +69,13 @@ func answer(s workflow.Signer, req request, pdf []byte, logger *slog.Logger) (re
 		}
 	case opAttachment:
 		out, err = s.SignAttachment(ctx, req.Doc, pdf)
+	case opCopy:
+		cs, ok := s.(workflow.CopySigner)
+		if !ok || req.Copy == nil {
+			err = workflow.Errorf(workflow.EUNAVAILABLE, "the signing worker cannot sign copies")
+			break
+		}
+		out, err = cs.SignCopy(ctx, req.Copy, pdf)
 	case opVerify:
 		v, err = s.Verify(ctx, pdf)
 	case opVerifyDocument:
