@@ -235,6 +235,7 @@ func New(s *Server, logger *slog.Logger) *Server {
 	g.POST("/mail/:id/retry", s.handleRetryMail)
 	g.GET("/registers/:kind/:year", s.handleRegister)
 	g.GET("/audit/verify", s.handleAuditVerify)
+	s.copyRoutes(g)
 	s.signingRoutes(g)
 	s.pkiRoutes(e, g)
 	s.reformRoutes(e, g)

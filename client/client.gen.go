@@ -149,6 +149,48 @@ func (e Confidentiality) Valid() bool {
 	}
 }
 
+// Defines values for CopyForm.
+const (
+	CopyFormSL CopyForm = "SL"
+	CopyFormSY CopyForm = "SY"
+	CopyFormTS CopyForm = "TS"
+)
+
+// Valid indicates whether the value is a known member of the CopyForm enum.
+func (e CopyForm) Valid() bool {
+	switch e {
+	case CopyFormSL:
+		return true
+	case CopyFormSY:
+		return true
+	case CopyFormTS:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CopyRequestForm.
+const (
+	CopyRequestFormSL CopyRequestForm = "SL"
+	CopyRequestFormSY CopyRequestForm = "SY"
+	CopyRequestFormTS CopyRequestForm = "TS"
+)
+
+// Valid indicates whether the value is a known member of the CopyRequestForm enum.
+func (e CopyRequestForm) Valid() bool {
+	switch e {
+	case CopyRequestFormSL:
+		return true
+	case CopyRequestFormSY:
+		return true
+	case CopyRequestFormTS:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DeliveryKind.
 const (
 	DeliveryKindDocument DeliveryKind = "document"
@@ -336,6 +378,7 @@ const (
 	EventKindAuditAnchored       EventKind = "audit_anchored"
 	EventKindCertificateRevoked  EventKind = "certificate_revoked"
 	EventKindComment             EventKind = "comment"
+	EventKindCopied              EventKind = "copied"
 	EventKindCreate              EventKind = "create"
 	EventKindDeliveryRefused     EventKind = "delivery_refused"
 	EventKindDeliveryRefusedSeen EventKind = "delivery_refused_seen"
@@ -366,6 +409,8 @@ func (e EventKind) Valid() bool {
 	case EventKindCertificateRevoked:
 		return true
 	case EventKindComment:
+		return true
+	case EventKindCopied:
 		return true
 	case EventKindCreate:
 		return true
@@ -1295,6 +1340,54 @@ type ChangePasswordRequest struct {
 // Confidentiality thường, Mật, Tối mật, Tuyệt mật
 type Confidentiality string
 
+// Copy defines model for Copy.
+type Copy struct {
+	CreatedAt time.Time `json:"created_at"`
+	CreatedBy string    `json:"created_by"`
+
+	// DocumentId the original
+	DocumentId string   `json:"document_id"`
+	Form       CopyForm `json:"form"`
+	Id         string   `json:"id"`
+
+	// Notation Example: 07/SY-UBND
+	Notation string `json:"notation"`
+
+	// Number its number in the register of copies: from 1 on 1 January, gapless, one sequence for every form
+	Number       int    `json:"number"`
+	RequestedFor string `json:"requested_for"`
+
+	// Sha256 of the signed copy (GET /copies/{id}/file)
+	Sha256 string `json:"sha256"`
+	Size   int    `json:"size"`
+
+	// Year the year of the register of copies (Vietnam time)
+	Year int `json:"year"`
+}
+
+// CopyForm defines model for Copy.Form.
+type CopyForm string
+
+// CopyList defines model for CopyList.
+type CopyList struct {
+	// Items by number
+	Items []Copy `json:"items"`
+}
+
+// CopyRequest defines model for CopyRequest.
+type CopyRequest struct {
+	// Form SY sao y, SL sao lục, TS trích sao (not made yet: 400 invalid on form). A document registered from paper (an incoming one not received over the exchange) is copied as SY only; an electronic original (issued here, or received over the exchange) as SY or SL
+	Form CopyRequestForm `json:"form"`
+
+	// RequestedFor for whom the copy is made (required; trimmed)
+	//
+	// Example: Ông Nguyễn Văn A, theo đơn ngày 01/12/2026
+	RequestedFor string `json:"requested_for"`
+}
+
+// CopyRequestForm SY sao y, SL sao lục, TS trích sao (not made yet: 400 invalid on form). A document registered from paper (an incoming one not received over the exchange) is copied as SY only; an electronic original (issued here, or received over the exchange) as SY or SL
+type CopyRequestForm string
+
 // Delivery one message to a connected agency and what it answered
 //
 // Example: {"attempts":1,"created_at":"2026-11-21T09:30:00Z","id":"dl-01JD8Z0A1B2C3D","kind":"document","last_status":"03","last_status_at":"2026-11-21T10:05:00Z","org_id":"000.00.31.H13","org_name":"UBND phường Long Hòa","state":"delivered","statuses":[{"at":"2026-11-21T09:31:00Z","code":"01","description":"Đã đến","received_at":"2026-11-21T09:31:02Z"},{"at":"2026-11-21T10:05:00Z","code":"03","description":"Đã tiếp nhận","received_at":"2026-11-21T10:05:01Z"}],"updated_at":"2026-11-21T10:05:01Z"}
@@ -1647,14 +1740,14 @@ type Event struct {
 	From       *string            `json:"from,omitempty"`
 	Hash       string             `json:"hash"`
 
-	// Kind link: another document now replaces, updates or answers this one (data: replaced_by, updated_by or replied_by, that document's ID); mail_retried: an admin sent again an e-mail notification the SMTP server had refused for good (POST /mail/{id}/retry; no document; data: mail, the outbox row's id; user; address, where it goes now; refused_address, the refused one when it differs; refused, the server's answer); reassigned: what waited for one user now waits for another (POST /users/{id}/reassign; data: role, officer or handler; from and to, the users' IDs; state, the document's, unchanged); delivery_refused_seen: a clerk marked a document's refused deliveries dealt with (POST /documents/{id}/refusals/seen; data: through, the seq of the last refusal it covers): every delivery_refused before it leaves GET /refusals and the inbox; delivery_refused: a message to a connected agency refused for good, by the exchange — the agency answered the document with status 02, or the delivery failed for good and is not retried (data: org_id, org_name, delivery: document, revoke or status, status: the agency's code when it answered; comment: the reason); revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF, "attachments" when attachments were added or removed), old_sha256, new_sha256 and name (the new PDF), attachment_added:{sha256} and attachment_removed:{sha256} (each attachment added or removed: its name)
+	// Kind copied: a copy (bản sao) of the document was made (POST /documents/{id}/copies; data: copy, its ID; number; notation, e.g. 07/SY-UBND; form, SY, SL or TS; requested_for, for whom); link: another document now replaces, updates or answers this one (data: replaced_by, updated_by or replied_by, that document's ID); mail_retried: an admin sent again an e-mail notification the SMTP server had refused for good (POST /mail/{id}/retry; no document; data: mail, the outbox row's id; user; address, where it goes now; refused_address, the refused one when it differs; refused, the server's answer); reassigned: what waited for one user now waits for another (POST /users/{id}/reassign; data: role, officer or handler; from and to, the users' IDs; state, the document's, unchanged); delivery_refused_seen: a clerk marked a document's refused deliveries dealt with (POST /documents/{id}/refusals/seen; data: through, the seq of the last refusal it covers): every delivery_refused before it leaves GET /refusals and the inbox; delivery_refused: a message to a connected agency refused for good, by the exchange — the agency answered the document with status 02, or the delivery failed for good and is not retried (data: org_id, org_name, delivery: document, revoke or status, status: the agency's code when it answered; comment: the reason); revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF, "attachments" when attachments were added or removed), old_sha256, new_sha256 and name (the new PDF), attachment_added:{sha256} and attachment_removed:{sha256} (each attachment added or removed: its name)
 	Kind     EventKind `json:"kind"`
 	PrevHash string    `json:"prev_hash"`
 	Seq      int64     `json:"seq"`
 	To       *string   `json:"to,omitempty"`
 }
 
-// EventKind link: another document now replaces, updates or answers this one (data: replaced_by, updated_by or replied_by, that document's ID); mail_retried: an admin sent again an e-mail notification the SMTP server had refused for good (POST /mail/{id}/retry; no document; data: mail, the outbox row's id; user; address, where it goes now; refused_address, the refused one when it differs; refused, the server's answer); reassigned: what waited for one user now waits for another (POST /users/{id}/reassign; data: role, officer or handler; from and to, the users' IDs; state, the document's, unchanged); delivery_refused_seen: a clerk marked a document's refused deliveries dealt with (POST /documents/{id}/refusals/seen; data: through, the seq of the last refusal it covers): every delivery_refused before it leaves GET /refusals and the inbox; delivery_refused: a message to a connected agency refused for good, by the exchange — the agency answered the document with status 02, or the delivery failed for good and is not retried (data: org_id, org_name, delivery: document, revoke or status, status: the agency's code when it answered; comment: the reason); revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF, "attachments" when attachments were added or removed), old_sha256, new_sha256 and name (the new PDF), attachment_added:{sha256} and attachment_removed:{sha256} (each attachment added or removed: its name)
+// EventKind copied: a copy (bản sao) of the document was made (POST /documents/{id}/copies; data: copy, its ID; number; notation, e.g. 07/SY-UBND; form, SY, SL or TS; requested_for, for whom); link: another document now replaces, updates or answers this one (data: replaced_by, updated_by or replied_by, that document's ID); mail_retried: an admin sent again an e-mail notification the SMTP server had refused for good (POST /mail/{id}/retry; no document; data: mail, the outbox row's id; user; address, where it goes now; refused_address, the refused one when it differs; refused, the server's answer); reassigned: what waited for one user now waits for another (POST /users/{id}/reassign; data: role, officer or handler; from and to, the users' IDs; state, the document's, unchanged); delivery_refused_seen: a clerk marked a document's refused deliveries dealt with (POST /documents/{id}/refusals/seen; data: through, the seq of the last refusal it covers): every delivery_refused before it leaves GET /refusals and the inbox; delivery_refused: a message to a connected agency refused for good, by the exchange — the agency answered the document with status 02, or the delivery failed for good and is not retried (data: org_id, org_name, delivery: document, revoke or status, status: the agency's code when it answered; comment: the reason); revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF, "attachments" when attachments were added or removed), old_sha256, new_sha256 and name (the new PDF), attachment_added:{sha256} and attachment_removed:{sha256} (each attachment added or removed: its name)
 type EventKind string
 
 // EventList defines model for EventList.
@@ -2651,6 +2744,9 @@ type ReviseDocumentMultipartRequestBody = DraftRevisionUpload
 // ApplyActionJSONRequestBody defines body for ApplyAction for application/json ContentType.
 type ApplyActionJSONRequestBody = ActionRequest
 
+// MakeCopyJSONRequestBody defines body for MakeCopy for application/json ContentType.
+type MakeCopyJSONRequestBody = CopyRequest
+
 // SetLayoutJSONRequestBody defines body for SetLayout for application/json ContentType.
 type SetLayoutJSONRequestBody = LayoutRequest
 
@@ -2887,6 +2983,13 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/auth/password (the `ChangePassword` operationId).
 	ChangePassword(ctx context.Context, body ChangePasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// GetCopyFile A copy's signed PDF
+	//
+	// As an attachment named after the copy and its original ("Bản sao y 07-SY-UBND - 15-QĐ-UBND Quyết định ….pdf"). 404 for no such copy and for a copy of a document the caller may not see.
+	//
+	// Corresponds with GET /api/v1/copies/{id}/file (the `GetCopyFile` operationId).
+	GetCopyFile(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListDocuments List documents the caller may see, newest first
 	//
 	// Ordered newest first by creation time (`created_at`), documents created in the same
@@ -2984,6 +3087,29 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/documents/{id}/actions/{action} (the `ApplyAction` operationId).
 	ApplyAction(ctx context.Context, id Id, action Action, params *ApplyActionParams, body ApplyActionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListCopies The copies made of the document, by number
+	//
+	// Corresponds with GET /api/v1/documents/{id}/copies (the `ListCopies` operationId).
+	ListCopies(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MakeCopyWithBody Make a copy (bản sao) of the document (clerk)
+	//
+	// Decree 30/2020/NĐ-CP Art. 25–27. The copy is the document's current PDF with the agency's signature added as an incremental update (the original's signatures stay valid): no image, at the top right of page 1 the form (SAO Y, SAO LỤC), the agency's name, the copy's number ("Số: 07/SY-UBND") and the signing time. It takes the next number of the register of copies (one per year for every form, from 01 on 1 January, gapless); the number, the copy and an audit event `copied` on the original commit together. Only a clerk (403); only a document whose PDF is final: an outgoing one issued, sent or archived, an incoming one registered or later and not rejected (409 conflict otherwise; drafts never); 404 for one the caller may not see.
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/documents/{id}/copies (the `MakeCopy` operationId).
+	MakeCopyWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// MakeCopy Make a copy (bản sao) of the document (clerk)
+	//
+	// Decree 30/2020/NĐ-CP Art. 25–27. The copy is the document's current PDF with the agency's signature added as an incremental update (the original's signatures stay valid): no image, at the top right of page 1 the form (SAO Y, SAO LỤC), the agency's name, the copy's number ("Số: 07/SY-UBND") and the signing time. It takes the next number of the register of copies (one per year for every form, from 01 on 1 January, gapless); the number, the copy and an audit event `copied` on the original commit together. Only a clerk (403); only a document whose PDF is final: an outgoing one issued, sent or archived, an incoming one registered or later and not rejected (409 conflict otherwise; drafts never); 404 for one the caller may not see.
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/documents/{id}/copies (the `MakeCopy` operationId).
+	MakeCopy(ctx context.Context, id Id, body MakeCopyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListDeliveries Deliveries of a document to connected agencies, with each recipient's state, attempts, last error, last status code and the status messages it sent, in order
 	//
@@ -3616,6 +3742,23 @@ func (c *Client) ChangePassword(ctx context.Context, body ChangePasswordJSONRequ
 	return c.Client.Do(req)
 }
 
+// GetCopyFile A copy's signed PDF
+//
+// As an attachment named after the copy and its original ("Bản sao y 07-SY-UBND - 15-QĐ-UBND Quyết định ….pdf"). 404 for no such copy and for a copy of a document the caller may not see.
+//
+// Corresponds with GET /api/v1/copies/{id}/file (the `GetCopyFile` operationId).
+func (c *Client) GetCopyFile(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetCopyFileRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ListDocuments List documents the caller may see, newest first
 //
 // Ordered newest first by creation time (`created_at`), documents created in the same
@@ -3774,6 +3917,59 @@ func (c *Client) ApplyActionWithBody(ctx context.Context, id Id, action Action, 
 // Corresponds with POST /api/v1/documents/{id}/actions/{action} (the `ApplyAction` operationId).
 func (c *Client) ApplyAction(ctx context.Context, id Id, action Action, params *ApplyActionParams, body ApplyActionJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewApplyActionRequest(c.Server, id, action, params, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListCopies The copies made of the document, by number
+//
+// Corresponds with GET /api/v1/documents/{id}/copies (the `ListCopies` operationId).
+func (c *Client) ListCopies(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListCopiesRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MakeCopyWithBody Make a copy (bản sao) of the document (clerk)
+//
+// Decree 30/2020/NĐ-CP Art. 25–27. The copy is the document's current PDF with the agency's signature added as an incremental update (the original's signatures stay valid): no image, at the top right of page 1 the form (SAO Y, SAO LỤC), the agency's name, the copy's number ("Số: 07/SY-UBND") and the signing time. It takes the next number of the register of copies (one per year for every form, from 01 on 1 January, gapless); the number, the copy and an audit event `copied` on the original commit together. Only a clerk (403); only a document whose PDF is final: an outgoing one issued, sent or archived, an incoming one registered or later and not rejected (409 conflict otherwise; drafts never); 404 for one the caller may not see.
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/documents/{id}/copies (the `MakeCopy` operationId).
+func (c *Client) MakeCopyWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMakeCopyRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// MakeCopy Make a copy (bản sao) of the document (clerk)
+//
+// Decree 30/2020/NĐ-CP Art. 25–27. The copy is the document's current PDF with the agency's signature added as an incremental update (the original's signatures stay valid): no image, at the top right of page 1 the form (SAO Y, SAO LỤC), the agency's name, the copy's number ("Số: 07/SY-UBND") and the signing time. It takes the next number of the register of copies (one per year for every form, from 01 on 1 January, gapless); the number, the copy and an audit event `copied` on the original commit together. Only a clerk (403); only a document whose PDF is final: an outgoing one issued, sent or archived, an incoming one registered or later and not rejected (409 conflict otherwise; drafts never); 404 for one the caller may not see.
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/documents/{id}/copies (the `MakeCopy` operationId).
+func (c *Client) MakeCopy(ctx context.Context, id Id, body MakeCopyJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewMakeCopyRequest(c.Server, id, body)
 	if err != nil {
 		return nil, err
 	}
@@ -5180,6 +5376,40 @@ func NewChangePasswordRequestWithBody(server string, contentType string, body io
 	return req, nil
 }
 
+// NewGetCopyFileRequest constructs an http.Request for the GetCopyFile method
+func NewGetCopyFileRequest(server string, id Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/copies/%s/file", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListDocumentsRequest constructs an http.Request for the ListDocuments method
 func NewListDocumentsRequest(server string, params *ListDocumentsParams) (*http.Request, error) {
 	var err error
@@ -5550,6 +5780,87 @@ func NewApplyActionRequestWithBody(server string, id Id, action Action, params *
 		}
 
 	}
+
+	return req, nil
+}
+
+// NewListCopiesRequest constructs an http.Request for the ListCopies method
+func NewListCopiesRequest(server string, id Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/documents/%s/copies", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewMakeCopyRequest calls the generic MakeCopy builder with application/json body
+func NewMakeCopyRequest(server string, id Id, body MakeCopyJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewMakeCopyRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewMakeCopyRequestWithBody constructs an http.Request for the MakeCopy method, with any body, and a specified content type
+func NewMakeCopyRequestWithBody(server string, id Id, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/documents/%s/copies", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
 
 	return req, nil
 }
@@ -7205,6 +7516,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/auth/password (the `ChangePassword` operationId).
 	ChangePasswordWithResponse(ctx context.Context, body ChangePasswordJSONRequestBody, reqEditors ...RequestEditorFn) (*ChangePasswordResponse, error)
 
+	// GetCopyFileWithResponse A copy's signed PDF
+	//
+	// As an attachment named after the copy and its original ("Bản sao y 07-SY-UBND - 15-QĐ-UBND Quyết định ….pdf"). 404 for no such copy and for a copy of a document the caller may not see.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/copies/{id}/file (the `GetCopyFile` operationId).
+	GetCopyFileWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetCopyFileResponse, error)
+
 	// ListDocumentsWithResponse List documents the caller may see, newest first
 	//
 	// Ordered newest first by creation time (`created_at`), documents created in the same
@@ -7306,6 +7626,31 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/documents/{id}/actions/{action} (the `ApplyAction` operationId).
 	ApplyActionWithResponse(ctx context.Context, id Id, action Action, params *ApplyActionParams, body ApplyActionJSONRequestBody, reqEditors ...RequestEditorFn) (*ApplyActionResponse, error)
+
+	// ListCopiesWithResponse The copies made of the document, by number
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/documents/{id}/copies (the `ListCopies` operationId).
+	ListCopiesWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*ListCopiesResponse, error)
+
+	// MakeCopyWithBodyWithResponse Make a copy (bản sao) of the document (clerk)
+	//
+	// Decree 30/2020/NĐ-CP Art. 25–27. The copy is the document's current PDF with the agency's signature added as an incremental update (the original's signatures stay valid): no image, at the top right of page 1 the form (SAO Y, SAO LỤC), the agency's name, the copy's number ("Số: 07/SY-UBND") and the signing time. It takes the next number of the register of copies (one per year for every form, from 01 on 1 January, gapless); the number, the copy and an audit event `copied` on the original commit together. Only a clerk (403); only a document whose PDF is final: an outgoing one issued, sent or archived, an incoming one registered or later and not rejected (409 conflict otherwise; drafts never); 404 for one the caller may not see.
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/documents/{id}/copies (the `MakeCopy` operationId).
+	MakeCopyWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MakeCopyResponse, error)
+
+	// MakeCopyWithResponse Make a copy (bản sao) of the document (clerk)
+	//
+	// Decree 30/2020/NĐ-CP Art. 25–27. The copy is the document's current PDF with the agency's signature added as an incremental update (the original's signatures stay valid): no image, at the top right of page 1 the form (SAO Y, SAO LỤC), the agency's name, the copy's number ("Số: 07/SY-UBND") and the signing time. It takes the next number of the register of copies (one per year for every form, from 01 on 1 January, gapless); the number, the copy and an audit event `copied` on the original commit together. Only a clerk (403); only a document whose PDF is final: an outgoing one issued, sent or archived, an incoming one registered or later and not rejected (409 conflict otherwise; drafts never); 404 for one the caller may not see.
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/documents/{id}/copies (the `MakeCopy` operationId).
+	MakeCopyWithResponse(ctx context.Context, id Id, body MakeCopyJSONRequestBody, reqEditors ...RequestEditorFn) (*MakeCopyResponse, error)
 
 	// ListDeliveriesWithResponse Deliveries of a document to connected agencies, with each recipient's state, attempts, last error, last status code and the status messages it sent, in order
 	//
@@ -8677,6 +9022,83 @@ func (r ChangePasswordResponse) ContentType() string {
 	return ""
 }
 
+// GetCopyFileResponse200Headers the declared response headers of an HTTP 200 response for GetCopyFile
+type GetCopyFileResponse200Headers struct {
+	ContentDisposition *string
+	XContentSHA256     *string
+}
+
+type GetCopyFileResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers200 the parsed response headers for an HTTP 200 response
+	Headers200 *GetCopyFileResponse200Headers
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetCopyFileResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetCopyFileResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetCopyFileResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetCopyFileResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetCopyFileResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetCopyFileResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetCopyFileResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetCopyFileResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetCopyFileResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type ListDocumentsResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9213,6 +9635,200 @@ func (r ApplyActionResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ApplyActionResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListCopiesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *CopyList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListCopiesResponse) GetJSON200() *CopyList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListCopiesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListCopiesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListCopiesResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListCopiesResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListCopiesResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListCopiesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListCopiesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListCopiesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListCopiesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+// MakeCopyResponse201Headers the declared response headers of an HTTP 201 response for MakeCopy
+type MakeCopyResponse201Headers struct {
+	Location *string
+}
+
+type MakeCopyResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Copy
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Unprocessable
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+	// Headers201 the parsed response headers for an HTTP 201 response
+	Headers201 *MakeCopyResponse201Headers
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r MakeCopyResponse) GetJSON201() *Copy {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r MakeCopyResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r MakeCopyResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r MakeCopyResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r MakeCopyResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r MakeCopyResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r MakeCopyResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r MakeCopyResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r MakeCopyResponse) GetJSON422() *Unprocessable {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r MakeCopyResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r MakeCopyResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r MakeCopyResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r MakeCopyResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r MakeCopyResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r MakeCopyResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -12166,6 +12782,21 @@ func (c *ClientWithResponses) ChangePasswordWithResponse(ctx context.Context, bo
 	return ParseChangePasswordResponse(rsp)
 }
 
+// GetCopyFileWithResponse A copy's signed PDF
+//
+// As an attachment named after the copy and its original ("Bản sao y 07-SY-UBND - 15-QĐ-UBND Quyết định ….pdf"). 404 for no such copy and for a copy of a document the caller may not see.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/copies/{id}/file (the `GetCopyFile` operationId).
+func (c *ClientWithResponses) GetCopyFileWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetCopyFileResponse, error) {
+	rsp, err := c.GetCopyFile(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetCopyFileResponse(rsp)
+}
+
 // ListDocumentsWithResponse List documents the caller may see, newest first
 //
 // Ordered newest first by creation time (`created_at`), documents created in the same
@@ -12308,6 +12939,49 @@ func (c *ClientWithResponses) ApplyActionWithResponse(ctx context.Context, id Id
 		return nil, err
 	}
 	return ParseApplyActionResponse(rsp)
+}
+
+// ListCopiesWithResponse The copies made of the document, by number
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/documents/{id}/copies (the `ListCopies` operationId).
+func (c *ClientWithResponses) ListCopiesWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*ListCopiesResponse, error) {
+	rsp, err := c.ListCopies(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListCopiesResponse(rsp)
+}
+
+// MakeCopyWithBodyWithResponse Make a copy (bản sao) of the document (clerk)
+//
+// Decree 30/2020/NĐ-CP Art. 25–27. The copy is the document's current PDF with the agency's signature added as an incremental update (the original's signatures stay valid): no image, at the top right of page 1 the form (SAO Y, SAO LỤC), the agency's name, the copy's number ("Số: 07/SY-UBND") and the signing time. It takes the next number of the register of copies (one per year for every form, from 01 on 1 January, gapless); the number, the copy and an audit event `copied` on the original commit together. Only a clerk (403); only a document whose PDF is final: an outgoing one issued, sent or archived, an incoming one registered or later and not rejected (409 conflict otherwise; drafts never); 404 for one the caller may not see.
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/documents/{id}/copies (the `MakeCopy` operationId).
+func (c *ClientWithResponses) MakeCopyWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MakeCopyResponse, error) {
+	rsp, err := c.MakeCopyWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMakeCopyResponse(rsp)
+}
+
+// MakeCopyWithResponse Make a copy (bản sao) of the document (clerk)
+//
+// Decree 30/2020/NĐ-CP Art. 25–27. The copy is the document's current PDF with the agency's signature added as an incremental update (the original's signatures stay valid): no image, at the top right of page 1 the form (SAO Y, SAO LỤC), the agency's name, the copy's number ("Số: 07/SY-UBND") and the signing time. It takes the next number of the register of copies (one per year for every form, from 01 on 1 January, gapless); the number, the copy and an audit event `copied` on the original commit together. Only a clerk (403); only a document whose PDF is final: an outgoing one issued, sent or archived, an incoming one registered or later and not rejected (409 conflict otherwise; drafts never); 404 for one the caller may not see.
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/documents/{id}/copies (the `MakeCopy` operationId).
+func (c *ClientWithResponses) MakeCopyWithResponse(ctx context.Context, id Id, body MakeCopyJSONRequestBody, reqEditors ...RequestEditorFn) (*MakeCopyResponse, error) {
+	rsp, err := c.MakeCopy(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseMakeCopyResponse(rsp)
 }
 
 // ListDeliveriesWithResponse Deliveries of a document to connected agencies, with each recipient's state, attempts, last error, last status code and the status messages it sent, in order
@@ -13784,6 +14458,80 @@ func ParseChangePasswordResponse(rsp *http.Response) (*ChangePasswordResponse, e
 	return response, nil
 }
 
+// ParseGetCopyFileResponse parses an HTTP response from a GetCopyFileWithResponse call
+func ParseGetCopyFileResponse(rsp *http.Response) (*GetCopyFileResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetCopyFileResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 200:
+		var headers GetCopyFileResponse200Headers
+		if values := rsp.Header.Values("Content-Disposition"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Content-Disposition", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.ContentDisposition = &value
+		}
+		if values := rsp.Header.Values("X-Content-SHA256"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "X-Content-SHA256", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.XContentSHA256 = &value
+		}
+		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
 // ParseListDocumentsResponse parses an HTTP response from a ListDocumentsWithResponse call
 func ParseListDocumentsResponse(rsp *http.Response) (*ListDocumentsResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -14288,6 +15036,176 @@ func ParseApplyActionResponse(rsp *http.Response) (*ApplyActionResponse, error) 
 			headers.ETag = value
 		}
 		response.Headers200 = &headers
+	}
+
+	return response, nil
+}
+
+// ParseListCopiesResponse parses an HTTP response from a ListCopiesWithResponse call
+func ParseListCopiesResponse(rsp *http.Response) (*ListCopiesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListCopiesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest CopyList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseMakeCopyResponse parses an HTTP response from a MakeCopyWithResponse call
+func ParseMakeCopyResponse(rsp *http.Response) (*MakeCopyResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &MakeCopyResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Copy
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	switch {
+	case rsp.StatusCode == 201:
+		var headers MakeCopyResponse201Headers
+		if values := rsp.Header.Values("Location"); len(values) > 0 {
+			var value string
+			if err := runtime.BindStyledParameterWithOptions("simple", "Location", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: false, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.Location = &value
+		}
+		response.Headers201 = &headers
 	}
 
 	return response, nil

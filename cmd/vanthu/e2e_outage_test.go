@@ -224,6 +224,7 @@ type sweepWorld struct {
 	issued    map[string]any // an issued document
 	issuedPDF []byte
 	archived  string // ID of an archived document
+	copyID    string // ID of a copy of the issued document
 	root      *x509.Certificate
 	png       []byte
 	// password is the sweeper's password now: changePassword changes it
@@ -264,6 +265,11 @@ func newSweepWorld(t *testing.T, s *server) *sweepWorld {
 	c.act(id, "sign", nil)
 	w.issued = c.act(id, "issue", nil)
 	w.issuedPDF = c.get("/api/v1/documents/" + id + "/file")
+	var cp struct{ ID string }
+	if code := c.call("POST", "/api/v1/documents/"+id+"/copies", map[string]any{"form": "SY", "requested_for": "Tòa án nhân dân quận"}, &cp); code != 201 {
+		t.Fatalf("copy the issued document: %d", code)
+	}
+	w.copyID = cp.ID
 	arch := w.outgoing(t, c, "archived")
 	c.act(arch, "sign", nil)
 	c.act(arch, "issue", nil)
@@ -356,7 +362,7 @@ func (w *sweepWorld) call(t *testing.T, op sweepOp, fx sweepFixtures) sweepAnswe
 		docID = fx.draft
 	case "decideRevocation":
 		docID = fx.incoming
-	case "getDocumentFile", "listDocumentEvents", "getDocumentVerification", "listDeliveries", "revokeDocument":
+	case "getDocumentFile", "listDocumentEvents", "getDocumentVerification", "listDeliveries", "revokeDocument", "makeCopy", "listCopies":
 		docID = w.issued["id"].(string)
 	}
 	path := op.path
@@ -371,6 +377,8 @@ func (w *sweepWorld) call(t *testing.T, op sweepOp, fx sweepFixtures) sweepAnswe
 		path = strings.ReplaceAll(path, "{id}", w.archived)
 	case strings.HasPrefix(path, "/api/v1/mail/"):
 		path = strings.ReplaceAll(path, "{id}", "1")
+	case strings.HasPrefix(path, "/api/v1/copies/"):
+		path = strings.ReplaceAll(path, "{id}", w.copyID)
 	default:
 		path = strings.ReplaceAll(path, "{id}", docID)
 	}
@@ -431,6 +439,8 @@ func (w *sweepWorld) call(t *testing.T, op sweepOp, fx sweepFixtures) sweepAnswe
 		jsonBody(map[string]any{"layout": map[string]any{"signature": map[string]any{"page": 1, "x": 300, "y": 100, "w": 200, "h": 80}}})
 	case "revokeDocument":
 		jsonBody(map[string]string{"reason": "Ban hành nhầm"})
+	case "makeCopy":
+		jsonBody(map[string]string{"form": "SY", "requested_for": "Ông Nguyễn Văn A, " + fx.phase})
 	case "decideRevocation":
 		jsonBody(map[string]any{"accept": true})
 	case "revokeCertificate":
