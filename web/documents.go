@@ -90,6 +90,8 @@ type docView struct {
 	// Duplicates: before "Vào sổ", the other incoming documents of the
 	// same sender and notation (duplicates.go).
 	Duplicates []*workflow.Document
+	// CanCopy: the clerk may make a copy of it (copies.go).
+	CanCopy bool
 
 	// AssigneeWork is the page where the viewer passes the assignee's
 	// waiting documents to another handler (Chuyển việc cho…), while this
@@ -218,6 +220,7 @@ func (u *UI) documentView(r *http.Request, s *Session, d *workflow.Document) (*d
 		v.LayoutReset = layoutReset(evs)
 	}
 	u.related(ctx, s, d, v)
+	v.CanCopy = copyable(d, s)
 	if err := u.signatureReport(r, s, d, v); err != nil {
 		return nil, err
 	}

@@ -54,6 +54,9 @@ type registersView struct {
 	Years  []int
 	Year   int
 	Months []option
+	// Copies: the register of copies is listed (a clerk's or an admin's:
+	// copies.go).
+	Copies bool
 }
 
 // monthOptions are the choices of the month filter: the whole year, then
@@ -78,6 +81,7 @@ func (u *UI) handleRegisters(w http.ResponseWriter, r *http.Request, s *Session)
 	for _, k := range registerKinds(s.User) {
 		v.Kinds = append(v.Kinds, option{Value: string(k), Label: registerNames[k]})
 	}
+	v.Copies = s.User.Has(workflow.RoleClerk) || s.User.Has(workflow.RoleAdmin)
 	u.render(w, r, s, http.StatusOK, "registers", "Sổ đăng ký văn bản", v)
 	return nil
 }

@@ -255,7 +255,8 @@ func New(cfg Config) (*UI, error) {
 	u.mux.Handle("GET /{$}", u.auth(u.handleInbox))
 	// The pages, each registered by a method in its own file.
 	for _, r := range []func(*http.ServeMux){u.listRoutes, u.createRoutes, u.documentRoutes, u.layoutRoutes, u.reviseRoutes,
-		u.registerRoutes, u.archiveRoutes, u.reformRoutes, u.verifyRoutes, u.adminRoutes, u.mailRoutes, u.passwordRoutes} {
+		u.registerRoutes, u.archiveRoutes, u.reformRoutes, u.verifyRoutes, u.adminRoutes, u.mailRoutes, u.passwordRoutes,
+		u.copyRoutes} {
 		r(u.mux)
 	}
 	// Anything else: OPTIONS (204) and a method a page does not take

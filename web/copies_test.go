@@ -1,0 +1,87 @@
+package web
+
+import (
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/vanthu/vanthu/workflow"
+	"github.com/vanthu/vanthu/workflow/workflowtest"
+)
+
+// TestCopyPage: the clerk finds Sao văn bản on a registered letter's
+// page (a handler does not; nor before registration); its page makes a
+// sao y for someone (a sao lục of a paper letter and no "for whom" come
+// back with the problem at the input), lists the copy with its number,
+// form, for whom and who, and the copy downloads as its signed PDF under
+// a Vietnamese name; the registers' page links the register of copies
+// (clerks, admins), which lists it, and its CSV. Before, a copy was made
+// by printing the PDF.
+func TestCopyPage(t *testing.T) {
+	e := newTestEnv(t)
+	e.docs.Signer = workflowtest.Signer{}
+	clerk, handler := e.login("vanthu"), e.login("chuyenvien")
+	id := e.newIncoming(clerk, "Về việc cấp bản sao", nil)
+	if strings.Contains(clerk.get("/documents/"+id).Body, `id="copy"`) {
+		t.Error("Sao văn bản offered before the letter is registered")
+	}
+	if _, err := e.docs.Apply(t.Context(), e.users["vanthu"], id, workflow.Register, workflow.ActionInput{}); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(clerk.get("/documents/"+id).Body, `href="/documents/`+id+`/copies">Sao văn bản</a>`) {
+		t.Fatal("the clerk is not offered Sao văn bản")
+	}
+	if p := handler.get("/documents/" + id); strings.Contains(p.Body, `id="copy"`) {
+		t.Error("a handler is offered Sao văn bản")
+	}
+	if p := handler.get("/documents/" + id + "/copies"); strings.Contains(p.Body, `id="copy-form"`) {
+		t.Error("a handler is shown the copy form")
+	}
+	page := clerk.get("/documents/" + id + "/copies")
+	if !strings.Contains(page.Body, `<option value="SY" selected>Sao y</option>`) || strings.Contains(page.Body, `value="SL"`) {
+		t.Errorf("the form's forms for a paper letter:\n%s", page.Body)
+	}
+	for _, tc := range []struct{ form, who, input string }{{"SL", "Tòa án", "form"}, {"SY", " ", "requested_for"}} {
+		p := clerk.post("/documents/"+id+"/copies", url.Values{"form": {tc.form}, "requested_for": {tc.who}})
+		if p.Status != 400 || !strings.Contains(p.Body, `id="`+tc.input+`" name="`+tc.input+`"`) || !strings.Contains(p.Body, `aria-invalid="true"`) {
+			t.Errorf("%s for %q: %d, want 400 with %s marked\n%s", tc.form, tc.who, p.Status, tc.input, p.Body)
+		}
+	}
+	p := clerk.post("/documents/"+id+"/copies", url.Values{"form": {"SY"}, "requested_for": {"Ông Nguyễn Văn A, theo đơn ngày 01/12/2026"}})
+	if p.Status != 303 || !strings.HasPrefix(p.Location, "/documents/"+id+"/copies?made=01/SY-UBND") {
+		t.Fatalf("make a copy: %d %q", p.Status, p.Location)
+	}
+	page = clerk.get(p.Location)
+	for _, want := range []string{"Đã sao văn bản: bản sao số 01/SY-UBND.", "<td class=\"doc-number\">01/SY-UBND</td><td>Sao y</td><td>Ông Nguyễn Văn A, theo đơn ngày 01/12/2026</td><td>Nguyễn Thị Văn Thư, "} {
+		if !strings.Contains(page.Body, want) {
+			t.Errorf("the page after the copy lacks %q", want)
+		}
+	}
+	cs, _ := e.repo.CopiesOf(t.Context(), id)
+	if len(cs) != 1 {
+		t.Fatalf("%d copies stored", len(cs))
+	}
+	f := handler.get("/copies/" + cs[0].ID + "/file?download=1")
+	if f.Status != 200 || f.Header.Get("Content-Type") != "application/pdf" || !strings.HasSuffix(f.Body, "%C 01/SY-UBND\n") ||
+		!strings.Contains(f.Header.Get("Content-Disposition"), "attachment; filename=\"Ban sao y 01-SY-UBND - ") {
+		t.Errorf("the copy's file: %d %v", f.Status, f.Header)
+	}
+	regs := clerk.get("/registers").Body
+	if !strings.Contains(regs, `<a href="/registers/copies/2026">2026</a>`) {
+		t.Error("the registers' page does not list the register of copies")
+	}
+	if strings.Contains(e.login("lanhdao").get("/registers").Body, "copy-registers") {
+		t.Error("an official is shown the register of copies")
+	}
+	reg := clerk.get("/registers/copies/2026")
+	if reg.Status != 200 || !strings.Contains(reg.Body, `<td class="doc-number">01/SY-UBND</td><td>25/11/2026</td><td>Sao y</td>`) {
+		t.Errorf("the register of copies: %d\n%s", reg.Status, reg.Body)
+	}
+	csv := clerk.get("/registers/copies/2026/csv")
+	if csv.Status != 200 || !strings.Contains(csv.Body, "1,01/SY-UBND,25/11/2026,Sao y,") || !strings.Contains(csv.Body, "Ông Nguyễn Văn A, theo đơn ngày 01/12/2026") {
+		t.Errorf("the register's CSV: %d\n%s", csv.Status, csv.Body)
+	}
+	if p := handler.get("/registers/copies/2026"); p.Status != 403 {
+		t.Errorf("a handler reads the register of copies: %d", p.Status)
+	}
+}
