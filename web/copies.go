@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/vanthu/vanthu/internal/csvsafe"
+	"github.com/vanthu/vanthu/internal/httpstatus"
 	"github.com/vanthu/vanthu/internal/mediatype"
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -135,7 +136,8 @@ func (u *UI) handleMakeCopy(w http.ResponseWriter, r *http.Request, s *Session) 
 		field, v.Error = "requested_for", "Hãy ghi sao cho ai (người hoặc cơ quan đề nghị, theo đơn ngày nào), tối đa "+strconv.Itoa(workflow.MaxRequestedFor)+" ký tự."
 	}
 	v.Invalid = one(field, v.Error)
-	u.render(w, r, s, http.StatusBadRequest, "copies", "Sao văn bản", v)
+	status, _ := httpstatus.Of(workflow.EINVALID)
+	u.render(w, r, s, status, "copies", "Sao văn bản", v)
 	return nil
 }
 
