@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/vanthu/vanthu/internal/csvsafe"
@@ -53,6 +54,12 @@ type copyRow struct {
 
 var copyFormNames = map[workflow.CopyForm]string{
 	workflow.CopySaoY: "Sao y", workflow.CopySaoLuc: "Sao lục", workflow.CopyTrichSao: "Trích sao",
+}
+
+// copiedEventText is a copy in the original's history.
+func copiedEventText(e workflow.Event) string {
+	form := orDefault(copyFormNames[workflow.CopyForm(e.Data["form"])], e.Data["form"])
+	return "Sao văn bản (" + strings.ToLower(form) + "), bản sao số " + e.Data["notation"] + ", sao cho: " + e.Data["requested_for"]
 }
 
 func (u *UI) copier() (Copier, error) {

@@ -13,7 +13,7 @@ import (
 // page (a handler does not; nor before registration); its page makes a
 // sao y for someone (a sao lục of a paper letter and no "for whom" come
 // back with the problem at the input), lists the copy with its number,
-// form, for whom and who, and the copy downloads as its signed PDF under
+// form, for whom and who, the letter's history says it, and the copy downloads as its signed PDF under
 // a Vietnamese name; the registers' page links the register of copies
 // (clerks, admins), which lists it, and its CSV. Before, a copy was made
 // by printing the PDF.
@@ -56,6 +56,9 @@ func TestCopyPage(t *testing.T) {
 		if !strings.Contains(page.Body, want) {
 			t.Errorf("the page after the copy lacks %q", want)
 		}
+	}
+	if !strings.Contains(clerk.get("/documents/"+id).Body, "Sao văn bản (sao y), bản sao số 01/SY-UBND, sao cho: Ông Nguyễn Văn A, theo đơn ngày 01/12/2026") {
+		t.Error("the letter's history does not say it was copied")
 	}
 	cs, _ := e.repo.CopiesOf(t.Context(), id)
 	if len(cs) != 1 {

@@ -471,6 +471,8 @@ func eventText(e workflow.Event, names map[string]string) string {
 		return fmt.Sprintf("Chuyển %s: %s → %s", orDefault(who, "việc"), orDefault(names[from], from), orDefault(names[to], to))
 	case workflow.EventRefusalsSeen:
 		return "Đánh dấu đã xử lý việc gửi liên thông bị từ chối"
+	case workflow.EventCopied:
+		return copiedEventText(e)
 	case workflow.EventLink:
 		if id := e.Data["replaced_by"]; id != "" {
 			return "Được thay thế bởi văn bản " + id
