@@ -521,7 +521,7 @@ func escapeLike(s string) string {
 // replies_to: it reads the documents of the outgoing direction (an index
 // on replies_to would make it a look-up: a migration of its own).
 func (c *conn) Replies(ctx context.Context, letterID string) ([]*workflow.Document, error) {
-	rows, err := c.queryDocuments(ctx, 0, " WHERE replies_to = ? AND direction = 'outgoing' ORDER BY created_at, id", letterID)
+	rows, err := c.queryDocuments(ctx, 0, repliesWhere+" ORDER BY created_at, id", letterID)
 	if err != nil {
 		return nil, c.db.translate(err, "replies to %s", letterID)
 	}

@@ -227,3 +227,9 @@ func RefusalsSQL(d *DB, q workflow.RefusalQuery) (page, count string) {
 	})
 	return page, count
 }
+
+// RepliesSQL is the query of a letter's replies, for EXPLAIN, with the
+// letter's ID in place of its argument.
+func RepliesSQL(letterID string) string {
+	return "SELECT id FROM documents" + strings.Replace(repliesWhere, "?", "'"+letterID+"'", 1) + " ORDER BY created_at, id"
+}

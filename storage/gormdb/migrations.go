@@ -67,6 +67,7 @@ var migrations = []migration{
 	{25, "audit_events: audit_events_refused and audit_events_refused_seen, the refused deliveries and their marks seen (the clerks' inbox: refusals.go)", refusalIndexV25},
 	{26, "documents: replies_to and replied_by, an outgoing reply and the incoming letter it answers (workflow/reply.go)", documentsRepliesV26},
 	{27, "copies: the copies (bản sao) of documents, numbered in the register of copies (register_counters kind copies; copies.go)", copiesV27},
+	{28, "documents: documents_replies_to, a letter's replies read from an index, not from every outgoing document (documents.go: Replies)", documentsRepliesIndexV28},
 }
 
 // listOrderV16 builds the indexes of the document list's order, newest
@@ -287,6 +288,18 @@ func documentsRepliesV26(_ context.Context, _ *DB, g *gorm.DB) error {
 		}
 	}
 	return nil
+}
+
+// repliesWhere is the condition of a letter's replies; it names the
+// predicate of the partial index documents_replies_to (SQLite uses a
+// partial index only when the query's WHERE states its terms).
+const repliesWhere = " WHERE replies_to = ? AND replies_to <> '' AND direction = 'outgoing'"
+
+// documentsRepliesIndexV28 indexes the documents that reply to a letter:
+// the few outgoing documents with replies_to set, in the order the
+// letter's page lists them.
+func documentsRepliesIndexV28(_ context.Context, _ *DB, g *gorm.DB) error {
+	return g.Exec(`CREATE INDEX IF NOT EXISTS documents_replies_to ON documents (replies_to, created_at, id) WHERE replies_to <> ''`).Error
 }
 
 // archiveEventsThroughV4 adds archive_records.events_through (0 in the

@@ -111,3 +111,27 @@ func TestReplies(t *testing.T) {
 		})
 	}
 }
+
+// TestRepliesPlan: a letter's replies are read from documents_replies_to
+// (migration 28), not from every outgoing document, on both databases.
+func TestRepliesPlan(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		var docs []*workflow.Document
+		for i := range 300 {
+			d := incomingDoc(docID(i), i)
+			d.Direction, d.Sender, d.State = workflow.Outgoing, nil, workflow.Issued
+			if i%50 == 0 {
+				d.RepliesTo = "letter"
+			}
+			docs = append(docs, d)
+		}
+		create(t, db, docs...)
+		if err := db.Gorm().Exec("ANALYZE").Error; err != nil {
+			t.Fatal(err)
+		}
+		q := gormdb.RepliesSQL("letter")
+		if plan := explain(t, db, q, false); !strings.Contains(plan, "documents_replies_to") {
+			t.Errorf("the replies are not read from documents_replies_to:\n%s\n%s", q, plan)
+		}
+	})
+}
