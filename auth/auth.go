@@ -528,8 +528,30 @@ func (s *Service) CreateUser(ctx context.Context, actor *workflow.User, in NewUs
 	if actor != nil && !actor.Has(workflow.RoleAdmin) {
 		return nil, workflow.Errorf(workflow.EFORBIDDEN, "only an admin creates users")
 	}
-	// Every field's problem at once (the admin's form shows each beside
-	// its input), in the form's order: the first is the answer's.
+	in, err := validNewUser(in)
+	if err != nil {
+		return nil, err
+	}
+	hash, err := s.HashPassword(in.Password)
+	if err != nil {
+		return nil, err
+	}
+	u := s.userOf(actor, in, hash)
+	err = s.Repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+		return insertUser(ctx, tx, actor, u)
+	})
+	if err != nil {
+		return nil, fmt.Errorf("create user %s: %w", in.Username, err)
+	}
+	return u, nil
+}
+
+// validNewUser checks a new user as CreateUser does, every field's
+// problem at once (the admin's form shows each beside its input), in the
+// form's order: the first is the answer's. It returns in cleaned: the
+// username normalized, the profile cleaned, the personal ID number as
+// stored. A bulk import (ImportUsers) checks each row with it.
+func validNewUser(in NewUser) (NewUser, error) {
 	var errs []error
 	name, err := NormalizeUsername(in.Username)
 	errs = appendErr(errs, err)
@@ -542,37 +564,49 @@ func (s *Service) CreateUser(ctx context.Context, actor *workflow.User, in NewUs
 	errs = appendErr(errs, err)
 	errs = appendErr(errs, checkRoles(in.Roles))
 	if len(errs) > 0 {
-		return nil, joinErrs(errs)
+		return in, joinErrs(errs)
 	}
-	in.Username, in.FullName, in.Title, in.Unit = name, profile.FullName, profile.Title, profile.Unit
-	hash, err := s.HashPassword(in.Password)
-	if err != nil {
-		return nil, err
-	}
+	in.Username, in.FullName, in.Title, in.Unit, in.PersonalID = name, profile.FullName, profile.Title, profile.Unit, pid
+	return in, nil
+}
+
+// userOf is the user that actor creates from in (checked by
+// validNewUser) with password hash: temporary when an admin creates it
+// or in.Temporary says so.
+func (s *Service) userOf(actor *workflow.User, in NewUser, hash string) *workflow.User {
 	now := s.now()
-	u := &workflow.User{ID: workflow.NewID(now), Username: in.Username, FullName: in.FullName, Title: in.Title,
-		Unit: in.Unit, PersonalID: pid, Roles: in.Roles, PasswordHash: hash, CreatedAt: now,
+	return &workflow.User{ID: workflow.NewID(now), Username: in.Username, FullName: in.FullName, Title: in.Title,
+		Unit: in.Unit, PersonalID: in.PersonalID, Roles: in.Roles, PasswordHash: hash, CreatedAt: now,
 		MustChangePassword: actor != nil || in.Temporary}
+}
+
+// insertUser stores u in tx with its audit event (kind user,
+// created_user), as actor (nil: the system) created it.
+func insertUser(ctx context.Context, tx workflow.Tx, actor *workflow.User, u *workflow.User) error {
+	if err := tx.CreateUser(ctx, u); err != nil {
+		return err
+	}
 	actorID := ""
 	if actor != nil {
 		actorID = actor.ID
 	}
-	err = s.Repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
-		if err := tx.CreateUser(ctx, u); err != nil {
-			return err
-		}
-		roles := make([]string, len(u.Roles))
-		for i, r := range u.Roles {
-			roles[i] = string(r)
-		}
-		return tx.AppendEvent(ctx, &workflow.Event{Kind: workflow.EventUser, Actor: actorID, At: now,
-			Data: map[string]string{"created_user": u.ID, "username": u.Username, "roles": strings.Join(roles, ","),
-				"must_change_password": strconv.FormatBool(u.MustChangePassword)}})
-	})
-	if err != nil {
-		return nil, fmt.Errorf("create user %s: %w", in.Username, err)
+	roles := make([]string, len(u.Roles))
+	for i, r := range u.Roles {
+		roles[i] = string(r)
 	}
-	return u, nil
+	return tx.AppendEvent(ctx, &workflow.Event{Kind: workflow.EventUser, Actor: actorID, At: u.CreatedAt,
+		Data: map[string]string{"created_user": u.ID, "username": u.Username, "roles": strings.Join(roles, ","),
+			"must_change_password": strconv.FormatBool(u.MustChangePassword)}})
+}
+
+// generatePassword is a random initial password: 24 characters of
+// base64url (144 bits).
+func generatePassword() (string, error) {
+	var raw [18]byte
+	if _, err := rand.Read(raw[:]); err != nil {
+		return "", err
+	}
+	return base64.RawURLEncoding.EncodeToString(raw[:]), nil
 }
 
 // Bootstrap creates the first admin when there are no users. With an
@@ -590,11 +624,9 @@ func (s *Service) Bootstrap(ctx context.Context, password string) (created bool,
 	}
 	generated := password == ""
 	if generated {
-		var raw [18]byte
-		if _, err := rand.Read(raw[:]); err != nil {
+		if password, err = generatePassword(); err != nil {
 			return false, "", err
 		}
-		password = base64.RawURLEncoding.EncodeToString(raw[:])
 	}
 	_, err = s.CreateUser(ctx, nil, NewUser{Username: "admin", Password: password, FullName: "Quản trị hệ thống",
 		Roles: []workflow.Role{workflow.RoleAdmin}, Temporary: generated})
