@@ -600,13 +600,18 @@ func insertUser(ctx context.Context, tx workflow.Tx, actor *workflow.User, u *wo
 }
 
 // generatePassword is a random initial password: 24 characters of
-// base64url (144 bits).
+// base64url (144 bits), never starting with '-' (a CSV of passwords
+// would neutralise it as the start of a formula, csvsafe).
 func generatePassword() (string, error) {
-	var raw [18]byte
-	if _, err := rand.Read(raw[:]); err != nil {
-		return "", err
+	for {
+		var raw [18]byte
+		if _, err := rand.Read(raw[:]); err != nil {
+			return "", err
+		}
+		if pw := base64.RawURLEncoding.EncodeToString(raw[:]); pw[0] != '-' {
+			return pw, nil
+		}
 	}
-	return base64.RawURLEncoding.EncodeToString(raw[:]), nil
 }
 
 // Bootstrap creates the first admin when there are no users. With an

@@ -93,7 +93,7 @@ func rowProblem(line int, e *workflow.Error) *workflow.Error {
 // (ErrDuplicateRow), at least one row and at most MaxImportRows. It
 // returns the rows cleaned, or every problem of every row (each EINVALID
 // on RowField(line, field), joined: workflow.Problems lists them).
-// Admins only (EFORBIDDEN).
+// Admins only (EFORBIDDEN; actor nil: the system).
 func (s *Service) CheckImport(ctx context.Context, actor *workflow.User, rows []ImportRow) ([]ImportRow, error) {
 	if actor != nil && !actor.Has(workflow.RoleAdmin) {
 		return nil, workflow.Errorf(workflow.EFORBIDDEN, "only an admin creates users")
@@ -138,7 +138,7 @@ func (s *Service) CheckImport(ctx context.Context, actor *workflow.User, rows []
 		for _, p := range ps {
 			errs = append(errs, rowProblem(row.Line, p))
 		}
-		in.Password = ""
+		in.Password, in.Temporary = "", true
 		out[i] = ImportRow{Line: row.Line, User: in, Email: email}
 	}
 	if len(errs) > 0 {
@@ -163,11 +163,9 @@ func hasField(ps []*workflow.Error, field string) bool {
 // transaction, each with the audit event CreateUser writes (and the
 // e-mail address's, MailWriter). A username taken meanwhile fails the
 // transaction (ECONFLICT), creating nobody. The passwords are returned
-// once, in the rows' order; only their hashes are kept.
+// once, in the rows' order; only their hashes are kept. Admins only
+// (EFORBIDDEN); actor nil is the system (the CLI's user import).
 func (s *Service) ImportUsers(ctx context.Context, actor *workflow.User, rows []ImportRow) ([]Imported, error) {
-	if actor == nil || !actor.Has(workflow.RoleAdmin) {
-		return nil, workflow.Errorf(workflow.EFORBIDDEN, "only an admin creates users")
-	}
 	rows, err := s.CheckImport(ctx, actor, rows)
 	if err != nil {
 		return nil, err
@@ -191,13 +189,17 @@ func (s *Service) ImportUsers(ctx context.Context, actor *workflow.User, rows []
 	for i, row := range rows {
 		out[i].User = s.userOf(actor, row.User, hashes[i])
 	}
+	actorID := ""
+	if actor != nil {
+		actorID = actor.ID
+	}
 	err = s.Repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
 		for _, im := range out {
 			if err := insertUser(ctx, tx, actor, im.User); err != nil {
 				return err
 			}
 			if im.Email != "" {
-				if err := mw.SetUserMail(ctx, actor.ID, im.User.ID, workflow.MailSettings{Email: im.Email}); err != nil {
+				if err := mw.SetUserMail(ctx, actorID, im.User.ID, workflow.MailSettings{Email: im.Email}); err != nil {
 					return err
 				}
 			}

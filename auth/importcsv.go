@@ -8,6 +8,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/vanthu/vanthu/internal/csvsafe"
 	"github.com/vanthu/vanthu/internal/vifold"
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -208,4 +209,20 @@ func parseRoles(s string) []workflow.Role {
 		}
 	}
 	return out
+}
+
+// WritePasswordsCSV writes the initial passwords of an import as CSV
+// (csvsafe): a header "username,initial_password" and a row per user.
+func WritePasswordsCSV(w io.Writer, ims []Imported) error {
+	cw := csvsafe.NewWriter(w)
+	if err := cw.Write([]string{"username", "initial_password"}); err != nil {
+		return err
+	}
+	for _, im := range ims {
+		if err := cw.Write([]string{im.User.Username, im.Password}); err != nil {
+			return err
+		}
+	}
+	cw.Flush()
+	return cw.Error()
 }

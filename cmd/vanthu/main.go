@@ -74,6 +74,7 @@ Usage:
   vanthu serve [flags]                 run the HTTP API (embedded defaults: SQLite + local objects + development keys)
   vanthu migrate [--status] [flags]    apply the pending schema migrations and print the version (--status: list them, change nothing)
   vanthu user add --username U --password P --roles clerk,officer [--full-name N --title T --unit U --personal-id CCCD] [--own-password]
+  vanthu user import [--out F] FILE.csv   create many users from a CSV file, all or none; prints their initial passwords' CSV (README "Importing users")
   vanthu audit verify                  recompute the audit hash chain, check it against its anchors (exit 1 if broken)
   vanthu audit anchor [--restored]     anchor the chain head in the archive store (signed checkpoint)
   vanthu pki init|officer|certify|tls|root|revoke|revocations ...   development PKI ("vanthu pki -h")
@@ -488,8 +489,11 @@ func printMigrationStatus(ctx context.Context, db *gormdb.DB, stdout io.Writer) 
 }
 
 func userCmd(ctx context.Context, opts options, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	if len(args) > 0 && args[0] == "import" {
+		return userImportCmd(ctx, opts, args[1:], getenv, stdout, stderr)
+	}
 	if len(args) == 0 || args[0] != "add" {
-		return fmt.Errorf("usage: vanthu user add --username U --password P --roles r1,r2 [--full-name N] [--title T] [--unit U] [--personal-id CCCD] [--own-password]")
+		return fmt.Errorf("usage: vanthu user add --username U --password P --roles r1,r2 [--full-name N] [--title T] [--unit U] [--personal-id CCCD] [--own-password]\n       vanthu user import [--out FILE] FILE.csv")
 	}
 	fs := flag.NewFlagSet("user add", flag.ContinueOnError)
 	fs.SetOutput(stderr)
