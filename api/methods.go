@@ -22,17 +22,24 @@ import (
 type routeTable struct {
 	real    map[methodPath]bool
 	methods []string // the methods any route has, sorted
+	// static are the paths of routes without parameters: such a path is
+	// only theirs (POST /users/import's path is not GET /users/{id}'s
+	// with the ID "import": GET on it is a 405).
+	static map[string]bool
 }
 
 type methodPath struct{ method, path string }
 
 func newRouteTable(routes []*echo.Route) routeTable {
-	t := routeTable{real: map[methodPath]bool{}}
+	t := routeTable{real: map[methodPath]bool{}, static: map[string]bool{}}
 	for _, r := range routes {
 		if r.Method == echo.RouteNotFound || r.Method == "" {
 			continue
 		}
 		t.real[methodPath{r.Method, r.Path}] = true
+		if !strings.ContainsAny(r.Path, ":*") {
+			t.static[r.Path] = true
+		}
 		if !slices.Contains(t.methods, r.Method) {
 			t.methods = append(t.methods, r.Method)
 		}
@@ -51,7 +58,7 @@ func (s *Server) allow(r *http.Request) []string {
 		c := s.echo.AcquireContext()
 		c.Reset(r, nil)
 		s.echo.Router().Find(m, path, c)
-		found := s.table.real[methodPath{m, c.Path()}]
+		found := s.table.serves(m, c.Path(), path)
 		s.echo.ReleaseContext(c)
 		if found {
 			out = append(out, m)
@@ -66,6 +73,13 @@ func (s *Server) allow(r *http.Request) []string {
 	return append(out, http.MethodOptions)
 }
 
+// serves reports whether method m's route of pattern serves path: a
+// route of the table, and the path's own when a route has it as its
+// static path.
+func (t routeTable) serves(m, pattern, path string) bool {
+	return t.real[methodPath{m, pattern}] && (pattern == path || !t.static[path])
+}
+
 // methods is the middleware of Methods: it answers OPTIONS, and a method
 // the matched path has no route for, before any handler or authentication.
 func (s *Server) methods(next echo.HandlerFunc) echo.HandlerFunc {
@@ -75,7 +89,7 @@ func (s *Server) methods(next echo.HandlerFunc) echo.HandlerFunc {
 		if m == http.MethodHead {
 			m = http.MethodGet
 		}
-		if m != http.MethodOptions && s.table.real[methodPath{m, c.Path()}] {
+		if m != http.MethodOptions && s.table.serves(m, c.Path(), echo.GetPath(r)) {
 			return next(c)
 		}
 		allow := s.allow(r)

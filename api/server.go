@@ -217,6 +217,7 @@ func New(s *Server, logger *slog.Logger) *Server {
 	g.POST("/auth/logout", s.handleLogout)
 	g.POST("/auth/password", s.handleChangePassword)
 	g.POST("/users", s.handleCreateUser)
+	g.POST("/users/import", s.handleImportUsers)
 	g.GET("/users", s.handleListUsers)
 	g.GET("/users/:id", s.handleGetUser)
 	g.PATCH("/users/:id", s.handleUpdateUser)

@@ -234,3 +234,13 @@ func (s *Service) hashAll(ims []Imported) ([]string, error) {
 	wg.Wait()
 	return hashes, errors.Join(errs...)
 }
+
+// UserImporter is what checks and creates the users of a bulk import;
+// Service is one. The API and the web take it from their Accounts when it
+// has it.
+type UserImporter interface {
+	CheckImport(ctx context.Context, actor *workflow.User, rows []ImportRow) ([]ImportRow, error)
+	ImportUsers(ctx context.Context, actor *workflow.User, rows []ImportRow) ([]Imported, error)
+}
+
+var _ UserImporter = (*Service)(nil)

@@ -2714,6 +2714,12 @@ type GetReformReportParams struct {
 // GetReformReportParamsFormat defines parameters for GetReformReport.
 type GetReformReportParamsFormat string
 
+// ImportUsersMultipartBody defines parameters for ImportUsers.
+type ImportUsersMultipartBody struct {
+	// File the CSV file
+	File openapi_types.File `json:"file"`
+}
+
 // VerifyUploadMultipartBody defines parameters for VerifyUpload.
 type VerifyUploadMultipartBody struct {
 	// File the PDF
@@ -2761,6 +2767,9 @@ type RevokeCertificateJSONRequestBody = CertificateRevocationRequest
 
 // CreateUserJSONRequestBody defines body for CreateUser for application/json ContentType.
 type CreateUserJSONRequestBody = NewUser
+
+// ImportUsersMultipartRequestBody defines body for ImportUsers for multipart/form-data ContentType.
+type ImportUsersMultipartRequestBody ImportUsersMultipartBody
 
 // UpdateUserJSONRequestBody defines body for UpdateUser for application/json ContentType.
 type UpdateUserJSONRequestBody = UserUpdate
@@ -3290,6 +3299,15 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/users (the `CreateUser` operationId).
 	CreateUser(ctx context.Context, body CreateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ImportUsersWithBody Create many users from a CSV file, all or none (admin)
+	//
+	// The file (README "Importing users"): UTF-8, with or without a byte order mark, separated by commas or semicolons; a header names the columns in English or Vietnamese (username / tên đăng nhập, full name / họ và tên, roles / vai trò required; title / chức vụ, unit / đơn vị, email, personal ID / CCCD optional); roles by their API names or the web's Vietnamese ones (Văn thư, Lãnh đạo, Chuyên viên, Lưu trữ, Quản trị), separated by commas or semicolons. Every row is checked first, by the rules of POST /users and besides a full name on each, a username no user has and no earlier row: with any problem nothing is created and the 400's `fields` lists every one, its `field` `lines.N.column` (N the file's line, 1 the header's; column username, full_name, title, unit, roles, email, personal_id, or row for the line as a whole). Otherwise every user is created in one transaction, each with a generated temporary password (changed at the first login) and the audit event of POST /users. The passwords are in this answer only: the server keeps their bcrypt hashes. At most 500 users and 256 KiB (413).
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/users/import (the `ImportUsers` operationId).
+	ImportUsersWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// GetUser One user
 	//
@@ -4400,6 +4418,25 @@ func (c *Client) CreateUserWithBody(ctx context.Context, contentType string, bod
 // Corresponds with POST /api/v1/users (the `CreateUser` operationId).
 func (c *Client) CreateUser(ctx context.Context, body CreateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewCreateUserRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ImportUsersWithBody Create many users from a CSV file, all or none (admin)
+//
+// The file (README "Importing users"): UTF-8, with or without a byte order mark, separated by commas or semicolons; a header names the columns in English or Vietnamese (username / tên đăng nhập, full name / họ và tên, roles / vai trò required; title / chức vụ, unit / đơn vị, email, personal ID / CCCD optional); roles by their API names or the web's Vietnamese ones (Văn thư, Lãnh đạo, Chuyên viên, Lưu trữ, Quản trị), separated by commas or semicolons. Every row is checked first, by the rules of POST /users and besides a full name on each, a username no user has and no earlier row: with any problem nothing is created and the 400's `fields` lists every one, its `field` `lines.N.column` (N the file's line, 1 the header's; column username, full_name, title, unit, roles, email, personal_id, or row for the line as a whole). Otherwise every user is created in one transaction, each with a generated temporary password (changed at the first login) and the audit event of POST /users. The passwords are in this answer only: the server keeps their bcrypt hashes. At most 500 users and 256 KiB (413).
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/users/import (the `ImportUsers` operationId).
+func (c *Client) ImportUsersWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewImportUsersRequestWithBody(c.Server, contentType, body)
 	if err != nil {
 		return nil, err
 	}
@@ -6791,6 +6828,35 @@ func NewCreateUserRequestWithBody(server string, contentType string, body io.Rea
 	return req, nil
 }
 
+// NewImportUsersRequestWithBody constructs an http.Request for the ImportUsers method, with any body, and a specified content type
+func NewImportUsersRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/users/import")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
 // NewGetUserRequest constructs an http.Request for the GetUser method
 func NewGetUserRequest(server string, id Id) (*http.Request, error) {
 	var err error
@@ -7861,6 +7927,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with POST /api/v1/users (the `CreateUser` operationId).
 	CreateUserWithResponse(ctx context.Context, body CreateUserJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateUserResponse, error)
+
+	// ImportUsersWithBodyWithResponse Create many users from a CSV file, all or none (admin)
+	//
+	// The file (README "Importing users"): UTF-8, with or without a byte order mark, separated by commas or semicolons; a header names the columns in English or Vietnamese (username / tên đăng nhập, full name / họ và tên, roles / vai trò required; title / chức vụ, unit / đơn vị, email, personal ID / CCCD optional); roles by their API names or the web's Vietnamese ones (Văn thư, Lãnh đạo, Chuyên viên, Lưu trữ, Quản trị), separated by commas or semicolons. Every row is checked first, by the rules of POST /users and besides a full name on each, a username no user has and no earlier row: with any problem nothing is created and the 400's `fields` lists every one, its `field` `lines.N.column` (N the file's line, 1 the header's; column username, full_name, title, unit, roles, email, personal_id, or row for the line as a whole). Otherwise every user is created in one transaction, each with a generated temporary password (changed at the first login) and the audit event of POST /users. The passwords are in this answer only: the server keeps their bcrypt hashes. At most 500 users and 256 KiB (413).
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/users/import (the `ImportUsers` operationId).
+	ImportUsersWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ImportUsersResponse, error)
 
 	// GetUserWithResponse One user
 	//
@@ -11437,6 +11512,115 @@ func (r CreateUserResponse) ContentType() string {
 	return ""
 }
 
+type ImportUsersResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *struct {
+		Items []struct {
+			// InitialPassword temporary: the user must change it at the first login
+			InitialPassword string `json:"initial_password"`
+			User            User   `json:"user"`
+		} `json:"items"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r ImportUsersResponse) GetJSON201() *struct {
+	Items []struct {
+		// InitialPassword temporary: the user must change it at the first login
+		InitialPassword string `json:"initial_password"`
+		User            User   `json:"user"`
+	} `json:"items"`
+} {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ImportUsersResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ImportUsersResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ImportUsersResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ImportUsersResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ImportUsersResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r ImportUsersResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ImportUsersResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ImportUsersResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ImportUsersResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ImportUsersResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ImportUsersResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ImportUsersResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type GetUserResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -13342,6 +13526,21 @@ func (c *ClientWithResponses) CreateUserWithResponse(ctx context.Context, body C
 		return nil, err
 	}
 	return ParseCreateUserResponse(rsp)
+}
+
+// ImportUsersWithBodyWithResponse Create many users from a CSV file, all or none (admin)
+//
+// The file (README "Importing users"): UTF-8, with or without a byte order mark, separated by commas or semicolons; a header names the columns in English or Vietnamese (username / tên đăng nhập, full name / họ và tên, roles / vai trò required; title / chức vụ, unit / đơn vị, email, personal ID / CCCD optional); roles by their API names or the web's Vietnamese ones (Văn thư, Lãnh đạo, Chuyên viên, Lưu trữ, Quản trị), separated by commas or semicolons. Every row is checked first, by the rules of POST /users and besides a full name on each, a username no user has and no earlier row: with any problem nothing is created and the 400's `fields` lists every one, its `field` `lines.N.column` (N the file's line, 1 the header's; column username, full_name, title, unit, roles, email, personal_id, or row for the line as a whole). Otherwise every user is created in one transaction, each with a generated temporary password (changed at the first login) and the audit event of POST /users. The passwords are in this answer only: the server keeps their bcrypt hashes. At most 500 users and 256 KiB (413).
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/users/import (the `ImportUsers` operationId).
+func (c *ClientWithResponses) ImportUsersWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ImportUsersResponse, error) {
+	rsp, err := c.ImportUsersWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseImportUsersResponse(rsp)
 }
 
 // GetUserWithResponse One user
@@ -16556,6 +16755,94 @@ func ParseCreateUserResponse(rsp *http.Response) (*CreateUserResponse, error) {
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseImportUsersResponse parses an HTTP response from a ImportUsersWithResponse call
+func ParseImportUsersResponse(rsp *http.Response) (*ImportUsersResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ImportUsersResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest struct {
+			Items []struct {
+				// InitialPassword temporary: the user must change it at the first login
+				InitialPassword string `json:"initial_password"`
+				User            User   `json:"user"`
+			} `json:"items"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 

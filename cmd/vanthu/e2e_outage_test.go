@@ -395,6 +395,8 @@ func (w *sweepWorld) call(t *testing.T, op sweepOp, fx sweepFixtures) sweepAnswe
 		jsonBody(map[string]string{"current_password": w.password, "new_password": fmt.Sprintf("%s-%d", sweepPassword, w.rotation)})
 	case "createUser":
 		jsonBody(map[string]any{"username": "sweep-" + strings.ReplaceAll(fx.phase, " ", "-") + "-user", "password": "password-123", "roles": []string{"clerk"}})
+	case "importUsers":
+		body, ctype = strings.NewReader("username,full name,roles\nsweep-"+strings.ReplaceAll(fx.phase, " ", "-")+"-import,Người nhập,clerk\n"), "text/csv"
 	case "updateUser":
 		jsonBody(map[string]string{"title": "Chuyên viên " + fx.phase})
 	case "reassignUser":
