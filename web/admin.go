@@ -27,6 +27,7 @@ func (u *UI) adminRoutes(mux *http.ServeMux) {
 	mux.Handle("POST /admin/users", u.auth(u.handleUsers, requireAdmin))
 	mux.Handle("GET /admin/users/{id}", u.auth(u.handleUser))
 	mux.Handle("POST /admin/users/{id}", u.auth(u.handleUser, requireAdmin))
+	u.importRoutes(mux)
 	mux.Handle("GET /admin/audit", u.auth(u.handleAudit))
 	// A clerk's page of a user: Chuyển việc cho… for a handler's incoming
 	// documents, the admin's page and handler with nothing else on it.

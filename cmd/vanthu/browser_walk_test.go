@@ -283,7 +283,7 @@ func confirmations(b *Browser, path string, shots bool, check func() []string) [
 				buttons = append(buttons, fmt.Sprintf(`button[name="action"][value="%s"]`, a))
 			}
 		}
-	case strings.HasPrefix(path, "/admin/users/"):
+	case strings.HasPrefix(path, "/admin/users/") && path != "/admin/users/import":
 		buttons = []string{`button[name="action"][value="password"]`, `#disabled`}
 	}
 	var out []confirmation
