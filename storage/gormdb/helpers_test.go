@@ -112,3 +112,21 @@ func openAt(t *testing.T, backend string, version int, log *slog.Logger) (db *go
 	}
 	return db, dir, dsn
 }
+
+// openLogged opens a migrated database on backend whose warnings go to
+// the buffer it returns: with SetSlowQueryThreshold(0), one "slow query"
+// line per statement, which the statement-count tests count.
+func openLogged(t *testing.T, backend string) (*gormdb.DB, *syncBuffer) {
+	t.Helper()
+	var dsn string
+	if backend == gormdb.Postgres {
+		dsn = gormdbtest.CreatePostgresDatabase(t)
+	}
+	buf := &syncBuffer{}
+	db, err := gormdb.Open(context.Background(), dsn, t.TempDir(), slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelWarn})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db, buf
+}

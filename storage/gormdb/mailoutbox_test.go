@@ -3,7 +3,6 @@ package gormdb_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -190,17 +189,8 @@ func TestPurgeSentMail(t *testing.T) {
 func TestFailedMailTo(t *testing.T) {
 	for _, backend := range gormdbtest.Backends {
 		t.Run(backend, func(t *testing.T) {
-			var dsn string
-			if backend == gormdb.Postgres {
-				dsn = gormdbtest.CreatePostgresDatabase(t)
-			}
-			var buf syncBuffer
+			db, buf := openLogged(t, backend)
 			ctx := context.Background()
-			db, err := gormdb.Open(ctx, dsn, t.TempDir(), slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelWarn})))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
 			now := time.Now().Truncate(time.Millisecond)
 			users := []string{"u-a", "u-a", "u-a", "u-a", "u-a", "u-b"}
 			var ns []workflow.Notification

@@ -3,7 +3,6 @@ package gormdb_test
 import (
 	"context"
 	"fmt"
-	"log/slog"
 	"regexp"
 	"slices"
 	"strings"
@@ -118,17 +117,8 @@ func seqs(evs []workflow.Event) []int64 {
 func TestRefusalsStatements(t *testing.T) {
 	for _, backend := range gormdbtest.Backends {
 		t.Run(backend, func(t *testing.T) {
-			var dsn string
-			if backend == gormdb.Postgres {
-				dsn = gormdbtest.CreatePostgresDatabase(t)
-			}
-			var buf syncBuffer
+			db, buf := openLogged(t, backend)
 			ctx := context.Background()
-			db, err := gormdb.Open(ctx, dsn, t.TempDir(), slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelWarn})))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
 			var docs []*workflow.Document
 			for i := range 40 {
 				d := incomingDoc(docID(i), i)
@@ -136,7 +126,7 @@ func TestRefusalsStatements(t *testing.T) {
 				docs = append(docs, d)
 			}
 			create(t, db, docs...)
-			err = db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+			err := db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
 				for _, d := range docs {
 					for _, org := range []string{"000.00.31.H13", "000.00.32.H13"} {
 						dl := workflow.Delivery{DocumentID: d.ID, OrgID: org, OrgName: org}

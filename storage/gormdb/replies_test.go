@@ -2,7 +2,6 @@ package gormdb_test
 
 import (
 	"context"
-	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -66,17 +65,8 @@ func TestMigrateReplies(t *testing.T) {
 func TestReplies(t *testing.T) {
 	for _, backend := range gormdbtest.Backends {
 		t.Run(backend, func(t *testing.T) {
-			var dsn string
-			if backend == gormdb.Postgres {
-				dsn = gormdbtest.CreatePostgresDatabase(t)
-			}
-			var buf syncBuffer
+			db, buf := openLogged(t, backend)
 			ctx := context.Background()
-			db, err := gormdb.Open(ctx, dsn, t.TempDir(), slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelWarn})))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
 			letter, other := incomingDoc("letter", 0), incomingDoc("other", 1)
 			reply := func(id string, i int, to string, conf workflow.Confidentiality) *workflow.Document {
 				d := incomingDoc(id, i)

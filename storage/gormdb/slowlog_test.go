@@ -3,13 +3,11 @@ package gormdb_test
 import (
 	"bytes"
 	"context"
-	"log/slog"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/vanthu/vanthu/storage/gormdb"
 	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -46,18 +44,8 @@ func TestSlowQueryLogHasNoValues(t *testing.T) {
 	)
 	for _, backend := range gormdbtest.Backends {
 		t.Run(backend, func(t *testing.T) {
-			var dsn string
-			if backend == gormdb.Postgres {
-				dsn = gormdbtest.CreatePostgresDatabase(t)
-			}
-			var buf syncBuffer
-			log := slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelWarn}))
+			db, buf := openLogged(t, backend)
 			ctx := context.Background()
-			db, err := gormdb.Open(ctx, dsn, t.TempDir(), log)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
 			db.SetSlowQueryThreshold(0)
 
 			now := time.Now().UTC()
@@ -65,7 +53,7 @@ func TestSlowQueryLogHasNoValues(t *testing.T) {
 				PasswordHash: hash, SigningKeyURI: keyURI, CertPEM: cert, CreatedAt: now}
 			doc := incomingDoc("d-secret", 0)
 			doc.Subject, doc.Confidentiality = subject, workflow.Secret
-			err = db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+			err := db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
 				if err := tx.CreateUser(ctx, u); err != nil {
 					return err
 				}

@@ -2,12 +2,10 @@ package gormdb_test
 
 import (
 	"context"
-	"log/slog"
 	"reflect"
 	"strings"
 	"testing"
 
-	"github.com/vanthu/vanthu/storage/gormdb"
 	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -20,17 +18,8 @@ import (
 func TestWaitingByUser(t *testing.T) {
 	for _, backend := range gormdbtest.Backends {
 		t.Run(backend, func(t *testing.T) {
-			var dsn string
-			if backend == gormdb.Postgres {
-				dsn = gormdbtest.CreatePostgresDatabase(t)
-			}
-			var buf syncBuffer
+			db, buf := openLogged(t, backend)
 			ctx := context.Background()
-			db, err := gormdb.Open(ctx, dsn, t.TempDir(), slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{Level: slog.LevelWarn})))
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
 			var docs []*workflow.Document
 			add := func(dir workflow.Direction, st workflow.State, signer, assignee string, conf workflow.Confidentiality) {
 				d := incomingDoc(docID(len(docs)), len(docs))
