@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -35,13 +36,27 @@ import (
 //     asked for either by name;
 //   - TRÍCH SAO (selected pages) is not made yet: EINVALID.
 //
-// The number, the copy's row and the audit event "copied" on the
-// original commit in one transaction; the signature is made inside it,
-// because the number is printed in the signature and a number taken in
-// a transaction that then failed would leave a gap (a transaction that
-// rolls back gives its number back). The signed file is stored before
-// the commit: a failed commit leaves a blob no row refers to, which the
-// blob collector deletes.
+// A copy's number is reserved as an outgoing document's (numbering.go):
+// its number is printed in the signature, and the signature (a key
+// operation, perhaps a time-stamp server's round trip) runs outside any
+// transaction, so that no other request waits for it. MakeCopy
+//
+//  1. reserves the next number of the register of copies in a short
+//     transaction (a Reservation of RegisterCopies, the same table, the
+//     same sweep), its DocumentID the key copyReservationKey(original,
+//     copy), so that copies of one document are made at once;
+//  2. signs the PDF with that number and stores the blob, in no
+//     transaction;
+//  3. in a second short transaction consumes the reservation (ECONFLICT
+//     when a sweep resolved it meanwhile), inserts the copy's row and the
+//     event "copied" on the original.
+//
+// A copy that fails after phase 1 releases its number as a failed issue
+// does: given back while it is the register's last, otherwise voided —
+// kept in the register of copies with the reason, an event number_voided
+// on the original; a copy whose server died is resolved by the sweep.
+// The register stays gapless. A blob stored by a copy that then failed
+// is one no row refers to, which the blob collector deletes.
 
 // CopyForm is the form of a copy: its notation's code.
 type CopyForm string
@@ -54,7 +69,8 @@ const (
 
 // RegisterCopies numbers the copies (sổ đăng ký bản sao): one sequence
 // per year for every form. It is no document register (RegisterKind's
-// Valid is false): only NextNumber takes its numbers.
+// Valid is false): its numbers are reserved by MakeCopy (NumberReserver,
+// Reservations), as the outgoing registers' by an issue.
 const RegisterCopies RegisterKind = "copies"
 
 // EventCopied records on the original that a copy was made (Data: copy,
@@ -99,7 +115,12 @@ type Copy struct {
 
 // CopyNotation is the notation of copy number n in form f.
 func CopyNotation(n int, f CopyForm, agencyAbbr string) string {
-	return NotationWith(n, "/"+string(f)+"-"+agencyAbbr)
+	return NotationWith(n, copyNotationSuffix(f, agencyAbbr))
+}
+
+// copyNotationSuffix is what follows a copy's number: "/SY-UBND".
+func copyNotationSuffix(f CopyForm, agencyAbbr string) string {
+	return "/" + string(f) + "-" + agencyAbbr
 }
 
 // CopyWriter is a Tx that stores copies.
@@ -217,27 +238,68 @@ func (s *Service) MakeCopy(ctx context.Context, actor *User, id string, in CopyI
 	now := s.now()
 	c := &Copy{ID: s.newID(), DocumentID: d.ID, Form: in.Form, Year: RegisterYear(now), RequestedFor: in.RequestedFor,
 		CreatedBy: actor.ID, CreatedAt: now}
-	err = s.Repo.Atomic(ctx, func(ctx context.Context, tx Tx) error {
-		return s.copyIn(ctx, tx, signer, c, src)
-	})
+	r, err := s.reserveCopyNumber(ctx, c)
 	if err != nil {
+		return nil, fmt.Errorf("copy of %s: %w", id, err)
+	}
+	c.Number, c.Notation = r.Number, r.Notation
+	err = s.signCopy(ctx, signer, c, src)
+	if err == nil {
+		err = s.Repo.Atomic(ctx, func(ctx context.Context, tx Tx) error { return s.copyIn(ctx, tx, c, r) })
+	}
+	if err != nil {
+		s.releaseNumber(ctx, r, actor.ID, fmt.Sprintf("copy %s of document %s failed after its number was reserved: %s", c.Notation, d.ID, ErrorMessage(err)))
 		return nil, fmt.Errorf("copy of %s: %w", id, err)
 	}
 	return c, nil
 }
 
-// copyIn is MakeCopy's transaction: the number, the signature, the blob,
-// the row and the event.
-func (s *Service) copyIn(ctx context.Context, tx Tx, signer CopySigner, c *Copy, src []byte) error {
-	w, ok := tx.(CopyWriter)
-	if !ok {
-		return Errorf(EUNAVAILABLE, "the repository cannot store copies")
+// copyKeySep joins the original's ID and the copy's in the DocumentID of
+// a copy's reservation (copyReservationKey).
+const copyKeySep = "/copy/"
+
+// copyReservationKey is the DocumentID of copy c's reservation: the
+// original's ID then the copy's. A document has one live reservation
+// (of its issue); its copies, made at once, have one each.
+// Reservation.Document reads the original back.
+func copyReservationKey(c *Copy) string {
+	return c.DocumentID + copyKeySep + c.ID
+}
+
+// reserveCopyNumber is MakeCopy's phase 1: the next number of the
+// register of copies for c, reserved in a short transaction; stale
+// reservations of the register are swept first (as reserveNumber's).
+func (s *Service) reserveCopyNumber(ctx context.Context, c *Copy) (*Reservation, error) {
+	r := &Reservation{ID: s.newID(), Register: RegisterCopies, Year: c.Year, DocumentID: copyReservationKey(c),
+		Actor: c.CreatedBy, State: NumberReserved, CreatedAt: c.CreatedAt, Holder: s.Instance}
+	suffix := copyNotationSuffix(c.Form, s.Agency.Abbr)
+	for swept := false; ; swept = true {
+		err := s.Repo.Atomic(ctx, func(ctx context.Context, tx Tx) error {
+			if !swept {
+				live, err := tx.ReservationsOf(ctx, r.Register, r.Year)
+				if err != nil {
+					return err
+				}
+				if s.anyStale(ctx, tx, live, r.CreatedAt) {
+					return errStaleReservation
+				}
+			}
+			return takeReserved(ctx, tx, r, suffix)
+		})
+		if errors.Is(err, errStaleReservation) {
+			s.sweepRegister(ctx, r.Register, r.Year, r.CreatedAt)
+			continue
+		}
+		if err != nil {
+			return nil, fmt.Errorf("take a copy number: %w", err)
+		}
+		return r, nil
 	}
-	n, err := tx.NextNumber(ctx, RegisterCopies, c.Year)
-	if err != nil {
-		return fmt.Errorf("take a copy number: %w", err)
-	}
-	c.Number, c.Notation = n, CopyNotation(n, c.Form, s.Agency.Abbr)
+}
+
+// signCopy is MakeCopy's phase 2, in no transaction: c's signature on
+// src, stored as c's blob.
+func (s *Service) signCopy(ctx context.Context, signer CopySigner, c *Copy, src []byte) error {
 	signed, err := signer.SignCopy(ctx, c, src)
 	if err != nil {
 		return err
@@ -246,6 +308,22 @@ func (s *Service) copyIn(ctx context.Context, tx Tx, signer CopySigner, c *Copy,
 	c.SHA256, c.Size = hex.EncodeToString(sum[:]), int64(len(signed))
 	if _, err := s.Blobs.Put(ctx, BlobKey(c.SHA256), bytes.NewReader(signed), c.Size, c.SHA256, PutOptions{ContentType: PDFType}); err != nil {
 		return fmt.Errorf("store the copy: %w", err)
+	}
+	return nil
+}
+
+// copyIn is MakeCopy's phase 3: the reservation consumed, the row and
+// the event.
+func (s *Service) copyIn(ctx context.Context, tx Tx, c *Copy, r *Reservation) error {
+	w, ok := tx.(CopyWriter)
+	if !ok {
+		return Errorf(EUNAVAILABLE, "the repository cannot store copies")
+	}
+	if err := tx.DeleteReservation(ctx, r.ID); err != nil {
+		if ErrorCode(err) == ECONFLICT || ErrorCode(err) == ENOTFOUND {
+			return Errorf(ECONFLICT, "copy number %d was released while the copy was being signed (it took longer than %s): retry", r.Number, s.reservationTTL())
+		}
+		return err
 	}
 	if err := w.CreateCopy(ctx, c); err != nil {
 		return err
@@ -320,7 +398,9 @@ func (s *Service) OpenCopy(ctx context.Context, actor *User, copyID string) (io.
 }
 
 // CopyRegister returns a year's register of copies for actor (a clerk or
-// an admin, as the other registers): the lines of originals actor may
+// an admin, as the other registers), by number: the copies, and the
+// numbers that carry none (reserved by a copy being made, or voided by a
+// failed one) as lines with their State. The lines of originals actor may
 // not see are left out.
 func (s *Service) CopyRegister(ctx context.Context, actor *User, year int) ([]CopyLine, error) {
 	if !actor.Has(RoleClerk) && !actor.Has(RoleAdmin) {
@@ -334,24 +414,55 @@ func (s *Service) CopyRegister(ctx context.Context, actor *User, year int) ([]Co
 	if err != nil {
 		return nil, err
 	}
-	out := make([]CopyLine, 0, len(cs))
+	lines := make([]CopyLine, 0, len(cs))
 	for _, c := range cs {
-		d, err := VisibleDocument(ctx, s.Repo, actor, c.DocumentID)
+		lines = append(lines, CopyLine{Copy: c})
+	}
+	if rr, ok := s.Repo.(ReservationReader); ok {
+		rs, err := rr.ReservationsOf(ctx, RegisterCopies, year)
+		if err != nil {
+			return nil, err
+		}
+		for _, x := range rs {
+			lines = append(lines, CopyLine{Copy: Copy{DocumentID: x.Document(), Year: x.Year, Number: x.Number, Notation: x.Notation,
+				CreatedBy: x.Actor, CreatedAt: x.CreatedAt}, State: x.State, Reason: x.Reason})
+		}
+		slices.SortFunc(lines, func(a, b CopyLine) int { return a.Number - b.Number })
+	}
+	out := lines[:0]
+	for _, l := range lines {
+		d, err := VisibleDocument(ctx, s.Repo, actor, l.DocumentID)
 		if ErrorCode(err) == ENOTFOUND {
 			continue
 		} else if err != nil {
 			return nil, err
 		}
-		out = append(out, CopyLine{Copy: c, Original: d})
+		l.Original = d
+		out = append(out, l)
 	}
 	return out, nil
 }
 
 // CopyLine is a line of the register of copies: the copy and its
-// original.
+// original; for a number that carries no copy, its State (reserved or
+// voided, with the Reason) and only the copy's number, notation, year,
+// original, clerk and time.
 type CopyLine struct {
 	Copy
 	Original *Document
+	State    ReservationState // "" for a copy made
+	Reason   string           // why a voided number was voided
+}
+
+// Note is how the register prints a line without a copy ("" for a copy).
+func (l CopyLine) Note() string {
+	switch l.State {
+	case NumberVoided:
+		return "Số đã hủy (voided): " + l.Reason
+	case NumberReserved:
+		return "Số đang được giữ cho bản sao đang ký (reserved)"
+	}
+	return ""
 }
 
 // CopyDownloadName is the name copy c of d is downloaded under: "Bản sao

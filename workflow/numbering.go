@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -79,6 +80,17 @@ type Reservation struct {
 	CreatedAt  time.Time
 	VoidedAt   *time.Time
 	Holder     string // the instance whose issue reserved it (Service.Instance)
+}
+
+// Document is the ID of the document r's number is for: DocumentID, or
+// for a copy's number the original's (copyReservationKey).
+func (r Reservation) Document() string {
+	if r.Register == RegisterCopies {
+		if i := strings.LastIndex(r.DocumentID, copyKeySep); i >= 0 {
+			return r.DocumentID[:i]
+		}
+	}
+	return r.DocumentID
 }
 
 // Reservations is what a transaction may do with reserved numbers
@@ -189,12 +201,8 @@ func (s *Service) reserveIn(ctx context.Context, tx Tx, d *Document, t Transitio
 			return err
 		}
 	}
-	if sweep {
-		l, _ := tx.(Liveness)
-		dead := s.deadHolders(ctx, l, live, r.CreatedAt)
-		if slices.ContainsFunc(live, func(o Reservation) bool { return s.stale(o, r.CreatedAt, dead) }) {
-			return errStaleReservation
-		}
+	if sweep && s.anyStale(ctx, tx, live, r.CreatedAt) {
+		return errStaleReservation
 	}
 	for _, o := range live {
 		if o.DocumentID == d.ID && o.State == NumberReserved {
@@ -202,8 +210,14 @@ func (s *Service) reserveIn(ctx context.Context, tx Tx, d *Document, t Transitio
 				d.ID, o.Number, s.instanceStale(), o.CreatedAt.Add(s.reservationTTL()).UTC().Format(time.RFC3339))
 		}
 	}
-	suffix := NotationSuffix(d.Type, s.Agency.Abbr, d.DraftingUnit)
-	if fused {
+	return takeReserved(ctx, tx, r, NotationSuffix(d.Type, s.Agency.Abbr, d.DraftingUnit))
+}
+
+// takeReserved gives r the next number of its register and stores it,
+// the transaction's last write: in one statement when tx is a
+// NumberReserver, else NextNumber then CreateReservation.
+func takeReserved(ctx context.Context, tx Tx, r *Reservation, suffix string) error {
+	if nr, ok := tx.(NumberReserver); ok {
 		return nr.ReserveNext(WithLastWrite(ctx), r, suffix)
 	}
 	n, err := tx.NextNumber(ctx, r.Register, r.Year)
@@ -213,6 +227,14 @@ func (s *Service) reserveIn(ctx context.Context, tx Tx, d *Document, t Transitio
 	r.Number = n
 	r.Notation = NotationWith(n, suffix)
 	return tx.CreateReservation(WithLastWrite(ctx), r)
+}
+
+// anyStale reports whether live, a register year's reservations read in
+// tx, holds one a sweep at now resolves.
+func (s *Service) anyStale(ctx context.Context, tx Tx, live []Reservation, now time.Time) bool {
+	l, _ := tx.(Liveness)
+	dead := s.deadHolders(ctx, l, live, now)
+	return slices.ContainsFunc(live, func(o Reservation) bool { return s.stale(o, now, dead) })
 }
 
 // stale reports whether r is a reservation a sweep at now resolves: still
@@ -245,11 +267,11 @@ func (s *Service) releaseNumber(ctx context.Context, r *Reservation, actorID, re
 		if err != nil {
 			// The reservation stays reserved; the next issue of the register
 			// resolves it once it is older than the TTL.
-			s.logger().ErrorContext(ctx, "reserved number not released", "doc_id", r.DocumentID, "register", r.Register,
+			s.logger().ErrorContext(ctx, "reserved number not released", "doc_id", r.Document(), "register", r.Register,
 				"year", r.Year, "number", r.Number, "err", err)
 			return
 		}
-		s.logger().WarnContext(ctx, "issue failed after its number was reserved", "doc_id", r.DocumentID, "register", r.Register,
+		s.logger().WarnContext(ctx, "issue failed after its number was reserved", "doc_id", r.Document(), "register", r.Register,
 			"year", r.Year, "number", r.Number, "outcome", outcome, "reason", reason)
 	})
 }
@@ -284,7 +306,7 @@ func (s *Service) resolveReservation(ctx context.Context, id, actorID, reason st
 			return err
 		}
 		outcome = "voided"
-		return tx.AppendEvent(ctx, &Event{DocumentID: r.DocumentID, Actor: actorID, Kind: EventNumberVoided, At: now,
+		return tx.AppendEvent(ctx, &Event{DocumentID: r.Document(), Actor: actorID, Kind: EventNumberVoided, At: now,
 			Comment: reason,
 			Data: map[string]string{"register": string(r.Register), "year": fmt.Sprint(r.Year),
 				"number": fmt.Sprint(r.Number), "notation": r.Notation}})
@@ -313,16 +335,20 @@ func (s *Service) sweepRegister(ctx context.Context, reg RegisterKind, year int,
 		if !s.stale(r, now, dead) {
 			continue
 		}
-		reason := fmt.Sprintf("the issue that reserved this number did not finish within %s (the server stopped or the request was lost)", s.reservationTTL())
+		what := "issue"
+		if reg == RegisterCopies {
+			what = "copy"
+		}
+		reason := fmt.Sprintf("the %s that reserved this number did not finish within %s (the server stopped or the request was lost)", what, s.reservationTTL())
 		if dead[r.Holder] {
-			reason = fmt.Sprintf("the issue that reserved this number did not finish: the server running it stopped (no sign of life for %s)", s.instanceStale())
+			reason = fmt.Sprintf("the %s that reserved this number did not finish: the server running it stopped (no sign of life for %s)", what, s.instanceStale())
 		}
 		outcome, err := s.resolveReservation(ctx, r.ID, "", reason)
 		if err != nil {
-			s.logger().WarnContext(ctx, "reservation sweep", "doc_id", r.DocumentID, "register", reg, "year", year, "number", r.Number, "err", err)
+			s.logger().WarnContext(ctx, "reservation sweep", "doc_id", r.Document(), "register", reg, "year", year, "number", r.Number, "err", err)
 			continue
 		}
-		s.logger().WarnContext(ctx, "abandoned number reservation resolved", "doc_id", r.DocumentID, "register", reg,
+		s.logger().WarnContext(ctx, "abandoned number reservation resolved", "doc_id", r.Document(), "register", reg,
 			"year", year, "number", r.Number, "outcome", outcome)
 		n++
 	}
@@ -335,7 +361,7 @@ func (s *Service) sweepRegister(ctx context.Context, reg RegisterKind, year int,
 func (s *Service) SweepReservations(ctx context.Context) int {
 	now := s.now()
 	n := 0
-	for _, reg := range []RegisterKind{RegisterOutgoing, RegisterConfidential} {
+	for _, reg := range []RegisterKind{RegisterOutgoing, RegisterConfidential, RegisterCopies} {
 		for _, y := range []int{RegisterYear(now) - 1, RegisterYear(now)} {
 			n += s.sweepRegister(ctx, reg, y, now)
 		}

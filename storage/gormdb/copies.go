@@ -11,10 +11,12 @@ import (
 )
 
 // Copies (bản sao) of documents, workflow/copy.go: one row per copy, its
-// number taken from the register counter of kind workflow.RegisterCopies
-// (register_counters, NextNumber: the outgoing registers' mechanism) in
-// the transaction that inserts the row. (year, number) is unique: a
-// second guard of the register's gaplessness and uniqueness.
+// number reserved from the register counter of kind
+// workflow.RegisterCopies (register_counters and register_reservations,
+// ReserveNext: the outgoing registers' mechanism) before the copy is
+// signed, and consumed by the transaction that inserts the row.
+// (year, number) is unique: a second guard of the register's gaplessness
+// and uniqueness.
 
 var (
 	_ workflow.CopyWriter = (*conn)(nil)

@@ -206,7 +206,7 @@ func (c *conn) lockWithReservations(ctx context.Context, id string, kind workflo
 // statement, and the rolled-back transaction takes no number. Elsewhere
 // NextNumber then CreateReservation.
 func (c *conn) ReserveNext(ctx context.Context, r *workflow.Reservation, suffix string) error {
-	if !r.Register.Valid() {
+	if !r.Register.Valid() && r.Register != workflow.RegisterCopies {
 		return workflow.Errorf(workflow.EINVALID, "unknown register %q", r.Register)
 	}
 	if !c.pg() {
