@@ -195,6 +195,8 @@ type copyRegisterLine struct {
 	Number   int
 	DocID    string
 	Original string // the original's number/notation and subject
+	Status   string // voided or reserved: a number no copy carries
+	Note     string // why (workflow.CopyLine.Note)
 }
 
 func (u *UI) copyRegister(r *http.Request, s *Session) (*copyRegisterView, error) {
@@ -223,6 +225,7 @@ func (u *UI) copyRegister(r *http.Request, s *Session) (*copyRegisterView, error
 			orig = n + ": " + orig
 		}
 		v.Lines = append(v.Lines, copyRegisterLine{Number: l.Number, DocID: l.DocumentID, Original: orig,
+			Status: string(l.State), Note: l.Note(),
 			copyRow: copyRow{ID: l.ID, Notation: l.Notation, Form: copyFormNames[l.Form], For: l.RequestedFor,
 				By: orDefault(names[l.CreatedBy], l.CreatedBy), At: l.CreatedAt}})
 	}
@@ -248,9 +251,9 @@ func (u *UI) handleCopyRegisterCSV(w http.ResponseWriter, r *http.Request, s *Se
 	h.Set("Content-Disposition", "attachment; filename=so-dang-ky-ban-sao-"+strconv.Itoa(v.Year)+".csv")
 	w.Write([]byte("\ufeff"))
 	cw := csvsafe.NewWriter(w)
-	cw.Write([]string{"Số bản sao", "Ký hiệu", "Ngày sao", "Hình thức", "Văn bản được sao", "Sao cho", "Người sao"})
+	cw.Write([]string{"Số bản sao", "Ký hiệu", "Ngày sao", "Hình thức", "Văn bản được sao", "Sao cho", "Người sao", "Ghi chú"})
 	for _, l := range v.Lines {
-		cw.Write([]string{strconv.Itoa(l.Number), l.Notation, fmtDate(l.At), l.Form, l.Original, l.For, l.By})
+		cw.Write([]string{strconv.Itoa(l.Number), l.Notation, fmtDate(l.At), l.Form, l.Original, l.For, l.By, l.Note})
 	}
 	cw.Flush()
 	return cw.Error()

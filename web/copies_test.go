@@ -1,9 +1,12 @@
 package web
 
 import (
+	"context"
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/vanthu/vanthu/workflow"
 	"github.com/vanthu/vanthu/workflow/workflowtest"
@@ -15,8 +18,9 @@ import (
 // back with the problem at the input), lists the copy with its number,
 // form, for whom and who, the letter's history says it, and the copy downloads as its signed PDF under
 // a Vietnamese name; the registers' page links the register of copies
-// (clerks, admins), which lists it, and its CSV. Before, a copy was made
-// by printing the PDF.
+// (clerks, admins), which lists it, and its CSV, with a number voided by
+// a failed copy marked as such. Before, a copy was made by printing the
+// PDF.
 func TestCopyPage(t *testing.T) {
 	e := newTestEnv(t)
 	e.docs.Signer = workflowtest.Signer{}
@@ -84,7 +88,36 @@ func TestCopyPage(t *testing.T) {
 	if csv.Status != 200 || !strings.Contains(csv.Body, "1,01/SY-UBND,25/11/2026,Sao y,") || !strings.Contains(csv.Body, "Ông Nguyễn Văn A, theo đơn ngày 01/12/2026") {
 		t.Errorf("the register's CSV: %d\n%s", csv.Status, csv.Body)
 	}
+	voidCopyNumber(t, e, id, 2)
+	reg = clerk.get("/registers/copies/2026")
+	if !strings.Contains(reg.Body, `<tr class="number-voided" id="so-2"><td class="doc-number">02/SY-UBND</td>`) ||
+		!strings.Contains(reg.Body, "<td>Số đã hủy (voided): the agency key is out</td>") {
+		t.Errorf("the register of copies does not show number 2 voided:\n%s", reg.Body)
+	}
+	if csv := clerk.get("/registers/copies/2026/csv"); !strings.Contains(csv.Body, "Số đã hủy (voided): the agency key is out") {
+		t.Errorf("the register's CSV does not show number 2 voided:\n%s", csv.Body)
+	}
 	if p := handler.get("/registers/copies/2026"); p.Status != 403 {
 		t.Errorf("a handler reads the register of copies: %d", p.Status)
+	}
+}
+
+// voidCopyNumber records number n of the register of copies 2026 as
+// voided by a failed copy of document id (its reservation, keyed as
+// workflow.MakeCopy keys it: the original, "/copy/", the copy).
+func voidCopyNumber(t *testing.T, e *testEnv, id string, n int) {
+	t.Helper()
+	at := time.Date(2026, 11, 25, 9, 0, 0, 0, workflow.Vietnam)
+	err := e.repo.Atomic(t.Context(), func(ctx context.Context, tx workflow.Tx) error {
+		r := &workflow.Reservation{ID: "r-void", Register: workflow.RegisterCopies, Year: 2026, Number: n,
+			Notation: fmt.Sprintf("%02d/SY-UBND", n), DocumentID: id + "/copy/c-failed", Actor: e.users["vanthu"].ID,
+			State: workflow.NumberReserved, CreatedAt: at}
+		if err := tx.CreateReservation(ctx, r); err != nil {
+			return err
+		}
+		return tx.VoidReservation(ctx, r.ID, "the agency key is out", at)
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
 }
