@@ -104,3 +104,11 @@ func (u *UI) nextWaiting(r *http.Request, s *Session, d *workflow.Document, v *d
 	}
 	return nil
 }
+
+// ToActions: the page opens with a link down to its actions ("Đến mục
+// Xử lý ↓"), which are below the PDF and the details — some 1,500 px
+// down on a phone — when the viewer has one to take; not after an
+// action, whose next step (v.Next) already links there.
+func (v *docView) ToActions() bool {
+	return v.Next == nil && (len(v.Actions) > 0 || v.CanAssign)
+}

@@ -187,3 +187,29 @@ func TestNextWaitingDocument(t *testing.T) {
 		t.Errorf("after approving the last draft from the tab Chờ duyệt: next %q, want none", got)
 	}
 }
+
+// TestToActionsLink: a document's page opens, for a viewer with an
+// action to take, with the link down to its actions (below the PDF and
+// the details: far down on a phone), #h-actions; not for a viewer with
+// none, and not after an action, whose next step links there already.
+func TestToActionsLink(t *testing.T) {
+	e := newTestEnv(t)
+	clerk, officer := e.login("vanthu"), e.login("lanhdao")
+	id := e.newIncoming(clerk, "Về việc chuẩn bị hội nghị", nil)
+	for _, tc := range []struct {
+		name string
+		who  *client
+		path string
+		want bool
+	}{
+		{"clerk, to register", clerk, "", true},
+		{"clerk, right after the form", clerk, "?ok=created", false},
+		{"official, nothing to do yet", officer, "", false},
+	} {
+		p := tc.who.get("/documents/" + id + tc.path)
+		got := strings.Contains(p.Body, `<a class="button" href="#h-actions" id="to-actions">Đến mục Xử lý`)
+		if p.Status != http.StatusOK || got != tc.want || !strings.Contains(p.Body, `id="h-actions"`) {
+			t.Errorf("%s: %d, link %v, want %v", tc.name, p.Status, got, tc.want)
+		}
+	}
+}
