@@ -18,6 +18,9 @@ type inboxRow struct {
 	// Returned: the return that made the draft one again (lastReturn),
 	// so its drafter sees which drafts came back, by whom and why.
 	Returned *eventRow
+	// Waits is what waits for the reader when the state alone reads as
+	// if nothing did (rowWaits); "": the state says it.
+	Waits string
 }
 
 type inboxTab struct {
@@ -74,7 +77,7 @@ func (u *UI) handleInbox(w http.ResponseWriter, r *http.Request, s *Session) err
 	}
 	now := u.now()
 	for _, d := range docs {
-		row := inboxRow{Doc: d, Overdue: overdue(d, now), DueLeft: dueLeft(d, now)}
+		row := inboxRow{Doc: d, Overdue: overdue(d, now), DueLeft: dueLeft(d, now), Waits: rowWaits(s.User, d)}
 		switch {
 		case d.Direction == workflow.Incoming && d.Sender != nil:
 			row.Who = d.Sender.Name
@@ -101,6 +104,17 @@ func (u *UI) handleInbox(w http.ResponseWriter, r *http.Request, s *Session) err
 	}
 	u.render(w, r, s, http.StatusOK, "inbox", "Việc cần xử lý", v)
 	return nil
+}
+
+// rowWaits is inboxRow.Waits: an approved draft, to the official who is
+// to sign it, is "Chờ ký" — its state "Đã duyệt" read as if nothing
+// waited, under the tab "Chờ ký". The state stays beside it, and on the
+// lists and the document's page.
+func rowWaits(u *workflow.User, d *workflow.Document) string {
+	if d.State == workflow.Approved && workflow.WaitsFor(u, d, workflow.Sign) {
+		return tabNames[workflow.Sign]
+	}
+	return ""
 }
 
 // returned is lastReturn of d, read from its history only for a draft

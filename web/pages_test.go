@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -398,6 +399,38 @@ func TestInboxNamesTheDrafter(t *testing.T) {
 		}
 		if strings.Join(got, "|") != strings.Join(tc.want, "|") {
 			t.Errorf("%s's inbox names %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestInboxSaysWhatWaits: in an official's inbox an approved draft he is
+// to sign reads "Chờ ký", its state "Đã duyệt" beside it, in the tab
+// "Chờ ký" and in the whole inbox; a draft to approve keeps its state
+// alone ("Chờ duyệt" says it); the clerk's list of outgoing documents
+// shows the state as before.
+func TestInboxSaysWhatWaits(t *testing.T) {
+	e := newTestEnv(t)
+	handler, officer, clerk := e.login("chuyenvien"), e.login("lanhdao"), e.login("vanthu")
+	e.outgoingThrough(t, handler, officer, workflow.Submit)
+	e.outgoingThrough(t, handler, officer, workflow.Submit, workflow.Approve)
+	cell := regexp.MustCompile(`<td data-label="Trạng thái">(.*?)</td>`)
+	for _, tc := range []struct {
+		who  *client
+		path string
+		want []string
+	}{
+		{officer, "/", []string{`Chờ duyệt`, `<strong class="waits">Chờ ký</strong><br><span class="muted">Đã duyệt</span>`}},
+		{officer, "/?task=sign", []string{`<strong class="waits">Chờ ký</strong><br><span class="muted">Đã duyệt</span>`}},
+		{clerk, "/outgoing", []string{`Đã duyệt`, `Chờ duyệt`}},
+	} {
+		var got []string
+		for _, m := range cell.FindAllStringSubmatch(tc.who.get(tc.path).Body, -1) {
+			got = append(got, strings.TrimSpace(m[1]))
+		}
+		slices.Sort(got)
+		slices.Sort(tc.want)
+		if !slices.Equal(got, tc.want) {
+			t.Errorf("%s: the states read %q, want %q", tc.path, got, tc.want)
 		}
 	}
 }
