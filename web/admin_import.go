@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/vanthu/vanthu/auth"
 	"github.com/vanthu/vanthu/workflow"
@@ -17,13 +18,15 @@ import (
 // GET /admin/users/import is the upload form; POST action=preview reads
 // the file and shows what would be created, each problem marked by line
 // and column; POST action=create (the preview's button, the file's text
-// in a hidden field) creates them all or none and answers the one
-// download of their initial passwords.
+// in a hidden field) creates them all or none and answers the result:
+// the users created and the button of the one download of their initial
+// passwords, POST /admin/users/import/passwords (admin_import_held.go).
 
 // importRoutes registers the import's pages.
 func (u *UI) importRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /admin/users/import", u.auth(u.handleImport))
 	mux.Handle("POST /admin/users/import", u.auth(u.handleImport, requireAdmin))
+	mux.Handle("POST /admin/users/import/passwords", u.auth(u.handleImportPasswords, requireAdmin))
 }
 
 // importView is the import page: the upload form, and after an upload
@@ -41,11 +44,19 @@ type importView struct {
 	Problems []importProblem
 	Count    int
 	Max      int
+	// Created: the users just created (the result page), Held the key of
+	// their initial passwords' download, HeldMinutes how long it waits.
+	Created     []importRowView
+	Held        string
+	HeldMinutes int
+	// Gone: the passwords' download asked for is not (or no longer) here.
+	Gone bool
 }
 
 // importRowView is one row of the preview, with its problems.
 type importRowView struct {
 	Line                                   int
+	ID                                     string // once created
 	Username, FullName, Title, Unit, Email string
 	Roles                                  []workflow.Role
 	PersonalID                             bool
@@ -83,7 +94,7 @@ func (u *UI) handleImport(w http.ResponseWriter, r *http.Request, s *Session) er
 		if r.PostFormValue("action") == "create" {
 			created, err := im.ImportUsers(r.Context(), s.User, rows)
 			if err == nil {
-				return passwordsDownload(w, created)
+				return u.importDone(w, r, s, v, created)
 			}
 			return u.importProblems(w, r, s, v, rows, err)
 		}
@@ -164,21 +175,57 @@ func lineOf(rows []auth.ImportRow, line int) (int, bool) {
 	return 0, false
 }
 
-// passwordsDownload answers the one download of the initial passwords:
-// a CSV (with a byte order mark, for Excel) never stored by a cache.
-func passwordsDownload(w http.ResponseWriter, created []auth.Imported) error {
+// importDone answers a done import: the page of the users created, whose
+// button downloads their initial passwords once (held, not shown).
+func (u *UI) importDone(w http.ResponseWriter, r *http.Request, s *Session, v importView, created []auth.Imported) error {
 	var buf bytes.Buffer
-	buf.WriteString("\ufeff")
+	buf.WriteString("\ufeff") // for Excel
 	if err := auth.WritePasswordsCSV(&buf, created); err != nil {
 		return err
 	}
+	v.Uploaded, v.CSV = false, ""
+	for _, c := range created {
+		v.Created = append(v.Created, importRowView{ID: c.User.ID, Username: c.User.Username, FullName: c.User.FullName,
+			Title: c.User.Title, Unit: c.User.Unit, Email: c.Email, Roles: c.User.Roles})
+	}
+	v.Held, v.HeldMinutes = u.held.put(s.Token, buf.Bytes(), u.now()), int(heldTTL/time.Minute)
+	noStore(w)
+	u.render(w, r, s, http.StatusOK, "admin_users_import", "Đã tạo người dùng", v)
+	return nil
+}
+
+// handleImportPasswords is the one download of an import's initial
+// passwords, by the session that made it; afterwards, or from another
+// session, the import page says they are gone (404).
+func (u *UI) handleImportPasswords(w http.ResponseWriter, r *http.Request, s *Session) error {
+	csv, ok := u.held.take(r.PostFormValue("held"), s.Token, u.now())
+	if !ok {
+		noStore(w)
+		_, p := problemOf(workflow.Errorf(workflow.ENOTFOUND, "no initial passwords held for this session under this key"))
+		u.render(w, r, s, p.Status, "admin_users_import", "Nhập người dùng từ tệp",
+			importView{Tabs: u.adminTabs("/admin/users"), Max: auth.MaxImportRows, Gone: true, HeldMinutes: int(heldTTL / time.Minute)})
+		return nil
+	}
+	defer clear(csv)
+	return passwordsDownload(w, csv)
+}
+
+// noStore: no cache keeps the page.
+func noStore(w http.ResponseWriter) {
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
+}
+
+// passwordsDownload answers the initial passwords' CSV, never stored by
+// a cache.
+func passwordsDownload(w http.ResponseWriter, csv []byte) error {
 	h := w.Header()
 	h.Set("Content-Type", "text/csv; charset=utf-8")
 	h.Set("Content-Disposition", `attachment; filename="mat-khau-ban-dau.csv"`)
 	h.Set("Cache-Control", "no-store")
 	h.Set("Pragma", "no-cache")
 	w.WriteHeader(http.StatusOK)
-	_, err := w.Write(buf.Bytes())
+	_, err := w.Write(csv)
 	return err
 }
 

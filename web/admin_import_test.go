@@ -8,16 +8,25 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/vanthu/vanthu/auth"
+	"github.com/vanthu/vanthu/workflow"
 )
 
-var importCSVRe = regexp.MustCompile(`name="csv" value="([^"]*)"`)
+var (
+	importCSVRe  = regexp.MustCompile(`name="csv" value="([^"]*)"`)
+	importHeldRe = regexp.MustCompile(`name="held" value="([^"]+)"`)
+)
 
 // TestImportUsersPages: the admin's user list links the import; an
 // upload shows the preview, creating nobody — with a bad row, every
 // problem marked by line and column in Vietnamese and no create button;
 // with a good file, the button "Tạo N người dùng", whose post creates
-// them all and answers the passwords' CSV once (no-store), each password
-// a temporary one that logs in; posting it again creates nobody. Without
+// them all and answers their list (no-store) with the button of the
+// passwords' CSV: another admin's session, or another session of the
+// same admin, cannot take it; the importing session takes it once
+// (no-store), then it is gone (404); each password a temporary one that
+// logs in; posting the create again creates nobody. Without
 // the CSRF token nothing is created; the pages are the admins' only.
 func TestImportUsersPages(t *testing.T) {
 	e := newTestEnv(t)
@@ -66,12 +75,38 @@ func TestImportUsersPages(t *testing.T) {
 		t.Fatal("a refused post created lan")
 	}
 	p = admin.post("/admin/users/import", create())
+	result, held := p.Body, importHeldRe.FindStringSubmatch(p.Body)
+	if p.Status != http.StatusOK || p.Header.Get("Cache-Control") != "no-store" || held == nil || !strings.Contains(p.Body, "Đã tạo 2 người dùng") ||
+		!strings.Contains(p.Body, "Phòng Nội vụ; Tổ chức") || strings.Contains(p.Body, `id="import-create"`) {
+		t.Fatalf("create: %d %v\n%s", p.Status, p.Header, p.Body)
+	}
+	download := func() url.Values { return url.Values{"held": {held[1]}} }
+	// Another session — another admin's, or the same admin's elsewhere —
+	// finds nothing, and leaves the file to the session that made it.
+	if _, err := e.auth.CreateUser(context.Background(), nil, auth.NewUser{Username: "quantri2", Password: testPassword, FullName: "Quản Trị Hai",
+		Roles: []workflow.Role{workflow.RoleAdmin}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, other := range []*client{e.login("quantri2"), e.login("quantri")} {
+		other.get("/admin/users/import")
+		if p := other.post("/admin/users/import/passwords", download()); p.Status != http.StatusNotFound || strings.Contains(p.Body, "initial_password") ||
+			!strings.Contains(p.Body, "Không còn mật khẩu ban đầu để tải") {
+			t.Fatalf("another session's download: %d\n%s", p.Status, p.Body)
+		}
+	}
+	p = admin.post("/admin/users/import/passwords", download())
 	lines := strings.Split(strings.TrimSpace(strings.TrimPrefix(p.Body, "\ufeff")), "\n")
 	if p.Status != http.StatusOK || p.Header.Get("Cache-Control") != "no-store" || !strings.HasPrefix(p.Header.Get("Content-Type"), "text/csv") ||
 		!strings.Contains(p.Header.Get("Content-Disposition"), "attachment") || len(lines) != 3 || lines[0] != "username,initial_password" {
-		t.Fatalf("create: %d %v\n%q", p.Status, p.Header, p.Body)
+		t.Fatalf("download: %d %v\n%q", p.Status, p.Header, p.Body)
+	}
+	if p := admin.post("/admin/users/import/passwords", download()); p.Status != http.StatusNotFound || strings.Contains(p.Body, "initial_password") {
+		t.Fatalf("a second download: %d\n%s", p.Status, p.Body)
 	}
 	user, pw, _ := strings.Cut(strings.TrimSpace(lines[2]), ",")
+	if strings.Contains(result, pw) {
+		t.Fatal("the result page shows a password")
+	}
 	c := e.client()
 	c.get("/login")
 	if p := c.post("/login", url.Values{"username": {user}, "password": {pw}}); user != "minh" || p.Status != http.StatusSeeOther || strings.HasPrefix(p.Location, "/login") {

@@ -11,10 +11,10 @@ import (
 
 // TestIntegrationBrowserImportUsers: in a browser, the admin follows the
 // user list's link, uploads README's example file (Vietnamese headers,
-// ";", a quoted ";"), sees its six users valid, and the create form's
-// post — the file's text carried back by the page — answers the
-// passwords' CSV once, no-store; the users then exist, with their e-mail
-// addresses, and a second post creates nobody.
+// ";", a quoted ";"), sees its six users valid, and the create button —
+// the file's text carried back by the page — leads to the result page
+// (Đã tạo 6 người dùng) whose button answers the passwords' CSV once,
+// no-store, then 404; the users exist, with their e-mail addresses.
 func TestIntegrationBrowserImportUsers(t *testing.T) {
 	if os.Getenv(EnvChromium) == "" {
 		t.Skipf("%s is not set: no browser to drive (scripts/setup/web.sh installs chromium and sets it)", EnvChromium)
@@ -36,13 +36,20 @@ func TestIntegrationBrowserImportUsers(t *testing.T) {
 		t.Fatalf("%d valid rows, want 6:\n%s", n, b.Text("#import-rows"))
 	}
 	b.Shot("admin-users-import")
-	post := `(async () => { const f = document.getElementById('import-create');
+	b.Run(chromedp.Click(chromedp.CSS(`#import-create button[type="submit"]`)), chromedp.WaitVisible(chromedp.CSS(`#import-done`)))
+	mustContain(t, "result", b.Text("main"), "Đã tạo 6 người dùng", "Nguyễn Văn An", "an.nv@quan1.gov.vn", "Tải mật khẩu ban đầu", "một lần")
+	b.Shot("admin-users-imported")
+	take := `(async () => { const f = document.getElementById('import-passwords');
 		const r = await fetch(f.getAttribute('action'), {method: 'POST', body: new URLSearchParams(new FormData(f))});
 		return [String(r.status), r.headers.get('cache-control') || '', r.headers.get('content-disposition') || '', await r.text()]; })()`
-	got := Get(b, chromedp.Evaluate[[]string](post, chromedp.EvalAwaitPromise))
+	got := Get(b, chromedp.Evaluate[[]string](take, chromedp.EvalAwaitPromise))
 	if got[0] != "200" || got[1] != "no-store" || !strings.Contains(got[2], "mat-khau-ban-dau.csv") ||
 		strings.Count(got[3], "\n") != 7 || !strings.Contains(got[3], "username,initial_password\nchutich,") {
-		t.Fatalf("create: %q", got)
+		t.Fatalf("download: %q", got)
+	}
+	if got := Get(b, chromedp.Evaluate[[]string](take, chromedp.EvalAwaitPromise)); got[0] != "404" || strings.Contains(got[3], "initial_password") ||
+		!strings.Contains(got[3], "Không còn mật khẩu ban đầu để tải") {
+		t.Fatalf("a second download: %q", got[:3])
 	}
 	var users struct{ Items []map[string]any }
 	admin.call("GET", "/api/v1/users", nil, &users)
@@ -54,8 +61,5 @@ func TestIntegrationBrowserImportUsers(t *testing.T) {
 	}
 	if found != 2 {
 		t.Fatalf("users after the import: %+v", users.Items)
-	}
-	if got := Get(b, chromedp.Evaluate[[]string](post, chromedp.EvalAwaitPromise)); got[0] != "400" || strings.Contains(got[3], "initial_password") {
-		t.Fatalf("again: %q", got[:3])
 	}
 }
