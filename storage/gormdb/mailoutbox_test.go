@@ -21,18 +21,7 @@ func TestMailOutbox(t *testing.T) {
 	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
 		ctx := context.Background()
 		now := time.Now().Truncate(time.Millisecond)
-		var ns []workflow.Notification
-		for i := range 7 {
-			ns = append(ns, workflow.Notification{EventSeq: int64(900 + i), UserID: fmt.Sprintf("u-%d", i),
-				Address: fmt.Sprintf("u%d@sai.vn", i), Subject: fmt.Sprintf("[vanthu] thư %d", i), Body: "nội dung"})
-		}
-		if err := db.EnqueueNotifications(ctx, ns); err != nil {
-			t.Fatal(err)
-		}
-		due, err := db.DueNotifications(ctx, now.Add(time.Minute), 100)
-		if err != nil || len(due) != 7 {
-			t.Fatalf("due %d, %v", len(due), err)
-		}
+		due := enqueueDue(t, db, now, 900, 7)
 		id := func(i int) int64 { return due[i].ID }
 		// 0 sent long ago, 1 sent now, 2 and 4 and 5 refused, 3 and 6 pending.
 		mustDo(t, db.NotificationSent(ctx, id(0), now.AddDate(0, 0, -30)))
@@ -145,6 +134,23 @@ func mustDo(t *testing.T, err error) {
 	}
 }
 
+// enqueueDue queues n mails, user u-i and event seqFrom+i each, and
+// returns them as DueNotifications hands them out at now, in order.
+func enqueueDue(t *testing.T, db *gormdb.DB, now time.Time, seqFrom, n int) []workflow.Notification {
+	t.Helper()
+	var ns []workflow.Notification
+	for i := range n {
+		ns = append(ns, workflow.Notification{EventSeq: int64(seqFrom + i), UserID: fmt.Sprintf("u-%d", i),
+			Address: fmt.Sprintf("u%d@sai.vn", i), Subject: fmt.Sprintf("[vanthu] thư %d", i), Body: "nội dung"})
+	}
+	mustDo(t, db.EnqueueNotifications(context.Background(), ns))
+	due, err := db.DueNotifications(context.Background(), now.Add(time.Minute), 100)
+	if err != nil || len(due) != n {
+		t.Fatalf("due %d, %v; want %d", len(due), err, n)
+	}
+	return due
+}
+
 // TestPurgeSentMail: only mail sent before the cut is deleted, oldest
 // first, at most limit at a time; mail waiting or refused for good stays
 // whatever its age.
@@ -152,16 +158,7 @@ func TestPurgeSentMail(t *testing.T) {
 	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
 		ctx := context.Background()
 		now := time.Now().Truncate(time.Millisecond)
-		var ns []workflow.Notification
-		for i := range 6 {
-			ns = append(ns, workflow.Notification{EventSeq: int64(700 + i), UserID: fmt.Sprintf("u-%d", i),
-				Address: fmt.Sprintf("u%d@quan.vn", i), Subject: fmt.Sprintf("[vanthu] thư %d", i), Body: "nội dung"})
-		}
-		mustDo(t, db.EnqueueNotifications(ctx, ns))
-		due, err := db.DueNotifications(ctx, now.Add(time.Minute), 100)
-		if err != nil || len(due) != 6 {
-			t.Fatalf("due %d, %v", len(due), err)
-		}
+		due := enqueueDue(t, db, now, 700, 6)
 		// 0 sent 100 days ago, 1 sent 95, 2 sent 10; 3 refused and 4 failed
 		// 200 days ago; 5 waiting.
 		mustDo(t, db.NotificationSent(ctx, due[0].ID, now.AddDate(0, 0, -100)))
