@@ -175,6 +175,9 @@ func (s *Server) handleListUsers(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	if err := s.withWaiting(c, out); err != nil {
+		return err
+	}
 	return c.JSON(http.StatusOK, map[string]any{"items": out})
 }
 
@@ -972,6 +975,9 @@ func (s *Server) handleRegister(c echo.Context) error {
 	}
 	if err := checkFormat(c); err != nil {
 		return err
+	}
+	if kind == workflow.RegisterCopies {
+		return s.handleCopyRegister(c, year)
 	}
 	month, err := workflow.ParseRegisterMonth(c.QueryParam("month"))
 	if err != nil {

@@ -1,10 +1,12 @@
 package api_test
 
 import (
+	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 
+	"github.com/vanthu/vanthu/api"
 	"github.com/vanthu/vanthu/internal/testpdf"
 )
 
@@ -43,5 +45,60 @@ func TestCreateReply(t *testing.T) {
 	rec := f.do(t, "handler", "GET", "/api/v1/documents/"+letter.ID+"/events", nil, "")
 	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), `"replied_by":"`+reply.ID+`"`) {
 		t.Errorf("letter's events: %d %s", rec.Code, rec.Body.String())
+	}
+}
+
+// TestListReplies: GET /documents/{id}/replies names every reply drafted
+// to a letter, oldest first (replied_by names the latest alone), each
+// with its document; a classified reply is named by its ID alone to who
+// may not see it (the archivist), with its document to who may (the
+// clerk); a letter never answered and an outgoing document have none; a
+// letter the caller may not see is 404. Through apitest.Validating.
+func TestListReplies(t *testing.T) {
+	f := newFixture(t, 10<<20)
+	letter := f.create(t, "clerk", incomingMeta())
+	quiet := f.create(t, "clerk", incomingMeta())
+	secretLetterMeta := incomingMeta()
+	secretLetterMeta["confidentiality"] = "secret"
+	secretLetter := f.create(t, "clerk", secretLetterMeta)
+	var replies []api.DocumentJSON
+	for _, conf := range []string{"normal", "secret", "normal"} {
+		meta := f.outgoingMeta()
+		meta["replies_to"], meta["confidentiality"] = letter.ID, conf
+		replies = append(replies, f.create(t, "handler", meta))
+	}
+	list := func(who, id string) (int, []api.ReplyJSON) {
+		t.Helper()
+		rec := f.do(t, who, http.MethodGet, "/api/v1/documents/"+id+"/replies", nil, "")
+		var out struct{ Items []api.ReplyJSON }
+		if rec.Code == http.StatusOK && json.Unmarshal(rec.Body.Bytes(), &out) != nil {
+			t.Fatalf("%s: %s", who, rec.Body)
+		}
+		return rec.Code, out.Items
+	}
+	for who, hidden := range map[string]bool{"clerk": false, "handler": false, "archivist": true} {
+		code, got := list(who, letter.ID)
+		if code != http.StatusOK || len(got) != 3 {
+			t.Fatalf("%s: %d %+v", who, code, got)
+		}
+		for i, r := range got {
+			if r.ID != replies[i].ID {
+				t.Errorf("%s: reply %d is %s, want %s", who, i, r.ID, replies[i].ID)
+			}
+			if wantDoc := i != 1 || !hidden; (r.Document != nil) != wantDoc || (wantDoc && r.Document.Subject != replies[i].Subject) {
+				t.Errorf("%s: reply %d document %+v, want shown %v", who, i, r.Document, wantDoc)
+			}
+		}
+	}
+	for name, id := range map[string]string{"never answered": quiet.ID, "outgoing": replies[0].ID} {
+		if code, got := list("clerk", id); code != http.StatusOK || len(got) != 0 {
+			t.Errorf("%s: %d %+v", name, code, got)
+		}
+	}
+	if code, _ := list("archivist", secretLetter.ID); code != http.StatusNotFound {
+		t.Errorf("a classified letter to the archivist: %d", code)
+	}
+	if code, _ := list("clerk", "d-nothing"); code != http.StatusNotFound {
+		t.Errorf("no such letter: %d", code)
 	}
 }

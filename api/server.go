@@ -216,6 +216,7 @@ func New(s *Server, logger *slog.Logger) *Server {
 	g := e.Group(apiPrefix, s.authenticate)
 	g.POST("/auth/logout", s.handleLogout)
 	g.POST("/auth/password", s.handleChangePassword)
+	g.GET("/auth/me", s.handleMe)
 	g.POST("/users", s.handleCreateUser)
 	g.POST("/users/import", s.handleImportUsers)
 	g.GET("/users", s.handleListUsers)
@@ -229,6 +230,7 @@ func New(s *Server, logger *slog.Logger) *Server {
 	g.PATCH("/documents/:id", s.handleRevise)
 	g.GET("/documents/:id/file", s.handleGetFile)
 	g.GET("/documents/:id/events", s.handleEvents)
+	g.GET("/documents/:id/replies", s.handleReplies)
 	g.POST("/documents/:id/actions/:action", s.handleAction)
 	g.POST("/documents/:id/refusals/seen", s.handleSeeRefusals)
 	g.GET("/refusals", s.handleRefusals)
@@ -446,6 +448,8 @@ func allowedBeforeChange(c echo.Context, u *workflow.User) bool {
 		return m == http.MethodPost
 	case apiPrefix + "/users/:id":
 		return (m == http.MethodGet || m == http.MethodHead) && c.Param("id") == u.ID
+	case apiPrefix + "/auth/me":
+		return m == http.MethodGet || m == http.MethodHead
 	}
 	return false
 }

@@ -224,6 +224,21 @@ type UserJSON struct {
 	// to ("" = none) and whether the user wants them.
 	Email         string `json:"email,omitempty"`
 	Notifications *bool  `json:"notifications,omitempty"`
+	// Waiting is shown to admins on GET /users: by role of
+	// POST /users/{id}/reassign, how many documents wait for the user by
+	// name (officer: outgoing drafts to review or sign; handler: incoming
+	// documents assigned or in progress; classified included), counted
+	// for the whole list at once (workflow.Service.WaitingByUser).
+	Waiting *WaitingJSON `json:"waiting,omitempty"`
+	// MailFailed is on GET /auth/me alone: the latest mail to the user
+	// that the mail server refused for good.
+	MailFailed *MailFailedJSON `json:"mail_failed,omitempty"`
+}
+
+// WaitingJSON is what waits for a user by name, by role.
+type WaitingJSON struct {
+	Officer int `json:"officer"`
+	Handler int `json:"handler"`
 }
 
 // withStatus adds an account's status, as an admin sees it.

@@ -2,6 +2,8 @@ package api
 
 import (
 	"context"
+	"net/http"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -62,4 +64,41 @@ func (s *Server) applyMail(ctx context.Context, actor *workflow.User, id string,
 		cur.Off = !*m.Notifications
 	}
 	return s.Mail.SetUserMail(ctx, actor.ID, id, cur)
+}
+
+// MailFailedJSON is the latest mail to a user that the mail server
+// refused for good and that was not sent again since.
+type MailFailedJSON struct {
+	Address string    `json:"address"` // the address it was refused at (compare with email: it may have changed since)
+	Answer  string    `json:"answer"`  // the mail server's answer
+	At      time.Time `json:"at"`
+	More    int       `json:"more"` // how many other mails to the user were refused so (of the latest 50)
+}
+
+// failedMailLimit is how many refused mails GET /auth/me reads, as the
+// web's account page.
+const failedMailLimit = 50
+
+// handleMe answers GET /auth/me: the caller's own account, with the
+// e-mail settings and, when mail to them was refused for good, the
+// latest refusal (mail_failed; workflow.UserFailedMail: one statement)
+// — which only the admin's outbox said through the API.
+func (s *Server) handleMe(c echo.Context) error {
+	actor := Actor(c)
+	out, err := s.usersJSON(c, []*workflow.User{actor})
+	if err != nil {
+		return err
+	}
+	me := out[0]
+	if fm, ok := s.Mail.(workflow.UserFailedMail); ok {
+		failed, err := fm.FailedMailTo(c.Request().Context(), actor.ID, failedMailLimit)
+		if err != nil {
+			return err
+		}
+		if len(failed) > 0 {
+			f := failed[0]
+			me.MailFailed = &MailFailedJSON{Address: f.Address, Answer: f.LastError, At: f.FailedAt.UTC(), More: len(failed) - 1}
+		}
+	}
+	return c.JSON(http.StatusOK, me)
 }

@@ -170,6 +170,60 @@ func (e CopyForm) Valid() bool {
 	}
 }
 
+// Defines values for CopyRegisterRegister.
+const (
+	CopyRegisterRegisterCopies CopyRegisterRegister = "copies"
+)
+
+// Valid indicates whether the value is a known member of the CopyRegisterRegister enum.
+func (e CopyRegisterRegister) Valid() bool {
+	switch e {
+	case CopyRegisterRegisterCopies:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CopyRegisterEntryForm.
+const (
+	CopyRegisterEntryFormSL CopyRegisterEntryForm = "SL"
+	CopyRegisterEntryFormSY CopyRegisterEntryForm = "SY"
+	CopyRegisterEntryFormTS CopyRegisterEntryForm = "TS"
+)
+
+// Valid indicates whether the value is a known member of the CopyRegisterEntryForm enum.
+func (e CopyRegisterEntryForm) Valid() bool {
+	switch e {
+	case CopyRegisterEntryFormSL:
+		return true
+	case CopyRegisterEntryFormSY:
+		return true
+	case CopyRegisterEntryFormTS:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for CopyRegisterEntryStatus.
+const (
+	CopyRegisterEntryStatusReserved CopyRegisterEntryStatus = "reserved"
+	CopyRegisterEntryStatusVoided   CopyRegisterEntryStatus = "voided"
+)
+
+// Valid indicates whether the value is a known member of the CopyRegisterEntryStatus enum.
+func (e CopyRegisterEntryStatus) Valid() bool {
+	switch e {
+	case CopyRegisterEntryStatusReserved:
+		return true
+	case CopyRegisterEntryStatusVoided:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for CopyRequestForm.
 const (
 	CopyRequestFormSL CopyRequestForm = "SL"
@@ -652,16 +706,16 @@ func (e RegisterRegister) Valid() bool {
 
 // Defines values for RegisterEntryStatus.
 const (
-	Reserved RegisterEntryStatus = "reserved"
-	Voided   RegisterEntryStatus = "voided"
+	RegisterEntryStatusReserved RegisterEntryStatus = "reserved"
+	RegisterEntryStatusVoided   RegisterEntryStatus = "voided"
 )
 
 // Valid indicates whether the value is a known member of the RegisterEntryStatus enum.
 func (e RegisterEntryStatus) Valid() bool {
 	switch e {
-	case Reserved:
+	case RegisterEntryStatusReserved:
 		return true
-	case Voided:
+	case RegisterEntryStatusVoided:
 		return true
 	default:
 		return false
@@ -1023,6 +1077,7 @@ func (e GetRegisterParamsFormat) Valid() bool {
 const (
 	GetRegisterParamsKindConfidential         GetRegisterParamsKind = "confidential"
 	GetRegisterParamsKindConfidentialIncoming GetRegisterParamsKind = "confidential_incoming"
+	GetRegisterParamsKindCopies               GetRegisterParamsKind = "copies"
 	GetRegisterParamsKindIncoming             GetRegisterParamsKind = "incoming"
 	GetRegisterParamsKindOutgoing             GetRegisterParamsKind = "outgoing"
 )
@@ -1033,6 +1088,8 @@ func (e GetRegisterParamsKind) Valid() bool {
 	case GetRegisterParamsKindConfidential:
 		return true
 	case GetRegisterParamsKindConfidentialIncoming:
+		return true
+	case GetRegisterParamsKindCopies:
 		return true
 	case GetRegisterParamsKindIncoming:
 		return true
@@ -1373,6 +1430,68 @@ type CopyList struct {
 	// Items by number
 	Items []Copy `json:"items"`
 }
+
+// CopyRegister defines model for CopyRegister.
+type CopyRegister struct {
+	// Items by number; lines of originals the caller may not see are left out
+	Items    []CopyRegisterEntry  `json:"items"`
+	Register CopyRegisterRegister `json:"register"`
+
+	// Year Example: 2026
+	Year int `json:"year"`
+}
+
+// CopyRegisterRegister defines model for CopyRegister.Register.
+type CopyRegisterRegister string
+
+// CopyRegisterEntry one line of the register of copies (sổ đăng ký bản sao), as the web's register page: a copy made, or a number no copy carries (status reserved: a copy being signed; voided: a copy that failed after a later number was taken, notes giving the reason; never reused) — then without form, copy_id and requested_for
+type CopyRegisterEntry struct {
+	// CopyId the copy (GET /api/v1/copies/{id}/file)
+	CopyId    *string   `json:"copy_id,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+
+	// CreatedBy the clerk's user ID
+	CreatedBy string `json:"created_by"`
+
+	// CreatedByName Example: Trần Thị Bình
+	CreatedByName string `json:"created_by_name"`
+
+	// Date the day of the copy (Vietnam time)
+	//
+	// Example: 2026-12-07
+	Date openapi_types.Date `json:"date"`
+
+	// DocumentId the original
+	DocumentId string `json:"document_id"`
+
+	// Form SY: SAO Y; SL: SAO LỤC
+	Form *CopyRegisterEntryForm `json:"form,omitempty"`
+
+	// Notation Example: 07/SY-UBND
+	Notation string `json:"notation"`
+
+	// Notes empty for a copy; a voided or reserved number's note ("Số đã hủy (voided): " and the reason)
+	Notes string `json:"notes"`
+
+	// Number Example: 7
+	Number int `json:"number"`
+
+	// OriginalNotation absent: the original has none (an incoming document's is its sender's, in original_number of the document)
+	//
+	// Example: 15/QĐ-UBND
+	OriginalNotation *string `json:"original_notation,omitempty"`
+	OriginalSubject  string  `json:"original_subject"`
+
+	// RequestedFor for whom
+	RequestedFor *string                  `json:"requested_for,omitempty"`
+	Status       *CopyRegisterEntryStatus `json:"status,omitempty"`
+}
+
+// CopyRegisterEntryForm SY: SAO Y; SL: SAO LỤC
+type CopyRegisterEntryForm string
+
+// CopyRegisterEntryStatus defines model for CopyRegisterEntry.Status.
+type CopyRegisterEntryStatus string
 
 // CopyRequest defines model for CopyRequest.
 type CopyRequest struct {
@@ -2197,6 +2316,21 @@ type RegisterEntry struct {
 // RegisterEntryStatus set on a number no issued document carries: voided (an issue that failed after a later number was taken; notes gives the reason; never reused) or reserved (an issue in progress)
 type RegisterEntryStatus string
 
+// Reply defines model for Reply.
+type Reply struct {
+	// Document Example: {"allowed_actions":["send","archive"],"confidentiality":"normal","created_at":"2026-11-20T08:00:00+07:00","created_by":"u-01JD8Y0Z9Y8X7W","direction":"outgoing","files":[],"id":"d-01JD8Y3M2Q7KXW","issued_at":"2026-11-21T09:30:00+07:00","notation":"15/QĐ-UBND","number":15,"recipients":[{"name":"UBND phường Long Hòa","org_id":"000.00.31.H13"}],"register":"outgoing","registered_at":null,"signer_id":"u-01JD8Y1A2B3C4D","state":"issued","subject":"Về việc ban hành quy chế làm việc của UBND quận Bình Thủy","type":"QĐ","type_name":"Quyết định","updated_at":"2026-11-21T09:30:00+07:00","urgency":"urgent","verification":{"reasons":[],"verdict":"valid"},"version":5,"year":2026}
+	Document *Document `json:"document,omitempty"`
+
+	// Id the reply (an outgoing document)
+	Id string `json:"id"`
+}
+
+// ReplyList defines model for ReplyList.
+type ReplyList struct {
+	// Items every reply drafted to the letter, oldest first (a draft never sent included); document is absent for a reply the caller may not see (a classified one): its ID alone, as on the letter's web page
+	Items []Reply `json:"items"`
+}
+
 // Retention defines model for Retention.
 type Retention string
 
@@ -2403,6 +2537,23 @@ type User struct {
 	// LockedUntil shown to admins only, and only while it lasts: failed logins lock the account out until then (5 free failures, then 30 s doubling up to 15 min). The lockout is kept in the database: every server sharing it shows and enforces the same one (POST /api/v1/users/{id}/unlock ends it)
 	LockedUntil *time.Time `json:"locked_until,omitempty"`
 
+	// MailFailed on GET /api/v1/auth/me alone, and only when mail to the user was refused for good by the mail server and not sent again since: the latest such refusal (the admin's Gửi lại, POST /api/v1/mail/{id}/retry, sends it again, to the current address)
+	MailFailed *struct {
+		// Address the address the mail was refused at (it may differ from email, changed since)
+		//
+		// Example: nguyenvanan@binhthuy.gov.vn
+		Address string `json:"address"`
+
+		// Answer the mail server's answer
+		//
+		// Example: 550 5.1.1 no such user
+		Answer string    `json:"answer"`
+		At     time.Time `json:"at"`
+
+		// More how many other mails to the user were refused so (of the latest 50)
+		More int `json:"more"`
+	} `json:"mail_failed,omitempty"`
+
 	// MustChangePassword the password was set by an admin (a user created through the API or the web, or whose password an admin reset) or generated (the first admin's, when VANTHU_ADMIN_PASSWORD is unset): until the user changes it (POST /api/v1/auth/password), every route but that one, logout and GET of their own user answers 403 password_change_required
 	MustChangePassword bool `json:"must_change_password"`
 
@@ -2418,6 +2569,19 @@ type User struct {
 
 	// Username Example: nguyenvana
 	Username string `json:"username"`
+
+	// Waiting on GET /api/v1/users, to admins only: how many documents wait for the user by name, by the role of POST /api/v1/users/{id}/reassign (classified ones counted too) — counted for the whole list in one statement, as the web's list of users
+	Waiting *struct {
+		// Handler incoming documents assigned to the user or in progress
+		//
+		// Example: 1
+		Handler int `json:"handler"`
+
+		// Officer outgoing drafts in review or approved, waiting for the user to review or sign them
+		//
+		// Example: 3
+		Officer int `json:"officer"`
+	} `json:"waiting,omitempty"`
 }
 
 // UserList defines model for UserList.
@@ -2701,6 +2865,11 @@ type GetRegisterParamsFormat string
 // GetRegisterParamsKind defines parameters for GetRegister.
 type GetRegisterParamsKind string
 
+// GetRegister200JSONResponseBody defines parameters for GetRegister.
+type GetRegister200JSONResponseBody struct {
+	union json.RawMessage
+}
+
 // GetReformReportParams defines parameters for GetReformReport.
 type GetReformReportParams struct {
 	// From first day (default 1 January of this year)
@@ -2782,6 +2951,68 @@ type SetSigningKeyJSONRequestBody = SigningKey
 
 // VerifyUploadMultipartRequestBody defines body for VerifyUpload for multipart/form-data ContentType.
 type VerifyUploadMultipartRequestBody VerifyUploadMultipartBody
+
+// AsRegister returns the union data inside the GetRegister200JSONResponseBody as a Register
+func (t GetRegister200JSONResponseBody) AsRegister() (Register, error) {
+	var body Register
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromRegister overwrites any union data inside the GetRegister200JSONResponseBody as the provided Register
+func (t *GetRegister200JSONResponseBody) FromRegister(v Register) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeRegister performs a merge with any union data inside the GetRegister200JSONResponseBody, using the provided Register
+func (t *GetRegister200JSONResponseBody) MergeRegister(v Register) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+// AsCopyRegister returns the union data inside the GetRegister200JSONResponseBody as a CopyRegister
+func (t GetRegister200JSONResponseBody) AsCopyRegister() (CopyRegister, error) {
+	var body CopyRegister
+	err := json.Unmarshal(t.union, &body)
+	return body, err
+}
+
+// FromCopyRegister overwrites any union data inside the GetRegister200JSONResponseBody as the provided CopyRegister
+func (t *GetRegister200JSONResponseBody) FromCopyRegister(v CopyRegister) error {
+	b, err := json.Marshal(v)
+	t.union = b
+	return err
+}
+
+// MergeCopyRegister performs a merge with any union data inside the GetRegister200JSONResponseBody, using the provided CopyRegister
+func (t *GetRegister200JSONResponseBody) MergeCopyRegister(v CopyRegister) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+
+	merged, err := runtime.JSONMerge(t.union, b)
+	t.union = merged
+	return err
+}
+
+func (t GetRegister200JSONResponseBody) MarshalJSON() ([]byte, error) {
+	b, err := t.union.MarshalJSON()
+	return b, err
+}
+
+func (t *GetRegister200JSONResponseBody) UnmarshalJSON(b []byte) error {
+	err := t.union.UnmarshalJSON(b)
+	return err
+}
 
 // RequestEditorFn is the function signature for the RequestEditor callback function
 type RequestEditorFn func(ctx context.Context, req *http.Request) error
@@ -2945,6 +3176,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with POST /api/v1/auth/logout (the `Logout` operationId).
 	Logout(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetMe The caller's own account
+	//
+	// The caller's user, with their e-mail settings and, when mail to them was refused for good by the mail server and not sent again since, mail_failed (the latest refusal), as the web's account page says — before, only the admin's outbox (GET /api/v1/mail) said it. Allowed before a required password change, as GET of one's own user.
+	//
+	// Corresponds with GET /api/v1/auth/me (the `GetMe` operationId).
+	GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ChangePasswordWithBody Change the caller's own password
 	//
@@ -3158,6 +3396,13 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/documents/{id}/refusals/seen (the `SeeRefusals` operationId).
 	SeeRefusals(ctx context.Context, id Id, params *SeeRefusalsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ListReplies Every reply drafted to an incoming letter, oldest first
+	//
+	// The document's replied_by names the latest reply alone; this lists them all, in one statement (none for a letter never answered; an empty list for an outgoing document). A reply the caller may not see (a classified one) is named by its ID alone. 404 for a letter the caller may not see.
+	//
+	// Corresponds with GET /api/v1/documents/{id}/replies (the `ListReplies` operationId).
+	ListReplies(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// DecideRevocationWithBody Decide on a sender's request to revoke a received document (clerk); accepted, the document moves to revoked and the sender is told 15; refused (with a reason), it stays as it was and the sender is told 16 with the reason
 	//
 	// Takes any type of body and a specified content type.
@@ -3273,6 +3518,8 @@ type ClientInterface interface {
 
 	// GetRegister A register (sổ đăng ký) for a year or one of its months, JSON or CSV
 	//
+	// copies is the register of copies (sổ đăng ký bản sao, README "Copies"): clerks and admins (403 otherwise), read by year (400 on month), its JSON a CopyRegister; its CSV has the columns number, notation, date, form, original_notation, original_subject, requested_for, created_by (the name), status, notes, document_id, copy_id.
+	//
 	// Corresponds with GET /api/v1/registers/{kind}/{year} (the `GetRegister` operationId).
 	GetRegister(ctx context.Context, kind GetRegisterParamsKind, year int, params *GetRegisterParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
@@ -3282,6 +3529,8 @@ type ClientInterface interface {
 	GetReformReport(ctx context.Context, params *GetReformReportParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ListUsers List users
+	//
+	// Every user; to admins, with each user's account status (last_login_at, locked_until), e-mail settings and what waits for them by name (waiting: one statement for the whole list).
 	//
 	// Corresponds with GET /api/v1/users (the `ListUsers` operationId).
 	ListUsers(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -3694,6 +3943,23 @@ func (c *Client) Logout(ctx context.Context, reqEditors ...RequestEditorFn) (*ht
 	return c.Client.Do(req)
 }
 
+// GetMe The caller's own account
+//
+// The caller's user, with their e-mail settings and, when mail to them was refused for good by the mail server and not sent again since, mail_failed (the latest refusal), as the web's account page says — before, only the admin's outbox (GET /api/v1/mail) said it. Allowed before a required password change, as GET of one's own user.
+//
+// Corresponds with GET /api/v1/auth/me (the `GetMe` operationId).
+func (c *Client) GetMe(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetMeRequest(c.Server)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // ChangePasswordWithBody Change the caller's own password
 //
 // The logged-in user's own change, the only way to clear
@@ -4096,6 +4362,23 @@ func (c *Client) SeeRefusals(ctx context.Context, id Id, params *SeeRefusalsPara
 	return c.Client.Do(req)
 }
 
+// ListReplies Every reply drafted to an incoming letter, oldest first
+//
+// The document's replied_by names the latest reply alone; this lists them all, in one statement (none for a letter never answered; an empty list for an outgoing document). A reply the caller may not see (a classified one) is named by its ID alone. 404 for a letter the caller may not see.
+//
+// Corresponds with GET /api/v1/documents/{id}/replies (the `ListReplies` operationId).
+func (c *Client) ListReplies(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListRepliesRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
 // DecideRevocationWithBody Decide on a sender's request to revoke a received document (clerk); accepted, the document moves to revoked and the sender is told 15; refused (with a reason), it stays as it was and the sender is told 16 with the reason
 //
 // Takes any type of body and a specified content type.
@@ -4351,6 +4634,8 @@ func (c *Client) ListRefusals(ctx context.Context, params *ListRefusalsParams, r
 
 // GetRegister A register (sổ đăng ký) for a year or one of its months, JSON or CSV
 //
+// copies is the register of copies (sổ đăng ký bản sao, README "Copies"): clerks and admins (403 otherwise), read by year (400 on month), its JSON a CopyRegister; its CSV has the columns number, notation, date, form, original_notation, original_subject, requested_for, created_by (the name), status, notes, document_id, copy_id.
+//
 // Corresponds with GET /api/v1/registers/{kind}/{year} (the `GetRegister` operationId).
 func (c *Client) GetRegister(ctx context.Context, kind GetRegisterParamsKind, year int, params *GetRegisterParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewGetRegisterRequest(c.Server, kind, year, params)
@@ -4380,6 +4665,8 @@ func (c *Client) GetReformReport(ctx context.Context, params *GetReformReportPar
 }
 
 // ListUsers List users
+//
+// Every user; to admins, with each user's account status (last_login_at, locked_until), e-mail settings and what waits for them by name (waiting: one statement for the whole list).
 //
 // Corresponds with GET /api/v1/users (the `ListUsers` operationId).
 func (c *Client) ListUsers(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5373,6 +5660,33 @@ func NewLogoutRequest(server string) (*http.Request, error) {
 	return req, nil
 }
 
+// NewGetMeRequest constructs an http.Request for the GetMe method
+func NewGetMeRequest(server string) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/auth/me")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewChangePasswordRequest calls the generic ChangePassword builder with application/json body
 func NewChangePasswordRequest(server string, body ChangePasswordJSONRequestBody) (*http.Request, error) {
 	var bodyReader io.Reader
@@ -6147,6 +6461,40 @@ func NewSeeRefusalsRequest(server string, id Id, params *SeeRefusalsParams) (*ht
 	}
 
 	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListRepliesRequest constructs an http.Request for the ListReplies method
+func NewListRepliesRequest(server string, id Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/documents/%s/replies", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -7536,6 +7884,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/auth/logout (the `Logout` operationId).
 	LogoutWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*LogoutResponse, error)
 
+	// GetMeWithResponse The caller's own account
+	//
+	// The caller's user, with their e-mail settings and, when mail to them was refused for good by the mail server and not sent again since, mail_failed (the latest refusal), as the web's account page says — before, only the admin's outbox (GET /api/v1/mail) said it. Allowed before a required password change, as GET of one's own user.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/auth/me (the `GetMe` operationId).
+	GetMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMeResponse, error)
+
 	// ChangePasswordWithBodyWithResponse Change the caller's own password
 	//
 	// The logged-in user's own change, the only way to clear
@@ -7764,6 +8121,15 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/documents/{id}/refusals/seen (the `SeeRefusals` operationId).
 	SeeRefusalsWithResponse(ctx context.Context, id Id, params *SeeRefusalsParams, reqEditors ...RequestEditorFn) (*SeeRefusalsResponse, error)
 
+	// ListRepliesWithResponse Every reply drafted to an incoming letter, oldest first
+	//
+	// The document's replied_by names the latest reply alone; this lists them all, in one statement (none for a letter never answered; an empty list for an outgoing document). A reply the caller may not see (a classified one) is named by its ID alone. 404 for a letter the caller may not see.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/documents/{id}/replies (the `ListReplies` operationId).
+	ListRepliesWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*ListRepliesResponse, error)
+
 	// DecideRevocationWithBodyWithResponse Decide on a sender's request to revoke a received document (clerk); accepted, the document moves to revoked and the sender is told 15; refused (with a reason), it stays as it was and the sender is told 16 with the reason
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -7895,6 +8261,8 @@ type ClientWithResponsesInterface interface {
 
 	// GetRegisterWithResponse A register (sổ đăng ký) for a year or one of its months, JSON or CSV
 	//
+	// copies is the register of copies (sổ đăng ký bản sao, README "Copies"): clerks and admins (403 otherwise), read by year (400 on month), its JSON a CopyRegister; its CSV has the columns number, notation, date, form, original_notation, original_subject, requested_for, created_by (the name), status, notes, document_id, copy_id.
+	//
 	// Returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with GET /api/v1/registers/{kind}/{year} (the `GetRegister` operationId).
@@ -7908,6 +8276,8 @@ type ClientWithResponsesInterface interface {
 	GetReformReportWithResponse(ctx context.Context, params *GetReformReportParams, reqEditors ...RequestEditorFn) (*GetReformReportResponse, error)
 
 	// ListUsersWithResponse List users
+	//
+	// Every user; to admins, with each user's account status (last_login_at, locked_until), e-mail settings and what waits for them by name (waiting: one statement for the whole list).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -9001,6 +9371,61 @@ func (r LogoutResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r LogoutResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetMeResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *User
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetMeResponse) GetJSON200() *User {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetMeResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetMeResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetBody returns the raw response body bytes
+func (r GetMeResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetMeResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetMeResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetMeResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -10319,6 +10744,82 @@ func (r SeeRefusalsResponse) ContentType() string {
 	return ""
 }
 
+type ListRepliesResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ReplyList
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListRepliesResponse) GetJSON200() *ReplyList {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListRepliesResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListRepliesResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ListRepliesResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListRepliesResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListRepliesResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListRepliesResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListRepliesResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListRepliesResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListRepliesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 // DecideRevocationResponse200Headers the declared response headers of an HTTP 200 response for DecideRevocation
 type DecideRevocationResponse200Headers struct {
 	ETag string
@@ -11212,7 +11713,7 @@ type GetRegisterResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
 	// JSON200 the response for an HTTP 200 `application/json` response
-	JSON200 *Register
+	JSON200 *GetRegister200JSONResponseBody
 	// JSON400 the response for an HTTP 400 `application/json` response
 	JSON400 *BadRequest
 	// JSON401 the response for an HTTP 401 `application/json` response
@@ -11226,7 +11727,7 @@ type GetRegisterResponse struct {
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
-func (r GetRegisterResponse) GetJSON200() *Register {
+func (r GetRegisterResponse) GetJSON200() *GetRegister200JSONResponseBody {
 	return r.JSON200
 }
 
@@ -12908,6 +13409,21 @@ func (c *ClientWithResponses) LogoutWithResponse(ctx context.Context, reqEditors
 	return ParseLogoutResponse(rsp)
 }
 
+// GetMeWithResponse The caller's own account
+//
+// The caller's user, with their e-mail settings and, when mail to them was refused for good by the mail server and not sent again since, mail_failed (the latest refusal), as the web's account page says — before, only the admin's outbox (GET /api/v1/mail) said it. Allowed before a required password change, as GET of one's own user.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/auth/me (the `GetMe` operationId).
+func (c *ClientWithResponses) GetMeWithResponse(ctx context.Context, reqEditors ...RequestEditorFn) (*GetMeResponse, error) {
+	rsp, err := c.GetMe(ctx, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetMeResponse(rsp)
+}
+
 // ChangePasswordWithBodyWithResponse Change the caller's own password
 //
 // The logged-in user's own change, the only way to clear
@@ -13250,6 +13766,21 @@ func (c *ClientWithResponses) SeeRefusalsWithResponse(ctx context.Context, id Id
 	return ParseSeeRefusalsResponse(rsp)
 }
 
+// ListRepliesWithResponse Every reply drafted to an incoming letter, oldest first
+//
+// The document's replied_by names the latest reply alone; this lists them all, in one statement (none for a letter never answered; an empty list for an outgoing document). A reply the caller may not see (a classified one) is named by its ID alone. 404 for a letter the caller may not see.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/documents/{id}/replies (the `ListReplies` operationId).
+func (c *ClientWithResponses) ListRepliesWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*ListRepliesResponse, error) {
+	rsp, err := c.ListReplies(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListRepliesResponse(rsp)
+}
+
 // DecideRevocationWithBodyWithResponse Decide on a sender's request to revoke a received document (clerk); accepted, the document moves to revoked and the sender is told 15; refused (with a reason), it stays as it was and the sender is told 16 with the reason
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
@@ -13465,6 +13996,8 @@ func (c *ClientWithResponses) ListRefusalsWithResponse(ctx context.Context, para
 
 // GetRegisterWithResponse A register (sổ đăng ký) for a year or one of its months, JSON or CSV
 //
+// copies is the register of copies (sổ đăng ký bản sao, README "Copies"): clerks and admins (403 otherwise), read by year (400 on month), its JSON a CopyRegister; its CSV has the columns number, notation, date, form, original_notation, original_subject, requested_for, created_by (the name), status, notes, document_id, copy_id.
+//
 // Returns a wrapper object for the known response body format(s).
 //
 // Corresponds with GET /api/v1/registers/{kind}/{year} (the `GetRegister` operationId).
@@ -13490,6 +14023,8 @@ func (c *ClientWithResponses) GetReformReportWithResponse(ctx context.Context, p
 }
 
 // ListUsersWithResponse List users
+//
+// Every user; to admins, with each user's account status (last_login_at, locked_until), e-mail settings and what waits for them by name (waiting: one statement for the whole list).
 //
 // Returns a wrapper object for the known response body format(s).
 //
@@ -14556,6 +15091,46 @@ func ParseLogoutResponse(rsp *http.Response) (*LogoutResponse, error) {
 	switch {
 	case rsp.StatusCode == 204:
 		break // No content-type
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetMeResponse parses an HTTP response from a GetMeWithResponse call
+func ParseGetMeResponse(rsp *http.Response) (*GetMeResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetMeResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest User
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
 		var dest Unauthorized
@@ -15765,6 +16340,67 @@ func ParseSeeRefusalsResponse(rsp *http.Response) (*SeeRefusalsResponse, error) 
 	return response, nil
 }
 
+// ParseListRepliesResponse parses an HTTP response from a ListRepliesWithResponse call
+func ParseListRepliesResponse(rsp *http.Response) (*ListRepliesResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListRepliesResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ReplyList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseDecideRevocationResponse parses an HTTP response from a DecideRevocationWithResponse call
 func ParseDecideRevocationResponse(rsp *http.Response) (*DecideRevocationResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -16526,7 +17162,7 @@ func ParseGetRegisterResponse(rsp *http.Response) (*GetRegisterResponse, error) 
 
 	switch {
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
-		var dest Register
+		var dest GetRegister200JSONResponseBody
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}

@@ -360,7 +360,8 @@ func (w *sweepWorld) call(t *testing.T, op sweepOp, fx sweepFixtures) sweepAnswe
 	switch op.id {
 	case "setLayout", "reviseDocument":
 		docID = fx.draft
-	case "decideRevocation":
+	case "decideRevocation", "listReplies":
+		// listReplies: the incoming letter's replies (none: an empty list).
 		docID = fx.incoming
 	case "getDocumentFile", "listDocumentEvents", "getDocumentVerification", "listDeliveries", "revokeDocument", "makeCopy", "listCopies":
 		docID = w.issued["id"].(string)
@@ -406,6 +407,10 @@ func (w *sweepWorld) call(t *testing.T, op sweepOp, fx sweepFixtures) sweepAnswe
 		jsonBody(map[string]string{"role": "handler", "to": w.handlerID})
 	case "unlockUser":
 		// No body: it ends the lockout of w.userID's account (none here).
+	case "getMe", "listReplies":
+		// GETs: the sweeper's own account (with mail_failed when mail to it
+		// was refused: none, the sweep sends none), the incoming letter's
+		// replies.
 	case "retryMail":
 		// No body: it sends outbox row 1 again (none: the sweep sends no
 		// mail, 404). listMail is a GET of the outbox: counts, no rows.
