@@ -135,6 +135,17 @@ type Blobs interface {
 	SetLegalHold(ctx context.Context, key string, on bool) error
 }
 
+// VerifiedReader is a reader Blobs.Get may return for a content-addressed
+// key (BlobKey) whose bytes the store has already checked against the
+// SHA-256 the key names, in this process (storage/minio's cache: the
+// bytes were hashed, or accepted by the server under that SHA-256, when
+// they were kept in memory). VerifiedSHA256 is that SHA-256. Files does
+// not hash such a blob again; a reader of bytes from the server or the
+// disk must not say it.
+type VerifiedReader interface {
+	VerifiedSHA256() string
+}
+
 // ValidateKey is the key rule of every Blobs store, so records move
 // between them: EINVALID unless key is a clean relative slash path:
 // no empty, "." or ".." segment, no leading or trailing slash, no

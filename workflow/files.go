@@ -34,6 +34,13 @@ type Tail struct {
 	BaseSize int64
 	Head     []byte // nil: the base's bytes as they are
 	Bytes    []byte
+	// Made says this process made the tail (TailOf, from the bytes whose
+	// SHA-256 is SHA256 and its base's content as Files read it) and kept
+	// it in memory since: on a base whose content is known, the file is
+	// known without hashing it (Files). Only a TailReader answering from
+	// what it was given by PutTail in this process sets it; never for a
+	// tail read from the database.
+	Made bool
 }
 
 // MaxHead is the most of a base's first bytes a tail may replace.
@@ -48,7 +55,10 @@ type TailReader interface {
 }
 
 // TailWriter is a Tx that stores tails: a tail written with PutTail
-// commits with the transaction, or not at all.
+// commits with the transaction, or not at all. Its tails are TailOf's,
+// of bytes whose SHA-256 the workflow computed, on their base's content
+// as Files read it (storeRevision): a TailReader may answer them later,
+// from memory, as Made.
 type TailWriter interface {
 	PutTail(ctx context.Context, t Tail) error
 }
@@ -56,7 +66,14 @@ type TailWriter interface {
 // Files reads a document's files: a whole one from the work store, a
 // tailed one (File.Base set) as its base, read the same way, then its
 // tail. Every file read is checked against its SHA-256: a mismatch is
-// EINTERNAL (storage corruption), never served.
+// EINTERNAL (storage corruption), never served. The check hashes the
+// whole file once, at the outermost level (a tailed file's base is not
+// hashed on its own); it hashes nothing when every part is already known
+// to be right in this process: a blob whose reader was checked against
+// its SHA-256 (VerifiedReader: storage/minio's cache, which hashed the
+// bytes, or had the server hash them, when it kept them) and tails this
+// process made (Tail.Made). Bytes from anywhere else — the server, the
+// disk, a tail read from the database — are hashed as they are read.
 type Files struct {
 	Blobs Blobs
 	Tails TailReader // nil: whole files only (a tailed one is EINTERNAL)
@@ -73,7 +90,15 @@ func FilesOf(blobs Blobs, r Reader) Files {
 // with EINTERNAL at its end when the content does not match f's SHA-256
 // or size. ENOTFOUND when a blob is missing.
 func (fs Files) Open(ctx context.Context, files []File, f File) (io.ReadCloser, error) {
-	return fs.open(ctx, files, f, 0)
+	r, c, known, err := fs.open(ctx, files, f, 0)
+	if err != nil {
+		return nil, err
+	}
+	ch := &checked{r: r, c: c, f: f}
+	if !known {
+		ch.h = sha256.New()
+	}
+	return ch, nil
 }
 
 // Stat returns the info of the blob f's content starts with, without
@@ -133,35 +158,40 @@ func (fs Files) Head(ctx context.Context, files []File, f File, n int) ([]byte, 
 // maxTailDepth bounds a chain of tails (a document has a few revisions).
 const maxTailDepth = 16
 
-func (fs Files) open(ctx context.Context, files []File, f File, depth int) (io.ReadCloser, error) {
+// open returns f's content, unchecked, the closer of the blob it reads,
+// and whether the content is known to be f's without hashing it: a blob
+// whose reader says it was checked against f's SHA-256 (VerifiedReader),
+// or a tail this process made (Tail.Made) on such a base.
+func (fs Files) open(ctx context.Context, files []File, f File, depth int) (io.Reader, io.Closer, bool, error) {
 	if f.Base == "" {
 		rc, _, err := fs.Blobs.Get(ctx, BlobKey(f.SHA256))
 		if err != nil {
-			return nil, fmt.Errorf("read blob %s: %w", f.SHA256, err)
+			return nil, nil, false, fmt.Errorf("read blob %s: %w", f.SHA256, err)
 		}
-		return &checked{r: rc, c: rc, f: f, h: sha256.New()}, nil
+		v, ok := rc.(VerifiedReader)
+		return rc, rc, ok && v.VerifiedSHA256() == f.SHA256, nil
 	}
 	base, ok := fileBySHA(files, f.Base)
 	if !ok || depth >= maxTailDepth || fs.Tails == nil {
-		return nil, Errorf(EINTERNAL, "file %s extends %s, which cannot be read: storage corruption", f.SHA256, f.Base)
+		return nil, nil, false, Errorf(EINTERNAL, "file %s extends %s, which cannot be read: storage corruption", f.SHA256, f.Base)
 	}
 	t, err := fs.Tails.Tail(ctx, f.SHA256, f.Base)
 	if ErrorCode(err) == ENOTFOUND {
-		return nil, Errorf(EINTERNAL, "file %s: its tail is missing: storage corruption", f.SHA256)
+		return nil, nil, false, Errorf(EINTERNAL, "file %s: its tail is missing: storage corruption", f.SHA256)
 	} else if err != nil {
-		return nil, fmt.Errorf("read tail of %s: %w", f.SHA256, err)
+		return nil, nil, false, fmt.Errorf("read tail of %s: %w", f.SHA256, err)
 	}
 	if t.BaseSize != base.Size || t.BaseSize+int64(len(t.Bytes)) != f.Size || int64(len(t.Head)) > t.BaseSize {
-		return nil, Errorf(EINTERNAL, "file %s: its tail does not fit its base: storage corruption", f.SHA256)
+		return nil, nil, false, Errorf(EINTERNAL, "file %s: its tail does not fit its base: storage corruption", f.SHA256)
 	}
-	rc, err := fs.open(ctx, files, base, depth+1)
+	r, c, known, err := fs.open(ctx, files, base, depth+1)
 	if err != nil {
-		return nil, err
+		return nil, nil, false, err
 	}
-	// The base's first bytes that Head replaces are read all the same:
-	// the base's hash is checked at its end.
-	r := io.MultiReader(bytes.NewReader(t.Head), &skip{r: rc, n: int64(len(t.Head))}, bytes.NewReader(t.Bytes))
-	return &checked{r: r, c: rc, f: f, h: sha256.New()}, nil
+	// The base is not checked on its own: the whole file's hash, checked
+	// by Open at its end, covers every byte of the base it serves (a
+	// base's first bytes that Head replaces are read and dropped).
+	return io.MultiReader(bytes.NewReader(t.Head), &skip{r: r, n: int64(len(t.Head))}, bytes.NewReader(t.Bytes)), c, known && t.Made, nil
 }
 
 // Read returns the content of f, a file of files (see Open).
@@ -195,20 +225,23 @@ func fileBySHA(files []File, sha string) (File, bool) {
 }
 
 // checked hashes what is read through it and fails the read that meets
-// the end with EINTERNAL when the content is not f's.
+// the end with EINTERNAL when the content is not f's. Without h (content
+// known to be f's: open) it checks the size only.
 type checked struct {
 	r io.Reader
 	c io.Closer
 	f File
-	h hash.Hash
+	h hash.Hash // nil: not hashed
 	n int64
 }
 
 func (c *checked) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
-	c.h.Write(p[:n])
+	if c.h != nil {
+		c.h.Write(p[:n])
+	}
 	c.n += int64(n)
-	if err == io.EOF && (c.n != c.f.Size || hex.EncodeToString(c.h.Sum(nil)) != c.f.SHA256) {
+	if err == io.EOF && (c.n != c.f.Size || c.h != nil && hex.EncodeToString(c.h.Sum(nil)) != c.f.SHA256) {
 		return n, Errorf(EINTERNAL, "file %s does not match its hash: storage corruption", c.f.SHA256)
 	}
 	if err != nil && err != io.EOF {
@@ -259,8 +292,9 @@ func (s *skip) Read(p []byte) (int, error) {
 // tails.
 func (s *Service) files() Files { return FilesOf(s.Blobs, s.Repo) }
 
-// storeRevision stores b, the content of f, a revision made by signing
-// base (whose content is baseBytes): as its tail, written later in the
+// storeRevision stores b, the content of f (f.SHA256 computed from b:
+// fileOf), a revision made by signing base (whose content is baseBytes,
+// as Files read it: a tail kept in memory is Made on that): as its tail, written later in the
 // action's transaction (pre.tails, putTails), when it extends base by at
 // most MaxTail bytes and the repository keeps tails; else whole, in the
 // work store now.

@@ -71,9 +71,11 @@ const (
 // memory once committed (a row is never changed; the next steps of a
 // document read them: issue, archive, send); those read from the
 // database are not, so that a row found corrupted is read again once
-// repaired.
+// repaired. A tail kept in memory is Made (this process made it:
+// workflow.TailWriter); one read from the database never is.
 func (d *DB) Tail(ctx context.Context, sha, base string) (t workflow.Tail, err error) {
 	if t, ok := d.tails.get(tailKey(sha, base)); ok {
+		t.Made = true
 		return t, nil
 	}
 	return d.reader(ctx).tail(ctx, sha, base)

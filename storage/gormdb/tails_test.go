@@ -208,6 +208,31 @@ func TestSignedRevisionsAreTails(t *testing.T) {
 	}
 }
 
+// TestTailMadeOnlyFromMemo: the instance that wrote a tail answers it
+// from memory as Made (workflow.Files then does not hash what it made);
+// another instance reads it from the database, not Made, and its reads
+// are hashed.
+func TestTailMadeOnlyFromMemo(t *testing.T) {
+	for _, backend := range gormdbtest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			ctx := context.Background()
+			e := newTailEnv(t, backend, workflowtest.Signer{})
+			d := e.issue(t)
+			issued, _ := d.MainFile()
+			for _, c := range []struct {
+				name string
+				db   *gormdb.DB
+				made bool
+			}{{"writer", e.db, true}, {"other instance", e.other, false}} {
+				tl, err := c.db.Tail(ctx, issued.SHA256, issued.Base)
+				if err != nil || tl.Made != c.made || tl.SHA256 != issued.SHA256 {
+					t.Errorf("%s: tail %s on %s: made %v, %v; want made %v", c.name, tl.SHA256, tl.Base, tl.Made, err, c.made)
+				}
+			}
+		})
+	}
+}
+
 // rewriter signs by rewriting the file (its output does not start with
 // its input), as a signer that saves the whole PDF again would.
 type rewriter struct{ workflowtest.Signer }

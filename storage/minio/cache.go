@@ -116,6 +116,20 @@ type cached struct{ *bytes.Reader }
 
 func (cached) Close() error { return nil }
 
+// cachedBlob is a whole blob answered from the cache: its bytes hashed to
+// sha, the SHA-256 its key names, when they were cached (add), so
+// workflow.Files does not hash them again. A ranged read (GetRange) is a
+// plain cached.
+type cachedBlob struct {
+	cached
+	sha string
+}
+
+var _ workflow.VerifiedReader = cachedBlob{}
+
+// VerifiedSHA256 implements workflow.VerifiedReader.
+func (c cachedBlob) VerifiedSHA256() string { return c.sha }
+
 // keeper collects the bytes a Put sends or a Get reads, for the cache: it
 // follows the stream from its start and gives up when it is moved
 // elsewhere.

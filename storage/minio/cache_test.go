@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/hex"
+	"io"
 	"net/http"
 	"slices"
 	"testing"
@@ -101,6 +102,60 @@ func TestIntegrationCacheServesBlobs(t *testing.T) {
 	}
 	if _, _, err := s.Get(ctx, key); workflow.ErrorCode(err) != workflow.ENOTFOUND {
 		t.Fatalf("Get after Delete: %v, want ENOTFOUND", err)
+	}
+}
+
+// TestIntegrationCacheSaysVerified: only a whole blob answered from the
+// cache says its bytes were checked (workflow.VerifiedReader, with its
+// SHA-256), so that workflow.Files does not hash them again; a read from
+// the server, a store without a cache and a ranged read say nothing.
+func TestIntegrationCacheSaysVerified(t *testing.T) {
+	ctx := context.Background()
+	verified := func(s *minio.Store, key string) string {
+		t.Helper()
+		rc, _, err := s.Get(ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rc.Close()
+		if _, err := io.Copy(io.Discard, rc); err != nil {
+			t.Fatal(err)
+		}
+		if v, ok := rc.(workflow.VerifiedReader); ok {
+			return v.VerifiedSHA256()
+		}
+		return ""
+	}
+	b := storagetest.RandomBytes(7, 20000)
+	sum := storagetest.Sum(b)
+	key := workflow.BlobKey(sum)
+	s, _ := countedStore(t, 1<<20)
+	putBytes(t, s, key, b, workflow.PutOptions{})
+	if got := verified(s, key); got != sum {
+		t.Errorf("Get of a cached blob says %q, want its SHA-256 %s", got, sum)
+	}
+	rc, err := s.GetRange(ctx, key, 10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := rc.(workflow.VerifiedReader); ok {
+		t.Error("a ranged read of a cached blob says it is verified")
+	}
+	rc.Close()
+	other, _ := countedStore(t, 1<<20) // the same bucket's blob, read from the server, then cached
+	if _, err := other.Client().PutObject(ctx, other.Bucket(), key, bytes.NewReader(b), int64(len(b)),
+		s3.PutObjectOptions{UserMetadata: map[string]string{"Vanthu-Sha256": sum}}); err != nil {
+		t.Fatal(err)
+	}
+	for i, want := range []string{"", sum} {
+		if got := verified(other, key); got != want {
+			t.Errorf("Get %d of a blob on the server says %q, want %q", i, got, want)
+		}
+	}
+	none, _ := countedStore(t, 0)
+	putBytes(t, none, key, b, workflow.PutOptions{})
+	if got := verified(none, key); got != "" {
+		t.Errorf("Get without a cache says %q, want nothing", got)
 	}
 }
 

@@ -444,7 +444,7 @@ func (s *Store) Get(ctx context.Context, key string) (io.ReadCloser, workflow.Ob
 		return nil, workflow.ObjectInfo{}, err
 	}
 	if data, oi, ok := s.cache.get(key); ok {
-		return cached{bytes.NewReader(data)}, oi, nil
+		return cachedBlob{cached{bytes.NewReader(data)}, oi.SHA256}, oi, nil
 	}
 	obj, err := s.client.GetObject(ctx, s.bucket, key, s3.GetObjectOptions{Checksum: true})
 	if err != nil {
