@@ -301,7 +301,7 @@ func signAgency(ctx context.Context, in []byte, l AgencyLayer) (*signedDoc, erro
 		return nil, cerr
 	}
 	if err == nil && out.sig != nil {
-		// The file's signatures: those of in (requireLayer1 read them
+		// The file's signatures: those of in (requireLayer1For read them
 		// all) and this one.
 		for _, f := range check.sigs {
 			out.sigs = append(out.sigs, f.r.Contents)
@@ -317,7 +317,7 @@ type stampResult struct {
 }
 
 // requireAgencyLayer is SignAgency's precondition: an intact layer 1
-// (requireLayer1), no layer 2 yet, an agency name and a notation.
+// (requireLayer1For), no layer 2 yet, an agency name and a notation.
 func requireAgencyLayer(in []byte, l AgencyLayer) (*pdf.Reader, []existingSignature, *layer1Check, error) {
 	rdr, sigs, check, err := requireLayer1For(in, l.own)
 	if err != nil {
@@ -697,18 +697,14 @@ func signTopRight(ctx context.Context, in []byte, l AgencyLayer, lines []string,
 	})
 }
 
-// requireLayer1 checks that in carries at least one signature with a
+// requireLayer1For checks that in carries at least one signature with a
 // visible widget and returns the signed fields, and a function that checks
 // that every signature is cryptographically intact (trust is the
 // verifier's business, not a precondition of layer 2). The check hashes
 // the signed byte ranges in place; SignAgency runs it concurrently with
-// the signing of layer 2 and discards the result when it fails.
-func requireLayer1(in []byte) (*pdf.Reader, []existingSignature, *layer1Check, error) {
-	return requireLayer1For(in, false)
-}
-
-// requireLayer1For is requireLayer1; own reads in as this system's layer
-// 1 (AgencyLayer.own: inspectOwn, without the precheck).
+// the signing of layer 2 and discards the result when it fails. own reads
+// in as this system's layer 1 (AgencyLayer.own: inspectOwn, without the
+// precheck); false for bytes from anywhere else.
 func requireLayer1For(in []byte, own bool) (*pdf.Reader, []existingSignature, *layer1Check, error) {
 	// One parse for the intake's checks, the signatures' extraction, the
 	// widgets and the engine: the intake's reader reads in itself (from
@@ -769,7 +765,7 @@ type foundSig struct {
 
 // signatureObject is the signature dictionary of the i-th signature of
 // in, from a parse of its own: the check runs while the engine reads the
-// parse requireLayer1 made, and a reader is not safe for concurrent use.
+// parse requireLayer1For made, and a reader is not safe for concurrent use.
 func signatureObject(in []byte, i int) (pdf.Value, error) {
 	rdr, err := pdf.NewReader(bytes.NewReader(in), int64(len(in)))
 	if err != nil {

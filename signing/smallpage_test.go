@@ -43,7 +43,7 @@ func TestDefaultLayoutOnSmallPages(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			rdr, sigs, _, err := requireLayer1(l2)
+			rdr, sigs, _, err := requireLayer1For(l2, false)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -412,7 +412,7 @@ func TestIntegrationTwoLayers(t *testing.T) {
 // ink where the number/date and the seal were put.
 func checkStampsRendered(t *testing.T, signed []byte, file string) {
 	t.Helper()
-	rdr, sigs, _, err := requireLayer1(signed)
+	rdr, sigs, _, err := requireLayer1For(signed, false)
 	if err != nil {
 		t.Fatal(err)
 	}
