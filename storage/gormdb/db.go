@@ -545,13 +545,16 @@ func (d *DB) DeleteSession(ctx context.Context, tokenHash string) error {
 }
 
 // DeleteExpiredSessions removes every session that expired before now and
-// returns how many it removed.
+// returns how many it removed. It deletes the expired held secrets too
+// (held.go): PutHeld and TakeHeld do, but a secret never taken, after the
+// last import, would else wait for the next one (serve's hourly sweep).
 func (d *DB) DeleteExpiredSessions(ctx context.Context) (int64, error) {
-	res := d.conn(ctx).Where("expires_at <= ?", utc(d.Now())).Delete(&sessionRow{})
+	now := d.Now()
+	res := d.conn(ctx).Where("expires_at <= ?", utc(now)).Delete(&sessionRow{})
 	if res.Error != nil {
 		return 0, d.translate(res.Error, "delete expired sessions")
 	}
-	return res.RowsAffected, nil
+	return res.RowsAffected, d.deleteExpiredHeld(ctx, now)
 }
 
 // conn is one database handle — the pool or a transaction — and

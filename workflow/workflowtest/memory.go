@@ -30,6 +30,7 @@ type Repository struct {
 	reserved []workflow.Reservation
 	copies   []workflow.Copy
 	keys     map[[2]string]workflow.IdempotencyKey // by user and key
+	held     map[string]heldSecret                 // sealed secrets by id (held.go)
 	// Deliveries are the queued exchange messages, in order.
 	Deliveries []workflow.Delivery
 }
