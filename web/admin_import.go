@@ -76,7 +76,8 @@ func (u *UI) handleImport(w http.ResponseWriter, r *http.Request, s *Session) er
 		return err
 	}
 	im, ok := u.cfg.Accounts.(auth.UserImporter)
-	if !ok {
+	held, holds := u.cfg.Accounts.(secretHolder)
+	if !ok || !holds {
 		return workflow.Errorf(workflow.EUNAVAILABLE, "this server cannot import users")
 	}
 	v := importView{Tabs: u.adminTabs("/admin/users"), Max: auth.MaxImportRows}
@@ -94,7 +95,7 @@ func (u *UI) handleImport(w http.ResponseWriter, r *http.Request, s *Session) er
 		if r.PostFormValue("action") == "create" {
 			created, err := im.ImportUsers(r.Context(), s.User, rows)
 			if err == nil {
-				return u.importDone(w, r, s, v, created)
+				return u.importDone(w, r, s, held, v, created)
 			}
 			return u.importProblems(w, r, s, v, rows, err)
 		}
@@ -177,7 +178,7 @@ func lineOf(rows []auth.ImportRow, line int) (int, bool) {
 
 // importDone answers a done import: the page of the users created, whose
 // button downloads their initial passwords once (held, not shown).
-func (u *UI) importDone(w http.ResponseWriter, r *http.Request, s *Session, v importView, created []auth.Imported) error {
+func (u *UI) importDone(w http.ResponseWriter, r *http.Request, s *Session, held secretHolder, v importView, created []auth.Imported) error {
 	var buf bytes.Buffer
 	buf.WriteString("\ufeff") // for Excel
 	if err := auth.WritePasswordsCSV(&buf, created); err != nil {
@@ -188,7 +189,12 @@ func (u *UI) importDone(w http.ResponseWriter, r *http.Request, s *Session, v im
 		v.Created = append(v.Created, importRowView{ID: c.User.ID, Username: c.User.Username, FullName: c.User.FullName,
 			Title: c.User.Title, Unit: c.User.Unit, Email: c.Email, Roles: c.User.Roles})
 	}
-	v.Held, v.HeldMinutes = u.held.put(s.Token, buf.Bytes(), u.now()), int(heldTTL/time.Minute)
+	defer clear(buf.Bytes())
+	id, err := held.Hold(r.Context(), s.Token, buf.Bytes())
+	if err != nil {
+		return fmt.Errorf("hold the initial passwords of %d users created: %w", len(created), err)
+	}
+	v.Held, v.HeldMinutes = id, int(heldTTL/time.Minute)
 	noStore(w)
 	u.render(w, r, s, http.StatusOK, "admin_users_import", "Đã tạo người dùng", v)
 	return nil
@@ -198,13 +204,19 @@ func (u *UI) importDone(w http.ResponseWriter, r *http.Request, s *Session, v im
 // passwords, by the session that made it; afterwards, or from another
 // session, the import page says they are gone (404).
 func (u *UI) handleImportPasswords(w http.ResponseWriter, r *http.Request, s *Session) error {
-	csv, ok := u.held.take(r.PostFormValue("held"), s.Token, u.now())
+	held, ok := u.cfg.Accounts.(secretHolder)
 	if !ok {
+		return workflow.Errorf(workflow.EUNAVAILABLE, "this server cannot hold the initial passwords")
+	}
+	csv, err := held.Take(r.Context(), s.Token, r.PostFormValue("held"))
+	if workflow.ErrorCode(err) == workflow.ENOTFOUND {
 		noStore(w)
 		_, p := problemOf(workflow.Errorf(workflow.ENOTFOUND, "no initial passwords held for this session under this key"))
 		u.render(w, r, s, p.Status, "admin_users_import", "Nhập người dùng từ tệp",
 			importView{Tabs: u.adminTabs("/admin/users"), Max: auth.MaxImportRows, Gone: true, HeldMinutes: int(heldTTL / time.Minute)})
 		return nil
+	} else if err != nil {
+		return err
 	}
 	defer clear(csv)
 	return passwordsDownload(w, csv)

@@ -219,9 +219,6 @@ type UI struct {
 	previewTurns chan struct{}
 	// pdfs are the files of page previews, spooled once (pdfcache.go).
 	pdfs *pdfCache
-	// held: the initial passwords of user imports, until their one
-	// download (admin_import_held.go).
-	held *heldPasswords
 }
 
 // New builds the interface and its routes.
@@ -240,7 +237,7 @@ func New(cfg Config) (*UI, error) {
 	cfg.Refresh.Slow = cmp.Or(cfg.Refresh.Slow, 30*time.Second)
 	cfg.Refresh.SlowMax = max(cmp.Or(cfg.Refresh.SlowMax, 5*time.Minute), cfg.Refresh.Slow)
 	u := &UI{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), previewTurns: make(chan struct{}, 2),
-		pdfs: newPDFCache(cfg.PreviewCacheDir, cfg.PreviewCache), held: newHeldPasswords()}
+		pdfs: newPDFCache(cfg.PreviewCacheDir, cfg.PreviewCache)}
 	u.verifyLimit = ratelimit.New(20, time.Minute).WithClock(u.now)
 	if u.log == nil {
 		u.log = slog.New(slog.DiscardHandler)
