@@ -169,14 +169,52 @@ func checkNewPassword(current, newPW string) error {
 	return nil
 }
 
-// checkCurrentPassword checks the current password of actor as LoginFrom
-// checks a login's: the same throttle keys (the account and addr), the
-// same bcrypt work, the same audit of a failure.
+// checkCurrentPassword checks the current password of a change
+// (checkPassword, audited with during=password_change).
 func (s *Service) checkCurrentPassword(ctx context.Context, addr string, actor *workflow.User, current string) error {
+	if err := s.checkPassword(ctx, addr, actor, current, "password_change"); err != nil {
+		if workflow.ErrorCode(err) == workflow.EUNAUTHORIZED {
+			return workflow.Errorf(workflow.EUNAUTHORIZED, "wrong current password").On("current_password")
+		}
+		if workflow.ErrorCode(err) == ETOOMANY {
+			return err
+		}
+		return fmt.Errorf("change password: %w", err)
+	}
+	return nil
+}
+
+// ConfirmPasswordFrom checks the password of actor, logged in, typed
+// again from client address addr to confirm an act only its holder may
+// do (the web's signature: during "sign"). It is checked as a login's:
+// a wrong one is EUNAUTHORIZED (on password) and counts as a failed
+// login of the account and the address, audited as one with data
+// during=…; while either is locked it is ETOOMANY (with a RetryAfter
+// cause) without a check; a disabled account's is wrong.
+func (s *Service) ConfirmPasswordFrom(ctx context.Context, addr string, actor *workflow.User, password, during string) error {
+	if actor == nil {
+		return workflow.Errorf(workflow.EUNAUTHORIZED, "log in first")
+	}
+	if err := s.checkPassword(ctx, addr, actor, password, during); err != nil {
+		if workflow.ErrorCode(err) == workflow.EUNAUTHORIZED {
+			return workflow.Errorf(workflow.EUNAUTHORIZED, "wrong password").On("password")
+		}
+		if workflow.ErrorCode(err) == ETOOMANY {
+			return err
+		}
+		return fmt.Errorf("confirm password: %w", err)
+	}
+	return nil
+}
+
+// checkPassword checks the password of actor as LoginFrom checks a
+// login's: the same throttle keys (the account and addr), the same
+// bcrypt work, the same audit of a failure (with during).
+func (s *Service) checkPassword(ctx context.Context, addr string, actor *workflow.User, pw, during string) error {
 	username := norm.NFC.String(strings.TrimSpace(actor.Username))
 	a, wait, err := s.beginAttempt(ctx, []string{AccountKey(username), AddressKey(addr)})
 	if err != nil {
-		return fmt.Errorf("change password: %w", err)
+		return err
 	}
 	if wait > 0 {
 		secs := int64((wait + time.Second - 1) / time.Second)
@@ -186,16 +224,16 @@ func (s *Service) checkCurrentPassword(ctx context.Context, addr string, actor *
 	u, err := s.Repo.User(ctx, actor.ID)
 	if err != nil {
 		s.cancelAttempt(a) // a database error is not a guess
-		return fmt.Errorf("change password: %w", err)
+		return err
 	}
-	ok := s.compareHash([]byte(u.PasswordHash), []byte(current)) == nil && !u.Disabled
+	ok := s.compareHash([]byte(u.PasswordHash), []byte(pw)) == nil && !u.Disabled
 	locks, first, err := s.endAttempt(ctx, a, ok)
 	if err != nil {
-		return fmt.Errorf("change password: %w", err)
+		return err
 	}
 	if !ok {
-		s.auditFailure(ctx, u.ID, username, addr, first, locks, "password_change")
-		return workflow.Errorf(workflow.EUNAUTHORIZED, "wrong current password").On("current_password")
+		s.auditFailure(ctx, u.ID, username, addr, first, locks, during)
+		return workflow.Errorf(workflow.EUNAUTHORIZED, "wrong password")
 	}
 	return nil
 }

@@ -215,3 +215,49 @@ func TestTemporaryPasswords(t *testing.T) {
 		}
 	}
 }
+
+// TestConfirmPasswordThrottled: a password typed again to sign
+// (ConfirmPasswordFrom) is checked as a login's: a wrong one is
+// EUNAUTHORIZED on password and a failed login of the account, audited
+// with during=sign; after the account's free failures the right one is
+// refused unchecked (429), and so is a login.
+func TestConfirmPasswordThrottled(t *testing.T) {
+	th := newThrottled(t)
+	ctx := context.Background()
+	_, _, u, err := th.s.LoginFrom(ctx, "10.0.0.9", "lan", "password-lan")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := th.s.ConfirmPasswordFrom(ctx, "10.0.0.9", u, "password-lan", "sign"); err != nil {
+		t.Fatalf("right password: %v", err)
+	}
+	n := 1
+	for ; n < 10; n++ {
+		err := th.s.ConfirmPasswordFrom(ctx, "10.0.0.9", u, "wrong-password", "sign")
+		if workflow.ErrorCode(err) == workflow.ETOOMANY {
+			break
+		}
+		if workflow.ErrorCode(err) != workflow.EUNAUTHORIZED || workflow.ErrorField(err) != "password" {
+			t.Fatalf("wrong password %d: %v (field %q)", n, err, workflow.ErrorField(err))
+		}
+	}
+	if n != 7 { // as logins: 5 free failures, the sixth checked and locking
+		t.Errorf("refused for the lockout at the %dth wrong password, want the 7th", n)
+	}
+	if err := th.s.ConfirmPasswordFrom(ctx, "10.0.0.9", u, "password-lan", "sign"); workflow.ErrorCode(err) != workflow.ETOOMANY || retryAfter(err) <= 0 {
+		t.Errorf("right password while locked: %v", err)
+	}
+	if err := th.login("10.0.0.10", "lan", "password-lan"); workflow.ErrorCode(err) != workflow.ETOOMANY {
+		t.Errorf("login while signing's failures lock the account: %v", err)
+	}
+	during := 0
+	_ = th.repo.WalkEvents(ctx, func(e workflow.Event) error {
+		if (e.Kind == workflow.EventLoginFailed || e.Kind == workflow.EventLoginThrottled) && e.Data["during"] == "sign" {
+			during++
+		}
+		return nil
+	})
+	if during != 6 { // 5 login_failed, 1 login_throttled
+		t.Errorf("audit events during=sign: %d, want 6", during)
+	}
+}
