@@ -4,6 +4,8 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strconv"
+	"time"
 
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -119,7 +121,11 @@ type confirmView struct {
 	// Password: the page asks for a new password (a password reset's),
 	// posted with the confirmation and never written into the page.
 	Password bool
-	Error    string // why the last confirmed post was refused
+	// SignerPrompt, when set, asks for the user's current password to
+	// sign (signer.go), under this label; SignerNote says instead that
+	// the session's last check still holds.
+	SignerPrompt, SignerNote string
+	Error                    string // why the last confirmed post was refused
 	// Also is another way than the action, offered beside it (locking an
 	// account: Chuyển việc cho… first).
 	Also    *link
@@ -141,7 +147,7 @@ func confirmed(r *http.Request, key string) bool {
 func repost(r *http.Request, shown ...string) []formField {
 	var out []formField
 	for name, vals := range r.PostForm {
-		if name == "csrf_token" || name == "confirm" || slices.Contains(shown, name) {
+		if name == "csrf_token" || name == "confirm" || name == signerPasswordField || slices.Contains(shown, name) {
 			continue
 		}
 		for _, v := range vals {
@@ -168,8 +174,9 @@ func repost(r *http.Request, shown ...string) []formField {
 // the caller to show as it shows Apply's (a form posted again after its
 // action: its result) — never a page whose confirmation would be
 // refused. A missing reason is the one refusal the page itself mends: it
-// asks for the reason.
-func (u *UI) confirmAction(w http.ResponseWriter, r *http.Request, s *Session, id string, a workflow.Action, in workflow.ActionInput) error {
+// asks for the reason. refused, when set, is why the confirmed post of a
+// signature was not done (signer.go): the page again, saying so.
+func (u *UI) confirmAction(w http.ResponseWriter, r *http.Request, s *Session, id string, a workflow.Action, in workflow.ActionInput, refused *signerRefusal) error {
 	d, err := u.cfg.Docs.Get(r.Context(), s.User, id)
 	if err != nil {
 		return err
@@ -208,7 +215,23 @@ func (u *UI) confirmAction(w http.ResponseWriter, r *http.Request, s *Session, i
 	case workflow.Assign:
 		v.Details = append(v.Details, u.assignment(r, in))
 	}
-	u.render(w, r, s, http.StatusOK, "confirm", v.Heading, v)
+	status := http.StatusOK
+	if asksPassword(a) {
+		ask, note := u.signerAsk(s)
+		if v.SignerNote = note; ask {
+			v.SignerPrompt = signerPrompt(a)
+		}
+	}
+	if refused != nil {
+		v.Error, status = refused.Message, refused.Status
+		if v.SignerPrompt != "" {
+			v.Invalid = one(signerPasswordField, refused.Message)
+		}
+		if refused.RetryAfter > 0 {
+			w.Header().Set("Retry-After", strconv.FormatInt(int64(refused.RetryAfter/time.Second), 10))
+		}
+	}
+	u.render(w, r, s, status, "confirm", v.Heading, v)
 	return nil
 }
 

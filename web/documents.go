@@ -725,13 +725,12 @@ func (u *UI) handleDocumentPost(w http.ResponseWriter, r *http.Request, s *Sessi
 		switch {
 		case ask && !confirmed(r, string(action)):
 			// Not confirmed: the confirmation page, or why it cannot be done.
-			if err = u.confirmAction(w, r, s, id, action, in); err == nil {
+			if err = u.confirmAction(w, r, s, id, action, in, nil); err == nil {
 				return nil
 			}
 		default:
-			var d *workflow.Document
-			if d, err = u.cfg.Docs.Apply(ctx, s.User, id, action, in); err == nil && nextPaper(d, action) {
-				http.Redirect(w, r, nextPaperURL(id), http.StatusSeeOther)
+			var answered bool
+			if answered, err = u.applyAction(w, r, s, id, action, in); answered {
 				return nil
 			}
 		}
@@ -780,6 +779,29 @@ func (u *UI) handleDocumentPost(w http.ResponseWriter, r *http.Request, s *Sessi
 	}
 	u.render(w, r, s, p.Status, "document", d.Subject, v)
 	return nil
+}
+
+// applyAction applies a posted action (confirmed, if it asks first): a
+// signature only with its signer present (signer.go: the confirmation
+// page again, answered, when not). answered: the page is answered (the
+// confirmation again, the next paper document's form); else err is
+// Apply's, nil when done.
+func (u *UI) applyAction(w http.ResponseWriter, r *http.Request, s *Session, id string, action workflow.Action, in workflow.ActionInput) (answered bool, err error) {
+	refused, err := u.signerAbsent(r, s, action)
+	if refused != nil {
+		if err = u.confirmAction(w, r, s, id, action, in, refused); err == nil {
+			return true, nil
+		}
+	}
+	if err != nil {
+		return false, err
+	}
+	d, err := u.cfg.Docs.Apply(r.Context(), s.User, id, action, in)
+	if err == nil && nextPaper(d, action) {
+		http.Redirect(w, r, nextPaperURL(id), http.StatusSeeOther)
+		return true, nil
+	}
+	return false, err
 }
 
 // changedMeanwhile is the message of an action refused because the

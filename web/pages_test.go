@@ -76,6 +76,9 @@ func confirmForm(p page, key string) (url.Values, bool) {
 	for _, ta := range textareaRe.FindAllStringSubmatch(m[2], -1) {
 		f.Add(ta[1], html.UnescapeString(ta[2]))
 	}
+	if strings.Contains(m[2], `name="`+signerPasswordField+`"`) { // the signer types the password
+		f.Set(signerPasswordField, testPassword)
+	}
 	return f, true
 }
 

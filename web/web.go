@@ -116,6 +116,9 @@ type Accounts interface {
 	// ChangePasswordFrom is the logged-in user's own change (the current
 	// password checked and throttled as a login; the other sessions end).
 	ChangePasswordFrom(ctx context.Context, addr string, actor *workflow.User, token, current, newPW string) (*workflow.User, error)
+	// ConfirmPasswordFrom checks the logged-in user's password typed
+	// again (to sign: during "sign"), throttled and audited as a login.
+	ConfirmPasswordFrom(ctx context.Context, addr string, actor *workflow.User, password, during string) error
 	CreateUser(ctx context.Context, actor *workflow.User, in auth.NewUser) (*workflow.User, error)
 	UpdateUser(ctx context.Context, actor *workflow.User, id string, fn func(*workflow.User) error) (*workflow.User, error)
 	SetPassword(ctx context.Context, actor *workflow.User, id, password string) (*workflow.User, error)
@@ -195,6 +198,10 @@ type Config struct {
 	// RegisterPage is the number of lines of a page of a register
 	// (default 100).
 	RegisterPage int
+	// SignConfirmTTL is how long a right password typed at the
+	// confirmation of Ký số or Phát hành spares the session's next ones
+	// (signer.go); zero or less: asked every time.
+	SignConfirmTTL time.Duration
 }
 
 // Refresh is how often a sent document's page refreshes its deliveries:
@@ -219,6 +226,9 @@ type UI struct {
 	previewTurns chan struct{}
 	// pdfs are the files of page previews, spooled once (pdfcache.go).
 	pdfs *pdfCache
+	// signed: when each session last typed its password to sign
+	// (signer.go).
+	signed *signerChecks
 }
 
 // New builds the interface and its routes.
@@ -237,7 +247,7 @@ func New(cfg Config) (*UI, error) {
 	cfg.Refresh.Slow = cmp.Or(cfg.Refresh.Slow, 30*time.Second)
 	cfg.Refresh.SlowMax = max(cmp.Or(cfg.Refresh.SlowMax, 5*time.Minute), cfg.Refresh.Slow)
 	u := &UI{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), previewTurns: make(chan struct{}, 2),
-		pdfs: newPDFCache(cfg.PreviewCacheDir, cfg.PreviewCache)}
+		pdfs: newPDFCache(cfg.PreviewCacheDir, cfg.PreviewCache), signed: newSignerChecks()}
 	u.verifyLimit = ratelimit.New(20, time.Minute).WithClock(u.now)
 	if u.log == nil {
 		u.log = slog.New(slog.DiscardHandler)

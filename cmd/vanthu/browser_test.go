@@ -250,7 +250,8 @@ func (b *Browser) HTML() string {
 
 // Press clicks the action button ACTION of the document page — and, for
 // an action that cannot be undone, the confirming button of the page
-// that asks first — and waits for the confirmation.
+// that asks first, typing the user's password where it asks for it (a
+// signature's) — and waits for the confirmation.
 func (b *Browser) Press(action string) {
 	b.t.Helper()
 	sel := chromedp.CSS(fmt.Sprintf(`button[name="action"][value="%s"]`, action))
@@ -273,7 +274,12 @@ func (b *Browser) Press(action string) {
 				// again if the button is still there (the server
 				// answers a repeated confirmation with the action's
 				// result).
-				confirmed = b.step(func(ctx context.Context) error { return chromedp.Do(ctx, chromedp.Click(chromedp.CSS(confirm))) }) == nil
+				confirmed = b.step(func(ctx context.Context) error {
+					if _, err := chromedp.Run(ctx, b.typeSignerPassword()); err != nil {
+						return err
+					}
+					return chromedp.Do(ctx, chromedp.Click(chromedp.CSS(confirm)))
+				}) == nil
 				continue
 			}
 		}
@@ -286,6 +292,15 @@ func (b *Browser) Press(action string) {
 		time.Sleep(100 * time.Millisecond)
 	}
 	b.Run(chromedp.WaitVisible(chromedp.CSS(`p.flash`)))
+}
+
+// typeSignerPassword types the signed-in user's password into the
+// confirmation's password input, when the page has one (Ký số, Phát
+// hành: web/signer.go); as a click tried again may type it again, the
+// input is set, not typed into.
+func (b *Browser) typeSignerPassword() chromedp.Action[bool] {
+	return chromedp.Evaluate[bool](fmt.Sprintf(
+		`(() => { const p = document.getElementById("signer_password"); if (p) p.value = %q; return true })()`, b.password))
 }
 
 // Ask clicks the action button ACTION of the document page and waits for

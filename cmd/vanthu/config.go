@@ -101,6 +101,10 @@ type Config struct {
 	Heartbeat         string
 	InstanceStale     string
 
+	// SignConfirmTTL: how long a password typed to sign in the web
+	// spares the session's next ones (web.Config.SignConfirmTTL).
+	SignConfirmTTL string
+
 	// Abuse limits.
 	TrustedProxies string
 	HTTPTimeout    string
@@ -181,6 +185,7 @@ func (c *Config) settings() []setting {
 		{env: "VANTHU_EXCHANGE_POLL", flag: "exchange-poll", def: "2s", doc: "how often the delivery worker looks for due messages", str: &c.ExchangePoll},
 		{env: "VANTHU_EXCHANGE_RETRY_BASE", flag: "exchange-retry-base", def: "30s", doc: "first retry delay of a failed delivery (doubles each time, with jitter)", str: &c.ExchangeRetryBase},
 		{env: "VANTHU_EXCHANGE_RETRY_MAX", flag: "exchange-retry-max", def: "30m", doc: "longest retry delay of a delivery", str: &c.ExchangeRetryMax},
+		{env: "VANTHU_SIGN_CONFIRM_TTL", flag: "sign-confirm-ttl", def: "5m", doc: "the web's Ký số and Phát hành ask for the user's password on their confirmation (checked and throttled as a login); a right one spares the same session's next ones for this long from the check (Go duration, at most 1h; 0 = asked every time); the API is unchanged", str: &c.SignConfirmTTL},
 		{env: "VANTHU_TRUSTED_PROXIES", flag: "trusted-proxies", def: "", doc: "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For gives the client address (login throttling, logs); empty = the TCP peer is the client", str: &c.TrustedProxies},
 		{env: "VANTHU_HTTP_TIMEOUT", flag: "http-timeout", def: "2m", doc: "a request whose body or answer makes no progress for this long (or whose handler works this long before answering) is cut; both listeners", str: &c.HTTPTimeout},
 		{env: "VANTHU_HTTP_MAX_DURATION", flag: "http-max-duration", def: "1h", doc: "longest any request may last however it progresses (large uploads and downloads on slow links); both listeners", str: &c.HTTPMaxTime},
@@ -276,13 +281,16 @@ func (c *Config) validate() error {
 		{"VANTHU_MAIL_INTERVAL", c.MailInterval}, {"VANTHU_MAIL_RETRY", c.MailRetryAfter},
 		{"VANTHU_HTTP_TIMEOUT", c.HTTPTimeout}, {"VANTHU_HTTP_MAX_DURATION", c.HTTPMaxTime},
 		{"VANTHU_DB_CONNECT_TIMEOUT", c.DBConnectTimeout}, {"VANTHU_DB_TIMEOUT", c.DBTimeout},
-		{"VANTHU_S3_CONNECT_TIMEOUT", c.S3ConnectTimeout}, {"VANTHU_S3_TIMEOUT", c.S3Timeout}} {
+		{"VANTHU_S3_CONNECT_TIMEOUT", c.S3ConnectTimeout}, {"VANTHU_S3_TIMEOUT", c.S3Timeout}, {"VANTHU_SIGN_CONFIRM_TTL", c.SignConfirmTTL}} {
 		if d.v == "" {
 			continue
 		}
 		if v, err := time.ParseDuration(d.v); err != nil || v < 0 {
 			return fmt.Errorf("%s=%q is not a duration like 30s or 24h", d.env, d.v)
 		}
+	}
+	if v, _ := time.ParseDuration(c.SignConfirmTTL); v > time.Hour {
+		return fmt.Errorf("VANTHU_SIGN_CONFIRM_TTL=%q: at most 1h (a password typed to sign is remembered a short while)", c.SignConfirmTTL)
 	}
 	if _, err := parsePrefixes(c.TrustedProxies); err != nil {
 		return fmt.Errorf("VANTHU_TRUSTED_PROXIES: %w", err)

@@ -249,8 +249,9 @@ func build(ctx context.Context, cfg *Config, opts options, logger *slog.Logger) 
 		PreviewCacheDir: filepath.Join(cfg.DataDir, "preview-cache"), PreviewCache: previewCacheBytes(cfg.PreviewCacheMB)}
 	a.api.TrustedProxies, _ = parsePrefixes(cfg.TrustedProxies) // checked by LoadConfig
 	a.web.TrustedProxies = a.api.TrustedProxies
-	a.web.Codes, a.web.Reform = a.docs, a.docs                // public verification codes, the reform report
-	a.web.Outbox = &workflow.MailAdmin{Store: db, Now: a.now} // the notifications' outbox (Thư thông báo)
+	a.web.SignConfirmTTL, _ = time.ParseDuration(cfg.SignConfirmTTL) // checked by LoadConfig; "" = 0, asked every time
+	a.web.Codes, a.web.Reform = a.docs, a.docs                       // public verification codes, the reform report
+	a.web.Outbox = &workflow.MailAdmin{Store: db, Now: a.now}        // the notifications' outbox (Thư thông báo)
 	a.api.Outbox = a.web.Outbox
 	a.api.MetricsToken, a.api.MetricsElsewhere = cfg.MetricsToken, cfg.MetricsAddr != ""
 	// The optional subsystems, each in its own file of this package.

@@ -1,0 +1,157 @@
+package web
+
+import (
+	"errors"
+	"fmt"
+	"net/http"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/vanthu/vanthu/auth"
+	"github.com/vanthu/vanthu/internal/httpstatus"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// A signature needs its signer present. The confirmation of Ký số (an
+// official's personal key) and of Phát hành (the clerk applies the
+// agency's) asks for the user's current password, checked as a login's
+// (auth.Service.ConfirmPasswordFrom: a wrong one counts towards the
+// account's lockout and is audited, a locked account cannot sign): the
+// session cookie alone — a colleague at an unlocked PC, a stolen
+// cookie — no longer signs in the user's name, as a USB token's PIN or a
+// remote signature's OTP confirms it elsewhere. A right password is
+// remembered for the session for Config.SignConfirmTTL (from the check,
+// not extended by signing; 0: asked every time), in this process's
+// memory: another instance behind a load balancer asks again.
+
+// signerPasswordField is the confirmation's password input: never sent
+// back into a page (repost leaves it out).
+const signerPasswordField = "signer_password"
+
+// asksPassword says whether the confirmation of a asks for the user's
+// password: the actions that sign.
+func asksPassword(a workflow.Action) bool { return a == workflow.Sign || a == workflow.Issue }
+
+// signerPrompt is what the confirmation of a says above the password.
+func signerPrompt(a workflow.Action) string {
+	if a == workflow.Issue {
+		return "Nhập mật khẩu của đồng chí để xác nhận cấp số, phát hành và ký số của cơ quan"
+	}
+	return "Nhập mật khẩu của đồng chí để xác nhận ký số"
+}
+
+// signerChecks remembers, by session (the token's hash), when its user
+// last typed the right password at a signature's confirmation.
+type signerChecks struct {
+	mu sync.Mutex
+	at map[string]time.Time
+}
+
+func newSignerChecks() *signerChecks { return &signerChecks{at: map[string]time.Time{}} }
+
+// recent returns when session key's password was checked, if within ttl
+// of now.
+func (c *signerChecks) recent(key string, now time.Time, ttl time.Duration) (time.Time, bool) {
+	if ttl <= 0 {
+		return time.Time{}, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	at, ok := c.at[key]
+	if !ok || now.Sub(at) >= ttl || now.Before(at) {
+		return time.Time{}, false
+	}
+	return at, true
+}
+
+// remember records a right password of session key at now, forgetting
+// the checks past ttl (the map holds only the sessions that signed in
+// the last ttl).
+func (c *signerChecks) remember(key string, now time.Time, ttl time.Duration) {
+	if ttl <= 0 {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for k, at := range c.at {
+		if now.Sub(at) >= ttl {
+			delete(c.at, k)
+		}
+	}
+	c.at[key] = now
+}
+
+// signerRefusal is why a confirmed signature was not done: the
+// confirmation page is shown again with Message (status Status).
+type signerRefusal struct {
+	Message    string
+	Status     int
+	RetryAfter time.Duration
+}
+
+// signerAbsent checks the signer's presence on a confirmed post of
+// action: nil when the action needs none, the session's password was
+// checked within the TTL, or the password posted is right (then
+// remembered); a refusal to show on the confirmation page otherwise —
+// none typed, a wrong one, the account locked. err: the check could
+// not be done (the database), shown as any other error.
+func (u *UI) signerAbsent(r *http.Request, s *Session, action workflow.Action) (*signerRefusal, error) {
+	if !asksPassword(action) {
+		return nil, nil
+	}
+	key, now, ttl := auth.HashToken(s.Token), u.now(), u.cfg.SignConfirmTTL
+	if _, ok := u.signed.recent(key, now, ttl); ok {
+		return nil, nil
+	}
+	pw := r.PostFormValue(signerPasswordField)
+	if pw == "" {
+		return &signerRefusal{Message: signerPrompt(action) + ".", Status: statusOf(workflow.EINVALID)}, nil
+	}
+	err := u.cfg.Accounts.ConfirmPasswordFrom(r.Context(), auth.ClientAddr(r, u.cfg.TrustedProxies), s.User, pw, "sign")
+	switch workflow.ErrorCode(err) {
+	case "":
+		u.signed.remember(key, u.now(), ttl)
+		return nil, nil
+	case workflow.EUNAUTHORIZED:
+		return &signerRefusal{Status: statusOf(workflow.EUNAUTHORIZED),
+			Message: "Mật khẩu không đúng: chưa " + orName(actionNames, action) + ". Nhập lại mật khẩu đăng nhập của đồng chí; " +
+				"nhập sai nhiều lần, tài khoản bị tạm khóa đăng nhập và ký số như khi đăng nhập sai."}, nil
+	case workflow.ETOOMANY:
+		f := &signerRefusal{Status: statusOf(workflow.ETOOMANY), RetryAfter: time.Minute}
+		var ra interface{ RetryAfter() time.Duration }
+		if errors.As(err, &ra) {
+			f.RetryAfter = max(ra.RetryAfter(), time.Second)
+		}
+		f.Message = fmt.Sprintf("Đã nhập sai mật khẩu quá nhiều lần: tài khoản tạm khóa đăng nhập và ký số. "+
+			"Đợi %s rồi thử lại, hoặc nhờ quản trị hệ thống mở tạm khóa.", waitText(f.RetryAfter))
+		return f, nil
+	}
+	return nil, err
+}
+
+// statusOf is the status of code, from the table.
+func statusOf(code string) int {
+	st, _ := httpstatus.Of(code)
+	return st
+}
+
+// waitText says a wait in Vietnamese: "45 giây", "3 phút".
+func waitText(d time.Duration) string {
+	if d < time.Minute {
+		return strconv.Itoa(int((d+time.Second-1)/time.Second)) + " giây"
+	}
+	return strconv.Itoa(int((d+time.Minute-1)/time.Minute)) + " phút"
+}
+
+// signerAsk says whether the confirmation of a signature asks for the
+// password, and when it does not, note: until when the session's last
+// check holds.
+func (u *UI) signerAsk(s *Session) (ask bool, note string) {
+	at, ok := u.signed.recent(auth.HashToken(s.Token), u.now(), u.cfg.SignConfirmTTL)
+	if !ok {
+		return true, ""
+	}
+	return false, "Đồng chí đã nhập mật khẩu xác nhận ký lúc " + at.In(workflow.Vietnam).Format("15:04") +
+		"; không cần nhập lại đến " + at.Add(u.cfg.SignConfirmTTL).In(workflow.Vietnam).Format("15:04") + "."
+}
