@@ -28,7 +28,7 @@ type waitingCounter interface {
 // users.
 var waitingShort = map[workflow.Role]string{
 	workflow.RoleOfficer: "văn bản đi chờ duyệt, ký",
-	workflow.RoleHandler: "văn bản đến chờ xử lý",
+	workflow.RoleHandler: "văn bản chờ xử lý hoặc đang soạn",
 }
 
 // waitingByUser says, by user ID, what waits for each user on the admin's
@@ -71,7 +71,7 @@ type reassignOffer struct {
 // reassignWhat names, by role, the documents that move.
 var reassignWhat = map[workflow.Role]string{
 	workflow.RoleOfficer: "văn bản đi người này là người ký, đang chờ duyệt hoặc ký",
-	workflow.RoleHandler: "văn bản đến giao người này xử lý, chưa hoàn thành",
+	workflow.RoleHandler: "văn bản đến giao người này xử lý, chưa hoàn thành, hoặc dự thảo người này soạn, chưa trình",
 }
 
 // reassignOffers lists the user page's offers for target: one per role
@@ -139,6 +139,10 @@ func (u *UI) reassign(w http.ResponseWriter, r *http.Request, s *Session, target
 		Undo: "Có thể chuyển lại sau, bằng “Chuyển việc cho…” trên trang của người nhận (khi đó mọi văn bản đang chờ người nhận cùng chuyển)."},
 		Subject: "Người dùng " + userLabel(target), Post: userPagePath(s, target.ID), Hidden: repost(r), Confirm: "reassign",
 		Back: userPagePath(s, target.ID) + "#reassign"}
+	if role == workflow.RoleHandler {
+		v.Facts = append(v.Facts, "Dự thảo chưa trình (kể cả dự thảo bị trả lại) chuyển cho người nhận soạn tiếp: người nhận sửa và trình như dự thảo của mình; "+
+			"trang văn bản vẫn ghi người tạo ban đầu. Dự thảo đã trình không chuyển.")
+	}
 	u.render(w, r, s, http.StatusOK, "confirm", v.Heading, v)
 	return true, 0, nil
 }
@@ -171,7 +175,7 @@ func reassignProblem(err error) string {
 	case strings.Contains(msg, "locked"):
 		return "Tài khoản người nhận đang bị khóa: hãy chọn người đang làm việc."
 	case strings.Contains(msg, "does not hold the role"):
-		return "Người nhận không có vai trò cần thiết (lãnh đạo để duyệt, ký; chuyên viên để xử lý)."
+		return "Người nhận không có vai trò cần thiết (lãnh đạo để duyệt, ký; chuyên viên để xử lý, soạn thảo)."
 	case strings.Contains(msg, "already wait"):
 		return "Văn bản đã chờ chính người này: hãy chọn người khác."
 	}

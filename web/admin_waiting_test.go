@@ -27,7 +27,8 @@ func (r *waitingCounted) WaitingByUser(ctx context.Context) (map[string]map[work
 // TestUsersListWaiting: the admin's list of users says, for each user,
 // how many documents wait for them by name — an official's drafts to
 // review or sign, a handler's incoming documents assigned or in progress
-// (a classified one counted too) — linked to the user page's Chuyển việc
+// (a classified one counted too) and the drafts he has not submitted —
+// linked to the user page's Chuyển việc
 // cho…, "Không có" for the others; counted once for the whole page, not
 // once per user.
 func TestUsersListWaiting(t *testing.T) {
@@ -35,7 +36,8 @@ func TestUsersListWaiting(t *testing.T) {
 	handler, officer, admin := e.login("chuyenvien"), e.login("lanhdao"), e.login("quantri")
 	e.outgoingThrough(t, handler, officer, workflow.Submit)
 	e.outgoingThrough(t, handler, officer, workflow.Submit, workflow.Approve)
-	e.outgoingThrough(t, handler, officer) // a draft: its signer is named already
+	e.outgoingThrough(t, handler, officer) // a draft: its signer is named already, its drafter waits
+	e.outgoingThrough(t, handler, officer)
 	cv2 := e.users["chuyenvien2"]
 	err := e.repo.Atomic(t.Context(), func(ctx context.Context, tx workflow.Tx) error {
 		for i, st := range []workflow.State{workflow.Assigned, workflow.InProgress, workflow.Completed} {
@@ -62,9 +64,9 @@ func TestUsersListWaiting(t *testing.T) {
 		return cell(username, `<a href="/admin/users/`+e.users[username].ID+`#reassign">`+text+`</a>`)
 	}
 	for _, want := range []string{
-		link("lanhdao", "3 văn bản đi chờ duyệt, ký"),
-		link("chuyenvien2", "2 văn bản đến chờ xử lý"),
-		cell("chuyenvien", `<span class="muted">Không có</span>`),
+		link("lanhdao", "4 văn bản đi chờ duyệt, ký"),
+		link("chuyenvien2", "2 văn bản chờ xử lý hoặc đang soạn"),
+		link("chuyenvien", "2 văn bản chờ xử lý hoặc đang soạn"),
 		cell("lanhdao2", `<span class="muted">Không có</span>`),
 		`<th scope="col">Văn bản đang chờ</th>`,
 	} {

@@ -30,12 +30,15 @@ func (u *UI) documentRoutes(mux *http.ServeMux) {
 
 // docView is the document page.
 type docView struct {
-	Doc         *workflow.Document
-	Main        workflow.File
-	HasMain     bool
-	PageImage   *pageImage // the first page, for touch screens (reader.go)
-	Signer      string
-	Creator     string
+	Doc       *workflow.Document
+	Main      workflow.File
+	HasMain   bool
+	PageImage *pageImage // the first page, for touch screens (reader.go)
+	Signer    string
+	Creator   string
+	// Drafter is an outgoing document's drafter when it is no longer who
+	// created it (its drafts passed on: Chuyển việc cho…).
+	Drafter     string
 	Assignee    string
 	Actions     []workflow.Action // buttons of the main form (all allowed but assign)
 	Reasoned    []workflow.Action // those of Actions that need a reason in the comment, which its label names
@@ -208,13 +211,7 @@ func (u *UI) documentView(r *http.Request, s *Session, d *workflow.Document) (*d
 	if err != nil {
 		return nil, err
 	}
-	for i := len(evs) - 1; i >= 0; i-- {
-		e := evs[i]
-		v.Events = append(v.Events, eventRow{At: e.At, Actor: orDefault(names[e.Actor], "Hệ thống"), Text: eventText(e, names), Comment: personComment(e)})
-		if e.Kind == workflow.EventCreate && v.Creator == "" {
-			v.Creator = orDefault(names[e.Actor], "Hệ thống") // a received document has no CreatedBy
-		}
-	}
+	v.history(d, evs, names)
 	v.Returned, v.CanRevise, v.Removed = lastReturn(d, evs, names), u.mayRevise(d, s), removedAttachments(evs)
 	if sig, nd := workflow.CanEditLayout(d, s.User); sig || nd {
 		v.LayoutReset = layoutReset(evs)
@@ -466,7 +463,10 @@ func eventText(e workflow.Event, names map[string]string) string {
 		}
 		return org + " từ chối tiếp nhận văn bản gửi liên thông"
 	case workflow.EventReassigned:
-		who := map[string]string{string(workflow.RoleOfficer): "người ký", string(workflow.RoleHandler): "người xử lý"}[e.Data["role"]]
+		who := reassignedWho[e.Data["party"]]
+		if who == "" { // written before events named the party
+			who = map[string]string{string(workflow.RoleOfficer): "người ký", string(workflow.RoleHandler): "người xử lý"}[e.Data["role"]]
+		}
 		from, to := e.Data["from"], e.Data["to"]
 		return fmt.Sprintf("Chuyển %s: %s → %s", orDefault(who, "việc"), orDefault(names[from], from), orDefault(names[to], to))
 	case workflow.EventRefusalsSeen:
@@ -483,6 +483,28 @@ func eventText(e workflow.Event, names map[string]string) string {
 		return "Được cập nhật bởi văn bản " + e.Data["updated_by"]
 	}
 	return string(e.Kind)
+}
+
+// history fills v's history (newest first) and its creator from d's
+// events: who created it (a received document has no CreatedBy), and an
+// outgoing document's drafter when its drafts were passed on since.
+func (v *docView) history(d *workflow.Document, evs []workflow.Event, names map[string]string) {
+	for i := len(evs) - 1; i >= 0; i-- {
+		e := evs[i]
+		v.Events = append(v.Events, eventRow{At: e.At, Actor: orDefault(names[e.Actor], "Hệ thống"), Text: eventText(e, names), Comment: personComment(e)})
+		if e.Kind == workflow.EventCreate {
+			v.Creator = orDefault(names[e.Actor], "Hệ thống")
+			if d.Direction == workflow.Outgoing && d.CreatedBy != "" && d.CreatedBy != e.Actor {
+				v.Drafter = orDefault(names[d.CreatedBy], d.CreatedBy)
+			}
+		}
+	}
+}
+
+// reassignedWho names, by the party a reassigned event moved, the person
+// its history line says was changed.
+var reassignedWho = map[string]string{
+	string(workflow.NamedSigner): "người ký", string(workflow.TheAssignee): "người xử lý", string(workflow.TheDrafter): "người soạn thảo",
 }
 
 // archiveEventText says what an archive event records: the archival, a

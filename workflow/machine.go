@@ -93,6 +93,10 @@ const (
 	Anyone      Party = ""         // any user holding one of the roles
 	NamedSigner Party = "signer"   // only the official named as signer
 	TheAssignee Party = "assignee" // only the assigned handler
+	// TheDrafter names the handler who drafts an outgoing document
+	// (Document.CreatedBy). No transition uses it (Revise and the
+	// inbox's Submit read CreatedBy themselves): reassignment moves it.
+	TheDrafter Party = "drafter"
 )
 
 // Condition narrows a transition to documents in a given sub-state.

@@ -6,14 +6,16 @@ import (
 )
 
 // EventReassigned records that a document waiting for one person now
-// waits for another (Data: role, from and to: the users' IDs; state: the
+// waits for another (Data: role, from and to: the users' IDs; party: the
+// document's field that changed, signer, assignee or drafter; state: the
 // document's state, which does not change).
 const EventReassigned EventKind = "reassigned"
 
-// reassignRule says which documents wait for a user in a role, by name:
+// ReassignRule says which documents wait for a user in a role, by name:
 // the direction, the states in which the named person can still act, and
-// the party of the machine that names them (the field that changes).
-type reassignRule struct {
+// the party naming them (the field that changes: NamedSigner signer_id,
+// TheAssignee assignee_id, TheDrafter created_by).
+type ReassignRule struct {
 	Direction Direction
 	States    []State
 	Party     Party
@@ -22,24 +24,39 @@ type reassignRule struct {
 // reassignRules: an official is the signer of the outgoing drafts he is
 // to approve and sign, until he has signed (a signed document waits for
 // the clerk; the signature is his); a handler is the assignee of the
-// incoming documents assigned to him, until they are completed. Later
-// states are the record of what the person did: never moved.
-var reassignRules = map[Role]reassignRule{
-	RoleOfficer: {Direction: Outgoing, States: []State{Draft, InReview, Approved}, Party: NamedSigner},
-	RoleHandler: {Direction: Incoming, States: []State{Assigned, InProgress}, Party: TheAssignee},
+// incoming documents assigned to him, until they are completed, and the
+// drafter of the outgoing drafts he writes (never submitted, or returned
+// to him), which only he may revise and which wait in his inbox to be
+// submitted. Later states are the record of what the person did: never
+// moved. The rules of a role never share a direction and a state.
+var reassignRules = map[Role][]ReassignRule{
+	RoleOfficer: {{Direction: Outgoing, States: []State{Draft, InReview, Approved}, Party: NamedSigner}},
+	RoleHandler: {
+		{Direction: Incoming, States: []State{Assigned, InProgress}, Party: TheAssignee},
+		{Direction: Outgoing, States: []State{Draft}, Party: TheDrafter},
+	},
 }
 
 // ReassignRoles lists the roles whose waiting work can be passed on.
 func ReassignRoles() []Role { return []Role{RoleOfficer, RoleHandler} }
 
-// ReassignStates returns the states in which role's documents can be
-// passed on (nil: the role names nobody on a document).
-func ReassignStates(role Role) []State { return reassignRules[role].States }
+// ReassignStates returns the states in which role's documents of
+// direction dir can be passed on (nil: the role names nobody on such a
+// document).
+func ReassignStates(role Role, dir Direction) []State {
+	for _, r := range reassignRules[role] {
+		if r.Direction == dir {
+			return r.States
+		}
+	}
+	return nil
+}
 
 // MayReassign reports whether actor may pass role's waiting work from one
-// user to another: an admin always; for a handler's incoming documents
-// also a clerk, who assigns them (with the officials) and, unlike an
-// official, sees every classified document, so none of them is moved
+// user to another: an admin always; for a handler's documents (incoming
+// ones assigned to him, outgoing drafts he writes, classified included)
+// also a clerk, who assigns the former (with the officials) and, unlike
+// an official, sees every classified document, so none of them is moved
 // unseen.
 func MayReassign(actor *User, role Role) bool {
 	return actor.Has(RoleAdmin) || (role == RoleHandler && actor.Has(RoleClerk))
@@ -74,28 +91,41 @@ func CheckReassign(actor, from, to *User, role Role) error {
 // WaitsByName reports whether d waits for user userID in role, by name,
 // in a state where it can be passed on.
 func WaitsByName(d *Document, role Role, userID string) bool {
-	r, ok := reassignRules[role]
-	if !ok || userID == "" || d.Direction != r.Direction || !slices.Contains(r.States, d.State) {
-		return false
+	r, ok := ruleFor(d, role)
+	return ok && userID != "" && *r.field(d) == userID
+}
+
+// ruleFor is role's rule for d's direction and state, if any.
+func ruleFor(d *Document, role Role) (ReassignRule, bool) {
+	for _, r := range reassignRules[role] {
+		if d.Direction == r.Direction && slices.Contains(r.States, d.State) {
+			return r, true
+		}
 	}
-	return *r.field(d) == userID
+	return ReassignRule{}, false
 }
 
 // field is the document's field naming the party.
-func (r reassignRule) field(d *Document) *string {
-	if r.Party == NamedSigner {
+func (r ReassignRule) field(d *Document) *string {
+	switch r.Party {
+	case NamedSigner:
 		return &d.SignerID
+	case TheDrafter:
+		return &d.CreatedBy
 	}
 	return &d.AssigneeID
 }
 
 // Reassigned moves d from the user it names in role to toID, as
 // WaitsByName found it, and returns the event that records it (actor,
-// at: the caller's). d's version is the caller's to bump.
+// at: the caller's). d's version is the caller's to bump. A draft's new
+// drafter is its CreatedBy: she revises and submits it as her own; who
+// first wrote it stays in its created event.
 func Reassigned(d *Document, role Role, toID string) *Event {
-	f := reassignRules[role].field(d)
+	r, _ := ruleFor(d, role)
+	f := r.field(d)
 	e := &Event{DocumentID: d.ID, Kind: EventReassigned,
-		Data: map[string]string{"role": string(role), "from": *f, "to": toID, "state": string(d.State)}}
+		Data: map[string]string{"role": string(role), "party": string(r.Party), "from": *f, "to": toID, "state": string(d.State)}}
 	*f = toID
 	return e
 }
@@ -155,14 +185,15 @@ func (s *Service) Reassign(ctx context.Context, actor *User, in ReassignInput) (
 }
 
 // reassignClauses selects the documents waiting for userID in role by
-// name (WaitsByName), one clause per state.
+// name (WaitsByName), one clause per rule and state.
 func reassignClauses(role Role, userID string) []WorkClause {
-	r := reassignRules[role]
 	var out []WorkClause
-	for _, st := range r.States {
-		c := WorkClause{Direction: r.Direction, State: st}
-		*r.clauseField(&c) = userID
-		out = append(out, c)
+	for _, r := range reassignRules[role] {
+		for _, st := range r.States {
+			c := WorkClause{Direction: r.Direction, State: st}
+			*r.clauseField(&c) = userID
+			out = append(out, c)
+		}
 	}
 	return out
 }
@@ -193,9 +224,12 @@ func (s *Service) WaitingByName(ctx context.Context, userID string) (map[Role]in
 }
 
 // clauseField is the WorkClause field narrowing to the party.
-func (r reassignRule) clauseField(c *WorkClause) *string {
-	if r.Party == NamedSigner {
+func (r ReassignRule) clauseField(c *WorkClause) *string {
+	switch r.Party {
+	case NamedSigner:
 		return &c.SignerID
+	case TheDrafter:
+		return &c.CreatedBy
 	}
 	return &c.AssigneeID
 }
@@ -247,14 +281,14 @@ func (s *Service) reassignOne(ctx context.Context, actor *User, id string, role 
 	}
 }
 
-// WaitingRule returns what role's waiting work is, by name: the
-// direction, the states in which it can be passed on, and the party
-// naming the person (NamedSigner: signer_id, TheAssignee: assignee_id);
-// ok false for a role naming nobody. For repositories answering
-// WaitingCounter in their own query language.
-func WaitingRule(role Role) (dir Direction, states []State, party Party, ok bool) {
-	r, ok := reassignRules[role]
-	return r.Direction, r.States, r.Party, ok
+// WaitingRule returns what role's waiting work is, by name: one rule per
+// kind of document (the direction, the states in which it can be passed
+// on, and the party naming the person: NamedSigner signer_id,
+// TheAssignee assignee_id, TheDrafter created_by); none for a role
+// naming nobody. For repositories answering WaitingCounter in their own
+// query language.
+func WaitingRule(role Role) []ReassignRule {
+	return slices.Clone(reassignRules[role])
 }
 
 // WaitingCounter is implemented by repositories that count what waits
@@ -282,7 +316,8 @@ func (s *Service) WaitingByUser(ctx context.Context) (map[string]map[Role]int, e
 		}
 		for _, docs := range per {
 			for _, d := range docs {
-				id := *reassignRules[role].field(d)
+				r, _ := ruleFor(d, role)
+				id := *r.field(d)
 				if id == "" {
 					continue
 				}

@@ -10,30 +10,31 @@ import (
 
 var _ workflow.WaitingCounter = (*DB)(nil)
 
+// partyColumn is the documents column naming each party.
+var partyColumn = map[workflow.Party]string{
+	workflow.NamedSigner: "signer_id", workflow.TheAssignee: "assignee_id", workflow.TheDrafter: "created_by",
+}
+
 // WaitingByUser implements workflow.WaitingCounter: one statement, a
-// GROUP BY of each role's party column over its waiting states, joined
-// with UNION ALL — answered from the index documents_work, which holds
-// direction, state, signer_id and assignee_id.
+// GROUP BY of each rule's party column over its waiting states (a
+// handler has two: the incoming documents' assignee_id, the drafts'
+// created_by), joined with UNION ALL — answered from the index
+// documents_work, which holds direction, state, signer_id, assignee_id
+// and created_by.
 func (d *DB) WaitingByUser(ctx context.Context) (map[string]map[workflow.Role]int, error) {
 	c := d.reader(ctx)
 	var parts []string
 	var args []any
 	for _, role := range workflow.ReassignRoles() {
-		dir, states, party, ok := workflow.WaitingRule(role)
-		if !ok {
-			continue
+		for _, r := range workflow.WaitingRule(role) {
+			ss := make([]string, len(r.States))
+			for i, st := range r.States {
+				ss[i] = string(st)
+			}
+			parts = append(parts, fmt.Sprintf("SELECT %[1]s AS user_id, CAST(? AS TEXT) AS role, COUNT(*) AS n FROM %[2]s WHERE direction = ? AND state IN ? AND %[1]s <> '' GROUP BY %[1]s",
+				partyColumn[r.Party], workTable[c.db.dialect]))
+			args = append(args, string(role), string(r.Direction), ss)
 		}
-		col := "assignee_id"
-		if party == workflow.NamedSigner {
-			col = "signer_id"
-		}
-		ss := make([]string, len(states))
-		for i, st := range states {
-			ss[i] = string(st)
-		}
-		parts = append(parts, fmt.Sprintf("SELECT %[1]s AS user_id, CAST(? AS TEXT) AS role, COUNT(*) AS n FROM %[2]s WHERE direction = ? AND state IN ? AND %[1]s <> '' GROUP BY %[1]s",
-			col, workTable[c.db.dialect]))
-		args = append(args, string(role), string(dir), ss)
 	}
 	var rows []struct {
 		UserID, Role string

@@ -12,7 +12,8 @@ import (
 
 // TestWaitingByUser: what waits for every user by name — an official's
 // outgoing drafts to review or sign, a handler's incoming documents
-// assigned or in progress, classified included — is counted in one
+// assigned or in progress and the drafts he writes (not those he
+// submitted), classified included — is counted in one
 // statement on every backend, whatever the number of users (the admin's
 // list of users); signed or completed work is not counted.
 func TestWaitingByUser(t *testing.T) {
@@ -21,19 +22,22 @@ func TestWaitingByUser(t *testing.T) {
 			db, buf := openLogged(t, backend)
 			ctx := context.Background()
 			var docs []*workflow.Document
+			var drafter string // of the outgoing documents added next
 			add := func(dir workflow.Direction, st workflow.State, signer, assignee string, conf workflow.Confidentiality) {
 				d := incomingDoc(docID(len(docs)), len(docs))
 				d.Direction, d.State, d.SignerID, d.AssigneeID, d.Confidentiality = dir, st, signer, assignee, conf
 				if dir == workflow.Outgoing {
-					d.Sender = nil
+					d.Sender, d.CreatedBy = nil, drafter
 				}
 				docs = append(docs, d)
 			}
+			drafter = "u-h1"
 			for _, st := range []workflow.State{workflow.Draft, workflow.InReview, workflow.Approved, workflow.OfficerSigned, workflow.Issued} {
 				add(workflow.Outgoing, st, "u-lead", "", workflow.Public)
 			}
+			drafter = "u-h2"
 			add(workflow.Outgoing, workflow.InReview, "u-lead2", "", workflow.Secret)
-			add(workflow.Outgoing, workflow.Draft, "", "", workflow.Public)
+			add(workflow.Outgoing, workflow.Draft, "", "", workflow.Secret)
 			for _, st := range []workflow.State{workflow.Registered, workflow.Assigned, workflow.InProgress, workflow.Completed} {
 				add(workflow.Incoming, st, "", "u-h1", workflow.Public)
 			}
@@ -50,7 +54,7 @@ func TestWaitingByUser(t *testing.T) {
 			}
 			want := map[string]map[workflow.Role]int{
 				"u-lead": {workflow.RoleOfficer: 3}, "u-lead2": {workflow.RoleOfficer: 1},
-				"u-h1": {workflow.RoleHandler: 2}, "u-h2": {workflow.RoleHandler: 1},
+				"u-h1": {workflow.RoleHandler: 3}, "u-h2": {workflow.RoleHandler: 2},
 			}
 			if !reflect.DeepEqual(got, want) {
 				t.Errorf("WaitingByUser = %v, want %v", got, want)
