@@ -406,7 +406,9 @@ func testRefusedForGood(t *testing.T, e *mailEnv) {
 
 // TestIntegrationMailReassigned: a draft waiting for its signer's
 // approval, passed by the admin to another official, mails that official
-// "Văn bản chờ duyệt" — and the first signer nothing more.
+// "Văn bản chờ duyệt" — and the first signer nothing more; a draft not
+// yet submitted, passed by a clerk to another handler, mails her "Dự
+// thảo được chuyển cho bạn soạn tiếp" (the submitted one stays).
 func TestIntegrationMailReassigned(t *testing.T) {
 	e := newMailEnv(t)
 	ctx := context.Background()
@@ -432,5 +434,23 @@ func TestIntegrationMailReassigned(t *testing.T) {
 	}
 	if n := len(e.mails(t, e.addr[workflow.RoleOfficer])); n != 1 {
 		t.Errorf("the first signer got %d mails, want the submission's only", n)
+	}
+	h2 := &workflow.User{ID: "u-h2", Username: "cv2", FullName: "Chuyên viên Hai", Roles: []workflow.Role{workflow.RoleHandler}, CreatedAt: time.Now()}
+	if err := e.db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error { return tx.CreateUser(ctx, h2) }); err != nil {
+		t.Fatal(err)
+	}
+	addr2 := "cv2-" + e.addr[workflow.RoleHandler]
+	if err := e.db.SetUserMail(ctx, "", h2.ID, workflow.MailSettings{Email: addr2}); err != nil {
+		t.Fatal(err)
+	}
+	d2 := e.draft(t, workflow.Public)
+	res, err := e.svc.Reassign(ctx, e.users[workflow.RoleClerk], workflow.ReassignInput{From: e.users[workflow.RoleHandler].ID, To: h2.ID, Role: workflow.RoleHandler})
+	if err != nil || len(res.Moved) != 1 || res.Moved[0] != d2.ID {
+		t.Fatalf("the handler's work: moved %v, %v; want the draft not submitted only", res.Moved, err)
+	}
+	e.run(t)
+	got = e.waitMails(t, addr2, 1)
+	if len(got) != 1 || !strings.HasPrefix(got[0].Subject, "[vanthu] Dự thảo được chuyển cho bạn soạn tiếp: ") || !strings.Contains(got[0].Text, publicURL+"/documents/"+d2.ID) {
+		t.Errorf("the new drafter's mail: %+v", got)
 	}
 }

@@ -24,6 +24,9 @@ const (
 	Returned Reason = "returned"
 	// Assigned: an incoming document was assigned to a handler.
 	Assigned Reason = "assigned"
+	// Redrafted: a draft was passed to another handler, its drafter now
+	// (a reassigned event moving the drafter): she revises and submits it.
+	Redrafted Reason = "redrafted"
 	// ToIssue: the official signed; a clerk gives the document its
 	// number and the agency's signature (issue).
 	ToIssue Reason = "to_issue"
@@ -51,7 +54,8 @@ func NeedsUsers(e workflow.Event) bool {
 // clerks: workflow.WaitsFor, among users); a delivery refused for good
 // the clerks who may see d; a document passed to another person (a
 // reassigned event) that person, as its submission, approval or
-// assignment would have (a draft not yet submitted: nobody). Never the actor about their own action;
+// assignment would have (a draft not yet submitted: nobody, but its new
+// drafter, told it is hers to finish). Never the actor about their own action;
 // nobody about any other event. users are the accounts (NeedsUsers).
 func Targets(e workflow.Event, d *workflow.Document, users []*workflow.User) []Target {
 	if d == nil {
@@ -105,7 +109,8 @@ func clerks(e workflow.Event, users []*workflow.User, r Reason, tells func(*work
 
 // reassignedReasons: what the person a document was passed to is told,
 // by the state it was passed in — the message they would have had if it
-// had reached them so (a draft still being written waits for nobody).
+// had reached them so (a draft still being written waits for no signer;
+// passed to a new drafter, it waits for her: Redrafted).
 var reassignedReasons = map[workflow.State]Reason{
 	workflow.InReview: ToApprove, workflow.Approved: ToSign,
 	workflow.Assigned: Assigned, workflow.InProgress: Assigned,
@@ -114,6 +119,9 @@ var reassignedReasons = map[workflow.State]Reason{
 // reassigned is the target of a reassigned event: its "to".
 func reassigned(e workflow.Event) []Target {
 	r, ok := reassignedReasons[workflow.State(e.Data["state"])]
+	if e.Data["party"] == string(workflow.TheDrafter) {
+		r, ok = Redrafted, true
+	}
 	to := e.Data["to"]
 	if !ok || to == "" || to == e.Actor {
 		return nil

@@ -29,6 +29,10 @@ func TestTargets(t *testing.T) {
 		return workflow.Event{Kind: workflow.EventReassigned, Actor: "u-admin", DocumentID: "d-1",
 			Data: map[string]string{"role": "officer", "from": "u-signer", "to": to, "state": string(st)}}
 	}
+	redrafted := func(to string) workflow.Event {
+		return workflow.Event{Kind: workflow.EventReassigned, Actor: "u-admin", DocumentID: "d-1",
+			Data: map[string]string{"role": "handler", "party": "drafter", "from": "u-drafter", "to": to, "state": string(workflow.Draft)}}
+	}
 	signed := tr(workflow.Sign, "u-signer", nil)
 	signed.From, signed.To = workflow.Approved, workflow.OfficerSigned
 	refused := *workflow.DeliveryRefused(workflow.Delivery{DocumentID: "d-1", Kind: workflow.DeliverDocument, OrgID: "000.00.31.H13"}, "02", "Sai địa chỉ", time.Now())
@@ -53,6 +57,8 @@ func TestTargets(t *testing.T) {
 		{"passed on assigned tells the new assignee", moved(workflow.Assigned, "u-new"), []Target{{"u-new", Assigned}}},
 		{"passed on in progress tells the new assignee", moved(workflow.InProgress, "u-new"), []Target{{"u-new", Assigned}}},
 		{"a draft passed on tells nobody: nothing waits for the signer yet", moved(workflow.Draft, "u-deputy"), nil},
+		{"a draft passed to a new drafter tells her", redrafted("u-h2"), []Target{{"u-h2", Redrafted}}},
+		{"a draft passed to the actor tells nobody", redrafted("u-admin"), nil},
 		{"passed on to the actor tells nobody", moved(workflow.Assigned, "u-admin"), nil},
 		{"a comment tells nobody", workflow.Event{Kind: workflow.EventComment, Action: workflow.Submit, Actor: "u-x"}, nil},
 	} {

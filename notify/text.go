@@ -20,6 +20,9 @@ var headline = map[Reason]string{
 	ToSign:    "Văn bản chờ ký",
 	Returned:  "Dự thảo bị trả lại",
 	Assigned:  "Văn bản được giao xử lý",
+	// A draft passed on by Chuyển việc cho…: the new drafter revises
+	// and submits it.
+	Redrafted: "Dự thảo được chuyển cho bạn soạn tiếp",
 	ToIssue:   "Văn bản chờ cấp số và đóng dấu",
 	// A refused status message is about an incoming document: the
 	// headline stays, the body says what was sent.
