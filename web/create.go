@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/base64"
 	"errors"
@@ -52,6 +53,10 @@ type createView struct {
 	// ("Vào sổ" leads here, to the next one: ?registered=): the page
 	// says so, and the focus is on the form.
 	Registered *workflow.Document
+	// Related names the documents the form's replaces, updates and
+	// replies_to hold (by number and subject, for the notice at the
+	// form's top; the id alone when the user may not see it).
+	Related map[string]*relatedDoc
 }
 
 type layoutBox struct {
@@ -166,6 +171,7 @@ func (u *UI) formView(r *http.Request, s *Session, dir workflow.Direction, form 
 			}
 		}
 		v.NoExchange = len(v.Recipients) == 0
+		v.Related = u.formRelated(r.Context(), s, form)
 		for _, b := range []struct{ name, label string }{{"signature", "Khối chữ ký (chữ ký lãnh đạo, dấu cơ quan)"}, {"number", "Số, ký hiệu"}, {"date", "Ngày ban hành"}} {
 			lb := layoutBox{Name: b.name, Label: b.label}
 			for _, f := range []struct{ k, l string }{{"page", "Trang (0 = trang cuối)"}, {"x", "Cách lề trái (điểm)"}, {"y", "Cách mép dưới (điểm)"}, {"w", "Rộng (điểm)"}, {"h", "Cao (điểm)"}} {
@@ -176,6 +182,22 @@ func (u *UI) formView(r *http.Request, s *Session, dir workflow.Direction, form 
 		}
 	}
 	return v, nil
+}
+
+// formRelated names the documents an outgoing form replaces, updates or
+// replies to: the notice at its top showed their ids alone, and a handler
+// could not tell which letter the reply she drafted answers.
+func (u *UI) formRelated(ctx context.Context, s *Session, form map[string]string) map[string]*relatedDoc {
+	out := map[string]*relatedDoc{}
+	for _, k := range []string{"replaces", "updates", "replies_to"} {
+		if form[k] == "" {
+			continue
+		}
+		if d, err := u.cfg.Docs.Get(ctx, s.User, form[k]); err == nil {
+			out[k] = relatedOf(d, false)
+		}
+	}
+	return out
 }
 
 func (u *UI) handleNewIncoming(w http.ResponseWriter, r *http.Request, s *Session) error {

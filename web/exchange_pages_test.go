@@ -56,8 +56,9 @@ func TestRevocationThroughPages(t *testing.T) {
 }
 
 // TestAmendFromDocumentPage: a sent outgoing document's page offers the
-// handler a replacement and an update; the draft form carries the link
-// and the draft made from it replaces (or updates) the sent document.
+// handler a replacement and an update; the draft form carries the link,
+// names the sent document by its number and subject (not its ID), and
+// the draft made from it replaces (or updates) the sent document.
 func TestAmendFromDocumentPage(t *testing.T) {
 	e := newTestEnv(t)
 	h := e.login("chuyenvien")
@@ -82,6 +83,9 @@ func TestAmendFromDocumentPage(t *testing.T) {
 		p := h.get("/outgoing/new?" + how + "=sent1")
 		if !strings.Contains(p.Body, `name="`+how+`" value="sent1"`) {
 			t.Fatalf("draft form lacks the %s link", how)
+		}
+		if n := byID(parseHTML(t, p.Body), "amends"); !strings.Contains(textOf(n), "văn bản đã gửi Quyết định đã gửi (gửi đến") {
+			t.Errorf("%s: the form's notice names the sent document %q, not by its subject", how, textOf(n))
 		}
 		f := url.Values{"type": {"QĐ"}, "subject": {"Quyết định " + how}, "signer_id": {e.users["lanhdao"].ID}, how: {"sent1"}}
 		id := docIDFrom(t, h.postMultipart("/outgoing/new", f, map[string][]byte{"file": fakePDF}))

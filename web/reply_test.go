@@ -68,7 +68,8 @@ func TestReplyToIncoming(t *testing.T) {
 // reply (number or "chưa có số", state, link), its history saying it; a
 // classified reply is named by its ID alone to a user who may see the
 // letter but not it. An ID that is no letter is refused on the form.
-// Before, the note in the draft was the only link between the two.
+// Before, the note in the draft was the only link between the two. The
+// form names the letter by its number and subject.
 func TestReplyLinksBothWays(t *testing.T) {
 	e := newTestEnv(t)
 	clerk, handler := e.login("vanthu"), e.login("chuyenvien")
@@ -80,6 +81,11 @@ func TestReplyLinksBothWays(t *testing.T) {
 	form := handler.get(html.UnescapeString(m[1])).Body
 	if !strings.Contains(form, `name="replies_to" value="`+id+`"`) {
 		t.Fatalf("the reply's form does not carry the letter's ID %s", id)
+	}
+	// The notice at the form's top names the letter by its number and
+	// subject, linked: it showed the letter's ID (walk 7).
+	if n := byID(parseHTML(t, form), "replies"); textOf(n) != "Văn bản này trả lời văn bản đến 12/UBND-VP — Về việc chờ complete." || hrefIn(n) != "/documents/"+id {
+		t.Errorf("the reply's form names the letter %q (%s)", textOf(n), hrefIn(n))
 	}
 	f := url.Values{"type": {"CV"}, "subject": {"Về việc trả lời mật"}, "signer_id": {e.users["lanhdao"].ID},
 		"confidentiality": {"secret"}, "urgency": {"normal"}, "replies_to": {"khong-co-van-ban"}}
