@@ -46,19 +46,27 @@ func (u *UI) handleArchiveEvidence(w http.ResponseWriter, r *http.Request, s *Se
 	if rec.Notation != "" {
 		title += " · " + rec.Notation
 	}
-	u.render(w, r, s, http.StatusOK, "archive_evidence", title, evidenceView{Rec: rec, Report: evidenceReportVI(rep), JSON: "/archive/" + id + "/evidence?format=json"})
+	// The report names the document's signatures by number alone: the
+	// document's own verification (of the same file, archived as it is)
+	// says which of them are document time-stamps.
+	var stamps map[string]bool
+	if d, err := u.cfg.Docs.Get(r.Context(), s.User, id); err == nil {
+		stamps = docStamps(d.Verification)
+	}
+	u.render(w, r, s, http.StatusOK, "archive_evidence", title, evidenceView{Rec: rec, Report: evidenceReportVI(rep, stamps), JSON: "/archive/" + id + "/evidence?format=json"})
 	return nil
 }
 
 // evidenceReportVI is a copy of rep with its reasons and problems in
 // Vietnamese (evidenceVI; the document's signature reasons, the
-// verifier's, by reasonVI); the JSON download keeps the service's words.
-func evidenceReportVI(rep *archive.EvidenceReport) *archive.EvidenceReport {
+// verifier's, by reasonOf, those numbered in stamps said to be document
+// time-stamps); the JSON download keeps the service's words.
+func evidenceReportVI(rep *archive.EvidenceReport, stamps map[string]bool) *archive.EvidenceReport {
 	out := *rep
 	out.Reasons = mapStrings(rep.Reasons, evidenceReasonVI)
 	if rep.Document != nil {
 		d := *rep.Document
-		d.Reasons = mapStrings(d.Reasons, reasonVI)
+		d.Reasons = mapStrings(d.Reasons, func(r string) string { return reasonOf(r, stamps) })
 		out.Document = &d
 	}
 	out.TimeStamps = make([]archive.EvidenceStamp, len(rep.TimeStamps))

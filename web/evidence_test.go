@@ -102,3 +102,33 @@ func TestArchiveEvidencePage(t *testing.T) {
 		}
 	}
 }
+
+// TestEvidenceNamesDocTimeStamp: the evidence page says the document's
+// time-stamp is one (Dấu thời gian tài liệu, chữ ký 3), as the document's
+// page does, from the document's own verification of the same file — it
+// read "Chữ ký 3 (… Time-Stamping Authority)" as if the authority had
+// signed the decision (walk 7).
+func TestEvidenceNamesDocTimeStamp(t *testing.T) {
+	e := newTestEnv(t)
+	ts := time.Date(2026, 11, 20, 3, 0, 0, 0, time.UTC)
+	reasons := []string{"Signature 1 (Trần Văn Quyết): valid.", "Signature 2 (CN=UBND quận Bình Thủy Time-Stamping Authority): valid."}
+	doc := &workflow.Document{ID: "d1", Direction: workflow.Outgoing, Type: "QĐ", Subject: "Quyết định ban hành quy chế", Notation: "15/QĐ-UBND",
+		Urgency: workflow.UrgencyNormal, Confidentiality: workflow.Public, State: workflow.Archived, Version: 5,
+		SignerID: e.users["lanhdao"].ID, CreatedBy: e.users["chuyenvien"].ID, CreatedAt: e.now, UpdatedAt: e.now,
+		Verification: &workflow.Verification{Verdict: workflow.VerdictValid, Reasons: reasons,
+			Report: []byte(`{"signatures":[{"index":0,"subfilter":"ETSI.CAdES.detached"},{"index":1,"subfilter":"ETSI.RFC3161"}]}`)}}
+	if err := e.repo.Atomic(t.Context(), func(ctx context.Context, tx workflow.Tx) error { return tx.CreateDocument(ctx, doc) }); err != nil {
+		t.Fatal(err)
+	}
+	rec := &archive.Record{DocumentID: "d1", Notation: "15/QĐ-UBND", Subject: doc.Subject, Class: archive.ClassPermanent, RetainUntil: archive.Forever, ArchivedAt: ts}
+	rep := &archive.EvidenceReport{DocumentID: "d1", Record: "records/d1", CheckedAt: e.now, RetainUntil: archive.Forever, Verdict: workflow.VerdictValid,
+		Document: &archive.DocumentEvidence{Name: "document.pdf", SHA256: "ab12", ValidationTime: ts, Verdict: workflow.VerdictValid, Reasons: reasons}}
+	calls := 0
+	e.remount(t, Config{Archive: evidenceArchive{rec: rec, rep: rep, calls: &calls}})
+	p := e.login("luutru").get("/archive/d1/evidence")
+	for _, want := range []string{"Chữ ký 1 (Trần Văn Quyết): hợp lệ.", "Dấu thời gian tài liệu, chữ ký 2 (UBND quận Bình Thủy Time-Stamping Authority): hợp lệ."} {
+		if !strings.Contains(p.Body, want) {
+			t.Errorf("evidence page lacks %q", want)
+		}
+	}
+}

@@ -211,6 +211,17 @@ const docTimeStampSubFilter = "ETSI.RFC3161"
 // time-stamp's (its report's /SubFilter) as one, not as "Chữ ký N" of
 // the time-stamping authority's name.
 func reasonsVI(v *workflow.Verification) []string {
+	stamps := docStamps(v)
+	var out []string
+	for _, r := range v.Reasons {
+		out = append(out, reasonOf(r, stamps))
+	}
+	return out
+}
+
+// docStamps are the numbers ("3") of the signatures of v's report that
+// are document time-stamps (nil for none, or no report).
+func docStamps(v *workflow.Verification) map[string]bool {
 	var stamps map[string]bool
 	var rj struct {
 		Signatures []struct {
@@ -218,7 +229,7 @@ func reasonsVI(v *workflow.Verification) []string {
 			SubFilter string `json:"subfilter"`
 		} `json:"signatures"`
 	}
-	if len(v.Report) > 0 && json.Unmarshal(v.Report, &rj) == nil {
+	if v != nil && len(v.Report) > 0 && json.Unmarshal(v.Report, &rj) == nil {
 		for _, sg := range rj.Signatures {
 			if sg.SubFilter == docTimeStampSubFilter {
 				if stamps == nil {
@@ -228,11 +239,7 @@ func reasonsVI(v *workflow.Verification) []string {
 			}
 		}
 	}
-	var out []string
-	for _, r := range v.Reasons {
-		out = append(out, reasonOf(r, stamps))
-	}
-	return out
+	return stamps
 }
 
 // reasonVI says one of the verifier's reasons in Vietnamese.
