@@ -619,14 +619,22 @@ func (u *UI) handleQueue(w http.ResponseWriter, r *http.Request, s *Session) err
 	}
 	v := queueView{Tabs: u.adminTabs("/admin/exchange"), Pending: q.Counts[workflow.DeliveryPending],
 		Delivered: q.Counts[workflow.DeliveryDelivered], Failed: q.Counts[workflow.DeliveryFailed]}
+	docs := map[string]string{} // document ID -> its label, each read once
 	row := func(d workflow.Delivery) deliveryRow {
 		kind := "Văn bản"
 		if d.Kind == workflow.DeliverStatus {
 			kind = "Thông báo trạng thái " + d.StatusCode
 		}
+		label, ok := docs[d.DocumentID]
+		if !ok {
+			if doc, err := u.cfg.Docs.Get(r.Context(), s.User, d.DocumentID); err == nil {
+				label = relatedOf(doc, false).Label
+			}
+			docs[d.DocumentID] = label
+		}
 		at := d.UpdatedAt
 		return deliveryRow{Org: d.OrgName, OrgID: d.OrgID, Kind: kind, State: orName(deliveryStates, d.State), At: &at,
-			Attempts: d.Attempts, Note: deliveryProblem(d.LastError), Raw: d.LastError, Code: d.DocumentID}
+			Attempts: d.Attempts, Note: deliveryProblem(d.LastError), Raw: d.LastError, Code: d.DocumentID, Doc: label}
 	}
 	for _, d := range q.Waiting {
 		v.Waiting = append(v.Waiting, row(d))

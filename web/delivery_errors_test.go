@@ -62,3 +62,36 @@ func TestQueueSaysWhyInVietnamese(t *testing.T) {
 		t.Errorf("the queue does not say why in Vietnamese: %d\n%s", p.Status, p.Body)
 	}
 }
+
+// TestQueueFailedFirst: the admin's exchange queue says what its figures
+// count and what a failure means, lists the failed deliveries (which
+// need someone) before the waiting ones (retried by themselves), and
+// names each delivery's document by number and subject — each row's
+// document read "mở" alone, and the failures came last (walk 7).
+func TestQueueFailedFirst(t *testing.T) {
+	e := newTestEnv(t)
+	sent := &workflow.Document{ID: "sent1", Direction: workflow.Outgoing, Type: "QĐ", Subject: "Quyết định đã gửi", Notation: "07/QĐ-UBND",
+		Urgency: workflow.UrgencyNormal, Confidentiality: workflow.Public, State: workflow.Sent, Version: 6,
+		SignerID: e.users["lanhdao"].ID, CreatedBy: e.users["chuyenvien"].ID, CreatedAt: e.now, UpdatedAt: e.now}
+	if err := e.repo.Atomic(t.Context(), func(ctx context.Context, tx workflow.Tx) error { return tx.CreateDocument(ctx, sent) }); err != nil {
+		t.Fatal(err)
+	}
+	dl := func(id, doc string, st workflow.DeliveryState) workflow.Delivery {
+		return workflow.Delivery{ID: id, DocumentID: doc, OrgID: "000.00.31.H13", OrgName: "UBND phường Long Hòa",
+			Kind: workflow.DeliverDocument, State: st, Attempts: 3, LastError: "HTTP 400", UpdatedAt: e.now}
+	}
+	x := queueOnly{q: exchange.QueueState{Counts: map[workflow.DeliveryState]int{workflow.DeliveryPending: 1, workflow.DeliveryFailed: 1},
+		Waiting: []workflow.Delivery{dl("d1", "khong-co", workflow.DeliveryPending)}, Failed: []workflow.Delivery{dl("d2", "sent1", workflow.DeliveryFailed)}}}
+	e.remount(t, Config{Exchange: x})
+	p := e.login("quantri").get("/admin/exchange")
+	failed, waiting := strings.Index(p.Body, "<h3>Gửi thất bại</h3>"), strings.Index(p.Body, "<h3>Đang chờ gửi</h3>")
+	if p.Status != http.StatusOK || failed < 0 || waiting < 0 || failed > waiting {
+		t.Errorf("the failed deliveries (at %d) are not listed before the waiting ones (at %d): %d", failed, waiting, p.Status)
+	}
+	for _, want := range []string{`<a href="/documents/sent1">07/QĐ-UBND — Quyết định đã gửi</a>`, `<a href="/documents/khong-co">mở</a>`,
+		"được thử lại tự động", "cơ quan nhận đã từ chối hẳn, không gửi lại"} {
+		if !strings.Contains(p.Body, want) {
+			t.Errorf("the queue lacks %s", want)
+		}
+	}
+}

@@ -136,6 +136,9 @@ type deliveryRow struct {
 	// sentence: app.js compares them before and after a refresh and has
 	// the page's live region say the rows whose state changed.
 	Key, Said string
+	// Doc names the delivery's document (number and subject) on the
+	// admin's queue; "" when it cannot be read.
+	Doc string
 }
 
 // statusCodes are the edXML status codes (QCVN 102:2016) in Vietnamese.
