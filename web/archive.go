@@ -6,6 +6,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -41,6 +42,40 @@ type archiveSearchView struct {
 	CSV      string // the list of everything found, as a CSV file
 	Error    string // a filter that does not read
 	Invalid  Invalid
+	// Instead, when the subject's words find nothing and read as a number
+	// or a notation (01/QĐ-UBND, 15), is the search by that field, with
+	// its label: an archivist typing a notation into the first box read
+	// "nothing found" of a record that is there.
+	Instead, InsteadField string
+}
+
+// numberLike and notationLike are what a search's words look like when
+// they are a document's number (15) or its number and notation
+// (01/QĐ-UBND, 1/QĐ).
+var (
+	numberLike   = regexp.MustCompile(`^\d+$`)
+	notationLike = regexp.MustCompile(`^\d+\s*/\s*\S+`)
+)
+
+// searchInstead is the archive search with q's words as a number or a
+// notation instead of a subject's ("" for neither), and that field's
+// label.
+func searchInstead(qv url.Values, q string) (string, string) {
+	field, label := "", ""
+	switch {
+	case numberLike.MatchString(q):
+		field, label = "number", "số"
+	case notationLike.MatchString(q):
+		field, label = "notation", "số, ký hiệu"
+	default:
+		return "", ""
+	}
+	cq := cloneValues(qv)
+	for _, k := range []string{"q", "cursor", "start"} {
+		cq.Del(k)
+	}
+	cq.Set(field, q)
+	return "/archive?" + cq.Encode(), label
 }
 
 // badNumberFilter is shown when the archive's number filter does not read.
@@ -99,6 +134,9 @@ func (u *UI) handleArchiveSearch(w http.ResponseWriter, r *http.Request, s *Sess
 	}
 	v.Rows = recs
 	v.Pager = pagerOf("/archive", qv, next, len(recs), total, "hồ sơ")
+	if total == 0 && q.Notation == "" && q.Number == 0 {
+		v.Instead, v.InsteadField = searchInstead(qv, q.Q)
+	}
 	if total > 0 {
 		cq := cloneValues(qv)
 		cq.Del("cursor")

@@ -34,3 +34,29 @@ func TestArchiveSearchByRetention(t *testing.T) {
 		}
 	}
 }
+
+// TestArchiveSearchOffersNotation: an archivist who types a notation
+// (01/QĐ-UBND) or a number into Trích yếu có chứa and finds nothing is
+// offered the same search by Số, ký hiệu or Số, the other filters kept —
+// she read "Không tìm thấy hồ sơ nào phù hợp" of a decision in the
+// archive (walk 7). Words of a subject, or a search that found
+// something, are offered nothing.
+func TestArchiveSearchOffersNotation(t *testing.T) {
+	e := newTestEnv(t)
+	var got archive.Query
+	e.remount(t, Config{Archive: searchArchive{got: &got}})
+	archivist := e.login("luutru")
+	for _, tc := range []struct{ query, want string }{
+		{"q=01%2FQ%C4%90-UBND&type=QD", `tìm “01/QĐ-UBND” theo số, ký hiệu</a>`},
+		{"q=01%2FQ%C4%90-UBND&type=QD", `href="/archive?notation=01%2FQ%C4%90-UBND&amp;type=QD"`},
+		{"q=15", `href="/archive?number=15"`},
+		{"q=h%E1%BB%99+ngh%C3%A8o", ""},
+		{"notation=01%2FQ%C4%90-UBND", ""},
+	} {
+		p := archivist.get("/archive?" + tc.query)
+		offered := strings.Contains(p.Body, `id="search-instead"`)
+		if offered != (tc.want != "") || !strings.Contains(p.Body, tc.want) {
+			t.Errorf("%s: offered %v, want %q", tc.query, offered, tc.want)
+		}
+	}
+}
