@@ -275,7 +275,11 @@ func (u *UI) handleArchiveHold(w http.ResponseWriter, r *http.Request, s *Sessio
 	if _, err := u.cfg.Archive.SetLegalHold(r.Context(), s.User, id, on, strings.TrimSpace(r.PostFormValue("comment"))); err != nil {
 		return err
 	}
-	http.Redirect(w, r, "/archive/"+id+"?ok=hold", http.StatusSeeOther)
+	done := "hold_off"
+	if on {
+		done = "hold_on"
+	}
+	http.Redirect(w, r, "/archive/"+id+"?ok="+done, http.StatusSeeOther)
 	return nil
 }
 

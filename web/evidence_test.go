@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -129,6 +130,53 @@ func TestEvidenceNamesDocTimeStamp(t *testing.T) {
 	for _, want := range []string{"Chữ ký 1 (Trần Văn Quyết): hợp lệ.", "Dấu thời gian tài liệu, chữ ký 2 (UBND quận Bình Thủy Time-Stamping Authority): hợp lệ."} {
 		if !strings.Contains(p.Body, want) {
 			t.Errorf("evidence page lacks %q", want)
+		}
+	}
+}
+
+// holdArchive is evidenceArchive whose record's legal hold can be set
+// and lifted.
+type holdArchive struct{ evidenceArchive }
+
+func (a holdArchive) SetLegalHold(ctx context.Context, actor *workflow.User, id string, on bool, comment string) (*archive.Record, error) {
+	rec, err := a.Get(ctx, actor, id)
+	if err == nil {
+		rec.LegalHold = on
+	}
+	return rec, err
+}
+
+// TestLegalHoldSaysWhatItDoes: the record page's Phong tỏa pháp lý says
+// what a hold does before the archivist places it, and what lifting it
+// does; placing and lifting each say what now holds — the form had a
+// reason box and a button alone, and both answered "Đã cập nhật trạng
+// thái phong tỏa" (walk 7).
+func TestLegalHoldSaysWhatItDoes(t *testing.T) {
+	e := newTestEnv(t)
+	rec := &archive.Record{DocumentID: "d1", Notation: "15/QĐ-UBND", Subject: "Quyết định ban hành quy chế", Class: archive.ClassPermanent,
+		RetainUntil: archive.Forever, ArchivedAt: e.now}
+	calls := 0
+	e.remount(t, Config{Archive: holdArchive{evidenceArchive{rec: rec, calls: &calls}}})
+	c := e.login("luutru")
+	for _, step := range []struct{ hold, about, flash string }{
+		{"", "không để bị hủy kể cả khi hết thời hạn bảo quản", ""},
+		{"on", "Gỡ phong tỏa khi yêu cầu giữ hồ sơ", "Đã đặt phong tỏa pháp lý: hồ sơ không bị hủy"},
+		{"off", "không để bị hủy kể cả khi hết thời hạn bảo quản", "Đã gỡ phong tỏa pháp lý"},
+	} {
+		p := c.get("/archive/d1")
+		if step.hold != "" {
+			p = c.post("/archive/d1", url.Values{"legal_hold": {step.hold}, "comment": {"Yêu cầu của Tòa án nhân dân quận"}})
+			p = c.get(p.Header.Get("Location"))
+		}
+		n := byID(parseHTML(t, p.Body), "hold-about")
+		if n == nil {
+			t.Fatalf("hold %q: %d, no hold form:\n%s", step.hold, p.Status, p.Body)
+		}
+		if about := textOf(n); !strings.Contains(about, step.about) {
+			t.Errorf("hold %q: the form says %q, want %q", step.hold, about, step.about)
+		}
+		if !strings.Contains(p.Body, step.flash) {
+			t.Errorf("hold %q: the page does not say %q", step.hold, step.flash)
 		}
 	}
 }

@@ -220,6 +220,8 @@ var okMessages = map[string]string{
 	"image":             "Đã lưu ảnh chữ ký.",
 	"agency":            "Đã lưu cơ quan liên thông.",
 	"hold":              "Đã cập nhật trạng thái phong tỏa.",
+	"hold_on":           "Đã đặt phong tỏa pháp lý: hồ sơ không bị hủy, kể cả khi hết thời hạn bảo quản, cho đến khi được gỡ phong tỏa.",
+	"hold_off":          "Đã gỡ phong tỏa pháp lý: hồ sơ lại được bảo quản theo thời hạn bảo quản của nó.",
 	"revoke":            "Đã thu hồi chứng thư số.",
 	// The outbox's Gửi lại (admin_mail.go).
 	"mail_retried":         "Đã đặt thư gửi lại đến địa chỉ hiện tại của người nhận: thư sẽ đi trong lần gửi tới.",
