@@ -180,3 +180,24 @@ func TestLegalHoldSaysWhatItDoes(t *testing.T) {
 		}
 	}
 }
+
+// TestArchivedRetentionByType: an archived document whose retention is
+// its type's says which that is (Theo loại văn bản: Vĩnh viễn), as its
+// record does a few lines below — the archivist read "Theo loại văn
+// bản" beside "Thời hạn bảo quản: Vĩnh viễn" (walk 7).
+func TestArchivedRetentionByType(t *testing.T) {
+	e := newTestEnv(t)
+	doc := &workflow.Document{ID: "d1", Direction: workflow.Outgoing, Type: "QĐ", Subject: "Quyết định ban hành quy chế", Notation: "15/QĐ-UBND",
+		Urgency: workflow.UrgencyNormal, Confidentiality: workflow.Public, State: workflow.Archived, Version: 5,
+		SignerID: e.users["lanhdao"].ID, CreatedBy: e.users["chuyenvien"].ID, CreatedAt: e.now, UpdatedAt: e.now}
+	if err := e.repo.Atomic(t.Context(), func(ctx context.Context, tx workflow.Tx) error { return tx.CreateDocument(ctx, doc) }); err != nil {
+		t.Fatal(err)
+	}
+	rec := &archive.Record{DocumentID: "d1", Notation: "15/QĐ-UBND", Subject: doc.Subject, Class: archive.ClassPermanent, RetainUntil: archive.Forever, ArchivedAt: e.now}
+	calls := 0
+	e.remount(t, Config{Archive: evidenceArchive{rec: rec, calls: &calls}})
+	n := byID(parseHTML(t, e.login("luutru").get("/documents/d1").Body), "retention")
+	if n == nil || textOf(n) != "Theo loại văn bản: Vĩnh viễn" {
+		t.Errorf("the archived document's retention does not read Theo loại văn bản: Vĩnh viễn")
+	}
+}
