@@ -95,3 +95,17 @@ func TestQueueFailedFirst(t *testing.T) {
 		}
 	}
 }
+
+// TestAgenciesSayBothSides: the connected agencies' page tells the admin
+// adding an agency that it must add this one too, and how — it said how
+// to add theirs only, and an admin who did so found nothing coming back
+// (walk 7, the admin's first week).
+func TestAgenciesSayBothSides(t *testing.T) {
+	e := newTestEnv(t)
+	e.remount(t, Config{Exchange: agenciesOnly{}})
+	p := e.login("quantri").get("/admin/agencies")
+	n := byID(parseHTML(t, p.Body), "agency-both")
+	if p.Status != http.StatusOK || n == nil || !strings.Contains(textOf(n), "cơ quan kia cũng phải thêm cơ quan mình — chạy lệnh vanthu agency export trên máy chủ này") {
+		t.Errorf("the agencies' page does not say both sides add each other: %d", p.Status)
+	}
+}
