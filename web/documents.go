@@ -110,6 +110,11 @@ type eventRow struct {
 	Actor   string
 	Text    string
 	Comment string
+	// linkID is the document a link event names (its reply, replacement
+	// or update), and Link that document named by number and subject
+	// (linkEvents): the history said its ID alone.
+	linkID string
+	Link   *relatedDoc
 }
 
 type deliveryRow struct {
@@ -494,7 +499,7 @@ func eventText(e workflow.Event, names map[string]string) string {
 func (v *docView) history(d *workflow.Document, evs []workflow.Event, names map[string]string) {
 	for i := len(evs) - 1; i >= 0; i-- {
 		e := evs[i]
-		v.Events = append(v.Events, eventRow{At: e.At, Actor: orDefault(names[e.Actor], "Hệ thống"), Text: eventText(e, names), Comment: personComment(e)})
+		v.Events = append(v.Events, eventRow{At: e.At, Actor: orDefault(names[e.Actor], "Hệ thống"), Text: eventText(e, names), Comment: personComment(e), linkID: linkedID(e)})
 		if e.Kind == workflow.EventCreate {
 			v.Creator = orDefault(names[e.Actor], "Hệ thống")
 			if d.Direction == workflow.Outgoing && d.CreatedBy != "" && d.CreatedBy != e.Actor {
@@ -1051,9 +1056,36 @@ type relatedDoc struct {
 	State     workflow.State
 }
 
+// linkedID is the document a link event names ("" for other events).
+func linkedID(e workflow.Event) string {
+	if e.Kind != workflow.EventLink {
+		return ""
+	}
+	return orDefault(e.Data["replaced_by"], orDefault(e.Data["replied_by"], e.Data["updated_by"]))
+}
+
+// linkEvents names the document of each link event of the history by
+// its number and subject, linked, as related named it (its ID when the
+// user may not see it).
+func (v *docView) linkEvents() {
+	known := map[string]*relatedDoc{}
+	for _, r := range append([]*relatedDoc{v.ReplacedBy, v.UpdatedBy}, v.Replies...) {
+		if r != nil {
+			known[r.ID] = r
+		}
+	}
+	for i := range v.Events {
+		row := &v.Events[i]
+		if r := known[row.linkID]; row.linkID != "" && r != nil && strings.HasSuffix(row.Text, " "+row.linkID) {
+			row.Text, row.Link = strings.TrimSuffix(row.Text, " "+row.linkID), r
+		}
+	}
+}
+
 // related names the documents linked to d: the page showed their ids
 // alone, and a clerk could not tell which document a replacement
-// replaces without opening it.
+// replaces without opening it; and the history's link events with them
+// (linkEvents).
 func (u *UI) related(ctx context.Context, s *Session, d *workflow.Document, v *docView) {
 	name := func(id string) *relatedDoc {
 		if id == "" {
@@ -1072,6 +1104,7 @@ func (u *UI) related(ctx context.Context, s *Session, d *workflow.Document, v *d
 	if v.Replies == nil && d.RepliedBy != "" {
 		v.Replies = []*relatedDoc{name(d.RepliedBy)}
 	}
+	v.linkEvents()
 }
 
 // relatedOf names x, a document the user may see: its number (an

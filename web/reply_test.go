@@ -104,8 +104,10 @@ func TestReplyLinksBothWays(t *testing.T) {
 	if got, href := textOf(byID(doc, "replied-by")), hrefIn(byID(doc, "replied-by")); got != "chưa có số — Về việc trả lời mật (Dự thảo)" || href != "/documents/"+reply {
 		t.Errorf("letter's page: replied by %q (%s)", got, href)
 	}
-	if !strings.Contains(page, "Có văn bản trả lời "+reply) {
-		t.Error("the letter's history does not say it was replied to")
+	// Its history names the reply by number and subject, linked: it
+	// said the reply's ID (walk 7).
+	if !strings.Contains(page, `Có văn bản trả lời <a href="/documents/`+reply+`">chưa có số — Về việc trả lời mật</a>`) {
+		t.Error("the letter's history does not name its reply")
 	}
 	doc = parseHTML(t, e.login("chuyenvien2").get("/documents/"+id).Body)
 	if got := textOf(byID(doc, "replied-by")); got != reply {
