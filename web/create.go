@@ -49,6 +49,10 @@ type createView struct {
 	Lost        bool
 	MaxUploadMB int64
 	LayoutBoxes []layoutBox
+	// LayoutOpen: a layout field holds a value, so its section (folded
+	// away otherwise: fifteen inputs few drafts need, some 1,500 px of a
+	// phone's form above Lưu dự thảo) is shown open.
+	LayoutOpen bool
 	// Registered is the incoming document the clerk has just registered
 	// ("Vào sổ" leads here, to the next one: ?registered=): the page
 	// says so, and the focus is on the form.
@@ -177,6 +181,7 @@ func (u *UI) formView(r *http.Request, s *Session, dir workflow.Direction, form 
 			for _, f := range []struct{ k, l string }{{"page", "Trang (0 = trang cuối)"}, {"x", "Cách lề trái (điểm)"}, {"y", "Cách mép dưới (điểm)"}, {"w", "Rộng (điểm)"}, {"h", "Cao (điểm)"}} {
 				name := "layout_" + b.name + "_" + f.k
 				lb.Fields = append(lb.Fields, layoutField{Name: name, Label: f.l, Value: form[name]})
+				v.LayoutOpen = v.LayoutOpen || strings.TrimSpace(form[name]) != ""
 			}
 			v.LayoutBoxes = append(v.LayoutBoxes, lb)
 		}

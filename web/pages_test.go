@@ -437,3 +437,23 @@ func TestInboxSaysWhatWaits(t *testing.T) {
 		}
 	}
 }
+
+// TestOutgoingFormFoldsLayout: the draft form's fifteen layout inputs
+// (few drafts need them; the draft's layout page places the boxes on the
+// page's image) are folded under one line, so that on a phone Lưu dự
+// thảo is not some 1,500 px below Ghi chú; the form comes back with them
+// open when one holds a value — a box half given, named as a problem
+// (walk 7).
+func TestOutgoingFormFoldsLayout(t *testing.T) {
+	e := newTestEnv(t)
+	h := e.login("chuyenvien")
+	folded := `<details id="layout-more" class="more">`
+	if p := h.get("/outgoing/new"); !strings.Contains(p.Body, folded) {
+		t.Errorf("a new draft's form does not fold the layout inputs")
+	}
+	f := url.Values{"type": {"QĐ"}, "subject": {"Quyết định ban hành quy chế"}, "signer_id": {e.users["lanhdao"].ID}, "layout_signature_x": {"300"}}
+	p := h.postMultipart("/outgoing/new", f, map[string][]byte{"file": fakePDF})
+	if p.Status != http.StatusBadRequest || !strings.Contains(p.Body, `<details id="layout-more" class="more" open>`) {
+		t.Errorf("a form back with a layout box half given: %d, its inputs not shown open", p.Status)
+	}
+}
