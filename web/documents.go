@@ -889,8 +889,14 @@ const (
 // was posted with (the first click's signature or number in progress),
 // it waits for it, up to repeatWait.
 func (u *UI) repeated(r *http.Request, s *Session, id string, action workflow.Action, code string) bool {
-	ctx := r.Context()
 	posted, _ := strconv.Atoi(r.PostFormValue("version"))
+	return u.repeatedAt(r, s, id, action, code, posted, r.PostFormValue("assignee_id"))
+}
+
+// repeatedAt is repeated of a form posted with version posted (and, for
+// an assignment, assignee): a batch's signature posts its own.
+func (u *UI) repeatedAt(r *http.Request, s *Session, id string, action workflow.Action, code string, posted int, assignee string) bool {
+	ctx := r.Context()
 	deadline := time.Now().Add(repeatWait)
 	for {
 		d, err := u.cfg.Docs.Get(ctx, s.User, id)
@@ -919,7 +925,7 @@ func (u *UI) repeated(r *http.Request, s *Session, id string, action workflow.Ac
 			continue
 		}
 		return e.Action == action && e.Actor == s.User.ID && u.now().Sub(e.At) <= repeatWindow &&
-			(action != workflow.Assign || e.Data["assignee_id"] == r.PostFormValue("assignee_id"))
+			(action != workflow.Assign || e.Data["assignee_id"] == assignee)
 	}
 	return false
 }

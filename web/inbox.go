@@ -1,7 +1,9 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
+	"slices"
 
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -21,6 +23,9 @@ type inboxRow struct {
 	// Waits is what waits for the reader when the state alone reads as
 	// if nothing did (rowWaits); "": the state says it.
 	Waits string
+	// Signable: under Chờ ký, the reader may sign it now (its checkbox
+	// for batch signing, signbatch.go); Checked: ticked by Chọn tất cả.
+	Signable, Checked bool
 }
 
 type inboxTab struct {
@@ -41,6 +46,13 @@ type inboxView struct {
 	RefusedRows []refusedRow
 	// MailFailed: to an admin, the notifications refused for good.
 	MailFailed int
+	// Batch: the tab Chờ ký holds documents the reader may sign now,
+	// with their checkboxes and the batch's button (signbatch.go);
+	// AllChecked: Chọn tất cả was pressed; SelectAll its label.
+	Batch      bool
+	AllChecked bool
+	SelectAll  string
+	BatchMax   int
 }
 
 // tabNames are the inbox tabs, by the action that waits.
@@ -93,6 +105,9 @@ func (u *UI) handleInbox(w http.ResponseWriter, r *http.Request, s *Session) err
 		}
 		v.Rows = append(v.Rows, row)
 	}
+	if action == workflow.Sign {
+		u.batchRows(r, s, &v)
+	}
 	count := v.Total
 	for _, t := range v.Tabs {
 		if t.Active {
@@ -104,6 +119,28 @@ func (u *UI) handleInbox(w http.ResponseWriter, r *http.Request, s *Session) err
 	}
 	u.render(w, r, s, http.StatusOK, "inbox", "Việc cần xử lý", v)
 	return nil
+}
+
+// batchRows marks, under Chờ ký, the rows the reader may sign now (the
+// action allowed him, the named signer, and this server able to sign)
+// for batch signing; with ?chon=tat-ca (Chọn tất cả, a link: no
+// JavaScript) the first signBatchMax of them come ticked.
+func (u *UI) batchRows(r *http.Request, s *Session, v *inboxView) {
+	v.AllChecked, v.BatchMax = r.URL.Query().Get("chon") == "tat-ca", signBatchMax
+	n := 0
+	for i := range v.Rows {
+		d := v.Rows[i].Doc
+		if !slices.Contains(workflow.AllowedActions(d, s.User), workflow.Sign) || u.cfg.Docs.Available(d, workflow.Sign) != nil {
+			continue
+		}
+		n++
+		v.Rows[i].Signable, v.Rows[i].Checked = true, v.AllChecked && n <= signBatchMax
+	}
+	v.Batch = n > 0
+	v.SelectAll = "Chọn tất cả"
+	if n > signBatchMax {
+		v.SelectAll = fmt.Sprintf("Chọn %d văn bản đầu", signBatchMax)
+	}
 }
 
 // rowWaits is inboxRow.Waits: an approved draft, to the official who is

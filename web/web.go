@@ -266,7 +266,7 @@ func New(cfg Config) (*UI, error) {
 	// The pages, each registered by a method in its own file.
 	for _, r := range []func(*http.ServeMux){u.listRoutes, u.createRoutes, u.documentRoutes, u.layoutRoutes, u.reviseRoutes,
 		u.registerRoutes, u.archiveRoutes, u.reformRoutes, u.verifyRoutes, u.adminRoutes, u.mailRoutes, u.passwordRoutes,
-		u.copyRoutes} {
+		u.copyRoutes, u.signBatchRoutes} {
 		r(u.mux)
 	}
 	// Anything else: OPTIONS (204) and a method a page does not take
