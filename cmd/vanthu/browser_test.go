@@ -640,6 +640,54 @@ func TestIntegrationBrowserOutgoing(t *testing.T) {
 	b.Shot("register-outgoing")
 }
 
+// TestIntegrationBrowserSignBatch: the official ticks two approved drafts
+// under Chờ ký, presses Ký số các văn bản đã chọn, reads both on the
+// confirmation, types his password once and signs them; the result page
+// says each, and the documents are signed (layer 1, through the API).
+func TestIntegrationBrowserSignBatch(t *testing.T) {
+	if os.Getenv(EnvChromium) == "" {
+		t.Skipf("%s is not set: no browser to drive (scripts/setup/web.sh installs chromium and sets it)", EnvChromium)
+	}
+	s := startServer(t, nil)
+	ids, _, officer, handler := officeStaff(t, s)
+	subjects := []string{"Quyết định phê duyệt kế hoạch chuyển đổi số năm 2027", "Quyết định thành lập Tổ công tác cải cách hành chính"}
+	var docs []string
+	for i, subject := range subjects {
+		doc, code := handler.upload(map[string]any{"direction": "outgoing", "type": "QĐ", "signer_id": ids["officer"], "subject": subject, "urgency": "urgent"},
+			testpdf.Make(1, fmt.Sprintf("Du thao %d", i+1)))
+		if code != 201 {
+			t.Fatalf("draft: %d", code)
+		}
+		id := doc["id"].(string)
+		handler.act(id, "submit", nil)
+		officer.act(id, "approve", nil)
+		docs = append(docs, id)
+	}
+	b := StartBrowser(t, s.base)
+	b.As("officer", "password-officer")
+	b.Go("/?task=sign")
+	for _, id := range docs {
+		b.Run(chromedp.Click(chromedp.CSS(`input[type="checkbox"][name="doc"][value^="` + id + `@"]`)))
+	}
+	b.Shot("sign-batch-chosen")
+	b.Run(chromedp.Click(chromedp.CSS(`#sign-batch button[type="submit"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#confirm button[name="confirm"][value="sign-batch"]`)))
+	mustContain(t, "the batch's confirmation", b.Text("#confirm"), append(subjects, "Ký số 2 văn bản", "Khẩn", "không hoàn tác được",
+		"Nhập mật khẩu của đồng chí để xác nhận ký số")...)
+	b.Shot("sign-batch-confirm")
+	b.Run(chromedp.SendKeys(chromedp.CSS(`#signer_password`), "password-officer"),
+		chromedp.Click(chromedp.CSS(`#confirm button[name="confirm"]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#batch-summary`)))
+	mustContain(t, "the batch's result", b.Text("main"), append(subjects, "Đã ký 2/2 văn bản.")...)
+	b.Shot("sign-batch-result")
+	for _, id := range docs {
+		var d struct{ State string }
+		if code := officer.call("GET", "/api/v1/documents/"+id, nil, &d); code != 200 || d.State != "officer_signed" {
+			t.Errorf("%s: %d %s, want officer_signed", id, code, d.State)
+		}
+	}
+}
+
 // TestIntegrationBrowserRestartsAfterAChromiumCrash: when chromium's
 // browser process dies the way it did in CI (SIGTRAP), the next step
 // runs in a new chromium, signed in as the same user, on the same page;
