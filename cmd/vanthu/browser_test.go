@@ -664,22 +664,42 @@ func TestIntegrationBrowserSignBatch(t *testing.T) {
 		docs = append(docs, id)
 	}
 	b := StartBrowser(t, s.base)
+	// axe-core on each of the batch's pages, when it is installed: a
+	// serious or critical violation fails.
+	axe := func(where string) {}
+	if path := os.Getenv(EnvAxe); path != "" {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatalf("%s: %v", EnvAxe, err)
+		}
+		check := axeCheck(b, string(src))
+		axe = func(where string) {
+			for _, p := range check() {
+				if axeBlocking(p) {
+					t.Errorf("axe on %s: %s", where, p)
+				}
+			}
+		}
+	}
 	b.As("officer", "password-officer")
 	b.Go("/?task=sign")
 	for _, id := range docs {
 		b.Run(chromedp.Click(chromedp.CSS(`input[type="checkbox"][name="doc"][value^="` + id + `@"]`)))
 	}
 	b.Shot("sign-batch-chosen")
+	axe("Chờ ký")
 	b.Run(chromedp.Click(chromedp.CSS(`#sign-batch button[type="submit"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#confirm button[name="confirm"][value="sign-batch"]`)))
 	mustContain(t, "the batch's confirmation", b.Text("#confirm"), append(subjects, "Ký số 2 văn bản", "Khẩn", "không hoàn tác được",
 		"Nhập mật khẩu của đồng chí để xác nhận ký số")...)
 	b.Shot("sign-batch-confirm")
+	axe("the batch's confirmation")
 	b.Run(chromedp.SendKeys(chromedp.CSS(`#signer_password`), "password-officer"),
 		chromedp.Click(chromedp.CSS(`#confirm button[name="confirm"]`)),
 		chromedp.WaitVisible(chromedp.CSS(`#batch-summary`)))
 	mustContain(t, "the batch's result", b.Text("main"), append(subjects, "Đã ký 2/2 văn bản.")...)
 	b.Shot("sign-batch-result")
+	axe("the batch's result")
 	for _, id := range docs {
 		var d struct{ State string }
 		if code := officer.call("GET", "/api/v1/documents/"+id, nil, &d); code != 200 || d.State != "officer_signed" {
