@@ -1,10 +1,8 @@
 package api_test
 
 import (
-	"context"
 	"encoding/json"
 	"net/http"
-	"sync/atomic"
 	"testing"
 
 	"github.com/vanthu/vanthu/api"
@@ -12,28 +10,15 @@ import (
 	"github.com/vanthu/vanthu/workflow/workflowtest"
 )
 
-// waitingCounted is the in-memory repository as a WaitingCounter that
-// counts its calls (each is one statement in storage/gormdb:
-// TestWaitingByUser there), as the web's test counts them.
-type waitingCounted struct {
-	*workflowtest.Repository
-	calls atomic.Int64
-}
-
-func (r *waitingCounted) WaitingByUser(ctx context.Context) (map[string]map[workflow.Role]int, error) {
-	r.calls.Add(1)
-	return (&workflow.Service{Repo: r.Repository}).WaitingByUser(ctx)
-}
-
 // TestUsersWaiting: GET /users tells an admin, for every user, how many
 // documents wait for them by name (waiting: an official's drafts to
 // review or sign, a handler's incoming documents assigned or in
 // progress, zeros for the others), counted once for the whole list; the
 // other roles get the list without it. Through apitest.Validating.
 func TestUsersWaiting(t *testing.T) {
-	var counted *waitingCounted
+	var counted *workflowtest.WaitingCounted
 	f := newFixtureWith(t, 10<<20, func(s *workflow.Service) {
-		counted = &waitingCounted{Repository: s.Repo.(*workflowtest.Repository)}
+		counted = &workflowtest.WaitingCounted{Repository: s.Repo.(*workflowtest.Repository)}
 		s.Repo = counted
 	})
 	for range 2 {
@@ -64,9 +49,9 @@ func TestUsersWaiting(t *testing.T) {
 		}
 		return byName
 	}
-	before := counted.calls.Load()
+	before := counted.Calls.Load()
 	users := list("admin")
-	if n := counted.calls.Load() - before; n != 1 {
+	if n := counted.Calls.Load() - before; n != 1 {
 		t.Errorf("the list of %d users counted the waiting work %d times, want once", len(users), n)
 	}
 	want := map[string]api.WaitingJSON{"officer": {Officer: 2}, "handler": {Handler: 1}, "clerk": {}, "admin": {}, "archivist": {}}
@@ -76,13 +61,13 @@ func TestUsersWaiting(t *testing.T) {
 		}
 	}
 	for _, who := range []string{"clerk", "officer", "handler", "archivist"} {
-		before := counted.calls.Load()
+		before := counted.Calls.Load()
 		for name, u := range list(who) {
 			if u.Waiting != nil {
 				t.Errorf("%s sees what waits for %s: %+v", who, name, u.Waiting)
 			}
 		}
-		if n := counted.calls.Load() - before; n != 0 {
+		if n := counted.Calls.Load() - before; n != 0 {
 			t.Errorf("%s's list counted the waiting work %d times", who, n)
 		}
 	}

@@ -3,26 +3,12 @@ package web
 import (
 	"context"
 	"strings"
-	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/vanthu/vanthu/workflow"
 	"github.com/vanthu/vanthu/workflow/workflowtest"
 )
-
-// waitingCounted is the in-memory repository as a WaitingCounter that
-// counts its calls (each is one statement in storage/gormdb:
-// TestWaitingByUser there).
-type waitingCounted struct {
-	*workflowtest.Repository
-	calls atomic.Int64
-}
-
-func (r *waitingCounted) WaitingByUser(ctx context.Context) (map[string]map[workflow.Role]int, error) {
-	r.calls.Add(1)
-	return (&workflow.Service{Repo: r.Repository}).WaitingByUser(ctx)
-}
 
 // TestUsersListWaiting: the admin's list of users says, for each user,
 // how many documents wait for them by name — an official's drafts to
@@ -54,7 +40,7 @@ func TestUsersListWaiting(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	counted := &waitingCounted{Repository: e.repo}
+	counted := &workflowtest.WaitingCounted{Repository: e.repo}
 	e.docs.Repo = counted
 	p := admin.get("/admin/users")
 	cell := func(username, inner string) string {
@@ -74,7 +60,7 @@ func TestUsersListWaiting(t *testing.T) {
 			t.Errorf("the list of users has no %s:\n%s", want, p.Body)
 		}
 	}
-	if n := counted.calls.Load(); n != 1 {
+	if n := counted.Calls.Load(); n != 1 {
 		t.Errorf("the page of %d users counted the waiting work %d times, want once", len(e.users), n)
 	}
 }

@@ -4,8 +4,6 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"strconv"
-	"time"
 
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -121,15 +119,12 @@ type confirmView struct {
 	// Password: the page asks for a new password (a password reset's),
 	// posted with the confirmation and never written into the page.
 	Password bool
-	// SignerPrompt, when set, asks for the user's current password to
-	// sign (signer.go), under this label; SignerNote says instead that
-	// the session's last check still holds.
-	SignerPrompt, SignerNote string
-	Error                    string // why the last confirmed post was refused
+	// signerCheck: the password a signature asks (signer.go), and why
+	// the last confirmed post was refused (Error, Invalid).
+	signerCheck
 	// Also is another way than the action, offered beside it (locking an
 	// account: Chuyển việc cho… first).
-	Also    *link
-	Invalid Invalid
+	Also *link
 	// Duplicates: before "Vào sổ", the incoming documents of the same
 	// sender and number (duplicates.go), as the document page warns: the
 	// clerk's last look before the number is taken.
@@ -215,22 +210,7 @@ func (u *UI) confirmAction(w http.ResponseWriter, r *http.Request, s *Session, i
 	case workflow.Assign:
 		v.Details = append(v.Details, u.assignment(r, in))
 	}
-	status := http.StatusOK
-	if asksPassword(a) {
-		ask, note := u.signerAsk(s)
-		if v.SignerNote = note; ask {
-			v.SignerPrompt = signerPrompt(a)
-		}
-	}
-	if refused != nil {
-		v.Error, status = refused.Message, refused.Status
-		if v.SignerPrompt != "" {
-			v.Invalid = one(signerPasswordField, refused.Message)
-		}
-		if refused.RetryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.FormatInt(int64(refused.RetryAfter/time.Second), 10))
-		}
-	}
+	status := u.signerShown(w, s, a, refused, &v.signerCheck)
 	u.render(w, r, s, status, "confirm", v.Heading, v)
 	return nil
 }

@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -56,17 +55,15 @@ func (it batchItem) Value() string { return it.ID + "@" + strconv.Itoa(it.Versio
 
 // signBatchView is the batch's confirmation (Done false) or result page.
 type signBatchView struct {
-	Facts   []string
-	Items   []batchItem // to sign, or signed and not
-	Refused []batchItem // on the confirmation: those that cannot be signed
-	Hidden  []formField
-	Confirm string
-	// SignerPrompt, SignerNote, Error and Invalid: as confirmView's.
-	SignerPrompt, SignerNote, Error string
-	Invalid                         Invalid
-	Done                            bool
-	Signed                          int
-	Back                            nextLink
+	Facts       []string
+	Items       []batchItem // to sign, or signed and not
+	Refused     []batchItem // on the confirmation: those that cannot be signed
+	Hidden      []formField
+	Confirm     string
+	signerCheck // as confirmView's
+	Done        bool
+	Signed      int
+	Back        nextLink
 }
 
 // batchItems reads the posted documents ("ID@version"), each once, in
@@ -136,7 +133,7 @@ func (u *UI) handleSignBatch(w http.ResponseWriter, r *http.Request, s *Session)
 // signBatchError is the page of a batch refused as a whole (none chosen,
 // too many): nothing signed, the way back to Chờ ký.
 func (u *UI) signBatchError(w http.ResponseWriter, r *http.Request, s *Session, back nextLink, msg string) error {
-	u.render(w, r, s, statusOf(workflow.EINVALID), "signbatch", "Ký số hàng loạt", signBatchView{Error: msg, Back: back})
+	u.render(w, r, s, statusOf(workflow.EINVALID), "signbatch", "Ký số hàng loạt", signBatchView{signerCheck: signerCheck{Error: msg}, Back: back})
 	return nil
 }
 
@@ -160,22 +157,11 @@ func (u *UI) signBatchConfirmPage(w http.ResponseWriter, r *http.Request, s *Ses
 		v.Items = append(v.Items, it)
 		v.Hidden = append(v.Hidden, formField{Name: "doc", Value: it.Value()})
 	}
-	status := http.StatusOK
-	if len(v.Items) > 0 {
-		ask, note := u.signerAsk(s)
-		if v.SignerNote = note; ask {
-			v.SignerPrompt = signerPrompt(workflow.Sign)
-		}
+	a := workflow.Sign
+	if len(v.Items) == 0 {
+		a = "" // nothing to sign: no password asked
 	}
-	if refused != nil {
-		v.Error, status = refused.Message, refused.Status
-		if v.SignerPrompt != "" {
-			v.Invalid = one(signerPasswordField, refused.Message)
-		}
-		if refused.RetryAfter > 0 {
-			w.Header().Set("Retry-After", strconv.FormatInt(int64(refused.RetryAfter/time.Second), 10))
-		}
-	}
+	status := u.signerShown(w, s, a, refused, &v.signerCheck)
 	u.render(w, r, s, status, "signbatch", "Xác nhận ký số các văn bản đã chọn", v)
 	return nil
 }

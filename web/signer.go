@@ -155,3 +155,35 @@ func (u *UI) signerAsk(s *Session) (ask bool, note string) {
 	return false, "Đồng chí đã nhập mật khẩu xác nhận ký lúc " + at.In(workflow.Vietnam).Format("15:04") +
 		"; không cần nhập lại đến " + at.Add(u.cfg.SignConfirmTTL).In(workflow.Vietnam).Format("15:04") + "."
 }
+
+// signerCheck is what a signature's confirmation page shows of its
+// signer's presence: the password's label (SignerPrompt), or the note
+// that the session's last check still holds (SignerNote); why the last
+// confirmed post was refused (Error; Invalid on the password field).
+type signerCheck struct {
+	SignerPrompt, SignerNote, Error string
+	Invalid                         Invalid
+}
+
+// signerShown fills c for a confirmation of action a (none asked for an
+// action that does not sign) after refused (nil: not refused), sets
+// Retry-After on w for a lockout, and returns the page's status.
+func (u *UI) signerShown(w http.ResponseWriter, s *Session, a workflow.Action, refused *signerRefusal, c *signerCheck) int {
+	if asksPassword(a) {
+		ask, note := u.signerAsk(s)
+		if c.SignerNote = note; ask {
+			c.SignerPrompt = signerPrompt(a)
+		}
+	}
+	if refused == nil {
+		return http.StatusOK
+	}
+	c.Error = refused.Message
+	if c.SignerPrompt != "" {
+		c.Invalid = one(signerPasswordField, refused.Message)
+	}
+	if refused.RetryAfter > 0 {
+		w.Header().Set("Retry-After", strconv.FormatInt(int64(refused.RetryAfter/time.Second), 10))
+	}
+	return refused.Status
+}
