@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -34,7 +35,13 @@ import (
 //     original's signatures whole, so a sao lục of it (Art. 25.2: a copy
 //     made from a sao y) has the same content, and the office may be
 //     asked for either by name;
-//   - TRÍCH SAO (selected pages) is not made yet: EINVALID.
+//   - TRÍCH SAO (an extract: selected pages, CopyInput.Pages, "1,3-4") of
+//     an electronic original, as SAO LỤC: a new PDF of those pages only
+//     (CopyExtractor: the others' content is not in the file, nor the
+//     original's signatures), which the agency signs as it signs a sao y.
+//     The pages are checked, and extracted, before a number is reserved:
+//     a page the document does not have (a *PageRangeError) or one that
+//     cannot be extracted is EINVALID on pages, and numbers nothing.
 //
 // A copy's number is reserved as an outgoing document's (numbering.go):
 // its number is printed in the signature, and the signature (a key
@@ -111,6 +118,7 @@ type Copy struct {
 	CreatedAt    time.Time
 	SHA256       string // the signed copy's blob (BlobKey)
 	Size         int64
+	Pages        string // a trích sao's pages, as FormatPages writes them ("1,3-4"); "" for the others
 }
 
 // CopyNotation is the notation of copy number n in form f.
@@ -148,10 +156,86 @@ type CopySigner interface {
 	SignCopy(ctx context.Context, c *Copy, pdf []byte) ([]byte, error)
 }
 
+// CopyExtractor writes a new PDF of selected pages of a document (a
+// trích sao's). signing.Service implements it.
+type CopyExtractor interface {
+	// ExtractPages returns a PDF of pdf's pages (1-based, in order, each
+	// once): EINVALID with a *PageRangeError for a page pdf does not have,
+	// EINVALID with the reason for one that cannot be extracted.
+	ExtractPages(ctx context.Context, pdf []byte, pages []int) ([]byte, error)
+}
+
+// PageRangeError is a page asked for that the document does not have.
+type PageRangeError struct {
+	Page, Count int
+}
+
+func (e *PageRangeError) Error() string {
+	return fmt.Sprintf("page %d is not in the document: it has %d pages", e.Page, e.Count)
+}
+
 // CopyInput is a request for a copy.
 type CopyInput struct {
 	Form         CopyForm
 	RequestedFor string
+	Pages        string // a trích sao's pages: "1,3-4"
+}
+
+// MaxCopyPages is the most characters of a trích sao's list of pages.
+const MaxCopyPages = 200
+
+// ParsePages reads a list of pages, "1,3-4" (blanks allowed, an en dash
+// for a range too): 1-based, in increasing order, each page once;
+// EINVALID on pages otherwise.
+func ParsePages(spec string) ([]int, error) {
+	spec = strings.ReplaceAll(strings.TrimSpace(spec), "–", "-")
+	if spec == "" {
+		return nil, Errorf(EINVALID, "say which pages the extract holds: \"1,3-4\"").On("pages")
+	}
+	if len(spec) > MaxCopyPages {
+		return nil, Errorf(EINVALID, "the pages: at most %d characters", MaxCopyPages).On("pages")
+	}
+	var out []int
+	for part := range strings.SplitSeq(spec, ",") {
+		lo, hi, isRange := strings.Cut(part, "-")
+		a, err1 := strconv.Atoi(strings.TrimSpace(lo))
+		b, err2 := a, error(nil)
+		if isRange {
+			b, err2 = strconv.Atoi(strings.TrimSpace(hi))
+		}
+		if err1 != nil || err2 != nil || a < 1 || b < a {
+			return nil, Errorf(EINVALID, "pages %q: write page numbers and ranges from 1, as \"1,3-4\"", strings.TrimSpace(part)).On("pages")
+		}
+		if len(out) > 0 && a <= out[len(out)-1] {
+			return nil, Errorf(EINVALID, "pages %q: the pages go in increasing order, each once", strings.TrimSpace(part)).On("pages")
+		}
+		if b-a > 10000 {
+			return nil, Errorf(EINVALID, "pages %q: too many pages", strings.TrimSpace(part)).On("pages")
+		}
+		for p := a; p <= b; p++ {
+			out = append(out, p)
+		}
+	}
+	return out, nil
+}
+
+// FormatPages writes pages (increasing) as ParsePages reads them, runs
+// as ranges: "1,3-4".
+func FormatPages(pages []int) string {
+	var parts []string
+	for i := 0; i < len(pages); {
+		j := i
+		for j+1 < len(pages) && pages[j+1] == pages[j]+1 {
+			j++
+		}
+		if j > i {
+			parts = append(parts, fmt.Sprintf("%d-%d", pages[i], pages[j]))
+		} else {
+			parts = append(parts, strconv.Itoa(pages[i]))
+		}
+		i = j + 1
+	}
+	return strings.Join(parts, ",")
 }
 
 // CopyForms returns the forms a copy of d may take (none when d cannot
@@ -163,7 +247,7 @@ func CopyForms(d *Document) []CopyForm {
 	if d.Direction == Incoming && d.ExternalID == "" {
 		return []CopyForm{CopySaoY}
 	}
-	return []CopyForm{CopySaoY, CopySaoLuc}
+	return []CopyForm{CopySaoY, CopySaoLuc, CopyTrichSao}
 }
 
 // checkCopyable says why d's PDF is not final, ECONFLICT: an outgoing
@@ -193,11 +277,11 @@ func validateCopy(d *Document, in *CopyInput) error {
 	if !in.Form.Valid() {
 		return Errorf(EINVALID, "form must be SY (sao y), SL (sao lục) or TS (trích sao)").On("form")
 	}
-	if in.Form == CopyTrichSao {
-		return Errorf(EINVALID, "trích sao (an extract of selected pages) is not made yet: make a sao y").On("form")
-	}
 	if !slices.Contains(CopyForms(d), in.Form) {
 		return Errorf(EINVALID, "a document registered from paper is copied as sao y (its scan signed by the agency), not %s", in.Form.Label()).On("form")
+	}
+	if in.Form != CopyTrichSao && strings.TrimSpace(in.Pages) != "" {
+		return Errorf(EINVALID, "pages are chosen for a trích sao only: a %s copies the whole document", in.Form.Label()).On("pages")
 	}
 	if in.RequestedFor == "" {
 		return Errorf(EINVALID, "say for whom the copy is made").On("requested_for")
@@ -235,9 +319,13 @@ func (s *Service) MakeCopy(ctx context.Context, actor *User, id string, in CopyI
 	if err != nil {
 		return nil, err
 	}
+	src, pages, err := s.extract(ctx, d, in, src)
+	if err != nil {
+		return nil, err
+	}
 	now := s.now()
 	c := &Copy{ID: s.newID(), DocumentID: d.ID, Form: in.Form, Year: RegisterYear(now), RequestedFor: in.RequestedFor,
-		CreatedBy: actor.ID, CreatedAt: now}
+		CreatedBy: actor.ID, CreatedAt: now, Pages: pages}
 	r, err := s.reserveCopyNumber(ctx, c)
 	if err != nil {
 		return nil, fmt.Errorf("copy of %s: %w", id, err)
@@ -252,6 +340,31 @@ func (s *Service) MakeCopy(ctx context.Context, actor *User, id string, in CopyI
 		return nil, fmt.Errorf("copy of %s: %w", id, err)
 	}
 	return c, nil
+}
+
+// extract is the source of a trích sao: src's pages in.Pages, before any
+// number is reserved (EINVALID on pages: a page d does not have, one that
+// cannot be extracted), and the pages as the copy records them; src
+// itself for the other forms.
+func (s *Service) extract(ctx context.Context, d *Document, in CopyInput, src []byte) ([]byte, string, error) {
+	if in.Form != CopyTrichSao {
+		return src, "", nil
+	}
+	pages, err := ParsePages(in.Pages)
+	if err != nil {
+		return nil, "", err
+	}
+	x, ok := s.Signer.(CopyExtractor)
+	if !ok {
+		return nil, "", Errorf(EUNAVAILABLE, "the signer cannot extract pages")
+	}
+	out, err := x.ExtractPages(ctx, src, pages)
+	if ErrorCode(err) == EINVALID {
+		return nil, "", OnField(err, "pages")
+	} else if err != nil {
+		return nil, "", fmt.Errorf("extract of %s: %w", d.ID, err)
+	}
+	return out, FormatPages(pages), nil
 }
 
 // copyKeySep joins the original's ID and the copy's in the DocumentID of
@@ -330,7 +443,7 @@ func (s *Service) copyIn(ctx context.Context, tx Tx, c *Copy, r *Reservation) er
 	}
 	return tx.AppendEvent(WithLastWrite(ctx), &Event{DocumentID: c.DocumentID, Actor: c.CreatedBy, Kind: EventCopied, At: c.CreatedAt,
 		Data: map[string]string{"copy": c.ID, "number": fmt.Sprint(c.Number), "notation": c.Notation,
-			"form": string(c.Form), "requested_for": c.RequestedFor}})
+			"form": string(c.Form), "requested_for": c.RequestedFor, "pages": c.Pages}})
 }
 
 // readMain reads d's current principal file whole.

@@ -3,6 +3,7 @@ package workflow_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"io"
 	"slices"
 	"testing"
@@ -20,8 +21,9 @@ func (failingCopySigner) SignCopy(context.Context, *workflow.Copy, []byte) ([]by
 
 // TestCopyRefusals: only a clerk copies, only a final PDF (no draft, no
 // document before its issue or registration, no rejected one), in a form
-// the source allows (a paper-registered letter: sao y only; trích sao
-// not yet), for someone; each refusal takes no number.
+// the source allows (a paper-registered letter: sao y only), for
+// someone, a trích sao of pages the document has, listed in order, and
+// pages for a trích sao only; each refusal takes no number.
 func TestCopyRefusals(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
@@ -44,7 +46,11 @@ func TestCopyRefusals(t *testing.T) {
 		{"rejected", clerk, e.walkTo(t, workflow.Incoming, workflow.Rejected), workflow.CopyInput{Form: "SY", RequestedFor: "Tòa án"}, workflow.ECONFLICT, ""},
 		{"no such document", clerk, &workflow.Document{ID: "d-nothing"}, workflow.CopyInput{Form: "SY", RequestedFor: "Tòa án"}, workflow.ENOTFOUND, ""},
 		{"an unknown form", clerk, issued, workflow.CopyInput{Form: "XX", RequestedFor: "Tòa án"}, workflow.EINVALID, "form"},
-		{"trích sao", clerk, issued, workflow.CopyInput{Form: "TS", RequestedFor: "Tòa án"}, workflow.EINVALID, "form"},
+		{"trích sao without pages", clerk, issued, workflow.CopyInput{Form: "TS", RequestedFor: "Tòa án"}, workflow.EINVALID, "pages"},
+		{"trích sao of page 7 of 4", clerk, issued, workflow.CopyInput{Form: "TS", RequestedFor: "Tòa án", Pages: "1,7"}, workflow.EINVALID, "pages"},
+		{"trích sao out of order", clerk, issued, workflow.CopyInput{Form: "TS", RequestedFor: "Tòa án", Pages: "3,1"}, workflow.EINVALID, "pages"},
+		{"trích sao of a paper letter", clerk, paper, workflow.CopyInput{Form: "TS", RequestedFor: "Tòa án", Pages: "1"}, workflow.EINVALID, "form"},
+		{"pages of a sao y", clerk, issued, workflow.CopyInput{Form: "SY", RequestedFor: "Tòa án", Pages: "1"}, workflow.EINVALID, "pages"},
 		{"sao lục of a paper letter", clerk, paper, workflow.CopyInput{Form: "SL", RequestedFor: "Tòa án"}, workflow.EINVALID, "form"},
 		{"for nobody", clerk, issued, workflow.CopyInput{Form: "SY", RequestedFor: "  "}, workflow.EINVALID, "requested_for"},
 	} {
@@ -57,6 +63,10 @@ func TestCopyRefusals(t *testing.T) {
 				t.Errorf("fields %q, want %s", fieldsOf(err), tc.field)
 			}
 		})
+	}
+	_, err := e.svc.MakeCopy(ctx, clerk, issued.ID, workflow.CopyInput{Form: "TS", RequestedFor: "Tòa án", Pages: "2-5"})
+	if pe := (*workflow.PageRangeError)(nil); !errors.As(err, &pe) || pe.Page != 5 || pe.Count != workflowtest.FakePages {
+		t.Errorf("page 5 of 4: %v, want a PageRangeError", err)
 	}
 	e.svc.Signer = failingCopySigner{}
 	if _, err := e.svc.MakeCopy(ctx, clerk, issued.ID, workflow.CopyInput{Form: "SY", RequestedFor: "Tòa án"}); workflow.ErrorCode(err) != workflow.EUNAVAILABLE {
@@ -71,9 +81,11 @@ func TestCopyRefusals(t *testing.T) {
 
 // TestMakeCopy: copies of an issued outgoing document and of a
 // registered letter share one register (01/SY-UBND, 02/SL-UBND,
-// 03/SY-UBND); each is the original's signed PDF signed as the copy, an
-// event "copied" on the original says its number, form and for whom, and
-// the copy is listed and opened by whoever sees the original.
+// 03/SY-UBND, 04/TS-UBND); each is the original's signed PDF signed as
+// the copy (a trích sao: its extract of the pages asked for), an event
+// "copied" on the original says its number, form, pages and for whom,
+// and the copy is listed, with its pages, and opened by whoever sees the
+// original.
 func TestMakeCopy(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
@@ -81,16 +93,18 @@ func TestMakeCopy(t *testing.T) {
 	issued := e.walkTo(t, workflow.Outgoing, workflow.Issued)
 	paper := e.walkTo(t, workflow.Incoming, workflow.Registered)
 	steps := []struct {
-		doc  *workflow.Document
-		form workflow.CopyForm
-		want string
+		doc          *workflow.Document
+		form         workflow.CopyForm
+		pages, want  string
+		extractPages string // "": the whole document
 	}{
-		{issued, workflow.CopySaoY, "01/SY-UBND"},
-		{issued, workflow.CopySaoLuc, "02/SL-UBND"},
-		{paper, workflow.CopySaoY, "03/SY-UBND"},
+		{issued, workflow.CopySaoY, "", "01/SY-UBND", ""},
+		{issued, workflow.CopySaoLuc, "", "02/SL-UBND", ""},
+		{paper, workflow.CopySaoY, "", "03/SY-UBND", ""},
+		{issued, workflow.CopyTrichSao, " 1, 3–4 ", "04/TS-UBND", "1,3-4"},
 	}
 	for _, s := range steps {
-		c, err := e.svc.MakeCopy(ctx, clerk, s.doc.ID, workflow.CopyInput{Form: s.form, RequestedFor: " Ông Nguyễn Văn A, theo đơn ngày 01/12/2026 "})
+		c, err := e.svc.MakeCopy(ctx, clerk, s.doc.ID, workflow.CopyInput{Form: s.form, RequestedFor: " Ông Nguyễn Văn A, theo đơn ngày 01/12/2026 ", Pages: s.pages})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -99,8 +113,11 @@ func TestMakeCopy(t *testing.T) {
 		}
 		evs, _ := e.repo.Events(ctx, s.doc.ID)
 		last := evs[len(evs)-1]
+		if c.Pages != s.extractPages {
+			t.Errorf("copy %s: pages %q, want %q", c.Notation, c.Pages, s.extractPages)
+		}
 		if last.Kind != workflow.EventCopied || last.Data["notation"] != s.want || last.Data["form"] != string(s.form) ||
-			last.Data["requested_for"] != c.RequestedFor || last.Data["copy"] != c.ID {
+			last.Data["requested_for"] != c.RequestedFor || last.Data["copy"] != c.ID || last.Data["pages"] != s.extractPages {
 			t.Errorf("original's last event %s %v, want copied %s", last.Kind, last.Data, s.want)
 		}
 		rc, got, d, err := e.svc.OpenCopy(ctx, e.users[workflow.RoleHandler], c.ID)
@@ -112,16 +129,19 @@ func TestMakeCopy(t *testing.T) {
 		if got.ID != c.ID || d.ID != s.doc.ID || !bytes.HasSuffix(b, []byte("%C "+s.want+"\n")) || !bytes.HasPrefix(b, []byte("%PDF-")) {
 			t.Errorf("opened copy %s of %s: %q", got.ID, d.ID, b)
 		}
+		if extract := []byte("\n%E " + s.extractPages + "\n"); bytes.Contains(b, extract) != (s.extractPages != "") {
+			t.Errorf("copy %s: signed from an extract %v, want %v", c.Notation, !(s.extractPages != ""), s.extractPages != "")
+		}
 	}
 	cs, err := e.svc.Copies(ctx, clerk, issued.ID)
-	if err != nil || len(cs) != 2 || cs[0].Number != 1 || cs[1].Number != 2 {
+	if err != nil || len(cs) != 3 || cs[0].Number != 1 || cs[1].Number != 2 || cs[2].Pages != "1,3-4" {
 		t.Errorf("copies of the issued document: %v %+v", err, cs)
 	}
 	if _, _, _, err := e.svc.OpenCopy(ctx, clerk, "c-nothing"); workflow.ErrorCode(err) != workflow.ENOTFOUND {
 		t.Errorf("open no copy: %v", err)
 	}
 	lines, err := e.svc.CopyRegister(ctx, clerk, 2026)
-	if err != nil || len(lines) != 3 || lines[2].Original.ID != paper.ID {
+	if err != nil || len(lines) != 4 || lines[2].Original.ID != paper.ID || lines[3].Pages != "1,3-4" {
 		t.Errorf("register of copies: %v %d lines", err, len(lines))
 	}
 	if _, err := e.svc.CopyRegister(ctx, e.users[workflow.RoleHandler], 2026); workflow.ErrorCode(err) != workflow.EFORBIDDEN {
@@ -131,7 +151,7 @@ func TestMakeCopy(t *testing.T) {
 
 // TestCopyForms: a paper-registered letter is copied as sao y only; an
 // electronic original (issued here, or received over the exchange) as
-// sao y or sao lục; a draft not at all.
+// sao y, sao lục or trích sao; a draft not at all.
 func TestCopyForms(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
@@ -149,7 +169,7 @@ func TestCopyForms(t *testing.T) {
 		t.Fatal(err)
 	}
 	received, _ = e.repo.Document(ctx, received.ID)
-	both := []workflow.CopyForm{workflow.CopySaoY, workflow.CopySaoLuc}
+	both := []workflow.CopyForm{workflow.CopySaoY, workflow.CopySaoLuc, workflow.CopyTrichSao}
 	for _, tc := range []struct {
 		name string
 		d    *workflow.Document
@@ -166,5 +186,40 @@ func TestCopyForms(t *testing.T) {
 	}
 	if _, err := e.svc.MakeCopy(ctx, e.users[workflow.RoleClerk], received.ID, workflow.CopyInput{Form: "SL", RequestedFor: "Tòa án"}); err != nil {
 		t.Errorf("sao lục of a letter received electronically: %v", err)
+	}
+}
+
+// TestParsePages reads lists of pages: numbers and ranges, blanks and an
+// en dash allowed, in increasing order, each page once.
+func TestParsePages(t *testing.T) {
+	for _, tc := range []struct {
+		in   string
+		want []int // nil: EINVALID on pages
+	}{
+		{"1", []int{1}},
+		{"1,3-4", []int{1, 3, 4}},
+		{" 2 , 4 – 6 ", []int{2, 4, 5, 6}},
+		{"", nil},
+		{"0", nil},
+		{"3,1", nil},
+		{"1-3,3", nil},
+		{"4-2", nil},
+		{"1,,2", nil},
+		{"a", nil},
+		{"1-", nil},
+	} {
+		got, err := workflow.ParsePages(tc.in)
+		if tc.want == nil {
+			if workflow.ErrorCode(err) != workflow.EINVALID || workflow.ErrorField(err) != "pages" {
+				t.Errorf("%q: %v %v, want EINVALID on pages", tc.in, got, err)
+			}
+			continue
+		}
+		if err != nil || !slices.Equal(got, tc.want) {
+			t.Errorf("%q: %v %v, want %v", tc.in, got, err, tc.want)
+		}
+		if f := workflow.FormatPages(got); tc.in == "1,3-4" && f != tc.in {
+			t.Errorf("FormatPages(%v) = %q", got, f)
+		}
 	}
 }

@@ -3,6 +3,7 @@ package gormdb
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -16,7 +17,9 @@ import (
 // ReserveNext: the outgoing registers' mechanism) before the copy is
 // signed, and consumed by the transaction that inserts the row.
 // (year, number) is unique: a second guard of the register's gaplessness
-// and uniqueness.
+// and uniqueness. A trích sao's pages are kept in its form column after a
+// colon ("TS:1,3-4", formColumn), migration 27's table having no column of
+// its own for them.
 
 var (
 	_ workflow.CopyWriter = (*conn)(nil)
@@ -48,9 +51,19 @@ func copiesV27(_ context.Context, _ *DB, g *gorm.DB) error {
 }
 
 func (r *copyRow) toDomain() workflow.Copy {
-	return workflow.Copy{ID: r.ID, DocumentID: r.DocumentID, Form: workflow.CopyForm(r.Form), Year: r.Year, Number: r.Number,
+	form, pages, _ := strings.Cut(r.Form, ":")
+	return workflow.Copy{ID: r.ID, DocumentID: r.DocumentID, Form: workflow.CopyForm(form), Year: r.Year, Number: r.Number,
 		Notation: r.Notation, RequestedFor: r.RequestedFor, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt.UTC(),
-		SHA256: r.SHA256, Size: r.Size}
+		SHA256: r.SHA256, Size: r.Size, Pages: pages}
+}
+
+// formColumn is what the form column holds for c: its form, and a trích
+// sao's pages after a colon.
+func formColumn(c *workflow.Copy) string {
+	if c.Pages == "" {
+		return string(c.Form)
+	}
+	return string(c.Form) + ":" + c.Pages
 }
 
 // CreateCopy implements workflow.CopyWriter: the row, and the copy's
@@ -59,7 +72,7 @@ func (c *conn) CreateCopy(ctx context.Context, cp *workflow.Copy) error {
 	if err := c.checkBlobRefs(ctx, []string{cp.SHA256}); err != nil {
 		return err
 	}
-	row := copyRow{ID: cp.ID, DocumentID: cp.DocumentID, Form: string(cp.Form), Year: cp.Year, Number: cp.Number,
+	row := copyRow{ID: cp.ID, DocumentID: cp.DocumentID, Form: formColumn(cp), Year: cp.Year, Number: cp.Number,
 		Notation: cp.Notation, RequestedFor: cp.RequestedFor, CreatedBy: cp.CreatedBy, CreatedAt: utc(cp.CreatedAt),
 		SHA256: cp.SHA256, Size: cp.Size}
 	if err := c.q(ctx).Create(&row).Error; err != nil {

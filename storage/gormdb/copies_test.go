@@ -24,7 +24,8 @@ import (
 // with its row, its event "copied" on its original, its blob named by
 // ReferencedBlobs, and no reservation left; a copy whose signature fails
 // takes no number (its number, the last, is given back); the register of
-// the next year starts at 01 again.
+// the next year starts at 01 again; a trích sao is read back with its
+// pages.
 func TestCopiesConcurrent(t *testing.T) {
 	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
 		ctx := context.Background()
@@ -92,16 +93,23 @@ func TestCopiesConcurrent(t *testing.T) {
 			t.Fatalf("the copy after a failed one: %v %+v, want number %d", err, c, n+1)
 		}
 		now = time.Date(2027, 1, 1, 0, 30, 0, 0, workflow.Vietnam)
-		for _, want := range []string{"01/SY-UBND", "02/SL-UBND"} {
+		for _, want := range []string{"01/SY-UBND", "02/SL-UBND", "03/TS-UBND"} {
 			form := workflow.CopyForm(want[3:5])
-			d := docID(0)
-			if form == workflow.CopySaoLuc { // a letter received over the exchange: an electronic original
+			d, pages := docID(0), ""
+			switch form {
+			case workflow.CopySaoLuc: // a letter received over the exchange: an electronic original
 				d = docID(1)
 				setExternalID(t, db, d)
+			case workflow.CopyTrichSao:
+				d, pages = docID(1), "1,3-4"
 			}
-			c, err := svc.MakeCopy(ctx, clerk, d, workflow.CopyInput{Form: form, RequestedFor: "X"})
+			c, err := svc.MakeCopy(ctx, clerk, d, workflow.CopyInput{Form: form, RequestedFor: "X", Pages: pages})
 			if err != nil || c.Notation != want || c.Year != 2027 {
 				t.Fatalf("copy in 2027: %v %+v, want %s", err, c, want)
+			}
+			// A trích sao's pages are kept with it (in the form column).
+			if got, err := db.Copy(ctx, c.ID); err != nil || got.Form != form || got.Pages != pages {
+				t.Errorf("Copy(%s) = %+v, %v, want form %s, pages %q", c.ID, got, err, form, pages)
 			}
 		}
 	})

@@ -57,3 +57,17 @@ func (r *Repository) CopyRegister(_ context.Context, year int) ([]workflow.Copy,
 func (Signer) SignCopy(_ context.Context, c *workflow.Copy, pdf []byte) ([]byte, error) {
 	return mark(pdf, "%C "+c.Notation), nil
 }
+
+// FakePages is how many pages Signer.ExtractPages takes every PDF to have.
+const FakePages = 4
+
+// ExtractPages marks pdf "%E <pages>": EINVALID with a
+// *workflow.PageRangeError for a page past FakePages.
+func (Signer) ExtractPages(_ context.Context, pdf []byte, pages []int) ([]byte, error) {
+	for _, p := range pages {
+		if p < 1 || p > FakePages {
+			return nil, workflow.Wrap(workflow.EINVALID, &workflow.PageRangeError{Page: p, Count: FakePages}, "extract pages")
+		}
+	}
+	return mark(pdf, "%E "+workflow.FormatPages(pages)), nil
+}
