@@ -227,6 +227,10 @@ type holder struct {
 	self    pdf.Value // the holder, when known
 	keys    int       // how many entries self has, once needed (0: not yet)
 	printed string    // self as the parser prints it, once needed
+	// refs, when set, writes a reference to another object (v) or a null
+	// read with an error (v.Err()): the extractor (extract.go) numbers the
+	// objects it copies anew. Unset: the reference as it is in the file.
+	refs func(v pdf.Value) string
 }
 
 // refersToSelf says whether v, a value with the holder's object number,
@@ -263,7 +267,15 @@ func pdfValueAt(w *strings.Builder, v pdf.Value, h *holder, depth int) {
 		panic(fmt.Sprintf("a value of object %d nests more than %d deep or refers to its own object", h.id, maxWriteDepth))
 	}
 	if p := v.GetPtr(); p.GetID() != 0 && (p.GetID() != h.id || h.refersToSelf(v)) {
+		if h.refs != nil {
+			w.WriteString(h.refs(v))
+			return
+		}
 		fmt.Fprintf(w, "%d %d R", p.GetID(), p.GetGen())
+		return
+	}
+	if h.refs != nil && v.Err() != nil {
+		w.WriteString(h.refs(v))
 		return
 	}
 	switch v.Kind() {

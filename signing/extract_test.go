@@ -1,0 +1,285 @@
+package signing
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/digitorus/pdf"
+
+	"github.com/vanthu/vanthu/internal/interop"
+	"github.com/vanthu/vanthu/internal/testpdf"
+	"github.com/vanthu/vanthu/signing/keys"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// extractPagesOf is the pages an extract of an n-page file keeps in
+// these tests: the first and the last of three or more, the second of
+// two (an excluded page on either side), the only one of one.
+func extractPagesOf(n int) []int {
+	switch {
+	case n >= 3:
+		return []int{1, n}
+	case n == 2:
+		return []int{2}
+	}
+	return []int{1}
+}
+
+// pageTexts is pdftotext's text of each page of file.
+func pageTexts(t *testing.T, file string, n int) []string {
+	t.Helper()
+	var out []string
+	for i := 1; i <= n; i++ {
+		s, err := run(t, "pdftotext", "-q", "-f", strconv.Itoa(i), "-l", strconv.Itoa(i), file, "-")
+		if err != nil {
+			t.Fatalf("pdftotext page %d: %v\n%s", i, err, s)
+		}
+		out = append(out, s)
+	}
+	return out
+}
+
+// checkExtract extracts the pages extractPagesOf keeps from in and
+// checks the extract: qpdf --check clean, the page count, each kept
+// page's text the original page's, and a line of text only on an
+// excluded page in neither the extract's text nor (when it is in the
+// original's bytes as they are: uncompressed content) its bytes, and no
+// content stream of an excluded page (but one a kept page has too) in
+// the extract. It returns the
+// extract and how many lines of excluded pages it looked for.
+func checkExtract(t *testing.T, in []byte) ([]byte, int) {
+	t.Helper()
+	n, err := PageCount(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keep := extractPagesOf(n)
+	out, err := ExtractPages(in, keep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file := writeTemp(t, "extract.pdf", out)
+	checkQpdf(t, file)
+	if got, _ := PageCount(out); got != len(keep) {
+		t.Fatalf("the extract has %d pages, want %d", got, len(keep))
+	}
+	orig := pageTexts(t, writeTemp(t, "in.pdf", in), n)
+	got := pageTexts(t, file, len(keep))
+	kept := ""
+	for i, p := range keep {
+		if got[i] != orig[p-1] {
+			t.Errorf("extract page %d (page %d): text %q, want %q", i+1, p, got[i], orig[p-1])
+		}
+		kept += orig[p-1]
+	}
+	all := strings.Join(got, "")
+	var keptRaw []byte // the kept pages' content streams, which an excluded page's may repeat (a wrapper's "q", "Q")
+	for _, p := range keep {
+		keptRaw = append(bytes.Join(contentStreams(t, in, p), []byte{0}), keptRaw...)
+	}
+	checked := 0
+	for p := 1; p <= n; p++ {
+		excluded := true
+		for _, k := range keep {
+			excluded = excluded && k != p
+		}
+		if !excluded {
+			continue
+		}
+		for line := range strings.SplitSeq(orig[p-1], "\n") {
+			line = strings.TrimSpace(line)
+			if len(line) < 12 || strings.Contains(kept, line) {
+				continue
+			}
+			checked++
+			if strings.Contains(all, line) {
+				t.Errorf("a line of excluded page %d is in the extract's text: %q", p, line)
+			}
+			if bytes.Contains(in, []byte(line)) && bytes.Contains(out, []byte(line)) {
+				t.Errorf("a line of excluded page %d is in the extract's bytes: %q", p, line)
+			}
+		}
+		for _, raw := range contentStreams(t, in, p) {
+			if len(raw) > 16 && !bytes.Contains(keptRaw, raw) && bytes.Contains(out, raw) {
+				t.Errorf("a content stream of excluded page %d (%d bytes) is in the extract", p, len(raw))
+			}
+		}
+	}
+	return out, checked
+}
+
+// contentStreams is the raw bytes of page p's content streams.
+func contentStreams(t *testing.T, in []byte, p int) [][]byte {
+	t.Helper()
+	c := mustReader(t, in).Page(p).V.Key("Contents")
+	parts := []pdf.Value{c}
+	if c.Kind() == pdf.Array {
+		parts = parts[:0]
+		for i := range c.Len() {
+			parts = append(parts, c.Index(i))
+		}
+	}
+	var out [][]byte
+	for _, s := range parts {
+		if raw, ok := rawStream(s, in); ok {
+			out = append(out, raw)
+		}
+	}
+	return out
+}
+
+// TestExtractPages extracts pages from files of several producers (fpdf,
+// Chromium, LibreOffice, a hand-made file with object streams, PDF 1.3, an
+// incremental update) and, with VANTHU_INTEROP_FIXTURES, from every file
+// of the interop corpus its README calls signable as it is (not the two
+// damaged ones, repaired before they are signed).
+func TestExtractPages(t *testing.T) {
+	needTool(t, "qpdf")
+	needTool(t, "pdftotext")
+	reg, bold := Fonts()
+	draft, _, err := testpdf.MakeDraft(testpdf.Draft{Producer: testpdf.FPDFUnicode, Regular: reg, Bold: bold, Pages: 2, SigTitleY: 300})
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := map[string][]byte{"fpdf": draft}
+	for _, name := range []string{"decision-chromium.pdf", "decision-libreoffice.pdf", "objstm.pdf", "v13.pdf", "incremental.pdf"} {
+		own[name] = readFile(t, filepath.Join("testdata", name))
+	}
+	for name, in := range own {
+		t.Run(name, func(t *testing.T) {
+			if _, checked := checkExtract(t, in); checked == 0 && name != "v13.pdf" && name != "objstm.pdf" && name != "incremental.pdf" {
+				t.Error("no line of an excluded page looked for")
+			}
+		})
+	}
+	t.Run("interop", func(t *testing.T) {
+		for _, path := range interop.Files(t, "pdf", "*") {
+			switch filepath.Base(path) {
+			case "pdf20-withOffsetStart.pdf", "testRot.pdf":
+				continue
+			}
+			t.Run(filepath.Base(path), func(t *testing.T) { checkExtract(t, readFile(t, path)) })
+		}
+	})
+}
+
+// TestExtractPagesRefused: a page the file does not have is EINVALID with
+// a PageRangeError naming it and the page count; an encrypted file is
+// EINVALID.
+func TestExtractPagesRefused(t *testing.T) {
+	in := readFile(t, filepath.Join("testdata", "decision-chromium.pdf"))
+	_, err := ExtractPages(in, []int{1, 7})
+	var pe *workflow.PageRangeError
+	if workflow.ErrorCode(err) != workflow.EINVALID || !errors.As(err, &pe) || pe.Page != 7 || pe.Count != 4 {
+		t.Errorf("page 7 of 4: %v, want EINVALID with page 7 of 4", err)
+	}
+	enc := readFile(t, filepath.Join("testdata", "encrypted-owner-only.pdf"))
+	if _, err := ExtractPages(enc, []int{1}); workflow.ErrorCode(err) != workflow.EINVALID {
+		t.Errorf("encrypted: %v, want EINVALID", err)
+	}
+}
+
+// TestIntegrationSignExtract: an extract signed as a trích sao is a valid
+// signed PDF to pdfsig and to our verifier, its one signature covering
+// the whole file.
+func TestIntegrationSignExtract(t *testing.T) {
+	needTool(t, "pdfsig")
+	p := newTestPKI(t, "rsa")
+	nss := nssDB(t, p.RootPEM())
+	roots := x509.NewCertPool()
+	roots.AddCert(p.Root)
+	now := time.Now().In(ict).Truncate(time.Second)
+	svc, err := NewService(Config{Agency: p.Agency, AgencyName: "Ủy ban nhân dân quận Bình Thủy", Place: "Bình Thủy",
+		Officer: func(context.Context, *workflow.User) (keys.Key, []byte, error) { return p.Officer, nil, nil },
+		Roots:   roots, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"decision-chromium.pdf", "decision-libreoffice.pdf"} {
+		t.Run(name, func(t *testing.T) {
+			ext, err := svc.ExtractPages(context.Background(), readFile(t, filepath.Join("testdata", name)), []int{1, 3})
+			if err != nil {
+				t.Fatal(err)
+			}
+			out, err := svc.SignCopy(context.Background(), &workflow.Copy{Form: workflow.CopyTrichSao, Notation: "03/TS-UBND"}, ext)
+			if err != nil {
+				t.Fatal(err)
+			}
+			file := writeTemp(t, "extract-signed.pdf", out)
+			checkPdfsigCopy(t, file, nss, 1)
+			checkQpdf(t, file)
+			v, err := svc.Verify(context.Background(), out)
+			if err != nil || v.Verdict != workflow.VerdictValid {
+				t.Errorf("Verify: %v %s %v", err, v.Verdict, v.Reasons)
+			}
+		})
+	}
+}
+
+// sharedResourcesPDF is two pages under a page tree node that holds
+// their MediaBox, Rotate and one resource dictionary (as LibreOffice
+// writes it): page 1 draws image Im1, page 2 image Im2, each with data
+// of its own; page 1 has a link to page 2 and a text box.
+func sharedResourcesPDF() []byte {
+	stream := func(dict, data string) []byte {
+		return []byte(fmt.Sprintf("<< %s /Length %d >>\nstream\n%s\nendstream", dict, len(data), data))
+	}
+	image := func(data string) []byte {
+		return stream("/Type /XObject /Subtype /Image /Width 20 /Height 1 /ColorSpace /DeviceGray /BitsPerComponent 8", data)
+	}
+	return buildPDF("1.7", [][]byte{
+		[]byte("<< /Type /Catalog /Pages 2 0 R >>"),
+		[]byte("<< /Type /Pages /Kids [4 0 R 5 0 R] /Count 2 /MediaBox [0 0 595 842] /Rotate 90" +
+			" /Resources << /Font << /F1 3 0 R >> /XObject << /Im1 8 0 R /Im2 9 0 R >> /ProcSet [/PDF /Text /ImageB] >> >>"),
+		[]byte("<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman >>"),
+		[]byte("<< /Type /Page /Parent 2 0 R /Contents 6 0 R /Annots [10 0 R 11 0 R] /StructParents 0 >>"),
+		[]byte("<< /Type /Page /Parent 2 0 R /Contents 7 0 R >>"),
+		stream("", "q 200 0 0 10 72 700 cm /Im1 Do Q BT /F1 13 Tf 72 760 Td (QUYET DINH trang mot) Tj ET"),
+		stream("", "q 200 0 0 10 72 700 cm /Im2 Do Q BT /F1 13 Tf 72 760 Td (NOI NHAN chi o trang hai) Tj ET"),
+		image("IMAGE-OF-PAGE-ONE-11"),
+		image("IMAGE-OF-PAGE-TWO-22"),
+		[]byte("<< /Type /Annot /Subtype /Link /Rect [72 600 200 620] /Dest [5 0 R /Fit] /P 4 0 R >>"),
+		[]byte("<< /Type /Annot /Subtype /FreeText /Rect [72 500 300 540] /Contents (Ghi chu) /DA (/Helv 12 Tf 0 g) /P 4 0 R >>"),
+	})
+}
+
+// TestExtractPagesShared: an extract of page 1 of sharedResourcesPDF has
+// the inherited MediaBox and Rotate, the image and text of page 1 and
+// not those of page 2, whose resource entry is left out; the text box is
+// kept on the new page, the link is not.
+func TestExtractPagesShared(t *testing.T) {
+	in := sharedResourcesPDF()
+	out, err := ExtractPages(in, []int{1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"IMAGE-OF-PAGE-TWO-22", "NOI NHAN", "/Im2", "/Link", "StructParents"} {
+		if bytes.Contains(out, []byte(s)) {
+			t.Errorf("the extract of page 1 holds %q", s)
+		}
+	}
+	for _, s := range []string{"IMAGE-OF-PAGE-ONE-11", "QUYET DINH trang mot", "/Im1", "/FreeText"} {
+		if !bytes.Contains(out, []byte(s)) {
+			t.Errorf("the extract of page 1 lacks %q", s)
+		}
+	}
+	p := mustReader(t, out).Page(1).V
+	if p.Key("Rotate").Int64() != 90 || p.Key("MediaBox").Index(3).Float64() != 842 {
+		t.Errorf("page 1: Rotate %v, MediaBox %v; want 90 and [0 0 595 842], inherited", p.Key("Rotate"), p.Key("MediaBox"))
+	}
+	if a := p.Key("Annots"); a.Len() != 1 || a.Index(0).Key("P").Key("Contents").Kind() != pdf.Stream {
+		t.Errorf("page 1's annotations: %v, want the text box alone, its /P the page", a)
+	}
+	if _, err := exec.LookPath("qpdf"); err == nil {
+		checkQpdf(t, writeTemp(t, "extract.pdf", out))
+	}
+}
