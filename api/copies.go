@@ -22,6 +22,7 @@ type Copier interface {
 type copyRequest struct {
 	Form         string `json:"form"`
 	RequestedFor string `json:"requested_for"`
+	Pages        string `json:"pages"`
 }
 
 // CopyJSON is a copy of a document.
@@ -37,12 +38,13 @@ type CopyJSON struct {
 	CreatedAt    time.Time `json:"created_at"`
 	SHA256       string    `json:"sha256"`
 	Size         int64     `json:"size"`
+	Pages        string    `json:"pages,omitempty"`
 }
 
 func toCopyJSON(c *workflow.Copy) CopyJSON {
 	return CopyJSON{ID: c.ID, DocumentID: c.DocumentID, Form: string(c.Form), Year: c.Year, Number: c.Number,
 		Notation: c.Notation, RequestedFor: c.RequestedFor, CreatedBy: c.CreatedBy, CreatedAt: c.CreatedAt.UTC(),
-		SHA256: c.SHA256, Size: c.Size}
+		SHA256: c.SHA256, Size: c.Size, Pages: c.Pages}
 }
 
 func (s *Server) copier() (Copier, error) {
@@ -70,7 +72,7 @@ func (s *Server) handleMakeCopy(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	made, err := cp.MakeCopy(c.Request().Context(), Actor(c), c.Param("id"), workflow.CopyInput{Form: workflow.CopyForm(req.Form), RequestedFor: req.RequestedFor})
+	made, err := cp.MakeCopy(c.Request().Context(), Actor(c), c.Param("id"), workflow.CopyInput{Form: workflow.CopyForm(req.Form), RequestedFor: req.RequestedFor, Pages: req.Pages})
 	if err != nil {
 		return err
 	}

@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"mime"
 	"net/http"
 	"strings"
@@ -72,5 +73,54 @@ func TestCopies(t *testing.T) {
 	rec = f.do(t, "handler", "GET", "/api/v1/documents/"+letter.ID+"/events", nil, "")
 	if !strings.Contains(rec.Body.String(), `"kind":"copied"`) || !strings.Contains(rec.Body.String(), `"notation":"01/SY-UBND"`) {
 		t.Errorf("letter's events: %s", rec.Body)
+	}
+}
+
+// TestCopiesTrichSao: a trích sao of an issued document (an electronic
+// original) is made of the pages asked for (201, 01/TS-UBND, pages
+// "1,3-4" in the copy, in the list and in the register); no pages, a page
+// the document does not have and pages of a sao y are 400 on pages and
+// take no number.
+func TestCopiesTrichSao(t *testing.T) {
+	f := newFixtureWith(t, 10<<20, func(s *workflow.Service) { s.Signer = workflowtest.Signer{} })
+	d := f.create(t, "handler", f.outgoingMeta())
+	for _, s := range []struct{ user, action string }{{"handler", "submit"}, {"officer", "approve"}, {"officer", "sign"}, {"clerk", "issue"}} {
+		if rec := f.json(t, s.user, "POST", "/api/v1/documents/"+d.ID+"/actions/"+s.action, nil); rec.Code != http.StatusOK {
+			t.Fatalf("%s: %d %s", s.action, rec.Code, rec.Body)
+		}
+	}
+	path := "/api/v1/documents/" + d.ID + "/copies"
+	for _, tc := range []struct {
+		name string
+		body map[string]any
+	}{
+		{"no pages", map[string]any{"form": "TS", "requested_for": "Tòa án"}},
+		{"page 7 of 4", map[string]any{"form": "TS", "requested_for": "Tòa án", "pages": "1,7"}},
+		{"out of order", map[string]any{"form": "TS", "requested_for": "Tòa án", "pages": "3,1"}},
+		{"pages of a sao y", map[string]any{"form": "SY", "requested_for": "Tòa án", "pages": "1"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := f.json(t, "clerk", "POST", path, tc.body)
+			if e := decodeErr(t, rec); rec.Code != http.StatusBadRequest || e.Error.Field != "pages" {
+				t.Errorf("%d %+v, want 400 on pages", rec.Code, e.Error)
+			}
+		})
+	}
+	rec := f.json(t, "clerk", "POST", path, map[string]any{"form": "TS", "requested_for": "Tòa án", "pages": "1, 3-4"})
+	var made api.CopyJSON
+	if rec.Code != http.StatusCreated || json.Unmarshal(rec.Body.Bytes(), &made) != nil || made.Notation != "01/TS-UBND" || made.Pages != "1,3-4" {
+		t.Fatalf("POST a trích sao: %d %s", rec.Code, rec.Body)
+	}
+	rec = f.do(t, "clerk", "GET", path, nil, "")
+	if !strings.Contains(rec.Body.String(), `"pages":"1,3-4"`) {
+		t.Errorf("GET copies: %s", rec.Body)
+	}
+	rec = f.do(t, "clerk", "GET", "/api/v1/copies/"+made.ID+"/file", nil, "")
+	if !strings.Contains(rec.Body.String(), "\n%E 1,3-4\n") {
+		t.Errorf("the copy is not signed from the extract: %q", rec.Body)
+	}
+	rec = f.do(t, "clerk", "GET", fmt.Sprintf("/api/v1/registers/copies/%d", made.Year), nil, "")
+	if !strings.Contains(rec.Body.String(), `"pages":"1,3-4"`) {
+		t.Errorf("register of copies: %s", rec.Body)
 	}
 }

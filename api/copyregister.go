@@ -36,6 +36,7 @@ type CopyRegisterEntry struct {
 	OriginalNotation string    `json:"original_notation,omitempty"`
 	OriginalSubject  string    `json:"original_subject"`
 	RequestedFor     string    `json:"requested_for,omitempty"`
+	Pages            string    `json:"pages,omitempty"` // a trích sao's
 	CreatedBy        string    `json:"created_by"`
 	CreatedByName    string    `json:"created_by_name"`
 	CreatedAt        time.Time `json:"created_at"`
@@ -75,7 +76,7 @@ func (s *Server) copyRegisterEntries(c echo.Context, year int) ([]CopyRegisterEn
 	out := make([]CopyRegisterEntry, 0, len(lines))
 	for _, l := range lines {
 		e := CopyRegisterEntry{Number: l.Number, Notation: l.Notation, Date: workflow.VietnamDate(l.CreatedAt).String(),
-			Form: string(l.Form), CopyID: l.ID, DocumentID: l.DocumentID, RequestedFor: l.RequestedFor,
+			Form: string(l.Form), CopyID: l.ID, DocumentID: l.DocumentID, RequestedFor: l.RequestedFor, Pages: l.Pages,
 			CreatedBy: l.CreatedBy, CreatedByName: names[l.CreatedBy], CreatedAt: l.CreatedAt.UTC(),
 			Status: string(l.State), Notes: l.Note()}
 		if e.CreatedByName == "" {
@@ -109,10 +110,10 @@ func (s *Server) handleCopyRegister(c echo.Context, year int) error {
 	c.Response().WriteHeader(http.StatusOK)
 	c.Response().Write([]byte("\ufeff"))
 	w := csvsafe.NewWriter(c.Response())
-	w.Write([]string{"number", "notation", "date", "form", "original_notation", "original_subject", "requested_for", "created_by", "status", "notes", "document_id", "copy_id"})
+	w.Write([]string{"number", "notation", "date", "form", "original_notation", "original_subject", "requested_for", "created_by", "status", "notes", "document_id", "copy_id", "pages"})
 	for _, e := range items {
 		w.Write([]string{strconv.Itoa(e.Number), e.Notation, e.Date, e.Form, e.OriginalNotation, e.OriginalSubject,
-			e.RequestedFor, e.CreatedByName, e.Status, e.Notes, e.DocumentID, e.CopyID})
+			e.RequestedFor, e.CreatedByName, e.Status, e.Notes, e.DocumentID, e.CopyID, e.Pages})
 	}
 	w.Flush()
 	return w.Error()

@@ -1411,8 +1411,13 @@ type Copy struct {
 	Notation string `json:"notation"`
 
 	// Number its number in the register of copies: from 1 on 1 January, gapless, one sequence for every form
-	Number       int    `json:"number"`
-	RequestedFor string `json:"requested_for"`
+	Number int `json:"number"`
+
+	// Pages a trích sao's pages (absent for SY and SL)
+	//
+	// Example: 1,3-4
+	Pages        *string `json:"pages,omitempty"`
+	RequestedFor string  `json:"requested_for"`
 
 	// Sha256 of the signed copy (GET /copies/{id}/file)
 	Sha256 string `json:"sha256"`
@@ -1464,7 +1469,7 @@ type CopyRegisterEntry struct {
 	// DocumentId the original
 	DocumentId string `json:"document_id"`
 
-	// Form SY: SAO Y; SL: SAO LỤC
+	// Form SY: SAO Y; SL: SAO LỤC; TS: TRÍCH SAO
 	Form *CopyRegisterEntryForm `json:"form,omitempty"`
 
 	// Notation Example: 07/SY-UBND
@@ -1482,12 +1487,17 @@ type CopyRegisterEntry struct {
 	OriginalNotation *string `json:"original_notation,omitempty"`
 	OriginalSubject  string  `json:"original_subject"`
 
+	// Pages a trích sao's pages
+	//
+	// Example: 1,3-4
+	Pages *string `json:"pages,omitempty"`
+
 	// RequestedFor for whom
 	RequestedFor *string                  `json:"requested_for,omitempty"`
 	Status       *CopyRegisterEntryStatus `json:"status,omitempty"`
 }
 
-// CopyRegisterEntryForm SY: SAO Y; SL: SAO LỤC
+// CopyRegisterEntryForm SY: SAO Y; SL: SAO LỤC; TS: TRÍCH SAO
 type CopyRegisterEntryForm string
 
 // CopyRegisterEntryStatus defines model for CopyRegisterEntry.Status.
@@ -1495,8 +1505,13 @@ type CopyRegisterEntryStatus string
 
 // CopyRequest defines model for CopyRequest.
 type CopyRequest struct {
-	// Form SY sao y, SL sao lục, TS trích sao (not made yet: 400 invalid on form). A document registered from paper (an incoming one not received over the exchange) is copied as SY only; an electronic original (issued here, or received over the exchange) as SY or SL
+	// Form SY sao y, SL sao lục, TS trích sao (an extract: a new PDF of the pages named in pages, signed by the agency as a sao y is). A document registered from paper (an incoming one not received over the exchange) is copied as SY only; an electronic original (issued here, or received over the exchange) as SY, SL or TS
 	Form CopyRequestForm `json:"form"`
+
+	// Pages TS only, and required for it: the pages of the extract, numbers and ranges from 1 in increasing order, each page once. 400 invalid on pages for a page the document does not have, pages out of order or repeated, a page that cannot be extracted (the reason in the message), or pages for SY or SL; no number is taken then
+	//
+	// Example: 1,3-4
+	Pages *string `json:"pages,omitempty"`
 
 	// RequestedFor for whom the copy is made (required; trimmed)
 	//
@@ -1504,7 +1519,7 @@ type CopyRequest struct {
 	RequestedFor string `json:"requested_for"`
 }
 
-// CopyRequestForm SY sao y, SL sao lục, TS trích sao (not made yet: 400 invalid on form). A document registered from paper (an incoming one not received over the exchange) is copied as SY only; an electronic original (issued here, or received over the exchange) as SY or SL
+// CopyRequestForm SY sao y, SL sao lục, TS trích sao (an extract: a new PDF of the pages named in pages, signed by the agency as a sao y is). A document registered from paper (an incoming one not received over the exchange) is copied as SY only; an electronic original (issued here, or received over the exchange) as SY, SL or TS
 type CopyRequestForm string
 
 // Delivery one message to a connected agency and what it answered
@@ -3518,7 +3533,7 @@ type ClientInterface interface {
 
 	// GetRegister A register (sổ đăng ký) for a year or one of its months, JSON or CSV
 	//
-	// copies is the register of copies (sổ đăng ký bản sao, README "Copies"): clerks and admins (403 otherwise), read by year (400 on month), its JSON a CopyRegister; its CSV has the columns number, notation, date, form, original_notation, original_subject, requested_for, created_by (the name), status, notes, document_id, copy_id.
+	// copies is the register of copies (sổ đăng ký bản sao, README "Copies"): clerks and admins (403 otherwise), read by year (400 on month), its JSON a CopyRegister; its CSV has the columns number, notation, date, form, original_notation, original_subject, requested_for, created_by (the name), status, notes, document_id, copy_id, pages (a trích sao's).
 	//
 	// Corresponds with GET /api/v1/registers/{kind}/{year} (the `GetRegister` operationId).
 	GetRegister(ctx context.Context, kind GetRegisterParamsKind, year int, params *GetRegisterParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4634,7 +4649,7 @@ func (c *Client) ListRefusals(ctx context.Context, params *ListRefusalsParams, r
 
 // GetRegister A register (sổ đăng ký) for a year or one of its months, JSON or CSV
 //
-// copies is the register of copies (sổ đăng ký bản sao, README "Copies"): clerks and admins (403 otherwise), read by year (400 on month), its JSON a CopyRegister; its CSV has the columns number, notation, date, form, original_notation, original_subject, requested_for, created_by (the name), status, notes, document_id, copy_id.
+// copies is the register of copies (sổ đăng ký bản sao, README "Copies"): clerks and admins (403 otherwise), read by year (400 on month), its JSON a CopyRegister; its CSV has the columns number, notation, date, form, original_notation, original_subject, requested_for, created_by (the name), status, notes, document_id, copy_id, pages (a trích sao's).
 //
 // Corresponds with GET /api/v1/registers/{kind}/{year} (the `GetRegister` operationId).
 func (c *Client) GetRegister(ctx context.Context, kind GetRegisterParamsKind, year int, params *GetRegisterParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -8261,7 +8276,7 @@ type ClientWithResponsesInterface interface {
 
 	// GetRegisterWithResponse A register (sổ đăng ký) for a year or one of its months, JSON or CSV
 	//
-	// copies is the register of copies (sổ đăng ký bản sao, README "Copies"): clerks and admins (403 otherwise), read by year (400 on month), its JSON a CopyRegister; its CSV has the columns number, notation, date, form, original_notation, original_subject, requested_for, created_by (the name), status, notes, document_id, copy_id.
+	// copies is the register of copies (sổ đăng ký bản sao, README "Copies"): clerks and admins (403 otherwise), read by year (400 on month), its JSON a CopyRegister; its CSV has the columns number, notation, date, form, original_notation, original_subject, requested_for, created_by (the name), status, notes, document_id, copy_id, pages (a trích sao's).
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -13996,7 +14011,7 @@ func (c *ClientWithResponses) ListRefusalsWithResponse(ctx context.Context, para
 
 // GetRegisterWithResponse A register (sổ đăng ký) for a year or one of its months, JSON or CSV
 //
-// copies is the register of copies (sổ đăng ký bản sao, README "Copies"): clerks and admins (403 otherwise), read by year (400 on month), its JSON a CopyRegister; its CSV has the columns number, notation, date, form, original_notation, original_subject, requested_for, created_by (the name), status, notes, document_id, copy_id.
+// copies is the register of copies (sổ đăng ký bản sao, README "Copies"): clerks and admins (403 otherwise), read by year (400 on month), its JSON a CopyRegister; its CSV has the columns number, notation, date, form, original_notation, original_subject, requested_for, created_by (the name), status, notes, document_id, copy_id, pages (a trích sao's).
 //
 // Returns a wrapper object for the known response body format(s).
 //
