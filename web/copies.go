@@ -41,6 +41,7 @@ type copiesView struct {
 	Forms   []workflow.CopyForm // the forms the clerk may choose (none: the form is not shown)
 	Form    string              // what the form held
 	For     string
+	Pages   string // a trích sao's pages, as typed
 	Copies  []copyRow
 	Made    string // the notation of the copy just made
 	Error   string
@@ -58,8 +59,11 @@ var copyFormNames = map[workflow.CopyForm]string{
 
 // copiedEventText is a copy in the original's history.
 func copiedEventText(e workflow.Event) string {
-	form := orDefault(copyFormNames[workflow.CopyForm(e.Data["form"])], e.Data["form"])
-	return "Sao văn bản (" + strings.ToLower(form) + "), bản sao số " + e.Data["notation"] + ", sao cho: " + e.Data["requested_for"]
+	form := strings.ToLower(orDefault(copyFormNames[workflow.CopyForm(e.Data["form"])], e.Data["form"]))
+	if p := e.Data["pages"]; p != "" {
+		form += " trang " + p
+	}
+	return "Sao văn bản (" + form + "), bản sao số " + e.Data["notation"] + ", sao cho: " + e.Data["requested_for"]
 }
 
 func (u *UI) copier() (Copier, error) {
@@ -108,7 +112,7 @@ func (u *UI) copiesView(r *http.Request, s *Session, id string) (*copiesView, er
 		v.Forms = workflow.CopyForms(d)
 	}
 	for _, x := range cs {
-		v.Copies = append(v.Copies, copyRow{ID: x.ID, Notation: x.Notation, Form: copyFormNames[x.Form], For: x.RequestedFor,
+		v.Copies = append(v.Copies, copyRow{ID: x.ID, Notation: x.Notation, Form: copyFormText(x.Form, x.Pages), For: x.RequestedFor,
 			By: orDefault(names[x.CreatedBy], x.CreatedBy), At: x.CreatedAt})
 	}
 	return v, nil
@@ -123,7 +127,8 @@ func (u *UI) handleMakeCopy(w http.ResponseWriter, r *http.Request, s *Session) 
 		return err
 	}
 	id := r.PathValue("id")
-	in := workflow.CopyInput{Form: workflow.CopyForm(r.PostFormValue("form")), RequestedFor: r.PostFormValue("requested_for")}
+	in := workflow.CopyInput{Form: workflow.CopyForm(r.PostFormValue("form")), RequestedFor: r.PostFormValue("requested_for"),
+		Pages: r.PostFormValue("pages")}
 	made, err := c.MakeCopy(r.Context(), s.User, id, in)
 	if err == nil {
 		http.Redirect(w, r, "/documents/"+id+"/copies?made="+made.Notation+"#copies-list", http.StatusSeeOther)
@@ -136,16 +141,45 @@ func (u *UI) handleMakeCopy(w http.ResponseWriter, r *http.Request, s *Session) 
 	if verr != nil {
 		return verr
 	}
-	v.Form, v.For = string(in.Form), in.RequestedFor
-	v.Error = "Hình thức sao không phù hợp: văn bản vào sổ từ bản giấy chỉ được sao y (bản chụp có chữ ký số của cơ quan); trích sao chưa làm được."
-	field := "form"
-	if workflow.ErrorField(err) == "requested_for" {
-		field, v.Error = "requested_for", "Hãy ghi sao cho ai (người hoặc cơ quan đề nghị, theo đơn ngày nào), tối đa "+strconv.Itoa(workflow.MaxRequestedFor)+" ký tự."
+	v.Form, v.For, v.Pages = string(in.Form), in.RequestedFor, in.Pages
+	field := workflow.ErrorField(err)
+	v.Error = copyProblem(err, in)
+	if field != "requested_for" && field != "pages" {
+		field = "form"
 	}
 	v.Invalid = one(field, v.Error)
 	status, _ := httpstatus.Of(workflow.EINVALID)
 	u.render(w, r, s, status, "copies", "Sao văn bản", v)
 	return nil
+}
+
+// copyProblem says in Vietnamese what is wrong with request in, refused
+// with err (EINVALID).
+func copyProblem(err error, in workflow.CopyInput) string {
+	var pe *workflow.PageRangeError
+	switch {
+	case workflow.ErrorField(err) == "requested_for":
+		return "Hãy ghi sao cho ai (người hoặc cơ quan đề nghị, theo đơn ngày nào), tối đa " + strconv.Itoa(workflow.MaxRequestedFor) + " ký tự."
+	case workflow.ErrorField(err) != "pages":
+		return "Hình thức sao không phù hợp: văn bản vào sổ từ bản giấy chỉ được sao y (bản chụp có chữ ký số của cơ quan)."
+	case errors.As(err, &pe):
+		return "Trang " + strconv.Itoa(pe.Page) + " không có: văn bản có " + strconv.Itoa(pe.Count) + " trang."
+	case in.Form != workflow.CopyTrichSao:
+		return "Chỉ ghi trang trích sao khi trích sao: sao y, sao lục sao cả văn bản."
+	}
+	if _, perr := workflow.ParsePages(in.Pages); perr == nil {
+		return "Không trích được các trang này từ tệp của văn bản (" + workflow.ErrorMessage(err) + "); hãy làm bản sao y."
+	}
+	return "Hãy ghi các trang trích sao theo thứ tự tăng dần, mỗi trang một lần, ví dụ: 1,3-4."
+}
+
+// copyFormText is a copy's form as the pages show it: "Trích sao
+// (trang 1,3-4)".
+func copyFormText(form workflow.CopyForm, pages string) string {
+	if pages == "" {
+		return copyFormNames[form]
+	}
+	return copyFormNames[form] + " (trang " + pages + ")"
 }
 
 // handleCopyFile sends a copy's signed PDF, shown in the browser or
@@ -226,7 +260,7 @@ func (u *UI) copyRegister(r *http.Request, s *Session) (*copyRegisterView, error
 		}
 		v.Lines = append(v.Lines, copyRegisterLine{Number: l.Number, DocID: l.DocumentID, Original: orig,
 			Status: string(l.State), Note: l.Note(),
-			copyRow: copyRow{ID: l.ID, Notation: l.Notation, Form: copyFormNames[l.Form], For: l.RequestedFor,
+			copyRow: copyRow{ID: l.ID, Notation: l.Notation, Form: copyFormText(l.Form, l.Pages), For: l.RequestedFor,
 				By: orDefault(names[l.CreatedBy], l.CreatedBy), At: l.CreatedAt}})
 	}
 	return v, nil

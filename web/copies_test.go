@@ -121,3 +121,60 @@ func voidCopyNumber(t *testing.T, e *testEnv, id string, n int) {
 		t.Fatal(err)
 	}
 }
+
+// TestCopyPageTrichSao: for a letter received over the exchange (an
+// electronic original) the form offers Trích sao and asks for its pages
+// ("Trang trích sao"); a page the letter does not have, pages out of
+// order and pages for a sao y come back in Vietnamese at that input,
+// taking no number; a trích sao of pages 1,3-4 is listed, in the history
+// and in the register of copies with its pages.
+func TestCopyPageTrichSao(t *testing.T) {
+	e := newTestEnv(t)
+	e.docs.Signer = workflowtest.Signer{}
+	clerk := e.login("vanthu")
+	id := e.newIncoming(clerk, "Về việc cấp bản trích sao", nil)
+	if _, err := e.docs.Apply(t.Context(), e.users["vanthu"], id, workflow.Register, workflow.ActionInput{}); err != nil {
+		t.Fatal(err)
+	}
+	err := e.repo.Atomic(t.Context(), func(ctx context.Context, tx workflow.Tx) error {
+		d, err := tx.LockDocument(ctx, id)
+		if err != nil {
+			return err
+		}
+		prev := d.Version
+		d.ExternalID, d.Version = "000.00.00.H13,2026/11/20,125/UBND-VP", d.Version+1
+		return tx.UpdateDocument(ctx, d, prev)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	page := clerk.get("/documents/" + id + "/copies")
+	if !strings.Contains(page.Body, `<option value="TS">Trích sao</option>`) || !strings.Contains(page.Body, `<label for="pages">Trang trích sao</label>`) {
+		t.Fatalf("the form offers no trích sao:\n%s", page.Body)
+	}
+	for _, tc := range []struct{ form, pages, want string }{
+		{"TS", "1,7", "Trang 7 không có: văn bản có 4 trang."},
+		{"TS", "3,1", "Hãy ghi các trang trích sao theo thứ tự tăng dần, mỗi trang một lần, ví dụ: 1,3-4."},
+		{"TS", "", "Hãy ghi các trang trích sao theo thứ tự tăng dần, mỗi trang một lần, ví dụ: 1,3-4."},
+		{"SY", "2", "Chỉ ghi trang trích sao khi trích sao: sao y, sao lục sao cả văn bản."},
+	} {
+		p := clerk.post("/documents/"+id+"/copies", url.Values{"form": {tc.form}, "requested_for": {"Tòa án"}, "pages": {tc.pages}})
+		if p.Status != 400 || !strings.Contains(p.Body, tc.want) || !strings.Contains(p.Body, `id="pages" name="pages"`) ||
+			!strings.Contains(p.Body, `value="`+tc.pages+`"  aria-invalid="true" aria-describedby="pages-error pages-hint"`) {
+			t.Errorf("%s of %q: %d, want 400 saying %q at the pages\n%s", tc.form, tc.pages, p.Status, tc.want, p.Body)
+		}
+	}
+	p := clerk.post("/documents/"+id+"/copies", url.Values{"form": {"TS"}, "requested_for": {"Tòa án quận"}, "pages": {"1,3-4"}})
+	if p.Status != 303 || !strings.HasPrefix(p.Location, "/documents/"+id+"/copies?made=01/TS-UBND") {
+		t.Fatalf("make a trích sao: %d %q", p.Status, p.Location)
+	}
+	if page := clerk.get(p.Location); !strings.Contains(page.Body, "<td class=\"doc-number\">01/TS-UBND</td><td>Trích sao (trang 1,3-4)</td>") {
+		t.Errorf("the copies' list:\n%s", page.Body)
+	}
+	if !strings.Contains(clerk.get("/documents/"+id).Body, "Sao văn bản (trích sao trang 1,3-4), bản sao số 01/TS-UBND, sao cho: Tòa án quận") {
+		t.Error("the letter's history does not say which pages were copied")
+	}
+	if reg := clerk.get("/registers/copies/2026"); !strings.Contains(reg.Body, "<td>Trích sao (trang 1,3-4)</td>") {
+		t.Errorf("the register of copies:\n%s", reg.Body)
+	}
+}

@@ -166,12 +166,24 @@
     problem.focus();
   }
 
+  // The page "Sao văn bản": the pages of a trích sao are asked for only
+  // when that form is chosen (without script the input is always shown).
+  function copyPages() {
+    var p = document.querySelector("[data-copy-pages]");
+    var form = document.getElementById("form");
+    if (!p || !form) { return; }
+    var show = function () { p.hidden = form.value !== "TS"; };
+    form.addEventListener("change", show);
+    show();
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
     var forms = document.querySelectorAll("form[data-progress]");
     for (var i = 0; i < forms.length; i++) { enhanceUpload(forms[i]); }
     var regions = document.querySelectorAll("[data-refresh]");
     for (var j = 0; j < regions.length; j++) { refreshRegion(regions[j]); }
     confirmButtons();
+    copyPages();
     var prints = document.querySelectorAll("[data-print]");
     for (var k = 0; k < prints.length; k++) { prints[k].addEventListener("click", function () { window.print(); }); }
     focusProblem();
