@@ -174,7 +174,8 @@ func TestExtractPages(t *testing.T) {
 
 // TestExtractPagesRefused: a page the file does not have is EINVALID with
 // a PageRangeError naming it and the page count; an encrypted file is
-// EINVALID.
+// EINVALID, and so is a page whose content stream cannot be read (the
+// other page of that file is extracted).
 func TestExtractPagesRefused(t *testing.T) {
 	in := readFile(t, filepath.Join("testdata", "decision-chromium.pdf"))
 	_, err := ExtractPages(in, []int{1, 7})
@@ -186,11 +187,29 @@ func TestExtractPagesRefused(t *testing.T) {
 	if _, err := ExtractPages(enc, []int{1}); workflow.ErrorCode(err) != workflow.EINVALID {
 		t.Errorf("encrypted: %v, want EINVALID", err)
 	}
+	// Page 2's content stream says it is longer than the file.
+	broken := buildPDF("1.7", [][]byte{
+		[]byte("<< /Type /Catalog /Pages 2 0 R >>"),
+		[]byte("<< /Type /Pages /Kids [3 0 R 4 0 R] /Count 2 /MediaBox [0 0 595 842] >>"),
+		[]byte("<< /Type /Page /Parent 2 0 R /Contents 5 0 R >>"),
+		[]byte("<< /Type /Page /Parent 2 0 R /Contents 6 0 R >>"),
+		[]byte("<< /Length 8 >>\nstream\n0 0 m S\n\nendstream"),
+		[]byte("<< /Length 99999 >>\nstream\n0 0 m S\n\nendstream"),
+	})
+	if _, err := ExtractPages(broken, []int{1}); err != nil {
+		t.Errorf("page 1 of the broken file: %v", err)
+	}
+	_, err = ExtractPages(broken, []int{1, 2})
+	if workflow.ErrorCode(err) != workflow.EINVALID || !strings.Contains(err.Error(), "page 2") {
+		t.Errorf("page 2 unreadable: %v, want EINVALID naming page 2", err)
+	}
 }
 
-// TestIntegrationSignExtract: an extract signed as a trích sao is a valid
-// signed PDF to pdfsig and to our verifier, its one signature covering
-// the whole file.
+// TestIntegrationSignExtract: an extract signed as a trích sao — of a
+// Chromium and a LibreOffice file, and of a document signed in two layers
+// (an issued one: the extract carries none of its signatures) — is a
+// valid signed PDF to pdfsig and to our verifier, its one signature
+// covering the whole file.
 func TestIntegrationSignExtract(t *testing.T) {
 	needTool(t, "pdfsig")
 	p := newTestPKI(t, "rsa")
@@ -204,9 +223,21 @@ func TestIntegrationSignExtract(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, name := range []string{"decision-chromium.pdf", "decision-libreoffice.pdf"} {
-		t.Run(name, func(t *testing.T) {
-			ext, err := svc.ExtractPages(context.Background(), readFile(t, filepath.Join("testdata", name)), []int{1, 3})
+	_, signed, err := twoLayers(t, smallPDF(), p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		in    []byte
+		pages []int
+	}{
+		{"decision-chromium.pdf", readFile(t, filepath.Join("testdata", "decision-chromium.pdf")), []int{1, 3}},
+		{"decision-libreoffice.pdf", readFile(t, filepath.Join("testdata", "decision-libreoffice.pdf")), []int{1, 3}},
+		{"issued: signed in two layers", signed, []int{2}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ext, err := svc.ExtractPages(context.Background(), tc.in, tc.pages)
 			if err != nil {
 				t.Fatal(err)
 			}
