@@ -8,6 +8,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/chromedp"
 
@@ -33,6 +34,13 @@ func (x fixedRecipients) Recipients(context.Context, *workflow.User) ([]workflow
 // Agency are filled in); it returns the base URL.
 func formServer(t *testing.T, cfg web.Config) string {
 	t.Helper()
+	base, _, _ := formServerDocs(t, cfg)
+	return base
+}
+
+// formServerDocs is formServer, with its document service and repository.
+func formServerDocs(t *testing.T, cfg web.Config) (string, *workflow.Service, *workflowtest.Repository) {
+	t.Helper()
 	repo := workflowtest.NewRepository()
 	accounts := &auth.Service{Repo: repo, Cost: 4}
 	docs := &workflow.Service{Repo: repo, Blobs: workflowtest.TempBlobs(t),
@@ -52,7 +60,7 @@ func formServer(t *testing.T, cfg web.Config) string {
 	}
 	srv := httptest.NewServer(web.Mount(http.NotFoundHandler(), ui))
 	t.Cleanup(srv.Close)
-	return srv.URL
+	return srv.URL, docs, repo
 }
 
 // axeSerious runs axe-core on the page (skipping the test, naming the
@@ -142,4 +150,64 @@ func TestIntegrationBrowserFormTooLarge(t *testing.T) {
 		}
 	}
 	axeSerious(t, b, "/incoming/new larger than the limit")
+}
+
+// TestIntegrationBrowserCopyPages: on Sao văn bản of a letter received
+// over the exchange, Trang trích sao is hidden while Sao y is chosen and
+// shown once Trích sao is; a page the letter does not have comes back
+// with the message at that input, shown, focused, the form still
+// Trích sao; axe finds nothing serious on that page.
+func TestIntegrationBrowserCopyPages(t *testing.T) {
+	base, docs, repo := formServerDocs(t, web.Config{})
+	docs.Signer = workflowtest.Signer{}
+	ctx := context.Background()
+	users, _ := repo.Users(ctx)
+	var clerk *workflow.User
+	for i := range users {
+		if users[i].Username == "clerk" {
+			clerk = users[i]
+		}
+	}
+	pdf := testpdf.Make(4, "Cong van")
+	date := workflow.NewDate(2026, time.November, 20)
+	d, err := docs.Create(ctx, clerk, workflow.CreateInput{Direction: workflow.Incoming, Type: "CV", Subject: "Về việc cấp bản trích sao",
+		Sender: &workflow.Org{Name: "Sở Nội vụ"}, OriginalNumber: "45/SNV-VP", OriginalDate: &date, File: &workflow.Upload{Name: "cv.pdf", Size: int64(len(pdf)), Content: bytes.NewReader(pdf)}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := docs.Apply(ctx, clerk, d.ID, workflow.Register, workflow.ActionInput{}); err != nil {
+		t.Fatal(err)
+	}
+	err = repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+		x, err := tx.LockDocument(ctx, d.ID)
+		if err != nil {
+			return err
+		}
+		prev := x.Version
+		x.ExternalID, x.Version = "000.00.00.H13,2026/11/20,45/SNV-VP", x.Version+1
+		return tx.UpdateDocument(ctx, x, prev)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := StartBrowser(t, base)
+	b.As("clerk", "password-clerk")
+	b.Go("/documents/" + d.ID + "/copies")
+	shown := `document.querySelector('[data-copy-pages]').offsetParent !== null`
+	if Get(b, chromedp.Evaluate[bool](shown)) {
+		t.Error("Trang trích sao shown while Sao y is chosen")
+	}
+	choose := `(() => { const f = document.getElementById('form'); f.value = 'TS'; f.dispatchEvent(new Event('change')); return ` + shown + `; })()`
+	if !Get(b, chromedp.Evaluate[bool](choose)) {
+		t.Fatal("Trang trích sao hidden while Trích sao is chosen")
+	}
+	b.Run(chromedp.SendKeys(chromedp.CSS(`#pages`), "1,7"), chromedp.SendKeys(chromedp.CSS(`#requested_for`), "Tòa án"),
+		chromedp.Click(chromedp.CSS(`#copy-form button[type="submit"]`)), chromedp.WaitVisible(chromedp.CSS(`p.error`)))
+	got := Get(b, chromedp.Evaluate[[]string](`[document.activeElement.id, document.getElementById('form').value,
+  document.getElementById('pages-error') ? document.getElementById('pages-error').innerText : '', String(`+shown+`)]`))
+	want := []string{"pages", "TS", "Trang 7 không có: văn bản có 4 trang.", "true"}
+	if strings.Join(got, "|") != strings.Join(want, "|") {
+		t.Errorf("after page 7 of 4: [focused, form, message, pages shown] = %q, want %q", got, want)
+	}
+	axeSerious(t, b, "Sao văn bản with a pages problem")
 }
