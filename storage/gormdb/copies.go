@@ -3,7 +3,6 @@ package gormdb
 import (
 	"context"
 	"errors"
-	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -17,9 +16,8 @@ import (
 // ReserveNext: the outgoing registers' mechanism) before the copy is
 // signed, and consumed by the transaction that inserts the row.
 // (year, number) is unique: a second guard of the register's gaplessness
-// and uniqueness. A trích sao's pages are kept in its form column after a
-// colon ("TS:1,3-4", formColumn), migration 27's table having no column of
-// its own for them.
+// and uniqueness. A trích sao's pages ("1,3-4") are in pages (migration
+// 30), empty for the other forms.
 
 var (
 	_ workflow.CopyWriter = (*conn)(nil)
@@ -38,6 +36,7 @@ type copyRow struct {
 	CreatedAt    time.Time `gorm:"not null;autoCreateTime:false"`
 	SHA256       string    `gorm:"column:sha256;not null"`
 	Size         int64     `gorm:"not null"`
+	Pages        string    `gorm:"not null;default:''"`
 }
 
 func (copyRow) TableName() string { return "copies" }
@@ -50,20 +49,19 @@ func copiesV27(_ context.Context, _ *DB, g *gorm.DB) error {
 	return g.Migrator().CreateTable(&copyRow{})
 }
 
-func (r *copyRow) toDomain() workflow.Copy {
-	form, pages, _ := strings.Cut(r.Form, ":")
-	return workflow.Copy{ID: r.ID, DocumentID: r.DocumentID, Form: workflow.CopyForm(form), Year: r.Year, Number: r.Number,
-		Notation: r.Notation, RequestedFor: r.RequestedFor, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt.UTC(),
-		SHA256: r.SHA256, Size: r.Size, Pages: pages}
+// copiesPagesV30 adds copies.pages, a trích sao's pages (migration 30; a
+// table copiesV27 made from this row already has it).
+func copiesPagesV30(_ context.Context, _ *DB, g *gorm.DB) error {
+	if g.Migrator().HasColumn(&copyRow{}, "Pages") {
+		return nil
+	}
+	return g.Migrator().AddColumn(&copyRow{}, "Pages")
 }
 
-// formColumn is what the form column holds for c: its form, and a trích
-// sao's pages after a colon.
-func formColumn(c *workflow.Copy) string {
-	if c.Pages == "" {
-		return string(c.Form)
-	}
-	return string(c.Form) + ":" + c.Pages
+func (r *copyRow) toDomain() workflow.Copy {
+	return workflow.Copy{ID: r.ID, DocumentID: r.DocumentID, Form: workflow.CopyForm(r.Form), Year: r.Year, Number: r.Number,
+		Notation: r.Notation, RequestedFor: r.RequestedFor, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt.UTC(),
+		SHA256: r.SHA256, Size: r.Size, Pages: r.Pages}
 }
 
 // CreateCopy implements workflow.CopyWriter: the row, and the copy's
@@ -72,7 +70,7 @@ func (c *conn) CreateCopy(ctx context.Context, cp *workflow.Copy) error {
 	if err := c.checkBlobRefs(ctx, []string{cp.SHA256}); err != nil {
 		return err
 	}
-	row := copyRow{ID: cp.ID, DocumentID: cp.DocumentID, Form: formColumn(cp), Year: cp.Year, Number: cp.Number,
+	row := copyRow{ID: cp.ID, DocumentID: cp.DocumentID, Form: string(cp.Form), Pages: cp.Pages, Year: cp.Year, Number: cp.Number,
 		Notation: cp.Notation, RequestedFor: cp.RequestedFor, CreatedBy: cp.CreatedBy, CreatedAt: utc(cp.CreatedAt),
 		SHA256: cp.SHA256, Size: cp.Size}
 	if err := c.q(ctx).Create(&row).Error; err != nil {

@@ -107,7 +107,7 @@ func TestCopiesConcurrent(t *testing.T) {
 			if err != nil || c.Notation != want || c.Year != 2027 {
 				t.Fatalf("copy in 2027: %v %+v, want %s", err, c, want)
 			}
-			// A trích sao's pages are kept with it (in the form column).
+			// A trích sao's pages are kept with it (the pages column).
 			if got, err := db.Copy(ctx, c.ID); err != nil || got.Form != form || got.Pages != pages {
 				t.Errorf("Copy(%s) = %+v, %v, want form %s, pages %q", c.ID, got, err, form, pages)
 			}
