@@ -37,10 +37,36 @@ import (
 // Shading and Properties keep only the names its content streams use
 // (LibreOffice shares one resource dictionary between pages: the images
 // of the other pages stay out); ColorSpace and ProcSet are kept whole.
+// So do the resources of everything copied that has content of its own
+// (ownContent): a form XObject (an annotation's appearance and a soft
+// mask's group are forms too), a tiling pattern and a Type 3 font keep of
+// their /Resources the names their own content uses — a form's stream,
+// a pattern's cell, the font's glyph procedures (CharProcs) — each
+// written pruned where the object is, never the shared dictionary (some
+// scanners, Word and LibreOffice exports and merge tools give every form
+// the document's one resource dictionary, or a page-sized form that lists
+// every image: a whole copy would carry the excluded pages' images,
+// fonts and forms). A form, or a Type 3 font, with no /Resources uses its
+// caller's: its names count as its caller's (usedNames). Nothing is
+// copied whole. A form in a form is pruned when it is written in turn:
+// every object is written once, whatever refers to it, from a queue, so
+// a form that draws itself, directly or through others, refers to its
+// own new number and costs no stack; the forms without resources a
+// content draws are read into its names, each once (one that draws
+// itself too), at most maxFormNesting deep (an error past that), and the
+// content decoded for one extract is bounded by maxExtractDecoded.
 
 // maxExtractContent bounds the decoded bytes of one page's content
 // streams read to find the resources it uses.
 const maxExtractContent = 64 << 20
+
+// maxExtractDecoded bounds the decoded bytes of all the content streams
+// (pages, forms, patterns, glyph procedures) one extract reads.
+const maxExtractDecoded = 4 * maxExtractContent
+
+// maxFormNesting bounds how deep usedNames follows forms (and Type 3
+// fonts) without resources of their own into those that draw them.
+const maxFormNesting = 8
 
 // prunedResources are the resource kinds an extract's page keeps only
 // the names of its content uses.
@@ -110,6 +136,7 @@ type extractor struct {
 	nums  map[uint32]uint32 // object number in src -> new number
 	queue []pdf.Value       // objects numbered, not written yet
 	err   error             // the first value that could not be read
+	read  int64             // content bytes decoded so far (maxExtractDecoded)
 }
 
 func (x *extractor) alloc() uint32 {
@@ -168,20 +195,28 @@ func (x *extractor) drain() error {
 // object writes v, object id of src, as object n.
 func (x *extractor) object(n uint32, v pdf.Value) error {
 	var w strings.Builder
+	set, err := x.ownResources(v)
+	if err != nil {
+		return fmt.Errorf("object %d: %w", v.GetPtr().GetID(), err)
+	}
 	switch v.Kind() {
 	case pdf.Stream:
 		raw, ok := rawStream(v, x.src)
 		if !ok {
 			return fmt.Errorf("the stream of object %d cannot be read", v.GetPtr().GetID())
 		}
-		pdfDictAt(&w, v, x.holder(v), map[string]string{"Length": strconv.Itoa(len(raw))}, 0)
+		if set == nil {
+			set = map[string]string{}
+		}
+		set["Length"] = strconv.Itoa(len(raw))
+		pdfDictAt(&w, v, x.holder(v), set, 0)
 		x.offs[n] = int64(x.out.Len())
 		fmt.Fprintf(&x.out, "%d 0 obj\n%s\nstream\n", n, w.String())
 		x.out.Write(raw)
 		x.out.WriteString("\nendstream\nendobj\n")
 		return nil
 	case pdf.Dict:
-		pdfDictAt(&w, v, x.holder(v), nil, 0)
+		pdfDictAt(&w, v, x.holder(v), set, 0)
 	default:
 		pdfValueAt(&w, v, &holder{id: v.GetPtr().GetID(), refs: x.ref}, 0)
 	}
@@ -211,8 +246,11 @@ func (x *extractor) page(p pdf.Value, parent uint32) (uint32, error) {
 			pdfValueAt(&w, v, x.holder(p), 1)
 		}
 	}
+	if p.Key("Contents").Kind() == pdf.Dict {
+		return 0, fmt.Errorf("its /Contents is no stream")
+	}
 	if res, _ := inheritedFrom(p, "Resources"); res.Kind() == pdf.Dict {
-		used, err := x.usedNames(p.Key("Contents"), res, 0)
+		used, err := x.usedNames(p.Key("Contents"), res, 0, nil)
 		if err != nil {
 			return 0, err
 		}
@@ -287,13 +325,51 @@ func (x *extractor) resources(w *strings.Builder, res pdf.Value, used map[string
 	w.WriteString(" >>")
 }
 
-// usedNames is the names content (a stream or an array of them) uses as
-// operands, and those of the form XObjects it draws that have no
-// resources of their own (they use the page's).
-func (x *extractor) usedNames(content, res pdf.Value, depth int) (map[string]bool, error) {
+// ownContent is the content of v when v is an object with content and
+// resources of its own — a form XObject's stream, a tiling pattern's
+// (PatternType 1) or a Type 3 font's glyph procedures (its CharProcs) —
+// and whether it is one.
+func ownContent(v pdf.Value) (pdf.Value, bool) {
+	switch {
+	case v.Kind() == pdf.Stream && (v.Key("Subtype").Name() == "Form" || v.Key("PatternType").Int64() == 1):
+		return v, true
+	case v.Kind() == pdf.Dict && v.Key("Subtype").Name() == "Type3":
+		return v.Key("CharProcs"), true
+	}
+	return pdf.Value{}, false
+}
+
+// ownResources is the entry of the set pdfDictAt writes v with that
+// replaces v's /Resources by the names its own content uses (ownContent),
+// or nil when v is no such object or has no /Resources (it uses its
+// caller's).
+func (x *extractor) ownResources(v pdf.Value) (map[string]string, error) {
+	content, ok := ownContent(v)
+	res := v.Key("Resources")
+	if !ok || res.Kind() != pdf.Dict {
+		return nil, nil
+	}
+	used, err := x.usedNames(content, res, 0, nil)
+	if err != nil {
+		return nil, err
+	}
+	var w strings.Builder
+	x.resources(&w, res, used)
+	return map[string]string{"Resources": w.String()}, nil
+}
+
+// usedNames is the names content (a stream, an array of them or a Type 3
+// font's CharProcs) uses as operands, and those of the form XObjects and
+// Type 3 fonts it uses that have no resources of their own (they use
+// res, the caller's), each read once (seen: their object numbers; a form
+// that draws itself is read once): an error past maxFormNesting of those.
+func (x *extractor) usedNames(content, res pdf.Value, depth int, seen map[uint32]bool) (map[string]bool, error) {
 	used := map[string]bool{}
-	if depth > 8 {
-		return used, nil
+	if seen == nil {
+		seen = map[uint32]bool{}
+	}
+	if depth > maxFormNesting {
+		return nil, fmt.Errorf("forms without resources of their own nest more than %d deep", maxFormNesting)
 	}
 	data, err := x.contentBytes(content)
 	if err != nil {
@@ -320,10 +396,15 @@ func (x *extractor) usedNames(content, res pdf.Value, depth int) (map[string]boo
 	if l.done {
 		return nil, fmt.Errorf("its content nests operands too deep to be read")
 	}
-	xo := res.Key("XObject")
+	xo, fonts := res.Key("XObject"), res.Key("Font")
 	for name := range used {
-		if f := xo.Key(name); f.Key("Subtype").Name() == "Form" && f.Key("Resources").IsNull() {
-			more, err := x.usedNames(f, res, depth+1)
+		for _, f := range []pdf.Value{xo.Key(name), fonts.Key(name)} {
+			content, ok := ownContent(f)
+			if !ok || !f.Key("Resources").IsNull() || seen[f.GetPtr().GetID()] {
+				continue
+			}
+			seen[f.GetPtr().GetID()] = true
+			more, err := x.usedNames(content, res, depth+1, seen)
 			if err != nil {
 				return nil, err
 			}
@@ -335,8 +416,9 @@ func (x *extractor) usedNames(content, res pdf.Value, depth int) (map[string]boo
 	return used, nil
 }
 
-// contentBytes is content decoded, streams of an array joined by a
-// newline: an error when a stream cannot be decoded whole.
+// contentBytes is content decoded, streams of an array (or of a Type 3
+// font's CharProcs) joined by a newline: an error when a stream cannot be
+// decoded whole, or past maxExtractDecoded for the extract.
 func (x *extractor) contentBytes(content pdf.Value) ([]byte, error) {
 	var parts []pdf.Value
 	switch content.Kind() {
@@ -345,6 +427,10 @@ func (x *extractor) contentBytes(content pdf.Value) ([]byte, error) {
 	case pdf.Array:
 		for i := range content.Len() {
 			parts = append(parts, content.Index(i))
+		}
+	case pdf.Dict:
+		for _, k := range content.Keys() {
+			parts = append(parts, content.Key(k))
 		}
 	case pdf.Null:
 		if err := content.Err(); err != nil {
@@ -368,6 +454,9 @@ func (x *extractor) contentBytes(content pdf.Value) ([]byte, error) {
 			return nil, fmt.Errorf("its content is over %d MiB", maxExtractContent>>20)
 		}
 		buf.WriteByte('\n')
+	}
+	if x.read += int64(buf.Len()); x.read > maxExtractDecoded {
+		return nil, fmt.Errorf("the content read for the extract is over %d MiB", maxExtractDecoded>>20)
 	}
 	return buf.Bytes(), nil
 }

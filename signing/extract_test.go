@@ -314,3 +314,90 @@ func TestExtractPagesShared(t *testing.T) {
 		checkQpdf(t, writeTemp(t, "extract.pdf", out))
 	}
 }
+
+// sharedFormsPDF is two pages that share one resource dictionary (object
+// 12), which is also the /Resources of every form, pattern and Type 3
+// font of the file (as some scanners, Word exports and merge tools write
+// it). Page 1 draws form FmA, which draws image Im1, a nested form FmN,
+// a tiling pattern PT1 (its cell Im1) and a glyph of Type 3 font T3 (its
+// procedure Im1); page 2 draws image Im2 and form FmB, in font F2
+// (Courier-BoldOblique), each only there. With selfDraw, FmN has no
+// resources of its own (it uses FmA's) and draws itself (a cycle).
+func sharedFormsPDF(selfDraw bool) []byte {
+	stream := func(dict, data string) []byte {
+		return []byte(fmt.Sprintf("<< %s /Length %d >>\nstream\n%s\nendstream", dict, len(data), data))
+	}
+	image := func(data string) []byte {
+		return stream("/Type /XObject /Subtype /Image /Width 20 /Height 1 /ColorSpace /DeviceGray /BitsPerComponent 8", data)
+	}
+	form := func(data string) []byte {
+		return stream("/Type /XObject /Subtype /Form /BBox [0 0 595 842] /Resources 12 0 R", data)
+	}
+	nested := form("BT /F1 11 Tf 72 720 Td (NESTED FORM OF PAGE ONE) Tj ET")
+	if selfDraw {
+		data := "BT /F1 11 Tf 72 720 Td (NESTED FORM OF PAGE ONE) Tj ET /FmN Do"
+		nested = stream("/Type /XObject /Subtype /Form /BBox [0 0 595 842]", data)
+	}
+	return buildPDF("1.7", [][]byte{
+		[]byte("<< /Type /Catalog /Pages 2 0 R >>"),
+		[]byte("<< /Type /Pages /Kids [4 0 R 5 0 R] /Count 2 /MediaBox [0 0 595 842] >>"),
+		[]byte("<< /Type /Font /Subtype /Type1 /BaseFont /Times-Roman >>"),
+		[]byte("<< /Type /Page /Parent 2 0 R /Resources 12 0 R /Contents 6 0 R >>"),
+		[]byte("<< /Type /Page /Parent 2 0 R /Resources 12 0 R /Contents 7 0 R >>"),
+		stream("", "/FmA Do BT /F1 13 Tf 72 760 Td (QUYET DINH trang mot) Tj ET"),
+		stream("", "q 200 0 0 10 72 700 cm /Im2 Do Q /FmB Do BT /F1 13 Tf 72 760 Td (NOI NHAN chi o trang hai) Tj ET"),
+		image("IMAGE-OF-PAGE-ONE-11"),
+		image("IMAGE-OF-PAGE-TWO-22"),
+		form("q 200 0 0 10 72 700 cm /Im1 Do Q /FmN Do q /Pattern cs /PT1 scn 72 600 100 50 re f Q BT /T3 12 Tf 72 650 Td (a) Tj ET"),
+		nested,
+		[]byte("<< /Font << /F1 3 0 R /T3 15 0 R /F2 17 0 R >> /XObject << /Im1 8 0 R /Im2 9 0 R /FmA 10 0 R /FmN 11 0 R /FmB 13 0 R >>" +
+			" /Pattern << /PT1 14 0 R >> /ProcSet [/PDF /Text /ImageB] >>"),
+		form("BT /F2 11 Tf 72 720 Td (FORM OF PAGE TWO) Tj ET"),
+		stream("/Type /Pattern /PatternType 1 /PaintType 1 /TilingType 1 /BBox [0 0 10 10] /XStep 10 /YStep 10 /Resources 12 0 R",
+			"q 10 0 0 10 0 0 cm /Im1 Do Q"),
+		[]byte("<< /Type /Font /Subtype /Type3 /Resources 12 0 R /CharProcs << /a 16 0 R >> /Encoding << /Type /Encoding /Differences [97 /a] >>" +
+			" /FontMatrix [0.001 0 0 0.001 0 0] /FontBBox [0 0 1000 1000] /FirstChar 97 /LastChar 97 /Widths [1000] >>"),
+		stream("", "1000 0 d0 q 1000 0 0 1000 0 0 cm /Im1 Do Q"),
+		[]byte("<< /Type /Font /Subtype /Type1 /BaseFont /Courier-BoldOblique >>"),
+	})
+}
+
+// TestExtractPagesSharedForms: the extract of page 1 of sharedFormsPDF
+// holds page 1's image, nested form, pattern and Type 3 font and nothing
+// of page 2's (its image's data, its form, its font, their names): the
+// forms', the pattern's and the font's resources keep only the names
+// their own content uses. qpdf finds it clean and its text is the
+// original page's; a form without resources that draws itself is
+// extracted as well, its names FmA's.
+func TestExtractPagesSharedForms(t *testing.T) {
+	needTool(t, "qpdf")
+	needTool(t, "pdftotext")
+	in := sharedFormsPDF(false)
+	out, err := ExtractPages(in, []int{1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"IMAGE-OF-PAGE-TWO-22", "FORM OF PAGE TWO", "Courier-BoldOblique", "NOI NHAN", "/Im2", "/FmB", "/F2"} {
+		if bytes.Contains(out, []byte(s)) {
+			t.Errorf("the extract of page 1 holds %q", s)
+		}
+	}
+	for _, s := range []string{"IMAGE-OF-PAGE-ONE-11", "NESTED FORM OF PAGE ONE", "/PatternType 1", "/Type3", "/CharProcs"} {
+		if !bytes.Contains(out, []byte(s)) {
+			t.Errorf("the extract of page 1 lacks %q", s)
+		}
+	}
+	file := writeTemp(t, "extract.pdf", out)
+	checkQpdf(t, file)
+	if got, want := pageTexts(t, file, 1)[0], pageTexts(t, writeTemp(t, "in.pdf", in), 2)[0]; got != want || !strings.Contains(got, "NESTED FORM") {
+		t.Errorf("the extract's text %q, want page 1's %q", got, want)
+	}
+	cyc, err := ExtractPages(sharedFormsPDF(true), []int{1})
+	if err != nil {
+		t.Fatalf("a form that draws itself: %v", err)
+	}
+	checkQpdf(t, writeTemp(t, "cycle.pdf", cyc))
+	if bytes.Contains(cyc, []byte("IMAGE-OF-PAGE-TWO-22")) {
+		t.Error("the extract of page 1 (a form that draws itself) holds page 2's image")
+	}
+}
