@@ -30,18 +30,7 @@ func TestIntegrationSignCopy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	roots := x509.NewCertPool()
-	roots.AddCert(p.Root)
-	// The copy is signed now, after the layers it copies (a fixed date
-	// would fall before them, and a year on before the test PKI's
-	// certificates).
-	now := time.Now().In(ict).Truncate(time.Second)
-	svc, err := NewService(Config{Agency: p.Agency, AgencyName: "Ủy ban nhân dân quận Bình Thủy", Place: "Bình Thủy",
-		Officer: func(context.Context, *workflow.User) (keys.Key, []byte, error) { return p.Officer, nil, nil },
-		Roots:   roots, Now: func() time.Time { return now }})
-	if err != nil {
-		t.Fatal(err)
-	}
+	svc := copyService(t, p)
 	c := &workflow.Copy{Form: workflow.CopySaoY, Notation: "07/SY-UBND"}
 	for _, tc := range []struct {
 		name string
@@ -76,6 +65,24 @@ func TestIntegrationSignCopy(t *testing.T) {
 	if _, err := SignCopy(context.Background(), signed, CopyLayer{AgencyLayer: agencyLayer(p)}); workflow.ErrorCode(err) != workflow.EINVALID {
 		t.Errorf("no form: %v, want EINVALID", err)
 	}
+}
+
+// copyService is the service that signs and verifies copies in these
+// tests: p's agency key, its root trusted, the official's key p's. It
+// signs now, after the layers it copies (a fixed date would fall before
+// them, and a year on before the test PKI's certificates).
+func copyService(t *testing.T, p *testPKI) *Service {
+	t.Helper()
+	roots := x509.NewCertPool()
+	roots.AddCert(p.Root)
+	now := time.Now().In(ict).Truncate(time.Second)
+	svc, err := NewService(Config{Agency: p.Agency, AgencyName: "Ủy ban nhân dân quận Bình Thủy", Place: "Bình Thủy",
+		Officer: func(context.Context, *workflow.User) (keys.Key, []byte, error) { return p.Officer, nil, nil },
+		Roots:   roots, Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return svc
 }
 
 // checkPdfsigCopy is checkPdfsig for a copy with n signatures, the last
