@@ -1505,7 +1505,7 @@ type CopyRegisterEntryStatus string
 
 // CopyRequest defines model for CopyRequest.
 type CopyRequest struct {
-	// Form SY sao y, SL sao lục, TS trích sao (an extract: a new PDF of the pages named in pages, signed by the agency as a sao y is). A document registered from paper (an incoming one not received over the exchange) is copied as SY only; an electronic original (issued here, or received over the exchange) as SY, SL or TS
+	// Form SY sao y, SL sao lục, TS trích sao (an extract: a new PDF of the pages named in pages, signed by the agency as a sao y is). A document registered from paper (an incoming one not received over the exchange) is copied as SY or TS (its scan, or pages of it, signed by the agency), not SL; an electronic original (issued here, or received over the exchange) as SY, SL or TS
 	Form CopyRequestForm `json:"form"`
 
 	// Pages TS only, and required for it: the pages of the extract, numbers and ranges from 1 in increasing order, each page once. 400 invalid on pages for a page the document does not have, pages out of order or repeated, a page that cannot be extracted (the reason in the message), or pages for SY or SL; no number is taken then
@@ -1519,7 +1519,7 @@ type CopyRequest struct {
 	RequestedFor string `json:"requested_for"`
 }
 
-// CopyRequestForm SY sao y, SL sao lục, TS trích sao (an extract: a new PDF of the pages named in pages, signed by the agency as a sao y is). A document registered from paper (an incoming one not received over the exchange) is copied as SY only; an electronic original (issued here, or received over the exchange) as SY, SL or TS
+// CopyRequestForm SY sao y, SL sao lục, TS trích sao (an extract: a new PDF of the pages named in pages, signed by the agency as a sao y is). A document registered from paper (an incoming one not received over the exchange) is copied as SY or TS (its scan, or pages of it, signed by the agency), not SL; an electronic original (issued here, or received over the exchange) as SY, SL or TS
 type CopyRequestForm string
 
 // Delivery one message to a connected agency and what it answered

@@ -161,7 +161,7 @@ func copyProblem(err error, in workflow.CopyInput) string {
 	case workflow.ErrorField(err) == "requested_for":
 		return "Hãy ghi sao cho ai (người hoặc cơ quan đề nghị, theo đơn ngày nào), tối đa " + strconv.Itoa(workflow.MaxRequestedFor) + " ký tự."
 	case workflow.ErrorField(err) != "pages":
-		return "Hình thức sao không phù hợp: văn bản vào sổ từ bản giấy chỉ được sao y (bản chụp có chữ ký số của cơ quan)."
+		return "Hình thức sao không phù hợp: văn bản vào sổ từ bản giấy được sao y hoặc trích sao (bản chụp, hoặc các trang của bản chụp, có chữ ký số của cơ quan), không sao lục."
 	case errors.As(err, &pe):
 		return "Trang " + strconv.Itoa(pe.Page) + " không có: văn bản có " + strconv.Itoa(pe.Count) + " trang."
 	case in.Form != workflow.CopyTrichSao:

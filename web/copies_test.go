@@ -14,8 +14,9 @@ import (
 
 // TestCopyPage: the clerk finds Sao văn bản on a registered letter's
 // page (a handler does not; nor before registration); its page makes a
-// sao y for someone (a sao lục of a paper letter and no "for whom" come
-// back with the problem at the input), lists the copy with its number,
+// sao y for someone (it offers Sao y and Trích sao of the paper letter;
+// a sao lục of it and no "for whom" come back with the problem at the
+// input), lists the copy with its number,
 // form, for whom and who, the letter's history says it, and the copy downloads as its signed PDF under
 // a Vietnamese name; the registers' page links the register of copies
 // (clerks, admins), which lists it, and its CSV, with a number voided by
@@ -42,13 +43,18 @@ func TestCopyPage(t *testing.T) {
 		t.Error("a handler is shown the copy form")
 	}
 	page := clerk.get("/documents/" + id + "/copies")
-	if !strings.Contains(page.Body, `<option value="SY" selected>Sao y</option>`) || strings.Contains(page.Body, `value="SL"`) {
-		t.Errorf("the form's forms for a paper letter:\n%s", page.Body)
+	if !strings.Contains(page.Body, `<option value="SY" selected>Sao y</option>`) || !strings.Contains(page.Body, `<option value="TS">Trích sao</option>`) ||
+		!strings.Contains(page.Body, `<label for="pages">Trang trích sao</label>`) || strings.Contains(page.Body, `value="SL"`) {
+		t.Errorf("the form's forms for a paper letter (Sao y, Trích sao):\n%s", page.Body)
 	}
-	for _, tc := range []struct{ form, who, input string }{{"SL", "Tòa án", "form"}, {"SY", " ", "requested_for"}} {
+	for _, tc := range []struct{ form, who, input, text string }{
+		{"SL", "Tòa án", "form", "được sao y hoặc trích sao (bản chụp, hoặc các trang của bản chụp, có chữ ký số của cơ quan), không sao lục"},
+		{"SY", " ", "requested_for", "Hãy ghi sao cho ai"},
+	} {
 		p := clerk.post("/documents/"+id+"/copies", url.Values{"form": {tc.form}, "requested_for": {tc.who}})
-		if p.Status != 400 || !strings.Contains(p.Body, `id="`+tc.input+`" name="`+tc.input+`"`) || !strings.Contains(p.Body, `aria-invalid="true"`) {
-			t.Errorf("%s for %q: %d, want 400 with %s marked\n%s", tc.form, tc.who, p.Status, tc.input, p.Body)
+		if p.Status != 400 || !strings.Contains(p.Body, `id="`+tc.input+`" name="`+tc.input+`"`) || !strings.Contains(p.Body, `aria-invalid="true"`) ||
+			!strings.Contains(p.Body, tc.text) {
+			t.Errorf("%s for %q: %d, want 400 with %s marked, saying %q\n%s", tc.form, tc.who, p.Status, tc.input, tc.text, p.Body)
 		}
 	}
 	p := clerk.post("/documents/"+id+"/copies", url.Values{"form": {"SY"}, "requested_for": {"Ông Nguyễn Văn A, theo đơn ngày 01/12/2026"}})

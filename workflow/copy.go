@@ -26,9 +26,14 @@ import (
 //
 // Which forms a source allows:
 //   - a paper document registered by hand (an incoming one that did not
-//     come over the exchange): SAO Y only, the scan signed by the agency
-//     (Art. 25.1: sao y from paper to electronic is the scan with the
-//     agency's digital signature);
+//     come over the exchange): SAO Y, the scan signed by the agency (Art.
+//     25.1: sao y from paper to electronic is the scan with the agency's
+//     digital signature), and TRÍCH SAO, the scan's selected pages
+//     extracted as an electronic original's are, then signed by the
+//     agency (Art. 25.3: trích sao too is made from paper to
+//     electronic, by digitising the part to extract and the agency's
+//     digital signature). Not SAO LỤC: Art. 25.2 makes it by printing or
+//     scanning a sao y, not the paper original the scan is of;
 //   - an electronic original (an outgoing document issued here, an
 //     incoming one received over the exchange): SAO Y and SAO LỤC. Both
 //     are made from the same bytes: an electronic sao y carries the
@@ -36,9 +41,10 @@ import (
 //     made from a sao y) has the same content, and the office may be
 //     asked for either by name;
 //   - TRÍCH SAO (an extract: selected pages, CopyInput.Pages, "1,3-4") of
-//     an electronic original, as SAO LỤC: a new PDF of those pages only
-//     (CopyExtractor: the others' content is not in the file, nor the
-//     original's signatures), which the agency signs as it signs a sao y.
+//     an electronic original, or of a paper one's scan: a new PDF of
+//     those pages only (CopyExtractor: the others' content is not in the
+//     file, nor the original's signatures), which the agency signs as it
+//     signs a sao y.
 //     The pages are checked, and extracted, before a number is reserved:
 //     a page the document does not have (a *PageRangeError) or one that
 //     cannot be extracted is EINVALID on pages, and numbers nothing.
@@ -245,7 +251,7 @@ func CopyForms(d *Document) []CopyForm {
 		return nil
 	}
 	if d.Direction == Incoming && d.ExternalID == "" {
-		return []CopyForm{CopySaoY}
+		return []CopyForm{CopySaoY, CopyTrichSao}
 	}
 	return []CopyForm{CopySaoY, CopySaoLuc, CopyTrichSao}
 }
@@ -278,7 +284,7 @@ func validateCopy(d *Document, in *CopyInput) error {
 		return Errorf(EINVALID, "form must be SY (sao y), SL (sao lục) or TS (trích sao)").On("form")
 	}
 	if !slices.Contains(CopyForms(d), in.Form) {
-		return Errorf(EINVALID, "a document registered from paper is copied as sao y (its scan signed by the agency), not %s", in.Form.Label()).On("form")
+		return Errorf(EINVALID, "a document registered from paper is copied as sao y or trích sao (its scan, or pages of it, signed by the agency), not %s", in.Form.Label()).On("form")
 	}
 	if in.Form != CopyTrichSao && strings.TrimSpace(in.Pages) != "" {
 		return Errorf(EINVALID, "pages are chosen for a trích sao only: a %s copies the whole document", in.Form.Label()).On("pages")

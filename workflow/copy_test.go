@@ -21,7 +21,7 @@ func (failingCopySigner) SignCopy(context.Context, *workflow.Copy, []byte) ([]by
 
 // TestCopyRefusals: only a clerk copies, only a final PDF (no draft, no
 // document before its issue or registration, no rejected one), in a form
-// the source allows (a paper-registered letter: sao y only), for
+// the source allows (a paper-registered letter: no sao lục), for
 // someone, a trích sao of pages the document has, listed in order, and
 // pages for a trích sao only; each refusal takes no number.
 func TestCopyRefusals(t *testing.T) {
@@ -49,7 +49,7 @@ func TestCopyRefusals(t *testing.T) {
 		{"trích sao without pages", clerk, issued, workflow.CopyInput{Form: "TS", RequestedFor: "Tòa án"}, workflow.EINVALID, "pages"},
 		{"trích sao of page 7 of 4", clerk, issued, workflow.CopyInput{Form: "TS", RequestedFor: "Tòa án", Pages: "1,7"}, workflow.EINVALID, "pages"},
 		{"trích sao out of order", clerk, issued, workflow.CopyInput{Form: "TS", RequestedFor: "Tòa án", Pages: "3,1"}, workflow.EINVALID, "pages"},
-		{"trích sao of a paper letter", clerk, paper, workflow.CopyInput{Form: "TS", RequestedFor: "Tòa án", Pages: "1"}, workflow.EINVALID, "form"},
+		{"trích sao of page 5 of a paper letter", clerk, paper, workflow.CopyInput{Form: "TS", RequestedFor: "Tòa án", Pages: "5"}, workflow.EINVALID, "pages"},
 		{"pages of a sao y", clerk, issued, workflow.CopyInput{Form: "SY", RequestedFor: "Tòa án", Pages: "1"}, workflow.EINVALID, "pages"},
 		{"sao lục of a paper letter", clerk, paper, workflow.CopyInput{Form: "SL", RequestedFor: "Tòa án"}, workflow.EINVALID, "form"},
 		{"for nobody", clerk, issued, workflow.CopyInput{Form: "SY", RequestedFor: "  "}, workflow.EINVALID, "requested_for"},
@@ -81,7 +81,8 @@ func TestCopyRefusals(t *testing.T) {
 
 // TestMakeCopy: copies of an issued outgoing document and of a
 // registered letter share one register (01/SY-UBND, 02/SL-UBND,
-// 03/SY-UBND, 04/TS-UBND); each is the original's signed PDF signed as
+// 03/SY-UBND, 04/TS-UBND, 05/TS-UBND: a trích sao of the paper letter's
+// scan); each is the original's signed PDF signed as
 // the copy (a trích sao: its extract of the pages asked for), an event
 // "copied" on the original says its number, form, pages and for whom,
 // and the copy is listed, with its pages, and opened by whoever sees the
@@ -102,6 +103,7 @@ func TestMakeCopy(t *testing.T) {
 		{issued, workflow.CopySaoLuc, "", "02/SL-UBND", ""},
 		{paper, workflow.CopySaoY, "", "03/SY-UBND", ""},
 		{issued, workflow.CopyTrichSao, " 1, 3–4 ", "04/TS-UBND", "1,3-4"},
+		{paper, workflow.CopyTrichSao, "2", "05/TS-UBND", "2"},
 	}
 	for _, s := range steps {
 		c, err := e.svc.MakeCopy(ctx, clerk, s.doc.ID, workflow.CopyInput{Form: s.form, RequestedFor: " Ông Nguyễn Văn A, theo đơn ngày 01/12/2026 ", Pages: s.pages})
@@ -141,7 +143,7 @@ func TestMakeCopy(t *testing.T) {
 		t.Errorf("open no copy: %v", err)
 	}
 	lines, err := e.svc.CopyRegister(ctx, clerk, 2026)
-	if err != nil || len(lines) != 4 || lines[2].Original.ID != paper.ID || lines[3].Pages != "1,3-4" {
+	if err != nil || len(lines) != 5 || lines[2].Original.ID != paper.ID || lines[3].Pages != "1,3-4" || lines[4].Original.ID != paper.ID || lines[4].Pages != "2" {
 		t.Errorf("register of copies: %v %d lines", err, len(lines))
 	}
 	if _, err := e.svc.CopyRegister(ctx, e.users[workflow.RoleHandler], 2026); workflow.ErrorCode(err) != workflow.EFORBIDDEN {
@@ -149,7 +151,8 @@ func TestMakeCopy(t *testing.T) {
 	}
 }
 
-// TestCopyForms: a paper-registered letter is copied as sao y only; an
+// TestCopyForms: a paper-registered letter is copied as sao y or trích
+// sao (of its scan), not sao lục; an
 // electronic original (issued here, or received over the exchange) as
 // sao y, sao lục or trích sao; a draft not at all.
 func TestCopyForms(t *testing.T) {
@@ -175,7 +178,7 @@ func TestCopyForms(t *testing.T) {
 		d    *workflow.Document
 		want []workflow.CopyForm
 	}{
-		{"paper", e.walkTo(t, workflow.Incoming, workflow.Completed), []workflow.CopyForm{workflow.CopySaoY}},
+		{"paper", e.walkTo(t, workflow.Incoming, workflow.Completed), []workflow.CopyForm{workflow.CopySaoY, workflow.CopyTrichSao}},
 		{"received electronically", received, both},
 		{"issued", e.walkTo(t, workflow.Outgoing, workflow.Sent), both},
 		{"draft", e.walkTo(t, workflow.Outgoing, workflow.Draft), nil},
