@@ -42,7 +42,8 @@ import (
 // mask's group are forms too), a tiling pattern and a Type 3 font keep of
 // their /Resources the names their own content uses — a form's stream,
 // a pattern's cell, the font's glyph procedures (CharProcs) — each
-// written pruned where the object is, never the shared dictionary (some
+// written pruned where the object is (resourceValue: a Type 3 font that
+// is a direct dictionary too), never the shared dictionary (some
 // scanners, Word and LibreOffice exports and merge tools give every form
 // the document's one resource dictionary, or a page-sized form that lists
 // every image: a whole copy would carry the excluded pages' images,
@@ -130,13 +131,14 @@ func ExtractPages(in []byte, pages []int) ([]byte, error) {
 // extractor writes an extract: the objects copied, under their new
 // numbers.
 type extractor struct {
-	src   []byte
-	out   bytes.Buffer
-	offs  []int64           // new object number -> offset in out (0: not written yet)
-	nums  map[uint32]uint32 // object number in src -> new number
-	queue []pdf.Value       // objects numbered, not written yet
-	err   error             // the first value that could not be read
-	read  int64             // content bytes decoded so far (maxExtractDecoded)
+	src    []byte
+	out    bytes.Buffer
+	offs   []int64           // new object number -> offset in out (0: not written yet)
+	nums   map[uint32]uint32 // object number in src -> new number
+	queue  []pdf.Value       // objects numbered, not written yet
+	err    error             // the first value that could not be read
+	read   int64             // content bytes decoded so far (maxExtractDecoded)
+	inline int               // direct Type 3 fonts being written inside one another (resourceValue)
 }
 
 func (x *extractor) alloc() uint32 {
@@ -317,7 +319,7 @@ func (x *extractor) resources(w *strings.Builder, res pdf.Value, used map[string
 		for _, name := range sub.Keys() {
 			if used[name] {
 				w.WriteString(" " + pdfName(name) + " ")
-				pdfValueAt(w, sub.Key(name), sh, 2)
+				x.resourceValue(w, sub.Key(name), sh)
 			}
 		}
 		w.WriteString(" >>")
@@ -356,6 +358,33 @@ func (x *extractor) ownResources(v pdf.Value) (map[string]string, error) {
 	var w strings.Builder
 	x.resources(&w, res, used)
 	return map[string]string{"Resources": w.String()}, nil
+}
+
+// resourceValue writes v, an entry of a resource sub-dictionary held in
+// h: a Type 3 font written there (a direct dictionary) with its resources
+// pruned as ownResources does — an indirect one is when object writes it
+// — at most maxFormNesting inside one another (a font among its own
+// resources); other values as they are.
+func (x *extractor) resourceValue(w *strings.Builder, v pdf.Value, h *holder) {
+	id := v.GetPtr().GetID()
+	if _, ok := ownContent(v); !ok || v.Kind() != pdf.Dict || (id != 0 && id != h.id) || h.refersToSelf(v) {
+		pdfValueAt(w, v, h, 2)
+		return
+	}
+	x.inline++
+	defer func() { x.inline-- }()
+	set, err := map[string]string(nil), fmt.Errorf("Type 3 fonts nest more than %d deep in their resources", maxFormNesting)
+	if x.inline <= maxFormNesting {
+		set, err = x.ownResources(v)
+	}
+	if err != nil {
+		if x.err == nil {
+			x.err = err
+		}
+		w.WriteString("null")
+		return
+	}
+	pdfDictAt(w, v, h, set, 3)
 }
 
 // usedNames is the names content (a stream, an array of them or a Type 3

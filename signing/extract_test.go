@@ -176,7 +176,9 @@ func TestExtractPages(t *testing.T) {
 // TestExtractPagesRefused: a page the file does not have is EINVALID with
 // a PageRangeError naming it and the page count; an encrypted file is
 // EINVALID, and so is a page whose content stream cannot be read (the
-// other page of that file is extracted).
+// other page of that file is extracted) and one whose Type 3 font is
+// written inside its own resources, its glyph using it (no stack
+// overflow).
 func TestExtractPagesRefused(t *testing.T) {
 	in := readFile(t, filepath.Join("testdata", "decision-chromium.pdf"))
 	_, err := ExtractPages(in, []int{1, 7})
@@ -203,6 +205,21 @@ func TestExtractPagesRefused(t *testing.T) {
 	_, err = ExtractPages(broken, []int{1, 2})
 	if workflow.ErrorCode(err) != workflow.EINVALID || !strings.Contains(err.Error(), "page 2") {
 		t.Errorf("page 2 unreadable: %v, want EINVALID naming page 2", err)
+	}
+	// A Type 3 font written in the resource dictionary that is its own
+	// resources, its glyph naming it: pruned inside itself for ever.
+	glyph := "1000 0 d0 BT /T5 1 Tf (c) Tj ET"
+	selfFont := buildPDF("1.7", [][]byte{
+		[]byte("<< /Type /Catalog /Pages 2 0 R >>"),
+		[]byte("<< /Type /Pages /Kids [3 0 R] /Count 1 /MediaBox [0 0 595 842] >>"),
+		[]byte("<< /Type /Page /Parent 2 0 R /Resources 4 0 R /Contents 5 0 R >>"),
+		[]byte("<< /Font << /T5 << /Type /Font /Subtype /Type3 /Resources 4 0 R /CharProcs << /c 6 0 R >> /FontMatrix [0.001 0 0 0.001 0 0]" +
+			" /FontBBox [0 0 1000 1000] /FirstChar 99 /LastChar 99 /Widths [1000] /Encoding << /Differences [99 /c] >> >> >> >>"),
+		[]byte("<< /Length 25 >>\nstream\nBT /T5 12 Tf (c) Tj ET\nendstream"),
+		[]byte(fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(glyph), glyph)),
+	})
+	if _, err := ExtractPages(selfFont, []int{1}); workflow.ErrorCode(err) != workflow.EINVALID || !strings.Contains(err.Error(), "nest") {
+		t.Errorf("a Type 3 font among its own resources: %v, want EINVALID (nesting)", err)
 	}
 }
 
@@ -420,8 +437,8 @@ func TestExtractPagesShared(t *testing.T) {
 // 12), which is also the /Resources of every form, pattern and Type 3
 // font of the file (as some scanners, Word exports and merge tools write
 // it). Page 1 draws form FmA, which draws image Im1, a nested form FmN,
-// a tiling pattern PT1 (its cell Im1) and a glyph of Type 3 font T3 (its
-// procedure Im1); page 2 draws image Im2 and form FmB, in font F2
+// a tiling pattern PT1 (its cell Im1) and a glyph of Type 3 fonts T3 and
+// T4 (a direct dictionary in the shared one; their procedures Im1); page 2 draws image Im2 and form FmB, in font F2
 // (Courier-BoldOblique), each only there. With selfDraw, FmN has no
 // resources of its own (it uses FmA's) and draws itself (a cycle).
 func sharedFormsPDF(selfDraw bool) []byte {
@@ -449,9 +466,10 @@ func sharedFormsPDF(selfDraw bool) []byte {
 		stream("", "q 200 0 0 10 72 700 cm /Im2 Do Q /FmB Do BT /F1 13 Tf 72 760 Td (NOI NHAN chi o trang hai) Tj ET"),
 		image("IMAGE-OF-PAGE-ONE-11"),
 		image("IMAGE-OF-PAGE-TWO-22"),
-		form("q 200 0 0 10 72 700 cm /Im1 Do Q /FmN Do q /Pattern cs /PT1 scn 72 600 100 50 re f Q BT /T3 12 Tf 72 650 Td (a) Tj ET"),
+		form("q 200 0 0 10 72 700 cm /Im1 Do Q /FmN Do q /Pattern cs /PT1 scn 72 600 100 50 re f Q BT /T3 12 Tf 72 650 Td (a) Tj /T4 12 Tf (b) Tj ET"),
 		nested,
-		[]byte("<< /Font << /F1 3 0 R /T3 15 0 R /F2 17 0 R >> /XObject << /Im1 8 0 R /Im2 9 0 R /FmA 10 0 R /FmN 11 0 R /FmB 13 0 R >>" +
+		[]byte("<< /Font << /F1 3 0 R /T3 15 0 R /F2 17 0 R /T4 << /Type /Font /Subtype /Type3 /Resources 12 0 R /CharProcs << /b 18 0 R >>" +
+			" /Encoding << /Type /Encoding /Differences [98 /b] >> /FontMatrix [0.001 0 0 0.001 0 0] /FontBBox [0 0 1000 1000] /FirstChar 98 /LastChar 98 /Widths [1000] >> >> /XObject << /Im1 8 0 R /Im2 9 0 R /FmA 10 0 R /FmN 11 0 R /FmB 13 0 R >>" +
 			" /Pattern << /PT1 14 0 R >> /ProcSet [/PDF /Text /ImageB] >>"),
 		form("BT /F2 11 Tf 72 720 Td (FORM OF PAGE TWO) Tj ET"),
 		stream("/Type /Pattern /PatternType 1 /PaintType 1 /TilingType 1 /BBox [0 0 10 10] /XStep 10 /YStep 10 /Resources 12 0 R",
@@ -460,6 +478,7 @@ func sharedFormsPDF(selfDraw bool) []byte {
 			" /FontMatrix [0.001 0 0 0.001 0 0] /FontBBox [0 0 1000 1000] /FirstChar 97 /LastChar 97 /Widths [1000] >>"),
 		stream("", "1000 0 d0 q 1000 0 0 1000 0 0 cm /Im1 Do Q"),
 		[]byte("<< /Type /Font /Subtype /Type1 /BaseFont /Courier-BoldOblique >>"),
+		stream("", "1000 0 d0 q 1000 0 0 1000 0 0 cm /Im1 Do Q"),
 	})
 }
 
