@@ -747,7 +747,8 @@ func (s *Server) handleListDocuments(c echo.Context) error {
 		return err
 	}
 	f := workflow.DocumentFilter{Direction: workflow.Direction(c.QueryParam("direction")), State: workflow.State(c.QueryParam("state")),
-		Type: workflow.DocType(c.QueryParam("type")), Query: c.QueryParam("q"), After: c.QueryParam("cursor")}
+		Type: workflow.DocType(c.QueryParam("type")), Query: c.QueryParam("q"), After: c.QueryParam("cursor"),
+		Source: workflow.Source(c.QueryParam("source")), Sender: c.QueryParam("sender")}
 	if err := checkListEnums(f); err != nil {
 		return err
 	}
@@ -837,6 +838,12 @@ func pageLimit(c echo.Context) (int, error) {
 func checkListEnums(f workflow.DocumentFilter) error {
 	if f.Direction != "" && f.Direction != workflow.Outgoing && f.Direction != workflow.Incoming {
 		return workflow.Errorf(workflow.EINVALID, "direction must be outgoing or incoming").On("direction")
+	}
+	if f.Source != "" && !slices.Contains(workflow.Sources, f.Source) {
+		return workflow.Errorf(workflow.EINVALID, "source must be exchange or manual").On("source")
+	}
+	if f.Sender != "" && !workflow.ValidOrgID(f.Sender) {
+		return workflow.Errorf(workflow.EINVALID, "sender must be an agency's org code (dot-separated groups of digits and capitals)").On("sender")
 	}
 	if f.State == "" || slices.Contains(workflow.States(workflow.Outgoing), f.State) || slices.Contains(workflow.States(workflow.Incoming), f.State) {
 		return nil

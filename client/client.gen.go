@@ -553,16 +553,16 @@ func (e FileKind) Valid() bool {
 
 // Defines values for LayoutSource.
 const (
-	Detected LayoutSource = "detected"
-	Manual   LayoutSource = "manual"
+	LayoutSourceDetected LayoutSource = "detected"
+	LayoutSourceManual   LayoutSource = "manual"
 )
 
 // Valid indicates whether the value is a known member of the LayoutSource enum.
 func (e LayoutSource) Valid() bool {
 	switch e {
-	case Detected:
+	case LayoutSourceDetected:
 		return true
-	case Manual:
+	case LayoutSourceManual:
 		return true
 	default:
 		return false
@@ -1031,6 +1031,24 @@ func (e ListDocumentsParamsDirection) Valid() bool {
 	case ListDocumentsParamsDirectionIncoming:
 		return true
 	case ListDocumentsParamsDirectionOutgoing:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for ListDocumentsParamsSource.
+const (
+	ListDocumentsParamsSourceExchange ListDocumentsParamsSource = "exchange"
+	ListDocumentsParamsSourceManual   ListDocumentsParamsSource = "manual"
+)
+
+// Valid indicates whether the value is a known member of the ListDocumentsParamsSource enum.
+func (e ListDocumentsParamsSource) Valid() bool {
+	switch e {
+	case ListDocumentsParamsSourceExchange:
+		return true
+	case ListDocumentsParamsSourceManual:
 		return true
 	default:
 		return false
@@ -2755,6 +2773,12 @@ type ListDocumentsParams struct {
 	State     *State                        `form:"state,omitempty" json:"state,omitempty"`
 	Type      *string                       `form:"type,omitempty" json:"type,omitempty"`
 
+	// Source where an incoming document came from: exchange (received over the exchange, liên thông) or manual (registered by hand from paper or e-mail); outgoing documents are then left out. Any other value is a 400 on source
+	Source *ListDocumentsParamsSource `form:"source,omitempty" json:"source,omitempty"`
+
+	// Sender the sending agency's org code (sender.org_id), exactly: its incoming documents; not an org code is a 400 on sender
+	Sender *string `form:"sender,omitempty" json:"sender,omitempty"`
+
 	// Q words of the subject, with or without diacritics
 	Q    *string             `form:"q,omitempty" json:"q,omitempty"`
 	From *openapi_types.Date `form:"from,omitempty" json:"from,omitempty"`
@@ -2772,6 +2796,9 @@ type ListDocumentsParams struct {
 
 // ListDocumentsParamsDirection defines parameters for ListDocuments.
 type ListDocumentsParamsDirection string
+
+// ListDocumentsParamsSource defines parameters for ListDocuments.
+type ListDocumentsParamsSource string
 
 // CreateDocumentParams defines parameters for CreateDocument.
 type CreateDocumentParams struct {
@@ -5831,6 +5858,30 @@ func NewListDocumentsRequest(server string, params *ListDocumentsParams) (*http.
 		if params.Type != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "type", *params.Type, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Source != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "source", *params.Source, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Sender != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "sender", *params.Sender, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {

@@ -30,6 +30,7 @@ type listView struct {
 	Title     string
 	States    []option
 	Types     []option
+	Sources   []option // incoming only: received over the exchange or by hand
 	Q         string
 	From, To  string
 	Rows      []inboxRow
@@ -51,11 +52,31 @@ func typeOptions(selected string) []option {
 	return out
 }
 
+// sourceNames are the sources of an incoming document as the list's
+// filter names them.
+var sourceNames = map[workflow.Source]string{workflow.SourceExchange: "Liên thông", workflow.SourceManual: "Đăng ký thủ công"}
+
+// sourceOptions lists the sources, the selected one marked.
+func sourceOptions(selected workflow.Source) []option {
+	out := make([]option, 0, len(workflow.Sources))
+	for _, src := range workflow.Sources {
+		out = append(out, option{Value: string(src), Label: sourceNames[src], Selected: src == selected})
+	}
+	return out
+}
+
+// badSourceFilter is shown above a list whose source is none of the
+// choices (a URL written by hand).
+const badSourceFilter = "Nguồn không hợp lệ: chọn Liên thông hoặc Đăng ký thủ công."
+
 // listFilter reads a list's filters; a date that does not read is
 // returned as an EINVALID error, the other filters read all the same.
 func listFilter(dir workflow.Direction, q url.Values) (workflow.DocumentFilter, error) {
 	f := workflow.DocumentFilter{Direction: dir, State: workflow.State(q.Get("state")), Type: workflow.DocType(q.Get("type")),
 		Query: strings.TrimSpace(q.Get("q")), After: q.Get("cursor"), Limit: listPageSize}
+	if dir == workflow.Incoming {
+		f.Source = workflow.Source(q.Get("source"))
+	}
 	from, ferr := parseFormDate("from", q.Get("from"))
 	to, terr := parseFormDate("to", q.Get("to"))
 	if ferr == nil && terr == nil {
@@ -99,7 +120,10 @@ func (u *UI) listPage(dir workflow.Direction) pageFunc {
 		f, ferr := listFilter(dir, q)
 		v := listView{Direction: dir, Title: directionNames[dir], Q: f.Query, From: q.Get("from"), To: q.Get("to"),
 			Types: typeOptions(q.Get("type"))}
-		v.Filtered = f.State != "" || f.Type != "" || f.Query != "" || q.Get("from") != "" || q.Get("to") != ""
+		v.Filtered = f.State != "" || f.Type != "" || f.Query != "" || q.Get("from") != "" || q.Get("to") != "" || f.Source != ""
+		if dir == workflow.Incoming {
+			v.Sources = sourceOptions(f.Source)
+		}
 		for _, st := range workflow.States(dir) {
 			v.States = append(v.States, option{Value: string(st), Label: stateNames[st], Selected: st == f.State})
 		}
@@ -112,6 +136,12 @@ func (u *UI) listPage(dir workflow.Direction) pageFunc {
 			v.Error = dateFilterMessage(ferr)
 			v.Invalid = invalidOf(ferr, dateFilterInputs, nil, v.Error)
 			_, p := problemOf(ferr)
+			u.render(w, r, s, p.Status, "list", v.Title, v)
+			return nil
+		}
+		if f.Source != "" && !slices.Contains(workflow.Sources, f.Source) {
+			v.Error = badSourceFilter
+			_, p := problemOf(workflow.Errorf(workflow.EINVALID, "source %q", f.Source).On("source"))
 			u.render(w, r, s, p.Status, "list", v.Title, v)
 			return nil
 		}

@@ -332,6 +332,31 @@ func (d *Document) MainFile() (File, bool) {
 	return main, found
 }
 
+// Source is where an incoming document came from.
+type Source string
+
+const (
+	// SourceExchange: received over the exchange (liên thông), an edXML
+	// package from a connected agency: it has an ExternalID.
+	SourceExchange Source = "exchange"
+	// SourceManual: registered by hand by a clerk, from paper or e-mail.
+	SourceManual Source = "manual"
+)
+
+// Sources are the sources a list filters on.
+var Sources = []Source{SourceExchange, SourceManual}
+
+// Source is where d came from, "" for an outgoing document.
+func (d *Document) Source() Source {
+	switch {
+	case d.Direction != Incoming:
+		return ""
+	case d.ExternalID != "":
+		return SourceExchange
+	}
+	return SourceManual
+}
+
 // ExternalIDSpelled is the DocumentId of a received document as its
 // sender spelled it: what the status messages about it carry, since a
 // sender finds them by the string it sent.

@@ -18,9 +18,16 @@ type DocumentFilter struct {
 	// OriginalNumber: the sender's number and notation, exactly (an
 	// incoming document's số, ký hiệu gốc).
 	OriginalNumber string
-	From, To       *time.Time // creation date range, inclusive
-	After          string
-	Limit          int
+	// Source: only incoming documents received over the exchange
+	// (SourceExchange) or registered by hand (SourceManual); "" = any
+	// document, either direction.
+	Source Source
+	// Sender: only incoming documents from the agency with this org
+	// code (Document.Sender.OrgID), exactly.
+	Sender   string
+	From, To *time.Time // creation date range, inclusive
+	After    string
+	Limit    int
 	// Viewer restricts the result to what a user may see: classified
 	// documents only where the user is signer, assignee or creator,
 	// unless SeeAll (admins and clerks).

@@ -426,6 +426,15 @@ func listConds(f workflow.DocumentFilter, cur *workflow.ListCursor, match string
 	if f.OriginalNumber != "" {
 		add("original_number = ?", f.OriginalNumber)
 	}
+	switch f.Source {
+	case workflow.SourceExchange:
+		add("direction = ? AND external_id <> ''", string(workflow.Incoming))
+	case workflow.SourceManual:
+		add("direction = ? AND external_id = ''", string(workflow.Incoming))
+	}
+	if f.Sender != "" {
+		add("direction = ? AND sender_org_id = ?", string(workflow.Incoming), f.Sender)
+	}
 	if match != "" {
 		add("rowid IN (SELECT rowid FROM "+subjectFTS+" WHERE "+subjectFTS+" MATCH ?)", match)
 	}

@@ -35,6 +35,9 @@ var (
 	// numbers are senders' numbers and notations, one a prefix of another
 	// (an exact match, not a LIKE).
 	numbers = []string{"12/UBND-VP", "12/UBND-VPx", "112/UBND-VP", "88/STC-NS"}
+	// senders are the agencies the documents come from (an outgoing
+	// document keeps one too, which the sender filter leaves out).
+	senders = []workflow.Org{{OrgID: "000.00.00.H13", Name: "UBND thành phố Cần Thơ"}, {OrgID: "000.00.12.H13", Name: "Sở Tài chính"}}
 )
 
 // seed creates n documents with every property cycling independently.
@@ -50,6 +53,11 @@ func seed(tb testing.TB, db *gormdb.DB, n int) []*workflow.Document {
 		d.Type = types[i%len(types)]
 		d.Subject = subjects[i%len(subjects)].subject
 		d.OriginalNumber = numbers[i%len(numbers)]
+		d.Sender = &senders[(i/5)%len(senders)]
+		if (i/2)%3 == 0 {
+			// Received over the exchange (an outgoing one never is).
+			d.ExternalID = "EXT-" + d.ID
+		}
 		if i%3 == 0 {
 			d.Confidentiality = workflow.Confidential
 		}
@@ -78,6 +86,9 @@ func matches(i int, d *workflow.Document, f workflow.DocumentFilter, plainQuery 
 		f.State != "" && d.State != f.State ||
 		f.Type != "" && d.Type != f.Type ||
 		f.OriginalNumber != "" && d.OriginalNumber != f.OriginalNumber ||
+		f.Source == workflow.SourceExchange && (d.Direction != workflow.Incoming || d.ExternalID == "") ||
+		f.Source == workflow.SourceManual && (d.Direction != workflow.Incoming || d.ExternalID != "") ||
+		f.Sender != "" && (d.Direction != workflow.Incoming || d.Sender.OrgID != f.Sender) ||
 		f.From != nil && d.CreatedAt.Before(*f.From) ||
 		f.To != nil && d.CreatedAt.After(*f.To) {
 		return false
@@ -111,6 +122,11 @@ func TestDocumentsFilter(t *testing.T) {
 			{"direction state type viewer", workflow.DocumentFilter{Direction: workflow.Incoming, State: workflow.Received, Type: workflow.CongVan, ViewerID: "u2"}, "", 2},
 			{"original number, exactly", workflow.DocumentFilter{OriginalNumber: "12/UBND-VP", SeeAll: true}, "", 15},
 			{"original number and direction", workflow.DocumentFilter{OriginalNumber: "88/STC-NS", Direction: workflow.Outgoing, SeeAll: true}, "", 15},
+			{"received over the exchange", workflow.DocumentFilter{Source: workflow.SourceExchange, SeeAll: true}, "", 10},
+			{"registered by hand", workflow.DocumentFilter{Source: workflow.SourceManual, SeeAll: true}, "", 20},
+			{"sender", workflow.DocumentFilter{Sender: "000.00.12.H13", SeeAll: true}, "", 12},
+			{"sender over the exchange, viewer", workflow.DocumentFilter{Sender: "000.00.12.H13", Source: workflow.SourceExchange, ViewerID: "u1"}, "", 2},
+			{"manual with a date range", workflow.DocumentFilter{Source: workflow.SourceManual, From: &from, To: &to, SeeAll: true}, "", 3},
 			{"date range inclusive", workflow.DocumentFilter{From: &from, To: &to, SeeAll: true}, "", 11},
 			{"from only", workflow.DocumentFilter{From: &to, SeeAll: true}, "", 40},
 			{"to only, in another zone", workflow.DocumentFilter{To: ptr(from.In(workflow.Vietnam)), SeeAll: true}, "", 11},
@@ -149,6 +165,9 @@ func TestDocumentsFilter(t *testing.T) {
 				if ids := idsOf(got); !slices.Equal(ids, want) {
 					t.Errorf("got  %v\nwant %v", ids, want)
 				}
+				if n, err := db.CountDocuments(ctx, tt.f); err != nil || n != len(want) {
+					t.Errorf("CountDocuments = %d, %v; want %d", n, err, len(want))
+				}
 			})
 		}
 
@@ -157,8 +176,11 @@ func TestDocumentsFilter(t *testing.T) {
 				{SeeAll: true},
 				{ViewerID: "u1"},
 				{Query: "binh", Direction: workflow.Incoming, SeeAll: true},
+				{Source: workflow.SourceExchange, SeeAll: true},
+				{Source: workflow.SourceManual, Sender: "000.00.00.H13", ViewerID: "u2"},
 			} {
-				all, _, err := db.Documents(ctx, workflow.DocumentFilter{Query: f.Query, Direction: f.Direction, ViewerID: f.ViewerID, SeeAll: f.SeeAll, Limit: 1000})
+				all, _, err := db.Documents(ctx, workflow.DocumentFilter{Query: f.Query, Direction: f.Direction, Source: f.Source, Sender: f.Sender,
+					ViewerID: f.ViewerID, SeeAll: f.SeeAll, Limit: 1000})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -269,7 +269,8 @@ func (t tx) Documents(_ context.Context, f workflow.DocumentFilter) ([]*workflow
 func listed(f workflow.DocumentFilter, d *workflow.Document) bool {
 	if (f.Direction != "" && d.Direction != f.Direction) || (f.State != "" && d.State != f.State) ||
 		(f.Type != "" && d.Type != f.Type) || (f.OriginalNumber != "" && d.OriginalNumber != f.OriginalNumber) || (f.Query != "" && !strings.Contains(strings.ToLower(d.Subject), strings.ToLower(f.Query))) ||
-		(f.From != nil && d.CreatedAt.Before(*f.From)) || (f.To != nil && d.CreatedAt.After(*f.To)) {
+		(f.From != nil && d.CreatedAt.Before(*f.From)) || (f.To != nil && d.CreatedAt.After(*f.To)) ||
+		(f.Source != "" && d.Source() != f.Source) || (f.Sender != "" && (d.Direction != workflow.Incoming || d.Sender == nil || d.Sender.OrgID != f.Sender)) {
 		return false
 	}
 	return !d.Confidentiality.Classified() || f.SeeAll || d.SignerID == f.ViewerID || d.AssigneeID == f.ViewerID || d.CreatedBy == f.ViewerID
