@@ -548,16 +548,21 @@ func (s *Service) CopyRegister(ctx context.Context, actor *User, year int) ([]Co
 		}
 		slices.SortFunc(lines, func(a, b CopyLine) int { return a.Number - b.Number })
 	}
+	// The originals in a few statements (VisibleDocuments), not one
+	// per line: a line whose original actor may not see is left out.
+	ids := make([]string, len(lines))
+	for i, l := range lines {
+		ids[i] = l.DocumentID
+	}
+	originals, err := VisibleDocuments(ctx, s.Repo, actor, ids)
+	if err != nil {
+		return nil, err
+	}
 	out := lines[:0]
 	for _, l := range lines {
-		d, err := VisibleDocument(ctx, s.Repo, actor, l.DocumentID)
-		if ErrorCode(err) == ENOTFOUND {
-			continue
-		} else if err != nil {
-			return nil, err
+		if l.Original = originals[l.DocumentID]; l.Original != nil {
+			out = append(out, l)
 		}
-		l.Original = d
-		out = append(out, l)
 	}
 	return out, nil
 }

@@ -407,18 +407,24 @@ func (s *Service) reservationsOf(ctx context.Context, actor *User, kind Register
 	if err != nil {
 		return nil, err
 	}
-	out := make([]ReservedNumber, 0, len(rs))
+	kept := make([]Reservation, 0, len(rs))
+	ids := make([]string, 0, len(rs))
 	for _, r := range rs {
-		if keep != nil && !keep(r) {
-			continue
+		if keep == nil || keep(r) {
+			kept, ids = append(kept, r), append(ids, r.DocumentID)
 		}
-		d, err := s.Repo.Document(ctx, r.DocumentID)
-		switch {
-		case ErrorCode(err) == ENOTFOUND:
-			d = nil
-		case err != nil:
-			return nil, err
-		case !CanSee(d, actor):
+	}
+	// The documents in a few statements, not one per number.
+	docs, err := s.Repo.DocumentsByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]ReservedNumber, 0, len(kept))
+	for _, r := range kept {
+		// A number whose document is gone keeps its line, without it;
+		// one of a document actor may not see has none.
+		d := docs[r.DocumentID]
+		if d != nil && !CanSee(d, actor) {
 			continue
 		}
 		out = append(out, ReservedNumber{Reservation: r, Document: d})

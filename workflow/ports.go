@@ -48,6 +48,11 @@ type Reader interface {
 	// DocumentByDelivery returns the document received from sender with
 	// an edXML DocumentId and a DeliveryKey, or ENOTFOUND.
 	DocumentByDelivery(ctx context.Context, sender, externalID, key string) (*Document, error)
+	// DocumentsByID returns the documents with ids, keyed by ID, in a few
+	// statements whatever their number (a register's originals): an ID
+	// that names no document is absent from the map, not an error; an ID
+	// given twice is read once.
+	DocumentsByID(ctx context.Context, ids []string) (map[string]*Document, error)
 	// Documents lists documents matching f and the cursor of the next page
 	// ("" when there is none).
 	Documents(ctx context.Context, f DocumentFilter) ([]*Document, string, error)

@@ -675,13 +675,39 @@ func DocumentNotFound() error {
 // from a user loads it through here.
 func VisibleDocument(ctx context.Context, r Reader, actor *User, id string) (*Document, error) {
 	d, err := r.Document(ctx, id)
-	if ErrorCode(err) == ENOTFOUND || (err == nil && !CanSee(d, actor)) {
-		return nil, DocumentNotFound()
-	}
-	if err != nil {
+	if err := visibleOrNotFound(d, err, actor); err != nil {
 		return nil, err
 	}
 	return d, nil
+}
+
+// visibleOrNotFound is the rule of VisibleDocument and VisibleDocuments
+// for d as read with err: DocumentNotFound when it does not exist or
+// actor may not see it (CanSee), err as it came otherwise, nil when
+// actor sees d.
+func visibleOrNotFound(d *Document, err error, actor *User) error {
+	if ErrorCode(err) == ENOTFOUND || (err == nil && !CanSee(d, actor)) {
+		return DocumentNotFound()
+	}
+	return err
+}
+
+// VisibleDocuments is VisibleDocument for many IDs at once, read in a few
+// statements (Reader.DocumentsByID): the documents actor may see, by
+// ID; an ID of no document or of one actor may not see is absent, as
+// VisibleDocument answers it DocumentNotFound. The rule is
+// VisibleDocument's (visibleOrNotFound).
+func VisibleDocuments(ctx context.Context, r Reader, actor *User, ids []string) (map[string]*Document, error) {
+	docs, err := r.DocumentsByID(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for id, d := range docs {
+		if visibleOrNotFound(d, nil, actor) != nil {
+			delete(docs, id)
+		}
+	}
+	return docs, nil
 }
 
 // Get returns a document the actor may see; DocumentNotFound otherwise (a

@@ -479,6 +479,10 @@ func (d *DB) Documents(ctx context.Context, f workflow.DocumentFilter) ([]*workf
 	return d.reader(ctx).Documents(ctx, f)
 }
 
+func (d *DB) DocumentsByID(ctx context.Context, ids []string) (map[string]*workflow.Document, error) {
+	return d.reader(ctx).DocumentsByID(ctx, ids)
+}
+
 func (d *DB) CountDocuments(ctx context.Context, f workflow.DocumentFilter) (int, error) {
 	return d.reader(ctx).CountDocuments(ctx, f)
 }

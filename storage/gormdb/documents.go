@@ -29,6 +29,41 @@ func (c *conn) Document(ctx context.Context, id string) (*workflow.Document, err
 	return r.toDomain()
 }
 
+// byIDChunk is how many IDs one statement of DocumentsByID reads: a
+// shorter last chunk is padded with its last ID, so every statement has
+// the one shape (one cached query, one prepared statement on
+// PostgreSQL) and a register of 2,000 originals is 10 statements.
+const byIDChunk = 200
+
+// byIDWhere is the condition of a DocumentsByID statement.
+var byIDWhere = " WHERE id IN (?" + strings.Repeat(", ?", byIDChunk-1) + ")"
+
+// DocumentsByID returns the documents with ids by ID (workflow.Reader):
+// byIDChunk of them a statement, by the primary key. An ID of no
+// document is absent.
+func (c *conn) DocumentsByID(ctx context.Context, ids []string) (map[string]*workflow.Document, error) {
+	ids = slices.Compact(slices.Sorted(slices.Values(ids)))
+	out := make(map[string]*workflow.Document, len(ids))
+	for chunk := range slices.Chunk(ids, byIDChunk) {
+		args := make([]any, byIDChunk)
+		for i := range args {
+			args[i] = chunk[min(i, len(chunk)-1)]
+		}
+		rows, err := c.queryDocuments(ctx, len(chunk), byIDWhere, args...)
+		if err != nil {
+			return nil, c.db.translate(err, "documents by ID")
+		}
+		docs, err := documentsOf(rows)
+		if err != nil {
+			return nil, err
+		}
+		for _, d := range docs {
+			out[d.ID] = d
+		}
+	}
+	return out, nil
+}
+
 // The unique indexes on external_id and verify_code are partial (only
 // non-empty values): a planner uses them only when the query states that predicate
 // itself (SQLite never proves it from "= ?"; PostgreSQL not in a generic

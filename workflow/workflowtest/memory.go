@@ -105,6 +105,10 @@ func (r *Repository) Documents(ctx context.Context, f workflow.DocumentFilter) (
 	defer r.lock()()
 	return tx{r}.Documents(ctx, f)
 }
+func (r *Repository) DocumentsByID(ctx context.Context, ids []string) (map[string]*workflow.Document, error) {
+	defer r.lock()()
+	return tx{r}.DocumentsByID(ctx, ids)
+}
 func (r *Repository) CountDocuments(ctx context.Context, f workflow.DocumentFilter) (int, error) {
 	defer r.lock()()
 	return tx{r}.CountDocuments(ctx, f)
@@ -189,6 +193,16 @@ func (t tx) Document(_ context.Context, id string) (*workflow.Document, error) {
 		return nil, workflow.Errorf(workflow.ENOTFOUND, "document %s not found", id)
 	}
 	return clone(d), nil
+}
+
+func (t tx) DocumentsByID(_ context.Context, ids []string) (map[string]*workflow.Document, error) {
+	out := map[string]*workflow.Document{}
+	for _, id := range ids {
+		if d, ok := t.r.docs[id]; ok {
+			out[id] = clone(d)
+		}
+	}
+	return out, nil
 }
 
 // DocumentByVerifyCode implements workflow.VerifyCodeReader.
