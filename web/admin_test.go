@@ -279,7 +279,7 @@ func TestRegisterPageShowsVoidedNumber(t *testing.T) {
 		!strings.Contains(p.Body, "thiết bị ký không phản hồi") {
 		t.Fatalf("register page: %d\n%s", p.Status, p.Body)
 	}
-	if csv := clerk.get("/registers/outgoing/2026/csv"); !strings.Contains(csv.Body, "Số đã hủy (voided): chữ ký số thất bại") {
+	if csv := clerk.get("/registers/outgoing/2026/csv"); !strings.Contains(csv.Body, "Số đã hủy, không cấp lại: chữ ký số thất bại") {
 		t.Fatalf("csv: %s", csv.Body)
 	}
 }

@@ -259,7 +259,7 @@ func (u *UI) copyRegister(r *http.Request, s *Session) (*copyRegisterView, error
 			orig = n + ": " + orig
 		}
 		v.Lines = append(v.Lines, copyRegisterLine{Number: l.Number, DocID: l.DocumentID, Original: orig,
-			Status: string(l.State), Note: l.Note(),
+			Status: string(l.State), Note: numberNote(l.State, l.Note()),
 			copyRow: copyRow{ID: l.ID, Notation: l.Notation, Form: copyFormText(l.Form, l.Pages), For: l.RequestedFor,
 				By: orDefault(names[l.CreatedBy], l.CreatedBy), At: l.CreatedAt}})
 	}

@@ -97,10 +97,10 @@ func TestCopyPage(t *testing.T) {
 	voidCopyNumber(t, e, id, 2)
 	reg = clerk.get("/registers/copies/2026")
 	if !strings.Contains(reg.Body, `<tr class="number-voided" id="so-2"><td class="doc-number">02/SY-UBND</td>`) ||
-		!strings.Contains(reg.Body, "<td>Số đã hủy (voided): the agency key is out</td>") {
+		!strings.Contains(reg.Body, "<td>Số đã hủy, không cấp lại: the agency key is out</td>") {
 		t.Errorf("the register of copies does not show number 2 voided:\n%s", reg.Body)
 	}
-	if csv := clerk.get("/registers/copies/2026/csv"); !strings.Contains(csv.Body, "Số đã hủy (voided): the agency key is out") {
+	if csv := clerk.get("/registers/copies/2026/csv"); !strings.Contains(csv.Body, "Số đã hủy, không cấp lại: the agency key is out") {
 		t.Errorf("the register's CSV does not show number 2 voided:\n%s", csv.Body)
 	}
 	if p := handler.get("/registers/copies/2026"); p.Status != 403 {

@@ -1050,6 +1050,9 @@ func personComment(e workflow.Event) string {
 	if e.Kind == workflow.EventCreate && (e.Actor == workflow.Exchange.ID || e.Data["import_file"] != "") {
 		return ""
 	}
+	if e.Kind == workflow.EventNumberVoided {
+		return upperFirst(voidCause(e.Comment))
+	}
 	return e.Comment
 }
 

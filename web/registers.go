@@ -249,7 +249,7 @@ func (p *registerPager) setLinks(base string, month, page, pages int) {
 
 // toRegisterRow is a register line as the page and the CSV print it.
 func toRegisterRow(x workflow.RegisterRow) registerRow {
-	row := registerRow{Number: x.Number, Notation: x.Notation, Date: fmtDate(x.Date), Subject: x.Subject, Notes: x.Notes,
+	row := registerRow{Number: x.Number, Notation: x.Notation, Date: fmtDate(x.Date), Subject: x.Subject, Notes: numberNote(x.Status, x.Notes),
 		DocID: x.DocumentID, Status: string(x.Status), Signer: x.Signer, FileCopyUnit: x.FileCopyUnit, Copies: x.Copies,
 		OrigNumber: x.OriginalNumber, OrigDate: fmtDate(x.OriginalDate), Receiver: x.Receiver}
 	if x.Type != "" {
