@@ -348,7 +348,7 @@ const layoutText = "Vị trí dấu không hợp lệ: trang ≥ 0, tọa độ 
 // createInputs are the inputs of the create form of dir, by the API's
 // names of their fields.
 func createInputs(dir workflow.Direction) map[string]string {
-	m := sameInputs("type", "subject", "urgency", "confidentiality", "retention", "notes", "file")
+	m := sameInputs("type", "subject", "urgency", "confidentiality", "retention", "notes", "file", "attachment")
 	if dir == workflow.Incoming {
 		for k, v := range sameInputs("original_number", "original_date", "due_date") {
 			m[k] = v
@@ -356,7 +356,7 @@ func createInputs(dir workflow.Direction) map[string]string {
 		m["sender.name"], m["sender.org_id"] = "sender_name", "sender_org_id"
 		return m
 	}
-	for k, v := range sameInputs("signer_id", "drafting_unit", "attachment", "recipients") {
+	for k, v := range sameInputs("signer_id", "drafting_unit", "recipients") {
 		m[k] = v
 	}
 	for _, b := range []string{"signature", "number", "date"} {
