@@ -377,11 +377,18 @@ func createProblem(err error, dir workflow.Direction, maxMB int64) (string, Inva
 	return formProblems(err, inputIn(createInputs(dir)), func(err error) string { return createText(err, maxMB) })
 }
 
+// dateLabels name the create forms' date inputs, with an example, for
+// the message of a date typed that is no real date: the input's general
+// message opened with "… là bắt buộc" over the 31/11/2026 the clerk had
+// typed.
+var dateLabels = map[string][2]string{"original_date": {"Ngày văn bản", "20/11/2026"}, "due_date": {"Hạn xử lý", "31/12/2026"}}
+
 // createText is the message of one problem of a create form: the form's
 // text for an invalid field, else the table's message of its code.
 func createText(err error, maxMB int64) string {
 	field, code := workflow.ErrorField(err), workflow.ErrorCode(err)
 	msg := Message(err)
+	var typed notADate
 	switch {
 	case code == workflow.ETOOLARGE && (field == "file" || field == "attachment"):
 		msg = fmt.Sprintf("Tệp quá lớn: mỗi tệp tối đa %d MB.", maxMB)
@@ -393,6 +400,8 @@ func createText(err error, maxMB int64) string {
 		msg = unusablePDF(err)
 	case code != workflow.EINVALID:
 	case errors.As(err, new(*workflow.UnsafeText)): // Message says which character
+	case errors.As(err, &typed) && dateLabels[field][0] != "":
+		msg = fmt.Sprintf("%s “%s” không hợp lệ: nhập một ngày có thật, dạng dd/mm/yyyy (ví dụ %s).", dateLabels[field][0], string(typed), dateLabels[field][1])
 	case createTexts[field] != "":
 		msg = createTexts[field]
 	case strings.HasPrefix(field, "layout"):

@@ -224,7 +224,7 @@ func TestCreateFormFieldProblems(t *testing.T) {
 	}{
 		{"date that does not exist", "vanthu", "/incoming/new", incoming(map[string]string{"original_date": "31/02/2026"}), pdf, 400, "original_date", "ngày có thật"},
 		{"no date", "vanthu", "/incoming/new", incoming(map[string]string{"original_date": ""}), pdf, 400, "original_date", "ngày có thật"},
-		{"due date", "vanthu", "/incoming/new", incoming(map[string]string{"due_date": "32/12/2026"}), pdf, 400, "due_date", "Hạn xử lý không hợp lệ"},
+		{"due date", "vanthu", "/incoming/new", incoming(map[string]string{"due_date": "32/12/2026"}), pdf, 400, "due_date", "Hạn xử lý “32/12/2026” không hợp lệ"},
 		{"no subject", "vanthu", "/incoming/new", incoming(map[string]string{"subject": "  "}), pdf, 400, "subject", "Trích yếu là bắt buộc"},
 		{"long subject", "vanthu", "/incoming/new", incoming(map[string]string{"subject": strings.Repeat("ư", 501)}), pdf, 400, "subject", "tối đa 500 ký tự"},
 		{"override in subject", "vanthu", "/incoming/new", incoming(map[string]string{"subject": "Về việc\u202e hội nghị"}), pdf, 400, "subject", "ký tự ẩn làm đảo thứ tự hiển thị của chữ (U+202E) ở ký tự thứ 8"},

@@ -151,8 +151,14 @@ func parseFormDate(field, v string) (*workflow.Date, error) {
 			return &d, nil
 		}
 	}
-	return nil, workflow.Errorf(workflow.EINVALID, "%s must be a date like 20/11/2026", field).On(field)
+	return nil, workflow.Wrap(workflow.EINVALID, notADate(v), "%s must be a date like 20/11/2026", field).On(field)
 }
+
+// notADate is the cause of a date input that is no real date (31/11/2026)
+// or not written dd/mm/yyyy: what was typed, for the form to say it.
+type notADate string
+
+func (v notADate) Error() string { return fmt.Sprintf("%q is not a date", string(v)) }
 
 func fmtSize(n int64) string {
 	switch {
