@@ -81,6 +81,11 @@ type docView struct {
 	// Returned is the return that sent this draft back, while it is
 	// one: who, when and why, shown at the top of the page.
 	Returned *eventRow
+	// ReturnedBefore: a draft in review or approved that was returned
+	// before — how often, the last return, and whether its drafter
+	// revised it since — shown at the top to the official who reads it
+	// again (nil: never returned, or no longer before its signature).
+	ReturnedBefore *returnedBefore
 	// LayoutReset says why the stamp layout set by hand was dropped when
 	// the draft's PDF was replaced, until the layout is set again; to
 	// those who may set it (layoutReset).
@@ -221,6 +226,7 @@ func (u *UI) documentView(r *http.Request, s *Session, d *workflow.Document) (*d
 	}
 	v.history(d, evs, names)
 	v.Returned, v.CanRevise, v.Removed = lastReturn(d, evs, names), u.mayRevise(d, s), removedAttachments(evs)
+	v.ReturnedBefore = earlierReturns(d, evs, names)
 	if sig, nd := workflow.CanEditLayout(d, s.User); sig || nd {
 		v.LayoutReset = layoutReset(evs)
 	}
@@ -1044,6 +1050,38 @@ func lastReturn(d *workflow.Document, evs []workflow.Event, names map[string]str
 		return &eventRow{At: e.At, Actor: orDefault(names[e.Actor], "Hệ thống"), Comment: e.Comment}
 	}
 	return nil
+}
+
+// returnedBefore is what an official reads again of a draft returned
+// before: how many times, the last return, and whether the drafter
+// revised the draft since (Revised) or submitted it again unchanged.
+type returnedBefore struct {
+	Times   int
+	Last    eventRow
+	Revised bool
+}
+
+// earlierReturns is d's returnedBefore while d is in review or approved
+// (nil when it was never returned): the history said it at the page's
+// foot only, below the fold of a laptop (walk 8).
+func earlierReturns(d *workflow.Document, evs []workflow.Event, names map[string]string) *returnedBefore {
+	if d.State != workflow.InReview && d.State != workflow.Approved {
+		return nil
+	}
+	var rb *returnedBefore
+	for _, e := range evs {
+		switch {
+		case e.Kind == workflow.EventTransition && e.Action == workflow.Return:
+			if rb == nil {
+				rb = &returnedBefore{}
+			}
+			rb.Times++
+			rb.Last, rb.Revised = eventRow{At: e.At, Actor: orDefault(names[e.Actor], "Hệ thống"), Comment: e.Comment}, false
+		case e.Kind == workflow.EventRevise && rb != nil:
+			rb.Revised = true
+		}
+	}
+	return rb
 }
 
 func personComment(e workflow.Event) string {
