@@ -19,7 +19,7 @@ var RowModels = []any{&documentRow{}, &userRow{}, &sessionRow{}, &counterRow{}, 
 	&archiveRecordRow{}, &archiveObjectRow{}, &archiveImportRow{}, &revocationRow{}, &reservationRow{},
 	&archiveEvidenceRow{}, &blobClaimRow{}, &fileTailRow{},
 	&idempotencyKeyRow{}, &instanceRow{}, &loginRow{}, &passwordHistoryRow{}, &throttleRow{},
-	&userMailRow{}, &mailCursorRow{}, &mailOutboxRow{}, &copyRow{}, &heldRow{}}
+	&userMailRow{}, &mailCursorRow{}, &mailOutboxRow{}, &copyRow{}, &heldRow{}, &mailReminderRow{}}
 
 // CreatePreMigrationsSchema creates the schema the way the code before
 // numbered migrations did (AutoMigrate and the extra SQL, no

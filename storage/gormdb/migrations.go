@@ -70,6 +70,7 @@ var migrations = []migration{
 	{28, "documents: documents_replies_to, a letter's replies read from an index, not from every outgoing document (documents.go: Replies)", documentsRepliesIndexV28},
 	{29, "held_secrets: a secret held for one session until its one take (the initial passwords of a user import), sealed under a key derived from the session's token, which the database does not hold (held.go)", heldSecretsV29},
 	{30, "copies: pages, a trích sao's pages (\"1,3-4\"; copies.go)", copiesPagesV30},
+	{31, "mail_reminders: the deadline reminders queued, one per user and day, inserted with their mail in mail_outbox (remind.go)", mailRemindersV31},
 }
 
 // listOrderV16 builds the indexes of the document list's order, newest
