@@ -1,0 +1,173 @@
+package notify
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// Reminder queues the daily deadline reminders (nhắc hạn xử lý): to each
+// handler with incoming documents assigned to them, not completed, due
+// today or tomorrow or overdue, one mail listing them, most late first.
+// The store queues a user's reminder once a day whoever runs it
+// (mail_reminders); the Notifier sends it like any other mail.
+type Reminder struct {
+	Store     workflow.ReminderStore
+	PublicURL string
+	Log       *slog.Logger
+	Now       func() time.Time
+	// At is the time of day (Vietnam) from which the day's reminders are
+	// due: RunDue queues nothing earlier.
+	At time.Duration
+
+	done workflow.Date // the last day RunDue queued (or found queued)
+}
+
+// Planned is one user's reminder of a day.
+type Planned struct {
+	UserID  string
+	Address string
+	Work    []workflow.DueWork
+	Mail    Message
+}
+
+// Plan returns today's reminders (Vietnam calendar day of Now), one per
+// user with something due, in the order of the store.
+func (r *Reminder) Plan(ctx context.Context) (workflow.Date, []Planned, error) {
+	today := workflow.VietnamDate(r.now())
+	work, err := r.Store.DueWork(ctx, today.AddDays(1))
+	if err != nil {
+		return today, nil, err
+	}
+	var out []Planned
+	for i, w := range work {
+		if i == 0 || w.UserID != work[i-1].UserID {
+			out = append(out, Planned{UserID: w.UserID, Address: w.Address})
+		}
+		p := &out[len(out)-1]
+		p.Work = append(p.Work, w)
+	}
+	for i := range out {
+		out[i].Mail = ComposeReminder(out[i].Work, today, r.PublicURL)
+	}
+	return today, out, nil
+}
+
+// Run queues today's reminders and says how many it queued: none to a
+// user whose reminder of today was queued already.
+func (r *Reminder) Run(ctx context.Context) (int, error) {
+	today, plan, err := r.Plan(ctx)
+	if err != nil {
+		return 0, err
+	}
+	queued := 0
+	for _, p := range plan {
+		n := workflow.Notification{UserID: p.UserID, Address: p.Address, Subject: p.Mail.Subject, Body: p.Mail.Body}
+		ok, err := r.Store.QueueReminder(ctx, today, len(p.Work), n)
+		if err != nil {
+			return queued, err
+		}
+		if ok {
+			queued++
+		}
+	}
+	if queued > 0 && r.Log != nil {
+		r.Log.InfoContext(ctx, "deadline reminders queued", "day", today.String(), "users", queued)
+	}
+	return queued, nil
+}
+
+// RunDue runs the reminders of today once At has passed (Vietnam time),
+// unless it ran them today already. A day the server was down at At is
+// run when it comes back that day; past days are never run.
+func (r *Reminder) RunDue(ctx context.Context) error {
+	now := r.now()
+	today := workflow.VietnamDate(now)
+	if r.done == today || now.Before(today.Midnight(workflow.Vietnam).Add(r.At)) {
+		return nil
+	}
+	if _, err := r.Run(ctx); err != nil {
+		return err
+	}
+	r.done = today
+	return nil
+}
+
+func (r *Reminder) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+// ComposeReminder writes a handler's reminder of day today: the work due,
+// in its order (most late first). A classified document's subject is
+// never written (as Compose).
+func ComposeReminder(work []workflow.DueWork, today workflow.Date, publicURL string) Message {
+	late, soon := 0, 0
+	for _, w := range work {
+		if workflow.DaysLate(*w.Document.DueDate, today) > 0 {
+			late++
+		} else {
+			soon++
+		}
+	}
+	var counts []string
+	if late > 0 {
+		counts = append(counts, fmt.Sprintf("%d văn bản quá hạn", late))
+	}
+	if soon > 0 {
+		counts = append(counts, fmt.Sprintf("%d văn bản sắp đến hạn", soon))
+	}
+	subject := "[vanthu] Nhắc hạn xử lý: " + strings.Join(counts, ", ")
+	var b strings.Builder
+	fmt.Fprintf(&b, "Nhắc hạn xử lý văn bản, ngày %s.\n\n", today.Format("02/01/2006"))
+	fmt.Fprintf(&b, "Văn bản đến được giao cho bạn chưa hoàn thành xử lý: %s.\n", strings.Join(counts, ", "))
+	for i, w := range work {
+		b.WriteString("\n")
+		writeDue(&b, i+1, w.Document, today, publicURL)
+	}
+	b.WriteString("\n-- \nThư tự động của hệ thống quản lý văn bản (vanthu), gửi mỗi ngày khi có văn bản sắp đến hạn hoặc quá hạn. Tắt thông báo trên trang Tài khoản.\n")
+	return Message{Subject: subject, Body: b.String()}
+}
+
+// writeDue writes item i of a reminder: d's deadline, what it is, its
+// link.
+func writeDue(b *strings.Builder, i int, d *workflow.Document, today workflow.Date, publicURL string) {
+	due := d.DueDate.Format("02/01/2006")
+	switch late := workflow.DaysLate(*d.DueDate, today); {
+	case late > 0:
+		fmt.Fprintf(b, "%d. Quá hạn %d ngày (hạn xử lý %s)\n", i, late, due)
+	case late == 0:
+		fmt.Fprintf(b, "%d. Đến hạn hôm nay (hạn xử lý %s)\n", i, due)
+	default:
+		fmt.Fprintf(b, "%d. Đến hạn ngày mai (hạn xử lý %s)\n", i, due)
+	}
+	kind := workflow.DocTypes[d.Type]
+	if kind == "" {
+		kind = "Văn bản"
+	}
+	ref := kind
+	if d.OriginalNumber != "" {
+		ref += " số " + d.OriginalNumber
+	}
+	if d.Number > 0 {
+		ref += fmt.Sprintf(" (số đến %d)", d.Number)
+	}
+	fmt.Fprintf(b, "   %s\n", ref)
+	if d.Sender != nil && d.Sender.Name != "" {
+		fmt.Fprintf(b, "   Cơ quan gửi: %s\n", d.Sender.Name)
+	}
+	if d.Confidentiality.Classified() {
+		b.WriteString("   Độ mật: văn bản mật — trích yếu không gửi qua thư điện tử; xem văn bản trên hệ thống.\n")
+	} else {
+		fmt.Fprintf(b, "   Trích yếu: %s\n", oneLine(d.Subject))
+	}
+	if publicURL != "" {
+		fmt.Fprintf(b, "   Xem văn bản: %s/documents/%s\n", strings.TrimRight(publicURL, "/"), d.ID)
+	}
+}
