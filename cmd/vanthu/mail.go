@@ -14,8 +14,10 @@ import (
 const mailLeaseName = "mail"
 
 // wireMail schedules the e-mail notifications (notify.Notifier) every
-// VANTHU_MAIL_INTERVAL, one instance at a time (lease "mail"); nothing
-// when VANTHU_SMTP_URL is empty.
+// VANTHU_MAIL_INTERVAL, one instance at a time (lease "mail"), each run
+// first queueing the day's deadline reminders once VANTHU_REMINDER_TIME
+// has passed (notify.Reminder; once per user and day in the database);
+// nothing when VANTHU_SMTP_URL is empty.
 func wireMail(_ context.Context, a *app) error {
 	if a.cfg.SMTPURL == "" {
 		return nil
@@ -37,10 +39,20 @@ func wireMail(_ context.Context, a *app) error {
 		return err
 	}
 	n := &notify.Notifier{Store: a.db, Sender: smtp, PublicURL: a.cfg.PublicURL, Log: a.log, Now: a.now, RetryAfter: retry, KeepSent: keep}
+	at, on, err := reminderTime(a.cfg.ReminderTime)
+	if err != nil {
+		return err
+	}
+	r := &notify.Reminder{Store: a.db, PublicURL: a.cfg.PublicURL, Log: a.log, Now: a.now, At: at}
 	// The lease outlives a run's sends (each at most 30 s): a minute at least.
 	turn := newLeaseTurn(a.db, mailLeaseName, max(interval, time.Minute))
 	a.jobs = append(a.jobs, func(ctx context.Context) error {
 		runLeasedJob(ctx, "e-mail notifications", interval, a.log, turn, func(ctx context.Context) {
+			if on {
+				if err := r.RunDue(ctx); err != nil && ctx.Err() == nil {
+					a.log.ErrorContext(ctx, "deadline reminders not queued", "err", err)
+				}
+			}
 			if err := n.Run(ctx); err != nil && ctx.Err() == nil {
 				a.log.ErrorContext(ctx, "e-mail notifications stopped", "err", err)
 			}
@@ -66,4 +78,17 @@ func mailKeepSent(s string, now time.Time) (time.Duration, error) {
 		return 0, fmt.Errorf("VANTHU_MAIL_KEEP_SENT=%q: keep sent mail 7 days (7d) or more, or 0 for ever", s)
 	}
 	return keep, nil
+}
+
+// reminderTime reads VANTHU_REMINDER_TIME: "HH:MM" (Vietnam time), the
+// time of day from which the day's reminders are queued, or "off".
+func reminderTime(s string) (at time.Duration, on bool, err error) {
+	if s == "off" {
+		return 0, false, nil
+	}
+	t, err := time.Parse("15:04", s)
+	if err != nil {
+		return 0, false, fmt.Errorf("VANTHU_REMINDER_TIME=%q: want a time of day like 07:30 (Vietnam time), or off", s)
+	}
+	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, true, nil
 }

@@ -86,6 +86,7 @@ Usage:
   vanthu backup DIR                    consistent backup while serving: database snapshot + objects with hashes ("vanthu backup -h")
   vanthu restore DIR                   bring a backup back into an empty installation
   vanthu blobs gc [--dry-run] [--older-than D]   delete unreferenced work blobs ("vanthu blobs help")
+  vanthu remind [--dry-run]            queue today's deadline reminders now (--dry-run: print who would get what)
   vanthu sign-worker                   internal: the signing worker serve starts and talks to over pipes (VANTHU_SIGN_ISOLATION); not for operators
   vanthu help                          this text
 
@@ -136,6 +137,8 @@ func runWith(ctx context.Context, opts options, args []string, getenv func(strin
 		return restoreCmd(ctx, rest, getenv, stdout, stderr)
 	case "blobs":
 		return blobsCmd(ctx, opts, rest, getenv, stdout, stderr)
+	case "remind":
+		return remindCmd(ctx, opts, rest, getenv, stdout, stderr)
 	case "sign-worker":
 		return signWorkerCmd(ctx, opts, rest, getenv, stderr)
 	case "help", "-h", "--help":

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+
+	"github.com/vanthu/vanthu/notify"
+)
+
+const remindUsage = `usage:
+  vanthu remind [--dry-run]
+        queue today's deadline reminders (nhắc hạn xử lý) now, as serve does once a day from
+        VANTHU_REMINDER_TIME: to each handler with incoming documents assigned to them, not
+        completed, due today or tomorrow or overdue, one mail listing them; once per user and day,
+        whoever queues it (serve's mail worker sends it). --dry-run prints who would get what
+        today and queues nothing.
+`
+
+// remindCmd is "vanthu remind": today's reminders, queued or (--dry-run)
+// printed.
+func remindCmd(ctx context.Context, opts options, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && (args[0] == "help" || args[0] == "-h" || args[0] == "--help") {
+		fmt.Fprint(stdout, remindUsage)
+		return 0
+	}
+	fs := flag.NewFlagSet("remind", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	dry := fs.Bool("dry-run", false, "print who would get what today; queue nothing")
+	cfg, code := cliConfig(fs, args, getenv, stderr)
+	if code >= 0 {
+		return code
+	}
+	a, code := cliApp(ctx, opts, fs, cfg, "warn", stderr)
+	if code >= 0 {
+		return code
+	}
+	defer a.Close()
+	r := &notify.Reminder{Store: a.db, PublicURL: cfg.PublicURL, Now: a.now}
+	if !*dry {
+		n, err := r.Run(ctx)
+		if err != nil {
+			fmt.Fprintf(stderr, "vanthu remind: %v\n", err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "reminders queued: %d\n", n)
+		return 0
+	}
+	day, plan, err := r.Plan(ctx)
+	if err != nil {
+		fmt.Fprintf(stderr, "vanthu remind: %v\n", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "reminders of %s: %d\n", day, len(plan))
+	for _, p := range plan {
+		fmt.Fprintf(stdout, "TO %s (%s) <%s> %d documents: %s\n", p.UserID, p.Work[0].UserName, p.Address, len(p.Work), p.Mail.Subject)
+		for _, w := range p.Work {
+			fmt.Fprintf(stdout, "  %s due %s\n", w.Document.ID, w.Document.DueDate)
+		}
+	}
+	return 0
+}
