@@ -12,8 +12,9 @@ import (
 
 // Reminder queues the daily deadline reminders (nhắc hạn xử lý): to each
 // handler with incoming documents assigned to them, not completed, due
-// today or tomorrow or overdue, one mail listing them, most late first.
-// The store queues a user's reminder once a day whoever runs it
+// today or tomorrow or overdue, one mail listing them, most late first;
+// to each user who assigned documents now overdue, one summary of them.
+// The store queues a user's reminder of a kind once a day whoever runs it
 // (mail_reminders); the Notifier sends it like any other mail.
 type Reminder struct {
 	Store     workflow.ReminderStore
@@ -27,34 +28,51 @@ type Reminder struct {
 	done workflow.Date // the last day RunDue queued (or found queued)
 }
 
-// Planned is one user's reminder of a day.
+// Planned is one user's reminder of a kind of a day.
 type Planned struct {
+	Kind    workflow.ReminderKind
 	UserID  string
 	Address string
 	Work    []workflow.DueWork
 	Mail    Message
 }
 
-// Plan returns today's reminders (Vietnam calendar day of Now), one per
-// user with something due, in the order of the store.
+// Plan returns today's reminders (Vietnam calendar day of Now): to each
+// handler with something due, then to each user who assigned something
+// overdue, in the order of the store.
 func (r *Reminder) Plan(ctx context.Context) (workflow.Date, []Planned, error) {
 	today := workflow.VietnamDate(r.now())
-	work, err := r.Store.DueWork(ctx, today.AddDays(1))
+	due, err := r.Store.DueWork(ctx, today.AddDays(1))
 	if err != nil {
 		return today, nil, err
 	}
-	var out []Planned
+	overdue, err := r.Store.OverdueByAssigner(ctx, today)
+	if err != nil {
+		return today, nil, err
+	}
+	out := plan(nil, workflow.RemindDue, due)
+	out = plan(out, workflow.RemindOverdue, overdue)
+	for i, p := range out {
+		if p.Kind == workflow.RemindOverdue {
+			out[i].Mail = ComposeOverdueSummary(p.Work, today, r.PublicURL)
+		} else {
+			out[i].Mail = ComposeReminder(p.Work, today, r.PublicURL)
+		}
+	}
+	return today, out, nil
+}
+
+// plan appends to out a reminder of kind per user of work (grouped by
+// user).
+func plan(out []Planned, kind workflow.ReminderKind, work []workflow.DueWork) []Planned {
 	for i, w := range work {
 		if i == 0 || w.UserID != work[i-1].UserID {
-			out = append(out, Planned{UserID: w.UserID, Address: w.Address})
+			out = append(out, Planned{Kind: kind, UserID: w.UserID, Address: w.Address})
 		}
 		p := &out[len(out)-1]
 		p.Work = append(p.Work, w)
 	}
-	for i := range out {
-		out[i].Mail = ComposeReminder(out[i].Work, today, r.PublicURL)
-	}
-	return today, out, nil
+	return out
 }
 
 // Run queues today's reminders and says how many it queued: none to a
@@ -67,7 +85,7 @@ func (r *Reminder) Run(ctx context.Context) (int, error) {
 	queued := 0
 	for _, p := range plan {
 		n := workflow.Notification{UserID: p.UserID, Address: p.Address, Subject: p.Mail.Subject, Body: p.Mail.Body}
-		ok, err := r.Store.QueueReminder(ctx, today, len(p.Work), n)
+		ok, err := r.Store.QueueReminder(ctx, today, p.Kind, len(p.Work), n)
 		if err != nil {
 			return queued, err
 		}
@@ -76,7 +94,7 @@ func (r *Reminder) Run(ctx context.Context) (int, error) {
 		}
 	}
 	if queued > 0 && r.Log != nil {
-		r.Log.InfoContext(ctx, "deadline reminders queued", "day", today.String(), "users", queued)
+		r.Log.InfoContext(ctx, "deadline reminders queued", "day", today.String(), "mails", queued)
 	}
 	return queued, nil
 }
@@ -129,7 +147,7 @@ func ComposeReminder(work []workflow.DueWork, today workflow.Date, publicURL str
 	fmt.Fprintf(&b, "Văn bản đến được giao cho bạn chưa hoàn thành xử lý: %s.\n", strings.Join(counts, ", "))
 	for i, w := range work {
 		b.WriteString("\n")
-		writeDue(&b, i+1, w.Document, today, publicURL)
+		writeDue(&b, i+1, w, today, publicURL)
 	}
 	b.WriteString("\n-- \nThư tự động của hệ thống quản lý văn bản (vanthu), gửi mỗi ngày khi có văn bản sắp đến hạn hoặc quá hạn. Tắt thông báo trên trang Tài khoản.\n")
 	return Message{Subject: subject, Body: b.String()}
@@ -137,7 +155,8 @@ func ComposeReminder(work []workflow.DueWork, today workflow.Date, publicURL str
 
 // writeDue writes item i of a reminder: d's deadline, what it is, its
 // link.
-func writeDue(b *strings.Builder, i int, d *workflow.Document, today workflow.Date, publicURL string) {
+func writeDue(b *strings.Builder, i int, w workflow.DueWork, today workflow.Date, publicURL string) {
+	d := w.Document
 	due := d.DueDate.Format("02/01/2006")
 	switch late := workflow.DaysLate(*d.DueDate, today); {
 	case late > 0:
@@ -162,6 +181,9 @@ func writeDue(b *strings.Builder, i int, d *workflow.Document, today workflow.Da
 	if d.Sender != nil && d.Sender.Name != "" {
 		fmt.Fprintf(b, "   Cơ quan gửi: %s\n", d.Sender.Name)
 	}
+	if w.Handler != "" {
+		fmt.Fprintf(b, "   Người xử lý: %s\n", w.Handler)
+	}
 	if d.Confidentiality.Classified() {
 		b.WriteString("   Độ mật: văn bản mật — trích yếu không gửi qua thư điện tử; xem văn bản trên hệ thống.\n")
 	} else {
@@ -170,4 +192,20 @@ func writeDue(b *strings.Builder, i int, d *workflow.Document, today workflow.Da
 	if publicURL != "" {
 		fmt.Fprintf(b, "   Xem văn bản: %s/documents/%s\n", strings.TrimRight(publicURL, "/"), d.ID)
 	}
+}
+
+// ComposeOverdueSummary writes the summary of day today to a user who
+// assigned the overdue documents of work (most late first): each with
+// its handler.
+func ComposeOverdueSummary(work []workflow.DueWork, today workflow.Date, publicURL string) Message {
+	subject := fmt.Sprintf("[vanthu] Văn bản quá hạn xử lý: %d văn bản do bạn giao", len(work))
+	var b strings.Builder
+	fmt.Fprintf(&b, "Tổng hợp văn bản quá hạn xử lý, ngày %s.\n\n", today.Format("02/01/2006"))
+	fmt.Fprintf(&b, "Văn bản đến do bạn giao xử lý đã quá hạn mà chưa hoàn thành: %d văn bản.\n", len(work))
+	for i, w := range work {
+		b.WriteString("\n")
+		writeDue(&b, i+1, w, today, publicURL)
+	}
+	b.WriteString("\n-- \nThư tự động của hệ thống quản lý văn bản (vanthu), gửi mỗi ngày khi có văn bản quá hạn. Tắt thông báo trên trang Tài khoản.\n")
+	return Message{Subject: subject, Body: b.String()}
 }

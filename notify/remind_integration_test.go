@@ -19,7 +19,8 @@ import (
 // TestIntegrationReminderOnce: two instances on one database run the
 // day's reminders at once, twice; each handler with work due gets one
 // mail through the real path (outbox, notifier, SMTP to Mailpit) listing
-// it, most late first; the handler with nothing due gets none.
+// it, most late first; the handler with nothing due gets none; the
+// official who assigned the overdue document, one summary of it.
 func TestIntegrationReminderOnce(t *testing.T) {
 	smtp, api := os.Getenv("VANTHU_TEST_MAILPIT_SMTP"), os.Getenv("VANTHU_TEST_MAILPIT_API")
 	if smtp == "" || api == "" {
@@ -38,7 +39,7 @@ func testReminderOnce(t *testing.T, backend, smtp, api string) {
 	var tag [6]byte
 	rand.Read(tag[:])
 	addr := map[string]string{}
-	for _, id := range []string{"u-h1", "u-h2", "u-idle"} {
+	for _, id := range []string{"u-h1", "u-h2", "u-idle", "u-boss"} {
 		u := &workflow.User{ID: id, Username: id, FullName: "Chuyên viên " + id, Roles: []workflow.Role{workflow.RoleHandler}, CreatedAt: now}
 		if err := db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error { return tx.CreateUser(ctx, u) }); err != nil {
 			t.Fatal(err)
@@ -57,7 +58,14 @@ func testReminderOnce(t *testing.T, backend, smtp, api string) {
 			Urgency: workflow.UrgencyNormal, Confidentiality: workflow.Public, State: workflow.Assigned, Version: 1,
 			AssigneeID: d.assignee, DueDate: &due, OriginalNumber: "10" + string(rune('0'+i)) + "/UBND-VP",
 			CreatedBy: "u-clerk", CreatedAt: now, UpdatedAt: now}
-		if err := db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error { return tx.CreateDocument(ctx, doc) }); err != nil {
+		err := db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+			if err := tx.CreateDocument(ctx, doc); err != nil {
+				return err
+			}
+			return tx.AppendEvent(ctx, &workflow.Event{DocumentID: doc.ID, Actor: "u-boss", Kind: workflow.EventTransition,
+				Action: workflow.Assign, From: workflow.Registered, To: workflow.Assigned, At: now})
+		})
+		if err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -95,6 +103,11 @@ func testReminderOnce(t *testing.T, backend, smtp, api string) {
 	}
 	if h2 := e.waitMails(t, addr["u-h2"], 1); len(h2) != 1 || !strings.Contains(h2[0].Text, "Đến hạn ngày mai") {
 		t.Errorf("u-h2 got %+v, want one reminder of the document due tomorrow", h2)
+	}
+	boss := e.waitMails(t, addr["u-boss"], 1)
+	if len(boss) != 1 || boss[0].Subject != "[vanthu] Văn bản quá hạn xử lý: 1 văn bản do bạn giao" ||
+		!strings.Contains(boss[0].Text, "d-h1-late") || !strings.Contains(boss[0].Text, "Người xử lý: Chuyên viên u-h1") {
+		t.Errorf("u-boss got %+v, want one summary of d-h1-late", boss)
 	}
 	if idle := e.mails(t, addr["u-idle"]); len(idle) != 0 {
 		t.Errorf("u-idle, nothing due by tomorrow, got %d mails", len(idle))

@@ -11,7 +11,25 @@ import (
 	"github.com/vanthu/vanthu/workflow"
 )
 
-var update = flag.Bool("update", false, "rewrite testdata/reminder.txt")
+var update = flag.Bool("update", false, "rewrite testdata/reminder.txt and testdata/overdue.txt")
+
+// golden compares got with testdata/name (rewritten with -update).
+func golden(t *testing.T, name, got string) {
+	t.Helper()
+	path := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != string(want) {
+		t.Errorf("body:\n%s\nwant (%s):\n%s", got, path, want)
+	}
+}
 
 // TestComposeReminder: the reminder lists the work in its order with how
 // late each is, a classified document without its subject, the links;
@@ -34,22 +52,29 @@ func TestComposeReminder(t *testing.T) {
 	if want := "[vanthu] Nhắc hạn xử lý: 2 văn bản quá hạn, 2 văn bản sắp đến hạn"; m.Subject != want {
 		t.Errorf("subject %q, want %q", m.Subject, want)
 	}
-	golden := filepath.Join("testdata", "reminder.txt")
-	if *update {
-		if err := os.WriteFile(golden, []byte(m.Body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if m.Body != string(want) {
-		t.Errorf("body:\n%s\nwant (%s):\n%s", m.Body, golden, want)
-	}
+	golden(t, "reminder.txt", m.Body)
 	if soon := ComposeReminder(work[3:], today, ""); soon.Subject != "[vanthu] Nhắc hạn xử lý: 1 văn bản sắp đến hạn" {
 		t.Errorf("only nearly due: subject %q", soon.Subject)
 	}
+}
+
+// TestComposeOverdueSummary: the summary to whoever assigned overdue
+// documents names each one's handler; a classified one without its
+// subject.
+func TestComposeOverdueSummary(t *testing.T) {
+	today := workflow.NewDate(2026, 12, 7)
+	day := func(n int) *workflow.Date { d := today.AddDays(n); return &d }
+	work := []workflow.DueWork{
+		{UserID: "u-boss", Handler: "Trần Văn Bình", Document: &workflow.Document{ID: "d-late", Direction: workflow.Incoming, Type: "BC",
+			Subject: "Báo cáo kết quả giải ngân", Confidentiality: workflow.Public, DueDate: day(-5), OriginalNumber: "45/BC-STC", Number: 12}},
+		{UserID: "u-boss", Handler: "Lê Thị Hoa", Document: &workflow.Document{ID: "d-secret", Direction: workflow.Incoming, Type: workflow.CongVan,
+			Subject: "Phương án bảo vệ", Confidentiality: workflow.Confidential, DueDate: day(-1), Number: 13}},
+	}
+	m := ComposeOverdueSummary(work, today, "https://vanthu.binhthuy.test")
+	if want := "[vanthu] Văn bản quá hạn xử lý: 2 văn bản do bạn giao"; m.Subject != want {
+		t.Errorf("subject %q, want %q", m.Subject, want)
+	}
+	golden(t, "overdue.txt", m.Body)
 }
 
 // remindStore is a workflow.ReminderStore of function fields.
@@ -62,7 +87,11 @@ func (s remindStore) DueWork(_ context.Context, through workflow.Date) ([]workfl
 	return s.due(through), nil
 }
 
-func (s remindStore) QueueReminder(_ context.Context, day workflow.Date, _ int, n workflow.Notification) (bool, error) {
+func (s remindStore) OverdueByAssigner(context.Context, workflow.Date) ([]workflow.DueWork, error) {
+	return nil, nil
+}
+
+func (s remindStore) QueueReminder(_ context.Context, day workflow.Date, _ workflow.ReminderKind, _ int, n workflow.Notification) (bool, error) {
 	return s.queue(day, n), nil
 }
 

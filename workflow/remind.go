@@ -8,19 +8,35 @@ import (
 // The deadline reminders (nhắc hạn xử lý; notify.Reminder, README
 // "E-mail notifications"): once a day each handler is mailed the incoming
 // documents assigned to them, not yet completed, whose processing
-// deadline (DueDate) is today or tomorrow or has passed.
+// deadline (DueDate) is today or tomorrow or has passed; and each user
+// who assigned documents now overdue, a summary of them.
+
+// ReminderKind is which of a day's reminders a mail is: a user gets at
+// most one of each a day.
+type ReminderKind string
+
+const (
+	// RemindDue: to a handler, the work assigned to them due today or
+	// tomorrow or overdue.
+	RemindDue ReminderKind = "due"
+	// RemindOverdue: to whoever assigned documents now overdue (an
+	// official, or a clerk on their behalf), a summary of them.
+	RemindOverdue ReminderKind = "overdue"
+)
 
 // RemindedStates are the states of an incoming document its handler is
 // reminded of: assigned and not completed.
 var RemindedStates = []State{Assigned, InProgress}
 
-// DueWork is one document a handler is reminded of, with the handler's
-// name and address.
+// DueWork is one document a user is reminded of, with the user's name
+// and address: the handler's (RemindDue) or the assigner's
+// (RemindOverdue, with the handler's name: Handler).
 type DueWork struct {
 	UserID   string
 	UserName string
 	Address  string
 	Document *Document
+	Handler  string
 }
 
 // ReminderStore reads the work due and queues the reminders
@@ -31,11 +47,16 @@ type ReminderStore interface {
 	// and wants mail (an address, notifications on): by assignee, then
 	// due date (most late first), then ID. It reads them in SQL.
 	DueWork(ctx context.Context, through Date) ([]DueWork, error)
-	// QueueReminder queues n, user n.UserID's reminder of day listing
-	// documents documents, in the mail outbox, once: false (and nothing
-	// queued) when that user's reminder of day was queued already, by
-	// this or another instance.
-	QueueReminder(ctx context.Context, day Date, documents int, n Notification) (bool, error)
+	// OverdueByAssigner returns the incoming documents in RemindedStates
+	// due before day, each for the user who last assigned it (not
+	// disabled, wanting mail), with its handler's name: by assigner, then
+	// due date, then ID. It reads them in SQL.
+	OverdueByAssigner(ctx context.Context, day Date) ([]DueWork, error)
+	// QueueReminder queues n, user n.UserID's reminder of kind of day
+	// listing documents documents, in the mail outbox, once: false (and
+	// nothing queued) when it was queued already, by this or another
+	// instance.
+	QueueReminder(ctx context.Context, day Date, kind ReminderKind, documents int, n Notification) (bool, error)
 }
 
 // DaysLate is how many days past its due date a document is on day

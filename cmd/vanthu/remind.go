@@ -13,9 +13,10 @@ const remindUsage = `usage:
   vanthu remind [--dry-run]
         queue today's deadline reminders (nhắc hạn xử lý) now, as serve does once a day from
         VANTHU_REMINDER_TIME: to each handler with incoming documents assigned to them, not
-        completed, due today or tomorrow or overdue, one mail listing them; once per user and day,
-        whoever queues it (serve's mail worker sends it). --dry-run prints who would get what
-        today and queues nothing.
+        completed, due today or tomorrow or overdue, one mail listing them; to each user who
+        assigned documents now overdue, one summary of them; once per user, day and kind, whoever
+        queues it (serve's mail worker sends it). --dry-run prints who would get what today and
+        queues nothing.
 `
 
 // remindCmd is "vanthu remind": today's reminders, queued or (--dry-run)
@@ -54,7 +55,7 @@ func remindCmd(ctx context.Context, opts options, args []string, getenv func(str
 	}
 	fmt.Fprintf(stdout, "reminders of %s: %d\n", day, len(plan))
 	for _, p := range plan {
-		fmt.Fprintf(stdout, "TO %s (%s) <%s> %d documents: %s\n", p.UserID, p.Work[0].UserName, p.Address, len(p.Work), p.Mail.Subject)
+		fmt.Fprintf(stdout, "TO %s (%s) <%s> %s, %d documents: %s\n", p.UserID, p.Work[0].UserName, p.Address, p.Kind, len(p.Work), p.Mail.Subject)
 		for _, w := range p.Work {
 			fmt.Fprintf(stdout, "  %s due %s\n", w.Document.ID, w.Document.DueDate)
 		}

@@ -55,7 +55,7 @@ func TestRemindCLI(t *testing.T) {
 	}
 	code, out := remind("--dry-run")
 	if code != 0 || !strings.Contains(out, "reminders of 2026-12-08: 1") ||
-		!strings.Contains(out, "TO u-lan (Nguyễn Thị Lan) <lan@binhthuy.test> 1 documents: [vanthu] Nhắc hạn xử lý: 1 văn bản sắp đến hạn") ||
+		!strings.Contains(out, "TO u-lan (Nguyễn Thị Lan) <lan@binhthuy.test> due, 1 documents: [vanthu] Nhắc hạn xử lý: 1 văn bản sắp đến hạn") ||
 		!strings.Contains(out, "  d-due due 2026-12-08") {
 		t.Fatalf("dry run: %d\n%s", code, out)
 	}

@@ -97,8 +97,8 @@ func TestDueWork(t *testing.T) {
 }
 
 // TestQueueReminderOncePerDay: two instances on one database queueing the
-// same user's reminder of a day at once queue one mail; the next day
-// queues the next.
+// same user's reminder of a day at once queue one mail; the summary of
+// the same day is another; the next day queues the next.
 func TestQueueReminderOncePerDay(t *testing.T) {
 	for _, backend := range gormdbtest.Backends {
 		t.Run(backend, func(t *testing.T) {
@@ -111,7 +111,7 @@ func TestQueueReminderOncePerDay(t *testing.T) {
 			for range 2 {
 				for _, db := range dbs {
 					go func() {
-						ok, err := db.QueueReminder(ctx, day, 1, n)
+						ok, err := db.QueueReminder(ctx, day, workflow.RemindDue, 1, n)
 						queued <- ok
 						errs <- err
 					}()
@@ -129,16 +129,88 @@ func TestQueueReminderOncePerDay(t *testing.T) {
 			if total != 1 {
 				t.Errorf("%d reminders queued of one user and day, want 1", total)
 			}
-			if ok, err := dbs[0].QueueReminder(ctx, day.AddDays(1), 1, n); err != nil || !ok {
+			if ok, err := dbs[0].QueueReminder(ctx, day, workflow.RemindOverdue, 1, n); err != nil || !ok {
+				t.Errorf("the day's summary of the overdue: queued %v, %v; want queued", ok, err)
+			}
+			if ok, err := dbs[0].QueueReminder(ctx, day.AddDays(1), workflow.RemindDue, 1, n); err != nil || !ok {
 				t.Errorf("the next day's: queued %v, %v; want queued", ok, err)
 			}
 			mail, err := dbs[1].DueNotifications(ctx, time.Now().Add(time.Hour), 10)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if len(mail) != 2 || mail[0].EventSeq != gormdb.ReminderSeq(day) || mail[0].EventSeq != -20261207 || mail[1].EventSeq != -20261208 {
-				t.Errorf("outbox %+v, want the reminders of 7 and 8 December", mail)
+			var seqs []int64
+			for _, m := range mail {
+				seqs = append(seqs, m.EventSeq)
+			}
+			if want := []int64{-202612070, -202612071, -202612080}; !reflect.DeepEqual(seqs, want) ||
+				gormdb.ReminderSeq(day, workflow.RemindDue) != want[0] {
+				t.Errorf("outbox seqs %v, want %v: the reminder and the summary of 7 December, the reminder of the 8th", seqs, want)
 			}
 		})
 	}
+}
+
+// TestOverdueByAssigner: the overdue documents each for whoever last
+// assigned it (an assignment taken back and given again: the last), with
+// its handler's name, on both databases; nothing due today, completed,
+// nor for an assigner disabled or without mail.
+func TestOverdueByAssigner(t *testing.T) {
+	today := workflow.NewDate(2026, 12, 7)
+	due := func(days int) *workflow.Date { d := today.AddDays(days); return &d }
+	cases := []struct {
+		name      string
+		state     workflow.State
+		due       *workflow.Date
+		assigners []string // the assign events, in order
+		want      string   // who is told ("": nobody)
+	}{
+		{"overdue 2 days", workflow.InProgress, due(-2), []string{"u-h2"}, "u-h2"},
+		{"overdue 4 days, assigned again by another", workflow.Assigned, due(-4), []string{"u-off", "u-h2"}, "u-h2"},
+		{"overdue 1 day, by a user who wants no mail", workflow.Assigned, due(-1), []string{"u-h2", "u-off"}, ""},
+		{"overdue, by a disabled user", workflow.Assigned, due(-1), []string{"u-gone"}, ""},
+		{"due today: not overdue", workflow.Assigned, due(0), []string{"u-h2"}, ""},
+		{"completed, overdue", workflow.Completed, due(-3), []string{"u-h2"}, ""},
+		{"overdue 1 day, by the handler's own head", workflow.InProgress, due(-1), []string{"u-h1"}, "u-h1"},
+	}
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		remindUsers(t, db)
+		var want []string
+		for i, c := range cases {
+			d := incomingDoc(docID(i), i)
+			d.State, d.AssigneeID, d.DueDate, d.Subject = c.state, "u-none", c.due, c.name
+			create(t, db, d)
+			err := db.Atomic(context.Background(), func(ctx context.Context, tx workflow.Tx) error {
+				for _, a := range c.assigners {
+					e := &workflow.Event{DocumentID: d.ID, Actor: a, Kind: workflow.EventTransition, Action: workflow.Assign,
+						From: workflow.Registered, To: workflow.Assigned, At: t0}
+					if err := tx.AppendEvent(ctx, e); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.want != "" {
+				want = append(want, c.want+" "+d.ID)
+			}
+		}
+		got, err := db.OverdueByAssigner(context.Background(), today)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var pairs []string
+		for _, w := range got {
+			pairs = append(pairs, w.UserID+" "+w.Document.ID)
+			if w.Handler != "Chuyên viên u-none" || w.Address != w.UserID+"@quan.test" {
+				t.Errorf("%s: handler %q, address %q", w.Document.ID, w.Handler, w.Address)
+			}
+		}
+		// By assigner, most late first: u-h1's, then u-h2's 4 days then 2.
+		if wantSorted := []string{want[2], want[1], want[0]}; !reflect.DeepEqual(pairs, wantSorted) {
+			t.Errorf("overdue by assigner %v, want %v", pairs, wantSorted)
+		}
+	})
 }
