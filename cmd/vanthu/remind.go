@@ -40,6 +40,9 @@ func remindCmd(ctx context.Context, opts options, args []string, getenv func(str
 	defer a.Close()
 	r := &notify.Reminder{Store: a.db, PublicURL: cfg.PublicURL, Now: a.now}
 	if !*dry {
+		if cfg.SMTPURL == "" {
+			fmt.Fprintln(stderr, "vanthu remind: warning: VANTHU_SMTP_URL is empty here: the reminders are queued, and only a serve with an SMTP server sends them")
+		}
 		n, err := r.Run(ctx)
 		if err != nil {
 			fmt.Fprintf(stderr, "vanthu remind: %v\n", err)

@@ -14,7 +14,8 @@ import (
 
 // vanthu remind: --dry-run prints who would get what today (the clock's
 // day, Vietnam) and queues nothing; without it the reminders are queued,
-// once per user and day: a second run queues none.
+// once per user and day: a second run queues none; without
+// VANTHU_SMTP_URL it warns that only a serve with one sends them.
 func TestRemindCLI(t *testing.T) {
 	data := t.TempDir()
 	env := map[string]string{"VANTHU_DATA_DIR": data, "VANTHU_LOG_LEVEL": "error", "VANTHU_ADMIN_PASSWORD": "admin-password-1",
@@ -62,7 +63,13 @@ func TestRemindCLI(t *testing.T) {
 	for i, want := range []string{"reminders queued: 1", "reminders queued: 0"} {
 		if code, out := remind(); code != 0 || !strings.Contains(out, want) {
 			t.Fatalf("run %d: %d %s, want %q", i+1, code, out, want)
+		} else if !strings.Contains(out, "warning: VANTHU_SMTP_URL is empty") {
+			t.Fatalf("run %d without VANTHU_SMTP_URL does not warn that nothing here sends the mail:\n%s", i+1, out)
 		}
+	}
+	env["VANTHU_SMTP_URL"] = "smtp://127.0.0.1:1"
+	if _, out := remind(); strings.Contains(out, "warning") {
+		t.Fatalf("a run with VANTHU_SMTP_URL warns:\n%s", out)
 	}
 }
 
