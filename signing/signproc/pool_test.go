@@ -91,11 +91,17 @@ func (f fakeSigner) SignCopy(_ context.Context, c *workflow.Copy, pdf []byte) ([
 }
 
 func (f fakeSigner) Verify(_ context.Context, pdf []byte) (workflow.Verification, error) {
+	if bytes.HasPrefix(pdf, []byte("big:")) { // BenchmarkVerifyRoundTrip: a real report's size
+		return workflow.Verification{Verdict: workflow.VerdictValid, Reasons: []string{"plain"}, Report: bigReport}, nil
+	}
 	if err := f.act(pdf); err != nil {
 		return workflow.Verification{}, err
 	}
 	return workflow.Verification{Verdict: workflow.VerdictValid, Reasons: []string{"plain"}, Report: []byte(`{"n":1}`)}, nil
 }
+
+// bigReport is a report of a real one's size (6 KB: an issued document's).
+var bigReport = fmt.Appendf(nil, `{"n":%q}`, strings.Repeat("x", 6200))
 
 // verifies counts the worker's VerifyDocument calls.
 var verifies int
@@ -119,7 +125,7 @@ func newPoolEpoch(t *testing.T, size int, timeout time.Duration, epoch func() ui
 }
 
 // newPoolConfig is newPool with cfg (its Command and Logger set here).
-func newPoolConfig(t *testing.T, cfg Config) *Pool {
+func newPoolConfig(t testing.TB, cfg Config) *Pool {
 	t.Helper()
 	var log bytes.Buffer
 	cfg.Logger = slog.New(slog.NewTextHandler(&log, nil))

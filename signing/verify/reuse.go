@@ -276,3 +276,19 @@ func onlySigner(der []byte, certs []*x509.Certificate) *x509.Certificate {
 	}
 	return nil
 }
+
+// ForgetReuse drops every result this package remembers (the reuse
+// above, parsed CMS and certificates, their descriptions): a process starting afresh. For
+// benchmarks and tests that play a second process — the receiving
+// agency's worker, which has checked none of the pieces a sender's
+// verification finds already checked.
+func ForgetReuse() {
+	tokens.Forget()
+	judgements.Forget()
+	signedBy.Forget()
+	chains.Forget()
+	signatures.Forget()
+	parsedCMS.Forget()
+	certificates.Forget()
+	described.Forget()
+}

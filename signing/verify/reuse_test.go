@@ -5,6 +5,7 @@ import (
 	"crypto"
 	"crypto/x509"
 	"encoding/asn1"
+	"reflect"
 	"testing"
 	"time"
 
@@ -95,4 +96,54 @@ func TestOnlySigner(t *testing.T) {
 			t.Errorf("damaged token: signer %v, want nil", got.Subject)
 		}
 	}
+}
+
+// TestDescribeCertRemembered: a certificate is described once (by its
+// bytes) and every caller gets a copy of its own — a report that changes
+// its description does not change the next one.
+func TestDescribeCertRemembered(t *testing.T) {
+	ForgetReuse()
+	ca := newCA(t, "Describe CA")
+	_, c := ca.leaf(t, "Nguyễn Văn Mô Tả", leafOpts{keyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment,
+		extKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageEmailProtection}})
+	want := describeCertNew(c)
+	first := describeCert(c)
+	if !reflect.DeepEqual(first, want) {
+		t.Fatalf("described as %+v, want %+v", first, want)
+	}
+	first.Subject, first.KeyUsage[0], first.ExtKeyUsage[0] = "changed", "changed", "changed"
+	again := describeCert(c)
+	if !reflect.DeepEqual(again, want) {
+		t.Fatalf("after a change to the first description: %+v, want %+v", again, want)
+	}
+	if n := described.Len(); n != 1 {
+		t.Fatalf("%d descriptions kept for one certificate described twice, want 1", n)
+	}
+	_, other := ca.leaf(t, "Trần Thị Khác", leafOpts{keyUsage: x509.KeyUsageDigitalSignature})
+	if got := describeCert(other); got.Subject == want.Subject || !reflect.DeepEqual(got, describeCertNew(other)) {
+		t.Fatalf("another certificate described as %+v", got)
+	}
+	ForgetReuse()
+	if n := described.Len(); n != 0 {
+		t.Fatalf("%d descriptions kept after ForgetReuse", n)
+	}
+}
+
+// BenchmarkDescribeCert: a signer's description for the report, made
+// afresh (describeCertNew, before) and remembered (describeCert).
+func BenchmarkDescribeCert(b *testing.B) {
+	ca := newCA(b, "Describe CA")
+	_, c := ca.leaf(b, "Nguyễn Văn Mô Tả", leafOpts{keyUsage: x509.KeyUsageDigitalSignature | x509.KeyUsageContentCommitment})
+	b.Run("fresh", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			describeCertNew(c)
+		}
+	})
+	b.Run("remembered", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			describeCert(c)
+		}
+	})
 }

@@ -31,6 +31,7 @@ import (
 	"github.com/digitorus/timestamp"
 
 	"github.com/vanthu/vanthu/internal/dn"
+	"github.com/vanthu/vanthu/internal/memo"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -981,7 +982,7 @@ func (s *Signature) signatureTimestamp(p7 *pkcs7.PKCS7, opts Options, now time.T
 		s.Timestamp = &Timestamp{Time: ts.Time.Format(time.RFC3339)}
 		var issuer *x509.Certificate
 		if tsa != nil {
-			s.Timestamp.Authority = dn.Subject(tsa)
+			s.Timestamp.Authority = describeCert(tsa).Subject
 			issuer, s.Timestamp.Trusted = tsaTrusted(tsa, ts, opts.Roots)
 		}
 		if !s.Timestamp.Trusted {
@@ -1363,7 +1364,7 @@ func verifyDocTimestamp(s *Signature, der []byte, signed *signedBytes, opts Opti
 		return
 	}
 	s.Signer = describeCert(tsa)
-	s.Timestamp.Authority = dn.Subject(tsa)
+	s.Timestamp.Authority = s.Signer.Subject
 	if opts.Roots == nil {
 		s.ChainError = "no trust anchors are configured"
 		return
@@ -1388,7 +1389,28 @@ func verifyDocTimestamp(s *Signature, der []byte, signed *signedBytes, opts Opti
 	s.Timestamp.Trusted = true
 }
 
+// describeCert is the report's description of c: describeCertNew
+// remembered by c's bytes (every document of an agency names the same
+// signers and time-stamp authorities, and the description is a pure
+// function of the certificate, which c was parsed from). The result is
+// the caller's own.
 func describeCert(c *x509.Certificate) *Certificate {
+	k := key("describe", c.Raw)
+	d, ok := described.Get(k)
+	if !ok {
+		d = describeCertNew(c)
+		described.Put(k, d)
+	}
+	out := *d
+	out.KeyUsage, out.ExtKeyUsage = slices.Clone(d.KeyUsage), slices.Clone(d.ExtKeyUsage)
+	return &out
+}
+
+// described holds the certificates described (describeCert), never
+// handed out: only copies are.
+var described = memo.Map[*Certificate]{Max: maxCertificates}
+
+func describeCertNew(c *x509.Certificate) *Certificate {
 	out := &Certificate{
 		Subject:   dn.Subject(c),
 		Issuer:    dn.Issuer(c),
