@@ -202,7 +202,7 @@ func ReceiveInput(doc *edxml.Document) workflow.ReceiveInput {
 		main = firstPDF(doc.Attachments)
 	}
 	for i, a := range doc.Attachments {
-		u := workflow.Upload{Name: attachmentName(a.Name, i), Size: int64(len(a.Data)), Content: bytes.NewReader(a.Data)}
+		u := workflow.Upload{Name: attachmentName(a.Name, i), Size: int64(len(a.Data)), Content: workflow.Held(a.Data)}
 		if i == main {
 			in.File = &u
 		} else {

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/vanthu/vanthu/exchange/edxml"
+	"github.com/vanthu/vanthu/workflow"
 )
 
 // TestReceiveInputMainFile: the received document's file is the attachment
@@ -38,11 +39,26 @@ func TestReceiveInputMainFile(t *testing.T) {
 			if in.File.Size == 0 {
 				t.Errorf("main file empty")
 			}
+			// Handed as the bytes the package holds (read in place by the
+			// receipt's inspection and verification), not a reader only.
+			if b, ok := workflow.HeldContent(in.File.Content, in.File.Size); !ok || &b[0] != &c.doc.Attachments[attachmentNamed(c.doc, c.want)].Data[0] {
+				t.Errorf("main file not handed as the attachment's bytes (%T)", in.File.Content)
+			}
 			if len(in.Attachments) != len(c.doc.Attachments)-1 {
 				t.Errorf("%d other attachments, want %d", len(in.Attachments), len(c.doc.Attachments)-1)
 			}
 		})
 	}
+}
+
+// attachmentNamed is the index of the attachment named name.
+func attachmentNamed(d *edxml.Document, name string) int {
+	for i, a := range d.Attachments {
+		if a.Name == name {
+			return i
+		}
+	}
+	return -1
 }
 
 // TestReceiveInputNames: a received file is kept under the last element

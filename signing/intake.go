@@ -92,8 +92,9 @@ func Inspect(r io.ReaderAt, size int64) (info Info, err error) {
 // InspectContext is Inspect, reading r in place when it is a file (or a
 // section of one, as mime/multipart hands out): the file is mapped
 // read-only, so its bytes stay in the page cache instead of the Go heap,
-// whatever its size and however many uploads are checked at once. Any
-// other r is read into memory, within a budget for all inspections in
+// whatever its size and however many uploads are checked at once. Bytes
+// already in memory (workflow.HeldBytes: a received package's attachment)
+// are read in place too. Any other r is read into memory, within a budget for all inspections in
 // flight (DefaultInspectBudget): when the budget is spent, InspectContext
 // waits for its share until ctx is done, and then answers EUNAVAILABLE.
 func InspectContext(ctx context.Context, r io.ReaderAt, size int64) (info Info, err error) {
@@ -103,6 +104,11 @@ func InspectContext(ctx context.Context, r io.ReaderAt, size int64) (info Info, 
 // InspectContext is the package's InspectContext within the intake's
 // budget.
 func (in *Intake) InspectContext(ctx context.Context, r io.ReaderAt, size int64) (info Info, err error) {
+	if b, ok := workflow.HeldContent(r, size); ok {
+		// Already in memory: read in place, as a mapped file is (the
+		// budget is for the copies this makes).
+		return inspectBytes(b)
+	}
 	if f, off, ok := fileSection(r, size); ok {
 		if m, ok := mapFile(f, off, size); ok {
 			defer m.unmap()

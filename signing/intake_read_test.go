@@ -173,6 +173,14 @@ func TestInspectBudget(t *testing.T) {
 	if err := s.InspectPDF(done, f, int64(buf.Len())); err != nil {
 		t.Errorf("file, budget spent: %v", err)
 	}
+	// Bytes already in memory (a received package's attachment) are read
+	// in place, as a file is: no copy, nothing of the budget.
+	if err := s.InspectPDF(done, workflow.Held(buf.Bytes()), int64(buf.Len())); err != nil {
+		t.Errorf("bytes held in memory, budget spent: %v", err)
+	}
+	if err := s.InspectPDF(done, workflow.Held(buf.Bytes()), int64(buf.Len()-1)); workflow.ErrorCode(err) != workflow.EUNAVAILABLE {
+		t.Errorf("held bytes of another size than said, budget spent: %v, want %s (read as any reader)", err, workflow.EUNAVAILABLE)
+	}
 }
 
 // TestIntakeBudget: an Intake has a budget of its own, the size it was

@@ -229,8 +229,12 @@ func (s *Service) recordReceived(ctx context.Context, tx Tx, d *Document, in *Re
 	return nil
 }
 
-// uploadBytes returns a copy of an upload's content.
+// uploadBytes returns an upload's content: the bytes it holds when they
+// are in memory (HeldBytes; not to be changed), else a copy.
 func uploadBytes(u *Upload) ([]byte, error) {
+	if b, ok := HeldContent(u.Content, u.Size); ok {
+		return b, nil
+	}
 	b := make([]byte, u.Size)
 	if _, err := io.ReadFull(io.NewSectionReader(u.Content, 0, u.Size), b); err != nil {
 		return nil, fmt.Errorf("read %q: %w", u.Name, err)

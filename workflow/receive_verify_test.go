@@ -58,3 +58,47 @@ func TestReceiveVerifiesTheBytesReceived(t *testing.T) {
 		t.Fatalf("%d reads of the store", n)
 	}
 }
+
+// pointerSigner is the fake signer, keeping where the bytes it was asked
+// to verify are.
+type pointerSigner struct {
+	workflowtest.Signer
+	at []*byte
+}
+
+func (s *pointerSigner) Verify(ctx context.Context, pdf []byte) (workflow.Verification, error) {
+	s.at = append(s.at, &pdf[0])
+	return s.Signer.Verify(ctx, pdf)
+}
+
+// TestReceiveHeldBytesVerifiedInPlace: a received PDF the exchange hands
+// as bytes in memory (workflow.Held: the package's decoded attachment) is
+// verified from those bytes, not from a copy of them; one handed as a
+// reader only is read into a copy. Before: always a copy.
+func TestReceiveHeldBytesVerifiedInPlace(t *testing.T) {
+	day := workflow.NewDate(2026, 12, 7)
+	for _, c := range []struct {
+		name    string
+		content func([]byte) io.ReaderAt
+		inPlace bool
+	}{
+		{"held", func(b []byte) io.ReaderAt { return workflow.Held(b) }, true},
+		{"reader", func(b []byte) io.ReaderAt { return bytes.NewReader(b) }, false},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			sg := &pointerSigner{}
+			svc := &workflow.Service{Repo: workflowtest.NewRepository(), Blobs: workflowtest.TempBlobs(t), Signer: sg}
+			pdf := append(bytes.Clone(minimalPDF), "%L1 u-officer\n%L2 1/UBND\n"...)
+			d, created, err := svc.Receive(context.Background(), workflow.ReceiveInput{ExternalID: "000.00.12.H13,2026/12/07,1/UBND",
+				CreateInput: workflow.CreateInput{Type: "CV", Subject: "Công văn", Sender: &workflow.Org{OrgID: "000.00.12.H13", Name: "A"},
+					OriginalNumber: "1/UBND", OriginalDate: &day,
+					File: &workflow.Upload{Name: "a.pdf", Size: int64(len(pdf)), Content: c.content(pdf)}}})
+			if err != nil || !created || d.Verification == nil || d.Verification.Verdict != workflow.VerdictValid {
+				t.Fatalf("receive: %v %v %+v", created, err, d)
+			}
+			if len(sg.at) != 1 || (sg.at[0] == &pdf[0]) != c.inPlace {
+				t.Fatalf("verified %d times, in place %v, want in place %v", len(sg.at), len(sg.at) == 1 && sg.at[0] == &pdf[0], c.inPlace)
+			}
+		})
+	}
+}

@@ -121,6 +121,38 @@ type Upload struct {
 	Content io.ReaderAt
 }
 
+// HeldBytes is an Upload's Content that is a slice already in memory (an
+// exchange package's decoded attachment): HeldBytes returns the slice
+// itself, not a copy, and no reader may change it. A reader that needs
+// the whole file in memory — the receipt's inspection and its
+// verification — takes it instead of reading it into a copy.
+type HeldBytes interface {
+	io.ReaderAt
+	HeldBytes() []byte
+}
+
+// Held is the Content of an upload of b (HeldBytes); b must not change
+// while the upload is in use.
+func Held(b []byte) HeldBytes { return heldBytes{bytes.NewReader(b), b} }
+
+type heldBytes struct {
+	*bytes.Reader
+	b []byte
+}
+
+func (h heldBytes) HeldBytes() []byte { return h.b }
+
+// HeldContent is r's bytes when r holds exactly size of them in memory
+// (HeldBytes).
+func HeldContent(r io.ReaderAt, size int64) ([]byte, bool) {
+	h, ok := r.(HeldBytes)
+	if !ok {
+		return nil, false
+	}
+	b := h.HeldBytes()
+	return b, int64(len(b)) == size
+}
+
 // CreateInput is a new document's metadata and files.
 type CreateInput struct {
 	Direction       Direction
