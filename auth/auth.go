@@ -195,6 +195,7 @@ func (s *Service) LoginFrom(ctx context.Context, addr, username, password string
 			actor = u.ID
 		}
 		s.auditFailure(ctx, actor, username, addr, first, locks, "")
+		s.forgetSignConfirms(ctx, actor, locks)
 		return "", nil, nil, workflow.Errorf(workflow.EUNAUTHORIZED, "wrong username or password")
 	}
 	var raw [32]byte

@@ -146,6 +146,12 @@ func (s *Service) ChangePasswordFrom(ctx context.Context, addr string, actor *wo
 		if err != nil {
 			return err
 		}
+		// The session kept asks for the password to sign again.
+		if f, ok := tx.(signConfirmForgetter); ok {
+			if err := f.ForgetSignConfirmed(ctx, u.ID); err != nil {
+				return err
+			}
+		}
 		out = u
 		return tx.AppendEvent(ctx, &workflow.Event{Kind: workflow.EventPasswordChanged, Actor: u.ID, At: s.now(),
 			Data: map[string]string{"user": u.ID, "other_sessions_ended": strconv.FormatInt(n, 10)}})
@@ -233,6 +239,7 @@ func (s *Service) checkPassword(ctx context.Context, addr string, actor *workflo
 	}
 	if !ok {
 		s.auditFailure(ctx, u.ID, username, addr, first, locks, during)
+		s.forgetSignConfirms(ctx, u.ID, locks)
 		return workflow.Errorf(workflow.EUNAUTHORIZED, "wrong password")
 	}
 	return nil

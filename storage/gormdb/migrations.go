@@ -71,6 +71,21 @@ var migrations = []migration{
 	{29, "held_secrets: a secret held for one session until its one take (the initial passwords of a user import), sealed under a key derived from the session's token, which the database does not hold (held.go)", heldSecretsV29},
 	{30, "copies: pages, a trích sao's pages (\"1,3-4\"; copies.go)", copiesPagesV30},
 	{31, "mail_reminders: the deadline reminders queued, one per user and day, inserted with their mail in mail_outbox (remind.go)", mailRemindersV31},
+	{32, "sessions: sign_confirmed_at, when the session's user last typed the right password to sign (every instance reads it: signconfirm.go)", sessionsSignConfirmedV32},
+}
+
+// sessionsSignConfirmedV32 adds sessions.sign_confirmed_at (0 in the
+// sessions begun before it: their password is asked at the next
+// signature).
+func sessionsSignConfirmedV32(_ context.Context, d *DB, g *gorm.DB) error {
+	if g.Migrator().HasColumn("sessions", "sign_confirmed_at") {
+		return nil
+	}
+	typ := "integer"
+	if d.dialect == Postgres {
+		typ = "bigint"
+	}
+	return g.Exec(`ALTER TABLE sessions ADD COLUMN sign_confirmed_at ` + typ + ` NOT NULL DEFAULT 0`).Error
 }
 
 // listOrderV16 builds the indexes of the document list's order, newest

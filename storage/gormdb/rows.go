@@ -351,6 +351,9 @@ type sessionRow struct {
 	UserID    string    `gorm:"not null;index"`
 	CreatedAt time.Time `gorm:"not null;autoCreateTime:false"`
 	ExpiresAt time.Time `gorm:"not null;index"`
+	// SignConfirmedAt is when the session's user last typed the right
+	// password to sign (Unix milliseconds; 0: never, or forgotten).
+	SignConfirmedAt int64 `gorm:"not null;default:0"`
 }
 
 func (sessionRow) TableName() string { return "sessions" }

@@ -31,6 +31,9 @@ type Repository struct {
 	copies   []workflow.Copy
 	keys     map[[2]string]workflow.IdempotencyKey // by user and key
 	held     map[string]heldSecret                 // sealed secrets by id (held.go)
+	// confirmed: when each session (by token hash) last confirmed a
+	// signature with its password (auth.SignConfirmStore).
+	confirmed map[string]time.Time
 	// Deliveries are the queued exchange messages, in order.
 	Deliveries []workflow.Delivery
 }
@@ -41,7 +44,7 @@ var _ workflow.Repository = (*Repository)(nil)
 func NewRepository() *Repository {
 	return &Repository{docs: map[string]*workflow.Document{}, users: map[string]*workflow.User{},
 		sessions: map[string]*workflow.Session{}, logins: map[string]time.Time{}, previous: map[string][]string{}, counters: map[string]int{},
-		keys: map[[2]string]workflow.IdempotencyKey{}}
+		keys: map[[2]string]workflow.IdempotencyKey{}, confirmed: map[string]time.Time{}}
 }
 
 func clone(d *workflow.Document) *workflow.Document {
@@ -75,9 +78,11 @@ func (r *Repository) Atomic(ctx context.Context, fn func(context.Context, workfl
 	snapReserved := append([]workflow.Reservation(nil), r.reserved...)
 	snapCopies := append([]workflow.Copy(nil), r.copies...)
 	snapKeys, snapLogins, snapPrevious := maps.Clone(r.keys), maps.Clone(r.logins), maps.Clone(r.previous)
+	snapConfirmed := maps.Clone(r.confirmed)
 	if err := fn(ctx, tx{r}); err != nil {
 		r.docs, r.users, r.events, r.counters, r.Deliveries = snapDocs, snapUsers, snapEvents, snapCounters, snapDeliveries
 		r.reserved, r.keys, r.logins, r.previous = snapReserved, snapKeys, snapLogins, snapPrevious
+		r.confirmed = snapConfirmed
 		r.copies = snapCopies
 		return err
 	}
@@ -178,6 +183,43 @@ func (r *Repository) Session(ctx context.Context, h string) (*workflow.Session, 
 func (r *Repository) DeleteSession(_ context.Context, h string) error {
 	defer r.lock()()
 	delete(r.sessions, h)
+	delete(r.confirmed, h)
+	return nil
+}
+
+// SetSignConfirmed records a session's signature confirmed by password
+// (auth.SignConfirmStore); none for a session that has ended.
+func (r *Repository) SetSignConfirmed(_ context.Context, h string, at time.Time) error {
+	defer r.lock()()
+	if _, ok := r.sessions[h]; ok {
+		r.confirmed[h] = at
+	}
+	return nil
+}
+
+// SignConfirmed returns when a live session last confirmed a signature
+// (zero: never, forgotten, or no such session).
+func (r *Repository) SignConfirmed(_ context.Context, h string) (time.Time, error) {
+	defer r.lock()()
+	if _, ok := r.sessions[h]; !ok {
+		return time.Time{}, nil
+	}
+	return r.confirmed[h], nil
+}
+
+// ForgetSignConfirmed forgets the confirmations of a user's sessions.
+func (r *Repository) ForgetSignConfirmed(ctx context.Context, userID string) error {
+	defer r.lock()()
+	return tx{r}.ForgetSignConfirmed(ctx, userID)
+}
+
+// ForgetSignConfirmed is Repository.ForgetSignConfirmed in a transaction.
+func (t tx) ForgetSignConfirmed(_ context.Context, userID string) error {
+	for h, s := range t.r.sessions {
+		if s.UserID == userID {
+			delete(t.r.confirmed, h)
+		}
+	}
 	return nil
 }
 
@@ -526,6 +568,7 @@ func (t tx) DeleteUserSessions(_ context.Context, userID string) (int64, error) 
 	for h, s := range t.r.sessions {
 		if s.UserID == userID {
 			delete(t.r.sessions, h)
+			delete(t.r.confirmed, h)
 			n++
 		}
 	}
@@ -539,6 +582,7 @@ func (t tx) DeleteOtherSessions(_ context.Context, userID, keep string) (int64, 
 	for h, s := range t.r.sessions {
 		if s.UserID == userID && h != keep {
 			delete(t.r.sessions, h)
+			delete(t.r.confirmed, h)
 			n++
 		}
 	}
