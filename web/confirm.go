@@ -210,7 +210,7 @@ func (u *UI) confirmAction(w http.ResponseWriter, r *http.Request, s *Session, i
 	case workflow.Assign:
 		v.Details = append(v.Details, u.assignment(r, in))
 	}
-	status := u.signerShown(w, s, a, refused, &v.signerCheck)
+	status := u.signerShown(w, r, s, a, refused, &v.signerCheck)
 	u.render(w, r, s, status, "confirm", v.Heading, v)
 	return nil
 }

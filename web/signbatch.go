@@ -161,7 +161,7 @@ func (u *UI) signBatchConfirmPage(w http.ResponseWriter, r *http.Request, s *Ses
 	if len(v.Items) == 0 {
 		a = "" // nothing to sign: no password asked
 	}
-	status := u.signerShown(w, s, a, refused, &v.signerCheck)
+	status := u.signerShown(w, r, s, a, refused, &v.signerCheck)
 	u.render(w, r, s, status, "signbatch", "Xác nhận ký số các văn bản đã chọn", v)
 	return nil
 }

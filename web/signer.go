@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"net/http"
@@ -22,8 +23,12 @@ import (
 // cookie — no longer signs in the user's name, as a USB token's PIN or a
 // remote signature's OTP confirms it elsewhere. A right password is
 // remembered for the session for Config.SignConfirmTTL (from the check,
-// not extended by signing; 0: asked every time), in this process's
-// memory: another instance behind a load balancer asks again.
+// not extended by signing; 0: asked every time), with the session in the
+// database (auth.SignConfirmStore: every instance behind a load balancer
+// reads it): it stops counting when the session ends, when the account
+// is locked out by wrong passwords (at a login or a confirmation), and
+// when the password is changed. Accounts whose repository keeps none
+// (no database) have it remembered in this process's memory.
 
 // signerPasswordField is the confirmation's password input: never sent
 // back into a page (repost leaves it out).
@@ -42,7 +47,8 @@ func signerPrompt(a workflow.Action) string {
 }
 
 // signerChecks remembers, by session (the token's hash), when its user
-// last typed the right password at a signature's confirmation.
+// last typed the right password at a signature's confirmation, for
+// Accounts whose repository does not (signConfirms).
 type signerChecks struct {
 	mu sync.Mutex
 	at map[string]time.Time
@@ -53,25 +59,62 @@ func newSignerChecks() *signerChecks { return &signerChecks{at: map[string]time.
 // recent returns when session key's password was checked, if within ttl
 // of now.
 func (c *signerChecks) recent(key string, now time.Time, ttl time.Duration) (time.Time, bool) {
-	if ttl <= 0 {
-		return time.Time{}, false
-	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	at, ok := c.at[key]
-	if !ok || now.Sub(at) >= ttl || now.Before(at) {
-		return time.Time{}, false
+	c.mu.Unlock()
+	return at, ok && within(at, now, ttl)
+}
+
+// within says whether a check at at still holds at now for ttl.
+func within(at, now time.Time, ttl time.Duration) bool {
+	return ttl > 0 && !at.IsZero() && now.Sub(at) < ttl && !now.Before(at)
+}
+
+// signConfirms is the part of Accounts (auth.Service) that keeps the
+// sessions' confirmations in the database; stored false: its repository
+// keeps none.
+type signConfirms interface {
+	RememberSignConfirm(ctx context.Context, token string, at time.Time) (stored bool, err error)
+	SignConfirmed(ctx context.Context, token string, u *workflow.User) (at time.Time, stored bool, err error)
+}
+
+// signConfirmed returns when s's user last typed the right password to
+// sign, if it still holds: within the TTL, the account not locked out,
+// the password not changed since.
+func (u *UI) signConfirmed(ctx context.Context, s *Session) (time.Time, bool, error) {
+	now, ttl := u.now(), u.cfg.SignConfirmTTL
+	if ttl <= 0 {
+		return time.Time{}, false, nil
 	}
-	return at, true
+	if sc, ok := u.cfg.Accounts.(signConfirms); ok {
+		at, stored, err := sc.SignConfirmed(ctx, s.Token, s.User)
+		if stored || err != nil {
+			return at, err == nil && within(at, now, ttl), err
+		}
+	}
+	at, ok := u.signed.recent(auth.HashToken(s.Token), now, ttl)
+	return at, ok, nil
+}
+
+// signRemember records a right password of s at now.
+func (u *UI) signRemember(ctx context.Context, s *Session, now time.Time) error {
+	ttl := u.cfg.SignConfirmTTL
+	if ttl <= 0 {
+		return nil
+	}
+	if sc, ok := u.cfg.Accounts.(signConfirms); ok {
+		if stored, err := sc.RememberSignConfirm(ctx, s.Token, now); stored || err != nil {
+			return err
+		}
+	}
+	u.signed.remember(auth.HashToken(s.Token), now, ttl)
+	return nil
 }
 
 // remember records a right password of session key at now, forgetting
 // the checks past ttl (the map holds only the sessions that signed in
 // the last ttl).
 func (c *signerChecks) remember(key string, now time.Time, ttl time.Duration) {
-	if ttl <= 0 {
-		return
-	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for k, at := range c.at {
@@ -100,9 +143,8 @@ func (u *UI) signerAbsent(r *http.Request, s *Session, action workflow.Action) (
 	if !asksPassword(action) {
 		return nil, nil
 	}
-	key, now, ttl := auth.HashToken(s.Token), u.now(), u.cfg.SignConfirmTTL
-	if _, ok := u.signed.recent(key, now, ttl); ok {
-		return nil, nil
+	if _, ok, err := u.signConfirmed(r.Context(), s); ok || err != nil {
+		return nil, err
 	}
 	pw := r.PostFormValue(signerPasswordField)
 	if pw == "" {
@@ -111,8 +153,7 @@ func (u *UI) signerAbsent(r *http.Request, s *Session, action workflow.Action) (
 	err := u.cfg.Accounts.ConfirmPasswordFrom(r.Context(), auth.ClientAddr(r, u.cfg.TrustedProxies), s.User, pw, "sign")
 	switch workflow.ErrorCode(err) {
 	case "":
-		u.signed.remember(key, u.now(), ttl)
-		return nil, nil
+		return nil, u.signRemember(r.Context(), s, u.now())
 	case workflow.EUNAUTHORIZED:
 		return &signerRefusal{Status: statusOf(workflow.EUNAUTHORIZED),
 			Message: "Mật khẩu không đúng: chưa " + orName(actionNames, action) + ". Nhập lại mật khẩu đăng nhập của đồng chí; " +
@@ -146,10 +187,11 @@ func waitText(d time.Duration) string {
 
 // signerAsk says whether the confirmation of a signature asks for the
 // password, and when it does not, note: until when the session's last
-// check holds.
-func (u *UI) signerAsk(s *Session) (ask bool, note string) {
-	at, ok := u.signed.recent(auth.HashToken(s.Token), u.now(), u.cfg.SignConfirmTTL)
-	if !ok {
+// check holds. A check that cannot be read asks (the post reads it
+// again, and shows its error).
+func (u *UI) signerAsk(ctx context.Context, s *Session) (ask bool, note string) {
+	at, ok, err := u.signConfirmed(ctx, s)
+	if !ok || err != nil {
 		return true, ""
 	}
 	return false, "Đồng chí đã nhập mật khẩu xác nhận ký lúc " + at.In(workflow.Vietnam).Format("15:04") +
@@ -168,9 +210,9 @@ type signerCheck struct {
 // signerShown fills c for a confirmation of action a (none asked for an
 // action that does not sign) after refused (nil: not refused), sets
 // Retry-After on w for a lockout, and returns the page's status.
-func (u *UI) signerShown(w http.ResponseWriter, s *Session, a workflow.Action, refused *signerRefusal, c *signerCheck) int {
+func (u *UI) signerShown(w http.ResponseWriter, r *http.Request, s *Session, a workflow.Action, refused *signerRefusal, c *signerCheck) int {
 	if asksPassword(a) {
-		ask, note := u.signerAsk(s)
+		ask, note := u.signerAsk(r.Context(), s)
 		if c.SignerNote = note; ask {
 			c.SignerPrompt = signerPrompt(a)
 		}
