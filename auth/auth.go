@@ -12,6 +12,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"strings"
 	"sync"
@@ -41,6 +42,10 @@ type Service struct {
 	// return, so that they take effect at once on every instance sharing
 	// the database (every instance must use the same TTL or a shorter one).
 	SessionCacheTTL time.Duration
+	// Logger receives what the service cannot return to its caller (a
+	// lockout's clearing of remembered signature confirmations that
+	// failed); nil = discarded.
+	Logger *slog.Logger
 
 	sessions sessionCache
 

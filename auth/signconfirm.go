@@ -88,7 +88,12 @@ func (s *Service) forgetSignConfirms(ctx context.Context, userID string, locks [
 	}
 	for _, l := range locks {
 		if strings.HasPrefix(l.Key, "account:") {
-			_ = st.ForgetSignConfirmed(context.WithoutCancel(ctx), userID)
+			if err := st.ForgetSignConfirmed(context.WithoutCancel(ctx), userID); err != nil && s.Logger != nil {
+				// Read as none while the account is locked all the same
+				// (SignConfirmed); an admin's unlock before the TTL would
+				// let it count again.
+				s.Logger.WarnContext(ctx, "lockout: signature confirmations of the user's sessions not forgotten", "user", userID, "err", err)
+			}
 			return
 		}
 	}

@@ -234,7 +234,7 @@ func build(ctx context.Context, cfg *Config, opts options, logger *slog.Logger) 
 	// (blobgc's claims).
 	a.blobs = blobs
 	db.WorkStore = blobs
-	a.auth = &auth.Service{Repo: db, Now: a.now}
+	a.auth = &auth.Service{Repo: db, Now: a.now, Logger: logger}
 	a.docs = &workflow.Service{Repo: db, Blobs: a.blobs, Logger: logger, Now: a.now,
 		Agency: workflow.Agency{OrgID: cfg.OrgID, Name: cfg.OrgName, Abbr: cfg.OrgAbbr}, VerifyCodes: cfg.PublicURL != ""}
 	a.docs.ReservationTTL, _ = time.ParseDuration(cfg.ReservationTTL)     // checked by LoadConfig
