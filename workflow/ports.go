@@ -26,13 +26,34 @@ type DocumentFilter struct {
 	// code (Document.Sender.OrgID), exactly.
 	Sender   string
 	From, To *time.Time // creation date range, inclusive
-	After    string
-	Limit    int
+	// Signed: only outgoing documents whose layer-1 signature (the sign
+	// transition) was made by Signed.By in its period; Issued: only
+	// those issued (numbered, agency signature) by Issued.By in its
+	// period, the period read on IssuedAt. A zero Act filters nothing.
+	Signed, Issued Act
+	After          string
+	Limit          int
 	// Viewer restricts the result to what a user may see: classified
 	// documents only where the user is signer, assignee or creator,
 	// unless SeeAll (admins and clerks).
 	ViewerID string
 	SeeAll   bool
+}
+
+// Act selects documents by who made one of their transitions and when:
+// By the actor's user ID ("" = anyone), From and To the instants of the
+// period, inclusive (nil = open).
+type Act struct {
+	By       string
+	From, To *time.Time
+}
+
+// IsZero reports whether a filters nothing.
+func (a Act) IsZero() bool { return a.By == "" && a.From == nil && a.To == nil }
+
+// Within reports whether t lies in a's period.
+func (a Act) Within(t time.Time) bool {
+	return (a.From == nil || !t.Before(*a.From)) && (a.To == nil || !t.After(*a.To))
 }
 
 // Reader is the read side of the repository.

@@ -3,6 +3,7 @@ package gormdb
 import (
 	"context"
 	"crypto/sha256"
+	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -372,6 +373,8 @@ func (c *conn) execDocumentUpdate(ctx context.Context, r *documentRow, prevVersi
 //   - Query: every word (after Fold) must occur in the folded subject, so
 //     "binh thuy" and "Bình Thủy" both find "UBND quận Bình Thủy";
 //   - From/To: created_at within [From, To];
+//   - Signed, Issued: who signed (layer 1) or issued the document, and
+//     when (signedSQL, issuedSQL);
 //   - visibility: unless SeeAll, classified documents only where ViewerID
 //     is the signer, the assignee or the creator (with no ViewerID: none).
 //
@@ -482,6 +485,14 @@ func listConds(f workflow.DocumentFilter, cur *workflow.ListCursor, match string
 	if f.To != nil {
 		add("created_at <= ?", utc(*f.To))
 	}
+	if !f.Signed.IsZero() {
+		cond, a := signedSQL(f.Signed)
+		add(cond, a...)
+	}
+	if !f.Issued.IsZero() {
+		cond, a := issuedSQL(f.Issued)
+		add(cond, a...)
+	}
 	if cond, a := visibleSQL("", f.ViewerID, f.SeeAll); cond != "" {
 		add(cond, a...)
 	}
@@ -495,6 +506,78 @@ func listConds(f workflow.DocumentFilter, cur *workflow.ListCursor, match string
 		return "", args
 	}
 	return " WHERE " + strings.Join(where, " AND "), args
+}
+
+// The conditions of the list's Signed and Issued (workflow.Act) state
+// their constants in the SQL, as the reform report's do: a partial index
+// (documents_issued_at) serves a query only when the query states its
+// predicate itself.
+var (
+	// signedStands: a layer-1 signature that stands — the document is
+	// past signing; one returned after it (draft, in review, approved)
+	// had its signature withdrawn.
+	signedStands = "direction = '" + string(workflow.Outgoing) + "' AND state NOT IN ('" +
+		string(workflow.Draft) + "', '" + string(workflow.InReview) + "', '" + string(workflow.Approved) + "')"
+	// actEvent: the audit events of one transition of the document.
+	actEvent = "EXISTS (SELECT 1 FROM audit_events ae WHERE ae.document_id = documents.id AND ae.kind = '" +
+		string(workflow.EventTransition) + "' AND ae.action = '%s'"
+)
+
+// signedSQL is the list's condition on a.By's layer-1 signatures in a's
+// period: the document's sign transition made by a.By then, on a
+// signature that stands (signedStands). The signer named on the
+// document (signer_id) is the one who signed it — its signer is moved
+// only before signing (workflow.ReassignRule) — which narrows the
+// documents whose events are read to hers; none is signed before it is
+// created, which bounds the list's walk newest first.
+func signedSQL(a workflow.Act) (string, []any) {
+	where, args := []string{signedStands}, []any{}
+	if a.By != "" {
+		where, args = append(where, "signer_id = ?"), append(args, a.By)
+	}
+	if a.To != nil {
+		where, args = append(where, "created_at <= ?"), append(args, utc(*a.To))
+	}
+	ev, evArgs := actEventSQL(workflow.Sign, a, true)
+	return "(" + strings.Join(append(where, ev), " AND ") + ")", append(args, evArgs...)
+}
+
+// issuedSQL is the list's condition on the documents a.By issued in a's
+// period: the period on issued_at (the date of issue printed on the
+// document, read from documents_issued_at), the clerk from the issue
+// transition's event.
+func issuedSQL(a workflow.Act) (string, []any) {
+	where, args := []string{issuedConst}, []any{}
+	if a.From != nil {
+		where, args = append(where, "issued_at >= ?"), append(args, utc(*a.From))
+	}
+	if a.To != nil {
+		where, args = append(where, "issued_at <= ?"), append(args, utc(*a.To))
+	}
+	if a.By != "" {
+		ev, evArgs := actEventSQL(workflow.Issue, workflow.Act{By: a.By}, false)
+		where, args = append(where, ev), append(args, evArgs...)
+	}
+	return "(" + strings.Join(where, " AND ") + ")", args
+}
+
+// issuedConst is documents_issued_at's predicate, unqualified.
+var issuedConst = "direction = '" + string(workflow.Outgoing) + "' AND number > 0"
+
+// actEventSQL is the EXISTS of an event of action on the document by
+// a.By ("" anyone), with timed in a's period.
+func actEventSQL(action workflow.Action, a workflow.Act, timed bool) (string, []any) {
+	cond, args := fmt.Sprintf(actEvent, action), []any{}
+	if a.By != "" {
+		cond, args = cond+" AND ae.actor = ?", append(args, a.By)
+	}
+	if timed && a.From != nil {
+		cond, args = cond+" AND ae.at_micros >= ?", append(args, a.From.UnixMicro())
+	}
+	if timed && a.To != nil {
+		cond, args = cond+" AND ae.at_micros <= ?", append(args, a.To.UnixMicro())
+	}
+	return cond + ")", args
 }
 
 // CountDocuments counts the documents Documents lists for f on all its

@@ -299,7 +299,7 @@ func (t tx) Documents(_ context.Context, f workflow.DocumentFilter) ([]*workflow
 	}
 	var all []*workflow.Document
 	for _, d := range t.r.docs {
-		if !listed(f, d) || (cur != nil && !cur.After(d.CreatedAt, d.ID)) {
+		if !listed(f, d) || !t.r.acted(f, d) || (cur != nil && !cur.After(d.CreatedAt, d.ID)) {
 			continue
 		}
 		all = append(all, clone(d))
@@ -332,10 +332,44 @@ func listed(f workflow.DocumentFilter, d *workflow.Document) bool {
 	return !d.Confidentiality.Classified() || f.SeeAll || d.SignerID == f.ViewerID || d.AssigneeID == f.ViewerID || d.CreatedBy == f.ViewerID
 }
 
+// acted reports whether d passes f's Signed and Issued, as gormdb's
+// signedSQL and issuedSQL read them: a layer-1 signature that stands,
+// by its named signer, from the sign events; the time of issue from
+// IssuedAt, the clerk from the issue event.
+func (r *Repository) acted(f workflow.DocumentFilter, d *workflow.Document) bool {
+	if !f.Signed.IsZero() {
+		past := d.Direction == workflow.Outgoing && !slices.Contains([]workflow.State{workflow.Draft, workflow.InReview, workflow.Approved}, d.State)
+		if !past || (f.Signed.By != "" && d.SignerID != f.Signed.By) || !r.hasAct(d.ID, workflow.Sign, f.Signed, true) {
+			return false
+		}
+	}
+	if !f.Issued.IsZero() {
+		if d.Direction != workflow.Outgoing || d.Number == 0 || d.IssuedAt == nil || !f.Issued.Within(*d.IssuedAt) {
+			return false
+		}
+		if f.Issued.By != "" && !r.hasAct(d.ID, workflow.Issue, workflow.Act{By: f.Issued.By}, false) {
+			return false
+		}
+	}
+	return true
+}
+
+// hasAct reports whether document id has an event of action by a.By
+// ("" anyone), with timed in a's period.
+func (r *Repository) hasAct(id string, action workflow.Action, a workflow.Act, timed bool) bool {
+	for _, e := range r.events {
+		if e.DocumentID == id && e.Kind == workflow.EventTransition && e.Action == action &&
+			(a.By == "" || e.Actor == a.By) && (!timed || a.Within(e.At)) {
+			return true
+		}
+	}
+	return false
+}
+
 func (t tx) CountDocuments(_ context.Context, f workflow.DocumentFilter) (int, error) {
 	n := 0
 	for _, d := range t.r.docs {
-		if listed(f, d) {
+		if listed(f, d) && t.r.acted(f, d) {
 			n++
 		}
 	}

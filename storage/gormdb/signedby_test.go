@@ -1,0 +1,144 @@
+package gormdb_test
+
+import (
+	"context"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/vanthu/vanthu/storage/gormdb"
+	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// signedWorld is the documents and events of TestDocumentsSignedIssued:
+// officials u-a and u-b sign, clerks u-c and u-d issue, in the week
+// [t0, t0+7 days] or before it.
+func signedWorld(t *testing.T, db *gormdb.DB) {
+	t.Helper()
+	day := 24 * time.Hour
+	type step struct {
+		action workflow.Action
+		actor  string
+		at     time.Duration // after t0
+	}
+	for i, tc := range []struct {
+		id, signer string
+		state      workflow.State
+		conf       workflow.Confidentiality
+		steps      []step
+	}{
+		{"s1", "u-a", workflow.OfficerSigned, workflow.Public, []step{{workflow.Sign, "u-a", day}}},
+		{"s2", "u-a", workflow.Issued, workflow.Public, []step{{workflow.Sign, "u-a", day}, {workflow.Issue, "u-c", 2 * day}}},
+		{"s3", "u-a", workflow.Sent, workflow.Public, []step{{workflow.Sign, "u-a", 7 * day}, {workflow.Issue, "u-d", 7 * day}, {workflow.Send, "u-d", 7 * day}}},
+		{"s4", "u-a", workflow.Archived, workflow.Public, []step{{workflow.Sign, "u-a", -3 * day}, {workflow.Issue, "u-c", -2 * day}}},
+		{"s5", "u-b", workflow.OfficerSigned, workflow.Public, []step{{workflow.Sign, "u-b", day}}},
+		// Approved by u-a, not signed: not hers to list.
+		{"s6", "u-a", workflow.Approved, workflow.Public, []step{{workflow.Approve, "u-a", day}}},
+		// Signed, then returned: the signature was withdrawn.
+		{"s7", "u-a", workflow.Draft, workflow.Public, []step{{workflow.Sign, "u-a", day}, {workflow.Return, "u-a", day + time.Hour}}},
+		// Classified, drafted by u-e: u-a (its signer) sees it, u-other does not.
+		{"s8", "u-a", workflow.OfficerSigned, workflow.Confidential, []step{{workflow.Sign, "u-a", 3 * day}}},
+	} {
+		d := incomingDoc(tc.id, -10*24*60+i) // created before the week
+		d.Direction, d.Sender, d.Type, d.State, d.SignerID, d.Confidentiality = workflow.Outgoing, nil, workflow.DocType("QĐ"), tc.state, tc.signer, tc.conf
+		d.CreatedBy = "u-e"
+		var events []*workflow.Event
+		for _, s := range tc.steps {
+			at := t0.Add(s.at)
+			events = append(events, &workflow.Event{DocumentID: d.ID, Actor: s.actor, Kind: workflow.EventTransition, Action: s.action, At: at})
+			if s.action == workflow.Issue {
+				d.Register, d.Year, d.Number, d.Notation, d.IssuedAt = workflow.RegisterOutgoing, 2026, i+1, "1/QĐ-UBND", &at
+			}
+		}
+		create(t, db, d)
+		err := db.Atomic(context.Background(), func(ctx context.Context, tx workflow.Tx) error {
+			for _, e := range events {
+				if err := tx.AppendEvent(ctx, e); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// TestDocumentsSignedIssued: the list's Signed gives the documents whose
+// layer-1 signature an official made in a period, in any later state
+// (issued, sent), not those she only approved nor one whose signature
+// was withdrawn, nor another official's; Issued the documents a clerk
+// issued in a period (IssuedAt); both ends inclusive, paged and counted
+// alike, the visibility unchanged.
+func TestDocumentsSignedIssued(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		ctx := context.Background()
+		signedWorld(t, db)
+		from, to := t0, t0.Add(7*24*time.Hour) // s3's events are at to itself
+		week := func(by string) workflow.Act { return workflow.Act{By: by, From: &from, To: &to} }
+		late := t0.Add(2*24*time.Hour + time.Microsecond)
+		for _, tc := range []struct {
+			name string
+			f    workflow.DocumentFilter
+			want []string // newest first
+		}{
+			{"signed/u-a/week", workflow.DocumentFilter{Signed: week("u-a"), SeeAll: true}, []string{"s8", "s3", "s2", "s1"}},
+			{"signed/u-b/week", workflow.DocumentFilter{Signed: week("u-b"), SeeAll: true}, []string{"s5"}},
+			{"signed/u-a/any time", workflow.DocumentFilter{Signed: workflow.Act{By: "u-a"}, SeeAll: true}, []string{"s8", "s4", "s3", "s2", "s1"}},
+			{"signed/anyone/week", workflow.DocumentFilter{Signed: week(""), SeeAll: true}, []string{"s8", "s5", "s3", "s2", "s1"}},
+			{"signed/u-a/after", workflow.DocumentFilter{Signed: workflow.Act{By: "u-a", From: &late}, SeeAll: true}, []string{"s8", "s3"}},
+			{"signed/u-a/state", workflow.DocumentFilter{Signed: week("u-a"), State: workflow.Issued, SeeAll: true}, []string{"s2"}},
+			{"signed/visibility", workflow.DocumentFilter{Signed: week("u-a"), ViewerID: "u-other"}, []string{"s3", "s2", "s1"}},
+			{"signed/own classified", workflow.DocumentFilter{Signed: week("u-a"), ViewerID: "u-a"}, []string{"s8", "s3", "s2", "s1"}},
+			{"issued/u-c/week", workflow.DocumentFilter{Issued: week("u-c"), SeeAll: true}, []string{"s2"}},
+			{"issued/u-d/week", workflow.DocumentFilter{Issued: week("u-d"), SeeAll: true}, []string{"s3"}},
+			{"issued/u-c/any time", workflow.DocumentFilter{Issued: workflow.Act{By: "u-c"}, SeeAll: true}, []string{"s4", "s2"}},
+			{"issued/u-c/after", workflow.DocumentFilter{Issued: workflow.Act{By: "u-c", From: &late}, SeeAll: true}, nil},
+			{"issued/anyone/week", workflow.DocumentFilter{Issued: week(""), SeeAll: true}, []string{"s3", "s2"}},
+			{"issued/signer is not issuer", workflow.DocumentFilter{Issued: week("u-a"), SeeAll: true}, nil},
+			{"signed and issued", workflow.DocumentFilter{Signed: week("u-a"), Issued: week("u-d"), SeeAll: true}, []string{"s3"}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				got := listAll(t, db, tc.f, 2)
+				if !slices.Equal(got, tc.want) {
+					t.Errorf("listed %v, want %v", got, tc.want)
+				}
+				n, err := db.CountDocuments(ctx, tc.f)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if n != len(tc.want) {
+					t.Errorf("counted %d, want %d", n, len(tc.want))
+				}
+			})
+		}
+	})
+}
+
+// listAll reads every page of f's list, limit a page, and returns the
+// IDs in order.
+func listAll(t *testing.T, db *gormdb.DB, f workflow.DocumentFilter, limit int) []string {
+	t.Helper()
+	var ids []string
+	f.Limit = limit
+	for range 10 {
+		docs, next, err := db.Documents(context.Background(), f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(docs) > limit {
+			t.Fatalf("page of %d, limit %d", len(docs), limit)
+		}
+		for _, d := range docs {
+			ids = append(ids, d.ID)
+		}
+		if next == "" {
+			return ids
+		}
+		f.After = next
+	}
+	t.Fatal("more than 10 pages")
+	return nil
+}
