@@ -766,6 +766,12 @@ func (s *Server) handleListDocuments(c echo.Context) error {
 		end := f.To.Add(24*time.Hour - time.Nanosecond)
 		f.To = &end
 	}
+	if f.Signed, err = s.actFilter(c, "signed"); err != nil {
+		return err
+	}
+	if f.Issued, err = s.actFilter(c, "issued"); err != nil {
+		return err
+	}
 	if f.Limit, err = pageLimit(c); err != nil {
 		return err
 	}
@@ -835,6 +841,46 @@ func pageLimit(c echo.Context) (int, error) {
 // checkListEnums refuses a direction or state filter that names none
 // (a misspelt ?state=recieved listed nothing, as if no document were in
 // that state).
+// actFilter reads the list's filter on one act, signed (layer 1) or
+// issued: ?{act}_by (a user's ID, or me for the caller) and the days
+// ?{act}_from and ?{act}_to (Vietnam days, both included). A user ID
+// that names no user, a date that does not read and days in the wrong
+// order are a 400 on their parameter.
+func (s *Server) actFilter(c echo.Context, act string) (workflow.Act, error) {
+	byField, fromField, toField := act+"_by", act+"_from", act+"_to"
+	from, err := parseDay(fromField, c.QueryParam(fromField))
+	if err != nil {
+		return workflow.Act{}, err
+	}
+	to, err := parseDay(toField, c.QueryParam(toField))
+	if err != nil {
+		return workflow.Act{}, err
+	}
+	if workflow.CheckRange(from, to) != nil {
+		return workflow.Act{}, workflow.Errorf(workflow.EINVALID, "%s is before %s: the range would match nothing", toField, fromField).On(toField)
+	}
+	vs, set := c.QueryParams()[byField]
+	by := ""
+	switch {
+	case !set:
+	case len(vs) != 1 || vs[0] == "":
+		return workflow.Act{}, workflow.Errorf(workflow.EINVALID, "%s must be a user's ID or me", byField).On(byField)
+	case vs[0] == "me":
+		by = Actor(c).ID
+	default:
+		by = vs[0]
+		if s.Directory == nil {
+			break
+		}
+		if _, err := s.Directory.User(c.Request().Context(), by); workflow.ErrorCode(err) == workflow.ENOTFOUND {
+			return workflow.Act{}, workflow.Errorf(workflow.EINVALID, "%s %q names no user", byField, by).On(byField)
+		} else if err != nil {
+			return workflow.Act{}, err
+		}
+	}
+	return workflow.DaysAct(by, from, to), nil
+}
+
 func checkListEnums(f workflow.DocumentFilter) error {
 	if f.Direction != "" && f.Direction != workflow.Outgoing && f.Direction != workflow.Incoming {
 		return workflow.Errorf(workflow.EINVALID, "direction must be outgoing or incoming").On("direction")

@@ -2784,8 +2784,26 @@ type ListDocumentsParams struct {
 	From *openapi_types.Date `form:"from,omitempty" json:"from,omitempty"`
 
 	// To last day, included; before from is a 400 on to (the range could match nothing)
-	To    *openapi_types.Date `form:"to,omitempty" json:"to,omitempty"`
-	Limit *int                `form:"limit,omitempty" json:"limit,omitempty"`
+	To *openapi_types.Date `form:"to,omitempty" json:"to,omitempty"`
+
+	// SignedBy the official whose layer-1 signature (sign) the documents carry: a user's ID, or me for the caller; the outgoing documents she signed that are still signed, in any later state (officer_signed, issued, sent, archived...) — not those she only approved, nor one returned after she signed it (its signature withdrawn). With signed_from/signed_to, those she signed in that period. A user ID that names no user is a 400 on signed_by
+	SignedBy *string `form:"signed_by,omitempty" json:"signed_by,omitempty"`
+
+	// SignedFrom first day of signing (layer 1), Vietnam time, included; with or without signed_by (anyone's signature)
+	SignedFrom *openapi_types.Date `form:"signed_from,omitempty" json:"signed_from,omitempty"`
+
+	// SignedTo last day of signing, Vietnam time, included; before signed_from is a 400 on signed_to
+	SignedTo *openapi_types.Date `form:"signed_to,omitempty" json:"signed_to,omitempty"`
+
+	// IssuedBy the clerk who issued the documents (issue: numbered, agency signature): a user's ID, or me for the caller. A user ID that names no user is a 400 on issued_by
+	IssuedBy *string `form:"issued_by,omitempty" json:"issued_by,omitempty"`
+
+	// IssuedFrom first day of issue (the date of issue, issued_at), Vietnam time, included
+	IssuedFrom *openapi_types.Date `form:"issued_from,omitempty" json:"issued_from,omitempty"`
+
+	// IssuedTo last day of issue, Vietnam time, included; before issued_from is a 400 on issued_to
+	IssuedTo *openapi_types.Date `form:"issued_to,omitempty" json:"issued_to,omitempty"`
+	Limit    *int                `form:"limit,omitempty" json:"limit,omitempty"`
 
 	// Cursor next_cursor of the previous page (opaque; a bare document ID is taken too)
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
@@ -3288,6 +3306,10 @@ type ClientInterface interface {
 	// A cursor of the form this list gave before it was ordered by creation time (a bare document
 	// ID) is still accepted and stands for that document; one that names no document, or any other
 	// string, is a 400 on `cursor` (start from the first page).
+	//
+	// "What I signed this week": `?signed_by=me&signed_from=2026-11-16&signed_to=2026-11-22`;
+	// "what I issued this month": `?issued_by=me&issued_from=2026-11-01&issued_to=2026-11-30`. The
+	// visibility is the list's: a classified document only for those who may see it.
 	//
 	// Corresponds with GET /api/v1/documents (the `ListDocuments` operationId).
 	ListDocuments(ctx context.Context, params *ListDocumentsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4094,6 +4116,10 @@ func (c *Client) GetCopyFile(ctx context.Context, id Id, reqEditors ...RequestEd
 // A cursor of the form this list gave before it was ordered by creation time (a bare document
 // ID) is still accepted and stands for that document; one that names no document, or any other
 // string, is a 400 on `cursor` (start from the first page).
+//
+// "What I signed this week": `?signed_by=me&signed_from=2026-11-16&signed_to=2026-11-22`;
+// "what I issued this month": `?issued_by=me&issued_from=2026-11-01&issued_to=2026-11-30`. The
+// visibility is the list's: a classified document only for those who may see it.
 //
 // Corresponds with GET /api/v1/documents (the `ListDocuments` operationId).
 func (c *Client) ListDocuments(ctx context.Context, params *ListDocumentsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -5918,6 +5944,78 @@ func NewListDocumentsRequest(server string, params *ListDocumentsParams) (*http.
 		if params.To != nil {
 
 			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "to", *params.To, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SignedBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "signed_by", *params.SignedBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SignedFrom != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "signed_from", *params.SignedFrom, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.SignedTo != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "signed_to", *params.SignedTo, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.IssuedBy != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "issued_by", *params.IssuedBy, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.IssuedFrom != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "issued_from", *params.IssuedFrom, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.IssuedTo != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "issued_to", *params.IssuedTo, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date"}); err != nil {
 				return nil, err
 			} else {
 				for _, qp := range strings.Split(queryFrag, "&") {
@@ -8023,6 +8121,10 @@ type ClientWithResponsesInterface interface {
 	// A cursor of the form this list gave before it was ordered by creation time (a bare document
 	// ID) is still accepted and stands for that document; one that names no document, or any other
 	// string, is a 400 on `cursor` (start from the first page).
+	//
+	// "What I signed this week": `?signed_by=me&signed_from=2026-11-16&signed_to=2026-11-22`;
+	// "what I issued this month": `?issued_by=me&issued_from=2026-11-01&issued_to=2026-11-30`. The
+	// visibility is the list's: a classified document only for those who may see it.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -13572,6 +13674,10 @@ func (c *ClientWithResponses) GetCopyFileWithResponse(ctx context.Context, id Id
 // A cursor of the form this list gave before it was ordered by creation time (a bare document
 // ID) is still accepted and stands for that document; one that names no document, or any other
 // string, is a 400 on `cursor` (start from the first page).
+//
+// "What I signed this week": `?signed_by=me&signed_from=2026-11-16&signed_to=2026-11-22`;
+// "what I issued this month": `?issued_by=me&issued_from=2026-11-01&issued_to=2026-11-30`. The
+// visibility is the list's: a classified document only for those who may see it.
 //
 // Returns a wrapper object for the known response body format(s).
 //

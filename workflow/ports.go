@@ -56,6 +56,21 @@ func (a Act) Within(t time.Time) bool {
 	return (a.From == nil || !t.Before(*a.From)) && (a.To == nil || !t.After(*a.To))
 }
 
+// DaysAct is the Act of by from the start of day from to the end of day
+// to, Vietnam days (nil: open at that end).
+func DaysAct(by string, from, to *Date) Act {
+	a := Act{By: by}
+	if from != nil {
+		start := from.Midnight(Vietnam)
+		a.From = &start
+	}
+	if to != nil {
+		end := to.AddDays(1).Midnight(Vietnam).Add(-time.Nanosecond)
+		a.To = &end
+	}
+	return a
+}
+
 // Reader is the read side of the repository.
 type Reader interface {
 	// Document returns the document with id, or ENOTFOUND.
