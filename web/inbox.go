@@ -53,6 +53,9 @@ type inboxView struct {
 	AllChecked bool
 	SelectAll  string
 	BatchMax   int
+	// Done links to the lists of what the reader did (mine.go): what
+	// an official signed, what a clerk issued.
+	Done []option
 }
 
 // tabNames are the inbox tabs, by the action that waits.
@@ -73,6 +76,9 @@ func (u *UI) handleInbox(w http.ResponseWriter, r *http.Request, s *Session) err
 		return err
 	}
 	v := inboxView{All: action == "", Total: total}
+	if views := mineLinks(s.User, ""); views != nil {
+		v.Done = views[1:]
+	}
 	if v.MailFailed, err = u.failedMail(r, s); err != nil {
 		return err
 	}

@@ -40,6 +40,10 @@ type listView struct {
 	Filtered  bool
 	Error     string // a filter that does not read
 	Invalid   Invalid
+	// Mine is the view of what the user signed or issued (mine.go), ""
+	// for the whole list; Views the links to the views offered her.
+	Mine  string
+	Views []option
 }
 
 // typeOptions lists the document types by name, the selected one marked.
@@ -117,10 +121,22 @@ func dateFilterMessage(err error) string {
 func (u *UI) listPage(dir workflow.Direction) pageFunc {
 	return func(w http.ResponseWriter, r *http.Request, s *Session) error {
 		q := r.URL.Query()
+		if dir == workflow.Outgoing {
+			mineWeek(q, u.now())
+		}
 		f, ferr := listFilter(dir, q)
 		v := listView{Direction: dir, Title: directionNames[dir], Q: f.Query, From: q.Get("from"), To: q.Get("to"),
 			Types: typeOptions(q.Get("type"))}
 		v.Filtered = f.State != "" || f.Type != "" || f.Query != "" || q.Get("from") != "" || q.Get("to") != "" || f.Source != ""
+		if dir == workflow.Outgoing {
+			v.Mine, v.Views = q.Get("mine"), mineLinks(s.User, q.Get("mine"))
+			if title := mineTitle(v.Mine); title != "" {
+				v.Title = title
+				mineFilter(&f, v.Mine, s.User.ID)
+			} else if v.Mine != "" && ferr == nil {
+				ferr = workflow.Errorf(workflow.EINVALID, "mine %q", v.Mine).On("mine")
+			}
+		}
 		if dir == workflow.Incoming {
 			v.Sources = sourceOptions(f.Source)
 		}
@@ -131,6 +147,12 @@ func (u *UI) listPage(dir workflow.Direction) pageFunc {
 			v.CanCreate, v.CreateURL = s.User.Has(workflow.RoleClerk), "/incoming/new"
 		} else {
 			v.CanCreate, v.CreateURL = s.User.Has(workflow.RoleHandler), "/outgoing/new"
+		}
+		if ferr != nil && workflow.ErrorField(ferr) == "mine" {
+			v.Error, v.Mine = badMineFilter, ""
+			_, p := problemOf(ferr)
+			u.render(w, r, s, p.Status, "list", v.Title, v)
+			return nil
 		}
 		if ferr != nil {
 			v.Error = dateFilterMessage(ferr)
