@@ -172,7 +172,7 @@ func TestIntegrationBrowserKeyboard(t *testing.T) {
 	// The focus is on the input at fault, which keeps what was typed and
 	// is described by its message beside it.
 	if got := Get(b, chromedp.Evaluate[[]string](focusedProblem)); len(got) != 4 || got[0] != "original_date" || got[1] != "true" ||
-		got[2] != "31/02/2026" || !strings.Contains(got[3], "Ngày của văn bản đến") {
+		got[2] != "31/02/2026" || !strings.Contains(got[3], "Ngày văn bản “31/02/2026” không hợp lệ") {
 		t.Errorf("the form came back with a problem; focused [id, aria-invalid, value, description] = %q, want the date, invalid, kept, described by its message", got)
 	}
 	tabTo(t, b, `input[name="sender_name"]`, 1)
