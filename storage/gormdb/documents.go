@@ -538,8 +538,23 @@ func signedSQL(a workflow.Act) (string, []any) {
 	if a.To != nil {
 		where, args = append(where, "created_at <= ?"), append(args, utc(*a.To))
 	}
-	ev, evArgs := actEventSQL(workflow.Sign, a, true)
-	return "(" + strings.Join(append(where, ev), " AND ") + ")", append(args, evArgs...)
+	if a.By == "" {
+		ev, evArgs := actEventSQL(workflow.Sign, a, true)
+		return "(" + strings.Join(append(where, ev), " AND ") + ")", append(args, evArgs...)
+	}
+	// By a signer: the documents her sign events of the period name, read
+	// from audit_events_sign (whose predicate the query states), not an
+	// EXISTS tried on each of the outgoing documents walked newest first
+	// (all of them when the period holds fewer than a page).
+	ev, evArgs := "id IN (SELECT ae.document_id FROM audit_events ae WHERE ae.kind = '"+string(workflow.EventTransition)+
+		"' AND ae.action = '"+string(workflow.Sign)+"' AND ae.actor = ?", []any{a.By}
+	if a.From != nil {
+		ev, evArgs = ev+" AND ae.at_micros >= ?", append(evArgs, a.From.UnixMicro())
+	}
+	if a.To != nil {
+		ev, evArgs = ev+" AND ae.at_micros <= ?", append(evArgs, a.To.UnixMicro())
+	}
+	return "(" + strings.Join(append(where, ev+")"), " AND ") + ")", append(args, evArgs...)
 }
 
 // issuedSQL is the list's condition on the documents a.By issued in a's

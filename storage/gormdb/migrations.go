@@ -72,6 +72,7 @@ var migrations = []migration{
 	{30, "copies: pages, a trích sao's pages (\"1,3-4\"; copies.go)", copiesPagesV30},
 	{31, "mail_reminders: the deadline reminders queued, one per user and day, inserted with their mail in mail_outbox (remind.go)", mailRemindersV31},
 	{32, "sessions: sign_confirmed_at, when the session's user last typed the right password to sign (every instance reads it: signconfirm.go)", sessionsSignConfirmedV32},
+	{33, "audit_events: audit_events_sign, the layer-1 signatures by signer and time (the list's signed_by: documents.go signedSQL)", auditEventsSignV33},
 }
 
 // sessionsSignConfirmedV32 adds sessions.sign_confirmed_at (0 in the
@@ -312,6 +313,15 @@ func documentsRepliesV26(_ context.Context, _ *DB, g *gorm.DB) error {
 // predicate of the partial index documents_replies_to (SQLite uses a
 // partial index only when the query's WHERE states its terms).
 const repliesWhere = " WHERE replies_to = ? AND replies_to <> '' AND direction = 'outgoing'"
+
+// auditEventsSignV33 indexes the sign transitions by their signer and
+// time: "what I signed" (DocumentFilter.Signed) reads an official's
+// signatures of a period from it, not every outgoing document (30,000
+// documents of history: 155 ms on SQLite, 44 ms on PostgreSQL a page
+// before it).
+func auditEventsSignV33(_ context.Context, _ *DB, g *gorm.DB) error {
+	return g.Exec(`CREATE INDEX IF NOT EXISTS audit_events_sign ON audit_events (actor, at_micros, document_id) WHERE kind = 'transition' AND action = 'sign'`).Error
+}
 
 // documentsRepliesIndexV28 indexes the documents that reply to a letter:
 // the few outgoing documents with replies_to set, in the order the

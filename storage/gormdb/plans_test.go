@@ -90,6 +90,7 @@ func TestPlansAtSize(t *testing.T) {
 			}
 		}
 		listPlans(t, db)
+		signedPlans(t, db)
 		if db.Dialect() != gormdb.SQLite {
 			return // PostgreSQL's plans of the two below depend on its costs
 		}
@@ -187,6 +188,20 @@ func listPlans(t *testing.T, db *gormdb.DB) {
 		if !strings.Contains(p, "Index Scan Backward using documents_created") && !strings.Contains(p, "Index Scan Backward using documents_direction_created") ||
 			strings.Contains(p, "Sort") {
 			t.Errorf("the list, %s: not read in order from an index of the order:\n%s\n%s", tc.name, sql, p)
+		}
+	}
+}
+
+// signedPlans: "what I signed" reads an official's sign events of the
+// period from audit_events_sign, with or without a period.
+func signedPlans(t *testing.T, db *gormdb.DB) {
+	t.Helper()
+	week := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
+	officer := gormdbtest.HistoryOfficers[0]
+	for _, a := range []workflow.Act{{By: officer, From: &week, To: ptr(week.AddDate(0, 0, 7))}, {By: officer}} {
+		sql := gormdb.ListSQL(db, workflow.DocumentFilter{Signed: a, ViewerID: officer}, false)
+		if p := explain(t, db, sql, false); !strings.Contains(p, "audit_events_sign") {
+			t.Errorf("the list of what %s signed (period %v): not read from audit_events_sign:\n%s\n%s", officer, a.From != nil, sql, p)
 		}
 	}
 }

@@ -155,6 +155,12 @@ var scaleReads = func() []scaleRead {
 		listRead("list/direction-dates-first-year", workflow.DocumentFilter{Direction: workflow.Outgoing, From: tp(time.Date(2021, 1, 1, 0, 0, 0, 0, time.UTC)), To: tp(time.Date(2022, 1, 1, 0, 0, 0, 0, time.UTC)), SeeAll: true}),
 		listRead("list/state-dates-old-month", workflow.DocumentFilter{State: workflow.Archived, From: tp(y25), To: tp(y25.AddDate(0, 1, 0)), SeeAll: true}),
 		listRead("list/query-dates-old-month", workflow.DocumentFilter{Query: "binh thuy", From: tp(y25), To: tp(y25.AddDate(0, 1, 0)), SeeAll: true}),
+		// What an official signed this week and a month five years back (her
+		// view), what a clerk issued this month: web "Văn bản tôi đã ký / đã
+		// phát hành".
+		listRead("list/signed-by-week", workflow.DocumentFilter{Signed: workflow.Act{By: gormdbtest.HistoryOfficers[0], From: tp(scaleEnd.AddDate(0, 0, -7)), To: tp(scaleEnd)}, ViewerID: gormdbtest.HistoryOfficers[0]}),
+		listRead("list/signed-by-old-month", workflow.DocumentFilter{Signed: workflow.Act{By: gormdbtest.HistoryOfficers[0], From: tp(y25), To: tp(y25.AddDate(0, 1, 0))}, ViewerID: gormdbtest.HistoryOfficers[0]}),
+		listRead("list/issued-by-month", workflow.DocumentFilter{Issued: workflow.Act{By: clerk, From: tp(scaleEnd.AddDate(0, -1, 0)), To: tp(scaleEnd)}, ViewerID: clerk}),
 		listRead("list/deep-cursor", workflow.DocumentFilter{After: workflow.ListCursor{CreatedAt: y25, ID: "0"}.String(), SeeAll: true}),
 		inboxRead("inbox/handler", user(handler, workflow.RoleHandler)),
 		inboxRead("inbox/officer", user(gormdbtest.HistoryOfficers[0], workflow.RoleOfficer)),
