@@ -142,16 +142,7 @@ func TestCopyPageTrichSao(t *testing.T) {
 	if _, err := e.docs.Apply(t.Context(), e.users["vanthu"], id, workflow.Register, workflow.ActionInput{}); err != nil {
 		t.Fatal(err)
 	}
-	err := e.repo.Atomic(t.Context(), func(ctx context.Context, tx workflow.Tx) error {
-		d, err := tx.LockDocument(ctx, id)
-		if err != nil {
-			return err
-		}
-		prev := d.Version
-		d.ExternalID, d.Version = "000.00.00.H13,2026/11/20,125/UBND-VP", d.Version+1
-		return tx.UpdateDocument(ctx, d, prev)
-	})
-	if err != nil {
+	if err := workflowtest.MarkExchanged(t.Context(), e.repo, id, "000.00.00.H13,2026/11/20,125/UBND-VP"); err != nil {
 		t.Fatal(err)
 	}
 	page := clerk.get("/documents/" + id + "/copies")

@@ -159,16 +159,7 @@ func TestCopyForms(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	received := e.walkTo(t, workflow.Incoming, workflow.Registered)
-	err := e.repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
-		d, err := tx.LockDocument(ctx, received.ID)
-		if err != nil {
-			return err
-		}
-		prev := d.Version
-		d.ExternalID, d.Version = "000.00.00.H13,2026/11/20,125/UBND-VP", d.Version+1
-		return tx.UpdateDocument(ctx, d, prev)
-	})
-	if err != nil {
+	if err := workflowtest.MarkExchanged(ctx, e.repo, received.ID, "000.00.00.H13,2026/11/20,125/UBND-VP"); err != nil {
 		t.Fatal(err)
 	}
 	received, _ = e.repo.Document(ctx, received.ID)

@@ -147,16 +147,7 @@ func (failingSigner) SignCopy(context.Context, *workflow.Copy, []byte) ([]byte, 
 
 func setExternalID(t *testing.T, db *gormdb.DB, id string) {
 	t.Helper()
-	err := db.Atomic(context.Background(), func(ctx context.Context, tx workflow.Tx) error {
-		d, err := tx.LockDocument(ctx, id)
-		if err != nil {
-			return err
-		}
-		prev := d.Version
-		d.ExternalID, d.Version = "000.00.00.H13,2026/11/20,"+id, d.Version+1
-		return tx.UpdateDocument(ctx, d, prev)
-	})
-	if err != nil {
+	if err := workflowtest.MarkExchanged(context.Background(), db, id, "000.00.00.H13,2026/11/20,"+id); err != nil {
 		t.Fatal(err)
 	}
 }

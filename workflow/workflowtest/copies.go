@@ -71,3 +71,24 @@ func (Signer) ExtractPages(_ context.Context, pdf []byte, pages []int) ([]byte, 
 	}
 	return mark(pdf, "%E "+workflow.FormatPages(pages)), nil
 }
+
+// Atomicer runs a function in one transaction: workflow.Repository, and
+// the gormdb store.
+type Atomicer interface {
+	Atomic(ctx context.Context, fn func(ctx context.Context, tx workflow.Tx) error) error
+}
+
+// MarkExchanged gives document id the edXML DocumentId it would carry
+// had it been received over the exchange (Document.ExternalID), as the
+// copy rules read it: tests of the copy forms of an electronic original.
+func MarkExchanged(ctx context.Context, repo Atomicer, id, externalID string) error {
+	return repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+		d, err := tx.LockDocument(ctx, id)
+		if err != nil {
+			return err
+		}
+		prev := d.Version
+		d.ExternalID, d.Version = externalID, d.Version+1
+		return tx.UpdateDocument(ctx, d, prev)
+	})
+}
