@@ -94,8 +94,8 @@ const (
 	NamedSigner Party = "signer"   // only the official named as signer
 	TheAssignee Party = "assignee" // only the assigned handler
 	// TheDrafter names the handler who drafts an outgoing document
-	// (Document.CreatedBy). No transition uses it (Revise and the
-	// inbox's Submit read CreatedBy themselves): reassignment moves it.
+	// (Document.CreatedBy): only she submits it for review (Revise reads
+	// CreatedBy itself); reassignment moves it.
 	TheDrafter Party = "drafter"
 )
 
@@ -141,7 +141,7 @@ type Transition struct {
 // The outgoing machine (văn bản đi). README's "State machines" draws both
 // tables; TestReadmeStateDiagram checks the drawing against them.
 var outgoing = []Transition{
-	{From: Draft, Action: Submit, To: InReview, Roles: []Role{RoleHandler}},
+	{From: Draft, Action: Submit, To: InReview, Roles: []Role{RoleHandler}, Party: TheDrafter},
 	{From: InReview, Action: Approve, To: Approved, Roles: []Role{RoleOfficer}},
 	{From: InReview, Action: Return, To: Draft, Roles: []Role{RoleOfficer}},
 	{From: Approved, Action: Return, To: Draft, Roles: []Role{RoleOfficer}},

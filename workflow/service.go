@@ -907,6 +907,10 @@ func guard(t Transition, d *Document, u *User) error {
 		if d.AssigneeID != u.ID {
 			return Errorf(EFORBIDDEN, "only the assigned handler may %s this document", t.Action)
 		}
+	case TheDrafter:
+		if d.CreatedBy != u.ID {
+			return Errorf(EFORBIDDEN, "only the handler who drafts this document may %s it (a draft changes hands by reassignment)", t.Action)
+		}
 	}
 	if !t.If.Holds(d) {
 		if t.If == RevokePending {

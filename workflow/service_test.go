@@ -245,6 +245,13 @@ func TestTransitionsEveryRolePerAction(t *testing.T) {
 
 func TestPartyGuards(t *testing.T) {
 	e := newEnv(t)
+	draft := e.create(t, workflow.Outgoing, workflow.Public)
+	if _, err := e.svc.Apply(context.Background(), e.other, draft.ID, workflow.Submit, workflow.ActionInput{}); workflow.ErrorCode(err) != workflow.EFORBIDDEN {
+		t.Fatalf("submit by a handler who does not draft it: %v", err)
+	}
+	if acts := workflow.AllowedActions(draft, e.other); len(acts) != 0 {
+		t.Fatalf("another handler is offered %v on the draft", acts)
+	}
 	d := e.walkTo(t, workflow.Outgoing, workflow.Approved)
 	if _, err := e.svc.Apply(context.Background(), e.other, d.ID, workflow.Sign, workflow.ActionInput{}); workflow.ErrorCode(err) != workflow.EFORBIDDEN {
 		t.Fatalf("sign by another officer: %v", err)

@@ -111,8 +111,7 @@ func WorkClauses(u *User) []WorkClause {
 				c.SignerID = u.ID
 			case TheAssignee:
 				c.AssigneeID = u.ID
-			}
-			if t.Action == Submit {
+			case TheDrafter:
 				c.CreatedBy = u.ID
 			}
 			if t.Action == Reject || t.Action == Return || t.Action == RefuseRevoke {
