@@ -3,7 +3,6 @@ package gormdb
 import (
 	"context"
 	"crypto/sha256"
-	"fmt"
 	"slices"
 	"sort"
 	"strings"
@@ -512,16 +511,12 @@ func listConds(f workflow.DocumentFilter, cur *workflow.ListCursor, match string
 // their constants in the SQL, as the reform report's do: a partial index
 // (documents_issued_at) serves a query only when the query states its
 // predicate itself.
-var (
-	// signedStands: a layer-1 signature that stands — the document is
-	// past signing; one returned after it (draft, in review, approved)
-	// had its signature withdrawn.
-	signedStands = "direction = '" + string(workflow.Outgoing) + "' AND state NOT IN ('" +
-		string(workflow.Draft) + "', '" + string(workflow.InReview) + "', '" + string(workflow.Approved) + "')"
-	// actEvent: the audit events of one transition of the document.
-	actEvent = "EXISTS (SELECT 1 FROM audit_events ae WHERE ae.document_id = documents.id AND ae.kind = '" +
-		string(workflow.EventTransition) + "' AND ae.action = '%s'"
-)
+//
+// signedStands: a layer-1 signature that stands — the document is past
+// signing; one returned after it (draft, in review, approved) had its
+// signature withdrawn.
+var signedStands = "direction = '" + string(workflow.Outgoing) + "' AND state NOT IN ('" +
+	string(workflow.Draft) + "', '" + string(workflow.InReview) + "', '" + string(workflow.Approved) + "')"
 
 // signedSQL is the list's condition on a.By's layer-1 signatures in a's
 // period: the document's sign transition made by a.By then, on a
@@ -546,15 +541,9 @@ func signedSQL(a workflow.Act) (string, []any) {
 	// from audit_events_sign (whose predicate the query states), not an
 	// EXISTS tried on each of the outgoing documents walked newest first
 	// (all of them when the period holds fewer than a page).
-	ev, evArgs := "id IN (SELECT ae.document_id FROM audit_events ae WHERE ae.kind = '"+string(workflow.EventTransition)+
-		"' AND ae.action = '"+string(workflow.Sign)+"' AND ae.actor = ?", []any{a.By}
-	if a.From != nil {
-		ev, evArgs = ev+" AND ae.at_micros >= ?", append(evArgs, a.From.UnixMicro())
-	}
-	if a.To != nil {
-		ev, evArgs = ev+" AND ae.at_micros <= ?", append(evArgs, a.To.UnixMicro())
-	}
-	return "(" + strings.Join(append(where, ev+")"), " AND ") + ")", append(args, evArgs...)
+	ev, evArgs := actEventConds(workflow.Sign, a, true)
+	ev = "id IN (SELECT ae.document_id FROM audit_events ae WHERE " + ev + ")"
+	return "(" + strings.Join(append(where, ev), " AND ") + ")", append(args, evArgs...)
 }
 
 // issuedSQL is the list's condition on the documents a.By issued in a's
@@ -580,9 +569,19 @@ func issuedSQL(a workflow.Act) (string, []any) {
 var issuedConst = "direction = '" + string(workflow.Outgoing) + "' AND number > 0"
 
 // actEventSQL is the EXISTS of an event of action on the document by
-// a.By ("" anyone), with timed in a's period.
+// a.By ("" anyone), with timed in a's period (actEventConds).
 func actEventSQL(action workflow.Action, a workflow.Act, timed bool) (string, []any) {
-	cond, args := fmt.Sprintf(actEvent, action), []any{}
+	cond, args := actEventConds(action, a, timed)
+	return "EXISTS (SELECT 1 FROM audit_events ae WHERE ae.document_id = documents.id AND " + cond + ")", args
+}
+
+// actEventConds are the conditions on an audit event ae of action by a.By
+// ("" anyone), with timed in a's period: the one list both forms of the
+// list's condition wrap, EXISTS on the document (actEventSQL) and a
+// signer's id IN (signedSQL). kind and action are constants in the SQL,
+// as audit_events_sign's predicate.
+func actEventConds(action workflow.Action, a workflow.Act, timed bool) (string, []any) {
+	cond, args := "ae.kind = '"+string(workflow.EventTransition)+"' AND ae.action = '"+string(action)+"'", []any{}
 	if a.By != "" {
 		cond, args = cond+" AND ae.actor = ?", append(args, a.By)
 	}
@@ -592,7 +591,7 @@ func actEventSQL(action workflow.Action, a workflow.Act, timed bool) (string, []
 	if timed && a.To != nil {
 		cond, args = cond+" AND ae.at_micros <= ?", append(args, a.To.UnixMicro())
 	}
-	return cond + ")", args
+	return cond, args
 }
 
 // CountDocuments counts the documents Documents lists for f on all its
