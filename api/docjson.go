@@ -100,6 +100,9 @@ func appendDocumentJSON(b []byte, d *DocumentJSON) ([]byte, error) {
 		b = appendString(append(b, `,"original_date":`...), *d.OriginalDate)
 	}
 	var err error
+	if b, err = appendTimePtr(append(b, `,"signed_at":`...), d.SignedAt); err != nil {
+		return nil, err
+	}
 	if b, err = appendTimePtr(append(b, `,"issued_at":`...), d.IssuedAt); err != nil {
 		return nil, err
 	}

@@ -3,6 +3,7 @@ package api_test
 import (
 	"encoding/json"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -101,5 +102,54 @@ func TestListSignedIssued(t *testing.T) {
 				t.Errorf("%d %+v, want 400 on %s", rec.Code, e, tc.field)
 			}
 		})
+	}
+}
+
+// TestListSignedAt: each document of ?signed_by=me carries signed_at,
+// when the official's signature was made — not the clerk's issue that
+// followed an hour later (issued_at) —; one only approved has none.
+func TestListSignedAt(t *testing.T) {
+	now := time.Date(2026, 11, 24, 2, 15, 0, 0, time.UTC)
+	f := newFixtureWith(t, 5<<20, func(s *workflow.Service) {
+		s.Signer = workflowtest.Signer{}
+		s.Now = func() time.Time { return now }
+	})
+	act := func(id, user, action string) {
+		t.Helper()
+		if rec := f.json(t, user, "POST", "/api/v1/documents/"+id+"/actions/"+action, nil); rec.Code != 200 {
+			t.Fatalf("%s by %s: %d %s", action, user, rec.Code, rec.Body.String())
+		}
+	}
+	var ids []string
+	for range 2 {
+		d := f.create(t, "handler", f.outgoingMeta())
+		act(d.ID, "handler", "submit")
+		act(d.ID, "officer", "approve")
+		ids = append(ids, d.ID)
+	}
+	signedAt := now.Add(time.Minute)
+	now = signedAt
+	act(ids[0], "officer", "sign")
+	issuedAt := now.Add(time.Hour)
+	now = issuedAt
+	act(ids[0], "clerk", "issue")
+	type item struct {
+		ID       string     `json:"id"`
+		SignedAt *time.Time `json:"signed_at"`
+		IssuedAt *time.Time `json:"issued_at"`
+	}
+	var p struct{ Items []item }
+	rec := f.do(t, "officer", "GET", "/api/v1/documents?signed_by=me", nil, "")
+	if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &p) != nil || len(p.Items) != 1 {
+		t.Fatalf("%d %s", rec.Code, rec.Body.String())
+	}
+	if it := p.Items[0]; it.ID != ids[0] || it.SignedAt == nil || !it.SignedAt.Equal(signedAt) || it.IssuedAt == nil || !it.IssuedAt.Equal(issuedAt) {
+		t.Errorf("signed_at %v issued_at %v, want %v and %v", it.SignedAt, it.IssuedAt, signedAt, issuedAt)
+	}
+	var approved item
+	rec = f.do(t, "officer", "GET", "/api/v1/documents/"+ids[1], nil, "")
+	if rec.Code != 200 || json.Unmarshal(rec.Body.Bytes(), &approved) != nil || approved.SignedAt != nil ||
+		!strings.Contains(rec.Body.String(), `"signed_at":null`) {
+		t.Errorf("approved: %d %s", rec.Code, rec.Body.String())
 	}
 }

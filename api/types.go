@@ -9,49 +9,53 @@ import (
 
 // DocumentJSON is a document as the API shows it.
 type DocumentJSON struct {
-	ID              string            `json:"id"`
-	Direction       string            `json:"direction"`
-	Type            string            `json:"type"`
-	TypeName        string            `json:"type_name"`
-	Subject         string            `json:"subject"`
-	Urgency         string            `json:"urgency"`
-	Confidentiality string            `json:"confidentiality"`
-	State           string            `json:"state"`
-	Version         int               `json:"version"`
-	Register        *string           `json:"register"`
-	Year            *int              `json:"year"`
-	Number          *int              `json:"number"`
-	Notation        *string           `json:"notation"`
-	VerifyCode      string            `json:"verify_code,omitempty"`
-	SignerID        string            `json:"signer_id,omitempty"`
-	Recipients      []workflow.Org    `json:"recipients,omitempty"`
-	DraftingUnit    string            `json:"drafting_unit,omitempty"`
-	Layout          *LayoutJSON       `json:"layout,omitempty"`
-	Sender          *workflow.Org     `json:"sender,omitempty"`
-	OriginalNumber  string            `json:"original_number,omitempty"`
-	OriginalDate    *string           `json:"original_date,omitempty"`
-	IssuedAt        *time.Time        `json:"issued_at"`
-	RegisteredAt    *time.Time        `json:"registered_at"`
-	AssigneeID      string            `json:"assignee_id,omitempty"`
-	DueDate         *string           `json:"due_date,omitempty"`
-	Retention       string            `json:"retention,omitempty"`
-	Notes           string            `json:"notes,omitempty"`
-	RevokeState     string            `json:"revoke_state,omitempty"`  // requested, accepted, refused
-	RevokeReason    string            `json:"revoke_reason,omitempty"` // why the sender revokes it
-	RevokeAnswer    string            `json:"revoke_answer,omitempty"` // why the revocation was refused
-	RejectReason    string            `json:"reject_reason,omitempty"` // why it was rejected (on receipt or by the clerk)
-	Replaces        string            `json:"replaces,omitempty"`      // ID of the document this one replaces (edXML type 3)
-	Updates         string            `json:"updates,omitempty"`       // ID of the document this one updates (edXML type 2)
-	ReplacedBy      string            `json:"replaced_by,omitempty"`   // ID of the latest document replacing this one
-	UpdatedBy       string            `json:"updated_by,omitempty"`    // ID of the latest document updating this one
-	RepliesTo       string            `json:"replies_to,omitempty"`    // ID of the incoming document this outgoing one answers
-	RepliedBy       string            `json:"replied_by,omitempty"`    // ID of the latest outgoing document answering this one
-	Files           []FileJSON        `json:"files"`
-	Verification    *VerificationJSON `json:"verification"`
-	CreatedBy       string            `json:"created_by"`
-	CreatedAt       time.Time         `json:"created_at"`
-	UpdatedAt       time.Time         `json:"updated_at"`
-	AllowedActions  []string          `json:"allowed_actions"`
+	ID              string         `json:"id"`
+	Direction       string         `json:"direction"`
+	Type            string         `json:"type"`
+	TypeName        string         `json:"type_name"`
+	Subject         string         `json:"subject"`
+	Urgency         string         `json:"urgency"`
+	Confidentiality string         `json:"confidentiality"`
+	State           string         `json:"state"`
+	Version         int            `json:"version"`
+	Register        *string        `json:"register"`
+	Year            *int           `json:"year"`
+	Number          *int           `json:"number"`
+	Notation        *string        `json:"notation"`
+	VerifyCode      string         `json:"verify_code,omitempty"`
+	SignerID        string         `json:"signer_id,omitempty"`
+	Recipients      []workflow.Org `json:"recipients,omitempty"`
+	DraftingUnit    string         `json:"drafting_unit,omitempty"`
+	Layout          *LayoutJSON    `json:"layout,omitempty"`
+	Sender          *workflow.Org  `json:"sender,omitempty"`
+	OriginalNumber  string         `json:"original_number,omitempty"`
+	OriginalDate    *string        `json:"original_date,omitempty"`
+	// SignedAt is when the layer-1 signature that stands was made
+	// (workflow.Document.SignedAt): null until signed, and again once a
+	// return withdrew it.
+	SignedAt       *time.Time        `json:"signed_at"`
+	IssuedAt       *time.Time        `json:"issued_at"`
+	RegisteredAt   *time.Time        `json:"registered_at"`
+	AssigneeID     string            `json:"assignee_id,omitempty"`
+	DueDate        *string           `json:"due_date,omitempty"`
+	Retention      string            `json:"retention,omitempty"`
+	Notes          string            `json:"notes,omitempty"`
+	RevokeState    string            `json:"revoke_state,omitempty"`  // requested, accepted, refused
+	RevokeReason   string            `json:"revoke_reason,omitempty"` // why the sender revokes it
+	RevokeAnswer   string            `json:"revoke_answer,omitempty"` // why the revocation was refused
+	RejectReason   string            `json:"reject_reason,omitempty"` // why it was rejected (on receipt or by the clerk)
+	Replaces       string            `json:"replaces,omitempty"`      // ID of the document this one replaces (edXML type 3)
+	Updates        string            `json:"updates,omitempty"`       // ID of the document this one updates (edXML type 2)
+	ReplacedBy     string            `json:"replaced_by,omitempty"`   // ID of the latest document replacing this one
+	UpdatedBy      string            `json:"updated_by,omitempty"`    // ID of the latest document updating this one
+	RepliesTo      string            `json:"replies_to,omitempty"`    // ID of the incoming document this outgoing one answers
+	RepliedBy      string            `json:"replied_by,omitempty"`    // ID of the latest outgoing document answering this one
+	Files          []FileJSON        `json:"files"`
+	Verification   *VerificationJSON `json:"verification"`
+	CreatedBy      string            `json:"created_by"`
+	CreatedAt      time.Time         `json:"created_at"`
+	UpdatedAt      time.Time         `json:"updated_at"`
+	AllowedActions []string          `json:"allowed_actions"`
 	// UnavailableActions are the actions the user's roles and the
 	// document's state allow but this server can never take, for want of
 	// a signer or the interagency exchange (Documents.Available): they are
@@ -161,7 +165,7 @@ func toDocumentJSON(d *workflow.Document, actor *workflow.User, av availability)
 		Subject: d.Subject, Urgency: string(d.Urgency), Confidentiality: string(d.Confidentiality),
 		State: string(d.State), Version: d.Version, SignerID: d.SignerID, Recipients: d.Recipients,
 		DraftingUnit: d.DraftingUnit, Layout: toLayoutJSON(d.Layout), VerifyCode: d.VerifyCode, Sender: d.Sender, OriginalNumber: d.OriginalNumber,
-		OriginalDate: datePtr(d.OriginalDate), IssuedAt: d.IssuedAt, RegisteredAt: d.RegisteredAt,
+		OriginalDate: datePtr(d.OriginalDate), SignedAt: d.SignedAt(), IssuedAt: d.IssuedAt, RegisteredAt: d.RegisteredAt,
 		AssigneeID: d.AssigneeID, DueDate: datePtr(d.DueDate), Retention: d.Retention, Notes: d.Notes, RevokeState: d.RevokeState,
 		RevokeReason: d.RevokeReason, RevokeAnswer: d.RevokeAnswer, RejectReason: d.RejectReason,
 		Replaces: d.Replaces, Updates: d.Updates, ReplacedBy: d.ReplacedBy, UpdatedBy: d.UpdatedBy,

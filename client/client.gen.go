@@ -1581,7 +1581,7 @@ type DeliveryList struct {
 	Items []Delivery `json:"items"`
 }
 
-// Document Example: {"allowed_actions":["send","archive"],"confidentiality":"normal","created_at":"2026-11-20T08:00:00+07:00","created_by":"u-01JD8Y0Z9Y8X7W","direction":"outgoing","files":[],"id":"d-01JD8Y3M2Q7KXW","issued_at":"2026-11-21T09:30:00+07:00","notation":"15/QĐ-UBND","number":15,"recipients":[{"name":"UBND phường Long Hòa","org_id":"000.00.31.H13"}],"register":"outgoing","registered_at":null,"signer_id":"u-01JD8Y1A2B3C4D","state":"issued","subject":"Về việc ban hành quy chế làm việc của UBND quận Bình Thủy","type":"QĐ","type_name":"Quyết định","updated_at":"2026-11-21T09:30:00+07:00","urgency":"urgent","verification":{"reasons":[],"verdict":"valid"},"version":5,"year":2026}
+// Document Example: {"allowed_actions":["send","archive"],"confidentiality":"normal","created_at":"2026-11-20T08:00:00+07:00","created_by":"u-01JD8Y0Z9Y8X7W","direction":"outgoing","files":[],"id":"d-01JD8Y3M2Q7KXW","issued_at":"2026-11-21T09:30:00+07:00","notation":"15/QĐ-UBND","number":15,"recipients":[{"name":"UBND phường Long Hòa","org_id":"000.00.31.H13"}],"register":"outgoing","registered_at":null,"signed_at":"2026-11-21T08:47:12+07:00","signer_id":"u-01JD8Y1A2B3C4D","state":"issued","subject":"Về việc ban hành quy chế làm việc của UBND quận Bình Thủy","type":"QĐ","type_name":"Quyết định","updated_at":"2026-11-21T09:30:00+07:00","urgency":"urgent","verification":{"reasons":[],"verdict":"valid"},"version":5,"year":2026}
 type Document struct {
 	// AllowedActions the actions you may take now (your roles, the state) that this server can take; an action refused for want of a signer or the interagency exchange is in unavailable_actions instead
 	AllowedActions []Action `json:"allowed_actions"`
@@ -1601,7 +1601,9 @@ type Document struct {
 	Files   []File              `json:"files"`
 
 	// Id Example: d-01JD8Y3M2Q7KXW
-	Id       string     `json:"id"`
+	Id string `json:"id"`
+
+	// IssuedAt when the document was issued (numbered, agency signature): the date of issue printed on it, and the time each document of an ?issued_by list was issued
 	IssuedAt *time.Time `json:"issued_at"`
 
 	// Layout where the template puts the stamps; omitted boxes (or null) use the defaults
@@ -1658,6 +1660,9 @@ type Document struct {
 
 	// Sender an organisation (agency) by its code and name
 	Sender *Org `json:"sender,omitempty"`
+
+	// SignedAt outgoing: when the layer-1 signature that stands was made (the official's sign) — null until signed, and again once a return withdrew it; after a return and a new signature, the new one's time. The time each document of a ?signed_by list was signed
+	SignedAt *time.Time `json:"signed_at"`
 
 	// SignerId Example: u-01JD8Y1A2B3C4D
 	SignerId *string `json:"signer_id,omitempty"`
@@ -2351,7 +2356,7 @@ type RegisterEntryStatus string
 
 // Reply defines model for Reply.
 type Reply struct {
-	// Document Example: {"allowed_actions":["send","archive"],"confidentiality":"normal","created_at":"2026-11-20T08:00:00+07:00","created_by":"u-01JD8Y0Z9Y8X7W","direction":"outgoing","files":[],"id":"d-01JD8Y3M2Q7KXW","issued_at":"2026-11-21T09:30:00+07:00","notation":"15/QĐ-UBND","number":15,"recipients":[{"name":"UBND phường Long Hòa","org_id":"000.00.31.H13"}],"register":"outgoing","registered_at":null,"signer_id":"u-01JD8Y1A2B3C4D","state":"issued","subject":"Về việc ban hành quy chế làm việc của UBND quận Bình Thủy","type":"QĐ","type_name":"Quyết định","updated_at":"2026-11-21T09:30:00+07:00","urgency":"urgent","verification":{"reasons":[],"verdict":"valid"},"version":5,"year":2026}
+	// Document Example: {"allowed_actions":["send","archive"],"confidentiality":"normal","created_at":"2026-11-20T08:00:00+07:00","created_by":"u-01JD8Y0Z9Y8X7W","direction":"outgoing","files":[],"id":"d-01JD8Y3M2Q7KXW","issued_at":"2026-11-21T09:30:00+07:00","notation":"15/QĐ-UBND","number":15,"recipients":[{"name":"UBND phường Long Hòa","org_id":"000.00.31.H13"}],"register":"outgoing","registered_at":null,"signed_at":"2026-11-21T08:47:12+07:00","signer_id":"u-01JD8Y1A2B3C4D","state":"issued","subject":"Về việc ban hành quy chế làm việc của UBND quận Bình Thủy","type":"QĐ","type_name":"Quyết định","updated_at":"2026-11-21T09:30:00+07:00","urgency":"urgent","verification":{"reasons":[],"verdict":"valid"},"version":5,"year":2026}
 	Document *Document `json:"document,omitempty"`
 
 	// Id the reply (an outgoing document)
@@ -2786,7 +2791,7 @@ type ListDocumentsParams struct {
 	// To last day, included; before from is a 400 on to (the range could match nothing)
 	To *openapi_types.Date `form:"to,omitempty" json:"to,omitempty"`
 
-	// SignedBy the official whose layer-1 signature (sign) the documents carry: a user's ID, or me for the caller; the outgoing documents she signed that are still signed, in any later state (officer_signed, issued, sent, archived...) — not those she only approved, nor one returned after she signed it (its signature withdrawn). With signed_from/signed_to, those she signed in that period. A user ID that names no user is a 400 on signed_by
+	// SignedBy the official whose layer-1 signature (sign) the documents carry: a user's ID, or me for the caller; the outgoing documents she signed that are still signed, in any later state (officer_signed, issued, sent, archived...) — not those she only approved, nor one returned after she signed it (its signature withdrawn). With signed_from/signed_to, those she signed in that period. Each document's signed_at says when it was signed. A user ID that names no user is a 400 on signed_by
 	SignedBy *string `form:"signed_by,omitempty" json:"signed_by,omitempty"`
 
 	// SignedFrom first day of signing (layer 1), Vietnam time, included; with or without signed_by (anyone's signature)

@@ -332,6 +332,28 @@ func (d *Document) MainFile() (File, bool) {
 	return main, found
 }
 
+// SignedAt is when the layer-1 signature that stands on d was made: the
+// time of its first signed version (FileSigned; layer 2 and the agency's
+// signatures on the attachments come after it, and a signature withdrawn
+// by a return is FileWithdrawn), so after a return and a new signature
+// the last signing. nil for an incoming document, one not signed, or a
+// file stored without its time.
+func (d *Document) SignedAt() *time.Time {
+	if d.Direction != Outgoing {
+		return nil
+	}
+	for _, f := range d.Files {
+		if f.Kind == FileSigned {
+			if f.CreatedAt.IsZero() {
+				return nil
+			}
+			t := f.CreatedAt
+			return &t
+		}
+	}
+	return nil
+}
+
 // Source is where an incoming document came from.
 type Source string
 
