@@ -3,6 +3,7 @@ package gormdb_test
 import (
 	"context"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -141,4 +142,42 @@ func listAll(t *testing.T, db *gormdb.DB, f workflow.DocumentFilter, limit int) 
 	}
 	t.Fatal("more than 10 pages")
 	return nil
+}
+
+// TestDocumentsSignedAt: a document of the Signed list carries, in its
+// files as stored, the time of the signature that stands
+// (workflow.Document.SignedAt): after a return and a new signature the
+// new one's, not the withdrawn one's nor the clerk's layer 2 after it.
+func TestDocumentsSignedAt(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		ctx := context.Background()
+		first, again, issued := t0.Add(time.Hour), t0.Add(26*time.Hour), t0.Add(30*time.Hour)
+		d := incomingDoc("s1", -60)
+		d.Direction, d.Sender, d.Type, d.State, d.SignerID = workflow.Outgoing, nil, workflow.DocType("QĐ"), workflow.Issued, "u-a"
+		d.Register, d.Year, d.Number, d.Notation, d.IssuedAt = workflow.RegisterOutgoing, 2026, 1, "1/QĐ-UBND", &issued
+		file := func(sum string, k workflow.FileKind, at time.Time) workflow.File {
+			return workflow.File{SHA256: strings.Repeat(sum, 64), Name: sum + ".pdf", Size: 1, Kind: k, CreatedAt: at}
+		}
+		d.Files = []workflow.File{file("a", workflow.FileMain, t0), file("b", workflow.FileWithdrawn, first),
+			file("c", workflow.FileSigned, again), file("d", workflow.FileSigned, issued)}
+		create(t, db, d)
+		err := db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+			for _, at := range []time.Time{first, again} {
+				if err := tx.AppendEvent(ctx, &workflow.Event{DocumentID: d.ID, Actor: "u-a", Kind: workflow.EventTransition, Action: workflow.Sign, At: at}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		docs, _, err := db.Documents(ctx, workflow.DocumentFilter{Signed: workflow.Act{By: "u-a"}, SeeAll: true})
+		if err != nil || len(docs) != 1 {
+			t.Fatalf("listed %d: %v", len(docs), err)
+		}
+		if got := docs[0].SignedAt(); got == nil || !got.Equal(again) {
+			t.Errorf("SignedAt %v, want %v", got, again)
+		}
+	})
 }
