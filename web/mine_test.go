@@ -128,3 +128,59 @@ func TestMineWeekFromClock(t *testing.T) {
 		t.Errorf("first page's span")
 	}
 }
+
+// TestMineActTimes: Văn bản tôi đã ký shows, in a column Ký lúc, when
+// the official signed each document (Vietnam time, the environment's
+// clock) — not when the clerk issued it; for one returned and signed
+// again, the new signature —; Văn bản tôi đã phát hành shows when the
+// clerk issued each, under Phát hành lúc; the whole list keeps Ngày.
+func TestMineActTimes(t *testing.T) {
+	e := newTestEnv(t) // Wednesday 25/11/2026, 09:00 in Vietnam
+	wednesday := e.now
+	ctx := context.Background()
+	apply := func(user, id string, a workflow.Action, at time.Time) {
+		t.Helper()
+		e.now = at
+		if _, err := e.docs.Apply(ctx, e.users[user], id, a, workflow.ActionInput{Comment: "Sai thể thức"}); err != nil {
+			t.Fatalf("%s by %s: %v", a, user, err)
+		}
+	}
+	tuesday := wednesday.AddDate(0, 0, -1)
+	issued := e.toSign(t, "Quyết định đã phát hành", "lanhdao", workflow.Submit, workflow.Approve)
+	apply("lanhdao", issued, workflow.Sign, tuesday.Add(5*time.Hour+5*time.Minute)) // 14:05
+	apply("vanthu", issued, workflow.Issue, wednesday.Add(-30*time.Minute))         // 08:30
+	again := e.toSign(t, "Quyết định ký lại", "lanhdao", workflow.Submit, workflow.Approve)
+	apply("lanhdao", again, workflow.Sign, tuesday.Add(-time.Hour)) // Tuesday 08:00
+	apply("vanthu", again, workflow.Return, tuesday.Add(time.Hour))
+	apply("chuyenvien", again, workflow.Submit, tuesday.Add(2*time.Hour))
+	apply("lanhdao", again, workflow.Approve, tuesday.Add(2*time.Hour))
+	apply("lanhdao", again, workflow.Sign, tuesday.Add(7*time.Hour+20*time.Minute)) // 16:20
+	e.now = wednesday
+
+	for _, tc := range []struct {
+		user, path string
+		want, not  []string
+	}{
+		{"lanhdao", "/outgoing?mine=signed",
+			[]string{`<th scope="col">Ký lúc</th>`, `<td data-label="Ký lúc">14:05 24/11/2026</td>`, `<td data-label="Ký lúc">16:20 24/11/2026</td>`},
+			[]string{"08:30 25/11/2026", "08:00 24/11/2026", `data-label="Ngày"`}},
+		{"vanthu", "/outgoing?mine=issued",
+			[]string{`<th scope="col">Phát hành lúc</th>`, `<td data-label="Phát hành lúc">08:30 25/11/2026</td>`},
+			[]string{"14:05 24/11/2026", `data-label="Ngày"`}},
+		{"vanthu", "/outgoing",
+			[]string{`<th scope="col">Ngày</th>`, `<td data-label="Ngày">25/11/2026</td>`},
+			[]string{"Ký lúc", "Phát hành lúc"}},
+	} {
+		body := e.login(tc.user).get(tc.path).Body
+		for _, want := range tc.want {
+			if !strings.Contains(body, want) {
+				t.Errorf("%s: no %q", tc.path, want)
+			}
+		}
+		for _, not := range tc.not {
+			if strings.Contains(body, not) {
+				t.Errorf("%s: %q", tc.path, not)
+			}
+		}
+	}
+}
