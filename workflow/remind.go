@@ -9,7 +9,10 @@ import (
 // "E-mail notifications"): once a day each handler is mailed the incoming
 // documents assigned to them, not yet completed, whose processing
 // deadline (DueDate) is today or tomorrow or has passed; and each user
-// who assigned documents now overdue, a summary of them.
+// who assigned documents now overdue, a summary of them. The same mail
+// lists the outgoing documents that have waited on the user for a while
+// (Waiting): to review and to sign for their named signer, to issue for
+// the clerks.
 
 // ReminderKind is which of a day's reminders a mail is: a user gets at
 // most one of each a day.
@@ -57,6 +60,48 @@ type ReminderStore interface {
 	// nothing queued) when it was queued already, by this or another
 	// instance.
 	QueueReminder(ctx context.Context, day Date, kind ReminderKind, documents int, n Notification) (bool, error)
+	// WaitingOutgoing returns the outgoing documents in WaitingStates
+	// that entered their state (their last transition into it) at or
+	// before since, each for every user it waits on (WaitingOn; not
+	// disabled, wanting mail, who may see it): by user, then longest
+	// waiting first, then ID. It reads them in SQL, in a few statements
+	// whatever their number.
+	WaitingOutgoing(ctx context.Context, since time.Time) ([]Waiting, error)
+	// PurgeReminders deletes at most limit rows of the reminders queued
+	// on days before before (mail_reminders), oldest first, and says how
+	// many it deleted.
+	PurgeReminders(ctx context.Context, before Date, limit int) (int64, error)
+}
+
+// WaitingStates are the states of an outgoing document that wait on a
+// person, with the action awaited: the named signer reviews a submitted
+// draft (Approve) and signs it (Sign); a clerk numbers and issues a
+// signed one (Issue). Any official may approve, but the document names
+// the one who is to approve and sign it (reassignRules): only she is
+// reminded.
+var WaitingStates = map[State]Action{InReview: Approve, Approved: Sign, OfficerSigned: Issue}
+
+// Waiting is an outgoing document that has waited on a user since Since
+// (when it entered its state) for Action.
+type Waiting struct {
+	UserID   string
+	UserName string
+	Address  string
+	Document *Document
+	Action   Action
+	Since    time.Time
+}
+
+// WaitingOn reports whether d, in one of WaitingStates, waits on u for
+// the state's action: the inbox's rule (WaitsFor: the role, the party,
+// who may see it, not disabled), the review narrowed to the named
+// signer.
+func WaitingOn(u *User, d *Document) (Action, bool) {
+	a, ok := WaitingStates[d.State]
+	if !ok || d.Direction != Outgoing || (d.State == InReview && d.SignerID != u.ID) {
+		return "", false
+	}
+	return a, WaitsFor(u, d, a)
 }
 
 // DaysLate is how many days past its due date a document is on day
