@@ -14,8 +14,13 @@ import (
 // handler with incoming documents assigned to them, not completed, due
 // today or tomorrow or overdue, one mail listing them, most late first;
 // to each user who assigned documents now overdue, one summary of them.
-// The store queues a user's reminder of a kind once a day whoever runs it
-// (mail_reminders); the Notifier sends it like any other mail.
+// The outgoing documents that have waited on a user for Wait or longer
+// (workflow.WaitingOutgoing: to review, sign or issue) are listed in
+// that user's mail of the day, or in one of their own when there is
+// none: never a second mail for them. The store queues a user's reminder
+// of a kind once a day whoever runs it (mail_reminders); the Notifier
+// sends it like any other mail. Each run deletes the rows of
+// mail_reminders older than KeepReminders days.
 type Reminder struct {
 	Store     workflow.ReminderStore
 	PublicURL string
@@ -24,24 +29,42 @@ type Reminder struct {
 	// At is the time of day (Vietnam) from which the day's reminders are
 	// due: RunDue queues nothing earlier.
 	At time.Duration
+	// Wait is how long an outgoing document waits on a user before it is
+	// listed in their reminder (VANTHU_REMINDER_WAIT); 0: never.
+	Wait time.Duration
 
 	done workflow.Date // the last day RunDue queued (or found queued)
 }
 
-// Planned is one user's reminder of a kind of a day.
+// KeepReminders is how many days the rows of mail_reminders are kept: a
+// row only stops a second reminder of its own day, and tells the
+// operator what was queued lately. PurgeBatch rows are deleted a
+// statement, at most PurgeBatches statements a run.
+const (
+	KeepReminders = 60
+	PurgeBatch    = 1000
+	PurgeBatches  = 10
+)
+
+// Planned is one user's reminder of a kind of a day: the incoming work
+// due (Work) and the outgoing documents waiting on them (Waiting).
 type Planned struct {
-	Kind    workflow.ReminderKind
-	UserID  string
-	Address string
-	Work    []workflow.DueWork
-	Mail    Message
+	Kind     workflow.ReminderKind
+	UserID   string
+	UserName string
+	Address  string
+	Work     []workflow.DueWork
+	Waiting  []workflow.Waiting
+	Mail     Message
 }
 
 // Plan returns today's reminders (Vietnam calendar day of Now): to each
 // handler with something due, then to each user who assigned something
-// overdue, in the order of the store.
+// overdue, in the order of the store, then to each user with only
+// outgoing documents waiting; the outgoing ones go with the user's first.
 func (r *Reminder) Plan(ctx context.Context) (workflow.Date, []Planned, error) {
-	today := workflow.VietnamDate(r.now())
+	now := r.now()
+	today := workflow.VietnamDate(now)
 	due, err := r.Store.DueWork(ctx, today.AddDays(1))
 	if err != nil {
 		return today, nil, err
@@ -52,12 +75,15 @@ func (r *Reminder) Plan(ctx context.Context) (workflow.Date, []Planned, error) {
 	}
 	out := plan(nil, workflow.RemindDue, due)
 	out = plan(out, workflow.RemindOverdue, overdue)
-	for i, p := range out {
-		if p.Kind == workflow.RemindOverdue {
-			out[i].Mail = ComposeOverdueSummary(p.Work, today, r.PublicURL)
-		} else {
-			out[i].Mail = ComposeReminder(p.Work, today, r.PublicURL)
+	if r.Wait > 0 {
+		waiting, err := r.Store.WaitingOutgoing(ctx, now.Add(-r.Wait))
+		if err != nil {
+			return today, nil, err
 		}
+		out = planWaiting(out, waiting)
+	}
+	for i := range out {
+		out[i].Mail = compose(out[i], now, r.PublicURL)
 	}
 	return today, out, nil
 }
@@ -67,7 +93,7 @@ func (r *Reminder) Plan(ctx context.Context) (workflow.Date, []Planned, error) {
 func plan(out []Planned, kind workflow.ReminderKind, work []workflow.DueWork) []Planned {
 	for i, w := range work {
 		if i == 0 || w.UserID != work[i-1].UserID {
-			out = append(out, Planned{Kind: kind, UserID: w.UserID, Address: w.Address})
+			out = append(out, Planned{Kind: kind, UserID: w.UserID, UserName: w.UserName, Address: w.Address})
 		}
 		p := &out[len(out)-1]
 		p.Work = append(p.Work, w)
@@ -75,8 +101,29 @@ func plan(out []Planned, kind workflow.ReminderKind, work []workflow.DueWork) []
 	return out
 }
 
+// planWaiting adds the outgoing documents waiting (grouped by user) to
+// each user's first reminder of out, or to a reminder of their own
+// (RemindDue, the kind a user gets for their own work).
+func planWaiting(out []Planned, waiting []workflow.Waiting) []Planned {
+	first := map[string]int{}
+	for i := len(out) - 1; i >= 0; i-- {
+		first[out[i].UserID] = i
+	}
+	for _, w := range waiting {
+		i, ok := first[w.UserID]
+		if !ok {
+			i = len(out)
+			first[w.UserID] = i
+			out = append(out, Planned{Kind: workflow.RemindDue, UserID: w.UserID, UserName: w.UserName, Address: w.Address})
+		}
+		out[i].Waiting = append(out[i].Waiting, w)
+	}
+	return out
+}
+
 // Run queues today's reminders and says how many it queued: none to a
-// user whose reminder of today was queued already.
+// user whose reminder of today was queued already. Then it deletes the
+// reminders' rows older than KeepReminders days.
 func (r *Reminder) Run(ctx context.Context) (int, error) {
 	today, plan, err := r.Plan(ctx)
 	if err != nil {
@@ -85,7 +132,7 @@ func (r *Reminder) Run(ctx context.Context) (int, error) {
 	queued := 0
 	for _, p := range plan {
 		n := workflow.Notification{UserID: p.UserID, Address: p.Address, Subject: p.Mail.Subject, Body: p.Mail.Body}
-		ok, err := r.Store.QueueReminder(ctx, today, p.Kind, len(p.Work), n)
+		ok, err := r.Store.QueueReminder(ctx, today, p.Kind, len(p.Work)+len(p.Waiting), n)
 		if err != nil {
 			return queued, err
 		}
@@ -96,7 +143,26 @@ func (r *Reminder) Run(ctx context.Context) (int, error) {
 	if queued > 0 && r.Log != nil {
 		r.Log.InfoContext(ctx, "deadline reminders queued", "day", today.String(), "mails", queued)
 	}
-	return queued, nil
+	return queued, r.purge(ctx, today)
+}
+
+// purge deletes the rows of mail_reminders of the days before
+// KeepReminders days ago, at most PurgeBatches batches.
+func (r *Reminder) purge(ctx context.Context, today workflow.Date) error {
+	before, total := today.AddDays(-KeepReminders), int64(0)
+	for range PurgeBatches {
+		k, err := r.Store.PurgeReminders(ctx, before, PurgeBatch)
+		if err != nil {
+			return err
+		}
+		if total += k; k < PurgeBatch {
+			break
+		}
+	}
+	if total > 0 && r.Log != nil {
+		r.Log.InfoContext(ctx, "old reminders forgotten", "rows", total, "before", before.String())
+	}
+	return nil
 }
 
 // RunDue runs the reminders of today once At has passed (Vietnam time),

@@ -91,6 +91,14 @@ func (s remindStore) OverdueByAssigner(context.Context, workflow.Date) ([]workfl
 	return nil, nil
 }
 
+func (remindStore) WaitingOutgoing(context.Context, time.Time) ([]workflow.Waiting, error) {
+	return nil, nil
+}
+
+func (remindStore) PurgeReminders(context.Context, workflow.Date, int) (int64, error) {
+	return 0, nil
+}
+
 func (s remindStore) QueueReminder(_ context.Context, day workflow.Date, _ workflow.ReminderKind, _ int, n workflow.Notification) (bool, error) {
 	return s.queue(day, n), nil
 }

@@ -85,6 +85,7 @@ type Config struct {
 	MailRetryAfter string // the wait after a first failed send, doubled after each
 	MailKeepSent   string // how long a sent mail stays in the outbox (90d; 0 = for ever)
 	ReminderTime   string // when serve queues the day's deadline reminders ("07:30" Vietnam time; "off")
+	ReminderWait   string // how long an outgoing document waits on a user before their reminder lists it (2d; 0 = never)
 
 	// Interagency exchange (docs/exchange.md).
 	ExchangeAddr string
@@ -179,6 +180,7 @@ func (c *Config) settings() []setting {
 		{env: "VANTHU_MAIL_RETRY", flag: "mail-retry", def: "30s", doc: "wait after a notification's first failed send, doubled after each further one, at most 1h (Go duration)", str: &c.MailRetryAfter},
 		{env: "VANTHU_MAIL_KEEP_SENT", flag: "mail-keep-sent", def: "90d", doc: "how long a sent notification stays in the outbox before it is deleted (90d, 1y; at least 7d; 0 = for ever)", str: &c.MailKeepSent},
 		{env: "VANTHU_REMINDER_TIME", flag: "reminder-time", def: "07:30", doc: "time of day (Vietnam, HH:MM) from which serve mails each handler the incoming documents assigned to them due today or tomorrow or overdue, and whoever assigned documents now overdue a summary, once a day (with VANTHU_SMTP_URL); off = never", str: &c.ReminderTime},
+		{env: "VANTHU_REMINDER_WAIT", flag: "reminder-wait", def: "2d", doc: "how long an outgoing document waits on a user (to review or sign for its signer, to issue for the clerks) before that user's daily reminder lists it (2d, 36h; 0 = never)", str: &c.ReminderWait},
 		{env: "VANTHU_EVIDENCE_RENEW_BEFORE", flag: "evidence-renew-before", def: "1y", doc: "renew a record's archive time-stamp this long before its TSA certificate expires (1y, 18m, 90d)", str: &c.EvidenceRenew},
 		{env: "VANTHU_EXCHANGE_ADDR", flag: "exchange-addr", def: "", doc: "mutual-TLS listener for connected agencies (e.g. 127.0.0.1:8443; port 0 picks a free one, then set VANTHU_EXCHANGE_URL for agency export); empty = exchange off", str: &c.ExchangeAddr},
 		{env: "VANTHU_EXCHANGE_CERT", flag: "exchange-cert", def: "", doc: "this agency's TLS certificate chain (PEM), used as server and client; empty = from the development PKI", str: &c.ExchangeCert},
@@ -295,6 +297,9 @@ func (c *Config) validate() error {
 		return fmt.Errorf("VANTHU_SIGN_CONFIRM_TTL=%q: at most 1h (a password typed to sign is remembered a short while)", c.SignConfirmTTL)
 	}
 	if _, _, err := reminderTime(c.ReminderTime); err != nil {
+		return err
+	}
+	if _, err := reminderWait(c.ReminderWait, time.Now()); err != nil {
 		return err
 	}
 	if _, err := parsePrefixes(c.TrustedProxies); err != nil {

@@ -43,7 +43,11 @@ func wireMail(_ context.Context, a *app) error {
 	if err != nil {
 		return err
 	}
-	r := &notify.Reminder{Store: a.db, PublicURL: a.cfg.PublicURL, Log: a.log, Now: a.now, At: at}
+	wait, err := reminderWait(a.cfg.ReminderWait, a.now())
+	if err != nil {
+		return err
+	}
+	r := &notify.Reminder{Store: a.db, PublicURL: a.cfg.PublicURL, Log: a.log, Now: a.now, At: at, Wait: wait}
 	// The lease outlives a run's sends (each at most 30 s): a minute at least.
 	turn := newLeaseTurn(a.db, mailLeaseName, max(interval, time.Minute))
 	a.jobs = append(a.jobs, func(ctx context.Context) error {
@@ -91,4 +95,18 @@ func reminderTime(s string) (at time.Duration, on bool, err error) {
 		return 0, false, fmt.Errorf("VANTHU_REMINDER_TIME=%q: want a time of day like 07:30 (Vietnam time), or off", s)
 	}
 	return time.Duration(t.Hour())*time.Hour + time.Duration(t.Minute())*time.Minute, true, nil
+}
+
+// reminderWait reads VANTHU_REMINDER_WAIT as a duration from now: days
+// as VANTHU_MAIL_KEEP_SENT ("2d"), or a Go duration ("36h"); "0": the
+// reminders list no outgoing document.
+func reminderWait(s string, now time.Time) (time.Duration, error) {
+	if d, err := time.ParseDuration(s); err == nil && d >= 0 {
+		return d, nil
+	}
+	p, err := archive.ParsePeriod(s)
+	if err != nil {
+		return 0, fmt.Errorf("VANTHU_REMINDER_WAIT=%q: want days like 2d or a duration like 36h, or 0 for never", s)
+	}
+	return now.Sub(now.AddDate(-p.Years, -p.Months, -p.Days)), nil
 }

@@ -5,6 +5,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/vanthu/vanthu/notify"
 )
@@ -14,9 +15,11 @@ const remindUsage = `usage:
         queue today's deadline reminders (nhắc hạn xử lý) now, as serve does once a day from
         VANTHU_REMINDER_TIME: to each handler with incoming documents assigned to them, not
         completed, due today or tomorrow or overdue, one mail listing them; to each user who
-        assigned documents now overdue, one summary of them; once per user, day and kind, whoever
-        queues it (serve's mail worker sends it). --dry-run prints who would get what today and
-        queues nothing.
+        assigned documents now overdue, one summary of them; the outgoing documents that have waited
+        on a user VANTHU_REMINDER_WAIT or longer (to review or sign, to issue) in that user's mail
+        (or one of their own); once per user, day and kind, whoever queues it (serve's mail worker
+        sends it); then forgets the reminders of more than 60 days ago. --dry-run prints who would
+        get what today and queues nothing.
 `
 
 // remindCmd is "vanthu remind": today's reminders, queued or (--dry-run)
@@ -38,7 +41,12 @@ func remindCmd(ctx context.Context, opts options, args []string, getenv func(str
 		return code
 	}
 	defer a.Close()
-	r := &notify.Reminder{Store: a.db, PublicURL: cfg.PublicURL, Now: a.now}
+	wait, err := reminderWait(cfg.ReminderWait, a.now())
+	if err != nil {
+		fmt.Fprintf(stderr, "vanthu remind: %v\n", err)
+		return 2
+	}
+	r := &notify.Reminder{Store: a.db, PublicURL: cfg.PublicURL, Now: a.now, Wait: wait}
 	if !*dry {
 		if cfg.SMTPURL == "" {
 			fmt.Fprintln(stderr, "vanthu remind: warning: VANTHU_SMTP_URL is empty here: the reminders are queued, and only a serve with an SMTP server sends them")
@@ -58,9 +66,12 @@ func remindCmd(ctx context.Context, opts options, args []string, getenv func(str
 	}
 	fmt.Fprintf(stdout, "reminders of %s: %d\n", day, len(plan))
 	for _, p := range plan {
-		fmt.Fprintf(stdout, "TO %s (%s) <%s> %s, %d documents: %s\n", p.UserID, p.Work[0].UserName, p.Address, p.Kind, len(p.Work), p.Mail.Subject)
+		fmt.Fprintf(stdout, "TO %s (%s) <%s> %s, %d documents: %s\n", p.UserID, p.UserName, p.Address, p.Kind, len(p.Work)+len(p.Waiting), p.Mail.Subject)
 		for _, w := range p.Work {
 			fmt.Fprintf(stdout, "  %s due %s\n", w.Document.ID, w.Document.DueDate)
+		}
+		for _, w := range p.Waiting {
+			fmt.Fprintf(stdout, "  %s waits to %s since %s\n", w.Document.ID, w.Action, w.Since.Format(time.RFC3339))
 		}
 	}
 	return 0
