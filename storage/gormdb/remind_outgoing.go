@@ -11,15 +11,19 @@ import (
 )
 
 // waitingSQL selects the outgoing documents of WaitingOutgoing: in a
-// waiting state (the documents_work index on direction, state), with the
-// time of their last transition into it (the index on
-// audit_events.document_id), entered at or before a time (Unix
-// microseconds, as audit_events.at_micros).
-const waitingSQL = `SELECT w.id AS id, w.since AS since FROM (
+// waiting state (the documents_work index on direction, state; named on
+// SQLite, as workTable says why), with the time of their last transition
+// into it (the index on audit_events.document_id), entered at or before a
+// time (Unix microseconds, as audit_events.at_micros).
+var waitingSQL = map[string]string{SQLite: waitingFrom("documents AS d INDEXED BY documents_work"), Postgres: waitingFrom("documents d")}
+
+func waitingFrom(documents string) string {
+	return `SELECT w.id AS id, w.since AS since FROM (
 SELECT d.id AS id, (SELECT MAX(e.at_micros) FROM audit_events e
   WHERE e.document_id = d.id AND e.kind = ? AND e.to_state = d.state) AS since
-FROM documents d WHERE d.direction = ? AND d.state IN (?, ?, ?)) w
+FROM ` + documents + ` WHERE d.direction = ? AND d.state IN (?, ?, ?)) w
 WHERE w.since <= ?`
+}
 
 // waitedOnSQL selects who outgoing documents may wait on and who wants
 // mail: the signers named (signer_id IN ?) and every clerk; the roles
@@ -41,7 +45,7 @@ func (d *DB) WaitingOutgoing(ctx context.Context, since time.Time) ([]workflow.W
 	}
 	states := []any{string(workflow.InReview), string(workflow.Approved), string(workflow.OfficerSigned)}
 	args := append([]any{string(workflow.EventTransition), string(workflow.Outgoing)}, states...)
-	if err := c.q(ctx).Raw(waitingSQL, append(args, since.UnixMicro())...).Scan(&rows).Error; err != nil || len(rows) == 0 {
+	if err := c.q(ctx).Raw(waitingSQL[d.dialect], append(args, since.UnixMicro())...).Scan(&rows).Error; err != nil || len(rows) == 0 {
 		return nil, d.translate(err, "outgoing documents waiting since %s", since)
 	}
 	ids := make([]string, len(rows))
