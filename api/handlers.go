@@ -984,8 +984,12 @@ func (s *Server) handleAction(c echo.Context) error {
 	if err != nil {
 		return err
 	}
+	action := workflow.Action(c.Param("action"))
+	if err := s.signerPresent(c, action); err != nil {
+		return err
+	}
 	in := workflow.ActionInput{Comment: norm.NFC.String(req.Comment), AssigneeID: req.AssigneeID, DueDate: due, Version: version, Override: req.Override}
-	d, err := s.Docs.Apply(c.Request().Context(), Actor(c), c.Param("id"), workflow.Action(c.Param("action")), in)
+	d, err := s.Docs.Apply(c.Request().Context(), Actor(c), c.Param("id"), action, in)
 	if err != nil {
 		return s.preconditionFailed(c, err)
 	}

@@ -119,6 +119,13 @@ type Server struct {
 	// MetricsElsewhere: /metrics is served on its own listener (see
 	// MetricsHandler), not on this one.
 	MetricsElsewhere bool
+	// SignPassword: sign and issue need the caller's password in the
+	// X-Vanthu-Sign-Password header (signconfirm.go;
+	// VANTHU_SIGN_CONFIRM_API=password), Accounts then a SignConfirmer;
+	// a right one spares the session's next ones for SignConfirmTTL
+	// (0: asked every time).
+	SignPassword   bool
+	SignConfirmTTL time.Duration
 	// Extra registers routes of optional subsystems (signing, archive,
 	// exchange) on the authenticated /api/v1 group.
 	Extra []func(g *echo.Group, s *Server)

@@ -380,6 +380,7 @@ const (
 	ErrorCodePasswordChangeRequired ErrorCode = "password_change_required"
 	ErrorCodePreconditionFailed     ErrorCode = "precondition_failed"
 	ErrorCodeRequestInProgress      ErrorCode = "request_in_progress"
+	ErrorCodeSignPasswordRequired   ErrorCode = "sign_password_required"
 	ErrorCodeTooLarge               ErrorCode = "too_large"
 	ErrorCodeTooManyRequests        ErrorCode = "too_many_requests"
 	ErrorCodeUnauthorized           ErrorCode = "unauthorized"
@@ -409,6 +410,8 @@ func (e ErrorCode) Valid() bool {
 	case ErrorCodePreconditionFailed:
 		return true
 	case ErrorCodeRequestInProgress:
+		return true
+	case ErrorCodeSignPasswordRequired:
 		return true
 	case ErrorCodeTooLarge:
 		return true
@@ -2683,6 +2686,9 @@ type IfMatch = string
 // IfNoneMatch Example: "v3-1a2b3c4d"
 type IfNoneMatch = string
 
+// SignPassword defines model for SignPassword.
+type SignPassword = string
+
 // Count defines model for count.
 type Count = bool
 
@@ -2697,6 +2703,9 @@ type Conflict = Error
 
 // Forbidden every error answer
 type Forbidden = Error
+
+// ForbiddenOrSignPassword every error answer
+type ForbiddenOrSignPassword = Error
 
 // IdempotencyKeyInFlight every error answer
 type IdempotencyKeyInFlight = Error
@@ -2871,6 +2880,19 @@ type ApplyActionParams struct {
 	// If-Match and a body `version` may both be given only when the body's version is one the
 	// tags name: if they disagree neither wins, the answer is 400 `invalid` on `version`.
 	IfMatch *IfMatch `json:"If-Match,omitempty"`
+
+	// XVanthuSignPassword The caller's current password, for `sign` and `issue` on a server run with
+	// `VANTHU_SIGN_CONFIRM_API=password` (ignored otherwise, and by the other actions): the
+	// bearer token alone does not sign there. Checked as the web's confirmation of **Ký số** and
+	// **Phát hành** is: a wrong one is 401 `unauthorized` and counts towards the account's
+	// lockout as a failed login (then 429 `too_many_requests`, even for the right one, until
+	// `Retry-After`); none is 403 `sign_password_required`. A right one spares the same session
+	// (bearer token) the header for `VANTHU_SIGN_CONFIRM_TTL` (5 minutes by default) from the
+	// check, so a batch of signatures sends it once; another session is asked, and a lockout or a
+	// password change makes it ask at once. Sent while the session's confirmation holds, it is
+	// not checked. A header, not a body field: the body is optional and the same for every
+	// action, and the password travels beside `Authorization`, never in the document's JSON.
+	XVanthuSignPassword *SignPassword `json:"X-Vanthu-Sign-Password,omitempty"`
 }
 
 // GetDocumentFileParams defines parameters for GetDocumentFile.
@@ -6297,6 +6319,17 @@ func NewApplyActionRequestWithBody(server string, id Id, action Action, params *
 			}
 
 			req.Header.Set("If-Match", headerParam0)
+		}
+
+		if params.XVanthuSignPassword != nil {
+			var headerParam1 string
+
+			headerParam1, err = runtime.StyleParamWithOptions("simple", false, "X-Vanthu-Sign-Password", *params.XVanthuSignPassword, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationHeader, Type: "string", Format: "password"})
+			if err != nil {
+				return nil, err
+			}
+
+			req.Header.Set("X-Vanthu-Sign-Password", headerParam1)
 		}
 
 	}
@@ -10194,6 +10227,11 @@ type ApplyActionResponse200Headers struct {
 	ETag string
 }
 
+// ApplyActionResponse429Headers the declared response headers of an HTTP 429 response for ApplyAction
+type ApplyActionResponse429Headers struct {
+	RetryAfter int
+}
+
 type ApplyActionResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -10204,7 +10242,7 @@ type ApplyActionResponse struct {
 	// JSON401 the response for an HTTP 401 `application/json` response
 	JSON401 *Unauthorized
 	// JSON403 the response for an HTTP 403 `application/json` response
-	JSON403 *Forbidden
+	JSON403 *ForbiddenOrSignPassword
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
 	// JSON409 the response for an HTTP 409 `application/json` response
@@ -10217,12 +10255,16 @@ type ApplyActionResponse struct {
 	JSON415 *UnsupportedMediaType
 	// JSON422 the response for an HTTP 422 `application/json` response
 	JSON422 *Unprocessable
+	// JSON429 the response for an HTTP 429 `application/json` response
+	JSON429 *TooManyRequests
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
 	JSON503 *Unavailable
 	// Headers200 the parsed response headers for an HTTP 200 response
 	Headers200 *ApplyActionResponse200Headers
+	// Headers429 the parsed response headers for an HTTP 429 response
+	Headers429 *ApplyActionResponse429Headers
 }
 
 // GetJSON200 returns the response for an HTTP 200 `application/json` response
@@ -10241,7 +10283,7 @@ func (r ApplyActionResponse) GetJSON401() *Unauthorized {
 }
 
 // GetJSON403 returns the response for an HTTP 403 `application/json` response
-func (r ApplyActionResponse) GetJSON403() *Forbidden {
+func (r ApplyActionResponse) GetJSON403() *ForbiddenOrSignPassword {
 	return r.JSON403
 }
 
@@ -10273,6 +10315,11 @@ func (r ApplyActionResponse) GetJSON415() *UnsupportedMediaType {
 // GetJSON422 returns the response for an HTTP 422 `application/json` response
 func (r ApplyActionResponse) GetJSON422() *Unprocessable {
 	return r.JSON422
+}
+
+// GetJSON429 returns the response for an HTTP 429 `application/json` response
+func (r ApplyActionResponse) GetJSON429() *TooManyRequests {
+	return r.JSON429
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -15912,7 +15959,7 @@ func ParseApplyActionResponse(rsp *http.Response) (*ApplyActionResponse, error) 
 		response.JSON401 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
-		var dest Forbidden
+		var dest ForbiddenOrSignPassword
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
 			return nil, err
 		}
@@ -15960,6 +16007,13 @@ func ParseApplyActionResponse(rsp *http.Response) (*ApplyActionResponse, error) 
 		}
 		response.JSON422 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 429:
+		var dest TooManyRequests
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON429 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -15987,6 +16041,16 @@ func ParseApplyActionResponse(rsp *http.Response) (*ApplyActionResponse, error) 
 			headers.ETag = value
 		}
 		response.Headers200 = &headers
+	case rsp.StatusCode == 429:
+		var headers ApplyActionResponse429Headers
+		if values := rsp.Header.Values("Retry-After"); len(values) > 0 {
+			var value int
+			if err := runtime.BindStyledParameterWithOptions("simple", "Retry-After", values[0], &value, runtime.BindStyledParameterOptions{ParamLocation: runtime.ParamLocationHeader, Explode: false, Required: true, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			}
+			headers.RetryAfter = value
+		}
+		response.Headers429 = &headers
 	}
 
 	return response, nil

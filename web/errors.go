@@ -55,6 +55,8 @@ var problems = map[string]problem{
 		Message: "Sai tên đăng nhập hoặc mật khẩu, hoặc phiên làm việc đã hết hạn."},
 	workflow.EPASSWORDCHANGE: {Title: "Cần đổi mật khẩu",
 		Message: "Mật khẩu của tài khoản này do quản trị viên đặt. Vui lòng đổi mật khẩu trước khi làm việc khác."},
+	workflow.ESIGNPASSWORD: {Title: "Cần nhập mật khẩu để ký",
+		Message: "Ký số và phát hành cần mật khẩu đăng nhập của đồng chí. Vui lòng quay lại văn bản và nhập mật khẩu trên trang xác nhận."},
 	workflow.ETOOLARGE: {Title: "Tệp quá lớn",
 		Message: "Tệp tải lên vượt quá dung lượng cho phép."},
 	workflow.ETOOMANY: {Title: "Đăng nhập sai quá nhiều lần",

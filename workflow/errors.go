@@ -22,10 +22,14 @@ const (
 	// EPASSWORDCHANGE: the account's password was set by an admin (or
 	// generated) and must be changed before anything else is done.
 	EPASSWORDCHANGE = "password_change_required"
-	ETOOLARGE       = "too_large"
-	ETOOMANY        = "too_many_requests" // throttled (failed logins): try again later
-	EUNAVAILABLE    = "unavailable"       // a dependency (signer, storage, peer) is down or not configured
-	EINTERNAL       = "internal"
+	// ESIGNPASSWORD: signing or issuing through the API needs the
+	// caller's password with the request on this server (none was sent,
+	// nor confirmed by the session lately).
+	ESIGNPASSWORD = "sign_password_required"
+	ETOOLARGE     = "too_large"
+	ETOOMANY      = "too_many_requests" // throttled (failed logins): try again later
+	EUNAVAILABLE  = "unavailable"       // a dependency (signer, storage, peer) is down or not configured
+	EINTERNAL     = "internal"
 )
 
 // ErrDigestMismatch is the cause (errors.Is) of the EINVALID that

@@ -23,6 +23,7 @@ var statusOf = map[string]int{
 	workflow.EFORBIDDEN:        http.StatusForbidden,
 	workflow.EUNAUTHORIZED:     http.StatusUnauthorized,
 	workflow.EPASSWORDCHANGE:   http.StatusForbidden,
+	workflow.ESIGNPASSWORD:     http.StatusForbidden,
 	workflow.ETOOLARGE:         http.StatusRequestEntityTooLarge,
 	workflow.ETOOMANY:          http.StatusTooManyRequests,
 	workflow.EUNAVAILABLE:      http.StatusServiceUnavailable,
