@@ -106,6 +106,9 @@ type Config struct {
 	// SignConfirmTTL: how long a password typed to sign in the web
 	// spares the session's next ones (web.Config.SignConfirmTTL).
 	SignConfirmTTL string
+	// SignConfirmAPI: "password" makes sign and issue through the API
+	// take the user's password too (api.Server.SignPassword); "off".
+	SignConfirmAPI string
 
 	// Abuse limits.
 	TrustedProxies string
@@ -189,7 +192,8 @@ func (c *Config) settings() []setting {
 		{env: "VANTHU_EXCHANGE_POLL", flag: "exchange-poll", def: "2s", doc: "how often the delivery worker looks for due messages", str: &c.ExchangePoll},
 		{env: "VANTHU_EXCHANGE_RETRY_BASE", flag: "exchange-retry-base", def: "30s", doc: "first retry delay of a failed delivery (doubles each time, with jitter)", str: &c.ExchangeRetryBase},
 		{env: "VANTHU_EXCHANGE_RETRY_MAX", flag: "exchange-retry-max", def: "30m", doc: "longest retry delay of a delivery", str: &c.ExchangeRetryMax},
-		{env: "VANTHU_SIGN_CONFIRM_TTL", flag: "sign-confirm-ttl", def: "5m", doc: "the web's Ký số and Phát hành ask for the user's password on their confirmation (checked and throttled as a login); a right one spares the same session's next ones for this long from the check (Go duration, at most 1h; 0 = asked every time); the API is unchanged", str: &c.SignConfirmTTL},
+		{env: "VANTHU_SIGN_CONFIRM_TTL", flag: "sign-confirm-ttl", def: "5m", doc: "the web's Ký số and Phát hành ask for the user's password on their confirmation (checked and throttled as a login); a right one spares the same session's next ones for this long from the check (Go duration, at most 1h; 0 = asked every time); the API's as well with VANTHU_SIGN_CONFIRM_API=password", str: &c.SignConfirmTTL},
+		{env: "VANTHU_SIGN_CONFIRM_API", flag: "sign-confirm-api", def: "off", doc: "password: sign and issue through the API need the user's current password in the X-Vanthu-Sign-Password header (checked and throttled as the web's confirmation; remembered with the session for VANTHU_SIGN_CONFIRM_TTL), else 403 sign_password_required; off: the bearer token alone signs", str: &c.SignConfirmAPI},
 		{env: "VANTHU_TRUSTED_PROXIES", flag: "trusted-proxies", def: "", doc: "comma-separated IPs or CIDRs of reverse proxies whose X-Forwarded-For gives the client address (login throttling, logs); empty = the TCP peer is the client", str: &c.TrustedProxies},
 		{env: "VANTHU_HTTP_TIMEOUT", flag: "http-timeout", def: "2m", doc: "a request whose body or answer makes no progress for this long (or whose handler works this long before answering) is cut; both listeners", str: &c.HTTPTimeout},
 		{env: "VANTHU_HTTP_MAX_DURATION", flag: "http-max-duration", def: "1h", doc: "longest any request may last however it progresses (large uploads and downloads on slow links); both listeners", str: &c.HTTPMaxTime},
@@ -293,8 +297,8 @@ func (c *Config) validate() error {
 			return fmt.Errorf("%s=%q is not a duration like 30s or 24h", d.env, d.v)
 		}
 	}
-	if v, _ := time.ParseDuration(c.SignConfirmTTL); v > time.Hour {
-		return fmt.Errorf("VANTHU_SIGN_CONFIRM_TTL=%q: at most 1h (a password typed to sign is remembered a short while)", c.SignConfirmTTL)
+	if err := c.checkSignConfirm(); err != nil {
+		return err
 	}
 	if _, _, err := reminderTime(c.ReminderTime); err != nil {
 		return err
@@ -390,4 +394,16 @@ func previewCacheBytes(mb int) int64 {
 		return -1
 	}
 	return int64(mb) << 20
+}
+
+// checkSignConfirm checks VANTHU_SIGN_CONFIRM_TTL (a duration, checked
+// as one before) and VANTHU_SIGN_CONFIRM_API.
+func (c *Config) checkSignConfirm() error {
+	if v, _ := time.ParseDuration(c.SignConfirmTTL); v > time.Hour {
+		return fmt.Errorf("VANTHU_SIGN_CONFIRM_TTL=%q: at most 1h (a password typed to sign is remembered a short while)", c.SignConfirmTTL)
+	}
+	if c.SignConfirmAPI != "off" && c.SignConfirmAPI != "password" {
+		return fmt.Errorf("VANTHU_SIGN_CONFIRM_API=%q: off or password", c.SignConfirmAPI)
+	}
+	return nil
 }

@@ -256,6 +256,7 @@ func build(ctx context.Context, cfg *Config, opts options, logger *slog.Logger) 
 	a.web.Codes, a.web.Reform = a.docs, a.docs                       // public verification codes, the reform report
 	a.web.Outbox = &workflow.MailAdmin{Store: db, Now: a.now}        // the notifications' outbox (Thư thông báo)
 	a.api.Outbox = a.web.Outbox
+	a.api.SignPassword, a.api.SignConfirmTTL = cfg.SignConfirmAPI == "password", a.web.SignConfirmTTL
 	a.api.MetricsToken, a.api.MetricsElsewhere = cfg.MetricsToken, cfg.MetricsAddr != ""
 	// The optional subsystems, each in its own file of this package.
 	for _, wire := range []func(context.Context, *app) error{wireArchive, wireExchange, wirePprof, wireSigning, wireBlobGC, wireMail} {
