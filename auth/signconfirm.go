@@ -10,7 +10,8 @@ import (
 )
 
 // SignConfirmStore keeps, with each session, when its user last typed
-// the right password to confirm a signature (web/signer.go), where every
+// the right password to confirm a signature (web/signer.go,
+// api/signconfirm.go), where every
 // instance sharing the store reads it (storage/gormdb: the sessions
 // table; the in-memory fake). It goes with its session. A Tx that
 // implements ForgetSignConfirmed forgets them with a password change.
@@ -29,7 +30,8 @@ type signConfirmForgetter interface {
 
 // RememberSignConfirm records that the session of token confirmed a
 // signature with its password at at. stored is false when the
-// repository keeps none (the caller remembers it itself).
+// repository keeps none (nothing is remembered: the web and the API then
+// ask every time).
 func (s *Service) RememberSignConfirm(ctx context.Context, token string, at time.Time) (stored bool, err error) {
 	st, ok := s.Repo.(SignConfirmStore)
 	if !ok {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"net/http"
 	"strconv"
-	"sync"
 	"time"
 
 	"github.com/vanthu/vanthu/auth"
@@ -28,7 +27,7 @@ import (
 // reads it): it stops counting when the session ends, when the account
 // is locked out by wrong passwords (at a login or a confirmation), and
 // when the password is changed. Accounts whose repository keeps none
-// (no database) have it remembered in this process's memory.
+// ask every time (the server always has a database).
 
 // signerPasswordField is the confirmation's password input: never sent
 // back into a page (repost leaves it out).
@@ -46,36 +45,9 @@ func signerPrompt(a workflow.Action) string {
 	return "Nhập mật khẩu của đồng chí để xác nhận ký số"
 }
 
-// signerChecks remembers, by session (the token's hash), when its user
-// last typed the right password at a signature's confirmation, for
-// Accounts whose repository does not (signConfirms).
-type signerChecks struct {
-	mu sync.Mutex
-	at map[string]time.Time
-}
-
-func newSignerChecks() *signerChecks { return &signerChecks{at: map[string]time.Time{}} }
-
-// recent returns when session key's password was checked, if within ttl
-// of now.
-func (c *signerChecks) recent(key string, now time.Time, ttl time.Duration) (time.Time, bool) {
-	c.mu.Lock()
-	at, ok := c.at[key]
-	c.mu.Unlock()
-	return at, ok && within(at, now, ttl)
-}
-
 // within says whether a check at at still holds at now for ttl.
 func within(at, now time.Time, ttl time.Duration) bool {
 	return ttl > 0 && !at.IsZero() && now.Sub(at) < ttl && !now.Before(at)
-}
-
-// signConfirms is the part of Accounts (auth.Service) that keeps the
-// sessions' confirmations in the database; stored false: its repository
-// keeps none.
-type signConfirms interface {
-	RememberSignConfirm(ctx context.Context, token string, at time.Time) (stored bool, err error)
-	SignConfirmed(ctx context.Context, token string, u *workflow.User) (at time.Time, stored bool, err error)
 }
 
 // signConfirmed returns when s's user last typed the right password to
@@ -86,14 +58,8 @@ func (u *UI) signConfirmed(ctx context.Context, s *Session) (time.Time, bool, er
 	if ttl <= 0 {
 		return time.Time{}, false, nil
 	}
-	if sc, ok := u.cfg.Accounts.(signConfirms); ok {
-		at, stored, err := sc.SignConfirmed(ctx, s.Token, s.User)
-		if stored || err != nil {
-			return at, err == nil && within(at, now, ttl), err
-		}
-	}
-	at, ok := u.signed.recent(auth.HashToken(s.Token), now, ttl)
-	return at, ok, nil
+	at, _, err := u.cfg.Accounts.SignConfirmed(ctx, s.Token, s.User)
+	return at, err == nil && within(at, now, ttl), err
 }
 
 // signRemember records a right password of s at now.
@@ -102,27 +68,8 @@ func (u *UI) signRemember(ctx context.Context, s *Session, now time.Time) error 
 	if ttl <= 0 {
 		return nil
 	}
-	if sc, ok := u.cfg.Accounts.(signConfirms); ok {
-		if stored, err := sc.RememberSignConfirm(ctx, s.Token, now); stored || err != nil {
-			return err
-		}
-	}
-	u.signed.remember(auth.HashToken(s.Token), now, ttl)
-	return nil
-}
-
-// remember records a right password of session key at now, forgetting
-// the checks past ttl (the map holds only the sessions that signed in
-// the last ttl).
-func (c *signerChecks) remember(key string, now time.Time, ttl time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for k, at := range c.at {
-		if now.Sub(at) >= ttl {
-			delete(c.at, k)
-		}
-	}
-	c.at[key] = now
+	_, err := u.cfg.Accounts.RememberSignConfirm(ctx, s.Token, now)
+	return err
 }
 
 // signerRefusal is why a confirmed signature was not done: the

@@ -119,6 +119,13 @@ type Accounts interface {
 	// ConfirmPasswordFrom checks the logged-in user's password typed
 	// again (to sign: during "sign"), throttled and audited as a login.
 	ConfirmPasswordFrom(ctx context.Context, addr string, actor *workflow.User, password, during string) error
+	// RememberSignConfirm records that the session of token confirmed a
+	// signature with its password at at, with the session in the
+	// database (stored false: its repository keeps none, and the
+	// confirmation then asks every time); SignConfirmed reads it back
+	// (zero: none, forgotten by a lockout or a password change).
+	RememberSignConfirm(ctx context.Context, token string, at time.Time) (stored bool, err error)
+	SignConfirmed(ctx context.Context, token string, u *workflow.User) (at time.Time, stored bool, err error)
 	CreateUser(ctx context.Context, actor *workflow.User, in auth.NewUser) (*workflow.User, error)
 	UpdateUser(ctx context.Context, actor *workflow.User, id string, fn func(*workflow.User) error) (*workflow.User, error)
 	SetPassword(ctx context.Context, actor *workflow.User, id, password string) (*workflow.User, error)
@@ -226,9 +233,6 @@ type UI struct {
 	previewTurns chan struct{}
 	// pdfs are the files of page previews, spooled once (pdfcache.go).
 	pdfs *pdfCache
-	// signed: when each session last typed its password to sign
-	// (signer.go).
-	signed *signerChecks
 }
 
 // New builds the interface and its routes.
@@ -247,7 +251,7 @@ func New(cfg Config) (*UI, error) {
 	cfg.Refresh.Slow = cmp.Or(cfg.Refresh.Slow, 30*time.Second)
 	cfg.Refresh.SlowMax = max(cmp.Or(cfg.Refresh.SlowMax, 5*time.Minute), cfg.Refresh.Slow)
 	u := &UI{cfg: cfg, log: cfg.Logger, mux: http.NewServeMux(), previewTurns: make(chan struct{}, 2),
-		pdfs: newPDFCache(cfg.PreviewCacheDir, cfg.PreviewCache), signed: newSignerChecks()}
+		pdfs: newPDFCache(cfg.PreviewCacheDir, cfg.PreviewCache)}
 	u.verifyLimit = ratelimit.New(20, time.Minute).WithClock(u.now)
 	if u.log == nil {
 		u.log = slog.New(slog.DiscardHandler)
