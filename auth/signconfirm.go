@@ -11,10 +11,10 @@ import (
 
 // SignConfirmStore keeps, with each session, when its user last typed
 // the right password to confirm a signature (web/signer.go,
-// api/signconfirm.go), where every
-// instance sharing the store reads it (storage/gormdb: the sessions
-// table; the in-memory fake). It goes with its session. A Tx that
-// implements ForgetSignConfirmed forgets them with a password change.
+// api/signconfirm.go), where every instance sharing the store reads it
+// (storage/gormdb: the sessions table; the in-memory fake). It goes with
+// its session. A Tx that implements ForgetSignConfirmed forgets them
+// with a password change.
 type SignConfirmStore interface {
 	SetSignConfirmed(ctx context.Context, tokenHash string, at time.Time) error
 	// SignConfirmed: the zero time for none, or no such live session.
