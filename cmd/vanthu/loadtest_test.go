@@ -398,3 +398,12 @@ func TestLoadtestCreateRetryIdempotent(t *testing.T) {
 		t.Errorf("retried creates: %v", rep.Retried)
 	}
 }
+
+// TestLoadtestSignPassword: against a server that asks for the signer's
+// password through the API (VANTHU_SIGN_CONFIRM_API=password), the load
+// tool sends each user's with sign and issue, and every lifecycle
+// completes.
+func TestLoadtestSignPassword(t *testing.T) {
+	s := startServer(t, map[string]string{"VANTHU_SIGN_CONFIRM_API": "password"})
+	checkLoadtest(t, []*server{s}, 6, 1)
+}

@@ -197,6 +197,10 @@ func (e *httpError) key() string {
 type user struct {
 	id   string
 	auth client.RequestEditorFn // sets its bearer token, made once
+	// sign is its password, sent with sign and issue: a server run with
+	// VANTHU_SIGN_CONFIRM_API=password asks for it (checked once per
+	// session and VANTHU_SIGN_CONFIRM_TTL); others ignore it.
+	sign *client.ApplyActionParams
 }
 
 type runner struct {
@@ -471,8 +475,10 @@ func (r *runner) setup(ctx context.Context) error {
 				if err := check("change password", httpResp(cp), body(cp), err, 200); err != nil {
 					return fmt.Errorf("loadtest: %w", err)
 				}
+				pw += "-" + name
 			}
-			r.users[string(role)] = append(r.users[string(role)], user{id: cu.JSON201.Id, auth: client.Bearer(l.JSON200.Token)})
+			r.users[string(role)] = append(r.users[string(role)], user{id: cu.JSON201.Id, auth: client.Bearer(l.JSON200.Token),
+				sign: &client.ApplyActionParams{XVanthuSignPassword: ptr(pw)}})
 		}
 	}
 	r.sendTo = client.Org{OrgId: "000.00.31.H13", Name: "UBND phường Long Hòa"}
@@ -844,7 +850,12 @@ func (r *runner) act(ctx context.Context, kind, role string, w int, id string, a
 	retried := false
 	return r.retry(ctx, name, func() (bool, error) {
 		t0 := time.Now()
-		resp, err := r.client().ApplyActionWithBody(ctx, id, action, nil, "application/json", bytes.NewReader(req), r.as(role, w))
+		var params *client.ApplyActionParams
+		if action == client.ActionSign || action == client.ActionIssue {
+			us := r.users[role]
+			params = us[w%len(us)].sign
+		}
+		resp, err := r.client().ApplyActionWithBody(ctx, id, action, params, "application/json", bytes.NewReader(req), r.as(role, w))
 		b, err := answer(name, resp, err, http.StatusOK)
 		if err == nil {
 			err = checkDocument(name, b, id, after[action])
