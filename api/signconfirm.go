@@ -26,9 +26,9 @@ import (
 //
 // A header, not a field of the action's JSON body: the body is optional
 // (most actions, and their clients, send none) and is the same for
-// every action, where only two take the password; a credential travels
-// beside Authorization, which proxies and logs already treat as one,
-// and the document's JSON never carries it.
+// every action, where only two take the password; the credential
+// travels beside Authorization (a proxy that logs headers must leave
+// both out), and no body the server may echo or keep carries it.
 
 // HeaderSignPassword is the request header that carries the caller's
 // password to sign or issue when the server asks for it.
