@@ -7,7 +7,8 @@ import (
 )
 
 // DocumentFilter selects documents for listing. Results are ordered newest
-// first by (CreatedAt, ID); After is the cursor of the previous page
+// first by (CreatedAt, ID) — or, filtered by Signed or Issued, by the
+// time of that act (Order); After is the cursor of the previous page
 // (ListCursor's String, or a bare document ID as the list once gave:
 // ParseListCursor), EINVALID when it is neither.
 type DocumentFilter struct {

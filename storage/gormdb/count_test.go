@@ -64,7 +64,7 @@ func TestCountDocuments(t *testing.T) {
 			{"words/clerk", workflow.DocumentFilter{Query: "Phòng chống lụt", ViewerID: "u-clerk", SeeAll: true}, 10, 5},
 			{"state", workflow.DocumentFilter{State: workflow.Archived, ViewerID: "u-other"}, 12, 12},
 			{"to date", workflow.DocumentFilter{To: &to, ViewerID: "u-other"}, 16, -1},
-			{"cursor ignored", workflow.DocumentFilter{ViewerID: "u-other", After: workflow.ListCursor{CreatedAt: docs[5].CreatedAt, ID: docs[5].ID}.String(), Limit: 3}, 24, -1},
+			{"cursor ignored", workflow.DocumentFilter{ViewerID: "u-other", After: workflow.ListCursor{At: docs[5].CreatedAt, ID: docs[5].ID}.String(), Limit: 3}, 24, -1},
 		} {
 			t.Run(tc.name, func(t *testing.T) {
 				n, err := db.CountDocuments(ctx, tc.f)

@@ -362,7 +362,9 @@ func (c *conn) execDocumentUpdate(ctx context.Context, r *documentRow, prevVersi
 }
 
 // Documents lists documents matching f, newest first by (created_at, id),
-// and the cursor of the next page (workflow.ListCursor). Two indexes
+// and the cursor of the next page (workflow.ListCursor); a list of what
+// an official signed or a clerk issued, newest first by the time of that
+// act (workflow.DocumentFilter.Order: signedJoin, issued_at). Two indexes
 // serve that order: documents_created (created_at, id) and, with a
 // direction, documents_direction_created (direction, created_at, id), so
 // that a page of a date range is read from the range's newest end and
@@ -396,11 +398,14 @@ func (c *conn) documents(ctx context.Context, f workflow.DocumentFilter,
 	}
 	var cur *workflow.ListCursor
 	if f.After != "" {
-		lc, err := c.listCursor(ctx, f.After)
+		lc, err := c.listCursor(ctx, f)
 		if err != nil {
 			return nil, "", err
 		}
 		cur = &lc
+	}
+	if f.Order() != workflow.OrderCreated {
+		plan = noPlan // subjectFTS's plan reads the rows in creation order
 	}
 	match, err := plan(ctx, f.Query, limit+1)
 	if err != nil {
@@ -421,10 +426,41 @@ func (c *conn) documents(ctx context.Context, f workflow.DocumentFilter,
 	}
 	next := ""
 	if more {
-		last := docs[limit-1]
-		next = workflow.ListCursor{CreatedAt: last.CreatedAt, ID: last.ID}.String()
+		if next, err = c.nextCursor(ctx, f, docs[limit-1]); err != nil {
+			return nil, "", err
+		}
 	}
 	return docs, next, nil
+}
+
+// noPlan is the plan of a list read without subjectFTS.
+func noPlan(context.Context, string, int) (string, error) { return "", nil }
+
+// nextCursor is the cursor after last, the last document of a page of f's
+// list: its time in the list's order — created_at, issued_at, or the
+// last of the sign events the list read (signedJoin's at_micros), read
+// again for this one document.
+func (c *conn) nextCursor(ctx context.Context, f workflow.DocumentFilter, last *workflow.Document) (string, error) {
+	cur := workflow.ListCursor{Order: f.Order(), At: last.CreatedAt, ID: last.ID}
+	switch cur.Order {
+	case workflow.OrderIssued:
+		cur.At = *last.IssuedAt // the list's condition: number > 0, issued
+	case workflow.OrderSigned:
+		cond, args := actEventConds(workflow.Sign, f.Signed, true)
+		query := "SELECT max(ae.at_micros) FROM audit_events ae WHERE ae.document_id = ? AND " + cond
+		if c.pg() {
+			query = dollarPlaceholders(query)
+		}
+		var us int64
+		start := time.Now()
+		err := c.g.Statement.ConnPool.QueryRowContext(ctx, query, append([]any{last.ID}, args...)...).Scan(&us)
+		c.g.Logger.Trace(ctx, start, func() (string, int64) { return query, 1 }, err)
+		if err != nil {
+			return "", c.db.translate(err, "list documents: the cursor after %s", last.ID)
+		}
+		cur.At = time.UnixMicro(us)
+	}
+	return cur.String(), nil
 }
 
 // listWhere is the SQL after the list's SELECT ... FROM documents: the
@@ -434,7 +470,17 @@ func (c *conn) documents(ctx context.Context, f workflow.DocumentFilter,
 // not an index of the order), and the page's rowids sorted by the order's
 // columns alone; then the page's rows are read by rowid.
 func listWhere(f workflow.DocumentFilter, cur *workflow.ListCursor, n int, match string) (string, []any) {
-	rest, args := listConds(f, cur, match)
+	switch f.Order() {
+	case workflow.OrderSigned:
+		join, args := signedJoin(f.Signed)
+		rest, more := listConds(f, cur, "", true)
+		return join + rest + " ORDER BY act.at_micros DESC, documents.id DESC LIMIT ?", append(append(args, more...), n)
+	case workflow.OrderIssued:
+		// From documents_issued_at, in its order.
+		rest, args := listConds(f, cur, "", false)
+		return rest + " ORDER BY issued_at DESC, id DESC LIMIT ?", append(args, n)
+	}
+	rest, args := listConds(f, cur, match, false)
 	const order = " ORDER BY created_at DESC, id DESC"
 	if match != "" {
 		// The page's rowids first, sorted by the order's columns alone;
@@ -446,8 +492,10 @@ func listWhere(f workflow.DocumentFilter, cur *workflow.ListCursor, n int, match
 
 // listConds is the WHERE clause of the list (listWhere), "" when it has
 // no condition: f's filters and visibility, the rows after cur (nil: from
-// the first), and with match the rows of subjectFTS that match it.
-func listConds(f workflow.DocumentFilter, cur *workflow.ListCursor, match string) (string, []any) {
+// the first), and with match the rows of subjectFTS that match it. With
+// joined, the documents are those of signedJoin, whose sign events the
+// conditions then leave out.
+func listConds(f workflow.DocumentFilter, cur *workflow.ListCursor, match string, joined bool) (string, []any) {
 	var where []string
 	var args []any
 	add := func(cond string, a ...any) { where = append(where, cond); args = append(args, a...) }
@@ -485,7 +533,7 @@ func listConds(f workflow.DocumentFilter, cur *workflow.ListCursor, match string
 		add("created_at <= ?", utc(*f.To))
 	}
 	if !f.Signed.IsZero() {
-		cond, a := signedSQL(f.Signed)
+		cond, a := signedSQL(f.Signed, joined)
 		add(cond, a...)
 	}
 	if !f.Issued.IsZero() {
@@ -496,15 +544,41 @@ func listConds(f workflow.DocumentFilter, cur *workflow.ListCursor, match string
 		add(cond, a...)
 	}
 	if cur != nil {
-		// The condition on created_at alone bounds the index search;
-		// the OR picks the rows after the cursor within it.
-		at := utc(cur.CreatedAt)
-		add("created_at <= ? AND (created_at < ? OR id < ?)", at, at, cur.ID)
+		cond, a := cursorCond(*cur)
+		add(cond, a...)
 	}
 	if len(where) == 0 {
 		return "", args
 	}
 	return " WHERE " + strings.Join(where, " AND "), args
+}
+
+// cursorCond is the list's condition on the rows after cur, in its order.
+// The condition on the time alone bounds the index search; the OR picks
+// the rows after the cursor within it.
+func cursorCond(cur workflow.ListCursor) (string, []any) {
+	switch cur.Order {
+	case workflow.OrderSigned:
+		at := cur.At.UnixMicro()
+		return "act.at_micros <= ? AND (act.at_micros < ? OR documents.id < ?)", []any{at, at, cur.ID}
+	case workflow.OrderIssued:
+		at := utc(cur.At)
+		return "issued_at <= ? AND (issued_at < ? OR id < ?)", []any{at, at, cur.ID}
+	}
+	at := utc(cur.At)
+	return "created_at <= ? AND (created_at < ? OR id < ?)", []any{at, at, cur.ID}
+}
+
+// signedJoin is the join of the list of what a.By signed in a's period,
+// ordered by when (workflow.OrderSigned): her sign events of the period
+// (actEventConds: with a.By, read from audit_events_sign), one row a
+// document with the last of them (act.at_micros), which the list is
+// ordered by — a document returned and signed again is listed once, at
+// its last signing.
+func signedJoin(a workflow.Act) (string, []any) {
+	cond, args := actEventConds(workflow.Sign, a, true)
+	return " JOIN (SELECT ae.document_id, max(ae.at_micros) AS at_micros FROM audit_events ae WHERE " + cond +
+		" GROUP BY ae.document_id) act ON act.document_id = documents.id", args
 }
 
 // The conditions of the list's Signed and Issued (workflow.Act) state
@@ -524,14 +598,18 @@ var signedStands = "direction = '" + string(workflow.Outgoing) + "' AND state NO
 // document (signer_id) is the one who signed it — its signer is moved
 // only before signing (workflow.ReassignRule) — which narrows the
 // documents whose events are read to hers; none is signed before it is
-// created, which bounds the list's walk newest first.
-func signedSQL(a workflow.Act) (string, []any) {
+// created, which bounds the list's walk newest first. With joined, the
+// list reads the sign events in signedJoin: the condition leaves them out.
+func signedSQL(a workflow.Act, joined bool) (string, []any) {
 	where, args := []string{signedStands}, []any{}
 	if a.By != "" {
 		where, args = append(where, "signer_id = ?"), append(args, a.By)
 	}
 	if a.To != nil {
 		where, args = append(where, "created_at <= ?"), append(args, utc(*a.To))
+	}
+	if joined {
+		return "(" + strings.Join(where, " AND ") + ")", args
 	}
 	if a.By == "" {
 		ev, evArgs := actEventSQL(workflow.Sign, a, true)
@@ -605,7 +683,7 @@ func (c *conn) CountDocuments(ctx context.Context, f workflow.DocumentFilter) (i
 	if c.db.dialect == SQLite {
 		match = subjectMatch(strings.Fields(vifold.Fold(f.Query)))
 	}
-	where, args := listConds(f, nil, match)
+	where, args := listConds(f, nil, match, false)
 	query := "SELECT count(*) FROM documents" + where
 	if c.pg() {
 		query = dollarPlaceholders(query)
@@ -620,11 +698,13 @@ func (c *conn) CountDocuments(ctx context.Context, f workflow.DocumentFilter) (i
 	return n, nil
 }
 
-// listCursor reads the cursor of a page of the list. A bare document ID
-// (the cursor when the list was ordered by ID) stands for that document:
-// its creation time is read; one that names no document is EINVALID.
-func (c *conn) listCursor(ctx context.Context, s string) (workflow.ListCursor, error) {
-	cur, bareID, err := workflow.ParseListCursor(s)
+// listCursor reads the cursor of a page of f's list (f.Cursor: one of
+// another order is EINVALID). A bare document ID (the cursor when the
+// list was ordered by ID) stands for that document: its creation time is
+// read; one that names no document is EINVALID.
+func (c *conn) listCursor(ctx context.Context, f workflow.DocumentFilter) (workflow.ListCursor, error) {
+	s := f.After
+	cur, bareID, err := f.Cursor()
 	if err != nil || !bareID {
 		return cur, err
 	}
@@ -635,7 +715,7 @@ func (c *conn) listCursor(ctx context.Context, s string) (workflow.ListCursor, e
 	if err != nil {
 		return cur, err
 	}
-	cur.CreatedAt = d.CreatedAt
+	cur.At = d.CreatedAt
 	return cur, nil
 }
 

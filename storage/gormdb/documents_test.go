@@ -222,7 +222,7 @@ func TestDocumentsFilter(t *testing.T) {
 				t.Fatal(err)
 			}
 			last := got[len(got)-1]
-			if len(got) != gormdb.DefaultLimit || next != (workflow.ListCursor{CreatedAt: last.CreatedAt, ID: last.ID}).String() {
+			if len(got) != gormdb.DefaultLimit || next != (workflow.ListCursor{At: last.CreatedAt, ID: last.ID}).String() {
 				t.Errorf("got %d documents, next %q", len(got), next)
 			}
 		})

@@ -181,7 +181,7 @@ func RegisterDatedSQL(d *DB, kind workflow.RegisterKind, year int, p workflow.Ti
 func ListSQL(d *DB, f workflow.DocumentFilter, fts bool) string {
 	var cur *workflow.ListCursor
 	if f.After != "" {
-		c, _, err := workflow.ParseListCursor(f.After)
+		c, _, err := f.Cursor()
 		if err != nil {
 			panic(err)
 		}

@@ -156,7 +156,7 @@ func listPlans(t *testing.T, db *gormdb.DB) {
 	t.Helper()
 	month := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
 	from, to := &month, ptr(month.AddDate(0, 1, 0))
-	cur := workflow.ListCursor{CreatedAt: month.AddDate(0, 0, 10), ID: "0"}.String()
+	cur := workflow.ListCursor{At: month.AddDate(0, 0, 10), ID: "0"}.String()
 	for _, tc := range []struct {
 		name, index string
 		f           workflow.DocumentFilter
@@ -212,7 +212,7 @@ func signedPlans(t *testing.T, db *gormdb.DB) {
 func searchPlans(t *testing.T, db *gormdb.DB) {
 	t.Helper()
 	month := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
-	cur := workflow.ListCursor{CreatedAt: month, ID: "0"}.String()
+	cur := workflow.ListCursor{At: month, ID: "0"}.String()
 	for _, f := range []workflow.DocumentFilter{
 		{Query: "binh thuy", SeeAll: true},
 		{Query: "binh thuy", Direction: workflow.Incoming, State: workflow.Archived, From: &month, After: cur, ViewerID: gormdbtest.HistoryHandlers[0]},

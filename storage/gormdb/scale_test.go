@@ -161,7 +161,7 @@ var scaleReads = func() []scaleRead {
 		listRead("list/signed-by-week", workflow.DocumentFilter{Signed: workflow.Act{By: gormdbtest.HistoryOfficers[0], From: tp(scaleEnd.AddDate(0, 0, -7)), To: tp(scaleEnd)}, ViewerID: gormdbtest.HistoryOfficers[0]}),
 		listRead("list/signed-by-old-month", workflow.DocumentFilter{Signed: workflow.Act{By: gormdbtest.HistoryOfficers[0], From: tp(y25), To: tp(y25.AddDate(0, 1, 0))}, ViewerID: gormdbtest.HistoryOfficers[0]}),
 		listRead("list/issued-by-month", workflow.DocumentFilter{Issued: workflow.Act{By: clerk, From: tp(scaleEnd.AddDate(0, -1, 0)), To: tp(scaleEnd)}, ViewerID: clerk}),
-		listRead("list/deep-cursor", workflow.DocumentFilter{After: workflow.ListCursor{CreatedAt: y25, ID: "0"}.String(), SeeAll: true}),
+		listRead("list/deep-cursor", workflow.DocumentFilter{After: workflow.ListCursor{At: y25, ID: "0"}.String(), SeeAll: true}),
 		inboxRead("inbox/handler", user(handler, workflow.RoleHandler)),
 		inboxRead("inbox/officer", user(gormdbtest.HistoryOfficers[0], workflow.RoleOfficer)),
 		inboxRead("inbox/clerk", user(clerk, workflow.RoleClerk)),

@@ -83,19 +83,19 @@ func TestDocumentsSignedIssued(t *testing.T) {
 		for _, tc := range []struct {
 			name string
 			f    workflow.DocumentFilter
-			want []string // newest first
+			want []string // newest first by the act: signing, issue
 		}{
-			{"signed/u-a/week", workflow.DocumentFilter{Signed: week("u-a"), SeeAll: true}, []string{"s8", "s3", "s2", "s1"}},
+			{"signed/u-a/week", workflow.DocumentFilter{Signed: week("u-a"), SeeAll: true}, []string{"s3", "s8", "s2", "s1"}},
 			{"signed/u-b/week", workflow.DocumentFilter{Signed: week("u-b"), SeeAll: true}, []string{"s5"}},
-			{"signed/u-a/any time", workflow.DocumentFilter{Signed: workflow.Act{By: "u-a"}, SeeAll: true}, []string{"s8", "s4", "s3", "s2", "s1"}},
-			{"signed/anyone/week", workflow.DocumentFilter{Signed: week(""), SeeAll: true}, []string{"s8", "s5", "s3", "s2", "s1"}},
-			{"signed/u-a/after", workflow.DocumentFilter{Signed: workflow.Act{By: "u-a", From: &late}, SeeAll: true}, []string{"s8", "s3"}},
+			{"signed/u-a/any time", workflow.DocumentFilter{Signed: workflow.Act{By: "u-a"}, SeeAll: true}, []string{"s3", "s8", "s2", "s1", "s4"}},
+			{"signed/anyone/week", workflow.DocumentFilter{Signed: week(""), SeeAll: true}, []string{"s3", "s8", "s5", "s2", "s1"}},
+			{"signed/u-a/after", workflow.DocumentFilter{Signed: workflow.Act{By: "u-a", From: &late}, SeeAll: true}, []string{"s3", "s8"}},
 			{"signed/u-a/state", workflow.DocumentFilter{Signed: week("u-a"), State: workflow.Issued, SeeAll: true}, []string{"s2"}},
 			{"signed/visibility", workflow.DocumentFilter{Signed: week("u-a"), ViewerID: "u-other"}, []string{"s3", "s2", "s1"}},
-			{"signed/own classified", workflow.DocumentFilter{Signed: week("u-a"), ViewerID: "u-a"}, []string{"s8", "s3", "s2", "s1"}},
+			{"signed/own classified", workflow.DocumentFilter{Signed: week("u-a"), ViewerID: "u-a"}, []string{"s3", "s8", "s2", "s1"}},
 			{"issued/u-c/week", workflow.DocumentFilter{Issued: week("u-c"), SeeAll: true}, []string{"s2"}},
 			{"issued/u-d/week", workflow.DocumentFilter{Issued: week("u-d"), SeeAll: true}, []string{"s3"}},
-			{"issued/u-c/any time", workflow.DocumentFilter{Issued: workflow.Act{By: "u-c"}, SeeAll: true}, []string{"s4", "s2"}},
+			{"issued/u-c/any time", workflow.DocumentFilter{Issued: workflow.Act{By: "u-c"}, SeeAll: true}, []string{"s2", "s4"}},
 			{"issued/u-c/after", workflow.DocumentFilter{Issued: workflow.Act{By: "u-c", From: &late}, SeeAll: true}, nil},
 			{"issued/anyone/week", workflow.DocumentFilter{Issued: week(""), SeeAll: true}, []string{"s3", "s2"}},
 			{"issued/signer is not issuer", workflow.DocumentFilter{Issued: week("u-a"), SeeAll: true}, nil},
@@ -178,6 +178,95 @@ func TestDocumentsSignedAt(t *testing.T) {
 		}
 		if got := docs[0].SignedAt(); got == nil || !got.Equal(again) {
 			t.Errorf("SignedAt %v, want %v", got, again)
+		}
+	})
+}
+
+// TestDocumentsActOrder: the lists of what an official signed and of what
+// a clerk issued are ordered newest first by that act, not by creation,
+// and paged on it: three documents created in one order, signed (and
+// issued) in another, come in the order of the acts across pages; one
+// returned and signed again is listed once, at its last signing. A
+// cursor of one order given to a list of another is EINVALID on cursor.
+func TestDocumentsActOrder(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		ctx := context.Background()
+		type step struct {
+			action workflow.Action
+			actor  string
+			at     time.Duration // after t0
+		}
+		for i, tc := range []struct {
+			id    string
+			state workflow.State
+			steps []step
+		}{
+			// Created o1, o2, o3 (o3 the newest); signed o3, o1, o2 — o1
+			// returned and signed again last; issued o3, then o2.
+			{"o1", workflow.OfficerSigned, []step{{workflow.Sign, "u-a", 2 * time.Hour}, {workflow.Return, "u-a", 150 * time.Minute}, {workflow.Sign, "u-a", 4 * time.Hour}}},
+			{"o2", workflow.Issued, []step{{workflow.Sign, "u-a", 3 * time.Hour}, {workflow.Issue, "u-c", 6 * time.Hour}}},
+			{"o3", workflow.Issued, []step{{workflow.Sign, "u-a", time.Hour}, {workflow.Issue, "u-c", 5 * time.Hour}}},
+		} {
+			d := incomingDoc(tc.id, -600+i)
+			d.Direction, d.Sender, d.Type, d.State, d.SignerID = workflow.Outgoing, nil, workflow.DocType("QĐ"), tc.state, "u-a"
+			err := db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+				for _, s := range tc.steps {
+					at := t0.Add(s.at)
+					if s.action == workflow.Issue {
+						d.Register, d.Year, d.Number, d.Notation, d.IssuedAt = workflow.RegisterOutgoing, 2026, i+1, "1/QĐ-UBND", &at
+					}
+					if err := tx.AppendEvent(ctx, &workflow.Event{DocumentID: d.ID, Actor: s.actor, Kind: workflow.EventTransition, Action: s.action, At: at}); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			create(t, db, d)
+		}
+		from, to := t0, t0.Add(24*time.Hour)
+		signed := workflow.DocumentFilter{Signed: workflow.Act{By: "u-a", From: &from, To: &to}, SeeAll: true}
+		issued := workflow.DocumentFilter{Issued: workflow.Act{By: "u-c", From: &from, To: &to}, SeeAll: true}
+		for _, tc := range []struct {
+			name string
+			f    workflow.DocumentFilter
+			want []string
+		}{
+			{"signed", signed, []string{"o1", "o2", "o3"}},
+			{"signed, anyone", workflow.DocumentFilter{Signed: workflow.Act{From: &from}, SeeAll: true}, []string{"o1", "o2", "o3"}},
+			{"issued", issued, []string{"o2", "o3"}},
+			{"created", workflow.DocumentFilter{Direction: workflow.Outgoing, SeeAll: true}, []string{"o3", "o2", "o1"}},
+		} {
+			t.Run(tc.name, func(t *testing.T) {
+				for _, limit := range []int{1, 2} {
+					if got := listAll(t, db, tc.f, limit); !slices.Equal(got, tc.want) {
+						t.Errorf("pages of %d: listed %v, want %v", limit, got, tc.want)
+					}
+				}
+			})
+		}
+		// Each list's cursor, given to the others.
+		cursors := map[string]string{}
+		lists := map[string]workflow.DocumentFilter{"signed": signed, "issued": issued, "created": {SeeAll: true}}
+		for name, f := range lists {
+			f.Limit = 1
+			_, next, err := db.Documents(ctx, f)
+			if err != nil || next == "" {
+				t.Fatalf("%s: next %q, %v", name, next, err)
+			}
+			cursors[name] = next
+		}
+		cursors["bare ID"] = "o2"
+		for name, f := range lists {
+			for cname, cur := range cursors {
+				f.After = cur
+				_, _, err := db.Documents(ctx, f)
+				if mismatch := cname != name && !(name == "created" && cname == "bare ID"); mismatch != (workflow.ErrorCode(err) == workflow.EINVALID && workflow.ErrorField(err) == "cursor") {
+					t.Errorf("the %s list after the %s list's cursor %q: %v", name, cname, cur, err)
+				}
+			}
 		}
 	})
 }

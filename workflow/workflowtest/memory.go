@@ -284,7 +284,7 @@ func (t tx) EnqueueDelivery(_ context.Context, d *workflow.Delivery) error {
 func (t tx) Documents(_ context.Context, f workflow.DocumentFilter) ([]*workflow.Document, string, error) {
 	var cur *workflow.ListCursor
 	if f.After != "" {
-		c, bareID, err := workflow.ParseListCursor(f.After)
+		c, bareID, err := f.Cursor()
 		if err != nil {
 			return nil, "", err
 		}
@@ -293,20 +293,24 @@ func (t tx) Documents(_ context.Context, f workflow.DocumentFilter) ([]*workflow
 			if !ok {
 				return nil, "", workflow.Errorf(workflow.EINVALID, "cursor %q names no document", f.After).On("cursor")
 			}
-			c.CreatedAt = d.CreatedAt
+			c.At = d.CreatedAt
 		}
 		cur = &c
 	}
 	var all []*workflow.Document
+	at := map[string]time.Time{} // each document's time in the list's order
 	for _, d := range t.r.docs {
-		if !listed(f, d) || !t.r.acted(f, d) || (cur != nil && !cur.After(d.CreatedAt, d.ID)) {
+		if !listed(f, d) || !t.r.acted(f, d) {
 			continue
 		}
-		all = append(all, clone(d))
+		at[d.ID] = t.r.orderTime(f, d).Truncate(time.Microsecond)
+		if cur == nil || cur.After(at[d.ID], d.ID) {
+			all = append(all, clone(d))
+		}
 	}
-	// Newest first by (CreatedAt, ID), as gormdb lists them.
+	// Newest first by (time, ID), as gormdb lists them.
 	sort.Slice(all, func(i, j int) bool {
-		a, b := all[i].CreatedAt.Truncate(time.Microsecond), all[j].CreatedAt.Truncate(time.Microsecond)
+		a, b := at[all[i].ID], at[all[j].ID]
 		if !a.Equal(b) {
 			return a.After(b)
 		}
@@ -316,9 +320,28 @@ func (t tx) Documents(_ context.Context, f workflow.DocumentFilter) ([]*workflow
 	if f.Limit > 0 && len(all) > f.Limit {
 		all = all[:f.Limit]
 		last := all[len(all)-1]
-		next = workflow.ListCursor{CreatedAt: last.CreatedAt, ID: last.ID}.String()
+		next = workflow.ListCursor{Order: f.Order(), At: at[last.ID], ID: last.ID}.String()
 	}
 	return all, next, nil
+}
+
+// orderTime is d's time in the order of f's list (workflow.ListOrder):
+// its creation, its issue, or the last of the sign events f.Signed reads.
+func (r *Repository) orderTime(f workflow.DocumentFilter, d *workflow.Document) time.Time {
+	switch f.Order() {
+	case workflow.OrderIssued:
+		return *d.IssuedAt
+	case workflow.OrderSigned:
+		var last time.Time
+		for _, e := range r.events {
+			if e.DocumentID == d.ID && e.Kind == workflow.EventTransition && e.Action == workflow.Sign &&
+				(f.Signed.By == "" || e.Actor == f.Signed.By) && f.Signed.Within(e.At) && e.At.After(last) {
+				last = e.At
+			}
+		}
+		return last
+	}
+	return d.CreatedAt
 }
 
 // listed reports whether Documents lists d for f (on some page).
