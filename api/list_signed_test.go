@@ -153,3 +153,83 @@ func TestListSignedAt(t *testing.T) {
 		t.Errorf("approved: %d %s", rec.Code, rec.Body.String())
 	}
 }
+
+// TestListSignedOrder: ?signed_by=me lists the documents newest first by
+// when she signed them, not by when they were drafted, page after page
+// through next_cursor; a cursor of the list by creation given to it, or
+// its cursor to that list, is a 400 on cursor.
+func TestListSignedOrder(t *testing.T) {
+	now := time.Date(2026, 11, 24, 2, 15, 0, 0, time.UTC)
+	f := newFixtureWith(t, 5<<20, func(s *workflow.Service) {
+		s.Signer = workflowtest.Signer{}
+		s.Now = func() time.Time { return now }
+	})
+	act := func(id, user, action string) {
+		t.Helper()
+		now = now.Add(time.Minute)
+		if rec := f.json(t, user, "POST", "/api/v1/documents/"+id+"/actions/"+action, nil); rec.Code != 200 {
+			t.Fatalf("%s by %s: %d %s", action, user, rec.Code, rec.Body.String())
+		}
+	}
+	var ids []string
+	for range 3 {
+		d := f.create(t, "handler", f.outgoingMeta())
+		act(d.ID, "handler", "submit")
+		act(d.ID, "officer", "approve")
+		ids = append(ids, d.ID)
+	}
+	for _, i := range []int{2, 0, 1} {
+		act(ids[i], "officer", "sign")
+	}
+	page := func(q string) ([]string, string, *httptestError) {
+		t.Helper()
+		rec := f.do(t, "officer", "GET", "/api/v1/documents?limit=1&"+q, nil, "")
+		if rec.Code != 200 {
+			e := decodeErr(t, rec)
+			return nil, "", &httptestError{rec.Code, e.Error.Field}
+		}
+		var p struct {
+			Items []struct {
+				ID string `json:"id"`
+			} `json:"items"`
+			Next string `json:"next_cursor"`
+		}
+		if err := json.Unmarshal(rec.Body.Bytes(), &p); err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, it := range p.Items {
+			got = append(got, it.ID)
+		}
+		return got, p.Next, nil
+	}
+	var got []string
+	for q, n := "signed_by=me", 0; n < 5; n++ {
+		items, next, e := page(q)
+		if e != nil {
+			t.Fatalf("%s: %+v", q, *e)
+		}
+		got = append(got, items...)
+		if next == "" {
+			break
+		}
+		q = "signed_by=me&cursor=" + next
+	}
+	if want := []string{ids[1], ids[0], ids[2]}; !slices.Equal(got, want) {
+		t.Errorf("signed_by=me, pages of 1: %v, want the signing order %v", got, want)
+	}
+	_, created, _ := page("direction=outgoing")
+	_, signed, _ := page("signed_by=me")
+	for _, q := range []string{"signed_by=me&cursor=" + created, "direction=outgoing&cursor=" + signed} {
+		if _, _, e := page(q); e == nil || e.code != 400 || e.field != "cursor" {
+			t.Errorf("%s: %+v, want 400 on cursor", q, e)
+		}
+	}
+}
+
+// httptestError is a refused request's status and the field its error
+// names.
+type httptestError struct {
+	code  int
+	field string
+}
