@@ -184,3 +184,55 @@ func TestMineActTimes(t *testing.T) {
 		}
 	}
 }
+
+// TestMineActOrder: Văn bản tôi đã ký lists the documents newest first by
+// when the official signed them, not by when they were drafted — the one
+// returned and signed again once, at its new signature —; Văn bản tôi đã
+// phát hành by when the clerk issued them (the environment's clock).
+func TestMineActOrder(t *testing.T) {
+	e := newTestEnv(t) // Wednesday 25/11/2026, 09:00 in Vietnam
+	wednesday := e.now
+	monday := wednesday.AddDate(0, 0, -2)
+	ctx := context.Background()
+	apply := func(user, id string, a workflow.Action, at time.Time) {
+		t.Helper()
+		e.now = at
+		if _, err := e.docs.Apply(ctx, e.users[user], id, a, workflow.ActionInput{Comment: "Sai thể thức"}); err != nil {
+			t.Fatalf("%s by %s: %v", a, user, err)
+		}
+	}
+	ids := map[string]string{}
+	for i, subject := range []string{"Quyết định A", "Quyết định B", "Quyết định C"} { // drafted A, B, C on Monday
+		e.now = monday.Add(time.Duration(i) * time.Hour)
+		ids[subject] = e.toSign(t, subject, "lanhdao", workflow.Submit, workflow.Approve)
+	}
+	apply("lanhdao", ids["Quyết định C"], workflow.Sign, monday.Add(5*time.Hour))
+	apply("lanhdao", ids["Quyết định A"], workflow.Sign, monday.Add(24*time.Hour))
+	apply("vanthu", ids["Quyết định A"], workflow.Return, monday.Add(25*time.Hour))
+	apply("chuyenvien", ids["Quyết định A"], workflow.Submit, monday.Add(26*time.Hour))
+	apply("lanhdao", ids["Quyết định A"], workflow.Approve, monday.Add(26*time.Hour))
+	apply("lanhdao", ids["Quyết định B"], workflow.Sign, monday.Add(30*time.Hour))
+	apply("lanhdao", ids["Quyết định A"], workflow.Sign, wednesday.Add(-time.Hour))
+	apply("vanthu", ids["Quyết định C"], workflow.Issue, wednesday.Add(-50*time.Minute))
+	apply("vanthu", ids["Quyết định B"], workflow.Issue, wednesday.Add(-40*time.Minute))
+	e.now = wednesday
+
+	for _, tc := range []struct {
+		user, path string
+		want       []string
+	}{
+		{"lanhdao", "/outgoing?mine=signed", []string{"Quyết định A", "Quyết định B", "Quyết định C"}},
+		{"vanthu", "/outgoing?mine=issued", []string{"Quyết định B", "Quyết định C"}},
+		{"vanthu", "/outgoing", []string{"Quyết định C", "Quyết định B", "Quyết định A"}},
+	} {
+		body := e.login(tc.user).get(tc.path).Body
+		at := -1
+		for _, s := range tc.want {
+			i := strings.Index(body, ">"+s+"<")
+			if i < at || strings.Count(body, ">"+s+"<") != 1 {
+				t.Errorf("%s: %q not once after the one before (at %d, before it %d)", tc.path, s, i, at)
+			}
+			at = i
+		}
+	}
+}
