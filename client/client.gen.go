@@ -2819,7 +2819,7 @@ type ListDocumentsParams struct {
 	IssuedTo *openapi_types.Date `form:"issued_to,omitempty" json:"issued_to,omitempty"`
 	Limit    *int                `form:"limit,omitempty" json:"limit,omitempty"`
 
-	// Cursor next_cursor of the previous page (opaque; a bare document ID is taken too)
+	// Cursor next_cursor of the previous page, with the same filters (opaque, of the list's order: by creation, signing or issue; a bare document ID is taken too by the list by creation)
 	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
 
 	// Count true: the answer has `total`, how many match on all pages (one count of every match, so a page pays for it only when asked: a client walking every page asks on the first); false or absent: no `total`; anything else is a 400 on count
@@ -3324,7 +3324,7 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/copies/{id}/file (the `GetCopyFile` operationId).
 	GetCopyFile(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// ListDocuments List documents the caller may see, newest first
+	// ListDocuments List documents the caller may see, newest first (by creation, or by signing or issue when filtered by them)
 	//
 	// Ordered newest first by creation time (`created_at`), documents created in the same
 	// microsecond by ID. A page ends with `next_cursor` when more follow; pass it as `?cursor=`,
@@ -3333,6 +3333,14 @@ type ClientInterface interface {
 	// A cursor of the form this list gave before it was ordered by creation time (a bare document
 	// ID) is still accepted and stands for that document; one that names no document, or any other
 	// string, is a 400 on `cursor` (start from the first page).
+	//
+	// Filtered by an act, the list is ordered by that act's time instead: with `signed_by`,
+	// `signed_from` or `signed_to`, newest first by when the document was signed (the last of the
+	// sign events the filter reads — a document returned and signed again is listed once, at its
+	// last signing); with `issued_by`, `issued_from` or `issued_to` (and no `signed_*`), newest first
+	// by `issued_at`; then by ID. Its cursor names the last document by that time: a cursor of
+	// another order (the list by creation's given to `?signed_by=me`, or the reverse; a bare
+	// document ID to a list by an act) is a 400 on `cursor`.
 	//
 	// "What I signed this week": `?signed_by=me&signed_from=2026-11-16&signed_to=2026-11-22`;
 	// "what I issued this month": `?issued_by=me&issued_from=2026-11-01&issued_to=2026-11-30`. The
@@ -4134,7 +4142,7 @@ func (c *Client) GetCopyFile(ctx context.Context, id Id, reqEditors ...RequestEd
 	return c.Client.Do(req)
 }
 
-// ListDocuments List documents the caller may see, newest first
+// ListDocuments List documents the caller may see, newest first (by creation, or by signing or issue when filtered by them)
 //
 // Ordered newest first by creation time (`created_at`), documents created in the same
 // microsecond by ID. A page ends with `next_cursor` when more follow; pass it as `?cursor=`,
@@ -4143,6 +4151,14 @@ func (c *Client) GetCopyFile(ctx context.Context, id Id, reqEditors ...RequestEd
 // A cursor of the form this list gave before it was ordered by creation time (a bare document
 // ID) is still accepted and stands for that document; one that names no document, or any other
 // string, is a 400 on `cursor` (start from the first page).
+//
+// Filtered by an act, the list is ordered by that act's time instead: with `signed_by`,
+// `signed_from` or `signed_to`, newest first by when the document was signed (the last of the
+// sign events the filter reads — a document returned and signed again is listed once, at its
+// last signing); with `issued_by`, `issued_from` or `issued_to` (and no `signed_*`), newest first
+// by `issued_at`; then by ID. Its cursor names the last document by that time: a cursor of
+// another order (the list by creation's given to `?signed_by=me`, or the reverse; a bare
+// document ID to a list by an act) is a 400 on `cursor`.
 //
 // "What I signed this week": `?signed_by=me&signed_from=2026-11-16&signed_to=2026-11-22`;
 // "what I issued this month": `?issued_by=me&issued_from=2026-11-01&issued_to=2026-11-30`. The
@@ -8150,7 +8166,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/copies/{id}/file (the `GetCopyFile` operationId).
 	GetCopyFileWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetCopyFileResponse, error)
 
-	// ListDocumentsWithResponse List documents the caller may see, newest first
+	// ListDocumentsWithResponse List documents the caller may see, newest first (by creation, or by signing or issue when filtered by them)
 	//
 	// Ordered newest first by creation time (`created_at`), documents created in the same
 	// microsecond by ID. A page ends with `next_cursor` when more follow; pass it as `?cursor=`,
@@ -8159,6 +8175,14 @@ type ClientWithResponsesInterface interface {
 	// A cursor of the form this list gave before it was ordered by creation time (a bare document
 	// ID) is still accepted and stands for that document; one that names no document, or any other
 	// string, is a 400 on `cursor` (start from the first page).
+	//
+	// Filtered by an act, the list is ordered by that act's time instead: with `signed_by`,
+	// `signed_from` or `signed_to`, newest first by when the document was signed (the last of the
+	// sign events the filter reads — a document returned and signed again is listed once, at its
+	// last signing); with `issued_by`, `issued_from` or `issued_to` (and no `signed_*`), newest first
+	// by `issued_at`; then by ID. Its cursor names the last document by that time: a cursor of
+	// another order (the list by creation's given to `?signed_by=me`, or the reverse; a bare
+	// document ID to a list by an act) is a 400 on `cursor`.
 	//
 	// "What I signed this week": `?signed_by=me&signed_from=2026-11-16&signed_to=2026-11-22`;
 	// "what I issued this month": `?issued_by=me&issued_from=2026-11-01&issued_to=2026-11-30`. The
@@ -13717,7 +13741,7 @@ func (c *ClientWithResponses) GetCopyFileWithResponse(ctx context.Context, id Id
 	return ParseGetCopyFileResponse(rsp)
 }
 
-// ListDocumentsWithResponse List documents the caller may see, newest first
+// ListDocumentsWithResponse List documents the caller may see, newest first (by creation, or by signing or issue when filtered by them)
 //
 // Ordered newest first by creation time (`created_at`), documents created in the same
 // microsecond by ID. A page ends with `next_cursor` when more follow; pass it as `?cursor=`,
@@ -13726,6 +13750,14 @@ func (c *ClientWithResponses) GetCopyFileWithResponse(ctx context.Context, id Id
 // A cursor of the form this list gave before it was ordered by creation time (a bare document
 // ID) is still accepted and stands for that document; one that names no document, or any other
 // string, is a 400 on `cursor` (start from the first page).
+//
+// Filtered by an act, the list is ordered by that act's time instead: with `signed_by`,
+// `signed_from` or `signed_to`, newest first by when the document was signed (the last of the
+// sign events the filter reads — a document returned and signed again is listed once, at its
+// last signing); with `issued_by`, `issued_from` or `issued_to` (and no `signed_*`), newest first
+// by `issued_at`; then by ID. Its cursor names the last document by that time: a cursor of
+// another order (the list by creation's given to `?signed_by=me`, or the reverse; a bare
+// document ID to a list by an act) is a 400 on `cursor`.
 //
 // "What I signed this week": `?signed_by=me&signed_from=2026-11-16&signed_to=2026-11-22`;
 // "what I issued this month": `?issued_by=me&issued_from=2026-11-01&issued_to=2026-11-30`. The
