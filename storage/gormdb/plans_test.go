@@ -193,15 +193,30 @@ func listPlans(t *testing.T, db *gormdb.DB) {
 }
 
 // signedPlans: "what I signed" reads an official's sign events of the
-// period from audit_events_sign, with or without a period.
+// period from audit_events_sign, with or without a period, after a
+// cursor of its order too; "what I issued" reads documents_issued_at.
 func signedPlans(t *testing.T, db *gormdb.DB) {
 	t.Helper()
 	week := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
 	officer := gormdbtest.HistoryOfficers[0]
-	for _, a := range []workflow.Act{{By: officer, From: &week, To: ptr(week.AddDate(0, 0, 7))}, {By: officer}} {
-		sql := gormdb.ListSQL(db, workflow.DocumentFilter{Signed: a, ViewerID: officer}, false)
+	cur := workflow.ListCursor{Order: workflow.OrderSigned, At: week.AddDate(0, 0, 3), ID: "0"}.String()
+	for _, f := range []workflow.DocumentFilter{
+		{Signed: workflow.Act{By: officer, From: &week, To: ptr(week.AddDate(0, 0, 7))}, ViewerID: officer},
+		{Signed: workflow.Act{By: officer}, ViewerID: officer},
+		{Signed: workflow.Act{By: officer, From: &week, To: ptr(week.AddDate(0, 0, 7))}, After: cur, ViewerID: officer},
+	} {
+		sql := gormdb.ListSQL(db, f, false)
 		if p := explain(t, db, sql, false); !strings.Contains(p, "audit_events_sign") {
-			t.Errorf("the list of what %s signed (period %v): not read from audit_events_sign:\n%s\n%s", officer, a.From != nil, sql, p)
+			t.Errorf("the list of what %s signed (period %v, cursor %q): not read from audit_events_sign:\n%s\n%s", officer, f.Signed.From != nil, f.After, sql, p)
+		}
+	}
+	// What a clerk issued, in the order of issue: from documents_issued_at.
+	clerk := gormdbtest.HistoryClerks[0]
+	icur := workflow.ListCursor{Order: workflow.OrderIssued, At: week.AddDate(0, 0, 3), ID: "0"}.String()
+	for _, after := range []string{"", icur} {
+		sql := gormdb.ListSQL(db, workflow.DocumentFilter{Issued: workflow.Act{By: clerk, From: &week, To: ptr(week.AddDate(0, 1, 0))}, After: after, ViewerID: clerk}, false)
+		if p := explain(t, db, sql, false); !strings.Contains(p, "documents_issued_at") {
+			t.Errorf("the list of what %s issued (cursor %q): not read from documents_issued_at:\n%s\n%s", clerk, after, sql, p)
 		}
 	}
 }
