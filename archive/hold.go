@@ -62,6 +62,9 @@ func (s *Service) Open(ctx context.Context, actor *workflow.User, docID, name st
 	if err != nil {
 		return nil, nil, Object{}, err
 	}
+	if err := s.gone(ctx, docID); err != nil {
+		return nil, nil, Object{}, err
+	}
 	for _, o := range rec.Objects {
 		if o.Name == name {
 			rc, _, err := s.Store.Get(ctx, o.Key)
@@ -100,6 +103,9 @@ func (s *Service) Open(ctx context.Context, actor *workflow.User, docID, name st
 func (s *Service) Stat(ctx context.Context, actor *workflow.User, docID, name string) (*Record, Object, string, error) {
 	rec, err := s.Get(ctx, actor, docID)
 	if err != nil {
+		return nil, Object{}, "", err
+	}
+	if err := s.gone(ctx, docID); err != nil {
 		return nil, Object{}, "", err
 	}
 	if o, ok := objectByName(rec, name); ok {
@@ -167,8 +173,8 @@ func (s *Service) SetLegalHold(ctx context.Context, actor *workflow.User, docID 
 // Dispose deletes an archived record's objects once its retention has
 // ended and no legal hold is on; before that it is EFORBIDDEN with the
 // reason (and the store itself refuses as well: S3 object lock, or the
-// local folder's checks). The API does not offer it: disposal of records
-// follows an appraisal decision, and is run by operators.
+// local folder's checks). It deletes objects only: disposal of a record
+// follows an approved decision, and RunDisposal (disposal.go) does it.
 func (s *Service) Dispose(ctx context.Context, docID string) error {
 	rec, err := s.Index.Record(ctx, docID)
 	if err != nil {
@@ -209,7 +215,7 @@ func (s *Service) Delete(ctx context.Context, actor *workflow.User, docID string
 	if err := refuseDelete(rec, s.now()); err != nil {
 		return err
 	}
-	return workflow.Errorf(workflow.EFORBIDDEN, "record of %s is past its retention date, but archived records are not deleted through the API: disposal follows an appraisal decision and is done by an operator", docID)
+	return workflow.Errorf(workflow.EFORBIDDEN, "record of %s is past its retention date, but archived records are not deleted through the API: disposal follows an approved decision: put it on a disposal list (/api/v1/archive/disposals)", docID)
 }
 
 // Search finds archived records the actor may see.

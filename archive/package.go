@@ -23,6 +23,9 @@ func (s *Service) WritePackage(ctx context.Context, actor *workflow.User, docID 
 	if err != nil {
 		return err
 	}
+	if err := s.gone(ctx, docID); err != nil {
+		return err
+	}
 	if err := s.recordUse(ctx, actor, docID, "export", ""); err != nil {
 		return err
 	}

@@ -24,12 +24,15 @@ import (
 // Service writes, holds, checks, exports and searches archival records.
 // It implements workflow.Archiver.
 type Service struct {
-	Work     workflow.Blobs      // the work store: where documents' files are
-	Store    workflow.Blobs      // the archive store (object lock / read-only files)
-	Index    Index               // the database side
-	Repo     workflow.Repository // documents, users, audit
-	Docs     LegalHolder         // records legal holds on documents (workflow.Service)
-	Defaults Defaults            // retention class per type
+	Work  workflow.Blobs      // the work store: where documents' files are
+	Store workflow.Blobs      // the archive store (object lock / read-only files)
+	Index Index               // the database side
+	Repo  workflow.Repository // documents, users, audit
+	Docs  LegalHolder         // records legal holds on documents (workflow.Service)
+	// Disposals keeps disposal lists and the destroyed records
+	// (disposal.go); nil: disposal is not offered.
+	Disposals workflow.DisposalStore
+	Defaults  Defaults // retention class per type
 	// Retain gives the retain-until date of a class from the archive date;
 	// RetainUntil by default. Tests inject short periods.
 	Retain func(class string, archivedAt time.Time) (time.Time, error)
@@ -314,6 +317,12 @@ func safeName(name string) string {
 // report and the trail are then written as the objects it names.
 func (s *Service) writeRecord(ctx context.Context, d *workflow.Document, events []workflow.Event, rec *Record, signer *workflow.User) ([]Object, error) {
 	opts := workflow.PutOptions{RetainUntil: rec.RetainUntil, LegalHold: rec.LegalHold}
+	if !rec.RetainUntil.After(time.Now()) {
+		// Past by the store's clock (a record archived under an earlier
+		// date: an import, a test's clock): written without retention, as
+		// restore writes such objects; the stores refuse a past date.
+		opts.RetainUntil = time.Time{}
+	}
 	rp, err := s.recordParts(d, events, rec, signer)
 	if err != nil {
 		return nil, err

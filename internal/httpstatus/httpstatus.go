@@ -27,6 +27,7 @@ var statusOf = map[string]int{
 	workflow.ETOOLARGE:         http.StatusRequestEntityTooLarge,
 	workflow.ETOOMANY:          http.StatusTooManyRequests,
 	workflow.EUNAVAILABLE:      http.StatusServiceUnavailable,
+	workflow.EGONE:             http.StatusGone,
 	workflow.EINTERNAL:         http.StatusInternalServerError,
 }
 

@@ -19,7 +19,8 @@ var RowModels = []any{&documentRow{}, &userRow{}, &sessionRow{}, &counterRow{}, 
 	&archiveRecordRow{}, &archiveObjectRow{}, &archiveImportRow{}, &revocationRow{}, &reservationRow{},
 	&archiveEvidenceRow{}, &blobClaimRow{}, &fileTailRow{},
 	&idempotencyKeyRow{}, &instanceRow{}, &loginRow{}, &passwordHistoryRow{}, &throttleRow{},
-	&userMailRow{}, &mailCursorRow{}, &mailOutboxRow{}, &copyRow{}, &heldRow{}, &mailReminderRow{}}
+	&userMailRow{}, &mailCursorRow{}, &mailOutboxRow{}, &copyRow{}, &heldRow{}, &mailReminderRow{},
+	&archiveDisposalRow{}, &archiveDisposedRow{}}
 
 // CreatePreMigrationsSchema creates the schema the way the code before
 // numbered migrations did (AutoMigrate and the extra SQL, no

@@ -1,0 +1,355 @@
+package archive
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// Disposal (tiêu hủy, workflow/disposal.go): an archivist proposes a list
+// of records past their retention, the head of the agency (an official)
+// approves it by a decision, and an archivist runs it: each record is
+// checked again as it goes — one put under legal hold since is held back,
+// with the reason on the list — its archive objects deleted, then, in one
+// transaction, its document's working copies released (the blob
+// collector takes them unless another document refers to the same blob),
+// its object rows forgotten (fixity no longer expects them), what stays
+// of it recorded and record_disposed appended to its document's audit
+// chain. The document's row, its register entry, its metadata and the
+// list with its decision stay forever. A run interrupted half way is
+// finished by running it again: objects already gone are skipped, and a
+// record is marked destroyed only once every one of its objects is gone.
+
+// ExpiredIndex is an Index that lists the records past their retention
+// (storage/gormdb's).
+type ExpiredIndex interface {
+	ExpiredRecords(ctx context.Context, q Query, now time.Time) ([]*Record, string, error)
+}
+
+// disposalReaders may read disposal lists: the archivists who make them,
+// the officials who decide them, admins.
+var disposalReaders = []workflow.Role{workflow.RoleArchivist, workflow.RoleOfficer, workflow.RoleAdmin}
+
+func (s *Service) disposals() (workflow.DisposalStore, error) {
+	if s.Disposals == nil || s.Index == nil || s.Repo == nil {
+		return nil, workflow.Errorf(workflow.EUNAVAILABLE, "disposal is not configured on this server")
+	}
+	return s.Disposals, nil
+}
+
+// Expired lists the records an archivist may put on a disposal list:
+// past their retention at now, with no legal hold, not destroyed.
+func (s *Service) Expired(ctx context.Context, actor *workflow.User, q Query) ([]*Record, string, error) {
+	if err := workflow.CheckDisposalProposer(actor); err != nil {
+		return nil, "", err
+	}
+	q, err := s.visibleQuery(actor, q)
+	if err != nil {
+		return nil, "", err
+	}
+	x, ok := s.Index.(ExpiredIndex)
+	if !ok {
+		return nil, "", workflow.Errorf(workflow.EUNAVAILABLE, "this archive index cannot list records past their retention")
+	}
+	return x.ExpiredRecords(ctx, q, s.now())
+}
+
+// disposableRecords reads the records of ids the actor may see, refusing
+// one that is destroyed already or not archived.
+func (s *Service) disposableRecords(ctx context.Context, actor *workflow.User, ids []string) ([]*Record, error) {
+	if len(ids) > 1000 {
+		return nil, workflow.Errorf(workflow.EINVALID, "record_ids: at most 1000 records a request")
+	}
+	gone, err := s.Disposals.DisposedRecords(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	recs := make([]*Record, 0, len(ids))
+	for _, id := range ids {
+		if g := gone[id]; g != nil {
+			return nil, workflow.Errorf(workflow.EUNPROCESSABLE, "record of %s was destroyed already (decision %s)", id, g.DecisionNumber)
+		}
+		_, rec, err := s.visibleRecord(ctx, actor, id)
+		if err != nil {
+			return nil, err
+		}
+		recs = append(recs, rec)
+	}
+	return recs, nil
+}
+
+// ProposeDisposal makes a proposed list of the records of ids (each past
+// its retention, with no legal hold).
+func (s *Service) ProposeDisposal(ctx context.Context, actor *workflow.User, title string, ids []string) (*workflow.Disposal, error) {
+	st, err := s.disposals()
+	if err != nil {
+		return nil, err
+	}
+	if err := workflow.CheckDisposalProposer(actor); err != nil {
+		return nil, err
+	}
+	if err := workflow.CheckDisposalTitle(title); err != nil {
+		return nil, err
+	}
+	recs, err := s.disposableRecords(ctx, actor, ids)
+	if err != nil {
+		return nil, err
+	}
+	now := s.now().UTC().Truncate(time.Microsecond)
+	d := &workflow.Disposal{ID: workflow.NewID(now), Title: strings.TrimSpace(title), CreatedBy: actor.ID, CreatedAt: now,
+		State: workflow.DisposalProposed, Version: 1}
+	if err := d.Add(now, recs...); err != nil {
+		return nil, err
+	}
+	if err := st.CreateDisposal(ctx, d); err != nil {
+		return nil, err
+	}
+	s.logger().InfoContext(ctx, "disposal list proposed", "disposal", d.ID, "records", len(d.Items), "actor", actor.ID)
+	return d, nil
+}
+
+// Disposal returns a list to the roles that read them.
+func (s *Service) Disposal(ctx context.Context, actor *workflow.User, id string) (*workflow.Disposal, error) {
+	st, err := s.disposals()
+	if err != nil {
+		return nil, err
+	}
+	if !actor.HasAny(disposalReaders) {
+		return nil, roleErr("reading disposal lists", disposalReaders)
+	}
+	return st.Disposal(ctx, id)
+}
+
+// DisposalList lists the lists (state "" for all), newest first.
+func (s *Service) DisposalList(ctx context.Context, actor *workflow.User, state workflow.DisposalState) ([]*workflow.Disposal, error) {
+	st, err := s.disposals()
+	if err != nil {
+		return nil, err
+	}
+	if !actor.HasAny(disposalReaders) {
+		return nil, roleErr("reading disposal lists", disposalReaders)
+	}
+	return st.Disposals(ctx, state)
+}
+
+// change reads list id, applies fn and stores it (ECONFLICT when another
+// change came between).
+func (s *Service) change(ctx context.Context, id string, fn func(d *workflow.Disposal) error) (*workflow.Disposal, error) {
+	st, err := s.disposals()
+	if err != nil {
+		return nil, err
+	}
+	d, err := st.Disposal(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if err := fn(d); err != nil {
+		return nil, err
+	}
+	d.Version++
+	if err := st.UpdateDisposal(ctx, d); err != nil {
+		return nil, err
+	}
+	return d, nil
+}
+
+// AddToDisposal puts more records on a proposed list.
+func (s *Service) AddToDisposal(ctx context.Context, actor *workflow.User, id string, ids []string) (*workflow.Disposal, error) {
+	if err := workflow.CheckDisposalProposer(actor); err != nil {
+		return nil, err
+	}
+	if _, err := s.disposals(); err != nil {
+		return nil, err
+	}
+	recs, err := s.disposableRecords(ctx, actor, ids)
+	if err != nil {
+		return nil, err
+	}
+	return s.change(ctx, id, func(d *workflow.Disposal) error { return d.Add(s.now(), recs...) })
+}
+
+// RemoveFromDisposal takes records off a proposed list.
+func (s *Service) RemoveFromDisposal(ctx context.Context, actor *workflow.User, id string, ids []string) (*workflow.Disposal, error) {
+	if err := workflow.CheckDisposalProposer(actor); err != nil {
+		return nil, err
+	}
+	return s.change(ctx, id, func(d *workflow.Disposal) error { return d.Remove(ids...) })
+}
+
+// ApproveDisposal records the head's decision on a proposed list, whose
+// records are checked again (a hold set meanwhile, or a record destroyed
+// by another list, refuses it: take the record off first).
+func (s *Service) ApproveDisposal(ctx context.Context, actor *workflow.User, id string, dec workflow.Decision) (*workflow.Disposal, error) {
+	d, err := s.change(ctx, id, func(d *workflow.Disposal) error {
+		if err := workflow.CheckDisposalApprover(actor, d); err != nil {
+			return err
+		}
+		ids := make([]string, len(d.Items))
+		for i, it := range d.Items {
+			ids[i] = it.DocumentID
+		}
+		recs, err := s.disposableRecords(ctx, actor, ids)
+		if err != nil {
+			return err
+		}
+		return d.Approve(actor, s.now(), dec, recs)
+	})
+	if err == nil {
+		s.logger().InfoContext(ctx, "disposal list approved", "disposal", id, "decision", dec.Number, "actor", actor.ID)
+	}
+	return d, err
+}
+
+// RejectDisposal ends a proposed list with a reason: the head rejects
+// it, or an archivist cancels it.
+func (s *Service) RejectDisposal(ctx context.Context, actor *workflow.User, id, reason string) (*workflow.Disposal, error) {
+	return s.change(ctx, id, func(d *workflow.Disposal) error { return d.Reject(actor, s.now(), reason) })
+}
+
+// RunDisposal destroys the records of an approved list (or, on a list
+// run before, the ones held back then), each checked again now; the list
+// says which were held back and why. Running it again finishes a run
+// that was interrupted.
+func (s *Service) RunDisposal(ctx context.Context, actor *workflow.User, id string) (*workflow.Disposal, error) {
+	st, err := s.disposals()
+	if err != nil {
+		return nil, err
+	}
+	if err := workflow.CheckDisposalProposer(actor); err != nil {
+		return nil, err
+	}
+	d, err := st.Disposal(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	if d.State != workflow.DisposalApproved && d.State != workflow.DisposalDisposed {
+		return nil, workflow.Errorf(workflow.EILLEGAL, "disposal list %s is %s: only an approved list is run", d.ID, d.State)
+	}
+	for i := range d.Items {
+		if d.Items[i].State == workflow.ItemDisposed {
+			continue
+		}
+		if err := s.disposeItem(ctx, actor, d, &d.Items[i]); err != nil {
+			return nil, err
+		}
+	}
+	if d.State == workflow.DisposalApproved {
+		now := s.now().UTC()
+		d.State, d.DisposedBy, d.DisposedAt = workflow.DisposalDisposed, actor.ID, &now
+	}
+	d.Version++
+	if err := st.UpdateDisposal(ctx, d); err != nil {
+		return nil, err
+	}
+	s.logger().InfoContext(ctx, "disposal list run", "disposal", d.ID, "actor", actor.ID)
+	return d, nil
+}
+
+// disposeItem destroys one record of d, or holds it back (it.State,
+// it.Reason). An error stops the run (the store or the database is
+// unavailable): nothing is marked for this record, and a new run takes
+// it again.
+func (s *Service) disposeItem(ctx context.Context, actor *workflow.User, d *workflow.Disposal, it *workflow.DisposalItem) error {
+	gone, err := s.Disposals.DisposedRecords(ctx, []string{it.DocumentID})
+	if err != nil {
+		return err
+	}
+	if g := gone[it.DocumentID]; g != nil { // a run that stopped after the record's transaction
+		it.State, it.Reason, it.DisposedAt = workflow.ItemDisposed, "", &g.DisposedAt
+		if g.DisposalID != d.ID {
+			it.State, it.Reason = workflow.ItemHeld, fmt.Sprintf("đã tiêu hủy theo quyết định số %s (đợt %s)", g.DecisionNumber, g.DisposalID)
+		}
+		return nil
+	}
+	rec, err := s.Index.Record(ctx, it.DocumentID)
+	if err != nil {
+		return err
+	}
+	now := s.now()
+	doc, err := s.Repo.Document(ctx, it.DocumentID)
+	if err != nil {
+		return err
+	}
+	rec.LegalHold = rec.LegalHold || doc.LegalHold
+	if err := workflow.CheckDisposable(rec, now); err != nil {
+		it.State, it.Reason = workflow.ItemHeld, workflow.ErrorMessage(err)
+		return nil
+	}
+	var bytes int64
+	for _, o := range rec.Objects {
+		err := s.Store.Delete(ctx, o.Key)
+		switch workflow.ErrorCode(err) {
+		case "", workflow.ENOTFOUND:
+			bytes += o.Size
+			continue
+		case workflow.EFORBIDDEN: // the store's own lock: a hold set meanwhile
+			it.State, it.Reason = workflow.ItemHeld, "kho lưu trữ từ chối xóa: "+workflow.ErrorMessage(err)
+			return nil
+		}
+		return storeErr(err, "archive store: delete %s", o.Key)
+	}
+	for _, o := range rec.Objects { // never marked destroyed while an object is still there
+		if _, err := s.Store.Stat(ctx, o.Key); workflow.ErrorCode(err) != workflow.ENOTFOUND {
+			return workflow.Errorf(workflow.EUNAVAILABLE, "archive store: %s is still there after its deletion (%v): run the list again", o.Key, err)
+		}
+	}
+	at := now.UTC().Truncate(time.Microsecond)
+	if err := s.finishRecord(ctx, actor, d, rec, at); err != nil {
+		return err
+	}
+	it.State, it.Reason, it.DisposedAt, it.Objects, it.Bytes = workflow.ItemDisposed, "", &at, len(rec.Objects), bytes
+	s.logger().InfoContext(ctx, "record disposed", "doc_id", rec.DocumentID, "disposal", d.ID, "objects", len(rec.Objects))
+	return nil
+}
+
+// finishRecord ends a record's destruction (workflow.Service.FinishDisposal).
+func (s *Service) finishRecord(ctx context.Context, actor *workflow.User, d *workflow.Disposal, rec *Record, at time.Time) error {
+	fin, ok := s.Docs.(DisposalFinisher)
+	if !ok {
+		return workflow.Errorf(workflow.EUNAVAILABLE, "disposal is not wired on this server")
+	}
+	dr := &workflow.DisposedRecord{DocumentID: rec.DocumentID, DisposalID: d.ID, DecisionNumber: d.DecisionNumber,
+		DisposedAt: at, DisposedBy: actor.ID}
+	if d.DecisionDate != nil {
+		dr.DecisionDate = *d.DecisionDate
+	}
+	return fin.FinishDisposal(ctx, actor, s.Disposals, dr, map[string]string{"record": rec.Key, "objects": strconv.Itoa(len(rec.Objects))})
+}
+
+// DisposalFinisher ends a record's destruction in one transaction
+// (workflow.Service).
+type DisposalFinisher interface {
+	FinishDisposal(ctx context.Context, actor *workflow.User, store workflow.DisposalStore, r *workflow.DisposedRecord, data map[string]string) error
+}
+
+// gone is EGONE when the record of docID was destroyed, else nil.
+func (s *Service) gone(ctx context.Context, docID string) error {
+	if s.Disposals == nil {
+		return nil
+	}
+	m, err := s.Disposals.DisposedRecords(ctx, []string{docID})
+	if err != nil {
+		return err
+	}
+	if g := m[docID]; g != nil {
+		return g.Gone()
+	}
+	return nil
+}
+
+// Disposed returns what stays of the destroyed records among recs, by
+// document ID (for search pages: a destroyed record is listed, marked).
+func (s *Service) Disposed(ctx context.Context, recs []*Record) (map[string]*workflow.DisposedRecord, error) {
+	if s.Disposals == nil || len(recs) == 0 {
+		return map[string]*workflow.DisposedRecord{}, nil
+	}
+	ids := make([]string, len(recs))
+	for i, r := range recs {
+		ids[i] = r.DocumentID
+	}
+	return s.Disposals.DisposedRecords(ctx, ids)
+}
