@@ -45,6 +45,7 @@ type Archive interface {
 //	GET    /archive/{id}/evidence      the record and its archive time-stamp chain, checked now
 //	PUT    /archive/{id}/legal-hold    {"on": true|false, "comment": ""} (archivist, admin)
 //	DELETE /archive/{id}               always refused (403) with the reason
+//	/archive/disposals...              disposal of records (disposal.go)
 func ArchiveRoutes(a Archive) func(g *echo.Group, s *Server) {
 	return func(g *echo.Group, s *Server) {
 		h := archiveHandlers{a: a}
@@ -55,6 +56,7 @@ func ArchiveRoutes(a Archive) func(g *echo.Group, s *Server) {
 		g.GET("/archive/:id/evidence", h.evidence)
 		g.PUT("/archive/:id/legal-hold", h.legalHold)
 		g.DELETE("/archive/:id", h.delete)
+		disposalRoutes(g, a)
 	}
 }
 
@@ -80,6 +82,9 @@ type ArchiveRecordJSON struct {
 	Orgs            []workflow.Org      `json:"orgs,omitempty"`
 	Confidentiality string              `json:"confidentiality"`
 	Objects         []ArchiveObjectJSON `json:"objects,omitempty"`
+	// Disposed: the record was destroyed (its objects are gone), by
+	// this decision.
+	Disposed *DisposedJSON `json:"disposed,omitempty"`
 }
 
 // ArchiveObjectJSON is one object of a record.
@@ -162,6 +167,9 @@ func (h archiveHandlers) search(c echo.Context) error {
 	for _, r := range recs {
 		out.Items = append(out.Items, toArchiveRecordJSON(r))
 	}
+	if err := markDisposed(c.Request().Context(), h.a, recs, out.Items); err != nil {
+		return err
+	}
 	return c.JSON(http.StatusOK, out)
 }
 
@@ -170,7 +178,11 @@ func (h archiveHandlers) get(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toArchiveRecordJSON(r))
+	out := []ArchiveRecordJSON{toArchiveRecordJSON(r)}
+	if err := markDisposed(c.Request().Context(), h.a, []*archive.Record{r}, out); err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, out[0])
 }
 
 func (h archiveHandlers) object(c echo.Context) error {

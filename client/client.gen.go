@@ -287,6 +287,51 @@ func (e DeliveryState) Valid() bool {
 	}
 }
 
+// Defines values for DisposalState.
+const (
+	DisposalApproved DisposalState = "approved"
+	DisposalDisposed DisposalState = "disposed"
+	DisposalProposed DisposalState = "proposed"
+	DisposalRejected DisposalState = "rejected"
+)
+
+// Valid indicates whether the value is a known member of the DisposalState enum.
+func (e DisposalState) Valid() bool {
+	switch e {
+	case DisposalApproved:
+		return true
+	case DisposalDisposed:
+		return true
+	case DisposalProposed:
+		return true
+	case DisposalRejected:
+		return true
+	default:
+		return false
+	}
+}
+
+// Defines values for DisposalItemState.
+const (
+	DisposalItemDisposed DisposalItemState = "disposed"
+	DisposalItemHeld     DisposalItemState = "held"
+	DisposalItemPending  DisposalItemState = "pending"
+)
+
+// Valid indicates whether the value is a known member of the DisposalItemState enum.
+func (e DisposalItemState) Valid() bool {
+	switch e {
+	case DisposalItemDisposed:
+		return true
+	case DisposalItemHeld:
+		return true
+	case DisposalItemPending:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for DocumentDirection.
 const (
 	DocumentDirectionIncoming DocumentDirection = "incoming"
@@ -372,6 +417,7 @@ func (e DocumentMetaDirection) Valid() bool {
 const (
 	ErrorCodeConflict               ErrorCode = "conflict"
 	ErrorCodeForbidden              ErrorCode = "forbidden"
+	ErrorCodeGone                   ErrorCode = "gone"
 	ErrorCodeIdempotencyKeyReused   ErrorCode = "idempotency_key_reused"
 	ErrorCodeIllegalTransition      ErrorCode = "illegal_transition"
 	ErrorCodeInternal               ErrorCode = "internal"
@@ -394,6 +440,8 @@ func (e ErrorCode) Valid() bool {
 	case ErrorCodeConflict:
 		return true
 	case ErrorCodeForbidden:
+		return true
+	case ErrorCodeGone:
 		return true
 	case ErrorCodeIdempotencyKeyReused:
 		return true
@@ -448,6 +496,7 @@ const (
 	EventKindNumberVoided        EventKind = "number_voided"
 	EventKindPasswordChanged     EventKind = "password_changed"
 	EventKindReassigned          EventKind = "reassigned"
+	EventKindRecordDisposed      EventKind = "record_disposed"
 	EventKindRevoke              EventKind = "revoke"
 	EventKindTransition          EventKind = "transition"
 	EventKindUpload              EventKind = "upload"
@@ -492,6 +541,8 @@ func (e EventKind) Valid() bool {
 	case EventKindPasswordChanged:
 		return true
 	case EventKindReassigned:
+		return true
+	case EventKindRecordDisposed:
 		return true
 	case EventKindRevoke:
 		return true
@@ -1022,6 +1073,30 @@ func (e VerificationReportVerdict) Valid() bool {
 	}
 }
 
+// Defines values for ListDisposalsParamsState.
+const (
+	ListDisposalsApproved ListDisposalsParamsState = "approved"
+	ListDisposalsDisposed ListDisposalsParamsState = "disposed"
+	ListDisposalsProposed ListDisposalsParamsState = "proposed"
+	ListDisposalsRejected ListDisposalsParamsState = "rejected"
+)
+
+// Valid indicates whether the value is a known member of the ListDisposalsParamsState enum.
+func (e ListDisposalsParamsState) Valid() bool {
+	switch e {
+	case ListDisposalsApproved:
+		return true
+	case ListDisposalsDisposed:
+		return true
+	case ListDisposalsProposed:
+		return true
+	case ListDisposalsRejected:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ListDocumentsParamsDirection.
 const (
 	ListDocumentsParamsDirectionIncoming ListDocumentsParamsDirection = "incoming"
@@ -1186,6 +1261,16 @@ type AgencyList struct {
 	Items []Agency `json:"items"`
 }
 
+// ArchiveDisposed the record was destroyed (its objects are gone; the document, its number and this record's metadata stay), by this decision
+type ArchiveDisposed struct {
+	DecisionDate openapi_types.Date `json:"decision_date"`
+
+	// DecisionNumber Example: 15/QĐ-UBND
+	DecisionNumber string    `json:"decision_number"`
+	DisposalId     string    `json:"disposal_id"`
+	DisposedAt     time.Time `json:"disposed_at"`
+}
+
 // ArchiveList defines model for ArchiveList.
 type ArchiveList struct {
 	Items      []ArchiveRecord `json:"items"`
@@ -1219,6 +1304,9 @@ type ArchiveRecord struct {
 	// Confidentiality thường, Mật, Tối mật, Tuyệt mật
 	Confidentiality Confidentiality        `json:"confidentiality"`
 	Direction       ArchiveRecordDirection `json:"direction"`
+
+	// Disposed the record was destroyed (its objects are gone; the document, its number and this record's metadata stay), by this decision
+	Disposed *ArchiveDisposed `json:"disposed,omitempty"`
 
 	// DocumentDate the date of the document (YYYY-MM-DD): of issue in Vietnam, or the sender's date
 	//
@@ -1584,6 +1672,96 @@ type DeliveryList struct {
 	Items []Delivery `json:"items"`
 }
 
+// Disposal a disposal list (đợt tiêu hủy) with its decision (quyết định tiêu hủy) and its records
+type Disposal struct {
+	ApprovedAt   *time.Time          `json:"approved_at,omitempty"`
+	ApprovedBy   *string             `json:"approved_by,omitempty"`
+	CreatedAt    time.Time           `json:"created_at"`
+	CreatedBy    string              `json:"created_by"`
+	DecisionDate *openapi_types.Date `json:"decision_date,omitempty"`
+
+	// DecisionNumber Example: 15/QĐ-UBND
+	DecisionNumber *string        `json:"decision_number,omitempty"`
+	DecisionText   *string        `json:"decision_text,omitempty"`
+	DisposedAt     *time.Time     `json:"disposed_at,omitempty"`
+	DisposedBy     *string        `json:"disposed_by,omitempty"`
+	Id             string         `json:"id"`
+	Items          []DisposalItem `json:"items"`
+	RejectReason   *string        `json:"reject_reason,omitempty"`
+	RejectedAt     *time.Time     `json:"rejected_at,omitempty"`
+	RejectedBy     *string        `json:"rejected_by,omitempty"`
+
+	// State proposed: records may be added or removed; approved: the head's decision taken; disposed: run (items say which were destroyed, which held back); rejected: rejected by the head or cancelled by the archivist
+	State DisposalState `json:"state"`
+
+	// Title Example: Tiêu hủy tài liệu hết giá trị năm 2026
+	Title string `json:"title"`
+}
+
+// DisposalState proposed: records may be added or removed; approved: the head's decision taken; disposed: run (items say which were destroyed, which held back); rejected: rejected by the head or cancelled by the archivist
+type DisposalState string
+
+// DisposalApprove defines model for DisposalApprove.
+type DisposalApprove struct {
+	// DecisionDate Example: 2026-05-30
+	DecisionDate openapi_types.Date `json:"decision_date"`
+
+	// DecisionNumber Example: 15/QĐ-UBND
+	DecisionNumber string `json:"decision_number"`
+
+	// DecisionText Example: Tiêu hủy 120 hồ sơ hết giá trị theo danh mục kèm theo
+	DecisionText *string `json:"decision_text,omitempty"`
+}
+
+// DisposalCreate defines model for DisposalCreate.
+type DisposalCreate struct {
+	// RecordIds document IDs of archived records past their retention, with no legal hold
+	RecordIds []string `json:"record_ids"`
+
+	// Title Example: Tiêu hủy tài liệu hết giá trị năm 2026
+	Title string `json:"title"`
+}
+
+// DisposalItem a record on a disposal list, as the danh mục prints it, and its outcome
+type DisposalItem struct {
+	Bytes        *int64              `json:"bytes,omitempty"`
+	DisposedAt   *time.Time          `json:"disposed_at,omitempty"`
+	DocumentDate *openapi_types.Date `json:"document_date,omitempty"`
+	DocumentId   string              `json:"document_id"`
+	Notation     *string             `json:"notation,omitempty"`
+	Number       *int                `json:"number,omitempty"`
+
+	// Objects archive objects deleted
+	Objects        *int      `json:"objects,omitempty"`
+	Reason         *string   `json:"reason,omitempty"`
+	RetainUntil    time.Time `json:"retain_until"`
+	RetentionClass Retention `json:"retention_class"`
+
+	// State held: not destroyed at the run (reason says why: a legal hold set after approval, the store's lock); a later run tries it again
+	State   DisposalItemState `json:"state"`
+	Subject string            `json:"subject"`
+	Year    *int              `json:"year,omitempty"`
+}
+
+// DisposalItemState held: not destroyed at the run (reason says why: a legal hold set after approval, the store's lock); a later run tries it again
+type DisposalItemState string
+
+// DisposalList defines model for DisposalList.
+type DisposalList struct {
+	Items []Disposal `json:"items"`
+}
+
+// DisposalRecords defines model for DisposalRecords.
+type DisposalRecords struct {
+	RecordIds []string `json:"record_ids"`
+}
+
+// DisposalReject defines model for DisposalReject.
+type DisposalReject struct {
+	// Reason Example: Chưa có ý kiến thẩm định của Hội đồng xác định giá trị tài liệu
+	Reason string `json:"reason"`
+}
+
 // Document Example: {"allowed_actions":["send","archive"],"confidentiality":"normal","created_at":"2026-11-20T08:00:00+07:00","created_by":"u-01JD8Y0Z9Y8X7W","direction":"outgoing","files":[],"id":"d-01JD8Y3M2Q7KXW","issued_at":"2026-11-21T09:30:00+07:00","notation":"15/QĐ-UBND","number":15,"recipients":[{"name":"UBND phường Long Hòa","org_id":"000.00.31.H13"}],"register":"outgoing","registered_at":null,"signed_at":"2026-11-21T08:47:12+07:00","signer_id":"u-01JD8Y1A2B3C4D","state":"issued","subject":"Về việc ban hành quy chế làm việc của UBND quận Bình Thủy","type":"QĐ","type_name":"Quyết định","updated_at":"2026-11-21T09:30:00+07:00","urgency":"urgent","verification":{"reasons":[],"verdict":"valid"},"version":5,"year":2026}
 type Document struct {
 	// AllowedActions the actions you may take now (your roles, the state) that this server can take; an action refused for want of a signer or the interagency exchange is in unavailable_actions instead
@@ -1900,14 +2078,14 @@ type Event struct {
 	From       *string            `json:"from,omitempty"`
 	Hash       string             `json:"hash"`
 
-	// Kind copied: a copy (bản sao) of the document was made (POST /documents/{id}/copies; data: copy, its ID; number; notation, e.g. 07/SY-UBND; form, SY, SL or TS; requested_for, for whom); link: another document now replaces, updates or answers this one (data: replaced_by, updated_by or replied_by, that document's ID); mail_retried: an admin sent again an e-mail notification the SMTP server had refused for good (POST /mail/{id}/retry; no document; data: mail, the outbox row's id; user; address, where it goes now; refused_address, the refused one when it differs; refused, the server's answer); reassigned: what waited for one user now waits for another (POST /users/{id}/reassign; data: role, officer or handler; party, the field moved: signer, assignee or drafter (created_by), absent in events written before; from and to, the users' IDs; state, the document's, unchanged); delivery_refused_seen: a clerk marked a document's refused deliveries dealt with (POST /documents/{id}/refusals/seen; data: through, the seq of the last refusal it covers): every delivery_refused before it leaves GET /refusals and the inbox; delivery_refused: a message to a connected agency refused for good, by the exchange — the agency answered the document with status 02, or the delivery failed for good and is not retried (data: org_id, org_name, delivery: document, revoke or status, status: the agency's code when it answered; comment: the reason); revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF, "attachments" when attachments were added or removed), old_sha256, new_sha256 and name (the new PDF), attachment_added:{sha256} and attachment_removed:{sha256} (each attachment added or removed: its name)
+	// Kind record_disposed: the document's archived record was destroyed by a disposal decision (data: disposal, the list's ID; decision_number; decision_date; record, its key; objects, how many were deleted; files_released, the document's files given back to the blob collector); copied: a copy (bản sao) of the document was made (POST /documents/{id}/copies; data: copy, its ID; number; notation, e.g. 07/SY-UBND; form, SY, SL or TS; requested_for, for whom); link: another document now replaces, updates or answers this one (data: replaced_by, updated_by or replied_by, that document's ID); mail_retried: an admin sent again an e-mail notification the SMTP server had refused for good (POST /mail/{id}/retry; no document; data: mail, the outbox row's id; user; address, where it goes now; refused_address, the refused one when it differs; refused, the server's answer); reassigned: what waited for one user now waits for another (POST /users/{id}/reassign; data: role, officer or handler; party, the field moved: signer, assignee or drafter (created_by), absent in events written before; from and to, the users' IDs; state, the document's, unchanged); delivery_refused_seen: a clerk marked a document's refused deliveries dealt with (POST /documents/{id}/refusals/seen; data: through, the seq of the last refusal it covers): every delivery_refused before it leaves GET /refusals and the inbox; delivery_refused: a message to a connected agency refused for good, by the exchange — the agency answered the document with status 02, or the delivery failed for good and is not retried (data: org_id, org_name, delivery: document, revoke or status, status: the agency's code when it answered; comment: the reason); revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF, "attachments" when attachments were added or removed), old_sha256, new_sha256 and name (the new PDF), attachment_added:{sha256} and attachment_removed:{sha256} (each attachment added or removed: its name)
 	Kind     EventKind `json:"kind"`
 	PrevHash string    `json:"prev_hash"`
 	Seq      int64     `json:"seq"`
 	To       *string   `json:"to,omitempty"`
 }
 
-// EventKind copied: a copy (bản sao) of the document was made (POST /documents/{id}/copies; data: copy, its ID; number; notation, e.g. 07/SY-UBND; form, SY, SL or TS; requested_for, for whom); link: another document now replaces, updates or answers this one (data: replaced_by, updated_by or replied_by, that document's ID); mail_retried: an admin sent again an e-mail notification the SMTP server had refused for good (POST /mail/{id}/retry; no document; data: mail, the outbox row's id; user; address, where it goes now; refused_address, the refused one when it differs; refused, the server's answer); reassigned: what waited for one user now waits for another (POST /users/{id}/reassign; data: role, officer or handler; party, the field moved: signer, assignee or drafter (created_by), absent in events written before; from and to, the users' IDs; state, the document's, unchanged); delivery_refused_seen: a clerk marked a document's refused deliveries dealt with (POST /documents/{id}/refusals/seen; data: through, the seq of the last refusal it covers): every delivery_refused before it leaves GET /refusals and the inbox; delivery_refused: a message to a connected agency refused for good, by the exchange — the agency answered the document with status 02, or the delivery failed for good and is not retried (data: org_id, org_name, delivery: document, revoke or status, status: the agency's code when it answered; comment: the reason); revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF, "attachments" when attachments were added or removed), old_sha256, new_sha256 and name (the new PDF), attachment_added:{sha256} and attachment_removed:{sha256} (each attachment added or removed: its name)
+// EventKind record_disposed: the document's archived record was destroyed by a disposal decision (data: disposal, the list's ID; decision_number; decision_date; record, its key; objects, how many were deleted; files_released, the document's files given back to the blob collector); copied: a copy (bản sao) of the document was made (POST /documents/{id}/copies; data: copy, its ID; number; notation, e.g. 07/SY-UBND; form, SY, SL or TS; requested_for, for whom); link: another document now replaces, updates or answers this one (data: replaced_by, updated_by or replied_by, that document's ID); mail_retried: an admin sent again an e-mail notification the SMTP server had refused for good (POST /mail/{id}/retry; no document; data: mail, the outbox row's id; user; address, where it goes now; refused_address, the refused one when it differs; refused, the server's answer); reassigned: what waited for one user now waits for another (POST /users/{id}/reassign; data: role, officer or handler; party, the field moved: signer, assignee or drafter (created_by), absent in events written before; from and to, the users' IDs; state, the document's, unchanged); delivery_refused_seen: a clerk marked a document's refused deliveries dealt with (POST /documents/{id}/refusals/seen; data: through, the seq of the last refusal it covers): every delivery_refused before it leaves GET /refusals and the inbox; delivery_refused: a message to a connected agency refused for good, by the exchange — the agency answered the document with status 02, or the delivery failed for good and is not retried (data: org_id, org_name, delivery: document, revoke or status, status: the agency's code when it answered; comment: the reason); revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF, "attachments" when attachments were added or removed), old_sha256, new_sha256 and name (the new PDF), attachment_added:{sha256} and attachment_removed:{sha256} (each attachment added or removed: its name)
 type EventKind string
 
 // EventList defines model for EventList.
@@ -2707,6 +2885,9 @@ type Forbidden = Error
 // ForbiddenOrSignPassword every error answer
 type ForbiddenOrSignPassword = Error
 
+// Gone every error answer
+type Gone = Error
+
 // IdempotencyKeyInFlight every error answer
 type IdempotencyKeyInFlight = Error
 
@@ -2773,6 +2954,24 @@ type SearchArchiveParams struct {
 
 	// Count true: the answer has `total`, how many match on all pages (one count of every match, so a page pays for it only when asked: a client walking every page asks on the first); false or absent: no `total`; anything else is a 400 on count
 	Count *Count `form:"count,omitempty" json:"count,omitempty"`
+}
+
+// ListDisposalsParams defines parameters for ListDisposals.
+type ListDisposalsParams struct {
+	State *ListDisposalsParamsState `form:"state,omitempty" json:"state,omitempty"`
+}
+
+// ListDisposalsParamsState defines parameters for ListDisposals.
+type ListDisposalsParamsState string
+
+// ListExpiredRecordsParams defines parameters for ListExpiredRecords.
+type ListExpiredRecordsParams struct {
+	// Q words of the subject
+	Q *string `form:"q,omitempty" json:"q,omitempty"`
+
+	// Cursor next_cursor of the previous page
+	Cursor *string `form:"cursor,omitempty" json:"cursor,omitempty"`
+	Limit  *int    `form:"limit,omitempty" json:"limit,omitempty"`
 }
 
 // GetArchiveObjectParams defines parameters for GetArchiveObject.
@@ -2984,6 +3183,18 @@ type VerifyUploadMultipartBody struct {
 
 // RegisterAgencyJSONRequestBody defines body for RegisterAgency for application/json ContentType.
 type RegisterAgencyJSONRequestBody = NewAgency
+
+// CreateDisposalJSONRequestBody defines body for CreateDisposal for application/json ContentType.
+type CreateDisposalJSONRequestBody = DisposalCreate
+
+// ApproveDisposalJSONRequestBody defines body for ApproveDisposal for application/json ContentType.
+type ApproveDisposalJSONRequestBody = DisposalApprove
+
+// AddDisposalItemsJSONRequestBody defines body for AddDisposalItems for application/json ContentType.
+type AddDisposalItemsJSONRequestBody = DisposalRecords
+
+// RejectDisposalJSONRequestBody defines body for RejectDisposal for application/json ContentType.
+type RejectDisposalJSONRequestBody = DisposalReject
 
 // SetLegalHoldJSONRequestBody defines body for SetLegalHold for application/json ContentType.
 type SetLegalHoldJSONRequestBody = LegalHoldRequest
@@ -3198,6 +3409,87 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/archive (the `SearchArchive` operationId).
 	SearchArchive(ctx context.Context, params *SearchArchiveParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListDisposals Disposal lists (đợt tiêu hủy), newest first (archivist, officer, admin)
+	//
+	// Corresponds with GET /api/v1/archive/disposals (the `ListDisposals` operationId).
+	ListDisposals(ctx context.Context, params *ListDisposalsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateDisposalWithBody Propose a disposal list of archived records past their retention with no legal hold (archivist); a record not yet expired, on hold or destroyed already is a 422 naming it
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/archive/disposals (the `CreateDisposal` operationId).
+	CreateDisposalWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// CreateDisposal Propose a disposal list of archived records past their retention with no legal hold (archivist); a record not yet expired, on hold or destroyed already is a 422 naming it
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/archive/disposals (the `CreateDisposal` operationId).
+	CreateDisposal(ctx context.Context, body CreateDisposalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ListExpiredRecords Archived records whose retention ended, with no legal hold and not destroyed - what may be put on a disposal list (archivist)
+	//
+	// Corresponds with GET /api/v1/archive/disposals/expired (the `ListExpiredRecords` operationId).
+	ListExpiredRecords(ctx context.Context, params *ListExpiredRecordsParams, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// GetDisposal A disposal list with its decision and records (archivist, officer, admin)
+	//
+	// Corresponds with GET /api/v1/archive/disposals/{id} (the `GetDisposal` operationId).
+	GetDisposal(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ApproveDisposalWithBody Approve a proposed list by the head's decision (quyết định tiêu hủy - number, date, text), role officer, not the list's proposer; every record checked again (422 naming one no longer expired or on hold)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/archive/disposals/{id}/approve (the `ApproveDisposal` operationId).
+	ApproveDisposalWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// ApproveDisposal Approve a proposed list by the head's decision (quyết định tiêu hủy - number, date, text), role officer, not the list's proposer; every record checked again (422 naming one no longer expired or on hold)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/archive/disposals/{id}/approve (the `ApproveDisposal` operationId).
+	ApproveDisposal(ctx context.Context, id Id, body ApproveDisposalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddDisposalItemsWithBody Add records to a proposed list (archivist); 409 once approved, 422 for a record not expired or on hold
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/archive/disposals/{id}/items (the `AddDisposalItems` operationId).
+	AddDisposalItemsWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// AddDisposalItems Add records to a proposed list (archivist); 409 once approved, 422 for a record not expired or on hold
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/archive/disposals/{id}/items (the `AddDisposalItems` operationId).
+	AddDisposalItems(ctx context.Context, id Id, body AddDisposalItemsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RemoveDisposalItem Take a record off a proposed list (archivist); 409 once approved
+	//
+	// Corresponds with DELETE /api/v1/archive/disposals/{id}/items/{doc} (the `RemoveDisposalItem` operationId).
+	RemoveDisposalItem(ctx context.Context, id Id, doc string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RejectDisposalWithBody Reject a proposed list with a reason (officer), or cancel it (archivist)
+	//
+	// Takes any type of body and a specified content type.
+	//
+	// Corresponds with POST /api/v1/archive/disposals/{id}/reject (the `RejectDisposal` operationId).
+	RejectDisposalWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RejectDisposal Reject a proposed list with a reason (officer), or cancel it (archivist)
+	//
+	// Takes a body of the `application/json` content type.
+	//
+	// Corresponds with POST /api/v1/archive/disposals/{id}/reject (the `RejectDisposal` operationId).
+	RejectDisposal(ctx context.Context, id Id, body RejectDisposalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// RunDisposal Destroy the records of an approved list (archivist) - each checked again now, one under legal hold held back with the reason; its archive objects deleted, its document's files released to the blob collector, record_disposed in its audit chain; the document, its register number and metadata stay. Running it again finishes an interrupted run or retries the records held back
+	//
+	// Corresponds with POST /api/v1/archive/disposals/{id}/run (the `RunDisposal` operationId).
+	RunDisposal(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// DeleteArchiveRecord Always refused — archived records are write-once; the reason says until when (retention) or that a legal hold is on
 	//
@@ -3857,6 +4149,217 @@ func (c *Client) RegisterAgency(ctx context.Context, body RegisterAgencyJSONRequ
 // Corresponds with GET /api/v1/archive (the `SearchArchive` operationId).
 func (c *Client) SearchArchive(ctx context.Context, params *SearchArchiveParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewSearchArchiveRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListDisposals Disposal lists (đợt tiêu hủy), newest first (archivist, officer, admin)
+//
+// Corresponds with GET /api/v1/archive/disposals (the `ListDisposals` operationId).
+func (c *Client) ListDisposals(ctx context.Context, params *ListDisposalsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListDisposalsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateDisposalWithBody Propose a disposal list of archived records past their retention with no legal hold (archivist); a record not yet expired, on hold or destroyed already is a 422 naming it
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/archive/disposals (the `CreateDisposal` operationId).
+func (c *Client) CreateDisposalWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateDisposalRequestWithBody(c.Server, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// CreateDisposal Propose a disposal list of archived records past their retention with no legal hold (archivist); a record not yet expired, on hold or destroyed already is a 422 naming it
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/archive/disposals (the `CreateDisposal` operationId).
+func (c *Client) CreateDisposal(ctx context.Context, body CreateDisposalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewCreateDisposalRequest(c.Server, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ListExpiredRecords Archived records whose retention ended, with no legal hold and not destroyed - what may be put on a disposal list (archivist)
+//
+// Corresponds with GET /api/v1/archive/disposals/expired (the `ListExpiredRecords` operationId).
+func (c *Client) ListExpiredRecords(ctx context.Context, params *ListExpiredRecordsParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewListExpiredRecordsRequest(c.Server, params)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// GetDisposal A disposal list with its decision and records (archivist, officer, admin)
+//
+// Corresponds with GET /api/v1/archive/disposals/{id} (the `GetDisposal` operationId).
+func (c *Client) GetDisposal(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewGetDisposalRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ApproveDisposalWithBody Approve a proposed list by the head's decision (quyết định tiêu hủy - number, date, text), role officer, not the list's proposer; every record checked again (422 naming one no longer expired or on hold)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/archive/disposals/{id}/approve (the `ApproveDisposal` operationId).
+func (c *Client) ApproveDisposalWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewApproveDisposalRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ApproveDisposal Approve a proposed list by the head's decision (quyết định tiêu hủy - number, date, text), role officer, not the list's proposer; every record checked again (422 naming one no longer expired or on hold)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/archive/disposals/{id}/approve (the `ApproveDisposal` operationId).
+func (c *Client) ApproveDisposal(ctx context.Context, id Id, body ApproveDisposalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewApproveDisposalRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddDisposalItemsWithBody Add records to a proposed list (archivist); 409 once approved, 422 for a record not expired or on hold
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/archive/disposals/{id}/items (the `AddDisposalItems` operationId).
+func (c *Client) AddDisposalItemsWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddDisposalItemsRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// AddDisposalItems Add records to a proposed list (archivist); 409 once approved, 422 for a record not expired or on hold
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/archive/disposals/{id}/items (the `AddDisposalItems` operationId).
+func (c *Client) AddDisposalItems(ctx context.Context, id Id, body AddDisposalItemsJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewAddDisposalItemsRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RemoveDisposalItem Take a record off a proposed list (archivist); 409 once approved
+//
+// Corresponds with DELETE /api/v1/archive/disposals/{id}/items/{doc} (the `RemoveDisposalItem` operationId).
+func (c *Client) RemoveDisposalItem(ctx context.Context, id Id, doc string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRemoveDisposalItemRequest(c.Server, id, doc)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RejectDisposalWithBody Reject a proposed list with a reason (officer), or cancel it (archivist)
+//
+// Takes any type of body and a specified content type.
+//
+// Corresponds with POST /api/v1/archive/disposals/{id}/reject (the `RejectDisposal` operationId).
+func (c *Client) RejectDisposalWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRejectDisposalRequestWithBody(c.Server, id, contentType, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RejectDisposal Reject a proposed list with a reason (officer), or cancel it (archivist)
+//
+// Takes a body of the `application/json` content type.
+//
+// Corresponds with POST /api/v1/archive/disposals/{id}/reject (the `RejectDisposal` operationId).
+func (c *Client) RejectDisposal(ctx context.Context, id Id, body RejectDisposalJSONRequestBody, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRejectDisposalRequest(c.Server, id, body)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// RunDisposal Destroy the records of an approved list (archivist) - each checked again now, one under legal hold held back with the reason; its archive objects deleted, its document's files released to the blob collector, record_disposed in its audit chain; the document, its register number and metadata stay. Running it again finishes an interrupted run or retries the records held back
+//
+// Corresponds with POST /api/v1/archive/disposals/{id}/run (the `RunDisposal` operationId).
+func (c *Client) RunDisposal(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewRunDisposalRequest(c.Server, id)
 	if err != nil {
 		return nil, err
 	}
@@ -5426,6 +5929,428 @@ func NewSearchArchiveRequest(server string, params *SearchArchiveParams) (*http.
 	}
 
 	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewListDisposalsRequest constructs an http.Request for the ListDisposals method
+func NewListDisposalsRequest(server string, params *ListDisposalsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/archive/disposals")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.State != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "state", *params.State, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewCreateDisposalRequest calls the generic CreateDisposal builder with application/json body
+func NewCreateDisposalRequest(server string, body CreateDisposalJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewCreateDisposalRequestWithBody(server, "application/json", bodyReader)
+}
+
+// NewCreateDisposalRequestWithBody constructs an http.Request for the CreateDisposal method, with any body, and a specified content type
+func NewCreateDisposalRequestWithBody(server string, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/archive/disposals")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewListExpiredRecordsRequest constructs an http.Request for the ListExpiredRecords method
+func NewListExpiredRecordsRequest(server string, params *ListExpiredRecordsParams) (*http.Request, error) {
+	var err error
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/archive/disposals/expired")
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Q != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "q", *params.Q, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Cursor != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "cursor", *params.Cursor, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if params.Limit != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "limit", *params.Limit, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "integer", Format: ""}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewGetDisposalRequest constructs an http.Request for the GetDisposal method
+func NewGetDisposalRequest(server string, id Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/archive/disposals/%s", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodGet, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewApproveDisposalRequest calls the generic ApproveDisposal builder with application/json body
+func NewApproveDisposalRequest(server string, id Id, body ApproveDisposalJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewApproveDisposalRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewApproveDisposalRequestWithBody constructs an http.Request for the ApproveDisposal method, with any body, and a specified content type
+func NewApproveDisposalRequestWithBody(server string, id Id, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/archive/disposals/%s/approve", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewAddDisposalItemsRequest calls the generic AddDisposalItems builder with application/json body
+func NewAddDisposalItemsRequest(server string, id Id, body AddDisposalItemsJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewAddDisposalItemsRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewAddDisposalItemsRequestWithBody constructs an http.Request for the AddDisposalItems method, with any body, and a specified content type
+func NewAddDisposalItemsRequestWithBody(server string, id Id, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/archive/disposals/%s/items", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRemoveDisposalItemRequest constructs an http.Request for the RemoveDisposalItem method
+func NewRemoveDisposalItemRequest(server string, id Id, doc string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "doc", doc, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/archive/disposals/%s/items/%s", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodDelete, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
+// NewRejectDisposalRequest calls the generic RejectDisposal builder with application/json body
+func NewRejectDisposalRequest(server string, id Id, body RejectDisposalJSONRequestBody) (*http.Request, error) {
+	var bodyReader io.Reader
+	buf, err := json.Marshal(body)
+	if err != nil {
+		return nil, err
+	}
+	bodyReader = bytes.NewReader(buf)
+	return NewRejectDisposalRequestWithBody(server, id, "application/json", bodyReader)
+}
+
+// NewRejectDisposalRequestWithBody constructs an http.Request for the RejectDisposal method, with any body, and a specified content type
+func NewRejectDisposalRequestWithBody(server string, id Id, contentType string, body io.Reader) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/archive/disposals/%s/reject", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), body)
+	if err != nil {
+		return nil, err
+	}
+
+	req.Header.Add("Content-Type", contentType)
+
+	return req, nil
+}
+
+// NewRunDisposalRequest constructs an http.Request for the RunDisposal method
+func NewRunDisposalRequest(server string, id Id) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/archive/disposals/%s/run", pathParam0)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -8023,6 +8948,97 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/archive (the `SearchArchive` operationId).
 	SearchArchiveWithResponse(ctx context.Context, params *SearchArchiveParams, reqEditors ...RequestEditorFn) (*SearchArchiveResponse, error)
 
+	// ListDisposalsWithResponse Disposal lists (đợt tiêu hủy), newest first (archivist, officer, admin)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/archive/disposals (the `ListDisposals` operationId).
+	ListDisposalsWithResponse(ctx context.Context, params *ListDisposalsParams, reqEditors ...RequestEditorFn) (*ListDisposalsResponse, error)
+
+	// CreateDisposalWithBodyWithResponse Propose a disposal list of archived records past their retention with no legal hold (archivist); a record not yet expired, on hold or destroyed already is a 422 naming it
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/archive/disposals (the `CreateDisposal` operationId).
+	CreateDisposalWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateDisposalResponse, error)
+
+	// CreateDisposalWithResponse Propose a disposal list of archived records past their retention with no legal hold (archivist); a record not yet expired, on hold or destroyed already is a 422 naming it
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/archive/disposals (the `CreateDisposal` operationId).
+	CreateDisposalWithResponse(ctx context.Context, body CreateDisposalJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateDisposalResponse, error)
+
+	// ListExpiredRecordsWithResponse Archived records whose retention ended, with no legal hold and not destroyed - what may be put on a disposal list (archivist)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/archive/disposals/expired (the `ListExpiredRecords` operationId).
+	ListExpiredRecordsWithResponse(ctx context.Context, params *ListExpiredRecordsParams, reqEditors ...RequestEditorFn) (*ListExpiredRecordsResponse, error)
+
+	// GetDisposalWithResponse A disposal list with its decision and records (archivist, officer, admin)
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with GET /api/v1/archive/disposals/{id} (the `GetDisposal` operationId).
+	GetDisposalWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetDisposalResponse, error)
+
+	// ApproveDisposalWithBodyWithResponse Approve a proposed list by the head's decision (quyết định tiêu hủy - number, date, text), role officer, not the list's proposer; every record checked again (422 naming one no longer expired or on hold)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/archive/disposals/{id}/approve (the `ApproveDisposal` operationId).
+	ApproveDisposalWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ApproveDisposalResponse, error)
+
+	// ApproveDisposalWithResponse Approve a proposed list by the head's decision (quyết định tiêu hủy - number, date, text), role officer, not the list's proposer; every record checked again (422 naming one no longer expired or on hold)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/archive/disposals/{id}/approve (the `ApproveDisposal` operationId).
+	ApproveDisposalWithResponse(ctx context.Context, id Id, body ApproveDisposalJSONRequestBody, reqEditors ...RequestEditorFn) (*ApproveDisposalResponse, error)
+
+	// AddDisposalItemsWithBodyWithResponse Add records to a proposed list (archivist); 409 once approved, 422 for a record not expired or on hold
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/archive/disposals/{id}/items (the `AddDisposalItems` operationId).
+	AddDisposalItemsWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddDisposalItemsResponse, error)
+
+	// AddDisposalItemsWithResponse Add records to a proposed list (archivist); 409 once approved, 422 for a record not expired or on hold
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/archive/disposals/{id}/items (the `AddDisposalItems` operationId).
+	AddDisposalItemsWithResponse(ctx context.Context, id Id, body AddDisposalItemsJSONRequestBody, reqEditors ...RequestEditorFn) (*AddDisposalItemsResponse, error)
+
+	// RemoveDisposalItemWithResponse Take a record off a proposed list (archivist); 409 once approved
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with DELETE /api/v1/archive/disposals/{id}/items/{doc} (the `RemoveDisposalItem` operationId).
+	RemoveDisposalItemWithResponse(ctx context.Context, id Id, doc string, reqEditors ...RequestEditorFn) (*RemoveDisposalItemResponse, error)
+
+	// RejectDisposalWithBodyWithResponse Reject a proposed list with a reason (officer), or cancel it (archivist)
+	//
+	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/archive/disposals/{id}/reject (the `RejectDisposal` operationId).
+	RejectDisposalWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RejectDisposalResponse, error)
+
+	// RejectDisposalWithResponse Reject a proposed list with a reason (officer), or cancel it (archivist)
+	//
+	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/archive/disposals/{id}/reject (the `RejectDisposal` operationId).
+	RejectDisposalWithResponse(ctx context.Context, id Id, body RejectDisposalJSONRequestBody, reqEditors ...RequestEditorFn) (*RejectDisposalResponse, error)
+
+	// RunDisposalWithResponse Destroy the records of an approved list (archivist) - each checked again now, one under legal hold held back with the reason; its archive objects deleted, its document's files released to the blob collector, record_disposed in its audit chain; the document, its register number and metadata stay. Running it again finishes an interrupted run or retries the records held back
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/archive/disposals/{id}/run (the `RunDisposal` operationId).
+	RunDisposalWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*RunDisposalResponse, error)
+
 	// DeleteArchiveRecordWithResponse Always refused — archived records are write-once; the reason says until when (retention) or that a legal hold is on
 	//
 	// Returns a wrapper object for the known response body format(s).
@@ -8922,6 +9938,830 @@ func (r SearchArchiveResponse) ContentType() string {
 	return ""
 }
 
+type ListDisposalsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *DisposalList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListDisposalsResponse) GetJSON200() *DisposalList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListDisposalsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListDisposalsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListDisposalsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListDisposalsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListDisposalsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListDisposalsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListDisposalsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListDisposalsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListDisposalsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type CreateDisposalResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON201 the response for an HTTP 201 `application/json` response
+	JSON201 *Disposal
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Unprocessable
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON201 returns the response for an HTTP 201 `application/json` response
+func (r CreateDisposalResponse) GetJSON201() *Disposal {
+	return r.JSON201
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r CreateDisposalResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r CreateDisposalResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r CreateDisposalResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r CreateDisposalResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r CreateDisposalResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r CreateDisposalResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r CreateDisposalResponse) GetJSON422() *Unprocessable {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r CreateDisposalResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r CreateDisposalResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r CreateDisposalResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r CreateDisposalResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r CreateDisposalResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r CreateDisposalResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ListExpiredRecordsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *ArchiveList
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ListExpiredRecordsResponse) GetJSON200() *ArchiveList {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ListExpiredRecordsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ListExpiredRecordsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ListExpiredRecordsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ListExpiredRecordsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ListExpiredRecordsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ListExpiredRecordsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ListExpiredRecordsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ListExpiredRecordsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ListExpiredRecordsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type GetDisposalResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Disposal
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r GetDisposalResponse) GetJSON200() *Disposal {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r GetDisposalResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r GetDisposalResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r GetDisposalResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r GetDisposalResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r GetDisposalResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r GetDisposalResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r GetDisposalResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r GetDisposalResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r GetDisposalResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ApproveDisposalResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Disposal
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Unprocessable
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ApproveDisposalResponse) GetJSON200() *Disposal {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r ApproveDisposalResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ApproveDisposalResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ApproveDisposalResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ApproveDisposalResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r ApproveDisposalResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r ApproveDisposalResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r ApproveDisposalResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r ApproveDisposalResponse) GetJSON422() *Unprocessable {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ApproveDisposalResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ApproveDisposalResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ApproveDisposalResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ApproveDisposalResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ApproveDisposalResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ApproveDisposalResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type AddDisposalItemsResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Disposal
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON422 the response for an HTTP 422 `application/json` response
+	JSON422 *Unprocessable
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r AddDisposalItemsResponse) GetJSON200() *Disposal {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r AddDisposalItemsResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r AddDisposalItemsResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r AddDisposalItemsResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r AddDisposalItemsResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r AddDisposalItemsResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r AddDisposalItemsResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r AddDisposalItemsResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON422 returns the response for an HTTP 422 `application/json` response
+func (r AddDisposalItemsResponse) GetJSON422() *Unprocessable {
+	return r.JSON422
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r AddDisposalItemsResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r AddDisposalItemsResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r AddDisposalItemsResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r AddDisposalItemsResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r AddDisposalItemsResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r AddDisposalItemsResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RemoveDisposalItemResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Disposal
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RemoveDisposalItemResponse) GetJSON200() *Disposal {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RemoveDisposalItemResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RemoveDisposalItemResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RemoveDisposalItemResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r RemoveDisposalItemResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RemoveDisposalItemResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r RemoveDisposalItemResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RemoveDisposalItemResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RemoveDisposalItemResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RemoveDisposalItemResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RemoveDisposalItemResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RejectDisposalResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Disposal
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON413 the response for an HTTP 413 `application/json` response
+	JSON413 *TooLarge
+	// JSON415 the response for an HTTP 415 `application/json` response
+	JSON415 *UnsupportedMediaType
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RejectDisposalResponse) GetJSON200() *Disposal {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r RejectDisposalResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RejectDisposalResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RejectDisposalResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RejectDisposalResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r RejectDisposalResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON413 returns the response for an HTTP 413 `application/json` response
+func (r RejectDisposalResponse) GetJSON413() *TooLarge {
+	return r.JSON413
+}
+
+// GetJSON415 returns the response for an HTTP 415 `application/json` response
+func (r RejectDisposalResponse) GetJSON415() *UnsupportedMediaType {
+	return r.JSON415
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RejectDisposalResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r RejectDisposalResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RejectDisposalResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RejectDisposalResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RejectDisposalResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RejectDisposalResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type RunDisposalResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *Disposal
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON409 the response for an HTTP 409 `application/json` response
+	JSON409 *Conflict
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r RunDisposalResponse) GetJSON200() *Disposal {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r RunDisposalResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r RunDisposalResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r RunDisposalResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON409 returns the response for an HTTP 409 `application/json` response
+func (r RunDisposalResponse) GetJSON409() *Conflict {
+	return r.JSON409
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r RunDisposalResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r RunDisposalResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r RunDisposalResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r RunDisposalResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r RunDisposalResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r RunDisposalResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
 type DeleteArchiveRecordResponse struct {
 	Body         []byte
 	HTTPResponse *http.Response
@@ -9257,6 +11097,8 @@ type GetArchiveObjectResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON410 the response for an HTTP 410 `application/json` response
+	JSON410 *Gone
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -9283,6 +11125,11 @@ func (r GetArchiveObjectResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetArchiveObjectResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON410 returns the response for an HTTP 410 `application/json` response
+func (r GetArchiveObjectResponse) GetJSON410() *Gone {
+	return r.JSON410
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -9338,6 +11185,8 @@ type GetArchivePackageResponse struct {
 	JSON403 *Forbidden
 	// JSON404 the response for an HTTP 404 `application/json` response
 	JSON404 *NotFound
+	// JSON410 the response for an HTTP 410 `application/json` response
+	JSON410 *Gone
 	// JSON500 the response for an HTTP 500 `application/json` response
 	JSON500 *Internal
 	// JSON503 the response for an HTTP 503 `application/json` response
@@ -9359,6 +11208,11 @@ func (r GetArchivePackageResponse) GetJSON403() *Forbidden {
 // GetJSON404 returns the response for an HTTP 404 `application/json` response
 func (r GetArchivePackageResponse) GetJSON404() *NotFound {
 	return r.JSON404
+}
+
+// GetJSON410 returns the response for an HTTP 410 `application/json` response
+func (r GetArchivePackageResponse) GetJSON410() *Gone {
+	return r.JSON410
 }
 
 // GetJSON500 returns the response for an HTTP 500 `application/json` response
@@ -13508,6 +15362,175 @@ func (c *ClientWithResponses) SearchArchiveWithResponse(ctx context.Context, par
 	return ParseSearchArchiveResponse(rsp)
 }
 
+// ListDisposalsWithResponse Disposal lists (đợt tiêu hủy), newest first (archivist, officer, admin)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/archive/disposals (the `ListDisposals` operationId).
+func (c *ClientWithResponses) ListDisposalsWithResponse(ctx context.Context, params *ListDisposalsParams, reqEditors ...RequestEditorFn) (*ListDisposalsResponse, error) {
+	rsp, err := c.ListDisposals(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListDisposalsResponse(rsp)
+}
+
+// CreateDisposalWithBodyWithResponse Propose a disposal list of archived records past their retention with no legal hold (archivist); a record not yet expired, on hold or destroyed already is a 422 naming it
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/archive/disposals (the `CreateDisposal` operationId).
+func (c *ClientWithResponses) CreateDisposalWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateDisposalResponse, error) {
+	rsp, err := c.CreateDisposalWithBody(ctx, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateDisposalResponse(rsp)
+}
+
+// CreateDisposalWithResponse Propose a disposal list of archived records past their retention with no legal hold (archivist); a record not yet expired, on hold or destroyed already is a 422 naming it
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/archive/disposals (the `CreateDisposal` operationId).
+func (c *ClientWithResponses) CreateDisposalWithResponse(ctx context.Context, body CreateDisposalJSONRequestBody, reqEditors ...RequestEditorFn) (*CreateDisposalResponse, error) {
+	rsp, err := c.CreateDisposal(ctx, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseCreateDisposalResponse(rsp)
+}
+
+// ListExpiredRecordsWithResponse Archived records whose retention ended, with no legal hold and not destroyed - what may be put on a disposal list (archivist)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/archive/disposals/expired (the `ListExpiredRecords` operationId).
+func (c *ClientWithResponses) ListExpiredRecordsWithResponse(ctx context.Context, params *ListExpiredRecordsParams, reqEditors ...RequestEditorFn) (*ListExpiredRecordsResponse, error) {
+	rsp, err := c.ListExpiredRecords(ctx, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseListExpiredRecordsResponse(rsp)
+}
+
+// GetDisposalWithResponse A disposal list with its decision and records (archivist, officer, admin)
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with GET /api/v1/archive/disposals/{id} (the `GetDisposal` operationId).
+func (c *ClientWithResponses) GetDisposalWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*GetDisposalResponse, error) {
+	rsp, err := c.GetDisposal(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseGetDisposalResponse(rsp)
+}
+
+// ApproveDisposalWithBodyWithResponse Approve a proposed list by the head's decision (quyết định tiêu hủy - number, date, text), role officer, not the list's proposer; every record checked again (422 naming one no longer expired or on hold)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/archive/disposals/{id}/approve (the `ApproveDisposal` operationId).
+func (c *ClientWithResponses) ApproveDisposalWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*ApproveDisposalResponse, error) {
+	rsp, err := c.ApproveDisposalWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseApproveDisposalResponse(rsp)
+}
+
+// ApproveDisposalWithResponse Approve a proposed list by the head's decision (quyết định tiêu hủy - number, date, text), role officer, not the list's proposer; every record checked again (422 naming one no longer expired or on hold)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/archive/disposals/{id}/approve (the `ApproveDisposal` operationId).
+func (c *ClientWithResponses) ApproveDisposalWithResponse(ctx context.Context, id Id, body ApproveDisposalJSONRequestBody, reqEditors ...RequestEditorFn) (*ApproveDisposalResponse, error) {
+	rsp, err := c.ApproveDisposal(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseApproveDisposalResponse(rsp)
+}
+
+// AddDisposalItemsWithBodyWithResponse Add records to a proposed list (archivist); 409 once approved, 422 for a record not expired or on hold
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/archive/disposals/{id}/items (the `AddDisposalItems` operationId).
+func (c *ClientWithResponses) AddDisposalItemsWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*AddDisposalItemsResponse, error) {
+	rsp, err := c.AddDisposalItemsWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddDisposalItemsResponse(rsp)
+}
+
+// AddDisposalItemsWithResponse Add records to a proposed list (archivist); 409 once approved, 422 for a record not expired or on hold
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/archive/disposals/{id}/items (the `AddDisposalItems` operationId).
+func (c *ClientWithResponses) AddDisposalItemsWithResponse(ctx context.Context, id Id, body AddDisposalItemsJSONRequestBody, reqEditors ...RequestEditorFn) (*AddDisposalItemsResponse, error) {
+	rsp, err := c.AddDisposalItems(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseAddDisposalItemsResponse(rsp)
+}
+
+// RemoveDisposalItemWithResponse Take a record off a proposed list (archivist); 409 once approved
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with DELETE /api/v1/archive/disposals/{id}/items/{doc} (the `RemoveDisposalItem` operationId).
+func (c *ClientWithResponses) RemoveDisposalItemWithResponse(ctx context.Context, id Id, doc string, reqEditors ...RequestEditorFn) (*RemoveDisposalItemResponse, error) {
+	rsp, err := c.RemoveDisposalItem(ctx, id, doc, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRemoveDisposalItemResponse(rsp)
+}
+
+// RejectDisposalWithBodyWithResponse Reject a proposed list with a reason (officer), or cancel it (archivist)
+//
+// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/archive/disposals/{id}/reject (the `RejectDisposal` operationId).
+func (c *ClientWithResponses) RejectDisposalWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*RejectDisposalResponse, error) {
+	rsp, err := c.RejectDisposalWithBody(ctx, id, contentType, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRejectDisposalResponse(rsp)
+}
+
+// RejectDisposalWithResponse Reject a proposed list with a reason (officer), or cancel it (archivist)
+//
+// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/archive/disposals/{id}/reject (the `RejectDisposal` operationId).
+func (c *ClientWithResponses) RejectDisposalWithResponse(ctx context.Context, id Id, body RejectDisposalJSONRequestBody, reqEditors ...RequestEditorFn) (*RejectDisposalResponse, error) {
+	rsp, err := c.RejectDisposal(ctx, id, body, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRejectDisposalResponse(rsp)
+}
+
+// RunDisposalWithResponse Destroy the records of an approved list (archivist) - each checked again now, one under legal hold held back with the reason; its archive objects deleted, its document's files released to the blob collector, record_disposed in its audit chain; the document, its register number and metadata stay. Running it again finishes an interrupted run or retries the records held back
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/archive/disposals/{id}/run (the `RunDisposal` operationId).
+func (c *ClientWithResponses) RunDisposalWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*RunDisposalResponse, error) {
+	rsp, err := c.RunDisposal(ctx, id, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseRunDisposalResponse(rsp)
+}
+
 // DeleteArchiveRecordWithResponse Always refused — archived records are write-once; the reason says until when (retention) or that a legal hold is on
 //
 // Returns a wrapper object for the known response body format(s).
@@ -14787,6 +16810,695 @@ func ParseSearchArchiveResponse(rsp *http.Response) (*SearchArchiveResponse, err
 	return response, nil
 }
 
+// ParseListDisposalsResponse parses an HTTP response from a ListDisposalsWithResponse call
+func ParseListDisposalsResponse(rsp *http.Response) (*ListDisposalsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListDisposalsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest DisposalList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseCreateDisposalResponse parses an HTTP response from a CreateDisposalWithResponse call
+func ParseCreateDisposalResponse(rsp *http.Response) (*CreateDisposalResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &CreateDisposalResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 201:
+		var dest Disposal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON201 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseListExpiredRecordsResponse parses an HTTP response from a ListExpiredRecordsWithResponse call
+func ParseListExpiredRecordsResponse(rsp *http.Response) (*ListExpiredRecordsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ListExpiredRecordsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest ArchiveList
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseGetDisposalResponse parses an HTTP response from a GetDisposalWithResponse call
+func ParseGetDisposalResponse(rsp *http.Response) (*GetDisposalResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &GetDisposalResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Disposal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseApproveDisposalResponse parses an HTTP response from a ApproveDisposalWithResponse call
+func ParseApproveDisposalResponse(rsp *http.Response) (*ApproveDisposalResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ApproveDisposalResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Disposal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseAddDisposalItemsResponse parses an HTTP response from a AddDisposalItemsWithResponse call
+func ParseAddDisposalItemsResponse(rsp *http.Response) (*AddDisposalItemsResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &AddDisposalItemsResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Disposal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 422:
+		var dest Unprocessable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON422 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRemoveDisposalItemResponse parses an HTTP response from a RemoveDisposalItemWithResponse call
+func ParseRemoveDisposalItemResponse(rsp *http.Response) (*RemoveDisposalItemResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RemoveDisposalItemResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Disposal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRejectDisposalResponse parses an HTTP response from a RejectDisposalWithResponse call
+func ParseRejectDisposalResponse(rsp *http.Response) (*RejectDisposalResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RejectDisposalResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Disposal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 413:
+		var dest TooLarge
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON413 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 415:
+		var dest UnsupportedMediaType
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON415 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseRunDisposalResponse parses an HTTP response from a RunDisposalWithResponse call
+func ParseRunDisposalResponse(rsp *http.Response) (*RunDisposalResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &RunDisposalResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest Disposal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 409:
+		var dest Conflict
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON409 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
+
+	}
+
+	return response, nil
+}
+
 // ParseDeleteArchiveRecordResponse parses an HTTP response from a DeleteArchiveRecordWithResponse call
 func ParseDeleteArchiveRecordResponse(rsp *http.Response) (*DeleteArchiveRecordResponse, error) {
 	bodyBytes, err := io.ReadAll(rsp.Body)
@@ -15087,6 +17799,13 @@ func ParseGetArchiveObjectResponse(rsp *http.Response) (*GetArchiveObjectRespons
 		}
 		response.JSON404 = &dest
 
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 410:
+		var dest Gone
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON410 = &dest
+
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal
 		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
@@ -15163,6 +17882,13 @@ func ParseGetArchivePackageResponse(rsp *http.Response) (*GetArchivePackageRespo
 			return nil, err
 		}
 		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 410:
+		var dest Gone
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON410 = &dest
 
 	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
 		var dest Internal

@@ -20,10 +20,6 @@ import (
 // document's chain, naming the list and the decision.
 const EventRecordDisposed EventKind = "record_disposed"
 
-// EGONE: what was asked for existed and was destroyed by a decision
-// (HTTP 410).
-const EGONE = "gone"
-
 // DisposalState is where a disposal list is in its procedure.
 type DisposalState string
 

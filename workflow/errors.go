@@ -30,6 +30,9 @@ const (
 	ETOOMANY      = "too_many_requests" // throttled (failed logins): try again later
 	EUNAVAILABLE  = "unavailable"       // a dependency (signer, storage, peer) is down or not configured
 	EINTERNAL     = "internal"
+	// EGONE: an archived record destroyed by a disposal decision
+	// (disposal.go): what stays says which (HTTP 410).
+	EGONE = "gone"
 )
 
 // ErrDigestMismatch is the cause (errors.Is) of the EINVALID that

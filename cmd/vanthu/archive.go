@@ -54,7 +54,7 @@ func wireArchive(ctx context.Context, a *app) error {
 		return fmt.Errorf("open archive folder: %w", err)
 	}
 	idx := gormdb.NewArchiveIndex(a.db)
-	svc := &archive.Service{Work: a.blobs, Store: store, Index: idx, Repo: a.db, Docs: a.docs, Defaults: defaults, Logger: a.log, Now: a.now,
+	svc := &archive.Service{Work: a.blobs, Store: store, Index: idx, Repo: a.db, Docs: a.docs, Disposals: a.db, Defaults: defaults, Logger: a.log, Now: a.now,
 		Org: workflow.Agency{OrgID: cfg.OrgID, Name: cfg.OrgName, Abbr: cfg.OrgAbbr}}
 	a.docs.Archiver = svc
 	if err := wireEvidence(a, svc); err != nil {

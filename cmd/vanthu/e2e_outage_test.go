@@ -178,6 +178,13 @@ var sweepRefused = map[string]string{
 	"revokeDocument":      "only a document sent to a connected agency can be revoked; the exchange is off (409)",
 	"decideRevocation":    "no sender asked to revoke the document (409)",
 	"deleteArchiveRecord": "archived records are write-once: always refused (409)",
+	"createDisposal":      "the sweep's archived record is retained for years: not disposable (422)",
+	"addDisposalItems":    "no disposal list: the sweep's record cannot be put on one (404)",
+	"getDisposal":         "no disposal list: the sweep's record cannot be put on one (404)",
+	"removeDisposalItem":  "no disposal list: the sweep's record cannot be put on one (404)",
+	"approveDisposal":     "no disposal list: the sweep's record cannot be put on one (404)",
+	"rejectDisposal":      "no disposal list: the sweep's record cannot be put on one (404)",
+	"runDisposal":         "no disposal list: the sweep's record cannot be put on one (404)",
 	"registerAgency":      "the exchange is off in the sweep",
 	"seeRefusals":         "no delivery was refused: the exchange is off in the sweep (409)",
 	"retryMail":           "the sweep sends no mail (no SMTP server): outbox row 1 does not exist (404)",
@@ -375,7 +382,7 @@ func (w *sweepWorld) call(t *testing.T, op sweepOp, fx sweepFixtures) sweepAnswe
 	case strings.HasPrefix(path, "/api/v1/users/"):
 		path = strings.ReplaceAll(path, "{id}", w.userID)
 	case strings.HasPrefix(path, "/api/v1/archive/"):
-		path = strings.ReplaceAll(path, "{id}", w.archived)
+		path = strings.ReplaceAll(strings.ReplaceAll(path, "{id}", w.archived), "{doc}", w.archived)
 	case strings.HasPrefix(path, "/api/v1/mail/"):
 		path = strings.ReplaceAll(path, "{id}", "1")
 	case strings.HasPrefix(path, "/api/v1/copies/"):
@@ -457,6 +464,16 @@ func (w *sweepWorld) call(t *testing.T, op sweepOp, fx sweepFixtures) sweepAnswe
 			"signing_cert_pem": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", "tls_cert_pem": "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n"})
 	case "setLegalHold":
 		jsonBody(map[string]any{"on": fx.phase != "", "comment": "sweep"})
+	case "createDisposal", "addDisposalItems":
+		// The sweep's archived record is retained for years: 422 (no list
+		// is made, so the list's other operations find none: 404).
+		jsonBody(map[string]any{"title": "Đợt tiêu hủy " + fx.phase, "record_ids": []string{w.archived}})
+	case "approveDisposal":
+		jsonBody(map[string]string{"decision_number": "1/QĐ-UBND", "decision_date": "2026-01-02", "decision_text": "sweep"})
+	case "rejectDisposal":
+		jsonBody(map[string]string{"reason": "sweep"})
+	case "getDisposal", "removeDisposalItem", "runDisposal":
+		// No body: list {id} does not exist (404).
 	case "postPKIOCSP":
 		body, ctype = bytes.NewReader(w.ocspRequest(t)), "application/ocsp-request"
 	case "postPKITimeStamp":
