@@ -27,6 +27,7 @@ func (u *UI) archiveRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /archive/{id}/object", u.auth(u.handleArchiveObject))
 	mux.Handle("GET /archive/{id}/package", u.auth(u.handleArchivePackage))
 	mux.Handle("GET /archive/{id}/evidence", u.auth(u.handleArchiveEvidence))
+	u.disposalRoutes(mux)
 }
 
 // archiveRoles search the district repository (archive.Service decides).

@@ -39,6 +39,8 @@ var problems = map[string]problem{
 		Message: "Tệp tải lên không phải là tệp PDF (hoặc ảnh PNG với ảnh chữ ký)."},
 	workflow.ENOTFOUND: {Title: "Không tìm thấy",
 		Message: "Trang hoặc văn bản này không tồn tại, hoặc bạn không có quyền xem."},
+	workflow.EGONE: {Title: "Hồ sơ đã bị tiêu hủy",
+		Message: "Hồ sơ lưu trữ này đã được tiêu hủy theo quyết định của cơ quan; các tệp không còn. Thông tin về hồ sơ và quyết định tiêu hủy vẫn được lưu."},
 	workflow.EILLEGAL: {Title: "Thao tác không hợp lệ",
 		Message: "Văn bản đang ở trạng thái không cho phép thao tác này. Vui lòng tải lại trang."},
 	workflow.ECONFLICT: {Title: "Dữ liệu đã thay đổi",

@@ -63,7 +63,10 @@ func concrete(pattern string) string {
 // these but the last were the 404 page.
 func TestMethodsOnEveryPage(t *testing.T) {
 	e := newTestEnv(t)
-	e.remount(t, Config{Archive: struct{ Archive }{}, Exchange: struct{ Exchange }{}, PKI: &PKIAdmin{}, Outbox: struct{ MailOutbox }{}})
+	e.remount(t, Config{Archive: struct {
+		Archive
+		Disposals
+	}{}, Exchange: struct{ Exchange }{}, PKI: &PKIAdmin{}, Outbox: struct{ MailOutbox }{}})
 	clients := map[string]*client{"anonymous": e.client(), "signed in": e.login("quantri")}
 	send := func(c *client, method, path string) page {
 		t.Helper()

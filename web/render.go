@@ -137,6 +137,7 @@ var nav = []NavItem{
 	{Path: "/outgoing", Label: "Văn bản đi", Order: 20},
 	{Path: "/registers", Label: "Sổ đăng ký", Order: 30, Roles: registerRoles},
 	{Path: "/archive", Label: "Kho lưu trữ", Order: 40, Roles: archiveRoles, needs: func(c *Config) bool { return c.Archive != nil }},
+	{Path: "/disposals", Label: "Tiêu hủy tài liệu", Order: 45, Roles: disposalRoles, needs: hasDisposals},
 	{Path: "/reports/reform", Label: "Báo cáo CCHC", Order: 50, Roles: workflow.ReformRoles,
 		needs: func(c *Config) bool { return c.Reform != nil }},
 	{Path: "/verify", Label: "Kiểm tra văn bản", Order: 60},
@@ -223,6 +224,12 @@ var okMessages = map[string]string{
 	"hold_on":           "Đã đặt phong tỏa pháp lý: hồ sơ không bị hủy, kể cả khi hết thời hạn bảo quản, cho đến khi được gỡ phong tỏa.",
 	"hold_off":          "Đã gỡ phong tỏa pháp lý: hồ sơ lại được bảo quản theo thời hạn bảo quản của nó.",
 	"revoke":            "Đã thu hồi chứng thư số.",
+	// Tiêu hủy tài liệu (disposal.go).
+	"disposal_proposed": "Đã lập danh mục đề nghị tiêu hủy: danh mục chờ thủ trưởng cơ quan duyệt.",
+	"disposal_approved": "Đã duyệt danh mục và ghi quyết định tiêu hủy: bộ phận lưu trữ có thể thực hiện tiêu hủy.",
+	"disposal_rejected": "Đã ghi: danh mục không được duyệt (hoặc đề nghị đã hủy).",
+	"disposal_removed":  "Đã bỏ hồ sơ khỏi danh mục.",
+	"disposal_run":      "Đã thực hiện tiêu hủy. Kết quả của từng hồ sơ ở cột Kết quả.",
 	// The outbox's Gửi lại (admin_mail.go).
 	"mail_retried":         "Đã đặt thư gửi lại đến địa chỉ hiện tại của người nhận: thư sẽ đi trong lần gửi tới.",
 	"mail_retried_already": "Thư này đã được đặt gửi lại trước đó (hoặc không còn ở tình trạng không gửi được): không có gì thay đổi.",

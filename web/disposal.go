@@ -1,0 +1,297 @@
+package web
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/vanthu/vanthu/archive"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// Disposals is the disposal of archived records (tiêu hủy tài liệu hết
+// giá trị: archive.Service, archive/disposal.go). The pages are offered
+// when Config.Archive implements it.
+type Disposals interface {
+	Expired(ctx context.Context, actor *workflow.User, q archive.Query) ([]*archive.Record, string, error)
+	ProposeDisposal(ctx context.Context, actor *workflow.User, title string, ids []string) (*workflow.Disposal, error)
+	Disposal(ctx context.Context, actor *workflow.User, id string) (*workflow.Disposal, error)
+	DisposalList(ctx context.Context, actor *workflow.User, state workflow.DisposalState) ([]*workflow.Disposal, error)
+	RemoveFromDisposal(ctx context.Context, actor *workflow.User, id string, ids []string) (*workflow.Disposal, error)
+	ApproveDisposal(ctx context.Context, actor *workflow.User, id string, dec workflow.Decision) (*workflow.Disposal, error)
+	RejectDisposal(ctx context.Context, actor *workflow.User, id, reason string) (*workflow.Disposal, error)
+	RunDisposal(ctx context.Context, actor *workflow.User, id string) (*workflow.Disposal, error)
+}
+
+// disposalRoles see Tiêu hủy tài liệu: the archivists who propose and
+// run lists, the officials who decide them.
+var disposalRoles = []workflow.Role{workflow.RoleArchivist, workflow.RoleOfficer}
+
+func hasDisposals(c *Config) bool {
+	_, ok := c.Archive.(Disposals)
+	return ok
+}
+
+func (u *UI) disposals() Disposals {
+	d, _ := u.cfg.Archive.(Disposals)
+	return d
+}
+
+// disposalRoutes registers the disposal pages (under /disposals: the
+// archive's /archive/{id}/... would overlap /archive/disposals/{id}).
+func (u *UI) disposalRoutes(mux *http.ServeMux) {
+	if !hasDisposals(&u.cfg) {
+		return
+	}
+	mux.Handle("GET /disposals", u.auth(u.handleDisposals))
+	mux.Handle("POST /disposals", u.auth(u.handleDisposalCreate))
+	mux.Handle("GET /disposals/{id}", u.auth(u.handleDisposal))
+	mux.Handle("POST /disposals/{id}", u.auth(u.handleDisposalAction))
+	mux.Handle("GET /disposals/{id}/print", u.auth(u.handleDisposalPrint))
+}
+
+// disposalStateNames are the lists' states as the pages say them.
+var disposalStateNames = map[workflow.DisposalState]string{
+	workflow.DisposalProposed: "Chờ thủ trưởng duyệt",
+	workflow.DisposalApproved: "Đã có quyết định tiêu hủy, chờ tiêu hủy",
+	workflow.DisposalDisposed: "Đã tiêu hủy",
+	workflow.DisposalRejected: "Không duyệt / đã hủy đề nghị",
+}
+
+type disposalsView struct {
+	Lists      []*workflow.Disposal
+	States     map[workflow.DisposalState]string
+	CanPropose bool
+	Expired    []*archive.Record
+	Q          string
+	More       string // the next page of the records past retention
+	Error      string
+}
+
+func (u *UI) handleDisposals(w http.ResponseWriter, r *http.Request, s *Session) error {
+	v, err := u.disposalsView(r, s)
+	if err != nil {
+		return err
+	}
+	u.render(w, r, s, http.StatusOK, "disposals", "Tiêu hủy tài liệu", v)
+	return nil
+}
+
+func (u *UI) disposalsView(r *http.Request, s *Session) (*disposalsView, error) {
+	d := u.disposals()
+	lists, err := d.DisposalList(r.Context(), s.User, "")
+	if err != nil {
+		return nil, err
+	}
+	v := &disposalsView{Lists: lists, States: disposalStateNames, CanPropose: s.User.Has(workflow.RoleArchivist)}
+	if v.CanPropose {
+		v.Q = strings.TrimSpace(r.URL.Query().Get("q"))
+		recs, next, err := d.Expired(r.Context(), s.User, archive.Query{Q: v.Q, After: r.URL.Query().Get("cursor"), Limit: listPageSize})
+		if err != nil {
+			return nil, err
+		}
+		v.Expired = recs
+		if next != "" {
+			v.More = "/disposals?" + url.Values{"q": {v.Q}, "cursor": {next}}.Encode()
+		}
+	}
+	return v, nil
+}
+
+// handleDisposalCreate proposes a list of the records ticked.
+func (u *UI) handleDisposalCreate(w http.ResponseWriter, r *http.Request, s *Session) error {
+	if err := r.ParseForm(); err != nil {
+		return workflow.Errorf(workflow.EINVALID, "form: %v", err)
+	}
+	ids := r.PostForm["record"]
+	title := strings.TrimSpace(r.PostFormValue("title"))
+	var err error
+	var d *workflow.Disposal
+	switch {
+	case len(ids) == 0:
+		err = workflow.Errorf(workflow.EINVALID, "no record")
+	default:
+		d, err = u.disposals().ProposeDisposal(r.Context(), s.User, title, ids)
+	}
+	if err != nil {
+		v, verr := u.disposalsView(r, s)
+		if verr != nil {
+			return err
+		}
+		v.Error = proposeMessage(err, len(ids), title)
+		_, p := problemOf(err)
+		u.render(w, r, s, p.Status, "disposals", "Tiêu hủy tài liệu", v)
+		return nil
+	}
+	http.Redirect(w, r, "/disposals/"+d.ID+"?ok=disposal_proposed", http.StatusSeeOther)
+	return nil
+}
+
+// proposeMessage says why a list was not proposed.
+func proposeMessage(err error, n int, title string) string {
+	switch {
+	case n == 0:
+		return "Chọn ít nhất một hồ sơ hết thời hạn bảo quản để đưa vào danh mục."
+	case title == "":
+		return "Nhập tên đợt tiêu hủy (ví dụ: Tiêu hủy tài liệu hết giá trị năm 2026)."
+	case workflow.ErrorCode(err) == workflow.EUNPROCESSABLE:
+		return "Có hồ sơ chưa hết thời hạn bảo quản, đang bị phong tỏa hoặc đã tiêu hủy: " + workflow.ErrorMessage(err)
+	}
+	return Message(err)
+}
+
+type disposalView struct {
+	D                          *workflow.Disposal
+	State                      string
+	Names                      map[string]string
+	CanDecide, CanEdit, CanRun bool
+	Held                       int // items held back at a run
+	Error                      string
+	Number, Date, Text, Reason string // the approval and rejection forms, as typed
+	Invalid                    Invalid
+}
+
+func (u *UI) disposalView(r *http.Request, s *Session, d *workflow.Disposal) (*disposalView, error) {
+	names, err := u.userNames(r)
+	if err != nil {
+		return nil, err
+	}
+	v := &disposalView{D: d, State: disposalStateNames[d.State], Names: names}
+	proposed := d.State == workflow.DisposalProposed
+	v.CanDecide = proposed && workflow.CheckDisposalApprover(s.User, d) == nil
+	v.CanEdit = proposed && s.User.Has(workflow.RoleArchivist)
+	for _, it := range d.Items {
+		if it.State == workflow.ItemHeld {
+			v.Held++
+		}
+	}
+	v.CanRun = s.User.Has(workflow.RoleArchivist) && (d.State == workflow.DisposalApproved || d.State == workflow.DisposalDisposed && v.Held > 0)
+	return v, nil
+}
+
+func (u *UI) handleDisposal(w http.ResponseWriter, r *http.Request, s *Session) error {
+	d, err := u.disposals().Disposal(r.Context(), s.User, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	v, err := u.disposalView(r, s, d)
+	if err != nil {
+		return err
+	}
+	u.render(w, r, s, http.StatusOK, "disposal", d.Title, v)
+	return nil
+}
+
+// handleDisposalAction: approve, reject (or cancel), remove a record, run.
+func (u *UI) handleDisposalAction(w http.ResponseWriter, r *http.Request, s *Session) error {
+	id, ctx, d := r.PathValue("id"), r.Context(), u.disposals()
+	var err error
+	ok := ""
+	switch r.PostFormValue("action") {
+	case "approve":
+		var dec workflow.Decision
+		dec, err = decisionOf(r)
+		if err == nil {
+			_, err = d.ApproveDisposal(ctx, s.User, id, dec)
+		}
+		ok = "disposal_approved"
+	case "reject":
+		_, err = d.RejectDisposal(ctx, s.User, id, strings.TrimSpace(r.PostFormValue("reason")))
+		ok = "disposal_rejected"
+	case "remove":
+		_, err = d.RemoveFromDisposal(ctx, s.User, id, []string{r.PostFormValue("record")})
+		ok = "disposal_removed"
+	case "run":
+		_, err = d.RunDisposal(ctx, s.User, id)
+		ok = "disposal_run"
+	default:
+		return workflow.Errorf(workflow.EINVALID, "action must be approve, reject, remove or run")
+	}
+	if err != nil {
+		return u.disposalProblem(w, r, s, id, err)
+	}
+	http.Redirect(w, r, "/disposals/"+id+"?ok="+ok, http.StatusSeeOther)
+	return nil
+}
+
+// decisionOf reads the approval form's decision.
+func decisionOf(r *http.Request) (workflow.Decision, error) {
+	dec := workflow.Decision{Number: strings.TrimSpace(r.PostFormValue("decision_number")), Text: strings.TrimSpace(r.PostFormValue("decision_text"))}
+	if dec.Number == "" {
+		return dec, workflow.Errorf(workflow.EINVALID, "decision_number").On("decision_number")
+	}
+	day, err := parseFormDate("decision_date", r.PostFormValue("decision_date"))
+	if err != nil {
+		return dec, err
+	}
+	if day == nil {
+		return dec, workflow.Errorf(workflow.EINVALID, "decision_date").On("decision_date")
+	}
+	dec.Date = *day
+	return dec, nil
+}
+
+// disposalProblem shows the list again with what went wrong and the
+// forms as typed; an error that is not the form's is an error page.
+func (u *UI) disposalProblem(w http.ResponseWriter, r *http.Request, s *Session, id string, err error) error {
+	d, gerr := u.disposals().Disposal(r.Context(), s.User, id)
+	if gerr != nil {
+		return err
+	}
+	v, verr := u.disposalView(r, s, d)
+	if verr != nil {
+		return err
+	}
+	v.Number, v.Date, v.Text, v.Reason = r.PostFormValue("decision_number"), r.PostFormValue("decision_date"), r.PostFormValue("decision_text"), r.PostFormValue("reason")
+	msgs := map[string]string{"decision_number": "Nhập số quyết định tiêu hủy (ví dụ 15/QĐ-UBND).",
+		"decision_date": "Nhập ngày ký quyết định (dd/mm/yyyy)."}
+	v.Invalid = invalidOf(err, sameInputs("decision_number", "decision_date"), msgs, "")
+	switch workflow.ErrorCode(err) {
+	case workflow.EINVALID:
+		v.Error = "Thông tin chưa hợp lệ: kiểm tra các ô được đánh dấu."
+		if r.PostFormValue("action") == "reject" {
+			v.Error = "Nhập lý do không duyệt (hoặc hủy đề nghị)."
+		}
+	case workflow.EUNPROCESSABLE:
+		v.Error = "Không thể duyệt: " + workflow.ErrorMessage(err) + ". Đề nghị bộ phận lưu trữ đưa hồ sơ này ra khỏi danh mục."
+	default:
+		v.Error = Message(err)
+	}
+	_, p := problemOf(err)
+	u.render(w, r, s, p.Status, "disposal", d.Title, v)
+	return nil
+}
+
+// disposalPrintView is the printed biên bản with its danh mục.
+type disposalPrintView struct {
+	*disposalView
+	Agency   workflow.Agency
+	Disposed int
+	Bytes    string
+}
+
+// handleDisposalPrint is the printable danh mục tài liệu hết giá trị with
+// the decision and, once run, the biên bản of the destruction.
+func (u *UI) handleDisposalPrint(w http.ResponseWriter, r *http.Request, s *Session) error {
+	d, err := u.disposals().Disposal(r.Context(), s.User, r.PathValue("id"))
+	if err != nil {
+		return err
+	}
+	v, err := u.disposalView(r, s, d)
+	if err != nil {
+		return err
+	}
+	pv := &disposalPrintView{disposalView: v, Agency: u.cfg.Agency}
+	var total int64
+	for _, it := range d.Items {
+		if it.State == workflow.ItemDisposed {
+			pv.Disposed++
+			total += it.Bytes
+		}
+	}
+	pv.Bytes = fmt.Sprintf("%.1f MB", float64(total)/1e6)
+	u.render(w, r, s, http.StatusOK, "disposal_print", "Biên bản tiêu hủy · "+d.Title, pv)
+	return nil
+}

@@ -1,0 +1,97 @@
+package web
+
+import (
+	"context"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/vanthu/vanthu/archive"
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// disposalArchive is an archive with one disposal list, whose changes
+// follow the domain's rules (workflow.Disposal).
+type disposalArchive struct {
+	Archive
+	d   *workflow.Disposal
+	now time.Time
+}
+
+func (a *disposalArchive) Expired(context.Context, *workflow.User, archive.Query) ([]*archive.Record, string, error) {
+	return nil, "", nil
+}
+func (a *disposalArchive) ProposeDisposal(context.Context, *workflow.User, string, []string) (*workflow.Disposal, error) {
+	return a.d, nil
+}
+func (a *disposalArchive) Disposal(_ context.Context, _ *workflow.User, id string) (*workflow.Disposal, error) {
+	if id != a.d.ID {
+		return nil, workflow.Errorf(workflow.ENOTFOUND, "no list %s", id)
+	}
+	c := *a.d
+	return &c, nil
+}
+func (a *disposalArchive) DisposalList(context.Context, *workflow.User, workflow.DisposalState) ([]*workflow.Disposal, error) {
+	return []*workflow.Disposal{a.d}, nil
+}
+func (a *disposalArchive) RemoveFromDisposal(_ context.Context, _ *workflow.User, _ string, ids []string) (*workflow.Disposal, error) {
+	return a.d, a.d.Remove(ids...)
+}
+func (a *disposalArchive) ApproveDisposal(_ context.Context, u *workflow.User, _ string, dec workflow.Decision) (*workflow.Disposal, error) {
+	return a.d, a.d.Approve(u, a.now, dec, nil)
+}
+func (a *disposalArchive) RejectDisposal(_ context.Context, u *workflow.User, _ string, reason string) (*workflow.Disposal, error) {
+	return a.d, a.d.Reject(u, a.now, reason)
+}
+func (a *disposalArchive) RunDisposal(context.Context, *workflow.User, string) (*workflow.Disposal, error) {
+	return a.d, nil
+}
+
+// TestDisposalApprovalPage: the head (an official) sees the list with
+// the approval form; a decision without its number is shown again with
+// the field marked and what was typed kept; once approved, the page and
+// the printed danh mục carry the decision, the form is gone and the
+// archivist who proposed the list gets the run button instead.
+func TestDisposalApprovalPage(t *testing.T) {
+	e := newTestEnv(t)
+	due := time.Date(2015, 3, 1, 0, 0, 0, 0, time.UTC)
+	a := &disposalArchive{now: e.now, d: &workflow.Disposal{ID: "L1", Title: "Tiêu hủy tài liệu hết giá trị năm 2016", CreatedBy: e.users["luutru"].ID,
+		CreatedAt: e.now, State: workflow.DisposalProposed, Items: []workflow.DisposalItem{
+			{DocumentID: "d1", Notation: "12/KH-UBND", Subject: "Kế hoạch chỉnh trang đô thị", Class: archive.Class5y, RetainUntil: due}}}}
+	e.remount(t, Config{Archive: a})
+	head, arch := e.login("lanhdao"), e.login("luutru")
+	if p := arch.get("/disposals/L1"); p.Status != http.StatusOK || strings.Contains(p.Body, `id="approve-form"`) || strings.Contains(p.Body, `id="run-form"`) {
+		t.Fatalf("the proposer's page: %d, approve or run form shown:\n%s", p.Status, p.Body)
+	}
+	p := head.get("/disposals/L1")
+	for _, want := range []string{`id="approve-form"`, "Chờ thủ trưởng duyệt", "12/KH-UBND", "Kế hoạch chỉnh trang đô thị", `id="reject-form"`} {
+		if !strings.Contains(p.Body, want) {
+			t.Fatalf("the head's page lacks %q:\n%s", want, p.Body)
+		}
+	}
+	p = head.post("/disposals/L1", url.Values{"action": {"approve"}, "decision_date": {"30/05/2016"}})
+	if p.Status != http.StatusBadRequest || !strings.Contains(p.Body, "Nhập số quyết định tiêu hủy") || !strings.Contains(p.Body, `value="30/05/2016"`) {
+		t.Fatalf("approval without a number: %d\n%s", p.Status, p.Body)
+	}
+	p = head.post("/disposals/L1", url.Values{"action": {"approve"}, "decision_number": {"15/QĐ-UBND"}, "decision_date": {"30/05/2016"},
+		"decision_text": {"Tiêu hủy 1 hồ sơ hết giá trị"}})
+	if p.Status != http.StatusSeeOther {
+		t.Fatalf("approve: %d\n%s", p.Status, p.Body)
+	}
+	p = head.get(p.Header.Get("Location"))
+	if !strings.Contains(p.Body, "Số 15/QĐ-UBND ngày 30/05/2016") || !strings.Contains(p.Body, "Đã duyệt danh mục") || strings.Contains(p.Body, `id="approve-form"`) {
+		t.Fatalf("after approval:\n%s", p.Body)
+	}
+	if p := arch.get("/disposals/L1"); !strings.Contains(p.Body, `id="run-form"`) {
+		t.Fatalf("the archivist has no run button once approved:\n%s", p.Body)
+	}
+	if p := head.get("/disposals/L1/print"); !strings.Contains(p.Body, "Căn cứ Quyết định số 15/QĐ-UBND ngày 30/05/2016") || !strings.Contains(p.Body, "DANH MỤC TÀI LIỆU HẾT GIÁ TRỊ") {
+		t.Fatalf("printed danh mục:\n%s", p.Body)
+	}
+	// The proposer holding both roles cannot approve their own list.
+	if err := workflow.CheckDisposalApprover(&workflow.User{ID: a.d.CreatedBy, Roles: []workflow.Role{workflow.RoleOfficer}}, a.d); workflow.ErrorCode(err) != workflow.EFORBIDDEN {
+		t.Fatalf("own list: %v", err)
+	}
+}
