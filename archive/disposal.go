@@ -353,3 +353,12 @@ func (s *Service) Disposed(ctx context.Context, recs []*Record) (map[string]*wor
 	}
 	return s.Disposals.DisposedRecords(ctx, ids)
 }
+
+// DisposedDocuments returns what stays of the destroyed records among the
+// documents ids, by document ID (a register's page notes them).
+func (s *Service) DisposedDocuments(ctx context.Context, ids []string) (map[string]*workflow.DisposedRecord, error) {
+	if s.Disposals == nil || len(ids) == 0 {
+		return map[string]*workflow.DisposedRecord{}, nil
+	}
+	return s.Disposals.DisposedRecords(ctx, ids)
+}

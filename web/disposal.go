@@ -295,3 +295,35 @@ func (u *UI) handleDisposalPrint(w http.ResponseWriter, r *http.Request, s *Sess
 	u.render(w, r, s, http.StatusOK, "disposal_print", "Biên bản tiêu hủy · "+d.Title, pv)
 	return nil
 }
+
+// disposedDocuments is an archive that says which documents' records
+// were destroyed (archive.Service).
+type disposedDocuments interface {
+	DisposedDocuments(ctx context.Context, ids []string) (map[string]*workflow.DisposedRecord, error)
+}
+
+// noteDisposed adds to the register lines of destroyed records the
+// decision that destroyed them: the number stays in the register, gapless.
+func (u *UI) noteDisposed(r *http.Request, rows []registerRow) error {
+	dd, ok := u.cfg.Archive.(disposedDocuments)
+	if !ok || len(rows) == 0 {
+		return nil
+	}
+	ids := make([]string, 0, len(rows))
+	for _, x := range rows {
+		if x.DocID != "" {
+			ids = append(ids, x.DocID)
+		}
+	}
+	gone, err := dd.DisposedDocuments(r.Context(), ids)
+	if err != nil {
+		return err
+	}
+	for i := range rows {
+		if g := gone[rows[i].DocID]; g != nil {
+			note := fmt.Sprintf("Đã tiêu hủy theo QĐ số %s ngày %s", g.DecisionNumber, fmtDate(&g.DecisionDate))
+			rows[i].Notes = strings.TrimPrefix(rows[i].Notes+"; "+note, "; ")
+		}
+	}
+	return nil
+}

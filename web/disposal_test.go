@@ -95,3 +95,34 @@ func TestDisposalApprovalPage(t *testing.T) {
 		t.Fatalf("own list: %v", err)
 	}
 }
+
+// disposedArchive says doc-002's record was destroyed.
+type disposedArchive struct{ disposalArchive }
+
+func (disposedArchive) DisposedDocuments(_ context.Context, ids []string) (map[string]*workflow.DisposedRecord, error) {
+	out := map[string]*workflow.DisposedRecord{}
+	for _, id := range ids {
+		if id == "doc-002" {
+			out[id] = &workflow.DisposedRecord{DocumentID: id, DisposalID: "L1", DecisionNumber: "15/QĐ-UBND", DecisionDate: workflow.NewDate(2026, 11, 30)}
+		}
+	}
+	return out, nil
+}
+
+// TestRegisterNotesDisposed: a destroyed record keeps its line of the
+// register, its number, with the decision that destroyed it in the
+// notes; the others say nothing of it.
+func TestRegisterNotesDisposed(t *testing.T) {
+	e := newTestEnv(t)
+	seedOutgoingRegister(t, e, 3)
+	e.remount(t, Config{Archive: disposedArchive{disposalArchive{d: &workflow.Disposal{ID: "L1"}}}})
+	p := e.login("vanthu").get("/registers/outgoing/2026")
+	doc := parseHTML(t, p.Body)
+	row := byID(doc, "so-2")
+	if row == nil || !strings.Contains(textOf(row), "02/QĐ-UBND") || !strings.Contains(textOf(row), "Đã tiêu hủy theo QĐ số 15/QĐ-UBND ngày 30/11/2026") {
+		t.Fatalf("line 2: %d\n%s", p.Status, p.Body)
+	}
+	if strings.Count(p.Body, "Đã tiêu hủy") != 1 {
+		t.Errorf("the note is on other lines too")
+	}
+}

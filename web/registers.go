@@ -210,6 +210,9 @@ func (u *UI) registerRows(r *http.Request, s *Session) (*registerView, error) {
 	for _, x := range rows {
 		v.Rows = append(v.Rows, toRegisterRow(x))
 	}
+	if err := u.noteDisposed(r, v.Rows); err != nil {
+		return nil, err
+	}
 	v.Pager.setLinks(fmt.Sprintf("/registers/%s/%d", v.Kind, v.Year), v.Month, page, max(pages, 1))
 	return v, nil
 }
