@@ -88,6 +88,15 @@ func TestDisposalRoutes(t *testing.T) {
 	if !strings.Contains(rec.Body.String(), `"disposed":{"disposal_id":"`+d.ID) {
 		t.Fatalf("record: %s", rec.Body)
 	}
+	// The document stays, with its number; its files are released.
+	rec = f.do(t, "clerk", http.MethodGet, "/api/v1/documents/"+old.ID, nil)
+	wantStatus(t, rec, http.StatusOK)
+	if !strings.Contains(rec.Body.String(), `"state":"archived"`) {
+		t.Fatalf("document after disposal: %s", rec.Body)
+	}
+	if rec := f.do(t, "clerk", http.MethodGet, "/api/v1/documents/"+old.ID+"/file", nil); rec.Code < 400 || rec.Code >= 500 {
+		t.Fatalf("file of a destroyed record: %d %s", rec.Code, rec.Body)
+	}
 	rec = f.do(t, "officer", http.MethodGet, "/api/v1/archive/disposals?state=disposed", nil)
 	wantStatus(t, rec, http.StatusOK)
 	if !strings.Contains(rec.Body.String(), d.ID) {
