@@ -3491,7 +3491,7 @@ type ClientInterface interface {
 	// Corresponds with POST /api/v1/archive/disposals/{id}/run (the `RunDisposal` operationId).
 	RunDisposal(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// DeleteArchiveRecord Always refused — archived records are write-once; the reason says until when (retention) or that a legal hold is on
+	// DeleteArchiveRecord Always refused — archived records are write-once; the reason says until when (retention), that a legal hold is on, or, past retention, that records are destroyed through a disposal list (/archive/disposals)
 	//
 	// Corresponds with DELETE /api/v1/archive/{id} (the `DeleteArchiveRecord` operationId).
 	DeleteArchiveRecord(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -4370,7 +4370,7 @@ func (c *Client) RunDisposal(ctx context.Context, id Id, reqEditors ...RequestEd
 	return c.Client.Do(req)
 }
 
-// DeleteArchiveRecord Always refused — archived records are write-once; the reason says until when (retention) or that a legal hold is on
+// DeleteArchiveRecord Always refused — archived records are write-once; the reason says until when (retention), that a legal hold is on, or, past retention, that records are destroyed through a disposal list (/archive/disposals)
 //
 // Corresponds with DELETE /api/v1/archive/{id} (the `DeleteArchiveRecord` operationId).
 func (c *Client) DeleteArchiveRecord(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9039,7 +9039,7 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with POST /api/v1/archive/disposals/{id}/run (the `RunDisposal` operationId).
 	RunDisposalWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*RunDisposalResponse, error)
 
-	// DeleteArchiveRecordWithResponse Always refused — archived records are write-once; the reason says until when (retention) or that a legal hold is on
+	// DeleteArchiveRecordWithResponse Always refused — archived records are write-once; the reason says until when (retention), that a legal hold is on, or, past retention, that records are destroyed through a disposal list (/archive/disposals)
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -15531,7 +15531,7 @@ func (c *ClientWithResponses) RunDisposalWithResponse(ctx context.Context, id Id
 	return ParseRunDisposalResponse(rsp)
 }
 
-// DeleteArchiveRecordWithResponse Always refused — archived records are write-once; the reason says until when (retention) or that a legal hold is on
+// DeleteArchiveRecordWithResponse Always refused — archived records are write-once; the reason says until when (retention), that a legal hold is on, or, past retention, that records are destroyed through a disposal list (/archive/disposals)
 //
 // Returns a wrapper object for the known response body format(s).
 //
