@@ -240,3 +240,33 @@ func testDisposalInterrupted(t *testing.T, db *gormdb.DB, store workflow.Blobs) 
 		t.Fatalf("third run: %+v %v", d2, err)
 	}
 }
+
+// lyingDeletes answers every delete with success and deletes nothing.
+type lyingDeletes struct{ workflow.Blobs }
+
+func (lyingDeletes) Delete(context.Context, string) error { return nil }
+
+// TestDisposalNeverMarksWhatRemains: a store that says it deleted
+// objects still there does not get the record marked destroyed.
+func TestDisposalNeverMarksWhatRemains(t *testing.T) {
+	ctx := context.Background()
+	db := gormdbtest.Open(t, gormdb.SQLite)
+	w := newDisposalWorld(t, db, nil)
+	f, arch := w.f, w.user(workflow.RoleArchivist)
+	d, err := f.Archive.ProposeDisposal(ctx, arch, "Đợt 3", []string{w.expired.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err = f.Archive.ApproveDisposal(ctx, w.user(workflow.RoleOfficer), d.ID, decision); err != nil {
+		t.Fatal(err)
+	}
+	f.Archive.Store = lyingDeletes{f.Store}
+	_, err = f.Archive.RunDisposal(ctx, arch, d.ID)
+	wantCode(t, err, workflow.EUNAVAILABLE)
+	if gone, _ := db.DisposedRecords(ctx, []string{w.expired.ID}); len(gone) != 0 {
+		t.Fatal("marked destroyed while its objects are still in the store")
+	}
+	if rep, err := f.Archive.Fixity(ctx, archive.FixityOptions{}); err != nil || !rep.OK {
+		t.Fatalf("fixity: %+v %v", rep, err)
+	}
+}
