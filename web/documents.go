@@ -81,6 +81,9 @@ type docView struct {
 	// Returned is the return that sent this draft back, while it is
 	// one: who, when and why, shown at the top of the page.
 	Returned *eventRow
+	// Directive is the leader's direction on an incoming document
+	// (lastDirective), at the page's top.
+	Directive *eventRow
 	// ReturnedBefore: a draft in review or approved that was returned
 	// before — how often, the last return, and whether its drafter
 	// revised it since — shown at the top to the official who reads it
@@ -226,7 +229,7 @@ func (u *UI) documentView(r *http.Request, s *Session, d *workflow.Document) (*d
 	}
 	v.history(d, evs, names)
 	v.Returned, v.CanRevise, v.Removed = lastReturn(d, evs, names), u.mayRevise(d, s), removedAttachments(evs)
-	v.ReturnedBefore = earlierReturns(d, evs, names)
+	v.ReturnedBefore, v.Directive = earlierReturns(d, evs, names), lastDirective(d, evs, names)
 	if sig, nd := workflow.CanEditLayout(d, s.User); sig || nd {
 		v.LayoutReset = layoutReset(evs)
 	}

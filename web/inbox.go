@@ -20,6 +20,9 @@ type inboxRow struct {
 	// Returned: the return that made the draft one again (lastReturn),
 	// so its drafter sees which drafts came back, by whom and why.
 	Returned *eventRow
+	// Directive: the leader's direction on an incoming document being
+	// handled (lastDirective).
+	Directive *eventRow
 	// Waits is what waits for the reader when the state alone reads as
 	// if nothing did (rowWaits); "": the state says it.
 	Waits string
@@ -107,6 +110,9 @@ func (u *UI) handleInbox(w http.ResponseWriter, r *http.Request, s *Session) err
 			row.Who = names[d.SignerID]
 		}
 		if row.Returned, err = u.returned(r, s, d, names); err != nil {
+			return err
+		}
+		if row.Directive, err = u.directive(r, s, d, names); err != nil {
 			return err
 		}
 		v.Rows = append(v.Rows, row)

@@ -1,0 +1,43 @@
+package web
+
+import (
+	"net/http"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// lastDirective is the leader's direction (bút phê, ý kiến chỉ đạo) on
+// an incoming document: the comment of its latest assignment, by whom
+// and when; nil when it was assigned without one, or never. The handler
+// read it only in the history at the page's foot, below a 1366×768
+// screen's fold, and not in her inbox (walk 9, the handler's full day).
+func lastDirective(d *workflow.Document, evs []workflow.Event, names map[string]string) *eventRow {
+	if d.Direction != workflow.Incoming {
+		return nil
+	}
+	for i := len(evs) - 1; i >= 0; i-- {
+		e := evs[i]
+		if e.Kind != workflow.EventTransition || e.Action != workflow.Assign {
+			continue
+		}
+		if e.Comment == "" {
+			return nil
+		}
+		return &eventRow{At: e.At, Actor: orDefault(names[e.Actor], "Hệ thống"), Comment: e.Comment}
+	}
+	return nil
+}
+
+// directive is lastDirective of d for an inbox row, read from its
+// history only for an incoming document being handled (assigned or in
+// progress) — the rows a handler works through.
+func (u *UI) directive(r *http.Request, s *Session, d *workflow.Document, names map[string]string) (*eventRow, error) {
+	if d.Direction != workflow.Incoming || d.State != workflow.Assigned && d.State != workflow.InProgress {
+		return nil, nil
+	}
+	evs, err := u.cfg.Docs.Events(r.Context(), s.User, d.ID)
+	if err != nil {
+		return nil, err
+	}
+	return lastDirective(d, evs, names), nil
+}
