@@ -63,3 +63,34 @@ func TestReturnedBeforeShownToTheOfficial(t *testing.T) {
 		t.Errorf("approved after a revision: %q", n)
 	}
 }
+
+// TestReviseFormSaysWhyReturned: the form a drafter revises a returned
+// draft in says who returned it and why above its fields — it said
+// nothing, and she went back to the document's page to read the reason
+// again (walk 9); a draft never returned shows none.
+func TestReviseFormSaysWhyReturned(t *testing.T) {
+	e := newTestEnv(t)
+	h := e.login("chuyenvien")
+	h.get("/outgoing/new")
+	id := docIDFrom(t, h.postMultipart("/outgoing/new", url.Values{"type": {"KH"}, "subject": {"Kế hoạch hội nghị"},
+		"signer_id": {e.users["lanhdao"].ID}}, map[string][]byte{"file": fakePDF}))
+	if body := h.get("/documents/" + id + "/revise").Body; strings.Contains(body, `id="returned"`) {
+		t.Errorf("a draft never returned says it was")
+	}
+	bg := context.Background()
+	if _, err := e.docs.Apply(bg, e.users["chuyenvien"], id, workflow.Submit, workflow.ActionInput{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.docs.Apply(bg, e.users["lanhdao"], id, workflow.Return, workflow.ActionInput{Comment: "Bổ sung dự toán kinh phí"}); err != nil {
+		t.Fatal(err)
+	}
+	body := h.get("/documents/" + id + "/revise").Body
+	i := strings.Index(body, `id="returned"`)
+	if i < 0 {
+		t.Fatalf("the revision form does not say the draft was returned:\n%s", body)
+	}
+	n := body[i : i+strings.Index(body[i:], "</p>")]
+	if !strings.Contains(n, "Bổ sung dự toán kinh phí") || !strings.Contains(n, e.users["lanhdao"].FullName) {
+		t.Errorf("the notice: %q", n)
+	}
+}

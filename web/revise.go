@@ -35,6 +35,10 @@ type reviseView struct {
 	Attachments []workflow.File // its attachments
 	Remove      map[string]bool // the attachments ticked "Bỏ", by SHA-256
 	Version     int
+	// Returned is the return that sent the draft back (nil: not
+	// returned): its reason stands above the form the drafter fixes it
+	// in, which said nothing of it (walk 9).
+	Returned *eventRow
 }
 
 // reviseInputs are the revision form's inputs by the API's field names:
@@ -149,7 +153,24 @@ func (u *UI) reviseView(r *http.Request, s *Session, d *workflow.Document) (*rev
 	for _, sha := range r.PostForm["remove_attachments"] {
 		v.Remove[sha] = true
 	}
+	if v.Returned, err = u.returnOf(r, s, d); err != nil {
+		return nil, err
+	}
 	return v, nil
+}
+
+// returnOf is the return that made d a draft again (lastReturn), its
+// official named; nil when d was not returned.
+func (u *UI) returnOf(r *http.Request, s *Session, d *workflow.Document) (*eventRow, error) {
+	evs, err := u.cfg.Docs.Events(r.Context(), s.User, d.ID)
+	if err != nil {
+		return nil, err
+	}
+	names, err := u.userNames(r)
+	if err != nil {
+		return nil, err
+	}
+	return lastReturn(d, evs, names), nil
 }
 
 // revise reads the posted form into the service's input: every field
