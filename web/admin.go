@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 
@@ -232,6 +231,10 @@ type userView struct {
 	// Reassign: what waits for the user by name, by role, and who may
 	// take it over (Chuyển việc cho…): the roles the viewer may pass on.
 	Reassign []reassignOffer
+	// Moved: after a hand-over, the documents it moved (movedDocs);
+	// MovedMore how many beyond the ones named.
+	Moved     []*relatedDoc
+	MovedMore int
 	// Clerk: the page is a clerk's (/users/{id}): Chuyển việc cho… for a
 	// handler's documents alone; Path is the page's path.
 	Clerk bool
@@ -283,6 +286,7 @@ func (u *UI) handleUser(w http.ResponseWriter, r *http.Request, s *Session) erro
 		v.Shown = target
 	}
 	v.Roles = roleOptions(v.Shown.Roles)
+	v.Moved, v.MovedMore = u.movedDocs(r, s)
 	if err := u.fillAccount(r, s, target, &v); err != nil {
 		return err
 	}
@@ -319,11 +323,11 @@ func (u *UI) userAction(w http.ResponseWriter, r *http.Request, s *Session, targ
 		err, ok = u.setKeyOrImage(r, s, target.ID), r.PostFormValue("action")
 	case "reassign":
 		var asked bool
-		var moved int
+		var moved []string
 		if asked, moved, err = u.reassign(w, r, s, target); asked {
 			return "", true, nil
 		}
-		ok = fmt.Sprintf("reassign&moved=%d&to=%s", moved, url.QueryEscape(r.PostFormValue("to")))
+		ok = reassignedQuery(moved, r.PostFormValue("to"))
 	case "require_password", "unlock":
 		var asked bool
 		if asked, err = u.accountAction(w, r, s, target); asked {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -108,29 +109,29 @@ func (u *UI) reassignOffers(ctx context.Context, actor, target *workflow.User) (
 
 // reassign applies the user page's action=reassign to target: checked,
 // then its confirmation page (asked: the page was shown, nothing moved),
-// then the move (moved: how many documents).
-func (u *UI) reassign(w http.ResponseWriter, r *http.Request, s *Session, target *workflow.User) (asked bool, moved int, err error) {
+// then the move (moved: the documents' IDs).
+func (u *UI) reassign(w http.ResponseWriter, r *http.Request, s *Session, target *workflow.User) (asked bool, moved []string, err error) {
 	ra, ok := u.cfg.Docs.(reassigner)
 	if !ok {
-		return false, 0, workflow.Errorf(workflow.EUNAVAILABLE, "reassign")
+		return false, nil, workflow.Errorf(workflow.EUNAVAILABLE, "reassign")
 	}
 	role := workflow.Role(r.PostFormValue("role"))
 	to, err := u.cfg.Directory.User(r.Context(), r.PostFormValue("to"))
 	if workflow.ErrorCode(err) == workflow.ENOTFOUND {
-		return false, 0, workflow.Errorf(workflow.EINVALID, "choose the user the documents move to").On("to")
+		return false, nil, workflow.Errorf(workflow.EINVALID, "choose the user the documents move to").On("to")
 	} else if err != nil {
-		return false, 0, err
+		return false, nil, err
 	}
 	if err := workflow.CheckReassign(s.User, target, to, role); err != nil {
-		return false, 0, err
+		return false, nil, err
 	}
 	if confirmed(r, "reassign") {
 		res, err := ra.Reassign(r.Context(), s.User, workflow.ReassignInput{From: target.ID, To: to.ID, Role: role})
-		return false, len(res.Moved), err
+		return false, res.Moved, err
 	}
 	counts, err := ra.WaitingByName(r.Context(), target.ID)
 	if err != nil {
-		return false, 0, err
+		return false, nil, err
 	}
 	v := confirmView{confirmText: confirmText{Heading: "Xác nhận chuyển việc", Button: "Xác nhận chuyển việc",
 		Facts: []string{fmt.Sprintf("%d %s sẽ chờ %s thay cho %s.", counts[role], reassignWhat[role], userLabel(to), userLabel(target)),
@@ -144,7 +145,49 @@ func (u *UI) reassign(w http.ResponseWriter, r *http.Request, s *Session, target
 			"trang văn bản vẫn ghi người tạo ban đầu. Dự thảo đã trình không chuyển.")
 	}
 	u.render(w, r, s, http.StatusOK, "confirm", v.Heading, v)
-	return true, 0, nil
+	return true, nil, nil
+}
+
+// movedListed is how many of the documents a hand-over moved the page
+// after it names (the redirect's URL carries their IDs).
+const movedListed = 20
+
+// reassignedQuery is the redirect's query after a hand-over to to: how
+// many moved, to whom, and the first movedListed of them.
+func reassignedQuery(moved []string, to string) string {
+	q := fmt.Sprintf("reassign&moved=%d&to=%s", len(moved), url.QueryEscape(to))
+	if len(moved) > 0 {
+		q += "&docs=" + url.QueryEscape(strings.Join(moved[:min(len(moved), movedListed)], ","))
+	}
+	return q
+}
+
+// movedDocs names the documents a hand-over moved (?ok=reassign&docs=…),
+// each by number and subject, linked, read as the viewer may see it (an
+// admin or a clerk sees every classified one; an ID not found is left
+// out) — the page said only how many moved (walk 9, the admin on a
+// staff change). More is how many moved beyond those named. Nil for a
+// viewer who may not pass work on.
+func (u *UI) movedDocs(r *http.Request, s *Session) (docs []*relatedDoc, more int) {
+	q := r.URL.Query()
+	if q.Get("ok") != "reassign" || q.Get("docs") == "" || !workflow.MayReassign(s.User, workflow.RoleHandler) {
+		return nil, 0
+	}
+	ids := strings.Split(q.Get("docs"), ",")
+	if len(ids) > movedListed {
+		ids = ids[:movedListed]
+	}
+	for _, id := range ids {
+		d, err := u.cfg.Docs.Get(r.Context(), s.User, id)
+		if err != nil {
+			continue
+		}
+		docs = append(docs, relatedOf(d, false))
+	}
+	if n, err := strconv.Atoi(q.Get("moved")); err == nil && n > len(ids) {
+		more = n - len(ids)
+	}
+	return docs, more
 }
 
 // reassignedFlash is the confirmation after a hand-over (?ok=reassign

@@ -62,3 +62,53 @@ func TestReassignFromUserPage(t *testing.T) {
 		t.Errorf("nothing waits any more, yet the page offers Chuyển việc cho…")
 	}
 }
+
+// TestReassignNamesWhatMoved: after Chuyển việc cho… the user's page
+// names the documents that moved, each by number and subject, linked —
+// it said "Đã chuyển 3 văn bản" alone, and the admin could not tell which
+// (walk 9, the admin on a staff change), a classified one too (the admin
+// sees it).
+func TestReassignNamesWhatMoved(t *testing.T) {
+	e := newTestEnv(t)
+	clerk, officer, admin := e.login("vanthu"), e.login("lanhdao"), e.login("quantri")
+	from := e.users["chuyenvien"]
+	assigned := func(subject, conf string) string {
+		t.Helper()
+		id := e.newIncoming(clerk, subject, url.Values{"confidentiality": {conf}})
+		act(t, clerk, id, workflow.Register, nil)
+		who := officer
+		if conf != "normal" {
+			who = clerk
+		}
+		if p := act(t, who, id, workflow.Assign, url.Values{"assignee_id": {from.ID}}); p.Status != http.StatusSeeOther {
+			t.Fatalf("assign: %d\n%s", p.Status, p.Body)
+		}
+		return id
+	}
+	open := assigned("Về việc rà soát hồ sơ đất đai", "normal")
+	secret := assigned("Về việc bảo vệ bí mật nhà nước", "secret")
+	path := "/admin/users/" + from.ID
+	cf, ok := confirmForm(admin.post(path, url.Values{"action": {"reassign"}, "role": {"handler"}, "to": {e.users["chuyenvien2"].ID}}), "reassign")
+	if !ok {
+		t.Fatal("reassigning did not ask first")
+	}
+	p := admin.post(path, cf)
+	if p.Status != http.StatusSeeOther {
+		t.Fatalf("confirmed: %d %s", p.Status, p.Body)
+	}
+	body := admin.get(p.Location).Body
+	i := strings.Index(body, `id="moved"`)
+	if i < 0 {
+		t.Fatalf("the page does not name what moved:\n%s", body)
+	}
+	moved := body[i : i+strings.Index(body[i:], "</section>")]
+	if !strings.Contains(moved, `<a href="/documents/`+open+`">12/UBND-VP — Về việc rà soát hồ sơ đất đai</a>`) {
+		t.Errorf("the open document is not named:\n%s", moved)
+	}
+	if !strings.Contains(moved, `<a href="/documents/`+secret+`">`) {
+		t.Errorf("the classified one is not named:\n%s", moved)
+	}
+	if again := admin.get(path).Body; strings.Contains(again, `id="moved"`) {
+		t.Errorf("the user's page names moved documents outside a hand-over's answer")
+	}
+}
