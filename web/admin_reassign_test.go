@@ -67,7 +67,9 @@ func TestReassignFromUserPage(t *testing.T) {
 // names the documents that moved, each by number and subject, linked —
 // it said "Đã chuyển 3 văn bản" alone, and the admin could not tell which
 // (walk 9, the admin on a staff change), a classified one too (the admin
-// sees it).
+// sees it); and the handler it was taken from, opening it again (an old
+// e-mail's link), reads that it moved to whom and waits for her no more
+// — the page showed the colleague as Người xử lý, no button, no why.
 func TestReassignNamesWhatMoved(t *testing.T) {
 	e := newTestEnv(t)
 	clerk, officer, admin := e.login("vanthu"), e.login("lanhdao"), e.login("quantri")
@@ -110,5 +112,42 @@ func TestReassignNamesWhatMoved(t *testing.T) {
 	}
 	if again := admin.get(path).Body; strings.Contains(again, `id="moved"`) {
 		t.Errorf("the user's page names moved documents outside a hand-over's answer")
+	}
+	notice := func(c *client) string {
+		body := c.get("/documents/" + open).Body
+		i := strings.Index(body, `id="moved-away"`)
+		if i < 0 {
+			return ""
+		}
+		return body[i : i+strings.Index(body[i:], "</p>")]
+	}
+	if n := notice(e.login("chuyenvien")); !strings.Contains(n, "đã được chuyển cho Võ Chuyên Viên Hai xử lý") || !strings.Contains(n, "không còn chờ bạn") {
+		t.Errorf("the handler it was taken from is not told: %q", n)
+	}
+	if n := notice(e.login("chuyenvien2")); n != "" {
+		t.Errorf("the colleague who has it now is told it moved away: %q", n)
+	}
+}
+
+// TestMovedAwayGivenBack: a document handed to a colleague and back is
+// not said to have moved away from the one who has it again.
+func TestMovedAwayGivenBack(t *testing.T) {
+	names := map[string]string{"a": "A", "b": "B"}
+	ev := func(from, to string) workflow.Event {
+		return workflow.Event{Kind: workflow.EventReassigned, Data: map[string]string{"from": from, "to": to, "party": string(workflow.TheAssignee)}}
+	}
+	for _, c := range []struct {
+		name string
+		evs  []workflow.Event
+		away bool
+	}{
+		{"never moved", nil, false},
+		{"moved away", []workflow.Event{ev("a", "b")}, true},
+		{"moved away and back", []workflow.Event{ev("a", "b"), ev("b", "a")}, false},
+		{"moved to her", []workflow.Event{ev("b", "a")}, false},
+	} {
+		if got := lastMovedAway(c.evs, "a", names); (got != nil) != c.away {
+			t.Errorf("%s: %+v, want away %t", c.name, got, c.away)
+		}
 	}
 }

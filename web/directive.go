@@ -41,3 +41,36 @@ func (u *UI) directive(r *http.Request, s *Session, d *workflow.Document, names 
 	}
 	return lastDirective(d, evs, names), nil
 }
+
+// movedAway is what a hand-over did to the viewer's part in a document
+// (Chuyển việc cho…): who now has it, as what, when and by whom.
+type movedAway struct {
+	eventRow
+	To, As string
+}
+
+// movedTo says, by the party a hand-over moved, what the new person does.
+var movedTo = map[string]string{
+	string(workflow.NamedSigner): "duyệt, ký", string(workflow.TheAssignee): "xử lý", string(workflow.TheDrafter): "soạn tiếp",
+}
+
+// lastMovedAway is the hand-over that took d from viewer — the latest
+// reassigned event naming her, when it moved it from her (nil when none
+// did, or a later one gave it back). Opened from an old e-mail's link or
+// after a leave, the page showed the colleague as Người xử lý and no
+// button, without saying why (walk 9).
+func lastMovedAway(evs []workflow.Event, viewer string, names map[string]string) *movedAway {
+	for i := len(evs) - 1; i >= 0; i-- {
+		e := evs[i]
+		if e.Kind != workflow.EventReassigned || e.Data["from"] != viewer && e.Data["to"] != viewer {
+			continue
+		}
+		if e.Data["from"] != viewer {
+			return nil
+		}
+		to := e.Data["to"]
+		return &movedAway{eventRow: eventRow{At: e.At, Actor: orDefault(names[e.Actor], "Hệ thống")},
+			To: orDefault(names[to], to), As: orDefault(movedTo[e.Data["party"]], "xử lý")}
+	}
+	return nil
+}

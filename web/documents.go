@@ -84,6 +84,9 @@ type docView struct {
 	// Directive is the leader's direction on an incoming document
 	// (lastDirective), at the page's top.
 	Directive *eventRow
+	// MovedAway: a hand-over took the document from the viewer
+	// (lastMovedAway), said at the page's top.
+	MovedAway *movedAway
 	// ReturnedBefore: a draft in review or approved that was returned
 	// before — how often, the last return, and whether its drafter
 	// revised it since — shown at the top to the official who reads it
@@ -230,6 +233,7 @@ func (u *UI) documentView(r *http.Request, s *Session, d *workflow.Document) (*d
 	v.history(d, evs, names)
 	v.Returned, v.CanRevise, v.Removed = lastReturn(d, evs, names), u.mayRevise(d, s), removedAttachments(evs)
 	v.ReturnedBefore, v.Directive = earlierReturns(d, evs, names), lastDirective(d, evs, names)
+	v.MovedAway = lastMovedAway(evs, s.User.ID, names)
 	if sig, nd := workflow.CanEditLayout(d, s.User); sig || nd {
 		v.LayoutReset = layoutReset(evs)
 	}
