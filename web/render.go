@@ -239,6 +239,12 @@ type errorView struct {
 	Code    string
 	Title   string
 	Message string
+	// Doc is the document a refused page of it belongs to
+	// (/documents/{id}/…: its revision, layout, copies), for a way back
+	// to it — the page led to the inbox only (walk 9: a handler opening
+	// Sửa dự thảo of a draft passed to a colleague); "" elsewhere, or
+	// when the document was not found.
+	Doc string
 }
 
 // renderError shows err as the Vietnamese error page of its code;
@@ -246,7 +252,11 @@ type errorView struct {
 func (u *UI) renderError(w http.ResponseWriter, r *http.Request, s *Session, err error) {
 	code, p := problemOf(err)
 	u.logIfInternal(r, err)
-	u.render(w, r, s, p.Status, "error", p.Title, errorView{Code: code, Title: p.Title, Message: p.Message})
+	v := errorView{Code: code, Title: p.Title, Message: p.Message}
+	if id := r.PathValue("id"); id != "" && code != workflow.ENOTFOUND && strings.HasPrefix(r.URL.Path, "/documents/"+id+"/") {
+		v.Doc = "/documents/" + id
+	}
+	u.render(w, r, s, p.Status, "error", p.Title, v)
 }
 
 func (u *UI) logIfInternal(r *http.Request, err error) {
