@@ -259,10 +259,16 @@ func (s *Service) disposeItem(ctx context.Context, actor *workflow.User, d *work
 		return err
 	}
 	if g := gone[it.DocumentID]; g != nil { // a run that stopped after the record's transaction
-		it.State, it.Reason, it.DisposedAt = workflow.ItemDisposed, "", &g.DisposedAt
 		if g.DisposalID != d.ID {
 			it.State, it.Reason = workflow.ItemHeld, fmt.Sprintf("đã tiêu hủy theo quyết định số %s (đợt %s)", g.DecisionNumber, g.DisposalID)
+			return nil
 		}
+		files, err := s.disposedFiles(ctx, it.DocumentID)
+		if err != nil {
+			return err
+		}
+		it.State, it.Reason, it.DisposedAt = workflow.ItemDisposed, "", &g.DisposedAt
+		setFiles(it, files)
 		return nil
 	}
 	rec, err := s.Index.Record(ctx, it.DocumentID)
@@ -279,12 +285,10 @@ func (s *Service) disposeItem(ctx context.Context, actor *workflow.User, d *work
 		it.State, it.Reason = workflow.ItemHeld, workflow.ErrorMessage(err)
 		return nil
 	}
-	var bytes int64
 	for _, o := range rec.Objects {
 		err := s.Store.Delete(ctx, o.Key)
 		switch workflow.ErrorCode(err) {
 		case "", workflow.ENOTFOUND:
-			bytes += o.Size
 			continue
 		case workflow.EFORBIDDEN: // the store's own lock: a hold set meanwhile
 			it.State, it.Reason = workflow.ItemHeld, "kho lưu trữ từ chối xóa: "+workflow.ErrorMessage(err)
@@ -298,16 +302,44 @@ func (s *Service) disposeItem(ctx context.Context, actor *workflow.User, d *work
 		}
 	}
 	at := now.UTC().Truncate(time.Microsecond)
-	if err := s.finishRecord(ctx, actor, d, rec, at); err != nil {
+	files := disposedObjects(rec)
+	if err := s.finishRecord(ctx, actor, d, rec, files, at); err != nil {
 		return err
 	}
-	it.State, it.Reason, it.DisposedAt, it.Objects, it.Bytes = workflow.ItemDisposed, "", &at, len(rec.Objects), bytes
+	it.State, it.Reason, it.DisposedAt = workflow.ItemDisposed, "", &at
+	setFiles(it, files)
 	s.logger().InfoContext(ctx, "record disposed", "doc_id", rec.DocumentID, "disposal", d.ID, "objects", len(rec.Objects))
 	return nil
 }
 
+// disposedObjects lists rec's objects as the record_disposed event and
+// the list keep them: name, key, size, SHA-256.
+func disposedObjects(rec *Record) []workflow.DisposedObject {
+	out := make([]workflow.DisposedObject, len(rec.Objects))
+	for i, o := range rec.Objects {
+		out[i] = workflow.DisposedObject{Name: o.Name, Key: o.Key, Size: o.Size, SHA256: o.SHA256}
+	}
+	return out
+}
+
+// disposedFiles reads back, from the record_disposed event of docID, the
+// objects it destroyed (a run that stopped after the record's transaction,
+// before the list was written).
+func (s *Service) disposedFiles(ctx context.Context, docID string) ([]workflow.DisposedObject, error) {
+	events, err := s.Repo.Events(ctx, docID)
+	if err != nil {
+		return nil, err
+	}
+	for i := len(events) - 1; i >= 0; i-- {
+		if events[i].Kind == workflow.EventRecordDisposed {
+			return workflow.DisposedFiles(events[i])
+		}
+	}
+	return nil, nil
+}
+
 // finishRecord ends a record's destruction (workflow.Service.FinishDisposal).
-func (s *Service) finishRecord(ctx context.Context, actor *workflow.User, d *workflow.Disposal, rec *Record, at time.Time) error {
+func (s *Service) finishRecord(ctx context.Context, actor *workflow.User, d *workflow.Disposal, rec *Record, files []workflow.DisposedObject, at time.Time) error {
 	fin, ok := s.Docs.(DisposalFinisher)
 	if !ok {
 		return workflow.Errorf(workflow.EUNAVAILABLE, "disposal is not wired on this server")
@@ -317,7 +349,21 @@ func (s *Service) finishRecord(ctx context.Context, actor *workflow.User, d *wor
 	if d.DecisionDate != nil {
 		dr.DecisionDate = *d.DecisionDate
 	}
-	return fin.FinishDisposal(ctx, actor, s.Disposals, dr, map[string]string{"record": rec.Key, "objects": strconv.Itoa(len(rec.Objects))})
+	data := workflow.DisposedFilesData(files)
+	data["record"], data["objects"] = rec.Key, strconv.Itoa(len(rec.Objects))
+	return fin.FinishDisposal(ctx, actor, s.Disposals, dr, data)
+}
+
+// setFiles records on it the objects destroyed: their count, total size,
+// each one, and the main signed PDF's SHA-256.
+func setFiles(it *workflow.DisposalItem, files []workflow.DisposedObject) {
+	it.Objects, it.Bytes, it.Files, it.DocumentSHA256 = len(files), 0, files, ""
+	for _, o := range files {
+		it.Bytes += o.Size
+		if o.Name == NameDocument {
+			it.DocumentSHA256 = o.SHA256
+		}
+	}
 }
 
 // DisposalFinisher ends a record's destruction in one transaction

@@ -10,6 +10,7 @@ import (
 
 	"github.com/vanthu/vanthu/archive"
 	"github.com/vanthu/vanthu/workflow"
+	"golang.org/x/net/html"
 )
 
 // disposalArchive is an archive with one disposal list, whose changes
@@ -124,5 +125,41 @@ func TestRegisterNotesDisposed(t *testing.T) {
 	}
 	if strings.Count(p.Body, "Đã tiêu hủy") != 1 {
 		t.Errorf("the note is on other lines too")
+	}
+}
+
+// TestDisposalPrintFiles: the printed biên bản of a run list gives, for
+// each destroyed record, how many files were deleted, their total size
+// and the SHA-256 of its main signed PDF; a record held back has none.
+func TestDisposalPrintFiles(t *testing.T) {
+	e := newTestEnv(t)
+	at, dd := e.now, workflow.NewDate(2016, 5, 30)
+	sum := strings.Repeat("ab", 32)
+	a := &disposalArchive{d: &workflow.Disposal{ID: "L1", Title: "Đợt 2016", CreatedBy: e.users["luutru"].ID, CreatedAt: at,
+		State: workflow.DisposalDisposed, ApprovedBy: e.users["lanhdao"].ID, DecisionNumber: "15/QĐ-UBND", DecisionDate: &dd,
+		DisposedBy: e.users["luutru"].ID, DisposedAt: &at, Items: []workflow.DisposalItem{
+			{DocumentID: "d1", Notation: "12/KH-UBND", Subject: "Kế hoạch", Class: archive.Class5y, State: workflow.ItemDisposed, DisposedAt: &at,
+				Objects: 3, Bytes: 3 << 20, DocumentSHA256: sum},
+			{DocumentID: "d2", Notation: "13/KH-UBND", Subject: "Kế hoạch khác", Class: archive.Class5y, State: workflow.ItemHeld, Reason: "phong tỏa"}}}}
+	e.remount(t, Config{Archive: a})
+	p := e.login("luutru").get("/disposals/L1/print")
+	doc := parseHTML(t, p.Body)
+	var rows []*html.Node
+	walkHTML(doc, func(n *html.Node) {
+		if n.Type == html.ElementNode && n.Data == "tr" {
+			rows = append(rows, n)
+		}
+	})
+	if len(rows) != 3 {
+		t.Fatalf("%d rows:\n%s", len(rows), p.Body)
+	}
+	if got := textOf(rows[1]); !strings.Contains(got, "3 tệp, 3.0 MB") || !strings.Contains(got, sum) {
+		t.Errorf("destroyed record's line: %q", got)
+	}
+	if got := textOf(rows[2]); strings.Contains(got, "tệp,") || strings.Contains(got, sum) {
+		t.Errorf("held record's line: %q", got)
+	}
+	if !strings.Contains(p.Body, "BIÊN BẢN TIÊU HỦY") || !strings.Contains(p.Body, "nhật ký kiểm toán") {
+		t.Errorf("biên bản:\n%s", p.Body)
 	}
 }

@@ -2,6 +2,8 @@ package workflow
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -78,6 +80,53 @@ type DisposalItem struct {
 	DisposedAt  *time.Time
 	Objects     int   // archive objects deleted
 	Bytes       int64 // their size
+	// Files are the objects deleted, each with its size and SHA-256
+	// (also in the record_disposed event); DocumentSHA256 is the main
+	// signed PDF's among them.
+	Files          []DisposedObject
+	DocumentSHA256 string
+}
+
+// DisposedObject is an archive object of a destroyed record: what an
+// inspector compares with a copy to show which bytes were destroyed.
+type DisposedObject struct {
+	Name   string `json:"name"` // path within the record
+	Key    string `json:"key"`
+	Size   int64  `json:"size"`
+	SHA256 string `json:"sha256"`
+}
+
+// Event data keys of record_disposed that list what was destroyed.
+const (
+	DisposedFilesKey = "files" // a JSON array of DisposedObject
+	DisposedBytesKey = "bytes" // their total size
+)
+
+// DisposedFiles reads the destroyed objects a record_disposed event
+// lists (none in an event written before they were kept).
+func DisposedFiles(e Event) ([]DisposedObject, error) {
+	s := e.Data[DisposedFilesKey]
+	if e.Kind != EventRecordDisposed || s == "" {
+		return nil, nil
+	}
+	var out []DisposedObject
+	if err := json.Unmarshal([]byte(s), &out); err != nil {
+		return nil, fmt.Errorf("event %d: %s: %w", e.Seq, DisposedFilesKey, err)
+	}
+	return out, nil
+}
+
+// DisposedFilesData is the event data listing objs (DisposedFiles reads it).
+func DisposedFilesData(objs []DisposedObject) map[string]string {
+	if objs == nil {
+		objs = []DisposedObject{}
+	}
+	b, _ := json.Marshal(objs) // strings and numbers only
+	var total int64
+	for _, o := range objs {
+		total += o.Size
+	}
+	return map[string]string{DisposedFilesKey: string(b), DisposedBytesKey: strconv.FormatInt(total, 10)}
 }
 
 // Decision is what the head gives when approving a list.

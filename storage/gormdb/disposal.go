@@ -66,19 +66,21 @@ func archiveDisposalsV34(_ context.Context, _ *DB, g *gorm.DB) error {
 }
 
 type disposalItemJSON struct {
-	DocumentID  string         `json:"document_id"`
-	Number      int            `json:"number,omitempty"`
-	Year        int            `json:"year,omitempty"`
-	Notation    string         `json:"notation,omitempty"`
-	Subject     string         `json:"subject"`
-	Class       string         `json:"class"`
-	DocDate     *workflow.Date `json:"doc_date,omitempty"`
-	RetainUntil time.Time      `json:"retain_until"`
-	State       string         `json:"state,omitempty"`
-	Reason      string         `json:"reason,omitempty"`
-	DisposedAt  *time.Time     `json:"disposed_at,omitempty"`
-	Objects     int            `json:"objects,omitempty"`
-	Bytes       int64          `json:"bytes,omitempty"`
+	DocumentID     string                    `json:"document_id"`
+	Number         int                       `json:"number,omitempty"`
+	Year           int                       `json:"year,omitempty"`
+	Notation       string                    `json:"notation,omitempty"`
+	Subject        string                    `json:"subject"`
+	Class          string                    `json:"class"`
+	DocDate        *workflow.Date            `json:"doc_date,omitempty"`
+	RetainUntil    time.Time                 `json:"retain_until"`
+	State          string                    `json:"state,omitempty"`
+	Reason         string                    `json:"reason,omitempty"`
+	DisposedAt     *time.Time                `json:"disposed_at,omitempty"`
+	Objects        int                       `json:"objects,omitempty"`
+	Bytes          int64                     `json:"bytes,omitempty"`
+	Files          []workflow.DisposedObject `json:"files,omitempty"`
+	DocumentSHA256 string                    `json:"document_sha256,omitempty"`
 }
 
 func disposalRowOf(d *workflow.Disposal) (*archiveDisposalRow, error) {
