@@ -49,6 +49,9 @@ type Archive interface {
 func ArchiveRoutes(a Archive) func(g *echo.Group, s *Server) {
 	return func(g *echo.Group, s *Server) {
 		h := archiveHandlers{a: a}
+		if d, ok := a.(DisposedDocuments); ok {
+			s.disposed = d // the registers note destroyed records
+		}
 		g.GET("/archive", h.search)
 		g.GET("/archive/:id", h.get)
 		g.GET("/archive/:id/object", h.object)

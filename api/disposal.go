@@ -94,6 +94,9 @@ type DisposalItemJSON struct {
 	DisposedAt  *time.Time     `json:"disposed_at,omitempty"`
 	Objects     int            `json:"objects,omitempty"`
 	Bytes       int64          `json:"bytes,omitempty"`
+	// Files are the deleted objects (also in the record_disposed event).
+	Files          []workflow.DisposedObject `json:"files,omitempty"`
+	DocumentSHA256 string                    `json:"document_sha256,omitempty"`
 }
 
 func toDisposalJSON(d *workflow.Disposal) DisposalJSON {
@@ -108,7 +111,7 @@ func toDisposalJSON(d *workflow.Disposal) DisposalJSON {
 		}
 		out.Items = append(out.Items, DisposalItemJSON{DocumentID: it.DocumentID, Number: it.Number, Year: it.Year, Notation: it.Notation,
 			Subject: it.Subject, Class: it.Class, DocDate: it.DocDate, RetainUntil: it.RetainUntil, State: st, Reason: it.Reason,
-			DisposedAt: it.DisposedAt, Objects: it.Objects, Bytes: it.Bytes})
+			DisposedAt: it.DisposedAt, Objects: it.Objects, Bytes: it.Bytes, Files: it.Files, DocumentSHA256: it.DocumentSHA256})
 	}
 	return out
 }
@@ -309,4 +312,39 @@ func markDisposed(ctx context.Context, a Archive, recs []*archive.Record, out []
 		}
 	}
 	return nil
+}
+
+// DisposedDocuments says which documents' records were destroyed
+// (archive.Service).
+type DisposedDocuments interface {
+	DisposedDocuments(ctx context.Context, ids []string) (map[string]*workflow.DisposedRecord, error)
+}
+
+// RegisterEntries are the API's lines of rows (also the web's JSON
+// download's): a destroyed record's line keeps its number, with the
+// decision in disposed and its note in notes, read for the rows in one
+// query (dd nil: none noted).
+func RegisterEntries(ctx context.Context, dd DisposedDocuments, rows []workflow.RegisterRow) ([]RegisterEntry, error) {
+	out := make([]RegisterEntry, len(rows))
+	ids := make([]string, 0, len(rows))
+	for i, r := range rows {
+		out[i] = RegisterEntryOf(r)
+		if r.DocumentID != "" {
+			ids = append(ids, r.DocumentID)
+		}
+	}
+	if dd == nil || len(ids) == 0 {
+		return out, nil
+	}
+	gone, err := dd.DisposedDocuments(ctx, ids)
+	if err != nil {
+		return nil, err
+	}
+	for i := range out {
+		if g := gone[out[i].DocumentID]; g != nil {
+			out[i].Notes = workflow.AddNote(out[i].Notes, g.Note())
+			out[i].Disposed = &DisposedJSON{DisposalID: g.DisposalID, DecisionNumber: g.DecisionNumber, DecisionDate: g.DecisionDate, DisposedAt: g.DisposedAt}
+		}
+	}
+	return out, nil
 }

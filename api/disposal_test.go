@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -87,6 +88,37 @@ func TestDisposalRoutes(t *testing.T) {
 	wantStatus(t, rec, http.StatusOK)
 	if !strings.Contains(rec.Body.String(), `"disposed":{"disposal_id":"`+d.ID) {
 		t.Fatalf("record: %s", rec.Body)
+	}
+	// The registers' JSON and CSV keep its line, noting the decision.
+	reg := fmt.Sprintf("/api/v1/registers/incoming/%d", old.Year)
+	rec = f.do(t, "clerk", http.MethodGet, reg, nil)
+	wantStatus(t, rec, http.StatusOK)
+	var lines struct {
+		Items []struct {
+			Number   int
+			Notes    string
+			Disposed *struct {
+				DecisionNumber string `json:"decision_number"`
+			}
+		}
+	}
+	json.Unmarshal(rec.Body.Bytes(), &lines)
+	noted := 0
+	for _, it := range lines.Items {
+		if it.Disposed == nil {
+			continue
+		}
+		noted++
+		if it.Number != old.Number || it.Disposed.DecisionNumber != "15/QĐ-UBND" || !strings.Contains(it.Notes, "Đã tiêu hủy theo QĐ số 15/QĐ-UBND ngày 30/05/2016") {
+			t.Fatalf("register JSON: %s", rec.Body)
+		}
+	}
+	if noted != 1 || len(lines.Items) != 2 {
+		t.Fatalf("register JSON: %d lines noted destroyed: %s", noted, rec.Body)
+	}
+	rec = f.do(t, "clerk", http.MethodGet, reg+"?format=csv", nil)
+	if rec.Code != http.StatusOK || !strings.Contains(rec.Body.String(), "Đã tiêu hủy theo QĐ số 15/QĐ-UBND ngày 30/05/2016") {
+		t.Fatalf("register CSV: %d %s", rec.Code, rec.Body)
 	}
 	// The document stays, with its number; its files are released.
 	rec = f.do(t, "clerk", http.MethodGet, "/api/v1/documents/"+old.ID, nil)

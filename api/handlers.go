@@ -1022,6 +1022,9 @@ type RegisterEntry struct {
 	// failed issue after a later number was taken; Notes says why) or
 	// "reserved" (an issue in progress).
 	Status string `json:"status,omitempty"`
+	// Disposed: the document's archived record was destroyed, by this
+	// decision (the line and its number stay; Notes says so too).
+	Disposed *DisposedJSON `json:"disposed,omitempty"`
 }
 
 func (s *Server) handleRegister(c echo.Context) error {
@@ -1079,8 +1082,12 @@ func (s *Server) writeRegisterCSV(c echo.Context, kind workflow.RegisterKind, ye
 		if w == nil {
 			w = startRegisterCSV(c, kind, name)
 		}
-		for _, r := range rows {
-			writeRegisterLine(w, kind, RegisterEntryOf(r))
+		entries, err := RegisterEntries(c.Request().Context(), s.disposed, rows)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			writeRegisterLine(w, kind, e)
 		}
 		w.Flush()
 		return w.Error()

@@ -28,8 +28,12 @@ func (s *Server) writeRegisterJSON(c echo.Context, kind workflow.RegisterKind, y
 		if w == nil {
 			w = startRegisterJSON(c, pretty(c))
 		}
-		for _, r := range rows {
-			if err := w.item(RegisterEntryOf(r)); err != nil {
+		entries, err := RegisterEntries(c.Request().Context(), s.disposed, rows)
+		if err != nil {
+			return err
+		}
+		for _, e := range entries {
+			if err := w.item(e); err != nil {
 				return err
 			}
 		}

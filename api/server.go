@@ -130,6 +130,10 @@ type Server struct {
 	// exchange) on the authenticated /api/v1 group.
 	Extra []func(g *echo.Group, s *Server)
 
+	// disposed says which documents' records were destroyed (set by
+	// ArchiveRoutes when its archive can): the registers note them.
+	disposed DisposedDocuments
+
 	log      *slog.Logger
 	echo     *echo.Echo
 	registry *prometheus.Registry

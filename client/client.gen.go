@@ -1728,8 +1728,14 @@ type DisposalItem struct {
 	DisposedAt   *time.Time          `json:"disposed_at,omitempty"`
 	DocumentDate *openapi_types.Date `json:"document_date,omitempty"`
 	DocumentId   string              `json:"document_id"`
-	Notation     *string             `json:"notation,omitempty"`
-	Number       *int                `json:"number,omitempty"`
+
+	// DocumentSha256 the SHA-256 of the record's main signed PDF (document.pdf) among them
+	DocumentSha256 *string `json:"document_sha256,omitempty"`
+
+	// Files the deleted objects, each with its size and SHA-256 (the record_disposed event of the document lists them too, in its hash-chained data)
+	Files    *[]DisposedObject `json:"files,omitempty"`
+	Notation *string           `json:"notation,omitempty"`
+	Number   *int              `json:"number,omitempty"`
 
 	// Objects archive objects deleted
 	Objects        *int      `json:"objects,omitempty"`
@@ -1760,6 +1766,16 @@ type DisposalRecords struct {
 type DisposalReject struct {
 	// Reason Example: Chưa có ý kiến thẩm định của Hội đồng xác định giá trị tài liệu
 	Reason string `json:"reason"`
+}
+
+// DisposedObject defines model for DisposedObject.
+type DisposedObject struct {
+	Key string `json:"key"`
+
+	// Name its path within the record (document.pdf, attachments/01-….pdf, metadata.json …)
+	Name   string `json:"name"`
+	Sha256 string `json:"sha256"`
+	Size   int64  `json:"size"`
 }
 
 // Document Example: {"allowed_actions":["send","archive"],"confidentiality":"normal","created_at":"2026-11-20T08:00:00+07:00","created_by":"u-01JD8Y0Z9Y8X7W","direction":"outgoing","files":[],"id":"d-01JD8Y3M2Q7KXW","issued_at":"2026-11-21T09:30:00+07:00","notation":"15/QĐ-UBND","number":15,"recipients":[{"name":"UBND phường Long Hòa","org_id":"000.00.31.H13"}],"register":"outgoing","registered_at":null,"signed_at":"2026-11-21T08:47:12+07:00","signer_id":"u-01JD8Y1A2B3C4D","state":"issued","subject":"Về việc ban hành quy chế làm việc của UBND quận Bình Thủy","type":"QĐ","type_name":"Quyết định","updated_at":"2026-11-21T09:30:00+07:00","urgency":"urgent","verification":{"reasons":[],"verdict":"valid"},"version":5,"year":2026}
@@ -2078,14 +2094,14 @@ type Event struct {
 	From       *string            `json:"from,omitempty"`
 	Hash       string             `json:"hash"`
 
-	// Kind record_disposed: the document's archived record was destroyed by a disposal decision (data: disposal, the list's ID; decision_number; decision_date; record, its key; objects, how many were deleted; files_released, the document's files given back to the blob collector); copied: a copy (bản sao) of the document was made (POST /documents/{id}/copies; data: copy, its ID; number; notation, e.g. 07/SY-UBND; form, SY, SL or TS; requested_for, for whom); link: another document now replaces, updates or answers this one (data: replaced_by, updated_by or replied_by, that document's ID); mail_retried: an admin sent again an e-mail notification the SMTP server had refused for good (POST /mail/{id}/retry; no document; data: mail, the outbox row's id; user; address, where it goes now; refused_address, the refused one when it differs; refused, the server's answer); reassigned: what waited for one user now waits for another (POST /users/{id}/reassign; data: role, officer or handler; party, the field moved: signer, assignee or drafter (created_by), absent in events written before; from and to, the users' IDs; state, the document's, unchanged); delivery_refused_seen: a clerk marked a document's refused deliveries dealt with (POST /documents/{id}/refusals/seen; data: through, the seq of the last refusal it covers): every delivery_refused before it leaves GET /refusals and the inbox; delivery_refused: a message to a connected agency refused for good, by the exchange — the agency answered the document with status 02, or the delivery failed for good and is not retried (data: org_id, org_name, delivery: document, revoke or status, status: the agency's code when it answered; comment: the reason); revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF, "attachments" when attachments were added or removed), old_sha256, new_sha256 and name (the new PDF), attachment_added:{sha256} and attachment_removed:{sha256} (each attachment added or removed: its name)
+	// Kind record_disposed: the document's archived record was destroyed by a disposal decision (data: disposal, the list's ID; decision_number; decision_date; record, its key; objects, how many were deleted; files, a JSON array of the deleted objects, each {name, key, size, sha256}; bytes, their total size; files_released, the document's files given back to the blob collector); copied: a copy (bản sao) of the document was made (POST /documents/{id}/copies; data: copy, its ID; number; notation, e.g. 07/SY-UBND; form, SY, SL or TS; requested_for, for whom); link: another document now replaces, updates or answers this one (data: replaced_by, updated_by or replied_by, that document's ID); mail_retried: an admin sent again an e-mail notification the SMTP server had refused for good (POST /mail/{id}/retry; no document; data: mail, the outbox row's id; user; address, where it goes now; refused_address, the refused one when it differs; refused, the server's answer); reassigned: what waited for one user now waits for another (POST /users/{id}/reassign; data: role, officer or handler; party, the field moved: signer, assignee or drafter (created_by), absent in events written before; from and to, the users' IDs; state, the document's, unchanged); delivery_refused_seen: a clerk marked a document's refused deliveries dealt with (POST /documents/{id}/refusals/seen; data: through, the seq of the last refusal it covers): every delivery_refused before it leaves GET /refusals and the inbox; delivery_refused: a message to a connected agency refused for good, by the exchange — the agency answered the document with status 02, or the delivery failed for good and is not retried (data: org_id, org_name, delivery: document, revoke or status, status: the agency's code when it answered; comment: the reason); revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF, "attachments" when attachments were added or removed), old_sha256, new_sha256 and name (the new PDF), attachment_added:{sha256} and attachment_removed:{sha256} (each attachment added or removed: its name)
 	Kind     EventKind `json:"kind"`
 	PrevHash string    `json:"prev_hash"`
 	Seq      int64     `json:"seq"`
 	To       *string   `json:"to,omitempty"`
 }
 
-// EventKind record_disposed: the document's archived record was destroyed by a disposal decision (data: disposal, the list's ID; decision_number; decision_date; record, its key; objects, how many were deleted; files_released, the document's files given back to the blob collector); copied: a copy (bản sao) of the document was made (POST /documents/{id}/copies; data: copy, its ID; number; notation, e.g. 07/SY-UBND; form, SY, SL or TS; requested_for, for whom); link: another document now replaces, updates or answers this one (data: replaced_by, updated_by or replied_by, that document's ID); mail_retried: an admin sent again an e-mail notification the SMTP server had refused for good (POST /mail/{id}/retry; no document; data: mail, the outbox row's id; user; address, where it goes now; refused_address, the refused one when it differs; refused, the server's answer); reassigned: what waited for one user now waits for another (POST /users/{id}/reassign; data: role, officer or handler; party, the field moved: signer, assignee or drafter (created_by), absent in events written before; from and to, the users' IDs; state, the document's, unchanged); delivery_refused_seen: a clerk marked a document's refused deliveries dealt with (POST /documents/{id}/refusals/seen; data: through, the seq of the last refusal it covers): every delivery_refused before it leaves GET /refusals and the inbox; delivery_refused: a message to a connected agency refused for good, by the exchange — the agency answered the document with status 02, or the delivery failed for good and is not retried (data: org_id, org_name, delivery: document, revoke or status, status: the agency's code when it answered; comment: the reason); revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF, "attachments" when attachments were added or removed), old_sha256, new_sha256 and name (the new PDF), attachment_added:{sha256} and attachment_removed:{sha256} (each attachment added or removed: its name)
+// EventKind record_disposed: the document's archived record was destroyed by a disposal decision (data: disposal, the list's ID; decision_number; decision_date; record, its key; objects, how many were deleted; files, a JSON array of the deleted objects, each {name, key, size, sha256}; bytes, their total size; files_released, the document's files given back to the blob collector); copied: a copy (bản sao) of the document was made (POST /documents/{id}/copies; data: copy, its ID; number; notation, e.g. 07/SY-UBND; form, SY, SL or TS; requested_for, for whom); link: another document now replaces, updates or answers this one (data: replaced_by, updated_by or replied_by, that document's ID); mail_retried: an admin sent again an e-mail notification the SMTP server had refused for good (POST /mail/{id}/retry; no document; data: mail, the outbox row's id; user; address, where it goes now; refused_address, the refused one when it differs; refused, the server's answer); reassigned: what waited for one user now waits for another (POST /users/{id}/reassign; data: role, officer or handler; party, the field moved: signer, assignee or drafter (created_by), absent in events written before; from and to, the users' IDs; state, the document's, unchanged); delivery_refused_seen: a clerk marked a document's refused deliveries dealt with (POST /documents/{id}/refusals/seen; data: through, the seq of the last refusal it covers): every delivery_refused before it leaves GET /refusals and the inbox; delivery_refused: a message to a connected agency refused for good, by the exchange — the agency answered the document with status 02, or the delivery failed for good and is not retried (data: org_id, org_name, delivery: document, revoke or status, status: the agency's code when it answered; comment: the reason); revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF, "attachments" when attachments were added or removed), old_sha256, new_sha256 and name (the new PDF), attachment_added:{sha256} and attachment_removed:{sha256} (each attachment added or removed: its name)
 type EventKind string
 
 // EventList defines model for EventList.
@@ -2484,8 +2500,11 @@ type RegisterEntry struct {
 	Copies *int `json:"copies,omitempty"`
 
 	// Date Example: 2026-11-21
-	Date       openapi_types.Date `json:"date"`
-	DocumentId string             `json:"document_id"`
+	Date openapi_types.Date `json:"date"`
+
+	// Disposed the record was destroyed (its objects are gone; the document, its number and this record's metadata stay), by this decision
+	Disposed   *ArchiveDisposed `json:"disposed,omitempty"`
+	DocumentId string           `json:"document_id"`
 
 	// FileCopyUnit Example: Văn phòng
 	FileCopyUnit *string `json:"file_copy_unit,omitempty"`
@@ -2493,7 +2512,7 @@ type RegisterEntry struct {
 	// Notation Example: 15/QĐ-UBND
 	Notation *string `json:"notation,omitempty"`
 
-	// Notes notes; a revoked document's start with "Đã thu hồi (revoked): " and the reason
+	// Notes notes; a revoked document's start with "Đã thu hồi (revoked): " and the reason; a document whose archived record was destroyed ends with "Đã tiêu hủy theo QĐ số … ngày dd/mm/yyyy" (the decision)
 	Notes string `json:"notes"`
 
 	// Number Example: 15

@@ -303,8 +303,9 @@ type disposedDocuments interface {
 }
 
 // noteDisposed adds to the register lines of destroyed records the
-// decision that destroyed them: the number stays in the register, gapless.
-func (u *UI) noteDisposed(r *http.Request, rows []registerRow) error {
+// decision that destroyed them (one query for the lines): the number
+// stays in the register, gapless.
+func (u *UI) noteDisposed(ctx context.Context, rows []registerRow) error {
 	dd, ok := u.cfg.Archive.(disposedDocuments)
 	if !ok || len(rows) == 0 {
 		return nil
@@ -315,14 +316,13 @@ func (u *UI) noteDisposed(r *http.Request, rows []registerRow) error {
 			ids = append(ids, x.DocID)
 		}
 	}
-	gone, err := dd.DisposedDocuments(r.Context(), ids)
+	gone, err := dd.DisposedDocuments(ctx, ids)
 	if err != nil {
 		return err
 	}
 	for i := range rows {
 		if g := gone[rows[i].DocID]; g != nil {
-			note := fmt.Sprintf("Đã tiêu hủy theo QĐ số %s ngày %s", g.DecisionNumber, fmtDate(&g.DecisionDate))
-			rows[i].Notes = strings.TrimPrefix(rows[i].Notes+"; "+note, "; ")
+			rows[i].Notes = workflow.AddNote(rows[i].Notes, g.Note())
 		}
 	}
 	return nil

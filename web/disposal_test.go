@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"strings"
@@ -125,6 +126,36 @@ func TestRegisterNotesDisposed(t *testing.T) {
 	}
 	if strings.Count(p.Body, "Đã tiêu hủy") != 1 {
 		t.Errorf("the note is on other lines too")
+	}
+	// The year's CSV and JSON files carry the same note on the same line.
+	note := "Đã tiêu hủy theo QĐ số 15/QĐ-UBND ngày 30/11/2026"
+	csv := e.login("vanthu").get("/registers/outgoing/2026/csv")
+	var noted []string
+	for _, line := range strings.Split(csv.Body, "\n") {
+		if strings.Contains(line, "Đã tiêu hủy") {
+			noted = append(noted, line)
+		}
+	}
+	if len(noted) != 1 || !strings.Contains(noted[0], "02/QĐ-UBND") || !strings.Contains(noted[0], note) {
+		t.Errorf("CSV lines noted: %q\n%s", noted, csv.Body)
+	}
+	js := e.login("vanthu").get("/registers/outgoing/2026/json")
+	var file struct {
+		Items []struct {
+			Number   int
+			Notes    string
+			Disposed *struct {
+				DisposalID string `json:"disposal_id"`
+			}
+		}
+	}
+	if err := json.Unmarshal([]byte(js.Body), &file); err != nil {
+		t.Fatalf("JSON: %v\n%s", err, js.Body)
+	}
+	for _, it := range file.Items {
+		if got, want := it.Disposed != nil && strings.Contains(it.Notes, note), it.Number == 2; got != want || (it.Disposed == nil) == want {
+			t.Errorf("JSON line %d: notes %q, disposed %+v", it.Number, it.Notes, it.Disposed)
+		}
 	}
 }
 

@@ -30,8 +30,13 @@ func (u *UI) handleRegisterJSON(w http.ResponseWriter, r *http.Request, s *Sessi
 			started = true
 			startRegisterJSON(w, v, &buf)
 		}
-		for _, x := range rows {
-			b, err := json.Marshal(api.RegisterEntryOf(x))
+		dd, _ := u.cfg.Archive.(api.DisposedDocuments)
+		entries, err := api.RegisterEntries(r.Context(), dd, rows)
+		if err != nil {
+			return err
+		}
+		for _, x := range entries {
+			b, err := json.Marshal(x)
 			if err != nil {
 				return err
 			}
@@ -42,7 +47,7 @@ func (u *UI) handleRegisterJSON(w http.ResponseWriter, r *http.Request, s *Sessi
 			buf.WriteString("\n")
 			buf.Write(b)
 		}
-		_, err := w.Write(buf.Bytes())
+		_, err = w.Write(buf.Bytes())
 		buf.Reset()
 		return err
 	})

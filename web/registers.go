@@ -210,7 +210,7 @@ func (u *UI) registerRows(r *http.Request, s *Session) (*registerView, error) {
 	for _, x := range rows {
 		v.Rows = append(v.Rows, toRegisterRow(x))
 	}
-	if err := u.noteDisposed(r, v.Rows); err != nil {
+	if err := u.noteDisposed(r.Context(), v.Rows); err != nil {
 		return nil, err
 	}
 	v.Pager.setLinks(fmt.Sprintf("/registers/%s/%d", v.Kind, v.Year), v.Month, page, max(pages, 1))
@@ -322,8 +322,15 @@ func (u *UI) handleRegisterCSV(w http.ResponseWriter, r *http.Request, s *Sessio
 		if cw == nil {
 			cw = startRegisterCSV(w, v)
 		}
-		for _, x := range rows {
-			writeRegisterLine(cw, v.Incoming, toRegisterRow(x))
+		lines := make([]registerRow, len(rows))
+		for i, x := range rows {
+			lines[i] = toRegisterRow(x)
+		}
+		if err := u.noteDisposed(r.Context(), lines); err != nil {
+			return err
+		}
+		for _, x := range lines {
+			writeRegisterLine(cw, v.Incoming, x)
 		}
 		cw.Flush()
 		return cw.Error()

@@ -146,6 +146,20 @@ type DisposedRecord struct {
 	DisposedBy     string
 }
 
+// Note is what a register's line of the destroyed record says in its
+// notes (the page, its print, the CSV and JSON files, the API's).
+func (r *DisposedRecord) Note() string {
+	return "Đã tiêu hủy theo QĐ số " + r.DecisionNumber + " ngày " + r.DecisionDate.Format("02/01/2006")
+}
+
+// AddNote appends note to notes, after "; " when notes has text.
+func AddNote(notes, note string) string {
+	if notes == "" {
+		return note
+	}
+	return notes + "; " + note
+}
+
 // Gone is the EGONE error of a destroyed record.
 func (r *DisposedRecord) Gone() error {
 	return Errorf(EGONE, "the record of %s was destroyed on %s by decision %s of %s (disposal list %s)", r.DocumentID,
