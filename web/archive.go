@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -48,6 +49,9 @@ type archiveSearchView struct {
 	// its label: an archivist typing a notation into the first box read
 	// "nothing found" of a record that is there.
 	Instead, InsteadField string
+	// Gone: what stays of the destroyed records among Rows, by document
+	// (their rows say Đã tiêu hủy with the decision).
+	Gone map[string]*workflow.DisposedRecord
 }
 
 // numberLike and notationLike are what a search's words look like when
@@ -134,6 +138,9 @@ func (u *UI) handleArchiveSearch(w http.ResponseWriter, r *http.Request, s *Sess
 		return err
 	}
 	v.Rows = recs
+	if v.Gone, err = u.disposedOf(r.Context(), recs); err != nil {
+		return err
+	}
 	v.Pager = pagerOf("/archive", qv, next, len(recs), total, "hồ sơ")
 	if total == 0 && q.Notation == "" && q.Number == 0 {
 		v.Instead, v.InsteadField = searchInstead(qv, q.Q)
@@ -229,6 +236,10 @@ type archiveRecordView struct {
 	CanHold bool
 	Signer  string
 	Error   string
+	// Gone: the record was destroyed (the page says by which decision
+	// and offers no download); CanList: the user reads disposal lists.
+	Gone    *workflow.DisposedRecord
+	CanList bool
 }
 
 func (u *UI) handleArchiveRecord(w http.ResponseWriter, r *http.Request, s *Session) error {
@@ -238,6 +249,20 @@ func (u *UI) handleArchiveRecord(w http.ResponseWriter, r *http.Request, s *Sess
 	}
 	u.renderRecord(w, r, s, http.StatusOK, rec, "")
 	return nil
+}
+
+// disposedOf returns what stays of the destroyed records among recs, by
+// document, in one query (none when the archive does not dispose).
+func (u *UI) disposedOf(ctx context.Context, recs []*archive.Record) (map[string]*workflow.DisposedRecord, error) {
+	dd, ok := u.cfg.Archive.(disposedDocuments)
+	if !ok || len(recs) == 0 {
+		return nil, nil
+	}
+	ids := make([]string, len(recs))
+	for i, rec := range recs {
+		ids[i] = rec.DocumentID
+	}
+	return dd.DisposedDocuments(ctx, ids)
 }
 
 // recordParts returns the report and the trail rec's metadata.json
@@ -252,8 +277,17 @@ func (u *UI) recordParts(r *http.Request, rec *archive.Record) []archive.Object 
 }
 
 func (u *UI) renderRecord(w http.ResponseWriter, r *http.Request, s *Session, status int, rec *archive.Record, problem string) {
-	v := archiveRecordView{Rec: rec, Parts: u.recordParts(r, rec), CanHold: s.User.HasAny([]workflow.Role{workflow.RoleArchivist, workflow.RoleAdmin}),
-		Signer: rec.SignerName, Error: problem}
+	v := archiveRecordView{Rec: rec, CanHold: s.User.HasAny([]workflow.Role{workflow.RoleArchivist, workflow.RoleAdmin}),
+		Signer: rec.SignerName, Error: problem, CanList: hasDisposals(&u.cfg) && s.User.HasAny(disposalRoles)}
+	gone, err := u.disposedOf(r.Context(), []*archive.Record{rec})
+	if err != nil {
+		u.log.WarnContext(r.Context(), "read whether an archive record was destroyed", "doc_id", rec.DocumentID, "err", err)
+	}
+	if v.Gone = gone[rec.DocumentID]; v.Gone != nil {
+		v.CanHold = false // nothing left to hold
+	} else {
+		v.Parts = u.recordParts(r, rec)
+	}
 	title := rec.Subject
 	if rec.Notation != "" {
 		title = rec.Notation + " · " + title

@@ -194,3 +194,58 @@ func TestDisposalPrintFiles(t *testing.T) {
 		t.Errorf("biên bản:\n%s", p.Body)
 	}
 }
+
+// goneArchive finds two records, doc-002's destroyed, and counts the
+// reads of what was destroyed.
+type goneArchive struct {
+	namedArchive
+	reads *int
+}
+
+func (a goneArchive) SearchCount(context.Context, *workflow.User, archive.Query) ([]*archive.Record, string, int, error) {
+	return []*archive.Record{{DocumentID: "doc-001", Type: "CV", Subject: "Còn giữ", Notation: "01/UBND-VP"},
+		{DocumentID: "doc-002", Type: "CV", Subject: "Hết giá trị", Notation: "02/UBND-VP"}}, "", 2, nil
+}
+
+func (a goneArchive) Get(_ context.Context, _ *workflow.User, id string) (*archive.Record, error) {
+	return &archive.Record{DocumentID: id, Type: "CV", Subject: "Hồ sơ " + id, Notation: "02/UBND-VP",
+		Objects: []archive.Object{{Name: "document.pdf", Size: 2, SHA256: "ab"}}}, nil
+}
+
+func (a goneArchive) DisposedDocuments(ctx context.Context, ids []string) (map[string]*workflow.DisposedRecord, error) {
+	*a.reads++
+	return disposedArchive{}.DisposedDocuments(ctx, ids)
+}
+
+// TestArchiveMarksDisposed: the archive search marks a destroyed record's
+// row Đã tiêu hủy with its decision (one read for the page), the others
+// not; its record page says it was destroyed, by which decision, and
+// offers neither its package nor its files; a kept record's page does.
+func TestArchiveMarksDisposed(t *testing.T) {
+	e := newTestEnv(t)
+	reads := 0
+	e.remount(t, Config{Archive: goneArchive{reads: &reads}})
+	c := e.login("luutru")
+	p := c.get("/archive?q=x")
+	doc := parseHTML(t, p.Body)
+	var rows []string
+	walkHTML(doc, func(n *html.Node) {
+		if n.Type == html.ElementNode && n.Data == "tr" {
+			rows = append(rows, textOf(n))
+		}
+	})
+	if len(rows) != 3 || strings.Contains(rows[1], "tiêu hủy") || !strings.Contains(rows[2], "Đã tiêu hủy theo QĐ số 15/QĐ-UBND ngày 30/11/2026") {
+		t.Fatalf("search rows %q", rows)
+	}
+	if reads != 1 {
+		t.Errorf("%d reads of the destroyed records for one page, want 1", reads)
+	}
+	p = c.get("/archive/doc-002")
+	if !strings.Contains(p.Body, `id="record-gone"`) || !strings.Contains(p.Body, "Quyết định số 15/QĐ-UBND ngày 30/11/2026") ||
+		strings.Contains(p.Body, "/archive/doc-002/package") || strings.Contains(p.Body, "/archive/doc-002/object") {
+		t.Fatalf("destroyed record's page:\n%s", p.Body)
+	}
+	if p = c.get("/archive/doc-001"); strings.Contains(p.Body, `id="record-gone"`) || !strings.Contains(p.Body, "/archive/doc-001/package") {
+		t.Fatalf("kept record's page:\n%s", p.Body)
+	}
+}
