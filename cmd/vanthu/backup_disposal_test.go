@@ -109,10 +109,14 @@ func checkRestoredDisposal(t *testing.T, dst map[string]string, gone *workflow.D
 	var list struct {
 		State          string
 		DecisionNumber string `json:"decision_number"`
-		Items          []struct{ State string }
+		Items          []struct {
+			State          string
+			Files          []workflow.DisposedObject
+			DocumentSHA256 string `json:"document_sha256"`
+		}
 	}
 	if c := arch.call("GET", "/api/v1/archive/disposals/"+d.ID, nil, &list); c != 200 || list.State != "disposed" || list.DecisionNumber != d.DecisionNumber ||
-		len(list.Items) != 1 || list.Items[0].State != "disposed" {
+		len(list.Items) != 1 || list.Items[0].State != "disposed" || len(list.Items[0].Files) != d.Items[0].Objects || list.Items[0].DocumentSHA256 != d.Items[0].DocumentSHA256 {
 		t.Fatalf("restored list: %d %+v", c, list)
 	}
 	var rec struct {
