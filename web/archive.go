@@ -187,8 +187,17 @@ func (u *UI) handleArchiveCSV(w http.ResponseWriter, r *http.Request, s *Session
 		if cw == nil {
 			cw = startArchiveCSV(w)
 		}
+		gone, err := u.disposedOf(r.Context(), recs)
+		if err != nil {
+			u.log.WarnContext(r.Context(), "archive CSV cut short: response aborted", "err", err)
+			panic(http.ErrAbortHandler) // the headers are sent
+		}
 		for _, rec := range recs {
-			cw.Write(archiveCSVLine(rec))
+			line := archiveCSVLine(rec)
+			if g := gone[rec.DocumentID]; g != nil {
+				line[len(line)-1] = g.Note()
+			}
+			cw.Write(line)
 		}
 		cw.Flush()
 		if werr := cw.Error(); werr != nil || next == "" {
@@ -207,11 +216,12 @@ func startArchiveCSV(w http.ResponseWriter) *csvsafe.Writer {
 	w.Write([]byte("\ufeff"))
 	cw := csvsafe.NewWriter(w)
 	cw.Write([]string{"Số, ký hiệu", "Ngày văn bản", "Văn bản", "Loại", "Trích yếu", "Người ký", "Cơ quan gửi, nhận", "Độ mật",
-		"Thời hạn bảo quản", "Bảo quản đến", "Phong tỏa pháp lý", "Ngày lưu trữ", "Mã hồ sơ"})
+		"Thời hạn bảo quản", "Bảo quản đến", "Phong tỏa pháp lý", "Ngày lưu trữ", "Mã hồ sơ", "Tiêu hủy"})
 	return cw
 }
 
-// archiveCSVLine is rec's line of the archive's CSV file.
+// archiveCSVLine is rec's line of the archive's CSV file; its last cell
+// (Tiêu hủy) is left for the note of a destroyed record.
 func archiveCSVLine(rec *archive.Record) []string {
 	number := rec.Notation
 	if number == "" && rec.Number > 0 {
@@ -227,7 +237,7 @@ func archiveCSVLine(rec *archive.Record) []string {
 	}
 	return []string{number, fmtDate(rec.DocDate), orName(directionNames, rec.Direction), orName(workflow.DocTypes, rec.Type), rec.Subject,
 		rec.SignerName, strings.Join(orgs, "; "), orName(confidentialityNames, rec.Confidentiality), orName(retentionNames, rec.Class),
-		fmtUntil(rec.RetainUntil), hold, fmtDateTime(rec.ArchivedAt), rec.Key}
+		fmtUntil(rec.RetainUntil), hold, fmtDateTime(rec.ArchivedAt), rec.Key, ""}
 }
 
 type archiveRecordView struct {

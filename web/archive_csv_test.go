@@ -87,7 +87,7 @@ func TestArchiveSearchCSV(t *testing.T) {
 		t.Fatalf("%d lines, want a header and 230 records", len(lines))
 	}
 	want := []string{"01/QĐ-UBND", "09/03/2026", "Văn bản đi", "Quyết định", "Quyết định thu hồi đất số 1", "Trần Văn Quyết",
-		"Sở Tài nguyên và Môi trường; Hộ ông Nguyễn Văn A", "Thường", "Vĩnh viễn", "Vĩnh viễn", "Có", "09:30 10/03/2026", "records/d000/v5/"}
+		"Sở Tài nguyên và Môi trường; Hộ ông Nguyễn Văn A", "Thường", "Vĩnh viễn", "Vĩnh viễn", "Có", "09:30 10/03/2026", "records/d000/v5/", ""}
 	if lines[0][0] != "Số, ký hiệu" || strings.Join(lines[1], "|") != strings.Join(want, "|") {
 		t.Errorf("header %q\nfirst line %q\nwant       %q", lines[0], lines[1], want)
 	}

@@ -202,9 +202,14 @@ type goneArchive struct {
 	reads *int
 }
 
-func (a goneArchive) SearchCount(context.Context, *workflow.User, archive.Query) ([]*archive.Record, string, int, error) {
+func (a goneArchive) Search(context.Context, *workflow.User, archive.Query) ([]*archive.Record, string, error) {
 	return []*archive.Record{{DocumentID: "doc-001", Type: "CV", Subject: "Còn giữ", Notation: "01/UBND-VP"},
-		{DocumentID: "doc-002", Type: "CV", Subject: "Hết giá trị", Notation: "02/UBND-VP"}}, "", 2, nil
+		{DocumentID: "doc-002", Type: "CV", Subject: "Hết giá trị", Notation: "02/UBND-VP"}}, "", nil
+}
+
+func (a goneArchive) SearchCount(ctx context.Context, u *workflow.User, q archive.Query) ([]*archive.Record, string, int, error) {
+	recs, next, err := a.Search(ctx, u, q)
+	return recs, next, len(recs), err
 }
 
 func (a goneArchive) Get(_ context.Context, _ *workflow.User, id string) (*archive.Record, error) {
@@ -219,7 +224,7 @@ func (a goneArchive) DisposedDocuments(ctx context.Context, ids []string) (map[s
 
 // TestArchiveMarksDisposed: the archive search marks a destroyed record's
 // row Đã tiêu hủy with its decision (one read for the page), the others
-// not; its record page says it was destroyed, by which decision, and
+// not, and so does its CSV file (column Tiêu hủy); its record page says it was destroyed, by which decision, and
 // offers neither its package nor its files; a kept record's page does.
 func TestArchiveMarksDisposed(t *testing.T) {
 	e := newTestEnv(t)
@@ -239,6 +244,12 @@ func TestArchiveMarksDisposed(t *testing.T) {
 	}
 	if reads != 1 {
 		t.Errorf("%d reads of the destroyed records for one page, want 1", reads)
+	}
+	csv := c.get("/archive?q=x&format=csv")
+	lines := strings.Split(strings.TrimSpace(csv.Body), "\n")
+	if len(lines) != 3 || !strings.HasSuffix(strings.TrimSpace(lines[0]), "Tiêu hủy") || strings.Contains(lines[1], "tiêu hủy") ||
+		!strings.HasSuffix(strings.TrimSpace(lines[2]), "Đã tiêu hủy theo QĐ số 15/QĐ-UBND ngày 30/11/2026") {
+		t.Errorf("archive CSV:\n%s", csv.Body)
 	}
 	p = c.get("/archive/doc-002")
 	if !strings.Contains(p.Body, `id="record-gone"`) || !strings.Contains(p.Body, "Quyết định số 15/QĐ-UBND ngày 30/11/2026") ||
