@@ -99,7 +99,9 @@ type DisposalItemJSON struct {
 	DocumentSHA256 string                    `json:"document_sha256,omitempty"`
 }
 
-func toDisposalJSON(d *workflow.Disposal) DisposalJSON {
+// DisposalJSONOf is list d as the API shows it (also `vanthu archive
+// disposals -json`).
+func DisposalJSONOf(d *workflow.Disposal) DisposalJSON {
 	out := DisposalJSON{ID: d.ID, Title: d.Title, State: string(d.State), CreatedBy: d.CreatedBy, CreatedAt: d.CreatedAt,
 		ApprovedBy: d.ApprovedBy, ApprovedAt: d.ApprovedAt, DecisionNumber: d.DecisionNumber, DecisionDate: d.DecisionDate,
 		DecisionText: d.DecisionText, RejectedBy: d.RejectedBy, RejectedAt: d.RejectedAt, RejectReason: d.RejectReason,
@@ -135,7 +137,7 @@ func (h disposalHandlers) list(c echo.Context) error {
 		Items []DisposalJSON `json:"items"`
 	}{Items: make([]DisposalJSON, 0, len(ls))}
 	for _, x := range ls {
-		out.Items = append(out.Items, toDisposalJSON(x))
+		out.Items = append(out.Items, DisposalJSONOf(x))
 	}
 	return c.JSON(http.StatusOK, out)
 }
@@ -161,7 +163,7 @@ func (h disposalHandlers) create(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusCreated, toDisposalJSON(x))
+	return c.JSON(http.StatusCreated, DisposalJSONOf(x))
 }
 
 func (h disposalHandlers) expired(c echo.Context) error {
@@ -196,7 +198,7 @@ func (h disposalHandlers) get(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toDisposalJSON(x))
+	return c.JSON(http.StatusOK, DisposalJSONOf(x))
 }
 
 func (h disposalHandlers) add(c echo.Context) error {
@@ -215,7 +217,7 @@ func (h disposalHandlers) add(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toDisposalJSON(x))
+	return c.JSON(http.StatusOK, DisposalJSONOf(x))
 }
 
 func (h disposalHandlers) remove(c echo.Context) error {
@@ -227,7 +229,7 @@ func (h disposalHandlers) remove(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toDisposalJSON(x))
+	return c.JSON(http.StatusOK, DisposalJSONOf(x))
 }
 
 type approveDisposalRequest struct {
@@ -253,7 +255,7 @@ func (h disposalHandlers) approve(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toDisposalJSON(x))
+	return c.JSON(http.StatusOK, DisposalJSONOf(x))
 }
 
 type rejectDisposalRequest struct {
@@ -273,7 +275,7 @@ func (h disposalHandlers) reject(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toDisposalJSON(x))
+	return c.JSON(http.StatusOK, DisposalJSONOf(x))
 }
 
 func (h disposalHandlers) run(c echo.Context) error {
@@ -285,7 +287,7 @@ func (h disposalHandlers) run(c echo.Context) error {
 	if err != nil {
 		return err
 	}
-	return c.JSON(http.StatusOK, toDisposalJSON(x))
+	return c.JSON(http.StatusOK, DisposalJSONOf(x))
 }
 
 // DisposedJSON says a record was destroyed, by which decision.

@@ -158,6 +158,8 @@ func (u *UI) disposalView(r *http.Request, s *Session, d *workflow.Disposal) (*d
 	if err != nil {
 		return nil, err
 	}
+	// A list run by `vanthu archive disposals run` names its system user.
+	names[workflow.DisposalCLI.ID] = displayName(workflow.DisposalCLI)
 	v := &disposalView{D: d, State: disposalStateNames[d.State], Names: names}
 	proposed := d.State == workflow.DisposalProposed
 	v.CanDecide = proposed && workflow.CheckDisposalApprover(s.User, d) == nil

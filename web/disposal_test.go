@@ -195,6 +195,25 @@ func TestDisposalPrintFiles(t *testing.T) {
 	}
 }
 
+// TestDisposalRunByCLINamed: a list run by `vanthu archive disposals
+// run` names its system user as the one who destroyed, on the list's page
+// and on the biên bản (the name was empty: no such user in the directory).
+func TestDisposalRunByCLINamed(t *testing.T) {
+	e := newTestEnv(t)
+	at, dd := e.now, workflow.NewDate(2016, 5, 30)
+	a := &disposalArchive{d: &workflow.Disposal{ID: "L1", Title: "Đợt 2016", CreatedBy: e.users["luutru"].ID, CreatedAt: at,
+		State: workflow.DisposalDisposed, ApprovedBy: e.users["lanhdao"].ID, DecisionNumber: "15/QĐ-UBND", DecisionDate: &dd,
+		DisposedBy: workflow.DisposalCLI.ID, DisposedAt: &at, Items: []workflow.DisposalItem{
+			{DocumentID: "d1", Notation: "12/KH-UBND", Subject: "Kế hoạch", Class: archive.Class5y, State: workflow.ItemDisposed, DisposedAt: &at}}}}
+	e.remount(t, Config{Archive: a})
+	c := e.login("luutru")
+	for _, path := range []string{"/disposals/L1", "/disposals/L1/print"} {
+		if p := c.get(path); !strings.Contains(p.Body, workflow.DisposalCLI.FullName) {
+			t.Errorf("%s does not name %q:\n%s", path, workflow.DisposalCLI.FullName, p.Body)
+		}
+	}
+}
+
 // goneArchive finds two records, doc-002's destroyed, and counts the
 // reads of what was destroyed.
 type goneArchive struct {

@@ -22,6 +22,13 @@ import (
 // document's chain, naming the list and the decision.
 const EventRecordDisposed EventKind = "record_disposed"
 
+// DisposalCLI is the system user `vanthu archive disposals run` acts as,
+// as `vanthu archive import` acts as system:import: an archivist for
+// RunDisposal's checks, named as the list's DisposedBy and the actor of
+// its record_disposed events.
+var DisposalCLI = &User{ID: "system:disposal", Username: "disposal", FullName: "Dòng lệnh vanthu archive disposals run",
+	Roles: []Role{RoleArchivist}}
+
 // DisposalState is where a disposal list is in its procedure.
 type DisposalState string
 
