@@ -169,6 +169,8 @@ const archiveUsage = `usage:
   vanthu archive verify [--json] [--at TIME] ID...
         check a record and its chain of archive time-stamps (at TIME, RFC 3339, instead of now);
         prints the verdict with its reasons; exit 1 unless every record is valid
+  vanthu archive disposals list|show|run ...
+        the disposal lists (tiêu hủy): list, show one, run an approved one ("vanthu archive disposals help")
   vanthu archive seed --count N [--seed S] [--reform=false]
         insert N synthetic archived records (search benchmarks; no objects), the same for the same S;
         --reform=false: without what the reform report counts (verdicts, deliveries, uses, due dates)
@@ -190,6 +192,8 @@ func archiveCmd(ctx context.Context, opts options, args []string, getenv func(st
 		return archiveRenewCmd(ctx, opts, args[1:], getenv, stdout, stderr)
 	case "verify":
 		return archiveVerifyCmd(ctx, opts, args[1:], getenv, stdout, stderr)
+	case "disposals":
+		return archiveDisposalsCmd(ctx, opts, args[1:], getenv, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, archiveUsage)
 		return 0

@@ -80,7 +80,7 @@ Usage:
   vanthu pki init|officer|certify|tls|root|revoke|revocations ...   development PKI ("vanthu pki -h")
   vanthu sign --layer officer|agency|attachment ... in.pdf out.pdf   ("vanthu sign -h")
   vanthu verify [--trust PEM] [--online] [--json] file.pdf   (exit 0 valid, 1 not valid, 2 error; "vanthu verify -h")
-  vanthu archive fixity|renew|verify|import|seed ...  the district repository ("vanthu archive help")
+  vanthu archive fixity|renew|verify|import|disposals|seed ...  the district repository ("vanthu archive help")
   vanthu agency export|add FILE|list   agencies of the interagency exchange
   vanthu loadtest --url URL [flags]    drive document lifecycles against running servers ("vanthu loadtest -h")
   vanthu backup DIR                    consistent backup while serving: database snapshot + objects with hashes ("vanthu backup -h")
