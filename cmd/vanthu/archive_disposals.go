@@ -95,7 +95,7 @@ func disposalsListCmd(ctx context.Context, opts options, args []string, getenv f
 	fmt.Fprintln(tw, "ID\tSTATE\tRECORDS\tPROPOSER\tDECISION\tCREATED")
 	for _, d := range ls {
 		fmt.Fprintf(tw, "%s\t%s\t%d\t%s\t%s\t%s\n", d.ID, d.State, len(d.Items), names.of(d.CreatedBy),
-			orDash(decisionOf(d)), d.CreatedAt.Local().Format("2006-01-02 15:04"))
+			orDash(decisionOf(d)), vnTime(d.CreatedAt))
 	}
 	tw.Flush()
 	fmt.Fprintf(stdout, "%d lists\n", len(ls))
@@ -184,7 +184,7 @@ func printRun(ctx context.Context, a *app, before, d *workflow.Disposal, asJSON 
 // printDisposal prints list d and its records.
 func printDisposal(w io.Writer, names userNameMap, d *workflow.Disposal) {
 	fmt.Fprintf(w, "list      %s: %s\nstate     %s\nproposed  %s, %s\n", d.ID, d.Title, d.State,
-		names.of(d.CreatedBy), d.CreatedAt.Local().Format("2006-01-02 15:04"))
+		names.of(d.CreatedBy), vnTime(d.CreatedAt))
 	if d.ApprovedBy != "" {
 		fmt.Fprintf(w, "approved  %s, %s: decision %s\n", names.of(d.ApprovedBy), localTime(d.ApprovedAt), decisionOf(d))
 		if d.DecisionText != "" {
@@ -209,7 +209,7 @@ func printDisposal(w io.Writer, names userNameMap, d *workflow.Disposal) {
 			state, detail = "held back", it.Reason
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", it.DocumentID, orDash(itemName(it)), it.Subject,
-			it.RetainUntil.Format("2006-01-02"), state, detail)
+			workflow.VietnamDate(it.RetainUntil).String(), state, detail)
 	}
 	tw.Flush()
 }
@@ -234,12 +234,15 @@ func decisionOf(d *workflow.Disposal) string {
 	return d.DecisionNumber
 }
 
+// localTime is *t as the web shows times, in Vietnam's time ("-" when nil).
 func localTime(t *time.Time) string {
 	if t == nil {
 		return "-"
 	}
-	return t.Local().Format("2006-01-02 15:04")
+	return vnTime(*t)
 }
+
+func vnTime(t time.Time) string { return t.In(workflow.Vietnam).Format("2006-01-02 15:04") }
 
 func orDash(s string) string {
 	if s == "" {
