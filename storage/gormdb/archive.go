@@ -457,12 +457,22 @@ func (x *ArchiveIndex) Search(ctx context.Context, f workflow.ArchiveQuery) ([]*
 		limit = MaxLimit
 	}
 	q := searchWhere(x.q(ctx).Table("archive_records AS r").Select("r.*"), f)
-	if f.After != "" {
-		q = q.Where("r.doc_id < ?", f.After)
+	return x.recordPage(q, f.After, limit, "search the archive")
+}
+
+// recordPage reads a page of q, a query of archive_records AS r with its
+// conditions: up to limit records, newest document first, after the
+// cursor after (a doc_id; "" for the first page), and the cursor of the
+// next page ("" on the last), known by reading one row more. what names
+// the read in its error. The archive search and the disposal's expired
+// records page alike.
+func (x *ArchiveIndex) recordPage(q *gorm.DB, after string, limit int, what string) ([]*workflow.ArchiveRecord, string, error) {
+	if after != "" {
+		q = q.Where("r.doc_id < ?", after)
 	}
 	var rows []archiveRecordRow
 	if err := q.Order("r.doc_id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
-		return nil, "", x.db.translate(err, "search the archive")
+		return nil, "", x.db.translate(err, "%s", what)
 	}
 	next := ""
 	if len(rows) > limit {

@@ -228,25 +228,5 @@ func (x *ArchiveIndex) ExpiredRecords(ctx context.Context, f workflow.ArchiveQue
 	q := searchWhere(x.q(ctx).Table("archive_records AS r").Select("r.*"), f).
 		Where("r.retain_until <= ? AND r.legal_hold = ?", utc(now), false).
 		Where("NOT EXISTS (SELECT 1 FROM archive_disposed x WHERE x.doc_id = r.doc_id)")
-	if f.After != "" {
-		q = q.Where("r.doc_id < ?", f.After)
-	}
-	var rows []archiveRecordRow
-	if err := q.Order("r.doc_id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
-		return nil, "", x.db.translate(err, "records past their retention")
-	}
-	next := ""
-	if len(rows) > limit {
-		rows = rows[:limit]
-		next = rows[limit-1].DocID
-	}
-	out := make([]*workflow.ArchiveRecord, 0, len(rows))
-	for i := range rows {
-		r, err := rows[i].toDomain()
-		if err != nil {
-			return nil, "", err
-		}
-		out = append(out, r)
-	}
-	return out, next, nil
+	return x.recordPage(q, f.After, limit, "records past their retention")
 }
