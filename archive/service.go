@@ -77,6 +77,16 @@ func (s *Service) now() time.Time {
 	return time.Now()
 }
 
+// storeNow is the archive store's clock, by which writeRecord judges
+// whether a record's retain-until date is still ahead — deliberately not
+// the service's Now. The store itself judges a retain-until date by its
+// own clock (S3 object lock, and localfs, refuse one already past), so a
+// record archived under an injected clock (a test's, an import's earlier
+// date) must be measured by the clock the store will measure it by:
+// its objects are written with retention only if the store will accept
+// it. time.Now; a test may replace it (export_test.go).
+var storeNow = time.Now
+
 func (s *Service) retain(class string, at time.Time) (time.Time, error) {
 	if s.Retain != nil {
 		return s.Retain(class, at)
@@ -317,7 +327,7 @@ func safeName(name string) string {
 // report and the trail are then written as the objects it names.
 func (s *Service) writeRecord(ctx context.Context, d *workflow.Document, events []workflow.Event, rec *Record, signer *workflow.User) ([]Object, error) {
 	opts := workflow.PutOptions{RetainUntil: rec.RetainUntil, LegalHold: rec.LegalHold}
-	if !rec.RetainUntil.After(time.Now()) {
+	if !rec.RetainUntil.After(storeNow()) {
 		// Past by the store's clock (a record archived under an earlier
 		// date: an import, a test's clock): written without retention, as
 		// restore writes such objects; the stores refuse a past date.
