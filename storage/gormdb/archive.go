@@ -30,7 +30,7 @@ type archiveRecordRow struct {
 	Key             string         `gorm:"column:record_key;not null"`
 	Class           string         `gorm:"not null"`
 	ArchivedAt      time.Time      `gorm:"not null;autoCreateTime:false"`
-	RetainUntil     time.Time      `gorm:"not null"`
+	RetainUntil     time.Time      `gorm:"not null;index:archive_records_retain_until"` // migration 35
 	LegalHold       bool           `gorm:"not null;default:false"`
 	Direction       string         `gorm:"not null"`
 	Type            string         `gorm:"not null;index:archive_records_type"`
@@ -467,11 +467,8 @@ func (x *ArchiveIndex) Search(ctx context.Context, f workflow.ArchiveQuery) ([]*
 // the read in its error. The archive search and the disposal's expired
 // records page alike.
 func (x *ArchiveIndex) recordPage(q *gorm.DB, after string, limit int, what string) ([]*workflow.ArchiveRecord, string, error) {
-	if after != "" {
-		q = q.Where("r.doc_id < ?", after)
-	}
 	var rows []archiveRecordRow
-	if err := q.Order("r.doc_id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+	if err := pageOf(q, after, limit).Find(&rows).Error; err != nil {
 		return nil, "", x.db.translate(err, "%s", what)
 	}
 	next := ""
@@ -488,6 +485,15 @@ func (x *ArchiveIndex) recordPage(q *gorm.DB, after string, limit int, what stri
 		out = append(out, r)
 	}
 	return out, next, nil
+}
+
+// pageOf is q, a query of archive_records AS r, cut to recordPage's page:
+// after the cursor after, newest document first, one row more than limit.
+func pageOf(q *gorm.DB, after string, limit int) *gorm.DB {
+	if after != "" {
+		q = q.Where("r.doc_id < ?", after)
+	}
+	return q.Order("r.doc_id DESC").Limit(limit + 1)
 }
 
 // Count implements archive.Index: one SELECT count(*) with the search's

@@ -2,9 +2,13 @@ package gormdb_test
 
 import (
 	"context"
+	"fmt"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/vanthu/vanthu/archive"
 	"github.com/vanthu/vanthu/storage/gormdb"
 	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
 	"github.com/vanthu/vanthu/workflow"
@@ -63,3 +67,56 @@ func TestDisposalStore(t *testing.T) {
 }
 
 var _ workflow.DisposalStore = (*gormdb.DB)(nil)
+
+// TestExpiredRecordsUseRetainUntilIndex: the disposal's expired records
+// are those past their retain-until, with no hold, paged by the cursor;
+// SQLite reads them from archive_records_retain_until (migration 35), not
+// from every record, and PostgreSQL has the index.
+func TestExpiredRecordsUseRetainUntilIndex(t *testing.T) {
+	for _, backend := range gormdbtest.Backends {
+		t.Run(backend, func(t *testing.T) {
+			ctx := context.Background()
+			db := gormdbtest.Open(t, backend)
+			idx := gormdb.NewArchiveIndex(db)
+			for i := range 40 {
+				archived(t, db, idx, fmt.Sprintf("k%02d", i), "Kế hoạch còn hạn lưu trữ", nil)
+			}
+			expired := func(hold bool) func(*workflow.Document, *archive.Record) {
+				return func(_ *workflow.Document, r *archive.Record) {
+					r.RetainUntil, r.LegalHold = t0.AddDate(-1, 0, 0), hold
+				}
+			}
+			for _, id := range []string{"e01", "e02", "e03"} {
+				archived(t, db, idx, id, "Kế hoạch hết hạn lưu trữ", expired(false))
+			}
+			archived(t, db, idx, "e04", "Kế hoạch hết hạn, đang phong tỏa", expired(true))
+			var got []string
+			f := archive.Query{SeeAll: true, Limit: 2}
+			for page := 0; page < 3; page++ {
+				recs, next, err := idx.ExpiredRecords(ctx, f, t0)
+				if err != nil {
+					t.Fatal(err)
+				}
+				got = append(got, ids(recs))
+				if f.After = next; next == "" {
+					break
+				}
+			}
+			if want := []string{"e03,e02", "e01"}; !slices.Equal(got, want) {
+				t.Fatalf("expired pages %q, want %q", got, want)
+			}
+			if backend == gormdb.Postgres {
+				var n int64
+				db.Gorm().Raw(`SELECT count(*) FROM pg_indexes WHERE tablename = 'archive_records' AND indexname = 'archive_records_retain_until'`).Scan(&n)
+				if n != 1 {
+					t.Fatal("no index archive_records_retain_until")
+				}
+				return
+			}
+			sql := gormdb.ExpiredRecordsSQL(db, archive.Query{SeeAll: true, After: "e03"}, t0)
+			if p := explain(t, db, sql, false); !strings.Contains(p, "USING INDEX archive_records_retain_until") {
+				t.Fatalf("the expired records are not read by their retain-until:\n%s\n%s", sql, p)
+			}
+		})
+	}
+}

@@ -234,3 +234,11 @@ func RefusalsSQL(d *DB, q workflow.RefusalQuery) (page, count string) {
 func RepliesSQL(letterID string) string {
 	return "SELECT id FROM documents" + strings.Replace(repliesWhere, "?", "'"+letterID+"'", 1) + " ORDER BY created_at, id"
 }
+
+// ExpiredRecordsSQL is the SQL of ArchiveIndex.ExpiredRecords' read of a
+// page, its values written in (for EXPLAIN).
+func ExpiredRecordsSQL(d *DB, f workflow.ArchiveQuery, now time.Time) string {
+	return d.gdb.ToSQL(func(tx *gorm.DB) *gorm.DB {
+		return pageOf(expiredWhere(tx, d.dialect, f, now), f.After, 50).Find(&[]archiveRecordRow{})
+	})
+}

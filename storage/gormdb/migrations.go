@@ -74,6 +74,7 @@ var migrations = []migration{
 	{32, "sessions: sign_confirmed_at, when the session's user last typed the right password to sign (every instance reads it: signconfirm.go)", sessionsSignConfirmedV32},
 	{33, "audit_events: audit_events_sign, the layer-1 signatures by signer and time (the list's signed_by: documents.go signedSQL)", auditEventsSignV33},
 	{34, "archive_disposals, archive_disposed: disposal lists with their decisions, and what stays of each destroyed record (disposal.go)", archiveDisposalsV34},
+	{35, "archive_records: archive_records_retain_until, the records by their retain-until date (the disposal's expired records: disposal.go expiredWhere)", archiveRecordsRetainUntilV35},
 }
 
 // sessionsSignConfirmedV32 adds sessions.sign_confirmed_at (0 in the
