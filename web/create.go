@@ -106,7 +106,8 @@ func (u *UI) newCreateView(r *http.Request, s *Session, dir workflow.Direction) 
 }
 
 // replyDraft fills form, a new outgoing document's, as a reply to the
-// incoming document in: its urgency and confidentiality, a note naming
+// incoming document in: its urgency, confidentiality and due date (the
+// reply's own, which the handler may change), a note naming
 // what it answers (number, date, sender, incoming number), which the
 // handler may edit, and the letter's ID (replies_to, kept with the
 // draft: the two pages link to each other); it returns the sender's code, to tick it among the
@@ -116,6 +117,7 @@ func replyDraft(in *workflow.Document, form map[string]string) []string {
 		return nil
 	}
 	form["urgency"], form["confidentiality"] = string(in.Urgency), string(in.Confidentiality)
+	form["due_date"] = fmtDate(in.DueDate)
 	note := "Trả lời văn bản"
 	if in.OriginalNumber != "" {
 		note += " số " + in.OriginalNumber

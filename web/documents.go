@@ -1108,6 +1108,10 @@ func personComment(e workflow.Event) string {
 type relatedDoc struct {
 	ID, Label string
 	State     workflow.State
+	// Due is an incoming letter's due date (hạn xử lý): a reply's page
+	// and form say it (Hạn trả lời), so its reviewers and signer see how
+	// urgent the answer is.
+	Due *workflow.Date
 }
 
 // linkedID is the document a link event names ("" for other events).
@@ -1172,6 +1176,9 @@ func relatedOf(x *workflow.Document, reply bool) *relatedDoc {
 		number = "chưa có số"
 	}
 	r := &relatedDoc{ID: x.ID, Label: x.Subject, State: x.State}
+	if x.Direction == workflow.Incoming {
+		r.Due = x.DueDate
+	}
 	if number != "" {
 		r.Label = number + " — " + x.Subject
 	}

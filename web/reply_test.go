@@ -84,7 +84,7 @@ func TestReplyLinksBothWays(t *testing.T) {
 	}
 	// The notice at the form's top names the letter by its number and
 	// subject, linked: it showed the letter's ID (walk 7).
-	if n := byID(parseHTML(t, form), "replies"); textOf(n) != "Văn bản này trả lời văn bản đến 12/UBND-VP — Về việc chờ complete." || hrefIn(n) != "/documents/"+id {
+	if n := byID(parseHTML(t, form), "replies"); textOf(n) != "Văn bản này trả lời văn bản đến 12/UBND-VP — Về việc chờ complete. Hạn trả lời: 31/12/2026 (hạn xử lý của văn bản đến)." || hrefIn(n) != "/documents/"+id {
 		t.Errorf("the reply's form names the letter %q (%s)", textOf(n), hrefIn(n))
 	}
 	f := url.Values{"type": {"CV"}, "subject": {"Về việc trả lời mật"}, "signer_id": {e.users["lanhdao"].ID},
@@ -96,7 +96,7 @@ func TestReplyLinksBothWays(t *testing.T) {
 	handler.get(html.UnescapeString(m[1]))
 	reply := docIDFrom(t, handler.postMultipart("/outgoing/new", f, map[string][]byte{"file": fakePDF}))
 	doc := parseHTML(t, handler.get("/documents/"+reply).Body)
-	if got, href := textOf(byID(doc, "replies-to")), hrefIn(byID(doc, "replies-to")); got != "12/UBND-VP — Về việc chờ complete" || href != "/documents/"+id {
+	if got, href := textOf(byID(doc, "replies-to")), hrefIn(byID(doc, "replies-to")); got != "12/UBND-VP — Về việc chờ completeHạn trả lời: 31/12/2026" || href != "/documents/"+id {
 		t.Errorf("reply's page: replies to %q (%s)", got, href)
 	}
 	page := handler.get("/documents/" + id).Body
@@ -112,6 +112,46 @@ func TestReplyLinksBothWays(t *testing.T) {
 	doc = parseHTML(t, e.login("chuyenvien2").get("/documents/"+id).Body)
 	if got := textOf(byID(doc, "replied-by")); got != reply {
 		t.Errorf("letter's page, to a handler who may not see the secret reply: %q, want its ID alone", got)
+	}
+}
+
+// TestReplyTakesLetterDue: the reply's form comes with the letter's due
+// date (hạn xử lý) filled in as the draft's own, and says it is the
+// letter's; the draft's page — the handler's, then the signer's as he
+// reviews it — says Hạn trả lời with the letter's date, even when the
+// handler cleared her draft's own. The reviewers and the signer could
+// not see how urgent the answer was (walk 10).
+func TestReplyTakesLetterDue(t *testing.T) {
+	e := newTestEnv(t)
+	clerk, handler := e.login("vanthu"), e.login("chuyenvien")
+	id := incomingBefore(t, e, clerk, workflow.Complete, false)
+	doc := parseHTML(t, handler.get("/outgoing/new?reply_to="+id).Body)
+	if v, _ := attrOf(byID(doc, "due_date"), "value"); v != "31/12/2026" {
+		t.Errorf("the reply's form: due date %q, want the letter's 31/12/2026", v)
+	}
+	if got := textOf(byID(doc, "reply-due")); got != "Hạn trả lời: 31/12/2026 (hạn xử lý của văn bản đến)." {
+		t.Errorf("the reply's form says %q", got)
+	}
+	for _, due := range []string{"31/12/2026", ""} {
+		handler.get("/outgoing/new?reply_to=" + id)
+		f := url.Values{"type": {"CV"}, "subject": {"Về việc trả lời hạn " + due}, "signer_id": {e.users["lanhdao"].ID},
+			"confidentiality": {"normal"}, "urgency": {"normal"}, "replies_to": {id}, "due_date": {due}}
+		reply := docIDFrom(t, handler.postMultipart("/outgoing/new", f, map[string][]byte{"file": fakePDF}))
+		d, err := e.docs.Get(t.Context(), e.users["chuyenvien"], reply)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := fmtDate(d.DueDate); got != due {
+			t.Errorf("the draft's own due date %q, want %q", got, due)
+		}
+		if _, err := e.docs.Apply(t.Context(), e.users["chuyenvien"], reply, workflow.Submit, workflow.ActionInput{}); err != nil {
+			t.Fatal(err)
+		}
+		for _, who := range []string{"chuyenvien", "lanhdao"} {
+			if got := textOf(byID(parseHTML(t, e.login(who).get("/documents/"+reply).Body), "reply-due")); got != "Hạn trả lời: 31/12/2026" {
+				t.Errorf("draft due %q, %s's page: %q", due, who, got)
+			}
+		}
 	}
 }
 
