@@ -53,19 +53,20 @@ type docView struct {
 	Pending     bool
 	// Watch: no delivery is pending, but a recipient may still report a
 	// status (settled); Refresh the pace of the refreshes, in ms.
-	Watch        bool
-	Refresh      [3]int64
-	Record       *archive.Record
-	Overdue      bool
-	DueLeft      string // days to the due date (dueLeft)
-	Error        string // the problem of the last post, shown above the actions
-	NextNumber   int    // before "Phát hành": the number it would take (a peek)
-	NextNotation string
-	Stamp        []string // before "Ký số": where the stamps go
-	NeedOverride bool     // registering needs the override (invalid signatures)
-	Comment      string
-	CanAmend     bool // a handler may draft a replacement or an update of this sent document
-	CanReply     bool // its handler may draft an outgoing reply to this incoming document
+	Watch         bool
+	Refresh       [3]int64
+	Record        *archive.Record
+	Overdue       bool
+	DueLeft       string // days to the due date (dueLeft)
+	CompletedLate string // "Hoàn thành quá hạn N ngày" (completedLate)
+	Error         string // the problem of the last post, shown above the actions
+	NextNumber    int    // before "Phát hành": the number it would take (a peek)
+	NextNotation  string
+	Stamp         []string // before "Ký số": where the stamps go
+	NeedOverride  bool     // registering needs the override (invalid signatures)
+	Comment       string
+	CanAmend      bool // a handler may draft a replacement or an update of this sent document
+	CanReply      bool // its handler may draft an outgoing reply to this incoming document
 	// Invalid is the input at fault, with Error; Assign what the
 	// assignment form held when it came back with a problem.
 	Invalid Invalid
@@ -231,6 +232,7 @@ func (u *UI) documentView(r *http.Request, s *Session, d *workflow.Document) (*d
 		return nil, err
 	}
 	v.history(d, evs, names)
+	v.CompletedLate = completedLate(d, evs)
 	v.Returned, v.CanRevise, v.Removed = lastReturn(d, evs, names), u.mayRevise(d, s), removedAttachments(evs)
 	v.ReturnedBefore, v.Directive = earlierReturns(d, evs, names), lastDirective(d, evs, names)
 	v.MovedAway = lastMovedAway(evs, s.User.ID, names)

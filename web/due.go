@@ -31,8 +31,7 @@ func dueLeft(d *workflow.Document, now time.Time) string {
 	if d.DueDate == nil || !dueOpen[d.State] {
 		return ""
 	}
-	today := workflow.VietnamDate(now).Midnight(time.UTC)
-	days := int(d.DueDate.Midnight(time.UTC).Sub(today).Hours() / 24)
+	days := -workflow.DaysLate(*d.DueDate, workflow.VietnamDate(now))
 	switch {
 	case days < 0:
 		return fmt.Sprintf("Quá hạn %d ngày", -days)
@@ -41,4 +40,25 @@ func dueLeft(d *workflow.Document, now time.Time) string {
 	default:
 		return fmt.Sprintf("còn %d ngày", days)
 	}
+}
+
+// completedLate says how late an incoming document was completed:
+// "Hoàn thành quá hạn 3 ngày" when its last completion (in evs, its
+// history) came after its due date, in calendar days of Vietnam counted
+// as the reminders count them (workflow.DaysLate); "" when completed on
+// time, not completed, or without a due date. Once completed the page
+// said nothing of the deadline missed.
+func completedLate(d *workflow.Document, evs []workflow.Event) string {
+	if d.Direction != workflow.Incoming || d.DueDate == nil {
+		return ""
+	}
+	for i := len(evs) - 1; i >= 0; i-- {
+		if e := evs[i]; e.Kind == workflow.EventTransition && e.Action == workflow.Complete {
+			if n := workflow.DaysLate(*d.DueDate, workflow.VietnamDate(e.At)); n > 0 {
+				return fmt.Sprintf("Hoàn thành quá hạn %d ngày", n)
+			}
+			return ""
+		}
+	}
+	return ""
 }

@@ -79,3 +79,38 @@ func TestPagesSayDaysLeft(t *testing.T) {
 		}
 	}
 }
+
+// TestCompletedLate: an incoming document completed after its due date
+// (31/12/2026) says on its page "Hoàn thành quá hạn N ngày", the days
+// counted in Vietnam's calendar as the reminders count them (00:30 on
+// 1 January in Hà Nội is a day late, though still 31 December in UTC),
+// and keeps saying it, with the same N, days later; completed on its due
+// day, or not completed, it says nothing of it. Once completed the page
+// showed no sign of the deadline missed (walk 10).
+func TestCompletedLate(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		at   time.Time // when the handler completes it (zero: not completed)
+		want string
+	}{
+		{"on its due day", time.Date(2026, 12, 31, 23, 50, 0, 0, workflow.Vietnam), ""},
+		{"after midnight in Hà Nội", time.Date(2027, 1, 1, 0, 30, 0, 0, workflow.Vietnam), "Hoàn thành quá hạn 1 ngày"},
+		{"three days late", time.Date(2027, 1, 3, 15, 0, 0, 0, workflow.Vietnam), "Hoàn thành quá hạn 3 ngày"},
+		{"not completed", time.Time{}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := newTestEnv(t)
+			id := incomingBefore(t, e, e.login("vanthu"), workflow.Complete, false)
+			if !tc.at.IsZero() {
+				e.now = tc.at
+				if _, err := e.docs.Apply(t.Context(), e.users["chuyenvien"], id, workflow.Complete, workflow.ActionInput{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			e.now = time.Date(2027, 1, 20, 9, 0, 0, 0, workflow.Vietnam)
+			if got := textOf(byID(parseHTML(t, e.login("chuyenvien").get("/documents/"+id).Body), "completed-late")); got != tc.want {
+				t.Errorf("completed %v: the page says %q, want %q", tc.at, got, tc.want)
+			}
+		})
+	}
+}

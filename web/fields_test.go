@@ -57,8 +57,11 @@ func byID(doc *html.Node, id string) *html.Node {
 	return found
 }
 
-// textOf is the text under n.
+// textOf is the text under n ("" for none).
 func textOf(n *html.Node) string {
+	if n == nil {
+		return ""
+	}
 	var b strings.Builder
 	var rec func(*html.Node)
 	rec = func(n *html.Node) {
