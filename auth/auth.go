@@ -605,10 +605,12 @@ func insertUser(ctx context.Context, tx workflow.Tx, actor *workflow.User, u *wo
 			"must_change_password": strconv.FormatBool(u.MustChangePassword)}})
 }
 
-// generatePassword is a random initial password: 24 characters of
+// GeneratePassword is a random initial password: 24 characters of
 // base64url (144 bits), never starting with '-' (a CSV of passwords
-// would neutralise it as the start of a formula, csvsafe).
-func generatePassword() (string, error) {
+// would neutralise it as the start of a formula, csvsafe). The bulk
+// import gives one to each user, and the web's new-user form to a user
+// whose password the admin left empty.
+func GeneratePassword() (string, error) {
 	for {
 		var raw [18]byte
 		if _, err := rand.Read(raw[:]); err != nil {
@@ -635,7 +637,7 @@ func (s *Service) Bootstrap(ctx context.Context, password string) (created bool,
 	}
 	generated := password == ""
 	if generated {
-		if password, err = generatePassword(); err != nil {
+		if password, err = GeneratePassword(); err != nil {
 			return false, "", err
 		}
 	}

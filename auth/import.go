@@ -176,7 +176,7 @@ func (s *Service) ImportUsers(ctx context.Context, actor *workflow.User, rows []
 		if row.Email != "" && !mailOK {
 			return nil, workflow.Errorf(workflow.EUNAVAILABLE, "this store keeps no e-mail addresses")
 		}
-		pw, err := generatePassword()
+		pw, err := GeneratePassword()
 		if err != nil {
 			return nil, err
 		}

@@ -137,10 +137,23 @@ func (u *UI) handleUsers(w http.ResponseWriter, r *http.Request, s *Session) err
 		return err
 	}
 	if r.Method == http.MethodPost {
-		in := auth.NewUser{Username: r.PostFormValue("username"), Password: r.PostFormValue("password"),
+		// An empty password: one is generated, as the bulk import does,
+		// and shown once on the new user's page.
+		password, generated := r.PostFormValue("password"), r.PostFormValue("password") == ""
+		if generated {
+			if password, err = auth.GeneratePassword(); err != nil {
+				return err
+			}
+		}
+		in := auth.NewUser{Username: r.PostFormValue("username"), Password: password,
 			FullName: strings.TrimSpace(r.PostFormValue("full_name")), Title: strings.TrimSpace(r.PostFormValue("title")),
 			Unit: strings.TrimSpace(r.PostFormValue("unit")), PersonalID: r.PostFormValue("personal_id"), Roles: formRoles(r)}
 		nu, err := u.createUser(r, s, in)
+		if err == nil && generated {
+			noStore(w)
+			return u.userPage(w, r, s, nu, &userView{Tabs: u.adminTabs("/admin/users"), Keys: u.cfg.Keys != nil,
+				Form: map[string]string{}, Path: userPagePath(s, nu.ID), Initial: password}, http.StatusOK)
+		}
 		if err == nil {
 			http.Redirect(w, r, "/admin/users/"+nu.ID+"?ok=user", http.StatusSeeOther)
 			return nil
@@ -239,6 +252,9 @@ type userView struct {
 	// handler's documents alone; Path is the page's path.
 	Clerk bool
 	Path  string
+	// Initial is the password generated for the user just created (the
+	// admin left it empty), shown this once: the page is not stored.
+	Initial string
 }
 
 // handleUser shows one user and applies its forms: action=update (roles,
@@ -281,16 +297,21 @@ func (u *UI) handleUser(w http.ResponseWriter, r *http.Request, s *Session) erro
 		}
 		userFormProblem(r, target, refused, &v)
 	}
+	return u.userPage(w, r, s, target, &v, status)
+}
+
+// userPage renders v, target's page, with status.
+func (u *UI) userPage(w http.ResponseWriter, r *http.Request, s *Session, target *workflow.User, v *userView, status int) error {
 	v.U, v.Self = target, target.ID == s.User.ID
 	if v.Shown == nil {
 		v.Shown = target
 	}
 	v.Roles = roleOptions(v.Shown.Roles)
 	v.Moved, v.MovedMore = u.movedDocs(r, s)
-	if err := u.fillAccount(r, s, target, &v); err != nil {
+	if err := u.fillAccount(r, s, target, v); err != nil {
 		return err
 	}
-	u.render(w, r, s, status, "admin_user", "Người dùng "+target.Username, v)
+	u.render(w, r, s, status, "admin_user", "Người dùng "+target.Username, *v)
 	return nil
 }
 
