@@ -1,8 +1,6 @@
 package web
 
 import (
-	"net/http"
-
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -26,20 +24,6 @@ func lastDirective(d *workflow.Document, evs []workflow.Event, names map[string]
 		return &eventRow{At: e.At, Actor: orDefault(names[e.Actor], "Hệ thống"), Comment: e.Comment}
 	}
 	return nil
-}
-
-// directive is lastDirective of d for an inbox row, read from its
-// history only for an incoming document being handled (assigned or in
-// progress) — the rows a handler works through.
-func (u *UI) directive(r *http.Request, s *Session, d *workflow.Document, names map[string]string) (*eventRow, error) {
-	if d.Direction != workflow.Incoming || d.State != workflow.Assigned && d.State != workflow.InProgress {
-		return nil, nil
-	}
-	evs, err := u.cfg.Docs.Events(r.Context(), s.User, d.ID)
-	if err != nil {
-		return nil, err
-	}
-	return lastDirective(d, evs, names), nil
 }
 
 // movedAway is what a hand-over did to the viewer's part in a document

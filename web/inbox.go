@@ -109,13 +109,10 @@ func (u *UI) handleInbox(w http.ResponseWriter, r *http.Request, s *Session) err
 		case d.SignerID != "":
 			row.Who = names[d.SignerID]
 		}
-		if row.Returned, err = u.returned(r, s, d, names); err != nil {
-			return err
-		}
-		if row.Directive, err = u.directive(r, s, d, names); err != nil {
-			return err
-		}
 		v.Rows = append(v.Rows, row)
+	}
+	if err := u.rowNotices(r, s, v.Rows, names); err != nil {
+		return err
 	}
 	if action == workflow.Sign {
 		u.batchRows(r, s, &v)
@@ -166,17 +163,45 @@ func rowWaits(u *workflow.User, d *workflow.Document) string {
 	return ""
 }
 
-// returned is lastReturn of d, read from its history only for a draft
-// that has moved before (a draft never submitted has version 1).
-func (u *UI) returned(r *http.Request, s *Session, d *workflow.Document, names map[string]string) (*eventRow, error) {
-	if d.State != workflow.Draft || d.Version <= 1 {
-		return nil, nil
+// rowNotices sets the rows' Returned (lastReturn, of a draft that has
+// moved before: a draft never submitted has version 1) and Directive
+// (lastDirective, of an incoming document being handled: assigned or in
+// progress — the rows a handler works through), from the latest events
+// of the page's documents read at once (Documents.LatestEvents): two
+// statements for the page, not a history a row.
+func (u *UI) rowNotices(r *http.Request, s *Session, rows []inboxRow, names map[string]string) error {
+	var drafts, handled []*workflow.Document
+	for _, row := range rows {
+		d := row.Doc
+		switch {
+		case d.State == workflow.Draft && d.Version > 1:
+			drafts = append(drafts, d)
+		case d.Direction == workflow.Incoming && (d.State == workflow.Assigned || d.State == workflow.InProgress):
+			handled = append(handled, d)
+		}
 	}
-	evs, err := u.cfg.Docs.Events(r.Context(), s.User, d.ID)
-	if err != nil {
-		return nil, err
+	var last, assigned map[string]workflow.Event
+	var err error
+	if len(drafts) > 0 {
+		if last, err = u.cfg.Docs.LatestEvents(r.Context(), s.User, drafts, workflow.EventTransition, ""); err != nil {
+			return err
+		}
 	}
-	return lastReturn(d, evs, names), nil
+	if len(handled) > 0 {
+		if assigned, err = u.cfg.Docs.LatestEvents(r.Context(), s.User, handled, workflow.EventTransition, workflow.Assign); err != nil {
+			return err
+		}
+	}
+	for i := range rows {
+		d := rows[i].Doc
+		if e, ok := last[d.ID]; ok {
+			rows[i].Returned = lastReturn(d, []workflow.Event{e}, names)
+		}
+		if e, ok := assigned[d.ID]; ok {
+			rows[i].Directive = lastDirective(d, []workflow.Event{e}, names)
+		}
+	}
+	return nil
 }
 
 // userNames maps user IDs to display names.

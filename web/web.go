@@ -60,6 +60,10 @@ type Documents interface {
 	// blob, its type from the content's first bytes (no more is read).
 	HeadFile(ctx context.Context, actor *workflow.User, id, sha string) (*workflow.Document, workflow.File, workflow.ObjectInfo, error)
 	Events(ctx context.Context, actor *workflow.User, id string) ([]workflow.Event, error)
+	// LatestEvents is, for docs as read (a page of the inbox), the latest
+	// event of kind (of action, when not "") of each, by ID, read for the
+	// page at once.
+	LatestEvents(ctx context.Context, actor *workflow.User, docs []*workflow.Document, kind workflow.EventKind, action workflow.Action) (map[string]workflow.Event, error)
 	Apply(ctx context.Context, actor *workflow.User, id string, a workflow.Action, in workflow.ActionInput) (*workflow.Document, error)
 	Precheck(ctx context.Context, actor *workflow.User, d *workflow.Document, a workflow.Action, in workflow.ActionInput) error
 	// Available is EUNAVAILABLE for an action this server can never
