@@ -474,7 +474,7 @@ func listWhere(f workflow.DocumentFilter, cur *workflow.ListCursor, n int, match
 	case workflow.OrderSigned:
 		join, args := signedJoin(f.Signed)
 		rest, more := listConds(f, cur, "", true)
-		return join + rest + " ORDER BY act.at_micros DESC, documents.id DESC LIMIT ?", append(append(args, more...), n)
+		return join + rest + " ORDER BY act.at_micros DESC, act.document_id DESC LIMIT ?", append(append(args, more...), n)
 	case workflow.OrderIssued:
 		// From documents_issued_at, in its order.
 		rest, args := listConds(f, cur, "", false)
@@ -560,7 +560,7 @@ func cursorCond(cur workflow.ListCursor) (string, []any) {
 	switch cur.Order {
 	case workflow.OrderSigned:
 		at := cur.At.UnixMicro()
-		return "act.at_micros <= ? AND (act.at_micros < ? OR documents.id < ?)", []any{at, at, cur.ID}
+		return "act.at_micros <= ? AND (act.at_micros < ? OR act.document_id < ?)", []any{at, at, cur.ID}
 	case workflow.OrderIssued:
 		at := utc(cur.At)
 		return "issued_at <= ? AND (issued_at < ? OR id < ?)", []any{at, at, cur.ID}
@@ -571,14 +571,21 @@ func cursorCond(cur workflow.ListCursor) (string, []any) {
 
 // signedJoin is the join of the list of what a.By signed in a's period,
 // ordered by when (workflow.OrderSigned): her sign events of the period
-// (actEventConds: with a.By, read from audit_events_sign), one row a
-// document with the last of them (act.at_micros), which the list is
-// ordered by — a document returned and signed again is listed once, at
-// its last signing.
+// (actEventConds: with a.By, read from audit_events_sign) each the last
+// of them on its document (no later one, by time then seq: a document
+// returned and signed again is listed once, at its last signing), its
+// time act.at_micros, which the list is ordered by. A page reads her
+// events newest first from the index, from the cursor on, and stops at
+// the page's end, with or without a period: a GROUP BY of the last
+// signing of each document read every sign event she ever made (or made
+// in the period), each page, to sort them.
 func signedJoin(a workflow.Act) (string, []any) {
-	cond, args := actEventConds(workflow.Sign, a, true)
-	return " JOIN (SELECT ae.document_id, max(ae.at_micros) AS at_micros FROM audit_events ae WHERE " + cond +
-		" GROUP BY ae.document_id) act ON act.document_id = documents.id", args
+	cond, args := actEventCondsAs("se", workflow.Sign, a, true)
+	later, largs := actEventCondsAs("ae", workflow.Sign, a, true)
+	return " JOIN (SELECT se.document_id, se.at_micros FROM audit_events se WHERE " + cond +
+		" AND NOT EXISTS (SELECT 1 FROM audit_events ae WHERE ae.document_id = se.document_id AND " + later +
+		" AND (ae.at_micros > se.at_micros OR ae.at_micros = se.at_micros AND ae.seq > se.seq))) act" +
+		" ON act.document_id = documents.id", append(args, largs...)
 }
 
 // The conditions of the list's Signed and Issued (workflow.Act) state
@@ -659,15 +666,20 @@ func actEventSQL(action workflow.Action, a workflow.Act, timed bool) (string, []
 // signer's id IN (signedSQL). kind and action are constants in the SQL,
 // as audit_events_sign's predicate.
 func actEventConds(action workflow.Action, a workflow.Act, timed bool) (string, []any) {
-	cond, args := "ae.kind = '"+string(workflow.EventTransition)+"' AND ae.action = '"+string(action)+"'", []any{}
+	return actEventCondsAs("ae", action, a, timed)
+}
+
+// actEventCondsAs is actEventConds on the audit event named alias.
+func actEventCondsAs(alias string, action workflow.Action, a workflow.Act, timed bool) (string, []any) {
+	cond, args := alias+".kind = '"+string(workflow.EventTransition)+"' AND "+alias+".action = '"+string(action)+"'", []any{}
 	if a.By != "" {
-		cond, args = cond+" AND ae.actor = ?", append(args, a.By)
+		cond, args = cond+" AND "+alias+".actor = ?", append(args, a.By)
 	}
 	if timed && a.From != nil {
-		cond, args = cond+" AND ae.at_micros >= ?", append(args, a.From.UnixMicro())
+		cond, args = cond+" AND "+alias+".at_micros >= ?", append(args, a.From.UnixMicro())
 	}
 	if timed && a.To != nil {
-		cond, args = cond+" AND ae.at_micros <= ?", append(args, a.To.UnixMicro())
+		cond, args = cond+" AND "+alias+".at_micros <= ?", append(args, a.To.UnixMicro())
 	}
 	return cond, args
 }
