@@ -411,7 +411,7 @@ func (c *conn) documents(ctx context.Context, f workflow.DocumentFilter,
 	if err != nil {
 		return nil, "", c.db.translate(err, "list documents")
 	}
-	rest, args := listWhere(f, cur, limit+1, match)
+	rest, args := listWhere(f, cur, limit+1, match, c.db.dialect == SQLite)
 	rows, err := c.queryDocuments(ctx, min(limit, DefaultLimit)+1, rest, args...)
 	if err != nil {
 		return nil, "", c.db.translate(err, "list documents")
@@ -468,16 +468,24 @@ func (c *conn) nextCursor(ctx context.Context, f workflow.DocumentFilter, last *
 // list's order, n of them. With match (SQLite, subjectPlan), the rows are
 // first those of subjectFTS that match it, read by rowid (NOT INDEXED:
 // not an index of the order), and the page's rowids sorted by the order's
-// columns alone; then the page's rows are read by rowid.
-func listWhere(f workflow.DocumentFilter, cur *workflow.ListCursor, n int, match string) (string, []any) {
+// columns alone; then the page's rows are read by rowid. sqlite: the
+// statement is SQLite's (its INDEXED BY).
+func listWhere(f workflow.DocumentFilter, cur *workflow.ListCursor, n int, match string, sqlite bool) (string, []any) {
 	switch f.Order() {
 	case workflow.OrderSigned:
 		join, args := signedJoin(f.Signed)
 		rest, more := listConds(f, cur, "", true)
 		return join + rest + " ORDER BY act.at_micros DESC, act.document_id DESC LIMIT ?", append(append(args, more...), n)
 	case workflow.OrderIssued:
-		// From documents_issued_at, in its order.
+		// From documents_issued_at, in its order. SQLite, without a
+		// period (no range of issued_at), chose the equality on direction
+		// of documents_direction_created instead, and sorted every
+		// outgoing document, each page: told the index (its predicate is
+		// issuedConst, always among the conditions).
 		rest, args := listConds(f, cur, "", false)
+		if sqlite {
+			rest = " INDEXED BY documents_issued_at" + rest
+		}
 		return rest + " ORDER BY issued_at DESC, id DESC LIMIT ?", append(args, n)
 	}
 	rest, args := listConds(f, cur, match, false)

@@ -192,7 +192,7 @@ func ListSQL(d *DB, f workflow.DocumentFilter, fts bool) string {
 	if fts {
 		match = subjectMatch(strings.Fields(vifold.Fold(f.Query)))
 	}
-	rest, args := listWhere(f, cur, 51, match)
+	rest, args := listWhere(f, cur, 51, match, d.dialect == SQLite)
 	return d.gdb.ToSQL(func(tx *gorm.DB) *gorm.DB {
 		return tx.Raw(selectDocuments[d.dialect]+rest, args...).Scan(&[]int{})
 	})

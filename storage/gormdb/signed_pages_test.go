@@ -121,3 +121,82 @@ func signedPlanOK(t *testing.T, db *gormdb.DB, sql string) {
 		t.Errorf("the list of what she signed, without a period:\n%s\n%s", sql, p)
 	}
 }
+
+// TestIssuedListPagesWithoutPeriod: "what I issued" with no period pages
+// through the clerk's documents exactly once, newest issue first, then by
+// ID, another clerk's never; and a page reads documents_issued_at from
+// its newest end — on SQLite it read every outgoing document from
+// documents_direction_created and sorted them all, each page.
+func TestIssuedListPagesWithoutPeriod(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		ctx := context.Background()
+		base := time.Date(2025, 6, 2, 8, 0, 0, 0, time.UTC)
+		const n, clerk = 120, "u-clerk"
+		var want []string
+		err := db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+			for i := range n {
+				at := base.Add(time.Duration(i/2) * time.Hour) // two at a time
+				d := &workflow.Document{ID: fmt.Sprintf("d%05d", (i*37)%n), Direction: workflow.Outgoing, Type: "CV", Subject: "Công văn",
+					Urgency: workflow.UrgencyNormal, Confidentiality: workflow.Public, State: workflow.Issued, Version: 4, SignerID: "u-officer",
+					CreatedAt: at.Add(-time.Hour), UpdatedAt: at, Register: workflow.RegisterOutgoing, Year: 2025, Number: i + 1,
+					Notation: fmt.Sprintf("%d/UBND-VP", i+1), IssuedAt: &at}
+				by := clerk
+				switch i % 3 {
+				case 1:
+					by = "u-other"
+				case 2:
+					d.State, d.Number, d.Notation, d.IssuedAt, d.Register, d.Year = workflow.Draft, 0, "", nil, "", 0
+				}
+				if err := tx.CreateDocument(ctx, d); err != nil {
+					return err
+				}
+				if d.State == workflow.Draft {
+					continue
+				}
+				if err := tx.AppendEvent(ctx, &workflow.Event{DocumentID: d.ID, Actor: by, Kind: workflow.EventTransition, Action: workflow.Issue, At: at}); err != nil {
+					return err
+				}
+				if by == clerk {
+					want = append(want, d.ID)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f := workflow.DocumentFilter{Issued: workflow.Act{By: clerk}, ViewerID: clerk, Limit: 10}
+		var got []string
+		atOf := map[string]time.Time{}
+		for pages := 0; ; pages++ {
+			if pages > n {
+				t.Fatal("the pages do not end")
+			}
+			docs, next, err := db.Documents(ctx, f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, d := range docs {
+				got = append(got, d.ID)
+				atOf[d.ID] = *d.IssuedAt
+			}
+			if next == "" {
+				break
+			}
+			f.After = next
+		}
+		if len(got) != len(want) || !slices.IsSortedFunc(got, func(a, b string) int {
+			if c := atOf[b].Compare(atOf[a]); c != 0 {
+				return c
+			}
+			return strings.Compare(b, a)
+		}) || !slices.Equal(slices.Sorted(slices.Values(got)), slices.Sorted(slices.Values(want))) {
+			t.Errorf("%d documents listed, want %d, each once, newest issue first then by ID:\n%v", len(got), len(want), got)
+		}
+		sql := gormdb.ListSQL(db, workflow.DocumentFilter{Issued: f.Issued, ViewerID: clerk}, false)
+		p := explain(t, db, sql, true)
+		if !strings.Contains(p, "documents_issued_at") || strings.Contains(p, "TEMP B-TREE FOR ORDER BY") {
+			t.Errorf("the list of what he issued, without a period:\n%s\n%s", sql, p)
+		}
+	})
+}
