@@ -140,6 +140,10 @@ type deliveryRow struct {
 	At       *time.Time
 	Attempts int
 	Note     string
+	// Retry says, of a delivery being retried, how many times it was
+	// tried, when last, and when it is tried again by itself — not in
+	// Said: a screen reader is not told each new attempt.
+	Retry string
 	// Raw is the delivery's last error as the exchange worker wrote it
 	// (English, for the administrator), Note saying it in Vietnamese.
 	Raw string
@@ -340,6 +344,7 @@ func (u *UI) deliveries(ctx context.Context, s *Session, d *workflow.Document, v
 			v.Pending = true
 			if rep.LastError != "" {
 				row.Note = "Đang thử lại: " + deliveryProblem(rep.LastError)
+				row.Retry = retrySaid(rep.Delivery)
 			}
 		}
 		if rep.State == workflow.DeliveryFailed {
@@ -349,6 +354,17 @@ func (u *UI) deliveries(ctx context.Context, s *Session, d *workflow.Document, v
 		v.Deliveries = append(v.Deliveries, row)
 	}
 	return nil
+}
+
+// retrySaid says of a delivery being retried how many times it was
+// tried, when last and when it is tried again by itself: "Đã thử 3 lần,
+// lần gần nhất 08:05 08/12/2026; tự động thử lại lúc 08:07 08/12/2026."
+func retrySaid(d workflow.Delivery) string {
+	s := fmt.Sprintf("Đã thử %d lần, lần gần nhất %s", d.Attempts, fmtDateTime(d.UpdatedAt))
+	if !d.NextAttempt.IsZero() {
+		s += "; tự động thử lại lúc " + fmtDateTime(d.NextAttempt)
+	}
+	return s + "."
 }
 
 // said is the row's state as one sentence, what a screen reader is told
