@@ -682,9 +682,23 @@ func TestIntegrationBrowserSignBatch(t *testing.T) {
 		}
 	}
 	b.As("officer", "password-officer")
+	// On a tablet, upright: a finger's tap beside a 20 px box, within
+	// 44 px of touch target, ticks it (walk 11: it hit the cell and did
+	// nothing).
+	b.Run(chromedp.EmulateViewport(768, 1024))
 	b.Go("/?task=sign")
 	for _, id := range docs {
-		b.Run(chromedp.Click(chromedp.CSS(`input[type="checkbox"][name="doc"][value^="` + id + `@"]`)))
+		ticked := Get(b, chromedp.Evaluate[bool](fmt.Sprintf(`(() => {
+  const box = document.querySelector('input[type="checkbox"][name="doc"][value^="%s@"]');
+  const r = box.getBoundingClientRect();
+  const hit = document.elementFromPoint(r.left + r.width / 2 + 18, r.top + r.height / 2 + 10);
+  if (hit) hit.click();
+  return box.checked;
+})()`, id)))
+		if !ticked {
+			t.Errorf("a tap 18 px beside the box of %s, on a 768 px tablet, did not tick it", id)
+			b.Run(chromedp.Click(chromedp.CSS(`input[type="checkbox"][name="doc"][value^="` + id + `@"]`)))
+		}
 	}
 	b.Shot("sign-batch-chosen")
 	axe("Chờ ký")
