@@ -50,3 +50,46 @@ func TestDeliveryRetrySaysWhen(t *testing.T) {
 		t.Errorf("the delivered one speaks of retries:\n%s", rows[2])
 	}
 }
+
+// TestDeliveryStatusesBefore: a sent document's delivery shows, under the
+// recipient's last status, the ones it reported before with their times
+// (Trước đó: 01 · Đã đến (…); 03 · Đã tiếp nhận (vào sổ) (…)) — the
+// clerk read '05 · Đang xử lý' alone and could not tell when her
+// document was registered or assigned there (walk 11, the exchange
+// clerk); a delivery with its one status says nothing more.
+func TestDeliveryStatusesBefore(t *testing.T) {
+	e := newTestEnv(t)
+	at := e.now
+	st := func(code string, m int) workflow.ReceivedStatus {
+		return workflow.ReceivedStatus{DocumentID: "sent1", OrgID: "000.00.31.H13", Code: code, At: at.Add(time.Duration(m) * time.Minute)}
+	}
+	five := at.Add(50 * time.Minute)
+	one := at.Add(time.Minute)
+	reps := []exchange.DeliveryReport{
+		{Delivery: workflow.Delivery{ID: "dl-1", DocumentID: "sent1", OrgID: "000.00.31.H13", OrgName: "UBND phường Long Hòa",
+			Kind: workflow.DeliverDocument, State: workflow.DeliveryDelivered, Attempts: 1, LastStatus: "05", LastStatusAt: &five, UpdatedAt: at},
+			Statuses: []workflow.ReceivedStatus{st("01", 1), st("03", 20), st("04", 35), st("05", 50)}},
+		{Delivery: workflow.Delivery{ID: "dl-2", DocumentID: "sent1", OrgID: "000.00.32.H13", OrgName: "UBND phường An Thới",
+			Kind: workflow.DeliverDocument, State: workflow.DeliveryDelivered, Attempts: 1, LastStatus: "01", LastStatusAt: &one, UpdatedAt: at},
+			Statuses: []workflow.ReceivedStatus{{DocumentID: "sent1", OrgID: "000.00.32.H13", Code: "01", At: one}}},
+	}
+	e.remount(t, Config{Exchange: deliveriesOnly{reps: reps}})
+	d := &workflow.Document{ID: "sent1", Direction: workflow.Outgoing, Type: "QĐ", Subject: "Quyết định gửi hai phường",
+		Urgency: workflow.UrgencyNormal, Confidentiality: workflow.Public, State: workflow.Sent, Version: 6,
+		Recipients: []workflow.Org{{OrgID: "000.00.31.H13"}, {OrgID: "000.00.32.H13"}}, CreatedBy: e.users["vanthu"].ID, CreatedAt: at, UpdatedAt: at}
+	if err := e.repo.Atomic(context.Background(), func(ctx context.Context, tx workflow.Tx) error { return tx.CreateDocument(ctx, d) }); err != nil {
+		t.Fatal(err)
+	}
+	rows := strings.Split(deliveriesSection.FindString(e.login("vanthu").get("/documents/sent1").Body), "<tr data-delivery=")
+	if len(rows) != 3 {
+		t.Fatalf("%d rows", len(rows)-1)
+	}
+	want := "Trước đó: 01 · Đã đến (" + fmtDateTime(at.Add(time.Minute)) + "); 03 · Đã tiếp nhận (vào sổ) (" +
+		fmtDateTime(at.Add(20*time.Minute)) + "); 04 · Đã phân công (" + fmtDateTime(at.Add(35*time.Minute)) + ")"
+	if !strings.Contains(rows[1], "05 · Đang xử lý") || !strings.Contains(rows[1], want) {
+		t.Errorf("Long Hòa's row does not say %q:\n%s", want, rows[1])
+	}
+	if strings.Contains(rows[2], "Trước đó") {
+		t.Errorf("An Thới's one status is said twice:\n%s", rows[2])
+	}
+}

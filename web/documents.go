@@ -144,6 +144,9 @@ type deliveryRow struct {
 	// tried, when last, and when it is tried again by itself — not in
 	// Said: a screen reader is not told each new attempt.
 	Retry string
+	// Before lists the statuses the recipient reported before its last
+	// (Code), each with its time: "01 · Đã đến (08:05 08/12/2026); 03 · …".
+	Before string
 	// Raw is the delivery's last error as the exchange worker wrote it
 	// (English, for the administrator), Note saying it in Vietnamese.
 	Raw string
@@ -330,6 +333,7 @@ func (u *UI) deliveries(ctx context.Context, s *Session, d *workflow.Document, v
 			StateCls: "d-" + string(rep.State), Attempts: rep.Attempts, Code: rep.StatusCode}
 		if rep.Kind == workflow.DeliverDocument {
 			row.Kind, row.Code, row.At = "Văn bản", rep.LastStatus, rep.LastStatusAt
+			row.Before = statusesBefore(rep.Statuses, rep.LastStatus)
 		} else {
 			row.Kind = "Thông báo trạng thái"
 			row.At = &rep.UpdatedAt
@@ -365,6 +369,29 @@ func retrySaid(d workflow.Delivery) string {
 		s += "; tự động thử lại lúc " + fmtDateTime(d.NextAttempt)
 	}
 	return s + "."
+}
+
+// statusesBefore lists, in the order they came, the statuses a recipient
+// reported before its last one (last, which the row shows), each with
+// when it says it happened: the clerk sees when her document was
+// registered and assigned there, not only that it is now being handled.
+// "" with no status but the last.
+func statusesBefore(sts []workflow.ReceivedStatus, last string) string {
+	if n := len(sts); n > 0 && sts[n-1].Code == last {
+		sts = sts[:n-1]
+	}
+	var parts []string
+	for _, st := range sts {
+		p := st.Code
+		if t := statusCodes[st.Code]; t != "" {
+			p += " · " + t
+		}
+		if !st.At.IsZero() {
+			p += " (" + fmtDateTime(st.At) + ")"
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, "; ")
 }
 
 // said is the row's state as one sentence, what a screen reader is told
