@@ -36,6 +36,9 @@ type docView struct {
 	PageImage *pageImage // the first page, for touch screens (reader.go)
 	Signer    string
 	Creator   string
+	// Arrived: the document was created by the exchange (received from a
+	// connected agency): its page says when it arrived, not who created it.
+	Arrived bool
 	// Drafter is an outgoing document's drafter when it is no longer who
 	// created it (its drafts passed on: Chuyển việc cho…).
 	Drafter     string
@@ -560,6 +563,7 @@ func (v *docView) history(d *workflow.Document, evs []workflow.Event, names map[
 		v.Events = append(v.Events, eventRow{At: e.At, Actor: orDefault(names[e.Actor], "Hệ thống"), Text: eventText(e, names), Comment: personComment(e), linkID: linkedID(e)})
 		if e.Kind == workflow.EventCreate {
 			v.Creator = orDefault(names[e.Actor], "Hệ thống")
+			v.Arrived = e.Actor == workflow.Exchange.ID
 			if d.Direction == workflow.Outgoing && d.CreatedBy != "" && d.CreatedBy != e.Actor {
 				v.Drafter = orDefault(names[d.CreatedBy], d.CreatedBy)
 			}

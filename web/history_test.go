@@ -8,8 +8,8 @@ import (
 	"github.com/vanthu/vanthu/workflow"
 )
 
-// TestMachineCreatedHistory: a document the exchange received names the
-// exchange as its creator (not an empty name before the time) and its
+// TestMachineCreatedHistory: a document the exchange received says when
+// it arrived (Nhận qua liên thông, not an empty creator) and its
 // history says, in Vietnamese, that it came over the exchange — without
 // the service's own English note ("received over the exchange"); an
 // imported one says it was imported, without "imported from an existing
@@ -37,11 +37,11 @@ func TestMachineCreatedHistory(t *testing.T) {
 		id, want, creator string
 		not               []string
 	}{
-		{received.ID, "Nhận văn bản qua trục liên thông", displayName(workflow.Exchange), []string{"received over the exchange", "<dd> · "}},
-		{imported.ID, "Nhập văn bản từ kho lưu trữ có sẵn (tệp “kho-cu.csv”)", displayName(e.users["vanthu"]), []string{"imported from an existing archive"}},
+		{received.ID, "Nhận văn bản qua trục liên thông", "<dt>Nhận qua liên thông</dt><dd>", []string{"received over the exchange", "<dd> · ", "<dt>Người tạo</dt>"}},
+		{imported.ID, "Nhập văn bản từ kho lưu trữ có sẵn (tệp “kho-cu.csv”)", "<dd>" + displayName(e.users["vanthu"]) + " · ", []string{"imported from an existing archive"}},
 	} {
 		body := clerk.get("/documents/" + c.id).Body
-		if !strings.Contains(body, c.want) || !strings.Contains(body, "<dd>"+c.creator+" · ") {
+		if !strings.Contains(body, c.want) || !strings.Contains(body, c.creator) {
 			t.Errorf("%s: lacks %q or the creator %q", c.id, c.want, c.creator)
 		}
 		for _, n := range c.not {
