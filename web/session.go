@@ -457,10 +457,20 @@ func (u *UI) handleLogout(w http.ResponseWriter, r *http.Request, s *Session) er
 	return nil
 }
 
-// safeNext keeps a post-login redirect on this site.
+// safeNext keeps a post-login redirect on this site: a path of its own,
+// never what a browser reads as another host. A browser removes tabs and
+// line breaks from a URL before it reads it and takes a backslash for a
+// slash (the WHATWG URL standard), so "/\t/evil.example" is
+// "//evil.example" to it: a control character or a backslash anywhere
+// gives "/".
 func safeNext(next string) string {
-	if next == "" || !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+	if next == "" || next[0] != '/' || strings.HasPrefix(next, "//") || strings.ContainsFunc(next, unsafeInNext) {
 		return "/"
 	}
 	return next
+}
+
+// unsafeInNext reports the characters safeNext refuses.
+func unsafeInNext(r rune) bool {
+	return r == '\\' || r < 0x20 || r == 0x7f
 }

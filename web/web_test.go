@@ -248,9 +248,26 @@ func TestLoginLogout(t *testing.T) {
 		}
 	})
 	t.Run("next stays on site", func(t *testing.T) {
-		for in, want := range map[string]string{"/documents/x": "/documents/x", "//evil.example": "/", "https://evil.example/": "/", "": "/"} {
+		for in, want := range map[string]string{"/documents/x": "/documents/x", "//evil.example": "/", "https://evil.example/": "/", "": "/",
+			// A browser drops tabs and line breaks and reads \ as /: each is //evil.example to it.
+			"/\tevil.example": "/", "/\t/evil.example": "/", "/\n/evil.example": "/", "/\r/evil.example": "/", "/\\evil.example": "/",
+			"/documents/x\\..": "/", "/documents/x?q=a%09b": "/documents/x?q=a%09b"} {
 			if got := safeNext(in); got != want {
 				t.Errorf("safeNext(%q) = %q", in, got)
+			}
+		}
+	})
+	t.Run("logged in, next off site", func(t *testing.T) {
+		// A link to the login page of a user already logged in redirects
+		// at once: a next a browser reads as another host would send her
+		// there without her typing anything.
+		c := e.client()
+		c.get("/login")
+		c.post("/login", url.Values{"username": {"vanthu"}, "password": {testPassword}})
+		for _, next := range []string{"/\t/evil.example", "/\n/evil.example", "/\\evil.example"} {
+			p := c.get("/login?next=" + url.QueryEscape(next))
+			if loc := p.Header.Get("Location"); p.Status != http.StatusSeeOther || loc != "/" {
+				t.Errorf("next %q: %d to %q, want 303 to /", next, p.Status, loc)
 			}
 		}
 	})
