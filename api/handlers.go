@@ -44,7 +44,7 @@ func bind(c echo.Context, v any) error {
 const maxJSON = 1 << 20
 
 // decodeJSON reads one JSON object from r into v: no field v does not
-// have (unknownFieldError), a null only where the field takes one
+// have (unknownFieldError), none named twice (duplicateFieldError), a null only where the field takes one
 // (applyNulls: nullFieldError), nothing but white space after it
 // (`{...}garbage` and `{...}{...}` were taken for their first value), at
 // most maxJSON bytes (errJSONTooLarge).
@@ -67,6 +67,9 @@ func decodeJSON(r io.Reader, v any) error {
 		}
 	}
 	if err = unknownField(err, data, v); err != nil {
+		return err
+	}
+	if err = duplicateField(data); err != nil {
 		return err
 	}
 	return applyNulls(data, v)

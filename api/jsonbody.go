@@ -52,6 +52,81 @@ type unknownFieldError struct{ path string }
 
 func (e unknownFieldError) Error() string { return fmt.Sprintf("unknown field %q", e.path) }
 
+// duplicateFieldError: an object of the JSON names a field twice (path
+// as sent: "confidentiality", "sender.name"), or twice in spellings the
+// decoder takes for one field ("confidentiality", "Confidentiality"). The
+// decoder kept the last and dropped the first unseen: {"confidentiality":
+// "secret", "confidentiality": "normal"} created a document that is not
+// classified, where a proxy, a log or a client's own check reading the
+// first saw Tối mật.
+type duplicateFieldError struct{ path string }
+
+func (e duplicateFieldError) Error() string { return fmt.Sprintf("field %q named twice", e.path) }
+
+// jsonLevel is an object or array duplicateField is inside: its path,
+// the names seen (nil for an array), whether a name comes next and the
+// next element's index.
+type jsonLevel struct {
+	path    string
+	seen    map[string]bool
+	wantKey bool
+	key     string
+	index   int
+}
+
+// duplicateField returns a duplicateFieldError for the first field data
+// (JSON the decoder took) names twice in one object; names are compared
+// folded, as the decoder matches them to a struct's fields.
+func duplicateField(data []byte) error {
+	dec := json.NewDecoder(bytes.NewReader(data))
+	var stack []*jsonLevel
+	for {
+		tok, err := dec.Token()
+		if err != nil {
+			return nil // io.EOF: the decoder has judged the syntax
+		}
+		var top *jsonLevel
+		if len(stack) > 0 {
+			top = stack[len(stack)-1]
+		}
+		if d, ok := tok.(json.Delim); ok && (d == '}' || d == ']') {
+			stack = stack[:len(stack)-1]
+			continue
+		}
+		path := ""
+		if top != nil && top.wantKey {
+			name := tok.(string)
+			folded := strings.ToLower(strings.ToUpper(name))
+			if top.seen[folded] {
+				return duplicateFieldError{joinJSONPath(top.path, name)}
+			}
+			top.seen[folded], top.key, top.wantKey = true, name, false
+			continue
+		}
+		if top != nil { // a value: the level's next token is a name or an element
+			path, top.wantKey = joinJSONPath(top.path, top.key), top.seen != nil
+			if top.seen == nil {
+				path = joinJSONPath(top.path, strconv.Itoa(top.index))
+				top.index++
+			}
+		}
+		switch tok {
+		case json.Delim('{'):
+			stack = append(stack, &jsonLevel{path: path, seen: map[string]bool{}, wantKey: true})
+		case json.Delim('['):
+			stack = append(stack, &jsonLevel{path: path})
+		}
+	}
+}
+
+// joinJSONPath is path's child name, as the API names a nested field.
+func joinJSONPath(path, name string) string {
+	if path == "" {
+		return name
+	}
+	return path + "." + name
+}
+
 var jsonUnmarshaler = reflect.TypeFor[json.Unmarshaler]()
 
 // unknownField returns err, decoding data into v, as an
@@ -268,6 +343,10 @@ func jsonBodyError(where string, err error) error {
 	var ue unknownFieldError
 	if errors.As(err, &ue) {
 		return workflow.Errorf(workflow.EINVALID, "unknown field %q in %s", ue.path, where).On(fieldOfPath(ue.path))
+	}
+	var dup duplicateFieldError
+	if errors.As(err, &dup) {
+		return workflow.Errorf(workflow.EINVALID, "field %q is given twice in %s: give it once", dup.path, where).On(fieldOfPath(dup.path))
 	}
 	return workflow.Errorf(workflow.EINVALID, "%s is not valid JSON for this route: %v", where, err)
 }

@@ -40,6 +40,9 @@ func TestJSONBodyRefusals(t *testing.T) {
 		{"400/number for string", "handler", "POST", action, "application/json", `{"comment":5}`, 400, "invalid", "comment", "comment must be a string, not a number"},
 		{"400/number out of range", "handler", "POST", action, "application/json", `{"version":1e300}`, 400, "invalid", "version", "the number 1e300"},
 		{"400/unknown field", "admin", "PATCH", user, "application/json", `{"nickname":"x"}`, 400, "invalid", "nickname", `unknown field "nickname"`},
+		{"400/field twice", "admin", "PATCH", user, "application/json", `{"disabled":true,"disabled":false}`, 400, "invalid", "disabled", `field "disabled" is given twice`},
+		{"400/field twice, case", "admin", "POST", "/api/v1/users", "application/json", `{"username":"x","password":"mat-khau-tam","roles":["handler"],"Roles":["admin"]}`, 400, "invalid", "Roles", `field "Roles" is given twice`},
+		{"400/login twice", "", "POST", "/api/v1/auth/login", "application/json", `{"username":"admin","username":"x","password":"x"}`, 400, "invalid", "username", "given twice"},
 		{"400/null body", "admin", "PATCH", user, "application/json", `null`, 400, "invalid", "", "must be a JSON object, not null"},
 		{"400/null login", "", "POST", "/api/v1/auth/login", "application/json", ` null`, 400, "invalid", "", "must be a JSON object, not null"},
 		{"400/array body", "handler", "PUT", "/api/v1/documents/" + d.ID + "/layout", "application/json", `[{"layout":{}}]`, 400, "invalid", "", "must be a JSON object, not an array"},
@@ -105,6 +108,10 @@ func TestMetaPartRefusals(t *testing.T) {
 		{"wrong type", `{"direction":"incoming","subject":["a"]}`, "subject", "subject must be a string, not an array"},
 		{"nested unknown field", `{"direction":"incoming","sender":{"org_id":"000.00.00.H13","fax":"1"}}`, "sender.fax", `unknown field "sender.fax" in part meta`},
 		{"unknown field in an element", `{"direction":"incoming","recipients":[{"org_id":"000.00.00.H13","fax":"1"}]}`, "recipients", `unknown field "recipients.0.fax"`},
+		// The decoder kept the last: a document marked Tối mật, then thường, was created thường.
+		{"field twice", `{"direction":"outgoing","confidentiality":"secret","confidentiality":"normal"}`, "confidentiality", `field "confidentiality" is given twice in part meta`},
+		{"nested field twice", `{"direction":"incoming","sender":{"org_id":"000.00.00.H13","name":"A","name":"B"}}`, "sender.name", `field "sender.name" is given twice`},
+		{"twice in an element", `{"direction":"outgoing","recipients":[{"org_id":"000.00.00.H13","name":"A"},{"org_id":"000.00.00.H13","org_id":"x","name":"B"}]}`, "recipients", `"recipients.1.org_id" is given twice`},
 		{"null", `null`, "", "part meta must be a JSON object, not null"},
 		{"array", `[]`, "", "part meta must be a JSON object, not an array"},
 	}
