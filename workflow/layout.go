@@ -52,11 +52,8 @@ func (s *Service) SetLayout(ctx context.Context, actor *User, id string, version
 	var out *Document
 	err := s.Repo.Atomic(ctx, func(ctx context.Context, tx Tx) error {
 		d, err := tx.LockDocument(ctx, id)
-		if err != nil {
+		if err := visibleOrNotFound(d, err, actor); err != nil {
 			return err
-		}
-		if !CanSee(d, actor) {
-			return Errorf(ENOTFOUND, "document %s not found", id)
 		}
 		if version != 0 && version != d.Version {
 			return Errorf(ECONFLICT, "the document changed (version %d, you saw %d); reload it", d.Version, version)

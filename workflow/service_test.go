@@ -662,6 +662,10 @@ func TestNotFoundSameForHiddenAndMissing(t *testing.T) {
 			_, err := e.svc.Apply(ctx, e.other, id, workflow.Assign, workflow.ActionInput{AssigneeID: e.other.ID})
 			return err
 		}},
+		// The defaults (no layout): no PDF read before the transaction,
+		// whose own answers differed ("document X not found" against the
+		// store's "lock document X: not found").
+		{"SetLayout", func(id string) error { _, err := e.svc.SetLayout(ctx, e.other, id, 0, nil); return err }},
 	} {
 		hidden, absent := call.fn(sec.ID), call.fn(missing)
 		if workflow.ErrorCode(hidden) != workflow.ENOTFOUND || workflow.ErrorCode(absent) != workflow.ENOTFOUND ||

@@ -125,6 +125,8 @@ func testNothingLeaks(t *testing.T, s *server) {
 			{"POST", "/api/v1/documents/%s/actions/no-such-action", nil},
 			{"POST", "/api/v1/documents/%s/revoke", map[string]any{"reason": "sai sót"}},
 			{"POST", "/api/v1/documents/%s/revocation", map[string]any{"accept": true}},
+			{"PUT", "/api/v1/documents/%s/layout", map[string]any{"layout": nil}},
+			{"PATCH", "/api/v1/documents/%s", map[string]any{"notes": "x"}},
 			{"GET", "/api/v1/archive/%s", nil},
 			{"GET", "/api/v1/archive/%s/object?name=metadata.json", nil},
 			{"GET", "/api/v1/archive/%s/package", nil},
