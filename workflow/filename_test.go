@@ -21,6 +21,8 @@ func TestFileName(t *testing.T) {
 		{"long/extension too long to be one", "a." + strings.Repeat("b", 300), "a." + strings.Repeat("b", 253)},
 		{"control characters", "a\r\nb\x00c\x7fd.pdf", "abcd.pdf"},
 		{"not UTF-8", "a\xffb.pdf", "ab.pdf"},
+		{"bidirectional override", "Phụ lục\u202Efdp.exe", "Phụ lụcfdp.exe"},
+		{"bidirectional isolate, C1 control", "a\u2067b\u0085c.pdf", "abc.pdf"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := workflow.FileName(tc.in)

@@ -498,13 +498,16 @@ func (s *Service) store(ctx context.Context, u *Upload, kind FileKind, inspect b
 const MaxFileName = 255
 
 // FileName is the name a file is kept under: name without control
-// characters, at most MaxFileName characters, its extension kept when it
-// is shortened. A client's name of 100,000 characters was kept whole and
-// sent back in the download's Content-Disposition header, which clients
-// refuse (over 64 KiB: the file could not be downloaded).
+// characters or bidirectional embeddings, overrides and isolates (the
+// characters a field refuses, unsafeRune), at most MaxFileName
+// characters, its extension kept when it is shortened. A client's name of
+// 100,000 characters was kept whole and sent back in the download's
+// Content-Disposition header, which clients refuse (over 64 KiB: the file
+// could not be downloaded); "Phụ lục\u202Efdp.exe" was kept as it came
+// and listed on the document's page reading "Phụ lụcexe.pdf".
 func FileName(name string) string {
 	name = strings.Map(func(r rune) rune {
-		if r < 0x20 || r == 0x7f || r == utf8.RuneError {
+		if unsafeRune(r, 1) {
 			return -1
 		}
 		return r
