@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"crypto/x509"
+	"errors"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/vanthu/vanthu/internal/testpdf"
 	"github.com/vanthu/vanthu/signing/keys"
 	"github.com/vanthu/vanthu/workflow"
 )
@@ -230,6 +232,51 @@ func TestOutgoingDraftMustBeUnsigned(t *testing.T) {
 			}
 			if c.code != "" && !strings.Contains(workflow.ErrorMessage(err), "already carries") {
 				t.Errorf("message %q does not say why", workflow.ErrorMessage(err))
+			}
+		})
+	}
+}
+
+// TestOutgoingDraftWithoutActiveContent: a draft that acts when it is
+// opened — JavaScript, a launch action, an embedded or attached file — is
+// refused at upload (CheckSignable) and at layer 1, EUNPROCESSABLE with
+// workflow.ErrPDFActive: the official's signature would vouch for it and
+// the agencies it is sent to would open it in readers that run it. Before,
+// a handler's draft with /OpenAction JavaScript was signed and issued.
+func TestOutgoingDraftWithoutActiveContent(t *testing.T) {
+	svc := newTestService(t, newTestPKI(t, "ec"))
+	ctx := context.Background()
+	officer := &workflow.User{ID: "u1", FullName: "Nguyễn Văn Sĩ", Title: "Chủ tịch"}
+	d := &workflow.Document{ID: "d1", Notation: "15/QĐ-UBND"}
+	js := "<< /S /JavaScript /JS (app.alert\\(1\\)) >>"
+	for _, c := range []struct {
+		name, want string
+		pdf        []byte
+	}{
+		{"plain", "", testpdf.Active("", "")},
+		{"a link", "", testpdf.Active("", "/Annots [<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A << /S /URI /URI (https://example.vn/) >> >>]")},
+		{"open action", "JavaScript run on opening", testpdf.Active("/OpenAction 6 0 R", "", js)},
+		{"after a go-to", "JavaScript run on opening", testpdf.Active("/OpenAction << /S /GoTo /D [3 0 R /Fit] /Next [6 0 R] >>", "", js)},
+		{"named script", "JavaScript", testpdf.Active("/Names << /JavaScript << /Names [(a) 6 0 R] >> >>", "", js)},
+		{"document trigger", "JavaScript", testpdf.Active("/AA << /WC 6 0 R >>", "", js)},
+		{"page trigger", "JavaScript (page 1)", testpdf.Active("", "/AA << /O 6 0 R >>", js)},
+		{"launch", "a launch action (page 1)", testpdf.Active("", "/Annots [<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A << /S /Launch /F (cmd.exe) >> >>]")},
+		{"embedded file", "an embedded file", testpdf.Active("/Names << /EmbeddedFiles << /Names [(a.exe) 6 0 R] >> >>", "",
+			"<< /Type /Filespec /F (a.exe) /EF << /F 7 0 R >> >>", "<< /Type /EmbeddedFile /Length 2 >>\nstream\nMZ\nendstream")},
+		{"attached file", "an attached file (page 1)", testpdf.Active("", "/Annots [<< /Type /Annot /Subtype /FileAttachment /Rect [0 0 9 9] /FS 6 0 R >>]",
+			"<< /Type /Filespec /F (a.exe) >>")},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			err := svc.CheckSignable(ctx, bytes.NewReader(c.pdf), int64(len(c.pdf)))
+			_, serr := svc.SignOfficial(ctx, d, officer, c.pdf)
+			for what, err := range map[string]error{"CheckSignable": err, "SignOfficial": serr} {
+				switch {
+				case c.want == "" && err != nil:
+					t.Errorf("%s: %v", what, err)
+				case c.want != "" && (!errors.Is(err, workflow.ErrPDFActive) || workflow.ErrorCode(err) != workflow.EUNPROCESSABLE ||
+					!strings.Contains(workflow.ErrorMessage(err), "contains "+c.want+",")):
+					t.Errorf("%s: %v, want EUNPROCESSABLE ErrPDFActive with %q", what, err, c.want)
+				}
 			}
 		})
 	}

@@ -421,6 +421,7 @@ var unusablePDFTexts = []struct {
 }{
 	{workflow.ErrPDFEncrypted, "Tệp PDF được đặt mật khẩu (mã hóa) nên hệ thống không đọc được. Hãy bỏ mật khẩu của tệp (hoặc in tệp ra PDF) rồi chọn lại."},
 	{workflow.ErrPDFForm, "Tệp PDF có biểu mẫu để điền: hãy in tệp ra PDF (làm phẳng biểu mẫu) rồi chọn lại tệp đã in."},
+	{workflow.ErrPDFActive, "Tệp PDF có mã JavaScript, lệnh chạy chương trình hoặc tệp nhúng bên trong, sẽ chạy khi mở tệp: hãy in tệp ra PDF rồi chọn lại tệp đã in; tệp nhúng cần gửi kèm thì in ra PDF và chọn ở mục Phụ lục kèm theo."},
 	{workflow.ErrPDFSigned, "Tệp PDF đã có chữ ký số. Văn bản đi được ký trong hệ thống: hãy chọn bản dự thảo chưa ký."},
 	{workflow.ErrPDFDamaged, "Tệp PDF bị hỏng, không đọc được. Hãy mở và lưu lại tệp (hoặc in tệp ra PDF) rồi chọn lại."},
 }

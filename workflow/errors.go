@@ -47,6 +47,7 @@ var (
 	ErrPDFDamaged   = errors.New("the PDF cannot be read")
 	ErrPDFForm      = errors.New("the PDF is a form")
 	ErrPDFSigned    = errors.New("the PDF is signed already")
+	ErrPDFActive    = errors.New("the PDF acts when opened")
 )
 
 // Error is the domain error: a code for machines and a message for people.
