@@ -26,9 +26,9 @@ func activeContent(rdr *pdf.Reader, pages int) string {
 	root := rdr.Trailer().Key("Root")
 	names := root.Key("Names")
 	switch {
-	case !names.Key("JavaScript").IsNull():
+	case nameTreeHolds(names.Key("JavaScript"), 0):
 		return "JavaScript"
-	case !names.Key("EmbeddedFiles").IsNull():
+	case nameTreeHolds(names.Key("EmbeddedFiles"), 0):
 		return "an embedded file"
 	}
 	if k := actionKind(root.Key("OpenAction")); k != "" {
@@ -39,6 +39,26 @@ func activeContent(rdr *pdf.Reader, pages int) string {
 	}
 	budget := 2*pages + 64 // nodes of the page tree visited: a cycle ends
 	return pagesKind(root.Key("Pages"), 0, new(int), &budget)
+}
+
+// nameTreeHolds says whether the name tree under node has an entry: its
+// /Names (key, value pairs) or a kid's, at depth at most 32. An empty
+// tree (/EmbeddedFiles << /Names [] >>, which some producers write, as
+// does internal/testpdf) holds nothing that acts.
+func nameTreeHolds(node pdf.Value, depth int) bool {
+	if depth > 32 || node.Kind() != pdf.Dict {
+		return false
+	}
+	if node.Key("Names").Len() > 0 {
+		return true
+	}
+	kids := node.Key("Kids")
+	for i := range min(kids.Len(), maxAnnots) {
+		if nameTreeHolds(kids.Index(i), depth+1) {
+			return true
+		}
+	}
+	return false
 }
 
 // pagesKind is what acts in the pages under node of the page tree, walked
