@@ -41,8 +41,8 @@ func (a fuzzAccounts) Logout(context.Context, string) error { return nil }
 func (a fuzzAccounts) ChangePasswordFrom(context.Context, string, *workflow.User, string, string, string) (*workflow.User, error) {
 	return nil, workflow.Errorf(workflow.EFORBIDDEN, "no")
 }
-func (a fuzzAccounts) CreateUser(context.Context, *workflow.User, auth.NewUser) (*workflow.User, error) {
-	return nil, workflow.Errorf(workflow.EFORBIDDEN, "no")
+func (a fuzzAccounts) CreateUserInitial(context.Context, *workflow.User, auth.NewUser) (*workflow.User, string, error) {
+	return nil, "", workflow.Errorf(workflow.EFORBIDDEN, "no")
 }
 func (a fuzzAccounts) UpdateUser(context.Context, *workflow.User, string, func(*workflow.User) error) (*workflow.User, error) {
 	return nil, workflow.Errorf(workflow.EFORBIDDEN, "no")

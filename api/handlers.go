@@ -157,7 +157,7 @@ func (s *Server) handleCreateUser(c echo.Context) error {
 	for _, r := range req.Roles {
 		in.Roles = append(in.Roles, workflow.Role(r))
 	}
-	u, err := s.Accounts.CreateUser(c.Request().Context(), Actor(c), in)
+	u, initial, err := s.Accounts.CreateUserInitial(c.Request().Context(), Actor(c), in)
 	if err != nil {
 		return err
 	}
@@ -166,7 +166,19 @@ func (s *Server) handleCreateUser(c echo.Context) error {
 			return err
 		}
 	}
-	return s.userJSON(c, http.StatusCreated, u)
+	out, err := s.usersJSON(c, []*workflow.User{u})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusCreated, createdUserJSON{UserJSON: out[0], InitialPassword: initial})
+}
+
+// createdUserJSON is POST /users's answer: the user, and the password
+// generated when the request gave none (auth.Service.CreateUserInitial),
+// in this answer only (no-store, as every answer of the API).
+type createdUserJSON struct {
+	UserJSON
+	InitialPassword string `json:"initial_password,omitempty"`
 }
 
 func (s *Server) handleListUsers(c echo.Context) error {

@@ -72,7 +72,9 @@ type Accounts interface {
 	// ChangePasswordFrom is the logged-in user's own change (the current
 	// password checked and throttled as a login; the other sessions end).
 	ChangePasswordFrom(ctx context.Context, addr string, actor *workflow.User, token, current, newPW string) (*workflow.User, error)
-	CreateUser(ctx context.Context, actor *workflow.User, in auth.NewUser) (*workflow.User, error)
+	// CreateUserInitial creates a user; a password left empty is
+	// generated and returned (initial), to be shown this once.
+	CreateUserInitial(ctx context.Context, actor *workflow.User, in auth.NewUser) (u *workflow.User, initial string, err error)
 	UpdateUser(ctx context.Context, actor *workflow.User, id string, fn func(*workflow.User) error) (*workflow.User, error)
 }
 

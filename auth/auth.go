@@ -552,6 +552,27 @@ func (s *Service) CreateUser(ctx context.Context, actor *workflow.User, in NewUs
 	return u, nil
 }
 
+// CreateUserInitial is CreateUser for an admin's form or request where
+// the password may be left empty: then one is generated
+// (GeneratePassword, the bulk import's) and returned as initial, to be
+// shown to the admin this once — nothing keeps it but its hash, and no
+// audit event or log names it. Like every password an admin gives, it is
+// temporary (MustChangePassword). A password given is checked as
+// CreateUser does, and initial is then empty. The web's new-user form
+// and POST /api/v1/users both call it.
+func (s *Service) CreateUserInitial(ctx context.Context, actor *workflow.User, in NewUser) (u *workflow.User, initial string, err error) {
+	if in.Password == "" {
+		if initial, err = GeneratePassword(); err != nil {
+			return nil, "", err
+		}
+		in.Password, in.Temporary = initial, true
+	}
+	if u, err = s.CreateUser(ctx, actor, in); err != nil {
+		return nil, "", err
+	}
+	return u, initial, nil
+}
+
 // validNewUser checks a new user as CreateUser does, every field's
 // problem at once (the admin's form shows each beside its input), in the
 // form's order: the first is the answer's. It returns in cleaned: the

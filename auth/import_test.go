@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -202,6 +203,40 @@ func TestImportUsersAllOrNothing(t *testing.T) {
 		// Again: every username is taken now, and nothing more is created.
 		if _, err := s.ImportUsers(ctx, admin, rows); len(workflow.Problems(err)) != 6 {
 			t.Fatalf("again: %v", err)
+		}
+	})
+}
+
+// TestCreateUserInitial, on both databases: a user an admin creates with
+// the password left empty (the web's form, POST /api/v1/users) gets a
+// generated one — 24 characters, returned once, its hash alone kept, in
+// no audit event — and must change it at the first login; a password
+// given is checked as before and nothing is generated.
+func TestCreateUserInitial(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		ctx := context.Background()
+		s := &auth.Service{Repo: db, Cost: bcrypt.MinCost}
+		admin, err := s.CreateUser(ctx, nil, auth.NewUser{Username: "admin", Password: "password-1", Roles: []workflow.Role{"admin"}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		u, pw, err := s.CreateUserInitial(ctx, admin, auth.NewUser{Username: "sinh", Roles: []workflow.Role{"handler"}})
+		if err != nil || len(pw) != 24 || !u.MustChangePassword || bcrypt.CompareHashAndPassword([]byte(u.PasswordHash), []byte(pw)) != nil {
+			t.Fatalf("no password: %+v %q %v", u, pw, err)
+		}
+		evs, _ := db.EventsAfter(ctx, 0, 100)
+		for _, e := range evs {
+			for k, v := range e.Data {
+				if strings.Contains(v, pw) {
+					t.Errorf("event %s names the generated password in %s", e.Kind, k)
+				}
+			}
+		}
+		for pw, code := range map[string]string{"mat-khau-tu-go": "", "ngan": workflow.EINVALID} {
+			u, initial, err := s.CreateUserInitial(ctx, admin, auth.NewUser{Username: "go" + strconv.Itoa(len(pw)), Password: pw, Roles: []workflow.Role{"handler"}})
+			if workflow.ErrorCode(err) != code || initial != "" || (err == nil && !u.MustChangePassword) {
+				t.Errorf("password %q: %q %v, want %q and none generated", pw, initial, err, code)
+			}
 		}
 	})
 }

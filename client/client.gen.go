@@ -2316,10 +2316,10 @@ type NewUser struct {
 	// Example: Trần Thị Bình
 	FullName *string `json:"full_name,omitempty"`
 
-	// Password temporary: the user must change it at the first login (must_change_password)
+	// Password temporary: the user must change it at the first login (must_change_password). Absent (or empty): one is generated and given once, as initial_password in the 201
 	//
 	// Example: mat-khau-an-toan
-	Password string `json:"password"`
+	Password *string `json:"password,omitempty"`
 
 	// PersonalId The official's personal ID number (số định danh cá nhân: a CCCD's 12 digits, an older ID card's number): what binds the official to a CA certificate whose subject UID names it ("CCCD:092080001234"). 6-20 letters or digits once spaces are dropped; a kind prefix such as "CCCD:" is accepted and dropped; empty = none. 400 otherwise.
 	//
@@ -2768,6 +2768,9 @@ type User struct {
 
 	// Id Example: u-01JD8Y1A2B3C4D
 	Id string `json:"id"`
+
+	// InitialPassword only in the answer of POST /api/v1/users that gave no password: the one generated (24 characters, as the web's new-user form left empty and the bulk import generate), temporary (must_change_password). Shown this once: no other answer (GET /users, GET /users/{id}), log or audit event carries it; the server keeps its bcrypt hash alone
+	InitialPassword *string `json:"initial_password,omitempty"`
 
 	// LastLoginAt shown to admins only: the user's last successful login (absent: none recorded; logins are recorded from schema migration 20 on)
 	LastLoginAt *time.Time `json:"last_login_at,omitempty"`
@@ -3947,12 +3950,16 @@ type ClientInterface interface {
 
 	// CreateUserWithBody Create a user (admin)
 	//
+	// With no password, one is generated (as the web's new-user form left empty): the 201 gives it as initial_password, in this answer only (Cache-Control no-store). Either way the password is temporary: the user's first login must change it.
+	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/users (the `CreateUser` operationId).
 	CreateUserWithBody(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// CreateUser Create a user (admin)
+	//
+	// With no password, one is generated (as the web's new-user form left empty): the 201 gives it as initial_password, in this answer only (Cache-Control no-store). Either way the password is temporary: the user's first login must change it.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -5316,6 +5323,8 @@ func (c *Client) ListUsers(ctx context.Context, reqEditors ...RequestEditorFn) (
 
 // CreateUserWithBody Create a user (admin)
 //
+// With no password, one is generated (as the web's new-user form left empty): the 201 gives it as initial_password, in this answer only (Cache-Control no-store). Either way the password is temporary: the user's first login must change it.
+//
 // Takes any type of body and a specified content type.
 //
 // Corresponds with POST /api/v1/users (the `CreateUser` operationId).
@@ -5332,6 +5341,8 @@ func (c *Client) CreateUserWithBody(ctx context.Context, contentType string, bod
 }
 
 // CreateUser Create a user (admin)
+//
+// With no password, one is generated (as the web's new-user form left empty): the 201 gives it as initial_password, in this answer only (Cache-Control no-store). Either way the password is temporary: the user's first login must change it.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -9551,12 +9562,16 @@ type ClientWithResponsesInterface interface {
 
 	// CreateUserWithBodyWithResponse Create a user (admin)
 	//
+	// With no password, one is generated (as the web's new-user form left empty): the 201 gives it as initial_password, in this answer only (Cache-Control no-store). Either way the password is temporary: the user's first login must change it.
+	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/users (the `CreateUser` operationId).
 	CreateUserWithBodyWithResponse(ctx context.Context, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*CreateUserResponse, error)
 
 	// CreateUserWithResponse Create a user (admin)
+	//
+	// With no password, one is generated (as the web's new-user form left empty): the 201 gives it as initial_password, in this answer only (Cache-Control no-store). Either way the password is temporary: the user's first login must change it.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16337,6 +16352,8 @@ func (c *ClientWithResponses) ListUsersWithResponse(ctx context.Context, reqEdit
 
 // CreateUserWithBodyWithResponse Create a user (admin)
 //
+// With no password, one is generated (as the web's new-user form left empty): the 201 gives it as initial_password, in this answer only (Cache-Control no-store). Either way the password is temporary: the user's first login must change it.
+//
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
 // Corresponds with POST /api/v1/users (the `CreateUser` operationId).
@@ -16349,6 +16366,8 @@ func (c *ClientWithResponses) CreateUserWithBodyWithResponse(ctx context.Context
 }
 
 // CreateUserWithResponse Create a user (admin)
+//
+// With no password, one is generated (as the web's new-user form left empty): the 201 gives it as initial_password, in this answer only (Cache-Control no-store). Either way the password is temporary: the user's first login must change it.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

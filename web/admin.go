@@ -137,22 +137,17 @@ func (u *UI) handleUsers(w http.ResponseWriter, r *http.Request, s *Session) err
 		return err
 	}
 	if r.Method == http.MethodPost {
-		// An empty password: one is generated, as the bulk import does,
-		// and shown once on the new user's page.
-		password, generated := r.PostFormValue("password"), r.PostFormValue("password") == ""
-		if generated {
-			if password, err = auth.GeneratePassword(); err != nil {
-				return err
-			}
-		}
-		in := auth.NewUser{Username: r.PostFormValue("username"), Password: password,
+		// An empty password: one is generated (auth's
+		// CreateUserInitial, as the API's) and shown once on the new
+		// user's page.
+		in := auth.NewUser{Username: r.PostFormValue("username"), Password: r.PostFormValue("password"),
 			FullName: strings.TrimSpace(r.PostFormValue("full_name")), Title: strings.TrimSpace(r.PostFormValue("title")),
 			Unit: strings.TrimSpace(r.PostFormValue("unit")), PersonalID: r.PostFormValue("personal_id"), Roles: formRoles(r)}
-		nu, err := u.createUser(r, s, in)
-		if err == nil && generated {
+		nu, initial, err := u.createUser(r, s, in)
+		if err == nil && initial != "" {
 			noStore(w)
 			return u.userPage(w, r, s, nu, &userView{Tabs: u.adminTabs("/admin/users"), Keys: u.cfg.Keys != nil,
-				Form: map[string]string{}, Path: userPagePath(s, nu.ID), Initial: password}, http.StatusOK)
+				Form: map[string]string{}, Path: userPagePath(s, nu.ID), Initial: initial}, http.StatusOK)
 		}
 		if err == nil {
 			http.Redirect(w, r, "/admin/users/"+nu.ID+"?ok=user", http.StatusSeeOther)
@@ -728,16 +723,16 @@ func (u *UI) handleAudit(w http.ResponseWriter, r *http.Request, s *Session) err
 
 // createUser creates the user of the new-user form, with its e-mail
 // address (checked first: 400 on email).
-func (u *UI) createUser(r *http.Request, s *Session, in auth.NewUser) (*workflow.User, error) {
+func (u *UI) createUser(r *http.Request, s *Session, in auth.NewUser) (*workflow.User, string, error) {
 	email, err := workflow.CheckEmail(r.PostFormValue("email"))
 	if err != nil {
-		return nil, err
+		return nil, "", err
 	}
-	nu, err := u.cfg.Accounts.CreateUser(r.Context(), s.User, in)
+	nu, initial, err := u.cfg.Accounts.CreateUserInitial(r.Context(), s.User, in)
 	if err != nil || email == "" || u.cfg.Mail == nil {
-		return nu, err
+		return nu, initial, err
 	}
-	return nu, u.cfg.Mail.SetUserMail(r.Context(), s.User.ID, nu.ID, workflow.MailSettings{Email: email})
+	return nu, initial, u.cfg.Mail.SetUserMail(r.Context(), s.User.ID, nu.ID, workflow.MailSettings{Email: email})
 }
 
 // updateUser applies the user page's information form, its e-mail

@@ -130,7 +130,9 @@ type Accounts interface {
 	// (zero: none, forgotten by a lockout or a password change).
 	RememberSignConfirm(ctx context.Context, token string, at time.Time) (stored bool, err error)
 	SignConfirmed(ctx context.Context, token string, u *workflow.User) (at time.Time, stored bool, err error)
-	CreateUser(ctx context.Context, actor *workflow.User, in auth.NewUser) (*workflow.User, error)
+	// CreateUserInitial creates a user; a password left empty is
+	// generated and returned (initial), to be shown this once.
+	CreateUserInitial(ctx context.Context, actor *workflow.User, in auth.NewUser) (u *workflow.User, initial string, err error)
 	UpdateUser(ctx context.Context, actor *workflow.User, id string, fn func(*workflow.User) error) (*workflow.User, error)
 	SetPassword(ctx context.Context, actor *workflow.User, id, password string) (*workflow.User, error)
 }

@@ -45,7 +45,8 @@ func TestGeneratedClient(t *testing.T) {
 	admin := login("admin", "admin-password-1")
 
 	fullName, title := "Lê Thị Cúc", "Chuyên viên"
-	cu, err := c.CreateUserWithResponse(ctx, apiclient.CreateUserJSONRequestBody{Username: "cuc", Password: "mat-khau-cuc-1",
+	cucPW, anPW := "mat-khau-cuc-1", "mat-khau-an-1"
+	cu, err := c.CreateUserWithResponse(ctx, apiclient.CreateUserJSONRequestBody{Username: "cuc", Password: &cucPW,
 		FullName: &fullName, Title: &title, Roles: []apiclient.Role{apiclient.Handler}}, admin)
 	must(t, err)
 	if cu.JSON201 == nil {
@@ -54,14 +55,14 @@ func TestGeneratedClient(t *testing.T) {
 	if cu.JSON201.FullName != fullName || len(cu.JSON201.Roles) != 1 || cu.JSON201.Roles[0] != apiclient.Handler {
 		t.Fatalf("created user %+v", cu.JSON201)
 	}
-	dup, err := c.CreateUserWithResponse(ctx, apiclient.CreateUserJSONRequestBody{Username: "cuc", Password: "mat-khau-cuc-1",
+	dup, err := c.CreateUserWithResponse(ctx, apiclient.CreateUserJSONRequestBody{Username: "cuc", Password: &cucPW,
 		Roles: []apiclient.Role{apiclient.Handler}}, admin)
 	must(t, err)
 	if dup.JSON409 == nil || dup.JSON409.Error.Code != apiclient.ErrorCodeConflict {
 		t.Fatalf("duplicate user: %s %s", dup.Status(), dup.Body)
 	}
 	officerName := "Nguyễn Văn An"
-	off, err := c.CreateUserWithResponse(ctx, apiclient.CreateUserJSONRequestBody{Username: "an", Password: "mat-khau-an-1",
+	off, err := c.CreateUserWithResponse(ctx, apiclient.CreateUserJSONRequestBody{Username: "an", Password: &anPW,
 		FullName: &officerName, Roles: []apiclient.Role{apiclient.Officer}}, admin)
 	must(t, err)
 	if off.JSON201 == nil {

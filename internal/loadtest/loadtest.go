@@ -458,7 +458,7 @@ func (r *runner) setup(ctx context.Context) error {
 			pw := "lt-" + run + "-password"
 			full := fmt.Sprintf("Tải Thử %s %d", role, i+1)
 			title := "Chuyên viên"
-			cu, err := c.CreateUserWithResponse(ctx, client.CreateUserJSONRequestBody{Username: name, Password: pw,
+			cu, err := c.CreateUserWithResponse(ctx, client.CreateUserJSONRequestBody{Username: name, Password: &pw,
 				FullName: &full, Title: &title, Roles: []client.Role{role}}, admin)
 			if err := check("create user", httpResp(cu), body(cu), err, 201); err != nil {
 				return fmt.Errorf("loadtest: %w", err)
