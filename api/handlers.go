@@ -304,9 +304,11 @@ type metaRequest struct {
 	Sender          *workflow.Org  `json:"sender" null:"omit"`
 	OriginalNumber  string         `json:"original_number"`
 	OriginalDate    string         `json:"original_date"`
-	DueDate         string         `json:"due_date"`
-	Retention       string         `json:"retention"`
-	Notes           string         `json:"notes"`
+	// DueDate left out (nil): a reply takes its letter's
+	// (workflow.ReplyDue); "" or null: none.
+	DueDate   *string `json:"due_date" null:"clear"`
+	Retention string  `json:"retention"`
+	Notes     string  `json:"notes"`
 	// Replaces or Updates: the ID of a sent outgoing document this one
 	// replaces (edXML type 3) or updates (type 2).
 	Replaces string `json:"replaces"`
@@ -699,7 +701,9 @@ func (p *createParts) input() (workflow.CreateInput, error) {
 	if in.OriginalDate, err = parseDay("original_date", meta.OriginalDate); err != nil {
 		return in, err
 	}
-	if in.DueDate, err = parseDay("due_date", meta.DueDate); err != nil {
+	if meta.DueDate == nil {
+		in.DueFromLetter = meta.RepliesTo != ""
+	} else if in.DueDate, err = parseDay("due_date", *meta.DueDate); err != nil {
 		return in, err
 	}
 	return in, nil

@@ -102,3 +102,53 @@ func TestListReplies(t *testing.T) {
 		t.Errorf("no such letter: %d", code)
 	}
 }
+
+// TestReplyTakesLetterDue: a reply drafted through the API with no
+// due_date takes its letter's (hạn xử lý, workflow.ReplyDue), as the
+// web's reply form comes filled with it; a due_date given wins, and ""
+// or null gives the reply none (the web's form cleared). The answer and
+// the document read again say the same; a letter with no due date gives
+// none. Through apitest.Validating.
+func TestReplyTakesLetterDue(t *testing.T) {
+	f := newFixture(t, 10<<20)
+	lm := incomingMeta()
+	lm["due_date"] = "2026-12-31"
+	letter, undated := f.create(t, "clerk", lm), f.create(t, "clerk", incomingMeta())
+	for _, tc := range []struct {
+		name, letter string
+		due          any // nil: left out
+		want         string
+	}{
+		{"left out", letter.ID, nil, "2026-12-31"},
+		{"given", letter.ID, "2027-01-15", "2027-01-15"},
+		{"empty", letter.ID, "", ""},
+		{"null", letter.ID, "null", ""},
+		{"letter without one", undated.ID, nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			meta := f.outgoingMeta()
+			meta["replies_to"] = tc.letter
+			if tc.due == "null" {
+				meta["due_date"] = nil
+			} else if tc.due != nil {
+				meta["due_date"] = tc.due
+			}
+			reply := f.create(t, "handler", meta)
+			for _, d := range []api.DocumentJSON{reply, f.get(t, "handler", reply.ID)} {
+				if got := deref(d.DueDate); got != tc.want {
+					t.Errorf("due_date %q, want %q", got, tc.want)
+				}
+			}
+		})
+	}
+	if d := f.create(t, "handler", f.outgoingMeta()); d.DueDate != nil {
+		t.Errorf("a draft answering nothing got due_date %q", *d.DueDate)
+	}
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

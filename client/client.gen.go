@@ -1939,7 +1939,7 @@ type DocumentMeta struct {
 	// Example: VP
 	DraftingUnit *string `json:"drafting_unit,omitempty"`
 
-	// DueDate YYYY-MM-DD
+	// DueDate YYYY-MM-DD (hạn xử lý). Left out of a reply (replies_to): the letter's due date, as the web's reply form is filled (Hạn trả lời); a date given wins, and "" or null gives the reply none
 	//
 	// Example: 2026-12-15
 	DueDate *string `json:"due_date,omitempty"`

@@ -117,7 +117,7 @@ func replyDraft(in *workflow.Document, form map[string]string) []string {
 		return nil
 	}
 	form["urgency"], form["confidentiality"] = string(in.Urgency), string(in.Confidentiality)
-	form["due_date"] = fmtDate(in.DueDate)
+	form["due_date"] = fmtDate(workflow.ReplyDue(in))
 	note := "Trả lời văn bản"
 	if in.OriginalNumber != "" {
 		note += " số " + in.OriginalNumber

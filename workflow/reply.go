@@ -29,7 +29,23 @@ func (s *Service) validateReply(ctx context.Context, actor *User, in *CreateInpu
 	if letter.Direction != Incoming {
 		return Errorf(EINVALID, "only an incoming document can be replied to (this one is %s)", letter.Direction).On("replies_to")
 	}
+	if in.DueFromLetter && in.DueDate == nil {
+		in.DueDate = ReplyDue(letter)
+	}
 	return nil
+}
+
+// ReplyDue is the due date a reply to letter takes unless its drafter
+// gives another: the letter's own (hạn xử lý), by when the answer is
+// due; nil when it has none. The web's reply form comes filled with it
+// (Hạn trả lời), and POST /api/v1/documents with replies_to and no
+// due_date sets it (CreateInput.DueFromLetter).
+func ReplyDue(letter *Document) *Date {
+	if letter == nil || letter.Direction != Incoming || letter.DueDate == nil {
+		return nil
+	}
+	d := *letter.DueDate
+	return &d
 }
 
 // linkReply records, inside tx, on the incoming document the new draft d

@@ -70,3 +70,51 @@ func TestReplyValidation(t *testing.T) {
 		t.Errorf("reply's create event %s %v, want replies_to %s", evs[0].Kind, evs[0].Data, letter.ID)
 	}
 }
+
+// TestReplyDue: a reply created with DueFromLetter (the API's due_date
+// left out) takes its letter's due date, a copy; a date given wins; one
+// without DueFromLetter keeps what it was given, none included (the
+// web's form cleared). ReplyDue gives nothing for an outgoing document.
+func TestReplyDue(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	handler, clerk := e.users[workflow.RoleHandler], e.users[workflow.RoleClerk]
+	due, given := workflow.NewDate(2026, 12, 31), workflow.NewDate(2027, 1, 15)
+	lin := e.draftInput("", "Về việc cần trả lời", minimalPDF)
+	od := workflow.NewDate(2026, 11, 20)
+	lin.Direction, lin.SignerID, lin.Sender, lin.OriginalNumber, lin.OriginalDate, lin.DueDate = workflow.Incoming, "",
+		&workflow.Org{Name: "UBND thành phố Cần Thơ"}, "1/UBND", &od, &due
+	letter, err := e.svc.Create(ctx, clerk, lin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name       string
+		fromLetter bool
+		given      *workflow.Date
+		want       string
+	}{
+		{"from the letter", true, nil, "2026-12-31"},
+		{"given wins", true, &given, "2027-01-15"},
+		{"none given, not from the letter", false, nil, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			in := e.draftInput("", "Về việc trả lời", minimalPDF)
+			in.RepliesTo, in.DueFromLetter, in.DueDate = letter.ID, tc.fromLetter, tc.given
+			reply, err := e.svc.Create(ctx, handler, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := ""
+			if reply.DueDate != nil {
+				got = reply.DueDate.String()
+			}
+			if got != tc.want || (reply.DueDate != nil && reply.DueDate == letter.DueDate) {
+				t.Errorf("reply's due date %q, want %q (a copy)", got, tc.want)
+			}
+		})
+	}
+	if d := workflow.ReplyDue(&workflow.Document{Direction: workflow.Outgoing, DueDate: &due}); d != nil {
+		t.Errorf("ReplyDue of an outgoing document: %v", d)
+	}
+}

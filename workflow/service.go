@@ -180,6 +180,11 @@ type CreateInput struct {
 	// RepliesTo (outgoing) names the incoming document this one answers,
 	// one the actor may see (reply.go).
 	RepliesTo string
+	// DueFromLetter: the request named no due date (the API's due_date
+	// left out), so a reply takes its letter's (ReplyDue), as the web's
+	// reply form comes filled with it. False: DueDate as given, none
+	// included (a form whose date was cleared).
+	DueFromLetter bool `json:",omitempty"`
 	// IdempotencyKey, when set, makes the creation idempotent
 	// (idempotency.go): the same key from the same user with the same
 	// request returns the document its first attempt created.
