@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/vanthu/vanthu/archive/archivetest"
 	"github.com/vanthu/vanthu/storage/gormdb"
@@ -20,40 +19,29 @@ type cliDisposals struct {
 }
 
 // disposalsForCLI fills the installation of env (SQLite, local store):
-// four records archived in 2010 with five years' retention (the archive's
-// clock injected), then in 2016 a list of two approved (one of them put
+// four records archived in 2010 with five years' retention
+// (inArchive2010), then in 2016 a list of two approved (one of them put
 // under legal hold after the approval), a list of one only proposed, and
 // a list of one approved whose run stopped after its first object's
 // deletion (the store went down).
-func disposalsForCLI(t *testing.T, env map[string]string) cliDisposals {
+func disposalsForCLI(t *testing.T, env map[string]string) (w cliDisposals) {
+	t.Helper()
+	inArchive2010(t, env, func(f archive2010) {
+		w.gone = f.ArchiveDoc(t, f.Issued(t, archivetest.Options{Attachments: 1}).ID).ID
+		w.held = f.ArchiveDoc(t, f.Completed(t, archivetest.Options{}).ID).ID
+		w.kept = f.ArchiveDoc(t, f.Completed(t, archivetest.Options{}).ID).ID
+		w.resumed = f.ArchiveDoc(t, f.Issued(t, archivetest.Options{Attachments: 1}).ID).ID
+		f.Later()
+		proposeApproveInterrupt(t, f, &w)
+	})
+	return w
+}
+
+// proposeApproveInterrupt makes disposalsForCLI's three lists of w's
+// records, in 2016.
+func proposeApproveInterrupt(t *testing.T, f archive2010, w *cliDisposals) {
 	t.Helper()
 	ctx := context.Background()
-	cfg := mustConfig(t, env)
-	db, err := gormdb.Open(ctx, cfg.DatabaseURL, cfg.DataDir, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	work, err := openStore(ctx, cfg, "work")
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := openStore(ctx, cfg, "archive")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := archivetest.New(t, db, store)
-	f.Work, f.Archive.Work, f.Docs.Blobs = work, work, work
-	now := time.Date(2010, 3, 1, 2, 0, 0, 0, time.UTC)
-	f.Archive.Now = func() time.Time { return now }
-	f.Archive.Retain = func(_ string, at time.Time) (time.Time, error) { return at.AddDate(5, 0, 0), nil }
-	f.Archive.Disposals = db
-	var w cliDisposals
-	w.gone = f.ArchiveDoc(t, f.Issued(t, archivetest.Options{Attachments: 1}).ID).ID
-	w.held = f.ArchiveDoc(t, f.Completed(t, archivetest.Options{}).ID).ID
-	w.kept = f.ArchiveDoc(t, f.Completed(t, archivetest.Options{}).ID).ID
-	w.resumed = f.ArchiveDoc(t, f.Issued(t, archivetest.Options{Attachments: 1}).ID).ID
-	now = time.Date(2016, 6, 1, 2, 0, 0, 0, time.UTC)
 	arch, off := f.Users[workflow.RoleArchivist], f.Users[workflow.RoleOfficer]
 	dec := workflow.Decision{Number: "15/QĐ-UBND", Date: workflow.NewDate(2016, 5, 30), Text: "Hết giá trị"}
 	propose := func(title string, ids ...string) *workflow.Disposal {
@@ -76,14 +64,13 @@ func disposalsForCLI(t *testing.T, env map[string]string) cliDisposals {
 	}
 	w.proposed = propose("Đợt 2", w.kept)
 	w.interrupted = approve(propose("Đợt 3", w.resumed))
-	f.Archive.Store = &stopAfterDeletes{Blobs: store, n: 1}
+	f.Archive.Store = &stopAfterDeletes{Blobs: f.Store, n: 1}
 	if _, err := f.Archive.RunDisposal(ctx, arch, w.interrupted.ID); workflow.ErrorCode(err) != workflow.EUNAVAILABLE {
 		t.Fatalf("the interrupted run: %v", err)
 	}
-	if d, _ := db.Disposal(ctx, w.interrupted.ID); d.State != workflow.DisposalApproved || d.Items[0].State != workflow.ItemPending {
+	if d, _ := f.DB.Disposal(ctx, w.interrupted.ID); d.State != workflow.DisposalApproved || d.Items[0].State != workflow.ItemPending {
 		t.Fatalf("after the interrupted run: %+v", d)
 	}
-	return w
 }
 
 // stopAfterDeletes fails every delete after the first n: the store went

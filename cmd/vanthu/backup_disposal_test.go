@@ -3,59 +3,38 @@ package main
 import (
 	"bytes"
 	"context"
-	"log/slog"
 	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/vanthu/vanthu/archive/archivetest"
-	"github.com/vanthu/vanthu/storage/gormdb"
 	"github.com/vanthu/vanthu/storage/gormdb/gormdbtest"
 	"github.com/vanthu/vanthu/workflow"
 )
 
 // destroyBeforeBackup fills the installation of env: two records archived
-// in 2010 with five years' retention (the archive's clock injected), one
+// in 2010 with five years' retention (inArchive2010), one
 // of them destroyed in 2016 by an approved list. It returns the destroyed
 // document and the list.
-func destroyBeforeBackup(t *testing.T, env map[string]string) (*workflow.Document, *workflow.Disposal) {
+func destroyBeforeBackup(t *testing.T, env map[string]string) (gone *workflow.Document, d *workflow.Disposal) {
 	t.Helper()
-	ctx := context.Background()
-	cfg := mustConfig(t, env)
-	db, err := gormdb.Open(ctx, cfg.DatabaseURL, cfg.DataDir, slog.New(slog.DiscardHandler))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	work, err := openStore(ctx, cfg, "work")
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := openStore(ctx, cfg, "archive")
-	if err != nil {
-		t.Fatal(err)
-	}
-	f := archivetest.New(t, db, store)
-	f.Work, f.Archive.Work, f.Docs.Blobs = work, work, work
-	now := time.Date(2010, 3, 1, 2, 0, 0, 0, time.UTC)
-	f.Archive.Now = func() time.Time { return now }
-	f.Archive.Retain = func(_ string, at time.Time) (time.Time, error) { return at.AddDate(5, 0, 0), nil }
-	f.Archive.Disposals = db
-	gone := f.ArchiveDoc(t, f.Issued(t, archivetest.Options{Attachments: 1}).ID)
-	f.ArchiveDoc(t, f.Completed(t, archivetest.Options{}).ID)
-	now = time.Date(2016, 6, 1, 2, 0, 0, 0, time.UTC)
-	arch := f.Users[workflow.RoleArchivist]
-	d, err := f.Archive.ProposeDisposal(ctx, arch, "Tiêu hủy năm 2016", []string{gone.ID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	dec := workflow.Decision{Number: "15/QĐ-UBND", Date: workflow.NewDate(2016, 5, 30), Text: "Hết giá trị"}
-	if _, err := f.Archive.ApproveDisposal(ctx, f.Users[workflow.RoleOfficer], d.ID, dec); err != nil {
-		t.Fatal(err)
-	}
-	if d, err = f.Archive.RunDisposal(ctx, arch, d.ID); err != nil || d.Items[0].State != workflow.ItemDisposed {
-		t.Fatalf("run: %+v %v", d, err)
-	}
+	inArchive2010(t, env, func(f archive2010) {
+		ctx := context.Background()
+		gone = f.ArchiveDoc(t, f.Issued(t, archivetest.Options{Attachments: 1}).ID)
+		f.ArchiveDoc(t, f.Completed(t, archivetest.Options{}).ID)
+		f.Later()
+		arch := f.Users[workflow.RoleArchivist]
+		var err error
+		if d, err = f.Archive.ProposeDisposal(ctx, arch, "Tiêu hủy năm 2016", []string{gone.ID}); err != nil {
+			t.Fatal(err)
+		}
+		dec := workflow.Decision{Number: "15/QĐ-UBND", Date: workflow.NewDate(2016, 5, 30), Text: "Hết giá trị"}
+		if _, err := f.Archive.ApproveDisposal(ctx, f.Users[workflow.RoleOfficer], d.ID, dec); err != nil {
+			t.Fatal(err)
+		}
+		if d, err = f.Archive.RunDisposal(ctx, arch, d.ID); err != nil || d.Items[0].State != workflow.ItemDisposed {
+			t.Fatalf("run: %+v %v", d, err)
+		}
+	})
 	return gone, d
 }
 
