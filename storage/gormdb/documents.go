@@ -642,7 +642,8 @@ func signedSQL(a workflow.Act, joined bool) (string, []any) {
 // issuedSQL is the list's condition on the documents a.By issued in a's
 // period: the period on issued_at (the date of issue printed on the
 // document, read from documents_issued_at), the clerk from the issue
-// transition's event.
+// transition's event (read from audit_events_issue, migration 36, whose
+// predicate actEventConds states).
 func issuedSQL(a workflow.Act) (string, []any) {
 	where, args := []string{issuedConst}, []any{}
 	if a.From != nil {

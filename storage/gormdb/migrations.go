@@ -75,6 +75,7 @@ var migrations = []migration{
 	{33, "audit_events: audit_events_sign, the layer-1 signatures by signer and time (the list's signed_by: documents.go signedSQL)", auditEventsSignV33},
 	{34, "archive_disposals, archive_disposed: disposal lists with their decisions, and what stays of each destroyed record (disposal.go)", archiveDisposalsV34},
 	{35, "archive_records: archive_records_retain_until, the records by their retain-until date (the disposal's expired records: disposal.go expiredWhere)", archiveRecordsRetainUntilV35},
+	{36, "audit_events: audit_events_issue, the issue transitions by clerk (the list's issued_by: documents.go issuedSQL)", auditEventsIssueV36},
 }
 
 // sessionsSignConfirmedV32 adds sessions.sign_confirmed_at (0 in the
@@ -323,6 +324,17 @@ const repliesWhere = " WHERE replies_to = ? AND replies_to <> '' AND direction =
 // before it).
 func auditEventsSignV33(_ context.Context, _ *DB, g *gorm.DB) error {
 	return g.Exec(`CREATE INDEX IF NOT EXISTS audit_events_sign ON audit_events (actor, at_micros, document_id) WHERE kind = 'transition' AND action = 'sign'`).Error
+}
+
+// auditEventsIssueV36 indexes the issue transitions by their clerk: "what
+// I issued" (DocumentFilter.Issued with By) asks of each document whether
+// its clerk issued it, which read the document's events by document_id
+// and filtered them, or read every event of the trail (PostgreSQL's
+// hash join) to find the few of a clerk who issued little. With it, a
+// clerk's issue events are an index range (actor) and each document's
+// question one probe (actor, document_id), read from the index alone.
+func auditEventsIssueV36(_ context.Context, _ *DB, g *gorm.DB) error {
+	return g.Exec(`CREATE INDEX IF NOT EXISTS audit_events_issue ON audit_events (actor, document_id) WHERE kind = 'transition' AND action = 'issue'`).Error
 }
 
 // documentsRepliesIndexV28 indexes the documents that reply to a letter:

@@ -194,7 +194,8 @@ func listPlans(t *testing.T, db *gormdb.DB) {
 
 // signedPlans: "what I signed" reads an official's sign events of the
 // period from audit_events_sign, with or without a period, after a
-// cursor of its order too; "what I issued" reads documents_issued_at.
+// cursor of its order too; "what I issued" reads documents_issued_at
+// for its period and the clerk's issue events from audit_events_issue.
 func signedPlans(t *testing.T, db *gormdb.DB) {
 	t.Helper()
 	week := time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC)
@@ -217,6 +218,21 @@ func signedPlans(t *testing.T, db *gormdb.DB) {
 		sql := gormdb.ListSQL(db, workflow.DocumentFilter{Issued: workflow.Act{By: clerk, From: &week, To: ptr(week.AddDate(0, 1, 0))}, After: after, ViewerID: clerk}, false)
 		if p := explain(t, db, sql, false); !strings.Contains(p, "documents_issued_at") {
 			t.Errorf("the list of what %s issued (cursor %q): not read from documents_issued_at:\n%s\n%s", clerk, after, sql, p)
+		}
+	}
+	// Whatever the period, with a cursor deep in the past or none, the
+	// clerk's issue events are read from audit_events_issue (migration
+	// 36), by clerk: not each document's events by document_id, nor
+	// every event of the trail.
+	deep := workflow.ListCursor{Order: workflow.OrderIssued, At: week.AddDate(-1, 0, 0), ID: "0"}.String()
+	for _, f := range []workflow.DocumentFilter{
+		{Issued: workflow.Act{By: clerk}, After: deep, ViewerID: clerk},
+		{Issued: workflow.Act{By: clerk}, ViewerID: clerk},
+		{Issued: workflow.Act{By: clerk, From: &week, To: ptr(week.AddDate(0, 1, 0))}, ViewerID: clerk},
+	} {
+		sql := gormdb.ListSQL(db, f, false)
+		if p := explain(t, db, sql, false); !strings.Contains(p, "audit_events_issue") {
+			t.Errorf("the list of what %s issued (period %v, cursor %q): its events not read from audit_events_issue:\n%s\n%s", clerk, f.Issued.From != nil, f.After, sql, p)
 		}
 	}
 }
