@@ -59,6 +59,9 @@ type options struct {
 	// exchangeHandler, when set, wraps the exchange endpoint of the agency
 	// with the given org code (tests inject faults with it).
 	exchangeHandler func(orgID string, h http.Handler) http.Handler
+	// dbOptions are added to the database's (tests count the statements
+	// on the wire with gormdb.WithConnWrap).
+	dbOptions []gormdb.Option
 }
 
 func (o options) clock() func() time.Time {
@@ -213,7 +216,7 @@ func build(ctx context.Context, cfg *Config, opts options, logger *slog.Logger) 
 		return nil, fmt.Errorf("VANTHU_INSPECT_BUDGET_MB: %w", err)
 	}
 	a.intake = intake
-	db, err := gormdb.Open(ctx, cfg.DatabaseURL, cfg.DataDir, logger, cfg.dbTimeouts())
+	db, err := gormdb.Open(ctx, cfg.DatabaseURL, cfg.DataDir, logger, append([]gormdb.Option{cfg.dbTimeouts()}, opts.dbOptions...)...)
 	if err != nil {
 		return nil, fmt.Errorf("open database: %w", err)
 	}

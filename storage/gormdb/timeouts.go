@@ -33,6 +33,15 @@ type Option func(*options)
 
 type options struct {
 	connectTimeout, timeout time.Duration
+	wrap                    func(net.Conn) net.Conn
+}
+
+// WithConnWrap hands each new PostgreSQL connection to wrap, which
+// returns the connection vanthu then uses: a test counts the statements
+// a request sends on the wire (each Execute and simple Query, whichever
+// path of the package sent it). SQLite has no connection to wrap.
+func WithConnWrap(wrap func(net.Conn) net.Conn) Option {
+	return func(o *options) { o.wrap = wrap }
 }
 
 // WithTimeouts bounds how long PostgreSQL may keep vanthu waiting.
@@ -82,9 +91,12 @@ func (d *DB) openPostgres(dsn string, o options) (gorm.Dialector, error) {
 	if dial == nil {
 		dial = (&net.Dialer{KeepAlive: 5 * time.Minute}).DialContext
 	}
-	limit := d.quiet
+	limit, wrap := d.quiet, o.wrap
 	pc.DialFunc = func(ctx context.Context, network, addr string) (net.Conn, error) {
 		c, err := dial(ctx, network, addr)
+		if err == nil && wrap != nil {
+			c = wrap(c)
+		}
 		if err != nil || limit == nil {
 			return c, err
 		}
