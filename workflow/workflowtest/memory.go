@@ -36,6 +36,9 @@ type Repository struct {
 	confirmed map[string]time.Time
 	// Deliveries are the queued exchange messages, in order.
 	Deliveries []workflow.Delivery
+	// Statuses are the status messages recipients sent about our
+	// documents (the refusals WatchedDeliveries reads).
+	Statuses []workflow.ReceivedStatus
 }
 
 var _ workflow.Repository = (*Repository)(nil)

@@ -1,0 +1,136 @@
+package gormdb
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+var _ workflow.DeliveryWatcher = (*DB)(nil)
+
+// watchedRow is a row of WatchedDeliveries: the delivery's columns (gorm
+// does not scan a raw SELECT into an embedded row struct), its
+// document's fields, the recipient's refusal.
+type watchedRow struct {
+	ID, DocumentID, Kind, OrgID, OrgName, StatusCode, Description, State string
+	Attempts                                                             int
+	NextAttempt                                                          time.Time
+	LastError, LastStatus                                                string
+	LastStatusAt                                                         *time.Time
+	CreatedAt, UpdatedAt                                                 time.Time
+	Subject, Notation, Confidentiality                                   string
+	Reason                                                               *string
+	ReasonAt                                                             *time.Time
+}
+
+func (r *watchedRow) delivery() deliveryRow {
+	return deliveryRow{ID: r.ID, DocumentID: r.DocumentID, Kind: r.Kind, OrgID: r.OrgID, OrgName: r.OrgName, StatusCode: r.StatusCode,
+		Description: r.Description, State: r.State, Attempts: r.Attempts, NextAttempt: r.NextAttempt, LastError: r.LastError,
+		LastStatus: r.LastStatus, LastStatusAt: r.LastStatusAt, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+}
+
+// watchConds are the conditions of each watch on the deliveries (dl).
+var watchConds = map[workflow.DeliveryWatch]string{
+	workflow.WatchWaiting:  "(dl.state = 'pending' AND dl.last_error = '')",
+	workflow.WatchRetrying: "(dl.state = 'pending' AND dl.last_error <> '')",
+	workflow.WatchFailed:   "dl.state = 'failed'",
+	workflow.WatchRefused:  "(dl.state = 'delivered' AND dl.kind = 'document' AND dl.last_status = '" + workflow.StatusRefused + "')",
+}
+
+// refusalOf is the recipient's latest refusal (status 02) of the
+// delivery's document: its reason and time, in the same statement.
+const refusalOf = `(SELECT s.%s FROM exchange_statuses s WHERE s.document_id = dl.document_id AND s.org_id = dl.org_id
+  AND s.code = '` + workflow.StatusRefused + `' ORDER BY s.at DESC, s.seq DESC LIMIT 1)`
+
+// WatchedDeliveries implements workflow.DeliveryWatcher: one statement,
+// the deliveries joined to their documents (visibility of the viewer)
+// and to the recipient's refusal, newest change first.
+func (d *DB) WatchedDeliveries(ctx context.Context, q workflow.DeliveryQuery) ([]workflow.WatchedDelivery, error) {
+	c := d.reader(ctx)
+	g := c.q(ctx).Table("deliveries dl").Joins("JOIN documents d ON d.id = dl.document_id").
+		Select("dl.*, d.subject AS subject, d.notation AS notation, d.confidentiality AS confidentiality, "+
+			fmt.Sprintf(refusalOf, "description")+" AS reason, "+fmt.Sprintf(refusalOf, "at")+" AS reason_at").
+		Where("d.direction = ? AND dl.kind IN ?", string(workflow.Outgoing), watchedKinds())
+	g = watchWhere(g, q)
+	g = visibleTo(g, "d.", q.ViewerID, q.SeeAll)
+	limit := q.Limit
+	if limit <= 0 || limit > MaxLimit {
+		limit = DefaultLimit
+	}
+	var rows []watchedRow
+	if err := g.Order("dl.updated_at DESC, dl.id DESC").Limit(limit).Scan(&rows).Error; err != nil {
+		return nil, d.translate(err, "list outgoing deliveries")
+	}
+	out := make([]workflow.WatchedDelivery, len(rows))
+	for i := range rows {
+		r := &rows[i]
+		dr := r.delivery()
+		out[i] = workflow.WatchedDelivery{Delivery: dr.toDomain(), Subject: r.Subject, Notation: r.Notation,
+			Confidentiality: workflow.Confidentiality(r.Confidentiality), ReasonAt: fromDBPtr(r.ReasonAt)}
+		if r.Reason != nil {
+			out[i].Reason = *r.Reason
+		}
+		out[i].Watch = workflow.WatchOf(out[i].Delivery)
+	}
+	return out, nil
+}
+
+// watchWhere narrows g to q's watch (every one by default), agency and
+// cursor.
+func watchWhere(g *gorm.DB, q workflow.DeliveryQuery) *gorm.DB {
+	if c, ok := watchConds[q.Watch]; ok {
+		g = g.Where(c)
+	} else {
+		g = g.Where("(" + watchConds[workflow.WatchWaiting] + " OR " + watchConds[workflow.WatchRetrying] + " OR " +
+			watchConds[workflow.WatchFailed] + " OR " + watchConds[workflow.WatchRefused] + ")")
+	}
+	if q.OrgID != "" {
+		g = g.Where("dl.org_id = ?", q.OrgID)
+	}
+	if q.After != nil {
+		at := utc(q.After.UpdatedAt)
+		g = g.Where("(dl.updated_at < ? OR (dl.updated_at = ? AND dl.id < ?))", at, at, q.After.ID)
+	}
+	return g
+}
+
+func watchedKinds() []string {
+	out := make([]string, len(workflow.WatchedKinds))
+	for i, k := range workflow.WatchedKinds {
+		out[i] = string(k)
+	}
+	return out
+}
+
+var _ workflow.DeliveryResetter = (*conn)(nil)
+
+// ResetDelivery implements workflow.DeliveryResetter: the row read, then
+// made due by an update guarded on its state (of two clicks at once, the
+// second updates nothing and reports false).
+func (c *conn) ResetDelivery(ctx context.Context, docID, id string, seen, now time.Time) (workflow.Delivery, bool, error) {
+	var r deliveryRow
+	err := c.q(ctx).Where("id = ? AND document_id = ?", id, docID).Take(&r).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return workflow.Delivery{}, false, workflow.Errorf(workflow.ENOTFOUND, "delivery %s of document %s not found", id, docID)
+	}
+	if err != nil {
+		return workflow.Delivery{}, false, c.db.translate(err, "read delivery %s", id)
+	}
+	was := r.toDomain()
+	if was.State != workflow.DeliveryFailed || !slices.Contains(workflow.WatchedKinds, was.Kind) ||
+		!seen.IsZero() && !seen.Truncate(time.Microsecond).Equal(was.UpdatedAt.Truncate(time.Microsecond)) {
+		return was, false, nil
+	}
+	res := c.q(ctx).Model(&deliveryRow{}).Where("id = ? AND state = ?", id, string(workflow.DeliveryFailed)).Updates(map[string]any{
+		"state": string(workflow.DeliveryPending), "attempts": 0, "last_error": "", "next_attempt": utc(now), "updated_at": utc(now)})
+	if res.Error != nil {
+		return was, false, c.db.translate(res.Error, "resend delivery %s", id)
+	}
+	return was, res.RowsAffected > 0, nil
+}
