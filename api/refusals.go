@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"time"
 
 	"github.com/labstack/echo/v4"
 
@@ -90,4 +91,25 @@ func orInt(n, def int) int {
 		return def
 	}
 	return n
+}
+
+// DeliveryResender is implemented by document services that send again
+// a delivery that failed for good (workflow.Service).
+type DeliveryResender interface {
+	ResendDelivery(ctx context.Context, actor *workflow.User, docID, id string, seen time.Time) (bool, error)
+}
+
+// handleResendDelivery sends again a delivery of a document that failed
+// for good (clerk): due at once; {"resent": false} when it was not
+// failed (sent again already): a second POST changes nothing.
+func (s *Server) handleResendDelivery(c echo.Context) error {
+	rs, ok := s.Docs.(DeliveryResender)
+	if !ok {
+		return workflow.Errorf(workflow.EUNAVAILABLE, "this server does not send deliveries again")
+	}
+	resent, err := rs.ResendDelivery(c.Request().Context(), Actor(c), c.Param("id"), c.Param("delivery"), time.Time{})
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]bool{"resent": resent})
 }

@@ -487,6 +487,7 @@ const (
 	EventKindCreate              EventKind = "create"
 	EventKindDeliveryRefused     EventKind = "delivery_refused"
 	EventKindDeliveryRefusedSeen EventKind = "delivery_refused_seen"
+	EventKindDeliveryResent      EventKind = "delivery_resent"
 	EventKindDraftRevised        EventKind = "draft_revised"
 	EventKindLayout              EventKind = "layout"
 	EventKindLink                EventKind = "link"
@@ -523,6 +524,8 @@ func (e EventKind) Valid() bool {
 	case EventKindDeliveryRefused:
 		return true
 	case EventKindDeliveryRefusedSeen:
+		return true
+	case EventKindDeliveryResent:
 		return true
 	case EventKindDraftRevised:
 		return true
@@ -2094,14 +2097,14 @@ type Event struct {
 	From       *string            `json:"from,omitempty"`
 	Hash       string             `json:"hash"`
 
-	// Kind record_disposed: the document's archived record was destroyed by a disposal decision (data: disposal, the list's ID; decision_number; decision_date; record, its key; objects, how many were deleted; files, a JSON array of the deleted objects, each {name, key, size, sha256}; bytes, their total size; files_released, the document's files given back to the blob collector); copied: a copy (bản sao) of the document was made (POST /documents/{id}/copies; data: copy, its ID; number; notation, e.g. 07/SY-UBND; form, SY, SL or TS; requested_for, for whom); link: another document now replaces, updates or answers this one (data: replaced_by, updated_by or replied_by, that document's ID); mail_retried: an admin sent again an e-mail notification the SMTP server had refused for good (POST /mail/{id}/retry; no document; data: mail, the outbox row's id; user; address, where it goes now; refused_address, the refused one when it differs; refused, the server's answer); reassigned: what waited for one user now waits for another (POST /users/{id}/reassign; data: role, officer or handler; party, the field moved: signer, assignee or drafter (created_by), absent in events written before; from and to, the users' IDs; state, the document's, unchanged); delivery_refused_seen: a clerk marked a document's refused deliveries dealt with (POST /documents/{id}/refusals/seen; data: through, the seq of the last refusal it covers): every delivery_refused before it leaves GET /refusals and the inbox; delivery_refused: a message to a connected agency refused for good, by the exchange — the agency answered the document with status 02, or the delivery failed for good and is not retried (data: org_id, org_name, delivery: document, revoke or status, status: the agency's code when it answered; comment: the reason); revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF, "attachments" when attachments were added or removed), old_sha256, new_sha256 and name (the new PDF), attachment_added:{sha256} and attachment_removed:{sha256} (each attachment added or removed: its name)
+	// Kind record_disposed: the document's archived record was destroyed by a disposal decision (data: disposal, the list's ID; decision_number; decision_date; record, its key; objects, how many were deleted; files, a JSON array of the deleted objects, each {name, key, size, sha256}; bytes, their total size; files_released, the document's files given back to the blob collector); copied: a copy (bản sao) of the document was made (POST /documents/{id}/copies; data: copy, its ID; number; notation, e.g. 07/SY-UBND; form, SY, SL or TS; requested_for, for whom); link: another document now replaces, updates or answers this one (data: replaced_by, updated_by or replied_by, that document's ID); mail_retried: an admin sent again an e-mail notification the SMTP server had refused for good (POST /mail/{id}/retry; no document; data: mail, the outbox row's id; user; address, where it goes now; refused_address, the refused one when it differs; refused, the server's answer); reassigned: what waited for one user now waits for another (POST /users/{id}/reassign; data: role, officer or handler; party, the field moved: signer, assignee or drafter (created_by), absent in events written before; from and to, the users' IDs; state, the document's, unchanged); delivery_resent: a clerk sent again a delivery that had failed for good (POST /documents/{id}/deliveries/{delivery}/resend; data: delivery, its id; kind, document or revoke; org_id; org_name; comment: the failure it had); delivery_refused_seen: a clerk marked a document's refused deliveries dealt with (POST /documents/{id}/refusals/seen; data: through, the seq of the last refusal it covers): every delivery_refused before it leaves GET /refusals and the inbox; delivery_refused: a message to a connected agency refused for good, by the exchange — the agency answered the document with status 02, or the delivery failed for good and is not retried (data: org_id, org_name, delivery: document, revoke or status, status: the agency's code when it answered; comment: the reason); revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF, "attachments" when attachments were added or removed), old_sha256, new_sha256 and name (the new PDF), attachment_added:{sha256} and attachment_removed:{sha256} (each attachment added or removed: its name)
 	Kind     EventKind `json:"kind"`
 	PrevHash string    `json:"prev_hash"`
 	Seq      int64     `json:"seq"`
 	To       *string   `json:"to,omitempty"`
 }
 
-// EventKind record_disposed: the document's archived record was destroyed by a disposal decision (data: disposal, the list's ID; decision_number; decision_date; record, its key; objects, how many were deleted; files, a JSON array of the deleted objects, each {name, key, size, sha256}; bytes, their total size; files_released, the document's files given back to the blob collector); copied: a copy (bản sao) of the document was made (POST /documents/{id}/copies; data: copy, its ID; number; notation, e.g. 07/SY-UBND; form, SY, SL or TS; requested_for, for whom); link: another document now replaces, updates or answers this one (data: replaced_by, updated_by or replied_by, that document's ID); mail_retried: an admin sent again an e-mail notification the SMTP server had refused for good (POST /mail/{id}/retry; no document; data: mail, the outbox row's id; user; address, where it goes now; refused_address, the refused one when it differs; refused, the server's answer); reassigned: what waited for one user now waits for another (POST /users/{id}/reassign; data: role, officer or handler; party, the field moved: signer, assignee or drafter (created_by), absent in events written before; from and to, the users' IDs; state, the document's, unchanged); delivery_refused_seen: a clerk marked a document's refused deliveries dealt with (POST /documents/{id}/refusals/seen; data: through, the seq of the last refusal it covers): every delivery_refused before it leaves GET /refusals and the inbox; delivery_refused: a message to a connected agency refused for good, by the exchange — the agency answered the document with status 02, or the delivery failed for good and is not retried (data: org_id, org_name, delivery: document, revoke or status, status: the agency's code when it answered; comment: the reason); revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF, "attachments" when attachments were added or removed), old_sha256, new_sha256 and name (the new PDF), attachment_added:{sha256} and attachment_removed:{sha256} (each attachment added or removed: its name)
+// EventKind record_disposed: the document's archived record was destroyed by a disposal decision (data: disposal, the list's ID; decision_number; decision_date; record, its key; objects, how many were deleted; files, a JSON array of the deleted objects, each {name, key, size, sha256}; bytes, their total size; files_released, the document's files given back to the blob collector); copied: a copy (bản sao) of the document was made (POST /documents/{id}/copies; data: copy, its ID; number; notation, e.g. 07/SY-UBND; form, SY, SL or TS; requested_for, for whom); link: another document now replaces, updates or answers this one (data: replaced_by, updated_by or replied_by, that document's ID); mail_retried: an admin sent again an e-mail notification the SMTP server had refused for good (POST /mail/{id}/retry; no document; data: mail, the outbox row's id; user; address, where it goes now; refused_address, the refused one when it differs; refused, the server's answer); reassigned: what waited for one user now waits for another (POST /users/{id}/reassign; data: role, officer or handler; party, the field moved: signer, assignee or drafter (created_by), absent in events written before; from and to, the users' IDs; state, the document's, unchanged); delivery_resent: a clerk sent again a delivery that had failed for good (POST /documents/{id}/deliveries/{delivery}/resend; data: delivery, its id; kind, document or revoke; org_id; org_name; comment: the failure it had); delivery_refused_seen: a clerk marked a document's refused deliveries dealt with (POST /documents/{id}/refusals/seen; data: through, the seq of the last refusal it covers): every delivery_refused before it leaves GET /refusals and the inbox; delivery_refused: a message to a connected agency refused for good, by the exchange — the agency answered the document with status 02, or the delivery failed for good and is not retried (data: org_id, org_name, delivery: document, revoke or status, status: the agency's code when it answered; comment: the reason); revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF, "attachments" when attachments were added or removed), old_sha256, new_sha256 and name (the new PDF), attachment_added:{sha256} and attachment_removed:{sha256} (each attachment added or removed: its name)
 type EventKind string
 
 // EventList defines model for EventList.
@@ -3776,6 +3779,13 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/documents/{id}/deliveries (the `ListDeliveries` operationId).
 	ListDeliveries(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
 
+	// ResendDelivery Send again a delivery of an outgoing document that failed for good (clerk; the web's Gửi lại): due at once, its attempts and error started afresh, an audit event delivery_resent
+	//
+	// For a delivery in state failed (the recipient's server refused it with a 4xx, the agency was not connected, the package could not be built): correct the cause first (the connected agency's endpoint or certificates). resent false: the delivery was not failed (sent again already, pending or delivered): nothing changed — a second POST is harmless. A delivery the recipient refused (status 02) is not sent again by this route: the recipient answers the same document with the same refusal.
+	//
+	// Corresponds with POST /api/v1/documents/{id}/deliveries/{delivery}/resend (the `ResendDelivery` operationId).
+	ResendDelivery(ctx context.Context, id Id, delivery string, reqEditors ...RequestEditorFn) (*http.Response, error)
+
 	// ListDocumentEvents The document's audit trail
 	//
 	// Corresponds with GET /api/v1/documents/{id}/events (the `ListDocumentEvents` operationId).
@@ -4909,6 +4919,23 @@ func (c *Client) MakeCopy(ctx context.Context, id Id, body MakeCopyJSONRequestBo
 // Corresponds with GET /api/v1/documents/{id}/deliveries (the `ListDeliveries` operationId).
 func (c *Client) ListDeliveries(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListDeliveriesRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// ResendDelivery Send again a delivery of an outgoing document that failed for good (clerk; the web's Gửi lại): due at once, its attempts and error started afresh, an audit event delivery_resent
+//
+// For a delivery in state failed (the recipient's server refused it with a 4xx, the agency was not connected, the package could not be built): correct the cause first (the connected agency's endpoint or certificates). resent false: the delivery was not failed (sent again already, pending or delivered): nothing changed — a second POST is harmless. A delivery the recipient refused (status 02) is not sent again by this route: the recipient answers the same document with the same refusal.
+//
+// Corresponds with POST /api/v1/documents/{id}/deliveries/{delivery}/resend (the `ResendDelivery` operationId).
+func (c *Client) ResendDelivery(ctx context.Context, id Id, delivery string, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewResendDeliveryRequest(c.Server, id, delivery)
 	if err != nil {
 		return nil, err
 	}
@@ -7423,6 +7450,47 @@ func NewListDeliveriesRequest(server string, id Id) (*http.Request, error) {
 	return req, nil
 }
 
+// NewResendDeliveryRequest constructs an http.Request for the ResendDelivery method
+func NewResendDeliveryRequest(server string, id Id, delivery string) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "delivery", delivery, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/documents/%s/deliveries/%s/resend", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewListDocumentEventsRequest constructs an http.Request for the ListDocumentEvents method
 func NewListDocumentEventsRequest(server string, id Id) (*http.Request, error) {
 	var err error
@@ -9357,6 +9425,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/documents/{id}/deliveries (the `ListDeliveries` operationId).
 	ListDeliveriesWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*ListDeliveriesResponse, error)
+
+	// ResendDeliveryWithResponse Send again a delivery of an outgoing document that failed for good (clerk; the web's Gửi lại): due at once, its attempts and error started afresh, an audit event delivery_resent
+	//
+	// For a delivery in state failed (the recipient's server refused it with a 4xx, the agency was not connected, the package could not be built): correct the cause first (the connected agency's endpoint or certificates). resent false: the delivery was not failed (sent again already, pending or delivered): nothing changed — a second POST is harmless. A delivery the recipient refused (status 02) is not sent again by this route: the recipient answers the same document with the same refusal.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/documents/{id}/deliveries/{delivery}/resend (the `ResendDelivery` operationId).
+	ResendDeliveryWithResponse(ctx context.Context, id Id, delivery string, reqEditors ...RequestEditorFn) (*ResendDeliveryResponse, error)
 
 	// ListDocumentEventsWithResponse The document's audit trail
 	//
@@ -12530,6 +12607,86 @@ func (r ListDeliveriesResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListDeliveriesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type ResendDeliveryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Resent bool `json:"resent"`
+	}
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r ResendDeliveryResponse) GetJSON200() *struct {
+	Resent bool `json:"resent"`
+} {
+	return r.JSON200
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r ResendDeliveryResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r ResendDeliveryResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r ResendDeliveryResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r ResendDeliveryResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r ResendDeliveryResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r ResendDeliveryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r ResendDeliveryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r ResendDeliveryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r ResendDeliveryResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -16010,6 +16167,21 @@ func (c *ClientWithResponses) ListDeliveriesWithResponse(ctx context.Context, id
 	return ParseListDeliveriesResponse(rsp)
 }
 
+// ResendDeliveryWithResponse Send again a delivery of an outgoing document that failed for good (clerk; the web's Gửi lại): due at once, its attempts and error started afresh, an audit event delivery_resent
+//
+// For a delivery in state failed (the recipient's server refused it with a 4xx, the agency was not connected, the package could not be built): correct the cause first (the connected agency's endpoint or certificates). resent false: the delivery was not failed (sent again already, pending or delivered): nothing changed — a second POST is harmless. A delivery the recipient refused (status 02) is not sent again by this route: the recipient answers the same document with the same refusal.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/documents/{id}/deliveries/{delivery}/resend (the `ResendDelivery` operationId).
+func (c *ClientWithResponses) ResendDeliveryWithResponse(ctx context.Context, id Id, delivery string, reqEditors ...RequestEditorFn) (*ResendDeliveryResponse, error) {
+	rsp, err := c.ResendDelivery(ctx, id, delivery, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseResendDeliveryResponse(rsp)
+}
+
 // ListDocumentEventsWithResponse The document's audit trail
 //
 // Returns a wrapper object for the known response body format(s).
@@ -19070,6 +19242,69 @@ func ParseListDeliveriesResponse(rsp *http.Response) (*ListDeliveriesResponse, e
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseResendDeliveryResponse parses an HTTP response from a ResendDeliveryWithResponse call
+func ParseResendDeliveryResponse(rsp *http.Response) (*ResendDeliveryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &ResendDeliveryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Resent bool `json:"resent"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 

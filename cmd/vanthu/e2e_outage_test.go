@@ -188,6 +188,7 @@ var sweepRefused = map[string]string{
 	"registerAgency":      "the exchange is off in the sweep",
 	"seeRefusals":         "no delivery was refused: the exchange is off in the sweep (409)",
 	"retryMail":           "the sweep sends no mail (no SMTP server): outbox row 1 does not exist (404)",
+	"resendDelivery":      "the exchange is off in the sweep: the issued document has no delivery to send again (404)",
 	"revokeCertificate":   "the sweep names a serial the PKI never issued (404), so as not to change the other phases' keys",
 }
 
@@ -370,11 +371,12 @@ func (w *sweepWorld) call(t *testing.T, op sweepOp, fx sweepFixtures) sweepAnswe
 	case "decideRevocation", "listReplies":
 		// listReplies: the incoming letter's replies (none: an empty list).
 		docID = fx.incoming
-	case "getDocumentFile", "listDocumentEvents", "getDocumentVerification", "listDeliveries", "revokeDocument", "makeCopy", "listCopies":
+	case "getDocumentFile", "listDocumentEvents", "getDocumentVerification", "listDeliveries", "revokeDocument", "makeCopy", "listCopies",
+		"resendDelivery":
 		docID = w.issued["id"].(string)
 	}
 	path := op.path
-	for name, v := range map[string]string{"action": "sign", "kind": "outgoing", "year": fmt.Sprint(time.Now().Year()),
+	for name, v := range map[string]string{"action": "sign", "kind": "outgoing", "delivery": "none", "year": fmt.Sprint(time.Now().Year()),
 		"code": fmt.Sprint(w.issued["verify_code"]), "request": url.PathEscape(base64.StdEncoding.EncodeToString(w.ocspRequest(t)))} {
 		path = strings.ReplaceAll(path, "{"+name+"}", v)
 	}
@@ -421,6 +423,9 @@ func (w *sweepWorld) call(t *testing.T, op sweepOp, fx sweepFixtures) sweepAnswe
 	case "retryMail":
 		// No body: it sends outbox row 1 again (none: the sweep sends no
 		// mail, 404). listMail is a GET of the outbox: counts, no rows.
+	case "resendDelivery":
+		// No body: it sends the issued document's delivery "none" again
+		// (none: the exchange is off, 404).
 	case "seeRefusals":
 		// No body: it marks the refusals of the approved document dealt
 		// with (none here: 409). listRefusals is a GET of the sweeper's
