@@ -56,20 +56,23 @@ type docView struct {
 	Pending     bool
 	// Watch: no delivery is pending, but a recipient may still report a
 	// status (settled); Refresh the pace of the refreshes, in ms.
-	Watch         bool
-	Refresh       [3]int64
-	Record        *archive.Record
-	Overdue       bool
-	DueLeft       string // days to the due date (dueLeft)
-	CompletedLate string // "Hoàn thành quá hạn N ngày" (completedLate)
-	Error         string // the problem of the last post, shown above the actions
-	NextNumber    int    // before "Phát hành": the number it would take (a peek)
-	NextNotation  string
-	Stamp         []string // before "Ký số": where the stamps go
-	NeedOverride  bool     // registering needs the override (invalid signatures)
-	Comment       string
-	CanAmend      bool // a handler may draft a replacement or an update of this sent document
-	CanReply      bool // its handler may draft an outgoing reply to this incoming document
+	Watch   bool
+	Refresh [3]int64
+	// DeliveriesRead is when the deliveries section was read (the page, or
+	// app.js refreshing the section alone): what its lines say.
+	DeliveriesRead time.Time
+	Record         *archive.Record
+	Overdue        bool
+	DueLeft        string // days to the due date (dueLeft)
+	CompletedLate  string // "Hoàn thành quá hạn N ngày" (completedLate)
+	Error          string // the problem of the last post, shown above the actions
+	NextNumber     int    // before "Phát hành": the number it would take (a peek)
+	NextNotation   string
+	Stamp          []string // before "Ký số": where the stamps go
+	NeedOverride   bool     // registering needs the override (invalid signatures)
+	Comment        string
+	CanAmend       bool // a handler may draft a replacement or an update of this sent document
+	CanReply       bool // its handler may draft an outgoing reply to this incoming document
 	// Invalid is the input at fault, with Error; Assign what the
 	// assignment form held when it came back with a problem.
 	Invalid Invalid
@@ -166,6 +169,8 @@ type deliveryRow struct {
 	// Doc names the delivery's document (number and subject) on the
 	// admin's queue; "" when it cannot be read.
 	Doc string
+	// Resend is the Gửi lại button of a delivery failed for good (clerks).
+	Resend *resendForm
 }
 
 // statusCodes are the edXML status codes (QCVN 102:2016) in Vietnamese.
@@ -324,6 +329,7 @@ func (u *UI) actionPreviews(ctx context.Context, s *Session, d *workflow.Documen
 // and status notices), and whether one is still pending.
 func (u *UI) deliveries(ctx context.Context, s *Session, d *workflow.Document, v *docView) error {
 	v.ShowDeliver = true
+	v.DeliveriesRead = u.now()
 	rf := u.cfg.Refresh
 	v.Refresh = [3]int64{rf.Pending.Milliseconds(), rf.Slow.Milliseconds(), rf.SlowMax.Milliseconds()}
 	reps, err := u.cfg.Exchange.Deliveries(ctx, s.User, d.ID)
@@ -356,6 +362,9 @@ func (u *UI) deliveries(ctx context.Context, s *Session, d *workflow.Document, v
 		}
 		if rep.State == workflow.DeliveryFailed {
 			row.Note, row.Raw = deliveryProblem(rep.LastError), rep.LastError
+			if rep.Kind != workflow.DeliverStatus {
+				row.Resend = resendOf(s, rep.Delivery, "doc")
+			}
 		}
 		row.Said = row.said()
 		v.Deliveries = append(v.Deliveries, row)
@@ -531,6 +540,8 @@ func eventText(e workflow.Event, names map[string]string) string {
 			return "Gửi liên thông đến " + org + " thất bại, không gửi lại"
 		}
 		return org + " từ chối tiếp nhận văn bản gửi liên thông"
+	case workflow.EventDeliveryResent:
+		return "Gửi lại liên thông đến " + orDefault(e.Data["org_name"], e.Data["org_id"]) + " (lần gửi trước thất bại)"
 	case workflow.EventReassigned:
 		who := reassignedWho[e.Data["party"]]
 		if who == "" { // written before events named the party

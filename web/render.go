@@ -115,7 +115,7 @@ type NavItem struct {
 	Label string
 	Roles []workflow.Role
 	// Order places the item: 0 Việc cần xử lý, 10 Văn bản đến, 20 Văn
-	// bản đi, 30 Sổ đăng ký, 40 Kho lưu trữ, 50 Báo cáo, 60 Kiểm tra văn
+	// bản đi, 25 Theo dõi gửi liên thông, 30 Sổ đăng ký, 40 Kho lưu trữ, 50 Báo cáo, 60 Kiểm tra văn
 	// bản, 90 Quản trị.
 	Order int
 	// needs, when set, hides the item unless the configuration has the
@@ -140,6 +140,8 @@ var nav = []NavItem{
 	{Path: "/disposals", Label: "Tiêu hủy tài liệu", Order: 45, Roles: disposalRoles, needs: hasDisposals},
 	{Path: "/reports/reform", Label: "Báo cáo CCHC", Order: 50, Roles: workflow.ReformRoles,
 		needs: func(c *Config) bool { return c.Reform != nil }},
+	{Path: "/deliveries", Label: "Theo dõi gửi liên thông", Order: 25, Roles: []workflow.Role{workflow.RoleClerk, workflow.RoleAdmin},
+		needs: func(c *Config) bool { return c.Exchange != nil }},
 	{Path: "/verify", Label: "Kiểm tra văn bản", Order: 60},
 	{Path: "/admin", Label: "Quản trị", Order: 90, Roles: []workflow.Role{workflow.RoleAdmin}},
 }
@@ -230,6 +232,9 @@ var okMessages = map[string]string{
 	"disposal_rejected": "Đã ghi: danh mục không được duyệt (hoặc đề nghị đã hủy).",
 	"disposal_removed":  "Đã bỏ hồ sơ khỏi danh mục.",
 	"disposal_run":      "Đã thực hiện tiêu hủy. Kết quả của từng hồ sơ ở cột Kết quả.",
+	// A delivery's Gửi lại (sentwatch.go).
+	"delivery_resent":         "Đã đặt gửi lại: hệ thống gửi lại văn bản đến cơ quan nhận ngay (và tự thử lại nếu chưa được); theo dõi tình trạng ở mục Gửi, nhận liên thông của văn bản.",
+	"delivery_resent_already": "Lượt gửi này đã được đặt gửi lại trước đó (hoặc không còn ở tình trạng gửi thất bại): không có gì thay đổi.",
 	// The outbox's Gửi lại (admin_mail.go).
 	"mail_retried":         "Đã đặt thư gửi lại đến địa chỉ hiện tại của người nhận: thư sẽ đi trong lần gửi tới.",
 	"mail_retried_already": "Thư này đã được đặt gửi lại trước đó (hoặc không còn ở tình trạng không gửi được): không có gì thay đổi.",

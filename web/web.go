@@ -78,6 +78,12 @@ type Documents interface {
 	// SeeRefusals marks a document's refusals seen.
 	Refusals(ctx context.Context, actor *workflow.User, limit int) ([]workflow.RefusedDocument, int, error)
 	SeeRefusals(ctx context.Context, actor *workflow.User, id string, through int64) error
+	// WatchedDeliveries lists a page of the outgoing deliveries that need
+	// attention (clerks and admins) and the next page's cursor.
+	WatchedDeliveries(ctx context.Context, actor *workflow.User, q workflow.DeliveryQuery) ([]workflow.WatchedDelivery, *workflow.DeliveryCursor, error)
+	// ResendDelivery sends again a delivery that failed for good (clerks);
+	// false when it was not failed (a second click).
+	ResendDelivery(ctx context.Context, actor *workflow.User, docID, id string, seen time.Time) (bool, error)
 	Comment(ctx context.Context, actor *workflow.User, id, text string) error
 	NextNotation(ctx context.Context, actor *workflow.User, id string) (int, string, error)
 	VerifyAuditFor(ctx context.Context, actor *workflow.User) (workflow.AuditReport, error)
@@ -235,6 +241,9 @@ type UI struct {
 	// verifyLimit: 20 checks a minute per client address on the public
 	// verification pages.
 	verifyLimit *ratelimit.Limiter
+	// watchPage is the number of rows per page of Theo dõi gửi liên
+	// thông (0: listPageSize; its paging test sets a small one).
+	watchPage int
 	// previewTurns: how many page previews are rendered at once.
 	previewTurns chan struct{}
 	// pdfs are the files of page previews, spooled once (pdfcache.go).
@@ -276,7 +285,7 @@ func New(cfg Config) (*UI, error) {
 	// The pages, each registered by a method in its own file.
 	for _, r := range []func(*http.ServeMux){u.listRoutes, u.createRoutes, u.documentRoutes, u.layoutRoutes, u.reviseRoutes,
 		u.registerRoutes, u.archiveRoutes, u.reformRoutes, u.verifyRoutes, u.adminRoutes, u.mailRoutes, u.passwordRoutes,
-		u.copyRoutes, u.signBatchRoutes} {
+		u.copyRoutes, u.signBatchRoutes, u.sentWatchRoutes} {
 		r(u.mux)
 	}
 	// Anything else: OPTIONS (204) and a method a page does not take

@@ -1,0 +1,172 @@
+package web
+
+import (
+	"cmp"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/vanthu/vanthu/workflow"
+)
+
+// The clerks' page of outgoing deliveries that need attention (Theo dõi
+// gửi liên thông): waiting for the recipient's server, being retried,
+// failed for good, refused by the recipient — what she sent, across her
+// documents, where the document's page shows one document's alone.
+
+func (u *UI) sentWatchRoutes(mux *http.ServeMux) {
+	if u.cfg.Exchange != nil {
+		mux.Handle("GET /deliveries", u.auth(u.handleSentWatch))
+		mux.Handle("POST /documents/{id}/deliveries/{delivery}/resend", u.auth(u.handleResend))
+	}
+}
+
+// watchNames are the watches as the page names them (its filter, each
+// row's state).
+var watchNames = map[workflow.DeliveryWatch]string{
+	workflow.WatchWaiting:  "Chờ cơ quan nhận xác nhận",
+	workflow.WatchRetrying: "Đang thử lại",
+	workflow.WatchFailed:   "Gửi thất bại",
+	workflow.WatchRefused:  "Bị từ chối tiếp nhận",
+}
+
+// sentWatchView is the page.
+type sentWatchView struct {
+	Watches  []option
+	Agencies []option
+	Rows     []sentWatchRow
+	Pager    Pager
+	Filtered bool
+}
+
+// sentWatchRow is a delivery as the page lists it.
+type sentWatchRow struct {
+	DocID    string
+	Doc      string // the document: notation and subject
+	Org      string
+	OrgID    string
+	What     string // document or revocation
+	Watch    workflow.DeliveryWatch
+	State    string
+	Problem  string // why, in Vietnamese (failed, retrying)
+	Raw      string // the worker's error as it was
+	Retry    string // tries, last, next (retrying)
+	Reason   string // the recipient's reason (refused)
+	Hidden   bool   // the reason of a classified document, not shown
+	Changed  time.Time
+	Attempts int
+	Resend   *resendForm
+}
+
+func (u *UI) handleSentWatch(w http.ResponseWriter, r *http.Request, s *Session) error {
+	q := r.URL.Query()
+	dq := workflow.DeliveryQuery{Watch: workflow.DeliveryWatch(q.Get("state")), OrgID: strings.TrimSpace(q.Get("org")), Limit: cmp.Or(u.watchPage, listPageSize)}
+	if _, ok := watchNames[dq.Watch]; !ok {
+		dq.Watch = ""
+	}
+	dq.After = parseWatchCursor(q.Get("cursor"))
+	rows, next, err := u.cfg.Docs.WatchedDeliveries(r.Context(), s.User, dq)
+	if err != nil {
+		return err
+	}
+	v := sentWatchView{Filtered: dq.Watch != "" || dq.OrgID != ""}
+	for _, wch := range workflow.DeliveryWatches {
+		v.Watches = append(v.Watches, option{Value: string(wch), Label: watchNames[wch], Selected: wch == dq.Watch})
+	}
+	if orgs, err := u.cfg.Exchange.Recipients(r.Context(), s.User); err == nil {
+		for _, o := range orgs {
+			v.Agencies = append(v.Agencies, option{Value: o.OrgID, Label: o.Name + " (" + o.OrgID + ")", Selected: o.OrgID == dq.OrgID})
+		}
+	}
+	for _, d := range rows {
+		row := u.sentWatchRow(d)
+		row.Resend = resendOf(s, d.Delivery, "list")
+		v.Rows = append(v.Rows, row)
+	}
+	cursor := ""
+	if next != nil {
+		cursor = strconv.FormatInt(next.UpdatedAt.UnixNano(), 10) + "." + next.ID
+	}
+	v.Pager = pagerOf("/deliveries", q, cursor, len(v.Rows), 0, "lượt gửi")
+	u.render(w, r, s, http.StatusOK, "sentwatch", "Theo dõi gửi liên thông", v)
+	return nil
+}
+
+// sentWatchRow is the row of d.
+func (u *UI) sentWatchRow(d workflow.WatchedDelivery) sentWatchRow {
+	row := sentWatchRow{DocID: d.DocumentID, Doc: strings.TrimSpace(d.Notation + " " + d.Subject), Org: orDefault(d.OrgName, d.OrgID),
+		OrgID: d.OrgID, What: "Văn bản", Watch: d.Watch, State: watchNames[d.Watch], Changed: d.UpdatedAt, Attempts: d.Attempts}
+	if d.Kind != workflow.DeliverDocument {
+		row.What = "Đề nghị thu hồi"
+	}
+	switch d.Watch {
+	case workflow.WatchRetrying:
+		row.Problem, row.Raw = deliveryProblem(d.LastError), d.LastError
+		row.Retry = retrySaid(d.Delivery)
+	case workflow.WatchFailed:
+		row.Problem, row.Raw = deliveryProblem(d.LastError), d.LastError
+	case workflow.WatchRefused:
+		if row.Hidden = d.Confidentiality.Classified(); !row.Hidden {
+			row.Reason = d.Reason
+		}
+		if d.ReasonAt != nil {
+			row.Changed = *d.ReasonAt
+		}
+	}
+	return row
+}
+
+// parseWatchCursor reads a cursor of the page (nil: the first page).
+func parseWatchCursor(s string) *workflow.DeliveryCursor {
+	at, id, ok := strings.Cut(s, ".")
+	n, err := strconv.ParseInt(at, 10, 64)
+	if !ok || err != nil || id == "" {
+		return nil
+	}
+	return &workflow.DeliveryCursor{UpdatedAt: time.Unix(0, n), ID: id}
+}
+
+// resendForm is the Gửi lại button of a delivery that failed for good,
+// for a clerk: it names the failure she was shown (Seen, its time), so a
+// second click, or one on a page from before it failed again, changes
+// nothing and says so; From is the page to come back to (list or doc).
+type resendForm struct {
+	CSRF, DocID, ID, Org, From string
+	Seen                       int64
+}
+
+// resendOf is the form of delivery dl for s's user on page from, nil
+// when she cannot send it again (not a clerk, not failed).
+func resendOf(s *Session, dl workflow.Delivery, from string) *resendForm {
+	if dl.State != workflow.DeliveryFailed || !s.User.Has(workflow.RoleClerk) {
+		return nil
+	}
+	return &resendForm{CSRF: s.CSRF, DocID: dl.DocumentID, ID: dl.ID, Org: orDefault(dl.OrgName, dl.OrgID), From: from,
+		Seen: dl.UpdatedAt.UnixNano()}
+}
+
+// handleResend sends a delivery that failed for good again (Gửi lại) and
+// leads back to the page it was asked from, saying whether it did.
+func (u *UI) handleResend(w http.ResponseWriter, r *http.Request, s *Session) error {
+	var seen time.Time
+	if n, err := strconv.ParseInt(r.PostFormValue("seen"), 10, 64); err == nil && n > 0 {
+		seen = time.Unix(0, n)
+	}
+	docID := r.PathValue("id")
+	ok, err := u.cfg.Docs.ResendDelivery(r.Context(), s.User, docID, r.PathValue("delivery"), seen)
+	if err != nil {
+		return err
+	}
+	msg := "delivery_resent"
+	if !ok {
+		msg = "delivery_resent_already"
+	}
+	back := "/documents/" + url.PathEscape(docID) + "?ok=" + msg + "#deliveries"
+	if r.PostFormValue("from") == "list" {
+		back = "/deliveries?ok=" + msg
+	}
+	http.Redirect(w, r, back, http.StatusSeeOther)
+	return nil
+}
