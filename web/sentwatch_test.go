@@ -61,7 +61,7 @@ func watchWorld(t *testing.T, e *testEnv) *UI {
 	return ui
 }
 
-var watchRow = regexp.MustCompile(`(?s)<tr data-delivery="(\w+)">.*?</tr>`)
+var watchRow = regexp.MustCompile(`(?s)<tr data-state="(\w+)">.*?</tr>`)
 
 // watchRows returns the page's rows by watch, in order.
 func watchRows(body string) (watches []string, rows []string) {
