@@ -43,6 +43,18 @@ var watchConds = map[workflow.DeliveryWatch]string{
 	workflow.WatchRefused:  "(dl.state = 'delivered' AND dl.kind = 'document' AND dl.last_status = '" + workflow.StatusRefused + "')",
 }
 
+// attentionPred is the predicate of deliveries_attention (migration 37),
+// its columns prefixed with dl (the table's alias, or ""):
+// the deliveries that may need the clerk's attention, the few among the
+// years of deliveries acknowledged and done with. Every read of the page
+// states it, word for word, beside its watch's condition: SQLite uses a
+// partial index only when the query's WHERE carries its predicate as a
+// term, and PostgreSQL proves the implication from it.
+func attentionPred(dl string) string {
+	return "(" + dl + "state = 'pending' OR " + dl + "state = 'failed' OR (" + dl + "state = 'delivered' AND " + dl + "kind = 'document' AND " +
+		dl + "last_status = '" + workflow.StatusRefused + "'))"
+}
+
 // refusalOf is the recipient's latest refusal (status 02) of the
 // delivery's document: its reason and time, in the same statement.
 const refusalOf = `(SELECT s.%s FROM exchange_statuses s WHERE s.document_id = dl.document_id AND s.org_id = dl.org_id
@@ -52,19 +64,8 @@ const refusalOf = `(SELECT s.%s FROM exchange_statuses s WHERE s.document_id = d
 // the deliveries joined to their documents (visibility of the viewer)
 // and to the recipient's refusal, newest change first.
 func (d *DB) WatchedDeliveries(ctx context.Context, q workflow.DeliveryQuery) ([]workflow.WatchedDelivery, error) {
-	c := d.reader(ctx)
-	g := c.q(ctx).Table("deliveries dl").Joins("JOIN documents d ON d.id = dl.document_id").
-		Select("dl.*, d.subject AS subject, d.notation AS notation, d.confidentiality AS confidentiality, "+
-			fmt.Sprintf(refusalOf, "description")+" AS reason, "+fmt.Sprintf(refusalOf, "at")+" AS reason_at").
-		Where("d.direction = ? AND dl.kind IN ?", string(workflow.Outgoing), watchedKinds())
-	g = watchWhere(g, q)
-	g = visibleTo(g, "d.", q.ViewerID, q.SeeAll)
-	limit := q.Limit
-	if limit <= 0 || limit > MaxLimit {
-		limit = DefaultLimit
-	}
 	var rows []watchedRow
-	if err := g.Order("dl.updated_at DESC, dl.id DESC").Limit(limit).Scan(&rows).Error; err != nil {
+	if err := d.reader(ctx).watchedQuery(ctx, q).Scan(&rows).Error; err != nil {
 		return nil, d.translate(err, "list outgoing deliveries")
 	}
 	out := make([]workflow.WatchedDelivery, len(rows))
@@ -81,9 +82,33 @@ func (d *DB) WatchedDeliveries(ctx context.Context, q workflow.DeliveryQuery) ([
 	return out, nil
 }
 
+// watchedTable names deliveries_attention on SQLite, whose planner,
+// without statistics of the deliveries (or with them), took a watch's
+// state from deliveries_due — for the refused, every delivery acknowledged
+// — and sorted what it found; the index holds only the deliveries the
+// page may show, in its order.
+var watchedTable = map[string]string{SQLite: "deliveries AS dl INDEXED BY deliveries_attention", Postgres: "deliveries AS dl"}
+
+// watchedQuery is WatchedDeliveries' statement: read from
+// deliveries_attention in its order (the predicate stated by watchWhere).
+func (c *conn) watchedQuery(ctx context.Context, q workflow.DeliveryQuery) *gorm.DB {
+	g := c.q(ctx).Table(watchedTable[c.db.dialect]).Joins("JOIN documents d ON d.id = dl.document_id").
+		Select("dl.*, d.subject AS subject, d.notation AS notation, d.confidentiality AS confidentiality, "+
+			fmt.Sprintf(refusalOf, "description")+" AS reason, "+fmt.Sprintf(refusalOf, "at")+" AS reason_at").
+		Where("d.direction = ? AND dl.kind IN ?", string(workflow.Outgoing), watchedKinds())
+	g = watchWhere(g, q)
+	g = visibleTo(g, "d.", q.ViewerID, q.SeeAll)
+	limit := q.Limit
+	if limit <= 0 || limit > MaxLimit {
+		limit = DefaultLimit
+	}
+	return g.Order("dl.updated_at DESC, dl.id DESC").Limit(limit)
+}
+
 // watchWhere narrows g to q's watch (every one by default), agency and
 // cursor.
 func watchWhere(g *gorm.DB, q workflow.DeliveryQuery) *gorm.DB {
+	g = g.Where(attentionPred("dl."))
 	if c, ok := watchConds[q.Watch]; ok {
 		g = g.Where(c)
 	} else {

@@ -242,3 +242,11 @@ func ExpiredRecordsSQL(d *DB, f workflow.ArchiveQuery, now time.Time) string {
 		return pageOf(expiredWhere(tx, d.dialect, f, now), f.After, 50).Find(&[]archiveRecordRow{})
 	})
 }
+
+// WatchedSQL is the SQL of WatchedDeliveries' read of a page of q (for
+// EXPLAIN).
+func WatchedSQL(d *DB, q workflow.DeliveryQuery) string {
+	return d.gdb.ToSQL(func(tx *gorm.DB) *gorm.DB {
+		return (&conn{db: d, g: tx}).watchedQuery(context.Background(), q).Scan(&[]watchedRow{})
+	})
+}

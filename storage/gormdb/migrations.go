@@ -76,6 +76,7 @@ var migrations = []migration{
 	{34, "archive_disposals, archive_disposed: disposal lists with their decisions, and what stays of each destroyed record (disposal.go)", archiveDisposalsV34},
 	{35, "archive_records: archive_records_retain_until, the records by their retain-until date (the disposal's expired records: disposal.go expiredWhere)", archiveRecordsRetainUntilV35},
 	{36, "audit_events: audit_events_issue, the issue transitions by clerk (the list's issued_by: documents.go issuedSQL)", auditEventsIssueV36},
+	{37, "deliveries: deliveries_attention, the deliveries waiting, retried, failed or refused by their last change (Theo dõi gửi liên thông: deliverywatch.go)", deliveriesAttentionV37},
 }
 
 // sessionsSignConfirmedV32 adds sessions.sign_confirmed_at (0 in the
@@ -335,6 +336,14 @@ func auditEventsSignV33(_ context.Context, _ *DB, g *gorm.DB) error {
 // question one probe (actor, document_id), read from the index alone.
 func auditEventsIssueV36(_ context.Context, _ *DB, g *gorm.DB) error {
 	return g.Exec(`CREATE INDEX IF NOT EXISTS audit_events_issue ON audit_events (actor, document_id) WHERE kind = 'transition' AND action = 'issue'`).Error
+}
+
+// deliveriesAttentionV37 indexes the deliveries that may need the
+// clerk's attention (attentionPred) by their last change, the order of
+// her page: without it each page walked every delivery ever made —
+// nearly all acknowledged and done with — and sorted them.
+func deliveriesAttentionV37(_ context.Context, _ *DB, g *gorm.DB) error {
+	return g.Exec(`CREATE INDEX IF NOT EXISTS deliveries_attention ON deliveries (updated_at, id) WHERE ` + attentionPred("")).Error
 }
 
 // documentsRepliesIndexV28 indexes the documents that reply to a letter:

@@ -91,6 +91,7 @@ func TestPlansAtSize(t *testing.T) {
 		}
 		listPlans(t, db)
 		signedPlans(t, db)
+		watchedPlans(t, db)
 		if db.Dialect() != gormdb.SQLite {
 			return // PostgreSQL's plans of the two below depend on its costs
 		}
@@ -233,6 +234,22 @@ func signedPlans(t *testing.T, db *gormdb.DB) {
 		sql := gormdb.ListSQL(db, f, false)
 		if p := explain(t, db, sql, false); !strings.Contains(p, "audit_events_issue") {
 			t.Errorf("the list of what %s issued (period %v, cursor %q): its events not read from audit_events_issue:\n%s\n%s", clerk, f.Issued.From != nil, f.After, sql, p)
+		}
+	}
+}
+
+// watchedPlans: Theo dõi gửi liên thông reads the deliveries that may
+// need attention from deliveries_attention (migration 37) — every watch,
+// an agency, after a cursor — not every delivery ever made.
+func watchedPlans(t *testing.T, db *gormdb.DB) {
+	t.Helper()
+	after := &workflow.DeliveryCursor{UpdatedAt: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), ID: "d"}
+	for _, w := range []workflow.DeliveryWatch{"", workflow.WatchWaiting, workflow.WatchRetrying, workflow.WatchFailed, workflow.WatchRefused} {
+		for _, q := range []workflow.DeliveryQuery{{Watch: w, SeeAll: true}, {Watch: w, OrgID: "000.00.31.H13", After: after, ViewerID: gormdbtest.HistoryClerks[0]}} {
+			sql := gormdb.WatchedSQL(db, q)
+			if p := explain(t, db, sql, false); !strings.Contains(p, "deliveries_attention") {
+				t.Errorf("the deliveries to watch (%q, agency %q) are not read from deliveries_attention:\n%s\n%s", w, q.OrgID, sql, p)
+			}
 		}
 	}
 }
