@@ -49,7 +49,7 @@ func wireArchive(ctx context.Context, a *app) error {
 	store, err := openArchiveStore(ctx, cfg)
 	if err != nil {
 		if cfg.S3Endpoint != "" {
-			return fmt.Errorf("open archive bucket %q: %w", cfg.S3ArchiveBucket, err)
+			return s3OpenError(cfg, "VANTHU_S3_ARCHIVE_BUCKET", cfg.S3ArchiveBucket, err)
 		}
 		return fmt.Errorf("open archive folder: %w", err)
 	}

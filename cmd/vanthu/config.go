@@ -312,6 +312,9 @@ func (c *Config) validate() error {
 	if c.DatabaseURL != "" && !strings.HasPrefix(c.DatabaseURL, "postgres://") && !strings.HasPrefix(c.DatabaseURL, "postgresql://") {
 		return fmt.Errorf("VANTHU_DATABASE_URL must be empty (SQLite) or postgres://...")
 	}
+	if err := checkPublicURL(c.PublicURL); err != nil {
+		return err
+	}
 	_, _, err := c.liveness()
 	return err
 }

@@ -158,7 +158,7 @@ func (k *keyring) agency(ctx context.Context) (keys.Key, error) {
 	}
 	key, err := keys.LoadWithModule(ctx, cfg.AgencyKey, certPEM, cfg.PKCS11Module)
 	if err != nil {
-		return keys.Key{}, fmt.Errorf("VANTHU_AGENCY_KEY %s: %w", keys.RedactURI(cfg.AgencyKey), err)
+		return keys.Key{}, fmt.Errorf("VANTHU_AGENCY_KEY %s: %w%s", keys.RedactURI(cfg.AgencyKey), err, agencyKeyHint(cfg, err))
 	}
 	return key, nil
 }

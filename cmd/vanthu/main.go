@@ -218,7 +218,7 @@ func build(ctx context.Context, cfg *Config, opts options, logger *slog.Logger) 
 	a.intake = intake
 	db, err := gormdb.Open(ctx, cfg.DatabaseURL, cfg.DataDir, logger, append([]gormdb.Option{cfg.dbTimeouts()}, opts.dbOptions...)...)
 	if err != nil {
-		return nil, fmt.Errorf("open database: %w", err)
+		return nil, dbOpenError(cfg, err)
 	}
 	db.Now = a.now
 	// Instances on several hosts judge each other's liveness by the
@@ -230,6 +230,9 @@ func build(ctx context.Context, cfg *Config, opts options, logger *slog.Logger) 
 	blobs, err := openWorkStore(ctx, cfg)
 	if err != nil {
 		a.Close()
+		if cfg.S3Endpoint != "" {
+			return nil, s3OpenError(cfg, "VANTHU_S3_WORK_BUCKET", cfg.S3WorkBucket, err)
+		}
 		return nil, fmt.Errorf("open object store: %w", err)
 	}
 	// A blob the collector deleted is referenced again only once stored
