@@ -117,7 +117,7 @@ func agencyKeyHint(cfg *Config, err error) string {
 	case code == workflow.ENOTFOUND && pkcs11:
 		return " — token= of VANTHU_AGENCY_KEY must be the label of a token of VANTHU_PKCS11_MODULE (pkcs11-tool --module MODULE --list-slots) and object= (or id=) a key pair on it (add --login --list-objects)"
 	case code == workflow.EINVALID && cfg.AgencyCert == "":
-		return " — set VANTHU_AGENCY_CERT to the key's certificate followed by its CA's (PEM)"
+		return " — without VANTHU_AGENCY_CERT the certificate must come with the key (in the .p12, or on the token under the key's id or label): set VANTHU_AGENCY_CERT to the key's certificate followed by its CA's (PEM)"
 	case code == workflow.EINVALID:
 		return " — VANTHU_AGENCY_CERT (" + cfg.AgencyCert + ") must hold this key's certificate, followed by its CA's (PEM)"
 	}
