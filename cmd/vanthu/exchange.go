@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/vanthu/vanthu/api"
@@ -215,6 +216,10 @@ func agencyExport(ctx context.Context, cfg *Config, stdout io.Writer) error {
 		return fmt.Errorf("VANTHU_EXCHANGE_ADDR %s: port 0 is picked when serve starts, so it names no endpoint: "+
 			"set VANTHU_EXCHANGE_URL (e.g. to the https:// address of the line \"vanthu exchange listening on\" serve printed)", cfg.ExchangeAddr)
 	}
+	if host, _, err := net.SplitHostPort(cfg.ExchangeAddr); cfg.ExchangeURL == "" && err == nil && (host == "" || net.ParseIP(host).IsUnspecified()) {
+		return fmt.Errorf("VANTHU_EXCHANGE_ADDR %s listens on every address of this host, so it names no endpoint peers can call: "+
+			"set VANTHU_EXCHANGE_URL to https://NAME:PORT, NAME as peers reach this server and as VANTHU_EXCHANGE_CERT names it", cfg.ExchangeAddr)
+	}
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return err
 	}
@@ -232,6 +237,9 @@ func agencyExport(ctx context.Context, cfg *Config, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := endpointInCert(exchangeEndpoint(cfg), id.tlsCert); err != nil {
+		return err
+	}
 	var chain []byte
 	for _, c := range id.self.Chain {
 		chain = append(chain, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})...)
@@ -241,6 +249,37 @@ func agencyExport(ctx context.Context, cfg *Config, stdout io.Writer) error {
 	enc := json.NewEncoder(stdout)
 	enc.SetIndent("", "  ")
 	return enc.Encode(a)
+}
+
+// endpointInCert checks that the exchange's TLS certificate names the
+// host of the endpoint agency export gives peers: they check it, and
+// would refuse every connection to it.
+func endpointInCert(endpoint string, c tls.Certificate) error {
+	u, err := url.Parse(endpoint)
+	if err != nil || u.Scheme != "https" || u.Hostname() == "" {
+		return fmt.Errorf("the exchange endpoint %q is not https://host:port: set VANTHU_EXCHANGE_URL so", endpoint)
+	}
+	leaf, err := x509.ParseCertificate(c.Certificate[0])
+	if err != nil {
+		return fmt.Errorf("the exchange TLS certificate: %w", err)
+	}
+	if err := leaf.VerifyHostname(u.Hostname()); err != nil {
+		return fmt.Errorf("the exchange endpoint %s is not a name of its TLS certificate (VANTHU_EXCHANGE_CERT, or the development PKI's: it names %s): peers would refuse the connection; "+
+			"set VANTHU_EXCHANGE_URL to a name of the certificate, or get one that names %s", endpoint, certNames(leaf), u.Hostname())
+	}
+	return nil
+}
+
+// certNames lists a certificate's DNS names and IP addresses.
+func certNames(c *x509.Certificate) string {
+	names := append([]string(nil), c.DNSNames...)
+	for _, ip := range c.IPAddresses {
+		names = append(names, ip.String())
+	}
+	if len(names) == 0 {
+		return "no host"
+	}
+	return strings.Join(names, ", ")
 }
 
 func openExchangeDB(ctx context.Context, cfg *Config, stderr io.Writer) (*gormdb.DB, error) {

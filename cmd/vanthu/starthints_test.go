@@ -151,3 +151,45 @@ func agencyKeyFiles(t *testing.T, dir string) (keyPath, otherCertPath string) {
 	}
 	return keyPath, otherCertPath
 }
+
+// TestAgencyExportEndpointPeersCanCall: agency export refuses to print an
+// endpoint peers cannot call — a listen address on every address
+// (0.0.0.0, :PORT; docker-compose.yml had it and exported
+// https://0.0.0.0:8443) or a name the exchange TLS certificate does not
+// hold, which peers check — naming VANTHU_EXCHANGE_URL and the names the
+// certificate holds; a URL the certificate names is printed.
+func TestAgencyExportEndpointPeersCanCall(t *testing.T) {
+	dir := t.TempDir()
+	cert, key := filepath.Join(dir, "ex.pem"), filepath.Join(dir, "ex-key.pem")
+	if code, _, stderr := runCLI(t, nil, "pki", "tls", "--dir", newCLIPKI(t, "UBND").dir, "--cn", "vanthu.quan.test",
+		"--host", "vanthu.quan.test,10.0.0.12", "--out-cert", cert, "--out-key", key); code != 0 {
+		t.Fatalf("pki tls: exit %d: %s", code, stderr)
+	}
+	for _, tc := range []struct {
+		name, addr, url string
+		want            string // in stderr; "" = exported with endpoint wantEndpoint
+		wantEndpoint    string
+	}{
+		{"EveryAddress", "0.0.0.0:8443", "", "set VANTHU_EXCHANGE_URL to https://NAME:PORT", ""},
+		{"EveryAddressNoHost", ":8443", "", "set VANTHU_EXCHANGE_URL", ""},
+		{"NameNotInCert", "0.0.0.0:8443", "https://vanthu:8443", "is not a name of its TLS certificate (VANTHU_EXCHANGE_CERT, or the development PKI's: it names vanthu.quan.test, 10.0.0.12)", ""},
+		{"AddressNotInCert", "10.0.0.13:8443", "", "get one that names 10.0.0.13", ""},
+		{"URLInCert", "0.0.0.0:8443", "https://vanthu.quan.test:8443", "", `"endpoint": "https://vanthu.quan.test:8443"`},
+		{"AddressInCert", "10.0.0.12:8443", "", "", `"endpoint": "https://10.0.0.12:8443"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			env := map[string]string{"VANTHU_DATA_DIR": t.TempDir(), "VANTHU_LOG_LEVEL": "error", "VANTHU_EXCHANGE_ADDR": tc.addr,
+				"VANTHU_EXCHANGE_URL": tc.url, "VANTHU_EXCHANGE_CERT": cert, "VANTHU_EXCHANGE_KEY": key}
+			code, stdout, stderr := runCLI(t, env, "agency", "export")
+			if tc.want != "" {
+				if code == 0 || !strings.Contains(stderr, tc.want) {
+					t.Fatalf("exit %d, want a refusal saying %q\nstdout: %s\nstderr: %s", code, tc.want, stdout, stderr)
+				}
+				return
+			}
+			if code != 0 || !strings.Contains(stdout, tc.wantEndpoint) {
+				t.Fatalf("exit %d, want %s\nstdout: %s\nstderr: %s", code, tc.wantEndpoint, stdout, stderr)
+			}
+		})
+	}
+}
