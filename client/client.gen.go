@@ -2356,7 +2356,7 @@ type Org struct {
 // Example: 092080001234
 type PersonalID = string
 
-// PublicDocument what a verification code reveals; a classified document shows only that the code is valid
+// PublicDocument what a verification code reveals; a classified document shows only that the code is valid and whether it was revoked
 type PublicDocument struct {
 	Classified bool `json:"classified"`
 

@@ -49,6 +49,8 @@ func TestPublicVerifyPages(t *testing.T) {
 			Files: []workflow.File{{SHA256: strings.Repeat("ab", 32), Kind: workflow.FileSigned}}},
 		{ID: "d2", Direction: workflow.Outgoing, Type: "QĐ", Subject: "Quyết định mật", Confidentiality: workflow.Secret, State: workflow.Issued,
 			Number: 1, Notation: "1/QĐ-UBND", IssuedAt: &issued, VerifyCode: "SECRET2345"},
+		{ID: "d3", Direction: workflow.Outgoing, Type: "QĐ", Subject: "Quyết định mật đã thu hồi", Confidentiality: workflow.Secret, State: workflow.Revoked,
+			Number: 2, Notation: "2/QĐ-UBND", IssuedAt: &issued, VerifyCode: "REVOKED234", RevokeState: workflow.RevokeAccepted},
 	} {
 		if err := e.repo.Atomic(context.Background(), func(ctx context.Context, tx workflow.Tx) error { return tx.CreateDocument(ctx, d) }); err != nil {
 			t.Fatal(err)
@@ -82,6 +84,15 @@ func TestPublicVerifyPages(t *testing.T) {
 	p = c.get("/verify/SECRET2345")
 	if p.Status != 200 || strings.Contains(p.Body, "Quyết định mật") || strings.Contains(p.Body, "1/QĐ-UBND") || !strings.Contains(p.Body, "văn bản mật") {
 		t.Fatalf("secret document page leaks or fails: %d\n%s", p.Status, p.Body)
+	}
+	if strings.Contains(p.Body, "thu hồi") {
+		t.Fatalf("secret document not revoked said revoked:\n%s", p.Body)
+	}
+	// A revoked classified document says so (it said "valid" and nothing
+	// more), and still nothing of its content.
+	p = c.get("/verify/REVOKED234")
+	if p.Status != 200 || !strings.Contains(p.Body, "văn bản đã bị thu hồi") || strings.Contains(p.Body, "Quyết định mật") || strings.Contains(p.Body, "2/QĐ-UBND") {
+		t.Fatalf("revoked secret document: %d\n%s", p.Status, p.Body)
 	}
 	if p := c.get("/verify/ZZZZZZZZZZ"); p.Status != http.StatusNotFound {
 		t.Fatalf("unknown code: %d", p.Status)

@@ -48,7 +48,9 @@ func NormalizeVerifyCode(s string) string {
 // document. A classified document (Mật and above) shows only that the
 // code is valid and belongs to a classified document: no subject, no
 // hash (a hash of a classified file would let someone confirm a guessed
-// copy), no type or notation beyond the register's existence.
+// copy), no type or notation beyond the register's existence — but
+// whether it was revoked: that says nothing of its content, and a holder
+// of a recalled copy must not be told it is valid.
 type PublicDocument struct {
 	Code       string
 	Classified bool
@@ -82,12 +84,12 @@ func (s *Service) VerifyCode(ctx context.Context, code string) (*PublicDocument,
 	if err != nil {
 		return nil, err
 	}
-	p := &PublicDocument{Code: c, Issuer: s.Agency.Name, Classified: d.Confidentiality.Classified()}
+	p := &PublicDocument{Code: c, Issuer: s.Agency.Name, Classified: d.Confidentiality.Classified(),
+		Revoked: d.RevokeState == RevokeAccepted}
 	if p.Classified {
 		return p, nil
 	}
 	p.Notation, p.Type, p.Subject, p.IssuedAt = d.Notation, d.Type, d.Subject, d.IssuedAt
-	p.Revoked = d.RevokeState == "accepted"
 	for _, f := range d.Files {
 		if f.Kind == FileSigned {
 			p.SHA256, p.Size = f.SHA256, f.Size // the newest signed version: the issued file
