@@ -544,6 +544,16 @@ func (r *Receiver) ackFor(ctx context.Context, d *workflow.Document, created boo
 	return ack, nil
 }
 
+// StatusAhead is how far after its arrival a status message may be
+// dated. A recipient's statuses are ordered by the time they carry, and
+// the delivery's last status moves only to a later one: one dated years
+// ahead (a wrong clock, a date typed by hand) was stored and then held
+// the delivery's last status against every real one after it (06,
+// completed, listed before a 03 "of" 2076). A day leaves room for a
+// clock set an hour or a time zone off; further ahead is refused (400),
+// so its sender learns why.
+const StatusAhead = 24 * time.Hour
+
 func (r *Receiver) handleStatus(w http.ResponseWriter, req *http.Request, peers []*Agency) (*Ack, error) {
 	ctx := req.Context()
 	msg, pkg, err := r.readMessage(w, req, edxml.KindStatus)
@@ -561,6 +571,10 @@ func (r *Receiver) handleStatus(w http.ResponseWriter, req *http.Request, peers 
 	}
 	if err := v.VerifyPackage(pkg); err != nil {
 		return nil, workflow.Errorf(workflow.EINVALID, "status message refused: %s", workflow.ErrorMessage(err))
+	}
+	if now := r.now(); st.Time.After(now.Add(StatusAhead)) {
+		return nil, workflow.Errorf(workflow.EINVALID, "status message dated %s, more than %v after its arrival (%s): check the sender's clock",
+			st.Time.In(edxml.Location).Format(time.DateTime), StatusAhead, now.In(edxml.Location).Format(time.DateTime))
 	}
 	d, err := r.Store.SentDocument(ctx, st.ResponseFor.DocumentID)
 	if workflow.ErrorCode(err) == workflow.ENOTFOUND {
