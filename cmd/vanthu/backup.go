@@ -321,6 +321,17 @@ func restore(ctx context.Context, cfg *Config, dir, pgBin string) (*backupInfo, 
 	if want != info.Database {
 		return nil, fmt.Errorf("the backup holds a %s database, this installation is configured for %s", info.Database, want)
 	}
+	// 0. The objects, against the manifest, before anything is changed:
+	// a backup that does not hold what it lists is refused while the
+	// installation is still empty (a mismatch found after the database
+	// was loaded left it half restored, and a second restore refused).
+	count, err := checkBackup(ctx, cfg, dir, info.Objects == "copy")
+	if err != nil {
+		return nil, err
+	}
+	if count != info.Count {
+		return nil, fmt.Errorf("manifest.jsonl has %d objects, backup.json says %d: incomplete backup", count, info.Count)
+	}
 	// 1. The database, into an empty one.
 	if want == gormdb.Postgres {
 		err = restorePostgres(ctx, cfg, dbFile, pgBin)
@@ -330,13 +341,13 @@ func restore(ctx context.Context, cfg *Config, dir, pgBin string) (*backupInfo, 
 	if err != nil {
 		return nil, err
 	}
-	// 2. The objects, each checked against its recorded hash.
-	count, err := restoreObjects(ctx, cfg, dir, info.Objects == "copy")
-	if err != nil {
-		return nil, err
-	}
-	if count != info.Count {
-		return nil, fmt.Errorf("manifest.jsonl has %d objects, backup.json says %d: incomplete backup", count, info.Count)
+	// 2. The copied objects, each checked against its recorded hash again
+	// by the store as it is written (a manifest-only backup's are in
+	// their stores: checked in 0).
+	if info.Objects == "copy" {
+		if _, err := restoreObjects(ctx, cfg, dir, true); err != nil {
+			return nil, err
+		}
 	}
 	return info, nil
 }
@@ -397,10 +408,11 @@ func restoreSQLite(cfg *Config, dir, dbFile string, devPKI bool) error {
 	return nil
 }
 
-// restoreObjects puts back every object of dir/manifest.jsonl (copied:
-// from dir/objects; else it checks each is already in its store) and
-// returns how many there were.
-func restoreObjects(ctx context.Context, cfg *Config, dir string, copied bool) (int, error) {
+// eachObject calls fn with every entry of dir/manifest.jsonl and the
+// store it names, and returns how many there were. An entry of a store
+// that is not work or archive, or whose key is not one a store takes
+// (workflow.ValidateKey: "..", absolute), stops it.
+func eachObject(ctx context.Context, cfg *Config, dir string, fn func(store workflow.Blobs, e manifestEntry) error) (int, error) {
 	mf, err := os.Open(filepath.Join(dir, "manifest.jsonl"))
 	if err != nil {
 		return 0, err
@@ -412,7 +424,6 @@ func restoreObjects(ctx context.Context, cfg *Config, dir string, copied bool) (
 			return 0, err
 		}
 	}
-	now := time.Now()
 	dec := json.NewDecoder(bufio.NewReader(mf))
 	count := 0
 	for {
@@ -426,17 +437,55 @@ func restoreObjects(ctx context.Context, cfg *Config, dir string, copied bool) (
 		if store == nil {
 			return 0, fmt.Errorf("manifest.jsonl: unknown store %q", e.Store)
 		}
-		if copied {
-			err = restoreObject(ctx, store, dir, e, now)
-		} else {
-			err = checkObject(ctx, store, e)
+		if err := workflow.ValidateKey(e.Key); err != nil {
+			return 0, fmt.Errorf("manifest.jsonl: %s object: %w", e.Store, err)
 		}
-		if err != nil {
+		if err := fn(store, e); err != nil {
 			return 0, err
 		}
 		count++
 	}
 	return count, nil
+}
+
+// checkBackup checks every object of dir/manifest.jsonl — copied: its
+// copy under dir/objects has the recorded size and SHA-256; else it is
+// in its store with that hash — and returns how many there were.
+func checkBackup(ctx context.Context, cfg *Config, dir string, copied bool) (int, error) {
+	return eachObject(ctx, cfg, dir, func(store workflow.Blobs, e manifestEntry) error {
+		if !copied {
+			return checkObject(ctx, store, e)
+		}
+		p := filepath.Join(dir, "objects", e.Store, filepath.FromSlash(e.Key))
+		st, err := os.Stat(p)
+		if err != nil {
+			return fmt.Errorf("%s object %s: %w", e.Store, e.Key, err)
+		}
+		if st.Size() != e.Size {
+			return fmt.Errorf("%s object %s: %d bytes in the backup, %d in its manifest", e.Store, e.Key, st.Size(), e.Size)
+		}
+		sum, err := fileSHA256(p)
+		if err != nil {
+			return fmt.Errorf("%s object %s: %w", e.Store, e.Key, err)
+		}
+		if sum != e.SHA256 {
+			return fmt.Errorf("%s object %s: SHA-256 %s in the backup, %s in its manifest", e.Store, e.Key, sum, e.SHA256)
+		}
+		return nil
+	})
+}
+
+// restoreObjects puts back every object of dir/manifest.jsonl (copied:
+// from dir/objects; else it checks each is already in its store) and
+// returns how many there were.
+func restoreObjects(ctx context.Context, cfg *Config, dir string, copied bool) (int, error) {
+	now := time.Now()
+	return eachObject(ctx, cfg, dir, func(store workflow.Blobs, e manifestEntry) error {
+		if copied {
+			return restoreObject(ctx, store, dir, e, now)
+		}
+		return checkObject(ctx, store, e)
+	})
 }
 
 // checkObject checks that a manifest-only backup's object is in its store
