@@ -590,7 +590,7 @@ func (r *Receiver) handleStatus(w http.ResponseWriter, req *http.Request, peers 
 		return nil, workflow.Errorf(workflow.EFORBIDDEN, "%s is not a recipient of %s", peer.OrgID, st.ResponseFor.DocumentID)
 	}
 	created, err := r.recordStatus(ctx, peer, ReceivedStatus{DocumentID: d.ID, OrgID: peer.OrgID, Code: string(st.Code),
-		Description: st.Description, At: st.Time, ReceivedAt: r.now()})
+		Description: workflow.CleanPeerLines(st.Description), At: st.Time, ReceivedAt: r.now()})
 	if err != nil {
 		return nil, err
 	}

@@ -376,6 +376,9 @@ func BuildStatus(self Identity, d *workflow.Document, code edxml.StatusCode, des
 	if d.OriginalDate != nil {
 		ref.PromulgationDate = *d.OriginalDate
 	}
+	if r := []rune(desc); len(r) > edxml.MaxDescription {
+		desc = string(r[:edxml.MaxDescription-1]) + "…" // as a peer takes it
+	}
 	raw, err := edxml.BuildStatus(edxml.Status{From: edxml.Organization{ID: self.Org.OrgID, Name: self.Org.Name},
 		ResponseFor: ref, Code: code, Description: desc, Time: at})
 	if err != nil {

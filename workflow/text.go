@@ -46,6 +46,16 @@ func CleanLines(field, s string) (string, error) {
 	return cleanText(field, s, textRule{lines: true})
 }
 
+// CleanPeerLines is CleanLines for a peer's text that no action checks (a
+// status message's description): the characters CleanLines refuses are
+// dropped instead, as they are from a received document's fields — a
+// bidirectional override in a refusal's reason read otherwise on the
+// deliveries page and in the clerks' mail than it was stored.
+func CleanPeerLines(s string) string {
+	out, _ := cleanText("", s, textRule{lines: true, drop: true})
+	return out
+}
+
 // CheckComment refuses (EINVALID) a person's comment, reason or remark
 // longer than MaxComment or with a character CleanLines refuses: an
 // action's comment, a legal hold's, a certificate revocation's. The text

@@ -368,4 +368,7 @@ func checkStatus(p *problems, st *Status, strict bool) {
 	if strict && st.Code == StatusRejected && strings.TrimSpace(st.Description) == "" {
 		p.add(mh+"Description", "a refusal (02) must give its reason")
 	}
+	if n := utf8.RuneCountInString(st.Description); n > MaxDescription {
+		p.add(mh+"Description", "%d characters, at most %d allowed", n, MaxDescription)
+	}
 }

@@ -41,6 +41,13 @@ const (
 // MaxSubject is the longest Subject (trích yếu) accepted, in characters.
 const MaxSubject = 500
 
+// MaxDescription is the longest Description of a status message accepted,
+// in characters: a refusal's or a revocation answer's reason, as long as
+// a comment our clerks may write (workflow.MaxComment). It is kept in the
+// sender's trail and shown and mailed to its clerks: before, a peer's 02
+// could carry megabytes of it (up to the package limit).
+const MaxDescription = workflow.MaxComment
+
 // Organization is an agency as edXML describes it (From, To).
 type Organization struct {
 	ID        string // OrganId, e.g. "000.00.00.H13"
