@@ -164,7 +164,11 @@ func safeMethod(m string) bool {
 // file, within keptTextLimit, are kept in r.PostForm, and the connection
 // closed after the answer; errFormTooLarge either way.
 func (u *UI) parseForm(w http.ResponseWriter, r *http.Request) error {
-	limit := u.formLimit()
+	return u.parseFormWithin(w, r, u.formLimit())
+}
+
+// parseFormWithin is parseForm with limit for the whole form.
+func (u *UI) parseFormWithin(w http.ResponseWriter, r *http.Request, limit int64) error {
 	multi := strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data")
 	if multi && r.ContentLength > limit {
 		w.Header().Set("Connection", "close")
@@ -196,6 +200,12 @@ func (u *UI) parseForm(w http.ResponseWriter, r *http.Request) error {
 // attachments, eight times the upload limit (each file is within it),
 // and 1 MiB of text.
 func (u *UI) formLimit() int64 { return 8*u.cfg.MaxUpload + 1<<20 }
+
+// publicFormLimit is the most a form of a page without login may hold:
+// one file within the upload limit and 1 MiB of text. Before, it was
+// formLimit, eight files' worth, which anyone could have the server
+// read and spool to disk for a check that reads one.
+func (u *UI) publicFormLimit() int64 { return u.cfg.MaxUpload + 1<<20 }
 
 // errFormTooLarge is a posted form larger than formLimit.
 var errFormTooLarge = workflow.Errorf(workflow.ETOOLARGE, "form larger than the limit")
@@ -348,8 +358,9 @@ func (u *UI) handleLoginForm(w http.ResponseWriter, r *http.Request) {
 
 // public wraps a page that needs no login (e.g. /verify). Its forms are
 // protected by a double-submit token: a random cookie that the form must
-// repeat (ECSRF, 403, otherwise). s.User is set when a live session
-// cookie comes along (for the navigation), else nil.
+// repeat (ECSRF, 403, otherwise), and hold one file at most
+// (publicFormLimit). s.User is set when a live session cookie comes along
+// (for the navigation), else nil.
 func (u *UI) public(fn pageFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s := u.signedIn(r)
@@ -357,7 +368,7 @@ func (u *UI) public(fn pageFunc) http.Handler {
 			s = &Session{}
 		}
 		if !safeMethod(r.Method) {
-			if err := u.parseForm(w, r); err != nil {
+			if err := u.parseFormWithin(w, r, u.publicFormLimit()); err != nil {
 				u.renderError(w, r, s, err)
 				return
 			}

@@ -27,9 +27,30 @@ type CodeVerifier interface {
 // verifyRoutes registers the public verification pages.
 func (u *UI) verifyRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /verify", u.public(u.handleVerify))
-	mux.Handle("POST /verify", u.public(u.handleVerify))
-	mux.Handle("GET /verify/{code}", u.public(u.handleVerifyCode))
-	mux.Handle("POST /verify/{code}", u.public(u.handleVerifyCode))
+	mux.Handle("POST /verify", u.throttled(u.public(u.handleVerify)))
+	mux.Handle("GET /verify/{code}", u.throttled(u.public(u.handleVerifyCode)))
+	mux.Handle("POST /verify/{code}", u.throttled(u.public(u.handleVerifyCode)))
+}
+
+// throttled answers a check beyond the rate limit (limited) before its
+// body is read. Before, the limit was asked by the page, after the form
+// (up to eight files) had been read and spooled to disk: past the limit,
+// every upload was still taken in whole.
+func (u *UI) throttled(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := u.limited(r); err != nil {
+			s := u.signedIn(r)
+			if s == nil {
+				s = &Session{}
+			}
+			if s.CSRF == "" {
+				s.CSRF = u.formToken(w, r)
+			}
+			u.renderError(w, r, s, err)
+			return
+		}
+		h.ServeHTTP(w, r)
+	})
 }
 
 type verifyView struct {
@@ -128,9 +149,6 @@ func readSized(r io.Reader, size, limit int64) ([]byte, error) {
 func (u *UI) handleVerify(w http.ResponseWriter, r *http.Request, s *Session) error {
 	v := verifyView{}
 	if r.Method == http.MethodPost {
-		if err := u.limited(r); err != nil {
-			return err
-		}
 		name, b, release, ok, err := u.uploaded(r)
 		if err != nil {
 			return err
@@ -184,9 +202,6 @@ func (u *UI) verifyFile(r *http.Request, v *verifyView, name string, b []byte) e
 }
 
 func (u *UI) handleVerifyCode(w http.ResponseWriter, r *http.Request, s *Session) error {
-	if err := u.limited(r); err != nil {
-		return err
-	}
 	if u.cfg.Codes == nil {
 		return workflow.Errorf(workflow.ENOTFOUND, "verification codes are not in use")
 	}
