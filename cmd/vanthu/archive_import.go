@@ -236,10 +236,13 @@ feed:
 	return importResult(ctx, rows, out)
 }
 
-// openImport opens an import's file and returns it with its size and
-// SHA-256, read as a stream; EINVALID when it cannot be read.
-func openImport(path string) (_ *os.File, size int64, sum string, err error) {
-	f, err := os.Open(path)
+// openImport opens an import's file name inside dir and returns it with
+// its size and SHA-256, read as a stream; EINVALID when it cannot be read
+// or is not inside dir (os.OpenInRoot: a symbolic link out of dir is not
+// followed — before, a link or a linked folder in the import directory
+// imported any PDF its user could read, anywhere on the machine).
+func openImport(dir, name string) (_ *os.File, size int64, sum string, err error) {
+	f, err := os.OpenInRoot(dir, name)
 	if err != nil {
 		return nil, 0, "", workflow.Errorf(workflow.EINVALID, "cannot read the file: %v", errors.Unwrap(err))
 	}
@@ -258,7 +261,7 @@ func fileSum(dir, name string) string {
 	if name == "" || strings.Contains(name, "..") || filepath.IsAbs(name) {
 		return ""
 	}
-	f, err := os.Open(filepath.Join(dir, name))
+	f, err := os.OpenInRoot(dir, name)
 	if err != nil {
 		return ""
 	}
@@ -327,7 +330,7 @@ func importOne(ctx context.Context, docs *workflow.Service, svc *archive.Service
 	if err != nil {
 		return 0, false, err
 	}
-	f, size, sum, err := openImport(filepath.Join(dir, name))
+	f, size, sum, err := openImport(dir, name)
 	if err != nil {
 		return 0, false, err
 	}
