@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/digitorus/pdf"
+
+	"github.com/vanthu/vanthu/workflow"
 )
 
 // Bounds of activeContent's walk: a hostile file's chains and arrays are
@@ -13,32 +15,50 @@ const (
 	maxAnnots      = 1000 // annotations looked at on a page
 )
 
+// activeFound is what activeContent found: first, what was found first as
+// a refusal names it ("JavaScript run on opening", "a launch action (page
+// 1)"; "" when nothing), and kinds, every kind found.
+type activeFound struct {
+	first string
+	kinds workflow.Active
+}
+
+// add records something of kind found, what saying it for people.
+func (f *activeFound) add(kind workflow.Active, what string) {
+	if f.first == "" {
+		f.first = what
+	}
+	f.kinds |= kind
+}
+
 // activeContent says what in the document rdr reads (of pages pages)
 // acts when it is opened rather than being read: JavaScript (the
 // document's named scripts, or an action on opening it, on a page or on
 // an annotation), a launch action (which runs a program), or an embedded
-// or attached file; "" when there is none. The official's signature
-// would vouch for it, and the agencies it is sent to would open it in
-// readers that run it: an outgoing draft with any is refused (the
-// drafter prints it to PDF, and a file it embeds to a PDF of its own,
-// an attachment).
-func activeContent(rdr *pdf.Reader, pages int) string {
+// or attached file. The walk goes through the catalog, the page tree once
+// and each page's annotations, and reports all it finds.
+//
+// An outgoing draft with any is refused (normalizeFor): the official's
+// signature would vouch for it, and the agencies it is sent to would open
+// it in readers that run it (the drafter prints it to PDF, and a file it
+// embeds to a PDF of its own, an attachment). An incoming document, the
+// sender's record, is kept, and its file says what it carries
+// (Info.Active, workflow.File.Active) for the page to warn of.
+func activeContent(rdr *pdf.Reader, pages int) activeFound {
+	var f activeFound
 	root := rdr.Trailer().Key("Root")
 	names := root.Key("Names")
-	switch {
-	case nameTreeHolds(names.Key("JavaScript"), 0):
-		return "JavaScript"
-	case nameTreeHolds(names.Key("EmbeddedFiles"), 0):
-		return "an embedded file"
+	if nameTreeHolds(names.Key("JavaScript"), 0) {
+		f.add(workflow.ActiveJavaScript, "JavaScript")
 	}
-	if k := actionKind(root.Key("OpenAction")); k != "" {
-		return k + " run on opening"
+	if nameTreeHolds(names.Key("EmbeddedFiles"), 0) {
+		f.add(workflow.ActiveEmbeddedFile, "an embedded file")
 	}
-	if k := triggersKind(root.Key("AA")); k != "" {
-		return k
-	}
+	actionKinds(root.Key("OpenAction"), &f, " run on opening")
+	triggersKinds(root.Key("AA"), &f, "")
 	budget := 2*pages + 64 // nodes of the page tree visited: a cycle ends
-	return pagesKind(root.Key("Pages"), 0, new(int), &budget)
+	pagesKinds(root.Key("Pages"), 0, new(int), &budget, &f)
+	return f
 }
 
 // nameTreeHolds says whether the name tree under node has an entry: its
@@ -61,64 +81,53 @@ func nameTreeHolds(node pdf.Value, depth int) bool {
 	return false
 }
 
-// pagesKind is what acts in the pages under node of the page tree, walked
-// once in order (rdr.Page for each page walks the tree from its root:
-// quadratic in a large document); page counts the pages passed.
-func pagesKind(node pdf.Value, depth int, page, budget *int) string {
+// pagesKinds adds to f what acts in the pages under node of the page
+// tree, walked once in order (rdr.Page for each page walks the tree from
+// its root: quadratic in a large document); page counts the pages passed.
+func pagesKinds(node pdf.Value, depth int, page, budget *int, f *activeFound) {
 	if *budget--; *budget < 0 || depth > 64 || node.Kind() != pdf.Dict {
-		return ""
+		return
 	}
 	if node.Key("Type").Name() != "Pages" {
 		*page++
-		return pageKind(node, *page)
+		pageKinds(node, *page, f)
+		return
 	}
 	kids := node.Key("Kids")
 	for i := range kids.Len() {
-		if k := pagesKind(kids.Index(i), depth+1, page, budget); k != "" {
-			return k
-		}
+		pagesKinds(kids.Index(i), depth+1, page, budget, f)
 	}
-	return ""
 }
 
-// pageKind is what acts on page pg (number n): its own triggers, an
-// annotation's action or triggers, an attached file.
-func pageKind(pg pdf.Value, n int) string {
-	if k := triggersKind(pg.Key("AA")); k != "" {
-		return fmt.Sprintf("%s (page %d)", k, n)
-	}
+// pageKinds adds to f what acts on page pg (number n): its own triggers,
+// an annotation's action or triggers, an attached file.
+func pageKinds(pg pdf.Value, n int, f *activeFound) {
+	where := fmt.Sprintf(" (page %d)", n)
+	triggersKinds(pg.Key("AA"), f, where)
 	annots := pg.Key("Annots")
 	for j := range min(annots.Len(), maxAnnots) {
 		a := annots.Index(j)
-		k := actionKind(a.Key("A"))
-		if k == "" {
-			k = triggersKind(a.Key("AA"))
-		}
-		if k == "" && a.Key("Subtype").Name() == "FileAttachment" {
-			k = "an attached file"
-		}
-		if k != "" {
-			return fmt.Sprintf("%s (page %d)", k, n)
+		actionKinds(a.Key("A"), f, where)
+		triggersKinds(a.Key("AA"), f, where)
+		if a.Key("Subtype").Name() == "FileAttachment" {
+			f.add(workflow.ActiveEmbeddedFile, "an attached file"+where)
 		}
 	}
-	return ""
 }
 
-// triggersKind is actionKind of each action of an additional-actions
+// triggersKinds is actionKinds of each action of an additional-actions
 // dictionary (/AA: on opening a page, on closing the document...).
-func triggersKind(aa pdf.Value) string {
+func triggersKinds(aa pdf.Value, f *activeFound, where string) {
 	for _, trigger := range aa.Keys() {
-		if k := actionKind(aa.Key(trigger)); k != "" {
-			return k
-		}
+		actionKinds(aa.Key(trigger), f, where)
 	}
-	return ""
 }
 
-// actionKind is "JavaScript" or "a launch action" when action a, or one
-// that follows it (/Next: an action or an array of them), is one; ""
-// otherwise (a link, going to a page...).
-func actionKind(a pdf.Value) string {
+// actionKinds adds to f JavaScript and launch actions (which run a
+// program) among action a and those that follow it (/Next: an action or
+// an array of them), where saying where they are; a link, going to a
+// page... are not.
+func actionKinds(a pdf.Value, f *activeFound, where string) {
 	queue := []pdf.Value{a}
 	for n := 0; len(queue) > 0 && n < maxActionChain; n++ {
 		v := queue[0]
@@ -131,12 +140,11 @@ func actionKind(a pdf.Value) string {
 		case pdf.Dict:
 			switch v.Key("S").Name() {
 			case "JavaScript":
-				return "JavaScript"
+				f.add(workflow.ActiveJavaScript, "JavaScript"+where)
 			case "Launch":
-				return "a launch action"
+				f.add(workflow.ActiveLaunch, "a launch action"+where)
 			}
 			queue = append(queue, v.Key("Next"))
 		}
 	}
-	return ""
 }

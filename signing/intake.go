@@ -53,6 +53,10 @@ type Info struct {
 	// take them: the rest of Info is read from the rebuilt file, which
 	// signing starts from (verify.RebuildXref).
 	XrefRebuilt bool `json:"xref_rebuilt,omitempty"`
+	// Active is what the file carries that acts when it is opened
+	// (JavaScript, a launch action, an embedded or attached file:
+	// activeContent), none when nothing.
+	Active workflow.Active `json:"active,omitempty"`
 }
 
 // headerWindow is how far into a file the "%PDF-" header may start (the
@@ -168,6 +172,9 @@ type inspected struct {
 	// hybrid says that the engine does not see the objects a
 	// cross-reference stream lists beside a table (verify.Findings.Hybrid).
 	hybrid bool
+	// active is what activeContent found (not in a file this system's
+	// signer wrote: inspectOwn).
+	active activeFound
 }
 
 // inspectToSign is inspectParsed keeping the reader, with the unplaced
@@ -303,6 +310,10 @@ func inspectParseAll(all []byte, keep, own bool) (x inspected, engine bool, err 
 	}
 	if err := inspectStructure(rd, info); err != nil {
 		return x, !info.Encrypted, err
+	}
+	if !own {
+		x.active = activeContent(rd, info.Pages)
+		info.Active = x.active.kinds
 	}
 	if keep {
 		x.rdr = rd

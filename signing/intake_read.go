@@ -44,6 +44,14 @@ func (in *Intake) InspectPDF(ctx context.Context, r io.ReaderAt, size int64) err
 	return err
 }
 
+// InspectActive implements workflow.ActiveInspector with InspectContext:
+// what the PDF carries that acts when it is opened, found in the same
+// parse (Info.Active).
+func (in *Intake) InspectActive(ctx context.Context, r io.ReaderAt, size int64) (workflow.Active, error) {
+	info, err := in.InspectContext(ctx, r, size)
+	return info.Active, err
+}
+
 // Hold takes n bytes of the intake's budget (all of it when n is larger)
 // for a check that holds a file of n bytes in memory outside Inspect — a
 // verification on demand (a document's page or report, an uploaded file)

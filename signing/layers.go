@@ -852,10 +852,8 @@ func normalizeFor(in []byte, unsigned bool) (doc docParts, rdr *pdf.Reader, err 
 	if unsigned && x.info.Signatures > 0 {
 		return nil, nil, workflow.Wrap(workflow.EUNPROCESSABLE, workflow.ErrPDFSigned, "PDF already carries %d signature(s); an outgoing document is signed here, by the official and then by the agency: upload it as it was before it was signed", x.info.Signatures)
 	}
-	if unsigned {
-		if k := activeContent(x.rdr, x.info.Pages); k != "" {
-			return nil, nil, workflow.Wrap(workflow.EUNPROCESSABLE, workflow.ErrPDFActive, "PDF contains %s, which readers act on when it is opened and the official's signature would vouch for; print it to PDF and upload the result (a file it embeds, printed to PDF, as an attachment)", k)
-		}
+	if k := x.active.first; unsigned && k != "" {
+		return nil, nil, workflow.Wrap(workflow.EUNPROCESSABLE, workflow.ErrPDFActive, "PDF contains %s, which readers act on when it is opened and the official's signature would vouch for; print it to PDF and upload the result (a file it embeds, printed to PDF, as an attachment)", k)
 	}
 	rdr = x.rdr
 	doc, raised, err := normalized(in, x)

@@ -416,6 +416,12 @@ func (s *Service) InspectPDF(ctx context.Context, r io.ReaderAt, size int64) err
 	return err
 }
 
+// InspectActive implements workflow.ActiveInspector with InspectContext.
+func (s *Service) InspectActive(ctx context.Context, r io.ReaderAt, size int64) (workflow.Active, error) {
+	info, err := InspectContext(ctx, r, size)
+	return info.Active, err
+}
+
 func asUnavailable(err error, format string, args ...any) error {
 	var we *workflow.Error
 	if errors.As(err, &we) {

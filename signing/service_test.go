@@ -284,3 +284,34 @@ func TestOutgoingDraftWithoutActiveContent(t *testing.T) {
 		})
 	}
 }
+
+// TestInspectActive: the inspection says everything a file carries that
+// acts when it is opened (Info.Active, from the one walk that refuses an
+// outgoing draft): each kind once, however often and wherever found, a
+// link or an empty name tree none — what an incoming document's page
+// warns of.
+func TestInspectActive(t *testing.T) {
+	js := "<< /S /JavaScript /JS (app.alert\\(1\\)) >>"
+	for _, c := range []struct {
+		name string
+		pdf  []byte
+		want workflow.Active
+	}{
+		{"plain", testpdf.Make(2, "plain"), 0},
+		{"a link", testpdf.Active("", "/Annots [<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A << /S /URI /URI (https://example.vn/) >> >>]"), 0},
+		{"empty name tree", testpdf.Active("/Names << /EmbeddedFiles << /Names [] >> >>", ""), 0},
+		{"open action", testpdf.ActiveJS(), workflow.ActiveJavaScript},
+		{"launch", testpdf.ActiveLaunch(), workflow.ActiveLaunch},
+		{"script and embedded file", testpdf.ActiveJSEmbedded(), workflow.ActiveJavaScript | workflow.ActiveEmbeddedFile},
+		{"script then launch in one chain, and an attached file", testpdf.Active("/OpenAction << /S /JavaScript /JS (1) /Next << /S /Launch /F (a.exe) >> >>",
+			"/AA << /O 6 0 R >> /Annots [<< /Type /Annot /Subtype /FileAttachment /Rect [0 0 9 9] /FS 7 0 R >>]", js, "<< /Type /Filespec /F (a.exe) >>"),
+			workflow.ActiveJavaScript | workflow.ActiveLaunch | workflow.ActiveEmbeddedFile},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			info, err := Inspect(bytes.NewReader(c.pdf), int64(len(c.pdf)))
+			if err != nil || info.Active != c.want {
+				t.Errorf("Active = %v (%q), %v; want %v", info.Active, info.Active.Kinds(), err, c.want)
+			}
+		})
+	}
+}

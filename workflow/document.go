@@ -117,6 +117,12 @@ type File struct {
 	// extends ("": a whole blob): the file is that one followed by its
 	// tail, stored in the database (files.go).
 	Base string
+	// Active is what the file, a PDF, carries that acts when it is opened,
+	// found when it was uploaded or received: an incoming document's, which
+	// is kept as its sender made it, and its page warns of it; an outgoing
+	// draft's PDF and attachments with any are refused (ErrPDFActive), so
+	// theirs is none. None too for a file stored before this was recorded.
+	Active Active
 }
 
 // BlobKey is the object key under which content with this hash is stored.

@@ -35,7 +35,7 @@ func (s *Service) Import(ctx context.Context, actor *User, in CreateInput, sourc
 	if err := p.err(); err != nil {
 		return nil, err
 	}
-	main, err := s.store(ctx, in.File, FileMain, false)
+	main, err := s.store(ctx, in.File, FileMain, false, false)
 	if err != nil {
 		return nil, err
 	}

@@ -183,7 +183,7 @@ func (s *Service) receiveFiles(ctx context.Context, d *Document, in *ReceiveInpu
 		if err != nil {
 			return nil, err
 		}
-		f.Kind = FileAttachment
+		f.Kind, f.Active = FileAttachment, s.receivedActive(ctx, &in.Attachments[i])
 		d.Files = append(d.Files, f)
 	}
 	return reasons, nil
@@ -244,5 +244,21 @@ func uploadBytes(u *Upload) ([]byte, error) {
 
 // storeRaw stores an upload exactly as received, without inspecting it.
 func (s *Service) storeRaw(ctx context.Context, u *Upload) (File, error) {
-	return s.store(ctx, u, FileMain, false)
+	return s.store(ctx, u, FileMain, false, false)
+}
+
+// receivedActive is what a received attachment carries that acts when it
+// is opened (ActiveInspector), for its page to warn of: none when it is
+// not a PDF, or one the inspection refuses (it is kept as it came, and
+// the reader opens it with the care any such file needs).
+func (s *Service) receivedActive(ctx context.Context, u *Upload) Active {
+	ai, ok := s.Inspector.(ActiveInspector)
+	if !ok {
+		return 0
+	}
+	a, err := ai.InspectActive(ctx, u.Content, u.Size)
+	if err != nil {
+		return 0
+	}
+	return a
 }

@@ -324,7 +324,7 @@ func (s *Service) reviseAttachments(ctx context.Context, d *Document, main *File
 	for _, sha := range in.RemoveAttachments {
 		removed[sha] = true
 	}
-	stored, err := s.storeAttachments(ctx, in.Attachments)
+	stored, err := s.storeAttachments(ctx, in.Attachments, d.Direction)
 	if err != nil {
 		return c, err
 	}

@@ -456,12 +456,16 @@ func (s *Service) validateAmends(ctx context.Context, actor *User, in *CreateInp
 }
 
 // storeAttachments checks (PDFs only), hashes and stores the
-// attachments of a new document or of a draft's revision: errors on the
-// field "attachment".
-func (s *Service) storeAttachments(ctx context.Context, ups []Upload) ([]File, error) {
+// attachments of a new document or of a draft's revision (dir its
+// direction): errors on the field "attachment". An outgoing draft's
+// attachment that carries what acts when it is opened (JavaScript, a
+// launch action, an embedded file) is refused as its PDF would be
+// (EUNPROCESSABLE, ErrPDFActive: ActivePDF), before it is stored; an
+// incoming document's is kept, and its File.Active says what it carries.
+func (s *Service) storeAttachments(ctx context.Context, ups []Upload, dir Direction) ([]File, error) {
 	var out []File
 	for i := range ups {
-		f, err := s.storeUpload(ctx, &ups[i], FileAttachment)
+		f, err := s.store(ctx, &ups[i], FileAttachment, true, dir == Outgoing)
 		if err != nil {
 			return nil, OnField(err, "attachment")
 		}
@@ -472,15 +476,23 @@ func (s *Service) storeAttachments(ctx context.Context, ups []Upload) ([]File, e
 
 // storeUpload checks (PDFs only), hashes and stores one upload.
 func (s *Service) storeUpload(ctx context.Context, u *Upload, kind FileKind) (File, error) {
-	return s.store(ctx, u, kind, true)
+	return s.store(ctx, u, kind, true, false)
 }
 
 // store hashes and stores one upload, checking first that it is a usable
-// PDF when inspect is set.
-func (s *Service) store(ctx context.Context, u *Upload, kind FileKind, inspect bool) (File, error) {
+// PDF when inspect is set (File.Active saying what it carries that acts
+// when it is opened), and with refuseActive that it carries none.
+func (s *Service) store(ctx context.Context, u *Upload, kind FileKind, inspect, refuseActive bool) (File, error) {
+	var active Active
 	if inspect && s.Inspector != nil {
-		if err := s.Inspector.InspectPDF(ctx, u.Content, u.Size); err != nil {
+		var err error
+		if active, err = s.inspectUpload(ctx, u); err != nil {
 			return File{}, fmt.Errorf("%s %q: %w", kind, u.Name, err)
+		}
+		if refuseActive && active != 0 {
+			name := FileName(u.Name)
+			return File{}, Wrap(EUNPROCESSABLE, &ActivePDF{Name: name, Active: active},
+				"%s %q: PDF contains %s, which readers act on when it is opened and the agency's signature would vouch for; print it to PDF and upload the result", kind, name, active)
 		}
 	}
 	h := sha256.New()
@@ -495,7 +507,7 @@ func (s *Service) store(ctx context.Context, u *Upload, kind FileKind, inspect b
 	if _, err := s.Blobs.Put(ctx, BlobKey(sum), io.NewSectionReader(u.Content, 0, u.Size), u.Size, sum, PutOptions{ContentType: FileContentType(head)}); err != nil {
 		return File{}, fmt.Errorf("store %q: %w", u.Name, err)
 	}
-	return File{SHA256: sum, Name: FileName(u.Name), Size: u.Size, Kind: kind, CreatedAt: s.now()}, nil
+	return File{SHA256: sum, Name: FileName(u.Name), Size: u.Size, Kind: kind, CreatedAt: s.now(), Active: active}, nil
 }
 
 // MaxFileName is the most characters a stored file name keeps: what file
@@ -597,7 +609,7 @@ func (s *Service) create(ctx context.Context, actor *User, in CreateInput, key *
 	if err != nil {
 		return nil, err
 	}
-	attachments, err := s.storeAttachments(ctx, in.Attachments)
+	attachments, err := s.storeAttachments(ctx, in.Attachments, in.Direction)
 	if err != nil {
 		return nil, err
 	}
@@ -649,7 +661,7 @@ func (s *Service) storeMain(ctx context.Context, in *CreateInput, d *Document) (
 			return File{}, OnField(err, "layout")
 		}
 	}
-	main, err := s.store(ctx, in.File, FileMain, inspect)
+	main, err := s.store(ctx, in.File, FileMain, inspect, in.Direction == Outgoing)
 	if err != nil {
 		return File{}, OnField(err, "file")
 	}

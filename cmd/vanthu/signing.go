@@ -193,6 +193,11 @@ func (i inspector) InspectPDF(ctx context.Context, r io.ReaderAt, size int64) er
 	return i.intake.InspectPDF(ctx, r, size)
 }
 
+// InspectActive implements workflow.ActiveInspector with the app's intake.
+func (i inspector) InspectActive(ctx context.Context, r io.ReaderAt, size int64) (workflow.Active, error) {
+	return i.intake.InspectActive(ctx, r, size)
+}
+
 // useSigning gives the signing service to the document service, the API
 // and the web interface, with the officials' key management.
 func (a *app) useSigning(svc *signing.Service, policy *keys.Policy, roots *x509.CertPool, anchorsPEM []byte) {

@@ -33,3 +33,22 @@ func Active(catalog, page string, extra ...string) []byte {
 	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objs)+1, xref)
 	return b.Bytes()
 }
+
+// ActiveJS is Active with JavaScript run on opening (/OpenAction).
+func ActiveJS() []byte {
+	return Active("/OpenAction 6 0 R", "", "<< /S /JavaScript /JS (app.alert\\(1\\)) >>")
+}
+
+// ActiveLaunch is Active with a link on page 1 whose action launches a
+// program.
+func ActiveLaunch() []byte {
+	return Active("", "/Annots [<< /Type /Annot /Subtype /Link /Rect [0 0 9 9] /A << /S /Launch /F (cmd.exe) >> >>]")
+}
+
+// ActiveJSEmbedded is Active with JavaScript run on opening and an
+// embedded file (a.exe) in the document's name tree.
+func ActiveJSEmbedded() []byte {
+	return Active("/OpenAction 6 0 R /Names << /EmbeddedFiles << /Names [(a.exe) 7 0 R] >> >>", "",
+		"<< /S /JavaScript /JS (app.alert\\(1\\)) >>", "<< /Type /Filespec /F (a.exe) /EF << /F 8 0 R >> >>",
+		"<< /Type /EmbeddedFile /Length 2 >>\nstream\nMZ\nendstream")
+}

@@ -92,6 +92,9 @@ type fileJSON struct {
 	Kind      string    `json:"kind"`
 	CreatedAt time.Time `json:"created_at"`
 	Base      string    `json:"base,omitempty"` // a tailed file's base (file_tails)
+	// Active: what the PDF carries that acts when it is opened
+	// (workflow.Active's kinds), left out when nothing (every file before).
+	Active workflow.Active `json:"active,omitempty"`
 }
 
 func documentFromDomain(d *workflow.Document) (*documentRow, error) {
@@ -163,7 +166,7 @@ func (r *documentRow) encodeJSONColumns(d *workflow.Document) error {
 	r.Recipients = string(b)
 	files := make([]fileJSON, 0, len(d.Files))
 	for _, f := range d.Files {
-		files = append(files, fileJSON{SHA256: f.SHA256, Name: f.Name, Size: f.Size, Kind: string(f.Kind), CreatedAt: utc(f.CreatedAt), Base: f.Base})
+		files = append(files, fileJSON{SHA256: f.SHA256, Name: f.Name, Size: f.Size, Kind: string(f.Kind), CreatedAt: utc(f.CreatedAt), Base: f.Base, Active: f.Active})
 	}
 	if b, err = json.Marshal(files); err != nil {
 		return fmt.Errorf("encode files: %w", err)
