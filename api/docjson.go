@@ -147,6 +147,9 @@ func appendDocumentJSONTail(b []byte, d *DocumentJSON) ([]byte, error) {
 			if b, err = appendTime(append(b, `,"created_at":`...), f.CreatedAt); err != nil {
 				return nil, err
 			}
+			if len(f.ActiveContent) > 0 {
+				b = appendStrings(append(b, `,"active_content":`...), f.ActiveContent)
+			}
 			b = append(b, '}')
 		}
 		b = append(b, ']')

@@ -132,6 +132,11 @@ type FileJSON struct {
 	Size      int64     `json:"size"`
 	Kind      string    `json:"kind"`
 	CreatedAt time.Time `json:"created_at"`
+	// ActiveContent is what the PDF carries that acts when it is opened
+	// (workflow.Active's kinds: javascript, launch, embedded_file), found
+	// when an incoming document's file was uploaded or received; left out
+	// when nothing.
+	ActiveContent []string `json:"active_content,omitempty"`
 }
 
 // VerificationJSON is the verdict of the document's signature check; the
@@ -182,7 +187,7 @@ func toDocumentJSON(d *workflow.Document, actor *workflow.User, av availability)
 		}
 	}
 	for _, f := range d.Files {
-		out.Files = append(out.Files, FileJSON{SHA256: f.SHA256, Name: f.Name, Size: f.Size, Kind: string(f.Kind), CreatedAt: f.CreatedAt})
+		out.Files = append(out.Files, FileJSON{SHA256: f.SHA256, Name: f.Name, Size: f.Size, Kind: string(f.Kind), CreatedAt: f.CreatedAt, ActiveContent: f.Active.Kinds()})
 	}
 	if d.Verification != nil {
 		out.Verification = &VerificationJSON{Verdict: d.Verification.Verdict, Reasons: d.Verification.Reasons}

@@ -581,6 +581,27 @@ func (e EvidenceReportVerdict) Valid() bool {
 	}
 }
 
+// Defines values for FileActiveContent.
+const (
+	EmbeddedFile FileActiveContent = "embedded_file"
+	Javascript   FileActiveContent = "javascript"
+	Launch       FileActiveContent = "launch"
+)
+
+// Valid indicates whether the value is a known member of the FileActiveContent enum.
+func (e FileActiveContent) Valid() bool {
+	switch e {
+	case EmbeddedFile:
+		return true
+	case Javascript:
+		return true
+	case Launch:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for FileKind.
 const (
 	FileKindAttachment FileKind = "attachment"
@@ -2151,7 +2172,9 @@ type EvidenceReportVerdict string
 
 // File defines model for File.
 type File struct {
-	CreatedAt time.Time `json:"created_at"`
+	// ActiveContent what the PDF carries that acts when it is opened — JavaScript, a launch action (runs a program), an embedded or attached file — found when an incoming document's file (or a received attachment) was uploaded or received: the sender's record is kept as it is, and whoever opens it should use a reader with JavaScript off and not open what it embeds. Left out when nothing was found, and for files stored before this was recorded; an outgoing draft's PDF or attachment with any is refused (422 unprocessable)
+	ActiveContent *[]FileActiveContent `json:"active_content,omitempty"`
+	CreatedAt     time.Time            `json:"created_at"`
 
 	// Kind withdrawn: a signed version withdrawn when the signed document was returned to its drafter (kept, never the current file); superseded: a draft's PDF replaced by a revision (PATCH /documents/{id}; kept, never the current file again)
 	Kind FileKind `json:"kind"`
@@ -2165,6 +2188,9 @@ type File struct {
 	// Size Example: 48213
 	Size int64 `json:"size"`
 }
+
+// FileActiveContent defines model for File.ActiveContent.
+type FileActiveContent string
 
 // FileKind withdrawn: a signed version withdrawn when the signed document was returned to its drafter (kept, never the current file); superseded: a draft's PDF replaced by a revision (PATCH /documents/{id}; kept, never the current file again)
 type FileKind string

@@ -391,6 +391,7 @@ func createText(err error, maxMB int64) string {
 	field, code := workflow.ErrorField(err), workflow.ErrorCode(err)
 	msg := Message(err)
 	var typed notADate
+	var active *workflow.ActivePDF
 	switch {
 	case code == workflow.ETOOLARGE && (field == "file" || field == "attachment"):
 		msg = fmt.Sprintf("Tệp quá lớn: mỗi tệp tối đa %d MB.", maxMB)
@@ -398,6 +399,8 @@ func createText(err error, maxMB int64) string {
 		msg = "Tệp đã chọn rỗng (0 byte). Hãy chọn tệp PDF của văn bản."
 	case code == workflow.EUNSUPPORTEDMEDIA && field == "file":
 		msg = "Tệp đã chọn không phải là tệp PDF. Hãy chọn tệp PDF của văn bản (văn bản soạn bằng Word cần lưu ra PDF trước)."
+	case code == workflow.EUNPROCESSABLE && errors.As(err, &active):
+		msg = fmt.Sprintf("Phụ lục “%s” có %s bên trong, sẽ chạy khi mở tệp (cơ quan nhận sẽ mở nó kèm chữ ký số của cơ quan): hãy in phụ lục ra PDF rồi chọn lại tệp đã in.", active.Name, activeText(active.Active))
 	case code == workflow.EUNPROCESSABLE && unusablePDF(err) != "":
 		msg = unusablePDF(err)
 	case code != workflow.EINVALID:

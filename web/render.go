@@ -25,6 +25,7 @@ var funcs = template.FuncMap{
 	"until":      fmtUntil,
 	"forever":    forever,
 	"size":       fmtSize,
+	"active":     activeText,
 	"state":      func(s workflow.State) string { return orName(stateNames, s) },
 	"action":     func(a workflow.Action) string { return orName(actionNames, a) },
 	"danger":     dangerAction,
