@@ -102,6 +102,11 @@ type Server struct {
 	// know (e.g. that the development PKI is in use). Set before serving.
 	ReadyInfo     map[string]string
 	ReadyWarnings []string
+	// ReadyProbes, when set, says how the external services serve asked
+	// at start (the TSA, the SMTP server) answered: by the setting that
+	// names each ("VANTHU_TSA_URL": "ok", "failed" or "pending"), and a
+	// warning per failure. A failure leaves the server ready (200).
+	ReadyProbes func() (map[string]string, []string)
 	// MaxUpload is the largest file accepted, in bytes.
 	MaxUpload int64
 	// Now is the clock that decides default periods (the reform report's
@@ -489,8 +494,16 @@ func (s *Server) handleReady(c echo.Context) error {
 	for k, v := range s.ReadyInfo {
 		out[k] = v
 	}
-	if len(s.ReadyWarnings) > 0 {
-		out["warnings"] = s.ReadyWarnings
+	warnings := s.ReadyWarnings
+	if s.ReadyProbes != nil {
+		probes, failed := s.ReadyProbes()
+		if len(probes) > 0 {
+			out["probes"] = probes
+		}
+		warnings = append(warnings[:len(warnings):len(warnings)], failed...)
+	}
+	if len(warnings) > 0 {
+		out["warnings"] = warnings
 	}
 	return c.JSON(http.StatusOK, out)
 }

@@ -698,6 +698,27 @@ func (e ReadinessExchangeTls) Valid() bool {
 	}
 }
 
+// Defines values for ReadinessProbes.
+const (
+	ReadinessProbesFailed  ReadinessProbes = "failed"
+	ReadinessProbesOk      ReadinessProbes = "ok"
+	ReadinessProbesPending ReadinessProbes = "pending"
+)
+
+// Valid indicates whether the value is a known member of the ReadinessProbes enum.
+func (e ReadinessProbes) Valid() bool {
+	switch e {
+	case ReadinessProbesFailed:
+		return true
+	case ReadinessProbesOk:
+		return true
+	case ReadinessProbesPending:
+		return true
+	default:
+		return false
+	}
+}
+
 // Defines values for ReadinessSigning.
 const (
 	ReadinessSigningConfigured     ReadinessSigning = "configured"
@@ -973,13 +994,13 @@ func (e State) Valid() bool {
 
 // Defines values for StatusStatus.
 const (
-	Ok StatusStatus = "ok"
+	StatusStatusOk StatusStatus = "ok"
 )
 
 // Valid indicates whether the value is a known member of the StatusStatus enum.
 func (e StatusStatus) Valid() bool {
 	switch e {
-	case Ok:
+	case StatusStatusOk:
 		return true
 	default:
 		return false
@@ -2412,8 +2433,16 @@ type Readiness struct {
 
 	// ExchangeTls present when the exchange uses the development PKI
 	ExchangeTls *ReadinessExchangeTls `json:"exchange_tls,omitempty"`
-	Signing     *ReadinessSigning     `json:"signing,omitempty"`
-	Status      ReadinessStatus       `json:"status"`
+
+	// Probes how the external services configured but not needed to serve answered serve's probe at start, by the
+	// setting that names each (VANTHU_TSA_URL, VANTHU_SMTP_URL); present when one is configured. A failed probe
+	// adds a warning naming the setting and the step that failed, and leaves the server ready (200)
+	//
+	//
+	// Example: {"VANTHU_SMTP_URL":"failed","VANTHU_TSA_URL":"ok"}
+	Probes  *map[string]ReadinessProbes `json:"probes,omitempty"`
+	Signing *ReadinessSigning           `json:"signing,omitempty"`
+	Status  ReadinessStatus             `json:"status"`
 
 	// Warnings Example: ["chữ ký số dùng PKI phát triển: không dùng cho văn bản thật"]
 	Warnings *[]string `json:"warnings,omitempty"`
@@ -2424,6 +2453,9 @@ type ReadinessEnv string
 
 // ReadinessExchangeTls present when the exchange uses the development PKI
 type ReadinessExchangeTls string
+
+// ReadinessProbes defines model for Readiness.Probes.
+type ReadinessProbes string
 
 // ReadinessSigning defines model for Readiness.Signing.
 type ReadinessSigning string
@@ -4150,8 +4182,9 @@ type ClientInterface interface {
 	// GetReadiness Readiness (database reachable)
 	//
 	// {"status":"ready","env":"development|production","signing":"development-pki|configured",
-	// "exchange_tls":"development-pki" (when so), "warnings":[...] (e.g. the development PKI is in use)}.
-	// Still 200 in development with warnings.
+	// "exchange_tls":"development-pki" (when so), "probes":{"VANTHU_TSA_URL":"ok|failed|pending",...}
+	// (the start's probes of the TSA and the SMTP server, when configured), "warnings":[...] (e.g. the
+	// development PKI is in use, a probe failed)}. Still 200 in development with warnings, and with a failed probe.
 	//
 	// Corresponds with GET /readyz (the `GetReadiness` operationId).
 	GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error)
@@ -5750,8 +5783,9 @@ func (c *Client) GetPKITSACertificate(ctx context.Context, reqEditors ...Request
 // GetReadiness Readiness (database reachable)
 //
 // {"status":"ready","env":"development|production","signing":"development-pki|configured",
-// "exchange_tls":"development-pki" (when so), "warnings":[...] (e.g. the development PKI is in use)}.
-// Still 200 in development with warnings.
+// "exchange_tls":"development-pki" (when so), "probes":{"VANTHU_TSA_URL":"ok|failed|pending",...}
+// (the start's probes of the TSA and the SMTP server, when configured), "warnings":[...] (e.g. the
+// development PKI is in use, a probe failed)}. Still 200 in development with warnings, and with a failed probe.
 //
 // Corresponds with GET /readyz (the `GetReadiness` operationId).
 func (c *Client) GetReadiness(ctx context.Context, reqEditors ...RequestEditorFn) (*http.Response, error) {
@@ -9845,8 +9879,9 @@ type ClientWithResponsesInterface interface {
 	// GetReadinessWithResponse Readiness (database reachable)
 	//
 	// {"status":"ready","env":"development|production","signing":"development-pki|configured",
-	// "exchange_tls":"development-pki" (when so), "warnings":[...] (e.g. the development PKI is in use)}.
-	// Still 200 in development with warnings.
+	// "exchange_tls":"development-pki" (when so), "probes":{"VANTHU_TSA_URL":"ok|failed|pending",...}
+	// (the start's probes of the TSA and the SMTP server, when configured), "warnings":[...] (e.g. the
+	// development PKI is in use, a probe failed)}. Still 200 in development with warnings, and with a failed probe.
 	//
 	// Returns a wrapper object for the known response body format(s).
 	//
@@ -16856,8 +16891,9 @@ func (c *ClientWithResponses) GetPKITSACertificateWithResponse(ctx context.Conte
 // GetReadinessWithResponse Readiness (database reachable)
 //
 // {"status":"ready","env":"development|production","signing":"development-pki|configured",
-// "exchange_tls":"development-pki" (when so), "warnings":[...] (e.g. the development PKI is in use)}.
-// Still 200 in development with warnings.
+// "exchange_tls":"development-pki" (when so), "probes":{"VANTHU_TSA_URL":"ok|failed|pending",...}
+// (the start's probes of the TSA and the SMTP server, when configured), "warnings":[...] (e.g. the
+// development PKI is in use, a probe failed)}. Still 200 in development with warnings, and with a failed probe.
 //
 // Returns a wrapper object for the known response body format(s).
 //

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"net/url"
@@ -23,6 +24,9 @@ type SMTP struct {
 	from     string
 	msgIDDom string // the domain of the Message-IDs
 	Timeout  time.Duration
+	// roots verify the server's TLS certificate; nil = the system's
+	// (tests give their CA).
+	roots *x509.CertPool
 }
 
 // ParseSMTP reads smtp://user:pass@host:port (STARTTLS when the server
@@ -72,7 +76,7 @@ func (s *SMTP) Send(ctx context.Context, n workflow.Notification) error {
 	m.SetMessageIDWithValue(fmt.Sprintf("vanthu-%d-%d@%s", n.EventSeq, n.ID, s.msgIDDom))
 	m.SetDate()
 	m.SetBodyString(mail.TypeTextPlain, n.Body)
-	opts := []mail.Option{mail.WithPort(s.port), mail.WithTimeout(s.Timeout)}
+	opts := []mail.Option{mail.WithPort(s.port), mail.WithTimeout(s.Timeout), mail.WithTLSConfig(s.tlsConfig())}
 	if s.implicit {
 		opts = append(opts, mail.WithSSL())
 	} else {

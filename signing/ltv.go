@@ -820,12 +820,7 @@ func requestTimestamp(ctx context.Context, o LTV, digest []byte) ([]byte, error)
 // nonce and the TSA's certificates requested, and checks that the answer
 // is a token (its CMS signature verified) for this imprint and nonce.
 func requestToken(ctx context.Context, o LTV, digest []byte) (*timestamp.Timestamp, error) {
-	nonce, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 64))
-	if err != nil {
-		return nil, err
-	}
-	req := timestamp.Request{HashAlgorithm: crypto.SHA256, HashedMessage: digest, Certificates: true, Nonce: nonce}
-	body, err := req.Marshal()
+	body, nonce, err := timestampQuery(digest)
 	if err != nil {
 		return nil, err
 	}
@@ -837,6 +832,30 @@ func requestToken(ctx context.Context, o LTV, digest []byte) (*timestamp.Timesta
 	} else if rb, err = postTimestampQuery(ctx, o, body); err != nil {
 		return nil, err
 	}
+	ts, err := timestampAnswer(rb, digest, nonce)
+	if err != nil {
+		return nil, err
+	}
+	noteToken(tsaKey(o.TSAURL, o.TSA != nil), len(ts.RawToken))
+	return ts, nil
+}
+
+// timestampQuery is the DER of an RFC 3161 query over digest (SHA-256)
+// asking for the TSA's certificates, and its nonce.
+func timestampQuery(digest []byte) ([]byte, *big.Int, error) {
+	nonce, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 64))
+	if err != nil {
+		return nil, nil, err
+	}
+	req := timestamp.Request{HashAlgorithm: crypto.SHA256, HashedMessage: digest, Certificates: true, Nonce: nonce}
+	body, err := req.Marshal()
+	return body, nonce, err
+}
+
+// timestampAnswer reads a TSA's answer rb to the query over digest with
+// nonce: a token whose CMS signature verifies, for this imprint and
+// nonce (EUNAVAILABLE otherwise).
+func timestampAnswer(rb, digest []byte, nonce *big.Int) (*timestamp.Timestamp, error) {
 	ts, err := verify.ParseTimestampResponse(rb)
 	if err != nil {
 		return nil, workflow.Wrap(workflow.EUNAVAILABLE, err, "the time-stamp authority's answer is not usable: %v", err)
@@ -844,7 +863,6 @@ func requestToken(ctx context.Context, o LTV, digest []byte) (*timestamp.Timesta
 	if ts.HashAlgorithm != crypto.SHA256 || !bytes.Equal(ts.HashedMessage, digest) || ts.Nonce == nil || ts.Nonce.Cmp(nonce) != 0 {
 		return nil, workflow.Errorf(workflow.EUNAVAILABLE, "the time-stamp authority's token is not for this request")
 	}
-	noteToken(tsaKey(o.TSAURL, o.TSA != nil), len(ts.RawToken))
 	return ts, nil
 }
 

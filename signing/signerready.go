@@ -280,20 +280,30 @@ func (s *Service) checkTSA(ctx context.Context) error {
 	if err != nil || len(ts.Certificates) == 0 {
 		return nil
 	}
-	inter := x509.NewCertPool()
-	for _, c := range ts.Certificates {
-		inter.AddCert(c)
-	}
-	for _, c := range ts.Certificates {
-		if _, err := c.Verify(x509.VerifyOptions{Roots: s.cfg.Roots, Intermediates: inter, CurrentTime: now,
-			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}}); err == nil {
-			s.tsa.mu.Lock()
-			s.tsa.at = now
-			s.tsa.mu.Unlock()
-			return nil
-		}
+	if tsaCertTrusted(ts.Certificates, s.cfg.Roots, now) {
+		s.tsa.mu.Lock()
+		s.tsa.at = now
+		s.tsa.mu.Unlock()
+		return nil
 	}
 	return workflow.Errorf(workflow.EUNPROCESSABLE,
 		"the time-stamp authority %s (VANTHU_TSA_URL) signs with a certificate (%s, issued by %s) that is not under the trust anchors: its time-stamps would not be trusted and the document could not be issued; add the TSA's root CA to VANTHU_TRUST_ANCHORS",
 		s.cfg.TSAURL, dn.Subject(ts.Certificates[0]), dn.Issuer(ts.Certificates[0]))
+}
+
+// tsaCertTrusted reports whether one of a token's certificates chains to
+// roots at now as a time-stamping certificate (the others, its CAs, may
+// complete the chain).
+func tsaCertTrusted(certs []*x509.Certificate, roots *x509.CertPool, now time.Time) bool {
+	inter := x509.NewCertPool()
+	for _, c := range certs {
+		inter.AddCert(c)
+	}
+	for _, c := range certs {
+		if _, err := c.Verify(x509.VerifyOptions{Roots: roots, Intermediates: inter, CurrentTime: now,
+			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageTimeStamping}}); err == nil {
+			return true
+		}
+	}
+	return false
 }

@@ -320,6 +320,7 @@ func serve(ctx context.Context, opts options, args []string, getenv func(string)
 		return err
 	}
 	defer a.Close()
+	waitProbes := a.startProbes(ctx) // beside the signing workers' start
 	stopSigning, err := a.startSigning(ctx, getenv, stderr)
 	if err != nil {
 		return err
@@ -355,6 +356,7 @@ func serve(ctx context.Context, opts options, args []string, getenv func(string)
 			return err
 		}
 	}
+	waitProbes()
 	fmt.Fprintf(stdout, "vanthu listening on http://%s\n", ln.Addr())
 	logger.InfoContext(ctx, "serving", "addr", ln.Addr().String(), "data_dir", cfg.DataDir, "database", dbKind(cfg.DatabaseURL))
 	return runServer(ctx, srv, ln, a.jobs, logger)

@@ -125,11 +125,12 @@ func serveAnnounced(t *testing.T, env map[string]string) (announced, *syncBuffer
 }
 
 type readyz struct {
-	Status      string   `json:"status"`
-	Env         string   `json:"env"`
-	Signing     string   `json:"signing"`
-	ExchangeTLS string   `json:"exchange_tls"`
-	Warnings    []string `json:"warnings"`
+	Status      string            `json:"status"`
+	Env         string            `json:"env"`
+	Signing     string            `json:"signing"`
+	ExchangeTLS string            `json:"exchange_tls"`
+	Warnings    []string          `json:"warnings"`
+	Probes      map[string]string `json:"probes"`
 }
 
 func getReadyz(t *testing.T, base string) readyz {
