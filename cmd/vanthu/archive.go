@@ -205,7 +205,7 @@ func archiveCmd(ctx context.Context, opts options, args []string, getenv func(st
 // archiveApp builds the app for an archive subcommand and returns its
 // archive service.
 func archiveApp(ctx context.Context, opts options, fs *flag.FlagSet, args []string, getenv func(string) string, stderr io.Writer) (*app, *archive.Service, int) {
-	a, code := loadApp(ctx, opts, fs, args, getenv, "warn", stderr)
+	a, code := loadApp(ctx, opts, fs, args, getenv, stderr)
 	if code >= 0 {
 		return nil, nil, code
 	}

@@ -118,7 +118,7 @@ func auditAnchorCmd(ctx context.Context, opts options, args []string, getenv fun
 	fs := flag.NewFlagSet("audit anchor", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	restored := fs.Bool("restored", false, "acknowledge a restore of the database to an earlier backup: the anchors written before that the chain no longer reaches or agrees with are superseded")
-	a, code := loadApp(ctx, opts, fs, args, getenv, "", stderr)
+	a, code := loadApp(ctx, opts, fs, args, getenv, stderr)
 	if code >= 0 {
 		return code
 	}

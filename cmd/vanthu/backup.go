@@ -90,7 +90,7 @@ func backupCmd(ctx context.Context, args []string, getenv func(string) string, s
 		fmt.Fprint(stderr, backupUsage)
 		return 2
 	}
-	info, err := backup(ctx, cfg, fs.Arg(0), *objects == "copy", *pgBin, newLogger(stderr, "warn"))
+	info, err := backup(ctx, cfg, fs.Arg(0), *objects == "copy", *pgBin, newLogger(stderr, cfg.cliLogLevel()))
 	if err != nil {
 		fmt.Fprintln(stderr, "vanthu backup:", err)
 		return 1

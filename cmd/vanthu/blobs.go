@@ -100,7 +100,7 @@ func blobsCmd(ctx context.Context, opts options, args []string, getenv func(stri
 		fmt.Fprintf(stderr, "vanthu blobs gc: %v\n", err)
 		return 2
 	}
-	a, code := cliApp(ctx, opts, fs, cfg, "warn", stderr)
+	a, code := cliApp(ctx, opts, fs, cfg, stderr)
 	if code >= 0 {
 		return code
 	}

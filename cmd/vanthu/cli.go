@@ -25,14 +25,11 @@ func cliConfig(fs *flag.FlagSet, args []string, getenv func(string) string, stde
 }
 
 // cliApp builds the app of the command named by fs.Name() from cfg, its
-// log at level ("" = the configured one) on stderr; a code >= 0 is the
-// exit code to return at once (2: the app could not be built, said on
-// stderr).
-func cliApp(ctx context.Context, opts options, fs *flag.FlagSet, cfg *Config, level string, stderr io.Writer) (*app, int) {
-	if level == "" {
-		level = cfg.LogLevel
-	}
-	a, err := build(ctx, cfg, opts, newLogger(stderr, level))
+// log on stderr at the commands' level (Config.cliLogLevel: warnings and
+// errors, unless -v or --log-level); a code >= 0 is the exit code to
+// return at once (2: the app could not be built, said on stderr).
+func cliApp(ctx context.Context, opts options, fs *flag.FlagSet, cfg *Config, stderr io.Writer) (*app, int) {
+	a, err := build(ctx, cfg, opts, newLogger(stderr, cfg.cliLogLevel()))
 	if err != nil {
 		fmt.Fprintf(stderr, "vanthu %s: %v\n", fs.Name(), err)
 		return nil, 2
@@ -42,10 +39,10 @@ func cliApp(ctx context.Context, opts options, fs *flag.FlagSet, cfg *Config, le
 
 // loadApp is cliConfig then cliApp, for the commands that need nothing
 // checked in between.
-func loadApp(ctx context.Context, opts options, fs *flag.FlagSet, args []string, getenv func(string) string, level string, stderr io.Writer) (*app, int) {
+func loadApp(ctx context.Context, opts options, fs *flag.FlagSet, args []string, getenv func(string) string, stderr io.Writer) (*app, int) {
 	cfg, code := cliConfig(fs, args, getenv, stderr)
 	if code >= 0 {
 		return nil, code
 	}
-	return cliApp(ctx, opts, fs, cfg, level, stderr)
+	return cliApp(ctx, opts, fs, cfg, stderr)
 }

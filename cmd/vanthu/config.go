@@ -4,6 +4,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/netip"
 	"strconv"
 	"strings"
@@ -28,6 +29,10 @@ type Config struct {
 	OrgAbbr       string
 	OrgPlace      string
 	LogLevel      string
+	// logLevelGiven: --log-level was on the command line; verbose: -v.
+	// Commands other than serve read them (cliLogLevel).
+	logLevelGiven bool
+	verbose       bool
 	Env           string // development or production
 	PublicURL     string // base URL of the citizens' verification page
 	listenURL     string // http://ADDR serve listens on (set by serve, not configurable)
@@ -241,10 +246,40 @@ func LoadConfig(fs *flag.FlagSet, args []string, getenv func(string) string) (*C
 			fs.BoolVar(s.boolean, s.flag, b, s.doc+" ("+s.env+")")
 		}
 	}
+	fs.BoolVar(&c.verbose, "v", false, "commands other than serve: log at info on stderr (they log warnings and errors only unless -v or --log-level says otherwise)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
+	fs.Visit(func(f *flag.Flag) { c.logLevelGiven = c.logLevelGiven || f.Name == "log-level" })
 	return c, c.validate()
+}
+
+// cliLogLevel is the log level of a command other than serve: warn, so
+// that a script reads its output and its errors without the set-up's
+// information lines (signing configured, schema up to date, ...); info
+// with -v, or the level --log-level gives on its command line.
+// VANTHU_LOG_LEVEL, serve's setting, which the commands share with it
+// where they run with serve's environment, may make them quieter (error)
+// but not chattier.
+func (c *Config) cliLogLevel() string {
+	switch {
+	case c.logLevelGiven:
+		return c.LogLevel
+	case c.verbose:
+		return "info"
+	case parseLevel(c.LogLevel) > slog.LevelWarn:
+		return c.LogLevel
+	}
+	return "warn"
+}
+
+// parseLevel reads a VANTHU_LOG_LEVEL value (info when it is none).
+func parseLevel(s string) slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return slog.LevelInfo
+	}
+	return l
 }
 
 // maxInspectBudgetMB bounds VANTHU_INSPECT_BUDGET_MB (1 TiB): more is a

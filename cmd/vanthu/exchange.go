@@ -286,7 +286,7 @@ func openExchangeDB(ctx context.Context, cfg *Config, stderr io.Writer) (*gormdb
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return nil, err
 	}
-	db, err := gormdb.Open(ctx, cfg.DatabaseURL, cfg.DataDir, newLogger(stderr, cfg.LogLevel), cfg.dbTimeouts())
+	db, err := gormdb.Open(ctx, cfg.DatabaseURL, cfg.DataDir, newLogger(stderr, cfg.cliLogLevel()), cfg.dbTimeouts())
 	if err != nil {
 		return nil, err
 	}

@@ -94,6 +94,7 @@ Usage:
   vanthu help                          this text
 
 Every flag has an environment variable (VANTHU_*); run "vanthu serve -h" for the list.
+Commands other than serve log warnings and errors only on stderr; -v (or --log-level) shows more.
 `
 
 // run is main without the process: tests call it with their own args,
@@ -162,11 +163,7 @@ func runWith(ctx context.Context, opts options, args []string, getenv func(strin
 }
 
 func newLogger(w io.Writer, level string) *slog.Logger {
-	var l slog.Level
-	if err := l.UnmarshalText([]byte(level)); err != nil {
-		l = slog.LevelInfo
-	}
-	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: l}))
+	return slog.New(slog.NewJSONHandler(w, &slog.HandlerOptions{Level: parseLevel(level)}))
 }
 
 // app is the wired set of concrete types.
@@ -456,7 +453,7 @@ func migrate(ctx context.Context, args []string, getenv func(string) string, std
 	if err := os.MkdirAll(cfg.DataDir, 0o700); err != nil {
 		return err
 	}
-	db, err := gormdb.Connect(ctx, cfg.DatabaseURL, cfg.DataDir, newLogger(stderr, cfg.LogLevel), cfg.dbTimeouts())
+	db, err := gormdb.Connect(ctx, cfg.DatabaseURL, cfg.DataDir, newLogger(stderr, cfg.cliLogLevel()), cfg.dbTimeouts())
 	if err != nil {
 		return err
 	}
@@ -530,7 +527,7 @@ func userCmd(ctx context.Context, opts options, args []string, getenv func(strin
 		}
 	}
 	nu.Temporary = !*own
-	a, err := build(ctx, cfg, opts, newLogger(stderr, cfg.LogLevel))
+	a, err := build(ctx, cfg, opts, newLogger(stderr, cfg.cliLogLevel()))
 	if err != nil {
 		return err
 	}
@@ -556,7 +553,7 @@ func auditCmd(ctx context.Context, opts options, args []string, getenv func(stri
 	}
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	a, code := loadApp(ctx, opts, fs, args[1:], getenv, "", stderr)
+	a, code := loadApp(ctx, opts, fs, args[1:], getenv, stderr)
 	if code >= 0 {
 		return code
 	}

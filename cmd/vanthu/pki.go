@@ -115,7 +115,7 @@ func pkiRevokeCmd(ctx context.Context, opts options, args []string, getenv func(
 		fmt.Fprintf(stderr, "vanthu pki revoke: give --user or --serial\n\n%s", pkiRevokeUsage)
 		return 2
 	}
-	a, err := build(ctx, cfg, opts, newLogger(stderr, cfg.LogLevel))
+	a, err := build(ctx, cfg, opts, newLogger(stderr, cfg.cliLogLevel()))
 	if err != nil {
 		fmt.Fprintf(stderr, "vanthu pki %s: %v\n", cmd, err)
 		return 1

@@ -36,7 +36,7 @@ func remindCmd(ctx context.Context, opts options, args []string, getenv func(str
 	if code >= 0 {
 		return code
 	}
-	a, code := cliApp(ctx, opts, fs, cfg, "warn", stderr)
+	a, code := cliApp(ctx, opts, fs, cfg, stderr)
 	if code >= 0 {
 		return code
 	}

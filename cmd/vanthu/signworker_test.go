@@ -267,6 +267,10 @@ func TestWorkerArgs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// How the log level was given on the command line (--log-level, -v)
+	// matters to the commands other than serve only: the worker is given
+	// serve's level as a flag.
+	worker.logLevelGiven, worker.verbose = serve.logLevelGiven, serve.verbose
 	if !reflect.DeepEqual(worker, serve) {
 		t.Errorf("worker's configuration\n%+v\nwant serve's\n%+v", *worker, *serve)
 	}

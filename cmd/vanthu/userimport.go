@@ -47,7 +47,7 @@ func userImportCmd(ctx context.Context, opts options, args []string, getenv func
 		defer of.Close()
 		w = of
 	}
-	a, err := build(ctx, cfg, opts, newLogger(stderr, cfg.LogLevel))
+	a, err := build(ctx, cfg, opts, newLogger(stderr, cfg.cliLogLevel()))
 	if err != nil {
 		return err
 	}
