@@ -81,6 +81,7 @@ Usage:
   vanthu audit verify                  recompute the audit hash chain, check it against its anchors (exit 1 if broken)
   vanthu audit anchor [--restored]     anchor the chain head in the archive store (signed checkpoint)
   vanthu pki init|officer|certify|tls|root|revoke|revocations ...   development PKI ("vanthu pki -h")
+  vanthu pki csr --label L --subject DN   a certificate request (PKCS#10) for a key on the token, for the CA ("vanthu pki csr -h")
   vanthu sign --layer officer|agency|attachment ... in.pdf out.pdf   ("vanthu sign -h")
   vanthu verify [--trust PEM] [--online] [--json] file.pdf   (exit 0 valid, 1 not valid, 2 error; "vanthu verify -h")
   vanthu archive fixity|renew|verify|import|disposals|seed ...  the district repository ("vanthu archive help")

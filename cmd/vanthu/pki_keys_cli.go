@@ -32,6 +32,7 @@ const pkiUsage = `usage:
   vanthu pki certify [--dir D] --key URI --name CN [--out FILE] [serve flags]
   vanthu pki tls     [--dir D] --cn CN --host H[,H...] [--out-cert F --out-key F] [serve flags]
   vanthu pki root    [--dir D] [serve flags]
+  vanthu pki csr     [--label L [--token T] | --key URI] --subject DN [--out FILE]   (a token's key, for your CA: "vanthu pki csr -h")
   vanthu pki revoke  (--user ID | --serial HEX) [--reason R] [--comment C]   (in the database: "vanthu pki revoke -h")
   vanthu pki revocations
 
@@ -81,6 +82,9 @@ func pkiKeysCmd(ctx context.Context, args []string, getenv func(string) string, 
 			return 2
 		}
 		return 0
+	}
+	if args[0] == "csr" { // a token's key, for a real CA: no development PKI
+		return pkiCSRCmd(ctx, args[1:], getenv, stdout, stderr)
 	}
 	a, code := parsePKIArgs(args[0], args[1:], getenv, stderr)
 	if a == nil {

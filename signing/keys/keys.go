@@ -130,6 +130,13 @@ func load(ctx context.Context, uri string, certPEM []byte, module string) (Key, 
 // certificate: for issuing a certificate over a token's public key. Errors
 // as for Load.
 func LoadSigner(ctx context.Context, uri string) (crypto.Signer, error) {
+	return LoadSignerWithModule(ctx, uri, "")
+}
+
+// LoadSignerWithModule is LoadSigner for a server whose PKCS#11 module is
+// module (VANTHU_PKCS11_MODULE): pkcs11: URIs without a module-path use
+// it ("" = LoadSigner's: the URI's, else the environment's).
+func LoadSignerWithModule(ctx context.Context, uri, module string) (crypto.Signer, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -137,7 +144,12 @@ func LoadSigner(ctx context.Context, uri string) (crypto.Signer, error) {
 	if !ok {
 		return nil, workflow.Errorf(workflow.EINVALID, "key URI %q: want file:PATH or pkcs11:token=...;object=...", RedactURI(uri))
 	}
-	s, _, err := openSigner(ctx, scheme, uri, false, "")
+	if strings.EqualFold(scheme, "pkcs11") {
+		if u, err := parsePKCS11URI(uri); err == nil && u.module != "" {
+			module = u.module
+		}
+	}
+	s, _, err := openSigner(ctx, scheme, uri, false, module)
 	return s, err
 }
 
