@@ -1686,8 +1686,10 @@ type Delivery struct {
 	Kind      DeliveryKind `json:"kind"`
 	LastError *string      `json:"last_error,omitempty"`
 
-	// LastStatus document deliveries: the last status code the recipient reported
-	LastStatus   *string    `json:"last_status,omitempty"`
+	// LastStatus document deliveries: where the recipient's processing stands — the furthest stage it reported (01 arrived < 03 accepted < 04 assigned < 05 in progress < 06 completed; of one stage the latest), whatever the times it gave, or 02 when it refused the document, which stays until a resend (POST .../resend). The answers to a revocation or an update (13, 15, 16) are in statuses, not here
+	LastStatus *string `json:"last_status,omitempty"`
+
+	// LastStatusAt the time the recipient gave last_status; absent for a refusal from before a resend (its next answer replaces it)
 	LastStatusAt *time.Time `json:"last_status_at,omitempty"`
 	NextAttempt  *time.Time `json:"next_attempt,omitempty"`
 

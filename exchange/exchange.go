@@ -72,8 +72,10 @@ type Store interface {
 	// SentDocument returns our document sent as externalID, or ENOTFOUND.
 	SentDocument(ctx context.Context, externalID string) (*workflow.Document, error)
 	// RecordStatus stores a status message once (a redelivery with the
-	// same document, agency, code and time is ignored: false) and updates
-	// the LastStatus of that agency's document delivery.
+	// same document, agency, code and time is ignored: false) and moves
+	// the LastStatus of that agency's document delivery as
+	// workflow.Delivery.LastStatus says (the stages' order, a refusal
+	// kept until a re-send).
 	RecordStatus(ctx context.Context, s ReceivedStatus) (bool, error)
 	// Statuses lists the status messages about a document, in the order
 	// the agencies say they happened.

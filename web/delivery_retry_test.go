@@ -56,7 +56,10 @@ func TestDeliveryRetrySaysWhen(t *testing.T) {
 // (Trước đó: 01 · Đã đến (…); 03 · Đã tiếp nhận (vào sổ) (…)) — the
 // clerk read '05 · Đang xử lý' alone and could not tell when her
 // document was registered or assigned there (walk 11, the exchange
-// clerk); a delivery with its one status says nothing more.
+// clerk); a delivery with its one status says nothing more. The statuses
+// dated after the one shown, which the last status does not follow (the
+// answers to a revocation, an earlier stage sent again), are under Sau
+// đó, not among those before it.
 func TestDeliveryStatusesBefore(t *testing.T) {
 	e := newTestEnv(t)
 	at := e.now
@@ -72,16 +75,19 @@ func TestDeliveryStatusesBefore(t *testing.T) {
 		{Delivery: workflow.Delivery{ID: "dl-2", DocumentID: "sent1", OrgID: "000.00.32.H13", OrgName: "UBND phường An Thới",
 			Kind: workflow.DeliverDocument, State: workflow.DeliveryDelivered, Attempts: 1, LastStatus: "01", LastStatusAt: &one, UpdatedAt: at},
 			Statuses: []workflow.ReceivedStatus{{DocumentID: "sent1", OrgID: "000.00.32.H13", Code: "01", At: one}}},
+		{Delivery: workflow.Delivery{ID: "dl-3", DocumentID: "sent1", OrgID: "000.00.33.H13", OrgName: "UBND phường An Hòa",
+			Kind: workflow.DeliverDocument, State: workflow.DeliveryDelivered, Attempts: 1, LastStatus: "06", LastStatusAt: &five, UpdatedAt: at},
+			Statuses: []workflow.ReceivedStatus{st("01", 1), st("06", 50), st("13", 55), st("15", 60), st("01", 70)}},
 	}
 	e.remount(t, Config{Exchange: deliveriesOnly{reps: reps}})
 	d := &workflow.Document{ID: "sent1", Direction: workflow.Outgoing, Type: "QĐ", Subject: "Quyết định gửi hai phường",
 		Urgency: workflow.UrgencyNormal, Confidentiality: workflow.Public, State: workflow.Sent, Version: 6,
-		Recipients: []workflow.Org{{OrgID: "000.00.31.H13"}, {OrgID: "000.00.32.H13"}}, CreatedBy: e.users["vanthu"].ID, CreatedAt: at, UpdatedAt: at}
+		Recipients: []workflow.Org{{OrgID: "000.00.31.H13"}, {OrgID: "000.00.32.H13"}, {OrgID: "000.00.33.H13"}}, CreatedBy: e.users["vanthu"].ID, CreatedAt: at, UpdatedAt: at}
 	if err := e.repo.Atomic(context.Background(), func(ctx context.Context, tx workflow.Tx) error { return tx.CreateDocument(ctx, d) }); err != nil {
 		t.Fatal(err)
 	}
 	rows := strings.Split(deliveriesSection.FindString(e.login("vanthu").get("/documents/sent1").Body), "<tr data-delivery=")
-	if len(rows) != 3 {
+	if len(rows) != 4 {
 		t.Fatalf("%d rows", len(rows)-1)
 	}
 	want := "Trước đó: 01 · Đã đến (" + fmtDateTime(at.Add(time.Minute)) + "); 03 · Đã tiếp nhận (vào sổ) (" +
@@ -89,7 +95,13 @@ func TestDeliveryStatusesBefore(t *testing.T) {
 	if !strings.Contains(rows[1], "05 · Đang xử lý") || !strings.Contains(rows[1], want) {
 		t.Errorf("Long Hòa's row does not say %q:\n%s", want, rows[1])
 	}
-	if strings.Contains(rows[2], "Trước đó") {
+	if strings.Contains(rows[2], "Trước đó") || strings.Contains(rows[2], "Sau đó") {
 		t.Errorf("An Thới's one status is said twice:\n%s", rows[2])
+	}
+	before := "Trước đó: 01 · Đã đến (" + fmtDateTime(at.Add(time.Minute)) + ")<"
+	after := "Sau đó: 13 · Đề nghị thu hồi (" + fmtDateTime(at.Add(55*time.Minute)) + "); 15 · Đồng ý thu hồi (" +
+		fmtDateTime(at.Add(60*time.Minute)) + "); 01 · Đã đến (" + fmtDateTime(at.Add(70*time.Minute)) + ")"
+	if !strings.Contains(rows[3], "06 · Hoàn thành") || !strings.Contains(rows[3], before) || !strings.Contains(rows[3], after) {
+		t.Errorf("An Hòa's row does not say %q and %q:\n%s", before, after, rows[3])
 	}
 }

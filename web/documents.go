@@ -151,8 +151,9 @@ type deliveryRow struct {
 	// Said: a screen reader is not told each new attempt.
 	Retry string
 	// Before lists the statuses the recipient reported before its last
-	// (Code), each with its time: "01 · Đã đến (08:05 08/12/2026); 03 · …".
-	Before string
+	// (Code), each with its time: "01 · Đã đến (08:05 08/12/2026); 03 · …";
+	// After those dated after it, which it does not follow (statusesAround).
+	Before, After string
 	// Raw is the delivery's last error as the exchange worker wrote it
 	// (English, for the administrator), Note saying it in Vietnamese.
 	Raw string
@@ -342,7 +343,7 @@ func (u *UI) deliveries(ctx context.Context, s *Session, d *workflow.Document, v
 			StateCls: "d-" + string(rep.State), Attempts: rep.Attempts, Code: rep.StatusCode}
 		if rep.Kind == workflow.DeliverDocument {
 			row.Kind, row.Code, row.At = "Văn bản", rep.LastStatus, rep.LastStatusAt
-			row.Before = statusesBefore(rep.Statuses, rep.LastStatus)
+			row.Before, row.After = statusesAround(rep.Statuses, rep.LastStatus, rep.LastStatusAt)
 		} else {
 			row.Kind = "Thông báo trạng thái"
 			row.At = &rep.UpdatedAt
@@ -383,17 +384,27 @@ func retrySaid(d workflow.Delivery) string {
 	return s + "."
 }
 
-// statusesBefore lists, in the order they came, the statuses a recipient
-// reported before its last one (last, which the row shows), each with
-// when it says it happened: the clerk sees when her document was
-// registered and assigned there, not only that it is now being handled.
-// "" with no status but the last.
-func statusesBefore(sts []workflow.ReceivedStatus, last string) string {
-	if n := len(sts); n > 0 && sts[n-1].Code == last {
-		sts = sts[:n-1]
+// statusesAround lists, in the order they came, the statuses a recipient
+// reported besides the one the row shows (last at at: the delivery's
+// LastStatus, its furthest stage or its refusal; at nil, the latest of
+// that code), each with when it says it happened: those dated before it
+// (the clerk sees when her document was registered and assigned there,
+// not only that it is now being handled), and those after it — the
+// answers to a revocation or an update, an earlier stage sent again or
+// dated by a clock ahead, which the last status does not follow. "" for
+// none.
+func statusesAround(sts []workflow.ReceivedStatus, last string, at *time.Time) (before, after string) {
+	shown := -1
+	for i, st := range sts {
+		if st.Code == last && (at == nil || st.At.Equal(*at)) {
+			shown = i
+		}
 	}
-	var parts []string
-	for _, st := range sts {
+	var b, a []string
+	for i, st := range sts {
+		if i == shown {
+			continue
+		}
 		p := st.Code
 		if t := statusCodes[st.Code]; t != "" {
 			p += " · " + t
@@ -401,9 +412,13 @@ func statusesBefore(sts []workflow.ReceivedStatus, last string) string {
 		if !st.At.IsZero() {
 			p += " (" + fmtDateTime(st.At) + ")"
 		}
-		parts = append(parts, p)
+		if shown >= 0 && i > shown {
+			a = append(a, p)
+		} else {
+			b = append(b, p)
+		}
 	}
-	return strings.Join(parts, "; ")
+	return strings.Join(b, "; "), strings.Join(a, "; ")
 }
 
 // said is the row's state as one sentence, what a screen reader is told

@@ -21,7 +21,10 @@ type DeliveryResetter interface {
 	// pending and due at now, with no attempt and no error, and returns it
 	// as it was. A delivery not failed (sent again already: a second
 	// click), or, seen not zero, last changed at another time than seen
-	// (failed again since the page was read), is left alone: false.
+	// (failed again since the page was read), is left alone: false. A
+	// refusal it had (LastStatus 02) keeps its code and loses its time
+	// (LastStatusAt nil): a refusal from before the re-send, which the
+	// recipient's next answer replaces.
 	// ENOTFOUND for no such delivery of docID.
 	ResetDelivery(ctx context.Context, docID, id string, seen, now time.Time) (Delivery, bool, error)
 }

@@ -434,8 +434,15 @@ type Delivery struct {
 	Attempts    int
 	NextAttempt time.Time
 	LastError   string
-	// LastStatus is the last status code the recipient reported about the
-	// document (document deliveries), with its time.
+	// LastStatus is where the recipient's processing of the document
+	// stands (document deliveries), as its status messages said, with
+	// the time it gave: the furthest stage it reported (01 arrived < 03
+	// accepted < 04 assigned < 05 in progress < 06 completed; the later
+	// of two of the same stage), whatever their times; or 02, refused,
+	// which stays until a re-send (ResendDelivery) — a refusal from before
+	// the re-send has no time, and the recipient's next answer replaces
+	// it. The answers to a revocation or an update (13, 15, 16) are among
+	// its statuses, not here.
 	LastStatus   string
 	LastStatusAt *time.Time
 	CreatedAt    time.Time

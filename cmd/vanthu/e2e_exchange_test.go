@@ -502,7 +502,7 @@ func TestExchangeTwoServers(t *testing.T) {
 		}
 		eventually(t, "A told", 20*time.Second, func() (bool, string) {
 			d := A.deliveries(t, doc1)[B.orgID]
-			return codes(d) == "01,03,04,05,06,13,15" && d.LastStatus == "15", codes(d)
+			return codes(d) == "01,03,04,05,06,13,15" && d.LastStatus == "06", codes(d) + " last " + d.LastStatus
 		})
 		// Revoked at both agencies.
 		eventually(t, "A's document revoked", 20*time.Second, func() (bool, string) {

@@ -137,7 +137,9 @@ var _ workflow.DeliveryResetter = (*conn)(nil)
 
 // ResetDelivery implements workflow.DeliveryResetter: the row read, then
 // made due by an update guarded on its state (of two clicks at once, the
-// second updates nothing and reports false).
+// second updates nothing and reports false). A refusal (last status 02)
+// loses its time: it stays shown until the recipient answers the re-send,
+// and any answer replaces it (lastStatusMoves).
 func (c *conn) ResetDelivery(ctx context.Context, docID, id string, seen, now time.Time) (workflow.Delivery, bool, error) {
 	var r deliveryRow
 	err := c.q(ctx).Where("id = ? AND document_id = ?", id, docID).Take(&r).Error
@@ -153,7 +155,8 @@ func (c *conn) ResetDelivery(ctx context.Context, docID, id string, seen, now ti
 		return was, false, nil
 	}
 	res := c.q(ctx).Model(&deliveryRow{}).Where("id = ? AND state = ?", id, string(workflow.DeliveryFailed)).Updates(map[string]any{
-		"state": string(workflow.DeliveryPending), "attempts": 0, "last_error": "", "next_attempt": utc(now), "updated_at": utc(now)})
+		"state": string(workflow.DeliveryPending), "attempts": 0, "last_error": "", "next_attempt": utc(now), "updated_at": utc(now),
+		"last_status_at": gorm.Expr("CASE WHEN last_status = ? THEN NULL ELSE last_status_at END", workflow.StatusRefused)})
 	if res.Error != nil {
 		return was, false, c.db.translate(res.Error, "resend delivery %s", id)
 	}

@@ -2,6 +2,7 @@ package gormdb
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"gorm.io/gorm"
@@ -223,7 +224,8 @@ func (d *DB) SentDocument(ctx context.Context, externalID string) (*workflow.Doc
 const whereSentAs = " WHERE id = (SELECT document_id FROM exchange_sent WHERE external_id = ?)"
 
 // RecordStatus stores a status message once and moves the agency's
-// document delivery's LastStatus forward (never back to an older one).
+// document delivery's LastStatus forward (lastStatusMoves): never back
+// to an earlier stage, never off a refusal but by a re-send.
 func (d *DB) RecordStatus(ctx context.Context, s workflow.ReceivedStatus) (bool, error) {
 	at := utc(s.At)
 	recv := s.ReceivedAt
@@ -245,12 +247,12 @@ func (d *DB) RecordStatus(ctx context.Context, s workflow.ReceivedStatus) (bool,
 			return res.Error
 		}
 		created = res.RowsAffected > 0
-		if !created {
+		if !created || !slices.Contains(lastStatusCodes, s.Code) {
 			return nil
 		}
 		return g.Model(&deliveryRow{}).
-			Where("document_id = ? AND org_id = ? AND kind = ? AND (last_status_at IS NULL OR last_status_at <= ?)",
-				s.DocumentID, s.OrgID, string(workflow.DeliverDocument), at).
+			Where("document_id = ? AND org_id = ? AND kind = ?", s.DocumentID, s.OrgID, string(workflow.DeliverDocument)).
+			Where(lastStatusMoves("?", "?"), s.Code, s.Code, s.Code, s.Code, at).
 			Updates(map[string]any{"last_status": s.Code, "last_status_at": at}).Error
 	})
 	if err != nil {
@@ -259,15 +261,41 @@ func (d *DB) RecordStatus(ctx context.Context, s workflow.ReceivedStatus) (bool,
 	return created, nil
 }
 
+// lastStatusCodes are the statuses a delivery's last status takes: the
+// stages of the recipient's processing, in their order as strings — 01
+// arrived, 03 accepted (registered), 04 assigned, 05 in progress, 06
+// completed — and 02, refused. The answers to a revocation or an update
+// (13, 15, 16) are no stage: they are recorded among the statuses and
+// leave the last status as it was.
+var lastStatusCodes = []string{"01", "02", "03", "04", "05", "06"}
+
+// lastStatusMoves is the condition on a delivery row for its last status
+// to become a new status of code c at time t (SQL expressions: "?" or a
+// numbered parameter; on "?" the arguments are c four times, then t):
+// none yet (or the answer to a revocation kept by versions before this
+// rule); a refusal (02) over any stage; a later stage over an earlier one
+// whatever their times, the same stage at a later time. A refusal stays
+// — a peer's clock or a replay may date a 01 after it — until a re-send
+// (ResetDelivery), which takes its time off: a refusal without a time is
+// one from before our last re-send, and any answer to the re-send
+// replaces it. Before, the last status followed the peer's times only, so
+// a skewed clock or a replayed 01 hid a 06 or a refusal.
+func lastStatusMoves(c, t string) string {
+	return "(last_status NOT IN ('01', '02', '03', '04', '05', '06') OR (last_status = '02' AND last_status_at IS NULL) OR (" +
+		c + " = '02' AND last_status <> '02') OR (" + c + " <> '02' AND last_status <> '02' AND (last_status < " + c +
+		" OR (last_status = " + c + " AND (last_status_at IS NULL OR last_status_at <= " + t + ")))))"
+}
+
 // recordStatusPG is RecordStatus on PostgreSQL in one statement (one
 // round trip, atomic on its own, instead of BEGIN, INSERT, UPDATE and
 // COMMIT): the delivery is updated only when the status was inserted.
-const recordStatusPG = `WITH ins AS (
+var recordStatusPG = `WITH ins AS (
 	INSERT INTO exchange_statuses (document_id, org_id, code, at, description, received_at)
 	VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING 1),
 upd AS (
 	UPDATE deliveries SET last_status = $3, last_status_at = $4
-	WHERE document_id = $1 AND org_id = $2 AND kind = $7 AND (last_status_at IS NULL OR last_status_at <= $4)
+	WHERE document_id = $1 AND org_id = $2 AND kind = $7 AND $3 IN ('01', '02', '03', '04', '05', '06')
+	AND ` + lastStatusMoves("$3", "$4") + `
 	AND EXISTS (SELECT 1 FROM ins))
 SELECT count(*) FROM ins`
 

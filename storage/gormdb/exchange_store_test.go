@@ -248,6 +248,89 @@ func TestRecordStatus(t *testing.T) {
 	})
 }
 
+// TestLastStatusOrder: a delivery's last status follows the stages of the
+// recipient's processing (01 < 03 < 04 < 05 < 06), the peer's time only
+// between two of the same stage, so a skewed clock or a replayed 01 does
+// not hide a 06; a refusal (02) stays whatever follows, until a re-send
+// (ResetDelivery), after which the recipient's answer replaces it; the
+// answers to a revocation or an update (13, 15, 16) leave it as it was,
+// and one stored as the last status by an older version gives way to the
+// next stage. On both databases.
+func TestLastStatusOrder(t *testing.T) {
+	// A step: a status (code, its time in minutes after base), "resend"
+	// (failed, then sent again), or "=15" (the last status an older
+	// version stored).
+	type step struct {
+		code string
+		min  int
+	}
+	cases := []struct {
+		name  string
+		steps []step
+		want  string // code@minute, or code@- for no time
+	}{
+		{"in order", []step{{"01", 1}, {"03", 2}, {"06", 3}}, "06@3"},
+		{"a replayed 01 dated after the 06", []step{{"01", 1}, {"06", 3}, {"01", 5}}, "06@3"},
+		{"a clock behind: the later stage dated earlier", []step{{"03", 5}, {"04", 2}}, "04@2"},
+		{"the same stage: the later time", []step{{"05", 2}, {"05", 1}, {"05", 3}}, "05@3"},
+		{"a refusal over a stage", []step{{"01", 1}, {"03", 2}, {"02", 3}}, "02@3"},
+		{"a refusal dated before a stage", []step{{"03", 5}, {"02", 1}}, "02@1"},
+		{"a refusal stays", []step{{"02", 3}, {"01", 5}, {"06", 6}}, "02@3"},
+		{"a refusal stays against a second one dated earlier", []step{{"02", 3}, {"02", 1}}, "02@3"},
+		{"revocation answers are no stage", []step{{"01", 1}, {"06", 2}, {"13", 3}, {"15", 4}}, "06@2"},
+		{"a revocation answer alone", []step{{"16", 1}}, "@-"},
+		{"re-sent: the refusal kept without its time", []step{{"02", 3}, {"resend", 0}}, "02@-"},
+		{"re-sent: the answer replaces the refusal", []step{{"02", 3}, {"resend", 0}, {"01", 1}}, "01@1"},
+		{"re-sent: refused again", []step{{"02", 3}, {"resend", 0}, {"02", 4}, {"06", 5}}, "02@4"},
+		{"an older version's last status gives way", []step{{"=15", 0}, {"01", 1}}, "01@1"},
+	}
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		ctx := context.Background()
+		base := time.Now().Truncate(time.Second)
+		for i, c := range cases {
+			t.Run(c.name, func(t *testing.T) {
+				doc, org, id := fmt.Sprintf("doc-last-%d", i), "000.00.31.H13", fmt.Sprintf("x-last-%d", i)
+				enqueue(t, db, &workflow.Delivery{ID: id, DocumentID: doc, Kind: workflow.DeliverDocument, OrgID: org})
+				for _, s := range c.steps {
+					var err error
+					switch s.code {
+					case "resend":
+						if err = db.MarkFailed(ctx, id, base, "peer answered 409"); err != nil {
+							break
+						}
+						err = db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+							_, ok, err := tx.(workflow.DeliveryResetter).ResetDelivery(ctx, doc, id, time.Time{}, base)
+							if err == nil && !ok {
+								err = fmt.Errorf("not reset")
+							}
+							return err
+						})
+					case "=15":
+						err = db.Gorm().Exec("UPDATE deliveries SET last_status = '15', last_status_at = ? WHERE id = ?", base, id).Error
+					default:
+						_, err = db.RecordStatus(ctx, exchange.ReceivedStatus{DocumentID: doc, OrgID: org, Code: s.code,
+							At: base.Add(time.Duration(s.min) * time.Minute)})
+					}
+					if err != nil {
+						t.Fatalf("%v: %v", s, err)
+					}
+				}
+				ds, err := db.Deliveries(ctx, doc)
+				if err != nil || len(ds) != 1 {
+					t.Fatalf("deliveries %+v, %v", ds, err)
+				}
+				got := ds[0].LastStatus + "@-"
+				if at := ds[0].LastStatusAt; at != nil {
+					got = fmt.Sprintf("%s@%d", ds[0].LastStatus, int(at.Sub(base)/time.Minute))
+				}
+				if got != c.want {
+					t.Errorf("last status %s, want %s", got, c.want)
+				}
+			})
+		}
+	})
+}
+
 // TestDeliveryMarksOnTheInjectedClock: every Mark* stamps updated_at with
 // the clock it is given (the argument, or the database's Now), never the
 // machine's.

@@ -68,6 +68,9 @@ func (t tx) ResetDelivery(_ context.Context, docID, id string, seen, now time.Ti
 			return was, false, nil
 		}
 		dl.State, dl.Attempts, dl.LastError, dl.NextAttempt, dl.UpdatedAt = workflow.DeliveryPending, 0, "", now, now
+		if dl.LastStatus == workflow.StatusRefused {
+			dl.LastStatusAt = nil // a refusal from before the re-send, as gormdb's
+		}
 		return was, true, nil
 	}
 	return workflow.Delivery{}, false, workflow.Errorf(workflow.ENOTFOUND, "delivery %s of document %s not found", id, docID)
