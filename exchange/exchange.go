@@ -75,8 +75,11 @@ type Store interface {
 	// same document, agency, code and time is ignored: false) and moves
 	// the LastStatus of that agency's document delivery as
 	// workflow.Delivery.LastStatus says (the stages' order, a refusal
-	// kept until a re-send).
-	RecordStatus(ctx context.Context, s ReceivedStatus) (bool, error)
+	// kept until a re-send). refused: s is a refusal (02) that made the
+	// delivery refused, the first since our last (re)send of the document
+	// to that agency — not the same refusal sent again with a new time;
+	// decided on the delivery's row, so two copies at once are one.
+	RecordStatus(ctx context.Context, s ReceivedStatus) (created, refused bool, err error)
 	// Statuses lists the status messages about a document, in the order
 	// the agencies say they happened.
 	Statuses(ctx context.Context, documentID string) ([]ReceivedStatus, error)

@@ -604,16 +604,23 @@ func (r *Receiver) handleStatus(w http.ResponseWriter, req *http.Request, peers 
 }
 
 // recordStatus stores a status message; a refusal (02, từ chối tiếp
-// nhận) received for the first time also writes the delivery_refused
-// event, in the same transaction (the clerks are told).
+// nhận) that makes the delivery refused also writes the delivery_refused
+// event, in the same transaction (the clerks are told). The same peer's
+// refusal of the same delivery since our last (re)send is one refusal: a
+// copy of it — the same one again, or stamped anew on each of our
+// retries, as some peers do — is recorded among the statuses and writes
+// no event, so no second row in the clerks' inbox and no second mail. A
+// refusal after a re-send (workflow.ResendDelivery) is a new one.
 func (r *Receiver) recordStatus(ctx context.Context, peer *Agency, st ReceivedStatus) (bool, error) {
 	if edxml.StatusCode(st.Code) != edxml.StatusRejected || r.Repo == nil {
-		return r.Store.RecordStatus(ctx, st)
+		created, _, err := r.Store.RecordStatus(ctx, st)
+		return created, err
 	}
 	var created bool
 	err := r.Repo.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+		var refused bool
 		var err error
-		if created, err = r.Store.RecordStatus(ctx, st); err != nil || !created {
+		if created, refused, err = r.Store.RecordStatus(ctx, st); err != nil || !refused {
 			return err
 		}
 		dl := workflow.Delivery{DocumentID: st.DocumentID, Kind: workflow.DeliverDocument, OrgID: peer.OrgID, OrgName: peer.Name}

@@ -41,6 +41,11 @@ func TestRefusalsWriteTheTrail(t *testing.T) {
 		r := &Receiver{Repo: db, Store: db}
 		peer := &Agency{OrgID: "000.00.31.H13", Name: "UBND phường Long Hòa"}
 		at := time.Now().Truncate(time.Second)
+		if err := db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+			return tx.EnqueueDelivery(ctx, &workflow.Delivery{DocumentID: "d2", Kind: workflow.DeliverDocument, OrgID: peer.OrgID, OrgName: peer.Name})
+		}); err != nil {
+			t.Fatal(err)
+		}
 		for _, st := range []ReceivedStatus{
 			{DocumentID: "d2", OrgID: peer.OrgID, Code: "01", At: at.Add(-time.Minute), ReceivedAt: at},
 			{DocumentID: "d2", OrgID: peer.OrgID, Code: "02", Description: " Không đúng thẩm quyền ", At: at, ReceivedAt: at},
@@ -72,4 +77,78 @@ func refusals(t *testing.T, db *gormdb.DB, id string) []workflow.Event {
 		}
 	}
 	return out
+}
+
+// TestRefusalOncePerSend: a peer that stamps its refusal (02) anew on each
+// of our retries, or sends it again, refused the delivery once: the first
+// copy writes the delivery_refused event (the clerks' inbox, their mail),
+// the others are recorded among the statuses and write nothing; after a
+// clerk sends the delivery again (ResendDelivery), a refusal is a new one;
+// another agency's refusal of the same document is its own. On both
+// databases.
+func TestRefusalOncePerSend(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		ctx := context.Background()
+		at := time.Now().Truncate(time.Second)
+		clerk := &workflow.User{ID: "u-clerk", Username: "vanthu", Roles: []workflow.Role{workflow.RoleClerk}}
+		b := &Agency{OrgID: "000.00.31.H13", Name: "UBND phường Long Hòa"}
+		c := &Agency{OrgID: "000.00.32.H13", Name: "UBND phường An Thới"}
+		doc := &workflow.Document{ID: "out-refused", Direction: workflow.Outgoing, Type: "QĐ", Subject: "Quyết định",
+			Urgency: workflow.UrgencyNormal, Confidentiality: workflow.Public, State: workflow.Sent, Version: 7,
+			Recipients: []workflow.Org{{OrgID: b.OrgID}, {OrgID: c.OrgID}}, CreatedBy: clerk.ID, CreatedAt: at, UpdatedAt: at}
+		dlB := &workflow.Delivery{ID: "dl-b", DocumentID: doc.ID, Kind: workflow.DeliverDocument, OrgID: b.OrgID, OrgName: b.Name}
+		dlC := &workflow.Delivery{ID: "dl-c", DocumentID: doc.ID, Kind: workflow.DeliverDocument, OrgID: c.OrgID, OrgName: c.Name}
+		err := db.Atomic(ctx, func(ctx context.Context, tx workflow.Tx) error {
+			if err := tx.CreateDocument(ctx, doc); err != nil {
+				return err
+			}
+			if err := tx.EnqueueDelivery(ctx, dlB); err != nil {
+				return err
+			}
+			return tx.EnqueueDelivery(ctx, dlC)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := &Receiver{Repo: db, Store: db}
+		docs := &workflow.Service{Repo: db, Now: func() time.Time { return at }}
+		refuse := func(peer *Agency, m int) {
+			t.Helper()
+			st := ReceivedStatus{DocumentID: doc.ID, OrgID: peer.OrgID, Code: "02", Description: "Không đúng thẩm quyền",
+				At: at.Add(time.Duration(m) * time.Minute), ReceivedAt: at}
+			if _, err := r.recordStatus(ctx, peer, st); err != nil {
+				t.Fatal(err)
+			}
+		}
+		count := func() int { t.Helper(); return len(refusals(t, db, doc.ID)) }
+		for _, step := range []struct {
+			name string
+			do   func()
+			want int
+		}{
+			{"the first refusal", func() { refuse(b, 1) }, 1},
+			{"stamped anew on our retries", func() { refuse(b, 2); refuse(b, 3) }, 1},
+			{"sent again as it was", func() { refuse(b, 1) }, 1},
+			{"another agency's", func() { refuse(c, 2) }, 2},
+			{"after a re-send", func() {
+				if err := db.MarkFailed(ctx, dlB.ID, at, "peer answered 409"); err != nil {
+					t.Fatal(err)
+				}
+				if ok, err := docs.ResendDelivery(ctx, clerk, doc.ID, dlB.ID, time.Time{}); err != nil || !ok {
+					t.Fatalf("resend: %v %v", ok, err)
+				}
+				refuse(b, 4)
+			}, 3},
+			{"the new refusal stamped anew", func() { refuse(b, 5) }, 3},
+		} {
+			step.do()
+			if n := count(); n != step.want {
+				t.Fatalf("%s: %d delivery_refused events, want %d", step.name, n, step.want)
+			}
+		}
+		sts, err := db.Statuses(ctx, doc.ID)
+		if err != nil || len(sts) != 6 {
+			t.Fatalf("%d statuses recorded (%v), want every copy but the one sent again as it was: 6", len(sts), err)
+		}
+	})
 }

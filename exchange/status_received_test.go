@@ -29,9 +29,9 @@ func (s *oneSentStore) SentDocument(_ context.Context, externalID string) (*work
 	return &workflow.Document{ID: "d1", Recipients: []workflow.Org{{OrgID: peerOrg}}}, nil
 }
 
-func (s *oneSentStore) RecordStatus(_ context.Context, st ReceivedStatus) (bool, error) {
+func (s *oneSentStore) RecordStatus(_ context.Context, st ReceivedStatus) (bool, bool, error) {
 	s.recorded = append(s.recorded, st)
-	return true, nil
+	return true, st.Code == workflow.StatusRefused, nil
 }
 
 // statusEndpoint is a Receiver with one document sent to peerOrg, served

@@ -65,7 +65,7 @@ func TestWatchedDeliveries(t *testing.T) {
 				{DocumentID: docs[1].ID, OrgID: "000.00.32.H13", Code: "02", Description: "Sai nơi nhận", At: t0.Add(2 * time.Minute)},
 				{DocumentID: docs[0].ID, OrgID: "000.00.33.H13", Code: "03", At: t0.Add(3 * time.Minute)},
 			} {
-				if _, err := db.RecordStatus(ctx, st); err != nil {
+				if _, _, err := db.RecordStatus(ctx, st); err != nil {
 					t.Fatal(i, err)
 				}
 			}

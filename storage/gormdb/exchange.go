@@ -225,22 +225,26 @@ const whereSentAs = " WHERE id = (SELECT document_id FROM exchange_sent WHERE ex
 
 // RecordStatus stores a status message once and moves the agency's
 // document delivery's LastStatus forward (lastStatusMoves): never back
-// to an earlier stage, never off a refusal but by a re-send.
-func (d *DB) RecordStatus(ctx context.Context, s workflow.ReceivedStatus) (bool, error) {
+// to an earlier stage, never off a refusal but by a re-send. refused: it
+// is a refusal (02) that made the delivery refused — the first since our
+// last (re)send; a refusal already there is the same one again, stamped
+// anew. Two copies at once are told apart by the update of the row: the
+// second waits for the first's lock (PostgreSQL) or write (SQLite), then
+// finds the refusal there.
+func (d *DB) RecordStatus(ctx context.Context, s workflow.ReceivedStatus) (created, refused bool, err error) {
 	at := utc(s.At)
 	recv := s.ReceivedAt
 	if recv.IsZero() {
 		recv = time.Now()
 	}
 	if d.dialect == Postgres {
-		created, err := d.recordStatusPG(ctx, s, at, utc(recv))
+		created, refused, err := d.recordStatusPG(ctx, s, at, utc(recv))
 		if err != nil {
-			return false, d.translate(err, "record status %s of %s from %s", s.Code, s.DocumentID, s.OrgID)
+			return false, false, d.translate(err, "record status %s of %s from %s", s.Code, s.DocumentID, s.OrgID)
 		}
-		return created, nil
+		return created, refused, nil
 	}
-	var created bool
-	err := d.conn(ctx).Transaction(func(g *gorm.DB) error {
+	err = d.conn(ctx).Transaction(func(g *gorm.DB) error {
 		res := g.Clauses(clause.OnConflict{DoNothing: true}).Create(&statusRow{DocumentID: s.DocumentID, OrgID: s.OrgID,
 			Code: s.Code, At: at, Description: s.Description, ReceivedAt: utc(recv)})
 		if res.Error != nil {
@@ -250,15 +254,17 @@ func (d *DB) RecordStatus(ctx context.Context, s workflow.ReceivedStatus) (bool,
 		if !created || !slices.Contains(lastStatusCodes, s.Code) {
 			return nil
 		}
-		return g.Model(&deliveryRow{}).
+		res = g.Model(&deliveryRow{}).
 			Where("document_id = ? AND org_id = ? AND kind = ?", s.DocumentID, s.OrgID, string(workflow.DeliverDocument)).
 			Where(lastStatusMoves("?", "?"), s.Code, s.Code, s.Code, s.Code, at).
-			Updates(map[string]any{"last_status": s.Code, "last_status_at": at}).Error
+			Updates(map[string]any{"last_status": s.Code, "last_status_at": at})
+		refused = res.Error == nil && res.RowsAffected > 0 && s.Code == workflow.StatusRefused
+		return res.Error
 	})
 	if err != nil {
-		return false, d.translate(err, "record status %s of %s from %s", s.Code, s.DocumentID, s.OrgID)
+		return false, false, d.translate(err, "record status %s of %s from %s", s.Code, s.DocumentID, s.OrgID)
 	}
-	return created, nil
+	return created, refused, nil
 }
 
 // lastStatusCodes are the statuses a delivery's last status takes: the
@@ -288,7 +294,8 @@ func lastStatusMoves(c, t string) string {
 
 // recordStatusPG is RecordStatus on PostgreSQL in one statement (one
 // round trip, atomic on its own, instead of BEGIN, INSERT, UPDATE and
-// COMMIT): the delivery is updated only when the status was inserted.
+// COMMIT): the delivery is updated only when the status was inserted; it
+// returns how many statuses were inserted and deliveries moved.
 var recordStatusPG = `WITH ins AS (
 	INSERT INTO exchange_statuses (document_id, org_id, code, at, description, received_at)
 	VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING 1),
@@ -296,19 +303,20 @@ upd AS (
 	UPDATE deliveries SET last_status = $3, last_status_at = $4
 	WHERE document_id = $1 AND org_id = $2 AND kind = $7 AND $3 IN ('01', '02', '03', '04', '05', '06')
 	AND ` + lastStatusMoves("$3", "$4") + `
-	AND EXISTS (SELECT 1 FROM ins))
-SELECT count(*) FROM ins`
+	AND EXISTS (SELECT 1 FROM ins)
+	RETURNING 1)
+SELECT (SELECT count(*) FROM ins), (SELECT count(*) FROM upd)`
 
-func (d *DB) recordStatusPG(ctx context.Context, s workflow.ReceivedStatus, at, recv time.Time) (created bool, err error) {
+func (d *DB) recordStatusPG(ctx context.Context, s workflow.ReceivedStatus, at, recv time.Time) (created, refused bool, err error) {
 	g := d.conn(ctx)
 	start := time.Now()
 	defer func() {
 		g.Logger.Trace(ctx, start, func() (string, int64) { return recordStatusPG, 1 }, err)
 	}()
-	var n int64
+	var n, moved int64
 	err = g.Statement.ConnPool.QueryRowContext(ctx, recordStatusPG, s.DocumentID, s.OrgID, s.Code, at, s.Description, recv,
-		string(workflow.DeliverDocument)).Scan(&n)
-	return n > 0, err
+		string(workflow.DeliverDocument)).Scan(&n, &moved)
+	return n > 0, moved > 0 && s.Code == workflow.StatusRefused, err
 }
 
 // Statuses lists the status messages about a document by agency, in the

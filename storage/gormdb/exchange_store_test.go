@@ -225,7 +225,7 @@ func TestRecordStatus(t *testing.T) {
 			{"03", t1.Add(time.Minute), true}, // arrives late: LastStatus stays 04
 			{"04", t1.Add(2 * time.Minute), false},
 		} {
-			created, err := db.RecordStatus(ctx, exchange.ReceivedStatus{DocumentID: "doc1", OrgID: "000.00.31.H13", Code: s.code, At: s.at})
+			created, _, err := db.RecordStatus(ctx, exchange.ReceivedStatus{DocumentID: "doc1", OrgID: "000.00.31.H13", Code: s.code, At: s.at})
 			if err != nil || created != s.new {
 				t.Fatalf("record %s: %v %v", s.code, created, err)
 			}
@@ -255,7 +255,9 @@ func TestRecordStatus(t *testing.T) {
 // (ResetDelivery), after which the recipient's answer replaces it; the
 // answers to a revocation or an update (13, 15, 16) leave it as it was,
 // and one stored as the last status by an older version gives way to the
-// next stage. On both databases.
+// next stage. RecordStatus says a refusal made the delivery refused once
+// per (re)send: copies of it, even eight at once, are not new refusals.
+// On both databases.
 func TestLastStatusOrder(t *testing.T) {
 	// A step: a status (code, its time in minutes after base), "resend"
 	// (failed, then sent again), or "=15" (the last status an older
@@ -268,21 +270,26 @@ func TestLastStatusOrder(t *testing.T) {
 		name  string
 		steps []step
 		want  string // code@minute, or code@- for no time
+		// refusals is how many statuses RecordStatus said made the
+		// delivery refused (each a delivery_refused event and a mail).
+		refusals int
 	}{
-		{"in order", []step{{"01", 1}, {"03", 2}, {"06", 3}}, "06@3"},
-		{"a replayed 01 dated after the 06", []step{{"01", 1}, {"06", 3}, {"01", 5}}, "06@3"},
-		{"a clock behind: the later stage dated earlier", []step{{"03", 5}, {"04", 2}}, "04@2"},
-		{"the same stage: the later time", []step{{"05", 2}, {"05", 1}, {"05", 3}}, "05@3"},
-		{"a refusal over a stage", []step{{"01", 1}, {"03", 2}, {"02", 3}}, "02@3"},
-		{"a refusal dated before a stage", []step{{"03", 5}, {"02", 1}}, "02@1"},
-		{"a refusal stays", []step{{"02", 3}, {"01", 5}, {"06", 6}}, "02@3"},
-		{"a refusal stays against a second one dated earlier", []step{{"02", 3}, {"02", 1}}, "02@3"},
-		{"revocation answers are no stage", []step{{"01", 1}, {"06", 2}, {"13", 3}, {"15", 4}}, "06@2"},
-		{"a revocation answer alone", []step{{"16", 1}}, "@-"},
-		{"re-sent: the refusal kept without its time", []step{{"02", 3}, {"resend", 0}}, "02@-"},
-		{"re-sent: the answer replaces the refusal", []step{{"02", 3}, {"resend", 0}, {"01", 1}}, "01@1"},
-		{"re-sent: refused again", []step{{"02", 3}, {"resend", 0}, {"02", 4}, {"06", 5}}, "02@4"},
-		{"an older version's last status gives way", []step{{"=15", 0}, {"01", 1}}, "01@1"},
+		{"in order", []step{{"01", 1}, {"03", 2}, {"06", 3}}, "06@3", 0},
+		{"a replayed 01 dated after the 06", []step{{"01", 1}, {"06", 3}, {"01", 5}}, "06@3", 0},
+		{"a clock behind: the later stage dated earlier", []step{{"03", 5}, {"04", 2}}, "04@2", 0},
+		{"the same stage: the later time", []step{{"05", 2}, {"05", 1}, {"05", 3}}, "05@3", 0},
+		{"a refusal over a stage", []step{{"01", 1}, {"03", 2}, {"02", 3}}, "02@3", 1},
+		{"a refusal dated before a stage", []step{{"03", 5}, {"02", 1}}, "02@1", 1},
+		{"a refusal stays", []step{{"02", 3}, {"01", 5}, {"06", 6}}, "02@3", 1},
+		{"a refusal stamped anew on each retry is one", []step{{"02", 3}, {"02", 4}, {"02", 5}}, "02@3", 1},
+		{"a refusal stays against a second one dated earlier", []step{{"02", 3}, {"02", 1}}, "02@3", 1},
+		{"revocation answers are no stage", []step{{"01", 1}, {"06", 2}, {"13", 3}, {"15", 4}}, "06@2", 0},
+		{"a revocation answer alone", []step{{"16", 1}}, "@-", 0},
+		{"re-sent: the refusal kept without its time", []step{{"02", 3}, {"resend", 0}}, "02@-", 1},
+		{"re-sent: the answer replaces the refusal", []step{{"02", 3}, {"resend", 0}, {"01", 1}}, "01@1", 1},
+		{"re-sent: refused again, a new refusal", []step{{"02", 3}, {"02", 4}, {"resend", 0}, {"02", 5}, {"06", 6}, {"02", 7}}, "02@5", 2},
+		{"re-sent: the refusal repeated by the time it had", []step{{"02", 3}, {"resend", 0}, {"02", 3}}, "02@-", 1},
+		{"an older version's last status gives way", []step{{"=15", 0}, {"01", 1}}, "01@1", 0},
 	}
 	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
 		ctx := context.Background()
@@ -291,6 +298,7 @@ func TestLastStatusOrder(t *testing.T) {
 			t.Run(c.name, func(t *testing.T) {
 				doc, org, id := fmt.Sprintf("doc-last-%d", i), "000.00.31.H13", fmt.Sprintf("x-last-%d", i)
 				enqueue(t, db, &workflow.Delivery{ID: id, DocumentID: doc, Kind: workflow.DeliverDocument, OrgID: org})
+				refusals := 0
 				for _, s := range c.steps {
 					var err error
 					switch s.code {
@@ -308,8 +316,12 @@ func TestLastStatusOrder(t *testing.T) {
 					case "=15":
 						err = db.Gorm().Exec("UPDATE deliveries SET last_status = '15', last_status_at = ? WHERE id = ?", base, id).Error
 					default:
-						_, err = db.RecordStatus(ctx, exchange.ReceivedStatus{DocumentID: doc, OrgID: org, Code: s.code,
+						var refused bool
+						_, refused, err = db.RecordStatus(ctx, exchange.ReceivedStatus{DocumentID: doc, OrgID: org, Code: s.code,
 							At: base.Add(time.Duration(s.min) * time.Minute)})
+						if refused {
+							refusals++
+						}
 					}
 					if err != nil {
 						t.Fatalf("%v: %v", s, err)
@@ -323,11 +335,38 @@ func TestLastStatusOrder(t *testing.T) {
 				if at := ds[0].LastStatusAt; at != nil {
 					got = fmt.Sprintf("%s@%d", ds[0].LastStatus, int(at.Sub(base)/time.Minute))
 				}
-				if got != c.want {
-					t.Errorf("last status %s, want %s", got, c.want)
+				if got != c.want || refusals != c.refusals {
+					t.Errorf("last status %s, %d refusals; want %s, %d", got, refusals, c.want, c.refusals)
 				}
 			})
 		}
+		t.Run("a refusal's copies at once", func(t *testing.T) {
+			doc, org := "doc-last-copies", "000.00.31.H13"
+			enqueue(t, db, &workflow.Delivery{ID: "x-last-copies", DocumentID: doc, Kind: workflow.DeliverDocument, OrgID: org})
+			var wg sync.WaitGroup
+			refused := make(chan bool, 8)
+			for i := range 8 {
+				wg.Go(func() {
+					_, r, err := db.RecordStatus(ctx, exchange.ReceivedStatus{DocumentID: doc, OrgID: org, Code: "02",
+						At: base.Add(time.Duration(i) * time.Second)})
+					if err != nil {
+						t.Error(err)
+					}
+					refused <- r
+				})
+			}
+			wg.Wait()
+			close(refused)
+			n := 0
+			for r := range refused {
+				if r {
+					n++
+				}
+			}
+			if n != 1 {
+				t.Errorf("8 copies of a refusal at once made %d refusals, want 1", n)
+			}
+		})
 	})
 }
 
@@ -380,7 +419,7 @@ func BenchmarkRecordStatus(b *testing.B) {
 			t0 := time.Date(2026, 11, 20, 9, 0, 0, 0, time.UTC)
 			b.ResetTimer()
 			for i := range b.N {
-				created, err := db.RecordStatus(ctx, exchange.ReceivedStatus{DocumentID: "doc1", OrgID: "000.00.31.H13", Code: "01",
+				created, _, err := db.RecordStatus(ctx, exchange.ReceivedStatus{DocumentID: "doc1", OrgID: "000.00.31.H13", Code: "01",
 					At: t0.Add(time.Duration(i) * time.Second)})
 				if err != nil || !created {
 					b.Fatal(created, err)
