@@ -349,7 +349,12 @@ func (u *UI) deliveries(ctx context.Context, s *Session, d *workflow.Document, v
 			row.At = &rep.UpdatedAt
 		}
 		row.CodeText = statusCodes[row.Code]
-		row.Revocation = revocationAnswer(rep.Statuses)
+		if d.RevokeState != "" {
+			// An answer to our revocation; a 15 or 16 of a document we
+			// never asked to revoke (an update's answer, or unprompted) is
+			// among the statuses only (exchange.Settled).
+			row.Revocation = revocationAnswer(rep.Statuses)
+		}
 		if row.Code == "02" {
 			row.Reason = refusalReason(rep.Statuses)
 		}

@@ -169,6 +169,35 @@ func TestRevocationAnswersPerRecipient(t *testing.T) {
 	}
 }
 
+// TestUnpromptedRevocationStatuses: a recipient's 13, 15 or 16 about a
+// document we never asked to revoke (an update's answer, or sent
+// unprompted) is listed among its statuses, not said as the answer to a
+// revocation ("Thu hồi: …"), and the section does not keep reading itself
+// for a decision nobody asked for (exchange.Settled).
+func TestUnpromptedRevocationStatuses(t *testing.T) {
+	e := newTestEnv(t)
+	at := e.now
+	st, dl := deliveryFakes("sent1", at)
+	e.remount(t, Config{Exchange: deliveriesOnly{reps: []exchange.DeliveryReport{
+		dl("000.00.31.H13", "UBND phường Long Hòa", "06", st("000.00.31.H13", "01", "", 1), st("000.00.31.H13", "06", "", 5),
+			st("000.00.31.H13", "13", "", 6), st("000.00.31.H13", "15", "", 7)),
+	}}})
+	sent := &workflow.Document{ID: "sent1", Direction: workflow.Outgoing, Type: "QĐ", Subject: "Quyết định đã hoàn thành",
+		Urgency: workflow.UrgencyNormal, Confidentiality: workflow.Public, State: workflow.Sent, Version: 8,
+		Recipients: []workflow.Org{{OrgID: "000.00.31.H13"}}, CreatedBy: e.users["vanthu"].ID, CreatedAt: at, UpdatedAt: at}
+	if err := e.repo.Atomic(context.Background(), func(ctx context.Context, tx workflow.Tx) error { return tx.CreateDocument(ctx, sent) }); err != nil {
+		t.Fatal(err)
+	}
+	p := e.login("vanthu").get("/documents/sent1")
+	sec := deliveriesSection.FindString(p.Body)
+	if !strings.Contains(sec, "06 · Hoàn thành") || !strings.Contains(sec, "Sau đó: 13 · Đề nghị thu hồi") || strings.Contains(sec, "Thu hồi:") {
+		t.Errorf("the unprompted 13 and 15 are not listed as statuses only:\n%s", sec)
+	}
+	if !strings.Contains(p.Body, `data-watch="false"`) {
+		t.Errorf("the section keeps reading itself for a revocation nobody asked:\n%s", sec)
+	}
+}
+
 // TestDeliveryStatusLiveRegion: the deliveries section, which app.js
 // refreshes while a delivery is pending, names a polite live region
 // outside itself (so a refresh never replaces it), empty when the page
