@@ -108,6 +108,7 @@ type DeliveryJSON struct {
 	StatusCode   string       `json:"status_code,omitempty"` // of a status message we send
 	LastStatus   string       `json:"last_status,omitempty"` // the last status the recipient reported
 	LastStatusAt *time.Time   `json:"last_status_at,omitempty"`
+	DealtAt      *time.Time   `json:"dealt_at,omitempty"` // a clerk marked it, failed or refused, dealt with
 	Statuses     []StatusJSON `json:"statuses"`
 	CreatedAt    time.Time    `json:"created_at"`
 	UpdatedAt    time.Time    `json:"updated_at"`
@@ -124,7 +125,7 @@ func (h *exchangeHandlers) deliveries(c echo.Context) error {
 	for i, d := range ds {
 		j := DeliveryJSON{ID: d.ID, Kind: string(d.Kind), OrgID: d.OrgID, OrgName: d.OrgName, State: string(d.State),
 			Attempts: d.Attempts, LastError: d.LastError, StatusCode: d.StatusCode, LastStatus: d.LastStatus,
-			LastStatusAt: d.LastStatusAt, Statuses: []StatusJSON{}, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
+			LastStatusAt: d.LastStatusAt, DealtAt: d.DealtAt, Statuses: []StatusJSON{}, CreatedAt: d.CreatedAt, UpdatedAt: d.UpdatedAt}
 		if d.State == workflow.DeliveryPending {
 			na := d.NextAttempt
 			j.NextAttempt = &na

@@ -113,3 +113,33 @@ func (s *Server) handleResendDelivery(c echo.Context) error {
 	}
 	return c.JSON(http.StatusOK, map[string]bool{"resent": resent})
 }
+
+// DeliveryDealer is implemented by document services that mark a
+// delivery failed for good or refused dealt with (workflow.Service).
+type DeliveryDealer interface {
+	DealDelivery(ctx context.Context, actor *workflow.User, docID, id string, seen time.Time) (bool, error)
+}
+
+// handleDealtDelivery marks a delivery failed for good or refused dealt
+// with (clerk; the web's Đã xử lý): {"dealt": false} when there was
+// nothing to mark — marked already, neither failed nor refused, or, with
+// seen (the delivery's updated_at as the client read it), changed since.
+func (s *Server) handleDealtDelivery(c echo.Context) error {
+	dd, ok := s.Docs.(DeliveryDealer)
+	if !ok {
+		return workflow.Errorf(workflow.EUNAVAILABLE, "this server does not mark deliveries dealt with")
+	}
+	var seen time.Time
+	if q := c.QueryParam("seen"); q != "" {
+		t, err := time.Parse(time.RFC3339Nano, q)
+		if err != nil {
+			return workflow.Errorf(workflow.EINVALID, "seen must be the delivery's updated_at as listed (RFC 3339)").On("seen")
+		}
+		seen = t
+	}
+	dealt, err := dd.DealDelivery(c.Request().Context(), Actor(c), c.Param("id"), c.Param("delivery"), seen)
+	if err != nil {
+		return err
+	}
+	return c.JSON(http.StatusOK, map[string]bool{"dealt": dealt})
+}

@@ -252,6 +252,7 @@ func New(s *Server, logger *slog.Logger) *Server {
 	g.POST("/documents/:id/actions/:action", s.handleAction)
 	g.POST("/documents/:id/refusals/seen", s.handleSeeRefusals)
 	g.POST("/documents/:id/deliveries/:delivery/resend", s.handleResendDelivery)
+	g.POST("/documents/:id/deliveries/:delivery/dealt", s.handleDealtDelivery)
 	g.GET("/refusals", s.handleRefusals)
 	g.GET("/mail", s.handleMail)
 	g.POST("/mail/:id/retry", s.handleRetryMail)

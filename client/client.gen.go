@@ -485,6 +485,7 @@ const (
 	EventKindComment             EventKind = "comment"
 	EventKindCopied              EventKind = "copied"
 	EventKindCreate              EventKind = "create"
+	EventKindDeliveryDealt       EventKind = "delivery_dealt"
 	EventKindDeliveryRefused     EventKind = "delivery_refused"
 	EventKindDeliveryRefusedSeen EventKind = "delivery_refused_seen"
 	EventKindDeliveryResent      EventKind = "delivery_resent"
@@ -520,6 +521,8 @@ func (e EventKind) Valid() bool {
 	case EventKindCopied:
 		return true
 	case EventKindCreate:
+		return true
+	case EventKindDeliveryDealt:
 		return true
 	case EventKindDeliveryRefused:
 		return true
@@ -1680,8 +1683,11 @@ type CopyRequestForm string
 //
 // Example: {"attempts":1,"created_at":"2026-11-21T09:30:00Z","id":"dl-01JD8Z0A1B2C3D","kind":"document","last_status":"03","last_status_at":"2026-11-21T10:05:00Z","org_id":"000.00.31.H13","org_name":"UBND phường Long Hòa","state":"delivered","statuses":[{"at":"2026-11-21T09:31:00Z","code":"01","description":"Đã đến","received_at":"2026-11-21T09:31:02Z"},{"at":"2026-11-21T10:05:00Z","code":"03","description":"Đã tiếp nhận","received_at":"2026-11-21T10:05:01Z"}],"updated_at":"2026-11-21T10:05:01Z"}
 type Delivery struct {
-	Attempts  int          `json:"attempts"`
-	CreatedAt time.Time    `json:"created_at"`
+	Attempts  int       `json:"attempts"`
+	CreatedAt time.Time `json:"created_at"`
+
+	// DealtAt failed or refused deliveries: when a clerk marked it dealt with (POST .../dealt, or the document's refusals marked seen); absent otherwise. A resend or a new refusal takes it off
+	DealtAt   *time.Time   `json:"dealt_at,omitempty"`
 	Id        string       `json:"id"`
 	Kind      DeliveryKind `json:"kind"`
 	LastError *string      `json:"last_error,omitempty"`
@@ -2141,14 +2147,14 @@ type Event struct {
 	From       *string            `json:"from,omitempty"`
 	Hash       string             `json:"hash"`
 
-	// Kind record_disposed: the document's archived record was destroyed by a disposal decision (data: disposal, the list's ID; decision_number; decision_date; record, its key; objects, how many were deleted; files, a JSON array of the deleted objects, each {name, key, size, sha256}; bytes, their total size; files_released, the document's files given back to the blob collector); copied: a copy (bản sao) of the document was made (POST /documents/{id}/copies; data: copy, its ID; number; notation, e.g. 07/SY-UBND; form, SY, SL or TS; requested_for, for whom); link: another document now replaces, updates or answers this one (data: replaced_by, updated_by or replied_by, that document's ID); mail_retried: an admin sent again an e-mail notification the SMTP server had refused for good (POST /mail/{id}/retry; no document; data: mail, the outbox row's id; user; address, where it goes now; refused_address, the refused one when it differs; refused, the server's answer); reassigned: what waited for one user now waits for another (POST /users/{id}/reassign; data: role, officer or handler; party, the field moved: signer, assignee or drafter (created_by), absent in events written before; from and to, the users' IDs; state, the document's, unchanged); delivery_resent: a clerk sent again a delivery that had failed for good (POST /documents/{id}/deliveries/{delivery}/resend; data: delivery, its id; kind, document or revoke; org_id; org_name; comment: the failure it had); delivery_refused_seen: a clerk marked a document's refused deliveries dealt with (POST /documents/{id}/refusals/seen; data: through, the seq of the last refusal it covers): every delivery_refused before it leaves GET /refusals and the inbox; delivery_refused: a message to a connected agency refused for good, by the exchange — the agency answered the document with status 02, or the delivery failed for good and is not retried (data: org_id, org_name, delivery: document, revoke or status, status: the agency's code when it answered; comment: the reason); revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF, "attachments" when attachments were added or removed), old_sha256, new_sha256 and name (the new PDF), attachment_added:{sha256} and attachment_removed:{sha256} (each attachment added or removed: its name)
+	// Kind record_disposed: the document's archived record was destroyed by a disposal decision (data: disposal, the list's ID; decision_number; decision_date; record, its key; objects, how many were deleted; files, a JSON array of the deleted objects, each {name, key, size, sha256}; bytes, their total size; files_released, the document's files given back to the blob collector); copied: a copy (bản sao) of the document was made (POST /documents/{id}/copies; data: copy, its ID; number; notation, e.g. 07/SY-UBND; form, SY, SL or TS; requested_for, for whom); link: another document now replaces, updates or answers this one (data: replaced_by, updated_by or replied_by, that document's ID); mail_retried: an admin sent again an e-mail notification the SMTP server had refused for good (POST /mail/{id}/retry; no document; data: mail, the outbox row's id; user; address, where it goes now; refused_address, the refused one when it differs; refused, the server's answer); reassigned: what waited for one user now waits for another (POST /users/{id}/reassign; data: role, officer or handler; party, the field moved: signer, assignee or drafter (created_by), absent in events written before; from and to, the users' IDs; state, the document's, unchanged); delivery_resent: a clerk sent again a delivery that had failed for good (POST /documents/{id}/deliveries/{delivery}/resend; data: delivery, its id; kind, document or revoke; org_id; org_name; comment: the failure it had); delivery_refused_seen: a clerk marked a document's refused deliveries dealt with (POST /documents/{id}/refusals/seen, or the last of its failed or refused deliveries by POST /documents/{id}/deliveries/{delivery}/dealt; data: through, the seq of the last refusal it covers): every delivery_refused before it leaves GET /refusals and the inbox; delivery_dealt: a clerk marked one delivery that failed for good or was refused dealt with (POST /documents/{id}/deliveries/{delivery}/dealt; data: delivery, its id; kind, document or revoke; org_id; org_name; watch, failed or refused; comment: the failure it had): it leaves Theo dõi gửi liên thông; delivery_refused: a message to a connected agency refused for good, by the exchange — the agency answered the document with status 02, or the delivery failed for good and is not retried (data: org_id, org_name, delivery: document, revoke or status, status: the agency's code when it answered; comment: the reason); revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF, "attachments" when attachments were added or removed), old_sha256, new_sha256 and name (the new PDF), attachment_added:{sha256} and attachment_removed:{sha256} (each attachment added or removed: its name)
 	Kind     EventKind `json:"kind"`
 	PrevHash string    `json:"prev_hash"`
 	Seq      int64     `json:"seq"`
 	To       *string   `json:"to,omitempty"`
 }
 
-// EventKind record_disposed: the document's archived record was destroyed by a disposal decision (data: disposal, the list's ID; decision_number; decision_date; record, its key; objects, how many were deleted; files, a JSON array of the deleted objects, each {name, key, size, sha256}; bytes, their total size; files_released, the document's files given back to the blob collector); copied: a copy (bản sao) of the document was made (POST /documents/{id}/copies; data: copy, its ID; number; notation, e.g. 07/SY-UBND; form, SY, SL or TS; requested_for, for whom); link: another document now replaces, updates or answers this one (data: replaced_by, updated_by or replied_by, that document's ID); mail_retried: an admin sent again an e-mail notification the SMTP server had refused for good (POST /mail/{id}/retry; no document; data: mail, the outbox row's id; user; address, where it goes now; refused_address, the refused one when it differs; refused, the server's answer); reassigned: what waited for one user now waits for another (POST /users/{id}/reassign; data: role, officer or handler; party, the field moved: signer, assignee or drafter (created_by), absent in events written before; from and to, the users' IDs; state, the document's, unchanged); delivery_resent: a clerk sent again a delivery that had failed for good (POST /documents/{id}/deliveries/{delivery}/resend; data: delivery, its id; kind, document or revoke; org_id; org_name; comment: the failure it had); delivery_refused_seen: a clerk marked a document's refused deliveries dealt with (POST /documents/{id}/refusals/seen; data: through, the seq of the last refusal it covers): every delivery_refused before it leaves GET /refusals and the inbox; delivery_refused: a message to a connected agency refused for good, by the exchange — the agency answered the document with status 02, or the delivery failed for good and is not retried (data: org_id, org_name, delivery: document, revoke or status, status: the agency's code when it answered; comment: the reason); revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF, "attachments" when attachments were added or removed), old_sha256, new_sha256 and name (the new PDF), attachment_added:{sha256} and attachment_removed:{sha256} (each attachment added or removed: its name)
+// EventKind record_disposed: the document's archived record was destroyed by a disposal decision (data: disposal, the list's ID; decision_number; decision_date; record, its key; objects, how many were deleted; files, a JSON array of the deleted objects, each {name, key, size, sha256}; bytes, their total size; files_released, the document's files given back to the blob collector); copied: a copy (bản sao) of the document was made (POST /documents/{id}/copies; data: copy, its ID; number; notation, e.g. 07/SY-UBND; form, SY, SL or TS; requested_for, for whom); link: another document now replaces, updates or answers this one (data: replaced_by, updated_by or replied_by, that document's ID); mail_retried: an admin sent again an e-mail notification the SMTP server had refused for good (POST /mail/{id}/retry; no document; data: mail, the outbox row's id; user; address, where it goes now; refused_address, the refused one when it differs; refused, the server's answer); reassigned: what waited for one user now waits for another (POST /users/{id}/reassign; data: role, officer or handler; party, the field moved: signer, assignee or drafter (created_by), absent in events written before; from and to, the users' IDs; state, the document's, unchanged); delivery_resent: a clerk sent again a delivery that had failed for good (POST /documents/{id}/deliveries/{delivery}/resend; data: delivery, its id; kind, document or revoke; org_id; org_name; comment: the failure it had); delivery_refused_seen: a clerk marked a document's refused deliveries dealt with (POST /documents/{id}/refusals/seen, or the last of its failed or refused deliveries by POST /documents/{id}/deliveries/{delivery}/dealt; data: through, the seq of the last refusal it covers): every delivery_refused before it leaves GET /refusals and the inbox; delivery_dealt: a clerk marked one delivery that failed for good or was refused dealt with (POST /documents/{id}/deliveries/{delivery}/dealt; data: delivery, its id; kind, document or revoke; org_id; org_name; watch, failed or refused; comment: the failure it had): it leaves Theo dõi gửi liên thông; delivery_refused: a message to a connected agency refused for good, by the exchange — the agency answered the document with status 02, or the delivery failed for good and is not retried (data: org_id, org_name, delivery: document, revoke or status, status: the agency's code when it answered; comment: the reason); revoke: written by versions before revocations were transitions (kept in older databases); layout: the stamps' layout corrected (PUT /documents/{id}/layout; data: layout, its JSON); number_voided: a reserved register number voided (data: register, year, number, notation; comment: why); archive_use: an archived record used (data: use, retrieve or export); draft_revised: a draft revised by its drafter (PATCH /documents/{id}); data: fields (the fields changed, space-separated, "file" for a new PDF, "attachments" when attachments were added or removed), old_sha256, new_sha256 and name (the new PDF), attachment_added:{sha256} and attachment_removed:{sha256} (each attachment added or removed: its name)
 type EventKind string
 
 // EventList defines model for EventList.
@@ -3179,6 +3185,12 @@ type ApplyActionParams struct {
 	XVanthuSignPassword *SignPassword `json:"X-Vanthu-Sign-Password,omitempty"`
 }
 
+// DealDeliveryParams defines parameters for DealDelivery.
+type DealDeliveryParams struct {
+	// Seen the delivery's updated_at as the client read it: if it changed since (sent again), nothing is marked — a mark never covers a failure or refusal nobody saw. Left out, the delivery is marked as it is.
+	Seen *time.Time `form:"seen,omitempty" json:"seen,omitempty"`
+}
+
 // GetDocumentFileParams defines parameters for GetDocumentFile.
 type GetDocumentFileParams struct {
 	Sha256 *string `form:"sha256,omitempty" json:"sha256,omitempty"`
@@ -3838,6 +3850,13 @@ type ClientInterface interface {
 	//
 	// Corresponds with GET /api/v1/documents/{id}/deliveries (the `ListDeliveries` operationId).
 	ListDeliveries(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
+
+	// DealDelivery Mark a delivery that failed for good or that its recipient refused (status 02) dealt with (clerk; the web's Đã xử lý on Theo dõi gửi liên thông): an audit event delivery_dealt; it leaves the page until it is sent again and fails or is refused anew
+	//
+	// For a delivery (document or revoke) in state failed, or delivered with last_status 02, not marked yet: the clerk dealt with it her way (called the agency, sent it on paper, issued a replacement). When it leaves none of the document's deliveries to deal with, the document's refusals leave GET /refusals too (delivery_refused_seen). Marking a document's refusals seen (POST /documents/{id}/refusals/seen) marks its failed and refused deliveries dealt with. dealt false: nothing was marked — marked already, not failed nor refused, or changed since seen: a second POST is harmless.
+	//
+	// Corresponds with POST /api/v1/documents/{id}/deliveries/{delivery}/dealt (the `DealDelivery` operationId).
+	DealDelivery(ctx context.Context, id Id, delivery string, params *DealDeliveryParams, reqEditors ...RequestEditorFn) (*http.Response, error)
 
 	// ResendDelivery Send again a delivery of an outgoing document that failed for good (clerk; the web's Gửi lại): due at once, its attempts and error started afresh, an audit event delivery_resent
 	//
@@ -4980,6 +4999,23 @@ func (c *Client) MakeCopy(ctx context.Context, id Id, body MakeCopyJSONRequestBo
 // Corresponds with GET /api/v1/documents/{id}/deliveries (the `ListDeliveries` operationId).
 func (c *Client) ListDeliveries(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error) {
 	req, err := NewListDeliveriesRequest(c.Server, id)
+	if err != nil {
+		return nil, err
+	}
+	req = req.WithContext(ctx)
+	if err := c.applyEditors(ctx, req, reqEditors); err != nil {
+		return nil, err
+	}
+	return c.Client.Do(req)
+}
+
+// DealDelivery Mark a delivery that failed for good or that its recipient refused (status 02) dealt with (clerk; the web's Đã xử lý on Theo dõi gửi liên thông): an audit event delivery_dealt; it leaves the page until it is sent again and fails or is refused anew
+//
+// For a delivery (document or revoke) in state failed, or delivered with last_status 02, not marked yet: the clerk dealt with it her way (called the agency, sent it on paper, issued a replacement). When it leaves none of the document's deliveries to deal with, the document's refusals leave GET /refusals too (delivery_refused_seen). Marking a document's refusals seen (POST /documents/{id}/refusals/seen) marks its failed and refused deliveries dealt with. dealt false: nothing was marked — marked already, not failed nor refused, or changed since seen: a second POST is harmless.
+//
+// Corresponds with POST /api/v1/documents/{id}/deliveries/{delivery}/dealt (the `DealDelivery` operationId).
+func (c *Client) DealDelivery(ctx context.Context, id Id, delivery string, params *DealDeliveryParams, reqEditors ...RequestEditorFn) (*http.Response, error) {
+	req, err := NewDealDeliveryRequest(c.Server, id, delivery, params)
 	if err != nil {
 		return nil, err
 	}
@@ -7512,6 +7548,74 @@ func NewListDeliveriesRequest(server string, id Id) (*http.Request, error) {
 	return req, nil
 }
 
+// NewDealDeliveryRequest constructs an http.Request for the DealDelivery method
+func NewDealDeliveryRequest(server string, id Id, delivery string, params *DealDeliveryParams) (*http.Request, error) {
+	var err error
+
+	var pathParam0 string
+
+	pathParam0, err = runtime.StyleParamWithOptions("simple", false, "id", id, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	var pathParam1 string
+
+	pathParam1, err = runtime.StyleParamWithOptions("simple", false, "delivery", delivery, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationPath, Type: "string", Format: ""})
+	if err != nil {
+		return nil, err
+	}
+
+	serverURL, err := url.Parse(server)
+	if err != nil {
+		return nil, err
+	}
+
+	operationPath := fmt.Sprintf("/api/v1/documents/%s/deliveries/%s/dealt", pathParam0, pathParam1)
+	if operationPath[0] == '/' {
+		operationPath = "." + operationPath
+	}
+
+	queryURL, err := serverURL.Parse(operationPath)
+	if err != nil {
+		return nil, err
+	}
+
+	if params != nil {
+		// queryValues collects non-styled parameters (passthrough, JSON)
+		// that are safe to round-trip through url.Values.Encode().
+		queryValues := queryURL.Query()
+		// rawQueryFragments collects pre-encoded query fragments from
+		// styled parameters, preserving literal commas as delimiters
+		// per the OpenAPI spec (e.g. "color=blue,black,brown").
+		var rawQueryFragments []string
+
+		if params.Seen != nil {
+
+			if queryFrag, err := runtime.StyleParamWithOptions("form", true, "seen", *params.Seen, runtime.StyleParamOptions{ParamLocation: runtime.ParamLocationQuery, Type: "string", Format: "date-time"}); err != nil {
+				return nil, err
+			} else {
+				for _, qp := range strings.Split(queryFrag, "&") {
+					rawQueryFragments = append(rawQueryFragments, qp)
+				}
+			}
+
+		}
+
+		if encoded := queryValues.Encode(); encoded != "" {
+			rawQueryFragments = append(rawQueryFragments, encoded)
+		}
+		queryURL.RawQuery = strings.Join(rawQueryFragments, "&")
+	}
+
+	req, err := http.NewRequest(http.MethodPost, queryURL.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+
+	return req, nil
+}
+
 // NewResendDeliveryRequest constructs an http.Request for the ResendDelivery method
 func NewResendDeliveryRequest(server string, id Id, delivery string) (*http.Request, error) {
 	var err error
@@ -9487,6 +9591,15 @@ type ClientWithResponsesInterface interface {
 	//
 	// Corresponds with GET /api/v1/documents/{id}/deliveries (the `ListDeliveries` operationId).
 	ListDeliveriesWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*ListDeliveriesResponse, error)
+
+	// DealDeliveryWithResponse Mark a delivery that failed for good or that its recipient refused (status 02) dealt with (clerk; the web's Đã xử lý on Theo dõi gửi liên thông): an audit event delivery_dealt; it leaves the page until it is sent again and fails or is refused anew
+	//
+	// For a delivery (document or revoke) in state failed, or delivered with last_status 02, not marked yet: the clerk dealt with it her way (called the agency, sent it on paper, issued a replacement). When it leaves none of the document's deliveries to deal with, the document's refusals leave GET /refusals too (delivery_refused_seen). Marking a document's refusals seen (POST /documents/{id}/refusals/seen) marks its failed and refused deliveries dealt with. dealt false: nothing was marked — marked already, not failed nor refused, or changed since seen: a second POST is harmless.
+	//
+	// Returns a wrapper object for the known response body format(s).
+	//
+	// Corresponds with POST /api/v1/documents/{id}/deliveries/{delivery}/dealt (the `DealDelivery` operationId).
+	DealDeliveryWithResponse(ctx context.Context, id Id, delivery string, params *DealDeliveryParams, reqEditors ...RequestEditorFn) (*DealDeliveryResponse, error)
 
 	// ResendDeliveryWithResponse Send again a delivery of an outgoing document that failed for good (clerk; the web's Gửi lại): due at once, its attempts and error started afresh, an audit event delivery_resent
 	//
@@ -12670,6 +12783,93 @@ func (r ListDeliveriesResponse) StatusCode() int {
 
 // ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
 func (r ListDeliveriesResponse) ContentType() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Header.Get("Content-Type")
+	}
+	return ""
+}
+
+type DealDeliveryResponse struct {
+	Body         []byte
+	HTTPResponse *http.Response
+	// JSON200 the response for an HTTP 200 `application/json` response
+	JSON200 *struct {
+		Dealt bool `json:"dealt"`
+	}
+	// JSON400 the response for an HTTP 400 `application/json` response
+	JSON400 *BadRequest
+	// JSON401 the response for an HTTP 401 `application/json` response
+	JSON401 *Unauthorized
+	// JSON403 the response for an HTTP 403 `application/json` response
+	JSON403 *Forbidden
+	// JSON404 the response for an HTTP 404 `application/json` response
+	JSON404 *NotFound
+	// JSON500 the response for an HTTP 500 `application/json` response
+	JSON500 *Internal
+	// JSON503 the response for an HTTP 503 `application/json` response
+	JSON503 *Unavailable
+}
+
+// GetJSON200 returns the response for an HTTP 200 `application/json` response
+func (r DealDeliveryResponse) GetJSON200() *struct {
+	Dealt bool `json:"dealt"`
+} {
+	return r.JSON200
+}
+
+// GetJSON400 returns the response for an HTTP 400 `application/json` response
+func (r DealDeliveryResponse) GetJSON400() *BadRequest {
+	return r.JSON400
+}
+
+// GetJSON401 returns the response for an HTTP 401 `application/json` response
+func (r DealDeliveryResponse) GetJSON401() *Unauthorized {
+	return r.JSON401
+}
+
+// GetJSON403 returns the response for an HTTP 403 `application/json` response
+func (r DealDeliveryResponse) GetJSON403() *Forbidden {
+	return r.JSON403
+}
+
+// GetJSON404 returns the response for an HTTP 404 `application/json` response
+func (r DealDeliveryResponse) GetJSON404() *NotFound {
+	return r.JSON404
+}
+
+// GetJSON500 returns the response for an HTTP 500 `application/json` response
+func (r DealDeliveryResponse) GetJSON500() *Internal {
+	return r.JSON500
+}
+
+// GetJSON503 returns the response for an HTTP 503 `application/json` response
+func (r DealDeliveryResponse) GetJSON503() *Unavailable {
+	return r.JSON503
+}
+
+// GetBody returns the raw response body bytes
+func (r DealDeliveryResponse) GetBody() []byte {
+	return r.Body
+}
+
+// Status returns HTTPResponse.Status
+func (r DealDeliveryResponse) Status() string {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.Status
+	}
+	return http.StatusText(0)
+}
+
+// StatusCode returns HTTPResponse.StatusCode
+func (r DealDeliveryResponse) StatusCode() int {
+	if r.HTTPResponse != nil {
+		return r.HTTPResponse.StatusCode
+	}
+	return 0
+}
+
+// ContentType is a convenience method to retrieve the Content-Type value from the HTTP response headers
+func (r DealDeliveryResponse) ContentType() string {
 	if r.HTTPResponse != nil {
 		return r.HTTPResponse.Header.Get("Content-Type")
 	}
@@ -16230,6 +16430,21 @@ func (c *ClientWithResponses) ListDeliveriesWithResponse(ctx context.Context, id
 	return ParseListDeliveriesResponse(rsp)
 }
 
+// DealDeliveryWithResponse Mark a delivery that failed for good or that its recipient refused (status 02) dealt with (clerk; the web's Đã xử lý on Theo dõi gửi liên thông): an audit event delivery_dealt; it leaves the page until it is sent again and fails or is refused anew
+//
+// For a delivery (document or revoke) in state failed, or delivered with last_status 02, not marked yet: the clerk dealt with it her way (called the agency, sent it on paper, issued a replacement). When it leaves none of the document's deliveries to deal with, the document's refusals leave GET /refusals too (delivery_refused_seen). Marking a document's refusals seen (POST /documents/{id}/refusals/seen) marks its failed and refused deliveries dealt with. dealt false: nothing was marked — marked already, not failed nor refused, or changed since seen: a second POST is harmless.
+//
+// Returns a wrapper object for the known response body format(s).
+//
+// Corresponds with POST /api/v1/documents/{id}/deliveries/{delivery}/dealt (the `DealDelivery` operationId).
+func (c *ClientWithResponses) DealDeliveryWithResponse(ctx context.Context, id Id, delivery string, params *DealDeliveryParams, reqEditors ...RequestEditorFn) (*DealDeliveryResponse, error) {
+	rsp, err := c.DealDelivery(ctx, id, delivery, params, reqEditors...)
+	if err != nil {
+		return nil, err
+	}
+	return ParseDealDeliveryResponse(rsp)
+}
+
 // ResendDeliveryWithResponse Send again a delivery of an outgoing document that failed for good (clerk; the web's Gửi lại): due at once, its attempts and error started afresh, an audit event delivery_resent
 //
 // For a delivery in state failed (the recipient's server refused it with a 4xx, the agency was not connected, the package could not be built): correct the cause first (the connected agency's endpoint or certificates). resent false: the delivery was not failed (sent again already, pending or delivered): nothing changed — a second POST is harmless. A delivery the recipient refused (status 02) is not sent again by this route: the recipient answers the same document with the same refusal.
@@ -19306,6 +19521,76 @@ func ParseListDeliveriesResponse(rsp *http.Response) (*ListDeliveriesResponse, e
 			return nil, err
 		}
 		response.JSON500 = &dest
+
+	}
+
+	return response, nil
+}
+
+// ParseDealDeliveryResponse parses an HTTP response from a DealDeliveryWithResponse call
+func ParseDealDeliveryResponse(rsp *http.Response) (*DealDeliveryResponse, error) {
+	bodyBytes, err := io.ReadAll(rsp.Body)
+	defer func() { _ = rsp.Body.Close() }()
+	if err != nil {
+		return nil, err
+	}
+
+	response := &DealDeliveryResponse{
+		Body:         bodyBytes,
+		HTTPResponse: rsp,
+	}
+
+	switch {
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 200:
+		var dest struct {
+			Dealt bool `json:"dealt"`
+		}
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON200 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 400:
+		var dest BadRequest
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON400 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 401:
+		var dest Unauthorized
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON401 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 403:
+		var dest Forbidden
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON403 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 404:
+		var dest NotFound
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON404 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 500:
+		var dest Internal
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON500 = &dest
+
+	case strings.Contains(rsp.Header.Get("Content-Type"), "json") && rsp.StatusCode == 503:
+		var dest Unavailable
+		if err := json.Unmarshal(bodyBytes, &dest); err != nil {
+			return nil, err
+		}
+		response.JSON503 = &dest
 
 	}
 

@@ -562,6 +562,12 @@ func eventText(e workflow.Event, names map[string]string) string {
 		return org + " từ chối tiếp nhận văn bản gửi liên thông"
 	case workflow.EventDeliveryResent:
 		return "Gửi lại liên thông đến " + orDefault(e.Data["org_name"], e.Data["org_id"]) + " (lần gửi trước thất bại)"
+	case workflow.EventDeliveryDealt:
+		why := "bị từ chối tiếp nhận"
+		if e.Data["watch"] == string(workflow.WatchFailed) {
+			why = "gửi thất bại"
+		}
+		return "Đánh dấu đã xử lý lượt gửi liên thông đến " + orDefault(e.Data["org_name"], e.Data["org_id"]) + " (" + why + ")"
 	case workflow.EventReassigned:
 		who := reassignedWho[e.Data["party"]]
 		if who == "" { // written before events named the party

@@ -236,6 +236,8 @@ var okMessages = map[string]string{
 	// A delivery's Gửi lại (sentwatch.go).
 	"delivery_resent":         "Đã đặt gửi lại: hệ thống gửi lại văn bản đến cơ quan nhận ngay (và tự thử lại nếu chưa được); theo dõi tình trạng ở mục Gửi, nhận liên thông của văn bản.",
 	"delivery_resent_already": "Lượt gửi này đã được đặt gửi lại trước đó (hoặc không còn ở tình trạng gửi thất bại): không có gì thay đổi.",
+	"delivery_dealt":          "Đã đánh dấu đã xử lý: lượt gửi không còn trong danh sách theo dõi (vẫn xem được trên trang của văn bản). Nếu lượt gửi được gửi lại rồi lại thất bại hoặc bị từ chối, nó sẽ trở lại đây.",
+	"delivery_dealt_already":  "Lượt gửi này đã được đánh dấu đã xử lý, hoặc đã thay đổi (được gửi lại) sau khi trang được mở: không có gì thay đổi. Xem lại danh sách dưới đây.",
 	// The outbox's Gửi lại (admin_mail.go).
 	"mail_retried":         "Đã đặt thư gửi lại đến địa chỉ hiện tại của người nhận: thư sẽ đi trong lần gửi tới.",
 	"mail_retried_already": "Thư này đã được đặt gửi lại trước đó (hoặc không còn ở tình trạng không gửi được): không có gì thay đổi.",

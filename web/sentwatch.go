@@ -20,6 +20,7 @@ func (u *UI) sentWatchRoutes(mux *http.ServeMux) {
 	if u.cfg.Exchange != nil {
 		mux.Handle("GET /deliveries", u.auth(u.handleSentWatch))
 		mux.Handle("POST /documents/{id}/deliveries/{delivery}/resend", u.auth(u.handleResend))
+		mux.Handle("POST /documents/{id}/deliveries/{delivery}/dealt", u.auth(u.handleDealt))
 	}
 }
 
@@ -58,6 +59,7 @@ type sentWatchRow struct {
 	Changed  time.Time
 	Attempts int
 	Resend   *resendForm
+	Dealt    *resendForm // the Đã xử lý button (failed or refused, clerks)
 }
 
 func (u *UI) handleSentWatch(w http.ResponseWriter, r *http.Request, s *Session) error {
@@ -83,11 +85,12 @@ func (u *UI) handleSentWatch(w http.ResponseWriter, r *http.Request, s *Session)
 	for _, d := range rows {
 		row := u.sentWatchRow(d)
 		row.Resend = resendOf(s, d.Delivery, "list")
+		row.Dealt = dealtOf(s, d)
 		v.Rows = append(v.Rows, row)
 	}
 	cursor := ""
 	if next != nil {
-		cursor = strconv.FormatInt(next.UpdatedAt.UnixNano(), 10) + "." + next.ID
+		cursor = next.String()
 	}
 	v.Pager = pagerOf("/deliveries", q, cursor, len(v.Rows), 0, "lượt gửi")
 	u.render(w, r, s, http.StatusOK, "sentwatch", "Theo dõi gửi liên thông", v)
@@ -118,14 +121,15 @@ func (u *UI) sentWatchRow(d workflow.WatchedDelivery) sentWatchRow {
 	return row
 }
 
-// parseWatchCursor reads a cursor of the page (nil: the first page).
-func parseWatchCursor(s string) *workflow.DeliveryCursor {
-	at, id, ok := strings.Cut(s, ".")
-	n, err := strconv.ParseInt(at, 10, 64)
-	if !ok || err != nil || id == "" {
+// parseWatchCursor reads a cursor of the page, a workflow.ListCursor of
+// the creation order as the lists' (nil: the first page, also for one
+// that is not: a bare ID, or the page's own format before it).
+func parseWatchCursor(s string) *workflow.ListCursor {
+	c, bare, err := workflow.ParseListCursor(s)
+	if s == "" || err != nil || bare || c.Order != workflow.OrderCreated {
 		return nil
 	}
-	return &workflow.DeliveryCursor{UpdatedAt: time.Unix(0, n), ID: id}
+	return &c
 }
 
 // resendForm is the Gửi lại button of a delivery that failed for good,
@@ -145,6 +149,37 @@ func resendOf(s *Session, dl workflow.Delivery, from string) *resendForm {
 	}
 	return &resendForm{CSRF: s.CSRF, DocID: dl.DocumentID, ID: dl.ID, Org: orDefault(dl.OrgName, dl.OrgID), From: from,
 		Seen: dl.UpdatedAt.UnixNano()}
+}
+
+// dealtOf is the Đã xử lý button of row d for s's user, nil when she
+// cannot mark it (not a clerk, neither failed nor refused): it names the
+// delivery's last change she was shown (Seen), so a click on a page
+// drawn before it was sent again changes nothing.
+func dealtOf(s *Session, d workflow.WatchedDelivery) *resendForm {
+	if d.Watch != workflow.WatchFailed && d.Watch != workflow.WatchRefused || !workflow.SeesRefusals(s.User) {
+		return nil
+	}
+	return &resendForm{CSRF: s.CSRF, DocID: d.DocumentID, ID: d.ID, Org: orDefault(d.OrgName, d.OrgID), From: "list",
+		Seen: d.UpdatedAt.UnixNano()}
+}
+
+// handleDealt marks a delivery failed for good or refused dealt with (Đã
+// xử lý): it leaves the page, which says so.
+func (u *UI) handleDealt(w http.ResponseWriter, r *http.Request, s *Session) error {
+	var seen time.Time
+	if n, err := strconv.ParseInt(r.PostFormValue("seen"), 10, 64); err == nil && n > 0 {
+		seen = time.Unix(0, n)
+	}
+	ok, err := u.cfg.Docs.DealDelivery(r.Context(), s.User, r.PathValue("id"), r.PathValue("delivery"), seen)
+	if err != nil {
+		return err
+	}
+	msg := "delivery_dealt"
+	if !ok {
+		msg = "delivery_dealt_already"
+	}
+	http.Redirect(w, r, "/deliveries?ok="+msg, http.StatusSeeOther)
+	return nil
 }
 
 // handleResend sends a delivery that failed for good again (Gửi lại) and

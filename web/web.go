@@ -80,10 +80,14 @@ type Documents interface {
 	SeeRefusals(ctx context.Context, actor *workflow.User, id string, through int64) error
 	// WatchedDeliveries lists a page of the outgoing deliveries that need
 	// attention (clerks and admins) and the next page's cursor.
-	WatchedDeliveries(ctx context.Context, actor *workflow.User, q workflow.DeliveryQuery) ([]workflow.WatchedDelivery, *workflow.DeliveryCursor, error)
+	WatchedDeliveries(ctx context.Context, actor *workflow.User, q workflow.DeliveryQuery) ([]workflow.WatchedDelivery, *workflow.ListCursor, error)
 	// ResendDelivery sends again a delivery that failed for good (clerks);
 	// false when it was not failed (a second click).
 	ResendDelivery(ctx context.Context, actor *workflow.User, docID, id string, seen time.Time) (bool, error)
+	// DealDelivery marks a delivery failed for good or refused dealt with
+	// (clerks); false when there was nothing to mark (a second click, or
+	// sent again since the page was drawn).
+	DealDelivery(ctx context.Context, actor *workflow.User, docID, id string, seen time.Time) (bool, error)
 	Comment(ctx context.Context, actor *workflow.User, id, text string) error
 	NextNotation(ctx context.Context, actor *workflow.User, id string) (int, string, error)
 	VerifyAuditFor(ctx context.Context, actor *workflow.User) (workflow.AuditReport, error)

@@ -445,8 +445,13 @@ type Delivery struct {
 	// its statuses, not here.
 	LastStatus   string
 	LastStatusAt *time.Time
-	CreatedAt    time.Time
-	UpdatedAt    time.Time
+	// DealtAt is when a clerk marked the delivery, failed for good or
+	// refused, dealt with (Đã xử lý: DealDelivery, or the inbox's mark of
+	// its document's refusals); nil otherwise. A re-send or a new refusal
+	// takes the mark off.
+	DealtAt   *time.Time
+	CreatedAt time.Time
+	UpdatedAt time.Time
 }
 
 // Outbox decides what the exchange sends when documents change; it runs

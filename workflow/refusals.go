@@ -90,7 +90,9 @@ func (s *Service) Refusals(ctx context.Context, actor *User, limit int) ([]Refus
 
 // SeeRefusals marks the refusals of document id seen by the actor (a
 // clerk: EFORBIDDEN otherwise): a delivery_refused_seen event, and the
-// document leaves the inbox's refused deliveries. through, when not 0,
+// document leaves the inbox's refused deliveries; its deliveries failed
+// for good or refused are marked dealt with in the same transaction (they
+// leave the page of outgoing deliveries, DealDelivery). through, when not 0,
 // is the seq of the newest refusal the clerk was shown: a refusal newer
 // than it (arrived after she looked) is ECONFLICT and nothing is marked,
 // so that a mark never covers a refusal nobody saw. ENOTFOUND for a
@@ -115,8 +117,17 @@ func (s *Service) SeeRefusals(ctx context.Context, actor *User, id string, throu
 		if through != 0 && un[0].Seq > through {
 			return Errorf(ECONFLICT, "document %s was refused again after the refusals you were shown: look at the new refusal first", d.ID)
 		}
-		return tx.AppendEvent(ctx, &Event{DocumentID: d.ID, Actor: actor.ID, Kind: EventRefusalsSeen, At: s.now(),
-			Data: map[string]string{"through": strconv.FormatInt(un[0].Seq, 10)}})
+		now := s.now()
+		if err := tx.AppendEvent(ctx, &Event{DocumentID: d.ID, Actor: actor.ID, Kind: EventRefusalsSeen, At: now,
+			Data: map[string]string{"through": strconv.FormatInt(un[0].Seq, 10)}}); err != nil {
+			return err
+		}
+		// Its deliveries failed or refused are dealt with too: they leave
+		// the page of outgoing deliveries (DealDelivery's rule).
+		if dd, ok := tx.(DeliveryDealer); ok {
+			return dd.DealDeliveries(ctx, d.ID, now)
+		}
+		return nil
 	})
 	if err != nil {
 		return fmt.Errorf("see refusals of %s: %w", id, err)

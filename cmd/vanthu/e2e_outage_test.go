@@ -189,6 +189,7 @@ var sweepRefused = map[string]string{
 	"seeRefusals":         "no delivery was refused: the exchange is off in the sweep (409)",
 	"retryMail":           "the sweep sends no mail (no SMTP server): outbox row 1 does not exist (404)",
 	"resendDelivery":      "the exchange is off in the sweep: the issued document has no delivery to send again (404)",
+	"dealDelivery":        "the exchange is off in the sweep: the issued document has no delivery to mark dealt with (404)",
 	"revokeCertificate":   "the sweep names a serial the PKI never issued (404), so as not to change the other phases' keys",
 }
 
@@ -372,7 +373,7 @@ func (w *sweepWorld) call(t *testing.T, op sweepOp, fx sweepFixtures) sweepAnswe
 		// listReplies: the incoming letter's replies (none: an empty list).
 		docID = fx.incoming
 	case "getDocumentFile", "listDocumentEvents", "getDocumentVerification", "listDeliveries", "revokeDocument", "makeCopy", "listCopies",
-		"resendDelivery":
+		"resendDelivery", "dealDelivery":
 		docID = w.issued["id"].(string)
 	}
 	path := op.path
@@ -426,6 +427,10 @@ func (w *sweepWorld) call(t *testing.T, op sweepOp, fx sweepFixtures) sweepAnswe
 	case "resendDelivery":
 		// No body: it sends the issued document's delivery "none" again
 		// (none: the exchange is off, 404).
+	case "dealDelivery":
+		// No body (no seen: marked as it is): it marks the issued
+		// document's delivery "none" dealt with (none: the exchange is
+		// off, 404).
 	case "seeRefusals":
 		// No body: it marks the refusals of the approved document dealt
 		// with (none here: 409). listRefusals is a GET of the sweeper's

@@ -27,8 +27,9 @@ type deliveryRow struct {
 	LastError    string    `gorm:"not null"`
 	LastStatus   string    `gorm:"not null"`
 	LastStatusAt *time.Time
-	CreatedAt    time.Time `gorm:"not null;autoCreateTime:false"`
-	UpdatedAt    time.Time `gorm:"not null;autoUpdateTime:false"`
+	DealtAt      *time.Time // migration 38
+	CreatedAt    time.Time  `gorm:"not null;autoCreateTime:false"`
+	UpdatedAt    time.Time  `gorm:"not null;autoUpdateTime:false"`
 }
 
 func (deliveryRow) TableName() string { return "deliveries" }
@@ -37,14 +38,14 @@ func deliveryFromDomain(d *workflow.Delivery) *deliveryRow {
 	return &deliveryRow{ID: d.ID, DocumentID: d.DocumentID, Kind: string(d.Kind), OrgID: d.OrgID, OrgName: d.OrgName,
 		StatusCode: d.StatusCode, Description: d.Description, State: string(d.State), Attempts: d.Attempts,
 		NextAttempt: utc(d.NextAttempt), LastError: d.LastError, LastStatus: d.LastStatus, LastStatusAt: utcPtr(d.LastStatusAt),
-		CreatedAt: utc(d.CreatedAt), UpdatedAt: utc(d.UpdatedAt)}
+		DealtAt: utcPtr(d.DealtAt), CreatedAt: utc(d.CreatedAt), UpdatedAt: utc(d.UpdatedAt)}
 }
 
 func (r *deliveryRow) toDomain() workflow.Delivery {
 	return workflow.Delivery{ID: r.ID, DocumentID: r.DocumentID, Kind: workflow.DeliveryKind(r.Kind), OrgID: r.OrgID,
 		OrgName: r.OrgName, StatusCode: r.StatusCode, Description: r.Description, State: workflow.DeliveryState(r.State),
 		Attempts: r.Attempts, NextAttempt: fromDB(r.NextAttempt), LastError: r.LastError, LastStatus: r.LastStatus,
-		LastStatusAt: fromDBPtr(r.LastStatusAt), CreatedAt: fromDB(r.CreatedAt), UpdatedAt: fromDB(r.UpdatedAt)}
+		LastStatusAt: fromDBPtr(r.LastStatusAt), DealtAt: fromDBPtr(r.DealtAt), CreatedAt: fromDB(r.CreatedAt), UpdatedAt: fromDB(r.UpdatedAt)}
 }
 
 // EnqueueDelivery queues a message in the caller's transaction. Missing

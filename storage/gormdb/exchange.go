@@ -230,7 +230,8 @@ const whereSentAs = " WHERE id = (SELECT document_id FROM exchange_sent WHERE ex
 // last (re)send; a refusal already there is the same one again, stamped
 // anew. Two copies at once are told apart by the update of the row: the
 // second waits for the first's lock (PostgreSQL) or write (SQLite), then
-// finds the refusal there.
+// finds the refusal there. A refusal that makes the delivery refused
+// takes off a mark dealt with (dealt_at) it had: it is listed again.
 func (d *DB) RecordStatus(ctx context.Context, s workflow.ReceivedStatus) (created, refused bool, err error) {
 	at := utc(s.At)
 	recv := s.ReceivedAt
@@ -254,10 +255,14 @@ func (d *DB) RecordStatus(ctx context.Context, s workflow.ReceivedStatus) (creat
 		if !created || !slices.Contains(lastStatusCodes, s.Code) {
 			return nil
 		}
+		set := map[string]any{"last_status": s.Code, "last_status_at": at}
+		if s.Code == workflow.StatusRefused {
+			set["dealt_at"] = nil // a new refusal: listed again
+		}
 		res = g.Model(&deliveryRow{}).
 			Where("document_id = ? AND org_id = ? AND kind = ?", s.DocumentID, s.OrgID, string(workflow.DeliverDocument)).
 			Where(lastStatusMoves("?", "?"), s.Code, s.Code, s.Code, s.Code, at).
-			Updates(map[string]any{"last_status": s.Code, "last_status_at": at})
+			Updates(set)
 		refused = res.Error == nil && res.RowsAffected > 0 && s.Code == workflow.StatusRefused
 		return res.Error
 	})
@@ -300,7 +305,7 @@ var recordStatusPG = `WITH ins AS (
 	INSERT INTO exchange_statuses (document_id, org_id, code, at, description, received_at)
 	VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING 1),
 upd AS (
-	UPDATE deliveries SET last_status = $3, last_status_at = $4
+	UPDATE deliveries SET last_status = $3, last_status_at = $4, dealt_at = CASE WHEN $3 = '02' THEN NULL ELSE dealt_at END
 	WHERE document_id = $1 AND org_id = $2 AND kind = $7 AND $3 IN ('01', '02', '03', '04', '05', '06')
 	AND ` + lastStatusMoves("$3", "$4") + `
 	AND EXISTS (SELECT 1 FROM ins)

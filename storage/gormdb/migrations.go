@@ -77,6 +77,7 @@ var migrations = []migration{
 	{35, "archive_records: archive_records_retain_until, the records by their retain-until date (the disposal's expired records: disposal.go expiredWhere)", archiveRecordsRetainUntilV35},
 	{36, "audit_events: audit_events_issue, the issue transitions by clerk (the list's issued_by: documents.go issuedSQL)", auditEventsIssueV36},
 	{37, "deliveries: deliveries_attention, the deliveries waiting, retried, failed or refused by their last change (Theo dõi gửi liên thông: deliverywatch.go)", deliveriesAttentionV37},
+	{38, "deliveries: dealt_at, a failed or refused delivery a clerk marked dealt with (Đã xử lý); deliveries_attention rebuilt without those, by creation (created_at, id), the page's order (deliverywatch.go)", deliveriesDealtV38},
 }
 
 // sessionsSignConfirmedV32 adds sessions.sign_confirmed_at (0 in the
@@ -343,7 +344,25 @@ func auditEventsIssueV36(_ context.Context, _ *DB, g *gorm.DB) error {
 // her page: without it each page walked every delivery ever made —
 // nearly all acknowledged and done with — and sorted them.
 func deliveriesAttentionV37(_ context.Context, _ *DB, g *gorm.DB) error {
-	return g.Exec(`CREATE INDEX IF NOT EXISTS deliveries_attention ON deliveries (updated_at, id) WHERE ` + attentionPred("")).Error
+	return g.Exec(`CREATE INDEX IF NOT EXISTS deliveries_attention ON deliveries (updated_at, id) WHERE ` + attentionPredV37).Error
+}
+
+// deliveriesDealtV38 adds deliveries.dealt_at (NULL: not marked) and
+// rebuilds deliveries_attention under the same name: without the failed
+// and refused deliveries a clerk dealt with (attentionPred), which left
+// the page, and in the page's order, by creation — a delivery retried
+// between two pages no longer moves across them (its updated_at changes
+// at each attempt, its created_at never).
+func deliveriesDealtV38(_ context.Context, _ *DB, g *gorm.DB) error {
+	if !g.Migrator().HasColumn(&deliveryRow{}, "dealt_at") {
+		if err := g.Migrator().AddColumn(&deliveryRow{}, "DealtAt"); err != nil {
+			return err
+		}
+	}
+	if err := g.Exec(`DROP INDEX IF EXISTS deliveries_attention`).Error; err != nil {
+		return err
+	}
+	return g.Exec(`CREATE INDEX deliveries_attention ON deliveries (created_at, id) WHERE ` + attentionPred("")).Error
 }
 
 // documentsRepliesIndexV28 indexes the documents that reply to a letter:

@@ -243,7 +243,7 @@ func signedPlans(t *testing.T, db *gormdb.DB) {
 // an agency, after a cursor — not every delivery ever made.
 func watchedPlans(t *testing.T, db *gormdb.DB) {
 	t.Helper()
-	after := &workflow.DeliveryCursor{UpdatedAt: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), ID: "d"}
+	after := &workflow.ListCursor{At: time.Date(2025, 3, 1, 0, 0, 0, 0, time.UTC), ID: "d"}
 	for _, w := range []workflow.DeliveryWatch{"", workflow.WatchWaiting, workflow.WatchRetrying, workflow.WatchFailed, workflow.WatchRefused} {
 		for _, q := range []workflow.DeliveryQuery{{Watch: w, SeeAll: true}, {Watch: w, OrgID: "000.00.31.H13", After: after, ViewerID: gormdbtest.HistoryClerks[0]}} {
 			sql := gormdb.WatchedSQL(db, q)

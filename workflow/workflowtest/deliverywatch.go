@@ -37,7 +37,7 @@ func (r *Repository) WatchedDeliveries(_ context.Context, q workflow.DeliveryQue
 		out = append(out, row)
 	}
 	slices.SortFunc(out, func(a, b workflow.WatchedDelivery) int {
-		if c := b.UpdatedAt.Compare(a.UpdatedAt); c != 0 {
+		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
 			return c
 		}
 		return strings.Compare(b.ID, a.ID)
@@ -48,10 +48,10 @@ func (r *Repository) WatchedDeliveries(_ context.Context, q workflow.DeliveryQue
 	return out, nil
 }
 
-// before says whether dl comes after cursor c in the list (changed
+// before says whether dl comes after cursor c in the list (created
 // earlier, or at the same time with a smaller ID).
-func before(dl workflow.Delivery, c *workflow.DeliveryCursor) bool {
-	return dl.UpdatedAt.Before(c.UpdatedAt) || dl.UpdatedAt.Equal(c.UpdatedAt) && dl.ID < c.ID
+func before(dl workflow.Delivery, c *workflow.ListCursor) bool {
+	return c.After(dl.CreatedAt, dl.ID)
 }
 
 var _ workflow.DeliveryResetter = tx{}
@@ -67,11 +67,57 @@ func (t tx) ResetDelivery(_ context.Context, docID, id string, seen, now time.Ti
 		if dl.State != workflow.DeliveryFailed || !slices.Contains(workflow.WatchedKinds, dl.Kind) || !seen.IsZero() && !seen.Equal(dl.UpdatedAt) {
 			return was, false, nil
 		}
-		dl.State, dl.Attempts, dl.LastError, dl.NextAttempt, dl.UpdatedAt = workflow.DeliveryPending, 0, "", now, now
+		dl.State, dl.Attempts, dl.LastError, dl.NextAttempt, dl.UpdatedAt, dl.DealtAt = workflow.DeliveryPending, 0, "", now, now, nil
 		if dl.LastStatus == workflow.StatusRefused {
 			dl.LastStatusAt = nil // a refusal from before the re-send, as gormdb's
 		}
 		return was, true, nil
 	}
 	return workflow.Delivery{}, false, workflow.Errorf(workflow.ENOTFOUND, "delivery %s of document %s not found", id, docID)
+}
+
+var _ workflow.DeliveryDealer = tx{}
+
+// needsDeal: dl is one a clerk may mark dealt with (gormdb's needsDeal).
+func needsDeal(dl workflow.Delivery) bool {
+	w := workflow.WatchOf(dl)
+	return slices.Contains(workflow.WatchedKinds, dl.Kind) && (w == workflow.WatchFailed || w == workflow.WatchRefused)
+}
+
+// DealDelivery implements workflow.DeliveryDealer on Deliveries.
+func (t tx) DealDelivery(_ context.Context, docID, id string, seen, now time.Time) (workflow.Delivery, bool, error) {
+	for i := range t.r.Deliveries {
+		dl := &t.r.Deliveries[i]
+		if dl.ID != id || dl.DocumentID != docID {
+			continue
+		}
+		was := *dl
+		if !needsDeal(*dl) || !seen.IsZero() && !seen.Equal(dl.UpdatedAt) {
+			return was, false, nil
+		}
+		dl.DealtAt = &now
+		return was, true, nil
+	}
+	return workflow.Delivery{}, false, workflow.Errorf(workflow.ENOTFOUND, "delivery %s of document %s not found", id, docID)
+}
+
+// DealDeliveries implements workflow.DeliveryDealer on Deliveries.
+func (t tx) DealDeliveries(_ context.Context, docID string, now time.Time) error {
+	for i := range t.r.Deliveries {
+		if dl := &t.r.Deliveries[i]; dl.DocumentID == docID && needsDeal(*dl) {
+			dl.DealtAt = &now
+		}
+	}
+	return nil
+}
+
+// UndealtDeliveries implements workflow.DeliveryDealer on Deliveries.
+func (t tx) UndealtDeliveries(_ context.Context, docID string) (int, error) {
+	n := 0
+	for _, dl := range t.r.Deliveries {
+		if dl.DocumentID == docID && needsDeal(dl) {
+			n++
+		}
+	}
+	return n, nil
 }
