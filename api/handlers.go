@@ -290,7 +290,9 @@ func (s *Server) handleGetUser(c echo.Context) error {
 	return s.userJSON(c, http.StatusOK, u)
 }
 
-// metaRequest is the "meta" part of POST /documents.
+// metaRequest is the "meta" part of POST /documents. Urgency and
+// Confidentiality left out (""): a reply's letter's
+// (workflow.ReplyDefaults), else normal.
 type metaRequest struct {
 	Direction       string         `json:"direction"`
 	Type            string         `json:"type"`
@@ -305,7 +307,7 @@ type metaRequest struct {
 	OriginalNumber  string         `json:"original_number"`
 	OriginalDate    string         `json:"original_date"`
 	// DueDate left out (nil): a reply takes its letter's
-	// (workflow.ReplyDue); "" or null: none.
+	// (workflow.ReplyDefaults); "" or null: none.
 	DueDate   *string `json:"due_date" null:"clear"`
 	Retention string  `json:"retention"`
 	Notes     string  `json:"notes"`

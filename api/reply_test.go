@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -104,7 +105,7 @@ func TestListReplies(t *testing.T) {
 }
 
 // TestReplyTakesLetterDue: a reply drafted through the API with no
-// due_date takes its letter's (hạn xử lý, workflow.ReplyDue), as the
+// due_date takes its letter's (hạn xử lý, workflow.ReplyDefaults), as the
 // web's reply form comes filled with it; a due_date given wins, and ""
 // or null gives the reply none (the web's form cleared). The answer and
 // the document read again say the same; a letter with no due date gives
@@ -151,4 +152,56 @@ func deref(s *string) string {
 		return ""
 	}
 	return *s
+}
+
+// TestReplyTakesLetterLevels: a reply drafted through the API with no
+// urgency or confidentiality takes its letter's (độ khẩn, độ mật:
+// workflow.ReplyDefaults), as the web's reply form comes filled with
+// them, its due date too; each given wins, a lower one included. The
+// answer and the document read again say the same; a draft answering
+// nothing is normal, not classified, as before. The letter is Hỏa tốc
+// and Mật, assigned to the handler (who may then see it).
+func TestReplyTakesLetterLevels(t *testing.T) {
+	f := newFixture(t, 10<<20)
+	lm := incomingMeta()
+	lm["urgency"], lm["confidentiality"], lm["due_date"] = "flash", "confidential", "2026-12-31"
+	letter := f.create(t, "clerk", lm)
+	for _, a := range []struct {
+		action string
+		body   any
+	}{{"register", nil}, {"assign", map[string]any{"assignee_id": f.ids["handler"]}}} {
+		if rec := f.json(t, "clerk", "POST", "/api/v1/documents/"+letter.ID+"/actions/"+a.action, a.body); rec.Code != http.StatusOK {
+			t.Fatalf("%s: %d %s", a.action, rec.Code, rec.Body)
+		}
+	}
+	for _, tc := range []struct {
+		name  string
+		to    string
+		given map[string]any
+		want  string // urgency confidentiality due_date
+	}{
+		{"left out", letter.ID, nil, "flash confidential 2026-12-31"},
+		{"given", letter.ID, map[string]any{"urgency": "normal", "confidentiality": "normal"}, "normal normal 2026-12-31"},
+		{"urgency given", letter.ID, map[string]any{"urgency": "urgent"}, "urgent confidential 2026-12-31"},
+		{"confidentiality given", letter.ID, map[string]any{"confidentiality": "secret", "due_date": ""}, "flash secret "},
+		{"no letter", "", nil, "normal normal "},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			meta := f.outgoingMeta()
+			delete(meta, "urgency")
+			delete(meta, "confidentiality")
+			if tc.to != "" {
+				meta["replies_to"] = tc.to
+			}
+			for k, v := range tc.given {
+				meta[k] = v
+			}
+			reply := f.create(t, "handler", meta)
+			for _, d := range []api.DocumentJSON{reply, f.get(t, "handler", reply.ID)} {
+				if got := fmt.Sprintf("%s %s %s", d.Urgency, d.Confidentiality, deref(d.DueDate)); got != tc.want {
+					t.Errorf("reply: %q, want %q", got, tc.want)
+				}
+			}
+		})
+	}
 }

@@ -1983,7 +1983,7 @@ type DocumentList struct {
 //
 // Example: {"confidentiality":"normal","direction":"incoming","original_date":"2026-11-20","original_number":"125/UBND-VP","sender":{"name":"UBND thành phố Cần Thơ","org_id":"000.00.00.H13"},"subject":"Về việc tổng kết năm 2026 quận Bình Thủy","type":"CV","urgency":"normal"}
 type DocumentMeta struct {
-	// Confidentiality thường, Mật, Tối mật, Tuyệt mật
+	// Confidentiality độ mật. Left out: normal; left out of a reply (replies_to): the letter's (a reply to a Mật letter is Mật), as the web's reply form is filled; a value given wins
 	Confidentiality *Confidentiality      `json:"confidentiality,omitempty"`
 	Direction       DocumentMetaDirection `json:"direction"`
 
@@ -2040,7 +2040,7 @@ type DocumentMeta struct {
 	// Updates outgoing: ID of a sent outgoing document this one updates (sent as edXML BussinessDocType 2); recipients default to that document's
 	Updates *string `json:"updates,omitempty"`
 
-	// Urgency thường, Khẩn, Thượng khẩn, Hỏa tốc
+	// Urgency độ khẩn. Left out: normal; left out of a reply (replies_to): the letter's, as the web's reply form is filled; a value given wins
 	Urgency *Urgency `json:"urgency,omitempty"`
 }
 

@@ -106,7 +106,8 @@ func (u *UI) newCreateView(r *http.Request, s *Session, dir workflow.Direction) 
 }
 
 // replyDraft fills form, a new outgoing document's, as a reply to the
-// incoming document in: its urgency, confidentiality and due date (the
+// incoming document in: its urgency, confidentiality and due date
+// (workflow.ReplyDefaults, the rule the API's replies follow too: the
 // reply's own, which the handler may change), a note naming
 // what it answers (number, date, sender, incoming number), which the
 // handler may edit, and the letter's ID (replies_to, kept with the
@@ -116,8 +117,8 @@ func replyDraft(in *workflow.Document, form map[string]string) []string {
 	if in.Direction != workflow.Incoming {
 		return nil
 	}
-	form["urgency"], form["confidentiality"] = string(in.Urgency), string(in.Confidentiality)
-	form["due_date"] = fmtDate(workflow.ReplyDue(in))
+	rf := workflow.ReplyDefaults(in)
+	form["urgency"], form["confidentiality"], form["due_date"] = string(rf.Urgency), string(rf.Confidentiality), fmtDate(rf.DueDate)
 	note := "Trả lời văn bản"
 	if in.OriginalNumber != "" {
 		note += " số " + in.OriginalNumber

@@ -155,6 +155,53 @@ func TestReplyTakesLetterDue(t *testing.T) {
 	}
 }
 
+// TestReplyFormTakesLetterLevels: the reply's form comes with the
+// letter's urgency and confidentiality selected (workflow.ReplyDefaults,
+// the rule the API's replies follow too), whatever they are; the
+// handler may change them.
+func TestReplyFormTakesLetterLevels(t *testing.T) {
+	e := newTestEnv(t)
+	clerk, handler := e.login("vanthu"), e.login("chuyenvien")
+	for _, tc := range []struct{ urgency, conf string }{
+		{"normal", "normal"}, {"flash", "confidential"}, {"very_urgent", "secret"}, {"urgent", "top_secret"},
+	} {
+		t.Run(tc.urgency+"/"+tc.conf, func(t *testing.T) {
+			id := e.newIncoming(clerk, "Về việc độ khẩn "+tc.urgency+" độ mật "+tc.conf, url.Values{"urgency": {tc.urgency}, "confidentiality": {tc.conf}})
+			for _, st := range []struct {
+				who string
+				a   workflow.Action
+				in  workflow.ActionInput
+			}{{"vanthu", workflow.Register, workflow.ActionInput{}},
+				{"vanthu", workflow.Assign, workflow.ActionInput{AssigneeID: e.users["chuyenvien"].ID}},
+				{"chuyenvien", workflow.Start, workflow.ActionInput{}}} {
+				if _, err := e.docs.Apply(t.Context(), e.users[st.who], id, st.a, st.in); err != nil {
+					t.Fatalf("%s %s: %v", st.who, st.a, err)
+				}
+			}
+			doc := parseHTML(t, handler.get("/outgoing/new?reply_to="+id).Body)
+			for field, want := range map[string]string{"urgency": tc.urgency, "confidentiality": tc.conf} {
+				if got := selectedIn(byID(doc, field)); got != want {
+					t.Errorf("the reply's form: %s %q, want the letter's %q", field, got, want)
+				}
+			}
+		})
+	}
+}
+
+// selectedIn is the value of the option selected in n, a select ("" for
+// none).
+func selectedIn(n *xhtml.Node) string {
+	v := ""
+	if n != nil {
+		walkHTML(n, func(o *xhtml.Node) {
+			if _, sel := attrOf(o, "selected"); sel && o.Data == "option" {
+				v, _ = attrOf(o, "value")
+			}
+		})
+	}
+	return v
+}
+
 // hrefIn is the target of the first link under n ("" for none).
 func hrefIn(n *xhtml.Node) string {
 	href := ""

@@ -29,23 +29,58 @@ func (s *Service) validateReply(ctx context.Context, actor *User, in *CreateInpu
 	if letter.Direction != Incoming {
 		return Errorf(EINVALID, "only an incoming document can be replied to (this one is %s)", letter.Direction).On("replies_to")
 	}
-	if in.DueFromLetter && in.DueDate == nil {
-		in.DueDate = ReplyDue(letter)
-	}
+	in.takeFromLetter(letter)
 	return nil
 }
 
-// ReplyDue is the due date a reply to letter takes unless its drafter
-// gives another: the letter's own (hạn xử lý), by when the answer is
-// due; nil when it has none. The web's reply form comes filled with it
-// (Hạn trả lời), and POST /api/v1/documents with replies_to and no
-// due_date sets it (CreateInput.DueFromLetter).
-func ReplyDue(letter *Document) *Date {
-	if letter == nil || letter.Direction != Incoming || letter.DueDate == nil {
-		return nil
+// ReplyFields are what a reply takes from the letter it answers unless
+// its drafter gives others (ReplyDefaults).
+type ReplyFields struct {
+	// Urgency is the letter's (độ khẩn): a Hỏa tốc letter is answered
+	// Hỏa tốc.
+	Urgency Urgency
+	// Confidentiality is the letter's (độ mật): the answer to a Mật
+	// letter is Mật, in the classified register.
+	Confidentiality Confidentiality
+	// DueDate is the letter's own (hạn xử lý), by when the answer is
+	// due, a copy; nil when it has none.
+	DueDate *Date
+}
+
+// ReplyDefaults is the one rule of what a reply to letter takes from it
+// unless its drafter gives others: its urgency, its confidentiality and
+// its due date (ReplyFields). The web's reply form comes filled with
+// them (Soạn văn bản trả lời), and POST /api/v1/documents with
+// replies_to takes each the request leaves out (takeFromLetter). Nothing
+// for a letter that is not an incoming document.
+func ReplyDefaults(letter *Document) ReplyFields {
+	if letter == nil || letter.Direction != Incoming {
+		return ReplyFields{}
 	}
-	d := *letter.DueDate
-	return &d
+	rf := ReplyFields{Urgency: letter.Urgency, Confidentiality: letter.Confidentiality}
+	if letter.DueDate != nil {
+		d := *letter.DueDate
+		rf.DueDate = &d
+	}
+	return rf
+}
+
+// takeFromLetter gives in, a new reply to letter, what ReplyDefaults
+// says of each field it leaves out: an urgency or a confidentiality not
+// given (""), and the due date when the request named none
+// (DueFromLetter; a nil DueDate alone is a form whose date was
+// cleared). A value given wins.
+func (in *CreateInput) takeFromLetter(letter *Document) {
+	rf := ReplyDefaults(letter)
+	if in.Urgency == "" {
+		in.Urgency = rf.Urgency
+	}
+	if in.Confidentiality == "" {
+		in.Confidentiality = rf.Confidentiality
+	}
+	if in.DueFromLetter && in.DueDate == nil {
+		in.DueDate = rf.DueDate
+	}
 }
 
 // linkReply records, inside tx, on the incoming document the new draft d

@@ -3,6 +3,7 @@ package workflow_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -71,11 +72,49 @@ func TestReplyValidation(t *testing.T) {
 	}
 }
 
-// TestReplyDue: a reply created with DueFromLetter (the API's due_date
-// left out) takes its letter's due date, a copy; a date given wins; one
-// without DueFromLetter keeps what it was given, none included (the
-// web's form cleared). ReplyDue gives nothing for an outgoing document.
-func TestReplyDue(t *testing.T) {
+// TestReplyDefaults: the one rule of what a reply takes from its letter,
+// which fills the web's reply form and the API's reply: the letter's
+// urgency, confidentiality and due date (a copy, nil when it has none);
+// nothing from a document that is no incoming letter.
+func TestReplyDefaults(t *testing.T) {
+	due := workflow.NewDate(2026, 12, 31)
+	for _, tc := range []struct {
+		name   string
+		letter *workflow.Document
+		want   workflow.ReplyFields
+	}{
+		{"OK/flash secret with due date", &workflow.Document{Direction: workflow.Incoming, Urgency: workflow.UrgencyFlash,
+			Confidentiality: workflow.Secret, DueDate: &due}, workflow.ReplyFields{workflow.UrgencyFlash, workflow.Secret, &due}},
+		{"OK/urgent confidential", &workflow.Document{Direction: workflow.Incoming, Urgency: workflow.UrgencyUrgent,
+			Confidentiality: workflow.Confidential}, workflow.ReplyFields{workflow.UrgencyUrgent, workflow.Confidential, nil}},
+		{"OK/normal public", &workflow.Document{Direction: workflow.Incoming, Urgency: workflow.UrgencyNormal,
+			Confidentiality: workflow.Public}, workflow.ReplyFields{workflow.UrgencyNormal, workflow.Public, nil}},
+		{"outgoing document", &workflow.Document{Direction: workflow.Outgoing, Urgency: workflow.UrgencyFlash,
+			Confidentiality: workflow.Secret, DueDate: &due}, workflow.ReplyFields{}},
+		{"no letter", nil, workflow.ReplyFields{}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := workflow.ReplyDefaults(tc.letter)
+			if got.Urgency != tc.want.Urgency || got.Confidentiality != tc.want.Confidentiality || dateOf(got.DueDate) != dateOf(tc.want.DueDate) {
+				t.Errorf("ReplyDefaults = %s %s %q, want %s %s %q", got.Urgency, got.Confidentiality, dateOf(got.DueDate),
+					tc.want.Urgency, tc.want.Confidentiality, dateOf(tc.want.DueDate))
+			}
+			if got.DueDate != nil && got.DueDate == tc.letter.DueDate {
+				t.Error("the reply's due date is the letter's own, not a copy")
+			}
+		})
+	}
+}
+
+// TestReplyTakesFromLetter: a reply created with its urgency and
+// confidentiality left out ("": the API's request without them) takes
+// the letter's, and its due date too with DueFromLetter (the API's
+// due_date left out); each value given wins; one without DueFromLetter
+// keeps the due date it was given, none included (the web's form
+// cleared). A draft answering nothing is thường, not classified, as
+// before. The letter: Hỏa tốc, Mật, due 31/12/2026, assigned to the
+// handler (who may then see it).
+func TestReplyTakesFromLetter(t *testing.T) {
 	e := newEnv(t)
 	ctx := context.Background()
 	handler, clerk := e.users[workflow.RoleHandler], e.users[workflow.RoleClerk]
@@ -84,37 +123,67 @@ func TestReplyDue(t *testing.T) {
 	od := workflow.NewDate(2026, 11, 20)
 	lin.Direction, lin.SignerID, lin.Sender, lin.OriginalNumber, lin.OriginalDate, lin.DueDate = workflow.Incoming, "",
 		&workflow.Org{Name: "UBND thành phố Cần Thơ"}, "1/UBND", &od, &due
+	lin.Urgency, lin.Confidentiality = workflow.UrgencyFlash, workflow.Confidential
 	letter, err := e.svc.Create(ctx, clerk, lin)
 	if err != nil {
 		t.Fatal(err)
 	}
+	for _, st := range []struct {
+		a  workflow.Action
+		in workflow.ActionInput
+	}{{workflow.Register, workflow.ActionInput{}}, {workflow.Assign, workflow.ActionInput{AssigneeID: handler.ID}}} {
+		if letter, err = e.svc.Apply(ctx, clerk, letter.ID, st.a, st.in); err != nil {
+			t.Fatalf("%s: %v", st.a, err)
+		}
+	}
 	for _, tc := range []struct {
 		name       string
+		repliesTo  string
+		urgency    workflow.Urgency
+		conf       workflow.Confidentiality
 		fromLetter bool
 		given      *workflow.Date
-		want       string
+		want       string // urgency confidentiality due
 	}{
-		{"from the letter", true, nil, "2026-12-31"},
-		{"given wins", true, &given, "2027-01-15"},
-		{"none given, not from the letter", false, nil, ""},
+		{"OK/all from the letter", letter.ID, "", "", true, nil, "flash confidential 2026-12-31"},
+		{"OK/given win", letter.ID, workflow.UrgencyUrgent, workflow.Public, true, &given, "urgent normal 2027-01-15"},
+		{"OK/urgency given", letter.ID, workflow.UrgencyNormal, "", true, nil, "normal confidential 2026-12-31"},
+		{"OK/confidentiality given", letter.ID, "", workflow.Secret, false, nil, "flash secret "},
+		{"OK/due date cleared", letter.ID, workflow.UrgencyFlash, workflow.Confidential, false, nil, "flash confidential "},
+		{"OK/no letter", "", "", "", true, nil, "normal normal "},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			in := e.draftInput("", "Về việc trả lời", minimalPDF)
-			in.RepliesTo, in.DueFromLetter, in.DueDate = letter.ID, tc.fromLetter, tc.given
+			in.RepliesTo, in.Urgency, in.Confidentiality, in.DueFromLetter, in.DueDate = tc.repliesTo, tc.urgency, tc.conf, tc.fromLetter, tc.given
 			reply, err := e.svc.Create(ctx, handler, in)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got := ""
-			if reply.DueDate != nil {
-				got = reply.DueDate.String()
+			for _, d := range []*workflow.Document{reply, mustDocument(t, e, reply.ID)} {
+				if got := fmt.Sprintf("%s %s %s", d.Urgency, d.Confidentiality, dateOf(d.DueDate)); got != tc.want {
+					t.Errorf("reply: %q, want %q", got, tc.want)
+				}
 			}
-			if got != tc.want || (reply.DueDate != nil && reply.DueDate == letter.DueDate) {
-				t.Errorf("reply's due date %q, want %q (a copy)", got, tc.want)
+			if reply.DueDate != nil && reply.DueDate == letter.DueDate {
+				t.Error("the reply's due date is the letter's own, not a copy")
 			}
 		})
 	}
-	if d := workflow.ReplyDue(&workflow.Document{Direction: workflow.Outgoing, DueDate: &due}); d != nil {
-		t.Errorf("ReplyDue of an outgoing document: %v", d)
+}
+
+// dateOf is d as YYYY-MM-DD, "" for none.
+func dateOf(d *workflow.Date) string {
+	if d == nil {
+		return ""
 	}
+	return d.String()
+}
+
+func mustDocument(t *testing.T, e *env, id string) *workflow.Document {
+	t.Helper()
+	d, err := e.repo.Document(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return d
 }

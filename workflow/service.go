@@ -181,9 +181,10 @@ type CreateInput struct {
 	// one the actor may see (reply.go).
 	RepliesTo string
 	// DueFromLetter: the request named no due date (the API's due_date
-	// left out), so a reply takes its letter's (ReplyDue), as the web's
-	// reply form comes filled with it. False: DueDate as given, none
-	// included (a form whose date was cleared).
+	// left out), so a reply takes its letter's (ReplyDefaults), as the
+	// web's reply form comes filled with it. False: DueDate as given,
+	// none included (a form whose date was cleared). A reply's Urgency
+	// and Confidentiality left "" are its letter's too (takeFromLetter).
 	DueFromLetter bool `json:",omitempty"`
 	// IdempotencyKey, when set, makes the creation idempotent
 	// (idempotency.go): the same key from the same user with the same
@@ -257,16 +258,12 @@ func (s *Service) checkFields(ctx context.Context, actor *User, in *CreateInput,
 	cleanFields(in, textRule{drop: actor == Exchange}, p)
 	checkSubject(in.Subject, p)
 	checkLengths(in, p)
-	if in.Urgency == "" {
-		in.Urgency = UrgencyNormal
-	}
-	if !in.Urgency.Valid() {
+	// Urgency and confidentiality left out ("") are a reply's letter's
+	// (validateReply), else thường and not classified (defaultLevels).
+	if in.Urgency != "" && !in.Urgency.Valid() {
 		p.add(Errorf(EINVALID, "urgency must be normal, urgent, very_urgent or flash").On("urgency"))
 	}
-	if in.Confidentiality == "" {
-		in.Confidentiality = Public
-	}
-	if !in.Confidentiality.Valid() {
+	if in.Confidentiality != "" && !in.Confidentiality.Valid() {
 		p.add(Errorf(EINVALID, "confidentiality must be normal, confidential, secret or top_secret").On("confidentiality"))
 	}
 	if !retentionClasses[in.Retention] {
@@ -276,14 +273,29 @@ func (s *Service) checkFields(ctx context.Context, actor *User, in *CreateInput,
 		p.add(Errorf(EINVALID, "the document file (part \"file\") is required").On("file"))
 	}
 	p.addAll(in.Layout.Validate())
+	var err error
 	if in.Direction == Outgoing {
-		return s.validateOutgoing(ctx, actor, in, p)
+		err = s.validateOutgoing(ctx, actor, in, p)
+	} else {
+		validateIncoming(in, p)
+		if strings.TrimSpace(in.RepliesTo) != "" {
+			p.add(Errorf(EINVALID, "only an outgoing document replies to another").On("replies_to"))
+		}
 	}
-	validateIncoming(in, p)
-	if strings.TrimSpace(in.RepliesTo) != "" {
-		p.add(Errorf(EINVALID, "only an outgoing document replies to another").On("replies_to"))
+	defaultLevels(in)
+	return err
+}
+
+// defaultLevels gives a document whose urgency or confidentiality was
+// left out, and not taken from the letter it replies to, thường and not
+// classified.
+func defaultLevels(in *CreateInput) {
+	if in.Urgency == "" {
+		in.Urgency = UrgencyNormal
 	}
-	return nil
+	if in.Confidentiality == "" {
+		in.Confidentiality = Public
+	}
 }
 
 // checkSubject checks that a subject, cleaned, is there and not too long.
