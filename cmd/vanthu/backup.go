@@ -345,7 +345,7 @@ func restore(ctx context.Context, cfg *Config, dir, pgBin string) (*backupInfo, 
 	// by the store as it is written (a manifest-only backup's are in
 	// their stores: checked in 0).
 	if info.Objects == "copy" {
-		if _, err := restoreObjects(ctx, cfg, dir, true); err != nil {
+		if _, err := restoreObjects(ctx, cfg, dir); err != nil {
 			return nil, err
 		}
 	}
@@ -475,16 +475,14 @@ func checkBackup(ctx context.Context, cfg *Config, dir string, copied bool) (int
 	})
 }
 
-// restoreObjects puts back every object of dir/manifest.jsonl (copied:
-// from dir/objects; else it checks each is already in its store) and
-// returns how many there were.
-func restoreObjects(ctx context.Context, cfg *Config, dir string, copied bool) (int, error) {
+// restoreObjects puts back every object of dir/manifest.jsonl from its
+// copy under dir/objects and returns how many there were. Only a copied
+// backup's objects are restored: a manifest-only backup's are checked in
+// their stores before anything is changed (checkBackup).
+func restoreObjects(ctx context.Context, cfg *Config, dir string) (int, error) {
 	now := time.Now()
 	return eachObject(ctx, cfg, dir, func(store workflow.Blobs, e manifestEntry) error {
-		if copied {
-			return restoreObject(ctx, store, dir, e, now)
-		}
-		return checkObject(ctx, store, e)
+		return restoreObject(ctx, store, dir, e, now)
 	})
 }
 

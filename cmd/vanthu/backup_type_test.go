@@ -60,7 +60,7 @@ func TestIntegrationRestoreKeepsContentType(t *testing.T) {
 			if err := backupObjects(ctx, mustConfig(t, src), mkdir(t, dir), true, info); err != nil {
 				t.Fatal(err)
 			}
-			n, err := restoreObjects(ctx, mustConfig(t, dst), dir, true)
+			n, err := restoreObjects(ctx, mustConfig(t, dst), dir)
 			if err != nil || n != len(want) {
 				t.Fatalf("restore: %d objects, %v; want %d", n, err, len(want))
 			}
