@@ -229,10 +229,9 @@ func backupObject(ctx context.Context, store workflow.Blobs, st, key, dir string
 		return e, fmt.Errorf("%s object %s: %w", st, key, err)
 	}
 	defer rc.Close()
+	// UTC of no retention date is the zero time.Time, left out of the
+	// manifest (omitzero).
 	e.RetainUntil, e.LegalHold, e.ContentType = full.RetainUntil.UTC(), full.LegalHold, full.ContentType
-	if e.RetainUntil.IsZero() {
-		e.RetainUntil = time.Time{}
-	}
 	h := sha256.New()
 	var dst io.Writer = h
 	var f *os.File
