@@ -82,9 +82,46 @@ func (a *Active) UnmarshalJSON(b []byte) error {
 // ActiveInspector is implemented by PDF inspectors whose check of an
 // upload also says what the PDF carries that acts when it is opened (in
 // the same parse): the service records it on an incoming document's
-// files and refuses an outgoing draft's attachment that carries any.
+// files and refuses an outgoing draft's attachment that carries any. One
+// that is also a SignableChecker refuses in CheckSignable a PDF that
+// carries any (an outgoing draft's), so a draft it passed carries none.
 type ActiveInspector interface {
 	InspectActive(ctx context.Context, r io.ReaderAt, size int64) (Active, error)
+}
+
+// Inspection says whether a file was inspected for what it carries that
+// acts when it is opened (File.Inspection): only an Inspected file's
+// Active says what it carries, none meaning nothing was found.
+type Inspection string
+
+const (
+	// NotInspected: nothing is known of the file. Files stored before
+	// inspections were recorded (vanthu files inspect fills in an
+	// incoming document's: InspectionFill), one whose inspection could
+	// not run then (the memory budget's wait ran out), and the signed
+	// versions this system makes of an inspected draft.
+	NotInspected Inspection = ""
+	// Inspected: the file, a PDF, was walked; Active is all it carries.
+	Inspected Inspection = "inspected"
+	// Unreadable: the file is not a PDF the inspection can read (another
+	// kind of file — a received .docx —, an encrypted or broken PDF):
+	// nothing is known of it, and it is not tried again.
+	Unreadable Inspection = "unreadable"
+)
+
+// InspectionOf is the Inspection of a file whose inspection ended with
+// err: Inspected when nil, Unreadable when the file is not a PDF or one
+// the inspection refuses (EUNSUPPORTEDMEDIA, EUNPROCESSABLE), else
+// NotInspected (the store or the memory budget failed: the file itself
+// may be fine, and is tried again).
+func InspectionOf(err error) Inspection {
+	switch ErrorCode(err) {
+	case "":
+		return Inspected
+	case EUNSUPPORTEDMEDIA, EUNPROCESSABLE:
+		return Unreadable
+	}
+	return NotInspected
 }
 
 // ActivePDF is the cause of an outgoing draft's attachment refused for
@@ -105,10 +142,11 @@ func (e *ActivePDF) Unwrap() error { return ErrPDFActive }
 
 // inspectUpload is the inspection of an upload (PDFInspector), with what
 // it carries that acts when it is opened when the inspector says
-// (ActiveInspector).
-func (s *Service) inspectUpload(ctx context.Context, u *Upload) (Active, error) {
+// (ActiveInspector: Inspected; else NotInspected).
+func (s *Service) inspectUpload(ctx context.Context, u *Upload) (Active, Inspection, error) {
 	if ai, ok := s.Inspector.(ActiveInspector); ok {
-		return ai.InspectActive(ctx, u.Content, u.Size)
+		a, err := ai.InspectActive(ctx, u.Content, u.Size)
+		return a, Inspected, err
 	}
-	return 0, s.Inspector.InspectPDF(ctx, u.Content, u.Size)
+	return 0, NotInspected, s.Inspector.InspectPDF(ctx, u.Content, u.Size)
 }

@@ -121,8 +121,12 @@ type File struct {
 	// found when it was uploaded or received: an incoming document's, which
 	// is kept as its sender made it, and its page warns of it; an outgoing
 	// draft's PDF and attachments with any are refused (ErrPDFActive), so
-	// theirs is none. None too for a file stored before this was recorded.
+	// theirs is none. It says something only when Inspection is Inspected.
 	Active Active
+	// Inspection says whether the file was inspected for it: a file
+	// stored before this was recorded is NotInspected (nothing known),
+	// until vanthu files inspect fills it in (InspectionFill).
+	Inspection Inspection
 }
 
 // BlobKey is the object key under which content with this hash is stored.

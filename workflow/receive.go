@@ -156,11 +156,14 @@ func (s *Service) receiveFiles(ctx context.Context, d *Document, in *ReceiveInpu
 		reasons = append(reasons, "envelope: "+in.EnvelopeError)
 	}
 	if err != nil {
-		// Not a usable PDF: keep the bytes for the clerk anyway.
+		// Not a usable PDF: keep the bytes for the clerk anyway, nothing
+		// known of what they carry (Unreadable).
 		reasons = append(reasons, ErrorMessage(err))
+		inspection := InspectionOf(err)
 		if main, err = s.storeRaw(ctx, in.File); err != nil {
 			return nil, err
 		}
+		main.Inspection = inspection
 	} else if s.Signer != nil {
 		// The bytes just stored under their SHA-256 (main), verified as
 		// received: not read back from the store and hashed again.
@@ -183,7 +186,8 @@ func (s *Service) receiveFiles(ctx context.Context, d *Document, in *ReceiveInpu
 		if err != nil {
 			return nil, err
 		}
-		f.Kind, f.Active = FileAttachment, s.receivedActive(ctx, &in.Attachments[i])
+		f.Kind = FileAttachment
+		f.Active, f.Inspection = s.receivedActive(ctx, &in.Attachments[i])
 		d.Files = append(d.Files, f)
 	}
 	return reasons, nil
@@ -248,17 +252,19 @@ func (s *Service) storeRaw(ctx context.Context, u *Upload) (File, error) {
 }
 
 // receivedActive is what a received attachment carries that acts when it
-// is opened (ActiveInspector), for its page to warn of: none when it is
-// not a PDF, or one the inspection refuses (it is kept as it came, and
-// the reader opens it with the care any such file needs).
-func (s *Service) receivedActive(ctx context.Context, u *Upload) Active {
+// is opened (ActiveInspector), for its page to warn of, and whether it
+// was inspected: Unreadable when it is not a PDF, or one the inspection
+// refuses (it is kept as it came, and the reader opens it with the care
+// any such file needs); NotInspected when the inspector does not say, or
+// the inspection could not run (tried again by InspectionFill).
+func (s *Service) receivedActive(ctx context.Context, u *Upload) (Active, Inspection) {
 	ai, ok := s.Inspector.(ActiveInspector)
 	if !ok {
-		return 0
+		return 0, NotInspected
 	}
 	a, err := ai.InspectActive(ctx, u.Content, u.Size)
 	if err != nil {
-		return 0
+		return 0, InspectionOf(err)
 	}
-	return a
+	return a, Inspected
 }

@@ -119,6 +119,12 @@ type Upload struct {
 	Name    string
 	Size    int64
 	Content io.ReaderAt
+	// Inspection and Active are what the caller's own inspection of
+	// Content found, for a path that stores it without inspecting it
+	// again (Import: vanthu archive import inspects each file itself);
+	// NotInspected when it made none. A path that inspects ignores them.
+	Inspection Inspection
+	Active     Active
 }
 
 // HeldBytes is an Upload's Content that is a slice already in memory (an
@@ -493,12 +499,14 @@ func (s *Service) storeUpload(ctx context.Context, u *Upload, kind FileKind) (Fi
 
 // store hashes and stores one upload, checking first that it is a usable
 // PDF when inspect is set (File.Active saying what it carries that acts
-// when it is opened), and with refuseActive that it carries none.
+// when it is opened, File.Inspection that it was looked at), and with
+// refuseActive that it carries none. Without inspect, the file records
+// the inspection the caller made (Upload.Inspection and Active).
 func (s *Service) store(ctx context.Context, u *Upload, kind FileKind, inspect, refuseActive bool) (File, error) {
-	var active Active
+	active, inspection := u.Active, u.Inspection
 	if inspect && s.Inspector != nil {
 		var err error
-		if active, err = s.inspectUpload(ctx, u); err != nil {
+		if active, inspection, err = s.inspectUpload(ctx, u); err != nil {
 			return File{}, fmt.Errorf("%s %q: %w", kind, u.Name, err)
 		}
 		if refuseActive && active != 0 {
@@ -519,7 +527,7 @@ func (s *Service) store(ctx context.Context, u *Upload, kind FileKind, inspect, 
 	if _, err := s.Blobs.Put(ctx, BlobKey(sum), io.NewSectionReader(u.Content, 0, u.Size), u.Size, sum, PutOptions{ContentType: FileContentType(head)}); err != nil {
 		return File{}, fmt.Errorf("store %q: %w", u.Name, err)
 	}
-	return File{SHA256: sum, Name: FileName(u.Name), Size: u.Size, Kind: kind, CreatedAt: s.now(), Active: active}, nil
+	return File{SHA256: sum, Name: FileName(u.Name), Size: u.Size, Kind: kind, CreatedAt: s.now(), Active: active, Inspection: inspection}, nil
 }
 
 // MaxFileName is the most characters a stored file name keeps: what file
@@ -676,6 +684,10 @@ func (s *Service) storeMain(ctx context.Context, in *CreateInput, d *Document) (
 	main, err := s.store(ctx, in.File, FileMain, inspect, in.Direction == Outgoing)
 	if err != nil {
 		return File{}, OnField(err, "file")
+	}
+	if _, ok := s.Inspector.(ActiveInspector); ok && !inspect {
+		// CheckSignable inspected it and refuses what acts when opened.
+		main.Active, main.Inspection = 0, Inspected
 	}
 	if in.Direction == Outgoing && d.Layout == nil {
 		d.Layout = s.detectLayout(ctx, in.File, in.signer)

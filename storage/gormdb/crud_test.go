@@ -53,7 +53,7 @@ func fullDocument() *workflow.Document {
 		Files: []workflow.File{
 			{SHA256: "aa" + hex62('1'), Name: "quyết định.pdf", Size: 123456, Kind: workflow.FileMain, CreatedAt: t0},
 			{SHA256: "bb" + hex62('2'), Name: "phụ lục.pdf", Size: 42, Kind: workflow.FileAttachment, CreatedAt: t0.Add(time.Second),
-				Active: workflow.ActiveJavaScript | workflow.ActiveEmbeddedFile}, // kept in files' JSON (no column)
+				Active: workflow.ActiveJavaScript | workflow.ActiveEmbeddedFile, Inspection: workflow.Inspected}, // kept in files' JSON (no column)
 			{SHA256: "cc" + hex62('3'), Name: "signed.pdf", Size: 130000, Kind: workflow.FileSigned, CreatedAt: t0.Add(time.Hour)},
 		},
 		Verification: &workflow.Verification{

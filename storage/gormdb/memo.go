@@ -70,7 +70,7 @@ var filesMemo = &decodeMemo[[]workflow.File]{
 		}
 		var out []workflow.File
 		for _, f := range fs {
-			out = append(out, workflow.File{SHA256: f.SHA256, Name: f.Name, Size: f.Size, Kind: workflow.FileKind(f.Kind), CreatedAt: fromDB(f.CreatedAt), Base: f.Base, Active: f.Active})
+			out = append(out, f.toDomain())
 		}
 		return out, nil
 	},

@@ -95,6 +95,36 @@ type fileJSON struct {
 	// Active: what the PDF carries that acts when it is opened
 	// (workflow.Active's kinds), left out when nothing (every file before).
 	Active workflow.Active `json:"active,omitempty"`
+	// Inspection: whether the file was inspected for it ("inspected",
+	// "unreadable"), left out when it was not (every file before: read as
+	// workflow.NotInspected; uninspectedWhere counts the files without it).
+	Inspection workflow.Inspection `json:"inspection,omitempty"`
+}
+
+// toDomain is the file f describes. A file stored with what it carries
+// but before its inspection was recorded (Active without Inspection) was
+// inspected.
+func (f *fileJSON) toDomain() workflow.File {
+	out := workflow.File{SHA256: f.SHA256, Name: f.Name, Size: f.Size, Kind: workflow.FileKind(f.Kind), CreatedAt: fromDB(f.CreatedAt),
+		Base: f.Base, Active: f.Active, Inspection: f.Inspection}
+	if out.Inspection == workflow.NotInspected && out.Active != 0 {
+		out.Inspection = workflow.Inspected
+	}
+	return out
+}
+
+// encodeFiles is the files column of files: a JSON array of fileJSON.
+func encodeFiles(files []workflow.File) (string, error) {
+	out := make([]fileJSON, 0, len(files))
+	for _, f := range files {
+		out = append(out, fileJSON{SHA256: f.SHA256, Name: f.Name, Size: f.Size, Kind: string(f.Kind), CreatedAt: utc(f.CreatedAt), Base: f.Base,
+			Active: f.Active, Inspection: f.Inspection})
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		return "", fmt.Errorf("encode files: %w", err)
+	}
+	return string(b), nil
 }
 
 func documentFromDomain(d *workflow.Document) (*documentRow, error) {
@@ -164,14 +194,9 @@ func (r *documentRow) encodeJSONColumns(d *workflow.Document) error {
 		return fmt.Errorf("encode recipients: %w", err)
 	}
 	r.Recipients = string(b)
-	files := make([]fileJSON, 0, len(d.Files))
-	for _, f := range d.Files {
-		files = append(files, fileJSON{SHA256: f.SHA256, Name: f.Name, Size: f.Size, Kind: string(f.Kind), CreatedAt: utc(f.CreatedAt), Base: f.Base, Active: f.Active})
+	if r.Files, err = encodeFiles(d.Files); err != nil {
+		return err
 	}
-	if b, err = json.Marshal(files); err != nil {
-		return fmt.Errorf("encode files: %w", err)
-	}
-	r.Files = string(b)
 	if d.Layout != nil {
 		lb, err := json.Marshal(d.Layout)
 		if err != nil {
