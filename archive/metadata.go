@@ -93,6 +93,37 @@ type FileMeta struct {
 	SHA256       string    `json:"sha256"`
 	Size         int64     `json:"size"`
 	CreatedAt    time.Time `json:"created_at"`
+	// Inspected says whether the file had been inspected for what it
+	// carries that acts when it is opened when the record was written
+	// (workflow.File.Inspection, as the API's files[].inspected), and
+	// ActiveContent what that found (javascript, launch, embedded_file;
+	// left out when nothing, or not inspected). Records written before
+	// they were recorded have neither (Inspected nil): nothing recorded,
+	// read as not inspected. Neither is part of what a retry compares
+	// (sameContents), nor of fixity: they are metadata.json's bytes.
+	Inspected     *bool    `json:"inspected,omitempty"`
+	ActiveContent []string `json:"active_content,omitempty"`
+}
+
+// fileMeta is the FileMeta of f, named name in the record.
+func fileMeta(name string, f workflow.File) FileMeta {
+	inspected := f.Inspection == workflow.Inspected
+	m := FileMeta{Name: name, OriginalName: f.Name, Kind: string(f.Kind), SHA256: f.SHA256, Size: f.Size, CreatedAt: f.CreatedAt.UTC(),
+		Inspected: &inspected}
+	if inspected {
+		m.ActiveContent = f.Active.Kinds()
+	}
+	return m
+}
+
+// Active is what the file carries that acts when it is opened, and
+// whether that is known: known only when the record says it was
+// inspected (a record written before this was recorded says nothing).
+func (m FileMeta) Active() (workflow.Active, bool) {
+	if m.Inspected == nil || !*m.Inspected {
+		return 0, false
+	}
+	return workflow.ActiveOf(m.ActiveContent), true
 }
 
 // VerificationMeta is the validation report: its verdict and reasons,

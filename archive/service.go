@@ -430,8 +430,7 @@ func (s *Service) recordParts(d *workflow.Document, events []workflow.Event, rec
 	rp := &recordParts{parts: make([]part, 0, len(nfs)+1), files: d.Files}
 	files := make([]FileMeta, len(nfs))
 	for i, nf := range nfs {
-		files[i] = FileMeta{Name: nf.name, OriginalName: nf.f.Name, Kind: string(nf.f.Kind),
-			SHA256: nf.f.SHA256, Size: nf.f.Size, CreatedAt: nf.f.CreatedAt.UTC()}
+		files[i] = fileMeta(nf.name, nf.f)
 		rp.parts = append(rp.parts, part{name: nf.name, file: &nf.f})
 	}
 	var verif *VerificationMeta
