@@ -147,6 +147,7 @@ func appendDocumentJSONTail(b []byte, d *DocumentJSON) ([]byte, error) {
 			if b, err = appendTime(append(b, `,"created_at":`...), f.CreatedAt); err != nil {
 				return nil, err
 			}
+			b = strconv.AppendBool(append(b, `,"inspected":`...), f.Inspected)
 			if len(f.ActiveContent) > 0 {
 				b = appendStrings(append(b, `,"active_content":`...), f.ActiveContent)
 			}

@@ -36,7 +36,7 @@ func TestDocumentJSONFieldsKnown(t *testing.T) {
 		t.Errorf("DocumentJSON's fields changed: update appendDocumentJSON, then this list\ngot  %v\nwant %v", got, known)
 	}
 	for _, typ := range []reflect.Type{reflect.TypeOf(FileJSON{}), reflect.TypeOf(VerificationJSON{}), reflect.TypeOf(workflow.Org{}), reflect.TypeOf(UnavailableActionJSON{})} {
-		if n := map[string]int{"FileJSON": 6, "VerificationJSON": 2, "Org": 2, "UnavailableActionJSON": 2}[typ.Name()]; typ.NumField() != n {
+		if n := map[string]int{"FileJSON": 7, "VerificationJSON": 2, "Org": 2, "UnavailableActionJSON": 2}[typ.Name()]; typ.NumField() != n {
 			t.Errorf("%s has %d fields, appendDocumentJSON writes %d", typ.Name(), typ.NumField(), n)
 		}
 	}
@@ -58,7 +58,7 @@ func fullDocumentJSON(s string) DocumentJSON {
 		Sender: &workflow.Org{OrgID: s, Name: s}, OriginalNumber: s, OriginalDate: str(s), SignedAt: &tz, IssuedAt: &tm, RegisteredAt: &tz,
 		AssigneeID: s, DueDate: str(s), Retention: s, Notes: s, RevokeState: s, RevokeReason: s, RevokeAnswer: s, RejectReason: s,
 		Replaces: s, Updates: s, ReplacedBy: s, UpdatedBy: s, RepliesTo: s, RepliedBy: s,
-		Files:        []FileJSON{{SHA256: s, Name: s, Size: 1 << 40, Kind: s, CreatedAt: tm, ActiveContent: []string{s, "launch"}}, {CreatedAt: tz}},
+		Files:        []FileJSON{{SHA256: s, Name: s, Size: 1 << 40, Kind: s, CreatedAt: tm, Inspected: true, ActiveContent: []string{s, "launch"}}, {CreatedAt: tz}},
 		Verification: &VerificationJSON{Verdict: s, Reasons: []string{s, "x"}}, CreatedBy: s, CreatedAt: tm, UpdatedAt: tz,
 		AllowedActions: []string{s, "submit"}, UnavailableActions: []UnavailableActionJSON{{Action: s, Message: s}, {Action: "send"}}}
 }

@@ -17,7 +17,8 @@ import (
 // every answer that is one document carries its ETag, a strong validator
 // of the answer: the document's version and a short hash of what in the
 // answer depends on the caller and the server rather than on the version
-// — its allowed_actions and unavailable_actions ("v3-1a2b3c4d"; the URL
+// — its allowed_actions and unavailable_actions, and its files'
+// inspected and active_content ("v3-1a2b3c4d"; the URL
 // names the document). A GET with If-None-Match naming that tag is 304:
 // a user whose roles changed, or who is no longer (or now) the named
 // signer or assignee, or a second user behind the same cache, gets the
@@ -35,9 +36,20 @@ import (
 // disagree are a 400 on `version`: neither wins, the request has two
 // ideas of what it saw.
 
-// docETag is the entity tag of the answer out (its version and actions).
+// docETag is the entity tag of the answer out (its version and actions,
+// and what its files' inspection found: recorded by vanthu files inspect
+// without a new version, workflow.InspectionStore.SetFiles).
 func docETag(out *DocumentJSON) string {
 	h := sha256.New()
+	for _, f := range out.Files {
+		if f.Inspected {
+			h.Write([]byte{2})
+			for _, k := range f.ActiveContent {
+				h.Write([]byte(k))
+				h.Write([]byte{0})
+			}
+		}
+	}
 	for _, a := range out.AllowedActions {
 		h.Write([]byte(a))
 		h.Write([]byte{0})

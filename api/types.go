@@ -132,10 +132,16 @@ type FileJSON struct {
 	Size      int64     `json:"size"`
 	Kind      string    `json:"kind"`
 	CreatedAt time.Time `json:"created_at"`
+	// Inspected says whether the file was inspected for what it carries
+	// that acts when it is opened (workflow.Inspected): false for a file
+	// stored before that was recorded (until vanthu files inspect), one
+	// that is no PDF the inspection reads, and the signed versions this
+	// system made of an inspected draft — nothing is known of them.
+	Inspected bool `json:"inspected"`
 	// ActiveContent is what the PDF carries that acts when it is opened
 	// (workflow.Active's kinds: javascript, launch, embedded_file), found
 	// when an incoming document's file was uploaded or received; left out
-	// when nothing.
+	// when nothing, or when it was not inspected.
 	ActiveContent []string `json:"active_content,omitempty"`
 }
 
@@ -187,7 +193,11 @@ func toDocumentJSON(d *workflow.Document, actor *workflow.User, av availability)
 		}
 	}
 	for _, f := range d.Files {
-		out.Files = append(out.Files, FileJSON{SHA256: f.SHA256, Name: f.Name, Size: f.Size, Kind: string(f.Kind), CreatedAt: f.CreatedAt, ActiveContent: f.Active.Kinds()})
+		fj := FileJSON{SHA256: f.SHA256, Name: f.Name, Size: f.Size, Kind: string(f.Kind), CreatedAt: f.CreatedAt, Inspected: f.Inspection == workflow.Inspected}
+		if fj.Inspected {
+			fj.ActiveContent = f.Active.Kinds()
+		}
+		out.Files = append(out.Files, fj)
 	}
 	if d.Verification != nil {
 		out.Verification = &VerificationJSON{Verdict: d.Verification.Verdict, Reasons: d.Verification.Reasons}

@@ -2201,9 +2201,12 @@ type EvidenceReportVerdict string
 
 // File defines model for File.
 type File struct {
-	// ActiveContent what the PDF carries that acts when it is opened — JavaScript, a launch action (runs a program), an embedded or attached file — found when an incoming document's file (or a received attachment) was uploaded or received: the sender's record is kept as it is, and whoever opens it should use a reader with JavaScript off and not open what it embeds. Left out when nothing was found, and for files stored before this was recorded; an outgoing draft's PDF or attachment with any is refused (422 unprocessable)
+	// ActiveContent what the PDF carries that acts when it is opened — JavaScript, a launch action (runs a program), an embedded or attached file — found when an incoming document's file (or a received attachment) was uploaded, received or inspected later (inspected): the sender's record is kept as it is, and whoever opens it should use a reader with JavaScript off and not open what it embeds. Left out when nothing was found, and when the file was not inspected (inspected false: then its absence says nothing); an outgoing draft's PDF or attachment with any is refused (422 unprocessable)
 	ActiveContent *[]FileActiveContent `json:"active_content,omitempty"`
 	CreatedAt     time.Time            `json:"created_at"`
+
+	// Inspected whether the file was inspected for what it carries that acts when it is opened (active_content). false: nothing is known of it, and nothing is claimed either way — a file stored before inspections were recorded (the server's `vanthu files inspect`, which serve also runs once at start, inspects an incoming document's and records what it finds: the same file later says true, without a new version), a file that is no PDF the inspection can read (a received .docx, an encrypted or broken PDF), and the signed versions this system makes of a draft it inspected
+	Inspected bool `json:"inspected"`
 
 	// Kind withdrawn: a signed version withdrawn when the signed document was returned to its drafter (kept, never the current file); superseded: a draft's PDF replaced by a revision (PATCH /documents/{id}; kept, never the current file again)
 	Kind FileKind `json:"kind"`

@@ -29,3 +29,19 @@ func activeText(a workflow.Active) string {
 	}
 	return strings.Join(out, ", ")
 }
+
+// uninspectedText says, of an incoming document's file whose inspection
+// found nothing known (workflow.File.Inspection), why nothing is said of
+// what it carries: stored before files were inspected (until vanthu
+// files inspect records it), or no PDF the inspection reads; "" for a
+// file inspected, whose warning (activeText) or silence says it. No
+// warning is claimed either way.
+func uninspectedText(f workflow.File) string {
+	switch f.Inspection {
+	case workflow.Inspected:
+		return ""
+	case workflow.Unreadable:
+		return "không đọc được như một tệp PDF, nên không kiểm tra được có chứa mã JavaScript, lệnh chạy chương trình hay tệp đính kèm nhúng hay không"
+	}
+	return "chưa được kiểm tra có chứa mã JavaScript, lệnh chạy chương trình hay tệp đính kèm nhúng hay không (tệp được lưu trước khi có bước kiểm tra này)"
+}

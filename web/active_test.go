@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"html"
 	"net/url"
 	"regexp"
@@ -9,6 +10,7 @@ import (
 
 	"github.com/vanthu/vanthu/internal/testpdf"
 	"github.com/vanthu/vanthu/signing"
+	"github.com/vanthu/vanthu/workflow"
 )
 
 // TestActiveContentForms: an outgoing draft's attachment that acts when
@@ -57,5 +59,51 @@ func TestActiveContentForms(t *testing.T) {
 	id = docIDFrom(t, c.postMultipart("/incoming/new", form, map[string][]byte{"file:congvan.pdf": clean, "attachment:bang-ke.pdf": clean}))
 	if doc := c.get("/documents/" + id).Body; strings.Contains(doc, "active-content") {
 		t.Errorf("a clean document's page warns of active content:\n%s", doc)
+	}
+}
+
+// TestNotInspectedSaysSo: the page of an incoming document whose files
+// were stored without being inspected (as every file before inspections
+// were recorded) says so, above the PDF and beside each file, and claims
+// nothing either way; a file no PDF the inspection reads says that; an
+// inspected clean one says nothing.
+func TestNotInspectedSaysSo(t *testing.T) {
+	e := newTestEnv(t)
+	c := e.login("vanthu")
+	form := url.Values{"type": {"CV"}, "subject": {"Về việc tổ chức hội nghị"}, "original_number": {"12/UBND-VP"},
+		"original_date": {"20/11/2026"}, "sender_name": {"UBND thành phố Cần Thơ"}, "urgency": {"normal"}, "confidentiality": {"normal"}}
+	c.get("/incoming/new")
+	id := docIDFrom(t, c.postMultipart("/incoming/new", form, map[string][]byte{"file:congvan.pdf": testpdf.Make(1, "cong van"),
+		"attachment:bang-ke.pdf": testpdf.Make(1, "bang ke")}))
+	doc := html.UnescapeString(c.get("/documents/" + id).Body)
+	for _, want := range []string{
+		`id="not-inspected" role="note">Tệp PDF của văn bản chưa được kiểm tra có chứa mã JavaScript, lệnh chạy chương trình hay tệp đính kèm nhúng hay không (tệp được lưu trước khi có bước kiểm tra này).`,
+		`<span class="not-inspected">Tệp chưa được kiểm tra có chứa mã JavaScript`,
+	} {
+		if !strings.Contains(doc, want) {
+			t.Errorf("the page of an incoming document not inspected does not say %q:\n%s", want, doc)
+		}
+	}
+	if strings.Contains(doc, "active-content") {
+		t.Errorf("a document not inspected warns of active content:\n%s", doc)
+	}
+
+	// Inspected: a clean file says nothing; a .docx the inspection cannot
+	// read says why nothing is known of it.
+	d, err := e.repo.Document(context.Background(), id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = e.repo.Atomic(context.Background(), func(ctx context.Context, tx workflow.Tx) error {
+		d.Files[0].Inspection, d.Files[1].Inspection = workflow.Inspected, workflow.Unreadable
+		return tx.UpdateDocument(ctx, d, d.Version)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc = html.UnescapeString(c.get("/documents/" + id).Body)
+	if strings.Contains(doc, `id="not-inspected"`) || strings.Contains(doc, "active-content") ||
+		!strings.Contains(doc, `<span class="not-inspected">Tệp không đọc được như một tệp PDF, nên không kiểm tra được`) {
+		t.Errorf("the page of an inspected document:\n%s", doc)
 	}
 }
