@@ -356,11 +356,13 @@ func importOne(ctx context.Context, docs *workflow.Service, svc *archive.Service
 		return 0, false, workflow.Errorf(workflow.EUNSUPPORTEDMEDIA, "not a PDF (no %%PDF- header)")
 	}
 	// The file itself: Inspect maps it (outside the intake's budget), the
-	// store streams it.
-	if _, err := signing.Inspect(f, size); err != nil {
+	// store streams it; the document's file records what the inspection
+	// found that acts when it is opened, and so does its archive record.
+	info, err := signing.Inspect(f, size)
+	if err != nil {
 		return 0, false, err
 	}
-	in.File = &workflow.Upload{Name: filepath.Base(name), Size: size, Content: f}
+	in.File = &workflow.Upload{Name: filepath.Base(name), Size: size, Content: f, Inspection: workflow.Inspected, Active: info.Active}
 	d, err := createImported(ctx, docs, svc, in, sum, name)
 	if err != nil {
 		return 0, false, err

@@ -82,6 +82,10 @@ type Config struct {
 	EvidenceRenew     string // renew this long before the newest time-stamp's certificate expires (1y, 18m, 90d)
 	BlobGCInterval    string // how often serve collects unreferenced work blobs
 	BlobGCGrace       string // the age below which no unreferenced blob is collected
+	// FilesInspectAfter: how long after it starts serve inspects, once,
+	// the incoming documents' files stored before their inspection was
+	// recorded (vanthu files inspect).
+	FilesInspectAfter string
 
 	// E-mail notifications (notify; empty SMTPURL = off).
 	SMTPURL        string
@@ -182,6 +186,7 @@ func (c *Config) settings() []setting {
 		{env: "VANTHU_EVIDENCE_INTERVAL", flag: "evidence-interval", def: "24h", doc: "how often serve adds archive time-stamps to the records that are due (Go duration; 0 = never)", str: &c.EvidenceInterval},
 		{env: "VANTHU_BLOB_GC_INTERVAL", flag: "blob-gc-interval", def: "24h", doc: "how often serve deletes the work store's unreferenced blobs older than VANTHU_BLOB_GC_GRACE (Go duration; 0 = never)", str: &c.BlobGCInterval},
 		{env: "VANTHU_BLOB_GC_GRACE", flag: "blob-gc-grace", def: "24h", doc: "unreferenced blobs younger than this are never collected (uploads in flight); longer than VANTHU_HTTP_MAX_DURATION", str: &c.BlobGCGrace},
+		{env: "VANTHU_FILES_INSPECT_AFTER", flag: "files-inspect-after", def: "1m", doc: "how long after it starts serve inspects, once, the incoming documents' files stored before what they carry that acts when opened was recorded, as vanthu files inspect does (one instance at a time, lease files-inspect) (Go duration; 0 = never)", str: &c.FilesInspectAfter},
 		{env: "VANTHU_SMTP_URL", flag: "smtp-url", def: "", doc: "SMTP server of the e-mail notifications: smtp://user:pass@host:port (STARTTLS when offered) or smtps://... (implicit TLS); empty = no notifications", str: &c.SMTPURL},
 		{env: "VANTHU_MAIL_FROM", flag: "mail-from", def: "", doc: "From address of the notifications (required with VANTHU_SMTP_URL)", str: &c.MailFrom},
 		{env: "VANTHU_MAIL_INTERVAL", flag: "mail-interval", def: "10s", doc: "how often serve derives the notifications owed from the audit trail and sends them (Go duration)", str: &c.MailInterval},
@@ -321,7 +326,7 @@ func (c *Config) validate() error {
 		{"VANTHU_EXCHANGE_RETRY_MAX", c.ExchangeRetryMax}, {"VANTHU_FIXITY_INTERVAL", c.FixityInterval}, {"VANTHU_EXCHANGE_LEASE", c.ExchangeLease}, {"VANTHU_RESERVATION_TTL", c.ReservationTTL},
 		{"VANTHU_IDEMPOTENCY_LEASE", c.IdempotencyLease}, {"VANTHU_HEARTBEAT", c.Heartbeat}, {"VANTHU_INSTANCE_STALE", c.InstanceStale},
 		{"VANTHU_EVIDENCE_INTERVAL", c.EvidenceInterval}, {"VANTHU_AUDIT_ANCHOR_INTERVAL", c.AnchorInterval}, {"VANTHU_BLOB_GC_INTERVAL", c.BlobGCInterval}, {"VANTHU_BLOB_GC_GRACE", c.BlobGCGrace},
-		{"VANTHU_MAIL_INTERVAL", c.MailInterval}, {"VANTHU_MAIL_RETRY", c.MailRetryAfter},
+		{"VANTHU_FILES_INSPECT_AFTER", c.FilesInspectAfter}, {"VANTHU_MAIL_INTERVAL", c.MailInterval}, {"VANTHU_MAIL_RETRY", c.MailRetryAfter},
 		{"VANTHU_HTTP_TIMEOUT", c.HTTPTimeout}, {"VANTHU_HTTP_MAX_DURATION", c.HTTPMaxTime},
 		{"VANTHU_DB_CONNECT_TIMEOUT", c.DBConnectTimeout}, {"VANTHU_DB_TIMEOUT", c.DBTimeout},
 		{"VANTHU_S3_CONNECT_TIMEOUT", c.S3ConnectTimeout}, {"VANTHU_S3_TIMEOUT", c.S3Timeout}, {"VANTHU_SIGN_CONFIRM_TTL", c.SignConfirmTTL}} {

@@ -1,6 +1,7 @@
 // Command vanthu is the document-workflow server and its tools, in one
 // binary: serve, migrate, user, audit, pki, sign, verify, archive, agency,
-// loadtest ("vanthu help" lists them; a test keeps it complete).
+// loadtest, backup, restore, blobs, files ("vanthu help" lists them; a
+// test keeps it complete).
 package main
 
 import (
@@ -90,6 +91,7 @@ Usage:
   vanthu backup DIR                    consistent backup while serving: database snapshot + objects with hashes ("vanthu backup -h")
   vanthu restore DIR                   bring a backup back into an empty installation
   vanthu blobs gc [--dry-run] [--older-than D]   delete unreferenced work blobs ("vanthu blobs help")
+  vanthu files inspect [--json]        inspect the incoming documents' files stored before what they carry that acts when opened was recorded ("vanthu files help")
   vanthu remind [--dry-run]            queue today's deadline reminders now (--dry-run: print who would get what)
   vanthu sign-worker                   internal: the signing worker serve starts and talks to over pipes (VANTHU_SIGN_ISOLATION); not for operators
   vanthu help                          this text
@@ -142,6 +144,8 @@ func runWith(ctx context.Context, opts options, args []string, getenv func(strin
 		return restoreCmd(ctx, rest, getenv, stdout, stderr)
 	case "blobs":
 		return blobsCmd(ctx, opts, rest, getenv, stdout, stderr)
+	case "files":
+		return filesCmd(ctx, opts, rest, getenv, stdout, stderr)
 	case "remind":
 		return remindCmd(ctx, opts, rest, getenv, stdout, stderr)
 	case "sign-worker":
@@ -263,7 +267,7 @@ func build(ctx context.Context, cfg *Config, opts options, logger *slog.Logger) 
 	a.api.SignPassword, a.api.SignConfirmTTL = cfg.SignConfirmAPI == "password", a.web.SignConfirmTTL
 	a.api.MetricsToken, a.api.MetricsElsewhere = cfg.MetricsToken, cfg.MetricsAddr != ""
 	// The optional subsystems, each in its own file of this package.
-	for _, wire := range []func(context.Context, *app) error{wireArchive, wireExchange, wirePprof, wireSigning, wireBlobGC, wireMail} {
+	for _, wire := range []func(context.Context, *app) error{wireArchive, wireExchange, wirePprof, wireSigning, wireBlobGC, wireMail, wireFilesInspect} {
 		if err := wire(ctx, a); err != nil {
 			a.Close()
 			return nil, err

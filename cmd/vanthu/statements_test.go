@@ -207,7 +207,7 @@ func TestOutgoingLifecycleStatements(t *testing.T) {
 		// Nothing on a timer during the count.
 		for k, v := range map[string]string{"VANTHU_MAIL_INTERVAL": "1h", "VANTHU_HEARTBEAT": "1h", "VANTHU_INSTANCE_STALE": "2h",
 			"VANTHU_EXCHANGE_POLL": "1h", "VANTHU_AUDIT_ANCHOR_INTERVAL": "0", "VANTHU_FIXITY_INTERVAL": "0", "VANTHU_EVIDENCE_INTERVAL": "0",
-			"VANTHU_BLOB_GC_INTERVAL": "0"} {
+			"VANTHU_BLOB_GC_INTERVAL": "0", "VANTHU_FILES_INSPECT_AFTER": "0"} {
 			p.env[k] = v
 		}
 		p.start(t)
