@@ -7,16 +7,18 @@ import (
 	"github.com/vanthu/vanthu/workflow"
 )
 
-// dueOpen are the states of a document still to be handled: its due
-// date counts. An incoming one completed, archived or rejected is no
-// longer overdue, whenever it was completed; an outgoing one (a due date
-// set through the API: a report the city asked for by a day) until it is
+// dueOpen are the states of a document still to be handled, whose due
+// date counts (workflow.DueOpenStates): an outgoing one (a due date set
+// through the API: a report the city asked for by a day) until it is
 // issued — an official's inbox showed a draft waiting past its due date
 // unmarked among the others.
-var dueOpen = map[workflow.State]bool{
-	workflow.Received: true, workflow.Registered: true, workflow.Assigned: true, workflow.InProgress: true,
-	workflow.Draft: true, workflow.InReview: true, workflow.Approved: true, workflow.OfficerSigned: true,
-}
+var dueOpen = func() map[workflow.State]bool {
+	m := map[workflow.State]bool{}
+	for _, st := range workflow.DueOpenStates {
+		m[st] = true
+	}
+	return m
+}()
 
 // overdue is workflow.Overdue for a document still to be handled.
 func overdue(d *workflow.Document, now time.Time) bool {

@@ -17,6 +17,9 @@ type inboxRow struct {
 	Overdue bool
 	DueLeft string // days to the due date (dueLeft)
 	Who     string // sender (incoming), signer (outgoing), or drafter when the signer is the reader
+	// Handler: the lists' incoming document's handler (Người xử lý),
+	// under its state — with whom it is.
+	Handler string
 	// Returned: the return that made the draft one again (lastReturn),
 	// so its drafter sees which drafts came back, by whom and why.
 	Returned *eventRow

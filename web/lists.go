@@ -31,6 +31,7 @@ type listView struct {
 	States    []option
 	Types     []option
 	Sources   []option // incoming only: received over the exchange or by hand
+	Dues      []option // Hạn xử lý: any, or overdue (dueOverdue)
 	Q         string
 	From, To  string
 	Rows      []inboxRow
@@ -73,13 +74,35 @@ func sourceOptions(selected workflow.Source) []option {
 // choices (a URL written by hand).
 const badSourceFilter = "Nguồn không hợp lệ: chọn Liên thông hoặc Đăng ký thủ công."
 
-// listFilter reads a list's filters; a date that does not read is
-// returned as an EINVALID error, the other filters read all the same.
-func listFilter(dir workflow.Direction, q url.Values) (workflow.DocumentFilter, error) {
+// dueOverdue is the list's Hạn xử lý filter (?due=overdue) that keeps
+// the documents still to be handled whose due date has passed
+// (workflow.DocumentFilter.OverdueOn): the office chief asking on Monday
+// which documents are late, and with whom, read every page of the list
+// for the red marks.
+const dueOverdue = "overdue"
+
+// dueOptions are the choices of the Hạn xử lý filter, the selected one
+// marked.
+func dueOptions(selected string) []option {
+	return []option{{Value: dueOverdue, Label: "Quá hạn", Selected: selected == dueOverdue}}
+}
+
+// badDueFilter is shown above a list whose Hạn xử lý is none of the
+// choices (a URL written by hand).
+const badDueFilter = "Hạn xử lý không hợp lệ: chọn Tất cả hoặc Quá hạn."
+
+// listFilter reads a list's filters on day now; a date that does not
+// read is returned as an EINVALID error, the other filters read all the
+// same.
+func listFilter(dir workflow.Direction, q url.Values, now time.Time) (workflow.DocumentFilter, error) {
 	f := workflow.DocumentFilter{Direction: dir, State: workflow.State(q.Get("state")), Type: workflow.DocType(q.Get("type")),
 		Query: strings.TrimSpace(q.Get("q")), After: q.Get("cursor"), Limit: listPageSize}
 	if dir == workflow.Incoming {
 		f.Source = workflow.Source(q.Get("source"))
+	}
+	if q.Get("due") == dueOverdue {
+		today := workflow.VietnamDate(now)
+		f.OverdueOn = &today
 	}
 	from, ferr := parseFormDate("from", q.Get("from"))
 	to, terr := parseFormDate("to", q.Get("to"))
@@ -124,10 +147,10 @@ func (u *UI) listPage(dir workflow.Direction) pageFunc {
 		if dir == workflow.Outgoing {
 			mineWeek(q, u.now())
 		}
-		f, ferr := listFilter(dir, q)
+		f, ferr := listFilter(dir, q, u.now())
 		v := listView{Direction: dir, Title: directionNames[dir], Q: f.Query, From: q.Get("from"), To: q.Get("to"),
-			Types: typeOptions(q.Get("type"))}
-		v.Filtered = f.State != "" || f.Type != "" || f.Query != "" || q.Get("from") != "" || q.Get("to") != "" || f.Source != ""
+			Types: typeOptions(q.Get("type")), Dues: dueOptions(q.Get("due"))}
+		v.Filtered = f.State != "" || f.Type != "" || f.Query != "" || q.Get("from") != "" || q.Get("to") != "" || f.Source != "" || q.Get("due") != ""
 		if dir == workflow.Outgoing {
 			v.Mine, v.Views = q.Get("mine"), mineLinks(s.User, q.Get("mine"))
 			if title := mineTitle(v.Mine); title != "" {
@@ -161,9 +184,9 @@ func (u *UI) listPage(dir workflow.Direction) pageFunc {
 			u.render(w, r, s, p.Status, "list", v.Title, v)
 			return nil
 		}
-		if f.Source != "" && !slices.Contains(workflow.Sources, f.Source) {
-			v.Error = badSourceFilter
-			_, p := problemOf(workflow.Errorf(workflow.EINVALID, "source %q", f.Source).On("source"))
+		if msg, err := badChoice(f, q); err != nil {
+			v.Error = msg
+			_, p := problemOf(err)
 			u.render(w, r, s, p.Status, "list", v.Title, v)
 			return nil
 		}
@@ -177,20 +200,42 @@ func (u *UI) listPage(dir workflow.Direction) pageFunc {
 		if err != nil {
 			return err
 		}
-		now := u.now()
-		for _, d := range docs {
-			row := inboxRow{Doc: d, Overdue: overdue(d, now), DueLeft: dueLeft(d, now)}
-			if d.Direction == workflow.Incoming && d.Sender != nil {
-				row.Who = d.Sender.Name
-			} else {
-				row.Who = names[d.SignerID]
-			}
-			v.Rows = append(v.Rows, row)
-		}
+		v.Rows = listRows(docs, names, u.now())
 		v.Pager = pagerOf(r.URL.Path, q, next, len(v.Rows), total, "văn bản")
 		u.render(w, r, s, http.StatusOK, "list", v.Title, v)
 		return nil
 	}
+}
+
+// badChoice says which of a list's choices (Nguồn, Hạn xử lý) is none of
+// those offered — a URL written by hand — with its message; nil if none.
+func badChoice(f workflow.DocumentFilter, q url.Values) (string, error) {
+	if f.Source != "" && !slices.Contains(workflow.Sources, f.Source) {
+		return badSourceFilter, workflow.Errorf(workflow.EINVALID, "source %q", f.Source).On("source")
+	}
+	if d := q.Get("due"); d != "" && d != dueOverdue {
+		return badDueFilter, workflow.Errorf(workflow.EINVALID, "due %q", d).On("due")
+	}
+	return "", nil
+}
+
+// listRows are the rows of a list's documents on day now: who sent or
+// signs each, its handler (an incoming one's), its due date.
+func listRows(docs []*workflow.Document, names map[string]string, now time.Time) []inboxRow {
+	rows := make([]inboxRow, 0, len(docs))
+	for _, d := range docs {
+		row := inboxRow{Doc: d, Overdue: overdue(d, now), DueLeft: dueLeft(d, now)}
+		if d.Direction == workflow.Incoming && d.Sender != nil {
+			row.Who = d.Sender.Name
+		} else {
+			row.Who = names[d.SignerID]
+		}
+		if d.Direction == workflow.Incoming && d.AssigneeID != "" {
+			row.Handler = orDefault(names[d.AssigneeID], d.AssigneeID)
+		}
+		rows = append(rows, row)
+	}
+	return rows
 }
 
 func cloneValues(v url.Values) url.Values {

@@ -27,6 +27,10 @@ type DocumentFilter struct {
 	// code (Document.Sender.OrgID), exactly.
 	Sender   string
 	From, To *time.Time // creation date range, inclusive
+	// OverdueOn: only documents still to be handled (DueOpenStates)
+	// whose due date is before this calendar day — late on it; nil =
+	// any.
+	OverdueOn *Date
 	// Signed: only outgoing documents whose layer-1 signature (the sign
 	// transition) was made by Signed.By in its period; Issued: only
 	// those issued (numbered, agency signature) by Issued.By in its

@@ -210,6 +210,12 @@ func (s *Service) Work(ctx context.Context, actor *User, action Action, limit in
 	return docs, tabs, total, nil
 }
 
+// DueOpenStates are the states of a document still to be handled, whose
+// due date counts: an incoming one until it is completed (or rejected),
+// an outgoing one until it is issued. An incoming document completed,
+// archived or rejected is no longer overdue, whenever it was completed.
+var DueOpenStates = []State{Received, Registered, Assigned, InProgress, Draft, InReview, Approved, OfficerSigned}
+
 // Overdue reports whether d's due date has passed on day now (Vietnam
 // calendar days).
 func Overdue(d *Document, now time.Time) bool {

@@ -374,6 +374,7 @@ func (c *conn) execDocumentUpdate(ctx context.Context, r *documentRow, prevVersi
 //   - Query: every word (after Fold) must occur in the folded subject, so
 //     "binh thuy" and "Bình Thủy" both find "UBND quận Bình Thủy";
 //   - From/To: created_at within [From, To];
+//   - OverdueOn: a state of DueOpenStates and due_date before the day;
 //   - Signed, Issued: who signed (layer 1) or issued the document, and
 //     when (signedSQL, issuedSQL);
 //   - visibility: unless SeeAll, classified documents only where ViewerID
@@ -490,6 +491,14 @@ func listWhere(f workflow.DocumentFilter, cur *workflow.ListCursor, n int, match
 	}
 	rest, args := listConds(f, cur, match, false)
 	const order = " ORDER BY created_at DESC, id DESC"
+	if sqlite && match == "" && f.OverdueOn != nil {
+		// The documents still to be handled are few among the years
+		// handled: read from documents_work's range of their states and
+		// sorted, where SQLite walked documents_direction_created in
+		// the page's order through every document of the direction (25
+		// → 6 ms at 24,000 outgoing documents).
+		rest = " INDEXED BY documents_work" + rest
+	}
 	if match != "" {
 		// The page's rowids first, sorted by the order's columns alone;
 		// then its rows.
@@ -527,6 +536,16 @@ func listConds(f workflow.DocumentFilter, cur *workflow.ListCursor, match string
 	}
 	if f.Sender != "" {
 		add("direction = ? AND sender_org_id = ?", string(workflow.Incoming), f.Sender)
+	}
+	if f.OverdueOn != nil {
+		// documents_work (direction, state, urgency, due_date, ...)
+		// holds these conditions.
+		states := make([]any, len(workflow.DueOpenStates))
+		for i, st := range workflow.DueOpenStates {
+			states[i] = string(st)
+		}
+		add("state IN ("+strings.TrimSuffix(strings.Repeat("?, ", len(states)), ", ")+") AND due_date IS NOT NULL AND due_date < ?",
+			append(states, *f.OverdueOn)...)
 	}
 	if match != "" {
 		add("rowid IN (SELECT rowid FROM "+subjectFTS+" WHERE "+subjectFTS+" MATCH ?)", match)

@@ -352,7 +352,8 @@ func listed(f workflow.DocumentFilter, d *workflow.Document) bool {
 	if (f.Direction != "" && d.Direction != f.Direction) || (f.State != "" && d.State != f.State) ||
 		(f.Type != "" && d.Type != f.Type) || (f.OriginalNumber != "" && d.OriginalNumber != f.OriginalNumber) || (f.Query != "" && !strings.Contains(strings.ToLower(d.Subject), strings.ToLower(f.Query))) ||
 		(f.From != nil && d.CreatedAt.Before(*f.From)) || (f.To != nil && d.CreatedAt.After(*f.To)) ||
-		(f.Source != "" && d.Source() != f.Source) || (f.Sender != "" && (d.Direction != workflow.Incoming || d.Sender == nil || d.Sender.OrgID != f.Sender)) {
+		(f.Source != "" && d.Source() != f.Source) || (f.Sender != "" && (d.Direction != workflow.Incoming || d.Sender == nil || d.Sender.OrgID != f.Sender)) ||
+		(f.OverdueOn != nil && (!slices.Contains(workflow.DueOpenStates, d.State) || d.DueDate == nil || !d.DueDate.Before(*f.OverdueOn))) {
 		return false
 	}
 	return !d.Confidentiality.Classified() || f.SeeAll || d.SignerID == f.ViewerID || d.AssigneeID == f.ViewerID || d.CreatedBy == f.ViewerID
