@@ -3831,18 +3831,18 @@ type ClientInterface interface {
 	// Corresponds with GET /api/v1/documents/{id}/copies (the `ListCopies` operationId).
 	ListCopies(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// MakeCopyWithBody Make a copy (bản sao) of the document (clerk)
+	// MakeCopyWithBody Make a copy (bản sao) of the document (clerk; archivist of an archived one)
 	//
-	// Decree 30/2020/NĐ-CP Art. 25–27. The copy is the document's current PDF with the agency's signature added as an incremental update (the original's signatures stay valid): no image, at the top right of page 1 the form (SAO Y, SAO LỤC), the agency's name, the copy's number ("Số: 07/SY-UBND") and the signing time. It takes the next number of the register of copies (one per year for every form, from 01 on 1 January, gapless); the number, the copy and an audit event `copied` on the original commit together. Only a clerk (403); only a document whose PDF is final: an outgoing one issued, sent or archived, an incoming one registered or later and not rejected (409 conflict otherwise; drafts never); 404 for one the caller may not see.
+	// Decree 30/2020/NĐ-CP Art. 25–27. The copy is the document's current PDF with the agency's signature added as an incremental update (the original's signatures stay valid): no image, at the top right of page 1 the form (SAO Y, SAO LỤC), the agency's name, the copy's number ("Số: 07/SY-UBND") and the signing time. It takes the next number of the register of copies (one per year for every form, from 01 on 1 January, gapless); the number, the copy and an audit event `copied` on the original commit together. Only a clerk, or an archivist of an archived document — the archive gives copies of the records it keeps (403 otherwise); only a document whose PDF is final: an outgoing one issued, sent or archived, an incoming one registered or later and not rejected (409 conflict otherwise; drafts never); 404 for one the caller may not see.
 	//
 	// Takes any type of body and a specified content type.
 	//
 	// Corresponds with POST /api/v1/documents/{id}/copies (the `MakeCopy` operationId).
 	MakeCopyWithBody(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*http.Response, error)
 
-	// MakeCopy Make a copy (bản sao) of the document (clerk)
+	// MakeCopy Make a copy (bản sao) of the document (clerk; archivist of an archived one)
 	//
-	// Decree 30/2020/NĐ-CP Art. 25–27. The copy is the document's current PDF with the agency's signature added as an incremental update (the original's signatures stay valid): no image, at the top right of page 1 the form (SAO Y, SAO LỤC), the agency's name, the copy's number ("Số: 07/SY-UBND") and the signing time. It takes the next number of the register of copies (one per year for every form, from 01 on 1 January, gapless); the number, the copy and an audit event `copied` on the original commit together. Only a clerk (403); only a document whose PDF is final: an outgoing one issued, sent or archived, an incoming one registered or later and not rejected (409 conflict otherwise; drafts never); 404 for one the caller may not see.
+	// Decree 30/2020/NĐ-CP Art. 25–27. The copy is the document's current PDF with the agency's signature added as an incremental update (the original's signatures stay valid): no image, at the top right of page 1 the form (SAO Y, SAO LỤC), the agency's name, the copy's number ("Số: 07/SY-UBND") and the signing time. It takes the next number of the register of copies (one per year for every form, from 01 on 1 January, gapless); the number, the copy and an audit event `copied` on the original commit together. Only a clerk, or an archivist of an archived document — the archive gives copies of the records it keeps (403 otherwise); only a document whose PDF is final: an outgoing one issued, sent or archived, an incoming one registered or later and not rejected (409 conflict otherwise; drafts never); 404 for one the caller may not see.
 	//
 	// Takes a body of the `application/json` content type.
 	//
@@ -4959,9 +4959,9 @@ func (c *Client) ListCopies(ctx context.Context, id Id, reqEditors ...RequestEdi
 	return c.Client.Do(req)
 }
 
-// MakeCopyWithBody Make a copy (bản sao) of the document (clerk)
+// MakeCopyWithBody Make a copy (bản sao) of the document (clerk; archivist of an archived one)
 //
-// Decree 30/2020/NĐ-CP Art. 25–27. The copy is the document's current PDF with the agency's signature added as an incremental update (the original's signatures stay valid): no image, at the top right of page 1 the form (SAO Y, SAO LỤC), the agency's name, the copy's number ("Số: 07/SY-UBND") and the signing time. It takes the next number of the register of copies (one per year for every form, from 01 on 1 January, gapless); the number, the copy and an audit event `copied` on the original commit together. Only a clerk (403); only a document whose PDF is final: an outgoing one issued, sent or archived, an incoming one registered or later and not rejected (409 conflict otherwise; drafts never); 404 for one the caller may not see.
+// Decree 30/2020/NĐ-CP Art. 25–27. The copy is the document's current PDF with the agency's signature added as an incremental update (the original's signatures stay valid): no image, at the top right of page 1 the form (SAO Y, SAO LỤC), the agency's name, the copy's number ("Số: 07/SY-UBND") and the signing time. It takes the next number of the register of copies (one per year for every form, from 01 on 1 January, gapless); the number, the copy and an audit event `copied` on the original commit together. Only a clerk, or an archivist of an archived document — the archive gives copies of the records it keeps (403 otherwise); only a document whose PDF is final: an outgoing one issued, sent or archived, an incoming one registered or later and not rejected (409 conflict otherwise; drafts never); 404 for one the caller may not see.
 //
 // Takes any type of body and a specified content type.
 //
@@ -4978,9 +4978,9 @@ func (c *Client) MakeCopyWithBody(ctx context.Context, id Id, contentType string
 	return c.Client.Do(req)
 }
 
-// MakeCopy Make a copy (bản sao) of the document (clerk)
+// MakeCopy Make a copy (bản sao) of the document (clerk; archivist of an archived one)
 //
-// Decree 30/2020/NĐ-CP Art. 25–27. The copy is the document's current PDF with the agency's signature added as an incremental update (the original's signatures stay valid): no image, at the top right of page 1 the form (SAO Y, SAO LỤC), the agency's name, the copy's number ("Số: 07/SY-UBND") and the signing time. It takes the next number of the register of copies (one per year for every form, from 01 on 1 January, gapless); the number, the copy and an audit event `copied` on the original commit together. Only a clerk (403); only a document whose PDF is final: an outgoing one issued, sent or archived, an incoming one registered or later and not rejected (409 conflict otherwise; drafts never); 404 for one the caller may not see.
+// Decree 30/2020/NĐ-CP Art. 25–27. The copy is the document's current PDF with the agency's signature added as an incremental update (the original's signatures stay valid): no image, at the top right of page 1 the form (SAO Y, SAO LỤC), the agency's name, the copy's number ("Số: 07/SY-UBND") and the signing time. It takes the next number of the register of copies (one per year for every form, from 01 on 1 January, gapless); the number, the copy and an audit event `copied` on the original commit together. Only a clerk, or an archivist of an archived document — the archive gives copies of the records it keeps (403 otherwise); only a document whose PDF is final: an outgoing one issued, sent or archived, an incoming one registered or later and not rejected (409 conflict otherwise; drafts never); 404 for one the caller may not see.
 //
 // Takes a body of the `application/json` content type.
 //
@@ -9570,18 +9570,18 @@ type ClientWithResponsesInterface interface {
 	// Corresponds with GET /api/v1/documents/{id}/copies (the `ListCopies` operationId).
 	ListCopiesWithResponse(ctx context.Context, id Id, reqEditors ...RequestEditorFn) (*ListCopiesResponse, error)
 
-	// MakeCopyWithBodyWithResponse Make a copy (bản sao) of the document (clerk)
+	// MakeCopyWithBodyWithResponse Make a copy (bản sao) of the document (clerk; archivist of an archived one)
 	//
-	// Decree 30/2020/NĐ-CP Art. 25–27. The copy is the document's current PDF with the agency's signature added as an incremental update (the original's signatures stay valid): no image, at the top right of page 1 the form (SAO Y, SAO LỤC), the agency's name, the copy's number ("Số: 07/SY-UBND") and the signing time. It takes the next number of the register of copies (one per year for every form, from 01 on 1 January, gapless); the number, the copy and an audit event `copied` on the original commit together. Only a clerk (403); only a document whose PDF is final: an outgoing one issued, sent or archived, an incoming one registered or later and not rejected (409 conflict otherwise; drafts never); 404 for one the caller may not see.
+	// Decree 30/2020/NĐ-CP Art. 25–27. The copy is the document's current PDF with the agency's signature added as an incremental update (the original's signatures stay valid): no image, at the top right of page 1 the form (SAO Y, SAO LỤC), the agency's name, the copy's number ("Số: 07/SY-UBND") and the signing time. It takes the next number of the register of copies (one per year for every form, from 01 on 1 January, gapless); the number, the copy and an audit event `copied` on the original commit together. Only a clerk, or an archivist of an archived document — the archive gives copies of the records it keeps (403 otherwise); only a document whose PDF is final: an outgoing one issued, sent or archived, an incoming one registered or later and not rejected (409 conflict otherwise; drafts never); 404 for one the caller may not see.
 	//
 	// Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 	//
 	// Corresponds with POST /api/v1/documents/{id}/copies (the `MakeCopy` operationId).
 	MakeCopyWithBodyWithResponse(ctx context.Context, id Id, contentType string, body io.Reader, reqEditors ...RequestEditorFn) (*MakeCopyResponse, error)
 
-	// MakeCopyWithResponse Make a copy (bản sao) of the document (clerk)
+	// MakeCopyWithResponse Make a copy (bản sao) of the document (clerk; archivist of an archived one)
 	//
-	// Decree 30/2020/NĐ-CP Art. 25–27. The copy is the document's current PDF with the agency's signature added as an incremental update (the original's signatures stay valid): no image, at the top right of page 1 the form (SAO Y, SAO LỤC), the agency's name, the copy's number ("Số: 07/SY-UBND") and the signing time. It takes the next number of the register of copies (one per year for every form, from 01 on 1 January, gapless); the number, the copy and an audit event `copied` on the original commit together. Only a clerk (403); only a document whose PDF is final: an outgoing one issued, sent or archived, an incoming one registered or later and not rejected (409 conflict otherwise; drafts never); 404 for one the caller may not see.
+	// Decree 30/2020/NĐ-CP Art. 25–27. The copy is the document's current PDF with the agency's signature added as an incremental update (the original's signatures stay valid): no image, at the top right of page 1 the form (SAO Y, SAO LỤC), the agency's name, the copy's number ("Số: 07/SY-UBND") and the signing time. It takes the next number of the register of copies (one per year for every form, from 01 on 1 January, gapless); the number, the copy and an audit event `copied` on the original commit together. Only a clerk, or an archivist of an archived document — the archive gives copies of the records it keeps (403 otherwise); only a document whose PDF is final: an outgoing one issued, sent or archived, an incoming one registered or later and not rejected (409 conflict otherwise; drafts never); 404 for one the caller may not see.
 	//
 	// Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 	//
@@ -16390,9 +16390,9 @@ func (c *ClientWithResponses) ListCopiesWithResponse(ctx context.Context, id Id,
 	return ParseListCopiesResponse(rsp)
 }
 
-// MakeCopyWithBodyWithResponse Make a copy (bản sao) of the document (clerk)
+// MakeCopyWithBodyWithResponse Make a copy (bản sao) of the document (clerk; archivist of an archived one)
 //
-// Decree 30/2020/NĐ-CP Art. 25–27. The copy is the document's current PDF with the agency's signature added as an incremental update (the original's signatures stay valid): no image, at the top right of page 1 the form (SAO Y, SAO LỤC), the agency's name, the copy's number ("Số: 07/SY-UBND") and the signing time. It takes the next number of the register of copies (one per year for every form, from 01 on 1 January, gapless); the number, the copy and an audit event `copied` on the original commit together. Only a clerk (403); only a document whose PDF is final: an outgoing one issued, sent or archived, an incoming one registered or later and not rejected (409 conflict otherwise; drafts never); 404 for one the caller may not see.
+// Decree 30/2020/NĐ-CP Art. 25–27. The copy is the document's current PDF with the agency's signature added as an incremental update (the original's signatures stay valid): no image, at the top right of page 1 the form (SAO Y, SAO LỤC), the agency's name, the copy's number ("Số: 07/SY-UBND") and the signing time. It takes the next number of the register of copies (one per year for every form, from 01 on 1 January, gapless); the number, the copy and an audit event `copied` on the original commit together. Only a clerk, or an archivist of an archived document — the archive gives copies of the records it keeps (403 otherwise); only a document whose PDF is final: an outgoing one issued, sent or archived, an incoming one registered or later and not rejected (409 conflict otherwise; drafts never); 404 for one the caller may not see.
 //
 // Takes any type of body and a specified content type, and returns a wrapper object for the known response body format(s).
 //
@@ -16405,9 +16405,9 @@ func (c *ClientWithResponses) MakeCopyWithBodyWithResponse(ctx context.Context, 
 	return ParseMakeCopyResponse(rsp)
 }
 
-// MakeCopyWithResponse Make a copy (bản sao) of the document (clerk)
+// MakeCopyWithResponse Make a copy (bản sao) of the document (clerk; archivist of an archived one)
 //
-// Decree 30/2020/NĐ-CP Art. 25–27. The copy is the document's current PDF with the agency's signature added as an incremental update (the original's signatures stay valid): no image, at the top right of page 1 the form (SAO Y, SAO LỤC), the agency's name, the copy's number ("Số: 07/SY-UBND") and the signing time. It takes the next number of the register of copies (one per year for every form, from 01 on 1 January, gapless); the number, the copy and an audit event `copied` on the original commit together. Only a clerk (403); only a document whose PDF is final: an outgoing one issued, sent or archived, an incoming one registered or later and not rejected (409 conflict otherwise; drafts never); 404 for one the caller may not see.
+// Decree 30/2020/NĐ-CP Art. 25–27. The copy is the document's current PDF with the agency's signature added as an incremental update (the original's signatures stay valid): no image, at the top right of page 1 the form (SAO Y, SAO LỤC), the agency's name, the copy's number ("Số: 07/SY-UBND") and the signing time. It takes the next number of the register of copies (one per year for every form, from 01 on 1 January, gapless); the number, the copy and an audit event `copied` on the original commit together. Only a clerk, or an archivist of an archived document — the archive gives copies of the records it keeps (403 otherwise); only a document whose PDF is final: an outgoing one issued, sent or archived, an incoming one registered or later and not rejected (409 conflict otherwise; drafts never); 404 for one the caller may not see.
 //
 // Takes a body of the `application/json` content type, and returns a wrapper object for the known response body format(s).
 //

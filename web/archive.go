@@ -250,6 +250,9 @@ type archiveRecordView struct {
 	// and offers no download); CanList: the user reads disposal lists.
 	Gone    *workflow.DisposedRecord
 	CanList bool
+	// CanCopy: the user makes copies of the record's document (Sao văn
+	// bản: an archivist, for the citizen or the office that asked).
+	CanCopy bool
 }
 
 func (u *UI) handleArchiveRecord(w http.ResponseWriter, r *http.Request, s *Session) error {
@@ -297,6 +300,9 @@ func (u *UI) renderRecord(w http.ResponseWriter, r *http.Request, s *Session, st
 		v.CanHold = false // nothing left to hold
 	} else {
 		v.Parts = u.recordParts(r, rec)
+		if d, err := u.cfg.Docs.Get(r.Context(), s.User, rec.DocumentID); err == nil {
+			v.CanCopy = copyable(d, s)
+		}
 	}
 	title := rec.Subject
 	if rec.Notation != "" {

@@ -37,15 +37,18 @@ func (u *UI) copyRoutes(mux *http.ServeMux) {
 
 // copiesView is the page "Sao văn bản".
 type copiesView struct {
-	Doc     *workflow.Document
-	Forms   []workflow.CopyForm // the forms the clerk may choose (none: the form is not shown)
-	Form    string              // what the form held
-	For     string
-	Pages   string // a trích sao's pages, as typed
-	Copies  []copyRow
-	Made    string // the notation of the copy just made
-	Error   string
-	Invalid Invalid
+	Doc   *workflow.Document
+	Forms []workflow.CopyForm // the forms the clerk may choose (none: the form is not shown)
+	// Copyable: the document may be copied, by others than the user
+	// when Forms is empty (the page says who).
+	Copyable bool
+	Form     string // what the form held
+	For      string
+	Pages    string // a trích sao's pages, as typed
+	Copies   []copyRow
+	Made     string // the notation of the copy just made
+	Error    string
+	Invalid  Invalid
 }
 
 type copyRow struct {
@@ -74,10 +77,11 @@ func (u *UI) copier() (Copier, error) {
 	return c, nil
 }
 
-// copyable says whether s may make a copy of d: a clerk, a document
-// whose PDF is final (the document page's link "Sao văn bản").
+// copyable says whether s may make a copy of d (workflow.MayCopy: a
+// clerk, or an archivist of an archived record) whose PDF is final: the
+// document page's and the archive record's link "Sao văn bản".
 func copyable(d *workflow.Document, s *Session) bool {
-	return s.User.Has(workflow.RoleClerk) && len(workflow.CopyForms(d)) > 0
+	return workflow.MayCopy(s.User, d) && len(workflow.CopyForms(d)) > 0
 }
 
 func (u *UI) handleCopies(w http.ResponseWriter, r *http.Request, s *Session) error {
@@ -107,8 +111,8 @@ func (u *UI) copiesView(r *http.Request, s *Session, id string) (*copiesView, er
 	if err != nil {
 		return nil, err
 	}
-	v := &copiesView{Doc: d, Form: string(workflow.CopySaoY)}
-	if s.User.Has(workflow.RoleClerk) {
+	v := &copiesView{Doc: d, Form: string(workflow.CopySaoY), Copyable: len(workflow.CopyForms(d)) > 0}
+	if workflow.MayCopy(s.User, d) {
 		v.Forms = workflow.CopyForms(d)
 	}
 	for _, x := range cs {

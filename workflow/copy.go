@@ -298,18 +298,32 @@ func validateCopy(d *Document, in *CopyInput) error {
 	return nil
 }
 
-// MakeCopy makes a copy of document id for actor, a clerk: EFORBIDDEN for
-// anyone else, DocumentNotFound for a document actor may not see,
-// ECONFLICT for one whose PDF is not final (checkCopyable), EINVALID for
-// a form the document does not allow or no "for whom", EUNAVAILABLE when
-// the repository or the signer cannot make copies.
+// MayCopy reports whether actor makes copies of d: a clerk (văn thư) of
+// any document, an archivist of an archived one — the archive gives
+// copies of the records it keeps (the Law on Archives: sao tài liệu lưu
+// trữ); the citizen asking the archivist for a copy of a decision of
+// years ago was sent to the clerk. Whether d's PDF is final is
+// checkCopyable's.
+func MayCopy(actor *User, d *Document) bool {
+	return actor.Has(RoleClerk) || actor.Has(RoleArchivist) && d.State == Archived
+}
+
+// MakeCopy makes a copy of document id for actor, who may copy it
+// (MayCopy): EFORBIDDEN for anyone else, DocumentNotFound for a
+// document actor may not see, ECONFLICT for one whose PDF is not final
+// (checkCopyable), EINVALID for a form the document does not allow or
+// no "for whom", EUNAVAILABLE when the repository or the signer cannot
+// make copies.
 func (s *Service) MakeCopy(ctx context.Context, actor *User, id string, in CopyInput) (*Copy, error) {
-	if !actor.Has(RoleClerk) {
-		return nil, Errorf(EFORBIDDEN, "only a clerk (văn thư) makes copies of documents")
+	if !actor.HasAny([]Role{RoleClerk, RoleArchivist}) {
+		return nil, Errorf(EFORBIDDEN, "copies of documents are made by a clerk (văn thư), and of archived records by an archivist")
 	}
 	d, err := VisibleDocument(ctx, s.Repo, actor, id)
 	if err != nil {
 		return nil, err
+	}
+	if !MayCopy(actor, d) {
+		return nil, Errorf(EFORBIDDEN, "an archivist makes copies of archived records only: this document is %s (a clerk copies it)", d.State)
 	}
 	if err := checkCopyable(d); err != nil {
 		return nil, err

@@ -40,6 +40,7 @@ func TestCopyRefusals(t *testing.T) {
 	}{
 		{"a handler", e.users[workflow.RoleHandler], issued, workflow.CopyInput{Form: "SY", RequestedFor: "Tòa án"}, workflow.EFORBIDDEN, ""},
 		{"an officer", e.users[workflow.RoleOfficer], issued, workflow.CopyInput{Form: "SY", RequestedFor: "Tòa án"}, workflow.EFORBIDDEN, ""},
+		{"an archivist, a document not archived", e.users[workflow.RoleArchivist], issued, workflow.CopyInput{Form: "SY", RequestedFor: "Tòa án"}, workflow.EFORBIDDEN, ""},
 		{"a draft", clerk, e.walkTo(t, workflow.Outgoing, workflow.Draft), workflow.CopyInput{Form: "SY", RequestedFor: "Tòa án"}, workflow.ECONFLICT, ""},
 		{"signed, not issued", clerk, e.walkTo(t, workflow.Outgoing, workflow.OfficerSigned), workflow.CopyInput{Form: "SY", RequestedFor: "Tòa án"}, workflow.ECONFLICT, ""},
 		{"received, not registered", clerk, e.walkTo(t, workflow.Incoming, workflow.Received), workflow.CopyInput{Form: "SY", RequestedFor: "Tòa án"}, workflow.ECONFLICT, ""},
@@ -76,6 +77,45 @@ func TestCopyRefusals(t *testing.T) {
 	c, err := e.svc.MakeCopy(ctx, clerk, paper.ID, workflow.CopyInput{Form: "SY", RequestedFor: "Tòa án"})
 	if err != nil || c.Number != 1 {
 		t.Fatalf("first copy after the refusals: %v, number %v, want 1", err, c)
+	}
+}
+
+// TestArchivistCopiesArchivedRecords: an archivist makes the copy of an
+// archived document — an outgoing one (sao y, sao lục, trích sao) and a
+// paper letter (sao y) — numbered in the one register of copies, the
+// copied event naming her; of one not archived she is refused
+// (TestCopyRefusals). The citizen asking the archive for a copy of a
+// decision of years ago was sent to the clerk (walk 12).
+func TestArchivistCopiesArchivedRecords(t *testing.T) {
+	e := newEnv(t)
+	ctx := context.Background()
+	archivist := e.users[workflow.RoleArchivist]
+	out, paper := e.walkTo(t, workflow.Outgoing, workflow.Archived), e.walkTo(t, workflow.Incoming, workflow.Archived)
+	for i, tc := range []struct {
+		doc *workflow.Document
+		in  workflow.CopyInput
+	}{
+		{out, workflow.CopyInput{Form: workflow.CopySaoY, RequestedFor: "Ông Nguyễn Văn Tám, theo đơn ngày 07/12/2026"}},
+		{out, workflow.CopyInput{Form: workflow.CopyTrichSao, RequestedFor: "Phòng Tài nguyên và Môi trường", Pages: "1"}},
+		{paper, workflow.CopyInput{Form: workflow.CopySaoY, RequestedFor: "Tòa án nhân dân quận"}},
+	} {
+		if !workflow.MayCopy(archivist, tc.doc) {
+			t.Errorf("MayCopy(archivist, %s) = false", tc.doc.State)
+		}
+		c, err := e.svc.MakeCopy(ctx, archivist, tc.doc.ID, tc.in)
+		if err != nil || c.Number != i+1 || c.CreatedBy != archivist.ID {
+			t.Fatalf("copy %d: %+v, %v", i+1, c, err)
+		}
+	}
+	evs, err := e.repo.Events(ctx, paper.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if last := evs[len(evs)-1]; last.Kind != workflow.EventCopied || last.Actor != archivist.ID {
+		t.Errorf("the letter's last event: %s by %s, want copied by the archivist", last.Kind, last.Actor)
+	}
+	if workflow.MayCopy(archivist, e.walkTo(t, workflow.Incoming, workflow.Completed)) {
+		t.Error("MayCopy(archivist, completed) = true")
 	}
 }
 
