@@ -99,6 +99,9 @@ func (s *Service) ProposeDisposal(ctx context.Context, actor *workflow.User, tit
 	if err != nil {
 		return nil, err
 	}
+	if err := refuseListed(ctx, st, "", recs); err != nil {
+		return nil, err
+	}
 	now := s.now().UTC().Truncate(time.Microsecond)
 	d := &workflow.Disposal{ID: workflow.NewID(now), Title: strings.TrimSpace(title), CreatedBy: actor.ID, CreatedAt: now,
 		State: workflow.DisposalProposed, Version: 1}
@@ -162,14 +165,40 @@ func (s *Service) AddToDisposal(ctx context.Context, actor *workflow.User, id st
 	if err := workflow.CheckDisposalProposer(actor); err != nil {
 		return nil, err
 	}
-	if _, err := s.disposals(); err != nil {
+	st, err := s.disposals()
+	if err != nil {
 		return nil, err
 	}
 	recs, err := s.disposableRecords(ctx, actor, ids)
 	if err != nil {
 		return nil, err
 	}
+	if err := refuseListed(ctx, st, id, recs); err != nil {
+		return nil, err
+	}
 	return s.change(ctx, id, func(d *workflow.Disposal) error { return d.Add(s.now(), recs...) })
+}
+
+// refuseListed refuses, EUNPROCESSABLE, a record of recs that is on a
+// list waiting for its decision or its run (workflow.OnWaitingLists)
+// other than list except: take it off that list first.
+func refuseListed(ctx context.Context, st workflow.DisposalStore, except string, recs []*Record) error {
+	var lists []*workflow.Disposal
+	for _, state := range []workflow.DisposalState{workflow.DisposalProposed, workflow.DisposalApproved} {
+		ls, err := st.Disposals(ctx, state)
+		if err != nil {
+			return err
+		}
+		lists = append(lists, ls...)
+	}
+	on := workflow.OnWaitingLists(lists)
+	for _, r := range recs {
+		if d := on[r.DocumentID]; d != nil && d.ID != except {
+			return workflow.Errorf(workflow.EUNPROCESSABLE, "record of %s is on disposal list %s (%q), waiting for its decision or its run: take it off that list first",
+				r.DocumentID, d.ID, d.Title)
+		}
+	}
+	return nil
 }
 
 // RemoveFromDisposal takes records off a proposed list.

@@ -270,3 +270,45 @@ func TestDisposalNeverMarksWhatRemains(t *testing.T) {
 		t.Fatalf("fixity: %+v %v", rep, err)
 	}
 }
+
+// TestDisposalOneWaitingListARecord: a record on a list waiting for its
+// decision or its run is refused on another (proposed or added, naming
+// the list), and taken again once that list is rejected; one destroyed
+// by a run is no longer on any. The expired records' page listed a
+// proposed record first again and proposed it a second time (walk 12).
+func TestDisposalOneWaitingListARecord(t *testing.T) {
+	gormdbtest.Run(t, func(t *testing.T, db *gormdb.DB) {
+		ctx := context.Background()
+		w := newDisposalWorld(t, db, nil)
+		f, arch, off := w.f, w.user(workflow.RoleArchivist), w.user(workflow.RoleOfficer)
+		first, err := f.Archive.ProposeDisposal(ctx, arch, "Đợt 1", []string{w.expired.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.Archive.ProposeDisposal(ctx, arch, "Đợt 2", []string{w.shared.ID, w.expired.ID})
+		wantCode(t, err, workflow.EUNPROCESSABLE)
+		if !strings.Contains(err.Error(), w.expired.ID) || !strings.Contains(err.Error(), first.ID) {
+			t.Errorf("the refusal names neither the record nor its list: %v", err)
+		}
+		second, err := f.Archive.ProposeDisposal(ctx, arch, "Đợt 2", []string{w.shared.ID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.Archive.AddToDisposal(ctx, arch, second.ID, []string{w.expired.ID})
+		wantCode(t, err, workflow.EUNPROCESSABLE)
+		if _, err := f.Archive.AddToDisposal(ctx, arch, second.ID, []string{w.shared.ID, w.onHold.ID}); err != nil {
+			t.Errorf("adding to a list a record already on it, and another: %v", err)
+		}
+		if _, err := f.Archive.ApproveDisposal(ctx, off, first.ID, decision); err != nil {
+			t.Fatal(err)
+		}
+		_, err = f.Archive.AddToDisposal(ctx, arch, second.ID, []string{w.expired.ID})
+		wantCode(t, err, workflow.EUNPROCESSABLE) // approved, waiting for its run
+		if _, err := f.Archive.RejectDisposal(ctx, off, second.ID, "Cần xem xét lại"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := f.Archive.ProposeDisposal(ctx, arch, "Đợt 3", []string{w.shared.ID}); err != nil {
+			t.Errorf("a record of a rejected list proposed again: %v", err)
+		}
+	})
+}

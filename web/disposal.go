@@ -65,9 +65,13 @@ type disposalsView struct {
 	States     map[workflow.DisposalState]string
 	CanPropose bool
 	Expired    []*archive.Record
-	Q          string
-	More       string // the next page of the records past retention
-	Error      string
+	// Listed: the records on a list waiting for its decision or its run
+	// (workflow.OnWaitingLists), by document: their rows name the list
+	// and offer no box.
+	Listed map[string]*workflow.Disposal
+	Q      string
+	More   string // the next page of the records past retention
+	Error  string
 }
 
 func (u *UI) handleDisposals(w http.ResponseWriter, r *http.Request, s *Session) error {
@@ -85,7 +89,8 @@ func (u *UI) disposalsView(r *http.Request, s *Session) (*disposalsView, error) 
 	if err != nil {
 		return nil, err
 	}
-	v := &disposalsView{Lists: lists, States: disposalStateNames, CanPropose: s.User.Has(workflow.RoleArchivist)}
+	v := &disposalsView{Lists: lists, States: disposalStateNames, CanPropose: s.User.Has(workflow.RoleArchivist),
+		Listed: workflow.OnWaitingLists(lists)}
 	if v.CanPropose {
 		v.Q = strings.TrimSpace(r.URL.Query().Get("q"))
 		recs, next, err := d.Expired(r.Context(), s.User, archive.Query{Q: v.Q, After: r.URL.Query().Get("cursor"), Limit: listPageSize})
@@ -137,7 +142,7 @@ func proposeMessage(err error, n int, title string) string {
 	case title == "":
 		return "Nhập tên đợt tiêu hủy (ví dụ: Tiêu hủy tài liệu hết giá trị năm 2026)."
 	case workflow.ErrorCode(err) == workflow.EUNPROCESSABLE:
-		return "Có hồ sơ chưa hết thời hạn bảo quản, đang bị phong tỏa hoặc đã tiêu hủy: " + workflow.ErrorMessage(err)
+		return "Có hồ sơ chưa hết thời hạn bảo quản, đang bị phong tỏa, đã tiêu hủy hoặc đã có trong một danh mục đang chờ duyệt, chờ tiêu hủy: " + workflow.ErrorMessage(err)
 	}
 	return Message(err)
 }

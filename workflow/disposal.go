@@ -367,6 +367,32 @@ func (d *Disposal) Reject(u *User, now time.Time, reason string) error {
 	return nil
 }
 
+// Waiting reports whether d waits for the head's decision or for its run
+// (proposed, approved): the records on it are taken.
+func (d *Disposal) Waiting() bool {
+	return d.State == DisposalProposed || d.State == DisposalApproved
+}
+
+// OnWaitingLists maps each record (its document's ID) on one of lists
+// that waits (Waiting), not destroyed, to that list: a record is on one
+// waiting list at a time — the expired records' page listed one already
+// proposed first again, and proposed it a second time; once both lists
+// were approved, the second run found it gone.
+func OnWaitingLists(lists []*Disposal) map[string]*Disposal {
+	out := map[string]*Disposal{}
+	for _, d := range lists {
+		if !d.Waiting() {
+			continue
+		}
+		for _, it := range d.Items {
+			if it.State != ItemDisposed {
+				out[it.DocumentID] = d
+			}
+		}
+	}
+	return out
+}
+
 // Pending returns the items not yet destroyed nor held back.
 func (d *Disposal) Pending() []DisposalItem {
 	var out []DisposalItem
