@@ -58,11 +58,15 @@ func (s *Service) Expired(ctx context.Context, actor *workflow.User, q Query) ([
 	return x.ExpiredRecords(ctx, q, s.now())
 }
 
+// MaxDisposalRequest is how many records a request proposes or adds to
+// a disposal list at most.
+const MaxDisposalRequest = 1000
+
 // disposableRecords reads the records of ids the actor may see, refusing
 // one that is destroyed already or not archived.
 func (s *Service) disposableRecords(ctx context.Context, actor *workflow.User, ids []string) ([]*Record, error) {
-	if len(ids) > 1000 {
-		return nil, workflow.Errorf(workflow.EINVALID, "record_ids: at most 1000 records a request")
+	if len(ids) > MaxDisposalRequest {
+		return nil, workflow.Errorf(workflow.EINVALID, "record_ids: at most %d records a request", MaxDisposalRequest)
 	}
 	gone, err := s.Disposals.DisposedRecords(ctx, ids)
 	if err != nil {

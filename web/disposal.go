@@ -2,12 +2,15 @@ package web
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/vanthu/vanthu/archive"
+	"github.com/vanthu/vanthu/internal/httpstatus"
 	"github.com/vanthu/vanthu/workflow"
 )
 
@@ -69,40 +72,107 @@ type disposalsView struct {
 	// (workflow.OnWaitingLists), by document: their rows name the list
 	// and offer no box.
 	Listed map[string]*workflow.Disposal
-	Q      string
+	// Filter: the expired records' filters as the archive search reads
+	// them (words, type, retention, the document's dates), with a
+	// filter that does not read; Kept, the filters to carry in the
+	// proposal's form (Lập danh mục gồm tất cả hồ sơ tìm được).
+	Filter archiveSearchView
+	Kept   []keptField
+	MaxAll int    // archive.MaxDisposalRequest
 	More   string // the next page of the records past retention
 	Error  string
 }
 
+// keptField is a filter a form carries as a hidden input.
+type keptField struct{ Name, Value string }
+
+// expiredFilters are the filters of Tiêu hủy tài liệu's expired records.
+var expiredFilters = []string{"q", "type", "class", "from", "to"}
+
 func (u *UI) handleDisposals(w http.ResponseWriter, r *http.Request, s *Session) error {
-	v, err := u.disposalsView(r, s)
+	v, err := u.disposalsView(r, s, r.URL.Query())
 	if err != nil {
 		return err
 	}
-	u.render(w, r, s, http.StatusOK, "disposals", "Tiêu hủy tài liệu", v)
+	status := http.StatusOK
+	if v.Filter.Error != "" {
+		status, _ = httpstatus.Of(workflow.EINVALID)
+	}
+	u.render(w, r, s, status, "disposals", "Tiêu hủy tài liệu", v)
 	return nil
 }
 
-func (u *UI) disposalsView(r *http.Request, s *Session) (*disposalsView, error) {
+// disposalsView is the page with the expired records qv's filters find
+// (a page of them, from qv's cursor).
+func (u *UI) disposalsView(r *http.Request, s *Session, qv url.Values) (*disposalsView, error) {
 	d := u.disposals()
 	lists, err := d.DisposalList(r.Context(), s.User, "")
 	if err != nil {
 		return nil, err
 	}
 	v := &disposalsView{Lists: lists, States: disposalStateNames, CanPropose: s.User.Has(workflow.RoleArchivist),
-		Listed: workflow.OnWaitingLists(lists)}
-	if v.CanPropose {
-		v.Q = strings.TrimSpace(r.URL.Query().Get("q"))
-		recs, next, err := d.Expired(r.Context(), s.User, archive.Query{Q: v.Q, After: r.URL.Query().Get("cursor"), Limit: listPageSize})
+		Listed: workflow.OnWaitingLists(lists), MaxAll: archive.MaxDisposalRequest}
+	if !v.CanPropose {
+		return v, nil
+	}
+	kept := url.Values{}
+	for _, k := range expiredFilters {
+		if x := strings.TrimSpace(qv.Get(k)); x != "" {
+			kept.Set(k, x)
+			v.Kept = append(v.Kept, keptField{k, x})
+		}
+	}
+	q, f, err := archiveQuery(kept)
+	v.Filter = f
+	if err != nil {
+		return v, nil // the page says which filter does not read
+	}
+	q.After = qv.Get("cursor")
+	recs, next, err := d.Expired(r.Context(), s.User, q)
+	if err != nil {
+		return nil, err
+	}
+	v.Expired = recs
+	if next != "" {
+		kept.Set("cursor", next)
+		v.More = "/disposals?" + kept.Encode()
+	}
+	return v, nil
+}
+
+// errTooManyFound: Lập danh mục gồm tất cả hồ sơ tìm được found more
+// records than a list takes at once.
+var errTooManyFound = workflow.Errorf(workflow.EINVALID, "more than %d records found", archive.MaxDisposalRequest).On("all")
+
+// expiredFound returns every expired record qv's filters find that is on
+// no waiting list (listed), at most archive.MaxDisposalRequest
+// (errTooManyFound beyond): the year's records past retention the
+// archivist proposes at once, not fifty ticks a page.
+func (u *UI) expiredFound(r *http.Request, s *Session, qv url.Values, listed map[string]*workflow.Disposal) ([]string, error) {
+	q, _, err := archiveQuery(qv)
+	if err != nil {
+		return nil, err
+	}
+	q.Limit = archiveCSVPage
+	var ids []string
+	for {
+		recs, next, err := u.disposals().Expired(r.Context(), s.User, q)
 		if err != nil {
 			return nil, err
 		}
-		v.Expired = recs
-		if next != "" {
-			v.More = "/disposals?" + url.Values{"q": {v.Q}, "cursor": {next}}.Encode()
+		for _, rec := range recs {
+			if listed[rec.DocumentID] == nil {
+				ids = append(ids, rec.DocumentID)
+			}
 		}
+		if len(ids) > archive.MaxDisposalRequest {
+			return nil, errTooManyFound
+		}
+		if next == "" {
+			return ids, nil
+		}
+		q.After = next
 	}
-	return v, nil
 }
 
 // handleDisposalCreate proposes a list of the records ticked.
@@ -112,20 +182,32 @@ func (u *UI) handleDisposalCreate(w http.ResponseWriter, r *http.Request, s *Ses
 	}
 	ids := r.PostForm["record"]
 	title := strings.TrimSpace(r.PostFormValue("title"))
+	all := r.PostFormValue("all") != ""
 	var err error
 	var d *workflow.Disposal
+	if all {
+		lists, lerr := u.disposals().DisposalList(r.Context(), s.User, "")
+		if lerr != nil {
+			return lerr
+		}
+		ids, err = u.expiredFound(r, s, r.PostForm, workflow.OnWaitingLists(lists))
+	}
 	switch {
+	case err != nil:
 	case len(ids) == 0:
 		err = workflow.Errorf(workflow.EINVALID, "no record")
 	default:
 		d, err = u.disposals().ProposeDisposal(r.Context(), s.User, title, ids)
 	}
 	if err != nil {
-		v, verr := u.disposalsView(r, s)
+		v, verr := u.disposalsView(r, s, r.PostForm)
 		if verr != nil {
 			return err
 		}
 		v.Error = proposeMessage(err, len(ids), title)
+		if all {
+			v.Error = proposeAllMessage(err, len(ids), title)
+		}
 		_, p := problemOf(err)
 		u.render(w, r, s, p.Status, "disposals", "Tiêu hủy tài liệu", v)
 		return nil
@@ -145,6 +227,21 @@ func proposeMessage(err error, n int, title string) string {
 		return "Có hồ sơ chưa hết thời hạn bảo quản, đang bị phong tỏa, đã tiêu hủy hoặc đã có trong một danh mục đang chờ duyệt, chờ tiêu hủy: " + workflow.ErrorMessage(err)
 	}
 	return Message(err)
+}
+
+// proposeAllMessage says why Lập danh mục gồm tất cả hồ sơ tìm được
+// proposed no list.
+func proposeAllMessage(err error, n int, title string) string {
+	switch {
+	case errors.Is(err, errTooManyFound):
+		return fmt.Sprintf("Tìm thấy hơn %d hồ sơ: một danh mục có tối đa %d hồ sơ. Hãy thu hẹp bộ lọc (ví dụ Ngày văn bản của từng năm, Loại văn bản) rồi lập từng danh mục.",
+			archive.MaxDisposalRequest, archive.MaxDisposalRequest)
+	case slices.Contains([]string{"from", "to", "number"}, workflow.ErrorField(err)):
+		return "Bộ lọc không hợp lệ: " + dateFilterMessage(err)
+	case n == 0:
+		return "Không có hồ sơ hết thời hạn bảo quản nào tìm được mà chưa có trong một danh mục đang chờ."
+	}
+	return proposeMessage(err, n, title)
 }
 
 type disposalView struct {
