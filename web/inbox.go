@@ -20,6 +20,9 @@ type inboxRow struct {
 	// Handler: the lists' incoming document's handler (Người xử lý),
 	// under its state — with whom it is.
 	Handler string
+	// Since: the lists' document still to be handled, since when it is
+	// in its state (sinceText).
+	Since string
 	// Returned: the return that made the draft one again (lastReturn),
 	// so its drafter sees which drafts came back, by whom and why.
 	Returned *eventRow

@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -200,7 +201,11 @@ func (u *UI) listPage(dir workflow.Direction) pageFunc {
 		if err != nil {
 			return err
 		}
-		v.Rows = listRows(docs, names, u.now())
+		since, err := u.stateSince(r, s, docs)
+		if err != nil {
+			return err
+		}
+		v.Rows = listRows(docs, names, since, u.now())
 		v.Pager = pagerOf(r.URL.Path, q, next, len(v.Rows), total, "văn bản")
 		u.render(w, r, s, http.StatusOK, "list", v.Title, v)
 		return nil
@@ -219,12 +224,57 @@ func badChoice(f workflow.DocumentFilter, q url.Values) (string, error) {
 	return "", nil
 }
 
+// stateSince returns, for the documents of docs still to be handled
+// (workflow.DueOpenStates), since when each is in its state: its last
+// transition — the one into that state — read for the page at once
+// (LatestEvents), or its creation when it has none (a draft never
+// submitted, a letter not yet registered).
+func (u *UI) stateSince(r *http.Request, s *Session, docs []*workflow.Document) (map[string]time.Time, error) {
+	var open []*workflow.Document
+	for _, d := range docs {
+		if dueOpen[d.State] {
+			open = append(open, d)
+		}
+	}
+	if len(open) == 0 {
+		return nil, nil
+	}
+	last, err := u.cfg.Docs.LatestEvents(r.Context(), s.User, open, workflow.EventTransition, "")
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[string]time.Time, len(open))
+	for _, d := range open {
+		out[d.ID] = d.CreatedAt
+		if e, ok := last[d.ID]; ok {
+			out[d.ID] = e.At
+		}
+	}
+	return out, nil
+}
+
+// sinceText says since when a document is in its state, in calendar
+// days of Vietnam on day now: "từ 01/12/2026 (7 ngày)", "từ hôm nay" —
+// the office chief reading Chờ duyệt in the list could not tell a draft
+// submitted this morning from one a week old.
+func sinceText(at, now time.Time) string {
+	days := workflow.DaysLate(workflow.VietnamDate(at), workflow.VietnamDate(now))
+	if days <= 0 {
+		return "từ hôm nay"
+	}
+	return fmt.Sprintf("từ %s (%d ngày)", fmtDate(at), days)
+}
+
 // listRows are the rows of a list's documents on day now: who sent or
-// signs each, its handler (an incoming one's), its due date.
-func listRows(docs []*workflow.Document, names map[string]string, now time.Time) []inboxRow {
+// signs each, its handler (an incoming one's), its due date, since when
+// it is in its state when still to be handled (since).
+func listRows(docs []*workflow.Document, names map[string]string, since map[string]time.Time, now time.Time) []inboxRow {
 	rows := make([]inboxRow, 0, len(docs))
 	for _, d := range docs {
 		row := inboxRow{Doc: d, Overdue: overdue(d, now), DueLeft: dueLeft(d, now)}
+		if at, ok := since[d.ID]; ok {
+			row.Since = sinceText(at, now)
+		}
 		if d.Direction == workflow.Incoming && d.Sender != nil {
 			row.Who = d.Sender.Name
 		} else {

@@ -410,7 +410,7 @@ func TestInboxNamesTheDrafter(t *testing.T) {
 // to sign reads "Chờ ký", its state "Đã duyệt" beside it, in the tab
 // "Chờ ký" and in the whole inbox; a draft to approve keeps its state
 // alone ("Chờ duyệt" says it); the clerk's list of outgoing documents
-// shows the state as before.
+// shows the state as before, with since when (TestListSaysSinceWhen).
 func TestInboxSaysWhatWaits(t *testing.T) {
 	e := newTestEnv(t)
 	handler, officer, clerk := e.login("chuyenvien"), e.login("lanhdao"), e.login("vanthu")
@@ -424,7 +424,7 @@ func TestInboxSaysWhatWaits(t *testing.T) {
 	}{
 		{officer, "/", []string{`Chờ duyệt`, `<strong class="waits">Chờ ký</strong><br><span class="muted">Đã duyệt</span>`}},
 		{officer, "/?task=sign", []string{`<strong class="waits">Chờ ký</strong><br><span class="muted">Đã duyệt</span>`}},
-		{clerk, "/outgoing", []string{`Đã duyệt`, `Chờ duyệt`}},
+		{clerk, "/outgoing", []string{`Đã duyệt <span class="muted since">từ hôm nay</span>`, `Chờ duyệt <span class="muted since">từ hôm nay</span>`}},
 	} {
 		var got []string
 		for _, m := range cell.FindAllStringSubmatch(tc.who.get(tc.path).Body, -1) {
