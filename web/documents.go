@@ -1181,6 +1181,13 @@ func personComment(e workflow.Event) string {
 	if e.Kind == workflow.EventCreate && (e.Actor == workflow.Exchange.ID || e.Data["import_file"] != "") {
 		return ""
 	}
+	if e.Kind == workflow.EventTransition && e.Action == workflow.Archive && e.Comment == "import" && strings.HasPrefix(e.Actor, "system:") {
+		// `vanthu archive import` archived it with the comment "import"
+		// (before walk 12): the archivist read an English word quoted
+		// under Lưu trữ in every imported record; the line above says
+		// it was imported.
+		return ""
+	}
 	if e.Kind == workflow.EventNumberVoided {
 		return upperFirst(voidCause(e.Comment))
 	}

@@ -348,7 +348,7 @@ func importOne(ctx context.Context, docs *workflow.Service, svc *archive.Service
 			return size, true, nil
 		}
 		// Imported, but the run stopped before it was archived.
-		_, err = docs.Apply(ctx, importer, id, workflow.Archive, workflow.ActionInput{Comment: "import"})
+		_, err = docs.Apply(ctx, importer, id, workflow.Archive, workflow.ActionInput{})
 		return size, false, err
 	}
 	head := make([]byte, 5)
@@ -367,7 +367,7 @@ func importOne(ctx context.Context, docs *workflow.Service, svc *archive.Service
 	if err != nil {
 		return 0, false, err
 	}
-	_, err = docs.Apply(ctx, importer, d.ID, workflow.Archive, workflow.ActionInput{Comment: "import"})
+	_, err = docs.Apply(ctx, importer, d.ID, workflow.Archive, workflow.ActionInput{})
 	return size, false, err
 }
 
